@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything the project needs on a fresh Debian machine: system packages
+# (Chromium + driver for browser tests, PostgreSQL for store tests) and a virtualenv in .venv.
+# Idempotent: a second run does nothing when nothing changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+WANT_SYSTEM=${1:-all}   # "all" (tests) or "app" (dashboard only)
+
+need_apt=()
+if [ "$WANT_SYSTEM" = "all" ]; then
+    command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+    command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+    command -v pg_ctlcluster >/dev/null 2>&1 || need_apt+=(postgresql)
+    ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need_apt+=(postgresql)
+fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    echo "setup: installing system packages: ${need_apt[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    echo "setup: creating .venv"
+    "$PY" -m venv .venv
+fi
+stamp=.venv/.forecast-installed
+want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "setup: installing Python packages into .venv (first run takes a few minutes)"
+    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+    .venv/bin/python -m pip install -q -e "$ROOT[dev]"
+    echo "$want" > "$stamp"
+fi

@@ -1,0 +1,26 @@
+"""The `forecast` command line. One module per command group; this file only wires them."""
+
+from __future__ import annotations
+
+import typer
+
+from forecast.cli import engine_cmds, plan_negotiation, plan_system, serve_cmds
+from forecast.cli.plan_app import plan_app
+
+app = typer.Typer(
+    name="forecast",
+    help="System plan vs negotiated plan: baseline forecasts, event overrides, and the negotiated gap.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+engine_cmds.register(app)
+serve_cmds.register(app)
+app.add_typer(plan_app, name="plan")
+
+# The plan command group is filled by these modules when they are imported.
+_PLAN_MODULES = (plan_system, plan_negotiation)
+
+
+def main() -> None:
+    app()
