@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from forecast.cli import engine_cmds, plan_negotiation, plan_system, serve_cmds
+from forecast.cli import engine_cmds, ingest_cmd, plan_negotiation, plan_system, serve_cmds
 from forecast.cli.plan_app import plan_app
 
 app = typer.Typer(
@@ -14,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+ingest_cmd.register(app)
 engine_cmds.register(app)
 serve_cmds.register(app)
 app.add_typer(plan_app, name="plan")

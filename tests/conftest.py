@@ -1,0 +1,53 @@
+"""Fixtures shared by every layer of the suite: shipped data and database URLs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DATA = ROOT / "sample_data"
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+@pytest.fixture(scope="session")
+def sample_data() -> Path:
+    return SAMPLE_DATA
+
+
+@pytest.fixture(scope="session")
+def rossmann_train() -> Path:
+    return SAMPLE_DATA / "rossmann" / "rossmann_train_100stores.csv"
+
+
+@pytest.fixture(scope="session")
+def rossmann_stores() -> Path:
+    return SAMPLE_DATA / "rossmann" / "rossmann_store_100stores.csv"
+
+
+@pytest.fixture(scope="session")
+def retail_monthly() -> Path:
+    return SAMPLE_DATA / "prophet" / "example_retail_sales.csv"
+
+
+@pytest.fixture(scope="session")
+def online_retail_daily() -> Path:
+    return SAMPLE_DATA / "prophet" / "example_online_retail_multivariate.csv"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """URL of the throw-away PostgreSQL database that scripts/test.sh starts.
+
+    Without it the PostgreSQL variants skip and say why in the summary (-ra)."""
+    url = os.environ.get("FORECAST_TEST_PG_URL")
+    if not url:
+        pytest.skip(
+            "FORECAST_TEST_PG_URL is not set: run the suite through `bash scripts/test.sh`, "
+            "which starts Debian's PostgreSQL and sets it"
+        )
+    return url
