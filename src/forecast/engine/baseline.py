@@ -1,0 +1,337 @@
+"""``forecast_baseline``: one forecast per series with intervals, and ``model="auto"``.
+
+Every series runs through the same steps (``forecast_series``): special cases first (all-zero,
+very short, intermittent), then the requested model, falling back along a chain when a model
+fails or is degenerate (non-finite, or exploding past ``EXPLODE_FACTOR`` times the history's
+maximum), finally seasonal naive. Forecasts are clipped at zero (sales are never negative).
+The ``model`` column says which model served each series and why it fell back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from forecast.engine import calendar
+from forecast.engine.models import ModelError, hi_key, lo_key, make_model
+from forecast.engine.runner import Runner, make_runner
+from forecast.schema import (
+    BASELINE,
+    DEFAULT_LEVELS,
+    DS,
+    MODEL,
+    UNIQUE_ID,
+    SchemaError,
+    Y,
+    hi_col,
+    lo_col,
+    validate_history,
+)
+
+MODELS = ("auto", "snaive", "ets", "arima", "prophet")
+"""Model names a user can ask for."""
+
+FALLBACKS: dict[str, tuple[str, ...]] = {
+    "snaive": (),
+    "ets": ("snaive",),
+    "arima": ("ets", "snaive"),
+    "prophet": ("ets", "snaive"),
+}
+EXPLODE_FACTOR = 10.0
+INTERMITTENT_ZERO_SHARE = 0.5
+MIN_POINTS_FOR_MODELS = 10
+
+
+@dataclass
+class SeriesTask:
+    """Everything needed to forecast one series (picklable, sent to runner workers)."""
+
+    uid: str
+    y: np.ndarray
+    ds: pd.DatetimeIndex
+    future_ds: pd.DatetimeIndex
+    model: str
+    season: int
+    levels: tuple[int, ...]
+    exog: np.ndarray | None = None
+    future_exog: np.ndarray | None = None
+    exog_names: tuple[str, ...] = ()
+    holidays: str | None = None
+    base_freq: str = "W"
+
+    @property
+    def horizon(self) -> int:
+        return len(self.future_ds)
+
+
+@dataclass
+class SeriesForecast:
+    uid: str
+    ds: pd.DatetimeIndex
+    values: dict[str, np.ndarray]
+    label: str
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def _check_degenerate(values: dict[str, np.ndarray], y: np.ndarray) -> None:
+    stacked = np.vstack(list(values.values()))
+    if not np.isfinite(stacked).all():
+        raise ModelError("non-finite forecast")
+    ceiling = EXPLODE_FACTOR * max(float(np.max(np.abs(y))), 1.0)
+    if np.max(np.abs(values["mean"])) > ceiling:
+        raise ModelError("forecast explodes")
+
+
+def fit_predict(task: SeriesTask, name: str, season: int | None = None) -> dict[str, np.ndarray]:
+    """Fit one named model on the task's series and forecast its horizon (raises ModelError)."""
+    model = make_model(
+        name,
+        season if season is not None else task.season,
+        holidays=task.holidays,
+        exog_names=task.exog_names,
+        base_freq=task.base_freq,
+    )
+    try:
+        model.fit(task.y, task.ds, task.exog)
+        values = model.predict(task.horizon, task.levels, task.future_exog)
+    except ModelError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - third-party failures become a fallback reason
+        raise ModelError(f"{type(exc).__name__}: {exc}") from exc
+    _check_degenerate(values, task.y)
+    return values
+
+
+def _short_reason(exc: BaseException, limit: int = 60) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def special_case(task: SeriesTask) -> tuple[str, dict[str, np.ndarray]] | None:
+    """Answer for all-zero, very short and intermittent series, or None for the normal path."""
+    from forecast.engine.models import ZeroAwareMean, Zeros
+
+    y = task.y
+    h, levels = task.horizon, task.levels
+    if len(y) == 0 or not np.any(y != 0):
+        return "zeros", Zeros().fit(y).predict(h, levels)
+    if len(y) < MIN_POINTS_FOR_MODELS:
+        return "mean (short series)", ZeroAwareMean(task.season).fit(y).predict(h, levels)
+    if np.mean(y == 0) > INTERMITTENT_ZERO_SHARE:
+        return "mean (intermittent)", ZeroAwareMean(task.season).fit(y).predict(h, levels)
+    return None
+
+
+def run_chain(task: SeriesTask, chain: Sequence[str]) -> tuple[str, dict[str, np.ndarray]]:
+    """Try models in order; the label names the one that served and why earlier ones did not."""
+    failures: list[str] = []
+    for name in chain:
+        try:
+            values = fit_predict(task, name)
+        except ModelError as exc:
+            failures.append(f"{name} failed: {_short_reason(exc)}")
+            continue
+        label = name if not failures else f"{name} (fallback: {'; '.join(failures)})"
+        return label, values
+    # seasonal naive cannot fail on a non-empty series; keep a last resort anyway
+    from forecast.engine.models import ZeroAwareMean
+
+    values = ZeroAwareMean(task.season).fit(task.y).predict(task.horizon, task.levels)
+    return f"mean (fallback: {'; '.join(failures)})", values
+
+
+def forecast_series(task: SeriesTask) -> SeriesForecast:
+    """Forecast one series (module level so that process-pool workers can run it)."""
+    special = special_case(task)
+    if special is not None:
+        label, values = special
+    elif task.model == "auto":
+        from forecast.engine.auto import forecast_auto
+
+        label, values = forecast_auto(task)
+    else:
+        label, values = run_chain(task, (task.model, *FALLBACKS[task.model]))
+    return SeriesForecast(task.uid, task.future_ds, clip_nonnegative(values, task.levels), label)
+
+
+def clip_nonnegative(values: dict[str, np.ndarray], levels: Sequence[int]) -> dict[str, np.ndarray]:
+    """Clip at zero and make sure lo <= mean <= hi for every level (wider levels contain narrower)."""
+    mean = np.maximum(np.asarray(values["mean"], dtype=float), 0.0)
+    out = {"mean": mean}
+    inner_lo, inner_hi = mean, mean
+    for level in sorted(levels):
+        lo = np.minimum(np.maximum(values[lo_key(level)], 0.0), inner_lo)
+        hi = np.maximum(values[hi_key(level)], inner_hi)
+        out[lo_key(level)], out[hi_key(level)] = lo, hi
+        inner_lo, inner_hi = lo, hi
+    return out
+
+
+def flag_columns(history: pd.DataFrame) -> list[str]:
+    """Numeric columns besides the contract ones: flags such as promo or holiday."""
+    return [
+        c
+        for c in history.columns
+        if c not in (UNIQUE_ID, DS, Y) and pd.api.types.is_numeric_dtype(history[c])
+    ]
+
+
+def _check_levels(levels: Sequence[int]) -> tuple[int, ...]:
+    out = tuple(sorted({int(level) for level in levels}))
+    for level in out:
+        if not 0 < level < 100:
+            raise SchemaError(f"interval level {level} is not between 1 and 99; use e.g. 80 or 95.")
+    return out
+
+
+def prepare_tasks(
+    history: pd.DataFrame,
+    horizon: int,
+    *,
+    freq: str | None = None,
+    levels: Sequence[int] = DEFAULT_LEVELS,
+    model: str = "auto",
+    holidays: str | None = None,
+    future: pd.DataFrame | None = None,
+) -> list[SeriesTask]:
+    """Validate the history and cut it into one task per series on its regular calendar."""
+    if model not in MODELS:
+        raise SchemaError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}.")
+    if horizon < 1:
+        raise SchemaError(f"horizon must be at least 1 period, got {horizon}.")
+    levels = _check_levels(levels)
+    history = validate_history(history)
+    if history.empty:
+        raise SchemaError("history is empty; there is nothing to forecast.")
+    if history[Y].isna().any():
+        row = history.loc[history[Y].isna()].iloc[0]
+        raise SchemaError(
+            f"history has a missing y for series {row[UNIQUE_ID]!r} on {row[DS]:%Y-%m-%d}; "
+            "fill gaps (forecast ingest fills them with 0) before forecasting."
+        )
+    base = calendar.base_freq(freq) if freq else calendar._overall_base(history)
+    season = calendar.SEASON_LENGTH[base]
+    flags = flag_columns(history)
+    future_lookup = _future_lookup(future, flags)
+
+    tasks = []
+    for uid, part in history.groupby(UNIQUE_ID, sort=True):
+        dates = pd.DatetimeIndex(part[DS])
+        offset = (
+            calendar.resolve_offset(dates, base) if len(dates) > 1 else _single_offset(base, dates)
+        )
+        full = pd.date_range(dates[0], dates[-1], freq=offset)
+        if len(full) != len(dates) or not full.equals(dates):
+            if not dates.isin(full).all():
+                bad = dates[~dates.isin(full)][0]
+                raise SchemaError(
+                    f"series {uid!r} has a date {bad:%Y-%m-%d} off its {offset} calendar; "
+                    "regularise the file with forecast ingest --freq and try again."
+                )
+            # missing periods are zero sales, as ingest does
+            part = part.set_index(DS).reindex(full).rename_axis(DS).reset_index()
+            part[Y] = part[Y].fillna(0.0)
+            part[flags] = part[flags].fillna(0.0)
+            dates = full
+        future_ds = calendar.next_dates(dates[-1], offset, horizon)
+        exog = part[flags].to_numpy(dtype=float) if flags else None
+        fut_exog = None
+        if flags:
+            fut_exog = np.zeros((horizon, len(flags)))
+            if future_lookup is not None:
+                known = future_lookup.reindex(
+                    pd.MultiIndex.from_arrays([[str(uid)] * horizon, future_ds])
+                )
+                fut_exog = known.fillna(0.0).to_numpy(dtype=float)
+        tasks.append(
+            SeriesTask(
+                uid=str(uid),
+                y=part[Y].to_numpy(dtype=float),
+                ds=dates,
+                future_ds=future_ds,
+                model=model,
+                season=season,
+                levels=levels,
+                exog=exog,
+                future_exog=fut_exog,
+                exog_names=tuple(flags),
+                holidays=holidays,
+                base_freq=base,
+            )
+        )
+    return tasks
+
+
+def _single_offset(base: str, dates: pd.DatetimeIndex) -> str:
+    return calendar.anchored_offset(base, dates)
+
+
+def _future_lookup(future: pd.DataFrame | None, flags: list[str]) -> pd.DataFrame | None:
+    if future is None or not flags:
+        return None
+    missing = [c for c in (UNIQUE_ID, DS) if c not in future.columns]
+    if missing:
+        raise SchemaError(
+            f"future is missing column(s) {', '.join(missing)}; it needs unique_id, ds and the "
+            f"flag columns ({', '.join(flags)}) over the horizon."
+        )
+    frame = future.copy()
+    frame[UNIQUE_ID] = frame[UNIQUE_ID].astype(str)
+    frame[DS] = pd.to_datetime(frame[DS])
+    for flag in flags:
+        if flag not in frame.columns:
+            frame[flag] = 0.0
+    return frame.set_index([UNIQUE_ID, DS])[flags].astype(float)
+
+
+def results_frame(results: Sequence[SeriesForecast], levels: Sequence[int]) -> pd.DataFrame:
+    """Long baseline frame from per-series results."""
+    columns: dict[str, object] = {
+        UNIQUE_ID: np.concatenate([np.repeat(r.uid, len(r.ds)) for r in results]),
+        DS: np.concatenate([r.ds.values for r in results]),
+        BASELINE: np.concatenate([r.values["mean"] for r in results]),
+    }
+    for level in sorted(levels):
+        columns[lo_col(level)] = np.concatenate([r.values[lo_key(level)] for r in results])
+        columns[hi_col(level)] = np.concatenate([r.values[hi_key(level)] for r in results])
+    columns[MODEL] = np.concatenate([np.repeat(r.label, len(r.ds)) for r in results])
+    frame = pd.DataFrame(columns)
+    frame[UNIQUE_ID] = frame[UNIQUE_ID].astype(str)
+    frame[MODEL] = frame[MODEL].astype(str)
+    return frame
+
+
+def forecast_baseline(
+    history: pd.DataFrame,
+    horizon: int,
+    *,
+    freq: str | None = None,
+    levels: Sequence[int] = DEFAULT_LEVELS,
+    model: str = "auto",
+    holidays: str | None = None,
+    future: pd.DataFrame | None = None,
+    jobs: int = 1,
+    runner: Runner | None = None,
+) -> pd.DataFrame:
+    """Baseline forecast per series: ``unique_id, ds, baseline, baseline-lo-80, ..., model``.
+
+    ``history`` is the long contract (``unique_id, ds, y`` + numeric flag columns used as
+    regressors where a model supports them, with future values from ``future`` or 0).
+    ``ds`` continues each series' own calendar; values are never negative."""
+    tasks = prepare_tasks(
+        history,
+        horizon,
+        freq=freq,
+        levels=levels,
+        model=model,
+        holidays=holidays,
+        future=future,
+    )
+    results = make_runner(jobs, runner).map(forecast_series, tasks)
+    return results_frame(results, tasks[0].levels)
+
+
+future_dates = calendar.future_dates

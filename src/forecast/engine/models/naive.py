@@ -1,0 +1,98 @@
+"""Seasonal naive (the floor), naive, and a zero-aware mean for short or intermittent series."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from forecast.engine.models.base import ModelError, as_float_array, normal_intervals
+
+
+class SeasonalNaive:
+    """Repeat the last season; intervals from the seasonal-naive residuals (sigma * sqrt(k + 1)).
+
+    With fewer than two seasons of history it degrades to the plain naive (last value)."""
+
+    name = "snaive"
+
+    def __init__(self, season_length: int = 1) -> None:
+        self.season_length = max(int(season_length), 1)
+
+    def fit(
+        self, y: np.ndarray, ds: pd.DatetimeIndex | None = None, exog: np.ndarray | None = None
+    ) -> SeasonalNaive:
+        y = as_float_array(y)
+        if len(y) == 0:
+            raise ModelError("seasonal naive needs at least one observation")
+        m = self.season_length if len(y) >= 2 * self.season_length else 1
+        self._m = m
+        self._last = y[-m:].copy()
+        resid = y[m:] - y[:-m] if len(y) > m else np.zeros(1)
+        self._sigma = float(np.sqrt(np.mean(resid**2))) if len(resid) else 0.0
+        return self
+
+    def predict(
+        self, h: int, levels: Sequence[int] = (80, 95), future_exog: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        steps = np.arange(h)
+        mean = self._last[steps % self._m]
+        sigma = self._sigma * np.sqrt(steps // self._m + 1)
+        return normal_intervals(mean, sigma, levels)
+
+
+class Naive(SeasonalNaive):
+    """Last value carried forward."""
+
+    name = "naive"
+
+    def __init__(self, season_length: int = 1) -> None:
+        super().__init__(1)
+
+
+class ZeroAwareMean:
+    """Mean of the recent window: for short series and intermittent demand (many zeros).
+
+    The forecast is the average per period (zeros included, so the level is right for
+    intermittent demand); intervals come from the spread of the window's values."""
+
+    name = "mean"
+
+    def __init__(self, window: int = 52) -> None:
+        self.window = max(int(window), 1)
+
+    def fit(
+        self, y: np.ndarray, ds: pd.DatetimeIndex | None = None, exog: np.ndarray | None = None
+    ) -> ZeroAwareMean:
+        y = as_float_array(y)
+        if len(y) == 0:
+            raise ModelError("mean needs at least one observation")
+        recent = y[-self.window :]
+        self._mean = float(np.mean(recent))
+        self._sigma = float(np.std(recent)) if len(recent) > 1 else abs(self._mean) * 0.5
+        return self
+
+    def predict(
+        self, h: int, levels: Sequence[int] = (80, 95), future_exog: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        return normal_intervals(np.full(h, self._mean), np.full(h, self._sigma), levels)
+
+
+class Zeros:
+    """All-zero history: forecast zero with zero-width intervals."""
+
+    name = "zeros"
+
+    def __init__(self, season_length: int = 1) -> None:
+        self.season_length = season_length
+
+    def fit(
+        self, y: np.ndarray, ds: pd.DatetimeIndex | None = None, exog: np.ndarray | None = None
+    ) -> Zeros:
+        return self
+
+    def predict(
+        self, h: int, levels: Sequence[int] = (80, 95), future_exog: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        return normal_intervals(np.zeros(h), np.zeros(h), levels)

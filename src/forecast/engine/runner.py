@@ -1,0 +1,104 @@
+"""One way to run per-series work: ``Runner.map(fn, items) -> list`` in input order.
+
+``LocalRunner(jobs=1)`` runs serially in this process; ``jobs > 1`` uses a process pool with the
+``spawn`` start method (Prophet deadlocked in fork-based pools once the parent had fitted a
+model) whose workers pin OpenBLAS/OMP/MKL to one thread each (statsmodels otherwise
+oversubscribes the cores). Items are sent in chunks so the per-task overhead stays small.
+
+A distributed backend (e.g. ``DaskRunner(scheduler_address)``) goes behind the same ``map``
+interface: it must return the results in input order, and ``fn`` must be a picklable,
+module-level function. ``make_runner`` is the one place that picks the backend.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_THREAD_VARS = (
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
+@runtime_checkable
+class Runner(Protocol):
+    """Anything that maps a picklable function over items and returns results in order."""
+
+    jobs: int
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]: ...
+
+
+def _pin_threads() -> None:
+    """Worker initializer: one BLAS/OpenMP thread per process."""
+    for var in _THREAD_VARS:
+        os.environ[var] = "1"
+    try:  # threadpoolctl is optional; the environment variables do the job before numpy loads
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except Exception:  # noqa: BLE001 - best effort only
+        pass
+
+
+def _run_chunk(payload: tuple[Callable[[Any], Any], list[Any]]) -> list[Any]:
+    fn, chunk = payload
+    return [fn(item) for item in chunk]
+
+
+class LocalRunner:
+    """Serial (``jobs=1``) or a local spawn-context process pool (``jobs > 1``)."""
+
+    def __init__(self, jobs: int = 1, chunk_size: int | None = None) -> None:
+        if jobs < 1:
+            jobs = max(os.cpu_count() or 1, 1)
+        self.jobs = int(jobs)
+        self.chunk_size = chunk_size
+
+    def _chunks(self, items: Sequence[Any]) -> list[list[Any]]:
+        size = self.chunk_size or max(1, math.ceil(len(items) / (self.jobs * 4)))
+        return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        items = list(items)
+        if self.jobs == 1 or len(items) <= 1:
+            return [fn(item) for item in items]
+        chunks = self._chunks(items)
+        workers = min(self.jobs, len(chunks))
+        # The children inherit the environment at spawn time, so set it before the pool starts.
+        saved = {var: os.environ.get(var) for var in _THREAD_VARS}
+        for var in _THREAD_VARS:
+            os.environ[var] = "1"
+        try:
+            ctx = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(
+                max_workers=workers, mp_context=ctx, initializer=_pin_threads
+            ) as pool:
+                results = list(pool.map(_run_chunk, [(fn, chunk) for chunk in chunks]))
+        finally:
+            for var, value in saved.items():
+                if value is None:
+                    os.environ.pop(var, None)
+                else:
+                    os.environ[var] = value
+        return [r for chunk in results for r in chunk]
+
+
+def make_runner(jobs: int = 1, runner: Runner | None = None) -> Runner:
+    """The runner to use: an explicit one wins, else a LocalRunner with ``jobs`` workers.
+
+    A Dask backend would be chosen here (e.g. when a scheduler address is given)."""
+    if runner is not None:
+        return runner
+    return LocalRunner(jobs=jobs)
