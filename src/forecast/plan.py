@@ -1,0 +1,169 @@
+"""The plan aggregate: everything a plan holds besides its data frames, as one JSON-able document.
+
+A plan is stored as one row whose ``doc`` column is ``PlanState.to_dict()`` plus an integer
+``version`` (optimistic locking) and Parquet blobs for its frames (history, attributes, baseline).
+The system track owns ``events``, ``explanations``, ``factors`` and ``threshold``; the negotiation
+track owns ``negotiation`` (an opaque dict this module never looks into).
+
+Roles per plan: ``owner`` (publish, threshold, grant, goal, remainder rule, lock), ``planner``
+(events, explanations, factors), ``lead`` (claims for their own team only). The creator of a plan
+is its owner and a planner.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any
+
+ROLES = ("owner", "planner", "lead")
+
+DRAFT = "draft"
+PUBLISHED = "published"
+AGREED = "agreed"
+STATUSES = (DRAFT, PUBLISHED, AGREED)
+LOCKED_STATUSES = (PUBLISHED, AGREED)
+
+DEFAULT_THRESHOLD = 0.20
+
+
+def utc_now() -> str:
+    """The current time as an ISO 8601 string in UTC (seconds precision), as stored everywhere."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class Member:
+    roles: list[str] = field(default_factory=list)
+    team: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"roles": list(self.roles), "team": self.team}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Member:
+        return cls(roles=list(data.get("roles", [])), team=data.get("team"))
+
+
+@dataclass
+class DatasetInfo:
+    """What the plan's history came from; the frames themselves live in blobs."""
+
+    filename: str | None = None
+    history_hash: str = ""
+    n_series: int = 0
+    start: str | None = None  # first ds of the history (ISO date)
+    end: str | None = None  # last ds of the history
+    flags: list[str] = field(default_factory=list)
+    attribute_columns: list[str] = field(default_factory=list)
+    mapping: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BaselineInfo:
+    """Summary of the baseline run; the per-series model is the ``model`` column of the blob."""
+
+    model: str = "auto"  # what was asked for
+    levels: list[int] = field(default_factory=lambda: [80, 95])
+    start: str | None = None  # first ds of the horizon
+    end: str | None = None  # last ds of the horizon
+    models_used: dict[str, int] = field(default_factory=dict)  # model name -> series count
+    computed_at: str | None = None
+
+
+@dataclass
+class PlanState:
+    """One plan. ``version`` mirrors the store row's version and is not part of the document."""
+
+    plan_id: str
+    name: str
+    freq: str
+    horizon: int
+    team_attr: str | None
+    created_by: str
+    created_at: str = field(default_factory=utc_now)
+    updated_at: str = field(default_factory=utc_now)
+    status: str = DRAFT
+    parent_id: str | None = None
+    version: int = 0
+    threshold: float = DEFAULT_THRESHOLD
+    dataset: DatasetInfo = field(default_factory=DatasetInfo)
+    baseline: BaselineInfo = field(default_factory=BaselineInfo)
+    members: dict[str, Member] = field(default_factory=dict)
+    # System track (forecast.overrides owns the shape of each entry: Event.to_dict() etc.).
+    events: list[dict[str, Any]] = field(default_factory=list)
+    explanations: list[dict[str, Any]] = field(default_factory=list)
+    factors: list[dict[str, Any]] = field(default_factory=list)
+    next_event_number: int = 1
+    published_at: str | None = None
+    published_by: str | None = None
+    # Negotiation track: owned and filled by forecast.negotiation / services.negotiation.
+    negotiation: dict[str, Any] = field(default_factory=dict)
+
+    # -- roles -----------------------------------------------------------------------------
+    def roles_of(self, user: str) -> list[str]:
+        member = self.members.get(user)
+        return list(member.roles) if member else []
+
+    def has_role(self, user: str, role: str) -> bool:
+        return role in self.roles_of(user)
+
+    def team_of(self, user: str) -> str | None:
+        member = self.members.get(user)
+        return member.team if member else None
+
+    def grant(self, user: str, role: str, team: str | None = None) -> None:
+        """Give `user` the `role` (keeps their other roles); a lead's team is replaced by `team`."""
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+        member = self.members.setdefault(user, Member())
+        if role not in member.roles:
+            member.roles.append(role)
+        if team is not None:
+            member.team = team
+
+    def revoke(self, user: str, role: str) -> None:
+        member = self.members.get(user)
+        if member and role in member.roles:
+            member.roles.remove(role)
+            if not member.roles:
+                del self.members[user]
+
+    @property
+    def locked(self) -> bool:
+        return self.status in LOCKED_STATUSES
+
+    # -- serialisation ---------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able deep copy of the document (without ``version``, which is the row's)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name == "version":
+                continue
+            value = getattr(self, f.name)
+            if f.name == "members":
+                out[f.name] = {user: m.to_dict() for user, m in value.items()}
+            elif f.name in ("dataset", "baseline"):
+                out[f.name] = asdict(value)
+            else:
+                out[f.name] = copy.deepcopy(value)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], version: int = 0) -> PlanState:
+        known = {f.name for f in fields(cls)}
+        kwargs = {k: copy.deepcopy(v) for k, v in data.items() if k in known and k != "version"}
+        kwargs["members"] = {u: Member.from_dict(m) for u, m in data.get("members", {}).items()}
+        kwargs["dataset"] = _dataclass_from(DatasetInfo, data.get("dataset", {}))
+        kwargs["baseline"] = _dataclass_from(BaselineInfo, data.get("baseline", {}))
+        return cls(**kwargs, version=version)
+
+    def copy(self) -> PlanState:
+        return PlanState.from_dict(self.to_dict(), version=self.version)
+
+
+def _dataclass_from(kind: type, data: dict[str, Any]) -> Any:
+    known = {f.name for f in fields(kind)}
+    return kind(**{k: copy.deepcopy(v) for k, v in data.items() if k in known})

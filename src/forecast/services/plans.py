@@ -1,0 +1,510 @@
+"""Use cases of plans as a whole: create, read, list, members, versions, audit.
+
+``change_plan`` is the one way every track writes a plan: it loads the plan, checks role and lock,
+lets a callback mutate a copy, and saves it with one audit row in one transaction (optimistic
+locking on ``expected_version``; ``None`` means "the version I just read").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from forecast import schema
+from forecast.plan import (
+    DRAFT,
+    ROLES,
+    BaselineInfo,
+    DatasetInfo,
+    PlanState,
+    utc_now,
+)
+from forecast.services.errors import Forbidden, Invalid, Locked, NotFound
+from forecast.store import (
+    AuditEntry,
+    Change,
+    PlanRepository,
+    PlanSummary,
+    frame_from_bytes,
+    frame_to_bytes,
+)
+
+Progress = Callable[[float, str], None]
+
+HISTORY = "history"
+ATTRIBUTES = "attributes"
+BASELINE = "baseline"
+NO_TEAM = "all"  # the one team when a plan has no team dimension
+
+
+@dataclass
+class PlanFrames:
+    history: pd.DataFrame  # unique_id, ds, y (+ flag columns)
+    attributes: pd.DataFrame  # unique_id + attribute columns (str)
+    baseline: pd.DataFrame  # unique_id, ds, baseline, intervals, model
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def get_plan(store: PlanRepository, plan: str) -> PlanState:
+    """A plan by id, or by name when exactly one plan has that name."""
+    try:
+        return store.get(plan)
+    except NotFound:
+        matches = [s for s in store.list() if s.name == plan]
+        if len(matches) == 1:
+            return store.get(matches[0].plan_id)
+        if len(matches) > 1:
+            ids = ", ".join(f"{s.plan_id} (version {s.version}, {s.status})" for s in matches)
+            raise Invalid(f"several plans are named {plan!r}: {ids}; use the plan id") from None
+        raise
+
+
+def list_plans(store: PlanRepository) -> list[PlanSummary]:
+    return store.list()
+
+
+def load_frames(store: PlanRepository, plan: str) -> PlanFrames:
+    state = get_plan(store, plan)
+    return PlanFrames(
+        history=load_blob_frame(store, state.plan_id, HISTORY),
+        attributes=load_blob_frame(store, state.plan_id, ATTRIBUTES),
+        baseline=load_blob_frame(store, state.plan_id, BASELINE),
+    )
+
+
+def load_blob_frame(store: PlanRepository, plan_id: str, kind: str) -> pd.DataFrame:
+    frame = frame_from_bytes(store.get_blob(plan_id, kind))
+    if schema.UNIQUE_ID in frame:
+        frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
+    if schema.DS in frame:
+        frame[schema.DS] = pd.to_datetime(frame[schema.DS])
+    return frame
+
+
+def audit_log(store: PlanRepository, plan: str) -> list[AuditEntry]:
+    return store.audit(get_plan(store, plan).plan_id)
+
+
+def teams_of(attributes: pd.DataFrame, team_attr: str | None) -> pd.Series:
+    """unique_id -> team (str), from the plan's team dimension."""
+    ids = attributes[schema.UNIQUE_ID].astype(str)
+    if team_attr is None:
+        return pd.Series(NO_TEAM, index=ids.values, name=schema.TEAM)
+    return pd.Series(attributes[team_attr].astype(str).values, index=ids.values, name=schema.TEAM)
+
+
+# -- roles and changes -----------------------------------------------------------------------
+
+
+def require_role(state: PlanState, actor: str, role: str, doing: str) -> None:
+    if not state.has_role(actor, role):
+        holders = sorted(u for u in state.members if state.has_role(u, role))
+        raise Forbidden(
+            f"{actor} may not {doing} on plan {state.plan_id}: that needs the {role} role "
+            f"(held by {', '.join(holders) or 'nobody'}); the owner can grant it with "
+            f"`forecast plan grant {state.plan_id} {actor} --role {role}`"
+        )
+
+
+def require_unlocked(state: PlanState, doing: str) -> None:
+    if state.locked:
+        raise Locked(
+            f"plan {state.plan_id} is {state.status} and read-only, so you cannot {doing}; "
+            f"make a new version with `forecast plan new-version {state.plan_id}`"
+        )
+
+
+def change_plan(
+    store: PlanRepository,
+    plan: str,
+    *,
+    actor: str,
+    action: str,
+    mutate: Callable[[PlanState], tuple[str, Any, Any]],
+    expected_version: int | None = None,
+    role: str | None = None,
+    doing: str | None = None,
+    reason: str | None = None,
+    allow_locked: bool = False,
+    blobs: Mapping[str, bytes | None] | None = None,
+) -> PlanState:
+    """Load, check, mutate, save: the one write path of every use case.
+
+    `mutate(state)` changes the given copy in place (raise ``Invalid`` etc. to refuse; nothing is
+    written then) and returns ``(what, before, after)`` for the audit log. `blobs` are written in
+    the same transaction. Returns the saved state at its new version."""
+    state = get_plan(store, plan)
+    doing = doing or action.replace("_", " ")
+    if role is not None:
+        require_role(state, actor, role, doing)
+    if not allow_locked:
+        require_unlocked(state, doing)
+    expected = state.version if expected_version is None else int(expected_version)
+    if expected != state.version:
+        # Fail early with the audit-based message; the store re-checks atomically on save.
+        raise store.stale_error(state.plan_id, expected)
+    working = state.copy()
+    what, before, after = mutate(working)
+    return store.save(
+        working,
+        Change(actor=actor, action=action, what=what, before=before, after=after, reason=reason),
+        expected_version=expected,
+        blobs=blobs,
+    )
+
+
+def grant(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    user: str,
+    role: str,
+    team: str | None = None,
+    expected_version: int | None = None,
+) -> PlanState:
+    """Give `user` a role on the plan (owner only). A lead needs a team of the plan."""
+    user = (user or "").strip()
+    if not user:
+        raise Invalid("grant needs a user name")
+    if role not in ROLES:
+        raise Invalid(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+    state = get_plan(store, plan)
+    if role == "lead":
+        if not team:
+            raise Invalid(f"a lead needs a team: add --team with one of {_team_list(store, state)}")
+        valid = _teams(store, state)
+        if str(team) not in valid:
+            raise Invalid(
+                f"there is no team {team!r} in plan {state.plan_id}; teams are {', '.join(valid)}"
+            )
+
+    def mutate(s: PlanState) -> tuple[str, Any, Any]:
+        before = s.members[user].to_dict() if user in s.members else None
+        s.grant(user, role, str(team) if team is not None else None)
+        suffix = f" for team {team}" if team else ""
+        return f"grant {role}{suffix} to {user}", before, s.members[user].to_dict()
+
+    # Roles may change on a published plan too? No: a published plan is read-only.
+    return change_plan(
+        store,
+        state.plan_id,
+        actor=actor,
+        action="grant",
+        mutate=mutate,
+        expected_version=expected_version,
+        role="owner",
+        doing="grant roles",
+    )
+
+
+def _teams(store: PlanRepository, state: PlanState) -> list[str]:
+    attributes = load_blob_frame(store, state.plan_id, ATTRIBUTES)
+    return sorted(teams_of(attributes, state.team_attr).unique().tolist())
+
+
+def _team_list(store: PlanRepository, state: PlanState) -> str:
+    return ", ".join(_teams(store, state))
+
+
+# -- creating --------------------------------------------------------------------------------
+
+
+def history_hash(history: pd.DataFrame) -> str:
+    """Content hash of the history's ids, dates and values (independent of Parquet encoding)."""
+    core = history[[schema.UNIQUE_ID, schema.DS, schema.Y]]
+    hashed = pd.util.hash_pandas_object(core, index=False).to_numpy()
+    return hashlib.sha256(hashed.tobytes()).hexdigest()
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def _report(progress: Progress | None, fraction: float, message: str) -> None:
+    if progress is not None:
+        progress(fraction, message)
+
+
+def create_plan(
+    store: PlanRepository,
+    *,
+    name: str,
+    source: str | Path | bytes,
+    horizon: int,
+    team_attr: str | None,
+    actor: str,
+    filename: str | None = None,
+    attributes_file: str | Path | None = None,
+    freq: str | None = None,
+    id_cols: Sequence[str] | None = None,
+    date_col: str | None = None,
+    value_col: str | None = None,
+    model: str = "auto",
+    levels: Sequence[int] = schema.DEFAULT_LEVELS,
+    threshold: float = 0.20,
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> PlanState:
+    """Ingest a sales file, compute the baseline, and store a new draft plan (one transaction).
+
+    Ingest problems are raised as ``Invalid`` listing every problem; nothing is stored then."""
+    from forecast.engine.ingest import IngestError, read_sales
+
+    _check_plan_inputs(name, horizon, threshold)
+    _report(progress, 0.0, "reading the sales file")
+    options: dict[str, Any] = {}
+    if id_cols:
+        options["id_cols"] = list(id_cols)
+    if date_col:
+        options["date_col"] = date_col
+    if value_col:
+        options["value_col"] = value_col
+    if freq:
+        options["freq"] = freq
+    if attributes_file is not None:
+        options["attributes_file"] = attributes_file
+    try:
+        result = read_sales(source, filename=filename, **options)
+    except IngestError as exc:
+        raise Invalid(str(exc)) from exc
+    if filename is None and not isinstance(source, bytes):
+        filename = Path(source).name
+    mapping = getattr(result, "mapping", None)
+    report = getattr(result, "report", None)
+    return create_plan_from_frames(
+        store,
+        name=name,
+        history=result.history,
+        attributes=result.attributes,
+        freq=result.freq,
+        horizon=horizon,
+        team_attr=team_attr,
+        actor=actor,
+        flags=list(result.flags),
+        filename=filename,
+        mapping=_jsonable(mapping),
+        notes=[str(n) for n in (getattr(report, "notes", None) or [])],
+        model=model,
+        levels=levels,
+        threshold=threshold,
+        jobs=jobs,
+        progress=progress,
+        _progress_start=0.2,
+    )
+
+
+def _jsonable(obj: Any) -> dict[str, Any]:
+    if obj is None:
+        return {}
+    if hasattr(obj, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(obj).items()}
+    if isinstance(obj, dict):
+        return dict(obj)
+    return {"value": str(obj)}
+
+
+def _check_plan_inputs(name: str, horizon: int, threshold: float) -> None:
+    if not (name or "").strip():
+        raise Invalid("a plan needs a name: pass --name")
+    if int(horizon) < 1:
+        raise Invalid(f"the horizon must be at least 1 period, got {horizon}")
+    if not 0 < float(threshold) < 10:
+        raise Invalid(
+            f"the deviation threshold is a fraction such as 0.2 for 20 %, got {threshold}"
+        )
+
+
+def create_plan_from_frames(
+    store: PlanRepository,
+    *,
+    name: str,
+    history: pd.DataFrame,
+    attributes: pd.DataFrame | None,
+    freq: str,
+    horizon: int,
+    team_attr: str | None,
+    actor: str,
+    baseline: pd.DataFrame | None = None,
+    flags: Sequence[str] | None = None,
+    filename: str | None = None,
+    mapping: dict[str, Any] | None = None,
+    notes: Sequence[str] = (),
+    model: str = "auto",
+    levels: Sequence[int] = schema.DEFAULT_LEVELS,
+    threshold: float = 0.20,
+    jobs: int = 1,
+    progress: Progress | None = None,
+    parent_id: str | None = None,
+    _progress_start: float = 0.0,
+) -> PlanState:
+    """Store a new draft plan from frames already in the long contract.
+
+    Without `baseline`, it is computed with ``forecast.engine.baseline.forecast_baseline``."""
+    actor = (actor or "").strip()
+    if not actor:
+        raise Invalid("the plan needs an author: pass --as USER or set FORECAST_USER")
+    _check_plan_inputs(name, horizon, threshold)
+    try:
+        history = schema.validate_history(history)
+    except schema.SchemaError as exc:
+        raise Invalid(str(exc)) from exc
+    if history.empty:
+        raise Invalid("the history has no rows; nothing to plan")
+    attributes = _check_attributes(history, attributes, team_attr)
+    if flags is None:
+        flags = [
+            c
+            for c in history.columns
+            if c not in (schema.UNIQUE_ID, schema.DS, schema.Y)
+            and pd.api.types.is_numeric_dtype(history[c])
+            and history[c].dropna().isin([0, 1]).all()
+        ]
+    if baseline is None:
+        from forecast.engine.baseline import forecast_baseline
+
+        _report(
+            progress,
+            _progress_start,
+            f"computing the baseline ({model}) for {history[schema.UNIQUE_ID].nunique()} series",
+        )
+        baseline = forecast_baseline(
+            history[[schema.UNIQUE_ID, schema.DS, schema.Y]],
+            int(horizon),
+            freq=freq,
+            levels=tuple(levels),
+            model=model,
+            jobs=jobs,
+        )
+    try:
+        baseline = schema.validate_baseline(baseline)
+    except schema.SchemaError as exc:
+        raise Invalid(str(exc)) from exc
+    _report(progress, 0.9, "saving the plan")
+
+    ds = history[schema.DS]
+    state = PlanState(
+        plan_id=_new_id(),
+        name=name.strip(),
+        freq=freq,
+        horizon=int(horizon),
+        team_attr=team_attr,
+        created_by=actor,
+        status=DRAFT,
+        parent_id=parent_id,
+        threshold=float(threshold),
+        dataset=DatasetInfo(
+            filename=filename,
+            history_hash=history_hash(history),
+            n_series=int(history[schema.UNIQUE_ID].nunique()),
+            start=ds.min().date().isoformat(),
+            end=ds.max().date().isoformat(),
+            flags=list(flags),
+            attribute_columns=[c for c in attributes.columns if c != schema.UNIQUE_ID],
+            mapping=mapping or {},
+            notes=list(notes),
+        ),
+        baseline=baseline_info(baseline, model, levels),
+    )
+    state.grant(actor, "owner")
+    state.grant(actor, "planner")
+    blobs = {
+        HISTORY: frame_to_bytes(history),
+        ATTRIBUTES: frame_to_bytes(attributes),
+        BASELINE: frame_to_bytes(baseline),
+    }
+    change = Change(
+        actor=actor,
+        action="create",
+        what=f"create plan {state.name!r} ({state.dataset.n_series} series, horizon "
+        f"{state.horizon} x {freq}, teams by {team_attr or 'none'})",
+        after={"name": state.name, "history_hash": state.dataset.history_hash},
+    )
+    saved = store.add(state, blobs, change)
+    _report(progress, 1.0, "done")
+    return saved
+
+
+def baseline_info(baseline: pd.DataFrame, model: str, levels: Sequence[int]) -> BaselineInfo:
+    per_series = baseline.drop_duplicates(schema.UNIQUE_ID)[schema.MODEL].astype(str)
+    return BaselineInfo(
+        model=model,
+        levels=[int(x) for x in (schema.levels_in(baseline) or list(levels))],
+        start=baseline[schema.DS].min().date().isoformat(),
+        end=baseline[schema.DS].max().date().isoformat(),
+        models_used={str(k): int(v) for k, v in per_series.value_counts().sort_index().items()},
+        computed_at=utc_now(),
+    )
+
+
+def _check_attributes(
+    history: pd.DataFrame, attributes: pd.DataFrame | None, team_attr: str | None
+) -> pd.DataFrame:
+    ids = pd.Index(history[schema.UNIQUE_ID].unique())
+    if attributes is None or attributes.empty:
+        attributes = pd.DataFrame({schema.UNIQUE_ID: ids.astype(str)})
+    if schema.UNIQUE_ID not in attributes:
+        raise Invalid("the attributes table needs a unique_id column")
+    attributes = attributes.copy()
+    attributes[schema.UNIQUE_ID] = attributes[schema.UNIQUE_ID].astype(str)
+    attributes = attributes.drop_duplicates(schema.UNIQUE_ID)
+    for col in attributes.columns:
+        if col != schema.UNIQUE_ID:
+            attributes[col] = attributes[col].astype(str)
+    if team_attr is not None and team_attr not in attributes:
+        available = [c for c in attributes.columns if c != schema.UNIQUE_ID]
+        raise Invalid(
+            f"the team dimension {team_attr!r} is not an attribute of the series; available: "
+            f"{', '.join(available) or 'none (give an attributes file with --attributes)'}"
+        )
+    missing = ids.difference(pd.Index(attributes[schema.UNIQUE_ID]))
+    if len(missing):
+        shown = ", ".join(map(str, missing[:10]))
+        raise Invalid(
+            f"{len(missing)} series have no attributes row (e.g. {shown}); add them to the "
+            "attributes file"
+        )
+    attributes = attributes[attributes[schema.UNIQUE_ID].isin(ids)]
+    return attributes.sort_values(schema.UNIQUE_ID).reset_index(drop=True)
+
+
+# -- versions --------------------------------------------------------------------------------
+
+
+def new_version(store: PlanRepository, plan: str, actor: str, name: str | None = None) -> PlanState:
+    """A new draft copied from a plan (typically a published or agreed one), with parent_id.
+
+    Events, explanations, factors, members and negotiation state are carried over; the copy is a
+    draft at version 1 whose creator (the actor, who must be the source's owner) owns it."""
+    source = get_plan(store, plan)
+    require_role(source, actor, "owner", "make a new version")
+    copy = source.copy()
+    copy.plan_id = _new_id()
+    copy.parent_id = source.plan_id
+    copy.status = DRAFT
+    copy.name = (name or source.name).strip()
+    copy.created_by = actor
+    copy.created_at = utc_now()
+    copy.published_at = None
+    copy.published_by = None
+    copy.grant(actor, "owner")
+    copy.grant(actor, "planner")
+    blobs = {
+        kind: store.get_blob(source.plan_id, kind) for kind in store.blob_kinds(source.plan_id)
+    }
+    change = Change(
+        actor=actor,
+        action="new_version",
+        what=f"new version of plan {source.plan_id} (version {source.version}, {source.status})",
+        after={"parent_id": source.plan_id},
+    )
+    return store.add(copy, blobs, change)

@@ -1,0 +1,538 @@
+"""Persistence of plans: a repository with one SQLAlchemy implementation and an in-memory fake.
+
+Tables (created on open):
+
+- ``plans``: id, name, version, status, parent_id, created_by, created_at, updated_at, doc (JSON of
+  ``PlanState.to_dict()``).
+- ``plan_blobs``: plan_id, kind (``history``, ``attributes``, ``baseline``, ...), Parquet bytes,
+  content hash.
+- ``audit_log``: id, plan_id, version (the version the change produced), at, actor, action, what,
+  before (JSON), after (JSON), reason.
+
+Every change is one transaction: ``UPDATE plans SET doc, version = version + 1 WHERE id AND
+version = :expected``, the blob writes, and one audit row. Zero rows updated means someone else
+changed the plan since the caller read it; the change is refused with ``StaleVersion`` whose
+message names who changed what since. Any error inside the transaction rolls all of it back.
+
+SQLite (the default, a file in the data directory) runs in WAL mode with a busy timeout so that
+several processes can share it; PostgreSQL is used by URL through the same code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from forecast.plan import PlanState, utc_now
+from forecast.services.errors import Invalid, NotFound, StaleVersion
+
+# -- value objects ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    plan_id: str
+    name: str
+    version: int
+    status: str
+    parent_id: str | None
+    created_by: str
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    plan_id: str
+    version: int
+    at: str
+    actor: str
+    action: str
+    what: str
+    before: Any
+    after: Any
+    reason: str | None
+
+    def describe(self) -> str:
+        return f"version {self.version} by {self.actor} at {self.at}: {self.what}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one save records in the audit log."""
+
+    actor: str
+    action: str
+    what: str
+    before: Any = None
+    after: Any = None
+    reason: str | None = None
+
+
+# -- frames as blobs -------------------------------------------------------------------------
+
+
+def frame_to_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.reset_index(drop=True).to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def frame_from_bytes(data: bytes) -> pd.DataFrame:
+    return pd.read_parquet(io.BytesIO(data))
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# -- the repository --------------------------------------------------------------------------
+
+
+class PlanRepository(ABC):
+    """Where plans live. Methods raise ``NotFound`` and ``StaleVersion`` (forecast.services.errors)."""
+
+    @abstractmethod
+    def add(self, state: PlanState, blobs: Mapping[str, bytes], change: Change) -> PlanState:
+        """Store a new plan at version 1 with its blobs and an audit row; return it (version 1)."""
+
+    @abstractmethod
+    def get(self, plan_id: str) -> PlanState:
+        """The current state of a plan (``state.version`` set)."""
+
+    @abstractmethod
+    def list(self) -> list[PlanSummary]:
+        """All plans, oldest first."""
+
+    @abstractmethod
+    def save(
+        self,
+        state: PlanState,
+        change: Change,
+        *,
+        expected_version: int,
+        blobs: Mapping[str, bytes | None] | None = None,
+    ) -> PlanState:
+        """Write `state` if the stored version is still `expected_version`; blobs given as None are
+        deleted. Returns the state at its new version. Raises ``StaleVersion`` otherwise."""
+
+    @abstractmethod
+    def get_blob(self, plan_id: str, kind: str) -> bytes:
+        """The bytes of one blob; ``NotFound`` if the plan has no blob of that kind."""
+
+    @abstractmethod
+    def blob_kinds(self, plan_id: str) -> list[str]:
+        """The kinds of blob a plan has, sorted."""
+
+    @abstractmethod
+    def audit(self, plan_id: str) -> list[AuditEntry]:
+        """The audit log of a plan, oldest first."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections (no-op by default)."""
+
+    # Shared helpers ------------------------------------------------------------------------
+    def stale_error(self, plan_id: str, expected: int) -> StaleVersion:
+        since = [e for e in self.audit(plan_id) if e.version > expected]
+        current = since[-1].version if since else expected
+        changes = "; ".join(e.describe() for e in since) or "no recorded change"
+        return StaleVersion(
+            f"plan {plan_id} changed since you loaded version {expected} (it is now version "
+            f"{current}): {changes}. Reload the plan and make your change again."
+        )
+
+    @staticmethod
+    def _not_found(plan_id: str) -> NotFound:
+        return NotFound(f"there is no plan {plan_id!r}; `forecast plan list` shows the plans")
+
+
+def _dump(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
+
+
+def _load(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+# -- SQLAlchemy ------------------------------------------------------------------------------
+
+metadata = sa.MetaData()
+
+plans_table = sa.Table(
+    "plans",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("parent_id", sa.String(64), nullable=True),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("updated_at", sa.String(40), nullable=False),
+    sa.Column("doc", sa.Text, nullable=False),
+)
+
+blobs_table = sa.Table(
+    "plan_blobs",
+    metadata,
+    sa.Column("plan_id", sa.String(64), sa.ForeignKey("plans.id"), primary_key=True),
+    sa.Column("kind", sa.String(100), primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("updated_at", sa.String(40), nullable=False),
+)
+
+audit_table = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("plan_id", sa.String(64), sa.ForeignKey("plans.id"), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(100), nullable=False),
+    sa.Column("what", sa.Text, nullable=False),
+    sa.Column("before", sa.Text, nullable=True),
+    sa.Column("after", sa.Text, nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),
+)
+
+
+def normalise_url(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` use psycopg 3; other URLs pass unchanged."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class SqlStore(PlanRepository):
+    """The repository on SQLite or PostgreSQL. `schema` (PostgreSQL only) isolates tests."""
+
+    def __init__(self, url: str, *, schema: str | None = None, engine: Engine | None = None):
+        self.url = normalise_url(url)
+        if engine is None:
+            if self.url.startswith("sqlite"):
+                engine = sa.create_engine(self.url, connect_args={"timeout": 30})
+                sa.event.listen(engine, "connect", _sqlite_pragmas)
+            else:
+                engine = sa.create_engine(self.url, pool_pre_ping=True)
+        if schema:
+            with engine.begin() as conn:
+                conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+            engine = engine.execution_options(schema_translate_map={None: schema})
+        self.engine = engine
+        self.schema = schema
+        metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    # -- reads ------------------------------------------------------------------------------
+    def get(self, plan_id: str) -> PlanState:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(plans_table.c.doc, plans_table.c.version).where(
+                    plans_table.c.id == plan_id
+                )
+            ).first()
+        if row is None:
+            raise self._not_found(plan_id)
+        return PlanState.from_dict(json.loads(row.doc), version=row.version)
+
+    def list(self) -> list[PlanSummary]:
+        c = plans_table.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(
+                    c.id,
+                    c.name,
+                    c.version,
+                    c.status,
+                    c.parent_id,
+                    c.created_by,
+                    c.created_at,
+                    c.updated_at,
+                ).order_by(c.created_at, c.id)
+            ).all()
+        return [PlanSummary(*row) for row in rows]
+
+    def get_blob(self, plan_id: str, kind: str) -> bytes:
+        c = blobs_table.c
+        with self.engine.connect() as conn:
+            data = conn.execute(
+                sa.select(c.data).where(c.plan_id == plan_id, c.kind == kind)
+            ).scalar()
+        if data is None:
+            raise NotFound(f"plan {plan_id} has no stored {kind}")
+        return bytes(data)
+
+    def blob_kinds(self, plan_id: str) -> list[str]:
+        c = blobs_table.c
+        with self.engine.connect() as conn:
+            kinds = conn.execute(sa.select(c.kind).where(c.plan_id == plan_id)).scalars().all()
+        return sorted(kinds)
+
+    def audit(self, plan_id: str) -> list[AuditEntry]:
+        c = audit_table.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(audit_table).where(c.plan_id == plan_id).order_by(c.id)
+            ).all()
+        return [
+            AuditEntry(
+                id=r.id,
+                plan_id=r.plan_id,
+                version=r.version,
+                at=r.at,
+                actor=r.actor,
+                action=r.action,
+                what=r.what,
+                before=_load(r.before),
+                after=_load(r.after),
+                reason=r.reason,
+            )
+            for r in rows
+        ]
+
+    # -- writes -----------------------------------------------------------------------------
+    def add(self, state: PlanState, blobs: Mapping[str, bytes], change: Change) -> PlanState:
+        now = utc_now()
+        stored = state.copy()
+        stored.version = 1
+        stored.updated_at = now
+        with self.engine.begin() as conn:
+            exists = conn.execute(
+                sa.select(plans_table.c.id).where(plans_table.c.id == state.plan_id)
+            ).first()
+            if exists:
+                raise Invalid(f"a plan with id {state.plan_id!r} already exists")
+            conn.execute(
+                plans_table.insert().values(
+                    id=stored.plan_id,
+                    name=stored.name,
+                    version=1,
+                    status=stored.status,
+                    parent_id=stored.parent_id,
+                    created_by=stored.created_by,
+                    created_at=stored.created_at,
+                    updated_at=now,
+                    doc=json.dumps(stored.to_dict(), default=str, ensure_ascii=False),
+                )
+            )
+            self._write_blobs(conn, stored.plan_id, blobs, now)
+            self._insert_audit(conn, stored.plan_id, 1, now, change)
+        return stored
+
+    def save(
+        self,
+        state: PlanState,
+        change: Change,
+        *,
+        expected_version: int,
+        blobs: Mapping[str, bytes | None] | None = None,
+    ) -> PlanState:
+        now = utc_now()
+        stored = state.copy()
+        stored.updated_at = now
+        stored.version = expected_version + 1
+        c = plans_table.c
+        with self.engine.begin() as conn:
+            # The conditional UPDATE comes first so that SQLite takes its write lock at once.
+            result = conn.execute(
+                plans_table.update()
+                .where(c.id == state.plan_id, c.version == expected_version)
+                .values(
+                    doc=json.dumps(stored.to_dict(), default=str, ensure_ascii=False),
+                    version=c.version + 1,
+                    name=stored.name,
+                    status=stored.status,
+                    parent_id=stored.parent_id,
+                    updated_at=now,
+                )
+            )
+            updated = result.rowcount
+            if updated == 1:
+                self._write_blobs(conn, state.plan_id, blobs or {}, now)
+                self._insert_audit(conn, state.plan_id, stored.version, now, change)
+        if updated != 1:
+            with self.engine.connect() as conn:
+                exists = conn.execute(sa.select(c.id).where(c.id == state.plan_id)).first()
+            if not exists:
+                raise self._not_found(state.plan_id)
+            raise self.stale_error(state.plan_id, expected_version)
+        return stored
+
+    def _write_blobs(
+        self, conn: Connection, plan_id: str, blobs: Mapping[str, bytes | None], now: str
+    ) -> None:
+        c = blobs_table.c
+        for kind, data in blobs.items():
+            conn.execute(blobs_table.delete().where(c.plan_id == plan_id, c.kind == kind))
+            if data is not None:
+                conn.execute(
+                    blobs_table.insert().values(
+                        plan_id=plan_id,
+                        kind=kind,
+                        data=data,
+                        content_hash=content_hash(data),
+                        updated_at=now,
+                    )
+                )
+
+    def _insert_audit(
+        self, conn: Connection, plan_id: str, version: int, now: str, change: Change
+    ) -> None:
+        conn.execute(
+            audit_table.insert().values(
+                plan_id=plan_id,
+                version=version,
+                at=now,
+                actor=change.actor,
+                action=change.action,
+                what=change.what,
+                before=_dump(change.before),
+                after=_dump(change.after),
+                reason=change.reason,
+            )
+        )
+
+
+# -- in-memory fake (service tests) ------------------------------------------------------------
+
+
+class MemoryStore(PlanRepository):
+    """Same contract as SqlStore, held in dicts (documents are stored as JSON text, so callers
+    never share mutable state with the store). Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._plans: dict[str, tuple[int, str, PlanSummary]] = {}
+        self._blobs: dict[tuple[str, str], bytes] = {}
+        self._audit: list[AuditEntry] = []
+
+    def add(self, state: PlanState, blobs: Mapping[str, bytes], change: Change) -> PlanState:
+        now = utc_now()
+        stored = state.copy()
+        stored.version = 1
+        stored.updated_at = now
+        with self._lock:
+            if state.plan_id in self._plans:
+                raise Invalid(f"a plan with id {state.plan_id!r} already exists")
+            self._put(stored)
+            for kind, data in blobs.items():
+                self._blobs[(stored.plan_id, kind)] = bytes(data)
+            self._append_audit(stored.plan_id, 1, now, change)
+        return stored
+
+    def _put(self, stored: PlanState) -> None:
+        summary = PlanSummary(
+            stored.plan_id,
+            stored.name,
+            stored.version,
+            stored.status,
+            stored.parent_id,
+            stored.created_by,
+            stored.created_at,
+            stored.updated_at,
+        )
+        doc = json.dumps(stored.to_dict(), default=str, ensure_ascii=False)
+        self._plans[stored.plan_id] = (stored.version, doc, summary)
+
+    def _append_audit(self, plan_id: str, version: int, now: str, change: Change) -> None:
+        self._audit.append(
+            AuditEntry(
+                id=len(self._audit) + 1,
+                plan_id=plan_id,
+                version=version,
+                at=now,
+                actor=change.actor,
+                action=change.action,
+                what=change.what,
+                before=_load(_dump(change.before)),
+                after=_load(_dump(change.after)),
+                reason=change.reason,
+            )
+        )
+
+    def get(self, plan_id: str) -> PlanState:
+        with self._lock:
+            if plan_id not in self._plans:
+                raise self._not_found(plan_id)
+            version, doc, _ = self._plans[plan_id]
+        return PlanState.from_dict(json.loads(doc), version=version)
+
+    def list(self) -> list[PlanSummary]:
+        with self._lock:
+            summaries = [s for _, _, s in self._plans.values()]
+        return sorted(summaries, key=lambda s: (s.created_at, s.plan_id))
+
+    def save(
+        self,
+        state: PlanState,
+        change: Change,
+        *,
+        expected_version: int,
+        blobs: Mapping[str, bytes | None] | None = None,
+    ) -> PlanState:
+        now = utc_now()
+        stored = state.copy()
+        stored.updated_at = now
+        stored.version = expected_version + 1
+        with self._lock:
+            if state.plan_id not in self._plans:
+                raise self._not_found(state.plan_id)
+            if self._plans[state.plan_id][0] != expected_version:
+                stale = True
+            else:
+                stale = False
+                self._put(stored)
+                for kind, data in (blobs or {}).items():
+                    if data is None:
+                        self._blobs.pop((state.plan_id, kind), None)
+                    else:
+                        self._blobs[(state.plan_id, kind)] = bytes(data)
+                self._append_audit(state.plan_id, stored.version, now, change)
+        if stale:
+            raise self.stale_error(state.plan_id, expected_version)
+        return stored
+
+    def get_blob(self, plan_id: str, kind: str) -> bytes:
+        with self._lock:
+            data = self._blobs.get((plan_id, kind))
+        if data is None:
+            raise NotFound(f"plan {plan_id} has no stored {kind}")
+        return data
+
+    def blob_kinds(self, plan_id: str) -> list[str]:
+        with self._lock:
+            return sorted(kind for (pid, kind) in self._blobs if pid == plan_id)
+
+    def audit(self, plan_id: str) -> list[AuditEntry]:
+        with self._lock:
+            return [e for e in self._audit if e.plan_id == plan_id]
