@@ -1,0 +1,1146 @@
+"""The negotiation track: goal, gap, claims, remainder rules, the ledger, the spread (pure).
+
+Leadership sets a goal above (or below) the basis total; the gap is shared out: team leads claim
+parts of it, and whatever nobody claims is assigned by a recorded remainder rule. All money is
+``int`` minor units (cents); every split uses the largest-remainder method, so parts add up to the
+whole to the last cent. The ledger invariant is checked after every operation:
+
+    per team:   basis + claim + assignment = target
+    in total:   sum(targets) + open remainder = goal + kept over-subscription
+
+This module does no I/O and knows nothing about databases or Dash; the services load and store
+``Negotiation.to_dict()`` in the plan's ``negotiation`` field.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+
+# --------------------------------------------------------------------------------------------
+# errors
+
+
+class NegotiationError(Exception):
+    """Base of every refusal of the negotiation domain; the message is meant for a planner."""
+
+
+class StageError(NegotiationError):
+    """The operation is not allowed in the negotiation's current stage."""
+
+
+class AgreedError(StageError):
+    """The plan is agreed (locked); nothing in it can change any more."""
+
+
+class UnknownTeam(NegotiationError):
+    """A team named does not exist in the plan."""
+
+
+class InvalidAmount(NegotiationError):
+    """An amount, percent or ratio is malformed or absurd."""
+
+
+class ManualMismatch(NegotiationError):
+    """Manual assignment amounts do not add up to the remainder."""
+
+
+class NotAllowed(NegotiationError):
+    """The acting user's role does not allow this operation."""
+
+
+class LedgerImbalance(NegotiationError):
+    """The ledger does not balance. This is a bug: every operation keeps the ledger balanced."""
+
+
+# --------------------------------------------------------------------------------------------
+# money
+
+
+def to_minor(value: float | int | Decimal | str) -> int:
+    """Currency units -> int minor units (cents), rounding half to even once."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise InvalidAmount(
+            f"{value!r} is not a number; give an amount like 1250000 or 1250000.50"
+        ) from exc
+    if not amount.is_finite():
+        raise InvalidAmount(f"{value!r} is not a finite amount")
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def from_minor(minor: int) -> Decimal:
+    """Int minor units -> Decimal currency units with exactly two decimals."""
+    return (Decimal(int(minor)) / 100).quantize(Decimal("0.01"))
+
+
+def format_money(minor: int) -> str:
+    return f"{from_minor(minor):,.2f}"
+
+
+def largest_remainder(total: int, weights: Sequence[int | float | Decimal]) -> list[int]:
+    """Split the integer `total` into parts proportional to `weights` that add up to it exactly.
+
+    Every part gets the floor of its quota; the units left over go one each to the largest
+    remainders, ties broken by position (earlier first), so the result is deterministic. A
+    negative total is split like its absolute value and negated (the parts then are <= 0).
+    Weights must be >= 0; zero-weight items get nothing unless all weights are zero, in which
+    case the total is split evenly.
+    """
+    total = int(total)
+    n = len(weights)
+    if n == 0:
+        if total != 0:
+            raise InvalidAmount(f"cannot split {total} among nobody")
+        return []
+    exact = [Decimal(str(w)) if not isinstance(w, int) else Decimal(w) for w in weights]
+    if any(not w.is_finite() or w < 0 for w in exact):
+        raise InvalidAmount("split weights must be finite and not negative")
+    if total < 0:
+        return [-part for part in largest_remainder(-total, exact)]
+    if all(w == 0 for w in exact):
+        exact = [Decimal(1)] * n
+    # Scale Decimal weights to integers so the arithmetic below is exact.
+    exponent = min(min(w.as_tuple().exponent for w in exact), 0)  # type: ignore[type-var]
+    scaled = [int(w.scaleb(-exponent)) for w in exact]
+    weight_sum = sum(scaled)
+    floors = [total * w // weight_sum for w in scaled]
+    remainders = [total * w % weight_sum for w in scaled]
+    left = total - sum(floors)
+    order = sorted(range(n), key=lambda i: (-remainders[i], i))
+    for i in order[:left]:
+        floors[i] += 1
+    return floors
+
+
+# --------------------------------------------------------------------------------------------
+# vocabulary
+
+
+class Stage(StrEnum):
+    DRAFT = "draft"
+    CLAIMING = "claiming"
+    ASSIGNING = "assigning"
+    AGREED = "agreed"
+
+
+class RemainderRule(StrEnum):
+    PRO_RATA_BASELINE = "pro_rata_baseline"
+    EVEN = "even"
+    PRO_RATA_CLAIMS = "pro_rata_claims"
+    MANUAL = "manual"
+
+
+class Basis(StrEnum):
+    BASELINE = "baseline"
+    SYSTEM_PLAN = "system_plan"
+
+
+class Oversubscription(StrEnum):
+    KEEP = "keep"
+    SCALE = "scale"
+
+
+def parse_enum(kind: type[StrEnum], value: str | StrEnum, what: str) -> Any:
+    try:
+        return kind(str(value))
+    except ValueError:
+        options = ", ".join(m.value for m in kind)  # type: ignore[attr-defined]
+        raise NegotiationError(f"unknown {what} {value!r}; use one of {options}") from None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, with the roles they hold in this plan (owner, planner, lead) and a lead's team."""
+
+    user: str
+    roles: frozenset[str] = frozenset()
+    team: str | None = None
+
+    def require_owner(self, doing: str) -> None:
+        if "owner" not in self.roles:
+            raise NotAllowed(
+                f"{self.user} cannot {doing}: only the plan owner can; ask an owner to do it "
+                f"or to grant you the owner role"
+            )
+
+    def require_lead_of(self, team: str, doing: str) -> None:
+        if "owner" in self.roles and "lead" not in self.roles:
+            raise NotAllowed(
+                f"{self.user} cannot {doing} for team {team!r}: claims are made by the team's lead; "
+                f"grant a lead with `forecast plan grant PLAN USER --role lead --team {team}`"
+            )
+        if "lead" not in self.roles:
+            raise NotAllowed(
+                f"{self.user} cannot {doing}: only a team lead can, for their own team"
+            )
+        if self.team != team:
+            raise NotAllowed(
+                f"{self.user} is the lead of team {self.team!r} and cannot {doing} for team {team!r}"
+            )
+
+
+@dataclass
+class Claim:
+    team: str
+    amount: int  # minor units, may be negative (a team volunteers a reduction)
+    note: str
+    author: str
+    percent: str | None = None  # the percent of the team's basis if the claim was given as one
+    at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "team": self.team,
+            "amount": self.amount,
+            "note": self.note,
+            "author": self.author,
+            "percent": self.percent,
+            "at": self.at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Claim:
+        return cls(
+            team=str(data["team"]),
+            amount=int(data["amount"]),
+            note=str(data.get("note", "")),
+            author=str(data.get("author", "")),
+            percent=data.get("percent"),
+            at=data.get("at"),
+        )
+
+
+# the largest claim we accept, relative to the goal: anything above is a typo, not a plan
+ABSURD_FACTOR = 10
+
+
+# --------------------------------------------------------------------------------------------
+# the aggregate
+
+
+@dataclass
+class Negotiation:
+    """The negotiation of one plan. Team totals are frozen when the goal is set.
+
+    ``team_baseline`` and ``team_system_plan`` are the teams' horizon totals in minor units;
+    ``basis`` says which of the two the gap is measured against (recorded). ``period_goals``
+    optionally splits the goal by period (ISO date -> minor units, adding up to ``goal``) and
+    ``period_basis`` then holds the basis per team and period.
+    """
+
+    team_baseline: dict[str, int] = field(default_factory=dict)
+    team_system_plan: dict[str, int] = field(default_factory=dict)
+    basis: Basis = Basis.BASELINE
+    stage: Stage = Stage.DRAFT
+    goal: int | None = None
+    goal_set_by: str | None = None
+    goal_set_at: str | None = None
+    goal_ratio: str | None = None  # recorded when the goal was given as a ratio of the basis
+    period_goals: dict[str, int] = field(default_factory=dict)
+    period_basis: dict[str, dict[str, int]] = field(default_factory=dict)  # team -> period -> minor
+    claims: dict[str, Claim] = field(default_factory=dict)
+    round_closed_by: str | None = None
+    round_closed_at: str | None = None
+    oversubscription_policy: Oversubscription | None = None
+    kept_oversubscription: int = 0
+    scaled_from: dict[str, int] = field(default_factory=dict)  # claims before scaling
+    rule: RemainderRule | None = None
+    excluded: list[str] = field(default_factory=list)
+    manual: dict[str, int] = field(default_factory=dict)
+    assignments: dict[str, int] = field(default_factory=dict)
+    assigned_by: str | None = None
+    assigned_at: str | None = None
+    agreed_by: str | None = None
+    agreed_at: str | None = None
+
+    # -- construction ------------------------------------------------------------------------
+    @classmethod
+    def start(
+        cls,
+        team_baseline: Mapping[str, int],
+        team_system_plan: Mapping[str, int] | None = None,
+    ) -> Negotiation:
+        if not team_baseline:
+            raise NegotiationError("the plan has no teams; set the plan's team dimension first")
+        for team, value in team_baseline.items():
+            if int(value) < 0:
+                raise InvalidAmount(f"team {team!r} has a negative baseline {format_money(value)}")
+        system = dict(team_system_plan) if team_system_plan is not None else dict(team_baseline)
+        if set(system) != set(team_baseline):
+            raise NegotiationError("baseline and system plan must cover the same teams")
+        neg = cls(
+            team_baseline={str(t): int(v) for t, v in team_baseline.items()},
+            team_system_plan={str(t): int(v) for t, v in system.items()},
+        )
+        neg.check()
+        return neg
+
+    # -- derived figures ---------------------------------------------------------------------
+    @property
+    def teams(self) -> list[str]:
+        return sorted(self.team_baseline)
+
+    @property
+    def team_basis(self) -> dict[str, int]:
+        return dict(self.team_baseline if self.basis == Basis.BASELINE else self.team_system_plan)
+
+    @property
+    def basis_total(self) -> int:
+        return sum(self.team_basis.values())
+
+    @property
+    def gap(self) -> int | None:
+        return None if self.goal is None else self.goal - self.basis_total
+
+    @property
+    def claimed(self) -> int:
+        return sum(c.amount for c in self.claims.values())
+
+    @property
+    def assigned(self) -> int:
+        return sum(self.assignments.values())
+
+    @property
+    def remainder(self) -> int:
+        """What is still to be assigned: gap - claims (0 once a kept over-subscription is recorded)."""
+        if self.goal is None:
+            return 0
+        if self.stage in (Stage.ASSIGNING, Stage.AGREED) and self.kept_oversubscription:
+            return 0
+        return int(self.gap or 0) - self.claimed
+
+    @property
+    def open_remainder(self) -> int:
+        """The remainder not yet given out by an assignment."""
+        return self.remainder - self.assigned
+
+    @property
+    def oversubscribed_by(self) -> int:
+        """How far the claims overshoot the gap in its own direction (0 if they don't)."""
+        gap = self.gap
+        if not gap:
+            return 0
+        claimed = self.claimed
+        if gap > 0 and claimed > gap:
+            return claimed - gap
+        if gap < 0 and claimed < gap:
+            return claimed - gap
+        return 0
+
+    def targets(self) -> dict[str, int]:
+        basis = self.team_basis
+        return {
+            t: basis[t] + self._claim_amount(t) + self.assignments.get(t, 0) for t in self.teams
+        }
+
+    def _claim_amount(self, team: str) -> int:
+        claim = self.claims.get(team)
+        return claim.amount if claim else 0
+
+    # -- invariant ---------------------------------------------------------------------------
+    def check(self) -> None:
+        """Raise LedgerImbalance unless the ledger balances exactly."""
+        basis = self.team_basis
+        targets = self.targets()
+        for team in self.teams:
+            if (
+                basis[team] + self._claim_amount(team) + self.assignments.get(team, 0)
+                != targets[team]
+            ):
+                raise LedgerImbalance(f"team {team!r} does not balance")
+        unknown = (set(self.claims) | set(self.assignments)) - set(self.teams)
+        if unknown:
+            raise LedgerImbalance(f"claims or assignments for unknown teams {sorted(unknown)}")
+        if self.goal is None:
+            return
+        total = sum(targets.values()) + self.open_remainder
+        if total != self.goal + self.kept_oversubscription:
+            raise LedgerImbalance(
+                f"targets {total} do not add up to goal {self.goal} "
+                f"+ kept over-subscription {self.kept_oversubscription}"
+            )
+        if self.period_goals and sum(self.period_goals.values()) != self.goal:
+            raise LedgerImbalance("the per-period goals do not add up to the goal")
+        if self.stage == Stage.AGREED and self.open_remainder != 0:
+            raise LedgerImbalance("an agreed plan has an unassigned remainder")
+
+    # -- guards ------------------------------------------------------------------------------
+    def _require_not_agreed(self, doing: str) -> None:
+        if self.stage == Stage.AGREED:
+            raise AgreedError(
+                f"cannot {doing}: the plan was agreed by {self.agreed_by} at {self.agreed_at} and is "
+                f"locked; make a new version of the plan to change it"
+            )
+
+    def _require_stage(self, doing: str, *stages: Stage) -> None:
+        self._require_not_agreed(doing)
+        if self.stage not in stages:
+            hints = {
+                Stage.DRAFT: "set the goal first (forecast plan goal)",
+                Stage.CLAIMING: "the claiming round is still open; the owner closes it with "
+                "`forecast plan close-round`",
+                Stage.ASSIGNING: "the claiming round is closed; the owner can reopen it",
+            }
+            raise StageError(
+                f"cannot {doing} while the negotiation is in stage {self.stage.value!r}: "
+                f"{hints.get(self.stage, '')}"
+            )
+
+    def _require_team(self, team: str) -> None:
+        if team not in self.team_baseline:
+            raise UnknownTeam(
+                f"unknown team {team!r}; the plan's teams are {', '.join(self.teams)}"
+            )
+
+    # -- operations --------------------------------------------------------------------------
+    def set_goal(
+        self,
+        actor: Actor,
+        total: int | None = None,
+        *,
+        ratio: Decimal | str | None = None,
+        period_goals: Mapping[str, int] | None = None,
+        period_basis: Mapping[str, Mapping[str, int]] | None = None,
+        basis: Basis | str = Basis.BASELINE,
+        at: str | None = None,
+    ) -> None:
+        """Set the goal: a total in minor units, a ratio of the basis total, or per period.
+
+        Allowed in draft and while claiming (claims stay); opens the claiming round.
+        """
+        actor.require_owner("set the goal")
+        self._require_stage("set the goal", Stage.DRAFT, Stage.CLAIMING)
+        basis = parse_enum(Basis, basis, "basis")
+        given = sum(x is not None for x in (total, ratio)) + bool(period_goals)
+        if given != 1:
+            raise InvalidAmount(
+                "give exactly one of: a goal total, a ratio of the basis, per-period goals"
+            )
+        basis_total = sum(
+            (self.team_baseline if basis == Basis.BASELINE else self.team_system_plan).values()
+        )
+        recorded_ratio: str | None = None
+        periods: dict[str, int] = {}
+        if ratio is not None:
+            r = parse_ratio(ratio)
+            goal = int((Decimal(basis_total) * r).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+            recorded_ratio = str(ratio)
+        elif period_goals:
+            periods = {str(p): int(v) for p, v in period_goals.items()}
+            if any(v < 0 for v in periods.values()):
+                raise InvalidAmount("a per-period goal cannot be negative")
+            if not period_basis:
+                raise NegotiationError("per-period goals need the basis per team and period")
+            known = {p for per in period_basis.values() for p in per}
+            unknown = sorted(set(periods) - known)
+            if unknown:
+                raise InvalidAmount(
+                    f"per-period goal for period(s) {', '.join(unknown)} outside the horizon; "
+                    f"the horizon's periods are {', '.join(sorted(known))}"
+                )
+            missing = sorted(known - set(periods))
+            if missing:
+                raise InvalidAmount(
+                    f"per-period goals must cover every period of the horizon; missing {', '.join(missing)}"
+                )
+            goal = sum(periods.values())
+        else:
+            goal = int(total)  # type: ignore[arg-type]
+        if goal < 0:
+            raise InvalidAmount(f"the goal {format_money(goal)} is negative; a sales goal is >= 0")
+        if basis_total and abs(goal) > ABSURD_FACTOR * basis_total:
+            raise InvalidAmount(
+                f"the goal {format_money(goal)} is more than {ABSURD_FACTOR} times the {basis.value} "
+                f"total {format_money(basis_total)}; check the units (amounts are in currency units)"
+            )
+        gaps = self._period_gaps(periods, period_basis) if periods else {}
+        if periods and sum(gaps.values()) == 0 and any(gaps.values()):
+            raise InvalidAmount(
+                "per-period goals whose total equals the basis total cannot be shared out by "
+                "period; set a total goal instead"
+            )
+        before = (self.goal, self.basis, self.period_goals, self.period_basis)
+        self.goal = goal
+        self.basis = basis
+        self.goal_ratio = recorded_ratio
+        self.period_goals = periods
+        self.period_basis = (
+            {str(t): {str(p): int(v) for p, v in per.items()} for t, per in period_basis.items()}
+            if periods and period_basis
+            else {}
+        )
+        self.goal_set_by = actor.user
+        self.goal_set_at = at
+        self.stage = Stage.CLAIMING
+        self._checked(before)
+
+    def _period_gaps(
+        self, periods: Mapping[str, int], period_basis: Mapping[str, Mapping[str, int]] | None
+    ) -> dict[str, int]:
+        per_period_basis: dict[str, int] = {}
+        for per in (period_basis or {}).values():
+            for p, v in per.items():
+                per_period_basis[p] = per_period_basis.get(p, 0) + int(v)
+        return {p: periods[p] - per_period_basis.get(p, 0) for p in periods}
+
+    def claim(
+        self,
+        actor: Actor,
+        team: str,
+        amount: int | None = None,
+        *,
+        percent: Decimal | str | float | None = None,
+        note: str = "",
+        at: str | None = None,
+    ) -> Claim:
+        """Make, raise or lower the team's claim (replaces the team's previous claim)."""
+        self._require_team(team)
+        actor.require_lead_of(team, "claim")
+        self._require_stage("claim", Stage.CLAIMING)
+        if (amount is None) == (percent is None):
+            raise InvalidAmount(
+                "give the claim either as an amount or as a percent of the team's baseline"
+            )
+        basis = self.team_basis[team]
+        recorded_percent: str | None = None
+        if percent is not None:
+            try:
+                pct = Decimal(str(percent))
+            except (InvalidOperation, ValueError):
+                raise InvalidAmount(
+                    f"{percent!r} is not a percent; give a number like 12.5"
+                ) from None
+            if not pct.is_finite():
+                raise InvalidAmount(f"{percent!r} is not a finite percent")
+            amount = int(
+                (Decimal(basis) * pct / 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+            )
+            recorded_percent = str(pct)
+        assert amount is not None
+        amount = int(amount)
+        if not note.strip():
+            raise InvalidAmount(
+                "a claim needs a note saying how the team will get there (the initiative)"
+            )
+        if basis + amount < 0:
+            raise InvalidAmount(
+                f"a claim of {format_money(amount)} would take team {team!r} below zero "
+                f"(its {self.basis.value} is {format_money(basis)})"
+            )
+        limit = ABSURD_FACTOR * max(self.goal or 0, self.basis_total, 1)
+        if abs(amount) > limit:
+            raise InvalidAmount(
+                f"a claim of {format_money(amount)} is more than {ABSURD_FACTOR} times the goal; "
+                "check the units (amounts are in currency units)"
+            )
+        before = self.claims.get(team)
+        claim = Claim(
+            team=team,
+            amount=amount,
+            note=note.strip(),
+            author=actor.user,
+            percent=recorded_percent,
+            at=at,
+        )
+        self.claims[team] = claim
+        self._checked(before)
+        return claim
+
+    def unclaim(self, actor: Actor, team: str) -> Claim:
+        """Withdraw the team's claim."""
+        self._require_team(team)
+        actor.require_lead_of(team, "withdraw a claim")
+        self._require_stage("withdraw a claim", Stage.CLAIMING)
+        if team not in self.claims:
+            raise NegotiationError(f"team {team!r} has no claim to withdraw")
+        removed = self.claims.pop(team)
+        self.check()
+        return removed
+
+    def close_round(
+        self,
+        actor: Actor,
+        oversubscribed: Oversubscription | str = Oversubscription.KEEP,
+        *,
+        at: str | None = None,
+    ) -> None:
+        """Close the claiming round. Over-subscribed claims are kept (the plan exceeds the goal,
+        recorded) or scaled down pro rata so that they add up to the gap exactly."""
+        actor.require_owner("close the claiming round")
+        self._require_stage("close the claiming round", Stage.CLAIMING)
+        policy = parse_enum(Oversubscription, oversubscribed, "over-subscription policy")
+        over = self.oversubscribed_by
+        gap = int(self.gap or 0)
+        self.scaled_from = {}
+        self.kept_oversubscription = 0
+        if over and policy == Oversubscription.SCALE:
+            teams = sorted(self.claims)
+            amounts = [self.claims[t].amount for t in teams]
+            if any((a > 0) != (gap > 0) and a != 0 for a in amounts):
+                raise NegotiationError(
+                    "claims go in both directions, so they cannot be scaled pro rata; keep them "
+                    "(--oversubscribed keep) or ask the leads to change their claims"
+                )
+            scaled = largest_remainder(gap, [abs(a) for a in amounts])
+            self.scaled_from = dict(zip(teams, amounts, strict=True))
+            for team, value in zip(teams, scaled, strict=True):
+                self.claims[team].amount = value
+        elif over:
+            self.kept_oversubscription = over
+        self.oversubscription_policy = policy
+        self.round_closed_by = actor.user
+        self.round_closed_at = at
+        self.stage = Stage.ASSIGNING
+        self.assignments = {}
+        self.check()
+
+    def reopen_round(self, actor: Actor) -> None:
+        """Back to claiming (drops an assignment not yet agreed, restores scaled claims)."""
+        actor.require_owner("reopen the claiming round")
+        self._require_stage("reopen the claiming round", Stage.ASSIGNING)
+        for team, amount in self.scaled_from.items():
+            if team in self.claims:
+                self.claims[team].amount = amount
+        self.scaled_from = {}
+        self.kept_oversubscription = 0
+        self.oversubscription_policy = None
+        self.assignments = {}
+        self.rule = None
+        self.manual = {}
+        self.excluded = []
+        self.stage = Stage.CLAIMING
+        self.check()
+
+    def assign(
+        self,
+        actor: Actor,
+        rule: RemainderRule | str,
+        *,
+        manual: Mapping[str, int] | None = None,
+        exclude: Iterable[str] = (),
+        at: str | None = None,
+    ) -> dict[str, int]:
+        """Assign the unclaimed remainder to the teams by `rule` (replaces an earlier assignment)."""
+        actor.require_owner("assign the remainder")
+        self._require_stage("assign the remainder", Stage.ASSIGNING)
+        rule = parse_enum(RemainderRule, rule, "remainder rule")
+        excluded = sorted(set(exclude))
+        for team in excluded:
+            self._require_team(team)
+        eligible = [t for t in self.teams if t not in excluded]
+        remainder = self.remainder
+        manual_amounts: dict[str, int] = {}
+        if rule == RemainderRule.MANUAL:
+            if manual is None:
+                raise InvalidAmount(
+                    "the manual rule needs an amount per team (--manual TEAM=AMOUNT)"
+                )
+            manual_amounts = {str(t): int(v) for t, v in manual.items()}
+            for team in manual_amounts:
+                self._require_team(team)
+                if team in excluded and manual_amounts[team] != 0:
+                    raise InvalidAmount(f"team {team!r} is excluded and cannot get a manual amount")
+            given = sum(manual_amounts.values())
+            if given != remainder:
+                diff = remainder - given
+                raise ManualMismatch(
+                    f"the manual amounts add up to {format_money(given)} but the remainder is "
+                    f"{format_money(remainder)}; they are {format_money(abs(diff))} "
+                    f"{'short' if diff > 0 else 'over'}"
+                )
+            shares = {t: manual_amounts.get(t, 0) for t in self.teams}
+        else:
+            if manual:
+                raise InvalidAmount("manual amounts are only used with the manual rule")
+            if not eligible:
+                if remainder != 0:
+                    raise InvalidAmount(
+                        "every team is excluded; leave at least one to take the remainder"
+                    )
+                shares = {t: 0 for t in self.teams}
+            else:
+                weights = self._rule_weights(rule, eligible, remainder)
+                split = largest_remainder(remainder, weights)
+                shares = {t: 0 for t in self.teams}
+                shares.update(dict(zip(eligible, split, strict=True)))
+        basis = self.team_basis
+        for team, share in shares.items():
+            target = basis[team] + self._claim_amount(team) + share
+            if target < 0:
+                raise InvalidAmount(
+                    f"assigning {format_money(share)} would take team {team!r} to a negative target "
+                    f"{format_money(target)}; exclude it or choose another rule"
+                )
+        self.assignments = shares
+        self.rule = rule
+        self.excluded = excluded
+        self.manual = manual_amounts
+        self.assigned_by = actor.user
+        self.assigned_at = at
+        self.check()
+        return dict(shares)
+
+    def _rule_weights(self, rule: RemainderRule, eligible: list[str], remainder: int) -> list[int]:
+        if rule == RemainderRule.EVEN:
+            return [1] * len(eligible)
+        if rule == RemainderRule.PRO_RATA_BASELINE:
+            weights = [self.team_basis[t] for t in eligible]
+            if not any(weights) and remainder:
+                raise InvalidAmount(
+                    f"the eligible teams have no {self.basis.value}; use another rule"
+                )
+            return weights
+        # pro rata to claims: only claims in the remainder's direction count
+        sign = 1 if remainder >= 0 else -1
+        weights = [max(0, sign * self._claim_amount(t)) for t in eligible]
+        if not any(weights) and remainder:
+            raise InvalidAmount(
+                "no eligible team has a claim in the remainder's direction to be pro rata to; "
+                "use another rule"
+            )
+        return weights
+
+    def lock(self, actor: Actor, *, at: str | None = None) -> None:
+        """Agree the plan: from now on nothing changes (a change is a new version of the plan)."""
+        actor.require_owner("lock the plan")
+        self._require_stage("lock the plan", Stage.ASSIGNING)
+        if self.rule is None:
+            raise StageError(
+                "assign the remainder before locking (forecast plan assign --rule ...)"
+            )
+        if self.open_remainder != 0:
+            raise StageError(
+                f"{format_money(self.open_remainder)} of the remainder is not assigned; assign it first"
+            )
+        self.stage = Stage.AGREED
+        self.agreed_by = actor.user
+        self.agreed_at = at
+        self.check()
+
+    def _checked(self, _before: object) -> None:
+        self.check()
+
+    # -- views -------------------------------------------------------------------------------
+    def ledger(self) -> pd.DataFrame:
+        """One row per team and a TOTAL row: baseline, system_plan, basis, claim, assignment,
+        target (all int minor units), the claim relative to the team's basis, and the note."""
+        basis = self.team_basis
+        targets = self.targets()
+        rows = []
+        for team in self.teams:
+            claim = self.claims.get(team)
+            rows.append(
+                {
+                    "team": team,
+                    "baseline": self.team_baseline[team],
+                    "system_plan": self.team_system_plan[team],
+                    "basis": basis[team],
+                    "claim": claim.amount if claim else 0,
+                    "assignment": self.assignments.get(team, 0),
+                    "target": targets[team],
+                    "claim_pct_of_basis": _pct(claim.amount if claim else 0, basis[team]),
+                    "target_vs_basis_pct": _pct(targets[team] - basis[team], basis[team]),
+                    "note": claim.note if claim else "",
+                    "claimed_by": claim.author if claim else "",
+                }
+            )
+        rows.append(
+            {
+                "team": "TOTAL",
+                "baseline": sum(self.team_baseline.values()),
+                "system_plan": sum(self.team_system_plan.values()),
+                "basis": self.basis_total,
+                "claim": self.claimed,
+                "assignment": self.assigned,
+                "target": sum(targets.values()),
+                "claim_pct_of_basis": _pct(self.claimed, self.basis_total),
+                "target_vs_basis_pct": _pct(
+                    sum(targets.values()) - self.basis_total, self.basis_total
+                ),
+                "note": "",
+                "claimed_by": "",
+            }
+        )
+        return pd.DataFrame(rows)
+
+    def summary(self) -> dict[str, Any]:
+        """Goal, gap, claimed, remaining etc. as plain JSON-able values (minor units)."""
+        return {
+            "stage": self.stage.value,
+            "basis": self.basis.value,
+            "goal": self.goal,
+            "basis_total": self.basis_total,
+            "gap": self.gap,
+            "claimed": self.claimed,
+            "remainder": self.remainder,
+            "assigned": self.assigned,
+            "open_remainder": self.open_remainder,
+            "oversubscribed_by": self.oversubscribed_by,
+            "kept_oversubscription": self.kept_oversubscription,
+            "rule": self.rule.value if self.rule else None,
+            "excluded": list(self.excluded),
+            "target_total": sum(self.targets().values()),
+            "agreed_by": self.agreed_by,
+            "agreed_at": self.agreed_at,
+        }
+
+    # -- serialisation -----------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "team_baseline": dict(self.team_baseline),
+            "team_system_plan": dict(self.team_system_plan),
+            "basis": self.basis.value,
+            "stage": self.stage.value,
+            "goal": self.goal,
+            "goal_set_by": self.goal_set_by,
+            "goal_set_at": self.goal_set_at,
+            "goal_ratio": self.goal_ratio,
+            "period_goals": dict(self.period_goals),
+            "period_basis": {t: dict(p) for t, p in self.period_basis.items()},
+            "claims": {t: c.to_dict() for t, c in self.claims.items()},
+            "round_closed_by": self.round_closed_by,
+            "round_closed_at": self.round_closed_at,
+            "oversubscription_policy": (
+                self.oversubscription_policy.value if self.oversubscription_policy else None
+            ),
+            "kept_oversubscription": self.kept_oversubscription,
+            "scaled_from": dict(self.scaled_from),
+            "rule": self.rule.value if self.rule else None,
+            "excluded": list(self.excluded),
+            "manual": dict(self.manual),
+            "assignments": dict(self.assignments),
+            "assigned_by": self.assigned_by,
+            "assigned_at": self.assigned_at,
+            "agreed_by": self.agreed_by,
+            "agreed_at": self.agreed_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Negotiation:
+        policy = data.get("oversubscription_policy")
+        rule = data.get("rule")
+        neg = cls(
+            team_baseline={str(k): int(v) for k, v in data["team_baseline"].items()},
+            team_system_plan={str(k): int(v) for k, v in data["team_system_plan"].items()},
+            basis=Basis(data.get("basis", "baseline")),
+            stage=Stage(data.get("stage", "draft")),
+            goal=None if data.get("goal") is None else int(data["goal"]),
+            goal_set_by=data.get("goal_set_by"),
+            goal_set_at=data.get("goal_set_at"),
+            goal_ratio=data.get("goal_ratio"),
+            period_goals={str(k): int(v) for k, v in data.get("period_goals", {}).items()},
+            period_basis={
+                str(t): {str(p): int(v) for p, v in per.items()}
+                for t, per in data.get("period_basis", {}).items()
+            },
+            claims={str(t): Claim.from_dict(c) for t, c in data.get("claims", {}).items()},
+            round_closed_by=data.get("round_closed_by"),
+            round_closed_at=data.get("round_closed_at"),
+            oversubscription_policy=Oversubscription(policy) if policy else None,
+            kept_oversubscription=int(data.get("kept_oversubscription", 0)),
+            scaled_from={str(k): int(v) for k, v in data.get("scaled_from", {}).items()},
+            rule=RemainderRule(rule) if rule else None,
+            excluded=list(data.get("excluded", [])),
+            manual={str(k): int(v) for k, v in data.get("manual", {}).items()},
+            assignments={str(k): int(v) for k, v in data.get("assignments", {}).items()},
+            assigned_by=data.get("assigned_by"),
+            assigned_at=data.get("assigned_at"),
+            agreed_by=data.get("agreed_by"),
+            agreed_at=data.get("agreed_at"),
+        )
+        neg.check()
+        return neg
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(100.0 * part / whole, 4)
+
+
+def parse_ratio(value: Decimal | str | float) -> Decimal:
+    """A ratio like ``1.5``, ``10/6.5`` or ``154%`` as an exact Decimal (> 0)."""
+    text = str(value).strip()
+    try:
+        if text.endswith("%"):
+            ratio = Decimal(text[:-1]) / 100
+        elif "/" in text:
+            num, den = text.split("/", 1)
+            ratio = Decimal(num.strip()) / Decimal(den.strip())
+        else:
+            ratio = Decimal(text)
+    except (InvalidOperation, ValueError, ZeroDivisionError):
+        raise InvalidAmount(f"{value!r} is not a ratio; give e.g. 1.5, 10/6.5 or 154%") from None
+    if not ratio.is_finite() or ratio < 0:
+        raise InvalidAmount(f"the ratio {value!r} must be a finite number >= 0")
+    if ratio > ABSURD_FACTOR:
+        raise InvalidAmount(f"the ratio {value!r} is more than {ABSURD_FACTOR}; check it")
+    return ratio
+
+
+# --------------------------------------------------------------------------------------------
+# the spread down to series and periods
+
+
+def team_period_targets(neg: Negotiation) -> dict[tuple[str, str], int]:
+    """With per-period goals: each team's target split by period so that every team adds up to its
+    target and every period to its goal (plus its share of a kept over-subscription), exactly.
+
+    The change over the basis, ``D[team, period]``, is the integer rounding of the outer product
+    ``delta_team * gap_period / gap`` by cumulative flooring, which keeps both margins exact.
+    """
+    if not neg.period_goals or neg.goal is None:
+        return {}
+    teams = neg.teams
+    periods = sorted(neg.period_goals)
+    basis = neg.period_basis
+    targets = neg.targets()
+    team_basis_totals = {t: sum(basis.get(t, {}).values()) for t in teams}
+    deltas = [targets[t] - team_basis_totals[t] for t in teams]
+    delta_total = sum(deltas)
+    period_gaps = [
+        neg.period_goals[p] - sum(basis.get(t, {}).get(p, 0) for t in teams) for p in periods
+    ]
+    gap_total = sum(period_gaps)
+    if gap_total == 0:
+        col = (
+            largest_remainder(delta_total, [1] * len(periods))
+            if delta_total
+            else [0] * len(periods)
+        )
+    elif gap_total == delta_total:
+        col = period_gaps
+    else:  # a kept over-subscription (or unassigned remainder): periods share it pro rata
+        col = [
+            g + extra
+            for g, extra in zip(
+                period_gaps,
+                largest_remainder(delta_total - gap_total, [abs(g) for g in period_gaps]),
+                strict=True,
+            )
+        ]
+    col_total = sum(col)
+    out: dict[tuple[str, str], int] = {}
+    if col_total == 0:
+        for ti, team in enumerate(teams):
+            split = largest_remainder(deltas[ti], [basis.get(team, {}).get(p, 0) for p in periods])
+            for pi, p in enumerate(periods):
+                out[(team, p)] = basis.get(team, {}).get(p, 0) + split[pi]
+        return out
+    row_cum = [0]
+    for d in deltas:
+        row_cum.append(row_cum[-1] + d)
+    col_cum = [0]
+    for c in col:
+        col_cum.append(col_cum[-1] + c)
+
+    def f(i: int, j: int) -> int:
+        return row_cum[i] * col_cum[j] // col_total
+
+    for ti, team in enumerate(teams):
+        for pi, p in enumerate(periods):
+            d = f(ti + 1, pi + 1) - f(ti, pi + 1) - f(ti + 1, pi) + f(ti, pi)
+            out[(team, p)] = basis.get(team, {}).get(p, 0) + d
+    return out
+
+
+def spread(
+    team_targets: Mapping[str, int],
+    weights: pd.DataFrame,
+    *,
+    weight_col: str = "system_plan",
+    team_period_targets: Mapping[tuple[str, str], int] | None = None,
+) -> pd.DataFrame:
+    """Spread each team's target (minor units) to its series-periods in proportion to `weight_col`.
+
+    `weights` has ``unique_id, ds, team`` and the weight column (floats or ints, >= 0). The result
+    is `weights` (row order kept) with an int column ``target_minor`` that adds up exactly to each
+    team's target (largest remainder). With `team_period_targets` ({(team, ISO date): minor}) the
+    split is done per team and period instead, so periods add up too.
+    """
+    for col in ("unique_id", "ds", "team", weight_col):
+        if col not in weights.columns:
+            raise NegotiationError(f"spread weights need a {col!r} column")
+    frame = weights.reset_index(drop=True)
+    values = pd.to_numeric(frame[weight_col], errors="raise").astype(float).to_numpy()
+    if (values < 0).any() or not pd.Series(values).map(math.isfinite).all():
+        raise NegotiationError(f"spread weights ({weight_col}) must be finite and >= 0")
+    # weights in minor units, as in the ledger
+    minor_weights = [int(round(v * 100)) for v in values]
+    teams = frame["team"].astype(str).to_numpy()
+    result = [0] * len(frame)
+    missing = sorted(set(team_targets) - set(teams))
+    if missing:
+        raise NegotiationError(
+            f"team(s) {', '.join(missing)} have no series to spread their target to"
+        )
+    if team_period_targets:
+        periods = pd.to_datetime(frame["ds"]).dt.strftime("%Y-%m-%d").to_numpy()
+        groups: dict[tuple[str, str], list[int]] = {}
+        for i, key in enumerate(zip(teams, periods, strict=True)):
+            groups.setdefault((str(key[0]), str(key[1])), []).append(i)
+        for key, rows in groups.items():
+            total = int(team_period_targets.get(key, 0))
+            for i, part in zip(
+                rows, largest_remainder(total, [minor_weights[i] for i in rows]), strict=True
+            ):
+                result[i] = part
+    else:
+        team_rows: dict[str, list[int]] = {}
+        for i, team in enumerate(teams):
+            team_rows.setdefault(str(team), []).append(i)
+        for team, rows in team_rows.items():
+            total = int(team_targets.get(team, 0))
+            for i, part in zip(
+                rows, largest_remainder(total, [minor_weights[i] for i in rows]), strict=True
+            ):
+                result[i] = part
+    out = frame.copy()
+    out["target_minor"] = pd.array(result, dtype="int64")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# stretch: how far each number reaches
+
+
+_Z = {80: 1.2815515655446004, 95: 1.959963984540054}
+
+
+def stretch(
+    baseline: pd.DataFrame,
+    team_targets: Mapping[str, int],
+    *,
+    last_year: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Probability that actuals reach each team's target (and the total's), and growth over last year.
+
+    `baseline` has ``team, baseline`` and interval columns (``baseline-lo-80/hi-80`` or 95) per
+    series-period in currency units; `team_targets` are minor units. The forecast distribution is
+    approximated as normal: the sd of each series-period is ``(hi - lo) / (2 z)`` from the narrowest
+    interval present, and a team's variance is the sum of its series-periods' variances, i.e. the
+    series-periods are ASSUMED INDEPENDENT (real errors are usually positively correlated, so the
+    true spread is wider and these probabilities are too confident for targets far from the mean).
+    `last_year` maps team -> actual sales over the same periods one year earlier (currency units).
+    """
+    level = next((lv for lv in (80, 95) if f"baseline-lo-{lv}" in baseline.columns), None)
+    frame = baseline.copy()
+    if level is None:
+        frame["_var"] = 0.0
+    else:
+        sd = (frame[f"baseline-hi-{level}"] - frame[f"baseline-lo-{level}"]).clip(lower=0) / (
+            2 * _Z[level]
+        )
+        frame["_var"] = sd.astype(float) ** 2
+    grouped = frame.groupby(frame["team"].astype(str)).agg(
+        mean=("baseline", "sum"), var=("_var", "sum")
+    )
+    rows = []
+    for team in sorted(team_targets):
+        mean = float(grouped.loc[team, "mean"]) if team in grouped.index else 0.0
+        var = float(grouped.loc[team, "var"]) if team in grouped.index else 0.0
+        rows.append(_stretch_row(team, mean, var, team_targets[team], (last_year or {}).get(team)))
+    total_last = (
+        None
+        if not last_year or any(last_year.get(t) is None for t in team_targets)
+        else sum(float(last_year[t]) for t in team_targets)
+    )
+    rows.append(
+        _stretch_row(
+            "TOTAL",
+            float(grouped["mean"].sum()),
+            float(grouped["var"].sum()),
+            sum(team_targets.values()),
+            total_last,
+        )
+    )
+    return pd.DataFrame(rows)
+
+
+def _stretch_row(
+    team: str, mean: float, var: float, target_minor: int, last_year: float | None
+) -> dict[str, Any]:
+    target = float(from_minor(target_minor))
+    sd = math.sqrt(var)
+    if sd > 0:
+        z = (target - mean) / sd
+        probability = 0.5 * math.erfc(z / math.sqrt(2))
+    else:
+        probability = 1.0 if mean >= target else 0.0
+    growth = None if not last_year else target / last_year - 1.0
+    return {
+        "team": team,
+        "target": target,
+        "expected": mean,
+        "sd": sd,
+        "probability_reach": probability,
+        "last_year": last_year,
+        "growth_vs_last_year": growth,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# attainment: which track came closer
+
+
+def attainment(plan: pd.DataFrame, actuals: pd.DataFrame) -> pd.DataFrame:
+    """Compare the system plan and the negotiated target with actuals, per team and in total.
+
+    `plan` has ``unique_id, ds, team, system_plan, target`` (currency units); `actuals` has
+    ``unique_id, ds, y``. Only series-periods present in both count. WAPE = sum |actual - plan| /
+    sum |actual|; ``closer`` names the track with the lower WAPE (``tie`` if equal).
+    """
+    for col in ("unique_id", "ds", "team", "system_plan", "target"):
+        if col not in plan.columns:
+            raise NegotiationError(f"the plan frame needs a {col!r} column")
+    for col in ("unique_id", "ds", "y"):
+        if col not in actuals.columns:
+            raise NegotiationError(f"actuals need a {col!r} column (long format: unique_id, ds, y)")
+    left = plan[["unique_id", "ds", "team", "system_plan", "target"]].copy()
+    right = actuals[["unique_id", "ds", "y"]].copy()
+    for frame in (left, right):
+        frame["unique_id"] = frame["unique_id"].astype(str)
+        frame["ds"] = pd.to_datetime(frame["ds"])
+    merged = left.merge(right, on=["unique_id", "ds"], how="inner")
+    if merged.empty:
+        raise NegotiationError(
+            "the actuals share no series and period with the plan; check ids and dates"
+        )
+    merged["team"] = merged["team"].astype(str)
+    rows = []
+    for team, part in [*merged.groupby("team"), ("TOTAL", merged)]:
+        rows.append(_attainment_row(str(team), part))
+    return pd.DataFrame(rows)
+
+
+def _attainment_row(team: str, part: pd.DataFrame) -> dict[str, Any]:
+    actual = part["y"].astype(float)
+    denom = float(actual.abs().sum())
+    wape_system = (
+        float((actual - part["system_plan"].astype(float)).abs().sum()) / denom if denom else None
+    )
+    wape_target = (
+        float((actual - part["target"].astype(float)).abs().sum()) / denom if denom else None
+    )
+    if wape_system is None or wape_target is None:
+        closer = None
+    elif math.isclose(wape_system, wape_target, rel_tol=0, abs_tol=1e-12):
+        closer = "tie"
+    else:
+        closer = "system_plan" if wape_system < wape_target else "target"
+    return {
+        "team": team,
+        "actual": float(actual.sum()),
+        "system_plan": float(part["system_plan"].astype(float).sum()),
+        "target": float(part["target"].astype(float).sum()),
+        "wape_system_plan": wape_system,
+        "wape_target": wape_target,
+        "closer": closer,
+        "periods": int(len(part)),
+    }

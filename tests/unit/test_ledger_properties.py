@@ -1,0 +1,196 @@
+"""Property-based tests of the ledger: every split adds up, shares have the right sign, lock is final."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forecast.negotiation import (
+    Actor,
+    AgreedError,
+    InvalidAmount,
+    ManualMismatch,
+    Negotiation,
+    NegotiationError,
+    largest_remainder,
+    spread,
+    team_period_targets,
+)
+
+OWNER = Actor("owner", frozenset({"owner"}))
+RULES = ["pro_rata_baseline", "even", "pro_rata_claims", "manual"]
+
+
+def lead(team: str) -> Actor:
+    return Actor(f"lead-{team}", frozenset({"lead"}), team)
+
+
+baselines = st.dictionaries(
+    st.sampled_from(list("abcdefgh")), st.integers(0, 10**12), min_size=1, max_size=8
+)
+
+
+@given(st.integers(-(10**15), 10**15), st.lists(st.integers(0, 10**9), min_size=1, max_size=30))
+def test_largest_remainder_adds_up_and_follows_the_total_sign(total, weights):
+    parts = largest_remainder(total, weights)
+    assert sum(parts) == total
+    assert all(p >= 0 for p in parts) if total >= 0 else all(p <= 0 for p in parts)
+    if any(weights):
+        weight_sum = sum(weights)
+        for part, w in zip(parts, weights, strict=True):
+            assert abs(part * weight_sum - total * w) < weight_sum  # within one unit of the quota
+
+
+@st.composite
+def negotiations(draw):
+    team_baseline = draw(baselines)
+    teams = sorted(team_baseline)
+    basis_total = sum(team_baseline.values())
+    goal = draw(st.integers(0, max(10 * basis_total, 1)))
+    neg = Negotiation.start(team_baseline)
+    neg.set_goal(OWNER, goal)
+    for team in draw(st.lists(st.sampled_from(teams), unique=True)):
+        amount = draw(st.integers(-team_baseline[team], max(abs(neg.gap), 1)))
+        neg.claim(lead(team), team, amount, note="initiative")
+    return neg
+
+
+@settings(max_examples=200, deadline=None)
+@given(negotiations(), st.sampled_from(RULES), st.sampled_from(["keep", "scale"]), st.data())
+def test_every_rule_balances_the_ledger_to_the_goal(neg, rule, policy, data):
+    gap_before = neg.gap
+    claims_before = {t: c.amount for t, c in neg.claims.items()}
+    try:
+        neg.close_round(OWNER, policy)
+    except NegotiationError:  # scaling claims that go both ways is refused with a message
+        assert policy == "scale" and neg.stage == "claiming"
+        return
+    teams = neg.teams
+    exclude = data.draw(st.lists(st.sampled_from(teams), unique=True, max_size=len(teams) - 1))
+    manual = None
+    if rule == "manual":
+        eligible = [t for t in teams if t not in exclude]
+        cuts = largest_remainder(neg.remainder, [data.draw(st.integers(0, 5)) for _ in eligible])
+        manual = dict(zip(eligible, cuts, strict=True))
+    try:
+        shares = neg.assign(OWNER, rule, manual=manual, exclude=exclude)
+    except InvalidAmount:
+        # refused with a message (negative target, nothing to be pro rata to); nothing changed
+        assert neg.assignments == {}
+        return
+    assert sum(shares.values()) == neg.remainder
+    assert all(shares[t] == 0 for t in exclude)
+    positive_gap_within_claims = gap_before > 0 and sum(claims_before.values()) <= gap_before
+    if positive_gap_within_claims and all(a >= 0 for a in claims_before.values()):
+        assert all(s >= 0 for s in shares.values())
+    neg.lock(OWNER)
+    ledger = neg.ledger().set_index("team")
+    teams_only = ledger.drop(index="TOTAL")
+    assert (
+        teams_only["basis"] + teams_only["claim"] + teams_only["assignment"] == teams_only["target"]
+    ).all()
+    assert int(teams_only["target"].sum()) == neg.goal + neg.kept_oversubscription
+    assert ledger.loc["TOTAL", "target"] == neg.goal + neg.kept_oversubscription
+    if policy == "scale":
+        assert neg.kept_oversubscription == 0
+        assert int(teams_only["target"].sum()) == neg.goal
+
+
+@settings(max_examples=100, deadline=None)
+@given(negotiations(), st.sampled_from(RULES[:3]), st.data())
+def test_lock_is_final(neg, rule, data):
+    neg.close_round(OWNER, "keep")
+    try:
+        neg.assign(OWNER, rule)
+    except InvalidAmount:
+        return
+    neg.lock(OWNER)
+    frozen = neg.to_dict()
+    team = data.draw(st.sampled_from(neg.teams))
+    attempts = [
+        lambda: neg.claim(lead(team), team, 1, note="late"),
+        lambda: neg.unclaim(lead(team), team),
+        lambda: neg.set_goal(OWNER, 1),
+        lambda: neg.close_round(OWNER),
+        lambda: neg.reopen_round(OWNER),
+        lambda: neg.assign(OWNER, "even"),
+        lambda: neg.lock(OWNER),
+    ]
+    for attempt in attempts:
+        with pytest.raises(AgreedError):
+            attempt()
+    assert neg.to_dict() == frozen
+
+
+@settings(max_examples=100, deadline=None)
+@given(negotiations(), st.integers(-(10**6), 10**6).filter(lambda d: d != 0))
+def test_manual_must_add_up(neg, off_by):
+    neg.close_round(OWNER, "keep")
+    team = neg.teams[0]
+    with pytest.raises(ManualMismatch):
+        neg.assign(OWNER, "manual", manual={team: neg.remainder + off_by})
+    assert neg.assignments == {} and neg.rule is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from("abc"), st.floats(0, 1e6, allow_nan=False)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(0, 10**10),
+)
+def test_spread_adds_up_per_team(rows, total):
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "unique_id": [str(i) for i in range(len(rows))],
+            "ds": pd.Timestamp("2024-01-01"),
+            "team": [t for t, _ in rows],
+            "system_plan": [w for _, w in rows],
+        }
+    )
+    teams = sorted({t for t, _ in rows})
+    targets = dict(zip(teams, largest_remainder(total, [1] * len(teams)), strict=True))
+    out = spread(targets, frame)
+    assert out.groupby("team")["target_minor"].sum().to_dict() == targets
+    assert (out["target_minor"] >= 0).all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from("abcd"),
+        st.lists(st.integers(0, 10**8), min_size=3, max_size=3),
+        min_size=1,
+        max_size=4,
+    ),
+    st.lists(st.integers(0, 3 * 10**8), min_size=3, max_size=3),
+    st.sampled_from(RULES[:3]),
+    st.sampled_from(["keep", "scale"]),
+    st.integers(0, 10**8),
+)
+def test_per_period_goals_add_up_both_ways(per_team, goals, rule, policy, claim):
+    periods = ["2024-01-01", "2024-02-01", "2024-03-01"]
+    period_basis = {t: dict(zip(periods, vals, strict=True)) for t, vals in per_team.items()}
+    neg = Negotiation.start({t: sum(v) for t, v in per_team.items()})
+    try:
+        neg.set_goal(
+            OWNER, period_goals=dict(zip(periods, goals, strict=True)), period_basis=period_basis
+        )
+        team = neg.teams[0]
+        neg.claim(lead(team), team, claim, note="x")
+        neg.close_round(OWNER, policy)
+        neg.assign(OWNER, rule)
+    except NegotiationError:
+        return
+    cells = team_period_targets(neg)
+    for team, target in neg.targets().items():
+        assert sum(v for (t, _), v in cells.items() if t == team) == target
+    if not neg.kept_oversubscription:
+        for period, goal in neg.period_goals.items():
+            assert sum(v for (_, p), v in cells.items() if p == period) == goal
+    assert sum(cells.values()) == neg.goal + neg.kept_oversubscription

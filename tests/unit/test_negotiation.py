@@ -1,0 +1,284 @@
+"""The negotiation domain: goal, gap, claims, rules, ledger, lock, spread, stretch, attainment."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from forecast.negotiation import (
+    Actor,
+    AgreedError,
+    InvalidAmount,
+    ManualMismatch,
+    Negotiation,
+    NotAllowed,
+    Stage,
+    StageError,
+    UnknownTeam,
+    attainment,
+    from_minor,
+    largest_remainder,
+    spread,
+    stretch,
+    team_period_targets,
+    to_minor,
+)
+
+OWNER = Actor("olga", frozenset({"owner", "planner"}))
+LEAD_A = Actor("anna", frozenset({"lead"}), "a")
+LEAD_B = Actor("bert", frozenset({"lead"}), "b")
+BN = 100 * 10**9  # one billion in cents
+
+
+def example() -> Negotiation:
+    """The 6.5bn baseline / 10bn goal example over three teams."""
+    neg = Negotiation.start({"a": 3 * BN, "b": 2 * BN, "c": 15 * BN // 10})
+    neg.set_goal(OWNER, 10 * BN)
+    return neg
+
+
+def test_largest_remainder_is_exact_and_breaks_ties_by_position():
+    assert largest_remainder(10, [1, 1, 1]) == [4, 3, 3]
+    assert largest_remainder(-10, [1, 1, 1]) == [-4, -3, -3]
+    assert largest_remainder(7, [0, 0]) == [4, 3]
+    assert largest_remainder(5, [0, 2, 3]) == [0, 2, 3]
+    assert largest_remainder(100, [1.5, 0.5]) == [75, 25]
+
+
+def test_largest_remainder_refuses_negative_weights():
+    with pytest.raises(InvalidAmount):
+        largest_remainder(10, [1, -1])
+
+
+def test_money_conversion_is_exact():
+    assert to_minor("6500000000.005") == 650000000000  # half to even
+    assert to_minor(12.35) == 1235
+    assert from_minor(-1) == Decimal("-0.01")
+    with pytest.raises(InvalidAmount):
+        to_minor("lots")
+
+
+def test_the_example_gap_is_shared_by_claims_and_rule():
+    neg = example()
+    assert neg.gap == 35 * BN // 10
+    neg.claim(LEAD_A, "a", 2 * BN, note="double the promo space")
+    neg.claim(LEAD_B, "b", 12 * BN // 10, note="new listings")
+    assert neg.remainder == 3 * BN // 10
+    neg.close_round(OWNER)
+    shares = neg.assign(OWNER, "pro_rata_baseline")
+    assert sum(shares.values()) == 3 * BN // 10
+    assert shares["a"] > shares["b"] > shares["c"] > 0
+    neg.lock(OWNER)
+    ledger = neg.ledger()
+    total = ledger.set_index("team").loc["TOTAL"]
+    assert total["target"] == 10 * BN
+    assert (ledger["basis"] + ledger["claim"] + ledger["assignment"] == ledger["target"]).all()
+
+
+def test_goal_by_ratio_is_recorded():
+    neg = Negotiation.start({"a": 650})
+    neg.set_goal(OWNER, ratio="10/6.5")
+    assert neg.goal == 1000
+    assert neg.goal_ratio == "10/6.5"
+
+
+def test_negative_gap_is_shared_by_the_same_rules():
+    neg = Negotiation.start({"a": 600, "b": 400})
+    neg.set_goal(OWNER, 900)
+    neg.claim(LEAD_A, "a", -30, note="store closures")
+    neg.close_round(OWNER)
+    shares = neg.assign(OWNER, "pro_rata_baseline")
+    assert shares == {"a": -42, "b": -28}
+    assert sum(neg.targets().values()) == 900
+
+
+def test_lead_cannot_claim_for_another_team():
+    neg = example()
+    with pytest.raises(NotAllowed, match="lead of team 'a'"):
+        neg.claim(LEAD_A, "b", 100, note="x")
+    assert neg.claims == {}
+
+
+def test_owner_only_sets_goal_closes_assigns_and_locks():
+    neg = Negotiation.start({"a": 100})
+    with pytest.raises(NotAllowed):
+        neg.set_goal(LEAD_A, 200)
+    neg.set_goal(OWNER, 200)
+    with pytest.raises(NotAllowed):
+        neg.close_round(LEAD_A)
+
+
+def test_unknown_team_is_named_with_the_valid_ones():
+    neg = example()
+    with pytest.raises(UnknownTeam, match="a, b, c"):
+        neg.claim(Actor("z", frozenset({"lead"}), "z"), "z", 1, note="x")
+
+
+def test_claim_as_percent_of_team_baseline():
+    neg = example()
+    claim = neg.claim(LEAD_A, "a", percent="12.5", note="price increase")
+    assert claim.amount == 3 * BN // 8
+    assert claim.percent == "12.5"
+
+
+def test_absurd_claims_are_refused():
+    neg = example()
+    with pytest.raises(InvalidAmount, match="below zero"):
+        neg.claim(LEAD_A, "a", -4 * BN, note="x")
+    with pytest.raises(InvalidAmount, match="10 times"):
+        neg.claim(LEAD_A, "a", 1000 * BN, note="x")
+    with pytest.raises(InvalidAmount, match="note"):
+        neg.claim(LEAD_A, "a", 1, note="  ")
+    assert neg.claims == {}
+
+
+def test_claims_can_be_raised_lowered_and_withdrawn_until_close():
+    neg = example()
+    neg.claim(LEAD_A, "a", 100, note="x")
+    neg.claim(LEAD_A, "a", 50, note="less")
+    assert neg.claimed == 50
+    neg.unclaim(LEAD_A, "a")
+    assert neg.claimed == 0
+    neg.claim(LEAD_A, "a", 70, note="y")
+    neg.close_round(OWNER)
+    with pytest.raises(StageError, match="closed"):
+        neg.claim(LEAD_A, "a", 80, note="late")
+    with pytest.raises(StageError):
+        neg.unclaim(LEAD_A, "a")
+
+
+def test_cannot_assign_before_the_round_closes():
+    neg = example()
+    with pytest.raises(StageError, match="still open"):
+        neg.assign(OWNER, "even")
+
+
+def test_manual_amounts_must_add_up_and_the_difference_is_named():
+    neg = Negotiation.start({"a": 100, "b": 100})
+    neg.set_goal(OWNER, 300)
+    neg.close_round(OWNER)
+    with pytest.raises(ManualMismatch, match="0.10 short"):
+        neg.assign(OWNER, "manual", manual={"a": 50, "b": 40})
+    assert neg.assignments == {}
+    assert neg.assign(OWNER, "manual", manual={"a": 60, "b": 40}) == {"a": 60, "b": 40}
+
+
+def test_excluded_teams_get_nothing():
+    neg = Negotiation.start({"a": 100, "b": 100, "c": 100})
+    neg.set_goal(OWNER, 400)
+    neg.close_round(OWNER)
+    assert neg.assign(OWNER, "even", exclude=["b"]) == {"a": 50, "b": 0, "c": 50}
+
+
+def test_oversubscription_keep_records_the_excess():
+    neg = Negotiation.start({"a": 100, "b": 100})
+    neg.set_goal(OWNER, 300)
+    neg.claim(LEAD_A, "a", 80, note="x")
+    neg.claim(LEAD_B, "b", 60, note="y")
+    neg.close_round(OWNER, "keep")
+    assert neg.kept_oversubscription == 40
+    neg.assign(OWNER, "even")
+    neg.lock(OWNER)
+    assert sum(neg.targets().values()) == 340
+
+
+def test_oversubscription_scale_brings_claims_down_to_the_gap_exactly():
+    neg = Negotiation.start({"a": 100, "b": 100})
+    neg.set_goal(OWNER, 301)
+    neg.claim(LEAD_A, "a", 80, note="x")
+    neg.claim(LEAD_B, "b", 60, note="y")
+    neg.close_round(OWNER, "scale")
+    assert {t: c.amount for t, c in neg.claims.items()} == {"a": 58, "b": 43}
+    assert neg.scaled_from == {"a": 80, "b": 60}
+    neg.assign(OWNER, "pro_rata_claims")
+    assert sum(neg.targets().values()) == 301
+
+
+def test_cannot_claim_after_lock():
+    neg = example()
+    neg.close_round(OWNER)
+    neg.assign(OWNER, "even")
+    neg.lock(OWNER)
+    assert neg.stage == Stage.AGREED
+    with pytest.raises(AgreedError, match="new version"):
+        neg.claim(LEAD_A, "a", 1, note="x")
+    with pytest.raises(AgreedError):
+        neg.assign(OWNER, "even")
+    with pytest.raises(AgreedError):
+        neg.set_goal(OWNER, 1)
+
+
+def test_round_trip_through_a_dict_keeps_everything():
+    neg = example()
+    neg.claim(LEAD_A, "a", percent=10, note="x")
+    neg.close_round(OWNER)
+    neg.assign(OWNER, "manual", manual={"b": neg.remainder})
+    again = Negotiation.from_dict(neg.to_dict())
+    assert again.to_dict() == neg.to_dict()
+    assert again.ledger().equals(neg.ledger())
+
+
+def test_spread_is_exact_per_team():
+    weights = pd.DataFrame(
+        {
+            "unique_id": ["1", "1", "2", "3"],
+            "ds": pd.to_datetime(["2024-01-01", "2024-01-08"] * 2),
+            "team": ["a", "a", "a", "b"],
+            "system_plan": [1.0, 2.0, 0.0, 5.0],
+        }
+    )
+    out = spread({"a": 1001, "b": 7}, weights)
+    assert out.groupby("team")["target_minor"].sum().to_dict() == {"a": 1001, "b": 7}
+    assert out["target_minor"].tolist() == [334, 667, 0, 7]
+
+
+def test_per_period_goals_add_up_by_team_and_by_period():
+    basis = {"a": {"2024-01-01": 100, "2024-01-08": 300}, "b": {"2024-01-01": 50, "2024-01-08": 50}}
+    neg = Negotiation.start({"a": 400, "b": 100})
+    neg.set_goal(OWNER, period_goals={"2024-01-01": 200, "2024-01-08": 501}, period_basis=basis)
+    assert neg.goal == 701
+    neg.claim(LEAD_A, "a", 77, note="x")
+    neg.close_round(OWNER)
+    neg.assign(OWNER, "pro_rata_baseline")
+    cells = team_period_targets(neg)
+    targets = neg.targets()
+    for team in ("a", "b"):
+        assert sum(v for (t, _), v in cells.items() if t == team) == targets[team]
+    for period, goal in neg.period_goals.items():
+        assert sum(v for (_, p), v in cells.items() if p == period) == goal
+
+
+def test_stretch_probability_and_growth():
+    frame = pd.DataFrame(
+        {
+            "team": ["a", "a"],
+            "baseline": [100.0, 100.0],
+            "baseline-lo-80": [100 - 1.2815515655446004 * 10] * 2,
+            "baseline-hi-80": [100 + 1.2815515655446004 * 10] * 2,
+        }
+    )
+    out = stretch(frame, {"a": 20000}, last_year={"a": 160.0}).set_index("team")
+    assert out.loc["a", "probability_reach"] == pytest.approx(0.5)
+    assert out.loc["a", "sd"] == pytest.approx(10 * 2**0.5)
+    assert out.loc["a", "growth_vs_last_year"] == pytest.approx(0.25)
+    high = stretch(frame, {"a": 20000 + int(100 * 10 * 2**0.5 * 1.6448536)}).set_index("team")
+    assert high.loc["a", "probability_reach"] == pytest.approx(0.05, abs=1e-4)
+
+
+def test_attainment_names_the_closer_track():
+    plan = pd.DataFrame(
+        {
+            "unique_id": ["1", "2"],
+            "ds": ["2024-01-01"] * 2,
+            "team": ["a", "b"],
+            "system_plan": [100.0, 100.0],
+            "target": [150.0, 120.0],
+        }
+    )
+    actuals = pd.DataFrame({"unique_id": ["1", "2"], "ds": ["2024-01-01"] * 2, "y": [140.0, 95.0]})
+    out = attainment(plan, actuals).set_index("team")
+    assert out.loc["a", "closer"] == "target"
+    assert out.loc["b", "closer"] == "system_plan"
+    assert out.loc["TOTAL", "wape_target"] == pytest.approx(35 / 235)
