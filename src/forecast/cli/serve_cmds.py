@@ -2,8 +2,114 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from forecast.cli.common import fail
+
+ROOT = Path(__file__).resolve().parents[3]
+SAMPLE_SALES = ROOT / "sample_data" / "rossmann" / "rossmann_train_100stores.csv"
+SAMPLE_STORES = ROOT / "sample_data" / "rossmann" / "rossmann_store_100stores.csv"
+DEMO_PLAN_NAME = "Rossmann sample (weekly)"
+DEMO_OWNER = "olga"
+DEMO_PLANNER = "piet"
+
+Host = Annotated[
+    str, typer.Option(help="Address to bind; keep 127.0.0.1 unless you mean to share it.")
+]
+Port = Annotated[int, typer.Option(help="Port of the dashboard.")]
+Db = Annotated[
+    str | None, typer.Option("--db", help="Database URL (default: SQLite in the data dir).")
+]
+DataDir = Annotated[
+    str | None,
+    typer.Option(
+        "--data-dir", help="Data directory (default: $FORECAST_DATA_DIR or the per-user one)."
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
     """Add the serve and demo commands to the top-level app."""
+
+    @app.command()
+    def serve(
+        host: Host = "127.0.0.1",
+        port: Port = 8050,
+        db: Db = None,
+        data_dir: DataDir = None,
+        debug: Annotated[bool, typer.Option(help="Dash debug mode (reloader, dev tools).")] = False,
+    ) -> None:
+        """Start the dashboard on http://HOST:PORT."""
+        run_dashboard(host=host, port=port, db=db, data_dir=data_dir, debug=debug)
+
+    @app.command()
+    def demo(
+        host: Host = "127.0.0.1",
+        port: Port = 8050,
+        db: Db = None,
+        data_dir: DataDir = None,
+        model: Annotated[str, typer.Option(help="Baseline model of the sample plan.")] = "auto",
+        no_serve: Annotated[
+            bool, typer.Option("--no-serve", help="Only make sure the sample plan exists.")
+        ] = False,
+    ) -> None:
+        """Make sure the sample plan exists (created once from the bundled Rossmann data,
+        weekly, teams by StoreType), then start the dashboard."""
+        plan_id, created = ensure_demo_plan(db=db, data_dir=data_dir, model=model)
+        typer.echo(f"{'created' if created else 'using'} sample plan {plan_id} ({DEMO_PLAN_NAME})")
+        if not no_serve:
+            run_dashboard(host=host, port=port, db=db, data_dir=data_dir, debug=False)
+
+
+def run_dashboard(
+    *, host: str, port: int, db: str | None, data_dir: str | None, debug: bool
+) -> None:
+    from dashboard.app import create_app
+    from forecast.services.errors import ServiceError
+
+    try:
+        app = create_app(db_url=db, data_dir=data_dir)
+    except ServiceError as exc:
+        fail(str(exc))
+    typer.echo(f"dashboard on http://{host}:{port}  (Ctrl+C stops it)")
+    app.run(host=host, port=port, debug=debug)
+
+
+def ensure_demo_plan(
+    *, db: str | None, data_dir: str | None, model: str = "auto"
+) -> tuple[str, bool]:
+    """The id of the sample plan in the store, creating it (and its demo members) if missing."""
+    from forecast.services import plans
+    from forecast.services.errors import ServiceError
+    from forecast.services.store_factory import open_store
+
+    try:
+        store = open_store(db_url=db, data_dir=data_dir)
+        existing = [s for s in plans.list_plans(store) if s.name == DEMO_PLAN_NAME]
+        if existing:
+            return existing[-1].plan_id, False
+        typer.echo("creating the sample plan from the bundled Rossmann data (once)...", err=True)
+        state = plans.create_plan(
+            store,
+            name=DEMO_PLAN_NAME,
+            source=SAMPLE_SALES,
+            attributes_file=SAMPLE_STORES,
+            freq="W",
+            horizon=13,
+            team_attr="StoreType",
+            actor=DEMO_OWNER,
+            model=model,
+            progress=lambda fraction, message: typer.echo(f"  {fraction:4.0%} {message}", err=True),
+        )
+        plans.grant(store, state.plan_id, DEMO_OWNER, DEMO_PLANNER, "planner")
+        frames = plans.load_frames(store, state.plan_id)
+        teams = sorted(plans.teams_of(frames.attributes, state.team_attr).unique())
+        for team in teams:
+            plans.grant(store, state.plan_id, DEMO_OWNER, f"lead-{team}", "lead", team=team)
+        return state.plan_id, True
+    except ServiceError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail exits

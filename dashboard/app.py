@@ -1,0 +1,181 @@
+"""The Dash app: a navbar (pages, plan picker, who am I) around five pages.
+
+`create_app(db_url=None, data_dir=None)` builds one app bound to one store. Callbacks are
+registered on the app instance (not globally), so several apps can live in one process (tests).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Dash, DiskcacheManager, Input, Output, State, dcc, html
+
+from dashboard import ids
+from dashboard.context import DashboardContext
+from dashboard.pages import data, negotiation, plans, side_by_side, system_plan
+
+PAGES = (data, system_plan, negotiation, side_by_side, plans)
+
+UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024
+
+
+def create_app(
+    db_url: str | None = None,
+    data_dir: str | None = None,
+    *,
+    upload_limit_bytes: int = UPLOAD_LIMIT_BYTES,
+) -> Dash:
+    """Build the dashboard for the store at `db_url` (else the SQLite file in `data_dir`)."""
+    import diskcache
+
+    ctx = DashboardContext(db_url=db_url, data_dir=data_dir, upload_limit_bytes=upload_limit_bytes)
+    cache = diskcache.Cache(str(ctx.cache_dir()))
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        # Bootstrap (Bootswatch Flatly, MIT) is served from assets/: the app works offline.
+        suppress_callback_exceptions=True,
+        background_callback_manager=DiskcacheManager(cache),
+        title="Forecast planner",
+        update_title=None,
+    )
+    for order, page in enumerate(PAGES):
+        dash.register_page(
+            page.__name__,
+            path=page.PATH,
+            name=page.NAME,
+            title=f"{page.NAME} · Forecast planner",
+            layout=_bind_layout(page.layout, ctx),
+            order=order,
+        )
+    app.layout = _shell()
+    _register_shell_callbacks(app, ctx)
+    for page in PAGES:
+        page.register_callbacks(app, ctx)
+    return app
+
+
+def _bind_layout(layout: Any, ctx: DashboardContext) -> Any:
+    def bound(**query: Any) -> Any:
+        return layout(ctx, **query)
+
+    return bound
+
+
+def _shell() -> html.Div:
+    nav_links = [
+        dbc.NavItem(
+            dbc.NavLink(
+                page.NAME,
+                href=page.PATH,
+                active="exact",
+                id=f"nav-link-{page.PATH.strip('/') or 'data'}",
+            )
+        )
+        for page in PAGES
+    ]
+    navbar = dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand("Forecast planner", href="/", className="fw-bold"),
+                dbc.Nav(nav_links, navbar=True, className="me-auto"),
+                html.Div(
+                    [
+                        dcc.Dropdown(
+                            id=ids.NAV_PLAN,
+                            placeholder="Pick a plan",
+                            clearable=False,
+                            style={"width": "260px"},
+                        ),
+                        dcc.Dropdown(
+                            id=ids.NAV_USER,
+                            placeholder="Who are you?",
+                            clearable=False,
+                            style={"width": "220px"},
+                        ),
+                        html.Span(id=ids.NAV_ROLE, className="text-white small"),
+                    ],
+                    className="d-flex gap-2 align-items-center",
+                ),
+            ],
+            fluid=True,
+        ),
+        color="dark",
+        dark=True,
+        className="mb-3",
+    )
+    return html.Div(
+        [
+            dcc.Location(id=ids.NAV_URL),
+            dcc.Store(id=ids.NAV_SESSION, storage_type="session"),
+            dcc.Store(id=ids.NAV_PLANS_CHANGED, data=0),
+            navbar,
+            dbc.Container(dash.page_container, fluid=True, className="pb-5"),
+        ]
+    )
+
+
+def member_label(user: str, roles: list[str], team: str | None) -> str:
+    """`"lena — lead of team a"`, `"olga — owner, planner"`."""
+    parts = [f"lead of team {team}" if r == "lead" and team else r for r in roles]
+    return f"{user} — {', '.join(parts)}" if parts else user
+
+
+def plan_label(summary: Any) -> str:
+    return f"{summary.name} · v{summary.version} · {summary.status}"
+
+
+def _register_shell_callbacks(app: Dash, ctx: DashboardContext) -> None:
+    from forecast.services import plans as plan_service
+
+    @app.callback(
+        Output(ids.NAV_PLAN, "options"),
+        Output(ids.NAV_PLAN, "value"),
+        Input(ids.NAV_PLANS_CHANGED, "data"),
+        State(ids.NAV_SESSION, "data"),
+    )
+    def list_plans(_changed: Any, session: dict | None) -> tuple[list[dict], str | None]:
+        summaries = plan_service.list_plans(ctx.store)
+        options = [{"label": plan_label(s), "value": s.plan_id} for s in summaries]
+        known = {s.plan_id for s in summaries}
+        wanted = (session or {}).get("plan_id")
+        if wanted in known:
+            return options, wanted
+        return options, (summaries[-1].plan_id if summaries else None)
+
+    @app.callback(
+        Output(ids.NAV_USER, "options"),
+        Output(ids.NAV_USER, "value"),
+        Input(ids.NAV_PLAN, "value"),
+        State(ids.NAV_SESSION, "data"),
+    )
+    def list_members(plan_id: str | None, session: dict | None) -> tuple[list[dict], str | None]:
+        if not plan_id:
+            return [], None
+        state = plan_service.get_plan(ctx.store, plan_id)
+        options = [
+            {"label": member_label(user, m.roles, m.team), "value": user}
+            for user, m in sorted(state.members.items())
+        ]
+        wanted = (session or {}).get("user")
+        if wanted in state.members:
+            return options, wanted
+        return options, state.created_by if state.created_by in state.members else None
+
+    @app.callback(
+        Output(ids.NAV_SESSION, "data"),
+        Output(ids.NAV_ROLE, "children"),
+        Input(ids.NAV_PLAN, "value"),
+        Input(ids.NAV_USER, "value"),
+        State(ids.NAV_SESSION, "data"),
+    )
+    def remember(plan_id: str | None, user: str | None, session: dict | None) -> tuple[dict, Any]:
+        session = dict(session or {})
+        if plan_id:
+            session["plan_id"] = plan_id
+        if user:
+            session["user"] = user
+        return session, ""

@@ -1,0 +1,51 @@
+"""Where the app finds its store: one context per app instance (no module-level state)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class DashboardContext:
+    """The database URL and data directory an app instance was created with.
+
+    The store is opened lazily, once per process: background callbacks run in a child process
+    and open their own (`fresh_store`), since a database connection must not cross a fork.
+    """
+
+    db_url: str | None = None
+    data_dir: str | None = None
+    upload_limit_bytes: int = 50 * 1024 * 1024
+    _store: Any = field(default=None, repr=False)
+
+    @property
+    def store(self) -> Any:
+        if self._store is None:
+            self._store = self.fresh_store()
+        return self._store
+
+    def fresh_store(self) -> Any:
+        return _open_store()(db_url=self.db_url, data_dir=self.data_dir)
+
+    def cache_dir(self) -> Path:
+        """Where the background-callback cache lives: inside the data directory."""
+        base = Path(self.data_dir) if self.data_dir else _default_data_dir()
+        path = base / "dashboard-cache"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+@functools.cache
+def _open_store() -> Any:
+    from forecast.services import store_factory
+
+    return store_factory.open_store
+
+
+def _default_data_dir() -> Path:
+    from forecast.services import store_factory
+
+    return Path(store_factory.default_data_dir())

@@ -1,0 +1,367 @@
+"""Pure figure builders: plain frames in, plotly figures out (no Dash, no services, no I/O).
+
+Colours are fixed per track so that every chart reads the same way: the system plan is blue,
+the negotiated plan orange, the statistical baseline grey, history near-black.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+import plotly.graph_objects as go
+
+SYSTEM_COLOUR = "#2563eb"
+NEGOTIATED_COLOUR = "#ea580c"
+BASELINE_COLOUR = "#64748b"
+HISTORY_COLOUR = "#111827"
+GOAL_COLOUR = "#7c3aed"
+UP_COLOUR = "#16a34a"
+DOWN_COLOUR = "#dc2626"
+
+SYSTEM_LABEL = "System plan"
+NEGOTIATED_LABEL = "Negotiated plan"
+BASELINE_LABEL = "Baseline"
+
+CURRENCY = "€"
+_MONEY_HOVER = CURRENCY + "%{y:,.0f}"
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _layout(fig: go.Figure, title: str | None, *, y_title: str | None = None) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.01} if title else None,
+        template="plotly_white",
+        margin={"l": 60, "r": 20, "t": 50 if title else 20, "b": 40},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        hovermode="x unified",
+        separators=".,",
+    )
+    fig.update_yaxes(tickformat=",.0f", tickprefix=CURRENCY, title=y_title)
+    return fig
+
+
+def empty_figure(message: str) -> go.Figure:
+    """A blank chart carrying a message (no plan, no data yet)."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, font={"size": 14, "color": BASELINE_COLOUR})
+    fig.update_layout(
+        template="plotly_white",
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        margin={"l": 20, "r": 20, "t": 20, "b": 20},
+    )
+    return fig
+
+
+def history_chart(
+    history: pd.DataFrame, title: str | None = "History, all series summed"
+) -> go.Figure:
+    """`history`: ds, y (one row per period, or per series-period: it is summed by ds)."""
+    total = history.groupby("ds", as_index=False)["y"].sum().sort_values("ds")
+    fig = go.Figure(
+        go.Scatter(
+            x=total["ds"],
+            y=total["y"],
+            mode="lines",
+            name="History",
+            line={"color": HISTORY_COLOUR, "width": 1.5},
+            hovertemplate=_MONEY_HOVER,
+        )
+    )
+    return _layout(fig, title)
+
+
+def _levels(frame: pd.DataFrame, prefix: str = "baseline") -> list[int]:
+    head = f"{prefix}-lo-"
+    return sorted(
+        int(c[len(head) :])
+        for c in frame.columns
+        if isinstance(c, str) and c.startswith(head) and f"{prefix}-hi-{c[len(head) :]}" in frame
+    )
+
+
+def fan_chart(
+    history: pd.DataFrame,
+    baseline: pd.DataFrame,
+    system_plan: pd.DataFrame | None = None,
+    *,
+    title: str | None = None,
+    history_periods: int | None = 104,
+) -> go.Figure:
+    """History, the baseline with its interval bands (widest first), and the system plan.
+
+    `history`: ds, y. `baseline`: ds, baseline, baseline-lo-L, baseline-hi-L for each level L.
+    `system_plan`: ds, system_plan (optional). Frames are summed by ds, so a per-series frame of
+    a team gives the team's chart; summed interval bounds are wider than the true interval of the
+    sum, which errs on the side of caution.
+    """
+    fig = go.Figure()
+    hist = history.groupby("ds", as_index=False)["y"].sum().sort_values("ds")
+    if history_periods:
+        hist = hist.tail(history_periods)
+    fig.add_trace(
+        go.Scatter(
+            x=hist["ds"],
+            y=hist["y"],
+            mode="lines",
+            name="History",
+            line={"color": HISTORY_COLOUR, "width": 1.5},
+            hovertemplate=_MONEY_HOVER,
+        )
+    )
+    levels = _levels(baseline)
+    value_cols = ["baseline"] + [f"baseline-{s}-{lv}" for lv in levels for s in ("lo", "hi")]
+    base = baseline.groupby("ds", as_index=False)[value_cols].sum().sort_values("ds")
+    for i, level in enumerate(sorted(levels, reverse=True)):
+        alpha = 0.12 + 0.12 * i
+        fig.add_trace(
+            go.Scatter(
+                x=base["ds"],
+                y=base[f"baseline-hi-{level}"],
+                mode="lines",
+                line={"width": 0},
+                showlegend=False,
+                name=f"{level} % upper",
+                hovertemplate=_MONEY_HOVER,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=base["ds"],
+                y=base[f"baseline-lo-{level}"],
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor=_rgba(BASELINE_COLOUR, alpha),
+                name=f"{level} % interval",
+                hovertemplate=_MONEY_HOVER,
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=base["ds"],
+            y=base["baseline"],
+            mode="lines",
+            name=BASELINE_LABEL,
+            line={"color": BASELINE_COLOUR, "width": 2, "dash": "dash"},
+            hovertemplate=_MONEY_HOVER,
+        )
+    )
+    if system_plan is not None and len(system_plan):
+        plan = system_plan.groupby("ds", as_index=False)["system_plan"].sum().sort_values("ds")
+        fig.add_trace(
+            go.Scatter(
+                x=plan["ds"],
+                y=plan["system_plan"],
+                mode="lines+markers",
+                name=SYSTEM_LABEL,
+                line={"color": SYSTEM_COLOUR, "width": 2.5},
+                marker={"size": 5},
+                hovertemplate=_MONEY_HOVER,
+            )
+        )
+    return _layout(fig, title)
+
+
+def gap_waterfall(
+    basis_total: float,
+    claims: Mapping[str, float],
+    assigned: Mapping[str, float],
+    goal: float,
+    *,
+    basis_label: str = BASELINE_LABEL,
+    title: str | None = None,
+) -> go.Figure:
+    """From the basis (baseline or system plan) through each team's claim and the assigned
+    remainder to the goal. Whatever is neither claimed nor assigned yet shows as "Still open",
+    so the bars always end exactly at the goal."""
+    labels = [basis_label]
+    measures = ["absolute"]
+    values = [float(basis_total)]
+    for team, amount in claims.items():
+        labels.append(f"Claim {team}")
+        measures.append("relative")
+        values.append(float(amount))
+    assigned_total = float(sum(assigned.values()))
+    if assigned:
+        labels.append("Assigned remainder")
+        measures.append("relative")
+        values.append(assigned_total)
+    open_part = float(goal) - float(basis_total) - float(sum(claims.values())) - assigned_total
+    if abs(open_part) >= 0.005:
+        labels.append("Still open")
+        measures.append("relative")
+        values.append(open_part)
+    labels.append("Goal")
+    measures.append("total")
+    values.append(0.0)
+    text = [f"{CURRENCY}{v:,.0f}" for v in values[:-1]] + [f"{CURRENCY}{float(goal):,.0f}"]
+    fig = go.Figure(
+        go.Waterfall(
+            x=labels,
+            y=values,
+            measure=measures,
+            text=text,
+            textposition="outside",
+            connector={"line": {"color": "#cbd5e1"}},
+            increasing={"marker": {"color": NEGOTIATED_COLOUR}},
+            decreasing={"marker": {"color": DOWN_COLOUR}},
+            totals={"marker": {"color": GOAL_COLOUR}},
+            hovertemplate="%{x}: " + CURRENCY + "%{y:,.0f}<extra></extra>",
+        )
+    )
+    _layout(fig, title)
+    fig.update_layout(hovermode="closest", showlegend=False)
+    # The bars start at the basis; a zero-based axis would flatten the gap into a sliver.
+    lows = [float(basis_total), float(goal)]
+    running = float(basis_total)
+    for v, m in zip(values[1:-1], measures[1:-1], strict=True):
+        running += v if m == "relative" else 0.0
+        lows.append(running)
+    span = max(lows) - min(lows) or abs(float(goal)) or 1.0
+    fig.update_yaxes(range=[min(lows) - 0.6 * span, max(lows) + 0.25 * span])
+    return fig
+
+
+def team_bars(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
+    """Per team, the system plan next to the negotiated plan. `frame`: team, system_plan, target."""
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=frame["team"].astype(str),
+            y=frame["system_plan"],
+            name=SYSTEM_LABEL,
+            marker_color=SYSTEM_COLOUR,
+            hovertemplate=SYSTEM_LABEL + ": " + _MONEY_HOVER + "<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=frame["team"].astype(str),
+            y=frame["target"],
+            name=NEGOTIATED_LABEL,
+            marker_color=NEGOTIATED_COLOUR,
+            hovertemplate=NEGOTIATED_LABEL + ": " + _MONEY_HOVER + "<extra></extra>",
+        )
+    )
+    _layout(fig, title)
+    fig.update_layout(barmode="group", hovermode="x")
+    fig.update_xaxes(type="category", title="Team")
+    return fig
+
+
+def period_lines(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
+    """Per period: the baseline's interval band, the system plan and the negotiated plan.
+
+    `frame`: ds, system_plan, target, and optionally baseline + baseline-lo-L/-hi-L columns
+    (summed by ds, so per-series frames are fine)."""
+    levels = _levels(frame)
+    cols = [c for c in ["system_plan", "target", "baseline"] if c in frame] + [
+        f"baseline-{s}-{lv}" for lv in levels for s in ("lo", "hi")
+    ]
+    per = frame.groupby("ds", as_index=False)[cols].sum().sort_values("ds")
+    fig = go.Figure()
+    if levels:
+        level = max(levels)
+        fig.add_trace(
+            go.Scatter(
+                x=per["ds"],
+                y=per[f"baseline-hi-{level}"],
+                mode="lines",
+                line={"width": 0},
+                showlegend=False,
+                name=f"Baseline {level} % upper",
+                hovertemplate=_MONEY_HOVER,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=per["ds"],
+                y=per[f"baseline-lo-{level}"],
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor=_rgba(BASELINE_COLOUR, 0.2),
+                name=f"Baseline {level} % interval",
+                hovertemplate=_MONEY_HOVER,
+            )
+        )
+    if "baseline" in per:
+        fig.add_trace(
+            go.Scatter(
+                x=per["ds"],
+                y=per["baseline"],
+                mode="lines",
+                name=BASELINE_LABEL,
+                line={"color": BASELINE_COLOUR, "dash": "dash"},
+                hovertemplate=_MONEY_HOVER,
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=per["ds"],
+            y=per["system_plan"],
+            mode="lines+markers",
+            name=SYSTEM_LABEL,
+            line={"color": SYSTEM_COLOUR, "width": 2.5},
+            hovertemplate=_MONEY_HOVER,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=per["ds"],
+            y=per["target"],
+            mode="lines+markers",
+            name=NEGOTIATED_LABEL,
+            line={"color": NEGOTIATED_COLOUR, "width": 2.5},
+            hovertemplate=_MONEY_HOVER,
+        )
+    )
+    return _layout(fig, title)
+
+
+def stretch_chart(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
+    """How far each team's target stretches: the probability that actuals reach it under the
+    baseline's forecast distribution (bars, 0-100 %), with the growth over last year as text.
+
+    `frame`: team, probability (0..1), and optionally growth (fraction, e.g. 0.12)."""
+    data = frame.sort_values("probability")
+    colours = [
+        UP_COLOUR if p >= 0.5 else ("#f59e0b" if p >= 0.2 else DOWN_COLOUR)
+        for p in data["probability"]
+    ]
+    text = [f"{p * 100:.0f} % likely" for p in data["probability"]]
+    if "growth" in data:
+        text = [
+            t + ("" if pd.isna(g) else f" · {g * 100:+.1f} % vs last year")
+            for t, g in zip(text, data["growth"], strict=True)
+        ]
+    fig = go.Figure(
+        go.Bar(
+            x=data["probability"],
+            y=data["team"].astype(str),
+            orientation="h",
+            marker_color=colours,
+            text=text,
+            textposition="auto",
+            hovertemplate="%{y}: %{x:.0%} chance to reach the target<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title={"text": title, "x": 0.01} if title else None,
+        template="plotly_white",
+        margin={"l": 80, "r": 20, "t": 50 if title else 20, "b": 40},
+        showlegend=False,
+    )
+    fig.update_xaxes(
+        range=[0, 1], tickformat=".0%", title="Probability that actuals reach the target"
+    )
+    fig.update_yaxes(type="category", title="Team")
+    fig.add_vline(x=0.5, line_dash="dot", line_color=BASELINE_COLOUR)
+    return fig

@@ -1,0 +1,113 @@
+"""Component ids, as prefixed constants: `nav-` for the shell, one prefix per page.
+
+Pattern-matching ids (per-team widgets) are dicts built by the helpers at the bottom.
+"""
+
+from __future__ import annotations
+
+# -- shell (app.py) -------------------------------------------------------------------------
+NAV_URL = "nav-url"
+NAV_PLAN = "nav-plan"
+NAV_USER = "nav-user"
+NAV_ROLE = "nav-role"
+NAV_SESSION = "nav-session"  # dcc.Store (session storage): {"plan_id": str|None, "user": str|None}
+NAV_PLANS_CHANGED = "nav-plans-changed"  # dcc.Store bumped when a plan is created or versioned
+
+# -- page 1: data ---------------------------------------------------------------------------
+DATA_UPLOAD = "data-upload"
+DATA_UPLOAD_STATUS = "data-upload-status"
+DATA_RAW = (
+    "data-raw"  # dcc.Store: {"filename", "contents"} set in the browser once the size is checked
+)
+DATA_FILE = "data-file"  # dcc.Store: {"token", "filename", ...}: the upload as kept on the server
+DATA_LIMIT = "data-limit"  # dcc.Store: the upload size limit in bytes
+DATA_USE_SAMPLE = "data-use-sample"
+DATA_MAP_ID = "data-map-id"
+DATA_MAP_DATE = "data-map-date"
+DATA_MAP_VALUE = "data-map-value"
+DATA_MAP_FREQ = "data-map-freq"
+DATA_APPLY_MAPPING = "data-apply-mapping"
+DATA_PREVIEW = "data-preview"
+DATA_REPORT = "data-report"
+DATA_SUMMARY_CHART = "data-summary-chart"
+DATA_PLAN_NAME = "data-plan-name"
+DATA_HORIZON = "data-horizon"
+DATA_TEAM_ATTR = "data-team-attr"
+DATA_MODEL = "data-model"
+DATA_CREATOR = "data-creator"
+DATA_CREATE = "data-create"
+DATA_CANCEL = "data-cancel"
+DATA_PROGRESS = "data-progress"
+DATA_CREATE_RESULT = "data-create-result"
+
+# -- page 2: system plan --------------------------------------------------------------------
+SYS_ALERT = "sys-alert"
+SYS_REFRESH = "sys-refresh"  # dcc.Store: the plan version last written by this page
+SYS_LEVEL = "sys-level"
+SYS_DRILL = "sys-drill"
+SYS_FAN = "sys-fan"
+SYS_TOTALS = "sys-totals"
+SYS_EVENTS_GRID = "sys-events-grid"
+SYS_EVENT_NAME = "sys-event-name"
+SYS_EVENT_KIND = "sys-event-kind"
+SYS_EVENT_SCOPE = "sys-event-scope"
+SYS_EVENT_START = "sys-event-start"
+SYS_EVENT_END = "sys-event-end"
+SYS_EVENT_EFFECT = "sys-event-effect"
+SYS_EVENT_VALUE = "sys-event-value"
+SYS_EVENT_REASON = "sys-event-reason"
+SYS_EVENT_SUGGESTION = "sys-event-suggestion"
+SYS_EVENT_ADD = "sys-event-add"
+SYS_EVENT_REMOVE = "sys-event-remove"
+SYS_DEVIATIONS_GRID = "sys-deviations-grid"
+SYS_EXPLAIN_CODE = "sys-explain-code"
+SYS_EXPLAIN_TEXT = "sys-explain-text"
+SYS_EXPLAIN = "sys-explain"
+SYS_PUBLISH = "sys-publish"
+SYS_GATE = "sys-gate"
+
+# -- page 3: negotiation --------------------------------------------------------------------
+NEG_ALERT = "neg-alert"
+NEG_REFRESH = "neg-refresh"
+NEG_STAGE = "neg-stage"
+NEG_GOAL = "neg-goal"
+NEG_GOAL_BASIS = "neg-goal-basis"
+NEG_SET_GOAL = "neg-set-goal"
+NEG_WATERFALL = "neg-waterfall"
+NEG_BOARD = "neg-board"
+NEG_CLOSE = "neg-close"
+NEG_OVERSUB = "neg-oversub"
+NEG_RULE = "neg-rule"
+NEG_ASSIGN = "neg-assign"
+NEG_LOCK = "neg-lock"
+NEG_LEDGER = "neg-ledger"
+# pattern-matching types (one widget per team)
+NEG_CLAIM_AMOUNT = "neg-claim-amount"
+NEG_CLAIM_NOTE = "neg-claim-note"
+NEG_CLAIM_SAVE = "neg-claim-save"
+NEG_CLAIM_WITHDRAW = "neg-claim-withdraw"
+NEG_MANUAL_AMOUNT = "neg-manual-amount"
+
+# -- page 4: side by side -------------------------------------------------------------------
+SBS_ALERT = "sbs-alert"
+SBS_TOTALS = "sbs-totals"
+SBS_TEAM_BARS = "sbs-team-bars"
+SBS_TEAM_PICK = "sbs-team-pick"
+SBS_PERIOD_LINES = "sbs-period-lines"
+SBS_DIFF_GRID = "sbs-diff-grid"
+SBS_STRETCH = "sbs-stretch"
+
+# -- page 5: plans --------------------------------------------------------------------------
+PLANS_ALERT = "plans-alert"
+PLANS_GRID = "plans-grid"
+PLANS_AUDIT_GRID = "plans-audit-grid"
+PLANS_NEW_VERSION = "plans-new-version"
+PLANS_DOWNLOAD_CSV = "plans-download-csv"
+PLANS_DOWNLOAD_XLSX = "plans-download-xlsx"
+PLANS_DOWNLOAD_JSON = "plans-download-json"
+PLANS_DOWNLOAD = "plans-download"
+
+
+def team_widget(kind: str, team: str) -> dict[str, str]:
+    """A pattern-matching id for the per-team widget `kind` of `team`."""
+    return {"type": kind, "team": team}

@@ -1,0 +1,22 @@
+"""Page: System plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash, html
+
+from dashboard import components
+from dashboard.context import DashboardContext
+
+PATH = "/system"
+NAME = "System plan"
+HOW_TO_READ = ""
+
+
+def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
+    return html.Div([components.page_header(NAME, HOW_TO_READ)])
+
+
+def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
+    return None

@@ -1,0 +1,89 @@
+"""Fixtures of the browser tests: a small Rossmann plan in a per-test store, and the app on it.
+
+The plan (6 stores in 3 store types, weekly, seasonal naive) is built once per session through
+the services into a template SQLite file; each test gets its own copy in its own data directory,
+so tests are independent and none pays for plan creation twice.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+E2E_STORES = (11, 32, 114, 232, 45, 52)  # store types a, a, c, c, d, d -> three teams
+OWNER = "olga"
+PLANNER = "piet"
+LEADS = {"a": "lena", "c": "carl", "d": "dora"}
+HORIZON = 8
+
+
+@dataclass(frozen=True)
+class E2EPlan:
+    plan_id: str
+    data_dir: Path
+
+
+def small_rossmann_csv(train: Path, stores: tuple[int, ...], out: Path) -> Path:
+    frame = pd.read_csv(train)
+    frame[frame["Store"].isin(stores)].to_csv(out, index=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def plan_template(tmp_path_factory, rossmann_train, rossmann_stores) -> E2EPlan:
+    from forecast.services import plans
+    from forecast.services.store_factory import open_store
+
+    base = tmp_path_factory.mktemp("e2e-template")
+    source = small_rossmann_csv(rossmann_train, E2E_STORES, base / "rossmann_6stores.csv")
+    data_dir = base / "data"
+    store = open_store(data_dir=data_dir)
+    state = plans.create_plan(
+        store,
+        name="E2E Rossmann",
+        source=source,
+        attributes_file=rossmann_stores,
+        freq="W",
+        horizon=HORIZON,
+        team_attr="StoreType",
+        actor=OWNER,
+        model="snaive",
+    )
+    plans.grant(store, state.plan_id, OWNER, PLANNER, "planner")
+    for team, lead in LEADS.items():
+        plans.grant(store, state.plan_id, OWNER, lead, "lead", team=team)
+    store.close()
+    return E2EPlan(plan_id=state.plan_id, data_dir=data_dir)
+
+
+@pytest.fixture
+def e2e_plan(plan_template: E2EPlan, tmp_path: Path) -> E2EPlan:
+    """A private copy of the template store for one test."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    for item in plan_template.data_dir.iterdir():
+        if item.is_file() and item.name.startswith("forecast.db"):
+            shutil.copy2(item, data_dir / item.name)
+    return E2EPlan(plan_id=plan_template.plan_id, data_dir=data_dir)
+
+
+@pytest.fixture
+def start_app(dash_duo) -> Callable[..., object]:
+    """Start the dashboard on a data directory and return dash_duo."""
+
+    def start(data_dir: Path, path: str = "/", **kwargs) -> object:
+        from dashboard.app import create_app
+
+        app = create_app(data_dir=str(data_dir), **kwargs)
+        dash_duo.start_server(app)
+        if path != "/":
+            dash_duo.wait_for_element("#nav-plan", timeout=10)
+            dash_duo.driver.get(dash_duo.server_url + path)
+        return dash_duo
+
+    return start
