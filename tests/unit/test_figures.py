@@ -1,0 +1,123 @@
+"""The pure figure builders, on plain frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dashboard import figures
+
+
+def _baseline(periods: int = 4, series: tuple[str, ...] = ("1", "2")) -> pd.DataFrame:
+    ds = pd.date_range("2024-01-05", periods=periods, freq="W-FRI")
+    rows = []
+    for uid in series:
+        for i, d in enumerate(ds):
+            point = 100.0 + i
+            rows.append(
+                {
+                    "unique_id": uid,
+                    "ds": d,
+                    "baseline": point,
+                    "baseline-lo-80": point - 10,
+                    "baseline-hi-80": point + 10,
+                    "baseline-lo-95": point - 20,
+                    "baseline-hi-95": point + 20,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _history() -> pd.DataFrame:
+    ds = pd.date_range("2023-01-06", periods=52, freq="W-FRI")
+    return pd.DataFrame({"unique_id": "1", "ds": ds, "y": range(52)})
+
+
+def _trace(fig, name):
+    return next(t for t in fig.data if t.name == name)
+
+
+def test_fan_chart_sums_series_and_draws_widest_band_first():
+    fig = figures.fan_chart(_history(), _baseline())
+    base = _trace(fig, "Baseline")
+    assert list(base.y) == [200.0, 202.0, 204.0, 206.0]
+    band_names = [t.name for t in fig.data if t.fill == "tonexty"]
+    assert band_names == ["95 % interval", "80 % interval"]
+    assert list(_trace(fig, "95 % interval").y) == [160.0, 162.0, 164.0, 166.0]
+    assert all(t.name != figures.SYSTEM_LABEL for t in fig.data)
+
+
+def test_fan_chart_shows_system_plan_in_the_system_colour():
+    plan = _baseline()[["unique_id", "ds"]].assign(system_plan=150.0)
+    fig = figures.fan_chart(_history(), _baseline(), plan)
+    trace = _trace(fig, figures.SYSTEM_LABEL)
+    assert list(trace.y) == [300.0] * 4
+    assert trace.line.color == figures.SYSTEM_COLOUR
+
+
+def test_fan_chart_keeps_only_recent_history():
+    fig = figures.fan_chart(_history(), _baseline(), history_periods=10)
+    assert len(_trace(fig, "History").x) == 10
+
+
+def test_waterfall_ends_exactly_at_goal_with_open_part():
+    fig = figures.gap_waterfall(1000.0, {"a": 100.0, "b": 50.0}, {}, 1300.0)
+    wf = fig.data[0]
+    assert list(wf.x) == ["Baseline", "Claim a", "Claim b", "Still open", "Goal"]
+    assert list(wf.measure) == ["absolute", "relative", "relative", "relative", "total"]
+    assert sum(wf.y[:-1]) == pytest.approx(1300.0)
+    assert wf.text[-1] == "€1,300"
+
+
+def test_waterfall_without_open_part_when_remainder_assigned():
+    fig = figures.gap_waterfall(1000.0, {"a": 100.0}, {"a": 150.0, "b": 50.0}, 1300.0)
+    wf = fig.data[0]
+    assert list(wf.x) == ["Baseline", "Claim a", "Assigned remainder", "Goal"]
+    assert wf.y[2] == 200.0
+
+
+def test_waterfall_handles_negative_gap():
+    fig = figures.gap_waterfall(1000.0, {"a": -100.0}, {"a": -50.0}, 850.0)
+    wf = fig.data[0]
+    assert sum(wf.y[:-1]) == pytest.approx(850.0)
+
+
+def test_team_bars_use_track_colours_in_same_order_as_teams():
+    frame = pd.DataFrame({"team": ["a", "c"], "system_plan": [10.0, 20.0], "target": [12.0, 25.0]})
+    fig = figures.team_bars(frame)
+    system, negotiated = fig.data
+    assert system.name == figures.SYSTEM_LABEL and system.marker.color == figures.SYSTEM_COLOUR
+    assert negotiated.name == figures.NEGOTIATED_LABEL
+    assert negotiated.marker.color == figures.NEGOTIATED_COLOUR
+    assert list(negotiated.y) == [12.0, 25.0]
+
+
+def test_period_lines_band_from_widest_interval():
+    base = _baseline()
+    frame = base.assign(system_plan=base["baseline"] * 1.1, target=base["baseline"] * 1.3)
+    fig = figures.period_lines(frame)
+    names = [t.name for t in fig.data]
+    assert "Baseline 95 % interval" in names
+    assert list(_trace(fig, figures.NEGOTIATED_LABEL).y) == pytest.approx(
+        [260.0, 262.6, 265.2, 267.8]
+    )
+
+
+def test_stretch_chart_sorts_and_labels_growth():
+    frame = pd.DataFrame({"team": ["a", "b"], "probability": [0.7, 0.1], "growth": [0.05, 0.4]})
+    fig = figures.stretch_chart(frame)
+    bar = fig.data[0]
+    assert list(bar.y) == ["b", "a"]
+    assert bar.text[0] == "10 % likely · +40.0 % vs last year"
+    assert bar.marker.color[0] == figures.DOWN_COLOUR
+
+
+def test_history_chart_sums_by_period():
+    hist = pd.concat([_history(), _history().assign(unique_id="2")])
+    fig = figures.history_chart(hist)
+    assert fig.data[0].y[5] == 10
+
+
+def test_empty_figure_carries_message():
+    fig = figures.empty_figure("nothing yet")
+    assert fig.layout.annotations[0].text == "nothing yet"
