@@ -2,8 +2,124 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from forecast.cli.common import EXIT_BAD_INPUT, echo_json
+from forecast.engine.ingest import IngestError, IngestResult, read_sales
 
 
 def register(app: typer.Typer) -> None:
     """Add the ingest command to the top-level app."""
+    app.command("ingest")(ingest)
+
+
+def ingest(
+    file: Annotated[
+        Path, typer.Argument(help="Sales file: CSV (any separator, .gz), Parquet or XLSX.")
+    ],
+    id_col: Annotated[
+        list[str] | None, typer.Option("--id", help="Series key column (repeat for several).")
+    ] = None,
+    date: Annotated[str | None, typer.Option("--date", help="Date column.")] = None,
+    value: Annotated[str | None, typer.Option("--value", help="Sales (value) column.")] = None,
+    freq: Annotated[
+        str | None, typer.Option("--freq", help="D, W, M or Q; coarser than the data aggregates.")
+    ] = None,
+    duplicates: Annotated[
+        str,
+        typer.Option(
+            "--duplicates", help="sum: add rows of the same series and date; refuse: report them."
+        ),
+    ] = "sum",
+    attributes: Annotated[
+        Path | None,
+        typer.Option("--attributes", help="Table of per-series attributes (e.g. a store table)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the long frame to OUT.csv or OUT.parquet.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Read a sales file, check it, and print what was found (series, dates, frequency, gaps, flags)."""
+    if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
+        typer.echo(f"error: --out {out}: write to a .csv or .parquet file", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        result = read_sales(
+            file,
+            id_cols=id_col or None,
+            date_col=date,
+            value_col=value,
+            freq=freq,
+            duplicates=duplicates,
+            attributes_file=attributes,
+        )
+    except IngestError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        count = len(exc.problems)
+        typer.echo(
+            f"{file}: {count} problem{'s' if count != 1 else ''}; nothing was read.", err=True
+        )
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if out is not None:
+        write_history(result, out)
+    if as_json:
+        payload = result.to_dict()
+        if out is not None:
+            payload["out"] = str(out)
+        echo_json(payload)
+        return
+    typer.echo(summary(result))
+    if out is not None:
+        typer.echo(f"wrote {len(result.history)} rows to {out}")
+
+
+def write_history(result: IngestResult, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".parquet":
+        result.history.to_parquet(out, index=False)
+    else:
+        result.history.to_csv(out, index=False, date_format="%Y-%m-%d")
+
+
+def summary(result: IngestResult) -> str:
+    """The human summary of one ingest: what a planner checks before trusting the numbers."""
+    r, m = result.report, result.mapping
+    start = f"{r.start:%Y-%m-%d}" if r.start is not None else "-"
+    end = f"{r.end:%Y-%m-%d}" if r.end is not None else "-"
+    lines = [
+        f"file:        {r.file} ({r.file_type}"
+        + (
+            f", {r.encoding}, separator {r.delimiter!r}, decimal {r.decimal!r}"
+            if r.encoding
+            else ""
+        )
+        + ")",
+        f"rows read:   {r.rows_read}",
+        f"series:      {r.series}",
+        f"date range:  {start} .. {end}",
+        f"frequency:   {r.freq}",
+        f"periods:     {r.periods}",
+        f"missing periods filled with 0: {r.missing_periods_filled}"
+        + (f" in {len(r.missing_by_series)} series" if r.missing_by_series else ""),
+    ]
+    if r.missing_by_series:
+        worst = sorted(r.missing_by_series.items(), key=lambda kv: -kv[1])[:10]
+        lines.append("  most filled: " + ", ".join(f"{k} ({v})" for k, v in worst))
+    lines += [
+        f"rows summed into another row: {r.duplicates_summed}",
+        f"negative values: {r.negative_values}",
+        f"flags:       {', '.join(result.flags) or '-'}",
+        f"attributes:  {', '.join(c for c in result.attributes.columns if c != 'unique_id') or '-'}",
+        "mapping:     "
+        f"id={' + '.join(m.id_cols) or '(one series)'}, date={m.date_col}, value={m.value_col}",
+    ]
+    if m.ignored:
+        lines.append(f"ignored:     {', '.join(m.ignored)}")
+    for note in r.notes:
+        lines.append(f"note: {note}")
+    return "\n".join(lines)

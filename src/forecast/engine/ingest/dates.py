@@ -1,0 +1,188 @@
+"""Date parsing that decides the format from the data, per column.
+
+Dates repeat a lot (a million rows rarely hold more than a few thousand distinct dates), so each
+distinct text is parsed once and the result is spread back over the rows.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+_ISO_DAY = r"\d{4}-\d{1,2}-\d{1,2}"
+_ISO_TIME = r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}.*"
+_YMD = r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})"
+_DMY = (
+    r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?"
+)
+_YM = r"(\d{4})[-/.](\d{1,2})"
+_YQ = r"(\d{4})\s*[-/ ]?\s*[Qq]([1-4])"
+_QY = r"[Qq]([1-4])\s*[-/ ]?\s*(\d{4})"
+_COMPACT = r"(\d{4})(\d{2})(\d{2})"
+_WORDY = re.compile(r"[A-Za-z]{3}|\d:\d\d")
+
+DATE_NAME_HINTS = (
+    "ds",
+    "date",
+    "day",
+    "week",
+    "month",
+    "quarter",
+    "period",
+    "time",
+    "timestamp",
+    "orderdate",
+    "salesdate",
+    "saledate",
+    "transactiondate",
+    "invoicedate",
+    "weekstart",
+    "weekending",
+    "weekdate",
+    "datum",
+    "fecha",
+)
+
+
+@dataclass
+class ParsedDates:
+    values: pd.DatetimeIndex  # NaT where the text is missing or not a date
+    missing: np.ndarray  # bool per row: empty cell
+    bad: np.ndarray  # bool per row: text that is not a date
+    notes: list[str] = field(default_factory=list)
+    day_first: bool | None = None
+
+
+def _months(year: pd.Series, month: pd.Series, day: pd.Series | int = 1) -> pd.Series:
+    parts = pd.DataFrame({"year": year, "month": month, "day": day})
+    return pd.to_datetime(parts, errors="coerce")
+
+
+def parse_unique(texts: pd.Series) -> tuple[np.ndarray, bool | None, list[str]]:
+    """Parse distinct date texts; returns datetime64[ns] (NaT = not a date), day_first, notes."""
+    texts = texts.astype(object).astype(str).str.strip()
+    n = len(texts)
+    out = pd.Series(pd.NaT, index=texts.index, dtype="datetime64[ns]")
+    done = np.zeros(n, dtype=bool)
+    notes: list[str] = []
+    day_first: bool | None = None
+
+    def take(mask: np.ndarray, values: pd.Series | pd.DatetimeIndex) -> None:
+        out.loc[mask] = np.asarray(values, dtype="datetime64[ns]")
+        done[mask] = True
+
+    m = texts.str.fullmatch(_ISO_DAY).to_numpy(dtype=bool)
+    if m.any():
+        take(m, pd.to_datetime(texts[m], format="%Y-%m-%d", errors="coerce"))
+    m = ~done & texts.str.fullmatch(_ISO_TIME).to_numpy(dtype=bool)
+    if m.any():
+        parsed = pd.to_datetime(texts[m], format="ISO8601", errors="coerce", utc=True)
+        take(m, parsed.dt.tz_localize(None))
+    m = ~done & texts.str.fullmatch(_YMD).to_numpy(dtype=bool)
+    if m.any():
+        ex = texts[m].str.extract(_YMD).astype(int)
+        take(m, _months(ex[0], ex[1], ex[2]))
+    m = ~done & texts.str.fullmatch(_DMY).to_numpy(dtype=bool)
+    if m.any():
+        ex = texts[m].str.extract(_DMY)
+        first, second = ex[0].astype(int), ex[2].astype(int)
+        year = ex[3].astype(int)
+        year = year.where(ex[3].str.len() == 4, np.where(year < 69, 2000 + year, 1900 + year))
+        first_big, second_big = int((first > 12).sum()), int((second > 12).sum())
+        if first_big or second_big:
+            day_first = first_big >= second_big
+        else:
+            # Nothing tells: Europe writes 05.02.2010 and 05-02-2010, the US 2/5/2010.
+            day_first = bool((ex[1] != "/").all())
+            order = "day-first" if day_first else "month-first"
+            notes.append(
+                f"dates such as {texts[m].iloc[0]!r} are ambiguous (no day above 12); read them "
+                f"{order}"
+            )
+        day, month = (first, second) if day_first else (second, first)
+        take(m, _months(year, month, day))
+    m = ~done & texts.str.fullmatch(_YM).to_numpy(dtype=bool)
+    if m.any():
+        ex = texts[m].str.extract(_YM).astype(int)
+        take(m, _months(ex[0], ex[1]))
+    m = ~done & texts.str.fullmatch(_YQ).to_numpy(dtype=bool)
+    if m.any():
+        ex = texts[m].str.extract(_YQ).astype(int)
+        take(m, _months(ex[0], ex[1] * 3 - 2))
+    m = ~done & texts.str.fullmatch(_QY).to_numpy(dtype=bool)
+    if m.any():
+        ex = texts[m].str.extract(_QY).astype(int)
+        take(m, _months(ex[1], ex[0] * 3 - 2))
+    m = ~done & texts.str.fullmatch(_COMPACT).to_numpy(dtype=bool)
+    if m.any():
+        take(m, pd.to_datetime(texts[m], format="%Y%m%d", errors="coerce"))
+    # Anything else with a month name or a clock time goes to the general parser, one by one.
+    rest = np.flatnonzero(~done & texts.str.contains(_WORDY).to_numpy(dtype=bool))
+    for i in rest:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                stamp = pd.Timestamp(pd.to_datetime(texts.iloc[i], dayfirst=bool(day_first)))
+            except (ValueError, TypeError, OverflowError):
+                continue
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_convert(None)
+        out.iloc[i] = stamp
+    return out.to_numpy(dtype="datetime64[ns]"), day_first, notes
+
+
+def parse_dates(column: pd.Series) -> ParsedDates:
+    """Parse a whole date column (text, datetime or numbers such as 20100205)."""
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        column = column.dt.tz_convert(None)
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        values = pd.DatetimeIndex(column.astype("datetime64[ns]"))
+        missing = values.isna()
+        return ParsedDates(values, np.asarray(missing), np.zeros(len(column), dtype=bool))
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    texts = pd.Series(np.asarray(uniques, dtype=object)).map(_as_text)
+    parsed, day_first, notes = parse_unique(texts)
+    blank = texts.str.strip().eq("").to_numpy(dtype=bool)
+    parsed = np.where(blank, np.datetime64("NaT"), parsed)
+    missing = codes < 0
+    if blank.any():
+        missing |= np.isin(codes, np.flatnonzero(blank))
+    bad_unique = np.isnat(parsed) & ~blank
+    rows = np.where(missing, np.datetime64("NaT", "ns"), parsed[np.maximum(codes, 0)])
+    bad = ~missing & bad_unique[np.maximum(codes, 0)]
+    return ParsedDates(pd.DatetimeIndex(rows), missing, bad, notes, day_first)
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def looks_like_dates(sample: pd.Series) -> float:
+    """Share of the non-empty sample values that parse as dates (0 when they are plain numbers)."""
+    if pd.api.types.is_datetime64_any_dtype(sample.dtype):
+        return 1.0
+    texts = sample.dropna().astype(str).str.strip()
+    texts = texts[texts != ""]
+    if texts.empty:
+        return 0.0
+    uniques = pd.Series(texts.unique())
+    if (
+        uniques.str.fullmatch(r"[-+]?\d+(\.\d+)?").all()
+        and not uniques.str.fullmatch(_COMPACT).all()
+    ):
+        return 0.0
+    parsed, _, _ = parse_unique(uniques)
+    ok = ~np.isnat(parsed)
+    # Compact yyyymmdd numbers count only when every one of them is a valid date in a sane range.
+    if uniques.str.fullmatch(_COMPACT).all():
+        years = pd.DatetimeIndex(parsed[ok]).year
+        if not ok.all() or (years < 1900).any() or (years > 2100).any():
+            return 0.0
+    lookup = dict(zip(uniques, ok, strict=True))
+    return float(texts.map(lookup).mean())

@@ -1,0 +1,248 @@
+"""Which column is the date, the value, the series key, a flag or an attribute."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from forecast.engine.ingest.dates import DATE_NAME_HINTS, looks_like_dates
+from forecast.engine.ingest.types import Problem
+from forecast.engine.ingest.values import is_numeric_text, parse_flag
+
+# Ordered: the first name found wins.
+VALUE_NAME_HINTS = (
+    "y",
+    "sales",
+    "weeklysales",
+    "dailysales",
+    "monthlysales",
+    "unitsales",
+    "unitssold",
+    "salesqty",
+    "salesquantity",
+    "salesamount",
+    "netsales",
+    "qty",
+    "quantity",
+    "units",
+    "amount",
+    "revenue",
+    "turnover",
+    "demand",
+    "volume",
+    "value",
+    "orders",
+    "visitors",
+    "trips",
+    "count",
+    "total",
+)
+# Columns that name a series on their own (a store, a department, an item).
+ID_NAME_HINTS = frozenset(
+    {
+        "uniqueid",
+        "seriesid",
+        "series",
+        "store",
+        "storeid",
+        "storenbr",
+        "storeno",
+        "storenumber",
+        "shop",
+        "shopid",
+        "dept",
+        "department",
+        "deptid",
+        "departmentid",
+        "item",
+        "itemid",
+        "itemnbr",
+        "sku",
+        "skuid",
+        "stockcode",
+        "article",
+        "articleid",
+        "product",
+        "productid",
+        "productcode",
+        "location",
+        "locationid",
+        "purpose",
+        "outlet",
+        "outletid",
+        "branch",
+        "warehouse",
+        "site",
+    }
+)
+# Grouping columns used when no column above exists (Superstore: Region + Sub-Category).
+GROUP_NAME_HINTS = frozenset(
+    {
+        "region",
+        "category",
+        "subcategory",
+        "productcategory",
+        "family",
+        "brand",
+        "channel",
+        "class",
+        "subclass",
+        "group",
+        "productgroup",
+        "team",
+        "market",
+        "division",
+        "segment",
+    }
+)
+FLAG_NAME = re.compile(r"promo|holiday|^open$|^isopen$|^closed?$|event|^snap|flag|^onpromotion$")
+
+
+def norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def resolve(
+    name: str, columns: Sequence[str], file: str, role: str, option: str
+) -> tuple[str | None, list[Problem]]:
+    """The column the user meant (exact, then case/spacing-insensitive), or a problem listing columns."""
+    if name in columns:
+        return name, []
+    matches = [c for c in columns if norm(c) == norm(name)]
+    if len(matches) == 1:
+        return matches[0], []
+    available = ", ".join(columns)
+    return None, [
+        Problem(
+            file,
+            None,
+            name,
+            None,
+            f"there is no column {name!r} to use as the {role}",
+            f"pass {option} with one of the columns in the file: {available}",
+        )
+    ]
+
+
+def find_date_column(sample: pd.DataFrame, exclude: set[str]) -> str | None:
+    scored: list[tuple[int, int, str]] = []
+    for pos, col in enumerate(sample.columns):
+        if col in exclude:
+            continue
+        share = looks_like_dates(sample[col])
+        if share < 0.9:
+            continue
+        key = norm(col)
+        hint = 0 if key in DATE_NAME_HINTS else (1 if "date" in key or key.endswith("ds") else 2)
+        scored.append((hint, pos, col))
+    return min(scored)[2] if scored else None
+
+
+def find_value_column(sample: pd.DataFrame, exclude: set[str], flags: set[str]) -> str | None:
+    candidates = [c for c in sample.columns if c not in exclude and c not in flags]
+    by_norm: dict[str, str] = {}
+    for col in candidates:
+        by_norm.setdefault(norm(col), col)
+    for hint in VALUE_NAME_HINTS:
+        if hint in by_norm:
+            return by_norm[hint]
+    for col in candidates:
+        if "sales" in norm(col):
+            return col
+    for col in candidates:
+        key = norm(col)
+        if key in ID_NAME_HINTS or key in GROUP_NAME_HINTS or key.endswith("id"):
+            continue
+        if is_numeric_text(sample[col]) >= 0.95:
+            return col
+    return None
+
+
+def find_flags(sample: pd.DataFrame, exclude: set[str]) -> list[str]:
+    flags = []
+    for col in sample.columns:
+        if col in exclude:
+            continue
+        hinted = bool(FLAG_NAME.search(norm(col)))
+        values = parse_flag(sample[col], hinted=hinted)
+        if values is None:
+            continue
+        if hinted or _is_boolean_text(sample[col]) or (values.min() == 0 and values.max() == 1):
+            flags.append(col)
+    return flags
+
+
+def _is_boolean_text(column: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(column.dtype):
+        return True
+    texts = {str(v).strip().lower() for v in column.dropna().unique()}
+    return bool(texts) and texts <= {"true", "false"}
+
+
+def choose_id_columns(
+    frame: pd.DataFrame, candidates: list[str], date_values: np.ndarray
+) -> tuple[list[str], list[str]]:
+    """Series key columns among `candidates` (file order) and notes on how they were chosen."""
+    by_norm = {norm(c): c for c in candidates}
+    if "uniqueid" in by_norm:
+        return [by_norm["uniqueid"]], []
+    n = len(frame)
+    strong = [
+        c for c in candidates if norm(c) in ID_NAME_HINTS and _cardinality(frame[c]) < max(2, n)
+    ]
+    if strong:
+        return strong, []
+    group = [
+        c for c in candidates if norm(c) in GROUP_NAME_HINTS and 1 < _cardinality(frame[c]) <= 1000
+    ]
+    group = [c for c in group if norm(c) != "segment"] or group
+    if group:
+        kept = _drop_determined(frame, group)
+        return kept, [f"series key guessed from grouping columns: {' + '.join(kept)}"]
+    # No telling names: add low-cardinality text/integer columns while they split rows that share
+    # a date, until every (key, date) is unique.
+    keys: list[str] = []
+    dup = _duplicates(frame, keys, date_values)
+    if dup == 0:
+        return [], []
+    for col in candidates:
+        series = frame[col]
+        if pd.api.types.is_float_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+            continue
+        card = _cardinality(series)
+        if card < 2 or card > min(1000, n // 2):
+            continue
+        now = _duplicates(frame, [*keys, col], date_values)
+        if now < dup:
+            keys.append(col)
+            dup = now
+        if dup == 0:
+            break
+    notes = [f"series key guessed from the data: {' + '.join(keys)}"] if keys else []
+    return keys, notes
+
+
+def _cardinality(series: pd.Series) -> int:
+    return int(series.nunique(dropna=False))
+
+
+def _duplicates(frame: pd.DataFrame, keys: list[str], date_values: np.ndarray) -> int:
+    probe = frame[keys].copy() if keys else pd.DataFrame(index=frame.index)
+    probe["__ds"] = date_values
+    return int(probe.duplicated().sum())
+
+
+def _drop_determined(frame: pd.DataFrame, cols: list[str]) -> list[str]:
+    """Drop columns fully determined by the others (Category is implied by Sub-Category)."""
+    kept = list(cols)
+    for col in sorted(cols, key=lambda c: _cardinality(frame[c])):
+        others = [c for c in kept if c != col]
+        if not others:
+            break
+        per_group = frame.groupby(others, dropna=False, observed=True)[col].nunique(dropna=False)
+        if per_group.max() <= 1:
+            kept.remove(col)
+    return kept

@@ -1,0 +1,351 @@
+"""Bytes in, DataFrame out: file type, gzip, encoding, delimiter and decimal mark of a sales file."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from forecast.engine.ingest.types import IngestError, Problem
+
+CSV_DELIMITERS = (",", ";", "\t", "|")
+SAMPLE_BYTES = 256 * 1024
+SAMPLE_ROWS = 2000
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_PARQUET_MAGIC = b"PAR1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
+_UNSUPPORTED_EXT = {
+    ".xls": "save it from Excel as .xlsx or .csv",
+    ".json": "export it as .csv, .xlsx or .parquet",
+    ".ods": "save it as .xlsx or .csv",
+    ".numbers": "export it from Numbers as .csv or .xlsx",
+    ".pdf": "export the table as .csv or .xlsx",
+    ".zip": "unzip it and pass the .csv, .xlsx or .parquet file inside",
+    ".xml": "export it as .csv, .xlsx or .parquet",
+}
+_DECIMAL_COMMA = re.compile(r"^[-+]?\d{1,3}(?:\.\d{3})*,\d+$|^[-+]?\d+,\d+$")
+
+
+@dataclass(frozen=True)
+class CsvFormat:
+    encoding: str
+    delimiter: str
+    decimal: str  # "." or ","
+
+
+def load_source(source: str | Path | bytes, filename: str | None) -> tuple[bytes, str]:
+    """The raw bytes of `source` and the name used in problems."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source), filename or "<upload>"
+    path = Path(source)
+    name = filename or str(source)
+    if not path.exists():
+        raise IngestError(
+            [Problem(name, None, None, None, "file not found", "check the path and try again")]
+        )
+    if path.is_dir():
+        raise IngestError(
+            [Problem(name, None, None, None, "this is a folder, not a file", "pass one sales file")]
+        )
+    return path.read_bytes(), name
+
+
+def detect_type(raw: bytes, name: str) -> tuple[str, bytes, list[str]]:
+    """("csv" | "parquet" | "xlsx", bytes after gunzip, notes)."""
+    notes: list[str] = []
+    lower = name.lower()
+    if raw[:2] == _GZIP_MAGIC:
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise IngestError(
+                [
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        None,
+                        f"the gzip file is damaged ({exc})",
+                        "compress the file again or pass the uncompressed file",
+                    )
+                ]
+            ) from None
+        notes.append("file was gzip-compressed")
+        if lower.endswith(".gz"):
+            lower = lower[:-3]
+    if raw[:4] == _PARQUET_MAGIC:
+        return "parquet", raw, notes
+    if raw[:4] == _ZIP_MAGIC:
+        if (
+            lower.endswith((".xlsx", ".xlsm"))
+            or b"xl/" in raw[:4096]
+            or b"[Content_Types]" in raw[:4096]
+        ):
+            return "xlsx", raw, notes
+        fix = _UNSUPPORTED_EXT[".zip"]
+        raise IngestError(
+            [Problem(name, None, None, None, "a zip archive is not a sales file", fix)]
+        )
+    if raw[:4] == _OLE_MAGIC:
+        raise IngestError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    "legacy Excel .xls files are not supported",
+                    _UNSUPPORTED_EXT[".xls"],
+                )
+            ]
+        )
+    suffix = Path(lower).suffix
+    if suffix in _UNSUPPORTED_EXT:
+        raise IngestError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    f"unsupported file type {suffix}",
+                    _UNSUPPORTED_EXT[suffix] + " (supported: .csv/.tsv/.txt, .gz, .parquet, .xlsx)",
+                )
+            ]
+        )
+    if suffix in (".parquet", ".pq", ".xlsx"):
+        kind = "Parquet" if suffix != ".xlsx" else "XLSX"
+        raise IngestError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    f"the file is named {suffix} but is not a {kind} file",
+                    "export the file again, or rename it to what it really is",
+                )
+            ]
+        )
+    if b"\x00" in raw[:4096]:
+        raise IngestError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    "this is a binary file, not a text (CSV) table",
+                    "export the data as .csv, .xlsx or .parquet",
+                )
+            ]
+        )
+    return "csv", raw, notes
+
+
+def detect_encoding(raw: bytes) -> str:
+    """utf-8-sig when there is a BOM, utf-8 when the bytes decode, else Windows-1252 (Latin-1)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        raw.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+def _sample_lines(raw: bytes, encoding: str) -> list[str]:
+    chunk = raw[:SAMPLE_BYTES]
+    text = chunk.decode(encoding, errors="replace")
+    lines = text.splitlines()
+    if len(raw) > SAMPLE_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line of a cut sample is partial
+    return [ln for ln in lines if ln.strip()][:200]
+
+
+def sniff_delimiter(lines: list[str]) -> str | None:
+    """The delimiter among , ; TAB | that splits the sample lines most consistently into most fields."""
+    best: tuple[float, int] | None = None
+    best_delim = None
+    for delim in CSV_DELIMITERS:
+        counts = [len(row) for row in csv.reader(lines, delimiter=delim) if row]
+        if not counts:
+            continue
+        header = counts[0]
+        if header < 2:
+            continue
+        consistent = sum(1 for c in counts if c == header) / len(counts)
+        score = (round(consistent, 2), header)
+        if best is None or score > best:
+            best, best_delim = score, delim
+    return best_delim
+
+
+def sniff_csv(raw: bytes, name: str) -> CsvFormat:
+    """Encoding, delimiter and decimal mark of a CSV file (problems if it is empty or one column)."""
+    encoding = detect_encoding(raw)
+    lines = _sample_lines(raw, encoding)
+    if not lines:
+        raise IngestError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    "the file is empty",
+                    "export the sales table again with a header row and at least one data row",
+                )
+            ]
+        )
+    delimiter = sniff_delimiter(lines)
+    if delimiter is None:
+        header = lines[0][:80]
+        raise IngestError(
+            [
+                Problem(
+                    name,
+                    1,
+                    None,
+                    header,
+                    "the file has only one column: its separator is not one of , ; TAB |",
+                    "save the file as CSV with a comma or semicolon between columns",
+                )
+            ]
+        )
+    decimal = "."
+    if delimiter == ";":
+        cells = (cell.strip() for row in csv.reader(lines[1:], delimiter=";") for cell in row)
+        if any(_DECIMAL_COMMA.match(c) for c in cells):
+            decimal = ","
+    return CsvFormat(encoding=encoding, delimiter=delimiter, decimal=decimal)
+
+
+def _csv_kwargs(fmt: CsvFormat) -> dict:
+    kwargs: dict = {"sep": fmt.delimiter, "encoding": fmt.encoding, "skipinitialspace": False}
+    if fmt.decimal == ",":
+        kwargs.update(decimal=",", thousands=".")
+    return kwargs
+
+
+def read_csv_sample(raw: bytes, fmt: CsvFormat, name: str) -> pd.DataFrame:
+    """The first rows of the file, every column as text (for deciding what each column is)."""
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(raw[: SAMPLE_BYTES * 4]) if len(raw) > SAMPLE_BYTES * 4 else io.BytesIO(raw),
+            dtype=str,
+            nrows=SAMPLE_ROWS,
+            keep_default_na=True,
+            on_bad_lines="skip",
+            **_csv_kwargs(fmt),
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise IngestError([_parser_problem(name, exc)]) from None
+    frame.columns = clean_header(frame.columns)
+    return frame
+
+
+def read_csv_full(raw: bytes, fmt: CsvFormat, name: str, dtypes: dict[str, object]) -> pd.DataFrame:
+    """The whole file; `dtypes` names columns to keep as text (ids, dates, flags)."""
+    # The header is cleaned after reading, so map dtypes back to the raw header names.
+    raw_header = pd.read_csv(io.BytesIO(raw), nrows=0, **_csv_kwargs(fmt)).columns
+    cleaned = clean_header(raw_header)
+    by_clean = dict(zip(cleaned, raw_header, strict=True))
+    dtype = {by_clean[c]: t for c, t in dtypes.items() if c in by_clean}
+    try:
+        frame = pd.read_csv(io.BytesIO(raw), dtype=dtype, low_memory=False, **_csv_kwargs(fmt))
+    except pd.errors.ParserError as exc:
+        raise IngestError([_parser_problem(name, exc)]) from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise IngestError([_parser_problem(name, exc)]) from None
+    frame.columns = cleaned
+    return frame
+
+
+def _parser_problem(name: str, exc: Exception) -> Problem:
+    text = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+    row = None
+    match = re.search(r"line (\d+)", text)
+    if match:
+        row = int(match.group(1))
+    return Problem(
+        name,
+        row,
+        None,
+        None,
+        f"the CSV file cannot be parsed: {text}",
+        "check that every row has as many fields as the header and that quotes are closed",
+    )
+
+
+def clean_header(columns: pd.Index) -> list[str]:
+    """Column names without surrounding spaces or a stray BOM; blank names become column_N."""
+    out: list[str] = []
+    for i, col in enumerate(columns):
+        text = str(col).replace("\ufeff", "").strip()
+        if not text or text.startswith("Unnamed: "):
+            text = f"column_{i + 1}"
+        out.append(text)
+    return out
+
+
+def read_parquet(raw: bytes, name: str) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(io.BytesIO(raw))
+    except Exception as exc:  # pyarrow raises many types for damaged files
+        raise IngestError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    f"the Parquet file cannot be read: {exc}",
+                    "write the Parquet file again or export the data as .csv",
+                )
+            ]
+        ) from None
+    frame = frame.reset_index(drop=not _has_named_index(frame))
+    frame.columns = clean_header(frame.columns)
+    return frame
+
+
+def _has_named_index(frame: pd.DataFrame) -> bool:
+    return any(name is not None for name in frame.index.names)
+
+
+def read_xlsx(raw: bytes, name: str) -> tuple[pd.DataFrame, list[str]]:
+    notes: list[str] = []
+    try:
+        sheets = pd.ExcelFile(io.BytesIO(raw), engine="openpyxl")
+        frame = sheets.parse(sheets.sheet_names[0], dtype=object)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise IngestError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    f"the XLSX file cannot be read: {exc}",
+                    "save the workbook again from Excel, or export the sheet as .csv",
+                )
+            ]
+        ) from None
+    if len(sheets.sheet_names) > 1:
+        notes.append(f"read the first sheet {sheets.sheet_names[0]!r} of {len(sheets.sheet_names)}")
+    frame.columns = clean_header(frame.columns)
+    return frame, notes

@@ -1,0 +1,165 @@
+"""Frequency inference and the regular calendar: every series gets every period between its first
+and last date, duplicates in a period are summed, missing periods are filled with 0.
+
+Periods are integers (days, weeks, months, quarters since 1970), so aggregation and gap filling
+are a few numpy calls whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+_RANK = {"D": 0, "W": 1, "M": 2, "Q": 3}
+_NAMES = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly"}
+
+
+def base(freq: str) -> str:
+    return freq.split("-")[0]
+
+
+def pandas_freq(freq: str) -> str:
+    """The pandas offset alias of an ingest frequency: D, W-FRI, MS, QS."""
+    return {"M": "MS", "Q": "QS"}.get(freq, freq)
+
+
+def normalise_freq(text: str) -> str | None:
+    """User input such as d, W, w-fri, MS, month, QS -> D, W, W-FRI, M, Q; None if unknown."""
+    t = text.strip().upper()
+    aliases = {
+        "D": "D",
+        "DAY": "D",
+        "DAILY": "D",
+        "W": "W",
+        "WEEK": "W",
+        "WEEKLY": "W",
+        "M": "M",
+        "MS": "M",
+        "ME": "M",
+        "MONTH": "M",
+        "MONTHLY": "M",
+        "Q": "Q",
+        "QS": "Q",
+        "QE": "Q",
+        "QUARTER": "Q",
+        "QUARTERLY": "Q",
+    }
+    if t in aliases:
+        return aliases[t]
+    if t.startswith("W-") and t[2:] in WEEKDAYS:
+        return t
+    return None
+
+
+def _days(ds: np.ndarray) -> np.ndarray:
+    return ds.astype("datetime64[D]").astype(np.int64)
+
+
+def _weekday(days: np.ndarray) -> np.ndarray:
+    return (days + 3) % 7  # 1970-01-01 was a Thursday (weekday 3)
+
+
+@dataclass
+class Inferred:
+    freq: str | None  # D, W-XXX, M, Q or None when it cannot be told
+    note: str | None = None
+
+
+def infer_freq(ds: np.ndarray) -> Inferred:
+    """The data's own frequency from the gaps between its distinct dates."""
+    days = np.unique(_days(ds))
+    if len(days) < 2:
+        return Inferred(None, "the file holds a single date")
+    gaps = np.diff(days)
+    mode = int(np.bincount(np.minimum(gaps, 400)).argmax())
+    if mode <= 6:
+        note = None if mode == 1 else f"dates are {mode} days apart most often; treated as daily"
+        return Inferred("D", note)
+    if mode <= 13:
+        weekday = int(np.bincount(_weekday(days), minlength=7).argmax())
+        return Inferred(f"W-{WEEKDAYS[weekday]}")
+    if mode <= 45:
+        return Inferred("M")
+    if mode <= 135:
+        return Inferred("Q")
+    return Inferred(None, f"dates are {mode} days apart most often (yearly data is not supported)")
+
+
+def choose_freq(requested: str | None, inferred: Inferred) -> tuple[str | None, str | None]:
+    """(frequency to use, problem text) from the user's request and the data's own frequency."""
+    if requested is None:
+        return inferred.freq, None
+    native = inferred.freq
+    if native is not None and _RANK[base(requested)] < _RANK[base(native)]:
+        return None, (
+            f"the data is {_NAMES[base(native)]}, it cannot be made {_NAMES[base(requested)]}"
+        )
+    if requested == "W":
+        if native is not None and base(native) == "W":
+            return native, None
+        return "W-MON", None
+    return requested, None
+
+
+def periods(ds: np.ndarray, freq: str) -> np.ndarray:
+    """Integer period of each date (its period start is `period_starts`)."""
+    kind = base(freq)
+    if kind == "D":
+        return _days(ds)
+    if kind == "W":
+        anchor = WEEKDAYS.index(freq.split("-")[1])
+        first = (anchor - 3) % 7  # the first day >= 1970-01-01 that falls on the anchor
+        return (_days(ds) - first) // 7
+    months = ds.astype("datetime64[M]").astype(np.int64)
+    return months if kind == "M" else months // 3
+
+
+def period_starts(p: np.ndarray, freq: str) -> np.ndarray:
+    kind = base(freq)
+    if kind == "D":
+        return p.astype("datetime64[D]").astype("datetime64[ns]")
+    if kind == "W":
+        anchor = WEEKDAYS.index(freq.split("-")[1])
+        first = (anchor - 3) % 7
+        return (p * 7 + first).astype("datetime64[D]").astype("datetime64[ns]")
+    months = p if kind == "M" else p * 3
+    return months.astype("datetime64[M]").astype("datetime64[ns]")
+
+
+@dataclass
+class Grid:
+    """The regular calendar of every series, and where each input row lands on it."""
+
+    series: np.ndarray  # series code per grid cell
+    period: np.ndarray  # integer period per grid cell
+    position: np.ndarray  # grid cell of each input row
+    rows_per_cell: np.ndarray  # input rows per grid cell (0 = filled gap, >1 = summed)
+    n_series: int
+
+    def sum(self, values: np.ndarray) -> np.ndarray:
+        return np.bincount(self.position, weights=values, minlength=len(self.period))
+
+    def any(self, flags: np.ndarray) -> np.ndarray:
+        return (self.sum(flags) > 0).astype(float)
+
+    def filled_per_series(self) -> np.ndarray:
+        gaps = self.rows_per_cell == 0
+        return np.bincount(self.series[gaps], minlength=self.n_series)
+
+
+def build_grid(codes: np.ndarray, p: np.ndarray, n_series: int) -> Grid:
+    """Cells from each series' first to last period; `codes` are series codes 0..n_series-1."""
+    first = np.full(n_series, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(n_series, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(first, codes, p)
+    np.maximum.at(last, codes, p)
+    length = last - first + 1
+    offset = np.concatenate(([0], np.cumsum(length)[:-1]))
+    total = int(length.sum())
+    series = np.repeat(np.arange(n_series), length)
+    period = np.arange(total) - np.repeat(offset, length) + np.repeat(first, length)
+    position = offset[codes] + (p - first[codes])
+    rows_per_cell = np.bincount(position, minlength=total)
+    return Grid(series, period, position, rows_per_cell, n_series)

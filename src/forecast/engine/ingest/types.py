@@ -1,0 +1,108 @@
+"""Result and error types of ingest: what `read_sales` returns or raises."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, located as a spreadsheet user would find it.
+
+    `row` is the 1-based line in the file with the header as row 1 (None for whole-file problems).
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        # file:row:column as the spec prints it; "-" where a part does not apply.
+        where = f"{self.file}:{self.row if self.row is not None else '-'}"
+        where += f":{self.column if self.column is not None else '-'}"
+        value = f" ({self.value})" if self.value is not None else ""
+        return f"{where}: {self.message}{value} -> {self.fix}"
+
+
+class IngestError(Exception):
+    """The file cannot be read into the long contract; `problems` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which of the user's columns became which part of the long contract."""
+
+    id_cols: tuple[str, ...]
+    date_col: str
+    value_col: str
+    flags: tuple[str, ...] = ()
+    attributes: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+@dataclass
+class IngestReport:
+    """What ingest did to the file: counts a planner can check against their own numbers."""
+
+    file: str
+    file_type: str
+    rows_read: int
+    series: int
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    freq: str
+    periods: int
+    missing_periods_filled: int
+    missing_by_series: dict[str, int] = field(default_factory=dict)
+    duplicates_summed: int = 0
+    negative_values: int = 0
+    encoding: str | None = None
+    delimiter: str | None = None
+    decimal: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["start"] = None if self.start is None else f"{self.start:%Y-%m-%d}"
+        out["end"] = None if self.end is None else f"{self.end:%Y-%m-%d}"
+        return out
+
+
+@dataclass
+class IngestResult:
+    """A sales file in the long contract.
+
+    history: unique_id, ds, y + flag columns (0/1 floats); regular frequency, gaps filled with 0.
+    attributes: one row per unique_id: unique_id + attribute columns (str), e.g. Store, StoreType.
+    freq: "D", "W-XXX" (anchored on the data's weekday, ds falls on that weekday), "M" or "Q"
+    (ds is the first day of the month / quarter).
+    """
+
+    history: pd.DataFrame
+    attributes: pd.DataFrame
+    freq: str
+    flags: list[str]
+    mapping: ColumnMapping
+    report: IngestReport
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "freq": self.freq,
+            "flags": list(self.flags),
+            "mapping": self.mapping.to_dict(),
+            "report": self.report.to_dict(),
+            "attribute_columns": [c for c in self.attributes.columns if c != "unique_id"],
+        }

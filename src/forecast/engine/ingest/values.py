@@ -1,0 +1,123 @@
+"""Numbers and 0/1 flags: strict parsing that refuses to guess a mangled number's magnitude."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+_GROUPED = re.compile(r"^[-+]?\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?$")
+_MULTI_DOT = re.compile(r"^[-+]?\d+(?:\.\d+){2,}$")
+_DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")
+_MONEY = re.compile(r"^[-+]?\s*[$€£¥]|[$€£¥%]\s*$")
+_EUROPEAN = re.compile(r"^[-+]?\d{1,3}(?:\.\d{3})*(?:,\d+)?$|^[-+]?\d+(?:,\d+)?$")
+_NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
+
+TRUE_TEXT = frozenset({"1", "1.0", "true", "t", "yes", "y"})
+FALSE_TEXT = frozenset({"0", "0.0", "false", "f", "no", "n"})
+
+
+@dataclass
+class ParsedNumbers:
+    values: np.ndarray  # float64; NaN where missing or bad
+    missing: np.ndarray  # bool per row: empty cell
+    bad: np.ndarray  # bool per row: text that is not a plain number
+
+
+def parse_numbers(column: pd.Series, decimal_comma: bool = False) -> ParsedNumbers:
+    """Floats from a numeric or text column; text that is not a plain number is `bad`.
+
+    With `decimal_comma` (a ';'-separated file whose numbers look like 1.234,56) the European
+    notation is read: '.' groups thousands and ',' is the decimal mark.
+    """
+    if pd.api.types.is_bool_dtype(column.dtype):
+        values = column.astype(float).to_numpy()
+        return ParsedNumbers(values, np.zeros(len(values), bool), np.zeros(len(values), bool))
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        missing = np.isnan(values)
+        return ParsedNumbers(values, missing, np.zeros(len(values), dtype=bool))
+    text = column.astype("str").str.strip()
+    missing = (text.isna() | (text == "")).to_numpy(dtype=bool)
+    if decimal_comma:
+        european = text.str.fullmatch(_EUROPEAN.pattern).fillna(False).astype(bool)
+        converted = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        text = text.where(~european, converted)
+    strict = text.where(text.str.fullmatch(_NUMBER.pattern).fillna(False).astype(bool))
+    values = pd.to_numeric(strict, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = np.isnan(values) & ~missing
+    return ParsedNumbers(values, missing, bad)
+
+
+def number_problem(text: str) -> tuple[str, str]:
+    """(message, fix) for a value that is not a plain number."""
+    plain = "re-export the file with plain numbers: a '.' decimal point and no thousands separators (e.g. 1234.56)"
+    if _MULTI_DOT.match(text):
+        return (
+            "has several dots: a decimal mark mangled into thousands separators; its magnitude "
+            "cannot be read safely, so it is not guessed",
+            plain,
+        )
+    if _GROUPED.match(text):
+        return (
+            "uses thousands separators (or a locale decimal mark), so its magnitude is ambiguous",
+            plain,
+        )
+    if _DECIMAL_COMMA.match(text):
+        return (
+            "has a decimal comma in a file that does not use ';' between columns",
+            plain + ", or save the file with ';' separators so the decimal comma is understood",
+        )
+    if _MONEY.search(text):
+        return ("contains a currency or percent sign", plain + " without currency or percent signs")
+    return ("is not a number", "correct or remove the cell; sales must be numbers")
+
+
+def parse_flag(column: pd.Series, hinted: bool) -> np.ndarray | None:
+    """0/1 floats for a flag column, or None when the column is not flag-like.
+
+    Flag-like: numbers 0/1, TRUE/FALSE (yes/no), or for a column named like a flag (promo, holiday,
+    open...) codes where "0" (or empty) means no and anything else yes, as in Rossmann's StateHoliday
+    0/a/b/c. Missing cells count as 0.
+    """
+    if pd.api.types.is_bool_dtype(column.dtype):
+        return column.fillna(False).astype(float).to_numpy()
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return np.zeros(len(column)) if hinted else None
+    if len(uniques) > 16:
+        return None
+    texts = [_text(u) for u in uniques]
+    lowered = [t.lower() for t in texts]
+    if all(t in TRUE_TEXT or t in FALSE_TEXT or t == "" for t in lowered):
+        mapped = np.array([1.0 if t in TRUE_TEXT else 0.0 for t in lowered])
+    elif hinted and any(t in FALSE_TEXT for t in lowered) and all(_is_code(t) for t in lowered):
+        mapped = np.array([0.0 if (t in FALSE_TEXT or t == "") else 1.0 for t in lowered])
+    else:
+        return None
+    return np.where(codes < 0, 0.0, mapped[np.maximum(codes, 0)])
+
+
+def _is_code(text: str) -> bool:
+    return len(text) <= 3 and (text.isalnum() or text == "")
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, np.integer):
+        return str(int(value))
+    return str(value).strip()
+
+
+def is_numeric_text(sample: pd.Series) -> float:
+    """Share of the non-empty sample cells that are plain numbers."""
+    if pd.api.types.is_numeric_dtype(sample.dtype) and not pd.api.types.is_bool_dtype(sample.dtype):
+        return 1.0
+    text = sample.dropna().astype(str).str.strip()
+    text = text[text != ""]
+    if text.empty:
+        return 0.0
+    return float(text.str.fullmatch(_NUMBER.pattern).mean())
