@@ -239,6 +239,7 @@ class Negotiation:
     team_baseline: dict[str, int] = field(default_factory=dict)
     team_system_plan: dict[str, int] = field(default_factory=dict)
     basis: Basis = Basis.BASELINE
+    spread_by: Basis = Basis.SYSTEM_PLAN  # what the targets are spread down in proportion to
     stage: Stage = Stage.DRAFT
     goal: int | None = None
     goal_set_by: str | None = None
@@ -410,6 +411,7 @@ class Negotiation:
         period_goals: Mapping[str, int] | None = None,
         period_basis: Mapping[str, Mapping[str, int]] | None = None,
         basis: Basis | str = Basis.BASELINE,
+        spread_by: Basis | str = Basis.SYSTEM_PLAN,
         at: str | None = None,
     ) -> None:
         """Set the goal: a total in minor units, a ratio of the basis total, or per period.
@@ -419,6 +421,7 @@ class Negotiation:
         actor.require_owner("set the goal")
         self._require_stage("set the goal", Stage.DRAFT, Stage.CLAIMING)
         basis = parse_enum(Basis, basis, "basis")
+        spread_basis = parse_enum(Basis, spread_by, "spread basis")
         given = sum(x is not None for x in (total, ratio)) + bool(period_goals)
         if given != 1:
             raise InvalidAmount(
@@ -470,6 +473,7 @@ class Negotiation:
         before = (self.goal, self.basis, self.period_goals, self.period_basis)
         self.goal = goal
         self.basis = basis
+        self.spread_by = spread_basis
         self.goal_ratio = recorded_ratio
         self.period_goals = periods
         self.period_basis = (
@@ -776,6 +780,7 @@ class Negotiation:
         return {
             "stage": self.stage.value,
             "basis": self.basis.value,
+            "spread_by": self.spread_by.value,
             "goal": self.goal,
             "basis_total": self.basis_total,
             "gap": self.gap,
@@ -798,6 +803,7 @@ class Negotiation:
             "team_baseline": dict(self.team_baseline),
             "team_system_plan": dict(self.team_system_plan),
             "basis": self.basis.value,
+            "spread_by": self.spread_by.value,
             "stage": self.stage.value,
             "goal": self.goal,
             "goal_set_by": self.goal_set_by,
@@ -831,6 +837,7 @@ class Negotiation:
             team_baseline={str(k): int(v) for k, v in data["team_baseline"].items()},
             team_system_plan={str(k): int(v) for k, v in data["team_system_plan"].items()},
             basis=Basis(data.get("basis", "baseline")),
+            spread_by=Basis(data.get("spread_by", "system_plan")),
             stage=Stage(data.get("stage", "draft")),
             goal=None if data.get("goal") is None else int(data["goal"]),
             goal_set_by=data.get("goal_set_by"),

@@ -1,0 +1,484 @@
+"""Use cases of the negotiation track: goal, claims, round, assignment, lock, ledger, spread.
+
+The negotiation lives in ``PlanState.negotiation`` as ``forecast.negotiation.Negotiation.to_dict()``
+and every change goes through ``services.plans.change_plan`` (role, optimistic lock, one audit row
+with before/after, one transaction). Amounts cross this boundary in currency units (``Decimal`` or
+str/float, converted once to int minor units); frames carry both currency floats for display and
+``*_minor`` ints for exact sums.
+
+The negotiation runs on a draft or a published plan (publishing freezes the system track only);
+locking agrees the plan: its status becomes ``agreed`` and nothing in it changes any more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast import negotiation as domain
+from forecast import schema
+from forecast.negotiation import Actor, Negotiation, NegotiationError, from_minor, to_minor
+from forecast.plan import AGREED, PlanState, utc_now
+from forecast.services.errors import Forbidden, Invalid, Locked, NotFound
+from forecast.services.plans import change_plan, get_plan, load_frames, teams_of
+from forecast.store import PlanRepository
+
+MINOR = "_minor"
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def actor_of(state: PlanState, user: str) -> Actor:
+    """The domain's view of a user: their roles in this plan and, for a lead, their team."""
+    return Actor(user=user, roles=frozenset(state.roles_of(user)), team=state.team_of(user))
+
+
+def negotiation_of(state: PlanState) -> Negotiation | None:
+    return Negotiation.from_dict(state.negotiation) if state.negotiation else None
+
+
+def _translate(exc: NegotiationError) -> Exception:
+    if isinstance(exc, domain.NotAllowed):
+        return Forbidden(str(exc))
+    if isinstance(exc, domain.AgreedError):
+        return Locked(str(exc))
+    if isinstance(exc, domain.UnknownTeam):
+        return NotFound(str(exc))
+    return Invalid(str(exc))
+
+
+def _require_negotiation(state: PlanState, doing: str) -> Negotiation:
+    neg = negotiation_of(state)
+    if neg is None:
+        raise Invalid(
+            f"cannot {doing}: plan {state.plan_id} has no goal yet; the owner sets it with "
+            f"`forecast plan goal {state.plan_id} --total X` (or --ratio R)"
+        )
+    return neg
+
+
+def _change(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    action: str,
+    expected_version: int | None,
+    operate: Callable[[PlanState, Negotiation | None, Actor], tuple[Negotiation, str, Any, Any]],
+) -> PlanState:
+    """Run one domain operation on a copy of the plan and save it with one audit row."""
+
+    def mutate(state: PlanState) -> tuple[str, Any, Any]:
+        if state.status == AGREED:
+            raise Locked(
+                f"plan {state.plan_id} is agreed and read-only; make a new version with "
+                f"`forecast plan new-version {state.plan_id}` to change it"
+            )
+        try:
+            neg, what, before, after = operate(state, negotiation_of(state), actor_of(state, actor))
+        except NegotiationError as exc:
+            raise _translate(exc) from exc
+        state.negotiation = neg.to_dict()
+        return what, before, after
+
+    # The negotiation runs on published plans too (publishing freezes the system track only), so
+    # the store's lock check is replaced by the agreed check above.
+    return change_plan(
+        store,
+        plan,
+        actor=actor,
+        action=action,
+        mutate=mutate,
+        expected_version=expected_version,
+        allow_locked=True,
+    )
+
+
+def _minor_amount(value: Decimal | str | float | int, what: str) -> int:
+    try:
+        return to_minor(value)
+    except NegotiationError as exc:
+        raise Invalid(f"{what}: {exc}") from exc
+
+
+# -- the series-period frame -----------------------------------------------------------------
+
+
+def series_frame(store: PlanRepository, plan: str) -> pd.DataFrame:
+    """unique_id, ds, team, baseline, system_plan (+ the baseline's interval columns), one row per
+    series and period of the horizon, sorted by unique_id and ds."""
+    state = get_plan(store, plan)
+    frames = load_frames(store, state.plan_id)
+    teams = teams_of(frames.attributes, state.team_attr)
+    frame = frames.baseline.copy()
+    frame[schema.TEAM] = frame[schema.UNIQUE_ID].map(teams).astype(str)
+    frame[schema.SYSTEM_PLAN] = _system_plan_values(store, state, frame)
+    keep = [schema.UNIQUE_ID, schema.DS, schema.TEAM, schema.BASELINE, schema.SYSTEM_PLAN]
+    keep += schema.interval_columns(schema.levels_in(frame))
+    return frame[keep].sort_values([schema.UNIQUE_ID, schema.DS]).reset_index(drop=True)
+
+
+def _system_plan_values(store: PlanRepository, state: PlanState, frame: pd.DataFrame) -> pd.Series:
+    """The system plan per series-period: the baseline with the system track's events applied."""
+    if not state.events:
+        return frame[schema.BASELINE].astype(float)
+    from forecast.services import system  # the system track's use cases
+
+    plan_frame = system.system_plan(store, state.plan_id, level="series")
+    merged = frame[[schema.UNIQUE_ID, schema.DS]].merge(
+        plan_frame[[schema.UNIQUE_ID, schema.DS, schema.SYSTEM_PLAN]],
+        on=[schema.UNIQUE_ID, schema.DS],
+        how="left",
+    )
+    return merged[schema.SYSTEM_PLAN].fillna(frame[schema.BASELINE]).astype(float).to_numpy()
+
+
+def _minor_column(values: pd.Series) -> np.ndarray:
+    """Per series-period currency -> int64 minor units (round half to even, as to_minor)."""
+    return np.round(values.astype(float).to_numpy() * 100).astype(np.int64)
+
+
+def _team_totals(frame: pd.DataFrame, column: str) -> dict[str, int]:
+    minor = pd.Series(_minor_column(frame[column]), index=frame.index)
+    sums = minor.groupby(frame[schema.TEAM]).sum()
+    return {str(team): int(v) for team, v in sums.items()}
+
+
+def _period_basis(frame: pd.DataFrame, column: str) -> dict[str, dict[str, int]]:
+    minor = pd.Series(_minor_column(frame[column]), index=frame.index)
+    periods = frame[schema.DS].dt.strftime("%Y-%m-%d")
+    sums = minor.groupby([frame[schema.TEAM], periods]).sum()
+    out: dict[str, dict[str, int]] = {}
+    for (team, period), v in sums.items():
+        out.setdefault(str(team), {})[str(period)] = int(v)
+    return out
+
+
+# -- use cases: edits ------------------------------------------------------------------------
+
+
+def set_goal(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    *,
+    total: Decimal | str | float | None = None,
+    ratio: Decimal | str | None = None,
+    per_period: Mapping[str, Decimal | str | float] | None = None,
+    basis: str = "baseline",
+    spread_by: str = "system_plan",
+    expected_version: int | None = None,
+) -> PlanState:
+    """Set the goal (owner): a total in currency units, a ratio of the basis total (e.g. "10/6.5"),
+    or per period ({ISO date: amount}). Opens the claiming round. The teams' baseline and system
+    plan totals are taken (frozen) now; setting the goal again while claiming refreshes them."""
+    frame = series_frame(store, plan)
+    basis_col = schema.BASELINE if str(basis) == "baseline" else schema.SYSTEM_PLAN
+    if str(basis) not in ("baseline", "system_plan"):
+        raise Invalid(f"unknown basis {basis!r}; use baseline or system_plan")
+    total_minor = None if total is None else _minor_amount(total, "goal total")
+    period_minor: dict[str, int] | None = None
+    if per_period:
+        period_minor = {}
+        for period, amount in per_period.items():
+            try:
+                key = pd.Timestamp(period).strftime("%Y-%m-%d")
+            except (ValueError, TypeError) as exc:
+                raise Invalid(
+                    f"per-period goal: {period!r} is not a date (use YYYY-MM-DD)"
+                ) from exc
+            period_minor[key] = period_minor.get(key, 0) + _minor_amount(amount, f"goal for {key}")
+
+    def operate(
+        state: PlanState, neg: Negotiation | None, who: Actor
+    ) -> tuple[Negotiation, str, Any, Any]:
+        who.require_owner("set the goal")
+        before = neg.summary() if neg else None
+        fresh = Negotiation.start(
+            _team_totals(frame, schema.BASELINE), _team_totals(frame, schema.SYSTEM_PLAN)
+        )
+        if neg is not None:
+            neg._require_stage("set the goal", domain.Stage.DRAFT, domain.Stage.CLAIMING)
+            for team, claim in neg.claims.items():
+                if team in fresh.team_baseline:
+                    fresh.claims[team] = claim
+            fresh.stage = neg.stage
+        fresh.set_goal(
+            who,
+            total_minor,
+            ratio=ratio,
+            period_goals=period_minor,
+            period_basis=_period_basis(frame, basis_col) if period_minor else None,
+            basis=basis,
+            spread_by=spread_by,
+            at=utc_now(),
+        )
+        how = f" ({fresh.goal_ratio} of the {fresh.basis.value})" if fresh.goal_ratio else ""
+        what = (
+            f"set goal {domain.format_money(fresh.goal or 0)}{how}; gap "
+            f"{domain.format_money(fresh.gap or 0)} over the {fresh.basis.value}"
+        )
+        return fresh, what, before, fresh.summary()
+
+    return _change(store, plan, actor, "goal", expected_version, operate)
+
+
+def claim(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    team: str,
+    *,
+    amount: Decimal | str | float | None = None,
+    percent: Decimal | str | float | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> PlanState:
+    """Make, raise or lower the claim of `team` (its lead only), as an amount or a percent of the
+    team's basis, with a note on the initiative."""
+    amount_minor = None if amount is None else _minor_amount(amount, "claim amount")
+
+    def operate(
+        state: PlanState, neg: Negotiation | None, who: Actor
+    ) -> tuple[Negotiation, str, Any, Any]:
+        neg = _require_negotiation(state, "claim")
+        old = neg.claims.get(str(team))
+        before = old.to_dict() if old else None
+        made = neg.claim(who, str(team), amount_minor, percent=percent, note=note, at=utc_now())
+        verb = (
+            "claim"
+            if before is None
+            else ("raise claim" if made.amount > old.amount else "change claim")
+        )  # type: ignore[union-attr]
+        what = f"{verb} of team {team}: {domain.format_money(made.amount)} ({made.note})"
+        return neg, what, before, made.to_dict()
+
+    return _change(store, plan, actor, "claim", expected_version, operate)
+
+
+def unclaim(
+    store: PlanRepository, plan: str, actor: str, team: str, *, expected_version: int | None = None
+) -> PlanState:
+    """Withdraw the claim of `team` (its lead only) while the round is open."""
+
+    def operate(
+        state: PlanState, neg: Negotiation | None, who: Actor
+    ) -> tuple[Negotiation, str, Any, Any]:
+        neg = _require_negotiation(state, "withdraw a claim")
+        removed = neg.unclaim(who, str(team))
+        return (
+            neg,
+            f"withdraw claim of team {team} ({domain.format_money(removed.amount)})",
+            removed.to_dict(),
+            None,
+        )
+
+    return _change(store, plan, actor, "unclaim", expected_version, operate)
+
+
+def close_round(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    *,
+    oversubscribed: str = "keep",
+    expected_version: int | None = None,
+) -> PlanState:
+    """Close the claiming round (owner); over-subscribed claims are kept or scaled pro rata."""
+
+    def operate(
+        state: PlanState, neg: Negotiation | None, who: Actor
+    ) -> tuple[Negotiation, str, Any, Any]:
+        neg = _require_negotiation(state, "close the round")
+        before = {t: c.amount for t, c in neg.claims.items()}
+        neg.close_round(who, oversubscribed, at=utc_now())
+        after = {t: c.amount for t, c in neg.claims.items()}
+        what = f"close the claiming round: claimed {domain.format_money(neg.claimed)}, remainder {domain.format_money(neg.remainder)}"
+        if neg.scaled_from:
+            what += " (over-subscribed claims scaled down pro rata)"
+        elif neg.kept_oversubscription:
+            what += f" (over-subscription of {domain.format_money(neg.kept_oversubscription)} kept)"
+        return neg, what, {"claims": before}, {"claims": after, "policy": str(oversubscribed)}
+
+    return _change(store, plan, actor, "close_round", expected_version, operate)
+
+
+def reopen_round(
+    store: PlanRepository, plan: str, actor: str, *, expected_version: int | None = None
+) -> PlanState:
+    """Reopen the claiming round (owner) before the plan is agreed."""
+
+    def operate(
+        state: PlanState, neg: Negotiation | None, who: Actor
+    ) -> tuple[Negotiation, str, Any, Any]:
+        neg = _require_negotiation(state, "reopen the round")
+        before = neg.summary()
+        neg.reopen_round(who)
+        return neg, "reopen the claiming round", before, neg.summary()
+
+    return _change(store, plan, actor, "reopen_round", expected_version, operate)
+
+
+def assign(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    rule: str,
+    *,
+    manual: Mapping[str, Decimal | str | float] | None = None,
+    exclude: Iterable[str] = (),
+    expected_version: int | None = None,
+) -> PlanState:
+    """Assign the unclaimed remainder (owner) by a recorded rule, optionally excluding teams."""
+    manual_minor = None
+    if manual is not None:
+        manual_minor = {
+            str(t): _minor_amount(v, f"manual amount for team {t}") for t, v in manual.items()
+        }
+    excluded = [str(t) for t in exclude]
+
+    def operate(
+        state: PlanState, neg: Negotiation | None, who: Actor
+    ) -> tuple[Negotiation, str, Any, Any]:
+        neg = _require_negotiation(state, "assign")
+        before = dict(neg.assignments) or None
+        shares = neg.assign(who, rule, manual=manual_minor, exclude=excluded, at=utc_now())
+        what = f"assign the remainder {domain.format_money(neg.remainder)} by rule {neg.rule}"
+        if neg.excluded:
+            what += f", excluding {', '.join(neg.excluded)}"
+        return (
+            neg,
+            what,
+            before,
+            {"rule": str(neg.rule), "excluded": neg.excluded, "assignments": shares},
+        )
+
+    return _change(store, plan, actor, "assign", expected_version, operate)
+
+
+def lock(
+    store: PlanRepository, plan: str, actor: str, *, expected_version: int | None = None
+) -> PlanState:
+    """Agree the plan (owner): the negotiation is final and the plan's status becomes agreed."""
+
+    def operate(
+        state: PlanState, neg: Negotiation | None, who: Actor
+    ) -> tuple[Negotiation, str, Any, Any]:
+        neg = _require_negotiation(state, "lock")
+        before = {"status": state.status, "stage": neg.stage.value}
+        neg.lock(who, at=utc_now())
+        state.status = AGREED
+        total = sum(neg.targets().values())
+        what = f"agree the plan: targets {domain.format_money(total)} (goal {domain.format_money(neg.goal or 0)})"
+        return (
+            neg,
+            what,
+            before,
+            {"status": AGREED, "stage": neg.stage.value, "agreed_by": neg.agreed_by},
+        )
+
+    return _change(store, plan, actor, "lock", expected_version, operate)
+
+
+# -- use cases: views ------------------------------------------------------------------------
+
+
+def summary(store: PlanRepository, plan: str) -> dict[str, Any]:
+    """Goal, gap, claimed, remainder, stage ... (minor units) plus plan id and version."""
+    state = get_plan(store, plan)
+    neg = negotiation_of(state)
+    out: dict[str, Any] = {
+        "plan_id": state.plan_id,
+        "version": state.version,
+        "status": state.status,
+    }
+    out.update(neg.summary() if neg else {"stage": domain.Stage.DRAFT.value, "goal": None})
+    return out
+
+
+def ledger(store: PlanRepository, plan: str) -> pd.DataFrame:
+    """The ledger per team and TOTAL: exact ``*_minor`` ints and currency columns for display."""
+    state = get_plan(store, plan)
+    neg = _require_negotiation(state, "show the ledger")
+    table = neg.ledger()
+    money = ["baseline", "system_plan", "basis", "claim", "assignment", "target"]
+    for col in money:
+        table[col + MINOR] = table[col].astype("int64")
+        table[col] = [float(from_minor(int(v))) for v in table[col]]
+    return table
+
+
+def negotiated_plan(store: PlanRepository, plan: str) -> pd.DataFrame:
+    """The negotiated plan per series and period: unique_id, ds, team, baseline, system_plan,
+    target (currency floats) and baseline_minor, system_plan_minor, target_minor (exact ints).
+    Each team's target is spread in proportion to the recorded spread basis (largest remainder);
+    with per-period goals every period adds up to its goal as well."""
+    state = get_plan(store, plan)
+    neg = _require_negotiation(state, "spread the targets")
+    frame = series_frame(store, state.plan_id)
+    weight_col = neg.spread_by.value
+    per_period = domain.team_period_targets(neg) or None
+    spread = domain.spread(
+        neg.targets(), frame, weight_col=weight_col, team_period_targets=per_period
+    )
+    out = spread[
+        [schema.UNIQUE_ID, schema.DS, schema.TEAM, schema.BASELINE, schema.SYSTEM_PLAN]
+    ].copy()
+    out["baseline_minor"] = _minor_column(spread[schema.BASELINE])
+    out["system_plan_minor"] = _minor_column(spread[schema.SYSTEM_PLAN])
+    out["target_minor"] = spread["target_minor"].astype("int64")
+    out.insert(5, schema.TARGET, out["target_minor"] / 100.0)
+    return out
+
+
+def stretch(store: PlanRepository, plan: str) -> pd.DataFrame:
+    """Per team and TOTAL: probability that actuals reach the target under the baseline's forecast
+    distribution (normal approximation, series-periods assumed independent; see
+    ``forecast.negotiation.stretch``) and the target's growth over the same periods last year."""
+    state = get_plan(store, plan)
+    neg = _require_negotiation(state, "compute the stretch")
+    frame = series_frame(store, state.plan_id)
+    history = load_frames(store, state.plan_id).history
+    last_year = _last_year_by_team(frame, history, state.freq)
+    return domain.stretch(frame, neg.targets(), last_year=last_year)
+
+
+def _last_year_offset(freq: str) -> pd.DateOffset:
+    code = (freq or "").upper()
+    if code.startswith("W"):
+        return pd.DateOffset(weeks=52)
+    if code.startswith("D"):
+        return pd.DateOffset(days=364)  # same weekday
+    return pd.DateOffset(months=12)
+
+
+def _last_year_by_team(
+    frame: pd.DataFrame, history: pd.DataFrame, freq: str
+) -> dict[str, float | None]:
+    """Actual sales per team over the horizon's periods shifted back one year (None where the
+    history does not cover every one of them)."""
+    shifted = frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM]].copy()
+    shifted[schema.DS] = shifted[schema.DS] - _last_year_offset(freq)
+    hist = history[[schema.UNIQUE_ID, schema.DS, schema.Y]]
+    merged = shifted.merge(hist, on=[schema.UNIQUE_ID, schema.DS], how="left")
+    out: dict[str, float | None] = {}
+    for team, part in merged.groupby(schema.TEAM):
+        out[str(team)] = None if part[schema.Y].isna().any() else float(part[schema.Y].sum())
+    return out
+
+
+def score(store: PlanRepository, plan: str, actuals: pd.DataFrame) -> pd.DataFrame:
+    """Which track came closer to the actuals (``unique_id, ds, y``), per team and in total (WAPE)."""
+    try:
+        actuals = schema.validate_history(actuals)
+    except schema.SchemaError as exc:
+        raise Invalid(f"actuals: {exc}") from exc
+    frame = negotiated_plan(store, plan)
+    try:
+        return domain.attainment(frame, actuals)
+    except NegotiationError as exc:
+        raise Invalid(str(exc)) from exc

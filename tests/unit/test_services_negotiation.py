@@ -1,0 +1,219 @@
+"""Negotiation use cases on the in-memory fake repository: roles, stages, audit, stale versions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.negotiation import largest_remainder
+from forecast.services import negotiation as nego
+from forecast.services.errors import Forbidden, Invalid, Locked, NotFound, StaleVersion
+from forecast.services.plans import audit_log, create_plan_from_frames, get_plan, grant
+from forecast.store import MemoryStore
+
+TEAM_TOTALS = {"a": 3.0e9, "b": 2.0e9, "c": 1.5e9}  # 6.5bn baseline over the horizon
+HORIZON = 4
+
+
+def team_frames(team_totals: dict[str, float] = TEAM_TOTALS, per_team: int = 3, weeks: int = 60):
+    """History, attributes and a baseline whose team totals over the horizon are `team_totals`."""
+    rng = np.random.default_rng(7)
+    ids, teams = [], []
+    for team in sorted(team_totals):
+        for k in range(per_team):
+            ids.append(f"{team}{k}")
+            teams.append(team)
+    dates = pd.date_range("2023-01-06", periods=weeks, freq="W-FRI")
+    horizon = pd.date_range(dates[-1] + pd.Timedelta(weeks=1), periods=HORIZON, freq="W-FRI")
+    history = pd.DataFrame(
+        [(uid, ds, float(rng.uniform(50, 150))) for uid in ids for ds in dates],
+        columns=["unique_id", "ds", "y"],
+    )
+    rows = []
+    for uid, team in zip(ids, teams, strict=True):
+        shares = rng.uniform(1, 2, HORIZON)
+        for ds, share in zip(horizon, shares, strict=True):
+            rows.append((uid, ds, team, share))
+    base = pd.DataFrame(rows, columns=["unique_id", "ds", "team", "w"])
+    base["baseline"] = 0.0
+    for team, rows_of_team in base.groupby("team").groups.items():
+        cents = largest_remainder(
+            round(team_totals[team] * 100), base.loc[rows_of_team, "w"].tolist()
+        )
+        base.loc[rows_of_team, "baseline"] = [c / 100 for c in cents]
+    spread = base["baseline"] * 0.1
+    base["baseline-lo-80"] = base["baseline"] - spread
+    base["baseline-hi-80"] = base["baseline"] + spread
+    base["baseline-lo-95"] = base["baseline"] - 1.5 * spread
+    base["baseline-hi-95"] = base["baseline"] + 1.5 * spread
+    base["model"] = "snaive"
+    attributes = pd.DataFrame({"unique_id": ids, "Team": teams})
+    return history, attributes, base.drop(columns=["w", "team"])
+
+
+@pytest.fixture
+def store():
+    return MemoryStore()
+
+
+@pytest.fixture
+def plan_id(store):
+    history, attributes, baseline = team_frames()
+    state = create_plan_from_frames(
+        store,
+        name="promo",
+        history=history,
+        attributes=attributes,
+        freq="W-FRI",
+        horizon=HORIZON,
+        team_attr="Team",
+        actor="olga",
+        baseline=baseline,
+    )
+    grant(store, state.plan_id, "olga", "anna", "lead", team="a")
+    grant(store, state.plan_id, "olga", "bert", "lead", team="b")
+    return state.plan_id
+
+
+def test_the_example_negotiation_balances_to_the_goal(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", ratio="10/6.5")
+    summary = nego.summary(store, plan_id)
+    assert summary["basis_total"] == 650_000_000_000
+    assert summary["goal"] == 1_000_000_000_000
+    nego.claim(store, plan_id, "anna", "a", amount="2000000000", note="double the promo space")
+    nego.claim(store, plan_id, "bert", "b", percent="60", note="new listings")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    state = nego.lock(store, plan_id, "olga")
+    assert state.status == "agreed"
+    ledger = nego.ledger(store, plan_id).set_index("team")
+    assert ledger.loc["TOTAL", "target_minor"] == 1_000_000_000_000
+    assert ledger.loc["a", "claim_minor"] == 200_000_000_000
+    assert ledger.loc["b", "claim_minor"] == 120_000_000_000
+    assert ledger.loc["TOTAL", "assignment_minor"] == 30_000_000_000
+    plan = nego.negotiated_plan(store, plan_id)
+    assert list(plan.columns[:6]) == [
+        "unique_id",
+        "ds",
+        "team",
+        "baseline",
+        "system_plan",
+        "target",
+    ]
+    assert int(plan["target_minor"].sum()) == 1_000_000_000_000
+    by_team = plan.groupby("team")["target_minor"].sum()
+    assert by_team.to_dict() == ledger.drop(index="TOTAL")["target_minor"].to_dict()
+    assert len(plan) == 9 * HORIZON
+
+
+def test_every_change_is_audited_with_before_and_after(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total=Decimal("7000000000"))
+    nego.claim(store, plan_id, "anna", "a", amount=100, note="x")
+    nego.claim(store, plan_id, "anna", "a", amount=150, note="more")
+    nego.unclaim(store, plan_id, "anna", "a")
+    entries = [e for e in audit_log(store, plan_id) if e.action in ("goal", "claim", "unclaim")]
+    assert [e.action for e in entries] == ["goal", "claim", "claim", "unclaim"]
+    assert entries[1].before is None and entries[1].after["amount"] == 10000
+    assert entries[2].before["amount"] == 10000 and entries[2].after["amount"] == 15000
+    assert entries[2].actor == "anna" and "raise claim of team a" in entries[2].what
+    assert entries[3].before["amount"] == 15000 and entries[3].after is None
+
+
+def test_lead_cannot_claim_for_another_team_and_nothing_is_written(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000")
+    version = get_plan(store, plan_id).version
+    with pytest.raises(Forbidden, match="lead of team 'a'"):
+        nego.claim(store, plan_id, "anna", "b", amount=1, note="x")
+    with pytest.raises(Forbidden):
+        nego.claim(store, plan_id, "mallory", "a", amount=1, note="x")
+    with pytest.raises(Forbidden, match="owner"):
+        nego.close_round(store, plan_id, "anna")
+    assert get_plan(store, plan_id).version == version
+
+
+def test_bad_input_is_refused_with_a_clear_message(store, plan_id):
+    with pytest.raises(Invalid, match="no goal yet"):
+        nego.claim(store, plan_id, "anna", "a", amount=1, note="x")
+    nego.set_goal(store, plan_id, "olga", total="7000000000")
+    with pytest.raises(Invalid, match="not a number"):
+        nego.claim(store, plan_id, "anna", "a", amount="lots", note="x")
+    with pytest.raises(NotFound, match="a, b, c"):
+        nego.claim(store, plan_id, "anna", "zz", amount=1, note="x")
+    with pytest.raises(Invalid, match="10 times"):
+        nego.claim(store, plan_id, "anna", "a", amount="1e15", note="x")
+    with pytest.raises(Invalid, match="still open"):
+        nego.assign(store, plan_id, "olga", "even")
+    nego.close_round(store, plan_id, "olga")
+    with pytest.raises(Invalid, match="unknown remainder rule"):
+        nego.assign(store, plan_id, "olga", "fair")
+    with pytest.raises(Invalid, match="short"):
+        nego.assign(store, plan_id, "olga", "manual", manual={"a": "1"})
+
+
+def test_stale_version_is_refused(store, plan_id):
+    state = nego.set_goal(store, plan_id, "olga", total="7000000000")
+    nego.claim(store, plan_id, "anna", "a", amount=5, note="x", expected_version=state.version)
+    with pytest.raises(StaleVersion, match="anna"):
+        nego.claim(store, plan_id, "bert", "b", amount=5, note="y", expected_version=state.version)
+    assert "b" not in nego.negotiation_of(get_plan(store, plan_id)).claims
+
+
+def test_agreed_plan_is_immutable_and_a_new_version_can_change(store, plan_id):
+    from forecast.services.plans import new_version
+
+    nego.set_goal(store, plan_id, "olga", total="7000000000")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "even", exclude=["c"])
+    nego.lock(store, plan_id, "olga")
+    for attempt in (
+        lambda: nego.assign(store, plan_id, "olga", "even"),
+        lambda: nego.claim(store, plan_id, "anna", "a", amount=1, note="x"),
+        lambda: nego.set_goal(store, plan_id, "olga", total="1"),
+        lambda: nego.lock(store, plan_id, "olga"),
+    ):
+        with pytest.raises(Locked, match="new version"):
+            attempt()
+    copy = new_version(store, plan_id, "olga")
+    # the copy carries the agreed negotiation; it stays agreed until reopened in a new round
+    assert nego.negotiation_of(copy).stage == "agreed"
+
+
+def test_goal_on_system_plan_basis_is_recorded(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
+    assert nego.summary(store, plan_id)["basis"] == "system_plan"
+
+
+def test_per_period_goal_adds_up_by_period_in_the_spread(store, plan_id):
+    frame = nego.series_frame(store, plan_id)
+    periods = sorted(frame["ds"].dt.strftime("%Y-%m-%d").unique())
+    goals = {p: Decimal("2500000000.01") for p in periods}
+    nego.set_goal(store, plan_id, "olga", per_period=goals)
+    nego.claim(store, plan_id, "anna", "a", amount="1000000000", note="x")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    plan = nego.negotiated_plan(store, plan_id)
+    per_period = plan.groupby(plan["ds"].dt.strftime("%Y-%m-%d"))["target_minor"].sum()
+    assert per_period.to_dict() == {p: 250_000_000_001 for p in periods}
+
+
+def test_stretch_gives_probabilities_and_growth(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", ratio="1")
+    table = nego.stretch(store, plan_id).set_index("team")
+    assert table.loc["TOTAL", "probability_reach"] == pytest.approx(0.5, abs=0.01)
+    assert table.loc["a", "last_year"] is not None
+    assert table.loc["a", "growth_vs_last_year"] > 1000  # baselines are billions, history is ~100
+
+
+def test_score_names_the_closer_track(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", ratio="10/6.5")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    plan = nego.negotiated_plan(store, plan_id)
+    actuals = plan[["unique_id", "ds"]].assign(y=plan["target"] * 0.98)
+    result = nego.score(store, plan_id, actuals).set_index("team")
+    assert result.loc["TOTAL", "closer"] == "target"
+    with pytest.raises(Invalid, match="unique_id"):
+        nego.score(store, plan_id, actuals.rename(columns={"unique_id": "id"}))
