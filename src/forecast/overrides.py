@@ -1,0 +1,589 @@
+"""Event overrides on the baseline, the system plan, and the deviation gate (pure: no I/O).
+
+People translate what the model cannot know into *events*: a kind (festival, promotion,
+purchase_limit, other), a scope (all series, ``attribute=value`` selectors, or series ids), a
+period range, and an effect (percent, add, cap, set). Overlapping events combine by one
+deterministic rule (``COMBINATION_RULE``). The *system plan* is the baseline with the events
+applied; where it deviates from the baseline by more than the plan's threshold (per series-period
+and per team total per period) the deviation must be *explained* before the plan is published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+UNIQUE_ID = "unique_id"
+DS = "ds"
+BASELINE = "baseline"
+TEAM = "team"
+SYSTEM_PLAN = "system_plan"
+
+EVENT_KINDS = ("festival", "promotion", "purchase_limit", "other")
+EFFECTS = ("percent", "add", "cap", "set")
+REASON_CODES: dict[str, str] = {
+    "promotion": "Promotion",
+    "festival": "Festival or holiday",
+    "purchase_limit": "Purchase limit",
+    "new_listing": "New listing",
+    "supply": "Supply constraint",
+    "other": "Other (say what in the text)",
+}
+LEVELS = ("series", "team")
+
+COMBINATION_RULE = (
+    "Overlapping events combine per series and period in a fixed order: (1) 'set' replaces the "
+    "baseline (if several apply, the one added last wins); (2) 'percent' changes multiply "
+    "(+10 % and +20 % give +32 %); (3) 'add' units are summed, and the result is never below 0; "
+    "(4) 'cap' limits the result (if several apply, the lowest cap wins)."
+)
+
+SYSTEM_PLAN_COLUMNS = [
+    UNIQUE_ID,
+    DS,
+    TEAM,
+    BASELINE,
+    "adjustment",
+    SYSTEM_PLAN,
+    "deviation_pct",
+    "events",
+]
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+
+class OverrideError(ValueError):
+    """An event, scope or explanation breaks a rule; the message says what and how to fix it."""
+
+
+class UnknownScope(OverrideError):
+    """The scope names a series, attribute or value the plan does not have."""
+
+
+class PeriodError(OverrideError):
+    """The period is empty, reversed, or outside the plan's horizon."""
+
+
+class EffectError(OverrideError):
+    """The effect or its value is not allowed (cap below 0, percent below -100 %, ...)."""
+
+
+class EventError(OverrideError):
+    """The event itself is malformed (empty name, unknown kind, unknown event id)."""
+
+
+class ExplanationError(OverrideError):
+    """An explanation is malformed or explains nothing that needs explaining."""
+
+
+# -- scope -----------------------------------------------------------------------------------
+
+
+def _preview(values: Iterable[Any], limit: int = 20) -> str:
+    values = list(values)
+    shown = ", ".join(map(str, values[:limit]))
+    return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which series an event touches. Attribute selectors combine with AND, the values of one
+    attribute with OR; ``ids`` lists series directly. Both empty means all series."""
+
+    attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        attrs = {str(k): tuple(str(v) for v in vals) for k, vals in dict(self.attributes).items()}
+        object.__setattr__(self, "attributes", attrs)
+        object.__setattr__(self, "ids", tuple(str(i) for i in self.ids))
+
+    def __hash__(self) -> int:
+        return hash((tuple(sorted(self.attributes.items())), self.ids))
+
+    @property
+    def is_all(self) -> bool:
+        return not self.attributes and not self.ids
+
+    @classmethod
+    def parse(cls, selectors: Sequence[str] = (), ids: Sequence[str] | str = ()) -> Scope:
+        """From CLI-style selectors ``["StoreType=a", "Assortment=a,c"]`` and ids ``"1,2,3"``."""
+        attributes: dict[str, list[str]] = {}
+        for selector in selectors:
+            if "=" not in selector:
+                raise UnknownScope(
+                    f"scope {selector!r} is not attribute=value (e.g. StoreType=a, or "
+                    "Assortment=a,c for several values)"
+                )
+            key, _, value = selector.partition("=")
+            values = [v.strip() for v in value.split(",") if v.strip()]
+            if not key.strip() or not values:
+                raise UnknownScope(f"scope {selector!r} needs an attribute and a value")
+            attributes.setdefault(key.strip(), []).extend(values)
+        if isinstance(ids, str):
+            ids = [i for i in ids.split(",")]
+        id_list = tuple(str(i).strip() for i in ids if str(i).strip())
+        return cls({k: tuple(dict.fromkeys(v)) for k, v in attributes.items()}, id_list)
+
+    def describe(self) -> str:
+        if self.is_all:
+            return "all series"
+        parts = [f"{k}={','.join(v)}" for k, v in self.attributes.items()]
+        if self.ids:
+            parts.append(f"series {_preview(self.ids, 10)}")
+        return " and ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "attributes": {k: list(v) for k, v in self.attributes.items()},
+            "ids": list(self.ids),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Scope:
+        return cls(
+            {k: tuple(v) for k, v in dict(data.get("attributes", {})).items()},
+            tuple(data.get("ids", ())),
+        )
+
+    def validate(self, attributes: pd.DataFrame) -> None:
+        """Refuse unknown attributes, values and ids, naming the valid ones."""
+        available = [c for c in attributes.columns if c != UNIQUE_ID]
+        for key, values in self.attributes.items():
+            if key not in available:
+                raise UnknownScope(
+                    f"unknown attribute {key!r} in the scope; the series have: "
+                    f"{_preview(available) or 'no attributes'}"
+                )
+            valid = sorted(attributes[key].astype(str).unique())
+            unknown = [v for v in values if v not in valid]
+            if unknown:
+                raise UnknownScope(
+                    f"unknown value(s) {', '.join(map(repr, unknown))} of {key} in the scope; "
+                    f"valid values: {_preview(valid)}"
+                )
+        if self.ids:
+            known = pd.Index(attributes[UNIQUE_ID].astype(str))
+            unknown_ids = [i for i in self.ids if i not in known]
+            if unknown_ids:
+                raise UnknownScope(
+                    f"unknown series {_preview(unknown_ids, 10)} in the scope; series ids look "
+                    f"like {_preview(sorted(known)[:5], 5)} ({len(known)} series)"
+                )
+        if not self.series_mask(attributes).any():
+            raise UnknownScope(f"the scope {self.describe()} matches no series; loosen it")
+
+    def series_mask(self, attributes: pd.DataFrame) -> np.ndarray:
+        """Boolean per row of `attributes`: does the scope include that series?"""
+        mask = np.ones(len(attributes), dtype=bool)
+        for key, values in self.attributes.items():
+            mask &= attributes[key].astype(str).isin(values).to_numpy()
+        if self.ids:
+            mask &= attributes[UNIQUE_ID].astype(str).isin(self.ids).to_numpy()
+        return mask
+
+    def series_ids(self, attributes: pd.DataFrame) -> list[str]:
+        return attributes.loc[self.series_mask(attributes), UNIQUE_ID].astype(str).tolist()
+
+
+# -- events ----------------------------------------------------------------------------------
+
+
+def _as_date(value: date | str | pd.Timestamp, what: str) -> date:
+    try:
+        return pd.Timestamp(value).date()
+    except (ValueError, TypeError) as exc:
+        raise PeriodError(f"{what} {value!r} is not a date; use YYYY-MM-DD") from exc
+
+
+@dataclass(frozen=True)
+class Event:
+    """A human override. ``suggested`` records what the system offered (learned uplift), so the
+    plan shows both the suggestion and what the person chose (``effect``/``value``)."""
+
+    event_id: str
+    name: str
+    kind: str
+    scope: Scope
+    start: date
+    end: date
+    effect: str
+    value: float
+    reason: str = ""
+    author: str = ""
+    suggested: Mapping[str, Any] | None = None
+    created_at: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", _as_date(self.start, "start"))
+        object.__setattr__(self, "end", _as_date(self.end, "end"))
+        object.__setattr__(self, "name", (self.name or "").strip())
+
+    def check(self) -> None:
+        """Rules that need no data: name, kind, effect and value, period order."""
+        if not self.name:
+            raise EventError("an event needs a name (e.g. 'Summer promotion')")
+        if self.kind not in EVENT_KINDS:
+            raise EventError(
+                f"unknown event kind {self.kind!r}; use one of {', '.join(EVENT_KINDS)}"
+            )
+        if self.effect not in EFFECTS:
+            raise EffectError(f"unknown effect {self.effect!r}; use one of {', '.join(EFFECTS)}")
+        value = float(self.value)
+        if not np.isfinite(value):
+            raise EffectError(f"the {self.effect} value must be a number, got {self.value!r}")
+        if self.effect == "percent" and value < -100:
+            raise EffectError(
+                f"a percent change below -100 % ({value:g} %) would make sales negative; "
+                "use --set 0 to plan no sales"
+            )
+        if self.effect == "cap" and value < 0:
+            raise EffectError(f"a cap must be 0 or more, got {value:g}")
+        if self.effect == "set" and value < 0:
+            raise EffectError(f"a set value must be 0 or more, got {value:g}")
+        if self.end < self.start:
+            raise PeriodError(
+                f"the event ends ({self.end}) before it starts ({self.start}); swap the dates"
+            )
+
+    def describe_effect(self) -> str:
+        v = float(self.value)
+        return {
+            "percent": f"{v:+g} %",
+            "add": f"{v:+g} units",
+            "cap": f"cap at {v:g}",
+            "set": f"set to {v:g}",
+        }.get(self.effect, f"{self.effect} {v:g}")
+
+    def describe(self) -> str:
+        return (
+            f"{self.event_id} {self.name!r} ({self.kind}, {self.describe_effect()}, "
+            f"{self.scope.describe()}, {self.start}..{self.end})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "name": self.name,
+            "kind": self.kind,
+            "scope": self.scope.to_dict(),
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "effect": self.effect,
+            "value": float(self.value),
+            "reason": self.reason,
+            "author": self.author,
+            "suggested": dict(self.suggested) if self.suggested else None,
+            "created_at": self.created_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Event:
+        return cls(
+            event_id=str(data["event_id"]),
+            name=data["name"],
+            kind=data["kind"],
+            scope=Scope.from_dict(data.get("scope", {})),
+            start=data["start"],
+            end=data["end"],
+            effect=data["effect"],
+            value=float(data["value"]),
+            reason=data.get("reason", "") or "",
+            author=data.get("author", "") or "",
+            suggested=data.get("suggested"),
+            created_at=data.get("created_at"),
+        )
+
+
+def horizon_periods(dates: Iterable[Any]) -> pd.DataFrame:
+    """The horizon's periods: ``ds`` (period start) and ``end`` (last day of the period)."""
+    starts = pd.DatetimeIndex(pd.unique(pd.to_datetime(pd.Index(dates)))).sort_values()
+    if len(starts) == 0:
+        return pd.DataFrame({DS: starts, "end": starts})
+    if len(starts) == 1:
+        last_following = starts[-1] + pd.Timedelta(days=1)
+    elif (starts.day == 1).all():
+        # Month or quarter starts: step by whole months so that each period ends on its last day.
+        months = (starts[-1].year - starts[-2].year) * 12 + starts[-1].month - starts[-2].month
+        last_following = starts[-1] + pd.DateOffset(months=months)
+    else:
+        last_following = starts[-1] + (starts[-1] - starts[-2])
+    following = starts[1:].append(pd.DatetimeIndex([last_following]))
+    return pd.DataFrame({DS: starts, "end": following - pd.Timedelta(days=1)})
+
+
+def validate_event(event: Event, attributes: pd.DataFrame, horizon_dates: Iterable[Any]) -> None:
+    """All rules: name, kind, effect, period inside the horizon, scope known to the plan."""
+    event.check()
+    periods = horizon_periods(horizon_dates)
+    first, last = periods[DS].min().date(), periods["end"].max().date()
+    if event.start < first or event.end > last:
+        raise PeriodError(
+            f"the period {event.start}..{event.end} is outside the plan's horizon "
+            f"{first}..{last}; choose dates inside it"
+        )
+    event.scope.validate(attributes)
+
+
+def _period_mask(event: Event, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    start = np.datetime64(event.start, "ns")
+    end = np.datetime64(event.end, "ns")
+    return (starts <= end) & (ends >= start)
+
+
+def apply_events(
+    baseline: pd.DataFrame,
+    attributes: pd.DataFrame,
+    events: Sequence[Event],
+    team_attr: str | None,
+) -> pd.DataFrame:
+    """The system plan per series-period, in the baseline's row order (vectorised; events apply
+    in list order).
+
+    Returns ``unique_id, ds, team, baseline, adjustment, system_plan, deviation_pct, events``:
+    ``deviation_pct`` is 100 * adjustment / baseline (inf when the baseline is 0 and the plan is
+    not), ``events`` the comma-joined ids of the events that touched the cell ('' if none)."""
+    frame = baseline[[UNIQUE_ID, DS, BASELINE]].copy()
+    if not pd.api.types.is_string_dtype(frame[UNIQUE_ID]):
+        frame[UNIQUE_ID] = frame[UNIQUE_ID].astype(str)
+    if not pd.api.types.is_datetime64_any_dtype(frame[DS]):
+        frame[DS] = pd.to_datetime(frame[DS])
+    attrs = attributes.copy()
+    attrs[UNIQUE_ID] = attrs[UNIQUE_ID].astype(str)
+    attrs = attrs.drop_duplicates(UNIQUE_ID).reset_index(drop=True)
+    # Factorise once (hashing), then map the few distinct ids and dates to positions.
+    uid_codes, uid_uniques = pd.factorize(frame[UNIQUE_ID])
+    series_pos = pd.Index(attrs[UNIQUE_ID]).get_indexer(pd.Index(uid_uniques).astype(str))[
+        uid_codes
+    ]
+    if (series_pos < 0).any():
+        missing = frame.loc[series_pos < 0, UNIQUE_ID].unique()
+        raise UnknownScope(f"series {_preview(missing, 10)} of the baseline have no attributes")
+    # Team and events are categoricals: few distinct values over many rows.
+    teams = attrs[team_attr].astype(str) if team_attr else pd.Series(["all"] * len(attrs))
+    team_codes, team_names = pd.factorize(teams)
+    frame[TEAM] = pd.Categorical.from_codes(team_codes[series_pos], categories=list(team_names))
+
+    ds_codes, ds_uniques = pd.factorize(frame[DS])
+    periods = horizon_periods(ds_uniques)
+    period_pos = pd.Index(periods[DS]).get_indexer(pd.DatetimeIndex(ds_uniques))[ds_codes]
+    period_starts = periods[DS].to_numpy(dtype="datetime64[ns]")
+    period_ends = periods["end"].to_numpy(dtype="datetime64[ns]")
+
+    # Effects accumulate on a series x period grid so that each event costs only the cells it
+    # touches (np.ix_ on the hit rows and columns); rows read their cell back at the end.
+    n_series, n_periods = len(attrs), len(periods)
+    cell = series_pos.astype(np.int64) * n_periods + period_pos
+    grid = (n_series, n_periods)
+    set_value = np.full(grid, np.nan)
+    factor = np.ones(grid)
+    added = np.zeros(grid)
+    cap = np.full(grid, np.inf)
+    words = max(1, (len(events) + 63) // 64)
+    touched = np.zeros((n_series, n_periods, words), dtype=np.uint64)
+
+    for i, event in enumerate(events):
+        s_idx = np.flatnonzero(event.scope.series_mask(attrs))
+        p_idx = np.flatnonzero(_period_mask(event, period_starts, period_ends))
+        if not len(s_idx) or not len(p_idx):
+            continue
+        block = np.ix_(s_idx, p_idx)
+        value = float(event.value)
+        if event.effect == "set":
+            set_value[block] = value  # a later set overwrites: the last-added set wins
+        elif event.effect == "percent":
+            factor[block] *= 1.0 + value / 100.0
+        elif event.effect == "add":
+            added[block] += value
+        elif event.effect == "cap":
+            cap[block] = np.minimum(cap[block], value)
+        touched[(*block, i // 64)] |= np.uint64(1) << np.uint64(i % 64)
+
+    base = frame[BASELINE].to_numpy(dtype=float)
+    set_value, factor = set_value.reshape(-1)[cell], factor.reshape(-1)[cell]
+    added, cap = added.reshape(-1)[cell], cap.reshape(-1)[cell]
+    touched = touched.reshape(-1, words)[cell]
+    final = np.where(np.isnan(set_value), base, set_value) * factor + added
+    final = np.minimum(np.maximum(final, 0.0), cap)
+    adjustment = final - base
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deviation = np.where(
+            base > 0,
+            100.0 * adjustment / np.where(base > 0, base, 1.0),
+            np.where(np.abs(adjustment) > 1e-9, np.inf, 0.0),
+        )
+    frame["adjustment"] = adjustment
+    frame[SYSTEM_PLAN] = final
+    frame["deviation_pct"] = deviation
+    frame["events"] = _event_labels(touched, [e.event_id for e in events])
+    return frame[SYSTEM_PLAN_COLUMNS].reset_index(drop=True)
+
+
+def _event_labels(touched: np.ndarray, ids: Sequence[str]) -> pd.Categorical:
+    """Comma-joined event ids per row, computed once per distinct combination."""
+    # Number the distinct combinations exactly, one 64-event word at a time.
+    codes = np.zeros(len(touched), dtype=np.int64)
+    for word in range(touched.shape[1]):
+        word_codes, word_uniques = pd.factorize(touched[:, word])
+        codes, _ = pd.factorize(codes * len(word_uniques) + word_codes)
+    inverse = codes
+    first_rows = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
+    combos = touched[first_rows]
+    labels = []
+    for combo in combos:
+        hit = [ids[i] for i in range(len(ids)) if int(combo[i // 64]) >> (i % 64) & 1]
+        labels.append(",".join(hit))
+    return pd.Categorical.from_codes(inverse, categories=labels)
+
+
+def _join_events(values: pd.Series) -> str:
+    seen: dict[str, None] = {}
+    for label in values.unique():
+        for event_id in str(label).split(","):
+            if event_id:
+                seen[event_id] = None
+    return ",".join(seen)
+
+
+def aggregate(system_plan: pd.DataFrame, level: str = "team") -> pd.DataFrame:
+    """The system plan per team and period (``level="team"``, key column ``team``) or per period
+    (``level="total"``), with the same columns as the series level minus ``unique_id``."""
+    keys = [TEAM, DS] if level == "team" else [DS]
+    if level not in ("team", "total"):
+        raise ValueError(f"level must be 'team' or 'total', got {level!r}")
+    grouped = system_plan.groupby(keys, sort=True, observed=True)
+    out = grouped[[BASELINE, "adjustment", SYSTEM_PLAN]].sum()
+    out["events"] = grouped["events"].agg(_join_events)
+    out = out.reset_index()
+    base = out[BASELINE].to_numpy(dtype=float)
+    adjustment = out["adjustment"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["deviation_pct"] = np.where(
+            base > 0,
+            100.0 * adjustment / np.where(base > 0, base, 1.0),
+            np.where(np.abs(adjustment) > 1e-9, np.inf, 0.0),
+        )
+    if level == "total":
+        out.insert(0, TEAM, "total")
+    return out[[TEAM, DS, BASELINE, "adjustment", SYSTEM_PLAN, "deviation_pct", "events"]]
+
+
+# -- deviation gate --------------------------------------------------------------------------
+
+DEVIATION_COLUMNS = ["level", "key", DS, BASELINE, SYSTEM_PLAN, "deviation_pct", "events"]
+
+
+def deviations(system_plan: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """Cells whose |deviation| exceeds `threshold` (a fraction, 0.2 = 20 %): per series-period
+    (level "series", key = unique_id) and per team total per period (level "team", key = team)."""
+    limit = 100.0 * float(threshold)
+    series = system_plan.loc[system_plan["deviation_pct"].abs() > limit + 1e-9]
+    series = series.assign(level="series", key=series[UNIQUE_ID].astype(str))
+    teams = aggregate(system_plan, "team")
+    teams = teams.loc[teams["deviation_pct"].abs() > limit + 1e-9]
+    teams = teams.assign(level="team", key=teams[TEAM].astype(str))
+    out = pd.concat([teams[DEVIATION_COLUMNS], series[DEVIATION_COLUMNS]], ignore_index=True)
+    return out.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a marked deviation is right: a reason code, free text, author, time."""
+
+    level: str
+    key: str
+    ds: date
+    reason_code: str
+    text: str
+    author: str
+    at: str | None = None
+    deviation_pct: float | None = None  # the deviation when it was explained
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ds", _as_date(self.ds, "date"))
+        object.__setattr__(self, "key", str(self.key))
+
+    def check(self) -> None:
+        if self.level not in LEVELS:
+            raise ExplanationError(f"level must be one of {', '.join(LEVELS)}, got {self.level!r}")
+        if self.reason_code not in REASON_CODES:
+            raise ExplanationError(
+                f"unknown reason code {self.reason_code!r}; use one of {', '.join(REASON_CODES)}"
+            )
+        if not (self.text or "").strip():
+            raise ExplanationError("an explanation needs a text saying why the deviation is right")
+        if not (self.author or "").strip():
+            raise ExplanationError("an explanation needs an author")
+
+    @property
+    def cell(self) -> tuple[str, str, date]:
+        return (self.level, self.key, self.ds)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "key": self.key,
+            "ds": self.ds.isoformat(),
+            "reason_code": self.reason_code,
+            "text": self.text,
+            "author": self.author,
+            "at": self.at,
+            "deviation_pct": self.deviation_pct,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Explanation:
+        return cls(
+            level=data["level"],
+            key=data["key"],
+            ds=data["ds"],
+            reason_code=data["reason_code"],
+            text=data.get("text", ""),
+            author=data.get("author", ""),
+            at=data.get("at"),
+            deviation_pct=data.get("deviation_pct"),
+        )
+
+
+def _cells(frame: pd.DataFrame) -> pd.MultiIndex:
+    return pd.MultiIndex.from_arrays(
+        [frame["level"].astype(str), frame["key"].astype(str), pd.to_datetime(frame[DS]).dt.date]
+    )
+
+
+def mark_explained(marked: pd.DataFrame, explanations: Sequence[Explanation]) -> pd.DataFrame:
+    """`marked` (from ``deviations``) with ``explained`` (bool), ``reason_code``, ``text``,
+    ``author`` columns; the latest explanation of a cell wins."""
+    latest: dict[tuple[str, str, date], Explanation] = {e.cell: e for e in explanations}
+    out = marked.copy()
+    cells = list(_cells(out)) if len(out) else []
+    found = [latest.get(cell) for cell in cells]
+    out["explained"] = np.array([e is not None for e in found], dtype=bool)
+    out["reason_code"] = [e.reason_code if e else "" for e in found]
+    out["text"] = [e.text if e else "" for e in found]
+    out["author"] = [e.author if e else "" for e in found]
+    return out
+
+
+def unexplained(marked: pd.DataFrame, explanations: Sequence[Explanation]) -> pd.DataFrame:
+    """The marked deviations that have no explanation yet."""
+    annotated = mark_explained(marked, explanations)
+    return annotated.loc[~annotated["explained"], DEVIATION_COLUMNS].reset_index(drop=True)
+
+
+def describe_cells(frame: pd.DataFrame, limit: int = 15) -> str:
+    """Lines like ``team a 2015-08-07 +35.0 %`` for messages."""
+    lines = []
+    for row in frame.head(limit).itertuples(index=False):
+        pct = row.deviation_pct
+        shown = "new volume" if np.isinf(pct) else f"{pct:+.1f} %"
+        lines.append(f"  {row.level} {row.key} {pd.Timestamp(row.ds).date()} {shown}")
+    if len(frame) > limit:
+        lines.append(f"  ... and {len(frame) - limit} more")
+    return "\n".join(lines)

@@ -1,0 +1,316 @@
+"""Pure domain tests of events, the combination rule, the system plan and the deviation gate."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.overrides import (
+    COMBINATION_RULE,
+    EffectError,
+    Event,
+    EventError,
+    Explanation,
+    ExplanationError,
+    PeriodError,
+    Scope,
+    UnknownScope,
+    aggregate,
+    apply_events,
+    deviations,
+    horizon_periods,
+    unexplained,
+    validate_event,
+)
+
+WEEKS = pd.date_range("2024-01-05", periods=4, freq="W-FRI")
+
+
+@pytest.fixture
+def attributes() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "unique_id": ["1", "2", "3", "4"],
+            "StoreType": ["a", "a", "b", "c"],
+            "Assortment": ["a", "c", "c", "a"],
+        }
+    )
+
+
+@pytest.fixture
+def baseline() -> pd.DataFrame:
+    rows = [
+        {"unique_id": uid, "ds": ds, "baseline": 100.0, "model": "snaive"}
+        for uid in ["1", "2", "3", "4"]
+        for ds in WEEKS
+    ]
+    return pd.DataFrame(rows)
+
+
+def event(event_id="E1", effect="percent", value=10.0, scope=None, start=None, end=None, **kw):
+    return Event(
+        event_id=event_id,
+        name=kw.pop("name", f"event {event_id}"),
+        kind=kw.pop("kind", "promotion"),
+        scope=scope or Scope(),
+        start=start or WEEKS[0].date(),
+        end=end or (WEEKS[-1] + pd.Timedelta(days=6)).date(),
+        effect=effect,
+        value=value,
+        **kw,
+    )
+
+
+def cell(plan: pd.DataFrame, uid: str, ds: pd.Timestamp) -> pd.Series:
+    return plan.loc[(plan["unique_id"] == uid) & (plan["ds"] == ds)].iloc[0]
+
+
+def test_percent_event_raises_only_its_scope_and_period(baseline, attributes):
+    promo = event(scope=Scope({"StoreType": ("a",)}), start=WEEKS[1].date(), end=WEEKS[1].date())
+    plan = apply_events(baseline, attributes, [promo], "StoreType")
+    assert cell(plan, "1", WEEKS[1])["system_plan"] == pytest.approx(110.0)
+    assert cell(plan, "1", WEEKS[1])["events"] == "E1"
+    assert cell(plan, "1", WEEKS[1])["deviation_pct"] == pytest.approx(10.0)
+    assert cell(plan, "1", WEEKS[0])["system_plan"] == pytest.approx(100.0)
+    assert cell(plan, "3", WEEKS[1])["system_plan"] == pytest.approx(100.0)
+    assert cell(plan, "3", WEEKS[1])["events"] == ""
+
+
+def test_combination_rule_set_then_percent_then_add_then_lowest_cap(baseline, attributes):
+    events = [
+        event("E1", "set", 50.0),
+        event("E2", "set", 80.0),  # added last: wins over E1
+        event("E3", "percent", 10.0),
+        event("E4", "percent", 20.0),
+        event("E5", "add", 5.0),
+        event("E6", "cap", 200.0),
+        event("E7", "cap", 100.0),
+    ]
+    plan = apply_events(baseline, attributes, events, "StoreType")
+    expected = min(80.0 * 1.1 * 1.2 + 5.0, 100.0)
+    assert plan["system_plan"].to_numpy() == pytest.approx(np.full(16, expected))
+    assert set(plan["events"]) == {"E1,E2,E3,E4,E5,E6,E7"}
+    assert "set" in COMBINATION_RULE and "lowest cap" in COMBINATION_RULE
+
+
+def test_combination_does_not_depend_on_the_order_of_different_effects(baseline, attributes):
+    a = [event("E1", "cap", 90.0), event("E2", "add", 30.0), event("E3", "percent", 50.0)]
+    b = list(reversed(a))
+    plan_a = apply_events(baseline, attributes, a, None)
+    plan_b = apply_events(baseline, attributes, b, None)
+    assert plan_a["system_plan"].tolist() == plan_b["system_plan"].tolist()
+    assert plan_a["system_plan"].iloc[0] == pytest.approx(90.0)
+
+
+def test_scope_selectors_are_anded_and_values_ored(attributes):
+    scope = Scope.parse(["StoreType=a,b", "Assortment=c"])
+    assert scope.series_ids(attributes) == ["2", "3"]
+    assert Scope.parse([], "1,4").series_ids(attributes) == ["1", "4"]
+    assert Scope().series_ids(attributes) == ["1", "2", "3", "4"]
+
+
+def test_negative_additions_never_make_the_plan_negative(baseline, attributes):
+    plan = apply_events(baseline, attributes, [event("E1", "add", -500.0)], None)
+    assert (plan["system_plan"] == 0).all()
+    assert np.allclose(plan["deviation_pct"], -100.0)
+
+
+def test_team_and_total_aggregates_sum_the_series(baseline, attributes):
+    promo = event(scope=Scope({"StoreType": ("a",)}), value=50.0)
+    plan = apply_events(baseline, attributes, [promo], "StoreType")
+    teams = aggregate(plan, "team")
+    team_a = teams.loc[(teams["team"] == "a") & (teams["ds"] == WEEKS[0])].iloc[0]
+    assert team_a["baseline"] == pytest.approx(200.0)
+    assert team_a["system_plan"] == pytest.approx(300.0)
+    assert team_a["deviation_pct"] == pytest.approx(50.0)
+    assert team_a["events"] == "E1"
+    total = aggregate(plan, "total")
+    assert total["system_plan"].iloc[0] == pytest.approx(500.0)
+    assert total["deviation_pct"].iloc[0] == pytest.approx(25.0)
+
+
+def test_gate_marks_series_and_team_cells_above_threshold(baseline, attributes):
+    events = [
+        event(
+            "E1",
+            "percent",
+            30.0,
+            scope=Scope(ids=("1",)),
+            start=WEEKS[0].date(),
+            end=WEEKS[0].date(),
+        ),
+        event(
+            "E2",
+            "percent",
+            10.0,
+            scope=Scope(ids=("3",)),
+            start=WEEKS[0].date(),
+            end=WEEKS[0].date(),
+        ),
+    ]
+    plan = apply_events(baseline, attributes, events, "StoreType")
+    marked = deviations(plan, 0.2)
+    cells = {(r.level, r.key) for r in marked.itertuples()}
+    # series 1 +30 % is marked; its team a is +15 %: not marked; series 3 +10 %: not marked
+    assert cells == {("series", "1")}
+    marked_low = deviations(plan, 0.05)
+    assert {(r.level, r.key) for r in marked_low.itertuples()} == {
+        ("series", "1"),
+        ("series", "3"),
+        ("team", "a"),
+        ("team", "b"),
+    }
+
+
+def test_explanations_clear_exactly_their_cell(baseline, attributes):
+    events = [event("E1", "percent", 30.0, scope=Scope(ids=("1", "2")))]
+    plan = apply_events(baseline, attributes, events, "StoreType")
+    marked = deviations(plan, 0.2)
+    assert len(unexplained(marked, [])) == len(marked) == 4 * 2 + 4  # two series + team a
+    why = Explanation("series", "1", WEEKS[0].date(), "promotion", "flyer", "ann")
+    left = unexplained(marked, [why])
+    assert len(left) == len(marked) - 1
+    assert not ((left["key"] == "1") & (left["ds"] == WEEKS[0])).any()
+
+
+def test_zero_baseline_with_new_volume_counts_as_a_deviation(attributes):
+    base = pd.DataFrame({"unique_id": ["1"], "ds": [WEEKS[0]], "baseline": [0.0]})
+    plan = apply_events(base, attributes, [event("E1", "add", 10.0)], None)
+    assert np.isinf(plan["deviation_pct"].iloc[0])
+    assert len(deviations(plan, 0.2)) == 2  # the series and its team
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "words"),
+    [
+        ({"name": "  "}, EventError, "needs a name"),
+        ({"kind": "party"}, EventError, "festival"),
+        ({"effect": "cap", "value": -1.0}, EffectError, "cap must be 0 or more"),
+        ({"effect": "percent", "value": -150.0}, EffectError, "below -100"),
+        ({"start": date(2024, 1, 20), "end": date(2024, 1, 10)}, PeriodError, "before it starts"),
+        (
+            {"start": date(2023, 12, 1), "end": date(2024, 1, 10)},
+            PeriodError,
+            "outside the plan's horizon",
+        ),
+        ({"end": date(2024, 3, 1)}, PeriodError, "outside"),
+        ({"scope": Scope({"Region": ("x",)})}, UnknownScope, "StoreType, Assortment"),
+        ({"scope": Scope({"StoreType": ("z",)})}, UnknownScope, "valid values: a, b, c"),
+        ({"scope": Scope(ids=("99",))}, UnknownScope, "unknown series 99"),
+        (
+            {"scope": Scope({"StoreType": ("c",), "Assortment": ("c",)})},
+            UnknownScope,
+            "matches no series",
+        ),
+    ],
+)
+def test_bad_events_are_refused_with_a_clear_message(attributes, changes, error, words):
+    bad = event(**changes)
+    with pytest.raises(error, match=words):
+        validate_event(bad, attributes, WEEKS)
+
+
+def test_bad_explanations_are_refused():
+    with pytest.raises(ExplanationError, match="unknown reason code"):
+        Explanation("series", "1", "2024-01-05", "because", "x", "ann").check()
+    with pytest.raises(ExplanationError, match="needs a text"):
+        Explanation("series", "1", "2024-01-05", "promotion", " ", "ann").check()
+
+
+def test_event_round_trips_through_its_dict():
+    original = event(
+        scope=Scope.parse(["StoreType=a"], "1,2"),
+        suggested={"effect": "percent", "value": 12.5, "low": 5.0, "high": 20.0},
+        reason="flyer",
+        author="ann",
+    )
+    assert Event.from_dict(original.to_dict()) == original
+
+
+def test_weekly_periods_cover_the_whole_week():
+    periods = horizon_periods(WEEKS)
+    assert periods["end"].iloc[0] == pd.Timestamp("2024-01-11")
+    # a one-day event in the middle of the first week touches that week only
+    one_day = event(start=date(2024, 1, 8), end=date(2024, 1, 8))
+    base = pd.DataFrame({"unique_id": "1", "ds": WEEKS, "baseline": 100.0})
+    attrs = pd.DataFrame({"unique_id": ["1"]})
+    plan = apply_events(base, attrs, [one_day], None)
+    assert plan["events"].tolist() == ["E1", "", "", ""]
+
+
+def test_apply_events_is_correct_at_ten_thousand_series_by_52_periods():
+    n_series, n_periods = 10_000, 52
+    rng = np.random.default_rng(7)
+    ids = np.array([f"s{i:05d}" for i in range(n_series)])
+    weeks = pd.date_range("2025-01-03", periods=n_periods, freq="W-FRI")
+    base_values = rng.uniform(0, 1000, size=(n_series, n_periods))
+    base = pd.DataFrame(
+        {
+            "unique_id": np.repeat(ids, n_periods),
+            "ds": np.tile(weeks, n_series),
+            "baseline": base_values.reshape(-1),
+        }
+    )
+    region = np.array(["north", "south", "east", "west"])[np.arange(n_series) % 4]
+    category = np.array(["food", "drugs", "home"])[np.arange(n_series) % 3]
+    attrs = pd.DataFrame({"unique_id": ids, "Region": region, "Category": category})
+    events = [
+        event(
+            "E1",
+            "percent",
+            20.0,
+            scope=Scope({"Region": ("north",)}),
+            start=weeks[10].date(),
+            end=weeks[20].date(),
+        ),
+        event(
+            "E2",
+            "add",
+            50.0,
+            scope=Scope({"Category": ("food",)}),
+            start=weeks[15].date(),
+            end=weeks[30].date(),
+        ),
+        event(
+            "E3",
+            "cap",
+            300.0,
+            scope=Scope({"Region": ("north", "south"), "Category": ("food",)}),
+            start=weeks[0].date(),
+            end=weeks[51].date(),
+        ),
+        event(
+            "E4",
+            "set",
+            0.0,
+            scope=Scope(ids=tuple(ids[:100])),
+            start=weeks[40].date(),
+            end=weeks[41].date(),
+        ),
+    ]
+    plan = apply_events(base, attrs, events, "Region")
+    assert len(plan) == n_series * n_periods
+
+    # The same rule, written as a plain double loop over a sample of cells.
+    sample = rng.choice(n_series, size=300, replace=False)
+    result = plan["system_plan"].to_numpy().reshape(n_series, n_periods)
+    for s in sample:
+        for p in range(n_periods):
+            value = base_values[s, p]
+            if s < 100 and p in (40, 41):
+                value = 0.0
+            if region[s] == "north" and 10 <= p <= 20:
+                value *= 1.2
+            if category[s] == "food" and 15 <= p <= 30:
+                value += 50.0
+            value = max(value, 0.0)
+            if region[s] in ("north", "south") and category[s] == "food":
+                value = min(value, 300.0)
+            assert result[s, p] == pytest.approx(value), (s, p)
+    labels = plan["events"].to_numpy().reshape(n_series, n_periods)
+    assert labels[0, 15] == "E1,E2,E3"  # s00000: north, food
+    assert labels[1, 0] == ""  # s00001: south, drugs
+    assert labels[0, 40] == "E3,E4"
