@@ -1,0 +1,215 @@
+"""Files out of a plan: CSV, XLSX and a JSON bundle that re-imports to the same plan.
+
+This module only turns frames and documents into bytes and back; the services gather what goes in.
+Money columns are written from int minor units as text/numbers with exactly two decimals, so the
+CSV's ``target`` column adds up to the goal to the cent. Text that a spreadsheet would run as a
+formula (starting with ``=``, ``+``, ``-``, ``@``, tab or CR) is neutralised with a leading ``'``.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+FORMATS = ("csv", "xlsx", "json")
+BUNDLE_FORMAT = "forecast-plan-bundle"
+BUNDLE_VERSION = 1
+DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+PLAN_COLUMNS = [
+    "unique_id",
+    "ds",
+    "team",
+    "baseline",
+    "system_plan",
+    "target",
+    "plan_version",
+    "plan_id",
+]
+MONEY_COLUMNS = ("baseline", "system_plan", "target")
+
+
+class ExportError(ValueError):
+    """A bundle or export request is malformed; the message says what and how to fix it."""
+
+
+def neutralise(value: Any) -> Any:
+    """Prefix text that a spreadsheet would evaluate (``=1+1``, ``@SUM``, ``-2+3`` ...) with ``'``."""
+    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
+        return "'" + value
+    return value
+
+
+def money_text(minor: int) -> str:
+    """Int minor units -> ``"1234.50"`` (exact, two decimals, no thousands separator)."""
+    return str((Decimal(int(minor)) / 100).quantize(Decimal("0.01")))
+
+
+def plan_rows(negotiated: pd.DataFrame, plan_id: str, version: int) -> pd.DataFrame:
+    """The export's series-period table (text money from minor units), one row per series and period."""
+    out = pd.DataFrame(
+        {
+            "unique_id": negotiated["unique_id"].astype(str),
+            "ds": pd.to_datetime(negotiated["ds"]).dt.strftime("%Y-%m-%d"),
+            "team": negotiated["team"].astype(str),
+        }
+    )
+    for col in MONEY_COLUMNS:
+        out[col] = [money_text(v) for v in negotiated[f"{col}_minor"]]
+    out["plan_version"] = int(version)
+    out["plan_id"] = str(plan_id)
+    return out.reset_index(drop=True)
+
+
+def to_csv(rows: pd.DataFrame) -> bytes:
+    """CSV (UTF-8, header, ``\\n`` line ends) with every text cell neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([neutralise(str(c)) for c in rows.columns])
+    text_cols = {c for c in rows.columns if c not in MONEY_COLUMNS and c != "plan_version"}
+    for record in rows.itertuples(index=False):
+        writer.writerow(
+            [
+                neutralise(v) if col in text_cols else v
+                for col, v in zip(rows.columns, record, strict=True)
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def _cell(value: Any) -> Any:
+    """A value openpyxl writes as data, never as a formula."""
+    if value is None:
+        return None
+    if isinstance(value, float) and pd.isna(value):
+        return None
+    if isinstance(value, (bool, int, float, Decimal)):
+        return value
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, (dict, list, tuple)):
+        value = json.dumps(value, default=str, ensure_ascii=False)
+    return neutralise(str(value))
+
+
+def to_xlsx(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """One worksheet per frame (name -> frame), header row bold, text neutralised."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, frame in sheets.items():
+        sheet = book.create_sheet(title=_sheet_title(name))
+        sheet.append([_cell(str(c)) for c in frame.columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for record in frame.itertuples(index=False):
+            sheet.append([_cell(v) for v in record])
+        sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet_title(name: str) -> str:
+    clean = "".join(ch for ch in name if ch not in "[]:*?/\\")
+    return clean[:31] or "sheet"
+
+
+def records(items: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """A list of dicts as a frame, nested values as JSON text (for the events/explanations sheets)."""
+    rows = [
+        {
+            k: json.dumps(v, default=str, ensure_ascii=False) if isinstance(v, (dict, list)) else v
+            for k, v in item.items()
+        }
+        for item in items
+    ]
+    return pd.DataFrame(rows)
+
+
+# -- the JSON bundle -------------------------------------------------------------------------
+
+
+def frame_payload(data: bytes) -> str:
+    """Parquet bytes as base64 text: exact floats and dtypes survive the round trip."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def frame_bytes(payload: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(payload.encode("ascii"), validate=True)
+    except (ValueError, AttributeError) as exc:
+        raise ExportError(f"the bundle's {what} data is not valid base64: {exc}") from exc
+
+
+def _canonical(payload: Mapping[str, Any]) -> bytes:
+    return json.dumps(
+        payload, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":")
+    ).encode("utf-8")
+
+
+def write_bundle(content: Mapping[str, Any]) -> bytes:
+    """The bundle as JSON with a SHA-256 of its content, so a damaged file is recognised."""
+    body = dict(content)
+    body["format"] = BUNDLE_FORMAT
+    body["format_version"] = BUNDLE_VERSION
+    digest = hashlib.sha256(_canonical(body)).hexdigest()
+    return json.dumps(
+        {**body, "content_sha256": digest}, indent=1, default=str, ensure_ascii=False
+    ).encode("utf-8")
+
+
+@dataclass
+class Bundle:
+    content: dict[str, Any]
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        return self.content["plan"]
+
+    @property
+    def blobs(self) -> dict[str, bytes]:
+        return {kind: frame_bytes(p, kind) for kind, p in self.content["blobs"].items()}
+
+
+def read_bundle(data: bytes) -> Bundle:
+    """Parse and verify a bundle; ExportError says what is wrong with it."""
+    try:
+        content = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExportError(
+            f"the file is not a plan bundle (not JSON: {exc}); export one with "
+            "`forecast plan export PLAN --format json`"
+        ) from exc
+    if not isinstance(content, dict) or content.get("format") != BUNDLE_FORMAT:
+        raise ExportError(
+            "the file is not a plan bundle (no 'format': 'forecast-plan-bundle' field)"
+        )
+    if content.get("format_version") != BUNDLE_VERSION:
+        raise ExportError(
+            f"the bundle has format version {content.get('format_version')!r}; this program reads "
+            f"version {BUNDLE_VERSION}"
+        )
+    claimed = content.pop("content_sha256", None)
+    actual = hashlib.sha256(_canonical(content)).hexdigest()
+    if claimed != actual:
+        raise ExportError(
+            "the bundle's content does not match its checksum (content_sha256): the file was changed "
+            "or damaged after export; export it again"
+        )
+    for key in ("plan", "blobs", "version"):
+        if key not in content:
+            raise ExportError(f"the bundle has no {key!r} section")
+    return Bundle(content)

@@ -1,0 +1,201 @@
+"""Use cases of export: the agreed plan as CSV, XLSX or a JSON bundle, and re-import of a bundle."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from forecast import export, schema
+from forecast.negotiation import Negotiation, NegotiationError
+from forecast.plan import PlanState, utc_now
+from forecast.services import negotiation as nego
+from forecast.services.errors import Invalid, NotFound
+from forecast.services.plans import audit_log, get_plan, history_hash, load_blob_frame
+from forecast.store import Change, MemoryStore, PlanRepository, frame_from_bytes
+
+REQUIRED_BLOBS = ("history", "attributes", "baseline")
+
+
+def export_plan(store: PlanRepository, plan: str, fmt: str) -> bytes:
+    """The plan as ``csv`` (one row per series and period), ``xlsx`` (a sheet per view) or ``json``
+    (a complete bundle that ``import_bundle`` turns back into the same plan)."""
+    fmt = str(fmt).lower()
+    if fmt not in export.FORMATS:
+        raise Invalid(f"unknown export format {fmt!r}; use one of {', '.join(export.FORMATS)}")
+    state = get_plan(store, plan)
+    negotiated = nego.negotiated_plan(store, state.plan_id)
+    rows = export.plan_rows(negotiated, state.plan_id, state.version)
+    if fmt == "csv":
+        return export.to_csv(rows)
+    if fmt == "xlsx":
+        return export.to_xlsx(_sheets(store, state, rows, negotiated))
+    return export.write_bundle(_bundle_content(store, state, negotiated))
+
+
+def _decimal(text: str) -> Decimal:
+    return Decimal(text)
+
+
+def _sheets(
+    store: PlanRepository, state: PlanState, rows: pd.DataFrame, negotiated: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    by_series = rows.copy()
+    for col in export.MONEY_COLUMNS:
+        by_series[col] = by_series[col].map(_decimal)
+    sums = negotiated.groupby("team")[[f"{c}_minor" for c in export.MONEY_COLUMNS]].sum()
+    by_team = pd.DataFrame({"team": sums.index.astype(str)})
+    for col in export.MONEY_COLUMNS:
+        by_team[col] = [Decimal(int(v)) / 100 for v in sums[f"{col}_minor"]]
+    ledger = nego.ledger(store, state.plan_id)
+    for col in [c for c in ledger.columns if c.endswith(nego.MINOR)]:
+        ledger[col.removesuffix(nego.MINOR)] = [Decimal(int(v)) / 100 for v in ledger[col]]
+    ledger = ledger[[c for c in ledger.columns if not c.endswith(nego.MINOR)]]
+    audit = pd.DataFrame(
+        [
+            {
+                "version": e.version,
+                "at": e.at,
+                "actor": e.actor,
+                "action": e.action,
+                "what": e.what,
+                "before": e.before,
+                "after": e.after,
+                "reason": e.reason,
+            }
+            for e in audit_log(store, state.plan_id)
+        ]
+    )
+    return {
+        "by series-period": by_series,
+        "by team": by_team,
+        "ledger": ledger,
+        "events": export.records(state.events) if state.events else pd.DataFrame({"event": []}),
+        "explanations": (
+            export.records(state.explanations)
+            if state.explanations
+            else pd.DataFrame({"explanation": []})
+        ),
+        "audit log": audit,
+    }
+
+
+def _bundle_content(
+    store: PlanRepository, state: PlanState, negotiated: pd.DataFrame
+) -> dict[str, Any]:
+    neg = nego.negotiation_of(state)
+    assert neg is not None  # negotiated_plan refused otherwise
+    baseline = load_blob_frame(store, state.plan_id, "baseline")
+    models = (
+        baseline.drop_duplicates(schema.UNIQUE_ID)
+        .set_index(schema.UNIQUE_ID)[schema.MODEL]
+        .astype(str)
+        .to_dict()
+    )
+    ledger = neg.ledger()
+    targets = negotiated[[schema.UNIQUE_ID, schema.DS, schema.TEAM, "target_minor"]].copy()
+    targets[schema.DS] = targets[schema.DS].dt.strftime("%Y-%m-%d")
+    return {
+        "exported_at": utc_now(),
+        "plan_id": state.plan_id,
+        "version": state.version,
+        "status": state.status,
+        "data_hash": state.dataset.history_hash,
+        "model_per_series": models,
+        "events": state.events,
+        "explanations": state.explanations,
+        "members": {u: m.to_dict() for u, m in state.members.items()},
+        "goal": neg.goal,
+        "basis": neg.basis.value,
+        "claims": {t: c.to_dict() for t, c in neg.claims.items()},
+        "rule": neg.rule.value if neg.rule else None,
+        "excluded": neg.excluded,
+        "assignments": neg.assignments,
+        "agreed_by": neg.agreed_by,
+        "agreed_at": neg.agreed_at,
+        "ledger_minor": ledger.to_dict(orient="records"),
+        "targets_minor": targets.to_dict(orient="list"),
+        "audit": [
+            {"version": e.version, "at": e.at, "actor": e.actor, "action": e.action, "what": e.what}
+            for e in audit_log(store, state.plan_id)
+        ],
+        "plan": state.to_dict(),
+        "blobs": {
+            kind: export.frame_payload(store.get_blob(state.plan_id, kind))
+            for kind in store.blob_kinds(state.plan_id)
+        },
+    }
+
+
+def import_bundle(store: PlanRepository, data: bytes, actor: str) -> str:
+    """Re-create the plan of a JSON bundle (same document, data, ledger and targets) and return its id.
+
+    The bundle is verified first (checksum, data hash, ledger, the spread down to series-periods) on
+    a scratch in-memory store; nothing is written unless it reproduces exactly. The plan keeps its id
+    unless that id is taken in this store, then it gets a new one. The importer becomes an owner of
+    the copy (so they can make a new version of it); the audit log records the import."""
+    actor = (actor or "").strip()
+    if not actor:
+        raise Invalid("the import needs a user: pass --as USER or set FORECAST_USER")
+    try:
+        bundle = export.read_bundle(data)
+        blobs = bundle.blobs
+    except export.ExportError as exc:
+        raise Invalid(str(exc)) from exc
+    missing = [kind for kind in REQUIRED_BLOBS if kind not in blobs]
+    if missing:
+        raise Invalid(
+            f"the bundle has no {', '.join(missing)} data; export it again with --format json"
+        )
+    try:
+        state = PlanState.from_dict(bundle.doc)
+    except (TypeError, KeyError, ValueError) as exc:
+        raise Invalid(f"the bundle's plan document is malformed: {exc}") from exc
+    history = frame_from_bytes(blobs["history"])
+    if (
+        history_hash(history) != state.dataset.history_hash
+        or bundle.content.get("data_hash") != state.dataset.history_hash
+    ):
+        raise Invalid(
+            "the bundle's history does not match its data hash; the file was altered, export it again"
+        )
+    try:
+        neg = Negotiation.from_dict(state.negotiation) if state.negotiation else None
+    except (NegotiationError, KeyError, ValueError) as exc:
+        raise Invalid(f"the bundle's negotiation does not balance: {exc}") from exc
+    if neg is not None and neg.ledger().to_dict(orient="records") != bundle.content.get(
+        "ledger_minor"
+    ):
+        raise Invalid("the bundle's ledger does not reproduce from its claims and assignments")
+
+    original_id = state.plan_id
+    try:
+        get_plan(store, original_id)
+        state.plan_id = uuid.uuid4().hex[:8]
+    except NotFound:
+        pass
+    state.grant(actor, "owner")
+    change = Change(
+        actor=actor,
+        action="import",
+        what=f"import bundle of plan {original_id} version {bundle.content['version']} "
+        f"(exported {bundle.content.get('exported_at')})",
+        after={"source_plan_id": original_id, "source_version": bundle.content["version"]},
+    )
+    scratch = MemoryStore()
+    scratch.add(state, blobs, change)
+    if neg is not None:
+        again = nego.negotiated_plan(scratch, state.plan_id)
+        expected = bundle.content.get("targets_minor", {})
+        if again["target_minor"].astype(int).tolist() != [
+            int(v) for v in expected.get("target_minor", [])
+        ] or again[schema.UNIQUE_ID].astype(str).tolist() != [
+            str(v) for v in expected.get(schema.UNIQUE_ID, [])
+        ]:
+            raise Invalid(
+                "the bundle's targets do not reproduce from its data; nothing was imported"
+            )
+    store.add(state, blobs, change)
+    return state.plan_id

@@ -1,0 +1,168 @@
+"""Export of the agreed plan: CSV adds up to the goal, XLSX never holds formulas, bundle round-trips."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+from test_services_negotiation import HORIZON, team_frames
+
+from forecast import export
+from forecast.services import exports
+from forecast.services import negotiation as nego
+from forecast.services.errors import Invalid
+from forecast.services.plans import create_plan_from_frames, get_plan, grant
+from forecast.store import MemoryStore
+
+NASTY = {"=1+1": 3.0e9, "-2+3": 2.0e9, "@SUM(A1)": 1.5e9}
+
+
+def agreed_plan(store, teams=None):
+    teams = teams or {"a": 3.0e9, "b": 2.0e9, "c": 1.5e9}
+    history, attributes, baseline = team_frames(teams)
+    state = create_plan_from_frames(
+        store,
+        name="promo",
+        history=history,
+        attributes=attributes,
+        freq="W-FRI",
+        horizon=HORIZON,
+        team_attr="Team",
+        actor="olga",
+        baseline=baseline,
+    )
+    first, second = sorted(teams)[:2]
+    grant(store, state.plan_id, "olga", "anna", "lead", team=first)
+    grant(store, state.plan_id, "olga", "bert", "lead", team=second)
+    nego.set_goal(store, state.plan_id, "olga", ratio="10/6.5")
+    nego.claim(store, state.plan_id, "anna", first, amount="2000000000", note='=HYPERLINK("x")')
+    nego.claim(store, state.plan_id, "bert", second, amount="1200000000.01", note="+new listings")
+    nego.close_round(store, state.plan_id, "olga")
+    nego.assign(store, state.plan_id, "olga", "pro_rata_baseline")
+    nego.lock(store, state.plan_id, "olga")
+    return state.plan_id
+
+
+def test_csv_has_one_row_per_series_period_and_targets_sum_to_the_goal():
+    store = MemoryStore()
+    plan_id = agreed_plan(store)
+    rows = list(csv.DictReader(io.StringIO(exports.export_plan(store, plan_id, "csv").decode())))
+    assert list(rows[0]) == export.PLAN_COLUMNS
+    assert len(rows) == 9 * HORIZON
+    assert sum(Decimal(r["target"]) for r in rows) == Decimal("10000000000.00")
+    assert all(len(r["target"].split(".")[1]) == 2 for r in rows)
+    assert sum(Decimal(r["baseline"]) for r in rows) == Decimal("6500000000.00")
+    version = get_plan(store, plan_id).version
+    assert {r["plan_version"] for r in rows} == {str(version)}
+    assert {r["plan_id"] for r in rows} == {plan_id}
+
+
+def test_csv_neutralises_text_that_a_spreadsheet_would_run():
+    store = MemoryStore()
+    plan_id = agreed_plan(store, NASTY)
+    rows = list(csv.DictReader(io.StringIO(exports.export_plan(store, plan_id, "csv").decode())))
+    teams = {r["team"] for r in rows}
+    assert teams == {"'=1+1", "'-2+3", "'@SUM(A1)"}
+    assert sum(Decimal(r["target"]) for r in rows) == Decimal("10000000000.00")
+
+
+def test_xlsx_has_a_sheet_per_view_and_no_formula_anywhere():
+    store = MemoryStore()
+    plan_id = agreed_plan(store, NASTY)
+    book = load_workbook(io.BytesIO(exports.export_plan(store, plan_id, "xlsx")))
+    assert book.sheetnames == [
+        "by series-period",
+        "by team",
+        "ledger",
+        "events",
+        "explanations",
+        "audit log",
+    ]
+    checked = 0
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula"
+                if isinstance(cell.value, str):
+                    assert not cell.value.startswith(export.DANGEROUS_PREFIXES), (
+                        f"{sheet.title}!{cell.coordinate} = {cell.value!r}"
+                    )
+                    checked += 1
+    assert checked > 50
+    ledger = book["ledger"]
+    header = [c.value for c in ledger[1]]
+    notes = [row[header.index("note")] for row in ledger.iter_rows(min_row=2, values_only=True)]
+    assert '\'=HYPERLINK("x")' in notes and "'+new listings" in notes
+    series = book["by series-period"]
+    header = [c.value for c in series[1]]
+    total = sum(
+        Decimal(str(r[header.index("target")]))
+        for r in series.iter_rows(min_row=2, values_only=True)
+    )
+    assert total == Decimal("10000000000.00")
+
+
+def test_bundle_reimports_to_the_same_plan():
+    store = MemoryStore()
+    plan_id = agreed_plan(store)
+    bundle = exports.export_plan(store, plan_id, "json")
+    content = json.loads(bundle)
+    for key in (
+        "data_hash",
+        "model_per_series",
+        "events",
+        "explanations",
+        "claims",
+        "assignments",
+        "rule",
+        "members",
+        "agreed_by",
+        "agreed_at",
+    ):
+        assert key in content
+    other = MemoryStore()
+    new_id = exports.import_bundle(other, bundle, "ivan")
+    assert new_id == plan_id
+    assert nego.ledger(other, new_id).equals(nego.ledger(store, plan_id))
+    left = nego.negotiated_plan(store, plan_id)
+    right = nego.negotiated_plan(other, new_id)
+    assert left.equals(right)
+    imported = get_plan(other, new_id)
+    assert imported.status == "agreed"
+    # importing again into the same store gives a new id and the same targets
+    again = exports.import_bundle(other, bundle, "ivan")
+    assert again != new_id
+    assert (
+        nego.negotiated_plan(other, again)["target_minor"].tolist() == left["target_minor"].tolist()
+    )
+
+
+def test_a_changed_bundle_is_refused_and_nothing_is_written():
+    store = MemoryStore()
+    plan_id = agreed_plan(store)
+    content = json.loads(exports.export_plan(store, plan_id, "json"))
+    content["plan"]["negotiation"]["assignments"]["a"] += 1
+    other = MemoryStore()
+    with pytest.raises(Invalid, match="checksum"):
+        exports.import_bundle(other, json.dumps(content).encode(), "ivan")
+    with pytest.raises(Invalid, match="not a plan bundle"):
+        exports.import_bundle(other, b"unique_id,ds\n1,2", "ivan")
+    assert other.list() == []
+
+
+def test_unknown_format_is_refused():
+    store = MemoryStore()
+    plan_id = agreed_plan(store)
+    with pytest.raises(Invalid, match="csv, xlsx, json"):
+        exports.export_plan(store, plan_id, "pdf")
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1+1", "@SUM(A1)", "\tx", "\rx"])
+def test_neutralise_prefixes_every_dangerous_start(text):
+    assert export.neutralise(text) == "'" + text
+    assert export.neutralise("plain") == "plain"
+    assert export.neutralise(-5) == -5
