@@ -98,6 +98,7 @@ GROUP_NAME_HINTS = frozenset(
         "segment",
     }
 )
+MIN_ROWS_PER_SERIES = 10
 FLAG_NAME = re.compile(r"promo|holiday|^open$|^isopen$|^closed?$|event|^snap|flag|^onpromotion$")
 
 
@@ -190,24 +191,27 @@ def choose_id_columns(
     if "uniqueid" in by_norm:
         return [by_norm["uniqueid"]], []
     n = len(frame)
-    strong = [
-        c for c in candidates if norm(c) in ID_NAME_HINTS and _cardinality(frame[c]) < max(2, n)
-    ]
+    strong = [c for c in candidates if norm(c) in ID_NAME_HINTS]
+    # A key with only a handful of rows per value (Superstore's Product ID: 5 order lines in four
+    # years) names transactions, not time series; fall back to grouping columns then.
+    sparse = [c for c in strong if n < MIN_ROWS_PER_SERIES * _cardinality(frame[c])]
+    strong = [c for c in strong if c not in sparse]
+    notes = [f"{c} has too few rows per value to be a series key; not used" for c in sparse]
     if strong:
-        return strong, []
+        return strong, notes
     group = [
         c for c in candidates if norm(c) in GROUP_NAME_HINTS and 1 < _cardinality(frame[c]) <= 1000
     ]
     group = [c for c in group if norm(c) != "segment"] or group
     if group:
         kept = _drop_determined(frame, group)
-        return kept, [f"series key guessed from grouping columns: {' + '.join(kept)}"]
+        return kept, [*notes, f"series key guessed from grouping columns: {' + '.join(kept)}"]
     # No telling names: add low-cardinality text/integer columns while they split rows that share
     # a date, until every (key, date) is unique.
     keys: list[str] = []
     dup = _duplicates(frame, keys, date_values)
     if dup == 0:
-        return [], []
+        return [], notes
     for col in candidates:
         series = frame[col]
         if pd.api.types.is_float_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
@@ -221,7 +225,8 @@ def choose_id_columns(
             dup = now
         if dup == 0:
             break
-    notes = [f"series key guessed from the data: {' + '.join(keys)}"] if keys else []
+    if keys:
+        notes.append(f"series key guessed from the data: {' + '.join(keys)}")
     return keys, notes
 
 

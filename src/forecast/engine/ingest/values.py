@@ -56,23 +56,26 @@ def number_problem(text: str) -> tuple[str, str]:
     plain = "re-export the file with plain numbers: a '.' decimal point and no thousands separators (e.g. 1234.56)"
     if _MULTI_DOT.match(text):
         return (
-            "has several dots: a decimal mark mangled into thousands separators; its magnitude "
+            "value has several dots: a decimal mark mangled into thousands separators; its magnitude "
             "cannot be read safely, so it is not guessed",
             plain,
         )
     if _GROUPED.match(text):
         return (
-            "uses thousands separators (or a locale decimal mark), so its magnitude is ambiguous",
+            "value uses thousands separators (or a locale decimal mark), so its magnitude is ambiguous",
             plain,
         )
     if _DECIMAL_COMMA.match(text):
         return (
-            "has a decimal comma in a file that does not use ';' between columns",
+            "value has a decimal comma in a file that does not use ';' between columns",
             plain + ", or save the file with ';' separators so the decimal comma is understood",
         )
     if _MONEY.search(text):
-        return ("contains a currency or percent sign", plain + " without currency or percent signs")
-    return ("is not a number", "correct or remove the cell; sales must be numbers")
+        return (
+            "value contains a currency or percent sign",
+            plain + " without currency or percent signs",
+        )
+    return ("value is not a number", "correct or remove the cell; sales must be numbers")
 
 
 def parse_flag(column: pd.Series, hinted: bool) -> np.ndarray | None:
