@@ -1,5 +1,389 @@
-"""`forecast plan ...` commands of the negotiation track."""
+"""`forecast plan ...` commands of the negotiation track: goal, claim, unclaim, close-round,
+reopen-round, assign, lock, ledger, stretch, export, import."""
 
 from __future__ import annotations
 
-from forecast.cli.plan_app import plan_app  # noqa: F401  (commands register on it)
+import csv
+import getpass
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from forecast.cli.common import echo_json, fail, user_errors
+from forecast.cli.plan_app import plan_app
+from forecast.negotiation import format_money
+from forecast.services import exports
+from forecast.services import negotiation as nego
+from forecast.services.errors import ServiceError
+from forecast.services.store_factory import open_store
+
+PlanArg = Annotated[str, typer.Argument(help="Plan id or unique plan name.")]
+AsOpt = Annotated[
+    str | None,
+    typer.Option("--as", help="Acting user (default: $FORECAST_USER or your login name)."),
+]
+DbOpt = Annotated[
+    str | None, typer.Option("--db", help="Database URL, e.g. postgresql://user@host/db.")
+]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Directory of the SQLite store (or $FORECAST_DATA_DIR)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def _user(as_user: str | None) -> str:
+    user = (as_user or os.environ.get("FORECAST_USER") or "").strip()
+    if not user:
+        try:
+            user = getpass.getuser()
+        except Exception:  # no login name in some containers
+            user = ""
+    if not user:
+        fail("who are you? pass --as USER or set FORECAST_USER")
+    return user
+
+
+def _store(db: str | None, data_dir: Path | None):
+    return open_store(db_url=db, data_dir=data_dir)
+
+
+def _report(store: Any, plan: str, as_json: bool, headline: str) -> None:
+    summary = nego.summary(store, plan)
+    if as_json:
+        echo_json(summary)
+        return
+    typer.echo(headline)
+    typer.echo(_summary_text(summary))
+
+
+def _summary_text(s: dict[str, Any]) -> str:
+    if s.get("goal") is None:
+        return f"plan {s['plan_id']} version {s['version']}: no goal yet"
+
+    def m(key: str) -> str:
+        return format_money(int(s[key]))
+
+    lines = [
+        f"plan {s['plan_id']} version {s['version']} ({s['status']}), negotiation stage {s['stage']}",
+        f"  goal {m('goal')}  {s['basis']} {m('basis_total')}  gap {m('gap')}",
+        f"  claimed {m('claimed')}  remainder {m('remainder')}  assigned {m('assigned')}  "
+        f"open {m('open_remainder')}",
+    ]
+    if s.get("oversubscribed_by"):
+        lines.append(f"  claims exceed the gap by {m('oversubscribed_by')}")
+    if s.get("kept_oversubscription"):
+        lines.append(
+            f"  over-subscription kept: targets exceed the goal by {m('kept_oversubscription')}"
+        )
+    if s.get("rule"):
+        excluded = f" (excluded: {', '.join(s['excluded'])})" if s.get("excluded") else ""
+        lines.append(f"  remainder rule {s['rule']}{excluded}")
+    lines.append(f"  targets total {m('target_total')}")
+    if s.get("agreed_by"):
+        lines.append(f"  agreed by {s['agreed_by']} at {s['agreed_at']}")
+    return "\n".join(lines)
+
+
+@plan_app.command("goal")
+@user_errors(ServiceError)
+def goal_cmd(
+    plan: PlanArg,
+    total: Annotated[
+        str | None, typer.Option("--total", help="Goal for the horizon in currency units.")
+    ] = None,
+    ratio: Annotated[
+        str | None,
+        typer.Option("--ratio", help="Goal as a ratio of the basis total: 1.5, 10/6.5 or 154%."),
+    ] = None,
+    per_period: Annotated[
+        Path | None,
+        typer.Option("--per-period", help="CSV with columns ds,goal (one row per period)."),
+    ] = None,
+    basis: Annotated[
+        str, typer.Option("--basis", help="Gap against baseline or system_plan.")
+    ] = "baseline",
+    spread_by: Annotated[
+        str,
+        typer.Option("--spread-by", help="Spread targets to series by system_plan or baseline."),
+    ] = "system_plan",
+    as_user: AsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the goal of the negotiation (owner) and open the claiming round."""
+    if sum(x is not None for x in (total, ratio, per_period)) != 1:
+        fail("give exactly one of --total X, --ratio R or --per-period FILE")
+    periods = _read_period_goals(per_period) if per_period else None
+    store = _store(db, data_dir)
+    state = nego.set_goal(
+        store,
+        plan,
+        _user(as_user),
+        total=total,
+        ratio=ratio,
+        per_period=periods,
+        basis=basis,
+        spread_by=spread_by,
+    )
+    _report(store, state.plan_id, as_json, "goal set")
+
+
+def _read_period_goals(path: Path) -> dict[str, str]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+    if not rows or not {"ds", "goal"} <= set(rows[0]):
+        fail(f"{path} needs the columns ds,goal (one row per period of the horizon)")
+    goals: dict[str, str] = {}
+    for number, row in enumerate(rows, start=2):
+        if not row["ds"] or not row["goal"]:
+            fail(f"{path} row {number}: ds and goal must both be given")
+        goals[row["ds"].strip()] = row["goal"].strip()
+    return goals
+
+
+@plan_app.command("claim")
+@user_errors(ServiceError)
+def claim_cmd(
+    plan: PlanArg,
+    team: Annotated[str, typer.Option("--team", help="Your team.")],
+    note: Annotated[
+        str, typer.Option("--note", help="How the team will get there (the initiative).")
+    ],
+    amount: Annotated[str | None, typer.Option("--amount", help="Claim in currency units.")] = None,
+    percent: Annotated[
+        str | None, typer.Option("--percent", help="Claim as a percent of the team's baseline.")
+    ] = None,
+    as_user: AsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Claim part of the gap for your team (team lead); claiming again raises or lowers the claim."""
+    if (amount is None) == (percent is None):
+        fail("give exactly one of --amount X or --percent P")
+    store = _store(db, data_dir)
+    state = nego.claim(store, plan, _user(as_user), team, amount=amount, percent=percent, note=note)
+    claim = nego.negotiation_of(state).claims[team]  # type: ignore[union-attr]
+    _report(store, state.plan_id, as_json, f"team {team} claims {format_money(claim.amount)}")
+
+
+@plan_app.command("unclaim")
+@user_errors(ServiceError)
+def unclaim_cmd(
+    plan: PlanArg,
+    team: Annotated[str, typer.Option("--team", help="Your team.")],
+    as_user: AsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Withdraw your team's claim while the round is open (team lead)."""
+    store = _store(db, data_dir)
+    state = nego.unclaim(store, plan, _user(as_user), team)
+    _report(store, state.plan_id, as_json, f"claim of team {team} withdrawn")
+
+
+@plan_app.command("close-round")
+@user_errors(ServiceError)
+def close_round_cmd(
+    plan: PlanArg,
+    oversubscribed: Annotated[
+        str,
+        typer.Option(
+            "--oversubscribed", help="If claims exceed the gap: keep or scale (pro rata)."
+        ),
+    ] = "keep",
+    as_user: AsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Close the claiming round (owner)."""
+    store = _store(db, data_dir)
+    state = nego.close_round(store, plan, _user(as_user), oversubscribed=oversubscribed)
+    _report(store, state.plan_id, as_json, "claiming round closed")
+
+
+@plan_app.command("reopen-round")
+@user_errors(ServiceError)
+def reopen_round_cmd(
+    plan: PlanArg,
+    as_user: AsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Reopen the claiming round before the plan is agreed (owner)."""
+    store = _store(db, data_dir)
+    state = nego.reopen_round(store, plan, _user(as_user))
+    _report(store, state.plan_id, as_json, "claiming round reopened")
+
+
+@plan_app.command("assign")
+@user_errors(ServiceError)
+def assign_cmd(
+    plan: PlanArg,
+    rule: Annotated[
+        str, typer.Option("--rule", help="pro_rata_baseline, even, pro_rata_claims or manual.")
+    ],
+    manual: Annotated[
+        list[str] | None, typer.Option("--manual", help="TEAM=AMOUNT for the manual rule (repeat).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", help="Team to leave out (repeat).")
+    ] = None,
+    as_user: AsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Assign the unclaimed remainder to the teams by a rule (owner)."""
+    amounts: dict[str, str] | None = None
+    if manual:
+        amounts = {}
+        for item in manual:
+            if "=" not in item:
+                fail(f"--manual {item!r}: write TEAM=AMOUNT, e.g. --manual north=1250000")
+            team, value = item.rsplit("=", 1)
+            amounts[team.strip()] = value.strip()
+    store = _store(db, data_dir)
+    state = nego.assign(store, plan, _user(as_user), rule, manual=amounts, exclude=exclude or ())
+    _report(store, state.plan_id, as_json, f"remainder assigned by {rule}")
+
+
+@plan_app.command("lock")
+@user_errors(ServiceError)
+def lock_cmd(
+    plan: PlanArg,
+    as_user: AsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Agree and lock the plan (owner); later changes need a new version."""
+    store = _store(db, data_dir)
+    state = nego.lock(store, plan, _user(as_user))
+    _report(store, state.plan_id, as_json, "plan agreed and locked")
+
+
+@plan_app.command("ledger")
+@user_errors(ServiceError)
+def ledger_cmd(
+    plan: PlanArg,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The ledger per team and in total: basis + claim + assignment = target."""
+    store = _store(db, data_dir)
+    table = nego.ledger(store, plan)
+    if as_json:
+        echo_json({"summary": nego.summary(store, plan), "ledger": _records(table)})
+        return
+    typer.echo(_summary_text(nego.summary(store, plan)))
+    typer.echo("")
+    money = ["basis", "claim", "assignment", "target"]
+    header = f"{'team':<16}" + "".join(f"{c:>22}" for c in money) + f"{'claim %':>10}  note"
+    typer.echo(header)
+    for row in table.to_dict(orient="records"):
+        pct = row["claim_pct_of_basis"]
+        pct_text = "" if pct is None or pct != pct else f"{pct:.1f}"
+        typer.echo(
+            f"{str(row['team']):<16}"
+            + "".join(f"{format_money(int(row[c + nego.MINOR])):>22}" for c in money)
+            + f"{pct_text:>10}  {row['note']}"
+        )
+
+
+def _records(table: Any) -> list[dict[str, Any]]:
+    out = []
+    for row in table.to_dict(orient="records"):
+        out.append({k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()})
+    return out
+
+
+@plan_app.command("stretch")
+@user_errors(ServiceError)
+def stretch_cmd(
+    plan: PlanArg,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """How far each target stretches: probability to reach it, growth over last year."""
+    store = _store(db, data_dir)
+    table = nego.stretch(store, plan)
+    if as_json:
+        echo_json(_records(table))
+        return
+    typer.echo(f"{'team':<16}{'target':>22}{'expected':>22}{'P(reach)':>10}{'vs last year':>14}")
+    for row in _records(table):
+        growth = (
+            ""
+            if row["growth_vs_last_year"] is None
+            else f"{100 * row['growth_vs_last_year']:+.1f}%"
+        )
+        typer.echo(
+            f"{str(row['team']):<16}{row['target']:>22,.2f}{row['expected']:>22,.2f}"
+            f"{100 * row['probability_reach']:>9.1f}%{growth:>14}"
+        )
+    typer.echo(
+        "(normal approximation from the baseline's intervals; series-periods assumed independent)"
+    )
+
+
+@plan_app.command("export")
+@user_errors(ServiceError)
+def export_cmd(
+    plan: PlanArg,
+    out: Annotated[Path, typer.Option("--out", help="File to write.")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="csv, xlsx or json (a re-importable bundle).")
+    ] = "csv",
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Export the plan: one row per series and period (csv), a sheet per view (xlsx), or a bundle."""
+    store = _store(db, data_dir)
+    data = exports.export_plan(store, plan, fmt)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror}")
+    if as_json:
+        echo_json({"plan": plan, "format": fmt, "out": str(out), "bytes": len(data)})
+    else:
+        typer.echo(f"wrote {out} ({fmt}, {len(data)} bytes)")
+
+
+@plan_app.command("import")
+@user_errors(ServiceError)
+def import_cmd(
+    file: Annotated[
+        Path, typer.Argument(help="A bundle written by `forecast plan export --format json`.")
+    ],
+    as_user: AsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-create a plan from a JSON bundle (same data, ledger and targets)."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror}")
+    store = _store(db, data_dir)
+    plan_id = exports.import_bundle(store, data, _user(as_user))
+    if as_json:
+        echo_json(nego.summary(store, plan_id))
+    else:
+        typer.echo(f"imported plan {plan_id}")
+        typer.echo(_summary_text(nego.summary(store, plan_id)))
