@@ -557,14 +557,34 @@ def _cells(frame: pd.DataFrame) -> pd.MultiIndex:
     )
 
 
+def _still_matches(explanation: Explanation, deviation_pct: float) -> bool:
+    """An explanation covers the deviation it was written for: if events change the cell's
+    deviation by more than half a percentage point since, it must be explained again."""
+    if explanation.deviation_pct is None:
+        return not np.isfinite(deviation_pct)
+    return (
+        bool(np.isfinite(deviation_pct))
+        and abs(deviation_pct - explanation.deviation_pct) <= EXPLANATION_TOLERANCE_PCT
+    )
+
+
+EXPLANATION_TOLERANCE_PCT = 0.5
+
+
 def mark_explained(marked: pd.DataFrame, explanations: Sequence[Explanation]) -> pd.DataFrame:
-    """`marked` (from ``deviations``) with ``explained`` (bool), ``reason_code``, ``text``,
-    ``author`` columns; the latest explanation of a cell wins."""
+    """`marked` (from ``deviations``) with ``explained`` (bool), ``outdated`` (an explanation
+    exists but was written for a different deviation), ``reason_code``, ``text``, ``author``;
+    the latest explanation of a cell wins."""
     latest: dict[tuple[str, str, date], Explanation] = {e.cell: e for e in explanations}
     out = marked.copy()
     cells = list(_cells(out)) if len(out) else []
     found = [latest.get(cell) for cell in cells]
-    out["explained"] = np.array([e is not None for e in found], dtype=bool)
+    deviation = out["deviation_pct"].to_numpy(dtype=float)
+    valid = [e is not None and _still_matches(e, d) for e, d in zip(found, deviation, strict=True)]
+    out["explained"] = np.array(valid, dtype=bool)
+    out["outdated"] = np.array(
+        [e is not None and not ok for e, ok in zip(found, valid, strict=True)], dtype=bool
+    )
     out["reason_code"] = [e.reason_code if e else "" for e in found]
     out["text"] = [e.text if e else "" for e in found]
     out["author"] = [e.author if e else "" for e in found]

@@ -22,6 +22,7 @@ from forecast.overrides import (
     apply_events,
     deviations,
     horizon_periods,
+    mark_explained,
     unexplained,
     validate_event,
 )
@@ -170,10 +171,24 @@ def test_explanations_clear_exactly_their_cell(baseline, attributes):
     plan = apply_events(baseline, attributes, events, "StoreType")
     marked = deviations(plan, 0.2)
     assert len(unexplained(marked, [])) == len(marked) == 4 * 2 + 4  # two series + team a
-    why = Explanation("series", "1", WEEKS[0].date(), "promotion", "flyer", "ann")
+    why = Explanation(
+        "series", "1", WEEKS[0].date(), "promotion", "flyer", "ann", deviation_pct=30.0
+    )
     left = unexplained(marked, [why])
     assert len(left) == len(marked) - 1
     assert not ((left["key"] == "1") & (left["ds"] == WEEKS[0])).any()
+
+
+def test_an_explanation_no_longer_covers_a_changed_deviation(baseline, attributes):
+    why = Explanation(
+        "series", "1", WEEKS[0].date(), "promotion", "flyer", "ann", deviation_pct=30.0
+    )
+    bigger = apply_events(
+        baseline, attributes, [event("E1", "percent", 80.0, scope=Scope(ids=("1",)))], None
+    )
+    annotated = mark_explained(deviations(bigger, 0.2), [why])
+    first = annotated.loc[(annotated["key"] == "1") & (annotated["ds"] == WEEKS[0])].iloc[0]
+    assert not first["explained"] and first["outdated"]
 
 
 def test_zero_baseline_with_new_volume_counts_as_a_deviation(attributes):

@@ -1,0 +1,154 @@
+"""Learned uplift of 0/1 flags (promo, holiday) in the history, so event effects are not guesses.
+
+Method (pure pandas, no I/O): for each series, the *counterfactual* of a period is the median of
+the series' unflagged periods nearby (a centred window of ``2 * window + 1`` periods, flagged and
+partly flagged periods left out). The ratio ``y / counterfactual`` of every flagged period (flag
+>= 0.5) is a measured uplift; a series' uplift is the median of its ratios. Over a group of series
+(a segment such as a store type, or an event's scope) the suggestion is the median of the series'
+uplifts with the 10 %-90 % quantiles as its range, in percent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+UNIQUE_ID = "unique_id"
+DS = "ds"
+Y = "y"
+
+KIND_FLAG_WORDS: dict[str, tuple[str, ...]] = {
+    "promotion": ("promo",),
+    "festival": ("holiday", "festival", "feast"),
+}
+"""Which flag names (case-insensitive substrings) teach the effect of which event kind."""
+
+DEFAULT_WINDOW = 4
+MIN_FLAGGED = 2  # flagged periods a series needs before its uplift counts
+
+
+@dataclass(frozen=True)
+class SegmentUplift:
+    segment: str
+    value: float  # median uplift in percent
+    low: float  # 10 % quantile
+    high: float  # 90 % quantile
+    n_series: int
+
+
+@dataclass(frozen=True)
+class Uplift:
+    """A suggestion: ``effect`` percent ``value`` (range ``low``..``high``) learned from `flag`."""
+
+    kind: str
+    flag: str
+    value: float
+    low: float
+    high: float
+    n_series: int
+    n_periods: int
+    effect: str = "percent"
+    basis: str = ""
+    segments: list[SegmentUplift] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        return (
+            f"{self.value:+.1f} % (range {self.low:+.1f} % to {self.high:+.1f} %) learned from "
+            f"{self.flag} over {self.n_series} series"
+        )
+
+
+def flag_for_kind(flags: Sequence[str], kind: str) -> str | None:
+    """The history flag that teaches `kind`'s effect, or None (e.g. purchase limits)."""
+    words = KIND_FLAG_WORDS.get(kind, ())
+    for word in words:
+        for flag in flags:
+            if word in flag.lower():
+                return flag
+    return None
+
+
+def series_uplift(history: pd.DataFrame, flag: str, window: int = DEFAULT_WINDOW) -> pd.DataFrame:
+    """Per series: ``unique_id, ratio`` (median flagged / counterfactual) and ``n_flagged``."""
+    frame = history[[UNIQUE_ID, DS, Y, flag]].sort_values([UNIQUE_ID, DS], kind="stable")
+    frame = frame.reset_index(drop=True)
+    flag_values = frame[flag].astype(float).fillna(0.0)
+    clean = frame[Y].where(flag_values.abs() < 1e-9)
+    counterfactual = (
+        clean.groupby(frame[UNIQUE_ID], sort=False)
+        .rolling(2 * window + 1, center=True, min_periods=2)
+        .median()
+        .reset_index(level=0, drop=True)
+        .sort_index()
+    )
+    flagged = (flag_values >= 0.5) & (frame[Y] > 0) & (counterfactual > 0)
+    ratios = pd.DataFrame(
+        {
+            UNIQUE_ID: frame.loc[flagged, UNIQUE_ID].astype(str),
+            "ratio": (frame.loc[flagged, Y] / counterfactual[flagged]).astype(float),
+        }
+    )
+    grouped = ratios.groupby(UNIQUE_ID, sort=True)["ratio"]
+    out = pd.DataFrame({"ratio": grouped.median(), "n_flagged": grouped.size()}).reset_index()
+    return out.loc[out["n_flagged"] >= MIN_FLAGGED].reset_index(drop=True)
+
+
+def _summary(ratios: pd.Series) -> tuple[float, float, float]:
+    pct = (ratios.to_numpy(dtype=float) - 1.0) * 100.0
+    return (
+        round(float(np.median(pct)), 1),
+        round(float(np.quantile(pct, 0.1)), 1),
+        round(float(np.quantile(pct, 0.9)), 1),
+    )
+
+
+def learned_uplift(
+    history: pd.DataFrame,
+    attributes: pd.DataFrame,
+    kind: str,
+    flags: Sequence[str],
+    *,
+    series: Sequence[str] | None = None,
+    segment_attr: str | None = None,
+    window: int = DEFAULT_WINDOW,
+) -> Uplift | None:
+    """The suggested percent effect of an event of `kind` over `series` (all when None), with a
+    breakdown per value of `segment_attr`. None when no flag teaches this kind or too little
+    flagged history exists."""
+    flag = flag_for_kind(flags, kind)
+    if flag is None or flag not in history.columns:
+        return None
+    per_series = series_uplift(history, flag, window)
+    if series is not None:
+        per_series = per_series.loc[per_series[UNIQUE_ID].isin([str(s) for s in series])]
+    if per_series.empty:
+        return None
+    value, low, high = _summary(per_series["ratio"])
+    segments: list[SegmentUplift] = []
+    if segment_attr and segment_attr in attributes.columns:
+        seg = attributes[[UNIQUE_ID, segment_attr]].astype(str)
+        joined = per_series.merge(seg, on=UNIQUE_ID, how="left")
+        for name, group in joined.groupby(segment_attr, sort=True):
+            s_value, s_low, s_high = _summary(group["ratio"])
+            segments.append(SegmentUplift(str(name), s_value, s_low, s_high, len(group)))
+    return Uplift(
+        kind=kind,
+        flag=flag,
+        value=value,
+        low=low,
+        high=high,
+        n_series=len(per_series),
+        n_periods=int(per_series["n_flagged"].sum()),
+        basis=(
+            f"median of per-series ratios of {flag} periods against nearby periods without "
+            f"{flag} (+-{window} periods); range = 10-90 % quantiles across series"
+        ),
+        segments=segments,
+    )

@@ -1,0 +1,689 @@
+"""Use cases of the system track: events, the system plan, the deviation gate, publish, factors.
+
+Every edit takes `actor` and `expected_version` (None = current) and goes through
+``plans.change_plan`` (role check, lock check, optimistic version, one audit row). Planners edit
+events, explanations and factors; the owner sets the threshold and publishes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast import overrides, schema
+from forecast.engine.uplift import Uplift, learned_uplift
+from forecast.overrides import Event, Explanation, OverrideError, Scope
+from forecast.plan import PUBLISHED, PlanState, utc_now
+from forecast.services import plans
+from forecast.services.errors import Invalid, NotFound
+from forecast.store import AuditEntry, PlanRepository, frame_to_bytes
+
+COMBINATION_RULE = overrides.COMBINATION_RULE
+REASON_CODES = overrides.REASON_CODES
+EVENT_KINDS = overrides.EVENT_KINDS
+EFFECTS = overrides.EFFECTS
+LEVELS = ("series", "team", "total")
+
+
+@dataclass
+class Saved:
+    """The result of an edit: the plan at its new version, and what the edit made."""
+
+    plan: PlanState
+    event: Event | None = None
+    explained: int = 0
+    factor: dict[str, Any] | None = None
+
+    @property
+    def version(self) -> int:
+        return self.plan.version
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def events_of(state: PlanState) -> list[Event]:
+    return [Event.from_dict(e) for e in state.events]
+
+
+def explanations_of(state: PlanState) -> list[Explanation]:
+    return [Explanation.from_dict(e) for e in state.explanations]
+
+
+def list_events(store: PlanRepository, plan: str) -> list[Event]:
+    return events_of(plans.get_plan(store, plan))
+
+
+def get_event(state: PlanState, event_id: str) -> Event:
+    for event in events_of(state):
+        if event.event_id == event_id:
+            return event
+    known = ", ".join(e["event_id"] for e in state.events) or "none yet"
+    raise NotFound(f"plan {state.plan_id} has no event {event_id!r}; its events: {known}")
+
+
+def _system_plan_frame(
+    store: PlanRepository, state: PlanState, events: Sequence[Event] | None = None
+) -> pd.DataFrame:
+    baseline = plans.load_blob_frame(store, state.plan_id, plans.BASELINE)
+    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+    return overrides.apply_events(
+        baseline, attributes, events_of(state) if events is None else events, state.team_attr
+    )
+
+
+def system_plan(store: PlanRepository, plan: str, level: str = "series") -> pd.DataFrame:
+    """The baseline with the events applied.
+
+    ``series``: unique_id, ds, team, baseline, adjustment, system_plan, deviation_pct, events;
+    ``team`` / ``total``: the same summed per team (or overall) and period, keyed by ``team``."""
+    if level not in LEVELS:
+        raise Invalid(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
+    state = plans.get_plan(store, plan)
+    frame = _system_plan_frame(store, state)
+    if level == "series":
+        return frame
+    return overrides.aggregate(frame, level)
+
+
+def deviations(store: PlanRepository, plan: str) -> pd.DataFrame:
+    """Every marked deviation (above the plan's threshold, per series-period and per team total)
+    with ``explained``, ``outdated``, ``reason_code``, ``text`` and ``author`` columns."""
+    state = plans.get_plan(store, plan)
+    marked = overrides.deviations(_system_plan_frame(store, state), state.threshold)
+    return overrides.mark_explained(marked, explanations_of(state))
+
+
+def unexplained(store: PlanRepository, plan: str) -> pd.DataFrame:
+    state = plans.get_plan(store, plan)
+    marked = overrides.deviations(_system_plan_frame(store, state), state.threshold)
+    return overrides.unexplained(marked, explanations_of(state))
+
+
+def audit_log(store: PlanRepository, plan: str) -> list[AuditEntry]:
+    return plans.audit_log(store, plan)
+
+
+def horizon_dates(store: PlanRepository, state: PlanState) -> pd.DatetimeIndex:
+    baseline = plans.load_blob_frame(store, state.plan_id, plans.BASELINE)
+    return pd.DatetimeIndex(sorted(baseline[schema.DS].unique()))
+
+
+# -- learned uplift --------------------------------------------------------------------------
+
+
+def suggest_uplift(
+    store: PlanRepository, plan: str, kind: str, scope: Scope | None = None
+) -> Uplift | None:
+    """What the history says an event of `kind` does to the series in `scope` (None when the
+    history has no flag for that kind, e.g. purchase limits)."""
+    state = plans.get_plan(store, plan)
+    if kind not in EVENT_KINDS:
+        raise Invalid(f"unknown event kind {kind!r}; use one of {', '.join(EVENT_KINDS)}")
+    return _suggest(store, state, kind, scope or Scope())
+
+
+def _suggest(store: PlanRepository, state: PlanState, kind: str, scope: Scope) -> Uplift | None:
+    if not state.dataset.flags:
+        return None
+    frames = plans.load_frames(store, state.plan_id)
+    try:
+        scope.validate(frames.attributes)
+    except OverrideError as exc:
+        raise Invalid(str(exc)) from exc
+    return learned_uplift(
+        frames.history,
+        frames.attributes,
+        kind,
+        state.dataset.flags,
+        series=scope.series_ids(frames.attributes),
+        segment_attr=state.team_attr,
+    )
+
+
+# -- events ----------------------------------------------------------------------------------
+
+
+def _checked(store: PlanRepository, state: PlanState, event: Event) -> Event:
+    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+    try:
+        overrides.validate_event(event, attributes, horizon_dates(store, state))
+    except OverrideError as exc:
+        raise Invalid(str(exc)) from exc
+    return event
+
+
+def add_event(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    *,
+    name: str,
+    kind: str,
+    scope: Scope | None = None,
+    start: date | str,
+    end: date | str,
+    effect: str | None = None,
+    value: float | None = None,
+    use_suggestion: bool = False,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Saved:
+    """Add an event. Without effect/value and with `use_suggestion`, the learned uplift is used;
+    the suggestion (when there is one) is recorded on the event either way."""
+    state = plans.get_plan(store, plan)
+    plans.require_role(state, actor, "planner", "add events")
+    plans.require_unlocked(state, "add events")
+    scope = scope or Scope()
+    suggestion = _suggest(store, state, kind, scope) if kind in EVENT_KINDS else None
+    if effect is None and value is None:
+        if not use_suggestion:
+            raise Invalid(
+                "say what the event does: --percent, --add, --cap or --set with a value"
+                + (f", or --use-suggestion ({suggestion.describe()})" if suggestion else "")
+            )
+        if suggestion is None:
+            raise Invalid(
+                f"there is no learned uplift for a {kind} event in this plan's history "
+                f"(flags: {', '.join(state.dataset.flags) or 'none'}); give the effect yourself"
+            )
+        effect, value = suggestion.effect, suggestion.value
+    elif effect is None or value is None:
+        raise Invalid("an effect needs both its kind (percent, add, cap, set) and a value")
+    _valid_dates(start, end)
+    event = Event(
+        event_id=f"E{state.next_event_number}",
+        name=name,
+        kind=kind,
+        scope=scope,
+        start=start,
+        end=end,
+        effect=effect,
+        value=float(value),
+        reason=reason or "",
+        author=actor,
+        suggested=_suggestion_record(suggestion),
+        created_at=utc_now(),
+    )
+    _checked(store, state, event)
+
+    def mutate(s: PlanState) -> tuple[str, Any, Any]:
+        s.events.append(event.to_dict())
+        s.next_event_number += 1
+        return f"add event {event.describe()}", None, event.to_dict()
+
+    saved = plans.change_plan(
+        store,
+        state.plan_id,
+        actor=actor,
+        action="add_event",
+        mutate=mutate,
+        expected_version=state.version if expected_version is None else expected_version,
+        role="planner",
+        doing="add events",
+        reason=reason or None,
+    )
+    return Saved(saved, event=event)
+
+
+def _valid_dates(start: Any, end: Any) -> None:
+    for label, value in (("start", start), ("end", end)):
+        try:
+            pd.Timestamp(value)
+        except (ValueError, TypeError) as exc:
+            raise Invalid(f"the {label} date {value!r} is not a date; use YYYY-MM-DD") from exc
+
+
+def _suggestion_record(suggestion: Uplift | None) -> dict[str, Any] | None:
+    if suggestion is None:
+        return None
+    return {
+        "effect": suggestion.effect,
+        "value": suggestion.value,
+        "low": suggestion.low,
+        "high": suggestion.high,
+        "flag": suggestion.flag,
+        "n_series": suggestion.n_series,
+    }
+
+
+def edit_event(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    event_id: str,
+    *,
+    name: str | None = None,
+    kind: str | None = None,
+    scope: Scope | None = None,
+    start: date | str | None = None,
+    end: date | str | None = None,
+    effect: str | None = None,
+    value: float | None = None,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> Saved:
+    """Change some fields of an event (the others stay); it keeps its place in the order."""
+    state = plans.get_plan(store, plan)
+    plans.require_role(state, actor, "planner", "edit events")
+    plans.require_unlocked(state, "edit events")
+    old = get_event(state, event_id)
+    if (effect is None) != (value is None) and effect is not None:
+        raise Invalid("a new effect needs its value too (e.g. --percent 15)")
+    _valid_dates(start or old.start, end or old.end)
+    new = Event(
+        event_id=old.event_id,
+        name=old.name if name is None else name,
+        kind=old.kind if kind is None else kind,
+        scope=old.scope if scope is None else scope,
+        start=old.start if start is None else start,
+        end=old.end if end is None else end,
+        effect=old.effect if effect is None else effect,
+        value=old.value if value is None else float(value),
+        reason=old.reason if reason is None else reason,
+        author=old.author,
+        suggested=old.suggested,
+        created_at=old.created_at,
+    )
+    if new == old:
+        raise Invalid(f"nothing to change: event {event_id} already is {old.describe()}")
+    _checked(store, state, new)
+
+    def mutate(s: PlanState) -> tuple[str, Any, Any]:
+        s.events = [new.to_dict() if e["event_id"] == event_id else e for e in s.events]
+        return f"edit event {new.describe()}", old.to_dict(), new.to_dict()
+
+    saved = plans.change_plan(
+        store,
+        state.plan_id,
+        actor=actor,
+        action="edit_event",
+        mutate=mutate,
+        expected_version=state.version if expected_version is None else expected_version,
+        role="planner",
+        doing="edit events",
+        reason=reason,
+    )
+    return Saved(saved, event=new)
+
+
+def remove_event(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    event_id: str,
+    *,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> Saved:
+    state = plans.get_plan(store, plan)
+    old = get_event(state, event_id)
+
+    def mutate(s: PlanState) -> tuple[str, Any, Any]:
+        s.events = [e for e in s.events if e["event_id"] != event_id]
+        return f"remove event {old.describe()}", old.to_dict(), None
+
+    saved = plans.change_plan(
+        store,
+        state.plan_id,
+        actor=actor,
+        action="remove_event",
+        mutate=mutate,
+        expected_version=expected_version,
+        role="planner",
+        doing="remove events",
+        reason=reason,
+    )
+    return Saved(saved, event=old)
+
+
+# -- explanations, threshold, publish --------------------------------------------------------
+
+
+def explain(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    *,
+    reason_code: str,
+    text: str,
+    level: str | None = None,
+    key: str | None = None,
+    ds: date | str | None = None,
+    event_id: str | None = None,
+    expected_version: int | None = None,
+) -> Saved:
+    """Explain marked deviations: one cell (`level`, `key`, `ds`), or with `event_id` every
+    unexplained marked cell that event touches (and with ``ds`` only those of that period)."""
+    state = plans.get_plan(store, plan)
+    plans.require_role(state, actor, "planner", "explain deviations")
+    plans.require_unlocked(state, "explain deviations")
+    frame = _system_plan_frame(store, state)
+    marked = overrides.mark_explained(
+        overrides.deviations(frame, state.threshold), explanations_of(state)
+    )
+    if event_id is not None:
+        get_event(state, event_id)
+        touched = marked["events"].astype(str).str.split(",").apply(lambda ids: event_id in ids)
+        targets = marked.loc[touched & ~marked["explained"]]
+        if level is not None:
+            targets = targets.loc[targets["level"] == level]
+        if key is not None:
+            targets = targets.loc[targets["key"] == str(key)]
+        if ds is not None:
+            targets = targets.loc[targets[schema.DS] == pd.Timestamp(ds)]
+        if targets.empty:
+            raise Invalid(
+                f"event {event_id} touches no unexplained deviation above the threshold "
+                f"({state.threshold:.0%}); `forecast plan deviations {state.plan_id}` lists them"
+            )
+    else:
+        if level is None or key is None or ds is None:
+            raise Invalid(
+                "say which deviation to explain: --series ID or --team T, and --ds DATE "
+                "(or --all-for-event EVENT_ID)"
+            )
+        try:
+            when = pd.Timestamp(ds)
+        except (ValueError, TypeError) as exc:
+            raise Invalid(f"--ds {ds!r} is not a date; use YYYY-MM-DD") from exc
+        targets = marked.loc[
+            (marked["level"] == level) & (marked["key"] == str(key)) & (marked[schema.DS] == when)
+        ]
+        if targets.empty:
+            nearby = marked.loc[(marked["level"] == level) & (marked["key"] == str(key))]
+            hint = (
+                "its marked periods: " + ", ".join(f"{d:%Y-%m-%d}" for d in nearby[schema.DS])
+                if len(nearby)
+                else f"nothing of {level} {key} is above the threshold ({state.threshold:.0%})"
+            )
+            raise Invalid(
+                f"{level} {key} on {when:%Y-%m-%d} has no marked deviation to explain; {hint}"
+            )
+    now = utc_now()
+    new = [
+        Explanation(
+            level=row.level,
+            key=str(row.key),
+            ds=pd.Timestamp(row.ds).date(),
+            reason_code=reason_code,
+            text=(text or "").strip(),
+            author=actor,
+            at=now,
+            deviation_pct=_finite_or_none(row.deviation_pct),
+        )
+        for row in targets.itertuples(index=False)
+    ]
+    try:
+        for explanation in new:
+            explanation.check()
+    except OverrideError as exc:
+        raise Invalid(str(exc)) from exc
+
+    def mutate(s: PlanState) -> tuple[str, Any, Any]:
+        cells = {e.cell for e in new}
+        kept = [e for e in s.explanations if Explanation.from_dict(e).cell not in cells]
+        s.explanations = kept + [e.to_dict() for e in new]
+        first = new[0]
+        where = (
+            f"{first.level} {first.key} {first.ds}"
+            if len(new) == 1
+            else f"{len(new)} deviations of event {event_id}"
+        )
+        return f"explain {where}: {reason_code}: {first.text}", None, [e.to_dict() for e in new]
+
+    saved = plans.change_plan(
+        store,
+        state.plan_id,
+        actor=actor,
+        action="explain",
+        mutate=mutate,
+        expected_version=state.version if expected_version is None else expected_version,
+        role="planner",
+        doing="explain deviations",
+    )
+    return Saved(saved, explained=len(new))
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def set_threshold(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    threshold: float,
+    *,
+    expected_version: int | None = None,
+) -> Saved:
+    """The deviation threshold as a fraction (0.2 = 20 %); owner only."""
+    try:
+        threshold = float(threshold)
+    except (TypeError, ValueError) as exc:
+        raise Invalid(f"the threshold must be a number such as 0.2, got {threshold!r}") from exc
+    if not 0 < threshold < 10:
+        raise Invalid(f"the threshold is a fraction such as 0.2 for 20 %, got {threshold:g}")
+
+    def mutate(s: PlanState) -> tuple[str, Any, Any]:
+        before = s.threshold
+        s.threshold = threshold
+        return f"threshold {before:.0%} -> {threshold:.0%}", before, threshold
+
+    return Saved(
+        plans.change_plan(
+            store,
+            plan,
+            actor=actor,
+            action="threshold",
+            mutate=mutate,
+            expected_version=expected_version,
+            role="owner",
+            doing="change the threshold",
+        )
+    )
+
+
+def publish(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    *,
+    expected_version: int | None = None,
+) -> Saved:
+    """Publish the system plan (owner). Refused while any marked deviation is unexplained; the
+    error lists them. A published plan is read-only."""
+    state = plans.get_plan(store, plan)
+    plans.require_role(state, actor, "owner", "publish")
+    plans.require_unlocked(state, "publish it again")
+    open_cells = overrides.unexplained(
+        overrides.deviations(_system_plan_frame(store, state), state.threshold),
+        explanations_of(state),
+    )
+    if len(open_cells):
+        raise Invalid(
+            f"plan {state.plan_id} cannot be published: {len(open_cells)} deviation(s) above "
+            f"{state.threshold:.0%} have no explanation:\n"
+            f"{overrides.describe_cells(open_cells)}\n"
+            f"explain them with `forecast plan explain {state.plan_id} ...` (e.g. "
+            "--all-for-event EVENT_ID) and publish again"
+        )
+
+    def mutate(s: PlanState) -> tuple[str, Any, Any]:
+        s.status = PUBLISHED
+        s.published_at = utc_now()
+        s.published_by = actor
+        return "publish the system plan", "draft", PUBLISHED
+
+    return Saved(
+        plans.change_plan(
+            store,
+            state.plan_id,
+            actor=actor,
+            action="publish",
+            mutate=mutate,
+            expected_version=state.version if expected_version is None else expected_version,
+            role="owner",
+            doing="publish",
+        )
+    )
+
+
+def new_version(store: PlanRepository, plan: str, actor: str, name: str | None = None) -> PlanState:
+    return plans.new_version(store, plan, actor, name)
+
+
+# -- new factors -----------------------------------------------------------------------------
+
+
+def factor_column(factor_id: str) -> str:
+    return f"factor_{factor_id}"
+
+
+def mark_factor(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    *,
+    name: str,
+    scope: Scope,
+    start: date | str,
+    model: str | None = None,
+    expected_version: int | None = None,
+) -> Saved:
+    """Mark series with a factor the model has not seen (from `start` on) and re-forecast them
+    with a 0/1 marker as regressor (1 from `start` on and over the whole horizon). The baselines
+    before and after are kept (blobs ``factor_before:<id>`` / ``factor_after:<id>``) and the plan's
+    baseline uses the new one."""
+    from forecast.engine.baseline import forecast_baseline
+
+    state = plans.get_plan(store, plan)
+    plans.require_role(state, actor, "planner", "mark factors")
+    plans.require_unlocked(state, "mark factors")
+    name = (name or "").strip()
+    if not name:
+        raise Invalid("a factor needs a name (e.g. 'became a hit')")
+    frames = plans.load_frames(store, state.plan_id)
+    try:
+        scope.validate(frames.attributes)
+    except OverrideError as exc:
+        raise Invalid(str(exc)) from exc
+    try:
+        when = pd.Timestamp(start)
+    except (ValueError, TypeError) as exc:
+        raise Invalid(f"the start {start!r} is not a date; use YYYY-MM-DD") from exc
+    history = frames.history
+    first, last = history[schema.DS].min(), history[schema.DS].max()
+    if not first < when <= last:
+        raise Invalid(
+            f"the factor must start inside the history ({first:%Y-%m-%d} .. {last:%Y-%m-%d}, "
+            "after its first period) so the model can learn its effect"
+        )
+    ids = scope.series_ids(frames.attributes)
+    factor_id = f"F{len(state.factors) + 1}"
+    marker = factor_column(factor_id)
+    history = history.copy()
+    history[marker] = (history[schema.DS] >= when).astype(float)
+    history.loc[~history[schema.UNIQUE_ID].isin(ids), marker] = 0.0
+    markers = [c for c in history.columns if c.startswith("factor_")]
+    affected = history.loc[history[schema.UNIQUE_ID].isin(ids)]
+    before = frames.baseline.loc[frames.baseline[schema.UNIQUE_ID].isin(ids)]
+    future = before[[schema.UNIQUE_ID, schema.DS]].copy()
+    for column in markers:
+        future[column] = 1.0 if column == marker else _last_value(affected, column, future)
+    chosen = model or state.baseline.model
+    after = forecast_baseline(
+        affected[[schema.UNIQUE_ID, schema.DS, schema.Y, *markers]],
+        state.horizon,
+        freq=state.freq,
+        levels=tuple(state.baseline.levels),
+        model=chosen,
+        future=future,
+    )
+    after = schema.validate_baseline(after)
+    rest = frames.baseline.loc[~frames.baseline[schema.UNIQUE_ID].isin(ids)]
+    new_baseline = pd.concat([rest, after[list(frames.baseline.columns)]], ignore_index=True)
+    new_baseline = schema.validate_baseline(new_baseline)
+    factor = {
+        "factor_id": factor_id,
+        "name": name,
+        "scope": scope.to_dict(),
+        "start": when.date().isoformat(),
+        "author": actor,
+        "at": utc_now(),
+        "model": chosen,
+        "n_series": len(ids),
+        "baseline_before": float(before[schema.BASELINE].sum()),
+        "baseline_after": float(after[schema.BASELINE].sum()),
+    }
+
+    def mutate(s: PlanState) -> tuple[str, Any, Any]:
+        s.factors.append(factor)
+        s.baseline = plans.baseline_info(new_baseline, s.baseline.model, s.baseline.levels)
+        if marker not in s.dataset.flags:
+            s.dataset.flags.append(marker)
+        change = (
+            (factor["baseline_after"] / factor["baseline_before"] - 1)
+            if factor["baseline_before"]
+            else 0.0
+        )
+        return (
+            f"mark factor {factor_id} {name!r} on {scope.describe()} from {factor['start']}: "
+            f"{len(ids)} series re-forecast, their baseline {change:+.1%}",
+            {"baseline": factor["baseline_before"]},
+            {"baseline": factor["baseline_after"]},
+        )
+
+    saved = plans.change_plan(
+        store,
+        state.plan_id,
+        actor=actor,
+        action="mark_factor",
+        mutate=mutate,
+        expected_version=state.version if expected_version is None else expected_version,
+        role="planner",
+        doing="mark factors",
+        blobs={
+            plans.HISTORY: frame_to_bytes(history),
+            plans.BASELINE: frame_to_bytes(new_baseline),
+            f"factor_before:{factor_id}": frame_to_bytes(before),
+            f"factor_after:{factor_id}": frame_to_bytes(after),
+        },
+    )
+    return Saved(saved, factor=factor)
+
+
+def _last_value(history: pd.DataFrame, column: str, future: pd.DataFrame) -> pd.Series:
+    """Older markers stay at their last value over the horizon."""
+    last = history.sort_values(schema.DS).groupby(schema.UNIQUE_ID)[column].last()
+    return future[schema.UNIQUE_ID].map(last).fillna(0.0).astype(float)
+
+
+def factor_comparison(store: PlanRepository, plan: str, factor_id: str) -> pd.DataFrame:
+    """unique_id, ds, before, after (the baselines around marking the factor), change_pct."""
+    state = plans.get_plan(store, plan)
+    if not any(f["factor_id"] == factor_id for f in state.factors):
+        known = ", ".join(f["factor_id"] for f in state.factors) or "none yet"
+        raise NotFound(f"plan {state.plan_id} has no factor {factor_id!r}; its factors: {known}")
+    before = plans.load_blob_frame(store, state.plan_id, f"factor_before:{factor_id}")
+    after = plans.load_blob_frame(store, state.plan_id, f"factor_after:{factor_id}")
+    out = (
+        before[[schema.UNIQUE_ID, schema.DS, schema.BASELINE]]
+        .rename(columns={schema.BASELINE: "before"})
+        .merge(
+            after[[schema.UNIQUE_ID, schema.DS, schema.BASELINE]].rename(
+                columns={schema.BASELINE: "after"}
+            ),
+            on=[schema.UNIQUE_ID, schema.DS],
+        )
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["change_pct"] = np.where(
+            out["before"] > 0, 100.0 * (out["after"] / out["before"] - 1.0), np.nan
+        )
+    return out

@@ -1,0 +1,327 @@
+"""Use cases of plans and the system track against the in-memory repository."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.overrides import Scope
+from forecast.services import plans, system
+from forecast.services.errors import Forbidden, Invalid, Locked, NotFound, StaleVersion
+from forecast.store import MemoryStore
+
+HISTORY_WEEKS = pd.date_range("2024-01-01", periods=40, freq="W-MON")
+HORIZON_WEEKS = pd.date_range(HISTORY_WEEKS[-1] + pd.Timedelta(weeks=1), periods=6, freq="W-MON")
+STORE_TYPES = {"1": "a", "2": "a", "3": "b", "4": "c"}
+
+
+def make_history() -> pd.DataFrame:
+    rows = []
+    for uid in STORE_TYPES:
+        for i, ds in enumerate(HISTORY_WEEKS):
+            promo = float(i % 2)
+            rows.append(
+                {"unique_id": uid, "ds": ds, "y": 100.0 * (1.3 if promo else 1.0), "Promo": promo}
+            )
+    return pd.DataFrame(rows)
+
+
+def make_baseline() -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "unique_id": uid,
+                "ds": ds,
+                "baseline": 100.0,
+                "baseline-lo-80": 80.0,
+                "baseline-hi-80": 120.0,
+                "model": "snaive",
+            }
+            for uid in STORE_TYPES
+            for ds in HORIZON_WEEKS
+        ]
+    )
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture
+def plan_id(store: MemoryStore) -> str:
+    attributes = pd.DataFrame(
+        {"unique_id": list(STORE_TYPES), "StoreType": list(STORE_TYPES.values())}
+    )
+    state = plans.create_plan_from_frames(
+        store,
+        name="autumn",
+        history=make_history(),
+        attributes=attributes,
+        freq="W-MON",
+        horizon=6,
+        team_attr="StoreType",
+        actor="ann",
+        baseline=make_baseline(),
+    )
+    return state.plan_id
+
+
+def add_promo(store, plan_id, value=30.0, ids=("1",), **kw):
+    return system.add_event(
+        store,
+        plan_id,
+        kw.pop("actor", "ann"),
+        name="Flyer",
+        kind="promotion",
+        scope=Scope(ids=ids),
+        start=HORIZON_WEEKS[1].date(),
+        end=HORIZON_WEEKS[1].date(),
+        effect="percent",
+        value=value,
+        **kw,
+    )
+
+
+def test_creator_is_owner_and_planner_and_the_plan_reads_back(store, plan_id):
+    state = plans.get_plan(store, plan_id)
+    assert state.version == 1 and state.status == "draft"
+    assert state.roles_of("ann") == ["owner", "planner"]
+    assert state.dataset.flags == ["Promo"] and state.dataset.n_series == 4
+    assert plans.get_plan(store, "autumn").plan_id == plan_id  # by name
+    frames = plans.load_frames(store, plan_id)
+    assert len(frames.baseline) == 24 and set(frames.attributes["StoreType"]) == {"a", "b", "c"}
+    assert [s.plan_id for s in plans.list_plans(store)] == [plan_id]
+
+
+def test_creating_with_an_unknown_team_dimension_names_the_attributes(store):
+    with pytest.raises(Invalid, match="available: StoreType"):
+        plans.create_plan_from_frames(
+            store,
+            name="x",
+            history=make_history(),
+            attributes=pd.DataFrame({"unique_id": list(STORE_TYPES), "StoreType": "a"}),
+            freq="W-MON",
+            horizon=6,
+            team_attr="Region",
+            actor="ann",
+            baseline=make_baseline(),
+        )
+    assert store.list() == []
+
+
+def test_adding_an_event_changes_the_system_plan_and_is_audited(store, plan_id):
+    saved = add_promo(store, plan_id)
+    assert saved.version == 2 and saved.event.event_id == "E1"
+    frame = system.system_plan(store, plan_id)
+    hit = frame.loc[(frame["unique_id"] == "1") & (frame["ds"] == HORIZON_WEEKS[1])].iloc[0]
+    assert hit["system_plan"] == pytest.approx(130.0) and hit["events"] == "E1"
+    teams = system.system_plan(store, plan_id, level="team")
+    team_a = teams.loc[(teams["team"] == "a") & (teams["ds"] == HORIZON_WEEKS[1])].iloc[0]
+    assert team_a["system_plan"] == pytest.approx(230.0)
+    total = system.system_plan(store, plan_id, level="total")
+    assert total["system_plan"].sum() == pytest.approx(4 * 6 * 100 + 30)
+    last = plans.audit_log(store, plan_id)[-1]
+    assert (last.actor, last.action, last.version) == ("ann", "add_event", 2)
+    assert last.after["value"] == 30.0 and last.before is None
+
+
+def test_a_promotion_records_the_learned_suggestion(store, plan_id):
+    saved = add_promo(store, plan_id, value=25.0)
+    assert saved.event.suggested["flag"] == "Promo"
+    assert saved.event.suggested["value"] == pytest.approx(30.0, abs=0.5)
+    assert saved.event.value == 25.0  # what the person chose
+
+
+def test_use_suggestion_takes_the_learned_uplift(store, plan_id):
+    saved = system.add_event(
+        store,
+        plan_id,
+        "ann",
+        name="Promo week",
+        kind="promotion",
+        scope=Scope.parse(["StoreType=a"]),
+        start=HORIZON_WEEKS[0].date(),
+        end=HORIZON_WEEKS[0].date(),
+        use_suggestion=True,
+    )
+    assert saved.event.effect == "percent"
+    assert saved.event.value == pytest.approx(30.0, abs=0.5)
+    suggestion = system.suggest_uplift(store, plan_id, "promotion", Scope())
+    assert suggestion is not None and suggestion.low <= suggestion.value <= suggestion.high
+    assert system.suggest_uplift(store, plan_id, "purchase_limit", Scope()) is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"scope": Scope.parse(["StoreType=z"])}, "valid values: a, b, c"),
+        ({"scope": Scope(ids=("99",))}, "unknown series"),
+        ({"start": "2023-01-01", "end": "2023-01-07"}, "outside the plan's horizon"),
+        ({"effect": "cap", "value": -5.0}, "cap must be 0 or more"),
+        ({"effect": "percent", "value": -120.0}, "below -100"),
+        ({"name": ""}, "needs a name"),
+        ({"start": "not a date"}, "not a date"),
+    ],
+)
+def test_bad_events_are_refused_and_nothing_is_written(store, plan_id, changes, words):
+    args = {
+        "name": "x",
+        "kind": "promotion",
+        "scope": Scope(),
+        "start": HORIZON_WEEKS[0].date(),
+        "end": HORIZON_WEEKS[0].date(),
+        "effect": "percent",
+        "value": 10.0,
+    } | changes
+    with pytest.raises(Invalid, match=words):
+        system.add_event(store, plan_id, "ann", **args)
+    assert plans.get_plan(store, plan_id).version == 1
+    assert len(plans.audit_log(store, plan_id)) == 1
+
+
+def test_edit_and_remove_event(store, plan_id):
+    add_promo(store, plan_id)
+    edited = system.edit_event(store, plan_id, "ann", "E1", effect="cap", value=50.0)
+    assert edited.event.effect == "cap" and edited.version == 3
+    assert plans.audit_log(store, plan_id)[-1].before["effect"] == "percent"
+    system.remove_event(store, plan_id, "ann", "E1")
+    assert system.list_events(store, plan_id) == []
+    with pytest.raises(NotFound, match="no event 'E1'"):
+        system.remove_event(store, plan_id, "ann", "E1")
+
+
+def test_only_planners_edit_events_and_only_owners_publish(store, plan_id):
+    plans.grant(store, plan_id, "ann", "lee", "lead", team="a")
+    with pytest.raises(Forbidden, match="planner role"):
+        add_promo(store, plan_id, actor="lee")
+    plans.grant(store, plan_id, "ann", "pat", "planner")
+    add_promo(store, plan_id, actor="pat", value=5.0)
+    with pytest.raises(Forbidden, match="owner role"):
+        system.publish(store, plan_id, "pat")
+    with pytest.raises(Invalid, match="no team 'z'"):
+        plans.grant(store, plan_id, "ann", "lee", "lead", team="z")
+
+
+def test_stale_version_names_who_changed_what(store, plan_id):
+    add_promo(store, plan_id)  # version 2
+    with pytest.raises(StaleVersion, match=r"version 2 by ann.*add event E1 'Flyer'"):
+        add_promo(store, plan_id, value=10.0, expected_version=1)
+    assert len(system.list_events(store, plan_id)) == 1
+
+
+def test_gate_blocks_publish_until_explained_then_plan_is_read_only(store, plan_id):
+    add_promo(store, plan_id, value=50.0, ids=("1", "2"))
+    marked = system.deviations(store, plan_id)
+    # two series cells and the team a total in week 1
+    assert sorted(zip(marked["level"], marked["key"], strict=True)) == [
+        ("series", "1"),
+        ("series", "2"),
+        ("team", "a"),
+    ]
+    with pytest.raises(Invalid, match=r"3 deviation\(s\) above 20% have no explanation") as refused:
+        system.publish(store, plan_id, "ann")
+    assert "series 1" in str(refused.value) and "team a" in str(refused.value)
+    assert plans.get_plan(store, plan_id).status == "draft"
+
+    one = system.explain(
+        store,
+        plan_id,
+        "ann",
+        level="series",
+        key="1",
+        ds=HORIZON_WEEKS[1].date(),
+        reason_code="promotion",
+        text="flyer in all stores",
+    )
+    assert one.explained == 1
+    rest = system.explain(
+        store,
+        plan_id,
+        "ann",
+        event_id="E1",
+        reason_code="promotion",
+        text="flyer",
+    )
+    assert rest.explained == 2
+    assert system.unexplained(store, plan_id).empty
+    published = system.publish(store, plan_id, "ann")
+    assert published.plan.status == "published" and published.plan.published_by == "ann"
+    with pytest.raises(Locked, match="new-version"):
+        add_promo(store, plan_id, value=5.0)
+    with pytest.raises(Locked):
+        system.set_threshold(store, plan_id, "ann", 0.3)
+
+    copy = system.new_version(store, plan_id, "ann")
+    assert copy.status == "draft" and copy.parent_id == plan_id and copy.version == 1
+    assert len(copy.events) == 1
+    add_promo(store, copy.plan_id, value=5.0, ids=("3",))
+    assert len(system.list_events(store, plan_id)) == 1  # the published plan did not change
+
+
+def test_explaining_a_cell_that_is_not_marked_is_refused(store, plan_id):
+    add_promo(store, plan_id, value=50.0)
+    with pytest.raises(
+        Invalid, match="its marked periods: " + HORIZON_WEEKS[1].strftime("%Y-%m-%d")
+    ):
+        system.explain(
+            store,
+            plan_id,
+            "ann",
+            level="series",
+            key="1",
+            ds=HORIZON_WEEKS[0].date(),
+            reason_code="promotion",
+            text="x",
+        )
+    with pytest.raises(Invalid, match="unknown reason code"):
+        system.explain(store, plan_id, "ann", event_id="E1", reason_code="vibes", text="x")
+
+
+def test_editing_an_event_reopens_its_explanations(store, plan_id):
+    add_promo(store, plan_id, value=50.0)
+    system.explain(store, plan_id, "ann", event_id="E1", reason_code="promotion", text="flyer")
+    assert system.unexplained(store, plan_id).empty
+    system.edit_event(store, plan_id, "ann", "E1", value=90.0, effect="percent")
+    marked = system.deviations(store, plan_id)
+    assert marked["outdated"].all() and not marked["explained"].any()
+
+
+def test_threshold_changes_what_is_marked(store, plan_id):
+    add_promo(store, plan_id, value=15.0)
+    assert system.deviations(store, plan_id).empty
+    system.set_threshold(store, plan_id, "ann", 0.1)
+    assert len(system.deviations(store, plan_id)) == 1  # series 1; team a is +7.5 %
+    with pytest.raises(Invalid, match="fraction"):
+        system.set_threshold(store, plan_id, "ann", 20)
+
+
+def test_mark_factor_reforecasts_only_the_marked_series(store, plan_id):
+    before = plans.load_frames(store, plan_id).baseline
+    saved = system.mark_factor(
+        store,
+        plan_id,
+        "ann",
+        name="became a hit",
+        scope=Scope(ids=("3",)),
+        start=HISTORY_WEEKS[30].date(),
+        model="snaive",
+    )
+    assert saved.factor["factor_id"] == "F1" and saved.factor["n_series"] == 1
+    after = plans.load_frames(store, plan_id).baseline
+    untouched = after.loc[after["unique_id"] != "3"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        untouched,
+        before.loc[before["unique_id"] != "3"].reset_index(drop=True),
+        check_dtype=False,
+    )
+    comparison = system.factor_comparison(store, plan_id, "F1")
+    assert set(comparison["unique_id"]) == {"3"} and len(comparison) == 6
+    np.testing.assert_allclose(comparison["before"], 100.0)
+    history = plans.load_frames(store, plan_id).history
+    marker = history.loc[history["unique_id"] == "3", "factor_F1"]
+    assert marker.iloc[:30].eq(0).all() and marker.iloc[30:].eq(1).all()
+    assert plans.audit_log(store, plan_id)[-1].action == "mark_factor"
+    with pytest.raises(Invalid, match="inside the history"):
+        system.mark_factor(store, plan_id, "ann", name="x", scope=Scope(), start="2030-01-01")
