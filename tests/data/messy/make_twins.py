@@ -69,18 +69,16 @@ def superstore_rows(order_text, ship_text, product_names) -> list[str]:
         ("West", "Furniture", "Chairs", "FUR-CH-10000454"),
     ]
     start = dt.date(2016, 11, 8)
-    row_id = 0
     for k in range(30):
         # Order lines come in pairs: two lines of the same region and sub-category on one day.
         order = start + dt.timedelta(days=k // 2)
         ship = order + dt.timedelta(days=3 + k % 3)
         region, category, sub, prefix = lines[(k // 2) % len(lines)]
         product = f"{prefix[:7]}{10000000 + k}"  # like the real file: few lines per product
-        row_id += 1
         name = product_names[k % len(product_names)]
         sales = round(20 + 7.5 * k, 2)
         rows.append(
-            f"{row_id},CA-2016-{152156 + k},{order_text(order)},{ship_text(ship)},Second Class,"
+            f"{k + 1},CA-2016-{152156 + k},{order_text(order)},{ship_text(ship)},Second Class,"
             f"CG-12520,Claire Gute,Consumer,United States,Henderson,Kentucky,42420,{region},"
             f'{product},{category},{sub},"{name}",{sales},{1 + k % 4},0,{sales * 0.2:.4f}'
         )

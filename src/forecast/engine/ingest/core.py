@@ -161,7 +161,9 @@ def read_sales(
     taken |= {resolved_date} if resolved_date else set()
     flags = detect.find_flags(sample, taken | ({resolved_value} if resolved_value else set()))
     if resolved_value is None:
-        resolved_value = detect.find_value_column(sample, taken, set(flags))
+        resolved_value = detect.find_value_column(
+            sample, taken, set(flags), decimal_comma=bool(fmt and fmt.decimal == ",")
+        )
         if resolved_value is None:
             problems.append(
                 Problem(

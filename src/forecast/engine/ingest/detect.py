@@ -39,6 +39,14 @@ VALUE_NAME_HINTS = (
     "trips",
     "count",
     "total",
+    "umsatz",
+    "absatz",
+    "menge",
+    "ventas",
+    "ventes",
+    "vendas",
+    "cantidad",
+    "quantite",
 )
 # Columns that name a series on their own (a store, a department, an item).
 ID_NAME_HINTS = frozenset(
@@ -133,16 +141,18 @@ def find_date_column(sample: pd.DataFrame, exclude: set[str]) -> str | None:
     for pos, col in enumerate(sample.columns):
         if col in exclude:
             continue
-        share = looks_like_dates(sample[col])
-        if share < 0.9:
-            continue
         key = norm(col)
         hint = 0 if key in DATE_NAME_HINTS else (1 if "date" in key or key.endswith("ds") else 2)
+        # A column named like a date may hold some bad cells (reported later, row by row).
+        if looks_like_dates(sample[col]) < (0.5 if hint < 2 else 0.9):
+            continue
         scored.append((hint, pos, col))
     return min(scored)[2] if scored else None
 
 
-def find_value_column(sample: pd.DataFrame, exclude: set[str], flags: set[str]) -> str | None:
+def find_value_column(
+    sample: pd.DataFrame, exclude: set[str], flags: set[str], decimal_comma: bool = False
+) -> str | None:
     candidates = [c for c in sample.columns if c not in exclude and c not in flags]
     by_norm: dict[str, str] = {}
     for col in candidates:
@@ -157,7 +167,7 @@ def find_value_column(sample: pd.DataFrame, exclude: set[str], flags: set[str]) 
         key = norm(col)
         if key in ID_NAME_HINTS or key in GROUP_NAME_HINTS or key.endswith("id"):
             continue
-        if is_numeric_text(sample[col]) >= 0.95:
+        if is_numeric_text(sample[col], decimal_comma) >= 0.95:
             return col
     return None
 
@@ -194,7 +204,11 @@ def choose_id_columns(
     strong = [c for c in candidates if norm(c) in ID_NAME_HINTS]
     # A key with only a handful of rows per value (Superstore's Product ID: 5 order lines in four
     # years) names transactions, not time series; fall back to grouping columns then.
-    sparse = [c for c in strong if n < MIN_ROWS_PER_SERIES * _cardinality(frame[c])]
+    sparse = [
+        c
+        for c in strong
+        if (card := _cardinality(frame[c])) >= 20 and n < MIN_ROWS_PER_SERIES * card
+    ]
     strong = [c for c in strong if c not in sparse]
     notes = [f"{c} has too few rows per value to be a series key; not used" for c in sparse]
     if strong:

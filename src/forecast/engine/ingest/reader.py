@@ -131,7 +131,7 @@ def detect_type(raw: bytes, name: str) -> tuple[str, bytes, list[str]]:
                     None,
                     None,
                     f"the file is named {suffix} but is not a {kind} file",
-                    "export the file again, or rename it to what it really is",
+                    "export it again, or give it the extension of what it really is (.csv, .xlsx, .parquet)",
                 )
             ]
         )

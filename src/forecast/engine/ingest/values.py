@@ -115,12 +115,15 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def is_numeric_text(sample: pd.Series) -> float:
-    """Share of the non-empty sample cells that are plain numbers."""
+def is_numeric_text(sample: pd.Series, decimal_comma: bool = False) -> float:
+    """Share of the non-empty sample cells that are plain numbers (or 1.234,56 with decimal_comma)."""
     if pd.api.types.is_numeric_dtype(sample.dtype) and not pd.api.types.is_bool_dtype(sample.dtype):
         return 1.0
     text = sample.dropna().astype(str).str.strip()
     text = text[text != ""]
     if text.empty:
         return 0.0
-    return float(text.str.fullmatch(_NUMBER.pattern).mean())
+    plain = text.str.fullmatch(_NUMBER.pattern)
+    if decimal_comma:
+        plain |= text.str.fullmatch(_EUROPEAN.pattern)
+    return float(plain.mean())

@@ -1,0 +1,230 @@
+"""File formats, column detection, dates and the regular calendar of `read_sales`."""
+
+from __future__ import annotations
+
+import gzip
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.engine.ingest import pandas_freq, read_sales
+from forecast.schema import validate_history
+
+
+def frame_bytes(frame: pd.DataFrame, kind: str) -> bytes:
+    buffer = io.BytesIO()
+    if kind == "parquet":
+        frame.to_parquet(buffer, index=False)
+    else:
+        frame.to_excel(buffer, index=False, engine="openpyxl")
+    return buffer.getvalue()
+
+
+SMALL = pd.DataFrame(
+    {
+        "Store": [1, 1, 1, 2, 2, 2],
+        "Date": pd.to_datetime(["2024-01-05", "2024-01-12", "2024-01-19"] * 2),
+        "Sales": [10.5, 11.0, 12.0, 20.0, 21.0, 22.0],
+        "Promo": [0, 1, 0, 1, 0, 0],
+        "Type": ["a", "a", "a", "b", "b", "b"],
+    }
+)
+
+
+@pytest.mark.parametrize("kind", ["parquet", "xlsx"])
+def test_parquet_and_xlsx_read_like_csv(kind):
+    result = read_sales(frame_bytes(SMALL, kind), filename=f"sales.{kind}")
+
+    assert result.report.file_type == kind
+    assert result.freq == "W-FRI"
+    assert result.mapping.id_cols == ("Store",)
+    assert result.flags == ["Promo"]
+    assert list(result.history.y) == [10.5, 11.0, 12.0, 20.0, 21.0, 22.0]
+    assert list(result.history.Promo) == [0.0, 1.0, 0.0, 1.0, 0.0, 0.0]
+    assert list(result.attributes.Type) == ["a", "b"]
+
+
+def test_gzip_is_recognised_by_its_bytes_and_by_its_name(tmp_path):
+    csv = SMALL.to_csv(index=False).encode()
+    packed = gzip.compress(csv)
+    by_bytes = read_sales(packed, filename="upload")
+    path = tmp_path / "sales.csv.gz"
+    path.write_bytes(packed)
+    by_path = read_sales(path)
+    for result in (by_bytes, by_path):
+        assert result.report.series == 2 and len(result.history) == 6
+        assert "file was gzip-compressed" in result.report.notes
+
+
+def test_semicolon_file_with_decimal_comma_and_thousands_dots():
+    data = "Filiale;Datum;Umsatz\n1;05.02.2024;1.234,56\n1;06.02.2024;99,5\n1;07.02.2024;7\n"
+    result = read_sales(data.encode("cp1252"), filename="umsatz.csv", id_cols=["Filiale"])
+
+    assert (result.report.delimiter, result.report.decimal) == (";", ",")
+    assert list(result.history.y) == [1234.56, 99.5, 7.0]
+    # dd.mm.yyyy with no day above 12 is read day-first (the European dotted form).
+    assert list(result.history.ds) == list(pd.date_range("2024-02-05", periods=3))
+
+
+@pytest.mark.parametrize("sep", ["\t", "|", ";", ","])
+def test_delimiters_are_sniffed(sep):
+    data = (
+        sep.join(["item", "ds", "y"])
+        + "\n"
+        + "\n".join(sep.join([f"A{i % 2}", f"2024-01-{1 + i // 2:02d}", str(i)]) for i in range(8))
+    )
+    result = read_sales(data.encode(), filename="f.txt")
+    assert result.report.delimiter == sep
+    assert result.report.series == 2 and len(result.history) == 8
+
+
+def test_ids_keep_leading_zeros_and_sort_naturally():
+    data = "sku,date,qty\n007,2024-01-01,1\n10,2024-01-01,2\n9,2024-01-01,3\n007,2024-01-02,4\n10,2024-01-02,5\n9,2024-01-02,6\n"
+    result = read_sales(data.encode(), filename="f.csv")
+    assert list(result.attributes.unique_id) == ["007", "9", "10"]
+    assert result.mapping.value_col == "qty"
+
+
+def test_several_key_columns_join_with_a_slash():
+    rows = [
+        f"{s},{d},2024-01-0{day},{s * 10 + d}" for s in (1, 2) for d in (1, 3) for day in (1, 2)
+    ]
+    result = read_sales(
+        ("Store,Dept,Date,Weekly_Sales\n" + "\n".join(rows)).encode(), filename="w.csv"
+    )
+    assert result.mapping.id_cols == ("Store", "Dept")
+    assert list(result.attributes.unique_id) == ["1/1", "1/3", "2/1", "2/3"]
+    assert list(result.attributes.Dept) == ["1", "3", "1", "3"]
+
+
+def test_a_unique_id_column_is_used_as_is():
+    data = "unique_id,store,ds,y\nA,1,2024-01-01,1\nB,1,2024-01-01,2\nA,1,2024-01-02,3\nB,1,2024-01-02,4\n"
+    result = read_sales(data.encode(), filename="f.csv")
+    assert result.mapping.id_cols == ("unique_id",)
+    assert list(result.attributes.columns) == ["unique_id", "store"]
+
+
+def test_file_without_key_is_one_series():
+    result = read_sales(b"ds,y\n2024-01-01,1\n2024-02-01,2\n2024-03-01,3\n", filename="f.csv")
+    assert set(result.history.unique_id) == {"total"}
+    assert result.freq == "M"
+
+
+def test_key_is_found_from_the_data_when_no_column_name_tells():
+    data = (
+        "country,date,amount\nDE,2024-01-01,1\nFR,2024-01-01,2\nDE,2024-01-02,3\nFR,2024-01-02,4\n"
+    )
+    result = read_sales(data.encode(), filename="f.csv")
+    assert result.mapping.id_cols == ("country",)
+    assert any("guessed from the data" in n for n in result.report.notes)
+
+
+def test_flags_true_false_and_rossmann_state_holiday_codes():
+    data = (
+        "Store,Date,Sales,IsHoliday,StateHoliday,Open\n"
+        "1,2024-01-01,0,TRUE,a,0\n1,2024-01-02,5,FALSE,0,1\n1,2024-01-03,6,FALSE,b,1\n"
+        "1,2024-01-04,7,FALSE,c,1\n1,2024-01-05,8,False,0,1\n"
+    )
+    result = read_sales(data.encode(), filename="f.csv")
+    assert result.flags == ["IsHoliday", "StateHoliday", "Open"]
+    h = result.history
+    assert list(h.IsHoliday) == [1, 0, 0, 0, 0]
+    assert list(h.StateHoliday) == [1, 0, 1, 1, 0]
+    assert list(h.Open) == [0, 1, 1, 1, 1]
+    assert all(h[c].dtype == float for c in result.flags)
+
+
+def test_unnamed_zero_one_column_is_a_flag_but_a_constant_one_is_an_attribute():
+    data = "item,date,y,special,size\n1,2024-01-01,1,0,1\n1,2024-01-02,2,1,1\n1,2024-01-03,3,0,1\n"
+    result = read_sales(data.encode(), filename="f.csv")
+    assert result.flags == ["special"]
+    assert "size" in result.mapping.attributes
+
+
+def test_gaps_inside_each_series_are_filled_with_zero_and_reported():
+    data = (
+        "item,ds,y,promo\nA,2024-01-01,1,1\nA,2024-01-04,4,1\nB,2024-01-02,2,0\nB,2024-01-03,3,0\n"
+    )
+    result = read_sales(data.encode(), filename="f.csv")
+    a = result.history[result.history.unique_id == "A"]
+    assert list(a.ds) == list(pd.date_range("2024-01-01", "2024-01-04"))
+    assert list(a.y) == [1, 0, 0, 4]
+    assert list(a.promo) == [1, 0, 0, 1]
+    # B is not stretched to A's range: each series keeps its own first and last date.
+    assert len(result.history[result.history.unique_id == "B"]) == 2
+    assert result.report.missing_periods_filled == 2
+    assert result.report.missing_by_series == {"A": 2}
+
+
+def test_daily_transactions_aggregate_to_weeks_and_months():
+    days = pd.date_range("2024-01-01", "2024-03-31")
+    lines = [f"X,{d:%Y-%m-%d},{k % 5}" for k, d in enumerate(days) for _ in range(2)]
+    data = ("item,date,sales\n" + "\n".join(lines)).encode()
+    total = sum(2 * (k % 5) for k in range(len(days)))
+
+    weekly = read_sales(data, filename="f.csv", freq="W")
+    assert weekly.freq == "W-MON"  # daily data has no weekday of its own: ISO weeks
+    assert set(weekly.history.ds.dt.day_of_week) == {0}
+    assert weekly.history.y.sum() == total
+    assert weekly.history.y.iloc[0] == sum(2 * (k % 5) for k in range(7))
+
+    monthly = read_sales(data, filename="f.csv", freq="M")
+    assert list(monthly.history.ds) == list(pd.date_range("2024-01-01", periods=3, freq="MS"))
+    assert monthly.history.y.sum() == total
+
+    quarterly = read_sales(data, filename="f.csv", freq="QS")
+    assert list(quarterly.history.ds) == [pd.Timestamp("2024-01-01")]
+
+
+def test_weekly_data_keeps_its_weekday_even_when_asked_for_w():
+    data = "store,date,sales\n1,2024-01-05,1\n1,2024-01-12,2\n1,2024-01-26,3\n"
+    result = read_sales(data.encode(), filename="f.csv", freq="W")
+    assert result.freq == "W-FRI"
+    assert list(result.history.y) == [1, 2, 0, 3]
+    assert pandas_freq(result.freq) == "W-FRI"
+
+
+def test_month_end_dates_become_month_starts():
+    data = "ds,y\n2024-01-31,1\n2024-02-29,2\n2024-03-31,3\n"
+    result = read_sales(data.encode(), filename="f.csv")
+    assert result.freq == "M" and pandas_freq(result.freq) == "MS"
+    assert list(result.history.ds) == list(pd.date_range("2024-01-01", periods=3, freq="MS"))
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["1998 Q1", "1998 Q2", "1998 Q3"], ["1998-01-01", "1998-04-01", "1998-07-01"]),
+        (["Q1-1998", "Q2-1998", "Q3-1998"], ["1998-01-01", "1998-04-01", "1998-07-01"]),
+        (["2/5/2010", "2/12/2010", "2/19/2010"], ["2010-02-05", "2010-02-12", "2010-02-19"]),
+        (["19-02-2010", "26-02-2010", "05-03-2010"], ["2010-02-19", "2010-02-26", "2010-03-05"]),
+        (["2010/02/05", "2010/02/12", "2010/02/19"], ["2010-02-05", "2010-02-12", "2010-02-19"]),
+        (["20100205", "20100212", "20100219"], ["2010-02-05", "2010-02-12", "2010-02-19"]),
+        (["2010-02", "2010-03", "2010-04"], ["2010-02-01", "2010-03-01", "2010-04-01"]),
+        (
+            ["Feb 5, 2010", "Feb 12, 2010", "Feb 19, 2010"],
+            ["2010-02-05", "2010-02-12", "2010-02-19"],
+        ),
+        (
+            ["2010-02-05 00:00:00", "2010-02-12 00:00:00", "2010-02-19 00:00:00"],
+            ["2010-02-05", "2010-02-12", "2010-02-19"],
+        ),
+    ],
+)
+def test_date_formats(texts, expected):
+    data = "date,sales\n" + "\n".join(f'"{t}",{i}' for i, t in enumerate(texts))
+    result = read_sales(data.encode(), filename="f.csv")
+    assert list(result.history.ds) == list(pd.to_datetime(expected))
+
+
+def test_history_follows_the_long_contract():
+    result = read_sales(frame_bytes(SMALL, "parquet"), filename="s.parquet")
+    h = result.history
+    assert list(h.columns[:3]) == ["unique_id", "ds", "y"]
+    assert h.ds.dtype == "datetime64[ns]" and h.y.dtype == float
+    pd.testing.assert_frame_equal(validate_history(h), h)
+    assert result.to_dict()["report"]["start"] == "2024-01-05"
+    assert not h.duplicated(["unique_id", "ds"]).any()
+    assert np.isfinite(h.y).all()

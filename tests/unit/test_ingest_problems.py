@@ -1,0 +1,208 @@
+"""Bad input: every problem is reported (file, row, column, value, fix), all at once, nothing returned."""
+
+from __future__ import annotations
+
+import pytest
+
+from forecast.engine.ingest import IngestError, Problem, read_sales
+
+
+def problems_of(data: bytes | str, name: str = "sales.csv", **kwargs) -> list[Problem]:
+    raw = data.encode() if isinstance(data, str) else data
+    with pytest.raises(IngestError) as err:
+        read_sales(raw, filename=name, **kwargs)
+    return err.value.problems
+
+
+GOOD = "store,date,sales\n1,2024-01-01,10\n1,2024-01-02,11\n2,2024-01-01,5\n2,2024-01-02,6\n"
+
+
+def test_all_problems_are_collected_before_raising():
+    data = (
+        "store,date,sales\n"
+        "1,2024-01-01,10\n"
+        "1,2024-13-45,11\n"  # row 3: not a date
+        "1,,12\n"  # row 4: empty date
+        "2,2024-01-01,abc\n"  # row 5: not a number
+        "2,2024-01-02,\n"  # row 6: empty value
+        ",2024-01-03,7\n"  # row 7: empty key
+    )
+    problems = problems_of(data)
+    found = {(p.row, p.column) for p in problems}
+    assert found == {(3, "date"), (4, "date"), (5, "sales"), (6, "sales"), (7, "store")}
+    bad_date = next(p for p in problems if p.row == 3)
+    assert bad_date.file == "sales.csv"
+    assert bad_date.value == "2024-13-45"
+    assert bad_date.message == "is not a date"
+    assert "YYYY-MM-DD" in bad_date.fix
+    bad_number = next(p for p in problems if p.row == 5)
+    assert (bad_number.value, bad_number.message) == ("abc", "value is not a number")
+
+
+def test_error_text_lists_one_problem_per_line_in_file_row_column_form():
+    with pytest.raises(IngestError) as err:
+        read_sales(b"store,date,sales\n1,2024-01-01,x\n1,2024-01-02,y\n", filename="s.csv")
+    assert str(err.value).splitlines() == [
+        "s.csv:2:sales: value is not a number (x) -> correct or remove the cell; sales must be numbers",
+        "s.csv:3:sales: value is not a number (y) -> correct or remove the cell; sales must be numbers",
+    ]
+
+
+def test_thousands_separators_are_refused():
+    data = 'store,date,sales\n1,2024-01-01,"1,234.50"\n1,2024-01-02,12\n'
+    (problem,) = problems_of(data)
+    assert (problem.row, problem.value) == (2, "1,234.50")
+    assert "thousands separators" in problem.message
+    assert "no thousands separators" in problem.fix
+
+
+def test_decimal_comma_in_a_comma_separated_file_is_refused():
+    (problem,) = problems_of('store,date,sales\n1,2024-01-01,"12,5"\n1,2024-01-02,12\n')
+    assert "decimal comma" in problem.message and "';' separators" in problem.fix
+
+
+def test_currency_signs_are_refused():
+    (problem,) = problems_of("store,date,sales\n1,2024-01-01,$12.50\n1,2024-01-02,12\n")
+    assert "currency" in problem.message
+
+
+def test_many_bad_rows_are_listed_up_to_a_limit_then_counted():
+    rows = "".join(f"1,2024-01-{d:02d},n/a?\n" for d in range(1, 31))
+    problems = problems_of("store,date,sales\n" + rows)
+    assert len(problems) == 21
+    assert problems[-1].row is None
+    assert "10 more rows have the same problem (30 in all, last at row 31)" in problems[-1].message
+
+
+def test_wrong_separator_gives_one_column_problem():
+    (problem,) = problems_of("store:date:sales\n1:2024-01-01:10\n1:2024-01-02:11\n")
+    assert problem.row == 1
+    assert "only one column" in problem.message
+    assert "comma or semicolon" in problem.fix
+
+
+def test_empty_file():
+    (problem,) = problems_of(b"")
+    assert problem.message == "the file is empty"
+    (problem,) = problems_of(b"\n\n  \n")
+    assert problem.message == "the file is empty"
+
+
+def test_header_without_rows():
+    (problem,) = problems_of("store,date,sales\n")
+    assert "no data rows" in problem.message
+
+
+def test_no_date_column_lists_the_columns():
+    (problem,) = problems_of("store,week,sales\n1,a,10\n2,b,11\n")
+    assert problem.message == "no column holds dates"
+    assert "--date" in problem.fix and "store, week, sales" in problem.fix
+
+
+def test_no_numeric_column():
+    (problem,) = problems_of("store,date,note\n1,2024-01-01,good\n1,2024-01-02,bad\n")
+    assert problem.message == "no column holds numbers to forecast"
+    assert "--value" in problem.fix
+
+
+def test_unknown_columns_given_by_the_user_are_all_reported_with_the_available_ones():
+    problems = problems_of(GOOD, id_cols=["shop"], date_col="day", value_col="qty")
+    assert [p.column for p in problems] == ["day", "qty", "shop"]
+    assert all("store, date, sales" in p.fix for p in problems)
+    assert "--value" in problems[1].fix
+
+
+def test_user_column_names_match_ignoring_case_and_spacing():
+    result = read_sales(GOOD.encode(), filename="s.csv", id_cols="STORE", value_col="Sales")
+    assert result.mapping.id_cols == ("store",) and result.mapping.value_col == "sales"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("sales.json", b'{"a": 1}', "unsupported file type .json"),
+        ("sales.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "legacy Excel .xls"),
+        ("sales.bin", b"\x00\x01\x02garbage", "binary file"),
+        ("sales.parquet", b"store,date\n1,2024-01-01\n", "not a Parquet file"),
+        ("sales.zip", b"PK\x03\x04" + b"\0" * 100, "zip archive"),
+    ],
+)
+def test_unsupported_file_types(name, data, expected):
+    (problem,) = problems_of(data, name=name)
+    assert expected in problem.message
+    assert ".csv" in problem.fix
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(IngestError) as err:
+        read_sales(tmp_path / "nope.csv")
+    assert err.value.problems[0].message == "file not found"
+
+
+def test_duplicates_can_be_refused_row_by_row():
+    data = GOOD + "1,2024-01-02,3\n2,2024-01-01,4\n"
+    problems = problems_of(data, duplicates="refuse")
+    assert [(p.row, p.value) for p in problems] == [(6, "2024-01-02"), (7, "2024-01-01")]
+    assert "second row for series '1'" in problems[0].message
+    assert "first at row 3" in problems[0].message
+    assert "--duplicates sum" in problems[0].fix
+
+
+def test_duplicates_are_summed_by_default():
+    result = read_sales((GOOD + "1,2024-01-02,3\n").encode(), filename="s.csv")
+    h = result.history.set_index(["unique_id", "ds"]).y
+    assert h[("1", "2024-01-02")] == 14
+    assert result.report.duplicates_summed == 1
+
+
+def test_unknown_options_are_problems():
+    problems = problems_of(GOOD, freq="hourly", duplicates="keep")
+    assert {p.value for p in problems} == {"hourly", "keep"}
+
+
+def test_negative_sales_are_kept_and_reported():
+    result = read_sales(b"store,date,sales\n1,2024-01-01,10\n1,2024-01-02,-3\n", filename="s.csv")
+    assert list(result.history.y) == [10, -3]
+    assert result.report.negative_values == 1
+    assert any("negative" in n for n in result.report.notes)
+
+
+def test_cannot_make_weekly_data_daily():
+    data = "store,date,sales\n1,2024-01-05,1\n1,2024-01-12,2\n1,2024-01-19,3\n"
+    (problem,) = problems_of(data, freq="D")
+    assert problem.message == "the data is weekly, it cannot be made daily"
+    assert "--freq" in problem.fix
+
+
+def test_single_date_needs_a_frequency():
+    (problem,) = problems_of("store,date,sales\n1,2024-01-05,1\n2,2024-01-05,2\n")
+    assert "single date" in problem.message
+    result = read_sales(
+        b"store,date,sales\n1,2024-01-05,1\n2,2024-01-05,2\n", filename="s", freq="W"
+    )
+    assert result.report.series == 2
+
+
+def test_day_first_and_month_first_in_one_column_is_a_problem():
+    data = "store,date,sales\n1,13/01/2024,1\n1,01/14/2024,2\n1,13/02/2024,3\n"
+    (problem,) = problems_of(data)
+    assert (problem.row, problem.value, problem.message) == (3, "01/14/2024", "is not a date")
+
+
+def test_attributes_file_without_the_key_column_is_a_problem(tmp_path):
+    attrs = tmp_path / "stores.csv"
+    attrs.write_text("shop,type\n1,A\n")
+    with pytest.raises(IngestError) as err:
+        read_sales(GOOD.encode(), filename="s.csv", attributes_file=attrs)
+    (problem,) = err.value.problems
+    assert "no column named like the series key store" in problem.message
+    assert "shop, type" in problem.fix
+
+
+def test_attributes_file_with_two_rows_for_a_key_is_a_problem(tmp_path):
+    attrs = tmp_path / "stores.csv"
+    attrs.write_text("store,type\n1,A\n2,B\n1,C\n")
+    with pytest.raises(IngestError) as err:
+        read_sales(GOOD.encode(), filename="s.csv", attributes_file=attrs)
+    (problem,) = err.value.problems
+    assert (problem.row, problem.value) == (4, "1")
