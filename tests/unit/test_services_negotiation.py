@@ -217,3 +217,40 @@ def test_score_names_the_closer_track(store, plan_id):
     assert result.loc["TOTAL", "closer"] == "target"
     with pytest.raises(Invalid, match="unique_id"):
         nego.score(store, plan_id, actuals.rename(columns={"unique_id": "id"}))
+
+
+def test_system_plan_basis_and_spread_follow_the_events(store, plan_id):
+    from forecast.overrides import Scope
+    from forecast.services import system
+
+    frame = nego.series_frame(store, plan_id)
+    first = frame["ds"].min()
+    system.add_event(
+        store,
+        plan_id,
+        "olga",
+        name="big promo",
+        kind="promotion",
+        scope=Scope({"Team": ("a",)}),
+        start=first,
+        end=first,
+        effect="percent",
+        value=50,
+        reason="flyer",
+    )
+    frame = nego.series_frame(store, plan_id)
+    promo = (frame["team"] == "a") & (frame["ds"] == first)
+    assert (frame.loc[promo, "system_plan"] > frame.loc[promo, "baseline"]).all()
+    nego.set_goal(store, plan_id, "olga", ratio="1.2", basis="system_plan")
+    neg = nego.negotiation_of(get_plan(store, plan_id))
+    assert neg.team_system_plan["a"] > neg.team_baseline["a"]
+    assert neg.team_system_plan["b"] == neg.team_baseline["b"]
+    assert neg.goal == round(sum(neg.team_system_plan.values()) * 1.2)
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    plan = nego.negotiated_plan(store, plan_id)
+    # spread by system plan: the promoted week of team a carries more of the target per unit of baseline
+    ratio = plan["target"] / plan["baseline"]
+    a = plan["team"] == "a"
+    assert ratio[a & (plan["ds"] == first)].min() > ratio[a & (plan["ds"] != first)].max()
+    assert int(plan["target_minor"].sum()) == neg.goal
