@@ -1,5 +1,645 @@
-"""`forecast plan ...` commands of the system track."""
+"""`forecast plan ...` commands of the system track: create, list, show, grant, event add|edit|
+remove|list|suggest, deviations, explain, threshold, publish, new-version, audit, mark-factor."""
 
 from __future__ import annotations
 
-from forecast.cli.plan_app import plan_app  # noqa: F401  (commands register on it)
+import getpass
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import typer
+
+from forecast.cli.common import echo_json, fail, user_errors
+from forecast.cli.plan_app import plan_app
+from forecast.overrides import EVENT_KINDS, REASON_CODES, Event, OverrideError, Scope
+from forecast.plan import PlanState
+from forecast.services import plans, system
+from forecast.services.errors import ServiceError
+from forecast.services.store_factory import open_store
+from forecast.store import PlanRepository
+
+event_app = typer.Typer(
+    help="Event overrides: add, edit, remove, list, suggest.", no_args_is_help=True
+)
+plan_app.add_typer(event_app, name="event")
+
+PlanArg = Annotated[str, typer.Argument(help="Plan id or unique plan name.")]
+AsOpt = Annotated[
+    str | None,
+    typer.Option("--as", help="Acting user (default: $FORECAST_USER or your login name)."),
+]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database URL, e.g. postgresql://user:pw@host/db (or $FORECAST_DB_URL)."
+    ),
+]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Directory of the SQLite store (or $FORECAST_DATA_DIR)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+ScopeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--scope",
+        help="attribute=value selector (values a,b are OR'd; repeated selectors are AND'ed).",
+    ),
+]
+IdsOpt = Annotated[str | None, typer.Option("--ids", help="Comma-separated series ids.")]
+PercentOpt = Annotated[
+    float | None, typer.Option("--percent", help="Percent change, e.g. 15 or -10.")
+]
+AddOpt = Annotated[
+    float | None, typer.Option("--add", help="Units added per period (may be negative).")
+]
+CapOpt = Annotated[float | None, typer.Option("--cap", help="Upper limit per series and period.")]
+SetOpt = Annotated[float | None, typer.Option("--set", help="Replace the baseline by this value.")]
+
+ERRORS = (ServiceError, OverrideError)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _user(as_user: str | None) -> str:
+    user = (as_user or os.environ.get("FORECAST_USER") or "").strip()
+    if not user:
+        try:
+            user = getpass.getuser()
+        except Exception:  # no login name in some containers
+            user = ""
+    if not user:
+        fail("who are you? pass --as USER or set FORECAST_USER")
+    return user
+
+
+def _store(db: str | None, data_dir: Path | None) -> PlanRepository:
+    return open_store(db_url=db, data_dir=data_dir)
+
+
+def _effect(percent: float | None, add: float | None, cap: float | None, set_: float | None):
+    given = {
+        name: value
+        for name, value in (("percent", percent), ("add", add), ("cap", cap), ("set", set_))
+        if value is not None
+    }
+    if len(given) > 1:
+        fail(f"give one effect, not {' and '.join('--' + k for k in given)}")
+    if not given:
+        return None, None
+    return next(iter(given.items()))
+
+
+def _scope(scope: list[str] | None, ids: str | None) -> Scope:
+    return Scope.parse(scope or [], ids or "")
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+        elif isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype(str)
+        elif pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].astype(object).where(np.isfinite(out[col].astype(float)), None)
+    return out.to_dict(orient="records")
+
+
+def _pct(value: float) -> str:
+    return "new volume" if not np.isfinite(value) else f"{value:+.1f} %"
+
+
+def _table(frame: pd.DataFrame, columns: list[str]) -> str:
+    shown = frame[columns].copy()
+    for col in shown.columns:
+        if pd.api.types.is_datetime64_any_dtype(shown[col]):
+            shown[col] = shown[col].dt.strftime("%Y-%m-%d")
+        elif col == "deviation_pct":
+            shown[col] = shown[col].map(_pct)
+        elif pd.api.types.is_float_dtype(shown[col]):
+            shown[col] = shown[col].map(lambda v: f"{v:,.0f}")
+    return shown.to_string(index=False)
+
+
+def _event_line(event: Event) -> str:
+    suggestion = ""
+    if event.suggested:
+        s = event.suggested
+        suggestion = (
+            f"; suggested {s['value']:+.1f} % ({s['low']:+.1f}..{s['high']:+.1f}) from {s['flag']}"
+        )
+    reason = f"; reason: {event.reason}" if event.reason else ""
+    return f"{event.describe()} by {event.author}{suggestion}{reason}"
+
+
+def _plan_header(state: PlanState) -> list[str]:
+    members = ", ".join(
+        f"{user} ({'+'.join(m.roles)}{' ' + m.team if m.team else ''})"
+        for user, m in state.members.items()
+    )
+    return [
+        f"plan {state.plan_id} {state.name!r} version {state.version} ({state.status})",
+        f"  data: {state.dataset.filename or 'frames'}, {state.dataset.n_series} series, "
+        f"{state.dataset.start}..{state.dataset.end}, freq {state.freq}, "
+        f"flags: {', '.join(state.dataset.flags) or 'none'}",
+        f"  baseline: {state.baseline.model} over {state.horizon} periods "
+        f"{state.baseline.start}..{state.baseline.end}; models used: "
+        + ", ".join(f"{k} x{v}" for k, v in state.baseline.models_used.items()),
+        f"  teams by {state.team_attr or 'none'}; deviation threshold {state.threshold:.0%}",
+        f"  members: {members}",
+    ]
+
+
+# -- plans -----------------------------------------------------------------------------------
+
+
+@plan_app.command("create")
+@user_errors(*ERRORS)
+def create(
+    file: Annotated[Path, typer.Argument(help="Sales file (CSV, XLSX or Parquet).")],
+    name: Annotated[str, typer.Option("--name", help="Plan name.")],
+    horizon: Annotated[int, typer.Option("--horizon", help="Periods to plan ahead.")],
+    team: Annotated[
+        str | None, typer.Option("--team", help="Attribute that groups series into teams.")
+    ] = None,
+    attributes: Annotated[
+        Path | None, typer.Option("--attributes", help="Per-series attributes file.")
+    ] = None,
+    freq: Annotated[str | None, typer.Option("--freq", help="D, W, M or Q (aggregates).")] = None,
+    model: Annotated[
+        str, typer.Option("--model", help="auto, snaive, ets, arima or prophet.")
+    ] = "auto",
+    id_cols: Annotated[
+        str | None, typer.Option("--id-cols", help="Comma-separated series key columns.")
+    ] = None,
+    date_col: Annotated[str | None, typer.Option("--date-col")] = None,
+    value_col: Annotated[str | None, typer.Option("--value-col")] = None,
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="Deviation threshold as a fraction.")
+    ] = 0.2,
+    jobs: Annotated[int, typer.Option("--jobs", help="Worker processes for the baseline.")] = 1,
+    as_user: AsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a plan: ingest the file, compute the baseline, store it as a draft."""
+    actor = _user(as_user)
+    store = _store(db, data_dir)
+    state = plans.create_plan(
+        store,
+        name=name,
+        source=file,
+        horizon=horizon,
+        team_attr=team,
+        actor=actor,
+        attributes_file=attributes,
+        freq=freq,
+        model=model,
+        id_cols=[c.strip() for c in id_cols.split(",")] if id_cols else None,
+        date_col=date_col,
+        value_col=value_col,
+        threshold=threshold,
+        jobs=jobs,
+    )
+    if as_json:
+        echo_json(state.to_dict() | {"version": state.version})
+        return
+    typer.echo(f"created plan {state.plan_id} {state.name!r}")
+    typer.echo("\n".join(_plan_header(state)[1:]))
+
+
+@plan_app.command("list")
+@user_errors(*ERRORS)
+def list_(db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
+    """List the plans in the store."""
+    summaries = plans.list_plans(_store(db, data_dir))
+    if as_json:
+        echo_json([s.__dict__ for s in summaries])
+        return
+    if not summaries:
+        typer.echo("no plans yet; create one with `forecast plan create FILE --name N --horizon H`")
+        return
+    for s in summaries:
+        parent = f" (from {s.parent_id})" if s.parent_id else ""
+        typer.echo(
+            f"{s.plan_id}  {s.name!r}  version {s.version}  {s.status}{parent}  "
+            f"by {s.created_by}  updated {s.updated_at}"
+        )
+
+
+@plan_app.command("show")
+@user_errors(*ERRORS)
+def show(
+    plan: PlanArg,
+    level: Annotated[str, typer.Option("--level", help="total, team or series.")] = "team",
+    limit: Annotated[int, typer.Option("--limit", help="Rows to print (text only).")] = 60,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The plan and its system plan (baseline, adjustment, final, deviation) at a level."""
+    store = _store(db, data_dir)
+    state = plans.get_plan(store, plan)
+    frame = system.system_plan(store, state.plan_id, level=level)
+    marked = system.deviations(store, state.plan_id)
+    if as_json:
+        echo_json(
+            {
+                "plan": state.to_dict() | {"version": state.version},
+                "level": level,
+                "system_plan": _records(frame),
+                "deviations": _records(marked),
+                "combination_rule": system.COMBINATION_RULE,
+            }
+        )
+        return
+    typer.echo("\n".join(_plan_header(state)))
+    events = system.events_of(state)
+    typer.echo(f"  events ({len(events)}):")
+    for event in events:
+        typer.echo(f"    {_event_line(event)}")
+    if state.factors:
+        typer.echo(f"  factors ({len(state.factors)}):")
+        for f in state.factors:
+            typer.echo(
+                f"    {f['factor_id']} {f['name']!r} from {f['start']} on {f['n_series']} series: "
+                f"baseline {f['baseline_before']:,.0f} -> {f['baseline_after']:,.0f}"
+            )
+    open_count = int((~marked["explained"]).sum()) if len(marked) else 0
+    typer.echo(
+        f"  deviations above {state.threshold:.0%}: {len(marked)} marked, {open_count} unexplained"
+    )
+    typer.echo(f"  rule: {system.COMBINATION_RULE}")
+    key = ["unique_id"] if level == "series" else ["team"]
+    columns = [*key, "ds", "baseline", "adjustment", "system_plan", "deviation_pct", "events"]
+    typer.echo("")
+    typer.echo(_table(frame.head(limit), columns))
+    if len(frame) > limit:
+        typer.echo(f"... {len(frame) - limit} more rows (--limit, or --json for all)")
+
+
+@plan_app.command("grant")
+@user_errors(*ERRORS)
+def grant(
+    plan: PlanArg,
+    user: Annotated[str, typer.Argument(help="User to give the role to.")],
+    role: Annotated[str, typer.Option("--role", help="owner, planner or lead.")],
+    team: Annotated[str | None, typer.Option("--team", help="The lead's team.")] = None,
+    as_user: AsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Give a user a role on the plan (owner only)."""
+    state = plans.grant(_store(db, data_dir), plan, _user(as_user), user, role, team)
+    typer.echo(
+        f"{user} is now {'+'.join(state.roles_of(user))} on plan {state.plan_id} "
+        f"(version {state.version})"
+    )
+
+
+@plan_app.command("audit")
+@user_errors(*ERRORS)
+def audit(
+    plan: PlanArg, db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False
+) -> None:
+    """The plan's audit log: who changed what, when, before and after."""
+    entries = plans.audit_log(_store(db, data_dir), plan)
+    if as_json:
+        echo_json([e.__dict__ for e in entries])
+        return
+    for e in entries:
+        reason = f" (reason: {e.reason})" if e.reason else ""
+        typer.echo(f"v{e.version}  {e.at}  {e.actor}  {e.action}: {e.what}{reason}")
+
+
+@plan_app.command("new-version")
+@user_errors(*ERRORS)
+def new_version(
+    plan: PlanArg,
+    name: Annotated[str | None, typer.Option("--name", help="Name of the copy.")] = None,
+    as_user: AsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Copy a (published) plan into a new draft."""
+    state = system.new_version(_store(db, data_dir), plan, _user(as_user), name)
+    if as_json:
+        echo_json(state.to_dict() | {"version": state.version})
+        return
+    typer.echo(f"created plan {state.plan_id} {state.name!r} as a new draft of {state.parent_id}")
+
+
+# -- events ----------------------------------------------------------------------------------
+
+
+@event_app.command("add")
+@user_errors(*ERRORS)
+def event_add(
+    plan: PlanArg,
+    name: Annotated[str, typer.Option("--name", help="Event name.")],
+    kind: Annotated[str, typer.Option("--kind", help=", ".join(EVENT_KINDS))],
+    start: Annotated[str, typer.Option("--start", help="First day (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--end", help="Last day, inclusive (YYYY-MM-DD).")],
+    scope: ScopeOpt = None,
+    ids: IdsOpt = None,
+    percent: PercentOpt = None,
+    add: AddOpt = None,
+    cap: CapOpt = None,
+    set_: Annotated[
+        float | None, typer.Option("--set", help="Replace the baseline by this value.")
+    ] = None,
+    use_suggestion: Annotated[
+        bool, typer.Option("--use-suggestion", help="Use the uplift learned from the history.")
+    ] = False,
+    reason: Annotated[str, typer.Option("--reason", help="Why this event.")] = "",
+    as_user: AsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add an event override (percent, add, cap or set) to a scope and period."""
+    effect, value = _effect(percent, add, cap, set_)
+    saved = system.add_event(
+        _store(db, data_dir),
+        plan,
+        _user(as_user),
+        name=name,
+        kind=kind,
+        scope=_scope(scope, ids),
+        start=start,
+        end=end,
+        effect=effect,
+        value=value,
+        use_suggestion=use_suggestion,
+        reason=reason,
+    )
+    assert saved.event is not None
+    if as_json:
+        echo_json({"event": saved.event.to_dict(), "version": saved.version})
+        return
+    typer.echo(f"added {_event_line(saved.event)}")
+    typer.echo(f"plan {saved.plan.plan_id} is now version {saved.version}")
+
+
+@event_app.command("edit")
+@user_errors(*ERRORS)
+def event_edit(
+    plan: PlanArg,
+    event_id: Annotated[str, typer.Argument(help="Event id, e.g. E1.")],
+    name: Annotated[str | None, typer.Option("--name")] = None,
+    kind: Annotated[str | None, typer.Option("--kind")] = None,
+    start: Annotated[str | None, typer.Option("--start")] = None,
+    end: Annotated[str | None, typer.Option("--end")] = None,
+    scope: ScopeOpt = None,
+    ids: IdsOpt = None,
+    percent: PercentOpt = None,
+    add: AddOpt = None,
+    cap: CapOpt = None,
+    set_: SetOpt = None,
+    reason: Annotated[str | None, typer.Option("--reason")] = None,
+    as_user: AsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change an event; options not given stay as they are (--scope/--ids replace the scope)."""
+    effect, value = _effect(percent, add, cap, set_)
+    new_scope = _scope(scope, ids) if (scope or ids) else None
+    saved = system.edit_event(
+        _store(db, data_dir),
+        plan,
+        _user(as_user),
+        event_id,
+        name=name,
+        kind=kind,
+        scope=new_scope,
+        start=start,
+        end=end,
+        effect=effect,
+        value=value,
+        reason=reason,
+    )
+    assert saved.event is not None
+    if as_json:
+        echo_json({"event": saved.event.to_dict(), "version": saved.version})
+        return
+    typer.echo(f"edited {_event_line(saved.event)}")
+
+
+@event_app.command("remove")
+@user_errors(*ERRORS)
+def event_remove(
+    plan: PlanArg,
+    event_id: Annotated[str, typer.Argument(help="Event id, e.g. E1.")],
+    reason: Annotated[str | None, typer.Option("--reason")] = None,
+    as_user: AsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Remove an event."""
+    saved = system.remove_event(_store(db, data_dir), plan, _user(as_user), event_id, reason=reason)
+    typer.echo(
+        f"removed event {event_id}; plan {saved.plan.plan_id} is now version {saved.version}"
+    )
+
+
+@event_app.command("list")
+@user_errors(*ERRORS)
+def event_list(
+    plan: PlanArg, db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False
+) -> None:
+    """The plan's events in the order they apply."""
+    events = system.list_events(_store(db, data_dir), plan)
+    if as_json:
+        echo_json([e.to_dict() for e in events])
+        return
+    if not events:
+        typer.echo("no events")
+    for event in events:
+        typer.echo(_event_line(event))
+    typer.echo(f"rule: {system.COMBINATION_RULE}")
+
+
+@event_app.command("suggest")
+@user_errors(*ERRORS)
+def event_suggest(
+    plan: PlanArg,
+    kind: Annotated[str, typer.Option("--kind", help=", ".join(EVENT_KINDS))],
+    scope: ScopeOpt = None,
+    ids: IdsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What the history says an event of this kind does (learned uplift with a range)."""
+    uplift = system.suggest_uplift(_store(db, data_dir), plan, kind, _scope(scope, ids))
+    if as_json:
+        echo_json(uplift.to_dict() if uplift else None)
+        return
+    if uplift is None:
+        typer.echo(f"no learned uplift for {kind}: the history has no flag for it")
+        return
+    typer.echo(f"{kind}: {uplift.describe()}")
+    for seg in uplift.segments:
+        typer.echo(
+            f"  {seg.segment}: {seg.value:+.1f} % ({seg.low:+.1f} .. {seg.high:+.1f}), "
+            f"{seg.n_series} series"
+        )
+    typer.echo(f"  ({uplift.basis})")
+
+
+# -- gate ------------------------------------------------------------------------------------
+
+
+@plan_app.command("deviations")
+@user_errors(*ERRORS)
+def deviations(
+    plan: PlanArg,
+    show_all: Annotated[bool, typer.Option("--all", help="Also list the explained ones.")] = False,
+    limit: Annotated[int, typer.Option("--limit")] = 50,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Deviations above the threshold (series-period and team totals) and whether explained."""
+    store = _store(db, data_dir)
+    state = plans.get_plan(store, plan)
+    marked = system.deviations(store, state.plan_id)
+    if as_json:
+        echo_json(_records(marked))
+        return
+    open_rows = marked.loc[~marked["explained"]] if len(marked) else marked
+    typer.echo(
+        f"plan {state.plan_id}: {len(marked)} deviation(s) above {state.threshold:.0%}, "
+        f"{len(open_rows)} unexplained"
+    )
+    shown = marked if show_all else open_rows
+    if len(shown):
+        columns = ["level", "key", "ds", "baseline", "system_plan", "deviation_pct", "events"]
+        if show_all:
+            columns += ["explained", "reason_code"]
+        typer.echo(_table(shown.head(limit), columns))
+        if len(shown) > limit:
+            typer.echo(f"... {len(shown) - limit} more (--limit, or --json for all)")
+
+
+@plan_app.command("explain")
+@user_errors(*ERRORS)
+def explain(
+    plan: PlanArg,
+    code: Annotated[str, typer.Option("--code", help=", ".join(REASON_CODES))],
+    text: Annotated[str, typer.Option("--text", help="Why the deviation is right.")],
+    series: Annotated[str | None, typer.Option("--series", help="Series id.")] = None,
+    team: Annotated[str | None, typer.Option("--team", help="Team (its total).")] = None,
+    ds: Annotated[str | None, typer.Option("--ds", help="Period start date (YYYY-MM-DD).")] = None,
+    all_for_event: Annotated[
+        str | None,
+        typer.Option("--all-for-event", help="Explain every open deviation this event causes."),
+    ] = None,
+    as_user: AsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Explain a marked deviation (one cell, or all of one event's)."""
+    if series is not None and team is not None:
+        fail("give --series or --team, not both")
+    level = "series" if series is not None else ("team" if team is not None else None)
+    saved = system.explain(
+        _store(db, data_dir),
+        plan,
+        _user(as_user),
+        reason_code=code,
+        text=text,
+        level=level,
+        key=series if series is not None else team,
+        ds=ds,
+        event_id=all_for_event,
+    )
+    typer.echo(
+        f"explained {saved.explained} deviation(s); plan {saved.plan.plan_id} is now version "
+        f"{saved.version}"
+    )
+
+
+@plan_app.command("threshold")
+@user_errors(*ERRORS)
+def threshold(
+    plan: PlanArg,
+    value: Annotated[str, typer.Argument(help="Fraction (0.25) or percent (25%).")],
+    as_user: AsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Set the deviation threshold (owner)."""
+    text = value.strip()
+    try:
+        number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        fail(f"threshold {value!r} is not a number; write 0.25 or 25%")
+    saved = system.set_threshold(_store(db, data_dir), plan, _user(as_user), number)
+    typer.echo(f"threshold of plan {saved.plan.plan_id} is now {saved.plan.threshold:.0%}")
+
+
+@plan_app.command("publish")
+@user_errors(*ERRORS)
+def publish(
+    plan: PlanArg, as_user: AsOpt = None, db: DbOpt = None, data_dir: DataDirOpt = None
+) -> None:
+    """Publish the system plan (owner); refused while deviations are unexplained."""
+    saved = system.publish(_store(db, data_dir), plan, _user(as_user))
+    typer.echo(
+        f"published plan {saved.plan.plan_id} (version {saved.version}); it is read-only now"
+    )
+
+
+# -- factors ---------------------------------------------------------------------------------
+
+
+@plan_app.command("mark-factor")
+@user_errors(*ERRORS)
+def mark_factor(
+    plan: PlanArg,
+    name: Annotated[str, typer.Option("--name", help="What changed, e.g. 'became a hit'.")],
+    start: Annotated[str, typer.Option("--start", help="From when (YYYY-MM-DD), in the history.")],
+    scope: ScopeOpt = None,
+    ids: IdsOpt = None,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Model for the re-forecast (default: the plan's).")
+    ] = None,
+    as_user: AsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Mark series with a new factor from a date on and re-forecast them with it."""
+    store = _store(db, data_dir)
+    saved = system.mark_factor(
+        store,
+        plan,
+        _user(as_user),
+        name=name,
+        scope=_scope(scope, ids),
+        start=start,
+        model=model,
+    )
+    factor = saved.factor or {}
+    comparison = system.factor_comparison(store, saved.plan.plan_id, factor["factor_id"])
+    if as_json:
+        echo_json({"factor": factor, "comparison": _records(comparison), "version": saved.version})
+        return
+    typer.echo(
+        f"factor {factor['factor_id']} {name!r}: {factor['n_series']} series re-forecast with "
+        f"{factor['model']}; baseline {factor['baseline_before']:,.0f} -> "
+        f"{factor['baseline_after']:,.0f}"
+    )
+    per_period = comparison.groupby("ds")[["before", "after"]].sum().reset_index()
+    typer.echo(
+        per_period.assign(ds=per_period["ds"].dt.strftime("%Y-%m-%d")).to_string(index=False)
+    )
