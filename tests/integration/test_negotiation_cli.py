@@ -1,0 +1,173 @@
+"""End to end through the command line: the 6.5bn baseline / 10bn goal example on generated team
+baselines, from goal to agreed export and re-import, on a SQLite store in a fresh data directory."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from forecast.cli import app
+from forecast.services.plans import create_plan_from_frames, grant
+from forecast.services.store_factory import open_store
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
+from test_services_negotiation import HORIZON, team_frames  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+FORECAST = ROOT / ".venv" / "bin" / "forecast"
+TEAMS = {"food": 3.0e9, "nonfood": 2.0e9, "fresh": 1.5e9}  # 6.5bn
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    store = open_store(data_dir=tmp_path)
+    history, attributes, baseline = team_frames(TEAMS)
+    state = create_plan_from_frames(
+        store,
+        name="xmas",
+        history=history,
+        attributes=attributes,
+        freq="W-FRI",
+        horizon=HORIZON,
+        team_attr="Team",
+        actor="olga",
+        baseline=baseline,
+    )
+    grant(store, state.plan_id, "olga", "fiona", "lead", team="food")
+    grant(store, state.plan_id, "olga", "niko", "lead", team="nonfood")
+    store.close()
+    return tmp_path
+
+
+def run(data_dir: Path, *args: str) -> str:
+    result = CliRunner().invoke(app, ["plan", *args, "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output + str(result.exception)
+    return result.stdout
+
+
+def run_fails(data_dir: Path, *args: str) -> str:
+    """Through the installed console script: `error: ...` on stderr and exit code 2."""
+    proc = subprocess.run(
+        [str(FORECAST), "plan", *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.startswith("error: ")
+    assert "Traceback" not in proc.stderr
+    return proc.stderr
+
+
+def test_the_example_from_goal_to_agreed_export(data_dir, tmp_path):
+    summary = json.loads(
+        run(data_dir, "goal", "xmas", "--ratio", "10/6.5", "--as", "olga", "--json")
+    )
+    assert summary["goal"] == 1_000_000_000_000 and summary["gap"] == 350_000_000_000
+
+    run(
+        data_dir,
+        "claim",
+        "xmas",
+        "--team",
+        "food",
+        "--amount",
+        "2000000000",
+        "--note",
+        "double promo space",
+        "--as",
+        "fiona",
+    )
+    err = run_fails(
+        data_dir, "claim", "xmas", "--team", "food", "--amount", "1", "--note", "x", "--as", "niko"
+    )
+    assert "lead of team 'nonfood'" in err
+    err = run_fails(
+        data_dir,
+        "claim",
+        "xmas",
+        "--team",
+        "nonfood",
+        "--amount",
+        "a lot",
+        "--note",
+        "x",
+        "--as",
+        "niko",
+    )
+    assert "not a number" in err
+    run(
+        data_dir,
+        "claim",
+        "xmas",
+        "--team",
+        "nonfood",
+        "--percent",
+        "60",
+        "--note",
+        "new listings",
+        "--as",
+        "niko",
+    )
+    err = run_fails(data_dir, "assign", "xmas", "--rule", "even", "--as", "olga")
+    assert "close-round" in err
+
+    closed = json.loads(run(data_dir, "close-round", "xmas", "--as", "olga", "--json"))
+    assert closed["remainder"] == 30_000_000_000  # the few hundred million nobody took
+    err = run_fails(
+        data_dir, "assign", "xmas", "--rule", "manual", "--manual", "fresh=1", "--as", "olga"
+    )
+    assert "299,999,999.00 short" in err
+    run(data_dir, "assign", "xmas", "--rule", "pro_rata_baseline", "--as", "olga")
+    run(data_dir, "lock", "xmas", "--as", "olga")
+    err = run_fails(
+        data_dir,
+        "claim",
+        "xmas",
+        "--team",
+        "food",
+        "--amount",
+        "1",
+        "--note",
+        "late",
+        "--as",
+        "fiona",
+    )
+    assert "new version" in err
+
+    ledger = json.loads(run(data_dir, "ledger", "xmas", "--json"))
+    rows = {r["team"]: r for r in ledger["ledger"]}
+    assert rows["TOTAL"]["target_minor"] == 1_000_000_000_000
+    for team in TEAMS:
+        r = rows[team]
+        assert r["basis_minor"] + r["claim_minor"] + r["assignment_minor"] == r["target_minor"]
+    assert rows["fresh"]["claim_minor"] == 0 and rows["fresh"]["assignment_minor"] > 0
+    assert "food" in run(data_dir, "stretch", "xmas")
+
+    out_csv, out_xlsx, out_json = (
+        tmp_path / "agreed_plan.csv",
+        tmp_path / "agreed_plan.xlsx",
+        tmp_path / "b.json",
+    )
+    run(data_dir, "export", "xmas", "--format", "csv", "--out", str(out_csv))
+    run(data_dir, "export", "xmas", "--format", "xlsx", "--out", str(out_xlsx))
+    run(data_dir, "export", "xmas", "--format", "json", "--out", str(out_json))
+    table = list(csv.DictReader(io.StringIO(out_csv.read_text())))
+    assert {"unique_id", "ds", "team", "baseline", "system_plan", "target"} <= set(table[0])
+    assert sum(Decimal(r["target"]) for r in table) == Decimal("10000000000.00")
+    assert load_workbook(out_xlsx).sheetnames[0] == "by series-period"
+
+    elsewhere = tmp_path / "elsewhere"
+    imported = run(elsewhere, "import", str(out_json), "--as", "ivan", "--json")
+    assert json.loads(imported)["target_total"] == 1_000_000_000_000
+    again = json.loads(run(elsewhere, "ledger", "xmas", "--json"))
+    assert again["ledger"] == ledger["ledger"]
