@@ -127,6 +127,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             components.page_header("Data", HOW_TO_READ),
             dcc.Store(id=ids.DATA_RAW),
             dcc.Store(id=ids.DATA_FILE),
+            dcc.Store(id=ids.DATA_ATTR_FILE),
             dcc.Store(id=ids.DATA_LIMIT, data=ctx.upload_limit_bytes),
             dbc.Row(
                 [
@@ -147,6 +148,25 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                                 className="mt-1",
                             ),
                             html.Div(id=ids.DATA_UPLOAD_STATUS, className="mt-2"),
+                            dcc.Upload(
+                                id=ids.DATA_ATTR_UPLOAD,
+                                children=html.Div(
+                                    [
+                                        "Optional: drop a series attributes file (e.g. a store table "
+                                        "with StoreType), joined on the series key"
+                                    ],
+                                    className="small",
+                                ),
+                                style={
+                                    "border": "1px dashed #cbd5e1",
+                                    "borderRadius": "6px",
+                                    "padding": "8px",
+                                    "textAlign": "center",
+                                    "cursor": "pointer",
+                                },
+                                max_size=ctx.upload_limit_bytes,
+                            ),
+                            html.Div(id=ids.DATA_ATTR_STATUS, className="small text-muted mt-1"),
                             html.Div(id=ids.DATA_REPORT, className="mt-2"),
                             dcc.Loading(
                                 dcc.Graph(
@@ -342,6 +362,19 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         )
 
     @app.callback(
+        Output(ids.DATA_ATTR_FILE, "data"),
+        Output(ids.DATA_ATTR_STATUS, "children"),
+        Input(ids.DATA_ATTR_UPLOAD, "contents"),
+        State(ids.DATA_ATTR_UPLOAD, "filename"),
+        prevent_initial_call=True,
+    )
+    def stash_attributes(contents: str | None, filename: str | None) -> tuple:
+        if not contents or not filename:
+            return no_update, no_update
+        token = save_upload(ctx, decode_upload(contents), filename)
+        return str(_upload_dir(ctx) / token), f"Attributes: {filename} (used on the next read)"
+
+    @app.callback(
         Output(ids.DATA_FILE, "data", allow_duplicate=True),
         Input(ids.DATA_RAW, "data"),
         prevent_initial_call=True,
@@ -373,6 +406,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         State(ids.DATA_MAP_DATE, "value"),
         State(ids.DATA_MAP_VALUE, "value"),
         State(ids.DATA_MAP_FREQ, "value"),
+        State(ids.DATA_ATTR_FILE, "data"),
         prevent_initial_call=True,
     )
     def preview(
@@ -382,6 +416,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         date_col: str | None,
         value_col: str | None,
         freq: str | None,
+        attributes_path: str | None,
     ) -> tuple:
         if not file or "token" not in file:
             return (no_update,) * 13
@@ -396,7 +431,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             date_col=date_col if manual else None,
             value_col=value_col if manual else None,
             freq=freq or None,
-            attributes_file=file.get("attributes"),
+            attributes_file=file.get("attributes") or attributes_path,
         )
         if result is None:
             keep = no_update
@@ -458,6 +493,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         State(ids.DATA_MAP_VALUE, "value"),
         State(ids.DATA_MAP_FREQ, "value"),
         State(ids.NAV_PLANS_CHANGED, "data"),
+        State(ids.DATA_ATTR_FILE, "data"),
         background=True,
         running=[
             (Output(ids.DATA_CREATE, "disabled"), True, False),
@@ -481,6 +517,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         value_col: str | None,
         freq: str | None,
         changed: int | None,
+        attributes_path: str | None,
     ) -> tuple:
         from forecast.services import plans as plan_service
 
@@ -501,7 +538,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
                 horizon=int(horizon or 0),
                 team_attr=team_attr or None,
                 actor=(creator or "").strip(),
-                attributes_file=file.get("attributes"),
+                attributes_file=file.get("attributes") or attributes_path,
                 freq=freq or None,
                 id_cols=id_cols or None,
                 date_col=date_col or None,

@@ -81,6 +81,7 @@ def start_app(dash_duo) -> Callable[..., object]:
 
         app = create_app(data_dir=str(data_dir), **kwargs)
         dash_duo.start_server(app)
+        dash_duo.driver.set_window_size(1400, 1000)
         if path != "/":
             dash_duo.wait_for_element("#nav-plan", timeout=10)
             dash_duo.driver.get(dash_duo.server_url + path)

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from selenium.webdriver.common.by import By
-
-
-def upload(dash_duo, path: Path) -> None:
-    field = dash_duo.driver.find_element(By.CSS_SELECTOR, "#data-upload input[type=file]")
-    field.send_keys(str(path))
+from tests.e2e.helpers import click, pick, type_into, upload
 
 
 def test_empty_store_shows_data_page_with_upload_limit(start_app, tmp_path):
@@ -26,4 +19,60 @@ def test_file_over_the_upload_limit_gets_a_visible_message(start_app, tmp_path, 
     upload(dash_duo, rossmann_stores)
     dash_duo.wait_for_contains_text("#data-upload-too-big", "over the upload limit", timeout=10)
     assert dash_duo.find_element("#data-report").text == ""
+    assert dash_duo.get_logs() == []
+
+
+def test_upload_shipped_file_shows_validation_report_and_mapping(
+    start_app, tmp_path, rossmann_train
+):
+    dash_duo = start_app(tmp_path / "data")
+    dash_duo.wait_for_element("#data-upload", timeout=10)
+    upload(dash_duo, rossmann_train)
+    dash_duo.wait_for_contains_text("#data-report-ok", "the file is valid", timeout=30)
+    report = dash_duo.find_element("#data-report-ok").text
+    assert "100 series" in report
+    assert "Promo" in report
+    dash_duo.wait_for_contains_text(f"#{'data-map-date'}", "Date", timeout=5)
+    assert "Sales" in dash_duo.find_element("#data-map-value").text
+    assert "Store" in dash_duo.find_element("#data-map-id").text
+    assert dash_duo.get_logs() == []
+
+
+def test_upload_with_problems_lists_each_with_row_and_column(start_app, tmp_path):
+    bad = tmp_path / "bad_sales.csv"
+    rows = ["Store,Date,Sales"] + [f"1,2024-01-{day:02d},{100 + day}" for day in range(1, 21)]
+    rows[5] = "1,2024-01-05,abc"  # spreadsheet row 6
+    rows[8] = "1,2024-13-45,120"  # spreadsheet row 9
+    bad.write_text("\n".join(rows) + "\n")
+    dash_duo = start_app(tmp_path / "data")
+    dash_duo.wait_for_element("#data-upload", timeout=10)
+    upload(dash_duo, bad)
+    dash_duo.wait_for_contains_text(
+        "#data-report-problems", "problem(s) in bad_sales.csv", timeout=30
+    )
+    dash_duo.wait_for_element("#data-problems-grid .ag-row", timeout=10)
+    grid_text = dash_duo.find_element("#data-problems-grid").text
+    assert "Sales" in grid_text and "Date" in grid_text
+    assert "abc" in grid_text and "2024-13-45" in grid_text
+    rows_shown = dash_duo.driver.execute_script(
+        "return Array.from(document.querySelectorAll('#data-problems-grid .ag-row [col-id=row]'))"
+        ".map(e => e.innerText)"
+    )
+    assert sorted(rows_shown) == ["6", "9"]
+    assert dash_duo.get_logs() == []
+
+
+def test_create_plan_runs_baseline_in_background_and_selects_it(start_app, tmp_path):
+    dash_duo = start_app(tmp_path / "data")
+    dash_duo.wait_for_element("#data-use-sample", timeout=10)
+    click(dash_duo, "#data-use-sample")
+    dash_duo.wait_for_contains_text("#data-report-ok", "100 series", timeout=30)
+    dash_duo.wait_for_contains_text("#data-team-attr", "StoreType", timeout=5)
+    pick(dash_duo, "#data-model", "snaive")
+    type_into(dash_duo, "#data-plan-name", "Browser plan")
+    click(dash_duo, "#data-create")
+    dash_duo.wait_for_contains_text("#data-create-ok", "Plan 'Browser plan' created", timeout=120)
+    assert "100 series" in dash_duo.find_element("#data-create-ok").text
+    dash_duo.wait_for_contains_text("#nav-plan", "Browser plan", timeout=10)
+    dash_duo.wait_for_contains_text("#nav-user", "owner", timeout=10)
     assert dash_duo.get_logs() == []
