@@ -10,7 +10,7 @@ The ``model`` column says which model served each series and why it fell back.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -61,6 +61,8 @@ class SeriesTask:
     exog_names: tuple[str, ...] = ()
     holidays: str | None = None
     base_freq: str = "W"
+    strategy: tuple[str, tuple[str, ...]] | None = None
+    """For ``model="auto"``: (combiner, members) chosen by ``auto.select_strategy``."""
 
     @property
     def horizon(self) -> int:
@@ -240,12 +242,12 @@ def prepare_tasks(
         exog = part[flags].to_numpy(dtype=float) if flags else None
         fut_exog = None
         if flags:
-            fut_exog = np.zeros((horizon, len(flags)))
+            fut_exog = unknown_future_flags(exog, season, horizon)
             if future_lookup is not None:
                 known = future_lookup.reindex(
                     pd.MultiIndex.from_arrays([[str(uid)] * horizon, future_ds])
-                )
-                fut_exog = known.fillna(0.0).to_numpy(dtype=float)
+                ).to_numpy(dtype=float)
+                fut_exog = np.where(np.isnan(known), fut_exog, known)
         tasks.append(
             SeriesTask(
                 uid=str(uid),
@@ -263,6 +265,19 @@ def prepare_tasks(
             )
         )
     return tasks
+
+
+def unknown_future_flags(exog: np.ndarray, season: int, horizon: int) -> np.ndarray:
+    """Flag values for future periods nobody gave: 0 for event flags (promo, holiday: the
+    baseline assumes no event), but the last season repeated for flags that are mostly on
+    (such as Rossmann's ``Open``), where 0 would forecast a closed shop."""
+    out = np.zeros((horizon, exog.shape[1]))
+    mostly_on = exog.mean(axis=0) > 0.5
+    if mostly_on.any():
+        lag = min(season, len(exog))
+        idx = len(exog) - lag + np.arange(horizon) % lag
+        out[:, mostly_on] = exog[idx][:, mostly_on]
+    return out
 
 
 def _single_offset(base: str, dates: pd.DatetimeIndex) -> str:
@@ -283,7 +298,7 @@ def _future_lookup(future: pd.DataFrame | None, flags: list[str]) -> pd.DataFram
     frame[DS] = pd.to_datetime(frame[DS])
     for flag in flags:
         if flag not in frame.columns:
-            frame[flag] = 0.0
+            frame[flag] = np.nan  # unknown: filled by unknown_future_flags
     return frame.set_index([UNIQUE_ID, DS])[flags].astype(float)
 
 
@@ -319,7 +334,8 @@ def forecast_baseline(
     """Baseline forecast per series: ``unique_id, ds, baseline, baseline-lo-80, ..., model``.
 
     ``history`` is the long contract (``unique_id, ds, y`` + numeric flag columns used as
-    regressors where a model supports them, with future values from ``future`` or 0).
+    regressors, with future values from ``future``; where not given, 0 for event flags and the
+    last season repeated for mostly-on flags such as ``Open``, see ``unknown_future_flags``).
     ``ds`` continues each series' own calendar; values are never negative."""
     tasks = prepare_tasks(
         history,
@@ -330,7 +346,13 @@ def forecast_baseline(
         holidays=holidays,
         future=future,
     )
-    results = make_runner(jobs, runner).map(forecast_series, tasks)
+    runner = make_runner(jobs, runner)
+    if model == "auto":
+        from forecast.engine.auto import select_strategy
+
+        selection = select_strategy(tasks, runner)
+        tasks = [replace(task, strategy=selection.strategy) for task in tasks]
+    results = runner.map(forecast_series, tasks)
     return results_frame(results, tasks[0].levels)
 
 

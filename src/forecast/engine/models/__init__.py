@@ -27,4 +27,25 @@ def make_model(name: str, season_length: int, **options: object) -> Model:
         return Naive()
     if name == "mean":
         return ZeroAwareMean(season_length)
+    if name == "ets":
+        from forecast.engine.models.ets import ETS
+
+        return ETS(season_length)
+    if name == "hw":
+        from forecast.engine.models.ets import ETS
+
+        return ETS(season_length, variants=("damped_seasonal",))
+    if name == "arima":
+        from forecast.engine.models.arima import ARIMA
+
+        return ARIMA(season_length)
+    if name == "prophet":
+        from forecast.engine.models.prophet_adapter import Prophet
+
+        return Prophet(
+            season_length,
+            holidays=options.get("holidays"),  # type: ignore[arg-type]
+            exog_names=options.get("exog_names", ()),  # type: ignore[arg-type]
+            base_freq=str(options.get("base_freq", "W")),
+        )
     raise ModelError(f"unknown model {name!r}")

@@ -1,0 +1,157 @@
+"""Rolling-origin backtest: how accurate each model (and ``auto``) was on the user's own data.
+
+For each of ``windows`` origins (the last one ``horizon`` periods before the end, earlier ones
+``step`` periods apart), every series is cut at the origin, forecast ``horizon`` periods ahead
+with ``forecast_baseline`` (so fallbacks and special cases are measured as users get them;
+``auto`` re-selects inside each window from the training part only) and compared with what
+happened. Reported per model, per series and overall:
+
+- ``mase``: mean absolute error over the in-sample MAE of the seasonal naive (naive when the
+  history is shorter than two seasons), averaged over windows; overall the mean over series.
+- ``wape``: sum |error| / sum |actual|.
+- ``bias``: sum (forecast - actual) / sum |actual| (positive = over-forecast).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from forecast.engine import calendar
+from forecast.engine.baseline import MODELS, forecast_baseline
+from forecast.engine.metrics import mase, mase_scale
+from forecast.engine.runner import Runner, make_runner
+from forecast.schema import BASELINE, DS, UNIQUE_ID, SchemaError, Y, validate_history
+
+DEFAULT_MODELS: tuple[str, ...] = ("snaive", "ets", "arima", "prophet", "auto")
+
+
+def _cut(history: pd.DataFrame, horizon: int, offset: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split each series so that the test part is ``horizon`` periods ending ``offset`` before the end."""
+    position = history.groupby(UNIQUE_ID, sort=False).cumcount(ascending=False)
+    test_mask = (position >= offset) & (position < offset + horizon)
+    train_mask = position >= offset + horizon
+    return history.loc[train_mask], history.loc[test_mask]
+
+
+def backtest(
+    history: pd.DataFrame,
+    horizon: int,
+    windows: int = 3,
+    models: Sequence[str] = DEFAULT_MODELS,
+    step: int | None = None,
+    *,
+    freq: str | None = None,
+    holidays: str | None = None,
+    jobs: int = 1,
+    runner: Runner | None = None,
+    min_train: int = 2,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return ``(metrics_by_series, metrics_overall)``.
+
+    ``metrics_by_series``: ``unique_id, model, mase, wape, bias, windows``;
+    ``metrics_overall``: ``model, mase, wape, bias, series`` sorted by ``mase``."""
+    if horizon < 1:
+        raise SchemaError(f"horizon must be at least 1 period, got {horizon}.")
+    if windows < 1:
+        raise SchemaError(f"windows must be at least 1, got {windows}.")
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        raise SchemaError(
+            f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(MODELS)}."
+        )
+    step = step or horizon
+    history = validate_history(history)
+    base = calendar.base_freq(freq) if freq else calendar._overall_base(history)
+    season = calendar.SEASON_LENGTH[base]
+    runner = make_runner(jobs, runner)
+
+    rows: list[dict[str, object]] = []
+    for w in range(windows):
+        train, test = _cut(history, horizon, w * step)
+        sizes = train.groupby(UNIQUE_ID).size()
+        usable = sizes.index[sizes >= min_train]
+        train = train[train[UNIQUE_ID].isin(usable)]
+        test = test[test[UNIQUE_ID].isin(usable)]
+        if train.empty:
+            continue
+        scales = {
+            uid: mase_scale(part[Y].to_numpy(), season) for uid, part in train.groupby(UNIQUE_ID)
+        }
+        future = test.drop(columns=[Y])
+        actual = test.set_index([UNIQUE_ID, DS])[Y]
+        for model in models:
+            fc = forecast_baseline(
+                train,
+                horizon,
+                freq=base,
+                levels=(80,),
+                model=model,
+                holidays=holidays,
+                future=future,
+                runner=runner,
+            )
+            joined = fc.set_index([UNIQUE_ID, DS])[BASELINE].to_frame().join(actual, how="inner")
+            for uid, part in joined.groupby(level=0):
+                y, f = part[Y].to_numpy(), part[BASELINE].to_numpy()
+                rows.append(
+                    dict(
+                        unique_id=uid,
+                        model=model,
+                        window=w,
+                        mase=mase(y, f, scales[uid]),
+                        abs_err=float(np.abs(f - y).sum()),
+                        err=float((f - y).sum()),
+                        abs_y=float(np.abs(y).sum()),
+                    )
+                )
+    if not rows:
+        raise SchemaError(
+            f"no series is long enough for a backtest with horizon {horizon}: each needs at least "
+            f"{horizon + min_train} periods. Use a shorter --horizon or fewer --windows."
+        )
+    detail = pd.DataFrame(rows)
+    return summarise(detail)
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    return (num / den.where(den > 0)).astype(float)
+
+
+def summarise(detail: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-series and overall metrics from per-window rows."""
+    per = (
+        detail.groupby([UNIQUE_ID, "model"], sort=True)
+        .agg(
+            mase=("mase", "mean"),
+            abs_err=("abs_err", "sum"),
+            err=("err", "sum"),
+            abs_y=("abs_y", "sum"),
+            windows=("window", "nunique"),
+        )
+        .reset_index()
+    )
+    per["wape"] = _ratio(per["abs_err"], per["abs_y"])
+    per["bias"] = _ratio(per["err"], per["abs_y"])
+    by_series = per[[UNIQUE_ID, "model", "mase", "wape", "bias", "windows"]]
+    overall = (
+        per.groupby("model", sort=False)
+        .agg(
+            mase=("mase", "mean"),
+            abs_err=("abs_err", "sum"),
+            err=("err", "sum"),
+            abs_y=("abs_y", "sum"),
+            series=(UNIQUE_ID, "nunique"),
+        )
+        .reset_index()
+    )
+    overall["wape"] = _ratio(overall["abs_err"], overall["abs_y"])
+    overall["bias"] = _ratio(overall["err"], overall["abs_y"])
+    overall = (
+        overall[["model", "mase", "wape", "bias", "series"]]
+        .sort_values("mase", kind="stable")
+        .reset_index(drop=True)
+    )
+    return by_series.reset_index(drop=True), overall

@@ -1,0 +1,25 @@
+"""Accuracy measures shared by the backtest and ``auto``: MASE, WAPE, bias."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def mase_scale(train: np.ndarray, season: int) -> float:
+    """In-sample MAE of the seasonal naive (naive when the history is shorter than two seasons).
+
+    Returns NaN when the scale is zero (a constant history), so the series drops out of means."""
+    train = np.asarray(train, dtype=float)
+    lag = season if len(train) > season and len(train) >= 2 * season else 1
+    if len(train) <= lag:
+        return float("nan")
+    scale = float(np.mean(np.abs(train[lag:] - train[:-lag])))
+    if scale == 0 and lag > 1:
+        scale = float(np.mean(np.abs(np.diff(train))))
+    return scale if scale > 0 else float("nan")
+
+
+def mase(actual: np.ndarray, forecast: np.ndarray, scale: float) -> float:
+    if not np.isfinite(scale) or scale <= 0:
+        return float("nan")
+    return float(np.mean(np.abs(np.asarray(actual) - np.asarray(forecast))) / scale)

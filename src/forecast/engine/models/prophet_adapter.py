@@ -1,0 +1,112 @@
+"""Prophet behind one adapter: the only module that imports ``prophet``.
+
+Country holidays via ``holidays`` (e.g. ``"DE"``), flag columns as extra regressors (their
+future values from ``future_exog``, 0 when unknown). Prophet's own sampling of intervals is
+slow, so ``uncertainty_samples=0`` and the intervals come from the in-sample residuals,
+widening with the horizon like a random walk on the trend's residual scale.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from forecast.engine.models.base import ModelError, as_float_array, normal_intervals
+
+_SEASONALITY = {
+    "D": dict(weekly_seasonality=True, yearly_seasonality="auto", daily_seasonality=False),
+    "W": dict(weekly_seasonality=False, yearly_seasonality=True, daily_seasonality=False),
+    "M": dict(weekly_seasonality=False, yearly_seasonality=True, daily_seasonality=False),
+    "Q": dict(weekly_seasonality=False, yearly_seasonality=True, daily_seasonality=False),
+}
+
+
+def _quiet() -> None:
+    for name in ("prophet", "cmdstanpy"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.ERROR)
+        logger.propagate = False
+
+
+class Prophet:
+    name = "prophet"
+
+    def __init__(
+        self,
+        season_length: int = 1,
+        holidays: str | None = None,
+        exog_names: Sequence[str] = (),
+        base_freq: str = "W",
+    ) -> None:
+        self.season_length = season_length
+        self.holidays = holidays
+        self.exog_names = tuple(exog_names)
+        self.base_freq = base_freq
+
+    def fit(
+        self, y: np.ndarray, ds: pd.DatetimeIndex | None = None, exog: np.ndarray | None = None
+    ) -> Prophet:
+        from prophet import Prophet as _Prophet
+
+        _quiet()
+        y = as_float_array(y)
+        if ds is None or len(ds) != len(y):
+            raise ModelError("Prophet needs the dates of the series")
+        if len(y) < 4:
+            raise ModelError("Prophet needs at least 4 observations")
+        frame = pd.DataFrame({"ds": pd.DatetimeIndex(ds).as_unit("ns"), "y": y})
+        self._regressors: list[str] = []
+        if exog is not None and np.size(exog):
+            x = np.asarray(exog, dtype=float)
+            names = self.exog_names or tuple(f"x{i}" for i in range(x.shape[1]))
+            for i, name in enumerate(names):
+                if np.std(x[:, i]) > 0:
+                    col = f"reg_{i}"
+                    frame[col] = x[:, i]
+                    self._regressors.append(col)
+        model = _Prophet(uncertainty_samples=0, **_SEASONALITY.get(self.base_freq, {}))
+        if self.holidays:
+            try:
+                model.add_country_holidays(country_name=self.holidays)
+            except Exception as exc:  # noqa: BLE001 - an unknown country is the user's error
+                raise ModelError(f"unknown holiday country {self.holidays!r}: {exc}") from exc
+        for col in self._regressors:
+            model.add_regressor(col)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(frame)
+        self._model = model
+        self._ds = frame["ds"]
+        fitted = model.predict(frame)["yhat"].to_numpy()
+        self._sigma = float(np.sqrt(np.mean((y - fitted) ** 2)))
+        self._freq = pd.infer_freq(frame["ds"].iloc[-min(len(frame), 10) :]) or None
+        self._step = frame["ds"].iloc[-1] - frame["ds"].iloc[-2]
+        return self
+
+    def predict(
+        self,
+        h: int,
+        levels: Sequence[int] = (80, 95),
+        future_exog: np.ndarray | None = None,
+        future_ds: pd.DatetimeIndex | None = None,
+    ) -> dict[str, np.ndarray]:
+        last = self._ds.iloc[-1]
+        if future_ds is not None:
+            dates = pd.DatetimeIndex(future_ds).as_unit("ns")
+        elif self._freq:
+            dates = pd.date_range(last, periods=h + 1, freq=self._freq)[1:]
+        else:
+            dates = pd.DatetimeIndex([last + self._step * (i + 1) for i in range(h)])
+        future = pd.DataFrame({"ds": dates})
+        for i, col in enumerate(self._regressors):
+            idx = int(col.split("_")[1])
+            future[col] = (
+                np.asarray(future_exog, dtype=float)[:, idx] if future_exog is not None else 0.0
+            )
+        mean = self._model.predict(future)["yhat"].to_numpy(dtype=float)
+        sigma = self._sigma * np.sqrt(1 + np.arange(h) / max(len(self._ds), 1) * 4)
+        return normal_intervals(mean, sigma, levels)
