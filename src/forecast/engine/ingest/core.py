@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from forecast.engine.ingest import detect, reader
 from forecast.engine.ingest.dates import parse_dates
@@ -26,7 +27,7 @@ from forecast.engine.ingest.types import (
     IngestResult,
     Problem,
 )
-from forecast.engine.ingest.values import is_numeric_text, number_problem, parse_flag, parse_numbers
+from forecast.engine.ingest.values import number_problem, parse_flag, parse_numbers
 from forecast.schema import DS, UNIQUE_ID, Y
 
 MAX_PROBLEMS_PER_KIND = 20
@@ -182,8 +183,13 @@ def read_sales(
 
     if frame is None:
         assert fmt is not None
+        # Let the parser type the columns (fast); only codes such as 007 must stay text.
+        # The date stays text too (with thousands="." a parser would read 05.02.2024 as 5022024).
+        european = fmt.decimal == ","
         text_cols = {
-            c: "str" for c in columns if c != resolved_value and not _float_like(sample[c])
+            c: "str"
+            for c in columns
+            if c == resolved_date or (c != resolved_value and (european or _zero_padded(sample[c])))
         }
         frame = reader.read_csv_full(raw, fmt, name, text_cols)
     rows = len(frame)
@@ -262,8 +268,7 @@ def read_sales(
         "fill in the key (store, item...) or delete the row",
     )
 
-    valid = ~(dates.missing | dates.bad)
-    inferred = infer_freq(np.asarray(dates.values)[valid])
+    inferred = infer_freq(dates.distinct)
     chosen, freq_problem = choose_freq(requested_freq, inferred)
     if chosen is None and not problems:
         message = freq_problem or inferred.note or "the frequency cannot be told from the dates"
@@ -294,7 +299,7 @@ def read_sales(
 
     history = pd.DataFrame(
         {
-            UNIQUE_ID: pd.array(np.asarray(uid_names, dtype=object)[grid.series], dtype="str"),
+            UNIQUE_ID: _take_text(uid_names, grid.series),
             DS: period_starts(grid.period, chosen),
             Y: grid.sum(numbers.values),
         }
@@ -349,11 +354,16 @@ def read_sales(
     return IngestResult(history, attributes, chosen, flags, mapping, report)
 
 
-def _float_like(sample: pd.Series) -> bool:
-    """Numbers with a decimal point (covariates such as Temperature): let the parser read floats."""
-    if is_numeric_text(sample) < 1.0:
-        return False
-    return bool(sample.dropna().astype(str).str.contains(r"[.eE]", regex=True).any())
+def _zero_padded(sample: pd.Series) -> bool:
+    """Digit codes with a leading zero (007) that a numeric parse would turn into 7."""
+    text = sample.dropna().astype(str)
+    return bool(text.str.fullmatch(r"0\d+").any())
+
+
+def _take_text(names: np.ndarray, codes: np.ndarray) -> pd.Series:
+    """names[codes] as a pandas str column, built in Arrow (a million rows in milliseconds)."""
+    table = pa.array(list(names), pa.large_string()).take(pa.array(codes))
+    return pd.Series(table, dtype=pd.StringDtype(storage="pyarrow", na_value=np.nan))
 
 
 def _texts(column: pd.Series) -> pd.Series:
@@ -447,8 +457,12 @@ def _series_codes(
     missing = np.zeros(n, dtype=bool)
     parts: list[np.ndarray] = []
     for col in id_cols:
-        codes, uniques = pd.factorize(frame[col], use_na_sentinel=True)
-        text = _key_text(np.asarray(uniques, dtype=object))
+        raw_codes, raw_uniques = pd.factorize(frame[col], use_na_sentinel=True)
+        # 15 and "15" (a column typed differently in two parts of a file) are the same key.
+        text_codes, text_uniques = pd.factorize(_key_text(np.asarray(raw_uniques, dtype=object)))
+        text = np.asarray(text_uniques, dtype=object)
+        codes = np.where(raw_codes < 0, -1, text_codes[np.maximum(raw_codes, 0)])
+        uniques = text
         blank = text == ""
         missing |= (codes < 0) | (blank[np.maximum(codes, 0)] if len(text) else False)
         combined = combined * (len(uniques) + 1) + (codes + 1)

@@ -55,6 +55,12 @@ class ParsedDates:
     bad: np.ndarray  # bool per row: text that is not a date
     notes: list[str] = field(default_factory=list)
     day_first: bool | None = None
+    distinct: np.ndarray | None = None  # the distinct valid dates (datetime64[ns])
+
+    def __post_init__(self) -> None:
+        if self.distinct is None:
+            values = np.asarray(self.values)
+            self.distinct = np.unique(values[~np.isnat(values)])
 
 
 def _months(year: pd.Series, month: pd.Series, day: pd.Series | int = 1) -> pd.Series:
@@ -154,7 +160,8 @@ def parse_dates(column: pd.Series) -> ParsedDates:
     bad_unique = np.isnat(parsed) & ~blank
     rows = np.where(missing, np.datetime64("NaT", "ns"), parsed[np.maximum(codes, 0)])
     bad = ~missing & bad_unique[np.maximum(codes, 0)]
-    return ParsedDates(pd.DatetimeIndex(rows), missing, bad, notes, day_first)
+    distinct = np.unique(parsed[~np.isnat(parsed)])
+    return ParsedDates(pd.DatetimeIndex(rows), missing, bad, notes, day_first, distinct)
 
 
 def _as_text(value: object) -> str:

@@ -6,6 +6,7 @@ import csv
 import gzip
 import io
 import re
+import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -259,14 +260,17 @@ def read_csv_sample(raw: bytes, fmt: CsvFormat, name: str) -> pd.DataFrame:
 
 
 def read_csv_full(raw: bytes, fmt: CsvFormat, name: str, dtypes: dict[str, object]) -> pd.DataFrame:
-    """The whole file; `dtypes` names columns to keep as text (ids, dates, flags)."""
+    """The whole file; `dtypes` names columns to keep as text (e.g. keys with leading zeros)."""
     # The header is cleaned after reading, so map dtypes back to the raw header names.
     raw_header = pd.read_csv(io.BytesIO(raw), nrows=0, **_csv_kwargs(fmt)).columns
     cleaned = clean_header(raw_header)
     by_clean = dict(zip(cleaned, raw_header, strict=True))
     dtype = {by_clean[c]: t for c, t in dtypes.items() if c in by_clean}
     try:
-        frame = pd.read_csv(io.BytesIO(raw), dtype=dtype, low_memory=False, **_csv_kwargs(fmt))
+        with warnings.catch_warnings():
+            # Mixed types in a column (a text cell among numbers) are handled by the caller.
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            frame = pd.read_csv(io.BytesIO(raw), dtype=dtype, **_csv_kwargs(fmt))
     except pd.errors.ParserError as exc:
         raise IngestError([_parser_problem(name, exc)]) from None
     except (UnicodeDecodeError, ValueError) as exc:
