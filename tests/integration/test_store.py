@@ -1,0 +1,261 @@
+"""The plan store on a real SQLite file and on PostgreSQL (same tests, same code)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from forecast.overrides import Scope
+from forecast.plan import PlanState
+from forecast.services import plans, system
+from forecast.services.errors import Invalid, Locked, NotFound, StaleVersion
+from forecast.services.store_factory import open_store, resolve_db_url
+from forecast.store import Change, SqlStore, frame_from_bytes, frame_to_bytes
+
+WEEKS = pd.date_range("2024-01-01", periods=30, freq="W-MON")
+HORIZON = pd.date_range(WEEKS[-1] + pd.Timedelta(weeks=1), periods=4, freq="W-MON")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def make_store(request, tmp_path) -> Iterator:
+    """A factory of stores on one database: each call is a separate engine (a separate user)."""
+    made: list[SqlStore] = []
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'forecast.db'}"
+        schema = None
+    else:
+        url = request.getfixturevalue("postgres_url")
+        schema = f"test_{uuid.uuid4().hex[:10]}"
+
+    def make() -> SqlStore:
+        store = SqlStore(url, schema=schema)
+        made.append(store)
+        return store
+
+    yield make
+    if schema:
+        with made[0].engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    for store in made:
+        store.close()
+
+
+@pytest.fixture
+def store(make_store) -> SqlStore:
+    return make_store()
+
+
+def new_plan(store, name="spring") -> PlanState:
+    ids = ["1", "2", "3"]
+    history = pd.DataFrame(
+        [{"unique_id": u, "ds": d, "y": 100.0 + i} for u in ids for i, d in enumerate(WEEKS)]
+    )
+    baseline = pd.DataFrame(
+        [
+            {"unique_id": u, "ds": d, "baseline": 100.0, "model": "snaive"}
+            for u in ids
+            for d in HORIZON
+        ]
+    )
+    attributes = pd.DataFrame({"unique_id": ids, "Region": ["north", "north", "south"]})
+    return plans.create_plan_from_frames(
+        store,
+        name=name,
+        history=history,
+        attributes=attributes,
+        freq="W-MON",
+        horizon=4,
+        team_attr="Region",
+        actor="ann",
+        baseline=baseline,
+    )
+
+
+def add_event(store, plan_id, value=50.0, expected_version=None, actor="ann"):
+    return system.add_event(
+        store,
+        plan_id,
+        actor,
+        name=f"promo {value}",
+        kind="promotion",
+        scope=Scope(ids=("1",)),
+        start=HORIZON[0].date(),
+        end=HORIZON[0].date(),
+        effect="percent",
+        value=value,
+        expected_version=expected_version,
+    )
+
+
+def test_plan_round_trips_with_its_frames_and_audit(store):
+    created = new_plan(store)
+    again = store.get(created.plan_id)
+    assert again.to_dict() == created.to_dict() and again.version == 1
+    assert store.blob_kinds(created.plan_id) == ["attributes", "baseline", "history"]
+    frames = plans.load_frames(store, created.plan_id)
+    assert len(frames.history) == 90 and frames.history["ds"].min() == WEEKS[0]
+    assert [s.name for s in store.list()] == ["spring"]
+    assert [e.action for e in store.audit(created.plan_id)] == ["create"]
+    with pytest.raises(NotFound, match="no plan 'nope'"):
+        store.get("nope")
+
+
+def test_every_change_is_versioned_and_audited_with_before_and_after(store):
+    plan_id = new_plan(store).plan_id
+    add_event(store, plan_id, 50.0)
+    system.edit_event(store, plan_id, "ann", "E1", effect="percent", value=60.0)
+    log = store.audit(plan_id)
+    assert [(e.version, e.action) for e in log] == [
+        (1, "create"),
+        (2, "add_event"),
+        (3, "edit_event"),
+    ]
+    assert log[2].before["value"] == 50.0 and log[2].after["value"] == 60.0
+    assert log[2].actor == "ann" and log[2].at
+    assert store.get(plan_id).version == 3
+
+
+def test_a_second_user_on_the_same_database_sees_the_change(make_store):
+    first, second = make_store(), make_store()
+    plan_id = new_plan(first).plan_id
+    add_event(first, plan_id)
+    assert [e.event_id for e in system.list_events(second, plan_id)] == ["E1"]
+
+
+def test_stale_edit_is_refused_with_who_changed_what_and_nothing_is_lost(make_store):
+    alice, bob = make_store(), make_store()
+    plan_id = new_plan(alice).plan_id
+    add_event(alice, plan_id, 50.0, expected_version=1)
+    with pytest.raises(StaleVersion) as refused:
+        add_event(bob, plan_id, 10.0, expected_version=1)
+    message = str(refused.value)
+    assert "version 2 by ann" in message and "add event E1" in message and "Reload" in message
+    assert [e.value for e in system.list_events(bob, plan_id)] == [50.0]
+
+
+def test_two_concurrent_saves_of_the_same_version_one_wins_one_is_refused(make_store):
+    plan_id = new_plan(make_store()).plan_id
+    users = [make_store(), make_store()]
+    loaded = [u.get(plan_id) for u in users]
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = [None, None]
+
+    def edit(i: int) -> None:
+        state = loaded[i]
+        state.threshold = 0.3 + i / 10
+        barrier.wait()
+        try:
+            outcomes[i] = users[i].save(
+                state,
+                Change(actor=f"user{i}", action="threshold", what=f"threshold by user{i}"),
+                expected_version=1,
+            )
+        except StaleVersion as exc:
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=edit, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    winners = [o for o in outcomes if isinstance(o, PlanState)]
+    refusals = [o for o in outcomes if isinstance(o, StaleVersion)]
+    assert len(winners) == 1 and len(refusals) == 1, outcomes
+    winner = outcomes.index(winners[0])
+    assert f"by user{winner}" in str(refusals[0])
+    final = users[0].get(plan_id)
+    assert final.version == 2 and final.threshold == pytest.approx(0.3 + winner / 10)
+    assert len(users[0].audit(plan_id)) == 2
+
+
+def test_concurrent_service_edits_through_the_gate_one_success_one_refusal(make_store):
+    plan_id = new_plan(make_store()).plan_id
+    users = [make_store(), make_store()]
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = [None, None]
+
+    def edit(i: int) -> None:
+        barrier.wait()
+        try:
+            outcomes[i] = add_event(users[i], plan_id, 10.0 + i, expected_version=1)
+        except StaleVersion as exc:
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=edit, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(type(o).__name__ for o in outcomes) == ["Saved", "StaleVersion"]
+    assert len(system.list_events(users[0], plan_id)) == 1
+
+
+def test_a_crash_in_the_middle_of_a_save_leaves_the_previous_state(store, monkeypatch):
+    plan_id = new_plan(store).plan_id
+    add_event(store, plan_id, 50.0)
+    before_doc = store.get(plan_id).to_dict()
+    before_blob = store.get_blob(plan_id, "baseline")
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(SqlStore, "_insert_audit", crash)  # after the UPDATE and blob writes
+    state = store.get(plan_id)
+    state.threshold = 0.9
+    changed = frame_from_bytes(before_blob).assign(baseline=1.0)
+    with pytest.raises(RuntimeError, match="power cut"):
+        store.save(
+            state,
+            Change(actor="ann", action="threshold", what="x"),
+            expected_version=2,
+            blobs={"baseline": frame_to_bytes(changed)},
+        )
+    monkeypatch.undo()
+    after = store.get(plan_id)
+    assert after.version == 2 and after.to_dict() == before_doc
+    assert store.get_blob(plan_id, "baseline") == before_blob
+    assert len(store.audit(plan_id)) == 2
+
+
+def test_a_crash_while_creating_leaves_no_half_plan(store, monkeypatch):
+    monkeypatch.setattr(
+        SqlStore, "_insert_audit", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full"))
+    )
+    with pytest.raises(OSError, match="disk full"):
+        new_plan(store)
+    monkeypatch.undo()
+    assert store.list() == []
+
+
+def test_published_plan_is_read_only_and_new_version_copies_it(store):
+    plan_id = new_plan(store).plan_id
+    add_event(store, plan_id, 50.0)
+    with pytest.raises(Invalid, match="no explanation"):
+        system.publish(store, plan_id, "ann")
+    system.explain(store, plan_id, "ann", event_id="E1", reason_code="promotion", text="flyer")
+    system.publish(store, plan_id, "ann")
+    with pytest.raises(Locked):
+        add_event(store, plan_id, 5.0)
+    assert store.get(plan_id).status == "published"
+    copy = system.new_version(store, plan_id, "ann")
+    assert store.get(copy.plan_id).parent_id == plan_id
+    assert store.blob_kinds(copy.plan_id) == store.blob_kinds(plan_id)
+
+
+def test_open_store_uses_the_data_dir_and_normalises_postgres_urls(tmp_path, monkeypatch):
+    monkeypatch.delenv("FORECAST_DB_URL", raising=False)
+    monkeypatch.setenv("FORECAST_DATA_DIR", str(tmp_path / "env-dir"))
+    assert resolve_db_url() == f"sqlite:///{tmp_path / 'env-dir' / 'forecast.db'}"
+    assert resolve_db_url(data_dir=tmp_path / "given").endswith("given/forecast.db")
+    assert resolve_db_url("postgresql://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
+    store = open_store(data_dir=tmp_path / "given")
+    new_plan(store)
+    assert (tmp_path / "given" / "forecast.db").exists()
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    store.close()
