@@ -205,6 +205,8 @@ def prepare_tasks(
     if horizon < 1:
         raise SchemaError(f"horizon must be at least 1 period, got {horizon}.")
     levels = _check_levels(levels)
+    if holidays:
+        check_country(holidays)
     history = validate_history(history)
     if history.empty:
         raise SchemaError("history is empty; there is nothing to forecast.")
@@ -265,6 +267,18 @@ def prepare_tasks(
             )
         )
     return tasks
+
+
+def check_country(country: str) -> None:
+    """Refuse an unknown holiday country up front (instead of silently skipping holidays)."""
+    import holidays as holiday_calendars
+
+    try:
+        holiday_calendars.country_holidays(country)
+    except NotImplementedError:
+        raise SchemaError(
+            f"unknown holiday country {country!r}; use a two-letter ISO code such as DE, US or GB."
+        ) from None
 
 
 def unknown_future_flags(exog: np.ndarray, season: int, horizon: int) -> np.ndarray:

@@ -62,8 +62,7 @@ class Prophet:
         self._regressors: list[str] = []
         if exog is not None and np.size(exog):
             x = np.asarray(exog, dtype=float)
-            names = self.exog_names or tuple(f"x{i}" for i in range(x.shape[1]))
-            for i, name in enumerate(names):
+            for i in range(x.shape[1]):
                 if np.std(x[:, i]) > 0:
                     col = f"reg_{i}"
                     frame[col] = x[:, i]
@@ -102,7 +101,7 @@ class Prophet:
         else:
             dates = pd.DatetimeIndex([last + self._step * (i + 1) for i in range(h)])
         future = pd.DataFrame({"ds": dates})
-        for i, col in enumerate(self._regressors):
+        for col in self._regressors:
             idx = int(col.split("_")[1])
             future[col] = (
                 np.asarray(future_exog, dtype=float)[:, idx] if future_exog is not None else 0.0
