@@ -1,0 +1,211 @@
+"""End-to-end CLI scenario of the system track on the shipped Rossmann sample (real ingest, real
+baseline, real SQLite file), plus the CLI's handling of bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from forecast.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("cli-store")
+
+
+def run(data_dir, *args: str, user: str = "ann"):
+    return runner.invoke(
+        app, [*args, "--data-dir", str(data_dir), "--as", user], catch_exceptions=False
+    )
+
+
+def run_ro(data_dir, *args: str):
+    """Read-only commands take no --as."""
+    return runner.invoke(app, [*args, "--data-dir", str(data_dir)], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def plan_id(data_dir, rossmann_train, rossmann_stores) -> str:
+    result = run(
+        data_dir,
+        "plan",
+        "create",
+        str(rossmann_train),
+        "--attributes",
+        str(rossmann_stores),
+        "--name",
+        "rossmann-cli",
+        "--freq",
+        "W",
+        "--horizon",
+        "8",
+        "--team",
+        "Assortment",
+        "--model",
+        "snaive",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["plan_id"]
+
+
+def test_create_promotion_limit_gate_explain_publish_and_read_back(data_dir, plan_id):
+    listed = run_ro(data_dir, "plan", "list", "--json")
+    assert plan_id in {p["plan_id"] for p in json.loads(listed.stdout)}
+
+    promo = run(
+        data_dir,
+        "plan",
+        "event",
+        "add",
+        plan_id,
+        "--name",
+        "Late summer promo",
+        "--kind",
+        "promotion",
+        "--scope",
+        "Assortment=a",
+        "--start",
+        "2015-08-10",
+        "--end",
+        "2015-08-16",
+        "--use-suggestion",
+        "--reason",
+        "flyer",
+        "--json",
+    )
+    assert promo.exit_code == 0, promo.output
+    event = json.loads(promo.stdout)["event"]
+    assert event["suggested"]["flag"] == "Promo" and event["value"] == event["suggested"]["value"]
+    assert event["value"] > 20  # Rossmann promotions lift weekly sales by about a third
+
+    limit = run(
+        data_dir,
+        "plan",
+        "event",
+        "add",
+        plan_id,
+        "--name",
+        "Limit",
+        "--kind",
+        "purchase_limit",
+        "--ids",
+        "1020",
+        "--start",
+        "2015-09-07",
+        "--end",
+        "2015-09-13",
+        "--cap",
+        "20000",
+    )
+    assert limit.exit_code == 0, limit.output
+
+    refused = run(data_dir, "plan", "publish", plan_id)
+    assert refused.exit_code == 2
+    assert "cannot be published" in refused.stderr and "series 1020 2015-09-07" in refused.stderr
+    assert "Traceback" not in refused.output
+
+    for event_id, code in (("E1", "promotion"), ("E2", "purchase_limit")):
+        explained = run(
+            data_dir,
+            "plan",
+            "explain",
+            plan_id,
+            "--all-for-event",
+            event_id,
+            "--code",
+            code,
+            "--text",
+            "agreed in the planning meeting",
+        )
+        assert explained.exit_code == 0, explained.output
+    left = run_ro(data_dir, "plan", "deviations", plan_id, "--json")
+    assert all(row["explained"] for row in json.loads(left.stdout))
+
+    published = run(data_dir, "plan", "publish", plan_id)
+    assert published.exit_code == 0, published.output
+
+    shown = run_ro(data_dir, "plan", "show", plan_id, "--level", "series", "--json")
+    payload = json.loads(shown.stdout)
+    assert payload["plan"]["status"] == "published"
+    capped = [
+        r for r in payload["system_plan"] if r["unique_id"] == "1020" and r["ds"] == "2015-09-07"
+    ]
+    assert capped[0]["system_plan"] == pytest.approx(20000.0)
+    assert [e["event_id"] for e in payload["plan"]["events"]] == ["E1", "E2"]
+
+    locked = run(
+        data_dir,
+        "plan",
+        "event",
+        "remove",
+        plan_id,
+        "E1",
+    )
+    assert locked.exit_code == 2 and "read-only" in locked.stderr
+
+    audit = run_ro(data_dir, "plan", "audit", plan_id)
+    assert [line.split()[3] for line in audit.stdout.splitlines()] == [
+        "create:",
+        "add_event:",
+        "add_event:",
+        "explain:",
+        "explain:",
+        "publish:",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--scope", "Region=north"], "unknown attribute 'Region'"),
+        (["--scope", "Assortment=z"], "valid values: a, b, c"),
+        (["--ids", "999999"], "unknown series 999999"),
+        (["--start", "2016-01-01", "--end", "2016-01-07"], "outside the plan's horizon"),
+        (["--cap", "-1"], "cap must be 0 or more"),
+        (["--percent", "-150"], "below -100"),
+        (["--start", "2015-08-20", "--end", "2015-08-10"], "before it starts"),
+        (["--percent", "5", "--add", "3"], "give one effect"),
+    ],
+)
+def test_bad_event_input_is_refused_with_exit_2_and_writes_nothing(data_dir, plan_id, args, words):
+    draft = run(data_dir, "plan", "new-version", plan_id, "--name", "scratch", "--json")
+    assert draft.exit_code == 0, draft.output
+    scratch = json.loads(draft.stdout)["plan_id"]
+    base = {"--start": "2015-08-10", "--end": "2015-08-16", "--percent": "10"}
+    given = dict(zip(args[::2], args[1::2], strict=True))
+    effect_keys = {"--percent", "--add", "--cap", "--set"}
+    if effect_keys & set(given):
+        base.pop("--percent")
+    merged = base | given
+    flat = [x for pair in merged.items() for x in pair]
+    result = run(
+        data_dir, "plan", "event", "add", scratch, "--name", "bad", "--kind", "promotion", *flat
+    )
+    assert result.exit_code == 2, result.output
+    assert words in result.stderr and result.stderr.startswith("error: ")
+    assert "Traceback" not in result.output
+    listed = json.loads(run_ro(data_dir, "plan", "list", "--json").stdout)
+    assert [p["version"] for p in listed if p["plan_id"] == scratch] == [1]
+
+
+def test_unknown_plan_and_missing_file_are_clear_errors(data_dir, tmp_path):
+    missing = run_ro(data_dir, "plan", "show", "no-such-plan")
+    assert missing.exit_code == 2 and "no plan 'no-such-plan'" in missing.stderr
+    nofile = run(
+        data_dir,
+        "plan",
+        "create",
+        str(tmp_path / "nope.csv"),
+        "--name",
+        "x",
+        "--horizon",
+        "4",
+    )
+    assert nofile.exit_code == 2 and "nope.csv" in nofile.stderr
+    assert "Traceback" not in nofile.output
