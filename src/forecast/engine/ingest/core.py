@@ -477,17 +477,11 @@ def _series_codes(
             pieces.append(text[digit - 1] if digit > 0 else "")
         names.append(ID_SEPARATOR.join(reversed(pieces)))
     names_arr = np.asarray(names, dtype=object)
-    order = np.asarray(sorted(range(len(names)), key=lambda i: _natural(names[i])), dtype=np.int64)
+    # Plain text order, as schema.validate_history sorts: the frame is already in canonical order.
+    order = np.argsort(names_arr.astype(str), kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
     return rank[codes], names_arr[order], missing
-
-
-def _natural(text: str) -> tuple:
-    """Sort key that puts store 2 before store 10."""
-    return tuple(
-        (0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", text) if p
-    )
 
 
 def _same_date_duplicates(codes: np.ndarray, ds: np.ndarray) -> int:
