@@ -268,6 +268,13 @@ def read_sales(
         "fill in the key (store, item...) or delete the row",
     )
 
+    ds = np.asarray(dates.values)
+    if duplicates == "refuse":
+        usable = ~(dates.missing | dates.bad | id_missing)
+        problems += _duplicate_problems(
+            name, resolved_date, row_numbers, uid_codes, ds, uid_names, date_text, usable
+        )
+
     inferred = infer_freq(dates.distinct)
     chosen, freq_problem = choose_freq(requested_freq, inferred)
     if chosen is None and not problems:
@@ -281,16 +288,11 @@ def read_sales(
     if inferred.note and requested_freq is None:
         notes.append(inferred.note)
 
-    ds = np.asarray(dates.values)
     p = periods(ds, chosen)
     grid = build_grid(uid_codes, p, len(uid_names))
     merged = int((grid.rows_per_cell[grid.rows_per_cell > 1] - 1).sum())
-    same_date = merged if chosen == inferred.freq else _same_date_duplicates(uid_codes, ds)
-    if duplicates == "refuse" and same_date:
-        problems += _duplicate_problems(
-            name, resolved_date, row_numbers, uid_codes, ds, uid_names, date_text
-        )
-        raise IngestError(problems)
+    # On a daily calendar a cell is a date; otherwise count rows sharing an exact date.
+    same_date = merged if chosen == "D" or not merged else _same_date_duplicates(uid_codes, ds)
     if merged:
         if same_date:
             notes.append(f"{same_date} rows share a series and date with another row; summed")
@@ -497,11 +499,18 @@ def _duplicate_problems(
     ds: np.ndarray,
     names: np.ndarray,
     cells: pd.Series,
+    usable: np.ndarray,
 ) -> list[Problem]:
-    key = pd.DataFrame({"c": codes, "d": ds})
+    """A problem per row that repeats an earlier row's series and date (rows with bad keys or
+    dates are reported on their own and left out here)."""
+    index = np.flatnonzero(usable)
+    key = pd.DataFrame({"c": codes[index], "d": ds[index]})
     dup = key.duplicated(keep="first").to_numpy()
-    first_of = key.drop_duplicates(keep="first").reset_index().set_index(["c", "d"])["index"]
-    hits = np.flatnonzero(dup)
+    if not dup.any():
+        return []
+    first_of = key.assign(i=index).drop_duplicates(["c", "d"]).set_index(["c", "d"])["i"]
+    hits = index[dup]
+    fix = "remove the duplicate row, or let ingest sum duplicates (--duplicates sum)"
     out = []
     for i in hits[:MAX_PROBLEMS_PER_KIND]:
         first = int(first_of.loc[(codes[i], ds[i])])
@@ -513,7 +522,7 @@ def _duplicate_problems(
                 _cell(cells, int(i)),
                 f"second row for series {names[codes[i]]!r} on this date (first at row "
                 f"{int(row_numbers[first])})",
-                "remove the duplicate row, or let ingest sum duplicates (--duplicates sum)",
+                fix,
             )
         )
     if len(hits) > MAX_PROBLEMS_PER_KIND:
@@ -524,7 +533,7 @@ def _duplicate_problems(
                 column,
                 None,
                 f"{len(hits) - MAX_PROBLEMS_PER_KIND} more duplicate rows ({len(hits)} in all)",
-                "remove the duplicate rows, or let ingest sum duplicates (--duplicates sum)",
+                fix,
             )
         )
     return out
