@@ -306,9 +306,9 @@ def test_mark_factor_reforecasts_only_the_marked_series(store, plan_id):
         name="became a hit",
         scope=Scope(ids=("3",)),
         start=HISTORY_WEEKS[30].date(),
-        model="snaive",
     )
     assert saved.factor["factor_id"] == "F1" and saved.factor["n_series"] == 1
+    assert saved.factor["model"] == "ets"  # the plan's seasonal naive would ignore the marker
     after = plans.load_frames(store, plan_id).baseline
     untouched = after.loc[after["unique_id"] != "3"].reset_index(drop=True)
     pd.testing.assert_frame_equal(
@@ -325,3 +325,39 @@ def test_mark_factor_reforecasts_only_the_marked_series(store, plan_id):
     assert plans.audit_log(store, plan_id)[-1].action == "mark_factor"
     with pytest.raises(Invalid, match="inside the history"):
         system.mark_factor(store, plan_id, "ann", name="x", scope=Scope(), start="2030-01-01")
+
+
+def test_a_marked_factor_lifts_the_reforecast_to_the_new_level():
+    """A series that jumped from 100 to 300 three weeks before the end of its history."""
+    store = MemoryStore()
+    weeks = pd.date_range("2022-01-03", periods=110, freq="W-MON")
+    rng = np.random.default_rng(1)
+    history = pd.DataFrame(
+        [
+            {
+                "unique_id": uid,
+                "ds": d,
+                "y": (300.0 if uid == "1" and i >= 107 else 100.0) + rng.normal(0, 5),
+            }
+            for uid in ("1", "2")
+            for i, d in enumerate(weeks)
+        ]
+    )
+    attributes = pd.DataFrame({"unique_id": ["1", "2"], "Category": ["x", "y"]})
+    state = plans.create_plan_from_frames(
+        store,
+        name="hit",
+        history=history,
+        attributes=attributes,
+        freq="W-MON",
+        horizon=4,
+        team_attr="Category",
+        actor="ann",
+        model="snaive",
+    )
+    system.mark_factor(
+        store, state.plan_id, "ann", name="hit", scope=Scope(ids=("1",)), start=weeks[107].date()
+    )
+    comparison = system.factor_comparison(store, state.plan_id, "F1")
+    assert comparison["before"].mean() < 150  # last year's values: the model never saw the jump
+    assert comparison["after"].mean() == pytest.approx(300, rel=0.1)

@@ -596,7 +596,11 @@ def mark_factor(
     future = before[[schema.UNIQUE_ID, schema.DS]].copy()
     for column in markers:
         future[column] = 1.0 if column == marker else _last_value(affected, column, future)
-    chosen = model or state.baseline.model
+    # Seasonal naive ignores regressors (and "auto" may pick it), so a marker could change
+    # nothing: re-forecast with ETS and its flag effects unless the user names a model.
+    chosen = model or (
+        "ets" if state.baseline.model in ("snaive", "auto") else state.baseline.model
+    )
     after = forecast_baseline(
         affected[[schema.UNIQUE_ID, schema.DS, schema.Y, *markers]],
         state.horizon,
