@@ -145,6 +145,7 @@ def test_semicolon_quoted_file_is_split_on_semicolons():
     assert result.report.delimiter == ";"
     assert result.mapping.date_col == "date"
     assert result.mapping.value_col == "all"
+    assert any("forecasting all, the first numeric column" in n for n in result.report.notes)
     assert result.report.series == 1
     assert result.freq == "D"
     assert len(result.history) == 257

@@ -206,3 +206,19 @@ def test_attributes_file_with_two_rows_for_a_key_is_a_problem(tmp_path):
         read_sales(GOOD.encode(), filename="s.csv", attributes_file=attrs)
     (problem,) = err.value.problems
     assert (problem.row, problem.value) == (4, "1")
+
+
+def test_rows_are_numbered_like_a_spreadsheet_despite_blank_lines_and_quoted_newlines():
+    data = (
+        "store,date,sales,note\n"  # row 1
+        "1,2024-01-01,10,ok\n"  # row 2
+        "\n"  # row 3: blank
+        '1,2024-01-02,11,"two\nlines"\n'  # row 4 (one spreadsheet row, two lines)
+        "1,2024-01-03,x,ok\n"  # row 5
+        "1,2024-01-03,12,ok\n"  # row 6
+    )
+    problems = problems_of(data, duplicates="refuse")
+    assert [(p.row, p.message) for p in problems] == [
+        (5, "value is not a number"),
+        (6, "second row for series '1' on this date (first at row 5)"),
+    ]

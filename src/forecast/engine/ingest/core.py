@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -165,6 +166,11 @@ def read_sales(
         resolved_value = detect.find_value_column(
             sample, taken, set(flags), decimal_comma=bool(fmt and fmt.decimal == ",")
         )
+        if resolved_value is not None and not detect.is_value_name(resolved_value):
+            notes.append(
+                f"no column is named like sales; forecasting {resolved_value}, the first numeric "
+                "column (pass --value to choose another)"
+            )
         if resolved_value is None:
             problems.append(
                 Problem(
@@ -283,6 +289,8 @@ def read_sales(
             Problem(name, None, resolved_date, None, message, "pass --freq D, W, M or Q")
         )
     if problems:
+        if fmt is not None:
+            problems = _spreadsheet_numbering(problems, reader.spreadsheet_rows(raw, fmt), rows)
         raise IngestError(problems)
     assert chosen is not None
     if inferred.note and requested_freq is None:
@@ -354,6 +362,25 @@ def read_sales(
         notes=notes,
     )
     return IngestResult(history, attributes, chosen, flags, mapping, report)
+
+
+def _spreadsheet_numbering(problems: list[Problem], rows: np.ndarray, n: int) -> list[Problem]:
+    """Renumber problems from "data index + 2" to the spreadsheet row (blank lines counted)."""
+    if len(rows) != n or np.array_equal(rows, np.arange(n) + 2):
+        return problems
+
+    def real(number: int) -> int:
+        return int(rows[number - 2]) if 2 <= number < n + 2 else number
+
+    def renumber(text: str) -> str:
+        return re.sub(r"\brow (\d+)", lambda m: f"row {real(int(m.group(1)))}", text)
+
+    return [
+        dataclasses.replace(
+            p, row=None if p.row is None else real(p.row), message=renumber(p.message)
+        )
+        for p in problems
+    ]
 
 
 def _zero_padded(sample: pd.Series) -> bool:

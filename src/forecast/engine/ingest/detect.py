@@ -150,6 +150,11 @@ def find_date_column(sample: pd.DataFrame, exclude: set[str]) -> str | None:
     return min(scored)[2] if scored else None
 
 
+def is_value_name(column: str) -> bool:
+    key = norm(column)
+    return key in VALUE_NAME_HINTS or "sales" in key
+
+
 def find_value_column(
     sample: pd.DataFrame, exclude: set[str], flags: set[str], decimal_comma: bool = False
 ) -> str | None:

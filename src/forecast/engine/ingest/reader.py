@@ -11,6 +11,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from forecast.engine.ingest.types import IngestError, Problem
@@ -277,6 +278,22 @@ def read_csv_full(raw: bytes, fmt: CsvFormat, name: str, dtypes: dict[str, objec
         raise IngestError([_parser_problem(name, exc)]) from None
     frame.columns = cleaned
     return frame
+
+
+def spreadsheet_rows(raw: bytes, fmt: CsvFormat) -> np.ndarray:
+    """Spreadsheet row number (header = 1) of each data row pandas returns.
+
+    pandas skips blank lines and a quoted cell may span lines, so the data row index alone can be
+    off; the csv module counts records the way a spreadsheet numbers its rows. Slow (pure
+    Python), so it runs only when there are problems to report.
+    """
+    text = io.TextIOWrapper(io.BytesIO(raw), encoding=fmt.encoding, errors="replace", newline="")
+    kept = [
+        number
+        for number, record in enumerate(csv.reader(text, delimiter=fmt.delimiter), start=1)
+        if len(record) > 1 or (record and record[0].strip())
+    ]
+    return np.asarray(kept[1:], dtype=np.int64)
 
 
 def _parser_problem(name: str, exc: Exception) -> Problem:
