@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,11 +25,24 @@ def test_readme_walkthrough_runs_and_publishes(tmp_path):
     assert "export FORECAST_DATA_DIR=$(mktemp -d)" in script
     env = {k: v for k, v in os.environ.items() if not k.startswith("FORECAST_")}
     env |= {"TMPDIR": str(tmp_path), "OPENBLAS_NUM_THREADS": "1"}
+    # Run in a scratch copy of the project root (links) so the exported files land there.
+    cwd = tmp_path / "project"
+    cwd.mkdir()
+    for name in (".venv", "sample_data"):
+        (cwd / name).symlink_to(ROOT / name)
     done = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=900,
     )
     assert done.returncode == 0, f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
     assert "cannot be published" in done.stderr  # the gate refused first
     assert re.search(r"published plan \w+ \(version \d+\)", done.stdout)
     assert "publish: publish the system plan" in done.stdout  # the audit log shows it
+    # negotiation track: the agreed plan's CSV adds up exactly to the goal
+    with (cwd / "agreed_plan.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {"unique_id", "ds", "team", "baseline", "system_plan", "target"} <= set(rows[0])
+    goal = re.search(r"goal ([\d,]+\.\d\d)", done.stdout.split("plan agreed and locked")[1]).group(1)
+    assert sum(Decimal(r["target"]) for r in rows) == Decimal(goal.replace(",", ""))
+    assert "kim is the lead of team 'd' and cannot claim for team 'a'" in done.stderr
+    assert (cwd / "agreed_plan.xlsx").stat().st_size > 0
