@@ -259,6 +259,7 @@ def create_plan(
     from forecast.engine.ingest import IngestError, read_sales
 
     _check_plan_inputs(name, horizon, threshold)
+    check_model(model)
     _report(progress, 0.0, "reading the sales file")
     options: dict[str, Any] = {}
     if id_cols:
@@ -311,6 +312,13 @@ def _jsonable(obj: Any) -> dict[str, Any]:
     if isinstance(obj, dict):
         return dict(obj)
     return {"value": str(obj)}
+
+
+def check_model(model: str) -> None:
+    from forecast.engine.baseline import MODELS
+
+    if model not in MODELS:
+        raise Invalid(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
 
 
 def _check_plan_inputs(name: str, horizon: int, threshold: float) -> None:
@@ -377,14 +385,18 @@ def create_plan_from_frames(
             _progress_start,
             f"computing the baseline ({model}) for {history[schema.UNIQUE_ID].nunique()} series",
         )
-        baseline = forecast_baseline(
-            history[[schema.UNIQUE_ID, schema.DS, schema.Y]],
-            int(horizon),
-            freq=freq,
-            levels=tuple(levels),
-            model=model,
-            jobs=jobs,
-        )
+        check_model(model)
+        try:
+            baseline = forecast_baseline(
+                history[[schema.UNIQUE_ID, schema.DS, schema.Y]],
+                int(horizon),
+                freq=freq,
+                levels=tuple(levels),
+                model=model,
+                jobs=jobs,
+            )
+        except schema.SchemaError as exc:
+            raise Invalid(str(exc)) from exc
     try:
         baseline = schema.validate_baseline(baseline)
     except schema.SchemaError as exc:

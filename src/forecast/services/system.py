@@ -601,14 +601,18 @@ def mark_factor(
     chosen = model or (
         "ets" if state.baseline.model in ("snaive", "auto") else state.baseline.model
     )
-    after = forecast_baseline(
-        affected[[schema.UNIQUE_ID, schema.DS, schema.Y, *markers]],
-        state.horizon,
-        freq=state.freq,
-        levels=tuple(state.baseline.levels),
-        model=chosen,
-        future=future,
-    )
+    plans.check_model(chosen)
+    try:
+        after = forecast_baseline(
+            affected[[schema.UNIQUE_ID, schema.DS, schema.Y, *markers]],
+            state.horizon,
+            freq=state.freq,
+            levels=tuple(state.baseline.levels),
+            model=chosen,
+            future=future,
+        )
+    except schema.SchemaError as exc:
+        raise Invalid(str(exc)) from exc
     after = schema.validate_baseline(after)
     rest = frames.baseline.loc[~frames.baseline[schema.UNIQUE_ID].isin(ids)]
     new_baseline = pd.concat([rest, after[list(frames.baseline.columns)]], ignore_index=True)
