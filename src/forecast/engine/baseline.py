@@ -61,6 +61,8 @@ class SeriesTask:
     exog_names: tuple[str, ...] = ()
     holidays: str | None = None
     base_freq: str = "W"
+    offset: str | None = None
+    """Pandas alias of the series' calendar, e.g. ``W-FRI``."""
     strategy: tuple[str, tuple[str, ...]] | None = None
     """For ``model="auto"``: (combiner, members) chosen by ``auto.select_strategy``."""
 
@@ -95,6 +97,7 @@ def fit_predict(task: SeriesTask, name: str, season: int | None = None) -> dict[
         holidays=task.holidays,
         exog_names=task.exog_names,
         base_freq=task.base_freq,
+        offset=task.offset,
     )
     try:
         model.fit(task.y, task.ds, task.exog)
@@ -264,6 +267,7 @@ def prepare_tasks(
                 exog_names=tuple(flags),
                 holidays=holidays,
                 base_freq=base,
+                offset=offset,
             )
         )
     return tasks

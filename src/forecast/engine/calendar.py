@@ -69,18 +69,20 @@ def anchored_offset(base: str, dates: pd.DatetimeIndex) -> str:
             return "MS"
         if dates.is_month_end.all():
             return "ME"
+        bad = dates[dates.day != 1][0]
         raise SchemaError(
-            "monthly dates must all be month starts (or all month ends); found e.g. "
-            f"{last:%Y-%m-%d}. Regularise the file with forecast ingest --freq M."
+            "monthly dates must all be month starts (or all month ends); found "
+            f"{bad:%Y-%m-%d}. Regularise the file with forecast ingest --freq M."
         )
     if base == "Q":
         if (dates.day == 1).all():
             return f"QS-{_MONTHS[(last.month - 1) % 3]}"
         if dates.is_month_end.all():
             return f"QE-{_MONTHS[(last.month - 1) % 3 + 9]}"
+        bad = dates[dates.day != 1][0]
         raise SchemaError(
-            "quarterly dates must all be quarter starts (or all quarter ends); found e.g. "
-            f"{last:%Y-%m-%d}. Regularise the file with forecast ingest --freq Q."
+            "quarterly dates must all be quarter starts (or all quarter ends); found "
+            f"{bad:%Y-%m-%d}. Regularise the file with forecast ingest --freq Q."
         )
     raise SchemaError(f"unsupported frequency {base!r}")
 

@@ -47,5 +47,6 @@ def make_model(name: str, season_length: int, **options: object) -> Model:
             holidays=options.get("holidays"),  # type: ignore[arg-type]
             exog_names=options.get("exog_names", ()),  # type: ignore[arg-type]
             base_freq=str(options.get("base_freq", "W")),
+            offset=options.get("offset"),  # type: ignore[arg-type]
         )
     raise ModelError(f"unknown model {name!r}")

@@ -41,11 +41,14 @@ class Prophet:
         holidays: str | None = None,
         exog_names: Sequence[str] = (),
         base_freq: str = "W",
+        offset: str | None = None,
     ) -> None:
         self.season_length = season_length
         self.holidays = holidays
         self.exog_names = tuple(exog_names)
         self.base_freq = base_freq
+        self.offset = offset
+        """Pandas alias of the calendar (e.g. ``W-FRI``); inferred from the dates when None."""
 
     def fit(
         self, y: np.ndarray, ds: pd.DatetimeIndex | None = None, exog: np.ndarray | None = None
@@ -82,7 +85,12 @@ class Prophet:
         self._ds = frame["ds"]
         fitted = model.predict(frame)["yhat"].to_numpy()
         self._sigma = float(np.sqrt(np.mean((y - fitted) ** 2)))
-        self._freq = pd.infer_freq(frame["ds"].iloc[-min(len(frame), 10) :]) or None
+        self._freq = self.offset
+        if self._freq is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                inferred = pd.infer_freq(frame["ds"].iloc[-min(len(frame), 10) :])
+            self._freq = getattr(inferred, "freqstr", inferred) or None
         self._step = frame["ds"].iloc[-1] - frame["ds"].iloc[-2]
         return self
 

@@ -1,0 +1,113 @@
+"""One contract for every model adapter: shape, keys, ordered intervals, determinism, no leaks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.engine.models import ModelError, hi_key, lo_key, make_model
+
+MODELS = ("snaive", "ets", "arima", "prophet", "naive", "mean")
+LEVELS = (80, 95)
+
+
+def monthly_series(n: int = 72, seed: int = 0) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    y = 100 + 0.5 * t + 15 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 3, n)
+    return y, pd.date_range("2018-01-01", periods=n, freq="MS")
+
+
+def fitted(name: str, y: np.ndarray, ds: pd.DatetimeIndex, exog: np.ndarray | None = None):
+    return make_model(name, 12, base_freq="M").fit(y, ds, exog)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_every_model_returns_mean_and_ordered_intervals_of_length_h(name: str) -> None:
+    y, ds = monthly_series()
+    out = fitted(name, y, ds).predict(9, LEVELS)
+
+    assert set(out) == {"mean", "lo-80", "hi-80", "lo-95", "hi-95"}
+    for values in out.values():
+        assert values.shape == (9,)
+        assert np.isfinite(values).all()
+    assert (out["lo-95"] <= out["lo-80"]).all()
+    assert (out["lo-80"] <= out["mean"]).all()
+    assert (out["mean"] <= out["hi-80"]).all()
+    assert (out["hi-80"] <= out["hi-95"]).all()
+    assert (out["hi-95"] - out["lo-95"] > 0).all()
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_every_model_is_deterministic(name: str) -> None:
+    y, ds = monthly_series()
+    first = fitted(name, y, ds).predict(6, LEVELS)
+    second = fitted(name, y, ds).predict(6, LEVELS)
+    for key in first:
+        np.testing.assert_allclose(first[key], second[key], rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_refitting_one_adapter_on_another_series_leaks_nothing(name: str) -> None:
+    y_a, ds = monthly_series(seed=1)
+    y_b = monthly_series(seed=2)[0] * 3 + 50
+    reused = make_model(name, 12, base_freq="M")
+    reused.fit(y_a, ds).predict(6, LEVELS)
+    again = reused.fit(y_b, ds).predict(6, LEVELS)
+    fresh = fitted(name, y_b, ds).predict(6, LEVELS)
+    for key in fresh:
+        np.testing.assert_allclose(again[key], fresh[key], rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ("snaive", "ets", "arima", "prophet"))
+def test_seasonal_models_follow_the_season(name: str) -> None:
+    y, ds = monthly_series(n=96)
+    mean = fitted(name, y, ds).predict(12, LEVELS)["mean"]
+    # the synthetic season peaks in April (t % 12 == 3) and bottoms out in October
+    assert mean[3] > mean[9] + 15
+
+
+def test_intervals_widen_with_the_horizon_for_snaive_and_ets() -> None:
+    y, ds = monthly_series()
+    for name in ("snaive", "ets"):
+        out = fitted(name, y, ds).predict(24, (95,))
+        width = out["hi-95"] - out["lo-95"]
+        assert width[-1] > width[0]
+
+
+@pytest.mark.parametrize("name", ("ets", "arima", "prophet"))
+def test_models_learn_a_flag_effect_from_regressors(name: str) -> None:
+    rng = np.random.default_rng(3)
+    n = 120
+    ds = pd.date_range("2020-01-06", periods=n, freq="D")
+    promo = ((np.arange(n) // 7) % 2 == 0).astype(float)[:, None]
+    y = 200 + 20 * (ds.day_of_week == 5) + 80 * promo[:, 0] + rng.normal(0, 4, n)
+    model = make_model(name, 7, base_freq="D", exog_names=("promo",)).fit(y, ds, promo)
+    with_promo = model.predict(7, (80,), np.ones((7, 1)))["mean"]
+    without = model.predict(7, (80,), np.zeros((7, 1)))["mean"]
+    assert np.mean(with_promo - without) == pytest.approx(80, abs=15)
+
+
+def test_seasonal_naive_repeats_the_last_season_and_falls_back_to_naive_when_short() -> None:
+    y = np.arange(24, dtype=float)
+    out = make_model("snaive", 12).fit(y).predict(14, (80,))
+    np.testing.assert_array_equal(out["mean"], np.r_[np.arange(12, 24), 12, 13])
+    short = make_model("snaive", 12).fit(np.array([3.0, 4.0, 5.0])).predict(2, (80,))
+    np.testing.assert_array_equal(short["mean"], [5.0, 5.0])
+
+
+def test_models_refuse_series_too_short_to_fit() -> None:
+    with pytest.raises(ModelError, match="at least"):
+        make_model("arima", 12).fit(np.array([1.0, 2.0, 3.0]))
+    with pytest.raises(ModelError, match="at least"):
+        make_model("ets", 12).fit(np.array([1.0, 2.0]))
+
+
+def test_unknown_model_name_is_refused() -> None:
+    with pytest.raises(ModelError, match="unknown model"):
+        make_model("lstm", 12)
+
+
+def test_interval_keys_are_named_by_level() -> None:
+    assert lo_key(80) == "lo-80" and hi_key(95) == "hi-95"
