@@ -361,3 +361,23 @@ def test_a_marked_factor_lifts_the_reforecast_to_the_new_level():
     comparison = system.factor_comparison(store, state.plan_id, "F1")
     assert comparison["before"].mean() < 150  # last year's values: the model never saw the jump
     assert comparison["after"].mean() == pytest.approx(300, rel=0.1)
+
+
+def test_several_cells_are_explained_in_one_change(store, plan_id):
+    add_promo(store, plan_id, value=50.0, ids=("1", "2"))
+    week = HORIZON_WEEKS[1].strftime("%Y-%m-%d")
+    saved = system.explain(
+        store,
+        plan_id,
+        "ann",
+        reason_code="promotion",
+        text="flyer",
+        cells=[("series", "1", week), ("team", "a", week)],
+    )
+    assert saved.explained == 2 and saved.version == 3
+    left = system.unexplained(store, plan_id)
+    assert list(zip(left["level"], left["key"], strict=True)) == [("series", "2")]
+    with pytest.raises(Invalid, match="no marked deviation to explain: series 3"):
+        system.explain(
+            store, plan_id, "ann", reason_code="promotion", text="x", cells=[("series", "3", week)]
+        )

@@ -356,10 +356,12 @@ def explain(
     key: str | None = None,
     ds: date | str | None = None,
     event_id: str | None = None,
+    cells: Sequence[tuple[str, str, date | str]] | None = None,
     expected_version: int | None = None,
 ) -> Saved:
-    """Explain marked deviations: one cell (`level`, `key`, `ds`), or with `event_id` every
-    unexplained marked cell that event touches (and with ``ds`` only those of that period)."""
+    """Explain marked deviations in one change: one cell (`level`, `key`, `ds`), several
+    (`cells` = [(level, key, ds), ...]), or with `event_id` every unexplained marked cell that
+    event touches (and with ``ds`` only those of that period)."""
     state = plans.get_plan(store, plan)
     plans.require_role(state, actor, "planner", "explain deviations")
     plans.require_unlocked(state, "explain deviations")
@@ -382,6 +384,25 @@ def explain(
                 f"event {event_id} touches no unexplained deviation above the threshold "
                 f"({state.threshold:.0%}); `forecast plan deviations {state.plan_id}` lists them"
             )
+    elif cells:
+        try:
+            wanted = {(str(lv), str(k), pd.Timestamp(d).date()) for lv, k, d in cells}
+        except (ValueError, TypeError) as exc:
+            raise Invalid(
+                f"cells must be (level, key, date) with dates as YYYY-MM-DD: {exc}"
+            ) from exc
+        marked_cells = [
+            (str(r.level), str(r.key), pd.Timestamp(r.ds).date())
+            for r in marked.itertuples(index=False)
+        ]
+        hit = np.array([c in wanted for c in marked_cells], dtype=bool)
+        missing = wanted - set(marked_cells)
+        if missing:
+            shown = ", ".join(f"{lv} {k} {d}" for lv, k, d in sorted(missing)[:10])
+            raise Invalid(
+                f"{len(missing)} of the cells have no marked deviation to explain: {shown}"
+            )
+        targets = marked.loc[hit]
     else:
         if level is None or key is None or ds is None:
             raise Invalid(
@@ -430,11 +451,12 @@ def explain(
         kept = [e for e in s.explanations if Explanation.from_dict(e).cell not in cells]
         s.explanations = kept + [e.to_dict() for e in new]
         first = new[0]
-        where = (
-            f"{first.level} {first.key} {first.ds}"
-            if len(new) == 1
-            else f"{len(new)} deviations of event {event_id}"
-        )
+        if len(new) == 1:
+            where = f"{first.level} {first.key} {first.ds}"
+        elif event_id is not None:
+            where = f"{len(new)} deviations of event {event_id}"
+        else:
+            where = f"{len(new)} deviations"
         return f"explain {where}: {reason_code}: {first.text}", None, [e.to_dict() for e in new]
 
     saved = plans.change_plan(
