@@ -381,3 +381,17 @@ def test_several_cells_are_explained_in_one_change(store, plan_id):
         system.explain(
             store, plan_id, "ann", reason_code="promotion", text="x", cells=[("series", "3", week)]
         )
+
+
+def test_roles_can_still_be_granted_on_a_published_plan_but_not_on_an_agreed_one(store, plan_id):
+    system.publish(store, plan_id, "ann")  # no events: nothing to explain
+    plans.grant(store, plan_id, "ann", "lee", "lead", team="a")  # negotiation follows publishing
+    assert plans.get_plan(store, plan_id).team_of("lee") == "a"
+
+    def agree(s):
+        s.status = "agreed"
+        return "agree", None, None
+
+    plans.change_plan(store, plan_id, actor="ann", action="lock", mutate=agree, allow_locked=True)
+    with pytest.raises(Locked):
+        plans.grant(store, plan_id, "ann", "kim", "planner")

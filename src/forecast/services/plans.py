@@ -18,6 +18,7 @@ import pandas as pd
 
 from forecast import schema
 from forecast.plan import (
+    AGREED,
     DRAFT,
     ROLES,
     BaselineInfo,
@@ -192,7 +193,10 @@ def grant(
         suffix = f" for team {team}" if team else ""
         return f"grant {role}{suffix} to {user}", before, s.members[user].to_dict()
 
-    # Roles may change on a published plan too? No: a published plan is read-only.
+    # Publishing freezes the system track only; the negotiation (leads, claims) may still run on
+    # a published plan, so roles can be granted until the plan is agreed.
+    if state.status == AGREED:
+        require_unlocked(state, "grant roles")
     return change_plan(
         store,
         state.plan_id,
@@ -202,6 +206,7 @@ def grant(
         expected_version=expected_version,
         role="owner",
         doing="grant roles",
+        allow_locked=True,
     )
 
 
