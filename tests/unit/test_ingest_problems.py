@@ -222,3 +222,39 @@ def test_rows_are_numbered_like_a_spreadsheet_despite_blank_lines_and_quoted_new
         (5, "value is not a number"),
         (6, "second row for series '1' on this date (first at row 5)"),
     ]
+
+
+def test_a_row_with_too_many_fields_names_its_line():
+    (problem,) = problems_of("store,date,sales\n1,2024-01-01,1\n1,2024-01-02,2,oops\n")
+    assert problem.row == 3
+    assert "cannot be parsed" in problem.message and "Expected 3 fields" in problem.message
+    assert "as many fields as the header" in problem.fix
+
+
+def test_na_cells_are_reported_as_missing():
+    (problem,) = problems_of("store,date,sales\n1,2024-01-01,NA\n1,2024-01-02,2\n")
+    assert (problem.row, problem.column, problem.message) == (
+        2,
+        "sales",
+        "value is missing (empty or NA)",
+    )
+
+
+def test_one_column_cannot_play_two_roles():
+    (problem,) = problems_of(GOOD, id_cols=["date"], date_col="date")
+    assert problem.message == "column 'date' cannot be both the date and the series key"
+
+
+def test_a_sales_column_of_zeros_and_ones_is_not_taken_for_a_flag():
+    result = read_sales(
+        b"item,date,qty\nA,2024-01-01,0\nA,2024-01-02,1\nA,2024-01-03,0\n", filename="s.csv"
+    )
+    assert result.mapping.value_col == "qty" and result.flags == []
+
+
+def test_weekly_dates_off_the_weekday_are_counted_in_their_week_with_a_note():
+    data = "store,date,sales\n1,2024-01-05,1\n1,2024-01-12,2\n1,2024-01-18,3\n1,2024-01-26,4\n"
+    result = read_sales(data.encode(), filename="s.csv")
+    assert result.freq == "W-FRI"
+    assert list(result.history.y) == [1, 5, 0, 4]
+    assert any("1 of 4 dates are not on a Fri" in n for n in result.report.notes)

@@ -143,6 +143,24 @@ def read_sales(
             problems += found
             if got is not None:
                 resolved_ids.append(got)
+    roles = [("date", resolved_date), ("value", resolved_value)]
+    roles += [("series key", c) for c in resolved_ids or []]
+    seen: dict[str, str] = {}
+    for role, col in roles:
+        if col is None:
+            continue
+        if col in seen:
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    col,
+                    None,
+                    f"column {col!r} cannot be both the {seen[col]} and the {role}",
+                    "give each of --date, --value and --id a different column",
+                )
+            )
+        seen.setdefault(col, role)
     if problems:
         raise IngestError(problems)
 
@@ -223,7 +241,7 @@ def read_sales(
         row_numbers,
         dates.missing,
         date_text,
-        lambda v: "date is empty",
+        lambda v: "date is missing (empty or NA)",
         "enter the date or delete the row",
     )
     problems += _row_problems(
@@ -243,7 +261,7 @@ def read_sales(
         row_numbers,
         numbers.missing,
         value_text,
-        lambda v: "value is empty",
+        lambda v: "value is missing (empty or NA)",
         "enter the sales (0 if nothing was sold) or delete the row",
     )
     problems += _grouped_number_problems(name, resolved_value, row_numbers, numbers.bad, value_text)
@@ -293,7 +311,7 @@ def read_sales(
             problems = _spreadsheet_numbering(problems, reader.spreadsheet_rows(raw, fmt), rows)
         raise IngestError(problems)
     assert chosen is not None
-    if inferred.note and requested_freq is None:
+    if inferred.note and chosen == inferred.freq:
         notes.append(inferred.note)
 
     p = periods(ds, chosen)

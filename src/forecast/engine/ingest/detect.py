@@ -180,7 +180,8 @@ def find_value_column(
 def find_flags(sample: pd.DataFrame, exclude: set[str]) -> list[str]:
     flags = []
     for col in sample.columns:
-        if col in exclude:
+        # A sales column of 0s and 1s (a slow mover) is still the sales column.
+        if col in exclude or is_value_name(col):
             continue
         hinted = bool(FLAG_NAME.search(norm(col)))
         values = parse_flag(sample[col], hinted=hinted)

@@ -73,18 +73,31 @@ def infer_freq(ds: np.ndarray) -> Inferred:
     if len(days) < 2:
         return Inferred(None, "the file holds a single date")
     gaps = np.diff(days)
-    mode = int(np.bincount(np.minimum(gaps, 400)).argmax())
-    if mode <= 6:
-        note = None if mode == 1 else f"dates are {mode} days apart most often; treated as daily"
+    typical = int(round(float(np.median(gaps))))  # typical gap; robust to a few odd dates
+    if typical <= 6:
+        note = (
+            None if typical == 1 else f"dates are {typical} days apart typically; treated as daily"
+        )
         return Inferred("D", note)
-    if mode <= 13:
-        weekday = int(np.bincount(_weekday(days), minlength=7).argmax())
-        return Inferred(f"W-{WEEKDAYS[weekday]}")
-    if mode <= 45:
+    if typical <= 13:
+        weekdays = _weekday(days)
+        weekday = int(np.bincount(weekdays, minlength=7).argmax())
+        off = int((weekdays != weekday).sum())
+        note = None
+        if off:
+            day = WEEKDAYS[weekday].title()
+            note = (
+                f"{off} of {len(days)} dates are not on a {day}; each is counted in the week "
+                f"starting on the {day} before it"
+            )
+        return Inferred(f"W-{WEEKDAYS[weekday]}", note)
+    if typical <= 45:
         return Inferred("M")
-    if mode <= 135:
+    if typical <= 135:
         return Inferred("Q")
-    return Inferred(None, f"dates are {mode} days apart most often (yearly data is not supported)")
+    return Inferred(
+        None, f"dates are {typical} days apart typically (yearly data is not supported)"
+    )
 
 
 def choose_freq(requested: str | None, inferred: Inferred) -> tuple[str | None, str | None]:
