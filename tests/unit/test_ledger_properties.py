@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from forecast.negotiation import (
@@ -47,7 +47,13 @@ def negotiations(draw):
     team_baseline = draw(baselines)
     teams = sorted(team_baseline)
     basis_total = sum(team_baseline.values())
-    goal = draw(st.integers(0, max(10 * basis_total, 1)))
+    # goals from 30 % to 300 % of the basis (negative and positive gaps), sometimes anything legal
+    goal = draw(
+        st.one_of(
+            st.integers(30, 300).map(lambda pct: basis_total * pct // 100),
+            st.integers(0, max(10 * basis_total, 1)),
+        )
+    )
     neg = Negotiation.start(team_baseline)
     neg.set_goal(OWNER, goal)
     for team in draw(st.lists(st.sampled_from(teams), unique=True)):
@@ -65,6 +71,7 @@ def test_every_rule_balances_the_ledger_to_the_goal(neg, rule, policy, data):
         neg.close_round(OWNER, policy)
     except NegotiationError:  # scaling claims that go both ways is refused with a message
         assert policy == "scale" and neg.stage == "claiming"
+        event("scale refused: claims in both directions")
         return
     teams = neg.teams
     exclude = data.draw(st.lists(st.sampled_from(teams), unique=True, max_size=len(teams) - 1))
@@ -75,10 +82,12 @@ def test_every_rule_balances_the_ledger_to_the_goal(neg, rule, policy, data):
         manual = dict(zip(eligible, cuts, strict=True))
     try:
         shares = neg.assign(OWNER, rule, manual=manual, exclude=exclude)
-    except InvalidAmount:
+    except InvalidAmount as exc:
         # refused with a message (negative target, nothing to be pro rata to); nothing changed
         assert neg.assignments == {}
+        event(f"assignment refused: {str(exc)[:40]}")
         return
+    event(f"assigned by {rule}, gap {'negative' if gap_before < 0 else 'positive or zero'}")
     assert sum(shares.values()) == neg.remainder
     assert all(shares[t] == 0 for t in exclude)
     positive_gap_within_claims = gap_before > 0 and sum(claims_before.values()) <= gap_before
