@@ -127,8 +127,9 @@ def test_create_promotion_limit_gate_explain_publish_and_read_back(data_dir, pla
     left = run_ro(data_dir, "plan", "deviations", plan_id, "--json")
     assert all(row["explained"] for row in json.loads(left.stdout))
 
-    published = run(data_dir, "plan", "publish", plan_id)
+    published = run(data_dir, "plan", "publish", plan_id, "--json")
     assert published.exit_code == 0, published.output
+    assert json.loads(published.stdout) == {"plan_id": plan_id, "version": 6, "status": "published"}
 
     shown = run_ro(data_dir, "plan", "show", plan_id, "--level", "series", "--json")
     payload = json.loads(shown.stdout)

@@ -395,3 +395,20 @@ def test_roles_can_still_be_granted_on_a_published_plan_but_not_on_an_agreed_one
     plans.change_plan(store, plan_id, actor="ann", action="lock", mutate=agree, allow_locked=True)
     with pytest.raises(Locked):
         plans.grant(store, plan_id, "ann", "kim", "planner")
+
+
+def test_any_day_of_a_period_names_that_period_when_explaining(store, plan_id):
+    add_promo(store, plan_id, value=50.0)
+    midweek = (HORIZON_WEEKS[1] + pd.Timedelta(days=3)).date()
+    saved = system.explain(
+        store,
+        plan_id,
+        "ann",
+        level="series",
+        key="1",
+        ds=midweek,
+        reason_code="promotion",
+        text="flyer",
+    )
+    assert saved.explained == 1
+    assert saved.plan.explanations[0]["ds"] == HORIZON_WEEKS[1].strftime("%Y-%m-%d")

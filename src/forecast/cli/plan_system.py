@@ -110,6 +110,10 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out.to_dict(orient="records")
 
 
+def _saved(state: PlanState) -> dict[str, Any]:
+    return {"plan_id": state.plan_id, "version": state.version, "status": state.status}
+
+
 def _pct(value: float) -> str:
     return "new volume" if not np.isfinite(value) else f"{value:+.1f} %"
 
@@ -294,9 +298,13 @@ def grant(
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Give a user a role on the plan (owner only)."""
     state = plans.grant(_store(db, data_dir), plan, _user(as_user), user, role, team)
+    if as_json:
+        echo_json(_saved(state) | {"user": user, **state.members[user].to_dict()})
+        return
     typer.echo(
         f"{user} is now {'+'.join(state.roles_of(user))} on plan {state.plan_id} "
         f"(version {state.version})"
@@ -442,9 +450,13 @@ def event_remove(
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Remove an event."""
     saved = system.remove_event(_store(db, data_dir), plan, _user(as_user), event_id, reason=reason)
+    if as_json:
+        echo_json(_saved(saved.plan) | {"removed": event_id})
+        return
     typer.echo(
         f"removed event {event_id}; plan {saved.plan.plan_id} is now version {saved.version}"
     )
@@ -546,6 +558,7 @@ def explain(
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Explain a marked deviation (one cell, or all of one event's)."""
     if series is not None and team is not None:
@@ -562,6 +575,9 @@ def explain(
         ds=ds,
         event_id=all_for_event,
     )
+    if as_json:
+        echo_json(_saved(saved.plan) | {"explained": saved.explained})
+        return
     typer.echo(
         f"explained {saved.explained} deviation(s); plan {saved.plan.plan_id} is now version "
         f"{saved.version}"
@@ -576,6 +592,7 @@ def threshold(
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Set the deviation threshold (owner)."""
     text = value.strip()
@@ -584,16 +601,26 @@ def threshold(
     except ValueError:
         fail(f"threshold {value!r} is not a number; write 0.25 or 25%")
     saved = system.set_threshold(_store(db, data_dir), plan, _user(as_user), number)
+    if as_json:
+        echo_json(_saved(saved.plan) | {"threshold": saved.plan.threshold})
+        return
     typer.echo(f"threshold of plan {saved.plan.plan_id} is now {saved.plan.threshold:.0%}")
 
 
 @plan_app.command("publish")
 @user_errors(*ERRORS)
 def publish(
-    plan: PlanArg, as_user: AsOpt = None, db: DbOpt = None, data_dir: DataDirOpt = None
+    plan: PlanArg,
+    as_user: AsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Publish the system plan (owner); refused while deviations are unexplained."""
     saved = system.publish(_store(db, data_dir), plan, _user(as_user))
+    if as_json:
+        echo_json(_saved(saved.plan))
+        return
     typer.echo(
         f"published plan {saved.plan.plan_id} (version {saved.version}); it is read-only now"
     )

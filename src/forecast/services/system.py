@@ -413,6 +413,7 @@ def explain(
             when = pd.Timestamp(ds)
         except (ValueError, TypeError) as exc:
             raise Invalid(f"--ds {ds!r} is not a date; use YYYY-MM-DD") from exc
+        when = _period_start(frame, when)
         targets = marked.loc[
             (marked["level"] == level) & (marked["key"] == str(key)) & (marked[schema.DS] == when)
         ]
@@ -470,6 +471,13 @@ def explain(
         doing="explain deviations",
     )
     return Saved(saved, explained=len(new))
+
+
+def _period_start(frame: pd.DataFrame, when: pd.Timestamp) -> pd.Timestamp:
+    """The start of the horizon period that contains `when` (any day of a week names the week)."""
+    periods = overrides.horizon_periods(frame[schema.DS].unique())
+    inside = periods.loc[(periods[schema.DS] <= when) & (periods["end"] >= when), schema.DS]
+    return pd.Timestamp(inside.iloc[0]) if len(inside) else when
 
 
 def _finite_or_none(value: float) -> float | None:
