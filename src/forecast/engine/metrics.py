@@ -13,10 +13,11 @@ def mase_scale(train: np.ndarray, season: int) -> float:
     lag = season if len(train) > season and len(train) >= 2 * season else 1
     if len(train) <= lag:
         return float("nan")
+    tiny = 1e-9 * max(float(np.mean(np.abs(train))), 1e-12)  # rounding noise counts as zero
     scale = float(np.mean(np.abs(train[lag:] - train[:-lag])))
-    if scale == 0 and lag > 1:
+    if scale <= tiny and lag > 1:
         scale = float(np.mean(np.abs(np.diff(train))))
-    return scale if scale > 0 else float("nan")
+    return scale if scale > tiny else float("nan")
 
 
 def mase(actual: np.ndarray, forecast: np.ndarray, scale: float) -> float:
