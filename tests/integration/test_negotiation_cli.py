@@ -166,6 +166,21 @@ def test_the_example_from_goal_to_agreed_export(data_dir, tmp_path):
     assert sum(Decimal(r["target"]) for r in table) == Decimal("10000000000.00")
     assert load_workbook(out_xlsx).sheetnames[0] == "by series-period"
 
+    # actuals arrive 2 % below the targets of every series: the negotiated track was closer
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text(
+        "unique_id,ds,y\n"
+        + "".join(
+            f"{r['unique_id']},{r['ds']},{Decimal(r['target']) * Decimal('0.98'):.2f}\n"
+            for r in table
+        )
+    )
+    scored = {
+        r["team"]: r for r in json.loads(run(data_dir, "score", "xmas", str(actuals), "--json"))
+    }
+    assert scored["TOTAL"]["closer"] == "target"
+    assert scored["TOTAL"]["wape_target"] == pytest.approx(0.02 / 0.98, rel=1e-6)
+
     elsewhere = tmp_path / "elsewhere"
     imported = run(elsewhere, "import", str(out_json), "--as", "ivan", "--json")
     assert json.loads(imported)["target_total"] == 1_000_000_000_000

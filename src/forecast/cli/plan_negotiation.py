@@ -387,3 +387,32 @@ def import_cmd(
     else:
         typer.echo(f"imported plan {plan_id}")
         typer.echo(_summary_text(nego.summary(store, plan_id)))
+
+
+@plan_app.command("score")
+@user_errors(ServiceError)
+def score_cmd(
+    plan: PlanArg,
+    actuals: Annotated[
+        Path,
+        typer.Argument(help="Actual sales: unique_id,ds,y or the layout of the plan's sales file."),
+    ],
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Which track came closer to the actuals, system plan or negotiated target (WAPE)."""
+    if not actuals.is_file():
+        fail(f"there is no file {actuals}")
+    table = nego.score_file(_store(db, data_dir), plan, actuals)
+    if as_json:
+        echo_json(_records(table))
+        return
+    typer.echo(f"{'team':<16}{'actual':>20}{'WAPE system':>13}{'WAPE target':>13}  closer")
+    for row in _records(table):
+        ws, wt = row["wape_system_plan"], row["wape_target"]
+        typer.echo(
+            f"{str(row['team']):<16}{row['actual']:>20,.2f}"
+            f"{'' if ws is None else f'{100 * ws:.1f}%':>13}{'' if wt is None else f'{100 * wt:.1f}%':>13}"
+            f"  {row['closer']}"
+        )
