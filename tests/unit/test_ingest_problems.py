@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from forecast.engine.ingest import IngestError, Problem, read_sales
@@ -258,3 +259,14 @@ def test_weekly_dates_off_the_weekday_are_counted_in_their_week_with_a_note():
     assert result.freq == "W-FRI"
     assert list(result.history.y) == [1, 5, 0, 4]
     assert any("1 of 4 dates are not on a Fri" in n for n in result.report.notes)
+
+
+def test_attributes_file_joins_on_part_of_the_key_ignoring_case(tmp_path):
+    attrs = tmp_path / "stores.csv"
+    attrs.write_text("STORE,type,size\n1,A,100.0\n2,B,\n")
+    data = "Store,Dept,Date,Sales\n1,1,2024-01-01,1\n1,2,2024-01-01,2\n2,1,2024-01-01,3\n"
+    result = read_sales(data.encode(), filename="s.csv", attributes_file=attrs, freq="D")
+    a = result.attributes
+    assert list(a.unique_id) == ["1/1", "1/2", "2/1"]
+    assert list(a.type) == ["A", "A", "B"]
+    assert a["size"].iloc[0] == "100" and pd.isna(a["size"].iloc[2])

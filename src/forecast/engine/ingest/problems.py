@@ -1,0 +1,141 @@
+"""Problems located as a spreadsheet user finds them: row, column, value, message and fix."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from forecast.engine.ingest.types import Problem
+from forecast.engine.ingest.values import number_problem
+
+MAX_PROBLEMS_PER_KIND = 20
+"""Rows listed per column and kind of problem; the rest are counted in one closing problem."""
+
+
+def spreadsheet_numbering(problems: list[Problem], rows: np.ndarray, n: int) -> list[Problem]:
+    """Renumber problems from "data index + 2" to the spreadsheet row (blank lines counted)."""
+    if len(rows) != n or np.array_equal(rows, np.arange(n) + 2):
+        return problems
+
+    def real(number: int) -> int:
+        return int(rows[number - 2]) if 2 <= number < n + 2 else number
+
+    def renumber(text: str) -> str:
+        return re.sub(r"\brow (\d+)", lambda m: f"row {real(int(m.group(1)))}", text)
+
+    return [
+        dataclasses.replace(
+            p, row=None if p.row is None else real(p.row), message=renumber(p.message)
+        )
+        for p in problems
+    ]
+
+
+def cell(column: pd.Series | None, i: int) -> str | None:
+    if column is None:
+        return None
+    value = column.iloc[i]
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value)
+
+
+def row_problems(
+    file: str,
+    column: str,
+    row_numbers: np.ndarray,
+    mask: np.ndarray,
+    cells: pd.Series | None,
+    message: Callable[[str | None], str],
+    fix: str,
+) -> list[Problem]:
+    hits = np.flatnonzero(mask)
+    out = []
+    for i in hits[:MAX_PROBLEMS_PER_KIND]:
+        value = cell(cells, int(i))
+        out.append(Problem(file, int(row_numbers[i]), column, value, message(value), fix))
+    if len(hits) > MAX_PROBLEMS_PER_KIND:
+        rest = len(hits) - MAX_PROBLEMS_PER_KIND
+        out.append(
+            Problem(
+                file,
+                None,
+                column,
+                None,
+                f"{rest} more rows have the same problem ({len(hits)} in all, last at row "
+                f"{int(row_numbers[hits[-1]])})",
+                fix,
+            )
+        )
+    return out
+
+
+def grouped_number_problems(
+    file: str, column: str, row_numbers: np.ndarray, bad: np.ndarray, cells: pd.Series
+) -> list[Problem]:
+    """Non-numbers, grouped by what is wrong with them so each kind gets its own fix."""
+    hits = np.flatnonzero(bad)
+    if not len(hits):
+        return []
+    texts = [str(cells.iloc[i]).strip() for i in hits]
+    kinds: dict[tuple[str, str], list[int]] = {}
+    for i, text in zip(hits, texts, strict=True):
+        kinds.setdefault(number_problem(text), []).append(int(i))
+    out = []
+    for (message, fix), idx in kinds.items():
+        mask = np.zeros(len(bad), dtype=bool)
+        mask[idx] = True
+        out += row_problems(file, column, row_numbers, mask, cells, lambda v, m=message: m, fix)
+    return out
+
+
+def duplicate_problems(
+    file: str,
+    column: str,
+    row_numbers: np.ndarray,
+    codes: np.ndarray,
+    ds: np.ndarray,
+    names: np.ndarray,
+    cells: pd.Series,
+    usable: np.ndarray,
+) -> list[Problem]:
+    """A problem per row that repeats an earlier row's series and date (rows with bad keys or
+    dates are reported on their own and left out here)."""
+    index = np.flatnonzero(usable)
+    key = pd.DataFrame({"c": codes[index], "d": ds[index]})
+    dup = key.duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return []
+    first_of = key.assign(i=index).drop_duplicates(["c", "d"]).set_index(["c", "d"])["i"]
+    hits = index[dup]
+    fix = "remove the duplicate row, or let ingest sum duplicates (--duplicates sum)"
+    out = []
+    for i in hits[:MAX_PROBLEMS_PER_KIND]:
+        first = int(first_of.loc[(codes[i], ds[i])])
+        out.append(
+            Problem(
+                file,
+                int(row_numbers[i]),
+                column,
+                cell(cells, int(i)),
+                f"second row for series {names[codes[i]]!r} on this date (first at row "
+                f"{int(row_numbers[first])})",
+                fix,
+            )
+        )
+    if len(hits) > MAX_PROBLEMS_PER_KIND:
+        out.append(
+            Problem(
+                file,
+                None,
+                column,
+                None,
+                f"{len(hits) - MAX_PROBLEMS_PER_KIND} more duplicate rows ({len(hits)} in all)",
+                fix,
+            )
+        )
+    return out
