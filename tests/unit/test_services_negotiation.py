@@ -94,6 +94,12 @@ def test_the_example_negotiation_balances_to_the_goal(store, plan_id):
     assert ledger.loc["a", "claim_minor"] == 200_000_000_000
     assert ledger.loc["b", "claim_minor"] == 120_000_000_000
     assert ledger.loc["TOTAL", "assignment_minor"] == 30_000_000_000
+    assert ledger.loc["a", "last_year"] > 0  # the generated history reaches back a year
+    expected = 100 * ledger.loc["a", "claim"] / ledger.loc["a", "last_year"]
+    assert ledger.loc["a", "claim_pct_of_last_year"] == pytest.approx(expected, rel=1e-6)
+    assert ledger.loc["TOTAL", "last_year"] == pytest.approx(
+        ledger.drop(index="TOTAL")["last_year"].sum()
+    )
     plan = nego.negotiated_plan(store, plan_id)
     assert list(plan.columns[:6]) == [
         "unique_id",

@@ -290,7 +290,11 @@ def ledger_cmd(
     typer.echo(_summary_text(nego.summary(store, plan)))
     typer.echo("")
     money = ["basis", "claim", "assignment", "target"]
-    header = f"{'team':<16}" + "".join(f"{c:>22}" for c in money) + f"{'claim %':>10}  note"
+    header = (
+        f"{'team':<16}"
+        + "".join(f"{c:>22}" for c in money)
+        + f"{'claim %':>10}{'vs LY %':>10}  note"
+    )
     typer.echo(header)
     for row in table.to_dict(orient="records"):
         pct = row["claim_pct_of_basis"]
@@ -298,8 +302,12 @@ def ledger_cmd(
         typer.echo(
             f"{str(row['team']):<16}"
             + "".join(f"{format_money(int(row[c + nego.MINOR])):>22}" for c in money)
-            + f"{pct_text:>10}  {row['note']}"
+            + f"{pct_text:>10}{_pct_text(row.get('target_growth_vs_last_year_pct')):>10}  {row['note']}"
         )
+
+
+def _pct_text(value: Any) -> str:
+    return "" if value is None or value != value else f"{value:+.1f}"
 
 
 def _records(table: Any) -> list[dict[str, Any]]:

@@ -402,7 +402,9 @@ def summary(store: PlanRepository, plan: str) -> dict[str, Any]:
 
 
 def ledger(store: PlanRepository, plan: str) -> pd.DataFrame:
-    """The ledger per team and TOTAL: exact ``*_minor`` ints and currency columns for display."""
+    """The ledger per team and TOTAL: exact ``*_minor`` ints and currency columns for display,
+    plus each team's sales over the same periods last year and its claim and target against them
+    (``last_year`` is None where the history does not reach back a full year)."""
     state = get_plan(store, plan)
     neg = _require_negotiation(state, "show the ledger")
     table = neg.ledger()
@@ -410,6 +412,20 @@ def ledger(store: PlanRepository, plan: str) -> pd.DataFrame:
     for col in money:
         table[col + MINOR] = table[col].astype("int64")
         table[col] = [float(from_minor(int(v))) for v in table[col]]
+    last_year = _last_year_by_team(
+        series_frame(store, state.plan_id), load_frames(store, state.plan_id).history, state.freq
+    )
+    if last_year and all(v is not None for v in last_year.values()):
+        last_year["TOTAL"] = sum(v for v in last_year.values() if v is not None)
+    table["last_year"] = [last_year.get(str(t)) for t in table["team"]]
+    table["claim_pct_of_last_year"] = [
+        None if not ly else round(100.0 * c / ly, 4)
+        for c, ly in zip(table["claim"], table["last_year"], strict=True)
+    ]
+    table["target_growth_vs_last_year_pct"] = [
+        None if not ly else round(100.0 * (t / ly - 1.0), 4)
+        for t, ly in zip(table["target"], table["last_year"], strict=True)
+    ]
     return table
 
 
