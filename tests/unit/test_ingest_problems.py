@@ -270,3 +270,26 @@ def test_attributes_file_joins_on_part_of_the_key_ignoring_case(tmp_path):
     assert list(a.unique_id) == ["1/1", "1/2", "2/1"]
     assert list(a.type) == ["A", "A", "B"]
     assert a["size"].iloc[0] == "100" and pd.isna(a["size"].iloc[2])
+
+
+def test_dates_outside_1900_to_2100_are_typos():
+    (problem,) = problems_of("store,date,sales\n1,2024-01-01,1\n1,2204-01-02,2\n1,2024-01-03,3\n")
+    assert (problem.row, problem.value) == (3, "2204-01-02")
+    assert problem.message == "date is before 1900 or after 2100 (a typo?)"
+
+
+def test_infinite_values_are_refused():
+    (problem,) = problems_of("store,date,sales\n1,2024-01-01,1\n1,2024-01-02,inf\n")
+    assert (problem.row, problem.message) == (3, "value is infinite")
+
+
+def test_space_grouped_thousands_are_refused():
+    (problem,) = problems_of('store,date,sales\n1,2024-01-01,"1 234"\n1,2024-01-02,2\n')
+    assert "thousands separators" in problem.message
+
+
+def test_headers_that_clash_after_trimming_stay_separate_columns():
+    data = "store,date,sales, sales\n1,2024-01-01,1,9\n1,2024-01-02,2,9\n"
+    result = read_sales(data.encode(), filename="s.csv")
+    assert result.mapping.value_col == "sales"
+    assert list(result.history.y) == [1, 2]

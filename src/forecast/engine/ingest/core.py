@@ -17,6 +17,7 @@ from forecast.engine.ingest.problems import (
     spreadsheet_numbering,
 )
 from forecast.engine.ingest.regularise import (
+    CalendarTooLarge,
     build_grid,
     choose_freq,
     infer_freq,
@@ -249,6 +250,15 @@ def read_sales(
         lambda v: "is not a date",
         "write dates as YYYY-MM-DD (or one consistent day/month/year format)",
     )
+    problems += row_problems(
+        name,
+        resolved_date,
+        row_numbers,
+        dates.out_of_range,
+        date_text,
+        lambda v: "date is before 1900 or after 2100 (a typo?)",
+        "correct the year",
+    )
     numbers = parse_numbers(frame[resolved_value], decimal_comma=bool(fmt and fmt.decimal == ","))
     value_text = frame[resolved_value]
     problems += row_problems(
@@ -311,7 +321,21 @@ def read_sales(
         notes.append(inferred.note)
 
     p = periods(ds, chosen)
-    grid = build_grid(uid_codes, p, len(uid_names))
+    try:
+        grid = build_grid(uid_codes, p, len(uid_names))
+    except CalendarTooLarge as exc:
+        raise IngestError(
+            [
+                Problem(
+                    name,
+                    None,
+                    resolved_date,
+                    None,
+                    f"the regular {chosen} calendar would need {exc.cells:,} series-periods",
+                    "pass a coarser --freq (W or M), or check the dates for typos",
+                )
+            ]
+        ) from None
     merged = int((grid.rows_per_cell[grid.rows_per_cell > 1] - 1).sum())
     # On a daily calendar a cell is a date; otherwise count rows sharing an exact date.
     same_date = (

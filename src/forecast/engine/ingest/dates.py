@@ -56,8 +56,11 @@ class ParsedDates:
     notes: list[str] = field(default_factory=list)
     day_first: bool | None = None
     distinct: np.ndarray | None = None  # the distinct valid dates (datetime64[ns])
+    out_of_range: np.ndarray | None = None  # bool per row: a date before 1900 or after 2100
 
     def __post_init__(self) -> None:
+        if self.out_of_range is None:
+            self.out_of_range = np.zeros(len(self.missing), dtype=bool)
         if self.distinct is None:
             values = np.asarray(self.values)
             self.distinct = np.unique(values[~np.isnat(values)])
@@ -146,9 +149,12 @@ def parse_dates(column: pd.Series) -> ParsedDates:
     if isinstance(column.dtype, pd.DatetimeTZDtype):
         column = column.dt.tz_convert(None)
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
-        values = pd.DatetimeIndex(column.astype("datetime64[ns]"))
-        missing = values.isna()
-        return ParsedDates(values, np.asarray(missing), np.zeros(len(column), dtype=bool))
+        stamps = column.astype("datetime64[ns]").to_numpy()
+        missing = np.isnat(stamps)
+        outside = ~missing & _outside(stamps)
+        stamps = np.where(outside, np.datetime64("NaT", "ns"), stamps)
+        none = np.zeros(len(column), dtype=bool)
+        return ParsedDates(pd.DatetimeIndex(stamps), missing, none, out_of_range=outside)
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     texts = pd.Series(np.asarray(uniques, dtype=object)).map(_as_text)
     parsed, day_first, notes = parse_unique(texts)
@@ -157,11 +163,25 @@ def parse_dates(column: pd.Series) -> ParsedDates:
     missing = codes < 0
     if blank.any():
         missing |= np.isin(codes, np.flatnonzero(blank))
-    bad_unique = np.isnat(parsed) & ~blank
-    rows = np.where(missing, np.datetime64("NaT", "ns"), parsed[np.maximum(codes, 0)])
-    bad = ~missing & bad_unique[np.maximum(codes, 0)]
+    outside_unique = ~np.isnat(parsed) & _outside(parsed)
+    parsed = np.where(outside_unique, np.datetime64("NaT", "ns"), parsed)
+    bad_unique = np.isnat(parsed) & ~blank & ~outside_unique
+    safe = np.maximum(codes, 0)
+    rows = np.where(missing, np.datetime64("NaT", "ns"), parsed[safe])
+    bad = ~missing & bad_unique[safe]
+    outside = ~missing & outside_unique[safe]
     distinct = np.unique(parsed[~np.isnat(parsed)])
-    return ParsedDates(pd.DatetimeIndex(rows), missing, bad, notes, day_first, distinct)
+    return ParsedDates(
+        pd.DatetimeIndex(rows), missing, bad, notes, day_first, distinct, out_of_range=outside
+    )
+
+
+EARLIEST, LATEST = np.datetime64("1900-01-01", "ns"), np.datetime64("2100-12-31", "ns")
+
+
+def _outside(stamps: np.ndarray) -> np.ndarray:
+    """Dates no sales history holds (typos such as 2204 for 2024), which would stretch the calendar."""
+    return (stamps < EARLIEST) | (stamps > LATEST)
 
 
 def _as_text(value: object) -> str:

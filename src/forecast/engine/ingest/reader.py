@@ -319,6 +319,8 @@ def clean_header(columns: pd.Index) -> list[str]:
         text = str(col).replace("\ufeff", "").strip()
         if not text or text.startswith("Unnamed: "):
             text = f"column_{i + 1}"
+        while text in out:  # " Sales" and "Sales" must stay two columns
+            text += "_2"
         out.append(text)
     return out
 

@@ -162,6 +162,16 @@ class Grid:
         return np.bincount(self.series[gaps], minlength=self.n_series)
 
 
+MAX_CELLS = 100_000_000
+"""Largest regular calendar built (series x periods); beyond it a coarser frequency is needed."""
+
+
+class CalendarTooLarge(ValueError):
+    def __init__(self, cells: int):
+        super().__init__(f"{cells} cells")
+        self.cells = cells
+
+
 def build_grid(codes: np.ndarray, p: np.ndarray, n_series: int) -> Grid:
     """Cells from each series' first to last period; `codes` are series codes 0..n_series-1."""
     first = np.full(n_series, np.iinfo(np.int64).max, dtype=np.int64)
@@ -169,6 +179,8 @@ def build_grid(codes: np.ndarray, p: np.ndarray, n_series: int) -> Grid:
     np.minimum.at(first, codes, p)
     np.maximum.at(last, codes, p)
     length = last - first + 1
+    if int(length.sum()) > MAX_CELLS:
+        raise CalendarTooLarge(int(length.sum()))
     offset = np.concatenate(([0], np.cumsum(length)[:-1]))
     total = int(length.sum())
     series = np.repeat(np.arange(n_series), length)

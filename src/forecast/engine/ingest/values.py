@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-_GROUPED = re.compile(r"^[-+]?\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?$")
+_GROUPED = re.compile(r"^[-+]?\d{1,3}(?:[.,'\s\u00a0\u202f]\d{3})+(?:[.,]\d+)?$")
 _MULTI_DOT = re.compile(r"^[-+]?\d+(?:\.\d+){2,}$")
 _DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")
 _MONEY = re.compile(r"^[-+]?\s*[$€£¥]|[$€£¥%]\s*$")
@@ -38,7 +38,7 @@ def parse_numbers(column: pd.Series, decimal_comma: bool = False) -> ParsedNumbe
     if pd.api.types.is_numeric_dtype(column.dtype):
         values = column.to_numpy(dtype=float, na_value=np.nan)
         missing = np.isnan(values)
-        return ParsedNumbers(values, missing, np.zeros(len(values), dtype=bool))
+        return ParsedNumbers(values, missing, np.isinf(values))
     text = column.astype("str").str.strip()
     missing = (text.isna() | (text == "")).to_numpy(dtype=bool)
     if decimal_comma:
@@ -47,13 +47,15 @@ def parse_numbers(column: pd.Series, decimal_comma: bool = False) -> ParsedNumbe
         text = text.where(~european, converted)
     strict = text.where(text.str.fullmatch(_NUMBER.pattern).fillna(False).astype(bool))
     values = pd.to_numeric(strict, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    bad = np.isnan(values) & ~missing
+    bad = (np.isnan(values) & ~missing) | np.isinf(values)
     return ParsedNumbers(values, missing, bad)
 
 
 def number_problem(text: str) -> tuple[str, str]:
     """(message, fix) for a value that is not a plain number."""
     plain = "re-export the file with plain numbers: a '.' decimal point and no thousands separators (e.g. 1234.56)"
+    if text.lower().lstrip("+-") in ("inf", "infinity"):
+        return ("value is infinite", "correct or remove the cell; sales must be finite numbers")
     if _MULTI_DOT.match(text):
         return (
             "value has several dots: a decimal mark mangled into thousands separators; its magnitude "
