@@ -1,0 +1,127 @@
+"""`forecast baseline` and `forecast backtest` on shipped data, through the real command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from forecast.cli import app
+
+pytestmark = pytest.mark.slow
+
+runner = CliRunner()
+
+
+def rossmann_stores(source: Path, target: Path, stores: int = 3) -> Path:
+    frame = pd.read_csv(source, low_memory=False)
+    keep = sorted(frame["Store"].unique())[:stores]
+    frame[frame["Store"].isin(keep)].to_csv(target, index=False)
+    return target
+
+
+def test_baseline_writes_csv_and_summarises(retail_monthly, tmp_path) -> None:
+    out = tmp_path / "baseline.csv"
+    result = runner.invoke(
+        app,
+        ["baseline", str(retail_monthly), "--horizon", "6", "--out", str(out), "--model", "ets"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "baseline: 1 series x 6 periods" in result.output
+    assert "models used" in result.output and "ets" in result.output
+    frame = pd.read_csv(out, parse_dates=["ds"])
+    assert list(frame.columns) == [
+        "unique_id",
+        "ds",
+        "baseline",
+        "baseline-lo-80",
+        "baseline-hi-80",
+        "baseline-lo-95",
+        "baseline-hi-95",
+        "model",
+    ]
+    assert list(frame["ds"].dt.strftime("%Y-%m-%d")) == [
+        "2016-06-01",
+        "2016-07-01",
+        "2016-08-01",
+        "2016-09-01",
+        "2016-10-01",
+        "2016-11-01",
+    ]
+    assert (frame["baseline-lo-95"] <= frame["baseline"]).all()
+
+
+def test_baseline_writes_parquet_with_chosen_levels_in_a_pool(rossmann_train, tmp_path) -> None:
+    source = rossmann_stores(rossmann_train, tmp_path / "stores.csv")
+    out = tmp_path / "baseline.parquet"
+    result = runner.invoke(
+        app,
+        [
+            "baseline", str(source), "--horizon", "4", "--out", str(out), "--freq", "W",
+            "--level", "50", "--level", "90", "--model", "snaive", "--jobs", "2",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    frame = pd.read_parquet(out)
+    assert frame["unique_id"].nunique() == 3
+    assert {"baseline-lo-50", "baseline-hi-90"} <= set(frame.columns)
+    assert "baseline-lo-80" not in frame.columns
+    assert (pd.to_datetime(frame["ds"]).dt.day_of_week == 0).all()  # weeks start on Monday
+
+
+def test_backtest_prints_the_table_with_auto_and_writes_per_series_metrics(
+    rossmann_train, tmp_path
+) -> None:
+    source = rossmann_stores(rossmann_train, tmp_path / "stores.csv")
+    out = tmp_path / "metrics.csv"
+    result = runner.invoke(
+        app,
+        [
+            "backtest", str(source), "--horizon", "8", "--windows", "1", "--freq", "W",
+            "--model", "snaive", "--model", "ets", "--model", "auto", "--out", str(out),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "MASE" in result.output and "WAPE" in result.output
+    for model in ("snaive", "ets", "auto"):
+        assert f"\n{model} " in result.output
+    metrics = pd.read_csv(out)
+    assert set(metrics["model"]) == {"snaive", "ets", "auto"}
+    assert metrics["unique_id"].nunique() == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--out", "x.txt"], "write to a .csv or .parquet file"),
+        (["--out", "x.csv", "--model", "lstm"], "--model 'lstm' is not known"),
+        (["--out", "x.csv", "--holidays", "XX"], "unknown holiday country 'XX'"),
+    ],
+)
+def test_baseline_bad_options_exit_2_with_a_message(
+    retail_monthly, tmp_path, args, message
+) -> None:
+    args = [a if a not in ("x.txt", "x.csv") else str(tmp_path / a) for a in args]
+    result = runner.invoke(app, ["baseline", str(retail_monthly), "--horizon", "3", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_unreadable_file_exits_2_and_writes_nothing(tmp_path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,sales\nnot a date,abc\n")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["baseline", str(bad), "--horizon", "3", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "nothing was written" in result.output
+    assert not out.exists()
+
+
+def test_backtest_too_long_horizon_exits_2_with_advice(retail_monthly) -> None:
+    result = runner.invoke(app, ["backtest", str(retail_monthly), "--horizon", "400"])
+    assert result.exit_code == 2
+    assert "shorter --horizon" in result.output
