@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import numpy as np
 import pandas as pd
 import typer
+from sqlalchemy import exc as sa_exc
 
 from forecast.cli.common import echo_json, fail, user_errors
 from forecast.cli.plan_app import plan_app
@@ -59,7 +60,8 @@ AddOpt = Annotated[
 CapOpt = Annotated[float | None, typer.Option("--cap", help="Upper limit per series and period.")]
 SetOpt = Annotated[float | None, typer.Option("--set", help="Replace the baseline by this value.")]
 
-ERRORS = (ServiceError, OverrideError)
+# Database outages (server gone, disk full) are reported like any other refusal.
+ERRORS = (ServiceError, OverrideError, sa_exc.OperationalError)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -667,6 +669,10 @@ def mark_factor(
         f"{factor['baseline_after']:,.0f}"
     )
     per_period = comparison.groupby("ds")[["before", "after"]].sum().reset_index()
+    per_period["change"] = (per_period["after"] / per_period["before"] - 1.0) * 100.0
     typer.echo(
-        per_period.assign(ds=per_period["ds"].dt.strftime("%Y-%m-%d")).to_string(index=False)
+        _table(
+            per_period.rename(columns={"change": "deviation_pct"}),
+            ["ds", "before", "after", "deviation_pct"],
+        )
     )
