@@ -293,3 +293,21 @@ def test_headers_that_clash_after_trimming_stay_separate_columns():
     result = read_sales(data.encode(), filename="s.csv")
     assert result.mapping.value_col == "sales"
     assert list(result.history.y) == [1, 2]
+
+
+def test_a_calendar_too_large_asks_for_a_coarser_frequency(monkeypatch):
+    from forecast.engine.ingest import regularise
+
+    monkeypatch.setattr(regularise, "MAX_CELLS", 10)
+    data = "store,date,sales\n" + "".join(f"1,2024-01-0{d},1\n" for d in range(1, 6))
+    (problem,) = problems_of(data + "1,2024-03-01,2\n")
+    assert problem.message == "the regular D calendar would need 61 series-periods"
+    assert "coarser --freq" in problem.fix
+    assert (
+        len(
+            read_sales(
+                b"store,date,sales\n1,2024-01-01,1\n1,2024-03-01,2\n", filename="s", freq="M"
+            ).history
+        )
+        == 3
+    )
