@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 # --------------------------------------------------------------------------------------------
@@ -117,6 +118,38 @@ def largest_remainder(total: int, weights: Sequence[int | float | Decimal]) -> l
     order = sorted(range(n), key=lambda i: (-remainders[i], i))
     for i in order[:left]:
         floors[i] += 1
+    return floors
+
+
+def split_ints(total: int, weights: np.ndarray) -> np.ndarray:
+    """`largest_remainder` for an int64 array of weights (>= 0), vectorised; same result."""
+    total = int(total)
+    n = len(weights)
+    if n == 0:
+        if total != 0:
+            raise InvalidAmount(f"cannot split {total} among nobody")
+        return np.zeros(0, dtype=np.int64)
+    if total < 0:
+        return -split_ints(-total, weights)
+    w = np.asarray(weights, dtype=np.int64)
+    if (w < 0).any():
+        raise InvalidAmount("split weights must be finite and not negative")
+    weight_sum = int(w.sum())
+    if weight_sum == 0:
+        w = np.ones(n, dtype=np.int64)
+        weight_sum = n
+    if total * int(w.max()) < 2**62:  # no overflow: plain int64 arithmetic
+        product = w * total
+        floors = product // weight_sum
+        remainders = product % weight_sum
+    else:  # exact Python integers
+        product_obj = w.astype(object) * total
+        floors = (product_obj // weight_sum).astype(np.int64)
+        remainders = (product_obj % weight_sum).astype(np.int64)
+    left = total - int(floors.sum())
+    if left:
+        order = np.lexsort((np.arange(n), -remainders))  # largest remainder first, then position
+        floors[order[:left]] += 1
     return floors
 
 
@@ -976,12 +1009,12 @@ def spread(
             raise NegotiationError(f"spread weights need a {col!r} column")
     frame = weights.reset_index(drop=True)
     values = pd.to_numeric(frame[weight_col], errors="raise").astype(float).to_numpy()
-    if (values < 0).any() or not pd.Series(values).map(math.isfinite).all():
+    if (values < 0).any() or not np.isfinite(values).all():
         raise NegotiationError(f"spread weights ({weight_col}) must be finite and >= 0")
     # weights in minor units, as in the ledger
-    minor_weights = [int(round(v * 100)) for v in values]
+    minor_weights = np.round(values * 100).astype(np.int64)
     teams = frame["team"].astype(str).to_numpy()
-    result = [0] * len(frame)
+    result = np.zeros(len(frame), dtype=np.int64)
     missing = sorted(set(team_targets) - set(teams))
     if missing:
         raise NegotiationError(
@@ -989,27 +1022,19 @@ def spread(
         )
     if team_period_targets:
         periods = pd.to_datetime(frame["ds"]).dt.strftime("%Y-%m-%d").to_numpy()
-        groups: dict[tuple[str, str], list[int]] = {}
-        for i, key in enumerate(zip(teams, periods, strict=True)):
-            groups.setdefault((str(key[0]), str(key[1])), []).append(i)
-        for key, rows in groups.items():
-            total = int(team_period_targets.get(key, 0))
-            for i, part in zip(
-                rows, largest_remainder(total, [minor_weights[i] for i in rows]), strict=True
-            ):
-                result[i] = part
+        groups = pd.Series(np.arange(len(frame))).groupby([teams, periods]).indices
+        totals = {
+            (str(t), str(p)): int(team_period_targets.get((str(t), str(p)), 0)) for t, p in groups
+        }
+        keyed = {(str(t), str(p)): rows for (t, p), rows in groups.items()}
     else:
-        team_rows: dict[str, list[int]] = {}
-        for i, team in enumerate(teams):
-            team_rows.setdefault(str(team), []).append(i)
-        for team, rows in team_rows.items():
-            total = int(team_targets.get(team, 0))
-            for i, part in zip(
-                rows, largest_remainder(total, [minor_weights[i] for i in rows]), strict=True
-            ):
-                result[i] = part
+        team_groups = pd.Series(np.arange(len(frame))).groupby(teams).indices
+        keyed = {str(t): rows for t, rows in team_groups.items()}
+        totals = {key: int(team_targets.get(key, 0)) for key in keyed}
+    for key, rows in keyed.items():
+        result[rows] = split_ints(totals[key], minor_weights[rows])
     out = frame.copy()
-    out["target_minor"] = pd.array(result, dtype="int64")
+    out["target_minor"] = result
     return out
 
 

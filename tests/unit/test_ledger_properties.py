@@ -203,3 +203,17 @@ def test_per_period_goals_add_up_both_ways(per_team, goals, rule, policy, claim)
         for period, goal in neg.period_goals.items():
             assert sum(v for (_, p), v in cells.items() if p == period) == goal
     assert sum(cells.values()) == neg.goal + neg.kept_oversubscription
+
+
+@given(
+    st.integers(-(10**16), 10**16),
+    st.lists(st.one_of(st.integers(0, 10**6), st.integers(0, 10**15)), min_size=1, max_size=30),
+)
+def test_vectorised_split_equals_largest_remainder(total, weights):
+    import numpy as np
+
+    from forecast.negotiation import split_ints
+
+    assert split_ints(total, np.array(weights, dtype=np.int64)).tolist() == largest_remainder(
+        total, weights
+    )
