@@ -169,7 +169,7 @@ def test_negative_sales_are_kept_and_reported():
 
 
 def test_cannot_make_weekly_data_daily():
-    data = "store,date,sales\n1,2024-01-05,1\n1,2024-01-12,2\n1,2024-01-19,3\n"
+    data = "store,date,sales\n1,2024-01-05,1\n1,2024-01-12,2\n1,2024-01-19,3\n1,2024-01-26,4\n"
     (problem,) = problems_of(data, freq="D")
     assert problem.message == "the data is weekly, it cannot be made daily"
     assert "--freq" in problem.fix

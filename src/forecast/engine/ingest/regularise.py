@@ -65,20 +65,21 @@ def _weekday(days: np.ndarray) -> np.ndarray:
 class Inferred:
     freq: str | None  # D, W-XXX, M, Q or None when it cannot be told
     note: str | None = None
+    dates: int = 0  # distinct dates it was told from
 
 
 def infer_freq(ds: np.ndarray) -> Inferred:
     """The data's own frequency from the gaps between its distinct dates."""
     days = np.unique(_days(ds))
     if len(days) < 2:
-        return Inferred(None, "the file holds a single date")
+        return Inferred(None, "the file holds a single date", len(days))
     gaps = np.diff(days)
     typical = int(round(float(np.median(gaps))))  # typical gap; robust to a few odd dates
     if typical <= 6:
         note = (
             None if typical == 1 else f"dates are {typical} days apart typically; treated as daily"
         )
-        return Inferred("D", note)
+        return Inferred("D", note, len(days))
     if typical <= 13:
         weekdays = _weekday(days)
         weekday = int(np.bincount(weekdays, minlength=7).argmax())
@@ -90,13 +91,15 @@ def infer_freq(ds: np.ndarray) -> Inferred:
                 f"{off} of {len(days)} dates are not on a {day}; each is counted in the week "
                 f"starting on the {day} before it"
             )
-        return Inferred(f"W-{WEEKDAYS[weekday]}", note)
+        return Inferred(f"W-{WEEKDAYS[weekday]}", note, len(days))
     if typical <= 45:
-        return Inferred("M")
+        return Inferred("M", dates=len(days))
     if typical <= 135:
-        return Inferred("Q")
+        return Inferred("Q", dates=len(days))
     return Inferred(
-        None, f"dates are {typical} days apart typically (yearly data is not supported)"
+        None,
+        f"dates are {typical} days apart typically (yearly data is not supported)",
+        len(days),
     )
 
 
@@ -104,14 +107,14 @@ def choose_freq(requested: str | None, inferred: Inferred) -> tuple[str | None, 
     """(frequency to use, problem text) from the user's request and the data's own frequency."""
     if requested is None:
         return inferred.freq, None
-    native = inferred.freq
+    native = inferred.freq if inferred.dates >= 4 else None  # too few dates to overrule the user
     if native is not None and _RANK[base(requested)] < _RANK[base(native)]:
         return None, (
             f"the data is {_NAMES[base(native)]}, it cannot be made {_NAMES[base(requested)]}"
         )
     if requested == "W":
-        if native is not None and base(native) == "W":
-            return native, None
+        if inferred.freq is not None and base(inferred.freq) == "W":
+            return inferred.freq, None  # keep the data's own weekday
         return "W-MON", None
     return requested, None
 
