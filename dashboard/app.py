@@ -103,7 +103,7 @@ def _shell() -> html.Div:
             ],
             fluid=True,
         ),
-        color="dark",
+        color="primary",
         dark=True,
         className="mb-3",
     )

@@ -35,10 +35,10 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 
 def _layout(fig: go.Figure, title: str | None, *, y_title: str | None = None) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "x": 0.01} if title else None,
+        title={"text": title, "x": 0.01, "y": 0.98, "yanchor": "top"} if title else None,
         template="plotly_white",
-        margin={"l": 60, "r": 20, "t": 50 if title else 20, "b": 40},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        margin={"l": 60, "r": 20, "t": 80 if title else 40, "b": 40},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0},
         hovermode="x unified",
         separators=".,",
     )

@@ -45,7 +45,13 @@ DATA_CREATE_RESULT = "data-create-result"
 
 # -- page 2: system plan --------------------------------------------------------------------
 SYS_ALERT = "sys-alert"
-SYS_REFRESH = "sys-refresh"  # dcc.Store: the plan version last written by this page
+SYS_REFRESH = "sys-refresh"  # dcc.Store: a counter edits bump to make the page re-render
+SYS_VERSION = "sys-version"  # dcc.Store: the plan version the page shows (sent with every edit)
+SYS_RULE = "sys-rule"
+SYS_ROLE_EVENTS = "sys-role-events"
+SYS_ROLE_EXPLAIN = "sys-role-explain"
+SYS_ROLE_PUBLISH = "sys-role-publish"
+SYS_EXPLAIN_EVENT = "sys-explain-event"
 SYS_LEVEL = "sys-level"
 SYS_DRILL = "sys-drill"
 SYS_FAN = "sys-fan"

@@ -348,6 +348,8 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         prevent_initial_call=True,
     )
     def use_sample(_clicks: int | None) -> tuple[dict, Any]:
+        if not _clicks:  # layout insertion, not a click
+            return no_update, no_update
         token = save_upload(ctx, SAMPLE_SALES.read_bytes(), SAMPLE_SALES.name)
         return (
             {
@@ -519,6 +521,8 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         changed: int | None,
         attributes_path: str | None,
     ) -> tuple:
+        if not _clicks:
+            return no_update, no_update, no_update
         from forecast.services import plans as plan_service
 
         if not file or "token" not in file:

@@ -1,0 +1,63 @@
+"""System plan page in a real browser: events change the plan, the gate blocks, explain, publish."""
+
+from __future__ import annotations
+
+from tests.e2e.helpers import click, pick, type_into
+
+
+def _plan_total(dash_duo) -> str:
+    return dash_duo.find_element("#sys-total-plan h4").text
+
+
+def test_add_promotion_in_grid_changes_system_plan(start_app, e2e_plan):
+    dash_duo = start_app(e2e_plan.data_dir, "/system")
+    dash_duo.wait_for_contains_text("#sys-total-plan", "+0.0 % against the baseline", timeout=20)
+    before = _plan_total(dash_duo)
+    type_into(dash_duo, "#sys-event-name", "Summer promotion")
+    type_into(dash_duo, "#sys-event-scope", "StoreType=a")
+    type_into(dash_duo, "#sys-event-value", "30")  # leaving the scope field sends it
+    dash_duo.wait_for_contains_text("#sys-event-suggestion", "over 2 series", timeout=20)
+    type_into(dash_duo, "#sys-event-reason", "national flyer")
+    click(dash_duo, "#sys-event-add")
+    dash_duo.wait_for_contains_text("#sys-alert", "Added E1 'Summer promotion'", timeout=20)
+    dash_duo.wait_for_contains_text("#sys-total-plan", "1 event(s)", timeout=20)
+    after = _plan_total(dash_duo)
+    assert after != before
+    assert "+0.0 %" not in dash_duo.find_element("#sys-total-plan").text
+    dash_duo.wait_for_contains_text("#sys-events-grid", "StoreType=a", timeout=10)
+    assert "Summer promotion" in dash_duo.find_element("#sys-events-grid").text
+    # the fan chart now carries the system plan line
+    dash_duo.wait_for_contains_text("#sys-fan", "System plan", timeout=20)
+    assert dash_duo.get_logs() == []
+
+
+def test_gate_blocks_publish_until_explained(start_app, e2e_plan):
+    dash_duo = start_app(e2e_plan.data_dir, "/system")
+    dash_duo.wait_for_contains_text("#sys-total-plan", "+0.0 %", timeout=20)
+    type_into(dash_duo, "#sys-event-name", "Easter")
+    pick(dash_duo, "#sys-event-kind", "festival")
+    type_into(dash_duo, "#sys-event-scope", "all")
+    type_into(dash_duo, "#sys-event-value", "40")
+    click(dash_duo, "#sys-event-add")
+    dash_duo.wait_for_element("#sys-gate-blocked", timeout=20)
+    click(dash_duo, "#sys-publish")
+    dash_duo.wait_for_contains_text("#sys-publish-refused", "cannot be published", timeout=20)
+    pick(dash_duo, "#sys-explain-event", "every open deviation of E1")
+    pick(dash_duo, "#sys-explain-code", "Festival or holiday")
+    type_into(dash_duo, "#sys-explain-text", "Easter week, stores open longer")
+    click(dash_duo, "#sys-explain")
+    dash_duo.wait_for_contains_text("#sys-alert", "Explained", timeout=20)
+    dash_duo.wait_for_element("#sys-gate-open", timeout=20)
+    click(dash_duo, "#sys-publish")
+    dash_duo.wait_for_contains_text("#sys-published", "is now read-only", timeout=20)
+    dash_duo.wait_for_contains_text("#sys-role-publish", "already published", timeout=20)
+    assert dash_duo.get_logs() == []
+
+
+def test_lead_sees_why_events_are_refused(start_app, e2e_plan):
+    dash_duo = start_app(e2e_plan.data_dir, "/system")
+    dash_duo.wait_for_contains_text("#sys-total-plan", "+0.0 %", timeout=20)
+    pick(dash_duo, "#nav-user", "lena")
+    dash_duo.wait_for_contains_text("#sys-role-events", "lena cannot change events", timeout=20)
+    assert dash_duo.find_element("#sys-event-add").get_attribute("disabled") is not None
+    assert dash_duo.get_logs() == []
