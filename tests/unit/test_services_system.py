@@ -361,6 +361,8 @@ def test_a_marked_factor_lifts_the_reforecast_to_the_new_level():
     comparison = system.factor_comparison(store, state.plan_id, "F1")
     assert comparison["before"].mean() < 150  # last year's values: the model never saw the jump
     assert comparison["after"].mean() == pytest.approx(300, rel=0.1)
+    # the same model without the marker is kept too, to separate model and factor
+    assert comparison["without_factor"].notna().all() and len(comparison) == 4
 
 
 def test_several_cells_are_explained_in_one_change(store, plan_id):

@@ -668,11 +668,11 @@ def mark_factor(
         f"{factor['model']}; baseline {factor['baseline_before']:,.0f} -> "
         f"{factor['baseline_after']:,.0f}"
     )
-    per_period = comparison.groupby("ds")[["before", "after"]].sum().reset_index()
-    per_period["change"] = (per_period["after"] / per_period["before"] - 1.0) * 100.0
     typer.echo(
-        _table(
-            per_period.rename(columns={"change": "deviation_pct"}),
-            ["ds", "before", "after", "deviation_pct"],
-        )
+        f"  (the same model without the factor: {factor['baseline_without_factor']:,.0f}; "
+        "the difference to 'after' is the factor's own effect)"
     )
+    columns = ["before", "without_factor", "after"]
+    per_period = comparison.groupby("ds")[columns].sum().reset_index()
+    per_period["deviation_pct"] = (per_period["after"] / per_period["before"] - 1.0) * 100.0
+    typer.echo(_table(per_period, ["ds", *columns, "deviation_pct"]))

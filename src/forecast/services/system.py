@@ -632,18 +632,24 @@ def mark_factor(
         "ets" if state.baseline.model in ("snaive", "auto") else state.baseline.model
     )
     plans.check_model(chosen)
-    try:
-        after = forecast_baseline(
-            affected[[schema.UNIQUE_ID, schema.DS, schema.Y, *markers]],
-            state.horizon,
-            freq=state.freq,
-            levels=tuple(state.baseline.levels),
-            model=chosen,
-            future=future,
-        )
-    except schema.SchemaError as exc:
-        raise Invalid(str(exc)) from exc
-    after = schema.validate_baseline(after)
+
+    def reforecast(columns: list[str]) -> pd.DataFrame:
+        try:
+            out = forecast_baseline(
+                affected[[schema.UNIQUE_ID, schema.DS, schema.Y, *columns]],
+                state.horizon,
+                freq=state.freq,
+                levels=tuple(state.baseline.levels),
+                model=chosen,
+                future=future[[schema.UNIQUE_ID, schema.DS, *columns]],
+            )
+        except schema.SchemaError as exc:
+            raise Invalid(str(exc)) from exc
+        return schema.validate_baseline(out)
+
+    after = reforecast(markers)
+    # The same model without the new marker: separates the factor's effect from the model's.
+    control = reforecast([c for c in markers if c != marker])
     rest = frames.baseline.loc[~frames.baseline[schema.UNIQUE_ID].isin(ids)]
     new_baseline = pd.concat([rest, after[list(frames.baseline.columns)]], ignore_index=True)
     new_baseline = schema.validate_baseline(new_baseline)
@@ -658,6 +664,7 @@ def mark_factor(
         "n_series": len(ids),
         "baseline_before": float(before[schema.BASELINE].sum()),
         "baseline_after": float(after[schema.BASELINE].sum()),
+        "baseline_without_factor": float(control[schema.BASELINE].sum()),
     }
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
@@ -691,6 +698,7 @@ def mark_factor(
             plans.BASELINE: frame_to_bytes(new_baseline),
             f"factor_before:{factor_id}": frame_to_bytes(before),
             f"factor_after:{factor_id}": frame_to_bytes(after),
+            f"factor_control:{factor_id}": frame_to_bytes(control),
         },
     )
     return Saved(saved, factor=factor)
@@ -703,7 +711,9 @@ def _last_value(history: pd.DataFrame, column: str, future: pd.DataFrame) -> pd.
 
 
 def factor_comparison(store: PlanRepository, plan: str, factor_id: str) -> pd.DataFrame:
-    """unique_id, ds, before, after (the baselines around marking the factor), change_pct."""
+    """unique_id, ds, before (the plan's baseline before marking), after (re-forecast with the
+    marker), without_factor (the same model without the marker: after - without_factor is the
+    factor's own effect), change_pct (after against before)."""
     state = plans.get_plan(store, plan)
     if not any(f["factor_id"] == factor_id for f in state.factors):
         known = ", ".join(f["factor_id"] for f in state.factors) or "none yet"
@@ -720,6 +730,15 @@ def factor_comparison(store: PlanRepository, plan: str, factor_id: str) -> pd.Da
             on=[schema.UNIQUE_ID, schema.DS],
         )
     )
+    kinds = store.blob_kinds(state.plan_id)
+    if f"factor_control:{factor_id}" in kinds:
+        control = plans.load_blob_frame(store, state.plan_id, f"factor_control:{factor_id}")
+        out = out.merge(
+            control[[schema.UNIQUE_ID, schema.DS, schema.BASELINE]].rename(
+                columns={schema.BASELINE: "without_factor"}
+            ),
+            on=[schema.UNIQUE_ID, schema.DS],
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         out["change_pct"] = np.where(
             out["before"] > 0, 100.0 * (out["after"] / out["before"] - 1.0), np.nan
