@@ -9,7 +9,6 @@ formula (starting with ``=``, ``+``, ``-``, ``@``, tab or CR) is neutralised wit
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
 import io
 import json
@@ -50,7 +49,10 @@ def neutralise(value: Any) -> Any:
 
 def money_text(minor: int) -> str:
     """Int minor units -> ``"1234.50"`` (exact, two decimals, no thousands separator)."""
-    return str((Decimal(int(minor)) / 100).quantize(Decimal("0.01")))
+    minor = int(minor)
+    sign = "-" if minor < 0 else ""
+    units, cents = divmod(abs(minor), 100)
+    return f"{sign}{units}.{cents:02d}"
 
 
 def plan_rows(negotiated: pd.DataFrame, plan_id: str, version: int) -> pd.DataFrame:
@@ -71,18 +73,17 @@ def plan_rows(negotiated: pd.DataFrame, plan_id: str, version: int) -> pd.DataFr
 
 def to_csv(rows: pd.DataFrame) -> bytes:
     """CSV (UTF-8, header, ``\\n`` line ends) with every text cell neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([neutralise(str(c)) for c in rows.columns])
-    text_cols = {c for c in rows.columns if c not in MONEY_COLUMNS and c != "plan_version"}
-    for record in rows.itertuples(index=False):
-        writer.writerow(
-            [
-                neutralise(v) if col in text_cols else v
-                for col, v in zip(rows.columns, record, strict=True)
-            ]
-        )
-    return buffer.getvalue().encode("utf-8")
+    out = rows.copy()
+    out.columns = [neutralise(str(c)) for c in rows.columns]
+    for col, source in zip(out.columns, rows.columns, strict=True):
+        if source in MONEY_COLUMNS or not (
+            pd.api.types.is_string_dtype(out[col]) or out[col].dtype == object
+        ):
+            continue
+        text = out[col].astype(str)
+        danger = text.str.startswith(DANGEROUS_PREFIXES)
+        out[col] = text.where(~danger, "'" + text)
+    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def _cell(value: Any) -> Any:
@@ -105,18 +106,22 @@ def _cell(value: Any) -> Any:
 def to_xlsx(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     """One worksheet per frame (name -> frame), header row bold, text neutralised."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    book = Workbook()
-    book.remove(book.active)
+    book = Workbook(write_only=True)  # streams rows: large plans stay fast and small in memory
+    bold = Font(bold=True)
     for name, frame in sheets.items():
         sheet = book.create_sheet(title=_sheet_title(name))
-        sheet.append([_cell(str(c)) for c in frame.columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        header = []
+        for column in frame.columns:
+            cell = WriteOnlyCell(sheet, value=_cell(str(column)))
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
         for record in frame.itertuples(index=False):
             sheet.append([_cell(v) for v in record])
-        sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

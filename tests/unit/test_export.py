@@ -166,3 +166,12 @@ def test_neutralise_prefixes_every_dangerous_start(text):
     assert export.neutralise(text) == "'" + text
     assert export.neutralise("plain") == "plain"
     assert export.neutralise(-5) == -5
+
+
+@pytest.mark.parametrize(
+    ("minor", "text"),
+    [(0, "0.00"), (1, "0.01"), (-1, "-0.01"), (-150, "-1.50"), (10**14 + 7, "1000000000000.07")],
+)
+def test_money_text_is_exact(minor, text):
+    assert export.money_text(minor) == text
+    assert Decimal(text) * 100 == minor
