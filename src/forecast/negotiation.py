@@ -762,6 +762,17 @@ class Negotiation:
         self.agreed_at = at
         self.check()
 
+    def for_new_version(self) -> Negotiation:
+        """The negotiation carried into a new version of an agreed plan: same goal, claims and
+        assignment, back in the assigning stage (the owner can reassign, reopen the round, lock)."""
+        copy = Negotiation.from_dict(self.to_dict())
+        if copy.stage == Stage.AGREED:
+            copy.stage = Stage.ASSIGNING
+            copy.agreed_by = None
+            copy.agreed_at = None
+        copy.check()
+        return copy
+
     def _checked(self, _before: object) -> None:
         self.check()
 

@@ -183,8 +183,17 @@ def test_agreed_plan_is_immutable_and_a_new_version_can_change(store, plan_id):
         with pytest.raises(Locked, match="new version"):
             attempt()
     copy = new_version(store, plan_id, "olga")
-    # the copy carries the agreed negotiation; it stays agreed until reopened in a new round
-    assert nego.negotiation_of(copy).stage == "agreed"
+    # the copy carries the negotiation, open again for the owner to reassign or reopen the round
+    assert nego.summary(store, copy.plan_id)["stage"] == "assigning"
+    assert nego.ledger(store, copy.plan_id).equals(nego.ledger(store, plan_id))
+    nego.reopen_round(store, copy.plan_id, "olga")
+    nego.claim(store, copy.plan_id, "anna", "a", amount="100", note="second thoughts")
+    nego.close_round(store, copy.plan_id, "olga")
+    nego.assign(store, copy.plan_id, "olga", "even")
+    nego.lock(store, copy.plan_id, "olga")
+    assert nego.summary(store, copy.plan_id)["target_total"] == 700_000_000_000
+    assert get_plan(store, plan_id).status == "agreed"  # the original is untouched
+    assert nego.negotiation_of(get_plan(store, plan_id)).claims == {}
 
 
 def test_goal_on_system_plan_basis_is_recorded(store, plan_id):

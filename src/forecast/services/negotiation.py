@@ -40,7 +40,14 @@ def actor_of(state: PlanState, user: str) -> Actor:
 
 
 def negotiation_of(state: PlanState) -> Negotiation | None:
-    return Negotiation.from_dict(state.negotiation) if state.negotiation else None
+    """The plan's negotiation. In a new version of an agreed plan (status no longer agreed) the
+    carried-over negotiation is open again in the assigning stage."""
+    if not state.negotiation:
+        return None
+    neg = Negotiation.from_dict(state.negotiation)
+    if state.status != AGREED and neg.stage == domain.Stage.AGREED:
+        neg = neg.for_new_version()
+    return neg
 
 
 def _translate(exc: NegotiationError) -> Exception:
