@@ -186,3 +186,60 @@ def test_the_example_from_goal_to_agreed_export(data_dir, tmp_path):
     assert json.loads(imported)["target_total"] == 1_000_000_000_000
     again = json.loads(run(elsewhere, "ledger", "xmas", "--json"))
     assert again["ledger"] == ledger["ledger"]
+
+
+def test_per_period_goal_file_and_scaled_oversubscription(data_dir, tmp_path):
+    from forecast.services import negotiation as nego
+
+    store = open_store(data_dir=data_dir)
+    periods = sorted(nego.series_frame(store, "xmas")["ds"].dt.strftime("%Y-%m-%d").unique())
+    store.close()
+    goals = tmp_path / "goals.csv"
+    goals.write_text(
+        "ds,goal\n" + "".join(f"{p},{2000000000 + i}.25\n" for i, p in enumerate(periods))
+    )
+    summary = json.loads(
+        run(data_dir, "goal", "xmas", "--per-period", str(goals), "--as", "olga", "--json")
+    )
+    assert summary["goal"] == sum(200_000_000_000 + 100 * i + 25 for i in range(len(periods)))
+    # claims worth more than the gap, scaled down pro rata when the round closes
+    run(
+        data_dir,
+        "claim",
+        "xmas",
+        "--team",
+        "food",
+        "--amount",
+        "1000000000",
+        "--note",
+        "x",
+        "--as",
+        "fiona",
+    )
+    run(
+        data_dir,
+        "claim",
+        "xmas",
+        "--team",
+        "nonfood",
+        "--amount",
+        "1000000000",
+        "--note",
+        "y",
+        "--as",
+        "niko",
+    )
+    closed = json.loads(
+        run(data_dir, "close-round", "xmas", "--oversubscribed", "scale", "--as", "olga", "--json")
+    )
+    assert closed["claimed"] == summary["gap"] and closed["remainder"] == 0
+    run(data_dir, "assign", "xmas", "--rule", "even", "--exclude", "fresh", "--as", "olga")
+    run(data_dir, "lock", "xmas", "--as", "olga")
+    out = tmp_path / "plan.csv"
+    run(data_dir, "export", "xmas", "--format", "csv", "--out", str(out))
+    per_period: dict[str, Decimal] = {}
+    for row in csv.DictReader(io.StringIO(out.read_text())):
+        per_period[row["ds"]] = per_period.get(row["ds"], Decimal(0)) + Decimal(row["target"])
+    assert per_period == {p: Decimal(f"{2000000000 + i}.25") for i, p in enumerate(periods)}
+    err = run_fails(data_dir, "goal", "xmas", "--total", "1", "--ratio", "2", "--as", "olga")
+    assert "exactly one" in err
