@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast.engine.ingest import pandas_freq, read_sales
+from forecast.engine.ingest import IngestError, pandas_freq, read_sales
 from forecast.schema import validate_history
 
 
@@ -228,3 +228,33 @@ def test_history_follows_the_long_contract():
     assert result.to_dict()["report"]["start"] == "2024-01-05"
     assert not h.duplicated(["unique_id", "ds"]).any()
     assert np.isfinite(h.y).all()
+
+
+def test_title_lines_above_a_csv_header_are_skipped_and_rows_still_count_from_the_top():
+    data = "Sales report 2024\nexported 2024-02-01\n\nstore,date,sales\n1,2024-01-01,10\n1,2024-01-02,x\n"
+    with pytest.raises(IngestError) as err:
+        read_sales(data.encode(), filename="r.csv")
+    (problem,) = err.value.problems
+    assert (problem.row, problem.value) == (6, "x")
+
+    result = read_sales(data.replace(",x", ",11").encode(), filename="r.csv")
+    assert list(result.history.y) == [10, 11]
+    assert "skipped 3 line(s) above the header line 4" in result.report.notes
+
+
+def test_title_rows_above_an_xlsx_header_are_skipped():
+    grid = pd.DataFrame(
+        [
+            ["Weekly sales", None, None],
+            [None, None, None],
+            ["Store", "Date", "Sales"],
+            [1, pd.Timestamp("2024-01-05"), 10],
+            [1, pd.Timestamp("2024-01-12"), "ten"],
+        ]
+    )
+    buffer = io.BytesIO()
+    grid.to_excel(buffer, index=False, header=False, engine="openpyxl")
+    with pytest.raises(IngestError) as err:
+        read_sales(buffer.getvalue(), filename="r.xlsx")
+    (problem,) = err.value.problems
+    assert (problem.row, problem.column, problem.value) == (5, "Sales", "ten")

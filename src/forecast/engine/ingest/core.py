@@ -82,16 +82,20 @@ def read_sales(
 
     fmt: reader.CsvFormat | None = None
     frame: pd.DataFrame | None = None
+    first_row = 2  # spreadsheet row of the first data row (header = row 1)
     if kind == "csv":
         fmt = reader.sniff_csv(raw, name)
+        first_row = fmt.first_data_row
         sample = reader.read_csv_sample(raw, fmt, name)
         if fmt.encoding not in ("utf-8", "utf-8-sig"):
             notes.append(f"file is not UTF-8; read as {fmt.encoding}")
+        if fmt.skiprows:
+            notes.append(f"skipped {fmt.skiprows} line(s) above the header line {fmt.skiprows + 1}")
     elif kind == "parquet":
         frame = reader.read_parquet(raw, name)
         sample = frame.head(reader.SAMPLE_ROWS)
     else:
-        frame, xlsx_notes = reader.read_xlsx(raw, name)
+        frame, xlsx_notes, first_row = reader.read_xlsx(raw, name)
         notes += xlsx_notes
         sample = frame.head(reader.SAMPLE_ROWS)
 
@@ -227,7 +231,7 @@ def read_sales(
                 )
             ]
         )
-    row_numbers = np.arange(rows) + 2  # header is row 1
+    row_numbers = np.arange(rows) + first_row
 
     dates = parse_dates(frame[resolved_date])
     notes += dates.notes
@@ -314,7 +318,9 @@ def read_sales(
         )
     if problems:
         if fmt is not None:
-            problems = spreadsheet_numbering(problems, reader.spreadsheet_rows(raw, fmt), rows)
+            problems = spreadsheet_numbering(
+                problems, reader.spreadsheet_rows(raw, fmt), rows, first_row
+            )
         raise IngestError(problems)
     assert chosen is not None
     if inferred.note and chosen == inferred.freq:

@@ -16,13 +16,17 @@ MAX_PROBLEMS_PER_KIND = 20
 """Rows listed per column and kind of problem; the rest are counted in one closing problem."""
 
 
-def spreadsheet_numbering(problems: list[Problem], rows: np.ndarray, n: int) -> list[Problem]:
-    """Renumber problems from "data index + 2" to the spreadsheet row (blank lines counted)."""
-    if len(rows) != n or np.array_equal(rows, np.arange(n) + 2):
+def spreadsheet_numbering(
+    problems: list[Problem], rows: np.ndarray, n: int, first_row: int
+) -> list[Problem]:
+    """Renumber problems from "data index + first_row" to the spreadsheet row (blank lines and
+    quoted line breaks counted)."""
+    if len(rows) != n or np.array_equal(rows, np.arange(n) + first_row):
         return problems
 
     def real(number: int) -> int:
-        return int(rows[number - 2]) if 2 <= number < n + 2 else number
+        index = number - first_row
+        return int(rows[index]) if 0 <= index < n else number
 
     def renumber(text: str) -> str:
         return re.sub(r"\brow (\d+)", lambda m: f"row {real(int(m.group(1)))}", text)

@@ -41,6 +41,12 @@ class CsvFormat:
     encoding: str
     delimiter: str
     decimal: str  # "." or ","
+    skiprows: int = 0  # title lines above the header
+
+    @property
+    def first_data_row(self) -> int:
+        """Spreadsheet row number of the first data row (header = the row after the title)."""
+        return self.skiprows + 2
 
 
 def load_source(source: str | Path | bytes, filename: str | None) -> tuple[bytes, str]:
@@ -170,37 +176,52 @@ def detect_encoding(raw: bytes) -> str:
 
 
 def _sample_lines(raw: bytes, encoding: str) -> list[str]:
+    """The first physical lines of the file (blank ones kept, so indexes are line numbers)."""
     chunk = raw[:SAMPLE_BYTES]
     text = chunk.decode(encoding, errors="replace")
     lines = text.splitlines()
     if len(raw) > SAMPLE_BYTES and len(lines) > 1:
         lines = lines[:-1]  # the last line of a cut sample is partial
-    return [ln for ln in lines if ln.strip()][:200]
+    return lines[:300]
 
 
-def sniff_delimiter(lines: list[str]) -> str | None:
-    """The delimiter among , ; TAB | that splits the sample lines most consistently into most fields."""
+def _records(lines: list[str], delimiter: str) -> list[tuple[int, list[str]]]:
+    """(index of the line it starts on, fields) of each non-blank record."""
+    out = []
+    reader = csv.reader(lines, delimiter=delimiter)
+    start = 0
+    for row in reader:
+        if len(row) > 1 or (row and row[0].strip()):
+            out.append((start, row))
+        start = reader.line_num
+    return out
+
+
+def sniff_delimiter(lines: list[str]) -> tuple[str, int] | None:
+    """(delimiter, lines above the header) for the delimiter among , ; TAB | that splits the
+    sample most consistently into most fields. Single-cell lines above the header (a report
+    title, a date stamp) are skipped."""
     best: tuple[float, int] | None = None
-    best_delim = None
+    found = None
     for delim in CSV_DELIMITERS:
-        counts = [len(row) for row in csv.reader(lines, delimiter=delim) if row]
-        if not counts:
+        records = _records(lines, delim)
+        header = next((k for k, (_, row) in enumerate(records) if len(row) >= 2), None)
+        if header is None:
             continue
-        header = counts[0]
-        if header < 2:
-            continue
-        consistent = sum(1 for c in counts if c == header) / len(counts)
-        score = (round(consistent, 2), header)
+        width = len(records[header][1])
+        body = [len(row) for _, row in records[header:]]
+        consistent = sum(1 for c in body if c == width) / len(body)
+        score = (round(consistent, 2), width)
         if best is None or score > best:
-            best, best_delim = score, delim
-    return best_delim
+            best, found = score, (delim, records[header][0])
+    return found
 
 
 def sniff_csv(raw: bytes, name: str) -> CsvFormat:
     """Encoding, delimiter and decimal mark of a CSV file (problems if it is empty or one column)."""
     encoding = detect_encoding(raw)
     lines = _sample_lines(raw, encoding)
-    if not lines:
+    if not any(line.strip() for line in lines):
         raise IngestError(
             [
                 Problem(
@@ -213,9 +234,9 @@ def sniff_csv(raw: bytes, name: str) -> CsvFormat:
                 )
             ]
         )
-    delimiter = sniff_delimiter(lines)
-    if delimiter is None:
-        header = lines[0][:80]
+    sniffed = sniff_delimiter(lines)
+    if sniffed is None:
+        header = next(line for line in lines if line.strip())[:80]
         raise IngestError(
             [
                 Problem(
@@ -228,16 +249,18 @@ def sniff_csv(raw: bytes, name: str) -> CsvFormat:
                 )
             ]
         )
+    delimiter, skip = sniffed
     decimal = "."
     if delimiter == ";":
-        cells = (cell.strip() for row in csv.reader(lines[1:], delimiter=";") for cell in row)
+        body = lines[skip + 1 :]
+        cells = (cell.strip() for row in csv.reader(body, delimiter=";") for cell in row)
         if any(_DECIMAL_COMMA.match(c) for c in cells):
             decimal = ","
-    return CsvFormat(encoding=encoding, delimiter=delimiter, decimal=decimal)
+    return CsvFormat(encoding=encoding, delimiter=delimiter, decimal=decimal, skiprows=skip)
 
 
 def _csv_kwargs(fmt: CsvFormat) -> dict:
-    kwargs: dict = {"sep": fmt.delimiter, "encoding": fmt.encoding, "skipinitialspace": False}
+    kwargs: dict = {"sep": fmt.delimiter, "encoding": fmt.encoding, "skiprows": fmt.skiprows}
     if fmt.decimal == ",":
         kwargs.update(decimal=",", thousands=".")
     return kwargs
@@ -288,12 +311,13 @@ def spreadsheet_rows(raw: bytes, fmt: CsvFormat) -> np.ndarray:
     Python), so it runs only when there are problems to report.
     """
     text = io.TextIOWrapper(io.BytesIO(raw), encoding=fmt.encoding, errors="replace", newline="")
+    header = fmt.skiprows + 1  # title lines hold no quoted line breaks: records == lines there
     kept = [
         number
         for number, record in enumerate(csv.reader(text, delimiter=fmt.delimiter), start=1)
-        if len(record) > 1 or (record and record[0].strip())
+        if number > header and (len(record) > 1 or (record and record[0].strip()))
     ]
-    return np.asarray(kept[1:], dtype=np.int64)
+    return np.asarray(kept, dtype=np.int64)
 
 
 def _parser_problem(name: str, exc: Exception) -> Problem:
@@ -316,7 +340,8 @@ def clean_header(columns: pd.Index) -> list[str]:
     """Column names without surrounding spaces or a stray BOM; blank names become column_N."""
     out: list[str] = []
     for i, col in enumerate(columns):
-        text = str(col).replace("\ufeff", "").strip()
+        text = "" if col is None or col is pd.NA or col != col else str(col)  # col != col: NaN
+        text = text.replace("\ufeff", "").strip()
         if not text or text.startswith("Unnamed: "):
             text = f"column_{i + 1}"
         while text in out:  # " Sales" and "Sales" must stay two columns
@@ -350,11 +375,14 @@ def _has_named_index(frame: pd.DataFrame) -> bool:
     return any(name is not None for name in frame.index.names)
 
 
-def read_xlsx(raw: bytes, name: str) -> tuple[pd.DataFrame, list[str]]:
+def read_xlsx(raw: bytes, name: str) -> tuple[pd.DataFrame, list[str], int]:
+    """(first sheet, notes, spreadsheet row of its first data row).
+
+    The header is the first row with two or more cells; a title above it is skipped."""
     notes: list[str] = []
     try:
         sheets = pd.ExcelFile(io.BytesIO(raw), engine="openpyxl")
-        frame = sheets.parse(sheets.sheet_names[0], dtype=object)
+        grid = sheets.parse(sheets.sheet_names[0], header=None, dtype=object)
     except Exception as exc:  # openpyxl raises many types for damaged files
         raise IngestError(
             [
@@ -370,5 +398,13 @@ def read_xlsx(raw: bytes, name: str) -> tuple[pd.DataFrame, list[str]]:
         ) from None
     if len(sheets.sheet_names) > 1:
         notes.append(f"read the first sheet {sheets.sheet_names[0]!r} of {len(sheets.sheet_names)}")
-    frame.columns = clean_header(frame.columns)
-    return frame, notes
+    filled = grid.notna().sum(axis=1).to_numpy()
+    wide = np.flatnonzero(filled >= 2)
+    header = int(wide[0]) if len(wide) else 0
+    if header:
+        notes.append(f"skipped {header} row(s) above the header row {header + 1}")
+    frame = grid.iloc[header + 1 :].reset_index(drop=True)
+    frame.columns = clean_header(
+        pd.Index(grid.iloc[header].tolist()) if len(grid) else grid.columns
+    )
+    return frame, notes, header + 2

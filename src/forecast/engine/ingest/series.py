@@ -132,7 +132,7 @@ def merge_attributes_file(
     elif kind == "parquet":
         table = reader.read_parquet(raw, name)
     else:
-        table, _ = reader.read_xlsx(raw, name)
+        table, _, _ = reader.read_xlsx(raw, name)
     # Match key columns by name, ignoring case and spacing (store_id == Store ID).
     by_norm = {detect.norm(c): c for c in ids}
     table = table.rename(
