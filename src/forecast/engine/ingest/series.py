@@ -64,6 +64,8 @@ def series_codes(
         missing |= (codes < 0) | (blank[np.maximum(codes, 0)] if len(text) else False)
         combined = combined * (len(uniques) + 1) + (codes + 1)
         parts.append(text)
+    if len(parts) == 1:  # one key column: its codes already name the series
+        return _sorted(np.where(codes < 0, 0, codes), parts[0], missing)
     codes, uniques = pd.factorize(combined)
     names = []
     radix = [len(p) + 1 for p in parts]
@@ -73,12 +75,20 @@ def series_codes(
             value, digit = divmod(int(value), size)
             pieces.append(text[digit - 1] if digit > 0 else "")
         names.append(ID_SEPARATOR.join(reversed(pieces)))
-    names_arr = np.asarray(names, dtype=object)
-    # Plain text order, as schema.validate_history sorts: the frame is already in canonical order.
-    order = np.argsort(names_arr.astype(str), kind="stable")
+    return _sorted(codes, np.asarray(names, dtype=object), missing)
+
+
+def _sorted(
+    codes: np.ndarray, names: np.ndarray, missing: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Renumber codes so that series come in plain text order, as schema.validate_history sorts
+    them: the history is then already in canonical order."""
+    if len(names) == 0:
+        return codes, np.asarray([""], dtype=object), missing
+    order = np.argsort(names.astype(str), kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
-    return rank[codes], names_arr[order], missing
+    return rank[codes], names[order], missing
 
 
 def same_date_duplicates(codes: np.ndarray, ds: np.ndarray) -> int:
