@@ -4,6 +4,10 @@ baseline, real SQLite file), plus the CLI's handling of bad input."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -210,3 +214,48 @@ def test_unknown_plan_and_missing_file_are_clear_errors(data_dir, tmp_path):
     )
     assert nofile.exit_code == 2 and "nope.csv" in nofile.stderr
     assert "Traceback" not in nofile.output
+
+
+def test_two_processes_adding_events_at_once_lose_nothing(data_dir, plan_id):
+    """Two CLI processes write the same SQLite file at the same moment: both edits land, in two
+    versions (a writer that loses the race redoes its append on the fresh version)."""
+    copy = run(data_dir, "plan", "new-version", plan_id, "--name", "race", "--json")
+    race = json.loads(copy.stdout)["plan_id"]
+    env = os.environ | {"OPENBLAS_NUM_THREADS": "1", "FORECAST_USER": "ann"}
+    commands = [
+        [
+            str(Path(sys.executable).parent / "forecast"),
+            "plan",
+            "event",
+            "add",
+            race,
+            "--data-dir",
+            str(data_dir),
+            "--name",
+            f"racer {i}",
+            "--kind",
+            "other",
+            "--ids",
+            "1020",
+            "--start",
+            "2015-08-03",
+            "--end",
+            "2015-08-09",
+            "--add",
+            str(i + 1),
+        ]
+        for i in range(2)
+    ]
+    procs = [
+        subprocess.Popen(c, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for c in commands
+    ]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    codes = [p.returncode for p in procs]
+    for code, (out, err) in zip(codes, outputs, strict=True):
+        assert code == 0, (out, err)
+    events = json.loads(run_ro(data_dir, "plan", "event", "list", race, "--json").stdout)
+    racers = sorted(e["name"] for e in events if e["name"].startswith("racer"))
+    assert racers == ["racer 0", "racer 1"]
+    audit = json.loads(run_ro(data_dir, "plan", "audit", race, "--json").stdout)
+    assert [e["version"] for e in audit] == list(range(1, len(audit) + 1))

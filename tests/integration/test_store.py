@@ -259,3 +259,29 @@ def test_open_store_uses_the_data_dir_and_normalises_postgres_urls(tmp_path, mon
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     store.close()
+
+
+def test_concurrent_appends_without_a_pinned_version_both_land(make_store):
+    """expected_version=None means "whatever is current": a lost race is redone, not refused."""
+    plan_id = new_plan(make_store()).plan_id
+    users = [make_store() for _ in range(3)]
+    barrier = threading.Barrier(3)
+    errors: list[BaseException] = []
+
+    def edit(i: int) -> None:
+        barrier.wait()
+        try:
+            add_event(users[i], plan_id, 10.0 + i)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=edit, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    events = system.list_events(users[0], plan_id)
+    assert sorted(e.value for e in events) == [10.0, 11.0, 12.0]
+    assert sorted(e.event_id for e in events) == ["E1", "E2", "E3"]
+    assert [e.version for e in users[0].audit(plan_id)] == [1, 2, 3, 4]

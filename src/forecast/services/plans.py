@@ -26,7 +26,7 @@ from forecast.plan import (
     PlanState,
     utc_now,
 )
-from forecast.services.errors import Forbidden, Invalid, Locked, NotFound
+from forecast.services.errors import Forbidden, Invalid, Locked, NotFound, StaleVersion
 from forecast.store import (
     AuditEntry,
     Change,
@@ -136,30 +136,53 @@ def change_plan(
     reason: str | None = None,
     allow_locked: bool = False,
     blobs: Mapping[str, bytes | None] | None = None,
+    retry_stale: bool = False,
 ) -> PlanState:
     """Load, check, mutate, save: the one write path of every use case.
 
     `mutate(state)` changes the given copy in place (raise ``Invalid`` etc. to refuse; nothing is
     written then) and returns ``(what, before, after)`` for the audit log. `blobs` are written in
-    the same transaction. Returns the saved state at its new version."""
-    state = get_plan(store, plan)
-    doing = doing or action.replace("_", " ")
-    if role is not None:
-        require_role(state, actor, role, doing)
-    if not allow_locked:
-        require_unlocked(state, doing)
-    expected = state.version if expected_version is None else int(expected_version)
-    if expected != state.version:
-        # Fail early with the audit-based message; the store re-checks atomically on save.
-        raise store.stale_error(state.plan_id, expected)
-    working = state.copy()
-    what, before, after = mutate(working)
-    return store.save(
-        working,
-        Change(actor=actor, action=action, what=what, before=before, after=after, reason=reason),
-        expected_version=expected,
-        blobs=blobs,
-    )
+    the same transaction. Returns the saved state at its new version.
+
+    With `retry_stale` and no `expected_version` ("whatever is current"), a save that loses a race
+    to another writer is redone on the fresh state (mutate runs again), so appends such as a new
+    event never fail only because someone else saved a moment earlier. Use it only where mutate
+    is valid on any later state (appends, idempotent sets)."""
+    attempts = RETRIES if (retry_stale and expected_version is None) else 1
+    for attempt in range(attempts):
+        state = get_plan(store, plan)
+        doing = doing or action.replace("_", " ")
+        if role is not None:
+            require_role(state, actor, role, doing)
+        if not allow_locked:
+            require_unlocked(state, doing)
+        expected = state.version if expected_version is None else int(expected_version)
+        if expected != state.version:
+            # Fail early with the audit-based message; the store re-checks atomically on save.
+            raise store.stale_error(state.plan_id, expected)
+        working = state.copy()
+        what, before, after = mutate(working)
+        try:
+            return store.save(
+                working,
+                Change(
+                    actor=actor,
+                    action=action,
+                    what=what,
+                    before=before,
+                    after=after,
+                    reason=reason,
+                ),
+                expected_version=expected,
+                blobs=blobs,
+            )
+        except StaleVersion:
+            if attempt + 1 >= attempts:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+RETRIES = 5
 
 
 def grant(
@@ -207,6 +230,7 @@ def grant(
         role="owner",
         doing="grant roles",
         allow_locked=True,
+        retry_stale=True,
     )
 
 

@@ -8,7 +8,7 @@ events, explanations and factors; the owner sets the threshold and publishes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -212,10 +212,15 @@ def add_event(
     )
     _checked(store, state, event)
 
+    added: list[Event] = []
+
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
-        s.events.append(event.to_dict())
+        # The id comes from the state being saved, so a retried save never reuses an id.
+        numbered = replace(event, event_id=f"E{s.next_event_number}")
+        added[:] = [numbered]
+        s.events.append(numbered.to_dict())
         s.next_event_number += 1
-        return f"add event {event.describe()}", None, event.to_dict()
+        return f"add event {numbered.describe()}", None, numbered.to_dict()
 
     saved = plans.change_plan(
         store,
@@ -223,12 +228,13 @@ def add_event(
         actor=actor,
         action="add_event",
         mutate=mutate,
-        expected_version=state.version if expected_version is None else expected_version,
+        expected_version=expected_version,
         role="planner",
         doing="add events",
         reason=reason or None,
+        retry_stale=True,
     )
-    return Saved(saved, event=event)
+    return Saved(saved, event=added[0])
 
 
 def _valid_dates(start: Any, end: Any) -> None:
@@ -466,9 +472,10 @@ def explain(
         actor=actor,
         action="explain",
         mutate=mutate,
-        expected_version=state.version if expected_version is None else expected_version,
+        expected_version=expected_version,
         role="planner",
         doing="explain deviations",
+        retry_stale=True,
     )
     return Saved(saved, explained=len(new))
 
@@ -515,6 +522,7 @@ def set_threshold(
             expected_version=expected_version,
             role="owner",
             doing="change the threshold",
+            retry_stale=True,
         )
     )
 
