@@ -258,3 +258,18 @@ def test_title_rows_above_an_xlsx_header_are_skipped():
         read_sales(buffer.getvalue(), filename="r.xlsx")
     (problem,) = err.value.problems
     assert (problem.row, problem.column, problem.value) == (5, "Sales", "ten")
+
+
+def test_a_wide_file_with_accents_is_sampled_without_cutting_a_character():
+    # 2,000 rows of 600+ bytes pass the 1 MB sample; make its cut fall inside a two-byte é.
+    cut = 4 * 256 * 1024
+    for pad in range(2):
+        header = "shop,date,sales,note" + "x" * pad + "\n"
+        body = "".join(f"A,2024-01-{1 + k % 28:02d},{k},{'é' * 300}\n" for k in range(3_000))
+        data = (header + body).encode()
+        if data[cut - 1] == 0xC3:  # the first byte of é
+            break
+    assert data[cut - 1] == 0xC3
+    result = read_sales(data, filename="wide.csv")
+    assert result.report.rows_read == 3_000
+    assert result.history.y.sum() == sum(range(3_000))

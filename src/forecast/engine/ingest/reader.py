@@ -268,9 +268,14 @@ def _csv_kwargs(fmt: CsvFormat) -> dict:
 
 def read_csv_sample(raw: bytes, fmt: CsvFormat, name: str) -> pd.DataFrame:
     """The first rows of the file, every column as text (for deciding what each column is)."""
+    head = raw
+    if len(raw) > SAMPLE_BYTES * 4:
+        head = raw[: SAMPLE_BYTES * 4]
+        # Cut after a line break: never inside a row or a multi-byte character.
+        head = head[: max(head.rfind(b"\n"), head.rfind(b"\r")) + 1] or head
     try:
         frame = pd.read_csv(
-            io.BytesIO(raw[: SAMPLE_BYTES * 4]) if len(raw) > SAMPLE_BYTES * 4 else io.BytesIO(raw),
+            io.BytesIO(head),
             dtype=str,
             nrows=SAMPLE_ROWS,
             keep_default_na=True,
