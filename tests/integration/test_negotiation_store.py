@@ -103,12 +103,19 @@ def test_stale_claim_is_refused_and_nothing_is_lost(store_url):
 
 
 def _claim_with_retry(
-    url: str, schema: str | None, plan_id: str, team: str, barrier, results
+    url: str, schema: str | None, plan_id: str, team: str, barrier, results, mode: str
 ) -> None:
-    """One lead in another process: read, claim against what was read, retry on StaleVersion."""
+    """One lead in another process. mode "client": read, claim against what was read, retry on
+    StaleVersion; mode "current": claim once against whatever is current (the service redoes a
+    claim that lost a race)."""
     store = SqlStore(url, schema=schema)
     barrier.wait()
     retries = 0
+    if mode == "current":
+        nego.claim(store, plan_id, f"lead-{team}", team, amount="1000000", note=f"{team} push")
+        results.put((team, 0))
+        store.close()
+        return
     while True:
         version = get_plan(store, plan_id).version
         try:
@@ -128,7 +135,8 @@ def _claim_with_retry(
     store.close()
 
 
-def test_concurrent_claims_from_several_processes_all_land(store_url):
+@pytest.mark.parametrize("mode", ["client", "current"])
+def test_concurrent_claims_from_several_processes_all_land(store_url, mode):
     url, schema = store_url
     store = open_sql(store_url)
     plan_id = make_plan(store)
@@ -137,7 +145,9 @@ def test_concurrent_claims_from_several_processes_all_land(store_url):
     barrier = ctx.Barrier(len(TEAMS))
     results = ctx.Queue()
     workers = [
-        ctx.Process(target=_claim_with_retry, args=(url, schema, plan_id, team, barrier, results))
+        ctx.Process(
+            target=_claim_with_retry, args=(url, schema, plan_id, team, barrier, results, mode)
+        )
         for team in TEAMS
     ]
     for w in workers:

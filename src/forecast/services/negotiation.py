@@ -12,6 +12,9 @@ locking agrees the plan: its status becomes ``agreed`` and nothing in it changes
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -77,8 +80,13 @@ def _change(
     action: str,
     expected_version: int | None,
     operate: Callable[[PlanState, Negotiation | None, Actor], tuple[Negotiation, str, Any, Any]],
+    *,
+    retry_stale: bool = False,
 ) -> PlanState:
-    """Run one domain operation on a copy of the plan and save it with one audit row."""
+    """Run one domain operation on a copy of the plan and save it with one audit row.
+
+    `retry_stale`: without an expected version, redo the operation on the fresh state when another
+    writer saved first (only for claims, which touch their own team's entry alone)."""
 
     def mutate(state: PlanState) -> tuple[str, Any, Any]:
         if state.status == AGREED:
@@ -103,6 +111,7 @@ def _change(
         mutate=mutate,
         expected_version=expected_version,
         allow_locked=True,
+        retry_stale=retry_stale,
     )
 
 
@@ -119,7 +128,26 @@ def _minor_amount(value: Decimal | str | float | int, what: str) -> int:
 def series_frame(store: PlanRepository, plan: str) -> pd.DataFrame:
     """unique_id, ds, team, baseline, system_plan (+ the baseline's interval columns), one row per
     series and period of the horizon, sorted by unique_id and ds."""
-    state = get_plan(store, plan)
+    return _plan_data(store, get_plan(store, plan))[0].copy()
+
+
+# A saved plan never changes under the same (id, version), so its frames can be reused between
+# calls (the dashboard renders the ledger, stretch and spread of one version several times).
+_CACHE: weakref.WeakKeyDictionary[PlanRepository, OrderedDict[tuple[str, int], Any]] = (
+    weakref.WeakKeyDictionary()
+)
+_CACHE_SIZE = 4
+_CACHE_LOCK = threading.Lock()
+
+
+def _plan_data(store: PlanRepository, state: PlanState) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(series frame, history) of one plan version."""
+    key = (state.plan_id, state.version)
+    with _CACHE_LOCK:
+        per_store = _CACHE.setdefault(store, OrderedDict())
+        if key in per_store:
+            per_store.move_to_end(key)
+            return per_store[key]
     frames = load_frames(store, state.plan_id)
     teams = teams_of(frames.attributes, state.team_attr)
     frame = frames.baseline.copy()
@@ -127,7 +155,13 @@ def series_frame(store: PlanRepository, plan: str) -> pd.DataFrame:
     frame[schema.SYSTEM_PLAN] = _system_plan_values(store, state, frame)
     keep = [schema.UNIQUE_ID, schema.DS, schema.TEAM, schema.BASELINE, schema.SYSTEM_PLAN]
     keep += schema.interval_columns(schema.levels_in(frame))
-    return frame[keep].sort_values([schema.UNIQUE_ID, schema.DS]).reset_index(drop=True)
+    frame = frame[keep].sort_values([schema.UNIQUE_ID, schema.DS]).reset_index(drop=True)
+    value = (frame, frames.history)
+    with _CACHE_LOCK:
+        per_store[key] = value
+        while len(per_store) > _CACHE_SIZE:
+            per_store.popitem(last=False)
+    return value
 
 
 def _system_plan_values(store: PlanRepository, state: PlanState, frame: pd.DataFrame) -> pd.Series:
@@ -265,7 +299,7 @@ def claim(
         what = f"{verb} of team {team}: {domain.format_money(made.amount)} ({made.note})"
         return neg, what, before, made.to_dict()
 
-    return _change(store, plan, actor, "claim", expected_version, operate)
+    return _change(store, plan, actor, "claim", expected_version, operate, retry_stale=True)
 
 
 def unclaim(
@@ -285,7 +319,7 @@ def unclaim(
             None,
         )
 
-    return _change(store, plan, actor, "unclaim", expected_version, operate)
+    return _change(store, plan, actor, "unclaim", expected_version, operate, retry_stale=True)
 
 
 def close_round(
@@ -419,9 +453,7 @@ def ledger(store: PlanRepository, plan: str) -> pd.DataFrame:
     for col in money:
         table[col + MINOR] = table[col].astype("int64")
         table[col] = [float(from_minor(int(v))) for v in table[col]]
-    last_year = _last_year_by_team(
-        series_frame(store, state.plan_id), load_frames(store, state.plan_id).history, state.freq
-    )
+    last_year = _last_year_by_team(*_plan_data(store, state), state.freq)
     if last_year and all(v is not None for v in last_year.values()):
         last_year["TOTAL"] = sum(v for v in last_year.values() if v is not None)
     table["last_year"] = [last_year.get(str(t)) for t in table["team"]]
@@ -465,8 +497,7 @@ def stretch(store: PlanRepository, plan: str) -> pd.DataFrame:
     ``forecast.negotiation.stretch``) and the target's growth over the same periods last year."""
     state = get_plan(store, plan)
     neg = _require_negotiation(state, "compute the stretch")
-    frame = series_frame(store, state.plan_id)
-    history = load_frames(store, state.plan_id).history
+    frame, history = _plan_data(store, state)
     last_year = _last_year_by_team(frame, history, state.freq)
     return domain.stretch(frame, neg.targets(), last_year=last_year)
 
