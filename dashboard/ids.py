@@ -113,6 +113,9 @@ SBS_STRETCH = "sbs-stretch"
 
 # -- page 5: plans --------------------------------------------------------------------------
 PLANS_ALERT = "plans-alert"
+PLANS_REFRESH = "plans-refresh"
+PLANS_ROLE_NOTE = "plans-role-note"
+PLANS_DOWNLOAD_STATUS = "plans-download-status"
 PLANS_GRID = "plans-grid"
 PLANS_AUDIT_GRID = "plans-audit-grid"
 PLANS_NEW_VERSION = "plans-new-version"

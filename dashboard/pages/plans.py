@@ -1,22 +1,264 @@
-"""Page: Plans."""
+"""Page 5, Plans: every plan and version, the audit log of the current plan, new versions, and
+downloads of the agreed plan (CSV, XLSX, JSON bundle)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, html
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash import ctx as callback_ctx
 
-from dashboard import components
+from dashboard import components, ids
 from dashboard.context import DashboardContext
 
 PATH = "/plans"
 NAME = "Plans"
-HOW_TO_READ = ""
+
+HOW_TO_READ = (
+    "each row is one plan version (a new version is a draft copy of a published or agreed one, "
+    "linked by its parent). Click a row to work on it. The audit log lists every change to the "
+    "selected plan: who, when, what. Downloads give the negotiated plan per series and period."
+)
+
+FORMATS = {
+    ids.PLANS_DOWNLOAD_CSV: ("csv", "text/csv"),
+    ids.PLANS_DOWNLOAD_XLSX: (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    ids.PLANS_DOWNLOAD_JSON: ("json", "application/json"),
+}
 
 
 def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
-    return html.Div([components.page_header(NAME, HOW_TO_READ)])
+    return html.Div(
+        [
+            components.page_header(NAME, HOW_TO_READ),
+            dcc.Store(id=ids.PLANS_REFRESH, data=0),
+            html.Div(id=ids.PLANS_ALERT),
+            dag.AgGrid(
+                id=ids.PLANS_GRID,
+                rowData=[],
+                columnDefs=[
+                    {"field": "name", "flex": 2},
+                    {"field": "plan_id", "headerName": "Id", "width": 110},
+                    {"field": "version", "width": 100},
+                    {"field": "status", "width": 120},
+                    {"field": "parent_id", "headerName": "Copy of", "width": 120},
+                    {"field": "created_by", "headerName": "Created by", "width": 130},
+                    {"field": "created_at", "headerName": "Created", "width": 200},
+                    {"field": "updated_at", "headerName": "Last change", "width": 200},
+                ],
+                getRowId="params.data.plan_id",
+                defaultColDef={"resizable": True, "sortable": True, "filter": True},
+                dashGridOptions={
+                    "rowSelection": {"mode": "singleRow", "checkboxes": False},
+                    "pagination": True,
+                    "paginationPageSize": 10,
+                },
+                style={"height": "300px"},
+                className="ag-theme-alpine",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            html.H4("Download the negotiated plan", className="mt-4"),
+                            html.P(
+                                "CSV: one row per series and period (baseline, system plan, target, team, "
+                                "version); XLSX: a sheet per view; JSON: a complete bundle that re-imports "
+                                "to the same plan.",
+                                className="small text-muted",
+                            ),
+                            html.Div(
+                                [
+                                    dbc.Button("CSV", id=ids.PLANS_DOWNLOAD_CSV, color="primary"),
+                                    dbc.Button("XLSX", id=ids.PLANS_DOWNLOAD_XLSX, color="primary"),
+                                    dbc.Button(
+                                        "JSON bundle", id=ids.PLANS_DOWNLOAD_JSON, color="primary"
+                                    ),
+                                ],
+                                className="d-flex gap-2",
+                            ),
+                            dcc.Download(id=ids.PLANS_DOWNLOAD),
+                            html.Div(id=ids.PLANS_DOWNLOAD_STATUS, className="small mt-2"),
+                        ],
+                        md=6,
+                    ),
+                    dbc.Col(
+                        [
+                            html.H4("New version", className="mt-4"),
+                            html.P(
+                                "A published or agreed plan is read-only; a new version is a draft copy "
+                                "to change. Owner only.",
+                                className="small text-muted",
+                            ),
+                            dbc.Button(
+                                "Make a new version", id=ids.PLANS_NEW_VERSION, color="secondary"
+                            ),
+                            html.Div(id=ids.PLANS_ROLE_NOTE),
+                        ],
+                        md=6,
+                    ),
+                ]
+            ),
+            html.H4("Audit log", className="mt-4"),
+            dag.AgGrid(
+                id=ids.PLANS_AUDIT_GRID,
+                rowData=[],
+                columnDefs=[
+                    {"field": "version", "width": 90},
+                    {"field": "at", "width": 200},
+                    {"field": "actor", "width": 110},
+                    {"field": "action", "width": 140},
+                    {"field": "what", "flex": 3, "wrapText": True, "autoHeight": True},
+                    {"field": "reason", "flex": 1},
+                ],
+                defaultColDef={"resizable": True, "sortable": True, "filter": True},
+                dashGridOptions={"pagination": True, "paginationPageSize": 20},
+                style={"height": "520px"},
+                className="ag-theme-alpine",
+            ),
+        ]
+    )
+
+
+# -- pure helpers (unit-tested) ---------------------------------------------------------------
+
+
+def plan_rows(summaries: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": s.name,
+            "plan_id": s.plan_id,
+            "version": s.version,
+            "status": s.status,
+            "parent_id": s.parent_id or "",
+            "created_by": s.created_by,
+            "created_at": s.created_at,
+            "updated_at": s.updated_at,
+        }
+        for s in reversed(summaries)
+    ]
+
+
+def audit_rows(entries: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "version": e.version,
+            "at": e.at,
+            "actor": e.actor,
+            "action": e.action,
+            "what": e.what,
+            "reason": e.reason or "",
+        }
+        for e in sorted(entries, key=lambda e: (e.version, e.id), reverse=True)
+    ]
+
+
+def export_filename(name: str, version: int, fmt: str) -> str:
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name).strip("_") or "plan"
+    return f"{safe}_v{version}.{fmt}"
+
+
+# -- callbacks --------------------------------------------------------------------------------
 
 
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
-    return None
+    from forecast.services import exports
+    from forecast.services import plans as plan_service
+
+    @app.callback(
+        Output(ids.PLANS_GRID, "rowData"),
+        Output(ids.PLANS_AUDIT_GRID, "rowData"),
+        Output(ids.PLANS_ROLE_NOTE, "children"),
+        Output(ids.PLANS_NEW_VERSION, "disabled"),
+        Input(ids.NAV_SESSION, "data"),
+        Input(ids.PLANS_REFRESH, "data"),
+    )
+    def render(session: dict | None, _refresh: int | None) -> tuple:
+        rows = plan_rows(plan_service.list_plans(ctx.store))
+        plan_id, user = (session or {}).get("plan_id"), (session or {}).get("user")
+        if not plan_id:
+            return rows, [], None, True
+        state = plan_service.get_plan(ctx.store, plan_id)
+        is_owner = bool(user) and state.has_role(user, "owner")
+        note = components.role_note(
+            is_owner, f"{user or 'nobody'} cannot make a new version: only the plan's owner can."
+        )
+        return rows, audit_rows(plan_service.audit_log(ctx.store, plan_id)), note, not is_owner
+
+    @app.callback(
+        Output(ids.NAV_SESSION, "data", allow_duplicate=True),
+        Output(ids.NAV_PLANS_CHANGED, "data", allow_duplicate=True),
+        Input(ids.PLANS_GRID, "cellClicked"),
+        State(ids.NAV_SESSION, "data"),
+        State(ids.NAV_PLANS_CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+    def pick_plan(cell: dict | None, session: dict | None, changed: int | None) -> tuple:
+        if not cell or not cell.get("rowId"):
+            return no_update, no_update
+        session = dict(session or {})
+        if session.get("plan_id") == cell["rowId"]:
+            return no_update, no_update
+        session["plan_id"] = cell["rowId"]
+        return session, (changed or 0) + 1
+
+    @app.callback(
+        Output(ids.PLANS_DOWNLOAD, "data"),
+        Output(ids.PLANS_DOWNLOAD_STATUS, "children"),
+        Input(ids.PLANS_DOWNLOAD_CSV, "n_clicks"),
+        Input(ids.PLANS_DOWNLOAD_XLSX, "n_clicks"),
+        Input(ids.PLANS_DOWNLOAD_JSON, "n_clicks"),
+        State(ids.NAV_SESSION, "data"),
+        prevent_initial_call=True,
+    )
+    def download(_csv, _xlsx, _json, session: dict | None) -> tuple:
+        trigger = callback_ctx.triggered_id
+        if trigger not in FORMATS or not callback_ctx.triggered[0].get("value"):
+            return no_update, no_update
+        plan_id = (session or {}).get("plan_id")
+        if not plan_id:
+            return no_update, components.need_plan_notice()
+        fmt, _mime = FORMATS[trigger]
+        content, alert = components.call_service(
+            lambda: exports.export_plan(ctx.store, plan_id, fmt)
+        )
+        if alert is not None:
+            return no_update, alert
+        state = plan_service.get_plan(ctx.store, plan_id)
+        filename = export_filename(state.name, state.version, fmt)
+        return (
+            dcc.send_bytes(content, filename),
+            html.Span(f"Downloaded {filename} ({len(content):,} bytes).", id="plans-downloaded"),
+        )
+
+    @app.callback(
+        Output(ids.PLANS_ALERT, "children"),
+        Output(ids.NAV_SESSION, "data", allow_duplicate=True),
+        Output(ids.NAV_PLANS_CHANGED, "data", allow_duplicate=True),
+        Input(ids.PLANS_NEW_VERSION, "n_clicks"),
+        State(ids.NAV_SESSION, "data"),
+        State(ids.NAV_PLANS_CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+    def new_version(n, session: dict | None, changed: int | None) -> tuple:
+        if not n:
+            return no_update, no_update, no_update
+        plan_id, user = (session or {}).get("plan_id"), (session or {}).get("user")
+        state, alert = components.call_service(
+            lambda: plan_service.new_version(ctx.store, plan_id, user or "")
+        )
+        if alert is not None:
+            return alert, no_update, no_update
+        session = dict(session or {}, plan_id=state.plan_id)
+        return (
+            components.success_alert(
+                f"New draft version {state.plan_id} of {state.name!r}; it is now selected."
+            ),
+            session,
+            (changed or 0) + 1,
+        )

@@ -88,3 +88,22 @@ def start_app(dash_duo) -> Callable[..., object]:
         return dash_duo
 
     return start
+
+
+@pytest.fixture
+def agreed_plan(e2e_plan: E2EPlan) -> E2EPlan:
+    """The test's plan negotiated through the services: goal 10/6.5 of the baseline, claims by
+    the leads of a and c, remainder pro rata to baseline, locked."""
+    from forecast.services import negotiation
+    from forecast.services.store_factory import open_store
+
+    store = open_store(data_dir=e2e_plan.data_dir)
+    plan = e2e_plan.plan_id
+    negotiation.set_goal(store, plan, OWNER, ratio="10/6.5")
+    negotiation.claim(store, plan, LEADS["a"], "a", amount="50000", note="second flyer wave")
+    negotiation.claim(store, plan, LEADS["c"], "c", amount="30000", note="longer opening hours")
+    negotiation.close_round(store, plan, OWNER)
+    negotiation.assign(store, plan, OWNER, "pro_rata_baseline")
+    negotiation.lock(store, plan, OWNER)
+    store.close()
+    return e2e_plan
