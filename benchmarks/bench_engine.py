@@ -151,8 +151,11 @@ def run_suite(
     jobs: int,
     sampler: RssSampler | None = None,
     log: Callable[[str], None] = print,
+    on_progress: Callable[[pd.DataFrame, pd.DataFrame], None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Fit every chosen model on the suite; return (summary rows, per-series scores)."""
+    """Fit every chosen model on the suite; return (summary rows, per-series scores).
+
+    ``on_progress(summary so far, scores so far)`` is called after every model."""
     scale = seasonal_naive_scale(suite.history, suite.season)
     reference_fc = reference_seasonal_naive(suite.history, suite.horizon, suite.season, suite.freq)
     reference = score_series(suite.actuals, reference_fc, scale)
@@ -168,6 +171,8 @@ def run_suite(
     ]
     per_series = [reference.assign(suite=suite.name, key=REFERENCE_KEY)]
     for contestant in chosen:
+        if on_progress is not None and len(rows) > 1:
+            on_progress(pd.DataFrame(rows, columns=SUMMARY_COLUMNS), pd.concat(per_series))
         why = _why_unavailable(contestant)
         if why:
             log(f"  {contestant.label:<40} skipped: {why}")
@@ -324,7 +329,7 @@ def evaluate_targets(summary: pd.DataFrame) -> list[tuple[str, str, str]]:
         n = int(syn["n_series"].iloc[0])
         auto_wall = _get(summary, "synthetic", "ours_auto", "wall_s")
         ets_wall = _get(summary, "synthetic", "sf_autoets", "wall_s")
-        jobs = int(syn["jobs"].iloc[0])
+        jobs = int(syn["jobs"].max())  # the reference row says 1: it is not parallel
         measured = not (math.isnan(auto_wall) or math.isnan(ets_wall))
         lines.append(
             (
@@ -495,19 +500,35 @@ def main(argv: Sequence[str] | None = None) -> int:
             for note in suite.notes:
                 print(f"  note: {note}")
             chosen = select_models(args.models, suite)
+
+            def progress(partial: pd.DataFrame, scores: pd.DataFrame) -> None:
+                # after every model, so a run cut short keeps what it measured
+                if not args.no_write:
+                    write_results(
+                        args.out_dir,
+                        stem,
+                        suites,
+                        [*summaries, partial],
+                        [*details, scores],
+                        header,
+                    )
+
             summary, scores = run_suite(
-                suite, chosen, args.jobs, sampler, log=lambda s: print(s, flush=True)
+                suite,
+                chosen,
+                args.jobs,
+                sampler,
+                log=lambda s: print(s, flush=True),
+                on_progress=progress,
             )
             summaries.append(summary)
             details.append(scores)
-            if not args.no_write:  # after every suite, so a cut-short run keeps what it measured
-                write_results(args.out_dir, stem, suites, summaries, details, header)
+            progress(summary, scores)
     finally:
         sampler.close()
     summary = pd.concat(summaries, ignore_index=True)
     print("\n" + render_report(suites, summary, header))
     if not args.no_write:
-        write_results(args.out_dir, stem, suites, summaries, details, header)
         print(f"wrote {args.out_dir / stem}.csv, {stem}_series.csv and {stem}.md")
     return 0
 
