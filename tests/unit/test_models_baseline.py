@@ -276,3 +276,12 @@ def test_auto_is_deterministic_and_names_its_strategy() -> None:
 def test_adapters_are_built_fresh_for_each_series() -> None:
     # the factory returns a new object each time: no fitted state can travel between series
     assert make_model("ets", 12) is not make_model("ets", 12)
+
+
+def test_boolean_and_partly_missing_flags_are_usable_regressors() -> None:
+    history = seasonal_history(("f",), n=48)
+    history["holiday"] = history["ds"].dt.month == 12
+    history["promo"] = np.where(history.index % 5 == 0, 1.0, np.nan)
+    out = forecast_baseline(history, 4, model="ets")
+    assert_contract(out, series=1, horizon=4)
+    assert out["model"].iloc[0] == "ets"

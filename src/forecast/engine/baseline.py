@@ -244,7 +244,7 @@ def prepare_tasks(
             part[flags] = part[flags].fillna(0.0)
             dates = full
         future_ds = calendar.next_dates(dates[-1], offset, horizon)
-        exog = part[flags].to_numpy(dtype=float) if flags else None
+        exog = part[flags].fillna(0.0).to_numpy(dtype=float) if flags else None
         fut_exog = None
         if flags:
             fut_exog = unknown_future_flags(exog, season, horizon)
