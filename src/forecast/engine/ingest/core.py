@@ -368,6 +368,12 @@ def read_sales(
         notes.append(f"{negative} negative values kept as they are (returns or corrections?)")
     filled = grid.filled_per_series()
     missing_by_series = {str(uid_names[i]): int(filled[i]) for i in np.flatnonzero(filled)}
+    if len(history) and filled.sum() > 0.5 * len(history) and chosen != "Q":
+        coarser = {"D": "W", "M": "Q"}.get(chosen[0], "M")
+        notes.append(
+            f"{filled.sum() / len(history):.0%} of the {chosen} periods had no rows and were filled "
+            f"with 0; a coarser calendar (--freq {coarser}) may suit these series better"
+        )
 
     attr_cols, attributes = series.attributes(frame, others, resolved_ids, uid_codes, uid_names)
     if attributes_file is not None:
