@@ -273,3 +273,12 @@ def test_a_wide_file_with_accents_is_sampled_without_cutting_a_character():
     result = read_sales(data, filename="wide.csv")
     assert result.report.rows_read == 3_000
     assert result.history.y.sum() == sum(range(3_000))
+
+
+def test_a_zero_one_column_that_holds_other_codes_after_the_sample_is_not_a_flag():
+    days = pd.date_range("2020-01-01", periods=2100)
+    rows = [f"A,{d:%Y-%m-%d},{k},{k % 2}" for k, d in enumerate(days)]
+    rows[-1] = rows[-1][:-1] + "2"  # beyond the 2,000 rows used for detection
+    result = read_sales(("item,date,sales,kind\n" + "\n".join(rows)).encode(), filename="f.csv")
+    assert result.flags == []
+    assert any("kind looked like a 0/1 flag" in n for n in result.report.notes)

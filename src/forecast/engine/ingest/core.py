@@ -278,7 +278,7 @@ def read_sales(
 
     flag_values: dict[str, np.ndarray] = {}
     for col in flags:
-        values = parse_flag(frame[col], hinted=True)
+        values = parse_flag(frame[col], hinted=detect.flag_named(col))
         if values is None:
             notes.append(
                 f"column {col} looked like a 0/1 flag in the first rows but is not; ignored"

@@ -177,13 +177,18 @@ def find_value_column(
     return None
 
 
+def flag_named(column: str) -> bool:
+    """Named like a flag (promo, holiday, open...): letter codes then count as yes."""
+    return bool(FLAG_NAME.search(norm(column)))
+
+
 def find_flags(sample: pd.DataFrame, exclude: set[str]) -> list[str]:
     flags = []
     for col in sample.columns:
         # A sales column of 0s and 1s (a slow mover) is still the sales column.
         if col in exclude or is_value_name(col):
             continue
-        hinted = bool(FLAG_NAME.search(norm(col)))
+        hinted = flag_named(col)
         values = parse_flag(sample[col], hinted=hinted)
         if values is None:
             continue
