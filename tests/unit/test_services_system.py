@@ -414,3 +414,12 @@ def test_any_day_of_a_period_names_that_period_when_explaining(store, plan_id):
     )
     assert saved.explained == 1
     assert saved.plan.explanations[0]["ds"] == HORIZON_WEEKS[1].strftime("%Y-%m-%d")
+
+
+def test_explaining_with_a_bad_date_is_a_clear_error(store, plan_id):
+    add_promo(store, plan_id, value=50.0)
+    for extra in ({"level": "series", "key": "1"}, {"event_id": "E1"}):
+        with pytest.raises(Invalid, match="not a date"):
+            system.explain(
+                store, plan_id, "ann", reason_code="promotion", text="x", ds="someday", **extra
+            )

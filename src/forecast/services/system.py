@@ -375,6 +375,12 @@ def explain(
     marked = overrides.mark_explained(
         overrides.deviations(frame, state.threshold), explanations_of(state)
     )
+    when: pd.Timestamp | None = None
+    if ds is not None:
+        try:
+            when = _period_start(frame, pd.Timestamp(ds))
+        except (ValueError, TypeError) as exc:
+            raise Invalid(f"--ds {ds!r} is not a date; use YYYY-MM-DD") from exc
     if event_id is not None:
         get_event(state, event_id)
         touched = marked["events"].astype(str).str.split(",").apply(lambda ids: event_id in ids)
@@ -383,8 +389,8 @@ def explain(
             targets = targets.loc[targets["level"] == level]
         if key is not None:
             targets = targets.loc[targets["key"] == str(key)]
-        if ds is not None:
-            targets = targets.loc[targets[schema.DS] == pd.Timestamp(ds)]
+        if when is not None:
+            targets = targets.loc[targets[schema.DS] == when]
         if targets.empty:
             raise Invalid(
                 f"event {event_id} touches no unexplained deviation above the threshold "
@@ -410,16 +416,11 @@ def explain(
             )
         targets = marked.loc[hit]
     else:
-        if level is None or key is None or ds is None:
+        if level is None or key is None or when is None:
             raise Invalid(
                 "say which deviation to explain: --series ID or --team T, and --ds DATE "
                 "(or --all-for-event EVENT_ID)"
             )
-        try:
-            when = pd.Timestamp(ds)
-        except (ValueError, TypeError) as exc:
-            raise Invalid(f"--ds {ds!r} is not a date; use YYYY-MM-DD") from exc
-        when = _period_start(frame, when)
         targets = marked.loc[
             (marked["level"] == level) & (marked["key"] == str(key)) & (marked[schema.DS] == when)
         ]
