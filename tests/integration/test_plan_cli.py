@@ -259,3 +259,13 @@ def test_two_processes_adding_events_at_once_lose_nothing(data_dir, plan_id):
     assert racers == ["racer 0", "racer 1"]
     audit = json.loads(run_ro(data_dir, "plan", "audit", race, "--json").stdout)
     assert [e["version"] for e in audit] == list(range(1, len(audit) + 1))
+
+
+def test_a_pinned_version_that_is_stale_is_refused_naming_the_change(data_dir, plan_id):
+    copy = json.loads(run(data_dir, "plan", "new-version", plan_id, "--json").stdout)["plan_id"]
+    first = run(data_dir, "plan", "threshold", copy, "25%", "--expected-version", "1")
+    assert first.exit_code == 0, first.output
+    second = run(data_dir, "plan", "threshold", copy, "30%", "--expected-version", "1", user="ann")
+    assert second.exit_code == 2
+    assert "changed since you loaded version 1" in second.stderr
+    assert "threshold 20% -> 25%" in second.stderr

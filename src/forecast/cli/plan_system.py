@@ -43,6 +43,13 @@ DataDirOpt = Annotated[
     typer.Option("--data-dir", help="Directory of the SQLite store (or $FORECAST_DATA_DIR)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+VersionOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--expected-version",
+        help="Refuse the change if the plan is no longer at this version (optimistic locking).",
+    ),
+]
 ScopeOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -297,13 +304,16 @@ def grant(
     user: Annotated[str, typer.Argument(help="User to give the role to.")],
     role: Annotated[str, typer.Option("--role", help="owner, planner or lead.")],
     team: Annotated[str | None, typer.Option("--team", help="The lead's team.")] = None,
+    expected_version: VersionOpt = None,
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Give a user a role on the plan (owner only)."""
-    state = plans.grant(_store(db, data_dir), plan, _user(as_user), user, role, team)
+    state = plans.grant(
+        _store(db, data_dir), plan, _user(as_user), user, role, team, expected_version
+    )
     if as_json:
         echo_json(_saved(state) | {"user": user, **state.members[user].to_dict()})
         return
@@ -369,6 +379,7 @@ def event_add(
         bool, typer.Option("--use-suggestion", help="Use the uplift learned from the history.")
     ] = False,
     reason: Annotated[str, typer.Option("--reason", help="Why this event.")] = "",
+    expected_version: VersionOpt = None,
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
@@ -389,6 +400,7 @@ def event_add(
         value=value,
         use_suggestion=use_suggestion,
         reason=reason,
+        expected_version=expected_version,
     )
     assert saved.event is not None
     if as_json:
@@ -414,6 +426,7 @@ def event_edit(
     cap: CapOpt = None,
     set_: SetOpt = None,
     reason: Annotated[str | None, typer.Option("--reason")] = None,
+    expected_version: VersionOpt = None,
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
@@ -435,6 +448,7 @@ def event_edit(
         effect=effect,
         value=value,
         reason=reason,
+        expected_version=expected_version,
     )
     assert saved.event is not None
     if as_json:
@@ -449,13 +463,21 @@ def event_remove(
     plan: PlanArg,
     event_id: Annotated[str, typer.Argument(help="Event id, e.g. E1.")],
     reason: Annotated[str | None, typer.Option("--reason")] = None,
+    expected_version: VersionOpt = None,
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Remove an event."""
-    saved = system.remove_event(_store(db, data_dir), plan, _user(as_user), event_id, reason=reason)
+    saved = system.remove_event(
+        _store(db, data_dir),
+        plan,
+        _user(as_user),
+        event_id,
+        reason=reason,
+        expected_version=expected_version,
+    )
     if as_json:
         echo_json(_saved(saved.plan) | {"removed": event_id})
         return
@@ -557,6 +579,7 @@ def explain(
         str | None,
         typer.Option("--all-for-event", help="Explain every open deviation this event causes."),
     ] = None,
+    expected_version: VersionOpt = None,
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
@@ -576,6 +599,7 @@ def explain(
         key=series if series is not None else team,
         ds=ds,
         event_id=all_for_event,
+        expected_version=expected_version,
     )
     if as_json:
         echo_json(_saved(saved.plan) | {"explained": saved.explained})
@@ -591,6 +615,7 @@ def explain(
 def threshold(
     plan: PlanArg,
     value: Annotated[str, typer.Argument(help="Fraction (0.25) or percent (25%).")],
+    expected_version: VersionOpt = None,
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
@@ -602,7 +627,9 @@ def threshold(
         number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
     except ValueError:
         fail(f"threshold {value!r} is not a number; write 0.25 or 25%")
-    saved = system.set_threshold(_store(db, data_dir), plan, _user(as_user), number)
+    saved = system.set_threshold(
+        _store(db, data_dir), plan, _user(as_user), number, expected_version=expected_version
+    )
     if as_json:
         echo_json(_saved(saved.plan) | {"threshold": saved.plan.threshold})
         return
@@ -613,13 +640,16 @@ def threshold(
 @user_errors(*ERRORS)
 def publish(
     plan: PlanArg,
+    expected_version: VersionOpt = None,
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Publish the system plan (owner); refused while deviations are unexplained."""
-    saved = system.publish(_store(db, data_dir), plan, _user(as_user))
+    saved = system.publish(
+        _store(db, data_dir), plan, _user(as_user), expected_version=expected_version
+    )
     if as_json:
         echo_json(_saved(saved.plan))
         return
@@ -642,6 +672,7 @@ def mark_factor(
     model: Annotated[
         str | None, typer.Option("--model", help="Model for the re-forecast (default: the plan's).")
     ] = None,
+    expected_version: VersionOpt = None,
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
@@ -657,6 +688,7 @@ def mark_factor(
         scope=_scope(scope, ids),
         start=start,
         model=model,
+        expected_version=expected_version,
     )
     factor = saved.factor or {}
     comparison = system.factor_comparison(store, saved.plan.plan_id, factor["factor_id"])
