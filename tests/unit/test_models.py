@@ -111,3 +111,30 @@ def test_unknown_model_name_is_refused() -> None:
 
 def test_interval_keys_are_named_by_level() -> None:
     assert lo_key(80) == "lo-80" and hi_key(95) == "hi-95"
+
+
+def test_weekly_holidays_land_on_the_week_that_contains_them() -> None:
+    from forecast.engine.models.prophet_adapter import holiday_weeks
+
+    fridays = pd.Series(pd.date_range("2021-01-01", periods=160, freq="W-FRI"))
+    weeks = holiday_weeks("US", fridays, "W-FRI")
+    thanksgiving = weeks[weeks["holiday"].str.startswith("Thanksgiving")]
+    in_2023 = thanksgiving[thanksgiving["ds"].dt.year == 2023].set_index("holiday")["ds"]
+    # Thanksgiving 2023 is Thursday 23 November: the week Friday 17 .. Thursday 23
+    assert in_2023["Thanksgiving Day"] == pd.Timestamp("2023-11-17")
+    assert in_2023["Thanksgiving Day (week before)"] == pd.Timestamp("2023-11-10")
+    assert in_2023["Thanksgiving Day (week after)"] == pd.Timestamp("2023-11-24")
+    assert (weeks["ds"].dt.day_of_week == 4).all()
+
+
+def test_prophet_learns_a_holiday_week_on_weekly_data() -> None:
+    rng = np.random.default_rng(4)
+    ds = pd.date_range("2020-01-03", periods=160, freq="W-FRI")
+    y = 100 + rng.normal(0, 2, len(ds))
+    spike = [pd.Timestamp(d) for d in ("2020-11-20", "2021-11-19", "2022-11-18")]
+    y[ds.isin(spike)] += 80  # the weeks that contain Thanksgiving
+    model = make_model("prophet", 52, base_freq="W", holidays="US", offset="W-FRI").fit(y, ds)
+    mean = model.predict(52, (80,))["mean"]
+    future = pd.date_range(ds[-1] + pd.Timedelta(weeks=1), periods=52, freq="W-FRI")
+    at = int(np.flatnonzero(future == pd.Timestamp("2023-11-17"))[0])
+    assert mean[at] - np.median(mean) > 40

@@ -25,6 +25,32 @@ _SEASONALITY = {
 }
 
 
+def holiday_weeks(country: str, ds: pd.Series, offset: str | None) -> pd.DataFrame:
+    """Country holidays moved onto the weekly calendar of ``ds``.
+
+    Prophet applies a holiday only on its exact date, which weekly data (one date a week)
+    rarely hits. Each holiday is put on the week that contains it (weeks start at the dates of
+    the series), with its own effect for the week before and after, so weeks labelled by their
+    start or by their end (Walmart's Fridays end their week) both get the effect."""
+    import holidays as holiday_calendars
+
+    first = pd.Timestamp(ds.iloc[0])
+    years = range(first.year - 1, pd.Timestamp(ds.iloc[-1]).year + 3)
+    try:
+        calendar = holiday_calendars.country_holidays(country, years=years)
+    except NotImplementedError as exc:
+        raise ModelError(f"unknown holiday country {country!r}") from exc
+    rows = []
+    for day, name in sorted(calendar.items()):
+        week = first + pd.Timedelta(weeks=(pd.Timestamp(day) - first).days // 7)
+        # separate names rather than Prophet's day windows: 3 features instead of 15
+        for shift, suffix in ((-1, " (week before)"), (0, ""), (1, " (week after)")):
+            rows.append((f"{name}{suffix}", week + pd.Timedelta(weeks=shift)))
+    frame = pd.DataFrame(rows, columns=["holiday", "ds"]).drop_duplicates()
+    frame["ds"] = pd.to_datetime(frame["ds"]).astype("datetime64[ns]")
+    return frame
+
+
 def _quiet() -> None:
     for name in ("prophet", "cmdstanpy"):
         logger = logging.getLogger(name)
@@ -70,12 +96,20 @@ class Prophet:
                     col = f"reg_{i}"
                     frame[col] = x[:, i]
                     self._regressors.append(col)
-        model = _Prophet(uncertainty_samples=0, **_SEASONALITY.get(self.base_freq, {}))
-        if self.holidays:
-            try:
-                model.add_country_holidays(country_name=self.holidays)
-            except Exception as exc:  # noqa: BLE001 - an unknown country is the user's error
-                raise ModelError(f"unknown holiday country {self.holidays!r}: {exc}") from exc
+        seasonality = _SEASONALITY.get(self.base_freq, {})
+        if self.holidays and self.base_freq == "W":
+            model = _Prophet(
+                uncertainty_samples=0,
+                holidays=holiday_weeks(self.holidays, frame["ds"], self.offset),
+                **seasonality,
+            )
+        else:
+            model = _Prophet(uncertainty_samples=0, **seasonality)
+            if self.holidays:
+                try:
+                    model.add_country_holidays(country_name=self.holidays)
+                except Exception as exc:  # noqa: BLE001 - an unknown country is the user's error
+                    raise ModelError(f"unknown holiday country {self.holidays!r}: {exc}") from exc
         for col in self._regressors:
             model.add_regressor(col)
         with warnings.catch_warnings():
