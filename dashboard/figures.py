@@ -180,52 +180,67 @@ def gap_waterfall(
 ) -> go.Figure:
     """From the basis (baseline or system plan) through each team's claim and the assigned
     remainder to the goal. Whatever is neither claimed nor assigned yet shows as "Still open",
-    so the bars always end exactly at the goal."""
-    labels = [basis_label]
-    measures = ["absolute"]
-    values = [float(basis_total)]
+    so the bars always end exactly at the goal.
+
+    Drawn as floating bars (each from the running total) so that every bar keeps its track's
+    colour: the basis grey (baseline) or blue (system plan), people's parts orange, the goal
+    purple."""
+    basis_colour = SYSTEM_COLOUR if basis_label == SYSTEM_LABEL else BASELINE_COLOUR
+    labels, bases, heights, colours = [basis_label], [0.0], [float(basis_total)], [basis_colour]
+    running = float(basis_total)
     for team, amount in claims.items():
         labels.append(f"Claim {team}")
-        measures.append("relative")
-        values.append(float(amount))
+        bases.append(running)
+        heights.append(float(amount))
+        colours.append(NEGOTIATED_COLOUR)
+        running += float(amount)
     assigned_total = float(sum(assigned.values()))
     if assigned:
         labels.append("Assigned remainder")
-        measures.append("relative")
-        values.append(assigned_total)
-    open_part = float(goal) - float(basis_total) - float(sum(claims.values())) - assigned_total
+        bases.append(running)
+        heights.append(assigned_total)
+        colours.append(_rgba(NEGOTIATED_COLOUR, 0.55))
+        running += assigned_total
+    open_part = float(goal) - running
     if abs(open_part) >= 0.005:
         labels.append("Still open")
-        measures.append("relative")
-        values.append(open_part)
+        bases.append(running)
+        heights.append(open_part)
+        colours.append(_rgba(BASELINE_COLOUR, 0.35))
+        running += open_part
     labels.append("Goal")
-    measures.append("total")
-    values.append(0.0)
-    text = [f"{CURRENCY}{v:,.0f}" for v in values[:-1]] + [f"{CURRENCY}{float(goal):,.0f}"]
+    bases.append(0.0)
+    heights.append(float(goal))
+    colours.append(GOAL_COLOUR)
+    text = [
+        (
+            f"{CURRENCY}{h:,.0f}"
+            if i in (0, len(heights) - 1)
+            else f"{'+' if h >= 0 else '-'}{CURRENCY}{abs(h):,.0f}"
+        )
+        for i, h in enumerate(heights)
+    ]
     fig = go.Figure(
-        go.Waterfall(
+        go.Bar(
             x=labels,
-            y=values,
-            measure=measures,
+            y=heights,
+            base=bases,
+            marker_color=colours,
             text=text,
             textposition="outside",
-            connector={"line": {"color": "#cbd5e1"}},
-            increasing={"marker": {"color": NEGOTIATED_COLOUR}},
-            decreasing={"marker": {"color": DOWN_COLOUR}},
-            totals={"marker": {"color": GOAL_COLOUR}},
-            hovertemplate="%{x}: " + CURRENCY + "%{y:,.0f}<extra></extra>",
+            cliponaxis=False,
+            customdata=text,
+            hovertemplate="%{x}: %{customdata}<extra></extra>",
         )
     )
     _layout(fig, title)
     fig.update_layout(hovermode="closest", showlegend=False)
     # The bars start at the basis; a zero-based axis would flatten the gap into a sliver.
-    lows = [float(basis_total), float(goal)]
-    running = float(basis_total)
-    for v, m in zip(values[1:-1], measures[1:-1], strict=True):
-        running += v if m == "relative" else 0.0
-        lows.append(running)
+    tops = [b + h for b, h in zip(bases, heights, strict=True)]
+    lows = [float(basis_total), float(goal), *tops[1:-1], *bases[1:-1]]
     span = max(lows) - min(lows) or abs(float(goal)) or 1.0
     fig.update_yaxes(range=[min(lows) - 0.6 * span, max(lows) + 0.25 * span])
+    fig.update_xaxes(type="category")
     return fig
 
 
@@ -349,7 +364,8 @@ def stretch_chart(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure
             orientation="h",
             marker_color=colours,
             text=text,
-            textposition="auto",
+            textposition="outside",
+            cliponaxis=False,
             hovertemplate="%{y}: %{x:.0%} chance to reach the target<extra></extra>",
         )
     )

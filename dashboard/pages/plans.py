@@ -57,6 +57,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     "rowSelection": {"mode": "singleRow", "checkboxes": False},
                     "pagination": True,
                     "paginationPageSize": 10,
+                    "paginationPageSizeSelector": False,
                 },
                 style={"height": "300px"},
                 className="ag-theme-alpine",
@@ -110,14 +111,18 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 rowData=[],
                 columnDefs=[
                     {"field": "version", "width": 90},
-                    {"field": "at", "width": 200},
+                    {"field": "at", "width": 170},
                     {"field": "actor", "width": 110},
                     {"field": "action", "width": 140},
                     {"field": "what", "flex": 3, "wrapText": True, "autoHeight": True},
                     {"field": "reason", "flex": 1},
                 ],
                 defaultColDef={"resizable": True, "sortable": True, "filter": True},
-                dashGridOptions={"pagination": True, "paginationPageSize": 20},
+                dashGridOptions={
+                    "pagination": True,
+                    "paginationPageSize": 20,
+                    "paginationPageSizeSelector": False,
+                },
                 style={"height": "520px"},
                 className="ag-theme-alpine",
             ),
@@ -126,6 +131,16 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
 
 
 # -- pure helpers (unit-tested) ---------------------------------------------------------------
+
+
+def when(iso: str | None) -> str:
+    """`2026-11-22T18:51:55+00:00` -> `2026-11-22 18:51 UTC`."""
+    if not iso:
+        return ""
+    text = str(iso).replace("T", " ")
+    if text.endswith("+00:00"):
+        return text[:16] + " UTC"
+    return text[:16]
 
 
 def plan_rows(summaries: list[Any]) -> list[dict[str, Any]]:
@@ -137,8 +152,8 @@ def plan_rows(summaries: list[Any]) -> list[dict[str, Any]]:
             "status": s.status,
             "parent_id": s.parent_id or "",
             "created_by": s.created_by,
-            "created_at": s.created_at,
-            "updated_at": s.updated_at,
+            "created_at": when(s.created_at),
+            "updated_at": when(s.updated_at),
         }
         for s in reversed(summaries)
     ]
@@ -148,7 +163,7 @@ def audit_rows(entries: list[Any]) -> list[dict[str, Any]]:
     return [
         {
             "version": e.version,
-            "at": e.at,
+            "at": when(e.at),
             "actor": e.actor,
             "action": e.action,
             "what": e.what,

@@ -47,7 +47,12 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     ),
                     dbc.Col(
                         [
-                            dcc.Dropdown(id=ids.SBS_TEAM_PICK, value=ALL_TEAMS, clearable=False),
+                            dcc.Dropdown(
+                                id=ids.SBS_TEAM_PICK,
+                                options=[{"label": "All teams", "value": ALL_TEAMS}],
+                                value=ALL_TEAMS,
+                                clearable=False,
+                            ),
                             dcc.Loading(
                                 dcc.Graph(
                                     id=ids.SBS_PERIOD_LINES,

@@ -64,22 +64,32 @@ def test_waterfall_ends_exactly_at_goal_with_open_part():
     fig = figures.gap_waterfall(1000.0, {"a": 100.0, "b": 50.0}, {}, 1300.0)
     wf = fig.data[0]
     assert list(wf.x) == ["Baseline", "Claim a", "Claim b", "Still open", "Goal"]
-    assert list(wf.measure) == ["absolute", "relative", "relative", "relative", "total"]
+    assert list(wf.base) == [0.0, 1000.0, 1100.0, 1150.0, 0.0]
     assert sum(wf.y[:-1]) == pytest.approx(1300.0)
-    assert wf.text[-1] == "€1,300"
+    assert wf.y[-1] == 1300.0
+    assert wf.text[-1] == "€1,300" and wf.text[1] == "+€100"
 
 
 def test_waterfall_without_open_part_when_remainder_assigned():
     fig = figures.gap_waterfall(1000.0, {"a": 100.0}, {"a": 150.0, "b": 50.0}, 1300.0)
     wf = fig.data[0]
     assert list(wf.x) == ["Baseline", "Claim a", "Assigned remainder", "Goal"]
-    assert wf.y[2] == 200.0
+    assert wf.y[2] == 200.0 and wf.base[2] == 1100.0
 
 
 def test_waterfall_handles_negative_gap():
     fig = figures.gap_waterfall(1000.0, {"a": -100.0}, {"a": -50.0}, 850.0)
     wf = fig.data[0]
     assert sum(wf.y[:-1]) == pytest.approx(850.0)
+    assert wf.text[1] == "-€100"
+
+
+def test_waterfall_colours_follow_the_tracks():
+    fig = figures.gap_waterfall(1000.0, {"a": 100.0}, {}, 1100.0, basis_label=figures.SYSTEM_LABEL)
+    colours = list(fig.data[0].marker.color)
+    assert colours[0] == figures.SYSTEM_COLOUR
+    assert colours[1] == figures.NEGOTIATED_COLOUR
+    assert colours[-1] == figures.GOAL_COLOUR
 
 
 def test_team_bars_use_track_colours_in_same_order_as_teams():

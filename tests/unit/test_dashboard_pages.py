@@ -1,0 +1,466 @@
+"""Dashboard helpers and callbacks as plain functions (callbacks through Dash's HTTP endpoint,
+without a browser), on a small real plan built through the services."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from dashboard import components
+from dashboard.app import create_app, member_label
+from dashboard.pages import data, negotiation, plans, side_by_side, system_plan
+from forecast.services.errors import Forbidden, Invalid, StaleVersion
+
+STORES = (11, 32, 114, 232, 45, 52)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory, rossmann_train, rossmann_stores):
+    from forecast.services import plans as plan_service
+    from forecast.services.store_factory import open_store
+
+    base = tmp_path_factory.mktemp("dash-unit")
+    frame = pd.read_csv(rossmann_train)
+    source = base / "six.csv"
+    frame[frame["Store"].isin(STORES)].to_csv(source, index=False)
+    store = open_store(data_dir=base / "data")
+    state = plan_service.create_plan(
+        store,
+        name="Unit plan",
+        source=source,
+        attributes_file=rossmann_stores,
+        freq="W",
+        horizon=6,
+        team_attr="StoreType",
+        actor="olga",
+        model="snaive",
+    )
+    plan_service.grant(store, state.plan_id, "olga", "lena", "lead", team="a")
+    plan_service.grant(store, state.plan_id, "olga", "carl", "lead", team="c")
+    store.close()
+    return SimpleNamespace(plan_id=state.plan_id, data_dir=base / "data")
+
+
+@pytest.fixture
+def plan(template, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(template.data_dir, data_dir)
+    return SimpleNamespace(plan_id=template.plan_id, data_dir=data_dir)
+
+
+@pytest.fixture
+def store(plan):
+    from forecast.services.store_factory import open_store
+
+    s = open_store(data_dir=plan.data_dir)
+    yield s
+    s.close()
+
+
+def _key_for(app, output: str, trigger: tuple[str, str]) -> str:
+    """The callback-map key of the callback writing `output` when `trigger` fires (outputs with
+    allow_duplicate carry a hash suffix in the key)."""
+    wanted = [p for p in output.strip(".").split("...")]
+    for key, spec in app.callback_map.items():
+        parts = [p.split("@")[0] for p in key.strip(".").split("...")]
+        if parts == wanted and any(
+            i.get("id") == trigger[0] and i.get("property") == trigger[1] for i in spec["inputs"]
+        ):
+            return key
+    raise AssertionError(f"no callback writes {output} on {trigger}")
+
+
+def call(app, output: str, inputs: list[tuple[str, str, object]], state=(), changed=None):
+    """POST one callback to the app like the browser does; return the response's props."""
+    app.server.config["PROPAGATE_EXCEPTIONS"] = True
+    client = app.server.test_client()
+    client.get("/")
+    key = _key_for(app, output, inputs[0][:2])
+    outputs = []
+    for part in key.strip(".").split("..."):
+        cid, prop = part.rsplit(".", 1)
+        outputs.append({"id": cid, "property": prop})
+    body = {
+        "output": key,
+        "outputs": outputs if key.startswith("..") else outputs[0],
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
+        "changedPropIds": changed or [f"{inputs[0][0]}.{inputs[0][1]}"],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code in (200, 204), response.data[:500]
+    if response.status_code == 204:
+        return {}
+    return {cid.split("@")[0]: props for cid, props in response.get_json()["response"].items()}
+
+
+def _text(component) -> str:
+    return json.dumps(component, ensure_ascii=False)
+
+
+# -- formatting and alerts ----------------------------------------------------------------------
+
+
+def test_money_and_percent_have_separators_and_sign():
+    assert components.money(1234567.8) == "€1,234,568"
+    assert components.money(-1500, decimals=2) == "-€1,500.00"
+    assert components.money(float("nan")) == "–"
+    assert components.minor_to_money(123456) == "€1,235"
+    assert components.percent(0.153) == "15.3 %"
+
+
+def test_service_errors_become_titled_alerts():
+    assert "Not allowed for your role" in str(components.error_alert(Forbidden("x")).children)
+    assert components.error_alert(StaleVersion("y")).color == "warning"
+    _, alert = components.call_service(lambda: (_ for _ in ()).throw(Invalid("bad goal")))
+    assert "bad goal" in str(alert.children)
+
+
+def test_member_label_names_the_leads_team():
+    assert member_label("lena", ["lead"], "a") == "lena — lead of team a"
+    assert member_label("olga", ["owner", "planner"], None) == "olga — owner, planner"
+
+
+# -- data page --------------------------------------------------------------------------------
+
+
+def test_decode_upload_round_trips_bytes():
+    payload = b"Store,Date,Sales\n1,2024-01-01,5\n"
+    contents = "data:text/csv;base64," + base64.b64encode(payload).decode()
+    assert data.decode_upload(contents) == payload
+
+
+def test_preview_reads_mapping_and_reports_problems_by_row():
+    good = b"Store,Date,Sales\n" + b"".join(
+        f"1,2024-01-{d:02d},{d}\n".encode() for d in range(1, 15)
+    )
+    result, problems = data.read_for_preview(good, "good.csv")
+    assert problems == []
+    assert data.columns_of(result)[:3] == ["Store", "Date", "Sales"]
+    bad = good.replace(b"1,2024-01-05,5", b"1,2024-01-05,five")
+    result, problems = data.read_for_preview(bad, "bad.csv")
+    assert result is None
+    rows = data.problem_rows(problems)
+    assert rows[0]["row"] == 6 and rows[0]["column"] == "Sales" and rows[0]["value"] == "five"
+
+
+def test_upload_tokens_cannot_escape_the_upload_dir(tmp_path):
+    from dashboard.context import DashboardContext
+
+    ctx = DashboardContext(data_dir=str(tmp_path))
+    token = data.save_upload(ctx, b"abc", "x.csv")
+    assert data.load_upload(ctx, token) == b"abc"
+    with pytest.raises(FileNotFoundError):
+        data.load_upload(ctx, "../../etc/passwd")
+
+
+# -- system plan page -------------------------------------------------------------------------
+
+
+def test_scope_text_round_trip():
+    scope = system_plan.parse_scope_text("StoreType=a,c; Assortment=a; ids=1,2")
+    assert scope.attributes == {"StoreType": ("a", "c"), "Assortment": ("a",)}
+    assert scope.ids == ("1", "2")
+    assert system_plan.parse_scope_text(system_plan.scope_text(scope)) == scope
+    assert system_plan.scope_text(system_plan.parse_scope_text("all")) == "all"
+    with pytest.raises(Invalid):
+        system_plan._scope_or_raise("StoreType")
+
+
+def test_deviation_rows_put_open_team_rows_first_and_cap_the_list():
+    marked = pd.DataFrame(
+        {
+            "level": ["series", "team", "series", "series"],
+            "key": ["1", "a", "2", "3"],
+            "ds": pd.to_datetime(["2024-01-01"] * 4),
+            "baseline": [10.0, 100.0, 10.0, 10.0],
+            "system_plan": [15.0, 130.0, 20.0, 13.0],
+            "deviation_pct": [50.0, 30.0, 100.0, 30.0],
+            "events": ["E1"] * 4,
+            "explained": [False, False, False, True],
+            "outdated": [False] * 4,
+            "reason_code": ["", "", "", "promotion"],
+            "text": ["", "", "", "flyer"],
+        }
+    )
+    rows, total = system_plan.deviation_rows(marked, limit=3)
+    assert total == 4
+    assert [r["key"] for r in rows] == ["a", "2", "1"]
+    assert rows[0]["cell"] == "team|a|2024-01-01" and rows[0]["status"] == "needs reason"
+
+
+def test_system_callbacks_add_event_and_refuse_a_lead(plan, store):
+    from forecast.services import system
+
+    app = create_app(data_dir=str(plan.data_dir))
+    session = {"plan_id": plan.plan_id, "user": "olga"}
+    dates = sorted(system.system_plan(store, plan.plan_id)["ds"].unique())
+    start = pd.Timestamp(dates[0]).strftime("%Y-%m-%d")
+    form = [
+        ("nav-session", "data", session),
+        ("sys-version", "data", None),
+        ("sys-event-name", "value", "Promo"),
+        ("sys-event-kind", "value", "promotion"),
+        ("sys-event-scope", "value", "StoreType=a"),
+        ("sys-event-start", "value", start),
+        ("sys-event-end", "value", start),
+        ("sys-event-effect", "value", "percent"),
+        ("sys-event-value", "value", 25),
+        ("sys-event-reason", "value", "flyer"),
+        ("sys-refresh", "data", 0),
+    ]
+    out = call(
+        app, "..sys-alert.children...sys-refresh.data..", [("sys-event-add", "n_clicks", 1)], form
+    )
+    assert "Added E1 'Promo'" in _text(out["sys-alert"]["children"])
+    assert out["sys-refresh"]["data"] == 1
+    assert len(system.list_events(store, plan.plan_id)) == 1
+
+    form[0] = ("nav-session", "data", {"plan_id": plan.plan_id, "user": "lena"})
+    out = call(
+        app, "..sys-alert.children...sys-refresh.data..", [("sys-event-add", "n_clicks", 2)], form
+    )
+    assert "Not allowed for your role" in _text(out["sys-alert"]["children"])
+    assert len(system.list_events(store, plan.plan_id)) == 1
+
+
+def test_system_callback_refuses_stale_version(plan, store):
+    from forecast.services import plans as plan_service
+
+    app = create_app(data_dir=str(plan.data_dir))
+    stale = plan_service.get_plan(store, plan.plan_id).version - 1
+    out = call(
+        app,
+        "..sys-alert.children...sys-refresh.data...nav-plans-changed.data..",
+        [("sys-publish", "n_clicks", 1)],
+        [
+            ("nav-session", "data", {"plan_id": plan.plan_id, "user": "olga"}),
+            ("sys-version", "data", stale),
+            ("sys-refresh", "data", 0),
+            ("nav-plans-changed", "data", 0),
+        ],
+    )
+    assert "Someone changed the plan in the meantime" in _text(out["sys-alert"]["children"])
+    assert plan_service.get_plan(store, plan.plan_id).status == "draft"
+
+
+# -- negotiation page -------------------------------------------------------------------------
+
+
+def test_parse_goal_accepts_amounts_and_ratios():
+    assert negotiation.parse_goal("10/6.5") == {"ratio": "10/6.5"}
+    assert negotiation.parse_goal("1.5x") == {"ratio": "1.5"}
+    assert negotiation.parse_goal("€1,500,000.50") == {"total": "1500000.50"}
+    assert negotiation.parse_goal("  ") == {}
+
+
+def test_negotiation_callbacks_goal_then_claim_only_for_own_team(plan, store):
+    from forecast.services import negotiation as nego
+
+    app = create_app(data_dir=str(plan.data_dir))
+    out = call(
+        app,
+        "..neg-alert.children...neg-refresh.data..",
+        [("neg-set-goal", "n_clicks", 1)],
+        [
+            ("neg-goal", "value", "10/6.5"),
+            ("neg-goal-basis", "value", "baseline"),
+            ("nav-session", "data", {"plan_id": plan.plan_id, "user": "olga"}),
+            ("neg-version", "data", None),
+            ("neg-refresh", "data", 0),
+        ],
+    )
+    assert "the claiming round is open" in _text(out["neg-alert"]["children"])
+    summary = nego.summary(store, plan.plan_id)
+    assert summary["stage"] == "claiming"
+
+    def claim(user: str, team: str):
+        return _claim_via_http(app, plan, user, team, ["a", "c", "d"])
+
+    out = claim("lena", "a")
+    assert "Claim of team a saved" in _text(out["neg-alert"]["children"])
+    out = claim("lena", "c")
+    assert "Not allowed for your role" in _text(out["neg-alert"]["children"])
+    ledger = nego.ledger(store, plan.plan_id)
+    assert ledger.set_index("team").loc["a", "claim_minor"] == 1_000_000
+    assert ledger.set_index("team").loc["c", "claim_minor"] == 0
+
+
+def _claim_via_http(app, plan, user: str, team: str, teams: list[str]):
+    def wid(kind: str, t: str) -> dict:
+        return {"team": t, "type": kind}
+
+    app.server.config["PROPAGATE_EXCEPTIONS"] = True
+    client = app.server.test_client()
+    client.get("/")
+    key = next(
+        k
+        for k, spec in app.callback_map.items()
+        if k.startswith("..neg-alert.children")
+        and any(
+            isinstance(i.get("id"), dict) or "neg-claim-save" in str(i.get("id"))
+            for i in spec["inputs"]
+        )
+    )
+    body = {
+        "output": key,
+        "outputs": [
+            {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
+            for part in key.strip(".").split("...")
+        ],
+        "inputs": [
+            [
+                {
+                    "id": wid("neg-claim-save", t),
+                    "property": "n_clicks",
+                    "value": 1 if t == team else None,
+                }
+                for t in teams
+            ],
+            [
+                {"id": wid("neg-claim-withdraw", t), "property": "n_clicks", "value": None}
+                for t in teams
+            ],
+        ],
+        "state": [
+            [
+                {"id": wid("neg-claim-amount", t), "property": "value", "value": "10000"}
+                for t in teams
+            ],
+            [
+                {"id": wid("neg-claim-note", t), "property": "value", "value": "flyer"}
+                for t in teams
+            ],
+            [
+                {
+                    "id": wid("neg-claim-amount", t),
+                    "property": "id",
+                    "value": wid("neg-claim-amount", t),
+                }
+                for t in teams
+            ],
+            {
+                "id": "nav-session",
+                "property": "data",
+                "value": {"plan_id": plan.plan_id, "user": user},
+            },
+            {"id": "neg-version", "property": "data", "value": None},
+            {"id": "neg-refresh", "property": "data", "value": 0},
+        ],
+        "changedPropIds": [
+            json.dumps(wid("neg-claim-save", team), separators=(",", ":")) + ".n_clicks"
+        ],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.data[:500]
+    return {cid.split("@")[0]: props for cid, props in response.get_json()["response"].items()}
+
+
+def test_waterfall_inputs_from_summary_and_ledger():
+    ledger = pd.DataFrame(
+        {"team": ["a", "b", "TOTAL"], "claim": [10.0, 0.0, 10.0], "assignment": [5.0, 5.0, 10.0]}
+    )
+    summary = {"basis_total": 10000, "goal": 12000, "basis": "system_plan"}
+    w = negotiation.waterfall_inputs(summary, ledger)
+    assert w == {
+        "basis_total": 100.0,
+        "claims": {"a": 10.0},
+        "assigned": {"a": 5.0, "b": 5.0},
+        "goal": 120.0,
+        "basis_label": "System plan",
+    }
+
+
+# -- side by side -----------------------------------------------------------------------------
+
+
+def test_difference_rows_sorted_by_disagreement_with_total_last():
+    negotiated = pd.DataFrame(
+        {
+            "team": ["a", "a", "b"],
+            "system_plan_minor": [100_00, 100_00, 500_00],
+            "target_minor": [150_00, 150_00, 510_00],
+        }
+    )
+    totals = side_by_side.team_totals(negotiated)
+    ledger = pd.DataFrame(
+        {"team": ["a", "b", "TOTAL"], "claim": [80.0, 10.0, 90.0], "assignment": [20.0, 0.0, 20.0]}
+    )
+    stretch = pd.DataFrame(
+        {
+            "team": ["a", "b", "TOTAL"],
+            "probability_reach": [0.1, 0.4, 0.2],
+            "growth_vs_last_year": [0.5, None, 0.1],
+        }
+    )
+    rows = side_by_side.difference_rows(totals, ledger, stretch)
+    assert [r["team"] for r in rows] == ["a", "b", "TOTAL"]
+    assert rows[0]["difference"] == 100.0 and rows[0]["difference_pct"] == 50.0
+    assert rows[1]["growth_pct"] is None
+    assert rows[-1]["target"] == 810.0 and rows[-1]["system_plan"] == 700.0
+
+
+def test_side_by_side_callback_matches_ledger(plan, store):
+    from forecast.services import negotiation as nego
+
+    nego.set_goal(store, plan.plan_id, "olga", ratio="1.2")
+    nego.claim(store, plan.plan_id, "lena", "a", amount="1234.56", note="x")
+    nego.close_round(store, plan.plan_id, "olga")
+    nego.assign(store, plan.plan_id, "olga", "even")
+    ledger = nego.ledger(store, plan.plan_id).set_index("team")
+    app = create_app(data_dir=str(plan.data_dir))
+    out = call(
+        app,
+        "..sbs-totals.children...sbs-team-bars.figure...sbs-diff-grid.rowData...sbs-stretch.figure...sbs-team-pick.options...sbs-alert.children..",
+        [("nav-session", "data", {"plan_id": plan.plan_id, "user": "olga"})],
+    )
+    rows = {r["team"]: r for r in out["sbs-diff-grid"]["rowData"]}
+    for team, row in rows.items():
+        assert round(row["target"] * 100) == ledger.loc[team, "target_minor"], team
+    assert "€" in _text(out["sbs-totals"]["children"])
+
+
+# -- plans page -------------------------------------------------------------------------------
+
+
+def test_plans_helpers_format_times_and_names():
+    assert plans.when("2026-11-22T18:51:55+00:00") == "2026-11-22 18:51 UTC"
+    assert (
+        plans.export_filename("Rossmann sample (weekly)", 3, "csv")
+        == "Rossmann_sample__weekly_v3.csv"
+    )
+
+
+def test_download_callback_refuses_before_a_goal_and_sends_csv_after(plan, store):
+    from forecast.services import negotiation as nego
+
+    app = create_app(data_dir=str(plan.data_dir))
+    args = dict(
+        inputs=[
+            ("plans-download-csv", "n_clicks", 1),
+            ("plans-download-xlsx", "n_clicks", None),
+            ("plans-download-json", "n_clicks", None),
+        ],
+        state=[("nav-session", "data", {"plan_id": plan.plan_id, "user": "olga"})],
+    )
+    out = call(app, "..plans-download.data...plans-download-status.children..", **args)
+    assert "has no goal yet" in _text(out["plans-download-status"]["children"])
+    nego.set_goal(store, plan.plan_id, "olga", ratio="1.1")
+    out = call(app, "..plans-download.data...plans-download-status.children..", **args)
+    sent = out["plans-download"]["data"]
+    assert sent["filename"].endswith(".csv") and sent["base64"]
+    text = base64.b64decode(sent["content"]).decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("unique_id,ds,team")
+
+
+def test_app_pages_are_registered_once_per_app(tmp_path: Path):
+    first = create_app(data_dir=str(tmp_path / "one"))
+    second = create_app(data_dir=str(tmp_path / "two"))
+    assert "sys-fan.figure" in "".join(first.callback_map)
+    assert "sys-fan.figure" in "".join(second.callback_map)
