@@ -109,7 +109,7 @@ def largest_remainder(total: int, weights: Sequence[int | float | Decimal]) -> l
     if all(w == 0 for w in exact):
         exact = [Decimal(1)] * n
     # Scale Decimal weights to integers so the arithmetic below is exact.
-    exponent = min(min(w.as_tuple().exponent for w in exact), 0)  # type: ignore[type-var]
+    exponent = min(min(int(w.as_tuple().exponent) for w in exact), 0)
     scaled = [int(w.scaleb(-exponent)) for w in exact]
     weight_sum = sum(scaled)
     floors = [total * w // weight_sum for w in scaled]
@@ -185,7 +185,7 @@ def parse_enum(kind: type[StrEnum], value: str | StrEnum, what: str) -> Any:
     try:
         return kind(str(value))
     except ValueError:
-        options = ", ".join(m.value for m in kind)  # type: ignore[attr-defined]
+        options = ", ".join(str(m) for m in kind)
         raise NegotiationError(f"unknown {what} {value!r}; use one of {options}") from None
 
 
@@ -453,7 +453,7 @@ class Negotiation:
         """
         actor.require_owner("set the goal")
         self._require_stage("set the goal", Stage.DRAFT, Stage.CLAIMING)
-        basis = parse_enum(Basis, basis, "basis")
+        chosen: Basis = parse_enum(Basis, basis, "basis")
         spread_basis = parse_enum(Basis, spread_by, "spread basis")
         given = sum(x is not None for x in (total, ratio)) + bool(period_goals)
         if given != 1:
@@ -461,7 +461,7 @@ class Negotiation:
                 "give exactly one of: a goal total, a ratio of the basis, per-period goals"
             )
         basis_total = sum(
-            (self.team_baseline if basis == Basis.BASELINE else self.team_system_plan).values()
+            (self.team_baseline if chosen == Basis.BASELINE else self.team_system_plan).values()
         )
         recorded_ratio: str | None = None
         periods: dict[str, int] = {}
@@ -494,7 +494,7 @@ class Negotiation:
             raise InvalidAmount(f"the goal {format_money(goal)} is negative; a sales goal is >= 0")
         if basis_total and abs(goal) > ABSURD_FACTOR * basis_total:
             raise InvalidAmount(
-                f"the goal {format_money(goal)} is more than {ABSURD_FACTOR} times the {basis.value} "
+                f"the goal {format_money(goal)} is more than {ABSURD_FACTOR} times the {chosen.value} "
                 f"total {format_money(basis_total)}; check the units (amounts are in currency units)"
             )
         gaps = self._period_gaps(periods, period_basis) if periods else {}
@@ -505,7 +505,7 @@ class Negotiation:
             )
         before = (self.goal, self.basis, self.period_goals, self.period_basis)
         self.goal = goal
-        self.basis = basis
+        self.basis = chosen
         self.spread_by = spread_basis
         self.goal_ratio = recorded_ratio
         self.period_goals = periods
@@ -668,14 +668,14 @@ class Negotiation:
         """Assign the unclaimed remainder to the teams by `rule` (replaces an earlier assignment)."""
         actor.require_owner("assign the remainder")
         self._require_stage("assign the remainder", Stage.ASSIGNING)
-        rule = parse_enum(RemainderRule, rule, "remainder rule")
+        chosen_rule: RemainderRule = parse_enum(RemainderRule, rule, "remainder rule")
         excluded = sorted(set(exclude))
         for team in excluded:
             self._require_team(team)
         eligible = [t for t in self.teams if t not in excluded]
         remainder = self.remainder
         manual_amounts: dict[str, int] = {}
-        if rule == RemainderRule.MANUAL:
+        if chosen_rule == RemainderRule.MANUAL:
             if manual is None:
                 raise InvalidAmount(
                     "the manual rule needs an amount per team (--manual TEAM=AMOUNT)"
@@ -704,7 +704,7 @@ class Negotiation:
                     )
                 shares = {t: 0 for t in self.teams}
             else:
-                weights = self._rule_weights(rule, eligible, remainder)
+                weights = self._rule_weights(chosen_rule, eligible, remainder)
                 split = largest_remainder(remainder, weights)
                 shares = {t: 0 for t in self.teams}
                 shares.update(dict(zip(eligible, split, strict=True)))
@@ -717,7 +717,7 @@ class Negotiation:
                     f"{format_money(target)}; exclude it or choose another rule"
                 )
         self.assignments = shares
-        self.rule = rule
+        self.rule = chosen_rule
         self.excluded = excluded
         self.manual = manual_amounts
         self.assigned_by = actor.user
@@ -1031,19 +1031,18 @@ def spread(
         raise NegotiationError(
             f"team(s) {', '.join(missing)} have no series to spread their target to"
         )
+    positions = pd.Series(np.arange(len(frame)))
+    jobs: list[tuple[int, np.ndarray]] = []  # (total, row positions) per group
     if team_period_targets:
         periods = pd.to_datetime(frame["ds"]).dt.strftime("%Y-%m-%d").to_numpy()
-        groups = pd.Series(np.arange(len(frame))).groupby([teams, periods]).indices
-        totals = {
-            (str(t), str(p)): int(team_period_targets.get((str(t), str(p)), 0)) for t, p in groups
-        }
-        keyed = {(str(t), str(p)): rows for (t, p), rows in groups.items()}
+        for group_key, rows in positions.groupby([teams, periods]).indices.items():
+            team, period = (str(part) for part in group_key)  # type: ignore[attr-defined]
+            jobs.append((int(team_period_targets.get((team, period), 0)), rows))
     else:
-        team_groups = pd.Series(np.arange(len(frame))).groupby(teams).indices
-        keyed = {str(t): rows for t, rows in team_groups.items()}
-        totals = {key: int(team_targets.get(key, 0)) for key in keyed}
-    for key, rows in keyed.items():
-        result[rows] = split_ints(totals[key], minor_weights[rows])
+        for group_key, rows in positions.groupby(teams).indices.items():
+            jobs.append((int(team_targets.get(str(group_key), 0)), rows))
+    for total, rows in jobs:
+        result[rows] = split_ints(total, minor_weights[rows])
     out = frame.copy()
     out["target_minor"] = result
     return out
@@ -1060,7 +1059,7 @@ def stretch(
     baseline: pd.DataFrame,
     team_targets: Mapping[str, int],
     *,
-    last_year: Mapping[str, float] | None = None,
+    last_year: Mapping[str, float | None] | None = None,
 ) -> pd.DataFrame:
     """Probability that actuals reach each team's target (and the total's), and growth over last year.
 

@@ -164,7 +164,7 @@ def _plan_data(store: PlanRepository, state: PlanState) -> tuple[pd.DataFrame, p
     return value
 
 
-def _system_plan_values(store: PlanRepository, state: PlanState, frame: pd.DataFrame) -> pd.Series:
+def _system_plan_values(store: PlanRepository, state: PlanState, frame: pd.DataFrame) -> Any:
     """The system plan per series-period: the baseline with the system track's events applied."""
     if not state.events:
         return frame[schema.BASELINE].astype(float)
@@ -291,11 +291,10 @@ def claim(
         old = neg.claims.get(str(team))
         before = old.to_dict() if old else None
         made = neg.claim(who, str(team), amount_minor, percent=percent, note=note, at=utc_now())
-        verb = (
-            "claim"
-            if before is None
-            else ("raise claim" if made.amount > old.amount else "change claim")
-        )  # type: ignore[union-attr]
+        if old is None:
+            verb = "claim"
+        else:
+            verb = "raise claim" if made.amount > old.amount else "change claim"
         what = f"{verb} of team {team}: {domain.format_money(made.amount)} ({made.note})"
         return neg, what, before, made.to_dict()
 
@@ -570,5 +569,5 @@ def _header(source: str | Path | bytes) -> set[str]:
             with open(source, encoding="utf-8-sig", errors="replace") as handle:
                 first = handle.readline()
     except OSError as exc:
-        raise Invalid(f"cannot read the actuals file {source}: {exc.strerror}") from exc
+        raise Invalid(f"cannot read the actuals file {source!s}: {exc.strerror}") from exc
     return {c.strip().strip('"') for c in first.strip().split(",")}
