@@ -175,3 +175,52 @@ def test_neutralise_prefixes_every_dangerous_start(text):
 def test_money_text_is_exact(minor, text):
     assert export.money_text(minor) == text
     assert Decimal(text) * 100 == minor
+
+
+def test_bundle_with_events_and_explanations_reimports_to_the_same_plan():
+    from forecast.overrides import Scope
+    from forecast.services import system
+
+    store = MemoryStore()
+    history, attributes, baseline = team_frames()
+    state = create_plan_from_frames(
+        store,
+        name="promo",
+        history=history,
+        attributes=attributes,
+        freq="W-FRI",
+        horizon=HORIZON,
+        team_attr="Team",
+        actor="olga",
+        baseline=baseline,
+    )
+    first = baseline["ds"].min()
+    system.add_event(
+        store,
+        state.plan_id,
+        "olga",
+        name="=promo",
+        kind="promotion",
+        scope=Scope({"Team": ("a",)}),
+        start=first,
+        end=first,
+        effect="percent",
+        value=40,
+        reason="@flyer",
+    )
+    nego.set_goal(store, state.plan_id, "olga", ratio="1.3", basis="system_plan")
+    nego.close_round(store, state.plan_id, "olga")
+    nego.assign(store, state.plan_id, "olga", "pro_rata_baseline")
+    nego.lock(store, state.plan_id, "olga")
+    book = load_workbook(io.BytesIO(exports.export_plan(store, state.plan_id, "xlsx")))
+    events = [row for row in book["events"].iter_rows(values_only=True)]
+    assert any("'=promo" in row for row in events)
+    assert any("'@flyer" in row for row in events)
+    bundle = exports.export_plan(store, state.plan_id, "json")
+    assert json.loads(bundle)["events"][0]["name"] == "=promo"
+    other = MemoryStore()
+    new_id = exports.import_bundle(other, bundle, "ivan")
+    left = nego.negotiated_plan(store, state.plan_id)
+    right = nego.negotiated_plan(other, new_id)
+    assert left.equals(right)
+    assert (left["system_plan"] > left["baseline"]).any()  # the event reached the copy too
