@@ -269,3 +269,17 @@ def test_system_plan_basis_and_spread_follow_the_events(store, plan_id):
     a = plan["team"] == "a"
     assert ratio[a & (plan["ds"] == first)].min() > ratio[a & (plan["ds"] != first)].max()
     assert int(plan["target_minor"].sum()) == neg.goal
+
+
+def test_goal_can_change_while_claiming_and_claims_stay(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000")
+    nego.claim(store, plan_id, "anna", "a", amount="100000000", note="x")
+    nego.set_goal(store, plan_id, "olga", total="8000000000")
+    summary = nego.summary(store, plan_id)
+    assert summary["gap"] == 150_000_000_000 and summary["claimed"] == 10_000_000_000
+    nego.close_round(store, plan_id, "olga")
+    with pytest.raises(Invalid, match="stage 'assigning'"):
+        nego.set_goal(store, plan_id, "olga", total="9000000000")
+    nego.reopen_round(store, plan_id, "olga")
+    nego.set_goal(store, plan_id, "olga", total="9000000000")
+    assert nego.summary(store, plan_id)["goal"] == 900_000_000_000
