@@ -337,6 +337,39 @@ def _period_mask(event: Event, starts: np.ndarray, ends: np.ndarray) -> np.ndarr
     return (starts <= end) & (ends >= start)
 
 
+class _ScopeMasks:
+    """Series masks of scopes over one attributes table; each attribute is factorised once so
+    that many events cost one small integer lookup each instead of string comparisons."""
+
+    def __init__(self, attrs: pd.DataFrame) -> None:
+        self._attrs = attrs
+        self._codes: dict[str, tuple[np.ndarray, dict[str, int]]] = {}
+
+    def _factorised(self, column: str) -> tuple[np.ndarray, dict[str, int]]:
+        if column not in self._codes:
+            if column not in self._attrs:
+                raise UnknownScope(f"unknown attribute {column!r} in the scope")
+            codes, uniques = pd.factorize(self._attrs[column].astype(str))
+            self._codes[column] = (codes, {str(v): i for i, v in enumerate(uniques)})
+        return self._codes[column]
+
+    def _select(self, column: str, values: Iterable[str]) -> np.ndarray:
+        codes, positions = self._factorised(column)
+        wanted = np.zeros(len(positions) + 1, dtype=bool)  # last slot: missing values (code -1)
+        for value in values:
+            if value in positions:
+                wanted[positions[value]] = True
+        return wanted[codes]
+
+    def mask(self, scope: Scope) -> np.ndarray:
+        mask = np.ones(len(self._attrs), dtype=bool)
+        for key, values in scope.attributes.items():
+            mask &= self._select(key, values)
+        if scope.ids:
+            mask &= self._select(UNIQUE_ID, scope.ids)
+        return mask
+
+
 def apply_events(
     baseline: pd.DataFrame,
     attributes: pd.DataFrame,
@@ -376,6 +409,8 @@ def apply_events(
     period_starts = periods[DS].to_numpy(dtype="datetime64[ns]")
     period_ends = periods["end"].to_numpy(dtype="datetime64[ns]")
 
+    scope_masks = _ScopeMasks(attrs)
+
     # Effects accumulate on a series x period grid so that each event costs only the cells it
     # touches (np.ix_ on the hit rows and columns); rows read their cell back at the end.
     n_series, n_periods = len(attrs), len(periods)
@@ -389,7 +424,7 @@ def apply_events(
     touched = np.zeros((n_series, n_periods, words), dtype=np.uint64)
 
     for i, event in enumerate(events):
-        s_idx = np.flatnonzero(event.scope.series_mask(attrs))
+        s_idx = np.flatnonzero(scope_masks.mask(event.scope))
         p_idx = np.flatnonzero(_period_mask(event, period_starts, period_ends))
         if not len(s_idx) or not len(p_idx):
             continue
@@ -433,13 +468,17 @@ def _event_labels(touched: np.ndarray, ids: Sequence[str]) -> pd.Categorical:
         word_codes, word_uniques = pd.factorize(touched[:, word])
         codes, _ = pd.factorize(codes * len(word_uniques) + word_codes)
     inverse = codes
-    first_rows = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
+    # Row of the first occurrence of each code (writes in reverse order: the first one stays).
+    first_rows = np.empty(int(codes.max()) + 1 if len(codes) else 0, dtype=np.int64)
+    first_rows[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
     combos = touched[first_rows]
     labels = []
     for combo in combos:
         hit = [ids[i] for i in range(len(ids)) if int(combo[i // 64]) >> (i % 64) & 1]
-        labels.append(",".join(hit))
-    return pd.Categorical.from_codes(inverse, categories=labels)
+        labels.append(",".join(dict.fromkeys(hit)))
+    # Repeated ids could make two combinations read the same: categories must be unique.
+    label_codes, unique_labels = pd.factorize(np.asarray(labels, dtype=object))
+    return pd.Categorical.from_codes(label_codes[inverse], categories=list(unique_labels))
 
 
 def _join_events(values: pd.Series) -> str:

@@ -398,3 +398,9 @@ def test_vectorised_rule_matches_the_cell_by_cell_reference(events, bases):
         expected = reference_value(row.baseline, row.unique_id, row.ds, events)
         assert row.system_plan == pytest.approx(expected, rel=1e-9, abs=1e-9)
         assert row.system_plan >= 0
+
+
+def test_repeated_event_ids_still_label_cells(baseline, attributes):
+    events = [event("E1", "percent", 10.0), event("E1", "add", 1.0, scope=Scope(ids=("1",)))]
+    plan = apply_events(baseline, attributes, events, None)
+    assert set(plan["events"].astype(str)) == {"E1"}
