@@ -169,7 +169,8 @@ def test_negative_sales_are_kept_and_reported():
 
 
 def test_cannot_make_weekly_data_daily():
-    data = "store,date,sales\n1,2024-01-05,1\n1,2024-01-12,2\n1,2024-01-19,3\n1,2024-01-26,4\n"
+    fridays = pd.date_range("2024-01-05", periods=8, freq="W-FRI")
+    data = "store,date,sales\n" + "".join(f"1,{d:%Y-%m-%d},1\n" for d in fridays)
     (problem,) = problems_of(data, freq="D")
     assert problem.message == "the data is weekly, it cannot be made daily"
     assert "--freq" in problem.fix

@@ -66,40 +66,54 @@ class Inferred:
     freq: str | None  # D, W-XXX, M, Q or None when it cannot be told
     note: str | None = None
     dates: int = 0  # distinct dates it was told from
+    weekday: int = 0  # the most common weekday of the dates (0 = Monday)
 
 
 def infer_freq(ds: np.ndarray) -> Inferred:
-    """The data's own frequency from the gaps between its distinct dates."""
+    """The data's own frequency from its distinct dates.
+
+    Dates that all fall on the first (or last) day of a month are monthly, or quarterly when they
+    are all quarter starts a quarter or more apart; dates a week or more apart that all fall on one
+    weekday are weekly; otherwise the typical gap decides (up to 6 days: daily)."""
     days = np.unique(_days(ds))
+    weekdays = _weekday(days)
+    weekday = int(np.bincount(weekdays, minlength=7).argmax()) if len(days) else 0
     if len(days) < 2:
-        return Inferred(None, "the file holds a single date", len(days))
-    gaps = np.diff(days)
-    typical = int(round(float(np.median(gaps))))  # typical gap; robust to a few odd dates
+        return Inferred(None, "the file holds a single date", len(days), weekday)
+    typical = int(round(float(np.median(np.diff(days)))))  # robust to a few odd dates
+    n = len(days)
     if typical <= 6:
         note = (
             None if typical == 1 else f"dates are {typical} days apart typically; treated as daily"
         )
-        return Inferred("D", note, len(days))
-    if typical <= 13:
-        weekdays = _weekday(days)
-        weekday = int(np.bincount(weekdays, minlength=7).argmax())
-        off = int((weekdays != weekday).sum())
+        return Inferred("D", note, n, weekday)
+    stamps = days.astype("datetime64[D]")
+    month_start = stamps.astype("datetime64[M]").astype("datetime64[D]")
+    month_end = (stamps.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
+    if (stamps == month_start).all() or (stamps == month_end).all():
+        months = stamps.astype("datetime64[M]").astype(np.int64)
+        if typical >= 80 and (months % 3 == (0 if (stamps == month_start).all() else 2)).all():
+            return Inferred("Q", None, n, weekday)
+        return Inferred("M", None, n, weekday)
+    off = int((weekdays != weekday).sum())
+    if off == 0 or typical <= 13:
         note = None
         if off:
             day = WEEKDAYS[weekday].title()
             note = (
-                f"{off} of {len(days)} dates are not on a {day}; each is counted in the week "
+                f"{off} of {n} dates are not on a {day}; each is counted in the week "
                 f"starting on the {day} before it"
             )
-        return Inferred(f"W-{WEEKDAYS[weekday]}", note, len(days))
+        return Inferred(f"W-{WEEKDAYS[weekday]}", note, n, weekday)
     if typical <= 45:
-        return Inferred("M", dates=len(days))
+        return Inferred("M", None, n, weekday)
     if typical <= 135:
-        return Inferred("Q", dates=len(days))
+        return Inferred("Q", None, n, weekday)
     return Inferred(
         None,
         f"dates are {typical} days apart typically (yearly data is not supported)",
-        len(days),
+        n,
+        weekday,
     )
 
 
@@ -107,7 +121,8 @@ def choose_freq(requested: str | None, inferred: Inferred) -> tuple[str | None, 
     """(frequency to use, problem text) from the user's request and the data's own frequency."""
     if requested is None:
         return inferred.freq, None
-    native = inferred.freq if inferred.dates >= 4 else None  # too few dates to overrule the user
+    # Only a clear native frequency (enough dates, all on its grid) overrules the user.
+    native = inferred.freq if inferred.dates >= 8 and inferred.note is None else None
     if native is not None and _RANK[base(requested)] < _RANK[base(native)]:
         return None, (
             f"the data is {_NAMES[base(native)]}, it cannot be made {_NAMES[base(requested)]}"
@@ -115,7 +130,9 @@ def choose_freq(requested: str | None, inferred: Inferred) -> tuple[str | None, 
     if requested == "W":
         if inferred.freq is not None and base(inferred.freq) == "W":
             return inferred.freq, None  # keep the data's own weekday
-        return "W-MON", None
+        if inferred.freq is None:
+            return f"W-{WEEKDAYS[inferred.weekday]}", None
+        return "W-MON", None  # daily data: ISO weeks
     return requested, None
 
 
