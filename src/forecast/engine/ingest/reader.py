@@ -53,7 +53,7 @@ def load_source(source: str | Path | bytes, filename: str | None) -> tuple[bytes
     """The raw bytes of `source` and the name used in problems."""
     if isinstance(source, bytes | bytearray | memoryview):
         return bytes(source), filename or "<upload>"
-    path = Path(source)
+    path = Path(source).expanduser()
     name = filename or str(source)
     if not path.exists():
         raise IngestError(
