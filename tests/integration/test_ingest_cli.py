@@ -159,3 +159,42 @@ def test_nothing_is_written_when_the_file_is_bad(tmp_path):
     out = tmp_path / "out.csv"
     assert run(path, "--out", out).exit_code == 2
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("twin", "args", "expected"),
+    [
+        ("walmart_mixed_date_formats.csv", (), "date range:  2010-02-05 .. 2010-04-23"),
+        (
+            "walmart_cpi_locale_mangled.csv",
+            (),
+            "column CPI (ignored) holds numbers with several dots",
+        ),
+        ("superstore_cp1252_mixed_date_columns.csv", (), "note: file is not UTF-8; read as cp1252"),
+        ("superstore_utf8_bom_crlf.csv", ("--freq", "M"), "date range:  2016-11-01 .. 2016-11-01"),
+    ],
+)
+def test_messy_twins_read_with_a_summary(twin, args, expected):
+    result = run(MESSY / twin, *args)
+    assert result.exit_code == 0, result.stderr
+    assert expected in result.stdout
+
+
+def test_semicolon_file_and_cr_only_attributes(sample_data):
+    result = run(sample_data / "store_visitors" / "store_visitors_semicolon_quoted.csv")
+    assert result.exit_code == 0
+    assert "separator ';'" in result.stdout and "series:      1" in result.stdout
+    result = run(
+        MESSY / "walmart_mixed_date_formats.csv",
+        "--attributes",
+        MESSY / "walmart_stores_cr_only.csv",
+    )
+    assert result.exit_code == 0
+    assert "attributes:  Store, Unemployment, Type, Size" in result.stdout
+
+
+def test_locale_mangled_value_column_chosen_by_the_user_exits_2():
+    result = run(MESSY / "walmart_cpi_locale_mangled.csv", "--value", "CPI")
+    assert result.exit_code == 2
+    assert ":2:CPI: value has several dots" in result.stderr
+    assert "16 more rows have the same problem" in result.stderr
