@@ -265,7 +265,7 @@ def test_levels_choose_the_interval_columns() -> None:
 
 
 def test_auto_is_deterministic_and_names_its_strategy() -> None:
-    history = seasonal_history(("a", "b", "c"), n=72)
+    history = seasonal_history(("a", "b"), n=48)
     first = forecast_baseline(history, 6)
     second = forecast_baseline(history, 6)
     pd.testing.assert_frame_equal(first, second)
@@ -285,3 +285,35 @@ def test_boolean_and_partly_missing_flags_are_usable_regressors() -> None:
     out = forecast_baseline(history, 4, model="ets")
     assert_contract(out, series=1, horizon=4)
     assert out["model"].iloc[0] == "ets"
+
+
+def test_auto_selects_by_backtest_even_without_two_full_seasons() -> None:
+    from forecast.engine.auto import select_strategy
+    from forecast.engine.baseline import prepare_tasks
+    from forecast.engine.runner import LocalRunner
+
+    history = seasonal_history(("a", "b"), n=20)  # 20 months: less than two seasons
+    tasks = prepare_tasks(history, 3, model="auto")
+    selection = select_strategy(tasks, LocalRunner(1))
+    assert selection.series == 2
+    assert selection.scores  # every candidate was scored
+    assert selection.strategy in selection.scores
+
+
+def test_auto_prefers_seasonal_naive_on_an_exact_season() -> None:
+    from forecast.engine.auto import select_strategy
+    from forecast.engine.baseline import prepare_tasks
+    from forecast.engine.runner import LocalRunner
+
+    t = np.arange(48)
+    history = pd.DataFrame(
+        {
+            "unique_id": "exact",
+            "ds": pd.date_range("2020-01-01", periods=48, freq="MS"),
+            "y": 20 + np.where(t % 12 < 3, 40.0, 0.0) + (t % 12),
+        }
+    )
+    selection = select_strategy(prepare_tasks(history, 6, model="auto"), LocalRunner(1))
+    assert selection.strategy == ("single", ("snaive",))
+    out = forecast_baseline(history, 6)
+    np.testing.assert_allclose(out["baseline"], history["y"].iloc[36:42])

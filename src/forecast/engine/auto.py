@@ -77,11 +77,15 @@ def combine(combiner: str, parts: Sequence[np.ndarray]) -> np.ndarray:
     return np.mean(parts, axis=0)
 
 
-def _window_task(task: SeriesTask, offset: int, horizon: int) -> SeriesTask | None:
+def _window_task(
+    task: SeriesTask, offset: int, horizon: int, strict: bool = True
+) -> SeriesTask | None:
+    """The task cut ``offset`` periods before its end; None when the training part is too short
+    (``strict``: two full seasons, so that the window fits the same models as production)."""
     n = len(task.y)
     end = n - offset
     start = end - horizon
-    if start < 2 * task.season + 2 or start < 10:
+    if start < 10 or (strict and start < 2 * task.season + 2):
         return None
     exog = task.exog
     return replace(
@@ -134,13 +138,16 @@ def select_strategy(
         picks = np.linspace(0, len(regular) - 1, sample).round().astype(int)
         regular = [regular[i] for i in sorted(set(picks))]
     windows_of: list[tuple[int, SeriesTask, float]] = []
-    for i, task in enumerate(regular):
-        for w in range(windows):
-            cut = _window_task(task, w * horizon, horizon)
-            if cut is not None and special_case(cut) is None:
-                scale = mase_scale(cut.y, task.season)
-                if np.isfinite(scale):
-                    windows_of.append((i, cut, scale))
+    for strict in (True, False):  # short histories: windows without two full seasons
+        for i, task in enumerate(regular):
+            for w in range(windows):
+                cut = _window_task(task, w * horizon, horizon, strict)
+                if cut is not None and special_case(cut) is None:
+                    scale = mase_scale(cut.y, task.season)
+                    if np.isfinite(scale):
+                        windows_of.append((i, cut, scale))
+        if windows_of:
+            break
     if not windows_of:
         return Selection(DEFAULT, {}, 0)
     items = [(cut, member) for _, cut, _ in windows_of for member in candidates]
