@@ -282,3 +282,11 @@ def test_a_zero_one_column_that_holds_other_codes_after_the_sample_is_not_a_flag
     result = read_sales(("item,date,sales,kind\n" + "\n".join(rows)).encode(), filename="f.csv")
     assert result.flags == []
     assert any("kind looked like a 0/1 flag" in n for n in result.report.notes)
+
+
+def test_a_key_column_numbered_zero_and_one_is_a_key_not_a_flag():
+    data = "Store,Dept,Date,Sales\n1,0,2024-01-01,1\n1,1,2024-01-01,2\n1,0,2024-01-02,3\n1,1,2024-01-02,4\n"
+    result = read_sales(data.encode(), filename="f.csv")
+    assert result.flags == []
+    assert result.mapping.id_cols == ("Store", "Dept")
+    assert list(result.attributes.unique_id) == ["1/0", "1/1"]

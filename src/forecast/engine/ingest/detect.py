@@ -137,17 +137,19 @@ def resolve(
 
 
 def find_date_column(sample: pd.DataFrame, exclude: set[str]) -> str | None:
-    scored: list[tuple[int, int, str]] = []
+    """The first column holding dates, trying date-named columns (ds, Date, Order Date) first."""
+    ranked = []
     for pos, col in enumerate(sample.columns):
         if col in exclude:
             continue
         key = norm(col)
         hint = 0 if key in DATE_NAME_HINTS else (1 if "date" in key or key.endswith("ds") else 2)
+        ranked.append((hint, pos, col))
+    for hint, _, col in sorted(ranked):
         # A column named like a date may hold some bad cells (reported later, row by row).
-        if looks_like_dates(sample[col]) < (0.5 if hint < 2 else 0.9):
-            continue
-        scored.append((hint, pos, col))
-    return min(scored)[2] if scored else None
+        if looks_like_dates(sample[col]) >= (0.5 if hint < 2 else 0.9):
+            return col
+    return None
 
 
 def is_value_name(column: str) -> bool:
@@ -186,7 +188,8 @@ def find_flags(sample: pd.DataFrame, exclude: set[str]) -> list[str]:
     flags = []
     for col in sample.columns:
         # A sales column of 0s and 1s (a slow mover) is still the sales column.
-        if col in exclude or is_value_name(col):
+        key = norm(col)
+        if col in exclude or is_value_name(col) or key in ID_NAME_HINTS or key in GROUP_NAME_HINTS:
             continue
         hinted = flag_named(col)
         values = parse_flag(sample[col], hinted=hinted)
