@@ -290,3 +290,18 @@ def test_a_key_column_numbered_zero_and_one_is_a_key_not_a_flag():
     assert result.flags == []
     assert result.mapping.id_cols == ("Store", "Dept")
     assert list(result.attributes.unique_id) == ["1/0", "1/1"]
+
+
+def test_time_zones_keep_the_local_calendar_day():
+    frame = pd.DataFrame(
+        {
+            "store": ["a", "a"],
+            "ts": pd.to_datetime(["2024-01-01", "2024-01-02"]).tz_localize("Europe/Berlin"),
+            "units": [1, 2],
+        }
+    )
+    result = read_sales(frame_bytes(frame, "parquet"), filename="x.parquet")
+    assert list(result.history.ds) == list(pd.date_range("2024-01-01", periods=2))
+    text = b"store,ts,units\na,2024-01-01T00:30:00+01:00,1\na,2024-01-02T23:30:00-05:00,2\n"
+    result = read_sales(text, filename="x.csv")
+    assert list(result.history.ds) == list(pd.date_range("2024-01-01", periods=2))

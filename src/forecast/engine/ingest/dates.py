@@ -89,8 +89,9 @@ def parse_unique(texts: pd.Series) -> tuple[np.ndarray, bool | None, list[str]]:
         take(m, pd.to_datetime(texts[m], format="%Y-%m-%d", errors="coerce"))
     m = ~done & texts.str.fullmatch(_ISO_TIME).to_numpy(dtype=bool)
     if m.any():
-        parsed = pd.to_datetime(texts[m], format="ISO8601", errors="coerce", utc=True)
-        take(m, parsed.dt.tz_localize(None))
+        # Sales belong to the local calendar day: drop a UTC offset, keep the wall-clock time.
+        local = texts[m].str.replace(r"(?:Z|[+-]\d{2}:?\d{2})$", "", regex=True)
+        take(m, pd.to_datetime(local, format="ISO8601", errors="coerce"))
     m = ~done & texts.str.fullmatch(_YMD).to_numpy(dtype=bool)
     if m.any():
         ex = texts[m].str.extract(_YMD).astype(int)
@@ -139,7 +140,7 @@ def parse_unique(texts: pd.Series) -> tuple[np.ndarray, bool | None, list[str]]:
             except (ValueError, TypeError, OverflowError):
                 continue
         if stamp.tzinfo is not None:
-            stamp = stamp.tz_convert(None)
+            stamp = stamp.tz_localize(None)
         out.iloc[i] = stamp
     return out.to_numpy(dtype="datetime64[ns]"), day_first, notes
 
@@ -147,7 +148,7 @@ def parse_unique(texts: pd.Series) -> tuple[np.ndarray, bool | None, list[str]]:
 def parse_dates(column: pd.Series) -> ParsedDates:
     """Parse a whole date column (text, datetime or numbers such as 20100205)."""
     if isinstance(column.dtype, pd.DatetimeTZDtype):
-        column = column.dt.tz_convert(None)
+        column = column.dt.tz_localize(None)  # local wall-clock dates, not UTC
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
         stamps = column.astype("datetime64[ns]").to_numpy()
         missing = np.isnat(stamps)
