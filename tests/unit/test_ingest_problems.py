@@ -188,7 +188,8 @@ def test_single_date_needs_a_frequency():
 def test_day_first_and_month_first_in_one_column_is_a_problem():
     data = "store,date,sales\n1,13/01/2024,1\n1,01/14/2024,2\n1,13/02/2024,3\n"
     (problem,) = problems_of(data)
-    assert (problem.row, problem.value, problem.message) == (3, "01/14/2024", "is not a date")
+    assert (problem.row, problem.value) == (3, "01/14/2024")
+    assert problem.message == "is not a date when read day-first, as the rest of the column is"
 
 
 def test_attributes_file_without_the_key_column_is_a_problem(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -251,7 +252,7 @@ def read_sales(
         row_numbers,
         dates.bad,
         date_text,
-        lambda v: "is not a date",
+        lambda v: _not_a_date(v, dates.day_first),
         "write dates as YYYY-MM-DD (or one consistent day/month/year format)",
     )
     problems += row_problems(
@@ -416,6 +417,18 @@ def read_sales(
         notes=notes,
     )
     return IngestResult(history, attributes, chosen, flags, mapping, report)
+
+
+def _not_a_date(text: str | None, day_first: bool | None) -> str:
+    """Say which order was used when a d/m/y date fails: 01/14/2024 among 13/01/2024 dates."""
+    if (
+        day_first is not None
+        and text
+        and re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", text.strip())
+    ):
+        order = "day-first" if day_first else "month-first"
+        return f"is not a date when read {order}, as the rest of the column is"
+    return "is not a date"
 
 
 def _zero_padded(sample: pd.Series) -> bool:
