@@ -305,3 +305,11 @@ def test_time_zones_keep_the_local_calendar_day():
     text = b"store,ts,units\na,2024-01-01T00:30:00+01:00,1\na,2024-01-02T23:30:00-05:00,2\n"
     result = read_sales(text, filename="x.csv")
     assert list(result.history.ds) == list(pd.date_range("2024-01-01", periods=2))
+
+
+def test_excel_unicode_text_utf16_tab_separated():
+    text = "Store\tDate\tSales\r\n1\t05.02.2024\t10\r\n1\t06.02.2024\t11\r\n"
+    result = read_sales(text.encode("utf-16"), filename="export.txt")
+    assert result.report.delimiter == "\t"
+    assert list(result.history.y) == [10, 11]
+    assert "file was UTF-16 text; converted" in result.report.notes

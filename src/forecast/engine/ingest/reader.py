@@ -89,6 +89,23 @@ def detect_type(raw: bytes, name: str) -> tuple[str, bytes, list[str]]:
         notes.append("file was gzip-compressed")
         if lower.endswith(".gz"):
             lower = lower[:-3]
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text": UTF-16, tab-separated
+        try:
+            raw = raw.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise IngestError(
+                [
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        None,
+                        "the file starts like UTF-16 text but is damaged",
+                        "save it again as CSV UTF-8 (comma delimited)",
+                    )
+                ]
+            ) from None
+        notes.append("file was UTF-16 text; converted")
     if raw[:4] == _PARQUET_MAGIC:
         return "parquet", raw, notes
     if raw[:4] == _ZIP_MAGIC:
