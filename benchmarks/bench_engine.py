@@ -448,6 +448,26 @@ def render_report(suites: Sequence[Suite], summary: pd.DataFrame, header: Sequen
     return "\n".join(parts) + "\n"
 
 
+def _engine_revision() -> str:
+    """Git commit of the checkout and whether the engine's files differ from it (others edit
+    the same working tree while a long run imports the engine anew in every worker pool)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return done.stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "src/forecast/engine").splitlines()
+    state = f"{len(dirty)} engine file(s) modified in the working tree" if dirty else "engine clean"
+    return f"git {head} ({state})"
+
+
 def _versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -482,7 +502,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     header = [
         f"- run {started:%Y-%m-%d %H:%M} UTC on {platform.node()} ({os.cpu_count()} cores, shared), "
         f"jobs={args.jobs}, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}",
-        f"- {_versions()}; python {platform.python_version()}",
+        f"- {_versions()}; python {platform.python_version()}; {_engine_revision()}",
         f"- data dir {data_dir}; suites {', '.join(names)}; models {args.models}"
         + (f"; series limited to {args.series}" if args.series else ""),
     ]
