@@ -313,3 +313,9 @@ def test_a_calendar_too_large_asks_for_a_coarser_frequency(monkeypatch):
         )
         == 3
     )
+
+
+def test_bad_options_and_unknown_columns_are_reported_together():
+    problems = problems_of(GOOD, freq="fortnightly", value_col="qty")
+    assert [p.value for p in problems] == ["fortnightly", None]
+    assert problems[1].column == "qty"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from forecast.engine.ingest import detect, reader, series
-from forecast.engine.ingest.dates import parse_dates
+from forecast.engine.ingest.dates import ParsedDates, parse_dates
 from forecast.engine.ingest.problems import (
     duplicate_problems,
     grouped_number_problems,
@@ -19,6 +20,7 @@ from forecast.engine.ingest.problems import (
 )
 from forecast.engine.ingest.regularise import (
     CalendarTooLarge,
+    Grid,
     build_grid,
     choose_freq,
     infer_freq,
@@ -57,18 +59,171 @@ def read_sales(
     """
     raw, name = reader.load_source(source, filename)
     kind, raw, notes = reader.detect_type(raw, name)
+    requested_freq, option_problems = _check_options(name, freq, duplicates)
+    user_ids = [id_cols] if isinstance(id_cols, str) else (list(id_cols) if id_cols else None)
+    table = _open(raw, name, kind, notes, option_problems)
+    roles = _choose_columns(table, name, user_ids, date_col, value_col, notes, option_problems)
     problems: list[Problem] = []
+    frame = table.frame if table.frame is not None else _read_whole_csv(table, roles, raw, name)
+    rows = len(frame)
+    if rows == 0:
+        raise IngestError([_no_rows(name)])
+    row_numbers = np.arange(rows) + table.first_row
+    decimal_comma = bool(table.fmt and table.fmt.decimal == ",")
 
+    # Every row-level check runs before anything raises: all problems are reported at once.
+    date_col_name, value_col_name = roles.date, roles.value
+    dates = parse_dates(frame[date_col_name])
+    notes += dates.notes
+    problems += _date_problems(name, date_col_name, row_numbers, dates, frame[date_col_name])
+    numbers = parse_numbers(frame[value_col_name], decimal_comma=decimal_comma)
+    problems += row_problems(
+        name,
+        value_col_name,
+        row_numbers,
+        numbers.missing,
+        frame[value_col_name],
+        lambda v: "value is missing (empty or NA)",
+        "enter the sales (0 if nothing was sold) or delete the row",
+    )
+    problems += grouped_number_problems(
+        name, value_col_name, row_numbers, numbers.bad, frame[value_col_name]
+    )
+    flag_values = _flag_values(frame, roles.flags, notes)
+    flags = list(flag_values)
+
+    others = [c for c in frame.columns if c not in {date_col_name, value_col_name, *flags}]
+    id_names = roles.ids
+    if id_names is None:
+        id_names, id_notes = detect.choose_id_columns(frame, others, np.asarray(dates.values))
+        notes += id_notes
+    uid_codes, uid_names, id_missing = series.series_codes(frame, id_names)
+    problems += row_problems(
+        name,
+        ", ".join(id_names),
+        row_numbers,
+        id_missing,
+        None,
+        lambda v: "series key is empty",
+        "fill in the key (store, item...) or delete the row",
+    )
+    ds = np.asarray(dates.values)
+    if duplicates == "refuse":
+        usable = ~(dates.missing | dates.bad | dates.out_of_range | id_missing)
+        problems += duplicate_problems(
+            name, date_col_name, row_numbers, uid_codes, ds, uid_names, frame[date_col_name], usable
+        )
+    inferred = infer_freq(dates.distinct)
+    chosen, freq_problem = choose_freq(requested_freq, inferred)
+    if chosen is None and not problems:
+        message = freq_problem or inferred.note or "the frequency cannot be told from the dates"
+        problems.append(
+            Problem(name, None, date_col_name, None, message, "pass --freq D, W, M or Q")
+        )
+    if problems:
+        if table.fmt is not None:
+            spreadsheet = reader.spreadsheet_rows(raw, table.fmt)
+            problems = spreadsheet_numbering(problems, spreadsheet, rows, table.first_row)
+        raise IngestError(problems)
+    assert chosen is not None
+    if inferred.note and chosen == inferred.freq:
+        notes.append(inferred.note)
+
+    # The regular calendar: sum rows into periods, fill the gaps inside each series with 0.
+    grid = _grid(name, date_col_name, uid_codes, periods(ds, chosen), len(uid_names), chosen)
+    merged = int((grid.rows_per_cell[grid.rows_per_cell > 1] - 1).sum())
+    notes += _aggregation_notes(merged, chosen, uid_codes, ds)
+    history = pd.DataFrame(
+        {
+            UNIQUE_ID: series.take_text(uid_names, grid.series),
+            DS: period_starts(grid.period, chosen),
+            Y: grid.sum(numbers.values),
+        }
+    )
+    for col, values in flag_values.items():
+        history[col] = grid.any(values)
+    negative = int((numbers.values < 0).sum())
+    if negative:
+        notes.append(f"{negative} negative values kept as they are (returns or corrections?)")
+    filled = grid.filled_per_series()
+    notes += _sparse_note(int(filled.sum()), len(history), chosen)
+
+    attr_cols, attributes = series.attributes(frame, others, id_names, uid_codes, uid_names)
+    if attributes_file is not None:
+        attributes, extra_notes = series.merge_attributes_file(
+            attributes, attributes_file, id_names
+        )
+        notes += extra_notes
+        attr_cols = [c for c in attributes.columns if c != UNIQUE_ID]
+    ignored = [c for c in others if c not in attr_cols and c not in id_names]
+    notes += series.ignored_notes(frame, ignored)
+    if not id_names:
+        notes.append(
+            f"no series key column: one series named {series.SINGLE_SERIES_ID!r}; pass --id to split"
+        )
+
+    mapping = ColumnMapping(
+        id_cols=tuple(id_names),
+        date_col=date_col_name,
+        value_col=value_col_name,
+        flags=tuple(flags),
+        attributes=tuple(c for c in attr_cols if c not in id_names),
+        ignored=tuple(ignored),
+    )
+    fmt = table.fmt
+    report = IngestReport(
+        file=name,
+        file_type=kind,
+        rows_read=rows,
+        series=len(uid_names),
+        start=pd.Timestamp(history[DS].min()) if len(history) else None,
+        end=pd.Timestamp(history[DS].max()) if len(history) else None,
+        freq=chosen,
+        periods=len(history),
+        missing_periods_filled=int(filled.sum()),
+        missing_by_series={str(uid_names[i]): int(filled[i]) for i in np.flatnonzero(filled)},
+        duplicates_summed=merged,
+        negative_values=negative,
+        encoding=fmt.encoding if fmt else None,
+        delimiter=fmt.delimiter if fmt else None,
+        decimal=fmt.decimal if fmt else None,
+        notes=notes,
+    )
+    return IngestResult(history, attributes, chosen, flags, mapping, report)
+
+
+@dataclass
+class _Table:
+    """A file opened far enough to decide what its columns are."""
+
+    fmt: reader.CsvFormat | None  # CSV only
+    frame: pd.DataFrame | None  # Parquet and XLSX are read whole at once; CSV later, typed
+    sample: pd.DataFrame  # the first rows, for detection
+    first_row: int  # spreadsheet row of the first data row
+
+
+@dataclass
+class _Roles:
+    date: str
+    value: str
+    ids: list[str] | None  # None: decide from the whole file
+    flags: list[str]
+
+
+def _check_options(
+    name: str, freq: str | None, duplicates: str
+) -> tuple[str | None, list[Problem]]:
+    problems = []
     if duplicates not in ("sum", "refuse"):
         problems.append(
             Problem(
                 name, None, None, duplicates, "unknown duplicates rule", "use 'sum' or 'refuse'"
             )
         )
-    requested_freq = None
+    requested = None
     if freq is not None:
-        requested_freq = normalise_freq(str(freq))
-        if requested_freq is None:
+        requested = normalise_freq(str(freq))
+        if requested is None:
             problems.append(
                 Problem(
                     name,
@@ -79,42 +234,38 @@ def read_sales(
                     "use D (daily), W (weekly), M (monthly) or Q (quarterly)",
                 )
             )
-    user_ids = [id_cols] if isinstance(id_cols, str) else (list(id_cols) if id_cols else None)
+    return requested, problems
 
-    fmt: reader.CsvFormat | None = None
-    frame: pd.DataFrame | None = None
-    first_row = 2  # spreadsheet row of the first data row (header = row 1)
+
+def _no_rows(name: str) -> Problem:
+    return Problem(
+        name,
+        None,
+        None,
+        None,
+        "the file has a header but no data rows",
+        "export the sales table again with its data rows",
+    )
+
+
+def _open(raw: bytes, name: str, kind: str, notes: list[str], problems: list[Problem]) -> _Table:
     if kind == "csv":
         fmt = reader.sniff_csv(raw, name)
-        first_row = fmt.first_data_row
-        sample = reader.read_csv_sample(raw, fmt, name)
+        table = _Table(fmt, None, reader.read_csv_sample(raw, fmt, name), fmt.first_data_row)
         if fmt.encoding not in ("utf-8", "utf-8-sig"):
             notes.append(f"file is not UTF-8; read as {fmt.encoding}")
         if fmt.skiprows:
             notes.append(f"skipped {fmt.skiprows} line(s) above the header line {fmt.skiprows + 1}")
     elif kind == "parquet":
         frame = reader.read_parquet(raw, name)
-        sample = frame.head(reader.SAMPLE_ROWS)
+        table = _Table(None, frame, frame.head(reader.SAMPLE_ROWS), 2)
     else:
         frame, xlsx_notes, first_row = reader.read_xlsx(raw, name)
         notes += xlsx_notes
-        sample = frame.head(reader.SAMPLE_ROWS)
-
-    if len(sample) == 0:
-        raise IngestError(
-            [
-                *problems,
-                Problem(
-                    name,
-                    None,
-                    None,
-                    None,
-                    "the file has a header but no data rows",
-                    "export the sales table again with its data rows",
-                ),
-            ]
-        )
-    if len(sample.columns) < 2:
+        table = _Table(None, frame, frame.head(reader.SAMPLE_ROWS), first_row)
+    if len(table.sample) == 0:
+        raise IngestError([*problems, _no_rows(name)])
+    if len(table.sample.columns) < 2:
         raise IngestError(
             [
                 *problems,
@@ -122,32 +273,93 @@ def read_sales(
                     name,
                     1,
                     None,
-                    str(sample.columns[0]),
+                    str(table.sample.columns[0]),
                     "the file has only one column, so it holds no dates beside values",
                     "save it with a comma or semicolon between columns",
                 ),
             ]
         )
+    return table
 
+
+def _choose_columns(
+    table: _Table,
+    name: str,
+    user_ids: list[str] | None,
+    date_col: str | None,
+    value_col: str | None,
+    notes: list[str],
+    problems: list[Problem],
+) -> _Roles:
+    """The user's columns checked (all problems at once, with those of the options), then the
+    rest detected. Raises `IngestError` when a role cannot be filled."""
+    sample = table.sample
     columns = list(sample.columns)
-    resolved_date = resolved_value = None
-    resolved_ids: list[str] | None = None
+    problems = list(problems)
+    date = value = None
+    ids: list[str] | None = None
     if date_col is not None:
-        resolved_date, found = detect.resolve(date_col, columns, name, "date column", "--date")
+        date, found = detect.resolve(date_col, columns, name, "date column", "--date")
         problems += found
     if value_col is not None:
-        resolved_value, found = detect.resolve(value_col, columns, name, "value column", "--value")
+        value, found = detect.resolve(value_col, columns, name, "value column", "--value")
         problems += found
     if user_ids is not None:
-        resolved_ids = []
+        ids = []
         for col in user_ids:
             got, found = detect.resolve(col, columns, name, "series key (id) column", "--id")
             problems += found
             if got is not None:
-                resolved_ids.append(got)
-    roles = [("date", resolved_date), ("value", resolved_value)]
-    roles += [("series key", c) for c in resolved_ids or []]
+                ids.append(got)
+    problems += _role_clashes(name, date, value, ids or [])
+    if problems:
+        raise IngestError(problems)
+
+    taken = set(ids or []) | {c for c in (date, value) if c}
+    if date is None:
+        date = detect.find_date_column(sample, taken)
+        if date is None:
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    "no column holds dates",
+                    f"pass --date with the date column; the columns are: {', '.join(columns)}",
+                )
+            )
+    taken |= {date} if date else set()
+    flags = detect.find_flags(sample, taken | ({value} if value else set()))
+    if value is None:
+        decimal_comma = bool(table.fmt and table.fmt.decimal == ",")
+        value = detect.find_value_column(sample, taken, set(flags), decimal_comma=decimal_comma)
+        if value is not None and not detect.is_value_name(value):
+            notes.append(
+                f"no column is named like sales; forecasting {value}, the first numeric "
+                "column (pass --value to choose another)"
+            )
+        if value is None:
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    "no column holds numbers to forecast",
+                    f"pass --value with the sales column; the columns are: {', '.join(columns)}",
+                )
+            )
+    if problems:
+        raise IngestError(problems)
+    assert date is not None and value is not None
+    return _Roles(date, value, ids, [f for f in flags if f != value])
+
+
+def _role_clashes(name: str, date: str | None, value: str | None, ids: list[str]) -> list[Problem]:
+    roles = [("date", date), ("value", value), *(("series key", c) for c in ids)]
     seen: dict[str, str] = {}
+    problems = []
     for role, col in roles:
         if col is None:
             continue
@@ -163,260 +375,110 @@ def read_sales(
                 )
             )
         seen.setdefault(col, role)
-    if problems:
-        raise IngestError(problems)
+    return problems
 
-    taken = set(resolved_ids or []) | {c for c in (resolved_date, resolved_value) if c}
-    if resolved_date is None:
-        resolved_date = detect.find_date_column(sample, taken)
-        if resolved_date is None:
-            problems.append(
-                Problem(
-                    name,
-                    None,
-                    None,
-                    None,
-                    "no column holds dates",
-                    f"pass --date with the date column; the columns are: {', '.join(columns)}",
-                )
-            )
-    taken |= {resolved_date} if resolved_date else set()
-    flags = detect.find_flags(sample, taken | ({resolved_value} if resolved_value else set()))
-    if resolved_value is None:
-        resolved_value = detect.find_value_column(
-            sample, taken, set(flags), decimal_comma=bool(fmt and fmt.decimal == ",")
-        )
-        if resolved_value is not None and not detect.is_value_name(resolved_value):
-            notes.append(
-                f"no column is named like sales; forecasting {resolved_value}, the first numeric "
-                "column (pass --value to choose another)"
-            )
-        if resolved_value is None:
-            problems.append(
-                Problem(
-                    name,
-                    None,
-                    None,
-                    None,
-                    "no column holds numbers to forecast",
-                    f"pass --value with the sales column; the columns are: {', '.join(columns)}",
-                )
-            )
-    if problems:
-        raise IngestError(problems)
-    assert resolved_date is not None and resolved_value is not None
-    flags = [f for f in flags if f != resolved_value]
 
-    if frame is None:
-        assert fmt is not None
-        # Let the parser type the columns (fast); only codes such as 007 must stay text.
-        # The date stays text too (with thousands="." a parser would read 05.02.2024 as 5022024).
-        european = fmt.decimal == ","
-        text_cols = {
-            c: "str"
-            for c in columns
-            if c == resolved_date or (c != resolved_value and (european or _zero_padded(sample[c])))
-        }
-        frame = reader.read_csv_full(raw, fmt, name, text_cols)
-    rows = len(frame)
-    if rows == 0:
-        raise IngestError(
-            [
-                Problem(
-                    name,
-                    None,
-                    None,
-                    None,
-                    "the file has a header but no data rows",
-                    "export the sales table again with its data rows",
-                )
-            ]
-        )
-    row_numbers = np.arange(rows) + first_row
+def _read_whole_csv(table: _Table, roles: _Roles, raw: bytes, name: str) -> pd.DataFrame:
+    """The whole CSV, typed by the parser (fast) except columns that must stay text."""
+    fmt = table.fmt
+    assert fmt is not None
+    # Codes such as 007 stay text; so does the date (with thousands="." a parser would read
+    # 05.02.2024 as 5022024), and in a decimal-comma file everything but the value.
+    european = fmt.decimal == ","
+    text_cols = {
+        c: "str"
+        for c in table.sample.columns
+        if c == roles.date or (c != roles.value and (european or _zero_padded(table.sample[c])))
+    }
+    return reader.read_csv_full(raw, fmt, name, text_cols)
 
-    dates = parse_dates(frame[resolved_date])
-    notes += dates.notes
-    date_text = frame[resolved_date]
-    problems += row_problems(
+
+def _date_problems(
+    name: str, column: str, row_numbers: np.ndarray, dates: ParsedDates, cells: pd.Series
+) -> list[Problem]:
+    problems = row_problems(
         name,
-        resolved_date,
+        column,
         row_numbers,
         dates.missing,
-        date_text,
+        cells,
         lambda v: "date is missing (empty or NA)",
         "enter the date or delete the row",
     )
     problems += row_problems(
         name,
-        resolved_date,
+        column,
         row_numbers,
         dates.bad,
-        date_text,
+        cells,
         lambda v: _not_a_date(v, dates.day_first),
         "write dates as YYYY-MM-DD (or one consistent day/month/year format)",
     )
     problems += row_problems(
         name,
-        resolved_date,
+        column,
         row_numbers,
         dates.out_of_range,
-        date_text,
+        cells,
         lambda v: "date is before 1900 or after 2100 (a typo?)",
         "correct the year",
     )
-    numbers = parse_numbers(frame[resolved_value], decimal_comma=bool(fmt and fmt.decimal == ","))
-    value_text = frame[resolved_value]
-    problems += row_problems(
-        name,
-        resolved_value,
-        row_numbers,
-        numbers.missing,
-        value_text,
-        lambda v: "value is missing (empty or NA)",
-        "enter the sales (0 if nothing was sold) or delete the row",
-    )
-    problems += grouped_number_problems(name, resolved_value, row_numbers, numbers.bad, value_text)
+    return problems
 
-    flag_values: dict[str, np.ndarray] = {}
+
+def _flag_values(frame: pd.DataFrame, flags: list[str], notes: list[str]) -> dict[str, np.ndarray]:
+    """0/1 floats per flag column, checked on the whole file with the rule detection used."""
+    values: dict[str, np.ndarray] = {}
     for col in flags:
-        values = parse_flag(frame[col], hinted=detect.flag_named(col))
-        if values is None:
+        parsed = parse_flag(frame[col], hinted=detect.flag_named(col))
+        if parsed is None:
             notes.append(
                 f"column {col} looked like a 0/1 flag in the first rows but is not; ignored"
             )
         else:
-            flag_values[col] = values
-    flags = list(flag_values)
+            values[col] = parsed
+    return values
 
-    others = [c for c in frame.columns if c not in {resolved_date, resolved_value, *flags}]
-    if resolved_ids is None:
-        resolved_ids, id_notes = detect.choose_id_columns(frame, others, np.asarray(dates.values))
-        notes += id_notes
-    uid_codes, uid_names, id_missing = series.series_codes(frame, resolved_ids)
-    problems += row_problems(
-        name,
-        ", ".join(resolved_ids),
-        row_numbers,
-        id_missing,
-        None,
-        lambda v: "series key is empty",
-        "fill in the key (store, item...) or delete the row",
-    )
 
-    ds = np.asarray(dates.values)
-    if duplicates == "refuse":
-        usable = ~(dates.missing | dates.bad | id_missing)
-        problems += duplicate_problems(
-            name, resolved_date, row_numbers, uid_codes, ds, uid_names, date_text, usable
-        )
-
-    inferred = infer_freq(dates.distinct)
-    chosen, freq_problem = choose_freq(requested_freq, inferred)
-    if chosen is None and not problems:
-        message = freq_problem or inferred.note or "the frequency cannot be told from the dates"
-        problems.append(
-            Problem(name, None, resolved_date, None, message, "pass --freq D, W, M or Q")
-        )
-    if problems:
-        if fmt is not None:
-            problems = spreadsheet_numbering(
-                problems, reader.spreadsheet_rows(raw, fmt), rows, first_row
-            )
-        raise IngestError(problems)
-    assert chosen is not None
-    if inferred.note and chosen == inferred.freq:
-        notes.append(inferred.note)
-
-    p = periods(ds, chosen)
+def _grid(name: str, date_col: str, codes: np.ndarray, p: np.ndarray, n: int, freq: str) -> Grid:
     try:
-        grid = build_grid(uid_codes, p, len(uid_names))
+        return build_grid(codes, p, n)
     except CalendarTooLarge as exc:
         raise IngestError(
             [
                 Problem(
                     name,
                     None,
-                    resolved_date,
+                    date_col,
                     None,
-                    f"the regular {chosen} calendar would need {exc.cells:,} series-periods",
+                    f"the regular {freq} calendar would need {exc.cells:,} series-periods",
                     "pass a coarser --freq (W or M), or check the dates for typos",
                 )
             ]
         ) from None
-    merged = int((grid.rows_per_cell[grid.rows_per_cell > 1] - 1).sum())
-    # On a daily calendar a cell is a date; otherwise count rows sharing an exact date.
-    same_date = (
-        merged if chosen == "D" or not merged else series.same_date_duplicates(uid_codes, ds)
-    )
-    if merged:
-        if same_date:
-            notes.append(f"{same_date} rows share a series and date with another row; summed")
-        if merged > same_date:
-            notes.append(f"{merged - same_date} rows aggregated (sum) to {chosen} periods")
 
-    history = pd.DataFrame(
-        {
-            UNIQUE_ID: series.take_text(uid_names, grid.series),
-            DS: period_starts(grid.period, chosen),
-            Y: grid.sum(numbers.values),
-        }
-    )
-    for col, values in flag_values.items():
-        history[col] = grid.any(values)
 
-    negative = int((numbers.values < 0).sum())
-    if negative:
-        notes.append(f"{negative} negative values kept as they are (returns or corrections?)")
-    filled = grid.filled_per_series()
-    missing_by_series = {str(uid_names[i]): int(filled[i]) for i in np.flatnonzero(filled)}
-    if len(history) and filled.sum() > 0.5 * len(history) and chosen != "Q":
-        coarser = {"D": "W", "M": "Q"}.get(chosen[0], "M")
-        notes.append(
-            f"{filled.sum() / len(history):.0%} of the {chosen} periods had no rows and were filled "
-            f"with 0; a coarser calendar (--freq {coarser}) may suit these series better"
-        )
+def _aggregation_notes(merged: int, freq: str, codes: np.ndarray, ds: np.ndarray) -> list[str]:
+    if not merged:
+        return []
+    # On a daily calendar a cell is a date; otherwise count the rows sharing an exact date.
+    same_date = merged if freq == "D" else series.same_date_duplicates(codes, ds)
+    notes = []
+    if same_date:
+        notes.append(f"{same_date} rows share a series and date with another row; summed")
+    if merged > same_date:
+        notes.append(f"{merged - same_date} rows aggregated (sum) to {freq} periods")
+    return notes
 
-    attr_cols, attributes = series.attributes(frame, others, resolved_ids, uid_codes, uid_names)
-    if attributes_file is not None:
-        attributes, extra_notes = series.merge_attributes_file(
-            attributes, attributes_file, resolved_ids
-        )
-        notes += extra_notes
-        attr_cols = [c for c in attributes.columns if c != UNIQUE_ID]
-    ignored = [c for c in others if c not in attr_cols and c not in resolved_ids]
-    notes += series.ignored_notes(frame, ignored)
-    if not resolved_ids:
-        notes.append(
-            f"no series key column: one series named {series.SINGLE_SERIES_ID!r}; pass --id to split"
-        )
 
-    mapping = ColumnMapping(
-        id_cols=tuple(resolved_ids),
-        date_col=resolved_date,
-        value_col=resolved_value,
-        flags=tuple(flags),
-        attributes=tuple(c for c in attr_cols if c not in resolved_ids),
-        ignored=tuple(ignored),
-    )
-    report = IngestReport(
-        file=name,
-        file_type=kind,
-        rows_read=rows,
-        series=len(uid_names),
-        start=pd.Timestamp(history[DS].min()) if len(history) else None,
-        end=pd.Timestamp(history[DS].max()) if len(history) else None,
-        freq=chosen,
-        periods=len(history),
-        missing_periods_filled=int(filled.sum()),
-        missing_by_series=missing_by_series,
-        duplicates_summed=merged,
-        negative_values=negative,
-        encoding=fmt.encoding if fmt else None,
-        delimiter=fmt.delimiter if fmt else None,
-        decimal=fmt.decimal if fmt else None,
-        notes=notes,
-    )
-    return IngestResult(history, attributes, chosen, flags, mapping, report)
+def _sparse_note(filled: int, cells: int, freq: str) -> list[str]:
+    if not cells or filled <= 0.5 * cells or freq == "Q":
+        return []
+    coarser = {"D": "W", "M": "Q"}.get(freq[0], "M")
+    return [
+        f"{filled / cells:.0%} of the {freq} periods had no rows and were filled with 0; a "
+        f"coarser calendar (--freq {coarser}) may suit these series better"
+    ]
 
 
 def _not_a_date(text: str | None, day_first: bool | None) -> str:
