@@ -70,3 +70,16 @@ def test_make_runner_prefers_an_explicit_runner() -> None:
     assert make_runner(1, mine) is mine
     made = make_runner(2)
     assert isinstance(made, Runner) and made.jobs == 2
+
+
+def worker_pid(_: int) -> int:
+    return os.getpid()
+
+
+def test_a_runner_used_as_context_reuses_its_workers_across_maps() -> None:
+    with LocalRunner(jobs=2, chunk_size=1) as pool:
+        first = set(pool.map(worker_pid, range(6)))
+        second = set(pool.map(worker_pid, range(6)))
+    assert os.getpid() not in first
+    assert len(first | second) <= 2  # the same two workers served both maps
+    assert LocalRunner(jobs=2).map(square, [2, 3]) == [4, 9]  # still works without a block

@@ -15,6 +15,7 @@ happened. Reported per model, per series and overall:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 
 import numpy as np
 import pandas as pd
@@ -66,8 +67,33 @@ def backtest(
     history = validate_history(history)
     base = calendar.base_freq(freq) if freq else calendar._overall_base(history)
     season = calendar.SEASON_LENGTH[base]
+    own_runner = runner is None
     runner = make_runner(jobs, runner)
+    with runner if own_runner and hasattr(runner, "__enter__") else nullcontext(runner):
+        rows = _window_rows(
+            history, horizon, windows, models, step, base, season, holidays, runner, min_train
+        )
+    if not rows:
+        raise SchemaError(
+            f"no series is long enough for a backtest with horizon {horizon}: each needs at least "
+            f"{horizon + min_train} periods. Use a shorter --horizon or fewer --windows."
+        )
+    detail = pd.DataFrame(rows)
+    return summarise(detail)
 
+
+def _window_rows(
+    history: pd.DataFrame,
+    horizon: int,
+    windows: int,
+    models: Sequence[str],
+    step: int,
+    base: str,
+    season: int,
+    holidays: str | None,
+    runner: Runner,
+    min_train: int,
+) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for w in range(windows):
         train, test = _cut(history, horizon, w * step)
@@ -107,13 +133,7 @@ def backtest(
                         abs_y=float(np.abs(y).sum()),
                     )
                 )
-    if not rows:
-        raise SchemaError(
-            f"no series is long enough for a backtest with horizon {horizon}: each needs at least "
-            f"{horizon + min_train} periods. Use a shorter --horizon or fewer --windows."
-        )
-    detail = pd.DataFrame(rows)
-    return summarise(detail)
+    return rows
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:

@@ -10,6 +10,7 @@ The ``model`` column says which model served each series and why it fell back.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -364,13 +365,17 @@ def forecast_baseline(
         holidays=holidays,
         future=future,
     )
+    if model == "snaive" and runner is None:
+        jobs = 1  # microseconds a series: starting worker processes would cost far more
+    own_runner = runner is None
     runner = make_runner(jobs, runner)
-    if model == "auto":
-        from forecast.engine.auto import select_strategy
+    with runner if own_runner and hasattr(runner, "__enter__") else nullcontext(runner):
+        if model == "auto":
+            from forecast.engine.auto import select_strategy
 
-        selection = select_strategy(tasks, runner)
-        tasks = [replace(task, strategy=selection.strategy) for task in tasks]
-    results = runner.map(forecast_series, tasks)
+            selection = select_strategy(tasks, runner)
+            tasks = [replace(task, strategy=selection.strategy) for task in tasks]
+        results = runner.map(forecast_series, tasks)
     return results_frame(results, tasks[0].levels)
 
 

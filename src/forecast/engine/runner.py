@@ -58,40 +58,67 @@ def _run_chunk(payload: tuple[Callable[[Any], Any], list[Any]]) -> list[Any]:
 
 
 class LocalRunner:
-    """Serial (``jobs=1``) or a local spawn-context process pool (``jobs > 1``)."""
+    """Serial (``jobs=1``) or a local spawn-context process pool (``jobs > 1``).
+
+    Used as a context manager (``with LocalRunner(2) as runner: ...``) the pool is started once
+    and reused by every ``map`` inside the block (worker start-up, which imports pandas,
+    statsmodels and Prophet, costs seconds); otherwise each ``map`` starts and stops its own."""
 
     def __init__(self, jobs: int = 1, chunk_size: int | None = None) -> None:
         if jobs < 1:
             jobs = max(os.cpu_count() or 1, 1)
         self.jobs = int(jobs)
         self.chunk_size = chunk_size
+        self._pool: ProcessPoolExecutor | None = None
+        self._saved_env: dict[str, str | None] = {}
 
     def _chunks(self, items: Sequence[Any]) -> list[list[Any]]:
         size = self.chunk_size or max(1, math.ceil(len(items) / (self.jobs * 4)))
         return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+    def _start(self) -> ProcessPoolExecutor:
+        # The children inherit the environment at spawn time, so set it before the pool starts.
+        self._saved_env = {var: os.environ.get(var) for var in _THREAD_VARS}
+        for var in _THREAD_VARS:
+            os.environ[var] = "1"
+        ctx = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_pin_threads)
+
+    def _stop(self, pool: ProcessPoolExecutor) -> None:
+        pool.shutdown(wait=True)
+        for var, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
+
+    def __enter__(self) -> LocalRunner:
+        if self.jobs > 1 and self._pool is None:
+            self._pool = self._start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            self._stop(pool)
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         items = list(items)
         if self.jobs == 1 or len(items) <= 1:
             return [fn(item) for item in items]
         chunks = self._chunks(items)
-        workers = min(self.jobs, len(chunks))
-        # The children inherit the environment at spawn time, so set it before the pool starts.
-        saved = {var: os.environ.get(var) for var in _THREAD_VARS}
-        for var in _THREAD_VARS:
-            os.environ[var] = "1"
-        try:
-            ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(
-                max_workers=workers, mp_context=ctx, initializer=_pin_threads
-            ) as pool:
-                results = list(pool.map(_run_chunk, [(fn, chunk) for chunk in chunks]))
-        finally:
-            for var, value in saved.items():
-                if value is None:
-                    os.environ.pop(var, None)
-                else:
-                    os.environ[var] = value
+        payload = [(fn, chunk) for chunk in chunks]
+        if self._pool is not None:
+            results = list(self._pool.map(_run_chunk, payload))
+        else:
+            pool = self._start()
+            try:
+                results = list(pool.map(_run_chunk, payload))
+            finally:
+                self._stop(pool)
         return [r for chunk in results for r in chunk]
 
 
