@@ -313,3 +313,13 @@ def test_excel_unicode_text_utf16_tab_separated():
     assert result.report.delimiter == "\t"
     assert list(result.history.y) == [10, 11]
     assert "file was UTF-16 text; converted" in result.report.notes
+
+
+def test_a_windows_1252_byte_far_down_the_file_switches_the_encoding():
+    rows = "".join(f"A,2024-01-{1 + k % 28:02d},{k}\n" for k in range(60_000))
+    data = ("shop,date,sales\n" + rows).encode() + "Caf\xe9,2024-01-01,1\n".encode("cp1252")
+    assert len(data) > 4 * 256 * 1024  # the é is past the sample the encoding is guessed from
+    result = read_sales(data, filename="late.csv")
+    assert result.report.encoding == "cp1252"
+    assert "Café" in set(result.attributes.unique_id)
+    assert any("past its first lines" in n for n in result.report.notes)

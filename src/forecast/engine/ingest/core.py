@@ -64,7 +64,9 @@ def read_sales(
     table = _open(raw, name, kind, notes, option_problems)
     roles = _choose_columns(table, name, user_ids, date_col, value_col, notes, option_problems)
     problems: list[Problem] = []
-    frame = table.frame if table.frame is not None else _read_whole_csv(table, roles, raw, name)
+    frame = (
+        table.frame if table.frame is not None else _read_whole_csv(table, roles, raw, name, notes)
+    )
     rows = len(frame)
     if rows == 0:
         raise IngestError([_no_rows(name)])
@@ -378,7 +380,9 @@ def _role_clashes(name: str, date: str | None, value: str | None, ids: list[str]
     return problems
 
 
-def _read_whole_csv(table: _Table, roles: _Roles, raw: bytes, name: str) -> pd.DataFrame:
+def _read_whole_csv(
+    table: _Table, roles: _Roles, raw: bytes, name: str, notes: list[str]
+) -> pd.DataFrame:
     """The whole CSV, typed by the parser (fast) except columns that must stay text."""
     fmt = table.fmt
     assert fmt is not None
@@ -390,7 +394,11 @@ def _read_whole_csv(table: _Table, roles: _Roles, raw: bytes, name: str) -> pd.D
         for c in table.sample.columns
         if c == roles.date or (c != roles.value and (european or _zero_padded(table.sample[c])))
     }
-    return reader.read_csv_full(raw, fmt, name, text_cols)
+    frame, read_as = reader.read_csv_full(raw, fmt, name, text_cols)
+    if read_as.encoding != fmt.encoding:
+        table.fmt = read_as
+        notes.append(f"file is not UTF-8 past its first lines; read as {read_as.encoding}")
+    return frame
 
 
 def _date_problems(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
+import dataclasses
 import gzip
 import io
 import re
@@ -177,14 +179,22 @@ def detect_type(raw: bytes, name: str) -> tuple[str, bytes, list[str]]:
 
 
 def detect_encoding(raw: bytes) -> str:
-    """utf-8-sig when there is a BOM, utf-8 when the bytes decode, else Windows-1252 (Latin-1)."""
+    """utf-8-sig when there is a BOM, utf-8 when the first megabyte decodes, else Windows-1252
+    (Latin-1 when even that fails). A bad byte further down is caught by `read_csv_full`."""
     if raw.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
+    head = raw[: SAMPLE_BYTES * 4]
     try:
-        raw.decode("utf-8")
+        # final=False: a character cut in two at the end of the sample is not an error.
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    return legacy_encoding(raw)
+
+
+def legacy_encoding(raw: bytes) -> str:
+    """Windows-1252 when the bytes decode as such (five byte values do not), else Latin-1."""
     try:
         raw.decode("cp1252")
         return "cp1252"
@@ -305,8 +315,21 @@ def read_csv_sample(raw: bytes, fmt: CsvFormat, name: str) -> pd.DataFrame:
     return frame
 
 
-def read_csv_full(raw: bytes, fmt: CsvFormat, name: str, dtypes: dict[str, object]) -> pd.DataFrame:
-    """The whole file; `dtypes` names columns to keep as text (e.g. keys with leading zeros)."""
+def read_csv_full(
+    raw: bytes, fmt: CsvFormat, name: str, dtypes: dict[str, object]
+) -> tuple[pd.DataFrame, CsvFormat]:
+    """The whole file, and its format (the encoding falls back to Windows-1252 when a byte past
+    the sample is not UTF-8). `dtypes` names columns to keep as text (e.g. keys such as 007)."""
+    try:
+        return _read_csv(raw, fmt, name, dtypes), fmt
+    except UnicodeDecodeError:
+        if not fmt.encoding.startswith("utf-8"):
+            raise
+    fallback = dataclasses.replace(fmt, encoding=legacy_encoding(raw))
+    return _read_csv(raw, fallback, name, dtypes), fallback
+
+
+def _read_csv(raw: bytes, fmt: CsvFormat, name: str, dtypes: dict[str, object]) -> pd.DataFrame:
     # The header is cleaned after reading, so map dtypes back to the raw header names.
     raw_header = pd.read_csv(io.BytesIO(raw), nrows=0, **_csv_kwargs(fmt)).columns
     cleaned = clean_header(raw_header)
@@ -319,7 +342,9 @@ def read_csv_full(raw: bytes, fmt: CsvFormat, name: str, dtypes: dict[str, objec
             frame = pd.read_csv(io.BytesIO(raw), dtype=dtype, **_csv_kwargs(fmt))
     except pd.errors.ParserError as exc:
         raise IngestError([_parser_problem(name, exc)]) from None
-    except (UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError:
+        raise
+    except ValueError as exc:
         raise IngestError([_parser_problem(name, exc)]) from None
     frame.columns = cleaned
     return frame

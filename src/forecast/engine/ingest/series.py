@@ -136,9 +136,8 @@ def merge_attributes_file(
     kind, raw, _ = reader.detect_type(raw, name)
     if kind == "csv":
         fmt = reader.sniff_csv(raw, name)
-        table = reader.read_csv_full(
-            raw, fmt, name, dict.fromkeys(reader.read_csv_sample(raw, fmt, name).columns, "str")
-        )
+        columns = reader.read_csv_sample(raw, fmt, name).columns
+        table, _ = reader.read_csv_full(raw, fmt, name, dict.fromkeys(columns, "str"))
     elif kind == "parquet":
         table = reader.read_parquet(raw, name)
     else:
