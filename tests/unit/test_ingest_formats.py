@@ -323,3 +323,13 @@ def test_a_windows_1252_byte_far_down_the_file_switches_the_encoding():
     assert result.report.encoding == "cp1252"
     assert "Café" in set(result.attributes.unique_id)
     assert any("past its first lines" in n for n in result.report.notes)
+
+
+def test_a_holiday_column_of_event_names_is_a_flag():
+    data = (
+        "item,date,sales,holiday\nA,2024-12-24,5,Christmas Eve\nA,2024-12-25,0,Christmas\n"
+        "A,2024-12-26,7,\nA,2024-12-27,8,\nA,2024-12-28,9,\n"
+    )
+    result = read_sales(data.encode(), filename="f.csv")
+    assert result.flags == ["holiday"]
+    assert list(result.history.holiday) == [1, 1, 0, 0, 0]

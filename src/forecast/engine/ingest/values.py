@@ -17,6 +17,7 @@ _NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
 
 TRUE_TEXT = frozenset({"1", "1.0", "true", "t", "yes", "y"})
 FALSE_TEXT = frozenset({"0", "0.0", "false", "f", "no", "n"})
+NONE_TEXT = frozenset({"", "0", "none", "no", "-", "nan"})
 
 
 @dataclass
@@ -85,7 +86,8 @@ def parse_flag(column: pd.Series, hinted: bool) -> np.ndarray | None:
 
     Flag-like: numbers 0/1, TRUE/FALSE (yes/no), or for a column named like a flag (promo, holiday,
     open...) codes where "0" (or empty) means no and anything else yes, as in Rossmann's StateHoliday
-    0/a/b/c. Missing cells count as 0.
+    0/a/b/c, or event names on a minority of rows (holiday = Christmas, Easter, empty).
+    Missing cells count as 0.
     """
     if pd.api.types.is_bool_dtype(column.dtype):
         return column.fillna(False).astype(float).to_numpy()
@@ -100,9 +102,22 @@ def parse_flag(column: pd.Series, hinted: bool) -> np.ndarray | None:
         mapped = np.array([1.0 if t in TRUE_TEXT else 0.0 for t in lowered])
     elif hinted and any(t in FALSE_TEXT for t in lowered) and all(_is_code(t) for t in lowered):
         mapped = np.array([0.0 if (t in FALSE_TEXT or t == "") else 1.0 for t in lowered])
+    elif hinted and _mostly_none(codes, lowered) and not _all_numbers(lowered):
+        # Event names where most days have none: holiday = "Christmas", "Easter" or empty.
+        mapped = np.array([0.0 if t in NONE_TEXT else 1.0 for t in lowered])
     else:
         return None
     return np.where(codes < 0, 0.0, mapped[np.maximum(codes, 0)])
+
+
+def _mostly_none(codes: np.ndarray, lowered: list[str]) -> bool:
+    none_codes = [i for i, t in enumerate(lowered) if t in NONE_TEXT]
+    empty = (codes < 0).sum() + np.isin(codes, none_codes).sum()
+    return bool(empty > len(codes) / 2)
+
+
+def _all_numbers(texts: list[str]) -> bool:
+    return all(_NUMBER.match(t) for t in texts)
 
 
 def _is_code(text: str) -> bool:
