@@ -319,3 +319,13 @@ def test_bad_options_and_unknown_columns_are_reported_together():
     problems = problems_of(GOOD, freq="fortnightly", value_col="qty")
     assert [p.value for p in problems] == ["fortnightly", None]
     assert problems[1].column == "qty"
+
+
+def test_ingest_error_survives_pickling():
+    import pickle
+
+    with pytest.raises(IngestError) as err:
+        read_sales(b"store,date,sales\n1,2024-01-01,x\n", filename="s.csv")
+    copy = pickle.loads(pickle.dumps(err.value))
+    assert copy.problems == err.value.problems
+    assert str(copy) == str(err.value)

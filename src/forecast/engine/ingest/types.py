@@ -37,6 +37,10 @@ class IngestError(Exception):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[IngestError], tuple[list[Problem]]]:
+        # Survives pickling (process pools, background callbacks) with its problems intact.
+        return (type(self), (self.problems,))
+
 
 @dataclass(frozen=True)
 class ColumnMapping:
