@@ -69,10 +69,10 @@ class IngestReport:
     end: pd.Timestamp | None
     freq: str
     periods: int
-    missing_periods_filled: int
-    missing_by_series: dict[str, int] = field(default_factory=dict)
-    duplicates_summed: int = 0
-    negative_values: int = 0
+    missing_periods_filled: int  # periods inside a series with no row, now y = 0
+    missing_by_series: dict[str, int] = field(default_factory=dict)  # only series with gaps
+    duplicates_summed: int = 0  # rows added into a period another row already filled
+    negative_values: int = 0  # kept as they are (returns, corrections), see notes
     encoding: str | None = None
     delimiter: str | None = None
     decimal: str | None = None
