@@ -429,7 +429,7 @@ def read_xlsx(raw: bytes, name: str) -> tuple[pd.DataFrame, list[str], int]:
     notes: list[str] = []
     try:
         sheets = pd.ExcelFile(io.BytesIO(raw), engine="openpyxl")
-        grid = sheets.parse(sheets.sheet_names[0], header=None, dtype=object)
+        grid = pd.read_excel(sheets, sheet_name=sheets.sheet_names[0], header=None, dtype=object)
     except Exception as exc:  # openpyxl raises many types for damaged files
         raise IngestError(
             [
