@@ -333,3 +333,36 @@ def test_a_holiday_column_of_event_names_is_a_flag():
     result = read_sales(data.encode(), filename="f.csv")
     assert result.flags == ["holiday"]
     assert list(result.history.holiday) == [1, 1, 0, 0, 0]
+
+
+def test_a_wide_table_with_one_column_per_month_becomes_long():
+    data = "Store,Region,2024-01,2024-02,2024-03,2024-04\n1,North,10,11,,13\n2,South,20,21,22,23\n"
+    result = read_sales(data.encode(), filename="wide.csv")
+
+    assert result.freq == "M"
+    assert result.mapping.id_cols == ("Store", "Region")
+    h = result.history
+    assert list(h.unique_id.unique()) == ["1/North", "2/South"]
+    assert list(h[h.unique_id == "1/North"].y) == [10, 11, 0, 13]  # the empty cell is a gap
+    assert result.report.missing_by_series == {"1/North": 1}
+    assert list(result.attributes.Region) == ["North", "South"]
+    assert any(n.startswith("wide table: 4 period columns") for n in result.report.notes)
+
+
+def test_a_bad_cell_in_a_wide_table_is_named_by_its_row_and_period_column():
+    data = "Store,Jan 2024,Feb 2024,Mar 2024\n1,10,11,12\n1,20,x,22\n"
+    with pytest.raises(IngestError) as err:
+        read_sales(data.encode(), filename="wide.csv")
+    (problem,) = err.value.problems
+    assert (problem.row, problem.column, problem.value) == (3, "Feb 2024", "x")
+    assert problem.message == "value is not a number"
+
+
+def test_a_wide_xlsx_reads_like_a_wide_csv():
+    frame = pd.DataFrame(
+        [["A", 1.0, 2.0, 3.0], ["B", 4.0, 5.0, 6.0]],
+        columns=["item", "2024-01-05", "2024-01-12", "2024-01-19"],
+    )
+    result = read_sales(frame_bytes(frame, "xlsx"), filename="wide.xlsx")
+    assert result.freq == "W-FRI"
+    assert list(result.history.y) == [1, 2, 3, 4, 5, 6]

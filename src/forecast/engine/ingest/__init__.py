@@ -14,6 +14,8 @@
   are attributes; the rest are ignored and listed.
 - Dates: parsed per distinct value; day-first vs month-first is decided per column from the data
   (a first field above 12 means day-first), so Excel's mix of 19-02-2010 and 5/2/10 reads right.
+- Wide tables (one column per period, as an Excel pivot exports them: Store, 2024-01, 2024-02...)
+  become rows; every non-period column is part of the key, empty cells are gaps.
 - Calendar: frequency from the typical gap between dates (D, W-<weekday>, M, Q) or `freq`;
   rows are summed into periods (transactions aggregate); each series gets every period between
   its own first and last date, missing ones filled with 0 (y and flags) and counted per series.

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.engine.ingest import detect, reader, series
-from forecast.engine.ingest.dates import ParsedDates, parse_dates
+from forecast.engine.ingest.dates import EARLIEST, LATEST, ParsedDates, parse_dates, parse_unique
 from forecast.engine.ingest.problems import (
     duplicate_problems,
     grouped_number_problems,
@@ -62,6 +62,12 @@ def read_sales(
     requested_freq, option_problems = _check_options(name, freq, duplicates)
     user_ids = [id_cols] if isinstance(id_cols, str) else (list(id_cols) if id_cols else None)
     table = _open(raw, name, kind, notes, option_problems)
+    if date_col is None and value_col is None:
+        wide = wide_headers(table.sample.columns)
+        if len(wide) >= MIN_WIDE_PERIODS:
+            table, keys = _melt_wide(table, wide, raw, name, notes, option_problems)
+            date_col, value_col = WIDE_DATE, WIDE_VALUE
+            user_ids = user_ids if user_ids is not None else keys
     roles = _choose_columns(table, name, user_ids, date_col, value_col, notes, option_problems)
     problems: list[Problem] = []
     frame = (
@@ -70,7 +76,9 @@ def read_sales(
     rows = len(frame)
     if rows == 0:
         raise IngestError([_no_rows(name)])
-    row_numbers = np.arange(rows) + table.first_row
+    row_numbers = (
+        table.row_numbers if table.row_numbers is not None else np.arange(rows) + table.first_row
+    )
     decimal_comma = bool(table.fmt and table.fmt.decimal == ",")
 
     # Every row-level check runs before anything raises: all problems are reported at once.
@@ -125,8 +133,10 @@ def read_sales(
     if problems:
         if table.fmt is not None:
             spreadsheet = reader.spreadsheet_rows(raw, table.fmt)
-            problems = spreadsheet_numbering(problems, spreadsheet, rows, table.first_row)
-        raise IngestError(problems)
+            problems = spreadsheet_numbering(
+                problems, spreadsheet, table.source_rows or rows, table.first_row
+            )
+        raise IngestError(list(dict.fromkeys(problems)))  # a wide file repeats key problems
     assert chosen is not None
     if inferred.note and chosen == inferred.freq:
         notes.append(inferred.note)
@@ -202,6 +212,8 @@ class _Table:
     frame: pd.DataFrame | None  # Parquet and XLSX are read whole at once; CSV later, typed
     sample: pd.DataFrame  # the first rows, for detection
     first_row: int  # spreadsheet row of the first data row
+    row_numbers: np.ndarray | None = None  # per row of `frame` when it is not the file's own
+    source_rows: int | None = None  # data rows in the file when `frame` was reshaped
 
 
 @dataclass
@@ -210,6 +222,60 @@ class _Roles:
     value: str
     ids: list[str] | None  # None: decide from the whole file
     flags: list[str]
+
+
+WIDE_DATE, WIDE_VALUE = "date", "value"
+MIN_WIDE_PERIODS = 3
+
+
+def wide_headers(columns: Sequence[str]) -> dict[str, np.datetime64]:
+    """Column headers that are dates (2024-01, Jan 2024, 05/01/2024...): a wide table."""
+    parsed, _, _ = parse_unique(pd.Series([str(c) for c in columns]))
+    ok = ~np.isnat(parsed) & (parsed >= EARLIEST) & (parsed <= LATEST)
+    return {col: parsed[i] for i, col in enumerate(columns) if ok[i]}
+
+
+def _melt_wide(
+    table: _Table,
+    wide: dict[str, np.datetime64],
+    raw: bytes,
+    name: str,
+    notes: list[str],
+    problems: list[Problem],
+) -> tuple[_Table, list[str]]:
+    """One column per period (a pivot from Excel) to one row per key and period.
+
+    Every other column is part of the key: each row of a wide table is one series. Empty cells are
+    periods without a row (filled with 0 inside a series, and counted); cells that are not
+    numbers are problems named by their period column."""
+    keys = [c for c in table.sample.columns if c not in wide]
+    frame = table.frame
+    fmt = table.fmt
+    if frame is None:
+        assert fmt is not None
+        frame, fmt = reader.read_csv_full(raw, fmt, name, dict.fromkeys(keys, "str"))
+    decimal_comma = bool(fmt and fmt.decimal == ",")
+    n = len(frame)
+    row_numbers = np.arange(n) + table.first_row
+    values = np.empty((n, len(wide)))
+    present = np.empty((n, len(wide)), dtype=bool)
+    for j, col in enumerate(wide):
+        numbers = parse_numbers(frame[col], decimal_comma=decimal_comma)
+        problems += grouped_number_problems(name, col, row_numbers, numbers.bad, frame[col])
+        values[:, j] = numbers.values
+        present[:, j] = ~numbers.missing & ~numbers.bad
+    if problems:
+        raise IngestError(problems)
+    rows, cols = np.nonzero(present)
+    long = pd.DataFrame({key: frame[key].to_numpy()[rows] for key in keys})
+    long[WIDE_DATE] = np.asarray(list(wide.values()), dtype="datetime64[ns]")[cols]
+    long[WIDE_VALUE] = values[rows, cols]
+    notes.append(
+        f"wide table: {len(wide)} period columns ({next(iter(wide))} .. {list(wide)[-1]}) "
+        f"turned into rows keyed by {' + '.join(keys) or 'nothing (one series)'}"
+    )
+    melted = _Table(fmt, long, long.head(reader.SAMPLE_ROWS), table.first_row, row_numbers[rows], n)
+    return melted, keys
 
 
 def _check_options(
