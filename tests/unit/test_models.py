@@ -8,7 +8,7 @@ import pytest
 
 from forecast.engine.models import ModelError, hi_key, lo_key, make_model
 
-MODELS = ("snaive", "ets", "arima", "prophet", "naive", "mean")
+MODELS = ("snaive", "ets", "fets", "arima", "prophet", "naive", "mean")
 LEVELS = (80, 95)
 
 
@@ -60,7 +60,7 @@ def test_refitting_one_adapter_on_another_series_leaks_nothing(name: str) -> Non
         np.testing.assert_allclose(again[key], fresh[key], rtol=1e-9)
 
 
-@pytest.mark.parametrize("name", ("snaive", "ets", "arima", "prophet"))
+@pytest.mark.parametrize("name", ("snaive", "ets", "fets", "arima", "prophet"))
 def test_seasonal_models_follow_the_season(name: str) -> None:
     y, ds = monthly_series(n=96)
     mean = fitted(name, y, ds).predict(12, LEVELS)["mean"]
@@ -76,7 +76,7 @@ def test_intervals_widen_with_the_horizon_for_snaive_and_ets() -> None:
         assert width[-1] > width[0]
 
 
-@pytest.mark.parametrize("name", ("ets", "arima", "prophet"))
+@pytest.mark.parametrize("name", ("ets", "fets", "arima", "prophet"))
 def test_models_learn_a_flag_effect_from_regressors(name: str) -> None:
     rng = np.random.default_rng(3)
     n = 120
@@ -138,3 +138,16 @@ def test_prophet_learns_a_holiday_week_on_weekly_data() -> None:
     future = pd.date_range(ds[-1] + pd.Timedelta(weeks=1), periods=52, freq="W-FRI")
     at = int(np.flatnonzero(future == pd.Timestamp("2023-11-17"))[0])
     assert mean[at] - np.median(mean) > 40
+
+
+def test_fourier_ets_tracks_a_noisy_yearly_season_better_than_seasonal_naive() -> None:
+    rng = np.random.default_rng(8)
+    t = np.arange(169)
+    signal = 300 + 80 * np.sin(2 * np.pi * t / (365.25 / 7))
+    y = signal + rng.normal(0, 40, len(t))
+    ds = pd.date_range("2021-01-01", periods=156, freq="W-FRI")
+    errors = {}
+    for name in ("fets", "snaive"):
+        mean = make_model(name, 52, base_freq="W").fit(y[:156], ds).predict(13, (80,))["mean"]
+        errors[name] = np.mean(np.abs(mean - signal[156:]))
+    assert errors["fets"] < 0.5 * errors["snaive"]

@@ -38,6 +38,7 @@ MODELS = ("auto", "snaive", "ets", "arima", "prophet")
 FALLBACKS: dict[str, tuple[str, ...]] = {
     "snaive": (),
     "ets": ("snaive",),
+    "fets": ("ets", "snaive"),
     "arima": ("ets", "snaive"),
     "prophet": ("ets", "snaive"),
 }

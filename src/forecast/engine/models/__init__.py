@@ -35,6 +35,10 @@ def make_model(name: str, season_length: int, **options: object) -> Model:
         from forecast.engine.models.ets import ETS
 
         return ETS(season_length, variants=("damped_seasonal",))
+    if name == "fets":
+        from forecast.engine.models.ets import FourierETS
+
+        return FourierETS(season_length, base_freq=str(options.get("base_freq", "W")))
     if name == "arima":
         from forecast.engine.models.arima import ARIMA
 
