@@ -317,3 +317,34 @@ def test_auto_prefers_seasonal_naive_on_an_exact_season() -> None:
     assert selection.strategy == ("single", ("snaive",))
     out = forecast_baseline(history, 6)
     np.testing.assert_allclose(out["baseline"], history["y"].iloc[36:42])
+
+
+def test_periods_a_closure_flag_marks_closed_are_forecast_as_exactly_zero() -> None:
+    rng = np.random.default_rng(2)
+    n = 120
+    ds = pd.date_range("2023-01-02", periods=n, freq="D")
+    open_ = (ds.day_of_week != 6).astype(float)
+    open_[[30, 61]] = 0.0  # two public holidays, closed
+    promo = ((np.arange(n) // 7) % 2).astype(float)
+    y = (300 + 60 * promo + rng.normal(0, 10, n)) * open_
+    history = pd.DataFrame({"unique_id": "c", "ds": ds, "y": y, "open": open_, "promo": promo})
+    future_ds = pd.date_range(ds[-1] + pd.Timedelta(days=1), periods=7)
+    future_open = (future_ds.day_of_week != 6).astype(float)
+    future_open[2] = 0.0  # closed on a weekday too
+    future = pd.DataFrame({"unique_id": "c", "ds": future_ds, "open": future_open, "promo": 0.0})
+    out = forecast_baseline(history, 7, model="ets", future=future).set_index("ds")
+    closed = out.loc[future_ds[2]]
+    assert (closed[COLUMNS[2:7]] == 0).all()
+    sundays = out[out.index.day_of_week == 6]
+    assert (sundays["baseline-hi-95"] == 0).all()
+    assert (out.drop(index=[future_ds[2], *sundays.index])["baseline"] > 200).all()
+
+
+def test_a_promo_flag_is_not_mistaken_for_a_closure_flag() -> None:
+    history = seasonal_history(("p",), n=48)
+    history["promo"] = (history.index % 3 == 0).astype(float)
+    future = pd.DataFrame(
+        {"unique_id": "p", "ds": pd.date_range("2023-01-01", periods=3, freq="MS"), "promo": 0.0}
+    )
+    out = forecast_baseline(history, 3, model="ets", future=future)
+    assert (out["baseline"] > 0).all()

@@ -103,11 +103,11 @@ def _window_task(
 
 def _member_forecast(item: tuple[SeriesTask, str]) -> np.ndarray:
     """Point forecast of one member on one window (its fallback chain, as in production)."""
-    from forecast.engine.baseline import FALLBACKS, clip_nonnegative, run_chain
+    from forecast.engine.baseline import FALLBACKS, apply_closures, clip_nonnegative, run_chain
 
     task, member = item
     _, values = run_chain(task, (member, *FALLBACKS[member]))
-    return clip_nonnegative(values, ())["mean"]
+    return clip_nonnegative(apply_closures(task, values), ())["mean"]
 
 
 def _strategies(candidates: Sequence[str]) -> list[Strategy]:
