@@ -53,12 +53,14 @@ class ARIMA:
         fourier_k: int = 6,
         orders: Sequence[tuple[int, int]] = ORDERS,
         max_iter: int = 50,
+        max_points: int = 400,
         force_d: bool = True,
     ) -> None:
         self.season_length = max(int(season_length), 1)
         self.fourier_k = fourier_k
         self.orders = tuple(orders)
         self.max_iter = max_iter
+        self.max_points = max_points
         self.force_d = force_d
 
     def _regressors(self, t: np.ndarray, exog: np.ndarray | None) -> np.ndarray | None:
@@ -77,6 +79,11 @@ class ARIMA:
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
         y = as_float_array(y)
+        if len(y) > self.max_points:
+            # the state-space likelihood costs time linear in the length: long daily histories
+            # are cut to the recent past (the season and ARMA terms are local anyway)
+            exog = None if exog is None else np.asarray(exog)[-self.max_points :]
+            y = y[-self.max_points :]
         n = len(y)
         if n < 8:
             raise ModelError("ARIMA needs at least 8 observations")
