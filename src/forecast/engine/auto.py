@@ -2,10 +2,14 @@
 
 Selection is pooled over a sample of series: a per-series pick of one backtest's winner is
 noisy (measured here: worse than a fixed combination), while the pooled mean MASE of a few
-windows over tens of series separates models reliably. Candidates are the single models and
-the means of two or three of them; the cheapest members win ties (a combination must be
-clearly better to be worth its fitting time), so Prophet or ARIMA are only fitted on all
-series when the backtest says they pay.
+windows over tens of series separates models reliably. Candidates are the single models, the
+mean of any two, and the mean or median of any three; among strategies within ``TIE_MARGIN``
+of the best the cheapest wins (a combination must be clearly better to be worth its fitting
+time), so Prophet or ARIMA are only fitted on all series when the backtest says they pay.
+Measured here (holdout MASE, auto vs the best single model in the same run): Walmart weekly
+with US holidays 0.534 (ETS + Prophet mean) vs Prophet 0.553 and ETS 0.605; Rossmann daily
+0.288 (Prophet with closure flags); 1,000 generated weekly series: Fourier ETS, ~50 ms CPU a
+series including the selection.
 
 Phase 1 (``select_strategy``) runs the candidates' base models on the sample through the
 runner; phase 2 (``forecast_auto``, per series) fits only the chosen members and averages
