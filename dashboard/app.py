@@ -31,6 +31,7 @@ def create_app(
     import diskcache
 
     ctx = DashboardContext(db_url=db_url, data_dir=data_dir, upload_limit_bytes=upload_limit_bytes)
+    _ = ctx.store  # open it now: a wrong URL or data dir is refused before anything is served
     cache = diskcache.Cache(str(ctx.cache_dir()))
     app = Dash(
         __name__,

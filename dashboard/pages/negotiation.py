@@ -358,6 +358,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Output(ids.NEG_CLOSE, "disabled"),
         Output(ids.NEG_ASSIGN, "disabled"),
         Output(ids.NEG_LOCK, "disabled"),
+        Output(ids.NEG_GOAL_BASIS, "value"),
         Input(ids.NAV_SESSION, "data"),
         Input(ids.NEG_REFRESH, "data"),
         Input(ids.NEG_RULE, "value"),
@@ -366,7 +367,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         plan_id = (session or {}).get("plan_id")
         user = (session or {}).get("user")
         if not plan_id:
-            return (components.need_plan_notice(),) + (no_update,) * 12
+            return (components.need_plan_notice(),) + (no_update,) * 13
         state = plan_service.get_plan(ctx.store, plan_id)
         summary = negotiation.summary(ctx.store, plan_id)
         stage = summary.get("stage", "draft")
@@ -506,6 +507,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             not is_owner or stage != "claiming",
             not is_owner or stage != "assigning",
             not is_owner or stage != "assigning",
+            summary.get("basis") or "baseline",
         )
 
     def _done(message: str, refresh: int | None) -> tuple:

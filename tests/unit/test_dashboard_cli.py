@@ -1,0 +1,75 @@
+"""`forecast demo` and `forecast serve` from the command line."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from forecast.cli import app
+
+
+def test_demo_creates_the_sample_plan_once(tmp_path):
+    runner = CliRunner()
+    args = ["demo", "--data-dir", str(tmp_path), "--model", "snaive", "--no-serve"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "created sample plan" in first.output
+    second = runner.invoke(app, args)
+    assert second.exit_code == 0, second.output
+    assert "using sample plan" in second.output
+
+    from forecast.services import plans
+    from forecast.services.store_factory import open_store
+
+    store = open_store(data_dir=tmp_path)
+    (summary,) = plans.list_plans(store)
+    state = plans.get_plan(store, summary.plan_id)
+    assert state.freq.startswith("W") and state.team_attr == "StoreType"
+    assert {"olga", "piet", "lead-a", "lead-c", "lead-d"} <= set(state.members)
+    assert state.team_of("lead-a") == "a"
+
+
+def test_serve_refuses_a_bad_database_url(tmp_path):
+    result = CliRunner().invoke(app, ["serve", "--db", "not-a-url", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "is not a database URL" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_answers_on_localhost(tmp_path):
+    port = _free_port()
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    forecast = Path(sys.executable).parent / "forecast"
+    server = subprocess.Popen(
+        [str(forecast), "serve", "--port", str(port), "--data-dir", str(tmp_path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        page = None
+        for _ in range(120):
+            try:
+                page = (
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read().decode()
+                )
+                break
+            except OSError:
+                time.sleep(0.25)
+        assert page is not None, "the dashboard did not answer"
+        assert "Forecast planner" in page
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
