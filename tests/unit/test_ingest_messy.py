@@ -129,7 +129,8 @@ def test_bom_and_crlf_give_clean_column_names_and_month_first_dates():
     assert "Row ID" in result.mapping.ignored  # not '\ufeffRow ID'
     assert result.mapping.date_col == "Order Date"
     # 11/13/2016 exists, so M/D/YYYY is read month-first: November 2016.
-    assert result.report.start == pd.Timestamp("2016-11-07")  # the Monday of that week
+    # The rows start on Tuesday 2016-11-08: that partial week is left out, the next Monday starts.
+    assert result.report.start == pd.Timestamp("2016-11-14")
     assert result.freq == "W-MON"
     assert set(result.history.ds.dt.day_of_week) == {0}
 

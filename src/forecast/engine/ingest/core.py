@@ -25,6 +25,7 @@ from forecast.engine.ingest.regularise import (
     choose_freq,
     infer_freq,
     normalise_freq,
+    partial_edge_periods,
     period_starts,
     periods,
 )
@@ -154,6 +155,8 @@ def read_sales(
     )
     for col, values in flag_values.items():
         history[col] = grid.any(values)
+    history, partial_notes = _drop_partial_edges(history, grid, inferred.freq, chosen, ds)
+    notes += partial_notes
     negative = int((numbers.values < 0).sum())
     if negative:
         notes.append(f"{negative} negative values kept as they are (returns or corrections?)")
@@ -167,6 +170,9 @@ def read_sales(
         )
         notes += extra_notes
         attr_cols = [c for c in attributes.columns if c != UNIQUE_ID]
+    if partial_notes:
+        attributes = attributes[attributes[UNIQUE_ID].isin(history[UNIQUE_ID].unique())]
+        attributes = attributes.reset_index(drop=True)
     ignored = [c for c in others if c not in attr_cols and c not in id_names]
     notes += series.ignored_notes(frame, ignored)
     if not id_names:
@@ -531,6 +537,43 @@ def _grid(name: str, date_col: str, codes: np.ndarray, p: np.ndarray, n: int, fr
                 )
             ]
         ) from None
+
+
+def _drop_partial_edges(
+    history: pd.DataFrame, grid: Grid, native: str | None, chosen: str, ds: np.ndarray
+) -> tuple[pd.DataFrame, list[str]]:
+    """Leave out a first or last period that the (finer) data covers only in part."""
+    if not len(ds):
+        return history, []
+    first_date, last_date = ds.min(), ds.max()
+    if not _regular(ds, native):
+        return history, []  # order lines or sparse dates: a quiet edge is not a partial period
+    drop_first, drop_last = partial_edge_periods(native, chosen, first_date, last_date)
+    notes: list[str] = []
+    keep = np.ones(len(history), dtype=bool)
+    for period, edge, day in ((drop_first, "first", first_date), (drop_last, "last", last_date)):
+        if period is None:
+            continue
+        keep &= grid.period != period
+        start = pd.Timestamp(period_starts(np.array([period]), chosen)[0])
+        notes.append(
+            f"the {edge} {chosen} period (starting {start:%Y-%m-%d}) is only partly covered by the "
+            f"data ({'from' if edge == 'first' else 'up to'} {pd.Timestamp(day):%Y-%m-%d}); left out so "
+            "a partial period does not look like a drop in sales"
+        )
+    if keep.all():
+        return history, []
+    return history[keep].reset_index(drop=True), notes
+
+
+def _regular(ds: np.ndarray, native: str | None) -> bool:
+    """Whether the dates fill their own calendar (95 % of the days or weeks from first to last)."""
+    step = {"D": 1, "W": 7}.get((native or "")[:1])
+    if step is None:
+        return False
+    days = np.unique(ds.astype("datetime64[D]").astype(np.int64))
+    expected = (days[-1] - days[0]) // step + 1
+    return bool(len(days) >= 0.95 * expected)
 
 
 def _aggregation_notes(merged: int, freq: str, codes: np.ndarray, ds: np.ndarray) -> list[str]:

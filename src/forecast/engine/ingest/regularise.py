@@ -208,3 +208,31 @@ def build_grid(codes: np.ndarray, p: np.ndarray, n_series: int) -> Grid:
     position = offset[codes] + (p - first[codes])
     rows_per_cell = np.bincount(position, minlength=total)
     return Grid(series, period, position, rows_per_cell, n_series)
+
+
+def _native_step_days(native: str | None) -> int | None:
+    if native is None:
+        return None
+    return {"D": 1, "W": 7}.get(base(native))
+
+
+def partial_edge_periods(
+    native: str | None, chosen: str, first_date: np.datetime64, last_date: np.datetime64
+) -> tuple[int | None, int | None]:
+    """The first and last periods of the chosen calendar that the data covers only in part.
+
+    Daily rows summed into weeks that end after the file's last day (or start before its first)
+    would look like a collapse in sales; such edge periods are left out. Only when the data is
+    finer (daily or weekly) than the chosen calendar; (None, None) otherwise."""
+    step = _native_step_days(native)
+    if step is None or _RANK[base(chosen)] <= _RANK[base(native or "D")]:
+        return None, None
+    first_day = int(_days(np.array([first_date]))[0])
+    last_covered = int(_days(np.array([last_date]))[0]) + step - 1
+    first_p = int(periods(np.array([first_date]), chosen)[0])
+    last_p = int(periods(np.array([last_date]), chosen)[0])
+    first_start = int(_days(period_starts(np.array([first_p]), chosen))[0])
+    next_start = int(_days(period_starts(np.array([last_p + 1]), chosen))[0])
+    drop_first = first_p if first_day > first_start and first_p < last_p else None
+    drop_last = last_p if last_covered < next_start - 1 and last_p > first_p else None
+    return drop_first, drop_last
