@@ -60,9 +60,16 @@ def test_goal_claims_by_two_leads_assign_and_lock(start_app, e2e_plan):
     click(dash_duo, "#neg-lock")
     dash_duo.wait_for_contains_text("#neg-alert", "agreed and locked", timeout=20)
     dash_duo.wait_for_contains_text("#nav-plan", "agreed", timeout=20)
-    goal = dash_duo.find_element("#neg-goal-card h4").text
+    from decimal import Decimal
+
+    from forecast.services import negotiation
+    from forecast.services.store_factory import open_store
+
+    goal_minor = negotiation.summary(open_store(data_dir=e2e_plan.data_dir), e2e_plan.plan_id)[
+        "goal"
+    ]
     total_target = dash_duo.find_element(
         "#neg-ledger .ag-center-cols-container [row-id=TOTAL] [col-id=target]"
     ).text
-    assert total_target is not None and total_target.startswith(goal)  # €x,xxx,xxx.xx vs €x,xxx,xxx
+    assert total_target == f"€{Decimal(goal_minor) / 100:,.2f}"
     assert dash_duo.get_logs() == []
