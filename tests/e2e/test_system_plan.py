@@ -61,3 +61,44 @@ def test_lead_sees_why_events_are_refused(start_app, e2e_plan):
     dash_duo.wait_for_contains_text("#sys-role-events", "lena cannot change events", timeout=20)
     assert dash_duo.find_element("#sys-event-add").get_attribute("disabled") is not None
     assert dash_duo.get_logs() == []
+
+
+def test_edit_event_value_in_grid_updates_plan(start_app, e2e_plan):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    from forecast.services import system
+    from forecast.services.store_factory import open_store
+
+    store = open_store(data_dir=e2e_plan.data_dir)
+    dates = sorted(system.system_plan(store, e2e_plan.plan_id)["ds"].unique())
+    system.add_event(
+        store,
+        e2e_plan.plan_id,
+        "piet",
+        name="Flyer",
+        kind="promotion",
+        scope=system.Scope.parse(["StoreType=c"]),
+        start=dates[0],
+        end=dates[1],
+        effect="percent",
+        value=10,
+    )
+    store.close()
+    dash_duo = start_app(e2e_plan.data_dir, "/system")
+    dash_duo.wait_for_contains_text("#sys-total-plan", "1 event(s)", timeout=20)
+    before = _plan_total(dash_duo)
+    cell = dash_duo.wait_for_element("#sys-events-grid [row-id=E1] [col-id=value]", timeout=20)
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", cell
+    )
+    ActionChains(dash_duo.driver).double_click(cell).perform()
+    editor = dash_duo.wait_for_element(
+        "#sys-events-grid [row-id=E1] [col-id=value] input", timeout=10
+    )
+    editor.send_keys(Keys.CONTROL, "a")
+    editor.send_keys("50", Keys.ENTER)
+    dash_duo.wait_for_contains_text("#sys-alert", "Changed E1 'Flyer'", timeout=20)
+    dash_duo.wait_for_text_to_equal("#sys-events-grid [row-id=E1] [col-id=value]", "50", timeout=20)
+    assert _plan_total(dash_duo) != before
+    assert dash_duo.get_logs() == []

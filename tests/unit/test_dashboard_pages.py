@@ -464,3 +464,117 @@ def test_app_pages_are_registered_once_per_app(tmp_path: Path):
     second = create_app(data_dir=str(tmp_path / "two"))
     assert "sys-fan.figure" in "".join(first.callback_map)
     assert "sys-fan.figure" in "".join(second.callback_map)
+
+
+def test_inline_explanation_in_the_deviation_grid(plan, store):
+    from forecast.services import system
+
+    dates = sorted(system.system_plan(store, plan.plan_id)["ds"].unique())
+    system.add_event(
+        store,
+        plan.plan_id,
+        "olga",
+        name="Promo",
+        kind="promotion",
+        scope=system.Scope.parse(["StoreType=a"]),
+        start=dates[0],
+        end=dates[0],
+        effect="percent",
+        value=50,
+    )
+    marked = system.deviations(store, plan.plan_id)
+    row = marked[marked["level"] == "team"].iloc[0]
+    ds = pd.Timestamp(row["ds"]).strftime("%Y-%m-%d")
+    app = create_app(data_dir=str(plan.data_dir))
+    grid_row = {
+        "level": "team",
+        "key": row["key"],
+        "ds": ds,
+        "reason_code": "promotion",
+        "text": "flyer",
+    }
+    out = call(
+        app,
+        "..sys-alert.children...sys-refresh.data..",
+        [
+            ("sys-explain", "n_clicks", None),
+            ("sys-deviations-grid", "cellValueChanged", [{"colId": "text", "data": grid_row}]),
+        ],
+        [
+            ("sys-deviations-grid", "selectedRows", None),
+            ("sys-explain-event", "value", "selected"),
+            ("sys-explain-code", "value", None),
+            ("sys-explain-text", "value", None),
+            ("nav-session", "data", {"plan_id": plan.plan_id, "user": "olga"}),
+            ("sys-version", "data", None),
+            ("sys-refresh", "data", 0),
+        ],
+        changed=["sys-deviations-grid.cellValueChanged"],
+    )
+    assert "Explained 1 deviation(s)" in _text(out["sys-alert"]["children"])
+    after = system.deviations(store, plan.plan_id)
+    team_row = after[
+        (after["level"] == "team") & (after["key"] == row["key"]) & (after["ds"] == row["ds"])
+    ]
+    assert bool(team_row["explained"].iloc[0]) and team_row["text"].iloc[0] == "flyer"
+
+
+def test_grid_edit_with_unknown_scope_is_refused_and_nothing_changes(plan, store):
+    from forecast.services import system
+
+    dates = sorted(system.system_plan(store, plan.plan_id)["ds"].unique())
+    system.add_event(
+        store,
+        plan.plan_id,
+        "olga",
+        name="Promo",
+        kind="promotion",
+        scope=system.Scope.parse(["StoreType=a"]),
+        start=dates[0],
+        end=dates[0],
+        effect="percent",
+        value=10,
+    )
+    app = create_app(data_dir=str(plan.data_dir))
+    change = {"colId": "scope", "data": {"event_id": "E1", "scope": "StoreType=zz"}}
+    out = call(
+        app,
+        "..sys-alert.children...sys-refresh.data..",
+        [("sys-events-grid", "cellValueChanged", [change])],
+        [
+            ("nav-session", "data", {"plan_id": plan.plan_id, "user": "olga"}),
+            ("sys-version", "data", None),
+            ("sys-refresh", "data", 3),
+        ],
+    )
+    assert "zz" in _text(out["sys-alert"]["children"])
+    assert out["sys-refresh"]["data"] == 4  # the page re-renders the saved event
+    (event,) = system.list_events(store, plan.plan_id)
+    assert event.scope.attributes == {"StoreType": ("a",)}
+
+
+def test_apply_mapping_rereads_with_the_chosen_columns(tmp_path, rossmann_train):
+    from dashboard.context import DashboardContext
+
+    app = create_app(data_dir=str(tmp_path))
+    ctx = DashboardContext(data_dir=str(tmp_path))
+    token = data.save_upload(ctx, rossmann_train.read_bytes(), rossmann_train.name)
+    out = call(
+        app,
+        "..data-report.children...data-summary-chart.figure...data-preview.rowData...data-preview.columnDefs...data-map-id.options...data-map-id.value...data-map-date.options...data-map-date.value...data-map-value.options...data-map-value.value...data-team-attr.options...data-team-attr.value...data-map-freq.value..",
+        [
+            ("data-file", "data", {"token": token, "filename": rossmann_train.name}),
+            ("data-apply-mapping", "n_clicks", 1),
+        ],
+        [
+            ("data-map-id", "value", ["Store"]),
+            ("data-map-date", "value", "Date"),
+            ("data-map-value", "value", "Customers"),
+            ("data-map-freq", "value", "W"),
+            ("data-attr-file", "data", None),
+        ],
+        changed=["data-apply-mapping.n_clicks"],
+    )
+    assert out["data-map-value"]["value"] == "Customers"
+    assert "the file is valid" in _text(out["data-report"]["children"])
+    assert out["data-preview"]["rowData"][0]["ds"] < out["data-preview"]["rowData"][1]["ds"]
