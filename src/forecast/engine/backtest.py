@@ -15,7 +15,6 @@ happened. Reported per model, per series and overall:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import nullcontext
 
 import numpy as np
 import pandas as pd
@@ -23,7 +22,7 @@ import pandas as pd
 from forecast.engine import calendar
 from forecast.engine.baseline import MODELS, forecast_baseline
 from forecast.engine.metrics import mase, mase_scale
-from forecast.engine.runner import Runner, make_runner
+from forecast.engine.runner import Runner, make_runner, runner_session
 from forecast.schema import BASELINE, DS, UNIQUE_ID, SchemaError, Y, validate_history
 
 DEFAULT_MODELS: tuple[str, ...] = ("snaive", "ets", "arima", "prophet", "auto")
@@ -69,7 +68,7 @@ def backtest(
     season = calendar.SEASON_LENGTH[base]
     own_runner = runner is None
     runner = make_runner(jobs, runner)
-    with runner if own_runner and hasattr(runner, "__enter__") else nullcontext(runner):
+    with runner_session(runner, own_runner):
         rows = _window_rows(
             history, horizon, windows, models, step, base, season, holidays, runner, min_train
         )
@@ -103,7 +102,7 @@ def _window_rows(
         test = test[test[UNIQUE_ID].isin(usable)]
         if train.empty:
             continue
-        scales = {
+        scales: dict[object, float] = {
             uid: mase_scale(part[Y].to_numpy(), season) for uid, part in train.groupby(UNIQUE_ID)
         }
         future = test.drop(columns=[Y])

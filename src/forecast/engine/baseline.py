@@ -10,7 +10,6 @@ The ``model`` column says which model served each series and why it fell back.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -18,7 +17,7 @@ import pandas as pd
 
 from forecast.engine import calendar
 from forecast.engine.models import ModelError, hi_key, lo_key, make_model
-from forecast.engine.runner import Runner, make_runner
+from forecast.engine.runner import Runner, make_runner, runner_session
 from forecast.schema import (
     BASELINE,
     DEFAULT_LEVELS,
@@ -282,7 +281,7 @@ def prepare_tasks(
         future_ds = calendar.next_dates(dates[-1], offset, horizon)
         exog = part[flags].fillna(0.0).to_numpy(dtype=float) if flags else None
         fut_exog = None
-        if flags:
+        if exog is not None:
             fut_exog = unknown_future_flags(exog, season, horizon)
             if future_lookup is not None:
                 known = future_lookup.reindex(
@@ -404,7 +403,7 @@ def forecast_baseline(
         jobs = 1  # microseconds a series: starting worker processes would cost far more
     own_runner = runner is None
     runner = make_runner(jobs, runner)
-    with runner if own_runner and hasattr(runner, "__enter__") else nullcontext(runner):
+    with runner_session(runner, own_runner):
         if model == "auto":
             from forecast.engine.auto import select_strategy
 

@@ -17,6 +17,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 T = TypeVar("T")
@@ -129,3 +130,10 @@ def make_runner(jobs: int = 1, runner: Runner | None = None) -> Runner:
     if runner is not None:
         return runner
     return LocalRunner(jobs=jobs)
+
+
+def runner_session(runner: Runner, own: bool) -> AbstractContextManager[Runner]:
+    """Keep a runner's workers alive for a block when we made the runner ourselves."""
+    if own and isinstance(runner, LocalRunner):
+        return runner
+    return nullcontext(runner)

@@ -134,7 +134,8 @@ class ARIMA:
         t = np.arange(self._n, self._n + h, dtype=float)
         fut = future_exog
         if self._use_exog and fut is None:
-            fut = np.zeros((h, len(self._exog_keep)))
+            width = 0 if self._exog_keep is None else int(self._exog_keep.size)
+            fut = np.zeros([h, width])
         x = self._regressors(t, fut)
         fc = self._res.get_forecast(h, exog=x)
         mean = np.asarray(fc.predicted_mean, dtype=float)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from forecast.engine.models.base import ModelError, as_float_array, normal_inter
 
 MAX_ITER = 500
 
-_SEASONALITY = {
+_SEASONALITY: dict[str, dict[str, Any]] = {
     "D": dict(weekly_seasonality=True, yearly_seasonality="auto", daily_seasonality=False),
     "W": dict(weekly_seasonality=False, yearly_seasonality=True, daily_seasonality=False),
     "M": dict(weekly_seasonality=False, yearly_seasonality=True, daily_seasonality=False),
@@ -123,7 +124,9 @@ class Prophet:
         self._ds = frame["ds"]
         # the fitted noise scale (MAP sigma_obs, in Prophet's scaled units) saves an in-sample
         # predict, which costs about a third of a fit
-        self._sigma = float(np.asarray(model.params["sigma_obs"]).ravel()[0]) * float(model.y_scale)
+        self._sigma = float(np.asarray(model.params["sigma_obs"]).ravel()[0]) * float(
+            model.y_scale or 1.0
+        )
         self._freq = self.offset
         if self._freq is None:
             with warnings.catch_warnings():
