@@ -10,6 +10,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
+import flask
 from dash import Dash, DiskcacheManager, Input, Output, State, dcc, html
 
 from dashboard import ids
@@ -52,6 +53,7 @@ def create_app(
             layout=_bind_layout(page.layout, ctx),
             order=order,
         )
+    app.server.config[CTX_KEY] = ctx
     app.layout = _shell()
     _register_shell_callbacks(app, ctx)
     for page in PAGES:
@@ -59,9 +61,15 @@ def create_app(
     return app
 
 
+CTX_KEY = "FORECAST_DASHBOARD_CTX"
+
+
 def _bind_layout(layout: Any, ctx: DashboardContext) -> Any:
+    # Dash keeps one page registry per process; when several apps live in one process (tests),
+    # the layout asks the serving app for its own context instead of the last one registered.
     def bound(**query: Any) -> Any:
-        return layout(ctx, **query)
+        current = flask.current_app.config.get(CTX_KEY) if flask.has_app_context() else None
+        return layout(current or ctx, **query)
 
     return bound
 

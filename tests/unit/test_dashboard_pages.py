@@ -578,3 +578,26 @@ def test_apply_mapping_rereads_with_the_chosen_columns(tmp_path, rossmann_train)
     assert out["data-map-value"]["value"] == "Customers"
     assert "the file is valid" in _text(out["data-report"]["children"])
     assert out["data-preview"]["rowData"][0]["ds"] < out["data-preview"]["rowData"][1]["ds"]
+
+
+def _find(component, component_id: str):
+    if getattr(component, "id", None) == component_id:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and hasattr(child, "to_plotly_json"):
+            found = _find(child, component_id)
+            if found is not None:
+                return found
+    return None
+
+
+def test_each_app_renders_pages_with_its_own_context(tmp_path: Path):
+    import dash
+
+    small = create_app(data_dir=str(tmp_path / "one"), upload_limit_bytes=1000)
+    create_app(data_dir=str(tmp_path / "two"))  # registered later; must not leak into `small`
+    layout_fn = dash.page_registry["dashboard.pages.data"]["layout"]
+    with small.server.app_context():
+        limit = _find(layout_fn(), "data-limit")
+    assert limit is not None and limit.data == 1000
