@@ -164,7 +164,6 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                                     "textAlign": "center",
                                     "cursor": "pointer",
                                 },
-                                max_size=ctx.upload_limit_bytes,
                             ),
                             html.Div(id=ids.DATA_ATTR_STATUS, className="small text-muted mt-1"),
                             html.Div(id=ids.DATA_REPORT, className="mt-2"),
@@ -381,7 +380,15 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     def stash_attributes(contents: str | None, filename: str | None) -> tuple:
         if not contents or not filename:
             return no_update, no_update
-        token = save_upload(ctx, decode_upload(contents), filename)
+        content = decode_upload(contents)
+        if len(content) > ctx.upload_limit_bytes:
+            return None, html.Span(
+                f"{filename} is {len(content) / 1024 / 1024:.1f} MB, over the upload limit of "
+                f"{ctx.upload_limit_bytes / 1024 / 1024:.1f} MB; it was not used.",
+                className="text-danger",
+                id="data-attr-too-big",
+            )
+        token = save_upload(ctx, content, filename)
         return str(_upload_dir(ctx) / token), f"Attributes: {filename} (used on the next read)"
 
     @app.callback(

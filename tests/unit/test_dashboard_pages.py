@@ -601,3 +601,16 @@ def test_each_app_renders_pages_with_its_own_context(tmp_path: Path):
     with small.server.app_context():
         limit = _find(layout_fn(), "data-limit")
     assert limit is not None and limit.data == 1000
+
+
+def test_attributes_file_over_the_limit_is_refused_visibly(tmp_path, rossmann_stores):
+    app = create_app(data_dir=str(tmp_path), upload_limit_bytes=100)
+    contents = "data:text/csv;base64," + base64.b64encode(rossmann_stores.read_bytes()).decode()
+    out = call(
+        app,
+        "..data-attr-file.data...data-attr-status.children..",
+        [("data-attr-upload", "contents", contents)],
+        [("data-attr-upload", "filename", rossmann_stores.name)],
+    )
+    assert out["data-attr-file"]["data"] is None
+    assert "over the upload limit" in _text(out["data-attr-status"]["children"])
