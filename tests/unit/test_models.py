@@ -151,3 +151,19 @@ def test_fourier_ets_tracks_a_noisy_yearly_season_better_than_seasonal_naive() -
         mean = make_model(name, 52, base_freq="W").fit(y[:156], ds).predict(13, (80,))["mean"]
         errors[name] = np.mean(np.abs(mean - signal[156:]))
     assert errors["fets"] < 0.5 * errors["snaive"]
+
+
+def test_prophet_learns_a_weekday_specific_promotion_effect_on_daily_data() -> None:
+    rng = np.random.default_rng(6)
+    n = 196
+    ds = pd.date_range("2022-01-03", periods=n, freq="D")  # starts on a Monday
+    promo = ((np.arange(n) // 7) % 2 == 0).astype(float)
+    monday = (ds.day_of_week == 0).astype(float)
+    y = 200 + promo * (20 + 100 * monday) + rng.normal(0, 3, n)
+    model = make_model("prophet", 7, base_freq="D", offset="D").fit(y, ds, promo[:, None])
+    future_promo = np.ones((7, 1))  # the next week (Monday to Sunday) is on promotion
+    lift = (
+        model.predict(7, (80,), future_promo)["mean"]
+        - model.predict(7, (80,), 0 * future_promo)["mean"]
+    )
+    assert lift[0] > lift[2] + 50  # Monday's lift is far above Wednesday's

@@ -19,6 +19,7 @@ import pandas as pd
 from forecast.engine.models.base import ModelError, as_float_array, normal_intervals
 
 MAX_ITER = 500
+CONDITIONAL_WEEKLY = True
 
 _SEASONALITY: dict[str, dict[str, Any]] = {
     "D": dict(weekly_seasonality=True, yearly_seasonality="auto", daily_seasonality=False),
@@ -115,6 +116,20 @@ class Prophet:
                     raise ModelError(f"unknown holiday country {self.holidays!r}: {exc}") from exc
         for col in self._regressors:
             model.add_regressor(col)
+        self._conditions = []
+        if self.base_freq == "D" and CONDITIONAL_WEEKLY:
+            # a promotion changes the weekly shape too (Rossmann: Monday promo days are the
+            # strongest), so daily data gets a weekly pattern conditioned on each 0/1 flag
+            for col in self._regressors:
+                values = frame[col].to_numpy()
+                share = float(np.mean(values == 1))
+                if np.isin(values, (0.0, 1.0)).all() and 0.1 <= share <= 0.9:
+                    cond = f"on_{col}"
+                    frame[cond] = values == 1
+                    model.add_seasonality(
+                        name=f"weekly_{col}", period=7, fourier_order=3, condition_name=cond
+                    )
+                    self._conditions.append((col, cond))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             # L-BFGS converges in a few hundred iterations on real series; the cap stops
@@ -156,6 +171,8 @@ class Prophet:
             future[col] = (
                 np.asarray(future_exog, dtype=float)[:, idx] if future_exog is not None else 0.0
             )
+        for col, cond in self._conditions:
+            future[cond] = future[col].to_numpy() == 1
         mean = self._model.predict(future)["yhat"].to_numpy(dtype=float)
         sigma = self._sigma * np.sqrt(1 + np.arange(h) / max(len(self._ds), 1) * 4)
         return normal_intervals(mean, sigma, levels)
