@@ -170,6 +170,18 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 ),
                 type="dot",
             ),
+            html.H5(
+                "Per team: system plan against the baseline over the horizon", className="mt-2"
+            ),
+            dag.AgGrid(
+                id=ids.SYS_TEAM_GRID,
+                rowData=[],
+                columnDefs=team_columns(),
+                getRowId="params.data.team",
+                defaultColDef={"resizable": True, "sortable": True},
+                dashGridOptions={"domLayout": "autoHeight", "suppressColumnVirtualisation": True},
+                className="ag-theme-alpine",
+            ),
             html.H4("Events", className="mt-3"),
             html.P(id=ids.SYS_RULE, className="small text-muted"),
             add_form,
@@ -336,6 +348,59 @@ def deviation_columns() -> list[dict[str, Any]]:
     ]
 
 
+def team_columns() -> list[dict[str, Any]]:
+    money = {"function": "'€' + d3.format(',.0f')(params.value)"}
+    return [
+        {"field": "team", "width": 110},
+        {
+            "field": "baseline",
+            "headerName": "Baseline",
+            "valueFormatter": money,
+            "type": "numericColumn",
+        },
+        {
+            "field": "system_plan",
+            "headerName": "System plan",
+            "valueFormatter": money,
+            "type": "numericColumn",
+            "cellStyle": {"color": figures.SYSTEM_COLOUR},
+        },
+        {
+            "field": "adjustment",
+            "headerName": "Events add",
+            "valueFormatter": money,
+            "type": "numericColumn",
+        },
+        {"field": "deviation", "headerName": "Deviation", "type": "numericColumn"},
+        {"field": "events", "headerName": "Events", "flex": 1},
+    ]
+
+
+def team_rows(plan: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per team over the whole horizon: baseline, system plan, what events add, deviation."""
+    sums = plan.groupby(plan["team"].astype(str))[["baseline", "system_plan"]].sum()
+    events = plan.groupby(plan["team"].astype(str))["events"].agg(
+        lambda v: ",".join(
+            sorted({e for text in v.astype(str) for e in text.split(",") if e and e != "nan"})
+        )
+    )
+    rows = []
+    for team, r in sums.iterrows():
+        adjustment = float(r["system_plan"] - r["baseline"])
+        pct = 100.0 * adjustment / float(r["baseline"]) if r["baseline"] else 0.0
+        rows.append(
+            {
+                "team": team,
+                "baseline": round(float(r["baseline"]), 2),
+                "system_plan": round(float(r["system_plan"]), 2),
+                "adjustment": round(adjustment, 2),
+                "deviation": f"{pct:+.1f} %",
+                "events": events.get(team, ""),
+            }
+        )
+    return rows
+
+
 def scope_text(scope: Any) -> str:
     """A scope as the text the grid shows and accepts back."""
     if scope.is_all:
@@ -462,6 +527,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
 
     @app.callback(
         Output(ids.SYS_TOTALS, "children"),
+        Output(ids.SYS_TEAM_GRID, "rowData"),
         Output(ids.SYS_EVENTS_GRID, "rowData"),
         Output(ids.SYS_DEVIATIONS_GRID, "rowData"),
         Output(ids.SYS_GATE, "children"),
@@ -484,7 +550,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         plan_id = (session or {}).get("plan_id")
         user = (session or {}).get("user")
         if not plan_id:
-            return (components.need_plan_notice(),) + (no_update,) * 15
+            return (components.need_plan_notice(),) + (no_update,) * 16
         state = plan_service.get_plan(ctx.store, plan_id)
         plan = system.system_plan(ctx.store, plan_id, "series")
         marked = system.deviations(ctx.store, plan_id)
@@ -567,6 +633,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         )
         return (
             totals,
+            team_rows(plan),
             event_rows(events),
             dev_rows,
             gate,

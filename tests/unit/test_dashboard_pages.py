@@ -614,3 +614,17 @@ def test_attributes_file_over_the_limit_is_refused_visibly(tmp_path, rossmann_st
     )
     assert out["data-attr-file"]["data"] is None
     assert "over the upload limit" in _text(out["data-attr-status"]["children"])
+
+
+def test_team_rows_sum_the_horizon_and_list_events():
+    plan = pd.DataFrame(
+        {
+            "team": ["a", "a", "b"],
+            "baseline": [100.0, 100.0, 50.0],
+            "system_plan": [130.0, 100.0, 50.0],
+            "events": ["E1", "", ""],
+        }
+    )
+    rows = {r["team"]: r for r in system_plan.team_rows(plan)}
+    assert rows["a"]["adjustment"] == 30.0 and rows["a"]["deviation"] == "+15.0 %"
+    assert rows["a"]["events"] == "E1" and rows["b"]["events"] == ""
