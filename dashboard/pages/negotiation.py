@@ -169,7 +169,9 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
 
 
 def ledger_columns() -> list[dict[str, Any]]:
-    money = {"function": "params.value == null ? '' : '€' + d3.format(',.2f')(params.value)"}
+    money = {
+        "function": "params.value == null ? '' : (params.value < 0 ? '-€' : '€') + d3.format(',.2f')(Math.abs(params.value))"
+    }
     pct = {"function": "params.value == null ? '' : d3.format('+.1f')(params.value) + ' %'"}
     return [
         {"field": "team", "width": 100, "pinned": "left"},

@@ -98,7 +98,9 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
 
 
 def difference_columns() -> list[dict[str, Any]]:
-    money = {"function": "params.value == null ? '' : '€' + d3.format(',.2f')(params.value)"}
+    money = {
+        "function": "params.value == null ? '' : (params.value < 0 ? '-€' : '€') + d3.format(',.2f')(Math.abs(params.value))"
+    }
     signed = {
         "function": "params.value == null ? '' : (params.value >= 0 ? '+€' : '-€') + d3.format(',.2f')(Math.abs(params.value))"
     }

@@ -320,7 +320,9 @@ def event_columns() -> list[dict[str, Any]]:
 def deviation_columns() -> list[dict[str, Any]]:
     from forecast.services import system
 
-    money = {"function": "'€' + d3.format(',.0f')(params.value)"}
+    money = {
+        "function": "(params.value < 0 ? '-€' : '€') + d3.format(',.0f')(Math.abs(params.value))"
+    }
     return [
         {"field": "level", "width": 90},
         {"field": "key", "headerName": "Team / series", "width": 130},
@@ -349,7 +351,9 @@ def deviation_columns() -> list[dict[str, Any]]:
 
 
 def team_columns() -> list[dict[str, Any]]:
-    money = {"function": "'€' + d3.format(',.0f')(params.value)"}
+    money = {
+        "function": "(params.value < 0 ? '-€' : '€') + d3.format(',.0f')(Math.abs(params.value))"
+    }
     return [
         {"field": "team", "width": 110},
         {
