@@ -111,7 +111,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 rowData=[],
                 columnDefs=[
                     {"field": "version", "width": 90},
-                    {"field": "at", "width": 170},
+                    {"field": "at", "width": 190},
                     {"field": "actor", "width": 110},
                     {"field": "action", "width": 140},
                     {"field": "what", "flex": 3, "wrapText": True, "autoHeight": True},
