@@ -9,11 +9,11 @@ An adapter stores its settings in ``__init__`` and builds its third-party model 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from statistics import NormalDist
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 
 class ModelError(RuntimeError):
@@ -43,7 +43,7 @@ def hi_key(level: int) -> str:
 
 def z_value(level: int) -> float:
     """Two-sided normal quantile for a central interval of ``level`` percent."""
-    return float(norm.ppf(0.5 + level / 200.0))
+    return NormalDist().inv_cdf(0.5 + level / 200.0)
 
 
 def normal_intervals(
