@@ -15,6 +15,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The machines here have no display: run Chromium headless even without --headless.
+    if hasattr(config.option, "headless"):
+        config.option.headless = True
+
+
 E2E_STORES = (11, 32, 114, 232, 45, 52)  # store types a, a, c, c, d, d -> three teams
 OWNER = "olga"
 PLANNER = "piet"
