@@ -313,23 +313,21 @@ def read_for_preview(
     attributes_file: str | None = None,
 ) -> tuple[Any, list[Any]]:
     """Ingest for the preview: (result, []) or (None, problems). Nothing is stored."""
-    from forecast.engine.ingest import IngestError, read_sales
+    from forecast.services import plans as plan_service
 
-    options: dict[str, Any] = {}
-    if id_cols:
-        options["id_cols"] = list(id_cols)
-    if date_col:
-        options["date_col"] = date_col
-    if value_col:
-        options["value_col"] = value_col
-    if freq:
-        options["freq"] = freq
-    if attributes_file:
-        options["attributes_file"] = attributes_file
     try:
-        return read_sales(content, filename=filename, **options), []
-    except IngestError as exc:
-        return None, list(exc.problems)
+        result = plan_service.read_file(
+            content,
+            filename=filename,
+            id_cols=id_cols,
+            date_col=date_col,
+            value_col=value_col,
+            freq=freq,
+            attributes_file=attributes_file,
+        )
+    except plan_service.InvalidFile as exc:
+        return None, exc.problems
+    return result, []
 
 
 # -- callbacks --------------------------------------------------------------------------------

@@ -262,6 +262,47 @@ def _report(progress: Progress | None, fraction: float, message: str) -> None:
         progress(fraction, message)
 
 
+class InvalidFile(Invalid):
+    """A sales file that cannot be read; ``problems`` holds each one with its row and column."""
+
+    def __init__(self, message: str, problems: Sequence[Any]):
+        super().__init__(message)
+        self.problems = list(problems)
+
+
+def read_file(
+    source: str | Path | bytes,
+    *,
+    filename: str | None = None,
+    id_cols: Sequence[str] | None = None,
+    date_col: str | None = None,
+    value_col: str | None = None,
+    freq: str | None = None,
+    attributes_file: str | Path | None = None,
+) -> Any:
+    """Read a sales file into the long contract without storing anything (the upload preview).
+
+    Returns the ingest result (history, attributes, freq, flags, mapping, report); raises
+    ``InvalidFile`` listing every problem."""
+    from forecast.engine.ingest import IngestError, read_sales
+
+    options: dict[str, Any] = {}
+    if id_cols:
+        options["id_cols"] = list(id_cols)
+    if date_col:
+        options["date_col"] = date_col
+    if value_col:
+        options["value_col"] = value_col
+    if freq:
+        options["freq"] = freq
+    if attributes_file:
+        options["attributes_file"] = attributes_file
+    try:
+        return read_sales(source, filename=filename, **options)
+    except IngestError as exc:
+        raise InvalidFile(str(exc), exc.problems) from exc
+
+
 def create_plan(
     store: PlanRepository,
     *,
@@ -285,26 +326,18 @@ def create_plan(
     """Ingest a sales file, compute the baseline, and store a new draft plan (one transaction).
 
     Ingest problems are raised as ``Invalid`` listing every problem; nothing is stored then."""
-    from forecast.engine.ingest import IngestError, read_sales
-
     _check_plan_inputs(name, horizon, threshold)
     check_model(model)
     _report(progress, 0.0, "reading the sales file")
-    options: dict[str, Any] = {}
-    if id_cols:
-        options["id_cols"] = list(id_cols)
-    if date_col:
-        options["date_col"] = date_col
-    if value_col:
-        options["value_col"] = value_col
-    if freq:
-        options["freq"] = freq
-    if attributes_file is not None:
-        options["attributes_file"] = attributes_file
-    try:
-        result = read_sales(source, filename=filename, **options)
-    except IngestError as exc:
-        raise Invalid(str(exc)) from exc
+    result = read_file(
+        source,
+        filename=filename,
+        id_cols=id_cols,
+        date_col=date_col,
+        value_col=value_col,
+        freq=freq,
+        attributes_file=attributes_file,
+    )
     if filename is None and not isinstance(source, bytes):
         filename = Path(source).name
     mapping = getattr(result, "mapping", None)
