@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
+import getpass
 import json
+import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -40,3 +43,49 @@ def user_errors(*error_types: type[BaseException]) -> Callable[[F], F]:
 def echo_json(payload: Any) -> None:
     json.dump(payload, sys.stdout, indent=2, default=str, ensure_ascii=False)
     sys.stdout.write("\n")
+
+
+# Options shared by every `forecast plan ...` command.
+PlanArg = Annotated[str, typer.Argument(help="Plan id or unique plan name.")]
+AsOpt = Annotated[
+    str | None,
+    typer.Option("--as", help="Acting user (default: $FORECAST_USER or your login name)."),
+]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database URL, e.g. postgresql://user:pw@host/db (or $FORECAST_DB_URL)."
+    ),
+]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Directory of the SQLite store (or $FORECAST_DATA_DIR)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+VersionOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--expected-version",
+        help="Refuse the change if the plan is no longer at this version (optimistic locking).",
+    ),
+]
+
+
+def acting_user(as_user: str | None) -> str:
+    """The user a command acts as: --as, else $FORECAST_USER, else the login name."""
+    user = (as_user or os.environ.get("FORECAST_USER") or "").strip()
+    if not user:
+        try:
+            user = getpass.getuser()
+        except Exception:  # no login name in some containers
+            user = ""
+    if not user:
+        fail("who are you? pass --as USER or set FORECAST_USER")
+    return user
+
+
+def open_plan_store(db: str | None, data_dir: Path | None) -> Any:
+    """The plan store named by --db / --data-dir (or their environment variables)."""
+    from forecast.services.store_factory import open_store
+
+    return open_store(db_url=db, data_dir=data_dir)

@@ -4,50 +4,28 @@ reopen-round, assign, lock, ledger, stretch, export, import."""
 from __future__ import annotations
 
 import csv
-import getpass
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from forecast.cli.common import echo_json, fail, user_errors
+from forecast.cli.common import (
+    AsOpt,
+    DataDirOpt,
+    DbOpt,
+    JsonOpt,
+    PlanArg,
+    acting_user,
+    echo_json,
+    fail,
+    open_plan_store,
+    user_errors,
+)
 from forecast.cli.plan_app import plan_app
 from forecast.negotiation import format_money
 from forecast.services import exports
 from forecast.services import negotiation as nego
 from forecast.services.errors import ServiceError
-from forecast.services.store_factory import open_store
-
-PlanArg = Annotated[str, typer.Argument(help="Plan id or unique plan name.")]
-AsOpt = Annotated[
-    str | None,
-    typer.Option("--as", help="Acting user (default: $FORECAST_USER or your login name)."),
-]
-DbOpt = Annotated[
-    str | None, typer.Option("--db", help="Database URL, e.g. postgresql://user@host/db.")
-]
-DataDirOpt = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="Directory of the SQLite store (or $FORECAST_DATA_DIR)."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
-
-
-def _user(as_user: str | None) -> str:
-    user = (as_user or os.environ.get("FORECAST_USER") or "").strip()
-    if not user:
-        try:
-            user = getpass.getuser()
-        except Exception:  # no login name in some containers
-            user = ""
-    if not user:
-        fail("who are you? pass --as USER or set FORECAST_USER")
-    return user
-
-
-def _store(db: str | None, data_dir: Path | None):
-    return open_store(db_url=db, data_dir=data_dir)
 
 
 def _report(store: Any, plan: str, as_json: bool, headline: str) -> None:
@@ -118,11 +96,11 @@ def goal_cmd(
     if sum(x is not None for x in (total, ratio, per_period)) != 1:
         fail("give exactly one of --total X, --ratio R or --per-period FILE")
     periods = _read_period_goals(per_period) if per_period else None
-    store = _store(db, data_dir)
+    store = open_plan_store(db, data_dir)
     state = nego.set_goal(
         store,
         plan,
-        _user(as_user),
+        acting_user(as_user),
         total=total,
         ratio=ratio,
         per_period=periods,
@@ -168,8 +146,10 @@ def claim_cmd(
     """Claim part of the gap for your team (team lead); claiming again raises or lowers the claim."""
     if (amount is None) == (percent is None):
         fail("give exactly one of --amount X or --percent P")
-    store = _store(db, data_dir)
-    state = nego.claim(store, plan, _user(as_user), team, amount=amount, percent=percent, note=note)
+    store = open_plan_store(db, data_dir)
+    state = nego.claim(
+        store, plan, acting_user(as_user), team, amount=amount, percent=percent, note=note
+    )
     claim = nego.negotiation_of(state).claims[team]  # type: ignore[union-attr]
     _report(store, state.plan_id, as_json, f"team {team} claims {format_money(claim.amount)}")
 
@@ -185,8 +165,8 @@ def unclaim_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Withdraw your team's claim while the round is open (team lead)."""
-    store = _store(db, data_dir)
-    state = nego.unclaim(store, plan, _user(as_user), team)
+    store = open_plan_store(db, data_dir)
+    state = nego.unclaim(store, plan, acting_user(as_user), team)
     _report(store, state.plan_id, as_json, f"claim of team {team} withdrawn")
 
 
@@ -206,8 +186,8 @@ def close_round_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Close the claiming round (owner)."""
-    store = _store(db, data_dir)
-    state = nego.close_round(store, plan, _user(as_user), oversubscribed=oversubscribed)
+    store = open_plan_store(db, data_dir)
+    state = nego.close_round(store, plan, acting_user(as_user), oversubscribed=oversubscribed)
     _report(store, state.plan_id, as_json, "claiming round closed")
 
 
@@ -221,8 +201,8 @@ def reopen_round_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Reopen the claiming round before the plan is agreed (owner)."""
-    store = _store(db, data_dir)
-    state = nego.reopen_round(store, plan, _user(as_user))
+    store = open_plan_store(db, data_dir)
+    state = nego.reopen_round(store, plan, acting_user(as_user))
     _report(store, state.plan_id, as_json, "claiming round reopened")
 
 
@@ -253,8 +233,10 @@ def assign_cmd(
                 fail(f"--manual {item!r}: write TEAM=AMOUNT, e.g. --manual north=1250000")
             team, value = item.rsplit("=", 1)
             amounts[team.strip()] = value.strip()
-    store = _store(db, data_dir)
-    state = nego.assign(store, plan, _user(as_user), rule, manual=amounts, exclude=exclude or ())
+    store = open_plan_store(db, data_dir)
+    state = nego.assign(
+        store, plan, acting_user(as_user), rule, manual=amounts, exclude=exclude or ()
+    )
     _report(store, state.plan_id, as_json, f"remainder assigned by {rule}")
 
 
@@ -268,8 +250,8 @@ def lock_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Agree and lock the plan (owner); later changes need a new version."""
-    store = _store(db, data_dir)
-    state = nego.lock(store, plan, _user(as_user))
+    store = open_plan_store(db, data_dir)
+    state = nego.lock(store, plan, acting_user(as_user))
     _report(store, state.plan_id, as_json, "plan agreed and locked")
 
 
@@ -282,7 +264,7 @@ def ledger_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """The ledger per team and in total: basis + claim + assignment = target."""
-    store = _store(db, data_dir)
+    store = open_plan_store(db, data_dir)
     table = nego.ledger(store, plan)
     if as_json:
         echo_json({"summary": nego.summary(store, plan), "ledger": _records(table)})
@@ -326,7 +308,7 @@ def stretch_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """How far each target stretches: probability to reach it, growth over last year."""
-    store = _store(db, data_dir)
+    store = open_plan_store(db, data_dir)
     table = nego.stretch(store, plan)
     if as_json:
         echo_json(_records(table))
@@ -360,7 +342,7 @@ def export_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Export the plan: one row per series and period (csv), a sheet per view (xlsx), or a bundle."""
-    store = _store(db, data_dir)
+    store = open_plan_store(db, data_dir)
     data = exports.export_plan(store, plan, fmt)
     try:
         out.write_bytes(data)
@@ -388,8 +370,8 @@ def import_cmd(
         data = file.read_bytes()
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror}")
-    store = _store(db, data_dir)
-    plan_id = exports.import_bundle(store, data, _user(as_user))
+    store = open_plan_store(db, data_dir)
+    plan_id = exports.import_bundle(store, data, acting_user(as_user))
     if as_json:
         echo_json(nego.summary(store, plan_id))
     else:
@@ -412,7 +394,7 @@ def score_cmd(
     """Which track came closer to the actuals, system plan or negotiated target (WAPE)."""
     if not actuals.is_file():
         fail(f"there is no file {actuals}")
-    table = nego.score_file(_store(db, data_dir), plan, actuals)
+    table = nego.score_file(open_plan_store(db, data_dir), plan, actuals)
     if as_json:
         echo_json(_records(table))
         return

@@ -3,8 +3,6 @@ remove|list|suggest, deviations, explain, threshold, publish, new-version, audit
 
 from __future__ import annotations
 
-import getpass
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,43 +11,30 @@ import pandas as pd
 import typer
 from sqlalchemy import exc as sa_exc
 
-from forecast.cli.common import echo_json, fail, user_errors
+from forecast.cli.common import (
+    AsOpt,
+    DataDirOpt,
+    DbOpt,
+    JsonOpt,
+    PlanArg,
+    VersionOpt,
+    acting_user,
+    echo_json,
+    fail,
+    open_plan_store,
+    user_errors,
+)
 from forecast.cli.plan_app import plan_app
 from forecast.overrides import EVENT_KINDS, REASON_CODES, Event, OverrideError, Scope
 from forecast.plan import PlanState
 from forecast.services import plans, system
 from forecast.services.errors import ServiceError
-from forecast.services.store_factory import open_store
-from forecast.store import PlanRepository
 
 event_app = typer.Typer(
     help="Event overrides: add, edit, remove, list, suggest.", no_args_is_help=True
 )
 plan_app.add_typer(event_app, name="event")
 
-PlanArg = Annotated[str, typer.Argument(help="Plan id or unique plan name.")]
-AsOpt = Annotated[
-    str | None,
-    typer.Option("--as", help="Acting user (default: $FORECAST_USER or your login name)."),
-]
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Database URL, e.g. postgresql://user:pw@host/db (or $FORECAST_DB_URL)."
-    ),
-]
-DataDirOpt = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="Directory of the SQLite store (or $FORECAST_DATA_DIR)."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
-VersionOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--expected-version",
-        help="Refuse the change if the plan is no longer at this version (optimistic locking).",
-    ),
-]
 ScopeOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -72,22 +57,6 @@ ERRORS = (ServiceError, OverrideError, sa_exc.OperationalError)
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def _user(as_user: str | None) -> str:
-    user = (as_user or os.environ.get("FORECAST_USER") or "").strip()
-    if not user:
-        try:
-            user = getpass.getuser()
-        except Exception:  # no login name in some containers
-            user = ""
-    if not user:
-        fail("who are you? pass --as USER or set FORECAST_USER")
-    return user
-
-
-def _store(db: str | None, data_dir: Path | None) -> PlanRepository:
-    return open_store(db_url=db, data_dir=data_dir)
 
 
 def _effect(percent: float | None, add: float | None, cap: float | None, set_: float | None):
@@ -202,8 +171,8 @@ def create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a plan: ingest the file, compute the baseline, store it as a draft."""
-    actor = _user(as_user)
-    store = _store(db, data_dir)
+    actor = acting_user(as_user)
+    store = open_plan_store(db, data_dir)
     state = plans.create_plan(
         store,
         name=name,
@@ -231,7 +200,7 @@ def create(
 @user_errors(*ERRORS)
 def list_(db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
     """List the plans in the store."""
-    summaries = plans.list_plans(_store(db, data_dir))
+    summaries = plans.list_plans(open_plan_store(db, data_dir))
     if as_json:
         echo_json([s.__dict__ for s in summaries])
         return
@@ -257,7 +226,7 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """The plan and its system plan (baseline, adjustment, final, deviation) at a level."""
-    store = _store(db, data_dir)
+    store = open_plan_store(db, data_dir)
     state = plans.get_plan(store, plan)
     frame = system.system_plan(store, state.plan_id, level=level)
     marked = system.deviations(store, state.plan_id)
@@ -312,7 +281,13 @@ def grant(
 ) -> None:
     """Give a user a role on the plan (owner only)."""
     state = plans.grant(
-        _store(db, data_dir), plan, _user(as_user), user, role, team, expected_version
+        open_plan_store(db, data_dir),
+        plan,
+        acting_user(as_user),
+        user,
+        role,
+        team,
+        expected_version,
     )
     if as_json:
         echo_json(_saved(state) | {"user": user, **state.members[user].to_dict()})
@@ -329,7 +304,7 @@ def audit(
     plan: PlanArg, db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False
 ) -> None:
     """The plan's audit log: who changed what, when, before and after."""
-    entries = plans.audit_log(_store(db, data_dir), plan)
+    entries = plans.audit_log(open_plan_store(db, data_dir), plan)
     if as_json:
         echo_json([e.__dict__ for e in entries])
         return
@@ -349,7 +324,7 @@ def new_version(
     as_json: JsonOpt = False,
 ) -> None:
     """Copy a (published) plan into a new draft."""
-    state = system.new_version(_store(db, data_dir), plan, _user(as_user), name)
+    state = system.new_version(open_plan_store(db, data_dir), plan, acting_user(as_user), name)
     if as_json:
         echo_json(state.to_dict() | {"version": state.version})
         return
@@ -388,9 +363,9 @@ def event_add(
     """Add an event override (percent, add, cap or set) to a scope and period."""
     effect, value = _effect(percent, add, cap, set_)
     saved = system.add_event(
-        _store(db, data_dir),
+        open_plan_store(db, data_dir),
         plan,
-        _user(as_user),
+        acting_user(as_user),
         name=name,
         kind=kind,
         scope=_scope(scope, ids),
@@ -436,9 +411,9 @@ def event_edit(
     effect, value = _effect(percent, add, cap, set_)
     new_scope = _scope(scope, ids) if (scope or ids) else None
     saved = system.edit_event(
-        _store(db, data_dir),
+        open_plan_store(db, data_dir),
         plan,
-        _user(as_user),
+        acting_user(as_user),
         event_id,
         name=name,
         kind=kind,
@@ -471,9 +446,9 @@ def event_remove(
 ) -> None:
     """Remove an event."""
     saved = system.remove_event(
-        _store(db, data_dir),
+        open_plan_store(db, data_dir),
         plan,
-        _user(as_user),
+        acting_user(as_user),
         event_id,
         reason=reason,
         expected_version=expected_version,
@@ -492,7 +467,7 @@ def event_list(
     plan: PlanArg, db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False
 ) -> None:
     """The plan's events in the order they apply."""
-    events = system.list_events(_store(db, data_dir), plan)
+    events = system.list_events(open_plan_store(db, data_dir), plan)
     if as_json:
         echo_json([e.to_dict() for e in events])
         return
@@ -515,7 +490,7 @@ def event_suggest(
     as_json: JsonOpt = False,
 ) -> None:
     """What the history says an event of this kind does (learned uplift with a range)."""
-    uplift = system.suggest_uplift(_store(db, data_dir), plan, kind, _scope(scope, ids))
+    uplift = system.suggest_uplift(open_plan_store(db, data_dir), plan, kind, _scope(scope, ids))
     if as_json:
         echo_json(uplift.to_dict() if uplift else None)
         return
@@ -545,7 +520,7 @@ def deviations(
     as_json: JsonOpt = False,
 ) -> None:
     """Deviations above the threshold (series-period and team totals) and whether explained."""
-    store = _store(db, data_dir)
+    store = open_plan_store(db, data_dir)
     state = plans.get_plan(store, plan)
     marked = system.deviations(store, state.plan_id)
     if as_json:
@@ -590,9 +565,9 @@ def explain(
         fail("give --series or --team, not both")
     level = "series" if series is not None else ("team" if team is not None else None)
     saved = system.explain(
-        _store(db, data_dir),
+        open_plan_store(db, data_dir),
         plan,
-        _user(as_user),
+        acting_user(as_user),
         reason_code=code,
         text=text,
         level=level,
@@ -628,7 +603,11 @@ def threshold(
     except ValueError:
         fail(f"threshold {value!r} is not a number; write 0.25 or 25%")
     saved = system.set_threshold(
-        _store(db, data_dir), plan, _user(as_user), number, expected_version=expected_version
+        open_plan_store(db, data_dir),
+        plan,
+        acting_user(as_user),
+        number,
+        expected_version=expected_version,
     )
     if as_json:
         echo_json(_saved(saved.plan) | {"threshold": saved.plan.threshold})
@@ -648,7 +627,7 @@ def publish(
 ) -> None:
     """Publish the system plan (owner); refused while deviations are unexplained."""
     saved = system.publish(
-        _store(db, data_dir), plan, _user(as_user), expected_version=expected_version
+        open_plan_store(db, data_dir), plan, acting_user(as_user), expected_version=expected_version
     )
     if as_json:
         echo_json(_saved(saved.plan))
@@ -679,11 +658,11 @@ def mark_factor(
     as_json: JsonOpt = False,
 ) -> None:
     """Mark series with a new factor from a date on and re-forecast them with it."""
-    store = _store(db, data_dir)
+    store = open_plan_store(db, data_dir)
     saved = system.mark_factor(
         store,
         plan,
-        _user(as_user),
+        acting_user(as_user),
         name=name,
         scope=_scope(scope, ids),
         start=start,
