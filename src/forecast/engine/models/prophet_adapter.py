@@ -60,6 +60,9 @@ def _quiet() -> None:
         logger = logging.getLogger(name)
         logger.setLevel(logging.ERROR)
         logger.propagate = False
+        if not logger.handlers:
+            # cmdstanpy installs its own INFO handler (and DEBUG level) on a logger without one
+            logger.addHandler(logging.NullHandler())
 
 
 class Prophet:
