@@ -41,18 +41,37 @@ def build_demo(data_dir: Path) -> str:
     dates = sorted(plans.load_frames(store, plan_id).baseline["ds"].unique())
     scope = system.Scope.parse(["StoreType=a"])
     system.add_event(
-        store, plan_id, DEMO_PLANNER, name="Back-to-school promotion", kind="promotion",
-        scope=scope, start=dates[2], end=dates[4], use_suggestion=True,
+        store,
+        plan_id,
+        DEMO_PLANNER,
+        name="Back-to-school promotion",
+        kind="promotion",
+        scope=scope,
+        start=dates[2],
+        end=dates[4],
+        use_suggestion=True,
         reason="national flyer, weeks 3-5",
     )
     system.add_event(
-        store, plan_id, DEMO_PLANNER, name="Supplier allocation", kind="purchase_limit",
-        scope=system.Scope.parse(["StoreType=d"]), start=dates[8], end=dates[9],
-        effect="percent", value=-25, reason="allocation cut announced by the supplier",
+        store,
+        plan_id,
+        DEMO_PLANNER,
+        name="Supplier allocation",
+        kind="purchase_limit",
+        scope=system.Scope.parse(["StoreType=d"]),
+        start=dates[8],
+        end=dates[9],
+        effect="percent",
+        value=-25,
+        reason="allocation cut announced by the supplier",
     )
     system.explain(
-        store, plan_id, DEMO_PLANNER, reason_code="promotion",
-        text="flyer with 20 % off; uplift learned from past Promo weeks", event_id="E1",
+        store,
+        plan_id,
+        DEMO_PLANNER,
+        reason_code="promotion",
+        text="flyer with 20 % off; uplift learned from past Promo weeks",
+        event_id="E1",
     )
     negotiation.set_goal(store, plan_id, DEMO_OWNER, ratio="10/8", basis="system_plan")
     negotiation.claim(store, plan_id, "lead-a", "a", amount="400000", note="second flyer wave")
@@ -117,7 +136,14 @@ def main() -> None:
     build_demo(data_dir)
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/forecast"), "serve", "--port", str(args.port), "--data-dir", str(data_dir)],
+        [
+            str(ROOT / ".venv/bin/forecast"),
+            "serve",
+            "--port",
+            str(args.port),
+            "--data-dir",
+            str(data_dir),
+        ],
         env=env,
     )
     try:

@@ -50,8 +50,12 @@ def levels_in(frame: pd.DataFrame, prefix: str = BASELINE) -> list[int]:
     found = set()
     for col in frame.columns:
         head = f"{prefix}-lo-"
-        if isinstance(col, str) and col.startswith(head) and hi_col(int(col[len(head):]), prefix) in frame:
-            found.add(int(col[len(head):]))
+        if (
+            isinstance(col, str)
+            and col.startswith(head)
+            and hi_col(int(col[len(head) :]), prefix) in frame
+        ):
+            found.add(int(col[len(head) :]))
     return sorted(found)
 
 

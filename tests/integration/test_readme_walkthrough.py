@@ -32,7 +32,11 @@ def test_readme_walkthrough_runs_and_publishes(tmp_path):
         (cwd / name).symlink_to(ROOT / name)
     done = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=900,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert done.returncode == 0, f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
     assert "cannot be published" in done.stderr  # the gate refused first
@@ -42,7 +46,9 @@ def test_readme_walkthrough_runs_and_publishes(tmp_path):
     with (cwd / "agreed_plan.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert {"unique_id", "ds", "team", "baseline", "system_plan", "target"} <= set(rows[0])
-    goal = re.search(r"goal ([\d,]+\.\d\d)", done.stdout.split("plan agreed and locked")[1]).group(1)
+    goal = re.search(r"goal ([\d,]+\.\d\d)", done.stdout.split("plan agreed and locked")[1]).group(
+        1
+    )
     assert sum(Decimal(r["target"]) for r in rows) == Decimal(goal.replace(",", ""))
     assert "kim is the lead of team 'd' and cannot claim for team 'a'" in done.stderr
     assert (cwd / "agreed_plan.xlsx").stat().st_size > 0
