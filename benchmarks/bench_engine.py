@@ -541,9 +541,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 log=lambda s: print(s, flush=True),
                 on_progress=progress,
             )
+            progress(summary, scores)  # before appending: progress adds the partial itself
             summaries.append(summary)
             details.append(scores)
-            progress(summary, scores)
     finally:
         sampler.close()
     summary = pd.concat(summaries, ignore_index=True)
