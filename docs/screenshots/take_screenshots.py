@@ -32,53 +32,16 @@ PAGES = {
 
 def build_demo(data_dir: Path) -> str:
     sys.path.insert(0, str(ROOT))
-    from forecast.cli.serve_cmds import DEMO_OWNER, DEMO_PLANNER, ensure_demo_plan
-    from forecast.services import negotiation, plans, system
+    from forecast.cli.serve_cmds import ensure_demo_plan
+    from forecast.services import demo, negotiation
     from forecast.services.store_factory import open_store
 
     plan_id, _ = ensure_demo_plan(db=None, data_dir=str(data_dir), model="snaive")
     store = open_store(data_dir=data_dir)
-    dates = sorted(plans.load_frames(store, plan_id).baseline["ds"].unique())
-    scope = system.Scope.parse(["StoreType=a"])
-    system.add_event(
-        store,
-        plan_id,
-        DEMO_PLANNER,
-        name="Back-to-school promotion",
-        kind="promotion",
-        scope=scope,
-        start=dates[2],
-        end=dates[4],
-        use_suggestion=True,
-        reason="national flyer, weeks 3-5",
-    )
-    system.add_event(
-        store,
-        plan_id,
-        DEMO_PLANNER,
-        name="Supplier allocation",
-        kind="purchase_limit",
-        scope=system.Scope.parse(["StoreType=d"]),
-        start=dates[8],
-        end=dates[9],
-        effect="percent",
-        value=-25,
-        reason="allocation cut announced by the supplier",
-    )
-    system.explain(
-        store,
-        plan_id,
-        DEMO_PLANNER,
-        reason_code="promotion",
-        text="flyer with 20 % off; uplift learned from past Promo weeks",
-        event_id="E1",
-    )
-    negotiation.set_goal(store, plan_id, DEMO_OWNER, ratio="10/8", basis="system_plan")
-    negotiation.claim(store, plan_id, "lead-a", "a", amount="400000", note="second flyer wave")
+    # the demo's story, one step further: a third claim, the round closed, the rest assigned
     negotiation.claim(store, plan_id, "lead-c", "c", amount="150000", note="longer opening hours")
-    negotiation.claim(store, plan_id, "lead-d", "d", amount="120000", note="new shelf layout")
-    negotiation.close_round(store, plan_id, DEMO_OWNER)
-    negotiation.assign(store, plan_id, DEMO_OWNER, "pro_rata_baseline")
+    negotiation.close_round(store, plan_id, demo.DEMO_OWNER)
+    negotiation.assign(store, plan_id, demo.DEMO_OWNER, "pro_rata_baseline")
     store.close()
     return plan_id
 

@@ -35,6 +35,16 @@ def test_demo_creates_the_sample_plan_once(tmp_path):
     assert {"olga", "piet", "lead-a", "lead-c", "lead-d"} <= set(state.members)
     assert state.team_of("lead-a") == "a"
 
+    # the sample opens on a planning round in progress: both tracks have something to compare
+    from forecast.services import negotiation, system
+
+    events = system.list_events(store, summary.plan_id)
+    assert [e.kind for e in events] == ["promotion", "purchase_limit"]
+    assert len(system.unexplained(store, summary.plan_id)) > 0  # the purchase limit blocks publish
+    ledger = negotiation.ledger(store, summary.plan_id)
+    teams = ledger[ledger["team"] != "TOTAL"]
+    assert set(teams.loc[teams["claim"] > 0, "team"]) == {"a", "d"}
+
 
 def test_serve_refuses_a_bad_database_url(tmp_path):
     result = CliRunner().invoke(app, ["serve", "--db", "not-a-url", "--data-dir", str(tmp_path)])

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from forecast.cli.common import fail
-
-ROOT = Path(__file__).resolve().parents[3]
-SAMPLE_SALES = ROOT / "sample_data" / "rossmann" / "rossmann_train_100stores.csv"
-SAMPLE_STORES = ROOT / "sample_data" / "rossmann" / "rossmann_store_100stores.csv"
-DEMO_PLAN_NAME = "Rossmann sample (weekly)"
-DEMO_OWNER = "olga"
-DEMO_PLANNER = "piet"
 
 Host = Annotated[
     str, typer.Option(help="Address to bind; keep 127.0.0.1 unless you mean to share it.")
@@ -59,7 +51,7 @@ def register(app: typer.Typer) -> None:
         """Make sure the sample plan exists (created once from the bundled Rossmann data,
         weekly, teams by StoreType), then start the dashboard."""
         plan_id, created = ensure_demo_plan(db=db, data_dir=data_dir, model=model)
-        typer.echo(f"{'created' if created else 'using'} sample plan {plan_id} ({DEMO_PLAN_NAME})")
+        typer.echo(f"{'created' if created else 'using'} sample plan {plan_id}")
         if not no_serve:
             run_dashboard(host=host, port=port, db=db, data_dir=data_dir, debug=False)
 
@@ -79,37 +71,28 @@ def run_dashboard(
 
 
 def ensure_demo_plan(
-    *, db: str | None, data_dir: str | None, model: str = "auto"
+    *, db: str | None, data_dir: str | None, model: str = "auto", story: bool = True
 ) -> tuple[str, bool]:
-    """The id of the sample plan in the store, creating it (and its demo members) if missing."""
-    from forecast.services import plans
+    """The id of the sample plan in the store, creating it (members, and with `story` a
+    planning round in progress) if missing."""
+    from forecast.services import demo
     from forecast.services.errors import ServiceError
     from forecast.services.store_factory import open_store
 
     try:
         store = open_store(db_url=db, data_dir=data_dir)
-        existing = [s for s in plans.list_plans(store) if s.name == DEMO_PLAN_NAME]
-        if existing:
-            return existing[-1].plan_id, False
+        existing = demo.find_sample_plan(store)
+        if existing is not None:
+            return existing, False
         typer.echo("creating the sample plan from the bundled Rossmann data (once)...", err=True)
-        state = plans.create_plan(
+        plan_id = demo.create_sample_plan(
             store,
-            name=DEMO_PLAN_NAME,
-            source=SAMPLE_SALES,
-            attributes_file=SAMPLE_STORES,
-            freq="W",
-            horizon=13,
-            team_attr="StoreType",
-            actor=DEMO_OWNER,
             model=model,
             progress=lambda fraction, message: typer.echo(f"  {fraction:4.0%} {message}", err=True),
         )
-        plans.grant(store, state.plan_id, DEMO_OWNER, DEMO_PLANNER, "planner")
-        frames = plans.load_frames(store, state.plan_id)
-        teams = sorted(plans.teams_of(frames.attributes, state.team_attr).unique())
-        for team in teams:
-            plans.grant(store, state.plan_id, DEMO_OWNER, f"lead-{team}", "lead", team=team)
-        return state.plan_id, True
+        if story:
+            demo.seed_story(store, plan_id)
+        return plan_id, True
     except ServiceError as exc:
         fail(str(exc))
         raise  # unreachable: fail exits
