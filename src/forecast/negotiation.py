@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -1037,10 +1037,11 @@ def spread(
         periods = pd.to_datetime(frame["ds"]).dt.strftime("%Y-%m-%d").to_numpy()
         for group_key, rows in positions.groupby([teams, periods]).indices.items():
             team, period = (str(part) for part in group_key)  # type: ignore[attr-defined]
-            jobs.append((int(team_period_targets.get((team, period), 0)), rows))
+            # .indices holds position arrays at runtime; the stubs also allow Index and list.
+            jobs.append((int(team_period_targets.get((team, period), 0)), cast(np.ndarray, rows)))
     else:
         for group_key, rows in positions.groupby(teams).indices.items():
-            jobs.append((int(team_targets.get(str(group_key), 0)), rows))
+            jobs.append((int(team_targets.get(str(group_key), 0)), cast(np.ndarray, rows)))
     for total, rows in jobs:
         result[rows] = split_ints(total, minor_weights[rows])
     out = frame.copy()
@@ -1085,13 +1086,14 @@ def stretch(
     )
     rows = []
     for team in sorted(team_targets):
-        mean = float(grouped.loc[team, "mean"]) if team in grouped.index else 0.0
-        var = float(grouped.loc[team, "var"]) if team in grouped.index else 0.0
+        # One team and one column select a single float (the stubs type it as any scalar).
+        mean = float(cast(float, grouped.loc[team, "mean"])) if team in grouped.index else 0.0
+        var = float(cast(float, grouped.loc[team, "var"])) if team in grouped.index else 0.0
         rows.append(_stretch_row(team, mean, var, team_targets[team], (last_year or {}).get(team)))
     total_last = (
         None
         if not last_year or any(last_year.get(t) is None for t in team_targets)
-        else sum(float(last_year[t]) for t in team_targets)
+        else sum(float(v) for t in team_targets if (v := last_year[t]) is not None)
     )
     rows.append(
         _stretch_row(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -401,7 +401,10 @@ def apply_events(
     # Team and events are categoricals: few distinct values over many rows.
     teams = attrs[team_attr].astype(str) if team_attr else pd.Series(["all"] * len(attrs))
     team_codes, team_names = pd.factorize(teams)
-    frame[TEAM] = pd.Categorical.from_codes(team_codes[series_pos], categories=list(team_names))
+    # pandas accepts any list-like as categories; the stubs only allow an Index.
+    frame[TEAM] = pd.Categorical.from_codes(  # type: ignore[call-overload]
+        team_codes[series_pos], categories=list(team_names)
+    )
 
     ds_codes, ds_uniques = pd.factorize(frame[DS])
     periods = horizon_periods(ds_uniques)
@@ -438,7 +441,7 @@ def apply_events(
             added[block] += value
         elif event.effect == "cap":
             cap[block] = np.minimum(cap[block], value)
-        touched[(*block, i // 64)] |= np.uint64(1) << np.uint64(i % 64)
+        touched[block[0], block[1], i // 64] |= np.uint64(1) << np.uint64(i % 64)
 
     base = frame[BASELINE].to_numpy(dtype=float)
     set_value, factor = set_value.reshape(-1)[cell], factor.reshape(-1)[cell]
@@ -478,7 +481,10 @@ def _event_labels(touched: np.ndarray, ids: Sequence[str]) -> pd.Categorical:
         labels.append(",".join(dict.fromkeys(hit)))
     # Repeated ids could make two combinations read the same: categories must be unique.
     label_codes, unique_labels = pd.factorize(np.asarray(labels, dtype=object))
-    return pd.Categorical.from_codes(label_codes[inverse], categories=list(unique_labels))
+    # pandas accepts any list-like as categories; the stubs only allow an Index.
+    return pd.Categorical.from_codes(  # type: ignore[call-overload]
+        label_codes[inverse], categories=list(unique_labels)
+    )
 
 
 def _join_events(values: pd.Series) -> str:
@@ -640,9 +646,10 @@ def describe_cells(frame: pd.DataFrame, limit: int = 15) -> str:
     """Lines like ``team a 2015-08-07 +35.0 %`` for messages."""
     lines = []
     for row in frame.head(limit).itertuples(index=False):
-        pct = row.deviation_pct
+        pct = cast(float, row.deviation_pct)
         shown = "new volume" if np.isinf(pct) else f"{pct:+.1f} %"
-        lines.append(f"  {row.level} {row.key} {pd.Timestamp(row.ds).date()} {shown}")
+        ds = cast(pd.Timestamp, row.ds)
+        lines.append(f"  {row.level} {row.key} {pd.Timestamp(ds).date()} {shown}")
     if len(frame) > limit:
         lines.append(f"  ... and {len(frame) - limit} more")
     return "\n".join(lines)

@@ -20,6 +20,7 @@ several processes can share it; PostgreSQL is used by URL through the same code.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import io
 import json
@@ -132,11 +133,11 @@ class PlanRepository(ABC):
         """The bytes of one blob; ``NotFound`` if the plan has no blob of that kind."""
 
     @abstractmethod
-    def blob_kinds(self, plan_id: str) -> list[str]:
+    def blob_kinds(self, plan_id: str) -> builtins.list[str]:
         """The kinds of blob a plan has, sorted."""
 
     @abstractmethod
-    def audit(self, plan_id: str) -> list[AuditEntry]:
+    def audit(self, plan_id: str) -> builtins.list[AuditEntry]:
         """The audit log of a plan, oldest first."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
@@ -292,13 +293,13 @@ class SqlStore(PlanRepository):
             raise NotFound(f"plan {plan_id} has no stored {kind}")
         return bytes(data)
 
-    def blob_kinds(self, plan_id: str) -> list[str]:
+    def blob_kinds(self, plan_id: str) -> builtins.list[str]:
         c = blobs_table.c
         with self.engine.connect() as conn:
             kinds = conn.execute(sa.select(c.kind).where(c.plan_id == plan_id)).scalars().all()
         return sorted(kinds)
 
-    def audit(self, plan_id: str) -> list[AuditEntry]:
+    def audit(self, plan_id: str) -> builtins.list[AuditEntry]:
         c = audit_table.c
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -529,10 +530,10 @@ class MemoryStore(PlanRepository):
             raise NotFound(f"plan {plan_id} has no stored {kind}")
         return data
 
-    def blob_kinds(self, plan_id: str) -> list[str]:
+    def blob_kinds(self, plan_id: str) -> builtins.list[str]:
         with self._lock:
             return sorted(kind for (pid, kind) in self._blobs if pid == plan_id)
 
-    def audit(self, plan_id: str) -> list[AuditEntry]:
+    def audit(self, plan_id: str) -> builtins.list[AuditEntry]:
         with self._lock:
             return [e for e in self._audit if e.plan_id == plan_id]

@@ -4,7 +4,7 @@ remove|list|suggest, deviations, explain, threshold, publish, new-version, audit
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -85,7 +85,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             out[col] = out[col].astype(str)
         elif pd.api.types.is_float_dtype(out[col]):
             out[col] = out[col].astype(object).where(np.isfinite(out[col].astype(float)), None)
-    return out.to_dict(orient="records")
+    # The columns are names (str); the stubs type record keys as any Hashable.
+    return cast(list[dict[str, Any]], out.to_dict(orient="records"))
 
 
 def _saved(state: PlanState) -> dict[str, Any]:

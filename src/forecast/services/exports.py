@@ -48,10 +48,15 @@ def _sheets(
     sums = negotiated.groupby("team")[[f"{c}_minor" for c in export.MONEY_COLUMNS]].sum()
     by_team = pd.DataFrame({"team": sums.index.astype(str)})
     for col in export.MONEY_COLUMNS:
-        by_team[col] = [Decimal(int(v)) / 100 for v in sums[f"{col}_minor"]]
+        # Any list can be a column; the stubs leave Decimal out of the allowed scalars.
+        by_team[col] = [  # type: ignore[assignment]
+            Decimal(int(v)) / 100 for v in sums[f"{col}_minor"]
+        ]
     ledger = nego.ledger(store, state.plan_id)
     for col in [c for c in ledger.columns if c.endswith(nego.MINOR)]:
-        ledger[col.removesuffix(nego.MINOR)] = [Decimal(int(v)) / 100 for v in ledger[col]]
+        ledger[col.removesuffix(nego.MINOR)] = [  # type: ignore[assignment]
+            Decimal(int(v)) / 100 for v in ledger[col]
+        ]
     ledger = ledger[[c for c in ledger.columns if not c.endswith(nego.MINOR)]]
     audit = pd.DataFrame(
         [

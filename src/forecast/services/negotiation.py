@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -195,7 +195,8 @@ def _period_basis(frame: pd.DataFrame, column: str) -> dict[str, dict[str, int]]
     periods = frame[schema.DS].dt.strftime("%Y-%m-%d")
     sums = minor.groupby([frame[schema.TEAM], periods]).sum()
     out: dict[str, dict[str, int]] = {}
-    for (team, period), v in sums.items():
+    for key, v in sums.items():
+        team, period = cast(tuple[Any, Any], key)  # a (team, period) group key
         out.setdefault(str(team), {})[str(period)] = int(v)
     return out
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -201,8 +201,9 @@ def add_event(
         name=name,
         kind=kind,
         scope=scope,
-        start=start,
-        end=end,
+        # The same parsing Event.__post_init__ does; Event's fields are typed as parsed dates.
+        start=overrides._as_date(start, "start"),
+        end=overrides._as_date(end, "end"),
         effect=effect,
         value=float(value),
         reason=reason or "",
@@ -287,8 +288,8 @@ def edit_event(
         name=old.name if name is None else name,
         kind=old.kind if kind is None else kind,
         scope=old.scope if scope is None else scope,
-        start=old.start if start is None else start,
-        end=old.end if end is None else end,
+        start=old.start if start is None else overrides._as_date(start, "start"),
+        end=old.end if end is None else overrides._as_date(end, "end"),
         effect=old.effect if effect is None else effect,
         value=old.value if value is None else float(value),
         reason=old.reason if reason is None else reason,
@@ -404,7 +405,7 @@ def explain(
                 f"cells must be (level, key, date) with dates as YYYY-MM-DD: {exc}"
             ) from exc
         marked_cells = [
-            (str(r.level), str(r.key), pd.Timestamp(r.ds).date())
+            (str(r.level), str(r.key), pd.Timestamp(cast(pd.Timestamp, r.ds)).date())
             for r in marked.itertuples(index=False)
         ]
         hit = np.array([c in wanted for c in marked_cells], dtype=bool)
@@ -437,14 +438,15 @@ def explain(
     now = utc_now()
     new = [
         Explanation(
-            level=row.level,
+            # Rows of the marked-deviation frame (the stubs type each field as any scalar).
+            level=cast(str, row.level),
             key=str(row.key),
-            ds=pd.Timestamp(row.ds).date(),
+            ds=pd.Timestamp(cast(pd.Timestamp, row.ds)).date(),
             reason_code=reason_code,
             text=(text or "").strip(),
             author=actor,
             at=now,
-            deviation_pct=_finite_or_none(row.deviation_pct),
+            deviation_pct=_finite_or_none(cast(float, row.deviation_pct)),
         )
         for row in targets.itertuples(index=False)
     ]
@@ -662,7 +664,7 @@ def mark_factor(
     rest = frames.baseline.loc[~frames.baseline[schema.UNIQUE_ID].isin(ids)]
     new_baseline = pd.concat([rest, after[list(frames.baseline.columns)]], ignore_index=True)
     new_baseline = schema.validate_baseline(new_baseline)
-    factor = {
+    factor: dict[str, Any] = {
         "factor_id": factor_id,
         "name": name,
         "scope": scope.to_dict(),

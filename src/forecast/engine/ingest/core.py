@@ -124,6 +124,7 @@ def read_sales(
         problems += duplicate_problems(
             name, date_col_name, row_numbers, uid_codes, ds, uid_names, frame[date_col_name], usable
         )
+    assert dates.distinct is not None  # always filled in by ParsedDates.__post_init__
     inferred = infer_freq(dates.distinct)
     chosen, freq_problem = choose_freq(requested_freq, inferred)
     if chosen is None and not problems:
@@ -234,7 +235,7 @@ WIDE_DATE, WIDE_VALUE = "date", "value"
 MIN_WIDE_PERIODS = 3
 
 
-def wide_headers(columns: Sequence[str]) -> dict[str, np.datetime64]:
+def wide_headers(columns: Sequence[str] | pd.Index) -> dict[str, np.datetime64]:
     """Column headers that are dates (2024-01, Jan 2024, 05/01/2024...): a wide table."""
     parsed, _, _ = parse_unique(pd.Series([str(c) for c in columns]))
     ok = ~np.isnat(parsed) & (parsed >= EARLIEST) & (parsed <= LATEST)
@@ -477,6 +478,7 @@ def _read_whole_csv(
 def _date_problems(
     name: str, column: str, row_numbers: np.ndarray, dates: ParsedDates, cells: pd.Series
 ) -> list[Problem]:
+    assert dates.out_of_range is not None  # always filled in by ParsedDates.__post_init__
     problems = row_problems(
         name,
         column,

@@ -101,7 +101,10 @@ def parse_unique(texts: pd.Series) -> tuple[np.ndarray, bool | None, list[str]]:
         ex = texts[m].str.extract(_DMY)
         first, second = ex[0].astype(int), ex[2].astype(int)
         year = ex[3].astype(int)
-        year = year.where(ex[3].str.len() == 4, np.where(year < 69, 2000 + year, 1900 + year))
+        # Series.where takes an array as `other`; the stubs only allow a scalar or a Series.
+        year = year.where(  # type: ignore[call-overload]
+            ex[3].str.len() == 4, np.where(year < 69, 2000 + year, 1900 + year)
+        )
         first_big, second_big = int((first > 12).sum()), int((second > 12).sum())
         if first_big or second_big:
             day_first = first_big >= second_big
@@ -141,7 +144,7 @@ def parse_unique(texts: pd.Series) -> tuple[np.ndarray, bool | None, list[str]]:
                 continue
         if stamp.tzinfo is not None:
             stamp = stamp.tz_localize(None)
-        out.iloc[i] = stamp
+        out.iloc[int(i)] = stamp
     return out.to_numpy(dtype="datetime64[ns]"), day_first, notes
 
 

@@ -271,7 +271,11 @@ def _duplicates(frame: pd.DataFrame, keys: list[str], date_values: np.ndarray) -
 def _drop_determined(frame: pd.DataFrame, cols: list[str]) -> list[str]:
     """Drop columns fully determined by the others (Category is implied by Sub-Category)."""
     kept = list(cols)
-    for col in sorted(cols, key=lambda c: _cardinality(frame[c])):
+
+    def cardinality(c: str) -> int:
+        return _cardinality(frame[c])
+
+    for col in sorted(cols, key=cardinality):
         others = [c for c in kept if c != col]
         if not others:
             break

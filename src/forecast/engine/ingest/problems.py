@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable
 
@@ -93,8 +94,14 @@ def grouped_number_problems(
     for (message, fix), idx in kinds.items():
         mask = np.zeros(len(bad), dtype=bool)
         mask[idx] = True
-        out += row_problems(file, column, row_numbers, mask, cells, lambda v, m=message: m, fix)
+        out += row_problems(
+            file, column, row_numbers, mask, cells, functools.partial(_fixed, message), fix
+        )
     return out
+
+
+def _fixed(message: str, _value: str | None) -> str:
+    return message
 
 
 def duplicate_problems(

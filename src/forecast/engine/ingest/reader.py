@@ -10,6 +10,7 @@ import io
 import re
 import warnings
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -316,7 +317,7 @@ def read_csv_sample(raw: bytes, fmt: CsvFormat, name: str) -> pd.DataFrame:
 
 
 def read_csv_full(
-    raw: bytes, fmt: CsvFormat, name: str, dtypes: dict[str, object]
+    raw: bytes, fmt: CsvFormat, name: str, dtypes: Mapping[str, str]
 ) -> tuple[pd.DataFrame, CsvFormat]:
     """The whole file, and its format (the encoding falls back to Windows-1252 when a byte past
     the sample is not UTF-8). `dtypes` names columns to keep as text (e.g. keys such as 007)."""
@@ -329,7 +330,7 @@ def read_csv_full(
     return _read_csv(raw, fallback, name, dtypes), fallback
 
 
-def _read_csv(raw: bytes, fmt: CsvFormat, name: str, dtypes: dict[str, object]) -> pd.DataFrame:
+def _read_csv(raw: bytes, fmt: CsvFormat, name: str, dtypes: Mapping[str, str]) -> pd.DataFrame:
     # The header is cleaned after reading, so map dtypes back to the raw header names.
     raw_header = pd.read_csv(io.BytesIO(raw), nrows=0, **_csv_kwargs(fmt)).columns
     cleaned = clean_header(raw_header)
