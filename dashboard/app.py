@@ -42,7 +42,8 @@ def create_app(
         suppress_callback_exceptions=True,
         background_callback_manager=DiskcacheManager(cache),
         title="Forecast planner",
-        update_title=None,
+        # None (no "Updating..." title) is legal at runtime; Dash's stub only allows str.
+        update_title=None,  # type: ignore[arg-type]
     )
     for order, page in enumerate(PAGES):
         dash.register_page(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -97,6 +97,15 @@ def call_service(fn: Callable[[], Any]) -> tuple[Any, dbc.Alert | None]:
         return fn(), None
     except ServiceError as exc:
         return None, error_alert(exc)
+
+
+def action_plan(session: Mapping[str, Any] | None) -> str:
+    """The selected plan's id, for an action (a service call) on it.
+
+    With no plan selected it is None at run time and is passed on as the pages always did: the
+    service refuses it as an unknown plan (NotFound), which `call_service` shows as an alert.
+    """
+    return (session or {}).get("plan_id")  # type: ignore[return-value]  # None: see above
 
 
 def role_note(allowed: bool, why_not: str) -> html.Small | None:

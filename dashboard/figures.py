@@ -63,7 +63,7 @@ def history_chart(
     history: pd.DataFrame, title: str | None = "History, all series summed"
 ) -> go.Figure:
     """`history`: ds, y (one row per period, or per series-period: it is summed by ds)."""
-    total = history.groupby("ds", as_index=False)["y"].sum().sort_values("ds")
+    total = history.groupby("ds", as_index=False)[["y"]].sum().sort_values("ds")
     fig = go.Figure(
         go.Scatter(
             x=total["ds"],
@@ -102,7 +102,7 @@ def fan_chart(
     sum, which errs on the side of caution.
     """
     fig = go.Figure()
-    hist = history.groupby("ds", as_index=False)["y"].sum().sort_values("ds")
+    hist = history.groupby("ds", as_index=False)[["y"]].sum().sort_values("ds")
     if history_periods:
         hist = hist.tail(history_periods)
     fig.add_trace(
@@ -154,7 +154,7 @@ def fan_chart(
         )
     )
     if system_plan is not None and len(system_plan):
-        plan = system_plan.groupby("ds", as_index=False)["system_plan"].sum().sort_values("ds")
+        plan = system_plan.groupby("ds", as_index=False)[["system_plan"]].sum().sort_values("ds")
         fig.add_trace(
             go.Scatter(
                 x=plan["ds"],

@@ -5,6 +5,11 @@ Pattern-matching ids (per-team widgets) are dicts built by the helpers at the bo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dash.dependencies import Wildcard
+
 # -- shell (app.py) -------------------------------------------------------------------------
 NAV_URL = "nav-url"
 NAV_PLAN = "nav-plan"
@@ -126,6 +131,6 @@ PLANS_DOWNLOAD_JSON = "plans-download-json"
 PLANS_DOWNLOAD = "plans-download"
 
 
-def team_widget(kind: str, team: str) -> dict[str, str]:
-    """A pattern-matching id for the per-team widget `kind` of `team`."""
+def team_widget(kind: str, team: str | Wildcard) -> dict[str, str | Wildcard]:
+    """A pattern-matching id for the per-team widget `kind` of `team` (or of `ALL` teams)."""
     return {"type": kind, "team": team}

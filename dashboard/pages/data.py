@@ -11,7 +11,7 @@ from typing import Any
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
+from dash import ClientsideFunction, Dash, Input, NoUpdate, Output, State, dcc, html, no_update
 
 from dashboard import components, figures, ids
 from dashboard.context import DashboardContext
@@ -352,7 +352,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Input(ids.DATA_USE_SAMPLE, "n_clicks"),
         prevent_initial_call=True,
     )
-    def use_sample(_clicks: int | None) -> tuple[dict, Any]:
+    def use_sample(_clicks: int | None) -> tuple[dict | NoUpdate, Any]:
         if not _clicks:  # layout insertion, not a click
             return no_update, no_update
         token = save_upload(ctx, SAMPLE_SALES.read_bytes(), SAMPLE_SALES.name)

@@ -3,7 +3,8 @@ closes the round, assigns the unclaimed remainder by a recorded rule, and locks.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Hashable, Iterable
+from typing import Any, TypedDict
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -186,7 +187,14 @@ def ledger_columns() -> list[dict[str, Any]]:
     ]
 
 
-def parse_goal(text: str | None) -> dict[str, str]:
+class GoalArgs(TypedDict, total=False):
+    """A typed goal, as `negotiation.set_goal` takes it: a total or a ratio of the basis."""
+
+    total: str
+    ratio: str
+
+
+def parse_goal(text: str | None) -> GoalArgs:
     """`"10/6.5"` or `"1.5x"` -> ratio; `"1,500,000"` / `"€1,500,000.50"` -> total (str, exact)."""
     raw = (text or "").strip().replace("€", "").replace(" ", "")
     if not raw:
@@ -196,7 +204,12 @@ def parse_goal(text: str | None) -> dict[str, str]:
     return {"total": raw.replace(",", "")}
 
 
-def ledger_rows(ledger: pd.DataFrame) -> list[dict[str, Any]]:
+def _rows(frame: pd.DataFrame) -> Iterable[Any]:
+    """`frame.itertuples()`: the fields are the frame's columns, which the stubs cannot type."""
+    return frame.itertuples()
+
+
+def ledger_rows(ledger: pd.DataFrame) -> list[dict[Hashable, Any]]:
     cols = [c["field"] for c in ledger_columns()]
     frame = ledger[[c for c in cols if c in ledger.columns]].copy()
     frame = frame.astype(object).where(frame.notna(), None)
@@ -205,10 +218,8 @@ def ledger_rows(ledger: pd.DataFrame) -> list[dict[str, Any]]:
 
 def waterfall_inputs(summary: dict[str, Any], ledger: pd.DataFrame) -> dict[str, Any]:
     teams = ledger[ledger["team"] != "TOTAL"]
-    claims = {str(r.team): float(r.claim) for r in teams.itertuples() if float(r.claim) != 0}
-    assigned = {
-        str(r.team): float(r.assignment) for r in teams.itertuples() if float(r.assignment) != 0
-    }
+    claims = {str(r.team): float(r.claim) for r in _rows(teams) if float(r.claim) != 0}
+    assigned = {str(r.team): float(r.assignment) for r in _rows(teams) if float(r.assignment) != 0}
     return {
         "basis_total": summary["basis_total"] / 100,
         "claims": claims,
@@ -246,7 +257,7 @@ def stage_bar(stage: str) -> html.Div:
 
 def team_card(
     team: str,
-    row: dict[str, Any] | None,
+    row: dict[Hashable, Any] | None,
     probability: float | None,
     leads: list[str],
     user: str | None,
@@ -373,8 +384,8 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         state = plan_service.get_plan(ctx.store, plan_id)
         summary = negotiation.summary(ctx.store, plan_id)
         stage = summary.get("stage", "draft")
-        is_owner = bool(user) and state.has_role(user, "owner")
-        is_lead = bool(user) and state.has_role(user, "lead")
+        is_owner = bool(user and state.has_role(user, "owner"))
+        is_lead = bool(user and state.has_role(user, "lead"))
         frames_teams = sorted(
             plan_service.teams_of(
                 plan_service.load_frames(ctx.store, plan_id).attributes, state.team_attr
@@ -397,7 +408,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         else:
             ledger = negotiation.ledger(ctx.store, plan_id)
             stretch = negotiation.stretch(ctx.store, plan_id)
-            probs = {str(r.team): float(r.probability_reach) for r in stretch.itertuples()}
+            probs = {str(r.team): float(r.probability_reach) for r in _rows(stretch)}
             w = waterfall_inputs(summary, ledger)
             fig = figures.gap_waterfall(
                 w["basis_total"],
@@ -537,7 +548,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             return components.info_alert(
                 "Type a goal: an amount such as 1500000, or a ratio such as 10/6.5."
             ), no_update
-        plan_id, user = (session or {}).get("plan_id"), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), (session or {}).get("user")
         state, alert = components.call_service(
             lambda: negotiation.set_goal(
                 ctx.store, plan_id, user or "", basis=basis, expected_version=version, **amount
@@ -569,7 +580,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         if not trigger or not callback_ctx.triggered or not callback_ctx.triggered[0].get("value"):
             return no_update, no_update  # cards re-rendered, no click
         team = trigger["team"]
-        plan_id, user = (session or {}).get("plan_id"), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), (session or {}).get("user")
         index = [w["team"] for w in widget_ids].index(team)
         if trigger["type"] == ids.NEG_CLAIM_WITHDRAW:
             _, alert = components.call_service(
@@ -615,7 +626,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     def close_round(n, policy, session, version, refresh) -> tuple:
         if not n:
             return no_update, no_update
-        plan_id, user = (session or {}).get("plan_id"), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), (session or {}).get("user")
         _, alert = components.call_service(
             lambda: negotiation.close_round(
                 ctx.store, plan_id, user or "", oversubscribed=policy, expected_version=version
@@ -643,7 +654,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     def assign(n, rule, exclude, manual_values, manual_ids, session, version, refresh) -> tuple:
         if not n:
             return no_update, no_update
-        plan_id, user = (session or {}).get("plan_id"), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), (session or {}).get("user")
         manual = None
         if rule == "manual":
             manual = {
@@ -681,7 +692,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     def lock(n, session, version, refresh, changed) -> tuple:
         if not n:
             return no_update, no_update, no_update
-        plan_id, user = (session or {}).get("plan_id"), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), (session or {}).get("user")
         _, alert = components.call_service(
             lambda: negotiation.lock(ctx.store, plan_id, user or "", expected_version=version)
         )

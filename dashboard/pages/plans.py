@@ -199,7 +199,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         if not plan_id:
             return rows, [], None, True
         state = plan_service.get_plan(ctx.store, plan_id)
-        is_owner = bool(user) and state.has_role(user, "owner")
+        is_owner = bool(user and state.has_role(user, "owner"))
         note = components.role_note(
             is_owner, f"{user or 'nobody'} cannot make a new version: only the plan's owner can."
         )
@@ -263,7 +263,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     def new_version(n, session: dict | None, changed: int | None) -> tuple:
         if not n:
             return no_update, no_update, no_update
-        plan_id, user = (session or {}).get("plan_id"), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), (session or {}).get("user")
         state, alert = components.call_service(
             lambda: plan_service.new_version(ctx.store, plan_id, user or "")
         )

@@ -167,6 +167,7 @@ def difference_rows(
     led = ledger.set_index(ledger["team"].astype(str))
     st = stretch.set_index(stretch["team"].astype(str))
     rows = []
+    r: Any  # a row of `totals`: the stubs cannot know its fields' types
     for r in totals.itertuples(index=False):
         rows.append(_diff_row(r.team, int(r.system_plan_minor), int(r.target_minor), led, st))
     rows.sort(key=lambda row: -abs(row["difference"]))
@@ -186,16 +187,19 @@ def _diff_row(
     team: str, system_minor: int, target_minor: int, led: pd.DataFrame, st: pd.DataFrame
 ) -> dict[str, Any]:
     diff_minor = target_minor - system_minor
-    growth = st.loc[team, "growth_vs_last_year"] if team in st.index else None
-    prob = st.loc[team, "probability_reach"] if team in st.index else None
+    # One cell each: the stubs type a `.loc` cell as any scalar, whatever the column holds.
+    growth: Any = st.loc[team, "growth_vs_last_year"] if team in st.index else None
+    prob: Any = st.loc[team, "probability_reach"] if team in st.index else None
+    claim: Any = led.loc[team, "claim"] if team in led.index else None
+    assignment: Any = led.loc[team, "assignment"] if team in led.index else None
     return {
         "team": team,
         "system_plan": system_minor / 100,
         "target": target_minor / 100,
         "difference": diff_minor / 100,
         "difference_pct": (100.0 * diff_minor / system_minor) if system_minor else None,
-        "claim": float(led.loc[team, "claim"]) if team in led.index else None,
-        "assignment": float(led.loc[team, "assignment"]) if team in led.index else None,
+        "claim": float(claim) if team in led.index else None,
+        "assignment": float(assignment) if team in led.index else None,
         "probability": None if prob is None or pd.isna(prob) else float(prob),
         "growth_pct": None if growth is None or pd.isna(growth) else 100.0 * float(growth),
     }

@@ -3,6 +3,7 @@ with explanations, and publish. Event edits re-apply the events; the model is ne
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import dash_ag_grid as dag
@@ -471,6 +472,7 @@ def deviation_rows(
     frame = frame.sort_values(["explained", "_order", "_abs"], ascending=[True, True, False])
     shown = frame.head(limit)
     rows = []
+    r: Any  # a row of `marked`: the stubs cannot know its fields' types
     for r in shown.itertuples(index=False):
         ds = pd.Timestamp(r.ds).strftime("%Y-%m-%d")
         rows.append(
@@ -498,6 +500,7 @@ def fan_inputs(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, str]:
     """History, baseline and system plan restricted to the whole plan, a team or a series."""
     history, baseline = frames.history, frames.baseline
+    ids_: Iterable[object]
     if level == "team" and key:
         ids_ = plan.loc[plan["team"].astype(str) == key, "unique_id"].unique()
         title = f"Team {key}"
@@ -756,7 +759,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     ) -> tuple:
         if not _n:  # layout insertion, not a click
             return no_update, no_update
-        plan_id, user = (session or {}).get("plan_id"), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), (session or {}).get("user")
         use_suggestion = value in (None, "")
         saved, alert = components.call_service(
             lambda: system.add_event(
@@ -793,7 +796,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             return no_update, no_update
         change = changes[0] if isinstance(changes, list) else changes
         field, row = change.get("colId"), change.get("data") or {}
-        plan_id, user = (session or {}).get("plan_id"), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), (session or {}).get("user")
         kwargs: dict[str, Any] = {}
         if field == "scope":
             kwargs["scope_text"] = row.get("scope")
@@ -837,7 +840,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             return components.info_alert(
                 "Select an event in the grid first (click its row)."
             ), no_update
-        plan_id, user = (session or {}).get("plan_id"), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), (session or {}).get("user")
         event_id = selected[0]["event_id"]
         saved, alert = components.call_service(
             lambda: system.remove_event(
@@ -863,7 +866,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         prevent_initial_call=True,
     )
     def explain(_n, changes, selected, which, code, text, session, version, refresh) -> tuple:
-        plan_id, user = (session or {}).get("plan_id"), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), (session or {}).get("user")
         if callback_ctx.triggered_id == ids.SYS_EXPLAIN and not _n:
             return no_update, no_update
         if callback_ctx.triggered_id == ids.SYS_DEVIATIONS_GRID:
@@ -939,7 +942,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     def publish(_n, session, version, refresh, changed) -> tuple:
         if not _n:  # layout insertion, not a click
             return no_update, no_update, no_update
-        plan_id, user = (session or {}).get("plan_id"), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), (session or {}).get("user")
         saved, alert = components.call_service(
             lambda: system.publish(ctx.store, plan_id, user or "", expected_version=version)
         )
