@@ -1,4 +1,4 @@
-"""The Dash app: a navbar (pages, plan picker, who am I) around five pages.
+"""The Dash app: a navbar (pages, plan picker, who am I) around six pages.
 
 `create_app(db_url=None, data_dir=None)` builds one app bound to one store. Callbacks are
 registered on the app instance (not globally), so several apps can live in one process (tests).
@@ -15,9 +15,9 @@ from dash import Dash, DiskcacheManager, Input, Output, State, dcc, html
 
 from dashboard import ids
 from dashboard.context import DashboardContext
-from dashboard.pages import data, negotiation, plans, side_by_side, system_plan
+from dashboard.pages import actuals, data, negotiation, plans, side_by_side, system_plan
 
-PAGES = (data, system_plan, negotiation, side_by_side, plans)
+PAGES = (data, system_plan, negotiation, side_by_side, actuals, plans)
 
 UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024
 

@@ -381,3 +381,29 @@ def stretch_chart(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure
     fig.update_yaxes(type="category", title="Team")
     fig.add_vline(x=0.5, line_dash="dot", line_color=BASELINE_COLOUR)
     return fig
+
+
+def attainment_bars(score: pd.DataFrame) -> go.Figure:
+    """WAPE of each track per team and in total: the shorter bar was closer."""
+    fig = go.Figure()
+    for column, name, colour in (
+        ("wape_system_plan", "System plan", SYSTEM_COLOUR),
+        ("wape_target", "Negotiated plan", NEGOTIATED_COLOUR),
+    ):
+        fig.add_bar(
+            x=score["team"],
+            y=score[column],
+            name=name,
+            marker_color=colour,
+            hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>",
+        )
+    fig.update_layout(
+        barmode="group",
+        title="Error against actuals (WAPE; lower is closer)",
+        yaxis={"tickformat": ".0%", "title": "WAPE"},
+        xaxis={"title": "Team"},
+        legend={"orientation": "h", "y": -0.2},
+        margin={"t": 60, "l": 60, "r": 20, "b": 60},
+        template="plotly_white",
+    )
+    return fig

@@ -130,6 +130,13 @@ PLANS_DOWNLOAD_XLSX = "plans-download-xlsx"
 PLANS_DOWNLOAD_JSON = "plans-download-json"
 PLANS_DOWNLOAD = "plans-download"
 
+# -- page 6: actuals ------------------------------------------------------------------------
+ACTUALS_UPLOAD = "actuals-upload"
+ACTUALS_ALERT = "actuals-alert"
+ACTUALS_VERDICT = "actuals-verdict"
+ACTUALS_FIGURE = "actuals-figure"
+ACTUALS_GRID = "actuals-grid"
+
 
 def team_widget(kind: str, team: str | Wildcard) -> dict[str, str | Wildcard]:
     """A pattern-matching id for the per-team widget `kind` of `team` (or of `ALL` teams)."""

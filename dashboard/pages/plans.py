@@ -1,4 +1,4 @@
-"""Page 5, Plans: every plan and version, the audit log of the current plan, new versions, and
+"""Page 6, Plans: every plan and version, the audit log of the current plan, new versions, and
 downloads of the agreed plan (CSV, XLSX, JSON bundle)."""
 
 from __future__ import annotations

@@ -1,0 +1,52 @@
+"""Actuals page in a real browser: upload the sales of the plan's periods, see which track was
+closer, with the same numbers as the service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.e2e.helpers import upload
+
+
+def _actuals_file(data_dir: Path, out: Path, factor: float) -> tuple[Path, object]:
+    """Generated actuals for the plan's periods: the system plan times `factor`, as a long CSV,
+    and the score the service gives for them."""
+    from forecast.services import negotiation
+    from forecast.services.store_factory import open_store
+
+    store = open_store(data_dir=data_dir)
+    plan = store.list()[0].plan_id
+    frame = negotiation.negotiated_plan(store, plan)
+    actuals = frame[["unique_id", "ds"]].assign(y=(frame["system_plan"] * factor).round(2))
+    actuals["ds"] = actuals["ds"].dt.strftime("%Y-%m-%d")
+    actuals.to_csv(out, index=False)
+    score = negotiation.score_file(store, plan, out)
+    store.close()
+    return out, score
+
+
+def test_uploaded_actuals_show_which_track_was_closer(start_app, agreed_plan, tmp_path):
+    # actuals 5 % above the system plan: the negotiated plan (goal 10/6.5) overshoots them
+    path, score = _actuals_file(agreed_plan.data_dir, tmp_path / "actuals.csv", 1.05)
+    total = score[score["team"] == "TOTAL"].iloc[0]
+    assert total["closer"] == "system_plan"
+
+    dash_duo = start_app(agreed_plan.data_dir, "/actuals")
+    dash_duo.wait_for_element("#actuals-upload", timeout=20)
+    upload(dash_duo, path, component="actuals-upload")
+    dash_duo.wait_for_contains_text("#actuals-verdict", "System plan came closer", timeout=30)
+    cell = dash_duo.find_element(
+        "#actuals-grid .ag-center-cols-container [row-id=TOTAL] [col-id=wape_system_plan]"
+    )
+    assert cell.text == f"{total['wape_system_plan'] * 100:.1f} %"
+    assert dash_duo.get_logs() == []
+
+
+def test_actuals_that_match_nothing_are_refused_with_a_reason(start_app, agreed_plan, tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("unique_id,ds,y\n999,2031-01-06,10\n999,2031-01-13,12\n", encoding="utf-8")
+    dash_duo = start_app(agreed_plan.data_dir, "/actuals")
+    dash_duo.wait_for_element("#actuals-upload", timeout=20)
+    upload(dash_duo, path, component="actuals-upload")
+    dash_duo.wait_for_contains_text("#actuals-alert", "share no series and period", timeout=30)
+    assert dash_duo.get_logs() == []

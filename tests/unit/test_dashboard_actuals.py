@@ -1,0 +1,70 @@
+"""Pure helpers of the Actuals page: readable rows, the verdict sentence, the WAPE chart."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.pages import actuals
+
+
+def _score(closer_total: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "team": "a",
+                "actual": 100.0,
+                "system_plan": 90.0,
+                "target": 130.0,
+                "wape_system_plan": 0.10,
+                "wape_target": 0.30,
+                "closer": "system_plan",
+                "periods": 4,
+            },
+            {
+                "team": "b",
+                "actual": 100.0,
+                "system_plan": 80.0,
+                "target": 105.0,
+                "wape_system_plan": 0.20,
+                "wape_target": 0.05,
+                "closer": "target",
+                "periods": 4,
+            },
+            {
+                "team": "TOTAL",
+                "actual": 200.0,
+                "system_plan": 170.0,
+                "target": 235.0,
+                "wape_system_plan": 0.15,
+                "wape_target": 0.175,
+                "closer": closer_total,
+                "periods": 8,
+            },
+        ]
+    )
+
+
+def test_verdict_names_the_closer_track_its_margin_and_team_count() -> None:
+    assert actuals.verdict(_score("system_plan")) == (
+        "System plan came closer overall, by 2.5% WAPE, and in 1 of 2 team(s)."
+    )
+
+
+def test_verdict_says_so_when_both_tracks_tie() -> None:
+    assert actuals.verdict(_score("tie")) == "Both tracks were equally close to the actuals."
+
+
+def test_rows_are_readable_money_and_percentages() -> None:
+    rows = actuals.score_rows(_score("system_plan"))
+    assert rows[0]["closer"] == "System plan" and rows[1]["closer"] == "Negotiated plan"
+    assert rows[0]["wape_system_plan"] == "10.0 %"
+    assert rows[2]["actual"].endswith("200")
+
+
+def test_chart_has_one_bar_series_per_track_in_the_track_colours() -> None:
+    from dashboard import figures
+
+    fig = figures.attainment_bars(_score("system_plan"))
+    assert [t.name for t in fig.data] == ["System plan", "Negotiated plan"]
+    assert [t.marker.color for t in fig.data] == [figures.SYSTEM_COLOUR, figures.NEGOTIATED_COLOUR]
+    assert list(fig.data[0].x) == ["a", "b", "TOTAL"]
