@@ -63,7 +63,7 @@ def anchored_offset(base: str, dates: pd.DatetimeIndex) -> str:
     if base == "D":
         return "D"
     if base == "W":
-        return f"W-{_WEEKDAYS[last.dayofweek]}"
+        return f"W-{_WEEKDAYS[last.day_of_week]}"
     if base == "M":
         if (dates.day == 1).all():
             return "MS"
