@@ -11,6 +11,8 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
+from forecast import schema
+
 SYSTEM_COLOUR = "#2563eb"
 NEGOTIATED_COLOUR = "#ea580c"
 BASELINE_COLOUR = "#64748b"
@@ -77,12 +79,31 @@ def history_chart(
     return _layout(fig, title)
 
 
-def _levels(frame: pd.DataFrame, prefix: str = "baseline") -> list[int]:
-    head = f"{prefix}-lo-"
-    return sorted(
-        int(c[len(head) :])
-        for c in frame.columns
-        if isinstance(c, str) and c.startswith(head) and f"{prefix}-hi-{c[len(head) :]}" in frame
+def _add_band(fig: go.Figure, frame: pd.DataFrame, level: int, name: str, *, alpha: float) -> None:
+    """The baseline's interval at `level` as a filled band (upper edge, then lower edge filled)."""
+    upper, lower = schema.hi_col(level), schema.lo_col(level)
+    fig.add_trace(
+        go.Scatter(
+            x=frame["ds"],
+            y=frame[upper],
+            mode="lines",
+            line={"width": 0},
+            showlegend=False,
+            name=name.replace("interval", "upper"),
+            hovertemplate=_MONEY_HOVER,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=frame["ds"],
+            y=frame[lower],
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor=_rgba(BASELINE_COLOUR, alpha),
+            name=name,
+            hovertemplate=_MONEY_HOVER,
+        )
     )
 
 
@@ -115,34 +136,11 @@ def fan_chart(
             hovertemplate=_MONEY_HOVER,
         )
     )
-    levels = _levels(baseline)
-    value_cols = ["baseline"] + [f"baseline-{s}-{lv}" for lv in levels for s in ("lo", "hi")]
+    levels = schema.levels_in(baseline)
+    value_cols = ["baseline", *schema.interval_columns(levels)]
     base = baseline.groupby("ds", as_index=False)[value_cols].sum().sort_values("ds")
     for i, level in enumerate(sorted(levels, reverse=True)):
-        alpha = 0.12 + 0.12 * i
-        fig.add_trace(
-            go.Scatter(
-                x=base["ds"],
-                y=base[f"baseline-hi-{level}"],
-                mode="lines",
-                line={"width": 0},
-                showlegend=False,
-                name=f"{level} % upper",
-                hovertemplate=_MONEY_HOVER,
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=base["ds"],
-                y=base[f"baseline-lo-{level}"],
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
-                fillcolor=_rgba(BASELINE_COLOUR, alpha),
-                name=f"{level} % interval",
-                hovertemplate=_MONEY_HOVER,
-            )
-        )
+        _add_band(fig, base, level, f"{level} % interval", alpha=0.12 + 0.12 * i)
     fig.add_trace(
         go.Scatter(
             x=base["ds"],
@@ -276,37 +274,14 @@ def period_lines(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
 
     `frame`: ds, system_plan, target, and optionally baseline + baseline-lo-L/-hi-L columns
     (summed by ds, so per-series frames are fine)."""
-    levels = _levels(frame)
-    cols = [c for c in ["system_plan", "target", "baseline"] if c in frame] + [
-        f"baseline-{s}-{lv}" for lv in levels for s in ("lo", "hi")
-    ]
+    levels = schema.levels_in(frame)
+    cols = [c for c in ["system_plan", "target", "baseline"] if c in frame]
+    cols += schema.interval_columns(levels)
     per = frame.groupby("ds", as_index=False)[cols].sum().sort_values("ds")
     fig = go.Figure()
     if levels:
         level = max(levels)
-        fig.add_trace(
-            go.Scatter(
-                x=per["ds"],
-                y=per[f"baseline-hi-{level}"],
-                mode="lines",
-                line={"width": 0},
-                showlegend=False,
-                name=f"Baseline {level} % upper",
-                hovertemplate=_MONEY_HOVER,
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=per["ds"],
-                y=per[f"baseline-lo-{level}"],
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
-                fillcolor=_rgba(BASELINE_COLOUR, 0.2),
-                name=f"Baseline {level} % interval",
-                hovertemplate=_MONEY_HOVER,
-            )
-        )
+        _add_band(fig, per, level, f"Baseline {level} % interval", alpha=0.2)
     if "baseline" in per:
         fig.add_trace(
             go.Scatter(
