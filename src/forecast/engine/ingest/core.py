@@ -313,11 +313,8 @@ def _check_options(
 
 
 def _no_rows(name: str) -> Problem:
-    return Problem(
+    return Problem.whole_file(
         name,
-        None,
-        None,
-        None,
         "the file has a header but no data rows",
         "export the sales table again with its data rows",
     )
@@ -395,11 +392,8 @@ def _choose_columns(
         date = detect.find_date_column(sample, taken)
         if date is None:
             problems.append(
-                Problem(
+                Problem.whole_file(
                     name,
-                    None,
-                    None,
-                    None,
                     "no column holds dates",
                     f"pass --date with the date column; the columns are: {', '.join(columns)}",
                 )
@@ -416,11 +410,8 @@ def _choose_columns(
             )
         if value is None:
             problems.append(
-                Problem(
+                Problem.whole_file(
                     name,
-                    None,
-                    None,
-                    None,
                     "no column holds numbers to forecast",
                     f"pass --value with the sales column; the columns are: {', '.join(columns)}",
                 )

@@ -60,11 +60,11 @@ def load_source(source: str | Path | bytes, filename: str | None) -> tuple[bytes
     name = filename or str(source)
     if not path.exists():
         raise IngestError(
-            [Problem(name, None, None, None, "file not found", "check the path and try again")]
+            [Problem.whole_file(name, "file not found", "check the path and try again")]
         )
     if path.is_dir():
         raise IngestError(
-            [Problem(name, None, None, None, "this is a folder, not a file", "pass one sales file")]
+            [Problem.whole_file(name, "this is a folder, not a file", "pass one sales file")]
         )
     return path.read_bytes(), name
 
@@ -79,11 +79,8 @@ def detect_type(raw: bytes, name: str) -> tuple[str, bytes, list[str]]:
         except (OSError, EOFError, zlib.error) as exc:
             raise IngestError(
                 [
-                    Problem(
+                    Problem.whole_file(
                         name,
-                        None,
-                        None,
-                        None,
                         f"the gzip file is damaged ({exc})",
                         "compress the file again or pass the uncompressed file",
                     )
@@ -98,11 +95,8 @@ def detect_type(raw: bytes, name: str) -> tuple[str, bytes, list[str]]:
         except UnicodeDecodeError:
             raise IngestError(
                 [
-                    Problem(
+                    Problem.whole_file(
                         name,
-                        None,
-                        None,
-                        None,
                         "the file starts like UTF-16 text but is damaged",
                         "save it again as CSV UTF-8 (comma delimited)",
                     )
@@ -119,17 +113,12 @@ def detect_type(raw: bytes, name: str) -> tuple[str, bytes, list[str]]:
         ):
             return "xlsx", raw, notes
         fix = _UNSUPPORTED_EXT[".zip"]
-        raise IngestError(
-            [Problem(name, None, None, None, "a zip archive is not a sales file", fix)]
-        )
+        raise IngestError([Problem.whole_file(name, "a zip archive is not a sales file", fix)])
     if raw[:4] == _OLE_MAGIC:
         raise IngestError(
             [
-                Problem(
+                Problem.whole_file(
                     name,
-                    None,
-                    None,
-                    None,
                     "legacy Excel .xls files are not supported",
                     _UNSUPPORTED_EXT[".xls"],
                 )
@@ -139,11 +128,8 @@ def detect_type(raw: bytes, name: str) -> tuple[str, bytes, list[str]]:
     if suffix in _UNSUPPORTED_EXT:
         raise IngestError(
             [
-                Problem(
+                Problem.whole_file(
                     name,
-                    None,
-                    None,
-                    None,
                     f"unsupported file type {suffix}",
                     _UNSUPPORTED_EXT[suffix] + " (supported: .csv/.tsv/.txt, .gz, .parquet, .xlsx)",
                 )
@@ -153,11 +139,8 @@ def detect_type(raw: bytes, name: str) -> tuple[str, bytes, list[str]]:
         kind = "Parquet" if suffix != ".xlsx" else "XLSX"
         raise IngestError(
             [
-                Problem(
+                Problem.whole_file(
                     name,
-                    None,
-                    None,
-                    None,
                     f"the file is named {suffix} but is not a {kind} file",
                     "export it again, or give it the extension of what it really is (.csv, .xlsx, .parquet)",
                 )
@@ -166,11 +149,8 @@ def detect_type(raw: bytes, name: str) -> tuple[str, bytes, list[str]]:
     if b"\x00" in raw[:4096]:
         raise IngestError(
             [
-                Problem(
+                Problem.whole_file(
                     name,
-                    None,
-                    None,
-                    None,
                     "this is a binary file, not a text (CSV) table",
                     "export the data as .csv, .xlsx or .parquet",
                 )
@@ -252,11 +232,8 @@ def sniff_csv(raw: bytes, name: str) -> CsvFormat:
     if not any(line.strip() for line in lines):
         raise IngestError(
             [
-                Problem(
+                Problem.whole_file(
                     name,
-                    None,
-                    None,
-                    None,
                     "the file is empty",
                     "export the sales table again with a header row and at least one data row",
                 )
@@ -404,11 +381,8 @@ def read_parquet(raw: bytes, name: str) -> pd.DataFrame:
     except Exception as exc:  # pyarrow raises many types for damaged files
         raise IngestError(
             [
-                Problem(
+                Problem.whole_file(
                     name,
-                    None,
-                    None,
-                    None,
                     f"the Parquet file cannot be read: {exc}",
                     "write the Parquet file again or export the data as .csv",
                 )
@@ -434,11 +408,8 @@ def read_xlsx(raw: bytes, name: str) -> tuple[pd.DataFrame, list[str], int]:
     except Exception as exc:  # openpyxl raises many types for damaged files
         raise IngestError(
             [
-                Problem(
+                Problem.whole_file(
                     name,
-                    None,
-                    None,
-                    None,
                     f"the XLSX file cannot be read: {exc}",
                     "save the workbook again from Excel, or export the sheet as .csv",
                 )

@@ -22,6 +22,11 @@ class Problem:
     message: str
     fix: str
 
+    @classmethod
+    def whole_file(cls, file: str, message: str, fix: str) -> Problem:
+        """A problem of the file as a whole: no row, column or value to point at."""
+        return cls(file, None, None, None, message, fix)
+
     def __str__(self) -> str:
         # file:row:column as the spec prints it; "-" where a part does not apply.
         where = f"{self.file}:{self.row if self.row is not None else '-'}"
