@@ -906,22 +906,16 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
                 ), no_update
 
         def call() -> int:
-            done, current = 0, version
-            for cell in cells:
-                saved = system.explain(
-                    ctx.store,
-                    plan_id,
-                    user or "",
-                    reason_code=code,
-                    text=text or "",
-                    level=cell["level"],
-                    key=cell["key"],
-                    ds=cell["ds"],
-                    expected_version=current,
-                )
-                current = saved.version
-                done += saved.explained
-            return done
+            # all ticked cells in one change (one version, one audit entry)
+            return system.explain(
+                ctx.store,
+                plan_id,
+                user or "",
+                reason_code=code,
+                text=text or "",
+                cells=[(cell["level"], cell["key"], cell["ds"]) for cell in cells],
+                expected_version=version,
+            ).explained
 
         done, alert = components.call_service(call)
         if alert is not None:
