@@ -50,4 +50,6 @@ def postgres_url() -> str:
             "FORECAST_TEST_PG_URL is not set: run the suite through `bash scripts/test.sh`, "
             "which starts Debian's PostgreSQL and sets it"
         )
+    if not url.startswith("postgresql") or "\n" in url:
+        pytest.fail(f"FORECAST_TEST_PG_URL is not a PostgreSQL URL: {url!r}")
     return url

@@ -38,7 +38,7 @@ def make_store(request, tmp_path) -> Iterator:
         return store
 
     yield make
-    if schema:
+    if schema and made:
         with made[0].engine.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     for store in made:
