@@ -154,7 +154,13 @@ class PlanRepository(ABC):
         )
 
     @staticmethod
-    def _not_found(plan_id: str) -> NotFound:
+    def _not_found(plan_id: str | None) -> NotFound:
+        if not plan_id:
+            return NotFound(
+                "no plan is selected: pick one in the plan selector at the top of the dashboard "
+                "(or create one on the Data page); on the command line, `forecast plan list` "
+                "shows the plan ids"
+            )
         return NotFound(f"there is no plan {plan_id!r}; `forecast plan list` shows the plans")
 
 

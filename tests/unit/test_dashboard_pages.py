@@ -230,6 +230,29 @@ def test_system_callbacks_add_event_and_refuse_a_lead(plan, store):
     assert len(system.list_events(store, plan.plan_id)) == 1
 
 
+def test_action_with_no_plan_selected_says_to_pick_one(plan, store):
+    app = create_app(data_dir=str(plan.data_dir))
+    form = [
+        ("nav-session", "data", {"plan_id": None, "user": "olga"}),
+        ("sys-version", "data", None),
+        ("sys-event-name", "value", "Promo"),
+        ("sys-event-kind", "value", "promotion"),
+        ("sys-event-scope", "value", "all"),
+        ("sys-event-start", "value", "2015-08-03"),
+        ("sys-event-end", "value", "2015-08-03"),
+        ("sys-event-effect", "value", "percent"),
+        ("sys-event-value", "value", 25),
+        ("sys-event-reason", "value", "flyer"),
+        ("sys-refresh", "data", 0),
+    ]
+    out = call(
+        app, "..sys-alert.children...sys-refresh.data..", [("sys-event-add", "n_clicks", 1)], form
+    )
+    text = _text(out["sys-alert"]["children"])
+    assert "no plan is selected" in text and "plan selector" in text
+    assert "None" not in text
+
+
 def test_system_callback_refuses_stale_version(plan, store):
     from forecast.services import plans as plan_service
 
