@@ -348,3 +348,17 @@ def test_a_promo_flag_is_not_mistaken_for_a_closure_flag() -> None:
     )
     out = forecast_baseline(history, 3, model="ets", future=future)
     assert (out["baseline"] > 0).all()
+
+
+def test_progress_reports_series_fitted_in_batches_and_changes_nothing():
+    history = seasonal_history(tuple(f"s{i:03d}" for i in range(70)), n=36)
+    calls: list[tuple[int, int]] = []
+    with_progress = forecast_baseline(
+        history, 6, model="ets", progress=lambda done, total: calls.append((done, total))
+    )
+    without = forecast_baseline(history, 6, model="ets")
+    pd.testing.assert_frame_equal(with_progress, without)
+    assert calls[0] == (0, 70) and calls[-1] == (70, 70)
+    assert len(calls) >= 3
+    done = [d for d, _ in calls]
+    assert done == sorted(done)

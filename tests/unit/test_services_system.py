@@ -423,3 +423,22 @@ def test_explaining_with_a_bad_date_is_a_clear_error(store, plan_id):
             system.explain(
                 store, plan_id, "ann", reason_code="promotion", text="x", ds="someday", **extra
             )
+
+
+def test_creating_a_plan_reports_progress_per_batch_of_series_fitted(store):
+    reports: list[tuple[float, str]] = []
+    plans.create_plan_from_frames(
+        store,
+        name="with progress",
+        history=make_history(),
+        attributes=pd.DataFrame({"unique_id": list(STORE_TYPES), "team": "all"}),
+        freq="W-MON",
+        horizon=6,
+        team_attr="team",
+        actor="ann",
+        model="snaive",
+        progress=lambda fraction, message: reports.append((fraction, message)),
+    )
+    fractions = [f for f, _ in reports]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert any("4 of 4 series fitted" in message for _, message in reports)

@@ -9,7 +9,7 @@ The ``model`` column says which model served each series and why it fell back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -383,13 +383,16 @@ def forecast_baseline(
     future: pd.DataFrame | None = None,
     jobs: int = 1,
     runner: Runner | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Baseline forecast per series: ``unique_id, ds, baseline, baseline-lo-80, ..., model``.
 
     ``history`` is the long contract (``unique_id, ds, y`` + numeric flag columns used as
     regressors, with future values from ``future``; where not given, 0 for event flags and the
     last season repeated for mostly-on flags such as ``Open``, see ``unknown_future_flags``).
-    ``ds`` continues each series' own calendar; values are never negative."""
+    ``ds`` continues each series' own calendar; values are never negative.
+    ``progress(done, total)``, when given, is called as batches of series finish (about
+    ``PROGRESS_STEPS`` times); the results are the same as without it."""
     tasks = prepare_tasks(
         history,
         horizon,
@@ -409,8 +412,27 @@ def forecast_baseline(
 
             selection = select_strategy(tasks, runner)
             tasks = [replace(task, strategy=selection.strategy) for task in tasks]
-        results = runner.map(forecast_series, tasks)
+        results = _map_with_progress(runner, tasks, progress)
     return results_frame(results, tasks[0].levels)
+
+
+PROGRESS_STEPS = 20
+
+
+def _map_with_progress(
+    runner: Runner, tasks: list[SeriesTask], progress: Callable[[int, int], None] | None
+) -> list[SeriesForecast]:
+    if progress is None:
+        return runner.map(forecast_series, tasks)
+    total = len(tasks)
+    # Batches of at least a few dozen series keep every worker of a pool busy.
+    step = max(32, -(-total // PROGRESS_STEPS))
+    progress(0, total)
+    results: list[SeriesForecast] = []
+    for start in range(0, total, step):
+        results.extend(runner.map(forecast_series, tasks[start : start + step]))
+        progress(len(results), total)
+    return results
 
 
 future_dates = calendar.future_dates

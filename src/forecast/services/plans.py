@@ -448,6 +448,12 @@ def create_plan_from_frames(
             f"computing the baseline ({model}) for {history[schema.UNIQUE_ID].nunique()} series",
         )
         check_model(model)
+
+        def fitted(done: int, total: int) -> None:
+            share = done / total if total else 1.0
+            fraction = _progress_start + (0.9 - _progress_start) * share
+            _report(progress, fraction, f"baseline ({model}): {done:,} of {total:,} series fitted")
+
         try:
             baseline = forecast_baseline(
                 history[[schema.UNIQUE_ID, schema.DS, schema.Y]],
@@ -456,6 +462,7 @@ def create_plan_from_frames(
                 levels=tuple(levels),
                 model=model,
                 jobs=jobs,
+                progress=fitted if progress is not None else None,
             )
         except schema.SchemaError as exc:
             raise Invalid(str(exc)) from exc
