@@ -6,6 +6,10 @@ Builds a demo plan in a fresh data directory through the services (the bundled R
 weekly, teams by StoreType, seasonal naive for speed), walks it through both tracks (a promotion
 with its explanation; a goal, two claims and the assigned remainder), starts `forecast serve` on
 it and saves a full-page PNG of each page with headless Chromium.
+
+The Actuals page needs sales the plan did not see, so a second plan is made from the same sample
+with its last 13 weeks held out (history before Monday 2015-04-27), walked through the same story,
+and the real sales of those 13 weeks are uploaded to it as actuals; nothing is invented.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).resolve().parent
 PAGES = {
@@ -27,23 +33,75 @@ PAGES = {
     "negotiation": "/negotiation",
     "side_by_side": "/side-by-side",
     "plans": "/plans",
+    "actuals": "/actuals",
 }
+HOLDOUT_NAME = "Rossmann hold-out (13 weeks of real actuals)"
+HOLDOUT_CUT = "2015-04-27"  # a Monday: 13 whole weeks (ending Sunday) up to 2015-07-26 follow
 
 
 def build_demo(data_dir: Path) -> str:
     sys.path.insert(0, str(ROOT))
     from forecast.cli.serve_cmds import ensure_demo_plan
-    from forecast.services import demo, negotiation
     from forecast.services.store_factory import open_store
 
     plan_id, _ = ensure_demo_plan(db=None, data_dir=str(data_dir), model="snaive")
     store = open_store(data_dir=data_dir)
-    # the demo's story, one step further: a third claim, the round closed, the rest assigned
+    finish_story(store, plan_id)
+    store.close()
+    return plan_id
+
+
+def finish_story(store, plan_id: str) -> None:
+    """The demo's story, one step further: a third claim, the round closed, the rest assigned."""
+    from forecast.services import demo, negotiation
+
     negotiation.claim(store, plan_id, "lead-c", "c", amount="150000", note="longer opening hours")
     negotiation.close_round(store, plan_id, demo.DEMO_OWNER)
     negotiation.assign(store, plan_id, demo.DEMO_OWNER, "pro_rata_baseline")
-    store.close()
-    return plan_id
+
+
+def build_holdout(data_dir: Path) -> tuple[str, Path]:
+    """A plan made without the sample's last 13 weeks, and the file of those weeks' real sales.
+
+    Both files keep the sample's layout, so the Actuals page reads the actuals with the plan's
+    recorded column mapping. Returns the plan id and the absolute path of the actuals file."""
+    sys.path.insert(0, str(ROOT))
+    from forecast.services import demo, negotiation, plans
+    from forecast.services.store_factory import open_store
+
+    sales = pd.read_csv(demo.SAMPLE_SALES, dtype=str, keep_default_na=False)
+    held_out = pd.to_datetime(sales["Date"]) >= pd.Timestamp(HOLDOUT_CUT)
+    history = data_dir / "holdout_history.csv"
+    actuals = (data_dir / "holdout_actuals.csv").resolve()
+    sales[~held_out].to_csv(history, index=False)
+    sales[held_out].to_csv(actuals, index=False)
+    store = open_store(data_dir=data_dir)
+    try:
+        state = plans.create_plan(
+            store,
+            name=HOLDOUT_NAME,
+            source=history,
+            attributes_file=demo.SAMPLE_STORES,
+            freq="W",
+            horizon=13,
+            team_attr="StoreType",
+            actor=demo.DEMO_OWNER,
+            model="snaive",
+        )
+        plan_id = state.plan_id
+        plans.grant(store, plan_id, demo.DEMO_OWNER, demo.DEMO_PLANNER, "planner")
+        frames = plans.load_frames(store, plan_id)
+        for team in sorted(plans.teams_of(frames.attributes, state.team_attr).unique()):
+            plans.grant(store, plan_id, demo.DEMO_OWNER, f"lead-{team}", "lead", team=team)
+        demo.seed_story(store, plan_id)
+        finish_story(store, plan_id)
+        score = negotiation.score_file(store, plan_id, actuals)
+        if "TOTAL" not in set(score["team"]) or len(score) < 2:
+            raise SystemExit(f"the hold-out actuals did not score:\n{score}")
+        print(score.to_string(index=False))
+    finally:
+        store.close()
+    return plan_id, actuals
 
 
 def wait_for(url: str, timeout: float = 60) -> None:
@@ -57,7 +115,30 @@ def wait_for(url: str, timeout: float = 60) -> None:
     raise SystemExit(f"the dashboard did not answer on {url}")
 
 
-def shoot(base: str, user: str) -> None:
+def select(driver, plan_id: str, user: str) -> None:
+    """Pick the plan and the user as the top bar would (the session the pages read)."""
+    driver.execute_script(
+        "window.sessionStorage.setItem('nav-session', JSON.stringify("
+        "Object.assign(JSON.parse(window.sessionStorage.getItem('nav-session') || '{}'), "
+        "{plan_id: arguments[0], user: arguments[1]})))",
+        plan_id,
+        user,
+    )
+
+
+def upload_actuals(driver, actuals: Path, timeout: float = 60) -> None:
+    """Drop the actuals file on the page and wait for the verdict."""
+    field = driver.find_element("css selector", "#actuals-upload input[type=file]")
+    field.send_keys(str(actuals))
+    deadline = time.monotonic() + timeout
+    while "came closer" not in driver.find_element("id", "actuals-verdict").text:
+        if time.monotonic() > deadline:
+            raise SystemExit("the Actuals page showed no verdict for the hold-out actuals")
+        time.sleep(0.5)
+    print(driver.find_element("id", "actuals-verdict").text)
+
+
+def shoot(base: str, user: str, plan_id: str, holdout: tuple[str, Path]) -> None:
     from selenium import webdriver
 
     options = webdriver.ChromeOptions()
@@ -67,18 +148,18 @@ def shoot(base: str, user: str) -> None:
     try:
         driver.get(base + "/")
         time.sleep(4)
-        driver.execute_script(
-            "window.sessionStorage.setItem('nav-session', JSON.stringify("
-            "Object.assign(JSON.parse(window.sessionStorage.getItem('nav-session') || '{}'), "
-            "{user: arguments[0]})))",
-            user,
-        )
+        select(driver, plan_id, user)
         for name, path in PAGES.items():
+            if name == "actuals":
+                select(driver, holdout[0], user)
             driver.get(base + path)
             time.sleep(7)
             if name == "data":
                 driver.find_element("id", "data-use-sample").click()
                 time.sleep(6)
+            if name == "actuals":
+                upload_actuals(driver, holdout[1])
+                time.sleep(3)
             height = driver.execute_script("return document.body.scrollHeight")
             driver.set_window_size(1400, min(max(900, height + 40), 2600))
             time.sleep(2)
@@ -96,7 +177,8 @@ def main() -> None:
     parser.add_argument("--user", default="olga")
     args = parser.parse_args()
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="forecast-shots-"))
-    build_demo(data_dir)
+    plan_id = build_demo(data_dir)
+    holdout = build_holdout(data_dir)
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     server = subprocess.Popen(
         [
@@ -112,7 +194,7 @@ def main() -> None:
     try:
         base = f"http://127.0.0.1:{args.port}"
         wait_for(base + "/")
-        shoot(base, args.user)
+        shoot(base, args.user, plan_id, holdout)
     finally:
         server.terminate()
         server.wait(timeout=20)
