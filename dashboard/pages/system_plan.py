@@ -14,6 +14,7 @@ from dash import ctx as callback_ctx
 
 from dashboard import components, figures, ids
 from dashboard.context import DashboardContext
+from dashboard.pages import system_gate_factors as gate_factors
 
 PATH = "/system"
 NAME = "System plan"
@@ -209,7 +210,9 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 size="sm",
                 className="mt-2",
             ),
+            gate_factors.factors_section(),
             html.H4("Deviations that need a reason", className="mt-4"),
+            gate_factors.threshold_control(),
             html.Div(id=ids.SYS_GATE),
             dag.AgGrid(
                 id=ids.SYS_DEVIATIONS_GRID,
@@ -531,6 +534,8 @@ def role_of(state: Any, user: str | None) -> tuple[bool, bool]:
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     from forecast.services import plans as plan_service
     from forecast.services import system
+
+    gate_factors.register_callbacks(app, ctx)
 
     @app.callback(
         Output(ids.SYS_TOTALS, "children"),

@@ -651,3 +651,93 @@ def test_team_rows_sum_the_horizon_and_list_events():
     rows = {r["team"]: r for r in system_plan.team_rows(plan)}
     assert rows["a"]["adjustment"] == 30.0 and rows["a"]["deviation"] == "+15.0 %"
     assert rows["a"]["events"] == "E1" and rows["b"]["events"] == ""
+
+
+def test_owner_sets_the_threshold_from_the_system_page_and_a_lead_cannot(plan, store):
+    from forecast.services import plans as plan_service
+
+    app = create_app(data_dir=str(plan.data_dir))
+    form = [
+        ("sys-threshold", "value", 35),
+        ("nav-session", "data", {"plan_id": plan.plan_id, "user": "lena"}),
+        ("sys-version", "data", None),
+        ("sys-refresh", "data", 0),
+    ]
+    out = call(
+        app,
+        "..sys-alert.children...sys-refresh.data..",
+        [("sys-threshold-set", "n_clicks", 1)],
+        form,
+    )
+    assert "Not allowed for your role" in _text(out["sys-alert"]["children"])
+    assert plan_service.get_plan(store, plan.plan_id).threshold == pytest.approx(0.20)
+
+    form[1] = ("nav-session", "data", {"plan_id": plan.plan_id, "user": "olga"})
+    out = call(
+        app,
+        "..sys-alert.children...sys-refresh.data..",
+        [("sys-threshold-set", "n_clicks", 2)],
+        form,
+    )
+    assert "Threshold set to 35%" in _text(out["sys-alert"]["children"])
+    assert plan_service.get_plan(store, plan.plan_id).threshold == pytest.approx(0.35)
+    shown = call(
+        app,
+        "..sys-threshold.value...sys-threshold-set.disabled...sys-role-threshold.children..."
+        "sys-factors-grid.rowData...sys-factor-mark.disabled...sys-role-factor.children..",
+        [
+            ("nav-session", "data", {"plan_id": plan.plan_id, "user": "lena"}),
+            ("sys-refresh", "data", 1),
+        ],
+    )
+    assert shown["sys-threshold"]["value"] == 35
+    assert shown["sys-threshold-set"]["disabled"] is True
+    assert "only the plan's owner" in _text(shown["sys-role-threshold"]["children"])
+
+
+def test_planner_marks_a_new_factor_and_sees_before_and_after(plan, store):
+    from forecast.services import plans as plan_service
+
+    app = create_app(data_dir=str(plan.data_dir))
+    session = {"plan_id": plan.plan_id, "user": "olga"}
+    form = [
+        ("sys-factor-name", "value", "became a hit"),
+        ("sys-factor-scope", "value", "StoreType=a"),
+        ("sys-factor-start", "value", "2015-05-04"),
+        ("nav-session", "data", session),
+        ("sys-version", "data", None),
+        ("sys-refresh", "data", 0),
+    ]
+    before = plan_service.load_frames(store, plan.plan_id).baseline
+    out = call(
+        app,
+        "..sys-factor-alert.children...sys-refresh.data..",
+        [("sys-factor-mark", "n_clicks", 1)],
+        form,
+    )
+    assert "F1 'became a hit'" in _text(out["sys-factor-alert"]["children"])
+    state = plan_service.get_plan(store, plan.plan_id)
+    assert [f["factor_id"] for f in state.factors] == ["F1"]
+    after = plan_service.load_frames(store, plan.plan_id).baseline
+    assert not after["baseline"].equals(before["baseline"])
+
+    shown = call(
+        app,
+        "..sys-threshold.value...sys-threshold-set.disabled...sys-role-threshold.children..."
+        "sys-factors-grid.rowData...sys-factor-mark.disabled...sys-role-factor.children..",
+        [("nav-session", "data", session), ("sys-refresh", "data", 1)],
+    )
+    (row,) = shown["sys-factors-grid"]["rowData"]
+    assert row["name"] == "became a hit" and row["start"] == "2015-05-04"
+    assert row["baseline_before"] == pytest.approx(state.factors[0]["baseline_before"])
+    assert row["baseline_after"] == pytest.approx(state.factors[0]["baseline_after"])
+
+    form[2] = ("sys-factor-start", "value", "2031-01-01")
+    out = call(
+        app,
+        "..sys-factor-alert.children...sys-refresh.data..",
+        [("sys-factor-mark", "n_clicks", 2)],
+        form,
+    )
+    assert "must start inside the history" in _text(out["sys-factor-alert"]["children"])
+    assert len(plan_service.get_plan(store, plan.plan_id).factors) == 1
