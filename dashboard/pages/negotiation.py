@@ -75,6 +75,14 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     className="small",
                 ),
                 dbc.Button("Close round", id=ids.NEG_CLOSE, color="secondary", className="mt-2"),
+                dbc.Button(
+                    "Reopen round",
+                    id=ids.NEG_REOPEN,
+                    color="link",
+                    size="sm",
+                    className="mt-2 ms-2",
+                    title="back to claiming: drops the assignment, restores scaled claims",
+                ),
             ]
         ),
         className="h-100",
@@ -371,6 +379,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Output(ids.NEG_CLOSE, "disabled"),
         Output(ids.NEG_ASSIGN, "disabled"),
         Output(ids.NEG_LOCK, "disabled"),
+        Output(ids.NEG_REOPEN, "disabled"),
         Output(ids.NEG_GOAL_BASIS, "value"),
         Input(ids.NAV_SESSION, "data"),
         Input(ids.NEG_REFRESH, "data"),
@@ -380,7 +389,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         plan_id = (session or {}).get("plan_id")
         user = (session or {}).get("user")
         if not plan_id:
-            return (components.need_plan_notice(),) + (no_update,) * 13
+            return (components.need_plan_notice(),) + (no_update,) * 14
         state = plan_service.get_plan(ctx.store, plan_id)
         summary = negotiation.summary(ctx.store, plan_id)
         stage = summary.get("stage", "draft")
@@ -520,6 +529,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             not is_owner or stage != "claiming",
             not is_owner or stage != "assigning",
             not is_owner or stage != "assigning",
+            not is_owner or stage != "assigning",
             summary.get("basis") or "baseline",
         )
 
@@ -636,6 +646,30 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             _refused(alert, refresh)
             if alert
             else _done("The claiming round is closed; assign the remainder.", refresh)
+        )
+
+    @app.callback(
+        Output(ids.NEG_ALERT, "children", allow_duplicate=True),
+        Output(ids.NEG_REFRESH, "data", allow_duplicate=True),
+        Input(ids.NEG_REOPEN, "n_clicks"),
+        State(ids.NAV_SESSION, "data"),
+        State(ids.NEG_VERSION, "data"),
+        State(ids.NEG_REFRESH, "data"),
+        prevent_initial_call=True,
+    )
+    def reopen_round(n, session, version, refresh) -> tuple:
+        if not n:
+            return no_update, no_update
+        plan_id, user = components.action_plan(session), (session or {}).get("user")
+        _, alert = components.call_service(
+            lambda: negotiation.reopen_round(
+                ctx.store, plan_id, user or "", expected_version=version
+            )
+        )
+        return (
+            _refused(alert, refresh)
+            if alert
+            else _done("The claiming round is open again; the assignment was dropped.", refresh)
         )
 
     @app.callback(

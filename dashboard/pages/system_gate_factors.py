@@ -95,7 +95,7 @@ def factors_section() -> html.Div:
                 rowData=[],
                 columnDefs=factor_columns(),
                 getRowId="params.data.factor_id",
-                defaultColDef={"resizable": True, "sortable": True},
+                defaultColDef={"resizable": True, "sortable": True, "flex": 1, "minWidth": 90},
                 dashGridOptions={"domLayout": "autoHeight"},
                 className="ag-theme-alpine",
             ),
@@ -106,12 +106,12 @@ def factors_section() -> html.Div:
 def factor_columns() -> list[dict[str, Any]]:
     money = {"function": "d3.format(',.0f')(params.value)"}
     return [
-        {"field": "factor_id", "headerName": "Id", "width": 70},
+        {"field": "factor_id", "headerName": "Id"},
         {"field": "name", "headerName": "Factor"},
         {"field": "scope", "headerName": "Series"},
-        {"field": "start", "headerName": "Since", "width": 120},
-        {"field": "n_series", "headerName": "Series re-forecast", "width": 150},
-        {"field": "model", "headerName": "Model", "width": 100},
+        {"field": "start", "headerName": "Since"},
+        {"field": "n_series", "headerName": "Series re-forecast"},
+        {"field": "model", "headerName": "Model"},
         {"field": "baseline_before", "headerName": "Baseline before", "valueFormatter": money},
         {"field": "baseline_after", "headerName": "Baseline after", "valueFormatter": money},
         {
@@ -119,8 +119,8 @@ def factor_columns() -> list[dict[str, Any]]:
             "headerName": "Same model, no marker",
             "valueFormatter": money,
         },
-        {"field": "change", "headerName": "After vs before", "width": 140},
-        {"field": "author", "headerName": "By", "width": 100},
+        {"field": "change", "headerName": "After vs before"},
+        {"field": "author", "headerName": "By"},
     ]
 
 

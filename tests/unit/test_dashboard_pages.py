@@ -741,3 +741,32 @@ def test_planner_marks_a_new_factor_and_sees_before_and_after(plan, store):
     )
     assert "must start inside the history" in _text(out["sys-factor-alert"]["children"])
     assert len(plan_service.get_plan(store, plan.plan_id).factors) == 1
+
+
+def test_owner_reopens_a_closed_round_from_the_negotiation_page(plan, store):
+    from forecast.services import negotiation as nego
+
+    nego.set_goal(store, plan.plan_id, "olga", ratio="10/6.5")
+    nego.claim(store, plan.plan_id, "lena", "a", amount="10000", note="flyer")
+    nego.close_round(store, plan.plan_id, "olga")
+    nego.assign(store, plan.plan_id, "olga", "pro_rata_baseline")
+    app = create_app(data_dir=str(plan.data_dir))
+    state = [
+        ("nav-session", "data", {"plan_id": plan.plan_id, "user": "lena"}),
+        ("neg-version", "data", None),
+        ("neg-refresh", "data", 0),
+    ]
+    out = call(
+        app, "..neg-alert.children...neg-refresh.data..", [("neg-reopen", "n_clicks", 1)], state
+    )
+    assert "Not allowed for your role" in _text(out["neg-alert"]["children"])
+    assert nego.summary(store, plan.plan_id)["stage"] == "assigning"
+
+    state[0] = ("nav-session", "data", {"plan_id": plan.plan_id, "user": "olga"})
+    out = call(
+        app, "..neg-alert.children...neg-refresh.data..", [("neg-reopen", "n_clicks", 2)], state
+    )
+    assert "open again" in _text(out["neg-alert"]["children"])
+    summary = nego.summary(store, plan.plan_id)
+    assert summary["stage"] == "claiming" and summary["assigned"] == 0
+    assert nego.ledger(store, plan.plan_id).set_index("team").loc["a", "claim_minor"] == 1_000_000
