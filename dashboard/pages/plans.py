@@ -1,8 +1,9 @@
-"""Page 6, Plans: every plan and version, the audit log of the current plan, new versions, and
-downloads of the agreed plan (CSV, XLSX, JSON bundle)."""
+"""Page 6, Plans: every plan and version, the audit log of the current plan, new versions,
+downloads of the agreed plan (CSV, XLSX, JSON bundle) and the import of a JSON bundle."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import dash_ag_grid as dag
@@ -100,6 +101,30 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                                 "Make a new version", id=ids.PLANS_NEW_VERSION, color="secondary"
                             ),
                             html.Div(id=ids.PLANS_ROLE_NOTE),
+                            html.H4("Import a plan", className="mt-4"),
+                            html.P(
+                                "Drop a JSON bundle exported here or by `forecast plan export "
+                                "--format json`: it is checked first (checksum, data hash, ledger) "
+                                "and reproduces the plan exactly, or nothing is written. You "
+                                "become an owner of the imported plan.",
+                                className="small text-muted",
+                            ),
+                            dcc.Upload(
+                                id=ids.PLANS_IMPORT,
+                                children=html.Div(
+                                    f"Drag and drop a .json bundle here, or click to choose one "
+                                    f"(up to {ctx.upload_limit_bytes / 1024 / 1024:,.0f} MB)",
+                                    className="small",
+                                ),
+                                className="upload-zone",
+                                style={
+                                    "border": "2px dashed #94a3b8",
+                                    "borderRadius": "8px",
+                                    "padding": "12px",
+                                    "textAlign": "center",
+                                    "cursor": "pointer",
+                                },
+                            ),
                         ],
                         md=6,
                     ),
@@ -275,5 +300,38 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
                 f"New draft version {state.plan_id} of {state.name!r}; it is now selected."
             ),
             session,
+            (changed or 0) + 1,
+        )
+
+    @app.callback(
+        Output(ids.PLANS_ALERT, "children", allow_duplicate=True),
+        Output(ids.NAV_SESSION, "data", allow_duplicate=True),
+        Output(ids.NAV_PLANS_CHANGED, "data", allow_duplicate=True),
+        Input(ids.PLANS_IMPORT, "contents"),
+        State(ids.PLANS_IMPORT, "filename"),
+        State(ids.NAV_SESSION, "data"),
+        State(ids.NAV_PLANS_CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+    def import_bundle(contents: str | None, filename: str | None, session, changed) -> tuple:
+        if not contents:
+            return no_update, no_update, no_update
+        raw = base64.b64decode(contents.split(",", 1)[-1])
+        if len(raw) > ctx.upload_limit_bytes:
+            message = f"{filename} is over the upload limit; import it with `forecast plan import`."
+            return components.info_alert(message), no_update, no_update
+        user = (session or {}).get("user") or ""
+        plan_id, alert = components.call_service(
+            lambda: exports.import_bundle(ctx.store, raw, user)
+        )
+        if alert is not None:
+            return html.Div(alert, id="plans-import-refused"), no_update, no_update
+        state = plan_service.get_plan(ctx.store, plan_id)
+        return (
+            components.success_alert(
+                f"Imported {filename}: plan {state.name!r} ({state.plan_id}, version "
+                f"{state.version}, {state.status}); it is now selected."
+            ),
+            dict(session or {}, plan_id=plan_id),
             (changed or 0) + 1,
         )

@@ -770,3 +770,38 @@ def test_owner_reopens_a_closed_round_from_the_negotiation_page(plan, store):
     summary = nego.summary(store, plan.plan_id)
     assert summary["stage"] == "claiming" and summary["assigned"] == 0
     assert nego.ledger(store, plan.plan_id).set_index("team").loc["a", "claim_minor"] == 1_000_000
+
+
+def test_a_json_bundle_dropped_on_the_plans_page_is_imported_or_refused_whole(plan, store):
+    from forecast.services import exports
+    from forecast.services import negotiation as nego
+    from forecast.services import plans as plan_service
+
+    nego.set_goal(store, plan.plan_id, "olga", ratio="1.1")
+    bundle = exports.export_plan(store, plan.plan_id, "json")
+    app = create_app(data_dir=str(plan.data_dir))
+    output = "..plans-alert.children...nav-session.data...nav-plans-changed.data.."
+    state = [
+        ("plans-import", "filename", "bundle.json"),
+        ("nav-session", "data", {"plan_id": plan.plan_id, "user": "nina"}),
+        ("nav-plans-changed", "data", 0),
+    ]
+
+    def drop(data: bytes):
+        url = "data:application/json;base64," + base64.b64encode(data).decode()
+        return call(app, output, [("plans-import", "contents", url)], state)
+
+    tampered = bundle.replace(b'"goal_minor"', b'"goal_minoR"', 1)
+    out = drop(tampered if tampered != bundle else bundle[: len(bundle) // 2])
+    assert "plans-import-refused" in _text(out["plans-alert"]["children"])
+    assert len(plan_service.list_plans(store)) == 1
+
+    out = drop(bundle)
+    assert "Imported bundle.json" in _text(out["plans-alert"]["children"])
+    new_id = out["nav-session"]["data"]["plan_id"]
+    assert new_id != plan.plan_id and len(plan_service.list_plans(store)) == 2
+    pd.testing.assert_frame_equal(
+        nego.negotiated_plan(store, new_id).drop(columns=["version"], errors="ignore"),
+        nego.negotiated_plan(store, plan.plan_id).drop(columns=["version"], errors="ignore"),
+    )
+    assert plan_service.get_plan(store, new_id).has_role("nina", "owner")
