@@ -14,6 +14,7 @@ from dash import ctx as callback_ctx
 
 from dashboard import components, figures, ids
 from dashboard.context import DashboardContext
+from dashboard.pages import negotiation_periods as periods
 
 PATH = "/negotiation"
 NAME = "Negotiation"
@@ -54,6 +55,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     inline=True,
                     className="mt-2 small",
                 ),
+                periods.split_control(),
                 dbc.Button("Set goal", id=ids.NEG_SET_GOAL, color="primary", className="mt-2"),
                 html.Div(id=ids.NEG_ROLE_OWNER),
             ]
@@ -533,6 +535,8 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             summary.get("basis") or "baseline",
         )
 
+    periods.register_callbacks(app, ctx)
+
     def _done(message: str, refresh: int | None) -> tuple:
         return components.success_alert(message), (refresh or 0) + 1
 
@@ -545,15 +549,19 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Input(ids.NEG_SET_GOAL, "n_clicks"),
         State(ids.NEG_GOAL, "value"),
         State(ids.NEG_GOAL_BASIS, "value"),
+        State(ids.NEG_SPLIT, "value"),
+        State(ids.NEG_PERIOD_GRID, "rowData"),
         State(ids.NAV_SESSION, "data"),
         State(ids.NEG_VERSION, "data"),
         State(ids.NEG_REFRESH, "data"),
         prevent_initial_call=True,
     )
-    def set_goal(n, goal, basis, session, version, refresh) -> tuple:
+    def set_goal(n, goal, basis, split, period_rows, session, version, refresh) -> tuple:
         if not n:
             return no_update, no_update
-        amount = parse_goal(goal)
+        amount: dict[str, Any] = dict(parse_goal(goal))
+        if split and period_rows:
+            amount = {"per_period": periods.per_period_goals(period_rows)}
         if not amount:
             return components.info_alert(
                 "Type a goal: an amount such as 1500000, or a ratio such as 10/6.5."

@@ -805,3 +805,68 @@ def test_a_json_bundle_dropped_on_the_plans_page_is_imported_or_refused_whole(pl
         nego.negotiated_plan(store, plan.plan_id).drop(columns=["version"], errors="ignore"),
     )
     assert plan_service.get_plan(store, new_id).has_role("nina", "owner")
+
+
+def test_period_goal_rows_follow_the_typed_goal():
+    from dashboard.pages.negotiation_periods import per_period_goals, period_goal_rows
+
+    basis = {"2015-08-09": 100.0, "2015-08-02": 300.0}
+    rows = period_goal_rows(basis, {"ratio": "10/5"})
+    assert [r["ds"] for r in rows] == ["2015-08-02", "2015-08-09"]
+    assert [r["goal"] for r in rows] == [600.0, 200.0]
+    assert [r["goal"] for r in period_goal_rows(basis, {"total": "1000"})] == [750.0, 250.0]
+    assert [r["goal"] for r in period_goal_rows(basis, {})] == [300.0, 100.0]
+    assert per_period_goals(rows) == {"2015-08-02": "600.0", "2015-08-09": "200.0"}
+
+
+def test_owner_sets_a_goal_split_by_period_on_the_negotiation_page(plan, store):
+    from forecast.services import negotiation as nego
+    from forecast.services import plans as plan_service
+
+    app = create_app(data_dir=str(plan.data_dir))
+    session = {"plan_id": plan.plan_id, "user": "olga"}
+    shown = call(
+        app,
+        "..neg-period-box.style...neg-period-grid.rowData..",
+        [("neg-split", "value", True), ("neg-goal-basis", "value", "baseline")],
+        [("neg-goal", "value", "1.1x"), ("nav-session", "data", session)],
+    )
+    rows = shown["neg-period-grid"]["rowData"]
+    assert shown["neg-period-box"]["style"] == {"display": "block"}
+    assert len(rows) == 6 and all(r["goal"] > r["basis"] > 0 for r in rows)
+    rows[0]["goal"] = round(rows[0]["goal"] + 1234.56, 2)
+    out = call(
+        app,
+        "..neg-alert.children...neg-refresh.data..",
+        [("neg-set-goal", "n_clicks", 1)],
+        [
+            ("neg-goal", "value", "1.1x"),
+            ("neg-goal-basis", "value", "baseline"),
+            ("neg-split", "value", True),
+            ("neg-period-grid", "rowData", rows),
+            ("nav-session", "data", session),
+            ("neg-version", "data", None),
+            ("neg-refresh", "data", 0),
+        ],
+    )
+    assert "the claiming round is open" in _text(out["neg-alert"]["children"])
+    expected = sum(round(r["goal"] * 100) for r in rows)
+    assert nego.summary(store, plan.plan_id)["goal"] == expected
+    neg = nego.negotiation_of(plan_service.get_plan(store, plan.plan_id))
+    assert neg is not None
+    assert neg.period_goals[rows[0]["ds"]] == round(rows[0]["goal"] * 100)
+
+
+def test_period_split_starts_from_the_goal_already_set(plan, store):
+    from forecast.services import negotiation as nego
+
+    nego.set_goal(store, plan.plan_id, "olga", total="2000000")
+    app = create_app(data_dir=str(plan.data_dir))
+    shown = call(
+        app,
+        "..neg-period-box.style...neg-period-grid.rowData..",
+        [("neg-split", "value", True), ("neg-goal-basis", "value", "baseline")],
+        [("neg-goal", "value", ""), ("nav-session", "data", {"plan_id": plan.plan_id})],
+    )
+    goals = [r["goal"] for r in shown["neg-period-grid"]["rowData"]]
+    assert sum(goals) == pytest.approx(2_000_000, abs=0.05)

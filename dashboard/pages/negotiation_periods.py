@@ -1,0 +1,141 @@
+"""The goal split by period, on the Negotiation page: a grid with one row per period of the
+horizon, prefilled from the basis and the goal typed above, whose amounts the owner edits
+before setting the goal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, html
+
+from dashboard import ids
+from dashboard.context import DashboardContext
+
+CENT = Decimal("0.01")
+
+
+def split_control() -> html.Div:
+    money = {"function": "params.value == null ? '' : '€' + d3.format(',.2f')(params.value)"}
+    return html.Div(
+        [
+            dbc.Switch(
+                id=ids.NEG_SPLIT,
+                label="split the goal by period",
+                value=False,
+                className="mt-2 small",
+            ),
+            html.Div(
+                [
+                    html.Small(
+                        "Prefilled from the basis and the goal typed above (switch off and on to "
+                        "refill); edit the goal column: the goal is the sum of the periods.",
+                        className="text-muted",
+                    ),
+                    dag.AgGrid(
+                        id=ids.NEG_PERIOD_GRID,
+                        rowData=[],
+                        columnDefs=[
+                            {"field": "ds", "headerName": "Period", "flex": 1},
+                            {"field": "basis", "valueFormatter": money, "flex": 1},
+                            {
+                                "field": "goal",
+                                "editable": True,
+                                "valueFormatter": money,
+                                "cellDataType": "number",
+                                "flex": 1,
+                            },
+                        ],
+                        getRowId="params.data.ds",
+                        dashGridOptions={"stopEditingWhenCellsLoseFocus": True},
+                        style={"height": "260px"},
+                        className="ag-theme-alpine",
+                    ),
+                ],
+                id=ids.NEG_PERIOD_BOX,
+                style={"display": "none"},
+            ),
+        ]
+    )
+
+
+def _ratio(text: str) -> Decimal:
+    top, _, bottom = text.partition("/")
+    return Decimal(top) / Decimal(bottom) if bottom else Decimal(top)
+
+
+def period_goal_rows(basis: Mapping[str, float], goal: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per period: its basis and a suggested goal (the basis times the typed ratio, or
+    the typed total shared pro rata to the basis, or the given ``periods``' amounts; without a
+    goal, the basis itself)."""
+    amounts = {ds: Decimal(str(value)) for ds, value in sorted(basis.items())}
+    total_basis = sum(amounts.values(), Decimal(0))
+    try:
+        if goal.get("ratio"):
+            factor = _ratio(str(goal["ratio"]))
+        elif goal.get("total") and total_basis:
+            factor = Decimal(str(goal["total"])) / total_basis
+        else:
+            factor = Decimal(1)
+    except (InvalidOperation, ZeroDivisionError):
+        factor = Decimal(1)
+    given = goal.get("periods") or {}
+    return [
+        {
+            "ds": ds,
+            "basis": float(amount.quantize(CENT)),
+            "goal": float(
+                Decimal(given[ds])
+                if ds in given
+                else (amount * factor).quantize(CENT, ROUND_HALF_EVEN)
+            ),
+        }
+        for ds, amount in amounts.items()
+    ]
+
+
+def per_period_goals(rows: list[dict[str, Any]] | None) -> dict[str, str]:
+    """The grid's rows as `set_goal(per_period=...)` takes them: {period: amount as text}."""
+    return {
+        str(row["ds"]): str(row.get("goal")) for row in rows or [] if row.get("goal") is not None
+    }
+
+
+def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
+    from dashboard.pages.negotiation import parse_goal
+    from forecast import schema
+    from forecast.services import negotiation
+    from forecast.services import plans as plan_service
+
+    @app.callback(
+        Output(ids.NEG_PERIOD_BOX, "style"),
+        Output(ids.NEG_PERIOD_GRID, "rowData"),
+        Input(ids.NEG_SPLIT, "value"),
+        Input(ids.NEG_GOAL_BASIS, "value"),
+        # State, not Input: no round trip per keystroke; the split is refilled when switched on
+        State(ids.NEG_GOAL, "value"),
+        State(ids.NAV_SESSION, "data"),
+        prevent_initial_call=True,
+    )
+    def fill(split: bool, basis: str | None, goal: str | None, session: dict | None) -> tuple:
+        plan_id = (session or {}).get("plan_id")
+        if not split or not plan_id:
+            return {"display": "none"}, []
+        column = schema.SYSTEM_PLAN if basis == "system_plan" else schema.BASELINE
+        frame = negotiation.series_frame(ctx.store, plan_id)
+        by_period = frame.groupby(frame[schema.DS].dt.strftime("%Y-%m-%d"))[column].sum()
+        sums = {str(ds): float(value) for ds, value in by_period.items()}
+        rows = period_goal_rows(sums, dict(parse_goal(goal)) or _current_goal(plan_id))
+        return {"display": "block"}, rows
+
+    def _current_goal(plan_id: str) -> dict[str, Any]:
+        """Without a typed goal, start from the goal already set (its split when it has one)."""
+        neg = negotiation.negotiation_of(plan_service.get_plan(ctx.store, plan_id))
+        if neg is None or neg.goal is None:
+            return {}
+        if neg.period_goals:
+            return {"periods": {ds: Decimal(v) / 100 for ds, v in neg.period_goals.items()}}
+        return {"total": str(Decimal(neg.goal) / 100)}
