@@ -287,6 +287,31 @@ def main() -> None:
             ),
         ),
         (
+            "system: set the gate threshold",
+            lambda: post(
+                client,
+                app,
+                "sys-alert.children",
+                [("sys-threshold-set", "n_clicks", 1)],
+                [
+                    ("sys-threshold", "value", 20),
+                    ("nav-session", "data", session),
+                    ("sys-version", "data", version()),
+                    ("sys-refresh", "data", 0),
+                ],
+            ),
+        ),
+        (
+            "negotiation: goal split by period (fill the grid)",
+            lambda: post(
+                client,
+                app,
+                "neg-period-box.style",
+                [("neg-split", "value", True), ("neg-goal-basis", "value", "baseline")],
+                [("neg-goal", "value", "1.2"), ("nav-session", "data", session)],
+            ),
+        ),
+        (
             "negotiation: set goal",
             lambda: post(
                 client,
@@ -296,6 +321,8 @@ def main() -> None:
                 [
                     ("neg-goal", "value", "1.2"),
                     ("neg-goal-basis", "value", "baseline"),
+                    ("neg-split", "value", False),
+                    ("neg-period-grid", "rowData", []),
                     ("nav-session", "data", session),
                     ("neg-version", "data", version()),
                     ("neg-refresh", "data", 0),

@@ -294,6 +294,8 @@ def test_negotiation_callbacks_goal_then_claim_only_for_own_team(plan, store):
         [
             ("neg-goal", "value", "10/6.5"),
             ("neg-goal-basis", "value", "baseline"),
+            ("neg-split", "value", False),
+            ("neg-period-grid", "rowData", []),
             ("nav-session", "data", {"plan_id": plan.plan_id, "user": "olga"}),
             ("neg-version", "data", None),
             ("neg-refresh", "data", 0),
