@@ -442,3 +442,28 @@ def test_creating_a_plan_reports_progress_per_batch_of_series_fitted(store):
     fractions = [f for f, _ in reports]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert any("4 of 4 series fitted" in message for _, message in reports)
+
+
+def test_the_learned_uplift_is_reused_per_plan_and_never_mixed_up(store, plan_id):
+    history = make_history()
+    history["y"] = np.where(history["Promo"] > 0, 150.0, 100.0)
+    other = plans.create_plan_from_frames(
+        store,
+        name="other promo history",
+        history=history,
+        attributes=pd.DataFrame(
+            {"unique_id": list(STORE_TYPES), "StoreType": list(STORE_TYPES.values())}
+        ),
+        freq="W-MON",
+        horizon=6,
+        team_attr="StoreType",
+        actor="ann",
+        baseline=make_baseline(),
+    )
+    for _ in range(2):
+        first = system.suggest_uplift(store, plan_id, "promotion")
+        second = system.suggest_uplift(store, other.plan_id, "promotion")
+        assert first is not None and first.value == pytest.approx(30.0)
+        assert second is not None and second.value == pytest.approx(50.0)
+    scoped = system.suggest_uplift(store, plan_id, "promotion", Scope(ids=("1",)))
+    assert scoped is not None and scoped.n_series == 1

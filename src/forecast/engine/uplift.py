@@ -118,14 +118,19 @@ def learned_uplift(
     series: Sequence[str] | None = None,
     segment_attr: str | None = None,
     window: int = DEFAULT_WINDOW,
+    per_series: pd.DataFrame | None = None,
 ) -> Uplift | None:
     """The suggested percent effect of an event of `kind` over `series` (all when None), with a
     breakdown per value of `segment_attr`. None when no flag teaches this kind or too little
-    flagged history exists."""
+    flagged history exists. ``per_series``: `series_uplift` of the same history, flag and window
+    when the caller has it already (it is the costly part)."""
     flag = flag_for_kind(flags, kind)
-    if flag is None or flag not in history.columns:
+    if flag is None:
         return None
-    per_series = series_uplift(history, flag, window)
+    if per_series is None:
+        if flag not in history.columns:
+            return None
+        per_series = series_uplift(history, flag, window)
     if series is not None:
         per_series = per_series.loc[per_series[UNIQUE_ID].isin([str(s) for s in series])]
     if per_series.empty:

@@ -7,6 +7,9 @@ events, explanations and factors; the owner sets the threshold and publishes.
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -16,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import overrides, schema
-from forecast.engine.uplift import Uplift, learned_uplift
+from forecast.engine.uplift import Uplift, flag_for_kind, learned_uplift, series_uplift
 from forecast.overrides import Event, Explanation, OverrideError, Scope
 from forecast.plan import PUBLISHED, PlanState, utc_now
 from forecast.services import plans
@@ -131,19 +134,52 @@ def suggest_uplift(
 def _suggest(store: PlanRepository, state: PlanState, kind: str, scope: Scope) -> Uplift | None:
     if not state.dataset.flags:
         return None
-    frames = plans.load_frames(store, state.plan_id)
+    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
     try:
-        scope.validate(frames.attributes)
+        scope.validate(attributes)
     except OverrideError as exc:
         raise Invalid(str(exc)) from exc
+    flag = flag_for_kind(state.dataset.flags, kind)
+    if flag is None:
+        return None
     return learned_uplift(
-        frames.history,
-        frames.attributes,
+        pd.DataFrame(),
+        attributes,
         kind,
         state.dataset.flags,
-        series=scope.series_ids(frames.attributes),
+        series=scope.series_ids(attributes),
         segment_attr=state.team_attr,
+        per_series=_series_uplift(store, state, flag),
     )
+
+
+# The per-series uplift depends only on the history's flag column, which no edit changes (a
+# marked factor adds columns of its own), so it is computed once per plan, history and flag:
+# the suggestion shown while an event is typed and the event's own record reuse it.
+_UPLIFT_CACHE: weakref.WeakKeyDictionary[PlanRepository, OrderedDict[tuple[str, ...], Any]] = (
+    weakref.WeakKeyDictionary()
+)
+_UPLIFT_CACHE_SIZE = 8
+_UPLIFT_CACHE_LOCK = threading.Lock()
+
+
+def _series_uplift(store: PlanRepository, state: PlanState, flag: str) -> pd.DataFrame:
+    key = (state.plan_id, state.dataset.history_hash, flag)
+    with _UPLIFT_CACHE_LOCK:
+        per_store = _UPLIFT_CACHE.setdefault(store, OrderedDict())
+        if key in per_store:
+            per_store.move_to_end(key)
+            return per_store[key]
+    history = plans.load_blob_frame(store, state.plan_id, plans.HISTORY)
+    if flag not in history.columns:
+        value = pd.DataFrame({"unique_id": [], "ratio": [], "n_flagged": []})
+    else:
+        value = series_uplift(history, flag)
+    with _UPLIFT_CACHE_LOCK:
+        per_store[key] = value
+        while len(per_store) > _UPLIFT_CACHE_SIZE:
+            per_store.popitem(last=False)
+    return value
 
 
 # -- events ----------------------------------------------------------------------------------
