@@ -214,6 +214,18 @@ def parse_goal(text: str | None) -> GoalArgs:
     return {"total": raw.replace(",", "")}
 
 
+def goal_message(goal_minor: int, basis_minor: int) -> str:
+    """What the owner sees after setting the goal; a goal far below the basis is most likely a
+    ratio typed without its `x`, so the message says how to type one."""
+    message = f"Goal set to {components.minor_to_money(goal_minor)}; the claiming round is open."
+    if basis_minor > 0 and goal_minor < basis_minor * 0.1:
+        message += (
+            f" That is {goal_minor / basis_minor:.1%} of the basis: for a ratio of the basis, "
+            "type it as 1.2x or 10/6.5."
+        )
+    return message
+
+
 def _rows(frame: pd.DataFrame) -> Iterable[Any]:
     """`frame.itertuples()`: the fields are the frame's columns, which the stubs cannot type."""
     return frame.itertuples()
@@ -574,11 +586,8 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         )
         if alert is not None:
             return _refused(alert, refresh)
-        goal_minor = negotiation.summary(ctx.store, plan_id)["goal"]
-        return _done(
-            f"Goal set to {components.minor_to_money(goal_minor)}; the claiming round is open.",
-            refresh,
-        )
+        summary = negotiation.summary(ctx.store, plan_id)
+        return _done(goal_message(summary["goal"], summary["basis_total"]), refresh)
 
     @app.callback(
         Output(ids.NEG_ALERT, "children", allow_duplicate=True),

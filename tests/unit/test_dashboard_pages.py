@@ -872,3 +872,8 @@ def test_period_split_starts_from_the_goal_already_set(plan, store):
     )
     goals = [r["goal"] for r in shown["neg-period-grid"]["rowData"]]
     assert sum(goals) == pytest.approx(2_000_000, abs=0.05)
+
+
+def test_a_goal_far_below_the_basis_hints_at_typing_a_ratio():
+    assert "type it as 1.2x" in negotiation.goal_message(120, 1_000_000_00)
+    assert "type it as" not in negotiation.goal_message(1_200_000_00, 1_000_000_00)
