@@ -224,3 +224,23 @@ def test_bundle_with_events_and_explanations_reimports_to_the_same_plan():
     right = nego.negotiated_plan(other, new_id)
     assert left.equals(right)
     assert (left["system_plan"] > left["baseline"]).any()  # the event reached the copy too
+
+
+def test_xlsx_cells_keep_their_types_and_no_value_becomes_a_formula():
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "ds": pd.to_datetime(["2025-01-03", None]),
+            "deviation_pct": [float("inf"), 12.5],
+            "target": [1234.56, float("nan")],
+            "note": ["=HYPERLINK(1)", "plain"],
+        }
+    )
+    sheet = load_workbook(io.BytesIO(export.to_xlsx({"plan": frame})))["plan"]
+    rows = list(sheet.iter_rows(min_row=2))
+    assert [c.data_type for c in rows[0]] == ["d", "s", "n", "s"]
+    assert rows[0][1].value == "inf" and rows[0][3].value == "'=HYPERLINK(1)"
+    assert rows[1][0].value is None and rows[1][2].value is None
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
