@@ -76,9 +76,10 @@ def key_for(app: Any, first_output: str, trigger: tuple[str, str]) -> str:
 
 
 def post(
-    client: Any, app: Any, first_output: str, inputs: list, state: list = ()
+    client: Any, app: Any, first_output: str, inputs: list, state: list = (), changed: int = 0
 ) -> tuple[float, int]:
-    key = key_for(app, first_output, inputs[0][:2])
+    """POST one callback; `changed` is the index of the input that fired (default the first)."""
+    key = key_for(app, first_output, inputs[changed][:2])
     outputs = [
         {"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]}
         for p in key.strip(".").split("...")
@@ -88,7 +89,7 @@ def post(
         "outputs": outputs if key.startswith("..") else outputs[0],
         "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
         "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
-        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
+        "changedPropIds": [f"{inputs[changed][0]}.{inputs[changed][1]}"],
     }
     start = time.perf_counter()
     response = client.post("/_dash-update-component", json=body)
@@ -378,8 +379,24 @@ def main() -> None:
                 [("nav-session", "data", session)],
             ),
         ),
+        (
+            "plans: download XLSX (a sheet per view)",
+            lambda: post(
+                client,
+                app,
+                "plans-download.data",
+                [
+                    ("plans-download-csv", "n_clicks", None),
+                    ("plans-download-xlsx", "n_clicks", 1),
+                    ("plans-download-json", "n_clicks", None),
+                ],
+                [("nav-session", "data", session)],
+                changed=1,
+            ),
+        ),
     ]
     once = {
+        "plans: download XLSX (a sheet per view)",
         "system: add event (edit, no refit)",
         "negotiation: set goal",
         "negotiation: render before goal",
