@@ -310,3 +310,43 @@ def test_a_truncated_bundle_is_refused_and_nothing_is_written(start_app, e2e_pla
     assert [r.get_attribute("row-id") for r in rows] == [e2e_plan.plan_id]
     _settle(dash_duo)
     assert dash_duo.get_logs() == []
+
+
+def test_owner_splits_the_goal_by_period_and_edits_one_period(start_app, e2e_plan):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    from forecast.services import negotiation, plans
+
+    dash_duo = start_app(e2e_plan.data_dir, "/negotiation")
+    dash_duo.wait_for_element("#neg-set-goal:not([disabled])", timeout=20)
+    type_into(dash_duo, "#neg-goal", "1.1x")
+    click(dash_duo, "#neg-split")
+    first = dash_duo.wait_for_element("#neg-period-grid .ag-center-cols-container [row-id]", 20)
+    period = first.get_attribute("row-id")
+    cell = dash_duo.find_element(f"#neg-period-grid [row-id='{period}'] [col-id=goal]")
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", cell
+    )
+    ActionChains(dash_duo.driver).double_click(cell).perform()
+    editor = dash_duo.wait_for_element(
+        f"#neg-period-grid [row-id='{period}'] [col-id=goal] input", timeout=10
+    )
+    editor.send_keys(Keys.CONTROL, "a")
+    editor.send_keys("1000000", Keys.ENTER)
+    dash_duo.wait_for_contains_text(
+        f"#neg-period-grid [row-id='{period}'] [col-id=goal]", "1,000,000.00", timeout=10
+    )
+    click(dash_duo, "#neg-set-goal")
+    dash_duo.wait_for_contains_text("#neg-alert", "the claiming round is open", timeout=20)
+
+    store = _open_store(e2e_plan.data_dir)
+    try:
+        neg = negotiation.negotiation_of(plans.get_plan(store, e2e_plan.plan_id))
+        goal = negotiation.summary(store, e2e_plan.plan_id)["goal"]
+    finally:
+        store.close()
+    assert neg is not None and neg.period_goals[period] == 100_000_000
+    assert sum(neg.period_goals.values()) == goal
+    _settle(dash_duo)
+    assert dash_duo.get_logs() == []
