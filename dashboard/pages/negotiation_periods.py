@@ -104,11 +104,20 @@ def per_period_goals(rows: list[dict[str, Any]] | None) -> dict[str, str]:
     }
 
 
+def prefill(typed: Mapping[str, Any], periods: Any, goal_minor: int | None) -> dict[str, Any]:
+    """What the grid starts from: the goal typed above, else the goal already set (its split
+    when it has one), else nothing (the basis itself)."""
+    if typed:
+        return dict(typed)
+    split = {str(r.ds): r.goal for r in periods.itertuples() if r.goal is not None}
+    if split:
+        return {"periods": split}
+    return {"total": str(Decimal(goal_minor) / 100)} if goal_minor is not None else {}
+
+
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     from dashboard.pages.negotiation import parse_goal
-    from forecast import schema
     from forecast.services import negotiation
-    from forecast.services import plans as plan_service
 
     @app.callback(
         Output(ids.NEG_PERIOD_BOX, "style"),
@@ -124,18 +133,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         plan_id = (session or {}).get("plan_id")
         if not split or not plan_id:
             return {"display": "none"}, []
-        column = schema.SYSTEM_PLAN if basis == "system_plan" else schema.BASELINE
-        frame = negotiation.series_frame(ctx.store, plan_id)
-        by_period = frame.groupby(frame[schema.DS].dt.strftime("%Y-%m-%d"))[column].sum()
-        sums = {str(ds): float(value) for ds, value in by_period.items()}
-        rows = period_goal_rows(sums, dict(parse_goal(goal)) or _current_goal(plan_id))
-        return {"display": "block"}, rows
-
-    def _current_goal(plan_id: str) -> dict[str, Any]:
-        """Without a typed goal, start from the goal already set (its split when it has one)."""
-        neg = negotiation.negotiation_of(plan_service.get_plan(ctx.store, plan_id))
-        if neg is None or neg.goal is None:
-            return {}
-        if neg.period_goals:
-            return {"periods": {ds: Decimal(v) / 100 for ds, v in neg.period_goals.items()}}
-        return {"total": str(Decimal(neg.goal) / 100)}
+        periods = negotiation.goal_by_period(ctx.store, plan_id, basis or "baseline")
+        start = prefill(parse_goal(goal), periods, negotiation.summary(ctx.store, plan_id)["goal"])
+        basis_by_period = dict(zip(periods["ds"], periods["basis"], strict=True))
+        return {"display": "block"}, period_goal_rows(basis_by_period, start)

@@ -214,6 +214,19 @@ def test_per_period_goal_adds_up_by_period_in_the_spread(store, plan_id):
     assert per_period.to_dict() == {p: 250_000_000_001 for p in periods}
 
 
+def test_goal_by_period_gives_the_basis_and_the_split_goal(store, plan_id):
+    frame = nego.series_frame(store, plan_id)
+    before = nego.goal_by_period(store, plan_id, "baseline")
+    assert before["basis"].sum() == pytest.approx(frame["baseline"].sum())
+    assert before["goal"].isna().all()
+    goals = {p: Decimal("2500000000.01") for p in before["ds"]}
+    nego.set_goal(store, plan_id, "olga", per_period=goals)
+    after = nego.goal_by_period(store, plan_id, "system_plan")
+    assert list(after["goal"]) == list(goals.values())
+    with pytest.raises(Invalid, match="unknown basis"):
+        nego.goal_by_period(store, plan_id, "target")
+
+
 def test_stretch_gives_probabilities_and_growth(store, plan_id):
     nego.set_goal(store, plan_id, "olga", ratio="1")
     table = nego.stretch(store, plan_id).set_index("team")

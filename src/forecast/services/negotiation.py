@@ -442,6 +442,30 @@ def summary(store: PlanRepository, plan: str) -> dict[str, Any]:
     return out
 
 
+def goal_by_period(store: PlanRepository, plan: str, basis: str = "baseline") -> pd.DataFrame:
+    """Per period of the horizon (``ds`` as YYYY-MM-DD): the basis total (``baseline`` or
+    ``system_plan``) and the goal set for that period (None where the goal is not split)."""
+    if str(basis) not in ("baseline", "system_plan"):
+        raise Invalid(f"unknown basis {basis!r}; use baseline or system_plan")
+    column = schema.BASELINE if basis == "baseline" else schema.SYSTEM_PLAN
+    frame = series_frame(store, plan)
+    out = (
+        frame.groupby(frame[schema.DS].dt.strftime("%Y-%m-%d"))[column]
+        .sum()
+        .rename("basis")
+        .rename_axis(schema.DS)
+        .reset_index()
+    )
+    neg = negotiation_of(get_plan(store, plan))
+    goals = neg.period_goals if neg is not None else {}
+    out["goal"] = pd.Series(
+        [from_minor(goals[ds]) if ds in goals else None for ds in out[schema.DS]],
+        index=out.index,
+        dtype=object,
+    )
+    return out
+
+
 def ledger(store: PlanRepository, plan: str) -> pd.DataFrame:
     """The ledger per team and TOTAL: exact ``*_minor`` ints and currency columns for display,
     plus each team's sales over the same periods last year and its claim and target against them
