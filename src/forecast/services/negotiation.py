@@ -12,9 +12,6 @@ locking agrees the plan: its status becomes ``agreed`` and nothing in it changes
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +24,7 @@ from forecast import negotiation as domain
 from forecast import schema
 from forecast.negotiation import Actor, Negotiation, NegotiationError, from_minor, to_minor
 from forecast.plan import AGREED, PlanState, utc_now
+from forecast.services.cache import PerStoreCache
 from forecast.services.errors import Forbidden, Invalid, Locked, NotFound
 from forecast.services.plans import change_plan, get_plan, load_frames, teams_of
 from forecast.store import PlanRepository
@@ -133,21 +131,17 @@ def series_frame(store: PlanRepository, plan: str) -> pd.DataFrame:
 
 # A saved plan never changes under the same (id, version), so its frames can be reused between
 # calls (the dashboard renders the ledger, stretch and spread of one version several times).
-_CACHE: weakref.WeakKeyDictionary[PlanRepository, OrderedDict[tuple[str, int], Any]] = (
-    weakref.WeakKeyDictionary()
-)
-_CACHE_SIZE = 4
-_CACHE_LOCK = threading.Lock()
+_PLAN_DATA: PerStoreCache[tuple[pd.DataFrame, pd.DataFrame]] = PerStoreCache(size=4)
 
 
 def _plan_data(store: PlanRepository, state: PlanState) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(series frame, history) of one plan version."""
-    key = (state.plan_id, state.version)
-    with _CACHE_LOCK:
-        per_store = _CACHE.setdefault(store, OrderedDict())
-        if key in per_store:
-            per_store.move_to_end(key)
-            return per_store[key]
+    return _PLAN_DATA.get(
+        store, (state.plan_id, state.version), lambda: _load_plan_data(store, state)
+    )
+
+
+def _load_plan_data(store: PlanRepository, state: PlanState) -> tuple[pd.DataFrame, pd.DataFrame]:
     frames = load_frames(store, state.plan_id)
     teams = teams_of(frames.attributes, state.team_attr)
     frame = frames.baseline.copy()
@@ -156,12 +150,7 @@ def _plan_data(store: PlanRepository, state: PlanState) -> tuple[pd.DataFrame, p
     keep = [schema.UNIQUE_ID, schema.DS, schema.TEAM, schema.BASELINE, schema.SYSTEM_PLAN]
     keep += schema.interval_columns(schema.levels_in(frame))
     frame = frame[keep].sort_values([schema.UNIQUE_ID, schema.DS]).reset_index(drop=True)
-    value = (frame, frames.history)
-    with _CACHE_LOCK:
-        per_store[key] = value
-        while len(per_store) > _CACHE_SIZE:
-            per_store.popitem(last=False)
-    return value
+    return frame, frames.history
 
 
 def _system_plan_values(store: PlanRepository, state: PlanState, frame: pd.DataFrame) -> Any:

@@ -7,9 +7,6 @@ events, explanations and factors; the owner sets the threshold and publishes.
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -23,6 +20,7 @@ from forecast.engine.uplift import Uplift, flag_for_kind, learned_uplift, series
 from forecast.overrides import Event, Explanation, OverrideError, Scope
 from forecast.plan import PUBLISHED, PlanState, utc_now
 from forecast.services import plans
+from forecast.services.cache import PerStoreCache
 from forecast.services.errors import Invalid, NotFound
 from forecast.store import AuditEntry, PlanRepository, frame_to_bytes
 
@@ -156,30 +154,18 @@ def _suggest(store: PlanRepository, state: PlanState, kind: str, scope: Scope) -
 # The per-series uplift depends only on the history's flag column, which no edit changes (a
 # marked factor adds columns of its own), so it is computed once per plan, history and flag:
 # the suggestion shown while an event is typed and the event's own record reuse it.
-_UPLIFT_CACHE: weakref.WeakKeyDictionary[PlanRepository, OrderedDict[tuple[str, ...], Any]] = (
-    weakref.WeakKeyDictionary()
-)
-_UPLIFT_CACHE_SIZE = 8
-_UPLIFT_CACHE_LOCK = threading.Lock()
+_SERIES_UPLIFT: PerStoreCache[pd.DataFrame] = PerStoreCache(size=8)
 
 
 def _series_uplift(store: PlanRepository, state: PlanState, flag: str) -> pd.DataFrame:
+    def compute() -> pd.DataFrame:
+        history = plans.load_blob_frame(store, state.plan_id, plans.HISTORY)
+        if flag not in history.columns:
+            return pd.DataFrame({"unique_id": [], "ratio": [], "n_flagged": []})
+        return series_uplift(history, flag)
+
     key = (state.plan_id, state.dataset.history_hash, flag)
-    with _UPLIFT_CACHE_LOCK:
-        per_store = _UPLIFT_CACHE.setdefault(store, OrderedDict())
-        if key in per_store:
-            per_store.move_to_end(key)
-            return per_store[key]
-    history = plans.load_blob_frame(store, state.plan_id, plans.HISTORY)
-    if flag not in history.columns:
-        value = pd.DataFrame({"unique_id": [], "ratio": [], "n_flagged": []})
-    else:
-        value = series_uplift(history, flag)
-    with _UPLIFT_CACHE_LOCK:
-        per_store[key] = value
-        while len(per_store) > _UPLIFT_CACHE_SIZE:
-            per_store.popitem(last=False)
-    return value
+    return _SERIES_UPLIFT.get(store, key, compute)
 
 
 # -- events ----------------------------------------------------------------------------------
