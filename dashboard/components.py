@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from forecast.services.errors import (
     Forbidden,
@@ -133,3 +133,22 @@ def need_plan_notice() -> dbc.Alert:
 
 def options(values: Iterable[str]) -> list[dict[str, str]]:
     return [{"label": str(v), "value": str(v)} for v in values]
+
+
+def upload_zone(component_id: str, title: str, hint: str, *, padding: str = "24px") -> dcc.Upload:
+    """A dashed drag-and-drop zone: the title in bold, the hint (formats, size limit) below."""
+    return dcc.Upload(
+        id=component_id,
+        children=html.Div(
+            [html.Div(title, className="fw-semibold"), html.Div(hint, className="small text-muted")]
+        ),
+        className="upload-zone",
+        style={
+            "border": "2px dashed #94a3b8",
+            "borderRadius": "8px",
+            "padding": padding,
+            "textAlign": "center",
+            "cursor": "pointer",
+        },
+        multiple=False,
+    )

@@ -29,28 +29,10 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
     return html.Div(
         [
             components.page_header(NAME, HOW_TO_READ),
-            dcc.Upload(
-                id=ids.ACTUALS_UPLOAD,
-                children=html.Div(
-                    [
-                        html.Div(
-                            "Drag and drop a file of actual sales here, or click to choose one",
-                            className="fw-semibold",
-                        ),
-                        html.Div(
-                            f"CSV, Parquet or XLSX · up to {limit_mb:,.0f} MB",
-                            className="small text-muted",
-                        ),
-                    ]
-                ),
-                className="upload-zone",
-                style={
-                    "border": "2px dashed #94a3b8",
-                    "borderRadius": "8px",
-                    "padding": "24px",
-                    "textAlign": "center",
-                    "cursor": "pointer",
-                },
+            components.upload_zone(
+                ids.ACTUALS_UPLOAD,
+                "Drag and drop a file of actual sales here, or click to choose one",
+                f"CSV, Parquet or XLSX · up to {limit_mb:,.0f} MB",
             ),
             html.Div(id=ids.ACTUALS_ALERT, className="mt-3"),
             html.Div(id=ids.ACTUALS_VERDICT, className="mt-2"),

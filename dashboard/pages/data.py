@@ -35,30 +35,11 @@ PREVIEW_ROWS = 200
 
 def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
     limit_mb = ctx.upload_limit_bytes / 1024 / 1024
-    upload = dcc.Upload(
-        id=ids.DATA_UPLOAD,
-        children=html.Div(
-            [
-                html.Div(
-                    "Drag and drop a sales file here, or click to choose one",
-                    className="fw-semibold",
-                ),
-                html.Div(
-                    f"CSV (any separator, encoding, decimal mark; .gz too), Parquet or XLSX · "
-                    f"up to {limit_mb:,.0f} MB",
-                    className="small text-muted",
-                ),
-            ]
-        ),
-        className="upload-zone",
-        style={
-            "border": "2px dashed #94a3b8",
-            "borderRadius": "8px",
-            "padding": "24px",
-            "textAlign": "center",
-            "cursor": "pointer",
-        },
-        multiple=False,
+    upload = components.upload_zone(
+        ids.DATA_UPLOAD,
+        "Drag and drop a sales file here, or click to choose one",
+        f"CSV (any separator, encoding, decimal mark; .gz too), Parquet or XLSX · "
+        f"up to {limit_mb:,.0f} MB",
     )
     mapping = dbc.Card(
         dbc.CardBody(

@@ -109,21 +109,11 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                                 "become an owner of the imported plan.",
                                 className="small text-muted",
                             ),
-                            dcc.Upload(
-                                id=ids.PLANS_IMPORT,
-                                children=html.Div(
-                                    f"Drag and drop a .json bundle here, or click to choose one "
-                                    f"(up to {ctx.upload_limit_bytes / 1024 / 1024:,.0f} MB)",
-                                    className="small",
-                                ),
-                                className="upload-zone",
-                                style={
-                                    "border": "2px dashed #94a3b8",
-                                    "borderRadius": "8px",
-                                    "padding": "12px",
-                                    "textAlign": "center",
-                                    "cursor": "pointer",
-                                },
+                            components.upload_zone(
+                                ids.PLANS_IMPORT,
+                                "Drag and drop a .json bundle here, or click to choose one",
+                                f"up to {ctx.upload_limit_bytes / 1024 / 1024:,.0f} MB",
+                                padding="12px",
                             ),
                         ],
                         md=6,
