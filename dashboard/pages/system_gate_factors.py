@@ -150,7 +150,7 @@ def factor_rows(factors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
-    from dashboard.pages.system_plan import role_of
+    from dashboard.pages.system_plan import number_or_raise, role_of, scope_or_raise
     from forecast.services import plans as plan_service
     from forecast.services import system
 
@@ -209,7 +209,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
                 ctx.store,
                 plan_id,
                 user or "",
-                _fraction(percent),
+                number_or_raise(percent) / 100,
                 expected_version=version,
             )
         )
@@ -235,8 +235,6 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         prevent_initial_call=True,
     )
     def mark(_n, name, scope, start, session, version, refresh) -> tuple:
-        from dashboard.pages.system_plan import _scope_or_raise
-
         if not _n:  # layout insertion, not a click
             return no_update, no_update
         plan_id, user = components.action_plan(session), (session or {}).get("user")
@@ -246,7 +244,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
                 plan_id,
                 user or "",
                 name=name or "",
-                scope=_scope_or_raise(scope),
+                scope=scope_or_raise(scope),
                 start=_date_or_raise(start),
                 expected_version=version,
             )
@@ -263,15 +261,6 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             ),
             (refresh or 0) + 1,
         )
-
-
-def _fraction(percent: Any) -> float:
-    from forecast.services.errors import Invalid
-
-    try:
-        return float(percent) / 100
-    except (TypeError, ValueError) as exc:
-        raise Invalid(f"the threshold is a percentage such as 20, got {percent!r}") from exc
 
 
 def _date_or_raise(value: str | None) -> str:

@@ -724,7 +724,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         if not plan_id or not kind:
             return None
         uplift, alert = components.call_service(
-            lambda: system.suggest_uplift(ctx.store, plan_id, kind, _scope_or_raise(scope))
+            lambda: system.suggest_uplift(ctx.store, plan_id, kind, scope_or_raise(scope))
         )
         if alert is not None:
             return alert
@@ -773,7 +773,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
                 user or "",
                 name=name or "",
                 kind=kind,
-                scope=_scope_or_raise(scope),
+                scope=scope_or_raise(scope),
                 start=start,
                 end=end,
                 effect=None if use_suggestion else effect,
@@ -815,9 +815,9 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         def call() -> Any:
             args = dict(kwargs)
             if "scope_text" in args:
-                args["scope"] = _scope_or_raise(args.pop("scope_text"))
+                args["scope"] = scope_or_raise(args.pop("scope_text"))
             if "value" in args:
-                args["value"] = _number(args["value"])
+                args["value"] = number_or_raise(args["value"])
             return system.edit_event(
                 ctx.store, plan_id, user or "", row["event_id"], expected_version=version, **args
             )
@@ -957,7 +957,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         )
 
 
-def _scope_or_raise(text: str | None) -> Any:
+def scope_or_raise(text: str | None) -> Any:
     """Parse the scope text; a malformed one becomes an `Invalid` the page shows."""
     from forecast.services.errors import Invalid
 
@@ -967,7 +967,7 @@ def _scope_or_raise(text: str | None) -> Any:
         raise Invalid(str(exc)) from exc
 
 
-def _number(value: Any) -> float:
+def number_or_raise(value: Any) -> float:
     from forecast.services.errors import Invalid
 
     try:

@@ -170,7 +170,7 @@ def test_scope_text_round_trip():
     assert system_plan.parse_scope_text(system_plan.scope_text(scope)) == scope
     assert system_plan.scope_text(system_plan.parse_scope_text("all")) == "all"
     with pytest.raises(Invalid):
-        system_plan._scope_or_raise("StoreType")
+        system_plan.scope_or_raise("StoreType")
 
 
 def test_deviation_rows_put_open_team_rows_first_and_cap_the_list():
