@@ -108,6 +108,15 @@ def action_plan(session: Mapping[str, Any] | None) -> str:
     return (session or {}).get("plan_id")  # type: ignore[return-value]  # None: see above
 
 
+def acting_user(session: Mapping[str, Any] | None) -> str | None:
+    """Who is acting in this callback: the one seam every page asks.
+
+    Sign-in (issue 8) replaces the body with the user of the server-side session; callbacks
+    never read a user name from what the browser sends anywhere else.
+    """
+    return (session or {}).get("user")
+
+
 def role_note(allowed: bool, why_not: str) -> html.Small | None:
     """The line under an action that says why the current user may not do it."""
     if allowed:

@@ -401,7 +401,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     )
     def render(session: dict | None, _refresh: int | None, rule: str | None) -> tuple:
         plan_id = (session or {}).get("plan_id")
-        user = (session or {}).get("user")
+        user = components.acting_user(session)
         if not plan_id:
             return (components.need_plan_notice(),) + (no_update,) * 14
         state = plan_service.get_plan(ctx.store, plan_id)
@@ -578,7 +578,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             return components.info_alert(
                 "Type a goal: an amount such as 1500000, or a ratio such as 10/6.5."
             ), no_update
-        plan_id, user = components.action_plan(session), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), components.acting_user(session)
         state, alert = components.call_service(
             lambda: negotiation.set_goal(
                 ctx.store, plan_id, user or "", basis=basis, expected_version=version, **amount
@@ -607,7 +607,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         if not trigger or not callback_ctx.triggered or not callback_ctx.triggered[0].get("value"):
             return no_update, no_update  # cards re-rendered, no click
         team = trigger["team"]
-        plan_id, user = components.action_plan(session), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), components.acting_user(session)
         index = [w["team"] for w in widget_ids].index(team)
         if trigger["type"] == ids.NEG_CLAIM_WITHDRAW:
             _, alert = components.call_service(
@@ -653,7 +653,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     def close_round(n, policy, session, version, refresh) -> tuple:
         if not n:
             return no_update, no_update
-        plan_id, user = components.action_plan(session), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), components.acting_user(session)
         _, alert = components.call_service(
             lambda: negotiation.close_round(
                 ctx.store, plan_id, user or "", oversubscribed=policy, expected_version=version
@@ -677,7 +677,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     def reopen_round(n, session, version, refresh) -> tuple:
         if not n:
             return no_update, no_update
-        plan_id, user = components.action_plan(session), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), components.acting_user(session)
         _, alert = components.call_service(
             lambda: negotiation.reopen_round(
                 ctx.store, plan_id, user or "", expected_version=version
@@ -705,7 +705,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     def assign(n, rule, exclude, manual_values, manual_ids, session, version, refresh) -> tuple:
         if not n:
             return no_update, no_update
-        plan_id, user = components.action_plan(session), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), components.acting_user(session)
         manual = None
         if rule == "manual":
             manual = {
@@ -743,7 +743,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     def lock(n, session, version, refresh, changed) -> tuple:
         if not n:
             return no_update, no_update, no_update
-        plan_id, user = components.action_plan(session), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), components.acting_user(session)
         _, alert = components.call_service(
             lambda: negotiation.lock(ctx.store, plan_id, user or "", expected_version=version)
         )

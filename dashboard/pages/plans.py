@@ -210,7 +210,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     )
     def render(session: dict | None, _refresh: int | None) -> tuple:
         rows = plan_rows(plan_service.list_plans(ctx.store))
-        plan_id, user = (session or {}).get("plan_id"), (session or {}).get("user")
+        plan_id, user = (session or {}).get("plan_id"), components.acting_user(session)
         if not plan_id:
             return rows, [], None, True
         state = plan_service.get_plan(ctx.store, plan_id)
@@ -278,7 +278,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     def new_version(n, session: dict | None, changed: int | None) -> tuple:
         if not n:
             return no_update, no_update, no_update
-        plan_id, user = components.action_plan(session), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), components.acting_user(session)
         state, alert = components.call_service(
             lambda: plan_service.new_version(ctx.store, plan_id, user or "")
         )
@@ -310,7 +310,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         if len(raw) > ctx.upload_limit_bytes:
             message = f"{filename} is over the upload limit; import it with `forecast plan import`."
             return components.info_alert(message), no_update, no_update
-        user = (session or {}).get("user") or ""
+        user = (components.acting_user(session) or "")
         plan_id, alert = components.call_service(
             lambda: exports.import_bundle(ctx.store, raw, user)
         )

@@ -165,7 +165,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Input(ids.SYS_REFRESH, "data"),
     )
     def render(session: dict | None, _refresh: int | None) -> tuple:
-        plan_id, user = (session or {}).get("plan_id"), (session or {}).get("user")
+        plan_id, user = (session or {}).get("plan_id"), components.acting_user(session)
         if not plan_id:
             return None, True, None, [], True, None
         state = plan_service.get_plan(ctx.store, plan_id)
@@ -203,7 +203,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     def set_threshold(_n, percent, session, version, refresh) -> tuple:
         if not _n:  # layout insertion, not a click
             return no_update, no_update
-        plan_id, user = components.action_plan(session), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), components.acting_user(session)
         saved, alert = components.call_service(
             lambda: system.set_threshold(
                 ctx.store,
@@ -237,7 +237,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     def mark(_n, name, scope, start, session, version, refresh) -> tuple:
         if not _n:  # layout insertion, not a click
             return no_update, no_update
-        plan_id, user = components.action_plan(session), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), components.acting_user(session)
         saved, alert = components.call_service(
             lambda: system.mark_factor(
                 ctx.store,

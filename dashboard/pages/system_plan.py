@@ -560,7 +560,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     )
     def render(session: dict | None, _refresh: int | None) -> tuple:
         plan_id = (session or {}).get("plan_id")
-        user = (session or {}).get("user")
+        user = components.acting_user(session)
         if not plan_id:
             return (components.need_plan_notice(),) + (no_update,) * 16
         state = plan_service.get_plan(ctx.store, plan_id)
@@ -764,7 +764,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     ) -> tuple:
         if not _n:  # layout insertion, not a click
             return no_update, no_update
-        plan_id, user = components.action_plan(session), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), components.acting_user(session)
         use_suggestion = value in (None, "")
         saved, alert = components.call_service(
             lambda: system.add_event(
@@ -801,7 +801,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             return no_update, no_update
         change = changes[0] if isinstance(changes, list) else changes
         field, row = change.get("colId"), change.get("data") or {}
-        plan_id, user = components.action_plan(session), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), components.acting_user(session)
         kwargs: dict[str, Any] = {}
         if field == "scope":
             kwargs["scope_text"] = row.get("scope")
@@ -845,7 +845,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             return components.info_alert(
                 "Select an event in the grid first (click its row)."
             ), no_update
-        plan_id, user = components.action_plan(session), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), components.acting_user(session)
         event_id = selected[0]["event_id"]
         saved, alert = components.call_service(
             lambda: system.remove_event(
@@ -871,7 +871,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         prevent_initial_call=True,
     )
     def explain(_n, changes, selected, which, code, text, session, version, refresh) -> tuple:
-        plan_id, user = components.action_plan(session), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), components.acting_user(session)
         if callback_ctx.triggered_id == ids.SYS_EXPLAIN and not _n:
             return no_update, no_update
         if callback_ctx.triggered_id == ids.SYS_DEVIATIONS_GRID:
@@ -941,7 +941,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     def publish(_n, session, version, refresh, changed) -> tuple:
         if not _n:  # layout insertion, not a click
             return no_update, no_update, no_update
-        plan_id, user = components.action_plan(session), (session or {}).get("user")
+        plan_id, user = components.action_plan(session), components.acting_user(session)
         saved, alert = components.call_service(
             lambda: system.publish(ctx.store, plan_id, user or "", expected_version=version)
         )

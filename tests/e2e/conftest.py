@@ -7,6 +7,7 @@ so tests are independent and none pays for plan creation twice.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -87,7 +88,8 @@ def start_app(dash_duo) -> Callable[..., object]:
         from dashboard.app import create_app
 
         app = create_app(data_dir=str(data_dir), **kwargs)
-        dash_duo.start_server(app)
+        # FORECAST_E2E_PORT lets several checkouts run their browser tests at once.
+        dash_duo.start_server(app, port=int(os.environ.get("FORECAST_E2E_PORT", "8050")))
         dash_duo.driver.set_window_size(1400, 1000)
         if path != "/":
             dash_duo.wait_for_element("#nav-plan", timeout=10)
