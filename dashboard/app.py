@@ -16,6 +16,7 @@ from dash import Dash, DiskcacheManager, Input, Output, State, dcc, html
 from dashboard import ids
 from dashboard.context import DashboardContext
 from dashboard.pages import actuals, data, negotiation, plans, side_by_side, system_plan
+from dashboard.secret import load_secret_key
 
 PAGES = (data, system_plan, negotiation, side_by_side, actuals, plans)
 
@@ -55,6 +56,7 @@ def create_app(
             order=order,
         )
     app.server.config[CTX_KEY] = ctx
+    app.server.secret_key = load_secret_key(ctx.home())
     app.layout = _shell()
     _register_shell_callbacks(app, ctx)
     for page in PAGES:

@@ -30,10 +30,13 @@ class DashboardContext:
     def fresh_store(self) -> Any:
         return _open_store()(db_url=self.db_url, data_dir=self.data_dir)
 
+    def home(self) -> Path:
+        """The data directory (also with a database URL: keys and caches live here)."""
+        return Path(self.data_dir) if self.data_dir else _default_data_dir()
+
     def cache_dir(self) -> Path:
         """Where the background-callback cache lives: inside the data directory."""
-        base = Path(self.data_dir) if self.data_dir else _default_data_dir()
-        path = base / "dashboard-cache"
+        path = self.home() / "dashboard-cache"
         path.mkdir(parents=True, exist_ok=True)
         return path
 

@@ -310,7 +310,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         if len(raw) > ctx.upload_limit_bytes:
             message = f"{filename} is over the upload limit; import it with `forecast plan import`."
             return components.info_alert(message), no_update, no_update
-        user = (components.acting_user(session) or "")
+        user = components.acting_user(session) or ""
         plan_id, alert = components.call_service(
             lambda: exports.import_bundle(ctx.store, raw, user)
         )
