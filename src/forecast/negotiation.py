@@ -910,9 +910,7 @@ class Negotiation:
             notes.append("the manual amounts no longer add up to the remainder: assign it again")
             return
         try:
-            self.assign(
-                actor, self.rule, manual=self.manual or None, exclude=self.excluded, at=at
-            )
+            self.assign(actor, self.rule, manual=self.manual or None, exclude=self.excluded, at=at)
         except NegotiationError as exc:
             self.assignments, self.rule = {}, None
             notes.append(f"the remainder could not be re-assigned ({exc}): assign it again")

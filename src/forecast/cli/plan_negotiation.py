@@ -196,9 +196,7 @@ def unclaim_cmd(
 ) -> None:
     """Withdraw your team's claim while the round is open (team lead)."""
     store = open_plan_store(db, data_dir)
-    state = nego.unclaim(
-        store, plan, acting_user(as_user), team, expected_version=expected_version
-    )
+    state = nego.unclaim(store, plan, acting_user(as_user), team, expected_version=expected_version)
     _report(store, state.plan_id, as_json, f"claim of team {team} withdrawn")
 
 
@@ -242,9 +240,7 @@ def reopen_round_cmd(
 ) -> None:
     """Reopen the claiming round before the plan is agreed (owner)."""
     store = open_plan_store(db, data_dir)
-    state = nego.reopen_round(
-        store, plan, acting_user(as_user), expected_version=expected_version
-    )
+    state = nego.reopen_round(store, plan, acting_user(as_user), expected_version=expected_version)
     _report(store, state.plan_id, as_json, "claiming round reopened")
 
 
@@ -253,8 +249,12 @@ def reopen_round_cmd(
 def assign_cmd(
     plan: PlanArg,
     rule: Annotated[
-        str, typer.Option("--rule", help="pro_rata_baseline, even, pro_rata_claims, pro_rata_shortfall (spares the teams that "
-            "claimed at least their pro rata share) or manual.")
+        str,
+        typer.Option(
+            "--rule",
+            help="pro_rata_baseline, even, pro_rata_claims, pro_rata_shortfall (spares the teams that "
+            "claimed at least their pro rata share) or manual.",
+        ),
     ],
     manual: Annotated[
         list[str] | None, typer.Option("--manual", help="TEAM=AMOUNT for the manual rule (repeat).")
@@ -322,7 +322,9 @@ def rebase_cmd(
     before = nego.summary(store, plan)
     state = nego.rebase(store, plan, acting_user(as_user), expected_version=expected_version)
     moved = format_money(int(before.get("drift_total") or 0))
-    _report(store, state.plan_id, as_json, f"rebased onto the current {before['basis']} (moved {moved})")
+    _report(
+        store, state.plan_id, as_json, f"rebased onto the current {before['basis']} (moved {moved})"
+    )
 
 
 @plan_app.command("ledger")

@@ -204,9 +204,7 @@ def import_bundle(store: PlanRepository, data: bytes, actor: str) -> str:
     if neg is not None:
         current = nego.current_totals(scratch, scratch.get(state.plan_id))
         if neg.ledger(*current).to_dict(orient="records") != bundle.content.get("ledger_minor"):
-            raise Invalid(
-                "the bundle's ledger does not reproduce from its claims and assignments"
-            )
+            raise Invalid("the bundle's ledger does not reproduce from its claims and assignments")
         again = nego.negotiated_plan(scratch, state.plan_id)
         expected = bundle.content.get("targets_minor", {})
         if again["target_minor"].astype(int).tolist() != [

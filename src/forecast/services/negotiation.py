@@ -181,7 +181,9 @@ def _team_totals(frame: pd.DataFrame, column: str) -> dict[str, int]:
     return {str(team): int(v) for team, v in sums.items()}
 
 
-def current_totals(store: PlanRepository, state: PlanState) -> tuple[dict[str, int], dict[str, int]]:
+def current_totals(
+    store: PlanRepository, state: PlanState
+) -> tuple[dict[str, int], dict[str, int]]:
     """The teams' current baseline and system plan totals (minor units) of this plan version."""
     frame = _plan_data(store, state)[0]
     return _team_totals(frame, schema.BASELINE), _team_totals(frame, schema.SYSTEM_PLAN)
