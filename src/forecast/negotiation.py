@@ -921,6 +921,14 @@ class Negotiation:
         """Agree the plan: from now on nothing changes (a change is a new version of the plan)."""
         actor.require_owner("lock the plan")
         self._require_stage("lock the plan", Stage.ASSIGNING)
+        self.check_lockable()
+        self.stage = Stage.AGREED
+        self.agreed_by = actor.user
+        self.agreed_at = at
+        self.check()
+
+    def check_lockable(self) -> None:
+        """Raise StageError unless the remainder is assigned in full (what locking needs)."""
         if self.rule is None:
             raise StageError(
                 "assign the remainder before locking (forecast plan assign --rule ...)"
@@ -929,10 +937,6 @@ class Negotiation:
             raise StageError(
                 f"{format_money(self.open_remainder)} of the remainder is not assigned; assign it first"
             )
-        self.stage = Stage.AGREED
-        self.agreed_by = actor.user
-        self.agreed_at = at
-        self.check()
 
     def for_new_version(self) -> Negotiation:
         """The negotiation carried into a new version of an agreed plan: same goal, claims and
