@@ -125,32 +125,42 @@ def claim_arguments(text: str | None) -> dict[str, str | None]:
 def save_or_withdraw(
     ctx: DashboardContext, _saves, _withdraws, amounts, notes, widget_ids, session, version, refresh
 ) -> tuple:
+    clicked = _clicked()
+    if clicked is None:
+        return no_update, no_update  # cards re-rendered, no click
+    team, kind = clicked
+    index = [w["team"] for w in widget_ids].index(team)
+    if kind == ids.NEG_CLAIM_WITHDRAW:
+        return _withdraw(ctx, team, session, version, refresh)
+    return _save(ctx, team, amounts[index], notes[index], session, version, refresh)
+
+
+def _clicked() -> tuple[str, str] | None:
+    """(team, button type) of the card button that was clicked, None on a re-render."""
     trigger = callback_ctx.triggered_id
     if not trigger or not callback_ctx.triggered or not callback_ctx.triggered[0].get("value"):
-        return no_update, no_update  # cards re-rendered, no click
-    team = trigger["team"]
-    index = [w["team"] for w in widget_ids].index(team)
-    if trigger["type"] == ids.NEG_CLAIM_WITHDRAW:
-        return common.outcome(
-            lambda plan_id, user: negotiation.unclaim(
-                ctx.store, plan_id, user, team, expected_version=version
-            ),
-            session,
-            refresh,
-            f"Claim of team {team} withdrawn.",
-        )
-    claim = claim_arguments(amounts[index])
+        return None
+    return str(trigger["team"]), str(trigger["type"])
+
+
+def _withdraw(ctx: DashboardContext, team: str, session, version, refresh) -> tuple:
+    return common.outcome(
+        lambda plan_id, user: negotiation.unclaim(
+            ctx.store, plan_id, user, team, expected_version=version
+        ),
+        session,
+        refresh,
+        f"Claim of team {team} withdrawn.",
+    )
+
+
+def _save(ctx: DashboardContext, team: str, typed, note, session, version, refresh) -> tuple:
+    claim = claim_arguments(typed)
     if not claim["amount"] and not claim["percent"]:
         return components.info_alert(f"Type the amount team {team} claims."), no_update
     return common.outcome(
         lambda plan_id, user: negotiation.claim(
-            ctx.store,
-            plan_id,
-            user,
-            team,
-            note=notes[index] or "",
-            expected_version=version,
-            **claim,
+            ctx.store, plan_id, user, team, note=note or "", expected_version=version, **claim
         ),
         session,
         refresh,
