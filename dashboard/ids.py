@@ -115,6 +115,8 @@ NEG_RULE = "neg-rule"
 NEG_ASSIGN = "neg-assign"
 NEG_LOCK = "neg-lock"
 NEG_LEDGER = "neg-ledger"
+NEG_REBASE = "neg-rebase"
+NEG_DRIFT = "neg-drift"
 # pattern-matching types (one widget per team)
 NEG_CLAIM_AMOUNT = "neg-claim-amount"
 NEG_CLAIM_NOTE = "neg-claim-note"

@@ -205,6 +205,33 @@ def _diff_row(
     }
 
 
+def asks_for_note(summary: dict[str, Any], difference_pct: float | None) -> str:
+    """What "People ask for" is made of: claims and assignments, and a basis drift not yet
+    rebased (target minus the current system plan = claims + assigned - drift)."""
+    pct = "–" if difference_pct is None else f"{difference_pct:+.1f} % over the system plan"
+    parts = [
+        f"claims {components.minor_to_money(summary.get('claimed') or 0)}",
+        f"assigned {components.minor_to_money(summary.get('assigned') or 0)}",
+    ]
+    if summary.get("drifted_teams"):
+        parts.append(f"basis drift {components.minor_to_money(summary.get('drift_total') or 0)}")
+    return f"{pct}; " + ", ".join(parts)
+
+
+def drift_alert(summary: dict[str, Any]) -> Any:
+    """A warning while the negotiation rests on an older system plan than the current one."""
+    if not summary.get("drifted_teams") or summary.get("agreed_on_recorded_basis"):
+        return None
+    return dbc.Alert(
+        f"The negotiation's basis is older than the current system plan (teams "
+        f"{', '.join(summary['drifted_teams'])}, drift "
+        f"{components.minor_to_money(summary['drift_total'])}): the negotiated plan of those "
+        "teams still rests on the old numbers until the owner rebases on the Negotiation page.",
+        color="warning",
+        id="sbs-drift-alert",
+    )
+
+
 def period_frame(negotiated: pd.DataFrame, series: pd.DataFrame, team: str | None) -> pd.DataFrame:
     """Per series-period: system plan, target and the baseline with its interval columns."""
     bands = [c for c in series.columns if c.startswith("baseline")]
@@ -282,11 +309,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
                     "People ask for",
                     ("+" if total["difference"] >= 0 else "")
                     + components.money(total["difference"]),
-                    sub=(
-                        "–"
-                        if total["difference_pct"] is None
-                        else f"{total['difference_pct']:+.1f} % over the system plan"
-                    ),
+                    sub=asks_for_note(summary, total["difference_pct"]),
                 ),
                 md=3,
                 id="sbs-difference",
@@ -315,7 +338,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             rows,
             figures.stretch_chart(st[["team", "probability", "growth"]]),
             [{"label": "All teams", "value": ALL_TEAMS}] + components.options(totals["team"]),
-            None,
+            drift_alert(summary),
         )
 
     @app.callback(

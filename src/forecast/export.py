@@ -31,11 +31,12 @@ PLAN_COLUMNS = [
     "team",
     "baseline",
     "system_plan",
+    "basis",
     "target",
     "plan_version",
     "plan_id",
 ]
-MONEY_COLUMNS = ("baseline", "system_plan", "target")
+MONEY_COLUMNS = ("baseline", "system_plan", "basis", "target")
 
 
 class ExportError(ValueError):

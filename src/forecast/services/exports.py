@@ -73,6 +73,17 @@ def _sheets(
             for e in audit_log(store, state.plan_id)
         ]
     )
+    summary = nego.summary(store, state.plan_id)
+    basis = pd.DataFrame(
+        [
+            {"item": "basis", "value": summary.get("basis")},
+            {"item": "status", "value": nego.basis_status(summary)},
+            {"item": "basis taken at", "value": summary.get("basis_taken_at")},
+            {"item": "rebased by", "value": summary.get("rebased_by")},
+            {"item": "rebased at", "value": summary.get("rebased_at")},
+            {"item": "drift total", "value": Decimal(int(summary.get("drift_total") or 0)) / 100},
+        ]
+    )
     return {
         "by series-period": by_series,
         "by team": by_team,
@@ -84,6 +95,7 @@ def _sheets(
             else pd.DataFrame({"explanation": []})
         ),
         "audit log": audit,
+        "basis": basis,
     }
 
 
@@ -99,7 +111,8 @@ def _bundle_content(
         .astype(str)
         .to_dict()
     )
-    ledger = neg.ledger()
+    ledger = neg.ledger(*nego.current_totals(store, state))
+    summary = nego.summary(store, state.plan_id)
     targets = negotiated[[schema.UNIQUE_ID, schema.DS, schema.TEAM, "target_minor"]].copy()
     targets[schema.DS] = targets[schema.DS].dt.strftime("%Y-%m-%d")
     return {
@@ -114,6 +127,8 @@ def _bundle_content(
         "members": {u: m.to_dict() for u, m in state.members.items()},
         "goal": neg.goal,
         "basis": neg.basis.value,
+        "basis_status": nego.basis_status(summary),
+        "basis_drift_minor": summary.get("drift", {}),
         "claims": {t: c.to_dict() for t, c in neg.claims.items()},
         "rule": neg.rule.value if neg.rule else None,
         "excluded": neg.excluded,
@@ -170,11 +185,6 @@ def import_bundle(store: PlanRepository, data: bytes, actor: str) -> str:
         neg = Negotiation.from_dict(state.negotiation) if state.negotiation else None
     except (NegotiationError, KeyError, ValueError) as exc:
         raise Invalid(f"the bundle's negotiation does not balance: {exc}") from exc
-    if neg is not None and neg.ledger().to_dict(orient="records") != bundle.content.get(
-        "ledger_minor"
-    ):
-        raise Invalid("the bundle's ledger does not reproduce from its claims and assignments")
-
     original_id = state.plan_id
     try:
         get_plan(store, original_id)
@@ -192,6 +202,9 @@ def import_bundle(store: PlanRepository, data: bytes, actor: str) -> str:
     scratch = MemoryStore()
     scratch.add(state, blobs, change)
     if neg is not None:
+        current = nego.current_totals(scratch, scratch.get(state.plan_id))
+        if neg.ledger(*current).to_dict(orient="records") != bundle.content.get("ledger_minor"):
+            raise Invalid("the bundle's ledger does not reproduce from its claims and assignments")
         again = nego.negotiated_plan(scratch, state.plan_id)
         expected = bundle.content.get("targets_minor", {})
         if again["target_minor"].astype(int).tolist() != [
