@@ -9,7 +9,6 @@ from typing import Annotated, Any, cast
 import numpy as np
 import pandas as pd
 import typer
-from sqlalchemy import exc as sa_exc
 
 from forecast.cli.common import (
     AsOpt,
@@ -52,8 +51,8 @@ AddOpt = Annotated[
 CapOpt = Annotated[float | None, typer.Option("--cap", help="Upper limit per series and period.")]
 SetOpt = Annotated[float | None, typer.Option("--set", help="Replace the baseline by this value.")]
 
-# Database outages (server gone, disk full) are reported like any other refusal.
-ERRORS = (ServiceError, OverrideError, sa_exc.OperationalError)
+# Database outages (server gone, disk full) arrive as forecast.errors.Unavailable, a ServiceError.
+ERRORS = (ServiceError, OverrideError)
 
 
 # -- helpers ---------------------------------------------------------------------------------
