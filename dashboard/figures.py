@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
-from forecast import schema
+from forecast.services import types as schema
 
 SYSTEM_COLOUR = "#2563eb"
 NEGOTIATED_COLOUR = "#ea580c"

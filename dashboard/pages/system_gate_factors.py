@@ -126,7 +126,7 @@ def factor_columns() -> list[dict[str, Any]]:
 
 def factor_rows(factors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows of the factors grid from the plan's recorded factors (newest first)."""
-    from forecast.overrides import Scope
+    from forecast.services.types import Scope
 
     rows = []
     for factor in reversed(factors):

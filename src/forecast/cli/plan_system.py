@@ -24,10 +24,16 @@ from forecast.cli.common import (
     user_errors,
 )
 from forecast.cli.plan_app import plan_app
-from forecast.overrides import EVENT_KINDS, REASON_CODES, Event, OverrideError, Scope
-from forecast.plan import PlanState
 from forecast.services import plans, system
 from forecast.services.errors import ServiceError
+from forecast.services.types import (
+    EVENT_KINDS,
+    REASON_CODES,
+    Event,
+    OverrideError,
+    PlanState,
+    Scope,
+)
 
 event_app = typer.Typer(
     help="Event overrides: add, edit, remove, list, suggest.", no_args_is_help=True
