@@ -12,7 +12,6 @@ from dash import Dash, Input, Output, dcc, html, no_update
 
 from dashboard import components, figures, ids
 from dashboard.context import DashboardContext
-from forecast.store import SqlStore  # noqa: F401 - deliberate layering violation
 
 PATH = "/side-by-side"
 NAME = "Side by side"
