@@ -14,6 +14,7 @@ from forecast.overrides import (
     REASON_CODES,
     Event,
     Explanation,
+    Factor,
     OverrideError,
     Scope,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "REASON_CODES",
     "Event",
     "Explanation",
+    "Factor",
     "OverrideError",
     "PlanState",
     "Scope",
