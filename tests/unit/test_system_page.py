@@ -182,9 +182,9 @@ def test_page_outputs_say_what_the_gate_blocks_and_why_a_lead_cannot_edit(ctx, p
 
 
 def test_the_reason_editor_preselects_no_reason():
-    from dashboard.system import layout
+    from dashboard.system import columns
 
-    (column,) = [c for c in layout.deviation_columns() if c["field"] == "reason_code"]
+    (column,) = [c for c in columns.deviation_columns() if c["field"] == "reason_code"]
     assert column["cellEditorParams"]["values"][0] == ""
 
 
