@@ -46,6 +46,8 @@ def create_app(
         # None (no "Updating..." title) is legal at runtime; Dash's stub only allows str.
         update_title=None,  # type: ignore[arg-type]
     )
+    # The page's language, for screen readers and axe (Dash's own index page has none).
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     for order, page in enumerate(PAGES):
         dash.register_page(
             page.__name__,

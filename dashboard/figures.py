@@ -11,10 +11,10 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
-from forecast import schema
+from forecast.services import types as schema
 
 SYSTEM_COLOUR = "#2563eb"
-NEGOTIATED_COLOUR = "#ea580c"
+NEGOTIATED_COLOUR = "#c2410c"  # 5.2:1 on white (WCAG AA for text)
 BASELINE_COLOUR = "#64748b"
 HISTORY_COLOUR = "#111827"
 GOAL_COLOUR = "#7c3aed"

@@ -158,3 +158,13 @@ ACTUALS_GRID = "actuals-grid"
 def team_widget(kind: str, team: str | Wildcard) -> dict[str, str | Wildcard]:
     """A pattern-matching id for the per-team widget `kind` of `team` (or of `ALL` teams)."""
     return {"type": kind, "team": team}
+
+
+# System plan page: removing an event asks first and can be undone
+SYS_REMOVE_DIALOG = "sys-remove-dialog"
+SYS_REMOVE_QUESTION = "sys-remove-question"
+SYS_REMOVE_CONFIRM = "sys-remove-confirm"
+SYS_REMOVE_CANCEL = "sys-remove-cancel"
+SYS_REMOVED = "sys-removed"  # dcc.Store: the audit id of the last removal this page made
+SYS_UNDO_AREA = "sys-undo-area"
+SYS_UNDO = "sys-undo"

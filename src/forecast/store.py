@@ -26,16 +26,19 @@ import io
 import json
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
+from forecast.errors import Invalid, NotFound, StaleVersion, Unavailable
 from forecast.plan import PlanState, utc_now
-from forecast.services.errors import Invalid, NotFound, StaleVersion
 
 # -- value objects ---------------------------------------------------------------------------
 
@@ -102,7 +105,9 @@ def content_hash(data: bytes) -> str:
 
 
 class PlanRepository(ABC):
-    """Where plans live. Methods raise ``NotFound`` and ``StaleVersion`` (forecast.services.errors)."""
+    """Where plans live. Methods raise ``NotFound``, ``StaleVersion``, ``Invalid`` (a value the
+    database refuses) and ``Unavailable`` (database unreachable or busy), all from
+    ``forecast.errors``; no driver exception leaves the store."""
 
     @abstractmethod
     def add(self, state: PlanState, blobs: Mapping[str, bytes], change: Change) -> PlanState:
@@ -176,6 +181,57 @@ def _load(text: str | None) -> Any:
 
 # -- SQLAlchemy ------------------------------------------------------------------------------
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _first_line(exc: sa_exc.DBAPIError) -> str:
+    """The driver's own message, first line only (no SQL statement, no parameters)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@contextmanager
+def database_errors(doing: str) -> Iterator[None]:
+    """Turn the database's errors while `doing` into the errors the faces show.
+
+    IntegrityError and DataError (e.g. a value longer than its column on PostgreSQL) mean the
+    data was refused: ``Invalid``. OperationalError (server gone, file locked too long):
+    ``Unavailable``. The transaction has rolled back in every case, so nothing was written.
+    """
+    try:
+        yield
+    except sa_exc.IntegrityError as exc:
+        raise Invalid(
+            f"the database refused to {doing}: {_first_line(exc)}. Nothing was saved; "
+            "check that the name or id is not already used and try again"
+        ) from exc
+    except sa_exc.DataError as exc:
+        raise Invalid(
+            f"the database refused a value while trying to {doing}: {_first_line(exc)}. "
+            "Nothing was saved; shorten the name or text (plan names up to 300 characters, "
+            "user names up to 200) and try again"
+        ) from exc
+    except sa_exc.OperationalError as exc:
+        raise Unavailable(
+            f"the database could not {doing}: {_first_line(exc)}. Nothing was saved; check "
+            "that the database is running and reachable (or that no other program holds the "
+            "SQLite file locked) and try again"
+        ) from exc
+
+
+def _wrapped(doing: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    def decorate(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+        @wraps(fn)
+        def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            with database_errors(doing):
+                return fn(*args, **kwargs)
+
+        return call
+
+    return decorate
+
+
 metadata = sa.MetaData()
 
 plans_table = sa.Table(
@@ -246,13 +302,14 @@ class SqlStore(PlanRepository):
                 sa.event.listen(engine, "connect", _sqlite_pragmas)
             else:
                 engine = sa.create_engine(self.url, pool_pre_ping=True)
-        if schema:
-            with engine.begin() as conn:
-                conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-            engine = engine.execution_options(schema_translate_map={None: schema})
-        self.engine = engine
-        self.schema = schema
-        metadata.create_all(self.engine)
+        with database_errors("open the plan store"):
+            if schema:
+                with engine.begin() as conn:
+                    conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+                engine = engine.execution_options(schema_translate_map={None: schema})
+            self.engine = engine
+            self.schema = schema
+            metadata.create_all(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -261,6 +318,7 @@ class SqlStore(PlanRepository):
         return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
 
     # -- reads ------------------------------------------------------------------------------
+    @_wrapped("read the plan")
     def get(self, plan_id: str) -> PlanState:
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -272,6 +330,7 @@ class SqlStore(PlanRepository):
             raise self._not_found(plan_id)
         return PlanState.from_dict(json.loads(row.doc), version=row.version)
 
+    @_wrapped("list the plans")
     def list(self) -> list[PlanSummary]:
         c = plans_table.c
         with self.engine.connect() as conn:
@@ -289,6 +348,7 @@ class SqlStore(PlanRepository):
             ).all()
         return [PlanSummary(*row) for row in rows]
 
+    @_wrapped("read the plan's data")
     def get_blob(self, plan_id: str, kind: str) -> bytes:
         c = blobs_table.c
         with self.engine.connect() as conn:
@@ -299,12 +359,14 @@ class SqlStore(PlanRepository):
             raise NotFound(f"plan {plan_id} has no stored {kind}")
         return bytes(data)
 
+    @_wrapped("list the plan's data")
     def blob_kinds(self, plan_id: str) -> builtins.list[str]:
         c = blobs_table.c
         with self.engine.connect() as conn:
             kinds = conn.execute(sa.select(c.kind).where(c.plan_id == plan_id)).scalars().all()
         return sorted(kinds)
 
+    @_wrapped("read the audit log")
     def audit(self, plan_id: str) -> builtins.list[AuditEntry]:
         c = audit_table.c
         with self.engine.connect() as conn:
@@ -328,6 +390,7 @@ class SqlStore(PlanRepository):
         ]
 
     # -- writes -----------------------------------------------------------------------------
+    @_wrapped("store the new plan")
     def add(self, state: PlanState, blobs: Mapping[str, bytes], change: Change) -> PlanState:
         now = utc_now()
         stored = state.copy()
@@ -356,6 +419,7 @@ class SqlStore(PlanRepository):
             self._insert_audit(conn, stored.plan_id, 1, now, change)
         return stored
 
+    @_wrapped("save the change")
     def save(
         self,
         state: PlanState,

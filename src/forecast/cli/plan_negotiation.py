@@ -23,10 +23,10 @@ from forecast.cli.common import (
     user_errors,
 )
 from forecast.cli.plan_app import plan_app
-from forecast.negotiation import format_money
 from forecast.services import exports
 from forecast.services import negotiation as nego
 from forecast.services.errors import ServiceError
+from forecast.services.types import format_money
 
 
 def _report(store: Any, plan: str, as_json: bool, headline: str) -> None:
