@@ -3,7 +3,6 @@ downloads of the agreed plan (CSV, XLSX, JSON bundle) and the import of a JSON b
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import dash_ag_grid as dag
@@ -11,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash import ctx as callback_ctx
 
-from dashboard import components, ids
+from dashboard import components, ids, uploads
 from dashboard.context import DashboardContext
 
 PATH = "/plans"
@@ -306,10 +305,15 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     def import_bundle(contents: str | None, filename: str | None, session, changed) -> tuple:
         if not contents:
             return no_update, no_update, no_update
-        raw = base64.b64decode(contents.split(",", 1)[-1])
-        if len(raw) > ctx.upload_limit_bytes:
-            message = f"{filename} is over the upload limit; import it with `forecast plan import`."
-            return components.info_alert(message), no_update, no_update
+        try:
+            raw = uploads.decode(
+                contents,
+                filename,
+                ctx.upload_limit_bytes,
+                "import it from the command line with `forecast plan import`",
+            )
+        except uploads.UploadRefused as exc:
+            return components.info_alert(str(exc)), no_update, no_update
         user = components.acting_user(session) or ""
         plan_id, alert = components.call_service(
             lambda: exports.import_bundle(ctx.store, raw, user)
