@@ -800,6 +800,7 @@ def test_a_json_bundle_dropped_on_the_plans_page_is_imported_or_refused_whole(pl
         ("plans-import", "filename", "bundle.json"),
         ("nav-session", "data", {"plan_id": plan.plan_id, "user": "nina"}),
         ("nav-plans-changed", "data", 0),
+        ("plans-import-trust", "value", False),
     ]
 
     def drop(data: bytes):
