@@ -20,4 +20,8 @@ if [ "$rc" -eq 5 ]; then
     echo "test: pytest collected no tests; that counts as a failure" >&2
     exit 1
 fi
-exit "$rc"
+if [ "$rc" -ne 0 ]; then
+    exit "$rc"
+fi
+# The package as a user installs it: the wheel in a fresh virtualenv, run from another folder.
+bash scripts/wheel_smoke.sh
