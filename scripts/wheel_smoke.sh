@@ -28,12 +28,17 @@ wheel=$(ls "$WORK"/dist/forecast_planner-*.whl)
 
 step "installing $(basename "$wheel") into a fresh virtualenv"
 mkdir -p "$WHEEL_CACHE"
-# Fills the cache with what is missing (every wheel already there is found by --find-links).
-"$BUILDER" -m pip wheel -q --find-links "$WHEEL_CACHE" -w "$WHEEL_CACHE" "$wheel" 2>&1 \
-    | { grep -v "is ignored: it is neither a file nor a directory" || true; }
-rm -f "$WHEEL_CACHE"/forecast_planner-*.whl
 "$PY" -m venv "$WORK/venv"
-"$WORK/venv/bin/python" -m pip install -q --no-index --find-links "$WHEEL_CACHE" "$wheel"
+install() {  # from the cache only; no byte-compiling of a gigabyte of dependencies
+    "$WORK/venv/bin/python" -m pip install -q --no-compile --no-index --find-links "$WHEEL_CACHE" "$wheel"
+}
+if ! install 2>/dev/null; then
+    step "filling the wheel cache $WHEEL_CACHE from the package index (once)"
+    "$BUILDER" -m pip wheel -q --find-links "$WHEEL_CACHE" -w "$WHEEL_CACHE" "$wheel" 2>&1 \
+        | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+    rm -f "$WHEEL_CACHE"/forecast_planner-*.whl
+    install
+fi
 FORECAST="$WORK/venv/bin/forecast"
 
 mkdir "$WORK/elsewhere"

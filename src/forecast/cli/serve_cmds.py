@@ -117,7 +117,15 @@ def run_dashboard(
         return
     import waitress
 
-    waitress.serve(app.server, host=host, port=port, threads=threads, ident="forecast")
+    waitress.serve(
+        app.server,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="forecast",
+        # waitress buffers a request before Flask sees it: refuse a larger one right there.
+        max_request_body_size=app.server.config["MAX_CONTENT_LENGTH"],
+    )
 
 
 def ensure_demo_plan(
