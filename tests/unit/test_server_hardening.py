@@ -191,7 +191,7 @@ def test_every_upload_page_checks_the_size_on_the_server(app, page_input, output
     filename_state = (page_input[0], "filename", "big.file")
     state = [filename_state, ("nav-session", "data", {"plan_id": "p"})]
     if page_input[0] == "plans-import":
-        state.append(("nav-plans-changed", "data", 0))
+        state += [("nav-plans-changed", "data", 0), ("plans-import-trust", "value", False)]
 
     response = post(client, app, output, [(*page_input, big)], state)
 
@@ -243,3 +243,18 @@ def test_an_unexpected_error_shows_a_generic_page_without_a_traceback(app):
     assert response.status_code == 500
     assert "Something went wrong on the server" in text
     assert "secret detail" not in text and "Traceback" not in text
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ("Plans.Example.org:8050", "plans.example.org"),
+        ("127.0.0.1", "127.0.0.1"),
+        ("[::1]:8050", "::1"),
+        ("::1", "::1"),
+    ],
+)
+def test_host_names_are_compared_without_port_and_case(header, name):
+    from dashboard.server import host_name
+
+    assert host_name(header) == name
