@@ -285,3 +285,12 @@ def test_concurrent_appends_without_a_pinned_version_both_land(make_store):
     assert sorted(e.value for e in events) == [10.0, 11.0, 12.0]
     assert sorted(e.event_id for e in events) == ["E1", "E2", "E3"]
     assert [e.version for e in users[0].audit(plan_id)] == [1, 2, 3, 4]
+
+
+def test_every_server_of_one_database_signs_bundles_with_one_key(make_store):
+    first, second = make_store(), make_store()
+
+    key = second.installation_key()  # made by whichever asks first, kept in the database
+
+    assert len(key) == 32
+    assert first.installation_key() == key == make_store().installation_key()
