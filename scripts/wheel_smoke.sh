@@ -76,18 +76,23 @@ step "forecast serve"
 port=$("$WORK/venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$FORECAST" serve --port "$port" >"$WORK/serve.log" 2>&1 &
 SERVER_PID=$!
-status=""
-for _ in $(seq 1 120); do
-    status=$(curl -s -o "$WORK/forecast.css" -w '%{http_code}' "http://127.0.0.1:$port/assets/forecast.css" || true)
-    [ "$status" = "200" ] && break
-    sleep 0.5
-done
-if [ "$status" != "200" ]; then
-    echo "wheel-smoke: /assets/forecast.css answered ${status:-nothing}" >&2
-    cat "$WORK/serve.log" >&2
-    exit 1
-fi
-grep -q "{" "$WORK/forecast.css"
-page=$(curl -s "http://127.0.0.1:$port/")
-case "$page" in *"Forecast planner"*) ;; *) echo "wheel-smoke: / is not the dashboard" >&2; exit 1 ;; esac
+"$WORK/venv/bin/python" - "$port" <<'EOF' || { cat "$WORK/serve.log" >&2; exit 1; }
+import sys
+import time
+import urllib.request
+
+base = f"http://127.0.0.1:{sys.argv[1]}"
+for _ in range(240):
+    try:
+        css = urllib.request.urlopen(base + "/assets/forecast.css", timeout=5)
+        break
+    except OSError:
+        time.sleep(0.5)
+else:
+    sys.exit("wheel-smoke: forecast serve did not answer")
+assert css.status == 200 and b"{" in css.read(), "the stylesheet is not served"
+page = urllib.request.urlopen(base + "/", timeout=10).read().decode()
+assert "Forecast planner" in page, "/ is not the dashboard"
+print("wheel-smoke: /assets/forecast.css 200, / is the dashboard")
+EOF
 step "passed"
