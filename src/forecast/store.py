@@ -8,6 +8,8 @@ Tables (created on open):
   content hash.
 - ``audit_log``: id, plan_id, version (the version the change produced), at, actor, action, what,
   before (JSON), after (JSON), reason.
+- ``installation``: name, value: the installation's secret key (signs plan bundles), made on first
+  use, so every server of one database signs alike.
 
 Every change is one transaction: ``UPDATE plans SET doc, version = version + 1 WHERE id AND
 version = :expected``, the blob writes, and one audit row. Zero rows updated means someone else
@@ -24,6 +26,7 @@ import builtins
 import hashlib
 import io
 import json
+import secrets
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
@@ -144,6 +147,10 @@ class PlanRepository(ABC):
     @abstractmethod
     def audit(self, plan_id: str) -> builtins.list[AuditEntry]:
         """The audit log of a plan, oldest first."""
+
+    @abstractmethod
+    def installation_key(self) -> bytes:
+        """The installation's secret key (32 bytes), made on first use and kept in the store."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections (no-op by default)."""
@@ -274,6 +281,16 @@ audit_table = sa.Table(
 )
 
 
+installation_table = sa.Table(
+    "installation",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
+)
+
+INSTALLATION_KEY = "bundle_signing_key"
+
+
 def normalise_url(url: str) -> str:
     """``postgresql://`` and ``postgres://`` use psycopg 3; other URLs pass unchanged."""
     for prefix in ("postgresql://", "postgres://"):
@@ -388,6 +405,26 @@ class SqlStore(PlanRepository):
             )
             for r in rows
         ]
+
+    def installation_key(self) -> bytes:
+        query = sa.select(installation_table.c.value).where(
+            installation_table.c.name == INSTALLATION_KEY
+        )
+        with self.engine.connect() as conn:
+            found = conn.execute(query).scalar()
+        if found is None:
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(
+                        installation_table.insert().values(
+                            name=INSTALLATION_KEY, value=secrets.token_hex(32)
+                        )
+                    )
+            except sa.exc.IntegrityError:
+                pass  # another server made it first: use theirs
+            with self.engine.connect() as conn:
+                found = conn.execute(query).scalar_one()
+        return bytes.fromhex(found)
 
     # -- writes -----------------------------------------------------------------------------
     @_wrapped("store the new plan")
@@ -506,6 +543,10 @@ class MemoryStore(PlanRepository):
         self._plans: dict[str, tuple[int, str, PlanSummary]] = {}
         self._blobs: dict[tuple[str, str], bytes] = {}
         self._audit: list[AuditEntry] = []
+        self._key = secrets.token_bytes(32)
+
+    def installation_key(self) -> bytes:
+        return self._key
 
     def add(self, state: PlanState, blobs: Mapping[str, bytes], change: Change) -> PlanState:
         now = utc_now()

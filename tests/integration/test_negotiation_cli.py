@@ -182,7 +182,7 @@ def test_the_example_from_goal_to_agreed_export(data_dir, tmp_path):
     assert scored["TOTAL"]["wape_target"] == pytest.approx(0.02 / 0.98, rel=1e-6)
 
     elsewhere = tmp_path / "elsewhere"
-    imported = run(elsewhere, "import", str(out_json), "--as", "ivan", "--json")
+    imported = run(elsewhere, "import", str(out_json), "--as", "ivan", "--trust", "--json")
     assert json.loads(imported)["target_total"] == 1_000_000_000_000
     again = json.loads(run(elsewhere, "ledger", "xmas", "--json"))
     assert again["ledger"] == ledger["ledger"]

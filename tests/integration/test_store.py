@@ -319,3 +319,12 @@ def test_a_duplicate_row_refused_by_the_database_becomes_invalid(store):
     refused = pytest.raises(Invalid, match="database refused to store the data")
     with refused, database_errors("store the data"), store.engine.begin() as conn:
         conn.execute(blobs_table.insert().values(**row))
+
+
+def test_every_server_of_one_database_signs_bundles_with_one_key(make_store):
+    first, second = make_store(), make_store()
+
+    key = second.installation_key()  # made by whichever asks first, kept in the database
+
+    assert len(key) == 32
+    assert first.installation_key() == key == make_store().installation_key()

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from dashboard import components
+from dashboard import components, uploads
 from dashboard.app import create_app, member_label
 from dashboard.pages import data, plans
 from forecast.services.errors import Forbidden, Invalid, StaleVersion
@@ -76,11 +76,16 @@ def _key_for(app, output: str, trigger: tuple[str, str]) -> str:
     raise AssertionError(f"no callback writes {output} on {trigger}")
 
 
-def call(app, output: str, inputs: list[tuple[str, str, object]], state=(), changed=None):
-    """POST one callback to the app like the browser does; return the response's props."""
+def call(
+    app, output: str, inputs: list[tuple[str, str, object]], state=(), changed=None, client=None
+):
+    """POST one callback to the app like the browser does; return the response's props.
+
+    Pass `client` to keep one browser session (its cookie) across calls."""
     app.server.config["PROPAGATE_EXCEPTIONS"] = True
-    client = app.server.test_client()
-    client.get("/")
+    if client is None:
+        client = app.server.test_client()
+        client.get("/")
     key = _key_for(app, output, inputs[0][:2])
     outputs = []
     for part in key.strip(".").split("..."):
@@ -133,7 +138,7 @@ def test_member_label_names_the_leads_team():
 def test_decode_upload_round_trips_bytes():
     payload = b"Store,Date,Sales\n1,2024-01-01,5\n"
     contents = "data:text/csv;base64," + base64.b64encode(payload).decode()
-    assert data.decode_upload(contents) == payload
+    assert uploads.decode(contents, "x.csv", 1000, "") == payload
 
 
 def test_preview_reads_mapping_and_reports_problems_by_row():
@@ -151,13 +156,14 @@ def test_preview_reads_mapping_and_reports_problems_by_row():
 
 
 def test_upload_tokens_cannot_escape_the_upload_dir(tmp_path):
-    from dashboard.context import DashboardContext
+    from forecast.services.errors import NotFound
+    from forecast.services.uploads import UploadStore
 
-    ctx = DashboardContext(data_dir=str(tmp_path))
-    token = data.save_upload(ctx, b"abc", "x.csv")
-    assert data.load_upload(ctx, token) == b"abc"
-    with pytest.raises(FileNotFoundError):
-        data.load_upload(ctx, "../../etc/passwd")
+    uploads_store = UploadStore(tmp_path / "uploads")
+    token = uploads_store.save("me", b"abc", "x.csv")
+    assert uploads_store.resolve("me", token).content == b"abc"
+    with pytest.raises(NotFound):
+        uploads_store.resolve("me", "../../etc/passwd")
 
 
 # -- system plan page: tests/unit/test_system_page.py; side by side: test_side_by_side.py ------
@@ -207,11 +213,17 @@ def test_app_pages_are_registered_once_per_app(tmp_path: Path):
 
 
 def test_apply_mapping_rereads_with_the_chosen_columns(tmp_path, rossmann_train):
-    from dashboard.context import DashboardContext
-
     app = create_app(data_dir=str(tmp_path))
-    ctx = DashboardContext(data_dir=str(tmp_path))
-    token = data.save_upload(ctx, rossmann_train.read_bytes(), rossmann_train.name)
+    client = app.server.test_client()
+    client.get("/")
+    contents = "data:text/csv;base64," + base64.b64encode(rossmann_train.read_bytes()).decode()
+    stashed = call(
+        app,
+        "..data-file.data...data-upload-status.children..",
+        [("data-raw", "data", {"contents": contents, "filename": rossmann_train.name})],
+        client=client,
+    )
+    token = stashed["data-file"]["data"]["token"]
     out = call(
         app,
         "..data-report.children...data-summary-chart.figure...data-preview.rowData...data-preview.columnDefs...data-map-id.options...data-map-id.value...data-map-date.options...data-map-date.value...data-map-value.options...data-map-value.value...data-team-attr.options...data-team-attr.value...data-map-freq.value..",
@@ -227,6 +239,7 @@ def test_apply_mapping_rereads_with_the_chosen_columns(tmp_path, rossmann_train)
             ("data-attr-file", "data", None),
         ],
         changed=["data-apply-mapping.n_clicks"],
+        client=client,
     )
     assert out["data-map-value"]["value"] == "Customers"
     assert "the file is valid" in _text(out["data-report"]["children"])
@@ -282,6 +295,7 @@ def test_a_json_bundle_dropped_on_the_plans_page_is_imported_or_refused_whole(pl
         ("plans-import", "filename", "bundle.json"),
         ("nav-session", "data", {"plan_id": plan.plan_id, "user": "nina"}),
         ("nav-plans-changed", "data", 0),
+        ("plans-import-trust", "value", False),
     ]
 
     def drop(data: bytes):

@@ -440,15 +440,26 @@ def import_cmd(
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
+    trust: Annotated[
+        bool,
+        typer.Option(
+            "--trust",
+            help="Import a bundle exported by another installation, whose signature cannot be "
+            "checked here (recorded as such in the audit log).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Re-create a plan from a JSON bundle (same data, ledger and targets)."""
+    """Re-create a plan from a JSON bundle (same data, ledger and targets).
+
+    The bundle's signature is checked: a bundle changed after export is refused. A bundle of
+    another installation is refused unless you pass --trust."""
     try:
         data = file.read_bytes()
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror}")
     store = open_plan_store(db, data_dir)
-    plan_id = exports.import_bundle(store, data, acting_user(as_user))
+    plan_id = exports.import_bundle(store, data, acting_user(as_user), trust=trust)
     if as_json:
         echo_json(nego.summary(store, plan_id))
     else:

@@ -282,7 +282,7 @@ def read_file(
     date_col: str | None = None,
     value_col: str | None = None,
     freq: str | None = None,
-    attributes_file: str | Path | None = None,
+    attributes_file: str | Path | bytes | None = None,
 ) -> Any:
     """Read a sales file into the long contract without storing anything (the upload preview).
 
@@ -316,7 +316,7 @@ def create_plan(
     team_attr: str | None,
     actor: str,
     filename: str | None = None,
-    attributes_file: str | Path | None = None,
+    attributes_file: str | Path | bytes | None = None,
     freq: str | None = None,
     id_cols: Sequence[str] | None = None,
     date_col: str | None = None,
