@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from forecast.engine.ingest import read_sales
@@ -30,6 +30,20 @@ def panels(draw):
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(panels())
+# Two month starts that are both Fridays, read weekly: the weeks start on Friday (was Monday).
+@example(
+    (
+        "W",
+        pd.DataFrame(
+            {
+                "store": ["S0", "S0"],
+                "date": pd.to_datetime(["2021-01-01", "2021-10-01"]),
+                "sales": [1.0, 2.0],
+                "promo": [0, 1],
+            }
+        ),
+    )
+)
 def test_calendar_keeps_every_unit_and_every_period(panel):
     step, frame = panel
     buffer = io.BytesIO()

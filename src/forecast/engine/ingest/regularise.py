@@ -67,6 +67,7 @@ class Inferred:
     note: str | None = None
     dates: int = 0  # distinct dates it was told from
     weekday: int = 0  # the most common weekday of the dates (0 = Monday)
+    one_weekday: bool = False  # every date falls on `weekday`
 
 
 def infer_freq(ds: np.ndarray) -> Inferred:
@@ -78,23 +79,24 @@ def infer_freq(ds: np.ndarray) -> Inferred:
     days = np.unique(_days(ds))
     weekdays = _weekday(days)
     weekday = int(np.bincount(weekdays, minlength=7).argmax()) if len(days) else 0
+    one = bool((weekdays == weekday).all())
     if len(days) < 2:
-        return Inferred(None, "the file holds a single date", len(days), weekday)
+        return Inferred(None, "the file holds a single date", len(days), weekday, one)
     typical = int(round(float(np.median(np.diff(days)))))  # robust to a few odd dates
     n = len(days)
     if typical <= 6:
         note = (
             None if typical == 1 else f"dates are {typical} days apart typically; treated as daily"
         )
-        return Inferred("D", note, n, weekday)
+        return Inferred("D", note, n, weekday, one)
     stamps = days.astype("datetime64[D]")
     month_start = stamps.astype("datetime64[M]").astype("datetime64[D]")
     month_end = (stamps.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
     if (stamps == month_start).all() or (stamps == month_end).all():
         months = stamps.astype("datetime64[M]").astype(np.int64)
         if typical >= 80 and (months % 3 == (0 if (stamps == month_start).all() else 2)).all():
-            return Inferred("Q", None, n, weekday)
-        return Inferred("M", None, n, weekday)
+            return Inferred("Q", None, n, weekday, one)
+        return Inferred("M", None, n, weekday, one)
     off = int((weekdays != weekday).sum())
     if off == 0 or typical <= 13:
         note = None
@@ -104,16 +106,17 @@ def infer_freq(ds: np.ndarray) -> Inferred:
                 f"{off} of {n} dates are not on a {day}; each is counted in the week "
                 f"starting on the {day} before it"
             )
-        return Inferred(f"W-{WEEKDAYS[weekday]}", note, n, weekday)
+        return Inferred(f"W-{WEEKDAYS[weekday]}", note, n, weekday, one)
     if typical <= 45:
-        return Inferred("M", None, n, weekday)
+        return Inferred("M", None, n, weekday, one)
     if typical <= 135:
-        return Inferred("Q", None, n, weekday)
+        return Inferred("Q", None, n, weekday, one)
     return Inferred(
         None,
         f"dates are {typical} days apart typically (yearly data is not supported)",
         n,
         weekday,
+        one,
     )
 
 
@@ -130,7 +133,8 @@ def choose_freq(requested: str | None, inferred: Inferred) -> tuple[str | None, 
     if requested == "W":
         if inferred.freq is not None and base(inferred.freq) == "W":
             return inferred.freq, None  # keep the data's own weekday
-        if inferred.freq is None:
+        if inferred.freq is None or inferred.one_weekday:
+            # e.g. a few month starts that all fall on a Friday: weeks start on that Friday
             return f"W-{WEEKDAYS[inferred.weekday]}", None
         return "W-MON", None  # daily data: ISO weeks
     return requested, None
