@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from forecast.cli import engine_cmds, ingest_cmd, plan_negotiation, plan_system, serve_cmds
+from forecast.cli.user_cmds import user_app
 from forecast.cli.plan_app import plan_app
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ ingest_cmd.register(app)
 engine_cmds.register(app)
 serve_cmds.register(app)
 app.add_typer(plan_app, name="plan")
+app.add_typer(user_app, name="user")
 
 # The plan command group is filled by these modules when they are imported.
 _PLAN_MODULES = (plan_system, plan_negotiation)

@@ -100,7 +100,7 @@ def goal_cmd(
     state = nego.set_goal(
         store,
         plan,
-        acting_user(as_user),
+        acting_user(as_user, db, data_dir),
         total=total,
         ratio=ratio,
         per_period=periods,
@@ -148,7 +148,7 @@ def claim_cmd(
         fail("give exactly one of --amount X or --percent P")
     store = open_plan_store(db, data_dir)
     state = nego.claim(
-        store, plan, acting_user(as_user), team, amount=amount, percent=percent, note=note
+        store, plan, acting_user(as_user, db, data_dir), team, amount=amount, percent=percent, note=note
     )
     claim = nego.negotiation_of(state).claims[team]  # type: ignore[union-attr]
     _report(store, state.plan_id, as_json, f"team {team} claims {format_money(claim.amount)}")
@@ -166,7 +166,7 @@ def unclaim_cmd(
 ) -> None:
     """Withdraw your team's claim while the round is open (team lead)."""
     store = open_plan_store(db, data_dir)
-    state = nego.unclaim(store, plan, acting_user(as_user), team)
+    state = nego.unclaim(store, plan, acting_user(as_user, db, data_dir), team)
     _report(store, state.plan_id, as_json, f"claim of team {team} withdrawn")
 
 
@@ -187,7 +187,7 @@ def close_round_cmd(
 ) -> None:
     """Close the claiming round (owner)."""
     store = open_plan_store(db, data_dir)
-    state = nego.close_round(store, plan, acting_user(as_user), oversubscribed=oversubscribed)
+    state = nego.close_round(store, plan, acting_user(as_user, db, data_dir), oversubscribed=oversubscribed)
     _report(store, state.plan_id, as_json, "claiming round closed")
 
 
@@ -202,7 +202,7 @@ def reopen_round_cmd(
 ) -> None:
     """Reopen the claiming round before the plan is agreed (owner)."""
     store = open_plan_store(db, data_dir)
-    state = nego.reopen_round(store, plan, acting_user(as_user))
+    state = nego.reopen_round(store, plan, acting_user(as_user, db, data_dir))
     _report(store, state.plan_id, as_json, "claiming round reopened")
 
 
@@ -235,7 +235,7 @@ def assign_cmd(
             amounts[team.strip()] = value.strip()
     store = open_plan_store(db, data_dir)
     state = nego.assign(
-        store, plan, acting_user(as_user), rule, manual=amounts, exclude=exclude or ()
+        store, plan, acting_user(as_user, db, data_dir), rule, manual=amounts, exclude=exclude or ()
     )
     _report(store, state.plan_id, as_json, f"remainder assigned by {rule}")
 
@@ -251,7 +251,7 @@ def lock_cmd(
 ) -> None:
     """Agree and lock the plan (owner); later changes need a new version."""
     store = open_plan_store(db, data_dir)
-    state = nego.lock(store, plan, acting_user(as_user))
+    state = nego.lock(store, plan, acting_user(as_user, db, data_dir))
     _report(store, state.plan_id, as_json, "plan agreed and locked")
 
 
@@ -371,7 +371,7 @@ def import_cmd(
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror}")
     store = open_plan_store(db, data_dir)
-    plan_id = exports.import_bundle(store, data, acting_user(as_user))
+    plan_id = exports.import_bundle(store, data, acting_user(as_user, db, data_dir))
     if as_json:
         echo_json(nego.summary(store, plan_id))
     else:
