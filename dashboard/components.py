@@ -111,10 +111,15 @@ def action_plan(session: Mapping[str, Any] | None) -> str:
 def acting_user(session: Mapping[str, Any] | None) -> str | None:
     """Who is acting in this callback: the one seam every page asks.
 
-    Sign-in (issue 8) replaces the body with the user of the server-side session; callbacks
-    never read a user name from what the browser sends anywhere else.
+    It is the account of the server-side session (Flask-Login, dashboard/auth.py); `session`,
+    the browser's plan selection, is not looked at for it, and callbacks never read a user name
+    from what the browser sends anywhere else.
     """
-    return (session or {}).get("user")
+    from dashboard.auth import current_account
+
+    del session  # what the browser sends never names the user
+    account = current_account()
+    return account.name if account is not None else None
 
 
 def role_note(allowed: bool, why_not: str) -> html.Small | None:

@@ -555,7 +555,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             ),
             id="data-create-ok",
         )
-        return message, {"plan_id": state.plan_id, "user": state.created_by}, (changed or 0) + 1
+        return message, {"plan_id": state.plan_id}, (changed or 0) + 1
 
 
 # -- uploads kept on the server between callbacks ----------------------------------------------

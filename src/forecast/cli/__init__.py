@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from forecast.cli import engine_cmds, ingest_cmd, plan_negotiation, plan_system, serve_cmds
-from forecast.cli.user_cmds import user_app
 from forecast.cli.plan_app import plan_app
+from forecast.cli.user_cmds import user_app
 
 app = typer.Typer(
     name="forecast",

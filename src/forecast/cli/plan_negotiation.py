@@ -148,7 +148,13 @@ def claim_cmd(
         fail("give exactly one of --amount X or --percent P")
     store = open_plan_store(db, data_dir)
     state = nego.claim(
-        store, plan, acting_user(as_user, db, data_dir), team, amount=amount, percent=percent, note=note
+        store,
+        plan,
+        acting_user(as_user, db, data_dir),
+        team,
+        amount=amount,
+        percent=percent,
+        note=note,
     )
     claim = nego.negotiation_of(state).claims[team]  # type: ignore[union-attr]
     _report(store, state.plan_id, as_json, f"team {team} claims {format_money(claim.amount)}")
@@ -187,7 +193,9 @@ def close_round_cmd(
 ) -> None:
     """Close the claiming round (owner)."""
     store = open_plan_store(db, data_dir)
-    state = nego.close_round(store, plan, acting_user(as_user, db, data_dir), oversubscribed=oversubscribed)
+    state = nego.close_round(
+        store, plan, acting_user(as_user, db, data_dir), oversubscribed=oversubscribed
+    )
     _report(store, state.plan_id, as_json, "claiming round closed")
 
 

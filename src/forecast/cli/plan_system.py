@@ -325,7 +325,9 @@ def new_version(
     as_json: JsonOpt = False,
 ) -> None:
     """Copy a (published) plan into a new draft."""
-    state = system.new_version(open_plan_store(db, data_dir), plan, acting_user(as_user, db, data_dir), name)
+    state = system.new_version(
+        open_plan_store(db, data_dir), plan, acting_user(as_user, db, data_dir), name
+    )
     if as_json:
         echo_json(state.to_dict() | {"version": state.version})
         return
@@ -628,7 +630,10 @@ def publish(
 ) -> None:
     """Publish the system plan (owner); refused while deviations are unexplained."""
     saved = system.publish(
-        open_plan_store(db, data_dir), plan, acting_user(as_user, db, data_dir), expected_version=expected_version
+        open_plan_store(db, data_dir),
+        plan,
+        acting_user(as_user, db, data_dir),
+        expected_version=expected_version,
     )
     if as_json:
         echo_json(_saved(saved.plan))

@@ -21,6 +21,18 @@ DataDir = Annotated[
         "--data-dir", help="Data directory (default: $FORECAST_DATA_DIR or the per-user one)."
     ),
 ]
+AuthMode = Annotated[
+    str,
+    typer.Option(
+        "--auth",
+        help="password: people sign in with an account of the store; header: trust the user "
+        "name an authenticating proxy sets (only when the port is reachable through it alone).",
+    ),
+]
+AuthHeader = Annotated[
+    str,
+    typer.Option("--auth-header", help="With --auth header: the header holding the user name."),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -33,9 +45,19 @@ def register(app: typer.Typer) -> None:
         db: Db = None,
         data_dir: DataDir = None,
         debug: Annotated[bool, typer.Option(help="Dash debug mode (reloader, dev tools).")] = False,
+        auth: AuthMode = "password",
+        auth_header: AuthHeader = "X-Forwarded-User",
     ) -> None:
-        """Start the dashboard on http://HOST:PORT."""
-        run_dashboard(host=host, port=port, db=db, data_dir=data_dir, debug=debug)
+        """Start the dashboard on http://HOST:PORT (everyone signs in; see `forecast user`)."""
+        run_dashboard(
+            host=host,
+            port=port,
+            db=db,
+            data_dir=data_dir,
+            debug=debug,
+            auth=auth,
+            auth_header=auth_header,
+        )
 
     @app.command()
     def demo(
@@ -52,20 +74,62 @@ def register(app: typer.Typer) -> None:
         weekly, teams by StoreType), then start the dashboard."""
         plan_id, created = ensure_demo_plan(db=db, data_dir=data_dir, model=model)
         typer.echo(f"{'created' if created else 'using'} sample plan {plan_id}")
+        _echo_demo_sign_in(db=db, data_dir=data_dir, plan_id=plan_id)
         if not no_serve:
             run_dashboard(host=host, port=port, db=db, data_dir=data_dir, debug=False)
 
 
-def run_dashboard(
-    *, host: str, port: int, db: str | None, data_dir: str | None, debug: bool
-) -> None:
-    from dashboard.app import create_app
+def _echo_demo_sign_in(*, db: str | None, data_dir: str | None, plan_id: str) -> None:
+    """Accounts for the sample plan's members (made once) and how to sign in as each."""
+    from forecast.services import demo
     from forecast.services.errors import ServiceError
+    from forecast.services.store_factory import open_store
 
     try:
-        app = create_app(db_url=db, data_dir=data_dir)
+        store = open_store(db_url=db, data_dir=data_dir)
+        demo.ensure_demo_accounts(store, plan_id)
+        members = demo.demo_members(store, plan_id)
     except ServiceError as exc:
         fail(str(exc))
+        return
+    typer.echo(f"sign in with the password {demo.DEMO_PASSWORD!r} as any of:")
+    for name, what in members:
+        typer.echo(f"  {name:<10} {what}")
+    typer.echo("(two browser windows, one private, let you be two people at once)")
+
+
+def run_dashboard(
+    *,
+    host: str,
+    port: int,
+    db: str | None,
+    data_dir: str | None,
+    debug: bool,
+    auth: str = "password",
+    auth_header: str = "X-Forwarded-User",
+) -> None:
+    from dashboard.app import create_app
+    from forecast.services import accounts
+    from forecast.services.errors import ServiceError
+
+    if auth not in ("password", "header"):
+        fail(f"--auth {auth!r} is not known; use password (the default) or header")
+    try:
+        app = create_app(db_url=db, data_dir=data_dir, auth_mode=auth, auth_header=auth_header)
+        if not accounts.has_accounts(app.server.config["FORECAST_DASHBOARD_CTX"].store):
+            typer.echo(
+                "note: the store has no accounts, so nobody can sign in yet; add one with "
+                "`forecast user add NAME --admin`",
+                err=True,
+            )
+    except ServiceError as exc:
+        fail(str(exc))
+    if auth == "header":
+        typer.echo(
+            f"signing in through the proxy header {auth_header}: make sure this port is "
+            "reachable only through that proxy",
+            err=True,
+        )
     typer.echo(f"dashboard on http://{host}:{port}  (Ctrl+C stops it)")
     app.run(host=host, port=port, debug=debug)
 

@@ -65,9 +65,7 @@ def add(
         if password is not None:
             accounts.check_password(password)
         store = open_plan_store(db, data_dir)
-        account = accounts.add_user(
-            store, name, password, display_name=display_name, admin=admin
-        )
+        account = accounts.add_user(store, name, password, display_name=display_name, admin=admin)
     except ServiceError as exc:
         fail(str(exc))
         return
