@@ -220,7 +220,7 @@ def _page(ctx: Any, error: str | None = None, *, name: str = "", status: int = 2
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        "<title>Sign in · Forecast planner</title>",
+        "<title>Sign in · Forecast planner</title><link rel='icon' href='data:,'>",
         "<link rel='stylesheet' href='/assets/00-bootstrap-flatly-5.3.8.min.css'>",
         f"<script src='{SIGN_IN_SCRIPT}'></script></head>",
         "<body class='bg-light'><nav class='navbar navbar-dark bg-primary mb-4'>",
