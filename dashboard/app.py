@@ -163,12 +163,7 @@ def _register_shell_callbacks(app: Dash, ctx: DashboardContext) -> None:
         State(ids.NAV_SESSION, "data"),
     )
     def list_plans(_changed: Any, session: dict | None) -> tuple[list[dict], str | None]:
-        account = auth.current_account()
-        summaries = plan_service.plans_visible_to(
-            ctx.store,
-            account.name if account else None,
-            admin=bool(account and account.is_admin),
-        )
+        summaries = auth.visible_plans(ctx.store)
         options = [{"label": plan_label(s), "value": s.plan_id} for s in summaries]
         known = {s.plan_id for s in summaries}
         wanted = (session or {}).get("plan_id")

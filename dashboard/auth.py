@@ -43,6 +43,7 @@ DEFAULT_AUTH_HEADER = "X-Forwarded-User"
 _OPEN_PATHS = (LOGIN_PATH, LOGOUT_PATH, SIGN_IN_SCRIPT)
 _OPEN_PREFIXES = ("/assets/",)
 BAD_CREDENTIALS = "Unknown user name or wrong password."
+SESSION_COOKIE = "forecast_session"
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,46 @@ def current_account() -> SignedIn | None:
     return user if isinstance(user, SignedIn) else None
 
 
+def visible_plans(store: Any) -> list[Any]:
+    """The plans the signed-in account may see (all for an admin), oldest first."""
+    account = current_account()
+    return plan_service.plans_visible_to(
+        store, account.name if account else None, admin=bool(account and account.is_admin)
+    )
+
+
+def background_account_name(ctx: Any) -> str | None:
+    """Who started a background callback (it runs in a child process, outside any request).
+
+    Dash hands the job the cookies and headers of the request that started it; the session
+    cookie is verified with the installation's secret key (so it cannot be forged), and the
+    account must still be active."""
+    from dash import callback_context
+
+    from dashboard.secret import load_secret_key
+
+    try:
+        cookies = callback_context.cookies or {}
+        headers = callback_context.headers or {}
+    except Exception:  # no callback running at all
+        return None
+    if ctx.auth_mode == "header":
+        wanted = {k.lower(): v for k, v in headers.items()}.get(ctx.auth_header.lower())
+        name = (wanted or "").strip() or None
+    else:
+        signer = flask.Flask(__name__)
+        signer.secret_key = load_secret_key(ctx.home())
+        serializer = SecureCookieSessionInterface().get_signing_serializer(signer)
+        raw = cookies.get(SESSION_COOKIE)
+        try:
+            data = serializer.loads(raw) if (serializer and raw) else {}
+        except Exception:  # a cookie that does not verify names nobody
+            data = {}
+        name = data.get("_user_id")
+    account = accounts.active_account(ctx.fresh_store(), name)
+    return account.name if account is not None else None
+
+
 class _SessionInterface(SecureCookieSessionInterface):
     """The Flask cookie session, marked Secure whenever the request came over HTTPS."""
 
@@ -79,11 +120,12 @@ def install(
     """Require a signed-in account for everything the app serves (see the module docstring)."""
     if mode not in AUTH_MODES:
         raise ValueError(f"unknown auth mode {mode!r}; use one of {', '.join(AUTH_MODES)}")
+    ctx.auth_mode, ctx.auth_header = mode, header
     server = app.server
     server.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_NAME="forecast_session",
+        SESSION_COOKIE_NAME=SESSION_COOKIE,
     )
     server.session_interface = _SessionInterface()
     server.extensions[THROTTLE_KEY] = accounts.SignInThrottle()

@@ -296,6 +296,11 @@ def plans_visible_to(
     return [s for s in summaries if may_view(store.get(s.plan_id), user)]
 
 
+def plan_teams(store: PlanRepository, plan: str) -> list[str]:
+    """The teams of a plan (values of its team attribute), sorted."""
+    return _teams(store, get_plan(store, plan))
+
+
 def _teams(store: PlanRepository, state: PlanState) -> list[str]:
     attributes = load_blob_frame(store, state.plan_id, ATTRIBUTES)
     return sorted(teams_of(attributes, state.team_attr).unique().tolist())
