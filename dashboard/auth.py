@@ -226,7 +226,8 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
         account = accounts.authenticate(ctx.store, name, str(form.get("password", "")))
         if account is None:
             throttle.failed(*keys)
-            return _page(ctx, BAD_CREDENTIALS, name=name, status=401)
+            # 200: the form again with the message (a 4xx would be a console error in the page)
+            return _page(ctx, BAD_CREDENTIALS, name=name)
         throttle.succeeded(*keys)
         flask.session.clear()  # a fresh session: nothing from before the sign-in carries over
         flask_login.login_user(SignedIn(account.name, account.display_name, account.is_admin))

@@ -136,6 +136,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     @app.callback(
         Output(ALERT, "children"),
         Output(REFRESH, "data"),
+        Output(ids.PLANS_REFRESH, "data", allow_duplicate=True),  # the audit log shows it
         Input(ADD, "n_clicks"),
         Input({"type": REMOVE, "user": ALL, "role": ALL}, "n_clicks"),
         State(USER, "value"),
@@ -143,6 +144,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         State(TEAM, "value"),
         State(ids.NAV_SESSION, "data"),
         State(REFRESH, "data"),
+        State(ids.PLANS_REFRESH, "data"),
         prevent_initial_call=True,
     )
     def change(
@@ -153,12 +155,13 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         team: str | None,
         session: dict | None,
         refresh: int | None,
+        page_refresh: int | None,
     ) -> tuple:
         trigger = callback_ctx.triggered_id
         plan_id, actor = components.action_plan(session), components.acting_user(session)
         if trigger == ADD:
             if not member:
-                return components.info_alert("Pick the account to add."), no_update
+                return components.info_alert("Pick the account to add."), no_update, no_update
             state, alert = components.call_service(
                 lambda: plan_service.grant(
                     ctx.store,
@@ -177,10 +180,10 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             )
             done = f"{who} is no longer {what} of this plan."
         else:
-            return no_update, no_update
+            return no_update, no_update, no_update
         if alert is not None:
-            return alert, no_update
-        return components.success_alert(done), (refresh or 0) + 1
+            return alert, no_update, no_update
+        return components.success_alert(done), (refresh or 0) + 1, (page_refresh or 0) + 1
 
 
 def _role_text(role: str | None, team: str | None) -> str:
