@@ -37,8 +37,12 @@ def section(ctx: DashboardContext) -> html.Div:
         [
             html.H4("Members", className="mt-4"),
             html.P(
-                "Who works on the selected plan, and in which role. The owner adds and removes "
-                "members; people need an account (`forecast user add NAME`) to be added.",
+                [
+                    "Who works on the selected plan, and in which role. The owner adds and "
+                    "removes members; people need an account (",
+                    html.Code("forecast user add NAME"),
+                    ") to be added.",
+                ],
                 className="small text-muted",
             ),
             dcc.Store(id=REFRESH, data=0),
