@@ -83,3 +83,9 @@ def test_serve_answers_on_localhost(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_serve_refuses_an_unknown_auth_mode(tmp_path):
+    result = CliRunner().invoke(app, ["serve", "--auth", "magic", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--auth 'magic' is not known; use password (the default) or header" in result.output
