@@ -13,7 +13,7 @@ from dash import ctx as callback_ctx
 
 from dashboard import auth, components, ids
 from dashboard.context import DashboardContext
-from dashboard.pages import plans_members
+from dashboard.pages import plans_accounts, plans_members
 
 PATH = "/plans"
 NAME = "Plans"
@@ -122,6 +122,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 ]
             ),
             plans_members.section(ctx),
+            plans_accounts.section(ctx),
             html.H4("Audit log", className="mt-4"),
             dag.AgGrid(
                 id=ids.PLANS_AUDIT_GRID,
@@ -203,6 +204,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     from forecast.services import plans as plan_service
 
     plans_members.register_callbacks(app, ctx)
+    plans_accounts.register_callbacks(app, ctx)
 
     @app.callback(
         Output(ids.PLANS_GRID, "rowData"),

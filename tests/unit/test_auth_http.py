@@ -4,6 +4,7 @@ proxy header, and who may do what through the dashboard's callback endpoint."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from types import SimpleNamespace
 
@@ -411,3 +412,72 @@ def test_header_auth_takes_the_configured_header_only(plan):
     client = app.server.test_client()
     assert client.get("/", headers={"X-Forwarded-User": "olga"}).status_code == 403
     assert client.get("/", headers={"X-Auth-User": "olga"}).status_code == 200
+
+
+# -- accounts in the dashboard (admins only) -----------------------------------------------------
+
+
+def _accounts_request(app, who, *, add=None, disable=None):
+    key = _key_for(
+        app,
+        "..plans-accounts.style...plans-accounts-table.children...plans-accounts-alert.children..",
+        ("plans-accounts-add", "n_clicks"),
+    )
+    disable_inputs = (
+        [
+            {
+                "id": {"type": "plans-accounts-disable", "user": disable},
+                "property": "n_clicks",
+                "value": 1,
+            }
+        ]
+        if disable
+        else []
+    )
+    body = {
+        "output": key,
+        "outputs": [
+            {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
+            for part in key.strip(".").split("...")
+        ],
+        "inputs": [
+            {"id": "plans-accounts-add", "property": "n_clicks", "value": 1 if add else None},
+            disable_inputs,
+        ],
+        "state": [
+            {"id": "plans-accounts-name", "property": "value", "value": add},
+            {"id": "plans-accounts-password", "property": "value", "value": PASSWORD},
+            {"id": "plans-accounts-admin", "property": "value", "value": False},
+        ],
+        "changedPropIds": (
+            ["plans-accounts-add.n_clicks"]
+            if add
+            else [
+                json.dumps(
+                    {"type": "plans-accounts-disable", "user": disable}, separators=(",", ":")
+                )
+                + ".n_clicks"
+            ]
+        ),
+    }
+    response = signed_in_client(app, who).post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.data[:300]
+    return response.get_json()["response"]
+
+
+def test_only_an_admin_manages_accounts_in_the_dashboard(app):
+    store = _store(app)
+    refused = _accounts_request(app, "olga", add="zoe")  # the plan's owner, not an admin
+    assert refused["plans-accounts"]["style"] == {"display": "none"}
+    assert store.get_account("zoe") is None
+    assert (
+        "plans-accounts-table" not in refused or refused["plans-accounts-table"]["children"] is None
+    )
+    added = _accounts_request(app, "adam", add="zoe")
+    assert "Added account zoe" in _text(added["plans-accounts-alert"]["children"])
+    assert accounts.authenticate(store, "zoe", PASSWORD) is not None
+    _accounts_request(app, "olga", disable="zoe")
+    assert store.get_account("zoe").active
+    disabled = _accounts_request(app, "adam", disable="zoe")
+    assert "Disabled account zoe" in _text(disabled["plans-accounts-alert"]["children"])
+    assert not store.get_account("zoe").active

@@ -22,7 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from forecast.plan import utc_now
-from forecast.services.errors import Invalid, NotFound
+from forecast.services.errors import Forbidden, Invalid, NotFound
 from forecast.store import Account, PlanRepository
 
 MIN_PASSWORD_LENGTH = 10
@@ -141,6 +141,28 @@ def authenticate(store: PlanRepository, name: str, password: str) -> Account | N
     if not matched or account is None or not account.active:
         return None
     return account
+
+
+def require_admin(store: PlanRepository, actor: str | None) -> None:
+    account = active_account(store, actor)
+    if account is None or not account.is_admin:
+        raise Forbidden(f"{actor or 'nobody'} may not manage accounts: that needs an admin account")
+
+
+def add_user_as(
+    store: PlanRepository, actor: str | None, name: str, password: str, *, admin: bool = False
+) -> Account:
+    """An admin adds an account from the dashboard."""
+    require_admin(store, actor)
+    return add_user(store, name, password, admin=admin)
+
+
+def disable_as(store: PlanRepository, actor: str | None, name: str) -> None:
+    """An admin disables an account (not their own: someone must stay able to sign in)."""
+    require_admin(store, actor)
+    if name == actor:
+        raise Invalid("you cannot disable your own account; another admin can")
+    disable(store, name)
 
 
 def has_accounts(store: PlanRepository) -> bool:
