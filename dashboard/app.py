@@ -63,7 +63,7 @@ def create_app(
     app.server.config[CTX_KEY] = ctx
     app.server.secret_key = load_secret_key(ctx.home())
     auth.install(app, ctx, mode=auth_mode, header=auth_header)
-    app.layout = _shell()
+    app.layout = _shell(sign_out=auth_mode == "password")
     _register_shell_callbacks(app, ctx)
     for page in PAGES:
         page.register_callbacks(app, ctx)
@@ -83,7 +83,7 @@ def _bind_layout(layout: Any, ctx: DashboardContext) -> Any:
     return bound
 
 
-def _shell() -> html.Div:
+def _shell(*, sign_out: bool = True) -> html.Div:
     nav_links = [
         dbc.NavItem(
             dbc.NavLink(
@@ -111,16 +111,23 @@ def _shell() -> html.Div:
                             style={"width": "460px", "maxWidth": "60vw"},
                         ),
                         html.Span(id=ids.NAV_ROLE, className="text-white small"),
-                        html.Form(
-                            html.Button(
-                                "Sign out",
-                                id=ids.NAV_SIGN_OUT,
-                                type="submit",
-                                className="btn btn-outline-light btn-sm",
-                            ),
-                            action=auth.LOGOUT_PATH,
-                            method="POST",
-                            className="m-0",
+                        # Behind a sign-in proxy (--auth header) the proxy signs people out.
+                        *(
+                            [
+                                html.Form(
+                                    html.Button(
+                                        "Sign out",
+                                        id=ids.NAV_SIGN_OUT,
+                                        type="submit",
+                                        className="btn btn-outline-light btn-sm",
+                                    ),
+                                    action=auth.LOGOUT_PATH,
+                                    method="POST",
+                                    className="m-0",
+                                )
+                            ]
+                            if sign_out
+                            else []
                         ),
                     ],
                     className="d-flex flex-wrap gap-2 align-items-center",
