@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
@@ -24,6 +25,19 @@ def sign_in(dash_duo, user: str, path: str | None = None, password: str = PASSWO
     dash_duo.find_element("#login-password").send_keys(password)
     dash_duo.find_element("#login-submit").click()
     dash_duo.wait_for_contains_text("#nav-role", user, timeout=15)
+    settle(dash_duo)
+
+
+def settle(dash_duo, timeout: float = 30) -> None:
+    """Wait until no callback is pending: after a sign-in the page renders for the selected plan
+    once more, and a click on an element about to be replaced would be lost."""
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while time.monotonic() < deadline:
+        quiet = quiet + 1 if dash_duo.redux_state_rqs == [] else 0
+        if quiet >= 3:
+            return
+        time.sleep(0.2)
 
 
 def upload(dash_duo, path: Path, component: str = "data-upload") -> None:
