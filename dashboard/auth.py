@@ -182,19 +182,29 @@ def _refuse(path: str, mode: str, header: str) -> Any:
 
 
 def _may_see_requested_plan(ctx: Any, user: SignedIn) -> bool:
-    """False when a callback names (in the plan selection store) a plan the user may not see."""
+    """False when a callback names a plan the user may not see (in the plan selection store or
+    the navbar's plan picker)."""
+    if user.is_admin:
+        return True
     body = flask.request.get_json(silent=True) or {}
     for item in [*(body.get("inputs") or []), *(body.get("state") or [])]:
-        if not isinstance(item, dict) or item.get("id") != ids.NAV_SESSION:
+        if not isinstance(item, dict):
             continue
-        plan_id = (item.get("value") or {}).get("plan_id") if isinstance(item, dict) else None
-        if plan_id and not user.is_admin:
-            try:
-                state = plan_service.get_plan(ctx.store, str(plan_id))
-            except Exception:  # unknown plan: the callback says so itself
-                continue
-            if not plan_service.may_view(state, user.name):
-                return False
+        value = item.get("value")
+        if item.get("id") == ids.NAV_SESSION:
+            plan_id = value.get("plan_id") if isinstance(value, dict) else None
+        elif item.get("id") == ids.NAV_PLAN and item.get("property") == "value":
+            plan_id = value
+        else:
+            continue
+        if not plan_id:
+            continue
+        try:
+            state = plan_service.get_plan(ctx.store, str(plan_id))
+        except Exception:  # no such plan: nothing to see either
+            return False
+        if not plan_service.may_view(state, user.name):
+            return False
     return True
 
 

@@ -266,6 +266,17 @@ def test_a_non_member_gets_nothing_of_a_plan_and_an_admin_sees_it(app, plan):
     outsider = signed_in_client(app, "nina")
     response = outsider.post("/_dash-update-component", json=_update_body(plan.plan_id))
     assert response.status_code == 204
+    picked = {
+        "output": "..nav-session.data...nav-role.children..",
+        "outputs": [
+            {"id": "nav-session", "property": "data"},
+            {"id": "nav-role", "property": "children"},
+        ],
+        "inputs": [{"id": "nav-plan", "property": "value", "value": plan.plan_id}],
+        "state": [{"id": "nav-session", "property": "data", "value": None}],
+        "changedPropIds": ["nav-plan.value"],
+    }
+    assert outsider.post("/_dash-update-component", json=picked).status_code == 204
     listed = outsider.post("/_dash-update-component", json=_update_body(""))
     assert listed.get_json()["response"]["nav-plan"]["options"] == []
     admin = signed_in_client(app, "adam")
