@@ -10,8 +10,9 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash import ctx as callback_ctx
 
-from dashboard import components, ids, uploads
+from dashboard import auth, components, ids, uploads
 from dashboard.context import DashboardContext
+from dashboard.pages import plans_accounts, plans_members
 
 PATH = "/plans"
 NAME = "Plans"
@@ -127,6 +128,8 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     ),
                 ]
             ),
+            plans_members.section(ctx),
+            plans_accounts.section(ctx),
             html.H4("Audit log", className="mt-4"),
             dag.AgGrid(
                 id=ids.PLANS_AUDIT_GRID,
@@ -207,6 +210,9 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     from forecast.services import exports
     from forecast.services import plans as plan_service
 
+    plans_members.register_callbacks(app, ctx)
+    plans_accounts.register_callbacks(app, ctx)
+
     @app.callback(
         Output(ids.PLANS_GRID, "rowData"),
         Output(ids.PLANS_AUDIT_GRID, "rowData"),
@@ -216,7 +222,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Input(ids.PLANS_REFRESH, "data"),
     )
     def render(session: dict | None, _refresh: int | None) -> tuple:
-        rows = plan_rows(plan_service.list_plans(ctx.store))
+        rows = plan_rows(auth.visible_plans(ctx.store))
         plan_id, user = (session or {}).get("plan_id"), components.acting_user(session)
         if not plan_id:
             return rows, [], None, True

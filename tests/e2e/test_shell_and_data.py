@@ -74,5 +74,5 @@ def test_create_plan_runs_baseline_in_background_and_selects_it(start_app, tmp_p
     dash_duo.wait_for_contains_text("#data-create-ok", "Plan 'Browser plan' created", timeout=120)
     assert "100 series" in dash_duo.find_element("#data-create-ok").text
     dash_duo.wait_for_contains_text("#nav-plan", "Browser plan", timeout=10)
-    dash_duo.wait_for_contains_text("#nav-user", "owner", timeout=10)
+    dash_duo.wait_for_contains_text("#nav-role", "olga — owner", timeout=10)
     assert dash_duo.get_logs() == []

@@ -1,0 +1,45 @@
+"""Signing in from tests: accounts in a store, and a Flask test client signed in through the real
+sign-in form (the same path a browser takes)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+PASSWORD = "a long test password"
+
+
+def add_accounts(store: Any, names: Iterable[str], *, admin: Iterable[str] = ()) -> None:
+    from forecast.services import accounts
+
+    admins = set(admin)
+    for name in names:
+        if store.get_account(name) is None:
+            accounts.add_user(store, name, PASSWORD, admin=name in admins)
+
+
+def csrf_token(client: Any) -> str:
+    page = client.get("/login").get_data(as_text=True)
+    found = re.search(r"name='csrf' value='([^']+)'", page)
+    assert found, page[:500]
+    return found.group(1)
+
+
+def sign_in(client: Any, name: str, password: str = PASSWORD) -> Any:
+    """POST the sign-in form; returns the response (302 to the app when it worked)."""
+    return client.post(
+        "/login", data={"name": name, "password": password, "csrf": csrf_token(client)}
+    )
+
+
+def signed_in_client(app: Any, name: str, password: str = PASSWORD) -> Any:
+    client = app.server.test_client()
+    response = sign_in(client, name, password)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+def add_app_accounts(app: Any, names: Iterable[str], *, admin: Iterable[str] = ()) -> None:
+    """Accounts in the store of a running app (`create_app`)."""
+    add_accounts(app.server.config["FORECAST_DASHBOARD_CTX"].store, names, admin=admin)
