@@ -4,7 +4,8 @@ sign-in form (the same path a browser takes)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 PASSWORD = "a long test password"
@@ -43,3 +44,23 @@ def signed_in_client(app: Any, name: str, password: str = PASSWORD) -> Any:
 def add_app_accounts(app: Any, names: Iterable[str], *, admin: Iterable[str] = ()) -> None:
     """Accounts in the store of a running app (`create_app`)."""
     add_accounts(app.server.config["FORECAST_DASHBOARD_CTX"].store, names, admin=admin)
+
+
+@contextmanager
+def acting_as(store: Any, name: str, *, admin: bool = False) -> Iterator[None]:
+    """Call page callbacks directly as the signed-in account `name` (created in `store` when
+    missing): a Flask request context with that account signed in through Flask-Login, as
+    `dashboard.auth` does for a real request."""
+    import flask
+    import flask_login
+
+    from dashboard import auth
+
+    add_accounts(store, [name], admin=[name] if admin else [])
+    account = store.get_account(name)
+    server = flask.Flask("acting-as")
+    server.secret_key = "tests"
+    flask_login.LoginManager().init_app(server)
+    with server.test_request_context():
+        flask_login.login_user(auth.SignedIn(account.name, account.display_name, account.is_admin))
+        yield

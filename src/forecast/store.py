@@ -637,11 +637,10 @@ class MemoryStore(PlanRepository):
         self._blobs: dict[tuple[str, str], bytes] = {}
         self._audit: list[AuditEntry] = []
         self._key = secrets.token_bytes(32)
+        self._accounts: dict[str, Account] = {}
 
     def installation_key(self) -> bytes:
         return self._key
-
-        self._accounts: dict[str, Account] = {}
 
     def add_account(self, account: Account) -> None:
         with self._lock:

@@ -338,3 +338,75 @@ def test_a_json_bundle_dropped_on_the_plans_page_is_imported_or_refused_whole(pl
         nego.negotiated_plan(store, plan.plan_id).drop(columns=["version"], errors="ignore"),
     )
     assert plan_service.get_plan(store, new_id).has_role("nina", "owner")
+
+
+def _claim_via_http(app, plan, user: str, team: str, teams: list[str]):
+    def wid(kind: str, t: str) -> dict:
+        return {"team": t, "type": kind}
+
+    app.server.config["PROPAGATE_EXCEPTIONS"] = True
+    client = signed_in_client(app, user)
+    client.get("/")
+    key = next(
+        k
+        for k, spec in app.callback_map.items()
+        if k.startswith("..neg-alert.children")
+        and any(
+            isinstance(i.get("id"), dict) or "neg-claim-save" in str(i.get("id"))
+            for i in spec["inputs"]
+        )
+    )
+    body = {
+        "output": key,
+        "outputs": [
+            {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
+            for part in key.strip(".").split("...")
+        ],
+        "inputs": [
+            [
+                {
+                    "id": wid("neg-claim-save", t),
+                    "property": "n_clicks",
+                    "value": 1 if t == team else None,
+                }
+                for t in teams
+            ],
+            [
+                {"id": wid("neg-claim-withdraw", t), "property": "n_clicks", "value": None}
+                for t in teams
+            ],
+        ],
+        "state": [
+            [
+                {"id": wid("neg-claim-amount", t), "property": "value", "value": "10000"}
+                for t in teams
+            ],
+            [
+                {"id": wid("neg-claim-note", t), "property": "value", "value": "flyer"}
+                for t in teams
+            ],
+            [
+                {
+                    "id": wid("neg-claim-amount", t),
+                    "property": "id",
+                    "value": wid("neg-claim-amount", t),
+                }
+                for t in teams
+            ],
+            {
+                "id": "nav-session",
+                "property": "data",
+                "value": {"plan_id": plan.plan_id},
+            },
+            {"id": "neg-version", "property": "data", "value": None},
+            {"id": "neg-refresh", "property": "data", "value": 0},
+        ],
+        "changedPropIds": [
+            json.dumps(wid("neg-claim-save", team), separators=(",", ":")) + ".n_clicks"
+        ],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    if response.status_code == 204:  # nothing: the plan is not the signed-in user's
+        return {}
+    assert response.status_code == 200, response.data[:500]
+    return {cid.split("@")[0]: props for cid, props in response.get_json()["response"].items()}
