@@ -34,6 +34,8 @@ FORMATS = {
 
 
 def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
+    account = auth.current_account()
+    may_trust = bool(account and account.is_admin)  # trusting a foreign bundle: admins only
     return html.Div(
         [
             components.page_header(NAME, HOW_TO_READ),
@@ -115,6 +117,8 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                                 "signature cannot be checked here; admins only, recorded in "
                                 "the audit log)",
                                 value=False,
+                                disabled=not may_trust,
+                                style=None if may_trust else {"display": "none"},
                                 className="small mb-2",
                             ),
                             components.upload_zone(
