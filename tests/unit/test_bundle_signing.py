@@ -358,7 +358,9 @@ def test_the_trust_checkbox_is_for_admins_only_on_the_plans_page(source, tmp_pat
     for name, shown in (("ivan", False), ("ada", True)):
         with acting_as(ctx.store, name):
             (box,) = _find_all(plans.layout(ctx), "plans-import-trust")
-        assert (box.disabled, box.style) == ((False, None) if shown else (True, {"display": "none"}))
+        assert (box.disabled, box.style) == (
+            (False, None) if shown else (True, {"display": "none"})
+        )
 
     refused = _plans_import(signed_in_client(app, "ivan"), app, bundle, trust=True)
     assert "plans-import-refused" in refused and "needs an admin account" in refused

@@ -252,7 +252,9 @@ def test_removing_asks_first_then_can_be_undone_from_the_audit_log(ctx, plan_id)
         assert is_open is True and "Remove event E1 'Promo'" in question and "undo" in question
         assert len(system.list_events(ctx.store, plan_id)) == 1  # asking removes nothing
 
-        closed, alert, _, removed, undo_hidden = events.remove_event(ctx, 1, [row], session, None, 0)
+        closed, alert, _, removed, undo_hidden = events.remove_event(
+            ctx, 1, [row], session, None, 0
+        )
         assert closed is False and removed == "E1" and undo_hidden is False
         assert "Removed E1" in text(alert) and system.list_events(ctx.store, plan_id) == []
 
@@ -314,7 +316,9 @@ def test_planner_marks_a_new_factor_and_sees_before_and_after(ctx, plan_id):
     session = {"plan_id": plan_id}
     with acting_as(ctx.store, "olga"):
         before = plan_service.load_frames(ctx.store, plan_id).baseline
-        alert, _ = factors.mark(ctx, 1, "became a hit", "StoreType=a", "2015-05-04", session, None, 0)
+        alert, _ = factors.mark(
+            ctx, 1, "became a hit", "StoreType=a", "2015-05-04", session, None, 0
+        )
         assert "F1 'became a hit'" in text(alert)
         (factor,) = system.factors_of(plan_service.get_plan(ctx.store, plan_id))
         after = plan_service.load_frames(ctx.store, plan_id).baseline
