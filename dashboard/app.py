@@ -1,4 +1,4 @@
-"""The Dash app: a navbar (pages, plan picker, who am I) around six pages.
+"""The Dash app: a navbar (pages, plan picker, who is signed in) around six pages.
 
 `create_app(db_url=None, data_dir=None)` builds one app bound to one store. Callbacks are
 registered on the app instance (not globally), so several apps can live in one process (tests).
@@ -14,7 +14,7 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import Dash, DiskcacheManager, Input, Output, State, dcc, html
 
-from dashboard import ids
+from dashboard import auth, ids
 from dashboard.context import DashboardContext
 from dashboard.pages import actuals, data, negotiation, plans, side_by_side, system_plan
 from dashboard.secret import load_secret_key
@@ -31,10 +31,14 @@ def create_app(
     *,
     upload_limit_bytes: int = UPLOAD_LIMIT_BYTES,
     allowed_hosts: Iterable[str] | None = None,
+    auth_mode: str = "password",
+    auth_header: str = auth.DEFAULT_AUTH_HEADER,
 ) -> Dash:
     """Build the dashboard for the store at `db_url` (else the SQLite file in `data_dir`).
 
-    Requests are answered for localhost, 127.0.0.1 and the names in `allowed_hosts` only."""
+    Requests are answered for localhost, 127.0.0.1 and the names in `allowed_hosts` only.
+    Everything it serves needs a signed-in account (`auth_mode` "password", or "header" behind
+    an authenticating proxy that sets `auth_header`); see dashboard/auth.py."""
     import diskcache
 
     ctx = DashboardContext(db_url=db_url, data_dir=data_dir, upload_limit_bytes=upload_limit_bytes)
@@ -65,7 +69,8 @@ def create_app(
     app.server.config[CTX_KEY] = ctx
     app.server.secret_key = load_secret_key(ctx.home())
     harden(app, ctx, allowed_hosts)
-    app.layout = _shell()
+    auth.install(app, ctx, mode=auth_mode, header=auth_header)
+    app.layout = _shell(sign_out=auth_mode == "password")
     _register_shell_callbacks(app, ctx)
     for page in PAGES:
         page.register_callbacks(app, ctx)
@@ -85,7 +90,7 @@ def _bind_layout(layout: Any, ctx: DashboardContext) -> Any:
     return bound
 
 
-def _shell() -> html.Div:
+def _shell(*, sign_out: bool = True) -> html.Div:
     nav_links = [
         dbc.NavItem(
             dbc.NavLink(
@@ -104,21 +109,35 @@ def _shell() -> html.Div:
                 dbc.Nav(nav_links, navbar=True, className="me-auto"),
                 html.Div(
                     [
+                        # Wide enough for a full name with its version and status: an agreed
+                        # plan and its new v1 draft must be told apart.
                         dcc.Dropdown(
                             id=ids.NAV_PLAN,
                             placeholder="Pick a plan",
                             clearable=False,
-                            style={"width": "260px"},
-                        ),
-                        dcc.Dropdown(
-                            id=ids.NAV_USER,
-                            placeholder="Who are you?",
-                            clearable=False,
-                            style={"width": "220px"},
+                            style={"width": "460px", "maxWidth": "60vw"},
                         ),
                         html.Span(id=ids.NAV_ROLE, className="text-white small"),
+                        # Behind a sign-in proxy (--auth header) the proxy signs people out.
+                        *(
+                            [
+                                html.Form(
+                                    html.Button(
+                                        "Sign out",
+                                        id=ids.NAV_SIGN_OUT,
+                                        type="submit",
+                                        className="btn btn-outline-light btn-sm",
+                                    ),
+                                    action=auth.LOGOUT_PATH,
+                                    method="POST",
+                                    className="m-0",
+                                )
+                            ]
+                            if sign_out
+                            else []
+                        ),
                     ],
-                    className="d-flex gap-2 align-items-center",
+                    className="d-flex flex-wrap gap-2 align-items-center",
                 ),
             ],
             fluid=True,
@@ -158,7 +177,7 @@ def _register_shell_callbacks(app: Dash, ctx: DashboardContext) -> None:
         State(ids.NAV_SESSION, "data"),
     )
     def list_plans(_changed: Any, session: dict | None) -> tuple[list[dict], str | None]:
-        summaries = plan_service.list_plans(ctx.store)
+        summaries = auth.visible_plans(ctx.store)
         options = [{"label": plan_label(s), "value": s.plan_id} for s in summaries]
         known = {s.plan_id for s in summaries}
         wanted = (session or {}).get("plan_id")
@@ -167,35 +186,22 @@ def _register_shell_callbacks(app: Dash, ctx: DashboardContext) -> None:
         return options, (summaries[-1].plan_id if summaries else None)
 
     @app.callback(
-        Output(ids.NAV_USER, "options"),
-        Output(ids.NAV_USER, "value"),
-        Input(ids.NAV_PLAN, "value"),
-        State(ids.NAV_SESSION, "data"),
-    )
-    def list_members(plan_id: str | None, session: dict | None) -> tuple[list[dict], str | None]:
-        if not plan_id:
-            return [], None
-        state = plan_service.get_plan(ctx.store, plan_id)
-        options = [
-            {"label": member_label(user, m.roles, m.team), "value": user}
-            for user, m in sorted(state.members.items())
-        ]
-        wanted = (session or {}).get("user")
-        if wanted in state.members:
-            return options, wanted
-        return options, state.created_by if state.created_by in state.members else None
-
-    @app.callback(
         Output(ids.NAV_SESSION, "data"),
         Output(ids.NAV_ROLE, "children"),
         Input(ids.NAV_PLAN, "value"),
-        Input(ids.NAV_USER, "value"),
         State(ids.NAV_SESSION, "data"),
     )
-    def remember(plan_id: str | None, user: str | None, session: dict | None) -> tuple[dict, Any]:
-        session = dict(session or {})
+    def remember(plan_id: str | None, session: dict | None) -> tuple[dict, Any]:
+        session = {"plan_id": plan_id or (session or {}).get("plan_id")}
+        account = auth.current_account()
+        if account is None:
+            return session, ""
+        roles: list[str] = []
+        team = None
         if plan_id:
-            session["plan_id"] = plan_id
-        if user:
-            session["user"] = user
-        return session, ""
+            state = plan_service.get_plan(ctx.store, plan_id)
+            roles, team = state.roles_of(account.name), state.team_of(account.name)
+        if account.is_admin:
+            roles = [*roles, "admin"]
+        label = member_label(account.name, roles, team) if roles else f"{account.name} — viewer"
+        return session, [html.Span("Signed in as ", className="opacity-75"), html.Strong(label)]

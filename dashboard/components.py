@@ -108,13 +108,22 @@ def action_plan(session: Mapping[str, Any] | None) -> str:
     return (session or {}).get("plan_id")  # type: ignore[return-value]  # None: see above
 
 
-def acting_user(session: Mapping[str, Any] | None) -> str | None:
+def acting_user(session: Mapping[str, Any] | None, ctx: Any = None) -> str | None:
     """Who is acting in this callback: the one seam every page asks.
 
-    Sign-in (issue 8) replaces the body with the user of the server-side session; callbacks
-    never read a user name from what the browser sends anywhere else.
+    It is the account of the server-side session (Flask-Login, dashboard/auth.py); `session`,
+    the browser's plan selection, is not looked at for it, and callbacks never read a user name
+    from what the browser sends anywhere else. A background callback (a child process, outside
+    the request) passes its `ctx`: the signed session cookie of the request that started it is
+    verified with the installation's key.
     """
-    return (session or {}).get("user")
+    from dashboard import auth
+
+    del session  # what the browser sends never names the user
+    account = auth.current_account()
+    if account is not None:
+        return account.name
+    return auth.background_account_name(ctx) if ctx is not None else None
 
 
 def role_note(allowed: bool, why_not: str) -> html.Small | None:

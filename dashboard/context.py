@@ -19,6 +19,8 @@ class DashboardContext:
     db_url: str | None = None
     data_dir: str | None = None
     upload_limit_bytes: int = 50 * 1024 * 1024
+    auth_mode: str = "password"  # or "header": see dashboard/auth.py
+    auth_header: str = "X-Forwarded-User"
     _store: Any = field(default=None, repr=False)
 
     @property

@@ -13,9 +13,9 @@ if TYPE_CHECKING:
 # -- shell (app.py) -------------------------------------------------------------------------
 NAV_URL = "nav-url"
 NAV_PLAN = "nav-plan"
-NAV_USER = "nav-user"
-NAV_ROLE = "nav-role"
-NAV_SESSION = "nav-session"  # dcc.Store (session storage): {"plan_id": str|None, "user": str|None}
+NAV_ROLE = "nav-role"  # who is signed in and their role in the current plan
+NAV_SIGN_OUT = "nav-sign-out"
+NAV_SESSION = "nav-session"  # dcc.Store (session storage): {"plan_id": str|None}
 NAV_PLANS_CHANGED = "nav-plans-changed"  # dcc.Store bumped when a plan is created or versioned
 
 # -- page 1: data ---------------------------------------------------------------------------
@@ -42,7 +42,6 @@ DATA_PLAN_NAME = "data-plan-name"
 DATA_HORIZON = "data-horizon"
 DATA_TEAM_ATTR = "data-team-attr"
 DATA_MODEL = "data-model"
-DATA_CREATOR = "data-creator"
 DATA_CREATE = "data-create"
 DATA_CANCEL = "data-cancel"
 DATA_PROGRESS = "data-progress"

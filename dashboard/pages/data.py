@@ -84,8 +84,11 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     value="auto",
                     clearable=False,
                 ),
-                dbc.Label("Your name (you become the plan's owner and planner)", className="mt-2"),
-                dbc.Input(id=ids.DATA_CREATOR, value="owner"),
+                html.Div(
+                    "You (the signed-in user) become the plan's owner and planner; add team leads "
+                    "on the Plans page.",
+                    className="small text-muted mt-2",
+                ),
                 html.Div(
                     [
                         dbc.Button("Create plan", id=ids.DATA_CREATE, color="primary"),
@@ -486,7 +489,6 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         State(ids.DATA_HORIZON, "value"),
         State(ids.DATA_TEAM_ATTR, "value"),
         State(ids.DATA_MODEL, "value"),
-        State(ids.DATA_CREATOR, "value"),
         State(ids.DATA_MAP_ID, "value"),
         State(ids.DATA_MAP_DATE, "value"),
         State(ids.DATA_MAP_VALUE, "value"),
@@ -510,7 +512,6 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         horizon: int | None,
         team_attr: str | None,
         model: str | None,
-        creator: str | None,
         id_cols: list[str] | None,
         date_col: str | None,
         value_col: str | None,
@@ -532,8 +533,10 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         def report(fraction: float, message: str) -> None:
             set_progress((round(fraction * 100), message))
 
-        # Runs in a child process: open a store of its own.
+        # Runs in a child process: open a store of its own. The creator is the signed-in user,
+        # who becomes the plan's owner.
         store = ctx.fresh_store()
+        creator = components.acting_user(None, ctx)
         state, alert = components.call_service(
             lambda: plan_service.create_plan(
                 store,
@@ -564,7 +567,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             ),
             id="data-create-ok",
         )
-        return message, {"plan_id": state.plan_id, "user": state.created_by}, (changed or 0) + 1
+        return message, {"plan_id": state.plan_id}, (changed or 0) + 1
 
 
 # -- uploads kept on the server between callbacks ----------------------------------------------

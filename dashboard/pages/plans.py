@@ -10,8 +10,9 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash import ctx as callback_ctx
 
-from dashboard import components, ids, uploads
+from dashboard import auth, components, ids, uploads
 from dashboard.context import DashboardContext
+from dashboard.pages import plans_accounts, plans_members
 
 PATH = "/plans"
 NAME = "Plans"
@@ -33,6 +34,8 @@ FORMATS = {
 
 
 def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
+    account = auth.current_account()
+    may_trust = bool(account and account.is_admin)  # trusting a foreign bundle: admins only
     return html.Div(
         [
             components.page_header(NAME, HOW_TO_READ),
@@ -114,6 +117,8 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                                 "signature cannot be checked here; admins only, recorded in "
                                 "the audit log)",
                                 value=False,
+                                disabled=not may_trust,
+                                style=None if may_trust else {"display": "none"},
                                 className="small mb-2",
                             ),
                             components.upload_zone(
@@ -127,6 +132,8 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     ),
                 ]
             ),
+            plans_members.section(ctx),
+            plans_accounts.section(ctx),
             html.H4("Audit log", className="mt-4"),
             dag.AgGrid(
                 id=ids.PLANS_AUDIT_GRID,
@@ -207,6 +214,9 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     from forecast.services import exports
     from forecast.services import plans as plan_service
 
+    plans_members.register_callbacks(app, ctx)
+    plans_accounts.register_callbacks(app, ctx)
+
     @app.callback(
         Output(ids.PLANS_GRID, "rowData"),
         Output(ids.PLANS_AUDIT_GRID, "rowData"),
@@ -216,7 +226,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Input(ids.PLANS_REFRESH, "data"),
     )
     def render(session: dict | None, _refresh: int | None) -> tuple:
-        rows = plan_rows(plan_service.list_plans(ctx.store))
+        rows = plan_rows(auth.visible_plans(ctx.store))
         plan_id, user = (session or {}).get("plan_id"), components.acting_user(session)
         if not plan_id:
             return rows, [], None, True

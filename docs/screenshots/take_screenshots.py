@@ -1,11 +1,13 @@
 """Take the README's screenshots of every dashboard page from the running app.
 
     .venv/bin/python docs/screenshots/take_screenshots.py [--data-dir DIR] [--port 8061]
+        [--only sign_in,members]
 
 Builds a demo plan in a fresh data directory through the services (the bundled Rossmann sample,
 weekly, teams by StoreType, seasonal naive for speed), walks it through both tracks (a promotion
 with its explanation; a goal, two claims and the assigned remainder), starts `forecast serve` on
-it and saves a full-page PNG of each page with headless Chromium.
+it and saves a full-page PNG of each page with headless Chromium: first the sign-in page (with
+the demo's hint), then, signed in as the owner, every page and the Plans page's members editor.
 
 The Actuals page needs sales the plan did not see, so a second plan is made from the same sample
 with its last 13 weeks held out (history before Monday 2015-04-27), walked through the same story,
@@ -27,6 +29,16 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).resolve().parent
+SHOTS = (
+    "sign_in",
+    "data",
+    "system_plan",
+    "negotiation",
+    "side_by_side",
+    "plans",
+    "members",
+    "actuals",
+)
 PAGES = {
     "data": "/",
     "system_plan": "/system",
@@ -42,10 +54,12 @@ HOLDOUT_CUT = "2015-04-27"  # a Monday: 13 whole weeks (ending Sunday) up to 201
 def build_demo(data_dir: Path) -> str:
     sys.path.insert(0, str(ROOT))
     from forecast.cli.serve_cmds import ensure_demo_plan
+    from forecast.services import demo
     from forecast.services.store_factory import open_store
 
     plan_id, _ = ensure_demo_plan(db=None, data_dir=str(data_dir), model="snaive")
     store = open_store(data_dir=data_dir)
+    demo.ensure_demo_accounts(store, plan_id)
     finish_story(store, plan_id)
     store.close()
     return plan_id
@@ -115,15 +129,32 @@ def wait_for(url: str, timeout: float = 60) -> None:
     raise SystemExit(f"the dashboard did not answer on {url}")
 
 
-def select(driver, plan_id: str, user: str) -> None:
-    """Pick the plan and the user as the top bar would (the session the pages read)."""
+def select(driver, plan_id: str) -> None:
+    """Pick the plan as the top bar would (the session the pages read)."""
     driver.execute_script(
-        "window.sessionStorage.setItem('nav-session', JSON.stringify("
-        "Object.assign(JSON.parse(window.sessionStorage.getItem('nav-session') || '{}'), "
-        "{plan_id: arguments[0], user: arguments[1]})))",
+        "window.sessionStorage.setItem('nav-session', JSON.stringify({plan_id: arguments[0]}))",
         plan_id,
-        user,
     )
+
+
+def sign_in(driver, base: str, user: str) -> None:
+    from forecast.services.demo import DEMO_PASSWORD
+
+    driver.get(base + "/login")
+    time.sleep(1)
+    driver.find_element("id", "login-name").send_keys(user)
+    driver.find_element("id", "login-password").send_keys(DEMO_PASSWORD)
+    driver.find_element("id", "login-submit").click()
+    time.sleep(3)
+
+
+def save(driver, name: str) -> None:
+    height = driver.execute_script("return document.body.scrollHeight")
+    driver.set_window_size(1400, min(max(900, height + 40), 2600))
+    time.sleep(2)
+    driver.save_screenshot(str(OUT / f"{name}.png"))
+    driver.set_window_size(1400, 900)
+    print(f"saved {OUT / (name + '.png')}")
 
 
 def upload_actuals(driver, actuals: Path, timeout: float = 60) -> None:
@@ -138,7 +169,9 @@ def upload_actuals(driver, actuals: Path, timeout: float = 60) -> None:
     print(driver.find_element("id", "actuals-verdict").text)
 
 
-def shoot(base: str, user: str, plan_id: str, holdout: tuple[str, Path]) -> None:
+def shoot(
+    base: str, user: str, plan_id: str, holdout: tuple[str, Path] | None, only: set[str]
+) -> None:
     from selenium import webdriver
 
     options = webdriver.ChromeOptions()
@@ -147,25 +180,32 @@ def shoot(base: str, user: str, plan_id: str, holdout: tuple[str, Path]) -> None
     driver = webdriver.Chrome(options=options)
     try:
         driver.get(base + "/")
-        time.sleep(4)
-        select(driver, plan_id, user)
-        for name, path in PAGES.items():
-            if name == "actuals":
-                select(driver, holdout[0], user)
-            driver.get(base + path)
+        time.sleep(2)
+        if "sign_in" in only:
+            save(driver, "sign_in")
+        sign_in(driver, base, user)
+        select(driver, plan_id)
+        for name in SHOTS:
+            if name not in only or name == "sign_in":
+                continue
+            if name == "actuals" and holdout is not None:
+                select(driver, holdout[0])
+            driver.get(base + PAGES.get(name, "/plans"))
             time.sleep(7)
             if name == "data":
                 driver.find_element("id", "data-use-sample").click()
                 time.sleep(6)
-            if name == "actuals":
+            if name == "actuals" and holdout is not None:
                 upload_actuals(driver, holdout[1])
                 time.sleep(3)
-            height = driver.execute_script("return document.body.scrollHeight")
-            driver.set_window_size(1400, min(max(900, height + 40), 2600))
-            time.sleep(2)
-            driver.save_screenshot(str(OUT / f"{name}.png"))
-            driver.set_window_size(1400, 900)
-            print(f"saved {OUT / (name + '.png')}")
+            if name == "members":
+                section = driver.find_element("id", "plans-members")
+                driver.execute_script("arguments[0].scrollIntoView();", section)
+                time.sleep(1)
+                section.screenshot(str(OUT / "members.png"))
+                print(f"saved {OUT / 'members.png'}")
+                continue
+            save(driver, name)
     finally:
         driver.quit()
 
@@ -175,14 +215,19 @@ def main() -> None:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--port", type=int, default=8061)
     parser.add_argument("--user", default="olga")
+    parser.add_argument("--only", default=",".join(SHOTS), help="Comma-separated shots.")
     args = parser.parse_args()
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="forecast-shots-"))
     plan_id = build_demo(data_dir)
-    holdout = build_holdout(data_dir)
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    # The hold-out plan is a second plan: the sign-in page then no longer shows the demo hint.
+    holdout = build_holdout(data_dir) if "actuals" in only else None
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONPATH=f"{ROOT / 'src'}:{ROOT}")
     server = subprocess.Popen(
         [
-            str(ROOT / ".venv/bin/forecast"),
+            sys.executable,
+            "-c",
+            "from forecast.cli import main; main()",
             "serve",
             "--port",
             str(args.port),
@@ -194,7 +239,7 @@ def main() -> None:
     try:
         base = f"http://127.0.0.1:{args.port}"
         wait_for(base + "/")
-        shoot(base, args.user, plan_id, holdout)
+        shoot(base, args.user, plan_id, holdout, only)
     finally:
         server.terminate()
         server.wait(timeout=20)

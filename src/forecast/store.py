@@ -11,6 +11,9 @@ Tables (created on open):
 - ``installation``: name, value: the installation's secret key (signs plan bundles), made on first
   use, so every server of one database signs alike.
 
+- ``users``: name, display_name, password_hash (argon2, never the password), is_admin, active,
+  created_at, updated_at. Accounts are disabled, never deleted: the audit log keeps their names.
+
 Every change is one transaction: ``UPDATE plans SET doc, version = version + 1 WHERE id AND
 version = :expected``, the blob writes, and one audit row. Zero rows updated means someone else
 changed the plan since the caller read it; the change is refused with ``StaleVersion`` whose
@@ -31,7 +34,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
@@ -73,6 +76,20 @@ class AuditEntry:
 
     def describe(self) -> str:
         return f"version {self.version} by {self.actor} at {self.at}: {self.what}"
+
+
+@dataclass(frozen=True)
+class Account:
+    """A person who may sign in. `password_hash` is None for accounts that sign in only through
+    an authenticating proxy (`forecast serve --auth header`)."""
+
+    name: str
+    display_name: str
+    password_hash: str | None
+    is_admin: bool
+    active: bool
+    created_at: str
+    updated_at: str
 
 
 @dataclass(frozen=True)
@@ -151,6 +168,23 @@ class PlanRepository(ABC):
     @abstractmethod
     def installation_key(self) -> bytes:
         """The installation's secret key (32 bytes), made on first use and kept in the store."""
+
+    # Accounts --------------------------------------------------------------------------------
+    @abstractmethod
+    def add_account(self, account: Account) -> None:
+        """Store a new account; ``Invalid`` if the name is taken."""
+
+    @abstractmethod
+    def get_account(self, name: str) -> Account | None:
+        """The account of that name, or None."""
+
+    @abstractmethod
+    def list_accounts(self) -> builtins.list[Account]:
+        """All accounts, by name."""
+
+    @abstractmethod
+    def update_account(self, name: str, **values: Any) -> None:
+        """Change fields of an account (password_hash, active, is_admin, display_name)."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections (no-op by default)."""
@@ -290,6 +324,20 @@ installation_table = sa.Table(
 
 INSTALLATION_KEY = "bundle_signing_key"
 
+users_table = sa.Table(
+    "users",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("password_hash", sa.String(400), nullable=True),
+    sa.Column("is_admin", sa.Boolean, nullable=False, default=False),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("updated_at", sa.String(40), nullable=False),
+)
+
+ACCOUNT_FIELDS = ("display_name", "password_hash", "is_admin", "active")
+
 
 def normalise_url(url: str) -> str:
     """``postgresql://`` and ``postgres://`` use psycopg 3; other URLs pass unchanged."""
@@ -426,6 +474,39 @@ class SqlStore(PlanRepository):
                 found = conn.execute(query).scalar_one()
         return bytes.fromhex(found)
 
+    # -- accounts ---------------------------------------------------------------------------
+    def add_account(self, account: Account) -> None:
+        with self.engine.begin() as conn:
+            taken = conn.execute(
+                sa.select(users_table.c.name).where(users_table.c.name == account.name)
+            ).first()
+            if taken:
+                raise Invalid(f"there is already an account {account.name!r}")
+            conn.execute(users_table.insert().values(**account.__dict__))
+
+    def get_account(self, name: str) -> Account | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(users_table).where(users_table.c.name == name)).first()
+        return None if row is None else _account(row)
+
+    def list_accounts(self) -> builtins.list[Account]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(users_table).order_by(users_table.c.name)).all()
+        return [_account(r) for r in rows]
+
+    def update_account(self, name: str, **values: Any) -> None:
+        unknown = set(values) - set(ACCOUNT_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown account fields {sorted(unknown)}")
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                users_table.update()
+                .where(users_table.c.name == name)
+                .values(**values, updated_at=utc_now())
+            )
+        if result.rowcount != 1:
+            raise NotFound(f"there is no account {name!r}; `forecast user list` shows them")
+
     # -- writes -----------------------------------------------------------------------------
     @_wrapped("store the new plan")
     def add(self, state: PlanState, blobs: Mapping[str, bytes], change: Change) -> PlanState:
@@ -531,6 +612,18 @@ class SqlStore(PlanRepository):
         )
 
 
+def _account(row: Any) -> Account:
+    return Account(
+        name=row.name,
+        display_name=row.display_name,
+        password_hash=row.password_hash,
+        is_admin=bool(row.is_admin),
+        active=bool(row.active),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
 # -- in-memory fake (service tests) ------------------------------------------------------------
 
 
@@ -544,9 +637,33 @@ class MemoryStore(PlanRepository):
         self._blobs: dict[tuple[str, str], bytes] = {}
         self._audit: list[AuditEntry] = []
         self._key = secrets.token_bytes(32)
+        self._accounts: dict[str, Account] = {}
 
     def installation_key(self) -> bytes:
         return self._key
+
+    def add_account(self, account: Account) -> None:
+        with self._lock:
+            if account.name in self._accounts:
+                raise Invalid(f"there is already an account {account.name!r}")
+            self._accounts[account.name] = account
+
+    def get_account(self, name: str) -> Account | None:
+        with self._lock:
+            return self._accounts.get(name)
+
+    def list_accounts(self) -> builtins.list[Account]:
+        with self._lock:
+            return [self._accounts[n] for n in sorted(self._accounts)]
+
+    def update_account(self, name: str, **values: Any) -> None:
+        unknown = set(values) - set(ACCOUNT_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown account fields {sorted(unknown)}")
+        with self._lock:
+            if name not in self._accounts:
+                raise NotFound(f"there is no account {name!r}; `forecast user list` shows them")
+            self._accounts[name] = replace(self._accounts[name], **values, updated_at=utc_now())
 
     def add(self, state: PlanState, blobs: Mapping[str, bytes], change: Change) -> PlanState:
         now = utc_now()

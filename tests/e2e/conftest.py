@@ -16,6 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.signin import add_accounts
+
 
 def pytest_configure(config: pytest.Config) -> None:
     # The machines here have no display: run Chromium headless even without --headless.
@@ -27,7 +29,9 @@ E2E_STORES = (11, 32, 114, 232, 45, 52)  # store types a, a, c, c, d, d -> three
 OWNER = "olga"
 PLANNER = "piet"
 LEADS = {"a": "lena", "c": "carl", "d": "dora"}
+OUTSIDER = "nina"  # an account that is no member of the plan
 HORIZON = 8
+PEOPLE = (OWNER, PLANNER, *LEADS.values(), OUTSIDER)
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,7 @@ def plan_template(tmp_path_factory, rossmann_train, rossmann_stores) -> E2EPlan:
     plans.grant(store, state.plan_id, OWNER, PLANNER, "planner")
     for team, lead in LEADS.items():
         plans.grant(store, state.plan_id, OWNER, lead, "lead", team=team)
+    add_accounts(store, PEOPLE)
     store.close()
     return E2EPlan(plan_id=state.plan_id, data_dir=data_dir)
 
@@ -82,18 +87,21 @@ def e2e_plan(plan_template: E2EPlan, tmp_path: Path) -> E2EPlan:
 
 @pytest.fixture
 def start_app(dash_duo) -> Callable[..., object]:
-    """Start the dashboard on a data directory and return dash_duo."""
+    """Start the dashboard on a data directory, sign in as `user` (the owner unless told) through
+    the sign-in page, open `path` and return dash_duo."""
 
-    def start(data_dir: Path, path: str = "/", **kwargs) -> object:
+    def start(data_dir: Path, path: str = "/", *, user: str = OWNER, **kwargs) -> object:
         from dashboard.app import create_app
+        from tests.e2e.helpers import sign_in
 
         app = create_app(data_dir=str(data_dir), **kwargs)
+        add_accounts(app.server.config["FORECAST_DASHBOARD_CTX"].store, PEOPLE)
         # FORECAST_E2E_PORT lets several checkouts run their browser tests at once.
-        dash_duo.start_server(app, port=int(os.environ.get("FORECAST_E2E_PORT", "8050")))
+        port = int(os.environ.get("FORECAST_E2E_PORT", "8050"))
+        dash_duo.start_server(app, navigate=False, port=port)
+        dash_duo._url = dash_duo.server.url  # set without navigating: the app needs a sign-in
         dash_duo.driver.set_window_size(1400, 1000)
-        if path != "/":
-            dash_duo.wait_for_element("#nav-plan", timeout=10)
-            dash_duo.driver.get(dash_duo.server_url + path)
+        sign_in(dash_duo, user, path)
         return dash_duo
 
     return start

@@ -2,9 +2,42 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from urllib.parse import quote, urlparse
 
 from selenium.webdriver.common.by import By
+
+from tests.signin import PASSWORD
+
+
+def sign_in(dash_duo, user: str, path: str | None = None, password: str = PASSWORD) -> None:
+    """Sign in as `user` on the sign-in page (signing out whoever is signed in first) and come
+    back to `path` (default: the page the browser is on)."""
+    driver = dash_duo.driver
+    if path is None:
+        path = urlparse(driver.current_url).path or "/"
+    if driver.find_elements(By.CSS_SELECTOR, "#nav-sign-out"):
+        click(dash_duo, "#nav-sign-out")
+        dash_duo.wait_for_element("#login-form", timeout=10)
+    driver.get(f"{dash_duo.server_url}/login?next={quote(path)}")
+    dash_duo.wait_for_element("#login-name", timeout=10).send_keys(user)
+    dash_duo.find_element("#login-password").send_keys(password)
+    dash_duo.find_element("#login-submit").click()
+    dash_duo.wait_for_contains_text("#nav-role", user, timeout=15)
+    settle(dash_duo)
+
+
+def settle(dash_duo, timeout: float = 30) -> None:
+    """Wait until no callback is pending: after a sign-in the page renders for the selected plan
+    once more, and a click on an element about to be replaced would be lost."""
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while time.monotonic() < deadline:
+        quiet = quiet + 1 if dash_duo.redux_state_rqs == [] else 0
+        if quiet >= 3:
+            return
+        time.sleep(0.2)
 
 
 def upload(dash_duo, path: Path, component: str = "data-upload") -> None:

@@ -25,7 +25,6 @@ KNOWN = {
     "/": {
         ("label", "#data-plan-name"),
         ("label", "#data-horizon"),
-        ("label", "#data-creator"),
         ("button-name", "#data-map-id"),
         ("button-name", "#data-map-date"),
         ("button-name", "#data-map-value"),

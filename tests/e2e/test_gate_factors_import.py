@@ -11,7 +11,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from tests.e2e.conftest import LEADS, OWNER, PLANNER
-from tests.e2e.helpers import click, pick, type_into, upload
+from tests.e2e.helpers import click, sign_in, type_into, upload
 
 # Set the value of a React-controlled input (e.g. type=date, whose typed format depends on the
 # browser's locale) through the native setter, so React's change tracking notices it.
@@ -31,8 +31,7 @@ def _open_store(data_dir: Path):
 
 
 def _as(dash_duo, user: str) -> None:
-    pick(dash_duo, "#nav-user", user)
-    dash_duo.wait_for_contains_text("#nav-user", user, timeout=10)
+    sign_in(dash_duo, user)
 
 
 def _settle(dash_duo, timeout: float = 30) -> None:

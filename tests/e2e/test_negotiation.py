@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 
-from tests.e2e.helpers import click, pick, type_into
+from tests.e2e.helpers import click, sign_in, type_into
 
 
 def _as(dash_duo, user: str) -> None:
-    pick(dash_duo, "#nav-user", user)
-    dash_duo.wait_for_contains_text("#nav-user", user, timeout=10)
+    sign_in(dash_duo, user)
 
 
 def _claim(dash_duo, team: str, amount: str, note: str) -> None:

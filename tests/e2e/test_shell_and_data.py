@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from forecast.services.store_factory import open_store
 from tests.e2e.helpers import click, pick, type_into, upload
 
 
@@ -63,7 +64,9 @@ def test_upload_with_problems_lists_each_with_row_and_column(start_app, tmp_path
 
 
 def test_create_plan_runs_baseline_in_background_and_selects_it(start_app, tmp_path):
-    dash_duo = start_app(tmp_path / "data")
+    # Signed in as someone other than the default owner: the background job must take the
+    # creator from the signed-in session (the page has no name field to type one into).
+    dash_duo = start_app(tmp_path / "data", user="piet")
     dash_duo.wait_for_element("#data-use-sample", timeout=10)
     click(dash_duo, "#data-use-sample")
     dash_duo.wait_for_contains_text("#data-report-ok", "100 series", timeout=30)
@@ -74,5 +77,13 @@ def test_create_plan_runs_baseline_in_background_and_selects_it(start_app, tmp_p
     dash_duo.wait_for_contains_text("#data-create-ok", "Plan 'Browser plan' created", timeout=120)
     assert "100 series" in dash_duo.find_element("#data-create-ok").text
     dash_duo.wait_for_contains_text("#nav-plan", "Browser plan", timeout=10)
-    dash_duo.wait_for_contains_text("#nav-user", "owner", timeout=10)
+    dash_duo.wait_for_contains_text("#nav-role", "piet — owner", timeout=10)
+    assert dash_duo.find_elements("#data-creator") == []
+    store = open_store(data_dir=tmp_path / "data")
+    try:
+        (plan,) = store.list()
+        assert plan.created_by == "piet"
+        assert [(e.actor, e.action) for e in store.audit(plan.plan_id)][0] == ("piet", "create")
+    finally:
+        store.close()
     assert dash_duo.get_logs() == []

@@ -6,7 +6,7 @@ import time
 
 from selenium.common.exceptions import StaleElementReferenceException
 
-from tests.e2e.helpers import click, pick, type_into
+from tests.e2e.helpers import click, pick, sign_in, type_into
 
 
 def _plan_total(dash_duo) -> str:
@@ -74,7 +74,7 @@ def test_gate_blocks_publish_until_explained(start_app, e2e_plan):
 def test_lead_sees_why_events_are_refused(start_app, e2e_plan):
     dash_duo = start_app(e2e_plan.data_dir, "/system")
     dash_duo.wait_for_contains_text("#sys-total-plan", "+0.0 %", timeout=20)
-    pick(dash_duo, "#nav-user", "lena")
+    sign_in(dash_duo, "lena")
     dash_duo.wait_for_contains_text("#sys-role-events", "lena cannot change events", timeout=20)
     assert dash_duo.find_element("#sys-event-add").get_attribute("disabled") is not None
     assert dash_duo.get_logs() == []

@@ -20,9 +20,10 @@ from dashboard.app import create_app
 from forecast import export
 from forecast.cli import app as cli
 from forecast.services import exports
-from forecast.services.errors import Invalid
+from forecast.services.errors import Forbidden, Invalid
 from forecast.services.store_factory import open_store
 from forecast.store import MemoryStore
+from tests.signin import acting_as, add_accounts, add_app_accounts, signed_in_client
 
 
 @pytest.fixture(scope="module")
@@ -251,7 +252,8 @@ def test_each_malformed_bundle_is_refused_on_the_plans_page(source, shape, small
     store = app.server.config["FORECAST_DASHBOARD_CTX"].store
     data = make(copy.deepcopy(_content(bundle)), store.installation_key())
     before = store.list()
-    client = app.server.test_client()
+    add_app_accounts(app, ["ivan"])
+    client = signed_in_client(app, "ivan")
     key = next(
         k
         for k, spec in app.callback_map.items()
@@ -273,7 +275,7 @@ def test_each_malformed_bundle_is_refused_on_the_plans_page(source, shape, small
         ],
         "state": [
             {"id": "plans-import", "property": "filename", "value": "bundle.json"},
-            {"id": "nav-session", "property": "data", "value": {"plan_id": None, "user": "ivan"}},
+            {"id": "nav-session", "property": "data", "value": {"plan_id": None}},
             {"id": "nav-plans-changed", "property": "data", "value": 0},
             {"id": "plans-import-trust", "property": "value", "value": False},
         ],
@@ -297,3 +299,80 @@ def test_a_bundle_over_the_size_limit_is_refused_before_it_is_parsed(source, mon
             exports.import_bundle(store, bundle, "ivan")
     finally:
         store.close()
+
+
+def test_only_an_admin_may_import_a_foreign_bundle_on_trust(source):
+    _, bundle = source
+    elsewhere = MemoryStore()
+    add_accounts(elsewhere, ["ivan", "ada"], admin=["ada"])
+
+    with pytest.raises(Forbidden, match="ivan may not import a bundle on trust.*admin"):
+        exports.import_bundle(elsewhere, bundle, "ivan", trust=True)
+    assert elsewhere.list() == []
+
+    new_id = exports.import_bundle(elsewhere, bundle, "ada", trust=True)
+    (entry,) = elsewhere.audit(new_id)
+    assert "imported on ada's explicit trust" in entry.what and entry.after["trusted"] is True
+
+
+def _plans_import(client, app, data: bytes, trust: bool):
+    key = next(
+        k
+        for k, spec in app.callback_map.items()
+        if any(i["id"] == "plans-import" for i in spec["inputs"])
+    )
+    body = {
+        "output": key,
+        "outputs": [
+            {"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]}
+            for p in key.strip(".").split("...")
+        ],
+        "inputs": [
+            {
+                "id": "plans-import",
+                "property": "contents",
+                "value": "data:application/json;base64," + base64.b64encode(data).decode(),
+            }
+        ],
+        "state": [
+            {"id": "plans-import", "property": "filename", "value": "bundle.json"},
+            {"id": "nav-session", "property": "data", "value": {"plan_id": None}},
+            {"id": "nav-plans-changed", "property": "data", "value": 0},
+            {"id": "plans-import-trust", "property": "value", "value": trust},
+        ],
+        "changedPropIds": ["plans-import.contents"],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_the_trust_checkbox_is_for_admins_only_on_the_plans_page(source, tmp_path):
+    from dashboard.pages import plans
+
+    _, bundle = source
+    app = create_app(data_dir=str(tmp_path / "elsewhere"))
+    ctx = app.server.config["FORECAST_DASHBOARD_CTX"]
+    add_app_accounts(app, ["ivan", "ada"], admin=["ada"])
+
+    for name, shown in (("ivan", False), ("ada", True)):
+        with acting_as(ctx.store, name):
+            (box,) = _find_all(plans.layout(ctx), "plans-import-trust")
+        assert (box.disabled, box.style) == (
+            (False, None) if shown else (True, {"display": "none"})
+        )
+
+    refused = _plans_import(signed_in_client(app, "ivan"), app, bundle, trust=True)
+    assert "plans-import-refused" in refused and "needs an admin account" in refused
+    assert ctx.store.list() == []
+    imported = _plans_import(signed_in_client(app, "ada"), app, bundle, trust=True)
+    assert "Imported bundle.json" in imported and len(ctx.store.list()) == 1
+
+
+def _find_all(component, component_id: str) -> list:
+    found = [component] if getattr(component, "id", None) == component_id else []
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str | int | float):
+            found += _find_all(child, component_id)
+    return found

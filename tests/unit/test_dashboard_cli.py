@@ -21,6 +21,8 @@ def test_demo_creates_the_sample_plan_once(tmp_path):
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     assert "created sample plan" in first.output
+    assert "sign in with the password 'try-the-demo'" in first.output
+    assert "lead-b" in first.output and "lead of team b" in first.output
     second = runner.invoke(app, args)
     assert second.exit_code == 0, second.output
     assert "using sample plan" in second.output
@@ -34,6 +36,11 @@ def test_demo_creates_the_sample_plan_once(tmp_path):
     assert state.freq.startswith("W") and state.team_attr == "StoreType"
     assert {"olga", "piet", "lead-a", "lead-c", "lead-d"} <= set(state.members)
     assert state.team_of("lead-a") == "a"
+    from forecast.services import accounts
+
+    names = {a.name for a in accounts.list_users(store)}
+    assert names == {"olga", "piet", "lead-a", "lead-b", "lead-c", "lead-d"}
+    assert accounts.authenticate(store, "lead-b", "try-the-demo") is not None
 
     # the sample opens on a planning round in progress: both tracks have something to compare
     from forecast.services import negotiation, system
@@ -83,3 +90,9 @@ def test_serve_answers_on_localhost(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_serve_refuses_an_unknown_auth_mode(tmp_path):
+    result = CliRunner().invoke(app, ["serve", "--auth", "magic", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--auth 'magic' is not known; use password (the default) or header" in result.output

@@ -16,6 +16,7 @@ from dashboard import components, uploads
 from dashboard.app import create_app, member_label
 from dashboard.pages import data, plans
 from forecast.services.errors import Forbidden, Invalid, StaleVersion
+from tests.signin import add_accounts, add_app_accounts, signed_in_client
 
 STORES = (11, 32, 114, 232, 45, 52)
 
@@ -43,6 +44,7 @@ def template(tmp_path_factory, rossmann_train, rossmann_stores):
     )
     plan_service.grant(store, state.plan_id, "olga", "lena", "lead", team="a")
     plan_service.grant(store, state.plan_id, "olga", "carl", "lead", team="c")
+    add_accounts(store, ["olga", "lena", "carl", "nina"])
     store.close()
     return SimpleNamespace(plan_id=state.plan_id, data_dir=base / "data")
 
@@ -76,15 +78,32 @@ def _key_for(app, output: str, trigger: tuple[str, str]) -> str:
     raise AssertionError(f"no callback writes {output} on {trigger}")
 
 
+def _signed_in_as(items: list) -> tuple[list, str]:
+    """The test's nav-session values name who is signed in as `user`; the browser does not send
+    that key (and the app would ignore it), so it is taken out of the request body."""
+    user = "olga"
+    out = []
+    for cid, prop, value in items:
+        if cid == "nav-session" and isinstance(value, dict) and "user" in value:
+            value = dict(value)
+            user = value.pop("user")
+        out.append((cid, prop, value))
+    return out, user
+
+
 def call(
     app, output: str, inputs: list[tuple[str, str, object]], state=(), changed=None, client=None
 ):
-    """POST one callback to the app like the browser does; return the response's props.
+    """POST one callback to the app like the browser does, signed in as the `user` of the
+    nav-session value (default olga); return the response's props.
 
-    Pass `client` to keep one browser session (its cookie) across calls."""
+    Pass `client` (a signed-in test client) to keep one browser session across calls."""
     app.server.config["PROPAGATE_EXCEPTIONS"] = True
+    inputs, user_in = _signed_in_as(list(inputs))
+    state, user_st = _signed_in_as(list(state))
+    user = user_st if any(c == "nav-session" for c, _, _ in state) else user_in
     if client is None:
-        client = app.server.test_client()
+        client = signed_in_client(app, user)
         client.get("/")
     key = _key_for(app, output, inputs[0][:2])
     outputs = []
@@ -214,7 +233,8 @@ def test_app_pages_are_registered_once_per_app(tmp_path: Path):
 
 def test_apply_mapping_rereads_with_the_chosen_columns(tmp_path, rossmann_train):
     app = create_app(data_dir=str(tmp_path))
-    client = app.server.test_client()
+    add_app_accounts(app, ["olga"])
+    client = signed_in_client(app, "olga")
     client.get("/")
     contents = "data:text/csv;base64," + base64.b64encode(rossmann_train.read_bytes()).decode()
     stashed = call(
@@ -271,6 +291,7 @@ def test_each_app_renders_pages_with_its_own_context(tmp_path: Path):
 
 def test_attributes_file_over_the_limit_is_refused_visibly(tmp_path, rossmann_stores):
     app = create_app(data_dir=str(tmp_path), upload_limit_bytes=100)
+    add_app_accounts(app, ["olga"])
     contents = "data:text/csv;base64," + base64.b64encode(rossmann_stores.read_bytes()).decode()
     out = call(
         app,
@@ -293,7 +314,8 @@ def test_a_json_bundle_dropped_on_the_plans_page_is_imported_or_refused_whole(pl
     output = "..plans-alert.children...nav-session.data...nav-plans-changed.data.."
     state = [
         ("plans-import", "filename", "bundle.json"),
-        ("nav-session", "data", {"plan_id": plan.plan_id, "user": "nina"}),
+        # nina is no member of the plan: her tab has no plan of the store selected.
+        ("nav-session", "data", {"plan_id": None, "user": "nina"}),
         ("nav-plans-changed", "data", 0),
         ("plans-import-trust", "value", False),
     ]
@@ -316,3 +338,75 @@ def test_a_json_bundle_dropped_on_the_plans_page_is_imported_or_refused_whole(pl
         nego.negotiated_plan(store, plan.plan_id).drop(columns=["version"], errors="ignore"),
     )
     assert plan_service.get_plan(store, new_id).has_role("nina", "owner")
+
+
+def _claim_via_http(app, plan, user: str, team: str, teams: list[str]):
+    def wid(kind: str, t: str) -> dict:
+        return {"team": t, "type": kind}
+
+    app.server.config["PROPAGATE_EXCEPTIONS"] = True
+    client = signed_in_client(app, user)
+    client.get("/")
+    key = next(
+        k
+        for k, spec in app.callback_map.items()
+        if k.startswith("..neg-alert.children")
+        and any(
+            isinstance(i.get("id"), dict) or "neg-claim-save" in str(i.get("id"))
+            for i in spec["inputs"]
+        )
+    )
+    body = {
+        "output": key,
+        "outputs": [
+            {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
+            for part in key.strip(".").split("...")
+        ],
+        "inputs": [
+            [
+                {
+                    "id": wid("neg-claim-save", t),
+                    "property": "n_clicks",
+                    "value": 1 if t == team else None,
+                }
+                for t in teams
+            ],
+            [
+                {"id": wid("neg-claim-withdraw", t), "property": "n_clicks", "value": None}
+                for t in teams
+            ],
+        ],
+        "state": [
+            [
+                {"id": wid("neg-claim-amount", t), "property": "value", "value": "10000"}
+                for t in teams
+            ],
+            [
+                {"id": wid("neg-claim-note", t), "property": "value", "value": "flyer"}
+                for t in teams
+            ],
+            [
+                {
+                    "id": wid("neg-claim-amount", t),
+                    "property": "id",
+                    "value": wid("neg-claim-amount", t),
+                }
+                for t in teams
+            ],
+            {
+                "id": "nav-session",
+                "property": "data",
+                "value": {"plan_id": plan.plan_id},
+            },
+            {"id": "neg-version", "property": "data", "value": None},
+            {"id": "neg-refresh", "property": "data", "value": 0},
+        ],
+        "changedPropIds": [
+            json.dumps(wid("neg-claim-save", team), separators=(",", ":")) + ".n_clicks"
+        ],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    if response.status_code == 204:  # nothing: the plan is not the signed-in user's
+        return {}
+    assert response.status_code == 200, response.data[:500]
+    return {cid.split("@")[0]: props for cid, props in response.get_json()["response"].items()}

@@ -17,6 +17,7 @@ from forecast.services import negotiation as nego
 from forecast.services.negotiation_board import negotiation_board
 from forecast.services.plans import create_plan_from_frames, grant
 from forecast.store import MemoryStore
+from tests.signin import acting_as
 
 
 @pytest.fixture
@@ -170,22 +171,24 @@ def test_period_goal_rows_follow_the_typed_goal():
 
 def test_owner_sets_a_goal_split_by_period(store, plan_id):
     ctx = DashboardContext(_store=store)
-    session = {"plan_id": plan_id, "user": "olga"}
-    style, rows = periods.fill(ctx, True, "baseline", "1.1x", session)
-    assert style == {"display": "block"}
-    assert len(rows) == HORIZON and all(r["goal"] > r["basis"] > 0 for r in rows)
-    rows[0]["goal"] = round(rows[0]["goal"] + 1234.56, 2)
-    alert, refresh = goal.set_goal(ctx, 1, "1.1x", "baseline", True, rows, session, None, 0)
-    assert "the claiming round is open" in _text(alert) and refresh == 1
-    expected = sum(round(r["goal"] * 100) for r in rows)
-    assert nego.summary(store, plan_id)["goal"] == expected
-    style, again = periods.fill(ctx, True, "baseline", "", session)
-    assert sum(r["goal"] for r in again) == pytest.approx(expected / 100, abs=0.05)
+    session = {"plan_id": plan_id}
+    with acting_as(store, "olga"):
+        style, rows = periods.fill(ctx, True, "baseline", "1.1x", session)
+        assert style == {"display": "block"}
+        assert len(rows) == HORIZON and all(r["goal"] > r["basis"] > 0 for r in rows)
+        rows[0]["goal"] = round(rows[0]["goal"] + 1234.56, 2)
+        alert, refresh = goal.set_goal(ctx, 1, "1.1x", "baseline", True, rows, session, None, 0)
+        assert "the claiming round is open" in _text(alert) and refresh == 1
+        expected = sum(round(r["goal"] * 100) for r in rows)
+        assert nego.summary(store, plan_id)["goal"] == expected
+        style, again = periods.fill(ctx, True, "baseline", "", session)
+        assert sum(r["goal"] for r in again) == pytest.approx(expected / 100, abs=0.05)
 
 
 def test_a_refused_edit_says_why_and_changes_nothing(store, plan_id):
     ctx = DashboardContext(_store=store)
-    session = {"plan_id": plan_id, "user": "anna"}
-    alert, _ = goal.set_goal(ctx, 1, "10/6.5", "baseline", False, [], session, None, 0)
+    session = {"plan_id": plan_id, "user": "olga"}  # the browser's word is not looked at
+    with acting_as(store, "anna"):
+        alert, _ = goal.set_goal(ctx, 1, "10/6.5", "baseline", False, [], session, None, 0)
     assert common.refused(alert)
     assert nego.summary(store, plan_id)["goal"] is None

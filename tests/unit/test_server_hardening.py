@@ -1,7 +1,8 @@
 """The server reads only what it is sent: crafted callback requests, sizes, hosts, headers.
 
 Every test talks HTTP to a real app through Flask's test client, as a browser (or an attacker
-with curl) would; one client is one browser with its session cookie.
+with curl) would; one client is one browser with its session cookie, signed in through the real
+sign-in form (the checks here come on top of sign-in; the Host check and the headers come first).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 
 from dashboard.app import create_app
 from forecast.services.uploads import UploadStore
+from tests.signin import add_app_accounts, signed_in_client
 
 SALES = b"Store,Date,Sales\n" + b"".join(
     f"{s},2024-01-{d:02d},{d}\n".encode() for s in (1, 2) for d in range(1, 29)
@@ -32,8 +34,10 @@ def app(tmp_path):
     return create_app(data_dir=str(tmp_path), upload_limit_bytes=1024 * 1024)
 
 
-def browser(app):
-    client = app.server.test_client()
+def browser(app, name: str = "olga"):
+    """A browser signed in as `name` (the account is created when missing)."""
+    add_app_accounts(app, [name])
+    client = signed_in_client(app, name)
     assert client.get("/").status_code == 200
     return client
 
@@ -138,7 +142,7 @@ def test_a_made_up_sales_token_reads_nothing(app):
 
 
 def test_another_browsers_token_is_refused(app):
-    owner, other = browser(app), browser(app)
+    owner, other = browser(app, "olga"), browser(app, "lena")
     file = stash(owner, app)["data-file"]["data"]
 
     stolen = preview(other, app, file)
@@ -189,7 +193,7 @@ def test_every_upload_page_checks_the_size_on_the_server(app, page_input, output
     client = browser(app)
     big = data_url(b"x" * 1_100_000)
     filename_state = (page_input[0], "filename", "big.file")
-    state = [filename_state, ("nav-session", "data", {"plan_id": "p"})]
+    state = [filename_state, ("nav-session", "data", {"plan_id": None})]
     if page_input[0] == "plans-import":
         state += [("nav-plans-changed", "data", 0), ("plans-import-trust", "value", False)]
 
@@ -213,18 +217,27 @@ def test_uploads_are_deleted_after_a_day_and_when_discarded(tmp_path):
 
 def test_a_request_for_another_host_name_gets_400(tmp_path):
     app = create_app(data_dir=str(tmp_path), allowed_hosts=["plans.example.org"])
-    client = app.server.test_client()
+    anonymous = app.server.test_client()
+    add_app_accounts(app, ["olga"])
+    client = signed_in_client(app, "olga")
 
+    # The Host check comes before sign-in: a foreign host name gets 400, not the sign-in page.
+    for path in ("/", "/login"):
+        assert anonymous.get(path, headers={"Host": "evil.example"}).status_code == 400
     assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
     assert client.get("/", headers={"Host": "evil.example:8050"}).status_code == 400
-    assert client.get("/", headers={"Host": "plans.example.org"}).status_code == 200
-    assert client.get("/", headers={"Host": "localhost:8050"}).status_code == 200
-    assert client.get("/", headers={"Host": "127.0.0.1"}).status_code == 200
+    # An allowed host name passes on to sign-in (the session cookie is the test client's, bound
+    # to localhost, so the other allowed names are checked on the open sign-in page).
+    for host in ("plans.example.org", "localhost:8050", "127.0.0.1"):
+        assert anonymous.get("/login", headers={"Host": host}).status_code == 200
+        assert anonymous.get("/", headers={"Host": host}).status_code == 302  # to sign-in
+    assert client.get("/").status_code == 200
 
 
 def test_every_response_carries_the_security_headers(app):
-    client = browser(app)
-    for path in ("/", "/_dash-layout", "/assets/forecast.css", "/no-such-page-xyz"):
+    signed_in, anonymous = browser(app), app.server.test_client()
+    paths = ("/", "/_dash-layout", "/assets/forecast.css", "/no-such-page-xyz", "/login")
+    for client, path in [(c, p) for c in (signed_in, anonymous) for p in paths]:
         headers = client.get(path).headers
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["X-Frame-Options"] == "DENY"

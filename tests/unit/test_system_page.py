@@ -17,6 +17,7 @@ from dashboard.system import events, factors, forms, gate, overview, view
 from forecast.services import plans as plan_service
 from forecast.services import system, system_views
 from forecast.services.errors import Invalid
+from tests.signin import acting_as
 
 STORES = (11, 32, 114, 232, 45, 52)
 
@@ -202,25 +203,29 @@ def test_events_grid_selects_a_row_by_click_without_deprecated_options():
 def test_add_event_callback_adds_for_a_planner_and_refuses_a_lead(ctx, plan_id):
     start = first_date(ctx, plan_id)
     form = ["Promo", "promotion", "StoreType=a", start, start, "add", 5000, "flyer", 0]
-    olga = {"plan_id": plan_id, "user": "olga"}
-    alert, refresh = events.add_event(ctx, 1, olga, None, *form)
+    olga = {"plan_id": plan_id}
+    with acting_as(ctx.store, "olga"):
+        alert, refresh = events.add_event(ctx, 1, olga, None, *form)
     assert "Added E1 'Promo' (promotion, +5,000 per series and period" in text(alert)
     assert "units" not in text(alert) and refresh == 1
-    lena = {"plan_id": plan_id, "user": "lena"}
-    alert, _ = events.add_event(ctx, 2, lena, None, *form)
+    lena = {"plan_id": plan_id, "user": "olga"}  # the browser's word is not looked at
+    with acting_as(ctx.store, "lena"):
+        alert, _ = events.add_event(ctx, 2, lena, None, *form)
     assert "Not allowed for your role" in text(alert)
     assert len(system.list_events(ctx.store, plan_id)) == 1
 
 
 def test_an_action_with_no_plan_selected_says_to_pick_one(ctx):
     form = ["Promo", "promotion", "all", "2015-08-03", "2015-08-03", "percent", 25, "flyer", 0]
-    alert, _ = events.add_event(ctx, 1, {"plan_id": None, "user": "olga"}, None, *form)
+    with acting_as(ctx.store, "olga"):
+        alert, _ = events.add_event(ctx, 1, {"plan_id": None}, None, *form)
     assert "no plan is selected" in text(alert) and "plan selector" in text(alert)
 
 
 def test_publish_with_a_stale_version_is_refused(ctx, plan_id):
     stale = plan_service.get_plan(ctx.store, plan_id).version - 1
-    alert, _, _ = gate.publish(ctx, 1, {"plan_id": plan_id, "user": "olga"}, stale, 0, 0)
+    with acting_as(ctx.store, "olga"):
+        alert, _, _ = gate.publish(ctx, 1, {"plan_id": plan_id}, stale, 0, 0)
     assert "Someone changed the plan in the meantime" in text(alert)
     assert plan_service.get_plan(ctx.store, plan_id).status == "draft"
 
@@ -228,8 +233,9 @@ def test_publish_with_a_stale_version_is_refused(ctx, plan_id):
 def test_a_grid_edit_with_an_unknown_scope_is_refused_and_nothing_changes(ctx, plan_id):
     add_promo(ctx, plan_id, value=10)
     change = {"colId": "scope", "data": {"event_id": "E1", "scope": "StoreType=zz"}}
-    session = {"plan_id": plan_id, "user": "olga"}
-    alert, refresh = events.edit_event(ctx, [change], session, None, 3)
+    session = {"plan_id": plan_id}
+    with acting_as(ctx.store, "olga"):
+        alert, refresh = events.edit_event(ctx, [change], session, None, 3)
     assert "zz" in text(alert) and refresh == 4  # the page re-renders the saved event
     (event,) = system.list_events(ctx.store, plan_id)
     assert event.scope.attributes == {"StoreType": ("a",)}
@@ -237,26 +243,29 @@ def test_a_grid_edit_with_an_unknown_scope_is_refused_and_nothing_changes(ctx, p
 
 def test_removing_asks_first_then_can_be_undone_from_the_audit_log(ctx, plan_id):
     add_promo(ctx, plan_id)
-    session = {"plan_id": plan_id, "user": "olga"}
-    is_open, _, hint = events.ask_remove(ctx, 1, None)
-    assert is_open is False and "click its row" in text(hint)
-    row = view.event_rows(system.list_events(ctx.store, plan_id))[0]
-    is_open, question, _ = events.ask_remove(ctx, 1, [row])
-    assert is_open is True and "Remove event E1 'Promo'" in question and "undo" in question
-    assert len(system.list_events(ctx.store, plan_id)) == 1  # asking removes nothing
+    session = {"plan_id": plan_id}
+    with acting_as(ctx.store, "olga"):
+        is_open, _, hint = events.ask_remove(ctx, 1, None)
+        assert is_open is False and "click its row" in text(hint)
+        row = view.event_rows(system.list_events(ctx.store, plan_id))[0]
+        is_open, question, _ = events.ask_remove(ctx, 1, [row])
+        assert is_open is True and "Remove event E1 'Promo'" in question and "undo" in question
+        assert len(system.list_events(ctx.store, plan_id)) == 1  # asking removes nothing
 
-    closed, alert, _, removed, undo_hidden = events.remove_event(ctx, 1, [row], session, None, 0)
-    assert closed is False and removed == "E1" and undo_hidden is False
-    assert "Removed E1" in text(alert) and system.list_events(ctx.store, plan_id) == []
+        closed, alert, _, removed, undo_hidden = events.remove_event(
+            ctx, 1, [row], session, None, 0
+        )
+        assert closed is False and removed == "E1" and undo_hidden is False
+        assert "Removed E1" in text(alert) and system.list_events(ctx.store, plan_id) == []
 
-    alert, _, removed, undo_hidden = events.undo_remove(ctx, 1, "E1", session, 1)
-    assert "Restored E1 'Promo'" in text(alert) and removed is None and undo_hidden is True
-    (event,) = system.list_events(ctx.store, plan_id)
-    assert event.event_id == "E1" and event.value == 50.0
-    actions = [e.action for e in plan_service.audit_log(ctx.store, plan_id)]
-    assert actions[-2:] == ["remove_event", "restore_event"]
-    alert, *_ = events.undo_remove(ctx, 2, "E1", session, 2)
-    assert "nothing to restore" in text(alert)
+        alert, _, removed, undo_hidden = events.undo_remove(ctx, 1, "E1", session, 1)
+        assert "Restored E1 'Promo'" in text(alert) and removed is None and undo_hidden is True
+        (event,) = system.list_events(ctx.store, plan_id)
+        assert event.event_id == "E1" and event.value == 50.0
+        actions = [e.action for e in plan_service.audit_log(ctx.store, plan_id)]
+        assert actions[-2:] == ["remove_event", "restore_event"]
+        alert, *_ = events.undo_remove(ctx, 2, "E1", session, 2)
+        assert "nothing to restore" in text(alert)
 
 
 def test_inline_explanation_in_the_deviation_grid(ctx, plan_id):
@@ -289,11 +298,13 @@ def test_explaining_ticked_rows_needs_rows_and_a_reason_code():
 
 
 def test_owner_sets_the_threshold_from_the_system_page_and_a_lead_cannot(ctx, plan_id):
-    lena = {"plan_id": plan_id, "user": "lena"}
-    alert, _ = factors.set_threshold(ctx, 1, 35, lena, None, 0)
+    lena = {"plan_id": plan_id}
+    with acting_as(ctx.store, "lena"):
+        alert, _ = factors.set_threshold(ctx, 1, 35, lena, None, 0)
     assert "Not allowed for your role" in text(alert)
     assert plan_service.get_plan(ctx.store, plan_id).threshold == pytest.approx(0.20)
-    alert, _ = factors.set_threshold(ctx, 2, 35, {"plan_id": plan_id, "user": "olga"}, None, 0)
+    with acting_as(ctx.store, "olga"):
+        alert, _ = factors.set_threshold(ctx, 2, 35, {"plan_id": plan_id}, None, 0)
     assert "Threshold set to 35%" in text(alert)
     shown = view.setup_outputs(system_views.system_setup(ctx.store, plan_id, "lena"))
     assert shown.threshold_percent == 35 and shown.threshold_disabled is True
@@ -302,21 +313,24 @@ def test_owner_sets_the_threshold_from_the_system_page_and_a_lead_cannot(ctx, pl
 
 @pytest.mark.slow  # a real ETS re-forecast
 def test_planner_marks_a_new_factor_and_sees_before_and_after(ctx, plan_id):
-    session = {"plan_id": plan_id, "user": "olga"}
-    before = plan_service.load_frames(ctx.store, plan_id).baseline
-    alert, _ = factors.mark(ctx, 1, "became a hit", "StoreType=a", "2015-05-04", session, None, 0)
-    assert "F1 'became a hit'" in text(alert)
-    (factor,) = system.factors_of(plan_service.get_plan(ctx.store, plan_id))
-    after = plan_service.load_frames(ctx.store, plan_id).baseline
-    assert not after["baseline"].equals(before["baseline"])
-    shown = view.setup_outputs(system_views.system_setup(ctx.store, plan_id, "olga"))
-    (row,) = shown.factor_rows
-    assert row["name"] == "became a hit" and row["start"] == "2015-05-04"
-    assert row["baseline_before"] == pytest.approx(factor.baseline_before)
-    assert row["change"] == ("new volume" if factor.change is None else row["change"])
-    alert, _ = factors.mark(ctx, 2, "again", "StoreType=a", "2031-01-01", session, None, 0)
-    assert "must start inside the history" in text(alert)
-    assert len(plan_service.get_plan(ctx.store, plan_id).factors) == 1
+    session = {"plan_id": plan_id}
+    with acting_as(ctx.store, "olga"):
+        before = plan_service.load_frames(ctx.store, plan_id).baseline
+        alert, _ = factors.mark(
+            ctx, 1, "became a hit", "StoreType=a", "2015-05-04", session, None, 0
+        )
+        assert "F1 'became a hit'" in text(alert)
+        (factor,) = system.factors_of(plan_service.get_plan(ctx.store, plan_id))
+        after = plan_service.load_frames(ctx.store, plan_id).baseline
+        assert not after["baseline"].equals(before["baseline"])
+        shown = view.setup_outputs(system_views.system_setup(ctx.store, plan_id, "olga"))
+        (row,) = shown.factor_rows
+        assert row["name"] == "became a hit" and row["start"] == "2015-05-04"
+        assert row["baseline_before"] == pytest.approx(factor.baseline_before)
+        assert row["change"] == ("new volume" if factor.change is None else row["change"])
+        alert, _ = factors.mark(ctx, 2, "again", "StoreType=a", "2031-01-01", session, None, 0)
+        assert "must start inside the history" in text(alert)
+        assert len(plan_service.get_plan(ctx.store, plan_id).factors) == 1
 
 
 def test_factor_round_trips_through_its_dict():

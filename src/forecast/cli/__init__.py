@@ -9,6 +9,7 @@ import typer
 from forecast import __version__
 from forecast.cli import engine_cmds, ingest_cmd, plan_negotiation, plan_system, serve_cmds
 from forecast.cli.plan_app import plan_app
+from forecast.cli.user_cmds import user_app
 
 app = typer.Typer(
     name="forecast",
@@ -21,6 +22,7 @@ ingest_cmd.register(app)
 engine_cmds.register(app)
 serve_cmds.register(app)
 app.add_typer(plan_app, name="plan")
+app.add_typer(user_app, name="user")
 
 
 def _print_version(value: bool) -> None:

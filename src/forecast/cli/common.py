@@ -71,8 +71,11 @@ VersionOpt = Annotated[
 ]
 
 
-def acting_user(as_user: str | None) -> str:
-    """The user a command acts as: --as, else $FORECAST_USER, else the login name."""
+def acting_user(as_user: str | None, db: str | None = None, data_dir: Path | None = None) -> str:
+    """The user a command acts as: --as, else $FORECAST_USER, else the login name.
+
+    The CLI is a console on the store: whoever can open the database is trusted. Once the store
+    holds accounts, the name must be an existing, active account (services.accounts)."""
     user = (as_user or os.environ.get("FORECAST_USER") or "").strip()
     if not user:
         try:
@@ -81,7 +84,18 @@ def acting_user(as_user: str | None) -> str:
             user = ""
     if not user:
         fail("who are you? pass --as USER or set FORECAST_USER")
-    return user
+    from forecast.services import accounts
+    from forecast.services.errors import ServiceError
+
+    try:
+        store = open_plan_store(db, data_dir)
+        try:
+            return accounts.check_cli_user(store, user)
+        finally:
+            store.close()
+    except ServiceError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail exits
 
 
 def open_plan_store(db: str | None, data_dir: Path | None) -> Any:

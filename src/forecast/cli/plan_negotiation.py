@@ -120,7 +120,7 @@ def goal_cmd(
     state = nego.set_goal(
         store,
         plan,
-        acting_user(as_user),
+        acting_user(as_user, db, data_dir),
         total=total,
         ratio=ratio,
         per_period=periods,
@@ -172,7 +172,7 @@ def claim_cmd(
     state = nego.claim(
         store,
         plan,
-        acting_user(as_user),
+        acting_user(as_user, db, data_dir),
         team,
         amount=amount,
         percent=percent,
@@ -196,7 +196,9 @@ def unclaim_cmd(
 ) -> None:
     """Withdraw your team's claim while the round is open (team lead)."""
     store = open_plan_store(db, data_dir)
-    state = nego.unclaim(store, plan, acting_user(as_user), team, expected_version=expected_version)
+    state = nego.unclaim(
+        store, plan, acting_user(as_user, db, data_dir), team, expected_version=expected_version
+    )
     _report(store, state.plan_id, as_json, f"claim of team {team} withdrawn")
 
 
@@ -221,7 +223,7 @@ def close_round_cmd(
     state = nego.close_round(
         store,
         plan,
-        acting_user(as_user),
+        acting_user(as_user, db, data_dir),
         oversubscribed=oversubscribed,
         expected_version=expected_version,
     )
@@ -240,7 +242,9 @@ def reopen_round_cmd(
 ) -> None:
     """Reopen the claiming round before the plan is agreed (owner)."""
     store = open_plan_store(db, data_dir)
-    state = nego.reopen_round(store, plan, acting_user(as_user), expected_version=expected_version)
+    state = nego.reopen_round(
+        store, plan, acting_user(as_user, db, data_dir), expected_version=expected_version
+    )
     _report(store, state.plan_id, as_json, "claiming round reopened")
 
 
@@ -281,7 +285,7 @@ def assign_cmd(
     state = nego.assign(
         store,
         plan,
-        acting_user(as_user),
+        acting_user(as_user, db, data_dir),
         rule,
         manual=amounts,
         exclude=exclude or (),
@@ -302,7 +306,9 @@ def lock_cmd(
 ) -> None:
     """Agree and lock the plan (owner); later changes need a new version."""
     store = open_plan_store(db, data_dir)
-    state = nego.lock(store, plan, acting_user(as_user), expected_version=expected_version)
+    state = nego.lock(
+        store, plan, acting_user(as_user, db, data_dir), expected_version=expected_version
+    )
     _report(store, state.plan_id, as_json, "plan agreed and locked")
 
 
@@ -320,7 +326,9 @@ def rebase_cmd(
     given as a ratio is re-applied, the remainder is recomputed."""
     store = open_plan_store(db, data_dir)
     before = nego.summary(store, plan)
-    state = nego.rebase(store, plan, acting_user(as_user), expected_version=expected_version)
+    state = nego.rebase(
+        store, plan, acting_user(as_user, db, data_dir), expected_version=expected_version
+    )
     moved = format_money(int(before.get("drift_total") or 0))
     _report(
         store, state.plan_id, as_json, f"rebased onto the current {before['basis']} (moved {moved})"
@@ -459,7 +467,7 @@ def import_cmd(
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror}")
     store = open_plan_store(db, data_dir)
-    plan_id = exports.import_bundle(store, data, acting_user(as_user), trust=trust)
+    plan_id = exports.import_bundle(store, data, acting_user(as_user, db, data_dir), trust=trust)
     if as_json:
         echo_json(nego.summary(store, plan_id))
     else:

@@ -177,7 +177,7 @@ def create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a plan: ingest the file, compute the baseline, store it as a draft."""
-    actor = acting_user(as_user)
+    actor = acting_user(as_user, db, data_dir)
     store = open_plan_store(db, data_dir)
     state = plans.create_plan(
         store,
@@ -287,7 +287,7 @@ def grant(
     state = plans.grant(
         open_plan_store(db, data_dir),
         plan,
-        acting_user(as_user),
+        acting_user(as_user, db, data_dir),
         user,
         role,
         team,
@@ -328,7 +328,9 @@ def new_version(
     as_json: JsonOpt = False,
 ) -> None:
     """Copy a (published) plan into a new draft."""
-    state = system.new_version(open_plan_store(db, data_dir), plan, acting_user(as_user), name)
+    state = system.new_version(
+        open_plan_store(db, data_dir), plan, acting_user(as_user, db, data_dir), name
+    )
     if as_json:
         echo_json(state.to_dict() | {"version": state.version})
         return
@@ -369,7 +371,7 @@ def event_add(
     saved = system.add_event(
         open_plan_store(db, data_dir),
         plan,
-        acting_user(as_user),
+        acting_user(as_user, db, data_dir),
         name=name,
         kind=kind,
         scope=_scope(scope, ids),
@@ -417,7 +419,7 @@ def event_edit(
     saved = system.edit_event(
         open_plan_store(db, data_dir),
         plan,
-        acting_user(as_user),
+        acting_user(as_user, db, data_dir),
         event_id,
         name=name,
         kind=kind,
@@ -452,7 +454,7 @@ def event_remove(
     saved = system.remove_event(
         open_plan_store(db, data_dir),
         plan,
-        acting_user(as_user),
+        acting_user(as_user, db, data_dir),
         event_id,
         reason=reason,
         expected_version=expected_version,
@@ -571,7 +573,7 @@ def explain(
     saved = system.explain(
         open_plan_store(db, data_dir),
         plan,
-        acting_user(as_user),
+        acting_user(as_user, db, data_dir),
         reason_code=code,
         text=text,
         level=level,
@@ -609,7 +611,7 @@ def threshold(
     saved = system.set_threshold(
         open_plan_store(db, data_dir),
         plan,
-        acting_user(as_user),
+        acting_user(as_user, db, data_dir),
         number,
         expected_version=expected_version,
     )
@@ -631,7 +633,10 @@ def publish(
 ) -> None:
     """Publish the system plan (owner); refused while deviations are unexplained."""
     saved = system.publish(
-        open_plan_store(db, data_dir), plan, acting_user(as_user), expected_version=expected_version
+        open_plan_store(db, data_dir),
+        plan,
+        acting_user(as_user, db, data_dir),
+        expected_version=expected_version,
     )
     if as_json:
         echo_json(_saved(saved.plan))
@@ -666,7 +671,7 @@ def mark_factor(
     saved = system.mark_factor(
         store,
         plan,
-        acting_user(as_user),
+        acting_user(as_user, db, data_dir),
         name=name,
         scope=_scope(scope, ids),
         start=start,

@@ -33,6 +33,18 @@ AllowedHost = Annotated[
     ),
 ]
 WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
+AuthMode = Annotated[
+    str,
+    typer.Option(
+        "--auth",
+        help="password: people sign in with an account of the store; header: trust the user "
+        "name an authenticating proxy sets (only when the port is reachable through it alone).",
+    ),
+]
+AuthHeader = Annotated[
+    str,
+    typer.Option("--auth-header", help="With --auth header: the header holding the user name."),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -53,8 +65,10 @@ def register(app: typer.Typer) -> None:
                 "dev tools, tracebacks in the browser). Never on a shared address."
             ),
         ] = False,
+        auth: AuthMode = "password",
+        auth_header: AuthHeader = "X-Forwarded-User",
     ) -> None:
-        """Start the dashboard on http://HOST:PORT (waitress, a production WSGI server)."""
+        """Start the dashboard on http://HOST:PORT (waitress; everyone signs in: `forecast user`)."""
         run_dashboard(
             host=host,
             port=port,
@@ -63,6 +77,8 @@ def register(app: typer.Typer) -> None:
             debug=debug,
             threads=threads,
             allowed_hosts=allowed_host or [],
+            auth=auth,
+            auth_header=auth_header,
         )
 
     @app.command()
@@ -80,8 +96,28 @@ def register(app: typer.Typer) -> None:
         weekly, teams by StoreType), then start the dashboard."""
         plan_id, created = ensure_demo_plan(db=db, data_dir=data_dir, model=model)
         typer.echo(f"{'created' if created else 'using'} sample plan {plan_id}")
+        _echo_demo_sign_in(db=db, data_dir=data_dir, plan_id=plan_id)
         if not no_serve:
             run_dashboard(host=host, port=port, db=db, data_dir=data_dir, debug=False)
+
+
+def _echo_demo_sign_in(*, db: str | None, data_dir: str | None, plan_id: str) -> None:
+    """Accounts for the sample plan's members (made once) and how to sign in as each."""
+    from forecast.services import demo
+    from forecast.services.errors import ServiceError
+    from forecast.services.store_factory import open_store
+
+    try:
+        store = open_store(db_url=db, data_dir=data_dir)
+        demo.ensure_demo_accounts(store, plan_id)
+        members = demo.demo_members(store, plan_id)
+    except ServiceError as exc:
+        fail(str(exc))
+        return
+    typer.echo(f"sign in with the password {demo.DEMO_PASSWORD!r} as any of:")
+    for name, what in members:
+        typer.echo(f"  {name:<10} {what}")
+    typer.echo("(two browser windows, one private, let you be two people at once)")
 
 
 def run_dashboard(
@@ -93,10 +129,15 @@ def run_dashboard(
     debug: bool,
     threads: int = 8,
     allowed_hosts: list[str] | None = None,
+    auth: str = "password",
+    auth_header: str = "X-Forwarded-User",
 ) -> None:
     from dashboard.app import create_app
+    from forecast.services import accounts
     from forecast.services.errors import ServiceError
 
+    if auth not in ("password", "header"):
+        fail(f"--auth {auth!r} is not known; use password (the default) or header")
     hosts = list(allowed_hosts or [])
     if host not in WILDCARD_ADDRESSES:
         hosts.append(host)
@@ -107,9 +148,27 @@ def run_dashboard(
             err=True,
         )
     try:
-        app = create_app(db_url=db, data_dir=data_dir, allowed_hosts=hosts)
+        app = create_app(
+            db_url=db,
+            data_dir=data_dir,
+            allowed_hosts=hosts,
+            auth_mode=auth,
+            auth_header=auth_header,
+        )
+        if not accounts.has_accounts(app.server.config["FORECAST_DASHBOARD_CTX"].store):
+            typer.echo(
+                "note: the store has no accounts, so nobody can sign in yet; add one with "
+                "`forecast user add NAME --admin`",
+                err=True,
+            )
     except ServiceError as exc:
         fail(str(exc))
+    if auth == "header":
+        typer.echo(
+            f"signing in through the proxy header {auth_header}: make sure this port is "
+            "reachable only through that proxy",
+            err=True,
+        )
     shown = "localhost" if host in WILDCARD_ADDRESSES else host
     typer.echo(f"dashboard on http://{shown}:{port}  (Ctrl+C stops it)")
     if debug:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from forecast.overrides import Scope
-from forecast.services import negotiation, plans, system
+from forecast.services import accounts, negotiation, plans, system
 from forecast.store import PlanRepository
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -28,6 +28,9 @@ SAMPLE_STORES = sample_dir() / "rossmann" / "rossmann_store_100stores.csv"
 DEMO_PLAN_NAME = "Rossmann sample (weekly)"
 DEMO_OWNER = "olga"
 DEMO_PLANNER = "piet"
+# Shown on the sign-in page only while the store holds nothing but the sample plan (a demo store);
+# once a real plan exists the hint disappears (and the demo accounts should be disabled).
+DEMO_PASSWORD = "try-the-demo"
 
 
 def find_sample_plan(store: PlanRepository) -> str | None:
@@ -59,6 +62,47 @@ def create_sample_plan(
     for team in sorted(plans.teams_of(frames.attributes, state.team_attr).unique()):
         plans.grant(store, state.plan_id, DEMO_OWNER, f"lead-{team}", "lead", team=team)
     return state.plan_id
+
+
+def demo_members(store: PlanRepository, plan_id: str) -> list[tuple[str, str]]:
+    """(name, role description) of the sample plan's members, owner first."""
+    state = plans.get_plan(store, plan_id)
+    order = {DEMO_OWNER: 0, DEMO_PLANNER: 1}
+    names = sorted(state.members, key=lambda u: (order.get(u, 2), u))
+    described = []
+    for name in names:
+        roles = state.roles_of(name)
+        team = state.team_of(name)
+        parts = [f"lead of team {team}" if r == "lead" and team else r for r in roles]
+        described.append((name, ", ".join(parts)))
+    return described
+
+
+def ensure_demo_accounts(store: PlanRepository, plan_id: str) -> list[str]:
+    """Accounts (password `DEMO_PASSWORD`) for the sample plan's members that have none yet;
+    returns the names created."""
+    created = []
+    for name, _ in demo_members(store, plan_id):
+        if store.get_account(name) is None:
+            accounts.add_user(store, name, DEMO_PASSWORD, admin=False)
+            created.append(name)
+    return created
+
+
+def sign_in_hint(store: PlanRepository) -> str | None:
+    """The demo's sign-in line, while the store holds only the sample plan (and its versions)."""
+    summaries = plans.list_plans(store)
+    if not summaries or any(s.name != DEMO_PLAN_NAME for s in summaries):
+        return None
+    members = demo_members(store, summaries[0].plan_id)
+    usable = [(n, d) for n, d in members if store.get_account(n) is not None]
+    if not usable:
+        return None
+    who = "; ".join(f"{name} ({what})" for name, what in usable)
+    return (
+        f"Demo: every member of the sample plan signs in with the password {DEMO_PASSWORD!r}: "
+        f"{who}. Open a second browser window (a private one) to be two people at once."
+    )
 
 
 def seed_story(store: PlanRepository, plan_id: str) -> None:

@@ -11,8 +11,9 @@ import pandas as pd
 from forecast import export, schema
 from forecast.negotiation import Negotiation, NegotiationError
 from forecast.plan import PlanState, utc_now
+from forecast.services import accounts
 from forecast.services import negotiation as nego
-from forecast.services.errors import Invalid, NotFound, ServiceError
+from forecast.services.errors import Forbidden, Invalid, NotFound, ServiceError
 from forecast.services.plans import audit_log, get_plan, history_hash, load_blob_frame
 from forecast.store import Change, MemoryStore, PlanRepository, frame_from_bytes
 
@@ -149,6 +150,19 @@ def _bundle_content(
     }
 
 
+def _require_admin_for_trust(store: PlanRepository, actor: str) -> None:
+    """Trusting a bundle whose signature cannot be checked is an admin's call. A store without
+    accounts (from before sign-in) keeps the CLI's rule: whoever opens the database is trusted."""
+    if not accounts.has_accounts(store):
+        return
+    account = accounts.active_account(store, actor)
+    if account is None or not account.is_admin:
+        raise Forbidden(
+            f"{actor} may not import a bundle on trust: trusting a bundle of another "
+            "installation needs an admin account (an admin can import it with --trust)"
+        )
+
+
 def import_bundle(store: PlanRepository, data: bytes, actor: str, *, trust: bool = False) -> str:
     """Re-create the plan of a JSON bundle (same document, data, ledger and targets) and return its id.
 
@@ -163,6 +177,8 @@ def import_bundle(store: PlanRepository, data: bytes, actor: str, *, trust: bool
     actor = (actor or "").strip()
     if not actor:
         raise Invalid("the import needs a user: pass --as USER or set FORECAST_USER")
+    if trust:
+        _require_admin_for_trust(store, actor)
     try:
         bundle = export.read_bundle(bytes(data), store.installation_key(), trust=trust)
         state, blobs, change = _verified_copy(store, bundle, actor)

@@ -109,10 +109,12 @@ def teams_of(attributes: pd.DataFrame, team_attr: str | None) -> pd.Series:
 
 def require_role(state: PlanState, actor: str, role: str, doing: str) -> None:
     if not state.has_role(actor, role):
+        # Who holds the role is told to members only: a non-member learns nothing of the plan.
         holders = sorted(u for u in state.members if state.has_role(u, role))
+        held = f" (held by {', '.join(holders) or 'nobody'})" if actor in state.members else ""
         raise Forbidden(
-            f"{actor} may not {doing} on plan {state.plan_id}: that needs the {role} role "
-            f"(held by {', '.join(holders) or 'nobody'}); the owner can grant it with "
+            f"{actor} may not {doing} on plan {state.plan_id}: that needs the {role} role"
+            f"{held}; the owner can grant it with "
             f"`forecast plan grant {state.plan_id} {actor} --role {role}`"
         )
 
@@ -151,6 +153,7 @@ def change_plan(
     every lost race means another writer made progress, and mutate re-checks the change on the
     fresh state and refuses (with its reason) once it no longer applies. Use it only where mutate
     is valid on any later state (appends, idempotent sets, domain operations that re-check)."""
+    check_actor(actor)
     retry = retry_stale and expected_version is None
     attempt = 0
     while True:
@@ -202,6 +205,7 @@ def grant(
     user = (user or "").strip()
     if not user:
         raise Invalid("grant needs a user name")
+    check_actor(user)
     if role not in ROLES:
         raise Invalid(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     state = get_plan(store, plan)
@@ -236,6 +240,69 @@ def grant(
         allow_locked=True,
         retry_stale=True,
     )
+
+
+def revoke(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    user: str,
+    role: str,
+    *,
+    expected_version: int | None = None,
+) -> PlanState:
+    """The owner takes `role` from `user` (one audit row); the last owner cannot be removed."""
+    if role not in ROLES:
+        raise Invalid(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+    state = get_plan(store, plan)
+    if state.status == AGREED:
+        require_unlocked(state, "change members")
+
+    def mutate(s: PlanState) -> tuple[str, Any, Any]:
+        if not s.has_role(user, role):
+            raise Invalid(f"{user} is not {role} of plan {s.plan_id}; nothing to remove")
+        owners = [u for u in s.members if s.has_role(u, "owner")]
+        if role == "owner" and owners == [user]:
+            raise Invalid(
+                f"{user} is the only owner of plan {s.plan_id}: make someone else owner first"
+            )
+        before = s.members[user].to_dict()
+        s.revoke(user, role)
+        after = s.members[user].to_dict() if user in s.members else None
+        return f"revoke {role} from {user}", before, after
+
+    return change_plan(
+        store,
+        state.plan_id,
+        actor=actor,
+        action="revoke",
+        mutate=mutate,
+        expected_version=expected_version,
+        role="owner",
+        doing="change members",
+        allow_locked=True,
+        retry_stale=True,
+    )
+
+
+def may_view(state: PlanState, user: str | None, *, admin: bool = False) -> bool:
+    """Members (and admins) see a plan; nobody else learns it exists."""
+    return admin or (bool(user) and user in state.members)
+
+
+def plans_visible_to(
+    store: PlanRepository, user: str | None, *, admin: bool = False
+) -> list[PlanSummary]:
+    """The plans `user` is a member of (every plan for an admin), oldest first."""
+    summaries = list_plans(store)
+    if admin:
+        return summaries
+    return [s for s in summaries if may_view(store.get(s.plan_id), user)]
+
+
+def plan_teams(store: PlanRepository, plan: str) -> list[str]:
+    """The teams of a plan (values of its team attribute), sorted."""
+    return _teams(store, get_plan(store, plan))
 
 
 def _teams(store: PlanRepository, state: PlanState) -> list[str]:
@@ -331,6 +398,7 @@ def create_plan(
 
     Ingest problems are raised as ``Invalid`` listing every problem; nothing is stored then."""
     _check_plan_inputs(name, horizon, threshold)
+    check_actor(actor)
     check_model(model)
     _report(progress, 0.0, "reading the sales file")
     result = read_file(
@@ -387,9 +455,30 @@ def check_model(model: str) -> None:
         raise Invalid(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
 
 
-def _check_plan_inputs(name: str, horizon: int, threshold: float) -> None:
-    if not (name or "").strip():
+MAX_PLAN_NAME = 200
+MAX_ACTOR_NAME = 100
+
+
+def check_plan_name(name: str) -> str:
+    """The same limits on SQLite and PostgreSQL (which would refuse an over-long VARCHAR)."""
+    name = (name or "").strip()
+    if not name:
         raise Invalid("a plan needs a name: pass --name")
+    if len(name) > MAX_PLAN_NAME:
+        raise Invalid(
+            f"a plan name has at most {MAX_PLAN_NAME} characters; this one has {len(name)}: "
+            "choose a shorter name"
+        )
+    return name
+
+
+def check_actor(actor: str) -> None:
+    if len(actor or "") > MAX_ACTOR_NAME:
+        raise Invalid(f"a user name has at most {MAX_ACTOR_NAME} characters")
+
+
+def _check_plan_inputs(name: str, horizon: int, threshold: float) -> None:
+    check_plan_name(name)
     if int(horizon) < 1:
         raise Invalid(f"the horizon must be at least 1 period, got {horizon}")
     if not 0 < float(threshold) < 10:
@@ -572,6 +661,8 @@ def new_version(store: PlanRepository, plan: str, actor: str, name: str | None =
     draft at version 1 whose creator (the actor, who must be the source's owner) owns it."""
     source = get_plan(store, plan)
     require_role(source, actor, "owner", "make a new version")
+    if name is not None:
+        check_plan_name(name)
     copy = source.copy()
     copy.plan_id = _new_id()
     copy.parent_id = source.plan_id

@@ -1,0 +1,312 @@
+"""Sign-in for the dashboard (Flask-Login): who is acting comes from the server-side session only.
+
+`install(app, ctx, mode=...)` puts it on `app.server`:
+
+- ``password`` (default): a sign-in page at ``/login`` checks an account of the store (argon2
+  hash); ``POST /logout`` signs out. Repeated failures are throttled per user name and per client
+  address (`accounts.SignInThrottle`, kept in the Flask app's extensions, bounded).
+- ``header``: an authenticating reverse proxy (oauth2-proxy, a company SSO) sets the user name in
+  a header (``X-Forwarded-User``); the account must exist and be active. Only safe when the port
+  is reachable through that proxy alone.
+
+Every request is checked: without a signed-in, active account, pages redirect to the sign-in
+page and Dash's JSON endpoints (layout, dependencies, callbacks, background-callback polls,
+component bundles) answer 401. The user loader re-reads the account on every request, so a
+disabled account's open sessions end at their next request. Callbacks whose plan the user may not
+see answer 204 (nothing), so a forged plan id reveals nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import flask
+import flask_login
+from dash import Dash
+from flask.sessions import SecureCookieSessionInterface
+
+from dashboard import ids
+from forecast.services import accounts
+from forecast.services import plans as plan_service
+
+LOGIN_PATH = "/login"
+LOGOUT_PATH = "/logout"
+SIGN_IN_SCRIPT = "/login.js"
+THROTTLE_KEY = "forecast_sign_in_throttle"
+AUTH_MODES = ("password", "header")
+DEFAULT_AUTH_HEADER = "X-Forwarded-User"
+# Served without a session: the sign-in page and the static files it uses.
+_OPEN_PATHS = (LOGIN_PATH, LOGOUT_PATH, SIGN_IN_SCRIPT)
+_OPEN_PREFIXES = ("/assets/",)
+BAD_CREDENTIALS = "Unknown user name or wrong password."
+SESSION_COOKIE = "forecast_session"
+
+
+@dataclass(frozen=True)
+class SignedIn(flask_login.UserMixin):
+    """The account behind the current request."""
+
+    name: str
+    display_name: str
+    is_admin: bool
+
+    def get_id(self) -> str:
+        return self.name
+
+
+def current_account() -> SignedIn | None:
+    """The signed-in account of this request, or None (outside a request too)."""
+    if not flask.has_request_context():
+        return None
+    user = flask_login.current_user
+    return user if isinstance(user, SignedIn) else None
+
+
+def visible_plans(store: Any) -> list[Any]:
+    """The plans the signed-in account may see (all for an admin), oldest first."""
+    account = current_account()
+    return plan_service.plans_visible_to(
+        store, account.name if account else None, admin=bool(account and account.is_admin)
+    )
+
+
+def background_account_name(ctx: Any) -> str | None:
+    """Who started a background callback (it runs in a child process, outside any request).
+
+    Dash hands the job the cookies and headers of the request that started it; the session
+    cookie is verified with the installation's secret key (so it cannot be forged), and the
+    account must still be active."""
+    from dash import callback_context
+
+    from dashboard.secret import load_secret_key
+
+    try:
+        cookies = callback_context.cookies or {}
+        headers = callback_context.headers or {}
+    except Exception:  # no callback running at all
+        return None
+    if ctx.auth_mode == "header":
+        wanted = {k.lower(): v for k, v in headers.items()}.get(ctx.auth_header.lower())
+        name = (wanted or "").strip() or None
+    else:
+        signer = flask.Flask(__name__)
+        signer.secret_key = load_secret_key(ctx.home())
+        serializer = SecureCookieSessionInterface().get_signing_serializer(signer)
+        raw = cookies.get(SESSION_COOKIE)
+        try:
+            data = serializer.loads(raw) if (serializer and raw) else {}
+        except Exception:  # a cookie that does not verify names nobody
+            data = {}
+        name = data.get("_user_id")
+    account = accounts.active_account(ctx.fresh_store(), name)
+    return account.name if account is not None else None
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """The Flask cookie session, marked Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: flask.Flask) -> bool:
+        configured = bool(super().get_cookie_secure(app))
+        return configured or (flask.has_request_context() and flask.request.is_secure)
+
+
+def install(
+    app: Dash, ctx: Any, *, mode: str = "password", header: str = DEFAULT_AUTH_HEADER
+) -> None:
+    """Require a signed-in account for everything the app serves (see the module docstring)."""
+    if mode not in AUTH_MODES:
+        raise ValueError(f"unknown auth mode {mode!r}; use one of {', '.join(AUTH_MODES)}")
+    ctx.auth_mode, ctx.auth_header = mode, header
+    server = app.server
+    server.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME=SESSION_COOKIE,
+    )
+    server.session_interface = _SessionInterface()
+    server.extensions[THROTTLE_KEY] = accounts.SignInThrottle()
+    manager = flask_login.LoginManager()
+    manager.init_app(server)
+
+    def account_of(name: str | None) -> SignedIn | None:
+        account = accounts.active_account(ctx.store, name)
+        if account is None:
+            return None
+        return SignedIn(account.name, account.display_name, account.is_admin)
+
+    if mode == "header":
+
+        @manager.request_loader
+        def from_proxy(request: flask.Request) -> SignedIn | None:
+            return account_of(request.headers.get(header, "").strip() or None)
+
+    else:
+
+        @manager.user_loader
+        def from_session(user_id: str) -> SignedIn | None:
+            return account_of(user_id)
+
+        _add_sign_in_routes(server, ctx)
+
+    @server.before_request
+    def require_sign_in() -> Any:
+        path = flask.request.path
+        if path in _OPEN_PATHS or path.startswith(_OPEN_PREFIXES):
+            return None
+        user = current_account()
+        if user is None:
+            return _refuse(path, mode, header)
+        if path.startswith("/_dash-update-component") and not _may_see_requested_plan(ctx, user):
+            return flask.Response(status=204)
+        return None
+
+
+def _refuse(path: str, mode: str, header: str) -> Any:
+    if mode == "header":
+        name = flask.request.headers.get(header, "").strip()
+        message = (
+            f"The proxy signed you in as {name!r}, but there is no active account of that name: "
+            f"an admin adds it with `forecast user add {name} --no-password`."
+            if name
+            else f"No {header} header: open the dashboard through the company sign-in proxy."
+        )
+        return flask.Response(message, status=403, mimetype="text/plain")
+    if path.startswith("/_") or flask.request.is_json or flask.request.method != "GET":
+        return flask.jsonify(error="sign in first", sign_in=LOGIN_PATH), 401
+    target = flask.request.full_path.rstrip("?")
+    return flask.redirect(f"{LOGIN_PATH}?next={quote(target)}")
+
+
+def _may_see_requested_plan(ctx: Any, user: SignedIn) -> bool:
+    """False when a callback names a plan the user may not see (in the plan selection store or
+    the navbar's plan picker)."""
+    if user.is_admin:
+        return True
+    body = flask.request.get_json(silent=True) or {}
+    for item in [*(body.get("inputs") or []), *(body.get("state") or [])]:
+        if not isinstance(item, dict):
+            continue
+        value = item.get("value")
+        if item.get("id") == ids.NAV_SESSION:
+            plan_id = value.get("plan_id") if isinstance(value, dict) else None
+        elif item.get("id") == ids.NAV_PLAN and item.get("property") == "value":
+            plan_id = value
+        else:
+            continue
+        if not plan_id:
+            continue
+        try:
+            state = plan_service.get_plan(ctx.store, str(plan_id))
+        except Exception:  # no such plan: nothing to see either
+            return False
+        if not plan_service.may_view(state, user.name):
+            return False
+    return True
+
+
+# -- the sign-in page -----------------------------------------------------------------------------
+
+
+def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
+    @server.route(LOGIN_PATH, methods=["GET", "POST"])
+    def login() -> Any:
+        if flask.request.method == "GET":
+            if current_account() is not None:
+                return flask.redirect(_safe_next(flask.request.args.get("next")))
+            return _page(ctx)
+        form = flask.request.form
+        if not secrets.compare_digest(
+            str(form.get("csrf", "")), str(flask.session.get("login_csrf", "-"))
+        ):
+            return _page(ctx, "The sign-in form expired: please try again.", status=400)
+        name = str(form.get("name", "")).strip()[: accounts.MAX_NAME_LENGTH + 1]
+        keys = (f"user:{name.lower()}", f"addr:{flask.request.remote_addr}")
+        throttle: accounts.SignInThrottle = server.extensions[THROTTLE_KEY]
+        wait = throttle.wait_seconds(*keys)
+        if wait:
+            message = (
+                "Too many failed sign-ins for this name or from this address: "
+                f"try again in {wait} seconds."
+            )
+            return _page(ctx, message, name=name, status=429)
+        account = accounts.authenticate(ctx.store, name, str(form.get("password", "")))
+        if account is None:
+            throttle.failed(*keys)
+            # 200: the form again with the message (a 4xx would be a console error in the page)
+            return _page(ctx, BAD_CREDENTIALS, name=name)
+        throttle.succeeded(*keys)
+        flask.session.clear()  # a fresh session: nothing from before the sign-in carries over
+        flask_login.login_user(SignedIn(account.name, account.display_name, account.is_admin))
+        return flask.redirect(_safe_next(form.get("next")))
+
+    @server.route(LOGOUT_PATH, methods=["POST"])
+    def logout() -> Any:
+        flask_login.logout_user()
+        flask.session.clear()
+        return flask.redirect(LOGIN_PATH)
+
+    @server.route(SIGN_IN_SCRIPT)
+    def sign_in_script() -> Any:
+        # A new sign-in starts with a clean tab: the plan picked by whoever used it before goes.
+        return flask.Response("window.sessionStorage.clear();", mimetype="text/javascript")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths of this site (no `//host`, no scheme) are followed after signing in."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def _page(ctx: Any, error: str | None = None, *, name: str = "", status: int = 200) -> Any:
+    from forecast.services import demo
+
+    token = flask.session.get("login_csrf") or secrets.token_urlsafe(32)
+    flask.session["login_csrf"] = token
+    hint = demo.sign_in_hint(ctx.store)
+    no_accounts = not accounts.has_accounts(ctx.store)
+    nxt = _safe_next(flask.request.values.get("next"))
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        "<title>Sign in · Forecast planner</title><link rel='icon' href='data:,'>",
+        "<link rel='stylesheet' href='/assets/00-bootstrap-flatly-5.3.8.min.css'>",
+        f"<script src='{SIGN_IN_SCRIPT}'></script></head>",
+        "<body class='bg-light'><nav class='navbar navbar-dark bg-primary mb-4'>",
+        "<div class='container-fluid'><span class='navbar-brand fw-bold'>Forecast planner"
+        "</span></div></nav><main class='container' style='max-width:420px'>",
+        "<h2 class='mb-3'>Sign in</h2>",
+    ]
+    if error:
+        parts.append(
+            f"<div class='alert alert-warning' id='login-error'>{html.escape(error)}</div>"
+        )
+    if no_accounts:
+        parts.append(
+            "<div class='alert alert-info' id='login-no-accounts'>There are no accounts yet. "
+            "Create the first one on the server with <code>forecast user add NAME --admin</code>."
+            "</div>"
+        )
+    parts += [
+        f"<form method='post' action='{LOGIN_PATH}' id='login-form'>",
+        f"<input type='hidden' name='csrf' value='{html.escape(token)}'>",
+        f"<input type='hidden' name='next' value='{html.escape(nxt)}'>",
+        "<div class='mb-3'><label class='form-label' for='login-name'>User name</label>",
+        "<input class='form-control' id='login-name' name='name' autocomplete='username' "
+        f"required autofocus value='{html.escape(name)}'></div>",
+        "<div class='mb-3'><label class='form-label' for='login-password'>Password</label>",
+        "<input class='form-control' id='login-password' name='password' type='password' "
+        "autocomplete='current-password' required></div>",
+        "<button class='btn btn-primary w-100' id='login-submit' type='submit'>Sign in</button>",
+        "</form>",
+    ]
+    if hint:
+        parts.append(
+            f"<div class='alert alert-info mt-4 small' id='login-demo'>{html.escape(hint)}</div>"
+        )
+    parts.append("</main></body></html>")
+    return flask.Response("".join(parts), status=status, mimetype="text/html")

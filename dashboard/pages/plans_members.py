@@ -1,0 +1,194 @@
+"""The members editor of the Plans page: the owner adds and removes planners, team leads and
+co-owners of the selected plan. Every change is one audit row (services.plans.grant / revoke)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
+from dash import ctx as callback_ctx
+
+from dashboard import components, ids
+from dashboard.context import DashboardContext
+
+SECTION = "plans-members"
+TABLE = "plans-members-table"
+ALERT = "plans-members-alert"
+REFRESH = "plans-members-refresh"
+USER = "plans-members-user"
+ROLE = "plans-members-role"
+TEAM = "plans-members-team"
+ADD = "plans-members-add"
+NOTE = "plans-members-note"
+REMOVE = "plans-members-remove"  # pattern-matching: {"type": REMOVE, "user": ..., "role": ...}
+
+ROLE_CHOICES = (
+    ("planner", "planner (events, explanations)"),
+    ("lead", "team lead (claims for one team)"),
+    ("owner", "co-owner (goal, rule, lock, members)"),
+)
+
+
+def section(ctx: DashboardContext) -> html.Div:
+    """The editor's layout (placed on the Plans page)."""
+    del ctx
+    return html.Div(
+        [
+            html.H4("Members", className="mt-4"),
+            html.P(
+                [
+                    "Who works on the selected plan, and in which role. The owner adds and "
+                    "removes members; people need an account (",
+                    html.Code("forecast user add NAME"),
+                    ") to be added.",
+                ],
+                className="small text-muted",
+            ),
+            dcc.Store(id=REFRESH, data=0),
+            html.Div(id=ALERT),
+            html.Div(id=TABLE),
+            dbc.Row(
+                [
+                    dbc.Col(dcc.Dropdown(id=USER, placeholder="Account"), md=3),
+                    dbc.Col(
+                        dcc.Dropdown(
+                            id=ROLE,
+                            options=[{"label": t, "value": r} for r, t in ROLE_CHOICES],
+                            value="lead",
+                            clearable=False,
+                        ),
+                        md=4,
+                    ),
+                    dbc.Col(dcc.Dropdown(id=TEAM, placeholder="Team (for a lead)"), md=3),
+                    dbc.Col(dbc.Button("Add", id=ADD, color="primary"), md=2),
+                ],
+                className="g-2 mt-2 align-items-center",
+            ),
+            html.Div(id=NOTE),
+        ],
+        id=SECTION,
+    )
+
+
+def member_rows(members: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+    """(user, role, team) per role held, by user then role."""
+    return [
+        (user, role, member.team if role == "lead" else None)
+        for user, member in sorted(members.items())
+        for role in member.roles
+    ]
+
+
+def members_table(rows: list[tuple[str, str, str | None]], *, can_edit: bool) -> Any:
+    if not rows:
+        return components.info_alert("This plan has no members yet.")
+    body = []
+    for user, role, team in rows:
+        label = f"lead of team {team}" if role == "lead" and team else role
+        remove = dbc.Button(
+            "Remove",
+            id={"type": REMOVE, "user": user, "role": role},
+            color="link",
+            size="sm",
+            className="p-0",
+            disabled=not can_edit,
+        )
+        body.append(html.Tr([html.Td(user), html.Td(label), html.Td(remove)]))
+    return dbc.Table(
+        [html.Thead(html.Tr([html.Th("Account"), html.Th("Role"), html.Th("")])), html.Tbody(body)],
+        size="sm",
+        className="members-table",
+        style={"maxWidth": "640px"},
+    )
+
+
+def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
+    from forecast.services import accounts
+    from forecast.services import plans as plan_service
+
+    @app.callback(
+        Output(TABLE, "children"),
+        Output(USER, "options"),
+        Output(TEAM, "options"),
+        Output(ADD, "disabled"),
+        Output(NOTE, "children"),
+        Input(ids.NAV_SESSION, "data"),
+        Input(REFRESH, "data"),
+    )
+    def render(session: dict | None, _refresh: int | None) -> tuple:
+        plan_id, user = (session or {}).get("plan_id"), components.acting_user(session)
+        if not plan_id:
+            return components.need_plan_notice(), [], [], True, None
+        state, alert = components.call_service(lambda: plan_service.get_plan(ctx.store, plan_id))
+        if alert is not None:
+            return alert, [], [], True, None
+        is_owner = bool(user and state.has_role(user, "owner"))
+        people = [a.name for a in accounts.list_users(ctx.store) if a.active] if is_owner else []
+        teams = plan_service.plan_teams(ctx.store, state.plan_id)
+        note = components.role_note(
+            is_owner, f"{user or 'nobody'} cannot change members: only the plan's owner can."
+        )
+        return (
+            members_table(member_rows(state.members), can_edit=is_owner),
+            components.options(people),
+            components.options(teams),
+            not is_owner,
+            note,
+        )
+
+    @app.callback(
+        Output(ALERT, "children"),
+        Output(REFRESH, "data"),
+        Output(ids.PLANS_REFRESH, "data", allow_duplicate=True),  # the audit log shows it
+        Input(ADD, "n_clicks"),
+        Input({"type": REMOVE, "user": ALL, "role": ALL}, "n_clicks"),
+        State(USER, "value"),
+        State(ROLE, "value"),
+        State(TEAM, "value"),
+        State(ids.NAV_SESSION, "data"),
+        State(REFRESH, "data"),
+        State(ids.PLANS_REFRESH, "data"),
+        prevent_initial_call=True,
+    )
+    def change(
+        _add: int | None,
+        removes: list[int | None],
+        member: str | None,
+        role: str | None,
+        team: str | None,
+        session: dict | None,
+        refresh: int | None,
+        page_refresh: int | None,
+    ) -> tuple:
+        trigger = callback_ctx.triggered_id
+        plan_id, actor = components.action_plan(session), components.acting_user(session)
+        if trigger == ADD:
+            if not member:
+                return components.info_alert("Pick the account to add."), no_update, no_update
+            state, alert = components.call_service(
+                lambda: plan_service.grant(
+                    ctx.store,
+                    plan_id,
+                    actor or "",
+                    member,
+                    role or "",
+                    team=team if role == "lead" else None,
+                )
+            )
+            done = f"{member} is now {_role_text(role, team)}."
+        elif isinstance(trigger, dict) and any(removes):
+            who, what = str(trigger["user"]), str(trigger["role"])
+            state, alert = components.call_service(
+                lambda: plan_service.revoke(ctx.store, plan_id, actor or "", who, what)
+            )
+            done = f"{who} is no longer {what} of this plan."
+        else:
+            return no_update, no_update, no_update
+        if alert is not None:
+            return alert, no_update, no_update
+        return components.success_alert(done), (refresh or 0) + 1, (page_refresh or 0) + 1
+
+
+def _role_text(role: str | None, team: str | None) -> str:
+    return f"lead of team {team}" if role == "lead" and team else (role or "")

@@ -1,0 +1,136 @@
+"""`forecast user add|list|passwd|disable`: the accounts that sign in to the dashboard."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import Annotated
+
+import typer
+
+from forecast.cli.common import DataDirOpt, DbOpt, JsonOpt, echo_json, fail, open_plan_store
+from forecast.services import accounts
+from forecast.services.errors import ServiceError
+
+user_app = typer.Typer(
+    help="Accounts: who may sign in to the dashboard (passwords are stored as argon2 hashes).",
+    no_args_is_help=True,
+)
+
+NameArg = Annotated[str, typer.Argument(help="The account's user name (what people sign in as).")]
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin", help="Read the password from the first line of standard input."
+    ),
+]
+
+
+def _read_password(from_stdin: bool, *, confirm: bool = True) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        fail("no terminal to ask for the password: pass --password-stdin and pipe it in")
+    first = getpass.getpass("password: ")
+    if confirm and getpass.getpass("again: ") != first:
+        fail("the two passwords differ; nothing was changed")
+    return first
+
+
+@user_app.command("add")
+def add(
+    name: NameArg,
+    display_name: Annotated[
+        str | None, typer.Option("--display-name", help="Shown in the dashboard.")
+    ] = None,
+    password_stdin: PasswordStdin = False,
+    no_password: Annotated[
+        bool,
+        typer.Option(
+            "--no-password",
+            help="Only for `forecast serve --auth header`: the proxy signs the person in.",
+        ),
+    ] = False,
+    admin: Annotated[
+        bool, typer.Option("--admin", help="Sees every plan and manages accounts.")
+    ] = False,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Add an account (asks for the password twice unless --password-stdin)."""
+    try:
+        accounts.check_user_name(name)
+        password = None if no_password else _read_password(password_stdin)
+        if password is not None:
+            accounts.check_password(password)
+        store = open_plan_store(db, data_dir)
+        account = accounts.add_user(store, name, password, display_name=display_name, admin=admin)
+    except ServiceError as exc:
+        fail(str(exc))
+        return
+    role = " (admin)" if account.is_admin else ""
+    typer.echo(f"added account {account.name}{role}")
+
+
+@user_app.command("list")
+def list_users(db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
+    """The accounts, with admin and disabled marks (never a password or its hash)."""
+    try:
+        found = accounts.list_users(open_plan_store(db, data_dir))
+    except ServiceError as exc:
+        fail(str(exc))
+        return
+    rows = [
+        {
+            "name": a.name,
+            "display_name": a.display_name,
+            "admin": a.is_admin,
+            "active": a.active,
+            "password": a.password_hash is not None,
+            "created_at": a.created_at,
+        }
+        for a in found
+    ]
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        typer.echo("no accounts yet: add one with `forecast user add NAME --admin`")
+        return
+    for row in rows:
+        marks = [m for m, on in (("admin", row["admin"]), ("disabled", not row["active"])) if on]
+        if not row["password"]:
+            marks.append("no password: proxy sign-in only")
+        extra = f"  ({', '.join(marks)})" if marks else ""
+        typer.echo(f"{row['name']:<24} {row['display_name']}{extra}")
+
+
+@user_app.command("passwd")
+def passwd(
+    name: NameArg,
+    password_stdin: PasswordStdin = False,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Set a new password for an account."""
+    try:
+        store = open_plan_store(db, data_dir)
+        accounts.get_user(store, name)
+        accounts.set_password(store, name, _read_password(password_stdin))
+    except ServiceError as exc:
+        fail(str(exc))
+        return
+    typer.echo(f"password of {name} changed")
+
+
+@user_app.command("disable")
+def disable(name: NameArg, db: DbOpt = None, data_dir: DataDirOpt = None) -> None:
+    """Disable an account: it cannot sign in and its open sessions end at their next request.
+    The audit log keeps the name."""
+    try:
+        accounts.disable(open_plan_store(db, data_dir), name)
+    except ServiceError as exc:
+        fail(str(exc))
+        return
+    typer.echo(f"disabled account {name}")

@@ -1,0 +1,238 @@
+"""Accounts: who may sign in to the dashboard and whom the CLI may act as.
+
+Passwords are hashed with argon2 (argon2-cffi) and never stored or logged in clear. Accounts are
+disabled, never deleted, so the audit log keeps the names of people who have left. An `admin`
+account sees every plan and manages accounts.
+
+The CLI trust boundary: whoever can open the database is trusted (it is a console on the store).
+A store without any account keeps the trust of the first releases (`--as` names anyone); once
+the first account exists, `--as` must name an existing, active account.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from forecast.plan import utc_now
+from forecast.services.errors import Forbidden, Invalid, NotFound
+from forecast.store import Account, PlanRepository
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1000
+MAX_NAME_LENGTH = 100
+MAX_DISPLAY_NAME_LENGTH = 200
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
+
+_hasher = PasswordHasher()  # stateless: parameters only
+# Verified against when the account is unknown, so both answers take the same time.
+_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+def check_user_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise Invalid("a user name is needed")
+    if len(name) > MAX_NAME_LENGTH:
+        raise Invalid(
+            f"a user name has at most {MAX_NAME_LENGTH} characters; {name[:20]!r}... has "
+            f"{len(name)}"
+        )
+    if not _NAME.match(name):
+        raise Invalid(
+            f"user name {name!r} may use letters, digits and . _ @ + - only, "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(
+            f"a password needs at least {MIN_PASSWORD_LENGTH} characters "
+            f"(this one has {len(password)}); a few words make a good one"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise Invalid(f"a password has at most {MAX_PASSWORD_LENGTH} characters")
+
+
+def add_user(
+    store: PlanRepository,
+    name: str,
+    password: str | None,
+    *,
+    display_name: str | None = None,
+    admin: bool = False,
+) -> Account:
+    """A new active account. Without a password it can only sign in through `--auth header`."""
+    name = check_user_name(name)
+    display = (display_name or name).strip()
+    if len(display) > MAX_DISPLAY_NAME_LENGTH:
+        raise Invalid(f"a display name has at most {MAX_DISPLAY_NAME_LENGTH} characters")
+    if password is not None:
+        check_password(password)
+    now = utc_now()
+    account = Account(
+        name=name,
+        display_name=display,
+        password_hash=None if password is None else _hasher.hash(password),
+        is_admin=admin,
+        active=True,
+        created_at=now,
+        updated_at=now,
+    )
+    store.add_account(account)
+    return account
+
+
+def list_users(store: PlanRepository) -> list[Account]:
+    return store.list_accounts()
+
+
+def get_user(store: PlanRepository, name: str) -> Account:
+    account = store.get_account(name)
+    if account is None:
+        raise NotFound(f"there is no account {name!r}; `forecast user list` shows them")
+    return account
+
+
+def set_password(store: PlanRepository, name: str, password: str) -> None:
+    get_user(store, name)
+    check_password(password)
+    store.update_account(name, password_hash=_hasher.hash(password))
+
+
+def disable(store: PlanRepository, name: str) -> None:
+    """The account can no longer sign in; its open dashboard sessions end at their next request."""
+    get_user(store, name)
+    store.update_account(name, active=False)
+
+
+def enable(store: PlanRepository, name: str) -> None:
+    get_user(store, name)
+    store.update_account(name, active=True)
+
+
+def active_account(store: PlanRepository, name: str | None) -> Account | None:
+    """The account if it exists and is active, else None (checked on every dashboard request)."""
+    if not name:
+        return None
+    account = store.get_account(name)
+    return account if account is not None and account.active else None
+
+
+def authenticate(store: PlanRepository, name: str, password: str) -> Account | None:
+    """The account when name and password match an active account; None otherwise (the caller
+    says the same for an unknown name, a wrong password and a disabled account)."""
+    account = store.get_account((name or "").strip())
+    stored = account.password_hash if account is not None else None
+    try:
+        _hasher.verify(stored or _DUMMY_HASH, password or "")
+        matched = stored is not None
+    except (VerificationError, InvalidHashError):
+        matched = False
+    if not matched or account is None or not account.active:
+        return None
+    return account
+
+
+def require_admin(store: PlanRepository, actor: str | None) -> None:
+    account = active_account(store, actor)
+    if account is None or not account.is_admin:
+        raise Forbidden(f"{actor or 'nobody'} may not manage accounts: that needs an admin account")
+
+
+def add_user_as(
+    store: PlanRepository, actor: str | None, name: str, password: str, *, admin: bool = False
+) -> Account:
+    """An admin adds an account from the dashboard."""
+    require_admin(store, actor)
+    return add_user(store, name, password, admin=admin)
+
+
+def disable_as(store: PlanRepository, actor: str | None, name: str) -> None:
+    """An admin disables an account (not their own: someone must stay able to sign in)."""
+    require_admin(store, actor)
+    if name == actor:
+        raise Invalid("you cannot disable your own account; another admin can")
+    disable(store, name)
+
+
+def has_accounts(store: PlanRepository) -> bool:
+    return bool(store.list_accounts())
+
+
+def check_cli_user(store: PlanRepository, name: str) -> str:
+    """The CLI's `--as USER`: once the store has accounts it must name an active one."""
+    if len(name) > MAX_NAME_LENGTH:
+        raise Invalid(f"a user name has at most {MAX_NAME_LENGTH} characters")
+    if not has_accounts(store):
+        return name  # a store from before accounts: whoever opens it is trusted, as before
+    account = store.get_account(name)
+    if account is None:
+        raise Invalid(
+            f"there is no account {name!r} in this store: add it with `forecast user add {name}` "
+            "or pass --as with one of `forecast user list`"
+        )
+    if not account.active:
+        raise Invalid(f"the account {name!r} is disabled; an admin can add a new one")
+    return name
+
+
+# -- throttling sign-in failures --------------------------------------------------------------
+
+FREE_FAILURES = 5
+FIRST_DELAY_SECONDS = 30.0
+MAX_DELAY_SECONDS = 15 * 60.0
+
+
+@dataclass
+class _Failures:
+    count: int = 0
+    blocked_until: float = 0.0
+
+
+class SignInThrottle:
+    """Failures per key (a user name, a client address). After `FREE_FAILURES` failures a key is
+    refused for a delay that doubles with every further failure (30 s, 60 s, ... up to 15 min).
+    Bounded: the least recently failed keys are forgotten beyond `max_keys`. Thread-safe."""
+
+    def __init__(
+        self, *, max_keys: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._lock = threading.Lock()
+        self._keys: OrderedDict[str, _Failures] = OrderedDict()
+        self._max_keys = max_keys
+        self._clock = clock
+
+    def wait_seconds(self, *keys: str) -> int:
+        """Seconds until all of `keys` may try again (0: now)."""
+        now = self._clock()
+        with self._lock:
+            waits = [self._keys[k].blocked_until - now for k in keys if k in self._keys]
+        return max([0, *[int(w) + 1 for w in waits if w > 0]])
+
+    def failed(self, *keys: str) -> None:
+        now = self._clock()
+        with self._lock:
+            for key in keys:
+                entry = self._keys.pop(key, None) or _Failures()
+                entry.count += 1
+                if entry.count >= FREE_FAILURES:
+                    delay = FIRST_DELAY_SECONDS * 2 ** (entry.count - FREE_FAILURES)
+                    entry.blocked_until = now + min(delay, MAX_DELAY_SECONDS)
+                self._keys[key] = entry
+            while len(self._keys) > self._max_keys:
+                self._keys.popitem(last=False)
+
+    def succeeded(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._keys.pop(key, None)

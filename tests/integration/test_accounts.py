@@ -1,0 +1,130 @@
+"""Accounts on SQLite and PostgreSQL, the `forecast user` commands, the CLI's `--as` check and
+the length limits that both databases share."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from forecast.cli import app
+from forecast.services import accounts, plans
+from forecast.services.errors import Invalid, NotFound
+from tests.integration.test_store import make_store, new_plan, store  # noqa: F401 - fixtures
+
+runner = CliRunner()
+PASSWORD = "correct horse battery"
+
+
+def test_accounts_round_trip_with_hashed_passwords(store):  # noqa: F811
+    accounts.add_user(store, "olga", PASSWORD, display_name="Olga O.", admin=True)
+    accounts.add_user(store, "lena", None)
+    saved = store.get_account("olga")
+    assert saved.display_name == "Olga O." and saved.is_admin and saved.active
+    assert PASSWORD not in saved.password_hash and saved.password_hash.startswith("$argon2")
+    assert [a.name for a in accounts.list_users(store)] == ["lena", "olga"]
+    assert accounts.authenticate(store, "olga", PASSWORD).name == "olga"
+    assert accounts.authenticate(store, "olga", "wrong password!") is None
+    assert accounts.authenticate(store, "lena", "") is None  # no password: proxy only
+    with pytest.raises(Invalid, match="already an account"):
+        accounts.add_user(store, "olga", PASSWORD)
+    accounts.set_password(store, "olga", "another good password")
+    assert accounts.authenticate(store, "olga", PASSWORD) is None
+    accounts.disable(store, "olga")
+    assert accounts.authenticate(store, "olga", "another good password") is None
+    assert accounts.active_account(store, "olga") is None
+    with pytest.raises(NotFound):
+        accounts.disable(store, "ghost")
+
+
+def test_passwords_and_names_are_checked(store):  # noqa: F811
+    with pytest.raises(Invalid, match="at least 10 characters"):
+        accounts.add_user(store, "olga", "short")
+    with pytest.raises(Invalid, match="at most 100 characters"):
+        accounts.add_user(store, "x" * 300, PASSWORD)
+    with pytest.raises(Invalid, match="letters, digits"):
+        accounts.add_user(store, "olga; drop table", PASSWORD)
+    assert store.list_accounts() == []
+
+
+def test_a_300_character_plan_name_is_refused_with_a_message_on_both_databases(store):  # noqa: F811
+    with pytest.raises(Invalid, match="at most 200 characters"):
+        new_plan(store, name="x" * 300)
+    assert store.list() == []
+    plan = new_plan(store)
+    with pytest.raises(Invalid, match="at most 100 characters"):
+        plans.grant(store, plan.plan_id, "ann", "y" * 300, "planner")
+    with pytest.raises(Invalid, match="at most 200 characters"):
+        plans.new_version(store, plan.plan_id, "ann", name="z" * 300)
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+
+def cli(data_dir, *args: str, stdin: str | None = None):
+    return runner.invoke(app, [*args, "--data-dir", str(data_dir)], input=stdin)
+
+
+def test_user_commands_add_list_passwd_disable(tmp_path):
+    added = cli(tmp_path, "user", "add", "olga", "--admin", "--password-stdin", stdin=PASSWORD)
+    assert added.exit_code == 0 and "added account olga (admin)" in added.stdout
+    short = cli(tmp_path, "user", "add", "lena", "--password-stdin", stdin="short\n")
+    assert short.exit_code == 2 and "at least 10 characters" in short.output
+    cli(
+        tmp_path,
+        "user",
+        "add",
+        "lena",
+        "--display-name",
+        "Lena L.",
+        "--password-stdin",
+        stdin=PASSWORD + "\nignored second line\n",
+    )
+    listed = cli(tmp_path, "user", "list")
+    assert "olga" in listed.stdout and "Lena L." in listed.stdout and "argon2" not in listed.stdout
+    assert (
+        cli(
+            tmp_path, "user", "passwd", "lena", "--password-stdin", stdin="a new long password\n"
+        ).exit_code
+        == 0
+    )
+    assert cli(tmp_path, "user", "disable", "lena").exit_code == 0
+    assert "disabled" in cli(tmp_path, "user", "list").stdout
+    missing = cli(tmp_path, "user", "disable", "ghost")
+    assert missing.exit_code == 2 and "no account 'ghost'" in missing.output
+    from forecast.services.store_factory import open_store
+
+    opened = open_store(data_dir=tmp_path)
+    assert accounts.authenticate(opened, "lena", "a new long password") is None  # disabled
+    assert opened.get_account("lena").display_name == "Lena L."
+    opened.close()
+
+
+def test_as_must_name_an_active_account_once_the_store_has_accounts(tmp_path):
+    # no accounts yet: the old trust (any name) still holds
+    before = cli(tmp_path, "plan", "new-version", "nope", "--as", "anyone")
+    assert "no account" not in before.output
+    cli(tmp_path, "user", "add", "olga", "--password-stdin", stdin=PASSWORD)
+    refused = cli(tmp_path, "plan", "new-version", "nope", "--as", "ghost")
+    assert refused.exit_code == 2
+    assert "there is no account 'ghost'" in refused.output
+    assert "forecast user add ghost" in refused.output
+    cli(tmp_path, "user", "disable", "olga")
+    disabled = cli(tmp_path, "plan", "new-version", "nope", "--as", "olga")
+    assert disabled.exit_code == 2 and "disabled" in disabled.output
+
+
+def test_cli_refuses_a_300_character_plan_name(tmp_path, rossmann_train):
+    result = cli(
+        tmp_path,
+        "plan",
+        "create",
+        str(rossmann_train),
+        "--name",
+        "n" * 300,
+        "--horizon",
+        "4",
+        "--as",
+        "olga",
+    )
+    assert result.exit_code == 2
+    assert "at most 200 characters" in result.output

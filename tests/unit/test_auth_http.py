@@ -1,0 +1,494 @@
+"""Sign-in over HTTP, against the real app through Flask's test client: nothing of the app
+without a session, the acting user from the session only, throttling, disabled accounts, the
+proxy header, and who may do what through the dashboard's callback endpoint."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from dashboard.app import create_app
+from forecast.services import accounts
+from forecast.services import negotiation as nego
+from tests.signin import PASSWORD, add_accounts, csrf_token, sign_in, signed_in_client
+from tests.unit.test_dashboard_pages import _claim_via_http, _key_for, _text, call
+
+STORES = (11, 32, 114, 232, 45, 52)  # teams a, c, d
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory, rossmann_train, rossmann_stores):
+    from forecast.services import plans as plan_service
+    from forecast.services.store_factory import open_store
+
+    base = tmp_path_factory.mktemp("auth-http")
+    frame = pd.read_csv(rossmann_train)
+    source = base / "six.csv"
+    frame[frame["Store"].isin(STORES)].to_csv(source, index=False)
+    store = open_store(data_dir=base / "data")
+    state = plan_service.create_plan(
+        store,
+        name="Auth plan",
+        source=source,
+        attributes_file=rossmann_stores,
+        freq="W",
+        horizon=6,
+        team_attr="StoreType",
+        actor="olga",
+        model="snaive",
+    )
+    plan_service.grant(store, state.plan_id, "olga", "piet", "planner")
+    plan_service.revoke(store, state.plan_id, "olga", "olga", "planner")
+    plan_service.grant(store, state.plan_id, "olga", "lena", "lead", team="a")
+    plan_service.grant(store, state.plan_id, "olga", "carl", "lead", team="c")
+    add_accounts(store, ["olga", "piet", "lena", "carl", "nina", "adam"], admin=["adam"])
+    store.close()
+    return SimpleNamespace(plan_id=state.plan_id, data_dir=base / "data")
+
+
+@pytest.fixture
+def plan(template, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(template.data_dir, data_dir)
+    return SimpleNamespace(plan_id=template.plan_id, data_dir=data_dir)
+
+
+@pytest.fixture
+def app(plan):
+    return create_app(data_dir=str(plan.data_dir))
+
+
+def _store(app):
+    return app.server.config["FORECAST_DASHBOARD_CTX"].store
+
+
+def _update_body(plan_id: str) -> dict:
+    return {
+        "output": "..nav-plan.options...nav-plan.value..",
+        "outputs": [
+            {"id": "nav-plan", "property": "options"},
+            {"id": "nav-plan", "property": "value"},
+        ],
+        "inputs": [{"id": "nav-plans-changed", "property": "data", "value": 0}],
+        "state": [{"id": "nav-session", "property": "data", "value": {"plan_id": plan_id}}],
+        "changedPropIds": [],
+    }
+
+
+# -- nothing without a session ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["/", "/system", "/negotiation", "/side-by-side", "/plans"])
+def test_pages_without_a_session_redirect_to_sign_in(app, page):
+    response = app.server.test_client().get(page)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(f"/login?next={page}")
+
+
+@pytest.mark.parametrize(
+    "path", ["/_dash-layout", "/_dash-dependencies", "/_dash-component-suites/dash/x.js"]
+)
+def test_dash_endpoints_without_a_session_answer_401(app, path):
+    response = app.server.test_client().get(path)
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "sign in first"
+
+
+def test_callbacks_without_a_session_answer_401_and_change_nothing(app, plan):
+    body = {
+        "output": "..neg-alert.children...neg-refresh.data..",
+        "outputs": [
+            {"id": "neg-alert", "property": "children"},
+            {"id": "neg-refresh", "property": "data"},
+        ],
+        "inputs": [{"id": "neg-set-goal", "property": "n_clicks", "value": 1}],
+        "state": [
+            {"id": "neg-goal", "property": "value", "value": "10/6.5"},
+            {"id": "nav-session", "property": "data", "value": {"plan_id": plan.plan_id}},
+        ],
+        "changedPropIds": ["neg-set-goal.n_clicks"],
+    }
+    client = app.server.test_client()
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 401
+    # background-callback polls go to the same endpoint with a cache key
+    polled = client.post("/_dash-update-component?cacheKey=abc&job=1", json=body)
+    assert polled.status_code == 401
+    assert nego.summary(_store(app), plan.plan_id)["stage"] != "claiming"
+
+
+def test_the_sign_in_page_and_its_styles_are_served_without_a_session(app):
+    client = app.server.test_client()
+    page = client.get("/login")
+    assert page.status_code == 200 and "id='login-form'" in page.get_data(as_text=True)
+    assert client.get("/assets/00-bootstrap-flatly-5.3.8.min.css").status_code == 200
+
+
+def test_signed_in_the_app_is_served(app):
+    client = signed_in_client(app, "olga")
+    assert client.get("/").status_code == 200
+    assert client.get("/_dash-layout").status_code == 200
+    assert client.get("/_dash-dependencies").status_code == 200
+
+
+def test_session_cookie_is_httponly_lax_and_secure_over_https(app):
+    plain = app.server.test_client()
+    cookie = sign_in(plain, "olga").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    https = app.server.test_client()
+    token = https.get("/login", base_url="https://localhost").get_data(as_text=True)
+    assert "login-form" in token
+    response = https.post(
+        "/login",
+        base_url="https://localhost",
+        data={"name": "olga", "password": PASSWORD, "csrf": csrf_token(https)},
+    )
+    assert response.status_code == 302
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_sign_out_ends_the_session(app):
+    client = signed_in_client(app, "olga")
+    assert client.post("/logout").status_code == 302
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_sign_in_follows_only_local_next_paths(app):
+    client = app.server.test_client()
+    response = client.post(
+        "/login",
+        data={
+            "name": "olga",
+            "password": PASSWORD,
+            "csrf": csrf_token(client),
+            "next": "//evil.example/x",
+        },
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_sign_in_without_the_form_token_is_refused(app):
+    client = app.server.test_client()
+    response = client.post("/login", data={"name": "olga", "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/_dash-layout").status_code == 401
+
+
+# -- who is signed in ------------------------------------------------------------------------------
+
+
+def test_wrong_password_and_unknown_user_get_the_same_message(app):
+    client = app.server.test_client()
+    wrong = sign_in(client, "olga", "not the password at all")
+    unknown = sign_in(client, "nobody-here", "not the password at all")
+    assert wrong.status_code == unknown.status_code == 200  # the form again, with the message
+    assert client.get("/_dash-layout").status_code == 401
+    assert "Unknown user name or wrong password." in wrong.get_data(as_text=True)
+    assert "Unknown user name or wrong password." in unknown.get_data(as_text=True)
+
+
+def test_repeated_failures_are_throttled_per_name_and_per_address(app):
+    attacker = app.server.test_client()
+    for _ in range(accounts.FREE_FAILURES):
+        assert "wrong password" in sign_in(attacker, "lena", "guess guess guess").get_data(
+            as_text=True
+        )
+    refused = sign_in(attacker, "lena", PASSWORD)  # even the right password waits now
+    assert refused.status_code == 429
+    assert "try again in" in refused.get_data(as_text=True)
+    # the name is blocked from another address too
+    other = app.server.test_client()
+    other.environ_base["REMOTE_ADDR"] = "10.0.0.9"
+    assert sign_in(other, "lena", PASSWORD).status_code == 429
+    # and the attacker's address for other names
+    assert sign_in(attacker, "carl", PASSWORD).status_code == 429
+    # another person from another address is not affected
+    assert sign_in(other, "carl", PASSWORD).status_code == 302
+
+
+def test_the_throttle_delay_grows_and_expires():
+    now = [0.0]
+    throttle = accounts.SignInThrottle(clock=lambda: now[0], max_keys=3)
+    for _ in range(accounts.FREE_FAILURES - 1):
+        throttle.failed("user:x")
+    assert throttle.wait_seconds("user:x") == 0
+    throttle.failed("user:x")
+    first = throttle.wait_seconds("user:x")
+    now[0] += first
+    assert throttle.wait_seconds("user:x") == 0
+    throttle.failed("user:x")
+    assert throttle.wait_seconds("user:x") > first
+    for key in ("a", "b", "c"):
+        throttle.failed(key)
+    assert throttle.wait_seconds("user:x") == 0  # bounded: the oldest key was forgotten
+
+
+def test_a_disabled_users_open_session_ends_at_the_next_request(app):
+    client = signed_in_client(app, "lena")
+    assert client.get("/_dash-layout").status_code == 200
+    accounts.disable(_store(app), "lena")
+    assert client.get("/_dash-layout").status_code == 401
+    assert sign_in(app.server.test_client(), "lena").status_code == 200  # form again: refused
+
+
+def test_a_lead_cannot_claim_for_another_team_by_naming_the_owner_in_the_request(app, plan):
+    store = _store(app)
+    nego.set_goal(store, plan.plan_id, "olga", ratio="10/6.5")
+    # lena is signed in; the body says the user is olga (the old session-store key)
+    forged = call(
+        app,
+        "..neg-alert.children...neg-refresh.data..",
+        [("neg-set-goal", "n_clicks", 1)],
+        [
+            ("neg-goal", "value", "20/6.5"),
+            ("neg-goal-basis", "value", "baseline"),
+            ("neg-split", "value", False),
+            ("neg-period-grid", "rowData", []),
+            ("nav-session", "data", {"plan_id": plan.plan_id, "user": "lena"}),
+            ("neg-version", "data", None),
+            ("neg-refresh", "data", 0),
+        ],
+    )
+    assert "Not allowed for your role" in _text(forged["neg-alert"]["children"])
+    out = _claim_via_http(app, plan, "lena", "c", ["a", "c", "d"])
+    assert "Not allowed for your role" in _text(out["neg-alert"]["children"])
+    ledger = nego.ledger(store, plan.plan_id).set_index("team")
+    assert ledger.loc["c", "claim_minor"] == 0
+    actors = {e.actor for e in store.audit(plan.plan_id)}
+    assert "lena" not in actors
+
+
+def test_a_non_member_gets_nothing_of_a_plan_and_an_admin_sees_it(app, plan):
+    outsider = signed_in_client(app, "nina")
+    response = outsider.post("/_dash-update-component", json=_update_body(plan.plan_id))
+    assert response.status_code == 204
+    picked = {
+        "output": "..nav-session.data...nav-role.children..",
+        "outputs": [
+            {"id": "nav-session", "property": "data"},
+            {"id": "nav-role", "property": "children"},
+        ],
+        "inputs": [{"id": "nav-plan", "property": "value", "value": plan.plan_id}],
+        "state": [{"id": "nav-session", "property": "data", "value": None}],
+        "changedPropIds": ["nav-plan.value"],
+    }
+    assert outsider.post("/_dash-update-component", json=picked).status_code == 204
+    listed = outsider.post("/_dash-update-component", json=_update_body(""))
+    assert listed.get_json()["response"]["nav-plan"]["options"] == []
+    admin = signed_in_client(app, "adam")
+    seen = admin.post("/_dash-update-component", json=_update_body(plan.plan_id))
+    assert [o["value"] for o in seen.get_json()["response"]["nav-plan"]["options"]] == [
+        plan.plan_id
+    ]
+
+
+# -- the role x action matrix over HTTP ---------------------------------------------------------
+
+PEOPLE = {"owner": "olga", "planner": "piet", "lead": "lena", "outsider": "nina"}
+
+
+def _set_goal(app, plan, who):
+    return (
+        call(
+            app,
+            "..neg-alert.children...neg-refresh.data..",
+            [("neg-set-goal", "n_clicks", 1)],
+            [
+                ("neg-goal", "value", "10/6.5"),
+                ("neg-goal-basis", "value", "baseline"),
+                ("neg-split", "value", False),
+                ("neg-period-grid", "rowData", []),
+                ("nav-session", "data", {"plan_id": plan.plan_id, "user": who}),
+                ("neg-version", "data", None),
+                ("neg-refresh", "data", 0),
+            ],
+        )
+        .get("neg-alert", {})
+        .get("children")
+    )
+
+
+def _claim(app, plan, who):
+    nego.set_goal(_store(app), plan.plan_id, "olga", ratio="10/6.5")
+    return (
+        _claim_via_http(app, plan, who, "a", ["a", "c", "d"]).get("neg-alert", {}).get("children")
+    )
+
+
+def _add_event(app, plan, who):
+    from forecast.services import system
+
+    dates = sorted(system.system_plan(_store(app), plan.plan_id)["ds"].unique())
+    start = pd.Timestamp(dates[0]).strftime("%Y-%m-%d")
+    form = [
+        ("nav-session", "data", {"plan_id": plan.plan_id, "user": who}),
+        ("sys-version", "data", None),
+        ("sys-event-name", "value", "Promo"),
+        ("sys-event-kind", "value", "promotion"),
+        ("sys-event-scope", "value", "StoreType=a"),
+        ("sys-event-start", "value", start),
+        ("sys-event-end", "value", start),
+        ("sys-event-effect", "value", "percent"),
+        ("sys-event-value", "value", 25),
+        ("sys-event-reason", "value", "flyer"),
+        ("sys-refresh", "data", 0),
+    ]
+    out = call(
+        app, "..sys-alert.children...sys-refresh.data..", [("sys-event-add", "n_clicks", 1)], form
+    )
+    return out.get("sys-alert", {}).get("children")
+
+
+def _add_member(app, plan, who):
+    """The members editor's Add button (its callback also listens to every Remove button)."""
+    key = _key_for(
+        app,
+        "..plans-members-alert.children...plans-members-refresh.data...plans-refresh.data..",
+        ("plans-members-add", "n_clicks"),
+    )
+    body = {
+        "output": key,
+        "outputs": [
+            {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
+            for part in key.strip(".").split("...")
+        ],
+        "inputs": [{"id": "plans-members-add", "property": "n_clicks", "value": 1}, []],
+        "state": [
+            {"id": "plans-members-user", "property": "value", "value": "carl"},
+            {"id": "plans-members-role", "property": "value", "value": "planner"},
+            {"id": "plans-members-team", "property": "value", "value": None},
+            {"id": "nav-session", "property": "data", "value": {"plan_id": plan.plan_id}},
+            {"id": "plans-members-refresh", "property": "data", "value": 0},
+            {"id": "plans-refresh", "property": "data", "value": 0},
+        ],
+        "changedPropIds": ["plans-members-add.n_clicks"],
+    }
+    response = signed_in_client(app, who).post("/_dash-update-component", json=body)
+    if response.status_code == 204:
+        return None
+    return response.get_json()["response"]["plans-members-alert"]["children"]
+
+
+HTTP_ACTIONS = {
+    "set goal": ("owner", _set_goal),
+    "claim for team a": ("lead", _claim),
+    "add event": ("planner", _add_event),
+    "add member": ("owner", _add_member),
+}
+
+
+@pytest.mark.parametrize("role", sorted(PEOPLE))
+@pytest.mark.parametrize("action", sorted(HTTP_ACTIONS))
+def test_each_role_may_do_exactly_its_actions_through_the_dashboard(app, plan, role, action):
+    allowed_role, do = HTTP_ACTIONS[action]
+    who = PEOPLE[role]
+    before = len(_store(app).audit(plan.plan_id))
+    alert = do(app, plan, who)
+    after = _store(app).audit(plan.plan_id)
+    if role == allowed_role:
+        assert "service-ok" in _text(alert) or "saved" in _text(alert) or "Added" in _text(alert)
+        assert after[-1].actor == who
+    elif role == "outsider":
+        # a non-member's requests about the plan get nothing at all
+        assert alert is None
+        assert len(after) == before + (1 if action == "claim for team a" else 0)
+    else:
+        assert "Not allowed for your role" in _text(alert)
+        changes = after[before:]
+        assert all(e.actor == "olga" for e in changes)  # only the test's own setup
+
+
+# -- proxy sign-in ---------------------------------------------------------------------------------
+
+
+def test_header_auth_trusts_the_proxys_user_name_for_active_accounts(plan):
+    app = create_app(data_dir=str(plan.data_dir), auth_mode="header")
+    client = app.server.test_client()
+    missing = client.get("/_dash-layout")
+    assert missing.status_code == 403 and "X-Forwarded-User" in missing.get_data(as_text=True)
+    unknown = client.get("/", headers={"X-Forwarded-User": "zoe"})
+    assert unknown.status_code == 403
+    assert "forecast user add zoe" in unknown.get_data(as_text=True)
+    assert client.get("/_dash-layout", headers={"X-Forwarded-User": "olga"}).status_code == 200
+    accounts.disable(_store(app), "olga")
+    assert client.get("/_dash-layout", headers={"X-Forwarded-User": "olga"}).status_code == 403
+
+
+def test_header_auth_takes_the_configured_header_only(plan):
+    app = create_app(data_dir=str(plan.data_dir), auth_mode="header", auth_header="X-Auth-User")
+    client = app.server.test_client()
+    assert client.get("/", headers={"X-Forwarded-User": "olga"}).status_code == 403
+    assert client.get("/", headers={"X-Auth-User": "olga"}).status_code == 200
+
+
+# -- accounts in the dashboard (admins only) -----------------------------------------------------
+
+
+def _accounts_request(app, who, *, add=None, disable=None):
+    key = _key_for(
+        app,
+        "..plans-accounts.style...plans-accounts-table.children...plans-accounts-alert.children..",
+        ("plans-accounts-add", "n_clicks"),
+    )
+    disable_inputs = (
+        [
+            {
+                "id": {"type": "plans-accounts-disable", "user": disable},
+                "property": "n_clicks",
+                "value": 1,
+            }
+        ]
+        if disable
+        else []
+    )
+    body = {
+        "output": key,
+        "outputs": [
+            {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
+            for part in key.strip(".").split("...")
+        ],
+        "inputs": [
+            {"id": "plans-accounts-add", "property": "n_clicks", "value": 1 if add else None},
+            disable_inputs,
+        ],
+        "state": [
+            {"id": "plans-accounts-name", "property": "value", "value": add},
+            {"id": "plans-accounts-password", "property": "value", "value": PASSWORD},
+            {"id": "plans-accounts-admin", "property": "value", "value": False},
+        ],
+        "changedPropIds": (
+            ["plans-accounts-add.n_clicks"]
+            if add
+            else [
+                json.dumps(
+                    {"type": "plans-accounts-disable", "user": disable}, separators=(",", ":")
+                )
+                + ".n_clicks"
+            ]
+        ),
+    }
+    response = signed_in_client(app, who).post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.data[:300]
+    return response.get_json()["response"]
+
+
+def test_only_an_admin_manages_accounts_in_the_dashboard(app):
+    store = _store(app)
+    refused = _accounts_request(app, "olga", add="zoe")  # the plan's owner, not an admin
+    assert refused["plans-accounts"]["style"] == {"display": "none"}
+    assert store.get_account("zoe") is None
+    assert (
+        "plans-accounts-table" not in refused or refused["plans-accounts-table"]["children"] is None
+    )
+    added = _accounts_request(app, "adam", add="zoe")
+    assert "Added account zoe" in _text(added["plans-accounts-alert"]["children"])
+    assert accounts.authenticate(store, "zoe", PASSWORD) is not None
+    _accounts_request(app, "olga", disable="zoe")
+    assert store.get_account("zoe").active
+    disabled = _accounts_request(app, "adam", disable="zoe")
+    assert "Disabled account zoe" in _text(disabled["plans-accounts-alert"]["children"])
+    assert not store.get_account("zoe").active

@@ -1,0 +1,42 @@
+"""The demo's accounts: one per member of the sample plan, and the sign-in hint that shows the
+demo password only while the store holds nothing but the sample plan."""
+
+from __future__ import annotations
+
+from forecast.services import accounts, demo
+from forecast.services.plans import create_plan_from_frames, grant
+from forecast.store import MemoryStore
+from tests.unit.test_services_negotiation import HORIZON, team_frames
+
+
+def _plan(store: MemoryStore, name: str) -> str:
+    history, attributes, baseline = team_frames()
+    state = create_plan_from_frames(
+        store,
+        name=name,
+        history=history,
+        attributes=attributes,
+        freq="W-FRI",
+        horizon=HORIZON,
+        team_attr="Team",
+        actor=demo.DEMO_OWNER,
+        baseline=baseline,
+    )
+    return state.plan_id
+
+
+def test_demo_members_get_accounts_and_the_hint_goes_once_a_real_plan_exists():
+    store = MemoryStore()
+    plan = _plan(store, demo.DEMO_PLAN_NAME)
+    grant(store, plan, demo.DEMO_OWNER, demo.DEMO_PLANNER, "planner")
+    for team in ("a", "b", "c"):
+        grant(store, plan, demo.DEMO_OWNER, f"lead-{team}", "lead", team=team)
+    assert demo.sign_in_hint(store) is None  # no accounts yet
+    created = demo.ensure_demo_accounts(store, plan)
+    assert created == ["olga", "piet", "lead-a", "lead-b", "lead-c"]
+    assert demo.ensure_demo_accounts(store, plan) == []  # once
+    assert accounts.authenticate(store, "lead-b", demo.DEMO_PASSWORD) is not None
+    hint = demo.sign_in_hint(store)
+    assert hint and demo.DEMO_PASSWORD in hint and "lead-b (lead of team b)" in hint
+    _plan(store, "Real plan 2025")
+    assert demo.sign_in_hint(store) is None
