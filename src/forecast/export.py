@@ -21,7 +21,9 @@ from typing import Any
 
 import pandas as pd
 
-FORMATS = ("csv", "xlsx", "json")
+from forecast.vocabulary import EXPORT_FORMATS
+
+FORMATS = EXPORT_FORMATS
 BUNDLE_FORMAT = "forecast-plan-bundle"
 BUNDLE_VERSION = 1
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -30,9 +30,7 @@ from forecast.schema import (
     lo_col,
     validate_history,
 )
-
-MODELS = ("auto", "snaive", "ets", "arima", "prophet")
-"""Model names a user can ask for."""
+from forecast.vocabulary import MODELS
 
 FALLBACKS: dict[str, tuple[str, ...]] = {
     "snaive": (),

@@ -38,6 +38,7 @@ from forecast.engine.ingest.types import (
 )
 from forecast.engine.ingest.values import parse_flag, parse_numbers
 from forecast.schema import DS, UNIQUE_ID, Y
+from forecast.vocabulary import DUPLICATE_RULES
 
 
 def read_sales(
@@ -289,7 +290,7 @@ def _check_options(
     name: str, freq: str | None, duplicates: str
 ) -> tuple[str | None, list[Problem]]:
     problems = []
-    if duplicates not in ("sum", "refuse"):
+    if duplicates not in DUPLICATE_RULES:
         problems.append(
             Problem(
                 name, None, None, duplicates, "unknown duplicates rule", "use 'sum' or 'refuse'"
