@@ -25,3 +25,8 @@ class StaleVersion(ServiceError):
 
 class Locked(ServiceError):
     """The plan is published or agreed and therefore read-only; make a new version to change it."""
+
+
+class WrongStage(Invalid):
+    """The change does not fit the plan's stage now (e.g. assigning while the claiming round is
+    open); the message says which step comes first. A refused edit (CLI exit code 3)."""
