@@ -30,3 +30,7 @@ class Locked(ServiceError):
 class WrongStage(Invalid):
     """The change does not fit the plan's stage now (e.g. assigning while the claiming round is
     open); the message says which step comes first. A refused edit (CLI exit code 3)."""
+
+
+class Unavailable(ServiceError):
+    """The database could not be reached or stayed busy; nothing was written, try again."""
