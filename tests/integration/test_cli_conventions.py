@@ -259,3 +259,22 @@ def test_the_cli_and_its_help_load_no_heavy_library():
     )
     assert "Usage: forecast" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "heavy:"
+
+
+# -- shell completion ------------------------------------------------------------------------
+
+
+def test_shell_completion_offers_the_choices_of_an_option():
+    env = {
+        "_FORECAST_COMPLETE": "complete_bash",
+        "COMP_WORDS": "forecast baseline sales.csv --model ",
+        "COMP_CWORD": "4",
+    }
+    result = runner.invoke(app, [], env=env)
+    assert result.stdout.split() == ["auto", "snaive", "ets", "arima", "prophet"]
+
+
+def test_the_completion_script_is_offered():
+    result = invoke("--show-completion", "bash")
+    assert result.exit_code == 0
+    assert "_FORECAST_COMPLETE=complete_bash" in result.stdout
