@@ -41,11 +41,14 @@ def progress(label: str, *, lines: bool = True) -> Iterator[Report]:
     if level <= QUIET or (not lines and level < VERBOSE and not _is_terminal()):
         yield _ignore
         return
+    started = time.monotonic()
     if _is_terminal():
         with _bar(label, level) as report:
             yield report
-        return
-    yield _lines(label, level)
+    else:
+        yield _lines(label, level)
+    if level >= VERBOSE:
+        typer.echo(f"{label}: done in {time.monotonic() - started:.1f} s", err=True)
 
 
 def _ignore(fraction: float, message: str) -> None:
