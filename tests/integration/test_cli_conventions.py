@@ -39,7 +39,7 @@ def store(tmp_path_factory, sales, rossmann_stores) -> tuple[Path, str]:
     data_dir = tmp_path_factory.mktemp("store")
     created = invoke(
         "plan", "create", sales, "--attributes", rossmann_stores, "--name", "conventions",
-        "--freq", "W", "--horizon", "4", "--team", "StoreType", "--model", "snaive",
+        "--freq", "W", "--horizon", "4", "--team-attr", "StoreType", "--model", "snaive",
         "--as", "olga", "--data-dir", data_dir, "--json",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
@@ -192,7 +192,18 @@ def test_plan_create_takes_the_same_column_options(store, sales, rossmann_stores
         "--as", "olga", "--data-dir", data_dir, "--json", "-q",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["dataset"]["n_series"] == 6
+    state = json.loads(result.stdout)
+    assert state["dataset"]["n_series"] == 6 and state["team_attr"] == "StoreType"
+
+
+def test_baseline_intervals_are_spelled_interval_and_level_still_works(retail_monthly, tmp_path):
+    for option in ("--interval", "--level"):
+        out = tmp_path / f"{option.strip('-')}.csv"
+        result = invoke("baseline", retail_monthly, "-h", "2", "-o", out, "-m", "snaive",
+                        option, "50")  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert "baseline-lo-50" in pd.read_csv(out).columns
+        assert ("now spelled --interval" in result.stderr) == (option == "--level")
 
 
 # -- verbosity and progress ------------------------------------------------------------------
@@ -221,7 +232,7 @@ def test_verbose_shows_the_progress_of_plan_create(store, sales, rossmann_stores
     data_dir, _ = store
     result = invoke(
         "-v", "plan", "create", sales, "--attributes", rossmann_stores, "--name", "verbose",
-        "--freq", "W", "--horizon", "2", "--team", "StoreType", "--model", "snaive",
+        "--freq", "W", "--horizon", "2", "--team-attr", "StoreType", "--model", "snaive",
         "--as", "olga", "--data-dir", data_dir,
     )  # fmt: skip
     assert result.exit_code == 0, result.output

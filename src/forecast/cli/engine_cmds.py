@@ -27,6 +27,7 @@ from forecast.cli.common import (
     columns,
     detail,
     fail,
+    info,
 )
 from forecast.cli.progress import counts, progress
 
@@ -81,10 +82,14 @@ def baseline(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Write the baseline to OUT.csv or OUT.parquet.")
     ],
-    level: Annotated[
+    interval: Annotated[
         list[int] | None,
-        typer.Option("--level", help="Prediction interval level in percent (repeat: 80 95)."),
+        typer.Option(
+            "--interval",
+            help="Prediction interval in percent (repeat: --interval 80 --interval 95).",
+        ),
     ] = None,
+    old_level: Annotated[list[int] | None, typer.Option("--level", hidden=True)] = None,
     model: ModelOpt = "auto",
     holidays: HolidaysOpt = None,
     jobs: JobsOpt = 1,
@@ -101,13 +106,18 @@ def baseline(
 
     check_out(out)
     ids, date_col, value_col = columns(id_col, date_col, value_col, old_id, old_date, old_value)
+    if old_level:
+        info(
+            "note: baseline --level is now spelled --interval (--level is a plan's level elsewhere)"
+        )
+    levels = tuple(interval or old_level or (80, 95))
     result = read(file, ids, date_col, value_col, freq)
     with progress(f"baseline ({model})") as report:
         frame = engine.baseline(
             result.history,
             horizon,
             freq=result.freq,
-            levels=tuple(level) if level else (80, 95),
+            levels=levels,
             model=model,
             holidays=holidays,
             jobs=jobs,

@@ -29,6 +29,7 @@ from forecast.cli.common import (
     columns,
     echo_json,
     fail,
+    info,
     open_plan_store,
     user_errors,
 )
@@ -176,8 +177,11 @@ def create(
     file: Annotated[Path, typer.Argument(help="Sales file (CSV, XLSX or Parquet).")],
     name: Annotated[str, typer.Option("--name", help="Plan name.")],
     horizon: Annotated[int, typer.Option("--horizon", "-h", help="Periods to plan ahead.", min=1)],
-    team: Annotated[
-        str | None, typer.Option("--team", help="Attribute that groups series into teams.")
+    team_attr: Annotated[
+        str | None,
+        typer.Option(
+            "--team-attr", help="Attribute that groups series into teams (e.g. StoreType)."
+        ),
     ] = None,
     attributes: Annotated[
         Path | None, typer.Option("--attributes", help="Per-series attributes file.")
@@ -198,8 +202,11 @@ def create(
     old_id: OldIdOpt = None,
     old_date: OldDateOpt = None,
     old_value: OldValueOpt = None,
+    old_team: Annotated[str | None, typer.Option("--team", hidden=True)] = None,
 ) -> None:
     """Create a plan: ingest the file, compute the baseline, store it as a draft."""
+    if old_team:
+        info("note: plan create --team is now spelled --team-attr (--team names a team elsewhere)")
     actor = acting_user(as_user)
     ids, date_col, value_col = columns(id_col, date_col, value_col, old_id, old_date, old_value)
     store = open_plan_store(db, data_dir)
@@ -209,7 +216,7 @@ def create(
             name=name,
             source=file,
             horizon=horizon,
-            team_attr=team,
+            team_attr=team_attr or old_team,
             actor=actor,
             attributes_file=attributes,
             freq=freq,
