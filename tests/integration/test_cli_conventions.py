@@ -289,3 +289,11 @@ def test_the_completion_script_is_offered():
     result = invoke("--show-completion", "bash")
     assert result.exit_code == 0
     assert "_FORECAST_COMPLETE=complete_bash" in result.stdout
+
+
+def test_a_bad_date_is_refused_naming_its_option(store):
+    _, plan_id = store
+    result = plan(store, "event", "add", plan_id, "--name", "x", "--kind", "promotion",
+                  "--start", "2015-13-01", "--end", "2015-08-09", "--percent", "5")  # fmt: skip
+    assert result.exit_code == 2
+    assert "Invalid value for '--start'" in result.stderr and "'2015-13-01'" in result.stderr

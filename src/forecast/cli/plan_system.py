@@ -3,8 +3,9 @@ remove|list|suggest, deviations, explain, threshold, publish, new-version, audit
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast, overload
 
 import typer
 
@@ -91,6 +92,17 @@ def _effect(percent: float | None, add: float | None, cap: float | None, set_: f
     if not given:
         return None, None
     return next(iter(given.items()))
+
+
+DAY = ["%Y-%m-%d"]  # dates are days, YYYY-MM-DD; typer refuses anything else naming the option
+
+
+@overload
+def _day(value: datetime) -> str: ...
+@overload
+def _day(value: None) -> None: ...
+def _day(value: datetime | None) -> str | None:
+    return None if value is None else value.date().isoformat()
 
 
 def _scope(scope: list[str] | None, ids: str | None) -> Scope:
@@ -379,8 +391,8 @@ def event_add(
     plan: PlanArg,
     name: Annotated[str, typer.Option("--name", help="Event name.")],
     kind: KindOpt,
-    start: Annotated[str, typer.Option("--start", help="First day (YYYY-MM-DD).")],
-    end: Annotated[str, typer.Option("--end", help="Last day, inclusive (YYYY-MM-DD).")],
+    start: Annotated[datetime, typer.Option("--start", formats=DAY, help="First day.")],
+    end: Annotated[datetime, typer.Option("--end", formats=DAY, help="Last day, inclusive.")],
     scope: ScopeOpt = None,
     ids: IdsOpt = None,
     percent: PercentOpt = None,
@@ -408,8 +420,8 @@ def event_add(
         name=name,
         kind=kind,
         scope=_scope(scope, ids),
-        start=start,
-        end=end,
+        start=_day(start),
+        end=_day(end),
         effect=effect,
         value=value,
         use_suggestion=use_suggestion,
@@ -431,8 +443,8 @@ def event_edit(
     event_id: Annotated[str, typer.Argument(help="Event id, e.g. E1.")],
     name: Annotated[str | None, typer.Option("--name")] = None,
     kind: Annotated[EventKind | None, typer.Option("--kind", help="Event kind.")] = None,
-    start: Annotated[str | None, typer.Option("--start")] = None,
-    end: Annotated[str | None, typer.Option("--end")] = None,
+    start: Annotated[datetime | None, typer.Option("--start", formats=DAY)] = None,
+    end: Annotated[datetime | None, typer.Option("--end", formats=DAY)] = None,
     scope: ScopeOpt = None,
     ids: IdsOpt = None,
     percent: PercentOpt = None,
@@ -457,8 +469,8 @@ def event_edit(
         name=name,
         kind=kind,
         scope=new_scope,
-        start=start,
-        end=end,
+        start=_day(start),
+        end=_day(end),
         effect=effect,
         value=value,
         reason=reason,
@@ -588,7 +600,9 @@ def explain(
     text: Annotated[str, typer.Option("--text", help="Why the deviation is right.")],
     series: Annotated[str | None, typer.Option("--series", help="Series id.")] = None,
     team: Annotated[str | None, typer.Option("--team", help="Team (its total).")] = None,
-    ds: Annotated[str | None, typer.Option("--ds", help="Period start date (YYYY-MM-DD).")] = None,
+    ds: Annotated[
+        datetime | None, typer.Option("--ds", formats=DAY, help="Period start date.")
+    ] = None,
     all_for_event: Annotated[
         str | None,
         typer.Option("--all-for-event", help="Explain every open deviation this event causes."),
@@ -611,7 +625,7 @@ def explain(
         text=text,
         level=level,
         key=series if series is not None else team,
-        ds=ds,
+        ds=_day(ds),
         event_id=all_for_event,
         expected_version=expected_version,
     )
@@ -684,7 +698,9 @@ def publish(
 def mark_factor(
     plan: PlanArg,
     name: Annotated[str, typer.Option("--name", help="What changed, e.g. 'became a hit'.")],
-    start: Annotated[str, typer.Option("--start", help="From when (YYYY-MM-DD), in the history.")],
+    start: Annotated[
+        datetime, typer.Option("--start", formats=DAY, help="From when, in the history.")
+    ],
     scope: ScopeOpt = None,
     ids: IdsOpt = None,
     model: Annotated[
@@ -709,7 +725,7 @@ def mark_factor(
         acting_user(as_user),
         name=name,
         scope=_scope(scope, ids),
-        start=start,
+        start=_day(start),
         model=model,
         expected_version=expected_version,
     )
