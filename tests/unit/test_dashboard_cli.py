@@ -18,9 +18,10 @@ from forecast.cli import app
 def test_demo_creates_the_sample_plan_once(tmp_path):
     runner = CliRunner()
     args = ["demo", "--data-dir", str(tmp_path), "--model", "snaive", "--no-serve"]
-    first = runner.invoke(app, args)
+    first = runner.invoke(app, [*args, "-v"])
     assert first.exit_code == 0, first.output
-    assert "created sample plan" in first.output
+    assert "created sample plan" in first.stdout
+    assert "series fitted" in first.stderr and "100% done" in first.stderr  # progress with -v
     second = runner.invoke(app, args)
     assert second.exit_code == 0, second.output
     assert "using sample plan" in second.output
