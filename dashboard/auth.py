@@ -37,7 +37,6 @@ LOGIN_PATH = "/login"
 LOGOUT_PATH = "/logout"
 SIGN_IN_SCRIPT = "/login.js"
 THROTTLE_KEY = "forecast_sign_in_throttle"
-AUTH_MODES = ("password", "header")
 DEFAULT_AUTH_HEADER = "X-Forwarded-User"
 # Served without a session: the sign-in page and the static files it uses.
 _OPEN_PATHS = (LOGIN_PATH, LOGOUT_PATH, SIGN_IN_SCRIPT)
@@ -118,8 +117,8 @@ def install(
     app: Dash, ctx: Any, *, mode: str = "password", header: str = DEFAULT_AUTH_HEADER
 ) -> None:
     """Require a signed-in account for everything the app serves (see the module docstring)."""
-    if mode not in AUTH_MODES:
-        raise ValueError(f"unknown auth mode {mode!r}; use one of {', '.join(AUTH_MODES)}")
+    if mode not in accounts.AUTH_MODES:
+        raise ValueError(f"unknown auth mode {mode!r}; use one of {', '.join(accounts.AUTH_MODES)}")
     ctx.auth_mode, ctx.auth_header = mode, header
     server = app.server
     server.config.update(

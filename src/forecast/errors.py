@@ -32,6 +32,11 @@ class Locked(ServiceError):
     """The plan is published or agreed and therefore read-only; make a new version to change it."""
 
 
+class WrongStage(Invalid):
+    """The change does not fit the plan's stage now (e.g. assigning while the claiming round is
+    open); the message says which step comes first. A refused edit (CLI exit code 3)."""
+
+
 class Unavailable(ServiceError):
     """The database could not be reached or stayed busy; nothing was written, try again."""
 
@@ -44,4 +49,5 @@ __all__ = [
     "ServiceError",
     "StaleVersion",
     "Unavailable",
+    "WrongStage",
 ]

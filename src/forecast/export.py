@@ -22,7 +22,9 @@ from typing import Any
 
 import pandas as pd
 
-FORMATS = ("csv", "xlsx", "json")
+from forecast.vocabulary import EXPORT_FORMATS
+
+FORMATS = EXPORT_FORMATS
 BUNDLE_FORMAT = "forecast-plan-bundle"
 BUNDLE_VERSION = 1
 SIGNATURE_ALGORITHM = "HMAC-SHA256"

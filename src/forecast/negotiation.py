@@ -24,6 +24,8 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from forecast.vocabulary import Basis, Oversubscription, RemainderRule, Stage
+
 # --------------------------------------------------------------------------------------------
 # errors
 
@@ -154,24 +156,7 @@ def split_ints(total: int, weights: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------
-# vocabulary
-
-
-class Stage(StrEnum):
-    DRAFT = "draft"
-    CLAIMING = "claiming"
-    ASSIGNING = "assigning"
-    AGREED = "agreed"
-
-
-class RemainderRule(StrEnum):
-    PRO_RATA_BASELINE = "pro_rata_baseline"
-    EVEN = "even"
-    PRO_RATA_CLAIMS = "pro_rata_claims"
-    MANUAL = "manual"
-    # spares the volunteers: only teams that claimed less than their pro rata share of the gap
-    # take the remainder, pro rata to their basis among them
-    PRO_RATA_SHORTFALL = "pro_rata_shortfall"
+# vocabulary (the enums live in forecast.vocabulary)
 
 
 RULE_LABELS = {
@@ -181,16 +166,6 @@ RULE_LABELS = {
     RemainderRule.MANUAL: "manual amounts",
     RemainderRule.PRO_RATA_SHORTFALL: "spare volunteers (pro rata among teams short of their share)",
 }
-
-
-class Basis(StrEnum):
-    BASELINE = "baseline"
-    SYSTEM_PLAN = "system_plan"
-
-
-class Oversubscription(StrEnum):
-    KEEP = "keep"
-    SCALE = "scale"
 
 
 def parse_enum(kind: type[StrEnum], value: str | StrEnum, what: str) -> Any:

@@ -18,22 +18,14 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from forecast.vocabulary import EFFECTS, EVENT_KINDS, REASON_CODES
+
 UNIQUE_ID = "unique_id"
 DS = "ds"
 BASELINE = "baseline"
 TEAM = "team"
 SYSTEM_PLAN = "system_plan"
 
-EVENT_KINDS = ("festival", "promotion", "purchase_limit", "other")
-EFFECTS = ("percent", "add", "cap", "set")
-REASON_CODES: dict[str, str] = {
-    "promotion": "Promotion",
-    "festival": "Festival or holiday",
-    "purchase_limit": "Purchase limit",
-    "new_listing": "New listing",
-    "supply": "Supply constraint",
-    "other": "Other (say what in the text)",
-}
 LEVELS = ("series", "team")
 
 COMBINATION_RULE = (

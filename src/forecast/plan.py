@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
-ROLES = ("owner", "planner", "lead")
+from forecast.vocabulary import ROLES as ROLES  # re-exported
 
 DRAFT = "draft"
 PUBLISHED = "published"

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from forecast.vocabulary import FREQUENCIES as FREQUENCIES  # re-exported: the rule lives here
+
 UNIQUE_ID = "unique_id"
 DS = "ds"
 Y = "y"
@@ -20,8 +22,6 @@ TEAM = "team"
 SYSTEM_PLAN = "system_plan"
 TARGET = "target"
 
-FREQUENCIES = ("D", "W", "M", "Q")
-"""Supported frequencies of the regular calendar (day, week, month start, quarter start)."""
 
 DEFAULT_LEVELS: tuple[int, ...] = (80, 95)
 

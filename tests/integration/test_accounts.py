@@ -90,7 +90,7 @@ def test_user_commands_add_list_passwd_disable(tmp_path):
     assert cli(tmp_path, "user", "disable", "lena").exit_code == 0
     assert "disabled" in cli(tmp_path, "user", "list").stdout
     missing = cli(tmp_path, "user", "disable", "ghost")
-    assert missing.exit_code == 2 and "no account 'ghost'" in missing.output
+    assert missing.exit_code == 4 and "no account 'ghost'" in missing.output
     from forecast.services.store_factory import open_store
 
     opened = open_store(data_dir=tmp_path)

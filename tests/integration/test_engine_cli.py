@@ -96,7 +96,7 @@ def test_backtest_prints_the_table_with_auto_and_writes_per_series_metrics(
     ("args", "message"),
     [
         (["--out", "x.txt"], "write to a .csv or .parquet file"),
-        (["--out", "x.csv", "--model", "lstm"], "--model 'lstm' is not known"),
+        (["--out", "x.csv", "--model", "lstm"], "'lstm' is not one of 'auto', 'snaive'"),
         (["--out", "x.csv", "--holidays", "XX"], "unknown holiday country 'XX'"),
     ],
 )

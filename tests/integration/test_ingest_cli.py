@@ -89,7 +89,7 @@ def test_locale_mangled_numbers_exit_2_with_every_problem_on_stderr():
     assert lines[0].endswith(
         "(1.600.000.000) -> re-export the file with plain numbers: a '.' decimal point and no thousands separators (e.g. 1234.56)"
     )
-    assert lines[-1].endswith("8 problems; nothing was read.")
+    assert lines[-1].endswith("8 problems; nothing was written")
     assert "Traceback" not in result.output
     assert result.stdout == ""
 
@@ -118,9 +118,9 @@ def test_refused_duplicates_exit_2(tmp_path):
         (
             b"store,date,sales\n1,2024-01-01,1\n1,2024-01-02,1\n",
             ("--freq", "H"),
-            "unknown frequency (H)",
+            "'H' is not one of 'D', 'W', 'M', 'Q'",
         ),
-        (b"store,when,sales\n1,soon,1\n", (), "no column holds dates -> pass --date"),
+        (b"store,when,sales\n1,soon,1\n", (), "no column holds dates -> pass --date-col"),
         (
             b"store,date,sales\n1,2024-01-01,1\n1,someday,2\n",
             (),

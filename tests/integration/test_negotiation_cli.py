@@ -54,15 +54,16 @@ def run(data_dir: Path, *args: str) -> str:
     return result.stdout
 
 
-def run_fails(data_dir: Path, *args: str) -> str:
-    """Through the installed console script: `error: ...` on stderr and exit code 2."""
+def run_fails(data_dir: Path, *args: str, code: int = 2) -> str:
+    """Through the installed console script: `error: ...` on stderr and the exit code of its
+    class (2 bad input, 3 refused edit)."""
     proc = subprocess.run(
         [str(FORECAST), "plan", *args, "--data-dir", str(data_dir)],
         capture_output=True,
         text=True,
         check=False,
     )
-    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.returncode == code, proc.stdout + proc.stderr
     assert proc.stderr.startswith("error: ")
     assert "Traceback" not in proc.stderr
     return proc.stderr
@@ -88,7 +89,18 @@ def test_the_example_from_goal_to_agreed_export(data_dir, tmp_path):
         "fiona",
     )
     err = run_fails(
-        data_dir, "claim", "xmas", "--team", "food", "--amount", "1", "--note", "x", "--as", "niko"
+        data_dir,
+        "claim",
+        "xmas",
+        "--team",
+        "food",
+        "--amount",
+        "1",
+        "--note",
+        "x",
+        "--as",
+        "niko",
+        code=3,
     )
     assert "lead of team 'nonfood'" in err
     err = run_fails(
@@ -118,8 +130,8 @@ def test_the_example_from_goal_to_agreed_export(data_dir, tmp_path):
         "--as",
         "niko",
     )
-    err = run_fails(data_dir, "assign", "xmas", "--rule", "even", "--as", "olga")
-    assert "close-round" in err
+    err = run_fails(data_dir, "assign", "xmas", "--rule", "even", "--as", "olga", code=3)
+    assert "close-round" in err  # wrong stage: a refused edit
 
     closed = json.loads(run(data_dir, "close-round", "xmas", "--as", "olga", "--json"))
     assert closed["remainder"] == 30_000_000_000  # the few hundred million nobody took
@@ -141,6 +153,7 @@ def test_the_example_from_goal_to_agreed_export(data_dir, tmp_path):
         "late",
         "--as",
         "fiona",
+        code=3,
     )
     assert "new version" in err
 
@@ -285,7 +298,7 @@ def test_cli_shows_the_drift_after_an_event_and_rebases_once_with_its_expected_v
     assert "basis drift" in ledger and "fresh" in ledger
     assert "forecast plan rebase" in ledger
     stale = run_fails(
-        data_dir, "rebase", "xmas", "--expected-version", str(version - 1), "--as", "olga"
+        data_dir, "rebase", "xmas", "--expected-version", str(version - 1), "--as", "olga", code=3
     )
     assert "version" in stale
     out = run(data_dir, "rebase", "xmas", "--expected-version", str(version), "--as", "olga")
@@ -308,5 +321,5 @@ def test_every_negotiation_edit_takes_an_expected_version(data_dir):
         ["lock", "xmas"],
         ["rebase", "xmas"],
     ):
-        message = run_fails(data_dir, *args, "--expected-version", "999", "--as", "olga")
+        message = run_fails(data_dir, *args, "--expected-version", "999", "--as", "olga", code=3)
         assert "version" in message, (args, message)

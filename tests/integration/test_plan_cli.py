@@ -152,7 +152,7 @@ def test_create_promotion_limit_gate_explain_publish_and_read_back(data_dir, pla
         plan_id,
         "E1",
     )
-    assert locked.exit_code == 2 and "read-only" in locked.stderr
+    assert locked.exit_code == 3 and "read-only" in locked.stderr  # a refused edit
 
     audit = run_ro(data_dir, "plan", "audit", plan_id)
     assert [line.split()[3] for line in audit.stdout.splitlines()] == [
@@ -201,7 +201,7 @@ def test_bad_event_input_is_refused_with_exit_2_and_writes_nothing(data_dir, pla
 
 def test_unknown_plan_and_missing_file_are_clear_errors(data_dir, tmp_path):
     missing = run_ro(data_dir, "plan", "show", "no-such-plan")
-    assert missing.exit_code == 2 and "no plan 'no-such-plan'" in missing.stderr
+    assert missing.exit_code == 4 and "no plan 'no-such-plan'" in missing.stderr  # not found
     nofile = run(
         data_dir,
         "plan",
@@ -266,6 +266,6 @@ def test_a_pinned_version_that_is_stale_is_refused_naming_the_change(data_dir, p
     first = run(data_dir, "plan", "threshold", copy, "25%", "--expected-version", "1")
     assert first.exit_code == 0, first.output
     second = run(data_dir, "plan", "threshold", copy, "30%", "--expected-version", "1", user="ann")
-    assert second.exit_code == 2
+    assert second.exit_code == 3  # a refused edit: stale version
     assert "changed since you loaded version 1" in second.stderr
     assert "threshold 20% -> 25%" in second.stderr

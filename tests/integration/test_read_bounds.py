@@ -82,7 +82,8 @@ def test_forecast_ingest_refuses_the_xlsx_bomb_with_exit_2(xlsx_bomb, inflated_b
     result = CliRunner().invoke(app, ["ingest", str(xlsx_bomb)])
 
     assert result.exit_code == 2
-    assert "unpacks to" in result.stderr and "nothing was read" in result.stderr
+    # The CLI convention (forecast.cli.conventions) ends a refused file with one wording.
+    assert "unpacks to" in result.stderr and "nothing was written" in result.stderr
     assert "Traceback" not in result.stderr
     assert inflated_bytes[0] < 1024 * 1024
 

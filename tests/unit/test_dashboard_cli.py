@@ -18,11 +18,12 @@ from forecast.cli import app
 def test_demo_creates_the_sample_plan_once(tmp_path):
     runner = CliRunner()
     args = ["demo", "--data-dir", str(tmp_path), "--model", "snaive", "--no-serve"]
-    first = runner.invoke(app, args)
+    first = runner.invoke(app, [*args, "-v"])
     assert first.exit_code == 0, first.output
-    assert "created sample plan" in first.output
+    assert "created sample plan" in first.stdout
     assert "sign in with the password 'try-the-demo'" in first.output
     assert "lead-b" in first.output and "lead of team b" in first.output
+    assert "series fitted" in first.stderr and "100% done" in first.stderr  # progress with -v
     second = runner.invoke(app, args)
     assert second.exit_code == 0, second.output
     assert "using sample plan" in second.output
@@ -95,4 +96,4 @@ def test_serve_answers_on_localhost(tmp_path):
 def test_serve_refuses_an_unknown_auth_mode(tmp_path):
     result = CliRunner().invoke(app, ["serve", "--auth", "magic", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2
-    assert "--auth 'magic' is not known; use password (the default) or header" in result.output
+    assert "'magic' is not one of 'password', 'header'" in result.output

@@ -1,4 +1,10 @@
-"""The `forecast` command line. One module per command group; this file only wires them."""
+"""The `forecast` command line. One module per command group; this file only wires them.
+
+Conventions (forecast.cli.conventions): -v/-q anywhere on the line, exit codes by class of
+failure, errors as JSON under --json, choices validated against forecast.vocabulary. Heavy
+libraries (pandas, the models, SQLAlchemy, Dash) are imported inside the commands, so that
+`import forecast.cli` and `forecast --help` stay light.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +14,28 @@ import typer
 
 from forecast import __version__
 from forecast.cli import engine_cmds, ingest_cmd, plan_negotiation, plan_system, serve_cmds
+from forecast.cli.conventions import EXIT_CODES, ForecastGroup, set_verbosity
 from forecast.cli.plan_app import plan_app
 from forecast.cli.user_cmds import user_app
 
+_EXIT_CODES_TEXT = "\n".join(f"  {code:>3}  {text}" for code, _, text in EXIT_CODES)
+
 app = typer.Typer(
     name="forecast",
-    help="System plan vs negotiated plan: baseline forecasts, event overrides, and the negotiated gap.",
+    cls=ForecastGroup,
+    help="System plan vs negotiated plan: baseline forecasts, event overrides, and the "
+    "negotiated gap.\n\n"
+    "-v shows progress and detail (and the traceback of an internal error); -q shows only "
+    "results and errors. With --json a command prints its result, or its error, as one JSON "
+    "object on stdout.",
+    epilog=f"\b\nExit codes:\n{_EXIT_CODES_TEXT}\n\nShell completion: forecast --install-completion (bash, zsh, fish, PowerShell).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
+    rich_markup_mode=None,
 )
+
+
 ingest_cmd.register(app)
 engine_cmds.register(app)
 serve_cmds.register(app)
@@ -32,7 +50,19 @@ def _print_version(value: bool) -> None:
 
 
 @app.callback()
-def _options(
+def root(
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="Show progress and detail (also after the command: forecast baseline ... -v).",
+        ),
+    ] = 0,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Show only results and errors.")
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -40,7 +70,7 @@ def _options(
         ),
     ] = False,
 ) -> None:
-    """System plan vs negotiated plan: baseline forecasts, event overrides, and the negotiated gap."""
+    set_verbosity(verbose, quiet)
 
 
 # The plan command group is filled by these modules when they are imported.

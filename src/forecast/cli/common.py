@@ -1,43 +1,46 @@
-"""Shared pieces of the command line: error handling (exit code 2, no traceback) and JSON output."""
+"""Shared pieces of the command line: the options every command spells the same way, JSON output,
+the acting user and the store. Errors, exit codes, verbosity and choices live in
+`forecast.cli.conventions`, progress in `forecast.cli.progress`; this module re-exports what a
+command needs.
+
+Nothing heavy is imported here (no pandas, no services at import time).
+"""
 
 from __future__ import annotations
 
-import functools
 import getpass
 import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
-F = TypeVar("F", bound=Callable[..., Any])
+from forecast.cli.choices import Duplicates, Frequency, Model
+from forecast.cli.conventions import (
+    EXIT_BAD_INPUT,
+    EXIT_NOT_FOUND,
+    EXIT_REFUSED,
+    choice,
+    detail,
+    fail,
+    info,
+    user_errors,
+    verbosity,
+)
 
-EXIT_BAD_INPUT = 2
-
-
-def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
-    """Print a user-facing error on stderr and exit with `code`."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def user_errors(*error_types: type[BaseException]) -> Callable[[F], F]:
-    """Turn the given exception types into `error: <message>` on stderr and exit code 2."""
-
-    def decorate(fn: F) -> F:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return fn(*args, **kwargs)
-            except error_types as exc:  # noqa: B030 - tuple of exception classes
-                fail(str(exc))
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_NOT_FOUND",
+    "EXIT_REFUSED",
+    "choice",
+    "detail",
+    "fail",
+    "info",
+    "user_errors",
+    "verbosity",
+]
 
 
 def echo_json(payload: Any) -> None:
@@ -45,7 +48,8 @@ def echo_json(payload: Any) -> None:
     sys.stdout.write("\n")
 
 
-# Options shared by every `forecast plan ...` command.
+# -- options of the plan commands ------------------------------------------------------------
+
 PlanArg = Annotated[str, typer.Argument(help="Plan id or unique plan name.")]
 AsOpt = Annotated[
     str | None,
@@ -61,7 +65,9 @@ DataDirOpt = Annotated[
     Path | None,
     typer.Option("--data-dir", help="Directory of the SQLite store (or $FORECAST_DATA_DIR)."),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print JSON instead of text (errors too, on stdout).")
+]
 VersionOpt = Annotated[
     int | None,
     typer.Option(
@@ -69,6 +75,74 @@ VersionOpt = Annotated[
         help="Refuse the change if the plan is no longer at this version (optimistic locking).",
     ),
 ]
+
+# -- options of the commands that read a sales file ------------------------------------------
+# One spelling each: --id-col, --date-col, --value-col (the column's role, then "col"). The old
+# spellings (--id and --id-cols, --date, --value) stay as hidden aliases for a release.
+
+IdColOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--id-col",
+        help="Series key column (repeat, or comma-separate, for several; default: detected).",
+    ),
+]
+DateColOpt = Annotated[
+    str | None, typer.Option("--date-col", help="Date column (default: detected).")
+]
+ValueColOpt = Annotated[
+    str | None, typer.Option("--value-col", help="Sales (value) column (default: detected).")
+]
+OldIdOpt = Annotated[list[str] | None, typer.Option("--id", "--id-cols", hidden=True)]
+OldDateOpt = Annotated[str | None, typer.Option("--date", hidden=True)]
+OldValueOpt = Annotated[str | None, typer.Option("--value", hidden=True)]
+
+FreqOpt = Annotated[
+    Frequency | None,
+    typer.Option(
+        "--freq",
+        help="Frequency of the plan; coarser than the data aggregates (default: detected).",
+    ),
+]
+DuplicatesOpt = Annotated[
+    Duplicates,
+    typer.Option(
+        "--duplicates",
+        help="sum: add rows of the same series and date; refuse: report them.",
+    ),
+]
+ModelOpt = Annotated[Model, typer.Option("--model", "-m", help="Baseline model.")]
+HorizonOpt = Annotated[int, typer.Option("--horizon", "-h", help="Periods to forecast.", min=1)]
+JobsOpt = Annotated[
+    int, typer.Option("--jobs", "-j", help="Worker processes (1 = run in this process).", min=1)
+]
+HolidaysOpt = Annotated[
+    str | None,
+    typer.Option("--holidays", help="Country code for public holidays (e.g. DE, US, GB)."),
+]
+
+
+def columns(
+    id_col: list[str] | None,
+    date_col: str | None,
+    value_col: str | None,
+    old_id: list[str] | None = None,
+    old_date: str | None = None,
+    old_value: str | None = None,
+) -> tuple[list[str] | None, str | None, str | None]:
+    """The column options after the old spellings are folded in (with a note on stderr)."""
+    for old, new, given in (
+        ("--id/--id-cols", "--id-col", old_id),
+        ("--date", "--date-col", old_date),
+        ("--value", "--value-col", old_value),
+    ):
+        if given:
+            info(f"note: {old} is now spelled {new}; the old name goes away in the next release")
+    ids = [part.strip() for item in (id_col or []) + (old_id or []) for part in item.split(",")]
+    return [i for i in ids if i] or None, date_col or old_date, value_col or old_value
+
+
+# -- who and where ---------------------------------------------------------------------------
 
 
 def acting_user(as_user: str | None, db: str | None = None, data_dir: Path | None = None) -> str:
@@ -85,20 +159,16 @@ def acting_user(as_user: str | None, db: str | None = None, data_dir: Path | Non
     if not user:
         fail("who are you? pass --as USER or set FORECAST_USER")
     from forecast.services import accounts
-    from forecast.services.errors import ServiceError
 
+    # A refusal (unknown or disabled account) is a service error: the root group gives its code.
+    store = open_plan_store(db, data_dir)
     try:
-        store = open_plan_store(db, data_dir)
-        try:
-            return accounts.check_cli_user(store, user)
-        finally:
-            store.close()
-    except ServiceError as exc:
-        fail(str(exc))
-        raise  # unreachable: fail exits
+        return accounts.check_cli_user(store, user)
+    finally:
+        store.close()
 
 
-def open_plan_store(db: str | None, data_dir: Path | None) -> Any:
+def open_plan_store(db: str | None, data_dir: Path | str | None) -> Any:
     """The plan store named by --db / --data-dir (or their environment variables)."""
     from forecast.services.store_factory import open_store
 

@@ -1,36 +1,40 @@
-"""`forecast baseline FILE` and `forecast backtest FILE` (`forecast ingest` lives in ingest_cmd)."""
+"""`forecast baseline FILE` and `forecast backtest FILE` (`forecast ingest` lives in ingest_cmd).
+
+The engine is imported inside the commands (through `forecast.services.engine`), so that
+`forecast --help` does not load pandas and the model libraries.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
-from forecast.cli.common import EXIT_BAD_INPUT, fail
-from forecast.engine.baseline import MODELS, forecast_baseline
-from forecast.engine.ingest import IngestError, IngestResult, read_sales
-from forecast.schema import SchemaError
+from forecast.cli.choices import ModelMember
+from forecast.cli.common import (
+    DateColOpt,
+    FreqOpt,
+    HolidaysOpt,
+    HorizonOpt,
+    IdColOpt,
+    JobsOpt,
+    ModelOpt,
+    OldDateOpt,
+    OldIdOpt,
+    OldValueOpt,
+    ValueColOpt,
+    columns,
+    detail,
+    fail,
+    info,
+)
+from forecast.cli.progress import counts, progress
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 OUT_SUFFIXES = (".csv", ".parquet")
-
-IdOpt = Annotated[
-    list[str] | None, typer.Option("--id", help="Series key column (repeat for several).")
-]
-DateOpt = Annotated[str | None, typer.Option("--date", help="Date column.")]
-ValueOpt = Annotated[str | None, typer.Option("--value", help="Sales (value) column.")]
-FreqOpt = Annotated[
-    str | None, typer.Option("--freq", help="D, W, M or Q; coarser than the data aggregates.")
-]
-HorizonOpt = Annotated[int, typer.Option("--horizon", "-h", help="Periods to forecast.", min=1)]
-HolidaysOpt = Annotated[
-    str | None,
-    typer.Option("--holidays", help="Country code for public holidays (e.g. DE, US, GB)."),
-]
-JobsOpt = Annotated[
-    int, typer.Option("--jobs", "-j", help="Worker processes (1 = run in this process).", min=1)
-]
 
 
 def register(app: typer.Typer) -> None:
@@ -39,27 +43,32 @@ def register(app: typer.Typer) -> None:
     app.command("backtest")(backtest_cmd)
 
 
-def _read(
-    file: Path, id_col: list[str] | None, date: str | None, value: str | None, freq: str | None
-) -> IngestResult:
-    try:
-        return read_sales(file, id_cols=id_col or None, date_col=date, value_col=value, freq=freq)
-    except IngestError as exc:
-        for problem in exc.problems:
-            typer.echo(str(problem), err=True)
-        count = len(exc.problems)
-        typer.echo(
-            f"{file}: {count} problem{'s' if count != 1 else ''}; nothing was written.", err=True
+def read(
+    file: Path,
+    id_col: list[str] | None,
+    date_col: str | None,
+    value_col: str | None,
+    freq: str | None,
+    **options: Any,
+) -> Any:
+    """The ingest result of FILE; an unreadable file stops the command (exit 2, every problem)."""
+    from forecast.services import engine
+
+    with progress("reading", lines=False) as report:
+        report(0.0, f"reading {file.name}")
+        result = engine.read_sales_file(
+            file, id_cols=id_col, date_col=date_col, value_col=value_col, freq=freq, **options
         )
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        report(1.0, f"{result.report.series:,} series, {result.report.rows_read:,} rows")
+    return result
 
 
-def _check_out(out: Path | None) -> None:
+def check_out(out: Path | None) -> None:
     if out is not None and out.suffix.lower() not in OUT_SUFFIXES:
         fail(f"--out {out}: write to a .csv or .parquet file (e.g. --out baseline.csv).")
 
 
-def _write(frame: pd.DataFrame, out: Path) -> None:
+def write_frame(frame: pd.DataFrame, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".parquet":
         frame.to_parquet(out, index=False)
@@ -73,38 +82,48 @@ def baseline(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Write the baseline to OUT.csv or OUT.parquet.")
     ],
-    level: Annotated[
+    interval: Annotated[
         list[int] | None,
-        typer.Option("--level", help="Prediction interval level in percent (repeat: 80 95)."),
+        typer.Option(
+            "--interval",
+            help="Prediction interval in percent (repeat: --interval 80 --interval 95).",
+        ),
     ] = None,
-    model: Annotated[
-        str, typer.Option("--model", "-m", help=f"One of {', '.join(MODELS)}.")
-    ] = "auto",
+    old_level: Annotated[list[int] | None, typer.Option("--level", hidden=True)] = None,
+    model: ModelOpt = "auto",
     holidays: HolidaysOpt = None,
     jobs: JobsOpt = 1,
-    id_col: IdOpt = None,
-    date: DateOpt = None,
-    value: ValueOpt = None,
+    id_col: IdColOpt = None,
+    date_col: DateColOpt = None,
+    value_col: ValueColOpt = None,
     freq: FreqOpt = None,
+    old_id: OldIdOpt = None,
+    old_date: OldDateOpt = None,
+    old_value: OldValueOpt = None,
 ) -> None:
     """Forecast a baseline per series with prediction intervals and write it to OUT."""
-    _check_out(out)
-    if model not in MODELS:
-        fail(f"--model {model!r} is not known; choose one of {', '.join(MODELS)}.")
-    result = _read(file, id_col, date, value, freq)
-    try:
-        frame = forecast_baseline(
+    from forecast.services import engine
+
+    check_out(out)
+    ids, date_col, value_col = columns(id_col, date_col, value_col, old_id, old_date, old_value)
+    if old_level:
+        info(
+            "note: baseline --level is now spelled --interval (--level is a plan's level elsewhere)"
+        )
+    levels = tuple(interval or old_level or (80, 95))
+    result = read(file, ids, date_col, value_col, freq)
+    with progress(f"baseline ({model})") as report:
+        frame = engine.baseline(
             result.history,
             horizon,
             freq=result.freq,
-            levels=tuple(level) if level else (80, 95),
+            levels=levels,
             model=model,
             holidays=holidays,
             jobs=jobs,
+            progress=counts(report, "series fitted"),
         )
-    except SchemaError as exc:
-        fail(str(exc))
-    _write(frame, out)
+    write_frame(frame, out)
     series = frame["unique_id"].nunique()
     first, last = frame["ds"].min(), frame["ds"].max()
     typer.echo(
@@ -122,8 +141,12 @@ def backtest_cmd(
     horizon: HorizonOpt,
     windows: Annotated[int, typer.Option("--windows", "-w", help="Rolling origins.", min=1)] = 3,
     model: Annotated[
-        list[str] | None,
-        typer.Option("--model", "-m", help="Models to compare (repeat); default: all and auto."),
+        list[ModelMember] | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Models to compare (repeat); default: all and auto.",
+        ),
     ] = None,
     out: Annotated[
         Path | None,
@@ -131,22 +154,24 @@ def backtest_cmd(
     ] = None,
     holidays: HolidaysOpt = None,
     jobs: JobsOpt = 1,
-    id_col: IdOpt = None,
-    date: DateOpt = None,
-    value: ValueOpt = None,
+    id_col: IdColOpt = None,
+    date_col: DateColOpt = None,
+    value_col: ValueColOpt = None,
     freq: FreqOpt = None,
+    old_id: OldIdOpt = None,
+    old_date: OldDateOpt = None,
+    old_value: OldValueOpt = None,
 ) -> None:
     """Rolling-origin backtest: MASE, WAPE and bias of every model and of auto."""
-    from forecast.engine.backtest import DEFAULT_MODELS, backtest
+    from forecast.services import engine
 
-    _check_out(out)
-    models = tuple(model) if model else DEFAULT_MODELS
-    unknown = [m for m in models if m not in MODELS]
-    if unknown:
-        fail(f"--model {', '.join(unknown)} is not known; choose from {', '.join(MODELS)}.")
-    result = _read(file, id_col, date, value, freq)
-    try:
-        by_series, overall = backtest(
+    check_out(out)
+    models = tuple(m.value for m in model) if model else engine.BACKTEST_MODELS
+    ids, date_col, value_col = columns(id_col, date_col, value_col, old_id, old_date, old_value)
+    result = read(file, ids, date_col, value_col, freq)
+    detail(f"backtest: {len(models)} model(s) x {windows} window(s): {', '.join(models)}")
+    with progress("backtest") as report:
+        by_series, overall = engine.backtest(
             result.history,
             horizon,
             windows=windows,
@@ -154,9 +179,8 @@ def backtest_cmd(
             freq=result.freq,
             holidays=holidays,
             jobs=jobs,
+            progress=report,
         )
-    except SchemaError as exc:
-        fail(str(exc))
     typer.echo(
         f"backtest: {by_series['unique_id'].nunique()} series, {windows} window(s) of "
         f"{horizon} periods ({result.freq})"
@@ -167,5 +191,5 @@ def backtest_cmd(
             f"{row.model:<10} {row.mase:>8.3f} {row.wape:>8.1%} {row.bias:>+8.1%} {row.series:>7}"
         )
     if out is not None:
-        _write(by_series, out)
+        write_frame(by_series, out)
         typer.echo(f"per-series metrics written to {out}")

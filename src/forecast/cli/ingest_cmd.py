@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from forecast.cli.common import EXIT_BAD_INPUT, echo_json
-from forecast.engine.ingest import IngestError, IngestResult, read_sales
+from forecast.cli.common import (
+    DateColOpt,
+    DuplicatesOpt,
+    FreqOpt,
+    IdColOpt,
+    JsonOpt,
+    OldDateOpt,
+    OldIdOpt,
+    OldValueOpt,
+    ValueColOpt,
+    columns,
+    echo_json,
+    fail,
+)
+
+if TYPE_CHECKING:
+    from forecast.services.types import IngestResult
 
 
 def register(app: typer.Typer) -> None:
@@ -20,51 +35,33 @@ def ingest(
     file: Annotated[
         Path, typer.Argument(help="Sales file: CSV (any separator, .gz), Parquet or XLSX.")
     ],
-    id_col: Annotated[
-        list[str] | None, typer.Option("--id", help="Series key column (repeat for several).")
-    ] = None,
-    date: Annotated[str | None, typer.Option("--date", help="Date column.")] = None,
-    value: Annotated[str | None, typer.Option("--value", help="Sales (value) column.")] = None,
-    freq: Annotated[
-        str | None, typer.Option("--freq", help="D, W, M or Q; coarser than the data aggregates.")
-    ] = None,
-    duplicates: Annotated[
-        str,
-        typer.Option(
-            "--duplicates", help="sum: add rows of the same series and date; refuse: report them."
-        ),
-    ] = "sum",
+    id_col: IdColOpt = None,
+    date_col: DateColOpt = None,
+    value_col: ValueColOpt = None,
+    freq: FreqOpt = None,
+    duplicates: DuplicatesOpt = "sum",
     attributes: Annotated[
         Path | None,
         typer.Option("--attributes", help="Table of per-series attributes (e.g. a store table)."),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write the long frame to OUT.csv or OUT.parquet.")
+        Path | None,
+        typer.Option("--out", "-o", help="Write the long frame to OUT.csv or OUT.parquet."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: JsonOpt = False,
+    old_id: OldIdOpt = None,
+    old_date: OldDateOpt = None,
+    old_value: OldValueOpt = None,
 ) -> None:
     """Read a sales file, check it, and print what was found (series, dates, frequency, gaps, flags)."""
+    from forecast.cli.engine_cmds import read
+
     if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
-        typer.echo(f"error: --out {out}: write to a .csv or .parquet file", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT)
-    try:
-        result = read_sales(
-            file,
-            id_cols=id_col or None,
-            date_col=date,
-            value_col=value,
-            freq=freq,
-            duplicates=duplicates,
-            attributes_file=attributes,
-        )
-    except IngestError as exc:
-        for problem in exc.problems:
-            typer.echo(str(problem), err=True)
-        count = len(exc.problems)
-        typer.echo(
-            f"{file}: {count} problem{'s' if count != 1 else ''}; nothing was read.", err=True
-        )
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        fail(f"--out {out}: write to a .csv or .parquet file")
+    ids, date_col, value_col = columns(id_col, date_col, value_col, old_id, old_date, old_value)
+    result = read(
+        file, ids, date_col, value_col, freq, duplicates=duplicates, attributes_file=attributes
+    )
     if out is not None:
         write_history(result, out)
     if as_json:

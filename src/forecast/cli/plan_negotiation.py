@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from forecast.cli.choices import BasisName, ExportFormat, OversubscriptionRule, RemainderRuleName
 from forecast.cli.common import (
     AsOpt,
     DataDirOpt,
@@ -22,11 +23,24 @@ from forecast.cli.common import (
     open_plan_store,
     user_errors,
 )
+from forecast.cli.conventions import lazy_module
 from forecast.cli.plan_app import plan_app
-from forecast.services import exports
-from forecast.services import negotiation as nego
-from forecast.services.errors import ServiceError
-from forecast.services.types import format_money
+
+if TYPE_CHECKING:
+    from forecast.services import exports
+    from forecast.services import negotiation as nego
+else:  # imported when a command runs: `forecast --help` does not load pandas
+    exports = lazy_module("forecast.services.exports")
+    nego = lazy_module("forecast.services.negotiation")
+
+# The root group sorts every error into its exit code (forecast.cli.conventions).
+ServiceError = Exception
+
+
+def format_money(minor: int) -> str:
+    from forecast.services.types import format_money as money
+
+    return money(minor)
 
 
 def _report(store: Any, plan: str, as_json: bool, headline: str) -> None:
@@ -100,11 +114,12 @@ def goal_cmd(
         typer.Option("--per-period", help="CSV with columns ds,goal (one row per period)."),
     ] = None,
     basis: Annotated[
-        str, typer.Option("--basis", help="Gap against baseline or system_plan.")
+        BasisName,
+        typer.Option("--basis", help="What the gap is measured against."),
     ] = "baseline",
     spread_by: Annotated[
-        str,
-        typer.Option("--spread-by", help="Spread targets to series by system_plan or baseline."),
+        BasisName,
+        typer.Option("--spread-by", help="Spread targets to series by this."),
     ] = "system_plan",
     as_user: AsOpt = None,
     expected_version: VersionOpt = None,
@@ -207,9 +222,10 @@ def unclaim_cmd(
 def close_round_cmd(
     plan: PlanArg,
     oversubscribed: Annotated[
-        str,
+        OversubscriptionRule,
         typer.Option(
-            "--oversubscribed", help="If claims exceed the gap: keep or scale (pro rata)."
+            "--oversubscribed",
+            help="If claims exceed the gap: keep them, or scale them down pro rata.",
         ),
     ] = "keep",
     as_user: AsOpt = None,
@@ -253,7 +269,7 @@ def reopen_round_cmd(
 def assign_cmd(
     plan: PlanArg,
     rule: Annotated[
-        str,
+        RemainderRuleName,
         typer.Option(
             "--rule",
             help="pro_rata_baseline, even, pro_rata_claims, pro_rata_shortfall (spares the teams that "
@@ -418,9 +434,10 @@ def stretch_cmd(
 @user_errors(ServiceError)
 def export_cmd(
     plan: PlanArg,
-    out: Annotated[Path, typer.Option("--out", help="File to write.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
     fmt: Annotated[
-        str, typer.Option("--format", help="csv, xlsx or json (a re-importable bundle).")
+        ExportFormat,
+        typer.Option("--format", help="json is a re-importable bundle."),
     ] = "csv",
     db: DbOpt = None,
     data_dir: DataDirOpt = None,

@@ -3,40 +3,54 @@ remove|list|suggest, deviations, explain, threshold, publish, new-version, audit
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast, overload
 
-import numpy as np
-import pandas as pd
 import typer
 
+from forecast.cli.choices import EventKind, Model, PlanLevel, ReasonCode, Role
 from forecast.cli.common import (
     AsOpt,
     DataDirOpt,
+    DateColOpt,
     DbOpt,
+    FreqOpt,
+    IdColOpt,
+    JobsOpt,
     JsonOpt,
+    ModelOpt,
+    OldDateOpt,
+    OldIdOpt,
+    OldValueOpt,
     PlanArg,
+    ValueColOpt,
     VersionOpt,
     acting_user,
+    columns,
     echo_json,
     fail,
+    info,
     open_plan_store,
     user_errors,
 )
+from forecast.cli.conventions import lazy_module
 from forecast.cli.plan_app import plan_app
-from forecast.services import plans, system
-from forecast.services.errors import ServiceError
-from forecast.services.types import (
-    EVENT_KINDS,
-    REASON_CODES,
-    Event,
-    OverrideError,
-    PlanState,
-    Scope,
-)
+from forecast.cli.progress import progress
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from forecast.services import plans, system
+    from forecast.services.types import Event, PlanState, Scope
+else:  # imported when a command runs: `forecast --help` does not load pandas
+    plans = lazy_module("forecast.services.plans")
+    system = lazy_module("forecast.services.system")
 
 event_app = typer.Typer(
-    help="Event overrides: add, edit, remove, list, suggest.", no_args_is_help=True
+    help="Event overrides: add, edit, remove, list, suggest.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 plan_app.add_typer(event_app, name="event")
 
@@ -57,8 +71,10 @@ AddOpt = Annotated[
 CapOpt = Annotated[float | None, typer.Option("--cap", help="Upper limit per series and period.")]
 SetOpt = Annotated[float | None, typer.Option("--set", help="Replace the baseline by this value.")]
 
-# Database outages (server gone, disk full) arrive as forecast.errors.Unavailable, a ServiceError.
-ERRORS = (ServiceError, OverrideError)
+# The root group sorts every error into its exit code (forecast.cli.conventions); a database
+# outage (server gone, disk full) exits 5.
+ERRORS: tuple[type[BaseException], ...] = ()
+KindOpt = Annotated[EventKind, typer.Option("--kind", help="Event kind.")]
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -77,11 +93,27 @@ def _effect(percent: float | None, add: float | None, cap: float | None, set_: f
     return next(iter(given.items()))
 
 
+DAY = ["%Y-%m-%d"]  # dates are days, YYYY-MM-DD; typer refuses anything else naming the option
+
+
+@overload
+def _day(value: datetime) -> str: ...
+@overload
+def _day(value: None) -> None: ...
+def _day(value: datetime | None) -> str | None:
+    return None if value is None else value.date().isoformat()
+
+
 def _scope(scope: list[str] | None, ids: str | None) -> Scope:
+    from forecast.services.types import Scope
+
     return Scope.parse(scope or [], ids or "")
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    import numpy as np
+    import pandas as pd
+
     out = frame.copy()
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
@@ -99,10 +131,14 @@ def _saved(state: PlanState) -> dict[str, Any]:
 
 
 def _pct(value: float) -> str:
+    import numpy as np
+
     return "new volume" if not np.isfinite(value) else f"{value:+.1f} %"
 
 
 def _table(frame: pd.DataFrame, columns: list[str]) -> str:
+    import pandas as pd
+
     shown = frame[columns].copy()
     for col in shown.columns:
         if pd.api.types.is_datetime64_any_dtype(shown[col]):
@@ -151,50 +187,58 @@ def _plan_header(state: PlanState) -> list[str]:
 def create(
     file: Annotated[Path, typer.Argument(help="Sales file (CSV, XLSX or Parquet).")],
     name: Annotated[str, typer.Option("--name", help="Plan name.")],
-    horizon: Annotated[int, typer.Option("--horizon", help="Periods to plan ahead.")],
-    team: Annotated[
-        str | None, typer.Option("--team", help="Attribute that groups series into teams.")
+    horizon: Annotated[int, typer.Option("--horizon", "-h", help="Periods to plan ahead.", min=1)],
+    team_attr: Annotated[
+        str | None,
+        typer.Option(
+            "--team-attr", help="Attribute that groups series into teams (e.g. StoreType)."
+        ),
     ] = None,
     attributes: Annotated[
         Path | None, typer.Option("--attributes", help="Per-series attributes file.")
     ] = None,
-    freq: Annotated[str | None, typer.Option("--freq", help="D, W, M or Q (aggregates).")] = None,
-    model: Annotated[
-        str, typer.Option("--model", help="auto, snaive, ets, arima or prophet.")
-    ] = "auto",
-    id_cols: Annotated[
-        str | None, typer.Option("--id-cols", help="Comma-separated series key columns.")
-    ] = None,
-    date_col: Annotated[str | None, typer.Option("--date-col")] = None,
-    value_col: Annotated[str | None, typer.Option("--value-col")] = None,
+    freq: FreqOpt = None,
+    model: ModelOpt = "auto",
+    id_col: IdColOpt = None,
+    date_col: DateColOpt = None,
+    value_col: ValueColOpt = None,
     threshold: Annotated[
         float, typer.Option("--threshold", help="Deviation threshold as a fraction.")
     ] = 0.2,
-    jobs: Annotated[int, typer.Option("--jobs", help="Worker processes for the baseline.")] = 1,
+    jobs: JobsOpt = 1,
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
+    old_id: OldIdOpt = None,
+    old_date: OldDateOpt = None,
+    old_value: OldValueOpt = None,
+    old_team: Annotated[str | None, typer.Option("--team", hidden=True)] = None,
 ) -> None:
     """Create a plan: ingest the file, compute the baseline, store it as a draft."""
+    if old_team:
+        info("note: plan create --team is now spelled --team-attr (--team names a team elsewhere)")
     actor = acting_user(as_user, db, data_dir)
+    ids, date_col, value_col = columns(id_col, date_col, value_col, old_id, old_date, old_value)
     store = open_plan_store(db, data_dir)
-    state = plans.create_plan(
-        store,
-        name=name,
-        source=file,
-        horizon=horizon,
-        team_attr=team,
-        actor=actor,
-        attributes_file=attributes,
-        freq=freq,
-        model=model,
-        id_cols=[c.strip() for c in id_cols.split(",")] if id_cols else None,
-        date_col=date_col,
-        value_col=value_col,
-        threshold=threshold,
-        jobs=jobs,
-    )
+    with progress(f"plan {name}") as report:
+        state = plans.create_plan(
+            store,
+            name=name,
+            source=file,
+            horizon=horizon,
+            team_attr=team_attr or old_team,
+            actor=actor,
+            attributes_file=attributes,
+            freq=freq,
+            model=model,
+            id_cols=ids,
+            date_col=date_col,
+            value_col=value_col,
+            threshold=threshold,
+            jobs=jobs,
+            progress=report,
+        )
     if as_json:
         echo_json(state.to_dict() | {"version": state.version})
         return
@@ -225,7 +269,7 @@ def list_(db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = Fals
 @user_errors(*ERRORS)
 def show(
     plan: PlanArg,
-    level: Annotated[str, typer.Option("--level", help="total, team or series.")] = "team",
+    level: Annotated[PlanLevel, typer.Option("--level", help="Level of the rows.")] = "team",
     limit: Annotated[int, typer.Option("--limit", help="Rows to print (text only).")] = 60,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
@@ -275,7 +319,7 @@ def show(
 def grant(
     plan: PlanArg,
     user: Annotated[str, typer.Argument(help="User to give the role to.")],
-    role: Annotated[str, typer.Option("--role", help="owner, planner or lead.")],
+    role: Annotated[Role, typer.Option("--role", help="The role.")],
     team: Annotated[str | None, typer.Option("--team", help="The lead's team.")] = None,
     expected_version: VersionOpt = None,
     as_user: AsOpt = None,
@@ -345,9 +389,9 @@ def new_version(
 def event_add(
     plan: PlanArg,
     name: Annotated[str, typer.Option("--name", help="Event name.")],
-    kind: Annotated[str, typer.Option("--kind", help=", ".join(EVENT_KINDS))],
-    start: Annotated[str, typer.Option("--start", help="First day (YYYY-MM-DD).")],
-    end: Annotated[str, typer.Option("--end", help="Last day, inclusive (YYYY-MM-DD).")],
+    kind: KindOpt,
+    start: Annotated[datetime, typer.Option("--start", formats=DAY, help="First day.")],
+    end: Annotated[datetime, typer.Option("--end", formats=DAY, help="Last day, inclusive.")],
     scope: ScopeOpt = None,
     ids: IdsOpt = None,
     percent: PercentOpt = None,
@@ -375,8 +419,8 @@ def event_add(
         name=name,
         kind=kind,
         scope=_scope(scope, ids),
-        start=start,
-        end=end,
+        start=_day(start),
+        end=_day(end),
         effect=effect,
         value=value,
         use_suggestion=use_suggestion,
@@ -397,9 +441,9 @@ def event_edit(
     plan: PlanArg,
     event_id: Annotated[str, typer.Argument(help="Event id, e.g. E1.")],
     name: Annotated[str | None, typer.Option("--name")] = None,
-    kind: Annotated[str | None, typer.Option("--kind")] = None,
-    start: Annotated[str | None, typer.Option("--start")] = None,
-    end: Annotated[str | None, typer.Option("--end")] = None,
+    kind: Annotated[EventKind | None, typer.Option("--kind", help="Event kind.")] = None,
+    start: Annotated[datetime | None, typer.Option("--start", formats=DAY)] = None,
+    end: Annotated[datetime | None, typer.Option("--end", formats=DAY)] = None,
     scope: ScopeOpt = None,
     ids: IdsOpt = None,
     percent: PercentOpt = None,
@@ -424,8 +468,8 @@ def event_edit(
         name=name,
         kind=kind,
         scope=new_scope,
-        start=start,
-        end=end,
+        start=_day(start),
+        end=_day(end),
         effect=effect,
         value=value,
         reason=reason,
@@ -488,7 +532,7 @@ def event_list(
 @user_errors(*ERRORS)
 def event_suggest(
     plan: PlanArg,
-    kind: Annotated[str, typer.Option("--kind", help=", ".join(EVENT_KINDS))],
+    kind: KindOpt,
     scope: ScopeOpt = None,
     ids: IdsOpt = None,
     db: DbOpt = None,
@@ -551,11 +595,13 @@ def deviations(
 @user_errors(*ERRORS)
 def explain(
     plan: PlanArg,
-    code: Annotated[str, typer.Option("--code", help=", ".join(REASON_CODES))],
+    code: Annotated[ReasonCode, typer.Option("--code", help="Reason code.")],
     text: Annotated[str, typer.Option("--text", help="Why the deviation is right.")],
     series: Annotated[str | None, typer.Option("--series", help="Series id.")] = None,
     team: Annotated[str | None, typer.Option("--team", help="Team (its total).")] = None,
-    ds: Annotated[str | None, typer.Option("--ds", help="Period start date (YYYY-MM-DD).")] = None,
+    ds: Annotated[
+        datetime | None, typer.Option("--ds", formats=DAY, help="Period start date.")
+    ] = None,
     all_for_event: Annotated[
         str | None,
         typer.Option("--all-for-event", help="Explain every open deviation this event causes."),
@@ -578,7 +624,7 @@ def explain(
         text=text,
         level=level,
         key=series if series is not None else team,
-        ds=ds,
+        ds=_day(ds),
         event_id=all_for_event,
         expected_version=expected_version,
     )
@@ -654,11 +700,18 @@ def publish(
 def mark_factor(
     plan: PlanArg,
     name: Annotated[str, typer.Option("--name", help="What changed, e.g. 'became a hit'.")],
-    start: Annotated[str, typer.Option("--start", help="From when (YYYY-MM-DD), in the history.")],
+    start: Annotated[
+        datetime, typer.Option("--start", formats=DAY, help="From when, in the history.")
+    ],
     scope: ScopeOpt = None,
     ids: IdsOpt = None,
     model: Annotated[
-        str | None, typer.Option("--model", help="Model for the re-forecast (default: the plan's).")
+        Model | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Model for the re-forecast (default: the plan's).",
+        ),
     ] = None,
     expected_version: VersionOpt = None,
     as_user: AsOpt = None,
@@ -674,7 +727,7 @@ def mark_factor(
         acting_user(as_user, db, data_dir),
         name=name,
         scope=_scope(scope, ids),
-        start=start,
+        start=_day(start),
         model=model,
         expected_version=expected_version,
     )

@@ -2,39 +2,38 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from forecast.cli.common import fail
+from forecast.cli.choices import AuthModeName
+from forecast.cli.common import DataDirOpt, DbOpt, ModelOpt, info
+from forecast.cli.conventions import fail
+from forecast.cli.progress import progress
 
 Host = Annotated[
     str, typer.Option(help="Address to bind; keep 127.0.0.1 unless you mean to share it.")
 ]
 Port = Annotated[int, typer.Option(help="Port of the dashboard.")]
-Db = Annotated[
-    str | None, typer.Option("--db", help="Database URL (default: SQLite in the data dir).")
-]
-DataDir = Annotated[
-    str | None,
-    typer.Option(
-        "--data-dir", help="Data directory (default: $FORECAST_DATA_DIR or the per-user one)."
-    ),
-]
 Threads = Annotated[
-    int, typer.Option("--threads", min=1, max=256, help="Requests served at once (waitress).")
+    int,
+    typer.Option(
+        "--threads", min=1, max=256, metavar="N", help="Requests served at once (waitress)."
+    ),
 ]
 AllowedHost = Annotated[
     list[str] | None,
     typer.Option(
         "--allowed-host",
+        metavar="HOST",
         help="A host name the dashboard is reached by (repeatable); other Host headers get 400. "
         "localhost, 127.0.0.1 and the bind address are always allowed.",
     ),
 ]
 WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
 AuthMode = Annotated[
-    str,
+    AuthModeName,
     typer.Option(
         "--auth",
         help="password: people sign in with an account of the store; header: trust the user "
@@ -54,8 +53,8 @@ def register(app: typer.Typer) -> None:
     def serve(
         host: Host = "127.0.0.1",
         port: Port = 8050,
-        db: Db = None,
-        data_dir: DataDir = None,
+        db: DbOpt = None,
+        data_dir: DataDirOpt = None,
         threads: Threads = 8,
         allowed_host: AllowedHost = None,
         debug: Annotated[
@@ -85,9 +84,9 @@ def register(app: typer.Typer) -> None:
     def demo(
         host: Host = "127.0.0.1",
         port: Port = 8050,
-        db: Db = None,
-        data_dir: DataDir = None,
-        model: Annotated[str, typer.Option(help="Baseline model of the sample plan.")] = "auto",
+        db: DbOpt = None,
+        data_dir: DataDirOpt = None,
+        model: ModelOpt = "auto",
         no_serve: Annotated[
             bool, typer.Option("--no-serve", help="Only make sure the sample plan exists.")
         ] = False,
@@ -101,7 +100,7 @@ def register(app: typer.Typer) -> None:
             run_dashboard(host=host, port=port, db=db, data_dir=data_dir, debug=False)
 
 
-def _echo_demo_sign_in(*, db: str | None, data_dir: str | None, plan_id: str) -> None:
+def _echo_demo_sign_in(*, db: str | None, data_dir: Path | str | None, plan_id: str) -> None:
     """Accounts for the sample plan's members (made once) and how to sign in as each."""
     from forecast.services import demo
     from forecast.services.errors import ServiceError
@@ -125,7 +124,7 @@ def run_dashboard(
     host: str,
     port: int,
     db: str | None,
-    data_dir: str | None,
+    data_dir: Path | str | None,
     debug: bool,
     threads: int = 8,
     allowed_hosts: list[str] | None = None,
@@ -134,10 +133,7 @@ def run_dashboard(
 ) -> None:
     from dashboard.app import create_app
     from forecast.services import accounts
-    from forecast.services.errors import ServiceError
 
-    if auth not in ("password", "header"):
-        fail(f"--auth {auth!r} is not known; use password (the default) or header")
     hosts = list(allowed_hosts or [])
     if host not in WILDCARD_ADDRESSES:
         hosts.append(host)
@@ -147,22 +143,20 @@ def run_dashboard(
             "answered until you name the host the team uses with --allowed-host NAME",
             err=True,
         )
-    try:
-        app = create_app(
-            db_url=db,
-            data_dir=data_dir,
-            allowed_hosts=hosts,
-            auth_mode=auth,
-            auth_header=auth_header,
+    # A store that cannot be opened raises a service error; the root group gives its exit code.
+    app = create_app(
+        db_url=db,
+        data_dir=None if data_dir is None else str(data_dir),
+        allowed_hosts=hosts,
+        auth_mode=auth,
+        auth_header=auth_header,
+    )
+    if not accounts.has_accounts(app.server.config["FORECAST_DASHBOARD_CTX"].store):
+        typer.echo(
+            "note: the store has no accounts, so nobody can sign in yet; add one with "
+            "`forecast user add NAME --admin`",
+            err=True,
         )
-        if not accounts.has_accounts(app.server.config["FORECAST_DASHBOARD_CTX"].store):
-            typer.echo(
-                "note: the store has no accounts, so nobody can sign in yet; add one with "
-                "`forecast user add NAME --admin`",
-                err=True,
-            )
-    except ServiceError as exc:
-        fail(str(exc))
     if auth == "header":
         typer.echo(
             f"signing in through the proxy header {auth_header}: make sure this port is "
@@ -188,28 +182,21 @@ def run_dashboard(
 
 
 def ensure_demo_plan(
-    *, db: str | None, data_dir: str | None, model: str = "auto", story: bool = True
+    *, db: str | None, data_dir: Path | str | None, model: str = "auto", story: bool = True
 ) -> tuple[str, bool]:
     """The id of the sample plan in the store, creating it (members, and with `story` a
     planning round in progress) if missing."""
     from forecast.services import demo
-    from forecast.services.errors import ServiceError
     from forecast.services.store_factory import open_store
 
-    try:
-        store = open_store(db_url=db, data_dir=data_dir)
-        existing = demo.find_sample_plan(store)
-        if existing is not None:
-            return existing, False
-        typer.echo("creating the sample plan from the bundled Rossmann data (once)...", err=True)
-        plan_id = demo.create_sample_plan(
-            store,
-            model=model,
-            progress=lambda fraction, message: typer.echo(f"  {fraction:4.0%} {message}", err=True),
-        )
+    store = open_store(db_url=db, data_dir=data_dir)
+    existing = demo.find_sample_plan(store)
+    if existing is not None:
+        return existing, False
+    info("creating the sample plan from the bundled Rossmann data (once)...")
+    with progress("sample plan") as report:
+        plan_id = demo.create_sample_plan(store, model=model, progress=report)
         if story:
+            report(1.0, "a planning round in progress: events, a goal, two claims")
             demo.seed_story(store, plan_id)
-        return plan_id, True
-    except ServiceError as exc:
-        fail(str(exc))
-        raise  # unreachable: fail exits
+    return plan_id, True

@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 
 from forecast.cli.common import DataDirOpt, DbOpt, JsonOpt, echo_json, fail, open_plan_store
-from forecast.services import accounts
-from forecast.services.errors import ServiceError
+from forecast.cli.conventions import lazy_module
+
+accounts = lazy_module("forecast.services.accounts")
 
 user_app = typer.Typer(
     help="Accounts: who may sign in to the dashboard (passwords are stored as argon2 hashes).",
@@ -59,16 +60,12 @@ def add(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Add an account (asks for the password twice unless --password-stdin)."""
-    try:
-        accounts.check_user_name(name)
-        password = None if no_password else _read_password(password_stdin)
-        if password is not None:
-            accounts.check_password(password)
-        store = open_plan_store(db, data_dir)
-        account = accounts.add_user(store, name, password, display_name=display_name, admin=admin)
-    except ServiceError as exc:
-        fail(str(exc))
-        return
+    accounts.check_user_name(name)
+    password = None if no_password else _read_password(password_stdin)
+    if password is not None:
+        accounts.check_password(password)
+    store = open_plan_store(db, data_dir)
+    account = accounts.add_user(store, name, password, display_name=display_name, admin=admin)
     role = " (admin)" if account.is_admin else ""
     typer.echo(f"added account {account.name}{role}")
 
@@ -76,11 +73,7 @@ def add(
 @user_app.command("list")
 def list_users(db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
     """The accounts, with admin and disabled marks (never a password or its hash)."""
-    try:
-        found = accounts.list_users(open_plan_store(db, data_dir))
-    except ServiceError as exc:
-        fail(str(exc))
-        return
+    found = accounts.list_users(open_plan_store(db, data_dir))
     rows = [
         {
             "name": a.name,
@@ -114,13 +107,9 @@ def passwd(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Set a new password for an account."""
-    try:
-        store = open_plan_store(db, data_dir)
-        accounts.get_user(store, name)
-        accounts.set_password(store, name, _read_password(password_stdin))
-    except ServiceError as exc:
-        fail(str(exc))
-        return
+    store = open_plan_store(db, data_dir)
+    accounts.get_user(store, name)
+    accounts.set_password(store, name, _read_password(password_stdin))
     typer.echo(f"password of {name} changed")
 
 
@@ -128,9 +117,5 @@ def passwd(
 def disable(name: NameArg, db: DbOpt = None, data_dir: DataDirOpt = None) -> None:
     """Disable an account: it cannot sign in and its open sessions end at their next request.
     The audit log keeps the name."""
-    try:
-        accounts.disable(open_plan_store(db, data_dir), name)
-    except ServiceError as exc:
-        fail(str(exc))
-        return
+    accounts.disable(open_plan_store(db, data_dir), name)
     typer.echo(f"disabled account {name}")

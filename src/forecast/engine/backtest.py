@@ -14,7 +14,7 @@ happened. Reported per model, per series and overall:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -48,8 +48,12 @@ def backtest(
     jobs: int = 1,
     runner: Runner | None = None,
     min_train: int = 2,
+    progress: Callable[[float, str], None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return ``(metrics_by_series, metrics_overall)``.
+
+    ``progress(fraction, message)``, when given, is called as the fits of each window and model
+    advance; the results are the same as without it.
 
     ``metrics_by_series``: ``unique_id, model, mase, wape, bias, windows``;
     ``metrics_overall``: ``model, mase, wape, bias, series`` sorted by ``mase``."""
@@ -70,7 +74,17 @@ def backtest(
     runner = make_runner(jobs, runner)
     with runner_session(runner, own_runner):
         rows = _window_rows(
-            history, horizon, windows, models, step, base, season, holidays, runner, min_train
+            history,
+            horizon,
+            windows,
+            models,
+            step,
+            base,
+            season,
+            holidays,
+            runner,
+            min_train,
+            progress,
         )
     if not rows:
         raise SchemaError(
@@ -92,8 +106,10 @@ def _window_rows(
     holidays: str | None,
     runner: Runner,
     min_train: int,
+    progress: Callable[[float, str], None] | None = None,
 ) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
+    fits = windows * len(models)
     for w in range(windows):
         train, test = _cut(history, horizon, w * step)
         sizes = train.groupby(UNIQUE_ID).size()
@@ -107,7 +123,7 @@ def _window_rows(
         }
         future = test.drop(columns=[Y])
         actual = test.set_index([UNIQUE_ID, DS])[Y]
-        for model in models:
+        for m, model in enumerate(models):
             fc = forecast_baseline(
                 train,
                 horizon,
@@ -117,6 +133,9 @@ def _window_rows(
                 holidays=holidays,
                 future=future,
                 runner=runner,
+                progress=_fit_progress(
+                    progress, (w * len(models) + m) / fits, 1 / fits, w, windows, model
+                ),
             )
             joined = fc.set_index([UNIQUE_ID, DS])[BASELINE].to_frame().join(actual, how="inner")
             for uid, part in joined.groupby(level=0):
@@ -133,6 +152,28 @@ def _window_rows(
                     )
                 )
     return rows
+
+
+def _fit_progress(
+    progress: Callable[[float, str], None] | None,
+    start: float,
+    share: float,
+    window: int,
+    windows: int,
+    model: str,
+) -> Callable[[int, int], None] | None:
+    """The per-series progress of one window's fit of one model, as a part of the whole."""
+    if progress is None:
+        return None
+
+    def step(done: int, total: int) -> None:
+        fraction = start + share * (done / total if total else 1.0)
+        progress(
+            fraction,
+            f"window {window + 1} of {windows}, {model}: {done:,} of {total:,} series fitted",
+        )
+
+    return step
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:

@@ -30,9 +30,7 @@ from forecast.schema import (
     lo_col,
     validate_history,
 )
-
-MODELS = ("auto", "snaive", "ets", "arima", "prophet")
-"""Model names a user can ask for."""
+from forecast.vocabulary import MODELS
 
 FALLBACKS: dict[str, tuple[str, ...]] = {
     "snaive": (),
@@ -425,8 +423,10 @@ def _map_with_progress(
     if progress is None:
         return runner.map(forecast_series, tasks)
     total = len(tasks)
-    # Batches of at least a few dozen series keep every worker of a pool busy.
-    step = max(32, -(-total // PROGRESS_STEPS))
+    # Batches of at least a few dozen series keep every worker of a pool busy; in this process
+    # (jobs=1) a batch costs nothing, so the progress moves every twentieth of the work.
+    pooled = getattr(runner, "jobs", 2) > 1
+    step = max(32 if pooled else 1, -(-total // PROGRESS_STEPS))
     progress(0, total)
     results: list[SeriesForecast] = []
     for start in range(0, total, step):

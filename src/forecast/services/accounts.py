@@ -24,6 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from forecast.plan import utc_now
 from forecast.services.errors import Forbidden, Invalid, NotFound
 from forecast.store import Account, PlanRepository
+from forecast.vocabulary import AUTH_MODES as AUTH_MODES
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1000

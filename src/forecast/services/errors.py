@@ -13,6 +13,7 @@ from forecast.errors import (
     ServiceError,
     StaleVersion,
     Unavailable,
+    WrongStage,
 )
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "ServiceError",
     "StaleVersion",
     "Unavailable",
+    "WrongStage",
 ]

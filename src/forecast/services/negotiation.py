@@ -25,7 +25,7 @@ from forecast import schema
 from forecast.negotiation import Actor, Negotiation, NegotiationError, from_minor, to_minor
 from forecast.plan import AGREED, PlanState, utc_now
 from forecast.services.cache import PerStoreCache
-from forecast.services.errors import Forbidden, Invalid, Locked, NotFound
+from forecast.services.errors import Forbidden, Invalid, Locked, NotFound, WrongStage
 from forecast.services.plans import change_plan, get_plan, load_frames, teams_of
 from forecast.store import PlanRepository
 
@@ -56,6 +56,8 @@ def _translate(exc: NegotiationError) -> Exception:
         return Forbidden(str(exc))
     if isinstance(exc, domain.AgreedError):
         return Locked(str(exc))
+    if isinstance(exc, domain.StageError):
+        return WrongStage(str(exc))
     if isinstance(exc, domain.UnknownTeam):
         return NotFound(str(exc))
     return Invalid(str(exc))

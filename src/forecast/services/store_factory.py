@@ -11,8 +11,9 @@ import os
 from pathlib import Path
 
 import platformdirs
+from sqlalchemy.exc import OperationalError
 
-from forecast.services.errors import Invalid
+from forecast.services.errors import Invalid, Unavailable
 from forecast.store import PlanRepository, SqlStore, normalise_url
 
 DB_FILENAME = "forecast.db"
@@ -54,6 +55,10 @@ def open_store(db_url: str | None = None, data_dir: str | Path | None = None) ->
     except Exception as exc:  # driver errors differ per backend; the user needs the cause
         if isinstance(exc, Invalid):
             raise
+        # Server gone, refused, wrong password, disk full: the store raises Unavailable for these
+        # (forecast.errors); a raw OperationalError is kept as a safety net.
+        if isinstance(exc, Unavailable | OperationalError):
+            raise Unavailable(f"cannot open the plan store at {_safe(url)}: {exc}") from exc
         raise Invalid(f"cannot open the plan store at {_safe(url)}: {exc}") from exc
 
 

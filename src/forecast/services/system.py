@@ -23,12 +23,13 @@ from forecast.services import plans
 from forecast.services.cache import PerStoreCache
 from forecast.services.errors import Invalid, NotFound
 from forecast.store import AuditEntry, PlanRepository, frame_to_bytes
+from forecast.vocabulary import PLAN_LEVELS
 
 COMBINATION_RULE = overrides.COMBINATION_RULE
 REASON_CODES = overrides.REASON_CODES
 EVENT_KINDS = overrides.EVENT_KINDS
 EFFECTS = overrides.EFFECTS
-LEVELS = ("series", "team", "total")
+LEVELS = PLAN_LEVELS
 
 
 @dataclass

@@ -2,11 +2,13 @@
 
 The CLI and the dashboard import the layers below the services only through this module (the
 import contract in pyproject.toml holds them to it): a scope to pass to ``system.add_event``, an
-event or plan state to show, the column names of the data contract, a money format.
+event or plan state to show, what reading a sales file found, the column names of the data
+contract, a money format.
 """
 
 from __future__ import annotations
 
+from forecast.engine.ingest import IngestResult
 from forecast.negotiation import format_money
 from forecast.overrides import (
     EFFECTS,
@@ -28,6 +30,7 @@ __all__ = [
     "Event",
     "Explanation",
     "Factor",
+    "IngestResult",
     "OverrideError",
     "PlanState",
     "Scope",

@@ -38,6 +38,7 @@ from forecast.engine.ingest.types import (
 )
 from forecast.engine.ingest.values import parse_flag, parse_numbers
 from forecast.schema import DS, UNIQUE_ID, Y
+from forecast.vocabulary import DUPLICATE_RULES
 
 
 def read_sales(
@@ -178,7 +179,7 @@ def read_sales(
     notes += series.ignored_notes(frame, ignored)
     if not id_names:
         notes.append(
-            f"no series key column: one series named {series.SINGLE_SERIES_ID!r}; pass --id to split"
+            f"no series key column: one series named {series.SINGLE_SERIES_ID!r}; pass --id-col to split"
         )
 
     mapping = ColumnMapping(
@@ -289,7 +290,7 @@ def _check_options(
     name: str, freq: str | None, duplicates: str
 ) -> tuple[str | None, list[Problem]]:
     problems = []
-    if duplicates not in ("sum", "refuse"):
+    if duplicates not in DUPLICATE_RULES:
         problems.append(
             Problem(
                 name, None, None, duplicates, "unknown duplicates rule", "use 'sum' or 'refuse'"
@@ -371,15 +372,15 @@ def _choose_columns(
     date = value = None
     ids: list[str] | None = None
     if date_col is not None:
-        date, found = detect.resolve(date_col, columns, name, "date column", "--date")
+        date, found = detect.resolve(date_col, columns, name, "date column", "--date-col")
         problems += found
     if value_col is not None:
-        value, found = detect.resolve(value_col, columns, name, "value column", "--value")
+        value, found = detect.resolve(value_col, columns, name, "value column", "--value-col")
         problems += found
     if user_ids is not None:
         ids = []
         for col in user_ids:
-            got, found = detect.resolve(col, columns, name, "series key (id) column", "--id")
+            got, found = detect.resolve(col, columns, name, "series key (id) column", "--id-col")
             problems += found
             if got is not None:
                 ids.append(got)
@@ -395,7 +396,7 @@ def _choose_columns(
                 Problem.whole_file(
                     name,
                     "no column holds dates",
-                    f"pass --date with the date column; the columns are: {', '.join(columns)}",
+                    f"pass --date-col with the date column; the columns are: {', '.join(columns)}",
                 )
             )
     taken |= {date} if date else set()
@@ -406,14 +407,14 @@ def _choose_columns(
         if value is not None and not detect.is_value_name(value):
             notes.append(
                 f"no column is named like sales; forecasting {value}, the first numeric "
-                "column (pass --value to choose another)"
+                "column (pass --value-col to choose another)"
             )
         if value is None:
             problems.append(
                 Problem.whole_file(
                     name,
                     "no column holds numbers to forecast",
-                    f"pass --value with the sales column; the columns are: {', '.join(columns)}",
+                    f"pass --value-col with the sales column; the columns are: {', '.join(columns)}",
                 )
             )
     if problems:
@@ -437,7 +438,7 @@ def _role_clashes(name: str, date: str | None, value: str | None, ids: list[str]
                     col,
                     None,
                     f"column {col!r} cannot be both the {seen[col]} and the {role}",
-                    "give each of --date, --value and --id a different column",
+                    "give each of --date-col, --value-col and --id-col a different column",
                 )
             )
         seen.setdefault(col, role)

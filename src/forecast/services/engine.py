@@ -1,0 +1,104 @@
+"""Use cases that run the engine on a file, with no plan and no store: read a sales file,
+forecast a baseline, backtest the models (`forecast ingest | baseline | backtest`).
+
+The faces reach the engine through here; engine errors become service errors (``InvalidFile``
+with every problem of an unreadable file, ``Invalid`` for the rest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from forecast.engine.backtest import DEFAULT_MODELS
+from forecast.engine.backtest import backtest as _backtest
+from forecast.engine.baseline import forecast_baseline
+from forecast.engine.ingest import IngestError, IngestResult, read_sales
+from forecast.schema import SchemaError
+from forecast.services.errors import Invalid
+from forecast.services.plans import InvalidFile
+
+BACKTEST_MODELS: tuple[str, ...] = DEFAULT_MODELS
+"""The models a backtest compares when none are named (every model and auto)."""
+
+
+def read_sales_file(
+    file: str | Path,
+    *,
+    id_cols: Sequence[str] | None = None,
+    date_col: str | None = None,
+    value_col: str | None = None,
+    freq: str | None = None,
+    duplicates: str = "sum",
+    attributes_file: str | Path | None = None,
+) -> IngestResult:
+    """Read a sales file into the long contract; raises ``InvalidFile`` listing every problem."""
+    try:
+        return read_sales(
+            file,
+            id_cols=list(id_cols) if id_cols else None,
+            date_col=date_col,
+            value_col=value_col,
+            freq=freq,
+            duplicates=duplicates,
+            attributes_file=attributes_file,
+        )
+    except IngestError as exc:
+        raise InvalidFile(str(exc), exc.problems) from exc
+
+
+def baseline(
+    history: pd.DataFrame,
+    horizon: int,
+    *,
+    freq: str | None,
+    levels: Sequence[int],
+    model: str,
+    holidays: str | None = None,
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """The baseline per series (see ``forecast.engine.baseline.forecast_baseline``)."""
+    try:
+        return forecast_baseline(
+            history,
+            horizon,
+            freq=freq,
+            levels=tuple(levels),
+            model=model,
+            holidays=holidays,
+            jobs=jobs,
+            progress=progress,
+        )
+    except SchemaError as exc:
+        raise Invalid(str(exc)) from exc
+
+
+def backtest(
+    history: pd.DataFrame,
+    horizon: int,
+    *,
+    windows: int,
+    models: Sequence[str],
+    freq: str | None,
+    holidays: str | None = None,
+    jobs: int = 1,
+    progress: Callable[[float, str], None] | None = None,
+) -> tuple[pd.DataFrame, Any]:
+    """``(metrics_by_series, metrics_overall)`` of a rolling-origin backtest."""
+    try:
+        return _backtest(
+            history,
+            horizon,
+            windows=windows,
+            models=tuple(models),
+            freq=freq,
+            holidays=holidays,
+            jobs=jobs,
+            progress=progress,
+        )
+    except SchemaError as exc:
+        raise Invalid(str(exc)) from exc

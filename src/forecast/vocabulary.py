@@ -1,0 +1,77 @@
+"""The product's closed vocabularies: the values a user may choose for a model, an event kind, a
+remainder rule, a frequency and the like.
+
+They live in this module of plain constants (no imports) at the bottom of the house, so the
+domain, the engine and the services define their rules with them and the faces (the CLI's
+choices, the dashboard's dropdowns) list them without importing pandas or a model library. The
+modules that own the rules re-export them under their old names (``forecast.overrides.EVENT_KINDS``,
+``forecast.engine.baseline.MODELS``, ``forecast.negotiation.RemainderRule``, ...).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+# -- engine ----------------------------------------------------------------------------------
+
+MODELS: tuple[str, ...] = ("auto", "snaive", "ets", "arima", "prophet")
+"""Model names a user can ask for."""
+
+FREQUENCIES: tuple[str, ...] = ("D", "W", "M", "Q")
+"""Supported frequencies of the regular calendar (day, week, month start, quarter start)."""
+
+DUPLICATE_RULES: tuple[str, ...] = ("sum", "refuse")
+"""What ingest does with rows of the same series and date: add them up, or report each one."""
+
+# -- system track ----------------------------------------------------------------------------
+
+EVENT_KINDS: tuple[str, ...] = ("festival", "promotion", "purchase_limit", "other")
+EFFECTS: tuple[str, ...] = ("percent", "add", "cap", "set")
+REASON_CODES: dict[str, str] = {
+    "promotion": "Promotion",
+    "festival": "Festival or holiday",
+    "purchase_limit": "Purchase limit",
+    "new_listing": "New listing",
+    "supply": "Supply constraint",
+    "other": "Other (say what in the text)",
+}
+PLAN_LEVELS: tuple[str, ...] = ("series", "team", "total")
+"""Levels the system plan is shown at."""
+
+# -- plans -----------------------------------------------------------------------------------
+
+ROLES: tuple[str, ...] = ("owner", "planner", "lead")
+EXPORT_FORMATS: tuple[str, ...] = ("csv", "xlsx", "json")
+
+# -- negotiation track -----------------------------------------------------------------------
+
+
+class Stage(StrEnum):
+    DRAFT = "draft"
+    CLAIMING = "claiming"
+    ASSIGNING = "assigning"
+    AGREED = "agreed"
+
+
+class RemainderRule(StrEnum):
+    PRO_RATA_BASELINE = "pro_rata_baseline"
+    EVEN = "even"
+    PRO_RATA_CLAIMS = "pro_rata_claims"
+    MANUAL = "manual"
+    # spares the volunteers: only teams that claimed less than their pro rata share of the gap
+    # take the remainder, pro rata to their basis among them
+    PRO_RATA_SHORTFALL = "pro_rata_shortfall"
+
+
+class Basis(StrEnum):
+    BASELINE = "baseline"
+    SYSTEM_PLAN = "system_plan"
+
+
+class Oversubscription(StrEnum):
+    KEEP = "keep"
+    SCALE = "scale"
+
+
+# How the dashboard learns who is signed in: its own accounts, or an authenticating proxy's header.
+AUTH_MODES = ("password", "header")
