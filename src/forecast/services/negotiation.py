@@ -505,14 +505,22 @@ def negotiated_plan(store: PlanRepository, plan: str) -> pd.DataFrame:
 
 
 def stretch(store: PlanRepository, plan: str) -> pd.DataFrame:
-    """Per team and TOTAL: probability that actuals reach the target under the baseline's forecast
-    distribution (normal approximation, series-periods assumed independent; see
-    ``forecast.negotiation.stretch``) and the target's growth over the same periods last year."""
+    """Per team and TOTAL: probability that actuals reach the target, and the target's growth over
+    the same periods last year. The probability is calibrated on this engine's past misses of team
+    totals over the plan's horizon (``forecast.engine.stretch``; columns ``calibrated`` and
+    ``rests_on`` say so); with too short a history it falls back to the baseline's intervals with
+    periods assumed independent (``forecast.negotiation.stretch``), and ``rests_on`` says that."""
+    from forecast.engine.stretch import apply_calibration
+    from forecast.services import stretch_calibration
+
     state = get_plan(store, plan)
     neg = _require_negotiation(state, "compute the stretch")
     frame, history = _plan_data(store, state)
     last_year = _last_year_by_team(frame, history, state.freq)
-    return domain.stretch(frame, neg.targets(), last_year=last_year)
+    table = domain.stretch(frame, neg.targets(), last_year=last_year)
+    teams = frame.drop_duplicates(schema.UNIQUE_ID).set_index(schema.UNIQUE_ID)[schema.TEAM]
+    calibration = stretch_calibration.of_plan(store, state, history, teams)
+    return apply_calibration(table, calibration)
 
 
 def _last_year_offset(freq: str) -> pd.DateOffset:

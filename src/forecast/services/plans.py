@@ -496,6 +496,7 @@ def create_plan_from_frames(
         ),
         baseline=baseline_info(baseline, model, levels),
     )
+    state.stretch_calibration = _stretch_calibration(history, attributes, state)
     state.grant(actor, "owner")
     state.grant(actor, "planner")
     blobs = {
@@ -589,3 +590,15 @@ def new_version(store: PlanRepository, plan: str, actor: str, name: str | None =
         after={"parent_id": source.plan_id},
     )
     return store.add(copy, blobs, change)
+
+
+def _stretch_calibration(
+    history: pd.DataFrame, attributes: pd.DataFrame, state: PlanState
+) -> dict[str, Any]:
+    """The backtest the stretch probability rests on (cheap: team totals, a cheap model)."""
+    from forecast.services import stretch_calibration
+
+    teams = teams_of(attributes, state.team_attr)
+    return stretch_calibration.compute(
+        history, teams, horizon=state.horizon, freq=state.freq, plan_model=state.baseline.model
+    ).to_dict()
