@@ -161,3 +161,11 @@ def upload_zone(component_id: str, title: str, hint: str, *, padding: str = "24p
         },
         multiple=False,
     )
+
+
+def stretch_basis(stretch: Any) -> str:
+    """What the stretch probabilities rest on (the ``rests_on`` column of a stretch table)."""
+    if stretch is None or "rests_on" not in getattr(stretch, "columns", ()) or stretch.empty:
+        return ""
+    notes = list(dict.fromkeys(str(x) for x in stretch["rests_on"]))
+    return "Probability to reach: " + " / ".join(notes)

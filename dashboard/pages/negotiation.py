@@ -23,8 +23,9 @@ HOW_TO_READ = (
     "the waterfall walks from the basis (the system's number) through each team's voluntary "
     "claim and the assigned remainder to the goal; orange bars are what people added, "
     "'Still open' is what nobody has taken yet. On each team's card, the probability says how "
-    "likely the team's target is under the baseline's forecast distribution: low means a hope, "
-    "not a plan."
+    "likely actuals reach the team's target, judged by how far this engine's forecasts of team "
+    "totals missed over past windows of the plan's own history (the note under the cards says how "
+    "many): low means a hope, not a plan."
 )
 
 STAGES = ("draft", "claiming", "assigning", "agreed")
@@ -418,6 +419,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         if summary.get("goal") is None:
             ledger = None
             probs: dict[str, float] = {}
+            stretch_basis = ""
             cards = [
                 dbc.Col(
                     components.info_alert(
@@ -432,6 +434,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             ledger = negotiation.ledger(ctx.store, plan_id)
             stretch = negotiation.stretch(ctx.store, plan_id)
             probs = {str(r.team): float(r.probability_reach) for r in _rows(stretch)}
+            stretch_basis = components.stretch_basis(stretch)
             w = waterfall_inputs(summary, ledger)
             fig = figures.gap_waterfall(
                 w["basis_total"],
@@ -505,6 +508,14 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             )
             for team in frames_teams
         ]
+        if stretch_basis:
+            board.append(
+                dbc.Col(
+                    html.P(stretch_basis, className="small text-muted"),
+                    md=12,
+                    id="neg-stretch-basis",
+                )
+            )
         manual = None
         if rule == "manual":
             manual = [

@@ -79,9 +79,10 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             ),
             html.H4("How far each target stretches", className="mt-4"),
             html.P(
-                "Probability that actuals reach the target under the baseline's forecast "
-                "distribution (normal approximation, periods treated as independent), and the "
-                "target's growth over the same periods last year.",
+                "Probability that actuals reach the target, judged by how far this engine's "
+                "forecasts of team totals missed over past windows of the plan's own history "
+                "(the chart's title says how many), and the target's growth over the same "
+                "periods last year.",
                 className="small text-muted",
             ),
             dcc.Loading(
@@ -313,7 +314,9 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             cards,
             figures.team_bars(totals, title="Per team"),
             rows,
-            figures.stretch_chart(st[["team", "probability", "growth"]]),
+            figures.stretch_chart(
+                st[["team", "probability", "growth"]], title=components.stretch_basis(stretch)
+            ),
             [{"label": "All teams", "value": ALL_TEAMS}] + components.options(totals["team"]),
             None,
         )
