@@ -28,6 +28,7 @@ from forecast import schema
 TOTAL = "TOTAL"
 MIN_WINDOWS = 3  # fewer past windows than this: no calibrated probability
 MAX_WINDOWS = 8
+HALF_LIFE: float | None = None  # in horizons: recent windows weigh more in the model's bias
 MODEL_LABELS = {"snaive": "seasonal naive", "ets": "ETS", "naive": "naive"}
 CHEAP_MODELS = ("snaive", "naive", "ets")
 
@@ -179,7 +180,13 @@ def _pooled_sd(cal: StretchCalibration) -> float | None:
 
 
 def reach_probability(
-    cal: StretchCalibration, team: str, expected: float, target: float, *, shrink: float = 2.0
+    cal: StretchCalibration,
+    team: str,
+    expected: float,
+    target: float,
+    *,
+    shrink: float = 2.0,
+    half_life: float | None = HALF_LIFE,
 ) -> float | None:
     """P(actual total >= target) for a team whose forecast total is ``expected``; None when the
     calibration has too few windows for this team."""
@@ -193,7 +200,13 @@ def reach_probability(
         return 0.0
     from scipy.stats import t as student_t
 
-    mean = float(values.mean())
+    weights = np.ones(n)
+    if half_life:
+        # Recent windows weigh more: the model's bias drifts (growth speeds up, slows down).
+        age = (n - 1 - np.arange(n)) * (cal.step or cal.horizon) / cal.horizon
+        weights = 0.5 ** (age / half_life)
+    weights = weights / weights.sum()
+    mean = float((weights * values).sum())
     sd = float(values.std(ddof=1))
     pooled = _pooled_sd(cal)
     if pooled is not None and team != TOTAL:

@@ -496,6 +496,7 @@ def create_plan_from_frames(
         ),
         baseline=baseline_info(baseline, model, levels),
     )
+    _check_bounds(history, baseline)
     state.stretch_calibration = _stretch_calibration(history, attributes, state)
     state.grant(actor, "owner")
     state.grant(actor, "planner")
@@ -602,3 +603,29 @@ def _stretch_calibration(
     return stretch_calibration.compute(
         history, teams, horizon=state.horizon, freq=state.freq, plan_model=state.baseline.model
     ).to_dict()
+
+
+def _check_bounds(history: pd.DataFrame, baseline: pd.DataFrame) -> None:
+    """Values and totals within ``forecast.bounds``, so every sum in minor units stays exact."""
+    from forecast import bounds
+
+    for what, frame, col in (
+        ("history", history, schema.Y),
+        ("baseline", baseline, schema.BASELINE),
+    ):
+        values = frame[col].astype(float).abs()
+        over = frame[~(values <= bounds.MAX_ABS_VALUE) & values.notna()]
+        if len(over):
+            row = over.iloc[0]
+            raise Invalid(
+                f"{what}: series {row[schema.UNIQUE_ID]} at {pd.Timestamp(row[schema.DS]).date()} "
+                f"has {row[col]:g}, beyond the largest value accepted ({bounds.value_bound_text()}"
+                f"; {len(over)} value(s) in all); check the sales column or report in thousands"
+            )
+        total_minor = float(values.sum()) * 100
+        if total_minor > bounds.MAX_ABS_TOTAL_MINOR:
+            raise Invalid(
+                f"{what}: the plan's values add up to {total_minor / 100:.3g}, beyond the "
+                f"{bounds.MAX_ABS_TOTAL_MINOR / 100:.3g} that keeps totals exact to the cent; "
+                "report in thousands or split the plan"
+            )
