@@ -137,7 +137,7 @@ def calibrate(
     data[TOTAL] = data.sum(axis=1)
     values = data.to_numpy(dtype=float)
     n = len(values)
-    origins = []
+    origins: list[int] = []
     origin = n - horizon
     while origin >= _min_train(model, season) and len(origins) < max_windows:
         origins.append(origin)
@@ -226,22 +226,26 @@ def apply_calibration(table: pd.DataFrame, cal: StretchCalibration | None) -> pd
     calibrated probability where the calibration holds the team; add ``calibrated`` (bool) and
     ``rests_on`` (what each row's probability rests on, in words)."""
     out = table.copy()
-    calibrated, rests_on, probability = [], [], []
+    calibrated: list[bool] = []
+    rests_on: list[str] = []
+    probability: list[float] = []
     fallback = (
         cal.rests_on()
         if cal is not None
         else "Not calibrated: no backtest for this plan. Shown from the baseline's intervals "
         "with periods assumed independent, which is too confident."
     )
-    for row in out.itertuples(index=False):
+    for row in out.to_dict("records"):
         p = (
             None
             if cal is None
-            else reach_probability(cal, str(row.team), float(row.expected), float(row.target))
+            else reach_probability(
+                cal, str(row["team"]), float(row["expected"]), float(row["target"])
+            )
         )
         calibrated.append(p is not None)
         rests_on.append(cal.rests_on() if p is not None and cal is not None else fallback)
-        probability.append(p if p is not None else row.probability_reach)
+        probability.append(p if p is not None else float(row["probability_reach"]))
     out["probability_reach"] = probability
     out["calibrated"] = calibrated
     out["rests_on"] = rests_on
