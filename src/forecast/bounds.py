@@ -9,10 +9,11 @@ int64. Two bounds keep every such number exact and every sum below ``2**63``:
 - ``MAX_ABS_TOTAL_MINOR`` for the sum of the absolute values of a plan's history and of its
   baseline, each in minor units: ``2**63 // 100`` (9.2e16 minor units). A team total, the basis
   and the spread's weights are at most that sum.
-- ``MAX_ABS_AMOUNT`` for an amount typed by a person (goal, claim, manual share): 9.2e14 currency
-  units, i.e. the same 9.2e16 minor units. A team's target (basis + claim + assignment) is then
-  below 3 x 9.2e16, and the int64 arrays that spread it to series-periods hold at most that:
-  100 times below ``2**63``. (Sums over teams are Python ints, exact at any size.)
+- ``MAX_ABS_AMOUNT`` for an amount typed by a person (goal, claim, manual share): 10**16 currency
+  units, 10**18 minor units. A team's target (basis <= 9.2e16 + claim <= 1e18 + assignment <=
+  |goal - basis| <= 1.1e18) then stays below 2.2e18 minor units, and the int64 arrays that spread
+  it to series-periods hold at most that: four times below ``2**63`` (9.2e18). Sums over teams
+  are Python ints, exact at any size.
 
 Values beyond are refused where they enter, naming the row and column (ingest) or the input.
 """
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 MAX_ABS_VALUE = 10**12
 MAX_ABS_TOTAL_MINOR = 2**63 // 100
-MAX_ABS_AMOUNT = MAX_ABS_TOTAL_MINOR // 100  # currency units
+MAX_ABS_AMOUNT = 10**16  # currency units
 
 
 def value_bound_text() -> str:

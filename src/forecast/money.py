@@ -118,16 +118,19 @@ def parse_amount(
     negative = body.startswith("-") or (body.startswith("(") and body.endswith(")"))
     body = body.strip("()").lstrip("+-")
     body = _SPACES.sub("", body)
+    if re.fullmatch(r"\d+(?:\.\d+)?[eE][-+]?\d+", body):  # scientific: 1e15, 2.5E6
+        value = Decimal(body)
+        return _bounded(-value if negative else value, raw)
     if not re.fullmatch(r"[\d.,]+", body) or not re.search(r"\d", body):
         raise MoneyError(
-            f"{raw!r} is not an amount: type a number such as 1250000, 1,250,000.50 or "
+            f"{raw!r} is not a number: type an amount such as 1250000, 1,250,000.50 or "
             f"1.250.000,50{_with_symbol(currency)}"
         )
     number = _decimal_text(body, raw, locale)
     try:
         value = Decimal(number)
     except InvalidOperation as exc:
-        raise MoneyError(f"{raw!r} is not an amount") from exc
+        raise MoneyError(f"{raw!r} is not a number") from exc
     return _bounded(-value if negative else value, raw)
 
 

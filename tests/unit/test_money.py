@@ -40,8 +40,9 @@ def test_typed_amounts_accept_symbol_separators_and_decimal_comma(
     [
         ("$720,000,000", "EUR", "the plan is in EUR"),
         ("€5", None, "plain numbers"),
-        ("twelve", "EUR", "is not an amount"),
-        ("1e30", "EUR", "is not an amount"),
+        ("twelve", "EUR", "is not a number"),
+        ("1e30", "EUR", "beyond the largest amount"),
+        ("1e3e3", "EUR", "is not a number"),
         ("1,23,456", "EUR", "odd places"),
         ("", "EUR", "empty"),
         ("99999999999999999999", "EUR", "beyond the largest amount"),

@@ -165,6 +165,14 @@ def create(
     threshold: Annotated[
         float, typer.Option("--threshold", help="Deviation threshold as a fraction.")
     ] = 0.2,
+    currency: Annotated[
+        str,
+        typer.Option(
+            "--currency",
+            help="ISO 4217 code amounts are shown in (EUR, USD, GBP...), or 'none' for plain "
+            "numbers.",
+        ),
+    ] = "EUR",
     jobs: Annotated[int, typer.Option("--jobs", help="Worker processes for the baseline.")] = 1,
     as_user: AsOpt = None,
     db: DbOpt = None,
@@ -188,6 +196,7 @@ def create(
         date_col=date_col,
         value_col=value_col,
         threshold=threshold,
+        currency=currency,
         jobs=jobs,
     )
     if as_json:

@@ -113,10 +113,16 @@ def _change(
     )
 
 
-def _minor_amount(value: Decimal | str | float | int, what: str) -> int:
+def _minor_amount(
+    value: Decimal | str | float | int, what: str, currency: str | None = None
+) -> int:
+    """A typed amount in minor units: text may carry the plan currency's symbol, thousands
+    separators and a decimal comma (``forecast.money.parse_amount``)."""
+    from forecast.money import MoneyError, parse_amount
+
     try:
-        return to_minor(value)
-    except NegotiationError as exc:
+        return to_minor(parse_amount(value, currency))
+    except (NegotiationError, MoneyError) as exc:
         raise Invalid(f"{what}: {exc}") from exc
 
 
@@ -212,7 +218,8 @@ def set_goal(
     basis_col = schema.BASELINE if str(basis) == "baseline" else schema.SYSTEM_PLAN
     if str(basis) not in ("baseline", "system_plan"):
         raise Invalid(f"unknown basis {basis!r}; use baseline or system_plan")
-    total_minor = None if total is None else _minor_amount(total, "goal total")
+    currency = get_plan(store, plan).currency
+    total_minor = None if total is None else _minor_amount(total, "goal total", currency)
     period_minor: dict[str, int] | None = None
     if per_period:
         period_minor = {}
@@ -223,7 +230,9 @@ def set_goal(
                 raise Invalid(
                     f"per-period goal: {period!r} is not a date (use YYYY-MM-DD)"
                 ) from exc
-            period_minor[key] = period_minor.get(key, 0) + _minor_amount(amount, f"goal for {key}")
+            period_minor[key] = period_minor.get(key, 0) + _minor_amount(
+                amount, f"goal for {key}", currency
+            )
 
     def operate(
         state: PlanState, neg: Negotiation | None, who: Actor
@@ -272,7 +281,8 @@ def claim(
 ) -> PlanState:
     """Make, raise or lower the claim of `team` (its lead only), as an amount or a percent of the
     team's basis, with a note on the initiative."""
-    amount_minor = None if amount is None else _minor_amount(amount, "claim amount")
+    currency = get_plan(store, plan).currency
+    amount_minor = None if amount is None else _minor_amount(amount, "claim amount", currency)
 
     def operate(
         state: PlanState, neg: Negotiation | None, who: Actor
@@ -367,8 +377,10 @@ def assign(
     """Assign the unclaimed remainder (owner) by a recorded rule, optionally excluding teams."""
     manual_minor = None
     if manual is not None:
+        currency = get_plan(store, plan).currency
         manual_minor = {
-            str(t): _minor_amount(v, f"manual amount for team {t}") for t, v in manual.items()
+            str(t): _minor_amount(v, f"manual amount for team {t}", currency)
+            for t, v in manual.items()
         }
     excluded = [str(t) for t in exclude]
 

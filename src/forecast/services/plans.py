@@ -320,6 +320,7 @@ def create_plan(
     model: str = "auto",
     levels: Sequence[int] = schema.DEFAULT_LEVELS,
     threshold: float = 0.20,
+    currency: str | None = "EUR",
     jobs: int = 1,
     progress: Progress | None = None,
 ) -> PlanState:
@@ -327,6 +328,7 @@ def create_plan(
 
     Ingest problems are raised as ``Invalid`` listing every problem; nothing is stored then."""
     _check_plan_inputs(name, horizon, threshold)
+    _currency(currency)  # refuse a bad code before reading the file
     check_model(model)
     _report(progress, 0.0, "reading the sales file")
     result = read_file(
@@ -358,6 +360,7 @@ def create_plan(
         model=model,
         levels=levels,
         threshold=threshold,
+        currency=currency,
         jobs=jobs,
         progress=progress,
         _progress_start=0.2,
@@ -381,6 +384,15 @@ def check_model(model: str) -> None:
 
     if model not in MODELS:
         raise Invalid(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+
+
+def _currency(code: str | None) -> str | None:
+    from forecast.money import MoneyError, normalise_currency
+
+    try:
+        return normalise_currency(code)
+    except MoneyError as exc:
+        raise Invalid(str(exc)) from exc
 
 
 def _check_plan_inputs(name: str, horizon: int, threshold: float) -> None:
@@ -412,6 +424,7 @@ def create_plan_from_frames(
     model: str = "auto",
     levels: Sequence[int] = schema.DEFAULT_LEVELS,
     threshold: float = 0.20,
+    currency: str | None = "EUR",
     jobs: int = 1,
     progress: Progress | None = None,
     parent_id: str | None = None,
@@ -424,6 +437,7 @@ def create_plan_from_frames(
     if not actor:
         raise Invalid("the plan needs an author: pass --as USER or set FORECAST_USER")
     _check_plan_inputs(name, horizon, threshold)
+    currency = _currency(currency)
     try:
         history = schema.validate_history(history)
     except schema.SchemaError as exc:
@@ -483,6 +497,7 @@ def create_plan_from_frames(
         status=DRAFT,
         parent_id=parent_id,
         threshold=float(threshold),
+        currency=currency,
         dataset=DatasetInfo(
             filename=filename,
             history_hash=history_hash(history),
