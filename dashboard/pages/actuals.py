@@ -66,16 +66,16 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
 # -- pure helpers (unit-tested) ---------------------------------------------------------------
 
 
-def score_rows(score: pd.DataFrame) -> list[dict[str, Any]]:
+def score_rows(score: pd.DataFrame, currency: str | None = "EUR") -> list[dict[str, Any]]:
     """The score table as readable grid rows (money, percentages, the closer track's name)."""
     rows = []
     for record in score.to_dict(orient="records"):
         rows.append(
             {
                 "team": record["team"],
-                "actual": components.money(record["actual"]),
-                "system_plan": components.money(record["system_plan"]),
-                "target": components.money(record["target"]),
+                "actual": components.money(record["actual"], currency=currency),
+                "system_plan": components.money(record["system_plan"], currency=currency),
+                "target": components.money(record["target"], currency=currency),
                 "wape_system_plan": components.percent(record["wape_system_plan"]),
                 "wape_target": components.percent(record["wape_target"]),
                 "closer": TRACK_LABELS.get(str(record["closer"]), "n/a"),
@@ -127,4 +127,6 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         )
         if score is None:
             return empty, [], None, alert
-        return figures.attainment_bars(score), score_rows(score), html.H4(verdict(score)), None
+        cur = negotiation.summary(ctx.store, plan_id).get("currency")
+        bars = figures.in_currency(figures.attainment_bars(score), cur)
+        return bars, score_rows(score, cur), html.H4(verdict(score)), None

@@ -181,9 +181,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
 
 
 def ledger_columns() -> list[dict[str, Any]]:
-    money = {
-        "function": "params.value == null ? '' : (params.value < 0 ? '-€' : '€') + d3.format(',.2f')(Math.abs(params.value))"
-    }
+    money = components.grid_money(2)
     pct = {"function": "params.value == null ? '' : d3.format('+.1f')(params.value) + ' %'"}
     return [
         {"field": "team", "width": 100, "pinned": "left"},
@@ -206,19 +204,21 @@ class GoalArgs(TypedDict, total=False):
 
 
 def parse_goal(text: str | None) -> GoalArgs:
-    """`"10/6.5"` or `"1.5x"` -> ratio; `"1,500,000"` / `"€1,500,000.50"` -> total (str, exact)."""
-    raw = (text or "").strip().replace("€", "").replace(" ", "")
+    """`"10/6.5"` or `"1.5x"` -> ratio; anything else is a total as typed ("$720,000,000",
+    "720.000.000 €"), read by the service in the plan's currency (``forecast.money``)."""
+    raw = (text or "").strip()
     if not raw:
         return {}
     if "/" in raw or raw.lower().endswith("x"):
-        return {"ratio": raw.rstrip("xX")}
-    return {"total": raw.replace(",", "")}
+        return {"ratio": raw.replace(" ", "").rstrip("xX")}
+    return {"total": raw}
 
 
-def goal_message(goal_minor: int, basis_minor: int) -> str:
+def goal_message(goal_minor: int, basis_minor: int, currency: str | None = "EUR") -> str:
     """What the owner sees after setting the goal; a goal far below the basis is most likely a
     ratio typed without its `x`, so the message says how to type one."""
-    message = f"Goal set to {components.minor_to_money(goal_minor)}; the claiming round is open."
+    shown = components.minor_to_money(goal_minor, currency=currency)
+    message = f"Goal set to {shown}; the claiming round is open."
     if basis_minor > 0 and goal_minor < basis_minor * 0.1:
         message += (
             f" That is {goal_minor / basis_minor:.1%} of the basis: for a ratio of the basis, "
@@ -232,10 +232,11 @@ def _rows(frame: pd.DataFrame) -> Iterable[Any]:
     return frame.itertuples()
 
 
-def ledger_rows(ledger: pd.DataFrame) -> list[dict[Hashable, Any]]:
+def ledger_rows(ledger: pd.DataFrame, currency: str | None = "EUR") -> list[dict[Hashable, Any]]:
     cols = [c["field"] for c in ledger_columns()]
     frame = ledger[[c for c in cols if c in ledger.columns]].copy()
     frame = frame.astype(object).where(frame.notna(), None)
+    frame["cur"] = components.row_currency(currency)
     return frame.to_dict("records")
 
 
@@ -287,6 +288,7 @@ def team_card(
     user_team: str | None,
     is_lead: bool,
     open_round: bool,
+    currency: str | None = "EUR",
 ) -> dbc.Col:
     claim = (row or {}).get("claim") or 0.0
     basis = (row or {}).get("basis") or 0.0
@@ -310,9 +312,9 @@ def team_card(
         ),
         html.Div(
             [
-                html.Span(f"basis {components.money(basis)} · "),
+                html.Span(f"basis {components.money(basis, currency=currency)} · "),
                 html.Span(
-                    f"claim {components.money(claim)}",
+                    f"claim {components.money(claim, currency=currency)}",
                     className="fw-semibold",
                     style={"color": figures.NEGOTIATED_COLOUR},
                 ),
@@ -443,12 +445,13 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
                 w["goal"],
                 basis_label=w["basis_label"],
             )
-            rows = ledger_rows(ledger)
+            fig = figures.in_currency(fig, state.currency)
+            rows = ledger_rows(ledger, state.currency)
             cards = [
                 dbc.Col(
                     components.stat_card(
                         w["basis_label"],
-                        components.money(w["basis_total"]),
+                        components.money(w["basis_total"], currency=state.currency),
                         colour=figures.SYSTEM_COLOUR
                         if w["basis_label"] == "System plan"
                         else figures.BASELINE_COLOUR,
@@ -457,33 +460,40 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
                 ),
                 dbc.Col(
                     components.stat_card(
-                        "Goal", components.money(w["goal"]), colour=figures.GOAL_COLOUR
+                        "Goal",
+                        components.money(w["goal"], currency=state.currency),
+                        colour=figures.GOAL_COLOUR,
                     ),
                     md=2,
                     id="neg-goal-card",
                 ),
                 dbc.Col(
-                    components.stat_card("Gap", components.money(summary["gap"] / 100)),
+                    components.stat_card(
+                        "Gap", components.money(summary["gap"] / 100, currency=state.currency)
+                    ),
                     md=2,
                     id="neg-gap-card",
                 ),
                 dbc.Col(
                     components.stat_card(
                         "Claimed",
-                        components.money(summary["claimed"] / 100),
+                        components.money(summary["claimed"] / 100, currency=state.currency),
                         colour=figures.NEGOTIATED_COLOUR,
                     ),
                     md=2,
                     id="neg-claimed-card",
                 ),
                 dbc.Col(
-                    components.stat_card("Assigned", components.money(summary["assigned"] / 100)),
+                    components.stat_card(
+                        "Assigned",
+                        components.money(summary["assigned"] / 100, currency=state.currency),
+                    ),
                     md=2,
                 ),
                 dbc.Col(
                     components.stat_card(
                         "Still open",
-                        components.money(summary["open_remainder"] / 100),
+                        components.money(summary["open_remainder"] / 100, currency=state.currency),
                         sub=(
                             f"rule: {RULES.get(summary['rule'], summary['rule'])}"
                             if summary.get("rule")
@@ -505,6 +515,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
                 state.team_of(user) if user else None,
                 is_lead,
                 stage == "claiming",
+                currency=state.currency,
             )
             for team in frames_teams
         ]
@@ -598,7 +609,9 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         if alert is not None:
             return _refused(alert, refresh)
         summary = negotiation.summary(ctx.store, plan_id)
-        return _done(goal_message(summary["goal"], summary["basis_total"]), refresh)
+        return _done(
+            goal_message(summary["goal"], summary["basis_total"], summary.get("currency")), refresh
+        )
 
     @app.callback(
         Output(ids.NEG_ALERT, "children", allow_duplicate=True),
@@ -631,7 +644,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
                 if alert
                 else _done(f"Claim of team {team} withdrawn.", refresh)
             )
-        amount = (amounts[index] or "").strip().replace(",", "").replace("€", "")
+        amount = (amounts[index] or "").strip()  # the service reads symbol and separators
         if not amount:
             return components.info_alert(f"Type the amount team {team} claims."), no_update
         percent = amount.endswith("%")
@@ -720,7 +733,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         manual = None
         if rule == "manual":
             manual = {
-                w["team"]: (v or "0").replace(",", "").replace("€", "").strip()
+                w["team"]: (v or "0").strip()
                 for w, v in zip(manual_ids or [], manual_values or [], strict=False)
             }
         _, alert = components.call_service(

@@ -12,14 +12,14 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, html
 
-from dashboard import ids
+from dashboard import components, ids
 from dashboard.context import DashboardContext
 
 CENT = Decimal("0.01")
 
 
 def split_control() -> html.Div:
-    money = {"function": "params.value == null ? '' : '€' + d3.format(',.2f')(params.value)"}
+    money = components.grid_money(2)
     return html.Div(
         [
             dbc.Switch(

@@ -99,12 +99,8 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
 
 
 def difference_columns() -> list[dict[str, Any]]:
-    money = {
-        "function": "params.value == null ? '' : (params.value < 0 ? '-€' : '€') + d3.format(',.2f')(Math.abs(params.value))"
-    }
-    signed = {
-        "function": "params.value == null ? '' : (params.value >= 0 ? '+€' : '-€') + d3.format(',.2f')(Math.abs(params.value))"
-    }
+    money = components.grid_money(2)
+    signed = components.grid_money(2, signed=True)
     pct = {"function": "params.value == null ? '' : d3.format('+.1f')(params.value) + ' %'"}
     prob = {"function": "params.value == null ? '' : d3.format('.0%')(params.value)"}
     return [
@@ -162,7 +158,7 @@ def team_totals(negotiated: pd.DataFrame) -> pd.DataFrame:
 
 
 def difference_rows(
-    totals: pd.DataFrame, ledger: pd.DataFrame, stretch: pd.DataFrame
+    totals: pd.DataFrame, ledger: pd.DataFrame, stretch: pd.DataFrame, currency: str | None = "EUR"
 ) -> list[dict[str, Any]]:
     """One row per team (largest disagreement first) and a TOTAL row last."""
     led = ledger.set_index(ledger["team"].astype(str))
@@ -181,6 +177,8 @@ def difference_rows(
             st,
         )
     )
+    for row in rows:
+        row["cur"] = components.row_currency(currency)
     return rows
 
 
@@ -255,14 +253,15 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         ledger = negotiation.ledger(ctx.store, plan_id)
         stretch = negotiation.stretch(ctx.store, plan_id)
         totals = team_totals(negotiated)
-        rows = difference_rows(totals, ledger, stretch)
+        cur = summary.get("currency")
+        rows = difference_rows(totals, ledger, stretch, cur)
         total = rows[-1]
         worst = rows[0] if len(rows) > 1 else total
         cards = [
             dbc.Col(
                 components.stat_card(
                     figures.SYSTEM_LABEL,
-                    components.money(total["system_plan"], decimals=2),
+                    components.money(total["system_plan"], decimals=2, currency=cur),
                     colour=figures.SYSTEM_COLOUR,
                 ),
                 md=3,
@@ -271,7 +270,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             dbc.Col(
                 components.stat_card(
                     figures.NEGOTIATED_LABEL,
-                    components.money(total["target"], decimals=2),
+                    components.money(total["target"], decimals=2, currency=cur),
                     colour=figures.NEGOTIATED_COLOUR,
                     sub=f"stage: {summary['stage']}",
                 ),
@@ -282,7 +281,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
                 components.stat_card(
                     "People ask for",
                     ("+" if total["difference"] >= 0 else "")
-                    + components.money(total["difference"]),
+                    + components.money(total["difference"], currency=cur),
                     sub=(
                         "–"
                         if total["difference_pct"] is None
@@ -296,7 +295,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
                 components.stat_card(
                     "Largest disagreement",
                     f"team {worst['team']}",
-                    sub=f"{'+' if worst['difference'] >= 0 else ''}{components.money(worst['difference'])}"
+                    sub=f"{'+' if worst['difference'] >= 0 else ''}{components.money(worst['difference'], currency=cur)}"
                     + (
                         ""
                         if worst["probability"] is None
@@ -312,7 +311,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         )
         return (
             cards,
-            figures.team_bars(totals, title="Per team"),
+            figures.in_currency(figures.team_bars(totals, title="Per team"), cur),
             rows,
             figures.stretch_chart(
                 st[["team", "probability", "growth"]], title=components.stretch_basis(stretch)
@@ -351,4 +350,6 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         title = (
             "Per period, all teams" if not team or team == ALL_TEAMS else f"Per period, team {team}"
         )
-        return figures.period_lines(frame, title=title)
+        return figures.in_currency(
+            figures.period_lines(frame, title=title), summary.get("currency")
+        )

@@ -256,8 +256,9 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             components.success_alert(
                 f"{factor['factor_id']} {factor['name']!r}: {factor['n_series']:,} series "
                 f"re-forecast with the marker ({factor['model']}); their baseline went from "
-                f"{components.money(factor['baseline_before'])} to "
-                f"{components.money(factor['baseline_after'])}. Events and the gate now use it."
+                f"{components.money(factor['baseline_before'], currency=saved.plan.currency)} to "
+                f"{components.money(factor['baseline_after'], currency=saved.plan.currency)}. "
+                "Events and the gate now use it."
             ),
             (refresh or 0) + 1,
         )

@@ -324,9 +324,7 @@ def event_columns() -> list[dict[str, Any]]:
 def deviation_columns() -> list[dict[str, Any]]:
     from forecast.services import system
 
-    money = {
-        "function": "(params.value < 0 ? '-€' : '€') + d3.format(',.0f')(Math.abs(params.value))"
-    }
+    money = components.grid_money(0)
     return [
         {"field": "level", "width": 90},
         {"field": "key", "headerName": "Team / series", "width": 130},
@@ -355,9 +353,7 @@ def deviation_columns() -> list[dict[str, Any]]:
 
 
 def team_columns() -> list[dict[str, Any]]:
-    money = {
-        "function": "(params.value < 0 ? '-€' : '€') + d3.format(',.0f')(Math.abs(params.value))"
-    }
+    money = components.grid_money(0)
     return [
         {"field": "team", "width": 110},
         {
@@ -568,6 +564,9 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         marked = system.deviations(ctx.store, plan_id)
         events = system.events_of(state)
         dev_rows, n_marked = deviation_rows(marked)
+        cur = state.currency
+        for row in dev_rows:
+            row["cur"] = components.row_currency(cur)
         n_open = int((~marked["explained"]).sum()) if len(marked) else 0
         base_total = float(plan["baseline"].sum())
         plan_total = float(plan["system_plan"].sum())
@@ -575,14 +574,16 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         totals = [
             dbc.Col(
                 components.stat_card(
-                    "Baseline", components.money(base_total), colour=figures.BASELINE_COLOUR
+                    "Baseline",
+                    components.money(base_total, currency=cur),
+                    colour=figures.BASELINE_COLOUR,
                 ),
                 md=3,
             ),
             dbc.Col(
                 components.stat_card(
                     figures.SYSTEM_LABEL,
-                    components.money(plan_total),
+                    components.money(plan_total, currency=cur),
                     colour=figures.SYSTEM_COLOUR,
                     sub=f"{change * 100:+.1f} % against the baseline, {len(events)} event(s)",
                 ),
@@ -645,7 +646,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         )
         return (
             totals,
-            team_rows(plan),
+            [{**row, "cur": components.row_currency(cur)} for row in team_rows(plan)],
             event_rows(events),
             dev_rows,
             gate,
@@ -711,7 +712,8 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         frames = plan_service.load_frames(ctx.store, plan_id)
         plan = system.system_plan(ctx.store, plan_id, "series")
         history, baseline, sp, title = fan_inputs(frames, plan, level, key)
-        return figures.fan_chart(history, baseline, sp, title=title)
+        currency = plan_service.get_plan(ctx.store, plan_id).currency
+        return figures.in_currency(figures.fan_chart(history, baseline, sp, title=title), currency)
 
     @app.callback(
         Output(ids.SYS_EVENT_SUGGESTION, "children"),

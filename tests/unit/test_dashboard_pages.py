@@ -279,7 +279,8 @@ def test_system_callback_refuses_stale_version(plan, store):
 def test_parse_goal_accepts_amounts_and_ratios():
     assert negotiation.parse_goal("10/6.5") == {"ratio": "10/6.5"}
     assert negotiation.parse_goal("1.5x") == {"ratio": "1.5"}
-    assert negotiation.parse_goal("€1,500,000.50") == {"total": "1500000.50"}
+    assert negotiation.parse_goal("€1,500,000.50") == {"total": "€1,500,000.50"}
+    assert negotiation.parse_goal("720.000.000 €") == {"total": "720.000.000 €"}
     assert negotiation.parse_goal("  ") == {}
 
 

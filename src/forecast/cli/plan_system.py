@@ -133,7 +133,8 @@ def _plan_header(state: PlanState) -> list[str]:
         f"  baseline: {state.baseline.model} over {state.horizon} periods "
         f"{state.baseline.start}..{state.baseline.end}; models used: "
         + ", ".join(f"{k} x{v}" for k, v in state.baseline.models_used.items()),
-        f"  teams by {state.team_attr or 'none'}; deviation threshold {state.threshold:.0%}",
+        f"  teams by {state.team_attr or 'none'}; deviation threshold {state.threshold:.0%}; "
+        f"currency {state.currency or 'none (plain numbers)'}",
         f"  members: {members}",
     ]
 

@@ -438,6 +438,7 @@ def summary(store: PlanRepository, plan: str) -> dict[str, Any]:
         "plan_id": state.plan_id,
         "version": state.version,
         "status": state.status,
+        "currency": state.currency,
     }
     out.update(neg.summary() if neg else {"stage": domain.Stage.DRAFT.value, "goal": None})
     return out
