@@ -184,3 +184,26 @@ def stretch_basis(stretch: Any) -> str:
         return ""
     notes = list(dict.fromkeys(str(x) for x in stretch["rests_on"]))
     return "Probability to reach: " + " / ".join(notes)
+
+
+COMMON_CURRENCIES = (
+    "EUR",
+    "USD",
+    "GBP",
+    "CHF",
+    "JPY",
+    "CNY",
+    "SEK",
+    "NOK",
+    "DKK",
+    "PLN",
+    "CAD",
+    "AUD",
+)
+
+
+def currency_options() -> list[dict[str, str]]:
+    """The create form's currency choices: common ISO codes and plain numbers."""
+    return [
+        {"label": f"{code} ({fmt.symbol(code)})", "value": code} for code in COMMON_CURRENCIES
+    ] + [{"label": "none (plain numbers)", "value": "none"}]

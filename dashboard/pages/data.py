@@ -87,6 +87,13 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     value="auto",
                     clearable=False,
                 ),
+                dbc.Label("Currency (amounts are shown and typed in it)", className="mt-2"),
+                dcc.Dropdown(
+                    id=ids.DATA_CURRENCY,
+                    options=components.currency_options(),
+                    value="EUR",
+                    clearable=False,
+                ),
                 dbc.Label("Your name (you become the plan's owner and planner)", className="mt-2"),
                 dbc.Input(id=ids.DATA_CREATOR, value="owner"),
                 html.Div(
@@ -490,6 +497,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         State(ids.DATA_MAP_FREQ, "value"),
         State(ids.NAV_PLANS_CHANGED, "data"),
         State(ids.DATA_ATTR_FILE, "data"),
+        State(ids.DATA_CURRENCY, "value"),
         background=True,
         running=[
             (Output(ids.DATA_CREATE, "disabled"), True, False),
@@ -514,6 +522,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         freq: str | None,
         changed: int | None,
         attributes_path: str | None,
+        currency: str | None = "EUR",
     ) -> tuple:
         if not _clicks:
             return no_update, no_update, no_update
@@ -538,6 +547,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
                 actor=(creator or "").strip(),
                 attributes_file=file.get("attributes") or attributes_path,
                 freq=freq or None,
+                currency=currency or None,
                 id_cols=id_cols or None,
                 date_col=date_col or None,
                 value_col=value_col or None,
