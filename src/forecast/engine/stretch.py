@@ -28,6 +28,12 @@ from forecast import schema
 TOTAL = "TOTAL"
 MIN_WINDOWS = 3  # fewer past windows than this: no calibrated probability
 MAX_WINDOWS = 8
+# The model's bias drifts between windows (growth speeds up, promotions move), so the mean of
+# past misses is less certain than n independent draws would make it: its variance is taken as
+# MEAN_DRIFT times sd^2 / n (1.0 = independent windows).
+MEAN_DRIFT = 1.0
+# The mean miss is shrunk towards 0 (no bias) as if MEAN_SHRINK windows with no miss were added.
+MEAN_SHRINK = 0.0
 HALF_LIFE: float | None = None  # in horizons: recent windows weigh more in the model's bias
 MODEL_LABELS = {"snaive": "seasonal naive", "ets": "ETS", "naive": "naive"}
 CHEAP_MODELS = ("snaive", "naive", "ets")
@@ -206,7 +212,7 @@ def reach_probability(
         age = (n - 1 - np.arange(n)) * (cal.step or cal.horizon) / cal.horizon
         weights = 0.5 ** (age / half_life)
     weights = weights / weights.sum()
-    mean = float((weights * values).sum())
+    mean = float((weights * values).sum()) * n / (n + MEAN_SHRINK)
     sd = float(values.std(ddof=1))
     pooled = _pooled_sd(cal)
     if pooled is not None and team != TOTAL:
@@ -214,7 +220,7 @@ def reach_probability(
     # Overlapping windows (step < horizon) are not independent draws: count them as the number
     # of non-overlapping windows they span, for the t's degrees of freedom and the mean's error.
     n_eff = max(2.0, (n - 1) * min(cal.step or cal.horizon, cal.horizon) / cal.horizon + 1)
-    scale = sd * math.sqrt(1.0 + 1.0 / n_eff)
+    scale = sd * math.sqrt(1.0 + MEAN_DRIFT / n_eff)
     needed = math.log(target / expected)
     if scale <= 0:
         return 1.0 if mean >= needed else 0.0
