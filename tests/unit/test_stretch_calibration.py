@@ -88,4 +88,5 @@ def test_calibration_survives_the_plan_document_round_trip() -> None:
 def test_expensive_plan_models_are_calibrated_with_seasonal_naive() -> None:
     assert st.calibration_model("auto") == "snaive"
     assert st.calibration_model("prophet") == "snaive"
-    assert st.calibration_model("ets") == "ets"
+    assert st.calibration_model("ets") == "snaive"
+    assert st.calibration_model("naive") == "naive"
