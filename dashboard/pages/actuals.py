@@ -94,7 +94,7 @@ def verdict(score: pd.DataFrame) -> str:
     gap = abs(float(total["wape_system_plan"]) - float(total["wape_target"]))
     teams = score[score["team"] != "TOTAL"]
     won = int((teams["closer"] == total["closer"]).sum())
-    return f"{winner} came closer overall, by {gap:.1%} WAPE, and in {won} of {len(teams)} team(s)."
+    return f"{winner} came closer overall, by {components.percent(gap, 1)} WAPE, and in {won} of {len(teams)} team(s)."
 
 
 # -- callbacks --------------------------------------------------------------------------------

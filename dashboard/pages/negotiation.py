@@ -221,7 +221,7 @@ def goal_message(goal_minor: int, basis_minor: int, currency: str | None = "EUR"
     message = f"Goal set to {shown}; the claiming round is open."
     if basis_minor > 0 and goal_minor < basis_minor * 0.1:
         message += (
-            f" That is {goal_minor / basis_minor:.1%} of the basis: for a ratio of the basis, "
+            f" That is {components.percent(goal_minor / basis_minor, 1)} of the basis: for a ratio of the basis, "
             "type it as 1.2x or 10/6.5."
         )
     return message

@@ -217,7 +217,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             return alert, (refresh or 0) + 1
         return (
             components.success_alert(
-                f"Threshold set to {saved.plan.threshold:.0%}: the gate marks deviations above it."
+                f"Threshold set to {components.percent(saved.plan.threshold, 0)}: the gate marks deviations above it."
             ),
             (refresh or 0) + 1,
         )

@@ -594,7 +594,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
                 components.stat_card(
                     "Deviations needing a reason",
                     f"{n_open:,} of {n_marked:,}",
-                    sub=f"threshold {state.threshold:.0%} per series-period and team",
+                    sub=f"threshold {components.percent(state.threshold, 0)} per series-period and team",
                 ),
                 md=3,
             ),
@@ -613,7 +613,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
                 else f" The grid shows the {DEVIATION_ROWS_SHOWN} largest; select rows of one event to explain them together."
             )
             gate = dbc.Alert(
-                f"The gate blocks publishing: {n_open:,} deviation(s) above {state.threshold:.0%} have no reason yet.{shown}",
+                f"The gate blocks publishing: {n_open:,} deviation(s) above {components.percent(state.threshold, 0)} have no reason yet.{shown}",
                 color="warning",
                 id="sys-gate-blocked",
             )

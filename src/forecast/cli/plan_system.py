@@ -25,6 +25,7 @@ from forecast.cli.common import (
     user_errors,
 )
 from forecast.cli.plan_app import plan_app
+from forecast.money import format_percent as percent_text
 from forecast.overrides import EVENT_KINDS, REASON_CODES, Event, OverrideError, Scope
 from forecast.plan import PlanState
 from forecast.services import plans, system
@@ -133,7 +134,7 @@ def _plan_header(state: PlanState) -> list[str]:
         f"  baseline: {state.baseline.model} over {state.horizon} periods "
         f"{state.baseline.start}..{state.baseline.end}; models used: "
         + ", ".join(f"{k} x{v}" for k, v in state.baseline.models_used.items()),
-        f"  teams by {state.team_attr or 'none'}; deviation threshold {state.threshold:.0%}; "
+        f"  teams by {state.team_attr or 'none'}; deviation threshold {percent_text(state.threshold, 0)}; "
         f"currency {state.currency or 'none (plain numbers)'}",
         f"  members: {members}",
     ]
@@ -266,7 +267,7 @@ def show(
             )
     open_count = int((~marked["explained"]).sum()) if len(marked) else 0
     typer.echo(
-        f"  deviations above {state.threshold:.0%}: {len(marked)} marked, {open_count} unexplained"
+        f"  deviations above {percent_text(state.threshold, 0)}: {len(marked)} marked, {open_count} unexplained"
     )
     typer.echo(f"  rule: {system.COMBINATION_RULE}")
     key = ["unique_id"] if level == "series" else ["team"]
@@ -539,7 +540,7 @@ def deviations(
         return
     open_rows = marked.loc[~marked["explained"]] if len(marked) else marked
     typer.echo(
-        f"plan {state.plan_id}: {len(marked)} deviation(s) above {state.threshold:.0%}, "
+        f"plan {state.plan_id}: {len(marked)} deviation(s) above {percent_text(state.threshold, 0)}, "
         f"{len(open_rows)} unexplained"
     )
     shown = marked if show_all else open_rows
@@ -623,7 +624,9 @@ def threshold(
     if as_json:
         echo_json(_saved(saved.plan) | {"threshold": saved.plan.threshold})
         return
-    typer.echo(f"threshold of plan {saved.plan.plan_id} is now {saved.plan.threshold:.0%}")
+    typer.echo(
+        f"threshold of plan {saved.plan.plan_id} is now {percent_text(saved.plan.threshold, 0)}"
+    )
 
 
 @plan_app.command("publish")

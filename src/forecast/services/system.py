@@ -17,6 +17,7 @@ import pandas as pd
 
 from forecast import overrides, schema
 from forecast.engine.uplift import Uplift, flag_for_kind, learned_uplift, series_uplift
+from forecast.money import format_percent as percent_text
 from forecast.overrides import Event, Explanation, OverrideError, Scope
 from forecast.plan import PUBLISHED, PlanState, utc_now
 from forecast.services import plans
@@ -417,7 +418,7 @@ def explain(
         if targets.empty:
             raise Invalid(
                 f"event {event_id} touches no unexplained deviation above the threshold "
-                f"({state.threshold:.0%}); `forecast plan deviations {state.plan_id}` lists them"
+                f"({percent_text(state.threshold, 0)}); `forecast plan deviations {state.plan_id}` lists them"
             )
     elif cells:
         try:
@@ -452,7 +453,7 @@ def explain(
             hint = (
                 "its marked periods: " + ", ".join(f"{d:%Y-%m-%d}" for d in nearby[schema.DS])
                 if len(nearby)
-                else f"nothing of {level} {key} is above the threshold ({state.threshold:.0%})"
+                else f"nothing of {level} {key} is above the threshold ({percent_text(state.threshold, 0)})"
             )
             raise Invalid(
                 f"{level} {key} on {when:%Y-%m-%d} has no marked deviation to explain; {hint}"
@@ -535,7 +536,11 @@ def set_threshold(
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         before = s.threshold
         s.threshold = threshold
-        return f"threshold {before:.0%} -> {threshold:.0%}", before, threshold
+        return (
+            f"threshold {percent_text(before, 0)} -> {percent_text(threshold, 0)}",
+            before,
+            threshold,
+        )
 
     return Saved(
         plans.change_plan(
@@ -571,7 +576,7 @@ def publish(
     if len(open_cells):
         raise Invalid(
             f"plan {state.plan_id} cannot be published: {len(open_cells)} deviation(s) above "
-            f"{state.threshold:.0%} have no explanation:\n"
+            f"{percent_text(state.threshold, 0)} have no explanation:\n"
             f"{overrides.describe_cells(open_cells)}\n"
             f"explain them with `forecast plan explain {state.plan_id} ...` (e.g. "
             "--all-for-event EVENT_ID) and publish again"
@@ -712,7 +717,7 @@ def mark_factor(
         )
         return (
             f"mark factor {factor_id} {name!r} on {scope.describe()} from {factor['start']}: "
-            f"{len(ids)} series re-forecast, their baseline {change:+.1%}",
+            f"{len(ids)} series re-forecast, their baseline {percent_text(change, 1, signed=True)}",
             {"baseline": factor["baseline_before"]},
             {"baseline": factor["baseline_after"]},
         )
