@@ -830,6 +830,8 @@ def test_period_goal_rows_follow_the_typed_goal():
     assert [r["ds"] for r in rows] == ["2015-08-02", "2015-08-09"]
     assert [r["goal"] for r in rows] == [600.0, 200.0]
     assert [r["goal"] for r in period_goal_rows(basis, {"total": "1000"})] == [750.0, 250.0]
+    typed = period_goal_rows(basis, {"total": "$1,000.00"}, "USD")
+    assert [r["goal"] for r in typed] == [750.0, 250.0] and typed[0]["cur"] == "$"
     assert [r["goal"] for r in period_goal_rows(basis, {})] == [300.0, 100.0]
     assert per_period_goals(rows) == {"2015-08-02": "600.0", "2015-08-09": "200.0"}
 
