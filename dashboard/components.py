@@ -9,7 +9,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from forecast import money as fmt
+from forecast.services import money as fmt
 from forecast.services.errors import (
     Forbidden,
     Invalid,
@@ -65,9 +65,9 @@ def number(value: float | int | None, decimals: int = 0) -> str:
     return f"{value:,.{decimals}f}"
 
 
-def percent(fraction: float | None, decimals: int = 1) -> str:
+def percent(fraction: float | None, decimals: int = 1, *, signed: bool = False) -> str:
     """0.153 -> `15.3 %` (the product's percent style, ``forecast.money.format_percent``)."""
-    return fmt.format_percent(fraction, decimals)
+    return fmt.format_percent(fraction, decimals, signed=signed)
 
 
 def page_header(title: str, how_to_read: str) -> html.Div:
@@ -143,7 +143,10 @@ def stat_card(
     label: str, value: str, *, colour: str | None = None, sub: str | None = None
 ) -> dbc.Card:
     style = {"borderTop": f"4px solid {colour}"} if colour else None
-    body = [html.Div(label, className="text-muted small"), html.H4(value, className="mb-0")]
+    body = [
+        html.Div(label, className="text-muted small"),
+        html.H4(value, className="mb-0 stat-value"),
+    ]
     if sub:
         body.append(html.Div(sub, className="small text-muted"))
     return dbc.Card(dbc.CardBody(body), style=style, className="h-100")
@@ -176,14 +179,6 @@ def upload_zone(component_id: str, title: str, hint: str, *, padding: str = "24p
         },
         multiple=False,
     )
-
-
-def stretch_basis(stretch: Any) -> str:
-    """What the stretch probabilities rest on (the ``rests_on`` column of a stretch table)."""
-    if stretch is None or "rests_on" not in getattr(stretch, "columns", ()) or stretch.empty:
-        return ""
-    notes = list(dict.fromkeys(str(x) for x in stretch["rests_on"]))
-    return "Probability to reach: " + " / ".join(notes)
 
 
 COMMON_CURRENCIES = (

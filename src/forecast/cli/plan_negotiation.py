@@ -9,13 +9,13 @@ from typing import Annotated, Any
 
 import typer
 
-from forecast import money as fmt
 from forecast.cli.common import (
     AsOpt,
     DataDirOpt,
     DbOpt,
     JsonOpt,
     PlanArg,
+    VersionOpt,
     acting_user,
     echo_json,
     fail,
@@ -24,8 +24,10 @@ from forecast.cli.common import (
 )
 from forecast.cli.plan_app import plan_app
 from forecast.services import exports
+from forecast.services import money as fmt
 from forecast.services import negotiation as nego
 from forecast.services.errors import ServiceError
+from forecast.services.types import format_money
 
 
 def _report(store: Any, plan: str, as_json: bool, headline: str) -> None:
@@ -62,7 +64,25 @@ def _summary_text(s: dict[str, Any]) -> str:
     lines.append(f"  targets total {m('target_total')}")
     if s.get("agreed_by"):
         lines.append(f"  agreed by {s['agreed_by']} at {s['agreed_at']}")
+    lines.extend(_drift_lines(s))
     return "\n".join(lines)
+
+
+def _drift_lines(s: dict[str, Any]) -> list[str]:
+    """What the summary says about a basis that moved since the goal was set."""
+    drifted = s.get("drifted_teams") or []
+    if not drifted:
+        return []
+    moved = format_money(int(s.get("drift_total") or 0))
+    if s.get("agreed_on_recorded_basis"):
+        return [
+            f"  agreed on the basis of {s.get('basis_taken_at') or 'the goal'}; the current "
+            f"{s['basis']} differs by {moved} ({', '.join(drifted)})"
+        ]
+    return [
+        f"  basis drift: the current {s['basis']} differs by {moved} in team(s) "
+        f"{', '.join(drifted)}; the owner rebases with `forecast plan rebase {s['plan_id']}`"
+    ]
 
 
 @plan_app.command("goal")
@@ -88,6 +108,7 @@ def goal_cmd(
         typer.Option("--spread-by", help="Spread targets to series by system_plan or baseline."),
     ] = "system_plan",
     as_user: AsOpt = None,
+    expected_version: VersionOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
@@ -106,6 +127,7 @@ def goal_cmd(
         per_period=periods,
         basis=basis,
         spread_by=spread_by,
+        expected_version=expected_version,
     )
     _report(store, state.plan_id, as_json, "goal set")
 
@@ -139,6 +161,7 @@ def claim_cmd(
         str | None, typer.Option("--percent", help="Claim as a percent of the team's baseline.")
     ] = None,
     as_user: AsOpt = None,
+    expected_version: VersionOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
@@ -148,7 +171,14 @@ def claim_cmd(
         fail("give exactly one of --amount X or --percent P")
     store = open_plan_store(db, data_dir)
     state = nego.claim(
-        store, plan, acting_user(as_user), team, amount=amount, percent=percent, note=note
+        store,
+        plan,
+        acting_user(as_user),
+        team,
+        amount=amount,
+        percent=percent,
+        note=note,
+        expected_version=expected_version,
     )
     claim = nego.negotiation_of(state).claims[team]  # type: ignore[union-attr]
     shown = fmt.format_minor(claim.amount, state.currency)
@@ -161,13 +191,14 @@ def unclaim_cmd(
     plan: PlanArg,
     team: Annotated[str, typer.Option("--team", help="Your team.")],
     as_user: AsOpt = None,
+    expected_version: VersionOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Withdraw your team's claim while the round is open (team lead)."""
     store = open_plan_store(db, data_dir)
-    state = nego.unclaim(store, plan, acting_user(as_user), team)
+    state = nego.unclaim(store, plan, acting_user(as_user), team, expected_version=expected_version)
     _report(store, state.plan_id, as_json, f"claim of team {team} withdrawn")
 
 
@@ -182,13 +213,20 @@ def close_round_cmd(
         ),
     ] = "keep",
     as_user: AsOpt = None,
+    expected_version: VersionOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Close the claiming round (owner)."""
     store = open_plan_store(db, data_dir)
-    state = nego.close_round(store, plan, acting_user(as_user), oversubscribed=oversubscribed)
+    state = nego.close_round(
+        store,
+        plan,
+        acting_user(as_user),
+        oversubscribed=oversubscribed,
+        expected_version=expected_version,
+    )
     _report(store, state.plan_id, as_json, "claiming round closed")
 
 
@@ -197,13 +235,14 @@ def close_round_cmd(
 def reopen_round_cmd(
     plan: PlanArg,
     as_user: AsOpt = None,
+    expected_version: VersionOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Reopen the claiming round before the plan is agreed (owner)."""
     store = open_plan_store(db, data_dir)
-    state = nego.reopen_round(store, plan, acting_user(as_user))
+    state = nego.reopen_round(store, plan, acting_user(as_user), expected_version=expected_version)
     _report(store, state.plan_id, as_json, "claiming round reopened")
 
 
@@ -212,7 +251,12 @@ def reopen_round_cmd(
 def assign_cmd(
     plan: PlanArg,
     rule: Annotated[
-        str, typer.Option("--rule", help="pro_rata_baseline, even, pro_rata_claims or manual.")
+        str,
+        typer.Option(
+            "--rule",
+            help="pro_rata_baseline, even, pro_rata_claims, pro_rata_shortfall (spares the teams that "
+            "claimed at least their pro rata share) or manual.",
+        ),
     ],
     manual: Annotated[
         list[str] | None, typer.Option("--manual", help="TEAM=AMOUNT for the manual rule (repeat).")
@@ -221,6 +265,7 @@ def assign_cmd(
         list[str] | None, typer.Option("--exclude", help="Team to leave out (repeat).")
     ] = None,
     as_user: AsOpt = None,
+    expected_version: VersionOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
@@ -236,7 +281,13 @@ def assign_cmd(
             amounts[team.strip()] = value.strip()
     store = open_plan_store(db, data_dir)
     state = nego.assign(
-        store, plan, acting_user(as_user), rule, manual=amounts, exclude=exclude or ()
+        store,
+        plan,
+        acting_user(as_user),
+        rule,
+        manual=amounts,
+        exclude=exclude or (),
+        expected_version=expected_version,
     )
     _report(store, state.plan_id, as_json, f"remainder assigned by {rule}")
 
@@ -246,14 +297,36 @@ def assign_cmd(
 def lock_cmd(
     plan: PlanArg,
     as_user: AsOpt = None,
+    expected_version: VersionOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Agree and lock the plan (owner); later changes need a new version."""
     store = open_plan_store(db, data_dir)
-    state = nego.lock(store, plan, acting_user(as_user))
+    state = nego.lock(store, plan, acting_user(as_user), expected_version=expected_version)
     _report(store, state.plan_id, as_json, "plan agreed and locked")
+
+
+@plan_app.command("rebase")
+@user_errors(ServiceError)
+def rebase_cmd(
+    plan: PlanArg,
+    as_user: AsOpt = None,
+    expected_version: VersionOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Move the negotiation onto the current system plan (owner): claims stay as amounts, a goal
+    given as a ratio is re-applied, the remainder is recomputed."""
+    store = open_plan_store(db, data_dir)
+    before = nego.summary(store, plan)
+    state = nego.rebase(store, plan, acting_user(as_user), expected_version=expected_version)
+    moved = format_money(int(before.get("drift_total") or 0))
+    _report(
+        store, state.plan_id, as_json, f"rebased onto the current {before['basis']} (moved {moved})"
+    )
 
 
 @plan_app.command("ledger")
@@ -273,10 +346,10 @@ def ledger_cmd(
     summary = nego.summary(store, plan)
     typer.echo(_summary_text(summary))
     typer.echo("")
-    money = ["basis", "claim", "assignment", "target"]
+    money = ["system_plan", "basis", "basis_drift", "claim", "assignment", "target"]
     header = (
         f"{'team':<16}"
-        + "".join(f"{c:>22}" for c in money)
+        + "".join(f"{c:>20}" for c in money)
         + f"{'claim %':>10}{'vs LY %':>10}  note"
     )
     typer.echo(header)
@@ -286,11 +359,16 @@ def ledger_cmd(
         typer.echo(
             f"{str(row['team']):<16}"
             + "".join(
-                f"{fmt.format_minor(int(row[c + nego.MINOR]), summary.get('currency')):>22}"
+                f"{fmt.format_minor(int(row[c + nego.MINOR]), summary.get('currency')):>20}"
                 for c in money
             )
             + f"{pct_text:>10}{_pct_text(row.get('target_growth_vs_last_year_pct')):>10}  {row['note']}"
         )
+    reasons = [r for r in table.to_dict(orient="records") if r["team"] != "TOTAL" and r["why"]]
+    if reasons:
+        typer.echo("")
+        for row in reasons:
+            typer.echo(f"{str(row['team']):<16}{row['why']}")
 
 
 def _pct_text(value: Any) -> str:
@@ -371,15 +449,26 @@ def import_cmd(
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
+    trust: Annotated[
+        bool,
+        typer.Option(
+            "--trust",
+            help="Import a bundle exported by another installation, whose signature cannot be "
+            "checked here (recorded as such in the audit log).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Re-create a plan from a JSON bundle (same data, ledger and targets)."""
+    """Re-create a plan from a JSON bundle (same data, ledger and targets).
+
+    The bundle's signature is checked: a bundle changed after export is refused. A bundle of
+    another installation is refused unless you pass --trust."""
     try:
         data = file.read_bytes()
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror}")
     store = open_plan_store(db, data_dir)
-    plan_id = exports.import_bundle(store, data, acting_user(as_user))
+    plan_id = exports.import_bundle(store, data, acting_user(as_user), trust=trust)
     if as_json:
         echo_json(nego.summary(store, plan_id))
     else:
