@@ -61,6 +61,9 @@ def test_euro_amount_in_a_dollar_plan_is_refused(usd_plan) -> None:
 
 def test_csv_for_excel_starts_with_a_bom(usd_plan, tmp_path) -> None:
     data_dir, plan_id = usd_plan
+    # the export needs a goal; set here too, so the test holds when run alone or on its own worker
+    goal = run(data_dir, "plan", "goal", plan_id, "--total", "$72,000,000")
+    assert goal.exit_code == 0, goal.output
     out = tmp_path / "plan.csv"
     result = run_ro(data_dir, "plan", "export", plan_id, "--out", str(out), "--excel")
     assert result.exit_code == 0, result.output
