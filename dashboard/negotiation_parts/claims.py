@@ -45,14 +45,7 @@ def team_card(card: TeamCard, currency: str | None = "EUR") -> dbc.Col:
                     className="fw-semibold",
                     style={"color": figures.NEGOTIATED_COLOUR},
                 ),
-                html.Span(
-                    " · "
-                    + (
-                        "–"
-                        if share is None
-                        else f"{components.percent(share / 100, 1, signed=True)} of own basis"
-                    )
-                ),
+                html.Span(" · " + ("–" if share is None else f"{share:+.1f} % of own basis")),
             ],
             className="small mt-1",
         ),

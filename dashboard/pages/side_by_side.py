@@ -211,7 +211,7 @@ def asks_for_note(summary: dict[str, Any], difference_pct: float | None) -> str:
     pct = (
         "–"
         if difference_pct is None or pd.isna(difference_pct)
-        else f"{components.percent(difference_pct / 100, 1, signed=True)} over the system plan"
+        else f"{difference_pct:+.1f} % over the system plan"
     )
     cur = summary.get("currency")
 

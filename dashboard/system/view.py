@@ -106,8 +106,7 @@ def total_cards(page: SystemPage) -> list[dbc.Col]:
                 figures.SYSTEM_LABEL,
                 components.money(page.plan_total, currency=page.currency),
                 colour=figures.SYSTEM_COLOUR,
-                sub=f"{components.percent(page.change, 1, signed=True)} against the baseline, "
-                f"{len(page.events)} event(s)",
+                sub=f"{page.change * 100:+.1f} % against the baseline, {len(page.events)} event(s)",
             ),
             id="sys-total-plan",
         ),
