@@ -192,3 +192,38 @@ def test_a_refused_edit_says_why_and_changes_nothing(store, plan_id):
     alert, _ = goal.set_goal(ctx, 1, "10/6.5", "baseline", False, [], session, None, 0)
     assert common.refused(alert)
     assert nego.summary(store, plan_id)["goal"] is None
+
+
+def test_a_dollar_plan_shows_dollars_and_what_the_probabilities_rest_on(store):
+    history, attributes, baseline = team_frames()
+    state = create_plan_from_frames(
+        store,
+        name="usd board",
+        history=history,
+        attributes=attributes,
+        freq="W-FRI",
+        horizon=HORIZON,
+        team_attr="Team",
+        actor="olga",
+        baseline=baseline,
+        currency="USD",
+    )
+    grant(store, state.plan_id, "olga", "anna", "lead", team="a")
+    nego.set_goal(store, state.plan_id, "olga", ratio="1.1")
+    nego.claim(store, state.plan_id, "anna", "a", amount="$1,234.50", note="flyer")
+    board = negotiation_board(store, state.plan_id, "olga")
+    assert board.currency == "USD"
+    assert board.stretch_note.startswith("Probability to reach")
+    stage, _drift, cards, fig, team_cards, rows, *_ = view.outputs(board, None)
+    shown = _text(dbc_row(cards)) + _text(dbc_row(team_cards))
+    assert "$1,234" in shown and "€" not in shown
+    assert board.stretch_note in _text(dbc_row(team_cards))
+    assert {r["cur"] for r in rows} == {"$"}
+    assert "€" not in json.dumps(fig.to_plotly_json(), default=str, ensure_ascii=False)
+    assert "$" in goal.goal_message(board.goal or 0, board.basis_total, board.currency)
+
+
+def dbc_row(children):
+    import dash_bootstrap_components as dbc
+
+    return dbc.Row(children)

@@ -179,6 +179,8 @@ def test_page_outputs_say_what_the_gate_blocks_and_why_a_lead_cannot_edit(ctx, p
     assert "lena cannot change events" in text(out.role_events)
     assert [o["value"] for o in out.explain_options] == ["selected", "E1"]
     assert "1 event(s)" in text(out.totals)
+    assert "€" in text(out.totals) and "above 20 %" in text(out.gate)
+    assert {row["cur"] for row in out.team_rows + out.deviation_rows} == {"€"}
 
 
 def test_the_reason_editor_preselects_no_reason():
