@@ -9,6 +9,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from forecast.services import money as fmt
 from forecast.services.errors import (
     Forbidden,
     Invalid,
@@ -18,7 +19,7 @@ from forecast.services.errors import (
     StaleVersion,
 )
 
-CURRENCY = "€"  # the shipped sample (Rossmann) is in euros; amounts are shown with this symbol
+CURRENCY = "EUR"  # plans made before plans had a currency are in euros
 
 _ERROR_TITLES: dict[type[ServiceError], str] = {
     Forbidden: "Not allowed for your role",
@@ -29,17 +30,33 @@ _ERROR_TITLES: dict[type[ServiceError], str] = {
 }
 
 
-def money(value: float | int | None, *, decimals: int = 0, currency: str = CURRENCY) -> str:
-    """`1234567.8` -> `€1,234,568`; None/NaN -> an en dash."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    sign = "-" if value < 0 else ""
-    return f"{sign}{currency}{abs(value):,.{decimals}f}"
+def money(value: float | int | None, *, decimals: int = 0, currency: str | None = CURRENCY) -> str:
+    """`1234567.8` -> `€1,234,568` in the plan's currency (ISO code; None: plain numbers);
+    None/NaN -> an en dash. One formatter for pages, CLI and export: ``forecast.money``."""
+    return fmt.format_money(value, currency, decimals=decimals)
 
 
-def minor_to_money(minor: int | None, *, decimals: int = 0) -> str:
+def minor_to_money(minor: int | None, *, decimals: int = 0, currency: str | None = CURRENCY) -> str:
     """Ledger amounts are integer cents; show them as currency."""
-    return money(None if minor is None else minor / 100, decimals=decimals)
+    return money(None if minor is None else minor / 100, decimals=decimals, currency=currency)
+
+
+def grid_money(decimals: int = 2, *, signed: bool = False) -> dict[str, str]:
+    """An AG Grid valueFormatter for money: the symbol comes from each row's ``cur`` field
+    (``row_currency``), so column definitions stay the same for every plan."""
+    plus = "'+'" if signed else "''"
+    return {
+        "function": "params.value == null ? '' : (params.value < 0 ? '-' : "
+        + plus
+        + ") + ((params.data && params.data.cur) || '') + d3.format(',."
+        + str(int(decimals))
+        + "f')(Math.abs(params.value))"
+    }
+
+
+def row_currency(currency: str | None) -> str:
+    """The symbol a grid row carries in its ``cur`` field for ``grid_money``."""
+    return fmt.symbol(currency)
 
 
 def number(value: float | int | None, decimals: int = 0) -> str:
@@ -48,11 +65,9 @@ def number(value: float | int | None, decimals: int = 0) -> str:
     return f"{value:,.{decimals}f}"
 
 
-def percent(fraction: float | None, decimals: int = 1) -> str:
-    """0.153 -> `15.3 %`."""
-    if fraction is None or (isinstance(fraction, float) and math.isnan(fraction)):
-        return "–"
-    return f"{fraction * 100:,.{decimals}f} %"
+def percent(fraction: float | None, decimals: int = 1, *, signed: bool = False) -> str:
+    """0.153 -> `15.3 %` (the product's percent style, ``forecast.money.format_percent``)."""
+    return fmt.format_percent(fraction, decimals, signed=signed)
 
 
 def page_header(title: str, how_to_read: str) -> html.Div:
@@ -173,3 +188,26 @@ def upload_zone(component_id: str, title: str, hint: str, *, padding: str = "24p
         },
         multiple=False,
     )
+
+
+COMMON_CURRENCIES = (
+    "EUR",
+    "USD",
+    "GBP",
+    "CHF",
+    "JPY",
+    "CNY",
+    "SEK",
+    "NOK",
+    "DKK",
+    "PLN",
+    "CAD",
+    "AUD",
+)
+
+
+def currency_options() -> list[dict[str, str]]:
+    """The create form's currency choices: common ISO codes and plain numbers."""
+    return [
+        {"label": f"{code} ({fmt.symbol(code)})", "value": code} for code in COMMON_CURRENCIES
+    ] + [{"label": "none (plain numbers)", "value": "none"}]

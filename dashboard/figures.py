@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from forecast.services import types as schema
+from forecast.services.money import symbol as money_symbol
 
 SYSTEM_COLOUR = "#2563eb"
 NEGOTIATED_COLOUR = "#c2410c"  # 5.2:1 on white (WCAG AA for text)
@@ -25,8 +26,32 @@ SYSTEM_LABEL = "System plan"
 NEGOTIATED_LABEL = "Negotiated plan"
 BASELINE_LABEL = "Baseline"
 
-CURRENCY = "€"
+CURRENCY = "€"  # what the builders draw; ``in_currency`` shows a chart in the plan's currency
 _MONEY_HOVER = CURRENCY + "%{y:,.0f}"
+
+
+def in_currency(fig: go.Figure, currency: str | None) -> go.Figure:
+    """A money chart shown in the plan's currency (ISO code; None: plain numbers): the builders
+    draw euros (``CURRENCY``); this swaps the symbol on the axis, in hover texts and bar labels."""
+    sym = money_symbol(currency)
+    if sym == CURRENCY:
+        return fig
+    fig.for_each_yaxis(
+        lambda axis: axis.update(tickprefix=sym) if axis.tickprefix == CURRENCY else None
+    )
+    for trace in fig.data:
+        template = getattr(trace, "hovertemplate", None)
+        if isinstance(template, str) and CURRENCY in template:
+            trace.hovertemplate = template.replace(CURRENCY, sym)
+        for field in ("text", "customdata"):
+            values = getattr(trace, field, None)
+            if isinstance(values, tuple | list) and any(
+                isinstance(t, str) and CURRENCY in t for t in values
+            ):
+                trace[field] = [
+                    t.replace(CURRENCY, sym) if isinstance(t, str) else t for t in values
+                ]
+    return fig
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:

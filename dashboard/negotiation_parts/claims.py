@@ -16,14 +16,14 @@ from forecast.services import negotiation
 from forecast.services.negotiation_board import TeamCard
 
 
-def team_card(card: TeamCard) -> dbc.Col:
-    """One team's card (pure)."""
+def team_card(card: TeamCard, currency: str | None = "EUR") -> dbc.Col:
+    """One team's card (pure), amounts in the plan's currency."""
     allowed = card.can_claim.allowed
     why = "" if allowed else card.can_claim.why_not
     share = card.claim_pct_of_basis
     drift = (
         html.Div(
-            f"basis moved by {components.minor_to_money(card.drift)}",
+            f"basis moved by {components.minor_to_money(card.drift, currency=currency)}",
             className="small text-warning",
         )
         if card.drift
@@ -39,9 +39,9 @@ def team_card(card: TeamCard) -> dbc.Col:
         ),
         html.Div(
             [
-                html.Span(f"basis {components.minor_to_money(card.basis)} · "),
+                html.Span(f"basis {components.minor_to_money(card.basis, currency=currency)} · "),
                 html.Span(
-                    f"claim {components.minor_to_money(card.claim)}",
+                    f"claim {components.minor_to_money(card.claim, currency=currency)}",
                     className="fw-semibold",
                     style={"color": figures.NEGOTIATED_COLOUR},
                 ),
@@ -54,7 +54,7 @@ def team_card(card: TeamCard) -> dbc.Col:
             [
                 html.Span("Probability to reach the target: "),
                 html.Strong(
-                    "–" if card.probability is None else f"{card.probability * 100:.0f} %",
+                    "–" if card.probability is None else components.percent(card.probability, 0),
                     id={"type": "neg-prob", "team": card.team},
                 ),
             ],
@@ -113,12 +113,13 @@ def _claim_inputs(card: TeamCard, allowed: bool) -> list:
 
 
 def claim_arguments(text: str | None) -> dict[str, str | None]:
-    """A typed claim (`25000`, `€25,000`, `2.5%`) as `claim`'s amount or percent."""
+    """A typed claim (`25000`, `€25,000`, `2.5%`) as `claim`'s amount (as typed: the service
+    reads it in the plan's currency) or percent."""
     amount = common.amount_text(text)
     percent = amount.endswith("%")
     return {
         "amount": None if percent else amount,
-        "percent": amount.rstrip("%") if percent else None,
+        "percent": amount.rstrip("%").strip() if percent else None,
     }
 
 

@@ -41,15 +41,16 @@ class GoalArgs(TypedDict, total=False):
 
 
 def parse_goal(text: str | None) -> GoalArgs:
-    """`"10/6.5"` or `"1.5x"` -> ratio; `"1,500,000"` / `"€1,500,000.50"` -> total (str, exact)."""
-    raw = (text or "").strip().replace("€", "").replace(" ", "")
+    """`"10/6.5"` or `"1.5x"` -> ratio; anything else is a total as typed ("$720,000,000",
+    "720.000.000 €"), read by the service in the plan's currency (``forecast.services.money``)."""
+    raw = (text or "").strip()
     if not raw:
         return {}
     if "/" in raw or raw.lower().endswith("x"):
-        return {"ratio": raw.rstrip("xX")}
-    return {"total": raw.replace(",", "")}
+        return {"ratio": raw.replace(" ", "").rstrip("xX")}
+    return {"total": raw}
 
 
 def amount_text(value: str | None) -> str:
-    """An amount as typed (€, thousands commas, spaces) as the services take it."""
-    return (value or "").replace(",", "").replace("€", "").replace(" ", "").strip()
+    """An amount as typed; the service reads the plan currency's symbol and separators."""
+    return (value or "").strip()

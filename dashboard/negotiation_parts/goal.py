@@ -17,14 +17,15 @@ from forecast.services import negotiation
 parse_goal = common.parse_goal
 
 
-def goal_message(goal_minor: int, basis_minor: int) -> str:
+def goal_message(goal_minor: int, basis_minor: int, currency: str | None = "EUR") -> str:
     """What the owner sees after setting the goal; a goal far below the basis is most likely a
     ratio typed without its `x`, so the message says how to type one."""
-    message = f"Goal set to {components.minor_to_money(goal_minor)}; the claiming round is open."
+    shown = components.minor_to_money(goal_minor, currency=currency)
+    message = f"Goal set to {shown}; the claiming round is open."
     if basis_minor > 0 and goal_minor < basis_minor * 0.1:
         message += (
-            f" That is {goal_minor / basis_minor:.1%} of the basis: for a ratio of the basis, "
-            "type it as 1.2x or 10/6.5."
+            f" That is {components.percent(goal_minor / basis_minor, 1)} of the basis: for a "
+            "ratio of the basis, type it as 1.2x or 10/6.5."
         )
     return message
 
@@ -86,7 +87,7 @@ def set_goal(
 
 def _goal_set(ctx: DashboardContext, plan_id: str) -> str:
     summary = negotiation.summary(ctx.store, plan_id)
-    return goal_message(summary["goal"], summary["basis_total"])
+    return goal_message(summary["goal"], summary["basis_total"], summary.get("currency"))
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:

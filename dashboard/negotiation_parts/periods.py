@@ -13,16 +13,17 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, html
 
-from dashboard import ids
+from dashboard import components, ids
 from dashboard.context import DashboardContext
 from dashboard.negotiation_parts import common
+from forecast.services import money as fmt
 from forecast.services import negotiation
 
 CENT = Decimal("0.01")
 
 
 def split_control() -> html.Div:
-    money = {"function": "params.value == null ? '' : '€' + d3.format(',.2f')(params.value)"}
+    money = components.grid_money(2)
     return html.Div(
         [
             dbc.Switch(
@@ -70,7 +71,9 @@ def _ratio(text: str) -> Decimal:
     return Decimal(top) / Decimal(bottom) if bottom else Decimal(top)
 
 
-def period_goal_rows(basis: Mapping[str, float], goal: Mapping[str, Any]) -> list[dict[str, Any]]:
+def period_goal_rows(
+    basis: Mapping[str, float], goal: Mapping[str, Any], currency: str | None = "EUR"
+) -> list[dict[str, Any]]:
     """One row per period: its basis and a suggested goal (the basis times the typed ratio, or
     the typed total shared pro rata to the basis, or the given ``periods``' amounts; without a
     goal, the basis itself)."""
@@ -80,15 +83,16 @@ def period_goal_rows(basis: Mapping[str, float], goal: Mapping[str, Any]) -> lis
         if goal.get("ratio"):
             factor = _ratio(str(goal["ratio"]))
         elif goal.get("total") and total_basis:
-            factor = Decimal(str(goal["total"])) / total_basis
+            factor = fmt.parse_amount(str(goal["total"]), currency) / total_basis
         else:
             factor = Decimal(1)
-    except (InvalidOperation, ZeroDivisionError):
+    except (InvalidOperation, ZeroDivisionError, fmt.MoneyError):
         factor = Decimal(1)
     given = goal.get("periods") or {}
     return [
         {
             "ds": ds,
+            "cur": components.row_currency(currency),
             "basis": float(amount.quantize(CENT)),
             "goal": float(
                 Decimal(given[ds])
@@ -124,11 +128,11 @@ def fill(ctx: DashboardContext, split, basis, goal, session) -> tuple:
     if not split or not plan_id:
         return {"display": "none"}, []
     periods = negotiation.goal_by_period(ctx.store, plan_id, basis or "baseline")
-    start = prefill(
-        common.parse_goal(goal), periods, negotiation.summary(ctx.store, plan_id)["goal"]
-    )
+    summary = negotiation.summary(ctx.store, plan_id)
+    start = prefill(common.parse_goal(goal), periods, summary["goal"])
     basis_by_period = dict(zip(periods["ds"], periods["basis"], strict=True))
-    return {"display": "block"}, period_goal_rows(basis_by_period, start)
+    rows = period_goal_rows(basis_by_period, start, summary.get("currency"))
+    return {"display": "block"}, rows
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:

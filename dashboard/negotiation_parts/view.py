@@ -50,9 +50,9 @@ def outputs(board: NegotiationBoard, rule: str | None) -> tuple:
         stage_bar(board.stage),
         drift_banner(board),
         stat_cards(board),
-        waterfall(board.waterfall),
-        [team_card(card) for card in board.cards],
-        ledger_rows(board.ledger),
+        waterfall(board.waterfall, board.currency),
+        claims_board(board),
+        ledger_rows(board.ledger, board.currency),
         board.version,
         components.options(board.teams),
         manual_inputs(board.teams) if rule == "manual" else None,
@@ -97,7 +97,8 @@ def drift_banner(board: NegotiationBoard) -> Any:
             f"{board.basis_status}. ",
             "Per team: "
             + ", ".join(
-                f"{c.team} {'+' if c.drift >= 0 else ''}{components.minor_to_money(c.drift)}"
+                f"{c.team} {'+' if c.drift >= 0 else ''}"
+                f"{components.minor_to_money(c.drift, currency=board.currency)}"
                 for c in board.cards
                 if c.drift
             )
@@ -121,7 +122,9 @@ def stat_cards(board: NegotiationBoard) -> list:
         ]
     label = "Baseline" if board.basis == "baseline" else "System plan"
     colour = figures.SYSTEM_COLOUR if label == "System plan" else figures.BASELINE_COLOUR
-    money = components.minor_to_money
+
+    def money(minor: int) -> str:
+        return components.minor_to_money(minor, currency=board.currency)
 
     def card(title: str, value: int, card_id: str | None = None, **kw: Any) -> dbc.Col:
         col = dbc.Col(components.stat_card(title, money(value), **kw), md=2)
@@ -140,22 +143,35 @@ def stat_cards(board: NegotiationBoard) -> list:
     ]
 
 
-def waterfall(steps: WaterfallSteps | None) -> go.Figure:
+def claims_board(board: NegotiationBoard) -> list:
+    """The team cards, then the note saying what their probabilities rest on."""
+    cards = [team_card(card, board.currency) for card in board.cards]
+    if board.stretch_note:
+        cards.append(
+            dbc.Col(
+                html.P(board.stretch_note, className="small text-muted"),
+                md=12,
+                id="neg-stretch-basis",
+            )
+        )
+    return cards
+
+
+def waterfall(steps: WaterfallSteps | None, currency: str | None = "EUR") -> go.Figure:
     if steps is None:
         return figures.empty_figure("Set a goal to see the gap")
-    return figures.gap_waterfall(
+    fig = figures.gap_waterfall(
         steps.basis_total / 100,
         {t: v / 100 for t, v in steps.claims.items()},
         {t: v / 100 for t, v in steps.assigned.items()},
         steps.goal / 100,
         basis_label=steps.basis_label,
     )
+    return figures.in_currency(fig, currency)
 
 
 def ledger_columns() -> list[dict[str, Any]]:
-    money = {
-        "function": "params.value == null ? '' : (params.value < 0 ? '-€' : '€') + d3.format(',.2f')(Math.abs(params.value))"
-    }
+    money = components.grid_money(2)
     pct = {"function": "params.value == null ? '' : d3.format('+.1f')(params.value) + ' %'"}
     return [
         {"field": "team", "width": 100, "pinned": "left"},
@@ -173,12 +189,17 @@ def ledger_columns() -> list[dict[str, Any]]:
     ]
 
 
-def ledger_rows(ledger: pd.DataFrame | None) -> list[dict[Hashable, Any]]:
+def ledger_rows(
+    ledger: pd.DataFrame | None, currency: str | None = "EUR"
+) -> list[dict[Hashable, Any]]:
+    """The ledger's rows for the grid; each carries the currency symbol (``cur``) its money
+    columns are shown with."""
     if ledger is None:
         return []
     cols = [c["field"] for c in ledger_columns()]
     frame = ledger[[c for c in cols if c in ledger.columns]].copy()
     frame = frame.astype(object).where(frame.notna(), None)
+    frame["cur"] = components.row_currency(currency)
     return frame.to_dict("records")
 
 

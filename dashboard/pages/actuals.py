@@ -65,16 +65,16 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
 # -- pure helpers (unit-tested) ---------------------------------------------------------------
 
 
-def score_rows(score: pd.DataFrame) -> list[dict[str, Any]]:
+def score_rows(score: pd.DataFrame, currency: str | None = "EUR") -> list[dict[str, Any]]:
     """The score table as readable grid rows (money, percentages, the closer track's name)."""
     rows = []
     for record in score.to_dict(orient="records"):
         rows.append(
             {
                 "team": record["team"],
-                "actual": components.money(record["actual"]),
-                "system_plan": components.money(record["system_plan"]),
-                "target": components.money(record["target"]),
+                "actual": components.money(record["actual"], currency=currency),
+                "system_plan": components.money(record["system_plan"], currency=currency),
+                "target": components.money(record["target"], currency=currency),
                 "wape_system_plan": components.percent(record["wape_system_plan"]),
                 "wape_target": components.percent(record["wape_target"]),
                 "closer": TRACK_LABELS.get(str(record["closer"]), "n/a"),
@@ -93,7 +93,7 @@ def verdict(score: pd.DataFrame) -> str:
     gap = abs(float(total["wape_system_plan"]) - float(total["wape_target"]))
     teams = score[score["team"] != "TOTAL"]
     won = int((teams["closer"] == total["closer"]).sum())
-    return f"{winner} came closer overall, by {gap:.1%} WAPE, and in {won} of {len(teams)} team(s)."
+    return f"{winner} came closer overall, by {components.percent(gap, 1)} WAPE, and in {won} of {len(teams)} team(s)."
 
 
 # -- callbacks --------------------------------------------------------------------------------
@@ -133,4 +133,6 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         )
         if score is None:
             return empty, [], None, alert
-        return figures.attainment_bars(score), score_rows(score), html.H4(verdict(score)), None
+        cur = negotiation.summary(ctx.store, plan_id).get("currency")
+        bars = figures.in_currency(figures.attainment_bars(score), cur)
+        return bars, score_rows(score, cur), html.H4(verdict(score)), None

@@ -84,6 +84,17 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     value="auto",
                     clearable=False,
                 ),
+                dbc.Label(
+                    "Currency (amounts are shown and typed in it)",
+                    html_for=ids.DATA_CURRENCY,
+                    className="mt-2",
+                ),
+                dcc.Dropdown(
+                    id=ids.DATA_CURRENCY,
+                    options=components.currency_options(),
+                    value="EUR",
+                    clearable=False,
+                ),
                 html.Div(
                     "You (the signed-in user) become the plan's owner and planner; add team leads "
                     "on the Plans page.",
@@ -495,6 +506,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         State(ids.DATA_MAP_FREQ, "value"),
         State(ids.NAV_PLANS_CHANGED, "data"),
         State(ids.DATA_ATTR_FILE, "data"),
+        State(ids.DATA_CURRENCY, "value"),
         background=True,
         running=[
             (Output(ids.DATA_CREATE, "disabled"), True, False),
@@ -518,6 +530,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         freq: str | None,
         changed: int | None,
         attributes_ref: dict | None,
+        currency: str | None = "EUR",
     ) -> tuple:
         if not _clicks:
             return no_update, no_update, no_update
@@ -548,6 +561,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
                 actor=(creator or "").strip(),
                 attributes_file=attributes.content if attributes else None,
                 freq=freq or None,
+                currency=currency or None,
                 id_cols=id_cols or None,
                 date_col=date_col or None,
                 value_col=value_col or None,

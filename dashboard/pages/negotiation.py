@@ -24,9 +24,10 @@ HOW_TO_READ = (
     "the waterfall walks from the basis (the system's number) through each team's voluntary "
     "claim and the assigned remainder to the goal; orange bars are what people added, "
     "'Still open' is what nobody has taken yet. On each team's card, the probability says how "
-    "likely the team's target is under the baseline's forecast distribution: low means a hope, "
-    "not a plan. When the system plan moves after the goal (a new event, factor or baseline), "
-    "the drift shows per team until the owner rebases."
+    "likely actuals reach the team's target, judged by how far this engine's forecasts of team "
+    "totals missed over past windows of the plan's own history (the note under the cards says how "
+    "many): low means a hope, not a plan. When the system plan moves after the goal (a new event, "
+    "factor or baseline), the drift shows per team until the owner rebases."
 )
 
 # kept for callers of the page's helpers

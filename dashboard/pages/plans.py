@@ -25,6 +25,7 @@ HOW_TO_READ = (
 
 FORMATS = {
     ids.PLANS_DOWNLOAD_CSV: ("csv", "text/csv"),
+    ids.PLANS_DOWNLOAD_CSV_EXCEL: ("csv", "text/csv"),
     ids.PLANS_DOWNLOAD_XLSX: (
         "xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -72,13 +73,20 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                             html.H4("Download the negotiated plan", className="mt-4"),
                             html.P(
                                 "CSV: one row per series and period (baseline, system plan, target, team, "
-                                "version); XLSX: a sheet per view; JSON: a complete bundle that re-imports "
+                                "version; plain numbers, ISO dates); CSV for Excel: the same with a "
+                                "byte order mark so Excel reads accents right; XLSX: a sheet per view, "
+                                "money in the plan's currency; JSON: a complete bundle that re-imports "
                                 "to the same plan.",
                                 className="small text-muted",
                             ),
                             html.Div(
                                 [
                                     dbc.Button("CSV", id=ids.PLANS_DOWNLOAD_CSV, color="primary"),
+                                    dbc.Button(
+                                        "CSV for Excel",
+                                        id=ids.PLANS_DOWNLOAD_CSV_EXCEL,
+                                        color="primary",
+                                    ),
                                     dbc.Button("XLSX", id=ids.PLANS_DOWNLOAD_XLSX, color="primary"),
                                     dbc.Button(
                                         "JSON bundle", id=ids.PLANS_DOWNLOAD_JSON, color="primary"
@@ -260,10 +268,11 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Input(ids.PLANS_DOWNLOAD_CSV, "n_clicks"),
         Input(ids.PLANS_DOWNLOAD_XLSX, "n_clicks"),
         Input(ids.PLANS_DOWNLOAD_JSON, "n_clicks"),
+        Input(ids.PLANS_DOWNLOAD_CSV_EXCEL, "n_clicks"),
         State(ids.NAV_SESSION, "data"),
         prevent_initial_call=True,
     )
-    def download(_csv, _xlsx, _json, session: dict | None) -> tuple:
+    def download(_csv, _xlsx, _json, _csv_excel, session: dict | None) -> tuple:
         trigger = callback_ctx.triggered_id
         if trigger not in FORMATS or not callback_ctx.triggered[0].get("value"):
             return no_update, no_update
@@ -272,7 +281,9 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             return no_update, components.need_plan_notice()
         fmt, _mime = FORMATS[trigger]
         content, alert = components.call_service(
-            lambda: exports.export_plan(ctx.store, plan_id, fmt)
+            lambda: exports.export_plan(
+                ctx.store, plan_id, fmt, excel_csv=trigger == ids.PLANS_DOWNLOAD_CSV_EXCEL
+            )
         )
         if alert is not None:
             return no_update, alert

@@ -82,9 +82,10 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             ),
             html.H4("How far each target stretches", className="mt-4"),
             html.P(
-                "Probability that actuals reach the target under the baseline's forecast "
-                "distribution (normal approximation, periods treated as independent), and the "
-                "target's growth over the same periods last year.",
+                "Probability that actuals reach the target, judged by how far this engine's "
+                "forecasts of team totals missed over past windows of the plan's own history "
+                "(the chart's title says how many), and the target's growth over the same "
+                "periods last year.",
                 className="small text-muted",
             ),
             dcc.Loading(
@@ -101,12 +102,8 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
 
 
 def difference_columns() -> list[dict[str, Any]]:
-    money = {
-        "function": "params.value == null ? '' : (params.value < 0 ? '-€' : '€') + d3.format(',.2f')(Math.abs(params.value))"
-    }
-    signed = {
-        "function": "params.value == null ? '' : (params.value >= 0 ? '+€' : '-€') + d3.format(',.2f')(Math.abs(params.value))"
-    }
+    money = components.grid_money(2)
+    signed = components.grid_money(2, signed=True)
     pct = {"function": "params.value == null ? '' : d3.format('+.1f')(params.value) + ' %'"}
     prob = {"function": "params.value == null ? '' : d3.format('.0%')(params.value)"}
     return [
@@ -157,16 +154,17 @@ def difference_columns() -> list[dict[str, Any]]:
 def summary_cards(comparison: PlanComparison) -> list[dbc.Col]:
     """The four cards above the charts: both totals, the difference, the largest disagreement."""
     total, worst = comparison.total, comparison.largest_disagreement
+    cur = comparison.currency
     chance = (
         ""
         if pd.isna(worst["probability"])
-        else f", {worst['probability'] * 100:.0f} % chance to reach"
+        else f", {components.percent(worst['probability'], 0)} chance to reach"
     )
     return [
         dbc.Col(
             components.stat_card(
                 figures.SYSTEM_LABEL,
-                components.money(total["system_plan"], decimals=2),
+                components.money(total["system_plan"], decimals=2, currency=cur),
                 colour=figures.SYSTEM_COLOUR,
             ),
             md=6,
@@ -176,7 +174,7 @@ def summary_cards(comparison: PlanComparison) -> list[dbc.Col]:
         dbc.Col(
             components.stat_card(
                 figures.NEGOTIATED_LABEL,
-                components.money(total["target"], decimals=2),
+                components.money(total["target"], decimals=2, currency=cur),
                 colour=figures.NEGOTIATED_COLOUR,
                 sub=f"stage: {comparison.stage}",
             ),
@@ -187,7 +185,7 @@ def summary_cards(comparison: PlanComparison) -> list[dbc.Col]:
         dbc.Col(
             components.stat_card(
                 "People ask for",
-                _signed_money(total["difference"]),
+                _signed_money(total["difference"], cur),
                 sub=asks_for_note(comparison.summary, total["difference_pct"]),
             ),
             md=6,
@@ -198,7 +196,7 @@ def summary_cards(comparison: PlanComparison) -> list[dbc.Col]:
             components.stat_card(
                 "Largest disagreement",
                 f"team {worst['team']}",
-                sub=_signed_money(worst["difference"]) + chance,
+                sub=_signed_money(worst["difference"], cur) + chance,
             ),
             md=6,
             xl=3,
@@ -215,12 +213,17 @@ def asks_for_note(summary: dict[str, Any], difference_pct: float | None) -> str:
         if difference_pct is None or pd.isna(difference_pct)
         else f"{difference_pct:+.1f} % over the system plan"
     )
+    cur = summary.get("currency")
+
+    def money(minor: int) -> str:
+        return components.minor_to_money(minor, currency=cur)
+
     parts = [
-        f"claims {components.minor_to_money(summary.get('claimed') or 0)}",
-        f"assigned {components.minor_to_money(summary.get('assigned') or 0)}",
+        f"claims {money(summary.get('claimed') or 0)}",
+        f"assigned {money(summary.get('assigned') or 0)}",
     ]
     if summary.get("drifted_teams"):
-        parts.append(f"basis drift {components.minor_to_money(summary.get('drift_total') or 0)}")
+        parts.append(f"basis drift {money(summary.get('drift_total') or 0)}")
     return f"{pct}; " + ", ".join(parts)
 
 
@@ -231,22 +234,25 @@ def drift_alert(summary: dict[str, Any]) -> Any:
     return dbc.Alert(
         f"The negotiation's basis is older than the current system plan (teams "
         f"{', '.join(summary['drifted_teams'])}, drift "
-        f"{components.minor_to_money(summary['drift_total'])}): the negotiated plan of those "
+        f"{components.minor_to_money(summary['drift_total'], currency=summary.get('currency'))}): "
+        "the negotiated plan of those "
         "teams still rests on the old numbers until the owner rebases on the Negotiation page.",
         color="warning",
         id="sbs-drift-alert",
     )
 
 
-def _signed_money(value: float) -> str:
-    return ("+" if value >= 0 else "") + components.money(value)
+def _signed_money(value: float, currency: str | None = "EUR") -> str:
+    return ("+" if value >= 0 else "") + components.money(value, currency=currency)
 
 
 def difference_rows(comparison: PlanComparison) -> list[dict[str, Any]]:
-    """Grid rows of the comparison (missing numbers as None, so the grid shows them empty)."""
+    """Grid rows of the comparison (missing numbers as None, so the grid shows them empty); each
+    carries the currency symbol (``cur``) its money columns are shown with."""
     frame = comparison.differences.astype(object)
+    cur = components.row_currency(comparison.currency)
     return [
-        {str(k): v for k, v in row.items()}
+        {**{str(k): v for k, v in row.items()}, "cur": cur}
         for row in frame.where(frame.notna(), None).to_dict("records")
     ]
 
@@ -261,9 +267,11 @@ def comparison_outputs(comparison: PlanComparison) -> tuple[Any, ...]:
         return [], empty, [], empty, [], note
     return (
         summary_cards(comparison),
-        figures.team_bars(comparison.totals, title="Per team"),
+        figures.in_currency(
+            figures.team_bars(comparison.totals, title="Per team"), comparison.currency
+        ),
         difference_rows(comparison),
-        figures.stretch_chart(comparison.stretch),
+        figures.stretch_chart(comparison.stretch, title=comparison.stretch_note),
         [{"label": "All teams", "value": ALL_TEAMS}] + components.options(comparison.teams),
         drift_alert(comparison.summary),
     )
@@ -274,7 +282,9 @@ def period_figure(frame: pd.DataFrame | None, team: str | None) -> Any:
         return figures.empty_figure("No negotiated plan yet")
     everyone = not team or team == ALL_TEAMS
     title = "Per period, all teams" if everyone else f"Per period, team {team}"
-    return figures.period_lines(frame, title=title)
+    return figures.in_currency(
+        figures.period_lines(frame, title=title), frame.attrs.get("currency", "EUR")
+    )
 
 
 # -- callbacks (module-level, the context injected by `bind`) --------------------------------

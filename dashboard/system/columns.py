@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboard import figures
+from dashboard import components, figures
 from forecast.services.types import EFFECTS, EVENT_KINDS, REASON_CODES
 
-MONEY = {"function": "(params.value < 0 ? '-€' : '€') + d3.format(',.0f')(Math.abs(params.value))"}
+# the symbol comes from each row's ``cur`` field (the plan's currency, see view.py)
+MONEY = components.grid_money(0)
 
 
 def event_columns() -> list[dict[str, Any]]:

@@ -44,7 +44,8 @@ def set_threshold(ctx: DashboardContext, n, percent, session, version, refresh) 
         )
     )
     message = alert or components.success_alert(
-        f"Threshold set to {saved.plan.threshold:.0%}: the gate marks deviations above it."
+        f"Threshold set to {components.percent(saved.plan.threshold, 0)}: the gate marks "
+        "deviations above it."
     )
     return message, (refresh or 0) + 1
 
@@ -65,7 +66,9 @@ def mark(
             expected_version=version,
         )
     )
-    message = alert or components.success_alert(view.factor_message(saved.factor))
+    message = alert or components.success_alert(
+        view.factor_message(saved.factor, saved.plan.currency)
+    )
     return message, (refresh or 0) + 1
 
 

@@ -32,9 +32,8 @@ def fan(
     if not plan_id or version is None:
         return figures.empty_figure("Pick a plan")
     frames = system_views.fan_frames(ctx.store, plan_id, level, key)
-    return figures.fan_chart(
-        frames.history, frames.baseline, frames.system_plan, title=frames.title
-    )
+    fig = figures.fan_chart(frames.history, frames.baseline, frames.system_plan, title=frames.title)
+    return figures.in_currency(fig, frames.currency)
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:

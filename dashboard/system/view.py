@@ -55,11 +55,11 @@ class SetupOutputs(NamedTuple):
 
 def page_outputs(page: SystemPage, combination_rule: str) -> PageOutputs:
     """The whole overview of the page from its read model."""
-    dev_rows, _ = deviation_rows(page.deviations)
+    dev_rows, _ = deviation_rows(page.deviations, currency=page.currency)
     dates = components.options(page.dates)
     return PageOutputs(
         totals=total_cards(page),
-        team_rows=team_rows(page.teams),
+        team_rows=team_rows(page.teams, page.currency),
         event_rows=event_rows(page.events),
         deviation_rows=dev_rows,
         gate=gate_alert(page),
@@ -96,13 +96,15 @@ def total_cards(page: SystemPage) -> list[dbc.Col]:
     return [
         card(
             components.stat_card(
-                "Baseline", components.money(page.baseline_total), colour=figures.BASELINE_COLOUR
+                "Baseline",
+                components.money(page.baseline_total, currency=page.currency),
+                colour=figures.BASELINE_COLOUR,
             )
         ),
         card(
             components.stat_card(
                 figures.SYSTEM_LABEL,
-                components.money(page.plan_total),
+                components.money(page.plan_total, currency=page.currency),
                 colour=figures.SYSTEM_COLOUR,
                 sub=f"{page.change * 100:+.1f} % against the baseline, {len(page.events)} event(s)",
             ),
@@ -112,7 +114,7 @@ def total_cards(page: SystemPage) -> list[dbc.Col]:
             components.stat_card(
                 "Deviations needing a reason",
                 f"{page.gate.open:,} of {page.gate.marked:,}",
-                sub=f"threshold {page.threshold:.0%} per series-period and team",
+                sub=f"threshold {components.percent(page.threshold, 0)} per series-period and team",
             )
         ),
         card(components.stat_card("Status", page.status, sub=f"version {page.version}")),
@@ -135,7 +137,7 @@ def gate_alert(page: SystemPage) -> dbc.Alert:
         )
         return dbc.Alert(
             f"The gate blocks publishing: {gate.open:,} deviation(s) above "
-            f"{gate.threshold:.0%} have no reason yet.{shown}",
+            f"{components.percent(gate.threshold, 0)} have no reason yet.{shown}",
             color="warning",
             id="sys-gate-blocked",
         )
@@ -153,10 +155,12 @@ def explain_options(events: Sequence[Event]) -> list[dict[str, str]]:
     ]
 
 
-def team_rows(teams: pd.DataFrame) -> list[dict[str, Any]]:
-    """Grid rows of ``system_views.team_summary``."""
+def team_rows(teams: pd.DataFrame, currency: str | None = "EUR") -> list[dict[str, Any]]:
+    """Grid rows of ``system_views.team_summary``, each with the currency symbol (``cur``)."""
+    cur = components.row_currency(currency)
     return [
         {
+            "cur": cur,
             "team": str(r["team"]),
             "baseline": round(float(r["baseline"]), 2),
             "system_plan": round(float(r["system_plan"]), 2),
@@ -197,10 +201,11 @@ def event_rows(events: Sequence[Event]) -> list[dict[str, Any]]:
 
 
 def deviation_rows(
-    marked: pd.DataFrame, limit: int = DEVIATION_ROWS_SHOWN
+    marked: pd.DataFrame, limit: int = DEVIATION_ROWS_SHOWN, *, currency: str | None = "EUR"
 ) -> tuple[list[dict[str, Any]], int]:
     """Team rows first, then the largest series deviations; at most `limit` rows (the gate
-    counts all of them; a planner explains the rest by event)."""
+    counts all of them; a planner explains the rest by event). Each row carries the currency
+    symbol (``cur``) of its money columns."""
     if marked.empty:
         return [], 0
     frame = marked.copy()
@@ -216,6 +221,7 @@ def deviation_rows(
         rows.append(
             {
                 "cell": f"{r['level']}|{r['key']}|{ds}",
+                "cur": components.row_currency(currency),
                 "level": r["level"],
                 "key": str(r["key"]),
                 "ds": ds,
@@ -251,12 +257,13 @@ def factor_rows(factors: Sequence[Factor]) -> list[dict[str, Any]]:
     ]
 
 
-def factor_message(factor: Factor) -> str:
+def factor_message(factor: Factor, currency: str | None = "EUR") -> str:
     return (
         f"{factor.factor_id} {factor.name!r}: {factor.n_series:,} series re-forecast with the "
         f"marker ({factor.model}); their baseline went from "
-        f"{components.money(factor.baseline_before)} to "
-        f"{components.money(factor.baseline_after)}. Events and the gate now use it."
+        f"{components.money(factor.baseline_before, currency=currency)} to "
+        f"{components.money(factor.baseline_after, currency=currency)}. Events and the gate now "
+        "use it."
     )
 
 

@@ -80,8 +80,13 @@ def plan_rows(negotiated: pd.DataFrame, plan_id: str, version: int) -> pd.DataFr
     return out.reset_index(drop=True)
 
 
-def to_csv(rows: pd.DataFrame) -> bytes:
-    """CSV (UTF-8, header, ``\\n`` line ends) with every text cell neutralised."""
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def to_csv(rows: pd.DataFrame, *, excel: bool = False) -> bytes:
+    """CSV (UTF-8, header, ``\\n`` line ends, plain numbers, ISO dates) with every text cell
+    neutralised. ``excel`` starts the file with a UTF-8 byte order mark, which Excel needs to
+    read non-ASCII text (team names, notes) as UTF-8; the content is otherwise the same."""
     out = rows.copy()
     out.columns = [neutralise(str(c)) for c in rows.columns]
     for col, source in zip(out.columns, rows.columns, strict=True):
@@ -92,7 +97,8 @@ def to_csv(rows: pd.DataFrame) -> bytes:
         text = out[col].astype(str)
         danger = text.str.startswith(DANGEROUS_PREFIXES)
         out[col] = text.where(~danger, "'" + text)
-    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    data = out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return UTF8_BOM + data if excel else data
 
 
 def _cell(value: Any) -> Any:
@@ -125,8 +131,16 @@ def _column_values(column: pd.Series) -> list[Any]:
     return [_cell(v) for v in column.tolist()]
 
 
-def to_xlsx(sheets: Mapping[str, pd.DataFrame]) -> bytes:
-    """One worksheet per frame (name -> frame), header row bold and frozen, text neutralised.
+def to_xlsx(
+    sheets: Mapping[str, pd.DataFrame],
+    *,
+    money_columns: Sequence[str] = (),
+    money_format: str = "#,##0.00",
+) -> bytes:
+    """One worksheet per frame (name -> frame): header row bold and frozen, an autofilter over
+    the table, dates as real dates (yyyy-mm-dd), the `money_columns` in `money_format` (e.g. the
+    plan currency's, ``forecast.money.excel_format``), other numbers as they are, text
+    neutralised.
 
     XlsxWriter streams rows (constant memory) and, with ``strings_to_formulas`` off, writes a
     text cell as text whatever it starts with; measured here it writes a 130,000-row plan in
@@ -146,11 +160,18 @@ def to_xlsx(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     )
     bold = book.add_format({"bold": True})
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    stamp_format = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    currency = book.add_format({"num_format": money_format})
     for name, frame in sheets.items():
         sheet = book.add_worksheet(_sheet_title(name))
         sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(len(frame), 1), max(len(frame.columns) - 1, 0))
+        for col_number, column in enumerate(frame.columns):
+            wide = str(column) in money_columns or str(column) in DATE_COLUMNS
+            sheet.set_column(col_number, col_number, 16 if wide else 12)
         sheet.write_row(0, 0, [_cell(str(column)) for column in frame.columns], bold)
-        columns = [_column_values(frame[column]) for column in frame.columns]
+        columns = [_column_values(_as_dates(frame[column])) for column in frame.columns]
+        is_money = [str(column) in money_columns for column in frame.columns]
         for row_number, row in enumerate(zip(*columns, strict=True), start=1):
             for col_number, value in enumerate(row):
                 if value is None:
@@ -158,15 +179,35 @@ def to_xlsx(sheets: Mapping[str, pd.DataFrame]) -> bytes:
                 if isinstance(value, str):
                     sheet.write_string(row_number, col_number, value)
                 elif isinstance(value, datetime):
-                    sheet.write_datetime(row_number, col_number, value, date_format)
+                    timed = value.hour or value.minute or value.second
+                    style = stamp_format if timed else date_format
+                    sheet.write_datetime(row_number, col_number, value, style)
                 elif isinstance(value, bool):
                     sheet.write_boolean(row_number, col_number, value)
                 elif isinstance(value, float) and not math.isfinite(value):
                     sheet.write_string(row_number, col_number, str(value))  # as in the CSV
+                elif is_money[col_number]:
+                    sheet.write_number(row_number, col_number, value, currency)
                 else:
                     sheet.write_number(row_number, col_number, value)
     book.close()
     return buffer.getvalue()
+
+
+DATE_COLUMNS = ("ds", "at", "start", "end")
+
+
+def _as_dates(column: pd.Series) -> pd.Series:
+    """ISO date text in a date column (``ds``, ``at``...) -> datetimes, so Excel gets real dates;
+    other columns, and date columns holding anything else, are left as they are."""
+    if str(column.name) not in DATE_COLUMNS or not (
+        pd.api.types.is_string_dtype(column) or column.dtype == object
+    ):
+        return column
+    parsed = pd.to_datetime(column, errors="coerce", utc=True, format="ISO8601")
+    if parsed[column.notna()].isna().any():
+        return column
+    return parsed.dt.tz_localize(None)
 
 
 def _sheet_title(name: str) -> str:

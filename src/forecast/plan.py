@@ -101,6 +101,11 @@ class PlanState:
     published_by: str | None = None
     # Negotiation track: owned and filled by forecast.negotiation / services.negotiation.
     negotiation: dict[str, Any] = field(default_factory=dict)
+    # The plan's currency (ISO 4217 code) or None for plain numbers. Documents written before the
+    # field existed read as EUR, the currency they were shown in.
+    currency: str | None = "EUR"
+    # forecast.engine.stretch.StretchCalibration.to_dict(), computed at creation ({} = not yet).
+    stretch_calibration: dict[str, Any] = field(default_factory=dict)
 
     # -- roles -----------------------------------------------------------------------------
     def roles_of(self, user: str) -> list[str]:

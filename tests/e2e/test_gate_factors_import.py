@@ -108,9 +108,9 @@ def test_owner_raises_the_threshold_and_fewer_deviations_need_a_reason(start_app
 
     type_into(dash_duo, "#sys-threshold", "50")
     click(dash_duo, "#sys-threshold-set")
-    dash_duo.wait_for_contains_text("#sys-alert", "Threshold set to 50%", timeout=20)
+    dash_duo.wait_for_contains_text("#sys-alert", "Threshold set to 50 %", timeout=20)
     after = _wait_for_open_deviations(dash_duo, lambda shown: shown[0] < before[0])
-    dash_duo.wait_for_contains_text("#sys-totals", "threshold 50% per series-period", timeout=20)
+    dash_duo.wait_for_contains_text("#sys-totals", "threshold 50 % per series-period", timeout=20)
 
     store = _open_store(e2e_plan.data_dir)
     try:
@@ -121,7 +121,7 @@ def test_owner_raises_the_threshold_and_fewer_deviations_need_a_reason(start_app
     # only the 60 % event of store type c is still above a 50 % threshold
     assert 0 < after[0] == int((~marked_at_50["explained"]).sum()) < open_at_20
     assert after[1] == len(marked_at_50)
-    dash_duo.wait_for_contains_text("#sys-gate-blocked", "above 50%", timeout=10)
+    dash_duo.wait_for_contains_text("#sys-gate-blocked", "above 50 %", timeout=10)
     _settle(dash_duo)
     assert dash_duo.get_logs() == []
 

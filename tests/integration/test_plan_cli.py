@@ -268,4 +268,4 @@ def test_a_pinned_version_that_is_stale_is_refused_naming_the_change(data_dir, p
     second = run(data_dir, "plan", "threshold", copy, "30%", "--expected-version", "1", user="ann")
     assert second.exit_code == 3  # a refused edit: stale version
     assert "changed since you loaded version 1" in second.stderr
-    assert "threshold 20% -> 25%" in second.stderr
+    assert "threshold 20 % -> 25 %" in second.stderr

@@ -46,9 +46,8 @@ def test_readme_walkthrough_runs_and_publishes(tmp_path):
     with (cwd / "agreed_plan.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert {"unique_id", "ds", "team", "baseline", "system_plan", "target"} <= set(rows[0])
-    goal = re.search(r"goal ([\d,]+\.\d\d)", done.stdout.split("plan agreed and locked")[1]).group(
-        1
-    )
+    locked = done.stdout.split("plan agreed and locked")[1]
+    goal = re.search(r"goal €([\d,]+\.\d\d)", locked).group(1)  # the plan is in euros
     assert sum(Decimal(r["target"]) for r in rows) == Decimal(goal.replace(",", ""))
     assert "kim is the lead of team 'd' and cannot claim for team 'a'" in done.stderr
     # the purchase limit added after the goal shows as drift, and the rebase clears it
@@ -56,3 +55,5 @@ def test_readme_walkthrough_runs_and_publishes(tmp_path):
     assert "rebased onto the current system_plan" in done.stdout
     assert "spared" in done.stdout or "of its pro rata share" in done.stdout
     assert (cwd / "agreed_plan.xlsx").stat().st_size > 0
+    excel = (cwd / "agreed_plan_for_excel.csv").read_bytes()
+    assert excel == b"\xef\xbb\xbf" + (cwd / "agreed_plan.csv").read_bytes()

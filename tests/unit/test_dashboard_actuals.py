@@ -46,7 +46,7 @@ def _score(closer_total: str) -> pd.DataFrame:
 
 def test_verdict_names_the_closer_track_its_margin_and_team_count() -> None:
     assert actuals.verdict(_score("system_plan")) == (
-        "System plan came closer overall, by 2.5% WAPE, and in 1 of 2 team(s)."
+        "System plan came closer overall, by 2.5 % WAPE, and in 1 of 2 team(s)."
     )
 
 

@@ -211,6 +211,7 @@ def test_download_callback_refuses_before_a_goal_and_sends_csv_after(plan, store
             ("plans-download-csv", "n_clicks", 1),
             ("plans-download-xlsx", "n_clicks", None),
             ("plans-download-json", "n_clicks", None),
+            ("plans-download-csv-excel", "n_clicks", None),
         ],
         state=[("nav-session", "data", {"plan_id": plan.plan_id, "user": "olga"})],
     )
@@ -220,8 +221,19 @@ def test_download_callback_refuses_before_a_goal_and_sends_csv_after(plan, store
     out = call(app, "..plans-download.data...plans-download-status.children..", **args)
     sent = out["plans-download"]["data"]
     assert sent["filename"].endswith(".csv") and sent["base64"]
-    text = base64.b64decode(sent["content"]).decode("utf-8-sig")
-    assert text.splitlines()[0].startswith("unique_id,ds,team")
+    raw = base64.b64decode(sent["content"])
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    assert raw.decode("utf-8").splitlines()[0].startswith("unique_id,ds,team")
+    excel = dict(args, inputs=[*args["inputs"][:3], ("plans-download-csv-excel", "n_clicks", 1)])
+    excel["inputs"][0] = ("plans-download-csv", "n_clicks", None)
+    out = call(
+        app,
+        "..plans-download.data...plans-download-status.children..",
+        **excel,
+        changed=["plans-download-csv-excel.n_clicks"],
+    )
+    sent = out["plans-download"]["data"]
+    assert base64.b64decode(sent["content"]) == b"\xef\xbb\xbf" + raw
 
 
 def test_app_pages_are_registered_once_per_app(tmp_path: Path):

@@ -51,7 +51,8 @@ def _text(component) -> str:
 def test_parse_goal_accepts_amounts_and_ratios():
     assert common.parse_goal("10/6.5") == {"ratio": "10/6.5"}
     assert common.parse_goal("1.5x") == {"ratio": "1.5"}
-    assert common.parse_goal("€1,500,000.50") == {"total": "1500000.50"}
+    assert common.parse_goal("€1,500,000.50") == {"total": "€1,500,000.50"}
+    assert common.parse_goal("720.000.000 €") == {"total": "720.000.000 €"}
     assert common.parse_goal("  ") == {}
 
 
@@ -94,7 +95,7 @@ def test_a_lead_may_claim_only_for_their_own_team_while_the_round_is_open(store,
 
 def test_a_claim_given_as_a_percent_is_passed_as_one():
     assert claims.claim_arguments("2.5%") == {"amount": None, "percent": "2.5"}
-    assert claims.claim_arguments("25,000") == {"amount": "25000", "percent": None}
+    assert claims.claim_arguments(" $25,000 ") == {"amount": "$25,000", "percent": None}
 
 
 def test_the_owner_may_reopen_a_closed_round_and_a_lead_may_not(store, plan_id):
@@ -165,6 +166,8 @@ def test_period_goal_rows_follow_the_typed_goal():
     assert [r["ds"] for r in rows] == ["2015-08-02", "2015-08-09"]
     assert [r["goal"] for r in rows] == [600.0, 200.0]
     assert [r["goal"] for r in periods.period_goal_rows(basis, {"total": "1000"})] == [750.0, 250.0]
+    typed = periods.period_goal_rows(basis, {"total": "$1,000.00"}, "USD")
+    assert [r["goal"] for r in typed] == [750.0, 250.0] and typed[0]["cur"] == "$"
     assert [r["goal"] for r in periods.period_goal_rows(basis, {})] == [300.0, 100.0]
     assert periods.per_period_goals(rows) == {"2015-08-02": "600.0", "2015-08-09": "200.0"}
 
@@ -192,3 +195,38 @@ def test_a_refused_edit_says_why_and_changes_nothing(store, plan_id):
         alert, _ = goal.set_goal(ctx, 1, "10/6.5", "baseline", False, [], session, None, 0)
     assert common.refused(alert)
     assert nego.summary(store, plan_id)["goal"] is None
+
+
+def test_a_dollar_plan_shows_dollars_and_what_the_probabilities_rest_on(store):
+    history, attributes, baseline = team_frames()
+    state = create_plan_from_frames(
+        store,
+        name="usd board",
+        history=history,
+        attributes=attributes,
+        freq="W-FRI",
+        horizon=HORIZON,
+        team_attr="Team",
+        actor="olga",
+        baseline=baseline,
+        currency="USD",
+    )
+    grant(store, state.plan_id, "olga", "anna", "lead", team="a")
+    nego.set_goal(store, state.plan_id, "olga", ratio="1.1")
+    nego.claim(store, state.plan_id, "anna", "a", amount="$1,234.50", note="flyer")
+    board = negotiation_board(store, state.plan_id, "olga")
+    assert board.currency == "USD"
+    assert board.stretch_note.startswith("Probability to reach")
+    stage, _drift, cards, fig, team_cards, rows, *_ = view.outputs(board, None)
+    shown = _text(dbc_row(cards)) + _text(dbc_row(team_cards))
+    assert "$1,234" in shown and "€" not in shown
+    assert board.stretch_note in _text(dbc_row(team_cards))
+    assert {r["cur"] for r in rows} == {"$"}
+    assert "€" not in json.dumps(fig.to_plotly_json(), default=str, ensure_ascii=False)
+    assert "$" in goal.goal_message(board.goal or 0, board.basis_total, board.currency)
+
+
+def dbc_row(children):
+    import dash_bootstrap_components as dbc
+
+    return dbc.Row(children)

@@ -220,7 +220,9 @@ def test_gate_blocks_publish_until_explained_then_plan_is_read_only(store, plan_
         ("series", "2"),
         ("team", "a"),
     ]
-    with pytest.raises(Invalid, match=r"3 deviation\(s\) above 20% have no explanation") as refused:
+    with pytest.raises(
+        Invalid, match=r"3 deviation\(s\) above 20 % have no explanation"
+    ) as refused:
         system.publish(store, plan_id, "ann")
     assert "series 1" in str(refused.value) and "team a" in str(refused.value)
     assert plans.get_plan(store, plan_id).status == "draft"

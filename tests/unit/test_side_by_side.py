@@ -99,3 +99,19 @@ def test_the_comparison_matches_the_ledger_to_the_cent(store):
     north = comparison.period_comparison(store, store.plan_id, "north")
     assert north is not None and set(north["team"].astype(str)) == {"north"}
     assert "baseline" in north.columns
+
+
+def test_a_dollar_plan_is_compared_in_dollars(store):
+    import dataclasses
+
+    nego.set_goal(store, store.plan_id, "olga", ratio="1.2")
+    compared = comparison.compare_plans(store, store.plan_id)
+    assert compared.currency == "EUR" and compared.stretch_note
+    in_dollars = dataclasses.replace(
+        compared, currency="USD", summary={**compared.summary, "currency": "USD"}
+    )
+    cards, bars, rows, stretch, _, _ = side_by_side.comparison_outputs(in_dollars)
+    shown = json.dumps([cards, bars], cls=plotly.utils.PlotlyJSONEncoder, ensure_ascii=False)
+    assert "$" in shown and "€" not in shown
+    assert {r["cur"] for r in rows} == {"$"}
+    assert compared.stretch_note in json.dumps(stretch, cls=plotly.utils.PlotlyJSONEncoder)

@@ -180,6 +180,8 @@ def test_page_outputs_say_what_the_gate_blocks_and_why_a_lead_cannot_edit(ctx, p
     assert "lena cannot change events" in text(out.role_events)
     assert [o["value"] for o in out.explain_options] == ["selected", "E1"]
     assert "1 event(s)" in text(out.totals)
+    assert "€" in text(out.totals) and "above 20 %" in text(out.gate)
+    assert {row["cur"] for row in out.team_rows + out.deviation_rows} == {"€"}
 
 
 def test_the_reason_editor_preselects_no_reason():
@@ -305,7 +307,7 @@ def test_owner_sets_the_threshold_from_the_system_page_and_a_lead_cannot(ctx, pl
     assert plan_service.get_plan(ctx.store, plan_id).threshold == pytest.approx(0.20)
     with acting_as(ctx.store, "olga"):
         alert, _ = factors.set_threshold(ctx, 2, 35, {"plan_id": plan_id}, None, 0)
-    assert "Threshold set to 35%" in text(alert)
+    assert "Threshold set to 35 %" in text(alert)
     shown = view.setup_outputs(system_views.system_setup(ctx.store, plan_id, "lena"))
     assert shown.threshold_percent == 35 and shown.threshold_disabled is True
     assert "only the plan's owner" in text(shown.role_threshold)

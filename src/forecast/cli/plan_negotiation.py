@@ -28,9 +28,11 @@ from forecast.cli.plan_app import plan_app
 
 if TYPE_CHECKING:
     from forecast.services import exports
+    from forecast.services import money as fmt
     from forecast.services import negotiation as nego
 else:  # imported when a command runs: `forecast --help` does not load pandas
     exports = lazy_module("forecast.services.exports")
+    fmt = lazy_module("forecast.services.money")
     nego = lazy_module("forecast.services.negotiation")
 
 # The root group sorts every error into its exit code (forecast.cli.conventions).
@@ -57,7 +59,7 @@ def _summary_text(s: dict[str, Any]) -> str:
         return f"plan {s['plan_id']} version {s['version']}: no goal yet"
 
     def m(key: str) -> str:
-        return format_money(int(s[key]))
+        return fmt.format_minor(int(s[key]), s.get("currency"))
 
     lines = [
         f"plan {s['plan_id']} version {s['version']} ({s['status']}), negotiation stage {s['stage']}",
@@ -195,7 +197,8 @@ def claim_cmd(
         expected_version=expected_version,
     )
     claim = nego.negotiation_of(state).claims[team]  # type: ignore[union-attr]
-    _report(store, state.plan_id, as_json, f"team {team} claims {format_money(claim.amount)}")
+    shown = fmt.format_minor(claim.amount, state.currency)
+    _report(store, state.plan_id, as_json, f"team {team} claims {shown}")
 
 
 @plan_app.command("unclaim")
@@ -365,7 +368,8 @@ def ledger_cmd(
     if as_json:
         echo_json({"summary": nego.summary(store, plan), "ledger": _records(table)})
         return
-    typer.echo(_summary_text(nego.summary(store, plan)))
+    summary = nego.summary(store, plan)
+    typer.echo(_summary_text(summary))
     typer.echo("")
     money = ["system_plan", "basis", "basis_drift", "claim", "assignment", "target"]
     header = (
@@ -379,7 +383,10 @@ def ledger_cmd(
         pct_text = "" if pct is None or pct != pct else f"{pct:.1f}"
         typer.echo(
             f"{str(row['team']):<16}"
-            + "".join(f"{format_money(int(row[c + nego.MINOR])):>20}" for c in money)
+            + "".join(
+                f"{fmt.format_minor(int(row[c + nego.MINOR]), summary.get('currency')):>20}"
+                for c in money
+            )
             + f"{pct_text:>10}{_pct_text(row.get('target_growth_vs_last_year_pct')):>10}  {row['note']}"
         )
     reasons = [r for r in table.to_dict(orient="records") if r["team"] != "TOTAL" and r["why"]]
@@ -414,20 +421,17 @@ def stretch_cmd(
     if as_json:
         echo_json(_records(table))
         return
+    currency = nego.summary(store, plan).get("currency")
     typer.echo(f"{'team':<16}{'target':>22}{'expected':>22}{'P(reach)':>10}{'vs last year':>14}")
     for row in _records(table):
-        growth = (
-            ""
-            if row["growth_vs_last_year"] is None
-            else f"{100 * row['growth_vs_last_year']:+.1f}%"
-        )
+        growth = fmt.format_percent(row["growth_vs_last_year"], 1, signed=True)
         typer.echo(
-            f"{str(row['team']):<16}{row['target']:>22,.2f}{row['expected']:>22,.2f}"
-            f"{100 * row['probability_reach']:>9.1f}%{growth:>14}"
+            f"{str(row['team']):<16}{fmt.format_money(row['target'], currency, decimals=2):>22}"
+            f"{fmt.format_money(row['expected'], currency, decimals=2):>22}"
+            f"{fmt.format_percent(row['probability_reach']):>10}{growth:>14}"
         )
-    typer.echo(
-        "(normal approximation from the baseline's intervals; series-periods assumed independent)"
-    )
+    for note in dict.fromkeys(str(r["rests_on"]) for r in _records(table)):
+        typer.echo(f"P(reach) {note}")
 
 
 @plan_app.command("export")
@@ -439,13 +443,19 @@ def export_cmd(
         ExportFormat,
         typer.Option("--format", help="json is a re-importable bundle."),
     ] = "csv",
+    excel: Annotated[
+        bool,
+        typer.Option(
+            "--excel", help="CSV for Excel: start it with a UTF-8 BOM (the numbers stay plain)."
+        ),
+    ] = False,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Export the plan: one row per series and period (csv), a sheet per view (xlsx), or a bundle."""
     store = open_plan_store(db, data_dir)
-    data = exports.export_plan(store, plan, fmt)
+    data = exports.export_plan(store, plan, fmt, excel_csv=excel)
     try:
         out.write_bytes(data)
     except OSError as exc:

@@ -47,6 +47,13 @@ else:  # imported when a command runs: `forecast --help` does not load pandas
     plans = lazy_module("forecast.services.plans")
     system = lazy_module("forecast.services.system")
 
+
+def percent_text(value: float, decimals: int = 1) -> str:
+    from forecast.services.money import format_percent
+
+    return format_percent(value, decimals)
+
+
 event_app = typer.Typer(
     help="Event overrides: add, edit, remove, list, suggest.",
     no_args_is_help=True,
@@ -174,7 +181,8 @@ def _plan_header(state: PlanState) -> list[str]:
         f"  baseline: {state.baseline.model} over {state.horizon} periods "
         f"{state.baseline.start}..{state.baseline.end}; models used: "
         + ", ".join(f"{k} x{v}" for k, v in state.baseline.models_used.items()),
-        f"  teams by {state.team_attr or 'none'}; deviation threshold {state.threshold:.0%}",
+        f"  teams by {state.team_attr or 'none'}; deviation threshold {percent_text(state.threshold, 0)}; "
+        f"currency {state.currency or 'none (plain numbers)'}",
         f"  members: {members}",
     ]
 
@@ -205,6 +213,14 @@ def create(
     threshold: Annotated[
         float, typer.Option("--threshold", help="Deviation threshold as a fraction.")
     ] = 0.2,
+    currency: Annotated[
+        str,
+        typer.Option(
+            "--currency",
+            help="ISO 4217 code amounts are shown in (EUR, USD, GBP...), or 'none' for plain "
+            "numbers.",
+        ),
+    ] = "EUR",
     jobs: JobsOpt = 1,
     as_user: AsOpt = None,
     db: DbOpt = None,
@@ -236,6 +252,7 @@ def create(
             date_col=date_col,
             value_col=value_col,
             threshold=threshold,
+            currency=currency,
             jobs=jobs,
             progress=report,
         )
@@ -303,7 +320,8 @@ def show(
             typer.echo(f"    {factor.describe()}")
     gate = system.gate_of(state, marked)
     typer.echo(
-        f"  deviations above {gate.threshold:.0%}: {gate.marked} marked, {gate.open} unexplained"
+        f"  deviations above {percent_text(gate.threshold, 0)}: {gate.marked} marked, "
+        f"{gate.open} unexplained"
     )
     typer.echo(f"  rule: {system.COMBINATION_RULE}")
     key = ["unique_id"] if level == "series" else ["team"]
@@ -578,7 +596,7 @@ def deviations(
         return
     open_rows = marked.loc[~marked["explained"]] if len(marked) else marked
     typer.echo(
-        f"plan {state.plan_id}: {len(marked)} deviation(s) above {state.threshold:.0%}, "
+        f"plan {state.plan_id}: {len(marked)} deviation(s) above {percent_text(state.threshold, 0)}, "
         f"{len(open_rows)} unexplained"
     )
     shown = marked if show_all else open_rows
@@ -664,7 +682,9 @@ def threshold(
     if as_json:
         echo_json(_saved(saved.plan) | {"threshold": saved.plan.threshold})
         return
-    typer.echo(f"threshold of plan {saved.plan.plan_id} is now {saved.plan.threshold:.0%}")
+    typer.echo(
+        f"threshold of plan {saved.plan.plan_id} is now {percent_text(saved.plan.threshold, 0)}"
+    )
 
 
 @plan_app.command("publish")

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from forecast.services import negotiation
+from forecast.services.negotiation_board import stretch_note
 from forecast.store import PlanRepository
 
 TOTAL = "TOTAL"
@@ -38,6 +39,8 @@ class PlanComparison:
     )  # DIFFERENCE_COLUMNS; teams by disagreement, largest first; TOTAL last
     stretch: pd.DataFrame  # team, probability, growth (fractions)
     summary: dict[str, Any]  # negotiation.summary: claimed, assigned, basis drift per team
+    currency: str | None = "EUR"  # the plan's ISO code; None: plain numbers
+    stretch_note: str = ""  # what the probabilities rest on ("from 6 past 13-week windows ...")
 
     @property
     def teams(self) -> list[str]:
@@ -117,7 +120,15 @@ def compare_plans(store: PlanRepository, plan: str) -> PlanComparison:
     summary = negotiation.summary(store, plan)
     if summary.get("goal") is None:
         empty = pd.DataFrame()
-        return PlanComparison(False, str(summary.get("stage", "")), empty, empty, empty, summary)
+        return PlanComparison(
+            False,
+            str(summary.get("stage", "")),
+            empty,
+            empty,
+            empty,
+            summary,
+            currency=summary.get("currency"),
+        )
     totals = team_totals(negotiation.negotiated_plan(store, plan))
     stretch = negotiation.stretch(store, plan)
     return PlanComparison(
@@ -129,13 +140,17 @@ def compare_plans(store: PlanRepository, plan: str) -> PlanComparison:
             columns={"probability_reach": "probability", "growth_vs_last_year": "growth"}
         )[["team", "probability", "growth"]],
         summary=summary,
+        currency=summary.get("currency"),
+        stretch_note=stretch_note(stretch),
     )
 
 
 def period_comparison(store: PlanRepository, plan: str, team: str | None) -> pd.DataFrame | None:
     """Per series-period of `team` (None = all teams): system plan, target and the baseline with
-    its interval columns; None before a goal is set."""
-    if negotiation.summary(store, plan).get("goal") is None:
+    its interval columns; None before a goal is set. ``frame.attrs["currency"]`` is the plan's
+    currency (ISO code; None: plain numbers)."""
+    summary = negotiation.summary(store, plan)
+    if summary.get("goal") is None:
         return None
     negotiated = negotiation.negotiated_plan(store, plan)
     series = negotiation.series_frame(store, plan)
@@ -145,4 +160,5 @@ def period_comparison(store: PlanRepository, plan: str, team: str | None) -> pd.
     )
     if team:
         frame = frame[frame["team"].astype(str) == team]
+    frame.attrs["currency"] = summary.get("currency")
     return frame

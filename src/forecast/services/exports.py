@@ -20,9 +20,10 @@ from forecast.store import Change, MemoryStore, PlanRepository, frame_from_bytes
 REQUIRED_BLOBS = ("history", "attributes", "baseline")
 
 
-def export_plan(store: PlanRepository, plan: str, fmt: str) -> bytes:
-    """The plan as ``csv`` (one row per series and period), ``xlsx`` (a sheet per view) or ``json``
-    (a complete bundle that ``import_bundle`` turns back into the same plan)."""
+def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool = False) -> bytes:
+    """The plan as ``csv`` (one row per series and period; ``excel_csv`` adds the UTF-8 BOM Excel
+    wants), ``xlsx`` (a sheet per view, money in the plan's currency format) or ``json`` (a
+    complete bundle that ``import_bundle`` turns back into the same plan)."""
     fmt = str(fmt).lower()
     if fmt not in export.FORMATS:
         raise Invalid(f"unknown export format {fmt!r}; use one of {', '.join(export.FORMATS)}")
@@ -30,9 +31,15 @@ def export_plan(store: PlanRepository, plan: str, fmt: str) -> bytes:
     negotiated = nego.negotiated_plan(store, state.plan_id)
     rows = export.plan_rows(negotiated, state.plan_id, state.version)
     if fmt == "csv":
-        return export.to_csv(rows)
+        return export.to_csv(rows, excel=excel_csv)
     if fmt == "xlsx":
-        return export.to_xlsx(_sheets(store, state, rows, negotiated))
+        from forecast.money import excel_format
+
+        sheets = _sheets(store, state, rows, negotiated)
+        money = sorted({*export.MONEY_COLUMNS, "basis", "claim", "assignment"})
+        return export.to_xlsx(
+            sheets, money_columns=money, money_format=excel_format(state.currency)
+        )
     return export.write_bundle(_bundle_content(store, state, negotiated), store.installation_key())
 
 

@@ -117,10 +117,16 @@ def _change(
     )
 
 
-def _minor_amount(value: Decimal | str | float | int, what: str) -> int:
+def _minor_amount(
+    value: Decimal | str | float | int, what: str, currency: str | None = None
+) -> int:
+    """A typed amount in minor units: text may carry the plan currency's symbol, thousands
+    separators and a decimal comma (``forecast.money.parse_amount``)."""
+    from forecast.money import MoneyError, parse_amount
+
     try:
-        return to_minor(value)
-    except NegotiationError as exc:
+        return to_minor(parse_amount(value, currency))
+    except (NegotiationError, MoneyError) as exc:
         raise Invalid(f"{what}: {exc}") from exc
 
 
@@ -228,7 +234,8 @@ def set_goal(
     basis_col = schema.BASELINE if str(basis) == "baseline" else schema.SYSTEM_PLAN
     if str(basis) not in ("baseline", "system_plan"):
         raise Invalid(f"unknown basis {basis!r}; use baseline or system_plan")
-    total_minor = None if total is None else _minor_amount(total, "goal total")
+    currency = get_plan(store, plan).currency
+    total_minor = None if total is None else _minor_amount(total, "goal total", currency)
     period_minor: dict[str, int] | None = None
     if per_period:
         period_minor = {}
@@ -239,7 +246,9 @@ def set_goal(
                 raise Invalid(
                     f"per-period goal: {period!r} is not a date (use YYYY-MM-DD)"
                 ) from exc
-            period_minor[key] = period_minor.get(key, 0) + _minor_amount(amount, f"goal for {key}")
+            period_minor[key] = period_minor.get(key, 0) + _minor_amount(
+                amount, f"goal for {key}", currency
+            )
 
     def operate(
         state: PlanState, neg: Negotiation | None, who: Actor
@@ -290,7 +299,8 @@ def claim(
 ) -> PlanState:
     """Make, raise or lower the claim of `team` (its lead only), as an amount or a percent of the
     team's basis, with a note on the initiative."""
-    amount_minor = None if amount is None else _minor_amount(amount, "claim amount")
+    currency = get_plan(store, plan).currency
+    amount_minor = None if amount is None else _minor_amount(amount, "claim amount", currency)
 
     def operate(
         state: PlanState, neg: Negotiation | None, who: Actor
@@ -385,8 +395,10 @@ def assign(
     """Assign the unclaimed remainder (owner) by a recorded rule, optionally excluding teams."""
     manual_minor = None
     if manual is not None:
+        currency = get_plan(store, plan).currency
         manual_minor = {
-            str(t): _minor_amount(v, f"manual amount for team {t}") for t, v in manual.items()
+            str(t): _minor_amount(v, f"manual amount for team {t}", currency)
+            for t, v in manual.items()
         }
     excluded = [str(t) for t in exclude]
 
@@ -482,6 +494,7 @@ def summary(store: PlanRepository, plan: str) -> dict[str, Any]:
         "plan_id": state.plan_id,
         "version": state.version,
         "status": state.status,
+        "currency": state.currency,
     }
     out.update(neg.summary() if neg else {"stage": domain.Stage.DRAFT.value, "goal": None})
     if neg is not None:
@@ -614,14 +627,22 @@ def _basis_spread(neg: Negotiation, frame: pd.DataFrame) -> np.ndarray:
 
 
 def stretch(store: PlanRepository, plan: str) -> pd.DataFrame:
-    """Per team and TOTAL: probability that actuals reach the target under the baseline's forecast
-    distribution (normal approximation, series-periods assumed independent; see
-    ``forecast.negotiation.stretch``) and the target's growth over the same periods last year."""
+    """Per team and TOTAL: probability that actuals reach the target, and the target's growth over
+    the same periods last year. The probability is calibrated on this engine's past misses of team
+    totals over the plan's horizon (``forecast.engine.stretch``; columns ``calibrated`` and
+    ``rests_on`` say so); with too short a history it falls back to the baseline's intervals with
+    periods assumed independent (``forecast.negotiation.stretch``), and ``rests_on`` says that."""
+    from forecast.engine.stretch import apply_calibration
+    from forecast.services import stretch_calibration
+
     state = get_plan(store, plan)
     neg = _require_negotiation(state, "compute the stretch")
     frame, history = _plan_data(store, state)
     last_year = _last_year_by_team(frame, history, state.freq)
-    return domain.stretch(frame, neg.targets(), last_year=last_year)
+    table = domain.stretch(frame, neg.targets(), last_year=last_year)
+    teams = frame.drop_duplicates(schema.UNIQUE_ID).set_index(schema.UNIQUE_ID)[schema.TEAM]
+    calibration = stretch_calibration.of_plan(store, state, history, teams)
+    return apply_calibration(table, calibration)
 
 
 def _last_year_offset(freq: str) -> pd.DateOffset:

@@ -3,7 +3,8 @@
 `negotiation_board(store, plan, user)` gathers the summary, the ledger (current system plan next
 to the basis used, and the drift), each team's card with its stretch probability, the waterfall's
 steps and the actions this user may take now (computed by the domain, see
-``forecast.negotiation_actions``). Amounts are int minor units; the page formats them.
+``forecast.negotiation_actions``). Amounts are int minor units; the page formats them in the
+plan's ``currency``; ``stretch_note`` says what the stretch probabilities rest on.
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ class NegotiationBoard:
     drift_total: int = 0
     drifted_teams: tuple[str, ...] = ()
     basis_status: str = ""
+    currency: str | None = "EUR"  # the plan's ISO code; None: plain numbers
+    stretch_note: str = ""  # what the probabilities rest on ("from 6 past 13-week windows ...")
     cards: tuple[TeamCard, ...] = ()
     ledger: pd.DataFrame | None = None
     waterfall: WaterfallSteps | None = None
@@ -98,6 +101,7 @@ def negotiation_board(store: PlanRepository, plan: str, user: str | None) -> Neg
         "teams": teams,
         "actions": actions,
         "system_plan_total": sum(system.values()),
+        "currency": state.currency,
     }
     if neg is None or neg.goal is None:
         cards = tuple(_card(t, leads, actions, None, None) for t in teams)
@@ -125,12 +129,21 @@ def negotiation_board(store: PlanRepository, plan: str, user: str | None) -> Neg
         drift_total=summary["drift_total"],
         drifted_teams=tuple(summary["drifted_teams"]),
         basis_status=nego.basis_status(summary),
+        stretch_note=stretch_note(stretch),
         cards=cards,
         ledger=ledger,
         waterfall=_waterfall(summary, ledger),
         summary=summary,
         **common,
     )
+
+
+def stretch_note(stretch: pd.DataFrame) -> str:
+    """What the stretch probabilities rest on (the ``rests_on`` column of a stretch table)."""
+    if "rests_on" not in stretch.columns or stretch.empty:
+        return ""
+    notes = list(dict.fromkeys(str(x) for x in stretch["rests_on"]))
+    return "Probability to reach: " + " / ".join(notes)
 
 
 def _leads_by_team(state: Any) -> dict[str, list[str]]:

@@ -391,6 +391,7 @@ def create_plan(
     model: str = "auto",
     levels: Sequence[int] = schema.DEFAULT_LEVELS,
     threshold: float = 0.20,
+    currency: str | None = "EUR",
     jobs: int = 1,
     progress: Progress | None = None,
 ) -> PlanState:
@@ -398,7 +399,7 @@ def create_plan(
 
     Ingest problems are raised as ``Invalid`` listing every problem; nothing is stored then."""
     _check_plan_inputs(name, horizon, threshold)
-    check_actor(actor)
+    _currency(currency)  # refuse a bad code before reading the file
     check_model(model)
     _report(progress, 0.0, "reading the sales file")
     result = read_file(
@@ -430,6 +431,7 @@ def create_plan(
         model=model,
         levels=levels,
         threshold=threshold,
+        currency=currency,
         jobs=jobs,
         progress=progress,
         _progress_start=0.2,
@@ -453,6 +455,15 @@ def check_model(model: str) -> None:
 
     if model not in MODELS:
         raise Invalid(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+
+
+def _currency(code: str | None) -> str | None:
+    from forecast.money import MoneyError, normalise_currency
+
+    try:
+        return normalise_currency(code)
+    except MoneyError as exc:
+        raise Invalid(str(exc)) from exc
 
 
 MAX_PLAN_NAME = 200
@@ -505,6 +516,7 @@ def create_plan_from_frames(
     model: str = "auto",
     levels: Sequence[int] = schema.DEFAULT_LEVELS,
     threshold: float = 0.20,
+    currency: str | None = "EUR",
     jobs: int = 1,
     progress: Progress | None = None,
     parent_id: str | None = None,
@@ -517,6 +529,7 @@ def create_plan_from_frames(
     if not actor:
         raise Invalid("the plan needs an author: pass --as USER or set FORECAST_USER")
     _check_plan_inputs(name, horizon, threshold)
+    currency = _currency(currency)
     try:
         history = schema.validate_history(history)
     except schema.SchemaError as exc:
@@ -576,6 +589,7 @@ def create_plan_from_frames(
         status=DRAFT,
         parent_id=parent_id,
         threshold=float(threshold),
+        currency=currency,
         dataset=DatasetInfo(
             filename=filename,
             history_hash=history_hash(history),
@@ -589,6 +603,8 @@ def create_plan_from_frames(
         ),
         baseline=baseline_info(baseline, model, levels),
     )
+    _check_bounds(history, baseline)
+    state.stretch_calibration = _stretch_calibration(history, attributes, state)
     state.grant(actor, "owner")
     state.grant(actor, "planner")
     blobs = {
@@ -684,3 +700,41 @@ def new_version(store: PlanRepository, plan: str, actor: str, name: str | None =
         after={"parent_id": source.plan_id},
     )
     return store.add(copy, blobs, change)
+
+
+def _stretch_calibration(
+    history: pd.DataFrame, attributes: pd.DataFrame, state: PlanState
+) -> dict[str, Any]:
+    """The backtest the stretch probability rests on (cheap: team totals, a cheap model)."""
+    from forecast.services import stretch_calibration
+
+    teams = teams_of(attributes, state.team_attr)
+    return stretch_calibration.compute(
+        history, teams, horizon=state.horizon, freq=state.freq, plan_model=state.baseline.model
+    ).to_dict()
+
+
+def _check_bounds(history: pd.DataFrame, baseline: pd.DataFrame) -> None:
+    """Values and totals within ``forecast.bounds``, so every sum in minor units stays exact."""
+    from forecast import bounds
+
+    for what, frame, col in (
+        ("history", history, schema.Y),
+        ("baseline", baseline, schema.BASELINE),
+    ):
+        values = frame[col].astype(float).abs()
+        over = frame[~(values <= bounds.MAX_ABS_VALUE) & values.notna()]
+        if len(over):
+            row = over.iloc[0]
+            raise Invalid(
+                f"{what}: series {row[schema.UNIQUE_ID]} at {pd.Timestamp(row[schema.DS]).date()} "
+                f"has {row[col]:g}, beyond the largest value accepted ({bounds.value_bound_text()}"
+                f"; {len(over)} value(s) in all); check the sales column or report in thousands"
+            )
+        total_minor = float(values.sum()) * 100
+        if total_minor > bounds.MAX_ABS_TOTAL_MINOR:
+            raise Invalid(
+                f"{what}: the plan's values add up to {total_minor / 100:.3g}, beyond the "
+                f"{bounds.MAX_ABS_TOTAL_MINOR / 100:.3g} that keeps totals exact to the cent; "
+                "report in thousands or split the plan"
+            )

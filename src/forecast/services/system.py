@@ -17,6 +17,7 @@ import pandas as pd
 
 from forecast import overrides, schema
 from forecast.engine.uplift import Uplift, flag_for_kind, learned_uplift, series_uplift
+from forecast.money import format_percent as percent_text
 from forecast.overrides import Event, Explanation, Factor, OverrideError, Scope
 from forecast.plan import PUBLISHED, PlanState, utc_now
 from forecast.services import plans
@@ -503,7 +504,7 @@ def explain(
         if targets.empty:
             raise Invalid(
                 f"event {event_id} touches no unexplained deviation above the threshold "
-                f"({state.threshold:.0%}); `forecast plan deviations {state.plan_id}` lists them"
+                f"({percent_text(state.threshold, 0)}); `forecast plan deviations {state.plan_id}` lists them"
             )
     elif cells:
         try:
@@ -538,7 +539,7 @@ def explain(
             hint = (
                 "its marked periods: " + ", ".join(f"{d:%Y-%m-%d}" for d in nearby[schema.DS])
                 if len(nearby)
-                else f"nothing of {level} {key} is above the threshold ({state.threshold:.0%})"
+                else f"nothing of {level} {key} is above the threshold ({percent_text(state.threshold, 0)})"
             )
             raise Invalid(
                 f"{level} {key} on {when:%Y-%m-%d} has no marked deviation to explain; {hint}"
@@ -621,7 +622,11 @@ def set_threshold(
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         before = s.threshold
         s.threshold = threshold
-        return f"threshold {before:.0%} -> {threshold:.0%}", before, threshold
+        return (
+            f"threshold {percent_text(before, 0)} -> {percent_text(threshold, 0)}",
+            before,
+            threshold,
+        )
 
     return Saved(
         plans.change_plan(
@@ -656,7 +661,7 @@ def publish(
         open_cells = marked.loc[~marked["explained"]]
         raise Invalid(
             f"plan {state.plan_id} cannot be published: {gate.open} deviation(s) above "
-            f"{state.threshold:.0%} have no explanation:\n"
+            f"{percent_text(state.threshold, 0)} have no explanation:\n"
             f"{overrides.describe_cells(open_cells)}\n"
             f"explain them with `forecast plan explain {state.plan_id} ...` (e.g. "
             "--all-for-event EVENT_ID) and publish again"
@@ -792,7 +797,8 @@ def mark_factor(
             s.dataset.flags.append(marker)
         return (
             f"mark factor {factor_id} {name!r} on {scope.describe()} from {factor.start}: "
-            f"{len(ids)} series re-forecast, their baseline {factor.change or 0.0:+.1%}",
+            f"{len(ids)} series re-forecast, their baseline "
+            f"{percent_text(factor.change or 0.0, 1, signed=True)}",
             {"baseline": factor.baseline_before},
             {"baseline": factor.baseline_after},
         )

@@ -49,6 +49,7 @@ class SystemPage:
     edit: Permission  # events, explanations, factors (planner)
     publish: Permission  # publish (owner)
     set_threshold: Permission  # threshold (owner)
+    currency: str | None = "EUR"  # the plan's ISO code; None: plain numbers
 
     @property
     def change(self) -> float:
@@ -136,6 +137,7 @@ def system_page(store: PlanRepository, plan: str, user: str | None) -> SystemPag
         edit=allowed["edit"],
         publish=allowed["publish"],
         set_threshold=allowed["set_threshold"],
+        currency=state.currency,
     )
 
 
@@ -168,11 +170,13 @@ class FanFrames:
     baseline: pd.DataFrame
     system_plan: pd.DataFrame
     title: str
+    currency: str | None = "EUR"  # the plan's ISO code; None: plain numbers
 
 
 def fan_frames(store: PlanRepository, plan: str, level: str, key: str | None) -> FanFrames:
     """The frames the fan chart draws at `level` ("total", "team" or "series") for `key`."""
     frames = plans.load_frames(store, plan)
+    currency = plans.get_plan(store, plan).currency
     series_plan = system.system_plan(store, plan, "series")
     history, baseline = frames.history, frames.baseline
     if level == "team" and key:
@@ -183,12 +187,12 @@ def fan_frames(store: PlanRepository, plan: str, level: str, key: str | None) ->
     elif level == "series" and key:
         keep, title = {str(key)}, f"Series {key}"
     else:
-        return FanFrames(history, baseline, series_plan, "Whole plan")
+        return FanFrames(history, baseline, series_plan, "Whole plan", currency)
 
     def only(frame: pd.DataFrame) -> pd.DataFrame:
         return frame[frame["unique_id"].astype(str).isin(keep)]
 
-    return FanFrames(only(history), only(baseline), only(series_plan), title)
+    return FanFrames(only(history), only(baseline), only(series_plan), title, currency)
 
 
 def drill_choices(

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forecast.bounds import MAX_ABS_VALUE, value_bound_text
+
 _GROUPED = re.compile(r"^[-+]?\d{1,3}(?:[.,'\s\u00a0\u202f]\d{3})+(?:[.,]\d+)?$")
 _MULTI_DOT = re.compile(r"^[-+]?\d+(?:\.\d+){2,}$")
 _DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")
@@ -39,7 +41,8 @@ def parse_numbers(column: pd.Series, decimal_comma: bool = False) -> ParsedNumbe
     if pd.api.types.is_numeric_dtype(column.dtype):
         values = column.to_numpy(dtype=float, na_value=np.nan)
         missing = np.isnan(values)
-        return ParsedNumbers(values, missing, np.isinf(values))
+        with np.errstate(invalid="ignore"):
+            return ParsedNumbers(values, missing, ~missing & ~(np.abs(values) <= MAX_ABS_VALUE))
     text = column.astype("str").str.strip()
     missing = (text.isna() | (text == "")).to_numpy(dtype=bool)
     if decimal_comma:
@@ -48,7 +51,10 @@ def parse_numbers(column: pd.Series, decimal_comma: bool = False) -> ParsedNumbe
         text = text.where(~european, converted)
     strict = text.where(text.str.fullmatch(_NUMBER.pattern).fillna(False).astype(bool))
     values = pd.to_numeric(strict, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    bad = (np.isnan(values) & ~missing) | np.isinf(values)
+    with np.errstate(invalid="ignore"):
+        bad = (np.isnan(values) & ~missing) | (
+            ~np.isnan(values) & ~(np.abs(values) <= MAX_ABS_VALUE)
+        )
     return ParsedNumbers(values, missing, bad)
 
 
@@ -57,6 +63,13 @@ def number_problem(text: str) -> tuple[str, str]:
     plain = "re-export the file with plain numbers: a '.' decimal point and no thousands separators (e.g. 1234.56)"
     if text.lower().lstrip("+-") in ("inf", "infinity"):
         return ("value is infinite", "correct or remove the cell; sales must be finite numbers")
+    if _NUMBER.match(text) and abs(float(text)) > MAX_ABS_VALUE:
+        return (
+            f"value {text} is beyond the largest sales value accepted ({value_bound_text()} "
+            "per row, so that sums in cents stay exact)",
+            "check the column: a code or ID read as sales, or a value in the wrong unit "
+            "(divide it, e.g. report in thousands)",
+        )
     if _MULTI_DOT.match(text):
         return (
             "value has several dots: a decimal mark mangled into thousands separators; its magnitude "

@@ -1,0 +1,234 @@
+"""Is the stretch probability calibrated? Predicted probability against observed frequency.
+
+For each data set the series are summed into team totals. At many rolling origins the benchmark
+plays the plan: the history before the origin is all it knows; the system plan (here the
+baseline) is the calibration model's forecast of each team's total over the horizon; the stretch
+calibration is fitted on that history only (``forecast.engine.stretch.calibrate``); and for targets
+at +0 %, +2 %, +5 % and +10 % over the system plan it predicts the probability of reaching them.
+The actual total over the horizon then says whether each target was reached.
+
+Output: a reliability table (bins of predicted probability: count, mean predicted, observed
+frequency, |gap|) and the Brier score, per data set and pooled. Target: observed within 10 points
+of predicted in every bin with at least 20 cases.
+
+    python benchmarks/bench_stretch.py --data-dir ../shared/data/real [--model snaive|ets]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT / "src") not in sys.path:
+    sys.path.insert(0, str(ROOT / "src"))
+
+from forecast.engine import stretch as st  # noqa: E402
+
+RESULTS_DIR = ROOT / "benchmarks" / "results"
+UPLIFTS = (0.0, 0.02, 0.05, 0.10)
+BINS = np.linspace(0.0, 1.0, 11)
+MIN_BIN = 20
+
+
+def _walmart(data_dir: Path) -> tuple[pd.DataFrame, str, int, int]:
+    sales = pd.read_csv(data_dir / "walmart" / "walmart_store_sales.csv")
+    stores = pd.read_csv(data_dir / "walmart" / "walmart_recruiting_stores.csv")
+    sales["ds"] = pd.to_datetime(sales["Date"], format="%d-%m-%Y")
+    sales["team"] = sales["Store"].map(stores.set_index("Store")["Type"])
+    wide = sales.pivot_table(index="ds", columns="team", values="Weekly_Sales", aggfunc="sum")
+    return wide.fillna(0.0), "W-FRI", 13, 52
+
+
+def _rossmann(data_dir: Path) -> tuple[pd.DataFrame, str, int, int]:
+    sales = pd.read_csv(data_dir / "rossmann" / "rossmann_train_100stores.csv", low_memory=False)
+    stores = pd.read_csv(data_dir / "rossmann" / "rossmann_store_100stores.csv")
+    sales["ds"] = pd.to_datetime(sales["Date"])
+    sales["team"] = sales["Store"].map(stores.set_index("Store")["StoreType"])
+    wide = sales.pivot_table(index="ds", columns="team", values="Sales", aggfunc="sum")
+    wide = wide.asfreq("D").fillna(0.0)
+    return wide, "D", 42, 7
+
+
+def _tourism(data_dir: Path) -> tuple[pd.DataFrame, str, int, int]:
+    trips = pd.read_csv(data_dir / "tourism" / "australia_tourism_trips_by_purpose.csv")
+    trips["ds"] = pd.to_datetime(trips["Quarter"])
+    wide = trips.pivot_table(index="ds", columns="Purpose", values="Trips", aggfunc="sum")
+    return wide.fillna(0.0), "QS", 4, 4
+
+
+SETS: dict[str, Callable[[Path], tuple[pd.DataFrame, str, int, int]]] = {
+    "walmart": _walmart,
+    "rossmann": _rossmann,
+    "tourism": _tourism,
+}
+
+
+def _independent_probability(y: np.ndarray, horizon: int, season: int, target: float) -> float:
+    """The method this replaces: normal periods assumed independent, each with the seasonal
+    naive's interval sd (sigma * sqrt(k + 1)), variances summed over the horizon."""
+    from scipy.stats import norm
+
+    m = season if len(y) >= 2 * season else 1
+    resid = y[m:] - y[:-m]
+    sigma = float(np.sqrt(np.mean(resid**2))) if len(resid) else 0.0
+    steps = np.arange(horizon)
+    var = float((sigma**2 * (steps // m + 1)).sum())
+    mean = float(y[-m:][steps % m].sum())
+    if var <= 0:
+        return float(mean >= target)
+    return float(norm.sf((target - mean) / np.sqrt(var)))
+
+
+def cases(
+    totals: pd.DataFrame,
+    freq: str,
+    horizon: int,
+    season: int,
+    model: str,
+    eval_step: int,
+    method: str = "calibrated",
+) -> pd.DataFrame:
+    """One row per (origin, team, uplift): predicted probability and whether it was reached."""
+    rows = []
+    n = len(totals)
+    first = st._min_train(model, season) + st.MIN_WINDOWS * horizon
+    for origin in range(first, n - horizon + 1, eval_step):
+        past = totals.iloc[:origin]
+        cal = st.calibrate(past, horizon, freq, model=model, season=season)
+        if not cal.usable:
+            continue
+        for team in totals.columns:
+            y = past[team].to_numpy(dtype=float)
+            plan = st._forecast_total(y, horizon, model, season)
+            actual = float(totals[team].iloc[origin : origin + horizon].sum())
+            for uplift in UPLIFTS:
+                target = plan * (1 + uplift)
+                if method == "independent":
+                    p = _independent_probability(y, horizon, season, target)
+                else:
+                    p = st.reach_probability(cal, str(team), plan, target)
+                if p is None:
+                    continue
+                rows.append(
+                    {
+                        "origin": totals.index[origin],
+                        "team": str(team),
+                        "uplift": uplift,
+                        "windows": cal.windows,
+                        "predicted": p,
+                        "reached": float(actual >= target),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def reliability(frame: pd.DataFrame) -> pd.DataFrame:
+    bins = pd.cut(frame["predicted"], BINS, include_lowest=True)
+    table = (
+        frame.groupby(bins, observed=True)
+        .agg(
+            count=("predicted", "size"),
+            mean_predicted=("predicted", "mean"),
+            observed=("reached", "mean"),
+        )
+        .reset_index()
+        .rename(columns={"predicted": "bin"})
+    )
+    table["gap_points"] = 100 * (table["observed"] - table["mean_predicted"]).abs()
+    table["meets_target"] = (table["count"] < MIN_BIN) | (table["gap_points"] <= 10)
+    return table
+
+
+def brier(frame: pd.DataFrame) -> float:
+    return float(((frame["predicted"] - frame["reached"]) ** 2).mean())
+
+
+def markdown(name: str, frame: pd.DataFrame) -> str:
+    table = reliability(frame)
+    lines = [
+        f"### {name}: {len(frame)} cases, Brier score {brier(frame):.3f} "
+        f"(climatology {brier(frame.assign(predicted=frame['reached'].mean())):.3f})",
+        "",
+        "| predicted | count | mean predicted | observed | gap (points) | within 10 points |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for row in table.itertuples():
+        ok = "n/a (<20)" if row.count < MIN_BIN else ("yes" if row.gap_points <= 10 else "NO")
+        lines.append(
+            f"| {row.bin} | {row.count} | {row.mean_predicted:.3f} | {row.observed:.3f} | "
+            f"{row.gap_points:.1f} | {ok} |"
+        )
+    by_uplift = frame.groupby("uplift").agg(
+        mean_predicted=("predicted", "mean"), observed=("reached", "mean")
+    )
+    lines.append("")
+    lines.append(
+        "By target: "
+        + "; ".join(
+            f"+{100 * u:.0f} %: predicted {r.mean_predicted:.2f}, observed {r.observed:.2f}"
+            for u, r in by_uplift.iterrows()
+        )
+    )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data" / "real")
+    parser.add_argument("--model", default="snaive", choices=["snaive", "ets"])
+    parser.add_argument(
+        "--method",
+        default="calibrated",
+        choices=["calibrated", "independent"],
+        help="calibrated (the product) or independent (the normal approximation it replaced)",
+    )
+    parser.add_argument(
+        "--sets", default=",".join(SETS), help="comma-separated: " + ", ".join(SETS)
+    )
+    parser.add_argument("--out-dir", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--cases", action="store_true", help="also write every case as CSV")
+    args = parser.parse_args(argv)
+    parts = []
+    report = [
+        f"# Stretch calibration ({args.method}, {args.model}), "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        "Targets at +0 %, +2 %, +5 %, +10 % over the system plan (the baseline), per team total.",
+        "",
+    ]
+    for name in args.sets.split(","):
+        totals, freq, horizon, season = SETS[name](args.data_dir)
+        eval_step = 7 if freq == "D" else 1
+        frame = cases(totals, freq, horizon, season, args.model, eval_step, args.method)
+        frame.insert(0, "set", name)
+        parts.append(frame)
+        report.append(
+            f"{name}: {totals.shape[1]} teams, {len(totals)} periods ({freq}), horizon {horizon}, "
+            f"windows per origin {int(frame['windows'].min())}..{int(frame['windows'].max())}"
+        )
+        report.append("")
+        report.append(markdown(name, frame))
+    pooled = pd.concat(parts, ignore_index=True)
+    report.append(markdown("all sets pooled", pooled))
+    text = "\n".join(report)
+    print(text)
+    if not args.no_write:
+        args.out_dir.mkdir(parents=True, exist_ok=True)
+        stamp = f"{datetime.now(UTC):%Y-%m-%dT%H%MZ}"
+        stem = f"stretch_{stamp}_{args.method}_{args.model}"
+        (args.out_dir / f"{stem}.md").write_text(text)
+        if args.cases:
+            pooled.to_csv(args.out_dir / f"{stem}_cases.csv", index=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

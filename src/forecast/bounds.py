@@ -1,0 +1,29 @@
+"""How large a sales value may be, and why: money in the ledger is int64 minor units (cents).
+
+The ledger turns each series-period's value into minor units (``round(x * 100)``) and sums them in
+int64. Two bounds keep every such number exact and every sum below ``2**63``:
+
+- ``MAX_ABS_VALUE`` per row of a sales file (and per series-period of a baseline): 10**12
+  currency units, i.e. 10**14 minor units. That is below ``2**53`` (9.007e15), so each value in
+  minor units is an exact float and an exact int.
+- ``MAX_ABS_TOTAL_MINOR`` for the sum of the absolute values of a plan's history and of its
+  baseline, each in minor units: ``2**63 // 100`` (9.2e16 minor units). A team total, the basis
+  and the spread's weights are at most that sum.
+- ``MAX_ABS_AMOUNT`` for an amount typed by a person (goal, claim, manual share): 10**16 currency
+  units, 10**18 minor units. A team's target (basis <= 9.2e16 + claim <= 1e18 + assignment <=
+  |goal - basis| <= 1.1e18) then stays below 2.2e18 minor units, and the int64 arrays that spread
+  it to series-periods hold at most that: four times below ``2**63`` (9.2e18). Sums over teams
+  are Python ints, exact at any size.
+
+Values beyond are refused where they enter, naming the row and column (ingest) or the input.
+"""
+
+from __future__ import annotations
+
+MAX_ABS_VALUE = 10**12
+MAX_ABS_TOTAL_MINOR = 2**63 // 100
+MAX_ABS_AMOUNT = 10**16  # currency units
+
+
+def value_bound_text() -> str:
+    return f"{MAX_ABS_VALUE:,}"

@@ -1,0 +1,199 @@
+"""Money in the plan's currency: one place that formats and parses amounts (Babel), for the
+dashboard, the CLI and the export. Pure: no I/O.
+
+A plan's currency is an ISO 4217 code (``EUR``, ``USD``, ``JPY``...) or None for plain numbers.
+Amounts are shown in one house style: the symbol before the number, ',' between thousands and
+'.' as the decimal mark ("€1,234,568", "-$12.50", "¥1,000"); percentages with a space before the
+sign ("15.3 %"). Typed amounts accept the currency's symbol or code, thousands separators and a
+decimal comma: "$720,000,000", "720.000.000 €", "1.234,56", "EUR 1 500". A lone separator followed
+by exactly three digits ("1.500", "1,500") is read the way ``locale`` writes numbers (en: 1500 for
+"1,500", 1.5 for "1.500"; de: the other way round).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from babel import Locale
+from babel.numbers import format_currency, get_currency_symbol, list_currencies
+
+from forecast.bounds import MAX_ABS_AMOUNT
+
+DISPLAY_LOCALE = "en"  # the house style for showing amounts (symbol first, 1,234.56)
+DEFAULT_LOCALE = "en"  # how an ambiguous typed amount ("1.500") is read unless told otherwise
+NO_CURRENCY = ("", "none", "-", "plain")
+
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+_SIGNS = "$€£¥₹₩₽₺₪₫₱฿"
+
+
+class MoneyError(ValueError):
+    """A currency code or a typed amount that cannot be read; the message says how to fix it."""
+
+
+def normalise_currency(code: str | None) -> str | None:
+    """``"eur"`` -> ``"EUR"``; None, "" or "none" -> None (plain numbers); unknown codes refused."""
+    if code is None or code.strip().lower() in NO_CURRENCY:
+        return None
+    upper = code.strip().upper()
+    if upper not in list_currencies():
+        raise MoneyError(
+            f"unknown currency {code!r}: give an ISO 4217 code such as EUR, USD, GBP or JPY, "
+            "or 'none' for plain numbers"
+        )
+    return upper
+
+
+def symbol(currency: str | None) -> str:
+    """The symbol shown before amounts: '€', '$', 'CHF'...; '' for plain numbers."""
+    if currency is None:
+        return ""
+    return str(get_currency_symbol(currency, locale=DISPLAY_LOCALE))
+
+
+def format_money(
+    value: float | int | Decimal | None,
+    currency: str | None,
+    *,
+    decimals: int = 0,
+    signed: bool = False,
+) -> str:
+    """``1234567.8, "EUR"`` -> ``€1,234,568``; None/NaN -> an en dash; ``signed`` adds '+'."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    if currency is None:
+        text = format(Decimal(str(value)).copy_abs(), f",.{decimals}f")
+    else:
+        text = format_currency(
+            Decimal(str(value)).copy_abs(),
+            currency,
+            format="¤" + pattern,
+            locale=DISPLAY_LOCALE,
+            currency_digits=False,
+        )
+    sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
+    return sign + text
+
+
+def format_minor(minor: int | None, currency: str | None, *, decimals: int = 2) -> str:
+    """Ledger amounts are int minor units (cents)."""
+    if minor is None:
+        return "–"
+    return format_money(Decimal(int(minor)) / 100, currency, decimals=decimals)
+
+
+def format_percent(fraction: float | None, decimals: int = 1, *, signed: bool = False) -> str:
+    """0.153 -> ``15.3 %`` (the product's one percent style: a space before the sign)."""
+    if fraction is None or fraction != fraction:
+        return "–"
+    sign = "+" if signed and fraction > 0 else ""
+    return f"{sign}{fraction * 100:,.{decimals}f} %"
+
+
+def excel_format(currency: str | None, decimals: int = 2) -> str:
+    """An Excel number format showing the plan's currency, e.g. '"€"#,##0.00;-"€"#,##0.00'."""
+    number = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    if currency is None:
+        return number
+    sym = symbol(currency).replace('"', "")
+    return f'"{sym}"{number};-"{sym}"{number}'
+
+
+def parse_amount(
+    text: str | int | float | Decimal, currency: str | None, *, locale: str = DEFAULT_LOCALE
+) -> Decimal:
+    """A typed amount in currency units, exactly: ``"$720,000,000"`` -> 720000000.
+
+    Accepts the plan currency's symbol or ISO code (before or after), spaces, thousands
+    separators and a decimal comma. Refuses another currency's symbol, text that is not a number,
+    and amounts beyond ``forecast.bounds.MAX_ABS_AMOUNT``."""
+    if isinstance(text, Decimal | int | float) and not isinstance(text, bool):
+        return _bounded(Decimal(str(text)), str(text))
+    raw = str(text or "").strip()
+    if not raw:
+        raise MoneyError("the amount is empty: type a number such as 1250000 or 1,250,000.50")
+    body = _strip_currency(raw, currency)
+    negative = body.startswith("-") or (body.startswith("(") and body.endswith(")"))
+    body = body.strip("()").lstrip("+-")
+    body = _SPACES.sub("", body)
+    if re.fullmatch(r"\d+(?:\.\d+)?[eE][-+]?\d+", body):  # scientific: 1e15, 2.5E6
+        value = Decimal(body)
+        return _bounded(-value if negative else value, raw)
+    if not re.fullmatch(r"[\d.,]+", body) or not re.search(r"\d", body):
+        raise MoneyError(
+            f"{raw!r} is not a number: type an amount such as 1250000, 1,250,000.50 or "
+            f"1.250.000,50{_with_symbol(currency)}"
+        )
+    number = _decimal_text(body, raw, locale)
+    try:
+        value = Decimal(number)
+    except InvalidOperation as exc:
+        raise MoneyError(f"{raw!r} is not a number") from exc
+    return _bounded(-value if negative else value, raw)
+
+
+def _with_symbol(currency: str | None) -> str:
+    return "" if currency is None else f", with or without {symbol(currency)}"
+
+
+def _bounded(value: Decimal, raw: str) -> Decimal:
+    if not value.is_finite() or abs(value) > MAX_ABS_AMOUNT:
+        raise MoneyError(
+            f"{raw!r} is beyond the largest amount accepted ({MAX_ABS_AMOUNT:,}); "
+            "check the number of digits"
+        )
+    return value
+
+
+def _strip_currency(raw: str, currency: str | None) -> str:
+    body = raw
+    accepted: list[str] = []
+    if currency is not None:
+        accepted = sorted(
+            {currency, symbol(currency), str(get_currency_symbol(currency, locale="de"))},
+            key=len,
+            reverse=True,
+        )
+        for mark in accepted:
+            body = body.replace(mark, " ")
+    stray = [c for c in body if c in _SIGNS] + re.findall(r"\b[A-Z]{3}\b", body)
+    if stray:
+        plan = f"in {currency}" if currency else "in plain numbers (no currency)"
+        raise MoneyError(
+            f"{raw!r} names {stray[0]}, but the plan is {plan}: type the amount "
+            f"{'with ' + symbol(currency) + ' or ' if currency else ''}without another currency"
+        )
+    return body.strip()
+
+
+def _decimal_text(body: str, raw: str, locale: str) -> str:
+    """Digits with separators -> a plain '1234.56'."""
+    dots, commas = body.count("."), body.count(",")
+    if dots and commas:
+        decimal = "." if body.rfind(".") > body.rfind(",") else ","
+    elif dots + commas == 0:
+        return body
+    else:
+        mark = "." if dots else ","
+        count = dots or commas
+        tail = body.rsplit(mark, 1)[1]
+        if count > 1:
+            decimal = "," if mark == "." else "."  # repeated: it groups thousands
+        elif len(tail) == 3:
+            decimal = str(Locale.parse(locale).number_symbols["latn"]["decimal"])
+        else:
+            decimal = mark
+    group = "," if decimal == "." else "."
+    whole, _, frac = body.rpartition(decimal) if decimal in body else (body, "", "")
+    if decimal not in body:
+        whole = body
+    if frac and (group in frac or decimal in whole):
+        raise MoneyError(f"{raw!r} mixes up its separators: type e.g. 1,250,000.50")
+    parts = whole.split(group)
+    if len(parts) > 1 and (not 1 <= len(parts[0]) <= 3 or any(len(p) != 3 for p in parts[1:])):
+        raise MoneyError(
+            f"{raw!r} has thousands separators in odd places: type e.g. 1,250,000 or 1250000"
+        )
+    return "".join(parts) + ("." + frac if frac else "")

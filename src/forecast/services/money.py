@@ -1,0 +1,27 @@
+"""Money in the plan's currency, for the faces: the CLI and the dashboard format and parse
+amounts and percentages through this module (the import contract keeps them off the layers
+below the services; the formats themselves live in ``forecast.money``)."""
+
+from __future__ import annotations
+
+from forecast.money import (
+    MoneyError,
+    excel_format,
+    format_minor,
+    format_money,
+    format_percent,
+    normalise_currency,
+    parse_amount,
+    symbol,
+)
+
+__all__ = [
+    "MoneyError",
+    "excel_format",
+    "format_minor",
+    "format_money",
+    "format_percent",
+    "normalise_currency",
+    "parse_amount",
+    "symbol",
+]

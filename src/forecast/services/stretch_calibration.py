@@ -1,0 +1,40 @@
+"""The stretch calibration of a plan: computed once at creation and stored in the plan document;
+plans made before it existed get it computed on first use and kept in memory per plan."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from forecast.engine import stretch as engine_stretch
+from forecast.plan import PlanState
+from forecast.services.cache import PerStoreCache
+from forecast.store import PlanRepository
+
+_LAZY: PerStoreCache[engine_stretch.StretchCalibration] = PerStoreCache(size=8)
+
+
+def compute(
+    history: pd.DataFrame, teams: pd.Series, *, horizon: int, freq: str, plan_model: str
+) -> engine_stretch.StretchCalibration:
+    """Backtest team totals with a cheap model (the plan's own when it is cheap, else seasonal
+    naive) over past windows of the plan's horizon."""
+    totals = engine_stretch.team_totals(history, teams)
+    model = engine_stretch.calibration_model(plan_model)
+    return engine_stretch.calibrate(totals, horizon, freq, model=model)
+
+
+def of_plan(
+    store: PlanRepository, state: PlanState, history: pd.DataFrame, teams: pd.Series
+) -> engine_stretch.StretchCalibration:
+    """The stored calibration of `state`, else one computed now (kept in memory, not written)."""
+    stored = state.stretch_calibration
+    if stored and int(stored.get("horizon", -1)) == state.horizon:
+        return engine_stretch.StretchCalibration.from_dict(stored)
+    key = (state.plan_id, state.dataset.history_hash, state.team_attr, state.horizon)
+    return _LAZY.get(
+        store,
+        key,
+        lambda: compute(
+            history, teams, horizon=state.horizon, freq=state.freq, plan_model=state.baseline.model
+        ),
+    )

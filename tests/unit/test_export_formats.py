@@ -1,0 +1,97 @@
+"""The XLSX export reads as a spreadsheet in the plan's currency; the CSV stays machine-readable,
+with a byte order mark only when asked for Excel."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+import pytest
+from openpyxl import load_workbook
+from test_services_negotiation import HORIZON, team_frames
+
+from forecast import export
+from forecast.services import exports
+from forecast.services import negotiation as nego
+from forecast.services.errors import Invalid
+from forecast.services.plans import create_plan_from_frames, grant
+from forecast.store import MemoryStore
+
+
+def plan_in(store: MemoryStore, currency: str | None) -> str:
+    history, attributes, baseline = team_frames()
+    state = create_plan_from_frames(
+        store,
+        name="promo",
+        history=history,
+        attributes=attributes,
+        freq="W-FRI",
+        horizon=HORIZON,
+        team_attr="Team",
+        actor="olga",
+        baseline=baseline,
+        currency=currency,
+    )
+    grant(store, state.plan_id, "olga", "anna", "lead", team="a")
+    nego.set_goal(
+        store, state.plan_id, "olga", total="$7,000,000,000" if currency == "USD" else "7e9"
+    )
+    nego.claim(
+        store,
+        state.plan_id,
+        "anna",
+        "a",
+        amount="$250,000,000.50" if currency == "USD" else "250000000.50",
+        note="más tiendas",
+    )
+    return state.plan_id
+
+
+def test_xlsx_has_real_dates_currency_formats_frozen_headers_and_a_filter() -> None:
+    store = MemoryStore()
+    plan_id = plan_in(store, "USD")
+    book = load_workbook(io.BytesIO(exports.export_plan(store, plan_id, "xlsx")))
+    sheet = book["by series-period"]
+    header = [c.value for c in sheet[1]]
+    ds, target = sheet.cell(2, header.index("ds") + 1), sheet.cell(2, header.index("target") + 1)
+    assert isinstance(ds.value, datetime) and ds.number_format == "yyyy-mm-dd"
+    assert isinstance(target.value, float | int)
+    assert target.number_format == '"$"#,##0.00;-"$"#,##0.00'
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(header)).column_letter}{sheet.max_row}"
+    ledger = book["ledger"]
+    lheader = [c.value for c in ledger[1]]
+    claim = ledger.cell(2, lheader.index("claim") + 1)
+    assert claim.number_format.startswith('"$"')
+    assert ledger.freeze_panes == "A2" and ledger.auto_filter.ref
+    team_col = lheader.index("team") + 1
+    assert ledger.cell(2, team_col).number_format == "General"
+
+
+def test_xlsx_of_a_plan_without_currency_uses_plain_number_formats() -> None:
+    store = MemoryStore()
+    plan_id = plan_in(store, None)
+    sheet = load_workbook(io.BytesIO(exports.export_plan(store, plan_id, "xlsx")))["by team"]
+    header = [c.value for c in sheet[1]]
+    assert sheet.cell(2, header.index("target") + 1).number_format == "#,##0.00"
+
+
+def test_csv_stays_plain_and_the_excel_option_only_adds_a_bom() -> None:
+    store = MemoryStore()
+    plan_id = plan_in(store, "USD")
+    plain = exports.export_plan(store, plan_id, "csv")
+    excel = exports.export_plan(store, plan_id, "csv", excel_csv=True)
+    assert not plain.startswith(export.UTF8_BOM)
+    assert excel == export.UTF8_BOM + plain
+    rows = list(csv.DictReader(io.StringIO(plain.decode())))
+    assert rows[0]["ds"] == rows[0]["ds"][:10] and rows[0]["ds"].count("-") == 2
+    assert "$" not in plain.decode() and all("," not in r["target"] for r in rows)
+
+
+def test_amounts_in_another_currency_are_refused_by_the_plan() -> None:
+    store = MemoryStore()
+    plan_id = plan_in(store, "USD")
+    with pytest.raises(Invalid, match="the plan is in USD"):
+        nego.claim(store, plan_id, "anna", "a", amount="€5", note="x")
+    assert nego.summary(store, plan_id)["currency"] == "USD"

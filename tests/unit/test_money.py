@@ -1,0 +1,83 @@
+"""Money in the plan's currency: one formatter and one parser for pages, CLI and export."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from forecast import money
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "locale", "expected"),
+    [
+        ("$720,000,000", "USD", "en", "720000000"),
+        ("720.000.000 €", "EUR", "de", "720000000"),
+        ("720.000.000 €", "EUR", "en", "720000000"),
+        ("1.234.567,89 €", "EUR", "de", "1234567.89"),
+        ("€1,234,567.89", "EUR", "en", "1234567.89"),
+        ("1,500", "EUR", "en", "1500"),
+        ("1,500", "EUR", "de", "1.500"),
+        ("1.500", "EUR", "de", "1500"),
+        ("12,5", "EUR", "en", "12.5"),
+        ("EUR 1 500", "EUR", "en", "1500"),
+        ("1\u00a0500,50\u00a0€", "EUR", "de", "1500.50"),
+        ("-€12.50", "EUR", "en", "-12.50"),
+        ("£3,000", "GBP", "en", "3000"),
+        ("25000", None, "en", "25000"),
+        ("¥1,000", "JPY", "en", "1000"),
+    ],
+)
+def test_typed_amounts_accept_symbol_separators_and_decimal_comma(
+    text: str, currency: str | None, locale: str, expected: str
+) -> None:
+    assert money.parse_amount(text, currency, locale=locale) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "message"),
+    [
+        ("$720,000,000", "EUR", "the plan is in EUR"),
+        ("€5", None, "plain numbers"),
+        ("twelve", "EUR", "is not a number"),
+        ("1e30", "EUR", "beyond the largest amount"),
+        ("1e3e3", "EUR", "is not a number"),
+        ("1,23,456", "EUR", "odd places"),
+        ("", "EUR", "empty"),
+        ("99999999999999999999", "EUR", "beyond the largest amount"),
+    ],
+)
+def test_amounts_that_cannot_be_read_are_refused_with_the_fix(
+    text: str, currency: str | None, message: str
+) -> None:
+    with pytest.raises(money.MoneyError, match=message):
+        money.parse_amount(text, currency)
+
+
+def test_amounts_are_shown_in_the_plans_currency() -> None:
+    assert money.format_money(1234567.8, "EUR") == "€1,234,568"
+    assert money.format_money(-12.5, "USD", decimals=2) == "-$12.50"
+    assert money.format_money(1000, "JPY") == "¥1,000"
+    assert money.format_money(1234.5, None, decimals=2) == "1,234.50"
+    assert money.format_money(5, "EUR", signed=True) == "+€5"
+    assert money.format_money(None, "EUR") == "–"
+    assert money.format_minor(123456, "GBP") == "£1,234.56"
+
+
+def test_one_percent_style_for_the_product() -> None:
+    assert money.format_percent(0.153) == "15.3 %"
+    assert money.format_percent(0.02, 0, signed=True) == "+2 %"
+
+
+def test_currency_codes_are_checked_and_none_means_plain_numbers() -> None:
+    assert money.normalise_currency("usd") == "USD"
+    assert money.normalise_currency("none") is None
+    assert money.normalise_currency(None) is None
+    with pytest.raises(money.MoneyError, match="ISO 4217"):
+        money.normalise_currency("EURO")
+
+
+def test_excel_formats_carry_the_symbol() -> None:
+    assert money.excel_format("EUR") == '"€"#,##0.00;-"€"#,##0.00'
+    assert money.excel_format(None, 0) == "#,##0"
