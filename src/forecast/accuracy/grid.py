@@ -81,6 +81,6 @@ def build_grid(
     inside = (a_rows >= 0) & (a_cols >= 0)
     y[a_rows[inside], a_cols[inside]] = actuals[Y].to_numpy(dtype=float)[inside]
     y[np.isnan(grids["baseline"])] = np.nan  # a cell the plan does not have does not count
-    scales = pd.Series(scale, dtype=float).reindex(series).to_numpy(dtype=float)
+    scales = pd.Series(scale, dtype=float).reindex(series).to_numpy(dtype=float, copy=True)
     scales[~(scales > 0)] = np.nan
     return ScoredGrid(series, periods, team.astype(str), y, grids, scales)

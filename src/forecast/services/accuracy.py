@@ -1,0 +1,340 @@
+"""Use cases of forecast value added: score a plan's layers and touches against its actuals, as
+the plan was when it was published (system plan) and agreed (negotiated target), and keep a
+track record over every plan that has actuals.
+
+Scored as it was: a published plan's system track is read-only, and an agreed plan is read-only
+as a whole (`forecast.services.plans.require_unlocked`); changes go into a new version (a new plan
+with ``parent_id``). So the plan's stored events are the ones in force at its publish, its
+negotiation the one in force at its lock, and the report names those versions from the audit
+log. A plan not yet published (or agreed) is scored on its current version and says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast import accuracy, schema
+from forecast.accuracy.grid import AccuracyError
+from forecast.engine.calendar import season_length
+from forecast.plan import PlanState
+from forecast.services import negotiation as nego
+from forecast.services import system
+from forecast.services.actuals import load_actuals
+from forecast.services.cache import PerStoreCache
+from forecast.services.errors import Invalid, NotFound
+from forecast.services.plans import get_plan, load_blob_frame
+from forecast.store import AuditEntry, PlanRepository
+
+Progress = Callable[[float, str], None]
+
+# Actions that change a track's numbers: one after the snapshot would mean the plan was edited
+# after it was published / agreed (the store refuses that; the report would say so).
+SYSTEM_ACTIONS = {"add_event", "edit_event", "remove_event", "mark_factor", "explain"}
+NEGOTIATION_ACTIONS = {
+    "set_goal",
+    "claim",
+    "unclaim",
+    "close_round",
+    "reopen_round",
+    "assign",
+    "rebase",
+}
+
+
+@dataclass
+class FvaReport:
+    plan_id: str
+    name: str
+    status: str
+    scored_on: dict[str, Any]  # layer -> the version it is scored on (version, at, by, status)
+    actuals: dict[str, Any]  # the actuals version used
+    periods: list[str]  # periods with actuals
+    layers: pd.DataFrame  # accuracy.layers.layer_table
+    touches: pd.DataFrame  # accuracy.touches.touch_table
+    notes: list[str] = field(default_factory=list)
+
+    def overall(self) -> pd.DataFrame:
+        return self.layers[self.layers["scope"] == "overall"].reset_index(drop=True)
+
+    def verdict(self) -> dict[str, Any]:
+        """Which culture came closer overall: system plan or negotiated target."""
+        return _verdict(self.overall())
+
+    def to_dict(self) -> dict[str, Any]:
+        def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+            clean = frame.astype(object).where(frame.notna(), None)
+            return [
+                {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+                for row in clean.to_dict(orient="records")
+            ]
+
+        return {
+            "plan_id": self.plan_id,
+            "name": self.name,
+            "status": self.status,
+            "scored_on": self.scored_on,
+            "actuals": self.actuals,
+            "periods": self.periods,
+            "verdict": self.verdict(),
+            "layers": records(self.layers),
+            "touches": records(self.touches),
+            "notes": self.notes,
+        }
+
+
+def _verdict(overall: pd.DataFrame) -> dict[str, Any]:
+    wape = {str(r["layer"]): r["wape"] for r in overall.to_dict(orient="records")}
+    system_wape, target_wape = wape.get("system_plan"), wape.get("target")
+    out: dict[str, Any] = {
+        "wape_baseline": wape.get("baseline"),
+        "wape_system_plan": system_wape,
+        "wape_target": target_wape,
+        "closer": None,
+        "margin": None,
+    }
+    if system_wape is None or target_wape is None:
+        return out
+    margin = abs(float(system_wape) - float(target_wape))
+    out["margin"] = margin
+    if margin < 5e-4:  # closer than 0.05 WAPE points: shown as 0.0 %, so call it a tie
+        out["closer"] = "tie"
+    else:
+        out["closer"] = "system_plan" if system_wape < target_wape else "target"
+    return out
+
+
+# -- scored as it was ---------------------------------------------------------------------------
+
+
+def _snapshot(
+    state: PlanState, audit: list[AuditEntry], actions: tuple[str, ...], track_actions: set[str]
+) -> dict[str, Any]:
+    """The audit row of the first of `actions` that happened (the last such row), else a note
+    that the layer is scored on the current version."""
+    last = None
+    for action in actions:
+        entries = [e for e in audit if e.action == action]
+        if entries:
+            last = entries[-1]
+            break
+    if last is None:
+        return {
+            "version": state.version,
+            "status": state.status,
+            "snapshot": False,
+            "note": f"not {'published' if actions[0] == 'publish' else 'agreed'} yet: scored "
+            f"on the current version {state.version}, which may still change",
+        }
+    action = last.action
+    later = [e for e in audit if e.version > last.version and e.action in track_actions]
+    out = {
+        "version": last.version,
+        "status": "published" if action == "publish" else "agreed",
+        "snapshot": True,
+        "at": last.at,
+        "by": last.actor,
+        "audit_id": last.id,
+    }
+    if later:
+        out["changed_after"] = [e.describe() for e in later]
+    return out
+
+
+def scored_versions(store: PlanRepository, plan: str) -> dict[str, Any]:
+    """Which version each layer is scored on: the system plan at its publish, the negotiated
+    target at its lock (the current version where the plan has not got there yet)."""
+    state = get_plan(store, plan)
+    audit = store.audit(state.plan_id)
+    # An agreed plan that was never published froze its system track at the lock.
+    system_snap = _snapshot(state, audit, ("publish", "lock"), SYSTEM_ACTIONS)
+    return {
+        "baseline": system_snap,
+        "system_plan": system_snap,
+        "target": _snapshot(state, audit, ("lock",), NEGOTIATION_ACTIONS | SYSTEM_ACTIONS),
+    }
+
+
+# -- the plan's frames --------------------------------------------------------------------------
+
+_SCALES: PerStoreCache[pd.Series] = PerStoreCache(size=8)
+
+
+def mase_scales(history: pd.DataFrame, season: int) -> pd.Series:
+    """unique_id -> in-sample MAE of the seasonal naive (lag 1 for series shorter than two
+    seasons), vectorised; NaN where the scale is zero (the series drops out of MASE)."""
+    frame = history[[schema.UNIQUE_ID, schema.DS, schema.Y]].sort_values(
+        [schema.UNIQUE_ID, schema.DS]
+    )
+    uid = frame[schema.UNIQUE_ID].astype(str)
+    y = frame[schema.Y].astype(float)
+    length = uid.map(uid.value_counts())
+    lag_s = (y - y.groupby(uid).shift(season)).abs()
+    lag_1 = (y - y.groupby(uid).shift(1)).abs()
+    use_season = length >= 2 * season
+    diffs = lag_s.where(use_season, lag_1)
+    scales = diffs.groupby(uid).mean()
+    level = y.abs().groupby(uid).mean()
+    return scales.where(scales > 1e-9 * level.clip(lower=1e-12))
+
+
+def _plan_frame(store: PlanRepository, state: PlanState) -> tuple[pd.DataFrame, list[str]]:
+    """unique_id, ds, team, baseline, system_plan (+ target when the negotiation has targets)."""
+    notes: list[str] = []
+    neg = nego.negotiation_of(state)
+    if neg is not None and neg.goal is not None:
+        frame = nego.negotiated_plan(store, state.plan_id)
+        return frame[
+            [schema.UNIQUE_ID, schema.DS, schema.TEAM, "baseline", "system_plan", "target"]
+        ], notes
+    notes.append("no goal is set: the negotiated target is not scored")
+    frame = nego.series_frame(store, state.plan_id)
+    return frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM, "baseline", "system_plan"]], notes
+
+
+def _audit_refs(audit: list[AuditEntry]) -> list[accuracy.AuditRef]:
+    return [accuracy.AuditRef(e.id, e.at, e.actor, e.action, e.before, e.after) for e in audit]
+
+
+def _negotiation_touches(state: PlanState) -> accuracy.NegotiationTouches | None:
+    neg = nego.negotiation_of(state)
+    if neg is None or neg.goal is None:
+        return None
+    return accuracy.NegotiationTouches(
+        targets=neg.targets(),
+        claims=[
+            accuracy.ClaimTouch(c.team, int(c.amount), c.author, c.note)
+            for c in neg.claims.values()
+        ],
+        assignments=dict(neg.assignments),
+        rule=str(neg.rule) if neg.rule else None,
+        assigned_by=neg.assigned_by,
+    )
+
+
+def fva(
+    store: PlanRepository,
+    plan: str,
+    *,
+    actuals_version: int | None = None,
+    progress: Progress | None = None,
+) -> FvaReport:
+    """Forecast value added of every layer and touch of the plan against its kept actuals (the
+    latest version unless `actuals_version`)."""
+    state = get_plan(store, plan)
+    info, actuals = load_actuals(store, state.plan_id, actuals_version)
+    frame, notes = _plan_frame(store, state)
+    history = load_blob_frame(store, state.plan_id, "history")
+    scales = _SCALES.get(
+        store,
+        (state.plan_id, state.version),
+        lambda: mase_scales(history, season_length(state.freq)),
+    )
+    try:
+        grid = accuracy.build_grid(frame, actuals, scales)
+    except AccuracyError as exc:
+        raise Invalid(str(exc)) from exc
+    if not grid.has_actual.any():
+        raise Invalid(
+            f"the actuals of plan {state.plan_id} (version {info.version}) cover none of its "
+            "series-periods; upload actuals for the plan's horizon"
+        )
+    audit = store.audit(state.plan_id)
+    attributes = load_blob_frame(store, state.plan_id, "attributes")
+    events = accuracy.EventTouchInput(
+        system.events_of(state), system.explanations_of(state), attributes
+    )
+    touches = accuracy.touch_table(
+        grid, events, _negotiation_touches(state), _audit_refs(audit), progress=progress
+    )
+    periods = [
+        d.strftime("%Y-%m-%d")
+        for d, has in zip(grid.periods, grid.has_actual.any(axis=0), strict=True)
+        if has
+    ]
+    if len(periods) < len(grid.periods):
+        notes.append(
+            f"partial horizon: {len(periods)} of {len(grid.periods)} periods have actuals; "
+            "only those are scored"
+        )
+    return FvaReport(
+        plan_id=state.plan_id,
+        name=state.name,
+        status=state.status,
+        scored_on=scored_versions(store, state.plan_id),
+        actuals={
+            "version": info.version,
+            "at": info.at,
+            "uploaded_by": info.uploaded_by,
+            "filename": info.filename,
+            "audit_id": info.audit_id,
+        },
+        periods=periods,
+        layers=accuracy.layer_table(grid),
+        touches=touches,
+        notes=notes,
+    )
+
+
+# -- the track record ---------------------------------------------------------------------------
+
+TRACK_COLUMNS = [
+    "plan_id",
+    "name",
+    "status",
+    "scope",
+    "key",
+    "horizon_start",
+    "periods_scored",
+    "actuals_version",
+    "system_plan_version",
+    "target_version",
+    "snapshot",
+    "wape_baseline",
+    "wape_system_plan",
+    "wape_target",
+    "closer",
+    "margin",
+]
+
+
+def track_record(store: PlanRepository) -> pd.DataFrame:
+    """Every plan with actuals, oldest horizon first: per plan (``scope`` overall) and per team,
+    the WAPE of each layer and which culture came closer (``system_plan``, ``target``, ``tie``)
+    and by how much (WAPE points)."""
+    rows: list[dict[str, Any]] = []
+    for summary in store.list():
+        if not store.actuals_versions(summary.plan_id):
+            continue
+        try:
+            report = fva(store, summary.plan_id)
+        except (Invalid, NotFound):
+            continue
+        base = {
+            "plan_id": report.plan_id,
+            "name": report.name,
+            "status": report.status,
+            "horizon_start": report.periods[0] if report.periods else None,
+            "periods_scored": len(report.periods),
+            "actuals_version": report.actuals["version"],
+            "system_plan_version": report.scored_on["system_plan"]["version"],
+            "target_version": report.scored_on["target"]["version"],
+            "snapshot": bool(
+                report.scored_on["system_plan"]["snapshot"]
+                and report.scored_on["target"]["snapshot"]
+            ),
+        }
+        layers = report.layers
+        for scope in ("overall", "team"):
+            part = layers[layers["scope"] == scope]
+            for key, group in part.groupby("key", sort=True):
+                verdict = _verdict(group)
+                rows.append(base | {"scope": scope, "key": str(key)} | verdict)
+    table = pd.DataFrame(rows, columns=TRACK_COLUMNS)
+    return table.sort_values(
+        ["horizon_start", "plan_id", "scope", "key"], kind="stable"
+    ).reset_index(drop=True)
