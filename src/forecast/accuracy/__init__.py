@@ -6,7 +6,7 @@ value added by each touch - event, event kind, reason code, planner, claim, assi
 """
 
 from forecast.accuracy.grid import LAYER_LABELS, LAYERS, ScoredGrid, build_grid
-from forecast.accuracy.layers import layer_table
+from forecast.accuracy.layers import TIE_MARGIN, closer, layer_table
 from forecast.accuracy.touches import (
     AuditRef,
     ClaimTouch,
@@ -18,12 +18,14 @@ from forecast.accuracy.touches import (
 __all__ = [
     "LAYERS",
     "LAYER_LABELS",
+    "TIE_MARGIN",
     "AuditRef",
     "ClaimTouch",
     "EventTouchInput",
     "NegotiationTouches",
     "ScoredGrid",
     "build_grid",
+    "closer",
     "layer_table",
     "touch_table",
 ]

@@ -112,3 +112,17 @@ def layer_table(grid: ScoredGrid) -> pd.DataFrame:
     keys = [d.strftime("%Y-%m-%d") for d in grid.periods]
     rows += _rows(grid, "period", keys, _sums(grid, mask, 0))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+TIE_MARGIN = 5e-4  # WAPE points below which two layers are shown as equally close (0.0 %)
+
+
+def closer(system_wape: float | None, target_wape: float | None) -> dict[str, Any]:
+    """Which culture came closer: ``system_plan``, ``target`` or ``tie`` (a margin under 0.05 WAPE
+    points, which a one-decimal percentage shows as 0.0), and the margin in WAPE points."""
+    if system_wape is None or target_wape is None:
+        return {"closer": None, "margin": None}
+    margin = abs(float(system_wape) - float(target_wape))
+    if margin < TIE_MARGIN:
+        return {"closer": "tie", "margin": margin}
+    return {"closer": "system_plan" if system_wape < target_wape else "target", "margin": margin}

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from forecast.cli import engine_cmds, ingest_cmd, plan_negotiation, plan_system, serve_cmds
+from forecast.cli import (
+    accuracy_cmds,
+    engine_cmds,
+    ingest_cmd,
+    plan_negotiation,
+    plan_system,
+    serve_cmds,
+)
 from forecast.cli.plan_app import plan_app
 
 app = typer.Typer(
@@ -17,6 +24,7 @@ app = typer.Typer(
 ingest_cmd.register(app)
 engine_cmds.register(app)
 serve_cmds.register(app)
+accuracy_cmds.register(app)
 app.add_typer(plan_app, name="plan")
 
 # The plan command group is filled by these modules when they are imported.

@@ -94,18 +94,8 @@ def _verdict(overall: pd.DataFrame) -> dict[str, Any]:
         "wape_baseline": wape.get("baseline"),
         "wape_system_plan": system_wape,
         "wape_target": target_wape,
-        "closer": None,
-        "margin": None,
     }
-    if system_wape is None or target_wape is None:
-        return out
-    margin = abs(float(system_wape) - float(target_wape))
-    out["margin"] = margin
-    if margin < 5e-4:  # closer than 0.05 WAPE points: shown as 0.0 %, so call it a tie
-        out["closer"] = "tie"
-    else:
-        out["closer"] = "system_plan" if system_wape < target_wape else "target"
-    return out
+    return out | accuracy.closer(system_wape, target_wape)
 
 
 # -- scored as it was ---------------------------------------------------------------------------
