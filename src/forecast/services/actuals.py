@@ -106,7 +106,18 @@ def read_actuals(
     frame = result.history[[schema.UNIQUE_ID, schema.DS, schema.Y]].copy()
     frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     frame[schema.DS] = pd.to_datetime(frame[schema.DS])
-    return frame, list(result.report.notes)
+    notes = [n for n in result.report.notes if "filled" not in n.lower()]
+    gaps = {str(k) for k, v in (result.report.missing_by_series or {}).items() if v}
+    if gaps:
+        # The reader fills a period with no row inside a series with 0 (right for a history);
+        # for actuals a missing week has not arrived yet, so it is left out, not taken as 0.
+        filled = frame[schema.UNIQUE_ID].isin(gaps) & (frame[schema.Y] == 0)
+        frame = frame[~filled].reset_index(drop=True)
+        notes.append(
+            f"{int(filled.sum())} period(s) with no row inside {len(gaps)} series left out "
+            "(not taken as zero sales): they count once they are uploaded"
+        )
+    return frame, notes
 
 
 def _split(
