@@ -328,3 +328,59 @@ def track_record(store: PlanRepository) -> pd.DataFrame:
     return table.sort_values(
         ["horizon_start", "plan_id", "scope", "key"], kind="stable"
     ).reset_index(drop=True)
+
+
+# -- for the pages: one call each ---------------------------------------------------------------
+
+
+def upload_and_score(
+    store: PlanRepository,
+    plan: str,
+    source: bytes,
+    *,
+    actor: str,
+    filename: str | None = None,
+) -> tuple[Any, pd.DataFrame]:
+    """Keep an upload of actuals (a new version) and score the two tracks on every actual kept
+    so far: (the upload, `negotiation.score` per team and TOTAL)."""
+    from forecast.services import actuals as actuals_service
+
+    upload = actuals_service.upload_actuals(store, plan, source, actor=actor, filename=filename)
+    _, kept = load_actuals(store, plan)
+    return upload, nego.score(store, plan, kept)
+
+
+DOWNLOADS = {
+    "layers": "FVA by layer",
+    "touches": "FVA by touch",
+    "track": "track record",
+}
+
+
+def fva_download(
+    store: PlanRepository, plan: str | None, fmt: str, table: str = "touches"
+) -> tuple[bytes, str]:
+    """The Accuracy page's tables: one `table` (``layers``, ``touches``, ``track``) as CSV, or
+    all of them as XLSX (a sheet each); (bytes, file name). Without a plan only the track
+    record."""
+    from forecast import export
+
+    fmt = str(fmt).lower()
+    if fmt not in ("csv", "xlsx"):
+        raise Invalid(f"unknown download format {fmt!r}; use csv or xlsx")
+    if table not in DOWNLOADS:
+        raise Invalid(f"unknown table {table!r}; use one of {', '.join(DOWNLOADS)}")
+    frames: dict[str, pd.DataFrame] = {}
+    stem = "track-record"
+    if plan:
+        report = fva(store, plan)
+        stem = f"fva-{report.plan_id}"
+        frames["layers"], frames["touches"] = report.layers, report.touches
+    if fmt == "xlsx":
+        frames["track"] = track_record(store)
+        return export.to_xlsx({DOWNLOADS[k]: v for k, v in frames.items()}), f"{stem}.xlsx"
+    if table == "track":
+        return export.to_csv(track_record(store)), "track-record.csv"
+    if table not in frames:
+        raise Invalid("pick a plan to download its FVA tables")
+    return export.to_csv(frames[table]), f"{stem}-{table}.csv"

@@ -39,6 +39,8 @@ from forecast.services.errors import Invalid
 Progress = Callable[[float, str], None]
 
 REPLAY_MODELS = ("snaive", "naive", "ets", "arima", "auto")
+COPY_LAG: dict[str, int | None] = {"naive": 1, "ets": None, "arima": None, "auto": None}
+"""How many periods back a model copies its forecast from (snaive: a season; fitted: none)."""
 OWNER = domain.Actor("replay", frozenset({"owner"}))
 EVENT_KINDS_FROM_FLAGS = ("promotion", "festival")
 
@@ -100,14 +102,31 @@ def parse_claims(items: list[str] | None) -> dict[str, Decimal]:
     return claims
 
 
+def _flag_then(history: pd.DataFrame, cycle: pd.DataFrame, flag: str, lag: int) -> pd.Series:
+    """Per row of `cycle`: the flag `lag` periods earlier in the same series (0 if unknown)."""
+    dates = pd.DatetimeIndex(sorted(history[schema.DS].unique()))
+    position = dates.get_indexer(pd.DatetimeIndex(cycle[schema.DS]))
+    earlier = np.where(position - lag >= 0, position - lag, 0)
+    keys = pd.MultiIndex.from_arrays([cycle[schema.UNIQUE_ID].astype(str), dates[earlier]])
+    lookup = history.set_index([history[schema.UNIQUE_ID].astype(str), schema.DS])[flag]
+    values = lookup.reindex(keys).fillna(0.0).to_numpy(dtype=float)
+    return pd.Series(np.where(position - lag >= 0, values, 0.0), index=cycle.index)
+
+
 def _events_for_cycle(
+    history: pd.DataFrame,
     train: pd.DataFrame,
     cycle: pd.DataFrame,
     attributes: pd.DataFrame,
     teams: pd.Series,
     flags: list[str],
     cycle_no: int,
+    lag: int | None,
 ) -> tuple[list[Event], list[dict[str, Any]]]:
+    """Events from the cycle's flags. With a (seasonal) naive baseline (`lag`: the periods it
+    copies from), the baseline already carries the flag of the period it copies: an event adds
+    the uplift only where the flag is on now and was off then, and takes it out where it was on
+    then and is off now. With a fitted model every flagged period gets the uplift."""
     events: list[Event] = []
     described: list[dict[str, Any]] = []
     for kind in EVENT_KINDS_FROM_FLAGS:
@@ -115,11 +134,15 @@ def _events_for_cycle(
         if flag is None or flag not in cycle.columns:
             continue
         per_series = series_uplift(train, flag)
-        flagged = cycle[cycle[flag].astype(float) >= 0.5]
-        if flagged.empty or per_series.empty:
+        if per_series.empty:
             continue
-        flagged = flagged.assign(team=flagged[schema.UNIQUE_ID].map(teams).astype(str))
-        for (ds, team), part in flagged.groupby([schema.DS, "team"], sort=True):
+        now = (cycle[flag].astype(float) >= 0.5).astype(int)
+        then = (_flag_then(history, cycle, flag, lag) >= 0.5).astype(int) if lag else 0
+        direction = now - then
+        moved = cycle.assign(direction=direction, team=cycle[schema.UNIQUE_ID].map(teams))
+        moved = moved[moved["direction"] != 0]
+        groups = moved.groupby([schema.DS, "team", "direction"], sort=True)
+        for (ds, team, sign), part in groups:
             ids = sorted(part[schema.UNIQUE_ID].astype(str).unique())
             uplift = learned_uplift(
                 train, attributes, kind, flags, series=ids, per_series=per_series
@@ -128,17 +151,20 @@ def _events_for_cycle(
                 uplift = learned_uplift(train, attributes, kind, flags, per_series=per_series)
             if uplift is None:
                 continue
+            value = float(uplift.value)
+            if sign < 0:  # the copied period had the flag, this one has not: take it out
+                value = round((1.0 / (1.0 + value / 100.0) - 1.0) * 100.0, 1)
             day = pd.Timestamp(ds).date()
             events.append(
                 Event(
                     event_id=f"C{cycle_no}E{len(events) + 1}",
-                    name=f"{flag} {day}",
+                    name=f"{flag} {'on' if sign > 0 else 'off'} {day}",
                     kind=kind,
                     scope=Scope(ids=tuple(ids)),
                     start=day,
                     end=day,
                     effect="percent",
-                    value=float(uplift.value),
+                    value=value,
                     reason=f"replayed from the {flag} flag",
                     author="replay",
                 )
@@ -151,7 +177,7 @@ def _events_for_cycle(
                     "ds": f"{day}",
                     "team": str(team),
                     "series": len(ids),
-                    "value": float(uplift.value),
+                    "value": value,
                 }
             )
     return events, described
@@ -197,7 +223,6 @@ def replay(
     progress: Progress | None = None,
 ) -> ReplayResult:
     """Rebuild and score both cultures on the last `cycles` cycles of the history in `source`."""
-    from forecast.engine.baseline import forecast_baseline
     from forecast.engine.ingest import IngestError, read_sales
 
     if cycles < 1 or horizon < 1:
@@ -217,16 +242,108 @@ def replay(
         ingest = read_sales(source, filename=filename, freq=freq, attributes_file=attributes_file)
     except IngestError as exc:
         raise Invalid(f"history: {exc}") from exc
-    history, attributes = ingest.history, ingest.attributes
-    if team_attr is not None and team_attr not in attributes.columns:
-        known = ", ".join(c for c in attributes.columns if c != schema.UNIQUE_ID) or "none"
-        raise Invalid(f"unknown team attribute {team_attr!r}; the file's attributes: {known}")
+    return replay_frames(
+        ingest.history,
+        ingest.attributes,
+        freq=ingest.freq,
+        flags=ingest.flags,
+        team_attr=team_attr,
+        cycles=cycles,
+        horizon=horizon,
+        goal_ratio=ratio,
+        rule=rule,
+        claims=claims,
+        model=model,
+        progress=progress,
+    )
+
+
+def replay_plan(
+    store: Any,
+    plan: str,
+    *,
+    cycles: int = 4,
+    horizon: int | None = None,
+    goal_ratio: str | float = "1.1",
+    rule: str = "pro_rata_baseline",
+    claims: Mapping[str, Decimal] | None = None,
+    model: str = "snaive",
+    progress: Progress | None = None,
+) -> ReplayResult:
+    """`replay` on the history a plan was made from (its team dimension and calendar; the
+    plan's horizon as the cycle length unless `horizon`)."""
+    from forecast.services.plans import get_plan, load_frames
+
+    state = get_plan(store, plan)
+    frames = load_frames(store, state.plan_id)
+    _check_settings(cycles, horizon or state.horizon, model)
+    return replay_frames(
+        frames.history,
+        frames.attributes,
+        freq=state.freq,
+        flags=list(state.dataset.flags),
+        team_attr=state.team_attr,
+        cycles=cycles,
+        horizon=horizon or state.horizon,
+        goal_ratio=_ratio(goal_ratio),
+        rule=_rule(rule),
+        claims=claims,
+        model=model,
+        progress=progress,
+    )
+
+
+def _check_settings(cycles: int, horizon: int, model: str) -> None:
+    if cycles < 1 or horizon < 1:
+        raise Invalid("--cycles and --horizon must be at least 1")
+    if model not in REPLAY_MODELS:
+        raise Invalid(f"unknown replay model {model!r}; use one of {', '.join(REPLAY_MODELS)}")
+
+
+def _ratio(goal_ratio: str | float) -> Decimal:
+    try:
+        return domain.parse_ratio(str(goal_ratio))
+    except domain.NegotiationError as exc:
+        raise Invalid(str(exc)) from exc
+
+
+def _rule(rule: str) -> str:
+    try:
+        chosen = domain.parse_enum(domain.RemainderRule, rule, "remainder rule").value
+    except domain.NegotiationError as exc:
+        raise Invalid(str(exc)) from exc
+    if chosen == domain.RemainderRule.MANUAL.value:
+        raise Invalid(
+            "the replay cannot use the manual rule; use pro_rata_baseline, even or pro_rata_claims"
+        )
+    return str(chosen)
+
+
+def replay_frames(
+    history: pd.DataFrame,
+    attributes: pd.DataFrame,
+    *,
+    freq: str,
+    flags: list[str],
+    team_attr: str | None,
+    cycles: int,
+    horizon: int,
+    goal_ratio: Decimal,
+    rule: str,
+    claims: Mapping[str, Decimal] | None,
+    model: str,
+    progress: Progress | None = None,
+) -> ReplayResult:
+    """The replay on frames already read (``history`` with its flag columns)."""
+    from forecast.engine.baseline import forecast_baseline
+
+    ratio = goal_ratio
     teams = pd.Series(
         attributes[team_attr].astype(str).to_numpy() if team_attr else "all",
         index=attributes[schema.UNIQUE_ID].astype(str).to_numpy(),
     )
     dates = pd.DatetimeIndex(sorted(history[schema.DS].unique()))
-    season = season_length(ingest.freq)
+    season = season_length(freq)
     needed = cycles * horizon + season
     if len(dates) < needed:
         raise Invalid(
@@ -247,11 +364,13 @@ def replay(
         baseline = forecast_baseline(
             train[[schema.UNIQUE_ID, schema.DS, schema.Y]],
             horizon,
-            freq=ingest.freq,
+            freq=freq,
             model=model,
             levels=(80,),
         )
-        events, info = _events_for_cycle(train, cycle, attributes, teams, ingest.flags, number)
+        events, info = _events_for_cycle(
+            history, train, cycle, attributes, teams, flags, number, COPY_LAG.get(model, season)
+        )
         described += info
         frame = apply_events(baseline, attributes, events, team_attr)
         frame = frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM, schema.BASELINE, "system_plan"]]
@@ -287,12 +406,15 @@ def replay(
     if progress:
         progress(1.0, "scored")
     assumptions = [
-        f"{cycles} cycles of {horizon} periods ({ingest.freq}), the most recent last; each "
+        f"{cycles} cycles of {horizon} periods ({freq}), the most recent last; each "
         "cycle's baseline is forecast from the data before it only, from sales alone, with "
         f"the {model} model.",
         "Events are rebuilt from the file's promo and holiday flags in each cycle (taken as "
         "known ahead, as planned promotions and holidays are): one per flag, period and team "
-        "over the flagged series, a percent uplift learned from the data before the cycle.",
+        "over the flagged series, a percent uplift learned from the data before the cycle. "
+        "A seasonal naive baseline copies last season, flags included, so an event adds the "
+        "uplift only where the flag is on now and was off then, and takes it out in the "
+        "opposite case (a planner would do the same).",
         f"The negotiated plan sets a goal of {ratio} x the baseline, takes "
         + (
             ", ".join(f"team {t}: {v} %" for t, v in claims.items()) + " as claims"
@@ -314,7 +436,7 @@ def replay(
         settings={
             "cycles": cycles,
             "horizon": horizon,
-            "freq": ingest.freq,
+            "freq": freq,
             "goal_ratio": str(ratio),
             "rule": rule,
             "claims": {t: str(v) for t, v in claims.items()},
