@@ -562,7 +562,9 @@ class SqlStore(PlanRepository):
                 reason=change.reason,
             )
         )
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None  # an INSERT always has one
+        return int(key[0])
 
 
 def _actuals_version(row: Any) -> ActualsVersion:

@@ -48,7 +48,7 @@ class ScoredGrid:
 
 
 def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
-    return np.asarray(index.get_indexer(values))
+    return np.asarray(index.get_indexer(pd.Index(values)))
 
 
 def build_grid(

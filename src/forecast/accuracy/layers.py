@@ -95,20 +95,24 @@ def _rows(grid: ScoredGrid, scope: str, keys: list[str], sums: dict[str, Any]) -
 
 
 def _step(previous: dict[str, float | None] | None, key: str, value: float | None) -> float | None:
-    if previous is None or previous[key] is None or value is None:
+    before = None if previous is None else previous[key]
+    if before is None or value is None:
         return None
-    return float(previous[key]) - float(value)
+    return float(before) - float(value)
 
 
 def layer_table(grid: ScoredGrid) -> pd.DataFrame:
     """One row per (scope, key, layer): scope ``overall`` (key ``TOTAL``), ``team`` and
     ``period`` (key ``YYYY-MM-DD``); see the module text for the measures."""
     mask = grid.has_actual
-    rows = _rows(grid, "overall", ["TOTAL"], _sums(grid, mask, None))
-    teams = sorted(set(grid.team.tolist()))
-    for team in teams:
-        team_mask = mask & (grid.team == team)[:, None]
-        rows += _rows(grid, "team", [team], _sums(grid, team_mask, None))
+    per_series = _sums(grid, mask, 1)  # one pass over the grid; teams and total add series up
+    rows = _rows(grid, "overall", ["TOTAL"], {k: np.sum(v) for k, v in per_series.items()})
+    codes, teams = pd.factorize(pd.Index(grid.team), sort=True)
+    by_team = {
+        k: np.bincount(codes, weights=np.asarray(v, dtype=float), minlength=len(teams))
+        for k, v in per_series.items()
+    }
+    rows += _rows(grid, "team", [str(t) for t in teams], by_team)
     keys = [d.strftime("%Y-%m-%d") for d in grid.periods]
     rows += _rows(grid, "period", keys, _sums(grid, mask, 0))
     return pd.DataFrame(rows, columns=COLUMNS)

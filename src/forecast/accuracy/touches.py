@@ -130,101 +130,180 @@ class EventGrid:
             self.series_masks[i] = mask
             start, end = np.datetime64(event.start, "ns"), np.datetime64(event.end, "ns")
             self.period_masks[i] = (starts <= end) & (ends >= start)
-        self._series_f = self.series_masks.astype(np.float32)
-        self._period_f = self.period_masks.astype(np.float32)
+        self.series_idx = [np.flatnonzero(m) for m in self.series_masks]
+        self.period_idx = [np.flatnonzero(m) for m in self.period_masks]
+        # The four components of the combination rule over the whole grid, once; a touch's
+        # "without" undoes only its own events on the cells they cover.
+        everything = (np.arange(n_series), np.arange(n_periods))
+        self.components = self._components(*everything, dropped=set(), only=None)
+        self.full = self._compose(self.grid.layers["baseline"], *self.components)
 
-    def plan_on(self, rows: np.ndarray, cols: np.ndarray, dropped: set[int]) -> np.ndarray:
-        """The system plan on the block rows x cols (boolean masks) without the `dropped` events."""
-        base = self.grid.layers["baseline"][np.ix_(rows, cols)]
-        shape = base.shape
-        set_value = np.full(shape, np.nan)
-        factor = np.ones(shape)
-        added = np.zeros(shape)
-        cap = np.full(shape, np.inf)
-        overlapping = np.flatnonzero(
-            (self._series_f @ rows.astype(np.float32) > 0)
-            & (self._period_f @ cols.astype(np.float32) > 0)
-        )
-        for i in overlapping:  # list order: a later set wins, as in overrides.apply_events
-            if i in dropped:
+    def _components(
+        self,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        dropped: set[int],
+        only: set[str] | None,
+    ) -> list[np.ndarray]:
+        """[set_value, factor, added, cap] on rows x cols (index arrays) from the events not
+        dropped (of the effects in `only`, all when None), in list order: a later set wins."""
+        shape = (len(rows), len(cols))
+        parts = [np.full(shape, np.nan), np.ones(shape), np.zeros(shape), np.full(shape, np.inf)]
+        row_pos = np.full(len(self.grid.series), -1)
+        row_pos[rows] = np.arange(len(rows))
+        col_pos = np.full(len(self.grid.periods), -1)
+        col_pos[cols] = np.arange(len(cols))
+        for i, event in enumerate(self.events):
+            if i in dropped or (only is not None and event.effect not in only):
                 continue
-            s = self.series_masks[i][rows]
-            p = self.period_masks[i][cols]
-            if not s.any() or not p.any():
+            r = row_pos[self.series_idx[i]]
+            c = col_pos[self.period_idx[i]]
+            r, c = r[r >= 0], c[c >= 0]
+            if not len(r) or not len(c):
                 continue
-            block = np.ix_(np.flatnonzero(s), np.flatnonzero(p))
-            event = self.events[i]
-            value = float(event.value)
-            if event.effect == "set":
-                set_value[block] = value
-            elif event.effect == "percent":
-                factor[block] *= 1.0 + value / 100.0
-            elif event.effect == "add":
-                added[block] += value
-            elif event.effect == "cap":
-                cap[block] = np.minimum(cap[block], value)
+            self._apply(parts, event, np.ix_(r, c))
+        return parts
+
+    @staticmethod
+    def _apply(parts: list[np.ndarray], event: Event, block: Any) -> None:
+        value = float(event.value)
+        if event.effect == "set":
+            parts[0][block] = value
+        elif event.effect == "percent":
+            parts[1][block] *= 1.0 + value / 100.0
+        elif event.effect == "add":
+            parts[2][block] += value
+        elif event.effect == "cap":
+            parts[3][block] = np.minimum(parts[3][block], value)
+
+    @staticmethod
+    def _compose(
+        base: np.ndarray,
+        set_value: np.ndarray,
+        factor: np.ndarray,
+        added: np.ndarray,
+        cap: np.ndarray,
+    ) -> np.ndarray:
         final = np.where(np.isnan(set_value), base, set_value) * factor + added
         return np.minimum(np.maximum(final, 0.0), cap)
+
+    def plan_on(self, rows: np.ndarray, cols: np.ndarray, dropped: set[int]) -> np.ndarray:
+        """The system plan on rows x cols (boolean masks or index arrays) without the `dropped`
+        events: their percents divided out and additions taken off the cells they cover; sets and
+        caps (which do not undo) rebuilt from the other events of their kind."""
+        rows = np.flatnonzero(rows) if rows.dtype == bool else rows
+        cols = np.flatnonzero(cols) if cols.dtype == bool else cols
+        rect = np.ix_(rows, cols)
+        parts = [component[rect].copy() for component in self.components]
+        row_pos = np.full(len(self.grid.series), -1)
+        row_pos[rows] = np.arange(len(rows))
+        col_pos = np.full(len(self.grid.periods), -1)
+        col_pos[cols] = np.arange(len(cols))
+        rebuild: set[str] = set()
+        for i in sorted(dropped):
+            event = self.events[i]
+            value = float(event.value)
+            if event.effect in ("set", "cap") or (event.effect == "percent" and value == -100.0):
+                rebuild.add(event.effect)
+                continue
+            r = row_pos[self.series_idx[i]]
+            c = col_pos[self.period_idx[i]]
+            r, c = r[r >= 0], c[c >= 0]
+            if not len(r) or not len(c):
+                continue
+            block = np.ix_(r, c)
+            if event.effect == "percent":
+                parts[1][block] /= 1.0 + value / 100.0
+            elif event.effect == "add":
+                parts[2][block] -= value
+        if rebuild:
+            fresh = self._components(rows, cols, dropped, only=rebuild)
+            for position, effect in enumerate(("set", "percent", "add", "cap")):
+                if effect in rebuild:
+                    parts[position] = fresh[position]
+        return self._compose(self.grid.layers["baseline"][rect], *parts)
 
     def value_added(self, group: Sequence[int]) -> tuple[int, float, float]:
         """(cells with actuals touched, error without the group, error with it)."""
         if not group:
             return 0, 0.0, 0.0
         index = list(group)
-        rows = self.series_masks[index].any(axis=0)
-        cols = self.period_masks[index].any(axis=0)
-        y_block = self.grid.y[np.ix_(rows, cols)]
+        rows = np.flatnonzero(self.series_masks[index].any(axis=0))
+        cols = np.flatnonzero(self.period_masks[index].any(axis=0))
+        if not len(rows) or not len(cols):
+            return 0, 0.0, 0.0
+        rect = np.ix_(rows, cols)
+        y_block = self.grid.y[rect]
         has_actual = ~np.isnan(y_block)
         if not has_actual.any():
             return 0, 0.0, 0.0
-        touched = np.zeros(y_block.shape, dtype=bool)
-        for i in index:
-            touched |= np.outer(self.series_masks[i][rows], self.period_masks[i][cols])
+        if len(index) == 1:
+            touched = has_actual  # one event's rectangle is exactly its cells
+        else:
+            touched = np.zeros(y_block.shape, dtype=bool)
+            for i in index:
+                touched |= np.outer(self.series_masks[i][rows], self.period_masks[i][cols])
         cells = touched & has_actual
         if not cells.any():
             return 0, 0.0, 0.0
-        with_plan = self.plan_on(rows, cols, set())
         without = self.plan_on(rows, cols, set(index))
         y = y_block[cells]
         return (
             int(cells.sum()),
             float(np.abs(y - without[cells]).sum()),
-            float(np.abs(y - with_plan[cells]).sum()),
+            float(np.abs(y - self.full[rect][cells]).sum()),
         )
 
 
 # -- tracing to the audit log -----------------------------------------------------------------
 
 
-def _mentions(value: Any, key: str, wanted: str) -> bool:
+TRACED_KEYS = ("event_id", "team", "reason_code")
+
+
+def _collect(value: Any, found: set[tuple[str, str]]) -> None:
+    """Every (key, value) of the traced keys anywhere in an audit row's before/after."""
     if isinstance(value, Mapping):
-        if str(value.get(key)) == wanted:
-            return True
-        return any(_mentions(v, key, wanted) for v in value.values())
-    if isinstance(value, list):
-        return any(_mentions(v, key, wanted) for v in value)
-    return False
+        for key, item in value.items():
+            if key in TRACED_KEYS and not isinstance(item, Mapping | list):
+                found.add((str(key), str(item)))
+            elif isinstance(item, Mapping | list):
+                _collect(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _collect(item, found)
 
 
-def _trace(
-    audit: Sequence[AuditRef], actions: set[str], key: str | None, wanted: str | None
-) -> list[AuditRef]:
-    """The audit rows of `actions` whose before or after names `wanted` under `key` (all rows of
-    those actions when no key is given)."""
-    return [
-        entry
-        for entry in audit
-        if entry.action in actions
-        and (
-            key is None
-            or wanted is None
-            or _mentions(entry.after, key, wanted)
-            or _mentions(entry.before, key, wanted)
-        )
-    ]
+class AuditIndex:
+    """The audit rows of the traced actions by what they name, built in one pass."""
+
+    def __init__(self, audit: Sequence[AuditRef], actions: set[str]) -> None:
+        self.by_action: dict[str, list[AuditRef]] = {}
+        self.by_key: dict[tuple[str, str, str], list[AuditRef]] = {}
+        for entry in audit:
+            if entry.action not in actions:
+                continue
+            self.by_action.setdefault(entry.action, []).append(entry)
+            found: set[tuple[str, str]] = set()
+            _collect(entry.before, found)
+            _collect(entry.after, found)
+            for key, value in found:
+                self.by_key.setdefault((entry.action, key, value), []).append(entry)
+
+    def find(self, actions: set[str], key: str | None, wanted: str | None) -> list[AuditRef]:
+        """The rows of `actions` that name `wanted` under `key` (all rows of them without)."""
+        out: list[AuditRef] = []
+        for action in sorted(actions):
+            if key is None or wanted is None:
+                out += self.by_action.get(action, [])
+            else:
+                out += self.by_key.get((action, key, str(wanted)), [])
+        return sorted(out, key=lambda e: e.id)
 
 
 EVENT_ACTIONS = {"add_event", "edit_event", "remove_event"}
+CLAIM_ACTIONS = {"claim", "unclaim"}
+TRACED_ACTIONS = EVENT_ACTIONS | CLAIM_ACTIONS | {"explain", "assign"}
 
 
 # -- the table ------------------------------------------------------------------------------
@@ -305,13 +384,14 @@ def touch_table(
     """Every touch with its value added; the ones that made the forecast worse first (worst
     first), then the rest (best first)."""
     total = float(np.abs(np.where(grid.has_actual, grid.y, 0.0)).sum())
+    index = AuditIndex(audit, TRACED_ACTIONS)
     rows: list[dict[str, Any]] = []
     if events is not None and events.events and "system_plan" in grid.layers:
         egrid = EventGrid(grid, events.attributes, events.events)
         for i, event in enumerate(egrid.events):
             if progress and i % 20 == 0:
                 progress(i / max(1, len(egrid.events)), f"event {i + 1} of {len(egrid.events)}")
-            refs = _trace(audit, EVENT_ACTIONS, "event_id", event.event_id)
+            refs = index.find(EVENT_ACTIONS, "event_id", event.event_id)
             rows.append(
                 _row(
                     "event",
@@ -327,17 +407,16 @@ def touch_table(
             groups: dict[str, list[int]] = {}
             for i, event in enumerate(egrid.events):
                 groups.setdefault(str(getattr(event, attr)) or "(none)", []).append(i)
-            for name, index in sorted(groups.items()):
+            for name, members in sorted(groups.items()):
                 refs = [
                     r
-                    for i in index
-                    for r in _trace(audit, EVENT_ACTIONS, "event_id", egrid.events[i].event_id)
+                    for i in members
+                    for r in index.find(EVENT_ACTIONS, "event_id", egrid.events[i].event_id)
                 ]
-                who = ", ".join(sorted({egrid.events[i].author for i in index}))
-                label = f"{name} ({len(index)} event{'s' if len(index) != 1 else ''})"
-                rows.append(
-                    _row(touch_type, label, who, EVENT_STEP, egrid.value_added(index), total, refs)
-                )
+                who = ", ".join(sorted({egrid.events[i].author for i in members}))
+                label = f"{name} ({len(members)} event{'s' if len(members) != 1 else ''})"
+                measured = egrid.value_added(members)
+                rows.append(_row(touch_type, label, who, EVENT_STEP, measured, total, refs))
         by_code: dict[str, list[Explanation]] = {}
         for item in events.explanations:
             by_code.setdefault(item.reason_code, []).append(item)
@@ -349,7 +428,7 @@ def touch_table(
                 float(np.abs(y - grid.layers["baseline"][cells]).sum()),
                 float(np.abs(y - grid.layers["system_plan"][cells]).sum()),
             )
-            refs = _trace(audit, {"explain"}, "reason_code", code)
+            refs = index.find({"explain"}, "reason_code", code)
             who = ", ".join(sorted({i.author for i in items}))
             rows.append(_row("reason code", code, who, EVENT_STEP, measured, total, refs))
     if negotiation is not None and "target" in grid.layers:
@@ -357,11 +436,11 @@ def touch_table(
         for claim in negotiation.claims:
             if not claim.amount:
                 continue
-            refs = _trace(audit, {"claim", "unclaim"}, "team", claim.team)
+            refs = index.find(CLAIM_ACTIONS, "team", claim.team)
             measured = _scaled_touch(grid, claim.team, claim.amount, targets.get(claim.team, 0))
             label = f"claim of team {claim.team} ({claim.amount / 100:+,.2f})"
             rows.append(_row("claim", label, claim.author, TARGET_STEP, measured, total, refs))
-        assign_refs = _trace(audit, {"assign"}, None, None)
+        assign_refs = index.find({"assign"}, None, None)
         totals = [0, 0.0, 0.0]
         for team, amount in sorted(negotiation.assignments.items()):
             if not amount:

@@ -69,7 +69,7 @@ class FvaReport:
         def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             clean = frame.astype(object).where(frame.notna(), None)
             return [
-                {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+                {str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
                 for row in clean.to_dict(orient="records")
             ]
 
@@ -122,7 +122,7 @@ def _snapshot(
         }
     action = last.action
     later = [e for e in audit if e.version > last.version and e.action in track_actions]
-    out = {
+    out: dict[str, Any] = {
         "version": last.version,
         "status": "published" if action == "publish" else "agreed",
         "snapshot": True,
@@ -139,7 +139,10 @@ def scored_versions(store: PlanRepository, plan: str) -> dict[str, Any]:
     """Which version each layer is scored on: the system plan at its publish, the negotiated
     target at its lock (the current version where the plan has not got there yet)."""
     state = get_plan(store, plan)
-    audit = store.audit(state.plan_id)
+    return _scored_versions(state, store.audit(state.plan_id))
+
+
+def _scored_versions(state: PlanState, audit: list[AuditEntry]) -> dict[str, Any]:
     # An agreed plan that was never published froze its system track at the lock.
     system_snap = _snapshot(state, audit, ("publish", "lock"), SYSTEM_ACTIONS)
     return {
@@ -212,17 +215,40 @@ def fva(
     *,
     actuals_version: int | None = None,
     progress: Progress | None = None,
+    fresh: bool = False,
 ) -> FvaReport:
     """Forecast value added of every layer and touch of the plan against its kept actuals (the
-    latest version unless `actuals_version`)."""
+    latest version unless `actuals_version`). The report is shared between callers of the same
+    plan and actuals versions: read it, do not change it."""
     state = get_plan(store, plan)
+    versions = store.actuals_versions(state.plan_id)
+    if not versions:
+        store.get_actuals(state.plan_id)  # raises NotFound with how to upload them
+    wanted = versions[-1].version if actuals_version is None else int(actuals_version)
+    if fresh:  # computed again (benchmarks), not from the shared report
+        return _compute_fva(store, state, wanted, progress)
+    # A saved plan version scored on a kept actuals version never changes: reuse the report.
+    return _REPORTS.get(
+        store,
+        (state.plan_id, state.version, wanted),
+        lambda: _compute_fva(store, state, wanted, progress),
+    )
+
+
+_REPORTS: PerStoreCache[FvaReport] = PerStoreCache(size=8)
+
+
+def _compute_fva(
+    store: PlanRepository, state: PlanState, actuals_version: int, progress: Progress | None
+) -> FvaReport:
     info, actuals = load_actuals(store, state.plan_id, actuals_version)
     frame, notes = _plan_frame(store, state)
-    history = load_blob_frame(store, state.plan_id, "history")
     scales = _SCALES.get(
         store,
         (state.plan_id, state.version),
-        lambda: mase_scales(history, season_length(state.freq)),
+        lambda: mase_scales(
+            load_blob_frame(store, state.plan_id, "history"), season_length(state.freq)
+        ),
     )
     try:
         grid = accuracy.build_grid(frame, actuals, scales)
@@ -243,7 +269,7 @@ def fva(
     )
     periods = [
         d.strftime("%Y-%m-%d")
-        for d, has in zip(grid.periods, grid.has_actual.any(axis=0), strict=True)
+        for d, has in zip(grid.periods, np.asarray(grid.has_actual.any(axis=0)), strict=True)
         if has
     ]
     if len(periods) < len(grid.periods):
@@ -255,7 +281,7 @@ def fva(
         plan_id=state.plan_id,
         name=state.name,
         status=state.status,
-        scored_on=scored_versions(store, state.plan_id),
+        scored_on=_scored_versions(state, audit),
         actuals={
             "version": info.version,
             "at": info.at,

@@ -200,18 +200,20 @@ def upload_actuals(
         .sort_values(KEY)
         .reset_index(drop=True)
     )
-    summary = {
+    periods_in = sorted(inside[schema.DS].dt.strftime("%Y-%m-%d").unique().tolist())
+    new = len(inside) - replaced
+    summary: dict[str, Any] = {
         "kept": len(inside),
-        "new": len(inside) - replaced,
+        "new": new,
         "replaced": replaced,
         "total": len(merged),
-        "periods": sorted(inside[schema.DS].dt.strftime("%Y-%m-%d").unique().tolist()),
+        "periods": periods_in,
         "left_out": {k: {"rows": v["rows"], "names": v["names"][:50]} for k, v in left_out.items()},
         "duplicates": duplicates,
     }
     what = (
-        f"upload actuals from {name}: {len(inside)} series-periods ({summary['new']} new, "
-        f"{replaced} replaced) for {len(summary['periods'])} period(s)"
+        f"upload actuals from {name}: {len(inside)} series-periods ({new} new, "
+        f"{replaced} replaced) for {len(periods_in)} period(s)"
     )
     if left_out:
         what += "; " + "; ".join(v["message"] for v in left_out.values())
@@ -226,7 +228,7 @@ def upload_actuals(
     return ActualsUpload(
         version=version,
         kept=len(inside),
-        new=summary["new"],
+        new=new,
         replaced=replaced,
         total=len(merged),
         left_out=left_out,
@@ -241,8 +243,11 @@ def actuals_versions(store: PlanRepository, plan: str) -> list[ActualsVersion]:
 def load_actuals(
     store: PlanRepository, plan: str, version: int | None = None
 ) -> tuple[ActualsVersion, pd.DataFrame]:
-    """One actuals version (the latest when None) as ``unique_id, ds, y``."""
-    info, data = store.get_actuals(get_plan(store, plan).plan_id, version)
+    """One actuals version (the latest when None) as ``unique_id, ds, y``; `plan` by id or name."""
+    try:
+        info, data = store.get_actuals(plan, version)
+    except NotFound:
+        info, data = store.get_actuals(get_plan(store, plan).plan_id, version)
     frame = frame_from_bytes(data)
     frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     frame[schema.DS] = pd.to_datetime(frame[schema.DS])

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -68,7 +68,7 @@ class ReplayResult:
         def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             clean = frame.astype(object).where(frame.notna(), None)
             return [
-                {k: (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()}
+                {str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()}
                 for r in clean.to_dict(orient="records")
             ]
 
@@ -142,7 +142,9 @@ def _events_for_cycle(
         moved = cycle.assign(direction=direction, team=cycle[schema.UNIQUE_ID].map(teams))
         moved = moved[moved["direction"] != 0]
         groups = moved.groupby([schema.DS, "team", "direction"], sort=True)
-        for (ds, team, sign), part in groups:
+        for key, part in groups:
+            first, second, third = cast(tuple[Any, Any, Any], key)
+            ds, team, sign = pd.Timestamp(first), str(second), int(third)
             ids = sorted(part[schema.UNIQUE_ID].astype(str).unique())
             uplift = learned_uplift(
                 train, attributes, kind, flags, series=ids, per_series=per_series
