@@ -225,7 +225,7 @@ def fva(
     if not versions:
         store.get_actuals(state.plan_id)  # raises NotFound with how to upload them
     wanted = versions[-1].version if actuals_version is None else int(actuals_version)
-    if fresh:  # computed again (benchmarks), not from the shared report
+    if fresh:  # the FVA computed again (benchmarks) on the prepared grid, not the shared report
         return _compute_fva(store, state, wanted, progress)
     # A saved plan version scored on a kept actuals version never changes: reuse the report.
     return _REPORTS.get(
@@ -238,9 +238,22 @@ def fva(
 _REPORTS: PerStoreCache[FvaReport] = PerStoreCache(size=8)
 
 
-def _compute_fva(
-    store: PlanRepository, state: PlanState, actuals_version: int, progress: Progress | None
-) -> FvaReport:
+@dataclass
+class _Inputs:
+    """What the FVA of one plan version against one actuals version is computed from."""
+
+    info: Any  # ActualsVersion
+    grid: accuracy.ScoredGrid
+    events: accuracy.EventTouchInput
+    audit: list[AuditEntry]
+    notes: list[str]
+
+
+# The plan's layers and the actuals on the grid, per (plan, plan version, actuals version).
+_INPUTS: PerStoreCache[_Inputs] = PerStoreCache(size=4)
+
+
+def _load_inputs(store: PlanRepository, state: PlanState, actuals_version: int) -> _Inputs:
     info, actuals = load_actuals(store, state.plan_id, actuals_version)
     frame, notes = _plan_frame(store, state)
     scales = _SCALES.get(
@@ -259,13 +272,24 @@ def _compute_fva(
             f"the actuals of plan {state.plan_id} (version {info.version}) cover none of its "
             "series-periods; upload actuals for the plan's horizon"
         )
-    audit = store.audit(state.plan_id)
     attributes = load_blob_frame(store, state.plan_id, "attributes")
     events = accuracy.EventTouchInput(
         system.events_of(state), system.explanations_of(state), attributes
     )
+    return _Inputs(info, grid, events, store.audit(state.plan_id), notes)
+
+
+def _compute_fva(
+    store: PlanRepository, state: PlanState, actuals_version: int, progress: Progress | None
+) -> FvaReport:
+    inputs = _INPUTS.get(
+        store,
+        (state.plan_id, state.version, actuals_version),
+        lambda: _load_inputs(store, state, actuals_version),
+    )
+    grid, info, audit, notes = inputs.grid, inputs.info, inputs.audit, list(inputs.notes)
     touches = accuracy.touch_table(
-        grid, events, _negotiation_touches(state), _audit_refs(audit), progress=progress
+        grid, inputs.events, _negotiation_touches(state), _audit_refs(audit), progress=progress
     )
     periods = [
         d.strftime("%Y-%m-%d")
