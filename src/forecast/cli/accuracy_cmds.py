@@ -29,7 +29,7 @@ CULTURES = {"system_plan": "system plan", "target": "negotiated target", "tie": 
 def _pct(value: float | None, signed: bool = False) -> str:
     if value is None or value != value:  # None or NaN
         return "–"
-    return f"{100 * value:+.2f}%" if signed else f"{100 * value:.2f}%"
+    return f"{100 * value:+.2f} pts" if signed else f"{100 * value:.2f}%"
 
 
 @plan_app.command("actuals")
@@ -109,17 +109,18 @@ def _print_report(report: Any) -> None:
     for note in report.notes:
         typer.echo(f"  note: {note}")
     typer.echo("")
-    typer.echo(f"{'layer':<24}{'WAPE':>9}{'MASE':>8}{'bias':>9}{'value added':>13}")
+    typer.echo(f"{'layer':<24}{'WAPE':>9}{'MASE':>8}{'bias':>10}{'value added':>14}")
     for row in report.overall().to_dict(orient="records"):
         mase = "–" if row["mase"] is None or row["mase"] != row["mase"] else f"{row['mase']:.3f}"
+        bias = "–" if row["bias"] is None else f"{100 * row['bias']:+.2f}%"
         typer.echo(
-            f"{row['label']:<24}{_pct(row['wape']):>9}{mase:>8}{_pct(row['bias'], True):>9}"
-            f"{_pct(row['value_added_wape'], True):>13}"
+            f"{row['label']:<24}{_pct(row['wape']):>9}{mase:>8}{bias:>10}"
+            f"{_pct(row['value_added_wape'], True):>14}"
         )
     verdict = report.verdict()
     if verdict["closer"]:
         typer.echo(
-            f"closer: {CULTURES[verdict['closer']]} (by {_pct(verdict['margin'])} WAPE)"
+            f"closer: {CULTURES[verdict['closer']]} (by {100 * verdict['margin']:.2f} WAPE points)"
             if verdict["closer"] != "tie"
             else "the system plan and the negotiated target tie"
         )
@@ -131,7 +132,7 @@ def _print_report(report: Any) -> None:
             mark = "WORSE " if row["made_worse"] else "      "
             typer.echo(
                 f"{mark}{row['touch_type']:<16}{row['touch'][:44]:<46}{row['who'][:14]:<16}"
-                f"{_pct(row['value_added_wape'], True):>9}  audit {row['audit_ids']}"
+                f"{_pct(row['value_added_wape'], True):>11}  audit {row['audit_ids']}"
             )
 
 
