@@ -146,8 +146,9 @@ def upload_actuals(driver, actuals: Path, timeout: float = 60) -> None:
 def run_replay(driver, timeout: float = 240) -> None:
     """Run the Accuracy page's replay and wait for its headline."""
     button = driver.find_element("id", "replay-run")
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
-    button.click()
+    driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", button
+    )
     deadline = time.monotonic() + timeout
     while not driver.find_elements("id", "replay-headline"):
         if time.monotonic() > deadline:
@@ -197,7 +198,12 @@ def main() -> None:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--port", type=int, default=8061)
     parser.add_argument("--user", default="olga")
+    parser.add_argument(
+        "--pages", nargs="*", choices=sorted(PAGES), help="only these pages (default: all)"
+    )
     args = parser.parse_args()
+    for name in [p for p in list(PAGES) if args.pages and p not in args.pages]:
+        del PAGES[name]
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="forecast-shots-"))
     plan_id = build_demo(data_dir)
     holdout = build_holdout(data_dir)
