@@ -178,6 +178,7 @@ def _events_for_cycle(
                     "flag": flag,
                     "ds": f"{day}",
                     "team": str(team),
+                    "flag_now": "on" if sign > 0 else "off",
                     "series": len(ids),
                     "value": value,
                 }
@@ -432,7 +433,8 @@ def replay_frames(
     return ReplayResult(
         cycles=pd.concat(rows, ignore_index=True),
         events=pd.DataFrame(
-            described, columns=["cycle", "kind", "flag", "ds", "team", "series", "value"]
+            described,
+            columns=["cycle", "kind", "flag", "ds", "team", "flag_now", "series", "value"],
         ),
         assumptions=assumptions,
         settings={
