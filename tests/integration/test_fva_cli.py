@@ -176,3 +176,27 @@ def test_track_record_names_the_closer_culture_per_plan_and_team(held_out):
         "c",
         "d",
     }
+
+
+def test_accuracy_downloads_hold_the_same_tables_as_csv_and_xlsx(held_out):
+    import io
+
+    from openpyxl import load_workbook
+
+    from forecast.services import accuracy
+
+    data_dir, plan = held_out["data_dir"], held_out["plan"]
+    run(data_dir, "plan", "actuals", plan, str(held_out["actuals"]), "--as", "olga")
+    store = open_store(data_dir=data_dir)
+    report = accuracy.fva(store, plan)
+    content, name = accuracy.fva_download(store, plan, "csv", "touches")
+    assert name == f"fva-{plan}-touches.csv"
+    touches = pd.read_csv(io.BytesIO(content))
+    assert list(touches["touch"]) == list(report.touches["touch"])
+    layers, _ = accuracy.fva_download(store, plan, "csv", "layers")
+    assert len(pd.read_csv(io.BytesIO(layers))) == len(report.layers)
+    workbook, name = accuracy.fva_download(store, plan, "xlsx")
+    assert name.endswith(".xlsx")
+    sheets = load_workbook(io.BytesIO(workbook), read_only=True).sheetnames
+    assert sheets == ["FVA by layer", "FVA by touch", "track record"]
+    store.close()
