@@ -183,6 +183,10 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         if result is None:
             return empty, [], None, alert
         upload, score = result
+        if score is None:
+            note = "No goal is set yet, so there is no negotiated plan to compare; the Accuracy "
+            note += "page scores the baseline and the system plan."
+            return empty, [], html.P(note, className="text-muted"), upload_message(upload)
         return (
             figures.attainment_bars(score),
             score_rows(score),

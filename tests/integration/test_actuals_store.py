@@ -152,3 +152,15 @@ def test_a_plan_is_scored_on_the_version_in_force_at_publish_and_lock(store):
     after = accuracy.fva(store, plan)
     pd.testing.assert_frame_equal(before.layers, after.layers)
     assert after.scored_on == before.scored_on
+
+
+def test_actuals_of_a_plan_without_a_goal_are_kept_and_scored_without_a_target(store):
+    plan = new_plan(store).plan_id
+    upload, score = accuracy.upload_and_score(
+        store, plan, csv_bytes([(u, week(0), 90.0) for u in "123"]), actor="ann", filename="a.csv"
+    )
+    assert score is None and upload.version.version == 1
+    report = accuracy.fva(store, plan)
+    assert list(report.overall()["layer"]) == ["baseline", "system_plan"]
+    assert any("no goal is set" in note for note in report.notes)
+    assert report.scored_on["system_plan"]["snapshot"] is False  # a draft: says it may change

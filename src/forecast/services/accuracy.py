@@ -390,14 +390,19 @@ def upload_and_score(
     *,
     actor: str,
     filename: str | None = None,
-) -> tuple[Any, pd.DataFrame]:
+) -> tuple[Any, pd.DataFrame | None]:
     """Keep an upload of actuals (a new version) and score the two tracks on every actual kept
-    so far: (the upload, `negotiation.score` per team and TOTAL)."""
+    so far: (the upload, `negotiation.score` per team and TOTAL; None while the plan has no
+    goal, so no negotiated target)."""
     from forecast.services import actuals as actuals_service
 
     upload = actuals_service.upload_actuals(store, plan, source, actor=actor, filename=filename)
-    _, kept = load_actuals(store, plan)
-    return upload, nego.score(store, plan, kept)
+    state = get_plan(store, plan)
+    neg = nego.negotiation_of(state)
+    if neg is None or neg.goal is None:  # nothing to compare yet: the upload is kept all the same
+        return upload, None
+    _, kept = load_actuals(store, state.plan_id)
+    return upload, nego.score(store, state.plan_id, kept)
 
 
 DOWNLOADS = {
