@@ -37,6 +37,7 @@ PAGES = {
     "actuals": "/actuals",
     "accuracy": "/accuracy",
 }
+PAGES_ALL = dict(PAGES)
 HOLDOUT_NAME = "Rossmann hold-out (13 weeks of real actuals)"
 HOLDOUT_CUT = "2015-04-27"  # a Monday: 13 whole weeks (ending Sunday) up to 2015-07-26 follow
 
@@ -173,6 +174,10 @@ def shoot(base: str, user: str, plan_id: str, holdout: tuple[str, Path]) -> None
         for name, path in PAGES.items():
             if name in ("actuals", "accuracy"):
                 select(driver, holdout[0], user)
+            if name == "accuracy" and "actuals" not in PAGES:  # its actuals come from that page
+                driver.get(base + PAGES_ALL["actuals"])
+                time.sleep(7)
+                upload_actuals(driver, holdout[1])
             driver.get(base + path)
             time.sleep(7)
             if name == "data":
@@ -184,7 +189,8 @@ def shoot(base: str, user: str, plan_id: str, holdout: tuple[str, Path]) -> None
             if name == "accuracy":
                 run_replay(driver)
             height = driver.execute_script("return document.body.scrollHeight")
-            driver.set_window_size(1400, min(max(900, height + 40), 2600))
+            tallest = 4200 if name == "accuracy" else 2600  # the replay is at the bottom
+            driver.set_window_size(1400, min(max(900, height + 40), tallest))
             time.sleep(2)
             driver.save_screenshot(str(OUT / f"{name}.png"))
             driver.set_window_size(1400, 900)
