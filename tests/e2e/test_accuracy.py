@@ -83,6 +83,10 @@ def test_uploaded_actuals_lead_to_the_fva_table(start_app, scored_plan):
     assert wape.text == f"{overall.loc['system_plan', 'wape'] * 100:.1f} %"
     dash_duo.wait_for_contains_text("#acc-scored-on", "agreed", timeout=10)
     dash_duo.wait_for_contains_text("#acc-track-grid", "E2E Rossmann", timeout=20)
+    click(dash_duo, "#acc-download-touches")
+    dash_duo.wait_for_contains_text(
+        "#acc-download-status", f"fva-{plan.plan_id}-touches.csv", timeout=20
+    )
     assert dash_duo.get_logs() == []
 
 
