@@ -81,10 +81,13 @@ def fva_waterfall(overall: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def track_record_chart(track: pd.DataFrame) -> go.Figure:
+def track_record_chart(track: pd.DataFrame, team: str | None = None) -> go.Figure:
     """Per scored plan (oldest horizon first): the WAPE of the system plan and of the negotiated
-    target, overall; the lower line came closer that cycle."""
-    overall = track[track["scope"] == "overall"].copy()
+    target, overall or for one `team`; the lower line came closer that cycle."""
+    if team:
+        overall = track[(track["scope"] == "team") & (track["key"] == team)].copy()
+    else:
+        overall = track[track["scope"] == "overall"].copy()
     fig = go.Figure()
     x = [f"{s} · {n}" for s, n in zip(overall["horizon_start"], overall["name"], strict=True)]
     for column, name, colour in (
@@ -100,7 +103,8 @@ def track_record_chart(track: pd.DataFrame) -> go.Figure:
             line={"color": colour, "dash": "dot" if column == "wape_baseline" else "solid"},
             hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>",
         )
-    _base_layout(fig, "Track record across cycles (WAPE; lower is closer)", "WAPE")
+    where = f"team {team}" if team else "all teams"
+    _base_layout(fig, f"Track record across cycles, {where} (WAPE; lower is closer)", "WAPE")
     fig.update_xaxes(type="category")
     return fig
 

@@ -117,6 +117,12 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 "culture came closer and by how much, overall and per team.",
                 className="small text-muted",
             ),
+            dcc.Dropdown(
+                id=ids.ACC_TRACK_TEAM,
+                options=[],
+                placeholder="All teams (pick one to see its own record)",
+                style={"maxWidth": "360px"},
+            ),
             dcc.Graph(
                 id=ids.ACC_TRACK_CHART,
                 figure=figures.empty_figure("No scored plan yet"),
@@ -285,13 +291,21 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     @app.callback(
         Output(ids.ACC_TRACK_CHART, "figure"),
         Output(ids.ACC_TRACK_GRID, "rowData"),
+        Output(ids.ACC_TRACK_TEAM, "options"),
         Input(ids.NAV_SESSION, "data"),
+        Input(ids.ACC_TRACK_TEAM, "value"),
     )
-    def render_track(_session: dict | None) -> tuple:
+    def render_track(_session: dict | None, team: str | None) -> tuple:
         track, _alert = components.call_service(lambda: accuracy.track_record(ctx.store))
         if track is None or track.empty:
-            return figures.empty_figure("No scored plan yet"), []
-        return figures_accuracy.track_record_chart(track), track_rows(track)
+            return figures.empty_figure("No scored plan yet"), [], []
+        teams = sorted(track.loc[track["scope"] == "team", "key"].astype(str).unique())
+        shown = track if not team else track[(track["scope"] == "overall") | (track["key"] == team)]
+        return (
+            figures_accuracy.track_record_chart(track, team or None),
+            track_rows(shown),
+            components.options(teams),
+        )
 
     @app.callback(
         Output(ids.ACC_DOWNLOAD, "data"),

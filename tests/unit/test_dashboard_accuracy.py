@@ -73,3 +73,20 @@ def test_replay_rows_name_the_closer_culture_per_cycle_and_team():
     fig = figures_accuracy.replay_chart(cycles)
     assert [trace.name for trace in fig.data] == ["Baseline", "System plan", "Negotiated plan"]
     assert list(fig.data[1].y) == [0.1]  # overall rows only
+
+
+def test_track_record_chart_shows_all_teams_or_one_team_across_cycles():
+    track = pd.DataFrame(
+        [
+            {"scope": s, "key": k, "name": n, "horizon_start": d, "wape_baseline": 0.2,
+             "wape_system_plan": ws, "wape_target": wt}
+            for n, d in (("spring", "2025-03-03"), ("summer", "2025-06-02"))
+            for s, k, ws, wt in (("overall", "TOTAL", 0.1, 0.12), ("team", "a", 0.2, 0.15))
+        ]
+    )  # fmt: skip
+    overall = figures_accuracy.track_record_chart(track)
+    assert list(overall.data[1].y) == [0.1, 0.1]
+    assert list(overall.data[1].x) == ["2025-03-03 · spring", "2025-06-02 · summer"]
+    team = figures_accuracy.track_record_chart(track, "a")
+    assert list(team.data[2].y) == [0.15, 0.15]
+    assert "team a" in team.layout.title.text
