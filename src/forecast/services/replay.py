@@ -415,9 +415,15 @@ def replay_frames(
         "Events are rebuilt from the file's promo and holiday flags in each cycle (taken as "
         "known ahead, as planned promotions and holidays are): one per flag, period and team "
         "over the flagged series, a percent uplift learned from the data before the cycle. "
-        "A seasonal naive baseline copies last season, flags included, so an event adds the "
-        "uplift only where the flag is on now and was off then, and takes it out in the "
-        "opposite case (a planner would do the same).",
+        + (
+            f"The {model} baseline copies the period {COPY_LAG.get(model, season)} back, flags "
+            "included, so an event adds the uplift only where the flag is on now and was off "
+            "then, and takes it out in the opposite case (a planner would do the same)."
+            if COPY_LAG.get(model, season)
+            else f"The {model} baseline is fitted on sales with and without flags, so it "
+            "carries part of their average effect; every flagged period gets the full uplift, "
+            "which may count that part twice."
+        ),
         f"The negotiated plan sets a goal of {ratio} x the baseline, takes "
         + (
             ", ".join(f"team {t}: {v} %" for t, v in claims.items()) + " as claims"
