@@ -180,3 +180,25 @@ def test_claims_and_assignments_are_scored_by_the_target_without_them():
     # without assignments: a at 110 (error 0), b at 100 (error 0); with: 40 + 40
     assert rule["value_added"] == pytest.approx(-80.0)
     assert rule["audit_ids"] == "[9]"
+
+
+def test_mase_scales_equal_the_engines_seasonal_naive_scale_per_series():
+    from forecast.engine.metrics import mase_scale
+    from forecast.services.accuracy import mase_scales
+
+    rng = np.random.default_rng(1)
+    start = pd.Timestamp("2020-01-06")
+    rows = [
+        {"unique_id": uid, "ds": start + pd.Timedelta(weeks=i), "y": float(rng.integers(0, 50))}
+        for uid, n in (("long", 120), ("short", 60), ("tiny", 3))
+        for i in range(n)
+    ]
+    rows += [{"unique_id": "flat", "ds": start + pd.Timedelta(weeks=i), "y": 5.0} for i in range(9)]
+    history = pd.DataFrame(rows).sample(frac=1, random_state=2)  # any row order
+    scales = mase_scales(history, 52)
+    for uid, part in history.sort_values("ds").groupby("unique_id"):
+        expected = mase_scale(part["y"].to_numpy(), 52)
+        if np.isnan(expected):
+            assert np.isnan(scales[uid]), uid
+        else:
+            assert scales[uid] == pytest.approx(expected), uid

@@ -62,10 +62,17 @@ def build_grid(
     layers = [name for name in LAYERS if name in plan.columns]
     if "baseline" not in layers:
         raise AccuracyError("the plan frame needs a baseline column")
-    uid = plan[UNIQUE_ID].astype(str)
-    series = pd.Index(pd.unique(uid))
+    # One factorisation over the plan's ids and then the actuals' ids: the plan's series get the
+    # first codes, ids only the actuals have get codes after them (and count nowhere).
+    ids = pd.concat(
+        [plan[UNIQUE_ID].astype(str), actuals[UNIQUE_ID].astype(str)], ignore_index=True
+    )
+    codes, uniques = pd.factorize(ids)
+    n_plan = len(plan)
+    rows = codes[:n_plan]
+    n_series = int(rows.max()) + 1 if n_plan else 0
+    series = pd.Index(uniques[:n_series]).astype(str)
     periods = pd.DatetimeIndex(sorted(pd.unique(pd.to_datetime(plan[DS]))))
-    rows = _positions(series, uid)
     cols = _positions(periods, pd.to_datetime(plan[DS]))
     shape = (len(series), len(periods))
     grids: dict[str, np.ndarray] = {}
@@ -76,7 +83,7 @@ def build_grid(
     team = np.full(len(series), "", dtype=object)
     team[rows] = plan[TEAM].astype(str).to_numpy() if TEAM in plan else "all"
     y = np.full(shape, np.nan)
-    a_rows = _positions(series, actuals[UNIQUE_ID].astype(str))
+    a_rows = np.where(codes[n_plan:] < n_series, codes[n_plan:], -1)
     a_cols = _positions(periods, pd.to_datetime(actuals[DS]))
     inside = (a_rows >= 0) & (a_cols >= 0)
     y[a_rows[inside], a_cols[inside]] = actuals[Y].to_numpy(dtype=float)[inside]

@@ -161,18 +161,29 @@ def mase_scales(history: pd.DataFrame, season: int) -> pd.Series:
     """unique_id -> in-sample MAE of the seasonal naive (lag 1 for series shorter than two
     seasons), vectorised; NaN where the scale is zero (the series drops out of MASE)."""
     frame = history[[schema.UNIQUE_ID, schema.DS, schema.Y]].sort_values(
-        [schema.UNIQUE_ID, schema.DS]
+        [schema.UNIQUE_ID, schema.DS], kind="stable"
     )
-    uid = frame[schema.UNIQUE_ID].astype(str)
-    y = frame[schema.Y].astype(float)
-    length = uid.map(uid.value_counts())
-    lag_s = (y - y.groupby(uid).shift(season)).abs()
-    lag_1 = (y - y.groupby(uid).shift(1)).abs()
-    use_season = length >= 2 * season
-    diffs = lag_s.where(use_season, lag_1)
-    scales = diffs.groupby(uid).mean()
-    level = y.abs().groupby(uid).mean()
-    return scales.where(scales > 1e-9 * level.clip(lower=1e-12))
+    codes, uniques = pd.factorize(frame[schema.UNIQUE_ID].astype(str))
+    y = frame[schema.Y].to_numpy(dtype=float)
+    n_series = len(uniques)
+    length = np.bincount(codes, minlength=n_series)
+
+    def lagged(lag: int) -> np.ndarray:
+        out = np.full(len(y), np.nan)
+        if len(y) > lag:
+            same = codes[lag:] == codes[:-lag]
+            out[lag:] = np.where(same, np.abs(y[lag:] - y[:-lag]), np.nan)
+        return out
+
+    diffs = np.where(length[codes] >= 2 * season, lagged(season), lagged(1))
+    usable = ~np.isnan(diffs)
+    sums = np.bincount(codes, weights=np.where(usable, diffs, 0.0), minlength=n_series)
+    counts = np.bincount(codes, weights=usable.astype(float), minlength=n_series)
+    level = np.bincount(codes, weights=np.abs(y), minlength=n_series) / np.maximum(length, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scales = sums / counts
+    scales = np.where(scales > 1e-9 * np.maximum(level, 1e-12), scales, np.nan)
+    return pd.Series(scales, index=pd.Index(uniques).astype(str), dtype=float)
 
 
 def _plan_frame(store: PlanRepository, state: PlanState) -> tuple[pd.DataFrame, list[str]]:
