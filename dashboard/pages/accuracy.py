@@ -29,6 +29,12 @@ HOW_TO_READ = (
 )
 
 SCOPES = {"overall": "Overall", "team": "Per team", "period": "Per period"}
+# Numbers stay numbers in the touch grid (so a click on the header sorts by value added).
+POINTS_FORMAT = {
+    "function": "params.value == null ? '–' : (params.value >= 0 ? '+' : '') + "
+    "(params.value * 100).toFixed(2) + ' pts'"
+}
+NUMBER_FORMAT = {"function": "params.value == null ? '–' : d3.format(',.0f')(params.value)"}
 CULTURE = {"system_plan": "System plan", "target": "Negotiated plan", "tie": "tie"}
 
 
@@ -92,8 +98,18 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     {"field": "touch_type", "headerName": "Touch", "width": 130},
                     {"field": "touch", "headerName": "What", "width": 280},
                     {"field": "who", "headerName": "Who", "width": 110},
-                    {"field": "value_added_wape", "headerName": "Value added (WAPE pts)"},
-                    {"field": "value_added", "headerName": "Error reduced"},
+                    {
+                        "field": "value_added_wape",
+                        "headerName": "Value added (WAPE pts)",
+                        "type": "numericColumn",
+                        "valueFormatter": POINTS_FORMAT,
+                    },
+                    {
+                        "field": "value_added",
+                        "headerName": "Error reduced",
+                        "type": "numericColumn",
+                        "valueFormatter": NUMBER_FORMAT,
+                    },
                     {"field": "series_periods", "headerName": "Series-periods", "width": 130},
                     {"field": "audit", "headerName": "Audit rows", "width": 380},
                 ],
@@ -192,8 +208,8 @@ def touch_rows(touches: pd.DataFrame) -> list[dict[str, Any]]:
                 "touch_type": r["touch_type"],
                 "touch": r["touch"],
                 "who": r["who"],
-                "value_added_wape": points(r["value_added_wape"]),
-                "value_added": components.number(_num(r["value_added"])),
+                "value_added_wape": _num(r["value_added_wape"]),
+                "value_added": _num(r["value_added"]),
                 "series_periods": int(r["series_periods"]),
                 "audit": r["audit"],
             }

@@ -76,6 +76,10 @@ def test_uploaded_actuals_lead_to_the_fva_table(start_app, scored_plan):
         "#acc-touches-grid .ag-center-cols-container [row-id=t0] [col-id=verdict]"
     )
     assert verdict.text == ("made it worse" if first["made_worse"] else "helped")
+    added = dash_duo.find_element(
+        "#acc-touches-grid .ag-center-cols-container [row-id=t0] [col-id=value_added_wape]"
+    )
+    assert added.text == f"{first['value_added_wape'] * 100:+.2f} pts"
     overall = report.overall().set_index("layer")
     wape = dash_duo.find_element(
         "#acc-layers-grid .ag-center-cols-container [row-id='TOTAL|system_plan|1'] [col-id=wape]"
