@@ -133,6 +133,9 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 "culture came closer and by how much, overall and per team.",
                 className="small text-muted",
             ),
+            dbc.Label(
+                "Team of the trend chart", html_for=ids.ACC_TRACK_TEAM, className="visually-hidden"
+            ),
             dcc.Dropdown(
                 id=ids.ACC_TRACK_TEAM,
                 options=[],

@@ -24,7 +24,9 @@ CULTURE = {"system_plan": "System plan", "target": "Negotiated plan", "tie": "ti
 
 def layout(ctx: DashboardContext) -> html.Div:
     def field(label: str, control: Any, width: int = 2) -> dbc.Col:
-        return dbc.Col([dbc.Label(label, className="small mb-0"), control], md=width)
+        return dbc.Col(
+            [dbc.Label(label, html_for=control.id, className="small mb-0"), control], md=width
+        )
 
     return html.Div(
         [
@@ -67,8 +69,18 @@ def layout(ctx: DashboardContext) -> html.Div:
                 className="g-2",
             ),
             dbc.Button("Run the replay", id=ids.REPLAY_RUN, color="primary", className="mt-2"),
-            dbc.Progress(
-                id=ids.REPLAY_PROGRESS, value=0, className="mt-2", style={"height": "18px"}
+            html.Div(
+                [
+                    html.Progress(
+                        id=ids.REPLAY_PROGRESS,
+                        value="0",
+                        max="100",
+                        className="w-100",
+                        title="Replay progress",
+                    ),
+                    html.Span(id=ids.REPLAY_PROGRESS_TEXT, className="small text-muted"),
+                ],
+                className="mt-2",
             ),
             html.Div(id=ids.REPLAY_ALERT, className="mt-2"),
             html.Div(id=ids.REPLAY_SUMMARY, className="mt-2"),
@@ -165,7 +177,10 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         State(ids.NAV_SESSION, "data"),
         background=True,
         running=[(Output(ids.REPLAY_RUN, "disabled"), True, False)],
-        progress=[Output(ids.REPLAY_PROGRESS, "value"), Output(ids.REPLAY_PROGRESS, "label")],
+        progress=[
+            Output(ids.REPLAY_PROGRESS, "value"),
+            Output(ids.REPLAY_PROGRESS_TEXT, "children"),
+        ],
         prevent_initial_call=True,
     )
     def run(
@@ -185,7 +200,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         from forecast.services import replay
 
         def report(fraction: float, message: str) -> None:
-            set_progress((round(fraction * 100), message))
+            set_progress((str(round(fraction * 100)), message))
 
         store = ctx.fresh_store()  # runs in a child process: a store of its own
         plan_id = components.action_plan(session)
