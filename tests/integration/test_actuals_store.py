@@ -164,3 +164,20 @@ def test_actuals_of_a_plan_without_a_goal_are_kept_and_scored_without_a_target(s
     assert list(report.overall()["layer"]) == ["baseline", "system_plan"]
     assert any("no goal is set" in note for note in report.notes)
     assert report.scored_on["system_plan"]["snapshot"] is False  # a draft: says it may change
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "xlsx"])
+def test_actuals_are_read_from_parquet_and_xlsx_like_the_history(store, tmp_path, fmt):
+    plan = new_plan(store).plan_id
+    frame = pd.DataFrame(
+        {"unique_id": ["1", "2", "3"], "ds": [HORIZON[0]] * 3, "y": [90.0, 91.0, 92.0]}
+    )
+    path = tmp_path / f"actuals.{fmt}"
+    if fmt == "parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_excel(path, index=False)
+    upload = actuals.upload_actuals(store, plan, path.read_bytes(), filename=path.name, actor="ann")
+    assert upload.kept == 3 and upload.version.filename == path.name
+    _, kept = actuals.load_actuals(store, plan)
+    assert sorted(kept["y"]) == [90.0, 91.0, 92.0]
