@@ -147,12 +147,12 @@ def test_fva_report_traces_every_touch_to_its_audit_rows(held_out):
     assert "assignment rule" in kinds
     audit = {e.id: e for e in plans.audit_log(open_store(data_dir=data_dir), plan)}
     for touch in touches:
-        ids = json.loads(touch["audit_ids"])
+        ids = touch["audit_ids"]
         assert ids, touch
         assert all(i in audit for i in ids)
     claim_a = next(t for t in touches if t["touch"].startswith("claim of team a"))
     assert claim_a["who"] == "lena"
-    assert {audit[i].actor for i in json.loads(claim_a["audit_ids"])} == {"lena"}
+    assert {audit[i].actor for i in claim_a["audit_ids"]} == {"lena"}
     # made-it-worse first, worst first
     worse = [t["value_added"] for t in touches if t["made_worse"]]
     assert worse == sorted(worse)

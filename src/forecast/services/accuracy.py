@@ -11,6 +11,7 @@ log. A plan not yet published (or agreed) is scored on its current version and s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,7 +83,9 @@ class FvaReport:
             "periods": self.periods,
             "verdict": self.verdict(),
             "layers": records(self.layers),
-            "touches": records(self.touches),
+            "touches": [
+                t | {"audit_ids": json.loads(t["audit_ids"] or "[]")} for t in records(self.touches)
+            ],
             "notes": self.notes,
         }
 
