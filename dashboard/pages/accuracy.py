@@ -65,13 +65,11 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             html.Div(
                 [
                     html.H4("Layers", className="mb-0 me-3"),
-                    dcc.RadioItems(
+                    dbc.RadioItems(
                         id=ids.ACC_LAYER_SCOPE,
                         options=[{"label": v, "value": k} for k, v in SCOPES.items()],
                         value="overall",
                         inline=True,
-                        inputClassName="me-1",
-                        labelClassName="me-3",
                     ),
                 ],
                 className="d-flex align-items-center mt-3 mb-2",

@@ -8,11 +8,10 @@ from typing import Any
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Dash, Input, Output, State, dcc, html
+from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from dashboard import components, figures, ids
+from dashboard import components, figures, ids, uploads
 from dashboard.context import DashboardContext
-from dashboard.pages.data import decode_upload
 
 PATH = "/actuals"
 NAME = "Actuals"
@@ -168,10 +167,17 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     )
     def score_upload(contents: str | None, filename: str | None, session: dict | None) -> tuple:
         empty = figures.empty_figure("No actuals yet")
-        raw = decode_upload(contents or ",")
-        if len(raw) > ctx.upload_limit_bytes:
-            message = f"{filename} is over the upload limit; keep it with `forecast plan actuals`."
-            return empty, [], None, components.info_alert(message)
+        if not contents:
+            return no_update, no_update, no_update, no_update
+        try:
+            raw = uploads.decode(
+                contents,
+                filename,
+                ctx.upload_limit_bytes,
+                "keep it from the command line with `forecast plan actuals`",
+            )
+        except uploads.UploadRefused as exc:
+            return empty, [], None, components.info_alert(str(exc))
         if not (session or {}).get("plan_id"):
             return empty, [], None, components.need_plan_notice()
         plan_id, user = components.action_plan(session), components.acting_user(session)
