@@ -1,6 +1,7 @@
 """Server time of the dashboard's main callbacks on a generated 10,000-series plan.
 
     .venv/bin/python benchmarks/bench_dashboard.py [--series 10000] [--history 104] [--horizon 13]
+    .venv/bin/python benchmarks/bench_dashboard.py --case fva [--series 10000] [--events 200]
 
 Generates weekly history for N series in 10 teams (regions), a baseline with 80/95 % intervals
 (generated, so no model time is measured), stores the plan through the services in a temporary
@@ -156,7 +157,19 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=104)
     parser.add_argument("--horizon", type=int, default=13)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--case",
+        choices=("callbacks", "fva", "all"),
+        default="all",
+        help="callbacks: the pages' main callbacks; fva: FVA on N series x 52 periods with "
+        "--events events (a plan of its own)",
+    )
+    parser.add_argument("--events", type=int, default=200)
     args = parser.parse_args()
+    if args.case in ("fva", "all"):
+        fva_case(args)
+    if args.case == "fva":
+        return
 
     from dashboard.app import create_app
     from forecast.services import plans, system
@@ -464,6 +477,127 @@ def main() -> None:
         print(
             f"{name:58s} {statistics.median(times):9.3f} {times[0]:8.3f} {len(times):5d} "
             f"{size / 1024:10.0f} kB"
+        )
+    store.close()
+
+
+FVA_PERIODS = 52
+
+
+def fva_case(args: argparse.Namespace) -> None:
+    """FVA on N series x 52 periods with `--events` events: a generated plan with events of every
+    effect, claims, an assignment and a lock, actuals for every period; then the Accuracy page's
+    callback (server time: wall clock and this process's CPU time; the first call builds the
+    negotiated plan, later ones reuse the report of the same plan and actuals versions) and the
+    FVA computed afresh from the plan frames."""
+    from dashboard.app import create_app
+    from forecast.overrides import Scope
+    from forecast.services import accuracy, actuals, negotiation, plans, system
+    from forecast.services.store_factory import open_store
+
+    rng = np.random.default_rng(11)
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-fva-"))
+    t0 = time.perf_counter()
+    frames = generate(args.series, args.history, FVA_PERIODS)
+    store = open_store(data_dir=data_dir)
+    state = plans.create_plan_from_frames(
+        store,
+        name="Bench FVA",
+        history=frames["history"],
+        attributes=frames["attributes"],
+        freq="W-FRI",
+        horizon=FVA_PERIODS,
+        team_attr="region",
+        actor="olga",
+        baseline=frames["baseline"],
+    )
+    plan_id = state.plan_id
+    for team in ("R00", "R01", "R02"):
+        plans.grant(store, plan_id, "olga", f"lead{team}", "lead", team=team)
+    plans.grant(store, plan_id, "olga", "piet", "planner")
+    dates = sorted(frames["baseline"]["ds"].unique())
+    effects = [("percent", 15.0), ("percent", -10.0), ("add", 200.0), ("cap", 4000.0)]
+    effects.append(("set", 2500.0))
+    for i in range(args.events):
+        first = int(rng.integers(0, FVA_PERIODS - 8))
+        last = first + int(rng.integers(0, 8))
+        effect, value = effects[i % len(effects)]
+        selector = (
+            [f"region=R{int(rng.integers(0, 10)):02d}"]
+            if i % 2
+            else [f"category=C{int(rng.integers(0, 7))}"]
+        )
+        system.add_event(
+            store,
+            plan_id,
+            "piet" if i % 3 else "olga",
+            name=f"Event {i}",
+            kind=("promotion", "festival", "purchase_limit", "other")[i % 4],
+            scope=Scope.parse(selector),
+            start=pd.Timestamp(dates[first]).date(),
+            end=pd.Timestamp(dates[last]).date(),
+            effect=effect,
+            value=value,
+        )
+    negotiation.set_goal(store, plan_id, "olga", ratio="1.05")
+    for team in ("R00", "R01", "R02"):
+        negotiation.claim(store, plan_id, f"lead{team}", team, percent="2", note="bench")
+    negotiation.close_round(store, plan_id, "olga")
+    negotiation.assign(store, plan_id, "olga", "pro_rata_baseline")
+    negotiation.lock(store, plan_id, "olga")
+    base = frames["baseline"]
+    noise = rng.lognormal(0, 0.15, size=len(base))
+    truth = base[["unique_id", "ds"]].assign(y=(base["baseline"] * noise).round(2))
+    truth["ds"] = truth["ds"].dt.strftime("%Y-%m-%d")
+    upload = actuals.upload_actuals(
+        store, plan_id, truth.to_csv(index=False).encode(), filename="actuals.csv", actor="olga"
+    )
+    print(
+        f"FVA plan: {args.series:,} series x {FVA_PERIODS} periods, {args.events} events, "
+        f"{upload.total:,} actuals; set up in {time.perf_counter() - t0:.1f} s (data dir "
+        f"{data_dir})"
+    )
+    app = create_app(data_dir=str(data_dir))
+    client = app.server.test_client()
+    client.get("/")
+    session = {"plan_id": plan_id, "user": "olga"}
+
+    def page() -> tuple[float, float, int]:
+        cpu = time.process_time()
+        elapsed, size = post(
+            client,
+            app,
+            "acc-waterfall.figure",
+            [("nav-session", "data", session), ("acc-layer-scope", "value", "overall")],
+        )
+        return elapsed, time.process_time() - cpu, size
+
+    def service() -> tuple[float, float, int]:
+        start, cpu = time.perf_counter(), time.process_time()
+        report = accuracy.fva(store, plan_id, fresh=True)
+        return time.perf_counter() - start, time.process_time() - cpu, len(report.touches)
+
+    name = f"FVA {args.series:,} x {FVA_PERIODS}, {args.events} events"
+    print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall time grows with it)"
+    )
+    print(
+        f"{'case':52s} {'median s':>9s} {'first s':>8s} {'cpu med':>8s} {'cpu 1st':>8s} "
+        f"{'runs':>5s} {'response':>12s}"
+    )
+    for label, run, unit in (
+        (f"{name}: Accuracy page callback", page, "kB"),
+        (f"{name}: FVA computed afresh (service)", service, "touches"),
+    ):
+        times, cpus, size = [], [], 0
+        for _ in range(args.repeat):
+            elapsed, cpu, size = run()
+            times.append(elapsed)
+            cpus.append(cpu)
+        shown = f"{size / 1024:10.0f} kB" if unit == "kB" else f"{size:7d} touches"
+        print(
+            f"{label:52s} {statistics.median(times):9.3f} {times[0]:8.3f} "
+            f"{statistics.median(cpus):8.3f} {cpus[0]:8.3f} {len(times):5d} {shown}"
         )
     store.close()
 

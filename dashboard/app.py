@@ -16,11 +16,11 @@ from dash import Dash, DiskcacheManager, Input, Output, State, dcc, html
 
 from dashboard import auth, ids
 from dashboard.context import DashboardContext
-from dashboard.pages import actuals, data, negotiation, plans, side_by_side, system_plan
+from dashboard.pages import accuracy, actuals, data, negotiation, plans, side_by_side, system_plan
 from dashboard.secret import load_secret_key
 from dashboard.server import harden
 
-PAGES = (data, system_plan, negotiation, side_by_side, actuals, plans)
+PAGES = (data, system_plan, negotiation, side_by_side, actuals, accuracy, plans)
 
 UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024
 

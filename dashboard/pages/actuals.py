@@ -1,10 +1,12 @@
-"""Page 5, Actuals: when the sales of the plan's periods arrive, which track came closer."""
+"""Page 5, Actuals: when the sales of the plan's periods arrive, keep them (each upload a version)
+and see which track came closer; the Accuracy page scores every layer and touch on them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
@@ -16,8 +18,10 @@ NAME = "Actuals"
 
 HOW_TO_READ = (
     "drop a file of actual sales for the plan's periods (the same layout as the history, or "
-    "unique_id, ds, y). Each bar is the WAPE of one track against those actuals, per team and in "
-    "total: the shorter bar was closer. Only series and periods present in both count."
+    "unique_id, ds, y); drop the next weeks again as they arrive. Each upload is kept as a "
+    "version (a re-sent week replaces the earlier value). Each bar is the WAPE of one track "
+    "against every actual kept, per team and in total: the shorter bar was closer. Only series "
+    "and periods present in both count; the Accuracy page scores every layer and touch."
 )
 
 TRACK_LABELS = {"system_plan": "System plan", "target": "Negotiated plan", "tie": "tie"}
@@ -58,6 +62,24 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 style={"height": "320px"},
                 className="ag-theme-alpine",
             ),
+            html.H4("Kept actuals", className="mt-4"),
+            dag.AgGrid(
+                id=ids.ACTUALS_VERSIONS,
+                rowData=[],
+                columnDefs=[
+                    {"field": "version", "width": 100},
+                    {"field": "at", "width": 210},
+                    {"field": "uploaded_by", "headerName": "Uploaded by", "width": 140},
+                    {"field": "filename", "headerName": "File", "width": 220},
+                    {"field": "rows", "headerName": "Series-periods known", "width": 190},
+                    {"field": "periods", "headerName": "Periods in this upload"},
+                ],
+                getRowId="params.data.version",
+                defaultColDef={"resizable": True},
+                style={"height": "220px"},
+                className="ag-theme-alpine",
+            ),
+            dcc.Link("See the value added of every layer and touch →", href="/accuracy"),
         ]
     )
 
@@ -85,22 +107,53 @@ def score_rows(score: pd.DataFrame, currency: str | None = "EUR") -> list[dict[s
 
 
 def verdict(score: pd.DataFrame) -> str:
-    """One sentence on the total: which track came closer, and by how much."""
+    """One sentence on the total: which track came closer, and by how much. A gap that rounds to
+    0.0 % is a tie, and is called one."""
     total = score[score["team"] == "TOTAL"].iloc[0]
     if total["closer"] not in TRACK_LABELS or total["closer"] == "tie":
-        return "Both tracks were equally close to the actuals."
+        return (
+            "The system plan and the negotiated plan tie: both were equally close to the actuals."
+        )
     winner = TRACK_LABELS[str(total["closer"])]
     gap = abs(float(total["wape_system_plan"]) - float(total["wape_target"]))
+    if round(gap * 100, 1) == 0:
+        return (
+            "The system plan and the negotiated plan tie: their WAPE differs by less than 0.05 "
+            "percentage points."
+        )
     teams = score[score["team"] != "TOTAL"]
     won = int((teams["closer"] == total["closer"]).sum())
     return f"{winner} came closer overall, by {components.percent(gap, 1)} WAPE, and in {won} of {len(teams)} team(s)."
+
+
+def version_rows(versions: list[Any]) -> list[dict[str, Any]]:
+    """The kept uploads, newest first."""
+    return [
+        {
+            "version": v.version,
+            "at": v.at,
+            "uploaded_by": v.uploaded_by,
+            "filename": v.filename,
+            "rows": v.rows,
+            "periods": ", ".join((v.summary or {}).get("periods", [])),
+        }
+        for v in reversed(versions)
+    ]
+
+
+def upload_message(upload: Any) -> Any:
+    """What the upload kept and what it left out (named, with counts)."""
+    items = [html.Div(f"Kept as {upload.message()}.")]
+    items += [html.Div(f"Note: {note}", className="small") for note in upload.notes]
+    colour = "warning" if upload.left_out else "success"
+    return dbc.Alert(items, color=colour, className="actuals-kept")
 
 
 # -- callbacks --------------------------------------------------------------------------------
 
 
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
-    from forecast.services import negotiation
+    from forecast.services import accuracy, actuals, negotiation
 
     @app.callback(
         Output(ids.ACTUALS_FIGURE, "figure"),
@@ -121,18 +174,42 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
                 contents,
                 filename,
                 ctx.upload_limit_bytes,
-                "score it from the command line with `forecast plan score`",
+                "keep it from the command line with `forecast plan actuals`",
             )
         except uploads.UploadRefused as exc:
             return empty, [], None, components.info_alert(str(exc))
         if not (session or {}).get("plan_id"):
             return empty, [], None, components.need_plan_notice()
-        plan_id = components.action_plan(session)
-        score, alert = components.call_service(
-            lambda: negotiation.score_file(ctx.store, plan_id, raw, filename=filename)
+        plan_id, user = components.action_plan(session), components.acting_user(session)
+        result, alert = components.call_service(
+            lambda: accuracy.upload_and_score(
+                ctx.store, plan_id, raw, actor=user or "", filename=filename
+            )
         )
-        if score is None:
+        if result is None:
             return empty, [], None, alert
+        upload, score = result
+        if score is None:
+            note = "No goal is set yet, so there is no negotiated plan to compare; the Accuracy "
+            note += "page scores the baseline and the system plan."
+            return empty, [], html.P(note, className="text-muted"), upload_message(upload)
         cur = negotiation.summary(ctx.store, plan_id).get("currency")
-        bars = figures.in_currency(figures.attainment_bars(score), cur)
-        return bars, score_rows(score, cur), html.H4(verdict(score)), None
+        return (
+            figures.in_currency(figures.attainment_bars(score), cur),
+            score_rows(score, cur),
+            html.H4(verdict(score)),
+            upload_message(upload),
+        )
+
+    @app.callback(
+        Output(ids.ACTUALS_VERSIONS, "rowData"),
+        Input(ids.NAV_SESSION, "data"),
+        Input(ids.ACTUALS_ALERT, "children"),
+    )
+    def list_versions(session: dict | None, _alert: Any) -> list[dict[str, Any]]:
+        if not (session or {}).get("plan_id"):
+            return []
+        versions, _ = components.call_service(
+            lambda: actuals.actuals_versions(ctx.store, components.action_plan(session))
+        )
+        return version_rows(versions or [])

@@ -38,6 +38,7 @@ SHOTS = (
     "plans",
     "members",
     "actuals",
+    "accuracy",
 )
 PAGES = {
     "data": "/",
@@ -46,6 +47,7 @@ PAGES = {
     "side_by_side": "/side-by-side",
     "plans": "/plans",
     "actuals": "/actuals",
+    "accuracy": "/accuracy",
 }
 HOLDOUT_NAME = "Rossmann hold-out (13 weeks of real actuals)"
 HOLDOUT_CUT = "2015-04-27"  # a Monday: 13 whole weeks (ending Sunday) up to 2015-07-26 follow
@@ -169,6 +171,22 @@ def upload_actuals(driver, actuals: Path, timeout: float = 60) -> None:
     print(driver.find_element("id", "actuals-verdict").text)
 
 
+def run_replay(driver, timeout: float = 240) -> None:
+    """Run the Accuracy page's replay and wait for its headline."""
+    button = driver.find_element("id", "replay-run")
+    driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", button
+    )
+    deadline = time.monotonic() + timeout
+    while not driver.find_elements("id", "replay-headline"):
+        if time.monotonic() > deadline:
+            raise SystemExit("the replay did not finish on the Accuracy page")
+        time.sleep(1)
+    print(driver.find_element("id", "replay-headline").text)
+    driver.execute_script("window.scrollTo(0, 0);")
+    time.sleep(2)
+
+
 def shoot(
     base: str, user: str, plan_id: str, holdout: tuple[str, Path] | None, only: set[str]
 ) -> None:
@@ -188,7 +206,7 @@ def shoot(
         for name in SHOTS:
             if name not in only or name == "sign_in":
                 continue
-            if name == "actuals" and holdout is not None:
+            if name in ("actuals", "accuracy") and holdout is not None:
                 select(driver, holdout[0])
             driver.get(base + PAGES.get(name, "/plans"))
             time.sleep(7)
@@ -198,6 +216,14 @@ def shoot(
             if name == "actuals" and holdout is not None:
                 upload_actuals(driver, holdout[1])
                 time.sleep(3)
+            if name == "accuracy":
+                run_replay(driver)
+                height = driver.execute_script("return document.body.scrollHeight")
+                driver.set_window_size(1400, min(max(900, height + 40), 4200))
+                time.sleep(2)
+                save(driver, name)
+                driver.set_window_size(1400, 900)
+                continue
             if name == "members":
                 section = driver.find_element("id", "plans-members")
                 driver.execute_script("arguments[0].scrollIntoView();", section)

@@ -8,6 +8,10 @@ Tables (created on open):
   content hash.
 - ``audit_log``: id, plan_id, version (the version the change produced), at, actor, action, what,
   before (JSON), after (JSON), reason.
+- ``actuals``: plan_id, version (1, 2, ... per plan: one per upload), at, uploaded_by, filename,
+  rows, summary (JSON), Parquet bytes of every actual known after that upload (``unique_id, ds,
+  y``). An upload adds a version and an audit row in one transaction; the plan's own version does
+  not move (actuals are not an edit of the plan).
 - ``installation``: name, value: the installation's secret key (signs plan bundles), made on first
   use, so every server of one database signs alike.
 
@@ -93,6 +97,20 @@ class Account:
 
 
 @dataclass(frozen=True)
+class ActualsVersion:
+    """One upload of actuals for a plan (the data itself is read with ``get_actuals``)."""
+
+    plan_id: str
+    version: int
+    at: str
+    uploaded_by: str
+    filename: str
+    rows: int
+    summary: Any
+    audit_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Change:
     """What one save records in the audit log."""
 
@@ -164,6 +182,21 @@ class PlanRepository(ABC):
     @abstractmethod
     def audit(self, plan_id: str) -> builtins.list[AuditEntry]:
         """The audit log of a plan, oldest first."""
+
+    @abstractmethod
+    def add_actuals(
+        self, plan_id: str, data: bytes, *, filename: str, rows: int, summary: Any, change: Change
+    ) -> ActualsVersion:
+        """Keep one upload of actuals as the plan's next actuals version, with one audit row
+        (at the plan's current version) in the same transaction."""
+
+    @abstractmethod
+    def actuals_versions(self, plan_id: str) -> builtins.list[ActualsVersion]:
+        """The plan's actuals uploads, oldest first (empty when none)."""
+
+    @abstractmethod
+    def get_actuals(self, plan_id: str, version: int | None = None) -> tuple[ActualsVersion, bytes]:
+        """One actuals version (the latest when None) and its Parquet bytes; ``NotFound`` if none."""
 
     @abstractmethod
     def installation_key(self) -> bytes:
@@ -315,6 +348,29 @@ audit_table = sa.Table(
 )
 
 
+actuals_table = sa.Table(
+    "actuals",
+    metadata,
+    sa.Column("plan_id", sa.String(64), sa.ForeignKey("plans.id"), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("uploaded_by", sa.String(200), nullable=False),
+    sa.Column("filename", sa.String(500), nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("summary", sa.Text, nullable=True),
+    sa.Column("audit_id", sa.Integer, nullable=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+)
+
+
+def _no_actuals(plan_id: str) -> NotFound:
+    return NotFound(
+        f"plan {plan_id} has no actuals yet: upload them with `forecast plan actuals {plan_id} "
+        "FILE` or on the Actuals page"
+    )
+
+
 installation_table = sa.Table(
     "installation",
     metadata,
@@ -453,6 +509,87 @@ class SqlStore(PlanRepository):
             )
             for r in rows
         ]
+
+    @_wrapped("list the plan's actuals")
+    def actuals_versions(self, plan_id: str) -> builtins.list[ActualsVersion]:
+        c = actuals_table.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(
+                    c.plan_id,
+                    c.version,
+                    c.at,
+                    c.uploaded_by,
+                    c.filename,
+                    c.rows,
+                    c.summary,
+                    c.audit_id,
+                )
+                .where(c.plan_id == plan_id)
+                .order_by(c.version)
+            ).all()
+        return [_actuals_version(r) for r in rows]
+
+    @_wrapped("read the plan's actuals")
+    def get_actuals(self, plan_id: str, version: int | None = None) -> tuple[ActualsVersion, bytes]:
+        c = actuals_table.c
+        query = sa.select(actuals_table).where(c.plan_id == plan_id)
+        if version is None:
+            query = query.order_by(c.version.desc()).limit(1)
+        else:
+            query = query.where(c.version == int(version))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            if version is None:
+                raise _no_actuals(plan_id)
+            raise NotFound(f"plan {plan_id} has no actuals version {version}")
+        return _actuals_version(row), bytes(row.data)
+
+    @_wrapped("keep the actuals")
+    def add_actuals(
+        self, plan_id: str, data: bytes, *, filename: str, rows: int, summary: Any, change: Change
+    ) -> ActualsVersion:
+        now = utc_now()
+        c = actuals_table.c
+        with self.engine.begin() as conn:
+            # Lock the plan row first (PostgreSQL; SQLite's write lock comes with the UPDATE) so
+            # that two uploads at once number their versions one after the other.
+            plan_version = conn.execute(
+                plans_table.update()
+                .where(plans_table.c.id == plan_id)
+                .values(version=plans_table.c.version)
+                .returning(plans_table.c.version)
+            ).scalar()
+            if plan_version is None:
+                raise self._not_found(plan_id)
+            last = conn.execute(sa.select(sa.func.max(c.version)).where(c.plan_id == plan_id))
+            version = int(last.scalar() or 0) + 1
+            audit_id = self._insert_audit(conn, plan_id, int(plan_version), now, change)
+            conn.execute(
+                actuals_table.insert().values(
+                    plan_id=plan_id,
+                    version=version,
+                    at=now,
+                    uploaded_by=change.actor,
+                    filename=filename,
+                    rows=int(rows),
+                    summary=_dump(summary),
+                    audit_id=audit_id,
+                    data=data,
+                    content_hash=content_hash(data),
+                )
+            )
+        return ActualsVersion(
+            plan_id,
+            version,
+            now,
+            change.actor,
+            filename,
+            int(rows),
+            _load(_dump(summary)),
+            audit_id,
+        )
 
     def installation_key(self) -> bytes:
         query = sa.select(installation_table.c.value).where(
@@ -596,8 +733,8 @@ class SqlStore(PlanRepository):
 
     def _insert_audit(
         self, conn: Connection, plan_id: str, version: int, now: str, change: Change
-    ) -> None:
-        conn.execute(
+    ) -> int:
+        result = conn.execute(
             audit_table.insert().values(
                 plan_id=plan_id,
                 version=version,
@@ -610,6 +747,22 @@ class SqlStore(PlanRepository):
                 reason=change.reason,
             )
         )
+        key = result.inserted_primary_key
+        assert key is not None  # an INSERT always has one
+        return int(key[0])
+
+
+def _actuals_version(row: Any) -> ActualsVersion:
+    return ActualsVersion(
+        plan_id=row.plan_id,
+        version=int(row.version),
+        at=row.at,
+        uploaded_by=row.uploaded_by,
+        filename=row.filename,
+        rows=int(row.rows),
+        summary=_load(row.summary),
+        audit_id=row.audit_id,
+    )
 
 
 def _account(row: Any) -> Account:
@@ -636,6 +789,7 @@ class MemoryStore(PlanRepository):
         self._plans: dict[str, tuple[int, str, PlanSummary]] = {}
         self._blobs: dict[tuple[str, str], bytes] = {}
         self._audit: list[AuditEntry] = []
+        self._actuals: dict[str, list[tuple[ActualsVersion, bytes]]] = {}
         self._key = secrets.token_bytes(32)
         self._accounts: dict[str, Account] = {}
 
@@ -693,7 +847,7 @@ class MemoryStore(PlanRepository):
         doc = json.dumps(stored.to_dict(), default=str, ensure_ascii=False)
         self._plans[stored.plan_id] = (stored.version, doc, summary)
 
-    def _append_audit(self, plan_id: str, version: int, now: str, change: Change) -> None:
+    def _append_audit(self, plan_id: str, version: int, now: str, change: Change) -> int:
         self._audit.append(
             AuditEntry(
                 id=len(self._audit) + 1,
@@ -708,6 +862,7 @@ class MemoryStore(PlanRepository):
                 reason=change.reason,
             )
         )
+        return len(self._audit)
 
     def get(self, plan_id: str) -> PlanState:
         with self._lock:
@@ -765,3 +920,41 @@ class MemoryStore(PlanRepository):
     def audit(self, plan_id: str) -> builtins.list[AuditEntry]:
         with self._lock:
             return [e for e in self._audit if e.plan_id == plan_id]
+
+    def add_actuals(
+        self, plan_id: str, data: bytes, *, filename: str, rows: int, summary: Any, change: Change
+    ) -> ActualsVersion:
+        now = utc_now()
+        with self._lock:
+            if plan_id not in self._plans:
+                raise self._not_found(plan_id)
+            kept = self._actuals.setdefault(plan_id, [])
+            audit_id = self._append_audit(plan_id, self._plans[plan_id][0], now, change)
+            version = ActualsVersion(
+                plan_id,
+                len(kept) + 1,
+                now,
+                change.actor,
+                filename,
+                int(rows),
+                _load(_dump(summary)),
+                audit_id,
+            )
+            kept.append((version, bytes(data)))
+        return version
+
+    def actuals_versions(self, plan_id: str) -> builtins.list[ActualsVersion]:
+        with self._lock:
+            return [v for v, _ in self._actuals.get(plan_id, [])]
+
+    def get_actuals(self, plan_id: str, version: int | None = None) -> tuple[ActualsVersion, bytes]:
+        with self._lock:
+            kept = list(self._actuals.get(plan_id, []))
+        if not kept:
+            raise _no_actuals(plan_id)
+        if version is None:
+            return kept[-1]
+        for item in kept:
+            if item[0].version == int(version):
+                return item
+        raise NotFound(f"plan {plan_id} has no actuals version {version}")

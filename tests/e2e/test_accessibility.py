@@ -14,6 +14,7 @@ PAGES = [
     ("/negotiation", "#neg-alert"),
     ("/side-by-side", "#sbs-totals"),
     ("/actuals", "#nav-plan"),
+    ("/accuracy", "#acc-alert"),
     ("/plans", "#nav-plan"),
 ]
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.e2e.helpers import upload
+from tests.e2e.conftest import OWNER
+from tests.e2e.helpers import pick, upload
+
+
+def _as_owner(dash_duo) -> None:
+    pick(dash_duo, "#nav-user", OWNER)
+    dash_duo.wait_for_contains_text("#nav-user", OWNER, timeout=10)
 
 
 def _actuals_file(data_dir: Path, out: Path, factor: float) -> tuple[Path, object]:
@@ -33,6 +39,7 @@ def test_uploaded_actuals_show_which_track_was_closer(start_app, agreed_plan, tm
 
     dash_duo = start_app(agreed_plan.data_dir, "/actuals")
     dash_duo.wait_for_element("#actuals-upload", timeout=20)
+    _as_owner(dash_duo)
     upload(dash_duo, path, component="actuals-upload")
     dash_duo.wait_for_contains_text("#actuals-verdict", "System plan came closer", timeout=30)
     cell = dash_duo.find_element(
@@ -47,6 +54,7 @@ def test_actuals_that_match_nothing_are_refused_with_a_reason(start_app, agreed_
     path.write_text("unique_id,ds,y\n999,2031-01-06,10\n999,2031-01-13,12\n", encoding="utf-8")
     dash_duo = start_app(agreed_plan.data_dir, "/actuals")
     dash_duo.wait_for_element("#actuals-upload", timeout=20)
+    _as_owner(dash_duo)
     upload(dash_duo, path, component="actuals-upload")
-    dash_duo.wait_for_contains_text("#actuals-alert", "share no series and period", timeout=30)
+    dash_duo.wait_for_contains_text("#actuals-alert", "shares no series and period", timeout=30)
     assert dash_duo.get_logs() == []

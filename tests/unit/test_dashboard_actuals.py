@@ -51,7 +51,14 @@ def test_verdict_names_the_closer_track_its_margin_and_team_count() -> None:
 
 
 def test_verdict_says_so_when_both_tracks_tie() -> None:
-    assert actuals.verdict(_score("tie")) == "Both tracks were equally close to the actuals."
+    assert actuals.verdict(_score("tie")).startswith("The system plan and the negotiated plan tie")
+
+
+def test_a_margin_that_rounds_to_zero_is_called_a_tie_not_closer_by_zero() -> None:
+    score = _score("system_plan")
+    score.loc[score["team"] == "TOTAL", "wape_target"] = 0.15 + 0.0004  # shows as 0.0 %
+    text = actuals.verdict(score)
+    assert "tie" in text and "came closer" not in text and "0.0%" not in text
 
 
 def test_rows_are_readable_money_and_percentages() -> None:

@@ -13,7 +13,14 @@ from typing import Annotated
 import typer
 
 from forecast import __version__
-from forecast.cli import engine_cmds, ingest_cmd, plan_negotiation, plan_system, serve_cmds
+from forecast.cli import (
+    accuracy_cmds,
+    engine_cmds,
+    ingest_cmd,
+    plan_negotiation,
+    plan_system,
+    serve_cmds,
+)
 from forecast.cli.conventions import EXIT_CODES, ForecastGroup, set_verbosity
 from forecast.cli.plan_app import plan_app
 from forecast.cli.user_cmds import user_app
@@ -39,6 +46,7 @@ app = typer.Typer(
 ingest_cmd.register(app)
 engine_cmds.register(app)
 serve_cmds.register(app)
+accuracy_cmds.register(app)
 app.add_typer(plan_app, name="plan")
 app.add_typer(user_app, name="user")
 

@@ -1,0 +1,131 @@
+"""Pure figure builders of the Accuracy page: plain frames in, plotly figures out.
+
+Colours follow `dashboard.figures`: baseline grey, system plan blue, negotiated orange; a step
+that lowered the error is green, one that raised it red.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.figures import (
+    BASELINE_COLOUR,
+    DOWN_COLOUR,
+    NEGOTIATED_COLOUR,
+    SYSTEM_COLOUR,
+    UP_COLOUR,
+)
+
+LAYER_COLOURS = {
+    "baseline": BASELINE_COLOUR,
+    "system_plan": SYSTEM_COLOUR,
+    "target": NEGOTIATED_COLOUR,
+}
+STEP_NAMES = {"system_plan": "Events", "target": "Claims + assignment"}
+
+
+def _base_layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.01},
+        template="plotly_white",
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        legend={"orientation": "h", "y": -0.2},
+        yaxis={"tickformat": ".1%", "title": y_title},
+        separators=".,",
+    )
+    return fig
+
+
+def fva_waterfall(overall: pd.DataFrame) -> go.Figure:
+    """WAPE of the baseline, then each step's change (events; claims and assignment) as a floating
+    bar, ending at each layer's WAPE: a green step lowered the error (value added), a red one
+    raised it. `overall`: rows of `layer_table` with scope ``overall`` (layer, label, wape)."""
+    rows = [r for r in overall.to_dict(orient="records") if r["wape"] is not None]
+    labels: list[str] = []
+    bases: list[float] = []
+    heights: list[float] = []
+    colours: list[str] = []
+    texts: list[str] = []
+    previous: float | None = None
+    for row in rows:
+        wape = float(row["wape"])
+        if previous is not None:
+            change = wape - previous
+            labels.append(STEP_NAMES.get(str(row["layer"]), str(row["label"])))
+            bases.append(previous)
+            heights.append(change)
+            colours.append(DOWN_COLOUR if change > 0 else UP_COLOUR)
+            texts.append(f"{-change * 100:+.2f} pts FVA")
+        labels.append(str(row["label"]))
+        bases.append(0.0)
+        heights.append(wape)
+        colours.append(LAYER_COLOURS.get(str(row["layer"]), BASELINE_COLOUR))
+        texts.append(f"{wape:.1%}")
+        previous = wape
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=heights,
+            base=bases,
+            marker_color=colours,
+            text=texts,
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: %{text}<extra></extra>",
+        )
+    )
+    _base_layout(fig, "Forecast value added by layer (WAPE; lower is closer)", "WAPE")
+    fig.update_layout(showlegend=False)
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def track_record_chart(track: pd.DataFrame, team: str | None = None) -> go.Figure:
+    """Per scored plan (oldest horizon first): the WAPE of the system plan and of the negotiated
+    target, overall or for one `team`; the lower line came closer that cycle."""
+    if team:
+        overall = track[(track["scope"] == "team") & (track["key"] == team)].copy()
+    else:
+        overall = track[track["scope"] == "overall"].copy()
+    fig = go.Figure()
+    x = [f"{s} · {n}" for s, n in zip(overall["horizon_start"], overall["name"], strict=True)]
+    for column, name, colour in (
+        ("wape_baseline", "Baseline", BASELINE_COLOUR),
+        ("wape_system_plan", "System plan", SYSTEM_COLOUR),
+        ("wape_target", "Negotiated plan", NEGOTIATED_COLOUR),
+    ):
+        fig.add_scatter(
+            x=x,
+            y=overall[column],
+            name=name,
+            mode="lines+markers",
+            line={"color": colour, "dash": "dot" if column == "wape_baseline" else "solid"},
+            hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>",
+        )
+    where = f"team {team}" if team else "all teams"
+    _base_layout(fig, f"Track record across cycles, {where} (WAPE; lower is closer)", "WAPE")
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def replay_chart(cycles: pd.DataFrame) -> go.Figure:
+    """The replay's WAPE per cycle (overall) of baseline, system plan and negotiated plan."""
+    overall = cycles[cycles["scope"] == "overall"]
+    fig = go.Figure()
+    x = [f"cycle {c} ({s})" for c, s in zip(overall["cycle"], overall["start"], strict=True)]
+    for column, name, colour in (
+        ("wape_baseline", "Baseline", BASELINE_COLOUR),
+        ("wape_system_plan", "System plan", SYSTEM_COLOUR),
+        ("wape_target", "Negotiated plan", NEGOTIATED_COLOUR),
+    ):
+        fig.add_bar(
+            x=x,
+            y=overall[column],
+            name=name,
+            marker_color=colour,
+            hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>",
+        )
+    _base_layout(fig, "Replay: error of each culture per past cycle (WAPE)", "WAPE")
+    fig.update_layout(barmode="group")
+    return fig

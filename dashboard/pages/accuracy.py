@@ -1,0 +1,352 @@
+"""Page 7, Accuracy: once actuals are kept, how much each layer and each human touch added (FVA),
+the track record of every scored plan, and a replay of both cultures on past cycles."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash import ctx as callback_ctx
+
+from dashboard import components, figures, figures_accuracy, ids
+from dashboard.context import DashboardContext
+from dashboard.pages import accuracy_replay
+
+PATH = "/accuracy"
+NAME = "Accuracy"
+
+HOW_TO_READ = (
+    "every layer of the selected plan against its kept actuals (upload them on the Actuals page): "
+    "the waterfall runs from the baseline's error through the events to the system plan and "
+    "through claims and assignment to the negotiated target; a green step lowered the error "
+    "(it added value), a red one raised it. The touch table scores each event, reason code, "
+    "planner, claim and assignment by the error without it minus the error with it; the ones "
+    "that made the forecast worse come first."
+)
+
+SCOPES = {"overall": "Overall", "team": "Per team", "period": "Per period"}
+# Numbers stay numbers in the touch grid (so a click on the header sorts by value added).
+POINTS_FORMAT = {
+    "function": "params.value == null ? '–' : (params.value >= 0 ? '+' : '') + "
+    "(params.value * 100).toFixed(2) + ' pts'"
+}
+NUMBER_FORMAT = {"function": "params.value == null ? '–' : d3.format(',.0f')(params.value)"}
+CULTURE = {"system_plan": "System plan", "target": "Negotiated plan", "tie": "tie"}
+
+
+def _grid(grid_id: str, columns: list[dict[str, Any]], height: str = "320px") -> dag.AgGrid:
+    return dag.AgGrid(
+        id=grid_id,
+        rowData=[],
+        columnDefs=columns,
+        getRowId="params.data.row_id",
+        defaultColDef={"resizable": True, "sortable": True},
+        dashGridOptions={"pagination": True, "paginationPageSize": 20},
+        style={"height": height},
+        className="ag-theme-alpine",
+    )
+
+
+def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
+    return html.Div(
+        [
+            components.page_header(NAME, HOW_TO_READ),
+            html.Div(id=ids.ACC_ALERT),
+            html.Div(id=ids.ACC_SCORED_ON, className="small text-muted mb-2"),
+            dcc.Graph(
+                id=ids.ACC_WATERFALL,
+                figure=figures.empty_figure("No actuals yet"),
+                config={"displaylogo": False},
+            ),
+            html.Div(
+                [
+                    html.H4("Layers", className="mb-0 me-3"),
+                    dbc.RadioItems(
+                        id=ids.ACC_LAYER_SCOPE,
+                        options=[{"label": v, "value": k} for k, v in SCOPES.items()],
+                        value="overall",
+                        inline=True,
+                    ),
+                ],
+                className="d-flex align-items-center mt-3 mb-2",
+            ),
+            _grid(
+                ids.ACC_LAYERS_GRID,
+                [
+                    {"field": "key", "headerName": "Scope", "width": 120},
+                    {"field": "label", "headerName": "Layer", "width": 190},
+                    {"field": "wape", "headerName": "WAPE", "width": 100},
+                    {"field": "mase", "headerName": "MASE", "width": 90},
+                    {"field": "bias", "headerName": "Bias", "width": 100},
+                    {"field": "value_added_wape", "headerName": "Value added (WAPE pts)"},
+                    {"field": "value_added_mase", "headerName": "Value added (MASE)"},
+                    {"field": "series_periods", "headerName": "Series-periods", "width": 130},
+                ],
+                height="260px",
+            ),
+            html.H4("Touches, made-it-worse first", className="mt-4"),
+            _grid(
+                ids.ACC_TOUCHES_GRID,
+                [
+                    {"field": "verdict", "headerName": "", "width": 130},
+                    {"field": "touch_type", "headerName": "Touch", "width": 130},
+                    {"field": "touch", "headerName": "What", "width": 280},
+                    {"field": "who", "headerName": "Who", "width": 110},
+                    {
+                        "field": "value_added_wape",
+                        "headerName": "Value added (WAPE pts)",
+                        "type": "numericColumn",
+                        "valueFormatter": POINTS_FORMAT,
+                    },
+                    {
+                        "field": "value_added",
+                        "headerName": "Error reduced",
+                        "type": "numericColumn",
+                        "valueFormatter": NUMBER_FORMAT,
+                    },
+                    {"field": "series_periods", "headerName": "Series-periods", "width": 130},
+                    {"field": "audit", "headerName": "Audit rows", "width": 380},
+                ],
+                height="380px",
+            ),
+            html.Div(
+                [
+                    html.Span("Download: ", className="me-2"),
+                    dbc.Button("Layers CSV", id=ids.ACC_DOWNLOAD_LAYERS, size="sm"),
+                    dbc.Button("Touches CSV", id=ids.ACC_DOWNLOAD_TOUCHES, size="sm"),
+                    dbc.Button("Track record CSV", id=ids.ACC_DOWNLOAD_TRACK, size="sm"),
+                    dbc.Button("All tables XLSX", id=ids.ACC_DOWNLOAD_XLSX, size="sm"),
+                    dcc.Download(id=ids.ACC_DOWNLOAD),
+                ],
+                className="d-flex gap-2 align-items-center mt-3",
+            ),
+            html.Div(id=ids.ACC_DOWNLOAD_STATUS, className="small mt-1"),
+            html.H4("Track record", className="mt-4"),
+            html.P(
+                "Every plan with actuals, scored on its published and agreed version: which "
+                "culture came closer and by how much, overall and per team.",
+                className="small text-muted",
+            ),
+            dbc.Label(
+                "Team of the trend chart", html_for=ids.ACC_TRACK_TEAM, className="visually-hidden"
+            ),
+            dcc.Dropdown(
+                id=ids.ACC_TRACK_TEAM,
+                options=[],
+                placeholder="All teams (pick one to see its own record)",
+                style={"maxWidth": "360px"},
+            ),
+            dcc.Graph(
+                id=ids.ACC_TRACK_CHART,
+                figure=figures.empty_figure("No scored plan yet"),
+                config={"displaylogo": False},
+            ),
+            _grid(
+                ids.ACC_TRACK_GRID,
+                [
+                    {"field": "name", "headerName": "Plan", "width": 160},
+                    {"field": "horizon_start", "headerName": "From", "width": 120},
+                    {"field": "scope", "headerName": "Scope", "width": 110},
+                    {"field": "scored_on", "headerName": "Scored on", "width": 200},
+                    {"field": "wape_system_plan", "headerName": "WAPE system", "width": 130},
+                    {"field": "wape_target", "headerName": "WAPE negotiated", "width": 150},
+                    {"field": "closer", "headerName": "Closer", "width": 240},
+                ],
+                height="280px",
+            ),
+            accuracy_replay.layout(ctx),
+        ]
+    )
+
+
+# -- pure helpers (unit-tested) ---------------------------------------------------------------
+
+
+def _num(value: Any) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)
+
+
+def points(value: Any) -> str:
+    """A WAPE difference as signed percentage points: 0.0123 -> `+1.23 pts`."""
+    number = _num(value)
+    return "–" if number is None else f"{number * 100:+.2f} pts"
+
+
+def layer_rows(layers: pd.DataFrame, scope: str) -> list[dict[str, Any]]:
+    part = layers[layers["scope"] == scope]
+    rows = []
+    for i, r in enumerate(part.to_dict(orient="records")):
+        mase, mase_added = _num(r["mase"]), _num(r["value_added_mase"])
+        rows.append(
+            {
+                "row_id": f"{r['key']}|{r['layer']}|{i}",
+                "key": "Total" if r["key"] == "TOTAL" else r["key"],
+                "label": r["label"],
+                "wape": components.percent(_num(r["wape"])),
+                "mase": "–" if mase is None else f"{mase:.3f}",
+                "bias": components.percent(_num(r["bias"])),
+                "value_added_wape": points(r["value_added_wape"]),
+                "value_added_mase": "–" if mase_added is None else f"{mase_added:+.3f}",
+                "series_periods": int(r["series_periods"]),
+            }
+        )
+    return rows
+
+
+def touch_rows(touches: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = []
+    for i, r in enumerate(touches.to_dict(orient="records")):
+        rows.append(
+            {
+                "row_id": f"t{i}",
+                "verdict": "made it worse" if r["made_worse"] else "helped",
+                "touch_type": r["touch_type"],
+                "touch": r["touch"],
+                "who": r["who"],
+                "value_added_wape": _num(r["value_added_wape"]),
+                "value_added": _num(r["value_added"]),
+                "series_periods": int(r["series_periods"]),
+                "audit": r["audit"],
+            }
+        )
+    return rows
+
+
+def closer_text(closer: Any, margin: Any) -> str:
+    """`System plan, by 1.2 pts` / `tie` / `–`."""
+    if closer not in CULTURE:
+        return "–"
+    if closer == "tie":
+        return "tie (within 0.05 pts)"
+    return f"{CULTURE[str(closer)]}, by {abs(_num(margin) or 0.0) * 100:.2f} pts"
+
+
+def track_rows(track: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = []
+    for i, r in enumerate(track.to_dict(orient="records")):
+        scored = f"v{r['system_plan_version']} / v{r['target_version']}"
+        if not r["snapshot"]:
+            scored += " (not agreed yet)"
+        rows.append(
+            {
+                "row_id": f"r{i}",
+                "name": r["name"],
+                "horizon_start": r["horizon_start"],
+                "scope": "overall" if r["scope"] == "overall" else f"team {r['key']}",
+                "scored_on": scored,
+                "wape_system_plan": components.percent(_num(r["wape_system_plan"])),
+                "wape_target": components.percent(_num(r["wape_target"])),
+                "closer": closer_text(r["closer"], r["margin"]),
+            }
+        )
+    return rows
+
+
+def scored_on_text(report: Any) -> str:
+    parts = []
+    for layer, label in (("system_plan", "System plan"), ("target", "negotiated target")):
+        snap = report.scored_on[layer]
+        if snap.get("snapshot"):
+            parts.append(
+                f"{label} scored on version {snap['version']} ({snap['status']} {snap['at']} "
+                f"by {snap['by']})"
+            )
+        else:
+            parts.append(f"{label} on version {snap['version']}: {snap['note']}")
+    a = report.actuals
+    parts.append(
+        f"actuals version {a['version']} ({a['filename']}, uploaded by {a['uploaded_by']}); "
+        f"{len(report.periods)} period(s) scored"
+    )
+    return "; ".join(parts) + ". " + " ".join(n[0].upper() + n[1:] + "." for n in report.notes)
+
+
+# -- callbacks --------------------------------------------------------------------------------
+
+DOWNLOAD_BUTTONS = {
+    ids.ACC_DOWNLOAD_LAYERS: ("csv", "layers"),
+    ids.ACC_DOWNLOAD_TOUCHES: ("csv", "touches"),
+    ids.ACC_DOWNLOAD_TRACK: ("csv", "track"),
+    ids.ACC_DOWNLOAD_XLSX: ("xlsx", "touches"),
+}
+
+
+def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
+    from forecast.services import accuracy
+
+    @app.callback(
+        Output(ids.ACC_WATERFALL, "figure"),
+        Output(ids.ACC_LAYERS_GRID, "rowData"),
+        Output(ids.ACC_TOUCHES_GRID, "rowData"),
+        Output(ids.ACC_SCORED_ON, "children"),
+        Output(ids.ACC_ALERT, "children"),
+        Input(ids.NAV_SESSION, "data"),
+        Input(ids.ACC_LAYER_SCOPE, "value"),
+    )
+    def render(session: dict | None, scope: str | None) -> tuple:
+        empty = figures.empty_figure("No actuals yet")
+        if not (session or {}).get("plan_id"):
+            return empty, [], [], None, components.need_plan_notice()
+        plan_id = components.action_plan(session)
+        report, alert = components.call_service(lambda: accuracy.fva(ctx.store, plan_id))
+        if report is None:
+            return empty, [], [], None, alert
+        return (
+            figures_accuracy.fva_waterfall(report.overall()),
+            layer_rows(report.layers, scope or "overall"),
+            touch_rows(report.touches),
+            scored_on_text(report),
+            None,
+        )
+
+    @app.callback(
+        Output(ids.ACC_TRACK_CHART, "figure"),
+        Output(ids.ACC_TRACK_GRID, "rowData"),
+        Output(ids.ACC_TRACK_TEAM, "options"),
+        Input(ids.NAV_SESSION, "data"),
+        Input(ids.ACC_TRACK_TEAM, "value"),
+    )
+    def render_track(_session: dict | None, team: str | None) -> tuple:
+        track, _alert = components.call_service(lambda: accuracy.track_record(ctx.store))
+        if track is None or track.empty:
+            return figures.empty_figure("No scored plan yet"), [], []
+        teams = sorted(track.loc[track["scope"] == "team", "key"].astype(str).unique())
+        shown = track if not team else track[(track["scope"] == "overall") | (track["key"] == team)]
+        return (
+            figures_accuracy.track_record_chart(track, team or None),
+            track_rows(shown),
+            components.options(teams),
+        )
+
+    @app.callback(
+        Output(ids.ACC_DOWNLOAD, "data"),
+        Output(ids.ACC_DOWNLOAD_STATUS, "children"),
+        *[Input(button, "n_clicks") for button in DOWNLOAD_BUTTONS],
+        State(ids.NAV_SESSION, "data"),
+        prevent_initial_call=True,
+    )
+    def download(*args: Any) -> tuple:
+        session = args[-1]
+        trigger = callback_ctx.triggered_id
+        if trigger not in DOWNLOAD_BUTTONS or not callback_ctx.triggered[0].get("value"):
+            return no_update, no_update
+        fmt, table = DOWNLOAD_BUTTONS[trigger]
+        plan_id = (session or {}).get("plan_id")
+        result, alert = components.call_service(
+            lambda: accuracy.fva_download(ctx.store, plan_id, fmt, table)
+        )
+        if result is None:
+            return no_update, alert
+        content, filename = result
+        return (
+            dcc.send_bytes(content, filename),
+            html.Span(f"Downloaded {filename} ({len(content):,} bytes).", id="acc-downloaded"),
+        )
+
+    accuracy_replay.register_callbacks(app, ctx)

@@ -1,0 +1,227 @@
+"""The replay section of the Accuracy page: both cultures rebuilt on the last cycles of the
+selected plan's history and scored against what happened (a background callback with progress)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Dash, Input, Output, State, dcc, html, no_update
+
+from dashboard import components, figures, figures_accuracy, ids
+from dashboard.context import DashboardContext
+
+RULES = {
+    "pro_rata_baseline": "Pro rata to baseline",
+    "even": "Even split",
+    "pro_rata_claims": "Pro rata to claims",
+}
+MODELS = {"snaive": "Seasonal naive (fast)", "ets": "ETS", "auto": "Auto (slow)"}
+CULTURE = {"system_plan": "System plan", "target": "Negotiated plan", "tie": "tie"}
+
+
+def layout(ctx: DashboardContext) -> html.Div:
+    def field(label: str, control: Any, width: int = 2) -> dbc.Col:
+        return dbc.Col(
+            [dbc.Label(label, html_for=control.id, className="small mb-0"), control], md=width
+        )
+
+    return html.Div(
+        [
+            html.H4("Replay past cycles", className="mt-4"),
+            html.P(
+                "Rebuild the plan of each of the last cycles of the selected plan's history as "
+                "it could have been made at the time, in both cultures, and score both against "
+                "what happened. The assumptions are listed with the result.",
+                className="small text-muted",
+            ),
+            dbc.Row(
+                [
+                    field("Cycles", dbc.Input(id=ids.REPLAY_CYCLES, type="number", value=4, min=1)),
+                    field(
+                        "Periods per cycle",
+                        dbc.Input(id=ids.REPLAY_HORIZON, type="number", value=13, min=1),
+                    ),
+                    field("Goal ratio", dbc.Input(id=ids.REPLAY_RATIO, value="1.1")),
+                    field(
+                        "Remainder rule",
+                        dcc.Dropdown(
+                            id=ids.REPLAY_RULE,
+                            options=[{"label": v, "value": k} for k, v in RULES.items()],
+                            value="pro_rata_baseline",
+                            clearable=False,
+                        ),
+                        3,
+                    ),
+                    field(
+                        "Baseline model",
+                        dcc.Dropdown(
+                            id=ids.REPLAY_MODEL,
+                            options=[{"label": v, "value": k} for k, v in MODELS.items()],
+                            value="snaive",
+                            clearable=False,
+                        ),
+                        3,
+                    ),
+                ],
+                className="g-2",
+            ),
+            dbc.Button("Run the replay", id=ids.REPLAY_RUN, color="primary", className="mt-2"),
+            html.Div(
+                [
+                    html.Progress(
+                        id=ids.REPLAY_PROGRESS,
+                        value="0",
+                        max="100",
+                        className="w-100",
+                        title="Replay progress",
+                    ),
+                    html.Span(id=ids.REPLAY_PROGRESS_TEXT, className="small text-muted"),
+                ],
+                className="mt-2",
+            ),
+            html.Div(id=ids.REPLAY_ALERT, className="mt-2"),
+            html.Div(id=ids.REPLAY_SUMMARY, className="mt-2"),
+            dcc.Graph(
+                id=ids.REPLAY_FIGURE,
+                figure=figures.empty_figure("Run the replay to see past cycles"),
+                config={"displaylogo": False},
+            ),
+            dag.AgGrid(
+                id=ids.REPLAY_GRID,
+                rowData=[],
+                columnDefs=[
+                    {"field": "cycle", "width": 90},
+                    {"field": "start", "headerName": "From", "width": 120},
+                    {"field": "scope", "headerName": "Scope", "width": 110},
+                    {"field": "wape_baseline", "headerName": "WAPE baseline", "width": 140},
+                    {"field": "wape_system_plan", "headerName": "WAPE system", "width": 130},
+                    {"field": "wape_target", "headerName": "WAPE negotiated", "width": 150},
+                    {"field": "closer", "headerName": "Closer", "width": 240},
+                ],
+                getRowId="params.data.row_id",
+                defaultColDef={"resizable": True, "sortable": True},
+                style={"height": "300px"},
+                className="ag-theme-alpine",
+            ),
+        ]
+    )
+
+
+# -- pure helpers (unit-tested) ---------------------------------------------------------------
+
+
+def replay_rows(cycles: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = []
+    for i, r in enumerate(cycles.to_dict(orient="records")):
+        closer = r["closer"]
+        if closer == "tie":
+            text = "tie (within 0.05 pts)"
+        elif closer in CULTURE:
+            text = f"{CULTURE[str(closer)]}, by {float(r['margin']) * 100:.2f} pts"
+        else:
+            text = "–"
+        rows.append(
+            {
+                "row_id": f"c{i}",
+                "cycle": int(r["cycle"]),
+                "start": r["start"],
+                "scope": "overall" if r["scope"] == "overall" else f"team {r['key']}",
+                "wape_baseline": components.percent(r["wape_baseline"]),
+                "wape_system_plan": components.percent(r["wape_system_plan"]),
+                "wape_target": components.percent(r["wape_target"]),
+                "closer": text,
+            }
+        )
+    return rows
+
+
+def summary_panel(summary: dict[str, Any], assumptions: list[str]) -> html.Div:
+    headline = (
+        f"System plan closer in {summary['system_plan_closer']} of {summary['cycles']} "
+        f"cycle(s), negotiated plan in {summary['target_closer']}"
+        + (f", {summary['ties']} tie(s)" if summary["ties"] else "")
+        + "."
+    )
+    return html.Div(
+        [
+            html.H5(headline, id="replay-headline"),
+            html.Details(
+                [
+                    html.Summary("Assumptions of the replay"),
+                    html.Ul([html.Li(a) for a in assumptions], className="small"),
+                ],
+                open=True,
+            ),
+        ]
+    )
+
+
+# -- callbacks --------------------------------------------------------------------------------
+
+
+def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
+    @app.callback(
+        Output(ids.REPLAY_FIGURE, "figure"),
+        Output(ids.REPLAY_GRID, "rowData"),
+        Output(ids.REPLAY_SUMMARY, "children"),
+        Output(ids.REPLAY_ALERT, "children"),
+        Input(ids.REPLAY_RUN, "n_clicks"),
+        State(ids.REPLAY_CYCLES, "value"),
+        State(ids.REPLAY_HORIZON, "value"),
+        State(ids.REPLAY_RATIO, "value"),
+        State(ids.REPLAY_RULE, "value"),
+        State(ids.REPLAY_MODEL, "value"),
+        State(ids.NAV_SESSION, "data"),
+        background=True,
+        running=[(Output(ids.REPLAY_RUN, "disabled"), True, False)],
+        progress=[
+            Output(ids.REPLAY_PROGRESS, "value"),
+            Output(ids.REPLAY_PROGRESS_TEXT, "children"),
+        ],
+        prevent_initial_call=True,
+    )
+    def run(
+        set_progress: Any,
+        clicks: int | None,
+        cycles: Any,
+        horizon: Any,
+        ratio: str | None,
+        rule: str | None,
+        model: str | None,
+        session: dict | None,
+    ) -> tuple:
+        if not clicks:
+            return no_update, no_update, no_update, no_update
+        if not (session or {}).get("plan_id"):
+            return no_update, [], None, components.need_plan_notice()
+        from forecast.services import replay
+
+        def report(fraction: float, message: str) -> None:
+            set_progress((str(round(fraction * 100)), message))
+
+        store = ctx.fresh_store()  # runs in a child process: a store of its own
+        plan_id = components.action_plan(session)
+        result, alert = components.call_service(
+            lambda: replay.replay_plan(
+                store,
+                plan_id,
+                cycles=int(cycles or 0),
+                horizon=int(horizon or 0) or None,
+                goal_ratio=str(ratio or ""),
+                rule=rule or "pro_rata_baseline",
+                model=model or "snaive",
+                progress=report,
+            )
+        )
+        store.close()
+        if result is None:
+            return no_update, [], None, alert
+        return (
+            figures_accuracy.replay_chart(result.cycles),
+            replay_rows(result.cycles),
+            summary_panel(result.summary(), result.assumptions),
+            None,
+        )

@@ -1,0 +1,470 @@
+"""Value added by each human touch: the plan without the touch against the plan with it.
+
+- an event, an event kind, a planner (all events they authored): the system plan rebuilt without
+  those events (the combination rule of `forecast.overrides`: set, then percents, additions, caps)
+  against the system plan; only the cells the events touch change.
+- a reason code: the cells explained with that code, baseline against system plan.
+- a lead's claim, a team's assignment, the assignment rule (every assignment): the team's target
+  without that amount against the target. The target is spread down in proportion within a team,
+  so a series-period's target without an amount is its target x (team target - amount) / team
+  target.
+
+value added = absolute error without the touch - absolute error with it, over the touched cells
+that have actuals (positive: the touch made the forecast better); ``value_added_wape`` is the same
+in WAPE points of the whole scored set (value added / sum |actual|), so touches compare directly
+with the steps between layers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast.accuracy.grid import UNIQUE_ID, ScoredGrid
+from forecast.overrides import Event, Explanation, horizon_periods
+
+COLUMNS = [
+    "touch_type",
+    "touch",
+    "who",
+    "step",
+    "series_periods",
+    "error_without",
+    "error_with",
+    "value_added",
+    "value_added_wape",
+    "made_worse",
+    "audit_ids",
+    "audit",
+]
+EVENT_STEP = "baseline -> system plan"
+TARGET_STEP = "system plan -> negotiated target"
+
+
+@dataclass(frozen=True)
+class AuditRef:
+    """The part of an audit row a touch is traced to."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    before: Any = None
+    after: Any = None
+
+    def describe(self) -> str:
+        return f"#{self.id} {self.at} {self.actor} {self.action}"
+
+
+@dataclass(frozen=True)
+class EventTouchInput:
+    events: Sequence[Event]
+    explanations: Sequence[Explanation]
+    attributes: pd.DataFrame  # unique_id + attribute columns (the events' scopes)
+
+
+@dataclass(frozen=True)
+class ClaimTouch:
+    team: str
+    amount: int  # minor units
+    author: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class NegotiationTouches:
+    targets: Mapping[str, int]  # team -> target over the whole horizon (minor units)
+    claims: Sequence[ClaimTouch] = ()
+    assignments: Mapping[str, int] = field(default_factory=dict)  # team -> minor units
+    rule: str | None = None
+    assigned_by: str | None = None
+
+
+# -- events on the grid ----------------------------------------------------------------------
+
+
+class EventGrid:
+    """The events' blocks (series x periods) on a `ScoredGrid`, to rebuild the system plan without
+    some of them on just the cells they touch."""
+
+    def __init__(self, grid: ScoredGrid, attributes: pd.DataFrame, events: Sequence[Event]):
+        self.grid = grid
+        self.events = list(events)
+        attrs = attributes.copy()
+        attrs[UNIQUE_ID] = attrs[UNIQUE_ID].astype(str)
+        attrs = attrs.drop_duplicates(UNIQUE_ID).set_index(UNIQUE_ID).reindex(grid.series)
+        periods = horizon_periods(grid.periods)
+        starts = periods["ds"].to_numpy(dtype="datetime64[ns]")
+        ends = periods["end"].to_numpy(dtype="datetime64[ns]")
+        codes: dict[str, tuple[np.ndarray, dict[str, int]]] = {}
+
+        def select(column: str, values: Iterable[str]) -> np.ndarray:
+            if column not in codes:
+                source = grid.series if column == UNIQUE_ID else attrs[column].astype(str)
+                found, uniques = pd.factorize(pd.Index(source))
+                codes[column] = (found, {str(v): i for i, v in enumerate(uniques)})
+            found, positions = codes[column]
+            wanted = np.zeros(len(positions) + 1, dtype=bool)
+            for value in values:
+                if value in positions:
+                    wanted[positions[value]] = True
+            return wanted[found]
+
+        n_series, n_periods = len(grid.series), len(grid.periods)
+        self.series_masks = np.zeros((len(self.events), n_series), dtype=bool)
+        self.period_masks = np.zeros((len(self.events), n_periods), dtype=bool)
+        for i, event in enumerate(self.events):
+            mask = np.ones(n_series, dtype=bool)
+            for key, values in event.scope.attributes.items():
+                if key not in attrs.columns:
+                    mask[:] = False
+                    break
+                mask &= select(key, values)
+            if event.scope.ids:
+                mask &= select(UNIQUE_ID, event.scope.ids)
+            self.series_masks[i] = mask
+            start, end = np.datetime64(event.start, "ns"), np.datetime64(event.end, "ns")
+            self.period_masks[i] = (starts <= end) & (ends >= start)
+        self.series_idx = [np.flatnonzero(m) for m in self.series_masks]
+        self.period_idx = [np.flatnonzero(m) for m in self.period_masks]
+        # The four components of the combination rule over the whole grid, once; a touch's
+        # "without" undoes only its own events on the cells they cover.
+        everything = (np.arange(n_series), np.arange(n_periods))
+        self.components = self._components(*everything, dropped=set(), only=None)
+        self.full = self._compose(self.grid.layers["baseline"], *self.components)
+
+    def _components(
+        self,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        dropped: set[int],
+        only: set[str] | None,
+    ) -> list[np.ndarray]:
+        """[set_value, factor, added, cap] on rows x cols (index arrays) from the events not
+        dropped (of the effects in `only`, all when None), in list order: a later set wins."""
+        shape = (len(rows), len(cols))
+        parts = [np.full(shape, np.nan), np.ones(shape), np.zeros(shape), np.full(shape, np.inf)]
+        row_pos = np.full(len(self.grid.series), -1)
+        row_pos[rows] = np.arange(len(rows))
+        col_pos = np.full(len(self.grid.periods), -1)
+        col_pos[cols] = np.arange(len(cols))
+        for i, event in enumerate(self.events):
+            if i in dropped or (only is not None and event.effect not in only):
+                continue
+            r = row_pos[self.series_idx[i]]
+            c = col_pos[self.period_idx[i]]
+            r, c = r[r >= 0], c[c >= 0]
+            if not len(r) or not len(c):
+                continue
+            self._apply(parts, event, np.ix_(r, c))
+        return parts
+
+    @staticmethod
+    def _apply(parts: list[np.ndarray], event: Event, block: Any) -> None:
+        value = float(event.value)
+        if event.effect == "set":
+            parts[0][block] = value
+        elif event.effect == "percent":
+            parts[1][block] *= 1.0 + value / 100.0
+        elif event.effect == "add":
+            parts[2][block] += value
+        elif event.effect == "cap":
+            parts[3][block] = np.minimum(parts[3][block], value)
+
+    @staticmethod
+    def _compose(
+        base: np.ndarray,
+        set_value: np.ndarray,
+        factor: np.ndarray,
+        added: np.ndarray,
+        cap: np.ndarray,
+    ) -> np.ndarray:
+        final = np.where(np.isnan(set_value), base, set_value) * factor + added
+        return np.minimum(np.maximum(final, 0.0), cap)
+
+    def plan_on(self, rows: np.ndarray, cols: np.ndarray, dropped: set[int]) -> np.ndarray:
+        """The system plan on rows x cols (boolean masks or index arrays) without the `dropped`
+        events: their percents divided out and additions taken off the cells they cover; sets and
+        caps (which do not undo) rebuilt from the other events of their kind."""
+        rows = np.flatnonzero(rows) if rows.dtype == bool else rows
+        cols = np.flatnonzero(cols) if cols.dtype == bool else cols
+        rect = np.ix_(rows, cols)
+        parts = [component[rect].copy() for component in self.components]
+        row_pos = np.full(len(self.grid.series), -1)
+        row_pos[rows] = np.arange(len(rows))
+        col_pos = np.full(len(self.grid.periods), -1)
+        col_pos[cols] = np.arange(len(cols))
+        rebuild: set[str] = set()
+        for i in sorted(dropped):
+            event = self.events[i]
+            value = float(event.value)
+            if event.effect in ("set", "cap") or (event.effect == "percent" and value == -100.0):
+                rebuild.add(event.effect)
+                continue
+            r = row_pos[self.series_idx[i]]
+            c = col_pos[self.period_idx[i]]
+            r, c = r[r >= 0], c[c >= 0]
+            if not len(r) or not len(c):
+                continue
+            block = np.ix_(r, c)
+            if event.effect == "percent":
+                parts[1][block] /= 1.0 + value / 100.0
+            elif event.effect == "add":
+                parts[2][block] -= value
+        if rebuild:
+            fresh = self._components(rows, cols, dropped, only=rebuild)
+            for position, effect in enumerate(("set", "percent", "add", "cap")):
+                if effect in rebuild:
+                    parts[position] = fresh[position]
+        return self._compose(self.grid.layers["baseline"][rect], *parts)
+
+    def value_added(self, group: Sequence[int]) -> tuple[int, float, float]:
+        """(cells with actuals touched, error without the group, error with it)."""
+        if not group:
+            return 0, 0.0, 0.0
+        index = list(group)
+        rows = np.flatnonzero(self.series_masks[index].any(axis=0))
+        cols = np.flatnonzero(self.period_masks[index].any(axis=0))
+        if not len(rows) or not len(cols):
+            return 0, 0.0, 0.0
+        rect = np.ix_(rows, cols)
+        y_block = self.grid.y[rect]
+        has_actual = ~np.isnan(y_block)
+        if not has_actual.any():
+            return 0, 0.0, 0.0
+        if len(index) == 1:
+            touched = has_actual  # one event's rectangle is exactly its cells
+        else:
+            touched = np.zeros(y_block.shape, dtype=bool)
+            for i in index:
+                touched |= np.outer(self.series_masks[i][rows], self.period_masks[i][cols])
+        cells = touched & has_actual
+        if not cells.any():
+            return 0, 0.0, 0.0
+        without = self.plan_on(rows, cols, set(index))
+        y = y_block[cells]
+        return (
+            int(cells.sum()),
+            float(np.abs(y - without[cells]).sum()),
+            float(np.abs(y - self.full[rect][cells]).sum()),
+        )
+
+
+# -- tracing to the audit log -----------------------------------------------------------------
+
+
+TRACED_KEYS = ("event_id", "team", "reason_code")
+
+
+def _collect(value: Any, found: set[tuple[str, str]]) -> None:
+    """Every (key, value) of the traced keys anywhere in an audit row's before/after."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key in TRACED_KEYS and not isinstance(item, Mapping | list):
+                found.add((str(key), str(item)))
+            elif isinstance(item, Mapping | list):
+                _collect(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _collect(item, found)
+
+
+class AuditIndex:
+    """The audit rows of the traced actions by what they name, built in one pass."""
+
+    def __init__(self, audit: Sequence[AuditRef], actions: set[str]) -> None:
+        self.by_action: dict[str, list[AuditRef]] = {}
+        self.by_key: dict[tuple[str, str, str], list[AuditRef]] = {}
+        for entry in audit:
+            if entry.action not in actions:
+                continue
+            self.by_action.setdefault(entry.action, []).append(entry)
+            found: set[tuple[str, str]] = set()
+            _collect(entry.before, found)
+            _collect(entry.after, found)
+            for key, value in found:
+                self.by_key.setdefault((entry.action, key, value), []).append(entry)
+
+    def find(self, actions: set[str], key: str | None, wanted: str | None) -> list[AuditRef]:
+        """The rows of `actions` that name `wanted` under `key` (all rows of them without)."""
+        out: list[AuditRef] = []
+        for action in sorted(actions):
+            if key is None or wanted is None:
+                out += self.by_action.get(action, [])
+            else:
+                out += self.by_key.get((action, key, str(wanted)), [])
+        return sorted(out, key=lambda e: e.id)
+
+
+EVENT_ACTIONS = {"add_event", "edit_event", "remove_event"}
+CLAIM_ACTIONS = {"claim", "unclaim"}
+TRACED_ACTIONS = EVENT_ACTIONS | CLAIM_ACTIONS | {"explain", "assign"}
+
+
+# -- the table ------------------------------------------------------------------------------
+
+
+def _row(
+    touch_type: str,
+    touch: str,
+    who: str,
+    step: str,
+    measured: tuple[int, float, float],
+    total_abs_actual: float,
+    audit: Sequence[AuditRef],
+) -> dict[str, Any]:
+    cells, without, with_ = measured
+    added = without - with_
+    unique = {e.id: e for e in audit}
+    refs = [unique[k] for k in sorted(unique)]
+    return {
+        "touch_type": touch_type,
+        "touch": touch,
+        "who": who,
+        "step": step,
+        "series_periods": cells,
+        "error_without": without,
+        "error_with": with_,
+        "value_added": added,
+        "value_added_wape": added / total_abs_actual if total_abs_actual else None,
+        "made_worse": bool(added < -1e-9),
+        "audit_ids": json.dumps([e.id for e in refs]),
+        "audit": "; ".join(e.describe() for e in refs),
+    }
+
+
+def _scaled_touch(
+    grid: ScoredGrid, team: str, amount: int, team_target: int
+) -> tuple[int, float, float]:
+    """(cells, error without `amount` of the team's target, error with it)."""
+    target = grid.layers["target"]
+    mask = (grid.team == team)[:, None] & grid.has_actual
+    if not mask.any():
+        return 0, 0.0, 0.0
+    ratio = (team_target - amount) / team_target if team_target else 0.0
+    y = grid.y[mask]
+    with_ = target[mask]
+    return (
+        int(mask.sum()),
+        float(np.abs(y - with_ * ratio).sum()),
+        float(np.abs(y - with_).sum()),
+    )
+
+
+def _explained_cells(grid: ScoredGrid, explanations: Sequence[Explanation]) -> np.ndarray:
+    mask = np.zeros(grid.y.shape, dtype=bool)
+    col_of = {d.date(): j for j, d in enumerate(grid.periods)}
+    row_of = {str(s): i for i, s in enumerate(grid.series)}
+    for item in explanations:
+        j = col_of.get(item.ds)
+        if j is None:
+            continue
+        if item.level == "series":
+            i = row_of.get(str(item.key))
+            if i is not None:
+                mask[i, j] = True
+        else:
+            mask[grid.team == str(item.key), j] = True
+    return mask
+
+
+def touch_table(
+    grid: ScoredGrid,
+    events: EventTouchInput | None,
+    negotiation: NegotiationTouches | None,
+    audit: Sequence[AuditRef] = (),
+    *,
+    progress: Callable[[float, str], None] | None = None,
+) -> pd.DataFrame:
+    """Every touch with its value added; the ones that made the forecast worse first (worst
+    first), then the rest (best first)."""
+    total = float(np.abs(np.where(grid.has_actual, grid.y, 0.0)).sum())
+    index = AuditIndex(audit, TRACED_ACTIONS)
+    rows: list[dict[str, Any]] = []
+    if events is not None and events.events and "system_plan" in grid.layers:
+        egrid = EventGrid(grid, events.attributes, events.events)
+        for i, event in enumerate(egrid.events):
+            if progress and i % 20 == 0:
+                progress(i / max(1, len(egrid.events)), f"event {i + 1} of {len(egrid.events)}")
+            refs = index.find(EVENT_ACTIONS, "event_id", event.event_id)
+            rows.append(
+                _row(
+                    "event",
+                    f"{event.event_id} {event.name} ({event.effect} {event.value:g})",
+                    event.author,
+                    EVENT_STEP,
+                    egrid.value_added([i]),
+                    total,
+                    refs,
+                )
+            )
+        for attr, touch_type in (("kind", "event kind"), ("author", "planner")):
+            groups: dict[str, list[int]] = {}
+            for i, event in enumerate(egrid.events):
+                groups.setdefault(str(getattr(event, attr)) or "(none)", []).append(i)
+            for name, members in sorted(groups.items()):
+                refs = [
+                    r
+                    for i in members
+                    for r in index.find(EVENT_ACTIONS, "event_id", egrid.events[i].event_id)
+                ]
+                who = ", ".join(sorted({egrid.events[i].author for i in members}))
+                label = f"{name} ({len(members)} event{'s' if len(members) != 1 else ''})"
+                measured = egrid.value_added(members)
+                rows.append(_row(touch_type, label, who, EVENT_STEP, measured, total, refs))
+        by_code: dict[str, list[Explanation]] = {}
+        for item in events.explanations:
+            by_code.setdefault(item.reason_code, []).append(item)
+        for code, items in sorted(by_code.items()):
+            cells = _explained_cells(grid, items) & grid.has_actual
+            y = grid.y[cells]
+            measured = (
+                int(cells.sum()),
+                float(np.abs(y - grid.layers["baseline"][cells]).sum()),
+                float(np.abs(y - grid.layers["system_plan"][cells]).sum()),
+            )
+            refs = index.find({"explain"}, "reason_code", code)
+            who = ", ".join(sorted({i.author for i in items}))
+            rows.append(_row("reason code", code, who, EVENT_STEP, measured, total, refs))
+    if negotiation is not None and "target" in grid.layers:
+        targets = {str(k): int(v) for k, v in negotiation.targets.items()}
+        for claim in negotiation.claims:
+            if not claim.amount:
+                continue
+            refs = index.find(CLAIM_ACTIONS, "team", claim.team)
+            measured = _scaled_touch(grid, claim.team, claim.amount, targets.get(claim.team, 0))
+            label = f"claim of team {claim.team} ({claim.amount / 100:+,.2f})"
+            rows.append(_row("claim", label, claim.author, TARGET_STEP, measured, total, refs))
+        assign_refs = index.find({"assign"}, None, None)
+        totals = [0, 0.0, 0.0]
+        for team, amount in sorted(negotiation.assignments.items()):
+            if not amount:
+                continue
+            measured = _scaled_touch(grid, str(team), int(amount), targets.get(str(team), 0))
+            totals = [totals[0] + measured[0], totals[1] + measured[1], totals[2] + measured[2]]
+            label = f"assignment to team {team} ({int(amount) / 100:+,.2f})"
+            who = negotiation.assigned_by or ""
+            rows.append(_row("assignment", label, who, TARGET_STEP, measured, total, assign_refs))
+        if negotiation.rule and any(negotiation.assignments.values()):
+            rows.append(
+                _row(
+                    "assignment rule",
+                    str(negotiation.rule),
+                    negotiation.assigned_by or "",
+                    TARGET_STEP,
+                    (int(totals[0]), float(totals[1]), float(totals[2])),
+                    total,
+                    assign_refs,
+                )
+            )
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    if table.empty:
+        return table
+    worse = table[table["made_worse"]].sort_values("value_added", kind="stable")
+    better = table[~table["made_worse"]].sort_values("value_added", ascending=False, kind="stable")
+    return pd.concat([worse, better], ignore_index=True)

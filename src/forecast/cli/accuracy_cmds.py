@@ -1,0 +1,241 @@
+"""Commands of forecast value added: `forecast plan actuals`, `forecast plan fva`,
+`forecast track-record` and `forecast replay`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from forecast.cli.common import (
+    AsOpt,
+    DataDirOpt,
+    DbOpt,
+    JsonOpt,
+    PlanArg,
+    acting_user,
+    echo_json,
+    fail,
+    open_plan_store,
+    user_errors,
+)
+from forecast.cli.plan_app import plan_app
+from forecast.services.errors import ServiceError
+
+CULTURES = {"system_plan": "system plan", "target": "negotiated target", "tie": "tie"}
+
+
+def _pct(value: float | None, signed: bool = False) -> str:
+    if value is None or value != value:  # None or NaN
+        return "–"
+    return f"{100 * value:+.2f} pts" if signed else f"{100 * value:.2f}%"
+
+
+@plan_app.command("actuals")
+@user_errors(ServiceError)
+def actuals_cmd(
+    plan: PlanArg,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Actual sales of the plan's periods: the plan's sales-file layout or "
+            "unique_id,ds,y (CSV, XLSX or Parquet)."
+        ),
+    ],
+    duplicates: Annotated[
+        str,
+        typer.Option(help="Rows of the same series and period: sum (default) or refuse."),
+    ] = "sum",
+    as_user: AsOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Keep the actuals of a plan's periods (again as weeks arrive): each upload is a version."""
+    from forecast.services import actuals
+
+    if not file.is_file():
+        fail(f"there is no file {file}")
+    upload = actuals.upload_actuals(
+        open_plan_store(db, data_dir),
+        plan,
+        file,
+        actor=acting_user(as_user),
+        filename=file.name,
+        duplicates=duplicates,
+    )
+    if as_json:
+        echo_json(upload.to_dict())
+        return
+    typer.echo(upload.message())
+    for note in upload.notes:
+        typer.echo(f"  note: {note}")
+
+
+@plan_app.command("fva")
+@user_errors(ServiceError)
+def fva_cmd(
+    plan: PlanArg,
+    actuals_version: Annotated[
+        int | None, typer.Option(help="Score against this actuals version (default: latest).")
+    ] = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Forecast value added: WAPE, MASE and bias per layer and the value added by every touch."""
+    from forecast.services import accuracy
+
+    report = accuracy.fva(open_plan_store(db, data_dir), plan, actuals_version=actuals_version)
+    if as_json:
+        echo_json(report.to_dict())
+        return
+    _print_report(report)
+
+
+def _print_report(report: Any) -> None:
+    typer.echo(f"plan {report.plan_id} {report.name!r} ({report.status})")
+    for layer, snap in report.scored_on.items():
+        if layer == "baseline":
+            continue
+        when = f", {snap['at']} by {snap['by']}" if snap.get("snapshot") else f": {snap['note']}"
+        typer.echo(f"  {layer} scored on version {snap['version']} ({snap['status']}{when})")
+    a = report.actuals
+    typer.echo(
+        f"  actuals version {a['version']} ({a['filename']}, {a['uploaded_by']}, {a['at']}); "
+        f"{len(report.periods)} period(s) scored"
+    )
+    for note in report.notes:
+        typer.echo(f"  note: {note}")
+    typer.echo("")
+    typer.echo(f"{'layer':<24}{'WAPE':>9}{'MASE':>8}{'bias':>10}{'value added':>14}")
+    for row in report.overall().to_dict(orient="records"):
+        mase = "–" if row["mase"] is None or row["mase"] != row["mase"] else f"{row['mase']:.3f}"
+        bias = "–" if row["bias"] is None else f"{100 * row['bias']:+.2f}%"
+        typer.echo(
+            f"{row['label']:<24}{_pct(row['wape']):>9}{mase:>8}{bias:>10}"
+            f"{_pct(row['value_added_wape'], True):>14}"
+        )
+    verdict = report.verdict()
+    if verdict["closer"]:
+        typer.echo(
+            f"closer: {CULTURES[verdict['closer']]} (by {100 * verdict['margin']:.2f} WAPE points)"
+            if verdict["closer"] != "tie"
+            else "the system plan and the negotiated target tie"
+        )
+    touches = report.touches
+    if len(touches):
+        typer.echo("")
+        typer.echo("touches, made-it-worse first (value added in WAPE points):")
+        for row in touches.to_dict(orient="records"):
+            mark = "WORSE " if row["made_worse"] else "      "
+            typer.echo(
+                f"{mark}{row['touch_type']:<16}{row['touch'][:44]:<46}{row['who'][:14]:<16}"
+                f"{_pct(row['value_added_wape'], True):>11}  audit {row['audit_ids']}"
+            )
+
+
+@user_errors(ServiceError)
+def track_record_cmd(
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every plan with actuals: which culture came closer, by how much, overall and per team."""
+    from forecast.services import accuracy
+
+    table = accuracy.track_record(open_plan_store(db, data_dir))
+    if as_json:
+        clean = table.astype(object).where(table.notna(), None)
+        echo_json(clean.to_dict(orient="records"))
+        return
+    if table.empty:
+        typer.echo("no plan has actuals yet: upload them with `forecast plan actuals PLAN FILE`")
+        return
+    typer.echo(
+        f"{'plan':<10}{'name':<20}{'from':<12}{'scope':<14}{'WAPE system':>12}"
+        f"{'WAPE target':>12}  closer"
+    )
+    for row in table.to_dict(orient="records"):
+        scope = "overall" if row["scope"] == "overall" else f"team {row['key']}"
+        closer = CULTURES.get(str(row["closer"]), "–")
+        typer.echo(
+            f"{row['plan_id']:<10}{str(row['name'])[:19]:<20}{str(row['horizon_start']):<12}"
+            f"{scope:<14}{_pct(row['wape_system_plan']):>12}{_pct(row['wape_target']):>12}"
+            f"  {closer}"
+            + (f" by {_pct(row['margin'])}" if row["closer"] not in (None, "tie") else "")
+        )
+
+
+@user_errors(ServiceError)
+def replay_cmd(
+    file: Annotated[Path, typer.Argument(help="Sales history (CSV, XLSX or Parquet).")],
+    cycles: Annotated[int, typer.Option(help="How many past cycles to replay.")] = 4,
+    horizon: Annotated[int, typer.Option(help="Periods per cycle.")] = 13,
+    goal_ratio: Annotated[str, typer.Option(help="Goal as a ratio of the baseline.")] = "1.1",
+    rule: Annotated[
+        str, typer.Option(help="Remainder rule: pro_rata_baseline, even or pro_rata_claims.")
+    ] = "pro_rata_baseline",
+    claim: Annotated[
+        list[str] | None,
+        typer.Option(help="A team's claim as TEAM=PERCENT of its baseline (repeatable)."),
+    ] = None,
+    model: Annotated[
+        str, typer.Option(help="Baseline model: snaive (default), naive, ets, arima, auto.")
+    ] = "snaive",
+    attributes: Annotated[
+        Path | None, typer.Option(help="Per-series attributes file (e.g. Rossmann's store.csv).")
+    ] = None,
+    team_attr: Annotated[
+        str | None, typer.Option("--team-attr", help="Attribute that names the team.")
+    ] = None,
+    freq: Annotated[str, typer.Option(help="Planning calendar: D, W, M or Q.")] = "W",
+    as_json: JsonOpt = False,
+) -> None:
+    """Replay both cultures on the last cycles of a history and score them against what happened."""
+    from forecast.services import replay
+
+    if not file.is_file():
+        fail(f"there is no file {file}")
+    if attributes is not None and not attributes.is_file():
+        fail(f"there is no file {attributes}")
+    result = replay.replay(
+        file,
+        attributes_file=attributes,
+        team_attr=team_attr,
+        freq=freq,
+        cycles=cycles,
+        horizon=horizon,
+        goal_ratio=goal_ratio,
+        rule=rule,
+        claims=replay.parse_claims(claim),
+        model=model,
+    )
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    for line in result.assumptions:
+        typer.echo(f"assumption: {line}")
+    typer.echo("")
+    typer.echo(
+        f"{'cycle':<7}{'from':<12}{'scope':<14}{'WAPE base':>10}{'WAPE system':>12}"
+        f"{'WAPE target':>12}  closer"
+    )
+    for row in result.cycles.to_dict(orient="records"):
+        scope = "overall" if row["scope"] == "overall" else f"team {row['key']}"
+        typer.echo(
+            f"{row['cycle']:<7}{row['start']:<12}{scope:<14}{_pct(row['wape_baseline']):>10}"
+            f"{_pct(row['wape_system_plan']):>12}{_pct(row['wape_target']):>12}"
+            f"  {CULTURES.get(str(row['closer']), '–')}"
+        )
+    s = result.summary()
+    typer.echo(
+        f"\nsystem plan closer in {s['system_plan_closer']} of {s['cycles']} cycle(s), "
+        f"negotiated target in {s['target_closer']}, ties {s['ties']}"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("track-record")(track_record_cmd)
+    app.command("replay")(replay_cmd)

@@ -1,0 +1,455 @@
+"""Use cases of forecast value added: score a plan's layers and touches against its actuals, as
+the plan was when it was published (system plan) and agreed (negotiated target), and keep a
+track record over every plan that has actuals.
+
+Scored as it was: a published plan's system track is read-only, and an agreed plan is read-only
+as a whole (`forecast.services.plans.require_unlocked`); changes go into a new version (a new plan
+with ``parent_id``). So the plan's stored events are the ones in force at its publish, its
+negotiation the one in force at its lock, and the report names those versions from the audit
+log. A plan not yet published (or agreed) is scored on its current version and says so.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast import accuracy, schema
+from forecast.accuracy.grid import AccuracyError
+from forecast.engine.calendar import season_length
+from forecast.plan import PlanState
+from forecast.services import negotiation as nego
+from forecast.services import system
+from forecast.services.actuals import load_actuals
+from forecast.services.cache import PerStoreCache
+from forecast.services.errors import Invalid, NotFound
+from forecast.services.plans import get_plan, load_blob_frame
+from forecast.store import AuditEntry, PlanRepository
+
+Progress = Callable[[float, str], None]
+
+# Actions that change a track's numbers: one after the snapshot would mean the plan was edited
+# after it was published / agreed (the store refuses that; the report would say so).
+SYSTEM_ACTIONS = {"add_event", "edit_event", "remove_event", "mark_factor", "explain"}
+NEGOTIATION_ACTIONS = {
+    "set_goal",
+    "claim",
+    "unclaim",
+    "close_round",
+    "reopen_round",
+    "assign",
+    "rebase",
+}
+
+
+@dataclass
+class FvaReport:
+    plan_id: str
+    name: str
+    status: str
+    scored_on: dict[str, Any]  # layer -> the version it is scored on (version, at, by, status)
+    actuals: dict[str, Any]  # the actuals version used
+    periods: list[str]  # periods with actuals
+    layers: pd.DataFrame  # accuracy.layers.layer_table
+    touches: pd.DataFrame  # accuracy.touches.touch_table
+    notes: list[str] = field(default_factory=list)
+
+    def overall(self) -> pd.DataFrame:
+        return self.layers[self.layers["scope"] == "overall"].reset_index(drop=True)
+
+    def verdict(self) -> dict[str, Any]:
+        """Which culture came closer overall: system plan or negotiated target."""
+        return _verdict(self.overall())
+
+    def to_dict(self) -> dict[str, Any]:
+        def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+            clean = frame.astype(object).where(frame.notna(), None)
+            return [
+                {str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+                for row in clean.to_dict(orient="records")
+            ]
+
+        return {
+            "plan_id": self.plan_id,
+            "name": self.name,
+            "status": self.status,
+            "scored_on": self.scored_on,
+            "actuals": self.actuals,
+            "periods": self.periods,
+            "verdict": self.verdict(),
+            "layers": records(self.layers),
+            "touches": [
+                t | {"audit_ids": json.loads(t["audit_ids"] or "[]")} for t in records(self.touches)
+            ],
+            "notes": self.notes,
+        }
+
+
+def _verdict(overall: pd.DataFrame) -> dict[str, Any]:
+    wape = {str(r["layer"]): r["wape"] for r in overall.to_dict(orient="records")}
+    system_wape, target_wape = wape.get("system_plan"), wape.get("target")
+    out: dict[str, Any] = {
+        "wape_baseline": wape.get("baseline"),
+        "wape_system_plan": system_wape,
+        "wape_target": target_wape,
+    }
+    return out | accuracy.closer(system_wape, target_wape)
+
+
+# -- scored as it was ---------------------------------------------------------------------------
+
+
+def _snapshot(
+    state: PlanState, audit: list[AuditEntry], actions: tuple[str, ...], track_actions: set[str]
+) -> dict[str, Any]:
+    """The audit row of the first of `actions` that happened (the last such row), else a note
+    that the layer is scored on the current version."""
+    last = None
+    for action in actions:
+        entries = [e for e in audit if e.action == action]
+        if entries:
+            last = entries[-1]
+            break
+    if last is None:
+        return {
+            "version": state.version,
+            "status": state.status,
+            "snapshot": False,
+            "note": f"not {'published' if actions[0] == 'publish' else 'agreed'} yet: scored "
+            f"on the current version {state.version}, which may still change",
+        }
+    action = last.action
+    later = [e for e in audit if e.version > last.version and e.action in track_actions]
+    out: dict[str, Any] = {
+        "version": last.version,
+        "status": "published" if action == "publish" else "agreed",
+        "snapshot": True,
+        "at": last.at,
+        "by": last.actor,
+        "audit_id": last.id,
+    }
+    if later:
+        out["changed_after"] = [e.describe() for e in later]
+    return out
+
+
+def scored_versions(store: PlanRepository, plan: str) -> dict[str, Any]:
+    """Which version each layer is scored on: the system plan at its publish, the negotiated
+    target at its lock (the current version where the plan has not got there yet)."""
+    state = get_plan(store, plan)
+    return _scored_versions(state, store.audit(state.plan_id))
+
+
+def _scored_versions(state: PlanState, audit: list[AuditEntry]) -> dict[str, Any]:
+    # An agreed plan that was never published froze its system track at the lock.
+    system_snap = _snapshot(state, audit, ("publish", "lock"), SYSTEM_ACTIONS)
+    return {
+        "baseline": system_snap,
+        "system_plan": system_snap,
+        "target": _snapshot(state, audit, ("lock",), NEGOTIATION_ACTIONS | SYSTEM_ACTIONS),
+    }
+
+
+# -- the plan's frames --------------------------------------------------------------------------
+
+_SCALES: PerStoreCache[pd.Series] = PerStoreCache(size=8)
+
+
+def mase_scales(history: pd.DataFrame, season: int) -> pd.Series:
+    """unique_id -> in-sample MAE of the seasonal naive (lag 1 for series shorter than two
+    seasons), vectorised; NaN where the scale is zero (the series drops out of MASE)."""
+    frame = history[[schema.UNIQUE_ID, schema.DS, schema.Y]].sort_values(
+        [schema.UNIQUE_ID, schema.DS], kind="stable"
+    )
+    codes, uniques = pd.factorize(frame[schema.UNIQUE_ID].astype(str))
+    y = frame[schema.Y].to_numpy(dtype=float)
+    n_series = len(uniques)
+    length = np.bincount(codes, minlength=n_series)
+
+    def lagged(lag: int) -> np.ndarray:
+        out = np.full(len(y), np.nan)
+        if len(y) > lag:
+            same = codes[lag:] == codes[:-lag]
+            out[lag:] = np.where(same, np.abs(y[lag:] - y[:-lag]), np.nan)
+        return out
+
+    diffs = np.where(length[codes] >= 2 * season, lagged(season), lagged(1))
+    usable = ~np.isnan(diffs)
+    sums = np.bincount(codes, weights=np.where(usable, diffs, 0.0), minlength=n_series)
+    counts = np.bincount(codes, weights=usable.astype(float), minlength=n_series)
+    level = np.bincount(codes, weights=np.abs(y), minlength=n_series) / np.maximum(length, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scales = sums / counts
+    scales = np.where(scales > 1e-9 * np.maximum(level, 1e-12), scales, np.nan)
+    return pd.Series(scales, index=pd.Index(uniques).astype(str), dtype=float)
+
+
+def _plan_frame(store: PlanRepository, state: PlanState) -> tuple[pd.DataFrame, list[str]]:
+    """unique_id, ds, team, baseline, system_plan (+ target when the negotiation has targets)."""
+    notes: list[str] = []
+    neg = nego.negotiation_of(state)
+    if neg is not None and neg.goal is not None:
+        frame = nego.negotiated_plan(store, state.plan_id)
+        return frame[
+            [schema.UNIQUE_ID, schema.DS, schema.TEAM, "baseline", "system_plan", "target"]
+        ], notes
+    notes.append("no goal is set: the negotiated target is not scored")
+    frame = nego.series_frame(store, state.plan_id)
+    return frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM, "baseline", "system_plan"]], notes
+
+
+def _audit_refs(audit: list[AuditEntry]) -> list[accuracy.AuditRef]:
+    return [accuracy.AuditRef(e.id, e.at, e.actor, e.action, e.before, e.after) for e in audit]
+
+
+def _negotiation_touches(state: PlanState) -> accuracy.NegotiationTouches | None:
+    neg = nego.negotiation_of(state)
+    if neg is None or neg.goal is None:
+        return None
+    return accuracy.NegotiationTouches(
+        targets=neg.targets(),
+        claims=[
+            accuracy.ClaimTouch(c.team, int(c.amount), c.author, c.note)
+            for c in neg.claims.values()
+        ],
+        assignments=dict(neg.assignments),
+        rule=str(neg.rule) if neg.rule else None,
+        assigned_by=neg.assigned_by,
+    )
+
+
+def fva(
+    store: PlanRepository,
+    plan: str,
+    *,
+    actuals_version: int | None = None,
+    progress: Progress | None = None,
+    fresh: bool = False,
+) -> FvaReport:
+    """Forecast value added of every layer and touch of the plan against its kept actuals (the
+    latest version unless `actuals_version`). The report is shared between callers of the same
+    plan and actuals versions: read it, do not change it."""
+    state = get_plan(store, plan)
+    versions = store.actuals_versions(state.plan_id)
+    if not versions:
+        store.get_actuals(state.plan_id)  # raises NotFound with how to upload them
+    wanted = versions[-1].version if actuals_version is None else int(actuals_version)
+    if fresh:  # the FVA computed again (benchmarks) on the prepared grid, not the shared report
+        return _compute_fva(store, state, wanted, progress)
+    # A saved plan version scored on a kept actuals version never changes: reuse the report.
+    return _REPORTS.get(
+        store,
+        (state.plan_id, state.version, wanted),
+        lambda: _compute_fva(store, state, wanted, progress),
+    )
+
+
+_REPORTS: PerStoreCache[FvaReport] = PerStoreCache(size=8)
+
+
+@dataclass
+class _Inputs:
+    """What the FVA of one plan version against one actuals version is computed from."""
+
+    info: Any  # ActualsVersion
+    grid: accuracy.ScoredGrid
+    events: accuracy.EventTouchInput
+    audit: list[AuditEntry]
+    notes: list[str]
+
+
+# The plan's layers and the actuals on the grid, per (plan, plan version, actuals version).
+_INPUTS: PerStoreCache[_Inputs] = PerStoreCache(size=4)
+
+
+def _load_inputs(store: PlanRepository, state: PlanState, actuals_version: int) -> _Inputs:
+    info, actuals = load_actuals(store, state.plan_id, actuals_version)
+    frame, notes = _plan_frame(store, state)
+    scales = _SCALES.get(
+        store,
+        (state.plan_id, state.version),
+        lambda: mase_scales(
+            load_blob_frame(store, state.plan_id, "history"), season_length(state.freq)
+        ),
+    )
+    try:
+        grid = accuracy.build_grid(frame, actuals, scales)
+    except AccuracyError as exc:
+        raise Invalid(str(exc)) from exc
+    if not grid.has_actual.any():
+        raise Invalid(
+            f"the actuals of plan {state.plan_id} (version {info.version}) cover none of its "
+            "series-periods; upload actuals for the plan's horizon"
+        )
+    attributes = load_blob_frame(store, state.plan_id, "attributes")
+    events = accuracy.EventTouchInput(
+        system.events_of(state), system.explanations_of(state), attributes
+    )
+    return _Inputs(info, grid, events, store.audit(state.plan_id), notes)
+
+
+def _compute_fva(
+    store: PlanRepository, state: PlanState, actuals_version: int, progress: Progress | None
+) -> FvaReport:
+    inputs = _INPUTS.get(
+        store,
+        (state.plan_id, state.version, actuals_version),
+        lambda: _load_inputs(store, state, actuals_version),
+    )
+    grid, info, audit, notes = inputs.grid, inputs.info, inputs.audit, list(inputs.notes)
+    touches = accuracy.touch_table(
+        grid, inputs.events, _negotiation_touches(state), _audit_refs(audit), progress=progress
+    )
+    periods = [
+        d.strftime("%Y-%m-%d")
+        for d, has in zip(grid.periods, np.asarray(grid.has_actual.any(axis=0)), strict=True)
+        if has
+    ]
+    if len(periods) < len(grid.periods):
+        notes.append(
+            f"partial horizon: {len(periods)} of {len(grid.periods)} periods have actuals; "
+            "only those are scored"
+        )
+    return FvaReport(
+        plan_id=state.plan_id,
+        name=state.name,
+        status=state.status,
+        scored_on=_scored_versions(state, audit),
+        actuals={
+            "version": info.version,
+            "at": info.at,
+            "uploaded_by": info.uploaded_by,
+            "filename": info.filename,
+            "audit_id": info.audit_id,
+        },
+        periods=periods,
+        layers=accuracy.layer_table(grid),
+        touches=touches,
+        notes=notes,
+    )
+
+
+# -- the track record ---------------------------------------------------------------------------
+
+TRACK_COLUMNS = [
+    "plan_id",
+    "name",
+    "status",
+    "scope",
+    "key",
+    "horizon_start",
+    "periods_scored",
+    "actuals_version",
+    "system_plan_version",
+    "target_version",
+    "snapshot",
+    "wape_baseline",
+    "wape_system_plan",
+    "wape_target",
+    "closer",
+    "margin",
+]
+
+
+def track_record(store: PlanRepository) -> pd.DataFrame:
+    """Every plan with actuals, oldest horizon first: per plan (``scope`` overall) and per team,
+    the WAPE of each layer and which culture came closer (``system_plan``, ``target``, ``tie``)
+    and by how much (WAPE points)."""
+    rows: list[dict[str, Any]] = []
+    for summary in store.list():
+        if not store.actuals_versions(summary.plan_id):
+            continue
+        try:
+            report = fva(store, summary.plan_id)
+        except (Invalid, NotFound):
+            continue
+        base = {
+            "plan_id": report.plan_id,
+            "name": report.name,
+            "status": report.status,
+            "horizon_start": report.periods[0] if report.periods else None,
+            "periods_scored": len(report.periods),
+            "actuals_version": report.actuals["version"],
+            "system_plan_version": report.scored_on["system_plan"]["version"],
+            "target_version": report.scored_on["target"]["version"],
+            "snapshot": bool(
+                report.scored_on["system_plan"]["snapshot"]
+                and report.scored_on["target"]["snapshot"]
+            ),
+        }
+        layers = report.layers
+        for scope in ("overall", "team"):
+            part = layers[layers["scope"] == scope]
+            for key, group in part.groupby("key", sort=True):
+                verdict = _verdict(group)
+                rows.append(base | {"scope": scope, "key": str(key)} | verdict)
+    table = pd.DataFrame(rows, columns=TRACK_COLUMNS)
+    return table.sort_values(
+        ["horizon_start", "plan_id", "scope", "key"], kind="stable"
+    ).reset_index(drop=True)
+
+
+# -- for the pages: one call each ---------------------------------------------------------------
+
+
+def upload_and_score(
+    store: PlanRepository,
+    plan: str,
+    source: bytes,
+    *,
+    actor: str,
+    filename: str | None = None,
+) -> tuple[Any, pd.DataFrame | None]:
+    """Keep an upload of actuals (a new version) and score the two tracks on every actual kept
+    so far: (the upload, `negotiation.score` per team and TOTAL; None while the plan has no
+    goal, so no negotiated target)."""
+    from forecast.services import actuals as actuals_service
+
+    upload = actuals_service.upload_actuals(store, plan, source, actor=actor, filename=filename)
+    state = get_plan(store, plan)
+    neg = nego.negotiation_of(state)
+    if neg is None or neg.goal is None:  # nothing to compare yet: the upload is kept all the same
+        return upload, None
+    _, kept = load_actuals(store, state.plan_id)
+    return upload, nego.score(store, state.plan_id, kept)
+
+
+DOWNLOADS = {
+    "layers": "FVA by layer",
+    "touches": "FVA by touch",
+    "track": "track record",
+}
+
+
+def fva_download(
+    store: PlanRepository, plan: str | None, fmt: str, table: str = "touches"
+) -> tuple[bytes, str]:
+    """The Accuracy page's tables: one `table` (``layers``, ``touches``, ``track``) as CSV, or
+    all of them as XLSX (a sheet each); (bytes, file name). Without a plan only the track
+    record."""
+    from forecast import export
+
+    fmt = str(fmt).lower()
+    if fmt not in ("csv", "xlsx"):
+        raise Invalid(f"unknown download format {fmt!r}; use csv or xlsx")
+    if table not in DOWNLOADS:
+        raise Invalid(f"unknown table {table!r}; use one of {', '.join(DOWNLOADS)}")
+    frames: dict[str, pd.DataFrame] = {}
+    stem = "track-record"
+    if plan:
+        report = fva(store, plan)
+        stem = f"fva-{report.plan_id}"
+        frames["layers"], frames["touches"] = report.layers, report.touches
+    if fmt == "xlsx":
+        frames["track"] = track_record(store)
+        return export.to_xlsx({DOWNLOADS[k]: v for k, v in frames.items()}), f"{stem}.xlsx"
+    if table == "track":
+        return export.to_csv(track_record(store)), "track-record.csv"
+    if table not in frames:
+        raise Invalid("pick a plan to download its FVA tables")
+    return export.to_csv(frames[table]), f"{stem}-{table}.csv"

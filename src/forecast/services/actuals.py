@@ -1,0 +1,254 @@
+"""Use cases of actuals: upload the real sales of a plan's periods (again as weeks arrive), kept in
+the store as versions with an audit row each.
+
+The file is read by the same reader as the history (`forecast.engine.ingest.read_sales`): CSV,
+XLSX or Parquet, in the plan's own sales-file layout or as ``unique_id, ds, y``, on the plan's
+calendar; duplicate rows follow the same ``duplicates`` rule ("sum" or "refuse"). Rows of series
+or periods outside the plan are named and left out with a count; a file that shares no series and
+period with the plan is refused. Each upload is merged over the previous version (a re-sent
+series-period replaces the old value), so the latest version holds every actual known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from forecast import schema
+from forecast.services.errors import Invalid, NotFound
+from forecast.services.plans import get_plan, load_blob_frame
+from forecast.store import ActualsVersion, Change, PlanRepository, frame_from_bytes, frame_to_bytes
+
+KEY = [schema.UNIQUE_ID, schema.DS]
+NAMES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class ActualsUpload:
+    version: ActualsVersion
+    kept: int  # series-periods of this file inside the plan
+    new: int  # of which not known before
+    replaced: int  # of which replaced an earlier value
+    total: int  # series-periods known after this upload
+    left_out: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def message(self) -> str:
+        text = (
+            f"actuals version {self.version.version} of plan {self.version.plan_id} from "
+            f"{self.version.filename}: {self.kept} series-periods kept ({self.new} new, "
+            f"{self.replaced} replaced); {self.total} known in all"
+        )
+        for item in self.left_out.values():
+            text += f"; {item['message']}"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plan_id": self.version.plan_id,
+            "version": self.version.version,
+            "at": self.version.at,
+            "uploaded_by": self.version.uploaded_by,
+            "filename": self.version.filename,
+            "kept": self.kept,
+            "new": self.new,
+            "replaced": self.replaced,
+            "total": self.total,
+            "left_out": self.left_out,
+            "notes": self.notes,
+            "audit_id": self.version.audit_id,
+        }
+
+
+def _preview(values: list[str]) -> str:
+    shown = ", ".join(values[:NAMES_SHOWN])
+    return shown + (f" and {len(values) - NAMES_SHOWN} more" if len(values) > NAMES_SHOWN else "")
+
+
+def _header(source: str | Path | bytes) -> set[str]:
+    """Column names of a CSV's first line (empty for other formats; the reader detects those)."""
+    try:
+        if isinstance(source, bytes):
+            first = source.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+        else:
+            with open(source, encoding="utf-8-sig", errors="replace") as handle:
+                first = handle.readline()
+    except OSError as exc:
+        raise Invalid(f"cannot read the actuals file {source!s}: {exc.strerror}") from exc
+    return {c.strip().strip('"') for c in first.strip().split(",")}
+
+
+def read_actuals(
+    store: PlanRepository,
+    plan: str,
+    source: str | Path | bytes,
+    *,
+    filename: str | None = None,
+    duplicates: str = "sum",
+) -> tuple[pd.DataFrame, list[str]]:
+    """The file as ``unique_id, ds, y`` on the plan's calendar, and the reader's notes."""
+    from forecast.engine.ingest import IngestError, read_sales
+
+    state = get_plan(store, plan)
+    mapping = state.dataset.mapping or {}
+    options: dict[str, Any] = {"freq": state.freq, "duplicates": duplicates}
+    if {schema.UNIQUE_ID, schema.DS, schema.Y} <= _header(source):
+        options |= {"id_cols": [schema.UNIQUE_ID], "date_col": schema.DS, "value_col": schema.Y}
+    elif mapping.get("id_cols") and mapping.get("date_col") and mapping.get("value_col"):
+        options |= {k: mapping[k] for k in ("id_cols", "date_col", "value_col")}
+    try:
+        result = read_sales(source, filename=filename, **options)
+    except IngestError as exc:
+        raise Invalid(f"actuals: {exc}") from exc
+    frame = result.history[[schema.UNIQUE_ID, schema.DS, schema.Y]].copy()
+    frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
+    frame[schema.DS] = pd.to_datetime(frame[schema.DS])
+    notes = [n for n in result.report.notes if "filled" not in n.lower()]
+    gaps = {str(k) for k, v in (result.report.missing_by_series or {}).items() if v}
+    if gaps:
+        # The reader fills a period with no row inside a series with 0 (right for a history);
+        # for actuals a missing week has not arrived yet, so it is left out, not taken as 0.
+        filled = frame[schema.UNIQUE_ID].isin(gaps) & (frame[schema.Y] == 0)
+        frame = frame[~filled].reset_index(drop=True)
+        notes.append(
+            f"{int(filled.sum())} period(s) with no row inside {len(gaps)} series left out "
+            "(not taken as zero sales): they count once they are uploaded"
+        )
+    return frame, notes
+
+
+def _split(
+    frame: pd.DataFrame, series: pd.Index, periods: pd.DatetimeIndex
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """(rows inside the plan, what was left out and why)."""
+    left_out: dict[str, Any] = {}
+    known_series = frame[schema.UNIQUE_ID].isin(series)
+    if not known_series.all():
+        names = sorted(frame.loc[~known_series, schema.UNIQUE_ID].unique().tolist())
+        rows = int((~known_series).sum())
+        left_out["series"] = {
+            "rows": rows,
+            "names": names,
+            "message": f"{rows} row(s) of {len(names)} series not in the plan left out: "
+            f"{_preview(names)}",
+        }
+    in_horizon = frame[schema.DS].isin(periods)
+    outside = known_series & ~in_horizon
+    if outside.any():
+        dates = sorted(frame.loc[outside, schema.DS].dt.strftime("%Y-%m-%d").unique().tolist())
+        rows = int(outside.sum())
+        first, last = periods.min(), periods.max()
+        left_out["periods"] = {
+            "rows": rows,
+            "names": dates,
+            "message": f"{rows} row(s) of {len(dates)} period(s) outside the plan's horizon "
+            f"{first:%Y-%m-%d}..{last:%Y-%m-%d} left out: {_preview(dates)}",
+        }
+    return frame[known_series & in_horizon].reset_index(drop=True), left_out
+
+
+def upload_actuals(
+    store: PlanRepository,
+    plan: str,
+    source: str | Path | bytes,
+    *,
+    actor: str,
+    filename: str | None = None,
+    duplicates: str = "sum",
+) -> ActualsUpload:
+    """Keep the file's actuals of the plan's series and periods as the plan's next actuals
+    version (merged over the previous one) with one audit row; refuse a file with no overlap."""
+    state = get_plan(store, plan)
+    if not (actor or "").strip():
+        raise Invalid("uploading actuals needs a user name (who uploaded them)")
+    name = filename or (Path(source).name if not isinstance(source, bytes) else "actuals")
+    frame, notes = read_actuals(
+        store, state.plan_id, source, filename=filename, duplicates=duplicates
+    )
+    baseline = load_blob_frame(store, state.plan_id, "baseline")
+    series = pd.Index(baseline[schema.UNIQUE_ID].astype(str).unique())
+    periods = pd.DatetimeIndex(sorted(baseline[schema.DS].unique()))
+    inside, left_out = _split(frame, series, periods)
+    if inside.empty:
+        first, last = periods.min(), periods.max()
+        found = ""
+        if len(frame):
+            found = (
+                f" (the file has {frame[schema.UNIQUE_ID].nunique()} series from "
+                f"{frame[schema.DS].min():%Y-%m-%d} to {frame[schema.DS].max():%Y-%m-%d})"
+            )
+        raise Invalid(
+            f"actuals: {name} shares no series and period with plan {state.plan_id}, whose "
+            f"horizon is {first:%Y-%m-%d}..{last:%Y-%m-%d} over {len(series)} series{found}; "
+            "check the ids and the dates (the plan's periods start on "
+            f"{first:%A}s)"
+        )
+    try:
+        _, old_bytes = store.get_actuals(state.plan_id)
+        previous = frame_from_bytes(old_bytes)
+        previous[schema.DS] = pd.to_datetime(previous[schema.DS])
+    except NotFound:
+        previous = inside.iloc[0:0]
+    seen = previous.set_index(KEY).index
+    incoming = inside.set_index(KEY).index
+    replaced = int(incoming.isin(seen).sum())
+    merged = (
+        pd.concat([previous[~seen.isin(incoming)], inside], ignore_index=True)
+        .sort_values(KEY)
+        .reset_index(drop=True)
+    )
+    periods_in = sorted(inside[schema.DS].dt.strftime("%Y-%m-%d").unique().tolist())
+    new = len(inside) - replaced
+    summary: dict[str, Any] = {
+        "kept": len(inside),
+        "new": new,
+        "replaced": replaced,
+        "total": len(merged),
+        "periods": periods_in,
+        "left_out": {k: {"rows": v["rows"], "names": v["names"][:50]} for k, v in left_out.items()},
+        "duplicates": duplicates,
+    }
+    what = (
+        f"upload actuals from {name}: {len(inside)} series-periods ({new} new, "
+        f"{replaced} replaced) for {len(periods_in)} period(s)"
+    )
+    if left_out:
+        what += "; " + "; ".join(v["message"] for v in left_out.values())
+    version = store.add_actuals(
+        state.plan_id,
+        frame_to_bytes(merged),
+        filename=name,
+        rows=len(merged),
+        summary=summary,
+        change=Change(actor=actor, action="upload_actuals", what=what, after=summary),
+    )
+    return ActualsUpload(
+        version=version,
+        kept=len(inside),
+        new=new,
+        replaced=replaced,
+        total=len(merged),
+        left_out=left_out,
+        notes=notes,
+    )
+
+
+def actuals_versions(store: PlanRepository, plan: str) -> list[ActualsVersion]:
+    return store.actuals_versions(get_plan(store, plan).plan_id)
+
+
+def load_actuals(
+    store: PlanRepository, plan: str, version: int | None = None
+) -> tuple[ActualsVersion, pd.DataFrame]:
+    """One actuals version (the latest when None) as ``unique_id, ds, y``; `plan` by id or name."""
+    try:
+        info, data = store.get_actuals(plan, version)
+    except NotFound:
+        info, data = store.get_actuals(get_plan(store, plan).plan_id, version)
+    frame = frame_from_bytes(data)
+    frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
+    frame[schema.DS] = pd.to_datetime(frame[schema.DS])
+    return info, frame

@@ -1,0 +1,456 @@
+"""Replay both planning cultures on the last cycles of a sales history and score them against
+what happened.
+
+For each of the last N cycles (``horizon`` periods each, the most recent last) the plan is rebuilt
+as it could have been made at the time:
+
+- the baseline is forecast from the data before the cycle only (seasonal naive by default, any
+  engine model by ``model``), from sales alone;
+- the system plan adds events rebuilt from the file's promo and holiday flags in the cycle (known
+  ahead: promotions and holidays are planned), one event per flag, period and team over the
+  flagged series, with the uplift learned from the data before the cycle
+  (`forecast.engine.uplift`), combined by the system track's own rule;
+- the negotiated plan sets a goal of ``goal_ratio`` x the baseline, takes the given claims (percent
+  of each team's baseline), assigns the rest by ``rule`` and spreads each team's target down in
+  proportion to the system plan (the negotiation track's own code).
+
+Both are scored with the same measures as a real plan (`forecast.accuracy`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+
+from forecast import accuracy, schema
+from forecast import negotiation as domain
+from forecast.engine.calendar import season_length
+from forecast.engine.uplift import flag_for_kind, learned_uplift, series_uplift
+from forecast.overrides import Event, Scope, apply_events
+from forecast.services.accuracy import mase_scales
+from forecast.services.errors import Invalid
+
+Progress = Callable[[float, str], None]
+
+REPLAY_MODELS = ("snaive", "naive", "ets", "arima", "auto")
+COPY_LAG: dict[str, int | None] = {"naive": 1, "ets": None, "arima": None, "auto": None}
+"""How many periods back a model copies its forecast from (snaive: a season; fitted: none)."""
+OWNER = domain.Actor("replay", frozenset({"owner"}))
+EVENT_KINDS_FROM_FLAGS = ("promotion", "festival")
+
+
+@dataclass
+class ReplayResult:
+    cycles: pd.DataFrame  # cycle, start, end, scope, key, actual, wape_*, closer, margin
+    events: pd.DataFrame  # cycle, kind, flag, ds, team, series, value
+    assumptions: list[str]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        totals = self.cycles[self.cycles["scope"] == "overall"]
+        wins = totals["closer"].value_counts().to_dict()
+        return {
+            "cycles": len(totals),
+            "system_plan_closer": int(wins.get("system_plan", 0)),
+            "target_closer": int(wins.get("target", 0)),
+            "ties": int(wins.get("tie", 0)),
+            "mean_wape_system_plan": _mean(totals["wape_system_plan"]),
+            "mean_wape_target": _mean(totals["wape_target"]),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+            clean = frame.astype(object).where(frame.notna(), None)
+            return [
+                {str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()}
+                for r in clean.to_dict(orient="records")
+            ]
+
+        return {
+            "settings": self.settings,
+            "assumptions": self.assumptions,
+            "summary": self.summary(),
+            "cycles": records(self.cycles),
+            "events": records(self.events),
+        }
+
+
+def _mean(values: pd.Series) -> float | None:
+    values = values.dropna()
+    return float(values.mean()) if len(values) else None
+
+
+def parse_claims(items: list[str] | None) -> dict[str, Decimal]:
+    """``["a=2", "c=-1.5"]`` -> team -> percent of the team's baseline."""
+    claims: dict[str, Decimal] = {}
+    for item in items or []:
+        team, sep, value = item.partition("=")
+        try:
+            claims[team.strip()] = Decimal(value.strip().rstrip("%"))
+        except Exception:
+            sep = ""
+        if not sep or not team.strip():
+            raise Invalid(
+                f"claim {item!r} is not TEAM=PERCENT (e.g. a=2 for 2 % of team a's baseline)"
+            )
+    return claims
+
+
+def _flag_then(history: pd.DataFrame, cycle: pd.DataFrame, flag: str, lag: int) -> pd.Series:
+    """Per row of `cycle`: the flag `lag` periods earlier in the same series (0 if unknown)."""
+    dates = pd.DatetimeIndex(sorted(history[schema.DS].unique()))
+    position = dates.get_indexer(pd.DatetimeIndex(cycle[schema.DS]))
+    earlier = np.where(position - lag >= 0, position - lag, 0)
+    keys = pd.MultiIndex.from_arrays([cycle[schema.UNIQUE_ID].astype(str), dates[earlier]])
+    lookup = history.set_index([history[schema.UNIQUE_ID].astype(str), schema.DS])[flag]
+    values = lookup.reindex(keys).fillna(0.0).to_numpy(dtype=float)
+    return pd.Series(np.where(position - lag >= 0, values, 0.0), index=cycle.index)
+
+
+def _events_for_cycle(
+    history: pd.DataFrame,
+    train: pd.DataFrame,
+    cycle: pd.DataFrame,
+    attributes: pd.DataFrame,
+    teams: pd.Series,
+    flags: list[str],
+    cycle_no: int,
+    lag: int | None,
+) -> tuple[list[Event], list[dict[str, Any]]]:
+    """Events from the cycle's flags. With a (seasonal) naive baseline (`lag`: the periods it
+    copies from), the baseline already carries the flag of the period it copies: an event adds
+    the uplift only where the flag is on now and was off then, and takes it out where it was on
+    then and is off now. With a fitted model every flagged period gets the uplift."""
+    events: list[Event] = []
+    described: list[dict[str, Any]] = []
+    for kind in EVENT_KINDS_FROM_FLAGS:
+        flag = flag_for_kind(flags, kind)
+        if flag is None or flag not in cycle.columns:
+            continue
+        per_series = series_uplift(train, flag)
+        if per_series.empty:
+            continue
+        now = (cycle[flag].astype(float) >= 0.5).astype(int)
+        then = (_flag_then(history, cycle, flag, lag) >= 0.5).astype(int) if lag else 0
+        direction = now - then
+        moved = cycle.assign(direction=direction, team=cycle[schema.UNIQUE_ID].map(teams))
+        moved = moved[moved["direction"] != 0]
+        groups = moved.groupby([schema.DS, "team", "direction"], sort=True)
+        for key, part in groups:
+            first, second, third = cast(tuple[Any, Any, Any], key)
+            ds, team, sign = pd.Timestamp(first), str(second), int(third)
+            ids = sorted(part[schema.UNIQUE_ID].astype(str).unique())
+            uplift = learned_uplift(
+                train, attributes, kind, flags, series=ids, per_series=per_series
+            )
+            if uplift is None:  # none of these series has flagged history: the whole file's
+                uplift = learned_uplift(train, attributes, kind, flags, per_series=per_series)
+            if uplift is None:
+                continue
+            value = float(uplift.value)
+            if sign < 0:  # the copied period had the flag, this one has not: take it out
+                value = round((1.0 / (1.0 + value / 100.0) - 1.0) * 100.0, 1)
+            day = pd.Timestamp(ds).date()
+            events.append(
+                Event(
+                    event_id=f"C{cycle_no}E{len(events) + 1}",
+                    name=f"{flag} {'on' if sign > 0 else 'off'} {day}",
+                    kind=kind,
+                    scope=Scope(ids=tuple(ids)),
+                    start=day,
+                    end=day,
+                    effect="percent",
+                    value=value,
+                    reason=f"replayed from the {flag} flag",
+                    author="replay",
+                )
+            )
+            described.append(
+                {
+                    "cycle": cycle_no,
+                    "kind": kind,
+                    "flag": flag,
+                    "ds": f"{day}",
+                    "team": str(team),
+                    "flag_now": "on" if sign > 0 else "off",
+                    "series": len(ids),
+                    "value": value,
+                }
+            )
+    return events, described
+
+
+def _negotiated(
+    frame: pd.DataFrame, goal_ratio: Decimal, rule: str, claims: Mapping[str, Decimal]
+) -> pd.Series:
+    """The target per row of `frame` (unique_id, ds, team, baseline, system_plan)."""
+    minor = frame.assign(
+        b=np.round(frame[schema.BASELINE].to_numpy(dtype=float) * 100).astype(np.int64),
+        s=np.round(frame[schema.SYSTEM_PLAN].to_numpy(dtype=float) * 100).astype(np.int64),
+    )
+    team_baseline = {str(k): int(v) for k, v in minor.groupby(schema.TEAM)["b"].sum().items()}
+    team_system = {str(k): int(v) for k, v in minor.groupby(schema.TEAM)["s"].sum().items()}
+    neg = domain.Negotiation.start(team_baseline, team_system)
+    neg.set_goal(OWNER, ratio=str(goal_ratio), basis="baseline", spread_by="system_plan")
+    for team, pct in claims.items():
+        if team not in team_baseline:
+            continue
+        lead = domain.Actor(f"lead of {team}", frozenset({"lead"}), team)
+        neg.claim(lead, team, percent=pct, note="replay claim")
+    neg.close_round(OWNER, "keep")
+    if neg.remainder:
+        neg.assign(OWNER, rule)
+    spread = domain.spread(neg.targets(), frame, weight_col=schema.SYSTEM_PLAN)
+    return spread["target_minor"].astype(float) / 100.0
+
+
+def replay(
+    source: str | Path | bytes,
+    *,
+    filename: str | None = None,
+    attributes_file: str | Path | bytes | None = None,
+    team_attr: str | None = None,
+    freq: str | None = "W",
+    cycles: int = 4,
+    horizon: int = 13,
+    goal_ratio: str | float = "1.1",
+    rule: str = "pro_rata_baseline",
+    claims: Mapping[str, Decimal] | None = None,
+    model: str = "snaive",
+    progress: Progress | None = None,
+) -> ReplayResult:
+    """Rebuild and score both cultures on the last `cycles` cycles of the history in `source`."""
+    from forecast.engine.ingest import IngestError, read_sales
+
+    if cycles < 1 or horizon < 1:
+        raise Invalid("--cycles and --horizon must be at least 1")
+    if model not in REPLAY_MODELS:
+        raise Invalid(f"unknown replay model {model!r}; use one of {', '.join(REPLAY_MODELS)}")
+    try:
+        rule = domain.parse_enum(domain.RemainderRule, rule, "remainder rule").value
+        ratio = domain.parse_ratio(str(goal_ratio))
+    except domain.NegotiationError as exc:
+        raise Invalid(str(exc)) from exc
+    if rule == domain.RemainderRule.MANUAL.value:
+        raise Invalid(
+            "the replay cannot use the manual rule; use pro_rata_baseline, even or pro_rata_claims"
+        )
+    try:
+        ingest = read_sales(source, filename=filename, freq=freq, attributes_file=attributes_file)
+    except IngestError as exc:
+        raise Invalid(f"history: {exc}") from exc
+    return replay_frames(
+        ingest.history,
+        ingest.attributes,
+        freq=ingest.freq,
+        flags=ingest.flags,
+        team_attr=team_attr,
+        cycles=cycles,
+        horizon=horizon,
+        goal_ratio=ratio,
+        rule=rule,
+        claims=claims,
+        model=model,
+        progress=progress,
+    )
+
+
+def replay_plan(
+    store: Any,
+    plan: str,
+    *,
+    cycles: int = 4,
+    horizon: int | None = None,
+    goal_ratio: str | float = "1.1",
+    rule: str = "pro_rata_baseline",
+    claims: Mapping[str, Decimal] | None = None,
+    model: str = "snaive",
+    progress: Progress | None = None,
+) -> ReplayResult:
+    """`replay` on the history a plan was made from (its team dimension and calendar; the
+    plan's horizon as the cycle length unless `horizon`)."""
+    from forecast.services.plans import get_plan, load_frames
+
+    state = get_plan(store, plan)
+    frames = load_frames(store, state.plan_id)
+    _check_settings(cycles, horizon or state.horizon, model)
+    return replay_frames(
+        frames.history,
+        frames.attributes,
+        freq=state.freq,
+        flags=list(state.dataset.flags),
+        team_attr=state.team_attr,
+        cycles=cycles,
+        horizon=horizon or state.horizon,
+        goal_ratio=_ratio(goal_ratio),
+        rule=_rule(rule),
+        claims=claims,
+        model=model,
+        progress=progress,
+    )
+
+
+def _check_settings(cycles: int, horizon: int, model: str) -> None:
+    if cycles < 1 or horizon < 1:
+        raise Invalid("--cycles and --horizon must be at least 1")
+    if model not in REPLAY_MODELS:
+        raise Invalid(f"unknown replay model {model!r}; use one of {', '.join(REPLAY_MODELS)}")
+
+
+def _ratio(goal_ratio: str | float) -> Decimal:
+    try:
+        return domain.parse_ratio(str(goal_ratio))
+    except domain.NegotiationError as exc:
+        raise Invalid(str(exc)) from exc
+
+
+def _rule(rule: str) -> str:
+    try:
+        chosen = domain.parse_enum(domain.RemainderRule, rule, "remainder rule").value
+    except domain.NegotiationError as exc:
+        raise Invalid(str(exc)) from exc
+    if chosen == domain.RemainderRule.MANUAL.value:
+        raise Invalid(
+            "the replay cannot use the manual rule; use pro_rata_baseline, even or pro_rata_claims"
+        )
+    return str(chosen)
+
+
+def replay_frames(
+    history: pd.DataFrame,
+    attributes: pd.DataFrame,
+    *,
+    freq: str,
+    flags: list[str],
+    team_attr: str | None,
+    cycles: int,
+    horizon: int,
+    goal_ratio: Decimal,
+    rule: str,
+    claims: Mapping[str, Decimal] | None,
+    model: str,
+    progress: Progress | None = None,
+) -> ReplayResult:
+    """The replay on frames already read (``history`` with its flag columns)."""
+    from forecast.engine.baseline import forecast_baseline
+
+    ratio = goal_ratio
+    teams = pd.Series(
+        attributes[team_attr].astype(str).to_numpy() if team_attr else "all",
+        index=attributes[schema.UNIQUE_ID].astype(str).to_numpy(),
+    )
+    dates = pd.DatetimeIndex(sorted(history[schema.DS].unique()))
+    season = season_length(freq)
+    needed = cycles * horizon + season
+    if len(dates) < needed:
+        raise Invalid(
+            f"the history has {len(dates)} periods; {cycles} cycles of {horizon} need at least "
+            f"{needed} ({cycles} x {horizon} to replay and a season of {season} before them); "
+            "lower --cycles or --horizon"
+        )
+    claims = dict(claims or {})
+    rows: list[pd.DataFrame] = []
+    described: list[dict[str, Any]] = []
+    for number in range(1, cycles + 1):
+        first = len(dates) - (cycles - number + 1) * horizon
+        start, end = dates[first], dates[first + horizon - 1]
+        if progress:
+            progress((number - 1) / cycles, f"cycle {number} of {cycles} ({start:%Y-%m-%d})")
+        train = history[history[schema.DS] < start]
+        cycle = history[(history[schema.DS] >= start) & (history[schema.DS] <= end)]
+        baseline = forecast_baseline(
+            train[[schema.UNIQUE_ID, schema.DS, schema.Y]],
+            horizon,
+            freq=freq,
+            model=model,
+            levels=(80,),
+        )
+        events, info = _events_for_cycle(
+            history, train, cycle, attributes, teams, flags, number, COPY_LAG.get(model, season)
+        )
+        described += info
+        frame = apply_events(baseline, attributes, events, team_attr)
+        frame = frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM, schema.BASELINE, "system_plan"]]
+        frame[schema.TEAM] = frame[schema.TEAM].astype(str)
+        frame["target"] = _negotiated(frame, ratio, rule, claims).to_numpy()
+        scales = mase_scales(train, season)
+        grid = accuracy.build_grid(frame, cycle[[schema.UNIQUE_ID, schema.DS, schema.Y]], scales)
+        table = accuracy.layer_table(grid)
+        for (scope, key), part in table[table["scope"] != "period"].groupby(
+            ["scope", "key"], sort=False
+        ):
+            wape = dict(zip(part["layer"], part["wape"], strict=True))
+            verdict = accuracy.closer(wape.get("system_plan"), wape.get("target"))
+            rows.append(
+                pd.DataFrame(
+                    [
+                        {
+                            "cycle": number,
+                            "start": f"{start:%Y-%m-%d}",
+                            "end": f"{end:%Y-%m-%d}",
+                            "scope": scope,
+                            "key": key,
+                            "actual": float(part["actual"].iloc[0]),
+                            "wape_baseline": wape.get("baseline"),
+                            "wape_system_plan": wape.get("system_plan"),
+                            "wape_target": wape.get("target"),
+                            "events": len(events),
+                            **verdict,
+                        }
+                    ]
+                )
+            )
+    if progress:
+        progress(1.0, "scored")
+    assumptions = [
+        f"{cycles} cycles of {horizon} periods ({freq}), the most recent last; each "
+        "cycle's baseline is forecast from the data before it only, from sales alone, with "
+        f"the {model} model.",
+        "Events are rebuilt from the file's promo and holiday flags in each cycle (taken as "
+        "known ahead, as planned promotions and holidays are): one per flag, period and team "
+        "over the flagged series, a percent uplift learned from the data before the cycle. "
+        + (
+            f"The {model} baseline copies the period {COPY_LAG.get(model, season)} back, flags "
+            "included, so an event adds the uplift only where the flag is on now and was off "
+            "then, and takes it out in the opposite case (a planner would do the same)."
+            if COPY_LAG.get(model, season)
+            else f"The {model} baseline is fitted on sales with and without flags, so it "
+            "carries part of their average effect; every flagged period gets the full uplift, "
+            "which may count that part twice."
+        ),
+        f"The negotiated plan sets a goal of {ratio} x the baseline, takes "
+        + (
+            ", ".join(f"team {t}: {v} %" for t, v in claims.items()) + " as claims"
+            if claims
+            else "no claims"
+        )
+        + f", assigns the rest by {rule} and spreads each team's target over its series and "
+        "periods in proportion to the system plan.",
+        "No human judgement is replayed: real planners may add or leave out events, and real "
+        "leads claim what they believe in; the replay contrasts the two cultures' rules.",
+        "A culture is called closer when its WAPE is lower by at least 0.05 points; else a tie.",
+    ]
+    return ReplayResult(
+        cycles=pd.concat(rows, ignore_index=True),
+        events=pd.DataFrame(
+            described,
+            columns=["cycle", "kind", "flag", "ds", "team", "flag_now", "series", "value"],
+        ),
+        assumptions=assumptions,
+        settings={
+            "cycles": cycles,
+            "horizon": horizon,
+            "freq": freq,
+            "goal_ratio": str(ratio),
+            "rule": rule,
+            "claims": {t: str(v) for t, v in claims.items()},
+            "model": model,
+            "team_attr": team_attr,
+        },
+    )

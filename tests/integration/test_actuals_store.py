@@ -1,0 +1,183 @@
+"""Actuals kept in the store (SQLite and PostgreSQL): each upload a version with an audit row,
+merged over the previous one; rows outside the plan named and left out; no overlap refused; a
+plan scored on the version in force at its publish and lock, never on a later edit."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from forecast.services import accuracy, actuals, negotiation, plans, system
+from forecast.services.errors import Invalid, Locked, NotFound
+from forecast.store import SqlStore
+from tests.integration.test_store import HORIZON, add_event, new_plan
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request, tmp_path) -> Iterator[SqlStore]:
+    if request.param == "sqlite":
+        made = SqlStore(f"sqlite:///{tmp_path / 'forecast.db'}")
+        yield made
+        made.close()
+        return
+    schema = f"test_{uuid.uuid4().hex[:10]}"
+    made = SqlStore(request.getfixturevalue("postgres_url"), schema=schema)
+    yield made
+    with made.engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    made.close()
+
+
+def csv_bytes(rows: list[tuple[str, str, float]]) -> bytes:
+    lines = ["unique_id,ds,y"] + [f"{u},{d},{y}" for u, d, y in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def week(i: int) -> str:
+    return HORIZON[i].strftime("%Y-%m-%d")
+
+
+def test_each_upload_is_a_version_with_an_audit_row_merged_over_the_last(store):
+    plan = new_plan(store).plan_id
+    version_before = store.get(plan).version
+    first = actuals.upload_actuals(
+        store,
+        plan,
+        csv_bytes([(u, week(0), 90.0) for u in "123"] + [(u, week(1), 95.0) for u in "123"]),
+        filename="weeks1-2.csv",
+        actor="ann",
+    )
+    assert (first.version.version, first.kept, first.new, first.total) == (1, 6, 6, 6)
+    second = actuals.upload_actuals(
+        store,
+        plan,
+        csv_bytes([(u, week(1), 97.0) for u in "123"] + [(u, week(2), 99.0) for u in "123"]),
+        filename="weeks2-3.csv",
+        actor="bea",
+    )
+    assert (second.version.version, second.new, second.replaced, second.total) == (2, 3, 3, 9)
+    versions = actuals.actuals_versions(store, plan)
+    assert [(v.version, v.uploaded_by, v.filename) for v in versions] == [
+        (1, "ann", "weeks1-2.csv"),
+        (2, "bea", "weeks2-3.csv"),
+    ]
+    info, frame = actuals.load_actuals(store, plan)
+    assert info.version == 2
+    assert frame.loc[frame["ds"] == HORIZON[1], "y"].tolist() == [97.0, 97.0, 97.0]
+    _, old = actuals.load_actuals(store, plan, version=1)
+    assert old.loc[old["ds"] == HORIZON[1], "y"].tolist() == [95.0, 95.0, 95.0]
+    audit = [e for e in store.audit(plan) if e.action == "upload_actuals"]
+    assert [e.actor for e in audit] == ["ann", "bea"]
+    assert [e.id for e in audit] == [v.audit_id for v in versions]
+    assert "3 new, 3 replaced" in audit[1].what
+    assert store.get(plan).version == version_before  # actuals are not an edit of the plan
+
+
+def test_rows_outside_the_plan_are_named_and_left_out_with_a_count(store):
+    plan = new_plan(store).plan_id
+    after_horizon = (HORIZON[-1] + pd.Timedelta(weeks=1)).strftime("%Y-%m-%d")
+    upload = actuals.upload_actuals(
+        store,
+        plan,
+        csv_bytes(
+            [(u, week(0), 90.0) for u in "12"]
+            + [("99", week(0), 5.0), ("98", week(0), 6.0)]
+            + [("1", after_horizon, 7.0)]
+        ),
+        filename="mixed.csv",
+        actor="ann",
+    )
+    assert upload.kept == 2
+    assert upload.left_out["series"]["rows"] == 2
+    assert upload.left_out["series"]["names"] == ["98", "99"]
+    assert upload.left_out["periods"]["names"] == [after_horizon]
+    message = upload.message()
+    assert "2 row(s) of 2 series not in the plan left out: 98, 99" in message
+    assert "outside the plan's horizon" in message and after_horizon in message
+    audit = [e for e in store.audit(plan) if e.action == "upload_actuals"][0]
+    assert "98, 99" in audit.what
+
+
+def test_a_file_with_no_overlap_is_refused_and_nothing_is_kept(store):
+    plan = new_plan(store).plan_id
+    with pytest.raises(Invalid, match="shares no series and period with plan"):
+        actuals.upload_actuals(
+            store, plan, csv_bytes([("99", "2031-01-06", 1.0)]), filename="x.csv", actor="ann"
+        )
+    assert store.actuals_versions(plan) == []
+    assert not [e for e in store.audit(plan) if e.action == "upload_actuals"]
+    with pytest.raises(NotFound, match="has no actuals yet"):
+        accuracy.fva(store, plan)
+
+
+def test_duplicate_rows_follow_the_history_rule(store):
+    plan = new_plan(store).plan_id
+    rows = [("1", week(0), 40.0), ("1", week(0), 60.0), ("2", week(0), 80.0)]
+    with pytest.raises(Invalid, match="actuals:"):
+        actuals.upload_actuals(
+            store, plan, csv_bytes(rows), filename="d.csv", actor="ann", duplicates="refuse"
+        )
+    summed = actuals.upload_actuals(store, plan, csv_bytes(rows), filename="d.csv", actor="ann")
+    _, frame = actuals.load_actuals(store, plan)
+    assert summed.kept == 2
+    assert frame.set_index("unique_id").loc["1", "y"] == 100.0
+
+
+def test_a_plan_is_scored_on_the_version_in_force_at_publish_and_lock(store):
+    plan = new_plan(store).plan_id
+    plans.grant(store, plan, "ann", "lea", "lead", team="north")
+    add_event(store, plan, value=10.0)
+    published = system.publish(store, plan, "ann").plan.version
+    negotiation.set_goal(store, plan, "ann", ratio="1.05")
+    negotiation.claim(store, plan, "lea", "north", amount="10", note="x")
+    negotiation.close_round(store, plan, "ann")
+    negotiation.assign(store, plan, "ann", "even")
+    locked = negotiation.lock(store, plan, "ann").version
+    actuals.upload_actuals(
+        store, plan, csv_bytes([(u, week(0), 105.0) for u in "123"]), filename="a.csv", actor="ann"
+    )
+    before = accuracy.fva(store, plan)
+    assert before.scored_on["system_plan"]["version"] == published
+    assert before.scored_on["system_plan"]["status"] == "published"
+    assert before.scored_on["target"]["version"] == locked
+    # later edits go into a new version; the scored plan cannot change
+    with pytest.raises(Locked):
+        add_event(store, plan, value=90.0)
+    child = system.new_version(store, plan, "ann")
+    add_event(store, child.plan_id, value=90.0)
+    after = accuracy.fva(store, plan)
+    pd.testing.assert_frame_equal(before.layers, after.layers)
+    assert after.scored_on == before.scored_on
+
+
+def test_actuals_of_a_plan_without_a_goal_are_kept_and_scored_without_a_target(store):
+    plan = new_plan(store).plan_id
+    upload, score = accuracy.upload_and_score(
+        store, plan, csv_bytes([(u, week(0), 90.0) for u in "123"]), actor="ann", filename="a.csv"
+    )
+    assert score is None and upload.version.version == 1
+    report = accuracy.fva(store, plan)
+    assert list(report.overall()["layer"]) == ["baseline", "system_plan"]
+    assert any("no goal is set" in note for note in report.notes)
+    assert report.scored_on["system_plan"]["snapshot"] is False  # a draft: says it may change
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "xlsx"])
+def test_actuals_are_read_from_parquet_and_xlsx_like_the_history(store, tmp_path, fmt):
+    plan = new_plan(store).plan_id
+    frame = pd.DataFrame(
+        {"unique_id": ["1", "2", "3"], "ds": [HORIZON[0]] * 3, "y": [90.0, 91.0, 92.0]}
+    )
+    path = tmp_path / f"actuals.{fmt}"
+    if fmt == "parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_excel(path, index=False)
+    upload = actuals.upload_actuals(store, plan, path.read_bytes(), filename=path.name, actor="ann")
+    assert upload.kept == 3 and upload.version.filename == path.name
+    _, kept = actuals.load_actuals(store, plan)
+    assert sorted(kept["y"]) == [90.0, 91.0, 92.0]

@@ -1,0 +1,202 @@
+"""FVA end to end on real held-out data: a weekly plan of six Rossmann stores made from the sales
+up to 31 May 2015, the following weeks held out as actuals. The WAPE that `forecast plan fva
+--json` reports for each layer equals an independent pandas computation from the plan's CSV
+export and the raw daily actuals file."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from forecast.cli import app
+from forecast.overrides import Scope
+from forecast.services import negotiation, plans, system
+from forecast.services.store_factory import open_store
+
+STORES = (11, 32, 114, 232, 45, 52)  # store types a, a, c, c, d, d
+CUT = pd.Timestamp("2015-05-31")
+HORIZON = 8
+
+
+@pytest.fixture(scope="module")
+def held_out(tmp_path_factory, rossmann_train, rossmann_stores) -> dict:
+    base = tmp_path_factory.mktemp("fva")
+    train = pd.read_csv(rossmann_train)
+    train = train[train["Store"].isin(STORES)]
+    dates = pd.to_datetime(train["Date"])
+    history, actuals = base / "history.csv", base / "actuals.csv"
+    train[dates <= CUT].to_csv(history, index=False)
+    train[dates > CUT].to_csv(actuals, index=False)
+    data_dir = base / "data"
+    store = open_store(data_dir=data_dir)
+    state = plans.create_plan(
+        store,
+        name="held out",
+        source=history,
+        attributes_file=rossmann_stores,
+        freq="W",
+        horizon=HORIZON,
+        team_attr="StoreType",
+        actor="olga",
+        model="snaive",
+    )
+    plan = state.plan_id
+    plans.grant(store, plan, "olga", "piet", "planner")
+    plans.grant(store, plan, "olga", "lena", "lead", team="a")
+    plans.grant(store, plan, "olga", "dora", "lead", team="d")
+    # Promotions in the weeks Rossmann ran them (the Promo flag), a cap that helps nobody.
+    system.add_event(
+        store, plan, "piet", name="June promo", kind="promotion",
+        scope=Scope(attributes={"StoreType": ("a", "d")}), start=date(2015, 6, 1),
+        end=date(2015, 6, 7), effect="percent", value=15, reason="flyer",
+    )  # fmt: skip
+    system.add_event(
+        store, plan, "olga", name="cap c", kind="purchase_limit",
+        scope=Scope(attributes={"StoreType": ("c",)}), start=date(2015, 6, 15),
+        end=date(2015, 6, 28), effect="cap", value=1000, reason="stock",
+    )  # fmt: skip
+    explain_all(store, plan)
+    system.publish(store, plan, "olga")
+    negotiation.set_goal(store, plan, "olga", ratio="1.1")
+    negotiation.claim(store, plan, "lena", "a", amount="20000", note="second flyer wave")
+    negotiation.claim(store, plan, "dora", "d", percent="3", note="new opening hours")
+    negotiation.close_round(store, plan, "olga")
+    negotiation.assign(store, plan, "olga", "pro_rata_baseline")
+    negotiation.lock(store, plan, "olga")
+    store.close()
+    return {"plan": plan, "data_dir": data_dir, "actuals": actuals, "base": base}
+
+
+def explain_all(store, plan: str) -> None:
+    """Explain every marked deviation (the cap on type c is far below its sales)."""
+    open_cells = system.unexplained(store, plan)
+    if len(open_cells):
+        cells = [
+            (r["level"], str(r["key"]), pd.Timestamp(r["ds"]).date())
+            for r in open_cells.to_dict(orient="records")
+        ]
+        system.explain(store, plan, "piet", reason_code="supply", text="shelf space", cells=cells)
+
+
+def run(data_dir: Path, *args: str) -> str:
+    result = CliRunner().invoke(app, [*args, "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output + str(result.exception)
+    return result.stdout
+
+
+def weekly_actuals(path: Path, periods: pd.Series) -> pd.DataFrame:
+    """Daily Rossmann rows summed into the plan's Monday weeks, by hand."""
+    raw = pd.read_csv(path)
+    day = pd.to_datetime(raw["Date"])
+    raw["ds"] = (day - pd.to_timedelta(day.dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d")
+    raw["unique_id"] = raw["Store"].astype(str)
+    weekly = raw.groupby(["unique_id", "ds"], as_index=False)["Sales"].sum()
+    return weekly[weekly["ds"].isin(set(periods))].rename(columns={"Sales": "y"})
+
+
+def test_fva_wape_of_every_layer_equals_an_independent_computation(held_out):
+    data_dir, plan = held_out["data_dir"], held_out["plan"]
+    upload = json.loads(
+        run(data_dir, "plan", "actuals", plan, str(held_out["actuals"]), "--as", "olga", "--json")
+    )
+    assert upload["version"] == 1 and upload["kept"] == 6 * 8
+    report = json.loads(run(data_dir, "plan", "fva", plan, "--json"))
+    export_path = held_out["base"] / "plan.csv"
+    run(data_dir, "plan", "export", plan, "--format", "csv", "--out", str(export_path))
+
+    exported = pd.read_csv(export_path, dtype={"unique_id": str, "ds": str, "team": str})
+    actual = weekly_actuals(held_out["actuals"], exported["ds"])
+    joined = exported.merge(actual, on=["unique_id", "ds"], how="inner")
+    assert len(joined) == 6 * 8  # every week of the horizon has actuals
+
+    def wape(frame: pd.DataFrame, column: str) -> float:
+        return float((frame["y"] - frame[column]).abs().sum() / frame["y"].abs().sum())
+
+    reported = {(row["scope"], row["key"], row["layer"]): row["wape"] for row in report["layers"]}
+    for layer in ("baseline", "system_plan", "target"):
+        assert reported[("overall", "TOTAL", layer)] == pytest.approx(wape(joined, layer), abs=1e-7)
+        for team, part in joined.groupby("team"):
+            assert reported[("team", team, layer)] == pytest.approx(wape(part, layer), abs=1e-7)
+    # the layers differ, so the check would catch a layer read from the wrong column
+    assert (
+        len(
+            {
+                round(reported[("overall", "TOTAL", k)], 6)
+                for k in ("baseline", "system_plan", "target")
+            }
+        )
+        == 3
+    )
+    assert report["scored_on"]["system_plan"]["status"] == "published"
+    assert report["scored_on"]["target"]["status"] == "agreed"
+    assert report["actuals"]["version"] == 1
+
+
+def test_fva_report_traces_every_touch_to_its_audit_rows(held_out):
+    data_dir, plan = held_out["data_dir"], held_out["plan"]
+    run(data_dir, "plan", "actuals", plan, str(held_out["actuals"]), "--as", "olga")
+    report = json.loads(run(data_dir, "plan", "fva", plan, "--json"))
+    touches = report["touches"]
+    kinds = {t["touch_type"] for t in touches}
+    assert {"event", "event kind", "planner", "reason code", "claim", "assignment"} <= kinds
+    assert "assignment rule" in kinds
+    audit = {e.id: e for e in plans.audit_log(open_store(data_dir=data_dir), plan)}
+    for touch in touches:
+        ids = touch["audit_ids"]
+        assert ids, touch
+        assert all(i in audit for i in ids)
+    claim_a = next(t for t in touches if t["touch"].startswith("claim of team a"))
+    assert claim_a["who"] == "lena"
+    assert {audit[i].actor for i in claim_a["audit_ids"]} == {"lena"}
+    # made-it-worse first, worst first
+    worse = [t["value_added"] for t in touches if t["made_worse"]]
+    assert worse == sorted(worse)
+    assert [t["made_worse"] for t in touches] == sorted(
+        [t["made_worse"] for t in touches], reverse=True
+    )
+
+
+def test_track_record_names_the_closer_culture_per_plan_and_team(held_out):
+    data_dir, plan = held_out["data_dir"], held_out["plan"]
+    run(data_dir, "plan", "actuals", plan, str(held_out["actuals"]), "--as", "olga")
+    rows = json.loads(run(data_dir, "track-record", "--json"))
+    overall = [r for r in rows if r["plan_id"] == plan and r["scope"] == "overall"]
+    assert len(overall) == 1
+    row = overall[0]
+    expected = "system_plan" if row["wape_system_plan"] < row["wape_target"] else "target"
+    assert row["closer"] == expected
+    assert row["margin"] == pytest.approx(abs(row["wape_system_plan"] - row["wape_target"]))
+    assert {r["key"] for r in rows if r["plan_id"] == plan and r["scope"] == "team"} == {
+        "a",
+        "c",
+        "d",
+    }
+
+
+def test_accuracy_downloads_hold_the_same_tables_as_csv_and_xlsx(held_out):
+    import io
+
+    from openpyxl import load_workbook
+
+    from forecast.services import accuracy
+
+    data_dir, plan = held_out["data_dir"], held_out["plan"]
+    run(data_dir, "plan", "actuals", plan, str(held_out["actuals"]), "--as", "olga")
+    store = open_store(data_dir=data_dir)
+    report = accuracy.fva(store, plan)
+    content, name = accuracy.fva_download(store, plan, "csv", "touches")
+    assert name == f"fva-{plan}-touches.csv"
+    touches = pd.read_csv(io.BytesIO(content))
+    assert list(touches["touch"]) == list(report.touches["touch"])
+    layers, _ = accuracy.fva_download(store, plan, "csv", "layers")
+    assert len(pd.read_csv(io.BytesIO(layers))) == len(report.layers)
+    workbook, name = accuracy.fva_download(store, plan, "xlsx")
+    assert name.endswith(".xlsx")
+    sheets = load_workbook(io.BytesIO(workbook), read_only=True).sheetnames
+    assert sheets == ["FVA by layer", "FVA by touch", "track record"]
+    store.close()

@@ -1,0 +1,204 @@
+"""The pure FVA computations: WAPE / MASE / bias per layer, value added per step and per touch."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast import accuracy
+from forecast.accuracy.touches import EventGrid
+from forecast.overrides import Event, Explanation, Scope, apply_events
+
+WEEKS = pd.date_range("2025-01-06", periods=4, freq="W-MON")
+
+
+def plan_frame(baseline: dict[str, list[float]], teams: dict[str, str]) -> pd.DataFrame:
+    rows = []
+    for uid, values in baseline.items():
+        for ds, value in zip(WEEKS, values, strict=True):
+            rows.append({"unique_id": uid, "ds": ds, "team": teams[uid], "baseline": value})
+    return pd.DataFrame(rows)
+
+
+def long(values: dict[str, list[float | None]]) -> pd.DataFrame:
+    rows = [
+        {"unique_id": uid, "ds": ds, "y": v}
+        for uid, series in values.items()
+        for ds, v in zip(WEEKS, series, strict=True)
+        if v is not None
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_layer_figures_and_value_added_by_hand():
+    frame = plan_frame({"1": [100, 100, 100, 100], "2": [50, 50, 50, 50]}, {"1": "a", "2": "b"})
+    frame["system_plan"] = frame["baseline"] * 1.1
+    frame["target"] = frame["baseline"] * 1.3
+    actuals = long({"1": [110, 110, None, None], "2": [40, 60, None, None]})  # two weeks arrived
+    grid = accuracy.build_grid(frame, actuals, {"1": 10.0, "2": 5.0})
+    table = accuracy.layer_table(grid)
+    overall = table[table["scope"] == "overall"].set_index("layer")
+    # baseline errors: 10, 10, 10, 10 -> 40 / 320
+    assert overall.loc["baseline", "wape"] == pytest.approx(40 / 320)
+    # system plan: 0, 0, 15, 5 -> 20 / 320
+    assert overall.loc["system_plan", "wape"] == pytest.approx(20 / 320)
+    # target: 20, 20, 25, 5 -> 70 / 320
+    assert overall.loc["target", "wape"] == pytest.approx(70 / 320)
+    assert overall.loc["system_plan", "value_added_wape"] == pytest.approx(20 / 320)
+    assert overall.loc["target", "value_added_wape"] == pytest.approx(-50 / 320)
+    assert pd.isna(overall.loc["baseline", "value_added_wape"])
+    # MASE: mean of |e| / scale: (10/10 + 10/10 + 10/5 + 10/5) / 4 = 1.5
+    assert overall.loc["baseline", "mase"] == pytest.approx(1.5)
+    # bias: (sum forecast - sum actual) / sum |actual| = (300 - 320) / 320
+    assert overall.loc["baseline", "bias"] == pytest.approx(-20 / 320)
+    assert set(overall["series_periods"]) == {4}
+    periods = table[table["scope"] == "period"]
+    assert set(periods["key"]) == {"2025-01-06", "2025-01-13"}  # weeks without actuals left out
+    team_b = table[(table["scope"] == "team") & (table["key"] == "b")].set_index("layer")
+    assert team_b.loc["system_plan", "wape"] == pytest.approx(20 / 100)
+
+
+def test_a_tie_is_a_margin_below_what_a_one_decimal_percentage_shows():
+    assert accuracy.closer(0.1234, 0.1236)["closer"] == "tie"
+    assert accuracy.closer(0.1234, 0.1254) == {
+        "closer": "system_plan",
+        "margin": pytest.approx(0.002),
+    }
+    assert accuracy.closer(0.2, 0.1)["closer"] == "target"
+    assert accuracy.closer(None, 0.1)["closer"] is None
+
+
+def events_fixture():
+    frame = plan_frame(
+        {"1": [100] * 4, "2": [100] * 4, "3": [80] * 4}, {"1": "a", "2": "a", "3": "b"}
+    )
+    attributes = pd.DataFrame({"unique_id": ["1", "2", "3"], "StoreType": ["a", "a", "b"]})
+    events = [
+        Event("E1", "Promo", "promotion", Scope({"StoreType": ("a",)}), date(2025, 1, 6),
+              date(2025, 1, 19), "percent", 20.0, author="piet"),
+        Event("E2", "Flyer", "promotion", Scope(ids=("1",)), date(2025, 1, 13),
+              date(2025, 1, 13), "add", 30.0, author="olga"),
+        Event("E3", "Limit", "purchase_limit", Scope(), date(2025, 1, 13), date(2025, 1, 26),
+              "cap", 110.0, author="piet"),
+        Event("E4", "Fixed", "other", Scope(ids=("3",)), date(2025, 1, 20), date(2025, 1, 20),
+              "set", 60.0, author="olga"),
+    ]  # fmt: skip
+    applied = apply_events(frame, attributes, events, "StoreType")
+    frame["system_plan"] = applied["system_plan"].to_numpy()
+    return frame, attributes, events
+
+
+def test_event_grid_rebuilds_the_system_plan_exactly_as_the_system_track():
+    frame, attributes, events = events_fixture()
+    actuals = frame[["unique_id", "ds"]].assign(y=100.0)
+    grid = accuracy.build_grid(frame, actuals, {})
+    egrid = EventGrid(grid, attributes, events)
+    rows = np.ones(len(grid.series), dtype=bool)
+    cols = np.ones(len(grid.periods), dtype=bool)
+    assert np.allclose(egrid.plan_on(rows, cols, set()), grid.layers["system_plan"])
+    for drop in range(len(events)):
+        others = [e for i, e in enumerate(events) if i != drop]
+        expected = apply_events(frame, attributes, others, "StoreType")
+        expected_grid = accuracy.build_grid(
+            frame.assign(system_plan=expected["system_plan"].to_numpy()), actuals, {}
+        ).layers["system_plan"]
+        assert np.allclose(egrid.plan_on(rows, cols, {drop}), expected_grid), events[drop]
+
+
+def test_each_event_is_scored_by_the_plan_without_it_and_traced_to_its_audit_rows():
+    frame, attributes, events = events_fixture()
+    actuals = long({"1": [120, 150, 100, 100], "2": [120, 120, 100, 100], "3": [80, 80, 80, 80]})
+    grid = accuracy.build_grid(frame, actuals, {})
+    audit = [
+        accuracy.AuditRef(1, "t1", "piet", "add_event", None, {"event_id": "E1"}),
+        accuracy.AuditRef(2, "t2", "olga", "add_event", None, {"event_id": "E2"}),
+        accuracy.AuditRef(3, "t3", "piet", "add_event", None, {"event_id": "E3"}),
+        accuracy.AuditRef(4, "t4", "olga", "add_event", None, {"event_id": "E4"}),
+        accuracy.AuditRef(5, "t5", "olga", "edit_event", {"event_id": "E4"}, {"event_id": "E4"}),
+    ]
+    explanations = [Explanation("series", "3", date(2025, 1, 20), "other", "fixed", "olga")]
+    table = accuracy.touch_table(
+        grid, accuracy.EventTouchInput(events, explanations, attributes), None, audit
+    )
+    by_touch = table.set_index("touch")
+    e4 = by_touch.loc["E4 Fixed (set 60)"]
+    # E4 sets series 3 in week 3 to 60 (cap 110 leaves it): actual 80, baseline 80 -> worse by 20
+    assert e4["value_added"] == pytest.approx(-20.0)
+    assert e4["made_worse"] and e4["series_periods"] == 1
+    assert e4["audit_ids"] == "[4, 5]"
+    assert e4["value_added_wape"] == pytest.approx(-20.0 / float(actuals["y"].sum()))
+    assert table.iloc[0]["made_worse"]  # made-it-worse list first
+    # E1 (+20 % on type a, weeks 1-2; capped at 110 in week 2): without it series 1 week 1 is
+    # 100 against 120, with it 120: +20; week 2: 100+30=130 -> cap 110 either way ...
+    e1 = by_touch.loc["E1 Promo (percent 20)"]
+    without = apply_events(frame, attributes, events[1:], "StoreType")["system_plan"]
+    with_all = frame["system_plan"]
+    merged = frame[["unique_id", "ds"]].merge(actuals, on=["unique_id", "ds"])
+    mask = (frame["unique_id"].isin(["1", "2"]) & frame["ds"].isin(WEEKS[:2])).to_numpy()
+    y = merged["y"].to_numpy()
+    expected = (
+        np.abs(y - without.to_numpy())[mask].sum() - np.abs(y - with_all.to_numpy())[mask].sum()
+    )
+    assert e1["value_added"] == pytest.approx(expected)
+    kinds = table[table["touch_type"] == "event kind"].set_index("touch")
+    assert "promotion (2 events)" in kinds.index
+    planners = table[table["touch_type"] == "planner"].set_index("touch")
+    assert set(planners.index) == {"olga (2 events)", "piet (2 events)"}
+    code = table[table["touch_type"] == "reason code"].iloc[0]
+    assert code["touch"] == "other" and code["value_added"] == pytest.approx(-20.0)
+
+
+def test_claims_and_assignments_are_scored_by_the_target_without_them():
+    frame = plan_frame({"1": [100] * 4, "2": [100] * 4}, {"1": "a", "2": "b"})
+    frame["system_plan"] = frame["baseline"]
+    # team a: basis 400 + claim 40 + assignment 40 = 480, spread evenly -> 120 a week
+    frame["target"] = np.where(frame["team"] == "a", 120.0, 110.0)
+    actuals = long({"1": [110] * 4, "2": [100] * 4})
+    grid = accuracy.build_grid(frame, actuals, {})
+    neg = accuracy.NegotiationTouches(
+        targets={"a": 48000, "b": 44000},
+        claims=[accuracy.ClaimTouch("a", 4000, "lena")],
+        assignments={"a": 4000, "b": 4000},
+        rule="even",
+        assigned_by="olga",
+    )
+    audit = [
+        accuracy.AuditRef(7, "t7", "lena", "claim", None, {"team": "a", "amount": 4000}),
+        accuracy.AuditRef(8, "t8", "carl", "claim", None, {"team": "b", "amount": 0}),
+        accuracy.AuditRef(9, "t9", "olga", "assign", None, {"rule": "even"}),
+    ]
+    table = accuracy.touch_table(grid, None, neg, audit).set_index("touch")
+    claim = table.loc["claim of team a (+40.00)"]
+    # without the claim team a's weeks are 110 (= actual): error 0 -> with it 40
+    assert claim["error_without"] == pytest.approx(0.0)
+    assert claim["error_with"] == pytest.approx(40.0)
+    assert claim["made_worse"] and claim["who"] == "lena" and claim["audit_ids"] == "[7]"
+    rule = table.loc["even"]
+    # without assignments: a at 110 (error 0), b at 100 (error 0); with: 40 + 40
+    assert rule["value_added"] == pytest.approx(-80.0)
+    assert rule["audit_ids"] == "[9]"
+
+
+def test_mase_scales_equal_the_engines_seasonal_naive_scale_per_series():
+    from forecast.engine.metrics import mase_scale
+    from forecast.services.accuracy import mase_scales
+
+    rng = np.random.default_rng(1)
+    start = pd.Timestamp("2020-01-06")
+    rows = [
+        {"unique_id": uid, "ds": start + pd.Timedelta(weeks=i), "y": float(rng.integers(0, 50))}
+        for uid, n in (("long", 120), ("short", 60), ("tiny", 3))
+        for i in range(n)
+    ]
+    rows += [{"unique_id": "flat", "ds": start + pd.Timedelta(weeks=i), "y": 5.0} for i in range(9)]
+    history = pd.DataFrame(rows).sample(frac=1, random_state=2)  # any row order
+    scales = mase_scales(history, 52)
+    for uid, part in history.sort_values("ds").groupby("unique_id"):
+        expected = mase_scale(part["y"].to_numpy(), 52)
+        if np.isnan(expected):
+            assert np.isnan(scales[uid]), uid
+        else:
+            assert scales[uid] == pytest.approx(expected), uid

@@ -1,0 +1,92 @@
+"""Pure helpers and figures of the Accuracy page: readable rows, the FVA waterfall."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard import figures_accuracy
+from dashboard.pages import accuracy, accuracy_replay
+
+
+def overall() -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"scope": "overall", "key": "TOTAL", "layer": "baseline", "label": "Baseline",
+             "wape": 0.20, "mase": 0.9, "bias": -0.05, "value_added_wape": None,
+             "value_added_mase": None, "series_periods": 10},
+            {"scope": "overall", "key": "TOTAL", "layer": "system_plan",
+             "label": "System plan (events)", "wape": 0.15, "mase": 0.7, "bias": -0.01,
+             "value_added_wape": 0.05, "value_added_mase": 0.2, "series_periods": 10},
+            {"scope": "overall", "key": "TOTAL", "layer": "target",
+             "label": "Negotiated target", "wape": 0.18, "mase": 0.8, "bias": 0.04,
+             "value_added_wape": -0.03, "value_added_mase": -0.1, "series_periods": 10},
+        ]
+    )  # fmt: skip
+
+
+def test_waterfall_steps_from_each_layer_to_the_next_green_when_they_lower_the_error():
+    fig = figures_accuracy.fva_waterfall(overall())
+    bar = fig.data[0]
+    assert list(bar.x) == [
+        "Baseline",
+        "Events",
+        "System plan (events)",
+        "Claims + assignment",
+        "Negotiated target",
+    ]
+    heights = [round(h, 6) for h in bar.y]
+    assert heights == [0.2, -0.05, 0.15, 0.03, 0.18]
+    assert list(bar.base) == [0.0, 0.2, 0.0, 0.15, 0.0]
+    assert bar.marker.color[1] == figures_accuracy.UP_COLOUR  # events lowered the error
+    assert bar.marker.color[3] == figures_accuracy.DOWN_COLOUR  # the negotiation raised it
+    assert bar.text[1] == "+5.00 pts FVA" and bar.text[3] == "-3.00 pts FVA"
+
+
+def test_layer_rows_show_percent_points_and_a_dash_for_the_baseline_step():
+    rows = accuracy.layer_rows(overall(), "overall")
+    assert rows[0]["value_added_wape"] == "–"
+    assert rows[1]["value_added_wape"] == "+5.00 pts"
+    assert rows[2]["value_added_wape"] == "-3.00 pts"
+    assert rows[0]["key"] == "Total" and rows[0]["wape"] == "20.0 %"
+
+
+def test_closer_text_calls_a_tie_a_tie():
+    assert accuracy.closer_text("tie", 0.0001) == "tie (within 0.05 pts)"
+    assert accuracy.closer_text("target", 0.0123) == "Negotiated plan, by 1.23 pts"
+    assert accuracy.closer_text(None, None) == "–"
+
+
+def test_replay_rows_name_the_closer_culture_per_cycle_and_team():
+    cycles = pd.DataFrame(
+        [
+            {"cycle": 1, "start": "2015-01-05", "end": "2015-03-30", "scope": "overall",
+             "key": "TOTAL", "actual": 1.0, "wape_baseline": 0.2, "wape_system_plan": 0.1,
+             "wape_target": 0.15, "events": 3, "closer": "system_plan", "margin": 0.05},
+            {"cycle": 1, "start": "2015-01-05", "end": "2015-03-30", "scope": "team",
+             "key": "a", "actual": 1.0, "wape_baseline": 0.2, "wape_system_plan": 0.1,
+             "wape_target": 0.1, "events": 3, "closer": "tie", "margin": 0.0},
+        ]
+    )  # fmt: skip
+    rows = accuracy_replay.replay_rows(cycles)
+    assert rows[0]["closer"] == "System plan, by 5.00 pts"
+    assert rows[1]["scope"] == "team a" and rows[1]["closer"] == "tie (within 0.05 pts)"
+    fig = figures_accuracy.replay_chart(cycles)
+    assert [trace.name for trace in fig.data] == ["Baseline", "System plan", "Negotiated plan"]
+    assert list(fig.data[1].y) == [0.1]  # overall rows only
+
+
+def test_track_record_chart_shows_all_teams_or_one_team_across_cycles():
+    track = pd.DataFrame(
+        [
+            {"scope": s, "key": k, "name": n, "horizon_start": d, "wape_baseline": 0.2,
+             "wape_system_plan": ws, "wape_target": wt}
+            for n, d in (("spring", "2025-03-03"), ("summer", "2025-06-02"))
+            for s, k, ws, wt in (("overall", "TOTAL", 0.1, 0.12), ("team", "a", 0.2, 0.15))
+        ]
+    )  # fmt: skip
+    overall = figures_accuracy.track_record_chart(track)
+    assert list(overall.data[1].y) == [0.1, 0.1]
+    assert list(overall.data[1].x) == ["2025-03-03 · spring", "2025-06-02 · summer"]
+    team = figures_accuracy.track_record_chart(track, "a")
+    assert list(team.data[2].y) == [0.15, 0.15]
+    assert "team a" in team.layout.title.text
