@@ -28,7 +28,7 @@ HOW_TO_READ = (
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data" / "rossmann"
 SAMPLE_SALES = SAMPLE_DIR / "rossmann_train_100stores.csv"
 SAMPLE_STORES = SAMPLE_DIR / "rossmann_store_100stores.csv"
-MODELS = ("auto", "snaive", "ets", "arima", "prophet")
+MODELS = ("auto", "snaive", "ets", "theta", "arima", "prophet")
 FREQS = (("auto-detect", ""), ("day", "D"), ("week", "W"), ("month", "M"), ("quarter", "Q"))
 PREVIEW_ROWS = 200
 

@@ -31,13 +31,14 @@ from forecast.schema import (
     validate_history,
 )
 
-MODELS = ("auto", "snaive", "ets", "arima", "prophet")
+MODELS = ("auto", "snaive", "ets", "theta", "arima", "prophet")
 """Model names a user can ask for."""
 
 FALLBACKS: dict[str, tuple[str, ...]] = {
     "snaive": (),
     "ets": ("snaive",),
-    "fets": ("ets", "snaive"),
+    "fourier_ets": ("ets", "snaive"),
+    "theta": ("ets", "snaive"),
     "arima": ("ets", "snaive"),
     "prophet": ("ets", "snaive"),
 }
