@@ -31,6 +31,24 @@ HolidaysOpt = Annotated[
 JobsOpt = Annotated[
     int, typer.Option("--jobs", "-j", help="Worker processes (1 = run in this process).", min=1)
 ]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Dask scheduler tcp://HOST:PORT: fit on that cluster (default: "
+        "$FORECAST_DASK_SCHEDULER, else this machine).",
+    ),
+]
+
+
+def use_scheduler(scheduler: str | None) -> None:
+    """Route the engine's per-series work to a Dask cluster for this process."""
+    if scheduler:
+        import os
+
+        from forecast.engine.runner import SCHEDULER_ENV
+
+        os.environ[SCHEDULER_ENV] = scheduler
 
 
 def register(app: typer.Typer) -> None:
@@ -82,6 +100,7 @@ def baseline(
     ] = "auto",
     holidays: HolidaysOpt = None,
     jobs: JobsOpt = 1,
+    scheduler: SchedulerOpt = None,
     id_col: IdOpt = None,
     date: DateOpt = None,
     value: ValueOpt = None,
@@ -89,6 +108,7 @@ def baseline(
 ) -> None:
     """Forecast a baseline per series with prediction intervals and write it to OUT."""
     _check_out(out)
+    use_scheduler(scheduler)
     if model not in MODELS:
         fail(f"--model {model!r} is not known; choose one of {', '.join(MODELS)}.")
     result = _read(file, id_col, date, value, freq)
@@ -131,12 +151,14 @@ def backtest_cmd(
     ] = None,
     holidays: HolidaysOpt = None,
     jobs: JobsOpt = 1,
+    scheduler: SchedulerOpt = None,
     id_col: IdOpt = None,
     date: DateOpt = None,
     value: ValueOpt = None,
     freq: FreqOpt = None,
 ) -> None:
     """Rolling-origin backtest: MASE, WAPE and bias of every model and of auto."""
+    use_scheduler(scheduler)
     from forecast.engine.backtest import DEFAULT_MODELS, backtest
 
     _check_out(out)

@@ -24,6 +24,7 @@ from forecast.cli.common import (
     open_plan_store,
     user_errors,
 )
+from forecast.cli.engine_cmds import SchedulerOpt, use_scheduler
 from forecast.cli.plan_app import plan_app
 from forecast.overrides import EVENT_KINDS, REASON_CODES, Event, OverrideError, Scope
 from forecast.plan import PlanState
@@ -155,7 +156,7 @@ def create(
     ] = None,
     freq: Annotated[str | None, typer.Option("--freq", help="D, W, M or Q (aggregates).")] = None,
     model: Annotated[
-        str, typer.Option("--model", help="auto, snaive, ets, arima or prophet.")
+        str, typer.Option("--model", help="auto, snaive, ets, theta, arima, prophet or lightgbm.")
     ] = "auto",
     id_cols: Annotated[
         str | None, typer.Option("--id-cols", help="Comma-separated series key columns.")
@@ -166,12 +167,14 @@ def create(
         float, typer.Option("--threshold", help="Deviation threshold as a fraction.")
     ] = 0.2,
     jobs: Annotated[int, typer.Option("--jobs", help="Worker processes for the baseline.")] = 1,
+    scheduler: SchedulerOpt = None,
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Create a plan: ingest the file, compute the baseline, store it as a draft."""
+    use_scheduler(scheduler)
     actor = acting_user(as_user)
     store = open_plan_store(db, data_dir)
     state = plans.create_plan(

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from forecast.cli.common import fail
+from forecast.cli.engine_cmds import SchedulerOpt, use_scheduler
 
 Host = Annotated[
     str, typer.Option(help="Address to bind; keep 127.0.0.1 unless you mean to share it.")
@@ -33,8 +34,10 @@ def register(app: typer.Typer) -> None:
         db: Db = None,
         data_dir: DataDir = None,
         debug: Annotated[bool, typer.Option(help="Dash debug mode (reloader, dev tools).")] = False,
+        scheduler: SchedulerOpt = None,
     ) -> None:
         """Start the dashboard on http://HOST:PORT."""
+        use_scheduler(scheduler)
         run_dashboard(host=host, port=port, db=db, data_dir=data_dir, debug=debug)
 
     @app.command()

@@ -28,6 +28,7 @@ import numpy as np
 
 from forecast.engine.metrics import mase, mase_scale
 from forecast.engine.models import ModelError
+from forecast.engine.models.global_lgbm import NAME as GLOBAL_MODEL
 
 if TYPE_CHECKING:
     from forecast.engine.baseline import SeriesTask
@@ -45,13 +46,23 @@ DEFAULT_STRATEGY: tuple[str, ...] = ("ets",)
 # "fourier_ets" (Fourier season + damped ETS, ~20 ms) matches Prophet on smooth noisy seasons
 # at a fifth of its cost; Theta (a few ms) joins on monthly and quarterly data. Three windows: with two, the Walmart selection preferred a cheap pair that lost on
 # the holdout (0.60 against 0.53 for the ETS + Prophet mean chosen with three).
+# The global LightGBM model (trained once per window on all series, then once for the run) is
+# a candidate everywhere: alone, and in combinations with the per-series models.
 CANDIDATES: dict[str, tuple[str, ...]] = {
-    "D": ("ets", "fourier_ets", "prophet", "snaive"),
-    "W": ("ets", "fourier_ets", "prophet", "snaive"),
-    "M": ("ets", "theta", "arima", "prophet", "snaive"),
-    "Q": ("ets", "theta", "arima", "prophet", "snaive"),
+    "D": ("ets", "fourier_ets", "prophet", "lightgbm", "snaive"),
+    "W": ("ets", "fourier_ets", "prophet", "lightgbm", "snaive"),
+    "M": ("ets", "theta", "arima", "prophet", "lightgbm", "snaive"),
+    "Q": ("ets", "theta", "arima", "prophet", "lightgbm", "snaive"),
 }
-COST = {"snaive": 0, "theta": 1, "ets": 1, "fourier_ets": 1, "arima": 4, "prophet": 3}
+COST = {
+    "snaive": 0,
+    "lightgbm": 0,
+    "theta": 1,
+    "ets": 1,
+    "fourier_ets": 1,
+    "arima": 4,
+    "prophet": 3,
+}
 
 
 Strategy = tuple[str, tuple[str, ...]]
@@ -145,6 +156,7 @@ def select_strategy(
         picks = np.linspace(0, len(regular) - 1, sample).round().astype(int)
         regular = [regular[i] for i in sorted(set(picks))]
     windows_of: list[tuple[int, SeriesTask, float]] = []
+    window_index: list[int] = []
     for strict in (True, False):  # short histories: windows without two full seasons
         for i, task in enumerate(regular):
             for w in range(windows):
@@ -153,10 +165,13 @@ def select_strategy(
                     scale = mase_scale(cut.y, task.season)
                     if np.isfinite(scale):
                         windows_of.append((i, cut, scale))
+                        window_index.append(w)
         if windows_of:
             break
     if not windows_of:
         return Selection(DEFAULT, {}, 0)
+    if GLOBAL_MODEL in candidates:
+        windows_of = _with_global(tasks, windows_of, window_index, horizon)
     items = [(cut, member) for _, cut, _ in windows_of for member in candidates]
     results = runner.map(_member_forecast, items)
     forecasts = {
@@ -180,6 +195,37 @@ def select_strategy(
             best = strategy
             break
     return Selection(best, scores, len({i for i, _, _ in windows_of}))
+
+
+def _with_global(
+    tasks: Sequence[SeriesTask],
+    windows_of: list[tuple[int, SeriesTask, float]],
+    window_index: list[int],
+    horizon: int,
+) -> list[tuple[int, SeriesTask, float]]:
+    """Give every sample window the forecast of a global model trained on all series cut at
+    that window's origin (one training per window, as production trains once per run)."""
+    from forecast.engine.baseline import special_case
+    from forecast.engine.models.global_lgbm import GlobalLightGBM
+
+    first = tasks[0]
+    out = list(windows_of)
+    for w in sorted(set(window_index)):
+        cuts = [_window_task(t, w * horizon, horizon, strict=False) for t in tasks]
+        train = [c for c in cuts if c is not None and special_case(c) is None]
+        if not train:
+            continue
+        model = GlobalLightGBM(first.season, first.base_freq, first.holidays)
+        found = model.fit_predict(train, levels=(), calibrate=False)
+        for k, (i, cut, scale) in enumerate(windows_of):
+            if window_index[k] == w:
+                cut = replace(
+                    cut,
+                    global_values=found.values.get(cut.uid),
+                    global_reason=found.reasons.get(cut.uid, "not in the window's training set"),
+                )
+                out[k] = (i, cut, scale)
+    return out
 
 
 def tasks_by_uid(tasks: Sequence[SeriesTask]) -> dict[str, SeriesTask]:

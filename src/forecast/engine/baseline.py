@@ -17,6 +17,7 @@ import pandas as pd
 
 from forecast.engine import calendar
 from forecast.engine.models import ModelError, hi_key, lo_key, make_model
+from forecast.engine.models.global_lgbm import NAME as GLOBAL_MODEL
 from forecast.engine.runner import Runner, make_runner, runner_session
 from forecast.schema import (
     BASELINE,
@@ -31,7 +32,7 @@ from forecast.schema import (
     validate_history,
 )
 
-MODELS = ("auto", "snaive", "ets", "theta", "arima", "prophet")
+MODELS = ("auto", "snaive", "ets", "theta", "arima", "prophet", "lightgbm")
 """Model names a user can ask for."""
 
 FALLBACKS: dict[str, tuple[str, ...]] = {
@@ -39,6 +40,7 @@ FALLBACKS: dict[str, tuple[str, ...]] = {
     "ets": ("snaive",),
     "fourier_ets": ("ets", "snaive"),
     "theta": ("ets", "snaive"),
+    "lightgbm": ("ets", "snaive"),
     "arima": ("ets", "snaive"),
     "prophet": ("ets", "snaive"),
 }
@@ -67,6 +69,10 @@ class SeriesTask:
     """Pandas alias of the series' calendar, e.g. ``W-FRI``."""
     strategy: tuple[str, tuple[str, ...]] | None = None
     """For ``model="auto"``: (combiner, members) chosen by ``auto.select_strategy``."""
+    global_values: dict[str, np.ndarray] | None = None
+    """This series' forecast from the run's global model (``models.global_lgbm``), if any."""
+    global_reason: str | None = None
+    """Why the global model has no forecast for this series (e.g. too short for its lags)."""
 
     @property
     def horizon(self) -> int:
@@ -92,7 +98,16 @@ def _check_degenerate(values: dict[str, np.ndarray], y: np.ndarray) -> None:
 
 
 def fit_predict(task: SeriesTask, name: str, season: int | None = None) -> dict[str, np.ndarray]:
-    """Fit one named model on the task's series and forecast its horizon (raises ModelError)."""
+    """Fit one named model on the task's series and forecast its horizon (raises ModelError).
+
+    The global model is not fitted here: its forecast was made for the whole run beforehand
+    (``attach_global``) and travels with the task."""
+    if name == GLOBAL_MODEL:
+        if task.global_values is None:
+            raise ModelError(task.global_reason or "the global model was not trained for this run")
+        values = {key: np.array(array, dtype=float) for key, array in task.global_values.items()}
+        _check_degenerate(values, task.y)
+        return values
     model = make_model(
         name,
         season if season is not None else task.season,
@@ -413,11 +428,39 @@ def forecast_baseline(
 
             selection = select_strategy(tasks, runner)
             tasks = [replace(task, strategy=selection.strategy) for task in tasks]
+        if uses_global(tasks):
+            tasks = attach_global(tasks)
         results = _map_with_progress(runner, tasks, progress)
     return results_frame(results, tasks[0].levels)
 
 
 PROGRESS_STEPS = 20
+
+
+def uses_global(tasks: Sequence[SeriesTask]) -> bool:
+    """Whether the run needs the global model (asked for, or chosen by ``auto``)."""
+    if not tasks:
+        return False
+    task = tasks[0]
+    if task.model == GLOBAL_MODEL:
+        return True
+    return task.model == "auto" and task.strategy is not None and GLOBAL_MODEL in task.strategy[1]
+
+
+def attach_global(
+    tasks: Sequence[SeriesTask], levels: Sequence[int] | None = None
+) -> list[SeriesTask]:
+    """Train the global model once on all (non-special) series and give each task its forecast."""
+    from forecast.engine.models.global_lgbm import GlobalLightGBM
+
+    regular = [t for t in tasks if special_case(t) is None]
+    first = tasks[0]
+    model = GlobalLightGBM(first.season, first.base_freq, first.holidays)
+    found = model.fit_predict(regular, first.levels if levels is None else levels)
+    return [
+        replace(t, global_values=found.values.get(t.uid), global_reason=found.reasons.get(t.uid))
+        for t in tasks
+    ]
 
 
 def _map_with_progress(
