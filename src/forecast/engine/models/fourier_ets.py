@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.engine.models.base import ModelError, as_float_array, normal_intervals
-from forecast.engine.models.ets import variance_multipliers
+from forecast.engine.models.ets import FIT_METHOD, variance_multipliers
 from forecast.engine.models.exog import apply_effects, flag_effects
 
 YEAR_IN_PERIODS = {"D": 365.25, "W": 365.25 / 7, "M": 12.0, "Q": 4.0}
@@ -69,7 +69,7 @@ class FourierETS:
             warnings.simplefilter("ignore")
             self._res = ExponentialSmoothing(
                 rest, trend="add", damped_trend=True, initialization_method="estimated"
-            ).fit(use_brute=False)
+            ).fit(use_brute=False, method=FIT_METHOD)
         resid = np.asarray(self._res.resid, dtype=float)
         self._sigma = float(np.sqrt(np.nanmean(resid**2)))
         return self
