@@ -10,6 +10,12 @@ Measured here (holdout MASE, auto vs the best single model in the same run): Wal
 with US holidays 0.534 (ETS + Prophet mean) vs Prophet 0.553 and ETS 0.605; Rossmann daily
 with DE holidays and known flags 0.282 (Prophet with closure flags and promo-conditioned weekly
 pattern); 1,000 generated weekly series: Fourier ETS, ~50 ms CPU a series incl. selection.
+(Those figures predate the global LightGBM member; benchmarks/README.md has the current ones.)
+
+Two guards make the choice generalise: a strategy worse than seasonal naive on more than
+``MAX_WORSE_THAN_NAIVE`` of the sample series is passed over, and the chosen strategy's
+intervals are rescaled per level so that the windows' actuals fall inside them at the nominal
+rate (conformal scaling, ``interval_scale``).
 
 Phase 1 (``select_strategy``) runs the candidates' base models on the sample through the
 runner; phase 2 (``forecast_auto``, per series) fits only the chosen members and averages
@@ -21,13 +27,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from forecast.engine.metrics import mase, mase_scale
-from forecast.engine.models import ModelError
+from forecast.engine.models import ModelError, hi_key, lo_key
 from forecast.engine.models.global_lgbm import NAME as GLOBAL_MODEL
 
 if TYPE_CHECKING:
@@ -38,6 +44,11 @@ SAMPLE_SERIES = 40
 WINDOWS = 3
 TIE_MARGIN = 0.02
 """A strategy with more members must beat a simpler one by this share of MASE to be chosen."""
+MAX_WORSE_THAN_NAIVE = 0.15
+"""Strategies worse than seasonal naive on a larger share of the sample series are passed over
+(unless none is below it; then the one with the smallest share among the best wins)."""
+SCALE_BOUNDS = (0.5, 3.0)
+"""Interval calibration factors are kept within these bounds."""
 
 DEFAULT_STRATEGY: tuple[str, ...] = ("ets",)
 
@@ -73,11 +84,15 @@ DEFAULT: Strategy = ("single", DEFAULT_STRATEGY)
 
 @dataclass(frozen=True)
 class Selection:
-    """The chosen strategy and the backtest scores behind it (mean MASE per strategy)."""
+    """The chosen strategy, the backtest scores behind it (mean MASE per strategy), the share
+    of sample series each strategy did worse than seasonal naive on, and the factors that
+    calibrate the chosen strategy's intervals (per level: 1.0 leaves them as they are)."""
 
     strategy: Strategy
     scores: dict[Strategy, float]
     series: int
+    worse_than_naive: dict[Strategy, float] = field(default_factory=dict)
+    interval_scale: dict[int, float] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -116,13 +131,13 @@ def _window_task(
     )
 
 
-def _member_forecast(item: tuple[SeriesTask, str]) -> np.ndarray:
-    """Point forecast of one member on one window (its fallback chain, as in production)."""
+def _member_forecast(item: tuple[SeriesTask, str]) -> dict[str, np.ndarray]:
+    """Forecast and bounds of one member on one window (its fallback chain, as in production)."""
     from forecast.engine.baseline import FALLBACKS, apply_closures, clip_nonnegative, run_chain
 
     task, member = item
     _, values = run_chain(task, (member, *FALLBACKS[member]))
-    return clip_nonnegative(apply_closures(task, values), ())["mean"]
+    return clip_nonnegative(apply_closures(task, values), task.levels)
 
 
 def _strategies(candidates: Sequence[str]) -> list[Strategy]:
@@ -181,20 +196,27 @@ def select_strategy(
     }
     actual = {k: _actual(windows_of[k][1], tasks_by_uid(regular)) for k in range(len(windows_of))}
     scores: dict[Strategy, float] = {}
+    per_series_of: dict[Strategy, dict[int, float]] = {}
     for strategy in _strategies(candidates):
         combiner, members = strategy
         per_series: dict[int, list[float]] = {}
         for k, (i, _, scale) in enumerate(windows_of):
-            fc = combine(combiner, [forecasts[(k, m)] for m in members])
+            fc = combine(combiner, [forecasts[(k, m)]["mean"] for m in members])
             per_series.setdefault(i, []).append(mase(actual[k], fc, scale))
-        scores[strategy] = float(np.nanmean([np.mean(v) for v in per_series.values()]))
-    best = min(scores, key=lambda s: (scores[s], _cost(s)))
+        per_series_of[strategy] = {i: float(np.mean(v)) for i, v in per_series.items()}
+        scores[strategy] = float(np.nanmean(list(per_series_of[strategy].values())))
+    worse = _worse_than_naive(per_series_of)
+    allowed = [s for s in scores if worse.get(s, 0.0) <= MAX_WORSE_THAN_NAIVE] or [
+        min(scores, key=lambda s: (worse.get(s, 0.0), scores[s]))
+    ]
+    best = min(allowed, key=lambda s: (scores[s], _cost(s)))
     # prefer a cheaper strategy that is within TIE_MARGIN of the best
-    for strategy in sorted(scores, key=lambda s: (_cost(s), scores[s])):
+    for strategy in sorted(allowed, key=lambda s: (_cost(s), scores[s])):
         if scores[strategy] <= scores[best] * (1 + TIE_MARGIN):
             best = strategy
             break
-    return Selection(best, scores, len({i for i, _, _ in windows_of}))
+    calibration = _interval_scale(best, forecasts, actual, tasks[0].levels)
+    return Selection(best, scores, len({i for i, _, _ in windows_of}), worse, calibration)
 
 
 def _with_global(
@@ -216,7 +238,7 @@ def _with_global(
         if not train:
             continue
         model = GlobalLightGBM(first.season, first.base_freq, first.holidays)
-        found = model.fit_predict(train, levels=(), calibrate=False)
+        found = model.fit_predict(train, levels=first.levels)
         for k, (i, cut, scale) in enumerate(windows_of):
             if window_index[k] == w:
                 cut = replace(
@@ -225,6 +247,68 @@ def _with_global(
                     global_reason=found.reasons.get(cut.uid, "not in the window's training set"),
                 )
                 out[k] = (i, cut, scale)
+    return out
+
+
+def _worse_than_naive(per_series_of: dict[Strategy, dict[int, float]]) -> dict[Strategy, float]:
+    """Share of sample series on which each strategy's MASE is above seasonal naive's."""
+    naive = per_series_of.get(("single", ("snaive",)))
+    if not naive:
+        return {}
+    out = {}
+    for strategy, per_series in per_series_of.items():
+        compared = [
+            per_series[i] > naive[i] * (1 + 1e-9)
+            for i in per_series
+            if np.isfinite(per_series[i]) and np.isfinite(naive.get(i, np.nan))
+        ]
+        out[strategy] = float(np.mean(compared)) if compared else 0.0
+    return out
+
+
+def _interval_scale(
+    strategy: Strategy,
+    forecasts: dict[tuple[int, str], dict[str, np.ndarray]],
+    actual: dict[int, np.ndarray],
+    levels: Sequence[int],
+) -> dict[int, float]:
+    """Conformal scaling from the backtest windows: per level, the factor by which the chosen
+    strategy's interval half-widths must be multiplied so that the share of window actuals
+    inside them is the nominal level (within ``SCALE_BOUNDS``)."""
+    combiner, members = strategy
+    out: dict[int, float] = {}
+    for level in levels:
+        ratios = []
+        for k, y in actual.items():
+            parts = [forecasts[(k, m)] for m in members]
+            mean = combine(combiner, [p["mean"] for p in parts])
+            lo = combine(combiner, [p[lo_key(level)] for p in parts])
+            hi = combine(combiner, [p[hi_key(level)] for p in parts])
+            err = np.asarray(y, dtype=float) - mean
+            half = np.where(err >= 0, hi - mean, mean - lo)
+            ok = half > 1e-9 * np.maximum(np.abs(mean), 1.0)
+            ratios.append(np.abs(err[ok]) / half[ok])
+        pooled = np.concatenate(ratios) if ratios else np.array([])
+        if pooled.size < 20:
+            continue
+        factor = float(np.quantile(pooled, level / 100))
+        out[int(level)] = float(np.clip(factor, *SCALE_BOUNDS))
+    return out
+
+
+def scale_intervals(
+    values: dict[str, np.ndarray], scale: dict[int, float]
+) -> dict[str, np.ndarray]:
+    """Stretch (or shrink) each level's bounds about the forecast by the calibration factor."""
+    if not scale:
+        return values
+    out = dict(values)
+    mean = values["mean"]
+    for level, factor in scale.items():
+        lo, hi = lo_key(level), hi_key(level)
+        if lo in values and hi in values:
+            out[lo] = mean - factor * (mean - values[lo])
+            out[hi] = mean + factor * (values[hi] - mean)
     return out
 
 
@@ -239,7 +323,13 @@ def _actual(cut: SeriesTask, full: dict[str, SeriesTask]) -> np.ndarray:
 
 
 def forecast_auto(task: SeriesTask) -> tuple[str, dict[str, np.ndarray]]:
-    """Fit the task's chosen members and average them (members that fail are dropped)."""
+    """Fit the task's chosen members and average them (members that fail are dropped), with
+    the intervals calibrated on the selection's backtest windows."""
+    label, values = _forecast_members(task)
+    return label, scale_intervals(values, dict(task.interval_scale or {}))
+
+
+def _forecast_members(task: SeriesTask) -> tuple[str, dict[str, np.ndarray]]:
     from forecast.engine.baseline import fit_predict, run_chain
 
     combiner, members = task.strategy or DEFAULT

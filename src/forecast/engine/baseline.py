@@ -69,6 +69,8 @@ class SeriesTask:
     """Pandas alias of the series' calendar, e.g. ``W-FRI``."""
     strategy: tuple[str, tuple[str, ...]] | None = None
     """For ``model="auto"``: (combiner, members) chosen by ``auto.select_strategy``."""
+    interval_scale: dict[int, float] | None = None
+    """For ``model="auto"``: per-level factors calibrating the intervals on the backtest."""
     global_values: dict[str, np.ndarray] | None = None
     """This series' forecast from the run's global model (``models.global_lgbm``), if any."""
     global_reason: str | None = None
@@ -427,7 +429,10 @@ def forecast_baseline(
             from forecast.engine.auto import select_strategy
 
             selection = select_strategy(tasks, runner)
-            tasks = [replace(task, strategy=selection.strategy) for task in tasks]
+            tasks = [
+                replace(task, strategy=selection.strategy, interval_scale=selection.interval_scale)
+                for task in tasks
+            ]
         if uses_global(tasks):
             tasks = attach_global(tasks)
         results = _map_with_progress(runner, tasks, progress)
