@@ -75,6 +75,8 @@ class SeriesTask:
     """This series' forecast from the run's global model (``models.global_lgbm``), if any."""
     global_reason: str | None = None
     """Why the global model has no forecast for this series (e.g. too short for its lags)."""
+    note: str | None = None
+    """Said in the model column after the label, e.g. that the series ended before the others."""
 
     @property
     def horizon(self) -> int:
@@ -137,7 +139,7 @@ def _short_reason(exc: BaseException, limit: int = 60) -> str:
 
 def special_case(task: SeriesTask) -> tuple[str, dict[str, np.ndarray]] | None:
     """Answer for all-zero, very short and intermittent series, or None for the normal path."""
-    from forecast.engine.models import ZeroAwareMean, Zeros
+    from forecast.engine.models import Naive, ZeroAwareMean, Zeros
 
     y = task.y
     h, levels = task.horizon, task.levels
@@ -145,6 +147,8 @@ def special_case(task: SeriesTask) -> tuple[str, dict[str, np.ndarray]] | None:
         return "zeros", Zeros().fit(y).predict(h, levels)
     if len(y) < MIN_POINTS_FOR_MODELS:
         return "mean (short series)", ZeroAwareMean(task.season).fit(y).predict(h, levels)
+    if np.all(y == y[0]):
+        return "naive (constant series)", Naive().fit(y).predict(h, levels)
     if np.mean(y == 0) > INTERMITTENT_ZERO_SHARE:
         return "mean (intermittent)", ZeroAwareMean(task.season).fit(y).predict(h, levels)
     return None
@@ -212,6 +216,8 @@ def forecast_series(task: SeriesTask) -> SeriesForecast:
     else:
         label, values = run_chain(task, (task.model, *FALLBACKS[task.model]))
     values = clip_nonnegative(apply_closures(task, values), task.levels)
+    if task.note:
+        label = f"{label} ({task.note})"
     return SeriesForecast(task.uid, task.future_ds, values, label)
 
 
@@ -275,7 +281,8 @@ def prepare_tasks(
     base = calendar.base_freq(freq) if freq else calendar._overall_base(history)
     season = calendar.SEASON_LENGTH[base]
     flags = flag_columns(history)
-    future_lookup = _future_lookup(future, flags)
+    future_lookup, given_flags = _future_lookup(future, flags)
+    last_overall = history[DS].max()
 
     tasks = []
     for uid, part in history.groupby(UNIQUE_ID, sort=True):
@@ -305,6 +312,7 @@ def prepare_tasks(
                 known = future_lookup.reindex(
                     pd.MultiIndex.from_arrays([[str(uid)] * horizon, future_ds])
                 ).to_numpy(dtype=float)
+                _check_future_flags(str(uid), future_ds, known, flags, given_flags)
                 fut_exog = np.where(np.isnan(known), fut_exog, known)
         tasks.append(
             SeriesTask(
@@ -321,9 +329,36 @@ def prepare_tasks(
                 holidays=holidays,
                 base_freq=base,
                 offset=offset,
+                note=(
+                    f"ended {dates[-1]:%Y-%m-%d}, before the others"
+                    if future_ds[0] <= last_overall
+                    else None
+                ),
             )
         )
     return tasks
+
+
+def _check_future_flags(
+    uid: str,
+    future_ds: pd.DatetimeIndex,
+    known: np.ndarray,
+    flags: Sequence[str],
+    given: Sequence[str],
+) -> None:
+    """A flag given in ``future`` must cover the whole horizon of every series."""
+    for j, flag in enumerate(flags):
+        if flag not in given:
+            continue
+        missing = np.isnan(known[:, j])
+        if missing.any():
+            first = future_ds[int(np.argmax(missing))]
+            raise SchemaError(
+                f"future flag {flag!r} is missing for series {uid!r} on {first:%Y-%m-%d}"
+                f" ({int(missing.sum())} of {len(future_ds)} horizon periods); give {flag} for "
+                f"every period from {future_ds[0]:%Y-%m-%d} to {future_ds[-1]:%Y-%m-%d}, or "
+                "leave the column out of the future file to use the default."
+            )
 
 
 def check_country(country: str) -> None:
@@ -355,9 +390,12 @@ def _single_offset(base: str, dates: pd.DatetimeIndex) -> str:
     return calendar.anchored_offset(base, dates)
 
 
-def _future_lookup(future: pd.DataFrame | None, flags: list[str]) -> pd.DataFrame | None:
+def _future_lookup(
+    future: pd.DataFrame | None, flags: list[str]
+) -> tuple[pd.DataFrame | None, list[str]]:
+    """The future flag values by (series, date), and the flags the future frame gives."""
     if future is None or not flags:
-        return None
+        return None, []
     missing = [c for c in (UNIQUE_ID, DS) if c not in future.columns]
     if missing:
         raise SchemaError(
@@ -367,10 +405,11 @@ def _future_lookup(future: pd.DataFrame | None, flags: list[str]) -> pd.DataFram
     frame = future.copy()
     frame[UNIQUE_ID] = frame[UNIQUE_ID].astype(str)
     frame[DS] = pd.to_datetime(frame[DS])
+    given = [flag for flag in flags if flag in frame.columns]
     for flag in flags:
         if flag not in frame.columns:
             frame[flag] = np.nan  # unknown: filled by unknown_future_flags
-    return frame.set_index([UNIQUE_ID, DS])[flags].astype(float)
+    return frame.set_index([UNIQUE_ID, DS])[flags].astype(float), given
 
 
 def results_frame(results: Sequence[SeriesForecast], levels: Sequence[int]) -> pd.DataFrame:
