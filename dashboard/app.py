@@ -6,6 +6,7 @@ registered on the app instance (not globally), so several apps can live in one p
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import dash
@@ -17,6 +18,7 @@ from dashboard import ids
 from dashboard.context import DashboardContext
 from dashboard.pages import actuals, data, negotiation, plans, side_by_side, system_plan
 from dashboard.secret import load_secret_key
+from dashboard.server import harden
 
 PAGES = (data, system_plan, negotiation, side_by_side, actuals, plans)
 
@@ -28,8 +30,11 @@ def create_app(
     data_dir: str | None = None,
     *,
     upload_limit_bytes: int = UPLOAD_LIMIT_BYTES,
+    allowed_hosts: Iterable[str] | None = None,
 ) -> Dash:
-    """Build the dashboard for the store at `db_url` (else the SQLite file in `data_dir`)."""
+    """Build the dashboard for the store at `db_url` (else the SQLite file in `data_dir`).
+
+    Requests are answered for localhost, 127.0.0.1 and the names in `allowed_hosts` only."""
     import diskcache
 
     ctx = DashboardContext(db_url=db_url, data_dir=data_dir, upload_limit_bytes=upload_limit_bytes)
@@ -46,6 +51,8 @@ def create_app(
         # None (no "Updating..." title) is legal at runtime; Dash's stub only allows str.
         update_title=None,  # type: ignore[arg-type]
     )
+    # The page's language, for screen readers and axe (Dash's own index page has none).
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     for order, page in enumerate(PAGES):
         dash.register_page(
             page.__name__,
@@ -57,6 +64,7 @@ def create_app(
         )
     app.server.config[CTX_KEY] = ctx
     app.server.secret_key = load_secret_key(ctx.home())
+    harden(app, ctx, allowed_hosts)
     app.layout = _shell()
     _register_shell_callbacks(app, ctx)
     for page in PAGES:

@@ -128,7 +128,10 @@ def stat_card(
     label: str, value: str, *, colour: str | None = None, sub: str | None = None
 ) -> dbc.Card:
     style = {"borderTop": f"4px solid {colour}"} if colour else None
-    body = [html.Div(label, className="text-muted small"), html.H4(value, className="mb-0")]
+    body = [
+        html.Div(label, className="text-muted small"),
+        html.H4(value, className="mb-0 stat-value"),
+    ]
     if sub:
         body.append(html.Div(sub, className="small text-muted"))
     return dbc.Card(dbc.CardBody(body), style=style, className="h-100")

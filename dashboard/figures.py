@@ -11,10 +11,10 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
-from forecast import schema
+from forecast.services import types as schema
 
 SYSTEM_COLOUR = "#2563eb"
-NEGOTIATED_COLOUR = "#ea580c"
+NEGOTIATED_COLOUR = "#c2410c"  # 5.2:1 on white (WCAG AA for text)
 BASELINE_COLOUR = "#64748b"
 HISTORY_COLOUR = "#111827"
 GOAL_COLOUR = "#7c3aed"
@@ -233,11 +233,11 @@ def gap_waterfall(
     )
     _layout(fig, title)
     fig.update_layout(hovermode="closest", showlegend=False)
-    # The bars start at the basis; a zero-based axis would flatten the gap into a sliver.
+    # The axis starts at zero, so the basis and the goal bars show their true size and each
+    # team's part shows its true share of it (the labels give the amounts).
     tops = [b + h for b, h in zip(bases, heights, strict=True)]
-    lows = [float(basis_total), float(goal), *tops[1:-1], *bases[1:-1]]
-    span = max(lows) - min(lows) or abs(float(goal)) or 1.0
-    fig.update_yaxes(range=[min(lows) - 0.6 * span, max(lows) + 0.25 * span])
+    top = max([*tops, *bases, 0.0]) or 1.0
+    fig.update_yaxes(range=[min([*tops, *bases, 0.0]), top * 1.12])
     fig.update_xaxes(type="category")
     return fig
 

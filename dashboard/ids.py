@@ -115,6 +115,8 @@ NEG_RULE = "neg-rule"
 NEG_ASSIGN = "neg-assign"
 NEG_LOCK = "neg-lock"
 NEG_LEDGER = "neg-ledger"
+NEG_REBASE = "neg-rebase"
+NEG_DRIFT = "neg-drift"
 # pattern-matching types (one widget per team)
 NEG_CLAIM_AMOUNT = "neg-claim-amount"
 NEG_CLAIM_NOTE = "neg-claim-note"
@@ -140,6 +142,7 @@ PLANS_GRID = "plans-grid"
 PLANS_AUDIT_GRID = "plans-audit-grid"
 PLANS_NEW_VERSION = "plans-new-version"
 PLANS_IMPORT = "plans-import"
+PLANS_IMPORT_TRUST = "plans-import-trust"
 PLANS_DOWNLOAD_CSV = "plans-download-csv"
 PLANS_DOWNLOAD_XLSX = "plans-download-xlsx"
 PLANS_DOWNLOAD_JSON = "plans-download-json"
@@ -156,3 +159,13 @@ ACTUALS_GRID = "actuals-grid"
 def team_widget(kind: str, team: str | Wildcard) -> dict[str, str | Wildcard]:
     """A pattern-matching id for the per-team widget `kind` of `team` (or of `ALL` teams)."""
     return {"type": kind, "team": team}
+
+
+# System plan page: removing an event asks first and can be undone
+SYS_REMOVE_DIALOG = "sys-remove-dialog"
+SYS_REMOVE_QUESTION = "sys-remove-question"
+SYS_REMOVE_CONFIRM = "sys-remove-confirm"
+SYS_REMOVE_CANCEL = "sys-remove-cancel"
+SYS_REMOVED = "sys-removed"  # dcc.Store: the audit id of the last removal this page made
+SYS_UNDO_AREA = "sys-undo-area"
+SYS_UNDO = "sys-undo"

@@ -14,6 +14,27 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--without-fast-unit",
+        action="store_true",
+        help="deselect the tests in tests/unit not marked slow (scripts/test.sh runs them first)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--without-fast-unit"):
+        return
+    unit = ROOT / "tests" / "unit"
+    keep, fast_unit = [], []
+    for item in items:
+        in_unit = unit in Path(str(item.path)).resolve().parents
+        (fast_unit if in_unit and item.get_closest_marker("slow") is None else keep).append(item)
+    if fast_unit:
+        config.hook.pytest_deselected(items=fast_unit)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def sample_data() -> Path:
     return SAMPLE_DATA

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import dash_ag_grid as dag
 import pandas as pd
-from dash import Dash, Input, Output, State, dcc, html
+from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from dashboard import components, figures, ids
+from dashboard import components, figures, ids, uploads
 from dashboard.context import DashboardContext
 
 PATH = "/actuals"
@@ -115,10 +114,17 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     )
     def score_upload(contents: str | None, filename: str | None, session: dict | None) -> tuple:
         empty = figures.empty_figure("No actuals yet")
-        raw = base64.b64decode((contents or ",").split(",", 1)[1])
-        if len(raw) > ctx.upload_limit_bytes:
-            message = f"{filename} is over the upload limit; score it with `forecast plan score`."
-            return empty, [], None, components.info_alert(message)
+        if not contents:
+            return no_update, no_update, no_update, no_update
+        try:
+            raw = uploads.decode(
+                contents,
+                filename,
+                ctx.upload_limit_bytes,
+                "score it from the command line with `forecast plan score`",
+            )
+        except uploads.UploadRefused as exc:
+            return empty, [], None, components.info_alert(str(exc))
         if not (session or {}).get("plan_id"):
             return empty, [], None, components.need_plan_notice()
         plan_id = components.action_plan(session)

@@ -3,9 +3,6 @@ see the history, and create a plan (the baseline runs as a background callback).
 
 from __future__ import annotations
 
-import base64
-import uuid
-from pathlib import Path
 from typing import Any
 
 import dash_ag_grid as dag
@@ -13,8 +10,10 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import ClientsideFunction, Dash, Input, NoUpdate, Output, State, dcc, html, no_update
 
-from dashboard import components, figures, ids
+from dashboard import components, figures, ids, uploads
 from dashboard.context import DashboardContext
+from forecast.services.demo import SAMPLE_SALES, SAMPLE_STORES
+from forecast.services.errors import NotFound
 
 PATH = "/"
 NAME = "Data"
@@ -25,10 +24,8 @@ HOW_TO_READ = (
     "baseline is computed in the background and the plan appears in the bar above."
 )
 
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data" / "rossmann"
-SAMPLE_SALES = SAMPLE_DIR / "rossmann_train_100stores.csv"
-SAMPLE_STORES = SAMPLE_DIR / "rossmann_store_100stores.csv"
-MODELS = ("auto", "snaive", "ets", "theta", "arima", "prophet")
+TOO_BIG_WHERE = "load it from the command line with `forecast plan create FILE`"
+MODELS = ("auto", "snaive", "ets", "theta", "arima", "prophet", "lightgbm")
 FREQS = (("auto-detect", ""), ("day", "D"), ("week", "W"), ("month", "M"), ("quarter", "Q"))
 PREVIEW_ROWS = 200
 
@@ -181,12 +178,6 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
 # -- pure helpers (unit-tested) ---------------------------------------------------------------
 
 
-def decode_upload(contents: str) -> bytes:
-    """The bytes of a dcc.Upload `contents` data URL."""
-    _, _, payload = contents.partition(",")
-    return base64.b64decode(payload)
-
-
 def columns_of(result: Any) -> list[str]:
     """Every column of the user's file that the mapping knows about, in a stable order."""
     mapping = result.mapping
@@ -291,7 +282,7 @@ def read_for_preview(
     date_col: str | None = None,
     value_col: str | None = None,
     freq: str | None = None,
-    attributes_file: str | None = None,
+    attributes_file: bytes | None = None,
 ) -> tuple[Any, list[Any]]:
     """Ingest for the preview: (result, []) or (None, problems). Nothing is stored."""
     from forecast.services import plans as plan_service
@@ -327,6 +318,8 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         prevent_initial_call=True,
     )
 
+    server = app.server
+
     @app.callback(
         Output(ids.DATA_FILE, "data", allow_duplicate=True),
         Output(ids.DATA_UPLOAD_STATUS, "children", allow_duplicate=True),
@@ -336,12 +329,13 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     def use_sample(_clicks: int | None) -> tuple[dict | NoUpdate, Any]:
         if not _clicks:  # layout insertion, not a click
             return no_update, no_update
-        token = save_upload(ctx, SAMPLE_SALES.read_bytes(), SAMPLE_SALES.name)
+        sales = uploads.save(ctx, server, SAMPLE_SALES.read_bytes(), SAMPLE_SALES.name)
+        stores = uploads.save(ctx, server, SAMPLE_STORES.read_bytes(), SAMPLE_STORES.name)
         return (
             {
-                "token": token,
+                "token": sales,
                 "filename": SAMPLE_SALES.name,
-                "attributes": str(SAMPLE_STORES),
+                "attributes": {"token": stores},
                 "freq": "W",
             },
             components.info_alert(
@@ -359,28 +353,33 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     def stash_attributes(contents: str | None, filename: str | None) -> tuple:
         if not contents or not filename:
             return no_update, no_update
-        content = decode_upload(contents)
-        if len(content) > ctx.upload_limit_bytes:
-            return None, html.Span(
-                f"{filename} is {len(content) / 1024 / 1024:.1f} MB, over the upload limit of "
-                f"{ctx.upload_limit_bytes / 1024 / 1024:.1f} MB; it was not used.",
-                className="text-danger",
-                id="data-attr-too-big",
-            )
-        token = save_upload(ctx, content, filename)
-        return str(_upload_dir(ctx) / token), f"Attributes: {filename} (used on the next read)"
+        try:
+            content = uploads.decode(contents, filename, ctx.upload_limit_bytes, TOO_BIG_WHERE)
+        except uploads.UploadRefused as exc:
+            return None, html.Span(str(exc), className="text-danger", id="data-attr-too-big")
+        token = uploads.save(ctx, server, content, filename)
+        return {"token": token}, f"Attributes: {filename} (used on the next read)"
 
     @app.callback(
         Output(ids.DATA_FILE, "data", allow_duplicate=True),
+        Output(ids.DATA_UPLOAD_STATUS, "children", allow_duplicate=True),
         Input(ids.DATA_RAW, "data"),
         prevent_initial_call=True,
     )
-    def stash_upload(file: dict | None) -> Any:
-        # The browser sends the contents once; from then on the server works from its copy.
-        if not file or "contents" not in file:
-            return no_update
-        token = save_upload(ctx, decode_upload(file["contents"]), file["filename"])
-        return {"token": token, "filename": file["filename"]}
+    def stash_upload(file: dict | None) -> tuple:
+        # The browser sends the contents once; from then on the server works from its copy,
+        # and the browser holds only a token of this session.
+        if not isinstance(file, dict) or "contents" not in file:
+            return no_update, no_update
+        filename = str(file.get("filename") or "upload")
+        try:
+            content = uploads.decode(
+                file["contents"], filename, ctx.upload_limit_bytes, TOO_BIG_WHERE
+            )
+        except uploads.UploadRefused as exc:
+            return None, dbc.Alert(str(exc), color="danger", id="data-upload-too-big")
+        token = uploads.save(ctx, server, content, filename)
+        return {"token": token, "filename": filename}, no_update
 
     @app.callback(
         Output(ids.DATA_REPORT, "children"),
@@ -412,27 +411,31 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         date_col: str | None,
         value_col: str | None,
         freq: str | None,
-        attributes_path: str | None,
+        attributes_ref: dict | None,
     ) -> tuple:
-        if not file or "token" not in file:
+        if not isinstance(file, dict) or "token" not in file:
             return (no_update,) * 13
         from dash import ctx as callback_ctx
 
         manual = callback_ctx.triggered_id == ids.DATA_APPLY_MAPPING
         freq = freq if manual else file.get("freq", "")
+        try:
+            sales, attributes = _resolve(ctx, server, file, attributes_ref)
+        except NotFound as exc:
+            return (components.error_alert(exc), *(no_update,) * 12)
         result, problems = read_for_preview(
-            load_upload(ctx, file["token"]),
-            file["filename"],
+            sales.content,
+            sales.filename,
             id_cols=id_cols if manual else None,
             date_col=date_col if manual else None,
             value_col=value_col if manual else None,
             freq=freq or None,
-            attributes_file=file.get("attributes") or attributes_path,
+            attributes_file=attributes.content if attributes else None,
         )
         if result is None:
             keep = no_update
             return (
-                problems_panel(file["filename"], problems),
+                problems_panel(sales.filename, problems),
                 figures.empty_figure("No history: the file has problems"),
                 [],
                 [],
@@ -513,14 +516,18 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         value_col: str | None,
         freq: str | None,
         changed: int | None,
-        attributes_path: str | None,
+        attributes_ref: dict | None,
     ) -> tuple:
         if not _clicks:
             return no_update, no_update, no_update
         from forecast.services import plans as plan_service
 
-        if not file or "token" not in file:
+        if not isinstance(file, dict) or "token" not in file:
             return components.info_alert("Upload a file first."), no_update, no_update
+        try:
+            sales, attributes = _resolve(ctx, server, file, attributes_ref)
+        except NotFound as exc:
+            return components.error_alert(exc), no_update, no_update
 
         def report(fraction: float, message: str) -> None:
             set_progress((round(fraction * 100), message))
@@ -531,12 +538,12 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             lambda: plan_service.create_plan(
                 store,
                 name=name or "",
-                source=load_upload(ctx, file["token"]),
-                filename=file["filename"],
+                source=sales.content,
+                filename=sales.filename,
                 horizon=int(horizon or 0),
                 team_attr=team_attr or None,
                 actor=(creator or "").strip(),
-                attributes_file=file.get("attributes") or attributes_path,
+                attributes_file=attributes.content if attributes else None,
                 freq=freq or None,
                 id_cols=id_cols or None,
                 date_col=date_col or None,
@@ -547,6 +554,8 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         )
         if alert is not None:
             return alert, no_update, no_update
+        for used in (file, _attributes_ref(file, attributes_ref)):
+            uploads.discard(ctx, server, used)  # used: the plan holds the data now
         models = ", ".join(f"{m}: {n}" for m, n in state.baseline.models_used.items())
         message = html.Div(
             components.success_alert(
@@ -561,18 +570,13 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
 # -- uploads kept on the server between callbacks ----------------------------------------------
 
 
-def _upload_dir(ctx: DashboardContext) -> Path:
-    path = ctx.cache_dir() / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _attributes_ref(file: dict, attributes_ref: Any) -> Any:
+    """The attributes upload: the sample's own, else the one dropped beside the sales file."""
+    return file.get("attributes") or attributes_ref
 
 
-def save_upload(ctx: DashboardContext, content: bytes, filename: str) -> str:
-    token = uuid.uuid4().hex + Path(filename).suffix.lower()[:8]
-    (_upload_dir(ctx) / token).write_bytes(content)
-    return token
-
-
-def load_upload(ctx: DashboardContext, token: str) -> bytes:
-    path = _upload_dir(ctx) / Path(token).name  # the name only: no path from the browser
-    return path.read_bytes()
+def _resolve(ctx: DashboardContext, server: Any, file: dict, attributes_ref: Any) -> tuple:
+    """(sales upload, attributes upload or None) of this session; NotFound otherwise."""
+    sales = uploads.resolve(ctx, server, file)
+    ref = _attributes_ref(file, attributes_ref)
+    return sales, (uploads.resolve(ctx, server, ref) if ref else None)

@@ -3,7 +3,6 @@ downloads of the agreed plan (CSV, XLSX, JSON bundle) and the import of a JSON b
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import dash_ag_grid as dag
@@ -11,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash import ctx as callback_ctx
 
-from dashboard import components, ids
+from dashboard import components, ids, uploads
 from dashboard.context import DashboardContext
 
 PATH = "/plans"
@@ -104,10 +103,18 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                             html.H4("Import a plan", className="mt-4"),
                             html.P(
                                 "Drop a JSON bundle exported here or by `forecast plan export "
-                                "--format json`: it is checked first (checksum, data hash, ledger) "
-                                "and reproduces the plan exactly, or nothing is written. You "
-                                "become an owner of the imported plan.",
+                                "--format json`: it is checked first (signature, data hash, "
+                                "ledger) and reproduces the plan exactly, or nothing is written. "
+                                "You become an owner of the imported plan.",
                                 className="small text-muted",
+                            ),
+                            dbc.Checkbox(
+                                id=ids.PLANS_IMPORT_TRUST,
+                                label="Trust a bundle exported by another installation (its "
+                                "signature cannot be checked here; admins only, recorded in "
+                                "the audit log)",
+                                value=False,
+                                className="small mb-2",
                             ),
                             components.upload_zone(
                                 ids.PLANS_IMPORT,
@@ -301,18 +308,26 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         State(ids.PLANS_IMPORT, "filename"),
         State(ids.NAV_SESSION, "data"),
         State(ids.NAV_PLANS_CHANGED, "data"),
+        State(ids.PLANS_IMPORT_TRUST, "value"),
         prevent_initial_call=True,
     )
-    def import_bundle(contents: str | None, filename: str | None, session, changed) -> tuple:
+    def import_bundle(
+        contents: str | None, filename: str | None, session, changed, trust: bool | None = False
+    ) -> tuple:
         if not contents:
             return no_update, no_update, no_update
-        raw = base64.b64decode(contents.split(",", 1)[-1])
-        if len(raw) > ctx.upload_limit_bytes:
-            message = f"{filename} is over the upload limit; import it with `forecast plan import`."
-            return components.info_alert(message), no_update, no_update
+        try:
+            raw = uploads.decode(
+                contents,
+                filename,
+                ctx.upload_limit_bytes,
+                "import it from the command line with `forecast plan import`",
+            )
+        except uploads.UploadRefused as exc:
+            return components.info_alert(str(exc)), no_update, no_update
         user = components.acting_user(session) or ""
         plan_id, alert = components.call_service(
-            lambda: exports.import_bundle(ctx.store, raw, user)
+            lambda: exports.import_bundle(ctx.store, raw, user, trust=trust is True)
         )
         if alert is not None:
             return html.Div(alert, id="plans-import-refused"), no_update, no_update

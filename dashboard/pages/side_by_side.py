@@ -12,6 +12,9 @@ from dash import Dash, Input, Output, dcc, html, no_update
 
 from dashboard import components, figures, ids
 from dashboard.context import DashboardContext
+from dashboard.wiring import bind
+from forecast.services import comparison
+from forecast.services.comparison import PlanComparison
 
 PATH = "/side-by-side"
 NAME = "Side by side"
@@ -151,78 +154,158 @@ def difference_columns() -> list[dict[str, Any]]:
     ]
 
 
-def team_totals(negotiated: pd.DataFrame) -> pd.DataFrame:
-    """Per team: system plan and negotiated target, summed exactly from the minor units."""
-    sums = negotiated.groupby("team", as_index=False)[["system_plan_minor", "target_minor"]].sum()
-    sums["system_plan"] = sums["system_plan_minor"] / 100
-    sums["target"] = sums["target_minor"] / 100
-    sums["team"] = sums["team"].astype(str)
-    return sums
+def summary_cards(comparison: PlanComparison) -> list[dbc.Col]:
+    """The four cards above the charts: both totals, the difference, the largest disagreement."""
+    total, worst = comparison.total, comparison.largest_disagreement
+    chance = (
+        ""
+        if pd.isna(worst["probability"])
+        else f", {worst['probability'] * 100:.0f} % chance to reach"
+    )
+    return [
+        dbc.Col(
+            components.stat_card(
+                figures.SYSTEM_LABEL,
+                components.money(total["system_plan"], decimals=2),
+                colour=figures.SYSTEM_COLOUR,
+            ),
+            md=6,
+            xl=3,
+            id="sbs-system-total",
+        ),
+        dbc.Col(
+            components.stat_card(
+                figures.NEGOTIATED_LABEL,
+                components.money(total["target"], decimals=2),
+                colour=figures.NEGOTIATED_COLOUR,
+                sub=f"stage: {comparison.stage}",
+            ),
+            md=6,
+            xl=3,
+            id="sbs-negotiated-total",
+        ),
+        dbc.Col(
+            components.stat_card(
+                "People ask for",
+                _signed_money(total["difference"]),
+                sub=asks_for_note(comparison.summary, total["difference_pct"]),
+            ),
+            md=6,
+            xl=3,
+            id="sbs-difference",
+        ),
+        dbc.Col(
+            components.stat_card(
+                "Largest disagreement",
+                f"team {worst['team']}",
+                sub=_signed_money(worst["difference"]) + chance,
+            ),
+            md=6,
+            xl=3,
+            id="sbs-worst",
+        ),
+    ]
 
 
-def difference_rows(
-    totals: pd.DataFrame, ledger: pd.DataFrame, stretch: pd.DataFrame
-) -> list[dict[str, Any]]:
-    """One row per team (largest disagreement first) and a TOTAL row last."""
-    led = ledger.set_index(ledger["team"].astype(str))
-    st = stretch.set_index(stretch["team"].astype(str))
-    rows = []
-    r: Any  # a row of `totals`: the stubs cannot know its fields' types
-    for r in totals.itertuples(index=False):
-        rows.append(_diff_row(r.team, int(r.system_plan_minor), int(r.target_minor), led, st))
-    rows.sort(key=lambda row: -abs(row["difference"]))
-    rows.append(
-        _diff_row(
-            "TOTAL",
-            int(totals["system_plan_minor"].sum()),
-            int(totals["target_minor"].sum()),
-            led,
-            st,
+def asks_for_note(summary: dict[str, Any], difference_pct: float | None) -> str:
+    """What "People ask for" is made of: claims and assignments, and a basis drift not yet
+    rebased (target minus the current system plan = claims + assigned - drift)."""
+    pct = (
+        "–"
+        if difference_pct is None or pd.isna(difference_pct)
+        else f"{difference_pct:+.1f} % over the system plan"
+    )
+    parts = [
+        f"claims {components.minor_to_money(summary.get('claimed') or 0)}",
+        f"assigned {components.minor_to_money(summary.get('assigned') or 0)}",
+    ]
+    if summary.get("drifted_teams"):
+        parts.append(f"basis drift {components.minor_to_money(summary.get('drift_total') or 0)}")
+    return f"{pct}; " + ", ".join(parts)
+
+
+def drift_alert(summary: dict[str, Any]) -> Any:
+    """A warning while the negotiation rests on an older system plan than the current one."""
+    if not summary.get("drifted_teams") or summary.get("agreed_on_recorded_basis"):
+        return None
+    return dbc.Alert(
+        f"The negotiation's basis is older than the current system plan (teams "
+        f"{', '.join(summary['drifted_teams'])}, drift "
+        f"{components.minor_to_money(summary['drift_total'])}): the negotiated plan of those "
+        "teams still rests on the old numbers until the owner rebases on the Negotiation page.",
+        color="warning",
+        id="sbs-drift-alert",
+    )
+
+
+def _signed_money(value: float) -> str:
+    return ("+" if value >= 0 else "") + components.money(value)
+
+
+def difference_rows(comparison: PlanComparison) -> list[dict[str, Any]]:
+    """Grid rows of the comparison (missing numbers as None, so the grid shows them empty)."""
+    frame = comparison.differences.astype(object)
+    return [
+        {str(k): v for k, v in row.items()}
+        for row in frame.where(frame.notna(), None).to_dict("records")
+    ]
+
+
+def comparison_outputs(comparison: PlanComparison) -> tuple[Any, ...]:
+    """Cards, team bars, difference rows, stretch chart, team choices, alert."""
+    if not comparison.has_goal:
+        empty = figures.empty_figure("No negotiated plan yet: set a goal on the Negotiation page")
+        note = components.info_alert(
+            "No negotiated plan yet: the owner sets a goal on the Negotiation page."
         )
+        return [], empty, [], empty, [], note
+    return (
+        summary_cards(comparison),
+        figures.team_bars(comparison.totals, title="Per team"),
+        difference_rows(comparison),
+        figures.stretch_chart(comparison.stretch),
+        [{"label": "All teams", "value": ALL_TEAMS}] + components.options(comparison.teams),
+        drift_alert(comparison.summary),
     )
-    return rows
 
 
-def _diff_row(
-    team: str, system_minor: int, target_minor: int, led: pd.DataFrame, st: pd.DataFrame
-) -> dict[str, Any]:
-    diff_minor = target_minor - system_minor
-    # One cell each: the stubs type a `.loc` cell as any scalar, whatever the column holds.
-    growth: Any = st.loc[team, "growth_vs_last_year"] if team in st.index else None
-    prob: Any = st.loc[team, "probability_reach"] if team in st.index else None
-    claim: Any = led.loc[team, "claim"] if team in led.index else None
-    assignment: Any = led.loc[team, "assignment"] if team in led.index else None
-    return {
-        "team": team,
-        "system_plan": system_minor / 100,
-        "target": target_minor / 100,
-        "difference": diff_minor / 100,
-        "difference_pct": (100.0 * diff_minor / system_minor) if system_minor else None,
-        "claim": float(claim) if team in led.index else None,
-        "assignment": float(assignment) if team in led.index else None,
-        "probability": None if prob is None or pd.isna(prob) else float(prob),
-        "growth_pct": None if growth is None or pd.isna(growth) else 100.0 * float(growth),
-    }
+def period_figure(frame: pd.DataFrame | None, team: str | None) -> Any:
+    if frame is None:
+        return figures.empty_figure("No negotiated plan yet")
+    everyone = not team or team == ALL_TEAMS
+    title = "Per period, all teams" if everyone else f"Per period, team {team}"
+    return figures.period_lines(frame, title=title)
 
 
-def period_frame(negotiated: pd.DataFrame, series: pd.DataFrame, team: str | None) -> pd.DataFrame:
-    """Per series-period: system plan, target and the baseline with its interval columns."""
-    bands = [c for c in series.columns if c.startswith("baseline")]
-    frame = negotiated[["unique_id", "ds", "team", "system_plan", "target"]].merge(
-        series[["unique_id", "ds", *bands]], on=["unique_id", "ds"], how="left"
-    )
-    if team and team != ALL_TEAMS:
-        frame = frame[frame["team"].astype(str) == team]
-    return frame
+# -- callbacks (module-level, the context injected by `bind`) --------------------------------
 
 
-# -- callbacks --------------------------------------------------------------------------------
+def render(ctx: DashboardContext, session: dict | None) -> tuple[Any, ...]:
+    plan_id = (session or {}).get("plan_id")
+    if not plan_id:
+        return [], no_update, [], no_update, no_update, components.need_plan_notice()
+    return comparison_outputs(comparison.compare_plans(ctx.store, plan_id))
+
+
+def drill(_ctx: DashboardContext, click: dict | None) -> Any:
+    if not click or not click.get("points"):
+        return no_update
+    return str(click["points"][0]["x"])
+
+
+def periods(ctx: DashboardContext, team: str | None, session: dict | None) -> Any:
+    plan_id = (session or {}).get("plan_id")
+    if not plan_id:
+        return figures.empty_figure("Pick a plan")
+    chosen = None if not team or team == ALL_TEAMS else team
+    return period_figure(comparison.period_comparison(ctx.store, plan_id, chosen), team)
 
 
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
-    from forecast.services import negotiation
-
-    @app.callback(
+    bind(
+        app,
+        ctx,
+        render,
         Output(ids.SBS_TOTALS, "children"),
         Output(ids.SBS_TEAM_BARS, "figure"),
         Output(ids.SBS_DIFF_GRID, "rowData"),
@@ -231,121 +314,19 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Output(ids.SBS_ALERT, "children"),
         Input(ids.NAV_SESSION, "data"),
     )
-    def render(session: dict | None) -> tuple:
-        plan_id = (session or {}).get("plan_id")
-        if not plan_id:
-            return [], no_update, [], no_update, no_update, components.need_plan_notice()
-        summary = negotiation.summary(ctx.store, plan_id)
-        if summary.get("goal") is None:
-            empty = figures.empty_figure(
-                "No negotiated plan yet: set a goal on the Negotiation page"
-            )
-            return (
-                [],
-                empty,
-                [],
-                empty,
-                [],
-                components.info_alert(
-                    "No negotiated plan yet: the owner sets a goal on the Negotiation page."
-                ),
-            )
-        negotiated = negotiation.negotiated_plan(ctx.store, plan_id)
-        ledger = negotiation.ledger(ctx.store, plan_id)
-        stretch = negotiation.stretch(ctx.store, plan_id)
-        totals = team_totals(negotiated)
-        rows = difference_rows(totals, ledger, stretch)
-        total = rows[-1]
-        worst = rows[0] if len(rows) > 1 else total
-        cards = [
-            dbc.Col(
-                components.stat_card(
-                    figures.SYSTEM_LABEL,
-                    components.money(total["system_plan"], decimals=2),
-                    colour=figures.SYSTEM_COLOUR,
-                ),
-                md=3,
-                id="sbs-system-total",
-            ),
-            dbc.Col(
-                components.stat_card(
-                    figures.NEGOTIATED_LABEL,
-                    components.money(total["target"], decimals=2),
-                    colour=figures.NEGOTIATED_COLOUR,
-                    sub=f"stage: {summary['stage']}",
-                ),
-                md=3,
-                id="sbs-negotiated-total",
-            ),
-            dbc.Col(
-                components.stat_card(
-                    "People ask for",
-                    ("+" if total["difference"] >= 0 else "")
-                    + components.money(total["difference"]),
-                    sub=(
-                        "–"
-                        if total["difference_pct"] is None
-                        else f"{total['difference_pct']:+.1f} % over the system plan"
-                    ),
-                ),
-                md=3,
-                id="sbs-difference",
-            ),
-            dbc.Col(
-                components.stat_card(
-                    "Largest disagreement",
-                    f"team {worst['team']}",
-                    sub=f"{'+' if worst['difference'] >= 0 else ''}{components.money(worst['difference'])}"
-                    + (
-                        ""
-                        if worst["probability"] is None
-                        else f", {worst['probability'] * 100:.0f} % chance to reach"
-                    ),
-                ),
-                md=3,
-                id="sbs-worst",
-            ),
-        ]
-        st = stretch.rename(
-            columns={"probability_reach": "probability", "growth_vs_last_year": "growth"}
-        )
-        return (
-            cards,
-            figures.team_bars(totals, title="Per team"),
-            rows,
-            figures.stretch_chart(st[["team", "probability", "growth"]]),
-            [{"label": "All teams", "value": ALL_TEAMS}] + components.options(totals["team"]),
-            None,
-        )
-
-    @app.callback(
+    bind(
+        app,
+        ctx,
+        drill,
         Output(ids.SBS_TEAM_PICK, "value"),
         Input(ids.SBS_TEAM_BARS, "clickData"),
         prevent_initial_call=True,
     )
-    def drill(click: dict | None) -> Any:
-        if not click or not click.get("points"):
-            return no_update
-        return str(click["points"][0]["x"])
-
-    @app.callback(
+    bind(
+        app,
+        ctx,
+        periods,
         Output(ids.SBS_PERIOD_LINES, "figure"),
         Input(ids.SBS_TEAM_PICK, "value"),
         Input(ids.NAV_SESSION, "data"),
     )
-    def periods(team: str | None, session: dict | None) -> Any:
-        plan_id = (session or {}).get("plan_id")
-        if not plan_id:
-            return figures.empty_figure("Pick a plan")
-        summary = negotiation.summary(ctx.store, plan_id)
-        if summary.get("goal") is None:
-            return figures.empty_figure("No negotiated plan yet")
-        frame = period_frame(
-            negotiation.negotiated_plan(ctx.store, plan_id),
-            negotiation.series_frame(ctx.store, plan_id),
-            team,
-        )
-        title = (
-            "Per period, all teams" if not team or team == ALL_TEAMS else f"Per period, team {team}"
-        )
-        return figures.period_lines(frame, title=title)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import io
 import json
 import math
@@ -24,6 +25,9 @@ import pandas as pd
 FORMATS = ("csv", "xlsx", "json")
 BUNDLE_FORMAT = "forecast-plan-bundle"
 BUNDLE_VERSION = 1
+SIGNATURE_ALGORITHM = "HMAC-SHA256"
+MAX_BUNDLE_BYTES = 512 * 1024 * 1024
+MAX_DEPTH = 32
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PLAN_COLUMNS = [
     "unique_id",
@@ -31,11 +35,12 @@ PLAN_COLUMNS = [
     "team",
     "baseline",
     "system_plan",
+    "basis",
     "target",
     "plan_version",
     "plan_id",
 ]
-MONEY_COLUMNS = ("baseline", "system_plan", "target")
+MONEY_COLUMNS = ("baseline", "system_plan", "basis", "target")
 
 
 class ExportError(ValueError):
@@ -200,20 +205,33 @@ def _canonical(payload: Mapping[str, Any]) -> bytes:
     ).encode("utf-8")
 
 
-def write_bundle(content: Mapping[str, Any]) -> bytes:
-    """The bundle as JSON with a SHA-256 of its content, so a damaged file is recognised."""
+def installation_id(key: bytes) -> str:
+    """A public name of the installation whose secret `key` signs its bundles."""
+    return hmac.new(key, b"forecast installation id", hashlib.sha256).hexdigest()[:16]
+
+
+def _signature(key: bytes, body: Mapping[str, Any]) -> str:
+    return hmac.new(key, _canonical(body), hashlib.sha256).hexdigest()
+
+
+def write_bundle(content: Mapping[str, Any], key: bytes) -> bytes:
+    """The bundle as JSON, signed (HMAC-SHA256) with the installation's key: a bundle changed
+    after export, even with a recomputed checksum, is recognised and refused."""
     body = dict(content)
     body["format"] = BUNDLE_FORMAT
     body["format_version"] = BUNDLE_VERSION
-    digest = hashlib.sha256(_canonical(body)).hexdigest()
+    body["installation"] = installation_id(key)
+    signature = {"algorithm": SIGNATURE_ALGORITHM, "value": _signature(key, body)}
     return json.dumps(
-        {**body, "content_sha256": digest}, indent=1, default=str, ensure_ascii=False
+        {**body, "signature": signature}, indent=1, default=str, ensure_ascii=False
     ).encode("utf-8")
 
 
 @dataclass
 class Bundle:
     content: dict[str, Any]
+    source_installation: str
+    trusted_foreign: bool = False  # from another installation, imported on the admin's word
 
     @property
     def doc(self) -> dict[str, Any]:
@@ -224,8 +242,40 @@ class Bundle:
         return {kind: frame_bytes(p, kind) for kind, p in self.content["blobs"].items()}
 
 
-def read_bundle(data: bytes) -> Bundle:
-    """Parse and verify a bundle; ExportError says what is wrong with it."""
+# What each section of a bundle must be; anything else is refused before it is used.
+_SECTIONS: dict[str, type | tuple[type, ...]] = {
+    "plan": dict,
+    "blobs": dict,
+    "version": int,
+    "data_hash": str,
+    "ledger_minor": list,
+    "targets_minor": dict,
+}
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in `value` (iteratively: no recursion to exhaust)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                stack.extend(
+                    (v, level + 1) for v in (item.values() if isinstance(item, dict) else item)
+                )
+    return deepest
+
+
+def read_bundle(data: bytes, key: bytes, *, trust: bool = False) -> Bundle:
+    """Parse and verify a bundle against this installation's `key`; ExportError says what is
+    wrong. A bundle of another installation (its signature cannot be checked here) is refused
+    unless `trust` is given."""
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise ExportError(
+            f"the bundle is {len(data) / 1024 / 1024:,.0f} MB, more than the limit of "
+            f"{MAX_BUNDLE_BYTES / 1024 / 1024:,.0f} MB"
+        )
     try:
         content = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -233,6 +283,8 @@ def read_bundle(data: bytes) -> Bundle:
             f"the file is not a plan bundle (not JSON: {exc}); export one with "
             "`forecast plan export PLAN --format json`"
         ) from exc
+    except RecursionError:
+        raise ExportError("the bundle nests too deeply to be a plan bundle") from None
     if not isinstance(content, dict) or content.get("format") != BUNDLE_FORMAT:
         raise ExportError(
             "the file is not a plan bundle (no 'format': 'forecast-plan-bundle' field)"
@@ -242,14 +294,39 @@ def read_bundle(data: bytes) -> Bundle:
             f"the bundle has format version {content.get('format_version')!r}; this program reads "
             f"version {BUNDLE_VERSION}"
         )
-    claimed = content.pop("content_sha256", None)
-    actual = hashlib.sha256(_canonical(content)).hexdigest()
-    if claimed != actual:
+    if _depth(content) > MAX_DEPTH:
         raise ExportError(
-            "the bundle's content does not match its checksum (content_sha256): the file was changed "
-            "or damaged after export; export it again"
+            f"the bundle nests more than {MAX_DEPTH} levels deep; a plan bundle never does"
         )
-    for key in ("plan", "blobs", "version"):
-        if key not in content:
-            raise ExportError(f"the bundle has no {key!r} section")
-    return Bundle(content)
+    signature = content.pop("signature", None)
+    content.pop("content_sha256", None)  # bundles before signing: unsigned, foreign
+    source = content.get("installation")
+    source = source if isinstance(source, str) else "unknown"
+    own = installation_id(key)
+    if source == own:
+        claimed = signature.get("value") if isinstance(signature, dict) else None
+        if not isinstance(claimed, str) or not hmac.compare_digest(
+            claimed, _signature(key, content)
+        ):
+            raise ExportError(
+                "the bundle's content does not match its signature: the file was changed or "
+                "damaged after export, so nothing of it was imported; export it again"
+            )
+    elif not trust:
+        raise ExportError(
+            f"the bundle was exported by another installation ({source}), so its signature "
+            "cannot be checked here; import it only if you trust where it came from, with "
+            "`forecast plan import FILE --trust` (an admin's choice, recorded in the audit log)"
+        )
+    for section, kind in _SECTIONS.items():
+        if section not in content:
+            raise ExportError(f"the bundle has no {section!r} section")
+        if not isinstance(content[section], kind) or isinstance(content[section], bool):
+            raise ExportError(
+                f"the bundle's {section!r} section is a {type(content[section]).__name__}, "
+                f"not a {getattr(kind, '__name__', kind)}"
+            )
+    for kind, payload in content["blobs"].items():
+        if not isinstance(payload, str):
+            raise ExportError(f"the bundle's {kind!r} data is not base64 text")
+    return Bundle(content, source, trusted_foreign=source != own)

@@ -169,6 +169,18 @@ class RemainderRule(StrEnum):
     EVEN = "even"
     PRO_RATA_CLAIMS = "pro_rata_claims"
     MANUAL = "manual"
+    # spares the volunteers: only teams that claimed less than their pro rata share of the gap
+    # take the remainder, pro rata to their basis among them
+    PRO_RATA_SHORTFALL = "pro_rata_shortfall"
+
+
+RULE_LABELS = {
+    RemainderRule.PRO_RATA_BASELINE: "pro rata to basis",
+    RemainderRule.EVEN: "even split",
+    RemainderRule.PRO_RATA_CLAIMS: "pro rata to claims",
+    RemainderRule.MANUAL: "manual amounts",
+    RemainderRule.PRO_RATA_SHORTFALL: "spare volunteers (pro rata among teams short of their share)",
+}
 
 
 class Basis(StrEnum):
@@ -294,6 +306,12 @@ class Negotiation:
     assigned_at: str | None = None
     agreed_by: str | None = None
     agreed_at: str | None = None
+    # the basis the goal was set (or last rebased) against, per team and period (minor units of
+    # the basis column); sums per team to ``team_basis``. Empty for negotiations saved before it.
+    basis_by_period: dict[str, dict[str, int]] = field(default_factory=dict)
+    basis_taken_at: str | None = None
+    rebased_by: str | None = None
+    rebased_at: str | None = None
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
@@ -735,6 +753,17 @@ class Negotiation:
                     f"the eligible teams have no {self.basis.value}; use another rule"
                 )
             return weights
+        if rule == RemainderRule.PRO_RATA_SHORTFALL:
+            short = self.short_of_share(remainder)
+            if remainder and not any(short[t] for t in eligible):
+                raise InvalidAmount(
+                    "no eligible team claimed less than its pro rata share of the gap, so the "
+                    "rule that spares volunteers has nobody to assign to; use another rule"
+                )
+            weights = [self.team_basis[t] if short[t] else 0 for t in eligible]
+            if not any(weights):  # short teams without a basis share evenly
+                weights = [1 if short[t] else 0 for t in eligible]
+            return weights
         # pro rata to claims: only claims in the remainder's direction count
         sign = 1 if remainder >= 0 else -1
         weights = [max(0, sign * self._claim_amount(t)) for t in eligible]
@@ -745,10 +774,161 @@ class Negotiation:
             )
         return weights
 
+    def fair_share(self, team: str) -> Decimal:
+        """The team's pro rata share of the gap (by its basis), exact, in minor units."""
+        total = self.basis_total
+        gap = Decimal(int(self.gap or 0))
+        if total == 0:
+            return gap / max(len(self.teams), 1)
+        return gap * Decimal(self.team_basis[team]) / Decimal(total)
+
+    def short_of_share(self, remainder: int | None = None) -> dict[str, bool]:
+        """Per team: did it claim less than its pro rata share of the gap, in the direction of
+        the remainder? (Those are the teams the rule `pro_rata_shortfall` assigns to.)"""
+        remainder = self.remainder if remainder is None else remainder
+        sign = 1 if remainder >= 0 else -1
+        return {t: sign * (self.fair_share(t) - self._claim_amount(t)) > 0 for t in self.teams}
+
+    def assignment_reasons(self) -> dict[str, str]:
+        """Per team, in words: which rule gave it its assignment and why that much."""
+        if self.rule is None:
+            return {t: "" for t in self.teams}
+        label = RULE_LABELS[self.rule]
+        remainder = self.remainder
+        eligible = [t for t in self.teams if t not in self.excluded]
+        short = self.short_of_share(remainder)
+        out: dict[str, str] = {}
+        for team in self.teams:
+            share = self.assignments.get(team, 0)
+            part = _pct(share, remainder)
+            of = "" if part is None else f" ({part:.1f} % of the remainder)"
+            if team in self.excluded:
+                out[team] = f"{label}: excluded by the owner, gets nothing"
+            elif self.rule == RemainderRule.MANUAL:
+                out[team] = f"{label}: set by {self.assigned_by or 'the owner'}{of}"
+            elif self.rule == RemainderRule.EVEN:
+                out[team] = f"{label}: an equal part among {len(eligible)} teams{of}"
+            elif self.rule == RemainderRule.PRO_RATA_BASELINE:
+                out[team] = f"{label}: in proportion to its {self.basis.value}{of}"
+            elif self.rule == RemainderRule.PRO_RATA_CLAIMS:
+                out[team] = f"{label}: in proportion to its claim{of}"
+            else:
+                fair = format_money(int(self.fair_share(team).to_integral_value()))
+                claimed = format_money(self._claim_amount(team))
+                if short[team]:
+                    out[team] = (
+                        f"{label}: claimed {claimed} of its pro rata share {fair}, so it takes "
+                        f"part of the remainder in proportion to its {self.basis.value}{of}"
+                    )
+                else:
+                    out[team] = (
+                        f"{label}: spared, it volunteered {claimed}, at least its pro rata "
+                        f"share {fair}"
+                    )
+        return out
+
+    # -- basis drift and rebase ----------------------------------------------------------------
+    def drift(
+        self, team_baseline: Mapping[str, int], team_system_plan: Mapping[str, int]
+    ) -> dict[str, int]:
+        """Per team: the current value of the basis column minus the basis recorded when the
+        goal was set (or last rebased). Non-zero means the numbers moved under the negotiation."""
+        current = team_baseline if self.basis == Basis.BASELINE else team_system_plan
+        recorded = self.team_basis
+        return {t: int(current.get(t, 0)) - recorded.get(t, 0) for t in self.teams}
+
+    def rebase(
+        self,
+        actor: Actor,
+        team_baseline: Mapping[str, int],
+        team_system_plan: Mapping[str, int],
+        *,
+        basis_by_period: Mapping[str, Mapping[str, int]] | None = None,
+        at: str | None = None,
+    ) -> list[str]:
+        """Move the negotiation onto the current numbers (owner): claims are kept as amounts, a
+        goal given as an amount stays and one given as a ratio is re-applied to the new basis, the
+        remainder is recomputed and re-assigned by the recorded rule. Returns notes in words."""
+        actor.require_owner("rebase the negotiation")
+        self._require_stage("rebase the negotiation", Stage.CLAIMING, Stage.ASSIGNING)
+        if set(team_baseline) != set(self.team_baseline) or set(team_system_plan) != set(
+            self.team_baseline
+        ):
+            raise NegotiationError(
+                "the plan's teams changed since the goal was set; set the goal again"
+            )
+        notes: list[str] = []
+        self.team_baseline = {str(t): int(v) for t, v in team_baseline.items()}
+        self.team_system_plan = {str(t): int(v) for t, v in team_system_plan.items()}
+        if basis_by_period is not None:
+            self.basis_by_period = {
+                str(t): {str(p): int(v) for p, v in per.items()}
+                for t, per in basis_by_period.items()
+            }
+        if self.goal_ratio is not None:
+            ratio = parse_ratio(self.goal_ratio)
+            goal = int(
+                (Decimal(self.basis_total) * ratio).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+            )
+            if goal != self.goal:
+                notes.append(
+                    f"goal re-applied as {self.goal_ratio} of the {self.basis.value}: "
+                    f"{format_money(goal)}"
+                )
+            self.goal = goal
+        if self.period_goals and self.basis_by_period:
+            self.period_basis = {t: dict(p) for t, p in self.basis_by_period.items()}
+        basis = self.team_basis
+        for team, claim in self.claims.items():
+            if basis[team] + claim.amount < 0:
+                raise InvalidAmount(
+                    f"team {team!r}'s claim {format_money(claim.amount)} would take it below zero "
+                    f"on the new {self.basis.value} {format_money(basis[team])}; the lead lowers "
+                    "the claim (reopen the round) before the rebase"
+                )
+        if self.stage == Stage.ASSIGNING:
+            self.kept_oversubscription = (
+                self.oversubscribed_by
+                if self.oversubscription_policy == Oversubscription.KEEP
+                else 0
+            )
+            self._reassign(actor, notes, at)
+        self.rebased_by = actor.user
+        self.rebased_at = at
+        self.basis_taken_at = at
+        self.check()
+        return notes
+
+    def _reassign(self, actor: Actor, notes: list[str], at: str | None) -> None:
+        """After a rebase: the recorded rule re-applied to the new remainder (manual amounts only
+        if they still add up to it; otherwise the assignment is dropped, to be made again)."""
+        if self.rule is None:
+            self.assignments = {}
+            return
+        if self.rule == RemainderRule.MANUAL and sum(self.manual.values()) != self.remainder:
+            self.assignments, self.rule, self.manual = {}, None, {}
+            notes.append("the manual amounts no longer add up to the remainder: assign it again")
+            return
+        try:
+            self.assign(actor, self.rule, manual=self.manual or None, exclude=self.excluded, at=at)
+        except NegotiationError as exc:
+            self.assignments, self.rule = {}, None
+            notes.append(f"the remainder could not be re-assigned ({exc}): assign it again")
+            return
+        notes.append(f"remainder {format_money(self.remainder)} re-assigned by {self.rule}")
+
     def lock(self, actor: Actor, *, at: str | None = None) -> None:
         """Agree the plan: from now on nothing changes (a change is a new version of the plan)."""
         actor.require_owner("lock the plan")
         self._require_stage("lock the plan", Stage.ASSIGNING)
+        self.check_lockable()
+        self.stage = Stage.AGREED
+        self.agreed_by = actor.user
+        self.agreed_at = at
+        self.check()
+
+    def check_lockable(self) -> None:
+        """Raise StageError unless the remainder is assigned in full (what locking needs)."""
         if self.rule is None:
             raise StageError(
                 "assign the remainder before locking (forecast plan assign --rule ...)"
@@ -757,10 +937,6 @@ class Negotiation:
             raise StageError(
                 f"{format_money(self.open_remainder)} of the remainder is not assigned; assign it first"
             )
-        self.stage = Stage.AGREED
-        self.agreed_by = actor.user
-        self.agreed_at = at
-        self.check()
 
     def for_new_version(self) -> Negotiation:
         """The negotiation carried into a new version of an agreed plan: same goal, claims and
@@ -777,20 +953,31 @@ class Negotiation:
         self.check()
 
     # -- views -------------------------------------------------------------------------------
-    def ledger(self) -> pd.DataFrame:
-        """One row per team and a TOTAL row: baseline, system_plan, basis, claim, assignment,
-        target (all int minor units), the claim relative to the team's basis, and the note."""
+    def ledger(
+        self,
+        current_baseline: Mapping[str, int] | None = None,
+        current_system_plan: Mapping[str, int] | None = None,
+    ) -> pd.DataFrame:
+        """One row per team and a TOTAL row (int minor units): the current baseline and system
+        plan (the recorded ones when no current numbers are given), the basis the negotiation was
+        set against, its drift (current minus recorded), claim, assignment, target, the claim
+        relative to the basis, the note, and why the team got its assignment."""
+        baseline = dict(current_baseline or self.team_baseline)
+        system = dict(current_system_plan or self.team_system_plan)
         basis = self.team_basis
+        drift = self.drift(baseline, system)
         targets = self.targets()
+        reasons = self.assignment_reasons()
         rows = []
         for team in self.teams:
             claim = self.claims.get(team)
             rows.append(
                 {
                     "team": team,
-                    "baseline": self.team_baseline[team],
-                    "system_plan": self.team_system_plan[team],
+                    "baseline": int(baseline.get(team, 0)),
+                    "system_plan": int(system.get(team, 0)),
                     "basis": basis[team],
+                    "basis_drift": drift[team],
                     "claim": claim.amount if claim else 0,
                     "assignment": self.assignments.get(team, 0),
                     "target": targets[team],
@@ -798,14 +985,16 @@ class Negotiation:
                     "target_vs_basis_pct": _pct(targets[team] - basis[team], basis[team]),
                     "note": claim.note if claim else "",
                     "claimed_by": claim.author if claim else "",
+                    "why": reasons[team],
                 }
             )
         rows.append(
             {
                 "team": "TOTAL",
-                "baseline": sum(self.team_baseline.values()),
-                "system_plan": sum(self.team_system_plan.values()),
+                "baseline": sum(int(baseline.get(t, 0)) for t in self.teams),
+                "system_plan": sum(int(system.get(t, 0)) for t in self.teams),
                 "basis": self.basis_total,
+                "basis_drift": sum(drift.values()),
                 "claim": self.claimed,
                 "assignment": self.assigned,
                 "target": sum(targets.values()),
@@ -815,6 +1004,7 @@ class Negotiation:
                 ),
                 "note": "",
                 "claimed_by": "",
+                "why": RULE_LABELS[self.rule] if self.rule else "",
             }
         )
         return pd.DataFrame(rows)
@@ -839,6 +1029,9 @@ class Negotiation:
             "target_total": sum(self.targets().values()),
             "agreed_by": self.agreed_by,
             "agreed_at": self.agreed_at,
+            "basis_taken_at": self.basis_taken_at,
+            "rebased_by": self.rebased_by,
+            "rebased_at": self.rebased_at,
         }
 
     # -- serialisation -----------------------------------------------------------------------
@@ -871,6 +1064,10 @@ class Negotiation:
             "assigned_at": self.assigned_at,
             "agreed_by": self.agreed_by,
             "agreed_at": self.agreed_at,
+            "basis_by_period": {t: dict(p) for t, p in self.basis_by_period.items()},
+            "basis_taken_at": self.basis_taken_at,
+            "rebased_by": self.rebased_by,
+            "rebased_at": self.rebased_at,
         }
 
     @classmethod
@@ -906,6 +1103,13 @@ class Negotiation:
             assigned_at=data.get("assigned_at"),
             agreed_by=data.get("agreed_by"),
             agreed_at=data.get("agreed_at"),
+            basis_by_period={
+                str(t): {str(p): int(v) for p, v in per.items()}
+                for t, per in data.get("basis_by_period", {}).items()
+            },
+            basis_taken_at=data.get("basis_taken_at"),
+            rebased_by=data.get("rebased_by"),
+            rebased_at=data.get("rebased_at"),
         )
         neg.check()
         return neg

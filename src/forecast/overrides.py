@@ -39,7 +39,7 @@ LEVELS = ("series", "team")
 COMBINATION_RULE = (
     "Overlapping events combine per series and period in a fixed order: (1) 'set' replaces the "
     "baseline (if several apply, the one added last wins); (2) 'percent' changes multiply "
-    "(+10 % and +20 % give +32 %); (3) 'add' units are summed, and the result is never below 0; "
+    "(+10 % and +20 % give +32 %); (3) 'add' amounts are summed, and the result is never below 0; "
     "(4) 'cap' limits the result (if several apply, the lowest cap wins)."
 )
 
@@ -202,6 +202,12 @@ def _as_date(value: date | str | pd.Timestamp, what: str) -> date:
         raise PeriodError(f"{what} {value!r} is not a date; use YYYY-MM-DD") from exc
 
 
+def _plain(value: float, *, signed: bool = False) -> str:
+    """5000 -> "5,000", 12.5 -> "12.5", with a sign when asked (never scientific notation)."""
+    text = f"{value:{'+' if signed else ''},.2f}".rstrip("0").rstrip(".")
+    return text
+
+
 @dataclass(frozen=True)
 class Event:
     """A human override. ``suggested`` records what the system offered (learned uplift), so the
@@ -253,13 +259,15 @@ class Event:
             )
 
     def describe_effect(self) -> str:
+        """The effect in the plan's own values: the plan does not know whether they are units,
+        euros or kilos, so an addition reads "+5,000 per series and period", never "units"."""
         v = float(self.value)
         return {
-            "percent": f"{v:+g} %",
-            "add": f"{v:+g} units",
-            "cap": f"cap at {v:g}",
-            "set": f"set to {v:g}",
-        }.get(self.effect, f"{self.effect} {v:g}")
+            "percent": f"{_plain(v, signed=True)} %",
+            "add": f"{_plain(v, signed=True)} per series and period",
+            "cap": f"cap at {_plain(v)}",
+            "set": f"set to {_plain(v)}",
+        }.get(self.effect, f"{self.effect} {_plain(v)}")
 
     def describe(self) -> str:
         return (
@@ -593,6 +601,70 @@ class Explanation:
             author=data.get("author", ""),
             at=data.get("at"),
             deviation_pct=data.get("deviation_pct"),
+        )
+
+
+@dataclass(frozen=True)
+class Factor:
+    """Series marked with something the model had not seen (from `start` on), re-forecast with a
+    0/1 marker; the totals of their baseline before, after, and from the same model without the
+    marker (None for factors recorded before it was kept) show what the marker changed."""
+
+    factor_id: str
+    name: str
+    scope: Scope
+    start: str  # ISO date, inside the history
+    author: str
+    at: str | None
+    model: str
+    n_series: int
+    baseline_before: float
+    baseline_after: float
+    baseline_without_factor: float | None = None
+
+    @property
+    def change(self) -> float | None:
+        """After against before as a fraction (0.12 = +12 %); None when there was no volume."""
+        if not self.baseline_before:
+            return None
+        return self.baseline_after / self.baseline_before - 1.0
+
+    def describe(self) -> str:
+        return (
+            f"{self.factor_id} {self.name!r} from {self.start} on {self.n_series:,} series: "
+            f"baseline {self.baseline_before:,.0f} -> {self.baseline_after:,.0f}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "factor_id": self.factor_id,
+            "name": self.name,
+            "scope": self.scope.to_dict(),
+            "start": self.start,
+            "author": self.author,
+            "at": self.at,
+            "model": self.model,
+            "n_series": self.n_series,
+            "baseline_before": self.baseline_before,
+            "baseline_after": self.baseline_after,
+            "baseline_without_factor": self.baseline_without_factor,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Factor:
+        without = data.get("baseline_without_factor")
+        return cls(
+            factor_id=str(data["factor_id"]),
+            name=str(data["name"]),
+            scope=Scope.from_dict(data.get("scope") or {}),
+            start=str(data["start"]),
+            author=str(data.get("author", "")),
+            at=data.get("at"),
+            model=str(data.get("model", "")),
+            n_series=int(data.get("n_series", 0)),
+            baseline_before=float(data["baseline_before"]),
+            baseline_after=float(data["baseline_after"]),
+            baseline_without_factor=None if without is None else float(without),
         )
 
 

@@ -8,6 +8,8 @@ Tables (created on open):
   content hash.
 - ``audit_log``: id, plan_id, version (the version the change produced), at, actor, action, what,
   before (JSON), after (JSON), reason.
+- ``installation``: name, value: the installation's secret key (signs plan bundles), made on first
+  use, so every server of one database signs alike.
 
 Every change is one transaction: ``UPDATE plans SET doc, version = version + 1 WHERE id AND
 version = :expected``, the blob writes, and one audit row. Zero rows updated means someone else
@@ -24,18 +26,22 @@ import builtins
 import hashlib
 import io
 import json
+import secrets
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
+from forecast.errors import Invalid, NotFound, StaleVersion, Unavailable
 from forecast.plan import PlanState, utc_now
-from forecast.services.errors import Invalid, NotFound, StaleVersion
 
 # -- value objects ---------------------------------------------------------------------------
 
@@ -102,7 +108,9 @@ def content_hash(data: bytes) -> str:
 
 
 class PlanRepository(ABC):
-    """Where plans live. Methods raise ``NotFound`` and ``StaleVersion`` (forecast.services.errors)."""
+    """Where plans live. Methods raise ``NotFound``, ``StaleVersion``, ``Invalid`` (a value the
+    database refuses) and ``Unavailable`` (database unreachable or busy), all from
+    ``forecast.errors``; no driver exception leaves the store."""
 
     @abstractmethod
     def add(self, state: PlanState, blobs: Mapping[str, bytes], change: Change) -> PlanState:
@@ -140,6 +148,10 @@ class PlanRepository(ABC):
     def audit(self, plan_id: str) -> builtins.list[AuditEntry]:
         """The audit log of a plan, oldest first."""
 
+    @abstractmethod
+    def installation_key(self) -> bytes:
+        """The installation's secret key (32 bytes), made on first use and kept in the store."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections (no-op by default)."""
 
@@ -175,6 +187,57 @@ def _load(text: str | None) -> Any:
 
 
 # -- SQLAlchemy ------------------------------------------------------------------------------
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _first_line(exc: sa_exc.DBAPIError) -> str:
+    """The driver's own message, first line only (no SQL statement, no parameters)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@contextmanager
+def database_errors(doing: str) -> Iterator[None]:
+    """Turn the database's errors while `doing` into the errors the faces show.
+
+    IntegrityError and DataError (e.g. a value longer than its column on PostgreSQL) mean the
+    data was refused: ``Invalid``. OperationalError (server gone, file locked too long):
+    ``Unavailable``. The transaction has rolled back in every case, so nothing was written.
+    """
+    try:
+        yield
+    except sa_exc.IntegrityError as exc:
+        raise Invalid(
+            f"the database refused to {doing}: {_first_line(exc)}. Nothing was saved; "
+            "check that the name or id is not already used and try again"
+        ) from exc
+    except sa_exc.DataError as exc:
+        raise Invalid(
+            f"the database refused a value while trying to {doing}: {_first_line(exc)}. "
+            "Nothing was saved; shorten the name or text (plan names up to 300 characters, "
+            "user names up to 200) and try again"
+        ) from exc
+    except sa_exc.OperationalError as exc:
+        raise Unavailable(
+            f"the database could not {doing}: {_first_line(exc)}. Nothing was saved; check "
+            "that the database is running and reachable (or that no other program holds the "
+            "SQLite file locked) and try again"
+        ) from exc
+
+
+def _wrapped(doing: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    def decorate(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+        @wraps(fn)
+        def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            with database_errors(doing):
+                return fn(*args, **kwargs)
+
+        return call
+
+    return decorate
+
 
 metadata = sa.MetaData()
 
@@ -218,6 +281,16 @@ audit_table = sa.Table(
 )
 
 
+installation_table = sa.Table(
+    "installation",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
+)
+
+INSTALLATION_KEY = "bundle_signing_key"
+
+
 def normalise_url(url: str) -> str:
     """``postgresql://`` and ``postgres://`` use psycopg 3; other URLs pass unchanged."""
     for prefix in ("postgresql://", "postgres://"):
@@ -246,13 +319,14 @@ class SqlStore(PlanRepository):
                 sa.event.listen(engine, "connect", _sqlite_pragmas)
             else:
                 engine = sa.create_engine(self.url, pool_pre_ping=True)
-        if schema:
-            with engine.begin() as conn:
-                conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-            engine = engine.execution_options(schema_translate_map={None: schema})
-        self.engine = engine
-        self.schema = schema
-        metadata.create_all(self.engine)
+        with database_errors("open the plan store"):
+            if schema:
+                with engine.begin() as conn:
+                    conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+                engine = engine.execution_options(schema_translate_map={None: schema})
+            self.engine = engine
+            self.schema = schema
+            metadata.create_all(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -261,6 +335,7 @@ class SqlStore(PlanRepository):
         return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
 
     # -- reads ------------------------------------------------------------------------------
+    @_wrapped("read the plan")
     def get(self, plan_id: str) -> PlanState:
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -272,6 +347,7 @@ class SqlStore(PlanRepository):
             raise self._not_found(plan_id)
         return PlanState.from_dict(json.loads(row.doc), version=row.version)
 
+    @_wrapped("list the plans")
     def list(self) -> list[PlanSummary]:
         c = plans_table.c
         with self.engine.connect() as conn:
@@ -289,6 +365,7 @@ class SqlStore(PlanRepository):
             ).all()
         return [PlanSummary(*row) for row in rows]
 
+    @_wrapped("read the plan's data")
     def get_blob(self, plan_id: str, kind: str) -> bytes:
         c = blobs_table.c
         with self.engine.connect() as conn:
@@ -299,12 +376,14 @@ class SqlStore(PlanRepository):
             raise NotFound(f"plan {plan_id} has no stored {kind}")
         return bytes(data)
 
+    @_wrapped("list the plan's data")
     def blob_kinds(self, plan_id: str) -> builtins.list[str]:
         c = blobs_table.c
         with self.engine.connect() as conn:
             kinds = conn.execute(sa.select(c.kind).where(c.plan_id == plan_id)).scalars().all()
         return sorted(kinds)
 
+    @_wrapped("read the audit log")
     def audit(self, plan_id: str) -> builtins.list[AuditEntry]:
         c = audit_table.c
         with self.engine.connect() as conn:
@@ -327,7 +406,28 @@ class SqlStore(PlanRepository):
             for r in rows
         ]
 
+    def installation_key(self) -> bytes:
+        query = sa.select(installation_table.c.value).where(
+            installation_table.c.name == INSTALLATION_KEY
+        )
+        with self.engine.connect() as conn:
+            found = conn.execute(query).scalar()
+        if found is None:
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(
+                        installation_table.insert().values(
+                            name=INSTALLATION_KEY, value=secrets.token_hex(32)
+                        )
+                    )
+            except sa.exc.IntegrityError:
+                pass  # another server made it first: use theirs
+            with self.engine.connect() as conn:
+                found = conn.execute(query).scalar_one()
+        return bytes.fromhex(found)
+
     # -- writes -----------------------------------------------------------------------------
+    @_wrapped("store the new plan")
     def add(self, state: PlanState, blobs: Mapping[str, bytes], change: Change) -> PlanState:
         now = utc_now()
         stored = state.copy()
@@ -356,6 +456,7 @@ class SqlStore(PlanRepository):
             self._insert_audit(conn, stored.plan_id, 1, now, change)
         return stored
 
+    @_wrapped("save the change")
     def save(
         self,
         state: PlanState,
@@ -442,6 +543,10 @@ class MemoryStore(PlanRepository):
         self._plans: dict[str, tuple[int, str, PlanSummary]] = {}
         self._blobs: dict[tuple[str, str], bytes] = {}
         self._audit: list[AuditEntry] = []
+        self._key = secrets.token_bytes(32)
+
+    def installation_key(self) -> bytes:
+        return self._key
 
     def add(self, state: PlanState, blobs: Mapping[str, bytes], change: Change) -> PlanState:
         now = utc_now()

@@ -45,3 +45,26 @@ def pick(dash_duo, selector: str, label: str) -> None:
             dash_duo.driver.execute_script("arguments[0].click();", option)
             return
     raise AssertionError(f"no option {label!r} in {selector}; options are {texts}")
+
+
+SERIOUS = ("serious", "critical")
+
+
+def axe_violations(dash_duo, impacts: tuple[str, ...] = SERIOUS) -> list[dict]:
+    """Run axe-core (shipped inside the axe-core-python package, nothing downloaded) on the
+    page as it is now; the violations of the given impacts, each with the elements it found."""
+    from axe_core_python.selenium import Axe
+
+    result = Axe().run(dash_duo.driver)
+    return [v for v in result["violations"] if v.get("impact") in impacts]
+
+
+def describe_violations(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"{v['impact']}: {v['id']} ({v['help']}), {len(v['nodes'])} element(s):")
+        lines += [
+            f"    {' '.join(map(str, n['target']))}: {n.get('failureSummary', '')[:160]!r}"
+            for n in v["nodes"][:12]
+        ]
+    return "\n".join(lines)

@@ -40,7 +40,7 @@ def test_goal_claims_by_two_leads_assign_and_lock(start_app, e2e_plan):
 
     _as(dash_duo, "lena")
     dash_duo.wait_for_contains_text(
-        "#neg-board", "Only the lead of team c claims for it (carl)", timeout=20
+        "#neg-board", "lena is the lead of team 'a' and cannot claim for team 'c'", timeout=20
     )
     _claim(dash_duo, "a", "50000", "second flyer wave")
     dash_duo.wait_for_contains_text("#neg-claimed-card", "€50,000", timeout=20)
@@ -72,4 +72,71 @@ def test_goal_claims_by_two_leads_assign_and_lock(start_app, e2e_plan):
         "#neg-ledger .ag-center-cols-container [row-id=TOTAL] [col-id=target]"
     ).text
     assert total_target == f"€{Decimal(goal_minor) / 100:,.2f}"
+    assert dash_duo.get_logs() == []
+
+
+def test_an_event_after_the_goal_shows_drift_the_owner_rebases_and_the_views_agree(
+    start_app, e2e_plan
+):
+    import csv
+    import io
+    from decimal import Decimal
+
+    from forecast.overrides import Scope
+    from forecast.services import exports, negotiation, system
+    from forecast.services.store_factory import open_store
+    from tests.e2e.conftest import LEADS, OWNER, PLANNER
+
+    store = open_store(data_dir=e2e_plan.data_dir)
+    plan = e2e_plan.plan_id
+    negotiation.set_goal(store, plan, OWNER, ratio="1.05", basis="system_plan")
+    negotiation.claim(store, plan, LEADS["a"], "a", amount="50000", note="second flyer wave")
+    frame = negotiation.series_frame(store, plan)
+    system.add_event(  # the planner adds a +25 % promotion for team c after the goal
+        store,
+        plan,
+        PLANNER,
+        name="c promotion",
+        kind="promotion",
+        scope=Scope(attributes={"StoreType": ("c",)}),
+        start=frame["ds"].min().date(),
+        end=frame["ds"].max().date(),
+        effect="percent",
+        value=25.0,
+        reason="flyer",
+    )
+
+    dash_duo = start_app(e2e_plan.data_dir, "/negotiation")
+    dash_duo.wait_for_contains_text("#neg-drift", "The basis moved", timeout=20)
+    dash_duo.wait_for_contains_text("#neg-drift", "Per team: c +", timeout=10)
+    dash_duo.driver.get(dash_duo.server_url + "/side-by-side")
+    dash_duo.wait_for_contains_text("#sbs-drift-alert", "older than the current system plan", 20)
+
+    dash_duo.driver.get(dash_duo.server_url + "/negotiation")
+    dash_duo.wait_for_contains_text("#neg-drift", "The basis moved", timeout=20)
+    click(dash_duo, "#neg-rebase")
+    dash_duo.wait_for_contains_text("#neg-alert", "Rebased onto the current system plan", 20)
+    dash_duo.wait_for_contains_text("#neg-drift", "Basis: the current system plan", timeout=20)
+    assert dash_duo.find_element("#neg-rebase").get_attribute("disabled") is not None
+
+    def cell(row: str, col: str) -> str:
+        return dash_duo.find_element(
+            f"#neg-ledger .ag-center-cols-container [row-id={row}] [col-id={col}]"
+        ).text
+
+    system_total = cell("TOTAL", "system_plan")
+    assert system_total == cell("TOTAL", "basis")
+    assert cell("c", "basis_drift") == "€0.00"
+    claimed = dash_duo.find_element("#neg-claimed-card").text
+
+    dash_duo.driver.get(dash_duo.server_url + "/side-by-side")
+    dash_duo.wait_for_contains_text("#sbs-system-total", system_total, timeout=20)
+    asks = dash_duo.find_element("#sbs-difference").text
+    assert "+€50,000" in asks and "€50,000" in claimed  # people ask for exactly the claims
+    assert dash_duo.find_elements("#sbs-drift-alert") == []
+
+    rows = list(csv.DictReader(io.StringIO(exports.export_plan(store, plan, "csv").decode())))
+    exported = sum(Decimal(r["system_plan"]) for r in rows)
+    assert f"€{exported:,.2f}" == system_total
+    assert sum(Decimal(r["basis"]) for r in rows) == exported
     assert dash_duo.get_logs() == []

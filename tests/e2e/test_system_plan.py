@@ -119,3 +119,36 @@ def test_edit_event_value_in_grid_updates_plan(start_app, e2e_plan):
     dash_duo.wait_for_text_to_equal("#sys-events-grid [row-id=E1] [col-id=value]", "50", timeout=20)
     _wait_for_total_other_than(dash_duo, before)
     assert dash_duo.get_logs() == []
+
+
+def test_a_row_click_selects_an_event_removal_asks_first_and_can_be_undone(start_app, e2e_plan):
+    from forecast.services import system
+    from forecast.services.store_factory import open_store
+
+    store = open_store(data_dir=e2e_plan.data_dir)
+    dates = sorted(system.system_plan(store, e2e_plan.plan_id)["ds"].unique())
+    system.add_event(
+        store,
+        e2e_plan.plan_id,
+        "piet",
+        name="Flyer",
+        kind="promotion",
+        scope=system.Scope.parse(["StoreType=c"]),
+        start=dates[0],
+        end=dates[1],
+        effect="add",
+        value=5000,
+    )
+    store.close()
+    dash_duo = start_app(e2e_plan.data_dir, "/system")
+    dash_duo.wait_for_contains_text("#sys-total-plan", "1 event(s)", timeout=20)
+    click(dash_duo, "#sys-events-grid [row-id=E1] [col-id=author]")  # a plain cell, no checkbox
+    click(dash_duo, "#sys-event-remove")
+    dash_duo.wait_for_contains_text("#sys-remove-question", "Remove event E1 'Flyer'", timeout=10)
+    click(dash_duo, "#sys-remove-confirm")
+    dash_duo.wait_for_contains_text("#sys-alert", "+5,000 per series and period", timeout=20)
+    dash_duo.wait_for_contains_text("#sys-total-plan", "0 event(s)", timeout=20)
+    click(dash_duo, "#sys-undo")
+    dash_duo.wait_for_contains_text("#sys-alert", "Restored E1 'Flyer'", timeout=20)
+    dash_duo.wait_for_contains_text("#sys-total-plan", "1 event(s)", timeout=20)
+    assert dash_duo.get_logs() == []

@@ -182,7 +182,7 @@ def test_the_example_from_goal_to_agreed_export(data_dir, tmp_path):
     assert scored["TOTAL"]["wape_target"] == pytest.approx(0.02 / 0.98, rel=1e-6)
 
     elsewhere = tmp_path / "elsewhere"
-    imported = run(elsewhere, "import", str(out_json), "--as", "ivan", "--json")
+    imported = run(elsewhere, "import", str(out_json), "--as", "ivan", "--trust", "--json")
     assert json.loads(imported)["target_total"] == 1_000_000_000_000
     again = json.loads(run(elsewhere, "ledger", "xmas", "--json"))
     assert again["ledger"] == ledger["ledger"]
@@ -243,3 +243,70 @@ def test_per_period_goal_file_and_scaled_oversubscription(data_dir, tmp_path):
     assert per_period == {p: Decimal(f"{2000000000 + i}.25") for i, p in enumerate(periods)}
     err = run_fails(data_dir, "goal", "xmas", "--total", "1", "--ratio", "2", "--as", "olga")
     assert "exactly one" in err
+
+
+def test_cli_shows_the_drift_after_an_event_and_rebases_once_with_its_expected_version(data_dir):
+    from forecast.overrides import Scope
+    from forecast.services import negotiation as nego
+    from forecast.services import system
+
+    run(data_dir, "goal", "xmas", "--total", "7000000000", "--basis", "system_plan", "--as", "olga")
+    run(
+        data_dir,
+        "claim",
+        "xmas",
+        "--team",
+        "food",
+        "--amount",
+        "100000000",
+        "--note",
+        "range",
+        "--as",
+        "fiona",
+    )
+    store = open_store(data_dir=data_dir)
+    frame = nego.series_frame(store, "xmas")
+    system.add_event(
+        store,
+        "xmas",
+        "olga",
+        name="fresh promo",
+        kind="promotion",
+        scope=Scope(attributes={"Team": ("fresh",)}),
+        start=frame["ds"].min().date(),
+        end=frame["ds"].max().date(),
+        effect="percent",
+        value=25.0,
+        reason="flyer",
+    )
+    version = nego.summary(store, "xmas")["version"]
+    store.close()
+    ledger = run(data_dir, "ledger", "xmas")
+    assert "basis drift" in ledger and "fresh" in ledger
+    assert "forecast plan rebase" in ledger
+    stale = run_fails(
+        data_dir, "rebase", "xmas", "--expected-version", str(version - 1), "--as", "olga"
+    )
+    assert "version" in stale
+    out = run(data_dir, "rebase", "xmas", "--expected-version", str(version), "--as", "olga")
+    assert "rebased onto the current system_plan" in out
+    assert "basis drift" not in run(data_dir, "ledger", "xmas")
+    as_json = json.loads(run(data_dir, "ledger", "xmas", "--json"))
+    rows = {r["team"]: r for r in as_json["ledger"]}
+    assert rows["fresh"]["basis_minor"] == rows["fresh"]["system_plan_minor"]
+    assert rows["food"]["claim_minor"] == 10_000_000_000
+
+
+def test_every_negotiation_edit_takes_an_expected_version(data_dir):
+    for args in (
+        ["goal", "xmas", "--total", "7000000000"],
+        ["claim", "xmas", "--team", "food", "--amount", "1", "--note", "x"],
+        ["unclaim", "xmas", "--team", "food"],
+        ["close-round", "xmas"],
+        ["reopen-round", "xmas"],
+        ["assign", "xmas", "--rule", "even"],
+        ["lock", "xmas"],
+        ["rebase", "xmas"],
+    ):
+        message = run_fails(data_dir, *args, "--expected-version", "999", "--as", "olga")
+        assert "version" in message, (args, message)

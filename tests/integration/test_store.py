@@ -285,3 +285,46 @@ def test_concurrent_appends_without_a_pinned_version_both_land(make_store):
     assert sorted(e.value for e in events) == [10.0, 11.0, 12.0]
     assert sorted(e.event_id for e in events) == ["E1", "E2", "E3"]
     assert [e.version for e in users[0].audit(plan_id)] == [1, 2, 3, 4]
+
+
+def test_a_name_too_long_for_the_database_is_refused_with_a_message_and_nothing_saved(store):
+    plan = new_plan(store)
+    state = store.get(plan.plan_id)
+    state.name = "x" * 301  # the column holds 300 characters; PostgreSQL refuses, SQLite does not
+    change = Change(actor="ann", action="rename", what="renamed the plan")
+    if store.url.startswith("sqlite"):
+        store.save(state, change, expected_version=state.version)
+        return
+    with pytest.raises(Invalid, match="refused a value.*shorten the name"):
+        store.save(state, change, expected_version=state.version)
+    assert store.get(plan.plan_id).name == "spring"
+    assert [e.action for e in store.audit(plan.plan_id)][-1] != "rename"
+
+
+def test_a_database_that_cannot_be_opened_is_reported_as_unavailable(tmp_path):
+    from forecast.errors import ServiceError, Unavailable
+
+    missing = tmp_path / "no such dir" / "forecast.db"
+    with pytest.raises(Unavailable, match="could not open the plan store.*try again") as info:
+        SqlStore(f"sqlite:///{missing}")
+    assert isinstance(info.value, ServiceError)
+    assert not isinstance(info.value.__cause__, ServiceError)
+
+
+def test_a_duplicate_row_refused_by_the_database_becomes_invalid(store):
+    plan = new_plan(store)
+    from forecast.store import blobs_table, database_errors
+
+    row = dict(plan_id=plan.plan_id, kind="history", data=b"x", content_hash="h", updated_at="t")
+    refused = pytest.raises(Invalid, match="database refused to store the data")
+    with refused, database_errors("store the data"), store.engine.begin() as conn:
+        conn.execute(blobs_table.insert().values(**row))
+
+
+def test_every_server_of_one_database_signs_bundles_with_one_key(make_store):
+    first, second = make_store(), make_store()
+
+    key = second.installation_key()  # made by whichever asks first, kept in the database
+
+    assert len(key) == 32
+    assert first.installation_key() == key == make_store().installation_key()

@@ -63,6 +63,7 @@ def test_seasonal_naive_is_perfect_on_a_pure_season() -> None:
     assert (by_series["windows"] == 2).all()
 
 
+@pytest.mark.slow  # real model fits
 def test_backtest_reports_every_model_and_auto_per_series_and_overall() -> None:
     by_series, overall = backtest(history(), 6, windows=2, models=("snaive", "ets", "auto"))
     assert list(by_series.columns) == ["unique_id", "model", "mase", "wape", "bias", "windows"]

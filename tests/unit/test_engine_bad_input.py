@@ -42,6 +42,7 @@ def test_a_future_file_without_the_flag_column_uses_the_default() -> None:
     assert len(out) == 6
 
 
+@pytest.mark.slow  # fits ETS on each series
 def test_constant_zero_three_point_and_early_ending_series_are_served_and_named() -> None:
     history = pd.concat(
         [

@@ -11,6 +11,9 @@ from forecast.engine.baseline import forecast_baseline
 
 pytest.importorskip("lightgbm")
 
+# Every test here trains real LightGBM models.
+pytestmark = pytest.mark.slow
+
 
 def daily_history(count: int = 6, days: int = 120, seed: int = 3) -> pd.DataFrame:
     """Daily shop sales with a weekly pattern, promo weeks and Sundays closed (open = 0)."""

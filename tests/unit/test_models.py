@@ -8,6 +8,9 @@ import pytest
 
 from forecast.engine.models import ModelError, hi_key, lo_key, make_model
 
+# Every test here fits real models (statsmodels, Prophet) or starts a process pool.
+pytestmark = pytest.mark.slow
+
 MODELS = ("snaive", "ets", "fourier_ets", "theta", "arima", "prophet", "naive", "mean")
 LEVELS = (80, 95)
 

@@ -51,6 +51,7 @@ def assert_contract(frame: pd.DataFrame, series: int, horizon: int) -> None:
     assert (frame["baseline-hi-80"] <= frame["baseline-hi-95"]).all()
 
 
+@pytest.mark.slow  # real model fits
 @pytest.mark.parametrize("model", ["snaive", "ets", "arima", "prophet", "auto"])
 def test_baseline_has_the_long_contract_for_every_model(model: str) -> None:
     out = forecast_baseline(seasonal_history(), 6, model=model)
@@ -264,6 +265,7 @@ def test_levels_choose_the_interval_columns() -> None:
     ]
 
 
+@pytest.mark.slow  # real model fits
 def test_auto_is_deterministic_and_names_its_strategy() -> None:
     history = seasonal_history(("a", "b"), n=48)
     first = forecast_baseline(history, 6)
@@ -287,6 +289,7 @@ def test_boolean_and_partly_missing_flags_are_usable_regressors() -> None:
     assert out["model"].iloc[0] == "ets"
 
 
+@pytest.mark.slow  # real model fits
 def test_auto_selects_by_backtest_even_without_two_full_seasons() -> None:
     from forecast.engine.auto import select_strategy
     from forecast.engine.baseline import prepare_tasks
@@ -300,6 +303,7 @@ def test_auto_selects_by_backtest_even_without_two_full_seasons() -> None:
     assert selection.strategy in selection.scores
 
 
+@pytest.mark.slow  # real model fits
 def test_auto_prefers_seasonal_naive_on_an_exact_season() -> None:
     from forecast.engine.auto import select_strategy
     from forecast.engine.baseline import prepare_tasks
@@ -350,6 +354,7 @@ def test_a_promo_flag_is_not_mistaken_for_a_closure_flag() -> None:
     assert (out["baseline"] > 0).all()
 
 
+@pytest.mark.slow  # real model fits
 def test_progress_reports_series_fitted_in_batches_and_changes_nothing():
     history = seasonal_history(tuple(f"s{i:03d}" for i in range(70)), n=36)
     calls: list[tuple[int, int]] = []

@@ -7,9 +7,13 @@ import os
 import numpy as np
 import pandas as pd
 import pandas.testing as pdt
+import pytest
 
 from forecast.engine.baseline import forecast_baseline
 from forecast.engine.runner import LocalRunner, Runner, make_runner
+
+# Every test here fits real models (statsmodels, Prophet) or starts a process pool.
+pytestmark = pytest.mark.slow
 
 
 def square(x: int) -> int:

@@ -101,12 +101,13 @@ def test_the_example_negotiation_balances_to_the_goal(store, plan_id):
         ledger.drop(index="TOTAL")["last_year"].sum()
     )
     plan = nego.negotiated_plan(store, plan_id)
-    assert list(plan.columns[:6]) == [
+    assert list(plan.columns[:7]) == [
         "unique_id",
         "ds",
         "team",
         "baseline",
         "system_plan",
+        "basis",
         "target",
     ]
     assert int(plan["target_minor"].sum()) == 1_000_000_000_000

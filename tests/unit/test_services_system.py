@@ -297,6 +297,7 @@ def test_threshold_changes_what_is_marked(store, plan_id):
         system.set_threshold(store, plan_id, "ann", 20)
 
 
+@pytest.mark.slow  # a real ETS re-forecast
 def test_mark_factor_reforecasts_only_the_marked_series(store, plan_id):
     before = plans.load_frames(store, plan_id).baseline
     saved = system.mark_factor(
@@ -307,8 +308,9 @@ def test_mark_factor_reforecasts_only_the_marked_series(store, plan_id):
         scope=Scope(ids=("3",)),
         start=HISTORY_WEEKS[30].date(),
     )
-    assert saved.factor["factor_id"] == "F1" and saved.factor["n_series"] == 1
-    assert saved.factor["model"] == "ets"  # the plan's seasonal naive would ignore the marker
+    assert saved.factor is not None
+    assert saved.factor.factor_id == "F1" and saved.factor.n_series == 1
+    assert saved.factor.model == "ets"  # the plan's seasonal naive would ignore the marker
     after = plans.load_frames(store, plan_id).baseline
     untouched = after.loc[after["unique_id"] != "3"].reset_index(drop=True)
     pd.testing.assert_frame_equal(

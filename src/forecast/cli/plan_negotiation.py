@@ -15,6 +15,7 @@ from forecast.cli.common import (
     DbOpt,
     JsonOpt,
     PlanArg,
+    VersionOpt,
     acting_user,
     echo_json,
     fail,
@@ -22,10 +23,10 @@ from forecast.cli.common import (
     user_errors,
 )
 from forecast.cli.plan_app import plan_app
-from forecast.negotiation import format_money
 from forecast.services import exports
 from forecast.services import negotiation as nego
 from forecast.services.errors import ServiceError
+from forecast.services.types import format_money
 
 
 def _report(store: Any, plan: str, as_json: bool, headline: str) -> None:
@@ -62,7 +63,25 @@ def _summary_text(s: dict[str, Any]) -> str:
     lines.append(f"  targets total {m('target_total')}")
     if s.get("agreed_by"):
         lines.append(f"  agreed by {s['agreed_by']} at {s['agreed_at']}")
+    lines.extend(_drift_lines(s))
     return "\n".join(lines)
+
+
+def _drift_lines(s: dict[str, Any]) -> list[str]:
+    """What the summary says about a basis that moved since the goal was set."""
+    drifted = s.get("drifted_teams") or []
+    if not drifted:
+        return []
+    moved = format_money(int(s.get("drift_total") or 0))
+    if s.get("agreed_on_recorded_basis"):
+        return [
+            f"  agreed on the basis of {s.get('basis_taken_at') or 'the goal'}; the current "
+            f"{s['basis']} differs by {moved} ({', '.join(drifted)})"
+        ]
+    return [
+        f"  basis drift: the current {s['basis']} differs by {moved} in team(s) "
+        f"{', '.join(drifted)}; the owner rebases with `forecast plan rebase {s['plan_id']}`"
+    ]
 
 
 @plan_app.command("goal")
@@ -88,6 +107,7 @@ def goal_cmd(
         typer.Option("--spread-by", help="Spread targets to series by system_plan or baseline."),
     ] = "system_plan",
     as_user: AsOpt = None,
+    expected_version: VersionOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
@@ -106,6 +126,7 @@ def goal_cmd(
         per_period=periods,
         basis=basis,
         spread_by=spread_by,
+        expected_version=expected_version,
     )
     _report(store, state.plan_id, as_json, "goal set")
 
@@ -139,6 +160,7 @@ def claim_cmd(
         str | None, typer.Option("--percent", help="Claim as a percent of the team's baseline.")
     ] = None,
     as_user: AsOpt = None,
+    expected_version: VersionOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
@@ -148,7 +170,14 @@ def claim_cmd(
         fail("give exactly one of --amount X or --percent P")
     store = open_plan_store(db, data_dir)
     state = nego.claim(
-        store, plan, acting_user(as_user), team, amount=amount, percent=percent, note=note
+        store,
+        plan,
+        acting_user(as_user),
+        team,
+        amount=amount,
+        percent=percent,
+        note=note,
+        expected_version=expected_version,
     )
     claim = nego.negotiation_of(state).claims[team]  # type: ignore[union-attr]
     _report(store, state.plan_id, as_json, f"team {team} claims {format_money(claim.amount)}")
@@ -160,13 +189,14 @@ def unclaim_cmd(
     plan: PlanArg,
     team: Annotated[str, typer.Option("--team", help="Your team.")],
     as_user: AsOpt = None,
+    expected_version: VersionOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Withdraw your team's claim while the round is open (team lead)."""
     store = open_plan_store(db, data_dir)
-    state = nego.unclaim(store, plan, acting_user(as_user), team)
+    state = nego.unclaim(store, plan, acting_user(as_user), team, expected_version=expected_version)
     _report(store, state.plan_id, as_json, f"claim of team {team} withdrawn")
 
 
@@ -181,13 +211,20 @@ def close_round_cmd(
         ),
     ] = "keep",
     as_user: AsOpt = None,
+    expected_version: VersionOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Close the claiming round (owner)."""
     store = open_plan_store(db, data_dir)
-    state = nego.close_round(store, plan, acting_user(as_user), oversubscribed=oversubscribed)
+    state = nego.close_round(
+        store,
+        plan,
+        acting_user(as_user),
+        oversubscribed=oversubscribed,
+        expected_version=expected_version,
+    )
     _report(store, state.plan_id, as_json, "claiming round closed")
 
 
@@ -196,13 +233,14 @@ def close_round_cmd(
 def reopen_round_cmd(
     plan: PlanArg,
     as_user: AsOpt = None,
+    expected_version: VersionOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Reopen the claiming round before the plan is agreed (owner)."""
     store = open_plan_store(db, data_dir)
-    state = nego.reopen_round(store, plan, acting_user(as_user))
+    state = nego.reopen_round(store, plan, acting_user(as_user), expected_version=expected_version)
     _report(store, state.plan_id, as_json, "claiming round reopened")
 
 
@@ -211,7 +249,12 @@ def reopen_round_cmd(
 def assign_cmd(
     plan: PlanArg,
     rule: Annotated[
-        str, typer.Option("--rule", help="pro_rata_baseline, even, pro_rata_claims or manual.")
+        str,
+        typer.Option(
+            "--rule",
+            help="pro_rata_baseline, even, pro_rata_claims, pro_rata_shortfall (spares the teams that "
+            "claimed at least their pro rata share) or manual.",
+        ),
     ],
     manual: Annotated[
         list[str] | None, typer.Option("--manual", help="TEAM=AMOUNT for the manual rule (repeat).")
@@ -220,6 +263,7 @@ def assign_cmd(
         list[str] | None, typer.Option("--exclude", help="Team to leave out (repeat).")
     ] = None,
     as_user: AsOpt = None,
+    expected_version: VersionOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
@@ -235,7 +279,13 @@ def assign_cmd(
             amounts[team.strip()] = value.strip()
     store = open_plan_store(db, data_dir)
     state = nego.assign(
-        store, plan, acting_user(as_user), rule, manual=amounts, exclude=exclude or ()
+        store,
+        plan,
+        acting_user(as_user),
+        rule,
+        manual=amounts,
+        exclude=exclude or (),
+        expected_version=expected_version,
     )
     _report(store, state.plan_id, as_json, f"remainder assigned by {rule}")
 
@@ -245,14 +295,36 @@ def assign_cmd(
 def lock_cmd(
     plan: PlanArg,
     as_user: AsOpt = None,
+    expected_version: VersionOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Agree and lock the plan (owner); later changes need a new version."""
     store = open_plan_store(db, data_dir)
-    state = nego.lock(store, plan, acting_user(as_user))
+    state = nego.lock(store, plan, acting_user(as_user), expected_version=expected_version)
     _report(store, state.plan_id, as_json, "plan agreed and locked")
+
+
+@plan_app.command("rebase")
+@user_errors(ServiceError)
+def rebase_cmd(
+    plan: PlanArg,
+    as_user: AsOpt = None,
+    expected_version: VersionOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Move the negotiation onto the current system plan (owner): claims stay as amounts, a goal
+    given as a ratio is re-applied, the remainder is recomputed."""
+    store = open_plan_store(db, data_dir)
+    before = nego.summary(store, plan)
+    state = nego.rebase(store, plan, acting_user(as_user), expected_version=expected_version)
+    moved = format_money(int(before.get("drift_total") or 0))
+    _report(
+        store, state.plan_id, as_json, f"rebased onto the current {before['basis']} (moved {moved})"
+    )
 
 
 @plan_app.command("ledger")
@@ -271,10 +343,10 @@ def ledger_cmd(
         return
     typer.echo(_summary_text(nego.summary(store, plan)))
     typer.echo("")
-    money = ["basis", "claim", "assignment", "target"]
+    money = ["system_plan", "basis", "basis_drift", "claim", "assignment", "target"]
     header = (
         f"{'team':<16}"
-        + "".join(f"{c:>22}" for c in money)
+        + "".join(f"{c:>20}" for c in money)
         + f"{'claim %':>10}{'vs LY %':>10}  note"
     )
     typer.echo(header)
@@ -283,9 +355,14 @@ def ledger_cmd(
         pct_text = "" if pct is None or pct != pct else f"{pct:.1f}"
         typer.echo(
             f"{str(row['team']):<16}"
-            + "".join(f"{format_money(int(row[c + nego.MINOR])):>22}" for c in money)
+            + "".join(f"{format_money(int(row[c + nego.MINOR])):>20}" for c in money)
             + f"{pct_text:>10}{_pct_text(row.get('target_growth_vs_last_year_pct')):>10}  {row['note']}"
         )
+    reasons = [r for r in table.to_dict(orient="records") if r["team"] != "TOTAL" and r["why"]]
+    if reasons:
+        typer.echo("")
+        for row in reasons:
+            typer.echo(f"{str(row['team']):<16}{row['why']}")
 
 
 def _pct_text(value: Any) -> str:
@@ -363,15 +440,26 @@ def import_cmd(
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
+    trust: Annotated[
+        bool,
+        typer.Option(
+            "--trust",
+            help="Import a bundle exported by another installation, whose signature cannot be "
+            "checked here (recorded as such in the audit log).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Re-create a plan from a JSON bundle (same data, ledger and targets)."""
+    """Re-create a plan from a JSON bundle (same data, ledger and targets).
+
+    The bundle's signature is checked: a bundle changed after export is refused. A bundle of
+    another installation is refused unless you pass --trust."""
     try:
         data = file.read_bytes()
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror}")
     store = open_plan_store(db, data_dir)
-    plan_id = exports.import_bundle(store, data, acting_user(as_user))
+    plan_id = exports.import_bundle(store, data, acting_user(as_user), trust=trust)
     if as_json:
         echo_json(nego.summary(store, plan_id))
     else:

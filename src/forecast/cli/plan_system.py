@@ -9,7 +9,6 @@ from typing import Annotated, Any, cast
 import numpy as np
 import pandas as pd
 import typer
-from sqlalchemy import exc as sa_exc
 
 from forecast.cli.common import (
     AsOpt,
@@ -26,10 +25,16 @@ from forecast.cli.common import (
 )
 from forecast.cli.engine_cmds import SchedulerOpt, use_scheduler
 from forecast.cli.plan_app import plan_app
-from forecast.overrides import EVENT_KINDS, REASON_CODES, Event, OverrideError, Scope
-from forecast.plan import PlanState
 from forecast.services import plans, system
 from forecast.services.errors import ServiceError
+from forecast.services.types import (
+    EVENT_KINDS,
+    REASON_CODES,
+    Event,
+    OverrideError,
+    PlanState,
+    Scope,
+)
 
 event_app = typer.Typer(
     help="Event overrides: add, edit, remove, list, suggest.", no_args_is_help=True
@@ -53,8 +58,8 @@ AddOpt = Annotated[
 CapOpt = Annotated[float | None, typer.Option("--cap", help="Upper limit per series and period.")]
 SetOpt = Annotated[float | None, typer.Option("--set", help="Replace the baseline by this value.")]
 
-# Database outages (server gone, disk full) are reported like any other refusal.
-ERRORS = (ServiceError, OverrideError, sa_exc.OperationalError)
+# Database outages (server gone, disk full) arrive as forecast.errors.Unavailable, a ServiceError.
+ERRORS = (ServiceError, OverrideError)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -250,16 +255,14 @@ def show(
     typer.echo(f"  events ({len(events)}):")
     for event in events:
         typer.echo(f"    {_event_line(event)}")
-    if state.factors:
-        typer.echo(f"  factors ({len(state.factors)}):")
-        for f in state.factors:
-            typer.echo(
-                f"    {f['factor_id']} {f['name']!r} from {f['start']} on {f['n_series']} series: "
-                f"baseline {f['baseline_before']:,.0f} -> {f['baseline_after']:,.0f}"
-            )
-    open_count = int((~marked["explained"]).sum()) if len(marked) else 0
+    factors = system.factors_of(state)
+    if factors:
+        typer.echo(f"  factors ({len(factors)}):")
+        for factor in factors:
+            typer.echo(f"    {factor.describe()}")
+    gate = system.gate_of(state, marked)
     typer.echo(
-        f"  deviations above {state.threshold:.0%}: {len(marked)} marked, {open_count} unexplained"
+        f"  deviations above {gate.threshold:.0%}: {gate.marked} marked, {gate.open} unexplained"
     )
     typer.echo(f"  rule: {system.COMBINATION_RULE}")
     key = ["unique_id"] if level == "series" else ["team"]
@@ -673,18 +676,24 @@ def mark_factor(
         model=model,
         expected_version=expected_version,
     )
-    factor = saved.factor or {}
-    comparison = system.factor_comparison(store, saved.plan.plan_id, factor["factor_id"])
+    factor = saved.factor
+    assert factor is not None  # mark_factor always records one
+    comparison = system.factor_comparison(store, saved.plan.plan_id, factor.factor_id)
     if as_json:
-        echo_json({"factor": factor, "comparison": _records(comparison), "version": saved.version})
+        echo_json(
+            {
+                "factor": factor.to_dict(),
+                "comparison": _records(comparison),
+                "version": saved.version,
+            }
+        )
         return
     typer.echo(
-        f"factor {factor['factor_id']} {name!r}: {factor['n_series']} series re-forecast with "
-        f"{factor['model']}; baseline {factor['baseline_before']:,.0f} -> "
-        f"{factor['baseline_after']:,.0f}"
+        f"factor {factor.factor_id} {name!r}: {factor.n_series} series re-forecast with "
+        f"{factor.model}; baseline {factor.baseline_before:,.0f} -> {factor.baseline_after:,.0f}"
     )
     typer.echo(
-        f"  (the same model without the factor: {factor['baseline_without_factor']:,.0f}; "
+        f"  (the same model without the factor: {factor.baseline_without_factor or 0:,.0f}; "
         "the difference to 'after' is the factor's own effect)"
     )
     columns = ["before", "without_factor", "after"]

@@ -22,6 +22,18 @@ DataDir = Annotated[
         "--data-dir", help="Data directory (default: $FORECAST_DATA_DIR or the per-user one)."
     ),
 ]
+Threads = Annotated[
+    int, typer.Option("--threads", min=1, max=256, help="Requests served at once (waitress).")
+]
+AllowedHost = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allowed-host",
+        help="A host name the dashboard is reached by (repeatable); other Host headers get 400. "
+        "localhost, 127.0.0.1 and the bind address are always allowed.",
+    ),
+]
+WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
 
 
 def register(app: typer.Typer) -> None:
@@ -33,12 +45,28 @@ def register(app: typer.Typer) -> None:
         port: Port = 8050,
         db: Db = None,
         data_dir: DataDir = None,
-        debug: Annotated[bool, typer.Option(help="Dash debug mode (reloader, dev tools).")] = False,
+        threads: Threads = 8,
+        allowed_host: AllowedHost = None,
+        debug: Annotated[
+            bool,
+            typer.Option(
+                help="Development only: Werkzeug's server with Dash's debug mode (reloader, "
+                "dev tools, tracebacks in the browser). Never on a shared address."
+            ),
+        ] = False,
         scheduler: SchedulerOpt = None,
     ) -> None:
-        """Start the dashboard on http://HOST:PORT."""
+        """Start the dashboard on http://HOST:PORT (waitress, a production WSGI server)."""
         use_scheduler(scheduler)
-        run_dashboard(host=host, port=port, db=db, data_dir=data_dir, debug=debug)
+        run_dashboard(
+            host=host,
+            port=port,
+            db=db,
+            data_dir=data_dir,
+            debug=debug,
+            threads=threads,
+            allowed_hosts=allowed_host or [],
+        )
 
     @app.command()
     def demo(
@@ -60,17 +88,47 @@ def register(app: typer.Typer) -> None:
 
 
 def run_dashboard(
-    *, host: str, port: int, db: str | None, data_dir: str | None, debug: bool
+    *,
+    host: str,
+    port: int,
+    db: str | None,
+    data_dir: str | None,
+    debug: bool,
+    threads: int = 8,
+    allowed_hosts: list[str] | None = None,
 ) -> None:
     from dashboard.app import create_app
     from forecast.services.errors import ServiceError
 
+    hosts = list(allowed_hosts or [])
+    if host not in WILDCARD_ADDRESSES:
+        hosts.append(host)
+    elif not allowed_hosts:
+        typer.echo(
+            f"note: bound to {host or 'every address'}; only localhost and 127.0.0.1 are "
+            "answered until you name the host the team uses with --allowed-host NAME",
+            err=True,
+        )
     try:
-        app = create_app(db_url=db, data_dir=data_dir)
+        app = create_app(db_url=db, data_dir=data_dir, allowed_hosts=hosts)
     except ServiceError as exc:
         fail(str(exc))
-    typer.echo(f"dashboard on http://{host}:{port}  (Ctrl+C stops it)")
-    app.run(host=host, port=port, debug=debug)
+    shown = "localhost" if host in WILDCARD_ADDRESSES else host
+    typer.echo(f"dashboard on http://{shown}:{port}  (Ctrl+C stops it)")
+    if debug:
+        app.run(host=host, port=port, debug=True)
+        return
+    import waitress
+
+    waitress.serve(
+        app.server,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="forecast",
+        # waitress buffers a request before Flask sees it: refuse a larger one right there.
+        max_request_body_size=app.server.config["MAX_CONTENT_LENGTH"],
+    )
 
 
 def ensure_demo_plan(

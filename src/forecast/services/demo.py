@@ -15,8 +15,16 @@ from forecast.services import negotiation, plans, system
 from forecast.store import PlanRepository
 
 ROOT = Path(__file__).resolve().parents[3]
-SAMPLE_SALES = ROOT / "sample_data" / "rossmann" / "rossmann_train_100stores.csv"
-SAMPLE_STORES = ROOT / "sample_data" / "rossmann" / "rossmann_store_100stores.csv"
+
+
+def sample_dir() -> Path:
+    """The sample data: `forecast/sample_data` in an installed wheel, else the repo's folder."""
+    installed = Path(__file__).resolve().parents[1] / "sample_data"
+    return installed if installed.is_dir() else ROOT / "sample_data"
+
+
+SAMPLE_SALES = sample_dir() / "rossmann" / "rossmann_train_100stores.csv"
+SAMPLE_STORES = sample_dir() / "rossmann" / "rossmann_store_100stores.csv"
 DEMO_PLAN_NAME = "Rossmann sample (weekly)"
 DEMO_OWNER = "olga"
 DEMO_PLANNER = "piet"

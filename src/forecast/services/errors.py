@@ -1,27 +1,26 @@
-"""Errors the services raise. Their messages are shown to the user as they are (CLI and dashboard)."""
+"""Errors the services raise (defined in ``forecast.errors`` so the store can raise them too).
+
+Their messages are shown to the user as they are (CLI and dashboard).
+"""
 
 from __future__ import annotations
 
+from forecast.errors import (
+    Forbidden,
+    Invalid,
+    Locked,
+    NotFound,
+    ServiceError,
+    StaleVersion,
+    Unavailable,
+)
 
-class ServiceError(Exception):
-    """Base of every refusal a use case makes; the message says what happened and how to fix it."""
-
-
-class NotFound(ServiceError):
-    """The plan, event, team or series named does not exist."""
-
-
-class Invalid(ServiceError):
-    """The input is malformed or breaks a rule of the plan; nothing was written."""
-
-
-class Forbidden(ServiceError):
-    """The acting user's role does not allow this change."""
-
-
-class StaleVersion(ServiceError):
-    """The edit was made against an older version of the plan; someone else changed it since."""
-
-
-class Locked(ServiceError):
-    """The plan is published or agreed and therefore read-only; make a new version to change it."""
+__all__ = [
+    "Forbidden",
+    "Invalid",
+    "Locked",
+    "NotFound",
+    "ServiceError",
+    "StaleVersion",
+    "Unavailable",
+]

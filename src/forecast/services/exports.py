@@ -12,7 +12,7 @@ from forecast import export, schema
 from forecast.negotiation import Negotiation, NegotiationError
 from forecast.plan import PlanState, utc_now
 from forecast.services import negotiation as nego
-from forecast.services.errors import Invalid, NotFound
+from forecast.services.errors import Invalid, NotFound, ServiceError
 from forecast.services.plans import audit_log, get_plan, history_hash, load_blob_frame
 from forecast.store import Change, MemoryStore, PlanRepository, frame_from_bytes
 
@@ -32,7 +32,7 @@ def export_plan(store: PlanRepository, plan: str, fmt: str) -> bytes:
         return export.to_csv(rows)
     if fmt == "xlsx":
         return export.to_xlsx(_sheets(store, state, rows, negotiated))
-    return export.write_bundle(_bundle_content(store, state, negotiated))
+    return export.write_bundle(_bundle_content(store, state, negotiated), store.installation_key())
 
 
 def _decimal(text: str) -> Decimal:
@@ -73,6 +73,17 @@ def _sheets(
             for e in audit_log(store, state.plan_id)
         ]
     )
+    summary = nego.summary(store, state.plan_id)
+    basis = pd.DataFrame(
+        [
+            {"item": "basis", "value": summary.get("basis")},
+            {"item": "status", "value": nego.basis_status(summary)},
+            {"item": "basis taken at", "value": summary.get("basis_taken_at")},
+            {"item": "rebased by", "value": summary.get("rebased_by")},
+            {"item": "rebased at", "value": summary.get("rebased_at")},
+            {"item": "drift total", "value": Decimal(int(summary.get("drift_total") or 0)) / 100},
+        ]
+    )
     return {
         "by series-period": by_series,
         "by team": by_team,
@@ -84,6 +95,7 @@ def _sheets(
             else pd.DataFrame({"explanation": []})
         ),
         "audit log": audit,
+        "basis": basis,
     }
 
 
@@ -99,7 +111,8 @@ def _bundle_content(
         .astype(str)
         .to_dict()
     )
-    ledger = neg.ledger()
+    ledger = neg.ledger(*nego.current_totals(store, state))
+    summary = nego.summary(store, state.plan_id)
     targets = negotiated[[schema.UNIQUE_ID, schema.DS, schema.TEAM, "target_minor"]].copy()
     targets[schema.DS] = targets[schema.DS].dt.strftime("%Y-%m-%d")
     return {
@@ -114,6 +127,8 @@ def _bundle_content(
         "members": {u: m.to_dict() for u, m in state.members.items()},
         "goal": neg.goal,
         "basis": neg.basis.value,
+        "basis_status": nego.basis_status(summary),
+        "basis_drift_minor": summary.get("drift", {}),
         "claims": {t: c.to_dict() for t, c in neg.claims.items()},
         "rule": neg.rule.value if neg.rule else None,
         "excluded": neg.excluded,
@@ -134,29 +149,61 @@ def _bundle_content(
     }
 
 
-def import_bundle(store: PlanRepository, data: bytes, actor: str) -> str:
+def import_bundle(store: PlanRepository, data: bytes, actor: str, *, trust: bool = False) -> str:
     """Re-create the plan of a JSON bundle (same document, data, ledger and targets) and return its id.
 
-    The bundle is verified first (checksum, data hash, ledger, the spread down to series-periods) on
-    a scratch in-memory store; nothing is written unless it reproduces exactly. The plan keeps its id
-    unless that id is taken in this store, then it gets a new one. The importer becomes an owner of
-    the copy (so they can make a new version of it); the audit log records the import."""
+    The bundle's signature is checked with this installation's key: a bundle changed after export
+    is refused whole. A bundle of another installation is refused unless `trust` is given (an
+    admin's explicit choice), and the audit log records that it was imported on trust.
+    Then it is verified (data hash, ledger, the spread down to series-periods) on a scratch
+    in-memory store; nothing is written unless it reproduces exactly, and a malformed bundle is
+    refused with ``Invalid`` naming what is wrong. The plan keeps its id unless that id is taken
+    in this store, then it gets a new one. The importer becomes an owner of the copy (so they can
+    make a new version of it); the audit log records the import."""
     actor = (actor or "").strip()
     if not actor:
         raise Invalid("the import needs a user: pass --as USER or set FORECAST_USER")
     try:
-        bundle = export.read_bundle(data)
-        blobs = bundle.blobs
+        bundle = export.read_bundle(bytes(data), store.installation_key(), trust=trust)
+        state, blobs, change = _verified_copy(store, bundle, actor)
     except export.ExportError as exc:
         raise Invalid(str(exc)) from exc
+    except ServiceError:
+        raise
+    except Exception as exc:  # a malformed bundle must never end in a traceback
+        raise Invalid(
+            f"the bundle is malformed ({type(exc).__name__}: {str(exc)[:200]}); nothing was "
+            "imported; export it again with --format json"
+        ) from exc
+    store.add(state, blobs, change)
+    return state.plan_id
+
+
+def _blob_frames(bundle: export.Bundle) -> dict[str, bytes]:
+    from forecast.engine.ingest import IngestError, bounds
+
+    blobs = bundle.blobs
     missing = [kind for kind in REQUIRED_BLOBS if kind not in blobs]
     if missing:
         raise Invalid(
             f"the bundle has no {', '.join(missing)} data; export it again with --format json"
         )
+    for kind, data in blobs.items():
+        try:
+            bounds.check_parquet(data, kind)  # a Parquet file within the bounds, not a bomb
+        except IngestError as exc:
+            problem = exc.problems[0]
+            raise Invalid(f"the bundle's {kind!r} data: {problem.message}") from exc
+    return blobs
+
+
+def _verified_copy(
+    store: PlanRepository, bundle: export.Bundle, actor: str
+) -> tuple[PlanState, dict[str, bytes], Change]:
+    blobs = _blob_frames(bundle)
     try:
         state = PlanState.from_dict(bundle.doc)
-    except (TypeError, KeyError, ValueError) as exc:
+    except (TypeError, KeyError, ValueError, AttributeError) as exc:
         raise Invalid(f"the bundle's plan document is malformed: {exc}") from exc
     history = frame_from_bytes(blobs["history"])
     if (
@@ -170,11 +217,6 @@ def import_bundle(store: PlanRepository, data: bytes, actor: str) -> str:
         neg = Negotiation.from_dict(state.negotiation) if state.negotiation else None
     except (NegotiationError, KeyError, ValueError) as exc:
         raise Invalid(f"the bundle's negotiation does not balance: {exc}") from exc
-    if neg is not None and neg.ledger().to_dict(orient="records") != bundle.content.get(
-        "ledger_minor"
-    ):
-        raise Invalid("the bundle's ledger does not reproduce from its claims and assignments")
-
     original_id = state.plan_id
     try:
         get_plan(store, original_id)
@@ -182,16 +224,28 @@ def import_bundle(store: PlanRepository, data: bytes, actor: str) -> str:
     except NotFound:
         pass
     state.grant(actor, "owner")
-    change = Change(
-        actor=actor,
-        action="import",
-        what=f"import bundle of plan {original_id} version {bundle.content['version']} "
-        f"(exported {bundle.content.get('exported_at')})",
-        after={"source_plan_id": original_id, "source_version": bundle.content["version"]},
+    what = (
+        f"import bundle of plan {original_id} version {bundle.content['version']} "
+        f"(exported {bundle.content.get('exported_at')})"
     )
+    after: dict[str, Any] = {
+        "source_plan_id": original_id,
+        "source_version": bundle.content["version"],
+        "source_installation": bundle.source_installation,
+    }
+    if bundle.trusted_foreign:
+        what += (
+            f"; from another installation ({bundle.source_installation}), its signature "
+            f"unchecked: imported on {actor}'s explicit trust"
+        )
+        after["trusted"] = True
+    change = Change(actor=actor, action="import", what=what, after=after)
     scratch = MemoryStore()
     scratch.add(state, blobs, change)
     if neg is not None:
+        current = nego.current_totals(scratch, scratch.get(state.plan_id))
+        if neg.ledger(*current).to_dict(orient="records") != bundle.content.get("ledger_minor"):
+            raise Invalid("the bundle's ledger does not reproduce from its claims and assignments")
         again = nego.negotiated_plan(scratch, state.plan_id)
         expected = bundle.content.get("targets_minor", {})
         if again["target_minor"].astype(int).tolist() != [
@@ -202,5 +256,4 @@ def import_bundle(store: PlanRepository, data: bytes, actor: str) -> str:
             raise Invalid(
                 "the bundle's targets do not reproduce from its data; nothing was imported"
             )
-    store.add(state, blobs, change)
-    return state.plan_id
+    return state, blobs, change

@@ -79,12 +79,14 @@ def _change(
     expected_version: int | None,
     operate: Callable[[PlanState, Negotiation | None, Actor], tuple[Negotiation, str, Any, Any]],
     *,
-    retry_stale: bool = False,
+    retry_stale: bool = True,
 ) -> PlanState:
     """Run one domain operation on a copy of the plan and save it with one audit row.
 
-    `retry_stale`: without an expected version, redo the operation on the fresh state when another
-    writer saved first (only for claims, which touch their own team's entry alone)."""
+    Without an expected version ("whatever is current") an edit that loses a race to another
+    writer is redone on the fresh state for as long as it still applies there: the domain
+    operation runs again and refuses, with its reason, only when the change no longer applies
+    (the round was closed meanwhile, the team's lead changed ...)."""
 
     def mutate(state: PlanState) -> tuple[str, Any, Any]:
         if state.status == AGREED:
@@ -179,6 +181,18 @@ def _team_totals(frame: pd.DataFrame, column: str) -> dict[str, int]:
     return {str(team): int(v) for team, v in sums.items()}
 
 
+def current_totals(
+    store: PlanRepository, state: PlanState
+) -> tuple[dict[str, int], dict[str, int]]:
+    """The teams' current baseline and system plan totals (minor units) of this plan version."""
+    frame = _plan_data(store, state)[0]
+    return _team_totals(frame, schema.BASELINE), _team_totals(frame, schema.SYSTEM_PLAN)
+
+
+def _basis_column(basis: str | domain.Basis) -> str:
+    return schema.BASELINE if str(basis) == "baseline" else schema.SYSTEM_PLAN
+
+
 def _period_basis(frame: pd.DataFrame, column: str) -> dict[str, dict[str, int]]:
     minor = pd.Series(_minor_column(frame[column]), index=frame.index)
     periods = frame[schema.DS].dt.strftime("%Y-%m-%d")
@@ -249,6 +263,8 @@ def set_goal(
             spread_by=spread_by,
             at=utc_now(),
         )
+        fresh.basis_by_period = _period_basis(frame, _basis_column(fresh.basis))
+        fresh.basis_taken_at = fresh.goal_set_at
         how = f" ({fresh.goal_ratio} of the {fresh.basis.value})" if fresh.goal_ratio else ""
         what = (
             f"set goal {domain.format_money(fresh.goal or 0)}{how}; gap "
@@ -288,7 +304,7 @@ def claim(
         what = f"{verb} of team {team}: {domain.format_money(made.amount)} ({made.note})"
         return neg, what, before, made.to_dict()
 
-    return _change(store, plan, actor, "claim", expected_version, operate, retry_stale=True)
+    return _change(store, plan, actor, "claim", expected_version, operate)
 
 
 def unclaim(
@@ -308,7 +324,7 @@ def unclaim(
             None,
         )
 
-    return _change(store, plan, actor, "unclaim", expected_version, operate, retry_stale=True)
+    return _change(store, plan, actor, "unclaim", expected_version, operate)
 
 
 def close_round(
@@ -391,6 +407,44 @@ def assign(
     return _change(store, plan, actor, "assign", expected_version, operate)
 
 
+def rebase(
+    store: PlanRepository, plan: str, actor: str, *, expected_version: int | None = None
+) -> PlanState:
+    """Move the negotiation onto the current system plan and baseline (owner), in one change with
+    one audit row: claims stay as amounts, a goal set as an amount stays and one set as a ratio is
+    re-applied, the remainder is recomputed (and re-assigned by the recorded rule)."""
+
+    def operate(
+        state: PlanState, neg: Negotiation | None, who: Actor
+    ) -> tuple[Negotiation, str, Any, Any]:
+        neg = _require_negotiation(state, "rebase")
+        frame = _plan_data(store, state)[0]
+        baseline = _team_totals(frame, schema.BASELINE)
+        system = _team_totals(frame, schema.SYSTEM_PLAN)
+        drift = neg.drift(baseline, system)
+        before = {"goal": neg.goal, "basis": neg.team_basis, "assignments": neg.assignments}
+        notes = neg.rebase(
+            who,
+            baseline,
+            system,
+            basis_by_period=_period_basis(frame, _basis_column(neg.basis)),
+            at=utc_now(),
+        )
+        moved = sum(drift.values())
+        what = (
+            f"rebase onto the current {neg.basis.value}: basis moved by "
+            f"{domain.format_money(moved)} ({sum(1 for d in drift.values() if d)} team(s)); "
+            f"goal {domain.format_money(neg.goal or 0)}, remainder "
+            f"{domain.format_money(neg.remainder)}"
+        )
+        if notes:
+            what += "; " + "; ".join(notes)
+        after = {"goal": neg.goal, "basis": neg.team_basis, "assignments": neg.assignments}
+        return neg, what, before, after
+
+    return _change(store, plan, actor, "rebase", expected_version, operate)
+
+
 def lock(
     store: PlanRepository, plan: str, actor: str, *, expected_version: int | None = None
 ) -> PlanState:
@@ -428,7 +482,41 @@ def summary(store: PlanRepository, plan: str) -> dict[str, Any]:
         "status": state.status,
     }
     out.update(neg.summary() if neg else {"stage": domain.Stage.DRAFT.value, "goal": None})
+    if neg is not None:
+        baseline, system = current_totals(store, state)
+        drift = neg.drift(baseline, system)
+        out["drift"] = drift
+        out["drift_total"] = sum(drift.values())
+        out["drifted_teams"] = sorted(t for t, d in drift.items() if d)
+        out["system_plan_total"] = sum(system.values())
+        out["baseline_total"] = sum(baseline.values())
+        out["agreed_on_recorded_basis"] = state.status == AGREED
     return out
+
+
+def basis_status(summary_: Mapping[str, Any]) -> str:
+    """In words, from a `summary`: which basis the negotiation's numbers rest on and whether the
+    current system plan moved away from it (shown on the page, in the CLI and in exports)."""
+    if summary_.get("goal") is None:
+        return "no goal yet"
+    basis = str(summary_.get("basis", "baseline")).replace("_", " ")
+    taken = summary_.get("basis_taken_at") or summary_.get("rebased_at")
+    when = f" taken {taken}" if taken else ""
+    drift = int(summary_.get("drift_total") or 0)
+    if summary_.get("agreed_on_recorded_basis"):
+        text = f"agreed on the {basis}{when}; locked plans keep the basis they were agreed on"
+        if summary_.get("drifted_teams"):
+            text += (
+                f" (the current {basis} differs by {domain.format_money(drift)} in team(s) "
+                f"{', '.join(summary_['drifted_teams'])})"
+            )
+        return text
+    if summary_.get("drifted_teams"):
+        return (
+            f"not rebased: the {basis}{when} differs from the current one by "
+            f"{domain.format_money(drift)} in team(s) {', '.join(summary_['drifted_teams'])}"
+        )
+    return f"the current {basis}{when}"
 
 
 def goal_by_period(store: PlanRepository, plan: str, basis: str = "baseline") -> pd.DataFrame:
@@ -461,8 +549,8 @@ def ledger(store: PlanRepository, plan: str) -> pd.DataFrame:
     (``last_year`` is None where the history does not reach back a full year)."""
     state = get_plan(store, plan)
     neg = _require_negotiation(state, "show the ledger")
-    table = neg.ledger()
-    money = ["baseline", "system_plan", "basis", "claim", "assignment", "target"]
+    table = neg.ledger(*current_totals(store, state))
+    money = ["baseline", "system_plan", "basis", "basis_drift", "claim", "assignment", "target"]
     for col in money:
         table[col + MINOR] = table[col].astype("int64")
         table[col] = [float(from_minor(int(v))) for v in table[col]]
@@ -499,9 +587,28 @@ def negotiated_plan(store: PlanRepository, plan: str) -> pd.DataFrame:
     ].copy()
     out["baseline_minor"] = _minor_column(spread[schema.BASELINE])
     out["system_plan_minor"] = _minor_column(spread[schema.SYSTEM_PLAN])
+    out["basis_minor"] = _basis_spread(neg, frame)
     out["target_minor"] = spread["target_minor"].astype("int64")
-    out.insert(5, schema.TARGET, out["target_minor"] / 100.0)
+    out.insert(5, "basis", out["basis_minor"] / 100.0)
+    out.insert(6, schema.TARGET, out["target_minor"] / 100.0)
     return out
+
+
+def _basis_spread(neg: Negotiation, frame: pd.DataFrame) -> np.ndarray:
+    """The basis the negotiation used, per series-period: each team's recorded basis per period
+    spread over its series in proportion to the current basis column. It adds up exactly to the
+    ledger's basis per team (and per period), so the series, team and ledger views agree; where
+    the basis has not drifted it equals the current basis column."""
+    column = _basis_column(neg.basis)
+    per_period = {
+        (team, period): value
+        for team, periods in neg.basis_by_period.items()
+        for period, value in periods.items()
+    }
+    spread = domain.spread(
+        neg.team_basis, frame, weight_col=column, team_period_targets=per_period or None
+    )
+    return spread["target_minor"].astype("int64").to_numpy()
 
 
 def stretch(store: PlanRepository, plan: str) -> pd.DataFrame:

@@ -8,6 +8,8 @@ locking on ``expected_version``; ``None`` means "the version I just read").
 from __future__ import annotations
 
 import hashlib
+import random
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -145,11 +147,14 @@ def change_plan(
     the same transaction. Returns the saved state at its new version.
 
     With `retry_stale` and no `expected_version` ("whatever is current"), a save that loses a race
-    to another writer is redone on the fresh state (mutate runs again), so appends such as a new
-    event never fail only because someone else saved a moment earlier. Use it only where mutate
-    is valid on any later state (appends, idempotent sets)."""
-    attempts = RETRIES if (retry_stale and expected_version is None) else 1
-    for attempt in range(attempts):
+    to another writer is redone on the fresh state (mutate runs again) for as long as it takes:
+    every lost race means another writer made progress, and mutate re-checks the change on the
+    fresh state and refuses (with its reason) once it no longer applies. Use it only where mutate
+    is valid on any later state (appends, idempotent sets, domain operations that re-check)."""
+    retry = retry_stale and expected_version is None
+    attempt = 0
+    while True:
+        attempt += 1
         state = get_plan(store, plan)
         doing = doing or action.replace("_", " ")
         if role is not None:
@@ -177,12 +182,11 @@ def change_plan(
                 blobs=blobs,
             )
         except StaleVersion:
-            if attempt + 1 >= attempts:
+            if not retry:
                 raise
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-RETRIES = 5
+            # Another writer saved first, so the plan moved on: redo the change on the fresh
+            # state (mutate refuses, with its reason, once the change no longer applies there).
+            time.sleep(min(0.05, 0.001 * attempt) * random.random())
 
 
 def grant(
@@ -278,7 +282,7 @@ def read_file(
     date_col: str | None = None,
     value_col: str | None = None,
     freq: str | None = None,
-    attributes_file: str | Path | None = None,
+    attributes_file: str | Path | bytes | None = None,
 ) -> Any:
     """Read a sales file into the long contract without storing anything (the upload preview).
 
@@ -312,7 +316,7 @@ def create_plan(
     team_attr: str | None,
     actor: str,
     filename: str | None = None,
-    attributes_file: str | Path | None = None,
+    attributes_file: str | Path | bytes | None = None,
     freq: str | None = None,
     id_cols: Sequence[str] | None = None,
     date_col: str | None = None,

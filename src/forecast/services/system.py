@@ -17,7 +17,7 @@ import pandas as pd
 
 from forecast import overrides, schema
 from forecast.engine.uplift import Uplift, flag_for_kind, learned_uplift, series_uplift
-from forecast.overrides import Event, Explanation, OverrideError, Scope
+from forecast.overrides import Event, Explanation, Factor, OverrideError, Scope
 from forecast.plan import PUBLISHED, PlanState, utc_now
 from forecast.services import plans
 from forecast.services.cache import PerStoreCache
@@ -38,7 +38,7 @@ class Saved:
     plan: PlanState
     event: Event | None = None
     explained: int = 0
-    factor: dict[str, Any] | None = None
+    factor: Factor | None = None
 
     @property
     def version(self) -> int:
@@ -54,6 +54,46 @@ def events_of(state: PlanState) -> list[Event]:
 
 def explanations_of(state: PlanState) -> list[Explanation]:
     return [Explanation.from_dict(e) for e in state.explanations]
+
+
+def factors_of(state: PlanState) -> list[Factor]:
+    """The plan's new factors, oldest first."""
+    return [Factor.from_dict(f) for f in state.factors]
+
+
+@dataclass(frozen=True)
+class GateStatus:
+    """The deviation gate of a plan: how many deviations are above the threshold (`marked`),
+    how many of them still need a reason (`open`), and whether publishing is possible."""
+
+    threshold: float
+    marked: int
+    open: int
+    locked: bool
+    status: str
+
+    @property
+    def blocks_publishing(self) -> bool:
+        return self.open > 0
+
+
+def gate_of(state: PlanState, marked: pd.DataFrame) -> GateStatus:
+    """THE count of open deviations: marked cells without a (still valid) explanation.
+
+    `marked` is the frame ``deviations`` returns (with its ``explained`` column)."""
+    n_open = int((~marked["explained"]).sum()) if len(marked) else 0
+    return GateStatus(state.threshold, len(marked), n_open, state.locked, state.status)
+
+
+def gate_status(store: PlanRepository, plan: str) -> GateStatus:
+    """The gate of the plan now (the System plan page, `forecast plan show`, publish)."""
+    state = plans.get_plan(store, plan)
+    return gate_of(state, _marked(store, state))
+
+
+def _marked(store: PlanRepository, state: PlanState) -> pd.DataFrame:
+    marked = overrides.deviations(_system_plan_frame(store, state), state.threshold)
+    return overrides.mark_explained(marked, explanations_of(state))
 
 
 def list_events(store: PlanRepository, plan: str) -> list[Event]:
@@ -95,9 +135,7 @@ def system_plan(store: PlanRepository, plan: str, level: str = "series") -> pd.D
 def deviations(store: PlanRepository, plan: str) -> pd.DataFrame:
     """Every marked deviation (above the plan's threshold, per series-period and per team total)
     with ``explained``, ``outdated``, ``reason_code``, ``text`` and ``author`` columns."""
-    state = plans.get_plan(store, plan)
-    marked = overrides.deviations(_system_plan_frame(store, state), state.threshold)
-    return overrides.mark_explained(marked, explanations_of(state))
+    return _marked(store, plans.get_plan(store, plan))
 
 
 def unexplained(store: PlanRepository, plan: str) -> pd.DataFrame:
@@ -371,6 +409,53 @@ def remove_event(
     return Saved(saved, event=old)
 
 
+def restore_event(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    event_id: str,
+    *,
+    expected_version: int | None = None,
+) -> Saved:
+    """Undo the removal of `event_id`: re-add the event as the audit log recorded it when it was
+    removed (same id, since ids are never reused), with an audit row of its own."""
+    state = plans.get_plan(store, plan)
+    plans.require_role(state, actor, "planner", "restore events")
+    plans.require_unlocked(state, "restore events")
+    if any(e["event_id"] == event_id for e in state.events):
+        raise Invalid(f"event {event_id} is in plan {state.plan_id}; there is nothing to restore")
+    removals = [
+        entry
+        for entry in plans.audit_log(store, state.plan_id)
+        if entry.action == "remove_event" and (entry.before or {}).get("event_id") == event_id
+    ]
+    if not removals:
+        raise NotFound(
+            f"plan {state.plan_id} has no recorded removal of event {event_id!r}; the audit log "
+            "lists the events that were removed"
+        )
+    event = Event.from_dict(removals[-1].before)
+    _checked(store, state, event)
+
+    def mutate(s: PlanState) -> tuple[str, Any, Any]:
+        if any(e["event_id"] == event_id for e in s.events):
+            raise Invalid(f"event {event_id} was restored already; reload the page")
+        s.events.append(event.to_dict())
+        return f"restore event {event.describe()}", None, event.to_dict()
+
+    saved = plans.change_plan(
+        store,
+        state.plan_id,
+        actor=actor,
+        action="restore_event",
+        mutate=mutate,
+        expected_version=expected_version,
+        role="planner",
+        doing="restore events",
+    )
+    return Saved(saved, event=event)
+
+
 # -- explanations, threshold, publish --------------------------------------------------------
 
 
@@ -564,13 +649,12 @@ def publish(
     state = plans.get_plan(store, plan)
     plans.require_role(state, actor, "owner", "publish")
     plans.require_unlocked(state, "publish it again")
-    open_cells = overrides.unexplained(
-        overrides.deviations(_system_plan_frame(store, state), state.threshold),
-        explanations_of(state),
-    )
-    if len(open_cells):
+    marked = _marked(store, state)
+    gate = gate_of(state, marked)
+    if gate.blocks_publishing:
+        open_cells = marked.loc[~marked["explained"]]
         raise Invalid(
-            f"plan {state.plan_id} cannot be published: {len(open_cells)} deviation(s) above "
+            f"plan {state.plan_id} cannot be published: {gate.open} deviation(s) above "
             f"{state.threshold:.0%} have no explanation:\n"
             f"{overrides.describe_cells(open_cells)}\n"
             f"explain them with `forecast plan explain {state.plan_id} ...` (e.g. "
@@ -686,35 +770,30 @@ def mark_factor(
     rest = frames.baseline.loc[~frames.baseline[schema.UNIQUE_ID].isin(ids)]
     new_baseline = pd.concat([rest, after[list(frames.baseline.columns)]], ignore_index=True)
     new_baseline = schema.validate_baseline(new_baseline)
-    factor: dict[str, Any] = {
-        "factor_id": factor_id,
-        "name": name,
-        "scope": scope.to_dict(),
-        "start": when.date().isoformat(),
-        "author": actor,
-        "at": utc_now(),
-        "model": chosen,
-        "n_series": len(ids),
-        "baseline_before": float(before[schema.BASELINE].sum()),
-        "baseline_after": float(after[schema.BASELINE].sum()),
-        "baseline_without_factor": float(control[schema.BASELINE].sum()),
-    }
+    factor = Factor(
+        factor_id=factor_id,
+        name=name,
+        scope=scope,
+        start=when.date().isoformat(),
+        author=actor,
+        at=utc_now(),
+        model=chosen,
+        n_series=len(ids),
+        baseline_before=float(before[schema.BASELINE].sum()),
+        baseline_after=float(after[schema.BASELINE].sum()),
+        baseline_without_factor=float(control[schema.BASELINE].sum()),
+    )
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
-        s.factors.append(factor)
+        s.factors.append(factor.to_dict())
         s.baseline = plans.baseline_info(new_baseline, s.baseline.model, s.baseline.levels)
         if marker not in s.dataset.flags:
             s.dataset.flags.append(marker)
-        change = (
-            (factor["baseline_after"] / factor["baseline_before"] - 1)
-            if factor["baseline_before"]
-            else 0.0
-        )
         return (
-            f"mark factor {factor_id} {name!r} on {scope.describe()} from {factor['start']}: "
-            f"{len(ids)} series re-forecast, their baseline {change:+.1%}",
-            {"baseline": factor["baseline_before"]},
-            {"baseline": factor["baseline_after"]},
+            f"mark factor {factor_id} {name!r} on {scope.describe()} from {factor.start}: "
+            f"{len(ids)} series re-forecast, their baseline {factor.change or 0.0:+.1%}",
+            {"baseline": factor.baseline_before},
+            {"baseline": factor.baseline_after},
         )
 
     saved = plans.change_plan(
@@ -748,8 +827,9 @@ def factor_comparison(store: PlanRepository, plan: str, factor_id: str) -> pd.Da
     marker), without_factor (the same model without the marker: after - without_factor is the
     factor's own effect), change_pct (after against before)."""
     state = plans.get_plan(store, plan)
-    if not any(f["factor_id"] == factor_id for f in state.factors):
-        known = ", ".join(f["factor_id"] for f in state.factors) or "none yet"
+    known_ids = [f.factor_id for f in factors_of(state)]
+    if factor_id not in known_ids:
+        known = ", ".join(known_ids) or "none yet"
         raise NotFound(f"plan {state.plan_id} has no factor {factor_id!r}; its factors: {known}")
     before = plans.load_blob_frame(store, state.plan_id, f"factor_before:{factor_id}")
     after = plans.load_blob_frame(store, state.plan_id, f"factor_after:{factor_id}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
-import gzip
 import io
 import re
 import warnings
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecast.engine.ingest import bounds
 from forecast.engine.ingest.types import IngestError, Problem
 
 CSV_DELIMITERS = (",", ";", "\t", "|")
@@ -75,7 +75,7 @@ def detect_type(raw: bytes, name: str) -> tuple[str, bytes, list[str]]:
     lower = name.lower()
     if raw[:2] == _GZIP_MAGIC:
         try:
-            raw = gzip.decompress(raw)
+            raw = bounds.gunzip(raw, name)
         except (OSError, EOFError, zlib.error) as exc:
             raise IngestError(
                 [
@@ -325,6 +325,7 @@ def _read_csv(raw: bytes, fmt: CsvFormat, name: str, dtypes: Mapping[str, str]) 
     except ValueError as exc:
         raise IngestError([_parser_problem(name, exc)]) from None
     frame.columns = cleaned
+    bounds.check_rows_columns(name, len(frame), frame.shape[1])
     return frame
 
 
@@ -376,6 +377,7 @@ def clean_header(columns: pd.Index) -> list[str]:
 
 
 def read_parquet(raw: bytes, name: str) -> pd.DataFrame:
+    bounds.check_parquet(raw, name)
     try:
         frame = pd.read_parquet(io.BytesIO(raw))
     except Exception as exc:  # pyarrow raises many types for damaged files
@@ -402,9 +404,16 @@ def read_xlsx(raw: bytes, name: str) -> tuple[pd.DataFrame, list[str], int]:
 
     The header is the first row with two or more cells; a title above it is skipped."""
     notes: list[str] = []
+    bounds.check_xlsx(raw, name)
     try:
         sheets = pd.ExcelFile(io.BytesIO(raw), engine="openpyxl")
-        grid = pd.read_excel(sheets, sheet_name=sheets.sheet_names[0], header=None, dtype=object)
+        grid = pd.read_excel(
+            sheets,
+            sheet_name=sheets.sheet_names[0],
+            header=None,
+            dtype=object,
+            nrows=bounds.MAX_ROWS + 1,  # openpyxl stops there: the row bound holds while reading
+        )
     except Exception as exc:  # openpyxl raises many types for damaged files
         raise IngestError(
             [
@@ -415,6 +424,7 @@ def read_xlsx(raw: bytes, name: str) -> tuple[pd.DataFrame, list[str], int]:
                 )
             ]
         ) from None
+    bounds.check_rows_columns(name, len(grid), grid.shape[1])
     if len(sheets.sheet_names) > 1:
         notes.append(f"read the first sheet {sheets.sheet_names[0]!r} of {len(sheets.sheet_names)}")
     filled = grid.notna().sum(axis=1).to_numpy()

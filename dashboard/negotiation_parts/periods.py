@@ -4,6 +4,7 @@ before setting the goal."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
@@ -14,6 +15,8 @@ from dash import Dash, Input, Output, State, html
 
 from dashboard import ids
 from dashboard.context import DashboardContext
+from dashboard.negotiation_parts import common
+from forecast.services import negotiation
 
 CENT = Decimal("0.01")
 
@@ -115,11 +118,21 @@ def prefill(typed: Mapping[str, Any], periods: Any, goal_minor: int | None) -> d
     return {"total": str(Decimal(goal_minor) / 100)} if goal_minor is not None else {}
 
 
-def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
-    from dashboard.pages.negotiation import parse_goal
-    from forecast.services import negotiation
+def fill(ctx: DashboardContext, split, basis, goal, session) -> tuple:
+    """Show the period grid, prefilled, when the owner switches the split on."""
+    plan_id = (session or {}).get("plan_id")
+    if not split or not plan_id:
+        return {"display": "none"}, []
+    periods = negotiation.goal_by_period(ctx.store, plan_id, basis or "baseline")
+    start = prefill(
+        common.parse_goal(goal), periods, negotiation.summary(ctx.store, plan_id)["goal"]
+    )
+    basis_by_period = dict(zip(periods["ds"], periods["basis"], strict=True))
+    return {"display": "block"}, period_goal_rows(basis_by_period, start)
 
-    @app.callback(
+
+def register(app: Dash, ctx: DashboardContext) -> None:
+    app.callback(
         Output(ids.NEG_PERIOD_BOX, "style"),
         Output(ids.NEG_PERIOD_GRID, "rowData"),
         Input(ids.NEG_SPLIT, "value"),
@@ -128,12 +141,4 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         State(ids.NEG_GOAL, "value"),
         State(ids.NAV_SESSION, "data"),
         prevent_initial_call=True,
-    )
-    def fill(split: bool, basis: str | None, goal: str | None, session: dict | None) -> tuple:
-        plan_id = (session or {}).get("plan_id")
-        if not split or not plan_id:
-            return {"display": "none"}, []
-        periods = negotiation.goal_by_period(ctx.store, plan_id, basis or "baseline")
-        start = prefill(parse_goal(goal), periods, negotiation.summary(ctx.store, plan_id)["goal"])
-        basis_by_period = dict(zip(periods["ds"], periods["basis"], strict=True))
-        return {"display": "block"}, period_goal_rows(basis_by_period, start)
+    )(functools.partial(fill, ctx))

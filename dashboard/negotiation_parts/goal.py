@@ -1,0 +1,106 @@
+"""The goal card (owner): a total or a ratio of the basis, the basis chosen, optionally split by
+period; setting it opens the claiming round."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, html, no_update
+
+from dashboard import components, ids
+from dashboard.context import DashboardContext
+from dashboard.negotiation_parts import common, periods
+from forecast.services import negotiation
+
+parse_goal = common.parse_goal
+
+
+def goal_message(goal_minor: int, basis_minor: int) -> str:
+    """What the owner sees after setting the goal; a goal far below the basis is most likely a
+    ratio typed without its `x`, so the message says how to type one."""
+    message = f"Goal set to {components.minor_to_money(goal_minor)}; the claiming round is open."
+    if basis_minor > 0 and goal_minor < basis_minor * 0.1:
+        message += (
+            f" That is {goal_minor / basis_minor:.1%} of the basis: for a ratio of the basis, "
+            "type it as 1.2x or 10/6.5."
+        )
+    return message
+
+
+def goal_card() -> dbc.Card:
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H5("1 · Goal (owner)", className="card-title"),
+                dbc.Label(
+                    "Goal for the horizon: an amount, or a ratio of the basis such as 10/6.5",
+                    html_for=ids.NEG_GOAL,
+                ),
+                dbc.Input(id=ids.NEG_GOAL, placeholder="e.g. 1,500,000 or 10/6.5"),
+                dbc.RadioItems(
+                    id=ids.NEG_GOAL_BASIS,
+                    options=[
+                        {"label": "gap against the baseline", "value": "baseline"},
+                        {"label": "gap against the system plan", "value": "system_plan"},
+                    ],
+                    value="baseline",
+                    inline=True,
+                    className="mt-2 small",
+                ),
+                periods.split_control(),
+                dbc.Button("Set goal", id=ids.NEG_SET_GOAL, color="primary", className="mt-2"),
+                html.Div(id=ids.NEG_ROLE_OWNER),
+            ]
+        ),
+        className="h-100",
+    )
+
+
+def goal_arguments(goal: str | None, split: bool, period_rows: list | None) -> dict[str, Any]:
+    """The typed goal (or the period grid, when split) as `set_goal`'s keyword arguments."""
+    if split and period_rows:
+        return {"per_period": periods.per_period_goals(period_rows)}
+    return dict(parse_goal(goal))
+
+
+def set_goal(
+    ctx: DashboardContext, n, goal, basis, split, period_rows, session, version, refresh
+) -> tuple:
+    if not n:
+        return no_update, no_update
+    amount = goal_arguments(goal, split, period_rows)
+    if not amount:
+        text = "Type a goal: an amount such as 1500000, or a ratio such as 10/6.5."
+        return components.info_alert(text), no_update
+    return common.outcome(
+        lambda plan_id, user: negotiation.set_goal(
+            ctx.store, plan_id, user, basis=basis, expected_version=version, **amount
+        ),
+        session,
+        refresh,
+        lambda plan_id: _goal_set(ctx, plan_id),
+    )
+
+
+def _goal_set(ctx: DashboardContext, plan_id: str) -> str:
+    summary = negotiation.summary(ctx.store, plan_id)
+    return goal_message(summary["goal"], summary["basis_total"])
+
+
+def register(app: Dash, ctx: DashboardContext) -> None:
+    app.callback(
+        Output(ids.NEG_ALERT, "children", allow_duplicate=True),
+        Output(ids.NEG_REFRESH, "data", allow_duplicate=True),
+        Input(ids.NEG_SET_GOAL, "n_clicks"),
+        State(ids.NEG_GOAL, "value"),
+        State(ids.NEG_GOAL_BASIS, "value"),
+        State(ids.NEG_SPLIT, "value"),
+        State(ids.NEG_PERIOD_GRID, "rowData"),
+        State(ids.NAV_SESSION, "data"),
+        State(ids.NEG_VERSION, "data"),
+        State(ids.NEG_REFRESH, "data"),
+        prevent_initial_call=True,
+    )(functools.partial(set_goal, ctx))
+    periods.register(app, ctx)

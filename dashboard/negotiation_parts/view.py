@@ -1,0 +1,199 @@
+"""The Negotiation page as the render shows it, built from the service's `NegotiationBoard`
+(pure: no service call here, so tests build it from a board directly)."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Output, html, no_update
+from plotly import graph_objects as go
+
+from dashboard import components, figures, ids
+from dashboard.negotiation_parts.claims import team_card
+from forecast.services.negotiation_board import NegotiationBoard, WaterfallSteps
+
+STAGES = ("draft", "claiming", "assigning", "agreed")
+
+# what the render writes, in the order `outputs` returns it
+RENDER_OUTPUTS = (
+    Output(ids.NEG_STAGE, "children"),
+    Output(ids.NEG_DRIFT, "children"),
+    Output(ids.NEG_CARDS, "children"),
+    Output(ids.NEG_WATERFALL, "figure"),
+    Output(ids.NEG_BOARD, "children"),
+    Output(ids.NEG_LEDGER, "rowData"),
+    Output(ids.NEG_VERSION, "data"),
+    Output(ids.NEG_EXCLUDE, "options"),
+    Output(ids.NEG_MANUAL, "children"),
+    Output(ids.NEG_ROLE_OWNER, "children"),
+    Output(ids.NEG_SET_GOAL, "disabled"),
+    Output(ids.NEG_CLOSE, "disabled"),
+    Output(ids.NEG_ASSIGN, "disabled"),
+    Output(ids.NEG_LOCK, "disabled"),
+    Output(ids.NEG_REOPEN, "disabled"),
+    Output(ids.NEG_REBASE, "disabled"),
+    Output(ids.NEG_GOAL_BASIS, "value"),
+)
+
+
+def no_plan() -> tuple:
+    return (components.need_plan_notice(),) + (no_update,) * (len(RENDER_OUTPUTS) - 1)
+
+
+def outputs(board: NegotiationBoard, rule: str | None) -> tuple:
+    """Everything the render writes, from one board."""
+    actions = board.actions
+    return (
+        stage_bar(board.stage),
+        drift_banner(board),
+        stat_cards(board),
+        waterfall(board.waterfall),
+        [team_card(card) for card in board.cards],
+        ledger_rows(board.ledger),
+        board.version,
+        components.options(board.teams),
+        manual_inputs(board.teams) if rule == "manual" else None,
+        components.role_note(actions.owner_decisions.allowed, actions.owner_decisions.why_not),
+        not actions.set_goal.allowed,
+        not actions.close_round.allowed,
+        not actions.assign.allowed,
+        not actions.lock.allowed,
+        not actions.reopen_round.allowed,
+        not actions.rebase.allowed,
+        board.basis if board.has_goal else "baseline",
+    )
+
+
+def stage_bar(stage: str) -> html.Div:
+    items = []
+    for i, name in enumerate(STAGES):
+        active = name == stage
+        done = STAGES.index(stage) > i if stage in STAGES else False
+        items.append(
+            dbc.Badge(
+                f"{i + 1}. {name}",
+                color="primary" if active else ("success" if done else "light"),
+                text_color=None if (active or done) else "dark",
+                className="me-1 p-2",
+            )
+        )
+    return html.Div(
+        [html.Span("Stage: ", className="me-2 small text-muted"), *items], id="neg-stage-bar"
+    )
+
+
+def drift_banner(board: NegotiationBoard) -> Any:
+    """Says which basis the numbers rest on; a warning when the system plan moved since."""
+    if not board.has_goal:
+        return None
+    if not board.drifted_teams:
+        return html.Small(f"Basis: {board.basis_status}.", className="text-muted")
+    return dbc.Alert(
+        [
+            html.Strong("The basis moved: "),
+            f"{board.basis_status}. ",
+            "Per team: "
+            + ", ".join(
+                f"{c.team} {'+' if c.drift >= 0 else ''}{components.minor_to_money(c.drift)}"
+                for c in board.cards
+                if c.drift
+            )
+            + ". The owner rebases to move the negotiation onto the current numbers.",
+        ],
+        color="warning",
+        className="mb-0 py-2 small",
+        id="neg-drift-alert",
+    )
+
+
+def stat_cards(board: NegotiationBoard) -> list:
+    if not board.has_goal:
+        return [
+            dbc.Col(
+                components.info_alert(
+                    "No goal yet: the owner sets it below to open the claiming round."
+                ),
+                md=12,
+            )
+        ]
+    label = "Baseline" if board.basis == "baseline" else "System plan"
+    colour = figures.SYSTEM_COLOUR if label == "System plan" else figures.BASELINE_COLOUR
+    money = components.minor_to_money
+
+    def card(title: str, value: int, card_id: str | None = None, **kw: Any) -> dbc.Col:
+        col = dbc.Col(components.stat_card(title, money(value), **kw), md=2)
+        if card_id:
+            col.id = card_id
+        return col
+
+    rule = f"rule: {board.rule_label}" if board.rule_label else None
+    return [
+        card(f"{label} (basis)", board.basis_total, colour=colour),
+        card("Goal", board.goal or 0, "neg-goal-card", colour=figures.GOAL_COLOUR),
+        card("Gap", board.gap, "neg-gap-card"),
+        card("Claimed", board.claimed, "neg-claimed-card", colour=figures.NEGOTIATED_COLOUR),
+        card("Assigned", board.assigned),
+        card("Still open", board.open_remainder, "neg-open-card", sub=rule),
+    ]
+
+
+def waterfall(steps: WaterfallSteps | None) -> go.Figure:
+    if steps is None:
+        return figures.empty_figure("Set a goal to see the gap")
+    return figures.gap_waterfall(
+        steps.basis_total / 100,
+        {t: v / 100 for t, v in steps.claims.items()},
+        {t: v / 100 for t, v in steps.assigned.items()},
+        steps.goal / 100,
+        basis_label=steps.basis_label,
+    )
+
+
+def ledger_columns() -> list[dict[str, Any]]:
+    money = {
+        "function": "params.value == null ? '' : (params.value < 0 ? '-€' : '€') + d3.format(',.2f')(Math.abs(params.value))"
+    }
+    pct = {"function": "params.value == null ? '' : d3.format('+.1f')(params.value) + ' %'"}
+    return [
+        {"field": "team", "width": 100, "pinned": "left"},
+        {"field": "system_plan", "headerName": "System plan now", "valueFormatter": money},
+        {"field": "basis", "headerName": "Basis used", "valueFormatter": money},
+        {"field": "basis_drift", "headerName": "Drift", "valueFormatter": money},
+        {"field": "claim", "valueFormatter": money, "type": "numericColumn"},
+        {"field": "assignment", "valueFormatter": money, "type": "numericColumn"},
+        {"field": "target", "valueFormatter": money, "type": "numericColumn"},
+        {"field": "claim_pct_of_basis", "headerName": "Claim / basis", "valueFormatter": pct},
+        {"field": "target_vs_basis_pct", "headerName": "Target vs basis", "valueFormatter": pct},
+        {"field": "note", "flex": 2},
+        {"field": "why", "headerName": "Why this assignment", "flex": 3},
+        {"field": "claimed_by", "headerName": "Claimed by"},
+    ]
+
+
+def ledger_rows(ledger: pd.DataFrame | None) -> list[dict[Hashable, Any]]:
+    if ledger is None:
+        return []
+    cols = [c["field"] for c in ledger_columns()]
+    frame = ledger[[c for c in cols if c in ledger.columns]].copy()
+    frame = frame.astype(object).where(frame.notna(), None)
+    return frame.to_dict("records")
+
+
+def manual_inputs(teams: tuple[str, ...]) -> list:
+    return [
+        dbc.InputGroup(
+            [
+                dbc.InputGroupText(f"Team {team}"),
+                dbc.Input(
+                    id=ids.team_widget(ids.NEG_MANUAL_AMOUNT, team),
+                    placeholder="amount",
+                ),
+            ],
+            size="sm",
+            className="mb-1",
+        )
+        for team in teams
+    ]

@@ -1,0 +1,97 @@
+"""What the web server does for every request, whatever the page: the Host check, the size
+limit of a request, security headers, and error pages that tell nothing about the code.
+
+`harden(app, ctx, allowed_hosts)` is called once by `create_app`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import flask
+from dash import Dash
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from dashboard.context import DashboardContext
+
+DEFAULT_HOSTS = ("localhost", "127.0.0.1", "::1")
+# A file travels base64-encoded inside the callback's JSON: 4/3 of its size plus the rest of
+# the request, so the server's hard limit sits a little above the page's limit.
+REQUEST_OVERHEAD_BYTES = 1024 * 1024
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def request_limit(upload_limit_bytes: int) -> int:
+    return upload_limit_bytes * 4 // 3 + REQUEST_OVERHEAD_BYTES
+
+
+def host_name(host_header: str) -> str:
+    """`example.org:8050` -> `example.org`; `[::1]:8050` -> `::1` (lower case)."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def allowed_host_names(extra: Iterable[str] | None) -> frozenset[str]:
+    """localhost and 127.0.0.1 always, plus the given names (a bind address, --allowed-host)."""
+    names = {host_name(h) for h in extra or () if h and h.strip()}
+    return frozenset(names | set(DEFAULT_HOSTS))
+
+
+def harden(app: Dash, ctx: DashboardContext, allowed_hosts: Iterable[str] | None = None) -> None:
+    server = app.server
+    server.config["MAX_CONTENT_LENGTH"] = request_limit(ctx.upload_limit_bytes)
+    server.config["SESSION_COOKIE_HTTPONLY"] = True
+    server.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    hosts = allowed_host_names(allowed_hosts)
+    limit_mb = ctx.upload_limit_bytes / 1024 / 1024
+
+    @server.before_request
+    def check_host() -> flask.Response | None:
+        if host_name(flask.request.host) not in hosts:
+            return _plain(
+                400,
+                "Bad request: this server does not answer to that host name. "
+                "Start it with --allowed-host NAME for each name it is reached by.",
+            )
+        return None
+
+    @server.after_request
+    def security_headers(response: flask.Response) -> flask.Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @server.errorhandler(RequestEntityTooLarge)
+    def too_large(_exc: RequestEntityTooLarge) -> flask.Response:
+        return _plain(
+            413,
+            f"The request is too large: files up to {limit_mb:,.0f} MB can be uploaded. "
+            "Split the file, or load it from the command line.",
+        )
+
+    @server.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> flask.Response:
+        return _plain(exc.code or 500, f"{exc.code} {exc.name}")
+
+    @server.errorhandler(Exception)
+    def unexpected(exc: Exception) -> flask.Response:
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        server.logger.exception("unexpected error in %s", flask.request.path)
+        return _plain(
+            500,
+            "Something went wrong on the server; nothing was changed by this request. "
+            "The details are in the server's log.",
+        )
+
+
+def _plain(status: int, text: str) -> flask.Response:
+    return flask.Response(text + "\n", status=status, mimetype="text/plain")

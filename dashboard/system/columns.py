@@ -1,0 +1,120 @@
+"""Column definitions of the System plan page's grids (AG Grid columnDefs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dashboard import figures
+from forecast.services.types import EFFECTS, EVENT_KINDS, REASON_CODES
+
+MONEY = {"function": "(params.value < 0 ? '-€' : '€') + d3.format(',.0f')(Math.abs(params.value))"}
+
+
+def event_columns() -> list[dict[str, Any]]:
+    return [
+        {"field": "event_id", "headerName": "Id", "width": 90},
+        {"field": "name", "editable": True, "flex": 2},
+        {
+            "field": "kind",
+            "editable": True,
+            "cellEditor": "agSelectCellEditor",
+            "cellEditorParams": {"values": list(EVENT_KINDS)},
+            "width": 130,
+        },
+        {
+            "field": "scope",
+            "editable": True,
+            "flex": 2,
+            "headerTooltip": "all, StoreType=a; Assortment=c, or ids=1,2,3",
+        },
+        {"field": "start", "editable": True, "width": 120},
+        {"field": "end", "editable": True, "width": 120},
+        {
+            "field": "effect",
+            "editable": True,
+            "cellEditor": "agSelectCellEditor",
+            "cellEditorParams": {"values": list(EFFECTS)},
+            "width": 110,
+        },
+        {"field": "value", "editable": True, "width": 100, "type": "numericColumn"},
+        {"field": "suggested", "headerName": "Suggested", "flex": 2},
+        {"field": "reason", "editable": True, "flex": 2},
+        {"field": "author", "width": 100},
+    ]
+
+
+def deviation_columns() -> list[dict[str, Any]]:
+    return [
+        {"field": "level", "width": 90},
+        {"field": "key", "headerName": "Team / series", "width": 130},
+        {"field": "ds", "headerName": "Period", "width": 120},
+        {"field": "baseline", "valueFormatter": MONEY, "type": "numericColumn", "width": 130},
+        {
+            "field": "system_plan",
+            "headerName": "System plan",
+            "valueFormatter": MONEY,
+            "type": "numericColumn",
+            "width": 130,
+        },
+        {"field": "deviation", "headerName": "Deviation", "width": 110, "type": "numericColumn"},
+        {"field": "events", "width": 100},
+        {"field": "status", "width": 110},
+        {
+            "field": "reason_code",
+            "headerName": "Reason code",
+            "editable": True,
+            "cellEditor": "agSelectCellEditor",
+            # The empty first value: opening the editor must not preselect a reason.
+            "cellEditorParams": {"values": ["", *REASON_CODES]},
+            "width": 140,
+        },
+        {"field": "text", "headerName": "Explanation", "editable": True, "flex": 2},
+    ]
+
+
+def team_columns() -> list[dict[str, Any]]:
+    return [
+        {"field": "team", "width": 110},
+        {
+            "field": "baseline",
+            "headerName": "Baseline",
+            "valueFormatter": MONEY,
+            "type": "numericColumn",
+        },
+        {
+            "field": "system_plan",
+            "headerName": "System plan",
+            "valueFormatter": MONEY,
+            "type": "numericColumn",
+            "cellStyle": {"color": figures.SYSTEM_COLOUR},
+        },
+        {
+            "field": "adjustment",
+            "headerName": "Events add",
+            "valueFormatter": MONEY,
+            "type": "numericColumn",
+        },
+        {"field": "deviation", "headerName": "Deviation", "type": "numericColumn"},
+        {"field": "events", "headerName": "Events", "flex": 1},
+    ]
+
+
+def factor_columns() -> list[dict[str, Any]]:
+    plain = {"function": "d3.format(',.0f')(params.value)"}
+    return [
+        {"field": "factor_id", "headerName": "Id"},
+        {"field": "name", "headerName": "Factor"},
+        {"field": "scope", "headerName": "Series"},
+        {"field": "start", "headerName": "Since"},
+        {"field": "n_series", "headerName": "Series re-forecast"},
+        {"field": "model", "headerName": "Model"},
+        {"field": "baseline_before", "headerName": "Baseline before", "valueFormatter": plain},
+        {"field": "baseline_after", "headerName": "Baseline after", "valueFormatter": plain},
+        {
+            "field": "baseline_without_factor",
+            "headerName": "Same model, no marker",
+            "valueFormatter": plain,
+        },
+        {"field": "change", "headerName": "After vs before"},
+        {"field": "author", "headerName": "By"},
+    ]

@@ -1,0 +1,264 @@
+"""Events on the System plan page: the learned-uplift hint, add, edit in the grid, remove (asks
+first) and undo the removal (restored from the audit log)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash, Input, Output, State, no_update
+
+from dashboard import components, ids
+from dashboard.context import DashboardContext
+from dashboard.system import view
+from dashboard.system.forms import number_or_raise, scope_or_raise
+from dashboard.wiring import bind
+from forecast.services import system
+
+ALERT = Output(ids.SYS_ALERT, "children", allow_duplicate=True)
+REFRESH = Output(ids.SYS_REFRESH, "data", allow_duplicate=True)
+EDITABLE = ("name", "kind", "start", "end", "reason")
+
+
+def _bumped(refresh: int | None) -> int:
+    return (refresh or 0) + 1
+
+
+def suggestion(
+    ctx: DashboardContext, kind: str | None, scope: str | None, session: dict | None
+) -> Any:
+    plan_id = (session or {}).get("plan_id")
+    if not plan_id or not kind:
+        return None
+    uplift, alert = components.call_service(
+        lambda: system.suggest_uplift(ctx.store, plan_id, kind, scope_or_raise(scope))
+    )
+    return alert if alert is not None else view.suggestion_text(kind, uplift)
+
+
+def add_event(
+    ctx: DashboardContext,
+    n,
+    session,
+    version,
+    name,
+    kind,
+    scope,
+    start,
+    end,
+    effect,
+    value,
+    reason,
+    refresh,
+) -> tuple[Any, Any]:
+    if not n:  # layout insertion, not a click
+        return no_update, no_update
+    use_suggestion = value in (None, "")
+    saved, alert = components.call_service(
+        lambda: system.add_event(
+            ctx.store,
+            components.action_plan(session),
+            components.acting_user(session) or "",
+            name=name or "",
+            kind=kind,
+            scope=scope_or_raise(scope),
+            start=start,
+            end=end,
+            effect=None if use_suggestion else effect,
+            value=None if use_suggestion else number_or_raise(value),
+            use_suggestion=use_suggestion,
+            reason=reason or "",
+            expected_version=version,
+        )
+    )
+    message = alert or components.success_alert(f"Added {saved.event.describe()}.")
+    return message, _bumped(refresh)
+
+
+def edit_arguments(change: dict[str, Any]) -> dict[str, Any] | None:
+    """The service's keyword arguments for one edited grid cell; None for a read-only column."""
+    field, row = change.get("colId"), change.get("data") or {}
+    if field == "scope":
+        return {"scope": scope_or_raise(row.get("scope"))}
+    if field in ("effect", "value"):
+        return {"effect": row.get("effect"), "value": number_or_raise(row.get("value"))}
+    if field in EDITABLE:
+        return {str(field): row.get(field)}
+    return None
+
+
+def edit_event(
+    ctx: DashboardContext, changes: list[dict] | None, session, version, refresh
+) -> tuple[Any, Any]:
+    if not changes:
+        return no_update, no_update
+    change = changes[0] if isinstance(changes, list) else changes
+    if change.get("colId") not in ("scope", "effect", "value", *EDITABLE):
+        return no_update, no_update
+    event_id = str((change.get("data") or {}).get("event_id", ""))
+    saved, alert = components.call_service(
+        lambda: system.edit_event(
+            ctx.store,
+            components.action_plan(session),
+            components.acting_user(session) or "",
+            event_id,
+            expected_version=version,
+            **(edit_arguments(change) or {}),
+        )
+    )
+    # Re-render either way: a refused edit must not stay in the grid as if it were saved.
+    message = alert or components.success_alert(f"Changed {saved.event.describe()}.")
+    return message, _bumped(refresh)
+
+
+def ask_remove(_ctx: DashboardContext, n, selected) -> tuple[Any, Any, Any]:
+    """Open the confirmation dialog for the selected event (or say how to select one)."""
+    if not n:
+        return no_update, no_update, no_update
+    if not selected:
+        hint = components.info_alert("Select an event in the grid first: click its row.")
+        return False, no_update, hint
+    row = selected[0]
+    question = (
+        f"Remove event {row['event_id']} {row['name']!r} ({row['scope']}, {row['start']} to "
+        f"{row['end']})? The system plan and the gate are recomputed without it; you can undo "
+        "it right after."
+    )
+    return True, question, None
+
+
+def remove_event(ctx: DashboardContext, n, selected, session, version, refresh) -> tuple[Any, ...]:
+    """Confirmed: remove the event, and offer to undo it."""
+    if not n or not selected:
+        return no_update, no_update, no_update, no_update, no_update
+    event_id = selected[0]["event_id"]
+    saved, alert = components.call_service(
+        lambda: system.remove_event(
+            ctx.store,
+            components.action_plan(session),
+            components.acting_user(session) or "",
+            event_id,
+            expected_version=version,
+        )
+    )
+    if alert is not None:
+        return False, alert, _bumped(refresh), no_update, True
+    done = components.success_alert(f"Removed {saved.event.describe()}.")
+    return False, done, _bumped(refresh), event_id, False
+
+
+def undo_remove(ctx: DashboardContext, n, event_id, session, refresh) -> tuple[Any, ...]:
+    if not n or not event_id:
+        return no_update, no_update, no_update, no_update
+    saved, alert = components.call_service(
+        lambda: system.restore_event(
+            ctx.store,
+            components.action_plan(session),
+            components.acting_user(session) or "",
+            event_id,
+        )
+    )
+    message = alert or components.success_alert(f"Restored {saved.event.describe()}.")
+    return message, _bumped(refresh), None, True
+
+
+def register(app: Dash, ctx: DashboardContext) -> None:
+    session, version, refresh = (
+        State(ids.NAV_SESSION, "data"),
+        State(ids.SYS_VERSION, "data"),
+        State(ids.SYS_REFRESH, "data"),
+    )
+    bind(
+        app,
+        ctx,
+        suggestion,
+        Output(ids.SYS_EVENT_SUGGESTION, "children"),
+        Input(ids.SYS_EVENT_KIND, "value"),
+        Input(ids.SYS_EVENT_SCOPE, "value"),
+        Input(ids.NAV_SESSION, "data"),
+    )
+    form = [
+        State(ids.SYS_EVENT_NAME, "value"),
+        State(ids.SYS_EVENT_KIND, "value"),
+        State(ids.SYS_EVENT_SCOPE, "value"),
+        State(ids.SYS_EVENT_START, "value"),
+        State(ids.SYS_EVENT_END, "value"),
+        State(ids.SYS_EVENT_EFFECT, "value"),
+        State(ids.SYS_EVENT_VALUE, "value"),
+        State(ids.SYS_EVENT_REASON, "value"),
+    ]
+    bind(
+        app,
+        ctx,
+        add_event,
+        ALERT,
+        REFRESH,
+        Input(ids.SYS_EVENT_ADD, "n_clicks"),
+        session,
+        version,
+        *form,
+        refresh,
+        prevent_initial_call=True,
+    )
+    bind(
+        app,
+        ctx,
+        edit_event,
+        ALERT,
+        REFRESH,
+        Input(ids.SYS_EVENTS_GRID, "cellValueChanged"),
+        session,
+        version,
+        refresh,
+        prevent_initial_call=True,
+    )
+    dialog = Output(ids.SYS_REMOVE_DIALOG, "is_open", allow_duplicate=True)
+    selected = State(ids.SYS_EVENTS_GRID, "selectedRows")
+    bind(
+        app,
+        ctx,
+        ask_remove,
+        dialog,
+        Output(ids.SYS_REMOVE_QUESTION, "children"),
+        ALERT,
+        Input(ids.SYS_EVENT_REMOVE, "n_clicks"),
+        selected,
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        "function(n) { return n ? false : window.dash_clientside.no_update; }",
+        dialog,
+        Input(ids.SYS_REMOVE_CANCEL, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    undo_hidden = Output(ids.SYS_UNDO_AREA, "hidden", allow_duplicate=True)
+    removed = Output(ids.SYS_REMOVED, "data", allow_duplicate=True)
+    bind(
+        app,
+        ctx,
+        remove_event,
+        dialog,
+        ALERT,
+        REFRESH,
+        removed,
+        undo_hidden,
+        Input(ids.SYS_REMOVE_CONFIRM, "n_clicks"),
+        selected,
+        session,
+        version,
+        refresh,
+        prevent_initial_call=True,
+    )
+    bind(
+        app,
+        ctx,
+        undo_remove,
+        ALERT,
+        REFRESH,
+        removed,
+        undo_hidden,
+        Input(ids.SYS_UNDO, "n_clicks"),
+        State(ids.SYS_REMOVED, "data"),
+        session,
+        refresh,
+        prevent_initial_call=True,
+    )

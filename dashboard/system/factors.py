@@ -1,0 +1,106 @@
+"""The System plan page's set-up: the gate's threshold (owner) and new factors (planner)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash, Input, Output, State, no_update
+
+from dashboard import components, ids
+from dashboard.context import DashboardContext
+from dashboard.system import view
+from dashboard.system.forms import date_or_raise, number_or_raise, scope_or_raise
+from dashboard.wiring import bind
+from forecast.services import system, system_views
+
+OUTPUTS = [
+    Output(ids.SYS_THRESHOLD, "value"),
+    Output(ids.SYS_THRESHOLD_SET, "disabled"),
+    Output(ids.SYS_ROLE_THRESHOLD, "children"),
+    Output(ids.SYS_FACTORS_GRID, "rowData"),
+    Output(ids.SYS_FACTOR_MARK, "disabled"),
+    Output(ids.SYS_ROLE_FACTOR, "children"),
+]
+
+
+def render(ctx: DashboardContext, session: dict | None, _refresh: int | None) -> tuple[Any, ...]:
+    plan_id = (session or {}).get("plan_id")
+    if not plan_id:
+        return None, True, None, [], True, None
+    setup = system_views.system_setup(ctx.store, plan_id, components.acting_user(session))
+    return tuple(view.setup_outputs(setup))
+
+
+def set_threshold(ctx: DashboardContext, n, percent, session, version, refresh) -> tuple[Any, Any]:
+    if not n:  # layout insertion, not a click
+        return no_update, no_update
+    saved, alert = components.call_service(
+        lambda: system.set_threshold(
+            ctx.store,
+            components.action_plan(session),
+            components.acting_user(session) or "",
+            number_or_raise(percent) / 100,
+            expected_version=version,
+        )
+    )
+    message = alert or components.success_alert(
+        f"Threshold set to {saved.plan.threshold:.0%}: the gate marks deviations above it."
+    )
+    return message, (refresh or 0) + 1
+
+
+def mark(
+    ctx: DashboardContext, n, name, scope, start, session, version, refresh
+) -> tuple[Any, Any]:
+    if not n:  # layout insertion, not a click
+        return no_update, no_update
+    saved, alert = components.call_service(
+        lambda: system.mark_factor(
+            ctx.store,
+            components.action_plan(session),
+            components.acting_user(session) or "",
+            name=name or "",
+            scope=scope_or_raise(scope),
+            start=date_or_raise(start),
+            expected_version=version,
+        )
+    )
+    message = alert or components.success_alert(view.factor_message(saved.factor))
+    return message, (refresh or 0) + 1
+
+
+def register(app: Dash, ctx: DashboardContext) -> None:
+    session, version, refresh = (
+        State(ids.NAV_SESSION, "data"),
+        State(ids.SYS_VERSION, "data"),
+        State(ids.SYS_REFRESH, "data"),
+    )
+    bind(app, ctx, render, *OUTPUTS, Input(ids.NAV_SESSION, "data"), Input(ids.SYS_REFRESH, "data"))
+    bind(
+        app,
+        ctx,
+        set_threshold,
+        Output(ids.SYS_ALERT, "children", allow_duplicate=True),
+        Output(ids.SYS_REFRESH, "data", allow_duplicate=True),
+        Input(ids.SYS_THRESHOLD_SET, "n_clicks"),
+        State(ids.SYS_THRESHOLD, "value"),
+        session,
+        version,
+        refresh,
+        prevent_initial_call=True,
+    )
+    bind(
+        app,
+        ctx,
+        mark,
+        Output(ids.SYS_FACTOR_ALERT, "children"),
+        Output(ids.SYS_REFRESH, "data", allow_duplicate=True),
+        Input(ids.SYS_FACTOR_MARK, "n_clicks"),
+        State(ids.SYS_FACTOR_NAME, "value"),
+        State(ids.SYS_FACTOR_SCOPE, "value"),
+        State(ids.SYS_FACTOR_START, "value"),
+        session,
+        version,
+        refresh,
+        prevent_initial_call=True,
+    )

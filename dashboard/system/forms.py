@@ -1,0 +1,58 @@
+"""What the System plan page's inputs send, parsed; bad input becomes an ``Invalid`` the page
+shows as an alert saying what to type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from forecast.services.errors import Invalid
+from forecast.services.types import Scope
+
+ALL = "all"
+
+
+def scope_text(scope: Scope) -> str:
+    """A scope as the text the grid shows and accepts back."""
+    if scope.is_all:
+        return ALL
+    parts = [f"{k}={','.join(v)}" for k, v in scope.attributes.items()]
+    if scope.ids:
+        parts.append("ids=" + ",".join(scope.ids))
+    return "; ".join(parts)
+
+
+def parse_scope_text(text: str | None) -> Scope:
+    """`all` / empty, `StoreType=a; Assortment=a,c`, `ids=1,2,3` (combinable) -> Scope."""
+    selectors: list[str] = []
+    series: list[str] = []
+    for part in (text or "").replace("\n", ";").split(";"):
+        part = part.strip()
+        if not part or part.lower() == ALL:
+            continue
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "ids":
+            series += [v.strip() for v in value.split(",") if v.strip()]
+        else:
+            selectors.append(part)
+    return Scope.parse(selectors, series)
+
+
+def scope_or_raise(text: str | None) -> Scope:
+    """Parse the scope text; a malformed one becomes an `Invalid` the page shows."""
+    try:
+        return parse_scope_text(text)
+    except ValueError as exc:
+        raise Invalid(f"{exc}. Type the scope as all, StoreType=a, or ids=1,2,3") from exc
+
+
+def number_or_raise(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise Invalid(f"the value must be a number, got {value!r}; type digits only") from exc
+
+
+def date_or_raise(value: str | None) -> str:
+    if not value:
+        raise Invalid("pick the date the factor started (a date inside the history)")
+    return value

@@ -1,0 +1,129 @@
+"""The deviation gate on the System plan page: explain deviations (inline in the grid, the ticked
+rows, or every open one of an event) and publish."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash, Input, Output, State, html, no_update
+from dash import ctx as callback_ctx
+
+from dashboard import components, ids
+from dashboard.context import DashboardContext
+from dashboard.system.view import SELECTED_ROWS
+from dashboard.wiring import bind
+from forecast.services import system
+
+ALERT = Output(ids.SYS_ALERT, "children", allow_duplicate=True)
+REFRESH = Output(ids.SYS_REFRESH, "data", allow_duplicate=True)
+
+
+def explain_request(
+    trigger: Any,
+    changes: list[dict] | None,
+    selected: list[dict] | None,
+    which: str | None,
+    code: str | None,
+    text: str | None,
+) -> dict[str, Any] | str | None:
+    """What to explain, as keyword arguments of ``system.explain``; a hint (str) when something
+    is missing; None when there is nothing to do (an inline edit not finished yet)."""
+    if trigger == ids.SYS_DEVIATIONS_GRID:
+        # Inline: a row is explained once it has both a reason code and a text.
+        row = ((changes or [{}])[0] or {}).get("data") or {}
+        if not row.get("reason_code") or not (row.get("text") or "").strip():
+            return None
+        cells = [(row["level"], row["key"], row["ds"])]
+        return {"reason_code": row["reason_code"], "text": row["text"], "cells": cells}
+    if which and which != SELECTED_ROWS:
+        if not code:
+            return "Pick a reason code first."
+        return {"reason_code": code, "text": text or "", "event_id": which}
+    if not selected:
+        return "Select the deviations to explain (tick their rows), then give a reason code and a text."
+    if not code:
+        return "Pick a reason code for the selected deviations."
+    # all ticked cells in one change (one version, one audit entry)
+    cells = [(cell["level"], cell["key"], cell["ds"]) for cell in selected]
+    return {"reason_code": code, "text": text or "", "cells": cells}
+
+
+def explain(
+    ctx: DashboardContext, n, changes, selected, which, code, text, session, version, refresh
+) -> tuple[Any, Any]:
+    trigger = callback_ctx.triggered_id
+    if trigger == ids.SYS_EXPLAIN and not n:
+        return no_update, no_update
+    request = explain_request(trigger, changes, selected, which, code, text)
+    if request is None or isinstance(request, str):
+        return (no_update if request is None else components.info_alert(request)), no_update
+    saved, alert = components.call_service(
+        lambda: system.explain(
+            ctx.store,
+            components.action_plan(session),
+            components.acting_user(session) or "",
+            expected_version=version,
+            **request,
+        )
+    )
+    of_event = f" of {request['event_id']}" if "event_id" in request else ""
+    message = alert or components.success_alert(
+        f"Explained {saved.explained} deviation(s){of_event}."
+    )
+    return message, (refresh or 0) + 1
+
+
+def publish(ctx: DashboardContext, n, session, version, refresh, changed) -> tuple[Any, Any, Any]:
+    if not n:  # layout insertion, not a click
+        return no_update, no_update, no_update
+    saved, alert = components.call_service(
+        lambda: system.publish(
+            ctx.store,
+            components.action_plan(session),
+            components.acting_user(session) or "",
+            expected_version=version,
+        )
+    )
+    if alert is not None:
+        return html.Div(alert, id="sys-publish-refused"), (refresh or 0) + 1, no_update
+    done = components.success_alert(f"Published: plan {saved.plan.name!r} is now read-only.")
+    return html.Div(done, id="sys-published"), (refresh or 0) + 1, (changed or 0) + 1
+
+
+def register(app: Dash, ctx: DashboardContext) -> None:
+    session, version, refresh = (
+        State(ids.NAV_SESSION, "data"),
+        State(ids.SYS_VERSION, "data"),
+        State(ids.SYS_REFRESH, "data"),
+    )
+    bind(
+        app,
+        ctx,
+        explain,
+        ALERT,
+        REFRESH,
+        Input(ids.SYS_EXPLAIN, "n_clicks"),
+        Input(ids.SYS_DEVIATIONS_GRID, "cellValueChanged"),
+        State(ids.SYS_DEVIATIONS_GRID, "selectedRows"),
+        State(ids.SYS_EXPLAIN_EVENT, "value"),
+        State(ids.SYS_EXPLAIN_CODE, "value"),
+        State(ids.SYS_EXPLAIN_TEXT, "value"),
+        session,
+        version,
+        refresh,
+        prevent_initial_call=True,
+    )
+    bind(
+        app,
+        ctx,
+        publish,
+        ALERT,
+        REFRESH,
+        Output(ids.NAV_PLANS_CHANGED, "data", allow_duplicate=True),
+        Input(ids.SYS_PUBLISH, "n_clicks"),
+        session,
+        version,
+        refresh,
+        State(ids.NAV_PLANS_CHANGED, "data"),
+        prevent_initial_call=True,
+    )

@@ -1,0 +1,390 @@
+"""The components of the System plan page, part by part (ids in dashboard/ids.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard import components, figures, ids
+from dashboard.system.columns import deviation_columns, event_columns, factor_columns, team_columns
+from dashboard.system.view import EXPLAIN_SELECTED, SELECTED_ROWS
+from forecast.services.types import EFFECTS, EVENT_KINDS, REASON_CODES
+
+FACTORS_HOW_TO = (
+    "When something changed that the history cannot show yet (a product became a hit, a "
+    "category is now promoted), mark the series from the date it started: they are re-forecast "
+    "with that marker, and the table keeps their baseline before, after, and from the same model "
+    "without the marker, so you check the new numbers instead of guessing them."
+)
+
+
+def labelled(label: str, control: Any, control_id: str, **col: Any) -> dbc.Col:
+    """A form column whose label is linked to its control (for screen readers and clicks)."""
+    return dbc.Col([dbc.Label(label, html_for=control_id), control], **col)
+
+
+def hidden_label(text: str, control_id: str) -> dbc.Label:
+    """A label only screen readers see, for controls whose purpose the layout already shows."""
+    return dbc.Label(text, html_for=control_id, className="visually-hidden")
+
+
+def overview() -> list[Any]:
+    """Totals, the level picker and the fan chart, the per-team grid."""
+    return [
+        dcc.Store(id=ids.SYS_REFRESH, data=0),
+        dcc.Store(id=ids.SYS_VERSION),
+        html.Div(id=ids.SYS_ALERT),
+        dbc.Row(id=ids.SYS_TOTALS, className="g-2 mb-3"),
+        dbc.Row(
+            [
+                dbc.Col(
+                    dbc.RadioItems(
+                        id=ids.SYS_LEVEL,
+                        options=[
+                            {"label": "Whole plan", "value": "total"},
+                            {"label": "One team", "value": "team"},
+                            {"label": "One series", "value": "series"},
+                        ],
+                        value="total",
+                        inline=True,
+                    ),
+                    md=5,
+                ),
+                dbc.Col(
+                    [
+                        hidden_label("Team or series to show", ids.SYS_DRILL),
+                        dcc.Dropdown(
+                            id=ids.SYS_DRILL,
+                            placeholder="pick a team or series",
+                            disabled=True,
+                            searchable=True,
+                        ),
+                    ],
+                    md=4,
+                ),
+            ],
+            className="mb-1",
+        ),
+        dcc.Loading(
+            dcc.Graph(
+                id=ids.SYS_FAN,
+                figure=figures.empty_figure("Pick a plan"),
+                style={"height": "420px"},
+            ),
+            type="dot",
+        ),
+        html.H5("Per team: system plan against the baseline over the horizon", className="mt-2"),
+        dag.AgGrid(
+            id=ids.SYS_TEAM_GRID,
+            rowData=[],
+            columnDefs=team_columns(),
+            getRowId="params.data.team",
+            defaultColDef={"resizable": True, "sortable": True},
+            dashGridOptions={"domLayout": "autoHeight", "suppressColumnVirtualisation": True},
+            className="ag-theme-alpine",
+        ),
+    ]
+
+
+def add_event_form() -> dbc.Card:
+    first = dbc.Row(
+        [
+            labelled(
+                "Name",
+                dbc.Input(id=ids.SYS_EVENT_NAME, placeholder="Summer promotion"),
+                ids.SYS_EVENT_NAME,
+                md=3,
+            ),
+            labelled(
+                "Kind",
+                dcc.Dropdown(
+                    id=ids.SYS_EVENT_KIND,
+                    options=components.options(EVENT_KINDS),
+                    value="promotion",
+                    clearable=False,
+                ),
+                ids.SYS_EVENT_KIND,
+                md=2,
+            ),
+            labelled(
+                "Scope",
+                dbc.Input(
+                    id=ids.SYS_EVENT_SCOPE,
+                    placeholder="all, StoreType=a, or ids=1,2,3",
+                    debounce=True,
+                ),
+                ids.SYS_EVENT_SCOPE,
+                md=3,
+            ),
+            labelled(
+                "From",
+                dcc.Dropdown(id=ids.SYS_EVENT_START, clearable=False),
+                ids.SYS_EVENT_START,
+                md=2,
+            ),
+            labelled(
+                "To", dcc.Dropdown(id=ids.SYS_EVENT_END, clearable=False), ids.SYS_EVENT_END, md=2
+            ),
+        ],
+        className="g-2",
+    )
+    second = dbc.Row(
+        [
+            labelled(
+                "Effect",
+                dcc.Dropdown(
+                    id=ids.SYS_EVENT_EFFECT,
+                    options=components.options(EFFECTS),
+                    value="percent",
+                    clearable=False,
+                ),
+                ids.SYS_EVENT_EFFECT,
+                md=2,
+            ),
+            labelled(
+                "Value (in the plan's values; percent for percent)",
+                dbc.Input(id=ids.SYS_EVENT_VALUE, type="number", placeholder="15"),
+                ids.SYS_EVENT_VALUE,
+                md=2,
+            ),
+            labelled(
+                "Reason",
+                dbc.Input(id=ids.SYS_EVENT_REASON, placeholder="why the model cannot know"),
+                ids.SYS_EVENT_REASON,
+                md=5,
+            ),
+            dbc.Col(
+                dbc.Button("Add event", id=ids.SYS_EVENT_ADD, color="primary", className="w-100"),
+                md=3,
+                className="d-flex align-items-end",
+            ),
+        ],
+        className="g-2 mt-1",
+    )
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H5("Add an event", className="card-title"),
+                first,
+                second,
+                html.Div(id=ids.SYS_EVENT_SUGGESTION, className="small mt-2"),
+                html.Div(id=ids.SYS_ROLE_EVENTS),
+            ]
+        ),
+        className="mb-2",
+    )
+
+
+def events_section() -> list[Any]:
+    """The add form, the events grid (click a row to select it) and its remove button."""
+    return [
+        html.H4("Events", className="mt-3"),
+        html.P(id=ids.SYS_RULE, className="small text-muted"),
+        add_event_form(),
+        dag.AgGrid(
+            id=ids.SYS_EVENTS_GRID,
+            rowData=[],
+            columnDefs=event_columns(),
+            getRowId="params.data.event_id",
+            defaultColDef={"resizable": True, "sortable": True},
+            dashGridOptions={
+                # AG Grid 32+ selection API: a click on the row (or its checkbox) selects it.
+                "rowSelection": {
+                    "mode": "singleRow",
+                    "checkboxes": True,
+                    "enableClickSelection": True,
+                },
+                "pagination": True,
+                "paginationPageSize": 10,
+                "paginationPageSizeSelector": False,
+                "stopEditingWhenCellsLoseFocus": True,
+            },
+            style={"height": "330px"},
+            className="ag-theme-alpine",
+        ),
+        dbc.Button(
+            "Remove selected event",
+            id=ids.SYS_EVENT_REMOVE,
+            color="outline-danger",
+            size="sm",
+            className="mt-2",
+        ),
+        dbc.Modal(
+            [
+                dbc.ModalHeader(dbc.ModalTitle("Remove this event?")),
+                dbc.ModalBody(id=ids.SYS_REMOVE_QUESTION),
+                dbc.ModalFooter(
+                    [
+                        dbc.Button("Keep it", id=ids.SYS_REMOVE_CANCEL, color="secondary"),
+                        dbc.Button("Remove", id=ids.SYS_REMOVE_CONFIRM, color="danger"),
+                    ]
+                ),
+            ],
+            id=ids.SYS_REMOVE_DIALOG,
+            is_open=False,
+        ),
+        html.Div(
+            [
+                html.Span("Removed by mistake? ", className="small"),
+                dbc.Button("Undo the removal", id=ids.SYS_UNDO, color="link", size="sm"),
+            ],
+            id=ids.SYS_UNDO_AREA,
+            hidden=True,
+        ),
+        dcc.Store(id=ids.SYS_REMOVED),
+    ]
+
+
+def threshold_control() -> html.Div:
+    return html.Div(
+        [
+            dbc.InputGroup(
+                [
+                    dbc.InputGroupText(
+                        dbc.Label("Threshold", html_for=ids.SYS_THRESHOLD, className="mb-0")
+                    ),
+                    dbc.Input(id=ids.SYS_THRESHOLD, type="number", min=1, max=999, step=1),
+                    dbc.InputGroupText("%"),
+                    dbc.Button("Set", id=ids.SYS_THRESHOLD_SET, color="secondary"),
+                ],
+                size="sm",
+                style={"maxWidth": "320px"},
+            ),
+            html.Div(id=ids.SYS_ROLE_THRESHOLD),
+        ],
+        className="mb-2",
+    )
+
+
+def factors_section() -> html.Div:
+    form = dbc.Row(
+        [
+            labelled(
+                "Factor",
+                dbc.Input(id=ids.SYS_FACTOR_NAME, placeholder="became a hit"),
+                ids.SYS_FACTOR_NAME,
+                md=3,
+            ),
+            labelled(
+                "Series",
+                dbc.Input(
+                    id=ids.SYS_FACTOR_SCOPE, placeholder="StoreType=b, or ids=1,2,3", debounce=True
+                ),
+                ids.SYS_FACTOR_SCOPE,
+                md=3,
+            ),
+            labelled(
+                "Since (a date in the history)",
+                dbc.Input(id=ids.SYS_FACTOR_START, type="date"),
+                ids.SYS_FACTOR_START,
+                md=3,
+            ),
+            dbc.Col(
+                dbc.Button(
+                    "Mark and re-forecast",
+                    id=ids.SYS_FACTOR_MARK,
+                    color="primary",
+                    className="w-100",
+                ),
+                md=3,
+                className="d-flex align-items-end",
+            ),
+        ],
+        className="g-2",
+    )
+    return html.Div(
+        [
+            html.H4("New factors", className="mt-4"),
+            html.P(FACTORS_HOW_TO, className="small text-muted"),
+            dbc.Card(dbc.CardBody([form, html.Div(id=ids.SYS_ROLE_FACTOR)]), className="mb-2"),
+            dcc.Loading(html.Div(id=ids.SYS_FACTOR_ALERT), type="dot"),
+            dag.AgGrid(
+                id=ids.SYS_FACTORS_GRID,
+                rowData=[],
+                columnDefs=factor_columns(),
+                getRowId="params.data.factor_id",
+                defaultColDef={"resizable": True, "sortable": True, "flex": 1, "minWidth": 90},
+                dashGridOptions={"domLayout": "autoHeight"},
+                className="ag-theme-alpine",
+            ),
+        ]
+    )
+
+
+def gate_section() -> list[Any]:
+    """The threshold, the gate's verdict, the deviations grid, explaining, publishing."""
+    explain_row = dbc.Row(
+        [
+            dbc.Col(
+                [
+                    hidden_label("Which deviations to explain", ids.SYS_EXPLAIN_EVENT),
+                    dcc.Dropdown(
+                        id=ids.SYS_EXPLAIN_EVENT,
+                        options=[EXPLAIN_SELECTED],
+                        value=SELECTED_ROWS,
+                        clearable=False,
+                    ),
+                ],
+                md=3,
+            ),
+            dbc.Col(
+                [
+                    hidden_label("Reason code", ids.SYS_EXPLAIN_CODE),
+                    dcc.Dropdown(
+                        id=ids.SYS_EXPLAIN_CODE,
+                        options=[
+                            {"label": label, "value": code} for code, label in REASON_CODES.items()
+                        ],
+                        placeholder="reason code",
+                    ),
+                ],
+                md=2,
+            ),
+            dbc.Col(
+                [
+                    hidden_label("Explanation", ids.SYS_EXPLAIN_TEXT),
+                    dbc.Input(id=ids.SYS_EXPLAIN_TEXT, placeholder="what happens in these periods"),
+                ],
+                md=5,
+            ),
+            dbc.Col(
+                dbc.Button("Explain", id=ids.SYS_EXPLAIN, color="secondary", className="w-100"),
+                md=2,
+            ),
+        ],
+        className="g-2 mt-2",
+    )
+    return [
+        html.H4("Deviations that need a reason", className="mt-4"),
+        threshold_control(),
+        html.Div(id=ids.SYS_GATE),
+        dag.AgGrid(
+            id=ids.SYS_DEVIATIONS_GRID,
+            rowData=[],
+            columnDefs=deviation_columns(),
+            getRowId="params.data.cell",
+            defaultColDef={"resizable": True, "sortable": True, "filter": True},
+            dashGridOptions={
+                "rowSelection": {"mode": "multiRow", "checkboxes": True},
+                "pagination": True,
+                "paginationPageSize": 15,
+                "paginationPageSizeSelector": False,
+                "stopEditingWhenCellsLoseFocus": True,
+            },
+            style={"height": "420px"},
+            className="ag-theme-alpine",
+        ),
+        explain_row,
+        html.Div(id=ids.SYS_ROLE_EXPLAIN),
+        html.Div(
+            [
+                dbc.Button(
+                    "Publish the system plan", id=ids.SYS_PUBLISH, color="success", className="mt-4"
+                ),
+                html.Div(id=ids.SYS_ROLE_PUBLISH),
+            ]
+        ),
+    ]

@@ -1,0 +1,278 @@
+"""Pure builders of the System plan page: read models in (``forecast.services.system_views``),
+grid rows, cards, alerts and notes out. No store, no callback context: unit-tested directly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import html
+
+from dashboard import components, figures
+from dashboard.system.forms import scope_text
+from forecast.services.system_views import SystemPage, SystemSetup
+from forecast.services.types import Event, Factor
+
+DEVIATION_ROWS_SHOWN = 500
+SELECTED_ROWS = "selected"
+EXPLAIN_SELECTED = {"label": "the rows ticked below", "value": SELECTED_ROWS}
+
+
+class PageOutputs(NamedTuple):
+    """What the overview render writes, in the order of its Outputs."""
+
+    totals: list[Any]
+    team_rows: list[dict[str, Any]]
+    event_rows: list[dict[str, Any]]
+    deviation_rows: list[dict[str, Any]]
+    gate: Any
+    version: int
+    start_options: list[dict[str, str]]
+    start: str | None
+    end_options: list[dict[str, str]]
+    end: str | None
+    rule: str
+    role_events: Any
+    role_explain: Any
+    role_publish: Any
+    add_disabled: bool
+    publish_disabled: bool
+    explain_options: list[dict[str, str]]
+
+
+class SetupOutputs(NamedTuple):
+    """What the threshold-and-factors render writes."""
+
+    threshold_percent: int
+    threshold_disabled: bool
+    role_threshold: Any
+    factor_rows: list[dict[str, Any]]
+    mark_disabled: bool
+    role_factor: Any
+
+
+def page_outputs(page: SystemPage, combination_rule: str) -> PageOutputs:
+    """The whole overview of the page from its read model."""
+    dev_rows, _ = deviation_rows(page.deviations)
+    dates = components.options(page.dates)
+    return PageOutputs(
+        totals=total_cards(page),
+        team_rows=team_rows(page.teams),
+        event_rows=event_rows(page.events),
+        deviation_rows=dev_rows,
+        gate=gate_alert(page),
+        version=page.version,
+        start_options=dates,
+        start=page.dates[0] if page.dates else None,
+        end_options=dates,
+        end=page.dates[-1] if page.dates else None,
+        rule="How overlapping events combine: " + combination_rule,
+        role_events=components.role_note(page.edit.allowed, page.edit.why_not),
+        role_explain=components.role_note(page.edit.allowed, page.edit.why_not),
+        role_publish=components.role_note(page.publish.allowed, page.publish.why_not),
+        add_disabled=not page.edit.allowed,
+        publish_disabled=not page.publish.allowed,
+        explain_options=explain_options(page.events),
+    )
+
+
+def setup_outputs(page: SystemSetup) -> SetupOutputs:
+    return SetupOutputs(
+        threshold_percent=round(page.threshold * 100),
+        threshold_disabled=not page.set_threshold.allowed,
+        role_threshold=components.role_note(page.set_threshold.allowed, page.set_threshold.why_not),
+        factor_rows=factor_rows(page.factors),
+        mark_disabled=not page.edit.allowed,
+        role_factor=components.role_note(page.edit.allowed, page.edit.why_not),
+    )
+
+
+def total_cards(page: SystemPage) -> list[dbc.Col]:
+    def card(body: dbc.Card, **kwargs: Any) -> dbc.Col:
+        return dbc.Col(body, md=6, xl=3, **kwargs)
+
+    return [
+        card(
+            components.stat_card(
+                "Baseline", components.money(page.baseline_total), colour=figures.BASELINE_COLOUR
+            )
+        ),
+        card(
+            components.stat_card(
+                figures.SYSTEM_LABEL,
+                components.money(page.plan_total),
+                colour=figures.SYSTEM_COLOUR,
+                sub=f"{page.change * 100:+.1f} % against the baseline, {len(page.events)} event(s)",
+            ),
+            id="sys-total-plan",
+        ),
+        card(
+            components.stat_card(
+                "Deviations needing a reason",
+                f"{page.gate.open:,} of {page.gate.marked:,}",
+                sub=f"threshold {page.threshold:.0%} per series-period and team",
+            )
+        ),
+        card(components.stat_card("Status", page.status, sub=f"version {page.version}")),
+    ]
+
+
+def gate_alert(page: SystemPage) -> dbc.Alert:
+    gate = page.gate
+    if gate.locked:
+        return components.info_alert(
+            f"The plan is {gate.status}: read-only. Make a new version on the Plans page to "
+            "change it."
+        )
+    if gate.blocks_publishing:
+        shown = (
+            ""
+            if gate.marked <= DEVIATION_ROWS_SHOWN
+            else f" The grid shows the {DEVIATION_ROWS_SHOWN} largest; pick an event below to "
+            "explain all of its deviations together."
+        )
+        return dbc.Alert(
+            f"The gate blocks publishing: {gate.open:,} deviation(s) above "
+            f"{gate.threshold:.0%} have no reason yet.{shown}",
+            color="warning",
+            id="sys-gate-blocked",
+        )
+    return dbc.Alert(
+        "The gate is open: every marked deviation is explained.",
+        color="success",
+        id="sys-gate-open",
+    )
+
+
+def explain_options(events: Sequence[Event]) -> list[dict[str, str]]:
+    return [EXPLAIN_SELECTED] + [
+        {"label": f"every open deviation of {e.event_id} {e.name}", "value": e.event_id}
+        for e in events
+    ]
+
+
+def team_rows(teams: pd.DataFrame) -> list[dict[str, Any]]:
+    """Grid rows of ``system_views.team_summary``."""
+    return [
+        {
+            "team": str(r["team"]),
+            "baseline": round(float(r["baseline"]), 2),
+            "system_plan": round(float(r["system_plan"]), 2),
+            "adjustment": round(float(r["adjustment"]), 2),
+            "deviation": f"{float(r['deviation_pct']):+.1f} %",
+            "events": r["events"],
+        }
+        for r in teams.to_dict("records")
+    ]
+
+
+def event_rows(events: Sequence[Event]) -> list[dict[str, Any]]:
+    rows = []
+    for e in events:
+        suggested = ""
+        if e.suggested:
+            s = e.suggested
+            suggested = (
+                f"{s.get('value', 0):+.1f} % ({s.get('low', 0):+.1f}..{s.get('high', 0):+.1f}) "
+                f"from {s.get('flag', '')}"
+            )
+        rows.append(
+            {
+                "event_id": e.event_id,
+                "name": e.name,
+                "kind": e.kind,
+                "scope": scope_text(e.scope),
+                "start": e.start.isoformat(),
+                "end": e.end.isoformat(),
+                "effect": e.effect,
+                "value": e.value,
+                "suggested": suggested,
+                "reason": e.reason,
+                "author": e.author,
+            }
+        )
+    return rows
+
+
+def deviation_rows(
+    marked: pd.DataFrame, limit: int = DEVIATION_ROWS_SHOWN
+) -> tuple[list[dict[str, Any]], int]:
+    """Team rows first, then the largest series deviations; at most `limit` rows (the gate
+    counts all of them; a planner explains the rest by event)."""
+    if marked.empty:
+        return [], 0
+    frame = marked.copy()
+    frame["_abs"] = frame["deviation_pct"].abs()
+    frame["_order"] = (frame["level"] != "team").astype(int)
+    frame = frame.sort_values(["explained", "_order", "_abs"], ascending=[True, True, False])
+    rows = []
+    for r in frame.head(limit).to_dict("records"):
+        ds = pd.Timestamp(r["ds"]).strftime("%Y-%m-%d")
+        status = (
+            "explained" if r["explained"] else ("outdated" if r["outdated"] else "needs reason")
+        )
+        rows.append(
+            {
+                "cell": f"{r['level']}|{r['key']}|{ds}",
+                "level": r["level"],
+                "key": str(r["key"]),
+                "ds": ds,
+                "baseline": round(float(r["baseline"]), 2),
+                "system_plan": round(float(r["system_plan"]), 2),
+                "deviation": f"{float(r['deviation_pct']):+.1f} %",
+                "events": r["events"],
+                "status": status,
+                "reason_code": r["reason_code"],
+                "text": r["text"],
+            }
+        )
+    return rows, len(frame)
+
+
+def factor_rows(factors: Sequence[Factor]) -> list[dict[str, Any]]:
+    """Rows of the factors grid (newest first)."""
+    return [
+        {
+            "factor_id": f.factor_id,
+            "name": f.name,
+            "scope": f.scope.describe(),
+            "start": f.start,
+            "n_series": f.n_series,
+            "model": f.model,
+            "baseline_before": f.baseline_before,
+            "baseline_after": f.baseline_after,
+            "baseline_without_factor": f.baseline_without_factor,
+            "change": "new volume" if f.change is None else components.percent(f.change),
+            "author": f.author,
+        }
+        for f in reversed(factors)
+    ]
+
+
+def factor_message(factor: Factor) -> str:
+    return (
+        f"{factor.factor_id} {factor.name!r}: {factor.n_series:,} series re-forecast with the "
+        f"marker ({factor.model}); their baseline went from "
+        f"{components.money(factor.baseline_before)} to "
+        f"{components.money(factor.baseline_after)}. Events and the gate now use it."
+    )
+
+
+def suggestion_text(kind: str, uplift: Any) -> Any:
+    """The line under the add-event form: the learned uplift of this kind of event, if any."""
+    if uplift is None:
+        return html.Span(
+            f"No learned uplift for {kind} events: the history has no flag for it. "
+            "Give the effect yourself.",
+            className="text-muted",
+        )
+    return html.Span(
+        [
+            html.Strong("Suggested from history: "),
+            uplift.describe() + ". ",
+            "Leave the value empty to use it.",
+        ],
+        id="sys-suggestion-text",
+    )

@@ -1,0 +1,103 @@
+"""Uploads in the dashboard: size checked on the server, kept under a token bound to the session.
+
+`decode` turns a dcc.Upload data URL into bytes, refusing it (with the page's message) when it is
+over the limit before a byte is decoded. `owner` is a random id kept in the signed session
+cookie; tokens saved for one session do not resolve in another. Background callbacks run in a
+child process without a request, so there the owner is read back from the request's cookie.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+from typing import Any
+
+import flask
+
+from dashboard.context import DashboardContext
+from forecast.services.uploads import Upload, UploadStore
+
+OWNER_KEY = "upload_owner"
+
+
+class UploadRefused(ValueError):
+    """The upload cannot be used; the message is shown on the page as it is."""
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def over_limit_message(filename: str, size: int, limit: int, where: str) -> str:
+    return (
+        f"{filename} is {_mb(size)}, over the upload limit of {_mb(limit)}; it was not read. "
+        f"Split the file, or {where}."
+    )
+
+
+def decode(contents: Any, filename: str | None, limit: int, where: str) -> bytes:
+    """The bytes of a data URL, refused before decoding when over `limit` (and after, exactly)."""
+    name = str(filename or "the file")
+    if not isinstance(contents, str) or "," not in contents:
+        raise UploadRefused(f"{name} did not arrive as a file upload; drop the file again.")
+    payload = contents.split(",", 1)[1]
+    estimate = len(payload) * 3 // 4
+    if estimate > limit + 2:  # base64 padding: the estimate can be two bytes high
+        raise UploadRefused(over_limit_message(name, estimate, limit, where))
+    try:
+        raw = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise UploadRefused(
+            f"{name} did not arrive intact (bad encoding); drop it again."
+        ) from None
+    if len(raw) > limit:
+        raise UploadRefused(over_limit_message(name, len(raw), limit, where))
+    return raw
+
+
+def store(ctx: DashboardContext) -> UploadStore:
+    return UploadStore(ctx.cache_dir() / "uploads")
+
+
+def owner(server: flask.Flask) -> str:
+    """This browser session's upload owner (made on first use in a request)."""
+    if flask.has_request_context():
+        value = flask.session.get(OWNER_KEY)
+        if not isinstance(value, str) or not value:
+            value = secrets.token_urlsafe(24)
+            flask.session[OWNER_KEY] = value
+        return value
+    return _owner_from_cookie(server)
+
+
+def _owner_from_cookie(server: flask.Flask) -> str:
+    from dash import callback_context
+
+    cookie = (callback_context.cookies or {}).get(server.config["SESSION_COOKIE_NAME"])
+    serializer = server.session_interface.get_signing_serializer(server)  # type: ignore[attr-defined]
+    if not cookie or serializer is None:
+        return ""
+    try:
+        data = serializer.loads(
+            cookie, max_age=int(server.permanent_session_lifetime.total_seconds())
+        )
+    except Exception:  # a bad or expired signature: no owner, nothing resolves
+        return ""
+    value = data.get(OWNER_KEY) if isinstance(data, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def save(ctx: DashboardContext, server: flask.Flask, content: bytes, filename: str) -> str:
+    return store(ctx).save(owner(server), content, filename)
+
+
+def resolve(ctx: DashboardContext, server: flask.Flask, ref: Any) -> Upload:
+    """The upload that `ref` ({"token": ...} from a page store) names for this session."""
+    token = ref.get("token") if isinstance(ref, dict) else None
+    return store(ctx).resolve(owner(server), token)
+
+
+def discard(ctx: DashboardContext, server: flask.Flask, ref: Any) -> None:
+    token = ref.get("token") if isinstance(ref, dict) else None
+    store(ctx).discard(owner(server), token)

@@ -1,0 +1,126 @@
+"""Bounds on what a file may unpack to, checked before the file is read in full.
+
+A sales file of a few megabytes can unpack to gigabytes (an XLSX is a zip of XML; a .gz CSV; a
+Parquet file whose pages compress well). Every reader asks here first, from the file's own
+directory or metadata, so a decompression bomb is refused in a moment with a message instead of
+keeping the machine busy for minutes.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+
+from forecast.engine.ingest.types import IngestError, Problem
+
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # sheet XML, gunzipped CSV, Parquet pages
+MAX_ROWS = 10_000_000
+MAX_COLUMNS = 5_000
+
+_SPLIT_FIX = (
+    "split the file (for example one file per year or per region), or export it as .csv and "
+    "load it from the command line"
+)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:,.0f} MB"
+
+
+def too_big(name: str, what: str) -> IngestError:
+    return IngestError([Problem.whole_file(name, what, _SPLIT_FIX)])
+
+
+def check_xlsx(raw: bytes, name: str) -> None:
+    """Refuse a workbook whose sheets and shared strings unpack to more than the bound.
+
+    The sizes come from the zip's directory; Python's zip reader never inflates an entry past the
+    size its directory states (a lying entry ends in a CRC error), so the bound holds."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise IngestError(
+            [
+                Problem.whole_file(
+                    name,
+                    f"the XLSX file cannot be read: {exc}",
+                    "save the workbook again from Excel, or export the sheet as .csv",
+                )
+            ]
+        ) from None
+    sheet_bytes = sum(
+        e.file_size
+        for e in entries
+        if e.filename.startswith("xl/worksheets/") or e.filename == "xl/sharedStrings.xml"
+    )
+    if sheet_bytes > MAX_UNPACKED_BYTES:
+        raise too_big(
+            name,
+            f"the XLSX file unpacks to {_mb(sheet_bytes)} of sheet data, more than the limit of "
+            f"{_mb(MAX_UNPACKED_BYTES)}; it was not read",
+        )
+
+
+def check_rows_columns(name: str, rows: int, columns: int) -> None:
+    if rows > MAX_ROWS:
+        raise too_big(
+            name, f"the file has more than {MAX_ROWS:,} rows (the limit); it was not read"
+        )
+    if columns > MAX_COLUMNS:
+        raise too_big(
+            name,
+            f"the file has {columns:,} columns, more than the limit of {MAX_COLUMNS:,}; "
+            "it was not read",
+        )
+
+
+def check_parquet(raw: bytes, name: str) -> None:
+    """Rows, columns and unpacked size from the Parquet footer, before any page is read."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(io.BytesIO(raw)).metadata
+    except Exception as exc:  # pyarrow raises many types for damaged files
+        raise IngestError(
+            [
+                Problem.whole_file(
+                    name,
+                    f"the Parquet file cannot be read: {exc}",
+                    "write the Parquet file again or export the data as .csv",
+                )
+            ]
+        ) from None
+    check_rows_columns(name, meta.num_rows, meta.num_columns)
+    unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise too_big(
+            name,
+            f"the Parquet file unpacks to {_mb(unpacked)}, more than the limit of "
+            f"{_mb(MAX_UNPACKED_BYTES)}; it was not read",
+        )
+
+
+def gunzip(raw: bytes, name: str) -> bytes:
+    """The gzip file's content, refused as soon as it grows past the bound (never inflated whole).
+
+    Concatenated gzip members (as `cat a.gz b.gz` makes) are read one after the other."""
+    out = bytearray()
+    data = raw
+    while data:
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        while data and not inflater.eof:
+            room = MAX_UNPACKED_BYTES - len(out) + 1
+            out += inflater.decompress(data, room)
+            data = inflater.unconsumed_tail
+            if len(out) > MAX_UNPACKED_BYTES:
+                raise too_big(
+                    name,
+                    f"the gzip file unpacks to more than {_mb(MAX_UNPACKED_BYTES)} (the limit); "
+                    "it was not read",
+                )
+        if not inflater.eof:
+            raise zlib.error("the compressed data ends early")
+        data = inflater.unused_data.lstrip(b"\x00")
+    return bytes(out)

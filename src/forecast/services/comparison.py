@@ -1,0 +1,148 @@
+"""Read model of the Side by side page: the system plan against the negotiated plan, per team
+(exact, from minor units), with the claims, the assignment and how far each target stretches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from forecast.services import negotiation
+from forecast.store import PlanRepository
+
+TOTAL = "TOTAL"
+DIFFERENCE_COLUMNS = [
+    "team",
+    "system_plan",
+    "target",
+    "difference",
+    "difference_pct",
+    "claim",
+    "assignment",
+    "probability",
+    "growth_pct",
+]
+
+
+@dataclass(frozen=True)
+class PlanComparison:
+    """The two plans of one plan side by side. Without a goal there is no negotiated plan yet:
+    `has_goal` is False and the frames are empty."""
+
+    has_goal: bool
+    stage: str
+    totals: pd.DataFrame  # team, system_plan_minor, target_minor, system_plan, target
+    differences: (
+        pd.DataFrame
+    )  # DIFFERENCE_COLUMNS; teams by disagreement, largest first; TOTAL last
+    stretch: pd.DataFrame  # team, probability, growth (fractions)
+    summary: dict[str, Any]  # negotiation.summary: claimed, assigned, basis drift per team
+
+    @property
+    def teams(self) -> list[str]:
+        return [str(t) for t in self.totals["team"]]
+
+    @property
+    def total(self) -> pd.Series:
+        return self.differences.iloc[-1]
+
+    @property
+    def largest_disagreement(self) -> pd.Series:
+        """The team furthest from the system plan (the total when there is only it)."""
+        return self.differences.iloc[0]
+
+
+def team_totals(negotiated: pd.DataFrame) -> pd.DataFrame:
+    """Per team: system plan and negotiated target, summed exactly from the minor units."""
+    sums = negotiated.groupby("team", as_index=False, observed=True)[
+        ["system_plan_minor", "target_minor"]
+    ].sum()
+    sums["system_plan"] = sums["system_plan_minor"] / 100
+    sums["target"] = sums["target_minor"] / 100
+    sums["team"] = sums["team"].astype(str)
+    return sums
+
+
+def differences(totals: pd.DataFrame, ledger: pd.DataFrame, stretch: pd.DataFrame) -> pd.DataFrame:
+    """One row per team (largest disagreement first) and a TOTAL row last."""
+    led = ledger.set_index(ledger["team"].astype(str))
+    st = stretch.set_index(stretch["team"].astype(str))
+    rows = [
+        _row(str(team), int(system), int(target), led, st)
+        for team, system, target in zip(
+            totals["team"], totals["system_plan_minor"], totals["target_minor"], strict=True
+        )
+    ]
+    rows.sort(key=lambda row: -abs(row["difference"]))
+    rows.append(
+        _row(
+            TOTAL,
+            int(totals["system_plan_minor"].sum()),
+            int(totals["target_minor"].sum()),
+            led,
+            st,
+        )
+    )
+    return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
+
+
+def _cell(frame: pd.DataFrame, team: str, column: str) -> float | None:
+    if team not in frame.index:
+        return None
+    value = frame.loc[team, column]
+    return None if pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
+def _row(
+    team: str, system_minor: int, target_minor: int, led: pd.DataFrame, st: pd.DataFrame
+) -> dict[str, Any]:
+    diff_minor = target_minor - system_minor
+    growth = _cell(st, team, "growth_vs_last_year")
+    return {
+        "team": team,
+        "system_plan": system_minor / 100,
+        "target": target_minor / 100,
+        "difference": diff_minor / 100,
+        "difference_pct": (100.0 * diff_minor / system_minor) if system_minor else None,
+        "claim": _cell(led, team, "claim"),
+        "assignment": _cell(led, team, "assignment"),
+        "probability": _cell(st, team, "probability_reach"),
+        "growth_pct": None if growth is None else 100.0 * growth,
+    }
+
+
+def compare_plans(store: PlanRepository, plan: str) -> PlanComparison:
+    """The Side by side page's read model."""
+    summary = negotiation.summary(store, plan)
+    if summary.get("goal") is None:
+        empty = pd.DataFrame()
+        return PlanComparison(False, str(summary.get("stage", "")), empty, empty, empty, summary)
+    totals = team_totals(negotiation.negotiated_plan(store, plan))
+    stretch = negotiation.stretch(store, plan)
+    return PlanComparison(
+        has_goal=True,
+        stage=str(summary["stage"]),
+        totals=totals,
+        differences=differences(totals, negotiation.ledger(store, plan), stretch),
+        stretch=stretch.rename(
+            columns={"probability_reach": "probability", "growth_vs_last_year": "growth"}
+        )[["team", "probability", "growth"]],
+        summary=summary,
+    )
+
+
+def period_comparison(store: PlanRepository, plan: str, team: str | None) -> pd.DataFrame | None:
+    """Per series-period of `team` (None = all teams): system plan, target and the baseline with
+    its interval columns; None before a goal is set."""
+    if negotiation.summary(store, plan).get("goal") is None:
+        return None
+    negotiated = negotiation.negotiated_plan(store, plan)
+    series = negotiation.series_frame(store, plan)
+    bands = [c for c in series.columns if c.startswith("baseline")]
+    frame = negotiated[["unique_id", "ds", "team", "system_plan", "target"]].merge(
+        series[["unique_id", "ds", *bands]], on=["unique_id", "ds"], how="left"
+    )
+    if team:
+        frame = frame[frame["team"].astype(str) == team]
+    return frame

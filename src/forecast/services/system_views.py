@@ -1,0 +1,206 @@
+"""Read models of the system track: what the System plan page (and `forecast plan show`) shows,
+computed once here instead of in each face.
+
+``system_page(store, plan, user)`` is the whole page in one call: totals, the gate, the team
+summary, events, marked deviations, the horizon's dates, and what this user may do now with the
+reason when not. ``team_summary`` and ``fan_frames`` serve the parts that change on their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from forecast import schema
+from forecast.overrides import Event, Factor
+from forecast.plan import PlanState
+from forecast.services import plans, system
+from forecast.services.system import GateStatus
+from forecast.store import PlanRepository
+
+TEAM_SUMMARY_COLUMNS = ["team", "baseline", "system_plan", "adjustment", "deviation_pct", "events"]
+
+
+@dataclass(frozen=True)
+class Permission:
+    """Whether the user may do something now, and if not, why (a sentence for the page)."""
+
+    allowed: bool
+    why_not: str = ""
+
+
+@dataclass(frozen=True)
+class SystemPage:
+    """Everything the System plan page renders for one user at one plan version."""
+
+    plan_id: str
+    version: int
+    status: str
+    threshold: float
+    baseline_total: float
+    plan_total: float
+    gate: GateStatus
+    teams: pd.DataFrame  # TEAM_SUMMARY_COLUMNS, one row per team over the whole horizon
+    events: list[Event]
+    factors: list[Factor]
+    deviations: pd.DataFrame  # system.deviations: marked cells with explained / outdated
+    dates: list[str]  # the horizon's periods, ISO dates
+    edit: Permission  # events, explanations, factors (planner)
+    publish: Permission  # publish (owner)
+    set_threshold: Permission  # threshold (owner)
+
+    @property
+    def change(self) -> float:
+        """System plan against the baseline as a fraction (0.05 = +5 %)."""
+        return self.plan_total / self.baseline_total - 1.0 if self.baseline_total else 0.0
+
+
+def team_summary(series_plan: pd.DataFrame) -> pd.DataFrame:
+    """Per team over the whole horizon: baseline, system plan, what events add, the deviation in
+    percent (0 where the baseline is 0) and the sorted ids of the events touching the team."""
+    if series_plan.empty:
+        return pd.DataFrame(columns=TEAM_SUMMARY_COLUMNS)
+    teams = series_plan["team"].astype(str)
+    sums = series_plan.groupby(teams)[["baseline", "system_plan"]].sum()
+    events = series_plan.groupby(teams)["events"].agg(
+        lambda v: ",".join(
+            sorted({e for text in v.astype(str) for e in text.split(",") if e and e != "nan"})
+        )
+    )
+    out = sums.reset_index(names="team")
+    out["adjustment"] = out["system_plan"] - out["baseline"]
+    base = out["baseline"].where(out["baseline"] != 0)
+    out["deviation_pct"] = (100.0 * out["adjustment"] / base).fillna(0.0)
+    out["events"] = out["team"].map(events).fillna("")
+    return out[TEAM_SUMMARY_COLUMNS]
+
+
+def team_summary_of(store: PlanRepository, plan: str) -> pd.DataFrame:
+    """``team_summary`` of the plan's system plan now."""
+    return team_summary(system.system_plan(store, plan, "series"))
+
+
+def _permission(
+    state: PlanState, user: str | None, role: str, doing: str, who_can: str
+) -> Permission:
+    who = user or "nobody"
+    if state.locked:
+        return Permission(
+            False,
+            f"{who} cannot {doing}: the plan is already {state.status}, so it is read-only. "
+            "Make a new version on the Plans page to change it.",
+        )
+    if not user or not state.has_role(user, role):
+        return Permission(False, f"{who} cannot {doing}: {who_can}")
+    return Permission(True)
+
+
+def permissions(state: PlanState, user: str | None) -> dict[str, Permission]:
+    """What `user` may do on the system track of `state` now (role and lock, from the plan)."""
+    return {
+        "edit": _permission(
+            state,
+            user,
+            "planner",
+            "change events, explanations or factors",
+            "that needs the planner role on this plan; the owner grants it on the Plans page.",
+        ),
+        "publish": _permission(state, user, "owner", "publish", "only the plan's owner publishes."),
+        "set_threshold": _permission(
+            state, user, "owner", "change the threshold", "only the plan's owner sets it."
+        ),
+    }
+
+
+def system_page(store: PlanRepository, plan: str, user: str | None) -> SystemPage:
+    """The System plan page's read model (one plan load, one application of the events)."""
+    state = plans.get_plan(store, plan)
+    series_plan = system.system_plan(store, state.plan_id, "series")
+    marked = system.deviations(store, state.plan_id)
+    dates = [pd.Timestamp(d).strftime("%Y-%m-%d") for d in sorted(series_plan[schema.DS].unique())]
+    allowed = permissions(state, user)
+    return SystemPage(
+        plan_id=state.plan_id,
+        version=state.version,
+        status=state.status,
+        threshold=state.threshold,
+        baseline_total=float(series_plan["baseline"].sum()),
+        plan_total=float(series_plan["system_plan"].sum()),
+        gate=system.gate_of(state, marked),
+        teams=team_summary(series_plan),
+        events=system.events_of(state),
+        factors=system.factors_of(state),
+        deviations=marked,
+        dates=dates,
+        edit=allowed["edit"],
+        publish=allowed["publish"],
+        set_threshold=allowed["set_threshold"],
+    )
+
+
+@dataclass(frozen=True)
+class SystemSetup:
+    """The plan's set-up parts of the System plan page: threshold and new factors."""
+
+    threshold: float
+    factors: list[Factor]
+    edit: Permission
+    set_threshold: Permission
+
+
+def system_setup(store: PlanRepository, plan: str, user: str | None) -> SystemSetup:
+    state = plans.get_plan(store, plan)
+    allowed = permissions(state, user)
+    return SystemSetup(
+        threshold=state.threshold,
+        factors=system.factors_of(state),
+        edit=allowed["edit"],
+        set_threshold=allowed["set_threshold"],
+    )
+
+
+@dataclass(frozen=True)
+class FanFrames:
+    """History, baseline and system plan of the whole plan, one team or one series."""
+
+    history: pd.DataFrame
+    baseline: pd.DataFrame
+    system_plan: pd.DataFrame
+    title: str
+
+
+def fan_frames(store: PlanRepository, plan: str, level: str, key: str | None) -> FanFrames:
+    """The frames the fan chart draws at `level` ("total", "team" or "series") for `key`."""
+    frames = plans.load_frames(store, plan)
+    series_plan = system.system_plan(store, plan, "series")
+    history, baseline = frames.history, frames.baseline
+    if level == "team" and key:
+        keep = set(
+            map(str, series_plan.loc[series_plan["team"].astype(str) == key, "unique_id"].unique())
+        )
+        title = f"Team {key}"
+    elif level == "series" and key:
+        keep, title = {str(key)}, f"Series {key}"
+    else:
+        return FanFrames(history, baseline, series_plan, "Whole plan")
+
+    def only(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["unique_id"].astype(str).isin(keep)]
+
+    return FanFrames(only(history), only(baseline), only(series_plan), title)
+
+
+def drill_choices(
+    store: PlanRepository, plan: str, level: str, search: str | None, limit: int = 50
+) -> list[str]:
+    """Teams (all, sorted) or series ids (those containing `search`, shortest first, at most
+    `limit`: plans have thousands) to drill the fan chart into."""
+    state = plans.get_plan(store, plan)
+    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+    if level == "team":
+        return sorted(plans.teams_of(attributes, state.team_attr).astype(str).unique())
+    ids = attributes["unique_id"].astype(str)
+    if search:
+        ids = ids[ids.str.contains(search, regex=False)]
+    return sorted(ids.head(limit), key=lambda s: (len(s), s))

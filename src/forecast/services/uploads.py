@@ -1,0 +1,110 @@
+"""Uploaded files kept on the server between requests, referred to by an opaque token.
+
+The browser only ever holds the token; the file's place on disk never leaves the server. A token
+is bound to its owner (the dashboard passes a random id kept in the signed session cookie): a
+token of another owner, or one that was never handed out, is refused with the same message.
+Uploads are deleted when used, and any older than `MAX_AGE_SECONDS` on the next save.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from forecast.services.errors import NotFound
+
+MAX_AGE_SECONDS = 24 * 3600
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
+_MAX_NAME = 200
+
+
+@dataclass(frozen=True)
+class Upload:
+    content: bytes
+    filename: str
+
+
+def _owner_digest(owner: str) -> str:
+    return hashlib.sha256(owner.encode("utf-8")).hexdigest()
+
+
+class UploadStore:
+    """Files in one folder: `<token>` (the bytes) and `<token>.json` (owner digest, name, time)."""
+
+    def __init__(self, folder: Path, *, max_age_seconds: float = MAX_AGE_SECONDS):
+        self.folder = Path(folder)
+        self.max_age_seconds = max_age_seconds
+
+    def save(self, owner: str, content: bytes, filename: str) -> str:
+        """Keep `content` for `owner`; the returned token is all the browser gets."""
+        if not owner:
+            raise ValueError("an upload needs an owner")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.sweep()
+        token = secrets.token_urlsafe(24)  # 32 characters of [A-Za-z0-9_-]
+        meta = {
+            "owner": _owner_digest(owner),
+            "filename": Path(str(filename)).name[:_MAX_NAME] or "upload",
+            "saved_at": time.time(),
+        }
+        (self.folder / token).write_bytes(content)
+        (self.folder / f"{token}.json").write_text(json.dumps(meta))
+        return token
+
+    def resolve(self, owner: str, token: object) -> Upload:
+        """The upload behind `token` if `owner` saved it (and it is not used up or expired)."""
+        meta = self._meta(token)
+        if (
+            meta is None
+            or not owner
+            or not hmac.compare_digest(str(meta.get("owner", "")), _owner_digest(owner))
+        ):
+            raise NotFound(
+                "the uploaded file is no longer on the server (uploads are kept for a day and "
+                "deleted once used); drop the file again"
+            )
+        return Upload((self.folder / str(token)).read_bytes(), str(meta["filename"]))
+
+    def discard(self, owner: str, token: object) -> None:
+        """Delete the upload (only its owner can)."""
+        try:
+            self.resolve(owner, token)
+        except NotFound:
+            return
+        self._delete(str(token))
+
+    def sweep(self, now: float | None = None) -> int:
+        """Delete uploads older than the maximum age; returns how many went."""
+        now = time.time() if now is None else now
+        gone = 0
+        for meta_path in self.folder.glob("*.json"):
+            token = meta_path.stem
+            meta = self._meta(token)
+            saved_at = float(meta.get("saved_at", 0)) if meta else 0.0
+            if now - saved_at > self.max_age_seconds:
+                self._delete(token)
+                gone += 1
+        return gone
+
+    def _meta(self, token: object) -> dict | None:
+        if not isinstance(token, str) or not _TOKEN.match(token):
+            return None  # never a path: only our own token shape reaches the file system
+        try:
+            meta = json.loads((self.folder / f"{token}.json").read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(meta, dict) or not (self.folder / token).is_file():
+            return None
+        if time.time() - float(meta.get("saved_at", 0)) > self.max_age_seconds:
+            return None
+        return meta
+
+    def _delete(self, token: str) -> None:
+        for path in (self.folder / token, self.folder / f"{token}.json"):
+            path.unlink(missing_ok=True)

@@ -1,0 +1,191 @@
+"""The Negotiation page without a browser: the service's read model (`negotiation_board`), the
+domain's permissions it carries, and the page's pure builders and small callbacks called directly
+(the wiring is covered by tests/e2e/test_negotiation.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_services_negotiation import HORIZON, team_frames
+from test_services_rebase import promote_team_c
+
+from dashboard import figures
+from dashboard.context import DashboardContext
+from dashboard.negotiation_parts import claims, common, goal, periods, view
+from forecast.services import negotiation as nego
+from forecast.services.negotiation_board import negotiation_board
+from forecast.services.plans import create_plan_from_frames, grant
+from forecast.store import MemoryStore
+
+
+@pytest.fixture
+def store():
+    return MemoryStore()
+
+
+@pytest.fixture
+def plan_id(store):
+    history, attributes, baseline = team_frames()
+    state = create_plan_from_frames(
+        store,
+        name="board",
+        history=history,
+        attributes=attributes,
+        freq="W-FRI",
+        horizon=HORIZON,
+        team_attr="Team",
+        actor="olga",
+        baseline=baseline,
+    )
+    grant(store, state.plan_id, "olga", "anna", "lead", team="a")
+    grant(store, state.plan_id, "olga", "carl", "lead", team="c")
+    return state.plan_id
+
+
+def _text(component) -> str:
+    return json.dumps(component.to_plotly_json() if component is not None else None, default=str)
+
+
+def test_parse_goal_accepts_amounts_and_ratios():
+    assert common.parse_goal("10/6.5") == {"ratio": "10/6.5"}
+    assert common.parse_goal("1.5x") == {"ratio": "1.5"}
+    assert common.parse_goal("€1,500,000.50") == {"total": "1500000.50"}
+    assert common.parse_goal("  ") == {}
+
+
+def test_a_goal_far_below_the_basis_hints_at_typing_a_ratio():
+    assert "type it as 1.2x" in goal.goal_message(120, 1_000_000_00)
+    assert "type it as" not in goal.goal_message(1_200_000_00, 1_000_000_00)
+
+
+def test_before_a_goal_only_the_owner_may_set_it(store, plan_id):
+    owner = negotiation_board(store, plan_id, "olga")
+    lead = negotiation_board(store, plan_id, "anna")
+    assert not owner.has_goal and owner.stage == "draft"
+    assert owner.teams == ("a", "b", "c")
+    assert owner.actions.set_goal.allowed
+    assert not owner.actions.close_round.allowed
+    assert not lead.actions.set_goal.allowed
+    assert "only the plan owner" in lead.actions.set_goal.why_not
+    assert "anna cannot set the goal, close, assign or lock" in lead.actions.owner_decisions.why_not
+
+
+def test_a_lead_may_claim_only_for_their_own_team_while_the_round_is_open(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", ratio="10/6.5")
+    board = negotiation_board(store, plan_id, "anna")
+    cards = {c.team: c for c in board.cards}
+    assert cards["a"].can_claim.allowed
+    assert not cards["c"].can_claim.allowed
+    assert "cannot claim for team 'c'" in cards["c"].can_claim.why_not
+    assert cards["c"].leads == ("carl",)
+    assert not cards["a"].can_withdraw.allowed  # nothing claimed yet
+    nego.claim(store, plan_id, "anna", "a", **claims.claim_arguments("€10,000"), note="flyer")
+    board = negotiation_board(store, plan_id, "anna")
+    card = {c.team: c for c in board.cards}["a"]
+    assert card.claim == 1_000_000 and card.can_withdraw.allowed
+    assert board.claimed == 1_000_000
+    assert "Claim / basis" in json.dumps(view.ledger_columns())
+    nego.close_round(store, plan_id, "olga")
+    card = {c.team: c for c in negotiation_board(store, plan_id, "anna").cards}["a"]
+    assert not card.can_claim.allowed and "stage 'assigning'" in card.can_claim.why_not
+
+
+def test_a_claim_given_as_a_percent_is_passed_as_one():
+    assert claims.claim_arguments("2.5%") == {"amount": None, "percent": "2.5"}
+    assert claims.claim_arguments("25,000") == {"amount": "25000", "percent": None}
+
+
+def test_the_owner_may_reopen_a_closed_round_and_a_lead_may_not(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", ratio="10/6.5")
+    nego.claim(store, plan_id, "anna", "a", amount="10000", note="flyer")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    assert not negotiation_board(store, plan_id, "anna").actions.reopen_round.allowed
+    owner = negotiation_board(store, plan_id, "olga")
+    assert owner.actions.reopen_round.allowed and owner.actions.lock.allowed
+    assert not owner.actions.close_round.allowed
+    assert owner.rule_label == "pro rata to basis"
+    out = view.outputs(owner, "pro_rata_baseline")
+    assert len(out) == len(view.RENDER_OUTPUTS)
+    disabled = dict(
+        zip([o.component_id for o in view.RENDER_OUTPUTS[10:16]], out[10:16], strict=True)
+    )
+    assert disabled == {
+        "neg-set-goal": True,
+        "neg-close": True,
+        "neg-assign": False,
+        "neg-lock": False,
+        "neg-reopen": False,
+        "neg-rebase": True,  # nothing moved
+    }
+
+
+def test_lock_needs_the_remainder_assigned(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", ratio="10/6.5")
+    nego.close_round(store, plan_id, "olga")
+    lock = negotiation_board(store, plan_id, "olga").actions.lock
+    assert not lock.allowed and "assign the remainder before locking" in lock.why_not
+
+
+def test_drift_shows_on_the_board_and_the_owner_may_rebase(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
+    promote_team_c(store, plan_id)
+    board = negotiation_board(store, plan_id, "olga")
+    assert board.drifted_teams == ("c",)
+    assert board.actions.rebase.allowed
+    assert not negotiation_board(store, plan_id, "anna").actions.rebase.allowed
+    card = {c.team: c for c in board.cards}["c"]
+    assert card.drift == board.drift_total > 0
+    banner = _text(view.drift_banner(board))
+    assert "The basis moved" in banner and "not rebased" in banner
+    nego.rebase(store, plan_id, "olga")
+    board = negotiation_board(store, plan_id, "olga")
+    assert board.drifted_teams == () and not board.actions.rebase.allowed
+    assert "The basis moved" not in _text(view.drift_banner(board))
+
+
+def test_the_waterfall_walks_from_the_basis_to_the_goal_on_an_axis_from_zero(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000")
+    nego.claim(store, plan_id, "anna", "a", amount="100000000", note="range")
+    steps = negotiation_board(store, plan_id, "olga").waterfall
+    assert steps is not None
+    assert steps.basis_total == 650_000_000_000 and steps.goal == 700_000_000_000
+    assert steps.claims == {"a": 10_000_000_000} and steps.assigned == {}
+    fig = view.waterfall(steps)
+    assert fig.layout.yaxis.range[0] == 0
+    assert list(fig.data[0].x) == ["Baseline", "Claim a", "Still open", "Goal"]
+    assert figures.empty_figure("x") is not None
+
+
+def test_period_goal_rows_follow_the_typed_goal():
+    basis = {"2015-08-09": 100.0, "2015-08-02": 300.0}
+    rows = periods.period_goal_rows(basis, {"ratio": "10/5"})
+    assert [r["ds"] for r in rows] == ["2015-08-02", "2015-08-09"]
+    assert [r["goal"] for r in rows] == [600.0, 200.0]
+    assert [r["goal"] for r in periods.period_goal_rows(basis, {"total": "1000"})] == [750.0, 250.0]
+    assert [r["goal"] for r in periods.period_goal_rows(basis, {})] == [300.0, 100.0]
+    assert periods.per_period_goals(rows) == {"2015-08-02": "600.0", "2015-08-09": "200.0"}
+
+
+def test_owner_sets_a_goal_split_by_period(store, plan_id):
+    ctx = DashboardContext(_store=store)
+    session = {"plan_id": plan_id, "user": "olga"}
+    style, rows = periods.fill(ctx, True, "baseline", "1.1x", session)
+    assert style == {"display": "block"}
+    assert len(rows) == HORIZON and all(r["goal"] > r["basis"] > 0 for r in rows)
+    rows[0]["goal"] = round(rows[0]["goal"] + 1234.56, 2)
+    alert, refresh = goal.set_goal(ctx, 1, "1.1x", "baseline", True, rows, session, None, 0)
+    assert "the claiming round is open" in _text(alert) and refresh == 1
+    expected = sum(round(r["goal"] * 100) for r in rows)
+    assert nego.summary(store, plan_id)["goal"] == expected
+    style, again = periods.fill(ctx, True, "baseline", "", session)
+    assert sum(r["goal"] for r in again) == pytest.approx(expected / 100, abs=0.05)
+
+
+def test_a_refused_edit_says_why_and_changes_nothing(store, plan_id):
+    ctx = DashboardContext(_store=store)
+    session = {"plan_id": plan_id, "user": "anna"}
+    alert, _ = goal.set_goal(ctx, 1, "10/6.5", "baseline", False, [], session, None, 0)
+    assert common.refused(alert)
+    assert nego.summary(store, plan_id)["goal"] is None

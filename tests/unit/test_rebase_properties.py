@@ -1,0 +1,214 @@
+"""Property-based tests of basis drift and rebase: after any sequence of events (changes of the
+system plan), goal, claims, rebase, close and assign, the ledger adds up to the goal to the cent,
+and once rebased its basis is the current system plan of every team."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from forecast.negotiation import Actor, Negotiation, NegotiationError, Stage
+
+OWNER = Actor("owner", frozenset({"owner"}))
+RULES = ["pro_rata_baseline", "even", "pro_rata_claims", "pro_rata_shortfall", "manual"]
+TEAMS = list("abcde")
+
+
+def lead(team: str) -> Actor:
+    return Actor(f"lead-{team}", frozenset({"lead"}), team)
+
+
+operation = st.one_of(
+    st.tuples(st.just("event"), st.sampled_from(TEAMS), st.integers(-(10**9), 10**10)),
+    st.tuples(st.just("goal"), st.integers(50, 250), st.booleans()),
+    st.tuples(st.just("claim"), st.sampled_from(TEAMS), st.integers(-(10**9), 10**10)),
+    st.tuples(st.just("unclaim"), st.sampled_from(TEAMS), st.just(0)),
+    st.tuples(st.just("rebase"), st.just(""), st.just(0)),
+    st.tuples(st.just("close"), st.sampled_from(["keep", "scale"]), st.just(0)),
+    st.tuples(st.just("assign"), st.sampled_from(RULES), st.integers(0, 4)),
+    st.tuples(st.just("assign"), st.sampled_from(RULES), st.just(0)),
+    st.tuples(st.just("reopen"), st.just(""), st.just(0)),
+)
+# a goal first (most sequences start there), then anything in any order
+sequences = st.tuples(st.integers(50, 250), st.booleans()).flatmap(
+    lambda g: st.lists(operation, max_size=25).map(lambda ops: [("goal", g[0], int(g[1])), *ops])
+)
+
+
+class World:
+    """The current baseline and system plan per team (what an event moves), and the negotiation
+    set against them."""
+
+    def __init__(self, baseline: dict[str, int]) -> None:
+        self.baseline = dict(baseline)
+        self.system = dict(baseline)
+        self.neg = Negotiation.start(self.baseline, self.system)
+        self.rebased_since_event = False
+
+    def apply(self, op: tuple[str, Any, int]) -> None:
+        kind, arg, amount = op
+        neg = self.neg
+        if kind == "event":
+            self.system[arg] = max(0, self.system[arg] + amount)
+            self.rebased_since_event = False
+        elif kind == "goal":
+            if neg.stage not in (Stage.DRAFT, Stage.CLAIMING):
+                return
+            fresh = Negotiation.start(self.baseline, self.system)
+            fresh.claims = dict(neg.claims)
+            fresh.stage = neg.stage
+            total = sum(self.system.values())
+            if amount:  # a ratio of the basis
+                fresh.set_goal(OWNER, ratio=f"{arg}%", basis="system_plan")
+            else:
+                fresh.set_goal(OWNER, total * arg // 100, basis="system_plan")
+            self.neg = fresh
+            self.rebased_since_event = True
+        elif kind == "claim":
+            neg.claim(lead(arg), arg, amount, note="initiative")
+        elif kind == "unclaim":
+            neg.unclaim(lead(arg), arg)
+        elif kind == "rebase":
+            neg.rebase(OWNER, self.baseline, self.system)
+            self.rebased_since_event = True
+        elif kind == "close":
+            neg.close_round(OWNER, arg)
+        elif kind == "assign":
+            if arg == "manual":
+                shares = [neg.remainder // len(TEAMS)] * len(TEAMS)
+                shares[amount] += neg.remainder - sum(shares)
+                neg.assign(OWNER, arg, manual=dict(zip(TEAMS, shares, strict=True)))
+            else:
+                neg.assign(OWNER, arg, exclude=TEAMS[:amount])
+        elif kind == "reopen":
+            neg.reopen_round(OWNER)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.integers(0, 10**11), min_size=len(TEAMS), max_size=len(TEAMS)),
+    sequences,
+)
+def test_the_ledger_adds_up_after_any_sequence_and_matches_the_system_plan_once_rebased(
+    baselines, operations
+):
+    world = World(dict(zip(TEAMS, baselines, strict=True)))
+    for op in operations:
+        stage = world.neg.stage
+        try:
+            world.apply(op)
+            event(f"{op[0]} done in {stage.value}")
+        except NegotiationError:
+            event(f"{op[0]} refused in {stage.value}")  # a refusal changes nothing ...
+        neg = Negotiation.from_dict(world.neg.to_dict())  # ... and the state still balances
+        if neg.goal is None:
+            continue
+        targets = neg.targets()
+        assert sum(targets.values()) + neg.open_remainder == neg.goal + neg.kept_oversubscription
+        ledger = neg.ledger(world.baseline, world.system).set_index("team")
+        assert ledger.loc["TOTAL", "target"] == sum(targets.values())
+        for team in TEAMS:
+            row = ledger.loc[team]
+            assert row["basis"] + row["claim"] + row["assignment"] == row["target"]
+            assert row["system_plan"] == world.system[team]  # always the current system plan
+            if world.rebased_since_event:
+                assert row["basis"] == world.system[team]
+                assert row["basis_drift"] == 0
+            else:
+                assert row["basis_drift"] == world.system[team] - row["basis"]
+        if neg.stage == Stage.ASSIGNING and neg.rule is not None and not neg.kept_oversubscription:
+            assert sum(targets.values()) == neg.goal  # assigned: the targets are the goal
+
+
+# -- the same through the services, with the system track's real events ------------------------
+
+service_operation = st.one_of(
+    st.tuples(st.just("event"), st.sampled_from(["a", "b", "c"]), st.integers(-50, 80)),
+    st.tuples(st.just("claim"), st.sampled_from(["a", "b"]), st.integers(-(10**8), 10**9)),
+    st.tuples(st.just("rebase"), st.just(""), st.just(0)),
+    st.tuples(st.just("close"), st.sampled_from(["keep", "scale"]), st.just(0)),
+    st.tuples(st.just("assign"), st.sampled_from(RULES[:4]), st.just(0)),
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["7000000000", "6000000000"]), st.lists(service_operation, max_size=8))
+def test_through_the_services_the_ledger_adds_up_and_a_rebase_matches_the_system_plan(
+    goal, operations
+):
+    from test_services_negotiation import HORIZON, team_frames
+
+    from forecast.overrides import Scope
+    from forecast.services import negotiation as nego
+    from forecast.services import system
+    from forecast.services.errors import ServiceError
+    from forecast.services.plans import create_plan_from_frames, grant
+    from forecast.store import MemoryStore
+
+    store = MemoryStore()
+    history, attributes, baseline = team_frames()
+    plan = create_plan_from_frames(
+        store,
+        name="p",
+        history=history,
+        attributes=attributes,
+        freq="W-FRI",
+        horizon=HORIZON,
+        team_attr="Team",
+        actor="olga",
+        baseline=baseline,
+    ).plan_id
+    grant(store, plan, "olga", "anna", "lead", team="a")
+    grant(store, plan, "olga", "bert", "lead", team="b")
+    dates = sorted(baseline["ds"].unique())
+    nego.set_goal(store, plan, "olga", total=goal, basis="system_plan")
+    rebased = True
+    for kind, arg, amount in operations:
+        try:
+            if kind == "event":
+                system.add_event(
+                    store,
+                    plan,
+                    "olga",
+                    name=f"{arg} {amount}",
+                    kind="promotion",
+                    scope=Scope(attributes={"Team": (arg,)}),
+                    start=str(dates[0])[:10],
+                    end=str(dates[-1])[:10],
+                    effect="percent",
+                    value=float(amount),
+                    reason="test",
+                )
+                rebased = amount == 0 and rebased
+            elif kind == "claim":
+                nego.claim(
+                    store, plan, {"a": "anna", "b": "bert"}[arg], arg, amount=amount, note="x"
+                )
+            elif kind == "rebase":
+                nego.rebase(store, plan, "olga")
+                rebased = True
+            elif kind == "close":
+                nego.close_round(store, plan, "olga", oversubscribed=arg)
+            else:
+                nego.assign(store, plan, "olga", arg)
+        except ServiceError:
+            pass
+        summary = nego.summary(store, plan)
+        ledger = nego.ledger(store, plan).set_index("team")
+        series = nego.negotiated_plan(store, plan)
+        assert (
+            int(ledger.loc["TOTAL", "target_minor"]) + summary["open_remainder"]
+            == summary["goal"] + summary["kept_oversubscription"]
+        )
+        assert int(series["target_minor"].sum()) == int(ledger.loc["TOTAL", "target_minor"])
+        assert int(series["system_plan_minor"].sum()) == int(
+            ledger.loc["TOTAL", "system_plan_minor"]
+        )
+        by_team = series.groupby("team")[["basis_minor", "target_minor"]].sum()
+        for team in ("a", "b", "c"):
+            assert by_team.loc[team, "basis_minor"] == ledger.loc[team, "basis_minor"]
+            assert by_team.loc[team, "target_minor"] == ledger.loc[team, "target_minor"]
+            if rebased:
+                assert ledger.loc[team, "basis_minor"] == ledger.loc[team, "system_plan_minor"]

@@ -1,0 +1,260 @@
+"""The server reads only what it is sent: crafted callback requests, sizes, hosts, headers.
+
+Every test talks HTTP to a real app through Flask's test client, as a browser (or an attacker
+with curl) would; one client is one browser with its session cookie.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import pytest
+
+from dashboard.app import create_app
+from forecast.services.uploads import UploadStore
+
+SALES = b"Store,Date,Sales\n" + b"".join(
+    f"{s},2024-01-{d:02d},{d}\n".encode() for s in (1, 2) for d in range(1, 29)
+)
+PREVIEW = (
+    "..data-report.children...data-summary-chart.figure...data-preview.rowData..."
+    "data-preview.columnDefs...data-map-id.options...data-map-id.value...data-map-date.options..."
+    "data-map-date.value...data-map-value.options...data-map-value.value...data-team-attr.options..."
+    "data-team-attr.value...data-map-freq.value.."
+)
+PASSWD_LINE = "root:"
+
+
+@pytest.fixture
+def app(tmp_path):
+    return create_app(data_dir=str(tmp_path), upload_limit_bytes=1024 * 1024)
+
+
+def browser(app):
+    client = app.server.test_client()
+    assert client.get("/").status_code == 200
+    return client
+
+
+def _key(app, wanted: str, trigger: tuple[str, str]) -> str:
+    parts = wanted.strip(".").split("...")
+    for key, spec in app.callback_map.items():
+        if [p.split("@")[0] for p in key.strip(".").split("...")] == parts and any(
+            (i["id"], i["property"]) == trigger for i in spec["inputs"]
+        ):
+            return key
+    raise AssertionError(f"no callback writes {wanted} on {trigger}")
+
+
+def post(client, app, output: str, inputs, state=()):
+    key = _key(app, output, inputs[0][:2])
+    outputs = [
+        {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
+        for part in key.strip(".").split("...")
+    ]
+    body = {
+        "output": key,
+        "outputs": outputs if key.startswith("..") else outputs[0],
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
+        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def data_url(content: bytes) -> str:
+    return "data:text/csv;base64," + base64.b64encode(content).decode()
+
+
+def stash(client, app, content: bytes = SALES, filename: str = "sales.csv"):
+    response = post(
+        client,
+        app,
+        "..data-file.data...data-upload-status.children..",
+        [("data-raw", "data", {"contents": data_url(content), "filename": filename})],
+    )
+    assert response.status_code == 200
+    return response.get_json()["response"]
+
+
+def preview(client, app, file, attributes=None):
+    return post(
+        client,
+        app,
+        PREVIEW,
+        [("data-file", "data", file), ("data-apply-mapping", "n_clicks", None)],
+        [
+            ("data-map-id", "value", None),
+            ("data-map-date", "value", None),
+            ("data-map-value", "value", None),
+            ("data-map-freq", "value", ""),
+            ("data-attr-file", "data", attributes),
+        ],
+    )
+
+
+def test_the_browser_only_holds_an_opaque_token_of_its_upload(app, tmp_path):
+    client = browser(app)
+    file = stash(client, app)["data-file"]["data"]
+
+    assert set(file) == {"token", "filename"}
+    assert "/" not in file["token"] and str(tmp_path) not in json.dumps(file)
+    report = preview(client, app, file)
+    assert report.status_code == 200 and "the file is valid" in report.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("attributes_in_file", "attributes_store"),
+    [
+        ("/etc/passwd", None),
+        (None, "/etc/passwd"),
+        ({"token": "../../../../etc/passwd"}, None),
+        (None, {"token": "/etc/passwd"}),
+    ],
+)
+def test_a_request_naming_a_server_file_is_refused_without_its_content(
+    app, attributes_in_file, attributes_store
+):
+    client = browser(app)
+    file = dict(stash(client, app)["data-file"]["data"], attributes=attributes_in_file)
+
+    response = preview(client, app, file, attributes_store)
+
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert PASSWD_LINE not in text and "nologin" not in text
+    assert "no longer on the server" in text  # refused as an unknown upload, nothing read
+
+
+def test_a_made_up_sales_token_reads_nothing(app):
+    client = browser(app)
+    for token in ("../../../../etc/passwd", "/etc/passwd", "A" * 32, 42):
+        response = preview(client, app, {"token": token, "filename": "passwd.csv"})
+        text = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert PASSWD_LINE not in text and "no longer on the server" in text
+
+
+def test_another_browsers_token_is_refused(app):
+    owner, other = browser(app), browser(app)
+    file = stash(owner, app)["data-file"]["data"]
+
+    stolen = preview(other, app, file)
+
+    assert "no longer on the server" in stolen.get_data(as_text=True)
+    assert "the file is valid" in preview(owner, app, file).get_data(as_text=True)
+
+
+def test_an_upload_over_the_limit_is_refused_on_the_server_with_the_pages_message(app):
+    client = browser(app)
+    big = SALES * (1_200_000 // len(SALES) + 1)  # ~1.1 MB: over the 1 MB limit, under the cap
+
+    out = stash(client, app, big, "big.csv")
+
+    assert out["data-file"]["data"] is None
+    message = json.dumps(out["data-upload-status"]["children"])
+    assert "big.csv is 1.1 MB, over the upload limit of 1.0 MB; it was not read" in message
+    assert (
+        list((app.server.config["FORECAST_DASHBOARD_CTX"].cache_dir() / "uploads").glob("*")) == []
+    )
+
+
+def test_a_request_body_over_the_cap_is_refused_before_any_callback_runs(app):
+    client = browser(app)
+    body = json.dumps({"output": "x", "inputs": [{"value": "A" * 3_000_000}]})
+
+    response = client.post("/_dash-update-component", data=body, content_type="application/json")
+
+    assert response.status_code == 413
+    assert "files up to 1 MB can be uploaded" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("page_input", "output"),
+    [
+        (
+            ("actuals-upload", "contents"),
+            "..actuals-figure.figure...actuals-grid.rowData...actuals-verdict.children..."
+            "actuals-alert.children..",
+        ),
+        (
+            ("plans-import", "contents"),
+            "..plans-alert.children...nav-session.data...nav-plans-changed.data..",
+        ),
+    ],
+)
+def test_every_upload_page_checks_the_size_on_the_server(app, page_input, output):
+    client = browser(app)
+    big = data_url(b"x" * 1_100_000)
+    filename_state = (page_input[0], "filename", "big.file")
+    state = [filename_state, ("nav-session", "data", {"plan_id": "p"})]
+    if page_input[0] == "plans-import":
+        state += [("nav-plans-changed", "data", 0), ("plans-import-trust", "value", False)]
+
+    response = post(client, app, output, [(*page_input, big)], state)
+
+    assert response.status_code == 200
+    assert "over the upload limit of 1.0 MB" in response.get_data(as_text=True)
+
+
+def test_uploads_are_deleted_after_a_day_and_when_discarded(tmp_path):
+    store = UploadStore(tmp_path)
+    store.save("me", b"old", "a.csv")
+    used = store.save("me", b"used", "b.csv")
+
+    store.discard("someone else", used)  # only the owner can
+    assert store.resolve("me", used).content == b"used"
+    store.discard("me", used)
+    assert store.sweep(now=time.time() + 2 * 24 * 3600) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_request_for_another_host_name_gets_400(tmp_path):
+    app = create_app(data_dir=str(tmp_path), allowed_hosts=["plans.example.org"])
+    client = app.server.test_client()
+
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/", headers={"Host": "evil.example:8050"}).status_code == 400
+    assert client.get("/", headers={"Host": "plans.example.org"}).status_code == 200
+    assert client.get("/", headers={"Host": "localhost:8050"}).status_code == 200
+    assert client.get("/", headers={"Host": "127.0.0.1"}).status_code == 200
+
+
+def test_every_response_carries_the_security_headers(app):
+    client = browser(app)
+    for path in ("/", "/_dash-layout", "/assets/forecast.css", "/no-such-page-xyz"):
+        headers = client.get(path).headers
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_an_unexpected_error_shows_a_generic_page_without_a_traceback(app):
+    def broken() -> str:
+        raise RuntimeError("secret detail /srv/forecast/store.py line 42")
+
+    app.server.add_url_rule("/broken-for-test", view_func=broken)
+    response = browser(app).get("/broken-for-test")
+
+    text = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong on the server" in text
+    assert "secret detail" not in text and "Traceback" not in text
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ("Plans.Example.org:8050", "plans.example.org"),
+        ("127.0.0.1", "127.0.0.1"),
+        ("[::1]:8050", "::1"),
+        ("::1", "::1"),
+    ],
+)
+def test_host_names_are_compared_without_port_and_case(header, name):
+    from dashboard.server import host_name
+
+    assert host_name(header) == name

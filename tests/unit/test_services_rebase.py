@@ -1,0 +1,250 @@
+"""Basis drift and rebase, the rule that spares volunteers, and edits that lose races (services
+on the in-memory repository, with the system track's real event use cases)."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import pytest
+from openpyxl import load_workbook
+from test_services_negotiation import HORIZON, team_frames
+
+from forecast.overrides import Scope
+from forecast.services import exports, system
+from forecast.services import negotiation as nego
+from forecast.services.errors import Forbidden, Invalid, Locked, StaleVersion
+from forecast.services.plans import audit_log, create_plan_from_frames, get_plan, grant
+from forecast.store import MemoryStore
+
+
+@pytest.fixture
+def store():
+    return MemoryStore()
+
+
+@pytest.fixture
+def plan_id(store):
+    history, attributes, baseline = team_frames()
+    state = create_plan_from_frames(
+        store,
+        name="promo",
+        history=history,
+        attributes=attributes,
+        freq="W-FRI",
+        horizon=HORIZON,
+        team_attr="Team",
+        actor="olga",
+        baseline=baseline,
+    )
+    grant(store, state.plan_id, "olga", "anna", "lead", team="a")
+    grant(store, state.plan_id, "olga", "bert", "lead", team="b")
+    return state.plan_id
+
+
+def promote_team_c(store, plan_id, percent: float = 25.0):
+    """The planner adds a +25 % promotion for team c over the whole horizon (after the goal)."""
+    frame = nego.series_frame(store, plan_id)
+    return system.add_event(
+        store,
+        plan_id,
+        "olga",
+        name="c promo",
+        kind="promotion",
+        scope=Scope(attributes={"Team": ("c",)}),
+        start=frame["ds"].min().date(),
+        end=frame["ds"].max().date(),
+        effect="percent",
+        value=percent,
+        reason="flyer",
+    )
+
+
+def ledger_by_team(store, plan_id):
+    return nego.ledger(store, plan_id).set_index("team")
+
+
+def test_an_event_after_the_goal_shows_as_drift_of_the_teams_it_touches(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
+    nego.claim(store, plan_id, "anna", "a", amount="200000000", note="range")
+    promote_team_c(store, plan_id)
+    summary = nego.summary(store, plan_id)
+    assert summary["drifted_teams"] == ["c"]
+    # +25 % of team c's 1.5bn in cents (each series-period rounds to the cent on its own)
+    assert summary["drift"]["c"] == pytest.approx(37_500_000_000, abs=HORIZON * 3)
+    ledger = ledger_by_team(store, plan_id)
+    # the ledger shows the current system plan (as the System page does) next to the basis used
+    assert ledger.loc["c", "system_plan_minor"] == 150_000_000_000 + summary["drift"]["c"]
+    assert ledger.loc["c", "basis_minor"] == 150_000_000_000
+    assert ledger.loc["c", "basis_drift_minor"] == summary["drift"]["c"]
+    assert "not rebased" in nego.basis_status(summary)
+
+
+def test_rebase_keeps_claims_and_an_amount_goal_and_recomputes_the_remainder(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
+    nego.claim(store, plan_id, "anna", "a", amount="200000000", note="range")
+    promote_team_c(store, plan_id)
+    before = len(audit_log(store, plan_id))
+    nego.rebase(store, plan_id, "olga")
+    entries = audit_log(store, plan_id)
+    assert len(entries) == before + 1 and entries[-1].action == "rebase"
+    summary = nego.summary(store, plan_id)
+    assert summary["drifted_teams"] == []
+    assert summary["goal"] == 700_000_000_000
+    assert summary["claimed"] == 20_000_000_000
+    assert summary["basis_total"] == summary["system_plan_total"]
+    assert summary["remainder"] == 700_000_000_000 - summary["basis_total"] - 20_000_000_000
+    ledger = ledger_by_team(store, plan_id)
+    assert (ledger["basis_minor"] == ledger["system_plan_minor"]).all()
+    assert ledger.loc["a", "claim_minor"] == 20_000_000_000
+
+
+def test_rebase_reapplies_a_goal_given_as_a_ratio(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", ratio="1.1", basis="system_plan")
+    promote_team_c(store, plan_id)
+    nego.rebase(store, plan_id, "olga")
+    summary = nego.summary(store, plan_id)
+    assert summary["goal"] == round(summary["system_plan_total"] * 1.1)
+    assert summary["goal"] == pytest.approx(756_250_000_000, abs=100)
+
+
+def test_rebase_in_the_assigning_stage_reassigns_by_the_recorded_rule(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "even")
+    promote_team_c(store, plan_id)
+    nego.rebase(store, plan_id, "olga")
+    summary = nego.summary(store, plan_id)
+    assert summary["rule"] == "even"
+    assert summary["open_remainder"] == 0
+    assert summary["target_total"] == summary["goal"]
+
+
+def test_only_the_owner_rebases(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
+    promote_team_c(store, plan_id)
+    with pytest.raises(Forbidden, match="only the plan owner"):
+        nego.rebase(store, plan_id, "anna")
+
+
+def test_an_agreed_plan_keeps_its_basis_and_its_export_says_so(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    nego.lock(store, plan_id, "olga")
+    with pytest.raises(Locked):
+        nego.rebase(store, plan_id, "olga")
+    book = load_workbook(io.BytesIO(exports.export_plan(store, plan_id, "xlsx")))
+    status = {row[0]: row[1] for row in book["basis"].iter_rows(min_row=2, values_only=True)}
+    assert status["status"].startswith("agreed on the system plan")
+    assert "keep the basis they were agreed on" in status["status"]
+
+
+def _sheet(book, name):
+    rows = list(book[name].iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def test_one_export_never_gives_a_team_two_system_plan_numbers(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
+    nego.claim(store, plan_id, "anna", "a", amount="200000000", note="range")
+    promote_team_c(store, plan_id)  # not rebased: the views show the basis they used
+    book = load_workbook(io.BytesIO(exports.export_plan(store, plan_id, "xlsx")))
+    by_team = {r["team"]: r for r in _sheet(book, "by team")}
+    ledger = {r["team"]: r for r in _sheet(book, "ledger")}
+    series: dict[str, dict[str, float]] = {}
+    for r in _sheet(book, "by series-period"):
+        sums = series.setdefault(r["team"], {"system_plan": 0.0, "basis": 0.0})
+        sums["system_plan"] += float(r["system_plan"])
+        sums["basis"] += float(r["basis"])
+    for team in ("a", "b", "c"):
+        assert by_team[team]["system_plan"] == pytest.approx(ledger[team]["system_plan"], abs=0.005)
+        assert by_team[team]["basis"] == pytest.approx(ledger[team]["basis"], abs=0.005)
+        assert series[team]["system_plan"] == pytest.approx(by_team[team]["system_plan"], abs=0.01)
+        assert series[team]["basis"] == pytest.approx(by_team[team]["basis"], abs=0.01)
+    assert ledger["c"]["system_plan"] - ledger["c"]["basis"] == pytest.approx(375_000_000)
+
+
+def test_the_rule_that_spares_volunteers_gives_them_nothing_and_says_why(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7800000000")  # gap 1.3bn = 20 % of 6.5bn
+    nego.claim(store, plan_id, "anna", "a", amount="1000000000", note="33 % more")  # share 0.6bn
+    nego.claim(store, plan_id, "bert", "b", amount="100000000", note="a little")  # share 0.4bn
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_shortfall")
+    ledger = ledger_by_team(store, plan_id)
+    assert ledger.loc["a", "assignment_minor"] == 0
+    remainder = 20_000_000_000  # 1.3bn - 1.1bn
+    # b and c share the remainder pro rata to their baseline (2.0 : 1.5)
+    assert ledger.loc["b", "assignment_minor"] == round(remainder * 2.0 / 3.5)
+    assert ledger.loc["b", "assignment_minor"] + ledger.loc["c", "assignment_minor"] == remainder
+    assert "spared" in ledger.loc["a", "why"]
+    assert "of its pro rata share" in ledger.loc["b", "why"]
+    assert ledger.loc["TOTAL", "target_minor"] == 780_000_000_000
+
+
+class RacingStore(MemoryStore):
+    """A repository where another writer saves first, `losses` times: before each of the first
+    `losses` saves, `rival()` makes a real change through the services."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.losses = 0
+        self.rival = None
+        self._racing = threading.local()
+
+    def save(self, state, change, *, expected_version, blobs=None):
+        if self.losses > 0 and self.rival is not None and not getattr(self._racing, "on", False):
+            self.losses -= 1
+            self._racing.on = True
+            try:
+                self.rival()
+            finally:
+                self._racing.on = False
+        return super().save(state, change, expected_version=expected_version, blobs=blobs)
+
+
+def racing_plan():
+    store = RacingStore()
+    history, attributes, baseline = team_frames()
+    state = create_plan_from_frames(
+        store,
+        name="race",
+        history=history,
+        attributes=attributes,
+        freq="W-FRI",
+        horizon=HORIZON,
+        team_attr="Team",
+        actor="olga",
+        baseline=baseline,
+    )
+    grant(store, state.plan_id, "olga", "anna", "lead", team="a")
+    nego.set_goal(store, state.plan_id, "olga", total="7000000000")
+    return store, state.plan_id
+
+
+def test_close_round_without_a_version_wins_after_many_lost_races():
+    store, plan_id = racing_plan()
+    amounts = iter(range(1, 100))
+    store.rival = lambda: nego.claim(
+        store, plan_id, "anna", "a", amount=str(1000 * next(amounts)), note="still coming"
+    )
+    store.losses = 12  # more than the five lost races that used to refuse the edit
+    state = nego.close_round(store, plan_id, "olga")
+    assert nego.negotiation_of(state).stage.value == "assigning"
+    assert nego.negotiation_of(state).claims["a"].amount == 12 * 1000 * 100
+
+
+def test_a_redone_claim_is_refused_with_the_reason_once_the_round_closed_meanwhile():
+    store, plan_id = racing_plan()
+    store.rival = lambda: nego.close_round(store, plan_id, "olga")
+    store.losses = 1
+    with pytest.raises(Invalid, match="stage 'assigning'"):
+        nego.claim(store, plan_id, "anna", "a", amount="1000", note="late")
+
+
+def test_an_edit_with_a_stale_expected_version_is_refused(store, plan_id):
+    state = nego.set_goal(store, plan_id, "olga", total="7000000000")
+    nego.claim(store, plan_id, "anna", "a", amount="1000", note="first")
+    with pytest.raises(StaleVersion):
+        nego.rebase(store, plan_id, "olga", expected_version=state.version)
+    assert get_plan(store, plan_id).version == state.version + 1

@@ -1,0 +1,101 @@
+"""Side by side: the comparison read model (forecast.services.comparison) and the page's pure
+builders, on a real plan; the browser test covers the wiring."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import plotly
+import pytest
+
+from dashboard.pages import side_by_side
+from forecast.services import comparison
+from forecast.services import negotiation as nego
+from forecast.services import plans as plan_service
+from forecast.services.store_factory import open_store
+
+
+def test_differences_are_sorted_by_disagreement_with_the_total_last():
+    negotiated = pd.DataFrame(
+        {
+            "team": ["a", "a", "b"],
+            "system_plan_minor": [100_00, 100_00, 500_00],
+            "target_minor": [150_00, 150_00, 510_00],
+        }
+    )
+    totals = comparison.team_totals(negotiated)
+    ledger = pd.DataFrame(
+        {"team": ["a", "b", "TOTAL"], "claim": [80.0, 10.0, 90.0], "assignment": [20.0, 0.0, 20.0]}
+    )
+    stretch = pd.DataFrame(
+        {
+            "team": ["a", "b", "TOTAL"],
+            "probability_reach": [0.1, 0.4, 0.2],
+            "growth_vs_last_year": [0.5, None, 0.1],
+        }
+    )
+    rows = comparison.differences(totals, ledger, stretch).to_dict("records")
+    assert [r["team"] for r in rows] == ["a", "b", "TOTAL"]
+    assert rows[0]["difference"] == 100.0 and rows[0]["difference_pct"] == 50.0
+    assert rows[1]["growth_pct"] is None or pd.isna(rows[1]["growth_pct"])
+    assert rows[-1]["target"] == 810.0 and rows[-1]["system_plan"] == 700.0
+
+
+@pytest.fixture
+def store(tmp_path):
+    ids = [str(i) for i in range(1, 5)]
+    weeks = pd.date_range("2024-01-05", periods=60, freq="W-FRI")
+    history = pd.DataFrame(
+        [{"unique_id": u, "ds": d, "y": 100.0 + 10 * int(u)} for u in ids for d in weeks]
+    )
+    attributes = pd.DataFrame({"unique_id": ids, "Region": ["north", "north", "south", "south"]})
+    s = open_store(data_dir=tmp_path)
+    state = plan_service.create_plan_from_frames(
+        s,
+        name="sbs",
+        history=history,
+        attributes=attributes,
+        freq="W-FRI",
+        horizon=4,
+        team_attr="Region",
+        actor="olga",
+        model="snaive",
+    )
+    plan_service.grant(s, state.plan_id, "olga", "lena", "lead", team="north")
+    s.plan_id = state.plan_id  # type: ignore[attr-defined]
+    yield s
+    s.close()
+
+
+def test_before_a_goal_the_page_says_where_to_set_one(store):
+    compared = comparison.compare_plans(store, store.plan_id)
+    assert not compared.has_goal
+    cards, _, rows, _, teams, alert = side_by_side.comparison_outputs(compared)
+    assert cards == [] and rows == [] and teams == []
+    assert "sets a goal on the Negotiation page" in json.dumps(
+        alert, cls=plotly.utils.PlotlyJSONEncoder
+    )
+    assert comparison.period_comparison(store, store.plan_id, None) is None
+
+
+def test_the_comparison_matches_the_ledger_to_the_cent(store):
+    nego.set_goal(store, store.plan_id, "olga", ratio="1.2")
+    nego.claim(store, store.plan_id, "lena", "north", amount="1234.56", note="x")
+    nego.close_round(store, store.plan_id, "olga")
+    nego.assign(store, store.plan_id, "olga", "even")
+    ledger = nego.ledger(store, store.plan_id).set_index("team")
+    compared = comparison.compare_plans(store, store.plan_id)
+    rows = {r["team"]: r for r in side_by_side.difference_rows(compared)}
+    assert set(rows) == {"north", "south", "TOTAL"}
+    for team, row in rows.items():
+        assert round(row["target"] * 100) == ledger.loc[team, "target_minor"], team
+    cards, bars, _, stretch, teams, alert = side_by_side.comparison_outputs(compared)
+    assert alert is None and teams[1:] == [
+        {"label": "north", "value": "north"},
+        {"label": "south", "value": "south"},
+    ]
+    assert "€" in json.dumps(cards, cls=plotly.utils.PlotlyJSONEncoder, ensure_ascii=False)
+    north = comparison.period_comparison(store, store.plan_id, "north")
+    assert north is not None and set(north["team"].astype(str)) == {"north"}
+    assert "baseline" in north.columns

@@ -1,0 +1,339 @@
+"""The System plan page: its read models (forecast.services.system_views), its pure builders
+(dashboard.system.view / forms) and its callbacks called directly with a real store; the
+browser tests (tests/e2e/test_system_plan.py) cover the wiring."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from types import SimpleNamespace
+
+import pandas as pd
+import plotly
+import pytest
+
+from dashboard.context import DashboardContext
+from dashboard.system import events, factors, forms, gate, overview, view
+from forecast.services import plans as plan_service
+from forecast.services import system, system_views
+from forecast.services.errors import Invalid
+
+STORES = (11, 32, 114, 232, 45, 52)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory, rossmann_train, rossmann_stores):
+    from forecast.services.store_factory import open_store
+
+    base = tmp_path_factory.mktemp("system-page")
+    frame = pd.read_csv(rossmann_train)
+    source = base / "six.csv"
+    frame[frame["Store"].isin(STORES)].to_csv(source, index=False)
+    store = open_store(data_dir=base / "data")
+    state = plan_service.create_plan(
+        store,
+        name="Unit plan",
+        source=source,
+        attributes_file=rossmann_stores,
+        freq="W",
+        horizon=6,
+        team_attr="StoreType",
+        actor="olga",
+        model="snaive",
+    )
+    plan_service.grant(store, state.plan_id, "olga", "lena", "lead", team="a")
+    store.close()
+    return SimpleNamespace(plan_id=state.plan_id, data_dir=base / "data")
+
+
+@pytest.fixture
+def ctx(template, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(template.data_dir, data_dir)
+    context = DashboardContext(data_dir=str(data_dir))
+    yield context
+    context.store.close()
+
+
+@pytest.fixture
+def plan_id(template) -> str:
+    return template.plan_id
+
+
+def text(component) -> str:
+    return json.dumps(component, cls=plotly.utils.PlotlyJSONEncoder, ensure_ascii=False)
+
+
+def first_date(ctx, plan_id) -> str:
+    return system_views.system_page(ctx.store, plan_id, "olga").dates[0]
+
+
+def add_promo(ctx, plan_id, value=50.0):
+    return system.add_event(
+        ctx.store,
+        plan_id,
+        "olga",
+        name="Promo",
+        kind="promotion",
+        scope=system.Scope.parse(["StoreType=a"]),
+        start=first_date(ctx, plan_id),
+        end=first_date(ctx, plan_id),
+        effect="percent",
+        value=value,
+    )
+
+
+# -- read models -------------------------------------------------------------------------------
+
+
+def test_team_summary_sums_the_horizon_and_lists_events():
+    series_plan = pd.DataFrame(
+        {
+            "team": ["a", "a", "b"],
+            "baseline": [100.0, 100.0, 0.0],
+            "system_plan": [130.0, 100.0, 0.0],
+            "events": ["E1", "", ""],
+        }
+    )
+    summary = system_views.team_summary(series_plan).set_index("team")
+    assert summary.loc["a", "adjustment"] == 30.0 and summary.loc["a", "deviation_pct"] == 15.0
+    assert summary.loc["a", "events"] == "E1" and summary.loc["b", "events"] == ""
+    assert summary.loc["b", "deviation_pct"] == 0.0  # no baseline: no deviation, not a crash
+    rows = {r["team"]: r for r in view.team_rows(summary.reset_index())}
+    assert rows["a"]["deviation"] == "+15.0 %"
+
+
+def test_the_page_the_cli_and_publish_count_the_same_open_deviations(ctx, plan_id):
+    add_promo(ctx, plan_id)
+    page = system_views.system_page(ctx.store, plan_id, "olga")
+    gate_now = system.gate_status(ctx.store, plan_id)
+    marked = system.deviations(ctx.store, plan_id)
+    assert page.gate == gate_now
+    assert gate_now.open == int((~marked["explained"]).sum()) > 0
+    assert gate_now.marked == len(marked)
+    with pytest.raises(Invalid, match=f"{gate_now.open} deviation"):
+        system.publish(ctx.store, plan_id, "olga")
+
+
+def test_permissions_follow_role_and_lock_with_what_to_do(ctx, plan_id):
+    owner = system_views.system_page(ctx.store, plan_id, "olga")
+    lead = system_views.system_page(ctx.store, plan_id, "lena")
+    assert owner.edit.allowed and owner.publish.allowed and owner.set_threshold.allowed
+    assert not lead.edit.allowed and "lena cannot change events" in lead.edit.why_not
+    assert "Plans page" in lead.edit.why_not and "--" not in lead.edit.why_not
+    assert not lead.set_threshold.allowed and "only the plan's owner" in lead.set_threshold.why_not
+    system.publish(ctx.store, plan_id, "olga")
+    published = system_views.system_page(ctx.store, plan_id, "olga")
+    assert not published.edit.allowed and "read-only" in published.edit.why_not
+    assert published.gate.locked
+
+
+def test_drill_choices_list_teams_and_search_series(ctx, plan_id):
+    assert system_views.drill_choices(ctx.store, plan_id, "team", None) == ["a", "c", "d"]
+    assert system_views.drill_choices(ctx.store, plan_id, "series", "11") == ["11", "114"]
+    frames = system_views.fan_frames(ctx.store, plan_id, "series", "32")
+    assert set(frames.history["unique_id"]) == {"32"} and frames.title == "Series 32"
+
+
+# -- pure builders -----------------------------------------------------------------------------
+
+
+def test_scope_text_round_trip():
+    scope = forms.parse_scope_text("StoreType=a,c; Assortment=a; ids=1,2")
+    assert scope.attributes == {"StoreType": ("a", "c"), "Assortment": ("a",)}
+    assert scope.ids == ("1", "2")
+    assert forms.parse_scope_text(forms.scope_text(scope)) == scope
+    assert forms.scope_text(forms.parse_scope_text("all")) == "all"
+    with pytest.raises(Invalid, match="all, StoreType=a"):
+        forms.scope_or_raise("StoreType")
+
+
+def test_deviation_rows_put_open_team_rows_first_and_cap_the_list():
+    marked = pd.DataFrame(
+        {
+            "level": ["series", "team", "series", "series"],
+            "key": ["1", "a", "2", "3"],
+            "ds": pd.to_datetime(["2024-01-01"] * 4),
+            "baseline": [10.0, 100.0, 10.0, 10.0],
+            "system_plan": [15.0, 130.0, 20.0, 13.0],
+            "deviation_pct": [50.0, 30.0, 100.0, 30.0],
+            "events": ["E1"] * 4,
+            "explained": [False, False, False, True],
+            "outdated": [False] * 4,
+            "reason_code": ["", "", "", "promotion"],
+            "text": ["", "", "", "flyer"],
+        }
+    )
+    rows, total = view.deviation_rows(marked, limit=3)
+    assert total == 4
+    assert [r["key"] for r in rows] == ["a", "2", "1"]
+    assert rows[0]["cell"] == "team|a|2024-01-01" and rows[0]["status"] == "needs reason"
+
+
+def test_page_outputs_say_what_the_gate_blocks_and_why_a_lead_cannot_edit(ctx, plan_id):
+    add_promo(ctx, plan_id)
+    out = view.page_outputs(system_views.system_page(ctx.store, plan_id, "lena"), "rule")
+    assert len(out) == len(overview.OUTPUTS)
+    assert "gate blocks publishing" in text(out.gate)
+    assert out.add_disabled and out.publish_disabled
+    assert "lena cannot change events" in text(out.role_events)
+    assert [o["value"] for o in out.explain_options] == ["selected", "E1"]
+    assert "1 event(s)" in text(out.totals)
+
+
+def test_the_reason_editor_preselects_no_reason():
+    from dashboard.system import columns
+
+    (column,) = [c for c in columns.deviation_columns() if c["field"] == "reason_code"]
+    assert column["cellEditorParams"]["values"][0] == ""
+
+
+def test_events_grid_selects_a_row_by_click_without_deprecated_options():
+    from dashboard.system import layout
+
+    grid = next(c for c in layout.events_section() if getattr(c, "id", None) == "sys-events-grid")
+    assert grid.dashGridOptions["rowSelection"]["enableClickSelection"] is True
+    assert not any("checkboxSelection" in c for c in grid.columnDefs)
+
+
+# -- callbacks, called directly -----------------------------------------------------------------
+
+
+def test_add_event_callback_adds_for_a_planner_and_refuses_a_lead(ctx, plan_id):
+    start = first_date(ctx, plan_id)
+    form = ["Promo", "promotion", "StoreType=a", start, start, "add", 5000, "flyer", 0]
+    olga = {"plan_id": plan_id, "user": "olga"}
+    alert, refresh = events.add_event(ctx, 1, olga, None, *form)
+    assert "Added E1 'Promo' (promotion, +5,000 per series and period" in text(alert)
+    assert "units" not in text(alert) and refresh == 1
+    lena = {"plan_id": plan_id, "user": "lena"}
+    alert, _ = events.add_event(ctx, 2, lena, None, *form)
+    assert "Not allowed for your role" in text(alert)
+    assert len(system.list_events(ctx.store, plan_id)) == 1
+
+
+def test_an_action_with_no_plan_selected_says_to_pick_one(ctx):
+    form = ["Promo", "promotion", "all", "2015-08-03", "2015-08-03", "percent", 25, "flyer", 0]
+    alert, _ = events.add_event(ctx, 1, {"plan_id": None, "user": "olga"}, None, *form)
+    assert "no plan is selected" in text(alert) and "plan selector" in text(alert)
+
+
+def test_publish_with_a_stale_version_is_refused(ctx, plan_id):
+    stale = plan_service.get_plan(ctx.store, plan_id).version - 1
+    alert, _, _ = gate.publish(ctx, 1, {"plan_id": plan_id, "user": "olga"}, stale, 0, 0)
+    assert "Someone changed the plan in the meantime" in text(alert)
+    assert plan_service.get_plan(ctx.store, plan_id).status == "draft"
+
+
+def test_a_grid_edit_with_an_unknown_scope_is_refused_and_nothing_changes(ctx, plan_id):
+    add_promo(ctx, plan_id, value=10)
+    change = {"colId": "scope", "data": {"event_id": "E1", "scope": "StoreType=zz"}}
+    session = {"plan_id": plan_id, "user": "olga"}
+    alert, refresh = events.edit_event(ctx, [change], session, None, 3)
+    assert "zz" in text(alert) and refresh == 4  # the page re-renders the saved event
+    (event,) = system.list_events(ctx.store, plan_id)
+    assert event.scope.attributes == {"StoreType": ("a",)}
+
+
+def test_removing_asks_first_then_can_be_undone_from_the_audit_log(ctx, plan_id):
+    add_promo(ctx, plan_id)
+    session = {"plan_id": plan_id, "user": "olga"}
+    is_open, _, hint = events.ask_remove(ctx, 1, None)
+    assert is_open is False and "click its row" in text(hint)
+    row = view.event_rows(system.list_events(ctx.store, plan_id))[0]
+    is_open, question, _ = events.ask_remove(ctx, 1, [row])
+    assert is_open is True and "Remove event E1 'Promo'" in question and "undo" in question
+    assert len(system.list_events(ctx.store, plan_id)) == 1  # asking removes nothing
+
+    closed, alert, _, removed, undo_hidden = events.remove_event(ctx, 1, [row], session, None, 0)
+    assert closed is False and removed == "E1" and undo_hidden is False
+    assert "Removed E1" in text(alert) and system.list_events(ctx.store, plan_id) == []
+
+    alert, _, removed, undo_hidden = events.undo_remove(ctx, 1, "E1", session, 1)
+    assert "Restored E1 'Promo'" in text(alert) and removed is None and undo_hidden is True
+    (event,) = system.list_events(ctx.store, plan_id)
+    assert event.event_id == "E1" and event.value == 50.0
+    actions = [e.action for e in plan_service.audit_log(ctx.store, plan_id)]
+    assert actions[-2:] == ["remove_event", "restore_event"]
+    alert, *_ = events.undo_remove(ctx, 2, "E1", session, 2)
+    assert "nothing to restore" in text(alert)
+
+
+def test_inline_explanation_in_the_deviation_grid(ctx, plan_id):
+    add_promo(ctx, plan_id)
+    marked = system.deviations(ctx.store, plan_id)
+    row = marked[marked["level"] == "team"].iloc[0]
+    ds = pd.Timestamp(row["ds"]).strftime("%Y-%m-%d")
+    grid_row = {"level": "team", "key": row["key"], "ds": ds, "reason_code": "promotion"}
+    changes = [{"colId": "reason_code", "data": grid_row}]
+    grid = "sys-deviations-grid"
+    assert gate.explain_request(grid, changes, None, "selected", None, None) is None
+    changes = [{"colId": "text", "data": grid_row | {"text": "flyer"}}]
+    request = gate.explain_request(grid, changes, None, "selected", None, None)
+    assert isinstance(request, dict)
+    assert request["cells"] == [("team", row["key"], ds)]
+    system.explain(ctx.store, plan_id, "olga", **request)
+    after = system.deviations(ctx.store, plan_id)
+    team_row = after[(after["level"] == "team") & (after["key"] == row["key"])]
+    assert bool(team_row["explained"].iloc[0]) and team_row["text"].iloc[0] == "flyer"
+
+
+def test_explaining_ticked_rows_needs_rows_and_a_reason_code():
+    hint = gate.explain_request("sys-explain", None, [], "selected", "promotion", "x")
+    assert isinstance(hint, str) and "tick their rows" in hint
+    cell = {"level": "series", "key": "1", "ds": "2015-08-03"}
+    hint = gate.explain_request("sys-explain", None, [cell], "selected", None, "x")
+    assert hint == "Pick a reason code for the selected deviations."
+    request = gate.explain_request("sys-explain", None, [cell], "E1", "promotion", "x")
+    assert request == {"reason_code": "promotion", "text": "x", "event_id": "E1"}
+
+
+def test_owner_sets_the_threshold_from_the_system_page_and_a_lead_cannot(ctx, plan_id):
+    lena = {"plan_id": plan_id, "user": "lena"}
+    alert, _ = factors.set_threshold(ctx, 1, 35, lena, None, 0)
+    assert "Not allowed for your role" in text(alert)
+    assert plan_service.get_plan(ctx.store, plan_id).threshold == pytest.approx(0.20)
+    alert, _ = factors.set_threshold(ctx, 2, 35, {"plan_id": plan_id, "user": "olga"}, None, 0)
+    assert "Threshold set to 35%" in text(alert)
+    shown = view.setup_outputs(system_views.system_setup(ctx.store, plan_id, "lena"))
+    assert shown.threshold_percent == 35 and shown.threshold_disabled is True
+    assert "only the plan's owner" in text(shown.role_threshold)
+
+
+@pytest.mark.slow  # a real ETS re-forecast
+def test_planner_marks_a_new_factor_and_sees_before_and_after(ctx, plan_id):
+    session = {"plan_id": plan_id, "user": "olga"}
+    before = plan_service.load_frames(ctx.store, plan_id).baseline
+    alert, _ = factors.mark(ctx, 1, "became a hit", "StoreType=a", "2015-05-04", session, None, 0)
+    assert "F1 'became a hit'" in text(alert)
+    (factor,) = system.factors_of(plan_service.get_plan(ctx.store, plan_id))
+    after = plan_service.load_frames(ctx.store, plan_id).baseline
+    assert not after["baseline"].equals(before["baseline"])
+    shown = view.setup_outputs(system_views.system_setup(ctx.store, plan_id, "olga"))
+    (row,) = shown.factor_rows
+    assert row["name"] == "became a hit" and row["start"] == "2015-05-04"
+    assert row["baseline_before"] == pytest.approx(factor.baseline_before)
+    assert row["change"] == ("new volume" if factor.change is None else row["change"])
+    alert, _ = factors.mark(ctx, 2, "again", "StoreType=a", "2031-01-01", session, None, 0)
+    assert "must start inside the history" in text(alert)
+    assert len(plan_service.get_plan(ctx.store, plan_id).factors) == 1
+
+
+def test_factor_round_trips_through_its_dict():
+    from forecast.services.types import Factor, Scope
+
+    factor = Factor(
+        factor_id="F1",
+        name="hit",
+        scope=Scope.parse(["StoreType=a"]),
+        start="2015-05-04",
+        author="olga",
+        at=None,
+        model="ets",
+        n_series=2,
+        baseline_before=100.0,
+        baseline_after=120.0,
+    )
+    assert Factor.from_dict(factor.to_dict()) == factor
+    assert factor.change == pytest.approx(0.2)
+    assert Factor.from_dict(factor.to_dict() | {"baseline_before": 0.0}).change is None
