@@ -47,6 +47,15 @@ TIE_MARGIN = 0.02
 MAX_WORSE_THAN_NAIVE = 0.15
 """Strategies worse than seasonal naive on a larger share of the sample series are passed over
 (unless none is below it; then the one with the smallest share among the best wins)."""
+PRIOR: dict[str, Strategy] = {
+    "M": ("mean", ("ets", "theta", "arima")),
+    "Q": ("mean", ("ets", "theta", "arima")),
+}
+"""The strategy kept on monthly and quarterly data with few series unless a pick clearly beats
+it: the mean of the three statistical families, which measured best on the validation window of
+the US retail and Superstore sets (benchmarks/README.md) while one-series picks varied."""
+FEW_SERIES = 20
+PRIOR_MARGIN = 0.05
 SCALE_BOUNDS = (0.5, 3.0)
 """Interval calibration factors are kept within these bounds."""
 
@@ -140,10 +149,13 @@ def _member_forecast(item: tuple[SeriesTask, str]) -> dict[str, np.ndarray]:
     return clip_nonnegative(apply_closures(task, values), task.levels)
 
 
-def _strategies(candidates: Sequence[str]) -> list[Strategy]:
+def _strategies(candidates: Sequence[str], base_freq: str = "W") -> list[Strategy]:
+    """Singles, means of two, means and medians of three. On monthly and quarterly data the
+    seasonal naive (a year behind a trend) enters only alone, not in combinations."""
     out: list[Strategy] = [("single", (c,)) for c in candidates]
-    out += [("mean", tuple(c)) for c in itertools.combinations(candidates, 2)]
-    for combo in itertools.combinations(candidates, 3):
+    pool = [c for c in candidates if not (c == "snaive" and base_freq in ("M", "Q"))]
+    out += [("mean", tuple(c)) for c in itertools.combinations(pool, 2)]
+    for combo in itertools.combinations(pool, 3):
         out += [("mean", tuple(combo)), ("median", tuple(combo))]
     return out
 
@@ -197,7 +209,7 @@ def select_strategy(
     actual = {k: _actual(windows_of[k][1], tasks_by_uid(regular)) for k in range(len(windows_of))}
     scores: dict[Strategy, float] = {}
     per_series_of: dict[Strategy, dict[int, float]] = {}
-    for strategy in _strategies(candidates):
+    for strategy in _strategies(candidates, tasks[0].base_freq):
         combiner, members = strategy
         per_series: dict[int, list[float]] = {}
         for k, (i, _, scale) in enumerate(windows_of):
@@ -215,6 +227,7 @@ def select_strategy(
         if scores[strategy] <= scores[best] * (1 + TIE_MARGIN):
             best = strategy
             break
+    best = _prefer_prior(best, scores, tasks[0].base_freq, len(per_series_of.get(best, {})))
     calibration = _interval_scale(best, forecasts, actual, tasks[0].levels)
     return Selection(best, scores, len({i for i, _, _ in windows_of}), worse, calibration)
 
@@ -248,6 +261,19 @@ def _with_global(
                 )
                 out[k] = (i, cut, scale)
     return out
+
+
+def _prefer_prior(
+    best: Strategy, scores: dict[Strategy, float], base_freq: str, series: int
+) -> Strategy:
+    """With few series the windows are too few to trust a pick: keep the prior strategy of the
+    frequency unless the pick beats it by ``PRIOR_MARGIN``."""
+    prior = PRIOR.get(base_freq)
+    if prior is None or series >= FEW_SERIES or prior not in scores:
+        return best
+    if scores[best] < scores[prior] * (1 - PRIOR_MARGIN):
+        return best
+    return prior
 
 
 def _worse_than_naive(per_series_of: dict[Strategy, dict[int, float]]) -> dict[Strategy, float]:
