@@ -52,8 +52,9 @@ PRIOR: dict[str, Strategy] = {
     "Q": ("mean", ("ets", "theta", "arima")),
 }
 """The strategy kept on monthly and quarterly data with few series unless a pick clearly beats
-it: the mean of the three statistical families, which measured best on the validation window of
-the US retail and Superstore sets (benchmarks/README.md) while one-series picks varied."""
+it: the mean of the three statistical families (the statsforecast equivalent won the validation
+window on US retail; with it auto went from 0.432 to 0.335 MASE there and from 1.311 to 1.227 on
+tourism), where picks from the windows of one to four series varied from run to run."""
 FEW_SERIES = 20
 PRIOR_MARGIN = 0.05
 SCALE_BOUNDS = (0.5, 3.0)
