@@ -25,7 +25,7 @@ HOW_TO_READ = (
 )
 
 TOO_BIG_WHERE = "load it from the command line with `forecast plan create FILE`"
-MODELS = ("auto", "snaive", "ets", "arima", "prophet")
+MODELS = ("auto", "snaive", "ets", "theta", "arima", "prophet", "lightgbm")
 FREQS = (("auto-detect", ""), ("day", "D"), ("week", "W"), ("month", "M"), ("quarter", "Q"))
 PREVIEW_ROWS = 200
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 # -- engine ----------------------------------------------------------------------------------
 
-MODELS: tuple[str, ...] = ("auto", "snaive", "ets", "arima", "prophet")
+MODELS: tuple[str, ...] = ("auto", "snaive", "ets", "theta", "arima", "prophet", "lightgbm")
 """Model names a user can ask for."""
 
 FREQUENCIES: tuple[str, ...] = ("D", "W", "M", "Q")

@@ -11,7 +11,7 @@ from forecast.engine.models import ModelError, hi_key, lo_key, make_model
 # Every test here fits real models (statsmodels, Prophet) or starts a process pool.
 pytestmark = pytest.mark.slow
 
-MODELS = ("snaive", "ets", "fets", "arima", "prophet", "naive", "mean")
+MODELS = ("snaive", "ets", "fourier_ets", "theta", "arima", "prophet", "naive", "mean")
 LEVELS = (80, 95)
 
 
@@ -63,7 +63,7 @@ def test_refitting_one_adapter_on_another_series_leaks_nothing(name: str) -> Non
         np.testing.assert_allclose(again[key], fresh[key], rtol=1e-9)
 
 
-@pytest.mark.parametrize("name", ("snaive", "ets", "fets", "arima", "prophet"))
+@pytest.mark.parametrize("name", ("snaive", "ets", "fourier_ets", "arima", "prophet"))
 def test_seasonal_models_follow_the_season(name: str) -> None:
     y, ds = monthly_series(n=96)
     mean = fitted(name, y, ds).predict(12, LEVELS)["mean"]
@@ -79,7 +79,7 @@ def test_intervals_widen_with_the_horizon_for_snaive_and_ets() -> None:
         assert width[-1] > width[0]
 
 
-@pytest.mark.parametrize("name", ("ets", "fets", "arima", "prophet"))
+@pytest.mark.parametrize("name", ("ets", "fourier_ets", "arima", "prophet"))
 def test_models_learn_a_flag_effect_from_regressors(name: str) -> None:
     rng = np.random.default_rng(3)
     n = 120
@@ -150,10 +150,10 @@ def test_fourier_ets_tracks_a_noisy_yearly_season_better_than_seasonal_naive() -
     y = signal + rng.normal(0, 40, len(t))
     ds = pd.date_range("2021-01-01", periods=156, freq="W-FRI")
     errors = {}
-    for name in ("fets", "snaive"):
+    for name in ("fourier_ets", "snaive"):
         mean = make_model(name, 52, base_freq="W").fit(y[:156], ds).predict(13, (80,))["mean"]
         errors[name] = np.mean(np.abs(mean - signal[156:]))
-    assert errors["fets"] < 0.5 * errors["snaive"]
+    assert errors["fourier_ets"] < 0.5 * errors["snaive"]
 
 
 def test_prophet_learns_a_weekday_specific_promotion_effect_on_daily_data() -> None:
@@ -170,3 +170,60 @@ def test_prophet_learns_a_weekday_specific_promotion_effect_on_daily_data() -> N
         - model.predict(7, (80,), 0 * future_promo)["mean"]
     )
     assert lift[0] > lift[2] + 50  # Monday's lift is far above Wednesday's
+
+
+def growing_season_series(n: int = 84, seed: int = 1) -> np.ndarray:
+    """Monthly sales whose December peak grows with the level (a souvenir-shop shape)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    season = np.array([0.1, 0.2, 0.4, 0.3, 0.3, 0.35, 0.5, 0.45, 0.4, 0.5, 0.9, 1.8])
+    return np.exp(7 + 0.025 * t + season[t % 12] + rng.normal(0, 0.1, n))
+
+
+def test_ets_picks_a_growing_season_form_and_beats_the_additive_family_on_it() -> None:
+    from forecast.engine.models.ets import ETS
+
+    y = growing_season_series()
+    train, test = y[:72], y[72:]
+    full = ETS(12).fit(train)
+    additive = ETS(12, ("damped_seasonal", "damped", "seasonal")).fit(train)
+    assert full.variant in ("mul_seasonal", "boxcox")
+    error_full = np.mean(np.abs(full.predict(12)["mean"] - test))
+    error_additive = np.mean(np.abs(additive.predict(12)["mean"] - test))
+    assert error_full < 0.7 * error_additive
+
+
+def test_boxcox_intervals_are_skewed_upwards_like_the_data() -> None:
+    from forecast.engine.models.ets import ETS
+
+    model = ETS(12, ("boxcox",)).fit(growing_season_series()[:72])
+    out = model.predict(12, (95,))
+    upper = out["hi-95"] - out["mean"]
+    lower = out["mean"] - out["lo-95"]
+    assert (upper > lower).all()
+    assert (out["lo-95"] > 0).all()
+
+
+def test_multiplicative_season_intervals_come_from_sample_paths_and_scale_with_the_peak() -> None:
+    from forecast.engine.models.ets import ETS
+
+    model = ETS(12, ("mul_seasonal",)).fit(growing_season_series()[:72])
+    out = model.predict(12, (80,))
+    width = out["hi-80"] - out["lo-80"]
+    assert (out["lo-80"] < out["mean"]).all() and (out["mean"] < out["hi-80"]).all()
+    # December (index 11 of the horizon, as the history is 72 months) is the widest month
+    assert int(np.argmax(width)) == 11
+
+
+def test_positive_only_ets_members_are_skipped_for_series_with_zeros() -> None:
+    from forecast.engine.models.ets import ETS
+
+    y = growing_season_series()[:72]
+    y[5] = 0.0
+    assert ETS(12).fit(y).variant in ("damped_seasonal", "damped", "seasonal")
+
+
+def test_theta_follows_a_trend() -> None:
+    y = 50 + 2.0 * np.arange(60) + np.random.default_rng(2).normal(0, 1, 60)
+    mean = make_model("theta", 1).fit(y).predict(6, (80,))["mean"]
+    assert mean[-1] > y[-1]

@@ -36,6 +36,23 @@ if TYPE_CHECKING:
 
 OUT_SUFFIXES = (".csv", ".parquet")
 
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Dask scheduler tcp://HOST:PORT: fit on that cluster (default: "
+        "$FORECAST_DASK_SCHEDULER, else this machine).",
+    ),
+]
+
+
+def use_scheduler(scheduler: str | None) -> None:
+    """Route the engine's per-series work to a Dask cluster for this process."""
+    if scheduler:
+        from forecast.services import engine
+
+        engine.use_scheduler(scheduler)
+
 
 def register(app: typer.Typer) -> None:
     """Add the engine commands to the top-level app."""
@@ -96,6 +113,7 @@ def baseline(
     id_col: IdColOpt = None,
     date_col: DateColOpt = None,
     value_col: ValueColOpt = None,
+    scheduler: SchedulerOpt = None,
     freq: FreqOpt = None,
     old_id: OldIdOpt = None,
     old_date: OldDateOpt = None,
@@ -105,6 +123,7 @@ def baseline(
     from forecast.services import engine
 
     check_out(out)
+    use_scheduler(scheduler)
     ids, date_col, value_col = columns(id_col, date_col, value_col, old_id, old_date, old_value)
     if old_level:
         info(
@@ -157,6 +176,7 @@ def backtest_cmd(
     id_col: IdColOpt = None,
     date_col: DateColOpt = None,
     value_col: ValueColOpt = None,
+    scheduler: SchedulerOpt = None,
     freq: FreqOpt = None,
     old_id: OldIdOpt = None,
     old_date: OldDateOpt = None,
@@ -164,6 +184,8 @@ def backtest_cmd(
 ) -> None:
     """Rolling-origin backtest: MASE, WAPE and bias of every model and of auto."""
     from forecast.services import engine
+
+    use_scheduler(scheduler)
 
     check_out(out)
     models = tuple(m.value for m in model) if model else engine.BACKTEST_MODELS

@@ -35,6 +35,7 @@ from forecast.cli.common import (
     user_errors,
 )
 from forecast.cli.conventions import lazy_module
+from forecast.cli.engine_cmds import SchedulerOpt, use_scheduler
 from forecast.cli.plan_app import plan_app
 from forecast.cli.progress import progress
 
@@ -222,6 +223,7 @@ def create(
         ),
     ] = "EUR",
     jobs: JobsOpt = 1,
+    scheduler: SchedulerOpt = None,
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
@@ -232,6 +234,7 @@ def create(
     old_team: Annotated[str | None, typer.Option("--team", hidden=True)] = None,
 ) -> None:
     """Create a plan: ingest the file, compute the baseline, store it as a draft."""
+    use_scheduler(scheduler)
     if old_team:
         info("note: plan create --team is now spelled --team-attr (--team names a team elsewhere)")
     actor = acting_user(as_user, db, data_dir)

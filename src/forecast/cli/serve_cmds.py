@@ -10,6 +10,7 @@ import typer
 from forecast.cli.choices import AuthModeName
 from forecast.cli.common import DataDirOpt, DbOpt, ModelOpt, info
 from forecast.cli.conventions import fail
+from forecast.cli.engine_cmds import SchedulerOpt, use_scheduler
 from forecast.cli.progress import progress
 
 Host = Annotated[
@@ -66,8 +67,10 @@ def register(app: typer.Typer) -> None:
         ] = False,
         auth: AuthMode = "password",
         auth_header: AuthHeader = "X-Forwarded-User",
+        scheduler: SchedulerOpt = None,
     ) -> None:
         """Start the dashboard on http://HOST:PORT (waitress; everyone signs in: `forecast user`)."""
+        use_scheduler(scheduler)
         run_dashboard(
             host=host,
             port=port,

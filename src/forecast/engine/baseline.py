@@ -17,6 +17,7 @@ import pandas as pd
 
 from forecast.engine import calendar
 from forecast.engine.models import ModelError, hi_key, lo_key, make_model
+from forecast.engine.models.global_lgbm import NAME as GLOBAL_MODEL
 from forecast.engine.runner import Runner, make_runner, runner_session
 from forecast.schema import (
     BASELINE,
@@ -35,7 +36,9 @@ from forecast.vocabulary import MODELS
 FALLBACKS: dict[str, tuple[str, ...]] = {
     "snaive": (),
     "ets": ("snaive",),
-    "fets": ("ets", "snaive"),
+    "fourier_ets": ("ets", "snaive"),
+    "theta": ("ets", "snaive"),
+    "lightgbm": ("ets", "snaive"),
     "arima": ("ets", "snaive"),
     "prophet": ("ets", "snaive"),
 }
@@ -64,6 +67,14 @@ class SeriesTask:
     """Pandas alias of the series' calendar, e.g. ``W-FRI``."""
     strategy: tuple[str, tuple[str, ...]] | None = None
     """For ``model="auto"``: (combiner, members) chosen by ``auto.select_strategy``."""
+    interval_scale: dict[int, float] | None = None
+    """For ``model="auto"``: per-level factors calibrating the intervals on the backtest."""
+    global_values: dict[str, np.ndarray] | None = None
+    """This series' forecast from the run's global model (``models.global_lgbm``), if any."""
+    global_reason: str | None = None
+    """Why the global model has no forecast for this series (e.g. too short for its lags)."""
+    note: str | None = None
+    """Said in the model column after the label, e.g. that the series ended before the others."""
 
     @property
     def horizon(self) -> int:
@@ -89,7 +100,16 @@ def _check_degenerate(values: dict[str, np.ndarray], y: np.ndarray) -> None:
 
 
 def fit_predict(task: SeriesTask, name: str, season: int | None = None) -> dict[str, np.ndarray]:
-    """Fit one named model on the task's series and forecast its horizon (raises ModelError)."""
+    """Fit one named model on the task's series and forecast its horizon (raises ModelError).
+
+    The global model is not fitted here: its forecast was made for the whole run beforehand
+    (``attach_global``) and travels with the task."""
+    if name == GLOBAL_MODEL:
+        if task.global_values is None:
+            raise ModelError(task.global_reason or "the global model was not trained for this run")
+        values = {key: np.array(array, dtype=float) for key, array in task.global_values.items()}
+        _check_degenerate(values, task.y)
+        return values
     model = make_model(
         name,
         season if season is not None else task.season,
@@ -117,7 +137,7 @@ def _short_reason(exc: BaseException, limit: int = 60) -> str:
 
 def special_case(task: SeriesTask) -> tuple[str, dict[str, np.ndarray]] | None:
     """Answer for all-zero, very short and intermittent series, or None for the normal path."""
-    from forecast.engine.models import ZeroAwareMean, Zeros
+    from forecast.engine.models import Naive, ZeroAwareMean, Zeros
 
     y = task.y
     h, levels = task.horizon, task.levels
@@ -125,6 +145,8 @@ def special_case(task: SeriesTask) -> tuple[str, dict[str, np.ndarray]] | None:
         return "zeros", Zeros().fit(y).predict(h, levels)
     if len(y) < MIN_POINTS_FOR_MODELS:
         return "mean (short series)", ZeroAwareMean(task.season).fit(y).predict(h, levels)
+    if np.all(y == y[0]):
+        return "naive (constant series)", Naive().fit(y).predict(h, levels)
     if np.mean(y == 0) > INTERMITTENT_ZERO_SHARE:
         return "mean (intermittent)", ZeroAwareMean(task.season).fit(y).predict(h, levels)
     return None
@@ -192,6 +214,8 @@ def forecast_series(task: SeriesTask) -> SeriesForecast:
     else:
         label, values = run_chain(task, (task.model, *FALLBACKS[task.model]))
     values = clip_nonnegative(apply_closures(task, values), task.levels)
+    if task.note:
+        label = f"{label} ({task.note})"
     return SeriesForecast(task.uid, task.future_ds, values, label)
 
 
@@ -255,7 +279,8 @@ def prepare_tasks(
     base = calendar.base_freq(freq) if freq else calendar._overall_base(history)
     season = calendar.SEASON_LENGTH[base]
     flags = flag_columns(history)
-    future_lookup = _future_lookup(future, flags)
+    future_lookup, given_flags = _future_lookup(future, flags)
+    last_overall = history[DS].max()
 
     tasks = []
     for uid, part in history.groupby(UNIQUE_ID, sort=True):
@@ -285,6 +310,7 @@ def prepare_tasks(
                 known = future_lookup.reindex(
                     pd.MultiIndex.from_arrays([[str(uid)] * horizon, future_ds])
                 ).to_numpy(dtype=float)
+                _check_future_flags(str(uid), future_ds, known, flags, given_flags)
                 fut_exog = np.where(np.isnan(known), fut_exog, known)
         tasks.append(
             SeriesTask(
@@ -301,9 +327,36 @@ def prepare_tasks(
                 holidays=holidays,
                 base_freq=base,
                 offset=offset,
+                note=(
+                    f"ended {dates[-1]:%Y-%m-%d}, before the others"
+                    if future_ds[0] <= last_overall
+                    else None
+                ),
             )
         )
     return tasks
+
+
+def _check_future_flags(
+    uid: str,
+    future_ds: pd.DatetimeIndex,
+    known: np.ndarray,
+    flags: Sequence[str],
+    given: Sequence[str],
+) -> None:
+    """A flag given in ``future`` must cover the whole horizon of every series."""
+    for j, flag in enumerate(flags):
+        if flag not in given:
+            continue
+        missing = np.isnan(known[:, j])
+        if missing.any():
+            first = future_ds[int(np.argmax(missing))]
+            raise SchemaError(
+                f"future flag {flag!r} is missing for series {uid!r} on {first:%Y-%m-%d}"
+                f" ({int(missing.sum())} of {len(future_ds)} horizon periods); give {flag} for "
+                f"every period from {future_ds[0]:%Y-%m-%d} to {future_ds[-1]:%Y-%m-%d}, or "
+                "leave the column out of the future file to use the default."
+            )
 
 
 def check_country(country: str) -> None:
@@ -335,9 +388,12 @@ def _single_offset(base: str, dates: pd.DatetimeIndex) -> str:
     return calendar.anchored_offset(base, dates)
 
 
-def _future_lookup(future: pd.DataFrame | None, flags: list[str]) -> pd.DataFrame | None:
+def _future_lookup(
+    future: pd.DataFrame | None, flags: list[str]
+) -> tuple[pd.DataFrame | None, list[str]]:
+    """The future flag values by (series, date), and the flags the future frame gives."""
     if future is None or not flags:
-        return None
+        return None, []
     missing = [c for c in (UNIQUE_ID, DS) if c not in future.columns]
     if missing:
         raise SchemaError(
@@ -347,10 +403,11 @@ def _future_lookup(future: pd.DataFrame | None, flags: list[str]) -> pd.DataFram
     frame = future.copy()
     frame[UNIQUE_ID] = frame[UNIQUE_ID].astype(str)
     frame[DS] = pd.to_datetime(frame[DS])
+    given = [flag for flag in flags if flag in frame.columns]
     for flag in flags:
         if flag not in frame.columns:
             frame[flag] = np.nan  # unknown: filled by unknown_future_flags
-    return frame.set_index([UNIQUE_ID, DS])[flags].astype(float)
+    return frame.set_index([UNIQUE_ID, DS])[flags].astype(float), given
 
 
 def results_frame(results: Sequence[SeriesForecast], levels: Sequence[int]) -> pd.DataFrame:
@@ -409,12 +466,43 @@ def forecast_baseline(
             from forecast.engine.auto import select_strategy
 
             selection = select_strategy(tasks, runner)
-            tasks = [replace(task, strategy=selection.strategy) for task in tasks]
+            tasks = [
+                replace(task, strategy=selection.strategy, interval_scale=selection.interval_scale)
+                for task in tasks
+            ]
+        if uses_global(tasks):
+            tasks = attach_global(tasks)
         results = _map_with_progress(runner, tasks, progress)
     return results_frame(results, tasks[0].levels)
 
 
 PROGRESS_STEPS = 20
+
+
+def uses_global(tasks: Sequence[SeriesTask]) -> bool:
+    """Whether the run needs the global model (asked for, or chosen by ``auto``)."""
+    if not tasks:
+        return False
+    task = tasks[0]
+    if task.model == GLOBAL_MODEL:
+        return True
+    return task.model == "auto" and task.strategy is not None and GLOBAL_MODEL in task.strategy[1]
+
+
+def attach_global(
+    tasks: Sequence[SeriesTask], levels: Sequence[int] | None = None
+) -> list[SeriesTask]:
+    """Train the global model once on all (non-special) series and give each task its forecast."""
+    from forecast.engine.models.global_lgbm import GlobalLightGBM
+
+    regular = [t for t in tasks if special_case(t) is None]
+    first = tasks[0]
+    model = GlobalLightGBM(first.season, first.base_freq, first.holidays)
+    found = model.fit_predict(regular, first.levels if levels is None else levels)
+    return [
+        replace(t, global_values=found.values.get(t.uid), global_reason=found.reasons.get(t.uid))
+        for t in tasks
+    ]
 
 
 def _map_with_progress(

@@ -5,9 +5,10 @@
 model) whose workers pin OpenBLAS/OMP/MKL to one thread each (statsmodels otherwise
 oversubscribes the cores). Items are sent in chunks so the per-task overhead stays small.
 
-A distributed backend (e.g. ``DaskRunner(scheduler_address)``) goes behind the same ``map``
-interface: it must return the results in input order, and ``fn`` must be a picklable,
-module-level function. ``make_runner`` is the one place that picks the backend.
+``DaskRunner(scheduler_address)`` (``dask_runner``) runs the same work on a dask.distributed
+cluster behind the same ``map`` interface, in input order. ``make_runner`` is the one place
+that picks the backend: a scheduler address given, or ``FORECAST_DASK_SCHEDULER`` set, means
+Dask.
 """
 
 from __future__ import annotations
@@ -123,17 +124,27 @@ class LocalRunner:
         return [r for chunk in results for r in chunk]
 
 
-def make_runner(jobs: int = 1, runner: Runner | None = None) -> Runner:
-    """The runner to use: an explicit one wins, else a LocalRunner with ``jobs`` workers.
+SCHEDULER_ENV = "FORECAST_DASK_SCHEDULER"
+"""Environment variable with a Dask scheduler address (``tcp://HOST:PORT``)."""
 
-    A Dask backend would be chosen here (e.g. when a scheduler address is given)."""
+
+def make_runner(
+    jobs: int = 1, runner: Runner | None = None, scheduler: str | None = None
+) -> Runner:
+    """The runner to use: an explicit one wins; then a Dask scheduler (``scheduler``, else
+    ``FORECAST_DASK_SCHEDULER``); else a LocalRunner with ``jobs`` workers."""
     if runner is not None:
         return runner
+    address = scheduler or os.environ.get(SCHEDULER_ENV, "").strip()
+    if address:
+        from forecast.engine.dask_runner import DaskRunner
+
+        return DaskRunner(address)
     return LocalRunner(jobs=jobs)
 
 
 def runner_session(runner: Runner, own: bool) -> AbstractContextManager[Runner]:
-    """Keep a runner's workers alive for a block when we made the runner ourselves."""
-    if own and isinstance(runner, LocalRunner):
+    """Keep a runner's workers (or cluster connection) alive for a block when we made it."""
+    if own and isinstance(runner, AbstractContextManager):
         return runner
     return nullcontext(runner)

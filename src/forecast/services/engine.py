@@ -102,3 +102,13 @@ def backtest(
         )
     except SchemaError as exc:
         raise Invalid(str(exc)) from exc
+
+
+def use_scheduler(scheduler: str) -> None:
+    """Send the engine's per-series work of this process to the Dask cluster at `scheduler`
+    (tcp://HOST:PORT), as FORECAST_DASK_SCHEDULER does."""
+    import os
+
+    from forecast.engine.runner import SCHEDULER_ENV
+
+    os.environ[SCHEDULER_ENV] = scheduler

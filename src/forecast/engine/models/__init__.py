@@ -35,10 +35,14 @@ def make_model(name: str, season_length: int, **options: object) -> Model:
         from forecast.engine.models.ets import ETS
 
         return ETS(season_length, variants=("damped_seasonal",))
-    if name == "fets":
-        from forecast.engine.models.ets import FourierETS
+    if name == "fourier_ets":
+        from forecast.engine.models.fourier_ets import FourierETS
 
         return FourierETS(season_length, base_freq=str(options.get("base_freq", "W")))
+    if name == "theta":
+        from forecast.engine.models.theta import Theta
+
+        return Theta(season_length)
     if name == "arima":
         from forecast.engine.models.arima import ARIMA
 

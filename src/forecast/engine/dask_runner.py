@@ -1,0 +1,103 @@
+"""``DaskRunner``: per-series work on a dask.distributed cluster, behind the ``Runner`` interface.
+
+Start a cluster with ``dask scheduler`` and ``dask worker tcp://HOST:8786`` (any number of
+machines), then pass ``--scheduler tcp://HOST:8786`` to ``forecast baseline``, ``backtest``,
+``plan create`` or ``serve`` (or set ``FORECAST_DASK_SCHEDULER``). The numbers are the same as
+with the local runner: the same module-level function runs on the same items.
+
+Series travel in batches (``batch_size`` items a task) and at most ``in_flight`` batches per
+worker thread are on the cluster at once, so the memory of the client and the scheduler stays
+flat in the number of series. A worker lost mid-run: the scheduler reruns its batches on the
+others (and ``retries`` covers a batch that failed on a dying worker), so the run completes.
+The global model is trained once per run by the caller and its per-series forecast travels
+with each task (see ``baseline.attach_global``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from forecast.engine.runner import _run_chunk
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class DaskRunner:
+    """Map over items on a Dask cluster (``address`` or an existing ``client``), in input order."""
+
+    def __init__(
+        self,
+        address: str | None = None,
+        *,
+        client: Any = None,
+        batch_size: int | None = None,
+        in_flight: int = 4,
+        retries: int = 3,
+        timeout: str = "10s",
+    ) -> None:
+        from distributed import Client
+
+        if client is None and not address:
+            raise ValueError("DaskRunner needs a scheduler address (tcp://HOST:PORT) or a client")
+        self._own_client = client is None
+        try:
+            self.client = client if client is not None else Client(address, timeout=timeout)
+        except OSError as exc:
+            from forecast.schema import SchemaError
+
+            raise SchemaError(
+                f"cannot reach the Dask scheduler at {address} ({exc}); start one with "
+                "`dask scheduler` and `dask worker ADDRESS`, or drop --scheduler."
+            ) from None
+        self.batch_size = batch_size
+        self.in_flight = max(int(in_flight), 1)
+        self.retries = retries
+        self.jobs = self._threads()
+
+    def _threads(self) -> int:
+        """Worker threads on the cluster now (workers may come and go during a run)."""
+        return max(sum(self.client.nthreads().values()), 1)
+
+    def _batches(self, items: Sequence[Any]) -> list[list[Any]]:
+        size = self.batch_size or min(64, max(1, math.ceil(len(items) / (self.jobs * 4))))
+        return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        from distributed import as_completed
+
+        self.jobs = self._threads()
+        batches = self._batches(list(items))
+        if not batches:
+            return []
+        results: list[list[Any] | None] = [None] * len(batches)
+        index_of: dict[Any, int] = {}
+        pending = iter(enumerate(batches))
+
+        def submit(index: int, batch: list[Any]) -> Any:
+            future = self.client.submit(_run_chunk, (fn, batch), pure=False, retries=self.retries)
+            index_of[future.key] = index
+            return future
+
+        first = [submit(i, b) for i, b in itertools.islice(pending, self.jobs * self.in_flight)]
+        queue = as_completed(first)
+        for future in queue:
+            results[index_of.pop(future.key)] = future.result()
+            future.release()
+            following = next(pending, None)
+            if following is not None:
+                queue.add(submit(*following))
+        return [r for batch in results for r in (batch or [])]
+
+    def __enter__(self) -> DaskRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._own_client:
+            self.client.close()

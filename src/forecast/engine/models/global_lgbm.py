@@ -1,0 +1,268 @@
+"""A global model: gradient-boosted trees (LightGBM) trained once across all series of a run.
+
+Each series is divided by its own scale (mean absolute value of its last two seasons), so one
+model serves stores selling tens and tens of thousands. Features of a period: the scaled value
+one period and one season before, rolling means over the last 4 periods and the last season,
+calendar (day of week, week of year, month), the distance in periods to the nearest holiday of
+the plan's country, and the file's flags (promo, holiday, open...) of that period as
+known-future features. Multi-step forecasts are recursive (each step's forecast feeds the next
+step's lags), vectorised across series.
+
+Intervals are conformal: the last ``horizon`` periods of every series are held out, a second
+model trained on the rest forecasts them, and the per-step quantiles of the absolute scaled
+errors over the series give the half-widths (monotone in the step). Series too short for the
+lags get no global forecast (``GlobalForecasts.reasons`` says why; the caller falls back).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from forecast.engine.models.base import hi_key, lo_key
+
+if TYPE_CHECKING:
+    from forecast.engine.baseline import SeriesTask
+
+NAME = "lightgbm"
+ROLL_SHORT = 4
+MIN_EXTRA = 8
+"""Periods of training rows a series needs beyond its longest lag."""
+
+PARAMS: dict[str, Any] = dict(
+    objective="l2",
+    learning_rate=0.05,
+    num_leaves=31,
+    min_data_in_leaf=20,
+    feature_fraction=0.9,
+    bagging_fraction=0.9,
+    bagging_freq=1,
+    lambda_l2=1.0,
+    seed=7,
+    deterministic=True,
+    force_row_wise=True,
+    num_threads=1,
+    verbose=-1,
+)
+ROUNDS = 300
+MAX_ROWS_PER_SERIES = 730
+"""Training rows taken from the end of each series (two years of daily data)."""
+
+
+def min_length(season: int) -> int:
+    return window_length(season) + MIN_EXTRA
+
+
+def series_scale(y: np.ndarray, season: int) -> float:
+    recent = np.abs(y[-2 * season :])
+    scale = float(np.mean(recent)) if len(recent) else 0.0
+    if scale <= 0:
+        scale = float(np.mean(np.abs(y))) if len(y) else 0.0
+    return scale if scale > 0 else 1.0
+
+
+def _calendar(ds: pd.DatetimeIndex, base: str) -> np.ndarray:
+    week = ds.isocalendar().week.to_numpy(dtype=float)
+    cols = [ds.month.to_numpy(dtype=float), week]
+    if base in ("D", "W"):  # day of month: pay-day weeks and days sell more
+        cols.append(ds.day.to_numpy(dtype=float))
+    if base == "D":
+        cols.append(ds.day_of_week.to_numpy(dtype=float))
+    return np.column_stack(cols)
+
+
+def _holiday_distance(ds: pd.DatetimeIndex, country: str | None, base: str) -> np.ndarray:
+    """Signed periods to the nearest holiday (clipped to +-8 periods; 9 when none is near)."""
+    if not country or len(ds) == 0:
+        return np.full(len(ds), 9.0)
+    import holidays as holiday_calendars
+
+    years = range(ds.min().year - 1, ds.max().year + 2)
+    days = np.array(
+        sorted(pd.Timestamp(d) for d in holiday_calendars.country_holidays(country, years=years)),
+        dtype="datetime64[ns]",
+    )
+    if days.size == 0:
+        return np.full(len(ds), 9.0)
+    period_days = {"D": 1.0, "W": 7.0, "M": 30.4, "Q": 91.3}[base]
+    values = ds.values.astype("datetime64[ns]")
+    pos = np.searchsorted(days, values)
+    after = days[np.minimum(pos, len(days) - 1)]
+    before = days[np.maximum(pos - 1, 0)]
+    to_next = (after - values) / np.timedelta64(1, "D")
+    since = (values - before) / np.timedelta64(1, "D")
+    signed = np.where(np.abs(to_next) <= np.abs(since), to_next, -since) / period_days
+    out = np.clip(np.round(signed), -8, 8)
+    return np.where(np.abs(signed) > 8, 9.0, out)
+
+
+def window_length(season: int) -> int:
+    """Periods of history behind each row's features: a season, four weeks for daily data."""
+    return 4 * season if season == 7 else season
+
+
+def _level(history: np.ndarray) -> np.ndarray:
+    """The local level the target is measured from: the mean of the feature window."""
+    return history.mean(axis=1)
+
+
+def _lag_features(history: np.ndarray, season: int) -> np.ndarray:
+    """Lag features for the period right after each row of ``history`` (2-d: series x time),
+    relative to the local level (the level itself is a feature too): lag 1, lags of whole
+    seasons within the window, the mean of the last 4 periods and of the last season."""
+    level = _level(history)
+    width = history.shape[1]
+    cols = [history[:, -1] - level]
+    cols += [history[:, -lag] - level for lag in range(season, width + 1, season)]
+    cols += [
+        history[:, -ROLL_SHORT:].mean(axis=1) - level,
+        history[:, -season:].mean(axis=1) - level,
+        level,
+    ]
+    return np.column_stack(cols)
+
+
+def _training_rows(
+    z: np.ndarray, season: int
+) -> tuple[np.ndarray, np.ndarray]:  # (lag features, targets) of one scaled series
+    n, width = len(z), window_length(season)
+    idx = np.arange(width, n)
+    windows = np.lib.stride_tricks.sliding_window_view(z, width)[: n - width]
+    lags = _lag_features(windows, season)
+    return lags, z[idx] - _level(windows)
+
+
+@dataclass
+class GlobalForecasts:
+    """Per-series forecasts of one global model, or the reason a series has none."""
+
+    values: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+class GlobalLightGBM:
+    """Train on many series at once (``fit``), forecast all of them (``predict``)."""
+
+    name = NAME
+
+    def __init__(self, season: int, base_freq: str, holidays: str | None = None) -> None:
+        self.season = max(int(season), 2)
+        self._window = window_length(self.season)
+        self.base_freq = base_freq
+        self.holidays = holidays
+
+    def _exog_width(self, tasks: Sequence[SeriesTask]) -> int:
+        return max((0 if t.exog is None else t.exog.shape[1]) for t in tasks)
+
+    def _known(self, ds: pd.DatetimeIndex, exog: np.ndarray | None, width: int) -> np.ndarray:
+        cal = _calendar(ds, self.base_freq)
+        hol = _holiday_distance(ds, self.holidays, self.base_freq)[:, None]
+        flags = np.zeros((len(ds), width))
+        if exog is not None and width:
+            flags[:, : exog.shape[1]] = exog
+        return np.column_stack([cal, hol, flags])
+
+    def _dataset(self, tasks: Sequence[SeriesTask], cut: int) -> tuple[np.ndarray, np.ndarray]:
+        xs, ys = [], []
+        for task in tasks:
+            end = len(task.y) - cut
+            z = task.y[:end] / series_scale(task.y[:end], self.season)
+            start = max(0, end - MAX_ROWS_PER_SERIES - self._window)
+            z = z[start:]
+            lags, target = _training_rows(z, self.season)
+            exog = None if task.exog is None else task.exog[start:end]
+            known = self._known(task.ds[start:end], exog, self._width)[self._window :]
+            xs.append(np.column_stack([lags, known]))
+            ys.append(target)
+        return np.vstack(xs), np.concatenate(ys)
+
+    def _train(self, x: np.ndarray, y: np.ndarray) -> Any:
+        import lightgbm as lgb
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = lgb.Dataset(x, y, params={"verbose": -1})
+            return lgb.train(PARAMS, data, num_boost_round=ROUNDS)
+
+    def _recursive(
+        self, booster: Any, tasks: Sequence[SeriesTask], cut: int, horizon: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Scaled forecasts (series x horizon) from the point ``cut`` periods before the ends."""
+        m, w = self.season, self._window
+        hist = np.vstack([t.y[len(t.y) - cut - w : len(t.y) - cut] for t in tasks]) / np.array(
+            [[series_scale(t.y[: len(t.y) - cut], m)] for t in tasks]
+        )
+        scales = np.array([series_scale(t.y[: len(t.y) - cut], m) for t in tasks])
+        known = []
+        for t in tasks:
+            if cut:
+                ds, exog = t.ds[len(t.y) - cut :][:horizon], t.exog
+                exog = None if exog is None else exog[len(t.y) - cut :][:horizon]
+            else:
+                ds, exog = t.future_ds[:horizon], t.future_exog
+            known.append(self._known(ds, exog, self._width))
+        out = np.zeros((len(tasks), horizon))
+        for k in range(horizon):
+            x = np.column_stack([_lag_features(hist, m), np.vstack([kn[k] for kn in known])])
+            step = np.asarray(booster.predict(x), dtype=float) + _level(hist)
+            out[:, k] = step
+            hist = np.column_stack([hist[:, 1:], step])
+        return out, scales
+
+    def fit_predict(
+        self, tasks: Sequence[SeriesTask], levels: Sequence[int] = (), calibrate: bool = True
+    ) -> GlobalForecasts:
+        """Train on every long-enough task and forecast each one's horizon."""
+        result = GlobalForecasts()
+        need = min_length(self.season)
+        usable = []
+        for task in tasks:
+            if len(task.y) < need:
+                result.reasons[task.uid] = (
+                    f"too short for its lags ({len(task.y)} periods, needs {need})"
+                )
+            else:
+                usable.append(task)
+        if not usable:
+            return result
+        horizon = max(t.horizon for t in usable)
+        self._width = self._exog_width(usable)
+        booster = self._train(*self._dataset(usable, 0))
+        scaled, scales = self._recursive(booster, usable, 0, horizon)
+        widths = self._conformal(usable, horizon, levels) if calibrate and levels else {}
+        for i, task in enumerate(usable):
+            h = task.horizon
+            mean = scaled[i, :h] * scales[i]
+            values = {"mean": mean}
+            for level in levels:
+                half = widths.get(level, np.zeros(horizon))[:h] * scales[i]
+                values[lo_key(level)] = mean - half
+                values[hi_key(level)] = mean + half
+            result.values[task.uid] = values
+        return result
+
+    def _conformal(
+        self, tasks: Sequence[SeriesTask], horizon: int, levels: Sequence[int]
+    ) -> dict[int, np.ndarray]:
+        """Half-widths per step (in scaled units) from a held-out last horizon of each series."""
+        need = min_length(self.season) + horizon
+        held = [t for t in tasks if len(t.y) >= need]
+        if not held:
+            return {}
+        booster = self._train(*self._dataset(held, horizon))
+        scaled, scales = self._recursive(booster, held, horizon, horizon)
+        actual = np.vstack([t.y[len(t.y) - horizon :] for t in held]) / scales[:, None]
+        errors = np.abs(actual - scaled)
+        n = len(held)
+        out = {}
+        for level in levels:
+            q = min(math.ceil((n + 1) * level / 100) / n, 1.0)
+            per_step = np.quantile(errors, q, axis=0)
+            out[level] = np.maximum.accumulate(per_step)
+        return out

@@ -1,0 +1,71 @@
+"""auto's guards: intervals rescaled to the coverage seen on the backtest windows, and
+strategies worse than seasonal naive on many series passed over."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from forecast.engine.auto import _interval_scale, _worse_than_naive, scale_intervals
+
+
+def window_forecasts(half_width: float, noise: float, windows: int = 200, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    forecasts, actual = {}, {}
+    for k in range(windows):
+        mean = np.full(4, 100.0)
+        forecasts[(k, "ets")] = {
+            "mean": mean,
+            "lo-80": mean - half_width,
+            "hi-80": mean + half_width,
+        }
+        actual[k] = mean + rng.normal(0, noise, 4)
+    return forecasts, actual
+
+
+def test_too_narrow_intervals_are_widened_until_they_cover_the_nominal_share() -> None:
+    forecasts, actual = window_forecasts(half_width=5.0, noise=10.0)
+    scale = _interval_scale(("single", ("ets",)), forecasts, actual, (80,))
+    # 80 % of N(0, 10) lies within 12.8: the 5-wide half-width must grow about 2.6 times
+    assert scale[80] == pytest.approx(12.8 / 5.0, rel=0.1)
+    widened = scale_intervals(forecasts[(0, "ets")], scale)
+    inside = [np.mean((y >= widened["lo-80"]) & (y <= widened["hi-80"])) for y in actual.values()]
+    assert np.mean(inside) == pytest.approx(0.8, abs=0.04)
+
+
+def test_too_wide_intervals_are_narrowed_but_not_past_the_bound() -> None:
+    forecasts, actual = window_forecasts(half_width=20.0, noise=10.0)
+    scale = _interval_scale(("single", ("ets",)), forecasts, actual, (80,))
+    assert scale[80] == pytest.approx(12.8 / 20.0, rel=0.1)
+    much_too_wide, actual = window_forecasts(half_width=100.0, noise=10.0)
+    assert _interval_scale(("single", ("ets",)), much_too_wide, actual, (80,))[80] == 0.5
+
+
+def test_share_of_series_worse_than_seasonal_naive_is_counted_per_strategy() -> None:
+    naive = ("single", ("snaive",))
+    ets = ("single", ("ets",))
+    per_series = {naive: {0: 1.0, 1: 1.0, 2: 1.0, 3: 1.0}, ets: {0: 0.5, 1: 1.2, 2: 0.9, 3: 0.8}}
+    worse = _worse_than_naive(per_series)
+    assert worse[ets] == 0.25
+    assert worse[naive] == 0.0
+
+
+def test_few_monthly_series_keep_the_prior_unless_a_pick_clearly_beats_it() -> None:
+    from forecast.engine.auto import PRIOR, _prefer_prior
+
+    prior = PRIOR["M"]
+    theta = ("single", ("theta",))
+    assert _prefer_prior(theta, {theta: 0.98, prior: 1.0}, "M", series=3) == prior
+    assert _prefer_prior(theta, {theta: 0.90, prior: 1.0}, "M", series=3) == theta
+    assert _prefer_prior(theta, {theta: 0.98, prior: 1.0}, "M", series=40) == theta
+    assert _prefer_prior(theta, {theta: 0.98, prior: 1.0}, "W", series=3) == theta
+
+
+def test_seasonal_naive_enters_monthly_combinations_only_alone() -> None:
+    from forecast.engine.auto import _strategies
+
+    monthly = _strategies(("ets", "theta", "snaive"), "M")
+    weekly = _strategies(("ets", "theta", "snaive"), "W")
+    assert ("single", ("snaive",)) in monthly
+    assert not any("snaive" in members for _, members in monthly if len(members) > 1)
+    assert ("mean", ("ets", "snaive")) in weekly

@@ -1,0 +1,91 @@
+"""The global LightGBM model: one training across series, closures, no negatives, fallbacks
+named in the model column, conformal intervals, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.engine.baseline import forecast_baseline
+
+pytest.importorskip("lightgbm")
+
+# Every test here trains real LightGBM models.
+pytestmark = pytest.mark.slow
+
+
+def daily_history(count: int = 6, days: int = 120, seed: int = 3) -> pd.DataFrame:
+    """Daily shop sales with a weekly pattern, promo weeks and Sundays closed (open = 0)."""
+    rng = np.random.default_rng(seed)
+    ds = pd.date_range("2023-01-02", periods=days, freq="D")  # a Monday
+    frames = []
+    for k in range(count):
+        open_ = (ds.day_of_week != 6).astype(float)
+        promo = np.repeat(rng.random(days // 7 + 1) < 0.4, 7)[:days].astype(float)
+        y = 100 + 10 * k + 15 * (ds.day_of_week == 5) + 40 * promo + rng.normal(0, 4, days)
+        y = np.where(open_ == 1, y, 0.0)
+        frames.append(
+            pd.DataFrame({"unique_id": f"shop{k}", "ds": ds, "y": y, "open": open_, "promo": promo})
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def future_flags(history: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    rows = []
+    for uid, part in history.groupby("unique_id"):
+        ds = pd.date_range(part["ds"].max() + pd.Timedelta(days=1), periods=horizon, freq="D")
+        rows.append(
+            pd.DataFrame(
+                {
+                    "unique_id": uid,
+                    "ds": ds,
+                    "open": (ds.day_of_week != 6).astype(float),
+                    "promo": np.ones(horizon),
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_global_model_gives_exactly_zero_on_closed_days_and_never_negative() -> None:
+    history = daily_history()
+    fc = forecast_baseline(history, 14, model="lightgbm", future=future_flags(history, 14))
+    sundays = fc[fc["ds"].dt.day_of_week == 6]
+    assert len(sundays) > 0
+    bound_cols = [c for c in fc.columns if c.startswith("baseline")]
+    assert (sundays[bound_cols] == 0).all().all()
+    assert (fc[bound_cols] >= 0).all().all()
+    assert set(fc["model"]) == {"lightgbm"}
+
+
+def test_global_model_learns_the_promo_lift_across_series() -> None:
+    history = daily_history()
+    with_promo = forecast_baseline(history, 14, model="lightgbm", future=future_flags(history, 14))
+    no_promo_future = future_flags(history, 14).assign(promo=0.0)
+    without = forecast_baseline(history, 14, model="lightgbm", future=no_promo_future)
+    open_days = with_promo["baseline"] > 0
+    lift = (with_promo["baseline"] - without["baseline"])[open_days].mean()
+    assert lift == pytest.approx(40, abs=15)
+
+
+def test_series_too_short_for_the_lags_fall_back_and_say_so() -> None:
+    history = daily_history()
+    short = daily_history(count=1, days=20, seed=9).assign(unique_id="newshop")
+    short["ds"] = short["ds"] + pd.Timedelta(days=100)  # ends with the others
+    fc = forecast_baseline(pd.concat([history, short]), 7, model="lightgbm")
+    label = fc.loc[fc["unique_id"] == "newshop", "model"].iloc[0]
+    assert label.startswith("ets (fallback: lightgbm failed: too short for its lags")
+    assert set(fc.loc[fc["unique_id"] != "newshop", "model"]) == {"lightgbm"}
+
+
+def test_global_model_intervals_are_ordered_widen_and_are_deterministic() -> None:
+    history = daily_history()
+    first = forecast_baseline(history, 14, model="lightgbm", levels=(80, 95))
+    second = forecast_baseline(history, 14, model="lightgbm", levels=(80, 95))
+    pd.testing.assert_frame_equal(first, second)
+    open_ = first[first["baseline"] > 0]
+    assert (open_["baseline-lo-95"] <= open_["baseline-lo-80"]).all()
+    assert (open_["baseline-lo-80"] < open_["baseline"]).all()
+    assert (open_["baseline"] < open_["baseline-hi-80"]).all()
+    assert (open_["baseline-hi-80"] <= open_["baseline-hi-95"]).all()
