@@ -26,11 +26,14 @@ if [ ! -x .venv/bin/python ]; then
     echo "setup: creating .venv"
     "$PY" -m venv .venv
 fi
-stamp=.venv/.forecast-installed
+# The app needs the package alone; the tests add the dev extra (pytest, selenium, ruff, mypy...).
+extras=""
+[ "$WANT_SYSTEM" = "all" ] && extras="[dev]"
+stamp=.venv/.forecast-installed-$WANT_SYSTEM
 want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "setup: installing Python packages into .venv (first run takes a few minutes)"
     .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q -e "$ROOT[dev]"
+    .venv/bin/python -m pip install -q -e "$ROOT$extras"
     echo "$want" > "$stamp"
 fi

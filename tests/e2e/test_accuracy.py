@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import LEADS, OWNER, PLANNER, E2EPlan
-from tests.e2e.helpers import click, pick, upload
+from tests.e2e.helpers import click, upload
 
 
 @pytest.fixture
@@ -51,8 +51,7 @@ def test_uploaded_actuals_lead_to_the_fva_table(start_app, scored_plan):
     plan, path = scored_plan
     dash_duo = start_app(plan.data_dir, "/actuals")
     dash_duo.wait_for_element("#actuals-upload", timeout=20)
-    pick(dash_duo, "#nav-user", OWNER)
-    dash_duo.wait_for_contains_text("#nav-user", OWNER, timeout=10)
+    dash_duo.wait_for_contains_text("#nav-role", OWNER, timeout=10)  # start_app signed in
     upload(dash_duo, path, component="actuals-upload")
     dash_duo.wait_for_contains_text("#actuals-alert", "Kept as actuals version 1", timeout=30)
     dash_duo.wait_for_contains_text("#actuals-versions", "actuals_first_weeks.csv", timeout=20)

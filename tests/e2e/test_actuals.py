@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.e2e.conftest import OWNER
-from tests.e2e.helpers import pick, upload
+from tests.e2e.helpers import upload
 
 
 def _as_owner(dash_duo) -> None:
-    pick(dash_duo, "#nav-user", OWNER)
-    dash_duo.wait_for_contains_text("#nav-user", OWNER, timeout=10)
+    # start_app signed in as the owner; the bar says who acts
+    dash_duo.wait_for_contains_text("#nav-role", OWNER, timeout=10)
 
 
 def _actuals_file(data_dir: Path, out: Path, factor: float) -> tuple[Path, object]:

@@ -92,8 +92,18 @@ def test_waitress_serves_with_security_headers_and_checks_the_host(served):
 
 def test_a_plan_is_created_on_the_data_page_under_waitress(served, dash_duo):
     url, data_dir = served
+    from forecast.services.store_factory import open_store
+    from tests.signin import PASSWORD, add_accounts
+
+    store = open_store(data_dir=data_dir)
+    add_accounts(store, ["olga"])
+    store.close()
     dash_duo.driver.set_window_size(1400, 1000)
-    dash_duo.driver.get(url + "/")
+    dash_duo.driver.get(url + "/login?next=/")
+    dash_duo.wait_for_element("#login-name", timeout=20).send_keys("olga")
+    dash_duo.find_element("#login-password").send_keys(PASSWORD)
+    dash_duo.find_element("#login-submit").click()
+    dash_duo.wait_for_contains_text("#nav-role", "olga", timeout=20)
     dash_duo.wait_for_element("#data-use-sample", timeout=20)
     click(dash_duo, "#data-use-sample")
     dash_duo.wait_for_contains_text("#data-report-ok", "100 series", timeout=60)

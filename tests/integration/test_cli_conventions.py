@@ -142,7 +142,7 @@ def test_json_usage_errors_are_json_too(retail_monthly):
 @pytest.mark.parametrize(
     ("args", "listed"),
     [
-        (["--model", "magic"], "'auto', 'snaive', 'ets', 'arima', 'prophet'"),
+        (["--model", "magic"], "'auto', 'snaive', 'ets', 'theta', 'arima', 'prophet', 'lightgbm'"),
         (["--freq", "hourly"], "'D', 'W', 'M', 'Q'"),
     ],
 )
@@ -282,7 +282,15 @@ def test_shell_completion_offers_the_choices_of_an_option():
         "COMP_CWORD": "4",
     }
     result = runner.invoke(app, [], env=env)
-    assert result.stdout.split() == ["auto", "snaive", "ets", "arima", "prophet"]
+    assert result.stdout.split() == [
+        "auto",
+        "snaive",
+        "ets",
+        "theta",
+        "arima",
+        "prophet",
+        "lightgbm",
+    ]
 
 
 def test_the_completion_script_is_offered():
