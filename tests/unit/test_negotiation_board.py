@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_services_negotiation import HORIZON, team_frames
+from test_services_negotiation import HORIZON, team_frames, team_plan
 from test_services_rebase import promote_team_c
 
 from dashboard import figures
@@ -27,21 +27,7 @@ def store():
 
 @pytest.fixture
 def plan_id(store):
-    history, attributes, baseline = team_frames()
-    state = create_plan_from_frames(
-        store,
-        name="board",
-        history=history,
-        attributes=attributes,
-        freq="W-FRI",
-        horizon=HORIZON,
-        team_attr="Team",
-        actor="olga",
-        baseline=baseline,
-    )
-    grant(store, state.plan_id, "olga", "anna", "lead", team="a")
-    grant(store, state.plan_id, "olga", "carl", "lead", team="c")
-    return state.plan_id
+    return team_plan(store, "board", {"a": "anna", "c": "carl"})
 
 
 def _text(component) -> str:

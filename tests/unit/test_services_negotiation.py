@@ -59,12 +59,12 @@ def store():
     return MemoryStore()
 
 
-@pytest.fixture
-def plan_id(store):
+def team_plan(store, name: str, leads: dict[str, str]) -> str:
+    """A plan of the generated teams (weekly, owner olga) with a lead per team in `leads`."""
     history, attributes, baseline = team_frames()
     state = create_plan_from_frames(
         store,
-        name="promo",
+        name=name,
         history=history,
         attributes=attributes,
         freq="W-FRI",
@@ -73,9 +73,14 @@ def plan_id(store):
         actor="olga",
         baseline=baseline,
     )
-    grant(store, state.plan_id, "olga", "anna", "lead", team="a")
-    grant(store, state.plan_id, "olga", "bert", "lead", team="b")
+    for team, lead in leads.items():
+        grant(store, state.plan_id, "olga", lead, "lead", team=team)
     return state.plan_id
+
+
+@pytest.fixture
+def plan_id(store):
+    return team_plan(store, "promo", {"a": "anna", "b": "bert"})
 
 
 def test_the_example_negotiation_balances_to_the_goal(store, plan_id):

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from openpyxl import load_workbook
-from test_services_negotiation import HORIZON, team_frames
+from test_services_negotiation import HORIZON, team_frames, team_plan
 
 from forecast.overrides import Scope
 from forecast.services import exports, system
@@ -25,21 +25,7 @@ def store():
 
 @pytest.fixture
 def plan_id(store):
-    history, attributes, baseline = team_frames()
-    state = create_plan_from_frames(
-        store,
-        name="promo",
-        history=history,
-        attributes=attributes,
-        freq="W-FRI",
-        horizon=HORIZON,
-        team_attr="Team",
-        actor="olga",
-        baseline=baseline,
-    )
-    grant(store, state.plan_id, "olga", "anna", "lead", team="a")
-    grant(store, state.plan_id, "olga", "bert", "lead", team="b")
-    return state.plan_id
+    return team_plan(store, "promo", {"a": "anna", "b": "bert"})
 
 
 def promote_team_c(store, plan_id, percent: float = 25.0):
