@@ -450,7 +450,8 @@ def apply_events(
     final = np.where(np.isnan(set_value), base, set_value) * factor + added
     final = np.minimum(np.maximum(final, 0.0), cap)
     adjustment = final - base
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # A baseline near zero makes the percentage overflow to infinity, which is what it means.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         deviation = np.where(
             base > 0,
             100.0 * adjustment / np.where(base > 0, base, 1.0),
