@@ -27,6 +27,10 @@ PAGE_FIXES: Mapping[FixKey, str] = {
         "leads to change their claims"
     ),
     FixKey.MANUAL_AMOUNTS: "type an amount in the box of each team under the rule, then 'Assign'",
+    FixKey.MANUAL_TOTAL: (
+        "change the amounts in the teams' boxes under the rule so that they add up to it, then "
+        "'Assign'"
+    ),
     FixKey.ASSIGN_REMAINDER: (
         "pick a rule and press 'Assign' under '4 · Assign the remainder' before locking"
     ),

@@ -31,6 +31,7 @@ class FixKey(StrEnum):
     REOPEN_ROUND = "reopen_round"  # the claiming round is closed
     KEEP_OVERSUBSCRIPTION = "keep_oversubscription"  # claims in both directions cannot be scaled
     MANUAL_AMOUNTS = "manual_amounts"  # the manual rule without amounts
+    MANUAL_TOTAL = "manual_total"  # manual amounts that do not add up to the remainder
     ASSIGN_REMAINDER = "assign_remainder"  # locking before the remainder is assigned
     NEW_VERSION = "new_version"  # the plan is published or agreed
     SET_ZERO = "set_zero"  # a percent below -100
@@ -67,6 +68,7 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.REOPEN_ROUND: "the owner can reopen it",
     FixKey.KEEP_OVERSUBSCRIPTION: "keep them as they are or ask the leads to change their claims",
     FixKey.MANUAL_AMOUNTS: "give an amount for each team",
+    FixKey.MANUAL_TOTAL: "change the amounts so that they add up to the remainder",
     FixKey.ASSIGN_REMAINDER: "assign the remainder before locking",
     FixKey.NEW_VERSION: "make a new version of the plan to change it",
     FixKey.SET_ZERO: "set the value to 0 to plan no sales",
@@ -144,7 +146,11 @@ def explain(reason: str, fix: Fix | None, templates: Mapping[FixKey, str] = NEUT
     if fix is None:
         return reason
     hint = fix.render(templates)
-    return f"{reason.rstrip().rstrip('.;:')}; {hint}" if reason.strip() else hint
+    if not reason.strip():
+        return hint
+    if reason.endswith("\n"):  # a reason that lists things ends its list with a line break
+        return reason + hint
+    return f"{reason.rstrip().rstrip('.;:')}; {hint}"
 
 
 class Refusal(Exception):

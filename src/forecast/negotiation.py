@@ -688,7 +688,8 @@ class Negotiation:
                 raise ManualMismatch(
                     f"the manual amounts add up to {format_money(given)} but the remainder is "
                     f"{format_money(remainder)}; they are {format_money(abs(diff))} "
-                    f"{'short' if diff > 0 else 'over'}"
+                    f"{'short' if diff > 0 else 'over'}",
+                    Fix(FixKey.MANUAL_TOTAL),
                 )
             shares = {t: manual_amounts.get(t, 0) for t in self.teams}
         else:

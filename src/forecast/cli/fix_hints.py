@@ -28,13 +28,13 @@ CLI_FIXES: Mapping[FixKey, str] = {
         "keep them (--oversubscribed keep) or ask the leads to change their claims"
     ),
     FixKey.MANUAL_AMOUNTS: "give one --manual TEAM=AMOUNT per team",
+    FixKey.MANUAL_TOTAL: "change the --manual TEAM=AMOUNT values so that they add up to it",
     FixKey.ASSIGN_REMAINDER: "assign it before locking (`forecast plan assign {plan} --rule RULE`)",
     FixKey.NEW_VERSION: "make a new version with `forecast plan new-version {plan}`",
     FixKey.SET_ZERO: "use --set 0 to plan no sales",
-    FixKey.GIVE_EFFECT: "say what the event does with --percent, --add, --cap or --set and a value",
+    FixKey.GIVE_EFFECT: "use --percent, --add, --cap or --set with a value",
     FixKey.GIVE_EFFECT_OR_SUGGESTION: (
-        "say what the event does with --percent, --add, --cap or --set and a value, or "
-        "--use-suggestion ({suggestion})"
+        "use --percent, --add, --cap or --set with a value, or --use-suggestion ({suggestion})"
     ),
     FixKey.GIVE_EFFECT_VALUE: "give its value too (e.g. --percent 15)",
     FixKey.PERIOD_DATE: "give --ds as YYYY-MM-DD",

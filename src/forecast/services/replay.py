@@ -230,7 +230,7 @@ def replay(
 
     if cycles < 1 or horizon < 1:
         raise Invalid(
-            "a replay needs at least one cycle of at least one period",
+            f"a replay of {cycles} cycle(s) of {horizon} period(s) replays nothing",
             Fix(FixKey.REPLAY_AT_LEAST_ONE),
         )
     if model not in REPLAY_MODELS:
@@ -302,7 +302,7 @@ def replay_plan(
 def _check_settings(cycles: int, horizon: int, model: str) -> None:
     if cycles < 1 or horizon < 1:
         raise Invalid(
-            "a replay needs at least one cycle of at least one period",
+            f"a replay of {cycles} cycle(s) of {horizon} period(s) replays nothing",
             Fix(FixKey.REPLAY_AT_LEAST_ONE),
         )
     if model not in REPLAY_MODELS:
