@@ -261,8 +261,6 @@ def test_a_fix_keeps_its_parameters_through_pickling_and_the_services() -> None:
     error = Invalid("the manual rule needs an amount per team", Fix(FixKey.MANUAL_AMOUNTS))
     again = pickle.loads(pickle.dumps(error))
     assert again.reason == error.reason and again.fix == error.fix
-    carried = Invalid.from_error(
-        Invalid("r", Fix(FixKey.NEW_VERSION)), "cannot: ", plan="p1"
-    )
+    carried = Invalid.from_error(Invalid("r", Fix(FixKey.NEW_VERSION)), "cannot: ", plan="p1")
     assert carried.reason == "cannot: r" and carried.fix == Fix(FixKey.NEW_VERSION, plan="p1")
     assert Fix(FixKey.NEW_VERSION).render(CLI_FIXES).endswith("`forecast plan new-version PLAN`")
