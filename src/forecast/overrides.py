@@ -18,6 +18,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from forecast.errors import Fix, FixKey, Refusal
 from forecast.vocabulary import EFFECTS, EVENT_KINDS, REASON_CODES
 
 UNIQUE_ID = "unique_id"
@@ -50,7 +51,7 @@ SYSTEM_PLAN_COLUMNS = [
 # -- errors ----------------------------------------------------------------------------------
 
 
-class OverrideError(ValueError):
+class OverrideError(Refusal, ValueError):
     """An event, scope or explanation breaks a rule; the message says what and how to fix it."""
 
 
@@ -238,8 +239,8 @@ class Event:
             raise EffectError(f"the {self.effect} value must be a number, got {self.value!r}")
         if self.effect == "percent" and value < -100:
             raise EffectError(
-                f"a percent change below -100 % ({value:g} %) would make sales negative; "
-                "use --set 0 to plan no sales"
+                f"a percent change below -100 % ({value:g} %) would make sales negative",
+                Fix(FixKey.SET_ZERO),
             )
         if self.effect == "cap" and value < 0:
             raise EffectError(f"a cap must be 0 or more, got {value:g}")

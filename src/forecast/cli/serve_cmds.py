@@ -128,7 +128,9 @@ def _echo_demo_sign_in(*, db: str | None, data_dir: Path | str | None, plan_id: 
         demo.ensure_demo_accounts(store, plan_id)
         members = demo.demo_members(store, plan_id)
     except ServiceError as exc:
-        fail(str(exc))
+        from forecast.cli.fix_hints import cli_message
+
+        fail(cli_message(exc))
         return
     typer.echo(f"sign in with the password {demo.DEMO_PASSWORD!r} as any of:")
     for name, what in members:
