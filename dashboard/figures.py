@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.figures_percent import percent_axis, percent_texts
 from forecast.services import types as schema
 from forecast.services.money import symbol as money_symbol
 
@@ -366,7 +367,8 @@ def stretch_chart(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure
             text=text,
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{y}: %{x:.0%} chance to reach the target<extra></extra>",
+            customdata=percent_texts(data["probability"], 0),
+            hovertemplate="%{y}: %{customdata} chance to reach the target<extra></extra>",
         )
     )
     fig.update_layout(
@@ -376,7 +378,7 @@ def stretch_chart(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure
         showlegend=False,
     )
     fig.update_xaxes(
-        range=[0, 1], tickformat=".0%", title="Probability that actuals reach the target"
+        **percent_axis(fixed=(0.0, 1.0)), title="Probability that actuals reach the target"
     )
     fig.update_yaxes(type="category", title="Team")
     fig.add_vline(x=0.5, line_dash="dot", line_color=BASELINE_COLOUR)
@@ -395,12 +397,14 @@ def attainment_bars(score: pd.DataFrame) -> go.Figure:
             y=score[column],
             name=name,
             marker_color=colour,
-            hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>",
+            customdata=percent_texts(score[column]),
+            hovertemplate="%{x}: %{customdata}<extra>" + name + "</extra>",
         )
+    wapes = [*score["wape_system_plan"], *score["wape_target"]]
     fig.update_layout(
         barmode="group",
         title="Error against actuals (WAPE; lower is closer)",
-        yaxis={"tickformat": ".0%", "title": "WAPE"},
+        yaxis={**percent_axis(wapes), "title": "WAPE"},
         xaxis={"title": "Team"},
         legend={"orientation": "h", "y": -0.2},
         margin={"t": 60, "l": 60, "r": 20, "b": 60},
