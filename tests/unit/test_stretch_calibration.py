@@ -62,9 +62,9 @@ def test_steady_growth_shows_up_as_the_model_bias() -> None:
     assert st.reach_probability(cal, "a", anchor, anchor * 1.2) < 0.2
 
 
-def test_the_probability_is_around_the_backtested_forecast_not_the_plans_baseline() -> None:
-    # The baseline (another model) may say anything: the misses were measured against the
-    # seasonal naive, so the distribution of the actual total is around the seasonal naive.
+def test_the_probability_is_around_the_backtested_forecast_when_that_made_the_baseline() -> None:
+    # The misses were measured against the seasonal naive's forecast, so the distribution of the
+    # actual total is around its forecast of the planned window, whatever total is passed in.
     cal = st.calibrate(_totals(52 * 3, growth=0.10, noise=0.01), 13, "W-FRI", model="snaive")
     anchor = _anchor(cal, "a")
     low = st.reach_probability(cal, "a", anchor * 0.5, anchor * 1.05)
@@ -147,3 +147,34 @@ def test_expensive_plan_models_are_calibrated_with_seasonal_naive() -> None:
     assert st.calibration_model("prophet") == "snaive"
     assert st.calibration_model("ets") == "snaive"
     assert st.calibration_model("naive") == "naive"
+
+
+def test_a_baseline_from_a_model_that_was_not_backtested_is_taken_as_the_centre() -> None:
+    # Seasonal naive's bias (10 % a year of growth missed) is not the bias of the model that made
+    # the baseline (auto): the distribution is centred on the baseline, with naive's spread.
+    totals = _totals(52 * 3, growth=0.10, noise=0.01)
+    own = st.calibrate(totals, 13, "W-FRI", model="snaive")
+    other = st.calibrate(totals, 13, "W-FRI", model="snaive", plan_model="auto")
+    assert own.backtests_the_plan and not other.backtests_the_plan
+    baseline = 1234.0
+    assert st.reach_probability(other, "a", baseline, baseline) == pytest.approx(0.5)
+    assert st.reach_probability(other, "a", baseline, baseline * 1.05) < 0.5
+    assert st.reach_probability(own, "a", own.anchor["a"], own.anchor["a"] * 1.05) > 0.8
+    assert "centred on the baseline (auto, not backtested)" in other.rests_on()
+    assert st.StretchCalibration.from_dict(other.to_dict()) == other
+
+
+def test_a_plan_on_auto_is_calibrated_with_seasonal_naive_and_says_its_baseline_is_the_centre():
+    from forecast.services import stretch_calibration
+
+    wide = _totals(52 * 3, noise=0.05, seed=2)
+    history = (
+        wide.rename_axis("ds")
+        .reset_index()
+        .melt(id_vars="ds", var_name="unique_id", value_name="y")
+    )
+    teams = pd.Series({"a": "north", "b": "south"})
+    cal = stretch_calibration.compute(history, teams, horizon=13, freq="W-FRI", plan_model="auto")
+    assert cal.model == "snaive" and cal.plan_model == "auto"
+    assert set(cal.predictive) == {"north", "south", "TOTAL"}
+    assert "centred on the baseline (auto, not backtested)" in cal.rests_on()

@@ -58,6 +58,12 @@ class StretchCalibration:
     predictive: dict[str, dict[str, float]] = field(default_factory=dict)
     rule: str = ""  # the rule the predictive is centred on (stretch_predictive.RULES)
     residuals: int = 0  # past origins predicted out of sample for the spread
+    plan_model: str = ""  # the model of the plan's baseline ("" or ``model``: the one backtested)
+
+    @property
+    def backtests_the_plan(self) -> bool:
+        """Whether the misses are those of the model that made the plan's baseline."""
+        return self.plan_model in ("", self.model)
 
     @property
     def usable(self) -> bool:
@@ -74,7 +80,11 @@ class StretchCalibration:
                 "baseline's intervals with periods assumed independent, which is too confident."
             )
         every = f"every {word}" if self.step == 1 else f"every {self.step} {word}s"
-        centred = sp.RULE_WORDS.get(self.rule, "")
+        centred = (
+            sp.RULE_WORDS.get(self.rule, "")
+            if self.backtests_the_plan
+            else f"centred on the baseline ({self.plan_model}, not backtested)"
+        )
         return (
             f"from {self.windows} past {span} windows of this history (backtest of team totals, "
             f"{label}; windows started {every}, {centred}, spread of "
@@ -102,6 +112,7 @@ class StretchCalibration:
             },
             rule=str(data.get("rule", "")),
             residuals=int(data.get("residuals", 0)),
+            plan_model=str(data.get("plan_model", "")),
         )
 
 
@@ -160,10 +171,12 @@ def calibrate(
     season: int | None = None,
     step: int | None = None,
     span: int = SPAN,
+    plan_model: str = "",
 ) -> StretchCalibration:
     """Backtest ``totals`` (ds x team, see ``team_totals``; a ``TOTAL`` column is added) at
     origins ``step`` periods apart, the last one a horizon before the end, and fit the predictive
-    of the next window (the one a plan made now covers)."""
+    of the next window (the one a plan made now covers). ``plan_model``: the model of the plan's
+    baseline, when it is not ``model`` (see ``reach_probability``)."""
     from forecast.engine.calendar import season_length
 
     season = season or season_length(freq)
@@ -223,24 +236,34 @@ def calibrate(
         ),
         rule=fitted.rule if fitted is not None else "",
         residuals=fitted.residuals if fitted is not None else 0,
+        plan_model="" if plan_model == model else plan_model,
     )
 
 
 def reach_probability(
     cal: StretchCalibration, team: str, expected: float, target: float
 ) -> float | None:
-    """P(actual total >= target) for ``team``: the team's predictive miss around the backtested
-    model's forecast of the planned window (its ``anchor``; ``expected``, the plan's own total, only
-    where no anchor was recorded). None when the calibration does not hold the team."""
+    """P(actual total >= target) for ``team`` whose baseline total is ``expected``; None when the
+    calibration does not hold the team.
+
+    When the backtested model made the baseline, the actual total is the team's predictive miss
+    around that model's forecast of the planned window (its ``anchor``, which is the baseline).
+    When another model made it (auto, ETS, ARIMA, Prophet), the backtested model's bias says
+    nothing about that model's: the distribution is centred on the baseline, with the spread of
+    the backtested model's out-of-sample errors (wider than a better model's, so cautious)."""
     params = cal.predictive.get(team)
     if not cal.usable or params is None:
         return None
     if target <= 0:
         return 1.0
-    anchor = cal.anchor.get(team, expected)
+    predictive = sp.Predictive(**params)
+    if cal.backtests_the_plan:
+        anchor = cal.anchor.get(team, expected)
+    else:
+        anchor, predictive.centre = expected, 0.0
     if anchor <= 0:
         return 0.0
-    return sp.Predictive(**params).reach(math.log(target / anchor))
+    return predictive.reach(math.log(target / anchor))
 
 
 def apply_calibration(table: pd.DataFrame, cal: StretchCalibration | None) -> pd.DataFrame:

@@ -20,7 +20,7 @@ def compute(
     naive) over overlapping past windows of the plan's horizon, and fit the predictive miss."""
     totals = engine_stretch.team_totals(history, teams)
     model = engine_stretch.calibration_model(plan_model)
-    return engine_stretch.calibrate(totals, horizon, freq, model=model)
+    return engine_stretch.calibrate(totals, horizon, freq, model=model, plan_model=plan_model)
 
 
 def of_plan(
