@@ -34,7 +34,7 @@ def test_overlapping_windows_start_every_week_and_the_page_says_how_many_horizon
     # Origins 52 .. 117, one a week: 66 windows of 13 weeks spanning 6 non-overlapping ones.
     assert len(cal.log_ratios["a"]) == 66
     assert cal.rests_on().startswith("from 6 past 13-week windows of this history")
-    assert "windows started every week" in cal.rests_on()
+    assert "one starting every week" in cal.rests_on()
 
 
 def test_daily_windows_start_a_week_apart_so_each_starts_on_the_same_weekday() -> None:
@@ -160,7 +160,7 @@ def test_a_baseline_from_a_model_that_was_not_backtested_is_taken_as_the_centre(
     assert st.reach_probability(other, "a", baseline, baseline) == pytest.approx(0.5)
     assert st.reach_probability(other, "a", baseline, baseline * 1.05) < 0.5
     assert st.reach_probability(own, "a", own.anchor["a"], own.anchor["a"] * 1.05) > 0.8
-    assert "centred on the baseline (auto, not backtested)" in other.rests_on()
+    assert "its spread around the auto baseline" in other.rests_on()
     assert st.StretchCalibration.from_dict(other.to_dict()) == other
 
 
@@ -177,4 +177,4 @@ def test_a_plan_on_auto_is_calibrated_with_seasonal_naive_and_says_its_baseline_
     cal = stretch_calibration.compute(history, teams, horizon=13, freq="W-FRI", plan_model="auto")
     assert cal.model == "snaive" and cal.plan_model == "auto"
     assert set(cal.predictive) == {"north", "south", "TOTAL"}
-    assert "centred on the baseline (auto, not backtested)" in cal.rests_on()
+    assert "its spread around the auto baseline" in cal.rests_on()

@@ -83,12 +83,11 @@ class StretchCalibration:
         centred = (
             sp.RULE_WORDS.get(self.rule, "")
             if self.backtests_the_plan
-            else f"centred on the baseline ({self.plan_model}, not backtested)"
+            else f"its spread around the {self.plan_model} baseline"
         )
         return (
             f"from {self.windows} past {span} windows of this history (backtest of team totals, "
-            f"{label}; windows started {every}, {centred}, spread of "
-            f"{self.residuals} out-of-sample misses)"
+            f"{label}, one starting {every}; {centred})"
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 RULES = ("mean", "last")
-RULE_WORDS = {"mean": "centred on the average past miss", "last": "centred on the latest miss"}
+RULE_WORDS = {"mean": "centred on its average miss", "last": "centred on its latest miss"}
 # The pooled spread counts as this many windows when a team's spread is shrunk towards it.
 POOL_PRIOR = 2.0
 
