@@ -39,7 +39,8 @@ def _decimals(step: float) -> int:
 def percent_axis(
     values: Iterable[Any] = (), *, fixed: tuple[float, float] | None = None, headroom: float = 0.1
 ) -> dict[str, Any]:
-    """Axis settings (``range``, ``tickvals``, ``ticktext``) for fractions shown as ``20 %``.
+    """Axis settings (``range``, ``tickmode``, ``tickvals``, ``ticktext``) for fractions shown as
+    ``20 %``.
 
     ``fixed``: the range to show (e.g. ``(0, 1)`` for probabilities); otherwise the range runs from
     min(0, smallest value) to the largest value plus ``headroom`` of the span, out to whole ticks."""
@@ -62,6 +63,7 @@ def percent_axis(
     decimals = _decimals(step)
     return {
         "range": [lo, hi],
+        "tickmode": "array",
         "tickvals": ticks,
         "ticktext": [format_percent(t, decimals) for t in ticks],
     }

@@ -146,7 +146,7 @@ def test_stretch_chart_writes_percentages_with_a_space_on_axis_and_hover():
     frame = pd.DataFrame({"team": ["a", "b"], "probability": [0.7, 0.125]})
     fig = figures.stretch_chart(frame)
     axis = fig.layout.xaxis
-    assert not axis.tickformat
+    assert not axis.tickformat and axis.tickmode == "array"
     assert list(axis.tickvals) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
     assert list(axis.ticktext) == ["0 %", "20 %", "40 %", "60 %", "80 %", "100 %"]
     assert list(fig.data[0].customdata) == ["12 %", "70 %"]
