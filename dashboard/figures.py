@@ -6,6 +6,7 @@ the negotiated plan orange, the statistical baseline grey, history near-black.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 
 import pandas as pd
@@ -27,6 +28,7 @@ SYSTEM_LABEL = "System plan"
 NEGOTIATED_LABEL = "Negotiated plan"
 BASELINE_LABEL = "Baseline"
 
+TITLE_WIDTH = 100  # characters per line of a long chart title
 CURRENCY = "€"  # what the builders draw; ``in_currency`` shows a chart in the plan's currency
 _MONEY_HOVER = CURRENCY + "%{y:,.0f}"
 
@@ -371,10 +373,12 @@ def stretch_chart(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure
             hovertemplate="%{y}: %{customdata} chance to reach the target<extra></extra>",
         )
     )
+    # Plotly does not wrap titles: a long "what it rests on" note is broken into lines.
+    lines = textwrap.wrap(title, TITLE_WIDTH) if title else []
     fig.update_layout(
-        title={"text": title, "x": 0.01} if title else None,
+        title={"text": "<br>".join(lines), "x": 0.01, "font": {"size": 14}} if lines else None,
         template="plotly_white",
-        margin={"l": 80, "r": 20, "t": 50 if title else 20, "b": 40},
+        margin={"l": 80, "r": 20, "t": 30 + 20 * len(lines) if lines else 20, "b": 40},
         showlegend=False,
     )
     fig.update_xaxes(

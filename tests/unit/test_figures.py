@@ -168,3 +168,12 @@ def test_attainment_bars_axis_spans_the_wapes_in_house_percent():
     assert not any(
         label.endswith("%") and not label.endswith(" %") for label in _all_percent_labels(fig)
     )
+
+
+def test_a_long_stretch_note_is_wrapped_into_title_lines_not_cut_off():
+    note = "Probability to reach: from 6 past 13-week windows of this history " * 3
+    fig = figures.stretch_chart(pd.DataFrame({"team": ["a"], "probability": [0.4]}), title=note)
+    lines = fig.layout.title.text.split("<br>")
+    assert len(lines) >= 2 and all(len(line) <= figures.TITLE_WIDTH for line in lines)
+    assert " ".join(lines) == note.strip()
+    assert fig.layout.margin.t >= 30 + 20 * len(lines)
