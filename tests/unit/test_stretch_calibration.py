@@ -164,6 +164,28 @@ def test_a_baseline_from_a_model_that_was_not_backtested_is_taken_as_the_centre(
     assert st.StretchCalibration.from_dict(other.to_dict()) == other
 
 
+def test_an_auto_baseline_that_is_exactly_the_backtested_forecast_is_treated_as_it() -> None:
+    # auto may pick the seasonal naive: then the misses measured are exactly those of the plan.
+    totals = _totals(52 * 3, growth=0.10, noise=0.01)
+    own = st.calibrate(totals, 13, "W-FRI", model="snaive")
+    other = st.calibrate(totals, 13, "W-FRI", model="snaive", plan_model="auto")
+    anchor = other.anchor["a"]
+    assert st.reach_probability(other, "a", anchor, anchor * 1.05) == pytest.approx(
+        st.reach_probability(own, "a", anchor, anchor * 1.05)
+    )
+    table = pd.DataFrame(
+        {
+            "team": ["a", "b"],
+            "target": [anchor * 1.05, other.anchor["b"] * 1.05],
+            "expected": [anchor, other.anchor["b"] * 1.01],
+            "probability_reach": [0.5, 0.5],
+        }
+    )
+    out = st.apply_calibration(table, other)
+    assert "centred on its" in out.loc[0, "rests_on"]
+    assert "its spread around the auto baseline" in out.loc[1, "rests_on"]
+
+
 def test_a_plan_on_auto_is_calibrated_with_seasonal_naive_and_says_its_baseline_is_the_centre():
     from forecast.services import stretch_calibration
 

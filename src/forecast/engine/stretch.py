@@ -65,12 +65,21 @@ class StretchCalibration:
         """Whether the misses are those of the model that made the plan's baseline."""
         return self.plan_model in ("", self.model)
 
+    def on_anchor(self, team: str, expected: float) -> bool:
+        """Whether ``team``'s baseline total ``expected`` is the backtested model's forecast: the
+        model made the plan, or another model (auto) gave exactly the same total."""
+        if self.backtests_the_plan:
+            return True
+        anchor = self.anchor.get(team)
+        return anchor is not None and math.isclose(anchor, expected, rel_tol=1e-9, abs_tol=1e-6)
+
     @property
     def usable(self) -> bool:
         return self.method == METHOD and self.windows >= MIN_WINDOWS and bool(self.predictive)
 
-    def rests_on(self) -> str:
-        """What the probability rests on, in words, for the pages and the CLI."""
+    def rests_on(self, *, on_anchor: bool | None = None) -> str:
+        """What the probability rests on, in words, for the pages and the CLI; ``on_anchor``:
+        whether it is centred on the backtested forecast (default: when that made the plan)."""
         label = MODEL_LABELS.get(self.model, self.model)
         word = period_word(self.freq)
         span = f"{self.horizon}-{word}"
@@ -80,9 +89,11 @@ class StretchCalibration:
                 "baseline's intervals with periods assumed independent, which is too confident."
             )
         every = f"every {word}" if self.step == 1 else f"every {self.step} {word}s"
+        if on_anchor is None:
+            on_anchor = self.backtests_the_plan
         centred = (
             sp.RULE_WORDS.get(self.rule, "")
-            if self.backtests_the_plan
+            if on_anchor
             else f"its spread around the {self.plan_model} baseline"
         )
         return (
@@ -245,18 +256,19 @@ def reach_probability(
     """P(actual total >= target) for ``team`` whose baseline total is ``expected``; None when the
     calibration does not hold the team.
 
-    When the backtested model made the baseline, the actual total is the team's predictive miss
-    around that model's forecast of the planned window (its ``anchor``, which is the baseline).
-    When another model made it (auto, ETS, ARIMA, Prophet), the backtested model's bias says
-    nothing about that model's: the distribution is centred on the baseline, with the spread of
-    the backtested model's out-of-sample errors (wider than a better model's, so cautious)."""
+    When the backtested model made the baseline (or the baseline total is exactly its forecast),
+    the actual total is the team's predictive miss around that model's forecast of the planned
+    window (its ``anchor``). When another model made it (auto, ETS, ARIMA, Prophet), the backtested
+    model's bias says nothing about that model's: the distribution is centred on the baseline,
+    with the spread of the backtested model's out-of-sample errors (wider than a better model's,
+    so cautious)."""
     params = cal.predictive.get(team)
     if not cal.usable or params is None:
         return None
     if target <= 0:
         return 1.0
     predictive = sp.Predictive(**params)
-    if cal.backtests_the_plan:
+    if cal.on_anchor(team, expected):
         anchor = cal.anchor.get(team, expected)
     else:
         anchor, predictive.centre = expected, 0.0
@@ -288,7 +300,11 @@ def apply_calibration(table: pd.DataFrame, cal: StretchCalibration | None) -> pd
             )
         )
         calibrated.append(p is not None)
-        rests_on.append(cal.rests_on() if p is not None and cal is not None else fallback)
+        rests_on.append(
+            cal.rests_on(on_anchor=cal.on_anchor(str(row["team"]), float(row["expected"])))
+            if p is not None and cal is not None
+            else fallback
+        )
         probability.append(p if p is not None else float(row["probability_reach"]))
     out["probability_reach"] = probability
     out["calibrated"] = calibrated
