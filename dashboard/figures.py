@@ -6,11 +6,13 @@ the negotiated plan orange, the statistical baseline grey, history near-black.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.figures_percent import percent_axis, percent_texts
 from forecast.services import types as schema
 from forecast.services.money import symbol as money_symbol
 
@@ -26,6 +28,7 @@ SYSTEM_LABEL = "System plan"
 NEGOTIATED_LABEL = "Negotiated plan"
 BASELINE_LABEL = "Baseline"
 
+TITLE_WIDTH = 100  # characters per line of a long chart title
 CURRENCY = "€"  # what the builders draw; ``in_currency`` shows a chart in the plan's currency
 _MONEY_HOVER = CURRENCY + "%{y:,.0f}"
 
@@ -366,17 +369,20 @@ def stretch_chart(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure
             text=text,
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{y}: %{x:.0%} chance to reach the target<extra></extra>",
+            customdata=percent_texts(data["probability"], 0),
+            hovertemplate="%{y}: %{customdata} chance to reach the target<extra></extra>",
         )
     )
+    # Plotly does not wrap titles: a long "what it rests on" note is broken into lines.
+    lines = textwrap.wrap(title, TITLE_WIDTH) if title else []
     fig.update_layout(
-        title={"text": title, "x": 0.01} if title else None,
+        title={"text": "<br>".join(lines), "x": 0.01, "font": {"size": 14}} if lines else None,
         template="plotly_white",
-        margin={"l": 80, "r": 20, "t": 50 if title else 20, "b": 40},
+        margin={"l": 80, "r": 20, "t": 30 + 20 * len(lines) if lines else 20, "b": 40},
         showlegend=False,
     )
     fig.update_xaxes(
-        range=[0, 1], tickformat=".0%", title="Probability that actuals reach the target"
+        **percent_axis(fixed=(0.0, 1.0)), title="Probability that actuals reach the target"
     )
     fig.update_yaxes(type="category", title="Team")
     fig.add_vline(x=0.5, line_dash="dot", line_color=BASELINE_COLOUR)
@@ -395,12 +401,14 @@ def attainment_bars(score: pd.DataFrame) -> go.Figure:
             y=score[column],
             name=name,
             marker_color=colour,
-            hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>",
+            customdata=percent_texts(score[column]),
+            hovertemplate="%{x}: %{customdata}<extra>" + name + "</extra>",
         )
+    wapes = [*score["wape_system_plan"], *score["wape_target"]]
     fig.update_layout(
         barmode="group",
         title="Error against actuals (WAPE; lower is closer)",
-        yaxis={"tickformat": ".0%", "title": "WAPE"},
+        yaxis={**percent_axis(wapes), "title": "WAPE"},
         xaxis={"title": "Team"},
         legend={"orientation": "h", "y": -0.2},
         margin={"t": 60, "l": 60, "r": 20, "b": 60},

@@ -6,6 +6,9 @@ that lowered the error is green, one that raised it red.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -16,6 +19,7 @@ from dashboard.figures import (
     SYSTEM_COLOUR,
     UP_COLOUR,
 )
+from dashboard.figures_percent import percent_axis, percent_texts
 
 LAYER_COLOURS = {
     "baseline": BASELINE_COLOUR,
@@ -23,15 +27,21 @@ LAYER_COLOURS = {
     "target": NEGOTIATED_COLOUR,
 }
 STEP_NAMES = {"system_plan": "Events", "target": "Claims + assignment"}
+WAPE_COLUMNS = ("wape_baseline", "wape_system_plan", "wape_target")
 
 
-def _base_layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
+def _wapes(frame: pd.DataFrame) -> list[Any]:
+    return [v for c in WAPE_COLUMNS if c in frame for v in frame[c]]
+
+
+def _base_layout(fig: go.Figure, title: str, y_title: str, values: Iterable[Any] = ()) -> go.Figure:
+    """Title, legend and a percentage y axis (``20 %``) spanning ``values`` (fractions)."""
     fig.update_layout(
         title={"text": title, "x": 0.01},
         template="plotly_white",
         margin={"l": 60, "r": 20, "t": 60, "b": 50},
         legend={"orientation": "h", "y": -0.2},
-        yaxis={"tickformat": ".1%", "title": y_title},
+        yaxis={**percent_axis(values), "title": y_title},
         separators=".,",
     )
     return fig
@@ -61,7 +71,7 @@ def fva_waterfall(overall: pd.DataFrame) -> go.Figure:
         bases.append(0.0)
         heights.append(wape)
         colours.append(LAYER_COLOURS.get(str(row["layer"]), BASELINE_COLOUR))
-        texts.append(f"{wape:.1%}")
+        texts.append(percent_texts([wape])[0])
         previous = wape
     fig = go.Figure(
         go.Bar(
@@ -75,7 +85,10 @@ def fva_waterfall(overall: pd.DataFrame) -> go.Figure:
             hovertemplate="%{x}: %{text}<extra></extra>",
         )
     )
-    _base_layout(fig, "Forecast value added by layer (WAPE; lower is closer)", "WAPE")
+    tops = [b + h for b, h in zip(bases, heights, strict=True)]
+    _base_layout(
+        fig, "Forecast value added by layer (WAPE; lower is closer)", "WAPE", [*bases, *tops]
+    )
     fig.update_layout(showlegend=False)
     fig.update_xaxes(type="category")
     return fig
@@ -101,10 +114,16 @@ def track_record_chart(track: pd.DataFrame, team: str | None = None) -> go.Figur
             name=name,
             mode="lines+markers",
             line={"color": colour, "dash": "dot" if column == "wape_baseline" else "solid"},
-            hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>",
+            customdata=percent_texts(overall[column]),
+            hovertemplate="%{x}: %{customdata}<extra>" + name + "</extra>",
         )
     where = f"team {team}" if team else "all teams"
-    _base_layout(fig, f"Track record across cycles, {where} (WAPE; lower is closer)", "WAPE")
+    _base_layout(
+        fig,
+        f"Track record across cycles, {where} (WAPE; lower is closer)",
+        "WAPE",
+        _wapes(overall),
+    )
     fig.update_xaxes(type="category")
     return fig
 
@@ -124,8 +143,11 @@ def replay_chart(cycles: pd.DataFrame) -> go.Figure:
             y=overall[column],
             name=name,
             marker_color=colour,
-            hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>",
+            customdata=percent_texts(overall[column]),
+            hovertemplate="%{x}: %{customdata}<extra>" + name + "</extra>",
         )
-    _base_layout(fig, "Replay: error of each culture per past cycle (WAPE)", "WAPE")
+    _base_layout(
+        fig, "Replay: error of each culture per past cycle (WAPE)", "WAPE", _wapes(overall)
+    )
     fig.update_layout(barmode="group")
     return fig

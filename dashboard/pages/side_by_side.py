@@ -105,7 +105,7 @@ def difference_columns() -> list[dict[str, Any]]:
     money = components.grid_money(2)
     signed = components.grid_money(2, signed=True)
     pct = {"function": "params.value == null ? '' : d3.format('+.1f')(params.value) + ' %'"}
-    prob = {"function": "params.value == null ? '' : d3.format('.0%')(params.value)"}
+    prob = {"function": "params.value == null ? '' : d3.format('.0f')(params.value * 100) + ' %'"}
     return [
         {"field": "team", "width": 100},
         {

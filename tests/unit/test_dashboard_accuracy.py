@@ -90,3 +90,29 @@ def test_track_record_chart_shows_all_teams_or_one_team_across_cycles():
     team = figures_accuracy.track_record_chart(track, "a")
     assert list(team.data[2].y) == [0.15, 0.15]
     assert "team a" in team.layout.title.text
+
+
+def test_accuracy_charts_write_percentages_with_a_space_never_a_d3_percent_format():
+    cycles = pd.DataFrame(
+        [{"scope": "overall", "cycle": 1, "start": "2024-01-05", "wape_baseline": 0.2,
+          "wape_system_plan": 0.1, "wape_target": 0.125}]
+    )  # fmt: skip
+    track = pd.DataFrame(
+        [{"scope": "overall", "key": "TOTAL", "horizon_start": "2024-01-05", "name": "q1",
+          "wape_baseline": 0.2, "wape_system_plan": 0.1, "wape_target": 0.125}]
+    )  # fmt: skip
+    figs = [
+        figures_accuracy.fva_waterfall(overall()),
+        figures_accuracy.replay_chart(cycles),
+        figures_accuracy.track_record_chart(track),
+    ]
+    for fig in figs:
+        axis = fig.layout.yaxis
+        assert not axis.tickformat
+        assert axis.ticktext and all(t.endswith(" %") for t in axis.ticktext)
+        assert axis.tickvals[-1] >= 0.2  # the tallest bar is on the axis
+        for trace in fig.data:
+            assert "%{y:" not in trace.hovertemplate
+    assert figs[0].data[0].text[0] == "20.0 %"
+    assert list(figs[1].data[2].customdata) == ["12.5 %"]
+    assert list(figs[2].data[1].customdata) == ["10.0 %"]

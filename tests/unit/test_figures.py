@@ -131,3 +131,49 @@ def test_history_chart_sums_by_period():
 def test_empty_figure_carries_message():
     fig = figures.empty_figure("nothing yet")
     assert fig.layout.annotations[0].text == "nothing yet"
+
+
+def _all_percent_labels(fig) -> list[str]:
+    labels: list[str] = []
+    for axis in (fig.layout.xaxis, fig.layout.yaxis):
+        labels += list(axis.ticktext or ())
+    for trace in fig.data:
+        labels += [str(t) for t in (trace.customdata or ()) if isinstance(t, str)]
+    return labels
+
+
+def test_stretch_chart_writes_percentages_with_a_space_on_axis_and_hover():
+    frame = pd.DataFrame({"team": ["a", "b"], "probability": [0.7, 0.125]})
+    fig = figures.stretch_chart(frame)
+    axis = fig.layout.xaxis
+    assert not axis.tickformat and axis.tickmode == "array"
+    assert list(axis.tickvals) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert list(axis.ticktext) == ["0 %", "20 %", "40 %", "60 %", "80 %", "100 %"]
+    assert list(fig.data[0].customdata) == ["12 %", "70 %"]
+    assert "%{customdata} chance" in fig.data[0].hovertemplate
+    assert "%{x:" not in fig.data[0].hovertemplate
+
+
+def test_attainment_bars_axis_spans_the_wapes_in_house_percent():
+    score = pd.DataFrame(
+        {"team": ["a", "TOTAL"], "wape_system_plan": [0.12, 0.08], "wape_target": [0.2, 0.1]}
+    )
+    fig = figures.attainment_bars(score)
+    axis = fig.layout.yaxis
+    assert not axis.tickformat
+    assert axis.tickvals[0] == 0.0 and axis.tickvals[-1] >= 0.2
+    assert all(t.endswith(" %") for t in axis.ticktext)
+    assert list(fig.data[1].customdata) == ["20.0 %", "10.0 %"]
+    assert all("%{y:" not in t.hovertemplate for t in fig.data)
+    assert not any(
+        label.endswith("%") and not label.endswith(" %") for label in _all_percent_labels(fig)
+    )
+
+
+def test_a_long_stretch_note_is_wrapped_into_title_lines_not_cut_off():
+    note = "Probability to reach: from 6 past 13-week windows of this history " * 3
+    fig = figures.stretch_chart(pd.DataFrame({"team": ["a"], "probability": [0.4]}), title=note)
+    lines = fig.layout.title.text.split("<br>")
+    assert len(lines) >= 2 and all(len(line) <= figures.TITLE_WIDTH for line in lines)
+    assert " ".join(lines) == note.strip()
+    assert fig.layout.margin.t >= 30 + 20 * len(lines)

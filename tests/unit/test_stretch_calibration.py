@@ -21,33 +21,80 @@ def _totals(weeks: int, growth: float = 0.0, noise: float = 0.0, seed: int = 0) 
     return pd.DataFrame({"a": a, "b": b}, index=ds)
 
 
-def test_windows_step_back_from_the_end_by_the_horizon() -> None:
+def _anchor(cal: st.StretchCalibration, team: str) -> float:
+    return cal.anchor[team]
+
+
+def test_overlapping_windows_start_every_week_and_the_page_says_how_many_horizons_they_span() -> (
+    None
+):
     cal = st.calibrate(_totals(52 + 6 * 13), 13, "W-FRI", model="snaive")
-    assert cal.windows == 6
+    assert cal.step == 1 and cal.windows == 6
     assert set(cal.log_ratios) == {"a", "b", "TOTAL"}
-    assert cal.rests_on().startswith("from 6 past 13-week windows")
+    # Origins 52 .. 117, one a week: 66 windows of 13 weeks spanning 6 non-overlapping ones.
+    assert len(cal.log_ratios["a"]) == 66
+    assert cal.rests_on().startswith("from 6 past 13-week windows of this history")
+    assert "one starting every week" in cal.rests_on()
+
+
+def test_daily_windows_start_a_week_apart_so_each_starts_on_the_same_weekday() -> None:
+    assert st.default_step("snaive", 7, 42) == 7
+    assert st.default_step("snaive", 52, 13) == 1
+    assert st.default_step("ets", 52, 13) == 13  # a costly model is not refitted every period
 
 
 def test_a_perfect_seasonal_history_has_no_misses() -> None:
     cal = st.calibrate(_totals(52 + 4 * 13), 13, "W-FRI", model="snaive")
     assert all(abs(x) < 1e-12 for v in cal.log_ratios.values() for x in v)
-    assert st.reach_probability(cal, "a", 1000.0, 990.0) == pytest.approx(1.0)
-    assert st.reach_probability(cal, "a", 1000.0, 1010.0) == pytest.approx(0.0, abs=1e-9)
+    anchor = _anchor(cal, "a")
+    assert st.reach_probability(cal, "a", anchor, anchor * 0.99) == pytest.approx(1.0)
+    assert st.reach_probability(cal, "a", anchor, anchor * 1.01) == pytest.approx(0.0, abs=1e-9)
 
 
 def test_steady_growth_shows_up_as_the_model_bias() -> None:
-    # Seasonal naive misses 10 % a year of growth by about 10 %: reaching +5 % is likely,
-    # +20 % is not.
+    # Seasonal naive misses 10 % a year of growth by about 10 %: reaching +5 % over its forecast
+    # is likely, +20 % is not.
     cal = st.calibrate(_totals(52 * 3, growth=0.10, noise=0.01), 13, "W-FRI", model="snaive")
     mean = float(np.mean(cal.log_ratios["a"]))
     assert mean == pytest.approx(math.log(1.10), abs=0.02)
-    assert st.reach_probability(cal, "a", 1000.0, 1050.0) > 0.8
-    assert st.reach_probability(cal, "a", 1000.0, 1200.0) < 0.2
+    anchor = _anchor(cal, "a")
+    assert st.reach_probability(cal, "a", anchor, anchor * 1.05) > 0.8
+    assert st.reach_probability(cal, "a", anchor, anchor * 1.2) < 0.2
+
+
+def test_the_probability_is_around_the_backtested_forecast_when_that_made_the_baseline() -> None:
+    # The misses were measured against the seasonal naive's forecast, so the distribution of the
+    # actual total is around its forecast of the planned window, whatever total is passed in.
+    cal = st.calibrate(_totals(52 * 3, growth=0.10, noise=0.01), 13, "W-FRI", model="snaive")
+    anchor = _anchor(cal, "a")
+    low = st.reach_probability(cal, "a", anchor * 0.5, anchor * 1.05)
+    high = st.reach_probability(cal, "a", anchor * 2.0, anchor * 1.05)
+    assert low == high
+    assert anchor == pytest.approx(
+        st._forecast_total(
+            _totals(52 * 3, growth=0.10, noise=0.01)["a"].to_numpy(), 13, "snaive", 52
+        )
+    )
+
+
+def test_growth_that_speeds_up_is_followed_by_the_latest_miss() -> None:
+    # Flat for two years, then +15 % a year: the average past miss lags; the latest one does not.
+    weeks = 52 * 3 + 26
+    ds = pd.date_range("2020-01-03", periods=weeks, freq="W-FRI")
+    season = 100 + 20 * np.sin(2 * np.pi * np.arange(weeks) / 52)
+    level = np.where(np.arange(weeks) < 104, 1.0, 1.15 ** ((np.arange(weeks) - 104) / 52))
+    totals = pd.DataFrame({"a": season * level, "b": 2 * season * level}, index=ds)
+    cal = st.calibrate(totals, 13, "W-FRI", model="snaive")
+    assert cal.rule == "last"
+    latest = cal.log_ratios["a"][-1]
+    assert cal.predictive["a"]["centre"] == pytest.approx(latest)
+    assert latest > float(np.mean(cal.log_ratios["a"])) + 0.02
 
 
 def test_probability_falls_as_the_target_rises() -> None:
     cal = st.calibrate(_totals(52 * 3, noise=0.05, seed=3), 13, "W-FRI", model="snaive")
-    probs = [st.reach_probability(cal, "b", 1000.0, 1000.0 * (1 + u)) for u in (0, 0.02, 0.05, 0.1)]
+    anchor = _anchor(cal, "b")
+    probs = [st.reach_probability(cal, "b", anchor, anchor * (1 + u)) for u in (0, 0.02, 0.05, 0.1)]
     assert all(p is not None for p in probs)
     assert probs == sorted(probs, reverse=True)
     assert 0 < probs[-1] < probs[0] < 1
@@ -57,7 +104,17 @@ def test_too_short_a_history_is_not_calibrated_and_says_why() -> None:
     cal = st.calibrate(_totals(52 + 2 * 13), 13, "W-FRI", model="snaive")
     assert not cal.usable
     assert st.reach_probability(cal, "a", 1000.0, 1000.0) is None
-    assert "Not calibrated" in cal.rests_on() and "2 past 13-week" in cal.rests_on()
+    assert "Not calibrated" in cal.rests_on() and "13-week window(s)" in cal.rests_on()
+
+
+def test_a_calibration_stored_by_an_older_method_is_not_used() -> None:
+    cal = st.calibrate(_totals(52 * 3, noise=0.05, seed=1), 13, "W-FRI", model="snaive")
+    old = cal.to_dict()
+    for key in ("method", "anchor", "predictive", "rule", "residuals"):
+        old.pop(key)
+    stale = st.StretchCalibration.from_dict(old)
+    assert not stale.usable
+    assert st.reach_probability(stale, "a", 1000.0, 1000.0) is None
 
 
 def test_apply_calibration_replaces_the_probability_and_keeps_the_fallback_for_unknown_teams() -> (
@@ -90,3 +147,56 @@ def test_expensive_plan_models_are_calibrated_with_seasonal_naive() -> None:
     assert st.calibration_model("prophet") == "snaive"
     assert st.calibration_model("ets") == "snaive"
     assert st.calibration_model("naive") == "naive"
+
+
+def test_a_baseline_from_a_model_that_was_not_backtested_is_taken_as_the_centre() -> None:
+    # Seasonal naive's bias (10 % a year of growth missed) is not the bias of the model that made
+    # the baseline (auto): the distribution is centred on the baseline, with naive's spread.
+    totals = _totals(52 * 3, growth=0.10, noise=0.01)
+    own = st.calibrate(totals, 13, "W-FRI", model="snaive")
+    other = st.calibrate(totals, 13, "W-FRI", model="snaive", plan_model="auto")
+    assert own.backtests_the_plan and not other.backtests_the_plan
+    baseline = 1234.0
+    assert st.reach_probability(other, "a", baseline, baseline) == pytest.approx(0.5)
+    assert st.reach_probability(other, "a", baseline, baseline * 1.05) < 0.5
+    assert st.reach_probability(own, "a", own.anchor["a"], own.anchor["a"] * 1.05) > 0.8
+    assert "its spread around the auto baseline" in other.rests_on()
+    assert st.StretchCalibration.from_dict(other.to_dict()) == other
+
+
+def test_an_auto_baseline_that_is_exactly_the_backtested_forecast_is_treated_as_it() -> None:
+    # auto may pick the seasonal naive: then the misses measured are exactly those of the plan.
+    totals = _totals(52 * 3, growth=0.10, noise=0.01)
+    own = st.calibrate(totals, 13, "W-FRI", model="snaive")
+    other = st.calibrate(totals, 13, "W-FRI", model="snaive", plan_model="auto")
+    anchor = other.anchor["a"]
+    assert st.reach_probability(other, "a", anchor, anchor * 1.05) == pytest.approx(
+        st.reach_probability(own, "a", anchor, anchor * 1.05)
+    )
+    table = pd.DataFrame(
+        {
+            "team": ["a", "b"],
+            "target": [anchor * 1.05, other.anchor["b"] * 1.05],
+            "expected": [anchor, other.anchor["b"] * 1.01],
+            "probability_reach": [0.5, 0.5],
+        }
+    )
+    out = st.apply_calibration(table, other)
+    assert "centred on its" in out.loc[0, "rests_on"]
+    assert "its spread around the auto baseline" in out.loc[1, "rests_on"]
+
+
+def test_a_plan_on_auto_is_calibrated_with_seasonal_naive_and_says_its_baseline_is_the_centre():
+    from forecast.services import stretch_calibration
+
+    wide = _totals(52 * 3, noise=0.05, seed=2)
+    history = (
+        wide.rename_axis("ds")
+        .reset_index()
+        .melt(id_vars="ds", var_name="unique_id", value_name="y")
+    )
+    teams = pd.Series({"a": "north", "b": "south"})
+    cal = stretch_calibration.compute(history, teams, horizon=13, freq="W-FRI", plan_model="auto")
+    assert cal.model == "snaive" and cal.plan_model == "auto"
+    assert set(cal.predictive) == {"north", "south", "TOTAL"}
+    assert "its spread around the auto baseline" in cal.rests_on()

@@ -1,15 +1,20 @@
 """A calibrated stretch: how likely actuals reach a target, from this engine's own past misses.
 
-A rolling-origin backtest of TEAM TOTALS over the plan's horizon: at each past origin a cheap model
-(seasonal naive, or ETS) forecasts every team's total over the next ``horizon`` periods from the
-history before that origin, and the miss is recorded as ``log(actual_total / forecast_total)``.
-Because whole windows are compared, correlation across the periods of a window (and across the
-series of a team) is in the recorded misses; nothing assumes independent periods.
+A rolling-origin backtest of TEAM TOTALS over the plan's horizon: at past origins a cheap model
+(seasonal naive, or the plan's own model when that is cheap) forecasts every team's total over the
+next ``horizon`` periods from the history before that origin, and the miss is recorded as
+``log(actual_total / forecast_total)``. Because whole windows are compared, correlation across the
+periods of a window (and across the series of a team) is in the recorded misses; nothing assumes
+independent periods. Origins are ``step`` periods apart (one period, or one season when the season
+is shorter than the horizon, e.g. a week of days), so the windows overlap: many more of them, and
+``forecast.engine.stretch_predictive`` counts them as the horizons they span.
 
-The probability that actuals reach ``target`` given the plan's expected total ``expected`` is the
-predictive probability of a Student t fitted to the team's recorded log ratios (mean = the model's
-bias, scale = their spread, widened by ``sqrt(1 + 1/n)`` for a future draw; the spread is shrunk
-towards the spread pooled over all teams, which steadies teams with few windows).
+The predictive distribution of the miss of the window being planned is learned from those misses
+(``stretch_predictive``: the better of two rules replayed on the past, with the spread of its own
+out-of-sample errors). It is a distribution of the actual total around the BACKTESTED model's
+forecast of the planned window (``anchor``), because that is the forecast whose misses were
+measured: the plan's own baseline (often another model) is not what was backtested, so the
+probability of a target is ``P(anchor * exp(miss) >= target)``, whatever the baseline says.
 
 Pure: pandas/numpy/scipy in, plain values out, no I/O.
 """
@@ -24,17 +29,12 @@ import numpy as np
 import pandas as pd
 
 from forecast import schema
+from forecast.engine import stretch_predictive as sp
 
 TOTAL = "TOTAL"
-MIN_WINDOWS = 3  # fewer past windows than this: no calibrated probability
-MAX_WINDOWS = 8
-# The model's bias drifts between windows (growth speeds up, promotions move), so the mean of
-# past misses is less certain than n independent draws would make it: its variance is taken as
-# MEAN_DRIFT times sd^2 / n (1.0 = independent windows).
-MEAN_DRIFT = 1.0
-# The mean miss is shrunk towards 0 (no bias) as if MEAN_SHRINK windows with no miss were added.
-MEAN_SHRINK = 0.0
-HALF_LIFE: float | None = None  # in horizons: recent windows weigh more in the model's bias
+METHOD = "overlapping-residuals-v2"  # stored calibrations of another method are recomputed
+MIN_WINDOWS = 3  # past windows the misses must span; fewer: no calibrated probability
+SPAN = 8  # horizons of past misses each rule averages over, and of out-of-sample errors kept
 MODEL_LABELS = {"snaive": "seasonal naive", "ets": "ETS", "naive": "naive"}
 # Models cheap enough to backtest at creation. ETS is not: at a 52-week season it takes seconds
 # per window and needs two seasons before the first one, which leaves too few windows.
@@ -43,32 +43,62 @@ CHEAP_MODELS = ("snaive", "naive")
 
 @dataclass
 class StretchCalibration:
-    """The recorded misses of past windows, per team (and ``TOTAL``); stored with the plan."""
+    """The recorded misses of past windows per team (and ``TOTAL``), the backtested model's
+    forecast of the planned window (``anchor``) and the fitted predictive; stored with the plan."""
 
     model: str  # the model that was backtested (snaive, naive, ets)
     horizon: int
     freq: str
-    windows: int  # past windows that every team has
-    step: int = 0  # periods between window origins (0: the horizon, windows do not overlap)
-    log_ratios: dict[str, list[float]] = field(default_factory=dict)
-    note: str = ""  # why there is no calibration, when windows < MIN_WINDOWS
+    windows: int  # past windows of ``horizon`` periods that the recorded misses span
+    step: int = 0  # periods between window origins (< horizon: the windows overlap)
+    log_ratios: dict[str, list[float]] = field(default_factory=dict)  # oldest origin first
+    note: str = ""  # why there is no calibration, when not usable
+    method: str = ""  # METHOD when made by this version ("" = an older method)
+    anchor: dict[str, float] = field(default_factory=dict)
+    predictive: dict[str, dict[str, float]] = field(default_factory=dict)
+    rule: str = ""  # the rule the predictive is centred on (stretch_predictive.RULES)
+    residuals: int = 0  # past origins predicted out of sample for the spread
+    plan_model: str = ""  # the model of the plan's baseline ("" or ``model``: the one backtested)
+
+    @property
+    def backtests_the_plan(self) -> bool:
+        """Whether the misses are those of the model that made the plan's baseline."""
+        return self.plan_model in ("", self.model)
+
+    def on_anchor(self, team: str, expected: float) -> bool:
+        """Whether ``team``'s baseline total ``expected`` is the backtested model's forecast: the
+        model made the plan, or another model (auto) gave exactly the same total."""
+        if self.backtests_the_plan:
+            return True
+        anchor = self.anchor.get(team)
+        return anchor is not None and math.isclose(anchor, expected, rel_tol=1e-9, abs_tol=1e-6)
 
     @property
     def usable(self) -> bool:
-        return self.windows >= MIN_WINDOWS
+        return self.method == METHOD and self.windows >= MIN_WINDOWS and bool(self.predictive)
 
-    def rests_on(self) -> str:
-        """What the probability rests on, in words, for the pages and the CLI."""
+    def rests_on(self, *, on_anchor: bool | None = None) -> str:
+        """What the probability rests on, in words, for the pages and the CLI; ``on_anchor``:
+        whether it is centred on the backtested forecast (default: when that made the plan)."""
         label = MODEL_LABELS.get(self.model, self.model)
-        span = f"{self.horizon}-{period_word(self.freq)}"
+        word = period_word(self.freq)
+        span = f"{self.horizon}-{word}"
         if not self.usable:
             return (
                 f"Not calibrated: {self.note or 'the history is too short'}. Shown from the "
                 "baseline's intervals with periods assumed independent, which is too confident."
             )
+        every = f"every {word}" if self.step == 1 else f"every {self.step} {word}s"
+        if on_anchor is None:
+            on_anchor = self.backtests_the_plan
+        centred = (
+            sp.RULE_WORDS.get(self.rule, "")
+            if on_anchor
+            else f"its spread around the {self.plan_model} baseline"
+        )
         return (
-            f"from {self.windows} past {span} windows of this history "
-            f"(backtest of team totals, {label})"
+            f"from {self.windows} past {span} windows of this history (backtest of team totals, "
+            f"{label}, one starting {every}; {centred})"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,6 +114,15 @@ class StretchCalibration:
             step=int(data.get("step", 0)),
             log_ratios={str(k): [float(x) for x in v] for k, v in data["log_ratios"].items()},
             note=str(data.get("note", "")),
+            method=str(data.get("method", "")),
+            anchor={str(k): float(v) for k, v in data.get("anchor", {}).items()},
+            predictive={
+                str(k): {str(f): float(x) for f, x in v.items()}
+                for k, v in data.get("predictive", {}).items()
+            },
+            rule=str(data.get("rule", "")),
+            residuals=int(data.get("residuals", 0)),
+            plan_model=str(data.get("plan_model", "")),
         )
 
 
@@ -125,6 +164,14 @@ def _min_train(model: str, season: int) -> int:
     return 2 * season if model == "ets" else max(season, 1)
 
 
+def default_step(model: str, season: int, horizon: int) -> int:
+    """Periods between origins: one period (a season when it is shorter than the horizon, so
+    that every window starts on the same weekday); the horizon for a costly model."""
+    if model not in CHEAP_MODELS:
+        return horizon
+    return season if 1 < season < horizon else 1
+
+
 def calibrate(
     totals: pd.DataFrame,
     horizon: int,
@@ -132,34 +179,51 @@ def calibrate(
     *,
     model: str = "snaive",
     season: int | None = None,
-    max_windows: int = MAX_WINDOWS,
     step: int | None = None,
+    span: int = SPAN,
+    plan_model: str = "",
 ) -> StretchCalibration:
-    """Backtest ``totals`` (ds x team, see ``team_totals``) at origins stepping back from the end
-    by ``step`` (default: the horizon, so windows do not overlap); a ``TOTAL`` column is added."""
+    """Backtest ``totals`` (ds x team, see ``team_totals``; a ``TOTAL`` column is added) at
+    origins ``step`` periods apart, the last one a horizon before the end, and fit the predictive
+    of the next window (the one a plan made now covers). ``plan_model``: the model of the plan's
+    baseline, when it is not ``model`` (see ``reach_probability``)."""
     from forecast.engine.calendar import season_length
 
     season = season or season_length(freq)
-    step = step or horizon
+    step = step or default_step(model, season, horizon)
+    lag = math.ceil(horizon / step)  # origins per horizon
+    rows = span * lag
     data = totals.copy()
     data[TOTAL] = data.sum(axis=1)
     values = data.to_numpy(dtype=float)
+    teams = [str(c) for c in data.columns]
     n = len(values)
     origins: list[int] = []
     origin = n - horizon
-    while origin >= _min_train(model, season) and len(origins) < max_windows:
+    while origin >= _min_train(model, season) and len(origins) < 2 * rows + lag:
         origins.append(origin)
         origin -= step
-    log_ratios: dict[str, list[float]] = {str(c): [] for c in data.columns}
-    for o in sorted(origins):
-        for j, col in enumerate(data.columns):
+    origins.sort()
+    z = np.full((len(origins), len(teams)), np.nan)
+    for i, o in enumerate(origins):
+        for j in range(len(teams)):
             forecast = _forecast_total(values[:o, j], horizon, model, season)
             actual = float(values[o : o + horizon, j].sum())
             if forecast > 0 and actual > 0:
-                log_ratios[str(col)].append(math.log(actual / forecast))
-    windows = min((len(v) for v in log_ratios.values()), default=0)
+                z[i, j] = math.log(actual / forecast)
+    anchor = {
+        team: _forecast_total(values[:, j], horizon, model, season) for j, team in enumerate(teams)
+    }
+    fitted = sp.fit(z, teams, lag=lag, span=rows, step=step, horizon=horizon, total=TOTAL)
+    windows = 0
+    if fitted is not None and origins:
+        # From the first origin a rule looked at (for the oldest residual, or for the planned
+        # window) to the end of the last window.
+        first = max(0, min(len(origins) - rows - lag - rows + 1, len(origins) - rows))
+        windows = (origins[-1] + horizon - origins[first]) // horizon
+    usable = fitted is not None and windows >= MIN_WINDOWS
     note = ""
-    if windows < MIN_WINDOWS:
+    if not usable:
         need = _min_train(model, season) + MIN_WINDOWS * horizon
         note = (
             f"only {windows} past {horizon}-{period_word(freq)} window(s) fit in {n} periods of "
@@ -171,62 +235,46 @@ def calibrate(
         freq=freq,
         windows=windows,
         step=step,
-        log_ratios=log_ratios,
+        log_ratios={
+            team: [float(x) for x in z[:, j] if math.isfinite(x)] for j, team in enumerate(teams)
+        },
         note=note,
+        method=METHOD,
+        anchor={k: float(v) for k, v in anchor.items()},
+        predictive=(
+            {t: p.to_dict() for t, p in fitted.by_team.items()} if fitted is not None else {}
+        ),
+        rule=fitted.rule if fitted is not None else "",
+        residuals=fitted.residuals if fitted is not None else 0,
+        plan_model="" if plan_model == model else plan_model,
     )
 
 
-def _pooled_sd(cal: StretchCalibration) -> float | None:
-    sq, dof = 0.0, 0
-    for team, values in cal.log_ratios.items():
-        if team == TOTAL or len(values) < 2:
-            continue
-        arr = np.asarray(values)
-        sq += float(((arr - arr.mean()) ** 2).sum())
-        dof += len(arr) - 1
-    return math.sqrt(sq / dof) if dof else None
-
-
 def reach_probability(
-    cal: StretchCalibration,
-    team: str,
-    expected: float,
-    target: float,
-    *,
-    shrink: float = 2.0,
-    half_life: float | None = HALF_LIFE,
+    cal: StretchCalibration, team: str, expected: float, target: float
 ) -> float | None:
-    """P(actual total >= target) for a team whose forecast total is ``expected``; None when the
-    calibration has too few windows for this team."""
-    values = np.asarray(cal.log_ratios.get(team, []), dtype=float)
-    n = len(values)
-    if n < MIN_WINDOWS or not cal.usable:
+    """P(actual total >= target) for ``team`` whose baseline total is ``expected``; None when the
+    calibration does not hold the team.
+
+    When the backtested model made the baseline (or the baseline total is exactly its forecast),
+    the actual total is the team's predictive miss around that model's forecast of the planned
+    window (its ``anchor``). When another model made it (auto, ETS, ARIMA, Prophet), the backtested
+    model's bias says nothing about that model's: the distribution is centred on the baseline,
+    with the spread of the backtested model's out-of-sample errors (wider than a better model's,
+    so cautious)."""
+    params = cal.predictive.get(team)
+    if not cal.usable or params is None:
         return None
     if target <= 0:
         return 1.0
-    if expected <= 0:
+    predictive = sp.Predictive(**params)
+    if cal.on_anchor(team, expected):
+        anchor = cal.anchor.get(team, expected)
+    else:
+        anchor, predictive.centre = expected, 0.0
+    if anchor <= 0:
         return 0.0
-    from scipy.stats import t as student_t
-
-    weights = np.ones(n)
-    if half_life:
-        # Recent windows weigh more: the model's bias drifts (growth speeds up, slows down).
-        age = (n - 1 - np.arange(n)) * (cal.step or cal.horizon) / cal.horizon
-        weights = 0.5 ** (age / half_life)
-    weights = weights / weights.sum()
-    mean = float((weights * values).sum()) * n / (n + MEAN_SHRINK)
-    sd = float(values.std(ddof=1))
-    pooled = _pooled_sd(cal)
-    if pooled is not None and team != TOTAL:
-        sd = math.sqrt(((n - 1) * sd**2 + shrink * pooled**2) / (n - 1 + shrink))
-    # Overlapping windows (step < horizon) are not independent draws: count them as the number
-    # of non-overlapping windows they span, for the t's degrees of freedom and the mean's error.
-    n_eff = max(2.0, (n - 1) * min(cal.step or cal.horizon, cal.horizon) / cal.horizon + 1)
-    scale = sd * math.sqrt(1.0 + MEAN_DRIFT / n_eff)
-    needed = math.log(target / expected)
-    if scale <= 0:
-        return 1.0 if mean >= needed else 0.0
-    return float(student_t.sf((needed - mean) / scale, df=n_eff - 1))
+    return predictive.reach(math.log(target / anchor))
 
 
 def apply_calibration(table: pd.DataFrame, cal: StretchCalibration | None) -> pd.DataFrame:
@@ -252,7 +300,11 @@ def apply_calibration(table: pd.DataFrame, cal: StretchCalibration | None) -> pd
             )
         )
         calibrated.append(p is not None)
-        rests_on.append(cal.rests_on() if p is not None and cal is not None else fallback)
+        rests_on.append(
+            cal.rests_on(on_anchor=cal.on_anchor(str(row["team"]), float(row["expected"])))
+            if p is not None and cal is not None
+            else fallback
+        )
         probability.append(p if p is not None else float(row["probability_reach"]))
     out["probability_reach"] = probability
     out["calibrated"] = calibrated

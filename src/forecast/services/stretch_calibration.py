@@ -17,20 +17,31 @@ def compute(
     history: pd.DataFrame, teams: pd.Series, *, horizon: int, freq: str, plan_model: str
 ) -> engine_stretch.StretchCalibration:
     """Backtest team totals with a cheap model (the plan's own when it is cheap, else seasonal
-    naive) over past windows of the plan's horizon."""
+    naive) over overlapping past windows of the plan's horizon, and fit the predictive miss."""
     totals = engine_stretch.team_totals(history, teams)
     model = engine_stretch.calibration_model(plan_model)
-    return engine_stretch.calibrate(totals, horizon, freq, model=model)
+    return engine_stretch.calibrate(totals, horizon, freq, model=model, plan_model=plan_model)
 
 
 def of_plan(
     store: PlanRepository, state: PlanState, history: pd.DataFrame, teams: pd.Series
 ) -> engine_stretch.StretchCalibration:
-    """The stored calibration of `state`, else one computed now (kept in memory, not written)."""
+    """The stored calibration of `state`, else one computed now (kept in memory, not written):
+    also when the stored one was made by an older method (``engine_stretch.METHOD``)."""
     stored = state.stretch_calibration
-    if stored and int(stored.get("horizon", -1)) == state.horizon:
+    if (
+        stored
+        and int(stored.get("horizon", -1)) == state.horizon
+        and stored.get("method") == engine_stretch.METHOD
+    ):
         return engine_stretch.StretchCalibration.from_dict(stored)
-    key = (state.plan_id, state.dataset.history_hash, state.team_attr, state.horizon)
+    key = (
+        state.plan_id,
+        state.dataset.history_hash,
+        state.team_attr,
+        state.horizon,
+        engine_stretch.METHOD,
+    )
     return _LAZY.get(
         store,
         key,

@@ -1,0 +1,121 @@
+"""The predictive miss of the planned window: learned only from windows that had ended, close to
+the truth when the errors' distribution is known, monotone in the target, wider when little is
+known."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
+from scipy.stats import norm
+
+from forecast.engine import stretch_predictive as sp
+
+TEAMS = ["a", "b", "TOTAL"]
+
+
+def _fit(z: np.ndarray, *, lag: int = 1, span: int = 1000, step: int = 1, horizon: int = 1):
+    fitted = sp.fit(z, TEAMS, lag=lag, span=span, step=step, horizon=horizon, total="TOTAL")
+    assert fitted is not None
+    return fitted
+
+
+def _iid(rows: int, mean: float, sd: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    z = rng.normal(mean, sd, size=(rows, 2))
+    return np.column_stack([z, z.mean(axis=1)])
+
+
+def test_misses_with_a_known_distribution_give_probabilities_close_to_the_truth() -> None:
+    fitted = _fit(_iid(400, 0.02, 0.05, seed=7))
+    assert fitted.rule == "mean"  # independent misses: the average predicts better than the last
+    for needed in (-0.08, -0.03, 0.0, 0.02, 0.05, 0.1):
+        truth = float(norm.sf((needed - 0.02) / 0.05))
+        assert fitted.by_team["a"].reach(needed) == pytest.approx(truth, abs=0.03)
+
+
+def test_over_many_histories_the_predicted_probability_matches_the_observed_frequency() -> None:
+    # 1500 short histories (12 windows) with different biases and spreads; each predicts the
+    # next window's miss. Binned, the observed frequency is close to the predicted probability.
+    rng = np.random.default_rng(11)
+    predicted, reached = [], []
+    for seed in range(1500):
+        mean, sd = rng.normal(0, 0.03), rng.uniform(0.01, 0.08)
+        z = _iid(13, mean, sd, seed=seed)
+        fitted = _fit(z[:12])
+        for needed in (-0.02, 0.0, 0.02, 0.05):
+            predicted.append(fitted.by_team["a"].reach(needed))
+            reached.append(float(z[12, 0] >= needed))
+    p, y = np.array(predicted), np.array(reached)
+    for lo in np.arange(0.0, 1.0, 0.2):
+        inside = (p >= lo) & (p < lo + 0.2)
+        if inside.sum() >= 100:
+            assert abs(y[inside].mean() - p[inside].mean()) < 0.06, lo
+
+
+def test_each_past_prediction_uses_only_windows_that_had_ended() -> None:
+    z = _iid(40, 0.0, 0.05, seed=3)
+    lag = 4
+    past, _planned = sp.rule_predictions(z, lag=lag, span=8)
+    for k in (lag, 10, 25, 39):
+        changed = z.copy()
+        changed[k - lag + 1 :] += 5.0  # everything that had not ended at origin k
+        again, _ = sp.rule_predictions(changed, lag=lag, span=8)
+        for rule in sp.RULES:
+            np.testing.assert_array_equal(again[rule][k], past[rule][k])
+    assert np.isnan(past["last"][:lag]).all()  # nothing had ended before the first origins
+
+
+def test_the_planned_window_is_predicted_from_every_window_that_has_ended() -> None:
+    z = _iid(30, 0.0, 0.05, seed=4)
+    _past, planned = sp.rule_predictions(z, lag=4, span=8)
+    np.testing.assert_allclose(planned["last"], z[-1])
+    np.testing.assert_allclose(planned["mean"], z[-8:].mean(axis=0))
+
+
+def test_a_drifting_bias_is_followed_by_the_latest_miss() -> None:
+    rows = 60
+    level = np.linspace(-0.05, 0.10, rows)
+    z = _iid(rows, 0.0, 0.003, seed=5) + level[:, None]
+    fitted = _fit(z, span=20)
+    assert fitted.rule == "last"
+    assert fitted.by_team["a"].centre == pytest.approx(z[-1, 0])
+
+
+def test_few_windows_give_heavier_tails_than_many_with_the_same_spread() -> None:
+    few = _fit(_iid(5, 0.0, 0.05, seed=8), span=4).by_team["TOTAL"]
+    many = _fit(_iid(400, 0.0, 0.05, seed=8)).by_team["TOTAL"]
+    assert few.df < many.df
+    tail_few = sp.Predictive(0.0, 0.05, few.df).reach(0.15)
+    tail_many = sp.Predictive(0.0, 0.05, many.df).reach(0.15)
+    assert tail_few > tail_many
+
+
+def test_overlapping_windows_count_as_the_horizons_they_span() -> None:
+    z = _iid(53, 0.0, 0.05, seed=9)
+    fitted = _fit(z, lag=13, span=40, step=1, horizon=13)
+    assert fitted.residuals == 40
+    assert fitted.n_eff == pytest.approx(39 / 13 + 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=hs.integers(0, 10_000),
+    rows=hs.integers(3, 40),
+    sd=hs.floats(0.0, 0.3),
+    needs=hs.lists(hs.floats(-0.5, 0.5), min_size=2, max_size=6),
+)
+def test_the_probability_falls_as_the_target_rises(seed, rows, sd, needs) -> None:
+    fitted = sp.fit(
+        _iid(rows, 0.01, sd, seed), TEAMS, lag=1, span=8, step=1, horizon=1, total="TOTAL"
+    )
+    if fitted is None:
+        return
+    for predictive in fitted.by_team.values():
+        probs = [predictive.reach(n) for n in sorted(needs)]
+        assert all(0.0 <= p <= 1.0 for p in probs)
+        assert all(a >= b for a, b in zip(probs, probs[1:], strict=False))
+        assert math.isfinite(predictive.scale)
