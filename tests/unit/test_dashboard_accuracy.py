@@ -90,3 +90,23 @@ def test_track_record_chart_shows_all_teams_or_one_team_across_cycles():
     team = figures_accuracy.track_record_chart(track, "a")
     assert list(team.data[2].y) == [0.15, 0.15]
     assert "team a" in team.layout.title.text
+
+
+def test_a_plan_without_actuals_points_to_the_plans_that_have_them():
+    from dashboard import ids
+    from dashboard.pages import accuracy_scored
+    from forecast.store import PlanSummary
+
+    scored = [
+        PlanSummary(
+            plan_id="p1", name="Sample plan: last quarter (held out)", version=12,
+            status="agreed", parent_id=None, created_by="olga",
+            created_at="2026-12-02T07:00:00+00:00", updated_at="2026-12-02T07:01:00+00:00",
+        )
+    ]  # fmt: skip
+    notice = accuracy_scored.scored_plans_notice(scored)
+    text = " ".join(str(c.children) for c in notice.children)
+    assert "has no actuals to score yet" in text
+    (button,) = [c for c in notice.children if getattr(c, "id", None)]
+    assert button.id == {"type": ids.ACC_OPEN_PLAN, "plan": "p1"}
+    assert button.children == "Open Sample plan: last quarter (held out) (v12, agreed)"
