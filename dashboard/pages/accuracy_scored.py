@@ -25,7 +25,6 @@ def scored_plans_notice(scored: list[Any]) -> dbc.Alert:
             id={"type": ids.ACC_OPEN_PLAN, "plan": s.plan_id},
             size="sm",
             color="primary",
-            outline=True,
             className="me-2 mt-1",
         )
         for s in scored

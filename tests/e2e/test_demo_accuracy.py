@@ -11,7 +11,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from tests.e2e.conftest import OWNER, E2EPlan
-from tests.e2e.helpers import click
+from tests.e2e.helpers import axe_violations, click, describe_violations
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +53,9 @@ def test_demo_accuracy_page_shows_the_held_out_plan_without_an_upload(start_app,
     button = f'#acc-scored-plans button[id*="{heldout}"]'
     dash_duo.wait_for_element(button, timeout=30)
     assert demo_heldout.HELDOUT_PLAN_NAME in dash_duo.find_element(button).text
+    dash_duo.wait_for_no_elements("._dash-loading", timeout=20)
+    violations = axe_violations(dash_duo)
+    assert violations == [], describe_violations(violations)
     click(dash_duo, button)
 
     dash_duo.wait_for_contains_text("#nav-plan", demo_heldout.HELDOUT_PLAN_NAME, timeout=20)
