@@ -92,6 +92,22 @@ def test_demo_makes_last_quarters_plan_agreed_and_scored_on_its_real_sales(tmp_p
     assert demo.sign_in_hint(store) is not None
 
 
+def test_demo_adds_the_held_out_plan_to_a_store_made_before_it(tmp_path):
+    from forecast.cli.serve_cmds import ensure_demo_plan
+    from forecast.services import plans
+    from forecast.services.store_factory import open_store
+
+    plan_id, _ = ensure_demo_plan(db=None, data_dir=tmp_path, model="snaive", story=False)
+    assert [s.plan_id for s in plans.list_plans(open_store(data_dir=tmp_path))] == [plan_id]
+    args = ["demo", "--data-dir", str(tmp_path), "--model", "snaive", "--no-serve"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert f"using sample plan {plan_id}" in result.stdout
+    assert "created held-out sample plan" in result.stdout
+    names = [s.name for s in plans.list_plans(open_store(data_dir=tmp_path))]
+    assert names == ["Rossmann sample (weekly)", "Sample plan: last quarter (held out)"]
+
+
 def test_serve_refuses_a_bad_database_url(tmp_path):
     result = CliRunner().invoke(app, ["serve", "--db", "not-a-url", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2
