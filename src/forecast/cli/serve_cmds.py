@@ -91,7 +91,7 @@ def register(app: typer.Typer) -> None:
         data_dir: DataDirOpt = None,
         model: ModelOpt = "auto",
         no_serve: Annotated[
-            bool, typer.Option("--no-serve", help="Only make sure the sample plan exists.")
+            bool, typer.Option("--no-serve", help="Only make sure the sample plans exist.")
         ] = False,
     ) -> None:
         """Make sure the sample plans exist (created once from the bundled Rossmann data,
