@@ -2,10 +2,10 @@
 
 The bundled Rossmann sales are cut before their last quarter (13 whole weeks). A plan is made from
 the part before the cut and walked through both tracks the way a planning round would go: the
-planner adds events with reasons (the promotion weeks of the quarter with the learned uplift, the
-public holidays, a purchase limit), explains the deviations the gate marks, the owner publishes,
-sets a goal of 1.1 times the system plan, two leads claim, the rest is assigned pro rata to the
-baseline and the plan is locked (agreed). Then the real sales of the held-out weeks are uploaded
+planner adds events with reasons (a flyer week with the learned uplift, the public holidays that
+moved against last year, a purchase limit), explains the deviations the gate marks, the owner
+publishes, sets a goal of 1.04 times the system plan, two leads claim, the rest is assigned pro
+rata to the baseline and the plan is locked (agreed). Then the real sales of the held-out weeks are uploaded
 as its actuals, so every layer and every touch is scored against what happened; nothing is
 invented.
 """
