@@ -159,6 +159,8 @@ ACTUALS_VERSIONS = "actuals-versions"  # grid: the plan's kept actuals uploads
 
 # -- page 7: accuracy (forecast value added, track record, replay) ---------------------------
 ACC_ALERT = "acc-alert"
+ACC_SCORED_PLANS = "acc-scored-plans"  # plans with actuals, when the selected one has none
+ACC_OPEN_PLAN = "acc-open-plan"  # pattern-matching type of its buttons: {"type", "plan"}
 ACC_SCORED_ON = "acc-scored-on"
 ACC_WATERFALL = "acc-waterfall"
 ACC_LAYERS_GRID = "acc-layers-grid"

@@ -14,7 +14,7 @@ from dash import ctx as callback_ctx
 
 from dashboard import components, figures, figures_accuracy, ids
 from dashboard.context import DashboardContext
-from dashboard.pages import accuracy_replay
+from dashboard.pages import accuracy_replay, accuracy_scored
 
 PATH = "/accuracy"
 NAME = "Accuracy"
@@ -56,6 +56,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
         [
             components.page_header(NAME, HOW_TO_READ),
             html.Div(id=ids.ACC_ALERT),
+            accuracy_scored.layout(),
             html.Div(id=ids.ACC_SCORED_ON, className="small text-muted mb-2"),
             dcc.Graph(
                 id=ids.ACC_WATERFALL,
@@ -350,3 +351,4 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         )
 
     accuracy_replay.register_callbacks(app, ctx)
+    accuracy_scored.register_callbacks(app, ctx)

@@ -9,6 +9,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash import ctx as callback_ctx
 
 from dashboard import components, figures, ids, uploads
 from dashboard.context import DashboardContext
@@ -161,12 +162,13 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Output(ids.ACTUALS_VERDICT, "children"),
         Output(ids.ACTUALS_ALERT, "children"),
         Input(ids.ACTUALS_UPLOAD, "contents"),
+        Input(ids.NAV_SESSION, "data"),
         State(ids.ACTUALS_UPLOAD, "filename"),
-        State(ids.NAV_SESSION, "data"),
-        prevent_initial_call=True,
     )
-    def score_upload(contents: str | None, filename: str | None, session: dict | None) -> tuple:
+    def score_upload(contents: str | None, session: dict | None, filename: str | None) -> tuple:
         empty = figures.empty_figure("No actuals yet")
+        if callback_ctx.triggered_id != ids.ACTUALS_UPLOAD:
+            return show_kept(session)
         if not contents:
             return no_update, no_update, no_update, no_update
         try:
@@ -199,6 +201,23 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             score_rows(score, cur),
             html.H4(verdict(score)),
             upload_message(upload),
+        )
+
+    def show_kept(session: dict | None) -> tuple:
+        """On opening a plan: its tracks scored on the actuals it already keeps (if any)."""
+        empty = figures.empty_figure("No actuals yet")
+        if not (session or {}).get("plan_id"):
+            return empty, [], None, None
+        plan_id = components.action_plan(session)
+        score, alert = components.call_service(lambda: actuals.score_kept(ctx.store, plan_id))
+        if score is None:
+            return empty, [], None, alert
+        cur = negotiation.summary(ctx.store, plan_id).get("currency")
+        return (
+            figures.in_currency(figures.attainment_bars(score), cur),
+            score_rows(score, cur),
+            html.H4(verdict(score)),
+            None,
         )
 
     @app.callback(

@@ -3,15 +3,15 @@
     .venv/bin/python docs/screenshots/take_screenshots.py [--data-dir DIR] [--port 8061]
         [--only sign_in,members]
 
-Builds a demo plan in a fresh data directory through the services (the bundled Rossmann sample,
-weekly, teams by StoreType, seasonal naive for speed), walks it through both tracks (a promotion
-with its explanation; a goal, two claims and the assigned remainder), starts `forecast serve` on
-it and saves a full-page PNG of each page with headless Chromium: first the sign-in page (with
-the demo's hint), then, signed in as the owner, every page and the Plans page's members editor.
+Builds the demo's plans in a fresh data directory as `forecast demo` does (the bundled Rossmann
+sample, weekly, teams by StoreType; the sample plan with a seasonal naive baseline for speed),
+walks the sample plan one step further (a third claim, the remainder assigned), starts `forecast
+serve` on it and saves a full-page PNG of each page with headless Chromium: first the sign-in page
+(with the demo's hint), then, signed in as the owner, every page and the Plans page's members
+editor.
 
-The Actuals page needs sales the plan did not see, so a second plan is made from the same sample
-with its last 13 weeks held out (history before Monday 2015-04-27), walked through the same story,
-and the real sales of those 13 weeks are uploaded to it as actuals; nothing is invented.
+The Actuals and Accuracy pages show the demo's held-out plan: made from the same sample without
+its last 13 weeks, agreed, and scored against the real sales of those weeks; nothing is invented.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-
-import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).resolve().parent
@@ -49,22 +47,24 @@ PAGES = {
     "actuals": "/actuals",
     "accuracy": "/accuracy",
 }
-HOLDOUT_NAME = "Rossmann hold-out (13 weeks of real actuals)"
-HOLDOUT_CUT = "2015-04-27"  # a Monday: 13 whole weeks (ending Sunday) up to 2015-07-26 follow
 
 
-def build_demo(data_dir: Path) -> str:
+def build_demo(data_dir: Path) -> tuple[str, str]:
+    """The demo's plans: (the sample plan's id, the held-out plan's id)."""
     sys.path.insert(0, str(ROOT))
     from forecast.cli.serve_cmds import ensure_demo_plan
-    from forecast.services import demo
+    from forecast.services import demo, demo_heldout
     from forecast.services.store_factory import open_store
 
     plan_id, _ = ensure_demo_plan(db=None, data_dir=str(data_dir), model="snaive")
     store = open_store(data_dir=data_dir)
     demo.ensure_demo_accounts(store, plan_id)
     finish_story(store, plan_id)
+    heldout = demo_heldout.find_heldout_plan(store)
     store.close()
-    return plan_id
+    if heldout is None:
+        raise SystemExit("forecast demo made no held-out plan")
+    return plan_id, heldout
 
 
 def finish_story(store, plan_id: str) -> None:
@@ -74,50 +74,6 @@ def finish_story(store, plan_id: str) -> None:
     negotiation.claim(store, plan_id, "lead-c", "c", amount="150000", note="longer opening hours")
     negotiation.close_round(store, plan_id, demo.DEMO_OWNER)
     negotiation.assign(store, plan_id, demo.DEMO_OWNER, "pro_rata_baseline")
-
-
-def build_holdout(data_dir: Path) -> tuple[str, Path]:
-    """A plan made without the sample's last 13 weeks, and the file of those weeks' real sales.
-
-    Both files keep the sample's layout, so the Actuals page reads the actuals with the plan's
-    recorded column mapping. Returns the plan id and the absolute path of the actuals file."""
-    sys.path.insert(0, str(ROOT))
-    from forecast.services import demo, negotiation, plans
-    from forecast.services.store_factory import open_store
-
-    sales = pd.read_csv(demo.SAMPLE_SALES, dtype=str, keep_default_na=False)
-    held_out = pd.to_datetime(sales["Date"]) >= pd.Timestamp(HOLDOUT_CUT)
-    history = data_dir / "holdout_history.csv"
-    actuals = (data_dir / "holdout_actuals.csv").resolve()
-    sales[~held_out].to_csv(history, index=False)
-    sales[held_out].to_csv(actuals, index=False)
-    store = open_store(data_dir=data_dir)
-    try:
-        state = plans.create_plan(
-            store,
-            name=HOLDOUT_NAME,
-            source=history,
-            attributes_file=demo.SAMPLE_STORES,
-            freq="W",
-            horizon=13,
-            team_attr="StoreType",
-            actor=demo.DEMO_OWNER,
-            model="snaive",
-        )
-        plan_id = state.plan_id
-        plans.grant(store, plan_id, demo.DEMO_OWNER, demo.DEMO_PLANNER, "planner")
-        frames = plans.load_frames(store, plan_id)
-        for team in sorted(plans.teams_of(frames.attributes, state.team_attr).unique()):
-            plans.grant(store, plan_id, demo.DEMO_OWNER, f"lead-{team}", "lead", team=team)
-        demo.seed_story(store, plan_id)
-        finish_story(store, plan_id)
-        score = negotiation.score_file(store, plan_id, actuals)
-        if "TOTAL" not in set(score["team"]) or len(score) < 2:
-            raise SystemExit(f"the hold-out actuals did not score:\n{score}")
-        print(score.to_string(index=False))
-    finally:
-        store.close()
-    return plan_id, actuals
 
 
 def wait_for(url: str, timeout: float = 60) -> None:
@@ -159,14 +115,12 @@ def save(driver, name: str) -> None:
     print(f"saved {OUT / (name + '.png')}")
 
 
-def upload_actuals(driver, actuals: Path, timeout: float = 60) -> None:
-    """Drop the actuals file on the page and wait for the verdict."""
-    field = driver.find_element("css selector", "#actuals-upload input[type=file]")
-    field.send_keys(str(actuals))
+def wait_for_verdict(driver, timeout: float = 60) -> None:
+    """Wait for the Actuals page's verdict on the kept actuals."""
     deadline = time.monotonic() + timeout
     while "came closer" not in driver.find_element("id", "actuals-verdict").text:
         if time.monotonic() > deadline:
-            raise SystemExit("the Actuals page showed no verdict for the hold-out actuals")
+            raise SystemExit("the Actuals page showed no verdict for the held-out actuals")
         time.sleep(0.5)
     print(driver.find_element("id", "actuals-verdict").text)
 
@@ -187,9 +141,7 @@ def run_replay(driver, timeout: float = 240) -> None:
     time.sleep(2)
 
 
-def shoot(
-    base: str, user: str, plan_id: str, holdout: tuple[str, Path] | None, only: set[str]
-) -> None:
+def shoot(base: str, user: str, plan_id: str, heldout: str, only: set[str]) -> None:
     from selenium import webdriver
 
     options = webdriver.ChromeOptions()
@@ -206,15 +158,15 @@ def shoot(
         for name in SHOTS:
             if name not in only or name == "sign_in":
                 continue
-            if name in ("actuals", "accuracy") and holdout is not None:
-                select(driver, holdout[0])
+            if name in ("actuals", "accuracy"):
+                select(driver, heldout)
             driver.get(base + PAGES.get(name, "/plans"))
             time.sleep(7)
             if name == "data":
                 driver.find_element("id", "data-use-sample").click()
                 time.sleep(6)
-            if name == "actuals" and holdout is not None:
-                upload_actuals(driver, holdout[1])
+            if name == "actuals":
+                wait_for_verdict(driver)
                 time.sleep(3)
             if name == "accuracy":
                 run_replay(driver)
@@ -245,9 +197,7 @@ def main() -> None:
     args = parser.parse_args()
     only = {name.strip() for name in args.only.split(",") if name.strip()}
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="forecast-shots-"))
-    plan_id = build_demo(data_dir)
-    # The hold-out plan is a second plan: the sign-in page then no longer shows the demo hint.
-    holdout = build_holdout(data_dir) if "actuals" in only else None
+    plan_id, heldout = build_demo(data_dir)
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONPATH=f"{ROOT / 'src'}:{ROOT}")
     server = subprocess.Popen(
         [
@@ -265,7 +215,7 @@ def main() -> None:
     try:
         base = f"http://127.0.0.1:{args.port}"
         wait_for(base + "/")
-        shoot(base, args.user, plan_id, holdout, only)
+        shoot(base, args.user, plan_id, heldout, only)
     finally:
         server.terminate()
         server.wait(timeout=20)

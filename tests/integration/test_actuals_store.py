@@ -181,3 +181,25 @@ def test_actuals_are_read_from_parquet_and_xlsx_like_the_history(store, tmp_path
     assert upload.kept == 3 and upload.version.filename == path.name
     _, kept = actuals.load_actuals(store, plan)
     assert sorted(kept["y"]) == [90.0, 91.0, 92.0]
+
+
+def test_kept_actuals_are_scored_without_a_new_upload_and_their_plans_are_listed(store):
+    scored = new_plan(store).plan_id
+    plans.grant(store, scored, "ann", "lea", "lead", team="north")
+    other = new_plan(store).plan_id
+    assert actuals.plans_with_actuals(store, plans.list_plans(store)) == []
+    assert actuals.score_kept(store, scored) is None  # no actuals yet
+    accuracy.upload_and_score(
+        store, scored, csv_bytes([(u, week(0), 90.0) for u in "123"]), actor="ann"
+    )
+    assert actuals.score_kept(store, scored) is None  # actuals, but no goal: no target yet
+    negotiation.set_goal(store, scored, "ann", ratio="1.05")
+    negotiation.claim(store, scored, "lea", "north", amount="10", note="x")
+    kept = actuals.score_kept(store, scored)
+    _, after_upload = accuracy.upload_and_score(
+        store, scored, csv_bytes([(u, week(0), 90.0) for u in "123"]), actor="ann"
+    )
+    pd.testing.assert_frame_equal(kept, after_upload)  # the same score as after an upload
+    assert set(kept["team"]) == {"north", "south", "TOTAL"}
+    listed = actuals.plans_with_actuals(store, plans.list_plans(store))
+    assert [s.plan_id for s in listed] == [scored] and other != scored

@@ -116,3 +116,23 @@ def test_accuracy_charts_write_percentages_with_a_space_never_a_d3_percent_forma
     assert figs[0].data[0].text[0] == "20.0 %"
     assert list(figs[1].data[2].customdata) == ["12.5 %"]
     assert list(figs[2].data[1].customdata) == ["10.0 %"]
+
+
+def test_a_plan_without_actuals_points_to_the_plans_that_have_them():
+    from dashboard import ids
+    from dashboard.pages import accuracy_scored
+    from forecast.store import PlanSummary
+
+    scored = [
+        PlanSummary(
+            plan_id="p1", name="Sample plan: last quarter (held out)", version=12,
+            status="agreed", parent_id=None, created_by="olga",
+            created_at="2026-12-02T07:00:00+00:00", updated_at="2026-12-02T07:01:00+00:00",
+        )
+    ]  # fmt: skip
+    notice = accuracy_scored.scored_plans_notice(scored)
+    text = " ".join(str(c.children) for c in notice.children)
+    assert "has no actuals to score yet" in text
+    (button,) = [c for c in notice.children if getattr(c, "id", None)]
+    assert button.id == {"type": ids.ACC_OPEN_PLAN, "plan": "p1"}
+    assert button.children == "Open Sample plan: last quarter (held out) (v12, agreed)"

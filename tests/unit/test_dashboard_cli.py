@@ -32,7 +32,9 @@ def test_demo_creates_the_sample_plan_once(tmp_path):
     from forecast.services.store_factory import open_store
 
     store = open_store(data_dir=tmp_path)
-    (summary,) = plans.list_plans(store)
+    heldout, summary = plans.list_plans(store)  # the sample plan is the newest: the one opened
+    assert summary.name == "Rossmann sample (weekly)"
+    assert heldout.name == "Sample plan: last quarter (held out)"
     state = plans.get_plan(store, summary.plan_id)
     assert state.freq.startswith("W") and state.team_attr == "StoreType"
     assert {"olga", "piet", "lead-a", "lead-c", "lead-d"} <= set(state.members)
@@ -52,6 +54,58 @@ def test_demo_creates_the_sample_plan_once(tmp_path):
     ledger = negotiation.ledger(store, summary.plan_id)
     teams = ledger[ledger["team"] != "TOTAL"]
     assert set(teams.loc[teams["claim"] > 0, "team"]) == {"a", "d"}
+
+
+def test_demo_makes_last_quarters_plan_agreed_and_scored_on_its_real_sales(tmp_path):
+    from forecast.services import accuracy, actuals, demo, plans
+    from forecast.services.store_factory import open_store
+
+    args = ["demo", "--data-dir", str(tmp_path), "--model", "snaive", "--no-serve"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "created held-out sample plan" in result.stdout
+    store = open_store(data_dir=tmp_path)
+    heldout = next(s for s in plans.list_plans(store) if "held out" in s.name)
+    assert heldout.status == "agreed"
+    (version,) = actuals.actuals_versions(store, heldout.plan_id)
+    assert version.uploaded_by == demo.DEMO_OWNER and version.rows == 100 * 13
+    assert version.summary["left_out"] == {}
+    assert version.filename.endswith("2015-04-27 to 2015-07-26.csv")
+    # History and actuals meet: the plan's first period is the first held-out week.
+    baseline = plans.load_frames(store, heldout.plan_id).baseline
+    assert str(baseline["ds"].min().date()) == "2015-04-27"
+    assert plans.load_frames(store, heldout.plan_id).history["ds"].max() < baseline["ds"].min()
+
+    report = accuracy.fva(store, heldout.plan_id)
+    assert report.scored_on["system_plan"]["status"] == "published"
+    assert report.scored_on["target"]["status"] == "agreed"
+    wape = report.overall().set_index("layer")["wape"]
+    assert len({round(float(v), 6) for v in wape}) == 3  # events and negotiation both moved it
+    touches = report.touches
+    assert set(touches["touch_type"]) >= {"event", "claim", "assignment", "assignment rule"}
+    assert touches["made_worse"].any() and not touches["made_worse"].all()
+    assert set(touches.loc[touches["touch_type"] == "claim", "who"]) == {"lead-a", "lead-d"}
+    assert set(touches.loc[touches["touch_type"] == "event", "who"]) == {demo.DEMO_PLANNER}
+    track = accuracy.track_record(store)
+    assert set(track["plan_id"]) == {heldout.plan_id}
+    # Still a demo store: the sign-in page shows the demo's accounts.
+    assert demo.sign_in_hint(store) is not None
+
+
+def test_demo_adds_the_held_out_plan_to_a_store_made_before_it(tmp_path):
+    from forecast.cli.serve_cmds import ensure_demo_plan
+    from forecast.services import plans
+    from forecast.services.store_factory import open_store
+
+    plan_id, _ = ensure_demo_plan(db=None, data_dir=tmp_path, model="snaive", story=False)
+    assert [s.plan_id for s in plans.list_plans(open_store(data_dir=tmp_path))] == [plan_id]
+    args = ["demo", "--data-dir", str(tmp_path), "--model", "snaive", "--no-serve"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert f"using sample plan {plan_id}" in result.stdout
+    assert "created held-out sample plan" in result.stdout
+    names = [s.name for s in plans.list_plans(open_store(data_dir=tmp_path))]
+    assert names == ["Rossmann sample (weekly)", "Sample plan: last quarter (held out)"]
 
 
 def test_serve_refuses_a_bad_database_url(tmp_path):

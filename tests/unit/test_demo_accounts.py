@@ -4,6 +4,7 @@ demo password only while the store holds nothing but the sample plan."""
 from __future__ import annotations
 
 from forecast.services import accounts, demo
+from forecast.services.demo_heldout import HELDOUT_PLAN_NAME
 from forecast.services.plans import create_plan_from_frames, grant
 from forecast.store import MemoryStore
 from tests.unit.test_services_negotiation import HORIZON, team_frames
@@ -38,5 +39,7 @@ def test_demo_members_get_accounts_and_the_hint_goes_once_a_real_plan_exists():
     assert accounts.authenticate(store, "lead-b", demo.DEMO_PASSWORD) is not None
     hint = demo.sign_in_hint(store)
     assert hint and demo.DEMO_PASSWORD in hint and "lead-b (lead of team b)" in hint
+    _plan(store, HELDOUT_PLAN_NAME)  # the demo's second plan keeps it a demo store
+    assert demo.sign_in_hint(store) == hint
     _plan(store, "Real plan 2025")
     assert demo.sign_in_hint(store) is None

@@ -105,11 +105,13 @@ def register(app: typer.Typer) -> None:
         data_dir: DataDirOpt = None,
         model: ModelOpt = "auto",
         no_serve: Annotated[
-            bool, typer.Option("--no-serve", help="Only make sure the sample plan exists.")
+            bool, typer.Option("--no-serve", help="Only make sure the sample plans exist.")
         ] = False,
     ) -> None:
-        """Make sure the sample plan exists (created once from the bundled Rossmann data,
-        weekly, teams by StoreType), then start the dashboard."""
+        """Make sure the sample plans exist (created once from the bundled Rossmann data,
+        weekly, teams by StoreType: a planning round in progress, and last quarter's plan held
+        out, agreed and scored against its real sales), then start the dashboard. --model is
+        the sample plan's; the held-out plan uses the seasonal naive."""
         plan_id, created = ensure_demo_plan(db=db, data_dir=data_dir, model=model)
         typer.echo(f"{'created' if created else 'using'} sample plan {plan_id}")
         _echo_demo_sign_in(db=db, data_dir=data_dir, plan_id=plan_id)
@@ -206,12 +208,23 @@ def ensure_demo_plan(
     *, db: str | None, data_dir: Path | str | None, model: str = "auto", story: bool = True
 ) -> tuple[str, bool]:
     """The id of the sample plan in the store, creating it (members, and with `story` a
-    planning round in progress) if missing."""
-    from forecast.services import demo
+    planning round in progress) if missing. With `story`, the held-out sample plan (agreed, with
+    the real sales of its quarter as actuals) is made first when missing, so the Actuals and
+    Accuracy pages have a plan to score and the sample plan stays the newest (the one the
+    dashboard opens on)."""
+    from forecast.services import demo, demo_heldout
     from forecast.services.store_factory import open_store
 
     store = open_store(db_url=db, data_dir=data_dir)
     existing = demo.find_sample_plan(store)
+    if story and demo_heldout.find_heldout_plan(store) is None:
+        info(
+            f"creating {demo_heldout.HELDOUT_PLAN_NAME!r} (once): the sample without its last "
+            f"{demo_heldout.HELDOUT_WEEKS} weeks, agreed, scored against their real sales..."
+        )
+        with progress("held-out plan") as report:
+            heldout = demo_heldout.create_heldout_plan(store, progress=report)
+        typer.echo(f"created held-out sample plan {heldout}")
     if existing is not None:
         return existing, False
     info("creating the sample plan from the bundled Rossmann data (once)...")

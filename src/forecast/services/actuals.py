@@ -11,6 +11,7 @@ series-period replaces the old value), so the latest version holds every actual 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,14 @@ import pandas as pd
 from forecast import schema
 from forecast.services.errors import Invalid, NotFound
 from forecast.services.plans import get_plan, load_blob_frame
-from forecast.store import ActualsVersion, Change, PlanRepository, frame_from_bytes, frame_to_bytes
+from forecast.store import (
+    ActualsVersion,
+    Change,
+    PlanRepository,
+    PlanSummary,
+    frame_from_bytes,
+    frame_to_bytes,
+)
 
 KEY = [schema.UNIQUE_ID, schema.DS]
 NAMES_SHOWN = 10
@@ -252,3 +260,27 @@ def load_actuals(
     frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     frame[schema.DS] = pd.to_datetime(frame[schema.DS])
     return info, frame
+
+
+def plans_with_actuals(
+    store: PlanRepository, summaries: Sequence[PlanSummary]
+) -> list[PlanSummary]:
+    """Those of `summaries` (the plans a user may see) that have at least one actuals version:
+    the plans the Accuracy page can score."""
+    return [s for s in summaries if store.actuals_versions(s.plan_id)]
+
+
+def score_kept(store: PlanRepository, plan: str) -> pd.DataFrame | None:
+    """The two tracks scored on every actual kept so far (`negotiation.score`: per team and
+    TOTAL), as the Actuals page shows on opening a plan; None while the plan has no actuals yet
+    or no goal (so no negotiated target)."""
+    from forecast.services import negotiation
+
+    state = get_plan(store, plan)
+    if not store.actuals_versions(state.plan_id):
+        return None
+    neg = negotiation.negotiation_of(state)
+    if neg is None or neg.goal is None:
+        return None
+    _, kept = load_actuals(store, state.plan_id)
+    return negotiation.score(store, state.plan_id, kept)

@@ -1,9 +1,13 @@
-"""The sample plan that `forecast demo` (the README's run command) opens the dashboard on.
+"""The sample plans that `forecast demo` (the README's run command) opens the dashboard on.
 
-It tells the product's story on the bundled Rossmann data: the system track with two events (one
-explained, one still blocking publication) and the negotiation track with a goal of 10/6.5 of the
-system plan and two claims, the round still open, so a visitor can explain, publish, claim, assign
-and lock from the dashboard."""
+The sample plan tells the product's story on the bundled Rossmann data: the system track with two
+events (one explained, one still blocking publication) and the negotiation track with a goal of
+10/6.5 of the system plan and two claims, the round still open, so a visitor can explain, publish,
+claim, assign and lock from the dashboard.
+
+The held-out sample plan (`demo_heldout`) is the same data made without its last quarter, walked
+through both tracks to agreement, with the real sales of that quarter uploaded as actuals, so the
+Actuals and Accuracy pages have something to score from the first start."""
 
 from __future__ import annotations
 
@@ -57,11 +61,17 @@ def create_sample_plan(
         model=model,
         progress=progress,
     )
-    plans.grant(store, state.plan_id, DEMO_OWNER, DEMO_PLANNER, "planner")
-    frames = plans.load_frames(store, state.plan_id)
-    for team in sorted(plans.teams_of(frames.attributes, state.team_attr).unique()):
-        plans.grant(store, state.plan_id, DEMO_OWNER, f"lead-{team}", "lead", team=team)
+    grant_demo_members(store, state.plan_id)
     return state.plan_id
+
+
+def grant_demo_members(store: PlanRepository, plan_id: str) -> None:
+    """The planner and one lead per team (`lead-a` ...) join the owner's plan."""
+    state = plans.get_plan(store, plan_id)
+    plans.grant(store, plan_id, DEMO_OWNER, DEMO_PLANNER, "planner")
+    frames = plans.load_frames(store, plan_id)
+    for team in sorted(plans.teams_of(frames.attributes, state.team_attr).unique()):
+        plans.grant(store, plan_id, DEMO_OWNER, f"lead-{team}", "lead", team=team)
 
 
 def demo_members(store: PlanRepository, plan_id: str) -> list[tuple[str, str]]:
@@ -90,9 +100,12 @@ def ensure_demo_accounts(store: PlanRepository, plan_id: str) -> list[str]:
 
 
 def sign_in_hint(store: PlanRepository) -> str | None:
-    """The demo's sign-in line, while the store holds only the sample plan (and its versions)."""
+    """The demo's sign-in line, while the store holds only the sample plans (and their
+    versions)."""
+    from forecast.services.demo_heldout import HELDOUT_PLAN_NAME
+
     summaries = plans.list_plans(store)
-    if not summaries or any(s.name != DEMO_PLAN_NAME for s in summaries):
+    if not summaries or any(s.name not in (DEMO_PLAN_NAME, HELDOUT_PLAN_NAME) for s in summaries):
         return None
     members = demo_members(store, summaries[0].plan_id)
     usable = [(n, d) for n, d in members if store.get_account(n) is not None]

@@ -1,0 +1,71 @@
+"""On the Accuracy page: when the selected plan has no actuals yet, the plans (of those the user
+may see) that have them, each with a button that opens it, such as the demo's held-out plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import ALL, Dash, Input, Output, html, no_update
+from dash import ctx as callback_ctx
+
+from dashboard import auth, components, ids
+from dashboard.context import DashboardContext
+
+
+def layout() -> html.Div:
+    return html.Div(id=ids.ACC_SCORED_PLANS)
+
+
+def scored_plans_notice(scored: list[Any]) -> dbc.Alert:
+    """`These plans have actuals to score: [Open NAME] ...` (pure; unit-tested)."""
+    buttons = [
+        dbc.Button(
+            f"Open {s.name} (v{s.version}, {s.status})",
+            id={"type": ids.ACC_OPEN_PLAN, "plan": s.plan_id},
+            size="sm",
+            color="primary",
+            className="me-2 mt-1",
+        )
+        for s in scored
+    ]
+    return dbc.Alert(
+        [
+            html.Span(
+                "This plan has no actuals to score yet. These plans have them: ", className="me-1"
+            ),
+            *buttons,
+        ],
+        color="info",
+        className="mb-2",
+    )
+
+
+def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
+    from forecast.services import actuals
+
+    @app.callback(Output(ids.ACC_SCORED_PLANS, "children"), Input(ids.NAV_SESSION, "data"))
+    def point_to_scored_plans(session: dict | None) -> Any:
+        visible = auth.visible_plans(ctx.store)
+        scored, alert = components.call_service(
+            lambda: actuals.plans_with_actuals(ctx.store, visible)
+        )
+        if scored is None:
+            return alert
+        selected = (session or {}).get("plan_id")
+        if not scored or any(s.plan_id == selected for s in scored):
+            return None
+        return scored_plans_notice(scored)
+
+    @app.callback(
+        Output(ids.NAV_PLAN, "value", allow_duplicate=True),
+        Input({"type": ids.ACC_OPEN_PLAN, "plan": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def open_scored_plan(_clicks: list[int | None]) -> Any:
+        trigger = callback_ctx.triggered_id
+        if not isinstance(trigger, dict) or not callback_ctx.triggered[0].get("value"):
+            return no_update
+        # The id came from the browser: open it only if the user may see that plan.
+        visible = {s.plan_id for s in auth.visible_plans(ctx.store)}
+        return trigger["plan"] if trigger.get("plan") in visible else no_update
