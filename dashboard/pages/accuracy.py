@@ -12,7 +12,7 @@ import pandas as pd
 from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash import ctx as callback_ctx
 
-from dashboard import components, figures, figures_accuracy, ids
+from dashboard import auth, components, figures, figures_accuracy, ids
 from dashboard.context import DashboardContext
 from dashboard.pages import accuracy_replay, accuracy_scored
 
@@ -314,7 +314,9 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Input(ids.ACC_TRACK_TEAM, "value"),
     )
     def render_track(_session: dict | None, team: str | None) -> tuple:
-        track, _alert = components.call_service(lambda: accuracy.track_record(ctx.store))
+        track, _alert = components.call_service(
+            lambda: accuracy.track_record(ctx.store, auth.visible_plans(ctx.store))
+        )
         if track is None or track.empty:
             return figures.empty_figure("No scored plan yet"), [], []
         teams = sorted(track.loc[track["scope"] == "team", "key"].astype(str).unique())
@@ -340,7 +342,9 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         fmt, table = DOWNLOAD_BUTTONS[trigger]
         plan_id = (session or {}).get("plan_id")
         result, alert = components.call_service(
-            lambda: accuracy.fva_download(ctx.store, plan_id, fmt, table)
+            lambda: accuracy.fva_download(
+                ctx.store, plan_id, fmt, table, auth.visible_plans(ctx.store)
+            )
         )
         if result is None:
             return no_update, alert

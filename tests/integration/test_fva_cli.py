@@ -217,3 +217,31 @@ def test_accuracy_downloads_hold_the_same_tables_as_csv_and_xlsx(held_out):
     sheets = load_workbook(io.BytesIO(workbook), read_only=True).sheetnames
     assert sheets == ["FVA by layer", "FVA by touch", "track record"]
     store.close()
+
+
+def test_the_accuracy_pages_track_record_lists_only_plans_the_user_belongs_to(held_out):
+    """A scored plan's figures are not shown, nor downloadable, to people outside the plan."""
+    from dashboard.app import create_app
+    from tests.signin import add_app_accounts
+    from tests.unit.test_dashboard_pages import call
+
+    data_dir, plan = held_out["data_dir"], held_out["plan"]
+    run(data_dir, "plan", "actuals", plan, str(held_out["actuals"]), "--as", "olga")
+    store = open_store(data_dir=data_dir)
+    from forecast.services import accuracy
+
+    everyone = accuracy.track_record(store)
+    assert plan in set(everyone["plan_id"])
+    assert accuracy.track_record(store, plans=[]).empty
+    csv, _ = accuracy.fva_download(store, None, "csv", "track", plans=[])
+    assert plan not in csv.decode()
+
+    app = create_app(data_dir=str(data_dir))
+    add_app_accounts(app, ["olga", "zoe"])
+    track = "..acc-track-chart.figure...acc-track-grid.rowData...acc-track-team.options.."
+    team = ("acc-track-team", "value", None)
+    member = call(app, track, [("nav-session", "data", {"plan": None, "user": "olga"}), team])
+    outsider = call(app, track, [("nav-session", "data", {"plan": None, "user": "zoe"}), team])
+    assert any(row["name"] == "held out" for row in member["acc-track-grid"]["rowData"])
+    assert outsider["acc-track-grid"]["rowData"] == []
+    assert "held out" not in str(outsider)

@@ -12,7 +12,7 @@ log. A plan not yet published (or agreed) is scored on its current version and s
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,7 @@ from forecast.services.actuals import load_actuals
 from forecast.services.cache import PerStoreCache
 from forecast.services.errors import Invalid, NotFound
 from forecast.services.plans import get_plan, load_blob_frame
-from forecast.store import AuditEntry, PlanRepository
+from forecast.store import AuditEntry, PlanRepository, PlanSummary
 
 Progress = Callable[[float, str], None]
 
@@ -356,12 +356,12 @@ TRACK_COLUMNS = [
 ]
 
 
-def track_record(store: PlanRepository) -> pd.DataFrame:
-    """Every plan with actuals, oldest horizon first: per plan (``scope`` overall) and per team,
-    the WAPE of each layer and which culture came closer (``system_plan``, ``target``, ``tie``)
-    and by how much (WAPE points)."""
+def track_record(store: PlanRepository, plans: Sequence[PlanSummary] | None = None) -> pd.DataFrame:
+    """Every plan with actuals (of `plans`, the ones a user may see, when given), oldest horizon
+    first: per plan (``scope`` overall) and per team, the WAPE of each layer and which culture
+    came closer (``system_plan``, ``target``, ``tie``) and by how much (WAPE points)."""
     rows: list[dict[str, Any]] = []
-    for summary in store.list():
+    for summary in store.list() if plans is None else plans:
         if not store.actuals_versions(summary.plan_id):
             continue
         try:
@@ -427,11 +427,15 @@ DOWNLOADS = {
 
 
 def fva_download(
-    store: PlanRepository, plan: str | None, fmt: str, table: str = "touches"
+    store: PlanRepository,
+    plan: str | None,
+    fmt: str,
+    table: str = "touches",
+    plans: Sequence[PlanSummary] | None = None,
 ) -> tuple[bytes, str]:
     """The Accuracy page's tables: one `table` (``layers``, ``touches``, ``track``) as CSV, or
     all of them as XLSX (a sheet each); (bytes, file name). Without a plan only the track
-    record."""
+    record, of `plans` when given (those the user may see)."""
     from forecast import export
 
     fmt = str(fmt).lower()
@@ -446,10 +450,10 @@ def fva_download(
         stem = f"fva-{report.plan_id}"
         frames["layers"], frames["touches"] = report.layers, report.touches
     if fmt == "xlsx":
-        frames["track"] = track_record(store)
+        frames["track"] = track_record(store, plans)
         return export.to_xlsx({DOWNLOADS[k]: v for k, v in frames.items()}), f"{stem}.xlsx"
     if table == "track":
-        return export.to_csv(track_record(store)), "track-record.csv"
+        return export.to_csv(track_record(store, plans)), "track-record.csv"
     if table not in frames:
         raise Invalid("pick a plan to download its FVA tables")
     return export.to_csv(frames[table]), f"{stem}-{table}.csv"
