@@ -380,14 +380,16 @@ def touch_table(
     audit: Sequence[AuditRef] = (),
     *,
     progress: Callable[[float, str], None] | None = None,
+    event_grid: EventGrid | None = None,
 ) -> pd.DataFrame:
     """Every touch with its value added; the ones that made the forecast worse first (worst
-    first), then the rest (best first)."""
+    first), then the rest (best first). `event_grid`: the events already on this grid (built
+    with it), else they are put on it here."""
     total = float(np.abs(np.where(grid.has_actual, grid.y, 0.0)).sum())
     index = AuditIndex(audit, TRACED_ACTIONS)
     rows: list[dict[str, Any]] = []
     if events is not None and events.events and "system_plan" in grid.layers:
-        egrid = EventGrid(grid, events.attributes, events.events)
+        egrid = event_grid or EventGrid(grid, events.attributes, events.events)
         for i, event in enumerate(egrid.events):
             if progress and i % 20 == 0:
                 progress(i / max(1, len(egrid.events)), f"event {i + 1} of {len(egrid.events)}")
