@@ -43,6 +43,7 @@ COLUMNS = [
     "audit",
 ]
 EVENT_STEP = "baseline -> system plan"
+EFFECTS = ("set", "percent", "add", "cap")  # the order of the combination rule's components
 TARGET_STEP = "system plan -> negotiated target"
 
 
@@ -156,6 +157,8 @@ class EventGrid:
         for i, event in enumerate(self.events):
             if i in dropped or (only is not None and event.effect not in only):
                 continue
+            if only is not None and not self.period_masks[i][cols].any():
+                continue  # outside the columns asked for
             r = row_pos[self.series_idx[i]]
             c = col_pos[self.period_idx[i]]
             r, c = r[r >= 0], c[c >= 0]
@@ -194,17 +197,29 @@ class EventGrid:
         rows = np.flatnonzero(rows) if rows.dtype == bool else rows
         cols = np.flatnonzero(cols) if cols.dtype == bool else cols
         rect = np.ix_(rows, cols)
-        parts = [component[rect].copy() for component in self.components]
+        # Sets and caps do not undo (nor does a -100 % percent): those components are rebuilt
+        # from the other events of their kind; the others are read (fancy indexing copies).
+        rebuild = {
+            self.events[i].effect
+            for i in dropped
+            if self.events[i].effect in ("set", "cap")
+            or (self.events[i].effect == "percent" and float(self.events[i].value) == -100.0)
+        }
+        if rebuild:
+            fresh = self._components(rows, cols, dropped, only=rebuild)
+        parts = [
+            fresh[position] if effect in rebuild else component[rect]
+            for position, (effect, component) in enumerate(
+                zip(EFFECTS, self.components, strict=True)
+            )
+        ]
         row_pos = np.full(len(self.grid.series), -1)
         row_pos[rows] = np.arange(len(rows))
         col_pos = np.full(len(self.grid.periods), -1)
         col_pos[cols] = np.arange(len(cols))
-        rebuild: set[str] = set()
         for i in sorted(dropped):
             event = self.events[i]
-            value = float(event.value)
-            if event.effect in ("set", "cap") or (event.effect == "percent" and value == -100.0):
-                rebuild.add(event.effect)
+            if event.effect in rebuild or event.effect not in ("percent", "add"):
                 continue
             r = row_pos[self.series_idx[i]]
             c = col_pos[self.period_idx[i]]
@@ -213,14 +228,9 @@ class EventGrid:
                 continue
             block = np.ix_(r, c)
             if event.effect == "percent":
-                parts[1][block] /= 1.0 + value / 100.0
-            elif event.effect == "add":
-                parts[2][block] -= value
-        if rebuild:
-            fresh = self._components(rows, cols, dropped, only=rebuild)
-            for position, effect in enumerate(("set", "percent", "add", "cap")):
-                if effect in rebuild:
-                    parts[position] = fresh[position]
+                parts[1][block] /= 1.0 + float(event.value) / 100.0
+            else:
+                parts[2][block] -= float(event.value)
         return self._compose(self.grid.layers["baseline"][rect], *parts)
 
     def value_added(self, group: Sequence[int]) -> tuple[int, float, float]:

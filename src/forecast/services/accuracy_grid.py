@@ -42,18 +42,28 @@ class Column:
 
 
 def read_columns(data: bytes, columns: list[str]) -> pa.Table:
-    """Only `columns` of a stored Parquet blob."""
-    return pq.read_table(pa.BufferReader(data), columns=columns)
+    """Only `columns` of a stored Parquet blob; ids and dates come dictionary-encoded (Parquet
+    keeps them so), one dictionary for the whole column."""
+    keys = [c for c in columns if c in (schema.UNIQUE_ID, schema.DS)]
+    return pq.read_table(pa.BufferReader(data), columns=columns, read_dictionary=keys)
 
 
 def encoded(table: pa.Table, name: str) -> Column:
     """The column's distinct values (as pandas would hold them) and each row's code."""
     chunked = table.column(name)
-    if pa.types.is_dictionary(chunked.type):
-        chunked = chunked.cast(chunked.type.value_type)
-    array = chunked.combine_chunks().dictionary_encode()
-    codes = array.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    uniques = array.dictionary.to_pandas()
+    if not pa.types.is_dictionary(chunked.type):
+        chunked = chunked.dictionary_encode()
+    chunks = chunked.unify_dictionaries().chunks if chunked.num_chunks else []
+    if not chunks:
+        return Column(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object))
+    codes = np.concatenate(
+        [c.indices.to_numpy(zero_copy_only=False).astype(np.int64) for c in chunks]
+    )
+    uniques = chunks[0].dictionary.to_pandas()
+    used = np.bincount(codes, minlength=len(uniques)) > 0
+    if not used.all():  # a dictionary may hold values no row has: keep the used ones
+        remap = np.cumsum(used) - 1
+        codes, uniques = remap[codes], uniques[used].reset_index(drop=True)
     if name == schema.UNIQUE_ID:
         values = uniques.astype(str).to_numpy()
     else:
@@ -78,10 +88,13 @@ def mase_scales_from_history(data: bytes, season: int) -> pd.Series:
     table = read_columns(data, [schema.UNIQUE_ID, schema.DS, schema.Y])
     ids, ds = encoded(table, schema.UNIQUE_ID), encoded(table, schema.DS)
     series, rank = sorted_ranks(ids.uniques)
-    codes = rank[ids.codes]
-    when = ds.uniques[ds.codes].astype(np.int64)
-    order = np.lexsort((when, codes))  # by series, then date: the frame sorted as the scale wants
-    return scales_of_sorted(codes[order], floats(table, schema.Y)[order], series, season)
+    _, date_rank = sorted_ranks(ds.uniques)
+    codes, y = rank[ids.codes], floats(table, schema.Y)
+    key = codes * max(1, len(ds.uniques)) + date_rank[ds.codes]
+    if len(key) > 1 and (np.diff(key) < 0).any():  # by series, then date, as the scale wants
+        order = np.argsort(key, kind="stable")
+        codes, y = codes[order], y[order]
+    return scales_of_sorted(codes, y, series, season)
 
 
 def scales_of_sorted(
