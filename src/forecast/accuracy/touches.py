@@ -250,9 +250,11 @@ class EventGrid:
         if len(index) == 1:
             touched = has_actual  # one event's rectangle is exactly its cells
         else:
-            touched = np.zeros(y_block.shape, dtype=bool)
-            for i in index:
-                touched |= np.outer(self.series_masks[i][rows], self.period_masks[i][cols])
+            # A cell is touched when some event of the group covers its series and its period:
+            # (series x events) @ (events x periods) counts them (exactly, in float32).
+            series_hit = self.series_masks[np.ix_(index, rows)].T.astype(np.float32)
+            period_hit = self.period_masks[np.ix_(index, cols)].astype(np.float32)
+            touched = (series_hit @ period_hit) > 0
         cells = touched & has_actual
         if not cells.any():
             return 0, 0.0, 0.0
