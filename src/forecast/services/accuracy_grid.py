@@ -111,7 +111,13 @@ def scales_of_sorted(
             out[lag:] = np.where(same, np.abs(y[lag:] - y[:-lag]), np.nan)
         return out
 
-    diffs = np.where(length[codes] >= 2 * season, lagged(season), lagged(1))
+    long_enough = length[codes] >= 2 * season
+    if long_enough.all():  # only the lag that is used is computed
+        diffs = lagged(season)
+    elif not long_enough.any():
+        diffs = lagged(1)
+    else:
+        diffs = np.where(long_enough, lagged(season), lagged(1))
     usable = ~np.isnan(diffs)
     sums = np.bincount(codes, weights=np.where(usable, diffs, 0.0), minlength=n_series)
     counts = np.bincount(codes, weights=usable.astype(float), minlength=n_series)
