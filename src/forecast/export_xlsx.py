@@ -53,81 +53,91 @@ def text_xml(text: str) -> str:
     return _CONTROL.sub(_control_escape, text)
 
 
-def _number_text(values: np.ndarray) -> np.ndarray:
-    """Floats as their shortest round-trip text (numpy's, the same digits as ``repr``)."""
-    return np.asarray(values, dtype=float).astype(str).astype(object)
+def _join(*parts: object) -> pa.Array:
+    """Element-wise concatenation of string arrays and scalars (Arrow, no Python per cell)."""
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _numbers(values: np.ndarray) -> pa.Array:
+    """Numbers as their shortest round-trip text (``1234.5``, ``12``, ``1e+16``)."""
+    return pc.cast(pa.array(values), pa.string())
+
+
+def _blank_where(cells: pa.Array, present: np.ndarray) -> pa.Array:
+    return pc.if_else(pa.array(present), cells, "")
 
 
 def column_cells(
     values: pd.Series,
-    refs: np.ndarray,
+    refs: pa.Array,
     money: bool,
     cell: Callable[[object], object],
     prefixes: tuple[str, ...],
-) -> np.ndarray:
+) -> pa.Array:
     """The XML of one column's cells, one string per row ('' for an empty cell). `refs` are the
     cells' references (``B2``, ``B3``...); `cell` turns a value of a mixed column into a number,
     text, datetime, bool or None (``forecast.export._cell``)."""
-    n = len(values)
-    out = np.full(n, "", dtype=object)
     number_style = f' s="{MONEY}"' if money else ""
     if pd.api.types.is_bool_dtype(values) and not values.isna().any():
-        flags = np.where(values.to_numpy(dtype=bool), "1", "0").astype(object)
-        return '<c r="' + refs + '" t="b"><v>' + flags + "</v></c>"
+        flags = pa.array(np.where(values.to_numpy(dtype=bool), "1", "0"))
+        return _join('<c r="', refs, '" t="b"><v>', flags, "</v></c>")
     if pd.api.types.is_datetime64_any_dtype(values):
         stamps = values.dt.tz_localize(None) if values.dt.tz is not None else values
         ns = stamps.to_numpy(dtype="datetime64[ns]")
         present = ~np.isnat(ns)
-        offset = (ns[present] - EXCEL_EPOCH).astype(np.int64)
-        days, rest = np.divmod(offset, NS_PER_DAY)
-        serial = np.where(rest == 0, days.astype(str), (offset / NS_PER_DAY).astype(str))
-        styles = np.where(rest == 0, f' s="{DATE}"', f' s="{STAMP}"')
-        out[present] = (
-            '<c r="' + refs[present] + '"' + styles.astype(object) + "><v>"
-        ) + serial.astype(object) + "</v></c>"
-        return out
+        offset = np.where(present, ns - EXCEL_EPOCH, np.timedelta64(0, "ns")).astype(np.int64)
+        whole = offset % NS_PER_DAY == 0
+        serial = pc.if_else(
+            pa.array(whole), _numbers(offset // NS_PER_DAY), _numbers(offset / NS_PER_DAY)
+        )
+        styles = pa.array(np.where(whole, f' s="{DATE}"', f' s="{STAMP}"'))
+        cells = _join('<c r="', refs, '"', styles, "><v>", serial, "</v></c>")
+        return _blank_where(cells, present)
     if pd.api.types.is_integer_dtype(values) and not values.isna().any():
-        numbers = values.to_numpy().astype(str).astype(object)
-        return '<c r="' + refs + '"' + number_style + "><v>" + numbers + "</v></c>"
+        numbers = _numbers(values.to_numpy(dtype=np.int64))
+        return _join('<c r="', refs, '"', number_style, "><v>", numbers, "</v></c>")
     if pd.api.types.is_float_dtype(values) or pd.api.types.is_integer_dtype(values):
         floats = values.to_numpy(dtype=float, na_value=np.nan)
         finite = np.isfinite(floats)
-        out[finite] = (
-            '<c r="' + refs[finite] + '"' + number_style + "><v>"
-        ) + _number_text(floats[finite]) + "</v></c>"
+        numbers = _numbers(np.where(finite, floats, 0.0))
+        cells = _join('<c r="', refs, '"', number_style, "><v>", numbers, "</v></c>")
         infinite = np.isinf(floats)
-        words = np.array([str(float(v)) for v in floats[infinite]], dtype=object)
-        out[infinite] = _text_cells(refs[infinite], words)
-        return out
+        if infinite.any():  # as the CSV writes them: inf, -inf, as text
+            words = pa.array(np.where(floats > 0, "inf", "-inf"))
+            text = _join('<c r="', refs, '" t="inlineStr"><is><t>', words, "</t></is></c>")
+            cells = pc.if_else(pa.array(infinite), text, cells)
+        return _blank_where(cells, finite | infinite)
     kind = pd.api.types.infer_dtype(values, skipna=False)
     if kind == "string":
         return _string_cells(values, refs, prefixes)
     if kind == "decimal":
-        numbers = values.astype(str).to_numpy(dtype=object)
-        return '<c r="' + refs + '"' + number_style + "><v>" + numbers + "</v></c>"
+        numbers = pa.array(values.astype(str).to_numpy(dtype=object), type=pa.string())
+        return _join('<c r="', refs, '"', number_style, "><v>", numbers, "</v></c>")
     # Mixed (object) columns: each value classified once, then written by kind.
-    kinds = [cell(v) for v in values.tolist()]
-    for i, value in enumerate(kinds):
-        if value is None:
-            continue
-        ref = refs[i]
-        if isinstance(value, str):
-            if not value:
-                continue
-            out[i] = f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text_xml(value)}</t></is></c>'
+    ref_list = refs.to_pylist()
+    out = []
+    for ref, raw in zip(ref_list, values.tolist(), strict=True):
+        value = cell(raw)
+        if value is None or (isinstance(value, str) and not value):
+            out.append("")
+        elif isinstance(value, str):
+            text = text_xml(value)
+            out.append(
+                f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+            )
         elif isinstance(value, bool):
-            out[i] = f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+            out.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
         elif isinstance(value, datetime):
-            out[i] = _datetime_cell(ref, value)
+            out.append(_datetime_cell(ref, value))
         elif isinstance(value, float) and not np.isfinite(value):
-            out[i] = f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
+            out.append(f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>')
         else:
-            text = repr(value) if isinstance(value, float) else str(value)
-            out[i] = f'<c r="{ref}"{number_style}><v>{text}</v></c>'
-    return out
+            number = repr(value) if isinstance(value, float) else str(value)
+            out.append(f'<c r="{ref}"{number_style}><v>{number}</v></c>')
+    return pa.array(out, type=pa.string())
 
 
-def _string_cells(values: pd.Series, refs: np.ndarray, prefixes: tuple[str, ...]) -> np.ndarray:
+def _string_cells(values: pd.Series, refs: pa.Array, prefixes: tuple[str, ...]) -> pa.Array:
     """A column of text: neutralised (a leading ``'`` before the `prefixes` a spreadsheet would
     run), escaped, empty text left out (as an empty cell). Arrow's string kernels do the work."""
     text = pa.array(values.astype(object).to_numpy(), type=pa.string(), from_pandas=True)
@@ -136,27 +146,21 @@ def _string_cells(values: pd.Series, refs: np.ndarray, prefixes: tuple[str, ...]
     for prefix in prefixes[1:]:
         danger = pc.or_(danger, pc.starts_with(text, prefix))
     if pc.any(danger).as_py():
-        text = pc.if_else(danger, pc.binary_join_element_wise("'", text, ""), text)
+        text = pc.if_else(danger, _join("'", text), text)
     text = pc.utf8_slice_codeunits(text, 0, MAX_TEXT)
     for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
         text = pc.replace_substring(text, raw, entity)
-    words = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
     if pc.any(pc.match_substring_regex(text, _CONTROL.pattern)).as_py():
-        words = np.array([_CONTROL.sub(_control_escape, w) for w in words], dtype=object)
-    out = np.full(len(words), "", dtype=object)
-    filled = words != ""
-    out[filled] = (
-        '<c r="' + refs[filled] + '" t="inlineStr"><is><t xml:space="preserve">'
-    ) + words[filled] + "</t></is></c>"
-    return out
+        escaped = [_CONTROL.sub(_control_escape, w) for w in text.to_pylist()]
+        text = pa.array(escaped, type=pa.string())
+    cells = _join(
+        '<c r="', refs, '" t="inlineStr"><is><t xml:space="preserve">', text, "</t></is></c>"
+    )
+    return pc.if_else(pc.equal(text, ""), "", cells)
 
 
 def _control_escape(match: re.Match[str]) -> str:
     return f"_x{ord(match.group()):04X}_"
-
-
-def _text_cells(refs: np.ndarray, words: np.ndarray) -> np.ndarray:
-    return '<c r="' + refs + '" t="inlineStr"><is><t>' + words + "</t></is></c>"
 
 
 def _datetime_cell(ref: str, value: datetime) -> str:
@@ -167,6 +171,17 @@ def _datetime_cell(ref: str, value: datetime) -> str:
     return f'<c r="{ref}" s="{STAMP}"><v>{int(offset) / NS_PER_DAY!r}</v></c>'
 
 
+def _concatenated(rows: pa.Array) -> bytes:
+    """The UTF-8 bytes of all strings of an Arrow string array, one after the other."""
+    if len(rows) == 0:
+        return b""
+    rows = pc.fill_null(rows, "")
+    _, offset_buffer, data = rows.buffers()
+    kind = np.int64 if pa.types.is_large_string(rows.type) else np.int32
+    offsets = np.frombuffer(offset_buffer, dtype=kind)[rows.offset : rows.offset + len(rows) + 1]
+    return bytes(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
+
+
 def sheet_xml(
     frame: pd.DataFrame,
     header: list[str],
@@ -174,17 +189,16 @@ def sheet_xml(
     widths: Sequence[float],
     cell: Callable[[object], object],
     prefixes: tuple[str, ...],
-) -> str:
+) -> bytes:
     n_rows, n_cols = len(frame), len(frame.columns)
     last = column_letter(max(n_cols - 1, 0))
     table = f"A1:{last}{max(n_rows, 1) + 1}"
-    row_numbers = np.arange(2, n_rows + 2).astype(str).astype(object)
-    grid = np.empty((n_rows, n_cols + 2), dtype=object)
-    grid[:, 0] = '<row r="' + row_numbers + '">'
-    for j, name in enumerate(frame.columns):
-        refs = column_letter(j) + row_numbers
-        grid[:, j + 1] = column_cells(frame[name], refs, money[j], cell, prefixes)
-    grid[:, -1] = "</row>"
+    row_numbers = _numbers(np.arange(2, n_rows + 2, dtype=np.int64))
+    columns = [
+        column_cells(frame[name], _join(column_letter(j), row_numbers), money[j], cell, prefixes)
+        for j, name in enumerate(frame.columns)
+    ]
+    rows = _join('<row r="', row_numbers, '">', *columns, "</row>")
     head = "".join(
         f'<c r="{column_letter(j)}1" s="{BOLD}" t="inlineStr"><is><t xml:space="preserve">'
         f"{text_xml(text)}</t></is></c>"
@@ -194,7 +208,7 @@ def sheet_xml(
         f'<col min="{j + 1}" max="{j + 1}" width="{width + 0.7109375}" customWidth="1"/>'
         for j, width in enumerate(widths)
     )
-    return (
+    start = (
         f'{HEAD}<worksheet xmlns="{MAIN}" xmlns:r="{RELS}">'
         f'<dimension ref="{table if n_cols else "A1"}"/>'
         '<sheetViews><sheetView workbookViewId="0">'
@@ -203,18 +217,16 @@ def sheet_xml(
         '<sheetFormatPr defaultRowHeight="15"/>'
         + (f"<cols>{cols}</cols>" if cols else "")
         + f'<sheetData><row r="1">{head}</row>'
-        + "".join(grid.ravel().tolist())
-        + "</sheetData>"
-        + (f'<autoFilter ref="{table}"/>' if n_cols else "")
-        + "</worksheet>"
     )
+    end = "</sheetData>" + (f'<autoFilter ref="{table}"/>' if n_cols else "") + "</worksheet>"
+    return start.encode("utf-8") + _concatenated(rows) + end.encode("utf-8")
 
 
 def styles_xml(money_format: str) -> str:
     formats = (
         '<numFmts count="3"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
         '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm:ss"/>'
-        f"<numFmt numFmtId=\"166\" formatCode={quoteattr(money_format)}/></numFmts>"
+        f'<numFmt numFmtId="166" formatCode={quoteattr(money_format)}/></numFmts>'
     )
     xf = '<xf numFmtId="{fmt}" fontId="{font}" fillId="0" borderId="0" xfId="0"{apply}/>'
     cell_xfs = "".join(
@@ -240,7 +252,7 @@ def styles_xml(money_format: str) -> str:
     )
 
 
-def workbook_bytes(sheets: list[tuple[str, str, str]], money_format: str) -> bytes:
+def workbook_bytes(sheets: list[tuple[str, str, bytes]], money_format: str) -> bytes:
     """The .xlsx of (title, filter range or '', worksheet XML) sheets."""
     n = len(sheets)
     content_types = (
@@ -297,7 +309,7 @@ def workbook_bytes(sheets: list[tuple[str, str, str]], money_format: str) -> byt
         archive.writestr("xl/_rels/workbook.xml.rels", book_rels)
         archive.writestr("xl/styles.xml", styles_xml(money_format))
         for i, (_, _, xml) in enumerate(sheets):
-            archive.writestr(f"xl/worksheets/sheet{i + 1}.xml", xml.encode("utf-8"))
+            archive.writestr(f"xl/worksheets/sheet{i + 1}.xml", xml)
     return buffer.getvalue()
 
 
