@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import stdtr
 
 from forecast import schema
 
@@ -206,8 +207,6 @@ def reach_probability(
         return 1.0
     if expected <= 0:
         return 0.0
-    from scipy.stats import t as student_t
-
     weights = np.ones(n)
     if half_life:
         # Recent windows weigh more: the model's bias drifts (growth speeds up, slows down).
@@ -226,7 +225,9 @@ def reach_probability(
     needed = math.log(target / expected)
     if scale <= 0:
         return 1.0 if mean >= needed else 0.0
-    return float(student_t.sf((needed - mean) / scale, df=n_eff - 1))
+    # The Student t's survival function (what scipy.stats.t.sf computes, without importing all
+    # of scipy.stats in the request that needs it first).
+    return float(stdtr(n_eff - 1, -(needed - mean) / scale))
 
 
 def apply_calibration(table: pd.DataFrame, cal: StretchCalibration | None) -> pd.DataFrame:
