@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_dashboard.py [--series 10000] [--history 104] [--horizon 13]
     .venv/bin/python benchmarks/bench_dashboard.py --case fva [--series 10000] [--events 200]
     .venv/bin/python benchmarks/bench_dashboard.py --case fva --reuse DATA_DIR   (skip the set-up)
+    .venv/bin/python benchmarks/bench_dashboard.py --case callbacks --reuse DATA_DIR   (targets only)
 
 Generates weekly history for N series in 10 teams (regions), a baseline with 80/95 % intervals
 (generated, so no model time is measured), stores the plan through the services in a temporary
@@ -381,7 +382,9 @@ def main() -> None:
     )
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument(
-        "--reuse", help="data directory of an earlier --case fva run: skip its set-up"
+        "--reuse",
+        help="data directory of an earlier run of the same --case: skip its set-up (and, for "
+        "callbacks, the one-process table)",
     )
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # the fresh process's side
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
@@ -400,6 +403,20 @@ def main() -> None:
     from forecast.services import accounts, actuals, plans, system
     from forecast.services.store_factory import open_store
 
+    if args.reuse:  # only the targets, on the plan of an earlier run
+        data_dir = Path(args.reuse)
+        reused = open_store(data_dir=data_dir)
+        plan_id = next(s.plan_id for s in reused.list() if s.name == "Bench")
+        reused.close()
+        print_targets(
+            f"targets at {args.series:,} series x {args.horizon} periods (plan {plan_id} of "
+            f"{data_dir})",
+            page_cases({"plan_id": plan_id}, "R01"),
+            data_dir,
+            plan_id,
+            args.repeat,
+        )
+        return
     data_dir = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
     t0 = time.perf_counter()
     frames = generate(args.series, args.history, args.horizon)
