@@ -64,9 +64,15 @@ def team_summary(series_plan: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=TEAM_SUMMARY_COLUMNS)
     teams = series_plan["team"].astype(str)
     sums = series_plan.groupby(teams)[["baseline", "system_plan"]].sum()
-    events = series_plan.groupby(teams)["events"].agg(
-        lambda v: ",".join(
-            sorted({e for text in v.astype(str) for e in text.split(",") if e and e != "nan"})
+    # The distinct (team, events) pairs are few: split those, not every series-period.
+    pairs = pd.DataFrame({"team": teams, "events": series_plan["events"].astype(str)})
+    events = (
+        pairs.drop_duplicates()
+        .groupby("team")["events"]
+        .agg(
+            lambda v: ",".join(
+                sorted({e for text in v for e in text.split(",") if e and e != "nan"})
+            )
         )
     )
     out = sums.reset_index(names="team")
