@@ -16,6 +16,7 @@ from forecast import schema
 from forecast.overrides import Event, Factor
 from forecast.plan import PlanState
 from forecast.services import plans, system
+from forecast.services.cache import PerStoreCache
 from forecast.services.system import GateStatus
 from forecast.store import PlanRepository
 
@@ -179,12 +180,25 @@ class FanFrames:
     currency: str | None = "EUR"  # the plan's ISO code; None: plain numbers
 
 
+# History and baseline of a plan version, shared by every fan chart drawn of it (read-only: the
+# chart only sums them, a drill-down filters a copy).
+_FAN_FRAMES: PerStoreCache[tuple[pd.DataFrame, pd.DataFrame]] = PerStoreCache(size=4)
+
+
 def fan_frames(store: PlanRepository, plan: str, level: str, key: str | None) -> FanFrames:
-    """The frames the fan chart draws at `level` ("total", "team" or "series") for `key`."""
-    frames = plans.load_frames(store, plan)
-    currency = plans.get_plan(store, plan).currency
-    series_plan = system.system_plan(store, plan, "series")
-    history, baseline = frames.history, frames.baseline
+    """The frames the fan chart draws at `level` ("total", "team" or "series") for `key` (the
+    whole plan's are shared between calls: read them, do not change them)."""
+    state = plans.get_plan(store, plan)
+    currency = state.currency
+    history, baseline = _FAN_FRAMES.get(
+        store,
+        (state.plan_id, state.version),
+        lambda: (
+            plans.load_blob_frame(store, state.plan_id, plans.HISTORY),
+            plans.load_blob_frame(store, state.plan_id, plans.BASELINE),
+        ),
+    )
+    series_plan = system.system_plan(store, state.plan_id, "series")
     if level == "team" and key:
         keep = set(
             map(str, series_plan.loc[series_plan["team"].astype(str) == key, "unique_id"].unique())
