@@ -252,8 +252,9 @@ class EventGrid:
         else:
             # A cell is touched when some event of the group covers its series and its period:
             # (series x events) @ (events x periods) counts them (exactly, in float32).
-            series_hit = self.series_masks[np.ix_(index, rows)].T.astype(np.float32)
-            period_hit = self.period_masks[np.ix_(index, cols)].astype(np.float32)
+            members = np.asarray(index, dtype=np.int64)
+            series_hit = self.series_masks[np.ix_(members, rows)].T.astype(np.float32)
+            period_hit = self.period_masks[np.ix_(members, cols)].astype(np.float32)
             touched = (series_hit @ period_hit) > 0
         cells = touched & has_actual
         if not cells.any():

@@ -160,7 +160,7 @@ def team_codes(
 
     teams = teams_of(attributes, team_attr)
     teams = teams[~teams.index.duplicated(keep="last")]  # as Series.map keeps the last
-    per_series = pd.Series(series.map(teams), index=series).astype(str)
+    per_series = teams.reindex(series).astype(str)  # a series without attributes: "nan"
     codes, names = pd.factorize(per_series)
     return codes.astype(np.int64), [str(n) for n in names]
 
