@@ -45,7 +45,9 @@ def read_columns(data: bytes, columns: list[str]) -> pa.Table:
     """Only `columns` of a stored Parquet blob; ids and dates come dictionary-encoded (Parquet
     keeps them so), one dictionary for the whole column."""
     keys = [c for c in columns if c in (schema.UNIQUE_ID, schema.DS)]
-    return pq.read_table(pa.BufferReader(data), columns=columns, read_dictionary=keys)
+    return pq.read_table(
+        pa.BufferReader(data), columns=columns, read_dictionary=keys, use_threads=False
+    )
 
 
 def encoded(table: pa.Table, name: str) -> Column:
