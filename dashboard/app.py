@@ -14,7 +14,7 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import Dash, DiskcacheManager, Input, Output, State, dcc, html
 
-from dashboard import auth, ids
+from dashboard import auth, figures, ids
 from dashboard.context import DashboardContext
 from dashboard.pages import accuracy, actuals, data, negotiation, plans, side_by_side, system_plan
 from dashboard.secret import load_secret_key
@@ -78,6 +78,9 @@ def create_app(
     _register_shell_callbacks(app, ctx)
     for page in PAGES:
         page.register_callbacks(app, ctx)
+    # Plotly reads its templates on the first figure of a process: do it while starting, not in
+    # the first page a user opens after a restart.
+    figures.empty_figure("")
     return app
 
 

@@ -291,13 +291,13 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Input(ids.ACC_LAYER_SCOPE, "value"),
     )
     def render(session: dict | None, scope: str | None) -> tuple:
-        empty = figures.empty_figure("No actuals yet")
         if not (session or {}).get("plan_id"):
+            empty = figures.empty_figure("No actuals yet")
             return empty, [], [], None, components.need_plan_notice()
         plan_id = components.action_plan(session)
         report, alert = components.call_service(lambda: accuracy.fva(ctx.store, plan_id))
         if report is None:
-            return empty, [], [], None, alert
+            return figures.empty_figure("No actuals yet"), [], [], None, alert
         return (
             figures_accuracy.fva_waterfall(report.overall()),
             layer_rows(report.layers, scope or "overall"),

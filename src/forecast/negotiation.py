@@ -1202,33 +1202,51 @@ def spread(
             raise NegotiationError(f"spread weights need a {col!r} column")
     frame = weights.reset_index(drop=True)
     values = pd.to_numeric(frame[weight_col], errors="raise").astype(float).to_numpy()
-    if (values < 0).any() or not np.isfinite(values).all():
-        raise NegotiationError(f"spread weights ({weight_col}) must be finite and >= 0")
-    # weights in minor units, as in the ledger
-    minor_weights = np.round(values * 100).astype(np.int64)
-    teams = frame["team"].astype(str).to_numpy()
-    result = np.zeros(len(frame), dtype=np.int64)
-    missing = sorted(set(team_targets) - set(teams))
+    team_codes, team_names = pd.factorize(frame["team"].astype(str))
+    names = [str(t) for t in team_names]
+    missing = sorted(set(team_targets) - set(names))
     if missing:
         raise NegotiationError(
             f"team(s) {', '.join(missing)} have no series to spread their target to"
         )
-    positions = pd.Series(np.arange(len(frame)))
-    jobs: list[tuple[int, np.ndarray]] = []  # (total, row positions) per group
     if team_period_targets:
-        periods = pd.to_datetime(frame["ds"]).dt.strftime("%Y-%m-%d").to_numpy()
-        for group_key, rows in positions.groupby([teams, periods]).indices.items():
-            team, period = (str(part) for part in group_key)  # type: ignore[attr-defined]
-            # .indices holds position arrays at runtime; the stubs also allow Index and list.
-            jobs.append((int(team_period_targets.get((team, period), 0)), cast(np.ndarray, rows)))
+        # Factorise the dates first: a few distinct periods are formatted, not every row.
+        ds_codes, ds_uniques = pd.factorize(pd.to_datetime(frame["ds"]))
+        periods = [p.strftime("%Y-%m-%d") for p in pd.DatetimeIndex(ds_uniques)]
+        codes = team_codes.astype(np.int64) * max(1, len(periods)) + ds_codes
+        totals = [
+            int(team_period_targets.get((team, period), 0)) for team in names for period in periods
+        ]
     else:
-        for group_key, rows in positions.groupby(teams).indices.items():
-            jobs.append((int(team_targets.get(str(group_key), 0)), cast(np.ndarray, rows)))
-    for total, rows in jobs:
-        result[rows] = split_ints(total, minor_weights[rows])
+        codes = team_codes.astype(np.int64)
+        totals = [int(team_targets.get(team, 0)) for team in names]
+    result = spread_groups(totals, codes, values, weight_col=weight_col)
     out = frame.copy()
     out["target_minor"] = result
     return out
+
+
+def spread_groups(
+    totals: Sequence[int], codes: np.ndarray, values: np.ndarray, *, weight_col: str = "weights"
+) -> np.ndarray:
+    """`spread` on arrays: cell i belongs to group ``codes[i]`` whose total (minor units) is
+    ``totals[codes[i]]``; each group's total is split over its cells in proportion to `values`
+    (currency floats, rounded to minor units as in the ledger) by largest remainder, ties to the
+    earlier cell. Returns int64 minor units per cell."""
+    values = np.asarray(values, dtype=float)
+    if (values < 0).any() or not np.isfinite(values).all():
+        raise NegotiationError(f"spread weights ({weight_col}) must be finite and >= 0")
+    minor_weights = np.round(values * 100).astype(np.int64)
+    result = np.zeros(len(values), dtype=np.int64)
+    order = np.argsort(codes, kind="stable")  # each group's cells in their original order
+    bounds = np.cumsum(np.bincount(codes, minlength=len(totals)))
+    start = 0
+    for group, end in enumerate(bounds):
+        if end > start:
+            rows = order[start:end]
+            result[rows] = split_ints(int(totals[group]), minor_weights[rows])
+        start = end
+    return result
 
 
 # --------------------------------------------------------------------------------------------

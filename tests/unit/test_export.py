@@ -245,3 +245,27 @@ def test_xlsx_cells_keep_their_types_and_no_value_becomes_a_formula():
     assert rows[1][0].value is None and rows[1][2].value is None
     assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+
+
+def test_xlsx_text_is_escaped_and_times_and_empty_cells_survive_the_round_trip():
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "what": ["a<b & c>d", "bell\x07", "", None],
+            "at": ["2025-01-03T10:30:00", "2025-01-04", None, "2025-01-05"],
+            "count": pd.array([1, None, 3, 4], dtype="Int64"),
+            "flag": [True, False, True, False],
+            "mixed": [{"k": "=x"}, 2.5, "-3", None],
+        }
+    )
+    sheet = load_workbook(io.BytesIO(export.to_xlsx({"odd": frame})))["odd"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    # A control character is kept as Excel's escape (Excel shows the character; openpyxl does not
+    # decode it), as XlsxWriter wrote it.
+    assert [r[0] for r in rows] == ["a<b & c>d", "bell_x0007_", None, None]
+    assert rows[0][1].hour == 10 and rows[0][1].minute == 30 and rows[2][1] is None
+    assert [r[2] for r in rows] == [1, None, 3, 4]
+    assert [r[3] for r in rows] == [True, False, True, False]
+    assert rows[0][4] == '{"k": "=x"}' and rows[1][4] == 2.5 and rows[2][4] == "'-3"
+    assert sheet.auto_filter.ref == "A1:E5" and sheet.freeze_panes == "A2"

@@ -117,6 +117,24 @@ def test_the_page_the_cli_and_publish_count_the_same_open_deviations(ctx, plan_i
         system.publish(ctx.store, plan_id, "olga")
 
 
+def test_the_page_read_again_after_each_change_shows_the_change_not_the_earlier_render(
+    ctx, plan_id
+):
+    before = system_views.system_page(ctx.store, plan_id, "olga")
+    assert before.events == [] and before.plan_total == before.baseline_total
+    add_promo(ctx, plan_id)  # a new version: the shared system plan of the old one is not used
+    promoted = system_views.system_page(ctx.store, plan_id, "olga")
+    assert [e.name for e in promoted.events] == ["Promo"]
+    assert promoted.plan_total > before.plan_total and promoted.gate.open > 0
+    series = system.system_plan(ctx.store, plan_id, "series")
+    series["system_plan"] = 0.0  # a caller changing its copy changes nothing shared
+    assert system_views.system_page(ctx.store, plan_id, "olga").plan_total == promoted.plan_total
+    system.set_threshold(ctx.store, plan_id, "olga", 0.9)  # the +50 % promo is below 90 %
+    raised = system_views.system_page(ctx.store, plan_id, "olga")
+    assert raised.gate.marked == 0 and raised.gate.open == 0
+    assert raised.plan_total == promoted.plan_total
+
+
 def test_permissions_follow_role_and_lock_with_what_to_do(ctx, plan_id):
     owner = system_views.system_page(ctx.store, plan_id, "olga")
     lead = system_views.system_page(ctx.store, plan_id, "lena")

@@ -43,6 +43,7 @@ COLUMNS = [
     "audit",
 ]
 EVENT_STEP = "baseline -> system plan"
+EFFECTS = ("set", "percent", "add", "cap")  # the order of the combination rule's components
 TARGET_STEP = "system plan -> negotiated target"
 
 
@@ -156,6 +157,8 @@ class EventGrid:
         for i, event in enumerate(self.events):
             if i in dropped or (only is not None and event.effect not in only):
                 continue
+            if only is not None and not self.period_masks[i][cols].any():
+                continue  # outside the columns asked for
             r = row_pos[self.series_idx[i]]
             c = col_pos[self.period_idx[i]]
             r, c = r[r >= 0], c[c >= 0]
@@ -194,17 +197,29 @@ class EventGrid:
         rows = np.flatnonzero(rows) if rows.dtype == bool else rows
         cols = np.flatnonzero(cols) if cols.dtype == bool else cols
         rect = np.ix_(rows, cols)
-        parts = [component[rect].copy() for component in self.components]
+        # Sets and caps do not undo (nor does a -100 % percent): those components are rebuilt
+        # from the other events of their kind; the others are read (fancy indexing copies).
+        rebuild = {
+            self.events[i].effect
+            for i in dropped
+            if self.events[i].effect in ("set", "cap")
+            or (self.events[i].effect == "percent" and float(self.events[i].value) == -100.0)
+        }
+        if rebuild:
+            fresh = self._components(rows, cols, dropped, only=rebuild)
+        parts = [
+            fresh[position] if effect in rebuild else component[rect]
+            for position, (effect, component) in enumerate(
+                zip(EFFECTS, self.components, strict=True)
+            )
+        ]
         row_pos = np.full(len(self.grid.series), -1)
         row_pos[rows] = np.arange(len(rows))
         col_pos = np.full(len(self.grid.periods), -1)
         col_pos[cols] = np.arange(len(cols))
-        rebuild: set[str] = set()
         for i in sorted(dropped):
             event = self.events[i]
-            value = float(event.value)
-            if event.effect in ("set", "cap") or (event.effect == "percent" and value == -100.0):
-                rebuild.add(event.effect)
+            if event.effect in rebuild or event.effect not in ("percent", "add"):
                 continue
             r = row_pos[self.series_idx[i]]
             c = col_pos[self.period_idx[i]]
@@ -213,14 +228,9 @@ class EventGrid:
                 continue
             block = np.ix_(r, c)
             if event.effect == "percent":
-                parts[1][block] /= 1.0 + value / 100.0
-            elif event.effect == "add":
-                parts[2][block] -= value
-        if rebuild:
-            fresh = self._components(rows, cols, dropped, only=rebuild)
-            for position, effect in enumerate(("set", "percent", "add", "cap")):
-                if effect in rebuild:
-                    parts[position] = fresh[position]
+                parts[1][block] /= 1.0 + float(event.value) / 100.0
+            else:
+                parts[2][block] -= float(event.value)
         return self._compose(self.grid.layers["baseline"][rect], *parts)
 
     def value_added(self, group: Sequence[int]) -> tuple[int, float, float]:
@@ -240,9 +250,12 @@ class EventGrid:
         if len(index) == 1:
             touched = has_actual  # one event's rectangle is exactly its cells
         else:
-            touched = np.zeros(y_block.shape, dtype=bool)
-            for i in index:
-                touched |= np.outer(self.series_masks[i][rows], self.period_masks[i][cols])
+            # A cell is touched when some event of the group covers its series and its period:
+            # (series x events) @ (events x periods) counts them (exactly, in float32).
+            members = np.asarray(index, dtype=np.int64)
+            series_hit = self.series_masks[np.ix_(members, rows)].T.astype(np.float32)
+            period_hit = self.period_masks[np.ix_(members, cols)].astype(np.float32)
+            touched = (series_hit @ period_hit) > 0
         cells = touched & has_actual
         if not cells.any():
             return 0, 0.0, 0.0
@@ -380,14 +393,16 @@ def touch_table(
     audit: Sequence[AuditRef] = (),
     *,
     progress: Callable[[float, str], None] | None = None,
+    event_grid: EventGrid | None = None,
 ) -> pd.DataFrame:
     """Every touch with its value added; the ones that made the forecast worse first (worst
-    first), then the rest (best first)."""
+    first), then the rest (best first). `event_grid`: the events already on this grid (built
+    with it), else they are put on it here."""
     total = float(np.abs(np.where(grid.has_actual, grid.y, 0.0)).sum())
     index = AuditIndex(audit, TRACED_ACTIONS)
     rows: list[dict[str, Any]] = []
     if events is not None and events.events and "system_plan" in grid.layers:
-        egrid = EventGrid(grid, events.attributes, events.events)
+        egrid = event_grid or EventGrid(grid, events.attributes, events.events)
         for i, event in enumerate(egrid.events):
             if progress and i % 20 == 0:
                 progress(i / max(1, len(egrid.events)), f"event {i + 1} of {len(egrid.events)}")

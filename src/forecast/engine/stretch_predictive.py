@@ -43,9 +43,11 @@ class Predictive:
         """P(log miss >= needed)."""
         if self.scale <= 0:
             return 1.0 if self.centre >= needed else 0.0
-        from scipy.stats import t as student_t
+        # The Student t's survival function (scipy.stats.t.sf) without importing all of
+        # scipy.stats in the request that needs it first.
+        from scipy.special import stdtr
 
-        return float(student_t.sf((needed - self.centre) / self.scale, df=self.df))
+        return float(stdtr(self.df, -(needed - self.centre) / self.scale))
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)

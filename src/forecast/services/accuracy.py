@@ -21,10 +21,11 @@ import pandas as pd
 
 from forecast import accuracy, schema
 from forecast.accuracy.grid import AccuracyError
-from forecast.engine.calendar import season_length
+from forecast.accuracy.touches import EventGrid
+from forecast.negotiation import NegotiationError
 from forecast.plan import PlanState
+from forecast.services import accuracy_grid, system
 from forecast.services import negotiation as nego
-from forecast.services import system
 from forecast.services.actuals import load_actuals
 from forecast.services.cache import PerStoreCache
 from forecast.services.errors import Invalid, NotFound
@@ -157,7 +158,7 @@ def _scored_versions(state: PlanState, audit: list[AuditEntry]) -> dict[str, Any
 
 # -- the plan's frames --------------------------------------------------------------------------
 
-_SCALES: PerStoreCache[pd.Series] = PerStoreCache(size=8)
+NO_GOAL_NOTE = "no goal is set: the negotiated target is not scored"
 
 
 def mase_scales(history: pd.DataFrame, season: int) -> pd.Series:
@@ -168,39 +169,7 @@ def mase_scales(history: pd.DataFrame, season: int) -> pd.Series:
     )
     codes, uniques = pd.factorize(frame[schema.UNIQUE_ID].astype(str))
     y = frame[schema.Y].to_numpy(dtype=float)
-    n_series = len(uniques)
-    length = np.bincount(codes, minlength=n_series)
-
-    def lagged(lag: int) -> np.ndarray:
-        out = np.full(len(y), np.nan)
-        if len(y) > lag:
-            same = codes[lag:] == codes[:-lag]
-            out[lag:] = np.where(same, np.abs(y[lag:] - y[:-lag]), np.nan)
-        return out
-
-    diffs = np.where(length[codes] >= 2 * season, lagged(season), lagged(1))
-    usable = ~np.isnan(diffs)
-    sums = np.bincount(codes, weights=np.where(usable, diffs, 0.0), minlength=n_series)
-    counts = np.bincount(codes, weights=usable.astype(float), minlength=n_series)
-    level = np.bincount(codes, weights=np.abs(y), minlength=n_series) / np.maximum(length, 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scales = sums / counts
-    scales = np.where(scales > 1e-9 * np.maximum(level, 1e-12), scales, np.nan)
-    return pd.Series(scales, index=pd.Index(uniques).astype(str), dtype=float)
-
-
-def _plan_frame(store: PlanRepository, state: PlanState) -> tuple[pd.DataFrame, list[str]]:
-    """unique_id, ds, team, baseline, system_plan (+ target when the negotiation has targets)."""
-    notes: list[str] = []
-    neg = nego.negotiation_of(state)
-    if neg is not None and neg.goal is not None:
-        frame = nego.negotiated_plan(store, state.plan_id)
-        return frame[
-            [schema.UNIQUE_ID, schema.DS, schema.TEAM, "baseline", "system_plan", "target"]
-        ], notes
-    notes.append("no goal is set: the negotiated target is not scored")
-    frame = nego.series_frame(store, state.plan_id)
-    return frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM, "baseline", "system_plan"]], notes
+    return accuracy_grid.scales_of_sorted(codes, y, np.asarray(uniques), season)
 
 
 def _audit_refs(audit: list[AuditEntry]) -> list[accuracy.AuditRef]:
@@ -259,6 +228,7 @@ class _Inputs:
     info: Any  # ActualsVersion
     grid: accuracy.ScoredGrid
     events: accuracy.EventTouchInput
+    event_grid: EventGrid | None  # the events on the grid, built with it
     audit: list[AuditEntry]
     notes: list[str]
 
@@ -268,29 +238,29 @@ _INPUTS: PerStoreCache[_Inputs] = PerStoreCache(size=4)
 
 
 def _load_inputs(store: PlanRepository, state: PlanState, actuals_version: int) -> _Inputs:
-    info, actuals = load_actuals(store, state.plan_id, actuals_version)
-    frame, notes = _plan_frame(store, state)
-    scales = _SCALES.get(
-        store,
-        (state.plan_id, state.version),
-        lambda: mase_scales(
-            load_blob_frame(store, state.plan_id, "history"), season_length(state.freq)
-        ),
-    )
+    """The grid read column by column from the stored blobs (`accuracy_grid`), not through the
+    plan's whole frames."""
+    info, actuals_bytes = store.get_actuals(state.plan_id, actuals_version)
+    attributes = load_blob_frame(store, state.plan_id, "attributes")
+    events = system.events_of(state)
+    blobs = {
+        "baseline": store.get_blob(state.plan_id, "baseline"),
+        "history": store.get_blob(state.plan_id, "history"),
+        "actuals": actuals_bytes,
+    }
+    neg = nego.negotiation_of(state)
+    notes = [] if neg is not None and neg.goal is not None else [NO_GOAL_NOTE]
     try:
-        grid = accuracy.build_grid(frame, actuals, scales)
-    except AccuracyError as exc:
+        grid, event_grid = accuracy_grid.plan_grid(state, blobs, attributes, events, neg)
+    except (AccuracyError, NegotiationError) as exc:
         raise Invalid.from_error(exc) from exc
     if not grid.has_actual.any():
         raise Invalid(
             f"the actuals of plan {state.plan_id} (version {info.version}) cover none of its "
             "series-periods; upload actuals for the plan's horizon"
         )
-    attributes = load_blob_frame(store, state.plan_id, "attributes")
-    events = accuracy.EventTouchInput(
-        system.events_of(state), system.explanations_of(state), attributes
-    )
-    return _Inputs(info, grid, events, store.audit(state.plan_id), notes)
+    touch_input = accuracy.EventTouchInput(events, system.explanations_of(state), attributes)
+    return _Inputs(info, grid, touch_input, event_grid, store.audit(state.plan_id), notes)
 
 
 def _compute_fva(
@@ -303,7 +273,12 @@ def _compute_fva(
     )
     grid, info, audit, notes = inputs.grid, inputs.info, inputs.audit, list(inputs.notes)
     touches = accuracy.touch_table(
-        grid, inputs.events, _negotiation_touches(state), _audit_refs(audit), progress=progress
+        grid,
+        inputs.events,
+        _negotiation_touches(state),
+        _audit_refs(audit),
+        progress=progress,
+        event_grid=inputs.event_grid,
     )
     periods = [
         d.strftime("%Y-%m-%d")

@@ -43,16 +43,13 @@ def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool =
     return export.write_bundle(_bundle_content(store, state, negotiated), store.installation_key())
 
 
-def _decimal(text: str) -> Decimal:
-    return Decimal(text)
-
-
 def _sheets(
     store: PlanRepository, state: PlanState, rows: pd.DataFrame, negotiated: pd.DataFrame
 ) -> dict[str, pd.DataFrame]:
     by_series = rows.copy()
     for col in export.MONEY_COLUMNS:
-        by_series[col] = by_series[col].map(_decimal)
+        # The nearest float to each exact amount: the cell shows the same two decimals.
+        by_series[col] = negotiated[f"{col}_minor"].to_numpy() / 100
     sums = negotiated.groupby("team")[[f"{c}_minor" for c in export.MONEY_COLUMNS]].sum()
     by_team = pd.DataFrame({"team": sums.index.astype(str)})
     for col in export.MONEY_COLUMNS:

@@ -22,8 +22,10 @@ import pandas as pd
 
 from forecast import negotiation as domain
 from forecast import schema
+from forecast.engine.stretch import apply_calibration
 from forecast.negotiation import Actor, Negotiation, NegotiationError, from_minor, to_minor
 from forecast.plan import AGREED, PlanState, utc_now
+from forecast.services import stretch_calibration
 from forecast.services.cache import PerStoreCache
 from forecast.services.errors import (
     Fix,
@@ -579,7 +581,7 @@ def ledger(store: PlanRepository, plan: str) -> pd.DataFrame:
     for col in money:
         table[col + MINOR] = table[col].astype("int64")
         table[col] = [float(from_minor(int(v))) for v in table[col]]
-    last_year = _last_year_by_team(*_plan_data(store, state), state.freq)
+    last_year = dict(_last_year(store, state))
     if last_year and all(v is not None for v in last_year.values()):
         last_year["TOTAL"] = sum(v for v in last_year.values() if v is not None)
     table["last_year"] = [last_year.get(str(t)) for t in table["team"]]
@@ -642,13 +644,10 @@ def stretch(store: PlanRepository, plan: str) -> pd.DataFrame:
     totals over the plan's horizon (``forecast.engine.stretch``; columns ``calibrated`` and
     ``rests_on`` say so); with too short a history it falls back to the baseline's intervals with
     periods assumed independent (``forecast.negotiation.stretch``), and ``rests_on`` says that."""
-    from forecast.engine.stretch import apply_calibration
-    from forecast.services import stretch_calibration
-
     state = get_plan(store, plan)
     neg = _require_negotiation(state, "compute the stretch")
     frame, history = _plan_data(store, state)
-    last_year = _last_year_by_team(frame, history, state.freq)
+    last_year = dict(_last_year(store, state))
     table = domain.stretch(frame, neg.targets(), last_year=last_year)
     teams = frame.drop_duplicates(schema.UNIQUE_ID).set_index(schema.UNIQUE_ID)[schema.TEAM]
     calibration = stretch_calibration.of_plan(store, state, history, teams)
@@ -664,6 +663,20 @@ def _last_year_offset(freq: str) -> pd.DateOffset:
     return pd.DateOffset(months=12)
 
 
+# Last year's sales per team depend only on the plan version's frames: the ledger and the stretch
+# of one render (and every later render of the same version) share them.
+_LAST_YEAR: PerStoreCache[dict[str, float | None]] = PerStoreCache(size=8)
+
+
+def _last_year(store: PlanRepository, state: PlanState) -> dict[str, float | None]:
+    """`_last_year_by_team` of this plan version (shared: copy before changing it)."""
+    return _LAST_YEAR.get(
+        store,
+        (state.plan_id, state.version),
+        lambda: _last_year_by_team(*_plan_data(store, state), state.freq),
+    )
+
+
 def _last_year_by_team(
     frame: pd.DataFrame, history: pd.DataFrame, freq: str
 ) -> dict[str, float | None]:
@@ -672,6 +685,8 @@ def _last_year_by_team(
     shifted = frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM]].copy()
     shifted[schema.DS] = shifted[schema.DS] - _last_year_offset(freq)
     hist = history[[schema.UNIQUE_ID, schema.DS, schema.Y]]
+    # Only the history's rows of those dates can match: the join runs on a horizon's worth.
+    hist = hist[hist[schema.DS].isin(shifted[schema.DS].unique())]
     merged = shifted.merge(hist, on=[schema.UNIQUE_ID, schema.DS], how="left")
     out: dict[str, float | None] = {}
     for team, part in merged.groupby(schema.TEAM):

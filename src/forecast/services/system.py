@@ -94,8 +94,20 @@ def gate_status(store: PlanRepository, plan: str) -> GateStatus:
 
 
 def _marked(store: PlanRepository, state: PlanState) -> pd.DataFrame:
-    marked = overrides.deviations(_system_plan_frame(store, state), state.threshold)
-    return overrides.mark_explained(marked, explanations_of(state))
+    """The marked deviations of this plan version (shared: callers read them, never change)."""
+
+    def compute() -> pd.DataFrame:
+        marked = overrides.deviations(_system_plan_frame(store, state), state.threshold)
+        return overrides.mark_explained(marked, explanations_of(state))
+
+    return _MARKED.get(store, (state.plan_id, state.version), compute)
+
+
+# A saved plan version never changes (every edit, threshold and explanation moves the version),
+# so its system plan and marked deviations are computed once per version and then reused by
+# every render, gate check and chart of it.
+_SYSTEM_PLAN: PerStoreCache[pd.DataFrame] = PerStoreCache(size=4)
+_MARKED: PerStoreCache[pd.DataFrame] = PerStoreCache(size=4)
 
 
 def list_events(store: PlanRepository, plan: str) -> list[Event]:
@@ -113,11 +125,19 @@ def get_event(state: PlanState, event_id: str) -> Event:
 def _system_plan_frame(
     store: PlanRepository, state: PlanState, events: Sequence[Event] | None = None
 ) -> pd.DataFrame:
-    baseline = plans.load_blob_frame(store, state.plan_id, plans.BASELINE)
-    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
-    return overrides.apply_events(
-        baseline, attributes, events_of(state) if events is None else events, state.team_attr
-    )
+    """The baseline with the plan's events (or `events`) applied. With the plan's own events the
+    frame is shared between callers of the same version: read it, do not change it."""
+
+    def compute() -> pd.DataFrame:
+        baseline = plans.load_blob_frame(store, state.plan_id, plans.BASELINE)
+        attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+        return overrides.apply_events(
+            baseline, attributes, events_of(state) if events is None else events, state.team_attr
+        )
+
+    if events is not None:
+        return compute()
+    return _SYSTEM_PLAN.get(store, (state.plan_id, state.version), compute)
 
 
 def system_plan(store: PlanRepository, plan: str, level: str = "series") -> pd.DataFrame:
@@ -130,14 +150,14 @@ def system_plan(store: PlanRepository, plan: str, level: str = "series") -> pd.D
     state = plans.get_plan(store, plan)
     frame = _system_plan_frame(store, state)
     if level == "series":
-        return frame
+        return frame.copy()  # the shared frame stays as it is
     return overrides.aggregate(frame, level)
 
 
 def deviations(store: PlanRepository, plan: str) -> pd.DataFrame:
     """Every marked deviation (above the plan's threshold, per series-period and per team total)
     with ``explained``, ``outdated``, ``reason_code``, ``text`` and ``author`` columns."""
-    return _marked(store, plans.get_plan(store, plan))
+    return _marked(store, plans.get_plan(store, plan)).copy()
 
 
 def unexplained(store: PlanRepository, plan: str) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from forecast.errors import Fix, FixKey, explain
 from forecast.overrides import Event, Factor
 from forecast.plan import PlanState
 from forecast.services import plans, system
+from forecast.services.cache import PerStoreCache
 from forecast.services.system import GateStatus
 from forecast.store import PlanRepository
 
@@ -71,9 +72,15 @@ def team_summary(series_plan: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=TEAM_SUMMARY_COLUMNS)
     teams = series_plan["team"].astype(str)
     sums = series_plan.groupby(teams)[["baseline", "system_plan"]].sum()
-    events = series_plan.groupby(teams)["events"].agg(
-        lambda v: ",".join(
-            sorted({e for text in v.astype(str) for e in text.split(",") if e and e != "nan"})
+    # The distinct (team, events) pairs are few: split those, not every series-period.
+    pairs = pd.DataFrame({"team": teams, "events": series_plan["events"].astype(str)})
+    events = (
+        pairs.drop_duplicates()
+        .groupby("team")["events"]
+        .agg(
+            lambda v: ",".join(
+                sorted({e for text in v for e in text.split(",") if e and e != "nan"})
+            )
         )
     )
     out = sums.reset_index(names="team")
@@ -189,12 +196,25 @@ class FanFrames:
     currency: str | None = "EUR"  # the plan's ISO code; None: plain numbers
 
 
+# History and baseline of a plan version, shared by every fan chart drawn of it (read-only: the
+# chart only sums them, a drill-down filters a copy).
+_FAN_FRAMES: PerStoreCache[tuple[pd.DataFrame, pd.DataFrame]] = PerStoreCache(size=4)
+
+
 def fan_frames(store: PlanRepository, plan: str, level: str, key: str | None) -> FanFrames:
-    """The frames the fan chart draws at `level` ("total", "team" or "series") for `key`."""
-    frames = plans.load_frames(store, plan)
-    currency = plans.get_plan(store, plan).currency
-    series_plan = system.system_plan(store, plan, "series")
-    history, baseline = frames.history, frames.baseline
+    """The frames the fan chart draws at `level` ("total", "team" or "series") for `key` (the
+    whole plan's are shared between calls: read them, do not change them)."""
+    state = plans.get_plan(store, plan)
+    currency = state.currency
+    history, baseline = _FAN_FRAMES.get(
+        store,
+        (state.plan_id, state.version),
+        lambda: (
+            plans.load_blob_frame(store, state.plan_id, plans.HISTORY),
+            plans.load_blob_frame(store, state.plan_id, plans.BASELINE),
+        ),
+    )
+    series_plan = system.system_plan(store, state.plan_id, "series")
     if level == "team" and key:
         keep = set(
             map(str, series_plan.loc[series_plan["team"].astype(str) == key, "unique_id"].unique())

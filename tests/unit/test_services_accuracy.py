@@ -1,0 +1,175 @@
+"""The FVA use case on the in-memory store: the grid it reads column by column from the stored
+blobs equals the one built from the plan's own frames, and its shared report follows every
+change of the plan and of the actuals."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_services_negotiation import team_plan
+
+from forecast import accuracy as scoring
+from forecast import schema
+from forecast.engine.calendar import season_length
+from forecast.overrides import Scope
+from forecast.services import accuracy, actuals, plans, system
+from forecast.services import negotiation as nego
+from forecast.services.actuals import load_actuals
+from forecast.store import MemoryStore
+
+
+@pytest.fixture
+def store():
+    return MemoryStore()
+
+
+def horizon(store, plan_id: str) -> list[date]:
+    return [d.date() for d in system.horizon_dates(store, plans.get_plan(store, plan_id))]
+
+
+def add_events(store, plan_id: str) -> None:
+    weeks = horizon(store, plan_id)
+    for name, selector, effect, value, first, last in (
+        ("promo a", {"Team": ("a",)}, "percent", 20.0, 0, 2),
+        ("extra b", {"Team": ("b",)}, "add", 1.0e7, 1, 3),
+        ("cap a0", None, "cap", 1.0e8, 0, 3),
+        ("set c1", None, "set", 5.0e7, 2, 2),
+        ("cut all", {"Team": ("a", "b", "c")}, "percent", -5.0, 3, 3),
+    ):
+        ids = {"cap a0": ("a0",), "set c1": ("c1",)}.get(name, ())
+        system.add_event(
+            store,
+            plan_id,
+            "olga",
+            name=name,
+            kind="promotion",
+            scope=Scope(attributes=selector or {}, ids=ids),
+            start=weeks[first],
+            end=weeks[last],
+            effect=effect,
+            value=value,
+        )
+
+
+def upload(store, plan_id: str, factor: float, *, weeks: int | None = None) -> None:
+    """Actuals: the baseline times `factor` (the first `weeks` periods), plus a series and a
+    period the plan does not have (they count nowhere)."""
+    frame = plans.load_blob_frame(store, plan_id, "baseline")[["unique_id", "ds", "baseline"]]
+    kept = sorted(frame["ds"].unique())[: weeks or None]
+    frame = frame[frame["ds"].isin(kept)]
+    rows = frame.assign(y=(frame["baseline"] * factor).round(2))[["unique_id", "ds", "y"]]
+    extra = pd.DataFrame(
+        {"unique_id": ["zz9", "a0"], "ds": [kept[0], pd.Timestamp("2030-01-04")], "y": [5.0, 7.0]}
+    )
+    rows = pd.concat([rows, extra], ignore_index=True)
+    rows["ds"] = pd.to_datetime(rows["ds"]).dt.strftime("%Y-%m-%d")
+    actuals.upload_actuals(
+        store, plan_id, rows.to_csv(index=False).encode(), filename="a.csv", actor="olga"
+    )
+
+
+def grid_from_frames(store, plan_id: str) -> scoring.ScoredGrid:
+    """The scoring grid the long way: the plan's frames (negotiated plan, or series frame without
+    a goal), the kept actuals and the history's MASE scales through `accuracy.build_grid`."""
+    state = plans.get_plan(store, plan_id)
+    neg = nego.negotiation_of(state)
+    if neg is not None and neg.goal is not None:
+        frame = nego.negotiated_plan(store, plan_id)
+    else:
+        frame = nego.series_frame(store, plan_id)
+    layers = [c for c in ("baseline", "system_plan", "target") if c in frame]
+    frame = frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM, *layers]]
+    _, kept = load_actuals(store, plan_id)
+    history = plans.load_blob_frame(store, plan_id, "history")
+    scales = accuracy.mase_scales(history, season_length(state.freq))
+    return scoring.build_grid(frame, kept, scales)
+
+
+def assert_same_grid(read: scoring.ScoredGrid, built: scoring.ScoredGrid) -> None:
+    assert list(read.series) == list(built.series)
+    assert list(read.periods) == list(built.periods)
+    assert list(read.team) == list(built.team)
+    assert np.array_equal(read.y, built.y, equal_nan=True)
+    assert np.array_equal(read.scale, built.scale, equal_nan=True)
+    assert sorted(read.layers) == sorted(built.layers)
+    for name, values in built.layers.items():
+        assert np.array_equal(read.layers[name], values, equal_nan=True), name
+
+
+def read_grid(store, plan_id: str) -> scoring.ScoredGrid:
+    state = plans.get_plan(store, plan_id)
+    version = store.actuals_versions(plan_id)[-1].version
+    return accuracy._load_inputs(store, state, version).grid
+
+
+def negotiated(store, plan_id: str, *, per_period: bool = False) -> None:
+    if per_period:
+        weeks = horizon(store, plan_id)
+        goals = {w.isoformat(): str(1.8e9 + 1e8 * i) for i, w in enumerate(weeks)}
+        nego.set_goal(store, plan_id, "olga", per_period=goals, spread_by="system_plan")
+    else:
+        nego.set_goal(store, plan_id, "olga", ratio="10/6.5")
+    nego.claim(store, plan_id, "anna", "a", amount="2000000000", note="promo space")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    nego.lock(store, plan_id, "olga")
+
+
+@pytest.mark.parametrize("per_period", [False, True], ids=["team goals", "per-period goals"])
+def test_the_fva_grid_read_from_the_blobs_equals_the_one_built_from_the_plan_frames(
+    store, per_period
+):
+    plan_id = team_plan(store, "fva", {"a": "anna"})
+    add_events(store, plan_id)
+    negotiated(store, plan_id, per_period=per_period)
+    upload(store, plan_id, 1.1, weeks=3)  # a partial horizon
+    read = read_grid(store, plan_id)
+    assert_same_grid(read, grid_from_frames(store, plan_id))
+    assert np.isnan(read.y[:, 3]).all() and not np.isnan(read.y[:, :3]).any()
+
+
+def test_without_a_goal_the_grid_has_no_target_and_the_report_says_so(store):
+    plan_id = team_plan(store, "no goal", {})
+    add_events(store, plan_id)
+    upload(store, plan_id, 0.9)
+    assert_same_grid(read_grid(store, plan_id), grid_from_frames(store, plan_id))
+    report = accuracy.fva(store, plan_id)
+    assert set(report.overall()["layer"]) == {"baseline", "system_plan"}
+    assert accuracy.NO_GOAL_NOTE in report.notes
+
+
+def test_a_new_event_scores_the_new_plan_version_not_the_shared_report_of_the_old_one(store):
+    plan_id = team_plan(store, "edits", {})
+    upload(store, plan_id, 1.2)
+    before = accuracy.fva(store, plan_id)
+    assert accuracy.fva(store, plan_id) is before  # the same version is shared
+    assert before.touches.empty
+    weeks = horizon(store, plan_id)
+    system.add_event(
+        store, plan_id, "olga", name="lift", kind="promotion",
+        scope=Scope(attributes={"Team": ("a",)}), start=weeks[0], end=weeks[1],
+        effect="percent", value=20.0,
+    )  # fmt: skip
+    after = accuracy.fva(store, plan_id)
+    assert after is not before
+    assert "lift" in " ".join(after.touches["touch"])
+    wape = after.overall().set_index("layer")["wape"]
+    assert wape["system_plan"] < wape["baseline"]  # actuals 20 % above: the lift helped
+
+
+def test_a_new_actuals_version_is_scored_instead_of_the_report_of_the_earlier_one(store):
+    plan_id = team_plan(store, "uploads", {})
+    upload(store, plan_id, 1.0, weeks=2)
+    first = accuracy.fva(store, plan_id)
+    assert first.actuals["version"] == 1 and len(first.periods) == 2
+    assert first.overall().set_index("layer").loc["baseline", "wape"] == pytest.approx(0, abs=1e-6)
+    upload(store, plan_id, 1.5)
+    second = accuracy.fva(store, plan_id)
+    assert second.actuals["version"] == 2 and len(second.periods) == 4
+    assert second.overall().set_index("layer").loc["baseline", "wape"] > 0.3
+    # The earlier version can still be asked for, and gives the earlier figures.
+    again = accuracy.fva(store, plan_id, actuals_version=1)
+    assert again.overall()["wape"].tolist() == first.overall()["wape"].tolist()
