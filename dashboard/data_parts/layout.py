@@ -82,11 +82,17 @@ def mapping_card() -> dbc.Card:
                 ),
                 *_field(
                     "Series key (one or more columns)",
-                    dcc.Dropdown(id=ids.DATA_MAP_ID, multi=True),
+                    dcc.Dropdown(
+                        id=ids.DATA_MAP_ID, multi=True, placeholder="Detected from the file"
+                    ),
                     ids.DATA_MAP_ID,
                     first=True,
                 ),
-                *_field("Date", dcc.Dropdown(id=ids.DATA_MAP_DATE), ids.DATA_MAP_DATE),
+                *_field(
+                    "Date",
+                    dcc.Dropdown(id=ids.DATA_MAP_DATE, placeholder="Detected from the file"),
+                    ids.DATA_MAP_DATE,
+                ),
                 *_field(
                     "Value (sales)",
                     dcc.Dropdown(id=ids.DATA_MAP_VALUE, placeholder="Pick the sales column"),
