@@ -77,8 +77,7 @@ def create_plan(ctx: DashboardContext, set_progress, clicks, file, dropped, chan
         lambda: plans.create_plan(
             ctx.fresh_store(),  # a child process: a store of its own
             source=sales.content,
-            filename=sales.filename,
-            attributes_file=attributes.content if attributes else None,
+            **upload.file_arguments(sales, attributes),
             actor=(components.acting_user(None, ctx) or "").strip(),  # the new plan's owner
             progress=reporter(set_progress),
             **request,

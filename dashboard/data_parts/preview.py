@@ -67,10 +67,7 @@ def preview(
     except NotFound as exc:
         return view.refused(components.error_alert(exc))
     check = file_check.check_file(
-        sales.content,
-        filename=sales.filename,
-        attributes_file=attributes.content if attributes else None,
-        **options,
+        sales.content, **upload.file_arguments(sales, attributes), **options
     )
     return view.preview_outputs(check, options["freq"], sample=bool(file.get("sample")))
 

@@ -33,6 +33,15 @@ def files_of(ctx: DashboardContext, file: dict, dropped: Any) -> tuple[Any, Any]
     return sales, (uploads.resolve(ctx, ref) if ref else None)
 
 
+def file_arguments(sales: Any, attributes: Any) -> dict[str, Any]:
+    """The uploads' names and the store table, as the services' keyword arguments."""
+    return {
+        "filename": sales.filename,
+        "attributes_file": attributes.content if attributes else None,
+        "attributes_filename": attributes.filename if attributes else None,
+    }
+
+
 def discard_used(ctx: DashboardContext, file: dict, dropped: Any) -> None:
     """The plan holds the data now: the uploads it was made from go."""
     for used in (file, attributes_ref(file, dropped)):

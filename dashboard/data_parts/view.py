@@ -103,7 +103,7 @@ def report_panel(check: FileCheck) -> dbc.Alert:
         html.Li(counts(summary)),
         html.Li(
             f"{summary.filled:,} missing periods filled with 0; "
-            f"{summary.duplicates_summed:,} duplicate rows summed; "
+            f"{summary.duplicates_summed:,} rows summed with others of their period; "
             f"{summary.negative_values:,} negative values"
         ),
         html.Li(f"Value (sales): {check.value_col}"),

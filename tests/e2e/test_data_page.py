@@ -90,7 +90,8 @@ def test_a_file_without_teams_points_at_the_store_table_which_takes_effect_at_on
     upload(dash_duo, stores, component="data-attr-upload")  # no Apply mapping pressed
     dash_duo.wait_for_contains_text("#data-team-attr", "Type (3 teams)", timeout=30)
     dash_duo.wait_for_no_elements("#data-store-table-hint", timeout=10)
-    assert "Attributes: Store, Type" in dash_duo.find_element("#data-report-ok").text
+    report = dash_duo.find_element("#data-report-ok").text
+    assert "Attributes: Store, Type" in report and "attributes from stores.csv: Type" in report
     assert dash_duo.get_logs() == []
 
 

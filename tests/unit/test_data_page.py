@@ -148,11 +148,16 @@ def test_a_store_table_gives_the_teams_at_once():
 
     without = file_check.check_file(raw, filename="s.csv")
     with_table = file_check.check_file(
-        raw, filename="s.csv", attributes_file=stores.to_csv(index=False).encode()
+        raw,
+        filename="s.csv",
+        attributes_file=stores.to_csv(index=False).encode(),
+        attributes_filename="stores.csv",
     )
 
     assert without.needs_store_table and without.team is None
     assert not with_table.needs_store_table and with_table.team == "StoreType"
+    assert with_table.summary is not None
+    assert "attributes from stores.csv: StoreType" in with_table.summary.notes
 
 
 def test_the_suggested_team_is_named_like_a_grouping_else_the_fewest_groups():

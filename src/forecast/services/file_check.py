@@ -139,6 +139,7 @@ def check_file(
     value_col: str | None = None,
     freq: str | None = None,
     attributes_file: str | Path | bytes | None = None,
+    attributes_filename: str | None = None,
 ) -> FileCheck:
     """Read `source` as plan creation would (the same options) and say what it holds."""
     name = filename or (Path(source).name if not isinstance(source, bytes) else "upload")
@@ -151,6 +152,7 @@ def check_file(
             value_col=value_col,
             freq=freq,
             attributes_file=attributes_file,
+            attributes_filename=attributes_filename,
         )
     except InvalidFile as exc:
         return FileCheck(filename=name, problems=list(exc.problems))

@@ -350,6 +350,7 @@ def read_file(
     value_col: str | None = None,
     freq: str | None = None,
     attributes_file: str | Path | bytes | None = None,
+    attributes_filename: str | None = None,
 ) -> Any:
     """Read a sales file into the long contract without storing anything (the upload preview).
 
@@ -368,6 +369,7 @@ def read_file(
         options["freq"] = freq
     if attributes_file:
         options["attributes_file"] = attributes_file
+        options["attributes_filename"] = attributes_filename
     try:
         return read_sales(source, filename=filename, **options)
     except IngestError as exc:
@@ -384,6 +386,7 @@ def create_plan(
     actor: str,
     filename: str | None = None,
     attributes_file: str | Path | bytes | None = None,
+    attributes_filename: str | None = None,
     freq: str | None = None,
     id_cols: Sequence[str] | None = None,
     date_col: str | None = None,
@@ -410,6 +413,7 @@ def create_plan(
         value_col=value_col,
         freq=freq,
         attributes_file=attributes_file,
+        attributes_filename=attributes_filename,
     )
     if filename is None and not isinstance(source, bytes):
         filename = Path(source).name

@@ -54,6 +54,7 @@ def read_sales(
     freq: str | None = None,
     duplicates: str = "sum",
     attributes_file: str | Path | bytes | None = None,
+    attributes_filename: str | None = None,
 ) -> IngestResult:
     """Read a sales file into `unique_id, ds, y` (+ flag columns) on a regular calendar.
 
@@ -171,7 +172,7 @@ def read_sales(
     attr_cols, attributes = series.attributes(frame, others, id_names, uid_codes, uid_names)
     if attributes_file is not None:
         attributes, extra_notes = series.merge_attributes_file(
-            attributes, attributes_file, id_names
+            attributes, attributes_file, id_names, attributes_filename
         )
         notes += extra_notes
         attr_cols = [c for c in attributes.columns if c != UNIQUE_ID]
