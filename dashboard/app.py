@@ -18,7 +18,7 @@ from dashboard import auth, ids
 from dashboard.context import DashboardContext
 from dashboard.pages import accuracy, actuals, data, negotiation, plans, side_by_side, system_plan
 from dashboard.secret import load_secret_key
-from dashboard.server import harden
+from dashboard.server import harden, trust_proxies
 
 PAGES = (data, system_plan, negotiation, side_by_side, actuals, accuracy, plans)
 
@@ -33,12 +33,15 @@ def create_app(
     allowed_hosts: Iterable[str] | None = None,
     auth_mode: str = "password",
     auth_header: str = auth.DEFAULT_AUTH_HEADER,
+    trusted_proxies: int = 0,
 ) -> Dash:
     """Build the dashboard for the store at `db_url` (else the SQLite file in `data_dir`).
 
     Requests are answered for localhost, 127.0.0.1 and the names in `allowed_hosts` only.
     Everything it serves needs a signed-in account (`auth_mode` "password", or "header" behind
-    an authenticating proxy that sets `auth_header`); see dashboard/auth.py."""
+    an authenticating proxy that sets `auth_header`); see dashboard/auth.py. Behind
+    `trusted_proxies` proxies, their X-Forwarded-* headers give the client's scheme, address
+    and host (dashboard/server.py)."""
     import diskcache
 
     ctx = DashboardContext(db_url=db_url, data_dir=data_dir, upload_limit_bytes=upload_limit_bytes)
@@ -69,6 +72,7 @@ def create_app(
     app.server.config[CTX_KEY] = ctx
     app.server.secret_key = load_secret_key(ctx.home())
     harden(app, ctx, allowed_hosts)
+    trust_proxies(app, trusted_proxies)
     auth.install(app, ctx, mode=auth_mode, header=auth_header)
     app.layout = _shell(sign_out=auth_mode == "password")
     _register_shell_callbacks(app, ctx)

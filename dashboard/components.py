@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboard.fix_hints import page_message, page_text
 from forecast.services import money as fmt
 from forecast.services.errors import (
+    Fix,
     Forbidden,
     Invalid,
     Locked,
@@ -84,12 +86,13 @@ def page_header(title: str, how_to_read: str) -> html.Div:
 
 
 def error_alert(exc: BaseException) -> dbc.Alert:
-    """A readable alert for a refusal from the services (the message is shown as it is)."""
+    """A readable alert for a refusal from the services: its reason and how to fix it on the
+    pages (``dashboard.fix_hints``), never a command-line flag."""
     title = next(
         (t for kind, t in _ERROR_TITLES.items() if isinstance(exc, kind)), "Could not do that"
     )
     return dbc.Alert(
-        [html.Strong(title + ". "), html.Span(str(exc))],
+        [html.Strong(title + ". "), html.Span(page_message(exc))],
         color="warning" if isinstance(exc, Forbidden | StaleVersion | Locked) else "danger",
         dismissable=True,
         className="service-error",
@@ -141,11 +144,28 @@ def acting_user(session: Mapping[str, Any] | None, ctx: Any = None) -> str | Non
     return auth.background_account_name(ctx) if ctx is not None else None
 
 
-def role_note(allowed: bool, why_not: str) -> html.Small | None:
-    """The line under an action that says why the current user may not do it."""
+def role_note(allowed: bool, why_not: str, fix: Fix | None = None) -> html.Small | None:
+    """The line under an action that says why the current user may not do it (and how to put
+    that right on the pages, when the refusal has a fix)."""
     if allowed:
         return None
-    return html.Small(why_not, className="text-muted role-note d-block")
+    return html.Small(page_text(why_not, fix), className="text-muted role-note d-block")
+
+
+class Permission(Protocol):
+    """What the read models say a user may do (``negotiation_actions`` / ``system_views``)."""
+
+    @property
+    def allowed(self) -> bool: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def fix(self) -> Fix | None: ...
+
+
+def permission_note(permission: Permission) -> html.Small | None:
+    """`role_note` of a read model's permission: why not, and how to fix it on the pages."""
+    return role_note(permission.allowed, permission.reason, permission.fix)
 
 
 def stat_card(

@@ -1,7 +1,8 @@
 """What the web server does for every request, whatever the page: the Host check, the size
 limit of a request, security headers, and error pages that tell nothing about the code.
 
-`harden(app, ctx, allowed_hosts)` is called once by `create_app`.
+`harden(app, ctx, allowed_hosts)` is called once by `create_app`, and `trust_proxies(app, hops)`
+when the dashboard runs behind TLS-terminating proxies.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterable
 import flask
 from dash import Dash
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard.context import DashboardContext
 
@@ -43,6 +45,20 @@ def allowed_host_names(extra: Iterable[str] | None) -> frozenset[str]:
     """localhost and 127.0.0.1 always, plus the given names (a bind address, --allowed-host)."""
     names = {host_name(h) for h in extra or () if h and h.strip()}
     return frozenset(names | set(DEFAULT_HOSTS))
+
+
+def trust_proxies(app: Dash, hops: int) -> None:
+    """Believe the X-Forwarded-For/-Proto/-Host headers set by the last `hops` proxies.
+
+    Behind a proxy that ends TLS, the app sees plain HTTP from the proxy's address: the session
+    cookie would lose its Secure flag and sign-in throttling would count every person as one
+    address. Only the proxies' own headers are read, so a browser cannot claim to be HTTPS or
+    another address by sending them itself (with 0 hops nothing is believed)."""
+    if hops < 0:
+        raise ValueError("the number of trusted proxies cannot be negative")
+    if hops:
+        server = app.server
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def harden(app: Dash, ctx: DashboardContext, allowed_hosts: Iterable[str] | None = None) -> None:

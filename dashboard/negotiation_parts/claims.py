@@ -19,7 +19,6 @@ from forecast.services.negotiation_board import TeamCard
 def team_card(card: TeamCard, currency: str | None = "EUR") -> dbc.Col:
     """One team's card (pure), amounts in the plan's currency."""
     allowed = card.can_claim.allowed
-    why = "" if allowed else card.can_claim.why_not
     share = card.claim_pct_of_basis
     drift = (
         html.Div(
@@ -61,7 +60,7 @@ def team_card(card: TeamCard, currency: str | None = "EUR") -> dbc.Col:
             className="small",
         ),
         *_claim_inputs(card, allowed),
-        components.role_note(allowed, why),
+        components.permission_note(card.can_claim),
     ]
     return dbc.Col(
         dbc.Card(

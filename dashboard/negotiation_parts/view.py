@@ -56,7 +56,7 @@ def outputs(board: NegotiationBoard, rule: str | None) -> tuple:
         board.version,
         components.options(board.teams),
         manual_inputs(board.teams) if rule == "manual" else None,
-        components.role_note(actions.owner_decisions.allowed, actions.owner_decisions.why_not),
+        components.permission_note(actions.owner_decisions),
         not actions.set_goal.allowed,
         not actions.close_round.allowed,
         not actions.assign.allowed,

@@ -113,8 +113,8 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                             html.Div(id=ids.PLANS_ROLE_NOTE),
                             html.H4("Import a plan", className="mt-4"),
                             html.P(
-                                "Drop a JSON bundle exported here or by `forecast plan export "
-                                "--format json`: it is checked first (signature, data hash, "
+                                "Drop a JSON bundle exported here ('JSON bundle') or from "
+                                "the command line: it is checked first (signature, data hash, "
                                 "ledger) and reproduces the plan exactly, or nothing is written. "
                                 "You become an owner of the imported plan.",
                                 className="small text-muted",

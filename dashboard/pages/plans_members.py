@@ -37,12 +37,9 @@ def section(ctx: DashboardContext) -> html.Div:
         [
             html.H4("Members", className="mt-4"),
             html.P(
-                [
-                    "Who works on the selected plan, and in which role. The owner adds and "
-                    "removes members; people need an account (",
-                    html.Code("forecast user add NAME"),
-                    ") to be added.",
-                ],
+                "Who works on the selected plan, and in which role. The owner adds and "
+                "removes members; people need an account to be added (an admin adds it under "
+                "Accounts (admin) on this page).",
                 className="small text-muted",
             ),
             dcc.Store(id=REFRESH, data=0),

@@ -69,9 +69,9 @@ def page_outputs(page: SystemPage, combination_rule: str) -> PageOutputs:
         end_options=dates,
         end=page.dates[-1] if page.dates else None,
         rule="How overlapping events combine: " + combination_rule,
-        role_events=components.role_note(page.edit.allowed, page.edit.why_not),
-        role_explain=components.role_note(page.edit.allowed, page.edit.why_not),
-        role_publish=components.role_note(page.publish.allowed, page.publish.why_not),
+        role_events=components.permission_note(page.edit),
+        role_explain=components.permission_note(page.edit),
+        role_publish=components.permission_note(page.publish),
         add_disabled=not page.edit.allowed,
         publish_disabled=not page.publish.allowed,
         explain_options=explain_options(page.events),
@@ -82,10 +82,10 @@ def setup_outputs(page: SystemSetup) -> SetupOutputs:
     return SetupOutputs(
         threshold_percent=round(page.threshold * 100),
         threshold_disabled=not page.set_threshold.allowed,
-        role_threshold=components.role_note(page.set_threshold.allowed, page.set_threshold.why_not),
+        role_threshold=components.permission_note(page.set_threshold),
         factor_rows=factor_rows(page.factors),
         mark_disabled=not page.edit.allowed,
-        role_factor=components.role_note(page.edit.allowed, page.edit.why_not),
+        role_factor=components.permission_note(page.edit),
     )
 
 

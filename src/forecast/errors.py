@@ -1,15 +1,195 @@
-"""Errors below the services: refusals that any layer may raise and the faces show as they are.
+"""Errors below the services: refusals that any layer may raise and each face shows in its terms.
 
 They live here, outside ``forecast.services``, so that the store (and any other module under the
 services) can raise them without importing the layer above it. ``forecast.services.errors``
 re-exports them for the faces (CLI and dashboard).
+
+A refusal says what happened (``reason``, a sentence that fits every face) and, where there is
+one, how to put it right (``fix``: a `FixKey` with its parameters, not words). ``str(error)`` is
+the reason with the fix in neutral words; each face renders the fix in its own terms instead: the
+CLI names its commands and flags (``forecast.cli.fix_hints``), the dashboard says what to do on
+which page (``dashboard.fix_hints``). Both faces cover every key (tests/unit/test_fix_hints.py).
 """
 
 from __future__ import annotations
 
+import string
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, Self
 
-class ServiceError(Exception):
-    """Base of every refusal a use case makes; the message says what happened and how to fix it."""
+
+class FixKey(StrEnum):
+    """The ways to put a refusal right. Parameters in braces come with the `Fix`."""
+
+    ASK_FOR_LEAD = "ask_for_lead"  # {user} {team}: a planner who is no lead wants to claim
+    GRANT_LEAD = "grant_lead"  # {team}: the owner wants to claim; a lead must do it
+    GRANT_ROLE = "grant_role"  # {user} {role}: the user lacks a role on the plan
+    CHOOSE_LEAD_TEAM = "choose_lead_team"  # {teams}: a lead needs a team
+    SET_GOAL = "set_goal"  # the negotiation has no goal yet
+    CLOSE_ROUND = "close_round"  # the claiming round is still open
+    REOPEN_ROUND = "reopen_round"  # the claiming round is closed
+    KEEP_OVERSUBSCRIPTION = "keep_oversubscription"  # claims in both directions cannot be scaled
+    MANUAL_AMOUNTS = "manual_amounts"  # the manual rule without amounts
+    MANUAL_TOTAL = "manual_total"  # manual amounts that do not add up to the remainder
+    ASSIGN_REMAINDER = "assign_remainder"  # locking before the remainder is assigned
+    NEW_VERSION = "new_version"  # the plan is published or agreed
+    SET_ZERO = "set_zero"  # a percent below -100
+    GIVE_EFFECT = "give_effect"  # an event without an effect
+    GIVE_EFFECT_OR_SUGGESTION = "give_effect_or_suggestion"  # {suggestion}: ... or take it
+    GIVE_EFFECT_VALUE = "give_effect_value"  # a new effect without its value
+    PERIOD_DATE = "period_date"  # a period that is not a date
+    LIST_DEVIATIONS = "list_deviations"  # where the marked deviations are listed
+    CHOOSE_DEVIATION = "choose_deviation"  # explaining without saying which deviation
+    EXPLAIN_DEVIATIONS = "explain_deviations"  # publishing with unexplained deviations
+    TRUST_AS_ADMIN = "trust_as_admin"  # a foreign bundle imported on trust by a non-admin
+    TRUST_BUNDLE = "trust_bundle"  # a foreign bundle without trust
+    EXPORT_BUNDLE = "export_bundle"  # a file that is no (complete) bundle
+    NAME_USER = "name_user"  # no acting user
+    ADD_ACCOUNT = "add_account"  # {user}: no such account (the CLI's --as)
+    LIST_ACCOUNTS = "list_accounts"  # no such account
+    PICK_PLAN = "pick_plan"  # no plan selected
+    LIST_PLANS = "list_plans"  # no such plan
+    UPLOAD_ACTUALS = "upload_actuals"  # the plan has no actuals yet
+    NAME_PLAN = "name_plan"  # a plan without a name
+    GIVE_ATTRIBUTES = "give_attributes"  # no attribute to take teams from
+    REPLAY_AT_LEAST_ONE = "replay_at_least_one"  # zero cycles or periods
+    SHORTEN_REPLAY = "shorten_replay"  # the history is too short for the replay asked
+
+
+# How to put it right, in words that fit every face (what ``str(error)`` says).
+NEUTRAL_FIXES: Mapping[FixKey, str] = {
+    FixKey.ASK_FOR_LEAD: "ask the plan owner to make {user} the lead of team {team}",
+    FixKey.GRANT_LEAD: "make a member the lead of team {team} first",
+    FixKey.GRANT_ROLE: "the owner can grant {user} the {role} role",
+    FixKey.CHOOSE_LEAD_TEAM: "choose the lead's team, one of {teams}",
+    FixKey.SET_GOAL: "the owner sets the goal first",
+    FixKey.CLOSE_ROUND: "the owner closes the claiming round first",
+    FixKey.REOPEN_ROUND: "the owner can reopen it",
+    FixKey.KEEP_OVERSUBSCRIPTION: "keep them as they are or ask the leads to change their claims",
+    FixKey.MANUAL_AMOUNTS: "give an amount for each team",
+    FixKey.MANUAL_TOTAL: "change the amounts so that they add up to the remainder",
+    FixKey.ASSIGN_REMAINDER: "assign the remainder before locking",
+    FixKey.NEW_VERSION: "make a new version of the plan to change it",
+    FixKey.SET_ZERO: "set the value to 0 to plan no sales",
+    FixKey.GIVE_EFFECT: "give an effect (percent, add, cap or set) with a value",
+    FixKey.GIVE_EFFECT_OR_SUGGESTION: (
+        "give an effect (percent, add, cap or set) with a value, or take the learned "
+        "suggestion ({suggestion})"
+    ),
+    FixKey.GIVE_EFFECT_VALUE: "give the value of the new effect",
+    FixKey.PERIOD_DATE: "give the period as YYYY-MM-DD",
+    FixKey.LIST_DEVIATIONS: "the marked deviations of the plan are listed with the plan",
+    FixKey.CHOOSE_DEVIATION: "name a series or a team and a period, or an event",
+    FixKey.EXPLAIN_DEVIATIONS: "explain them and publish again",
+    FixKey.TRUST_AS_ADMIN: "an admin can import it on trust",
+    FixKey.TRUST_BUNDLE: "import it on trust only if you trust where it came from (an admin's "
+    "choice, recorded in the audit log)",
+    FixKey.EXPORT_BUNDLE: "export the plan again as a JSON bundle",
+    FixKey.NAME_USER: "say who is acting",
+    FixKey.ADD_ACCOUNT: "an admin can add the account {user}",
+    FixKey.LIST_ACCOUNTS: "the list of accounts shows who has one",
+    FixKey.PICK_PLAN: "pick a plan first",
+    FixKey.LIST_PLANS: "the list of plans shows the plan ids",
+    FixKey.UPLOAD_ACTUALS: "upload the actuals first",
+    FixKey.NAME_PLAN: "give the plan a name",
+    FixKey.GIVE_ATTRIBUTES: "give a table of series attributes (e.g. a store table)",
+    FixKey.REPLAY_AT_LEAST_ONE: "replay at least one cycle of at least one period",
+    FixKey.SHORTEN_REPLAY: "replay fewer cycles or fewer periods per cycle",
+}
+
+
+class _Blanks(dict[str, str]):
+    """Format parameters; one the raiser did not know shows as its name in capitals (PLAN)."""
+
+    def __missing__(self, key: str) -> str:
+        return key.upper()
+
+
+class Fix:
+    """How to put a refusal right: a key and its parameters (the plan, a team, a user...).
+
+    Faces turn it into words with `render` and their own templates; the domain knows nothing of
+    flags or pages. A layer that knows more (the services know the plan) adds it with `given`."""
+
+    __slots__ = ("key", "params")
+
+    def __init__(self, key: FixKey, /, **params: Any) -> None:
+        self.key = FixKey(key)
+        self.params: dict[str, str] = {k: str(v) for k, v in params.items()}
+
+    def given(self, **params: Any) -> Fix:
+        """This fix with parameters it does not have yet (those it has stay)."""
+        return Fix(self.key, **({k: str(v) for k, v in params.items()} | self.params))
+
+    def render(self, templates: Mapping[FixKey, str]) -> str:
+        """The fix in the words of `templates` (a face's own), else in neutral words."""
+        template = templates.get(self.key, NEUTRAL_FIXES[self.key])
+        return string.Formatter().vformat(template, (), _Blanks(self.params))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key.value, "params": dict(self.params)}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Fix) and (self.key, self.params) == (other.key, other.params)
+
+    def __hash__(self) -> int:
+        return hash((self.key, tuple(sorted(self.params.items()))))
+
+    def __repr__(self) -> str:
+        args = "".join(f", {k}={v!r}" for k, v in sorted(self.params.items()))
+        return f"Fix({self.key.name}{args})"
+
+
+def explain(reason: str, fix: Fix | None, templates: Mapping[FixKey, str] = NEUTRAL_FIXES) -> str:
+    """The reason and, after a semicolon, the fix in the words of `templates`."""
+    if fix is None:
+        return reason
+    hint = fix.render(templates)
+    if not reason.strip():
+        return hint
+    if reason.endswith("\n"):  # a reason that lists things ends its list with a line break
+        return reason + hint
+    return f"{reason.rstrip().rstrip('.;:')}; {hint}"
+
+
+class Refusal(Exception):
+    """A refusal with a face-neutral reason and an optional structured fix.
+
+    The base of the services' errors and of the pure domain's (negotiation, overrides, export)."""
+
+    def __init__(self, reason: str = "", fix: Fix | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.fix = fix
+
+    def __str__(self) -> str:
+        return explain(self.reason, self.fix)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.reason, self.fix))
+
+    @classmethod
+    def from_error(cls, exc: BaseException, prefix: str = "", **known: Any) -> Self:
+        """This kind of refusal for a lower layer's error, keeping its reason and fix; `known`
+        adds what this layer knows to the fix's parameters (e.g. ``plan=state.plan_id``)."""
+        fix = fix_of(exc)
+        return cls(prefix + reason_of(exc), fix.given(**known) if fix and known else fix)
+
+
+def reason_of(exc: BaseException) -> str:
+    """What happened, without the fix (the whole message for an error that is no `Refusal`)."""
+    reason = getattr(exc, "reason", None)
+    return str(exc) if reason is None else str(reason)
+
+
+def fix_of(exc: BaseException) -> Fix | None:
+    fix = getattr(exc, "fix", None)
+    return fix if isinstance(fix, Fix) else None
+
+
+class ServiceError(Refusal):
+    """Base of every refusal a use case makes: what happened (`reason`) and how to fix it (`fix`)."""
 
 
 class NotFound(ServiceError):
@@ -42,6 +222,13 @@ class Unavailable(ServiceError):
 
 
 __all__ = [
+    "NEUTRAL_FIXES",
+    "Fix",
+    "FixKey",
+    "Refusal",
+    "explain",
+    "fix_of",
+    "reason_of",
     "Forbidden",
     "Invalid",
     "Locked",

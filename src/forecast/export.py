@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from forecast.errors import Fix, FixKey, Refusal
 from forecast.vocabulary import EXPORT_FORMATS
 
 FORMATS = EXPORT_FORMATS
@@ -45,8 +46,8 @@ PLAN_COLUMNS = [
 MONEY_COLUMNS = ("baseline", "system_plan", "basis", "target")
 
 
-class ExportError(ValueError):
-    """A bundle or export request is malformed; the message says what and how to fix it."""
+class ExportError(Refusal, ValueError):
+    """A bundle or export request is malformed: what is wrong (`reason`) and how to fix it."""
 
 
 def neutralise(value: Any) -> Any:
@@ -323,8 +324,7 @@ def read_bundle(data: bytes, key: bytes, *, trust: bool = False) -> Bundle:
         content = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ExportError(
-            f"the file is not a plan bundle (not JSON: {exc}); export one with "
-            "`forecast plan export PLAN --format json`"
+            f"the file is not a plan bundle (not JSON: {exc})", Fix(FixKey.EXPORT_BUNDLE)
         ) from exc
     except RecursionError:
         raise ExportError("the bundle nests too deeply to be a plan bundle") from None
@@ -358,8 +358,8 @@ def read_bundle(data: bytes, key: bytes, *, trust: bool = False) -> Bundle:
     elif not trust:
         raise ExportError(
             f"the bundle was exported by another installation ({source}), so its signature "
-            "cannot be checked here; import it only if you trust where it came from, with "
-            "`forecast plan import FILE --trust` (an admin's choice, recorded in the audit log)"
+            "cannot be checked here",
+            Fix(FixKey.TRUST_BUNDLE),
         )
     for section, kind in _SECTIONS.items():
         if section not in content:

@@ -24,14 +24,16 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from forecast.errors import Fix, FixKey, Refusal
 from forecast.vocabulary import Basis, Oversubscription, RemainderRule, Stage
 
 # --------------------------------------------------------------------------------------------
 # errors
 
 
-class NegotiationError(Exception):
-    """Base of every refusal of the negotiation domain; the message is meant for a planner."""
+class NegotiationError(Refusal):
+    """Base of every refusal of the negotiation domain: a reason meant for a planner and, where
+    there is one, the fix (`forecast.errors.Fix`) that each face words in its own terms."""
 
 
 class StageError(NegotiationError):
@@ -194,12 +196,13 @@ class Actor:
     def require_lead_of(self, team: str, doing: str) -> None:
         if "owner" in self.roles and "lead" not in self.roles:
             raise NotAllowed(
-                f"{self.user} cannot {doing} for team {team!r}: claims are made by the team's lead; "
-                f"grant a lead with `forecast plan grant PLAN USER --role lead --team {team}`"
+                f"{self.user} cannot {doing} for team {team!r}: claims are made by the team's lead",
+                Fix(FixKey.GRANT_LEAD, team=team),
             )
         if "lead" not in self.roles:
             raise NotAllowed(
-                f"{self.user} cannot {doing}: only a team lead can, for their own team"
+                f"{self.user} cannot {doing}: only a team lead can, for their own team",
+                Fix(FixKey.ASK_FOR_LEAD, user=self.user, team=team),
             )
         if self.team != team:
             raise NotAllowed(
@@ -404,21 +407,22 @@ class Negotiation:
         if self.stage == Stage.AGREED:
             raise AgreedError(
                 f"cannot {doing}: the plan was agreed by {self.agreed_by} at {self.agreed_at} and is "
-                f"locked; make a new version of the plan to change it"
+                "locked",
+                Fix(FixKey.NEW_VERSION),
             )
 
     def _require_stage(self, doing: str, *stages: Stage) -> None:
         self._require_not_agreed(doing)
         if self.stage not in stages:
-            hints = {
-                Stage.DRAFT: "set the goal first (forecast plan goal)",
-                Stage.CLAIMING: "the claiming round is still open; the owner closes it with "
-                "`forecast plan close-round`",
-                Stage.ASSIGNING: "the claiming round is closed; the owner can reopen it",
+            why = {
+                Stage.DRAFT: ("there is no goal yet", FixKey.SET_GOAL),
+                Stage.CLAIMING: ("the claiming round is still open", FixKey.CLOSE_ROUND),
+                Stage.ASSIGNING: ("the claiming round is closed", FixKey.REOPEN_ROUND),
             }
+            reason, key = why.get(self.stage, ("", None))
             raise StageError(
-                f"cannot {doing} while the negotiation is in stage {self.stage.value!r}: "
-                f"{hints.get(self.stage, '')}"
+                f"cannot {doing} while the negotiation is in stage {self.stage.value!r}: {reason}",
+                None if key is None else Fix(key),
             )
 
     def _require_team(self, team: str) -> None:
@@ -616,8 +620,8 @@ class Negotiation:
             amounts = [self.claims[t].amount for t in teams]
             if any((a > 0) != (gap > 0) and a != 0 for a in amounts):
                 raise NegotiationError(
-                    "claims go in both directions, so they cannot be scaled pro rata; keep them "
-                    "(--oversubscribed keep) or ask the leads to change their claims"
+                    "claims go in both directions, so they cannot be scaled pro rata",
+                    Fix(FixKey.KEEP_OVERSUBSCRIPTION),
                 )
             scaled = largest_remainder(gap, [abs(a) for a in amounts])
             self.scaled_from = dict(zip(teams, amounts, strict=True))
@@ -671,7 +675,7 @@ class Negotiation:
         if chosen_rule == RemainderRule.MANUAL:
             if manual is None:
                 raise InvalidAmount(
-                    "the manual rule needs an amount per team (--manual TEAM=AMOUNT)"
+                    "the manual rule needs an amount per team", Fix(FixKey.MANUAL_AMOUNTS)
                 )
             manual_amounts = {str(t): int(v) for t, v in manual.items()}
             for team in manual_amounts:
@@ -684,7 +688,8 @@ class Negotiation:
                 raise ManualMismatch(
                     f"the manual amounts add up to {format_money(given)} but the remainder is "
                     f"{format_money(remainder)}; they are {format_money(abs(diff))} "
-                    f"{'short' if diff > 0 else 'over'}"
+                    f"{'short' if diff > 0 else 'over'}",
+                    Fix(FixKey.MANUAL_TOTAL),
                 )
             shares = {t: manual_amounts.get(t, 0) for t in self.teams}
         else:
@@ -905,9 +910,7 @@ class Negotiation:
     def check_lockable(self) -> None:
         """Raise StageError unless the remainder is assigned in full (what locking needs)."""
         if self.rule is None:
-            raise StageError(
-                "assign the remainder before locking (forecast plan assign --rule ...)"
-            )
+            raise StageError("the remainder is not assigned yet", Fix(FixKey.ASSIGN_REMAINDER))
         if self.open_remainder != 0:
             raise StageError(
                 f"{format_money(self.open_remainder)} of the remainder is not assigned; assign it first"

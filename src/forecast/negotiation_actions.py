@@ -10,15 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from forecast.errors import Fix, explain
 from forecast.negotiation import Actor, Negotiation, NegotiationError, Stage, StageError
 
 
 @dataclass(frozen=True)
 class Permission:
-    """May the user do it now? If not, the reason in words."""
+    """May the user do it now? If not, the reason in words and, where there is one, the fix
+    (each face words it in its own terms; `why_not` words it neutrally)."""
 
     allowed: bool
-    why_not: str = ""
+    reason: str = ""
+    fix: Fix | None = None
+
+    @property
+    def why_not(self) -> str:
+        return explain(self.reason, self.fix)
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,7 @@ def _permission(check: Callable[[], None]) -> Permission:
     try:
         check()
     except NegotiationError as exc:
-        return Permission(False, str(exc))
+        return Permission(False, exc.reason, exc.fix)
     return Permission(True)
 
 

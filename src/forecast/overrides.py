@@ -18,6 +18,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from forecast.errors import Fix, FixKey, Refusal
 from forecast.vocabulary import EFFECTS, EVENT_KINDS, REASON_CODES
 
 UNIQUE_ID = "unique_id"
@@ -50,7 +51,7 @@ SYSTEM_PLAN_COLUMNS = [
 # -- errors ----------------------------------------------------------------------------------
 
 
-class OverrideError(ValueError):
+class OverrideError(Refusal, ValueError):
     """An event, scope or explanation breaks a rule; the message says what and how to fix it."""
 
 
@@ -238,8 +239,8 @@ class Event:
             raise EffectError(f"the {self.effect} value must be a number, got {self.value!r}")
         if self.effect == "percent" and value < -100:
             raise EffectError(
-                f"a percent change below -100 % ({value:g} %) would make sales negative; "
-                "use --set 0 to plan no sales"
+                f"a percent change below -100 % ({value:g} %) would make sales negative",
+                Fix(FixKey.SET_ZERO),
             )
         if self.effect == "cap" and value < 0:
             raise EffectError(f"a cap must be 0 or more, got {value:g}")
@@ -450,7 +451,8 @@ def apply_events(
     final = np.where(np.isnan(set_value), base, set_value) * factor + added
     final = np.minimum(np.maximum(final, 0.0), cap)
     adjustment = final - base
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # A baseline near zero makes the percentage overflow to infinity, which is what it means.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         deviation = np.where(
             base > 0,
             100.0 * adjustment / np.where(base > 0, base, 1.0),

@@ -47,7 +47,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
-from forecast.errors import Invalid, NotFound, StaleVersion, Unavailable
+from forecast.errors import Fix, FixKey, Invalid, NotFound, StaleVersion, Unavailable
 from forecast.plan import PlanState, utc_now
 
 # -- value objects ---------------------------------------------------------------------------
@@ -235,12 +235,8 @@ class PlanRepository(ABC):
     @staticmethod
     def _not_found(plan_id: str | None) -> NotFound:
         if not plan_id:
-            return NotFound(
-                "no plan is selected: pick one in the plan selector at the top of the dashboard "
-                "(or create one on the Data page); on the command line, `forecast plan list` "
-                "shows the plan ids"
-            )
-        return NotFound(f"there is no plan {plan_id!r}; `forecast plan list` shows the plans")
+            return NotFound("no plan is selected", Fix(FixKey.PICK_PLAN))
+        return NotFound(f"there is no plan {plan_id!r}", Fix(FixKey.LIST_PLANS))
 
 
 def _dump(value: Any) -> str | None:
@@ -365,10 +361,7 @@ actuals_table = sa.Table(
 
 
 def _no_actuals(plan_id: str) -> NotFound:
-    return NotFound(
-        f"plan {plan_id} has no actuals yet: upload them with `forecast plan actuals {plan_id} "
-        "FILE` or on the Actuals page"
-    )
+    return NotFound(f"plan {plan_id} has no actuals yet", Fix(FixKey.UPLOAD_ACTUALS, plan=plan_id))
 
 
 installation_table = sa.Table(
@@ -642,7 +635,7 @@ class SqlStore(PlanRepository):
                 .values(**values, updated_at=utc_now())
             )
         if result.rowcount != 1:
-            raise NotFound(f"there is no account {name!r}; `forecast user list` shows them")
+            raise NotFound(f"there is no account {name!r}", Fix(FixKey.LIST_ACCOUNTS))
 
     # -- writes -----------------------------------------------------------------------------
     @_wrapped("store the new plan")
@@ -816,7 +809,7 @@ class MemoryStore(PlanRepository):
             raise ValueError(f"unknown account fields {sorted(unknown)}")
         with self._lock:
             if name not in self._accounts:
-                raise NotFound(f"there is no account {name!r}; `forecast user list` shows them")
+                raise NotFound(f"there is no account {name!r}", Fix(FixKey.LIST_ACCOUNTS))
             self._accounts[name] = replace(self._accounts[name], **values, updated_at=utc_now())
 
     def add(self, state: PlanState, blobs: Mapping[str, bytes], change: Change) -> PlanState:

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from forecast.cli import app
+from forecast.cli.fix_hints import cli_message
 from forecast.services import replay
 from forecast.services.errors import Invalid
 
@@ -69,7 +70,8 @@ def test_rebuilt_events_follow_the_flag_against_the_copied_week(six_stores, ross
 
 
 def test_replay_refuses_a_history_too_short_for_its_cycles(six_stores):
-    with pytest.raises(Invalid, match="lower --cycles or --horizon"):
+    with pytest.raises(Invalid, match="fewer cycles or fewer periods") as refused:
         replay.replay(six_stores, cycles=12, horizon=13)
+    assert "lower --cycles or --horizon" in cli_message(refused.value)
     with pytest.raises(Invalid, match="manual rule"):
         replay.replay(six_stores, rule="manual")

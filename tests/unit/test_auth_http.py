@@ -151,6 +151,38 @@ def test_session_cookie_is_httponly_lax_and_secure_over_https(app):
     assert "Secure" in response.headers["Set-Cookie"]
 
 
+def _sign_in_through_proxy(client, headers):
+    client.get("/login", headers=headers)
+    return client.post(
+        "/login",
+        headers=headers,
+        data={"name": "olga", "password": PASSWORD, "csrf": csrf_token(client)},
+    )
+
+
+def test_behind_a_trusted_proxy_that_ends_tls_the_session_cookie_is_secure(plan):
+    app = create_app(data_dir=str(plan.data_dir), trusted_proxies=1)
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    response = _sign_in_through_proxy(app.server.test_client(), forwarded)
+    assert response.status_code == 302
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_forwarded_headers_are_ignored_unless_proxies_are_trusted(app):
+    """A browser cannot make the server believe it came over HTTPS by sending the header."""
+    forwarded = {"X-Forwarded-Proto": "https"}
+    response = _sign_in_through_proxy(app.server.test_client(), forwarded)
+    assert response.status_code == 302
+    assert "Secure" not in response.headers["Set-Cookie"]
+
+
+def test_a_forwarded_host_goes_through_the_host_check(plan):
+    app = create_app(data_dir=str(plan.data_dir), trusted_proxies=1)
+    client = app.server.test_client()
+    assert client.get("/login", headers={"X-Forwarded-Host": "evil.example"}).status_code == 400
+    assert client.get("/login", headers={"X-Forwarded-Host": "localhost"}).status_code == 200
+
+
 def test_sign_out_ends_the_session(app):
     client = signed_in_client(app, "olga")
     assert client.post("/logout").status_code == 302

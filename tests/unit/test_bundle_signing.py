@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from dashboard.app import create_app
 from forecast import export
 from forecast.cli import app as cli
+from forecast.cli.fix_hints import cli_message
 from forecast.services import exports
 from forecast.services.errors import Forbidden, Invalid
 from forecast.services.store_factory import open_store
@@ -194,8 +195,9 @@ def test_a_foreign_bundle_needs_trust_and_the_audit_log_says_so(source):
     _, bundle = source
     elsewhere = MemoryStore()
 
-    with pytest.raises(Invalid, match="another installation .* --trust"):
+    with pytest.raises(Invalid, match="another installation .* on trust") as refused:
         exports.import_bundle(elsewhere, bundle, "ivan")
+    assert "`forecast plan import FILE --trust`" in cli_message(refused.value)
     assert elsewhere.list() == []
 
     new_id = exports.import_bundle(elsewhere, bundle, "ivan", trust=True)

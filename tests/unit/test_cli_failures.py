@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from typer.testing import CliRunner
 
-from forecast.cli.conventions import ForecastGroup, set_verbosity
+from forecast.cli.conventions import EXIT_REFUSED, ForecastGroup, set_verbosity
+from forecast.services.errors import Fix, FixKey, WrongStage
 
 app = typer.Typer(cls=ForecastGroup)
 
@@ -28,6 +29,15 @@ def average(
     total: int, count: int, as_json: Annotated[bool, typer.Option("--json")] = False
 ) -> None:
     typer.echo(str(total // count))
+
+
+@app.command()
+def assign(plan: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    raise WrongStage(
+        "cannot assign the remainder while the negotiation is in stage 'claiming': the claiming "
+        "round is still open",
+        Fix(FixKey.CLOSE_ROUND, plan=plan),
+    )
 
 
 runner = CliRunner()
@@ -59,3 +69,21 @@ def test_an_internal_error_under_json_is_a_json_object():
 def test_a_working_command_exits_0():
     result = runner.invoke(app, ["average", "10", "5"])
     assert result.exit_code == 0 and result.stdout == "2\n"
+
+
+def test_a_refusal_names_the_command_that_fixes_it_and_exits_3():
+    result = runner.invoke(app, ["assign", "p1"])
+    assert result.exit_code == EXIT_REFUSED
+    assert result.stderr.strip() == (
+        "error: cannot assign the remainder while the negotiation is in stage 'claiming': the "
+        "claiming round is still open; the owner closes it with `forecast plan close-round p1`"
+    )
+
+
+def test_a_refusal_under_json_carries_its_fix_as_data_and_in_words():
+    result = runner.invoke(app, ["assign", "p1", "--json"])
+    assert result.exit_code == EXIT_REFUSED
+    error = json.loads(result.stdout)
+    assert error["error"] == "wrong_stage" and error["kind"] == "refused"
+    assert error["fix"] == {"key": "close_round", "params": {"plan": "p1"}}
+    assert error["message"].endswith("`forecast plan close-round p1`")

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecast.cli.fix_hints import cli_message
 from forecast.overrides import Scope
 from forecast.services import plans, system
 from forecast.services.errors import Forbidden, Invalid, Locked, NotFound, StaleVersion
@@ -250,8 +251,9 @@ def test_gate_blocks_publish_until_explained_then_plan_is_read_only(store, plan_
     assert system.unexplained(store, plan_id).empty
     published = system.publish(store, plan_id, "ann")
     assert published.plan.status == "published" and published.plan.published_by == "ann"
-    with pytest.raises(Locked, match="new-version"):
+    with pytest.raises(Locked, match="read-only") as refused:
         add_promo(store, plan_id, value=5.0)
+    assert f"`forecast plan new-version {plan_id}`" in cli_message(refused.value)
     with pytest.raises(Locked):
         system.set_threshold(store, plan_id, "ann", 0.3)
 

@@ -13,6 +13,7 @@ import plotly
 import pytest
 
 from dashboard.context import DashboardContext
+from dashboard.fix_hints import page_text
 from dashboard.system import events, factors, forms, gate, overview, view
 from forecast.services import plans as plan_service
 from forecast.services import system, system_views
@@ -121,11 +122,15 @@ def test_permissions_follow_role_and_lock_with_what_to_do(ctx, plan_id):
     lead = system_views.system_page(ctx.store, plan_id, "lena")
     assert owner.edit.allowed and owner.publish.allowed and owner.set_threshold.allowed
     assert not lead.edit.allowed and "lena cannot change events" in lead.edit.why_not
-    assert "Plans page" in lead.edit.why_not and "--" not in lead.edit.why_not
+    on_page = page_text(lead.edit.reason, lead.edit.fix)
+    assert "Members on the Plans page" in on_page and "--" not in on_page
     assert not lead.set_threshold.allowed and "only the plan's owner" in lead.set_threshold.why_not
     system.publish(ctx.store, plan_id, "olga")
     published = system_views.system_page(ctx.store, plan_id, "olga")
     assert not published.edit.allowed and "read-only" in published.edit.why_not
+    assert "'Make a new version' on the Plans page" in page_text(
+        published.edit.reason, published.edit.fix
+    )
     assert published.gate.locked
 
 

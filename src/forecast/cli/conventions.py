@@ -107,6 +107,7 @@ class Failure:
     message: str
     problems: list[dict[str, Any]] = field(default_factory=list)
     problem_lines: list[str] = field(default_factory=list)
+    fix: dict[str, Any] | None = None  # the refusal's fix as data: {"key": ..., "params": {...}}
 
     @property
     def kind(self) -> str:
@@ -121,6 +122,8 @@ class Failure:
         }
         if self.problems:
             payload["problems"] = self.problems
+        if self.fix:
+            payload["fix"] = self.fix
         return payload
 
 
@@ -144,20 +147,25 @@ def classify(exc: BaseException) -> Failure:
     for klass in type(exc).__mro__:
         if klass.__name__ in _BY_CLASS_NAME:
             code, error = _BY_CLASS_NAME[klass.__name__]
+            from forecast.cli.fix_hints import cli_message
+
             problems = list(getattr(exc, "problems", None) or [])
-            message = str(exc)
+            message = cli_message(exc)
             if problems:
                 count = len(problems)
                 where = getattr(problems[0], "file", None) or "the input"
                 message = (
                     f"{where}: {count} problem{'s' if count != 1 else ''}; nothing was written"
                 )
+            fix = getattr(exc, "fix", None)
+            fix_data = fix.to_dict() if fix is not None and hasattr(fix, "to_dict") else None
             return Failure(
                 code,
                 error,
                 message,
                 [_problem_dict(p) for p in problems],
                 [str(p) for p in problems],
+                fix_data,
             )
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return Failure(

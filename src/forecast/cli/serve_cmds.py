@@ -32,6 +32,18 @@ AllowedHost = Annotated[
         "localhost, 127.0.0.1 and the bind address are always allowed.",
     ),
 ]
+TrustedProxies = Annotated[
+    int,
+    typer.Option(
+        "--trusted-proxies",
+        min=0,
+        max=8,
+        metavar="N",
+        envvar="FORECAST_TRUSTED_PROXIES",
+        help="How many proxies in front of the dashboard set X-Forwarded-For/-Proto/-Host "
+        "(e.g. 1 behind one nginx that ends TLS). 0 believes none of these headers.",
+    ),
+]
 WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
 AuthMode = Annotated[
     AuthModeName,
@@ -68,6 +80,7 @@ def register(app: typer.Typer) -> None:
         auth: AuthMode = "password",
         auth_header: AuthHeader = "X-Forwarded-User",
         scheduler: SchedulerOpt = None,
+        trusted_proxies: TrustedProxies = 0,
     ) -> None:
         """Start the dashboard on http://HOST:PORT (waitress; everyone signs in: `forecast user`)."""
         use_scheduler(scheduler)
@@ -81,6 +94,7 @@ def register(app: typer.Typer) -> None:
             allowed_hosts=allowed_host or [],
             auth=auth,
             auth_header=auth_header,
+            trusted_proxies=trusted_proxies,
         )
 
     @app.command()
@@ -114,7 +128,9 @@ def _echo_demo_sign_in(*, db: str | None, data_dir: Path | str | None, plan_id: 
         demo.ensure_demo_accounts(store, plan_id)
         members = demo.demo_members(store, plan_id)
     except ServiceError as exc:
-        fail(str(exc))
+        from forecast.cli.fix_hints import cli_message
+
+        fail(cli_message(exc))
         return
     typer.echo(f"sign in with the password {demo.DEMO_PASSWORD!r} as any of:")
     for name, what in members:
@@ -133,6 +149,7 @@ def run_dashboard(
     allowed_hosts: list[str] | None = None,
     auth: str = "password",
     auth_header: str = "X-Forwarded-User",
+    trusted_proxies: int = 0,
 ) -> None:
     from dashboard.app import create_app
     from forecast.services import accounts
@@ -153,6 +170,7 @@ def run_dashboard(
         allowed_hosts=hosts,
         auth_mode=auth,
         auth_header=auth_header,
+        trusted_proxies=trusted_proxies,
     )
     if not accounts.has_accounts(app.server.config["FORECAST_DASHBOARD_CTX"].store):
         typer.echo(

@@ -22,7 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from forecast.plan import utc_now
-from forecast.services.errors import Forbidden, Invalid, NotFound
+from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, NotFound
 from forecast.store import Account, PlanRepository
 from forecast.vocabulary import AUTH_MODES as AUTH_MODES
 
@@ -100,7 +100,7 @@ def list_users(store: PlanRepository) -> list[Account]:
 def get_user(store: PlanRepository, name: str) -> Account:
     account = store.get_account(name)
     if account is None:
-        raise NotFound(f"there is no account {name!r}; `forecast user list` shows them")
+        raise NotFound(f"there is no account {name!r}", Fix(FixKey.LIST_ACCOUNTS))
     return account
 
 
@@ -179,8 +179,7 @@ def check_cli_user(store: PlanRepository, name: str) -> str:
     account = store.get_account(name)
     if account is None:
         raise Invalid(
-            f"there is no account {name!r} in this store: add it with `forecast user add {name}` "
-            "or pass --as with one of `forecast user list`"
+            f"there is no account {name!r} in this store", Fix(FixKey.ADD_ACCOUNT, user=name)
         )
     if not account.active:
         raise Invalid(f"the account {name!r} is disabled; an admin can add a new one")

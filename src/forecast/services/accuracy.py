@@ -280,7 +280,7 @@ def _load_inputs(store: PlanRepository, state: PlanState, actuals_version: int) 
     try:
         grid = accuracy.build_grid(frame, actuals, scales)
     except AccuracyError as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid.from_error(exc) from exc
     if not grid.has_actual.any():
         raise Invalid(
             f"the actuals of plan {state.plan_id} (version {info.version}) cover none of its "

@@ -74,7 +74,7 @@ def baseline(
             progress=progress,
         )
     except SchemaError as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid.from_error(exc) from exc
 
 
 def backtest(
@@ -101,7 +101,7 @@ def backtest(
             progress=progress,
         )
     except SchemaError as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid.from_error(exc) from exc
 
 
 def use_scheduler(scheduler: str) -> None:

@@ -13,7 +13,7 @@ from forecast.negotiation import Negotiation, NegotiationError
 from forecast.plan import PlanState, utc_now
 from forecast.services import accounts
 from forecast.services import negotiation as nego
-from forecast.services.errors import Forbidden, Invalid, NotFound, ServiceError
+from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, NotFound, ServiceError
 from forecast.services.plans import audit_log, get_plan, history_hash, load_blob_frame
 from forecast.store import Change, MemoryStore, PlanRepository, frame_from_bytes
 
@@ -166,7 +166,8 @@ def _require_admin_for_trust(store: PlanRepository, actor: str) -> None:
     if account is None or not account.is_admin:
         raise Forbidden(
             f"{actor} may not import a bundle on trust: trusting a bundle of another "
-            "installation needs an admin account (an admin can import it with --trust)"
+            "installation needs an admin account",
+            Fix(FixKey.TRUST_AS_ADMIN),
         )
 
 
@@ -183,20 +184,21 @@ def import_bundle(store: PlanRepository, data: bytes, actor: str, *, trust: bool
     make a new version of it); the audit log records the import."""
     actor = (actor or "").strip()
     if not actor:
-        raise Invalid("the import needs a user: pass --as USER or set FORECAST_USER")
+        raise Invalid("the import needs a user", Fix(FixKey.NAME_USER))
     if trust:
         _require_admin_for_trust(store, actor)
     try:
         bundle = export.read_bundle(bytes(data), store.installation_key(), trust=trust)
         state, blobs, change = _verified_copy(store, bundle, actor)
     except export.ExportError as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid.from_error(exc) from exc
     except ServiceError:
         raise
     except Exception as exc:  # a malformed bundle must never end in a traceback
         raise Invalid(
             f"the bundle is malformed ({type(exc).__name__}: {str(exc)[:200]}); nothing was "
-            "imported; export it again with --format json"
+            "imported",
+            Fix(FixKey.EXPORT_BUNDLE),
         ) from exc
     store.add(state, blobs, change)
     return state.plan_id
@@ -208,9 +210,7 @@ def _blob_frames(bundle: export.Bundle) -> dict[str, bytes]:
     blobs = bundle.blobs
     missing = [kind for kind in REQUIRED_BLOBS if kind not in blobs]
     if missing:
-        raise Invalid(
-            f"the bundle has no {', '.join(missing)} data; export it again with --format json"
-        )
+        raise Invalid(f"the bundle has no {', '.join(missing)} data", Fix(FixKey.EXPORT_BUNDLE))
     for kind, data in blobs.items():
         try:
             bounds.check_parquet(data, kind)  # a Parquet file within the bounds, not a bomb

@@ -25,7 +25,15 @@ from forecast import schema
 from forecast.negotiation import Actor, Negotiation, NegotiationError, from_minor, to_minor
 from forecast.plan import AGREED, PlanState, utc_now
 from forecast.services.cache import PerStoreCache
-from forecast.services.errors import Forbidden, Invalid, Locked, NotFound, WrongStage
+from forecast.services.errors import (
+    Fix,
+    FixKey,
+    Forbidden,
+    Invalid,
+    Locked,
+    NotFound,
+    WrongStage,
+)
 from forecast.services.plans import change_plan, get_plan, load_frames, teams_of
 from forecast.store import PlanRepository
 
@@ -51,24 +59,26 @@ def negotiation_of(state: PlanState) -> Negotiation | None:
     return neg
 
 
-def _translate(exc: NegotiationError) -> Exception:
+def _translate(exc: NegotiationError, plan_id: str) -> Exception:
+    """The service error of a domain refusal; its fix learns the plan it is about."""
+    kind: type[Invalid | Forbidden | Locked | NotFound] = Invalid
     if isinstance(exc, domain.NotAllowed):
-        return Forbidden(str(exc))
-    if isinstance(exc, domain.AgreedError):
-        return Locked(str(exc))
-    if isinstance(exc, domain.StageError):
-        return WrongStage(str(exc))
-    if isinstance(exc, domain.UnknownTeam):
-        return NotFound(str(exc))
-    return Invalid(str(exc))
+        kind = Forbidden
+    elif isinstance(exc, domain.AgreedError):
+        kind = Locked
+    elif isinstance(exc, domain.StageError):
+        kind = WrongStage
+    elif isinstance(exc, domain.UnknownTeam):
+        kind = NotFound
+    return kind.from_error(exc, plan=plan_id)
 
 
 def _require_negotiation(state: PlanState, doing: str) -> Negotiation:
     neg = negotiation_of(state)
     if neg is None:
         raise Invalid(
-            f"cannot {doing}: plan {state.plan_id} has no goal yet; the owner sets it with "
-            f"`forecast plan goal {state.plan_id} --total X` (or --ratio R)"
+            f"cannot {doing}: plan {state.plan_id} has no goal yet",
+            Fix(FixKey.SET_GOAL, plan=state.plan_id),
         )
     return neg
 
@@ -93,13 +103,13 @@ def _change(
     def mutate(state: PlanState) -> tuple[str, Any, Any]:
         if state.status == AGREED:
             raise Locked(
-                f"plan {state.plan_id} is agreed and read-only; make a new version with "
-                f"`forecast plan new-version {state.plan_id}` to change it"
+                f"plan {state.plan_id} is agreed and read-only",
+                Fix(FixKey.NEW_VERSION, plan=state.plan_id),
             )
         try:
             neg, what, before, after = operate(state, negotiation_of(state), actor_of(state, actor))
         except NegotiationError as exc:
-            raise _translate(exc) from exc
+            raise _translate(exc, state.plan_id) from exc
         state.negotiation = neg.to_dict()
         return what, before, after
 
@@ -679,7 +689,7 @@ def score(store: PlanRepository, plan: str, actuals: pd.DataFrame) -> pd.DataFra
     try:
         return domain.attainment(frame, actuals)
     except NegotiationError as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid.from_error(exc) from exc
 
 
 def score_file(

@@ -28,7 +28,7 @@ from forecast.plan import (
     PlanState,
     utc_now,
 )
-from forecast.services.errors import Forbidden, Invalid, Locked, NotFound, StaleVersion
+from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, Locked, NotFound, StaleVersion
 from forecast.store import (
     AuditEntry,
     Change,
@@ -113,17 +113,16 @@ def require_role(state: PlanState, actor: str, role: str, doing: str) -> None:
         holders = sorted(u for u in state.members if state.has_role(u, role))
         held = f" (held by {', '.join(holders) or 'nobody'})" if actor in state.members else ""
         raise Forbidden(
-            f"{actor} may not {doing} on plan {state.plan_id}: that needs the {role} role"
-            f"{held}; the owner can grant it with "
-            f"`forecast plan grant {state.plan_id} {actor} --role {role}`"
+            f"{actor} may not {doing} on plan {state.plan_id}: that needs the {role} role{held}",
+            Fix(FixKey.GRANT_ROLE, plan=state.plan_id, user=actor, role=role),
         )
 
 
 def require_unlocked(state: PlanState, doing: str) -> None:
     if state.locked:
         raise Locked(
-            f"plan {state.plan_id} is {state.status} and read-only, so you cannot {doing}; "
-            f"make a new version with `forecast plan new-version {state.plan_id}`"
+            f"plan {state.plan_id} is {state.status} and read-only, so you cannot {doing}",
+            Fix(FixKey.NEW_VERSION, plan=state.plan_id),
         )
 
 
@@ -211,7 +210,10 @@ def grant(
     state = get_plan(store, plan)
     if role == "lead":
         if not team:
-            raise Invalid(f"a lead needs a team: add --team with one of {_team_list(store, state)}")
+            raise Invalid(
+                "a lead needs a team",
+                Fix(FixKey.CHOOSE_LEAD_TEAM, plan=state.plan_id, teams=_team_list(store, state)),
+            )
         valid = _teams(store, state)
         if str(team) not in valid:
             raise Invalid(
@@ -340,6 +342,9 @@ class InvalidFile(Invalid):
         super().__init__(message)
         self.problems = list(problems)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.reason, self.problems))
+
 
 def read_file(
     source: str | Path | bytes,
@@ -467,7 +472,7 @@ def _currency(code: str | None) -> str | None:
     try:
         return normalise_currency(code)
     except MoneyError as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid.from_error(exc) from exc
 
 
 MAX_PLAN_NAME = 200
@@ -478,7 +483,7 @@ def check_plan_name(name: str) -> str:
     """The same limits on SQLite and PostgreSQL (which would refuse an over-long VARCHAR)."""
     name = (name or "").strip()
     if not name:
-        raise Invalid("a plan needs a name: pass --name")
+        raise Invalid("a plan needs a name", Fix(FixKey.NAME_PLAN))
     if len(name) > MAX_PLAN_NAME:
         raise Invalid(
             f"a plan name has at most {MAX_PLAN_NAME} characters; this one has {len(name)}: "
@@ -531,13 +536,13 @@ def create_plan_from_frames(
     Without `baseline`, it is computed with ``forecast.engine.baseline.forecast_baseline``."""
     actor = (actor or "").strip()
     if not actor:
-        raise Invalid("the plan needs an author: pass --as USER or set FORECAST_USER")
+        raise Invalid("the plan needs an author", Fix(FixKey.NAME_USER))
     _check_plan_inputs(name, horizon, threshold)
     currency = _currency(currency)
     try:
         history = schema.validate_history(history)
     except schema.SchemaError as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid.from_error(exc) from exc
     if history.empty:
         raise Invalid("the history has no rows; nothing to plan")
     attributes = _check_attributes(history, attributes, team_attr)
@@ -556,7 +561,7 @@ def create_plan_from_frames(
     try:
         baseline = schema.validate_baseline(baseline)
     except schema.SchemaError as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid.from_error(exc) from exc
 
     ds = history[schema.DS]
     state = PlanState(
@@ -664,7 +669,7 @@ def _compute_baseline(
             ),
         )
     except schema.SchemaError as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid.from_error(exc) from exc
 
 
 def baseline_info(baseline: pd.DataFrame, model: str, levels: Sequence[int]) -> BaselineInfo:
@@ -697,7 +702,8 @@ def _check_attributes(
         available = [c for c in attributes.columns if c != schema.UNIQUE_ID]
         raise Invalid(
             f"the team dimension {team_attr!r} is not an attribute of the series; available: "
-            f"{', '.join(available) or 'none (give an attributes file with --attributes)'}"
+            f"{', '.join(available) or 'none'}",
+            None if available else Fix(FixKey.GIVE_ATTRIBUTES),
         )
     missing = ids.difference(pd.Index(attributes[schema.UNIQUE_ID]))
     if len(missing):

@@ -34,7 +34,7 @@ from forecast.engine.calendar import season_length
 from forecast.engine.uplift import flag_for_kind, learned_uplift, series_uplift
 from forecast.overrides import Event, Scope, apply_events
 from forecast.services.accuracy import mase_scales
-from forecast.services.errors import Invalid
+from forecast.services.errors import Fix, FixKey, Invalid
 
 Progress = Callable[[float, str], None]
 
@@ -229,14 +229,17 @@ def replay(
     from forecast.engine.ingest import IngestError, read_sales
 
     if cycles < 1 or horizon < 1:
-        raise Invalid("--cycles and --horizon must be at least 1")
+        raise Invalid(
+            f"a replay of {cycles} cycle(s) of {horizon} period(s) replays nothing",
+            Fix(FixKey.REPLAY_AT_LEAST_ONE),
+        )
     if model not in REPLAY_MODELS:
         raise Invalid(f"unknown replay model {model!r}; use one of {', '.join(REPLAY_MODELS)}")
     try:
         rule = domain.parse_enum(domain.RemainderRule, rule, "remainder rule").value
         ratio = domain.parse_ratio(str(goal_ratio))
     except domain.NegotiationError as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid.from_error(exc) from exc
     if rule == domain.RemainderRule.MANUAL.value:
         raise Invalid(
             "the replay cannot use the manual rule; use pro_rata_baseline, even or pro_rata_claims"
@@ -298,7 +301,10 @@ def replay_plan(
 
 def _check_settings(cycles: int, horizon: int, model: str) -> None:
     if cycles < 1 or horizon < 1:
-        raise Invalid("--cycles and --horizon must be at least 1")
+        raise Invalid(
+            f"a replay of {cycles} cycle(s) of {horizon} period(s) replays nothing",
+            Fix(FixKey.REPLAY_AT_LEAST_ONE),
+        )
     if model not in REPLAY_MODELS:
         raise Invalid(f"unknown replay model {model!r}; use one of {', '.join(REPLAY_MODELS)}")
 
@@ -307,14 +313,14 @@ def _ratio(goal_ratio: str | float) -> Decimal:
     try:
         return domain.parse_ratio(str(goal_ratio))
     except domain.NegotiationError as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid.from_error(exc) from exc
 
 
 def _rule(rule: str) -> str:
     try:
         chosen = domain.parse_enum(domain.RemainderRule, rule, "remainder rule").value
     except domain.NegotiationError as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid.from_error(exc) from exc
     if chosen == domain.RemainderRule.MANUAL.value:
         raise Invalid(
             "the replay cannot use the manual rule; use pro_rata_baseline, even or pro_rata_claims"
@@ -351,8 +357,8 @@ def replay_frames(
     if len(dates) < needed:
         raise Invalid(
             f"the history has {len(dates)} periods; {cycles} cycles of {horizon} need at least "
-            f"{needed} ({cycles} x {horizon} to replay and a season of {season} before them); "
-            "lower --cycles or --horizon"
+            f"{needed} ({cycles} x {horizon} to replay and a season of {season} before them)",
+            Fix(FixKey.SHORTEN_REPLAY),
         )
     claims = dict(claims or {})
     rows: list[pd.DataFrame] = []

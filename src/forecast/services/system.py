@@ -22,7 +22,7 @@ from forecast.overrides import Event, Explanation, Factor, OverrideError, Scope
 from forecast.plan import PUBLISHED, PlanState, utc_now
 from forecast.services import plans
 from forecast.services.cache import PerStoreCache
-from forecast.services.errors import Invalid, NotFound
+from forecast.services.errors import Fix, FixKey, Invalid, NotFound
 from forecast.store import AuditEntry, PlanRepository, frame_to_bytes
 from forecast.vocabulary import PLAN_LEVELS
 
@@ -176,7 +176,7 @@ def _suggest(store: PlanRepository, state: PlanState, kind: str, scope: Scope) -
     try:
         scope.validate(attributes)
     except OverrideError as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid.from_error(exc) from exc
     flag = flag_for_kind(state.dataset.flags, kind)
     if flag is None:
         return None
@@ -216,7 +216,7 @@ def _checked(store: PlanRepository, state: PlanState, event: Event) -> Event:
     try:
         overrides.validate_event(event, attributes, horizon_dates(store, state))
     except OverrideError as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid.from_error(exc) from exc
     return event
 
 
@@ -246,8 +246,10 @@ def add_event(
     if effect is None and value is None:
         if not use_suggestion:
             raise Invalid(
-                "say what the event does: --percent, --add, --cap or --set with a value"
-                + (f", or --use-suggestion ({suggestion.describe()})" if suggestion else "")
+                "say what the event does",
+                Fix(FixKey.GIVE_EFFECT_OR_SUGGESTION, suggestion=suggestion.describe())
+                if suggestion
+                else Fix(FixKey.GIVE_EFFECT),
             )
         if suggestion is None:
             raise Invalid(
@@ -343,7 +345,7 @@ def edit_event(
     plans.require_unlocked(state, "edit events")
     old = get_event(state, event_id)
     if (effect is None) != (value is None) and effect is not None:
-        raise Invalid("a new effect needs its value too (e.g. --percent 15)")
+        raise Invalid("a new effect needs its value too", Fix(FixKey.GIVE_EFFECT_VALUE))
     _valid_dates(start or old.start, end or old.end)
     new = Event(
         event_id=old.event_id,
@@ -490,7 +492,7 @@ def explain(
         try:
             when = _period_start(frame, pd.Timestamp(ds))
         except (ValueError, TypeError) as exc:
-            raise Invalid(f"--ds {ds!r} is not a date; use YYYY-MM-DD") from exc
+            raise Invalid(f"the period {ds!r} is not a date", Fix(FixKey.PERIOD_DATE)) from exc
     if event_id is not None:
         get_event(state, event_id)
         touched = marked["events"].astype(str).str.split(",").apply(lambda ids: event_id in ids)
@@ -504,7 +506,8 @@ def explain(
         if targets.empty:
             raise Invalid(
                 f"event {event_id} touches no unexplained deviation above the threshold "
-                f"({percent_text(state.threshold, 0)}); `forecast plan deviations {state.plan_id}` lists them"
+                f"({percent_text(state.threshold, 0)})",
+                Fix(FixKey.LIST_DEVIATIONS, plan=state.plan_id),
             )
     elif cells:
         try:
@@ -527,10 +530,7 @@ def explain(
         targets = marked.loc[hit]
     else:
         if level is None or key is None or when is None:
-            raise Invalid(
-                "say which deviation to explain: --series ID or --team T, and --ds DATE "
-                "(or --all-for-event EVENT_ID)"
-            )
+            raise Invalid("say which deviation to explain", Fix(FixKey.CHOOSE_DEVIATION))
         targets = marked.loc[
             (marked["level"] == level) & (marked["key"] == str(key)) & (marked[schema.DS] == when)
         ]
@@ -563,7 +563,7 @@ def explain(
         for explanation in new:
             explanation.check()
     except OverrideError as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid.from_error(exc) from exc
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         cells = {e.cell for e in new}
@@ -662,9 +662,8 @@ def publish(
         raise Invalid(
             f"plan {state.plan_id} cannot be published: {gate.open} deviation(s) above "
             f"{percent_text(state.threshold, 0)} have no explanation:\n"
-            f"{overrides.describe_cells(open_cells)}\n"
-            f"explain them with `forecast plan explain {state.plan_id} ...` (e.g. "
-            "--all-for-event EVENT_ID) and publish again"
+            f"{overrides.describe_cells(open_cells)}\n",
+            Fix(FixKey.EXPLAIN_DEVIATIONS, plan=state.plan_id),
         )
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
@@ -725,7 +724,7 @@ def mark_factor(
     try:
         scope.validate(frames.attributes)
     except OverrideError as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid.from_error(exc) from exc
     try:
         when = pd.Timestamp(start)
     except (ValueError, TypeError) as exc:
@@ -767,7 +766,7 @@ def mark_factor(
                 future=future[[schema.UNIQUE_ID, schema.DS, *columns]],
             )
         except schema.SchemaError as exc:
-            raise Invalid(str(exc)) from exc
+            raise Invalid.from_error(exc) from exc
         return schema.validate_baseline(out)
 
     after = reforecast(markers)

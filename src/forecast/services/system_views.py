@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from forecast import schema
+from forecast.errors import Fix, FixKey, explain
 from forecast.overrides import Event, Factor
 from forecast.plan import PlanState
 from forecast.services import plans, system
@@ -24,10 +25,16 @@ TEAM_SUMMARY_COLUMNS = ["team", "baseline", "system_plan", "adjustment", "deviat
 
 @dataclass(frozen=True)
 class Permission:
-    """Whether the user may do something now, and if not, why (a sentence for the page)."""
+    """Whether the user may do something now; if not, why (`reason`) and how to fix it (`fix`,
+    worded by each face; `why_not` words it neutrally)."""
 
     allowed: bool
-    why_not: str = ""
+    reason: str = ""
+    fix: Fix | None = None
+
+    @property
+    def why_not(self) -> str:
+        return explain(self.reason, self.fix)
 
 
 @dataclass(frozen=True)
@@ -83,17 +90,18 @@ def team_summary_of(store: PlanRepository, plan: str) -> pd.DataFrame:
 
 
 def _permission(
-    state: PlanState, user: str | None, role: str, doing: str, who_can: str
+    state: PlanState, user: str | None, role: str, doing: str, who_can: str, grantable: bool
 ) -> Permission:
     who = user or "nobody"
     if state.locked:
         return Permission(
             False,
-            f"{who} cannot {doing}: the plan is already {state.status}, so it is read-only. "
-            "Make a new version on the Plans page to change it.",
+            f"{who} cannot {doing}: the plan is already {state.status}, so it is read-only",
+            Fix(FixKey.NEW_VERSION, plan=state.plan_id),
         )
     if not user or not state.has_role(user, role):
-        return Permission(False, f"{who} cannot {doing}: {who_can}")
+        fix = Fix(FixKey.GRANT_ROLE, plan=state.plan_id, user=who, role=role)
+        return Permission(False, f"{who} cannot {doing}: {who_can}", fix if grantable else None)
     return Permission(True)
 
 
@@ -105,11 +113,19 @@ def permissions(state: PlanState, user: str | None) -> dict[str, Permission]:
             user,
             "planner",
             "change events, explanations or factors",
-            "that needs the planner role on this plan; the owner grants it on the Plans page.",
+            "that needs the planner role on this plan",
+            grantable=True,
         ),
-        "publish": _permission(state, user, "owner", "publish", "only the plan's owner publishes."),
+        "publish": _permission(
+            state, user, "owner", "publish", "only the plan's owner publishes", grantable=False
+        ),
         "set_threshold": _permission(
-            state, user, "owner", "change the threshold", "only the plan's owner sets it."
+            state,
+            user,
+            "owner",
+            "change the threshold",
+            "only the plan's owner sets it",
+            grantable=False,
         ),
     }
 

@@ -1,0 +1,85 @@
+"""How to put a refusal right, in the dashboard's terms: what to do on which page.
+
+The services and the domain say what went wrong and give a `Fix` (a key with parameters); this
+module words each key for the pages, naming their buttons and fields, never a command or a flag
+(the CLI words the same keys in ``forecast/cli/fix_hints.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from forecast.services.errors import Fix, FixKey, explain, fix_of, reason_of
+
+PAGE_FIXES: Mapping[FixKey, str] = {
+    FixKey.ASK_FOR_LEAD: "ask the plan owner to make you lead of team {team} on the Plans page",
+    FixKey.GRANT_LEAD: (
+        "make a member lead of team {team} first: under Members on the Plans page, pick the "
+        "account, the role lead and the team, then 'Add'"
+    ),
+    FixKey.GRANT_ROLE: "the owner can grant it under Members on the Plans page",
+    FixKey.CHOOSE_LEAD_TEAM: "pick the lead's team in 'Team (for a lead)' ({teams})",
+    FixKey.SET_GOAL: "the owner sets it first with 'Set goal' on the Negotiation page",
+    FixKey.CLOSE_ROUND: "the owner closes it first with 'Close round' on the Negotiation page",
+    FixKey.REOPEN_ROUND: "the owner can reopen it with 'Reopen round' on the Negotiation page",
+    FixKey.KEEP_OVERSUBSCRIPTION: (
+        "choose 'keep them (plan above goal)' under 'If the claims exceed the gap', or ask the "
+        "leads to change their claims"
+    ),
+    FixKey.MANUAL_AMOUNTS: "type an amount in the box of each team under the rule, then 'Assign'",
+    FixKey.MANUAL_TOTAL: (
+        "change the amounts in the teams' boxes under the rule so that they add up to it, then "
+        "'Assign'"
+    ),
+    FixKey.ASSIGN_REMAINDER: (
+        "pick a rule and press 'Assign' under '4 · Assign the remainder' before locking"
+    ),
+    FixKey.NEW_VERSION: "use 'Make a new version' on the Plans page to change it",
+    FixKey.SET_ZERO: "choose the effect set with the value 0 to plan no sales",
+    FixKey.GIVE_EFFECT: "choose an effect (percent, add, cap or set) and type its value",
+    FixKey.GIVE_EFFECT_OR_SUGGESTION: (
+        "choose an effect (percent, add, cap or set) and type its value, or leave the value "
+        "empty to take the suggestion ({suggestion})"
+    ),
+    FixKey.GIVE_EFFECT_VALUE: "type the value next to the effect",
+    FixKey.PERIOD_DATE: "pick the period from the list",
+    FixKey.LIST_DEVIATIONS: "'Deviations that need a reason' on the System plan page lists them",
+    FixKey.CHOOSE_DEVIATION: (
+        "tick rows under 'Deviations that need a reason', or pick an event's deviations, then "
+        "'Explain'"
+    ),
+    FixKey.EXPLAIN_DEVIATIONS: (
+        "explain them under 'Deviations that need a reason' on the System plan page, then "
+        "publish again"
+    ),
+    FixKey.TRUST_AS_ADMIN: (
+        "an admin can import it with 'Trust a bundle exported by another installation' ticked"
+    ),
+    FixKey.TRUST_BUNDLE: (
+        "import it only if you trust where it came from: an admin ticks 'Trust a bundle exported "
+        "by another installation' on the Plans page (recorded in the audit log)"
+    ),
+    FixKey.EXPORT_BUNDLE: "export it again with 'JSON bundle' on the Plans page",
+    FixKey.NAME_USER: "sign in again",
+    FixKey.ADD_ACCOUNT: "an admin adds the account {user} under Accounts on the Plans page",
+    FixKey.LIST_ACCOUNTS: "Accounts on the Plans page lists them",
+    FixKey.PICK_PLAN: (
+        "pick one in the plan selector at the top of the dashboard (or create one on the Data page)"
+    ),
+    FixKey.LIST_PLANS: "the plan selector at the top of the dashboard lists the plans",
+    FixKey.UPLOAD_ACTUALS: "upload them on the Actuals page",
+    FixKey.NAME_PLAN: "type a plan name",
+    FixKey.GIVE_ATTRIBUTES: "drop a series attributes file (e.g. a store table) on the Data page",
+    FixKey.REPLAY_AT_LEAST_ONE: "set Cycles and Periods per cycle to 1 or more",
+    FixKey.SHORTEN_REPLAY: "lower Cycles or Periods per cycle",
+}
+
+
+def page_text(reason: str, fix: Fix | None) -> str:
+    """A reason and its fix in the pages' words."""
+    return explain(reason, fix, PAGE_FIXES)
+
+
+def page_message(exc: BaseException) -> str:
+    """An error's reason and its fix in the pages' words (the message as is for other errors)."""
+    return page_text(reason_of(exc), fix_of(exc))

@@ -1,0 +1,70 @@
+"""How to put a refusal right, in the command line's terms: the command and the flags to use.
+
+The services and the domain say what went wrong and give a `Fix` (a key with parameters); this
+module words each key for the CLI. The dashboard words the same keys for its pages
+(``dashboard/fix_hints.py``). Parameters a refusal did not know show as their names in capitals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from forecast.services.errors import FixKey, explain, fix_of, reason_of
+
+CLI_FIXES: Mapping[FixKey, str] = {
+    FixKey.ASK_FOR_LEAD: (
+        "ask the plan owner to make you its lead with "
+        "`forecast plan grant {plan} {user} --role lead --team {team}`"
+    ),
+    FixKey.GRANT_LEAD: "grant a lead with `forecast plan grant {plan} USER --role lead --team {team}`",
+    FixKey.GRANT_ROLE: (
+        "the owner can grant it with `forecast plan grant {plan} {user} --role {role}`"
+    ),
+    FixKey.CHOOSE_LEAD_TEAM: "add --team with one of {teams}",
+    FixKey.SET_GOAL: "the owner sets it with `forecast plan goal {plan} --total X` (or --ratio R)",
+    FixKey.CLOSE_ROUND: "the owner closes it with `forecast plan close-round {plan}`",
+    FixKey.REOPEN_ROUND: "the owner can reopen it with `forecast plan reopen-round {plan}`",
+    FixKey.KEEP_OVERSUBSCRIPTION: (
+        "keep them (--oversubscribed keep) or ask the leads to change their claims"
+    ),
+    FixKey.MANUAL_AMOUNTS: "give one --manual TEAM=AMOUNT per team",
+    FixKey.MANUAL_TOTAL: "change the --manual TEAM=AMOUNT values so that they add up to it",
+    FixKey.ASSIGN_REMAINDER: "assign it before locking (`forecast plan assign {plan} --rule RULE`)",
+    FixKey.NEW_VERSION: "make a new version with `forecast plan new-version {plan}`",
+    FixKey.SET_ZERO: "use --set 0 to plan no sales",
+    FixKey.GIVE_EFFECT: "use --percent, --add, --cap or --set with a value",
+    FixKey.GIVE_EFFECT_OR_SUGGESTION: (
+        "use --percent, --add, --cap or --set with a value, or --use-suggestion ({suggestion})"
+    ),
+    FixKey.GIVE_EFFECT_VALUE: "give its value too (e.g. --percent 15)",
+    FixKey.PERIOD_DATE: "give --ds as YYYY-MM-DD",
+    FixKey.LIST_DEVIATIONS: "`forecast plan deviations {plan}` lists them",
+    FixKey.CHOOSE_DEVIATION: "give --series ID or --team T, and --ds DATE (or --all-for-event EVENT_ID)",
+    FixKey.EXPLAIN_DEVIATIONS: (
+        "explain them with `forecast plan explain {plan} ...` (e.g. --all-for-event EVENT_ID) "
+        "and publish again"
+    ),
+    FixKey.TRUST_AS_ADMIN: "an admin can import it with --trust",
+    FixKey.TRUST_BUNDLE: (
+        "import it only if you trust where it came from, with `forecast plan import FILE "
+        "--trust` (an admin's choice, recorded in the audit log)"
+    ),
+    FixKey.EXPORT_BUNDLE: "export it again with `forecast plan export PLAN --format json`",
+    FixKey.NAME_USER: "pass --as USER or set FORECAST_USER",
+    FixKey.ADD_ACCOUNT: (
+        "add it with `forecast user add {user}` or pass --as with one of `forecast user list`"
+    ),
+    FixKey.LIST_ACCOUNTS: "`forecast user list` shows them",
+    FixKey.PICK_PLAN: "give a plan id; `forecast plan list` shows them",
+    FixKey.LIST_PLANS: "`forecast plan list` shows the plans",
+    FixKey.UPLOAD_ACTUALS: "upload them with `forecast plan actuals {plan} FILE`",
+    FixKey.NAME_PLAN: "pass --name",
+    FixKey.GIVE_ATTRIBUTES: "give an attributes file with --attributes",
+    FixKey.REPLAY_AT_LEAST_ONE: "give --cycles and --horizon of at least 1",
+    FixKey.SHORTEN_REPLAY: "lower --cycles or --horizon",
+}
+
+
+def cli_message(exc: BaseException) -> str:
+    """The error's reason and its fix in the CLI's words (the message as is for other errors)."""
+    return explain(reason_of(exc), fix_of(exc), CLI_FIXES)

@@ -1,0 +1,46 @@
+"""Refused edits on the Negotiation page say what to do on the page, never a command-line flag."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.conftest import OWNER, PLANNER
+from tests.e2e.helpers import click, pick, sign_in
+
+CLI_WORDS = re.compile(r"(?<![\w-])--[a-z]|\bforecast (plan|user)\b")
+
+
+def _claiming_round(data_dir, plan_id: str) -> None:
+    from forecast.services import negotiation
+    from forecast.services.store_factory import open_store
+
+    store = open_store(data_dir=data_dir)
+    negotiation.set_goal(store, plan_id, OWNER, ratio="10/6.5")
+    store.close()
+
+
+def test_a_planner_is_told_to_ask_for_the_lead_role_and_the_owner_how_to_fix_manual_amounts(
+    start_app, e2e_plan
+):
+    _claiming_round(e2e_plan.data_dir, e2e_plan.plan_id)
+    dash_duo = start_app(e2e_plan.data_dir, "/negotiation", user=PLANNER)
+    dash_duo.wait_for_contains_text(
+        "#neg-board",
+        "ask the plan owner to make you lead of team a on the Plans page",
+        timeout=20,
+    )
+    assert not CLI_WORDS.search(dash_duo.find_element("#neg-board").text)
+
+    sign_in(dash_duo, OWNER, "/negotiation")
+    dash_duo.wait_for_contains_text("#neg-stage-bar", "claiming", timeout=20)
+    click(dash_duo, "#neg-close")
+    dash_duo.wait_for_contains_text("#neg-alert", "round is closed", timeout=20)
+    pick(dash_duo, "#neg-rule", "manual amounts")
+    dash_duo.wait_for_element("#neg-manual input", timeout=10)
+    click(dash_duo, "#neg-assign")  # every team's box left empty: the amounts add up to 0
+    dash_duo.wait_for_contains_text(
+        "#neg-alert", "change the amounts in the teams' boxes under the rule", timeout=20
+    )
+    alert = dash_duo.find_element("#neg-alert").text
+    assert "the manual amounts add up to" in alert and not CLI_WORDS.search(alert), alert
+    assert dash_duo.get_logs() == []

@@ -1,0 +1,266 @@
+"""Refusals say what to do in the terms of the face that shows them.
+
+Every refusal the pages can show is raised for real (services on the in-memory store), then
+rendered as the dashboard renders it (`components.error_alert`, `components.role_note`): the text
+must name no command-line flag and no `forecast ...` command, and must carry the page's own hint.
+The same refusals through the CLI's rendering name the command or the flag instead.
+"""
+
+from __future__ import annotations
+
+import pickle
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from test_export import agreed_plan
+from test_services_negotiation import team_frames, team_plan
+
+from dashboard import components
+from dashboard.fix_hints import PAGE_FIXES, page_text
+from forecast.cli.fix_hints import CLI_FIXES, cli_message
+from forecast.overrides import Scope
+from forecast.services import accounts, exports, plans, replay, system
+from forecast.services import negotiation as nego
+from forecast.services.errors import NEUTRAL_FIXES, Fix, FixKey, Invalid, ServiceError
+from forecast.services.negotiation_board import negotiation_board
+from forecast.store import MemoryStore
+from tests.signin import add_accounts
+
+CLI_FLAG = re.compile(r"(?<![\w-])--[a-z]")
+CLI_COMMAND = re.compile(r"\bforecast (plan|user|ingest|baseline|backtest|serve|demo|replay)\b")
+
+
+def text_of(component: Any) -> str:
+    """The visible text of a Dash component tree."""
+    if component is None:
+        return ""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return "".join(text_of(c) for c in component)
+    return text_of(getattr(component, "children", None))
+
+
+def assert_page_words(text: str, fix: Fix) -> None:
+    assert not CLI_FLAG.search(text), text
+    assert not CLI_COMMAND.search(text), text
+    assert "FORECAST_" not in text, text
+    assert fix.render(PAGE_FIXES) in text, text
+
+
+# -- the refusals, raised for real ----------------------------------------------------------
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture
+def plan(store: MemoryStore) -> str:
+    """Leads lara (a) and lena (b), planner pia, owner olga; no goal yet."""
+    plan_id = team_plan(store, "fixes", {"a": "lara", "b": "lena"})
+    plans.grant(store, plan_id, "olga", "pia", "planner")
+    return plan_id
+
+
+def _claiming(store: MemoryStore, plan: str) -> str:
+    nego.set_goal(store, plan, "olga", ratio="10/6.5")
+    return plan
+
+
+def _assigning(store: MemoryStore, plan: str) -> str:
+    _claiming(store, plan)
+    nego.close_round(store, plan, "olga")
+    return plan
+
+
+def _event(store: MemoryStore, plan: str, **kw: Any) -> Any:
+    dates = system.horizon_dates(store, plans.get_plan(store, plan))
+    fields: dict[str, Any] = {
+        "name": "promo",
+        "kind": "promotion",
+        "scope": Scope(attributes={"Team": ("a",)}),
+        "start": dates[0],
+        "end": dates[-1],
+        "effect": "percent",
+        "value": 50.0,
+    }
+    return system.add_event(store, plan, "olga", **(fields | kw)).event
+
+
+def _foreign_bundle() -> bytes:
+    source = MemoryStore()
+    return exports.export_plan(source, agreed_plan(source), "json")
+
+
+def _accounts_store() -> MemoryStore:
+    store = MemoryStore()
+    add_accounts(store, ["ivan", "ada"], admin=["ada"])
+    return store
+
+
+def _unscalable_claims(store: MemoryStore, plan: str) -> None:
+    _claiming(store, plan)
+    nego.claim(store, plan, "lara", "a", amount="9000000000", note="new stores")
+    nego.claim(store, plan, "lena", "b", amount="-1000", note="a closure")
+    nego.close_round(store, plan, "olga", oversubscribed="scale")
+
+
+def _short_replay() -> None:
+    history, attributes, _ = team_frames()
+    replay.replay_frames(
+        history,
+        attributes,
+        freq="W-FRI",
+        flags=[],
+        team_attr="Team",
+        cycles=10,
+        horizon=13,
+        goal_ratio=replay._ratio("1.1"),
+        rule="even",
+        claims=None,
+        model="snaive",
+    )
+
+
+REFUSALS: dict[FixKey, Callable[[MemoryStore, str], object]] = {
+    FixKey.ASK_FOR_LEAD: lambda s, p: nego.claim(s, _claiming(s, p), "pia", "c", amount="10"),
+    FixKey.GRANT_LEAD: lambda s, p: nego.claim(s, _claiming(s, p), "olga", "c", amount="10"),
+    FixKey.GRANT_ROLE: lambda s, p: system.add_event(
+        s, p, "lara", name="x", kind="other", start="2024-03-01", end="2024-03-01"
+    ),
+    FixKey.CHOOSE_LEAD_TEAM: lambda s, p: plans.grant(s, p, "olga", "pia", "lead"),
+    FixKey.SET_GOAL: lambda s, p: nego.claim(s, p, "lara", "a", amount="10"),
+    FixKey.CLOSE_ROUND: lambda s, p: nego.assign(s, _claiming(s, p), "olga", "even"),
+    FixKey.REOPEN_ROUND: lambda s, p: nego.claim(s, _assigning(s, p), "lara", "a", amount="1"),
+    FixKey.KEEP_OVERSUBSCRIPTION: _unscalable_claims,
+    FixKey.MANUAL_AMOUNTS: lambda s, p: nego.assign(s, _assigning(s, p), "olga", "manual"),
+    FixKey.MANUAL_TOTAL: lambda s, p: nego.assign(
+        s, _assigning(s, p), "olga", "manual", manual={"a": "0", "b": "0", "c": "0"}
+    ),
+    FixKey.ASSIGN_REMAINDER: lambda s, p: nego.lock(s, _assigning(s, p), "olga"),
+    FixKey.NEW_VERSION: lambda s, p: _event(s, agreed_plan(s)),
+    FixKey.SET_ZERO: lambda s, p: _event(s, p, value=-150.0),
+    FixKey.GIVE_EFFECT: lambda s, p: _event(s, p, kind="other", effect=None, value=None),
+    FixKey.GIVE_EFFECT_VALUE: lambda s, p: system.edit_event(
+        s, p, "olga", _event(s, p).event_id, effect="add"
+    ),
+    FixKey.PERIOD_DATE: lambda s, p: system.explain(
+        s, p, "olga", reason_code="promotion", text="x", level="team", key="a", ds="soon"
+    ),
+    FixKey.LIST_DEVIATIONS: lambda s, p: system.explain(
+        s, p, "olga", reason_code="promotion", text="x", event_id=_event(s, p, value=1.0).event_id
+    ),
+    FixKey.CHOOSE_DEVIATION: lambda s, p: system.explain(
+        s, p, "olga", reason_code="promotion", text="x"
+    ),
+    FixKey.EXPLAIN_DEVIATIONS: lambda s, p: (_event(s, p), system.publish(s, p, "olga")),
+    FixKey.TRUST_AS_ADMIN: lambda s, p: exports.import_bundle(
+        _accounts_store(), _foreign_bundle(), "ivan", trust=True
+    ),
+    FixKey.TRUST_BUNDLE: lambda s, p: exports.import_bundle(s, _foreign_bundle(), "olga"),
+    FixKey.EXPORT_BUNDLE: lambda s, p: exports.import_bundle(s, b"not json", "olga"),
+    FixKey.NAME_USER: lambda s, p: exports.import_bundle(s, b"{}", " "),
+    FixKey.ADD_ACCOUNT: lambda s, p: accounts.check_cli_user(_accounts_store(), "ghost"),
+    FixKey.LIST_ACCOUNTS: lambda s, p: accounts.get_user(s, "ghost"),
+    FixKey.PICK_PLAN: lambda s, p: plans.get_plan(s, ""),
+    FixKey.LIST_PLANS: lambda s, p: plans.get_plan(s, "nope"),
+    FixKey.UPLOAD_ACTUALS: lambda s, p: s.get_actuals(p),
+    FixKey.NAME_PLAN: lambda s, p: plans.check_plan_name(" "),
+    FixKey.GIVE_ATTRIBUTES: lambda s, p: plans.create_plan_from_frames(
+        s,
+        name="no teams",
+        history=team_frames()[0],
+        attributes=team_frames()[1][["unique_id"]],
+        freq="W-FRI",
+        horizon=4,
+        team_attr="Region",
+        actor="olga",
+        baseline=team_frames()[2],
+    ),
+    FixKey.REPLAY_AT_LEAST_ONE: lambda s, p: replay.replay(b"", cycles=0),
+    FixKey.SHORTEN_REPLAY: lambda s, p: _short_replay(),
+}
+
+
+def _refusal(key: FixKey, store: MemoryStore, plan: str) -> ServiceError:
+    with pytest.raises(ServiceError) as refused:
+        REFUSALS[key](store, plan)
+    error = refused.value
+    assert error.fix is not None and error.fix.key == key, (key, str(error))
+    return error
+
+
+def test_every_fix_is_raised_by_a_refusal_here() -> None:
+    """A new FixKey must join the walk below (and the faces' mappings)."""
+    missing = set(FixKey) - set(REFUSALS) - {FixKey.GIVE_EFFECT_OR_SUGGESTION}
+    assert not missing
+
+
+@pytest.mark.parametrize("key", list(REFUSALS), ids=str)
+def test_refusals_on_the_page_say_what_to_do_there_and_name_no_flag(
+    key: FixKey, store: MemoryStore, plan: str
+) -> None:
+    error = _refusal(key, store, plan)
+    shown = text_of(components.error_alert(error))
+    assert error.reason.split(";")[0].strip()[:40] in shown
+    assert_page_words(shown, error.fix)  # type: ignore[arg-type]  # checked in _refusal
+
+
+@pytest.mark.parametrize("key", list(REFUSALS), ids=str)
+def test_the_same_refusals_on_the_command_line_name_the_command_or_flag(
+    key: FixKey, store: MemoryStore, plan: str
+) -> None:
+    error = _refusal(key, store, plan)
+    said = cli_message(error)
+    assert error.fix is not None and error.fix.render(CLI_FIXES) in said
+    if key not in (FixKey.PICK_PLAN, FixKey.LIST_PLANS, FixKey.LIST_ACCOUNTS):
+        assert CLI_FLAG.search(said) or "`forecast " in said, said
+    neutral = str(error)  # what logs and notes carry: no face's words
+    assert not CLI_FLAG.search(neutral) and "page" not in neutral.lower(), neutral
+
+
+def test_a_planner_who_is_no_lead_is_told_on_the_board_to_ask_for_the_lead_role(
+    store: MemoryStore, plan: str
+) -> None:
+    _claiming(store, plan)
+    card = {c.team: c for c in negotiation_board(store, plan, "pia").cards}["c"]
+    note = text_of(components.permission_note(card.can_claim))
+    assert "pia cannot claim" in note
+    assert "ask the plan owner to make you lead of team c on the Plans page" in note
+    assert not CLI_FLAG.search(note) and not CLI_COMMAND.search(note)
+
+
+def test_the_owner_is_told_on_the_board_how_to_lock_after_assigning(
+    store: MemoryStore, plan: str
+) -> None:
+    _assigning(store, plan)
+    lock = negotiation_board(store, plan, "olga").actions.lock
+    assert not lock.allowed and lock.fix == Fix(FixKey.ASSIGN_REMAINDER)
+    assert "'Assign'" in page_text(lock.reason, lock.fix)
+
+
+def test_each_face_words_every_fix_and_only_with_known_parameters() -> None:
+    fields = {
+        key: {f for _, f, _, _ in __import__("string").Formatter().parse(t) if f}
+        for key, t in NEUTRAL_FIXES.items()
+    }
+    for key in FixKey:
+        for templates, face in ((PAGE_FIXES, "page"), (CLI_FIXES, "cli")):
+            assert key in templates, f"{face} has no words for {key}"
+            used = {f for _, f, _, _ in __import__("string").Formatter().parse(templates[key]) if f}
+            assert used <= fields[key] | {"plan"}, (face, key, used)
+        page = PAGE_FIXES[key]
+        assert not CLI_FLAG.search(page) and not CLI_COMMAND.search(page), page
+
+
+def test_a_fix_keeps_its_parameters_through_pickling_and_the_services() -> None:
+    error = Invalid("the manual rule needs an amount per team", Fix(FixKey.MANUAL_AMOUNTS))
+    again = pickle.loads(pickle.dumps(error))
+    assert again.reason == error.reason and again.fix == error.fix
+    carried = Invalid.from_error(Invalid("r", Fix(FixKey.NEW_VERSION)), "cannot: ", plan="p1")
+    assert carried.reason == "cannot: r" and carried.fix == Fix(FixKey.NEW_VERSION, plan="p1")
+    assert Fix(FixKey.NEW_VERSION).render(CLI_FIXES).endswith("`forecast plan new-version PLAN`")
