@@ -308,3 +308,16 @@ def test_plan_creation_progress_moves_through_the_model_choice_and_the_fits(tmp_
     choosing = [f for f, m in reports if "backtests run" in m]
     assert len(choosing) >= 3 and choosing[0] < choosing[-1]  # moves while the model is chosen
     assert any("series fitted" in m for _, m in reports)
+
+
+def test_the_readers_fixes_name_the_pages_fields_not_command_line_options():
+    no_dates = b"Store,Day,Sales\n" + b"".join(f"1,x{d},{d}\n".encode() for d in range(20))
+    check = file_check.check_file(no_dates, filename="no_dates.csv")
+
+    (row,) = view.problem_rows(check.problems)
+
+    assert "“Date”" in row["fix"] and "--" not in row["fix"]
+    assert view.page_words("one series named 'total'; pass --id-col to split") == (
+        "one series named 'total'; pick the key columns in “Series key” to split it"
+    )
+    assert "--" not in view.page_words("a coarser calendar (--freq W) may suit these series")
