@@ -18,35 +18,46 @@ NAV_SIGN_OUT = "nav-sign-out"
 NAV_SESSION = "nav-session"  # dcc.Store (session storage): {"plan_id": str|None}
 NAV_PLANS_CHANGED = "nav-plans-changed"  # dcc.Store bumped when a plan is created or versioned
 
-# -- page 1: data ---------------------------------------------------------------------------
+# -- page 1: data (parts in dashboard/data_parts/) ------------------------------------------
 DATA_UPLOAD = "data-upload"
 DATA_UPLOAD_STATUS = "data-upload-status"
+DATA_UPLOAD_TOO_BIG = "data-upload-too-big"  # also written by assets/forecast.js (checkUpload)
 DATA_RAW = (
     "data-raw"  # dcc.Store: {"filename", "contents"} set in the browser once the size is checked
 )
 DATA_FILE = "data-file"  # dcc.Store: {"token", "filename", ...}: the upload as kept on the server
 DATA_LIMIT = "data-limit"  # dcc.Store: the upload size limit in bytes
 DATA_USE_SAMPLE = "data-use-sample"
-DATA_ATTR_UPLOAD = "data-attr-upload"
+DATA_ATTR_UPLOAD = "data-attr-upload"  # the store table (series attributes), read at once
 DATA_ATTR_STATUS = "data-attr-status"
-DATA_ATTR_FILE = "data-attr-file"  # dcc.Store: server path of the uploaded attributes file
+DATA_ATTR_TOO_BIG = "data-attr-too-big"
+DATA_ATTR_FILE = "data-attr-file"  # dcc.Store: {"token"} of the uploaded attributes file
 DATA_MAP_ID = "data-map-id"
 DATA_MAP_DATE = "data-map-date"
-DATA_MAP_VALUE = "data-map-value"
+DATA_MAP_VALUE = "data-map-value"  # picking it reads the file again at once
 DATA_MAP_FREQ = "data-map-freq"
 DATA_APPLY_MAPPING = "data-apply-mapping"
-DATA_PREVIEW = "data-preview"
 DATA_REPORT = "data-report"
+DATA_REPORT_OK = "data-report-ok"
+DATA_REPORT_PROBLEMS = "data-report-problems"
+DATA_ASK_VALUE = "data-ask-value"  # the report's question: which column holds the sales?
+DATA_STORE_TABLE_HINT = "data-store-table-hint"
+DATA_PROBLEMS_GRID = "data-problems-grid"
 DATA_SUMMARY_CHART = "data-summary-chart"
+DATA_PREVIEW_BOX = "data-preview-box"
+DATA_PREVIEW = "data-preview"  # the grid of the first rows, inside DATA_PREVIEW_BOX
 DATA_PLAN_NAME = "data-plan-name"
 DATA_HORIZON = "data-horizon"
 DATA_TEAM_ATTR = "data-team-attr"
 DATA_MODEL = "data-model"
 DATA_CURRENCY = "data-currency"
 DATA_CREATE = "data-create"
+DATA_CREATE_HINT = "data-create-hint"  # what is missing before a plan can be created
 DATA_CANCEL = "data-cancel"
 DATA_PROGRESS = "data-progress"
+DATA_PROGRESS_TEXT = "data-progress-text"
 DATA_CREATE_RESULT = "data-create-result"
+DATA_CREATE_OK = "data-create-ok"
 
 # -- page 2: system plan --------------------------------------------------------------------
 SYS_ALERT = "sys-alert"

@@ -60,7 +60,7 @@ def store(ctx: DashboardContext) -> UploadStore:
     return UploadStore(ctx.cache_dir() / "uploads")
 
 
-def owner(server: flask.Flask) -> str:
+def owner(ctx: DashboardContext) -> str:
     """This browser session's upload owner (made on first use in a request)."""
     if flask.has_request_context():
         value = flask.session.get(OWNER_KEY)
@@ -68,19 +68,27 @@ def owner(server: flask.Flask) -> str:
             value = secrets.token_urlsafe(24)
             flask.session[OWNER_KEY] = value
         return value
-    return _owner_from_cookie(server)
+    return _owner_from_cookie(ctx)
 
 
-def _owner_from_cookie(server: flask.Flask) -> str:
+def _owner_from_cookie(ctx: DashboardContext) -> str:
+    """In a background callback (no request): the owner in the session cookie of the request
+    that started it, verified with the installation's key as the app signs it."""
     from dash import callback_context
+    from flask.sessions import SecureCookieSessionInterface
 
-    cookie = (callback_context.cookies or {}).get(server.config["SESSION_COOKIE_NAME"])
-    serializer = server.session_interface.get_signing_serializer(server)  # type: ignore[attr-defined]
+    from dashboard.auth import SESSION_COOKIE
+    from dashboard.secret import load_secret_key
+
+    cookie = (callback_context.cookies or {}).get(SESSION_COOKIE)
+    signer = flask.Flask(__name__)
+    signer.secret_key = load_secret_key(ctx.home())
+    serializer = SecureCookieSessionInterface().get_signing_serializer(signer)
     if not cookie or serializer is None:
         return ""
     try:
         data = serializer.loads(
-            cookie, max_age=int(server.permanent_session_lifetime.total_seconds())
+            cookie, max_age=int(signer.permanent_session_lifetime.total_seconds())
         )
     except Exception:  # a bad or expired signature: no owner, nothing resolves
         return ""
@@ -88,16 +96,16 @@ def _owner_from_cookie(server: flask.Flask) -> str:
     return value if isinstance(value, str) else ""
 
 
-def save(ctx: DashboardContext, server: flask.Flask, content: bytes, filename: str) -> str:
-    return store(ctx).save(owner(server), content, filename)
+def save(ctx: DashboardContext, content: bytes, filename: str) -> str:
+    return store(ctx).save(owner(ctx), content, filename)
 
 
-def resolve(ctx: DashboardContext, server: flask.Flask, ref: Any) -> Upload:
+def resolve(ctx: DashboardContext, ref: Any) -> Upload:
     """The upload that `ref` ({"token": ...} from a page store) names for this session."""
     token = ref.get("token") if isinstance(ref, dict) else None
-    return store(ctx).resolve(owner(server), token)
+    return store(ctx).resolve(owner(ctx), token)
 
 
-def discard(ctx: DashboardContext, server: flask.Flask, ref: Any) -> None:
+def discard(ctx: DashboardContext, ref: Any) -> None:
     token = ref.get("token") if isinstance(ref, dict) else None
-    store(ctx).discard(owner(server), token)
+    store(ctx).discard(owner(ctx), token)

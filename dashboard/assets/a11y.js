@@ -14,6 +14,13 @@
             }
         });
     }
+    // The dropdown's clear control is an <a> without href (no role), yet it carries an
+    // aria-label (axe: aria-allowed-attr): it acts as a button, so it says so.
+    function roleClear(root) {
+        root.querySelectorAll("a.dash-dropdown-clear:not([role])").forEach(function (link) {
+            link.setAttribute("role", "button");
+        });
+    }
     // dcc.Upload's file input has no label of its own: it takes the drop zone's visible text.
     function nameUploads(root) {
         root.querySelectorAll("input[type=file]:not([aria-label])").forEach(function (input) {
@@ -22,8 +29,8 @@
             input.setAttribute("aria-label", text || "Choose a file to upload");
         });
     }
-    new MutationObserver(function () { fix(document); nameUploads(document); }).observe(document.documentElement, {
+    new MutationObserver(function () { fix(document); nameUploads(document); roleClear(document); }).observe(document.documentElement, {
         subtree: true, childList: true, attributes: true, attributeFilter: ["tabindex", "disabled"]
     });
-    document.addEventListener("DOMContentLoaded", function () { fix(document); nameUploads(document); });
+    document.addEventListener("DOMContentLoaded", function () { fix(document); nameUploads(document); roleClear(document); });
 })();

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from forecast.services.store_factory import open_store
-from tests.e2e.helpers import click, pick, type_into, upload
+from tests.e2e.helpers import (
+    axe_violations,
+    click,
+    describe_violations,
+    pick,
+    type_into,
+    upload,
+)
 
 
 def test_empty_store_shows_data_page_with_upload_limit(start_app, tmp_path):
@@ -60,6 +67,8 @@ def test_upload_with_problems_lists_each_with_row_and_column(start_app, tmp_path
         ".map(e => e.innerText)"
     )
     assert sorted(rows_shown) == ["6", "9"]
+    violations = axe_violations(dash_duo)
+    assert violations == [], describe_violations(violations)
     assert dash_duo.get_logs() == []
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from dashboard import components, uploads
 from dashboard.app import create_app, member_label
-from dashboard.pages import data, plans
+from dashboard.pages import plans
 from forecast.services.errors import Forbidden, Invalid, StaleVersion
 from tests.signin import add_accounts, add_app_accounts, signed_in_client
 
@@ -160,20 +160,6 @@ def test_decode_upload_round_trips_bytes():
     assert uploads.decode(contents, "x.csv", 1000, "") == payload
 
 
-def test_preview_reads_mapping_and_reports_problems_by_row():
-    good = b"Store,Date,Sales\n" + b"".join(
-        f"1,2024-01-{d:02d},{d}\n".encode() for d in range(1, 15)
-    )
-    result, problems = data.read_for_preview(good, "good.csv")
-    assert problems == []
-    assert data.columns_of(result)[:3] == ["Store", "Date", "Sales"]
-    bad = good.replace(b"1,2024-01-05,5", b"1,2024-01-05,five")
-    result, problems = data.read_for_preview(bad, "bad.csv")
-    assert result is None
-    rows = data.problem_rows(problems)
-    assert rows[0]["row"] == 6 and rows[0]["column"] == "Sales" and rows[0]["value"] == "five"
-
-
 def test_upload_tokens_cannot_escape_the_upload_dir(tmp_path):
     from forecast.services.errors import NotFound
     from forecast.services.uploads import UploadStore
@@ -258,24 +244,50 @@ def test_apply_mapping_rereads_with_the_chosen_columns(tmp_path, rossmann_train)
     token = stashed["data-file"]["data"]["token"]
     out = call(
         app,
-        "..data-report.children...data-summary-chart.figure...data-preview.rowData...data-preview.columnDefs...data-map-id.options...data-map-id.value...data-map-date.options...data-map-date.value...data-map-value.options...data-map-value.value...data-team-attr.options...data-team-attr.value...data-map-freq.value..",
+        PREVIEW,
         [
             ("data-file", "data", {"token": token, "filename": rossmann_train.name}),
             ("data-apply-mapping", "n_clicks", 1),
+            ("data-attr-file", "data", None),
+            ("data-map-value", "value", "Customers"),
         ],
         [
             ("data-map-id", "value", ["Store"]),
             ("data-map-date", "value", "Date"),
-            ("data-map-value", "value", "Customers"),
             ("data-map-freq", "value", "W"),
-            ("data-attr-file", "data", None),
         ],
         changed=["data-apply-mapping.n_clicks"],
         client=client,
     )
     assert out["data-map-value"]["value"] == "Customers"
     assert "the file is valid" in _text(out["data-report"]["children"])
-    assert out["data-preview"]["rowData"][0]["ds"] < out["data-preview"]["rowData"][1]["ds"]
+    rows = _find_prop(out["data-preview-box"]["children"], "rowData")
+    assert rows[0]["ds"] < rows[1]["ds"]
+    assert out["data-upload-status"]["children"] is None  # the "Reading…" banner is gone
+
+
+PREVIEW = (
+    "..data-report.children...data-summary-chart.figure...data-preview-box.children..."
+    "data-map-id.options...data-map-id.value...data-map-date.options...data-map-date.value..."
+    "data-map-value.options...data-map-value.value...data-team-attr.options..."
+    "data-team-attr.value...data-map-freq.value...data-upload-status.children..."
+    "data-create-hint.children.."
+)
+
+
+def _find_prop(tree, prop: str):
+    """The first value of `prop` in a component tree as the server sent it (JSON)."""
+    if isinstance(tree, dict):
+        props = tree.get("props", {})
+        if prop in props:
+            return props[prop]
+        return _find_prop(props.get("children"), prop)
+    if isinstance(tree, list):
+        for child in tree:
+            found = _find_prop(child, prop)
+            if found is not None:
+                return found
+    return None
 
 
 def _find(component, component_id: str):

@@ -21,10 +21,11 @@ SALES = b"Store,Date,Sales\n" + b"".join(
     f"{s},2024-01-{d:02d},{d}\n".encode() for s in (1, 2) for d in range(1, 29)
 )
 PREVIEW = (
-    "..data-report.children...data-summary-chart.figure...data-preview.rowData..."
-    "data-preview.columnDefs...data-map-id.options...data-map-id.value...data-map-date.options..."
-    "data-map-date.value...data-map-value.options...data-map-value.value...data-team-attr.options..."
-    "data-team-attr.value...data-map-freq.value.."
+    "..data-report.children...data-summary-chart.figure...data-preview-box.children..."
+    "data-map-id.options...data-map-id.value...data-map-date.options...data-map-date.value..."
+    "data-map-value.options...data-map-value.value...data-team-attr.options..."
+    "data-team-attr.value...data-map-freq.value...data-upload-status.children..."
+    "data-create-hint.children.."
 )
 PASSWD_LINE = "root:"
 
@@ -88,13 +89,16 @@ def preview(client, app, file, attributes=None):
         client,
         app,
         PREVIEW,
-        [("data-file", "data", file), ("data-apply-mapping", "n_clicks", None)],
+        [
+            ("data-file", "data", file),
+            ("data-apply-mapping", "n_clicks", None),
+            ("data-attr-file", "data", attributes),
+            ("data-map-value", "value", None),
+        ],
         [
             ("data-map-id", "value", None),
             ("data-map-date", "value", None),
-            ("data-map-value", "value", None),
             ("data-map-freq", "value", ""),
-            ("data-attr-file", "data", attributes),
         ],
     )
 

@@ -100,7 +100,7 @@ def summary(result: IngestResult) -> str:
         f"series:      {r.series}",
         f"date range:  {start} .. {end}",
         f"frequency:   {r.freq}",
-        f"periods:     {r.periods}",
+        f"periods:     {r.periods} ({r.series_periods} series-periods)",
         f"missing periods filled with 0: {r.missing_periods_filled}"
         + (f" in {len(r.missing_by_series)} series" if r.missing_by_series else ""),
     ]

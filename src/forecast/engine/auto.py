@@ -26,7 +26,7 @@ label says so); if all fail the series gets seasonal naive.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -35,6 +35,7 @@ import numpy as np
 from forecast.engine.metrics import mase, mase_scale
 from forecast.engine.models import ModelError, hi_key, lo_key
 from forecast.engine.models.global_lgbm import NAME as GLOBAL_MODEL
+from forecast.engine.runner import map_in_steps
 
 if TYPE_CHECKING:
     from forecast.engine.baseline import SeriesTask
@@ -171,8 +172,11 @@ def select_strategy(
     *,
     sample: int = SAMPLE_SERIES,
     windows: int = WINDOWS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Selection:
-    """Backtest the candidates on a deterministic sample of the regular series; pick the best."""
+    """Backtest the candidates on a deterministic sample of the regular series; pick the best.
+
+    ``progress(done, total)``, when given, is called as batches of the backtests finish."""
     from forecast.engine.baseline import special_case
 
     if not tasks:
@@ -201,7 +205,7 @@ def select_strategy(
     if GLOBAL_MODEL in candidates:
         windows_of = _with_global(tasks, windows_of, window_index, horizon)
     items = [(cut, member) for _, cut, _ in windows_of for member in candidates]
-    results = runner.map(_member_forecast, items)
+    results = map_in_steps(runner, _member_forecast, items, progress)
     forecasts = {
         (k, member): results[k * len(candidates) + j]
         for k in range(len(windows_of))

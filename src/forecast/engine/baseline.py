@@ -18,7 +18,7 @@ import pandas as pd
 from forecast.engine import calendar
 from forecast.engine.models import ModelError, hi_key, lo_key, make_model
 from forecast.engine.models.global_lgbm import NAME as GLOBAL_MODEL
-from forecast.engine.runner import Runner, make_runner, runner_session
+from forecast.engine.runner import Runner, make_runner, map_in_steps, runner_session
 from forecast.schema import (
     BASELINE,
     DEFAULT_LEVELS,
@@ -439,6 +439,7 @@ def forecast_baseline(
     jobs: int = 1,
     runner: Runner | None = None,
     progress: Callable[[int, int], None] | None = None,
+    selection_progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Baseline forecast per series: ``unique_id, ds, baseline, baseline-lo-80, ..., model``.
 
@@ -447,7 +448,8 @@ def forecast_baseline(
     last season repeated for mostly-on flags such as ``Open``, see ``unknown_future_flags``).
     ``ds`` continues each series' own calendar; values are never negative.
     ``progress(done, total)``, when given, is called as batches of series finish (about
-    ``PROGRESS_STEPS`` times); the results are the same as without it."""
+    ``runner.PROGRESS_STEPS`` times); ``selection_progress(done, total)`` likewise as the backtests of
+    ``model="auto"``'s choice finish. The results are the same as without them."""
     tasks = prepare_tasks(
         history,
         horizon,
@@ -465,18 +467,15 @@ def forecast_baseline(
         if model == "auto":
             from forecast.engine.auto import select_strategy
 
-            selection = select_strategy(tasks, runner)
+            selection = select_strategy(tasks, runner, progress=selection_progress)
             tasks = [
                 replace(task, strategy=selection.strategy, interval_scale=selection.interval_scale)
                 for task in tasks
             ]
         if uses_global(tasks):
             tasks = attach_global(tasks)
-        results = _map_with_progress(runner, tasks, progress)
+        results = map_in_steps(runner, forecast_series, tasks, progress)
     return results_frame(results, tasks[0].levels)
-
-
-PROGRESS_STEPS = 20
 
 
 def uses_global(tasks: Sequence[SeriesTask]) -> bool:
@@ -503,24 +502,6 @@ def attach_global(
         replace(t, global_values=found.values.get(t.uid), global_reason=found.reasons.get(t.uid))
         for t in tasks
     ]
-
-
-def _map_with_progress(
-    runner: Runner, tasks: list[SeriesTask], progress: Callable[[int, int], None] | None
-) -> list[SeriesForecast]:
-    if progress is None:
-        return runner.map(forecast_series, tasks)
-    total = len(tasks)
-    # Batches of at least a few dozen series keep every worker of a pool busy; in this process
-    # (jobs=1) a batch costs nothing, so the progress moves every twentieth of the work.
-    pooled = getattr(runner, "jobs", 2) > 1
-    step = max(32 if pooled else 1, -(-total // PROGRESS_STEPS))
-    progress(0, total)
-    results: list[SeriesForecast] = []
-    for start in range(0, total, step):
-        results.extend(runner.map(forecast_series, tasks[start : start + step]))
-        progress(len(results), total)
-    return results
 
 
 future_dates = calendar.future_dates

@@ -124,6 +124,33 @@ class LocalRunner:
         return [r for chunk in results for r in chunk]
 
 
+PROGRESS_STEPS = 20
+
+
+def map_in_steps(
+    runner: Runner,
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    progress: Callable[[int, int], None] | None,
+) -> list[R]:
+    """``runner.map(fn, items)``, in about ``PROGRESS_STEPS`` batches with ``progress(done,
+    total)`` after each (and once at 0); the same results, in order, as one map."""
+    if progress is None:
+        return runner.map(fn, items)
+    items = list(items)
+    total = len(items)
+    # Batches of at least a few dozen items keep every worker of a pool busy; in this process
+    # (jobs=1) a batch costs nothing, so the progress moves every twentieth of the work.
+    pooled = getattr(runner, "jobs", 2) > 1
+    step = max(32 if pooled else 1, -(-total // PROGRESS_STEPS))
+    progress(0, total)
+    results: list[R] = []
+    for start in range(0, total, step):
+        results.extend(runner.map(fn, items[start : start + step]))
+        progress(len(results), total)
+    return results
+
+
 SCHEDULER_ENV = "FORECAST_DASK_SCHEDULER"
 """Environment variable with a Dask scheduler address (``tcp://HOST:PORT``)."""
 

@@ -355,6 +355,7 @@ def read_file(
     value_col: str | None = None,
     freq: str | None = None,
     attributes_file: str | Path | bytes | None = None,
+    attributes_filename: str | None = None,
 ) -> Any:
     """Read a sales file into the long contract without storing anything (the upload preview).
 
@@ -373,6 +374,7 @@ def read_file(
         options["freq"] = freq
     if attributes_file:
         options["attributes_file"] = attributes_file
+        options["attributes_filename"] = attributes_filename
     try:
         return read_sales(source, filename=filename, **options)
     except IngestError as exc:
@@ -389,6 +391,7 @@ def create_plan(
     actor: str,
     filename: str | None = None,
     attributes_file: str | Path | bytes | None = None,
+    attributes_filename: str | None = None,
     freq: str | None = None,
     id_cols: Sequence[str] | None = None,
     date_col: str | None = None,
@@ -415,6 +418,7 @@ def create_plan(
         value_col=value_col,
         freq=freq,
         attributes_file=attributes_file,
+        attributes_filename=attributes_filename,
     )
     if filename is None and not isinstance(source, bytes):
         filename = Path(source).name
@@ -439,7 +443,7 @@ def create_plan(
         currency=currency,
         jobs=jobs,
         progress=progress,
-        _progress_start=0.2,
+        _progress_start=READ_SHARE,
     )
 
 
@@ -551,37 +555,13 @@ def create_plan_from_frames(
             and history[c].dropna().isin([0, 1]).all()
         ]
     if baseline is None:
-        from forecast.engine.baseline import forecast_baseline
-
-        _report(
-            progress,
-            _progress_start,
-            f"computing the baseline ({model}) for {history[schema.UNIQUE_ID].nunique()} series",
+        baseline = _compute_baseline(
+            history, horizon, freq, model, levels, jobs, progress, _progress_start
         )
-        check_model(model)
-
-        def fitted(done: int, total: int) -> None:
-            share = done / total if total else 1.0
-            fraction = _progress_start + (0.9 - _progress_start) * share
-            _report(progress, fraction, f"baseline ({model}): {done:,} of {total:,} series fitted")
-
-        try:
-            baseline = forecast_baseline(
-                history[[schema.UNIQUE_ID, schema.DS, schema.Y]],
-                int(horizon),
-                freq=freq,
-                levels=tuple(levels),
-                model=model,
-                jobs=jobs,
-                progress=fitted if progress is not None else None,
-            )
-        except schema.SchemaError as exc:
-            raise Invalid.from_error(exc) from exc
     try:
         baseline = schema.validate_baseline(baseline)
     except schema.SchemaError as exc:
         raise Invalid.from_error(exc) from exc
-    _report(progress, 0.9, "saving the plan")
 
     ds = history[schema.DS]
     state = PlanState(
@@ -609,7 +589,9 @@ def create_plan_from_frames(
         baseline=baseline_info(baseline, model, levels),
     )
     _check_bounds(history, baseline)
+    _report(progress, BASELINE_DONE, "calibrating the stretch probability on past team totals")
     state.stretch_calibration = _stretch_calibration(history, attributes, state)
+    _report(progress, CALIBRATED, "saving the plan")
     state.grant(actor, "owner")
     state.grant(actor, "planner")
     blobs = {
@@ -627,6 +609,67 @@ def create_plan_from_frames(
     saved = store.add(state, blobs, change)
     _report(progress, 1.0, "done")
     return saved
+
+
+# Where plan creation's progress stands after each step (fractions of the whole).
+READ_SHARE = 0.1  # the file is read
+SELECTION_DONE = 0.45  # model="auto" has chosen its model (backtests on a sample of series)
+BASELINE_DONE = 0.88  # every series is fitted
+CALIBRATED = 0.95  # the stretch calibration is done; then the plan is saved
+
+
+def _compute_baseline(
+    history: pd.DataFrame,
+    horizon: int,
+    freq: str,
+    model: str,
+    levels: Sequence[int],
+    jobs: int,
+    progress: Progress | None,
+    start: float,
+) -> pd.DataFrame:
+    """The baseline of every series, with progress moving through the model choice (auto) and
+    the fits."""
+    from forecast.engine.baseline import forecast_baseline
+
+    check_model(model)
+    n_series = history[schema.UNIQUE_ID].nunique()
+    fit_start = max(start, SELECTION_DONE) if model == "auto" else start
+    if model == "auto":
+        _report(
+            progress, start, f"choosing the model for {n_series:,} series (backtests on a sample)"
+        )
+    else:
+        _report(progress, start, f"computing the baseline ({model}) for {n_series:,} series")
+
+    def step(low: float, high: float, what: str) -> Callable[[int, int], None] | None:
+        if progress is None:
+            return None
+
+        def report(done: int, total: int) -> None:
+            share = done / total if total else 1.0
+            message = what.format(done=f"{done:,}", total=f"{total:,}")
+            _report(progress, low + (high - low) * share, message)
+
+        return report
+
+    try:
+        return forecast_baseline(
+            history[[schema.UNIQUE_ID, schema.DS, schema.Y]],
+            int(horizon),
+            freq=freq,
+            levels=tuple(levels),
+            model=model,
+            jobs=jobs,
+            progress=step(
+                fit_start, BASELINE_DONE, f"baseline ({model}): {{done}} of {{total}} series fitted"
+            ),
+            selection_progress=step(
+                start, fit_start, "choosing the model: {done} of {total} backtests run"
+            ),
+        )
+    except schema.SchemaError as exc:
+        raise Invalid.from_error(exc) from exc
 
 
 def baseline_info(baseline: pd.DataFrame, model: str, levels: Sequence[int]) -> BaselineInfo:

@@ -7,7 +7,8 @@
   (first sheet). Anything else is refused with the formats that work.
 - Columns, unless given: the date is the (first, date-named first) column whose values parse as
   dates; the value is the first column named like sales (Sales, Weekly_Sales, y, qty, amount...),
-  else the first numeric column (with a note); the series key is the columns named like a store,
+  else the first numeric column (with a note); `IngestResult.value_choice` says how sure that
+  is (several columns named like sales, or none, leave it to a person); the series key is the columns named like a store,
   department or item (Store, Dept, item, sku...), else grouping columns (Region + Sub-Category,
   with columns implied by others dropped), else whatever splits rows sharing a date; flags are
   0/1, TRUE/FALSE or (for flag-named columns) 0/a/b/c codes; columns constant within every series
@@ -35,6 +36,7 @@ from forecast.engine.ingest.types import (
     IngestReport,
     IngestResult,
     Problem,
+    ValueChoice,
 )
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "IngestReport",
     "IngestResult",
     "Problem",
+    "ValueChoice",
     "pandas_freq",
     "read_sales",
 ]

@@ -30,11 +30,14 @@ from forecast.engine.ingest.regularise import (
     periods,
 )
 from forecast.engine.ingest.types import (
+    VALUE_FIRST_NUMERIC,
+    VALUE_SEVERAL_NAMED,
     ColumnMapping,
     IngestError,
     IngestReport,
     IngestResult,
     Problem,
+    ValueChoice,
 )
 from forecast.engine.ingest.values import parse_flag, parse_numbers
 from forecast.schema import DS, UNIQUE_ID, Y
@@ -51,6 +54,7 @@ def read_sales(
     freq: str | None = None,
     duplicates: str = "sum",
     attributes_file: str | Path | bytes | None = None,
+    attributes_filename: str | None = None,
 ) -> IngestResult:
     """Read a sales file into `unique_id, ds, y` (+ flag columns) on a regular calendar.
 
@@ -168,7 +172,7 @@ def read_sales(
     attr_cols, attributes = series.attributes(frame, others, id_names, uid_codes, uid_names)
     if attributes_file is not None:
         attributes, extra_notes = series.merge_attributes_file(
-            attributes, attributes_file, id_names
+            attributes, attributes_file, id_names, attributes_filename
         )
         notes += extra_notes
         attr_cols = [c for c in attributes.columns if c != UNIQUE_ID]
@@ -199,7 +203,8 @@ def read_sales(
         start=pd.Timestamp(history[DS].min()) if len(history) else None,
         end=pd.Timestamp(history[DS].max()) if len(history) else None,
         freq=chosen,
-        periods=len(history),
+        periods=int(history[DS].nunique()),
+        series_periods=len(history),
         missing_periods_filled=int(filled.sum()),
         missing_by_series={str(uid_names[i]): int(filled[i]) for i in np.flatnonzero(filled)},
         duplicates_summed=merged,
@@ -209,7 +214,7 @@ def read_sales(
         decimal=fmt.decimal if fmt else None,
         notes=notes,
     )
-    return IngestResult(history, attributes, chosen, flags, mapping, report)
+    return IngestResult(history, attributes, chosen, flags, mapping, report, roles.value_choice)
 
 
 @dataclass
@@ -230,6 +235,7 @@ class _Roles:
     value: str
     ids: list[str] | None  # None: decide from the whole file
     flags: list[str]
+    value_choice: ValueChoice
 
 
 WIDE_DATE, WIDE_VALUE = "date", "value"
@@ -401,13 +407,23 @@ def _choose_columns(
             )
     taken |= {date} if date else set()
     flags = detect.find_flags(sample, taken | ({value} if value else set()))
+    choice = ValueChoice(value) if value is not None else None
     if value is None:
         decimal_comma = bool(table.fmt and table.fmt.decimal == ",")
-        value = detect.find_value_column(sample, taken, set(flags), decimal_comma=decimal_comma)
-        if value is not None and not detect.is_value_name(value):
+        choice = detect.choose_value(sample, taken, set(flags), decimal_comma=decimal_comma)
+        value = choice.column if choice is not None else None
+        if choice is not None and choice.how == VALUE_FIRST_NUMERIC:
             notes.append(
                 f"no column is named like sales; forecasting {value}, the first numeric "
                 "column (pass --value-col to choose another)"
+            )
+        if choice is not None and choice.how == VALUE_SEVERAL_NAMED:
+            others = ", ".join(
+                c for c in choice.candidates if c != value and detect.is_value_name(c)
+            )
+            notes.append(
+                f"several columns are named like sales; forecasting {value}, not {others} "
+                "(pass --value-col to choose another)"
             )
         if value is None:
             problems.append(
@@ -419,8 +435,8 @@ def _choose_columns(
             )
     if problems:
         raise IngestError(problems)
-    assert date is not None and value is not None
-    return _Roles(date, value, ids, [f for f in flags if f != value])
+    assert date is not None and value is not None and choice is not None
+    return _Roles(date, value, ids, [f for f in flags if f != value], choice)
 
 
 def _role_clashes(name: str, date: str | None, value: str | None, ids: list[str]) -> list[Problem]:

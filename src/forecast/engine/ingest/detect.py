@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 
 from forecast.engine.ingest.dates import DATE_NAME_HINTS, looks_like_dates
-from forecast.engine.ingest.types import Problem
+from forecast.engine.ingest.types import (
+    VALUE_FIRST_NUMERIC,
+    VALUE_NAMED,
+    VALUE_SEVERAL_NAMED,
+    Problem,
+    ValueChoice,
+)
 from forecast.engine.ingest.values import is_numeric_text, parse_flag
 
 # Ordered: the first name found wins.
@@ -177,6 +183,43 @@ def find_value_column(
         if is_numeric_text(sample[col], decimal_comma) >= 0.95:
             return col
     return None
+
+
+def choose_value(
+    sample: pd.DataFrame, exclude: set[str], flags: set[str], decimal_comma: bool = False
+) -> ValueChoice | None:
+    """The value column (as `find_value_column`) and how sure that choice is: certain when
+    exactly one numeric column is named like sales; several named ones (Units and Revenue) or
+    none (Temperature taken as the first numeric column) leave the choice to a person."""
+    column = find_value_column(sample, exclude, flags, decimal_comma)
+    if column is None:
+        return None
+    numeric = [
+        c
+        for c in sample.columns
+        if c not in exclude and c not in flags and is_numeric_text(sample[c], decimal_comma) >= 0.95
+    ]
+    named = [c for c in numeric if is_value_name(c)]
+    strongest = [c for c in named if _strongly_named(c)] or named
+    if not is_value_name(column):
+        how = VALUE_FIRST_NUMERIC
+    elif len(strongest) > 1:
+        how = VALUE_SEVERAL_NAMED
+    else:
+        how = VALUE_NAMED
+    plain = [
+        c
+        for c in numeric
+        if not (norm(c) in ID_NAME_HINTS or norm(c) in GROUP_NAME_HINTS or norm(c).endswith("id"))
+    ]
+    candidates = tuple(c for c in sample.columns if c in plain or c == column)
+    return ValueChoice(column, how, candidates)
+
+
+def _strongly_named(column: str) -> bool:
+    """Named `y` or with `sales` in the name: stronger than qty, amount or value."""
+    key = norm(column)
+    return key == "y" or "sales" in key
 
 
 def flag_named(column: str) -> bool:

@@ -130,9 +130,12 @@ def attributes(
 
 
 def merge_attributes_file(
-    attributes: pd.DataFrame, source: str | Path | bytes, ids: list[str]
+    attributes: pd.DataFrame,
+    source: str | Path | bytes,
+    ids: list[str],
+    filename: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
-    raw, name = reader.load_source(source, None)
+    raw, name = reader.load_source(source, filename)
     kind, raw, _ = reader.detect_type(raw, name)
     if kind == "csv":
         fmt = reader.sniff_csv(raw, name)

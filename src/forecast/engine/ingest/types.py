@@ -62,6 +62,29 @@ class ColumnMapping:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
+VALUE_GIVEN = "given"  # the caller named the value column
+VALUE_NAMED = "named"  # exactly one column is named like sales
+VALUE_SEVERAL_NAMED = "several named"  # more than one is (Units and Revenue): the first taken
+VALUE_FIRST_NUMERIC = "first numeric"  # none is: the first numeric column taken
+
+
+@dataclass(frozen=True)
+class ValueChoice:
+    """How the value (sales) column was chosen, and which columns could have been it.
+
+    `candidates` are the numeric columns that could hold the sales (file order, the chosen one
+    included). A choice is `certain` when the caller gave it or exactly one column is named like
+    sales; otherwise a person should confirm it (the Data page asks)."""
+
+    column: str
+    how: str = VALUE_GIVEN
+    candidates: tuple[str, ...] = ()
+
+    @property
+    def certain(self) -> bool:
+        return self.how in (VALUE_GIVEN, VALUE_NAMED)
+
+
 @dataclass
 class IngestReport:
     """What ingest did to the file: counts a planner can check against their own numbers."""
@@ -73,7 +96,7 @@ class IngestReport:
     start: pd.Timestamp | None
     end: pd.Timestamp | None
     freq: str
-    periods: int
+    periods: int  # distinct periods (dates) of the calendar, from start to end
     missing_periods_filled: int  # periods inside a series with no row, now y = 0
     missing_by_series: dict[str, int] = field(default_factory=dict)  # only series with gaps
     duplicates_summed: int = 0  # rows added into a period another row already filled
@@ -82,6 +105,7 @@ class IngestReport:
     delimiter: str | None = None
     decimal: str | None = None
     notes: list[str] = field(default_factory=list)
+    series_periods: int = 0  # rows of the history: one per series and period
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -106,6 +130,7 @@ class IngestResult:
     flags: list[str]
     mapping: ColumnMapping
     report: IngestReport
+    value_choice: ValueChoice | None = None  # None: built by hand, taken as given
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,5 +138,12 @@ class IngestResult:
             "flags": list(self.flags),
             "mapping": self.mapping.to_dict(),
             "report": self.report.to_dict(),
+            "value_choice": None
+            if self.value_choice is None
+            else {
+                "how": self.value_choice.how,
+                "certain": self.value_choice.certain,
+                "candidates": list(self.value_choice.candidates),
+            },
             "attribute_columns": [c for c in self.attributes.columns if c != "unique_id"],
         }

@@ -1,0 +1,113 @@
+"""Creating a plan from the uploaded file: a background callback (the baseline takes a while),
+with a progress bar that moves through reading, the model choice, the fits and saving."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dash import Dash, Input, Output, State, no_update
+
+from dashboard import components, ids
+from dashboard.context import DashboardContext
+from dashboard.data_parts import upload, view
+from dashboard.wiring import bind
+from forecast.services import plans
+from forecast.services.errors import NotFound
+
+NOT_DONE = (no_update, no_update, no_update)
+# The form, in the order of `plan_request`'s parameters.
+FORM = (
+    State(ids.DATA_PLAN_NAME, "value"),
+    State(ids.DATA_HORIZON, "value"),
+    State(ids.DATA_TEAM_ATTR, "value"),
+    State(ids.DATA_MODEL, "value"),
+    State(ids.DATA_MAP_ID, "value"),
+    State(ids.DATA_MAP_DATE, "value"),
+    State(ids.DATA_MAP_VALUE, "value"),
+    State(ids.DATA_MAP_FREQ, "value"),
+    State(ids.DATA_CURRENCY, "value"),
+)
+
+
+def plan_request(
+    name: str | None,
+    horizon: Any,
+    team: str | None,
+    model: str | None,
+    id_cols: list[str] | None,
+    date_col: str | None,
+    value_col: str | None,
+    freq: str | None,
+    currency: str | None,
+) -> dict[str, Any] | str:
+    """`plans.create_plan`'s options from the form; what to do first (str) when the sales column
+    is not picked: a plan is never made from a column the page only guessed."""
+    if not value_col:
+        return f"Pick the sales column in {view.VALUE_FIELD} first: the plan is made from it."
+    return {
+        "name": name or "",
+        "horizon": int(horizon or 0),
+        "team_attr": team or None,
+        "model": model or "auto",
+        "id_cols": id_cols or None,
+        "date_col": date_col or None,
+        "value_col": value_col,
+        "freq": freq or None,
+        "currency": currency or None,
+    }
+
+
+def reporter(set_progress: Callable[[tuple[str, str]], None]) -> Callable[[float, str], None]:
+    """The service's progress(fraction, message) as the bar's value and the line below it."""
+    return lambda fraction, message: set_progress(view.progress_values(fraction, message))
+
+
+def create_plan(ctx: DashboardContext, set_progress, clicks, file, dropped, changed, *form):
+    if not clicks:
+        return NOT_DONE
+    request = plan_request(*form) if upload.has_file(file) else "Upload a file first."
+    if isinstance(request, str):
+        return components.info_alert(request), no_update, no_update
+    try:
+        sales, attributes = upload.files_of(ctx, file, dropped)
+    except NotFound as exc:
+        return components.error_alert(exc), no_update, no_update
+    state, alert = components.call_service(
+        lambda: plans.create_plan(
+            ctx.fresh_store(),  # a child process: a store of its own
+            source=sales.content,
+            **upload.file_arguments(sales, attributes),
+            actor=(components.acting_user(None, ctx) or "").strip(),  # the new plan's owner
+            progress=reporter(set_progress),
+            **request,
+        )
+    )
+    if alert is not None:
+        return alert, no_update, no_update
+    upload.discard_used(ctx, file, dropped)
+    return view.created(state), {"plan_id": state.plan_id}, (changed or 0) + 1
+
+
+def register(app: Dash, ctx: DashboardContext) -> None:
+    bind(
+        app,
+        ctx,
+        create_plan,
+        Output(ids.DATA_CREATE_RESULT, "children"),
+        Output(ids.NAV_SESSION, "data", allow_duplicate=True),
+        Output(ids.NAV_PLANS_CHANGED, "data", allow_duplicate=True),
+        Input(ids.DATA_CREATE, "n_clicks"),
+        State(ids.DATA_FILE, "data"),
+        State(ids.DATA_ATTR_FILE, "data"),
+        State(ids.NAV_PLANS_CHANGED, "data"),
+        *FORM,
+        background=True,
+        running=[
+            (Output(ids.DATA_CREATE, "disabled"), True, False),
+            (Output(ids.DATA_CANCEL, "disabled"), False, True),
+        ],
+        progress=[Output(ids.DATA_PROGRESS, "value"), Output(ids.DATA_PROGRESS_TEXT, "children")],
+        cancel=[Input(ids.DATA_CANCEL, "n_clicks")],
+        prevent_initial_call=True,
+    )

@@ -1,0 +1,118 @@
+"""Uploads of the Data page, kept on the server: the sales file (size checked in the browser, then
+on the server), the store table (series attributes) and the bundled sample. The browser holds
+only tokens of this session (``dashboard.uploads``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import ClientsideFunction, Dash, Input, Output, State, html, no_update
+
+from dashboard import components, ids, uploads
+from dashboard.context import DashboardContext
+from dashboard.wiring import bind
+from forecast.services.demo import SAMPLE_SALES, SAMPLE_STORES
+
+TOO_BIG_WHERE = "load it from the command line with `forecast plan create FILE`"
+
+
+def has_file(file: Any) -> bool:
+    return isinstance(file, dict) and "token" in file
+
+
+def attributes_ref(file: dict, dropped: Any) -> Any:
+    """The store table: the sample's own, else the one dropped beside the sales file."""
+    return file.get("attributes") or dropped
+
+
+def files_of(ctx: DashboardContext, file: dict, dropped: Any) -> tuple[Any, Any]:
+    """(sales upload, store table upload or None) of this session; NotFound otherwise."""
+    sales = uploads.resolve(ctx, file)
+    ref = attributes_ref(file, dropped)
+    return sales, (uploads.resolve(ctx, ref) if ref else None)
+
+
+def file_arguments(sales: Any, attributes: Any) -> dict[str, Any]:
+    """The uploads' names and the store table, as the services' keyword arguments."""
+    return {
+        "filename": sales.filename,
+        "attributes_file": attributes.content if attributes else None,
+        "attributes_filename": attributes.filename if attributes else None,
+    }
+
+
+def discard_used(ctx: DashboardContext, file: dict, dropped: Any) -> None:
+    """The plan holds the data now: the uploads it was made from go."""
+    for used in (file, attributes_ref(file, dropped)):
+        uploads.discard(ctx, used)
+
+
+def use_sample(ctx: DashboardContext, clicks: int | None) -> tuple[Any, Any]:
+    if not clicks:  # layout insertion, not a click
+        return no_update, no_update
+    sales = uploads.save(ctx, SAMPLE_SALES.read_bytes(), SAMPLE_SALES.name)
+    stores = uploads.save(ctx, SAMPLE_STORES.read_bytes(), SAMPLE_STORES.name)
+    file = {
+        "token": sales,
+        "filename": SAMPLE_SALES.name,
+        "attributes": {"token": stores},
+        "freq": "W",
+        "sample": True,
+    }
+    note = f"Using the bundled sample {SAMPLE_SALES.name} with its store table, weekly."
+    return file, components.info_alert(note)
+
+
+def stash_upload(ctx: DashboardContext, file: Any) -> tuple[Any, Any]:
+    """The browser sends the contents once; from then on the server works from its copy."""
+    if not isinstance(file, dict) or "contents" not in file:
+        return no_update, no_update
+    filename = str(file.get("filename") or "upload")
+    try:
+        content = uploads.decode(file["contents"], filename, ctx.upload_limit_bytes, TOO_BIG_WHERE)
+    except uploads.UploadRefused as exc:
+        return None, dbc.Alert(str(exc), color="danger", id=ids.DATA_UPLOAD_TOO_BIG)
+    return {"token": uploads.save(ctx, content, filename), "filename": filename}, no_update
+
+
+def stash_attributes(
+    ctx: DashboardContext, contents: str | None, filename: str | None
+) -> tuple[Any, Any]:
+    if not contents or not filename:
+        return no_update, no_update
+    try:
+        content = uploads.decode(contents, filename, ctx.upload_limit_bytes, TOO_BIG_WHERE)
+    except uploads.UploadRefused as exc:
+        return None, html.Span(str(exc), className="text-danger", id=ids.DATA_ATTR_TOO_BIG)
+    token = uploads.save(ctx, content, filename)
+    return {"token": token}, f"Store table: {filename}, joined on the series key."
+
+
+def register(app: Dash, ctx: DashboardContext) -> None:
+    # The size check runs in the browser, so a file over the limit never travels to the server
+    # (dcc.Upload alone would drop it silently).
+    app.clientside_callback(
+        ClientsideFunction(namespace="forecast", function_name="checkUpload"),
+        Output(ids.DATA_RAW, "data"),
+        Output(ids.DATA_UPLOAD_STATUS, "children"),
+        Input(ids.DATA_UPLOAD, "contents"),
+        State(ids.DATA_UPLOAD, "filename"),
+        State(ids.DATA_LIMIT, "data"),
+        prevent_initial_call=True,
+    )
+    file = Output(ids.DATA_FILE, "data", allow_duplicate=True)
+    status = Output(ids.DATA_UPLOAD_STATUS, "children", allow_duplicate=True)
+    once = {"prevent_initial_call": True}
+    bind(app, ctx, use_sample, file, status, Input(ids.DATA_USE_SAMPLE, "n_clicks"), **once)
+    bind(app, ctx, stash_upload, file, status, Input(ids.DATA_RAW, "data"), **once)
+    bind(
+        app,
+        ctx,
+        stash_attributes,
+        Output(ids.DATA_ATTR_FILE, "data"),
+        Output(ids.DATA_ATTR_STATUS, "children"),
+        Input(ids.DATA_ATTR_UPLOAD, "contents"),
+        State(ids.DATA_ATTR_UPLOAD, "filename"),
+        **once,
+    )

@@ -1,0 +1,310 @@
+"""Pure builders of the Data page: a `FileCheck` (``forecast.services.file_check``) in; the
+report, the question for the sales column, the store-table hint, the history preview and the
+mapping's options out. No store, no callback context: unit-tested directly."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import html, no_update
+
+from dashboard import components, figures, ids
+from forecast.services.file_check import FileCheck, FileSummary, TeamChoice
+
+PREVIEW_ROWS = 200
+VALUE_FIELD = "“Value (sales)” under Column mapping"
+# The reader words its fixes for the command line; on the page each option is a field.
+FIELDS = {
+    "--date-col": "“Date”",
+    "--value-col": "“Value (sales)”",
+    "--id-col": "“Series key”",
+}
+FREQ_NAMES = {"D": "day", "W": "week", "M": "month", "Q": "quarter"}
+PAGE_WORDS = (
+    (r"\(pass --value-col to choose another\)", lambda m: "(pick another in “Value (sales)”)"),
+    (r"pass --id-col to split", lambda m: "pick the key columns in “Series key” to split it"),
+    (r"pass (--[a-z-]+) with ([^;:]+)", lambda m: f"pick {m[2]} in {FIELDS.get(m[1], m[1])}"),
+    (
+        r"give each of --date-col, --value-col and --id-col a different column",
+        lambda m: "give “Date”, “Value (sales)” and “Series key” different columns",
+    ),
+    (r"pass a coarser --freq \(W or M\)", lambda m: "choose a coarser “Frequency” (week or month)"),
+    (r"pass --freq D, W, M or Q", lambda m: "choose the “Frequency” (day, week, month or quarter)"),
+    (r"--freq ([DWMQ])", lambda m: f"“Frequency” {FREQ_NAMES[m[1]]}"),
+)
+
+
+class PreviewOutputs(NamedTuple):
+    """What the preview writes, in the order of its Outputs (`preview.OUTPUTS`)."""
+
+    report: Any
+    chart: Any
+    preview: Any
+    id_options: Any = no_update
+    id_value: Any = no_update
+    date_options: Any = no_update
+    date_value: Any = no_update
+    value_options: Any = no_update
+    value: Any = no_update
+    team_options: Any = no_update
+    team: Any = no_update
+    freq: Any = no_update
+    upload_status: Any = None  # the "Reading…" banner is done once the file is read
+    create_hint: Any = None
+
+
+NOTHING = PreviewOutputs(no_update, no_update, no_update, upload_status=no_update)
+
+
+def preview_outputs(check: FileCheck, freq: str | None, *, sample: bool = False) -> PreviewOutputs:
+    """The whole page after a read: the report (or the problems), and the mapping as read. The
+    upload's "Reading…" banner goes; the sample's note (which says what was loaded) stays."""
+    status = no_update if sample else None
+    if not check.ok:
+        return PreviewOutputs(
+            problems_panel(check.filename, check.problems),
+            figures.empty_figure("No history: the file has problems"),
+            None,
+            upload_status=status,
+        )
+    assert check.history is not None
+    columns = components.options(check.columns)
+    shown = not check.needs_value
+    return PreviewOutputs(
+        report=report(check),
+        chart=figures.history_chart(check.history)
+        if shown
+        else figures.empty_figure("Pick the sales column to see the history"),
+        preview=preview_table(check.history) if shown else None,
+        id_options=columns,
+        id_value=list(check.id_cols),
+        date_options=columns,
+        date_value=check.date_col,
+        value_options=value_options(check),
+        value=check.value_col,
+        team_options=team_options(check.teams),
+        team=check.team,
+        freq=freq or "",
+        upload_status=status,
+        create_hint=create_hint(check),
+    )
+
+
+def refused(alert: Any) -> PreviewOutputs:
+    """An upload the server no longer has (or never gave this session): the alert, nothing else."""
+    return NOTHING._replace(report=alert, upload_status=None)
+
+
+def report(check: FileCheck) -> html.Div:
+    """The question for the sales column, or the validation report; then the store-table hint."""
+    parts = [ask_value(check) if check.needs_value else report_panel(check)]
+    if check.needs_store_table:
+        parts.append(store_table_hint(check))
+    return html.Div(parts)
+
+
+def counts(summary: FileSummary) -> str:
+    """Rows, series and periods: periods are the distinct dates, rows are as read."""
+    return (
+        f"{summary.rows:,} rows read: {summary.series:,} series × {summary.periods:,} periods "
+        f"of {summary.freq}, {summary.start or '–'} to {summary.end or '–'}"
+    )
+
+
+def report_panel(check: FileCheck) -> dbc.Alert:
+    summary = check.summary
+    assert summary is not None
+    items = [
+        html.Li(counts(summary)),
+        html.Li(
+            f"{summary.filled:,} missing periods filled with 0; "
+            f"{summary.duplicates_summed:,} rows summed with others of their period; "
+            f"{summary.negative_values:,} negative values"
+        ),
+        html.Li(f"Value (sales): {check.value_col}"),
+        html.Li("Flags: " + (", ".join(summary.flags) or "none")),
+        html.Li("Attributes: " + (", ".join(summary.attributes) or "none")),
+        *[html.Li(page_words(note)) for note in summary.notes],
+    ]
+    return dbc.Alert(
+        [html.Strong("Validation report: the file is valid. "), html.Ul(items, className="mb-0")],
+        color="success",
+        id=ids.DATA_REPORT_OK,
+    )
+
+
+def ask_value(check: FileCheck) -> dbc.Alert:
+    """The page asks which column holds the sales instead of guessing."""
+    assert check.summary is not None
+    if check.value_how == "several named":
+        why = f"Several columns of {check.filename} could hold the sales."
+    else:
+        why = (
+            f"No column of {check.filename} is named like sales (Sales, Units, Qty, Amount…), "
+            "so the page does not guess."
+        )
+    numeric = ", ".join(check.value_candidates) or "none"
+    return dbc.Alert(
+        [
+            html.Strong("Which column holds the sales? "),
+            f"{why} Pick it in {VALUE_FIELD} on the right; the file is read again at once. "
+            f"Columns with numbers: {numeric}.",
+            html.Ul([html.Li(counts(check.summary))], className="mb-0 mt-2"),
+        ],
+        color="warning",
+        id=ids.DATA_ASK_VALUE,
+    )
+
+
+def store_table_hint(check: FileCheck) -> dbc.Alert:
+    key = " + ".join(check.id_cols) or "series key"
+    series = check.summary.series if check.summary else 0
+    return dbc.Alert(
+        [
+            html.Strong("No teams in this file. "),
+            f"No column groups its {series:,} series, so each team would be a single series "
+            "(or leave the team empty: one team for all). To plan by team, drop a store table "
+            f"in the “Store table” box on the left: one row per {key} with a grouping column "
+            "such as StoreType or Region. It is joined at once and its columns appear under "
+            "Team dimension.",
+        ],
+        color="info",
+        id=ids.DATA_STORE_TABLE_HINT,
+    )
+
+
+def create_hint(check: FileCheck) -> Any:
+    if check.needs_value:
+        return html.Small(
+            f"Pick the sales column in {VALUE_FIELD} before creating the plan.",
+            className="text-danger",
+        )
+    return None
+
+
+def value_options(check: FileCheck) -> list[dict[str, str]]:
+    """The columns with numbers first (those could hold the sales), then the others."""
+    first = [c for c in check.value_candidates if c in check.columns]
+    return components.options([*first, *(c for c in check.columns if c not in first)])
+
+
+def team_options(choices: Sequence[TeamChoice]) -> list[dict[str, str]]:
+    """Each attribute with the number of teams it gives, so a column with one value (one team
+    for everything) or one value per series (teams of one) shows as such."""
+    return [{"label": team_label(c), "value": c.column} for c in choices]
+
+
+def team_label(choice: TeamChoice) -> str:
+    if choice.constant:
+        return f"{choice.column} (one value: a single team)"
+    if not choice.groups:
+        return f"{choice.column} ({choice.teams:,} teams of one series each)"
+    return f"{choice.column} ({choice.teams:,} teams)"
+
+
+def page_words(text: str) -> str:
+    """A reader's message in the page's words: an option of the command line becomes the field
+    under Column mapping that sets it."""
+    for pattern, words in PAGE_WORDS:
+        text = re.sub(pattern, words, text)
+    return text
+
+
+def problem_rows(problems: Sequence[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "row": p.row,
+            "column": p.column,
+            "value": p.value,
+            "problem": page_words(p.message),
+            "fix": page_words(p.fix),
+        }
+        for p in problems
+    ]
+
+
+def problems_panel(filename: str, problems: Sequence[Any]) -> html.Div:
+    rows = problem_rows(problems)
+    return html.Div(
+        [
+            dbc.Alert(
+                [
+                    html.Strong(f"Validation report: {len(rows)} problem(s) in {filename}. "),
+                    "Nothing was stored. Fix the file (or the mapping) and upload it again.",
+                ],
+                color="danger",
+                id=ids.DATA_REPORT_PROBLEMS,
+            ),
+            _grid(
+                ids.DATA_PROBLEMS_GRID,
+                rows,
+                [
+                    {"field": "row", "width": 80},
+                    {"field": "column", "width": 140},
+                    {"field": "value", "width": 140},
+                    {"field": "problem", "flex": 2, "wrapText": True, "autoHeight": True},
+                    {"field": "fix", "flex": 2, "wrapText": True, "autoHeight": True},
+                ],
+                page_size=10,
+                height="360px",
+            ),
+        ]
+    )
+
+
+def preview_rows(history: pd.DataFrame) -> tuple[list[dict], list[dict]]:
+    head = history.head(PREVIEW_ROWS).copy()
+    head["ds"] = head["ds"].dt.strftime("%Y-%m-%d")
+    cols = [{"field": c, "headerName": c} for c in head.columns]
+    return head.to_dict("records"), cols
+
+
+def preview_table(history: pd.DataFrame) -> html.Div:
+    """The first rows of the history as read (shown only once there is a history: an empty grid
+    has a header row without cells)."""
+    rows, cols = preview_rows(history)
+    return html.Div(
+        [
+            html.H5(f"Preview (first {min(len(history), PREVIEW_ROWS):,} rows as read)"),
+            _grid(ids.DATA_PREVIEW, rows, cols, page_size=20, height="420px"),
+        ]
+    )
+
+
+def _grid(
+    grid_id: str, rows: list[dict], cols: list[dict], *, page_size: int, height: str
+) -> dag.AgGrid:
+    return dag.AgGrid(
+        id=grid_id,
+        rowData=rows,
+        columnDefs=cols,
+        dashGridOptions={
+            "pagination": True,
+            "paginationPageSize": page_size,
+            "paginationPageSizeSelector": False,
+        },
+        style={"height": height},
+        className="ag-theme-alpine",
+    )
+
+
+def created(state: Any) -> html.Div:
+    models = ", ".join(f"{m}: {n}" for m, n in state.baseline.models_used.items())
+    return html.Div(
+        components.success_alert(
+            f"Plan {state.name!r} created ({state.dataset.n_series:,} series, horizon "
+            f"{state.horizon}; models {models}). It is now selected above."
+        ),
+        id=ids.DATA_CREATE_OK,
+    )
+
+
+def progress_values(fraction: float, message: str) -> tuple[str, str]:
+    """The bar's value and the line below it: the percentage and the step, in full."""
+    percent = round(max(0.0, min(1.0, fraction)) * 100)
+    return str(percent), f"{percent} % · {message}"

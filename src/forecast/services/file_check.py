@@ -1,0 +1,251 @@
+"""What a sales file holds before a plan is made from it (the Data page's read model).
+
+`check_file` reads the file as plan creation would (nothing is stored) and returns a `FileCheck`:
+the problems, or the counts a planner can check against their own numbers (rows, series,
+periods), the columns and how sure each choice is, the attributes that could be the team, and
+what the planner still has to decide:
+
+- the sales column, when no column or several columns are named like sales (`needs_value`):
+  nothing is taken for granted then, the value is left empty for the planner to pick;
+- the team, which is suggested only among attributes that really group the series (more than
+  one team, fewer teams than series), named ones (StoreType, Region...) first; a column with one
+  value is never suggested;
+- a store table (an attributes file), when no attribute groups the series (`needs_store_table`).
+
+`check_result` builds the check from an ingest result; it is pure and unit-tested directly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from forecast import schema
+from forecast.services.plans import InvalidFile, read_file
+
+if TYPE_CHECKING:
+    from forecast.engine.ingest import IngestResult, ValueChoice
+
+# Attribute names that group series into teams, most telling first.
+TEAM_NAME_HINTS = (
+    "storetype",
+    "type",
+    "region",
+    "team",
+    "category",
+    "department",
+    "dept",
+    "division",
+    "segment",
+    "channel",
+    "market",
+    "format",
+    "cluster",
+    "district",
+    "area",
+    "group",
+    "family",
+    "brand",
+    "class",
+)
+MAX_SUGGESTED_TEAMS = 50  # more groups than this are not "teams" a round can negotiate with
+
+
+@dataclass(frozen=True)
+class TeamChoice:
+    """An attribute that could be the plan's team dimension, and how many teams it gives."""
+
+    column: str
+    teams: int  # distinct values among the series
+    series: int
+
+    @property
+    def groups(self) -> bool:
+        """Whether it groups series: more than one team, and fewer teams than series."""
+        return 1 < self.teams < self.series
+
+    @property
+    def constant(self) -> bool:
+        return self.teams <= 1
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    """The counts of the report: rows as read, series, and periods (distinct dates)."""
+
+    rows: int
+    series: int
+    periods: int
+    series_periods: int
+    freq: str
+    start: str | None
+    end: str | None
+    filled: int
+    duplicates_summed: int
+    negative_values: int
+    flags: tuple[str, ...] = ()
+    attributes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class FileCheck:
+    """A sales file as the Data page shows it: problems, or what was read and what is left to
+    decide (see the module doc)."""
+
+    filename: str
+    problems: list[Any] = field(default_factory=list)  # ingest Problems, each with row and column
+    history: pd.DataFrame | None = None
+    summary: FileSummary | None = None
+    columns: list[str] = field(default_factory=list)
+    id_cols: list[str] = field(default_factory=list)
+    date_col: str | None = None
+    value_col: str | None = None  # None while the sales column is the planner's to pick
+    value_how: str = "given"
+    value_candidates: list[str] = field(default_factory=list)
+    teams: list[TeamChoice] = field(default_factory=list)
+    team: str | None = None  # the suggested team dimension
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.summary is not None
+
+    @property
+    def needs_value(self) -> bool:
+        return self.ok and self.value_col is None
+
+    @property
+    def needs_store_table(self) -> bool:
+        """No attribute groups the series, so every team would be a single series."""
+        return (
+            self.ok
+            and self.summary is not None
+            and self.summary.series > 1
+            and not any(t.groups for t in self.teams)
+        )
+
+
+def check_file(
+    source: str | Path | bytes,
+    *,
+    filename: str | None = None,
+    id_cols: Sequence[str] | None = None,
+    date_col: str | None = None,
+    value_col: str | None = None,
+    freq: str | None = None,
+    attributes_file: str | Path | bytes | None = None,
+    attributes_filename: str | None = None,
+) -> FileCheck:
+    """Read `source` as plan creation would (the same options) and say what it holds."""
+    name = filename or (Path(source).name if not isinstance(source, bytes) else "upload")
+    try:
+        result = read_file(
+            source,
+            filename=filename,
+            id_cols=id_cols,
+            date_col=date_col,
+            value_col=value_col,
+            freq=freq,
+            attributes_file=attributes_file,
+            attributes_filename=attributes_filename,
+        )
+    except InvalidFile as exc:
+        return FileCheck(filename=name, problems=list(exc.problems))
+    return check_result(result, filename=name)
+
+
+def check_result(result: IngestResult, *, filename: str | None = None) -> FileCheck:
+    """The check of a file read without problems (pure)."""
+    mapping = result.mapping
+    choice = result.value_choice
+    certain = choice is None or choice.certain
+    teams = team_choices(result.attributes)
+    return FileCheck(
+        filename=filename or result.report.file,
+        history=result.history,
+        summary=summarise(result),
+        columns=columns_of(result),
+        id_cols=list(mapping.id_cols),
+        date_col=mapping.date_col,
+        value_col=mapping.value_col if certain else None,
+        value_how=_how(choice),
+        value_candidates=list(choice.candidates) if choice is not None else [mapping.value_col],
+        teams=teams,
+        team=suggest_team(teams),
+    )
+
+
+def _how(choice: ValueChoice | None) -> str:
+    return "given" if choice is None else choice.how
+
+
+def summarise(result: IngestResult) -> FileSummary:
+    """The report's counts; periods are the distinct dates, not the rows of the history."""
+    rep = result.report
+    history = result.history
+    return FileSummary(
+        rows=int(rep.rows_read),
+        series=int(history[schema.UNIQUE_ID].nunique()) if len(history) else int(rep.series),
+        periods=int(history[schema.DS].nunique()),
+        series_periods=len(history),
+        freq=str(result.freq),
+        start=_day(rep.start),
+        end=_day(rep.end),
+        filled=int(rep.missing_periods_filled),
+        duplicates_summed=int(rep.duplicates_summed),
+        negative_values=int(rep.negative_values),
+        flags=tuple(result.flags),
+        attributes=tuple(c for c in result.attributes.columns if c != schema.UNIQUE_ID),
+        notes=tuple(str(n) for n in rep.notes),
+    )
+
+
+def _day(value: Any) -> str | None:
+    return None if value is None else pd.Timestamp(value).date().isoformat()
+
+
+def columns_of(result: IngestResult) -> list[str]:
+    """Every column of the file that the mapping knows about, in a stable order (key, date,
+    value, flags, attributes, ignored)."""
+    mapping = result.mapping
+    cols = [
+        *mapping.id_cols,
+        mapping.date_col,
+        mapping.value_col,
+        *mapping.flags,
+        *mapping.attributes,
+        *mapping.ignored,
+    ]
+    return list(dict.fromkeys(c for c in cols if c))
+
+
+def team_choices(attributes: pd.DataFrame) -> list[TeamChoice]:
+    """Each attribute of the series with the number of teams it would give."""
+    series = int(attributes[schema.UNIQUE_ID].nunique()) if schema.UNIQUE_ID in attributes else 0
+    return [
+        TeamChoice(str(col), int(attributes[col].nunique(dropna=False)), series)
+        for col in attributes.columns
+        if col != schema.UNIQUE_ID
+    ]
+
+
+def suggest_team(choices: Sequence[TeamChoice]) -> str | None:
+    """The team dimension to preselect: an attribute that groups the series into at most
+    `MAX_SUGGESTED_TEAMS` teams, named like a grouping first (StoreType, Region...), then the
+    one with the fewest teams; None when no attribute groups the series."""
+    grouping = [c for c in choices if c.groups and c.teams <= MAX_SUGGESTED_TEAMS]
+    named = [c for c in grouping if _norm(c.column) in TEAM_NAME_HINTS]
+    if named:
+        return min(named, key=lambda c: (TEAM_NAME_HINTS.index(_norm(c.column)), c.teams)).column
+    if grouping:
+        return min(grouping, key=lambda c: c.teams).column
+    return None
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())

@@ -1,0 +1,323 @@
+"""The Data page without a browser: the file check (`forecast.services.file_check`: the sales
+column, rows vs periods, the team), the page's pure builders and its form parsing."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard import ids
+from dashboard.data_parts import create, preview, view
+from forecast.engine.ingest import read_sales
+from forecast.engine.runner import LocalRunner, map_in_steps
+from forecast.services import file_check
+from forecast.services.file_check import TeamChoice
+from forecast.services.store_factory import open_store
+
+WEEKS = pd.date_range("2024-01-05", periods=12, freq="W-FRI")
+STORES = {"1": "A", "2": "A", "3": "B", "4": "C"}
+
+
+def csv_bytes(columns: dict[str, object], stores=STORES) -> bytes:
+    """One row per store and week; `columns` maps a name to a function (store, week number)."""
+    rows = []
+    for store in stores:
+        for i, day in enumerate(WEEKS):
+            row = {"Store": store, "Date": day.date().isoformat()}
+            row.update({name: make(store, i) for name, make in columns.items()})
+            rows.append(row)
+    return pd.DataFrame(rows).to_csv(index=False).encode()
+
+
+def temperature(store: str, week: int) -> float:
+    return 10.0 + week * 0.5 + int(store)
+
+
+def fuel(store: str, week: int) -> float:
+    return 2.5 + week * 0.01
+
+
+def sales(store: str, week: int) -> float:
+    return 100.0 * int(store) + week
+
+
+def text(component) -> str:
+    return json.dumps(
+        component.to_plotly_json(), default=lambda o: o.to_plotly_json(), ensure_ascii=False
+    )
+
+
+# -- the sales column ---------------------------------------------------------------------------
+
+
+def test_a_file_without_a_sales_column_leaves_the_value_for_the_planner_to_pick():
+    features = csv_bytes({"Temperature": temperature, "Fuel_Price": fuel})
+
+    check = file_check.check_file(features, filename="features.csv")
+
+    assert check.ok and check.needs_value
+    assert check.value_col is None  # nothing preselected as if it were certain
+    assert check.value_how == "first numeric"
+    assert check.value_candidates == ["Temperature", "Fuel_Price"]
+
+
+def test_two_columns_named_like_sales_leave_the_value_for_the_planner_to_pick():
+    both = csv_bytes({"Units": sales, "Revenue": lambda s, w: 9.5 * sales(s, w)})
+
+    check = file_check.check_file(both, filename="both.csv")
+
+    assert check.needs_value and check.value_how == "several named"
+    assert {"Units", "Revenue"} <= set(check.value_candidates)
+
+
+def test_one_column_named_like_sales_is_taken_without_asking():
+    check = file_check.check_file(
+        csv_bytes({"Sales": sales, "Customers": lambda s, w: 10 + w}), filename="good.csv"
+    )
+
+    assert check.value_col == "Sales" and not check.needs_value
+    assert check.columns[:3] == ["Store", "Date", "Sales"]
+
+
+def test_the_picked_value_column_is_read_as_certain():
+    features = csv_bytes({"Temperature": temperature, "Fuel_Price": fuel})
+
+    check = file_check.check_file(features, filename="features.csv", value_col="Fuel_Price")
+
+    assert check.value_col == "Fuel_Price" and not check.needs_value
+    assert check.history is not None
+    assert check.history["y"].iloc[0] == pytest.approx(fuel("1", 0))
+
+
+def test_the_engine_notes_which_of_several_sales_columns_it_took():
+    result = read_sales(
+        csv_bytes({"Units": sales, "Revenue": lambda s, w: 2.0 * sales(s, w)}), filename="b.csv"
+    )
+
+    assert result.value_choice is not None and not result.value_choice.certain
+    assert any("several columns are named like sales" in n for n in result.report.notes)
+
+
+# -- rows, series and periods ---------------------------------------------------------------------
+
+
+def test_periods_are_the_distinct_dates_not_the_rows():
+    raw = csv_bytes({"Sales": sales})
+
+    check = file_check.check_file(raw, filename="s.csv")
+    report = read_sales(raw, filename="s.csv").report
+
+    assert check.summary is not None
+    assert (check.summary.rows, check.summary.series, check.summary.periods) == (48, 4, 12)
+    assert check.summary.series_periods == 48
+    assert (report.periods, report.series_periods) == (12, 48)
+    assert view.counts(check.summary).startswith("48 rows read: 4 series × 12 periods of W-FRI")
+
+
+# -- the team -------------------------------------------------------------------------------------
+
+
+def test_a_constant_column_is_never_the_suggested_team():
+    raw = csv_bytes(
+        {"Sales": sales, "Dept": lambda s, w: 1, "Type": lambda s, w: STORES[s]},
+    )
+
+    check = file_check.check_file(raw, filename="dept1.csv", id_cols=["Store"])
+
+    by_name = {t.column: t for t in check.teams}
+    assert by_name["Dept"].constant and by_name["Type"].groups
+    assert check.team == "Type"
+    assert not check.needs_store_table
+
+
+def test_only_a_constant_column_means_no_team_and_a_hint_for_the_store_table():
+    raw = csv_bytes({"Sales": sales, "Dept": lambda s, w: 1})
+
+    check = file_check.check_file(raw, filename="dept1.csv", id_cols=["Store"])
+
+    assert check.team is None
+    assert check.needs_store_table
+
+
+def test_a_store_table_gives_the_teams_at_once():
+    raw = csv_bytes({"Sales": sales})
+    stores = pd.DataFrame({"Store": list(STORES), "StoreType": list(STORES.values())})
+
+    without = file_check.check_file(raw, filename="s.csv")
+    with_table = file_check.check_file(
+        raw,
+        filename="s.csv",
+        attributes_file=stores.to_csv(index=False).encode(),
+        attributes_filename="stores.csv",
+    )
+
+    assert without.needs_store_table and without.team is None
+    assert not with_table.needs_store_table and with_table.team == "StoreType"
+    assert with_table.summary is not None
+    assert "attributes from stores.csv: StoreType" in with_table.summary.notes
+
+
+def test_the_suggested_team_is_named_like_a_grouping_else_the_fewest_groups():
+    def choice(column: str, teams: int) -> TeamChoice:
+        return TeamChoice(column, teams, series=100)
+
+    assert file_check.suggest_team([choice("Size", 40), choice("Region", 5)]) == "Region"
+    assert file_check.suggest_team([choice("Size", 40), choice("Promo2", 2)]) == "Promo2"
+    assert file_check.suggest_team([choice("Store", 100), choice("Dept", 1)]) is None
+    assert file_check.suggest_team([choice("Zip", 80)]) is None  # more than a round's teams
+
+
+# -- the page's builders --------------------------------------------------------------------------
+
+
+def test_the_page_asks_for_the_sales_column_and_blocks_nothing_silently():
+    check = file_check.check_file(
+        csv_bytes({"Temperature": temperature, "Fuel_Price": fuel}), filename="features.csv"
+    )
+
+    out = view.preview_outputs(check, "")
+
+    assert out.value is None
+    assert [o["value"] for o in out.value_options][:2] == ["Temperature", "Fuel_Price"]
+    shown = text(out.report)
+    assert ids.DATA_ASK_VALUE in shown and "the file is valid" not in shown
+    assert "Which column holds the sales?" in shown and "Value (sales)" in shown
+    assert out.preview is None  # no history of Temperature shown as if it were sales
+    assert "Pick the sales column" in text(out.create_hint)
+    assert out.upload_status is None  # the "Reading…" banner goes
+
+
+def test_a_valid_file_shows_the_report_the_history_and_keeps_the_samples_note():
+    check = file_check.check_file(csv_bytes({"Sales": sales}), filename="s.csv")
+
+    out = view.preview_outputs(check, "W", sample=True)
+
+    shown = text(out.report)
+    assert ids.DATA_REPORT_OK in shown and "4 series × 12 periods" in shown
+    assert ids.DATA_STORE_TABLE_HINT in shown and "Store table" in shown
+    assert (out.value, out.freq, out.create_hint) == ("Sales", "W", None)
+    assert ids.DATA_PREVIEW in text(out.preview)
+    assert out.upload_status is view.NOTHING.upload_status  # the sample's note stays
+
+
+def test_problems_are_listed_by_row_and_column():
+    good = csv_bytes({"Sales": sales}).decode()
+    bad = good.replace(f"1,{WEEKS[4].date().isoformat()},104.0", f"1,{WEEKS[4].date()},five")
+
+    check = file_check.check_file(bad.encode(), filename="bad.csv")
+    rows = view.problem_rows(check.problems)
+
+    assert not check.ok
+    assert (rows[0]["row"], rows[0]["column"], rows[0]["value"]) == (6, "Sales", "five")
+    assert ids.DATA_REPORT_PROBLEMS in text(view.preview_outputs(check, "").report)
+
+
+def test_team_options_say_how_many_teams_each_column_gives():
+    options = view.team_options(
+        [TeamChoice("Dept", 1, 45), TeamChoice("Store", 45, 45), TeamChoice("Type", 3, 45)]
+    )
+
+    assert [o["label"] for o in options] == [
+        "Dept (one value: a single team)",
+        "Store (45 teams of one series each)",
+        "Type (3 teams)",
+    ]
+
+
+def test_the_progress_line_says_the_step_in_full_beside_the_percentage():
+    assert view.progress_values(0.456, "choosing the model: 5 of 90 backtests run") == (
+        "46",
+        "46 % · choosing the model: 5 of 90 backtests run",
+    )
+    assert view.progress_values(1.2, "done")[0] == "100"
+
+
+# -- the forms ------------------------------------------------------------------------------------
+
+
+def test_a_new_file_is_read_with_everything_detected_and_a_pick_keeps_the_mapping():
+    file = {"token": "t", "filename": "s.csv", "freq": "W"}
+
+    fresh = preview.read_options(ids.DATA_FILE, file, ["Old"], "Old date", "Old value", "D")
+    picked = preview.read_options(ids.DATA_MAP_VALUE, file, ["Store"], "Date", "Sales", "")
+
+    assert fresh == {"freq": "W"}
+    assert picked == {"id_cols": ["Store"], "date_col": "Date", "value_col": "Sales", "freq": None}
+
+
+def test_no_plan_is_made_before_the_sales_column_is_picked():
+    form = ["Plan", 8, "Type", "snaive", ["Store"], "Date", None, "", "USD"]
+
+    refused = create.plan_request(*form)
+    form[6] = "Weekly_Sales"
+    request = create.plan_request(*form)
+
+    assert isinstance(refused, str) and "Pick the sales column" in refused
+    assert isinstance(request, dict)
+    assert request["value_col"] == "Weekly_Sales" and request["currency"] == "USD"
+    assert (request["horizon"], request["team_attr"], request["freq"]) == (8, "Type", None)
+
+
+# -- progress -------------------------------------------------------------------------------------
+
+
+def test_mapping_in_steps_reports_progress_and_returns_the_same_results():
+    calls: list[tuple[int, int]] = []
+
+    out = map_in_steps(
+        LocalRunner(jobs=1), np.sqrt, list(range(50)), lambda d, t: calls.append((d, t))
+    )
+
+    assert out == [np.sqrt(i) for i in range(50)]
+    assert calls[0] == (0, 50) and calls[-1] == (50, 50)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls) and len(calls) > 3
+
+
+@pytest.mark.slow  # real model fits (model="auto" backtests its candidates)
+def test_plan_creation_progress_moves_through_the_model_choice_and_the_fits(tmp_path):
+    from forecast.services import plans
+
+    raw = pd.read_csv(pd.io.common.BytesIO(csv_bytes({"Sales": sales})))
+    raw = pd.concat(
+        [
+            raw.assign(Date=pd.to_datetime(raw["Date"]) - pd.Timedelta(weeks=12 * k))
+            for k in range(4)
+        ]
+    )
+    reports: list[tuple[float, str]] = []
+    store = open_store(data_dir=tmp_path)
+    try:
+        plans.create_plan(
+            store,
+            name="progress",
+            source=raw.to_csv(index=False).encode(),
+            filename="s.csv",
+            horizon=4,
+            team_attr=None,
+            actor="olga",
+            model="auto",
+            progress=lambda fraction, message: reports.append((fraction, message)),
+        )
+    finally:
+        store.close()
+    fractions = [f for f, _ in reports]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    choosing = [f for f, m in reports if "backtests run" in m]
+    assert len(choosing) >= 3 and choosing[0] < choosing[-1]  # moves while the model is chosen
+    assert any("series fitted" in m for _, m in reports)
+
+
+def test_the_readers_fixes_name_the_pages_fields_not_command_line_options():
+    no_dates = b"Store,Day,Sales\n" + b"".join(f"1,x{d},{d}\n".encode() for d in range(20))
+    check = file_check.check_file(no_dates, filename="no_dates.csv")
+
+    (row,) = view.problem_rows(check.problems)
+
+    assert "“Date”" in row["fix"] and "--" not in row["fix"]
+    assert view.page_words("one series named 'total'; pass --id-col to split") == (
+        "one series named 'total'; pick the key columns in “Series key” to split it"
+    )
+    assert "--" not in view.page_words("a coarser calendar (--freq W) may suit these series")
