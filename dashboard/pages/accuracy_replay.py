@@ -162,6 +162,32 @@ def summary_panel(summary: dict[str, Any], assumptions: list[str]) -> html.Div:
 # -- callbacks --------------------------------------------------------------------------------
 
 
+def replay_plan(
+    ctx: DashboardContext, plan_id: str | None, settings: dict[str, Any], set_progress: Any
+) -> Any:
+    """The replay of the plan's history with the page's settings, reporting progress to the
+    page; it runs in a background child process, so on a store of its own."""
+    from forecast.services import replay
+
+    def report(fraction: float, message: str) -> None:
+        set_progress((str(round(fraction * 100)), message))
+
+    store = ctx.fresh_store()
+    try:
+        return replay.replay_plan(
+            store,
+            plan_id,
+            cycles=int(settings["cycles"] or 0),
+            horizon=int(settings["horizon"] or 0) or None,
+            goal_ratio=str(settings["ratio"] or ""),
+            rule=settings["rule"] or "pro_rata_baseline",
+            model=settings["model"] or "snaive",
+            progress=report,
+        )
+    finally:
+        store.close()
+
+
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     @app.callback(
         Output(ids.REPLAY_FIGURE, "figure"),
@@ -197,26 +223,10 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             return no_update, no_update, no_update, no_update
         if not (session or {}).get("plan_id"):
             return no_update, [], None, components.need_plan_notice()
-        from forecast.services import replay
-
-        def report(fraction: float, message: str) -> None:
-            set_progress((str(round(fraction * 100)), message))
-
-        store = ctx.fresh_store()  # runs in a child process: a store of its own
-        plan_id = components.action_plan(session)
+        settings = dict(cycles=cycles, horizon=horizon, ratio=ratio, rule=rule, model=model)
         result, alert = components.call_service(
-            lambda: replay.replay_plan(
-                store,
-                plan_id,
-                cycles=int(cycles or 0),
-                horizon=int(horizon or 0) or None,
-                goal_ratio=str(ratio or ""),
-                rule=rule or "pro_rata_baseline",
-                model=model or "snaive",
-                progress=report,
-            )
+            lambda: replay_plan(ctx, components.action_plan(session), settings, set_progress)
         )
-        store.close()
         if result is None:
             return no_update, [], None, alert
         return (
