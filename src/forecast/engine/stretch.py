@@ -111,7 +111,7 @@ class StretchCalibration:
         centred = (
             sp.RULE_WORDS.get(self.rule, "")
             if on_anchor
-            else f"standing in for {self.plan_model}: its spread around the baseline"
+            else f"a stand-in for {self.plan_model}: its spread around the {self.plan_model} baseline"
         )
         return (
             f"from {self.windows} past {span} windows of this history (backtest of team totals, "
