@@ -112,30 +112,21 @@ def cases(
     """One row per (origin, team, uplift): predicted probability and whether it was reached."""
     rows = []
     n = len(totals)
-    model, family = st.calibration_model(plan_model, {plan_model: 1})
-    first = st._min_train(model, season, horizon) + st.MIN_WINDOWS * horizon
+    first = st._min_train("snaive", season, horizon) + st.MIN_WINDOWS * horizon
     cache: dict[tuple[str, int], float] = {}
     for origin in range(first, n - horizon + 1, eval_step):
         past = totals.iloc[:origin]
-        cal = st.calibrate(
-            past,
-            horizon,
-            freq,
-            model=model,
-            season=season,
-            plan_model=plan_model,
-            family=family,
-            cache=cache,
+        cal = st.calibrate_plan(
+            past, horizon, freq, plan_model, {plan_model: 1}, season=season, cache=cache
         )
         if not cal.usable:
             continue
         for team in totals.columns:
             y = past[team].to_numpy(dtype=float)
-            plan = (
-                cache[(f"{team}|{model}|{horizon}", origin)]
-                if plan_model == model
-                else st._forecast_total(y, horizon, plan_model, season)
-            )
+            key = (f"{team}|{plan_model}|{horizon}", origin)
+            if key not in cache:
+                cache[key] = st._forecast_total(y, horizon, plan_model, season)
+            plan = cache[key]
             actual = float(totals[team].iloc[origin : origin + horizon].sum())
             for uplift in UPLIFTS:
                 target = plan * (1 + uplift)
@@ -151,6 +142,7 @@ def cases(
                         "team": str(team),
                         "uplift": uplift,
                         "windows": cal.windows,
+                        "backtest": cal.model,
                         "predicted": p,
                         "reached": float(actual >= target),
                     }
@@ -251,11 +243,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         frame = cases(totals, freq, horizon, season, plan_model, eval_step, args.method)
         frame.insert(0, "set", name)
         parts.append(frame)
-        backtested, family = st.calibration_model(plan_model, {plan_model: 1})
+        backtests = frame.groupby("backtest")["origin"].nunique()
         report.append(
             f"{name}: {totals.shape[1]} teams, {len(totals)} periods ({freq}), horizon {horizon}, "
-            f"system plan {plan_model}, backtest {backtested}"
-            + ("" if family else " (stand-in: spread only)")
+            f"system plan {plan_model}, backtest "
+            + ", ".join(f"{m} at {k} origins" for m, k in backtests.items())
             + f", windows per origin {int(frame['windows'].min())}..{int(frame['windows'].max())}"
             f", {time.process_time() - started:.0f} s CPU"
         )

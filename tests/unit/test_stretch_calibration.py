@@ -211,13 +211,31 @@ def test_an_auto_baseline_that_is_exactly_the_backtested_forecast_is_treated_as_
 def test_a_plan_on_auto_backtests_the_combination_most_series_got() -> None:
     from forecast.services import stretch_calibration
 
-    wide = _totals(52 * 3, noise=0.05, seed=2)
+    wide = _totals(130, noise=0.05, seed=2)
     history = (
         wide.rename_axis("ds")
         .reset_index()
         .melt(id_vars="ds", var_name="unique_id", value_name="y")
     )
     teams = pd.Series({"a": "north", "b": "south"})
+    cal = stretch_calibration.compute(
+        history,
+        teams,
+        horizon=13,
+        freq="W-FRI",
+        plan_model="auto",
+        models_used={"mean(snaive,naive)": 2},
+    )
+    # Two and a half years: a fitted model's first origin comes after two seasons, which leaves too few
+    # windows; the seasonal naive stands in, its spread around the baseline.
+    assert cal.model == "snaive" and cal.plan_model == "auto" and not cal.family
+    assert "a stand-in for auto" in cal.rests_on()
+    longer = _totals(52 * 4, noise=0.05, seed=2)
+    history = (
+        longer.rename_axis("ds")
+        .reset_index()
+        .melt(id_vars="ds", var_name="unique_id", value_name="y")
+    )
     cal = stretch_calibration.compute(
         history,
         teams,
@@ -240,10 +258,10 @@ def test_a_plan_on_auto_backtests_the_combination_most_series_got() -> None:
 
 def test_on_simulated_histories_a_fitted_family_gives_calibrated_probabilities() -> None:
     # 120 pairs of team histories (a random-walk level with drift, a yearly season, noise), each
-    # calibrated on three years with a combination refitted once a horizon, then asked about the
+    # calibrated on four years with a combination refitted once a horizon, then asked about the
     # next 13 weeks, which it never saw. Binned, observed frequency is close to predicted.
     rng = np.random.default_rng(23)
-    weeks = 52 * 3
+    weeks = 52 * 4
     predicted, reached = [], []
     for _ in range(120):
         n = weeks + 13
@@ -268,3 +286,14 @@ def test_on_simulated_histories_a_fitted_family_gives_calibrated_probabilities()
         inside = (p >= lo) & (p < lo + 0.25)
         if inside.sum() >= 60:
             assert abs(hit[inside].mean() - p[inside].mean()) < 0.12, lo
+
+
+def test_a_fitted_model_may_be_found_unbiased_while_the_naive_ones_always_correct_a_bias() -> None:
+    # Noise around a flat season: nothing to correct. A fitted model's backtest may choose no
+    # correction ("centred on its forecast"); the seasonal naive picks one of its bias rules.
+    totals = _totals(52 * 4, noise=0.05, seed=9)
+    fitted = st.calibrate(totals, 13, "W-FRI", model="mean(snaive,naive)")
+    naive = st.calibrate(totals, 13, "W-FRI", model="snaive")
+    assert fitted.rule == "zero" and fitted.predictive["a"]["centre"] == 0.0
+    assert "centred on its forecast" in fitted.rests_on()
+    assert naive.rule in ("mean", "last")

@@ -53,6 +53,7 @@ CHEAP_MODELS = ("snaive", "naive")
 TEAM_MODELS = (*CHEAP_MODELS, "ets", "fourier_ets", "theta")
 # Too costly to refit at every origin: a cheap model of the same kind stands in.
 STAND_INS = {"prophet": "fourier_ets", "lightgbm": "fourier_ets", "arima": "ets", "hw": "ets"}
+MIN_SEASONS = 2  # seasons of history a fitted model has at its first backtest origin
 HALF_LIFE_YEARS = 1.0  # the weight of a past error halves every year (fixed a priori)
 
 
@@ -227,11 +228,12 @@ def _base_freq(season: int) -> str:
 
 
 def _min_train(model: str, season: int, horizon: int = 0) -> int:
-    """History before the first origin: a season for the naive models; for a fitted model also
-    two horizons (fewer points than that make its fit a guess)."""
+    """History before the first origin: a season for the naive models; for a fitted model two
+    seasons (its seasonal form needs them: with less it fits another form, whose misses say
+    little about the plan's) and two horizons."""
     if model in CHEAP_MODELS:
         return max(season, 1)
-    return max(season, 2 * horizon, 10)
+    return max(MIN_SEASONS * season, 2 * horizon, 10)
 
 
 def default_step(model: str, season: int, horizon: int) -> int:
@@ -304,7 +306,15 @@ def calibrate(
     anchor = dict(zip(teams, [*anchors, sum(anchors)], strict=True))
     half_life = HALF_LIFE_YEARS * periods_per_year(freq, season) / step
     fitted = sp.fit(
-        z, teams, lag=lag, span=rows, step=step, horizon=horizon, total=TOTAL, half_life=half_life
+        z,
+        teams,
+        lag=lag,
+        span=rows,
+        step=step,
+        horizon=horizon,
+        total=TOTAL,
+        half_life=half_life,
+        rules=sp.BIAS_RULES if model in CHEAP_MODELS else sp.RULES,
     )
     windows = 0
     if fitted is not None and origins:
@@ -339,6 +349,44 @@ def calibrate(
         residuals=fitted.residuals if fitted is not None else 0,
         plan_model="" if plan_model == model else plan_model,
         family=family,
+    )
+
+
+def calibrate_plan(
+    totals: pd.DataFrame,
+    horizon: int,
+    freq: str,
+    plan_model: str,
+    models_used: dict[str, int] | None = None,
+    *,
+    season: int | None = None,
+    cache: dict[tuple[str, int], float] | None = None,
+) -> StretchCalibration:
+    """The calibration of a plan whose baseline came from ``plan_model``: its own family
+    backtested (``calibration_model``); when that leaves too few windows (a fitted model needs two
+    seasons before its first origin), the seasonal naive as a stand-in (its spread only)."""
+    model, family = calibration_model(plan_model, models_used)
+    cal = calibrate(
+        totals,
+        horizon,
+        freq,
+        model=model,
+        season=season,
+        plan_model=plan_model,
+        family=family,
+        cache=cache,
+    )
+    if cal.usable or model in CHEAP_MODELS:
+        return cal
+    return calibrate(
+        totals,
+        horizon,
+        freq,
+        model="snaive",
+        season=season,
+        plan_model=plan_model,
+        family=False,
+        cache=cache,
     )
 
 

@@ -30,8 +30,13 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-RULES = ("mean", "last")
-RULE_WORDS = {"mean": "centred on its average miss", "last": "centred on its latest miss"}
+RULES = ("zero", "mean", "last")
+RULE_WORDS = {
+    "zero": "centred on its forecast",
+    "mean": "centred on its average miss",
+    "last": "centred on its latest miss",
+}
+BIAS_RULES = ("mean", "last")  # for models that do not follow a trend (the naive ones)
 # The pooled spread counts as this many windows when a team's spread is shrunk towards it.
 POOL_PRIOR = 2.0
 
@@ -73,7 +78,8 @@ def _predict(known: np.ndarray) -> dict[str, np.ndarray]:
     counts = finite.sum(axis=0)
     sums = np.where(finite, known, 0.0).sum(axis=0)
     mean = np.divide(sums, counts, out=np.full(cols, np.nan), where=counts > 0)
-    return {"mean": mean, "last": known[-1].copy()}
+    zero = np.where(counts > 0, 0.0, np.nan)
+    return {"zero": zero, "mean": mean, "last": known[-1].copy()}
 
 
 def rule_predictions(
@@ -109,16 +115,18 @@ def fit(
     horizon: int,
     total: str,
     half_life: float | None = None,
+    rules: tuple[str, ...] = BIAS_RULES,
 ) -> Fit | None:
     """The predictive of the next window per team from ``z`` (rows: origins ``step`` apart,
     oldest first, the last one ending where the history ends; ``lag`` = origins per horizon).
     ``half_life``: in origins, how fast the weight of older errors falls (None: equal weights).
+    ``rules``: the candidates (``zero`` only for models that follow a trend themselves).
     None when no past origin could be predicted out of sample."""
     predictions, planned = rule_predictions(z, lag, span)
     first = max(0, len(z) - span)  # residuals of the last ``span`` origins
     pooled_cols = [j for j, t in enumerate(teams) if t != total] or list(range(len(teams)))
     errors: dict[str, np.ndarray] = {}
-    for rule in RULES:
+    for rule in rules:
         err = z[first:] - predictions[rule][first:]
         err = err[np.isfinite(err).all(axis=1)]
         if len(err):

@@ -26,10 +26,7 @@ def compute(
     got in ``models_used``; a cheap stand-in for Prophet, ARIMA, LightGBM) over past windows of
     the plan's horizon, and fit the predictive miss."""
     totals = engine_stretch.team_totals(history, teams)
-    model, family = engine_stretch.calibration_model(plan_model, models_used)
-    return engine_stretch.calibrate(
-        totals, horizon, freq, model=model, plan_model=plan_model, family=family
-    )
+    return engine_stretch.calibrate_plan(totals, horizon, freq, plan_model, models_used)
 
 
 def of_plan(
