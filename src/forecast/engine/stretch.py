@@ -112,7 +112,11 @@ class StretchCalibration:
         centred = (
             sp.RULE_WORDS.get(self.rule, "")
             if on_anchor
-            else f"a stand-in for {self.plan_model}: its spread around the {self.plan_model} baseline"
+            else (
+                f"a stand-in for {self.plan_model}"
+                + (f" ({self.note})" if self.note else "")
+                + f": its spread around the {self.plan_model} baseline"
+            )
         )
         return (
             f"from {self.windows} past {span} windows of this history (backtest of team totals, "
@@ -365,20 +369,25 @@ def calibrate_plan(
     """The calibration of a plan whose baseline came from ``plan_model``: its own family
     backtested (``calibration_model``); when that leaves too few windows (a fitted model needs two
     seasons before its first origin), the seasonal naive as a stand-in (its spread only)."""
+    from forecast.engine.calendar import season_length
+
     model, family = calibration_model(plan_model, models_used)
-    cal = calibrate(
-        totals,
-        horizon,
-        freq,
-        model=model,
-        season=season,
-        plan_model=plan_model,
-        family=family,
-        cache=cache,
-    )
-    if cal.usable or model in CHEAP_MODELS:
-        return cal
-    return calibrate(
+    season = season or season_length(freq)
+    need = _min_train(model, season, horizon) + MIN_WINDOWS * horizon
+    if model in CHEAP_MODELS or len(totals) >= need:  # else: do not spend the fits
+        cal = calibrate(
+            totals,
+            horizon,
+            freq,
+            model=model,
+            season=season,
+            plan_model=plan_model,
+            family=family,
+            cache=cache,
+        )
+        if cal.usable or model in CHEAP_MODELS:
+            return cal
+    stand_in = calibrate(
         totals,
         horizon,
         freq,
@@ -388,6 +397,12 @@ def calibrate_plan(
         family=False,
         cache=cache,
     )
+    if stand_in.usable:
+        stand_in.note = (
+            f"{model_label(model)} needs {need} periods for {MIN_WINDOWS} windows of its own, "
+            f"the history has {len(totals)}"
+        )
+    return stand_in
 
 
 def reach_probability(
