@@ -150,9 +150,7 @@ def test_with_a_half_life_the_probability_stays_calibrated_when_the_spread_chang
     for _ in range(1500):
         mean = rng.normal(0, 0.03)
         sd_old, sd_new = rng.uniform(0.01, 0.08, size=2)
-        z = np.concatenate(
-            [rng.normal(mean, sd_old, (10, 2)), rng.normal(mean, sd_new, (21, 2))]
-        )
+        z = np.concatenate([rng.normal(mean, sd_old, (10, 2)), rng.normal(mean, sd_new, (21, 2))])
         z = np.column_stack([z, z.mean(axis=1)])
         fitted = sp.fit(
             z[:30], TEAMS, lag=1, span=1000, step=1, horizon=1, total="TOTAL", half_life=6.0
