@@ -112,7 +112,7 @@ def cases(
     """One row per (origin, team, uplift): predicted probability and whether it was reached."""
     rows = []
     n = len(totals)
-    first = st._min_train("snaive", season, horizon) + st.MIN_WINDOWS * horizon
+    first = st.min_train("snaive", season, horizon) + st.MIN_WINDOWS * horizon
     cache: dict[tuple[str, int], float] = {}
     for origin in range(first, n - horizon + 1, eval_step):
         past = totals.iloc[:origin]
@@ -125,7 +125,7 @@ def cases(
             y = past[team].to_numpy(dtype=float)
             key = (f"{team}|{plan_model}|{horizon}", origin)
             if key not in cache:
-                cache[key] = st._forecast_total(y, horizon, plan_model, season)
+                cache[key] = st.forecast_total(y, horizon, plan_model, season)
             plan = cache[key]
             actual = float(totals[team].iloc[origin : origin + horizon].sum())
             for uplift in UPLIFTS:

@@ -72,7 +72,7 @@ def test_the_predicted_miss_applies_around_the_baseline_of_the_plans_own_model_f
     high = st.reach_probability(cal, "a", anchor * 2.0, anchor * 2.0 * 1.05)
     assert low == pytest.approx(high)
     assert anchor == pytest.approx(
-        st._forecast_total(
+        st.forecast_total(
             _totals(52 * 3, growth=0.10, noise=0.01)["a"].to_numpy(), 13, "snaive", 52
         )
     )
@@ -166,8 +166,8 @@ def test_the_plans_own_model_family_is_backtested_and_costly_members_get_a_stand
 
 def test_a_combination_forecasts_the_mean_of_its_members_totals() -> None:
     y = _totals(52 * 3, growth=0.10, noise=0.02, seed=4)["a"].to_numpy()
-    parts = [st._forecast_total(y, 13, m, 52) for m in ("snaive", "naive")]
-    assert st._forecast_total(y, 13, "mean(snaive,naive)", 52) == pytest.approx(np.mean(parts))
+    parts = [st.forecast_total(y, 13, m, 52) for m in ("snaive", "naive")]
+    assert st.forecast_total(y, 13, "mean(snaive,naive)", 52) == pytest.approx(np.mean(parts))
 
 
 def test_a_baseline_from_a_stand_in_is_taken_as_the_centre() -> None:

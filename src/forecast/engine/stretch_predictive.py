@@ -1,11 +1,13 @@
 """The predictive distribution of a window's miss, learned from the misses of earlier windows.
 
 Input: ``log(actual total / forecast total)`` of past windows of ``horizon`` periods at origins
-``step`` periods apart (overlapping when ``step < horizon``), per team. Two rules predict the
-miss of the next window from the windows that had ENDED before it started:
+``step`` periods apart (overlapping when ``step < horizon``), per team. Rules predict the miss
+of the next window from the windows that had ENDED before it started:
 
 - ``mean``: the average miss of the windows of the last ``span`` horizons (a stable bias);
-- ``last``: the miss of the latest window (the bias drifts: growth speeds up or slows down).
+- ``last``: the miss of the latest window (the bias drifts: growth speeds up or slows down);
+- ``zero``: no correction, a candidate only for fitted models, which follow a trend themselves
+  (the naive models do not, so for them a bias is always corrected).
 
 Each rule is replayed on the past: at every earlier origin it predicts that origin's miss from
 what was known then, which gives its out-of-sample errors. The rule with the smaller errors
