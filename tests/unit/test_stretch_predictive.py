@@ -119,3 +119,48 @@ def test_the_probability_falls_as_the_target_rises(seed, rows, sd, needs) -> Non
         assert all(0.0 <= p <= 1.0 for p in probs)
         assert all(a >= b for a, b in zip(probs, probs[1:], strict=False))
         assert math.isfinite(predictive.scale)
+
+
+def test_recent_errors_weigh_more_halving_every_half_life() -> None:
+    w = sp.recency_weights(5, half_life=2.0)
+    assert w[-1] == 1.0 and w[-3] == pytest.approx(0.5) and w[0] == pytest.approx(0.25)
+    assert (sp.recency_weights(4, None) == 1.0).all()
+
+
+def test_a_volatile_past_fades_once_calmer_windows_follow() -> None:
+    # Forty volatile windows, then twenty calm ones: equal weights keep most of the old spread;
+    # a half-life of five windows follows the calm regime, with fewer effective windows.
+    rng = np.random.default_rng(5)
+    z = np.concatenate([rng.normal(0, 0.10, (40, 2)), rng.normal(0, 0.02, (20, 2))])
+    z = np.column_stack([z, z.mean(axis=1)])
+    equal = _fit(z, span=60)
+    recent = sp.fit(z, TEAMS, lag=1, span=60, step=1, horizon=1, total="TOTAL", half_life=5.0)
+    assert recent is not None
+    assert recent.by_team["a"].scale < 0.5 * equal.by_team["a"].scale
+    assert recent.by_team["a"].scale < 0.04
+    assert recent.n_eff < equal.n_eff
+
+
+def test_with_a_half_life_the_probability_stays_calibrated_when_the_spread_changes() -> None:
+    # 1500 histories of 30 windows whose spread jumps (up or down) a third of the way in; each
+    # predicts the next window out of sample with a half-life of 6 windows. Binned, the observed
+    # frequency is close to the predicted probability.
+    rng = np.random.default_rng(17)
+    predicted, reached = [], []
+    for _ in range(1500):
+        mean = rng.normal(0, 0.03)
+        sd_old, sd_new = rng.uniform(0.01, 0.08, size=2)
+        z = np.concatenate([rng.normal(mean, sd_old, (10, 2)), rng.normal(mean, sd_new, (21, 2))])
+        z = np.column_stack([z, z.mean(axis=1)])
+        fitted = sp.fit(
+            z[:30], TEAMS, lag=1, span=1000, step=1, horizon=1, total="TOTAL", half_life=6.0
+        )
+        assert fitted is not None
+        for needed in (-0.02, 0.0, 0.02, 0.05):
+            predicted.append(fitted.by_team["a"].reach(needed))
+            reached.append(float(z[30, 0] >= needed))
+    p, y = np.array(predicted), np.array(reached)
+    for lo in np.arange(0.0, 1.0, 0.2):
+        inside = (p >= lo) & (p < lo + 0.2)
+        if inside.sum() >= 100:
+            assert abs(y[inside].mean() - p[inside].mean()) < 0.06, lo

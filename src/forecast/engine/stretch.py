@@ -1,20 +1,25 @@
 """A calibrated stretch: how likely actuals reach a target, from this engine's own past misses.
 
-A rolling-origin backtest of TEAM TOTALS over the plan's horizon: at past origins a cheap model
-(seasonal naive, or the plan's own model when that is cheap) forecasts every team's total over the
-next ``horizon`` periods from the history before that origin, and the miss is recorded as
-``log(actual_total / forecast_total)``. Because whole windows are compared, correlation across the
-periods of a window (and across the series of a team) is in the recorded misses; nothing assumes
-independent periods. Origins are ``step`` periods apart (one period, or one season when the season
-is shorter than the horizon, e.g. a week of days), so the windows overlap: many more of them, and
-``forecast.engine.stretch_predictive`` counts them as the horizons they span.
+A rolling-origin backtest of TEAM TOTALS over the plan's horizon: at past origins the plan's own
+model family forecasts every team's total over the next ``horizon`` periods from the history
+before that origin, and the miss is recorded as ``log(actual_total / forecast_total)``. The total
+of all teams is forecast as the sum of the teams' forecasts, as the plan's total is a sum. Because
+whole windows are compared, correlation across the periods of a window (and across the series of
+a team) is in the recorded misses; nothing assumes independent periods.
+
+Which model is backtested (``calibration_model``): the plan's own (seasonal naive, naive, ETS,
+Fourier ETS, Theta, or a mean/median of them, as ``auto`` picks); members too costly to refit at
+every origin (Prophet, ARIMA, LightGBM) are stood in for by a cheap model of the same kind
+(``STAND_INS``). Origins are one period apart for the naive models (one season when the season is
+shorter than the horizon, e.g. a week of days) and one horizon apart for fitted models, so the cost
+stays at a few dozen team-level fits.
 
 The predictive distribution of the miss of the window being planned is learned from those misses
 (``stretch_predictive``: the better of two rules replayed on the past, with the spread of its own
-out-of-sample errors). It is a distribution of the actual total around the BACKTESTED model's
-forecast of the planned window (``anchor``), because that is the forecast whose misses were
-measured: the plan's own baseline (often another model) is not what was backtested, so the
-probability of a target is ``P(anchor * exp(miss) >= target)``, whatever the baseline says.
+out-of-sample errors, recent ones weighing more: half-life one year). The actual total is the
+plan's baseline total times that miss: centre and spread are those of the model family that made
+the baseline. Where a stand-in was backtested, its bias says nothing about the plan's model, so
+only its spread is used, around the baseline.
 
 Pure: pandas/numpy/scipy in, plain values out, no I/O.
 """
@@ -30,15 +35,20 @@ import pandas as pd
 
 from forecast import schema
 from forecast.engine import stretch_predictive as sp
+from forecast.engine.stretch_models import (
+    CHEAP_MODELS,
+    calibration_model,
+    default_step,
+    forecast_total,
+    min_train,
+    model_label,
+)
 
 TOTAL = "TOTAL"
-METHOD = "overlapping-residuals-v2"  # stored calibrations of another method are recomputed
+METHOD = "family-residuals-v3"  # stored calibrations of another method are recomputed
 MIN_WINDOWS = 3  # past windows the misses must span; fewer: no calibrated probability
 SPAN = 8  # horizons of past misses each rule averages over, and of out-of-sample errors kept
-MODEL_LABELS = {"snaive": "seasonal naive", "ets": "ETS", "naive": "naive"}
-# Models cheap enough to backtest at creation. ETS is not: at a 52-week season it takes seconds
-# per window and needs two seasons before the first one, which leaves too few windows.
-CHEAP_MODELS = ("snaive", "naive")
+HALF_LIFE_YEARS = 1.0  # the weight of a past error halves every year (fixed a priori)
 
 
 @dataclass
@@ -59,6 +69,7 @@ class StretchCalibration:
     rule: str = ""  # the rule the predictive is centred on (stretch_predictive.RULES)
     residuals: int = 0  # past origins predicted out of sample for the spread
     plan_model: str = ""  # the model of the plan's baseline ("" or ``model``: the one backtested)
+    family: bool = True  # ``model`` is the plan's own (else a stand-in: its spread only)
 
     @property
     def backtests_the_plan(self) -> bool:
@@ -66,9 +77,10 @@ class StretchCalibration:
         return self.plan_model in ("", self.model)
 
     def on_anchor(self, team: str, expected: float) -> bool:
-        """Whether ``team``'s baseline total ``expected`` is the backtested model's forecast: the
-        model made the plan, or another model (auto) gave exactly the same total."""
-        if self.backtests_the_plan:
+        """Whether the predicted miss (centre and spread) applies around ``team``'s baseline
+        total ``expected``: the backtested model is the plan's own family, or a stand-in gave
+        exactly the same total."""
+        if self.family:
             return True
         anchor = self.anchor.get(team)
         return anchor is not None and math.isclose(anchor, expected, rel_tol=1e-9, abs_tol=1e-6)
@@ -80,7 +92,7 @@ class StretchCalibration:
     def rests_on(self, *, on_anchor: bool | None = None) -> str:
         """What the probability rests on, in words, for the pages and the CLI; ``on_anchor``:
         whether it is centred on the backtested forecast (default: when that made the plan)."""
-        label = MODEL_LABELS.get(self.model, self.model)
+        label = model_label(self.model)
         word = period_word(self.freq)
         span = f"{self.horizon}-{word}"
         if not self.usable:
@@ -90,11 +102,15 @@ class StretchCalibration:
             )
         every = f"every {word}" if self.step == 1 else f"every {self.step} {word}s"
         if on_anchor is None:
-            on_anchor = self.backtests_the_plan
+            on_anchor = self.family
         centred = (
             sp.RULE_WORDS.get(self.rule, "")
             if on_anchor
-            else f"its spread around the {self.plan_model} baseline"
+            else (
+                f"a stand-in for {self.plan_model}"
+                + (f" ({self.note})" if self.note else "")
+                + f": its spread around the {self.plan_model} baseline"
+            )
         )
         return (
             f"from {self.windows} past {span} windows of this history (backtest of team totals, "
@@ -123,17 +139,13 @@ class StretchCalibration:
             rule=str(data.get("rule", "")),
             residuals=int(data.get("residuals", 0)),
             plan_model=str(data.get("plan_model", "")),
+            family=bool(data.get("family", True)),
         )
 
 
 def period_word(freq: str) -> str:
     code = (freq or "").upper()
     return {"W": "week", "D": "day", "M": "month", "Q": "quarter"}.get(code[:1], "period")
-
-
-def calibration_model(plan_model: str) -> str:
-    """The plan's own model when it is cheap; seasonal naive otherwise (auto, ETS, ARIMA, Prophet)."""
-    return plan_model if plan_model in CHEAP_MODELS else "snaive"
 
 
 def team_totals(history: pd.DataFrame, teams: pd.Series) -> pd.DataFrame:
@@ -146,30 +158,9 @@ def team_totals(history: pd.DataFrame, teams: pd.Series) -> pd.DataFrame:
     return wide.sort_index().astype(float)
 
 
-def _forecast_total(y: np.ndarray, h: int, model: str, season: int) -> float:
-    if model in ("snaive", "naive"):
-        m = season if model == "snaive" and len(y) >= season else 1
-        last = y[-m:]
-        return float(last[np.arange(h) % m].sum())
-    from forecast.engine.models import make_model
-
-    try:
-        fitted = make_model(model, season).fit(y)
-        return float(np.clip(fitted.predict(h, levels=())["mean"], 0, None).sum())
-    except Exception:  # a failed fit on one window falls back to the seasonal naive
-        return _forecast_total(y, h, "snaive", season)
-
-
-def _min_train(model: str, season: int) -> int:
-    return 2 * season if model == "ets" else max(season, 1)
-
-
-def default_step(model: str, season: int, horizon: int) -> int:
-    """Periods between origins: one period (a season when it is shorter than the horizon, so
-    that every window starts on the same weekday); the horizon for a costly model."""
-    if model not in CHEAP_MODELS:
-        return horizon
-    return season if 1 < season < horizon else 1
+def periods_per_year(freq: str, season: int) -> float:
+    code = (freq or "").upper()[:1]
+    return {"D": 365.0, "W": 52.0, "M": 12.0, "Q": 4.0, "A": 1.0, "Y": 1.0}.get(code, season)
 
 
 def calibrate(
@@ -182,39 +173,63 @@ def calibrate(
     step: int | None = None,
     span: int = SPAN,
     plan_model: str = "",
+    family: bool = True,
+    cache: dict[tuple[str, int], float] | None = None,
 ) -> StretchCalibration:
-    """Backtest ``totals`` (ds x team, see ``team_totals``; a ``TOTAL`` column is added) at
-    origins ``step`` periods apart, the last one a horizon before the end, and fit the predictive
-    of the next window (the one a plan made now covers). ``plan_model``: the model of the plan's
-    baseline, when it is not ``model`` (see ``reach_probability``)."""
+    """Backtest ``totals`` (ds x team, see ``team_totals``; ``TOTAL`` is the sum of the teams)
+    with ``model`` at origins ``step`` periods apart, the last one a horizon before the end, and
+    fit the predictive of the next window (the one a plan made now covers). ``plan_model``: the
+    model of the plan's baseline when it is not ``model``; ``family``: whether ``model`` is that
+    model's own family (see ``reach_probability``). ``cache``: forecasts by (team, origin), to
+    share between calibrations of growing prefixes of the same totals (the benchmark)."""
     from forecast.engine.calendar import season_length
 
     season = season or season_length(freq)
     step = step or default_step(model, season, horizon)
     lag = math.ceil(horizon / step)  # origins per horizon
     rows = span * lag
-    data = totals.copy()
-    data[TOTAL] = data.sum(axis=1)
+    data = totals.astype(float)
     values = data.to_numpy(dtype=float)
-    teams = [str(c) for c in data.columns]
+    members = [str(c) for c in data.columns]
+    teams = [*members, TOTAL]
     n = len(values)
     origins: list[int] = []
     origin = n - horizon
-    while origin >= _min_train(model, season) and len(origins) < 2 * rows + lag:
+    while origin >= min_train(model, season, horizon) and len(origins) < 2 * rows + lag:
         origins.append(origin)
         origin -= step
     origins.sort()
+    memo: dict[tuple[str, int], float] = cache if cache is not None else {}
+
+    def forecast(j: int, o: int) -> float:
+        key = (f"{members[j]}|{model}|{horizon}", o)
+        if key not in memo:
+            memo[key] = forecast_total(values[:o, j], horizon, model, season)
+        return memo[key]
+
     z = np.full((len(origins), len(teams)), np.nan)
     for i, o in enumerate(origins):
-        for j in range(len(teams)):
-            forecast = _forecast_total(values[:o, j], horizon, model, season)
-            actual = float(values[o : o + horizon, j].sum())
-            if forecast > 0 and actual > 0:
-                z[i, j] = math.log(actual / forecast)
-    anchor = {
-        team: _forecast_total(values[:, j], horizon, model, season) for j, team in enumerate(teams)
-    }
-    fitted = sp.fit(z, teams, lag=lag, span=rows, step=step, horizon=horizon, total=TOTAL)
+        forecasts = [forecast(j, o) for j in range(len(members))]
+        actuals = values[o : o + horizon].sum(axis=0)
+        for j, (f, a) in enumerate(
+            zip([*forecasts, sum(forecasts)], [*actuals, actuals.sum()], strict=True)
+        ):
+            if f > 0 and a > 0:
+                z[i, j] = math.log(a / f)
+    anchors = [forecast(j, n) for j in range(len(members))]
+    anchor = dict(zip(teams, [*anchors, sum(anchors)], strict=True))
+    half_life = HALF_LIFE_YEARS * periods_per_year(freq, season) / step
+    fitted = sp.fit(
+        z,
+        teams,
+        lag=lag,
+        span=rows,
+        step=step,
+        horizon=horizon,
+        total=TOTAL,
+        half_life=half_life,
+        rules=sp.BIAS_RULES if model in CHEAP_MODELS else sp.RULES,
+    )
     windows = 0
     if fitted is not None and origins:
         # From the first origin a rule looked at (for the oldest residual, or for the planned
@@ -224,7 +239,7 @@ def calibrate(
     usable = fitted is not None and windows >= MIN_WINDOWS
     note = ""
     if not usable:
-        need = _min_train(model, season) + MIN_WINDOWS * horizon
+        need = min_train(model, season, horizon) + MIN_WINDOWS * horizon
         note = (
             f"only {windows} past {horizon}-{period_word(freq)} window(s) fit in {n} periods of "
             f"history; {MIN_WINDOWS} need about {need} periods"
@@ -247,7 +262,57 @@ def calibrate(
         rule=fitted.rule if fitted is not None else "",
         residuals=fitted.residuals if fitted is not None else 0,
         plan_model="" if plan_model == model else plan_model,
+        family=family,
     )
+
+
+def calibrate_plan(
+    totals: pd.DataFrame,
+    horizon: int,
+    freq: str,
+    plan_model: str,
+    models_used: dict[str, int] | None = None,
+    *,
+    season: int | None = None,
+    cache: dict[tuple[str, int], float] | None = None,
+) -> StretchCalibration:
+    """The calibration of a plan whose baseline came from ``plan_model``: its own family
+    backtested (``calibration_model``); when that leaves too few windows (a fitted model needs two
+    seasons before its first origin), the seasonal naive as a stand-in (its spread only)."""
+    from forecast.engine.calendar import season_length
+
+    model, family = calibration_model(plan_model, models_used)
+    season = season or season_length(freq)
+    need = min_train(model, season, horizon) + MIN_WINDOWS * horizon
+    if model in CHEAP_MODELS or len(totals) >= need:  # else: do not spend the fits
+        cal = calibrate(
+            totals,
+            horizon,
+            freq,
+            model=model,
+            season=season,
+            plan_model=plan_model,
+            family=family,
+            cache=cache,
+        )
+        if cal.usable or model in CHEAP_MODELS:
+            return cal
+    stand_in = calibrate(
+        totals,
+        horizon,
+        freq,
+        model="snaive",
+        season=season,
+        plan_model=plan_model,
+        family=False,
+        cache=cache,
+    )
+    if stand_in.usable:
+        stand_in.note = (
+            f"{model_label(model)} needs {need} periods for {MIN_WINDOWS} windows of its own, "
+            f"the history has {len(totals)}"
+        )
+    return stand_in
 
 
 def reach_probability(
@@ -256,25 +321,22 @@ def reach_probability(
     """P(actual total >= target) for ``team`` whose baseline total is ``expected``; None when the
     calibration does not hold the team.
 
-    When the backtested model made the baseline (or the baseline total is exactly its forecast),
-    the actual total is the team's predictive miss around that model's forecast of the planned
-    window (its ``anchor``). When another model made it (auto, ETS, ARIMA, Prophet), the backtested
-    model's bias says nothing about that model's: the distribution is centred on the baseline,
-    with the spread of the backtested model's out-of-sample errors (wider than a better model's,
-    so cautious)."""
+    The actual total is the baseline total times the team's predicted miss: centre and spread
+    learned from the backtest of the plan's own model family. When a stand-in was backtested
+    (the plan's model is too costly to refit at every origin), the stand-in's bias says nothing
+    about the plan's model: the distribution is centred on the baseline, with the stand-in's
+    spread (unless the stand-in's total is exactly the baseline's)."""
     params = cal.predictive.get(team)
     if not cal.usable or params is None:
         return None
     if target <= 0:
         return 1.0
-    predictive = sp.Predictive(**params)
-    if cal.on_anchor(team, expected):
-        anchor = cal.anchor.get(team, expected)
-    else:
-        anchor, predictive.centre = expected, 0.0
-    if anchor <= 0:
+    if expected <= 0:
         return 0.0
-    return predictive.reach(math.log(target / anchor))
+    predictive = sp.Predictive(**params)
+    if not cal.on_anchor(team, expected):
+        predictive.centre = 0.0
+    return predictive.reach(math.log(target / expected))
 
 
 def apply_calibration(table: pd.DataFrame, cal: StretchCalibration | None) -> pd.DataFrame:

@@ -759,7 +759,12 @@ def _stretch_calibration(
 
     teams = teams_of(attributes, state.team_attr)
     return stretch_calibration.compute(
-        history, teams, horizon=state.horizon, freq=state.freq, plan_model=state.baseline.model
+        history,
+        teams,
+        horizon=state.horizon,
+        freq=state.freq,
+        plan_model=state.baseline.model,
+        models_used=state.baseline.models_used,
     ).to_dict()
 
 

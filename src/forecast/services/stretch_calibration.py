@@ -14,13 +14,19 @@ _LAZY: PerStoreCache[engine_stretch.StretchCalibration] = PerStoreCache(size=8)
 
 
 def compute(
-    history: pd.DataFrame, teams: pd.Series, *, horizon: int, freq: str, plan_model: str
+    history: pd.DataFrame,
+    teams: pd.Series,
+    *,
+    horizon: int,
+    freq: str,
+    plan_model: str,
+    models_used: dict[str, int] | None = None,
 ) -> engine_stretch.StretchCalibration:
-    """Backtest team totals with a cheap model (the plan's own when it is cheap, else seasonal
-    naive) over overlapping past windows of the plan's horizon, and fit the predictive miss."""
+    """Backtest team totals with the plan's own model family (for ``auto``, the label most series
+    got in ``models_used``; a cheap stand-in for Prophet, ARIMA, LightGBM) over past windows of
+    the plan's horizon, and fit the predictive miss."""
     totals = engine_stretch.team_totals(history, teams)
-    model = engine_stretch.calibration_model(plan_model)
-    return engine_stretch.calibrate(totals, horizon, freq, model=model, plan_model=plan_model)
+    return engine_stretch.calibrate_plan(totals, horizon, freq, plan_model, models_used)
 
 
 def of_plan(
@@ -46,6 +52,11 @@ def of_plan(
         store,
         key,
         lambda: compute(
-            history, teams, horizon=state.horizon, freq=state.freq, plan_model=state.baseline.model
+            history,
+            teams,
+            horizon=state.horizon,
+            freq=state.freq,
+            plan_model=state.baseline.model,
+            models_used=state.baseline.models_used,
         ),
     )

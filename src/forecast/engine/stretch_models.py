@@ -1,0 +1,109 @@
+"""Which model backtests a plan's team totals, and its forecast of a window's total.
+
+The plan's own model family (``calibration_model``): the naive models, ETS, Fourier ETS, Theta, or a
+mean/median of them (``auto``'s labels); members too costly to refit at every origin (Prophet,
+ARIMA, LightGBM) get a cheap stand-in of the same kind. Pure numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MODEL_LABELS = {
+    "snaive": "seasonal naive",
+    "ets": "ETS",
+    "naive": "naive",
+    "fourier_ets": "Fourier ETS",
+    "theta": "Theta",
+}
+# Refitted at every period's origin (closed form).
+CHEAP_MODELS = ("snaive", "naive")
+# Fitted at team level at origins one horizon apart (tens of milliseconds a fit).
+TEAM_MODELS = (*CHEAP_MODELS, "ets", "fourier_ets", "theta")
+# Too costly to refit at every origin: a cheap model of the same kind stands in.
+STAND_INS = {"prophet": "fourier_ets", "lightgbm": "fourier_ets", "arima": "ets", "hw": "ets"}
+MIN_SEASONS = 2  # seasons of history a fitted model has at its first backtest origin
+
+
+def _members(label: str) -> tuple[str, tuple[str, ...]]:
+    """(combiner, members) of a model label: ``ets``, ``mean(ets,prophet)``, ``median(a,b,c)``."""
+    label = label.strip()
+    if "(" in label and label.endswith(")"):
+        combiner, inner = label[:-1].split("(", 1)
+        return combiner.strip(), tuple(m.strip() for m in inner.split(",") if m.strip())
+    return "single", (label,)
+
+
+def model_label(model: str) -> str:
+    combiner, members = _members(model)
+    words = [MODEL_LABELS.get(m, m) for m in members]
+    return words[0] if len(words) == 1 else f"{combiner} of {' and '.join(words)}"
+
+
+def calibration_model(
+    plan_model: str, models_used: dict[str, int] | None = None
+) -> tuple[str, bool]:
+    """The model to backtest team totals with, and whether it is the plan's own family.
+
+    ``plan_model`` is what the plan asked for; for ``auto`` the label most series got
+    (``models_used``) is taken. Members that cannot be refitted cheaply at every origin get their
+    stand-in (``STAND_INS``); anything else unknown, seasonal naive (not the plan's family)."""
+    label = plan_model
+    if plan_model == "auto":
+        if not models_used:
+            return "snaive", False
+        label = max(sorted(models_used), key=lambda k: models_used[k])
+    combiner, members = _members(label)
+    backtested: list[str] = []
+    family = True
+    for member in members:
+        use = member if member in TEAM_MODELS else STAND_INS.get(member, "snaive")
+        family = family and use == member
+        if use not in backtested:
+            backtested.append(use)
+    if len(backtested) == 1:
+        return backtested[0], family
+    if combiner not in ("mean", "median") or len(backtested) == 2 and combiner == "median":
+        combiner = "mean"
+    return f"{combiner}({','.join(backtested)})", family
+
+
+def forecast_total(y: np.ndarray, h: int, model: str, season: int) -> float:
+    """``model``'s forecast of the total of the next ``h`` periods after ``y`` (a combination
+    label averages its members' totals)."""
+    combiner, members = _members(model)
+    if len(members) > 1:
+        parts = [forecast_total(y, h, m, season) for m in members]
+        return float(np.median(parts) if combiner == "median" else np.mean(parts))
+    if model in ("snaive", "naive"):
+        m = season if model == "snaive" and len(y) >= season else 1
+        last = y[-m:]
+        return float(last[np.arange(h) % m].sum())
+    from forecast.engine.models import make_model
+
+    try:
+        fitted = make_model(model, season, base_freq=_base_freq(season)).fit(y)
+        return float(np.clip(fitted.predict(h, levels=())["mean"], 0, None).sum())
+    except Exception:  # a failed fit on one window falls back to the seasonal naive
+        return forecast_total(y, h, "snaive", season)
+
+
+def _base_freq(season: int) -> str:
+    return {7: "D", 52: "W", 12: "M", 4: "Q"}.get(season, "W")
+
+
+def min_train(model: str, season: int, horizon: int = 0) -> int:
+    """History before the first origin: a season for the naive models; for a fitted model two
+    seasons (its seasonal form needs them: with less it fits another form, whose misses say
+    little about the plan's) and two horizons."""
+    if model in CHEAP_MODELS:
+        return max(season, 1)
+    return max(MIN_SEASONS * season, 2 * horizon, 10)
+
+
+def default_step(model: str, season: int, horizon: int) -> int:
+    """Periods between origins: one period (a season when it is shorter than the horizon, so
+    that every window starts on the same weekday); the horizon for a fitted model."""
+    if model not in CHEAP_MODELS:
+        return horizon
+    return season if 1 < season < horizon else 1
