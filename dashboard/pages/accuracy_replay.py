@@ -163,7 +163,7 @@ def summary_panel(summary: dict[str, Any], assumptions: list[str]) -> html.Div:
 
 
 def replay_plan(
-    ctx: DashboardContext, plan_id: str | None, settings: dict[str, Any], set_progress: Any
+    ctx: DashboardContext, plan_id: str, settings: dict[str, Any], set_progress: Any
 ) -> Any:
     """The replay of the plan's history with the page's settings, reporting progress to the
     page; it runs in a background child process, so on a store of its own."""
