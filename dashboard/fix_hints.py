@@ -17,6 +17,7 @@ PAGE_FIXES: Mapping[FixKey, str] = {
         "make a member lead of team {team} first: under Members on the Plans page, pick the "
         "account, the role lead and the team, then 'Add'"
     ),
+    FixKey.ASK_TEAM_LEAD: "ask {leads}, the lead of team {team}, to claim for it",
     FixKey.GRANT_ROLE: "the owner can grant it under Members on the Plans page",
     FixKey.CHOOSE_LEAD_TEAM: "pick the lead's team in 'Team (for a lead)' ({teams})",
     FixKey.SET_GOAL: "the owner sets it first with 'Set goal' on the Negotiation page",

@@ -185,6 +185,8 @@ class Actor:
     user: str
     roles: frozenset[str] = frozenset()
     team: str | None = None
+    # The leads of every team of the plan, (team, user) pairs: who to ask instead.
+    team_leads: tuple[tuple[str, str], ...] = ()
 
     def require_owner(self, doing: str) -> None:
         if "owner" not in self.roles:
@@ -194,6 +196,12 @@ class Actor:
             )
 
     def require_lead_of(self, team: str, doing: str) -> None:
+        leads = ", ".join(sorted(user for t, user in self.team_leads if t == team))
+        if "lead" not in self.roles and leads:
+            raise NotAllowed(
+                f"{self.user} cannot {doing} for team {team!r}: claims are made by the team's lead",
+                Fix(FixKey.ASK_TEAM_LEAD, team=team, leads=leads),
+            )
         if "owner" in self.roles and "lead" not in self.roles:
             raise NotAllowed(
                 f"{self.user} cannot {doing} for team {team!r}: claims are made by the team's lead",

@@ -129,6 +129,7 @@ def _short_replay() -> None:
 REFUSALS: dict[FixKey, Callable[[MemoryStore, str], object]] = {
     FixKey.ASK_FOR_LEAD: lambda s, p: nego.claim(s, _claiming(s, p), "pia", "c", amount="10"),
     FixKey.GRANT_LEAD: lambda s, p: nego.claim(s, _claiming(s, p), "olga", "c", amount="10"),
+    FixKey.ASK_TEAM_LEAD: lambda s, p: nego.claim(s, _claiming(s, p), "pia", "a", amount="10"),
     FixKey.GRANT_ROLE: lambda s, p: system.add_event(
         s, p, "lara", name="x", kind="other", start="2024-03-01", end="2024-03-01"
     ),
@@ -264,3 +265,20 @@ def test_a_fix_keeps_its_parameters_through_pickling_and_the_services() -> None:
     carried = Invalid.from_error(Invalid("r", Fix(FixKey.NEW_VERSION)), "cannot: ", plan="p1")
     assert carried.reason == "cannot: r" and carried.fix == Fix(FixKey.NEW_VERSION, plan="p1")
     assert Fix(FixKey.NEW_VERSION).render(CLI_FIXES).endswith("`forecast plan new-version PLAN`")
+
+
+def test_a_team_with_a_lead_points_the_owner_and_planners_to_that_lead(store, plan):
+    """The owner on a team's card is not told to appoint a lead the team already has."""
+    from forecast.negotiation_actions import available_actions
+
+    state = plans.get_plan(store, _claiming(store, plan))
+    for user in ("olga", "pia"):
+        actions = available_actions(
+            nego.negotiation_of(state), nego.actor_of(state, user), ["a", "b", "c"]
+        )
+        refusal = actions.claim["a"]
+        assert not refusal.allowed
+        assert refusal.fix is not None and refusal.fix.key == FixKey.ASK_TEAM_LEAD
+        assert "ask lara, the lead of team a" in refusal.why_not
+        assert actions.claim["c"].fix is not None
+        assert actions.claim["c"].fix.key != FixKey.ASK_TEAM_LEAD

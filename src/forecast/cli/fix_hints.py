@@ -17,6 +17,10 @@ CLI_FIXES: Mapping[FixKey, str] = {
         "`forecast plan grant {plan} {user} --role lead --team {team}`"
     ),
     FixKey.GRANT_LEAD: "grant a lead with `forecast plan grant {plan} USER --role lead --team {team}`",
+    FixKey.ASK_TEAM_LEAD: (
+        "ask {leads}, the lead of team {team}, to claim for it "
+        "(`forecast plan claim {plan} --team {team} --amount AMOUNT --note ...`)"
+    ),
     FixKey.GRANT_ROLE: (
         "the owner can grant it with `forecast plan grant {plan} {user} --role {role}`"
     ),

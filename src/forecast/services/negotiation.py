@@ -47,7 +47,16 @@ MINOR = "_minor"
 
 def actor_of(state: PlanState, user: str) -> Actor:
     """The domain's view of a user: their roles in this plan and, for a lead, their team."""
-    return Actor(user=user, roles=frozenset(state.roles_of(user)), team=state.team_of(user))
+    leads = tuple(
+        sorted(
+            (member.team, name)
+            for name, member in state.members.items()
+            if "lead" in member.roles and member.team is not None
+        )
+    )
+    return Actor(
+        user=user, roles=frozenset(state.roles_of(user)), team=state.team_of(user), team_leads=leads
+    )
 
 
 def negotiation_of(state: PlanState) -> Negotiation | None:
