@@ -284,12 +284,17 @@ def prepare_tasks(
     last_overall = history[DS].max()
 
     tasks = []
+    spans: dict[tuple[pd.Timestamp, pd.Timestamp, str], pd.DatetimeIndex] = {}
+    futures: dict[tuple[pd.Timestamp, str], pd.DatetimeIndex] = {}
     for uid, part in history.groupby(UNIQUE_ID, sort=True):
         dates = pd.DatetimeIndex(part[DS])
         offset = (
             calendar.resolve_offset(dates, base) if len(dates) > 1 else _single_offset(base, dates)
         )
-        full = pd.date_range(dates[0], dates[-1], freq=offset)
+        full = spans.get((dates[0], dates[-1], offset))
+        if full is None:  # generating an anchored calendar costs ms: series share theirs
+            full = pd.date_range(dates[0], dates[-1], freq=offset)
+            spans[(dates[0], dates[-1], offset)] = full
         if len(full) != len(dates) or not full.equals(dates):
             if not dates.isin(full).all():
                 bad = dates[~dates.isin(full)][0]
@@ -302,7 +307,10 @@ def prepare_tasks(
             part[Y] = part[Y].fillna(0.0)
             part[flags] = part[flags].fillna(0.0)
             dates = full
-        future_ds = calendar.next_dates(dates[-1], offset, horizon)
+        future_ds = futures.get((dates[-1], offset))
+        if future_ds is None:
+            future_ds = calendar.next_dates(dates[-1], offset, horizon)
+            futures[(dates[-1], offset)] = future_ds
         exog = part[flags].fillna(0.0).to_numpy(dtype=float) if flags else None
         fut_exog = None
         if exog is not None:
