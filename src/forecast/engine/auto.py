@@ -57,8 +57,9 @@ window on US retail; with it auto went from 0.432 to 0.335 MASE there and from 1
 tourism), where picks from the windows of one to four series varied from run to run."""
 FEW_SERIES = 20
 PRIOR_MARGIN = 0.05
-SCALE_BOUNDS = (0.5, 3.0)
-"""Interval calibration factors are kept within these bounds."""
+SCALE_BOUNDS = (0.25, 4.0)
+"""Interval calibration factors are kept within these bounds. (With (0.5, 3.0) the monthly US
+retail intervals stayed at 100 % coverage: its windows asked for 0.27 at 80 %.)"""
 
 DEFAULT_STRATEGY: tuple[str, ...] = ("ets",)
 
@@ -318,7 +319,9 @@ def _interval_scale(
         pooled = np.concatenate(ratios) if ratios else np.array([])
         if pooled.size < 20:
             continue
-        factor = float(np.quantile(pooled, level / 100))
+        # the conformal quantile with its finite-sample correction: ceil((n + 1) level) / n
+        q = min(np.ceil((pooled.size + 1) * level / 100) / pooled.size, 1.0)
+        factor = float(np.quantile(pooled, q))
         out[int(level)] = float(np.clip(factor, *SCALE_BOUNDS))
     return out
 
