@@ -220,6 +220,20 @@ def select_strategy(
         per_series_of[strategy] = {i: float(np.mean(v)) for i, v in per_series.items()}
         scores[strategy] = float(np.nanmean(list(per_series_of[strategy].values())))
     worse = _worse_than_naive(per_series_of)
+    best = choose(scores, worse, tasks[0].base_freq, len({i for i, _, _ in windows_of}))
+    calibration = _interval_scale(best, forecasts, actual, tasks[0].levels)
+    return Selection(best, scores, len({i for i, _, _ in windows_of}), worse, calibration)
+
+
+def choose(
+    scores: dict[Strategy, float], worse: dict[Strategy, float], base_freq: str, series: int
+) -> Strategy:
+    """The strategy to use, from the windows' mean MASE and share of series worse than seasonal
+    naive: strategies worse than seasonal naive on more than ``MAX_WORSE_THAN_NAIVE`` of the
+    series are passed over (seasonal naive itself always qualifies, so where every model loses
+    to it on many series, it is chosen even with a higher mean); among the rest the lowest
+    mean, or a cheaper one within ``TIE_MARGIN`` of it; then the frequency's prior with few
+    series (``_prefer_prior``)."""
     allowed = [s for s in scores if worse.get(s, 0.0) <= MAX_WORSE_THAN_NAIVE] or [
         min(scores, key=lambda s: (worse.get(s, 0.0), scores[s]))
     ]
@@ -229,9 +243,7 @@ def select_strategy(
         if scores[strategy] <= scores[best] * (1 + TIE_MARGIN):
             best = strategy
             break
-    best = _prefer_prior(best, scores, tasks[0].base_freq, len(per_series_of.get(best, {})))
-    calibration = _interval_scale(best, forecasts, actual, tasks[0].levels)
-    return Selection(best, scores, len({i for i, _, _ in windows_of}), worse, calibration)
+    return _prefer_prior(best, scores, base_freq, series)
 
 
 def _with_global(
