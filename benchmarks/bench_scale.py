@@ -193,6 +193,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--scale-series", default="10000,100000", help="sizes for dask-scale")
+    parser.add_argument("--scale-workers", default="1,2", help="worker processes for dask-scale")
     parser.add_argument(
         "--scale-models",
         default="ets,snaive",
@@ -211,7 +212,7 @@ def main() -> None:
             lines += dask_scale(
                 [int(n) for n in args.scale_series.split(",")],
                 args.scale_models.split(","),
-                [1, 2],
+                [int(n) for n in args.scale_workers.split(",")],
             )
         elif what == "plan":
             lines += plan()
