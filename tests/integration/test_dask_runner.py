@@ -89,3 +89,26 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_run_completes() -> None:
     assert [r.uid for r in got] == [t.uid for t in tasks]
     for result, mean in zip(got, expected, strict=True):
         np.testing.assert_allclose(result.values["mean"], mean, rtol=1e-9)
+
+
+@pytest.mark.slow
+def test_the_global_model_trains_once_here_and_predicts_on_the_workers_with_the_same_numbers() -> (
+    None
+):
+    from forecast.engine.models import global_lgbm
+
+    history = weekly_history(12)
+    local = forecast_baseline(history, 8, model="lightgbm", runner=LocalRunner(1))
+    assert (local["model"] == "lightgbm").all()
+    global_lgbm._BOOSTERS.clear()
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        DaskRunner(cluster.scheduler_address, batch_size=1) as runner,
+    ):
+        remote = forecast_baseline(history, 8, model="lightgbm", runner=runner)
+        loaded = runner.client.run(lambda: len(global_lgbm._BOOSTERS))
+    pdt.assert_frame_equal(local, remote)
+    assert global_lgbm._BOOSTERS == {}  # nothing predicted in this process
+    assert sum(loaded.values()) >= 1  # the workers rebuilt the shipped model and predicted

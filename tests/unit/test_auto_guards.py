@@ -6,7 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from forecast.engine.auto import _interval_scale, _worse_than_naive, scale_intervals
+from forecast.engine.auto import (
+    SCALE_BOUNDS,
+    _interval_scale,
+    _worse_than_naive,
+    scale_intervals,
+)
 
 
 def window_forecasts(half_width: float, noise: float, windows: int = 200, seed: int = 0):
@@ -38,7 +43,9 @@ def test_too_wide_intervals_are_narrowed_but_not_past_the_bound() -> None:
     scale = _interval_scale(("single", ("ets",)), forecasts, actual, (80,))
     assert scale[80] == pytest.approx(12.8 / 20.0, rel=0.1)
     much_too_wide, actual = window_forecasts(half_width=100.0, noise=10.0)
-    assert _interval_scale(("single", ("ets",)), much_too_wide, actual, (80,))[80] == 0.5
+    assert (
+        _interval_scale(("single", ("ets",)), much_too_wide, actual, (80,))[80] == SCALE_BOUNDS[0]
+    )
 
 
 def test_share_of_series_worse_than_seasonal_naive_is_counted_per_strategy() -> None:

@@ -17,6 +17,15 @@ Two guards make the choice generalise: a strategy worse than seasonal naive on m
 intervals are rescaled per level so that the windows' actuals fall inside them at the nominal
 rate (conformal scaling, ``interval_scale``).
 
+The naive guard is why the bundled weekly sample (100 Rossmann stores summed by week, its
+promo flags left out by the plan) is served by seasonal naive throughout: every other strategy
+lost to it on 43 % to 70 % of the series on the windows, and on the last 13 weeks held out too
+(47 % to 83 %); seasonal naive's held-out MASE was 0.540 against 0.582 for the windows' best
+mean (ets and seasonal naive), and no strategy beat it by more than 7 %. Tried on the suite's
+windows and rejected: switching a series to seasonal naive where its own windows favour it
+(Walmart 0.535 -> 0.562, Superstore 1.278 -> 1.354), preferring combinations within 2-5 % of
+the best (no change, or worse on Walmart).
+
 Phase 1 (``select_strategy``) runs the candidates' base models on the sample through the
 runner; phase 2 (``forecast_auto``, per series) fits only the chosen members and averages
 their forecasts and bounds. A member that fails on a series is dropped from its mean (the
@@ -58,8 +67,9 @@ window on US retail; with it auto went from 0.432 to 0.335 MASE there and from 1
 tourism), where picks from the windows of one to four series varied from run to run."""
 FEW_SERIES = 20
 PRIOR_MARGIN = 0.05
-SCALE_BOUNDS = (0.5, 3.0)
-"""Interval calibration factors are kept within these bounds."""
+SCALE_BOUNDS = (0.25, 4.0)
+"""Interval calibration factors are kept within these bounds. (With (0.5, 3.0) the monthly US
+retail intervals stayed at 100 % coverage: its windows asked for 0.27 at 80 %.)"""
 
 DEFAULT_STRATEGY: tuple[str, ...] = ("ets",)
 
@@ -223,6 +233,20 @@ def select_strategy(
         per_series_of[strategy] = {i: float(np.mean(v)) for i, v in per_series.items()}
         scores[strategy] = float(np.nanmean(list(per_series_of[strategy].values())))
     worse = _worse_than_naive(per_series_of)
+    best = choose(scores, worse, tasks[0].base_freq, len({i for i, _, _ in windows_of}))
+    calibration = _interval_scale(best, forecasts, actual, tasks[0].levels)
+    return Selection(best, scores, len({i for i, _, _ in windows_of}), worse, calibration)
+
+
+def choose(
+    scores: dict[Strategy, float], worse: dict[Strategy, float], base_freq: str, series: int
+) -> Strategy:
+    """The strategy to use, from the windows' mean MASE and share of series worse than seasonal
+    naive: strategies worse than seasonal naive on more than ``MAX_WORSE_THAN_NAIVE`` of the
+    series are passed over (seasonal naive itself always qualifies, so where every model loses
+    to it on many series, it is chosen even with a higher mean); among the rest the lowest
+    mean, or a cheaper one within ``TIE_MARGIN`` of it; then the frequency's prior with few
+    series (``_prefer_prior``)."""
     allowed = [s for s in scores if worse.get(s, 0.0) <= MAX_WORSE_THAN_NAIVE] or [
         min(scores, key=lambda s: (worse.get(s, 0.0), scores[s]))
     ]
@@ -232,9 +256,7 @@ def select_strategy(
         if scores[strategy] <= scores[best] * (1 + TIE_MARGIN):
             best = strategy
             break
-    best = _prefer_prior(best, scores, tasks[0].base_freq, len(per_series_of.get(best, {})))
-    calibration = _interval_scale(best, forecasts, actual, tasks[0].levels)
-    return Selection(best, scores, len({i for i, _, _ in windows_of}), worse, calibration)
+    return _prefer_prior(best, scores, base_freq, series)
 
 
 def _with_global(
@@ -322,7 +344,9 @@ def _interval_scale(
         pooled = np.concatenate(ratios) if ratios else np.array([])
         if pooled.size < 20:
             continue
-        factor = float(np.quantile(pooled, level / 100))
+        # the conformal quantile with its finite-sample correction: ceil((n + 1) level) / n
+        q = min(np.ceil((pooled.size + 1) * level / 100) / pooled.size, 1.0)
+        factor = float(np.quantile(pooled, q))
         out[int(level)] = float(np.clip(factor, *SCALE_BOUNDS))
     return out
 

@@ -18,7 +18,14 @@ import pandas as pd
 from forecast.engine import calendar
 from forecast.engine.models import ModelError, hi_key, lo_key, make_model
 from forecast.engine.models.global_lgbm import NAME as GLOBAL_MODEL
-from forecast.engine.runner import Runner, make_runner, map_in_steps, runner_session
+from forecast.engine.models.global_lgbm import FittedGlobal, GlobalForecasts
+from forecast.engine.runner import (
+    PROGRESS_STEPS,
+    Runner,
+    make_runner,
+    map_in_steps,
+    runner_session,
+)
 from forecast.schema import (
     BASELINE,
     DEFAULT_LEVELS,
@@ -283,12 +290,17 @@ def prepare_tasks(
     last_overall = history[DS].max()
 
     tasks = []
+    spans: dict[tuple[pd.Timestamp, pd.Timestamp, str], pd.DatetimeIndex] = {}
+    futures: dict[tuple[pd.Timestamp, str], pd.DatetimeIndex] = {}
     for uid, part in history.groupby(UNIQUE_ID, sort=True):
         dates = pd.DatetimeIndex(part[DS])
         offset = (
             calendar.resolve_offset(dates, base) if len(dates) > 1 else _single_offset(base, dates)
         )
-        full = pd.date_range(dates[0], dates[-1], freq=offset)
+        full = spans.get((dates[0], dates[-1], offset))
+        if full is None:  # generating an anchored calendar costs ms: series share theirs
+            full = pd.date_range(dates[0], dates[-1], freq=offset)
+            spans[(dates[0], dates[-1], offset)] = full
         if len(full) != len(dates) or not full.equals(dates):
             if not dates.isin(full).all():
                 bad = dates[~dates.isin(full)][0]
@@ -301,7 +313,10 @@ def prepare_tasks(
             part[Y] = part[Y].fillna(0.0)
             part[flags] = part[flags].fillna(0.0)
             dates = full
-        future_ds = calendar.next_dates(dates[-1], offset, horizon)
+        future_ds = futures.get((dates[-1], offset))
+        if future_ds is None:
+            future_ds = calendar.next_dates(dates[-1], offset, horizon)
+            futures[(dates[-1], offset)] = future_ds
         exog = part[flags].fillna(0.0).to_numpy(dtype=float) if flags else None
         fut_exog = None
         if exog is not None:
@@ -472,9 +487,13 @@ def forecast_baseline(
                 replace(task, strategy=selection.strategy, interval_scale=selection.interval_scale)
                 for task in tasks
             ]
-        if uses_global(tasks):
-            tasks = attach_global(tasks)
-        results = map_in_steps(runner, forecast_series, tasks, progress)
+        fitted = fit_global(tasks) if uses_global(tasks) else None
+        if fitted is not None and hasattr(runner, "share"):
+            results = _forecast_shipping_global(runner, tasks, fitted, progress)
+        else:
+            if fitted is not None:
+                tasks = with_global(tasks, fitted.predict(tasks))
+            results = map_in_steps(runner, forecast_series, tasks, progress)
     return results_frame(results, tasks[0].levels)
 
 
@@ -488,20 +507,63 @@ def uses_global(tasks: Sequence[SeriesTask]) -> bool:
     return task.model == "auto" and task.strategy is not None and GLOBAL_MODEL in task.strategy[1]
 
 
-def attach_global(
-    tasks: Sequence[SeriesTask], levels: Sequence[int] | None = None
-) -> list[SeriesTask]:
-    """Train the global model once on all (non-special) series and give each task its forecast."""
+def fit_global(tasks: Sequence[SeriesTask], levels: Sequence[int] | None = None) -> FittedGlobal:
+    """Train the global model once, where the data is, on all (non-special) series."""
     from forecast.engine.models.global_lgbm import GlobalLightGBM
 
     regular = [t for t in tasks if special_case(t) is None]
     first = tasks[0]
     model = GlobalLightGBM(first.season, first.base_freq, first.holidays)
-    found = model.fit_predict(regular, first.levels if levels is None else levels)
+    return model.fit(regular, first.levels if levels is None else levels)
+
+
+def with_global(tasks: Sequence[SeriesTask], found: GlobalForecasts) -> list[SeriesTask]:
+    """The tasks, each carrying its forecast from the global model (or why it has none)."""
     return [
         replace(t, global_values=found.values.get(t.uid), global_reason=found.reasons.get(t.uid))
         for t in tasks
     ]
+
+
+def attach_global(
+    tasks: Sequence[SeriesTask], levels: Sequence[int] | None = None
+) -> list[SeriesTask]:
+    """Train the global model once on all (non-special) series and give each task its forecast."""
+    return with_global(tasks, fit_global(tasks, levels).predict(tasks))
+
+
+GLOBAL_BATCH = 256
+"""Series per batch when the global model is shipped to the workers with them."""
+
+
+def _forecast_batch(item: tuple[FittedGlobal, list[SeriesTask]]) -> list[SeriesForecast]:
+    """On a worker: the shipped global model forecasts the batch, then each series is fitted."""
+    fitted, batch = item
+    return [forecast_series(task) for task in with_global(batch, fitted.predict(batch))]
+
+
+def _forecast_shipping_global(
+    runner: Runner,
+    tasks: list[SeriesTask],
+    fitted: FittedGlobal,
+    progress: Callable[[int, int], None] | None,
+) -> list[SeriesForecast]:
+    """Send the trained global model to every worker once (``runner.share``) and the series in
+    batches; each worker predicts its batches with it. The numbers are those of the local path."""
+    shared = runner.share(fitted)  # type: ignore[attr-defined]
+    size = max(1, min(GLOBAL_BATCH, -(-len(tasks) // (max(runner.jobs, 1) * 4))))
+    batches = [(shared, tasks[i : i + size]) for i in range(0, len(tasks), size)]
+    total = len(tasks)
+    if progress is not None:
+        progress(0, total)
+    results: list[SeriesForecast] = []
+    step = max(1, -(-len(batches) // PROGRESS_STEPS))
+    for start in range(0, len(batches), step):
+        for part in runner.map(_forecast_batch, batches[start : start + step]):
+            results.extend(part)
+        if progress is not None:
+            progress(len(results), total)
+    return results
 
 
 future_dates = calendar.future_dates

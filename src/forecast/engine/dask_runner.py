@@ -9,8 +9,8 @@ Series travel in batches (``batch_size`` items a task) and at most ``in_flight``
 worker thread are on the cluster at once, so the memory of the client and the scheduler stays
 flat in the number of series. A worker lost mid-run: the scheduler reruns its batches on the
 others (and ``retries`` covers a batch that failed on a dying worker), so the run completes.
-The global model is trained once per run by the caller and its per-series forecast travels
-with each task (see ``baseline.attach_global``).
+The global model is trained once per run where the data is (the client), sent to every worker
+once (``share``), and predicts there batch by batch with the series (``baseline._forecast_batch``).
 """
 
 from __future__ import annotations
@@ -91,6 +91,11 @@ class DaskRunner:
             if following is not None:
                 queue.add(submit(*following))
         return [r for batch in results for r in (batch or [])]
+
+    def share(self, obj: Any) -> Any:
+        """Send ``obj`` (such as the run's trained global model) to every worker once; items
+        given to ``map`` may carry the returned reference instead of the object itself."""
+        return self.client.scatter(obj, broadcast=True, hash=False)
 
     def __enter__(self) -> DaskRunner:
         return self

@@ -215,37 +215,33 @@ class GlobalLightGBM:
             hist = np.column_stack([hist[:, 1:], step])
         return out, scales
 
+    def fit(
+        self, tasks: Sequence[SeriesTask], levels: Sequence[int] = (), calibrate: bool = True
+    ) -> FittedGlobal:
+        """Train once on every long-enough task (where the data is). The result is small and
+        picklable: ``predict`` runs it on any batch of the tasks, on any worker."""
+        need = min_length(self.season)
+        reasons = {
+            t.uid: f"too short for its lags ({len(t.y)} periods, needs {need})"
+            for t in tasks
+            if len(t.y) < need
+        }
+        usable = [t for t in tasks if len(t.y) >= need]
+        fitted = FittedGlobal(self, "", {}, reasons, tuple(int(lv) for lv in levels))
+        if not usable:
+            return fitted
+        horizon = max(t.horizon for t in usable)
+        self._width = self._exog_width(usable)
+        fitted.model = self._train(*self._dataset(usable, 0)).model_to_string()
+        if calibrate and levels:
+            fitted.widths = self._conformal(usable, horizon, levels)
+        return fitted
+
     def fit_predict(
         self, tasks: Sequence[SeriesTask], levels: Sequence[int] = (), calibrate: bool = True
     ) -> GlobalForecasts:
         """Train on every long-enough task and forecast each one's horizon."""
-        result = GlobalForecasts()
-        need = min_length(self.season)
-        usable = []
-        for task in tasks:
-            if len(task.y) < need:
-                result.reasons[task.uid] = (
-                    f"too short for its lags ({len(task.y)} periods, needs {need})"
-                )
-            else:
-                usable.append(task)
-        if not usable:
-            return result
-        horizon = max(t.horizon for t in usable)
-        self._width = self._exog_width(usable)
-        booster = self._train(*self._dataset(usable, 0))
-        scaled, scales = self._recursive(booster, usable, 0, horizon)
-        widths = self._conformal(usable, horizon, levels) if calibrate and levels else {}
-        for i, task in enumerate(usable):
-            h = task.horizon
-            mean = scaled[i, :h] * scales[i]
-            values = {"mean": mean}
-            for level in levels:
-                half = widths.get(level, np.zeros(horizon))[:h] * scales[i]
-                values[lo_key(level)] = mean - half
-                values[hi_key(level)] = mean + half
-            result.values[task.uid] = values
-        return result
+        return self.fit(tasks, levels, calibrate).predict(tasks)
 
     def _conformal(
         self, tasks: Sequence[SeriesTask], horizon: int, levels: Sequence[int]
@@ -266,3 +262,59 @@ class GlobalLightGBM:
             per_step = np.quantile(errors, q, axis=0)
             out[level] = np.maximum.accumulate(per_step)
         return out
+
+
+_BOOSTERS: dict[int, Any] = {}
+"""Boosters rebuilt from their model text, per fitted model, so that a worker that predicts
+many batches of one run parses the text once."""
+
+
+@dataclass
+class FittedGlobal:
+    """A trained global model as text (LightGBM's model string) with its conformal half-widths:
+    shipped to the workers, where ``predict`` forecasts any batch of the run's series. The
+    booster is always rebuilt from the text, where it was trained too, so every place that
+    predicts gives the same numbers."""
+
+    spec: GlobalLightGBM
+    model: str
+    widths: dict[int, np.ndarray]
+    reasons: dict[str, str]
+    levels: tuple[int, ...]
+
+    def _booster(self) -> Any:
+        import lightgbm as lgb
+
+        key = hash(self.model)
+        if key not in _BOOSTERS:
+            _BOOSTERS.clear()  # one run's model at a time
+            _BOOSTERS[key] = lgb.Booster(model_str=self.model)
+        return _BOOSTERS[key]
+
+    def predict(self, tasks: Sequence[SeriesTask]) -> GlobalForecasts:
+        """Forecasts of the tasks (a batch or all of them; each series' numbers are the same)."""
+        result = GlobalForecasts()
+        usable = []
+        for task in tasks:
+            if task.uid in self.reasons or not self.model:
+                result.reasons[task.uid] = self.reasons.get(
+                    task.uid, "the global model had no series long enough to train on"
+                )
+            elif len(task.y) < min_length(self.spec.season):
+                result.reasons[task.uid] = f"too short for its lags ({len(task.y)} periods)"
+            else:
+                usable.append(task)
+        if not usable:
+            return result
+        horizon = max(t.horizon for t in usable)
+        scaled, scales = self.spec._recursive(self._booster(), usable, 0, horizon)
+        for i, task in enumerate(usable):
+            h = task.horizon
+            mean = scaled[i, :h] * scales[i]
+            values = {"mean": mean}
+            for level in self.levels:
+                half = self.widths.get(level, np.zeros(horizon))[:h] * scales[i]
+                values[lo_key(level)] = mean - half
+                values[hi_key(level)] = mean + half
+            result.values[task.uid] = values
+        return result
