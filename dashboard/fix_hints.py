@@ -69,6 +69,8 @@ PAGE_FIXES: Mapping[FixKey, str] = {
     ),
     FixKey.LIST_PLANS: "the plan selector at the top of the dashboard lists the plans",
     FixKey.UPLOAD_ACTUALS: "upload them on the Actuals page",
+    FixKey.ACTUALS_COLUMNS: "rename the file's columns to {columns}, as in the plan's sales "
+    "file (or to unique_id, ds, y) and upload it again",
     FixKey.NAME_PLAN: "type a plan name",
     FixKey.GIVE_ATTRIBUTES: "drop a series attributes file (e.g. a store table) on the Data page",
     FixKey.REPLAY_AT_LEAST_ONE: "set Cycles and Periods per cycle to 1 or more",

@@ -52,6 +52,7 @@ class FixKey(StrEnum):
     PICK_PLAN = "pick_plan"  # no plan selected
     LIST_PLANS = "list_plans"  # no such plan
     UPLOAD_ACTUALS = "upload_actuals"  # the plan has no actuals yet
+    ACTUALS_COLUMNS = "actuals_columns"  # {columns}: actuals without the plan's own columns
     NAME_PLAN = "name_plan"  # a plan without a name
     GIVE_ATTRIBUTES = "give_attributes"  # no attribute to take teams from
     REPLAY_AT_LEAST_ONE = "replay_at_least_one"  # zero cycles or periods
@@ -94,6 +95,8 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.PICK_PLAN: "pick a plan first",
     FixKey.LIST_PLANS: "the list of plans shows the plan ids",
     FixKey.UPLOAD_ACTUALS: "upload the actuals first",
+    FixKey.ACTUALS_COLUMNS: "name the file's columns {columns} as in the plan's sales file, "
+    "or unique_id, ds, y",
     FixKey.NAME_PLAN: "give the plan a name",
     FixKey.GIVE_ATTRIBUTES: "give a table of series attributes (e.g. a store table)",
     FixKey.REPLAY_AT_LEAST_ONE: "replay at least one cycle of at least one period",

@@ -21,7 +21,7 @@ from dashboard import components
 from dashboard.fix_hints import PAGE_FIXES, page_text
 from forecast.cli.fix_hints import CLI_FIXES, cli_message
 from forecast.overrides import Scope
-from forecast.services import accounts, exports, plans, replay, system
+from forecast.services import accounts, actuals, exports, plans, replay, system
 from forecast.services import negotiation as nego
 from forecast.services.errors import NEUTRAL_FIXES, Fix, FixKey, Invalid, ServiceError
 from forecast.services.negotiation_board import negotiation_board
@@ -109,6 +109,29 @@ def _unscalable_claims(store: MemoryStore, plan: str) -> None:
     nego.close_round(store, plan, "olga", oversubscribed="scale")
 
 
+def _actuals_without_the_plans_columns(store: MemoryStore, _plan: str) -> None:
+    """A plan made from a Store, Date, Sales file; actuals come with other column names."""
+    history, _, _ = team_frames()
+    sales = history.rename(columns={"unique_id": "Store", "ds": "Date", "y": "Sales"})
+    state = plans.create_plan(
+        store,
+        name="from a file",
+        source=sales.to_csv(index=False).encode(),
+        filename="sales.csv",
+        horizon=4,
+        team_attr=None,
+        actor="olga",
+        model="snaive",
+    )
+    actuals.upload_actuals(
+        store,
+        state.plan_id,
+        b"Shop,Day,Revenue\n1,2024-01-05,100\n",
+        filename="later.csv",
+        actor="olga",
+    )
+
+
 def _short_replay() -> None:
     history, attributes, _ = team_frames()
     replay.replay_frames(
@@ -170,6 +193,7 @@ REFUSALS: dict[FixKey, Callable[[MemoryStore, str], object]] = {
     FixKey.PICK_PLAN: lambda s, p: plans.get_plan(s, ""),
     FixKey.LIST_PLANS: lambda s, p: plans.get_plan(s, "nope"),
     FixKey.UPLOAD_ACTUALS: lambda s, p: s.get_actuals(p),
+    FixKey.ACTUALS_COLUMNS: _actuals_without_the_plans_columns,
     FixKey.NAME_PLAN: lambda s, p: plans.check_plan_name(" "),
     FixKey.GIVE_ATTRIBUTES: lambda s, p: plans.create_plan_from_frames(
         s,

@@ -62,6 +62,8 @@ CLI_FIXES: Mapping[FixKey, str] = {
     FixKey.PICK_PLAN: "give a plan id; `forecast plan list` shows them",
     FixKey.LIST_PLANS: "`forecast plan list` shows the plans",
     FixKey.UPLOAD_ACTUALS: "upload them with `forecast plan actuals {plan} FILE`",
+    FixKey.ACTUALS_COLUMNS: "rename the file's columns to {columns} (or unique_id, ds, y) and "
+    "run `forecast plan actuals {plan} FILE` again",
     FixKey.NAME_PLAN: "pass --name",
     FixKey.GIVE_ATTRIBUTES: "give an attributes file with --attributes",
     FixKey.REPLAY_AT_LEAST_ONE: "give --cycles and --horizon of at least 1",

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from forecast import schema
-from forecast.services.errors import Invalid, NotFound
+from forecast.services.errors import Fix, FixKey, Invalid, NotFound
 from forecast.services.plans import get_plan, load_blob_frame
 from forecast.store import (
     ActualsVersion,
@@ -103,10 +103,21 @@ def read_actuals(
     state = get_plan(store, plan)
     mapping = state.dataset.mapping or {}
     options: dict[str, Any] = {"freq": state.freq, "duplicates": duplicates}
-    if {schema.UNIQUE_ID, schema.DS, schema.Y} <= _header(source):
+    header = _header(source)
+    if {schema.UNIQUE_ID, schema.DS, schema.Y} <= header:
         options |= {"id_cols": [schema.UNIQUE_ID], "date_col": schema.DS, "value_col": schema.Y}
     elif mapping.get("id_cols") and mapping.get("date_col") and mapping.get("value_col"):
         options |= {k: mapping[k] for k in ("id_cols", "date_col", "value_col")}
+        wanted = [*mapping["id_cols"], mapping["date_col"], mapping["value_col"]]
+        name = filename or (source if isinstance(source, str | Path) else "")
+        if str(name).lower().endswith(".csv") and not set(wanted) <= header:
+            # The reader would ask for column options that uploading actuals does not have.
+            raise Invalid(
+                f"actuals: {Path(str(name)).name} has neither the plan's columns "
+                f"({', '.join(wanted)}) nor unique_id, ds, y; its columns are "
+                f"{_preview(sorted(header))}",
+                Fix(FixKey.ACTUALS_COLUMNS, columns=", ".join(wanted), plan=state.plan_id),
+            )
     try:
         result = read_sales(source, filename=filename, **options)
     except IngestError as exc:
