@@ -19,14 +19,14 @@ def _claiming_round(data_dir, plan_id: str) -> None:
     store.close()
 
 
-def test_a_planner_is_told_to_ask_for_the_lead_role_and_the_owner_how_to_fix_manual_amounts(
+def test_a_planner_is_pointed_to_the_teams_lead_and_the_owner_how_to_fix_manual_amounts(
     start_app, e2e_plan
 ):
     _claiming_round(e2e_plan.data_dir, e2e_plan.plan_id)
     dash_duo = start_app(e2e_plan.data_dir, "/negotiation", user=PLANNER)
     dash_duo.wait_for_contains_text(
         "#neg-board",
-        "ask the plan owner to make you lead of team a on the Plans page",
+        "ask lena, the lead of team a, to claim for it",
         timeout=20,
     )
     assert not CLI_WORDS.search(dash_duo.find_element("#neg-board").text)
