@@ -59,7 +59,8 @@ fi
 
 echo "test: slow unit tests, integration and browser tests"
 rest_rc=0
-run_stage --without-fast-unit "$@" || rest_rc=$?
+# The slowest tests are listed, so that the 15-minute budget of CI can be watched.
+run_stage --without-fast-unit --durations=15 "$@" || rest_rc=$?
 if [ "$rest_rc" -eq 5 ] && [ "$fast_rc" -eq 5 ]; then
     echo "test: pytest collected no tests; that counts as a failure" >&2
     exit 1
