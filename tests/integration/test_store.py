@@ -96,7 +96,7 @@ def test_plan_round_trips_with_its_frames_and_audit(store):
     created = new_plan(store)
     again = store.get(created.plan_id)
     assert again.to_dict() == created.to_dict() and again.version == 1
-    assert store.blob_kinds(created.plan_id) == ["attributes", "baseline", "history"]
+    assert store.blob_kinds(created.plan_id) == ["attributes", "baseline", "history", "mase_scales"]
     frames = plans.load_frames(store, created.plan_id)
     assert len(frames.history) == 90 and frames.history["ds"].min() == WEEKS[0]
     assert [s.name for s in store.list()] == ["spring"]

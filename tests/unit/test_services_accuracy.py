@@ -173,3 +173,34 @@ def test_a_new_actuals_version_is_scored_instead_of_the_report_of_the_earlier_on
     # The earlier version can still be asked for, and gives the earlier figures.
     again = accuracy.fva(store, plan_id, actuals_version=1)
     assert again.overall()["wape"].tolist() == first.overall()["wape"].tolist()
+
+
+def test_a_plan_keeps_its_historys_mase_scales_and_the_fva_reads_them_unchanged(store):
+    """The scales are written with the history (so a first FVA does not parse it all) and are
+    the very ones computed from it; scales of another history are never used."""
+    from forecast.services import accuracy_grid as ag
+
+    plan_id = team_plan(store, "scales", {"a": "anna"})
+    add_events(store, plan_id)
+    upload(store, plan_id, 1.1)
+    state = plans.get_plan(store, plan_id)
+    assert ag.SCALES_BLOB in store.blob_kinds(plan_id)
+    history = store.get_blob(plan_id, "history")
+    stored = ag.stored_scales(store.get_blob(plan_id, ag.SCALES_BLOB), history)
+    computed = ag.mase_scales_from_history(history, season_length(state.freq))
+    assert stored is not None
+    pd.testing.assert_series_equal(stored, computed, check_names=False)
+    assert ag.stored_scales(store.get_blob(plan_id, ag.SCALES_BLOB), history + b" ") is None
+
+    blobs = {
+        "baseline": store.get_blob(plan_id, "baseline"),
+        "history": history,
+        "actuals": store.get_actuals(plan_id, 1)[1],
+    }
+    args = (plans.load_blob_frame(store, plan_id, "attributes"), system.events_of(state), None)
+    without, _ = ag.plan_grid(state, blobs, *args)
+    with_blob, _ = ag.plan_grid(
+        state, blobs | {ag.SCALES_BLOB: store.get_blob(plan_id, ag.SCALES_BLOB)}, *args
+    )
+    np.testing.assert_array_equal(with_blob.scale, without.scale)
+    assert_same_grid(read_grid(store, plan_id), grid_from_frames(store, plan_id))

@@ -248,6 +248,8 @@ def _load_inputs(store: PlanRepository, state: PlanState, actuals_version: int) 
         "history": store.get_blob(state.plan_id, "history"),
         "actuals": actuals_bytes,
     }
+    if accuracy_grid.SCALES_BLOB in store.blob_kinds(state.plan_id):
+        blobs[accuracy_grid.SCALES_BLOB] = store.get_blob(state.plan_id, accuracy_grid.SCALES_BLOB)
     neg = nego.negotiation_of(state)
     notes = [] if neg is not None and neg.goal is not None else [NO_GOAL_NOTE]
     try:

@@ -18,6 +18,8 @@ The numbers equal those of the frames (tests hold it); only the reading is cheap
 
 from __future__ import annotations
 
+import io
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,6 +99,37 @@ def mase_scales_from_history(data: bytes, season: int) -> pd.Series:
         order = np.argsort(key, kind="stable")
         codes, y = codes[order], y[order]
     return scales_of_sorted(codes, y, series, season)
+
+
+SCALES_BLOB = "mase_scales"
+"""The MASE scale per series, written beside the history it comes from (whenever the history is
+written), so that the first FVA after a restart does not parse the whole history."""
+_HISTORY_CHECK = b"history_crc32"
+
+
+def scales_blob(history: bytes, freq: str) -> bytes:
+    """The stored form of the history's MASE scales, marked with the history's checksum."""
+    scales = mase_scales_from_history(history, season_length(freq))
+    table = pa.table(
+        {schema.UNIQUE_ID: scales.index.astype(str).to_numpy(), "scale": scales.to_numpy()}
+    ).replace_schema_metadata({_HISTORY_CHECK: str(zlib.crc32(history)).encode()})
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return sink.getvalue()
+
+
+def stored_scales(data: bytes | None, history: bytes) -> pd.Series | None:
+    """The scales of a `scales_blob`, or None when there is none or it was computed from another
+    history than `history` (then they are computed afresh)."""
+    if data is None:
+        return None
+    table = pq.read_table(pa.BufferReader(data), use_threads=False)
+    check = (table.schema.metadata or {}).get(_HISTORY_CHECK)
+    if check != str(zlib.crc32(history)).encode():
+        return None
+    ids = table.column(schema.UNIQUE_ID).to_numpy(zero_copy_only=False).astype(str)
+    values = table.column("scale").to_numpy(zero_copy_only=False).astype(float)
+    return pd.Series(values, index=pd.Index(ids), dtype=float)
 
 
 def scales_of_sorted(
@@ -212,7 +245,9 @@ def plan_grid(
     layers = {"baseline": base}
     y = actuals_grid(blobs["actuals"], series, periods)
     y[np.isnan(base)] = np.nan  # a cell the plan does not have does not count
-    scales = mase_scales_from_history(blobs["history"], season_length(state.freq))
+    scales = stored_scales(blobs.get(SCALES_BLOB), blobs["history"])
+    if scales is None:
+        scales = mase_scales_from_history(blobs["history"], season_length(state.freq))
     scale = scales.reindex(series).to_numpy(dtype=float, copy=True)
     scale[~(scale > 0)] = np.nan
     team = np.asarray(teams, dtype=object)[codes].astype(str) if len(teams) else np.array([])

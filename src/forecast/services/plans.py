@@ -28,6 +28,7 @@ from forecast.plan import (
     PlanState,
     utc_now,
 )
+from forecast.services import accuracy_grid
 from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, Locked, NotFound, StaleVersion
 from forecast.store import (
     AuditEntry,
@@ -594,10 +595,12 @@ def create_plan_from_frames(
     _report(progress, CALIBRATED, "saving the plan")
     state.grant(actor, "owner")
     state.grant(actor, "planner")
+    history_bytes = frame_to_bytes(history)
     blobs = {
-        HISTORY: frame_to_bytes(history),
+        HISTORY: history_bytes,
         ATTRIBUTES: frame_to_bytes(attributes),
         BASELINE: frame_to_bytes(baseline),
+        accuracy_grid.SCALES_BLOB: accuracy_grid.scales_blob(history_bytes, state.freq),
     }
     change = Change(
         actor=actor,

@@ -20,7 +20,7 @@ from forecast.engine.uplift import Uplift, flag_for_kind, learned_uplift, series
 from forecast.money import format_percent as percent_text
 from forecast.overrides import Event, Explanation, Factor, OverrideError, Scope
 from forecast.plan import PUBLISHED, PlanState, utc_now
-from forecast.services import plans
+from forecast.services import accuracy_grid, plans
 from forecast.services.cache import PerStoreCache
 from forecast.services.errors import Fix, FixKey, Invalid, NotFound
 from forecast.store import AuditEntry, PlanRepository, frame_to_bytes
@@ -822,6 +822,7 @@ def mark_factor(
             {"baseline": factor.baseline_after},
         )
 
+    history_bytes = frame_to_bytes(history)
     saved = plans.change_plan(
         store,
         state.plan_id,
@@ -832,7 +833,8 @@ def mark_factor(
         role="planner",
         doing="mark factors",
         blobs={
-            plans.HISTORY: frame_to_bytes(history),
+            plans.HISTORY: history_bytes,
+            accuracy_grid.SCALES_BLOB: accuracy_grid.scales_blob(history_bytes, state.freq),
             plans.BASELINE: frame_to_bytes(new_baseline),
             f"factor_before:{factor_id}": frame_to_bytes(before),
             f"factor_after:{factor_id}": frame_to_bytes(after),
