@@ -16,16 +16,10 @@ import pytest
 from dashboard.app import create_app
 from forecast.services.uploads import UploadStore
 from tests.signin import add_app_accounts, signed_in_client
+from tests.unit.test_dashboard_pages import PREVIEW
 
 SALES = b"Store,Date,Sales\n" + b"".join(
     f"{s},2024-01-{d:02d},{d}\n".encode() for s in (1, 2) for d in range(1, 29)
-)
-PREVIEW = (
-    "..data-report.children...data-summary-chart.figure...data-preview-box.children..."
-    "data-map-id.options...data-map-id.value...data-map-date.options...data-map-date.value..."
-    "data-map-value.options...data-map-value.value...data-team-attr.options..."
-    "data-team-attr.value...data-map-freq.value...data-upload-status.children..."
-    "data-create-hint.children.."
 )
 PASSWD_LINE = "root:"
 

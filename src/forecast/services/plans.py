@@ -760,14 +760,8 @@ def _stretch_calibration(
     """The backtest the stretch probability rests on (cheap: team totals, a cheap model)."""
     from forecast.services import stretch_calibration
 
-    teams = teams_of(attributes, state.team_attr)
-    return stretch_calibration.compute(
-        history,
-        teams,
-        horizon=state.horizon,
-        freq=state.freq,
-        plan_model=state.baseline.model,
-        models_used=state.baseline.models_used,
+    return stretch_calibration.of_state(
+        state, history, teams_of(attributes, state.team_attr)
     ).to_dict()
 
 

@@ -29,6 +29,20 @@ def compute(
     return engine_stretch.calibrate_plan(totals, horizon, freq, plan_model, models_used)
 
 
+def of_state(
+    state: PlanState, history: pd.DataFrame, teams: pd.Series
+) -> engine_stretch.StretchCalibration:
+    """`compute` with the plan's horizon, calendar and model."""
+    return compute(
+        history,
+        teams,
+        horizon=state.horizon,
+        freq=state.freq,
+        plan_model=state.baseline.model,
+        models_used=state.baseline.models_used,
+    )
+
+
 def of_plan(
     store: PlanRepository, state: PlanState, history: pd.DataFrame, teams: pd.Series
 ) -> engine_stretch.StretchCalibration:
@@ -48,15 +62,4 @@ def of_plan(
         state.horizon,
         engine_stretch.METHOD,
     )
-    return _LAZY.get(
-        store,
-        key,
-        lambda: compute(
-            history,
-            teams,
-            horizon=state.horizon,
-            freq=state.freq,
-            plan_model=state.baseline.model,
-            models_used=state.baseline.models_used,
-        ),
-    )
+    return _LAZY.get(store, key, lambda: of_state(state, history, teams))
