@@ -76,14 +76,17 @@ def _preview(values: list[str]) -> str:
     return shown + (f" and {len(values) - NAMES_SHOWN} more" if len(values) > NAMES_SHOWN else "")
 
 
+HEADER_BYTES = 64 * 1024  # a header line longer than this is no sales file's; read no further
+
+
 def _header(source: str | Path | bytes) -> set[str]:
     """Column names of a CSV's first line (empty for other formats; the reader detects those)."""
     try:
         if isinstance(source, bytes):
-            first = source.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+            first = source[:HEADER_BYTES].split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
         else:
             with open(source, encoding="utf-8-sig", errors="replace") as handle:
-                first = handle.readline()
+                first = handle.readline(HEADER_BYTES)
     except OSError as exc:
         raise Invalid(f"cannot read the actuals file {source!s}: {exc.strerror}") from exc
     return {c.strip().strip('"') for c in first.strip().split(",")}
