@@ -41,9 +41,15 @@ export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 # pytest exit codes: 0 passed, 5 nothing collected (fine for one stage when -k narrows it, a
 # failure when both stages collect nothing), anything else a failure.
+# Two pytest-xdist workers by default (FORECAST_TEST_WORKERS to change; 0 runs in one process):
+# the browser tests spend most of their time waiting for Chromium, the fits use one core each.
+# A file's tests stay on one worker (--dist loadfile), so module fixtures are built once.
+workers=${FORECAST_TEST_WORKERS:-2}
+parallel=()
+[ "$workers" != "0" ] && parallel=(-n "$workers" --dist loadfile)
 run_stage() {
     set +e
-    $BIN/python -m pytest --headless -p no:cacheprovider "$@"
+    $BIN/python -m pytest --headless -p no:cacheprovider "${parallel[@]}" "$@"
     local rc=$?
     set -e
     return $rc

@@ -85,6 +85,14 @@ def e2e_plan(plan_template: E2EPlan, tmp_path: Path) -> E2EPlan:
     return E2EPlan(plan_id=plan_template.plan_id, data_dir=data_dir)
 
 
+def e2e_port() -> int:
+    """The port of this process's test server: FORECAST_E2E_PORT (so that several checkouts can
+    run their browser tests at once) plus the pytest-xdist worker's number (gw0, gw1, ...)."""
+    base = int(os.environ.get("FORECAST_E2E_PORT", "8050"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return base + int(worker.removeprefix("gw") or 0)
+
+
 @pytest.fixture
 def start_app(dash_duo) -> Callable[..., object]:
     """Start the dashboard on a data directory, sign in as `user` (the owner unless told) through
@@ -96,9 +104,10 @@ def start_app(dash_duo) -> Callable[..., object]:
 
         app = create_app(data_dir=str(data_dir), **kwargs)
         add_accounts(app.server.config["FORECAST_DASHBOARD_CTX"].store, PEOPLE)
-        # FORECAST_E2E_PORT lets several checkouts run their browser tests at once.
-        port = int(os.environ.get("FORECAST_E2E_PORT", "8050"))
-        dash_duo.start_server(app, navigate=False, port=port)
+        port = e2e_port()
+        # Dash waits 3 s for the server by default, then starts a second one on the same port,
+        # which fails while the first is still coming up on a loaded machine.
+        dash_duo.start_server(app, navigate=False, port=port, start_timeout=60)
         dash_duo._url = dash_duo.server.url  # set without navigating: the app needs a sign-in
         dash_duo.driver.set_window_size(1400, 1000)
         sign_in(dash_duo, user, path)

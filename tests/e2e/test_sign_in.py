@@ -3,9 +3,7 @@ editor, and what the new member then sees."""
 
 from __future__ import annotations
 
-import os
-
-from tests.e2e.conftest import OWNER, PEOPLE
+from tests.e2e.conftest import OWNER, PEOPLE, e2e_port
 from tests.e2e.helpers import click, pick, sign_in
 from tests.signin import PASSWORD, add_accounts
 
@@ -15,9 +13,7 @@ def test_sign_in_page_refuses_a_wrong_password_then_lets_the_owner_in(dash_duo, 
 
     app = create_app(data_dir=str(e2e_plan.data_dir))
     add_accounts(app.server.config["FORECAST_DASHBOARD_CTX"].store, PEOPLE)
-    dash_duo.start_server(
-        app, navigate=False, port=int(os.environ.get("FORECAST_E2E_PORT", "8050"))
-    )
+    dash_duo.start_server(app, navigate=False, port=e2e_port(), start_timeout=60)
     dash_duo._url = dash_duo.server.url
     dash_duo.driver.get(dash_duo.server_url + "/negotiation")
     dash_duo.wait_for_element("#login-form", timeout=10)  # no session: the sign-in page
