@@ -40,6 +40,12 @@ if ! install 2>/dev/null; then
     install
 fi
 FORECAST="$WORK/venv/bin/forecast"
+if [ ! -x "$FORECAST" ]; then  # say what was installed instead of a bare "command not found"
+    echo "wheel-smoke: the install left no $FORECAST; installed:" >&2
+    "$WORK/venv/bin/python" -m pip list >&2 || true
+    ls "$WORK/venv/bin" >&2
+    exit 1
+fi
 
 mkdir "$WORK/elsewhere"
 cd "$WORK/elsewhere"   # not the repo: nothing may come from the checkout
