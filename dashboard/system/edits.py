@@ -1,0 +1,46 @@
+"""What every edit on the System plan page does with its service call: run it for the session's
+plan as the signed-in user (from `components.acting_user` only), then say how it went in the
+page's alert and ask the page to render again (the refresh counter)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Output, State
+
+from dashboard import components, ids
+
+ALERT = Output(ids.SYS_ALERT, "children", allow_duplicate=True)
+REFRESH = Output(ids.SYS_REFRESH, "data", allow_duplicate=True)
+
+
+def edit_states() -> tuple[State, State, State]:
+    """What an edit reads besides its form: the session (the plan), the version the page shows
+    (a stale edit is refused) and the refresh counter it bumps."""
+    return (
+        State(ids.NAV_SESSION, "data"),
+        State(ids.SYS_VERSION, "data"),
+        State(ids.SYS_REFRESH, "data"),
+    )
+
+
+def call(
+    session: Mapping[str, Any] | None, edit: Callable[[str, str], Any]
+) -> tuple[Any, dbc.Alert | None]:
+    """Run `edit(plan_id, user)`: its result and no alert, or no result and the refusal's
+    alert (a form value the edit's parsers refuse is a refusal too)."""
+    plan_id, user = components.action_plan(session), components.acting_user(session) or ""
+    return components.call_service(lambda: edit(plan_id, user))
+
+
+def bumped(refresh: int | None) -> int:
+    return (refresh or 0) + 1
+
+
+def reply(alert: dbc.Alert | None, refresh: int | None, success: Callable[[], str]) -> tuple:
+    """(the alert to show, the bumped refresh counter): the refusal, or the success message
+    (`success()` is asked only when the edit went through). The page renders again either way: a
+    refused edit must not stay on the page as if it were saved."""
+    return alert or components.success_alert(success()), bumped(refresh)
