@@ -8,9 +8,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Output, State
+from dash import Dash, Output, State
 
 from dashboard import components, ids
+from dashboard.context import DashboardContext
+from dashboard.wiring import bind
 
 ALERT = Output(ids.SYS_ALERT, "children", allow_duplicate=True)
 REFRESH = Output(ids.SYS_REFRESH, "data", allow_duplicate=True)
@@ -24,6 +26,19 @@ def edit_states() -> tuple[State, State, State]:
         State(ids.SYS_VERSION, "data"),
         State(ids.SYS_REFRESH, "data"),
     )
+
+
+def bind_edit(
+    app: Dash,
+    ctx: DashboardContext,
+    edit: Callable[..., Any],
+    *dependencies: Any,
+    outputs: tuple[Output, ...] = (ALERT, REFRESH),
+) -> None:
+    """Register the edit callback `edit(ctx, *values of dependencies, session, version, refresh)`:
+    it writes `outputs` (the page's alert and refresh counter unless told), runs when its inputs
+    change (not when the layout is inserted), and reads the session, version and refresh last."""
+    bind(app, ctx, edit, *outputs, *dependencies, *edit_states(), prevent_initial_call=True)
 
 
 def call(

@@ -182,18 +182,7 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         refresh,
         prevent_initial_call=True,
     )
-    bind(
-        app,
-        ctx,
-        edit_event,
-        ALERT,
-        REFRESH,
-        Input(ids.SYS_EVENTS_GRID, "cellValueChanged"),
-        session,
-        version,
-        refresh,
-        prevent_initial_call=True,
-    )
+    edits.bind_edit(app, ctx, edit_event, Input(ids.SYS_EVENTS_GRID, "cellValueChanged"))
     dialog = Output(ids.SYS_REMOVE_DIALOG, "is_open", allow_duplicate=True)
     selected = State(ids.SYS_EVENTS_GRID, "selectedRows")
     bind(

@@ -9,7 +9,7 @@ from dash import Dash, Input, Output, State, no_update
 from dashboard import components, ids
 from dashboard.context import DashboardContext
 from dashboard.system import edits, view
-from dashboard.system.edits import ALERT, REFRESH
+from dashboard.system.edits import REFRESH
 from dashboard.system.forms import date_or_raise, number_or_raise, scope_or_raise
 from dashboard.wiring import bind
 from forecast.services import system, system_views
@@ -74,33 +74,21 @@ def mark(
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:
-    session, version, refresh = edits.edit_states()
     bind(app, ctx, render, *OUTPUTS, Input(ids.NAV_SESSION, "data"), Input(ids.SYS_REFRESH, "data"))
-    bind(
+    edits.bind_edit(
         app,
         ctx,
         set_threshold,
-        ALERT,
-        REFRESH,
         Input(ids.SYS_THRESHOLD_SET, "n_clicks"),
         State(ids.SYS_THRESHOLD, "value"),
-        session,
-        version,
-        refresh,
-        prevent_initial_call=True,
     )
-    bind(
+    edits.bind_edit(
         app,
         ctx,
         mark,
-        Output(ids.SYS_FACTOR_ALERT, "children"),
-        REFRESH,
         Input(ids.SYS_FACTOR_MARK, "n_clicks"),
         State(ids.SYS_FACTOR_NAME, "value"),
         State(ids.SYS_FACTOR_SCOPE, "value"),
         State(ids.SYS_FACTOR_START, "value"),
-        session,
-        version,
-        refresh,
-        prevent_initial_call=True,
+        outputs=(Output(ids.SYS_FACTOR_ALERT, "children"), REFRESH),
     )

@@ -83,22 +83,16 @@ def publish(ctx: DashboardContext, n, session, version, refresh, changed) -> tup
 
 def register(app: Dash, ctx: DashboardContext) -> None:
     session, version, refresh = edits.edit_states()
-    bind(
+    edits.bind_edit(
         app,
         ctx,
         explain,
-        ALERT,
-        REFRESH,
         Input(ids.SYS_EXPLAIN, "n_clicks"),
         Input(ids.SYS_DEVIATIONS_GRID, "cellValueChanged"),
         State(ids.SYS_DEVIATIONS_GRID, "selectedRows"),
         State(ids.SYS_EXPLAIN_EVENT, "value"),
         State(ids.SYS_EXPLAIN_CODE, "value"),
         State(ids.SYS_EXPLAIN_TEXT, "value"),
-        session,
-        version,
-        refresh,
-        prevent_initial_call=True,
     )
     bind(
         app,
