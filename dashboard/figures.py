@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -89,49 +90,47 @@ def empty_figure(message: str) -> go.Figure:
     return fig
 
 
+def _line(
+    frame: pd.DataFrame,
+    column: str,
+    name: str,
+    line: dict[str, Any],
+    *,
+    markers: bool = False,
+    **extra: Any,
+) -> go.Scatter:
+    """One money series over the periods: `frame[column]` against `frame["ds"]`."""
+    return go.Scatter(
+        x=frame["ds"],
+        y=frame[column],
+        mode="lines+markers" if markers else "lines",
+        name=name,
+        line=line,
+        hovertemplate=_MONEY_HOVER,
+        **extra,
+    )
+
+
+def _history_line(history: pd.DataFrame) -> go.Scatter:
+    """`history`: ds, y per period (summed already)."""
+    return _line(history, "y", "History", {"color": HISTORY_COLOUR, "width": 1.5})
+
+
 def history_chart(
     history: pd.DataFrame, title: str | None = "History, all series summed"
 ) -> go.Figure:
     """`history`: ds, y (one row per period, or per series-period: it is summed by ds)."""
     total = history.groupby("ds", as_index=False)[["y"]].sum().sort_values("ds")
-    fig = go.Figure(
-        go.Scatter(
-            x=total["ds"],
-            y=total["y"],
-            mode="lines",
-            name="History",
-            line={"color": HISTORY_COLOUR, "width": 1.5},
-            hovertemplate=_MONEY_HOVER,
-        )
-    )
-    return _layout(fig, title)
+    return _layout(go.Figure(_history_line(total)), title)
 
 
 def _add_band(fig: go.Figure, frame: pd.DataFrame, level: int, name: str, *, alpha: float) -> None:
     """The baseline's interval at `level` as a filled band (upper edge, then lower edge filled)."""
     upper, lower = schema.hi_col(level), schema.lo_col(level)
+    edge = {"width": 0}
+    fig.add_trace(_line(frame, upper, name.replace("interval", "upper"), edge, showlegend=False))
     fig.add_trace(
-        go.Scatter(
-            x=frame["ds"],
-            y=frame[upper],
-            mode="lines",
-            line={"width": 0},
-            showlegend=False,
-            name=name.replace("interval", "upper"),
-            hovertemplate=_MONEY_HOVER,
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=frame["ds"],
-            y=frame[lower],
-            mode="lines",
-            line={"width": 0},
-            fill="tonexty",
-            fillcolor=_rgba(BASELINE_COLOUR, alpha),
-            name=name,
-            hovertemplate=_MONEY_HOVER,
-        )
+        _line(frame, lower, name, edge, fill="tonexty", fillcolor=_rgba(BASELINE_COLOUR, alpha))
     )
 
 
@@ -154,45 +153,34 @@ def fan_chart(
     hist = history.groupby("ds", as_index=False)[["y"]].sum().sort_values("ds")
     if history_periods:
         hist = hist.tail(history_periods)
-    fig.add_trace(
-        go.Scatter(
-            x=hist["ds"],
-            y=hist["y"],
-            mode="lines",
-            name="History",
-            line={"color": HISTORY_COLOUR, "width": 1.5},
-            hovertemplate=_MONEY_HOVER,
-        )
-    )
+    fig.add_trace(_history_line(hist))
     levels = schema.levels_in(baseline)
     value_cols = ["baseline", *schema.interval_columns(levels)]
     base = baseline.groupby("ds", as_index=False)[value_cols].sum().sort_values("ds")
     for i, level in enumerate(sorted(levels, reverse=True)):
         _add_band(fig, base, level, f"{level} % interval", alpha=0.12 + 0.12 * i)
-    fig.add_trace(
-        go.Scatter(
-            x=base["ds"],
-            y=base["baseline"],
-            mode="lines",
-            name=BASELINE_LABEL,
-            line={"color": BASELINE_COLOUR, "width": 2, "dash": "dash"},
-            hovertemplate=_MONEY_HOVER,
-        )
-    )
+    fig.add_trace(_baseline_line(base, width=2))
     if system_plan is not None and len(system_plan):
         plan = system_plan.groupby("ds", as_index=False)[["system_plan"]].sum().sort_values("ds")
-        fig.add_trace(
-            go.Scatter(
-                x=plan["ds"],
-                y=plan["system_plan"],
-                mode="lines+markers",
-                name=SYSTEM_LABEL,
-                line={"color": SYSTEM_COLOUR, "width": 2.5},
-                marker={"size": 5},
-                hovertemplate=_MONEY_HOVER,
-            )
-        )
+        fig.add_trace(_plan_line(plan, "system_plan", marker={"size": 5}))
     return _layout(fig, title)
+
+
+def _baseline_line(frame: pd.DataFrame, width: float | None = None) -> go.Scatter:
+    line = {"color": BASELINE_COLOUR, **({"width": width} if width else {}), "dash": "dash"}
+    return _line(frame, "baseline", BASELINE_LABEL, line)
+
+
+_PLANS = {
+    "system_plan": (SYSTEM_LABEL, SYSTEM_COLOUR),
+    "target": (NEGOTIATED_LABEL, NEGOTIATED_COLOUR),
+}
+
+
+def _plan_line(frame: pd.DataFrame, column: str, **extra: Any) -> go.Scatter:
+    """The system plan (`column` "system_plan") or the negotiated plan ("target")."""
+    name, colour = _PLANS[column]
+    return _line(frame, column, name, {"color": colour, "width": 2.5}, markers=True, **extra)
 
 
 def gap_waterfall(
@@ -311,36 +299,9 @@ def period_lines(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
         level = max(levels)
         _add_band(fig, per, level, f"Baseline {level} % interval", alpha=0.2)
     if "baseline" in per:
-        fig.add_trace(
-            go.Scatter(
-                x=per["ds"],
-                y=per["baseline"],
-                mode="lines",
-                name=BASELINE_LABEL,
-                line={"color": BASELINE_COLOUR, "dash": "dash"},
-                hovertemplate=_MONEY_HOVER,
-            )
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=per["ds"],
-            y=per["system_plan"],
-            mode="lines+markers",
-            name=SYSTEM_LABEL,
-            line={"color": SYSTEM_COLOUR, "width": 2.5},
-            hovertemplate=_MONEY_HOVER,
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=per["ds"],
-            y=per["target"],
-            mode="lines+markers",
-            name=NEGOTIATED_LABEL,
-            line={"color": NEGOTIATED_COLOUR, "width": 2.5},
-            hovertemplate=_MONEY_HOVER,
-        )
-    )
+        fig.add_trace(_baseline_line(per))
+    fig.add_trace(_plan_line(per, "system_plan"))
+    fig.add_trace(_plan_line(per, "target"))
     return _layout(fig, title)
 
 

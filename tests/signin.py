@@ -1,5 +1,5 @@
-"""Signing in from tests: accounts in a store, and a Flask test client signed in through the real
-sign-in form (the same path a browser takes)."""
+"""Signing in from tests: accounts in a store, a Flask test client signed in through the real
+sign-in form (the same path a browser takes), and callbacks posted through it (`call`)."""
 
 from __future__ import annotations
 
@@ -64,3 +64,65 @@ def acting_as(store: Any, name: str, *, admin: bool = False) -> Iterator[None]:
     with server.test_request_context():
         flask_login.login_user(auth.SignedIn(account.name, account.display_name, account.is_admin))
         yield
+
+
+# -- callbacks over HTTP, signed in ------------------------------------------------------------
+
+
+def callback_key(app, output: str, trigger: tuple[str, str]) -> str:
+    """The callback-map key of the callback writing `output` when `trigger` fires (outputs with
+    allow_duplicate carry a hash suffix in the key)."""
+    wanted = [p for p in output.strip(".").split("...")]
+    for key, spec in app.callback_map.items():
+        parts = [p.split("@")[0] for p in key.strip(".").split("...")]
+        if parts == wanted and any(
+            i.get("id") == trigger[0] and i.get("property") == trigger[1] for i in spec["inputs"]
+        ):
+            return key
+    raise AssertionError(f"no callback writes {output} on {trigger}")
+
+
+def _signed_in_as(items: list) -> tuple[list, str]:
+    """The test's nav-session values name who is signed in as `user`; the browser does not send
+    that key (and the app would ignore it), so it is taken out of the request body."""
+    user = "olga"
+    out = []
+    for cid, prop, value in items:
+        if cid == "nav-session" and isinstance(value, dict) and "user" in value:
+            value = dict(value)
+            user = value.pop("user")
+        out.append((cid, prop, value))
+    return out, user
+
+
+def call(
+    app, output: str, inputs: list[tuple[str, str, object]], state=(), changed=None, client=None
+):
+    """POST one callback to the app like the browser does, signed in as the `user` of the
+    nav-session value (default olga); return the response's props.
+
+    Pass `client` (a signed-in test client) to keep one browser session across calls."""
+    app.server.config["PROPAGATE_EXCEPTIONS"] = True
+    inputs, user_in = _signed_in_as(list(inputs))
+    state, user_st = _signed_in_as(list(state))
+    user = user_st if any(c == "nav-session" for c, _, _ in state) else user_in
+    if client is None:
+        client = signed_in_client(app, user)
+        client.get("/")
+    key = callback_key(app, output, inputs[0][:2])
+    outputs = []
+    for part in key.strip(".").split("..."):
+        cid, prop = part.rsplit(".", 1)
+        outputs.append({"id": cid, "property": prop})
+    body = {
+        "output": key,
+        "outputs": outputs if key.startswith("..") else outputs[0],
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
+        "changedPropIds": changed or [f"{inputs[0][0]}.{inputs[0][1]}"],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code in (200, 204), response.data[:500]
+    if response.status_code == 204:
+        return {}
+    return {cid.split("@")[0]: props for cid, props in response.get_json()["response"].items()}

@@ -91,7 +91,9 @@ def rebase_box() -> html.Div:
             dbc.Button(
                 "Rebase onto the current system plan",
                 id=ids.NEG_REBASE,
-                color="warning",
+                color="secondary",
+                outline=True,
+                disabled=True,  # until the render finds drift the owner may rebase
                 size="sm",
                 title="claims stay as amounts; a goal set as a ratio is re-applied; the "
                 "remainder is recomputed",

@@ -36,6 +36,8 @@ RENDER_OUTPUTS = (
     Output(ids.NEG_REOPEN, "disabled"),
     Output(ids.NEG_REBASE, "disabled"),
     Output(ids.NEG_GOAL_BASIS, "value"),
+    Output(ids.NEG_REBASE, "color"),
+    Output(ids.NEG_REBASE, "outline"),
 )
 
 
@@ -64,7 +66,14 @@ def outputs(board: NegotiationBoard, rule: str | None) -> tuple:
         not actions.reopen_round.allowed,
         not actions.rebase.allowed,
         board.basis if board.has_goal else "baseline",
+        *rebase_button_look(actions.rebase.allowed),
     )
+
+
+def rebase_button_look(allowed: bool) -> tuple[str, bool]:
+    """The Rebase button's colour and outline: a warning while there is drift to rebase, a
+    grey outline when disabled (nothing moved, or not the owner), so it does not look active."""
+    return ("warning", False) if allowed else ("secondary", True)
 
 
 def stage_bar(stage: str) -> html.Div:

@@ -9,18 +9,13 @@ from dash import Dash, Input, Output, State, no_update
 
 from dashboard import components, ids
 from dashboard.context import DashboardContext
-from dashboard.system import view
+from dashboard.system import edits, view
+from dashboard.system.edits import ALERT, REFRESH, bumped
 from dashboard.system.forms import number_or_raise, scope_or_raise
 from dashboard.wiring import bind
 from forecast.services import system
 
-ALERT = Output(ids.SYS_ALERT, "children", allow_duplicate=True)
-REFRESH = Output(ids.SYS_REFRESH, "data", allow_duplicate=True)
 EDITABLE = ("name", "kind", "start", "end", "reason")
-
-
-def _bumped(refresh: int | None) -> int:
-    return (refresh or 0) + 1
 
 
 def suggestion(
@@ -53,11 +48,12 @@ def add_event(
     if not n:  # layout insertion, not a click
         return no_update, no_update
     use_suggestion = value in (None, "")
-    saved, alert = components.call_service(
-        lambda: system.add_event(
+    saved, alert = edits.call(
+        session,
+        lambda plan_id, user: system.add_event(
             ctx.store,
-            components.action_plan(session),
-            components.acting_user(session) or "",
+            plan_id,
+            user,
             name=name or "",
             kind=kind,
             scope=scope_or_raise(scope),
@@ -68,10 +64,9 @@ def add_event(
             use_suggestion=use_suggestion,
             reason=reason or "",
             expected_version=version,
-        )
+        ),
     )
-    message = alert or components.success_alert(f"Added {saved.event.describe()}.")
-    return message, _bumped(refresh)
+    return edits.reply(alert, refresh, lambda: f"Added {saved.event.describe()}.")
 
 
 def edit_arguments(change: dict[str, Any]) -> dict[str, Any] | None:
@@ -95,19 +90,19 @@ def edit_event(
     if change.get("colId") not in ("scope", "effect", "value", *EDITABLE):
         return no_update, no_update
     event_id = str((change.get("data") or {}).get("event_id", ""))
-    saved, alert = components.call_service(
-        lambda: system.edit_event(
+    saved, alert = edits.call(
+        session,
+        lambda plan_id, user: system.edit_event(
             ctx.store,
-            components.action_plan(session),
-            components.acting_user(session) or "",
+            plan_id,
+            user,
             event_id,
             expected_version=version,
             **(edit_arguments(change) or {}),
-        )
+        ),
     )
     # Re-render either way: a refused edit must not stay in the grid as if it were saved.
-    message = alert or components.success_alert(f"Changed {saved.event.describe()}.")
-    return message, _bumped(refresh)
+    return edits.reply(alert, refresh, lambda: f"Changed {saved.event.describe()}.")
 
 
 def ask_remove(_ctx: DashboardContext, n, selected) -> tuple[Any, Any, Any]:
@@ -131,42 +126,30 @@ def remove_event(ctx: DashboardContext, n, selected, session, version, refresh) 
     if not n or not selected:
         return no_update, no_update, no_update, no_update, no_update
     event_id = selected[0]["event_id"]
-    saved, alert = components.call_service(
-        lambda: system.remove_event(
-            ctx.store,
-            components.action_plan(session),
-            components.acting_user(session) or "",
-            event_id,
-            expected_version=version,
-        )
+    saved, alert = edits.call(
+        session,
+        lambda plan_id, user: system.remove_event(
+            ctx.store, plan_id, user, event_id, expected_version=version
+        ),
     )
     if alert is not None:
-        return False, alert, _bumped(refresh), no_update, True
+        return False, alert, bumped(refresh), no_update, True
     done = components.success_alert(f"Removed {saved.event.describe()}.")
-    return False, done, _bumped(refresh), event_id, False
+    return False, done, bumped(refresh), event_id, False
 
 
 def undo_remove(ctx: DashboardContext, n, event_id, session, refresh) -> tuple[Any, ...]:
     if not n or not event_id:
         return no_update, no_update, no_update, no_update
-    saved, alert = components.call_service(
-        lambda: system.restore_event(
-            ctx.store,
-            components.action_plan(session),
-            components.acting_user(session) or "",
-            event_id,
-        )
+    saved, alert = edits.call(
+        session, lambda plan_id, user: system.restore_event(ctx.store, plan_id, user, event_id)
     )
-    message = alert or components.success_alert(f"Restored {saved.event.describe()}.")
-    return message, _bumped(refresh), None, True
+    message, refreshed = edits.reply(alert, refresh, lambda: f"Restored {saved.event.describe()}.")
+    return message, refreshed, None, True
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:
-    session, version, refresh = (
-        State(ids.NAV_SESSION, "data"),
-        State(ids.SYS_VERSION, "data"),
-        State(ids.SYS_REFRESH, "data"),
-    )
+    session, version, refresh = edits.edit_states()
     bind(
         app,
         ctx,
@@ -199,18 +182,7 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         refresh,
         prevent_initial_call=True,
     )
-    bind(
-        app,
-        ctx,
-        edit_event,
-        ALERT,
-        REFRESH,
-        Input(ids.SYS_EVENTS_GRID, "cellValueChanged"),
-        session,
-        version,
-        refresh,
-        prevent_initial_call=True,
-    )
+    edits.bind_edit(app, ctx, edit_event, Input(ids.SYS_EVENTS_GRID, "cellValueChanged"))
     dialog = Output(ids.SYS_REMOVE_DIALOG, "is_open", allow_duplicate=True)
     selected = State(ids.SYS_EVENTS_GRID, "selectedRows")
     bind(

@@ -8,7 +8,8 @@ from dash import Dash, Input, Output, State, no_update
 
 from dashboard import components, ids
 from dashboard.context import DashboardContext
-from dashboard.system import view
+from dashboard.system import edits, view
+from dashboard.system.edits import REFRESH
 from dashboard.system.forms import date_or_raise, number_or_raise, scope_or_raise
 from dashboard.wiring import bind
 from forecast.services import system, system_views
@@ -34,20 +35,20 @@ def render(ctx: DashboardContext, session: dict | None, _refresh: int | None) ->
 def set_threshold(ctx: DashboardContext, n, percent, session, version, refresh) -> tuple[Any, Any]:
     if not n:  # layout insertion, not a click
         return no_update, no_update
-    saved, alert = components.call_service(
-        lambda: system.set_threshold(
-            ctx.store,
-            components.action_plan(session),
-            components.acting_user(session) or "",
-            number_or_raise(percent) / 100,
-            expected_version=version,
-        )
+    saved, alert = edits.call(
+        session,
+        lambda plan_id, user: system.set_threshold(
+            ctx.store, plan_id, user, number_or_raise(percent) / 100, expected_version=version
+        ),
     )
-    message = alert or components.success_alert(
-        f"Threshold set to {components.percent(saved.plan.threshold, 0)}: the gate marks "
-        "deviations above it."
+    return edits.reply(
+        alert,
+        refresh,
+        lambda: (
+            f"Threshold set to {components.percent(saved.plan.threshold, 0)}: the gate "
+            "marks deviations above it."
+        ),
     )
-    return message, (refresh or 0) + 1
 
 
 def mark(
@@ -55,55 +56,39 @@ def mark(
 ) -> tuple[Any, Any]:
     if not n:  # layout insertion, not a click
         return no_update, no_update
-    saved, alert = components.call_service(
-        lambda: system.mark_factor(
+    saved, alert = edits.call(
+        session,
+        lambda plan_id, user: system.mark_factor(
             ctx.store,
-            components.action_plan(session),
-            components.acting_user(session) or "",
+            plan_id,
+            user,
             name=name or "",
             scope=scope_or_raise(scope),
             start=date_or_raise(start),
             expected_version=version,
-        )
+        ),
     )
-    message = alert or components.success_alert(
-        view.factor_message(saved.factor, saved.plan.currency)
+    return edits.reply(
+        alert, refresh, lambda: view.factor_message(saved.factor, saved.plan.currency)
     )
-    return message, (refresh or 0) + 1
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:
-    session, version, refresh = (
-        State(ids.NAV_SESSION, "data"),
-        State(ids.SYS_VERSION, "data"),
-        State(ids.SYS_REFRESH, "data"),
-    )
     bind(app, ctx, render, *OUTPUTS, Input(ids.NAV_SESSION, "data"), Input(ids.SYS_REFRESH, "data"))
-    bind(
+    edits.bind_edit(
         app,
         ctx,
         set_threshold,
-        Output(ids.SYS_ALERT, "children", allow_duplicate=True),
-        Output(ids.SYS_REFRESH, "data", allow_duplicate=True),
         Input(ids.SYS_THRESHOLD_SET, "n_clicks"),
         State(ids.SYS_THRESHOLD, "value"),
-        session,
-        version,
-        refresh,
-        prevent_initial_call=True,
     )
-    bind(
+    edits.bind_edit(
         app,
         ctx,
         mark,
-        Output(ids.SYS_FACTOR_ALERT, "children"),
-        Output(ids.SYS_REFRESH, "data", allow_duplicate=True),
         Input(ids.SYS_FACTOR_MARK, "n_clicks"),
         State(ids.SYS_FACTOR_NAME, "value"),
         State(ids.SYS_FACTOR_SCOPE, "value"),
         State(ids.SYS_FACTOR_START, "value"),
-        session,
-        version,
-        refresh,
-        prevent_initial_call=True,
+        outputs=(Output(ids.SYS_FACTOR_ALERT, "children"), REFRESH),
     )

@@ -10,12 +10,11 @@ from dash import ctx as callback_ctx
 
 from dashboard import components, ids
 from dashboard.context import DashboardContext
+from dashboard.system import edits
+from dashboard.system.edits import ALERT, REFRESH, bumped
 from dashboard.system.view import SELECTED_ROWS
 from dashboard.wiring import bind
 from forecast.services import system
-
-ALERT = Output(ids.SYS_ALERT, "children", allow_duplicate=True)
-REFRESH = Output(ids.SYS_REFRESH, "data", allow_duplicate=True)
 
 
 def explain_request(
@@ -57,61 +56,43 @@ def explain(
     request = explain_request(trigger, changes, selected, which, code, text)
     if request is None or isinstance(request, str):
         return (no_update if request is None else components.info_alert(request)), no_update
-    saved, alert = components.call_service(
-        lambda: system.explain(
-            ctx.store,
-            components.action_plan(session),
-            components.acting_user(session) or "",
-            expected_version=version,
-            **request,
-        )
+    saved, alert = edits.call(
+        session,
+        lambda plan_id, user: system.explain(
+            ctx.store, plan_id, user, expected_version=version, **request
+        ),
     )
     of_event = f" of {request['event_id']}" if "event_id" in request else ""
-    message = alert or components.success_alert(
-        f"Explained {saved.explained} deviation(s){of_event}."
+    return edits.reply(
+        alert, refresh, lambda: f"Explained {saved.explained} deviation(s){of_event}."
     )
-    return message, (refresh or 0) + 1
 
 
 def publish(ctx: DashboardContext, n, session, version, refresh, changed) -> tuple[Any, Any, Any]:
     if not n:  # layout insertion, not a click
         return no_update, no_update, no_update
-    saved, alert = components.call_service(
-        lambda: system.publish(
-            ctx.store,
-            components.action_plan(session),
-            components.acting_user(session) or "",
-            expected_version=version,
-        )
+    saved, alert = edits.call(
+        session,
+        lambda plan_id, user: system.publish(ctx.store, plan_id, user, expected_version=version),
     )
     if alert is not None:
-        return html.Div(alert, id="sys-publish-refused"), (refresh or 0) + 1, no_update
+        return html.Div(alert, id="sys-publish-refused"), bumped(refresh), no_update
     done = components.success_alert(f"Published: plan {saved.plan.name!r} is now read-only.")
-    return html.Div(done, id="sys-published"), (refresh or 0) + 1, (changed or 0) + 1
+    return html.Div(done, id="sys-published"), bumped(refresh), bumped(changed)
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:
-    session, version, refresh = (
-        State(ids.NAV_SESSION, "data"),
-        State(ids.SYS_VERSION, "data"),
-        State(ids.SYS_REFRESH, "data"),
-    )
-    bind(
+    session, version, refresh = edits.edit_states()
+    edits.bind_edit(
         app,
         ctx,
         explain,
-        ALERT,
-        REFRESH,
         Input(ids.SYS_EXPLAIN, "n_clicks"),
         Input(ids.SYS_DEVIATIONS_GRID, "cellValueChanged"),
         State(ids.SYS_DEVIATIONS_GRID, "selectedRows"),
         State(ids.SYS_EXPLAIN_EVENT, "value"),
         State(ids.SYS_EXPLAIN_CODE, "value"),
         State(ids.SYS_EXPLAIN_TEXT, "value"),
-        session,
-        version,
-        refresh,
-        prevent_initial_call=True,
     )
     bind(
         app,

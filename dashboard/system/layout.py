@@ -21,9 +21,24 @@ FACTORS_HOW_TO = (
 )
 
 
-def labelled(label: str, control: Any, control_id: str, **col: Any) -> dbc.Col:
+def labelled(label: str, control: Any, **col: Any) -> dbc.Col:
     """A form column whose label is linked to its control (for screen readers and clicks)."""
-    return dbc.Col([dbc.Label(label, html_for=control_id), control], **col)
+    return dbc.Col([dbc.Label(label, html_for=control.id), control], **col)
+
+
+def action_column(label: str, button_id: str) -> dbc.Col:
+    """A form's action button, at the end of its row and level with the inputs' boxes."""
+    return dbc.Col(
+        dbc.Button(label, id=button_id, color="primary", className="w-100"),
+        md=3,
+        className="d-flex align-items-end",
+    )
+
+
+def form_card(title: str | None, *body: Any) -> dbc.Card:
+    """A form in a card: its title (if any), its rows, and the notes under them."""
+    heading = [html.H5(title, className="card-title")] if title else []
+    return dbc.Card(dbc.CardBody([*heading, *body]), className="mb-2")
 
 
 def hidden_label(text: str, control_id: str) -> dbc.Label:
@@ -93,10 +108,7 @@ def add_event_form() -> dbc.Card:
     first = dbc.Row(
         [
             labelled(
-                "Name",
-                dbc.Input(id=ids.SYS_EVENT_NAME, placeholder="Summer promotion"),
-                ids.SYS_EVENT_NAME,
-                md=3,
+                "Name", dbc.Input(id=ids.SYS_EVENT_NAME, placeholder="Summer promotion"), md=3
             ),
             labelled(
                 "Kind",
@@ -106,7 +118,6 @@ def add_event_form() -> dbc.Card:
                     value="promotion",
                     clearable=False,
                 ),
-                ids.SYS_EVENT_KIND,
                 md=2,
             ),
             labelled(
@@ -116,18 +127,10 @@ def add_event_form() -> dbc.Card:
                     placeholder="all, StoreType=a, or ids=1,2,3",
                     debounce=True,
                 ),
-                ids.SYS_EVENT_SCOPE,
                 md=3,
             ),
-            labelled(
-                "From",
-                dcc.Dropdown(id=ids.SYS_EVENT_START, clearable=False),
-                ids.SYS_EVENT_START,
-                md=2,
-            ),
-            labelled(
-                "To", dcc.Dropdown(id=ids.SYS_EVENT_END, clearable=False), ids.SYS_EVENT_END, md=2
-            ),
+            labelled("From", dcc.Dropdown(id=ids.SYS_EVENT_START, clearable=False), md=2),
+            labelled("To", dcc.Dropdown(id=ids.SYS_EVENT_END, clearable=False), md=2),
         ],
         className="g-2",
     )
@@ -141,40 +144,28 @@ def add_event_form() -> dbc.Card:
                     value="percent",
                     clearable=False,
                 ),
-                ids.SYS_EVENT_EFFECT,
                 md=2,
             ),
             labelled(
                 "Value (in the plan's values; percent for percent)",
                 dbc.Input(id=ids.SYS_EVENT_VALUE, type="number", placeholder="15"),
-                ids.SYS_EVENT_VALUE,
                 md=2,
             ),
             labelled(
                 "Reason",
                 dbc.Input(id=ids.SYS_EVENT_REASON, placeholder="why the model cannot know"),
-                ids.SYS_EVENT_REASON,
                 md=5,
             ),
-            dbc.Col(
-                dbc.Button("Add event", id=ids.SYS_EVENT_ADD, color="primary", className="w-100"),
-                md=3,
-                className="d-flex align-items-end",
-            ),
+            action_column("Add event", ids.SYS_EVENT_ADD),
         ],
         className="g-2 mt-1",
     )
-    return dbc.Card(
-        dbc.CardBody(
-            [
-                html.H5("Add an event", className="card-title"),
-                first,
-                second,
-                html.Div(id=ids.SYS_EVENT_SUGGESTION, className="small mt-2"),
-                html.Div(id=ids.SYS_ROLE_EVENTS),
-            ]
-        ),
-        className="mb-2",
+    return form_card(
+        "Add an event",
+        first,
+        second,
+        html.Div(id=ids.SYS_EVENT_SUGGESTION, className="small mt-2"),
+        html.Div(id=ids.SYS_ROLE_EVENTS),
     )
 
 
@@ -262,36 +253,20 @@ def threshold_control() -> html.Div:
 def factors_section() -> html.Div:
     form = dbc.Row(
         [
-            labelled(
-                "Factor",
-                dbc.Input(id=ids.SYS_FACTOR_NAME, placeholder="became a hit"),
-                ids.SYS_FACTOR_NAME,
-                md=3,
-            ),
+            labelled("Factor", dbc.Input(id=ids.SYS_FACTOR_NAME, placeholder="became a hit"), md=3),
             labelled(
                 "Series",
                 dbc.Input(
                     id=ids.SYS_FACTOR_SCOPE, placeholder="StoreType=b, or ids=1,2,3", debounce=True
                 ),
-                ids.SYS_FACTOR_SCOPE,
                 md=3,
             ),
             labelled(
                 "Since (a date in the history)",
                 dbc.Input(id=ids.SYS_FACTOR_START, type="date"),
-                ids.SYS_FACTOR_START,
                 md=3,
             ),
-            dbc.Col(
-                dbc.Button(
-                    "Mark and re-forecast",
-                    id=ids.SYS_FACTOR_MARK,
-                    color="primary",
-                    className="w-100",
-                ),
-                md=3,
-                className="d-flex align-items-end",
-            ),
+            action_column("Mark and re-forecast", ids.SYS_FACTOR_MARK),
         ],
         className="g-2",
     )
@@ -299,7 +274,7 @@ def factors_section() -> html.Div:
         [
             html.H4("New factors", className="mt-4"),
             html.P(FACTORS_HOW_TO, className="small text-muted"),
-            dbc.Card(dbc.CardBody([form, html.Div(id=ids.SYS_ROLE_FACTOR)]), className="mb-2"),
+            form_card(None, form, html.Div(id=ids.SYS_ROLE_FACTOR)),
             dcc.Loading(html.Div(id=ids.SYS_FACTOR_ALERT), type="dot"),
             dag.AgGrid(
                 id=ids.SYS_FACTORS_GRID,

@@ -8,14 +8,12 @@ so tests are independent and none pays for plan creation twice.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
+from tests.fixtures import OWNER, SmallPlan, copy_of, six_store_plan
 from tests.signin import add_accounts
 
 
@@ -25,64 +23,33 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.headless = True
 
 
-E2E_STORES = (11, 32, 114, 232, 45, 52)  # store types a, a, c, c, d, d -> three teams
-OWNER = "olga"
 PLANNER = "piet"
 LEADS = {"a": "lena", "c": "carl", "d": "dora"}
 OUTSIDER = "nina"  # an account that is no member of the plan
 HORIZON = 8
 PEOPLE = (OWNER, PLANNER, *LEADS.values(), OUTSIDER)
 
-
-@dataclass(frozen=True)
-class E2EPlan:
-    plan_id: str
-    data_dir: Path
-
-
-def small_rossmann_csv(train: Path, stores: tuple[int, ...], out: Path) -> Path:
-    frame = pd.read_csv(train)
-    frame[frame["Store"].isin(stores)].to_csv(out, index=False)
-    return out
+E2EPlan = SmallPlan
 
 
 @pytest.fixture(scope="session")
 def plan_template(tmp_path_factory, rossmann_train, rossmann_stores) -> E2EPlan:
-    from forecast.services import plans
-    from forecast.services.store_factory import open_store
-
-    base = tmp_path_factory.mktemp("e2e-template")
-    source = small_rossmann_csv(rossmann_train, E2E_STORES, base / "rossmann_6stores.csv")
-    data_dir = base / "data"
-    store = open_store(data_dir=data_dir)
-    state = plans.create_plan(
-        store,
+    return six_store_plan(
+        tmp_path_factory.mktemp("e2e-template"),
+        rossmann_train,
+        rossmann_stores,
         name="E2E Rossmann",
-        source=source,
-        attributes_file=rossmann_stores,
-        freq="W",
         horizon=HORIZON,
-        team_attr="StoreType",
-        actor=OWNER,
-        model="snaive",
+        planner=PLANNER,
+        leads=LEADS,
+        accounts=PEOPLE,
     )
-    plans.grant(store, state.plan_id, OWNER, PLANNER, "planner")
-    for team, lead in LEADS.items():
-        plans.grant(store, state.plan_id, OWNER, lead, "lead", team=team)
-    add_accounts(store, PEOPLE)
-    store.close()
-    return E2EPlan(plan_id=state.plan_id, data_dir=data_dir)
 
 
 @pytest.fixture
 def e2e_plan(plan_template: E2EPlan, tmp_path: Path) -> E2EPlan:
     """A private copy of the template store for one test."""
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    for item in plan_template.data_dir.iterdir():
-        if item.is_file() and item.name.startswith("forecast.db"):
-            shutil.copy2(item, data_dir / item.name)
-    return E2EPlan(plan_id=plan_template.plan_id, data_dir=data_dir)
+    return copy_of(plan_template, tmp_path)
 
 
 def e2e_port() -> int:

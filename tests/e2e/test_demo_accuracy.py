@@ -4,7 +4,6 @@ its touch table (touches that helped and touches that made it worse) and the tra
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from selenium.webdriver.common.by import By
 
 from tests.e2e.conftest import OWNER, E2EPlan
 from tests.e2e.helpers import axe_violations, click, describe_violations
+from tests.fixtures import copy_of
 
 
 @pytest.fixture(scope="module")
@@ -28,12 +28,7 @@ def demo_template(tmp_path_factory) -> E2EPlan:
 
 @pytest.fixture
 def demo_store(demo_template: E2EPlan, tmp_path: Path) -> E2EPlan:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    for item in demo_template.data_dir.iterdir():
-        if item.is_file() and item.name.startswith("forecast.db"):
-            shutil.copy2(item, data_dir / item.name)
-    return E2EPlan(plan_id=demo_template.plan_id, data_dir=data_dir)
+    return copy_of(demo_template, tmp_path)
 
 
 def test_demo_accuracy_page_shows_the_held_out_plan_without_an_upload(start_app, demo_store):

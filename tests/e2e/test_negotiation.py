@@ -113,10 +113,13 @@ def test_an_event_after_the_goal_shows_drift_the_owner_rebases_and_the_views_agr
 
     dash_duo.driver.get(dash_duo.server_url + "/negotiation")
     dash_duo.wait_for_contains_text("#neg-drift", "The basis moved", timeout=20)
+    assert "btn-warning" in dash_duo.find_element("#neg-rebase").get_attribute("class")
     click(dash_duo, "#neg-rebase")
     dash_duo.wait_for_contains_text("#neg-alert", "Rebased onto the current system plan", 20)
     dash_duo.wait_for_contains_text("#neg-drift", "Basis: the current system plan", timeout=20)
-    assert dash_duo.find_element("#neg-rebase").get_attribute("disabled") is not None
+    rebase_button = dash_duo.find_element("#neg-rebase")
+    assert rebase_button.get_attribute("disabled") is not None
+    assert "btn-outline-secondary" in rebase_button.get_attribute("class")  # looks disabled too
 
     def cell(row: str, col: str) -> str:
         return dash_duo.find_element(

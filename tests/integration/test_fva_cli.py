@@ -222,8 +222,7 @@ def test_accuracy_downloads_hold_the_same_tables_as_csv_and_xlsx(held_out):
 def test_the_accuracy_pages_track_record_lists_only_plans_the_user_belongs_to(held_out):
     """A scored plan's figures are not shown, nor downloadable, to people outside the plan."""
     from dashboard.app import create_app
-    from tests.signin import add_app_accounts
-    from tests.unit.test_dashboard_pages import call
+    from tests.signin import add_app_accounts, call
 
     data_dir, plan = held_out["data_dir"], held_out["plan"]
     run(data_dir, "plan", "actuals", plan, str(held_out["actuals"]), "--as", "olga")

@@ -14,16 +14,12 @@ from forecast.cli import app
 from forecast.cli.fix_hints import cli_message
 from forecast.services import replay
 from forecast.services.errors import Invalid
-
-STORES = (11, 32, 114, 232, 45, 52)
+from tests.fixtures import six_store_csv
 
 
 @pytest.fixture(scope="module")
 def six_stores(tmp_path_factory, rossmann_train):
-    train = pd.read_csv(rossmann_train)
-    path = tmp_path_factory.mktemp("replay") / "six.csv"
-    train[train["Store"].isin(STORES)].to_csv(path, index=False)
-    return path
+    return six_store_csv(rossmann_train, tmp_path_factory.mktemp("replay") / "six.csv")
 
 
 def test_replay_scores_both_cultures_per_cycle_from_the_cli(six_stores, rossmann_stores):

@@ -5,8 +5,6 @@ proxy header, and who may do what through the dashboard's callback endpoint."""
 from __future__ import annotations
 
 import json
-import shutil
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -14,47 +12,25 @@ import pytest
 from dashboard.app import create_app
 from forecast.services import accounts
 from forecast.services import negotiation as nego
-from tests.signin import PASSWORD, add_accounts, csrf_token, sign_in, signed_in_client
-from tests.unit.test_dashboard_pages import _claim_via_http, _key_for, _text, call
+from tests.fixtures import six_store_fixtures
+from tests.signin import (
+    PASSWORD,
+    call,
+    callback_key,
+    csrf_token,
+    sign_in,
+    signed_in_client,
+)
 
-STORES = (11, 32, 114, 232, 45, 52)  # teams a, c, d
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory, rossmann_train, rossmann_stores):
-    from forecast.services import plans as plan_service
-    from forecast.services.store_factory import open_store
-
-    base = tmp_path_factory.mktemp("auth-http")
-    frame = pd.read_csv(rossmann_train)
-    source = base / "six.csv"
-    frame[frame["Store"].isin(STORES)].to_csv(source, index=False)
-    store = open_store(data_dir=base / "data")
-    state = plan_service.create_plan(
-        store,
-        name="Auth plan",
-        source=source,
-        attributes_file=rossmann_stores,
-        freq="W",
-        horizon=6,
-        team_attr="StoreType",
-        actor="olga",
-        model="snaive",
-    )
-    plan_service.grant(store, state.plan_id, "olga", "piet", "planner")
-    plan_service.revoke(store, state.plan_id, "olga", "olga", "planner")
-    plan_service.grant(store, state.plan_id, "olga", "lena", "lead", team="a")
-    plan_service.grant(store, state.plan_id, "olga", "carl", "lead", team="c")
-    add_accounts(store, ["olga", "piet", "lena", "carl", "nina", "adam"], admin=["adam"])
-    store.close()
-    return SimpleNamespace(plan_id=state.plan_id, data_dir=base / "data")
-
-
-@pytest.fixture
-def plan(template, tmp_path):
-    data_dir = tmp_path / "data"
-    shutil.copytree(template.data_dir, data_dir)
-    return SimpleNamespace(plan_id=template.plan_id, data_dir=data_dir)
+template, plan = six_store_fixtures(
+    "auth-http",
+    name="Auth plan",
+    planner="piet",
+    owner_plans=False,
+    leads={"a": "lena", "c": "carl"},
+    accounts=["olga", "piet", "lena", "carl", "nina", "adam"],
+    admin=["adam"],
+)
 
 
 @pytest.fixture
@@ -77,6 +53,82 @@ def _update_body(plan_id: str) -> dict:
         "state": [{"id": "nav-session", "property": "data", "value": {"plan_id": plan_id}}],
         "changedPropIds": [],
     }
+
+
+def _text(component) -> str:
+    return json.dumps(component, ensure_ascii=False)
+
+
+def _claim_via_http(app, plan, user: str, team: str, teams: list[str]):
+    def wid(kind: str, t: str) -> dict:
+        return {"team": t, "type": kind}
+
+    app.server.config["PROPAGATE_EXCEPTIONS"] = True
+    client = signed_in_client(app, user)
+    client.get("/")
+    key = next(
+        k
+        for k, spec in app.callback_map.items()
+        if k.startswith("..neg-alert.children")
+        and any(
+            isinstance(i.get("id"), dict) or "neg-claim-save" in str(i.get("id"))
+            for i in spec["inputs"]
+        )
+    )
+    body = {
+        "output": key,
+        "outputs": [
+            {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
+            for part in key.strip(".").split("...")
+        ],
+        "inputs": [
+            [
+                {
+                    "id": wid("neg-claim-save", t),
+                    "property": "n_clicks",
+                    "value": 1 if t == team else None,
+                }
+                for t in teams
+            ],
+            [
+                {"id": wid("neg-claim-withdraw", t), "property": "n_clicks", "value": None}
+                for t in teams
+            ],
+        ],
+        "state": [
+            [
+                {"id": wid("neg-claim-amount", t), "property": "value", "value": "10000"}
+                for t in teams
+            ],
+            [
+                {"id": wid("neg-claim-note", t), "property": "value", "value": "flyer"}
+                for t in teams
+            ],
+            [
+                {
+                    "id": wid("neg-claim-amount", t),
+                    "property": "id",
+                    "value": wid("neg-claim-amount", t),
+                }
+                for t in teams
+            ],
+            {
+                "id": "nav-session",
+                "property": "data",
+                "value": {"plan_id": plan.plan_id},
+            },
+            {"id": "neg-version", "property": "data", "value": None},
+            {"id": "neg-refresh", "property": "data", "value": 0},
+        ],
+        "changedPropIds": [
+            json.dumps(wid("neg-claim-save", team), separators=(",", ":")) + ".n_clicks"
+        ],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    if response.status_code == 204:  # nothing: the plan is not the signed-in user's
+        return {}
+    assert response.status_code == 200, response.data[:500]
+    return {cid.split("@")[0]: props for cid, props in response.get_json()["response"].items()}
 
 
 # -- nothing without a session ------------------------------------------------------------------
@@ -377,7 +429,7 @@ def _add_event(app, plan, who):
 
 def _add_member(app, plan, who):
     """The members editor's Add button (its callback also listens to every Remove button)."""
-    key = _key_for(
+    key = callback_key(
         app,
         "..plans-members-alert.children...plans-members-refresh.data...plans-refresh.data..",
         ("plans-members-add", "n_clicks"),
@@ -461,7 +513,7 @@ def test_header_auth_takes_the_configured_header_only(plan):
 
 
 def _accounts_request(app, who, *, add=None, disable=None):
-    key = _key_for(
+    key = callback_key(
         app,
         "..plans-accounts.style...plans-accounts-table.children...plans-accounts-alert.children..",
         ("plans-accounts-add", "n_clicks"),

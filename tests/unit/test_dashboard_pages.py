@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -16,44 +14,15 @@ from dashboard import components, uploads
 from dashboard.app import create_app, member_label
 from dashboard.pages import plans
 from forecast.services.errors import Forbidden, Invalid, StaleVersion
-from tests.signin import add_accounts, add_app_accounts, signed_in_client
+from tests.fixtures import six_store_fixtures
+from tests.signin import add_app_accounts, call, signed_in_client
 
-STORES = (11, 32, 114, 232, 45, 52)
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory, rossmann_train, rossmann_stores):
-    from forecast.services import plans as plan_service
-    from forecast.services.store_factory import open_store
-
-    base = tmp_path_factory.mktemp("dash-unit")
-    frame = pd.read_csv(rossmann_train)
-    source = base / "six.csv"
-    frame[frame["Store"].isin(STORES)].to_csv(source, index=False)
-    store = open_store(data_dir=base / "data")
-    state = plan_service.create_plan(
-        store,
-        name="Unit plan",
-        source=source,
-        attributes_file=rossmann_stores,
-        freq="W",
-        horizon=6,
-        team_attr="StoreType",
-        actor="olga",
-        model="snaive",
-    )
-    plan_service.grant(store, state.plan_id, "olga", "lena", "lead", team="a")
-    plan_service.grant(store, state.plan_id, "olga", "carl", "lead", team="c")
-    add_accounts(store, ["olga", "lena", "carl", "nina"])
-    store.close()
-    return SimpleNamespace(plan_id=state.plan_id, data_dir=base / "data")
-
-
-@pytest.fixture
-def plan(template, tmp_path):
-    data_dir = tmp_path / "data"
-    shutil.copytree(template.data_dir, data_dir)
-    return SimpleNamespace(plan_id=template.plan_id, data_dir=data_dir)
+template, plan = six_store_fixtures(
+    "dash-unit",
+    name="Unit plan",
+    leads={"a": "lena", "c": "carl"},
+    accounts=["olga", "lena", "carl", "nina"],
+)
 
 
 @pytest.fixture
@@ -63,65 +32,6 @@ def store(plan):
     s = open_store(data_dir=plan.data_dir)
     yield s
     s.close()
-
-
-def _key_for(app, output: str, trigger: tuple[str, str]) -> str:
-    """The callback-map key of the callback writing `output` when `trigger` fires (outputs with
-    allow_duplicate carry a hash suffix in the key)."""
-    wanted = [p for p in output.strip(".").split("...")]
-    for key, spec in app.callback_map.items():
-        parts = [p.split("@")[0] for p in key.strip(".").split("...")]
-        if parts == wanted and any(
-            i.get("id") == trigger[0] and i.get("property") == trigger[1] for i in spec["inputs"]
-        ):
-            return key
-    raise AssertionError(f"no callback writes {output} on {trigger}")
-
-
-def _signed_in_as(items: list) -> tuple[list, str]:
-    """The test's nav-session values name who is signed in as `user`; the browser does not send
-    that key (and the app would ignore it), so it is taken out of the request body."""
-    user = "olga"
-    out = []
-    for cid, prop, value in items:
-        if cid == "nav-session" and isinstance(value, dict) and "user" in value:
-            value = dict(value)
-            user = value.pop("user")
-        out.append((cid, prop, value))
-    return out, user
-
-
-def call(
-    app, output: str, inputs: list[tuple[str, str, object]], state=(), changed=None, client=None
-):
-    """POST one callback to the app like the browser does, signed in as the `user` of the
-    nav-session value (default olga); return the response's props.
-
-    Pass `client` (a signed-in test client) to keep one browser session across calls."""
-    app.server.config["PROPAGATE_EXCEPTIONS"] = True
-    inputs, user_in = _signed_in_as(list(inputs))
-    state, user_st = _signed_in_as(list(state))
-    user = user_st if any(c == "nav-session" for c, _, _ in state) else user_in
-    if client is None:
-        client = signed_in_client(app, user)
-        client.get("/")
-    key = _key_for(app, output, inputs[0][:2])
-    outputs = []
-    for part in key.strip(".").split("..."):
-        cid, prop = part.rsplit(".", 1)
-        outputs.append({"id": cid, "property": prop})
-    body = {
-        "output": key,
-        "outputs": outputs if key.startswith("..") else outputs[0],
-        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
-        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
-        "changedPropIds": changed or [f"{inputs[0][0]}.{inputs[0][1]}"],
-    }
-    response = client.post("/_dash-update-component", json=body)
-    assert response.status_code in (200, 204), response.data[:500]
-    if response.status_code == 204:
-        return {}
-    return {cid.split("@")[0]: props for cid, props in response.get_json()["response"].items()}
 
 
 def _text(component) -> str:
@@ -362,75 +272,3 @@ def test_a_json_bundle_dropped_on_the_plans_page_is_imported_or_refused_whole(pl
         nego.negotiated_plan(store, plan.plan_id).drop(columns=["version"], errors="ignore"),
     )
     assert plan_service.get_plan(store, new_id).has_role("nina", "owner")
-
-
-def _claim_via_http(app, plan, user: str, team: str, teams: list[str]):
-    def wid(kind: str, t: str) -> dict:
-        return {"team": t, "type": kind}
-
-    app.server.config["PROPAGATE_EXCEPTIONS"] = True
-    client = signed_in_client(app, user)
-    client.get("/")
-    key = next(
-        k
-        for k, spec in app.callback_map.items()
-        if k.startswith("..neg-alert.children")
-        and any(
-            isinstance(i.get("id"), dict) or "neg-claim-save" in str(i.get("id"))
-            for i in spec["inputs"]
-        )
-    )
-    body = {
-        "output": key,
-        "outputs": [
-            {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
-            for part in key.strip(".").split("...")
-        ],
-        "inputs": [
-            [
-                {
-                    "id": wid("neg-claim-save", t),
-                    "property": "n_clicks",
-                    "value": 1 if t == team else None,
-                }
-                for t in teams
-            ],
-            [
-                {"id": wid("neg-claim-withdraw", t), "property": "n_clicks", "value": None}
-                for t in teams
-            ],
-        ],
-        "state": [
-            [
-                {"id": wid("neg-claim-amount", t), "property": "value", "value": "10000"}
-                for t in teams
-            ],
-            [
-                {"id": wid("neg-claim-note", t), "property": "value", "value": "flyer"}
-                for t in teams
-            ],
-            [
-                {
-                    "id": wid("neg-claim-amount", t),
-                    "property": "id",
-                    "value": wid("neg-claim-amount", t),
-                }
-                for t in teams
-            ],
-            {
-                "id": "nav-session",
-                "property": "data",
-                "value": {"plan_id": plan.plan_id},
-            },
-            {"id": "neg-version", "property": "data", "value": None},
-            {"id": "neg-refresh", "property": "data", "value": 0},
-        ],
-        "changedPropIds": [
-            json.dumps(wid("neg-claim-save", team), separators=(",", ":")) + ".n_clicks"
-        ],
-    }
-    response = client.post("/_dash-update-component", json=body)
-    if response.status_code == 204:  # nothing: the plan is not the signed-in user's
-        return {}
-    assert response.status_code == 200, response.data[:500]
-    return {cid.split("@")[0]: props for cid, props in response.get_json()["response"].items()}

@@ -127,10 +127,25 @@ def test_drift_shows_on_the_board_and_the_owner_may_rebase(store, plan_id):
     assert card.drift == board.drift_total > 0
     banner = _text(view.drift_banner(board))
     assert "The basis moved" in banner and "not rebased" in banner
+    assert _rebase_button(board) == {"disabled": False, "color": "warning", "outline": False}
+    lead_sees = _rebase_button(negotiation_board(store, plan_id, "anna"))
+    assert lead_sees == {"disabled": True, "color": "secondary", "outline": True}
     nego.rebase(store, plan_id, "olga")
     board = negotiation_board(store, plan_id, "olga")
     assert board.drifted_teams == () and not board.actions.rebase.allowed
     assert "The basis moved" not in _text(view.drift_banner(board))
+    assert _rebase_button(board) == {"disabled": True, "color": "secondary", "outline": True}
+
+
+def _rebase_button(board) -> dict:
+    """The Rebase button's properties as the render writes them for this board."""
+    written = zip(view.RENDER_OUTPUTS, view.outputs(board, None), strict=True)
+    return {o.component_property: v for o, v in written if o.component_id == "neg-rebase"}
+
+
+def test_the_rebase_button_looks_disabled_when_there_is_nothing_to_rebase():
+    assert view.rebase_button_look(True) == ("warning", False)
+    assert view.rebase_button_look(False) == ("secondary", True)
 
 
 def test_the_waterfall_walks_from_the_basis_to_the_goal_on_an_axis_from_zero(store, plan_id):

@@ -5,8 +5,6 @@ browser tests (tests/e2e/test_system_plan.py) cover the wiring."""
 from __future__ import annotations
 
 import json
-import shutil
-from types import SimpleNamespace
 
 import pandas as pd
 import plotly
@@ -18,41 +16,15 @@ from dashboard.system import events, factors, forms, gate, overview, view
 from forecast.services import plans as plan_service
 from forecast.services import system, system_views
 from forecast.services.errors import Invalid
+from tests.fixtures import six_store_fixtures
 from tests.signin import acting_as
 
-STORES = (11, 32, 114, 232, 45, 52)
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory, rossmann_train, rossmann_stores):
-    from forecast.services.store_factory import open_store
-
-    base = tmp_path_factory.mktemp("system-page")
-    frame = pd.read_csv(rossmann_train)
-    source = base / "six.csv"
-    frame[frame["Store"].isin(STORES)].to_csv(source, index=False)
-    store = open_store(data_dir=base / "data")
-    state = plan_service.create_plan(
-        store,
-        name="Unit plan",
-        source=source,
-        attributes_file=rossmann_stores,
-        freq="W",
-        horizon=6,
-        team_attr="StoreType",
-        actor="olga",
-        model="snaive",
-    )
-    plan_service.grant(store, state.plan_id, "olga", "lena", "lead", team="a")
-    store.close()
-    return SimpleNamespace(plan_id=state.plan_id, data_dir=base / "data")
+template, plan = six_store_fixtures("system-page", name="Unit plan", leads={"a": "lena"})
 
 
 @pytest.fixture
-def ctx(template, tmp_path):
-    data_dir = tmp_path / "data"
-    shutil.copytree(template.data_dir, data_dir)
-    context = DashboardContext(data_dir=str(data_dir))
+def ctx(plan):
+    context = DashboardContext(data_dir=str(plan.data_dir))
     yield context
     context.store.close()
 

@@ -18,10 +18,8 @@ from forecast.cli.common import (
     echo_json,
     fail,
     open_plan_store,
-    user_errors,
 )
 from forecast.cli.plan_app import plan_app
-from forecast.services.errors import ServiceError
 
 CULTURES = {"system_plan": "system plan", "target": "negotiated target", "tie": "tie"}
 
@@ -33,7 +31,6 @@ def _pct(value: float | None, signed: bool = False) -> str:
 
 
 @plan_app.command("actuals")
-@user_errors(ServiceError)
 def actuals_cmd(
     plan: PlanArg,
     file: Annotated[
@@ -74,7 +71,6 @@ def actuals_cmd(
 
 
 @plan_app.command("fva")
-@user_errors(ServiceError)
 def fva_cmd(
     plan: PlanArg,
     actuals_version: Annotated[
@@ -136,7 +132,6 @@ def _print_report(report: Any) -> None:
             )
 
 
-@user_errors(ServiceError)
 def track_record_cmd(
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
@@ -168,7 +163,6 @@ def track_record_cmd(
         )
 
 
-@user_errors(ServiceError)
 def replay_cmd(
     file: Annotated[Path, typer.Argument(help="Sales history (CSV, XLSX or Parquet).")],
     cycles: Annotated[int, typer.Option(help="How many past cycles to replay.")] = 4,

@@ -8,12 +8,15 @@ Nothing heavy is imported here (no pandas, no services at import time).
 
 from __future__ import annotations
 
+import functools
 import getpass
+import inspect
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -26,7 +29,6 @@ from forecast.cli.conventions import (
     detail,
     fail,
     info,
-    user_errors,
     verbosity,
 )
 
@@ -38,7 +40,6 @@ __all__ = [
     "detail",
     "fail",
     "info",
-    "user_errors",
     "verbosity",
 ]
 
@@ -173,3 +174,92 @@ def open_plan_store(db: str | None, data_dir: Path | str | None) -> Any:
     from forecast.services.store_factory import open_store
 
     return open_store(db_url=db, data_dir=data_dir)
+
+
+T = TypeVar("T")
+
+# -- commands that change a plan -------------------------------------------------------------
+
+
+class PlanChange:
+    """The options every command that changes a plan takes, the same way: the plan, --as,
+    --expected-version, --db, --data-dir and --json.
+
+    The store is opened, and the acting user checked, when the command first asks for them:
+    after it has checked its own options, so a bad option is reported before a bad user."""
+
+    def __init__(
+        self,
+        plan: str,
+        as_user: str | None,
+        expected_version: int | None,
+        db: str | None,
+        data_dir: Path | None,
+        as_json: bool,
+    ):
+        self.plan = plan
+        self.as_user = as_user
+        self.expected_version = expected_version
+        self.db = db
+        self.data_dir = data_dir
+        self.as_json = as_json
+
+    @functools.cached_property
+    def store(self) -> Any:
+        return open_plan_store(self.db, self.data_dir)
+
+    @functools.cached_property
+    def actor(self) -> str:
+        return acting_user(self.as_user, self.db, self.data_dir)
+
+    def apply(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Call a service that changes the plan: `service(store, plan, actor, *args,
+        expected_version=..., **kwargs)`."""
+        return service(
+            self.store,
+            self.plan,
+            self.actor,
+            *args,
+            expected_version=self.expected_version,
+            **kwargs,
+        )
+
+
+_PLAN_CHANGE_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
+    ("as_user", AsOpt, None),
+    ("expected_version", VersionOpt, None),
+    ("db", DbOpt, None),
+    ("data_dir", DataDirOpt, None),
+    ("as_json", JsonOpt, False),
+)
+
+
+def plan_change_command(app: typer.Typer, name: str) -> Callable[[Callable[..., None]], Any]:
+    """Register `fn(change: PlanChange, **own_options)` as the command `name` of `app`.
+
+    The command line gets the plan argument first, then `fn`'s own options (declared as usual,
+    after `change`), then the shared options of `PlanChange`. Refusals need no handling here:
+    the root group gives every error its exit code (forecast.cli.conventions)."""
+
+    def register(fn: Callable[..., None]) -> Any:
+        own = list(inspect.signature(fn, eval_str=True).parameters.values())[1:]
+        shared = [
+            inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=a, default=d)
+            for n, a, d in _PLAN_CHANGE_OPTIONS
+        ]
+        plan = inspect.Parameter("plan", inspect.Parameter.KEYWORD_ONLY, annotation=PlanArg)
+        params = [plan, *(p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own), *shared]
+
+        def command(**options: Any) -> None:
+            change = PlanChange(
+                options.pop("plan"), *(options.pop(n) for n, _, _ in _PLAN_CHANGE_OPTIONS)
+            )
+            fn(change, **options)
+
+        functools.update_wrapper(command, fn, updated=())
+        del command.__wrapped__  # type: ignore[attr-defined]  # typer reads the signature below
+        command.__signature__ = inspect.Signature(params, return_annotation=None)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in params} | {"return": None}
+        return app.command(name)(command)
+
+    return register

@@ -14,16 +14,14 @@ from __future__ import annotations
 import json
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Literal, NoReturn, TypeVar
+from typing import Any, Literal, NoReturn
 
 import typer
 from typer.core import TyperGroup
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 # -- exit codes ------------------------------------------------------------------------------
 
@@ -86,16 +84,6 @@ class CliError(Exception):
 def fail(message: str, code: int = EXIT_BAD_INPUT, error: str = "invalid") -> NoReturn:
     """Stop the command with a user-facing error (name the flag and how to fix it)."""
     raise CliError(message, code, error)
-
-
-def user_errors(*error_types: type[BaseException]) -> Callable[[F], F]:
-    """Kept for commands written before the root group sorted errors: it changes nothing now
-    (every error reaches `ForecastGroup`, which gives it its exit code)."""
-
-    def decorate(fn: F) -> F:
-        return fn
-
-    return decorate
 
 
 @dataclass

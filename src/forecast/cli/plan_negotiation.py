@@ -16,12 +16,12 @@ from forecast.cli.common import (
     DbOpt,
     JsonOpt,
     PlanArg,
-    VersionOpt,
+    PlanChange,
     acting_user,
     echo_json,
     fail,
     open_plan_store,
-    user_errors,
+    plan_change_command,
 )
 from forecast.cli.conventions import lazy_module
 from forecast.cli.plan_app import plan_app
@@ -35,9 +35,6 @@ else:  # imported when a command runs: `forecast --help` does not load pandas
     fmt = lazy_module("forecast.services.money")
     nego = lazy_module("forecast.services.negotiation")
 
-# The root group sorts every error into its exit code (forecast.cli.conventions).
-ServiceError = Exception
-
 
 def format_money(minor: int) -> str:
     from forecast.services.types import format_money as money
@@ -45,9 +42,11 @@ def format_money(minor: int) -> str:
     return money(minor)
 
 
-def _report(store: Any, plan: str, as_json: bool, headline: str) -> None:
-    summary = nego.summary(store, plan)
-    if as_json:
+def _report(change: PlanChange, plan: str, headline: str) -> None:
+    """What a change command prints: the headline and the negotiation's summary (or the summary
+    as JSON)."""
+    summary = nego.summary(change.store, plan)
+    if change.as_json:
         echo_json(summary)
         return
     typer.echo(headline)
@@ -100,10 +99,9 @@ def _drift_lines(s: dict[str, Any]) -> list[str]:
     ]
 
 
-@plan_app.command("goal")
-@user_errors(ServiceError)
+@plan_change_command(plan_app, "goal")
 def goal_cmd(
-    plan: PlanArg,
+    change: PlanChange,
     total: Annotated[
         str | None, typer.Option("--total", help="Goal for the horizon in currency units.")
     ] = None,
@@ -123,29 +121,20 @@ def goal_cmd(
         BasisName,
         typer.Option("--spread-by", help="Spread targets to series by this."),
     ] = "system_plan",
-    as_user: AsOpt = None,
-    expected_version: VersionOpt = None,
-    db: DbOpt = None,
-    data_dir: DataDirOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Set the goal of the negotiation (owner) and open the claiming round."""
     if sum(x is not None for x in (total, ratio, per_period)) != 1:
         fail("give exactly one of --total X, --ratio R or --per-period FILE")
     periods = _read_period_goals(per_period) if per_period else None
-    store = open_plan_store(db, data_dir)
-    state = nego.set_goal(
-        store,
-        plan,
-        acting_user(as_user, db, data_dir),
+    state = change.apply(
+        nego.set_goal,
         total=total,
         ratio=ratio,
         per_period=periods,
         basis=basis,
         spread_by=spread_by,
-        expected_version=expected_version,
     )
-    _report(store, state.plan_id, as_json, "goal set")
+    _report(change, state.plan_id, "goal set")
 
 
 def _read_period_goals(path: Path) -> dict[str, str]:
@@ -164,10 +153,9 @@ def _read_period_goals(path: Path) -> dict[str, str]:
     return goals
 
 
-@plan_app.command("claim")
-@user_errors(ServiceError)
+@plan_change_command(plan_app, "claim")
 def claim_cmd(
-    plan: PlanArg,
+    change: PlanChange,
     team: Annotated[str, typer.Option("--team", help="Your team.")],
     note: Annotated[
         str, typer.Option("--note", help="How the team will get there (the initiative).")
@@ -176,54 +164,35 @@ def claim_cmd(
     percent: Annotated[
         str | None, typer.Option("--percent", help="Claim as a percent of the team's baseline.")
     ] = None,
-    as_user: AsOpt = None,
-    expected_version: VersionOpt = None,
-    db: DbOpt = None,
-    data_dir: DataDirOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Claim part of the gap for your team (team lead); claiming again raises or lowers the claim."""
     if (amount is None) == (percent is None):
         fail("give exactly one of --amount X or --percent P")
-    store = open_plan_store(db, data_dir)
-    state = nego.claim(
-        store,
-        plan,
-        acting_user(as_user, db, data_dir),
+    state = change.apply(
+        nego.claim,
         team,
         amount=amount,
         percent=percent,
         note=note,
-        expected_version=expected_version,
     )
     claim = nego.negotiation_of(state).claims[team]  # type: ignore[union-attr]
     shown = fmt.format_minor(claim.amount, state.currency)
-    _report(store, state.plan_id, as_json, f"team {team} claims {shown}")
+    _report(change, state.plan_id, f"team {team} claims {shown}")
 
 
-@plan_app.command("unclaim")
-@user_errors(ServiceError)
+@plan_change_command(plan_app, "unclaim")
 def unclaim_cmd(
-    plan: PlanArg,
+    change: PlanChange,
     team: Annotated[str, typer.Option("--team", help="Your team.")],
-    as_user: AsOpt = None,
-    expected_version: VersionOpt = None,
-    db: DbOpt = None,
-    data_dir: DataDirOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Withdraw your team's claim while the round is open (team lead)."""
-    store = open_plan_store(db, data_dir)
-    state = nego.unclaim(
-        store, plan, acting_user(as_user, db, data_dir), team, expected_version=expected_version
-    )
-    _report(store, state.plan_id, as_json, f"claim of team {team} withdrawn")
+    state = change.apply(nego.unclaim, team)
+    _report(change, state.plan_id, f"claim of team {team} withdrawn")
 
 
-@plan_app.command("close-round")
-@user_errors(ServiceError)
+@plan_change_command(plan_app, "close-round")
 def close_round_cmd(
-    plan: PlanArg,
+    change: PlanChange,
     oversubscribed: Annotated[
         OversubscriptionRule,
         typer.Option(
@@ -231,46 +200,22 @@ def close_round_cmd(
             help="If claims exceed the gap: keep them, or scale them down pro rata.",
         ),
     ] = "keep",
-    as_user: AsOpt = None,
-    expected_version: VersionOpt = None,
-    db: DbOpt = None,
-    data_dir: DataDirOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Close the claiming round (owner)."""
-    store = open_plan_store(db, data_dir)
-    state = nego.close_round(
-        store,
-        plan,
-        acting_user(as_user, db, data_dir),
-        oversubscribed=oversubscribed,
-        expected_version=expected_version,
-    )
-    _report(store, state.plan_id, as_json, "claiming round closed")
+    state = change.apply(nego.close_round, oversubscribed=oversubscribed)
+    _report(change, state.plan_id, "claiming round closed")
 
 
-@plan_app.command("reopen-round")
-@user_errors(ServiceError)
-def reopen_round_cmd(
-    plan: PlanArg,
-    as_user: AsOpt = None,
-    expected_version: VersionOpt = None,
-    db: DbOpt = None,
-    data_dir: DataDirOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
+@plan_change_command(plan_app, "reopen-round")
+def reopen_round_cmd(change: PlanChange) -> None:
     """Reopen the claiming round before the plan is agreed (owner)."""
-    store = open_plan_store(db, data_dir)
-    state = nego.reopen_round(
-        store, plan, acting_user(as_user, db, data_dir), expected_version=expected_version
-    )
-    _report(store, state.plan_id, as_json, "claiming round reopened")
+    state = change.apply(nego.reopen_round)
+    _report(change, state.plan_id, "claiming round reopened")
 
 
-@plan_app.command("assign")
-@user_errors(ServiceError)
+@plan_change_command(plan_app, "assign")
 def assign_cmd(
-    plan: PlanArg,
+    change: PlanChange,
     rule: Annotated[
         RemainderRuleName,
         typer.Option(
@@ -285,11 +230,6 @@ def assign_cmd(
     exclude: Annotated[
         list[str] | None, typer.Option("--exclude", help="Team to leave out (repeat).")
     ] = None,
-    as_user: AsOpt = None,
-    expected_version: VersionOpt = None,
-    db: DbOpt = None,
-    data_dir: DataDirOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Assign the unclaimed remainder to the teams by a rule (owner)."""
     amounts: dict[str, str] | None = None
@@ -300,62 +240,33 @@ def assign_cmd(
                 fail(f"--manual {item!r}: write TEAM=AMOUNT, e.g. --manual north=1250000")
             team, value = item.rsplit("=", 1)
             amounts[team.strip()] = value.strip()
-    store = open_plan_store(db, data_dir)
-    state = nego.assign(
-        store,
-        plan,
-        acting_user(as_user, db, data_dir),
+    state = change.apply(
+        nego.assign,
         rule,
         manual=amounts,
         exclude=exclude or (),
-        expected_version=expected_version,
     )
-    _report(store, state.plan_id, as_json, f"remainder assigned by {rule}")
+    _report(change, state.plan_id, f"remainder assigned by {rule}")
 
 
-@plan_app.command("lock")
-@user_errors(ServiceError)
-def lock_cmd(
-    plan: PlanArg,
-    as_user: AsOpt = None,
-    expected_version: VersionOpt = None,
-    db: DbOpt = None,
-    data_dir: DataDirOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
+@plan_change_command(plan_app, "lock")
+def lock_cmd(change: PlanChange) -> None:
     """Agree and lock the plan (owner); later changes need a new version."""
-    store = open_plan_store(db, data_dir)
-    state = nego.lock(
-        store, plan, acting_user(as_user, db, data_dir), expected_version=expected_version
-    )
-    _report(store, state.plan_id, as_json, "plan agreed and locked")
+    state = change.apply(nego.lock)
+    _report(change, state.plan_id, "plan agreed and locked")
 
 
-@plan_app.command("rebase")
-@user_errors(ServiceError)
-def rebase_cmd(
-    plan: PlanArg,
-    as_user: AsOpt = None,
-    expected_version: VersionOpt = None,
-    db: DbOpt = None,
-    data_dir: DataDirOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
+@plan_change_command(plan_app, "rebase")
+def rebase_cmd(change: PlanChange) -> None:
     """Move the negotiation onto the current system plan (owner): claims stay as amounts, a goal
     given as a ratio is re-applied, the remainder is recomputed."""
-    store = open_plan_store(db, data_dir)
-    before = nego.summary(store, plan)
-    state = nego.rebase(
-        store, plan, acting_user(as_user, db, data_dir), expected_version=expected_version
-    )
+    before = nego.summary(change.store, change.plan)
+    state = change.apply(nego.rebase)
     moved = format_money(int(before.get("drift_total") or 0))
-    _report(
-        store, state.plan_id, as_json, f"rebased onto the current {before['basis']} (moved {moved})"
-    )
+    _report(change, state.plan_id, f"rebased onto the current {before['basis']} (moved {moved})")
 
 
 @plan_app.command("ledger")
-@user_errors(ServiceError)
 def ledger_cmd(
     plan: PlanArg,
     db: DbOpt = None,
@@ -408,7 +319,6 @@ def _records(table: Any) -> list[dict[str, Any]]:
 
 
 @plan_app.command("stretch")
-@user_errors(ServiceError)
 def stretch_cmd(
     plan: PlanArg,
     db: DbOpt = None,
@@ -435,7 +345,6 @@ def stretch_cmd(
 
 
 @plan_app.command("export")
-@user_errors(ServiceError)
 def export_cmd(
     plan: PlanArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
@@ -467,7 +376,6 @@ def export_cmd(
 
 
 @plan_app.command("import")
-@user_errors(ServiceError)
 def import_cmd(
     file: Annotated[
         Path, typer.Argument(help="A bundle written by `forecast plan export --format json`.")
@@ -503,7 +411,6 @@ def import_cmd(
 
 
 @plan_app.command("score")
-@user_errors(ServiceError)
 def score_cmd(
     plan: PlanArg,
     actuals: Annotated[

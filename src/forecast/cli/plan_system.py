@@ -24,15 +24,15 @@ from forecast.cli.common import (
     OldIdOpt,
     OldValueOpt,
     PlanArg,
+    PlanChange,
     ValueColOpt,
-    VersionOpt,
     acting_user,
     columns,
     echo_json,
     fail,
     info,
     open_plan_store,
-    user_errors,
+    plan_change_command,
 )
 from forecast.cli.conventions import lazy_module
 from forecast.cli.engine_cmds import SchedulerOpt, use_scheduler
@@ -79,9 +79,6 @@ AddOpt = Annotated[
 CapOpt = Annotated[float | None, typer.Option("--cap", help="Upper limit per series and period.")]
 SetOpt = Annotated[float | None, typer.Option("--set", help="Replace the baseline by this value.")]
 
-# The root group sorts every error into its exit code (forecast.cli.conventions); a database
-# outage (server gone, disk full) exits 5.
-ERRORS: tuple[type[BaseException], ...] = ()
 KindOpt = Annotated[EventKind, typer.Option("--kind", help="Event kind.")]
 
 
@@ -192,7 +189,6 @@ def _plan_header(state: PlanState) -> list[str]:
 
 
 @plan_app.command("create")
-@user_errors(*ERRORS)
 def create(
     file: Annotated[Path, typer.Argument(help="Sales file (CSV, XLSX or Parquet).")],
     name: Annotated[str, typer.Option("--name", help="Plan name.")],
@@ -267,7 +263,6 @@ def create(
 
 
 @plan_app.command("list")
-@user_errors(*ERRORS)
 def list_(db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
     """List the plans in the store."""
     summaries = plans.list_plans(open_plan_store(db, data_dir))
@@ -286,7 +281,6 @@ def list_(db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = Fals
 
 
 @plan_app.command("show")
-@user_errors(*ERRORS)
 def show(
     plan: PlanArg,
     level: Annotated[PlanLevel, typer.Option("--level", help="Level of the rows.")] = "team",
@@ -335,30 +329,16 @@ def show(
         typer.echo(f"... {len(frame) - limit} more rows (--limit, or --json for all)")
 
 
-@plan_app.command("grant")
-@user_errors(*ERRORS)
+@plan_change_command(plan_app, "grant")
 def grant(
-    plan: PlanArg,
+    change: PlanChange,
     user: Annotated[str, typer.Argument(help="User to give the role to.")],
     role: Annotated[Role, typer.Option("--role", help="The role.")],
     team: Annotated[str | None, typer.Option("--team", help="The lead's team.")] = None,
-    expected_version: VersionOpt = None,
-    as_user: AsOpt = None,
-    db: DbOpt = None,
-    data_dir: DataDirOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Give a user a role on the plan (owner only)."""
-    state = plans.grant(
-        open_plan_store(db, data_dir),
-        plan,
-        acting_user(as_user, db, data_dir),
-        user,
-        role,
-        team,
-        expected_version,
-    )
-    if as_json:
+    state = change.apply(plans.grant, user, role, team)
+    if change.as_json:
         echo_json(_saved(state) | {"user": user, **state.members[user].to_dict()})
         return
     typer.echo(
@@ -368,7 +348,6 @@ def grant(
 
 
 @plan_app.command("audit")
-@user_errors(*ERRORS)
 def audit(
     plan: PlanArg, db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False
 ) -> None:
@@ -383,7 +362,6 @@ def audit(
 
 
 @plan_app.command("new-version")
-@user_errors(*ERRORS)
 def new_version(
     plan: PlanArg,
     name: Annotated[str | None, typer.Option("--name", help="Name of the copy.")] = None,
@@ -405,10 +383,9 @@ def new_version(
 # -- events ----------------------------------------------------------------------------------
 
 
-@event_app.command("add")
-@user_errors(*ERRORS)
+@plan_change_command(event_app, "add")
 def event_add(
-    plan: PlanArg,
+    change: PlanChange,
     name: Annotated[str, typer.Option("--name", help="Event name.")],
     kind: KindOpt,
     start: Annotated[datetime, typer.Option("--start", formats=DAY, help="First day.")],
@@ -425,18 +402,11 @@ def event_add(
         bool, typer.Option("--use-suggestion", help="Use the uplift learned from the history.")
     ] = False,
     reason: Annotated[str, typer.Option("--reason", help="Why this event.")] = "",
-    expected_version: VersionOpt = None,
-    as_user: AsOpt = None,
-    db: DbOpt = None,
-    data_dir: DataDirOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Add an event override (percent, add, cap or set) to a scope and period."""
     effect, value = _effect(percent, add, cap, set_)
-    saved = system.add_event(
-        open_plan_store(db, data_dir),
-        plan,
-        acting_user(as_user, db, data_dir),
+    saved = change.apply(
+        system.add_event,
         name=name,
         kind=kind,
         scope=_scope(scope, ids),
@@ -446,20 +416,18 @@ def event_add(
         value=value,
         use_suggestion=use_suggestion,
         reason=reason,
-        expected_version=expected_version,
     )
     assert saved.event is not None
-    if as_json:
+    if change.as_json:
         echo_json({"event": saved.event.to_dict(), "version": saved.version})
         return
     typer.echo(f"added {_event_line(saved.event)}")
     typer.echo(f"plan {saved.plan.plan_id} is now version {saved.version}")
 
 
-@event_app.command("edit")
-@user_errors(*ERRORS)
+@plan_change_command(event_app, "edit")
 def event_edit(
-    plan: PlanArg,
+    change: PlanChange,
     event_id: Annotated[str, typer.Argument(help="Event id, e.g. E1.")],
     name: Annotated[str | None, typer.Option("--name")] = None,
     kind: Annotated[EventKind | None, typer.Option("--kind", help="Event kind.")] = None,
@@ -472,19 +440,12 @@ def event_edit(
     cap: CapOpt = None,
     set_: SetOpt = None,
     reason: Annotated[str | None, typer.Option("--reason")] = None,
-    expected_version: VersionOpt = None,
-    as_user: AsOpt = None,
-    db: DbOpt = None,
-    data_dir: DataDirOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Change an event; options not given stay as they are (--scope/--ids replace the scope)."""
     effect, value = _effect(percent, add, cap, set_)
     new_scope = _scope(scope, ids) if (scope or ids) else None
-    saved = system.edit_event(
-        open_plan_store(db, data_dir),
-        plan,
-        acting_user(as_user, db, data_dir),
+    saved = change.apply(
+        system.edit_event,
         event_id,
         name=name,
         kind=kind,
@@ -494,37 +455,23 @@ def event_edit(
         effect=effect,
         value=value,
         reason=reason,
-        expected_version=expected_version,
     )
     assert saved.event is not None
-    if as_json:
+    if change.as_json:
         echo_json({"event": saved.event.to_dict(), "version": saved.version})
         return
     typer.echo(f"edited {_event_line(saved.event)}")
 
 
-@event_app.command("remove")
-@user_errors(*ERRORS)
+@plan_change_command(event_app, "remove")
 def event_remove(
-    plan: PlanArg,
+    change: PlanChange,
     event_id: Annotated[str, typer.Argument(help="Event id, e.g. E1.")],
     reason: Annotated[str | None, typer.Option("--reason")] = None,
-    expected_version: VersionOpt = None,
-    as_user: AsOpt = None,
-    db: DbOpt = None,
-    data_dir: DataDirOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Remove an event."""
-    saved = system.remove_event(
-        open_plan_store(db, data_dir),
-        plan,
-        acting_user(as_user, db, data_dir),
-        event_id,
-        reason=reason,
-        expected_version=expected_version,
-    )
-    if as_json:
+    saved = change.apply(system.remove_event, event_id, reason=reason)
+    if change.as_json:
         echo_json(_saved(saved.plan) | {"removed": event_id})
         return
     typer.echo(
@@ -533,7 +480,6 @@ def event_remove(
 
 
 @event_app.command("list")
-@user_errors(*ERRORS)
 def event_list(
     plan: PlanArg, db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False
 ) -> None:
@@ -550,7 +496,6 @@ def event_list(
 
 
 @event_app.command("suggest")
-@user_errors(*ERRORS)
 def event_suggest(
     plan: PlanArg,
     kind: KindOpt,
@@ -581,7 +526,6 @@ def event_suggest(
 
 
 @plan_app.command("deviations")
-@user_errors(*ERRORS)
 def deviations(
     plan: PlanArg,
     show_all: Annotated[bool, typer.Option("--all", help="Also list the explained ones.")] = False,
@@ -612,10 +556,9 @@ def deviations(
             typer.echo(f"... {len(shown) - limit} more (--limit, or --json for all)")
 
 
-@plan_app.command("explain")
-@user_errors(*ERRORS)
+@plan_change_command(plan_app, "explain")
 def explain(
-    plan: PlanArg,
+    change: PlanChange,
     code: Annotated[ReasonCode, typer.Option("--code", help="Reason code.")],
     text: Annotated[str, typer.Option("--text", help="Why the deviation is right.")],
     series: Annotated[str | None, typer.Option("--series", help="Series id.")] = None,
@@ -627,29 +570,21 @@ def explain(
         str | None,
         typer.Option("--all-for-event", help="Explain every open deviation this event causes."),
     ] = None,
-    expected_version: VersionOpt = None,
-    as_user: AsOpt = None,
-    db: DbOpt = None,
-    data_dir: DataDirOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Explain a marked deviation (one cell, or all of one event's)."""
     if series is not None and team is not None:
         fail("give --series or --team, not both")
     level = "series" if series is not None else ("team" if team is not None else None)
-    saved = system.explain(
-        open_plan_store(db, data_dir),
-        plan,
-        acting_user(as_user, db, data_dir),
+    saved = change.apply(
+        system.explain,
         reason_code=code,
         text=text,
         level=level,
         key=series if series is not None else team,
         ds=_day(ds),
         event_id=all_for_event,
-        expected_version=expected_version,
     )
-    if as_json:
+    if change.as_json:
         echo_json(_saved(saved.plan) | {"explained": saved.explained})
         return
     typer.echo(
@@ -658,16 +593,10 @@ def explain(
     )
 
 
-@plan_app.command("threshold")
-@user_errors(*ERRORS)
+@plan_change_command(plan_app, "threshold")
 def threshold(
-    plan: PlanArg,
+    change: PlanChange,
     value: Annotated[str, typer.Argument(help="Fraction (0.25) or percent (25%).")],
-    expected_version: VersionOpt = None,
-    as_user: AsOpt = None,
-    db: DbOpt = None,
-    data_dir: DataDirOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Set the deviation threshold (owner)."""
     text = value.strip()
@@ -675,14 +604,8 @@ def threshold(
         number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
     except ValueError:
         fail(f"threshold {value!r} is not a number; write 0.25 or 25%")
-    saved = system.set_threshold(
-        open_plan_store(db, data_dir),
-        plan,
-        acting_user(as_user, db, data_dir),
-        number,
-        expected_version=expected_version,
-    )
-    if as_json:
+    saved = change.apply(system.set_threshold, number)
+    if change.as_json:
         echo_json(_saved(saved.plan) | {"threshold": saved.plan.threshold})
         return
     typer.echo(
@@ -690,24 +613,11 @@ def threshold(
     )
 
 
-@plan_app.command("publish")
-@user_errors(*ERRORS)
-def publish(
-    plan: PlanArg,
-    expected_version: VersionOpt = None,
-    as_user: AsOpt = None,
-    db: DbOpt = None,
-    data_dir: DataDirOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
+@plan_change_command(plan_app, "publish")
+def publish(change: PlanChange) -> None:
     """Publish the system plan (owner); refused while deviations are unexplained."""
-    saved = system.publish(
-        open_plan_store(db, data_dir),
-        plan,
-        acting_user(as_user, db, data_dir),
-        expected_version=expected_version,
-    )
-    if as_json:
+    saved = change.apply(system.publish)
+    if change.as_json:
         echo_json(_saved(saved.plan))
         return
     typer.echo(
@@ -718,10 +628,9 @@ def publish(
 # -- factors ---------------------------------------------------------------------------------
 
 
-@plan_app.command("mark-factor")
-@user_errors(*ERRORS)
+@plan_change_command(plan_app, "mark-factor")
 def mark_factor(
-    plan: PlanArg,
+    change: PlanChange,
     name: Annotated[str, typer.Option("--name", help="What changed, e.g. 'became a hit'.")],
     start: Annotated[
         datetime, typer.Option("--start", formats=DAY, help="From when, in the history.")
@@ -736,28 +645,19 @@ def mark_factor(
             help="Model for the re-forecast (default: the plan's).",
         ),
     ] = None,
-    expected_version: VersionOpt = None,
-    as_user: AsOpt = None,
-    db: DbOpt = None,
-    data_dir: DataDirOpt = None,
-    as_json: JsonOpt = False,
 ) -> None:
     """Mark series with a new factor from a date on and re-forecast them with it."""
-    store = open_plan_store(db, data_dir)
-    saved = system.mark_factor(
-        store,
-        plan,
-        acting_user(as_user, db, data_dir),
+    saved = change.apply(
+        system.mark_factor,
         name=name,
         scope=_scope(scope, ids),
         start=_day(start),
         model=model,
-        expected_version=expected_version,
     )
     factor = saved.factor
     assert factor is not None  # mark_factor always records one
-    comparison = system.factor_comparison(store, saved.plan.plan_id, factor.factor_id)
-    if as_json:
+    comparison = system.factor_comparison(change.store, saved.plan.plan_id, factor.factor_id)
+    if change.as_json:
         echo_json(
             {
                 "factor": factor.to_dict(),

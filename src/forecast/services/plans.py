@@ -227,22 +227,7 @@ def grant(
         suffix = f" for team {team}" if team else ""
         return f"grant {role}{suffix} to {user}", before, s.members[user].to_dict()
 
-    # Publishing freezes the system track only; the negotiation (leads, claims) may still run on
-    # a published plan, so roles can be granted until the plan is agreed.
-    if state.status == AGREED:
-        require_unlocked(state, "grant roles")
-    return change_plan(
-        store,
-        state.plan_id,
-        actor=actor,
-        action="grant",
-        mutate=mutate,
-        expected_version=expected_version,
-        role="owner",
-        doing="grant roles",
-        allow_locked=True,
-        retry_stale=True,
-    )
+    return _change_members(store, state, actor, "grant", "grant roles", mutate, expected_version)
 
 
 def revoke(
@@ -258,8 +243,6 @@ def revoke(
     if role not in ROLES:
         raise Invalid(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     state = get_plan(store, plan)
-    if state.status == AGREED:
-        require_unlocked(state, "change members")
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         if not s.has_role(user, role):
@@ -274,15 +257,35 @@ def revoke(
         after = s.members[user].to_dict() if user in s.members else None
         return f"revoke {role} from {user}", before, after
 
+    return _change_members(
+        store, state, actor, "revoke", "change members", mutate, expected_version
+    )
+
+
+def _change_members(
+    store: PlanRepository,
+    state: PlanState,
+    actor: str,
+    action: str,
+    doing: str,
+    mutate: Callable[[PlanState], tuple[str, Any, Any]],
+    expected_version: int | None,
+) -> PlanState:
+    """The owner changes who is on the plan (one audit row `action`; `doing` names it in a
+    refusal). Publishing freezes the system track only: the negotiation (leads, claims) may
+    still run on a published plan, so members can change until the plan is agreed. A save that
+    loses a race is redone (mutate re-checks the change on the fresh state)."""
+    if state.status == AGREED:
+        require_unlocked(state, doing)
     return change_plan(
         store,
         state.plan_id,
         actor=actor,
-        action="revoke",
+        action=action,
         mutate=mutate,
         expected_version=expected_version,
         role="owner",
-        doing="change members",
+        doing=doing,
         allow_locked=True,
         retry_stale=True,
     )

@@ -7,7 +7,7 @@ events, explanations and factors; the owner sets the threshold and publishes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, cast
@@ -307,19 +307,41 @@ def add_event(
         s.next_event_number += 1
         return f"add event {numbered.describe()}", None, numbered.to_dict()
 
-    saved = plans.change_plan(
+    saved = _change_events(
         store,
         state.plan_id,
-        actor=actor,
-        action="add_event",
-        mutate=mutate,
-        expected_version=expected_version,
-        role="planner",
-        doing="add events",
+        actor,
+        "add_event",
+        mutate,
+        expected_version,
         reason=reason or None,
         retry_stale=True,
     )
     return Saved(saved, event=added[0])
+
+
+def _change_events(
+    store: PlanRepository,
+    plan_id: str,
+    actor: str,
+    action: str,
+    mutate: Callable[[PlanState], tuple[str, Any, Any]],
+    expected_version: int | None,
+    **options: Any,
+) -> PlanState:
+    """A planner's change of the events: one audit row `action` ("add_event", "edit_event"...),
+    named in a refusal as "add events", "edit events"...; `options` go to `plans.change_plan`."""
+    return plans.change_plan(
+        store,
+        plan_id,
+        actor=actor,
+        action=action,
+        mutate=mutate,
+        expected_version=expected_version,
+        role="planner",
+        doing=f"{action.removesuffix('_event')} events",
+        **options,
+    )
 
 
 def _valid_dates(start: Any, end: Any) -> None:
@@ -389,16 +411,9 @@ def edit_event(
         s.events = [new.to_dict() if e["event_id"] == event_id else e for e in s.events]
         return f"edit event {new.describe()}", old.to_dict(), new.to_dict()
 
-    saved = plans.change_plan(
-        store,
-        state.plan_id,
-        actor=actor,
-        action="edit_event",
-        mutate=mutate,
-        expected_version=state.version if expected_version is None else expected_version,
-        role="planner",
-        doing="edit events",
-        reason=reason,
+    expected = state.version if expected_version is None else expected_version
+    saved = _change_events(
+        store, state.plan_id, actor, "edit_event", mutate, expected, reason=reason
     )
     return Saved(saved, event=new)
 
@@ -419,16 +434,8 @@ def remove_event(
         s.events = [e for e in s.events if e["event_id"] != event_id]
         return f"remove event {old.describe()}", old.to_dict(), None
 
-    saved = plans.change_plan(
-        store,
-        state.plan_id,
-        actor=actor,
-        action="remove_event",
-        mutate=mutate,
-        expected_version=expected_version,
-        role="planner",
-        doing="remove events",
-        reason=reason,
+    saved = _change_events(
+        store, state.plan_id, actor, "remove_event", mutate, expected_version, reason=reason
     )
     return Saved(saved, event=old)
 
@@ -467,16 +474,7 @@ def restore_event(
         s.events.append(event.to_dict())
         return f"restore event {event.describe()}", None, event.to_dict()
 
-    saved = plans.change_plan(
-        store,
-        state.plan_id,
-        actor=actor,
-        action="restore_event",
-        mutate=mutate,
-        expected_version=expected_version,
-        role="planner",
-        doing="restore events",
-    )
+    saved = _change_events(store, state.plan_id, actor, "restore_event", mutate, expected_version)
     return Saved(saved, event=event)
 
 
