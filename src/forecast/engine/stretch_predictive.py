@@ -21,6 +21,14 @@ one year, fixed a priori), so a spread learned in a volatile year fades once cal
 and the rule is chosen on the same weights. The weights' effective number (Kish:
 ``(sum w)^2 / sum w^2``) replaces the count of errors in ``n_eff``.
 
+Recalibration: the whole fit (rule choice and spread) is replayed at every earlier origin from
+the windows that had ended before it, and the PIT of that origin's actual miss in that predictive
+is recorded (as a normal score: N(0, 1) for a calibrated predictive). Their mean and sd (recent
+ones weighing more, shrunk towards 0 and 1 with ``RECAL_PRIOR`` windows) shift and stretch the
+predictive of the planned window: a bias the rules leave, tails too thin or too thick. The
+correction is kept only if, replayed itself (learned at each origin from the PITs known then), it
+predicted the later PITs better than none (log score); else the fit stands as it is.
+
 Everything here is learned from windows that ended before the origin it is applied at: nothing
 is tuned on the future. Pure numpy.
 """
@@ -41,25 +49,43 @@ RULE_WORDS = {
 BIAS_RULES = ("mean", "last")  # for models that do not follow a trend (the naive ones)
 # The pooled spread counts as this many windows when a team's spread is shrunk towards it.
 POOL_PRIOR = 2.0
+# A calibrated predictive (PIT normal scores with mean 0, sd 1) counts as this many windows when
+# the recalibration learned from past origins is shrunk towards it (fixed a priori).
+RECAL_PRIOR = 4.0
+PIT_CLIP = 1e-3  # PITs are clipped to [PIT_CLIP, 1 - PIT_CLIP] before their normal score
 
 
 @dataclass
 class Predictive:
-    """Student t of a team's log miss over the next window."""
+    """Student t of a team's log miss over the next window, recalibrated: the normal score of
+    its CDF is taken as normal with mean ``shift`` and sd ``stretch`` (0 and 1: as fitted)."""
 
     centre: float
     scale: float
     df: float
+    shift: float = 0.0
+    stretch: float = 1.0
 
-    def reach(self, needed: float) -> float:
-        """P(log miss >= needed)."""
+    def cdf(self, value: float) -> float:
+        """P(log miss <= value) under the Student t as fitted (before the recalibration)."""
         if self.scale <= 0:
-            return 1.0 if self.centre >= needed else 0.0
-        # The Student t's survival function (scipy.stats.t.sf) without importing all of
-        # scipy.stats in the request that needs it first.
+            return 1.0 if value >= self.centre else 0.0
+        # The Student t's CDF (scipy.stats.t.cdf) without importing all of scipy.stats in the
+        # request that needs it first.
         from scipy.special import stdtr
 
-        return float(stdtr(self.df, -(needed - self.centre) / self.scale))
+        return float(stdtr(self.df, (value - self.centre) / self.scale))
+
+    def reach(self, needed: float) -> float:
+        """P(log miss >= needed), recalibrated."""
+        from scipy.special import ndtr
+
+        if self.scale <= 0:
+            return 1.0 if self.centre >= needed else 0.0
+        if self.shift == 0.0 and self.stretch == 1.0:
+            return 1.0 - self.cdf(needed)
+        score = _normal_score(self.cdf(needed))
+        return float(ndtr((self.shift - score) / max(self.stretch, 1e-9)))
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -71,6 +97,19 @@ class Fit:
     residuals: int  # past origins whose miss was predicted out of sample
     n_eff: float  # the horizons those residuals span (overlapping windows counted once)
     by_team: dict[str, Predictive]
+    replayed: int = 0  # past origins whose predictive was replayed for the recalibration
+    recalibrated: bool = False  # whether the recalibration learned from them is applied
+
+
+@dataclass
+class Recalibration:
+    """Where past misses fell in the predictives replayed at their origins: the mean and sd of
+    their PITs as normal scores, shrunk towards (0, 1); ``count``: origins replayed."""
+
+    shift: float = 0.0
+    stretch: float = 1.0
+    count: int = 0
+    applied: bool = False  # the correction beat none on the past (else shift 0, stretch 1)
 
 
 def _predict(known: np.ndarray) -> dict[str, np.ndarray]:
@@ -120,47 +159,158 @@ def fit(
     total: str,
     half_life: float | None = None,
     rules: tuple[str, ...] = BIAS_RULES,
+    recalibrate: bool = True,
 ) -> Fit | None:
     """The predictive of the next window per team from ``z`` (rows: origins ``step`` apart,
     oldest first, the last one ending where the history ends; ``lag`` = origins per horizon).
     ``half_life``: in origins, how fast the weight of older errors falls (None: equal weights).
     ``rules``: the candidates (``zero`` only for models that follow a trend themselves).
+    ``recalibrate``: replay the same fit at every earlier origin and correct the predictive by
+    where the misses fell in those past predictives (``Recalibration``).
     None when no past origin could be predicted out of sample."""
     predictions, planned = rule_predictions(z, lag, span)
-    first = max(0, len(z) - span)  # residuals of the last ``span`` origins
+    errors = {rule: z - predictions[rule] for rule in rules}
     pooled_cols = [j for j, t in enumerate(teams) if t != total] or list(range(len(teams)))
-    errors: dict[str, np.ndarray] = {}
-    for rule in rules:
-        err = z[first:] - predictions[rule][first:]
-        err = err[np.isfinite(err).all(axis=1)]
-        if len(err):
-            errors[rule] = err
-    if not errors:
+    total_col = teams.index(total) if total in teams else -1
+    fitting = dict(
+        span=span, step=step, horizon=horizon, half_life=half_life, pooled_cols=pooled_cols
+    )
+    base = _base(errors, len(z), total_col=total_col, **fitting)  # type: ignore[arg-type]
+    if base is None:
         return None
-    weights = {rule: recency_weights(len(e), half_life) for rule, e in errors.items()}
-    rms = {
-        rule: float(np.sqrt(_weighted_mean(e[:, pooled_cols] ** 2, weights[rule])))
-        for rule, e in errors.items()
-    }
-    rule = min(rms, key=lambda r: (rms[r], RULES.index(r)))
-    err = errors[rule]
-    w = weights[rule]
-    m = len(err)
-    kish = float(w.sum() ** 2 / (w**2).sum())
-    n_eff = (kish - 1) * min(step, horizon) / horizon + 1
-    pooled = rms[rule]
+    rule, residuals, n_eff, spreads = base
+    recal = Recalibration()
+    if recalibrate:
+        # Only origins whose predictive rested on at least half as many windows as the planned
+        # one's: a fit on one or two windows is not miscalibrated the way the planned one is.
+        recal = _recalibration(z, predictions, errors, lag, total_col, fitting, n_eff / 2)
     by_team: dict[str, Predictive] = {}
     for j, team in enumerate(teams):
         centre = float(planned[rule][j])
         if not math.isfinite(centre):
             continue
-        var = _weighted_mean(err[:, j] ** 2, w)
-        prior = 0.0 if team == total else POOL_PRIOR
-        var = (n_eff * var + prior * pooled**2) / (n_eff + prior)
+        scale, df = spreads[j]
         by_team[team] = Predictive(
-            centre=centre, scale=math.sqrt(var), df=max(1.0, n_eff - 1 + prior)
+            centre=centre, scale=scale, df=df, shift=recal.shift, stretch=recal.stretch
         )
-    return Fit(rule=rule, residuals=m, n_eff=n_eff, by_team=by_team)
+    return Fit(
+        rule=rule,
+        residuals=residuals,
+        n_eff=n_eff,
+        by_team=by_team,
+        replayed=recal.count,
+        recalibrated=recal.applied,
+    )
+
+
+def _base(
+    errors: dict[str, np.ndarray],
+    end: int,
+    *,
+    span: int,
+    step: int,
+    horizon: int,
+    half_life: float | None,
+    pooled_cols: list[int],
+    total_col: int,
+) -> tuple[str, int, float, list[tuple[float, float]]] | None:
+    """The rule and each team's (scale, df) from the out-of-sample errors of the ``span`` rows
+    before ``end``: the rule with the smaller errors (pooled over the teams), a Student t on its
+    own errors shrunk towards the pooled spread. None when no row has every rule's error."""
+    chosen: dict[str, np.ndarray] = {}
+    for rule, all_errors in errors.items():
+        err = all_errors[max(0, end - span) : max(0, end)]
+        err = err[np.isfinite(err).all(axis=1)]
+        if len(err):
+            chosen[rule] = err
+    if not chosen:
+        return None
+    weights = {rule: recency_weights(len(e), half_life) for rule, e in chosen.items()}
+    rms = {
+        rule: float(np.sqrt(_weighted_mean(e[:, pooled_cols] ** 2, weights[rule])))
+        for rule, e in chosen.items()
+    }
+    rule = min(rms, key=lambda r: (rms[r], RULES.index(r)))
+    err = chosen[rule]
+    w = weights[rule]
+    kish = float(w.sum() ** 2 / (w**2).sum())
+    n_eff = (kish - 1) * min(step, horizon) / horizon + 1
+    pooled = rms[rule]
+    spreads: list[tuple[float, float]] = []
+    for j in range(err.shape[1]):
+        var = _weighted_mean(err[:, j] ** 2, w)
+        prior = 0.0 if j == total_col else POOL_PRIOR
+        var = (n_eff * var + prior * pooled**2) / (n_eff + prior)
+        spreads.append((math.sqrt(var), max(1.0, n_eff - 1 + prior)))
+    return rule, len(err), n_eff, spreads
+
+
+def _recalibration(
+    z: np.ndarray,
+    predictions: dict[str, np.ndarray],
+    errors: dict[str, np.ndarray],
+    lag: int,
+    total_col: int,
+    fitting: dict[str, object],
+    min_n_eff: float = 0.0,
+) -> Recalibration:
+    """Replay the fit at every earlier origin k from the errors of windows that had ended
+    before it (rows up to k - lag), and record where z[k] fell in that predictive (its PIT, as a
+    normal score), for origins whose predictive rested on at least ``min_n_eff`` horizons. The
+    normal scores' mean and spread, recent ones weighing more and shrunk towards a calibrated
+    predictive's (0, 1), correct the predictive of the planned window, if that correction,
+    itself replayed on the past (learned at each origin from the scores known then), predicted
+    the later scores better than no correction (log score); else there is none."""
+    scores: list[np.ndarray] = []
+    rows: list[int] = []
+    for k in range(len(z)):
+        base = _base(errors, k - lag + 1, total_col=total_col, **fitting)  # type: ignore[arg-type]
+        if base is None:
+            continue
+        rule, _residuals, n_eff, spreads = base
+        if n_eff < min_n_eff:  # a predictive on far fewer windows than the planned one
+            continue
+        row = []
+        for j in fitting["pooled_cols"]:  # type: ignore[attr-defined]
+            centre, actual = predictions[rule][k, j], z[k, j]
+            if math.isfinite(centre) and math.isfinite(actual):
+                scale, df = spreads[j]
+                row.append(_normal_score(Predictive(centre, scale, df).cdf(float(actual))))
+        if row:
+            scores.append(np.array(row))
+            rows.append(k)
+    if not scores:
+        return Recalibration()
+    step, horizon = int(fitting["step"]), int(fitting["horizon"])  # type: ignore[call-overload]
+    half_life = fitting["half_life"]
+
+    def learn(known: list[np.ndarray]) -> tuple[float, float]:
+        w = recency_weights(len(known), half_life)  # type: ignore[arg-type]
+        means = np.array([r.mean() for r in known])
+        squares = np.array([np.square(r).mean() for r in known])
+        kish = float(w.sum() ** 2 / (w**2).sum())
+        n = (kish - 1) * min(step, horizon) / horizon + 1  # overlapping windows counted once
+        mean = float(np.sum(w * means) / w.sum())
+        var = max(float(np.sum(w * squares) / w.sum()) - mean**2, 0.0)
+        return n * mean / (n + RECAL_PRIOR), math.sqrt((n * var + RECAL_PRIOR) / (n + RECAL_PRIOR))
+
+    gain: list[float] = []  # log score of the replayed correction minus none, per checked row
+    for i, k in enumerate(rows):
+        known = [scores[m] for m in range(i) if rows[m] <= k - lag]
+        if known:
+            shift, stretch = learn(known)
+            q = scores[i]
+            gain.append(float(np.mean(0.5 * q**2 - 0.5 * ((q - shift) / stretch) ** 2)) - math.log(stretch))
+    if not gain or float(np.dot(recency_weights(len(gain), half_life), gain)) <= 0:  # type: ignore[arg-type]
+        return Recalibration(count=len(scores))
+    shift, stretch = learn(scores)
+    return Recalibration(shift=shift, stretch=stretch, count=len(scores), applied=True)
+
+
+def _normal_score(u: float) -> float:
+    from scipy.special import ndtri
+
+    return float(ndtri(min(max(u, PIT_CLIP), 1 - PIT_CLIP)))
 
 
 def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
