@@ -51,7 +51,7 @@ BIAS_RULES = ("mean", "last")  # for models that do not follow a trend (the naiv
 POOL_PRIOR = 2.0
 # A calibrated predictive (PIT normal scores with mean 0, sd 1) counts as this many windows when
 # the recalibration learned from past origins is shrunk towards it (fixed a priori).
-RECAL_PRIOR = 4.0
+RECAL_PRIOR = 8.0
 PIT_CLIP = 1e-3  # PITs are clipped to [PIT_CLIP, 1 - PIT_CLIP] before their normal score
 
 
