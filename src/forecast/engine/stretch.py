@@ -114,7 +114,8 @@ class StretchCalibration:
             else (
                 f"a stand-in for {self.plan_model}"
                 + (f" ({self.note})" if self.note else "")
-                + f": its own forecast, {sp.RULE_WORDS.get(self.rule, '')}"
+                + ": its own forecast and misses, not the "
+                + f"{self.plan_model} baseline's, which have no backtest"
             )
         )
         if self.recalibrated:
@@ -291,7 +292,8 @@ def calibrate_plan(
 ) -> StretchCalibration:
     """The calibration of a plan whose baseline came from ``plan_model``: its own family
     backtested (``calibration_model``); when that leaves too few windows (a fitted model needs two
-    seasons before its first origin), the seasonal naive as a stand-in (its spread only)."""
+    seasons before its first origin), the seasonal naive as a stand-in (its own forecast and
+    predictive, see ``reach_probability``)."""
     from forecast.engine.calendar import season_length
 
     model, family = calibration_model(plan_model, models_used)
