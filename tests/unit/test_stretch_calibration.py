@@ -303,3 +303,23 @@ def test_a_fitted_model_may_be_found_unbiased_while_the_naive_ones_always_correc
     assert fitted.rule == "zero" and fitted.predictive["a"]["centre"] == 0.0
     assert "centred on its forecast" in fitted.rests_on()
     assert naive.rule in ("mean", "last")
+
+
+def test_a_yearly_peak_the_weekly_season_misses_is_expected_again_from_the_year_before() -> None:
+    # Three years of daily totals with a weekly pattern and a December peak (+40 %): the seasonal
+    # naive on a week of days misses the peak by the same amount every December. Planned from
+    # the end of November, the six weeks over December are predicted from last year's miss
+    # (the rules are compared over the last 8 horizons, which hold last December).
+    ds = pd.date_range("2019-01-01", "2021-11-30", freq="D")
+    rng = np.random.default_rng(3)
+    week = 1 + 0.2 * (ds.day_of_week >= 5)
+    peak = np.where(ds.month == 12, 1.4, 1.0)
+    y = 100 * week * peak * np.exp(rng.normal(0, 0.02, len(ds)))
+    totals = pd.DataFrame({"a": y, "b": 2 * y}, index=ds)
+    cal = st.calibrate(totals, 42, "D", model="snaive", season=7)
+    assert cal.rule == "year"
+    assert "a year before" in cal.rests_on()
+    anchor = cal.anchor["a"]
+    # The seasonal naive repeats a November week; the six weeks come in 20 to 30 % higher.
+    assert st.reach_probability(cal, "a", anchor, anchor * 1.15) > 0.8
+    assert st.reach_probability(cal, "a", anchor, anchor * 1.35) < 0.2

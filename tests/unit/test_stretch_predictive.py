@@ -191,9 +191,7 @@ def test_a_bias_the_rules_leave_is_corrected_by_where_past_misses_fell() -> None
 def test_on_well_specified_misses_the_recalibration_is_mostly_left_out() -> None:
     # Independent misses with a constant distribution: the fit is calibrated already, and a
     # correction learned from past PITs rarely predicts later ones better than none.
-    applied = [
-        _fit(_iid(30, 0.01, 0.05, seed=seed), span=8).recalibrated for seed in range(100)
-    ]
+    applied = [_fit(_iid(30, 0.01, 0.05, seed=seed), span=8).recalibrated for seed in range(100)]
     assert sum(applied) <= 5
 
 
@@ -211,9 +209,7 @@ def test_the_recalibration_learns_only_from_windows_that_had_ended() -> None:
     assert again.replayed == early.replayed
 
 
-def test_a_recalibrated_predictive_survives_the_round_trip_and_falls_as_the_target_rises() -> (
-    None
-):
+def test_a_recalibrated_predictive_survives_the_round_trip_and_falls_as_the_target_rises() -> None:
     predictive = sp.Predictive(centre=0.01, scale=0.04, df=6.0, shift=0.4, stretch=0.8)
     again = sp.Predictive(**predictive.to_dict())
     assert again == predictive

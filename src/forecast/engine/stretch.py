@@ -168,6 +168,13 @@ def team_totals(history: pd.DataFrame, teams: pd.Series) -> pd.DataFrame:
     return wide.sort_index().astype(float)
 
 
+def year_periods(freq: str, season: int) -> int:
+    """Periods from a window to the same window a year before: 364 days (the same weekday),
+    52 weeks, 12 months, 4 quarters."""
+    code = (freq or "").upper()[:1]
+    return {"D": 364, "W": 52, "M": 12, "Q": 4}.get(code, max(season, 1))
+
+
 def periods_per_year(freq: str, season: int) -> float:
     code = (freq or "").upper()[:1]
     return {"D": 365.0, "W": 52.0, "M": 12.0, "Q": 4.0, "A": 1.0, "Y": 1.0}.get(code, season)
@@ -217,15 +224,30 @@ def calibrate(
             memo[key] = forecast_total(values[:o, j], horizon, model, season)
         return memo[key]
 
-    z = np.full((len(origins), len(teams)), np.nan)
-    for i, o in enumerate(origins):
+    def window_miss(o: int) -> np.ndarray:
+        """log(actual / forecast) of the window starting at ``o`` per team (NaN: none)."""
+        out = np.full(len(teams), np.nan)
+        if o < min_train(model, season, horizon) or o + horizon > n:
+            return out
         forecasts = [forecast(j, o) for j in range(len(members))]
         actuals = values[o : o + horizon].sum(axis=0)
         for j, (f, a) in enumerate(
             zip([*forecasts, sum(forecasts)], [*actuals, actuals.sum()], strict=True)
         ):
             if f > 0 and a > 0:
-                z[i, j] = math.log(a / f)
+                out[j] = math.log(a / f)
+        return out
+
+    z = np.array([window_miss(o) for o in origins]).reshape(len(origins), len(teams))
+    # The same weeks a year before each window (and the planned one): a model whose season is
+    # shorter than a year (a week of days) misses the yearly pattern the same way each year.
+    year = year_periods(freq, season)
+    year_ago = None
+    if season < year and horizon <= year:
+        year_ago = (
+            np.array([window_miss(o - year) for o in origins]).reshape(len(origins), len(teams)),
+            window_miss(n - year),
+        )
     anchors = [forecast(j, n) for j in range(len(members))]
     anchor = dict(zip(teams, [*anchors, sum(anchors)], strict=True))
     half_life = HALF_LIFE_YEARS * periods_per_year(freq, season) / step
@@ -238,7 +260,8 @@ def calibrate(
         horizon=horizon,
         total=TOTAL,
         half_life=half_life,
-        rules=sp.BIAS_RULES if model in CHEAP_MODELS else sp.RULES,
+        rules=sp.BIAS_RULES if model in CHEAP_MODELS else ("zero", "mean", "last"),
+        year_ago=year_ago,
     )
     windows = 0
     if fitted is not None and origins:
@@ -247,7 +270,12 @@ def calibrate(
         first = max(0, min(len(origins) - rows - lag - rows + 1, len(origins) - rows))
         if fitted.replayed:  # the recalibration replayed the fit from the first origins on
             first = 0
-        windows = (origins[-1] + horizon - origins[first]) // horizon
+        earliest = origins[first]
+        if year_ago is not None and np.isfinite(year_ago[0]).any():
+            earliest = min(
+                earliest, origins[int(np.isfinite(year_ago[0]).any(axis=1).argmax())] - year
+            )
+        windows = (origins[-1] + horizon - earliest) // horizon
     usable = fitted is not None and windows >= MIN_WINDOWS
     note = ""
     if not usable:

@@ -37,16 +37,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
-RULES = ("zero", "mean", "last")
+RULES = ("zero", "mean", "last", "year")
 RULE_WORDS = {
     "zero": "centred on its forecast",
     "mean": "centred on its average miss",
     "last": "centred on its latest miss",
+    "year": "centred on its miss over the same weeks a year before",
 }
 BIAS_RULES = ("mean", "last")  # for models that do not follow a trend (the naive ones)
+# The ``year`` rule competes once its errors cover this many horizons of the rows compared.
+YEAR_MIN_HORIZONS = 4
 # The pooled spread counts as this many windows when a team's spread is shrunk towards it.
 POOL_PRIOR = 2.0
 # A calibrated predictive (PIT normal scores with mean 0, sd 1) counts as this many windows when
@@ -126,17 +130,27 @@ def _predict(known: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def rule_predictions(
-    z: np.ndarray, lag: int, span: int
+    z: np.ndarray,
+    lag: int,
+    span: int,
+    year_ago: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Each rule's prediction of z[k] (origins in rows, teams in columns) from the rows at least
     ``lag`` before it (the windows that had ended at origin k; NaN where none had), and of the
-    window being planned, which starts when the last row's window ends (every row is known)."""
+    window being planned, which starts when the last row's window ends (every row is known).
+    ``year_ago``: the misses of the windows a year before each row's and before the planned one
+    (ended by then), for the ``year`` rule; without it the rule predicts nothing."""
     rows, cols = z.shape
     past = {rule: np.full((rows, cols), np.nan) for rule in RULES}
     for k in range(lag, rows):
         for rule, value in _predict(z[max(0, k - lag - span + 1) : k - lag + 1]).items():
             past[rule][k] = value
-    return past, _predict(z[max(0, rows - span) :])
+    planned = _predict(z[max(0, rows - span) :])
+    planned["year"] = np.full(cols, np.nan)
+    if year_ago is not None:
+        past["year"] = np.asarray(year_ago[0], dtype=float).copy()
+        planned["year"] = np.asarray(year_ago[1], dtype=float).copy()
+    return past, planned
 
 
 def recency_weights(count: int, half_life: float | None) -> np.ndarray:
@@ -160,6 +174,7 @@ def fit(
     half_life: float | None = None,
     rules: tuple[str, ...] = BIAS_RULES,
     recalibrate: bool = True,
+    year_ago: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Fit | None:
     """The predictive of the next window per team from ``z`` (rows: origins ``step`` apart,
     oldest first, the last one ending where the history ends; ``lag`` = origins per horizon).
@@ -167,15 +182,23 @@ def fit(
     ``rules``: the candidates (``zero`` only for models that follow a trend themselves).
     ``recalibrate``: replay the same fit at every earlier origin and correct the predictive by
     where the misses fell in those past predictives (``Recalibration``).
+    ``year_ago``: see ``rule_predictions``; given, the ``year`` rule is a candidate too.
     None when no past origin could be predicted out of sample."""
-    predictions, planned = rule_predictions(z, lag, span)
+    predictions, planned = rule_predictions(z, lag, span, year_ago)
+    if year_ago is not None and "year" not in rules:
+        rules = (*rules, "year")
     errors = {rule: z - predictions[rule] for rule in rules}
     pooled_cols = [j for j, t in enumerate(teams) if t != total] or list(range(len(teams)))
     total_col = teams.index(total) if total in teams else -1
-    fitting = dict(
-        span=span, step=step, horizon=horizon, half_life=half_life, pooled_cols=pooled_cols
+    fitting: dict[str, Any] = dict(
+        span=span,
+        step=step,
+        horizon=horizon,
+        half_life=half_life,
+        pooled_cols=pooled_cols,
+        lag=lag,
     )
-    base = _base(errors, len(z), total_col=total_col, **fitting)  # type: ignore[arg-type]
+    base = _base(errors, len(z), total_col=total_col, **fitting)
     if base is None:
         return None
     rule, residuals, n_eff, spreads = base
@@ -213,26 +236,34 @@ def _base(
     half_life: float | None,
     pooled_cols: list[int],
     total_col: int,
+    lag: int = 1,
 ) -> tuple[str, int, float, list[tuple[float, float]]] | None:
     """The rule and each team's (scale, df) from the out-of-sample errors of the ``span`` rows
-    before ``end``: the rule with the smaller errors (pooled over the teams), a Student t on its
-    own errors shrunk towards the pooled spread. None when no row has every rule's error."""
-    chosen: dict[str, np.ndarray] = {}
-    for rule, all_errors in errors.items():
-        err = all_errors[max(0, end - span) : max(0, end)]
-        err = err[np.isfinite(err).all(axis=1)]
-        if len(err):
-            chosen[rule] = err
-    if not chosen:
+    before ``end``: the rule with the smaller errors (pooled over the teams, compared on the rows
+    where every candidate has one; ``year`` a candidate once those rows span
+    ``YEAR_MIN_HORIZONS`` horizons), a Student t on its own errors shrunk towards the pooled
+    spread. None when no row has a rule's error."""
+    window = {rule: e[max(0, end - span) : max(0, end)] for rule, e in errors.items()}
+    finite = {rule: np.isfinite(e).all(axis=1) for rule, e in window.items()}
+    candidates = [rule for rule in window if finite[rule].any() and rule != "year"]
+    if not candidates:
         return None
-    weights = {rule: recency_weights(len(e), half_life) for rule, e in chosen.items()}
+    common = np.logical_and.reduce([finite[rule] for rule in candidates])
+    if "year" in window:
+        with_year = common & finite["year"]
+        if with_year.sum() >= YEAR_MIN_HORIZONS * lag:
+            candidates.append("year")
+            common = with_year
+    compared = {rule: window[rule][common] for rule in candidates}
+    chosen = {rule: window[rule][finite[rule]] for rule in candidates}
+    w_common = recency_weights(int(common.sum()), half_life)
     rms = {
-        rule: float(np.sqrt(_weighted_mean(e[:, pooled_cols] ** 2, weights[rule])))
-        for rule, e in chosen.items()
+        rule: float(np.sqrt(_weighted_mean(e[:, pooled_cols] ** 2, w_common)))
+        for rule, e in compared.items()
     }
     rule = min(rms, key=lambda r: (rms[r], RULES.index(r)))
     err = chosen[rule]
-    w = weights[rule]
+    w = recency_weights(len(err), half_life)
     kish = float(w.sum() ** 2 / (w**2).sum())
     n_eff = (kish - 1) * min(step, horizon) / horizon + 1
     pooled = rms[rule]
@@ -251,7 +282,7 @@ def _recalibration(
     errors: dict[str, np.ndarray],
     lag: int,
     total_col: int,
-    fitting: dict[str, object],
+    fitting: dict[str, Any],
     min_n_eff: float = 0.0,
 ) -> Recalibration:
     """Replay the fit at every earlier origin k from the errors of windows that had ended
@@ -264,14 +295,14 @@ def _recalibration(
     scores: list[np.ndarray] = []
     rows: list[int] = []
     for k in range(len(z)):
-        base = _base(errors, k - lag + 1, total_col=total_col, **fitting)  # type: ignore[arg-type]
+        base = _base(errors, k - lag + 1, total_col=total_col, **fitting)
         if base is None:
             continue
         rule, _residuals, n_eff, spreads = base
         if n_eff < min_n_eff:  # a predictive on far fewer windows than the planned one
             continue
         row = []
-        for j in fitting["pooled_cols"]:  # type: ignore[attr-defined]
+        for j in fitting["pooled_cols"]:
             centre, actual = predictions[rule][k, j], z[k, j]
             if math.isfinite(centre) and math.isfinite(actual):
                 scale, df = spreads[j]
@@ -281,11 +312,11 @@ def _recalibration(
             rows.append(k)
     if not scores:
         return Recalibration()
-    step, horizon = int(fitting["step"]), int(fitting["horizon"])  # type: ignore[call-overload]
+    step, horizon = int(fitting["step"]), int(fitting["horizon"])
     half_life = fitting["half_life"]
 
     def learn(known: list[np.ndarray]) -> tuple[float, float]:
-        w = recency_weights(len(known), half_life)  # type: ignore[arg-type]
+        w = recency_weights(len(known), half_life)
         means = np.array([r.mean() for r in known])
         squares = np.array([np.square(r).mean() for r in known])
         kish = float(w.sum() ** 2 / (w**2).sum())
@@ -300,8 +331,10 @@ def _recalibration(
         if known:
             shift, stretch = learn(known)
             q = scores[i]
-            gain.append(float(np.mean(0.5 * q**2 - 0.5 * ((q - shift) / stretch) ** 2)) - math.log(stretch))
-    if not gain or float(np.dot(recency_weights(len(gain), half_life), gain)) <= 0:  # type: ignore[arg-type]
+            gain.append(
+                float(np.mean(0.5 * q**2 - 0.5 * ((q - shift) / stretch) ** 2)) - math.log(stretch)
+            )
+    if not gain or float(np.dot(recency_weights(len(gain), half_life), gain)) <= 0:
         return Recalibration(count=len(scores))
     shift, stretch = learn(scores)
     return Recalibration(shift=shift, stretch=stretch, count=len(scores), applied=True)
