@@ -48,8 +48,8 @@ from forecast.engine.stretch_models import (
 )
 
 TOTAL = "TOTAL"
-METHOD = "family-residuals-v4"
-MIN_WINDOWS = 3  # past windows the misses must span; fewer: no calibrated probability  # stored calibrations of another method are recomputed
+METHOD = "family-residuals-v4"  # stored calibrations of another method are recomputed
+MIN_WINDOWS = 3  # past windows the misses must span; fewer: no calibrated probability
 SPAN = 8  # horizons of past misses each rule averages over, and of out-of-sample errors kept
 HALF_LIFE_YEARS = 1.0  # the weight of a past error halves every year (fixed a priori)
 

@@ -7,11 +7,13 @@ of the next window from the windows that had ENDED before it started:
 - ``mean``: the average miss of the windows of the last ``span`` horizons (a stable bias);
 - ``last``: the miss of the latest window (the bias drifts: growth speeds up or slows down);
 - ``zero``: no correction, a candidate only for fitted models, which follow a trend themselves
-  (the naive models do not, so for them a bias is always corrected).
+  (the naive models do not, so for them a bias is always corrected);
+- ``year``: the miss of the window over the same weeks a year before, given (``year_ago``) for
+  models whose season is shorter than a year: they miss the yearly pattern the same way each year.
 
 Each rule is replayed on the past: at every earlier origin it predicts that origin's miss from
-what was known then, which gives its out-of-sample errors. The rule with the smaller errors
-(pooled over the teams) is used, and its own errors give the spread: a Student t whose scale is
+what was known then, which gives its out-of-sample errors. The rule with the smallest errors
+(pooled over the teams, on the rows where every candidate has one) is used, and its own errors give the spread: a Student t whose scale is
 their root mean square (already predictive errors, so no further widening for the centre), shrunk
 towards the spread pooled over the teams. Overlapping windows are not independent: they count as
 the number of horizons they span (``n_eff``) for the degrees of freedom.
