@@ -196,17 +196,25 @@ def test_on_well_specified_misses_the_recalibration_is_mostly_left_out() -> None
 
 
 def test_the_recalibration_learns_only_from_windows_that_had_ended() -> None:
-    # The planned window's predictive depends on the misses of past windows only; replayed
-    # origins see only what had ended before them, so changing the latest miss changes the
-    # planned predictive but no earlier replayed origin's PIT: the count of replayed origins
-    # and the rule are unchanged, and a prefix's fit is the same fit it was then.
+    # The fit replayed at origin k (for its PIT) uses the errors of rows up to k - lag only:
+    # changing every later row (the windows not ended at k, and k's own) leaves it as it was.
     z = _iid(40, 0.0, 0.05, seed=12)
-    early = _fit(z[:30], span=8)
-    changed = z.copy()
-    changed[30:] += 1.0
-    again = _fit(changed[:30], span=8)
-    assert again.by_team["a"] == early.by_team["a"]
-    assert again.replayed == early.replayed
+    lag, span = 4, 8
+    fitting = dict(
+        span=span, step=1, horizon=lag, half_life=None, pooled_cols=[0, 1], total_col=2, lag=lag
+    )
+
+    def replayed_at(matrix: np.ndarray, k: int):
+        predictions, _planned = sp.rule_predictions(matrix, lag, span)
+        errors = {rule: matrix - predictions[rule] for rule in sp.BIAS_RULES}
+        return sp._base(errors, k - lag + 1, **fitting)  # type: ignore[arg-type]
+
+    for k in (12, 25, 39):
+        changed = z.copy()
+        changed[k - lag + 1 :] += 5.0
+        assert replayed_at(changed, k) == replayed_at(z, k)
+        changed[k - lag] += 5.0  # the last window that had ended does count
+        assert replayed_at(changed, k) != replayed_at(z, k)
 
 
 def test_a_recalibrated_predictive_survives_the_round_trip_and_falls_as_the_target_rises() -> None:
