@@ -108,12 +108,15 @@ def cases(
     plan_model: str,
     eval_step: int,
     method: str = "calibrated",
+    cache: dict[tuple[str, int], float] | None = None,
 ) -> pd.DataFrame:
-    """One row per (origin, team, uplift): predicted probability and whether it was reached."""
+    """One row per (origin, team, uplift): predicted probability and whether it was reached.
+    ``cache``: forecasts by (team and model, origin), each from the history before its origin
+    only, to share between runs."""
     rows = []
     n = len(totals)
     first = st.min_train("snaive", season, horizon) + st.MIN_WINDOWS * horizon
-    cache: dict[tuple[str, int], float] = {}
+    cache = {} if cache is None else cache
     for origin in range(first, n - horizon + 1, eval_step):
         past = totals.iloc[:origin]
         cal = st.calibrate_plan(
@@ -231,8 +234,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "Targets at +0 %, +2 %, +5 %, +10 % over the system plan (the baseline), per team total.",
         "",
         "Method: " + st.METHOD + " (misses of past windows of the plan's model family; the "
-        "better of two rules, the average or the latest miss, replayed out of sample; a Student "
-        "t on its own errors, weighted with a half-life of one year).",
+        "best of the rules (the average or the latest miss, or none for fitted models), "
+        "replayed out of sample; a Student t on its own errors, weighted with a half-life of one "
+        "year; recalibrated by the PITs of the same fit replayed at earlier origins when that "
+        "predicted better there than none; a stand-in's own forecast and predictive where the "
+        "plan's family has too little history).",
         "",
     ]
     for name in args.sets.split(","):

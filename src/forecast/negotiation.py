@@ -373,6 +373,15 @@ class Negotiation:
             return claimed - gap
         return 0
 
+    @property
+    def total_target(self) -> int:
+        """What all teams together are to reach: the goal (plus a kept over-subscription) once
+        there is one, whether or not the remainder has been assigned yet; before a goal, the
+        sum of the teams' targets."""
+        if self.goal is None:
+            return sum(self.targets().values())
+        return self.goal + self.kept_oversubscription
+
     def targets(self) -> dict[str, int]:
         basis = self.team_basis
         return {
@@ -1269,8 +1278,13 @@ def stretch(
     team_targets: Mapping[str, int],
     *,
     last_year: Mapping[str, float | None] | None = None,
+    total_target: int | None = None,
 ) -> pd.DataFrame:
     """Probability that actuals reach each team's target (and the total's), and growth over last year.
+
+    ``total_target`` (minor units): the TOTAL row's target, the goal (``Negotiation.total_target``);
+    default the sum of ``team_targets``, which falls short of the goal until the remainder is
+    assigned.
 
     `baseline` has ``team, baseline`` and interval columns (``baseline-lo-80/hi-80`` or 95) per
     series-period in currency units; `team_targets` are minor units. The forecast distribution is
@@ -1308,7 +1322,7 @@ def stretch(
             "TOTAL",
             float(grouped["mean"].sum()),
             float(grouped["var"].sum()),
-            sum(team_targets.values()),
+            sum(team_targets.values()) if total_target is None else total_target,
             total_last,
         )
     )

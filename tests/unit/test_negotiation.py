@@ -250,6 +250,17 @@ def test_per_period_goals_add_up_by_team_and_by_period():
         assert sum(v for (_, p), v in cells.items() if p == period) == goal
 
 
+def test_stretch_total_row_reaches_for_the_goal_while_the_remainder_is_open():
+    # Goal 30,000 (minor units); the teams' targets so far add up to their bases (20,000): the
+    # TOTAL row's target is the goal, not the sum of the bases.
+    frame = pd.DataFrame({"team": ["a", "b"], "baseline": [100.0, 100.0]})
+    out = stretch(frame, {"a": 10000, "b": 10000}, total_target=30000).set_index("team")
+    assert out.loc["TOTAL", "target"] == pytest.approx(300.0)
+    assert out.loc["TOTAL", "probability_reach"] == 0.0
+    summed = stretch(frame, {"a": 10000, "b": 10000}).set_index("team")
+    assert summed.loc["TOTAL", "target"] == pytest.approx(200.0)  # no goal: the sum
+
+
 def test_stretch_probability_and_growth():
     frame = pd.DataFrame(
         {

@@ -241,6 +241,19 @@ def test_stretch_gives_probabilities_and_growth(store, plan_id):
     assert table.loc["a", "growth_vs_last_year"] > 1000  # baselines are billions, history is ~100
 
 
+def test_stretch_total_target_is_the_goal_before_the_remainder_is_assigned(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="10000000000")
+    nego.claim(store, plan_id, "anna", "a", amount="1000000000", note="x")
+    before = nego.stretch(store, plan_id).set_index("team")
+    assert before.loc["TOTAL", "target"] == pytest.approx(10_000_000_000)
+    assert before.drop(index="TOTAL")["target"].sum() < 10_000_000_000  # remainder open
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    after = nego.stretch(store, plan_id).set_index("team")
+    assert after.loc["TOTAL", "target"] == pytest.approx(10_000_000_000)
+    assert after.drop(index="TOTAL")["target"].sum() == pytest.approx(10_000_000_000)
+
+
 def test_score_names_the_closer_track(store, plan_id):
     nego.set_goal(store, plan_id, "olga", ratio="10/6.5")
     nego.close_round(store, plan_id, "olga")

@@ -170,19 +170,23 @@ def test_a_combination_forecasts_the_mean_of_its_members_totals() -> None:
     assert st.forecast_total(y, 13, "mean(snaive,naive)", 52) == pytest.approx(np.mean(parts))
 
 
-def test_a_baseline_from_a_stand_in_is_taken_as_the_centre() -> None:
-    # A stand-in's bias (seasonal naive misses 10 % a year of growth) is not the bias of the
-    # model that made the baseline (Prophet): the distribution is centred on the baseline, with
-    # the stand-in's spread. The plan's own family keeps its bias.
+def test_a_stand_in_lends_its_own_forecast_and_misses_whatever_the_baseline() -> None:
+    # The plan's own misses are unknown when a stand-in is backtested: the actual total is
+    # predicted by the stand-in's own forecast and misses (the seasonal naive misses 10 % a year
+    # of growth, and corrects for it), wherever the plan's baseline lies.
     totals = _totals(52 * 3, growth=0.10, noise=0.01)
     own = st.calibrate(totals, 13, "W-FRI", model="snaive")
     other = st.calibrate(totals, 13, "W-FRI", model="snaive", plan_model="auto", family=False)
     assert own.backtests_the_plan and not other.backtests_the_plan
-    baseline = 1234.0
-    assert st.reach_probability(other, "a", baseline, baseline) == pytest.approx(0.5)
-    assert st.reach_probability(other, "a", baseline, baseline * 1.05) < 0.5
-    assert st.reach_probability(own, "a", baseline, baseline * 1.05) > 0.8
-    assert "its spread around the auto baseline" in other.rests_on()
+    anchor = other.anchor["a"]
+    low, high = anchor * 0.9, anchor * 1.3  # two baselines the stand-in knows nothing about
+    for target in (anchor, anchor * 1.1, anchor * 1.2):
+        expected = st.reach_probability(own, "a", anchor, target)
+        assert st.reach_probability(other, "a", low, target) == pytest.approx(expected)
+        assert st.reach_probability(other, "a", high, target) == pytest.approx(expected)
+    assert st.reach_probability(other, "a", low, low) > 0.95  # a low plan is reached
+    assert st.reach_probability(other, "a", high, high) < 0.05  # a high one is not
+    assert "its own forecast and misses, not the auto baseline's" in other.rests_on()
     assert st.StretchCalibration.from_dict(other.to_dict()) == other
 
 
@@ -205,7 +209,7 @@ def test_an_auto_baseline_that_is_exactly_the_backtested_forecast_is_treated_as_
     )
     out = st.apply_calibration(table, other)
     assert "centred on its" in out.loc[0, "rests_on"]
-    assert "its spread around the auto baseline" in out.loc[1, "rests_on"]
+    assert "its own forecast and misses, not the auto baseline's" in out.loc[1, "rests_on"]
 
 
 def test_a_plan_on_auto_backtests_the_combination_most_series_got() -> None:
@@ -227,7 +231,7 @@ def test_a_plan_on_auto_backtests_the_combination_most_series_got() -> None:
         models_used={"mean(snaive,naive)": 2},
     )
     # Two and a half years: a fitted model's first origin comes after two seasons, which leaves too few
-    # windows; the seasonal naive stands in, its spread around the baseline.
+    # windows; the seasonal naive stands in with its own forecast and misses.
     assert cal.model == "snaive" and cal.plan_model == "auto" and not cal.family
     assert "a stand-in for auto (mean of seasonal naive and naive needs 143 periods" in (
         cal.rests_on()
@@ -255,7 +259,7 @@ def test_a_plan_on_auto_backtests_the_combination_most_series_got() -> None:
         history, teams, horizon=13, freq="W-FRI", plan_model="prophet"
     )
     assert prophet.model == "fourier_ets" and not prophet.family
-    assert "a stand-in for prophet: its spread around the prophet baseline" in prophet.rests_on()
+    assert "a stand-in for prophet: its own forecast and misses" in prophet.rests_on()
 
 
 def test_on_simulated_histories_a_fitted_family_gives_calibrated_probabilities() -> None:
@@ -299,3 +303,23 @@ def test_a_fitted_model_may_be_found_unbiased_while_the_naive_ones_always_correc
     assert fitted.rule == "zero" and fitted.predictive["a"]["centre"] == 0.0
     assert "centred on its forecast" in fitted.rests_on()
     assert naive.rule in ("mean", "last")
+
+
+def test_a_yearly_peak_the_weekly_season_misses_is_expected_again_from_the_year_before() -> None:
+    # Three years of daily totals with a weekly pattern and a December peak (+40 %): the seasonal
+    # naive on a week of days misses the peak by the same amount every December. Planned from
+    # the end of November, the six weeks over December are predicted from last year's miss
+    # (the rules are compared over the last 8 horizons, which hold last December).
+    ds = pd.date_range("2019-01-01", "2021-11-30", freq="D")
+    rng = np.random.default_rng(3)
+    week = 1 + 0.2 * (ds.day_of_week >= 5)
+    peak = np.where(ds.month == 12, 1.4, 1.0)
+    y = 100 * week * peak * np.exp(rng.normal(0, 0.02, len(ds)))
+    totals = pd.DataFrame({"a": y, "b": 2 * y}, index=ds)
+    cal = st.calibrate(totals, 42, "D", model="snaive", season=7)
+    assert cal.rule == "year"
+    assert "a year before" in cal.rests_on()
+    anchor = cal.anchor["a"]
+    # The seasonal naive repeats a November week; the six weeks come in 20 to 30 % higher.
+    assert st.reach_probability(cal, "a", anchor, anchor * 1.15) > 0.8
+    assert st.reach_probability(cal, "a", anchor, anchor * 1.35) < 0.2

@@ -164,3 +164,63 @@ def test_with_a_half_life_the_probability_stays_calibrated_when_the_spread_chang
         inside = (p >= lo) & (p < lo + 0.2)
         if inside.sum() >= 100:
             assert abs(y[inside].mean() - p[inside].mean()) < 0.06, lo
+
+
+def test_a_bias_the_rules_leave_is_corrected_by_where_past_misses_fell() -> None:
+    # Misses of +5 % +- 1 % every window, and no rule that corrects a bias: the fit centres on 0
+    # with a wide spread; the misses of past windows all fell high in the predictives replayed at
+    # their origins, so the recalibration moves the probabilities towards the truth.
+    rng = np.random.default_rng(1)
+    z = rng.normal(0.05, 0.01, (40, 2))
+    z = np.column_stack([z, z.mean(axis=1)])
+    kwargs = dict(lag=1, span=1000, step=1, horizon=1, total="TOTAL", rules=("zero",))
+    plain = sp.fit(z, TEAMS, recalibrate=False, **kwargs)  # type: ignore[arg-type]
+    recalibrated = sp.fit(z, TEAMS, **kwargs)  # type: ignore[arg-type]
+    assert plain is not None and recalibrated is not None
+    assert recalibrated.recalibrated and not plain.recalibrated
+    # Replayed: the origins whose predictive rested on at least half the planned one's windows.
+    assert 15 <= recalibrated.replayed <= 21
+    assert recalibrated.by_team["a"].shift > 0 and recalibrated.by_team["a"].stretch < 1
+    needs = (0.03, 0.04, 0.05, 0.06, 0.07)
+    truth = np.array([norm.sf((n - 0.05) / 0.01) for n in needs])
+    error_plain = np.abs([plain.by_team["a"].reach(n) for n in needs] - truth).mean()
+    error_recal = np.abs([recalibrated.by_team["a"].reach(n) for n in needs] - truth).mean()
+    assert error_recal < 0.7 * error_plain
+
+
+def test_on_well_specified_misses_the_recalibration_is_mostly_left_out() -> None:
+    # Independent misses with a constant distribution: the fit is calibrated already, and a
+    # correction learned from past PITs rarely predicts later ones better than none.
+    applied = [_fit(_iid(30, 0.01, 0.05, seed=seed), span=8).recalibrated for seed in range(100)]
+    assert sum(applied) <= 5
+
+
+def test_the_recalibration_learns_only_from_windows_that_had_ended() -> None:
+    # The fit replayed at origin k (for its PIT) uses the errors of rows up to k - lag only:
+    # changing every later row (the windows not ended at k, and k's own) leaves it as it was.
+    z = _iid(40, 0.0, 0.05, seed=12)
+    lag, span = 4, 8
+    fitting = dict(
+        span=span, step=1, horizon=lag, half_life=None, pooled_cols=[0, 1], total_col=2, lag=lag
+    )
+
+    def replayed_at(matrix: np.ndarray, k: int):
+        predictions, _planned = sp.rule_predictions(matrix, lag, span)
+        errors = {rule: matrix - predictions[rule] for rule in sp.BIAS_RULES}
+        return sp._base(errors, k - lag + 1, **fitting)  # type: ignore[arg-type]
+
+    for k in (12, 25, 39):
+        changed = z.copy()
+        changed[k - lag + 1 :] += 5.0
+        assert replayed_at(changed, k) == replayed_at(z, k)
+        changed[k - lag] += 5.0  # the last window that had ended does count
+        assert replayed_at(changed, k) != replayed_at(z, k)
+
+
+def test_a_recalibrated_predictive_survives_the_round_trip_and_falls_as_the_target_rises() -> None:
+    predictive = sp.Predictive(centre=0.01, scale=0.04, df=6.0, shift=0.4, stretch=0.8)
+    again = sp.Predictive(**predictive.to_dict())
+    assert again == predictive
+    probs = [again.reach(n) for n in np.linspace(-0.2, 0.2, 41)]
+    assert all(a >= b for a, b in zip(probs, probs[1:], strict=False))
+    assert again.reach(0.01) > 0.5  # shifted up: the centre is reached more often than not

@@ -15,11 +15,14 @@ shorter than the horizon, e.g. a week of days) and one horizon apart for fitted 
 stays at a few dozen team-level fits.
 
 The predictive distribution of the miss of the window being planned is learned from those misses
-(``stretch_predictive``: the better of two rules replayed on the past, with the spread of its own
-out-of-sample errors, recent ones weighing more: half-life one year). The actual total is the
-plan's baseline total times that miss: centre and spread are those of the model family that made
-the baseline. Where a stand-in was backtested, its bias says nothing about the plan's model, so
-only its spread is used, around the baseline.
+(``stretch_predictive``: the best of the rules replayed on the past, with the spread of its own
+out-of-sample errors, recent ones weighing more: half-life one year; then recalibrated by where
+past misses fell in the predictives replayed at their origins, when that correction predicted
+better on the past than none). The actual total is the plan's baseline total times that miss:
+centre and spread are those of the model family that made the baseline. Where a stand-in was
+backtested, the plan's own misses are unknown: the actual total is the stand-in's own forecast
+times its predicted miss (a predictive whose calibration was checked on the past), and the
+plan's baseline only says where the targets are.
 
 Pure: pandas/numpy/scipy in, plain values out, no I/O.
 """
@@ -45,7 +48,7 @@ from forecast.engine.stretch_models import (
 )
 
 TOTAL = "TOTAL"
-METHOD = "family-residuals-v3"  # stored calibrations of another method are recomputed
+METHOD = "family-residuals-v4"  # stored calibrations of another method are recomputed
 MIN_WINDOWS = 3  # past windows the misses must span; fewer: no calibrated probability
 SPAN = 8  # horizons of past misses each rule averages over, and of out-of-sample errors kept
 HALF_LIFE_YEARS = 1.0  # the weight of a past error halves every year (fixed a priori)
@@ -69,7 +72,9 @@ class StretchCalibration:
     rule: str = ""  # the rule the predictive is centred on (stretch_predictive.RULES)
     residuals: int = 0  # past origins predicted out of sample for the spread
     plan_model: str = ""  # the model of the plan's baseline ("" or ``model``: the one backtested)
-    family: bool = True  # ``model`` is the plan's own (else a stand-in: its spread only)
+    family: bool = True  # ``model`` is the plan's own (else a stand-in: its own predictive)
+    replayed: int = 0  # past origins whose predictive was replayed to check its calibration
+    recalibrated: bool = False  # the correction learned from them is applied
 
     @property
     def backtests_the_plan(self) -> bool:
@@ -77,9 +82,9 @@ class StretchCalibration:
         return self.plan_model in ("", self.model)
 
     def on_anchor(self, team: str, expected: float) -> bool:
-        """Whether the predicted miss (centre and spread) applies around ``team``'s baseline
-        total ``expected``: the backtested model is the plan's own family, or a stand-in gave
-        exactly the same total."""
+        """Whether the predicted miss applies around ``team``'s baseline total ``expected``: the
+        backtested model is the plan's own family, or a stand-in gave exactly the same total
+        (else it applies around the stand-in's own forecast, ``anchor``)."""
         if self.family:
             return True
         anchor = self.anchor.get(team)
@@ -109,9 +114,12 @@ class StretchCalibration:
             else (
                 f"a stand-in for {self.plan_model}"
                 + (f" ({self.note})" if self.note else "")
-                + f": its spread around the {self.plan_model} baseline"
+                + ": its own forecast and misses, not the "
+                + f"{self.plan_model} baseline's, which have no backtest"
             )
         )
+        if self.recalibrated:
+            centred += f"; recalibrated on its {self.replayed} past predictions"
         return (
             f"from {self.windows} past {span} windows of this history (backtest of team totals, "
             f"{label}, one starting {every}; {centred})"
@@ -140,6 +148,8 @@ class StretchCalibration:
             residuals=int(data.get("residuals", 0)),
             plan_model=str(data.get("plan_model", "")),
             family=bool(data.get("family", True)),
+            replayed=int(data.get("replayed", 0)),
+            recalibrated=bool(data.get("recalibrated", False)),
         )
 
 
@@ -156,6 +166,13 @@ def team_totals(history: pd.DataFrame, teams: pd.Series) -> pd.DataFrame:
         index=schema.DS, columns="team", values=schema.Y, aggfunc="sum", fill_value=0.0
     )
     return wide.sort_index().astype(float)
+
+
+def year_periods(freq: str, season: int) -> int:
+    """Periods from a window to the same window a year before: 364 days (the same weekday),
+    52 weeks, 12 months, 4 quarters."""
+    code = (freq or "").upper()[:1]
+    return {"D": 364, "W": 52, "M": 12, "Q": 4}.get(code, max(season, 1))
 
 
 def periods_per_year(freq: str, season: int) -> float:
@@ -207,15 +224,30 @@ def calibrate(
             memo[key] = forecast_total(values[:o, j], horizon, model, season)
         return memo[key]
 
-    z = np.full((len(origins), len(teams)), np.nan)
-    for i, o in enumerate(origins):
+    def window_miss(o: int) -> np.ndarray:
+        """log(actual / forecast) of the window starting at ``o`` per team (NaN: none)."""
+        out = np.full(len(teams), np.nan)
+        if o < min_train(model, season, horizon) or o + horizon > n:
+            return out
         forecasts = [forecast(j, o) for j in range(len(members))]
         actuals = values[o : o + horizon].sum(axis=0)
         for j, (f, a) in enumerate(
             zip([*forecasts, sum(forecasts)], [*actuals, actuals.sum()], strict=True)
         ):
             if f > 0 and a > 0:
-                z[i, j] = math.log(a / f)
+                out[j] = math.log(a / f)
+        return out
+
+    z = np.array([window_miss(o) for o in origins]).reshape(len(origins), len(teams))
+    # The same weeks a year before each window (and the planned one): a model whose season is
+    # shorter than a year (a week of days) misses the yearly pattern the same way each year.
+    year = year_periods(freq, season)
+    year_ago = None
+    if season < year and horizon <= year:
+        year_ago = (
+            np.array([window_miss(o - year) for o in origins]).reshape(len(origins), len(teams)),
+            window_miss(n - year),
+        )
     anchors = [forecast(j, n) for j in range(len(members))]
     anchor = dict(zip(teams, [*anchors, sum(anchors)], strict=True))
     half_life = HALF_LIFE_YEARS * periods_per_year(freq, season) / step
@@ -228,14 +260,22 @@ def calibrate(
         horizon=horizon,
         total=TOTAL,
         half_life=half_life,
-        rules=sp.BIAS_RULES if model in CHEAP_MODELS else sp.RULES,
+        rules=sp.BIAS_RULES if model in CHEAP_MODELS else ("zero", "mean", "last"),
+        year_ago=year_ago,
     )
     windows = 0
     if fitted is not None and origins:
         # From the first origin a rule looked at (for the oldest residual, or for the planned
         # window) to the end of the last window.
         first = max(0, min(len(origins) - rows - lag - rows + 1, len(origins) - rows))
-        windows = (origins[-1] + horizon - origins[first]) // horizon
+        if fitted.replayed:  # the recalibration replayed the fit from the first origins on
+            first = 0
+        earliest = origins[first]
+        if year_ago is not None and np.isfinite(year_ago[0]).any():
+            earliest = min(
+                earliest, origins[int(np.isfinite(year_ago[0]).any(axis=1).argmax())] - year
+            )
+        windows = (origins[-1] + horizon - earliest) // horizon
     usable = fitted is not None and windows >= MIN_WINDOWS
     note = ""
     if not usable:
@@ -263,6 +303,8 @@ def calibrate(
         residuals=fitted.residuals if fitted is not None else 0,
         plan_model="" if plan_model == model else plan_model,
         family=family,
+        replayed=fitted.replayed if fitted is not None else 0,
+        recalibrated=fitted.recalibrated if fitted is not None else False,
     )
 
 
@@ -278,7 +320,8 @@ def calibrate_plan(
 ) -> StretchCalibration:
     """The calibration of a plan whose baseline came from ``plan_model``: its own family
     backtested (``calibration_model``); when that leaves too few windows (a fitted model needs two
-    seasons before its first origin), the seasonal naive as a stand-in (its spread only)."""
+    seasons before its first origin), the seasonal naive as a stand-in (its own forecast and
+    predictive, see ``reach_probability``)."""
     from forecast.engine.calendar import season_length
 
     model, family = calibration_model(plan_model, models_used)
@@ -323,9 +366,11 @@ def reach_probability(
 
     The actual total is the baseline total times the team's predicted miss: centre and spread
     learned from the backtest of the plan's own model family. When a stand-in was backtested
-    (the plan's model is too costly to refit at every origin), the stand-in's bias says nothing
-    about the plan's model: the distribution is centred on the baseline, with the stand-in's
-    spread (unless the stand-in's total is exactly the baseline's)."""
+    (the plan's model is too costly to refit at every origin, or its history too short), the
+    plan's own misses are unknown, so the stand-in's predictive of the actual total is used
+    whole: its own forecast of the window times its predicted miss, whose calibration was
+    checked on its past windows. (The plan's baseline centred with the stand-in's spread would
+    assume the plan unbiased, which nothing has checked.)"""
     params = cal.predictive.get(team)
     if not cal.usable or params is None:
         return None
@@ -335,7 +380,10 @@ def reach_probability(
         return 0.0
     predictive = sp.Predictive(**params)
     if not cal.on_anchor(team, expected):
-        predictive.centre = 0.0
+        anchor = cal.anchor.get(team)
+        if anchor is None or anchor <= 0:
+            return None
+        expected = anchor  # the stand-in's own forecast: its predictive of the actual total
     return predictive.reach(math.log(target / expected))
 
 

@@ -657,7 +657,7 @@ def stretch(store: PlanRepository, plan: str) -> pd.DataFrame:
     neg = _require_negotiation(state, "compute the stretch")
     frame, history = _plan_data(store, state)
     last_year = dict(_last_year(store, state))
-    table = domain.stretch(frame, neg.targets(), last_year=last_year)
+    table = domain.stretch(frame, neg.targets(), last_year=last_year, total_target=neg.total_target)
     teams = frame.drop_duplicates(schema.UNIQUE_ID).set_index(schema.UNIQUE_ID)[schema.TEAM]
     calibration = stretch_calibration.of_plan(store, state, history, teams)
     return apply_calibration(table, calibration)
