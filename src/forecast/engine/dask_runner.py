@@ -5,25 +5,28 @@ machines), then pass ``--scheduler tcp://HOST:8786`` to ``forecast baseline``, `
 ``plan create`` or ``serve`` (or set ``FORECAST_DASK_SCHEDULER``). The numbers are the same as
 with the local runner: the same module-level function runs on the same items.
 
-Series travel in batches (``batch_size`` items a task) and at most ``in_flight`` batches per
-worker thread are on the cluster at once, so the memory of the client and the scheduler stays
-flat in the number of series. A worker lost mid-run: the scheduler reruns its batches on the
+Series travel in batches (``batch_size`` items a task, or blocks the caller makes and streams
+through ``imap``) and at most ``in_flight`` batches per worker thread are on the cluster at
+once, so the memory of the scheduler and the workers stays flat in the number of series, and
+so does the client's beyond its input and its (compact) output. A worker lost mid-run: the scheduler reruns its batches on the
 others (and ``retries`` covers a batch that failed on a dying worker), so the run completes.
 The global model is trained once per run where the data is (the client), sent to every worker
-once (``share``), and predicts there batch by batch with the series (``baseline._forecast_batch``).
+once (``share``), and predicts there block by block with the series (``baseline.forecast_block``).
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from forecast.engine.runner import _run_chunk
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+AHEAD = 4
+"""Results that finished ahead of an earlier one wait on the client at most this many windows."""
 
 
 class DaskRunner:
@@ -67,30 +70,51 @@ class DaskRunner:
         return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        self.jobs = self._threads()
+        batches = self._batches(list(items))
+        return [r for batch in self.imap(_run_chunk, ((fn, b) for b in batches)) for r in batch]
+
+    def imap(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        """``fn`` on each item (one task each) on the cluster, in input order, as they finish.
+
+        Items are taken from ``items`` only as room frees: at most ``in_flight`` tasks per
+        worker thread are on the cluster, and results that finish ahead of an earlier one wait
+        here at most ``AHEAD`` windows deep (a slow or retried task holds the feed back instead
+        of letting finished results pile up). Each task carries its item in its own spec, so
+        the scheduler can rerun it on another worker if the one holding it dies (data given
+        with ``scatter`` would die with its worker); the scheduler thus holds only the window.
+        A finished task is released at once: a result lives on the cluster until collected."""
         from distributed import as_completed
 
         self.jobs = self._threads()
-        batches = self._batches(list(items))
-        if not batches:
-            return []
-        results: list[list[Any] | None] = [None] * len(batches)
+        window = self.jobs * self.in_flight
+        pending = enumerate(items)
         index_of: dict[Any, int] = {}
-        pending = iter(enumerate(batches))
+        finished: dict[int, Any] = {}
+        queue = as_completed()
+        submitted = following = 0
 
-        def submit(index: int, batch: list[Any]) -> Any:
-            future = self.client.submit(_run_chunk, (fn, batch), pure=False, retries=self.retries)
-            index_of[future.key] = index
-            return future
+        def feed() -> None:
+            nonlocal submitted
+            while len(index_of) < window and submitted - following < AHEAD * window:
+                taken = next(pending, None)
+                if taken is None:
+                    return
+                index, item = taken
+                future = self.client.submit(fn, item, pure=False, retries=self.retries)
+                index_of[future.key] = index
+                queue.add(future)
+                submitted += 1
 
-        first = [submit(i, b) for i, b in itertools.islice(pending, self.jobs * self.in_flight)]
-        queue = as_completed(first)
-        for future in queue:
-            results[index_of.pop(future.key)] = future.result()
+        feed()
+        while index_of:
+            future = next(queue)
+            finished[index_of.pop(future.key)] = future.result()
             future.release()
-            following = next(pending, None)
-            if following is not None:
-                queue.add(submit(*following))
-        return [r for batch in results for r in (batch or [])]
+            while following in finished:
+                yield finished.pop(following)
+                following += 1
+            feed()
 
     def share(self, obj: Any) -> Any:
         """Send ``obj`` (such as the run's trained global model) to every worker once; items
