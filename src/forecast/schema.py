@@ -78,14 +78,16 @@ def validate_history(frame: pd.DataFrame) -> pd.DataFrame:
     require_columns(frame, [UNIQUE_ID, DS, Y], "history")
     out = frame.copy(deep=False)
     out[UNIQUE_ID] = out[UNIQUE_ID].astype(str)
-    out[DS] = pd.to_datetime(out[DS])
-    out[Y] = pd.to_numeric(out[Y], errors="raise").astype(float)
-    new_id, step = _id_starts_and_date_steps(out)
-    if (step[~new_id[1:]] < 0).any() or not out[UNIQUE_ID].is_monotonic_increasing:
+    if not pd.api.types.is_datetime64_any_dtype(out[DS]):  # converting copies (120 MB at 100k)
+        out[DS] = pd.to_datetime(out[DS])
+    if out[Y].dtype != np.float64:
+        out[Y] = pd.to_numeric(out[Y], errors="raise").astype(float)
+    same_id, back, still = _neighbours(out)
+    if (same_id & back).any() or not _ascending(out[UNIQUE_ID]):
         out = out.sort_values([UNIQUE_ID, DS], kind="stable")
-        new_id, step = _id_starts_and_date_steps(out)
+        same_id, back, still = _neighbours(out)
     out = out.reset_index(drop=True)
-    repeated = np.flatnonzero(~new_id[1:] & (step == 0))
+    repeated = np.flatnonzero(same_id & still)
     if len(repeated):
         dup = out.iloc[int(repeated[0])]
         raise SchemaError(
@@ -95,10 +97,20 @@ def validate_history(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _id_starts_and_date_steps(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Whether each row starts a new id (against the row before), and each row's date step."""
+def _ascending(ids: pd.Series) -> bool:
+    """Whether the ids never decrease, compared in their own storage (``is_monotonic_increasing``
+    made a Python string of every row: 1.2 GB at 15.6 million rows)."""
+    values = ids.array
+    return bool(np.asarray(values[1:] >= values[:-1], dtype=bool).all())
+
+
+def _neighbours(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each row after the first, against the row before: same id, earlier date, same date
+    (boolean arrays, a byte a row)."""
     ids = frame[UNIQUE_ID]
-    return ids.ne(ids.shift()).to_numpy(), np.diff(pd.DatetimeIndex(frame[DS]).asi8)
+    dates = pd.DatetimeIndex(frame[DS]).asi8
+    same_id = ~ids.ne(ids.shift()).to_numpy()[1:]
+    return same_id, dates[1:] < dates[:-1], dates[1:] == dates[:-1]
 
 
 def validate_baseline(frame: pd.DataFrame) -> pd.DataFrame:
