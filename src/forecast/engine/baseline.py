@@ -535,32 +535,42 @@ def forecast_baseline(
         jobs = 1  # microseconds a series: starting worker processes would cost far more
     own_runner = runner is None
     runner = make_runner(jobs, runner)
-    cap = BLOCK
     with runner_session(runner, own_runner):
         shared: object = None
         tasks: Iterable[SeriesTask] = source
         if model in ("auto", GLOBAL_MODEL):  # the choice and the global model see every series
-            tasks = list(source)
-        if model == "auto":
-            from forecast.engine.auto import select_strategy
-
-            selection = select_strategy(tasks, runner, progress=selection_progress)
-            tasks = [
-                replace(task, strategy=selection.strategy, interval_scale=selection.interval_scale)
-                for task in tasks
-            ]
-        if isinstance(tasks, list) and uses_global(tasks):
-            fitted = fit_global(tasks)
-            if hasattr(runner, "share"):  # ship the model once; the workers predict by block
-                shared, cap = runner.share(fitted), GLOBAL_BATCH
-            else:
-                tasks = with_global(tasks, fitted.predict(tasks))
+            tasks, shared = _choose_and_train(list(source), runner, selection_progress)
+        cap = BLOCK if shared is None else GLOBAL_BATCH
         size = getattr(runner, "batch_size", None) or max(
             1, min(cap, -(-count // max(runner.jobs * 4, PROGRESS_STEPS)))
         )
         blocks = ((shared, block) for block in _blocks(tasks, size))
         frames = stream_map(runner, forecast_block, blocks)
         return _gather(frames, count, horizon, progress)
+
+
+def _choose_and_train(
+    tasks: list[SeriesTask],
+    runner: Runner,
+    selection_progress: Callable[[int, int], None] | None,
+) -> tuple[list[SeriesTask], object]:
+    """``model="auto"``'s choice, then the global model trained once if the run uses it: the
+    tasks (with the choice, and the global forecasts when predicted here), and the model as
+    shipped to the runner's workers (``runner.share``) for them to predict, else None."""
+    if tasks and tasks[0].model == "auto":
+        from forecast.engine.auto import select_strategy
+
+        selection = select_strategy(tasks, runner, progress=selection_progress)
+        tasks = [
+            replace(task, strategy=selection.strategy, interval_scale=selection.interval_scale)
+            for task in tasks
+        ]
+    if not uses_global(tasks):
+        return tasks, None
+    fitted = fit_global(tasks)
+    if hasattr(runner, "share"):  # ship the model once; the workers predict block by block
+        return tasks, runner.share(fitted)
+    return with_global(tasks, fitted.predict(tasks)), None
 
 
 BLOCK = 64
