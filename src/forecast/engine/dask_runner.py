@@ -6,10 +6,12 @@ machines), then pass ``--scheduler tcp://HOST:8786`` to ``forecast baseline``, `
 with the local runner: the same module-level function runs on the same items.
 
 Series travel in batches (``batch_size`` items a task, or blocks the caller makes and streams
-through ``imap``) and at most ``in_flight`` batches per worker thread are on the cluster at
-once, so the memory of the scheduler and the workers stays flat in the number of series, and
-so does the client's beyond its input and its (compact) output. A worker lost mid-run: the scheduler reruns its batches on the
-others (and ``retries`` covers a batch that failed on a dying worker), so the run completes.
+through ``imap``), each scattered to a worker with its task referring to it, and at most
+``in_flight`` batches per worker thread are on the cluster at once: the memory of the
+scheduler and the workers stays flat in the number of series, and so does the client's beyond
+its input and its (compact) output. A worker lost mid-run: the scheduler reruns the tasks it
+was running, and a batch whose scattered input died with it is scattered and submitted again
+from the client (``retries`` times at most), so the run completes.
 The global model is trained once per run where the data is (the client), sent to every worker
 once (``share``), and predicts there block by block with the series (``baseline.forecast_block``).
 """
