@@ -6,9 +6,11 @@ the sample plan.
   (in the peers venv, peers_venv.sh); wall and CPU seconds and the ratio.
 - ``dask``: series per second of ours ``auto`` on a distributed.LocalCluster with 1 and with 2
   worker processes (one thread each), and the same numbers as the local runner checked.
-- ``dask-scale``: 10,000 and 100,000 generated weekly series (``--scale-series``) with a cheap
-  model each (``--scale-models``, default ETS and seasonal naive) on 1 and 2 worker processes:
-  series per second, per-series wall and CPU cost, peak memory of client + workers, scaling.
+- ``dask-scale`` (``scale_dask.py``): 10,000 and 100,000 generated weekly series
+  (``--scale-series``) with a cheap model each (``--scale-models``, default ETS and seasonal
+  naive) on a ``dask scheduler`` + ``dask worker`` cluster of 1 and 2 worker processes, after
+  the local serial runner on the same input: series per second, per-series wall and CPU cost,
+  peak memory per kind of process (client, scheduler, workers), same frame, scaling.
 - ``plan``: the sample plan (100 Rossmann stores, weekly, ``auto``) as ``forecast demo
   --no-serve`` creates it, in a fresh data directory: wall and CPU seconds.
 
@@ -119,56 +121,6 @@ def _tree_cpu() -> float:
     return total + t.children_user + t.children_system
 
 
-def dask_scale(sizes: list[int], models: list[str], workers_list: list[int]) -> list[str]:
-    """Series per second, per-series cost and peak memory (client + scheduler + workers, summed
-    RSS sampled every 0.1 s) on a LocalCluster of worker processes, for each size and model."""
-    from distributed import LocalCluster
-
-    from benchmarks.engine_metrics import RssSampler
-    from forecast.engine.baseline import forecast_baseline
-    from forecast.engine.dask_runner import DaskRunner
-
-    lines = []
-    for size, model in zip(sizes, models, strict=True):
-        t0 = time.perf_counter()
-        suite = load_synthetic(size)
-        made = time.perf_counter() - t0
-        lines.append(f"{size:,} generated weekly series ({model}): generated in {made:.1f} s")
-        rates = {}
-        for workers in workers_list:
-            with (
-                LocalCluster(
-                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
-                ) as cluster,
-                DaskRunner(cluster.scheduler_address) as runner,
-            ):
-                runner.map(abs, [1])  # workers warm
-                sampler = RssSampler()
-                sampler.take()
-                t0, c0 = time.perf_counter(), _tree_cpu()
-                fc = forecast_baseline(
-                    suite.history, suite.horizon, freq="W", model=model, runner=runner
-                )
-                wall, cpu = time.perf_counter() - t0, _tree_cpu() - c0
-                peak = sampler.take() / 2**20
-                sampler.close()
-            rates[workers] = size / wall
-            served = fc.drop_duplicates("unique_id")["model"].value_counts().head(2).to_dict()
-            lines.append(
-                f"  dask {workers} worker(s): {wall:.1f} s wall = {size / wall:.0f} series/s; "
-                f"{1000 * wall / size:.2f} ms wall and {1000 * cpu / size:.2f} ms CPU a series; "
-                f"peak RSS {peak:.0f} MB (client, scheduler and workers); served {served}"
-            )
-            del fc
-        if len(rates) > 1:
-            lo, hi = min(rates), max(rates)
-            lines.append(
-                f"  scaling {lo} -> {hi} workers: {rates[hi] / rates[lo]:.2f}x series/s "
-                f"(load average {os.getloadavg()[0]:.1f})"
-            )
-    return lines
-
-
 def plan() -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "FORECAST_DATA_DIR": tmp, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"}
@@ -209,6 +161,8 @@ def main() -> None:
         elif what == "dask":
             lines += dask(args.series)
         elif what == "dask-scale":
+            from benchmarks.scale_dask import dask_scale
+
             lines += dask_scale(
                 [int(n) for n in args.scale_series.split(",")],
                 args.scale_models.split(","),

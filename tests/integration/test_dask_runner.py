@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
-import time
 
 import numpy as np
 import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from forecast.engine.baseline import forecast_baseline, forecast_series, prepare_tasks
-from forecast.engine.dask_runner import DaskRunner
+from forecast.engine.baseline import forecast_baseline
+from forecast.engine.dask_runner import AHEAD, DaskRunner
 from forecast.engine.runner import SCHEDULER_ENV, LocalRunner, make_runner
 from forecast.schema import SchemaError
 
@@ -66,8 +64,9 @@ def test_an_unreachable_scheduler_is_named_in_the_error() -> None:
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_run_is_replaced_and_the_run_completes() -> None:
-    tasks = prepare_tasks(weekly_history(24), 8, model="ets")
-    expected = [forecast_series(t).values["mean"] for t in tasks]
+    history = weekly_history(40)
+    expected = forecast_baseline(history, 8, model="snaive", runner=LocalRunner(1))
+    killed: list[int] = []
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
@@ -76,19 +75,51 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_run_completes() -> None:
     ):
         pids = list(runner.client.run(os.getpid).values())
 
-        def kill_one() -> None:
-            time.sleep(1.0)
-            os.kill(pids[0], signal.SIGKILL)
+        def kill_a_worker_once_work_is_back(done: int, total: int) -> None:
+            if 0 < done < total and not killed:  # series still on the cluster
+                os.kill(pids[0], signal.SIGKILL)
+                killed.append(done)
 
-        killer = threading.Thread(target=kill_one)
-        killer.start()
-        got = runner.map(forecast_series, tasks)
-        killer.join()
+        got = forecast_baseline(
+            history, 8, model="snaive", runner=runner, progress=kill_a_worker_once_work_is_back
+        )
         after = list(runner.client.run(os.getpid).values())
-    assert pids[0] not in after  # the worker was really lost (and replaced by its nanny)
-    assert [r.uid for r in got] == [t.uid for t in tasks]
-    for result, mean in zip(got, expected, strict=True):
-        np.testing.assert_allclose(result.values["mean"], mean, rtol=1e-9)
+    assert killed and pids[0] not in after  # lost mid-run (and replaced by its nanny)
+    pdt.assert_frame_equal(got, expected)
+
+
+def test_dask_stream_takes_items_only_as_room_frees_and_keeps_input_order(thread_cluster) -> None:
+    pulled: list[int] = []
+
+    def items():
+        for i in range(-300, 300):
+            pulled.append(i)
+            yield i
+
+    with DaskRunner(thread_cluster.scheduler_address, in_flight=2) as runner:
+        stream = runner.imap(abs, items())
+        first = next(stream)
+        pulled_at_first = len(pulled)
+        rest = list(stream)
+    assert [first, *rest] == [abs(i) for i in range(-300, 300)]
+    window = 2 * 2  # two worker threads, two tasks each
+    assert pulled_at_first <= AHEAD * window  # not the whole input at once
+
+
+def test_dask_baseline_of_an_unsorted_file_with_gaps_and_flags_equals_the_local_runner(
+    thread_cluster,
+) -> None:
+    history = weekly_history(14).assign(
+        promo=lambda f: (f["ds"].dt.day % 3 == 0).astype(int),
+        unique_id=lambda f: f["unique_id"].str.replace("s0", "s"),  # s1 < s10 < s2 as text
+    )
+    history = history.drop(index=[5, 6, 300]).sample(frac=1.0, random_state=2)
+    local = forecast_baseline(history, 8, model="ets", runner=LocalRunner(1))
+    with DaskRunner(thread_cluster.scheduler_address, batch_size=2, in_flight=1) as runner:
+        remote = forecast_baseline(history, 8, model="ets", runner=runner)
+    pdt.assert_frame_equal(local, remote)
+    ids = remote["unique_id"].drop_duplicates().tolist()
+    assert ids == sorted(ids) and len(ids) == 14 and ids[:3] == ["s0", "s1", "s10"]
 
 
 @pytest.mark.slow

@@ -64,3 +64,24 @@ def test_constant_zero_three_point_and_early_ending_series_are_served_and_named(
     constant = out[out["unique_id"] == "constant"]
     assert (constant["baseline"] == 7.0).all()
     assert np.isfinite(out.select_dtypes("number").to_numpy()).all()
+
+
+@pytest.mark.parametrize("shuffled", [False, True], ids=["sorted file", "shuffled file"])
+def test_a_repeated_series_date_is_named_whether_or_not_the_file_is_sorted(shuffled) -> None:
+    history = pd.concat([regular("a", n=30), regular("b", n=30)], ignore_index=True)
+    history = pd.concat([history, history.iloc[[40]]]).sort_values(["unique_id", "ds"])
+    if shuffled:
+        history = history.sample(frac=1.0, random_state=4)
+    day = regular("b", n=30)["ds"].iloc[10]
+    with pytest.raises(SchemaError, match=f"series 'b' on {day:%Y-%m-%d}"):
+        forecast_baseline(history, 4, model="snaive")
+
+
+def test_forecasting_leaves_the_callers_history_as_it_was() -> None:
+    history = pd.concat([regular("a", n=30), regular("b", n=30)], ignore_index=True)
+    history["unique_id"] = history["unique_id"].map({"a": 7, "b": 8})  # ids as numbers
+    history["ds"] = history["ds"].dt.strftime("%Y-%m-%d")  # dates as text
+    before = history.copy()
+    out = forecast_baseline(history, 4, model="snaive")
+    pd.testing.assert_frame_equal(history, before)
+    assert out["unique_id"].drop_duplicates().tolist() == ["7", "8"]

@@ -10,7 +10,7 @@ import pandas.testing as pdt
 import pytest
 
 from forecast.engine.baseline import forecast_baseline
-from forecast.engine.runner import LocalRunner, Runner, make_runner
+from forecast.engine.runner import LocalRunner, Runner, make_runner, stream_map
 
 # Every test here fits real models (statsmodels, Prophet) or starts a process pool.
 pytestmark = pytest.mark.slow
@@ -87,3 +87,36 @@ def test_a_runner_used_as_context_reuses_its_workers_across_maps() -> None:
     assert os.getpid() not in first
     assert len(first | second) <= 2  # the same two workers served both maps
     assert LocalRunner(jobs=2).map(square, [2, 3]) == [4, 9]  # still works without a block
+
+
+def test_pool_streams_items_lazily_and_in_order() -> None:
+    pulled: list[int] = []
+
+    def items():
+        for i in range(40):
+            pulled.append(i)
+            yield i
+
+    with LocalRunner(jobs=2) as runner:
+        stream = runner.imap(square, items())
+        first = next(stream)
+        pulled_at_first = len(pulled)
+        rest = list(stream)
+    assert [first, *rest] == [i * i for i in range(40)]
+    assert pulled_at_first <= 4  # two items a worker in flight, not the whole input
+
+
+def test_stream_map_on_a_runner_without_imap_keeps_order_and_takes_items_in_waves() -> None:
+    class MapOnly:
+        jobs = 1
+
+        def __init__(self) -> None:
+            self.calls: list[int] = []
+
+        def map(self, fn, items):
+            self.calls.append(len(items))
+            return [fn(item) for item in items]
+
+    runner = MapOnly()
+    assert list(stream_map(runner, square, iter(range(10)))) == [i * i for i in range(10)]
+    assert runner.calls == [4, 4, 2]

@@ -9,7 +9,8 @@ The ``model`` column says which model served each series and why it fell back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -23,8 +24,8 @@ from forecast.engine.runner import (
     PROGRESS_STEPS,
     Runner,
     make_runner,
-    map_in_steps,
     runner_session,
+    stream_map,
 )
 from forecast.schema import (
     BASELINE,
@@ -267,6 +268,25 @@ def prepare_tasks(
     future: pd.DataFrame | None = None,
 ) -> list[SeriesTask]:
     """Validate the history and cut it into one task per series on its regular calendar."""
+    _, tasks = task_source(
+        history, horizon, freq=freq, levels=levels, model=model, holidays=holidays, future=future
+    )
+    return list(tasks)
+
+
+def task_source(
+    history: pd.DataFrame,
+    horizon: int,
+    *,
+    freq: str | None = None,
+    levels: Sequence[int] = DEFAULT_LEVELS,
+    model: str = "auto",
+    holidays: str | None = None,
+    future: pd.DataFrame | None = None,
+) -> tuple[int, Iterator[SeriesTask]]:
+    """``(number of series, their tasks)``: the whole-file checks now, each series cut as it is
+    taken (a series off its calendar, or a future flag missing for it, raises then), so a run
+    holds only the tasks in flight."""
     if model not in MODELS:
         raise SchemaError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}.")
     if horizon < 1:
@@ -284,16 +304,53 @@ def prepare_tasks(
             "fill gaps (forecast ingest fills them with 0) before forecasting."
         )
     base = calendar.base_freq(freq) if freq else calendar._overall_base(history)
-    season = calendar.SEASON_LENGTH[base]
-    flags = flag_columns(history)
-    future_lookup, given_flags = _future_lookup(future, flags)
-    last_overall = history[DS].max()
+    # validate_history sorted by id then date: each series is one run of rows
+    ids = history[UNIQUE_ID]
+    starts = np.flatnonzero(ids.ne(ids.shift()).to_numpy())
+    spec = _CutSpec(
+        horizon=horizon,
+        model=model,
+        season=calendar.SEASON_LENGTH[base],
+        levels=levels,
+        holidays=holidays,
+        base=base,
+        flags=flag_columns(history),
+        last_overall=history[DS].max(),
+    )
+    uids = [str(uid) for uid in ids.iloc[starts]]
+    return len(starts), _cut_series(history, uids, np.r_[starts, len(ids)], spec, future)
 
-    tasks = []
+
+@dataclass
+class _CutSpec:
+    horizon: int
+    model: str
+    season: int
+    levels: tuple[int, ...]
+    holidays: str | None
+    base: str
+    flags: list[str]
+    last_overall: pd.Timestamp
+
+
+def _cut_series(
+    history: pd.DataFrame,
+    uids: list[str],
+    bounds: np.ndarray,
+    spec: _CutSpec,
+    future: pd.DataFrame | None,
+) -> Iterator[SeriesTask]:
+    flags, horizon, base = spec.flags, spec.horizon, spec.base
+    future_lookup, given_flags = _future_lookup(future, flags)
+    ds_all = history[DS].to_numpy()
+    y_all = history[Y].to_numpy(dtype=float)
+    flags_all = history[flags].to_numpy(dtype=float, na_value=np.nan) if flags else None
     spans: dict[tuple[pd.Timestamp, pd.Timestamp, str], pd.DatetimeIndex] = {}
     futures: dict[tuple[pd.Timestamp, str], pd.DatetimeIndex] = {}
-    for uid, part in history.groupby(UNIQUE_ID, sort=True):
-        dates = pd.DatetimeIndex(part[DS])
+    for uid, (a, b) in zip(uids, itertools.pairwise(bounds.tolist()), strict=True):
+        dates = pd.DatetimeIndex(ds_all[a:b])
+        y = y_all[a:b].copy()
+        exog = flags_all[a:b].copy() if flags_all is not None else None
         offset = (
             calendar.resolve_offset(dates, base) if len(dates) > 1 else _single_offset(base, dates)
         )
@@ -309,47 +366,47 @@ def prepare_tasks(
                     "regularise the file with forecast ingest --freq and try again."
                 )
             # missing periods are zero sales, as ingest does
-            part = part.set_index(DS).reindex(full).rename_axis(DS).reset_index()
-            part[Y] = part[Y].fillna(0.0)
-            part[flags] = part[flags].fillna(0.0)
+            at = full.get_indexer(dates)
+            y = np.zeros(len(full))
+            y[at] = y_all[a:b]
+            if flags_all is not None:
+                exog = np.zeros((len(full), len(flags)))
+                exog[at] = flags_all[a:b]
             dates = full
         future_ds = futures.get((dates[-1], offset))
         if future_ds is None:
             future_ds = calendar.next_dates(dates[-1], offset, horizon)
             futures[(dates[-1], offset)] = future_ds
-        exog = part[flags].fillna(0.0).to_numpy(dtype=float) if flags else None
         fut_exog = None
         if exog is not None:
-            fut_exog = unknown_future_flags(exog, season, horizon)
+            exog = np.where(np.isnan(exog), 0.0, exog)
+            fut_exog = unknown_future_flags(exog, spec.season, horizon)
             if future_lookup is not None:
                 known = future_lookup.reindex(
-                    pd.MultiIndex.from_arrays([[str(uid)] * horizon, future_ds])
+                    pd.MultiIndex.from_arrays([[uid] * horizon, future_ds])
                 ).to_numpy(dtype=float)
-                _check_future_flags(str(uid), future_ds, known, flags, given_flags)
+                _check_future_flags(uid, future_ds, known, flags, given_flags)
                 fut_exog = np.where(np.isnan(known), fut_exog, known)
-        tasks.append(
-            SeriesTask(
-                uid=str(uid),
-                y=part[Y].to_numpy(dtype=float),
-                ds=dates,
-                future_ds=future_ds,
-                model=model,
-                season=season,
-                levels=levels,
-                exog=exog,
-                future_exog=fut_exog,
-                exog_names=tuple(flags),
-                holidays=holidays,
-                base_freq=base,
-                offset=offset,
-                note=(
-                    f"ended {dates[-1]:%Y-%m-%d}, before the others"
-                    if future_ds[0] <= last_overall
-                    else None
-                ),
-            )
+        yield SeriesTask(
+            uid=uid,
+            y=y,
+            ds=dates,
+            future_ds=future_ds,
+            model=spec.model,
+            season=spec.season,
+            levels=spec.levels,
+            exog=exog,
+            future_exog=fut_exog,
+            exog_names=tuple(flags),
+            holidays=spec.holidays,
+            base_freq=base,
+            offset=offset,
+            note=(
+                f"ended {dates[-1]:%Y-%m-%d}, before the others"
+                if future_ds[0] <= spec.last_overall
+                else None
+            ),
         )
-    return tasks
 
 
 def _check_future_flags(
@@ -465,7 +522,7 @@ def forecast_baseline(
     ``progress(done, total)``, when given, is called as batches of series finish (about
     ``runner.PROGRESS_STEPS`` times); ``selection_progress(done, total)`` likewise as the backtests of
     ``model="auto"``'s choice finish. The results are the same as without them."""
-    tasks = prepare_tasks(
+    count, source = task_source(
         history,
         horizon,
         freq=freq,
@@ -479,22 +536,82 @@ def forecast_baseline(
     own_runner = runner is None
     runner = make_runner(jobs, runner)
     with runner_session(runner, own_runner):
-        if model == "auto":
-            from forecast.engine.auto import select_strategy
+        shared: object = None
+        tasks: Iterable[SeriesTask] = source
+        if model in ("auto", GLOBAL_MODEL):  # the choice and the global model see every series
+            tasks, shared = _choose_and_train(list(source), runner, selection_progress)
+        cap = BLOCK if shared is None else GLOBAL_BATCH
+        size = getattr(runner, "batch_size", None) or max(
+            1, min(cap, -(-count // max(runner.jobs * 4, PROGRESS_STEPS)))
+        )
+        blocks = ((shared, block) for block in _blocks(tasks, size))
+        frames = stream_map(runner, forecast_block, blocks)
+        return _gather(frames, count, horizon, progress)
 
-            selection = select_strategy(tasks, runner, progress=selection_progress)
-            tasks = [
-                replace(task, strategy=selection.strategy, interval_scale=selection.interval_scale)
-                for task in tasks
-            ]
-        fitted = fit_global(tasks) if uses_global(tasks) else None
-        if fitted is not None and hasattr(runner, "share"):
-            results = _forecast_shipping_global(runner, tasks, fitted, progress)
-        else:
-            if fitted is not None:
-                tasks = with_global(tasks, fitted.predict(tasks))
-            results = map_in_steps(runner, forecast_series, tasks, progress)
-    return results_frame(results, tasks[0].levels)
+
+def _choose_and_train(
+    tasks: list[SeriesTask],
+    runner: Runner,
+    selection_progress: Callable[[int, int], None] | None,
+) -> tuple[list[SeriesTask], object]:
+    """``model="auto"``'s choice, then the global model trained once if the run uses it: the
+    tasks (with the choice, and the global forecasts when predicted here), and the model as
+    shipped to the runner's workers (``runner.share``) for them to predict, else None."""
+    if tasks and tasks[0].model == "auto":
+        from forecast.engine.auto import select_strategy
+
+        selection = select_strategy(tasks, runner, progress=selection_progress)
+        tasks = [
+            replace(task, strategy=selection.strategy, interval_scale=selection.interval_scale)
+            for task in tasks
+        ]
+    if not uses_global(tasks):
+        return tasks, None
+    fitted = fit_global(tasks)
+    if hasattr(runner, "share"):  # ship the model once; the workers predict block by block
+        return tasks, runner.share(fitted)
+    return with_global(tasks, fitted.predict(tasks)), None
+
+
+BLOCK = 64
+"""Series a task at most: one block is fitted on a worker and comes back as one small frame."""
+
+
+def forecast_block(item: tuple[object, list[SeriesTask]]) -> pd.DataFrame:
+    """On a worker: forecast a block of series into one compact frame (the rows of
+    ``results_frame``). ``item[0]`` is the run's global model when it was shipped with the
+    block (``runner.share``): it predicts the block first, with the numbers of the local path."""
+    fitted, batch = item
+    if isinstance(fitted, FittedGlobal):
+        batch = with_global(batch, fitted.predict(batch))
+    return results_frame([forecast_series(task) for task in batch], batch[0].levels)
+
+
+def _blocks(tasks: Iterable[SeriesTask], size: int) -> Iterator[list[SeriesTask]]:
+    it = iter(tasks)
+    while block := list(itertools.islice(it, size)):
+        yield block
+
+
+def _gather(
+    frames: Iterable[pd.DataFrame],
+    count: int,
+    horizon: int,
+    progress: Callable[[int, int], None] | None,
+) -> pd.DataFrame:
+    """The blocks' frames in one, with ``progress(done, count)`` about ``PROGRESS_STEPS`` times."""
+    step = max(1, -(-count // PROGRESS_STEPS))
+    parts: list[pd.DataFrame] = []
+    done = reported = 0
+    if progress is not None:
+        progress(0, count)
+    for frame in frames:
+        parts.append(frame)
+        done += len(frame) // horizon
+        if progress is not None and (done - reported >= step or done == count):
+            progress(done, count)
+            reported = done
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
 def uses_global(tasks: Sequence[SeriesTask]) -> bool:
@@ -534,36 +651,6 @@ def attach_global(
 
 GLOBAL_BATCH = 256
 """Series per batch when the global model is shipped to the workers with them."""
-
-
-def _forecast_batch(item: tuple[FittedGlobal, list[SeriesTask]]) -> list[SeriesForecast]:
-    """On a worker: the shipped global model forecasts the batch, then each series is fitted."""
-    fitted, batch = item
-    return [forecast_series(task) for task in with_global(batch, fitted.predict(batch))]
-
-
-def _forecast_shipping_global(
-    runner: Runner,
-    tasks: list[SeriesTask],
-    fitted: FittedGlobal,
-    progress: Callable[[int, int], None] | None,
-) -> list[SeriesForecast]:
-    """Send the trained global model to every worker once (``runner.share``) and the series in
-    batches; each worker predicts its batches with it. The numbers are those of the local path."""
-    shared = runner.share(fitted)  # type: ignore[attr-defined]
-    size = max(1, min(GLOBAL_BATCH, -(-len(tasks) // (max(runner.jobs, 1) * 4))))
-    batches = [(shared, tasks[i : i + size]) for i in range(0, len(tasks), size)]
-    total = len(tasks)
-    if progress is not None:
-        progress(0, total)
-    results: list[SeriesForecast] = []
-    step = max(1, -(-len(batches) // PROGRESS_STEPS))
-    for start in range(0, len(batches), step):
-        for part in runner.map(_forecast_batch, batches[start : start + step]):
-            results.extend(part)
-        if progress is not None:
-            progress(len(results), total)
-    return results
 
 
 future_dates = calendar.future_dates

@@ -6,17 +6,23 @@ model) whose workers pin OpenBLAS/OMP/MKL to one thread each (statsmodels otherw
 oversubscribes the cores). Items are sent in chunks so the per-task overhead stays small.
 
 ``DaskRunner(scheduler_address)`` (``dask_runner``) runs the same work on a dask.distributed
-cluster behind the same ``map`` interface, in input order. ``make_runner`` is the one place
+cluster behind the same ``map`` interface, in input order.
+
+Both also have ``imap(fn, items)``: each item one task, items pulled lazily from any iterable
+and results yielded in input order as they finish, with a bounded number in flight, so a
+caller can stream work of any size through them in flat memory (``stream_map``). ``make_runner`` is the one place
 that picks the backend: a scheduler address given, or ``FORECAST_DASK_SCHEDULER`` set, means
 Dask.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -122,6 +128,39 @@ class LocalRunner:
             finally:
                 self._stop(pool)
         return [r for chunk in results for r in chunk]
+
+    def imap(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        """``fn`` on each item (one task each), items taken lazily, results in input order;
+        at most ``2 * jobs`` items are in the pool at once."""
+        if self.jobs == 1:
+            yield from (fn(item) for item in items)
+            return
+        pool = self._pool if self._pool is not None else self._start()
+        try:
+            running: deque[Any] = deque()
+            for item in items:
+                running.append(pool.submit(fn, item))
+                if len(running) >= 2 * self.jobs:
+                    yield running.popleft().result()
+            while running:
+                yield running.popleft().result()
+        finally:
+            if pool is not self._pool:
+                self._stop(pool)
+
+
+def stream_map(runner: Runner, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """``fn`` on each item in input order, items taken lazily and results yielded as they come,
+    through ``runner.imap`` where the runner has one (else ``runner.map`` a few items at a time):
+    memory stays flat in the number of items."""
+    imap = getattr(runner, "imap", None)
+    if imap is not None:
+        yield from imap(fn, items)
+        return
+    it = iter(items)
+    wave = max(getattr(runner, "jobs", 1), 1) * 4
+    while chunk := list(itertools.islice(it, wave)):
+        yield from runner.map(fn, chunk)
 
 
 PROGRESS_STEPS = 20
