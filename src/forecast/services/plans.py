@@ -28,7 +28,7 @@ from forecast.plan import (
     PlanState,
     utc_now,
 )
-from forecast.services import accuracy_grid
+from forecast.services import accuracy_grid, plan_totals
 from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, Locked, NotFound, StaleVersion
 from forecast.store import (
     AuditEntry,
@@ -85,7 +85,12 @@ def load_frames(store: PlanRepository, plan: str) -> PlanFrames:
 
 
 def load_blob_frame(store: PlanRepository, plan_id: str, kind: str) -> pd.DataFrame:
-    frame = frame_from_bytes(store.get_blob(plan_id, kind))
+    return blob_frame(store.get_blob(plan_id, kind))
+
+
+def blob_frame(data: bytes) -> pd.DataFrame:
+    """A stored frame as the services read it: ids as str, dates as datetimes."""
+    frame = frame_from_bytes(data)
     if schema.UNIQUE_ID in frame:
         frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     if schema.DS in frame:
@@ -170,8 +175,10 @@ def change_plan(
             raise store.stale_error(state.plan_id, expected)
         working = state.copy()
         what, before, after = mutate(working)
+        # The plan totals rest on the events and the data: rewritten with them, in one transaction.
+        totals = plan_totals.written_with(store, state, working, blobs)
         try:
-            return store.save(
+            saved = store.save(
                 working,
                 Change(
                     actor=actor,
@@ -182,7 +189,7 @@ def change_plan(
                     reason=reason,
                 ),
                 expected_version=expected,
-                blobs=blobs,
+                blobs={**(blobs or {}), **totals.blobs} if totals else blobs,
             )
         except StaleVersion:
             if not retry:
@@ -190,6 +197,10 @@ def change_plan(
             # Another writer saved first, so the plan moved on: redo the change on the fresh
             # state (mutate refuses, with its reason, once the change no longer applies there).
             time.sleep(min(0.05, 0.001 * attempt) * random.random())
+            continue
+        if totals is not None:
+            totals.keep(store, saved)
+        return saved
 
 
 def grant(
@@ -602,6 +613,7 @@ def create_plan_from_frames(
         BASELINE: frame_to_bytes(baseline),
         accuracy_grid.SCALES_BLOB: accuracy_grid.scales_blob(history_bytes, state.freq),
     }
+    blobs |= plan_totals.for_new_plan(state, blobs)
     change = Change(
         actor=actor,
         action="create",

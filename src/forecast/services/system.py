@@ -110,6 +110,12 @@ _SYSTEM_PLAN: PerStoreCache[pd.DataFrame] = PerStoreCache(size=4)
 _MARKED: PerStoreCache[pd.DataFrame] = PerStoreCache(size=4)
 
 
+def keep_series_plan(store: PlanRepository, state: PlanState, series_plan: pd.DataFrame) -> None:
+    """A writer that has just applied the saved version's events keeps the result for the
+    version's readers (the frame `_system_plan_frame` would compute; read-only from here on)."""
+    _SYSTEM_PLAN.put(store, (state.plan_id, state.version), series_plan)
+
+
 def list_events(store: PlanRepository, plan: str) -> list[Event]:
     return events_of(plans.get_plan(store, plan))
 
