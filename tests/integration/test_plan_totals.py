@@ -10,7 +10,15 @@ import pytest
 from forecast import negotiation as domain
 from forecast.engine.stretch import apply_calibration
 from forecast.overrides import Scope
-from forecast.services import comparison, exports, plan_totals, plans, stretch_calibration, system
+from forecast.services import (
+    comparison,
+    exports,
+    plan_totals,
+    plans,
+    series_frames,
+    stretch_calibration,
+    system,
+)
 from forecast.services import negotiation as nego
 from forecast.services.store_factory import open_store
 from forecast.store import Change
@@ -86,10 +94,10 @@ def from_the_frames(store, plan_id: str) -> dict:
     series_plan = system.system_plan(store, plan_id, "series")
     out: dict = {
         "current": (
-            plan_totals.team_totals(frame, "baseline"),
-            plan_totals.team_totals(frame, "system_plan"),
+            series_frames.team_totals(frame, "baseline"),
+            series_frames.team_totals(frame, "system_plan"),
         ),
-        "last_year": plan_totals.last_year_by_team(frame, history, state.freq),
+        "last_year": series_frames.last_year_by_team(frame, history, state.freq),
         "fan": {None: (history, baseline, series_plan)},
     }
     for team in ("a", "b", "c"):
@@ -123,41 +131,69 @@ def per_period(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame.groupby("ds", as_index=False)[columns].sum().sort_values("ds")
 
 
-def assert_equal_to_the_frames(store, plan_id: str) -> None:
-    expected = from_the_frames(store, plan_id)
+def from_the_read_models(store, plan_id: str) -> dict:
+    """What the pages show now (from the stored read models where they fit)."""
     state = plans.get_plan(store, plan_id)
     totals = plan_totals.of_plan(store, state)
-    assert nego.current_totals(store, state) == expected["current"]
-    assert totals.last_year == expected["last_year"]
-    bands = ["baseline", "baseline-lo-80", "baseline-hi-80", "baseline-lo-95", "baseline-hi-95"]
-    for team, (history, baseline, series_plan) in expected["fan"].items():
-        got_history, got_baseline, got_plan = totals.fan(team)
-        for got, want, columns in (
-            (got_history, history, ["y"]),
-            (got_baseline, baseline, bands),
-            (got_plan, series_plan, ["system_plan"]),
+    out: dict = {
+        "current": nego.current_totals(store, state),
+        "last_year": totals.last_year,
+        "fan": {team: totals.fan(team) for team in (None, "a", "b", "c")},
+    }
+    neg = nego.negotiation_of(state)
+    if neg is not None and neg.goal is not None:
+        out["stretch"] = nego.stretch(store, plan_id)
+        out["team_totals"] = comparison.plan_team_totals(store, plan_id)
+        out["periods"] = {
+            team: comparison.period_comparison(store, plan_id, team)
+            for team in (None, "a", "b", "c")
+        }
+    return out
+
+
+def without_read_models(data_dir, plan_id: str):
+    """The plan with its read models deleted, through a new store (nothing kept in memory):
+    every total comes from the whole frames again."""
+    writer = open_store(data_dir=data_dir)
+    state = plans.get_plan(writer, plan_id)
+    kinds = [k for k in writer.blob_kinds(plan_id) if plan_totals.is_read_model(k)]
+    writer.save(
+        state,
+        Change(actor="olga", action="test", what="drop the read models"),
+        expected_version=state.version,
+        blobs={kind: None for kind in kinds},
+    )
+    return open_store(data_dir=data_dir)
+
+
+BANDS = ["baseline", "baseline-lo-80", "baseline-hi-80", "baseline-lo-95", "baseline-hi-95"]
+
+
+def assert_equal_to_the_frames(store, data_dir, plan_id: str) -> None:
+    got = from_the_read_models(store, plan_id)
+    expected = from_the_frames(without_read_models(data_dir, plan_id), plan_id)
+    assert got["current"] == expected["current"]
+    assert got["last_year"] == expected["last_year"]
+    for team, want_frames in expected["fan"].items():
+        for got_frame, want, columns in zip(
+            got["fan"][team], want_frames, (["y"], BANDS, ["system_plan"]), strict=True
         ):
             pd.testing.assert_frame_equal(
-                per_period(got, columns).reset_index(drop=True),
+                per_period(got_frame, columns).reset_index(drop=True),
                 per_period(want, columns).reset_index(drop=True),
                 check_exact=True,
                 check_dtype=False,
             )
+    assert ("stretch" in got) == ("stretch" in expected)
     if "stretch" in expected:
+        pd.testing.assert_frame_equal(got["stretch"], expected["stretch"], check_exact=True)
         pd.testing.assert_frame_equal(
-            nego.stretch(store, plan_id), expected["stretch"], check_exact=True
-        )
-        pd.testing.assert_frame_equal(
-            comparison.plan_team_totals(store, plan_id),
-            expected["team_totals"],
-            check_exact=True,
+            got["team_totals"], expected["team_totals"], check_exact=True
         )
         for team, want in expected["periods"].items():
-            got = comparison.period_comparison(store, plan_id, team)
-            assert got is not None
-            columns = ["system_plan", "target", *bands]
+            columns = ["system_plan", "target", *BANDS]
             pd.testing.assert_frame_equal(
-                per_period(got, columns).reset_index(drop=True),
+                per_period(got["periods"][team], columns).reset_index(drop=True),
                 per_period(want, columns).reset_index(drop=True),
                 check_exact=True,
             )
@@ -188,7 +224,7 @@ def test_a_new_plan_stores_its_totals_and_they_equal_the_frames(data_dir) -> Non
     plan_id = make_plan(open_store(data_dir=data_dir))
     store = reopened(data_dir)
     assert stored_fits(store, plan_id) == {k: True for k in plan_totals.KINDS}
-    assert_equal_to_the_frames(store, plan_id)
+    assert_equal_to_the_frames(store, data_dir, plan_id)
 
 
 def test_event_edits_rewrite_the_system_totals_and_they_equal_the_frames(data_dir) -> None:
@@ -198,7 +234,7 @@ def test_event_edits_rewrite_the_system_totals_and_they_equal_the_frames(data_di
     negotiate(writer, plan_id)
     store = reopened(data_dir)
     assert stored_fits(store, plan_id) == {k: True for k in plan_totals.KINDS}
-    assert_equal_to_the_frames(store, plan_id)
+    assert_equal_to_the_frames(store, data_dir, plan_id)
 
 
 def test_totals_with_a_goal_split_by_period_equal_the_frames(data_dir) -> None:
@@ -206,7 +242,7 @@ def test_totals_with_a_goal_split_by_period_equal_the_frames(data_dir) -> None:
     plan_id = make_plan(writer)
     add_events(writer, plan_id)
     negotiate(writer, plan_id, per_period=True)
-    assert_equal_to_the_frames(reopened(data_dir), plan_id)
+    assert_equal_to_the_frames(reopened(data_dir), data_dir, plan_id)
 
 
 def test_the_writer_keeps_what_it_computed_for_the_saved_version(data_dir) -> None:
@@ -214,7 +250,7 @@ def test_the_writer_keeps_what_it_computed_for_the_saved_version(data_dir) -> No
     plan_id = make_plan(store)
     add_events(store, plan_id)
     negotiate(store, plan_id)
-    assert_equal_to_the_frames(store, plan_id)  # the same store: the writer's kept totals
+    assert_equal_to_the_frames(store, data_dir, plan_id)  # the writer's kept totals
 
 
 def test_absent_totals_are_computed_from_the_frames(data_dir) -> None:
@@ -232,7 +268,7 @@ def test_absent_totals_are_computed_from_the_frames(data_dir) -> None:
     )
     store = reopened(data_dir)
     assert plan_totals.KINDS[0] not in store.blob_kinds(plan_id)
-    assert_equal_to_the_frames(store, plan_id)
+    assert_equal_to_the_frames(store, data_dir, plan_id)
 
 
 def test_stale_system_totals_are_not_used(data_dir) -> None:
@@ -251,7 +287,6 @@ def test_stale_system_totals_are_not_used(data_dir) -> None:
     )
     store = reopened(data_dir)
     assert stored_fits(store, plan_id)[plan_totals.SYSTEM_KIND] is False
-    assert_equal_to_the_frames(store, plan_id)
     stale = plan_totals._from_blob(before, _fingerprint_in(before))
     assert stale is not None
     without_events = plan_totals._assemble(_stored_base(store, plan_id), stale)
@@ -259,6 +294,7 @@ def test_stale_system_totals_are_not_used(data_dir) -> None:
         plan_totals.of_plan(store, plans.get_plan(store, plan_id)).team_system_plan
         != without_events.team_system_plan
     )
+    assert_equal_to_the_frames(store, data_dir, plan_id)
 
 
 def _fingerprint_in(data: bytes) -> str:
@@ -290,7 +326,7 @@ def test_another_plans_totals_are_never_used(data_dir) -> None:
     )
     store = reopened(data_dir)
     assert stored_fits(store, mine) == {k: False for k in plan_totals.KINDS}
-    assert_equal_to_the_frames(store, mine)
+    assert_equal_to_the_frames(store, data_dir, mine)
     assert (
         plan_totals.of_plan(store, plans.get_plan(store, mine)).last_year
         != plan_totals.of_plan(store, plans.get_plan(store, other)).last_year
@@ -304,7 +340,7 @@ def test_a_new_version_carries_totals_that_fit_it(data_dir) -> None:
     copy = plans.new_version(writer, plan_id, "olga")
     store = reopened(data_dir)
     assert stored_fits(store, copy.plan_id) == {k: True for k in plan_totals.KINDS}
-    assert_equal_to_the_frames(store, copy.plan_id)
+    assert_equal_to_the_frames(store, data_dir, copy.plan_id)
 
 
 def test_a_bundle_carries_no_read_model_and_its_import_computes_the_totals(data_dir) -> None:
@@ -315,4 +351,43 @@ def test_a_bundle_carries_no_read_model_and_its_import_computes_the_totals(data_
     bundle = exports.export_plan(writer, plan_id, "json")
     assert b"read_model:" not in bundle
     imported = exports.import_bundle(writer, bundle, "olga")
-    assert_equal_to_the_frames(reopened(data_dir), imported)
+    assert_equal_to_the_frames(reopened(data_dir), data_dir, imported)
+
+
+def test_the_stored_system_plan_cells_are_the_events_applied_and_follow_the_events(
+    data_dir,
+) -> None:
+    writer = open_store(data_dir=data_dir)
+    plan_id = make_plan(writer)
+    assert plan_totals.CELLS_KIND not in writer.blob_kinds(plan_id)  # no events, no cells
+    add_events(writer, plan_id)
+    store = reopened(data_dir)
+    state = plans.get_plan(store, plan_id)
+    cells = plan_totals.system_plan_cells(store, state)
+    applied = system.system_plan(store, plan_id, "series")["system_plan"].to_numpy()
+    assert cells is not None and (cells == applied).all() and (cells != applied * 0).any()
+    # The events removed: the cells go with them and the series frame is the baseline again.
+    for event in system.list_events(store, plan_id):
+        system.remove_event(store, plan_id, "olga", event.event_id)
+    assert plan_totals.CELLS_KIND not in store.blob_kinds(plan_id)
+    frame = nego.series_frame(reopened(data_dir), plan_id)
+    assert (frame["system_plan"] == frame["baseline"]).all()
+
+
+def test_cells_of_other_events_are_not_used(data_dir) -> None:
+    writer = open_store(data_dir=data_dir)
+    plan_id = make_plan(writer)
+    add_events(writer, plan_id)
+    old_cells = writer.get_blob(plan_id, plan_totals.CELLS_KIND)
+    event = system.list_events(writer, plan_id)[0]
+    system.edit_event(writer, plan_id, "olga", event.event_id, value=80.0)
+    state = plans.get_plan(writer, plan_id)
+    writer.save(
+        state,
+        Change(actor="olga", action="test", what="put back the cells of the old events"),
+        expected_version=state.version,
+        blobs={plan_totals.CELLS_KIND: old_cells},
+    )
+    store = reopened(data_dir)
+    assert plan_totals.system_plan_cells(store, plans.get_plan(store, plan_id)) is None
+    assert_equal_to_the_frames(store, data_dir, plan_id)

@@ -25,7 +25,7 @@ from forecast import schema
 from forecast.engine.stretch import apply_calibration
 from forecast.negotiation import Actor, Negotiation, NegotiationError, from_minor, to_minor
 from forecast.plan import AGREED, PlanState, utc_now
-from forecast.services import plan_totals, stretch_calibration
+from forecast.services import plan_totals, series_frames, stretch_calibration
 from forecast.services.cache import PerStoreCache
 from forecast.services.errors import (
     Fix,
@@ -43,6 +43,7 @@ from forecast.services.plans import (
     change_plan,
     get_plan,
     load_blob_frame,
+    version_frame,
 )
 from forecast.store import PlanRepository
 
@@ -182,16 +183,22 @@ def _plan_data(store: PlanRepository, state: PlanState) -> pd.DataFrame:
 def _load_plan_data(store: PlanRepository, state: PlanState) -> pd.DataFrame:
     from forecast.services import system  # the system track's use cases
 
-    return plan_totals.series_frame_of(
-        load_blob_frame(store, state.plan_id, BASELINE),
-        load_blob_frame(store, state.plan_id, ATTRIBUTES),
-        state.team_attr,
-        system.system_plan(store, state.plan_id, level="series") if state.events else None,
+    baseline = version_frame(store, state, BASELINE)
+    system_plan: pd.DataFrame | None = None
+    if state.events:
+        # The stored system plan per baseline row, else the events applied now.
+        cells = plan_totals.system_plan_cells(store, state)
+        if cells is not None and len(cells) == len(baseline):
+            system_plan = baseline[[schema.UNIQUE_ID, schema.DS]].assign(system_plan=cells)
+        else:
+            system_plan = system.system_plan(store, state.plan_id, level="series")
+    return series_frames.series_frame_of(
+        baseline, version_frame(store, state, ATTRIBUTES), state.team_attr, system_plan
     )
 
 
-_minor_column = plan_totals.minor_column
-_team_totals = plan_totals.team_totals
+_minor_column = series_frames.minor_column
+_team_totals = series_frames.team_totals
 
 
 def current_totals(

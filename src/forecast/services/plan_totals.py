@@ -39,103 +39,26 @@ from forecast import overrides, schema
 from forecast.overrides import Event
 from forecast.plan import PlanState
 from forecast.services.cache import PerStoreCache
+from forecast.services.series_frames import (
+    fan_sums,
+    last_year_by_team,
+    series_frame_of,
+    team_totals,
+)
 from forecast.store import PlanRepository, content_hash
 
 BASELINE_KIND = "read_model:baseline_totals"
 SYSTEM_KIND = "read_model:system_totals"
 KINDS = (BASELINE_KIND, SYSTEM_KIND)
+CELLS_KIND = "read_model:system_plan_cells"  # the system plan per baseline row (with events)
 DATA_KINDS = ("history", "attributes", "baseline")
 METHOD = "plan-totals-1"  # change it when what the blobs hold changes: older ones are recomputed
 _INPUTS = b"inputs"  # the metadata key of the fingerprint
-WHOLE_PLAN = None  # the `team` of rows summed over every team
 
 
 def is_read_model(kind: str) -> bool:
     """A blob derived from the others (not copied from bundles: recomputed where it is read)."""
     return kind.startswith("read_model:")
-
-
-# -- the frames' own rules ---------------------------------------------------------------------
-
-
-def minor_column(values: pd.Series) -> np.ndarray:
-    """Per series-period currency -> int64 minor units (round half to even, as to_minor)."""
-    return np.round(values.astype(float).to_numpy() * 100).astype(np.int64)
-
-
-def team_totals(frame: pd.DataFrame, column: str) -> dict[str, int]:
-    """Minor units of `column` per team of a series frame (exact int sums)."""
-    minor = pd.Series(minor_column(frame[column]), index=frame.index)
-    sums = minor.groupby(frame[schema.TEAM]).sum()
-    return {str(team): int(v) for team, v in sums.items()}
-
-
-def last_year_offset(freq: str) -> pd.DateOffset:
-    code = (freq or "").upper()
-    if code.startswith("W"):
-        return pd.DateOffset(weeks=52)
-    if code.startswith("D"):
-        return pd.DateOffset(days=364)  # same weekday
-    return pd.DateOffset(months=12)
-
-
-def last_year_by_team(
-    frame: pd.DataFrame, history: pd.DataFrame, freq: str
-) -> dict[str, float | None]:
-    """Actual sales per team over the horizon's periods shifted back one year (None where the
-    history does not cover every one of them)."""
-    shifted = frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM]].copy()
-    shifted[schema.DS] = shifted[schema.DS] - last_year_offset(freq)
-    hist = history[[schema.UNIQUE_ID, schema.DS, schema.Y]]
-    # Only the history's rows of those dates can match: the join runs on a horizon's worth.
-    hist = hist[hist[schema.DS].isin(shifted[schema.DS].unique())]
-    merged = shifted.merge(hist, on=[schema.UNIQUE_ID, schema.DS], how="left")
-    out: dict[str, float | None] = {}
-    for team, part in merged.groupby(schema.TEAM):
-        out[str(team)] = None if part[schema.Y].isna().any() else float(part[schema.Y].sum())
-    return out
-
-
-def series_frame_of(
-    baseline: pd.DataFrame,
-    attributes: pd.DataFrame,
-    team_attr: str | None,
-    series_plan: pd.DataFrame | None,
-) -> pd.DataFrame:
-    """unique_id, ds, team, baseline, system_plan (+ the baseline's interval columns), sorted by
-    unique_id and ds: the negotiation's series frame. `series_plan` is the system plan per
-    series-period (`overrides.apply_events`), None when the plan has no events."""
-    from forecast.services.plans import teams_of
-
-    teams = teams_of(attributes, team_attr)
-    frame = baseline.copy()
-    frame[schema.TEAM] = frame[schema.UNIQUE_ID].map(teams).astype(str)
-    if series_plan is None:
-        frame[schema.SYSTEM_PLAN] = frame[schema.BASELINE].astype(float)
-    else:
-        merged = frame[[schema.UNIQUE_ID, schema.DS]].merge(
-            series_plan[[schema.UNIQUE_ID, schema.DS, schema.SYSTEM_PLAN]],
-            on=[schema.UNIQUE_ID, schema.DS],
-            how="left",
-        )
-        frame[schema.SYSTEM_PLAN] = (
-            merged[schema.SYSTEM_PLAN].fillna(frame[schema.BASELINE]).astype(float).to_numpy()
-        )
-    keep = [schema.UNIQUE_ID, schema.DS, schema.TEAM, schema.BASELINE, schema.SYSTEM_PLAN]
-    keep += schema.interval_columns(schema.levels_in(frame))
-    return frame[keep].sort_values([schema.UNIQUE_ID, schema.DS]).reset_index(drop=True)
-
-
-def fan_sums(frame: pd.DataFrame, columns: list[str], team_of: pd.Series) -> pd.DataFrame:
-    """`columns` summed per period over the whole plan (team None) and per team, as the fan
-    chart sums the per-series frames it is given (rows in the frame's order)."""
-    whole = frame.groupby(schema.DS, as_index=False)[columns].sum()
-    whole.insert(0, schema.TEAM, WHOLE_PLAN)
-    teams = frame[schema.UNIQUE_ID].astype(str).map(team_of)
-    per_team = frame[[schema.DS, *columns]].groupby([teams.rename(schema.TEAM), frame[schema.DS]])
-    parts = per_team[columns].sum().reset_index()
-    parts[schema.TEAM] = parts[schema.TEAM].astype(str)
-    return pd.concat([whole, parts[[schema.TEAM, schema.DS, *columns]]], ignore_index=True)
 
 
 # -- the read model ----------------------------------------------------------------------------
@@ -384,8 +307,8 @@ def _read(store: PlanRepository, state: PlanState) -> PlanTotals:
 
         frames = _Frames(
             history=lambda: plans.load_blob_frame(store, state.plan_id, plans.HISTORY),
-            attributes=plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES),
-            baseline=plans.load_blob_frame(store, state.plan_id, plans.BASELINE),
+            attributes=plans.version_frame(store, state, plans.ATTRIBUTES),
+            baseline=plans.version_frame(store, state, plans.BASELINE),
         )
         series_plan = system_track.system_plan(store, state.plan_id, "series")
         fresh_base, fresh_system, _ = compute_parts(state, frames, series_plan)
@@ -402,6 +325,17 @@ def _blob(store: PlanRepository, plan_id: str, kind: str, hashes: Mapping[str, s
     return store.get_blob(plan_id, kind) if kind in hashes else None
 
 
+def system_plan_cells(store: PlanRepository, state: PlanState) -> np.ndarray | None:
+    """The system plan of each row of the stored baseline, in its order, as the events give it
+    (`overrides.apply_events`), when a stored one fits the plan as it is now; else None."""
+    hashes = store.blob_hashes(state.plan_id)
+    if CELLS_KIND not in hashes:
+        return None
+    fingerprint = system_fingerprint(state, baseline_fingerprint(state, hashes))
+    cells = _from_blob(store.get_blob(state.plan_id, CELLS_KIND), fingerprint)
+    return None if cells is None else cells[schema.SYSTEM_PLAN].to_numpy(dtype=float)
+
+
 # -- writing -------------------------------------------------------------------------------
 
 
@@ -409,7 +343,7 @@ def _blob(store: PlanRepository, plan_id: str, kind: str, hashes: Mapping[str, s
 class Written:
     """The read-model blobs to save with a plan version, and what to keep in memory once saved."""
 
-    blobs: dict[str, bytes]
+    blobs: dict[str, bytes | None]  # None: delete (a plan without events keeps no cells)
     totals: PlanTotals
     series_plan: pd.DataFrame
 
@@ -468,7 +402,7 @@ def written_with(
         data = blobs.get(kind)
         if data is not None:
             return plans.blob_frame(data)
-        return plans.load_blob_frame(store, before.plan_id, kind)
+        return plans.version_frame(store, before, kind)  # unchanged by this write
 
     for kind in data_changed:
         hashes[kind] = content_hash(blobs[kind] or b"")
@@ -481,17 +415,23 @@ def written_with(
         stored = _from_blob(_blob(store, before.plan_id, BASELINE_KIND, hashes), base_fp)
     events = [Event.from_dict(e) for e in after.events]
     series_plan = _series_plan(after, events, frames)
+    out: dict[str, bytes | None] = {}
     if stored is None:
         base, system, _ = compute_parts(after, frames, series_plan)
-        out = {BASELINE_KIND: _to_blob(base, base_fp)}
+        out[BASELINE_KIND] = _to_blob(base, base_fp)
     else:
         frame_ = series_frame_of(
             frames.baseline, frames.attributes, after.team_attr, series_plan if events else None
         )
         base, system = stored, _system_part(frame_, series_plan, _team_of(series_plan))
-        out = {}
     out[SYSTEM_KIND] = _to_blob(system, system_fingerprint(after, base_fp))
-    stored_base = _from_blob(out[BASELINE_KIND], base_fp) if BASELINE_KIND in out else base
+    out[CELLS_KIND] = (
+        _to_blob(series_plan[[schema.SYSTEM_PLAN]], system_fingerprint(after, base_fp))
+        if events
+        else None
+    )
+    base_blob = out.get(BASELINE_KIND)
+    stored_base = _from_blob(base_blob, base_fp) if base_blob is not None else base
     stored_system = _from_blob(out[SYSTEM_KIND], system_fingerprint(after, base_fp))
     assert stored_base is not None and stored_system is not None  # just written, same inputs
     return Written(out, _assemble(stored_base, stored_system), series_plan)

@@ -29,6 +29,7 @@ from forecast.plan import (
     utc_now,
 )
 from forecast.services import accuracy_grid, plan_totals
+from forecast.services.cache import PerStoreCache
 from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, Locked, NotFound, StaleVersion
 from forecast.store import (
     AuditEntry,
@@ -86,6 +87,20 @@ def load_frames(store: PlanRepository, plan: str) -> PlanFrames:
 
 def load_blob_frame(store: PlanRepository, plan_id: str, kind: str) -> pd.DataFrame:
     return blob_frame(store.get_blob(plan_id, kind))
+
+
+# The frames of a plan version that several read models start from (the system plan, the
+# negotiation's series frame, the plan totals): read once per version, shared read-only.
+_VERSION_FRAMES: PerStoreCache[pd.DataFrame] = PerStoreCache(size=6)
+
+
+def version_frame(store: PlanRepository, state: PlanState, kind: str) -> pd.DataFrame:
+    """`load_blob_frame` of this plan version, shared between callers: read it, never change it."""
+    return _VERSION_FRAMES.get(
+        store,
+        (state.plan_id, state.version, kind),
+        lambda: load_blob_frame(store, state.plan_id, kind),
+    )
 
 
 def blob_frame(data: bytes) -> pd.DataFrame:

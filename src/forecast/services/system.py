@@ -135,8 +135,8 @@ def _system_plan_frame(
     frame is shared between callers of the same version: read it, do not change it."""
 
     def compute() -> pd.DataFrame:
-        baseline = plans.load_blob_frame(store, state.plan_id, plans.BASELINE)
-        attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+        baseline = plans.version_frame(store, state, plans.BASELINE)
+        attributes = plans.version_frame(store, state, plans.ATTRIBUTES)
         return overrides.apply_events(
             baseline, attributes, events_of(state) if events is None else events, state.team_attr
         )
@@ -177,7 +177,7 @@ def audit_log(store: PlanRepository, plan: str) -> list[AuditEntry]:
 
 
 def horizon_dates(store: PlanRepository, state: PlanState) -> pd.DatetimeIndex:
-    baseline = plans.load_blob_frame(store, state.plan_id, plans.BASELINE)
+    baseline = plans.version_frame(store, state, plans.BASELINE)
     return pd.DatetimeIndex(sorted(baseline[schema.DS].unique()))
 
 

@@ -213,7 +213,7 @@ def fan_frames(store: PlanRepository, plan: str, level: str, key: str | None) ->
             (state.plan_id, state.version),
             lambda: (
                 plans.load_blob_frame(store, state.plan_id, plans.HISTORY),
-                plans.load_blob_frame(store, state.plan_id, plans.BASELINE),
+                plans.version_frame(store, state, plans.BASELINE),
             ),
         )
         series_plan = system.system_plan(store, state.plan_id, "series")

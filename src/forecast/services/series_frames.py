@@ -1,0 +1,107 @@
+"""The rules by which the negotiation's series frame and the plan's team and period totals are
+made from the plan's frames (pure pandas): `services.negotiation` and the plan totals read model
+(`services.plan_totals`) both use them, so a stored total equals the one computed from the frames.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from forecast import schema
+
+WHOLE_PLAN = None  # the `team` of rows summed over every team
+
+
+def minor_column(values: pd.Series) -> np.ndarray:
+    """Per series-period currency -> int64 minor units (round half to even, as to_minor)."""
+    return np.round(values.astype(float).to_numpy() * 100).astype(np.int64)
+
+
+def team_totals(frame: pd.DataFrame, column: str) -> dict[str, int]:
+    """Minor units of `column` per team of a series frame (exact int sums)."""
+    minor = pd.Series(minor_column(frame[column]), index=frame.index)
+    sums = minor.groupby(frame[schema.TEAM]).sum()
+    return {str(team): int(v) for team, v in sums.items()}
+
+
+def last_year_offset(freq: str) -> pd.DateOffset:
+    code = (freq or "").upper()
+    if code.startswith("W"):
+        return pd.DateOffset(weeks=52)
+    if code.startswith("D"):
+        return pd.DateOffset(days=364)  # same weekday
+    return pd.DateOffset(months=12)
+
+
+def last_year_by_team(
+    frame: pd.DataFrame, history: pd.DataFrame, freq: str
+) -> dict[str, float | None]:
+    """Actual sales per team over the horizon's periods shifted back one year (None where the
+    history does not cover every one of them)."""
+    shifted = frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM]].copy()
+    shifted[schema.DS] = shifted[schema.DS] - last_year_offset(freq)
+    hist = history[[schema.UNIQUE_ID, schema.DS, schema.Y]]
+    # Only the history's rows of those dates can match: the join runs on a horizon's worth.
+    hist = hist[hist[schema.DS].isin(shifted[schema.DS].unique())]
+    merged = shifted.merge(hist, on=[schema.UNIQUE_ID, schema.DS], how="left")
+    out: dict[str, float | None] = {}
+    for team, part in merged.groupby(schema.TEAM):
+        out[str(team)] = None if part[schema.Y].isna().any() else float(part[schema.Y].sum())
+    return out
+
+
+def series_frame_of(
+    baseline: pd.DataFrame,
+    attributes: pd.DataFrame,
+    team_attr: str | None,
+    series_plan: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """unique_id, ds, team, baseline, system_plan (+ the baseline's interval columns), sorted by
+    unique_id and ds: the negotiation's series frame. `series_plan` is the system plan per
+    series-period (`overrides.apply_events`), None when the plan has no events."""
+    from forecast.services.plans import teams_of
+
+    teams = teams_of(attributes, team_attr)
+    frame = baseline.copy()
+    frame[schema.TEAM] = frame[schema.UNIQUE_ID].map(teams).astype(str)
+    if series_plan is None:
+        frame[schema.SYSTEM_PLAN] = frame[schema.BASELINE].astype(float)
+    elif _aligned(frame, series_plan):  # apply_events keeps the baseline's rows in their order
+        frame[schema.SYSTEM_PLAN] = series_plan[schema.SYSTEM_PLAN].astype(float).to_numpy()
+    else:
+        merged = frame[[schema.UNIQUE_ID, schema.DS]].merge(
+            series_plan[[schema.UNIQUE_ID, schema.DS, schema.SYSTEM_PLAN]],
+            on=[schema.UNIQUE_ID, schema.DS],
+            how="left",
+        )
+        frame[schema.SYSTEM_PLAN] = (
+            merged[schema.SYSTEM_PLAN].fillna(frame[schema.BASELINE]).astype(float).to_numpy()
+        )
+    keep = [schema.UNIQUE_ID, schema.DS, schema.TEAM, schema.BASELINE, schema.SYSTEM_PLAN]
+    keep += schema.interval_columns(schema.levels_in(frame))
+    return frame[keep].sort_values([schema.UNIQUE_ID, schema.DS]).reset_index(drop=True)
+
+
+def _aligned(frame: pd.DataFrame, series_plan: pd.DataFrame) -> bool:
+    """Whether `series_plan` holds `frame`'s series-periods row by row (then the join by
+    unique_id and ds is the identity)."""
+    if len(frame) != len(series_plan):
+        return False
+    ids = frame[schema.UNIQUE_ID].astype(str).to_numpy()
+    return bool(
+        (ids == series_plan[schema.UNIQUE_ID].astype(str).to_numpy()).all()
+        and (frame[schema.DS].to_numpy() == series_plan[schema.DS].to_numpy()).all()
+    )
+
+
+def fan_sums(frame: pd.DataFrame, columns: list[str], team_of: pd.Series) -> pd.DataFrame:
+    """`columns` summed per period over the whole plan (team None) and per team, as the fan
+    chart sums the per-series frames it is given (rows in the frame's order)."""
+    whole = frame.groupby(schema.DS, as_index=False)[columns].sum()
+    whole.insert(0, schema.TEAM, WHOLE_PLAN)
+    teams = frame[schema.UNIQUE_ID].astype(str).map(team_of)
+    per_team = frame[[schema.DS, *columns]].groupby([teams.rename(schema.TEAM), frame[schema.DS]])
+    parts = per_team[columns].sum().reset_index()
+    parts[schema.TEAM] = parts[schema.TEAM].astype(str)
+    return pd.concat([whole, parts[[schema.TEAM, schema.DS, *columns]]], ignore_index=True)
