@@ -16,10 +16,16 @@ Two tables:
 - every callback in one process, in the order a user meets them (edits included): the median of
   `--repeat` runs and the first run;
 - the targets: each page's render and the downloads in a FRESH PROCESS each (a new app on the
-  same store, as after a server restart): the first call (cold caches) and the median of the
-  later ones (warm), as CPU time of the server process and as wall time, each with its target
-  and PASS or MISS (judged on CPU time, which a busy shared machine does not inflate; the load
-  average is printed beside the figures).
+  same store, as after a server restart): the first call (cold) and the median of the later
+  ones (warm), as CPU time of the server process and as wall time, each with its target and
+  PASS or MISS (judged on CPU time, which a busy shared machine inflates less than wall time;
+  the load average is printed beside the figures).
+
+"Cold" is the first request after the server has started, as the first user after a restart
+meets it: `create_app` (what `forecast serve` runs before it accepts requests) loads the heavy
+libraries and draws every chart type once (dashboard/warmup.py); that start-up is timed apart
+("server start" under the table) and is not part of any request. Nothing of the plan is in
+memory at the first request: its frames and read models are read from the store then.
 
 Tests never assert on time; this prints figures only.
 """
@@ -286,9 +292,11 @@ def fva_page_cases(session: dict[str, Any], label: str) -> dict[str, tuple[float
 def measure_in_this_process(args: argparse.Namespace) -> None:
     """The child's side of `fresh_process`: a new app on the store, one case `--repeat` times;
     prints one JSON line (wall and CPU seconds per run, response bytes)."""
+    start_cpu, start_wall = time.process_time(), time.perf_counter()
     from dashboard.app import create_app
 
     app = create_app(data_dir=args.data_dir)
+    started = {"cpu": time.process_time() - start_cpu, "wall": time.perf_counter() - start_wall}
     client = app.server.test_client()
     sign_in(client, "olga")
     client.get("/")
@@ -301,7 +309,7 @@ def measure_in_this_process(args: argparse.Namespace) -> None:
         elapsed, size = run(client, app)
         cpus.append(time.process_time() - cpu)
         walls.append(elapsed)
-    print(json.dumps({"wall": walls, "cpu": cpus, "size": size}))
+    print(json.dumps({"wall": walls, "cpu": cpus, "size": size, "start": started}))
 
 
 def fresh_process(
@@ -347,8 +355,10 @@ def print_targets(
         f"{'case':52s} {'target':>7s} {'cold cpu':>9s} {'cold wall':>9s} {'warm cpu':>9s} "
         f"{'warm wall':>9s} {'response':>9s}  verdict"
     )
+    starts = []
     for name, (target, _run) in cases.items():
         result = fresh_process(name, data_dir, plan_id, repeat, label)
+        starts.append(result["start"])
         cpu, wall = result["cpu"], result["wall"]
         warm_cpu, warm_wall = statistics.median(cpu[1:]), statistics.median(wall[1:])
         if target is None:
@@ -362,6 +372,15 @@ def print_targets(
             f"{name:52s} {shown:>7s} {cpu[0]:9.3f} {wall[0]:9.3f} {warm_cpu:9.3f} "
             f"{warm_wall:9.3f} {result['size'] / 1024:7.0f}kB  {verdict}"
         )
+    print(
+        f"server start (imports, create_app with its warm-up; before any request, not in the "
+        f"figures above): median cpu {statistics.median(x['cpu'] for x in starts):.2f} s, wall "
+        f"{statistics.median(x['wall'] for x in starts):.2f} s over {len(starts)} processes"
+    )
+    print(
+        "cold = the first request after the server has started (libraries loaded, nothing of "
+        "the plan in memory); warm = the median of the later ones"
+    )
     print(f"({load_note()} at the end)")
 
 

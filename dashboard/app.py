@@ -14,7 +14,7 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import Dash, DiskcacheManager, Input, Output, State, dcc, html
 
-from dashboard import auth, figures, ids
+from dashboard import auth, ids
 from dashboard.context import DashboardContext
 from dashboard.pages import accuracy, actuals, data, negotiation, plans, side_by_side, system_plan
 from dashboard.secret import load_secret_key

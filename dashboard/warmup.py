@@ -41,9 +41,7 @@ def _tiny_frames() -> dict[str, pd.DataFrame]:
             | {"name": ["plan"]}
             | wapes
         ),
-        "score": pd.DataFrame(
-            {"team": ["a"], "wape_system_plan": [0.15], "wape_target": [0.18]}
-        ),
+        "score": pd.DataFrame({"team": ["a"], "wape_system_plan": [0.15], "wape_target": [0.18]}),
     }
 
 

@@ -182,7 +182,9 @@ class PlanRepository(ABC):
     def blob_hashes(self, plan_id: str) -> dict[str, str]:
         """``content_hash`` of each of the plan's blobs by kind (a read model checks by them that
         it was computed from the blobs stored now); stores that keep the hashes override this."""
-        return {kind: content_hash(self.get_blob(plan_id, kind)) for kind in self.blob_kinds(plan_id)}
+        return {
+            kind: content_hash(self.get_blob(plan_id, kind)) for kind in self.blob_kinds(plan_id)
+        }
 
     @abstractmethod
     def audit(self, plan_id: str) -> builtins.list[AuditEntry]:
@@ -489,9 +491,7 @@ class SqlStore(PlanRepository):
     def blob_hashes(self, plan_id: str) -> dict[str, str]:
         c = blobs_table.c
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(c.kind, c.content_hash).where(c.plan_id == plan_id)
-            ).all()
+            rows = conn.execute(sa.select(c.kind, c.content_hash).where(c.plan_id == plan_id)).all()
         return {str(kind): str(digest) for kind, digest in rows}
 
     @_wrapped("read the audit log")

@@ -187,9 +187,7 @@ def assert_equal_to_the_frames(store, data_dir, plan_id: str) -> None:
     assert ("stretch" in got) == ("stretch" in expected)
     if "stretch" in expected:
         pd.testing.assert_frame_equal(got["stretch"], expected["stretch"], check_exact=True)
-        pd.testing.assert_frame_equal(
-            got["team_totals"], expected["team_totals"], check_exact=True
-        )
+        pd.testing.assert_frame_equal(got["team_totals"], expected["team_totals"], check_exact=True)
         for team, want in expected["periods"].items():
             columns = ["system_plan", "target", *BANDS]
             pd.testing.assert_frame_equal(

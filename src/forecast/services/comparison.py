@@ -11,8 +11,8 @@ import pandas as pd
 
 from forecast.services import negotiation, plan_totals
 from forecast.services.errors import Fix, FixKey, Invalid
-from forecast.services.plans import get_plan
 from forecast.services.negotiation_board import stretch_note
+from forecast.services.plans import get_plan
 from forecast.store import PlanRepository
 
 TOTAL = "TOTAL"

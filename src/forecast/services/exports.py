@@ -207,7 +207,9 @@ def _blob_frames(bundle: export.Bundle) -> dict[str, bytes]:
 
     # Read models are derived from the rest: computed here from what is imported, never taken
     # from a bundle.
-    blobs = {kind: data for kind, data in bundle.blobs.items() if not plan_totals.is_read_model(kind)}
+    blobs = {
+        kind: data for kind, data in bundle.blobs.items() if not plan_totals.is_read_model(kind)
+    }
     missing = [kind for kind in REQUIRED_BLOBS if kind not in blobs]
     if missing:
         raise Invalid(f"the bundle has no {', '.join(missing)} data", Fix(FixKey.EXPORT_BUNDLE))

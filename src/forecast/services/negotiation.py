@@ -184,12 +184,12 @@ def _load_plan_data(store: PlanRepository, state: PlanState) -> pd.DataFrame:
     from forecast.services import system  # the system track's use cases
 
     baseline = version_frame(store, state, BASELINE)
-    system_plan: pd.DataFrame | None = None
+    system_plan: pd.DataFrame | np.ndarray | None = None
     if state.events:
         # The stored system plan per baseline row, else the events applied now.
         cells = plan_totals.system_plan_cells(store, state)
         if cells is not None and len(cells) == len(baseline):
-            system_plan = baseline[[schema.UNIQUE_ID, schema.DS]].assign(system_plan=cells)
+            system_plan = cells
         else:
             system_plan = system.system_plan(store, state.plan_id, level="series")
     return series_frames.series_frame_of(

@@ -126,15 +126,19 @@ def _baseline_part(
             schema.TEAM: teams,
             "minor": [baseline_minor.get(t, 0) for t in teams],
             "last_year": [_none_as_nan(last_year.get(t)) for t in teams],
-            "mean": [float(moments.loc[t, "mean"]) if t in moments.index else np.nan for t in teams],
-            "var": [float(moments.loc[t, "var"]) if t in moments.index else np.nan for t in teams],
+            "mean": moments["mean"].reindex(teams).to_numpy(dtype=float),
+            "var": moments["var"].reindex(teams).to_numpy(dtype=float),
             "in_moments": [t in moments.index for t in teams],
             "in_last_year": [t in last_year for t in teams],
         }
     )
     periods = frame[[schema.TEAM, schema.DS]].drop_duplicates()
     period_rows = pd.DataFrame(
-        {"part": "period", schema.TEAM: periods[schema.TEAM].astype(str), schema.DS: periods[schema.DS]}
+        {
+            "part": "period",
+            schema.TEAM: periods[schema.TEAM].astype(str),
+            schema.DS: periods[schema.DS],
+        }
     )
     bands = [schema.BASELINE, *schema.interval_columns(schema.levels_in(frames.baseline))]
     fan_history = fan_sums(history, [schema.Y], team_of).assign(part="history")
@@ -142,7 +146,9 @@ def _baseline_part(
     return _stack([team_rows, period_rows, fan_history, fan_baseline])
 
 
-def _system_part(frame: pd.DataFrame, series_plan: pd.DataFrame, team_of: pd.Series) -> pd.DataFrame:
+def _system_part(
+    frame: pd.DataFrame, series_plan: pd.DataFrame, team_of: pd.Series
+) -> pd.DataFrame:
     system_minor = team_totals(frame, schema.SYSTEM_PLAN)
     team_rows = pd.DataFrame(
         {"part": "team", schema.TEAM: list(system_minor), "minor": list(system_minor.values())}
@@ -241,9 +247,12 @@ def _assemble(base: pd.DataFrame, system: pd.DataFrame) -> PlanTotals:
 
     bands = [c for c in base.columns if c == schema.BASELINE or c.startswith("baseline-")]
     return PlanTotals(
-        team_baseline={str(t): int(v) for t, v in zip(teams[schema.TEAM], teams["minor"], strict=True)},
+        team_baseline={
+            str(t): int(v) for t, v in zip(teams[schema.TEAM], teams["minor"], strict=True)
+        },
         team_system_plan={
-            str(t): int(v) for t, v in zip(system_teams[schema.TEAM], system_teams["minor"], strict=True)
+            str(t): int(v)
+            for t, v in zip(system_teams[schema.TEAM], system_teams["minor"], strict=True)
         },
         last_year={
             str(t): None if pd.isna(v) else float(v)
@@ -321,7 +330,9 @@ def _read(store: PlanRepository, state: PlanState) -> PlanTotals:
     return _assemble(base, system)
 
 
-def _blob(store: PlanRepository, plan_id: str, kind: str, hashes: Mapping[str, str]) -> bytes | None:
+def _blob(
+    store: PlanRepository, plan_id: str, kind: str, hashes: Mapping[str, str]
+) -> bytes | None:
     return store.get_blob(plan_id, kind) if kind in hashes else None
 
 

@@ -94,18 +94,32 @@ def load_blob_frame(store: PlanRepository, plan_id: str, kind: str) -> pd.DataFr
 _VERSION_FRAMES: PerStoreCache[pd.DataFrame] = PerStoreCache(size=6)
 
 
+# Columns the read models never use, left unread: which model served each series (a string
+# per series-period) is for the exports, which read the whole baseline.
+VERSION_FRAME_SKIPS = {BASELINE: ("model",)}
+
+
 def version_frame(store: PlanRepository, state: PlanState, kind: str) -> pd.DataFrame:
-    """`load_blob_frame` of this plan version, shared between callers: read it, never change it."""
+    """`load_blob_frame` of this plan version without `VERSION_FRAME_SKIPS`, shared between
+    callers: read it, never change it."""
     return _VERSION_FRAMES.get(
         store,
         (state.plan_id, state.version, kind),
-        lambda: load_blob_frame(store, state.plan_id, kind),
+        lambda: blob_frame(store.get_blob(state.plan_id, kind), VERSION_FRAME_SKIPS.get(kind, ())),
     )
 
 
-def blob_frame(data: bytes) -> pd.DataFrame:
-    """A stored frame as the services read it: ids as str, dates as datetimes."""
-    frame = frame_from_bytes(data)
+def blob_frame(data: bytes, skip: Sequence[str] = ()) -> pd.DataFrame:
+    """A stored frame as the services read it: ids as str, dates as datetimes; the columns in
+    `skip` are not read."""
+    if skip:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        names = [n for n in pq.read_schema(pa.BufferReader(data)).names if n not in skip]
+        frame = pq.read_table(pa.BufferReader(data), columns=names).to_pandas()
+    else:
+        frame = frame_from_bytes(data)
     if schema.UNIQUE_ID in frame:
         frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     if schema.DS in frame:

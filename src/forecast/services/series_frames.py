@@ -55,32 +55,59 @@ def series_frame_of(
     baseline: pd.DataFrame,
     attributes: pd.DataFrame,
     team_attr: str | None,
-    series_plan: pd.DataFrame | None,
+    system_plan: pd.DataFrame | np.ndarray | None,
 ) -> pd.DataFrame:
     """unique_id, ds, team, baseline, system_plan (+ the baseline's interval columns), sorted by
-    unique_id and ds: the negotiation's series frame. `series_plan` is the system plan per
-    series-period (`overrides.apply_events`), None when the plan has no events."""
+    unique_id and ds: the negotiation's series frame. `system_plan` is the system plan per
+    series-period: a frame (`overrides.apply_events`: unique_id, ds, system_plan), or the values
+    of the baseline's rows in their order (a stored read model), or None (no events: the
+    baseline)."""
     from forecast.services.plans import teams_of
 
     teams = teams_of(attributes, team_attr)
-    frame = baseline.copy()
-    frame[schema.TEAM] = frame[schema.UNIQUE_ID].map(teams).astype(str)
-    if series_plan is None:
-        frame[schema.SYSTEM_PLAN] = frame[schema.BASELINE].astype(float)
-    elif _aligned(frame, series_plan):  # apply_events keeps the baseline's rows in their order
-        frame[schema.SYSTEM_PLAN] = series_plan[schema.SYSTEM_PLAN].astype(float).to_numpy()
+    # Series.map on the few distinct ids, then spread to the rows: the same values.
+    codes, uniques = pd.factorize(baseline[schema.UNIQUE_ID])
+    per_id = pd.Series(uniques).map(teams).astype(str)
+    values = baseline[schema.BASELINE]
+    if system_plan is None:
+        plan = values.astype(float).to_numpy()
+    elif isinstance(system_plan, np.ndarray):
+        plan = system_plan.astype(float, copy=False)
+    elif _aligned(baseline, system_plan):  # apply_events keeps the baseline's rows in order
+        plan = system_plan[schema.SYSTEM_PLAN].astype(float).to_numpy()
     else:
-        merged = frame[[schema.UNIQUE_ID, schema.DS]].merge(
-            series_plan[[schema.UNIQUE_ID, schema.DS, schema.SYSTEM_PLAN]],
+        merged = baseline[[schema.UNIQUE_ID, schema.DS]].merge(
+            system_plan[[schema.UNIQUE_ID, schema.DS, schema.SYSTEM_PLAN]],
             on=[schema.UNIQUE_ID, schema.DS],
             how="left",
         )
-        frame[schema.SYSTEM_PLAN] = (
-            merged[schema.SYSTEM_PLAN].fillna(frame[schema.BASELINE]).astype(float).to_numpy()
-        )
-    keep = [schema.UNIQUE_ID, schema.DS, schema.TEAM, schema.BASELINE, schema.SYSTEM_PLAN]
-    keep += schema.interval_columns(schema.levels_in(frame))
-    return frame[keep].sort_values([schema.UNIQUE_ID, schema.DS]).reset_index(drop=True)
+        plan = merged[schema.SYSTEM_PLAN].fillna(values).astype(float).to_numpy()
+    # The columns as they are (no conversion of the string columns through Python objects).
+    columns = {
+        schema.UNIQUE_ID: baseline[schema.UNIQUE_ID].reset_index(drop=True),
+        schema.DS: baseline[schema.DS].reset_index(drop=True),
+        schema.TEAM: per_id.take(codes).reset_index(drop=True),
+        schema.BASELINE: values.reset_index(drop=True),
+        schema.SYSTEM_PLAN: pd.Series(plan),
+    }
+    for column in schema.interval_columns(schema.levels_in(baseline)):
+        columns[column] = baseline[column].reset_index(drop=True)
+    frame = pd.DataFrame(columns)
+    if _sorted(frame):  # stored plans are: sorting would keep every row where it is
+        return frame
+    return frame.sort_values([schema.UNIQUE_ID, schema.DS]).reset_index(drop=True)
+
+
+def _sorted(frame: pd.DataFrame) -> bool:
+    """Whether the rows are already in (unique_id, ds) order."""
+    if len(frame) < 2:
+        return True
+    ids = frame[schema.UNIQUE_ID].array  # compared as they are stored (Arrow strings)
+    ds = frame[schema.DS].to_numpy()
+    later, earlier = ids[1:], ids[:-1]
+    ahead = np.asarray(later > earlier, dtype=bool)
+    same = np.asarray(later == earlier, dtype=bool)
+    return bool((ahead | (same & (ds[1:] >= ds[:-1]))).all())
 
 
 def _aligned(frame: pd.DataFrame, series_plan: pd.DataFrame) -> bool:
@@ -88,9 +115,9 @@ def _aligned(frame: pd.DataFrame, series_plan: pd.DataFrame) -> bool:
     unique_id and ds is the identity)."""
     if len(frame) != len(series_plan):
         return False
-    ids = frame[schema.UNIQUE_ID].astype(str).to_numpy()
+    ids = frame[schema.UNIQUE_ID].array
     return bool(
-        (ids == series_plan[schema.UNIQUE_ID].astype(str).to_numpy()).all()
+        np.asarray(ids == series_plan[schema.UNIQUE_ID].array, dtype=bool).all()
         and (frame[schema.DS].to_numpy() == series_plan[schema.DS].to_numpy()).all()
     )
 
