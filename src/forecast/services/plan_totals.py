@@ -357,14 +357,18 @@ class Written:
     blobs: dict[str, bytes | None]  # None: delete (a plan without events keeps no cells)
     totals: PlanTotals
     series_plan: pd.DataFrame
+    unchanged: dict[str, pd.DataFrame]  # version frames this write did not change
 
     def keep(self, store: PlanRepository, saved: PlanState) -> None:
-        """The saved version's totals (and system plan) are known: later reads need not
-        compute them again."""
+        """The saved version's totals, system plan and unchanged frames are known: later reads
+        need not compute or read them again."""
+        from forecast.services import plans
         from forecast.services import system as system_track
 
         _TOTALS.put(store, (saved.plan_id, saved.version), self.totals)
         system_track.keep_series_plan(store, saved, self.series_plan)
+        for kind, frame in self.unchanged.items():
+            plans.keep_version_frame(store, saved, kind, frame)
 
 
 def for_new_plan(state: PlanState, blobs: Mapping[str, bytes]) -> dict[str, bytes]:
@@ -445,4 +449,9 @@ def written_with(
     stored_base = _from_blob(base_blob, base_fp) if base_blob is not None else base
     stored_system = _from_blob(out[SYSTEM_KIND], system_fingerprint(after, base_fp))
     assert stored_base is not None and stored_system is not None  # just written, same inputs
-    return Written(out, _assemble(stored_base, stored_system), series_plan)
+    unchanged = {
+        kind: frame
+        for kind, frame in (("baseline", frames.baseline), ("attributes", frames.attributes))
+        if kind not in data_changed
+    }
+    return Written(out, _assemble(stored_base, stored_system), series_plan, unchanged)

@@ -109,6 +109,14 @@ def version_frame(store: PlanRepository, state: PlanState, kind: str) -> pd.Data
     )
 
 
+def keep_version_frame(
+    store: PlanRepository, state: PlanState, kind: str, frame: pd.DataFrame
+) -> None:
+    """A writer that saved `state` without changing its `kind` blob hands on the `version_frame`
+    it read of the version before (the same data)."""
+    _VERSION_FRAMES.put(store, (state.plan_id, state.version, kind), frame)
+
+
 def blob_frame(data: bytes, skip: Sequence[str] = ()) -> pd.DataFrame:
     """A stored frame as the services read it: ids as str, dates as datetimes; the columns in
     `skip` are not read."""

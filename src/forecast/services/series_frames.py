@@ -127,7 +127,10 @@ def fan_sums(frame: pd.DataFrame, columns: list[str], team_of: pd.Series) -> pd.
     chart sums the per-series frames it is given (rows in the frame's order)."""
     whole = frame.groupby(schema.DS, as_index=False)[columns].sum()
     whole.insert(0, schema.TEAM, WHOLE_PLAN)
-    teams = frame[schema.UNIQUE_ID].astype(str).map(team_of)
+    # Series.map on the few distinct ids, then spread to the rows: the same values.
+    codes, uniques = pd.factorize(frame[schema.UNIQUE_ID])
+    teams = pd.Series(uniques).astype(str).map(team_of).take(codes).reset_index(drop=True)
+    teams.index = frame.index
     per_team = frame[[schema.DS, *columns]].groupby([teams.rename(schema.TEAM), frame[schema.DS]])
     parts = per_team[columns].sum().reset_index()
     parts[schema.TEAM] = parts[schema.TEAM].astype(str)
