@@ -389,3 +389,34 @@ def test_cells_of_other_events_are_not_used(data_dir) -> None:
     store = reopened(data_dir)
     assert plan_totals.system_plan_cells(store, plans.get_plan(store, plan_id)) is None
     assert_equal_to_the_frames(store, data_dir, plan_id)
+
+
+def test_the_next_edit_of_a_plan_without_read_models_writes_them(data_dir) -> None:
+    writer = open_store(data_dir=data_dir)
+    plan_id = make_plan(writer)
+    add_events(writer, plan_id)
+    negotiate(writer, plan_id)
+    state = plans.get_plan(writer, plan_id)
+    kinds = [k for k in writer.blob_kinds(plan_id) if plan_totals.is_read_model(k)]
+    writer.save(  # a plan made before the read models existed
+        state,
+        Change(actor="olga", action="test", what="drop the read models"),
+        expected_version=state.version,
+        blobs={kind: None for kind in kinds},
+    )
+    store = reopened(data_dir)
+    nego.claim(store, plan_id, "lead-c", "c", percent="1", note="late")  # no event changes
+    assert stored_fits(store, plan_id) == {k: True for k in plan_totals.KINDS}
+    assert plan_totals.system_plan_cells(store, plans.get_plan(store, plan_id)) is not None
+    assert_equal_to_the_frames(reopened(data_dir), data_dir, plan_id)
+
+
+def test_an_edit_that_changes_nothing_they_rest_on_leaves_fitting_read_models_alone(
+    data_dir,
+) -> None:
+    store = open_store(data_dir=data_dir)
+    plan_id = make_plan(store)
+    add_events(store, plan_id)
+    before = {k: store.get_blob(plan_id, k) for k in plan_totals.KINDS}
+    negotiate(store, plan_id)
+    assert {k: store.get_blob(plan_id, k) for k in plan_totals.KINDS} == before

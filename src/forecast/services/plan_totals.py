@@ -336,6 +336,22 @@ def _blob(
     return store.get_blob(plan_id, kind) if kind in hashes else None
 
 
+def _stored_fit(store: PlanRepository, state: PlanState, hashes: Mapping[str, str]) -> bool:
+    """Whether every read model `state` needs is stored and was computed from what it holds
+    (only the Parquet footers are read)."""
+    base_fp = baseline_fingerprint(state, hashes)
+    wanted = {BASELINE_KIND: base_fp, SYSTEM_KIND: system_fingerprint(state, base_fp)}
+    if state.events:
+        wanted[CELLS_KIND] = wanted[SYSTEM_KIND]
+    for kind, fingerprint in wanted.items():
+        if kind not in hashes:
+            return False
+        meta = pq.read_schema(pa.BufferReader(store.get_blob(state.plan_id, kind))).metadata
+        if (meta or {}).get(_INPUTS) != fingerprint.encode():
+            return False
+    return True
+
+
 def system_plan_cells(store: PlanRepository, state: PlanState) -> np.ndarray | None:
     """The system plan of each row of the stored baseline, in its order, as the events give it
     (`overrides.apply_events`), when a stored one fits the plan as it is now; else None."""
@@ -397,7 +413,9 @@ def written_with(
     blobs: Mapping[str, bytes | None] | None,
 ) -> Written | None:
     """The read models to save with `after` when its events, team dimension, calendar or data
-    differ from `before` (None when nothing they rest on changed, or the data is being deleted)."""
+    differ from `before`, or when the stored ones do not fit it (a plan made before they
+    existed, or written by an older version): None when the stored ones fit, or the data is
+    being deleted."""
     blobs = blobs or {}
     data_changed = [kind for kind in DATA_KINDS if kind in blobs]
     same = (
@@ -405,13 +423,12 @@ def written_with(
         and before.team_attr == after.team_attr
         and before.freq == after.freq
     )
-    if same and not data_changed:
-        return None
     if any(blobs[kind] is None for kind in data_changed):
         return None
-    from forecast.services import plans
-
     hashes = dict(store.blob_hashes(before.plan_id))
+    if same and not data_changed and _stored_fit(store, after, hashes):
+        return None
+    from forecast.services import plans
 
     def frame(kind: str) -> pd.DataFrame:
         data = blobs.get(kind)
