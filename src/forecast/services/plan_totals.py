@@ -7,18 +7,22 @@ chart the history, the baseline's bands and the system plan summed per period. C
 means reading the whole history and baseline and applying every event: the first render of a
 plan after a server restart paid it. Here they are computed when the plan's data or events are
 written (`plans.create_plan_from_frames`, `plans.change_plan`), in the same transaction, and
-read back as two small Parquet blobs:
+read back as small Parquet blobs:
 
 - ``read_model:baseline_totals`` from the history, attributes and baseline (team baseline,
-  last year, stretch moments; the fan chart's history and baseline per period);
+  last year, stretch moments, the periods of each team; the fan chart's history and baseline
+  per period);
 - ``read_model:system_totals`` from those and the events (team system plan; the fan chart's
-  system plan per period).
+  system plan per period);
+- ``read_model:system_plan_cells`` (only with events): the system plan of each baseline row, so
+  the negotiation's series frame need not apply every event.
 
 Each blob carries a fingerprint of what it was computed from (the content hashes of the blobs,
 the team dimension, the calendar, the events and ``METHOD``). A blob that is absent (a plan made
 before, an imported bundle) or stale is not used: the totals are computed from the frames by the
-same functions and kept in memory for that plan version. The numbers equal those of the frames
-bit for bit (tests hold it): the same functions run over the same frames in the same order.
+same functions and kept in memory for that plan version, and the plan's next edit writes fitting
+ones. The numbers equal those of the frames bit for bit (tests hold it): the same functions run
+over the same frames in the same order.
 """
 
 from __future__ import annotations
