@@ -14,11 +14,12 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import Dash, DiskcacheManager, Input, Output, State, dcc, html
 
-from dashboard import auth, figures, ids
+from dashboard import auth, ids
 from dashboard.context import DashboardContext
 from dashboard.pages import accuracy, actuals, data, negotiation, plans, side_by_side, system_plan
 from dashboard.secret import load_secret_key
 from dashboard.server import harden, trust_proxies
+from dashboard.warmup import warm_up
 
 PAGES = (data, system_plan, negotiation, side_by_side, actuals, accuracy, plans)
 
@@ -78,9 +79,9 @@ def create_app(
     _register_shell_callbacks(app, ctx)
     for page in PAGES:
         page.register_callbacks(app, ctx)
-    # Plotly reads its templates on the first figure of a process: do it while starting, not in
-    # the first page a user opens after a restart.
-    figures.empty_figure("")
+    # The libraries' first-use costs (plotly's validators and templates for every chart type,
+    # scipy, pyarrow) are paid here, while starting, not in the first page a user opens.
+    warm_up()
     return app
 
 

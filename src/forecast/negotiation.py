@@ -1294,6 +1294,15 @@ def stretch(
     true spread is wider and these probabilities are too confident for targets far from the mean).
     `last_year` maps team -> actual sales over the same periods one year earlier (currency units).
     """
+    return stretch_of_moments(
+        stretch_moments(baseline), team_targets, last_year=last_year, total_target=total_target
+    )
+
+
+def stretch_moments(baseline: pd.DataFrame) -> pd.DataFrame:
+    """Per team (the index, str): ``mean`` (the baseline's total) and ``var`` (the sum of the
+    series-periods' variances) of the forecast distribution `stretch` judges targets by; they do
+    not depend on the targets, so a plan version's moments can be kept (`services.plan_totals`)."""
     level = next((lv for lv in (80, 95) if f"baseline-lo-{lv}" in baseline.columns), None)
     frame = baseline.copy()
     if level is None:
@@ -1303,9 +1312,19 @@ def stretch(
             2 * _Z[level]
         )
         frame["_var"] = sd.astype(float) ** 2
-    grouped = frame.groupby(frame["team"].astype(str)).agg(
+    return frame.groupby(frame["team"].astype(str)).agg(
         mean=("baseline", "sum"), var=("_var", "sum")
     )
+
+
+def stretch_of_moments(
+    grouped: pd.DataFrame,
+    team_targets: Mapping[str, int],
+    *,
+    last_year: Mapping[str, float | None] | None = None,
+    total_target: int | None = None,
+) -> pd.DataFrame:
+    """`stretch` from the teams' `stretch_moments` (``total_target`` as there)."""
     rows = []
     for team in sorted(team_targets):
         # One team and one column select a single float (the stubs type it as any scalar).

@@ -179,6 +179,13 @@ class PlanRepository(ABC):
     def blob_kinds(self, plan_id: str) -> builtins.list[str]:
         """The kinds of blob a plan has, sorted."""
 
+    def blob_hashes(self, plan_id: str) -> dict[str, str]:
+        """``content_hash`` of each of the plan's blobs by kind (a read model checks by them that
+        it was computed from the blobs stored now); stores that keep the hashes override this."""
+        return {
+            kind: content_hash(self.get_blob(plan_id, kind)) for kind in self.blob_kinds(plan_id)
+        }
+
     @abstractmethod
     def audit(self, plan_id: str) -> builtins.list[AuditEntry]:
         """The audit log of a plan, oldest first."""
@@ -479,6 +486,13 @@ class SqlStore(PlanRepository):
         with self.engine.connect() as conn:
             kinds = conn.execute(sa.select(c.kind).where(c.plan_id == plan_id)).scalars().all()
         return sorted(kinds)
+
+    @_wrapped("list the plan's data")
+    def blob_hashes(self, plan_id: str) -> dict[str, str]:
+        c = blobs_table.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(c.kind, c.content_hash).where(c.plan_id == plan_id)).all()
+        return {str(kind): str(digest) for kind, digest in rows}
 
     @_wrapped("read the audit log")
     def audit(self, plan_id: str) -> builtins.list[AuditEntry]:

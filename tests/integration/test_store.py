@@ -15,7 +15,7 @@ from forecast.plan import PlanState
 from forecast.services import plans, system
 from forecast.services.errors import Invalid, Locked, NotFound, StaleVersion
 from forecast.services.store_factory import open_store, resolve_db_url
-from forecast.store import Change, SqlStore, frame_from_bytes, frame_to_bytes
+from forecast.store import Change, SqlStore, content_hash, frame_from_bytes, frame_to_bytes
 
 WEEKS = pd.date_range("2024-01-01", periods=30, freq="W-MON")
 HORIZON = pd.date_range(WEEKS[-1] + pd.Timedelta(weeks=1), periods=4, freq="W-MON")
@@ -96,7 +96,17 @@ def test_plan_round_trips_with_its_frames_and_audit(store):
     created = new_plan(store)
     again = store.get(created.plan_id)
     assert again.to_dict() == created.to_dict() and again.version == 1
-    assert store.blob_kinds(created.plan_id) == ["attributes", "baseline", "history", "mase_scales"]
+    assert store.blob_kinds(created.plan_id) == [
+        "attributes",
+        "baseline",
+        "history",
+        "mase_scales",
+        "read_model:baseline_totals",
+        "read_model:system_totals",
+    ]
+    hashes = store.blob_hashes(created.plan_id)
+    assert sorted(hashes) == store.blob_kinds(created.plan_id)
+    assert hashes["history"] == content_hash(store.get_blob(created.plan_id, "history"))
     frames = plans.load_frames(store, created.plan_id)
     assert len(frames.history) == 90 and frames.history["ds"].min() == WEEKS[0]
     assert [s.name for s in store.list()] == ["spring"]

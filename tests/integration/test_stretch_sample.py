@@ -50,5 +50,5 @@ def test_plan_without_a_stored_calibration_gets_the_same_one_computed_on_use(sam
     assert old.stretch_calibration == {} and old.currency == "EUR"
     frames = plans.load_frames(store, plan_id)
     teams = plans.teams_of(frames.attributes, old.team_attr)
-    lazy = stretch_calibration.of_plan(store, old, frames.history, teams)
+    lazy = stretch_calibration.of_plan(store, old, lambda: (frames.history, teams))
     assert lazy.to_dict() == state.stretch_calibration

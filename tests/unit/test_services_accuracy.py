@@ -191,6 +191,13 @@ def test_a_plan_keeps_its_historys_mase_scales_and_the_fva_reads_them_unchanged(
     assert stored is not None
     pd.testing.assert_series_equal(stored, computed, check_names=False)
     assert ag.stored_scales(store.get_blob(plan_id, ag.SCALES_BLOB), history + b" ") is None
+    # Checked by the store's content hash of the history, which needs no read of the history.
+    by_hash = ag.stored_scales_by_hash(
+        store.get_blob(plan_id, ag.SCALES_BLOB), store.blob_hashes(plan_id)["history"]
+    )
+    assert by_hash is not None
+    pd.testing.assert_series_equal(by_hash, computed, check_names=False)
+    assert ag.stored_scales_by_hash(store.get_blob(plan_id, ag.SCALES_BLOB), "0" * 64) is None
 
     blobs = {
         "baseline": store.get_blob(plan_id, "baseline"),

@@ -243,17 +243,23 @@ def _load_inputs(store: PlanRepository, state: PlanState, actuals_version: int) 
     info, actuals_bytes = store.get_actuals(state.plan_id, actuals_version)
     attributes = load_blob_frame(store, state.plan_id, "attributes")
     events = system.events_of(state)
-    blobs = {
-        "baseline": store.get_blob(state.plan_id, "baseline"),
-        "history": store.get_blob(state.plan_id, "history"),
-        "actuals": actuals_bytes,
-    }
-    if accuracy_grid.SCALES_BLOB in store.blob_kinds(state.plan_id):
+    blobs = {"baseline": store.get_blob(state.plan_id, "baseline"), "actuals": actuals_bytes}
+    hashes = store.blob_hashes(state.plan_id)
+    if accuracy_grid.SCALES_BLOB in hashes:
         blobs[accuracy_grid.SCALES_BLOB] = store.get_blob(state.plan_id, accuracy_grid.SCALES_BLOB)
     neg = nego.negotiation_of(state)
     notes = [] if neg is not None and neg.goal is not None else [NO_GOAL_NOTE]
     try:
-        grid, event_grid = accuracy_grid.plan_grid(state, blobs, attributes, events, neg)
+        # The history is read only when the stored MASE scales do not match it by hash.
+        grid, event_grid = accuracy_grid.plan_grid(
+            state,
+            blobs,
+            attributes,
+            events,
+            neg,
+            history_hash=hashes.get("history"),
+            load_history=lambda: store.get_blob(state.plan_id, "history"),
+        )
     except (AccuracyError, NegotiationError) as exc:
         raise Invalid.from_error(exc) from exc
     if not grid.has_actual.any():

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,7 @@ from forecast.accuracy.touches import EventGrid
 from forecast.engine.calendar import season_length
 from forecast.overrides import Event
 from forecast.plan import PlanState
+from forecast.store import content_hash
 
 
 @dataclass(frozen=True)
@@ -105,14 +107,21 @@ SCALES_BLOB = "mase_scales"
 """The MASE scale per series, written beside the history it comes from (whenever the history is
 written), so that the first FVA after a restart does not parse the whole history."""
 _HISTORY_CHECK = b"history_crc32"
+_HISTORY_HASH = b"history_sha256"  # the store's content hash of the history blob
 
 
 def scales_blob(history: bytes, freq: str) -> bytes:
-    """The stored form of the history's MASE scales, marked with the history's checksum."""
+    """The stored form of the history's MASE scales, marked with the history's checksum and its
+    content hash (which the store keeps, so the check needs no read of the history)."""
     scales = mase_scales_from_history(history, season_length(freq))
     table = pa.table(
         {schema.UNIQUE_ID: scales.index.astype(str).to_numpy(), "scale": scales.to_numpy()}
-    ).replace_schema_metadata({_HISTORY_CHECK: str(zlib.crc32(history)).encode()})
+    ).replace_schema_metadata(
+        {
+            _HISTORY_CHECK: str(zlib.crc32(history)).encode(),
+            _HISTORY_HASH: content_hash(history).encode(),
+        }
+    )
     sink = io.BytesIO()
     pq.write_table(table, sink)
     return sink.getvalue()
@@ -127,6 +136,21 @@ def stored_scales(data: bytes | None, history: bytes) -> pd.Series | None:
     check = (table.schema.metadata or {}).get(_HISTORY_CHECK)
     if check != str(zlib.crc32(history)).encode():
         return None
+    return _scales(table)
+
+
+def stored_scales_by_hash(data: bytes | None, history_hash: str) -> pd.Series | None:
+    """`stored_scales` checked against the history blob's content hash (``store.blob_hashes``);
+    None also for a scales blob written before it carried the hash (check it by the bytes)."""
+    if data is None:
+        return None
+    table = pq.read_table(pa.BufferReader(data), use_threads=False)
+    if (table.schema.metadata or {}).get(_HISTORY_HASH) != history_hash.encode():
+        return None
+    return _scales(table)
+
+
+def _scales(table: pa.Table) -> pd.Series:
     ids = table.column(schema.UNIQUE_ID).to_numpy(zero_copy_only=False).astype(str)
     values = table.column("scale").to_numpy(zero_copy_only=False).astype(float)
     return pd.Series(values, index=pd.Index(ids), dtype=float)
@@ -237,17 +261,31 @@ def plan_grid(
     attributes: pd.DataFrame,
     events: list[Event],
     neg: domain.Negotiation | None,
+    *,
+    history_hash: str | None = None,
+    load_history: Callable[[], bytes] | None = None,
 ) -> tuple[accuracy.ScoredGrid, EventGrid | None]:
     """The plan's layers on the grid (the target only when the negotiation has a goal), with the
-    actuals and the MASE scales; and the events' grid (None without events) for the touches."""
+    actuals and the MASE scales; and the events' grid (None without events) for the touches.
+    The history (``blobs["history"]`` or `load_history()`) is read only when the stored scales
+    do not match `history_hash`."""
     series, periods, base = baseline_grid(blobs["baseline"])
     codes, teams = team_codes(attributes, state.team_attr, series)
     layers = {"baseline": base}
     y = actuals_grid(blobs["actuals"], series, periods)
     y[np.isnan(base)] = np.nan  # a cell the plan does not have does not count
-    scales = stored_scales(blobs.get(SCALES_BLOB), blobs["history"])
+    scales = None
+    if history_hash is not None:
+        scales = stored_scales_by_hash(blobs.get(SCALES_BLOB), history_hash)
     if scales is None:
-        scales = mase_scales_from_history(blobs["history"], season_length(state.freq))
+        history = blobs.get("history")
+        if history is None:
+            if load_history is None:
+                raise ValueError("plan_grid needs the history: blobs['history'] or load_history")
+            history = load_history()
+        scales = stored_scales(blobs.get(SCALES_BLOB), history)
+        if scales is None:
+            scales = mase_scales_from_history(history, season_length(state.freq))
     scale = scales.reindex(series).to_numpy(dtype=float, copy=True)
     scale[~(scale > 0)] = np.nan
     team = np.asarray(teams, dtype=object)[codes].astype(str) if len(teams) else np.array([])

@@ -40,3 +40,12 @@ class PerStoreCache(Generic[V]):
             while len(per_store) > self.size:
                 per_store.popitem(last=False)
         return value
+
+    def put(self, store: PlanRepository, key: Hashable, value: V) -> None:
+        """Keep `value` for (store, key): a writer that has just computed what a key holds."""
+        with self._lock:
+            per_store = self._entries.setdefault(store, OrderedDict())
+            per_store[key] = value
+            per_store.move_to_end(key)
+            while len(per_store) > self.size:
+                per_store.popitem(last=False)

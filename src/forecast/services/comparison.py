@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from forecast.services import negotiation
+from forecast.services import negotiation, plan_totals
+from forecast.services.errors import Fix, FixKey, Invalid
 from forecast.services.negotiation_board import stretch_note
+from forecast.services.plans import get_plan
 from forecast.store import PlanRepository
 
 TOTAL = "TOTAL"
@@ -65,6 +68,33 @@ def team_totals(negotiated: pd.DataFrame) -> pd.DataFrame:
     sums["target"] = sums["target_minor"] / 100
     sums["team"] = sums["team"].astype(str)
     return sums
+
+
+def plan_team_totals(store: PlanRepository, plan: str) -> pd.DataFrame:
+    """`team_totals` of the negotiated plan from the plan totals read model: the system plan per
+    team as stored, the target as its spread adds up (no series frame is read or spread)."""
+    state = get_plan(store, plan)
+    neg = negotiation.negotiation_of(state)
+    if neg is None or neg.goal is None:
+        raise Invalid(
+            f"cannot compare the plans: plan {state.plan_id} has no goal yet",
+            Fix(FixKey.SET_GOAL, plan=state.plan_id),
+        )
+    totals = plan_totals.of_plan(store, state)
+    targets = totals.target_totals(neg)
+    teams = sorted(set(totals.team_system_plan) | set(targets))
+    out = pd.DataFrame(
+        {
+            "team": teams,
+            "system_plan_minor": np.array(
+                [totals.team_system_plan.get(t, 0) for t in teams], dtype=np.int64
+            ),
+            "target_minor": np.array([targets.get(t, 0) for t in teams], dtype=np.int64),
+        }
+    )
+    out["system_plan"] = out["system_plan_minor"] / 100
+    out["target"] = out["target_minor"] / 100
+    return out
 
 
 def differences(totals: pd.DataFrame, ledger: pd.DataFrame, stretch: pd.DataFrame) -> pd.DataFrame:
@@ -129,7 +159,7 @@ def compare_plans(store: PlanRepository, plan: str) -> PlanComparison:
             summary,
             currency=summary.get("currency"),
         )
-    totals = team_totals(negotiation.negotiated_plan(store, plan))
+    totals = plan_team_totals(store, plan)
     stretch = negotiation.stretch(store, plan)
     return PlanComparison(
         has_goal=True,
@@ -152,13 +182,6 @@ def period_comparison(store: PlanRepository, plan: str, team: str | None) -> pd.
     summary = negotiation.summary(store, plan)
     if summary.get("goal") is None:
         return None
-    negotiated = negotiation.negotiated_plan(store, plan)
-    series = negotiation.series_frame(store, plan)
-    bands = [c for c in series.columns if c.startswith("baseline")]
-    frame = negotiated[["unique_id", "ds", "team", "system_plan", "target"]].merge(
-        series[["unique_id", "ds", *bands]], on=["unique_id", "ds"], how="left"
-    )
-    if team:
-        frame = frame[frame["team"].astype(str) == team]
+    frame = negotiation.negotiated_periods(store, plan, team)
     frame.attrs["currency"] = summary.get("currency")
     return frame

@@ -11,7 +11,7 @@ import pandas as pd
 from forecast import export, schema
 from forecast.negotiation import Negotiation, NegotiationError
 from forecast.plan import PlanState, utc_now
-from forecast.services import accounts
+from forecast.services import accounts, plan_totals
 from forecast.services import negotiation as nego
 from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, NotFound, ServiceError
 from forecast.services.plans import audit_log, get_plan, history_hash, load_blob_frame
@@ -150,6 +150,7 @@ def _bundle_content(
         "blobs": {
             kind: export.frame_payload(store.get_blob(state.plan_id, kind))
             for kind in store.blob_kinds(state.plan_id)
+            if not plan_totals.is_read_model(kind)
         },
     }
 
@@ -204,7 +205,11 @@ def import_bundle(store: PlanRepository, data: bytes, actor: str, *, trust: bool
 def _blob_frames(bundle: export.Bundle) -> dict[str, bytes]:
     from forecast.engine.ingest import IngestError, bounds
 
-    blobs = bundle.blobs
+    # Read models are derived from the rest: computed here from what is imported, never taken
+    # from a bundle.
+    blobs = {
+        kind: data for kind, data in bundle.blobs.items() if not plan_totals.is_read_model(kind)
+    }
     missing = [kind for kind in REQUIRED_BLOBS if kind not in blobs]
     if missing:
         raise Invalid(f"the bundle has no {', '.join(missing)} data", Fix(FixKey.EXPORT_BUNDLE))

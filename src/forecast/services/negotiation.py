@@ -25,7 +25,7 @@ from forecast import schema
 from forecast.engine.stretch import apply_calibration
 from forecast.negotiation import Actor, Negotiation, NegotiationError, from_minor, to_minor
 from forecast.plan import AGREED, PlanState, utc_now
-from forecast.services import stretch_calibration
+from forecast.services import plan_totals, series_frames, stretch_calibration
 from forecast.services.cache import PerStoreCache
 from forecast.services.errors import (
     Fix,
@@ -36,7 +36,15 @@ from forecast.services.errors import (
     NotFound,
     WrongStage,
 )
-from forecast.services.plans import change_plan, get_plan, load_frames, teams_of
+from forecast.services.plans import (
+    ATTRIBUTES,
+    BASELINE,
+    HISTORY,
+    change_plan,
+    get_plan,
+    load_blob_frame,
+    version_frame,
+)
 from forecast.store import PlanRepository
 
 MINOR = "_minor"
@@ -157,65 +165,49 @@ def _minor_amount(
 def series_frame(store: PlanRepository, plan: str) -> pd.DataFrame:
     """unique_id, ds, team, baseline, system_plan (+ the baseline's interval columns), one row per
     series and period of the horizon, sorted by unique_id and ds."""
-    return _plan_data(store, get_plan(store, plan))[0].copy()
+    return _plan_data(store, get_plan(store, plan)).copy()
 
 
-# A saved plan never changes under the same (id, version), so its frames can be reused between
-# calls (the dashboard renders the ledger, stretch and spread of one version several times).
-_PLAN_DATA: PerStoreCache[tuple[pd.DataFrame, pd.DataFrame]] = PerStoreCache(size=4)
+# A saved plan never changes under the same (id, version), so its frame can be reused between
+# calls (the dashboard renders the spread of one version several times).
+_PLAN_DATA: PerStoreCache[pd.DataFrame] = PerStoreCache(size=4)
 
 
-def _plan_data(store: PlanRepository, state: PlanState) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(series frame, history) of one plan version."""
+def _plan_data(store: PlanRepository, state: PlanState) -> pd.DataFrame:
+    """The series frame of one plan version (shared: read it, do not change it)."""
     return _PLAN_DATA.get(
         store, (state.plan_id, state.version), lambda: _load_plan_data(store, state)
     )
 
 
-def _load_plan_data(store: PlanRepository, state: PlanState) -> tuple[pd.DataFrame, pd.DataFrame]:
-    frames = load_frames(store, state.plan_id)
-    teams = teams_of(frames.attributes, state.team_attr)
-    frame = frames.baseline.copy()
-    frame[schema.TEAM] = frame[schema.UNIQUE_ID].map(teams).astype(str)
-    frame[schema.SYSTEM_PLAN] = _system_plan_values(store, state, frame)
-    keep = [schema.UNIQUE_ID, schema.DS, schema.TEAM, schema.BASELINE, schema.SYSTEM_PLAN]
-    keep += schema.interval_columns(schema.levels_in(frame))
-    frame = frame[keep].sort_values([schema.UNIQUE_ID, schema.DS]).reset_index(drop=True)
-    return frame, frames.history
-
-
-def _system_plan_values(store: PlanRepository, state: PlanState, frame: pd.DataFrame) -> Any:
-    """The system plan per series-period: the baseline with the system track's events applied."""
-    if not state.events:
-        return frame[schema.BASELINE].astype(float)
+def _load_plan_data(store: PlanRepository, state: PlanState) -> pd.DataFrame:
     from forecast.services import system  # the system track's use cases
 
-    plan_frame = system.system_plan(store, state.plan_id, level="series")
-    merged = frame[[schema.UNIQUE_ID, schema.DS]].merge(
-        plan_frame[[schema.UNIQUE_ID, schema.DS, schema.SYSTEM_PLAN]],
-        on=[schema.UNIQUE_ID, schema.DS],
-        how="left",
+    baseline = version_frame(store, state, BASELINE)
+    system_plan: pd.DataFrame | np.ndarray | None = None
+    if state.events:
+        # The stored system plan per baseline row, else the events applied now.
+        cells = plan_totals.system_plan_cells(store, state)
+        if cells is not None and len(cells) == len(baseline):
+            system_plan = cells
+        else:
+            system_plan = system.system_plan(store, state.plan_id, level="series")
+    return series_frames.series_frame_of(
+        baseline, version_frame(store, state, ATTRIBUTES), state.team_attr, system_plan
     )
-    return merged[schema.SYSTEM_PLAN].fillna(frame[schema.BASELINE]).astype(float).to_numpy()
 
 
-def _minor_column(values: pd.Series) -> np.ndarray:
-    """Per series-period currency -> int64 minor units (round half to even, as to_minor)."""
-    return np.round(values.astype(float).to_numpy() * 100).astype(np.int64)
-
-
-def _team_totals(frame: pd.DataFrame, column: str) -> dict[str, int]:
-    minor = pd.Series(_minor_column(frame[column]), index=frame.index)
-    sums = minor.groupby(frame[schema.TEAM]).sum()
-    return {str(team): int(v) for team, v in sums.items()}
+_minor_column = series_frames.minor_column
+_team_totals = series_frames.team_totals
 
 
 def current_totals(
     store: PlanRepository, state: PlanState
 ) -> tuple[dict[str, int], dict[str, int]]:
-    """The teams' current baseline and system plan totals (minor units) of this plan version."""
-    frame = _plan_data(store, state)[0]
-    return _team_totals(frame, schema.BASELINE), _team_totals(frame, schema.SYSTEM_PLAN)
+    """The teams' current baseline and system plan totals (minor units) of this plan version
+    (from the plan totals read model: no frame is read when it is stored)."""
+    totals = plan_totals.of_plan(store, state)
+    return dict(totals.team_baseline), dict(totals.team_system_plan)
 
 
 def _basis_column(basis: str | domain.Basis) -> str:
@@ -453,7 +445,7 @@ def rebase(
         state: PlanState, neg: Negotiation | None, who: Actor
     ) -> tuple[Negotiation, str, Any, Any]:
         neg = _require_negotiation(state, "rebase")
-        frame = _plan_data(store, state)[0]
+        frame = _plan_data(store, state)
         baseline = _team_totals(frame, schema.BASELINE)
         system = _team_totals(frame, schema.SYSTEM_PLAN)
         drift = neg.drift(baseline, system)
@@ -630,6 +622,32 @@ def negotiated_plan(store: PlanRepository, plan: str) -> pd.DataFrame:
     return out
 
 
+def negotiated_periods(store: PlanRepository, plan: str, team: str | None) -> pd.DataFrame:
+    """The negotiated plan's cells of `team` (None: every team): unique_id, ds, team,
+    system_plan, target and the baseline with its interval columns, as `negotiated_plan` has
+    them; only that team's cells are spread (a team's spread does not depend on the others')."""
+    state = get_plan(store, plan)
+    neg = _require_negotiation(state, "spread the targets")
+    frame = _plan_data(store, state)
+    targets = neg.targets()
+    if team:
+        frame = frame[frame[schema.TEAM] == team]
+        targets = {team: targets.get(team, 0)} if len(frame) else {}
+    bands = [c for c in frame.columns if c.startswith(schema.BASELINE)]
+    out = frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM, schema.SYSTEM_PLAN]].copy()
+    if len(frame):
+        spread = domain.spread(
+            targets,
+            frame,
+            weight_col=neg.spread_by.value,
+            team_period_targets=domain.team_period_targets(neg) or None,
+        )
+        out[schema.TARGET] = spread["target_minor"].astype("int64").to_numpy() / 100.0
+    else:
+        out[schema.TARGET] = pd.Series(dtype=float)
+    return pd.concat([out, frame[bands]], axis=1)
+
+
 def _basis_spread(neg: Negotiation, frame: pd.DataFrame) -> np.ndarray:
     """The basis the negotiation used, per series-period: each team's recorded basis per period
     spread over its series in proportion to the current basis column. It adds up exactly to the
@@ -655,52 +673,25 @@ def stretch(store: PlanRepository, plan: str) -> pd.DataFrame:
     periods assumed independent (``forecast.negotiation.stretch``), and ``rests_on`` says that."""
     state = get_plan(store, plan)
     neg = _require_negotiation(state, "compute the stretch")
-    frame, history = _plan_data(store, state)
-    last_year = dict(_last_year(store, state))
-    table = domain.stretch(frame, neg.targets(), last_year=last_year, total_target=neg.total_target)
-    teams = frame.drop_duplicates(schema.UNIQUE_ID).set_index(schema.UNIQUE_ID)[schema.TEAM]
-    calibration = stretch_calibration.of_plan(store, state, history, teams)
-    return apply_calibration(table, calibration)
+    totals = plan_totals.of_plan(store, state)
+    table = domain.stretch_of_moments(
+        totals.stretch_moments,
+        neg.targets(),
+        last_year=dict(totals.last_year),
+        total_target=neg.total_target,
+    )
 
+    def inputs() -> tuple[pd.DataFrame, pd.Series]:  # only for a plan without a calibration
+        frame = _plan_data(store, state)
+        teams = frame.drop_duplicates(schema.UNIQUE_ID).set_index(schema.UNIQUE_ID)[schema.TEAM]
+        return load_blob_frame(store, state.plan_id, HISTORY), teams
 
-def _last_year_offset(freq: str) -> pd.DateOffset:
-    code = (freq or "").upper()
-    if code.startswith("W"):
-        return pd.DateOffset(weeks=52)
-    if code.startswith("D"):
-        return pd.DateOffset(days=364)  # same weekday
-    return pd.DateOffset(months=12)
-
-
-# Last year's sales per team depend only on the plan version's frames: the ledger and the stretch
-# of one render (and every later render of the same version) share them.
-_LAST_YEAR: PerStoreCache[dict[str, float | None]] = PerStoreCache(size=8)
+    return apply_calibration(table, stretch_calibration.of_plan(store, state, inputs))
 
 
 def _last_year(store: PlanRepository, state: PlanState) -> dict[str, float | None]:
-    """`_last_year_by_team` of this plan version (shared: copy before changing it)."""
-    return _LAST_YEAR.get(
-        store,
-        (state.plan_id, state.version),
-        lambda: _last_year_by_team(*_plan_data(store, state), state.freq),
-    )
-
-
-def _last_year_by_team(
-    frame: pd.DataFrame, history: pd.DataFrame, freq: str
-) -> dict[str, float | None]:
-    """Actual sales per team over the horizon's periods shifted back one year (None where the
-    history does not cover every one of them)."""
-    shifted = frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM]].copy()
-    shifted[schema.DS] = shifted[schema.DS] - _last_year_offset(freq)
-    hist = history[[schema.UNIQUE_ID, schema.DS, schema.Y]]
-    # Only the history's rows of those dates can match: the join runs on a horizon's worth.
-    hist = hist[hist[schema.DS].isin(shifted[schema.DS].unique())]
-    merged = shifted.merge(hist, on=[schema.UNIQUE_ID, schema.DS], how="left")
-    out: dict[str, float | None] = {}
-    for team, part in merged.groupby(schema.TEAM):
-        out[str(team)] = None if part[schema.Y].isna().any() else float(part[schema.Y].sum())
-    return out
+    """Last year's sales per team of this plan version (the plan totals' read model)."""
+    return dict(plan_totals.of_plan(store, state).last_year)
 
 
 def score(store: PlanRepository, plan: str, actuals: pd.DataFrame) -> pd.DataFrame:

@@ -28,7 +28,8 @@ from forecast.plan import (
     PlanState,
     utc_now,
 )
-from forecast.services import accuracy_grid
+from forecast.services import accuracy_grid, plan_totals
+from forecast.services.cache import PerStoreCache
 from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, Locked, NotFound, StaleVersion
 from forecast.store import (
     AuditEntry,
@@ -85,7 +86,48 @@ def load_frames(store: PlanRepository, plan: str) -> PlanFrames:
 
 
 def load_blob_frame(store: PlanRepository, plan_id: str, kind: str) -> pd.DataFrame:
-    frame = frame_from_bytes(store.get_blob(plan_id, kind))
+    return blob_frame(store.get_blob(plan_id, kind))
+
+
+# The frames of a plan version that several read models start from (the system plan, the
+# negotiation's series frame, the plan totals): read once per version, shared read-only.
+_VERSION_FRAMES: PerStoreCache[pd.DataFrame] = PerStoreCache(size=6)
+
+
+# Columns the read models never use, left unread: which model served each series (a string
+# per series-period) is for the exports, which read the whole baseline.
+VERSION_FRAME_SKIPS = {BASELINE: ("model",)}
+
+
+def version_frame(store: PlanRepository, state: PlanState, kind: str) -> pd.DataFrame:
+    """`load_blob_frame` of this plan version without `VERSION_FRAME_SKIPS`, shared between
+    callers: read it, never change it."""
+    return _VERSION_FRAMES.get(
+        store,
+        (state.plan_id, state.version, kind),
+        lambda: blob_frame(store.get_blob(state.plan_id, kind), VERSION_FRAME_SKIPS.get(kind, ())),
+    )
+
+
+def keep_version_frame(
+    store: PlanRepository, state: PlanState, kind: str, frame: pd.DataFrame
+) -> None:
+    """A writer that saved `state` without changing its `kind` blob hands on the `version_frame`
+    it read of the version before (the same data)."""
+    _VERSION_FRAMES.put(store, (state.plan_id, state.version, kind), frame)
+
+
+def blob_frame(data: bytes, skip: Sequence[str] = ()) -> pd.DataFrame:
+    """A stored frame as the services read it: ids as str, dates as datetimes; the columns in
+    `skip` are not read."""
+    if skip:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        names = [n for n in pq.read_schema(pa.BufferReader(data)).names if n not in skip]
+        frame = pq.read_table(pa.BufferReader(data), columns=names).to_pandas()
+    else:
+        frame = frame_from_bytes(data)
     if schema.UNIQUE_ID in frame:
         frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     if schema.DS in frame:
@@ -170,8 +212,10 @@ def change_plan(
             raise store.stale_error(state.plan_id, expected)
         working = state.copy()
         what, before, after = mutate(working)
+        # The plan totals rest on the events and the data: rewritten with them, in one transaction.
+        totals = plan_totals.written_with(store, state, working, blobs)
         try:
-            return store.save(
+            saved = store.save(
                 working,
                 Change(
                     actor=actor,
@@ -182,7 +226,7 @@ def change_plan(
                     reason=reason,
                 ),
                 expected_version=expected,
-                blobs=blobs,
+                blobs={**(blobs or {}), **totals.blobs} if totals else blobs,
             )
         except StaleVersion:
             if not retry:
@@ -190,6 +234,10 @@ def change_plan(
             # Another writer saved first, so the plan moved on: redo the change on the fresh
             # state (mutate refuses, with its reason, once the change no longer applies there).
             time.sleep(min(0.05, 0.001 * attempt) * random.random())
+            continue
+        if totals is not None:
+            totals.keep(store, saved)
+        return saved
 
 
 def grant(
@@ -605,6 +653,7 @@ def create_plan_from_frames(
         BASELINE: frame_to_bytes(baseline),
         accuracy_grid.SCALES_BLOB: accuracy_grid.scales_blob(history_bytes, state.freq),
     }
+    blobs |= plan_totals.for_new_plan(state, blobs)
     change = Change(
         actor=actor,
         action="create",

@@ -3,6 +3,8 @@ plans made before it existed get it computed on first use and kept in memory per
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from forecast.engine import stretch as engine_stretch
@@ -44,10 +46,13 @@ def of_state(
 
 
 def of_plan(
-    store: PlanRepository, state: PlanState, history: pd.DataFrame, teams: pd.Series
+    store: PlanRepository,
+    state: PlanState,
+    inputs: Callable[[], tuple[pd.DataFrame, pd.Series]],
 ) -> engine_stretch.StretchCalibration:
     """The stored calibration of `state`, else one computed now (kept in memory, not written):
-    also when the stored one was made by an older method (``engine_stretch.METHOD``)."""
+    also when the stored one was made by an older method (``engine_stretch.METHOD``).
+    `inputs()` gives (history, unique_id -> team); it is called only to compute one."""
     stored = state.stretch_calibration
     if (
         stored
@@ -62,4 +67,4 @@ def of_plan(
         state.horizon,
         engine_stretch.METHOD,
     )
-    return _LAZY.get(store, key, lambda: of_state(state, history, teams))
+    return _LAZY.get(store, key, lambda: of_state(state, *inputs()))

@@ -110,6 +110,12 @@ _SYSTEM_PLAN: PerStoreCache[pd.DataFrame] = PerStoreCache(size=4)
 _MARKED: PerStoreCache[pd.DataFrame] = PerStoreCache(size=4)
 
 
+def keep_series_plan(store: PlanRepository, state: PlanState, series_plan: pd.DataFrame) -> None:
+    """A writer that has just applied the saved version's events keeps the result for the
+    version's readers (the frame `_system_plan_frame` would compute; read-only from here on)."""
+    _SYSTEM_PLAN.put(store, (state.plan_id, state.version), series_plan)
+
+
 def list_events(store: PlanRepository, plan: str) -> list[Event]:
     return events_of(plans.get_plan(store, plan))
 
@@ -129,8 +135,8 @@ def _system_plan_frame(
     frame is shared between callers of the same version: read it, do not change it."""
 
     def compute() -> pd.DataFrame:
-        baseline = plans.load_blob_frame(store, state.plan_id, plans.BASELINE)
-        attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+        baseline = plans.version_frame(store, state, plans.BASELINE)
+        attributes = plans.version_frame(store, state, plans.ATTRIBUTES)
         return overrides.apply_events(
             baseline, attributes, events_of(state) if events is None else events, state.team_attr
         )
@@ -171,7 +177,7 @@ def audit_log(store: PlanRepository, plan: str) -> list[AuditEntry]:
 
 
 def horizon_dates(store: PlanRepository, state: PlanState) -> pd.DatetimeIndex:
-    baseline = plans.load_blob_frame(store, state.plan_id, plans.BASELINE)
+    baseline = plans.version_frame(store, state, plans.BASELINE)
     return pd.DatetimeIndex(sorted(baseline[schema.DS].unique()))
 
 

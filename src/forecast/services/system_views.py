@@ -16,7 +16,7 @@ from forecast import schema
 from forecast.errors import Fix, FixKey, explain
 from forecast.overrides import Event, Factor
 from forecast.plan import PlanState
-from forecast.services import plans, system
+from forecast.services import plan_totals, plans, system
 from forecast.services.cache import PerStoreCache
 from forecast.services.system import GateStatus
 from forecast.store import PlanRepository
@@ -196,39 +196,38 @@ class FanFrames:
     currency: str | None = "EUR"  # the plan's ISO code; None: plain numbers
 
 
-# History and baseline of a plan version, shared by every fan chart drawn of it (read-only: the
-# chart only sums them, a drill-down filters a copy).
+# History and baseline of a plan version for the one-series fan chart (read-only: a drill-down
+# filters a copy).
 _FAN_FRAMES: PerStoreCache[tuple[pd.DataFrame, pd.DataFrame]] = PerStoreCache(size=4)
 
 
 def fan_frames(store: PlanRepository, plan: str, level: str, key: str | None) -> FanFrames:
-    """The frames the fan chart draws at `level` ("total", "team" or "series") for `key` (the
-    whole plan's are shared between calls: read them, do not change them)."""
+    """The frames the fan chart draws at `level` ("total", "team" or "series") for `key`. The
+    whole plan and a team come from the plan totals read model, summed per period (no frame of
+    every series is read); one series from the plan's frames."""
     state = plans.get_plan(store, plan)
     currency = state.currency
-    history, baseline = _FAN_FRAMES.get(
-        store,
-        (state.plan_id, state.version),
-        lambda: (
-            plans.load_blob_frame(store, state.plan_id, plans.HISTORY),
-            plans.load_blob_frame(store, state.plan_id, plans.BASELINE),
-        ),
-    )
-    series_plan = system.system_plan(store, state.plan_id, "series")
-    if level == "team" and key:
-        keep = set(
-            map(str, series_plan.loc[series_plan["team"].astype(str) == key, "unique_id"].unique())
+    if level == "series" and key:
+        history, baseline = _FAN_FRAMES.get(
+            store,
+            (state.plan_id, state.version),
+            lambda: (
+                plans.load_blob_frame(store, state.plan_id, plans.HISTORY),
+                plans.version_frame(store, state, plans.BASELINE),
+            ),
         )
-        title = f"Team {key}"
-    elif level == "series" and key:
-        keep, title = {str(key)}, f"Series {key}"
-    else:
-        return FanFrames(history, baseline, series_plan, "Whole plan", currency)
+        series_plan = system.system_plan(store, state.plan_id, "series")
 
-    def only(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame[frame["unique_id"].astype(str).isin(keep)]
+        def only(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame[frame["unique_id"].astype(str) == str(key)]
 
-    return FanFrames(only(history), only(baseline), only(series_plan), title, currency)
+        return FanFrames(
+            only(history), only(baseline), only(series_plan), f"Series {key}", currency
+        )
+    team = str(key) if level == "team" and key else None
+    history, baseline, system_plan = plan_totals.of_plan(store, state).fan(team)
+    title = f"Team {key}" if team is not None else "Whole plan"
+    return FanFrames(history, baseline, system_plan, title, currency)
 
 
 def drill_choices(

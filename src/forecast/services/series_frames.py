@@ -1,0 +1,137 @@
+"""The rules by which the negotiation's series frame and the plan's team and period totals are
+made from the plan's frames (pure pandas): `services.negotiation` and the plan totals read model
+(`services.plan_totals`) both use them, so a stored total equals the one computed from the frames.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from forecast import schema
+
+WHOLE_PLAN = None  # the `team` of rows summed over every team
+
+
+def minor_column(values: pd.Series) -> np.ndarray:
+    """Per series-period currency -> int64 minor units (round half to even, as to_minor)."""
+    return np.round(values.astype(float).to_numpy() * 100).astype(np.int64)
+
+
+def team_totals(frame: pd.DataFrame, column: str) -> dict[str, int]:
+    """Minor units of `column` per team of a series frame (exact int sums)."""
+    minor = pd.Series(minor_column(frame[column]), index=frame.index)
+    sums = minor.groupby(frame[schema.TEAM]).sum()
+    return {str(team): int(v) for team, v in sums.items()}
+
+
+def last_year_offset(freq: str) -> pd.DateOffset:
+    code = (freq or "").upper()
+    if code.startswith("W"):
+        return pd.DateOffset(weeks=52)
+    if code.startswith("D"):
+        return pd.DateOffset(days=364)  # same weekday
+    return pd.DateOffset(months=12)
+
+
+def last_year_by_team(
+    frame: pd.DataFrame, history: pd.DataFrame, freq: str
+) -> dict[str, float | None]:
+    """Actual sales per team over the horizon's periods shifted back one year (None where the
+    history does not cover every one of them)."""
+    shifted = frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM]].copy()
+    shifted[schema.DS] = shifted[schema.DS] - last_year_offset(freq)
+    hist = history[[schema.UNIQUE_ID, schema.DS, schema.Y]]
+    # Only the history's rows of those dates can match: the join runs on a horizon's worth.
+    hist = hist[hist[schema.DS].isin(shifted[schema.DS].unique())]
+    merged = shifted.merge(hist, on=[schema.UNIQUE_ID, schema.DS], how="left")
+    out: dict[str, float | None] = {}
+    for team, part in merged.groupby(schema.TEAM):
+        out[str(team)] = None if part[schema.Y].isna().any() else float(part[schema.Y].sum())
+    return out
+
+
+def series_frame_of(
+    baseline: pd.DataFrame,
+    attributes: pd.DataFrame,
+    team_attr: str | None,
+    system_plan: pd.DataFrame | np.ndarray | None,
+) -> pd.DataFrame:
+    """unique_id, ds, team, baseline, system_plan (+ the baseline's interval columns), sorted by
+    unique_id and ds: the negotiation's series frame. `system_plan` is the system plan per
+    series-period: a frame (`overrides.apply_events`: unique_id, ds, system_plan), or the values
+    of the baseline's rows in their order (a stored read model), or None (no events: the
+    baseline)."""
+    from forecast.services.plans import teams_of
+
+    teams = teams_of(attributes, team_attr)
+    # Series.map on the few distinct ids, then spread to the rows: the same values.
+    codes, uniques = pd.factorize(baseline[schema.UNIQUE_ID])
+    per_id = pd.Series(uniques).map(teams).astype(str)
+    values = baseline[schema.BASELINE]
+    if system_plan is None:
+        plan = values.astype(float).to_numpy()
+    elif isinstance(system_plan, np.ndarray):
+        plan = system_plan.astype(float, copy=False)
+    elif _aligned(baseline, system_plan):  # apply_events keeps the baseline's rows in order
+        plan = system_plan[schema.SYSTEM_PLAN].astype(float).to_numpy()
+    else:
+        merged = baseline[[schema.UNIQUE_ID, schema.DS]].merge(
+            system_plan[[schema.UNIQUE_ID, schema.DS, schema.SYSTEM_PLAN]],
+            on=[schema.UNIQUE_ID, schema.DS],
+            how="left",
+        )
+        plan = merged[schema.SYSTEM_PLAN].fillna(values).astype(float).to_numpy()
+    # The columns as they are (no conversion of the string columns through Python objects).
+    columns = {
+        schema.UNIQUE_ID: baseline[schema.UNIQUE_ID].reset_index(drop=True),
+        schema.DS: baseline[schema.DS].reset_index(drop=True),
+        schema.TEAM: per_id.take(codes).reset_index(drop=True),
+        schema.BASELINE: values.reset_index(drop=True),
+        schema.SYSTEM_PLAN: pd.Series(plan),
+    }
+    for column in schema.interval_columns(schema.levels_in(baseline)):
+        columns[column] = baseline[column].reset_index(drop=True)
+    frame = pd.DataFrame(columns)
+    if _sorted(frame):  # stored plans are: sorting would keep every row where it is
+        return frame
+    return frame.sort_values([schema.UNIQUE_ID, schema.DS]).reset_index(drop=True)
+
+
+def _sorted(frame: pd.DataFrame) -> bool:
+    """Whether the rows are already in (unique_id, ds) order."""
+    if len(frame) < 2:
+        return True
+    ids = frame[schema.UNIQUE_ID].array  # compared as they are stored (Arrow strings)
+    ds = frame[schema.DS].to_numpy()
+    later, earlier = ids[1:], ids[:-1]
+    ahead = np.asarray(later > earlier, dtype=bool)
+    same = np.asarray(later == earlier, dtype=bool)
+    return bool((ahead | (same & (ds[1:] >= ds[:-1]))).all())
+
+
+def _aligned(frame: pd.DataFrame, series_plan: pd.DataFrame) -> bool:
+    """Whether `series_plan` holds `frame`'s series-periods row by row (then the join by
+    unique_id and ds is the identity)."""
+    if len(frame) != len(series_plan):
+        return False
+    ids = frame[schema.UNIQUE_ID].array
+    return bool(
+        np.asarray(ids == series_plan[schema.UNIQUE_ID].array, dtype=bool).all()
+        and (frame[schema.DS].to_numpy() == series_plan[schema.DS].to_numpy()).all()
+    )
+
+
+def fan_sums(frame: pd.DataFrame, columns: list[str], team_of: pd.Series) -> pd.DataFrame:
+    """`columns` summed per period over the whole plan (team None) and per team, as the fan
+    chart sums the per-series frames it is given (rows in the frame's order)."""
+    whole = frame.groupby(schema.DS, as_index=False)[columns].sum()
+    whole.insert(0, schema.TEAM, WHOLE_PLAN)
+    # Series.map on the few distinct ids, then spread to the rows: the same values.
+    codes, uniques = pd.factorize(frame[schema.UNIQUE_ID])
+    teams = pd.Series(uniques).astype(str).map(team_of).take(codes).reset_index(drop=True)
+    teams.index = frame.index
+    per_team = frame[[schema.DS, *columns]].groupby([teams.rename(schema.TEAM), frame[schema.DS]])
+    parts = per_team[columns].sum().reset_index()
+    parts[schema.TEAM] = parts[schema.TEAM].astype(str)
+    return pd.concat([whole, parts[[schema.TEAM, schema.DS, *columns]]], ignore_index=True)
