@@ -80,18 +80,59 @@ DEFAULT_STRATEGY: tuple[str, ...] = ("ets",)
 # the holdout (0.60 against 0.53 for the ETS + Prophet mean chosen with three).
 # The global LightGBM model (trained once per window on all series, then once for the run) is
 # a candidate everywhere: alone, and in combinations with the per-series models.
+# "stl_ets" (robust STL season + ETS on the adjusted series), "opt_theta" (Theta with its
+# deseasonalisation and theta weight chosen per series) and "stat_ensemble" (the mean of ETS,
+# optimised Theta and STL + ETS) are the members of the practitioner's statsforecast "stat
+# mean" (AutoETS, AutoTheta, MSTL): on Walmart store x dept and Superstore the pipeline's best
+# was the mean of a tuned LightGBM and that stat mean, which auto could not form before.
 CANDIDATES: dict[str, tuple[str, ...]] = {
     "D": ("ets", "fourier_ets", "prophet", "lightgbm", "snaive"),
-    "W": ("ets", "fourier_ets", "prophet", "lightgbm", "snaive"),
-    "M": ("ets", "theta", "arima", "prophet", "lightgbm", "snaive"),
-    "Q": ("ets", "theta", "arima", "prophet", "lightgbm", "snaive"),
+    "W": (
+        "ets",
+        "fourier_ets",
+        "stl_ets",
+        "opt_theta",
+        "stat_ensemble",
+        "prophet",
+        "lightgbm",
+        "snaive",
+    ),
+    "M": (
+        "ets",
+        "theta",
+        "opt_theta",
+        "stl_ets",
+        "stat_ensemble",
+        "arima",
+        "prophet",
+        "lightgbm",
+        "snaive",
+    ),
+    "Q": (
+        "ets",
+        "theta",
+        "opt_theta",
+        "stl_ets",
+        "stat_ensemble",
+        "arima",
+        "prophet",
+        "lightgbm",
+        "snaive",
+    ),
 }
+ENSEMBLE = "stat_ensemble"
+ENSEMBLE_MEMBERS = ("ets", "opt_theta", "stl_ets")
+"""On the windows the stat ensemble is the mean of its members' forecasts (fitted anyway as
+candidates), not fitted again."""
 COST = {
     "snaive": 0,
     "lightgbm": 0,
     "theta": 1,
     "ets": 1,
     "fourier_ets": 1,
+    "stl_ets": 1,
+    "opt_theta": 1,
+    "stat_ensemble": 3,
     "arima": 4,
     "prophet": 3,
 }
@@ -114,6 +155,8 @@ class Selection:
     series: int
     worse_than_naive: dict[Strategy, float] = field(default_factory=dict)
     interval_scale: dict[int, float] = field(default_factory=dict)
+    global_tuning: dict[str, float] | None = None
+    """Leaves, learning rate and rounds of the global model, tuned on the same windows."""
 
     @property
     def label(self) -> str:
@@ -212,16 +255,25 @@ def select_strategy(
             break
     if not windows_of:
         return Selection(DEFAULT, {}, 0)
+    actual = {k: _actual(windows_of[k][1], tasks_by_uid(regular)) for k in range(len(windows_of))}
+    tuning = None
     if GLOBAL_MODEL in candidates:
-        windows_of = _with_global(tasks, windows_of, window_index, horizon)
-    items = [(cut, member) for _, cut, _ in windows_of for member in candidates]
+        windows_of, tuning = _with_global(tasks, windows_of, window_index, horizon, actual)
+    virtual = ENSEMBLE in candidates and all(m in candidates for m in ENSEMBLE_MEMBERS)
+    fitted = [c for c in candidates if not (virtual and c == ENSEMBLE)]
+    items = [(cut, member) for _, cut, _ in windows_of for member in fitted]
     results = map_in_steps(runner, _member_forecast, items, progress)
     forecasts = {
-        (k, member): results[k * len(candidates) + j]
+        (k, member): results[k * len(fitted) + j]
         for k in range(len(windows_of))
-        for j, member in enumerate(candidates)
+        for j, member in enumerate(fitted)
     }
-    actual = {k: _actual(windows_of[k][1], tasks_by_uid(regular)) for k in range(len(windows_of))}
+    if virtual:
+        for k in range(len(windows_of)):
+            parts = [forecasts[(k, m)] for m in ENSEMBLE_MEMBERS]
+            forecasts[(k, ENSEMBLE)] = {
+                key: np.mean([p[key] for p in parts], axis=0) for key in parts[0]
+            }
     scores: dict[Strategy, float] = {}
     per_series_of: dict[Strategy, dict[int, float]] = {}
     for strategy in _strategies(candidates, tasks[0].base_freq):
@@ -235,7 +287,8 @@ def select_strategy(
     worse = _worse_than_naive(per_series_of)
     best = choose(scores, worse, tasks[0].base_freq, len({i for i, _, _ in windows_of}))
     calibration = _interval_scale(best, forecasts, actual, tasks[0].levels)
-    return Selection(best, scores, len({i for i, _, _ in windows_of}), worse, calibration)
+    series = len({i for i, _, _ in windows_of})
+    return Selection(best, scores, series, worse, calibration, tuning)
 
 
 def choose(
@@ -264,21 +317,42 @@ def _with_global(
     windows_of: list[tuple[int, SeriesTask, float]],
     window_index: list[int],
     horizon: int,
-) -> list[tuple[int, SeriesTask, float]]:
+    actual: dict[int, np.ndarray],
+) -> tuple[list[tuple[int, SeriesTask, float]], dict[str, float] | None]:
     """Give every sample window the forecast of a global model trained on all series cut at
-    that window's origin (one training per window, as production trains once per run)."""
+    that window's origin (one training per window, as production trains once per run), with
+    the leaves, learning rate and rounds of ``GRID`` that forecast the sample windows best
+    (mean MASE; the windows are auto's own, never the horizon being forecast)."""
     from forecast.engine.baseline import special_case
-    from forecast.engine.models.global_lgbm import GlobalLightGBM
+    from forecast.engine.models.global_lgbm import GRID, GlobalLightGBM
 
     first = tasks[0]
-    out = list(windows_of)
+    trains: dict[int, list[SeriesTask]] = {}
     for w in sorted(set(window_index)):
         cuts = [_window_task(t, w * horizon, horizon, strict=False) for t in tasks]
         train = [c for c in cuts if c is not None and special_case(c) is None]
-        if not train:
-            continue
-        model = GlobalLightGBM(first.season, first.base_freq, first.holidays)
-        found = model.fit_predict(train, levels=first.levels)
+        if train:
+            trains[w] = train
+    if not trains:
+        return list(windows_of), None
+    grid_scores, fits = [], []
+    for tuning in GRID:
+        errors = []
+        model = GlobalLightGBM(first.season, first.base_freq, first.holidays, tuning)
+        fits.append({w: model.fit(train) for w, train in trains.items()})
+        for w, train in trains.items():
+            found = fits[-1][w].predict(train)
+            for k, (_, cut, scale) in enumerate(windows_of):
+                values = found.values.get(cut.uid)
+                if window_index[k] == w and values is not None:
+                    errors.append(mase(actual[k], values["mean"], scale))
+        grid_scores.append(float(np.nanmean(errors)) if errors else np.inf)
+    pick = int(np.argmin(grid_scores))
+    best = GRID[pick]
+    model = GlobalLightGBM(first.season, first.base_freq, first.holidays, best)
+    out = list(windows_of)
+    for w, train in trains.items():
+        found = model.calibrate(fits[pick][w], train, first.levels).predict(train)
         for k, (i, cut, scale) in enumerate(windows_of):
             if window_index[k] == w:
                 cut = replace(
@@ -287,7 +361,7 @@ def _with_global(
                     global_reason=found.reasons.get(cut.uid, "not in the window's training set"),
                 )
                 out[k] = (i, cut, scale)
-    return out
+    return out, dict(best)
 
 
 def _prefer_prior(

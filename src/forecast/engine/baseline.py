@@ -45,6 +45,9 @@ FALLBACKS: dict[str, tuple[str, ...]] = {
     "ets": ("snaive",),
     "fourier_ets": ("ets", "snaive"),
     "theta": ("ets", "snaive"),
+    "opt_theta": ("theta", "ets", "snaive"),
+    "stl_ets": ("ets", "snaive"),
+    "stat_ensemble": ("ets", "snaive"),
     "lightgbm": ("ets", "snaive"),
     "arima": ("ets", "snaive"),
     "prophet": ("ets", "snaive"),
@@ -478,6 +481,7 @@ def forecast_baseline(
         jobs = 1  # microseconds a series: starting worker processes would cost far more
     own_runner = runner is None
     runner = make_runner(jobs, runner)
+    tuning: dict[str, float] | None = None
     with runner_session(runner, own_runner):
         if model == "auto":
             from forecast.engine.auto import select_strategy
@@ -487,7 +491,8 @@ def forecast_baseline(
                 replace(task, strategy=selection.strategy, interval_scale=selection.interval_scale)
                 for task in tasks
             ]
-        fitted = fit_global(tasks) if uses_global(tasks) else None
+            tuning = selection.global_tuning
+        fitted = fit_global(tasks, tuning=tuning) if uses_global(tasks) else None
         if fitted is not None and hasattr(runner, "share"):
             results = _forecast_shipping_global(runner, tasks, fitted, progress)
         else:
@@ -507,13 +512,18 @@ def uses_global(tasks: Sequence[SeriesTask]) -> bool:
     return task.model == "auto" and task.strategy is not None and GLOBAL_MODEL in task.strategy[1]
 
 
-def fit_global(tasks: Sequence[SeriesTask], levels: Sequence[int] | None = None) -> FittedGlobal:
-    """Train the global model once, where the data is, on all (non-special) series."""
+def fit_global(
+    tasks: Sequence[SeriesTask],
+    levels: Sequence[int] | None = None,
+    tuning: dict[str, float] | None = None,
+) -> FittedGlobal:
+    """Train the global model once, where the data is, on all (non-special) series (with the
+    leaves, learning rate and rounds ``auto`` tuned on its windows, when given)."""
     from forecast.engine.models.global_lgbm import GlobalLightGBM
 
     regular = [t for t in tasks if special_case(t) is None]
     first = tasks[0]
-    model = GlobalLightGBM(first.season, first.base_freq, first.holidays)
+    model = GlobalLightGBM(first.season, first.base_freq, first.holidays, tuning)
     return model.fit(regular, first.levels if levels is None else levels)
 
 
