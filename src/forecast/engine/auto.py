@@ -58,13 +58,15 @@ MAX_WORSE_THAN_NAIVE = 0.15
 """Strategies worse than seasonal naive on a larger share of the sample series are passed over
 (unless none is below it; then the one with the smallest share among the best wins)."""
 PRIOR: dict[str, Strategy] = {
-    "M": ("mean", ("ets", "theta", "arima")),
-    "Q": ("mean", ("ets", "theta", "arima")),
+    "M": ("mean", ("ets", "theta", "stl_ets", "arima")),
+    "Q": ("mean", ("ets", "theta", "stl_ets", "arima")),
 }
 """The strategy kept on monthly and quarterly data with few series unless a pick clearly beats
-it: the mean of the three statistical families (the statsforecast equivalent won the validation
-window on US retail; with it auto went from 0.432 to 0.335 MASE there and from 1.311 to 1.227 on
-tourism), where picks from the windows of one to four series varied from run to run."""
+it: the mean of the statistical families, the equivalent of statsforecast's stat mean (AutoETS,
+AutoTheta, MSTL, AutoARIMA), which won the validation window on US retail (with the mean of
+ETS, Theta and ARIMA auto went from 0.432 to 0.335 MASE there and from 1.311 to 1.227 on
+tourism; STL + ETS, MSTL's equivalent, joined it with the STL member), where picks from the
+windows of one to four series varied from run to run."""
 FEW_SERIES = 20
 PRIOR_MARGIN = 0.05
 SCALE_BOUNDS = (0.25, 4.0)
@@ -80,18 +82,19 @@ DEFAULT_STRATEGY: tuple[str, ...] = ("ets",)
 # the holdout (0.60 against 0.53 for the ETS + Prophet mean chosen with three).
 # The global LightGBM model (trained once per window on all series, then once for the run) is
 # a candidate everywhere: alone, and in combinations with the per-series models.
-# "stl_ets" (robust STL season + ETS on the adjusted series), "opt_theta" (Theta with its
-# deseasonalisation and theta weight chosen per series) and "stat_ensemble" (the mean of ETS,
-# optimised Theta and STL + ETS) are the members of the practitioner's statsforecast "stat
+# "stl_ets" (robust STL season + ETS on the adjusted series), Theta and "stat_ensemble" (the
+# mean of ETS, Theta and STL + ETS) are the members of the practitioner's statsforecast "stat
 # mean" (AutoETS, AutoTheta, MSTL): on Walmart store x dept and Superstore the pipeline's best
 # was the mean of a tuned LightGBM and that stat mean, which auto could not form before.
+# "opt_theta" (Theta with its theta weight chosen per series, ~40 ms a weekly fit against ~10
+# for Theta) joins on monthly and quarterly data only, where series are short and few.
 CANDIDATES: dict[str, tuple[str, ...]] = {
     "D": ("ets", "fourier_ets", "prophet", "lightgbm", "snaive"),
     "W": (
         "ets",
         "fourier_ets",
         "stl_ets",
-        "opt_theta",
+        "theta",
         "stat_ensemble",
         "prophet",
         "lightgbm",
@@ -121,7 +124,7 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     ),
 }
 ENSEMBLE = "stat_ensemble"
-ENSEMBLE_MEMBERS = ("ets", "opt_theta", "stl_ets")
+ENSEMBLE_MEMBERS = ("ets", "theta", "stl_ets")
 """On the windows the stat ensemble is the mean of its members' forecasts (fitted anyway as
 candidates), not fitted again."""
 COST = {
@@ -212,6 +215,9 @@ def _strategies(candidates: Sequence[str], base_freq: str = "W") -> list[Strateg
     out += [("mean", tuple(c)) for c in itertools.combinations(pool, 2)]
     for combo in itertools.combinations(pool, 3):
         out += [("mean", tuple(combo)), ("median", tuple(combo))]
+    prior = PRIOR.get(base_freq)
+    if prior is not None and prior not in out and all(m in candidates for m in prior[1]):
+        out.append(prior)
     return out
 
 
@@ -298,12 +304,15 @@ def choose(
     naive: strategies worse than seasonal naive on more than ``MAX_WORSE_THAN_NAIVE`` of the
     series are passed over (seasonal naive itself always qualifies, so where every model loses
     to it on many series, it is chosen even with a higher mean); among the rest the lowest
-    mean, or a cheaper one within ``TIE_MARGIN`` of it; then the frequency's prior with few
-    series (``_prefer_prior``)."""
+    mean, or (with ``FEW_SERIES`` or more series, where fitting time counts) a cheaper one within
+    ``TIE_MARGIN`` of it; then the frequency's prior with few series (``_prefer_prior``)."""
     allowed = [s for s in scores if worse.get(s, 0.0) <= MAX_WORSE_THAN_NAIVE] or [
         min(scores, key=lambda s: (worse.get(s, 0.0), scores[s]))
     ]
     best = min(allowed, key=lambda s: (scores[s], _cost(s)))
+    if series < FEW_SERIES:
+        # a few series cost little whatever the strategy: the lowest mean wins outright
+        return _prefer_prior(best, scores, base_freq, series)
     # prefer a cheaper strategy that is within TIE_MARGIN of the best
     for strategy in sorted(allowed, key=lambda s: (_cost(s), scores[s])):
         if scores[strategy] <= scores[best] * (1 + TIE_MARGIN):

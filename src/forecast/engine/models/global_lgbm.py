@@ -54,10 +54,12 @@ ROUNDS = 300
 GRID: tuple[dict[str, float], ...] = (
     dict(num_leaves=15, learning_rate=0.05, rounds=300),
     dict(num_leaves=31, learning_rate=0.05, rounds=300),
-    dict(num_leaves=31, learning_rate=0.03, rounds=600),
 )
 """Leaves, learning rate and rounds ``auto`` tunes the global model over, on its own rolling
-windows (``auto._with_global``); the second is the default (``PARAMS``, ``ROUNDS``)."""
+windows (``auto._with_global``); the second is the default (``PARAMS``, ``ROUNDS``). (The
+benchmark's third point, 31 leaves at 0.03 for 600 rounds, doubles the training time for a
+1 to 6 % better validation MASE on Rossmann, tourism and US retail, and worse on the others;
+left out to keep the sample plan within its time.)"""
 MAX_ROWS_PER_SERIES = 730
 """Training rows taken from the end of each series (two years of daily data)."""
 

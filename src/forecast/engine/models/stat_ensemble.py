@@ -1,4 +1,4 @@
-"""The statistical ensemble ("stat_ensemble"): the mean of ETS, optimised Theta and STL + ETS.
+"""The statistical ensemble ("stat_ensemble"): the mean of ETS, Theta and STL + ETS.
 
 Three families that err differently (a state-space season, a decomposition with a theta line,
 a loess season with a smoothed trend) average to a forecast steadier than any of them, as the
@@ -15,7 +15,9 @@ import pandas as pd
 
 from forecast.engine.models.base import Model, ModelError
 
-MEMBERS = ("ets", "opt_theta", "stl_ets")
+MEMBERS = ("ets", "theta", "stl_ets")
+"""(Theta rather than the optimised Theta: a quarter of its time, and as accurate on the
+validation windows of Walmart store x dept, 0.434 against 0.433 MASE.)"""
 
 
 class StatEnsemble:
