@@ -62,12 +62,12 @@ def test_stat_ensemble_is_the_mean_of_ets_theta_and_stl_ets() -> None:
 
 def test_auto_scores_the_stat_ensemble_and_tunes_the_global_model_on_its_windows() -> None:
     frames = []
-    for k in range(4):
+    for k in range(3):
         y = weekly_with_holiday_spikes(seed=k) * (1 + k / 2)
         ds = pd.date_range("2021-01-01", periods=len(y), freq="W-FRI")
         frames.append(pd.DataFrame({"unique_id": f"s{k}", "ds": ds, "y": y}))
     tasks = prepare_tasks(pd.concat(frames), 8, freq="W", levels=(80,), model="auto")
-    selection = select_strategy(tasks, make_runner(1, None), sample=2, windows=2)
+    selection = select_strategy(tasks, make_runner(1, None), sample=2, windows=1)
     assert ("single", (ENSEMBLE,)) in selection.scores
     assert ("mean", (ENSEMBLE, "lightgbm")) in selection.scores
     assert selection.global_tuning in [dict(point) for point in GRID]

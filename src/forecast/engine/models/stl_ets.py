@@ -37,7 +37,7 @@ def seasons_of(season_length: int, base_freq: str, n: int) -> tuple[int, ...]:
     periods = [season_length]
     if base_freq == "D" and season_length == 7:
         periods.append(365)
-    return tuple(p for p in periods if 1 < p and n >= 2 * p)
+    return tuple(p for p in periods if p > 1 and n >= 2 * p)
 
 
 class STLETS:
@@ -77,7 +77,10 @@ class STLETS:
             for trend, damped in TRENDS:
                 try:
                     res = ExponentialSmoothing(
-                        adjusted, trend=trend, damped_trend=damped, initialization_method="estimated"
+                        adjusted,
+                        trend=trend,
+                        damped_trend=damped,
+                        initialization_method="estimated",
                     ).fit(use_brute=False, method=FIT_METHOD)
                 except Exception:  # noqa: BLE001 - try the next member
                     continue
