@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast.engine.models.base import ModelError, as_float_array, hi_key, lo_key
+from forecast.engine.models.base import ModelError, as_float_array, hi_key, lo_key, z_value
 from forecast.engine.models.exog import apply_effects, flag_effects
 
 
@@ -53,16 +53,26 @@ class Theta:
     def predict(
         self, h: int, levels: Sequence[int] = (80, 95), future_exog: np.ndarray | None = None
     ) -> dict[str, np.ndarray]:
-        effect = apply_effects(future_exog, self._beta, h)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            mean = np.asarray(self._res.forecast(h), dtype=float)
-            out = {"mean": mean + effect}
-            for level in levels:
-                bounds = np.asarray(self._res.prediction_intervals(h, alpha=1 - level / 100))
-                out[lo_key(level)] = bounds[:, 0] + effect
-                out[hi_key(level)] = bounds[:, 1] + effect
-        return out
+        return theta_forecast(self._res, h, 2.0, levels, apply_effects(future_exog, self._beta, h))
+
+
+def theta_forecast(
+    res: Any, h: int, theta: float, levels: Sequence[int], effect: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The forecast and intervals of a fitted statsmodels ThetaModel: the intervals are its
+    ``prediction_intervals`` (SES variance, normal quantiles) computed from one forecast
+    (statsmodels forecasts again for every level; each forecast costs milliseconds)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mean = np.asarray(res.forecast(h, theta=theta), dtype=float)
+        alpha = float(np.asarray(res.params)[1])
+        sigma = np.sqrt((1 + np.arange(h) * (1 + (alpha - 1) ** 2)) * float(res.sigma2))
+    out = {"mean": mean + effect}
+    for level in levels:
+        z = z_value(level)
+        out[lo_key(level)] = mean - z * sigma + effect
+        out[hi_key(level)] = mean + z * sigma + effect
+    return out
 
 
 THETAS = (1.0, 1.5, 2.0, 3.0)
@@ -133,14 +143,4 @@ class OptimisedTheta:
         self, h: int, levels: Sequence[int] = (80, 95), future_exog: np.ndarray | None = None
     ) -> dict[str, np.ndarray]:
         effect = apply_effects(future_exog, self._beta, h)
-        res: Any = self._res
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            out = {"mean": np.asarray(res.forecast(h, theta=self.theta), dtype=float) + effect}
-            for level in levels:
-                bounds = np.asarray(
-                    res.prediction_intervals(h, theta=self.theta, alpha=1 - level / 100)
-                )
-                out[lo_key(level)] = bounds[:, 0] + effect
-                out[hi_key(level)] = bounds[:, 1] + effect
-        return out
+        return theta_forecast(self._res, h, self.theta, levels, effect)
