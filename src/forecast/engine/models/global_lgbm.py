@@ -177,13 +177,28 @@ class GlobalLightGBM:
     def _exog_width(self, tasks: Sequence[SeriesTask]) -> int:
         return max((0 if t.exog is None else t.exog.shape[1]) for t in tasks)
 
+    def _dates(self, ds: pd.DatetimeIndex) -> np.ndarray:
+        """Calendar and holiday-distance features of the dates; the series of a run share
+        their calendar, so each span is computed once per model (not per series)."""
+        cache: dict[tuple[int, int, int], np.ndarray] = self.__dict__.setdefault("_spans", {})
+        key = (len(ds), int(ds[0].value), int(ds[-1].value)) if len(ds) else (0, 0, 0)
+        if key not in cache:
+            cal = _calendar(ds, self.base_freq)
+            hol = _holiday_distance(ds, self.holidays, self.base_freq)[:, None]
+            cache[key] = np.column_stack([cal, hol])
+        return cache[key]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_spans", None)  # shipped to workers without the cache
+        return state
+
     def _known(self, ds: pd.DatetimeIndex, exog: np.ndarray | None, width: int) -> np.ndarray:
-        cal = _calendar(ds, self.base_freq)
-        hol = _holiday_distance(ds, self.holidays, self.base_freq)[:, None]
+        dates = self._dates(ds)
         flags = np.zeros((len(ds), width))
         if exog is not None and width:
             flags[:, : exog.shape[1]] = exog
-        return np.column_stack([cal, hol, flags])
+        return np.column_stack([dates, flags])
 
     def _dataset(self, tasks: Sequence[SeriesTask], cut: int) -> tuple[np.ndarray, np.ndarray]:
         xs, ys = [], []

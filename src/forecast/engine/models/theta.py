@@ -48,25 +48,43 @@ class Theta:
                 method=method,
             )
             self._res = model.fit()
+        self._sigma2 = drift_ses_variance(target, self._res)
         return self
 
     def predict(
         self, h: int, levels: Sequence[int] = (80, 95), future_exog: np.ndarray | None = None
     ) -> dict[str, np.ndarray]:
-        return theta_forecast(self._res, h, 2.0, levels, apply_effects(future_exog, self._beta, h))
+        effect = apply_effects(future_exog, self._beta, h)
+        return theta_forecast(self._res, self._sigma2, h, 2.0, levels, effect)
+
+
+def drift_ses_variance(y: np.ndarray, res: Any) -> float:
+    """One-step error variance of SES with drift (ARIMA(0,1,1) with drift) on the series, with
+    the Theta fit's smoothing weight and drift. statsmodels' ``sigma2`` fits that ARIMA afresh
+    by maximum likelihood at the first interval asked for (tens of milliseconds, more than the
+    Theta fit itself); this reads the same variance off the fit (auto calibrates the intervals
+    on its windows in any case)."""
+    params = np.asarray(res.params, dtype=float)
+    drift, alpha = float(params[0]), float(params[1])
+    level, total = float(y[0]), 0.0
+    for value in y[1:]:
+        error = float(value) - (level + drift)
+        total += error * error
+        level += drift + alpha * error
+    return total / max(len(y) - 1, 1)
 
 
 def theta_forecast(
-    res: Any, h: int, theta: float, levels: Sequence[int], effect: np.ndarray
+    res: Any, sigma2: float, h: int, theta: float, levels: Sequence[int], effect: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """The forecast and intervals of a fitted statsmodels ThetaModel: the intervals are its
-    ``prediction_intervals`` (SES variance, normal quantiles) computed from one forecast
-    (statsmodels forecasts again for every level; each forecast costs milliseconds)."""
+    """The forecast and intervals of a fitted statsmodels ThetaModel: the intervals are those
+    of its ``prediction_intervals`` (variance growing as SES's, normal quantiles), from one
+    forecast (statsmodels forecasts again for every level)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mean = np.asarray(res.forecast(h, theta=theta), dtype=float)
         alpha = float(np.asarray(res.params)[1])
-        sigma = np.sqrt((1 + np.arange(h) * (1 + (alpha - 1) ** 2)) * float(res.sigma2))
+        sigma = np.sqrt((1 + np.arange(h) * (1 + (alpha - 1) ** 2)) * sigma2)
     out = {"mean": mean + effect}
     for level in levels:
         z = z_value(level)
@@ -137,10 +155,11 @@ class OptimisedTheta:
             method, self.theta = (best[1], best[2]) if best else (methods[-1], 2.0)
             self.method = method
             self._res = self._fit(target, method)
+        self._sigma2 = drift_ses_variance(target, self._res)
         return self
 
     def predict(
         self, h: int, levels: Sequence[int] = (80, 95), future_exog: np.ndarray | None = None
     ) -> dict[str, np.ndarray]:
         effect = apply_effects(future_exog, self._beta, h)
-        return theta_forecast(self._res, h, self.theta, levels, effect)
+        return theta_forecast(self._res, self._sigma2, h, self.theta, levels, effect)
