@@ -177,7 +177,7 @@ def combine(combiner: str, parts: Sequence[np.ndarray]) -> np.ndarray:
     return np.mean(parts, axis=0)
 
 
-def _window_task(
+def window_task(
     task: SeriesTask, offset: int, horizon: int, strict: bool = True
 ) -> SeriesTask | None:
     """The task cut ``offset`` periods before its end; None when the training part is too short
@@ -251,7 +251,7 @@ def select_strategy(
     for strict in (True, False):  # short histories: windows without two full seasons
         for i, task in enumerate(regular):
             for w in range(windows):
-                cut = _window_task(task, w * horizon, horizon, strict)
+                cut = window_task(task, w * horizon, horizon, strict)
                 if cut is not None and special_case(cut) is None:
                     scale = mase_scale(cut.y, task.season)
                     if np.isfinite(scale):
@@ -264,7 +264,9 @@ def select_strategy(
     actual = {k: _actual(windows_of[k][1], tasks_by_uid(regular)) for k in range(len(windows_of))}
     tuning = None
     if GLOBAL_MODEL in candidates:
-        windows_of, tuning = _with_global(tasks, windows_of, window_index, horizon, actual)
+        from forecast.engine.auto_global import with_global_tuned
+
+        windows_of, tuning = with_global_tuned(tasks, windows_of, window_index, horizon, actual)
     virtual = ENSEMBLE in candidates and all(m in candidates for m in ENSEMBLE_MEMBERS)
     fitted = [c for c in candidates if not (virtual and c == ENSEMBLE)]
     items = [(cut, member) for _, cut, _ in windows_of for member in fitted]
@@ -319,58 +321,6 @@ def choose(
             best = strategy
             break
     return _prefer_prior(best, scores, base_freq, series)
-
-
-def _with_global(
-    tasks: Sequence[SeriesTask],
-    windows_of: list[tuple[int, SeriesTask, float]],
-    window_index: list[int],
-    horizon: int,
-    actual: dict[int, np.ndarray],
-) -> tuple[list[tuple[int, SeriesTask, float]], dict[str, float] | None]:
-    """Give every sample window the forecast of a global model trained on all series cut at
-    that window's origin (one training per window, as production trains once per run), with
-    the leaves, learning rate and rounds of ``GRID`` that forecast the sample windows best
-    (mean MASE; the windows are auto's own, never the horizon being forecast)."""
-    from forecast.engine.baseline import special_case
-    from forecast.engine.models.global_lgbm import GRID, GlobalLightGBM
-
-    first = tasks[0]
-    trains: dict[int, list[SeriesTask]] = {}
-    for w in sorted(set(window_index)):
-        cuts = [_window_task(t, w * horizon, horizon, strict=False) for t in tasks]
-        train = [c for c in cuts if c is not None and special_case(c) is None]
-        if train:
-            trains[w] = train
-    if not trains:
-        return list(windows_of), None
-    grid_scores, fits = [], []
-    for tuning in GRID:
-        errors = []
-        model = GlobalLightGBM(first.season, first.base_freq, first.holidays, tuning)
-        fits.append({w: model.fit(train) for w, train in trains.items()})
-        for w, train in trains.items():
-            found = fits[-1][w].predict(train)
-            for k, (_, cut, scale) in enumerate(windows_of):
-                values = found.values.get(cut.uid)
-                if window_index[k] == w and values is not None:
-                    errors.append(mase(actual[k], values["mean"], scale))
-        grid_scores.append(float(np.nanmean(errors)) if errors else np.inf)
-    pick = int(np.argmin(grid_scores))
-    best = GRID[pick]
-    model = GlobalLightGBM(first.season, first.base_freq, first.holidays, best)
-    out = list(windows_of)
-    for w, train in trains.items():
-        found = model.calibrate(fits[pick][w], train, first.levels).predict(train)
-        for k, (i, cut, scale) in enumerate(windows_of):
-            if window_index[k] == w:
-                cut = replace(
-                    cut,
-                    global_values=found.values.get(cut.uid),
-                    global_reason=found.reasons.get(cut.uid, "not in the window's training set"),
-                )
-                out[k] = (i, cut, scale)
-    return out, dict(best)
 
 
 def _prefer_prior(
