@@ -1,5 +1,7 @@
 """``auto``'s windows with the global model: trained on all series cut at each window's origin,
-its leaves, learning rate and rounds tuned on those windows (``models.global_lgbm.GRID``)."""
+its leaves, learning rate and rounds tuned on those windows (``models.global_lgbm.GRID``), and
+whether the file's flags are among its features (markdown amounts that start mid-history, as in
+Walmart store x dept, made it worse on the windows: 0.383 against 0.259 MASE on the last one)."""
 
 from __future__ import annotations
 
@@ -39,8 +41,11 @@ def with_global_tuned(
             trains[w] = train
     if not trains:
         return list(windows_of), None
+    grid: list[dict[str, float]] = [dict(point) for point in GRID]
+    if any(t.exog is not None and t.exog.size for t in tasks):
+        grid += [dict(point, flags=0) for point in GRID]  # the file's flags as features or not
     grid_scores, fits = [], []
-    for tuning in GRID:
+    for tuning in grid:
         errors = []
         model = GlobalLightGBM(first.season, first.base_freq, first.holidays, tuning)
         fits.append({w: model.fit(train) for w, train in trains.items()})
@@ -52,7 +57,7 @@ def with_global_tuned(
                     errors.append(mase(actual[k], values["mean"], scale))
         grid_scores.append(float(np.nanmean(errors)) if errors else np.inf)
     pick = int(np.argmin(grid_scores))
-    best = GRID[pick]
+    best = grid[pick]
     model = GlobalLightGBM(first.season, first.base_freq, first.holidays, best)
     out = list(windows_of)
     for w, train in trains.items():

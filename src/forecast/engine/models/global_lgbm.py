@@ -175,6 +175,8 @@ class GlobalLightGBM:
         """Leaves, learning rate and rounds (one of ``GRID``); None: ``PARAMS`` and ``ROUNDS``."""
 
     def _exog_width(self, tasks: Sequence[SeriesTask]) -> int:
+        if self.tuning is not None and not self.tuning.get("flags", 1):
+            return 0  # tuned without the file's flags
         return max((0 if t.exog is None else t.exog.shape[1]) for t in tasks)
 
     def _dates(self, ds: pd.DatetimeIndex) -> np.ndarray:
