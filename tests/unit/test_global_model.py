@@ -89,3 +89,21 @@ def test_global_model_intervals_are_ordered_widen_and_are_deterministic() -> Non
     assert (open_["baseline-lo-80"] < open_["baseline"]).all()
     assert (open_["baseline"] < open_["baseline-hi-80"]).all()
     assert (open_["baseline-hi-80"] <= open_["baseline-hi-95"]).all()
+
+
+def test_global_model_tuned_without_flags_ignores_the_promo_calendar() -> None:
+    from forecast.engine.baseline import prepare_tasks
+    from forecast.engine.models.global_lgbm import GRID, GlobalLightGBM
+
+    history = daily_history(count=3)
+    tuning = dict(GRID[0], flags=0)
+
+    def forecast(future: pd.DataFrame) -> np.ndarray:
+        tasks = prepare_tasks(history, 14, levels=(80,), model="lightgbm", future=future)
+        model = GlobalLightGBM(7, "D", None, tuning)
+        found = model.fit_predict(tasks, calibrate=False)
+        return np.concatenate([found.values[t.uid]["mean"] for t in tasks])
+
+    promo = forecast(future_flags(history, 14))
+    no_promo = forecast(future_flags(history, 14).assign(promo=0.0))
+    np.testing.assert_allclose(promo, no_promo)

@@ -11,7 +11,19 @@ from forecast.engine.models import ModelError, hi_key, lo_key, make_model
 # Every test here fits real models (statsmodels, Prophet) or starts a process pool.
 pytestmark = pytest.mark.slow
 
-MODELS = ("snaive", "ets", "fourier_ets", "theta", "arima", "prophet", "naive", "mean")
+MODELS = (
+    "snaive",
+    "ets",
+    "fourier_ets",
+    "theta",
+    "opt_theta",
+    "stl_ets",
+    "stat_ensemble",
+    "arima",
+    "prophet",
+    "naive",
+    "mean",
+)
 LEVELS = (80, 95)
 
 
@@ -63,7 +75,9 @@ def test_refitting_one_adapter_on_another_series_leaks_nothing(name: str) -> Non
         np.testing.assert_allclose(again[key], fresh[key], rtol=1e-9)
 
 
-@pytest.mark.parametrize("name", ("snaive", "ets", "fourier_ets", "arima", "prophet"))
+@pytest.mark.parametrize(
+    "name", ("snaive", "ets", "fourier_ets", "stl_ets", "stat_ensemble", "arima", "prophet")
+)
 def test_seasonal_models_follow_the_season(name: str) -> None:
     y, ds = monthly_series(n=96)
     mean = fitted(name, y, ds).predict(12, LEVELS)["mean"]

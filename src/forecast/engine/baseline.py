@@ -46,6 +46,9 @@ FALLBACKS: dict[str, tuple[str, ...]] = {
     "ets": ("snaive",),
     "fourier_ets": ("ets", "snaive"),
     "theta": ("ets", "snaive"),
+    "opt_theta": ("theta", "ets", "snaive"),
+    "stl_ets": ("ets", "snaive"),
+    "stat_ensemble": ("ets", "snaive"),
     "lightgbm": ("ets", "snaive"),
     "arima": ("ets", "snaive"),
     "prophet": ("ets", "snaive"),
@@ -557,6 +560,7 @@ def _choose_and_train(
     """``model="auto"``'s choice, then the global model trained once if the run uses it: the
     tasks (with the choice, and the global forecasts when predicted here), and the model as
     shipped to the runner's workers (``runner.share``) for them to predict, else None."""
+    tuning: dict[str, float] | None = None
     if tasks and tasks[0].model == "auto":
         from forecast.engine.auto import select_strategy
 
@@ -565,9 +569,10 @@ def _choose_and_train(
             replace(task, strategy=selection.strategy, interval_scale=selection.interval_scale)
             for task in tasks
         ]
+        tuning = selection.global_tuning
     if not uses_global(tasks):
         return tasks, None
-    fitted = fit_global(tasks)
+    fitted = fit_global(tasks, tuning=tuning)
     if hasattr(runner, "share"):  # ship the model once; the workers predict block by block
         return tasks, runner.share(fitted)
     return with_global(tasks, fitted.predict(tasks)), None
@@ -624,13 +629,18 @@ def uses_global(tasks: Sequence[SeriesTask]) -> bool:
     return task.model == "auto" and task.strategy is not None and GLOBAL_MODEL in task.strategy[1]
 
 
-def fit_global(tasks: Sequence[SeriesTask], levels: Sequence[int] | None = None) -> FittedGlobal:
-    """Train the global model once, where the data is, on all (non-special) series."""
+def fit_global(
+    tasks: Sequence[SeriesTask],
+    levels: Sequence[int] | None = None,
+    tuning: dict[str, float] | None = None,
+) -> FittedGlobal:
+    """Train the global model once, where the data is, on all (non-special) series (with the
+    leaves, learning rate and rounds ``auto`` tuned on its windows, when given)."""
     from forecast.engine.models.global_lgbm import GlobalLightGBM
 
     regular = [t for t in tasks if special_case(t) is None]
     first = tasks[0]
-    model = GlobalLightGBM(first.season, first.base_freq, first.holidays)
+    model = GlobalLightGBM(first.season, first.base_freq, first.holidays, tuning)
     return model.fit(regular, first.levels if levels is None else levels)
 
 

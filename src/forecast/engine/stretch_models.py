@@ -15,13 +15,26 @@ MODEL_LABELS = {
     "naive": "naive",
     "fourier_ets": "Fourier ETS",
     "theta": "Theta",
+    "opt_theta": "optimised Theta",
+    "stl_ets": "STL + ETS",
+    "stat_ensemble": "stat ensemble (ETS, Theta, STL + ETS)",
+    "lightgbm": "LightGBM (global)",
+    "prophet": "Prophet",
+    "arima": "ARIMA",
 }
 # Refitted at every period's origin (closed form).
 CHEAP_MODELS = ("snaive", "naive")
 # Fitted at team level at origins one horizon apart (tens of milliseconds a fit).
-TEAM_MODELS = (*CHEAP_MODELS, "ets", "fourier_ets", "theta")
+TEAM_MODELS = (*CHEAP_MODELS, "ets", "fourier_ets", "theta", "opt_theta", "stl_ets")
 # Too costly to refit at every origin: a cheap model of the same kind stands in.
-STAND_INS = {"prophet": "fourier_ets", "lightgbm": "fourier_ets", "arima": "ets", "hw": "ets"}
+STAND_INS = {
+    "prophet": "fourier_ets",
+    "lightgbm": "fourier_ets",
+    "arima": "ets",
+    "hw": "ets",
+    "stat_ensemble": "stl_ets",
+}
+"""(The stat ensemble refits three models at every origin; its STL + ETS member stands in.)"""
 MIN_SEASONS = 2  # seasons of history a fitted model has at its first backtest origin
 
 

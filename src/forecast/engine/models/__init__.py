@@ -43,6 +43,18 @@ def make_model(name: str, season_length: int, **options: object) -> Model:
         from forecast.engine.models.theta import Theta
 
         return Theta(season_length)
+    if name == "opt_theta":
+        from forecast.engine.models.theta import OptimisedTheta
+
+        return OptimisedTheta(season_length)
+    if name == "stl_ets":
+        from forecast.engine.models.stl_ets import STLETS
+
+        return STLETS(season_length, base_freq=str(options.get("base_freq", "W")))
+    if name == "stat_ensemble":
+        from forecast.engine.models.stat_ensemble import StatEnsemble
+
+        return StatEnsemble(season_length, base_freq=str(options.get("base_freq", "W")))
     if name == "arima":
         from forecast.engine.models.arima import ARIMA
 
