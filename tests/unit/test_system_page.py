@@ -77,6 +77,23 @@ def test_team_summary_sums_the_horizon_and_lists_events():
     assert rows["a"]["deviation"] == "+15.0 %"
 
 
+def test_team_summary_is_the_same_for_team_categories_and_for_text():
+    text = pd.DataFrame(
+        {
+            "team": ["b", "a", "a", "c", "b"],
+            "baseline": [10.0, 100.0, 100.0, 5.0, 0.5],
+            "system_plan": [12.0, 130.0, 100.0, 5.0, 0.5],
+            "events": ["E2", "E1", "", "", "E2,E3"],
+        }
+    )
+    categories = text.astype({"team": "category", "events": "category"})
+    categories["team"] = categories["team"].cat.reorder_categories(["c", "b", "a"])
+    expected = system_views.team_summary(text)
+    assert list(expected["team"]) == ["a", "b", "c"]
+    assert list(expected["events"]) == ["E1", "E2,E3", ""]
+    pd.testing.assert_frame_equal(system_views.team_summary(categories), expected)
+
+
 def test_the_page_the_cli_and_publish_count_the_same_open_deviations(ctx, plan_id):
     add_promo(ctx, plan_id)
     page = system_views.system_page(ctx.store, plan_id, "olga")
