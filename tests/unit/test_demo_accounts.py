@@ -43,3 +43,14 @@ def test_demo_members_get_accounts_and_the_hint_goes_once_a_real_plan_exists():
     assert demo.sign_in_hint(store) == hint
     _plan(store, "Real plan 2025")
     assert demo.sign_in_hint(store) is None
+
+
+def test_the_hint_names_the_sample_plans_members_whichever_plan_is_listed_first():
+    store = MemoryStore()
+    _plan(store, HELDOUT_PLAN_NAME)  # listed first: made first (or within the same second)
+    plan = _plan(store, demo.DEMO_PLAN_NAME)
+    grant(store, plan, demo.DEMO_OWNER, demo.DEMO_PLANNER, "planner")
+    grant(store, plan, demo.DEMO_OWNER, "lead-b", "lead", team="b")
+    demo.ensure_demo_accounts(store, plan)
+    hint = demo.sign_in_hint(store)
+    assert hint and "piet (planner)" in hint and "lead-b (lead of team b)" in hint

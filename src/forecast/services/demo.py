@@ -107,7 +107,10 @@ def sign_in_hint(store: PlanRepository) -> str | None:
     summaries = plans.list_plans(store)
     if not summaries or any(s.name not in (DEMO_PLAN_NAME, HELDOUT_PLAN_NAME) for s in summaries):
         return None
-    members = demo_members(store, summaries[0].plan_id)
+    # The sample plan's members, whichever plan is listed first (both can be stamped within
+    # one second, and creation times are stored to the second).
+    sample = next((s for s in summaries if s.name == DEMO_PLAN_NAME), summaries[0])
+    members = demo_members(store, sample.plan_id)
     usable = [(n, d) for n, d in members if store.get_account(n) is not None]
     if not usable:
         return None
