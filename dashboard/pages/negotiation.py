@@ -70,8 +70,9 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             ),
             html.H4("Ledger", className="mt-4"),
             html.P(
-                "Per team: basis + claim + assignment = target; the TOTAL row adds up to the goal "
-                "to the cent. The system plan is the current one; the basis is the one the "
+                "Per team: basis + claim + assignment = target; once the remainder is assigned, "
+                "the TOTAL row adds up to the goal to the cent (until then it falls short by "
+                "what is still open). The system plan is the current one; the basis is the one the "
                 "negotiation used, and the drift is their difference until the owner rebases.",
                 className="small text-muted",
             ),
