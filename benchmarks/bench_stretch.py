@@ -145,6 +145,7 @@ def cases(
                         "team": str(team),
                         "uplift": uplift,
                         "windows": cal.windows,
+                        "unseen": cal.unseen,
                         "backtest": cal.model,
                         "predicted": p,
                         "reached": float(actual >= target),
@@ -238,7 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "replayed out of sample; a Student t on its own errors, weighted with a half-life of one "
         "year; recalibrated by the PITs of the same fit replayed at earlier origins when that "
         "predicted better there than none; a stand-in's own forecast and predictive where the "
-        "plan's family has too little history).",
+        "plan's family has too little history; the share of the window in weeks, months or "
+        "quarters of the year the history has never seen counts as an even chance).",
         "",
     ]
     for name in args.sets.split(","):
