@@ -90,3 +90,23 @@ def test_the_unseen_share_survives_the_plan_document_and_older_documents_read_as
     older = cal.to_dict()
     del older["unseen"]
     assert st.StretchCalibration.from_dict(older).unseen == 0.0
+
+
+def test_the_stretch_table_of_a_plan_in_its_first_year_says_the_unseen_days_are_an_even_chance() -> (
+    None
+):
+    cal = st.calibrate(_daily("2013-01-01", 296), 42, "D", model="snaive")
+    anchor = cal.anchor["a"]
+    table = pd.DataFrame(
+        {
+            "team": ["a"],
+            "target": [anchor * 1.10],
+            "expected": [anchor],
+            "probability_reach": [0.01],
+        }
+    )
+    row = st.apply_calibration(table, cal).iloc[0]
+    assert bool(row["calibrated"])
+    assert 0.45 < row["probability_reach"] < 0.5  # +10 %: nearly hopeless by the backtest alone
+    assert row["rests_on"].startswith("from ")
+    assert "38 of the 42 days ahead fall in weeks of the year" in row["rests_on"]
