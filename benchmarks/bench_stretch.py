@@ -10,8 +10,15 @@ at +0 %, +2 %, +5 % and +10 % over the system plan it predicts the probability o
 The actual total over the horizon then says whether each target was reached.
 
 Output: a reliability table (bins of predicted probability: count, mean predicted, observed
-frequency, |gap|) and the Brier score, per data set and pooled. Target: observed within 10 points
-of predicted in every bin with at least 20 cases.
+frequency, |gap|, the independent windows the bin's cases span and two standard errors of the
+observed frequency over that many windows) and the Brier score, per data set and pooled. Target:
+observed within 10 points of predicted in every bin with at least 20 cases.
+
+Origins: every period for weekly and quarterly data, every 7th day for daily data (each window
+then starts on the same weekday as the product's own backtest), from the first origin whose
+history holds 3 past windows after a season (what the product needs for a calibrated probability).
+Walmart's 143 weeks give 40 origins, one a week: there is no finer step, and its bins rest on few
+independent windows whatever the step (the noise columns say how few).
 
     python benchmarks/bench_stretch.py --data-dir ../shared/data/real [--plan-model snaive|ets|auto]
 
@@ -142,9 +149,12 @@ def cases(
                 rows.append(
                     {
                         "origin": totals.index[origin],
+                        "position": origin,
+                        "horizon": horizon,
                         "team": str(team),
                         "uplift": uplift,
                         "windows": cal.windows,
+                        "unseen": cal.unseen,
                         "backtest": cal.model,
                         "predicted": p,
                         "reached": float(actual >= target),
@@ -153,11 +163,30 @@ def cases(
     return pd.DataFrame(rows)
 
 
+def independent_windows(cases: pd.DataFrame) -> int:
+    """How many non-overlapping windows the cases of a bin span: per set and team, origins taken
+    oldest first, each a full horizon after the last one taken (cases of one window share its
+    outcome's luck: consecutive origins overlap, and the four targets share an origin)."""
+    count = 0
+    for _, group in cases.groupby(["set", "team"] if "set" in cases else ["team"]):
+        horizon = int(group["horizon"].iloc[0])
+        last = None
+        for position in sorted(group["position"].unique()):
+            if last is None or position >= last + horizon:
+                count += 1
+                last = position
+    return count
+
+
 def reliability(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per bin of predicted probability: cases, mean predicted, observed frequency, gap; the
+    independent windows the bin rests on and two standard errors of its observed frequency if
+    the predictions were right (sqrt(p (1 - p) / windows)): a gap within them is within the
+    noise of so few windows (the target itself is the 10 points)."""
     bins = pd.cut(frame["predicted"], BINS, include_lowest=True)
+    grouped = frame.groupby(bins, observed=True)
     table = (
-        frame.groupby(bins, observed=True)
-        .agg(
+        grouped.agg(
             count=("predicted", "size"),
             mean_predicted=("predicted", "mean"),
             observed=("reached", "mean"),
@@ -167,6 +196,10 @@ def reliability(frame: pd.DataFrame) -> pd.DataFrame:
     )
     table["gap_points"] = 100 * (table["observed"] - table["mean_predicted"]).abs()
     table["meets_target"] = (table["count"] < MIN_BIN) | (table["gap_points"] <= 10)
+    if {"position", "horizon", "team"} <= set(frame.columns):
+        table["windows"] = [independent_windows(group) for _, group in grouped]
+        p = table["mean_predicted"].clip(0.0, 1.0)
+        table["two_se_points"] = 200 * np.sqrt(p * (1 - p) / table["windows"].clip(lower=1))
     return table
 
 
@@ -176,18 +209,25 @@ def brier(frame: pd.DataFrame) -> float:
 
 def markdown(name: str, frame: pd.DataFrame) -> str:
     table = reliability(frame)
+    big = table[table["count"] >= MIN_BIN]
+    met = int((big["gap_points"] <= 10).sum())
+    noise = int((big["gap_points"] <= np.maximum(10, big["two_se_points"])).sum())
     lines = [
         f"### {name}: {len(frame)} cases, Brier score {brier(frame):.3f} "
         f"(climatology {brier(frame.assign(predicted=frame['reached'].mean())):.3f})",
         "",
-        "| predicted | count | mean predicted | observed | gap (points) | within 10 points |",
-        "|---|---:|---:|---:|---:|---|",
+        f"Bins of {MIN_BIN}+ cases within 10 points: {met} of {len(big)}; within 10 points or "
+        f"two standard errors of their independent windows: {noise} of {len(big)}.",
+        "",
+        "| predicted | count | mean predicted | observed | gap (points) | within 10 points "
+        "| independent windows | 2 SE (points) |",
+        "|---|---:|---:|---:|---:|---|---:|---:|",
     ]
     for row in table.itertuples():
         ok = "n/a (<20)" if row.count < MIN_BIN else ("yes" if row.gap_points <= 10 else "NO")
         lines.append(
             f"| {row.bin} | {row.count} | {row.mean_predicted:.3f} | {row.observed:.3f} | "
-            f"{row.gap_points:.1f} | {ok} |"
+            f"{row.gap_points:.1f} | {ok} | {row.windows} | {row.two_se_points:.1f} |"
         )
     by_uplift = frame.groupby("uplift").agg(
         mean_predicted=("predicted", "mean"), observed=("reached", "mean")
@@ -238,7 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "replayed out of sample; a Student t on its own errors, weighted with a half-life of one "
         "year; recalibrated by the PITs of the same fit replayed at earlier origins when that "
         "predicted better there than none; a stand-in's own forecast and predictive where the "
-        "plan's family has too little history).",
+        "plan's family has too little history; the share of the window in weeks, months or "
+        "quarters of the year the history has never seen counts as an even chance).",
         "",
     ]
     for name in args.sets.split(","):

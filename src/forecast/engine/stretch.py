@@ -24,6 +24,10 @@ backtested, the plan's own misses are unknown: the actual total is the stand-in'
 times its predicted miss (a predictive whose calibration was checked on the past), and the
 plan's baseline only says where the targets are.
 
+What the history has never seen: the share of the planned window in weeks (months, quarters) of
+the year that no period of the history falls in (``stretch_calendar``) counts as an even chance,
+whatever the backtest says (it never scored a forecast of that part of the year).
+
 Pure: pandas/numpy/scipy in, plain values out, no I/O.
 """
 
@@ -38,6 +42,7 @@ import pandas as pd
 
 from forecast import schema
 from forecast.engine import stretch_predictive as sp
+from forecast.engine.stretch_calendar import unseen_share
 from forecast.engine.stretch_models import (
     CHEAP_MODELS,
     calibration_model,
@@ -48,7 +53,7 @@ from forecast.engine.stretch_models import (
 )
 
 TOTAL = "TOTAL"
-METHOD = "family-residuals-v4"  # stored calibrations of another method are recomputed
+METHOD = "family-residuals-v5"  # stored calibrations of another method are recomputed
 MIN_WINDOWS = 3  # past windows the misses must span; fewer: no calibrated probability
 SPAN = 8  # horizons of past misses each rule averages over, and of out-of-sample errors kept
 HALF_LIFE_YEARS = 1.0  # the weight of a past error halves every year (fixed a priori)
@@ -75,6 +80,9 @@ class StretchCalibration:
     family: bool = True  # ``model`` is the plan's own (else a stand-in: its own predictive)
     replayed: int = 0  # past origins whose predictive was replayed to check its calibration
     recalibrated: bool = False  # the correction learned from them is applied
+    # The share of the planned window's periods in parts of the year the history has never
+    # seen (``stretch_calendar``): that share of the probability is an even chance.
+    unseen: float = 0.0
 
     @property
     def backtests_the_plan(self) -> bool:
@@ -120,6 +128,13 @@ class StretchCalibration:
         )
         if self.recalibrated:
             centred += f"; recalibrated on its {self.replayed} past predictions"
+        if self.unseen > 0:
+            ahead = round(self.unseen * self.horizon)
+            centred += (
+                f"; {ahead} of the {self.horizon} {word}s ahead fall in "
+                f"{_part_of_year(self.freq)} this history has never covered, and count as an "
+                "even chance"
+            )
         return (
             f"from {self.windows} past {span} windows of this history (backtest of team totals, "
             f"{label}, one starting {every}; {centred})"
@@ -150,7 +165,13 @@ class StretchCalibration:
             family=bool(data.get("family", True)),
             replayed=int(data.get("replayed", 0)),
             recalibrated=bool(data.get("recalibrated", False)),
+            unseen=float(data.get("unseen", 0.0)),
         )
+
+
+def _part_of_year(freq: str) -> str:
+    code = (freq or "").upper()[:1]
+    return {"M": "months", "Q": "quarters"}.get(code, "weeks") + " of the year"
 
 
 def period_word(freq: str) -> str:
@@ -305,6 +326,7 @@ def calibrate(
         family=family,
         replayed=fitted.replayed if fitted is not None else 0,
         recalibrated=fitted.recalibrated if fitted is not None else False,
+        unseen=unseen_share(totals.index, horizon, freq),
     )
 
 
@@ -370,7 +392,8 @@ def reach_probability(
     plan's own misses are unknown, so the stand-in's predictive of the actual total is used
     whole: its own forecast of the window times its predicted miss, whose calibration was
     checked on its past windows. (The plan's baseline centred with the stand-in's spread would
-    assume the plan unbiased, which nothing has checked.)"""
+    assume the plan unbiased, which nothing has checked.) The share of the window in parts of the
+    year the history has never seen (``cal.unseen``) is an even chance."""
     params = cal.predictive.get(team)
     if not cal.usable or params is None:
         return None
@@ -384,7 +407,9 @@ def reach_probability(
         if anchor is None or anchor <= 0:
             return None
         expected = anchor  # the stand-in's own forecast: its predictive of the actual total
-    return predictive.reach(math.log(target / expected))
+    p = predictive.reach(math.log(target / expected))
+    # What the history has never seen counts as an even chance (``stretch_calendar``).
+    return (1.0 - cal.unseen) * p + cal.unseen * 0.5
 
 
 def apply_calibration(table: pd.DataFrame, cal: StretchCalibration | None) -> pd.DataFrame:
