@@ -46,9 +46,12 @@ SIMULATIONS = 500
 SEASONAL_TEST_Z = 1.645
 
 
-def seasonal_indices(y: np.ndarray, m: int) -> tuple[np.ndarray, str] | None:
+def seasonal_indices(
+    y: np.ndarray, m: int, multiplicative: bool = True
+) -> tuple[np.ndarray, str] | None:
     """One cycle of seasonal indices (ratios, or additive offsets) by classical decomposition,
-    aligned so that ``cycle[i % m]`` belongs to ``y[i]``; None when the series shows no season."""
+    aligned so that ``cycle[i % m]`` belongs to ``y[i]``; None when the series shows no season.
+    Ratios where ``multiplicative`` and the series is positive."""
     from statsmodels.tsa.seasonal import seasonal_decompose
     from statsmodels.tsa.stattools import acf
 
@@ -59,7 +62,7 @@ def seasonal_indices(y: np.ndarray, m: int) -> tuple[np.ndarray, str] | None:
     limit = np.sqrt((1 + 2 * np.sum(r[:-1] ** 2)) / n)
     if not abs(r[-1]) / limit > SEASONAL_TEST_Z:
         return None
-    kind = "multiplicative" if np.min(y) > 0 else "additive"
+    kind = "multiplicative" if multiplicative and np.min(y) > 0 else "additive"
     seasonal = np.asarray(seasonal_decompose(y, model=kind, period=m).seasonal, dtype=float)
     if kind == "multiplicative" and np.any(seasonal < 0.01):
         kind = "additive"
@@ -198,13 +201,17 @@ class ThetaState:
 
 class DynamicTheta:
     """Theta chosen among the standard, optimised and dynamic models by in-sample error, on
-    the series with its season taken out (see the module docstring)."""
+    the series with its season taken out (see the module docstring; ``multiplicative=False``
+    takes an additive season out of positive series too)."""
 
     name = "dyn_theta"
 
-    def __init__(self, season_length: int = 1, kinds: Sequence[str] = KINDS) -> None:
+    def __init__(
+        self, season_length: int = 1, kinds: Sequence[str] = KINDS, multiplicative: bool = True
+    ) -> None:
         self.season_length = max(int(season_length), 1)
         self.kinds = tuple(kinds)
+        self.multiplicative = multiplicative
 
     def fit(
         self, y: np.ndarray, ds: pd.DatetimeIndex | None = None, exog: np.ndarray | None = None
@@ -214,7 +221,7 @@ class DynamicTheta:
             raise ModelError(f"Theta needs at least {2 * BURN_IN + 2} observations")
         self._beta = flag_effects(y, exog, self.season_length)
         target = y - apply_effects(exog, self._beta, len(y))
-        found = seasonal_indices(target, self.season_length)
+        found = seasonal_indices(target, self.season_length, self.multiplicative)
         self._cycle: np.ndarray | None = None
         self.decomposition = "none"
         adjusted = target
