@@ -86,7 +86,7 @@ DEFAULT_STRATEGY: tuple[str, ...] = ("ets",)
 # Members considered per frequency: ARIMA costs ~0.2 s a fit on 156 weekly points (Fourier
 # terms), too much for the budget of ~120 ms a weekly series, so it is left out there.
 # "fourier_ets" (Fourier season + damped ETS, ~20 ms) matches Prophet on smooth noisy seasons
-# at a fifth of its cost; Theta (a few ms) joins on monthly and quarterly data. Three windows: with two, the Walmart selection preferred a cheap pair that lost on
+# at a fifth of its cost; Theta (a few ms) joins on weekly data. Three windows: with two, the Walmart selection preferred a cheap pair that lost on
 # the holdout (0.60 against 0.53 for the ETS + Prophet mean chosen with three).
 # The global LightGBM model (trained once per window on all series, then once for the run) is
 # a candidate everywhere: alone, and in combinations with the per-series models.
