@@ -17,6 +17,7 @@ MODELS = (
     "fourier_ets",
     "theta",
     "opt_theta",
+    "dyn_theta",
     "stl_ets",
     "stat_ensemble",
     "arima",

@@ -47,6 +47,7 @@ FALLBACKS: dict[str, tuple[str, ...]] = {
     "fourier_ets": ("ets", "snaive"),
     "theta": ("ets", "snaive"),
     "opt_theta": ("theta", "ets", "snaive"),
+    "dyn_theta": ("theta", "ets", "snaive"),
     "stl_ets": ("ets", "snaive"),
     "stat_ensemble": ("ets", "snaive"),
     "lightgbm": ("ets", "snaive"),

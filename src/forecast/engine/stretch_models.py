@@ -16,6 +16,7 @@ MODEL_LABELS = {
     "fourier_ets": "Fourier ETS",
     "theta": "Theta",
     "opt_theta": "optimised Theta",
+    "dyn_theta": "Theta (standard, optimised or dynamic)",
     "stl_ets": "STL + ETS",
     "stat_ensemble": "stat ensemble (ETS, Theta, STL + ETS)",
     "lightgbm": "LightGBM (global)",
@@ -25,7 +26,7 @@ MODEL_LABELS = {
 # Refitted at every period's origin (closed form).
 CHEAP_MODELS = ("snaive", "naive")
 # Fitted at team level at origins one horizon apart (tens of milliseconds a fit).
-TEAM_MODELS = (*CHEAP_MODELS, "ets", "fourier_ets", "theta", "opt_theta", "stl_ets")
+TEAM_MODELS = (*CHEAP_MODELS, "ets", "fourier_ets", "theta", "opt_theta", "dyn_theta", "stl_ets")
 # Too costly to refit at every origin: a cheap model of the same kind stands in.
 STAND_INS = {
     "prophet": "fourier_ets",

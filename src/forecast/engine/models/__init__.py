@@ -47,6 +47,10 @@ def make_model(name: str, season_length: int, **options: object) -> Model:
         from forecast.engine.models.theta import OptimisedTheta
 
         return OptimisedTheta(season_length)
+    if name == "dyn_theta":
+        from forecast.engine.models.theta_state import DynamicTheta
+
+        return DynamicTheta(season_length)
     if name == "stl_ets":
         from forecast.engine.models.stl_ets import STLETS
 
