@@ -108,12 +108,10 @@ def fit_calibration(
             per_step.append(float(np.clip(factor, *BOUNDS)))
         factors[int(level)] = tuple(per_step)
     residuals = max(counts, default=0)
-    note = f"calibrated on {residuals} window periods from {origins} windows"
+    source = f"{residuals} window periods from {origins} window{'s' if origins != 1 else ''}"
+    note = f"calibrated on {source}"
     if not factors:
-        note = (
-            f"parametric intervals: {residuals} window periods from {origins} windows, "
-            f"fewer than the {MIN_RESIDUALS} needed to calibrate"
-        )
+        note = f"parametric intervals: {source}, fewer than the {MIN_RESIDUALS} needed to calibrate"
     return IntervalCalibration(factors, origins, residuals, note)
 
 
