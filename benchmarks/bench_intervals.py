@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -24,9 +25,14 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from benchmarks.accuracy_data import SETS, load_set  # noqa: E402
 from benchmarks.bench_accuracy import run_ours, score  # noqa: E402
+from benchmarks.engine_data import Suite  # noqa: E402
+from forecast.engine.interval_calibration import IntervalCalibration as Calibration  # noqa: E402
+from forecast.engine.interval_calibration import WindowForecast  # noqa: E402
+
+Rule = Callable[[Sequence[WindowForecast], Sequence[int]], Calibration]
 
 
-def one_factor_a_level(windows, levels):  # noqa: ANN001, ANN201
+def one_factor_a_level(windows: Sequence[WindowForecast], levels: Sequence[int]) -> Calibration:
     """The rule before per-step factors: every step takes the conformal factor of all steps."""
     import forecast.engine.interval_calibration as ic
 
@@ -38,19 +44,17 @@ def one_factor_a_level(windows, levels):  # noqa: ANN001, ANN201
         ic.STEP_SHRINKAGE = saved
 
 
-def parametric(windows, levels):  # noqa: ANN001, ANN201, ARG001
-    from forecast.engine.interval_calibration import IntervalCalibration
-
-    return IntervalCalibration(note="parametric (bench_intervals)")
+def parametric(windows: Sequence[WindowForecast], levels: Sequence[int]) -> Calibration:
+    return Calibration(note="parametric (bench_intervals)")
 
 
-def run_with(suite, rule) -> tuple[pd.DataFrame, object]:  # noqa: ANN001
+def run_with(suite: Suite, rule: Rule) -> tuple[pd.DataFrame, Calibration]:
     """``auto``'s test forecast with its window calibration replaced by ``rule``."""
     import forecast.engine.auto as auto
 
-    fitted: list = []
+    fitted: list[Calibration] = []
 
-    def fit(windows, levels):  # noqa: ANN001, ANN202
+    def fit(windows: Sequence[WindowForecast], levels: Sequence[int]) -> Calibration:
         fitted.append(rule(windows, levels))
         return fitted[-1]
 
@@ -71,7 +75,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data" / "real")
     parser.add_argument("--sets", default=",".join(SETS))
     args = parser.parse_args()
-    rules = {"parametric": parametric, "one factor a level": one_factor_a_level}
+    rules: dict[str, Rule] = {"parametric": parametric, "one factor a level": one_factor_a_level}
     rules["served"] = fit_calibration
     print(f"| set | window periods (windows) | MASE | {' | '.join(rules)} (80 % / 95 %) |")
     print("|---|---|---|" + "---|" * len(rules))
