@@ -1,51 +1,9 @@
-"""auto's guards: intervals rescaled to the coverage seen on the backtest windows, and
-strategies worse than seasonal naive on many series passed over."""
+"""auto's guards: strategies worse than seasonal naive on many series passed over (the
+intervals' calibration on the backtest windows: test_interval_calibration.py)."""
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
-
-from forecast.engine.auto import (
-    SCALE_BOUNDS,
-    _interval_scale,
-    _worse_than_naive,
-    scale_intervals,
-)
-
-
-def window_forecasts(half_width: float, noise: float, windows: int = 200, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    forecasts, actual = {}, {}
-    for k in range(windows):
-        mean = np.full(4, 100.0)
-        forecasts[(k, "ets")] = {
-            "mean": mean,
-            "lo-80": mean - half_width,
-            "hi-80": mean + half_width,
-        }
-        actual[k] = mean + rng.normal(0, noise, 4)
-    return forecasts, actual
-
-
-def test_too_narrow_intervals_are_widened_until_they_cover_the_nominal_share() -> None:
-    forecasts, actual = window_forecasts(half_width=5.0, noise=10.0)
-    scale = _interval_scale(("single", ("ets",)), forecasts, actual, (80,))
-    # 80 % of N(0, 10) lies within 12.8: the 5-wide half-width must grow about 2.6 times
-    assert scale[80] == pytest.approx(12.8 / 5.0, rel=0.1)
-    widened = scale_intervals(forecasts[(0, "ets")], scale)
-    inside = [np.mean((y >= widened["lo-80"]) & (y <= widened["hi-80"])) for y in actual.values()]
-    assert np.mean(inside) == pytest.approx(0.8, abs=0.04)
-
-
-def test_too_wide_intervals_are_narrowed_but_not_past_the_bound() -> None:
-    forecasts, actual = window_forecasts(half_width=20.0, noise=10.0)
-    scale = _interval_scale(("single", ("ets",)), forecasts, actual, (80,))
-    assert scale[80] == pytest.approx(12.8 / 20.0, rel=0.1)
-    much_too_wide, actual = window_forecasts(half_width=100.0, noise=10.0)
-    assert (
-        _interval_scale(("single", ("ets",)), much_too_wide, actual, (80,))[80] == SCALE_BOUNDS[0]
-    )
+from forecast.engine.auto import _worse_than_naive
 
 
 def test_share_of_series_worse_than_seasonal_naive_is_counted_per_strategy() -> None:

@@ -153,6 +153,9 @@ def baseline(
     typer.echo("models used (series):")
     for name, count in used.items():
         typer.echo(f"  {count:>6}  {name}")
+    note = engine.interval_note(frame)
+    if note:
+        typer.echo(f"intervals: {note}")
 
 
 def backtest_cmd(

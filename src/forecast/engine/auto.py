@@ -14,8 +14,8 @@ pattern); 1,000 generated weekly series: Fourier ETS, ~50 ms CPU a series incl. 
 
 Two guards make the choice generalise: a strategy worse than seasonal naive on more than
 ``MAX_WORSE_THAN_NAIVE`` of the sample series is passed over, and the chosen strategy's
-intervals are rescaled per level so that the windows' actuals fall inside them at the nominal
-rate (conformal scaling, ``interval_scale``).
+intervals are rescaled per level and step so that the windows' actuals fall inside them at the
+nominal rate (``interval_calibration``).
 
 The naive guard is why the bundled weekly sample (100 Rossmann stores summed by week, its
 promo flags left out by the plan) is served by seasonal naive throughout: every other strategy
@@ -41,8 +41,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from forecast.engine.interval_calibration import (
+    IntervalCalibration,
+    WindowForecast,
+    apply_calibration,
+    fit_calibration,
+)
 from forecast.engine.metrics import mase, mase_scale
-from forecast.engine.models import ModelError, hi_key, lo_key
+from forecast.engine.models import ModelError
 from forecast.engine.models.global_lgbm import NAME as GLOBAL_MODEL
 from forecast.engine.runner import map_in_steps
 
@@ -77,9 +83,6 @@ tourism to 1.249 on 2026-12-02: additive STL misses US retail's growing season; 
 Theta is the optimised / dynamic one since 2026-12-02 (tourism 1.227 -> 1.223)."""
 FEW_SERIES = 20
 PRIOR_MARGIN = 0.05
-SCALE_BOUNDS = (0.25, 4.0)
-"""Interval calibration factors are kept within these bounds. (With (0.5, 3.0) the monthly US
-retail intervals stayed at 100 % coverage: its windows asked for 0.27 at 80 %.)"""
 
 DEFAULT_STRATEGY: tuple[str, ...] = ("ets",)
 
@@ -167,7 +170,7 @@ class Selection:
     scores: dict[Strategy, float]
     series: int
     worse_than_naive: dict[Strategy, float] = field(default_factory=dict)
-    interval_scale: dict[int, float] = field(default_factory=dict)
+    interval_scale: IntervalCalibration = field(default_factory=IntervalCalibration)
     global_tuning: dict[str, float] | None = None
     """Leaves, learning rate and rounds of the global model, tuned on the same windows."""
 
@@ -313,7 +316,7 @@ def select_strategy(
     # steady the ranking, but reach back to other times' spread (US retail's twelve include
     # 2008-09, which widened the 95 % intervals 3.7 times)
     recent = {k: y for k, y in actual.items() if window_index[k] < WINDOWS}
-    calibration = _interval_scale(best, forecasts, recent, tasks[0].levels)
+    calibration = _interval_scale(best, forecasts, recent, tasks[0].levels, window_index)
     series = len({i for i, _, _ in windows_of})
     return Selection(best, scores, series, worse, calibration, tuning)
 
@@ -382,47 +385,17 @@ def _interval_scale(
     forecasts: dict[tuple[int, str], dict[str, np.ndarray]],
     actual: dict[int, np.ndarray],
     levels: Sequence[int],
-) -> dict[int, float]:
-    """Conformal scaling from the backtest windows: per level, the factor by which the chosen
-    strategy's interval half-widths must be multiplied so that the share of window actuals
-    inside them is the nominal level (within ``SCALE_BOUNDS``)."""
+    origins: Sequence[int] | None = None,
+) -> IntervalCalibration:
+    """The chosen strategy's intervals calibrated on the backtest windows
+    (``interval_calibration``); ``origins[k]`` is which window the k-th forecast is on."""
     combiner, members = strategy
-    out: dict[int, float] = {}
-    for level in levels:
-        ratios = []
-        for k, y in actual.items():
-            parts = [forecasts[(k, m)] for m in members]
-            mean = combine(combiner, [p["mean"] for p in parts])
-            lo = combine(combiner, [p[lo_key(level)] for p in parts])
-            hi = combine(combiner, [p[hi_key(level)] for p in parts])
-            err = np.asarray(y, dtype=float) - mean
-            half = np.where(err >= 0, hi - mean, mean - lo)
-            ok = half > 1e-9 * np.maximum(np.abs(mean), 1.0)
-            ratios.append(np.abs(err[ok]) / half[ok])
-        pooled = np.concatenate(ratios) if ratios else np.array([])
-        if pooled.size < 20:
-            continue
-        # the conformal quantile with its finite-sample correction: ceil((n + 1) level) / n
-        q = min(np.ceil((pooled.size + 1) * level / 100) / pooled.size, 1.0)
-        factor = float(np.quantile(pooled, q))
-        out[int(level)] = float(np.clip(factor, *SCALE_BOUNDS))
-    return out
-
-
-def scale_intervals(
-    values: dict[str, np.ndarray], scale: dict[int, float]
-) -> dict[str, np.ndarray]:
-    """Stretch (or shrink) each level's bounds about the forecast by the calibration factor."""
-    if not scale:
-        return values
-    out = dict(values)
-    mean = values["mean"]
-    for level, factor in scale.items():
-        lo, hi = lo_key(level), hi_key(level)
-        if lo in values and hi in values:
-            out[lo] = mean - factor * (mean - values[lo])
-            out[hi] = mean + factor * (values[hi] - mean)
-    return out
+    windows = []
+    for k, y in actual.items():
+        parts = [forecasts[(k, m)] for m in members]
+        values = {key: combine(combiner, [p[key] for p in parts]) for key in parts[0]}
+        windows.append(WindowForecast(y, values, origins[k] if origins is not None else 0))
+    return fit_calibration(windows, levels)
 
 
 def tasks_by_uid(tasks: Sequence[SeriesTask]) -> dict[str, SeriesTask]:
@@ -439,7 +412,7 @@ def forecast_auto(task: SeriesTask) -> tuple[str, dict[str, np.ndarray]]:
     """Fit the task's chosen members and average them (members that fail are dropped), with
     the intervals calibrated on the selection's backtest windows."""
     label, values = _forecast_members(task)
-    return label, scale_intervals(values, dict(task.interval_scale or {}))
+    return label, apply_calibration(values, task.interval_scale)
 
 
 def _forecast_members(task: SeriesTask) -> tuple[str, dict[str, np.ndarray]]:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.engine import calendar
+from forecast.engine.interval_calibration import IntervalCalibration
 from forecast.engine.models import ModelError, hi_key, lo_key, make_model
 from forecast.engine.models.global_lgbm import NAME as GLOBAL_MODEL
 from forecast.engine.models.global_lgbm import FittedGlobal, GlobalForecasts
@@ -79,8 +80,8 @@ class SeriesTask:
     """Pandas alias of the series' calendar, e.g. ``W-FRI``."""
     strategy: tuple[str, tuple[str, ...]] | None = None
     """For ``model="auto"``: (combiner, members) chosen by ``auto.select_strategy``."""
-    interval_scale: dict[int, float] | None = None
-    """For ``model="auto"``: per-level factors calibrating the intervals on the backtest."""
+    interval_scale: IntervalCalibration | None = None
+    """For ``model="auto"``: the factors calibrating the intervals on the backtest windows."""
     global_values: dict[str, np.ndarray] | None = None
     """This series' forecast from the run's global model (``models.global_lgbm``), if any."""
     global_reason: str | None = None
@@ -550,7 +551,16 @@ def forecast_baseline(
         )
         blocks = ((shared, block) for block in _blocks(tasks, size))
         frames = stream_map(runner, forecast_block, blocks)
-        return _gather(frames, count, horizon, progress)
+        frame = _gather(frames, count, horizon, progress)
+    if model == "auto" and isinstance(tasks, list) and tasks:
+        calibration = tasks[0].interval_scale or IntervalCalibration()
+        frame.attrs[INTERVAL_CALIBRATION] = calibration.describe()
+    return frame
+
+
+INTERVAL_CALIBRATION = "interval_calibration"
+"""``attrs`` key of an ``auto`` baseline frame: whether its intervals were calibrated on the
+backtest windows, the factors per level, on how many windows and window periods (or why not)."""
 
 
 def _choose_and_train(

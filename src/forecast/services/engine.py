@@ -15,7 +15,7 @@ import pandas as pd
 
 from forecast.engine.backtest import DEFAULT_MODELS
 from forecast.engine.backtest import backtest as _backtest
-from forecast.engine.baseline import forecast_baseline
+from forecast.engine.baseline import INTERVAL_CALIBRATION, forecast_baseline
 from forecast.engine.ingest import IngestError, IngestResult, read_sales
 from forecast.schema import SchemaError
 from forecast.services.errors import Invalid
@@ -75,6 +75,13 @@ def baseline(
         )
     except SchemaError as exc:
         raise Invalid.from_error(exc) from exc
+
+
+def interval_note(frame: pd.DataFrame) -> str | None:
+    """How an ``auto`` baseline's intervals were made: calibrated on how many backtest windows,
+    or why they are the models' own (None for a named model's baseline)."""
+    found = frame.attrs.get(INTERVAL_CALIBRATION)
+    return None if not found else str(found["note"])
 
 
 def backtest(

@@ -1,0 +1,153 @@
+"""auto's intervals calibrated on its backtest windows (engine/interval_calibration.py): too
+narrow intervals are widened and too wide ones narrowed until the windows' actuals fall inside
+at the nominal rate, step by step; the point forecast never moves; closures stay 0; with too
+few window periods the parametric intervals are kept and the calibration says so. The last two
+tests run ``auto`` for real (slow)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.engine.baseline import INTERVAL_CALIBRATION, clip_nonnegative, forecast_baseline
+from forecast.engine.interval_calibration import (
+    BOUNDS,
+    MIN_RESIDUALS,
+    IntervalCalibration,
+    WindowForecast,
+    apply_calibration,
+    fit_calibration,
+)
+
+Z80 = 1.2816  # 80 % of a normal error lies within 1.28 standard deviations
+
+
+def forecast_with(half_width: float | np.ndarray, steps: int = 4) -> dict[str, np.ndarray]:
+    mean = np.full(steps, 100.0)
+    return {"mean": mean, "lo-80": mean - half_width, "hi-80": mean + half_width}
+
+
+def windows_with(
+    half_width: float | np.ndarray,
+    noise: float | np.ndarray,
+    count: int = 200,
+    steps: int = 4,
+    seed: int = 0,
+) -> list[WindowForecast]:
+    """Windows whose actuals are the forecast plus normal noise of known size (per step)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in range(count):
+        values = forecast_with(half_width, steps)
+        actual = values["mean"] + rng.normal(0.0, 1.0, steps) * noise
+        out.append(WindowForecast(actual, values, origin=k % 3))
+    return out
+
+
+def share_inside(values: dict[str, np.ndarray], windows: list[WindowForecast]) -> np.ndarray:
+    """Per step, the share of the windows' actuals inside the 80 % interval."""
+    inside = [(w.actual >= values["lo-80"]) & (w.actual <= values["hi-80"]) for w in windows]
+    return np.mean(inside, axis=0)
+
+
+def test_intervals_that_under_cover_are_widened_to_the_nominal_share() -> None:
+    calibration = fit_calibration(windows_with(half_width=5.0, noise=10.0), (80,))
+    # the 5-wide half-width must grow to the 12.8 within which 80 % of N(0, 10) lies
+    assert np.mean(calibration.factors[80]) == pytest.approx(10.0 * Z80 / 5.0, rel=0.1)
+    widened = apply_calibration(forecast_with(5.0), calibration)
+    fresh = windows_with(half_width=5.0, noise=10.0, count=2000, seed=1)
+    assert np.mean(share_inside(widened, fresh)) == pytest.approx(0.8, abs=0.03)
+    assert np.mean(share_inside(forecast_with(5.0), fresh)) < 0.45  # before: far too few
+
+
+def test_intervals_that_over_cover_are_narrowed_to_the_nominal_share() -> None:
+    calibration = fit_calibration(windows_with(half_width=40.0, noise=10.0), (80,))
+    assert np.mean(calibration.factors[80]) == pytest.approx(10.0 * Z80 / 40.0, rel=0.1)
+    narrowed = apply_calibration(forecast_with(40.0), calibration)
+    fresh = windows_with(half_width=40.0, noise=10.0, count=2000, seed=1)
+    assert np.mean(share_inside(narrowed, fresh)) == pytest.approx(0.8, abs=0.03)
+    assert np.mean(share_inside(forecast_with(40.0), fresh)) > 0.99  # before: nearly all
+
+
+def test_each_step_follows_its_own_error_size() -> None:
+    # parametric widths that grow with the step while the errors stay the same size
+    half = np.array([5.0, 10.0, 20.0, 40.0])
+    # (with many windows a step's own quantile outweighs the pooled one it is shrunk towards)
+    calibration = fit_calibration(windows_with(half, noise=10.0, count=1000), (80,))
+    factors = np.array(calibration.factors[80])
+    assert factors[0] > 1.5 and factors[-1] < 0.5
+    fresh = windows_with(half, noise=10.0, count=3000, seed=2)
+    per_step = share_inside(apply_calibration(forecast_with(half), calibration), fresh)
+    assert per_step == pytest.approx(np.full(4, 0.8), abs=0.06)
+
+
+def test_factors_stay_within_their_bounds() -> None:
+    calibration = fit_calibration(windows_with(half_width=1000.0, noise=10.0), (80,))
+    assert calibration.factors[80] == (BOUNDS[0],) * 4
+
+
+def test_the_point_forecast_is_unchanged_and_inside_every_interval() -> None:
+    values = {
+        "mean": np.array([10.0, 50.0, 0.0, 3.0]),
+        "lo-80": np.array([8.0, 20.0, 0.0, -1.0]),
+        "hi-80": np.array([12.0, 90.0, 0.0, 9.0]),
+        "lo-95": np.array([6.0, 10.0, 0.0, -4.0]),
+        "hi-95": np.array([14.0, 110.0, 0.0, 12.0]),
+    }
+    calibration = IntervalCalibration({80: (0.3, 2.0, 2.0, 3.0), 95: (0.2, 0.5, 3.0, 4.0)})
+    out = clip_nonnegative(apply_calibration(values, calibration), (80, 95))
+    np.testing.assert_array_equal(out["mean"], values["mean"])
+    for level in (80, 95):
+        assert (out[f"lo-{level}"] <= out["mean"]).all()
+        assert (out[f"hi-{level}"] >= out["mean"]).all()
+        assert (out[f"lo-{level}"] >= 0).all()
+    assert (out["lo-95"] <= out["lo-80"]).all() and (out["hi-95"] >= out["hi-80"]).all()
+    # a closed period (forecast and bounds exactly 0) stays exactly 0
+    assert all(out[key][2] == 0.0 for key in out)
+
+
+def test_too_few_window_periods_keep_the_parametric_intervals_and_say_so() -> None:
+    few = windows_with(half_width=5.0, noise=10.0, count=1, steps=MIN_RESIDUALS - 1)
+    calibration = fit_calibration(few, (80,))
+    assert not calibration.calibrated
+    assert "parametric intervals" in calibration.note
+    assert f"{MIN_RESIDUALS - 1} window periods" in calibration.note
+    values = forecast_with(5.0, MIN_RESIDUALS - 1)
+    assert apply_calibration(values, calibration) is values
+
+
+def weekly(values: list[np.ndarray]) -> pd.DataFrame:
+    frames = []
+    for k, y in enumerate(values):
+        ds = pd.date_range("2020-01-03", periods=len(y), freq="W-FRI")
+        frames.append(pd.DataFrame({"unique_id": f"s{k}", "ds": ds, "y": y}))
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.mark.slow
+def test_auto_says_its_intervals_were_calibrated_and_on_how_many_windows() -> None:
+    rng = np.random.default_rng(5)
+    t = np.arange(130)
+    series = [200 + 30 * np.sin(2 * np.pi * t / 52) + rng.normal(0, 8, 130) for _ in range(3)]
+    out = forecast_baseline(weekly(series), 8, freq="W-FRI", model="auto")
+    found = out.attrs[INTERVAL_CALIBRATION]
+    assert found["calibrated"] and found["windows"] == 3
+    assert found["residuals"] == 3 * 3 * 8  # series x windows x steps
+    assert set(found["factors"]) == {80, 95} and len(found["factors"][80]) == 8
+    assert (out["baseline-lo-80"] <= out["baseline"]).all()
+    assert (out["baseline"] <= out["baseline-hi-80"]).all()
+
+
+@pytest.mark.slow
+def test_a_history_too_short_for_a_window_keeps_the_parametric_intervals_and_says_so() -> None:
+    rng = np.random.default_rng(6)
+    series = [50 + rng.normal(0, 5, 14) for _ in range(2)]
+    out = forecast_baseline(weekly(series), 4, freq="W-FRI", model="auto")
+    found = out.attrs[INTERVAL_CALIBRATION]
+    assert not found["calibrated"]
+    # one window of 4 weeks on 2 series: 8 window periods
+    assert found["note"] == (
+        "parametric intervals: 8 window periods from 1 window, fewer than the 20 needed to "
+        "calibrate"
+    )
