@@ -35,12 +35,14 @@ label says so); if all fail the series gets seasonal naive.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from forecast.engine import auto_flags
 from forecast.engine.metrics import mase, mase_scale
 from forecast.engine.models import ModelError, hi_key, lo_key
 from forecast.engine.models.global_lgbm import NAME as GLOBAL_MODEL
@@ -49,6 +51,8 @@ from forecast.engine.runner import map_in_steps
 if TYPE_CHECKING:
     from forecast.engine.baseline import SeriesTask
     from forecast.engine.runner import Runner
+
+logger = logging.getLogger(__name__)
 
 SAMPLE_SERIES = 40
 WINDOWS = 3
@@ -160,10 +164,17 @@ class Selection:
     interval_scale: dict[int, float] = field(default_factory=dict)
     global_tuning: dict[str, float] | None = None
     """Leaves, learning rate and rounds of the global model, tuned on the same windows."""
+    member_flags: bool = True
+    """Whether the file's flags enter the per-series members (``auto_flags``)."""
 
     @property
     def label(self) -> str:
         return strategy_label(self.strategy)
+
+    @property
+    def flags_note(self) -> str | None:
+        """Said after the label in the model column when the file's flags were left out."""
+        return auto_flags.flags_note(self.strategy[1], self.member_flags, self.global_tuning)
 
 
 def strategy_label(strategy: Strategy) -> str:
@@ -269,13 +280,28 @@ def select_strategy(
         windows_of, tuning = with_global_tuned(tasks, windows_of, window_index, horizon, actual)
     virtual = ENSEMBLE in candidates and all(m in candidates for m in ENSEMBLE_MEMBERS)
     fitted = [c for c in candidates if not (virtual and c == ENSEMBLE)]
-    items = [(cut, member) for _, cut, _ in windows_of for member in fitted]
-    results = map_in_steps(runner, _member_forecast, items, progress)
-    forecasts = {
-        (k, member): results[k * len(fitted) + j]
-        for k in range(len(windows_of))
-        for j, member in enumerate(fitted)
-    }
+    probes = (
+        [m for m in fitted if m in auto_flags.PROBES] if auto_flags.has_flags(windows_of) else []
+    )
+    rest = [m for m in fitted if m not in probes]
+    total = len(windows_of) * (2 * len(probes) + len(rest))
+    member_flags = True
+    forecasts: dict[tuple[int, str], dict[str, np.ndarray]] = {}
+    if probes:  # the file's flags in the per-series members, or not (auto_flags)
+        member_flags, windows_of, forecasts = auto_flags.choose_member_flags(
+            runner, windows_of, actual, probes, _member_forecast, _part(progress, 0, total)
+        )
+    items = [(cut, member) for _, cut, _ in windows_of for member in rest]
+    results = map_in_steps(
+        runner, _member_forecast, items, _part(progress, total - len(items), total)
+    )
+    forecasts.update(
+        {
+            (k, member): results[k * len(rest) + j]
+            for k in range(len(windows_of))
+            for j, member in enumerate(rest)
+        }
+    )
     if virtual:
         for k in range(len(windows_of)):
             parts = [forecasts[(k, m)] for m in ENSEMBLE_MEMBERS]
@@ -296,7 +322,32 @@ def select_strategy(
     best = choose(scores, worse, tasks[0].base_freq, len({i for i, _, _ in windows_of}))
     calibration = _interval_scale(best, forecasts, actual, tasks[0].levels)
     series = len({i for i, _, _ in windows_of})
-    return Selection(best, scores, series, worse, calibration, tuning)
+    selection = Selection(best, scores, series, worse, calibration, tuning, member_flags)
+    note = selection.flags_note
+    logger.info(
+        "auto: %s%s on %d sample series (windows' mean MASE %.3f, worse than seasonal naive on "
+        "%.0f %% of them)",
+        selection.label,
+        f" ({note})" if note else "",
+        series,
+        scores[best],
+        100 * worse.get(best, 0.0),
+    )
+    return selection
+
+
+def _part(
+    progress: Callable[[int, int], None] | None, offset: int, total: int
+) -> Callable[[int, int], None] | None:
+    """``progress`` for one part of the backtests: ``offset`` of ``total`` done before it."""
+    if progress is None:
+        return None
+    report = progress
+
+    def part(done: int, _: int) -> None:
+        report(offset + done, total)
+
+    return part
 
 
 def choose(
@@ -414,6 +465,8 @@ def forecast_auto(task: SeriesTask) -> tuple[str, dict[str, np.ndarray]]:
     """Fit the task's chosen members and average them (members that fail are dropped), with
     the intervals calibrated on the selection's backtest windows."""
     label, values = _forecast_members(task)
+    if task.strategy_note:
+        label = f"{label} ({task.strategy_note})"
     return label, scale_intervals(values, dict(task.interval_scale or {}))
 
 
