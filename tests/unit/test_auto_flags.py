@@ -167,9 +167,21 @@ def test_auto_leaves_out_flags_that_mislead_its_windows_and_says_so(
 ) -> None:
     from forecast.engine.baseline import forecast_baseline
 
+    steps: list[tuple[int, int]] = []
     with caplog.at_level(logging.INFO, logger="forecast.engine"):
-        out = forecast_baseline(markdown_history(), 8, freq="W-FRI", model="auto")
+        out = forecast_baseline(
+            markdown_history(),
+            8,
+            freq="W-FRI",
+            model="auto",
+            selection_progress=lambda done, total: steps.append((done, total)),
+        )
     labels = set(out["model"])
     assert len(labels) == 1
     assert next(iter(labels)).endswith("without the file's flags)")
     assert "per-series members leave out the file's flags" in caplog.text
+    # the backtests' progress runs once from 0 to its total through the probe and the rest
+    total = steps[0][1]
+    assert steps[0][0] == 0 and steps[-1] == (total, total)
+    assert all(t == total for _, t in steps)
+    assert [d for d, _ in steps] == sorted(d for d, _ in steps)
