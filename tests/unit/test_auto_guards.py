@@ -3,7 +3,9 @@ intervals' calibration on the backtest windows: test_interval_calibration.py).""
 
 from __future__ import annotations
 
-from forecast.engine.auto import _worse_than_naive
+import pytest
+
+from forecast.engine.auto import FEW_SERIES, _worse_than_naive, worse_shares
 
 
 def test_share_of_series_worse_than_seasonal_naive_is_counted_per_strategy() -> None:
@@ -13,6 +15,28 @@ def test_share_of_series_worse_than_seasonal_naive_is_counted_per_strategy() -> 
     worse = _worse_than_naive(per_series)
     assert worse[ets] == 0.25
     assert worse[naive] == 0.0
+
+
+def test_with_many_series_a_window_lost_to_seasonal_naive_counts_though_the_mean_wins() -> None:
+    # two windows per series: the pair wins the first window by far on every series and loses
+    # the second on a third of them, so its series' means all beat seasonal naive
+    naive = ("single", ("snaive",))
+    pair = ("mean", ("fourier_ets", "prophet"))
+    series = 30
+    per_window = {naive: {}, pair: {}}
+    for i in range(series):
+        per_window[naive].update({2 * i: 1.0, 2 * i + 1: 1.0})
+        per_window[pair].update({2 * i: 0.5, 2 * i + 1: 1.2 if i % 3 == 0 else 0.9})
+    per_series = {
+        s: {i: (v[2 * i] + v[2 * i + 1]) / 2 for i in range(series)} for s, v in per_window.items()
+    }
+    worse = worse_shares(per_window, per_series, series)
+    assert worse[pair] == pytest.approx(10 / 60)  # 10 of 60 horizons, over the 15 % guard
+    assert worse[naive] == 0.0
+    assert _worse_than_naive(per_series)[pair] == 0.0
+    # with few series one window would weigh too much: each series' mean counts
+    few = FEW_SERIES - 1
+    assert worse_shares(per_window, per_series, few) == _worse_than_naive(per_series)
 
 
 def test_few_monthly_series_keep_the_prior_unless_a_pick_clearly_beats_it() -> None:

@@ -82,6 +82,11 @@ class SeriesTask:
     """For ``model="auto"``: (combiner, members) chosen by ``auto.select_strategy``."""
     interval_scale: IntervalCalibration | None = None
     """For ``model="auto"``: the factors calibrating the intervals on the backtest windows."""
+    member_flags: bool = True
+    """Whether the file's flags enter the per-series models as regressors (``auto`` leaves them
+    out where its windows say they hurt, ``auto_flags``; closures still apply)."""
+    strategy_note: str | None = None
+    """For ``model="auto"``: said after the strategy's label, e.g. that flags were left out."""
     global_values: dict[str, np.ndarray] | None = None
     """This series' forecast from the run's global model (``models.global_lgbm``), if any."""
     global_reason: str | None = None
@@ -123,18 +128,19 @@ def fit_predict(task: SeriesTask, name: str, season: int | None = None) -> dict[
         values = {key: np.array(array, dtype=float) for key, array in task.global_values.items()}
         _check_degenerate(values, task.y)
         return values
+    flags = task.member_flags
     model = make_model(
         name,
         season if season is not None else task.season,
         holidays=task.holidays,
-        exog_names=task.exog_names,
+        exog_names=task.exog_names if flags else (),
         base_freq=task.base_freq,
         offset=task.offset,
     )
     try:
         # (fitting Prophet on open days only was tried: worse on Rossmann, 0.288 against 0.279)
-        model.fit(task.y, task.ds, task.exog)
-        values = model.predict(task.horizon, task.levels, task.future_exog)
+        model.fit(task.y, task.ds, task.exog if flags else None)
+        values = model.predict(task.horizon, task.levels, task.future_exog if flags else None)
     except ModelError:
         raise
     except Exception as exc:  # noqa: BLE001 - third-party failures become a fallback reason
@@ -577,7 +583,13 @@ def _choose_and_train(
 
         selection = select_strategy(tasks, runner, progress=selection_progress)
         tasks = [
-            replace(task, strategy=selection.strategy, interval_scale=selection.interval_scale)
+            replace(
+                task,
+                strategy=selection.strategy,
+                interval_scale=selection.interval_scale,
+                member_flags=selection.member_flags,
+                strategy_note=selection.flags_note,
+            )
             for task in tasks
         ]
         tuning = selection.global_tuning
