@@ -6,11 +6,11 @@ to seasonal naive in a real run (real fits: slow)."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from forecast.engine.auto import MAX_WORSE_THAN_NAIVE, choose
 from forecast.engine.baseline import forecast_baseline
+from tests.histories import long_history
 
 NAIVE = ("single", ("snaive",))
 ETS = ("single", ("ets",))
@@ -32,14 +32,6 @@ def test_a_model_that_beats_seasonal_naive_on_nearly_every_series_is_served() ->
     assert choose(scores, worse, "W", series=40) == PAIR
 
 
-def monthly(values: list[np.ndarray]) -> pd.DataFrame:
-    frames = []
-    for k, y in enumerate(values):
-        ds = pd.date_range("2015-01-01", periods=len(y), freq="MS")
-        frames.append(pd.DataFrame({"unique_id": f"s{k}", "ds": ds, "y": y}))
-    return pd.concat(frames, ignore_index=True)
-
-
 @pytest.mark.slow
 def test_a_smooth_trend_with_a_smooth_season_is_not_left_to_seasonal_naive() -> None:
     rng = np.random.default_rng(12)
@@ -48,7 +40,7 @@ def test_a_smooth_trend_with_a_smooth_season_is_not_left_to_seasonal_naive() -> 
         100 + (2 + k / 4) * t + 20 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 3, 96)
         for k in range(8)
     ]
-    out = forecast_baseline(monthly(series), 6, freq="MS", model="auto")
+    out = forecast_baseline(long_history(series, "2015-01-01", "MS"), 6, freq="MS", model="auto")
     assert not any("snaive" in label for label in out["model"])
 
 

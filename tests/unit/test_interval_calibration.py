@@ -7,7 +7,6 @@ tests run ``auto`` for real (slow)."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from forecast.engine.baseline import INTERVAL_CALIBRATION, clip_nonnegative, forecast_baseline
@@ -19,6 +18,7 @@ from forecast.engine.interval_calibration import (
     apply_calibration,
     fit_calibration,
 )
+from tests.histories import long_history
 
 Z80 = 1.2816  # 80 % of a normal error lies within 1.28 standard deviations
 
@@ -51,23 +51,22 @@ def share_inside(values: dict[str, np.ndarray], windows: list[WindowForecast]) -
     return np.mean(inside, axis=0)
 
 
-def test_intervals_that_under_cover_are_widened_to_the_nominal_share() -> None:
-    calibration = fit_calibration(windows_with(half_width=5.0, noise=10.0), (80,))
-    # the 5-wide half-width must grow to the 12.8 within which 80 % of N(0, 10) lies
-    assert np.mean(calibration.factors[80]) == pytest.approx(10.0 * Z80 / 5.0, rel=0.1)
-    widened = apply_calibration(forecast_with(5.0), calibration)
-    fresh = windows_with(half_width=5.0, noise=10.0, count=2000, seed=1)
-    assert np.mean(share_inside(widened, fresh)) == pytest.approx(0.8, abs=0.03)
-    assert np.mean(share_inside(forecast_with(5.0), fresh)) < 0.45  # before: far too few
-
-
-def test_intervals_that_over_cover_are_narrowed_to_the_nominal_share() -> None:
-    calibration = fit_calibration(windows_with(half_width=40.0, noise=10.0), (80,))
-    assert np.mean(calibration.factors[80]) == pytest.approx(10.0 * Z80 / 40.0, rel=0.1)
-    narrowed = apply_calibration(forecast_with(40.0), calibration)
-    fresh = windows_with(half_width=40.0, noise=10.0, count=2000, seed=1)
-    assert np.mean(share_inside(narrowed, fresh)) == pytest.approx(0.8, abs=0.03)
-    assert np.mean(share_inside(forecast_with(40.0), fresh)) > 0.99  # before: nearly all
+@pytest.mark.parametrize(
+    ("half_width", "coverage_before"),
+    [(5.0, "far too few"), (40.0, "nearly all")],
+    ids=["under-covering intervals are widened", "over-covering intervals are narrowed"],
+)
+def test_intervals_are_rescaled_until_fresh_actuals_fall_inside_at_the_nominal_share(
+    half_width: float, coverage_before: str
+) -> None:
+    calibration = fit_calibration(windows_with(half_width=half_width, noise=10.0), (80,))
+    # the half-width must become the 12.8 within which 80 % of N(0, 10) lies
+    assert np.mean(calibration.factors[80]) == pytest.approx(10.0 * Z80 / half_width, rel=0.1)
+    rescaled = apply_calibration(forecast_with(half_width), calibration)
+    fresh = windows_with(half_width=half_width, noise=10.0, count=2000, seed=1)
+    assert np.mean(share_inside(rescaled, fresh)) == pytest.approx(0.8, abs=0.03)
+    before = np.mean(share_inside(forecast_with(half_width), fresh))
+    assert before < 0.45 if coverage_before == "far too few" else before > 0.99
 
 
 def test_each_step_follows_its_own_error_size() -> None:
@@ -117,20 +116,14 @@ def test_too_few_window_periods_keep_the_parametric_intervals_and_say_so() -> No
     assert apply_calibration(values, calibration) is values
 
 
-def weekly(values: list[np.ndarray]) -> pd.DataFrame:
-    frames = []
-    for k, y in enumerate(values):
-        ds = pd.date_range("2020-01-03", periods=len(y), freq="W-FRI")
-        frames.append(pd.DataFrame({"unique_id": f"s{k}", "ds": ds, "y": y}))
-    return pd.concat(frames, ignore_index=True)
-
-
 @pytest.mark.slow
 def test_auto_says_its_intervals_were_calibrated_and_on_how_many_windows() -> None:
     rng = np.random.default_rng(5)
     t = np.arange(130)
     series = [200 + 30 * np.sin(2 * np.pi * t / 52) + rng.normal(0, 8, 130) for _ in range(3)]
-    out = forecast_baseline(weekly(series), 8, freq="W-FRI", model="auto")
+    out = forecast_baseline(
+        long_history(series, "2020-01-03", "W-FRI"), 8, freq="W-FRI", model="auto"
+    )
     found = out.attrs[INTERVAL_CALIBRATION]
     assert found["calibrated"] and found["windows"] == 3
     assert found["residuals"] == 3 * 3 * 8  # series x windows x steps
@@ -143,7 +136,9 @@ def test_auto_says_its_intervals_were_calibrated_and_on_how_many_windows() -> No
 def test_a_history_too_short_for_a_window_keeps_the_parametric_intervals_and_says_so() -> None:
     rng = np.random.default_rng(6)
     series = [50 + rng.normal(0, 5, 14) for _ in range(2)]
-    out = forecast_baseline(weekly(series), 4, freq="W-FRI", model="auto")
+    out = forecast_baseline(
+        long_history(series, "2020-01-03", "W-FRI"), 4, freq="W-FRI", model="auto"
+    )
     found = out.attrs[INTERVAL_CALIBRATION]
     assert not found["calibrated"]
     # one window of 4 weeks on 2 series: 8 window periods
