@@ -191,7 +191,8 @@ def _register_shell_callbacks(app: Dash, ctx: DashboardContext) -> None:
         wanted = (session or {}).get("plan_id")
         if wanted in known:
             return options, wanted
-        return options, (summaries[-1].plan_id if summaries else None)
+        opened = plan_service.plan_to_open(summaries)
+        return options, (opened.plan_id if opened else None)
 
     @app.callback(
         Output(ids.NAV_SESSION, "data"),

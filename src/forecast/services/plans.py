@@ -354,6 +354,15 @@ def plans_visible_to(
     return [s for s in summaries if may_view(store.get(s.plan_id), user)]
 
 
+def plan_to_open(summaries: Sequence[PlanSummary]) -> PlanSummary | None:
+    """The plan a dashboard opens on when none is remembered: the newest still being planned
+    (not yet agreed), else the newest. An agreed plan added later, such as a held-out plan kept
+    for scoring, does not take the place of the round in progress."""
+    in_progress = [s for s in summaries if s.status != AGREED]
+    chosen = in_progress or list(summaries)
+    return max(chosen, key=lambda s: (s.created_at, s.plan_id)) if chosen else None
+
+
 def plan_teams(store: PlanRepository, plan: str) -> list[str]:
     """The teams of a plan (values of its team attribute), sorted."""
     return _teams(store, get_plan(store, plan))
