@@ -16,11 +16,11 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from forecast.cli import app
-from forecast.services.plans import create_plan_from_frames, grant
+from forecast.services.plans import grant
 from forecast.services.store_factory import open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from test_services_negotiation import HORIZON, team_frames  # noqa: E402
+from test_services_negotiation import team_frames, weekly_team_plan  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 FORECAST = ROOT / ".venv" / "bin" / "forecast"
@@ -31,17 +31,7 @@ TEAMS = {"food": 3.0e9, "nonfood": 2.0e9, "fresh": 1.5e9}  # 6.5bn
 def data_dir(tmp_path) -> Path:
     store = open_store(data_dir=tmp_path)
     history, attributes, baseline = team_frames(TEAMS)
-    state = create_plan_from_frames(
-        store,
-        name="xmas",
-        history=history,
-        attributes=attributes,
-        freq="W-FRI",
-        horizon=HORIZON,
-        team_attr="Team",
-        actor="olga",
-        baseline=baseline,
-    )
+    state = weekly_team_plan(store, (history, attributes, baseline), name="xmas")
     grant(store, state.plan_id, "olga", "fiona", "lead", team="food")
     grant(store, state.plan_id, "olga", "niko", "lead", team="nonfood")
     store.close()

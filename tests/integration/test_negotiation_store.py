@@ -14,11 +14,11 @@ import pytest
 from forecast.services import exports
 from forecast.services import negotiation as nego
 from forecast.services.errors import Locked, StaleVersion
-from forecast.services.plans import audit_log, create_plan_from_frames, get_plan, grant
+from forecast.services.plans import audit_log, get_plan, grant
 from forecast.store import SqlStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from test_services_negotiation import HORIZON, team_frames  # noqa: E402
+from test_services_negotiation import team_frames, weekly_team_plan  # noqa: E402
 
 TEAMS = {"north": 2.5e9, "south": 2.0e9, "east": 1.2e9, "west": 0.8e9}  # 6.5bn
 
@@ -38,16 +38,8 @@ def open_sql(store_url):
 
 def make_plan(store) -> str:
     history, attributes, baseline = team_frames(TEAMS)
-    state = create_plan_from_frames(
-        store,
-        name=f"promo-{uuid.uuid4().hex[:6]}",
-        history=history,
-        attributes=attributes,
-        freq="W-FRI",
-        horizon=HORIZON,
-        team_attr="Team",
-        actor="olga",
-        baseline=baseline,
+    state = weekly_team_plan(
+        store, (history, attributes, baseline), name=f"promo-{uuid.uuid4().hex[:6]}"
     )
     for team in TEAMS:
         grant(store, state.plan_id, "olga", f"lead-{team}", "lead", team=team)

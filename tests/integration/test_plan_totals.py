@@ -22,7 +22,7 @@ from forecast.services import (
 from forecast.services import negotiation as nego
 from forecast.services.store_factory import open_store
 from forecast.store import Change
-from tests.unit.test_services_negotiation import HORIZON, team_frames
+from tests.unit.test_services_negotiation import team_frames, weekly_team_plan
 
 
 @pytest.fixture
@@ -33,17 +33,7 @@ def data_dir(tmp_path):
 def make_plan(store, name: str = "Totals", scale: float = 1.0) -> str:
     history, attributes, baseline = team_frames()
     history["y"] *= scale
-    state = plans.create_plan_from_frames(
-        store,
-        name=name,
-        history=history,
-        attributes=attributes,
-        freq="W-FRI",
-        horizon=HORIZON,
-        team_attr="Team",
-        actor="olga",
-        baseline=baseline,
-    )
+    state = weekly_team_plan(store, (history, attributes, baseline), name=name)
     for team in ("a", "b", "c"):
         plans.grant(store, state.plan_id, "olga", f"lead-{team}", "lead", team=team)
     return state.plan_id

@@ -9,13 +9,13 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
-from test_services_negotiation import HORIZON, team_frames
+from test_services_negotiation import HORIZON, team_frames, weekly_team_plan
 
 from forecast import export
 from forecast.services import exports
 from forecast.services import negotiation as nego
 from forecast.services.errors import Invalid
-from forecast.services.plans import create_plan_from_frames, get_plan, grant
+from forecast.services.plans import get_plan, grant
 from forecast.store import MemoryStore
 
 NASTY = {"=1+1": 3.0e9, "-2+3": 2.0e9, "@SUM(A1)": 1.5e9}
@@ -24,17 +24,7 @@ NASTY = {"=1+1": 3.0e9, "-2+3": 2.0e9, "@SUM(A1)": 1.5e9}
 def agreed_plan(store, teams=None):
     teams = teams or {"a": 3.0e9, "b": 2.0e9, "c": 1.5e9}
     history, attributes, baseline = team_frames(teams)
-    state = create_plan_from_frames(
-        store,
-        name="promo",
-        history=history,
-        attributes=attributes,
-        freq="W-FRI",
-        horizon=HORIZON,
-        team_attr="Team",
-        actor="olga",
-        baseline=baseline,
-    )
+    state = weekly_team_plan(store, (history, attributes, baseline))
     first, second = sorted(teams)[:2]
     grant(store, state.plan_id, "olga", "anna", "lead", team=first)
     grant(store, state.plan_id, "olga", "bert", "lead", team=second)
@@ -184,17 +174,7 @@ def test_bundle_with_events_and_explanations_reimports_to_the_same_plan():
 
     store = MemoryStore()
     history, attributes, baseline = team_frames()
-    state = create_plan_from_frames(
-        store,
-        name="promo",
-        history=history,
-        attributes=attributes,
-        freq="W-FRI",
-        horizon=HORIZON,
-        team_attr="Team",
-        actor="olga",
-        baseline=baseline,
-    )
+    state = weekly_team_plan(store, (history, attributes, baseline))
     first = baseline["ds"].min()
     system.add_event(
         store,

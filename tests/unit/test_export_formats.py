@@ -9,30 +9,19 @@ from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
-from test_services_negotiation import HORIZON, team_frames
+from test_services_negotiation import team_frames, weekly_team_plan
 
 from forecast import export
 from forecast.services import exports
 from forecast.services import negotiation as nego
 from forecast.services.errors import Invalid
-from forecast.services.plans import create_plan_from_frames, grant
+from forecast.services.plans import grant
 from forecast.store import MemoryStore
 
 
 def plan_in(store: MemoryStore, currency: str | None) -> str:
     history, attributes, baseline = team_frames()
-    state = create_plan_from_frames(
-        store,
-        name="promo",
-        history=history,
-        attributes=attributes,
-        freq="W-FRI",
-        horizon=HORIZON,
-        team_attr="Team",
-        actor="olga",
-        baseline=baseline,
-        currency=currency,
-    )
+    state = weekly_team_plan(store, (history, attributes, baseline), currency=currency)
     grant(store, state.plan_id, "olga", "anna", "lead", team="a")
     nego.set_goal(
         store, state.plan_id, "olga", total="$7,000,000,000" if currency == "USD" else "7e9"

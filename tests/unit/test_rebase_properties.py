@@ -138,28 +138,18 @@ service_operation = st.one_of(
 def test_through_the_services_the_ledger_adds_up_and_a_rebase_matches_the_system_plan(
     goal, operations
 ):
-    from test_services_negotiation import HORIZON, team_frames
+    from test_services_negotiation import team_frames, weekly_team_plan
 
     from forecast.overrides import Scope
     from forecast.services import negotiation as nego
     from forecast.services import system
     from forecast.services.errors import ServiceError
-    from forecast.services.plans import create_plan_from_frames, grant
+    from forecast.services.plans import grant
     from forecast.store import MemoryStore
 
     store = MemoryStore()
     history, attributes, baseline = team_frames()
-    plan = create_plan_from_frames(
-        store,
-        name="p",
-        history=history,
-        attributes=attributes,
-        freq="W-FRI",
-        horizon=HORIZON,
-        team_attr="Team",
-        actor="olga",
-        baseline=baseline,
-    ).plan_id
+    plan = weekly_team_plan(store, (history, attributes, baseline), name="p").plan_id
     grant(store, plan, "olga", "anna", "lead", team="a")
     grant(store, plan, "olga", "bert", "lead", team="b")
     dates = sorted(baseline["ds"].unique())

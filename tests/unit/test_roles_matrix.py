@@ -10,9 +10,9 @@ import pytest
 from forecast.services import negotiation as nego
 from forecast.services import plans, system
 from forecast.services.errors import Forbidden
-from forecast.services.plans import create_plan_from_frames, grant
+from forecast.services.plans import grant
 from forecast.store import MemoryStore
-from tests.unit.test_services_negotiation import HORIZON, team_frames
+from tests.unit.test_services_negotiation import team_frames, weekly_team_plan
 
 PEOPLE = {"owner": "olga", "planner": "piet", "lead": "anna", "outsider": "nina"}
 
@@ -20,17 +20,7 @@ PEOPLE = {"owner": "olga", "planner": "piet", "lead": "anna", "outsider": "nina"
 def make_plan() -> tuple[MemoryStore, str]:
     store = MemoryStore()
     history, attributes, baseline = team_frames()
-    state = create_plan_from_frames(
-        store,
-        name="matrix",
-        history=history,
-        attributes=attributes,
-        freq="W-FRI",
-        horizon=HORIZON,
-        team_attr="Team",
-        actor="olga",
-        baseline=baseline,
-    )
+    state = weekly_team_plan(store, (history, attributes, baseline), name="matrix")
     plan = state.plan_id
     grant(store, plan, "olga", "piet", "planner")
     plans.revoke(store, plan, "olga", "olga", "planner")  # olga: owner only

@@ -59,20 +59,28 @@ def store():
     return MemoryStore()
 
 
-def team_plan(store, name: str, leads: dict[str, str]) -> str:
-    """A plan of the generated teams (weekly, owner olga) with a lead per team in `leads`."""
-    history, attributes, baseline = team_frames()
-    state = create_plan_from_frames(
+def weekly_team_plan(store, frames, *, name: str = "promo", horizon: int = HORIZON, **options):
+    """A weekly plan (W-FRI, teams by "Team", owner olga) of `frames` = (history, attributes,
+    baseline); `options` go to `create_plan_from_frames` as they are."""
+    history, attributes, baseline = frames
+    return create_plan_from_frames(
         store,
         name=name,
         history=history,
         attributes=attributes,
         freq="W-FRI",
-        horizon=HORIZON,
+        horizon=horizon,
         team_attr="Team",
         actor="olga",
         baseline=baseline,
+        **options,
     )
+
+
+def team_plan(store, name: str, leads: dict[str, str]) -> str:
+    """A plan of the generated teams (weekly, owner olga) with a lead per team in `leads`."""
+    history, attributes, baseline = team_frames()
+    state = weekly_team_plan(store, (history, attributes, baseline), name=name)
     for team, lead in leads.items():
         grant(store, state.plan_id, "olga", lead, "lead", team=team)
     return state.plan_id

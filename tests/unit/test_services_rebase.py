@@ -8,13 +8,13 @@ import threading
 
 import pytest
 from openpyxl import load_workbook
-from test_services_negotiation import HORIZON, team_frames, team_plan
+from test_services_negotiation import HORIZON, team_frames, team_plan, weekly_team_plan
 
 from forecast.overrides import Scope
 from forecast.services import exports, system
 from forecast.services import negotiation as nego
 from forecast.services.errors import Forbidden, Invalid, Locked, StaleVersion
-from forecast.services.plans import audit_log, create_plan_from_frames, get_plan, grant
+from forecast.services.plans import audit_log, get_plan, grant
 from forecast.store import MemoryStore
 
 
@@ -192,17 +192,7 @@ class RacingStore(MemoryStore):
 def racing_plan():
     store = RacingStore()
     history, attributes, baseline = team_frames()
-    state = create_plan_from_frames(
-        store,
-        name="race",
-        history=history,
-        attributes=attributes,
-        freq="W-FRI",
-        horizon=HORIZON,
-        team_attr="Team",
-        actor="olga",
-        baseline=baseline,
-    )
+    state = weekly_team_plan(store, (history, attributes, baseline), name="race")
     grant(store, state.plan_id, "olga", "anna", "lead", team="a")
     nego.set_goal(store, state.plan_id, "olga", total="7000000000")
     return store, state.plan_id

@@ -12,8 +12,8 @@ from forecast import bounds
 from forecast.engine.ingest import IngestError, read_sales
 from forecast.services import negotiation
 from forecast.services.errors import Invalid
-from forecast.services.plans import create_plan_from_frames
 from forecast.store import MemoryStore
+from tests.unit.test_services_negotiation import weekly_team_plan
 
 
 def _csv(values: list[str]) -> bytes:
@@ -58,17 +58,7 @@ def test_a_plan_near_the_value_bound_keeps_ledger_totals_exact_to_the_cent() -> 
     # Ten-week totals of 40 series near 1e12 a week: 1.6e14 in all, 1.6e16 cents.
     history, attributes, base = _frames(999_999_999_999.99, weeks=10)
     store = MemoryStore()
-    state = create_plan_from_frames(
-        store,
-        name="big",
-        history=history,
-        attributes=attributes,
-        freq="W-FRI",
-        horizon=4,
-        team_attr="Team",
-        actor="olga",
-        baseline=base,
-    )
+    state = weekly_team_plan(store, (history, attributes, base), name="big", horizon=4)
     negotiation.set_goal(store, state.plan_id, "olga", ratio="1.1")
     ledger = negotiation.ledger(store, state.plan_id).set_index("team")
     exact = sum(Decimal(f"{v:.2f}") * 100 for v in base["baseline"])
@@ -86,31 +76,11 @@ def test_plan_creation_refuses_frames_beyond_the_bound(huge: float) -> None:
     history, attributes, base = _frames(100.0)
     base.loc[5, "baseline"] = huge
     with pytest.raises(Invalid, match="beyond the largest value accepted"):
-        create_plan_from_frames(
-            MemoryStore(),
-            name="big",
-            history=history,
-            attributes=attributes,
-            freq="W-FRI",
-            horizon=4,
-            team_attr="Team",
-            actor="olga",
-            baseline=base,
-        )
+        weekly_team_plan(MemoryStore(), (history, attributes, base), name="big", horizon=4)
 
 
 def test_plan_creation_refuses_a_total_that_would_not_stay_exact_in_cents() -> None:
     history, attributes, base = _frames(9e11, series=200, weeks=60)
     with pytest.raises(Invalid, match="exact to the cent"):
-        create_plan_from_frames(
-            MemoryStore(),
-            name="big",
-            history=history,
-            attributes=attributes,
-            freq="W-FRI",
-            horizon=4,
-            team_attr="Team",
-            actor="olga",
-            baseline=base,
-        )
+        weekly_team_plan(MemoryStore(), (history, attributes, base), name="big", horizon=4)
     assert bounds.MAX_ABS_VALUE * 100 < 2**53
