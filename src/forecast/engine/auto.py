@@ -370,12 +370,7 @@ def _part(
     """``progress`` for one part of the backtests: ``offset`` of ``total`` done before it."""
     if progress is None:
         return None
-    report = progress
-
-    def part(done: int, _: int) -> None:
-        report(offset + done, total)
-
-    return part
+    return lambda done, _: progress(offset + done, total)
 
 
 def window_count(series: int) -> int:
