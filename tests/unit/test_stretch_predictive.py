@@ -284,6 +284,7 @@ def test_the_weights_of_the_blend_are_never_negative_and_sum_to_one(seed, rows, 
 def test_the_page_names_a_single_rule_or_the_blend_with_its_weights() -> None:
     assert sp.centred_on("last", {"last": 1.0}) == "centred on its latest miss"
     assert sp.centred_on("year", {}) == sp.RULE_WORDS["year"]
+    assert sp.centred_on("last", {"last": 0.992, "mean": 0.008}) == "centred on its latest miss"
     words = sp.centred_on("mean", {"mean": 0.62, "last": 0.38, "zero": 0.001})
     assert words == (
         "centred on a blend of its average miss (62 %) and its latest miss (38 %), "

@@ -63,7 +63,7 @@ RULE_NOUNS = {
 
 def centred_on(rule: str, weights: dict[str, float] | None = None) -> str:
     """In words: what the predictive is centred on (one rule, or the blend of several)."""
-    used = {r: w for r, w in (weights or {}).items() if w >= 0.005}
+    used = {r: w for r, w in (weights or {}).items() if w >= 0.01}  # shown as 1 % or more
     if len(used) <= 1:
         return RULE_WORDS.get(next(iter(used), rule), "")
     parts = [
