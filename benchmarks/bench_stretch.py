@@ -207,6 +207,24 @@ def brier(frame: pd.DataFrame) -> float:
     return float(((frame["predicted"] - frame["reached"]) ** 2).mean())
 
 
+def halves(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cases of the earlier and of the later half of each set's origins (split at the
+    median origin): a method chosen on the earlier half can be judged on the later one."""
+    early, late = [], []
+    for _, group in frame.groupby("set") if "set" in frame else [("", frame)]:
+        positions = np.sort(group["position"].unique())
+        cut = positions[len(positions) // 2]
+        early.append(group[group["position"] < cut])
+        late.append(group[group["position"] >= cut])
+    return pd.concat(early), pd.concat(late)
+
+
+def bins_met(frame: pd.DataFrame) -> tuple[int, int]:
+    """Bins of ``MIN_BIN``+ cases within 10 points, and bins of ``MIN_BIN``+ cases."""
+    big = reliability(frame).query(f"count >= {MIN_BIN}")
+    return int((big["gap_points"] <= 10).sum()), len(big)
+
+
 def markdown(name: str, frame: pd.DataFrame) -> str:
     table = reliability(frame)
     big = table[table["count"] >= MIN_BIN]
@@ -229,6 +247,17 @@ def markdown(name: str, frame: pd.DataFrame) -> str:
             f"| {row.bin} | {row.count} | {row.mean_predicted:.3f} | {row.observed:.3f} | "
             f"{row.gap_points:.1f} | {ok} | {row.windows} | {row.two_se_points:.1f} |"
         )
+    if "position" in frame:
+        split = []
+        for label, part in zip(("earlier", "later"), halves(frame), strict=True):
+            hit, bins = bins_met(part)
+            first, last = part["origin"].min(), part["origin"].max()
+            split.append(
+                f"{label} half of the origins ({first:%Y-%m-%d} to {last:%Y-%m-%d}, "
+                f"{len(part)} cases): {hit} of {bins} bins, Brier {brier(part):.3f}"
+            )
+        lines.append("")
+        lines.append("Split in time: " + "; ".join(split) + ".")
     by_uplift = frame.groupby("uplift").agg(
         mean_predicted=("predicted", "mean"), observed=("reached", "mean")
     )
@@ -274,8 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "Targets at +0 %, +2 %, +5 %, +10 % over the system plan (the baseline), per team total.",
         "",
         "Method: " + st.METHOD + " (misses of past windows of the plan's model family; the "
-        "best of the rules (the average or the latest miss, or none for fitted models), "
-        "replayed out of sample; a Student t on its own errors, weighted with a half-life of one "
+        "blend of the rules (the average or the latest miss, none for fitted models, the miss "
+        "a year before) that predicted best out of sample (stacking); a Student t on its own errors, weighted with a half-life of one "
         "year; recalibrated by the PITs of the same fit replayed at earlier origins when that "
         "predicted better there than none; a stand-in's own forecast and predictive where the "
         "plan's family has too little history; the share of the window in weeks, months or "

@@ -323,3 +323,16 @@ def test_a_yearly_peak_the_weekly_season_misses_is_expected_again_from_the_year_
     # The seasonal naive repeats a November week; the six weeks come in 20 to 30 % higher.
     assert st.reach_probability(cal, "a", anchor, anchor * 1.15) > 0.8
     assert st.reach_probability(cal, "a", anchor, anchor * 1.35) < 0.2
+
+
+def test_the_blend_of_rules_is_stored_with_the_plan_and_named_on_the_page() -> None:
+    cal = st.calibrate(_totals(52 * 3, noise=0.05, seed=1), 13, "W-FRI", model="snaive")
+    assert cal.weights and sum(cal.weights.values()) == pytest.approx(1.0)
+    data = cal.to_dict()
+    data["weights"] = {"mean": 0.7, "last": 0.3}
+    again = st.StretchCalibration.from_dict(data)
+    assert again.usable
+    assert "centred on a blend of its average miss (70 %) and its latest miss (30 %)" in (
+        again.rests_on()
+    )
+    assert again.rests_on().startswith(f"from {cal.windows} past 13-week windows")

@@ -15,8 +15,8 @@ shorter than the horizon, e.g. a week of days) and one horizon apart for fitted 
 stays at a few dozen team-level fits.
 
 The predictive distribution of the miss of the window being planned is learned from those misses
-(``stretch_predictive``: the best of the rules replayed on the past, with the spread of its own
-out-of-sample errors, recent ones weighing more: half-life one year; then recalibrated by where
+(``stretch_predictive``: the blend of the rules replayed on the past that would have predicted
+best there, with the spread of its own out-of-sample errors, recent ones weighing more: half-life one year; then recalibrated by where
 past misses fell in the predictives replayed at their origins, when that correction predicted
 better on the past than none). The actual total is the plan's baseline total times that miss:
 centre and spread are those of the model family that made the baseline. Where a stand-in was
@@ -53,7 +53,7 @@ from forecast.engine.stretch_models import (
 )
 
 TOTAL = "TOTAL"
-METHOD = "family-residuals-v5"  # stored calibrations of another method are recomputed
+METHOD = "family-residuals-v6"  # stored calibrations of another method are recomputed
 MIN_WINDOWS = 3  # past windows the misses must span; fewer: no calibrated probability
 SPAN = 8  # horizons of past misses each rule averages over, and of out-of-sample errors kept
 HALF_LIFE_YEARS = 1.0  # the weight of a past error halves every year (fixed a priori)
@@ -74,7 +74,8 @@ class StretchCalibration:
     method: str = ""  # METHOD when made by this version ("" = an older method)
     anchor: dict[str, float] = field(default_factory=dict)
     predictive: dict[str, dict[str, float]] = field(default_factory=dict)
-    rule: str = ""  # the rule the predictive is centred on (stretch_predictive.RULES)
+    rule: str = ""  # the rule of the largest weight (stretch_predictive.RULES)
+    weights: dict[str, float] = field(default_factory=dict)  # the rules blended in the centre
     residuals: int = 0  # past origins predicted out of sample for the spread
     plan_model: str = ""  # the model of the plan's baseline ("" or ``model``: the one backtested)
     family: bool = True  # ``model`` is the plan's own (else a stand-in: its own predictive)
@@ -117,7 +118,7 @@ class StretchCalibration:
         if on_anchor is None:
             on_anchor = self.family
         centred = (
-            sp.RULE_WORDS.get(self.rule, "")
+            sp.centred_on(self.rule, self.weights)
             if on_anchor
             else (
                 f"a stand-in for {self.plan_model}"
@@ -160,6 +161,7 @@ class StretchCalibration:
                 for k, v in data.get("predictive", {}).items()
             },
             rule=str(data.get("rule", "")),
+            weights={str(k): float(v) for k, v in data.get("weights", {}).items()},
             residuals=int(data.get("residuals", 0)),
             plan_model=str(data.get("plan_model", "")),
             family=bool(data.get("family", True)),
@@ -321,6 +323,7 @@ def calibrate(
             {t: p.to_dict() for t, p in fitted.by_team.items()} if fitted is not None else {}
         ),
         rule=fitted.rule if fitted is not None else "",
+        weights=dict(fitted.weights) if fitted is not None else {},
         residuals=fitted.residuals if fitted is not None else 0,
         plan_model="" if plan_model == model else plan_model,
         family=family,

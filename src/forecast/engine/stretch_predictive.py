@@ -12,10 +12,13 @@ of the next window from the windows that had ENDED before it started:
   models whose season is shorter than a year: they miss the yearly pattern the same way each year.
 
 Each rule is replayed on the past: at every earlier origin it predicts that origin's miss from
-what was known then, which gives its out-of-sample errors. The rule with the smallest errors
-(pooled over the teams, on the rows where every candidate has one) is used, and its own errors give the spread: a Student t whose scale is
-their root mean square (already predictive errors, so no further widening for the centre), shrunk
-towards the spread pooled over the teams. Overlapping windows are not independent: they count as
+what was known then, which gives its out-of-sample errors. The centre is the blend of the rules
+(weights >= 0 summing to 1) whose errors would have been smallest on those rows (pooled over the
+teams, on the rows where every candidate has one; stacking): one rule takes all when the others
+add nothing, and when each is right part of the time (the latest miss overshoots, the average
+lags) the blend hedges between them instead of following whichever was luckiest. The blend's own
+errors give the spread: a Student t whose scale is their root mean square (already predictive
+errors, so no further widening for the centre), shrunk towards the spread pooled over the teams. Overlapping windows are not independent: they count as
 the number of horizons they span (``n_eff``) for the degrees of freedom.
 
 Recent errors weigh more: an error's weight halves every ``half_life`` origins (the caller passes
@@ -38,7 +41,7 @@ is tuned on the future. Pure numpy.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -50,6 +53,27 @@ RULE_WORDS = {
     "last": "centred on its latest miss",
     "year": "centred on its miss over the same weeks a year before",
 }
+RULE_NOUNS = {
+    "zero": "its forecast",
+    "mean": "its average miss",
+    "last": "its latest miss",
+    "year": "its miss over the same weeks a year before",
+}
+
+
+def centred_on(rule: str, weights: dict[str, float] | None = None) -> str:
+    """In words: what the predictive is centred on (one rule, or the blend of several)."""
+    used = {r: w for r, w in (weights or {}).items() if w >= 0.01}  # shown as 1 % or more
+    if len(used) <= 1:
+        return RULE_WORDS.get(next(iter(used), rule), "")
+    parts = [
+        f"{RULE_NOUNS.get(r, r)} ({100 * w:.0f} %)"
+        for r, w in sorted(used.items(), key=lambda kv: -kv[1])
+    ]
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"centred on a blend of {listed}, the mix that predicted its past windows best"
+
+
 BIAS_RULES = ("mean", "last")  # for models that do not follow a trend (the naive ones)
 # The ``year`` rule competes once its errors cover this many horizons of the rows compared.
 YEAR_MIN_HORIZONS = 4
@@ -105,6 +129,7 @@ class Fit:
     by_team: dict[str, Predictive]
     replayed: int = 0  # past origins whose predictive was replayed for the recalibration
     recalibrated: bool = False  # whether the recalibration learned from them is applied
+    weights: dict[str, float] = field(default_factory=dict)  # each rule's share of the centre
 
 
 @dataclass
@@ -155,6 +180,23 @@ def rule_predictions(
     return past, planned
 
 
+def blend(predictions: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+    """The weighted mean of the rules' predictions (any shape), each element over the rules
+    whose prediction is finite there (their weights renormalised); NaN where none is."""
+    total: np.ndarray | None = None
+    mass: np.ndarray | None = None
+    for rule, w in weights.items():
+        value = np.asarray(predictions[rule], dtype=float)
+        ok = np.isfinite(value)
+        part = np.where(ok, value, 0.0) * w
+        have = ok * w
+        total = part if total is None else total + part
+        mass = have if mass is None else mass + have
+    if total is None or mass is None:
+        raise ValueError("no rule to blend")
+    return np.divide(total, mass, out=np.full(total.shape, np.nan), where=mass > 0)
+
+
 def recency_weights(count: int, half_life: float | None) -> np.ndarray:
     """Weights of ``count`` errors, oldest first: the newest 1, halving every ``half_life``
     rows (all 1 when ``half_life`` is None)."""
@@ -203,15 +245,16 @@ def fit(
     base = _base(errors, len(z), total_col=total_col, **fitting)
     if base is None:
         return None
-    rule, residuals, n_eff, spreads = base
+    rule, weights, residuals, n_eff, spreads = base
     recal = Recalibration()
     if recalibrate:
         # Only origins whose predictive rested on at least half as many windows as the planned
         # one's: a fit on one or two windows is not miscalibrated the way the planned one is.
         recal = _recalibration(z, predictions, errors, lag, total_col, fitting, n_eff / 2)
+    centres = blend(planned, weights)
     by_team: dict[str, Predictive] = {}
     for j, team in enumerate(teams):
-        centre = float(planned[rule][j])
+        centre = float(centres[j])
         if not math.isfinite(centre):
             continue
         scale, df = spreads[j]
@@ -225,6 +268,7 @@ def fit(
         by_team=by_team,
         replayed=recal.count,
         recalibrated=recal.applied,
+        weights=weights,
     )
 
 
@@ -239,12 +283,14 @@ def _base(
     pooled_cols: list[int],
     total_col: int,
     lag: int = 1,
-) -> tuple[str, int, float, list[tuple[float, float]]] | None:
-    """The rule and each team's (scale, df) from the out-of-sample errors of the ``span`` rows
-    before ``end``: the rule with the smaller errors (pooled over the teams, compared on the rows
-    where every candidate has one; ``year`` a candidate once those rows span
-    ``YEAR_MIN_HORIZONS`` horizons), a Student t on its own errors shrunk towards the pooled
-    spread. None when no row has a rule's error."""
+) -> tuple[str, dict[str, float], int, float, list[tuple[float, float]]] | None:
+    """The rules' weights and each team's (scale, df) from the out-of-sample errors of the
+    ``span`` rows before ``end``. The rules are compared on the rows where every candidate has an
+    error (``year`` a candidate once those rows span ``YEAR_MIN_HORIZONS`` horizons): the blend
+    of them (weights >= 0 summing to 1) with the smallest squared error there, pooled over the
+    teams, recent rows weighing more (``_stack``). The spread is a Student t on the blend's own
+    errors, shrunk towards the pooled spread. Also returned: the rule of the largest weight.
+    None when no row has a rule's error."""
     window = {rule: e[max(0, end - span) : max(0, end)] for rule, e in errors.items()}
     finite = {rule: np.isfinite(e).all(axis=1) for rule, e in window.items()}
     candidates = [rule for rule in window if finite[rule].any() and rule != "year"]
@@ -257,25 +303,54 @@ def _base(
             candidates.append("year")
             common = with_year
     compared = {rule: window[rule][common] for rule in candidates}
-    chosen = {rule: window[rule][finite[rule]] for rule in candidates}
     w_common = recency_weights(int(common.sum()), half_life)
     rms = {
         rule: float(np.sqrt(_weighted_mean(e[:, pooled_cols] ** 2, w_common)))
         for rule, e in compared.items()
     }
     rule = min(rms, key=lambda r: (rms[r], RULES.index(r)))
-    err = chosen[rule]
+    if common.any() and len(candidates) > 1:
+        weights = _stack(compared, pooled_cols, w_common)
+        err = np.sum([w_r * compared[r] for r, w_r in weights.items()], axis=0)
+        rule = max(weights, key=lambda r: (weights[r], -RULES.index(r)))
+        pooled = float(np.sqrt(_weighted_mean(err[:, pooled_cols] ** 2, w_common)))
+    else:
+        weights = {rule: 1.0}
+        err = window[rule][finite[rule]]
+        pooled = rms[rule]
     w = recency_weights(len(err), half_life)
     kish = float(w.sum() ** 2 / (w**2).sum())
     n_eff = (kish - 1) * min(step, horizon) / horizon + 1
-    pooled = rms[rule]
     spreads: list[tuple[float, float]] = []
     for j in range(err.shape[1]):
         var = _weighted_mean(err[:, j] ** 2, w)
         prior = 0.0 if j == total_col else POOL_PRIOR
         var = (n_eff * var + prior * pooled**2) / (n_eff + prior)
         spreads.append((math.sqrt(var), max(1.0, n_eff - 1 + prior)))
-    return rule, len(err), n_eff, spreads
+    return rule, weights, len(err), n_eff, spreads
+
+
+def _stack(
+    compared: dict[str, np.ndarray], cols: list[int], weights: np.ndarray
+) -> dict[str, float]:
+    """Weights >= 0 summing to 1 whose blend of the rules' errors (rows x teams, ``cols``
+    pooled) has the smallest squared error, rows weighted by ``weights`` (stacking: the sum
+    constraint is a heavily weighted extra row of a non-negative least squares)."""
+    from scipy.optimize import nnls
+
+    rules = list(compared)
+    root = np.sqrt(weights)[:, None]
+    a = np.column_stack([(compared[r][:, cols] * root).ravel() for r in rules])
+    big = 1e3 * max(float(np.abs(a).max()), 1e-12)
+    a = np.vstack([a, np.full((1, len(rules)), big)])
+    b = np.zeros(len(a))
+    b[-1] = big
+    w, _ = nnls(a, b)
+    w = np.clip(w, 0.0, None)
+    if w.sum() <= 0:
+        w = np.ones(len(rules))
+    w = w / w.sum()
+    return {r: float(x) for r, x in zip(rules, w, strict=True) if x > 1e-6}
 
 
 def _recalibration(
@@ -300,12 +375,13 @@ def _recalibration(
         base = _base(errors, k - lag + 1, total_col=total_col, **fitting)
         if base is None:
             continue
-        rule, _residuals, n_eff, spreads = base
+        _rule, weights, _residuals, n_eff, spreads = base
         if n_eff < min_n_eff:  # a predictive on far fewer windows than the planned one
             continue
+        centres = blend({r: predictions[r][k] for r in weights}, weights)
         row = []
         for j in fitting["pooled_cols"]:
-            centre, actual = predictions[rule][k, j], z[k, j]
+            centre, actual = centres[j], z[k, j]
             if math.isfinite(centre) and math.isfinite(actual):
                 scale, df = spreads[j]
                 row.append(_normal_score(Predictive(centre, scale, df).cdf(float(actual))))
