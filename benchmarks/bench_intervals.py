@@ -3,7 +3,8 @@
 Per set (accuracy_data.SETS), ``auto`` is run once per calibration rule, the rule fitted on its
 backtest windows (those of the served strategy, before the test window), and the held-out
 coverage of the 80 % and 95 % intervals is printed for: the parametric intervals, one factor per
-level for all steps (the rule before per-step factors), and the served rule
+level for all steps (the first rule), all window periods pooled with per-step factors (the rule
+until 2026-12-02 16:30), and the served rule, the typical window's factors
 (``engine/interval_calibration.py``). The test window only scores them. Point forecasts are the
 same under every rule (MASE is printed once when they are).
 
@@ -32,16 +33,37 @@ from forecast.engine.interval_calibration import WindowForecast  # noqa: E402
 Rule = Callable[[Sequence[WindowForecast], Sequence[int]], Calibration]
 
 
-def one_factor_a_level(windows: Sequence[WindowForecast], levels: Sequence[int]) -> Calibration:
-    """The rule before per-step factors: every step takes the conformal factor of all steps."""
+def pooled(
+    windows: Sequence[WindowForecast], levels: Sequence[int], steps: bool = True
+) -> Calibration:
+    """All window periods pooled: per level, the conformal quantile of every ratio, and per step
+    its own quantile shrunk towards it (``steps``), or that one factor for every step."""
+    import numpy as np
+
     import forecast.engine.interval_calibration as ic
 
-    saved = ic.STEP_SHRINKAGE
-    ic.STEP_SHRINKAGE = 10**12
-    try:
-        return ic.fit_calibration(windows, levels)
-    finally:
-        ic.STEP_SHRINKAGE = saved
+    horizon = max((len(w.actual) for w in windows), default=0)
+    factors: dict[int, tuple[float, ...]] = {}
+    for level in levels:
+        ratios, at, _ = ic._ratios(windows, level)
+        if ratios.size < ic.MIN_RESIDUALS:
+            continue
+        whole = ic.conformal_quantile(ratios, level)
+        per_step = []
+        for step in range(horizon):
+            own = ratios[at == step] if steps else ratios[:0]
+            mine = float(np.quantile(own, level / 100)) if own.size else whole
+            k = ic.STEP_SHRINKAGE
+            per_step.append(
+                float(np.clip((own.size * mine + k * whole) / (own.size + k), *ic.BOUNDS))
+            )
+        factors[int(level)] = tuple(per_step)
+    return Calibration(factors, len({w.origin for w in windows}), 0, "pooled (bench_intervals)")
+
+
+def one_factor_a_level(windows: Sequence[WindowForecast], levels: Sequence[int]) -> Calibration:
+    """The first rule: every step takes the conformal factor of all window periods pooled."""
+    return pooled(windows, levels, steps=False)
 
 
 def parametric(windows: Sequence[WindowForecast], levels: Sequence[int]) -> Calibration:
@@ -76,7 +98,8 @@ def main() -> None:
     parser.add_argument("--sets", default=",".join(SETS))
     args = parser.parse_args()
     rules: dict[str, Rule] = {"parametric": parametric, "one factor a level": one_factor_a_level}
-    rules["served"] = fit_calibration
+    rules["pooled per step"] = pooled
+    rules["served: typical window"] = fit_calibration
     print(f"| set | window periods (windows) | MASE | {' | '.join(rules)} (80 % / 95 %) |")
     print("|---|---|---|" + "---|" * len(rules))
     for name in [s for s in args.sets.split(",") if s]:

@@ -6,6 +6,8 @@ tests run ``auto`` for real (slow)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -13,9 +15,11 @@ from forecast.engine.baseline import INTERVAL_CALIBRATION, clip_nonnegative, for
 from forecast.engine.interval_calibration import (
     BOUNDS,
     MIN_RESIDUALS,
+    STEP_SHRINKAGE,
     IntervalCalibration,
     WindowForecast,
     apply_calibration,
+    conformal_quantile,
     fit_calibration,
 )
 from tests.histories import long_history
@@ -72,13 +76,56 @@ def test_intervals_are_rescaled_until_fresh_actuals_fall_inside_at_the_nominal_s
 def test_each_step_follows_its_own_error_size() -> None:
     # parametric widths that grow with the step while the errors stay the same size
     half = np.array([5.0, 10.0, 20.0, 40.0])
-    # (with many windows a step's own quantile outweighs the pooled one it is shrunk towards)
-    calibration = fit_calibration(windows_with(half, noise=10.0, count=1000), (80,))
+    # (with many series a step's own quantile outweighs its window's all-step one it is shrunk
+    # towards: 1,000 series at each of 3 origins)
+    calibration = fit_calibration(windows_with(half, noise=10.0, count=3000), (80,))
     factors = np.array(calibration.factors[80])
     assert factors[0] > 1.5 and factors[-1] < 0.5
     fresh = windows_with(half, noise=10.0, count=3000, seed=2)
     per_step = share_inside(apply_calibration(forecast_with(half), calibration), fresh)
     assert per_step == pytest.approx(np.full(4, 0.8), abs=0.06)
+
+
+def windows_of_noise(noise_by_origin: dict[int, float], series: int = 300) -> list[WindowForecast]:
+    """``series`` windows at each origin, their actuals off the forecast by that origin's noise."""
+    out = []
+    for origin, noise in noise_by_origin.items():
+        out += [
+            replace(w, origin=origin)
+            for w in windows_with(10.0, noise=noise, count=series, seed=origin)
+        ]
+    return out
+
+
+def test_one_wild_window_does_not_size_the_intervals_of_the_calm_ones() -> None:
+    # the latest window was wild (a crisis quarter), the two before it calm
+    calibration = fit_calibration(windows_of_noise({0: 40.0, 1: 10.0, 2: 10.0}), (80,))
+    calm = 10.0 * Z80 / 10.0  # what covers 80 % of a calm window
+    assert np.array(calibration.factors[80]) == pytest.approx(np.full(4, calm), rel=0.1)
+    fresh = windows_with(10.0, noise=10.0, count=2000, seed=9)
+    served = apply_calibration(forecast_with(10.0), calibration)
+    assert np.mean(share_inside(served, fresh)) == pytest.approx(0.8, abs=0.03)
+
+
+def test_two_windows_meet_in_the_geometric_mean_of_their_factors() -> None:
+    calibration = fit_calibration(windows_of_noise({0: 5.0, 1: 20.0}), (80,))
+    between = np.sqrt(5.0 * 20.0) * Z80 / 10.0
+    assert np.array(calibration.factors[80]) == pytest.approx(np.full(4, between), rel=0.1)
+
+
+def test_a_single_window_takes_its_split_conformal_quantile() -> None:
+    mean = np.full(1, 100.0)
+    values = {"mean": mean, "lo-80": mean - 10.0, "hi-80": mean + 10.0}
+    errors = np.arange(1.0, 21.0)  # ratios 0.1 .. 2.0 over 20 series, one step
+    calibration = fit_calibration(
+        [WindowForecast(mean + e, values, origin=0) for e in errors], (80,)
+    )
+    ratios = errors / 10.0
+    whole = conformal_quantile(ratios, 80)
+    step = np.quantile(ratios, 0.8)
+    expected = (20 * step + STEP_SHRINKAGE * whole) / (20 + STEP_SHRINKAGE)
+    assert calibration.factors[80] == pytest.approx((expected,))
+    assert whole > step  # the finite-sample correction of a lone window
 
 
 def test_factors_stay_within_their_bounds() -> None:

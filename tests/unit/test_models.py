@@ -16,7 +16,6 @@ MODELS = (
     "ets",
     "fourier_ets",
     "theta",
-    "opt_theta",
     "dyn_theta",
     "stl_ets",
     "stat_ensemble",
@@ -125,6 +124,11 @@ def test_models_refuse_series_too_short_to_fit() -> None:
 def test_unknown_model_name_is_refused() -> None:
     with pytest.raises(ModelError, match="unknown model"):
         make_model("lstm", 12)
+
+
+def test_the_retired_opt_theta_is_refused_naming_its_replacement() -> None:
+    with pytest.raises(ModelError, match="'opt_theta' was retired; use 'dyn_theta'"):
+        make_model("opt_theta", 12)
 
 
 def test_interval_keys_are_named_by_level() -> None:

@@ -1,4 +1,4 @@
-"""auto's statistical members: STL + ETS, the optimised Theta and the stat ensemble; and the
+"""auto's statistical members: STL + ETS, the dynamic Theta and the stat ensemble; and the
 global model's leaves, learning rate and rounds tuned on auto's own windows (real fits: slow)."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from forecast.engine.auto import ENSEMBLE, select_strategy
 from forecast.engine.baseline import prepare_tasks
 from forecast.engine.models import make_model
 from forecast.engine.models.global_lgbm import GRID
-from forecast.engine.models.theta import OptimisedTheta
 from forecast.engine.runner import make_runner
 
 pytestmark = pytest.mark.slow
@@ -39,14 +38,12 @@ def test_stl_ets_carries_the_season_forward_without_the_holiday_spikes() -> None
     assert np.max(np.abs(mean - season)) < 150
 
 
-def test_optimised_theta_picks_a_steeper_trend_weight_for_a_steep_trend() -> None:
+def test_dyn_theta_keeps_climbing_on_a_steep_trend_where_the_retired_opt_theta_did() -> None:
     rng = np.random.default_rng(5)
     t = np.arange(60)
-    flat = 100 + rng.normal(0, 2, 60)
     steep = 100 + 3 * t + rng.normal(0, 2, 60)
-    assert OptimisedTheta(1).fit(steep).theta > OptimisedTheta(1).fit(flat).theta
-    forecast = OptimisedTheta(1).fit(steep).predict(6, (80,))["mean"]
-    assert forecast[-1] > steep[-1] + 6  # it keeps climbing
+    forecast = make_model("dyn_theta", 1, base_freq="M").fit(steep).predict(6, (80,))["mean"]
+    assert forecast[-1] > steep[-1] + 6
 
 
 def test_stat_ensemble_is_the_mean_of_ets_theta_and_stl_ets() -> None:

@@ -150,6 +150,8 @@ def test_the_plans_own_model_family_is_backtested_and_costly_members_get_a_stand
     assert st.calibration_model("theta") == ("theta", True)
     assert st.calibration_model("prophet") == ("fourier_ets", False)
     assert st.calibration_model("arima") == ("ets", False)
+    # plans made while auto served the retired holdout-optimised Theta: its replacement
+    assert st.calibration_model("mean(ets,opt_theta,arima)") == ("mean(ets,dyn_theta)", False)
     # auto: the label most series got.
     used = {"mean(ets,fourier_ets)": 70, "snaive": 30}
     assert st.calibration_model("auto", used) == ("mean(ets,fourier_ets)", True)

@@ -151,7 +151,6 @@ COST = {
     "ets": 1,
     "fourier_ets": 1,
     "stl_ets": 1,
-    "opt_theta": 1,
     "dyn_theta": 1,
     "stat_ensemble": 3,
     "arima": 4,

@@ -47,7 +47,6 @@ FALLBACKS: dict[str, tuple[str, ...]] = {
     "ets": ("snaive",),
     "fourier_ets": ("ets", "snaive"),
     "theta": ("ets", "snaive"),
-    "opt_theta": ("theta", "ets", "snaive"),
     "dyn_theta": ("theta", "ets", "snaive"),
     "stl_ets": ("ets", "snaive"),
     "stat_ensemble": ("ets", "snaive"),

@@ -19,6 +19,12 @@ __all__ = [
 ]
 
 
+RETIRED: dict[str, str] = {"opt_theta": "dyn_theta"}
+"""Model names no longer built, and the model that replaced each (the holdout-optimised Theta
+``opt_theta`` gave way to ``dyn_theta`` on 2026-12-02: its optimised Theta model chooses the theta
+weight by likelihood, beside the standard and dynamic ones)."""
+
+
 def make_model(name: str, season_length: int, **options: object) -> Model:
     """Build a fresh adapter by name. Options a model does not use are ignored."""
     if name == "snaive":
@@ -43,10 +49,11 @@ def make_model(name: str, season_length: int, **options: object) -> Model:
         from forecast.engine.models.theta import Theta
 
         return Theta(season_length)
-    if name == "opt_theta":
-        from forecast.engine.models.theta import OptimisedTheta
-
-        return OptimisedTheta(season_length)
+    if name in RETIRED:
+        raise ModelError(
+            f"model {name!r} was retired; use {RETIRED[name]!r} instead (it includes "
+            "the optimised Theta and chooses among the Theta variants per series)"
+        )
     if name == "dyn_theta":
         from forecast.engine.models.theta_state import DynamicTheta
 
