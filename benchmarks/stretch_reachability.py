@@ -38,6 +38,7 @@ class Dependence:
     persistence: int  # origins one outcome's luck spans (length of the moving average)
     team_correlation: float  # correlation of the teams' scores at one origin
     overlap: int  # origins a window overlaps: horizon / origin step, rounded up
+    persistent_share: float = 1.0  # share of the scores' variance the moving average carries
     autocorrelation: tuple[float, ...] = ()  # mean over teams, lags 1, 2, ...
     origins: int = 0
     teams: int = 0
@@ -45,14 +46,23 @@ class Dependence:
     def describe(self) -> str:
         acf = ", ".join(f"{a:.2f}" for a in self.autocorrelation[:6])
         more = ", ..." if len(self.autocorrelation) > 6 else ""
+        if self.persistence == 1 or self.persistent_share == 0:
+            across_origins = "none"
+        elif self.persistent_share >= 0.995:
+            across_origins = f"a moving average over {self.persistence} origins"
+        else:
+            across_origins = (
+                f"a moving average over {self.persistence} origins carrying "
+                f"{100 * self.persistent_share:.0f} % of their variance, the rest fresh at "
+                "every origin"
+            )
+        windows = f"{self.overlap} origin{'s' if self.overlap != 1 else ''}"
         return (
-            f"dependence estimated from this run's {self.origins} origins x {self.teams} teams: "
-            "the normal scores of the actual totals' PITs persist over "
-            f"{self.persistence} origin{'s' if self.persistence != 1 else ''} (the moving "
-            f"average whose autocorrelation fits theirs at lags 1..{len(self.autocorrelation)} "
-            f"best: {acf}{more}; a window overlaps {self.overlap} origin"
-            f"{'s' if self.overlap != 1 else ''}) and correlate {self.team_correlation:.2f} "
-            "across teams (mean over pairs of teams at the same origin)"
+            f"dependence estimated from this run's {self.origins} origins x {self.teams} teams, "
+            f"from the normal scores of the actual totals' PITs: across origins, {across_origins} "
+            f"(fitted to their autocorrelation at lags 1..{len(self.autocorrelation)}: "
+            f"{acf}{more}; a window overlaps {windows}); across teams, correlation "
+            f"{self.team_correlation:.2f} (mean over pairs of teams at the same origin)"
         )
 
 
@@ -98,20 +108,23 @@ def _pair_correlation(a: np.ndarray, b: np.ndarray) -> tuple[float, int]:
     return float(np.corrcoef(a[both], b[both])[0, 1]), n
 
 
-def fit_persistence(autocorrelation: np.ndarray, pairs: np.ndarray) -> int:
-    """The length L of the equal-weight moving average whose autocorrelation at lag k,
-    ``max(0, 1 - k / L)``, is nearest (least squares, weighted by the pairs behind each lag)
-    to the measured one. L = 1: no persistence."""
+def fit_persistence(autocorrelation: np.ndarray, pairs: np.ndarray) -> tuple[int, float]:
+    """The length L of an equal-weight moving average and the share w of the variance it carries
+    (the rest fresh at every origin) whose autocorrelation at lag k, ``w max(0, 1 - k / L)``, is
+    nearest (least squares, weighted by the pairs behind each lag) to the measured one.
+    (1, 0.0): no persistence."""
     lags = np.arange(1, len(autocorrelation) + 1)
     keep = ~np.isnan(autocorrelation)
     if not keep.any():
-        return 1
-    best, best_error = 1, np.inf
-    for length in range(1, 2 * len(lags) + 1):
-        model = np.clip(1 - lags / length, 0.0, None)
-        error = float(np.sum(pairs[keep] * (autocorrelation[keep] - model[keep]) ** 2))
+        return 1, 0.0
+    a, n = autocorrelation[keep], pairs[keep]
+    best, best_error = (1, 0.0), float(np.sum(n * a**2))
+    for length in range(2, 2 * len(lags) + 1):
+        shape = np.clip(1 - lags[keep] / length, 0.0, None)
+        share = float(np.clip(np.sum(n * a * shape) / np.sum(n * shape**2), 0.0, 1.0))
+        error = float(np.sum(n * (a - share * shape) ** 2))
         if error < best_error - 1e-12:
-            best, best_error = length, error
+            best, best_error = (length, share), error
     return best
 
 
@@ -140,8 +153,10 @@ def estimate_dependence(frame: pd.DataFrame, horizon: int | None = None) -> Depe
     cross = [c for c in cross if not np.isnan(c)]
     rho = float(np.clip(np.mean(cross), 0.0, 0.99)) if cross else 0.0
     autocorrelation = np.array(acf, dtype=float)
+    length, share = fit_persistence(autocorrelation, np.array(pairs, dtype=float))
     return Dependence(
-        persistence=fit_persistence(autocorrelation, np.array(pairs, dtype=float)),
+        persistence=length,
+        persistent_share=share,
         team_correlation=rho,
         overlap=overlap,
         autocorrelation=tuple(float(a) for a in autocorrelation),
@@ -154,15 +169,24 @@ def simulate_scores(
     origins: int, teams: int, dependence: Dependence, histories: int, rng: np.random.Generator
 ) -> np.ndarray:
     """Latent normal scores (histories, origins, teams), each N(0, 1): a moving average over
-    ``persistence`` origins of innovations correlated ``team_correlation`` across teams."""
+    ``persistence`` origins (carrying ``persistent_share`` of the variance) plus a fresh draw at
+    every origin, all innovations correlated ``team_correlation`` across teams."""
     length = dependence.persistence
-    rho = dependence.team_correlation
+    share = dependence.persistent_share if length > 1 else 0.0
     span = origins + length - 1
-    common = rng.standard_normal((histories, span, 1))
-    own = rng.standard_normal((histories, span, teams))
-    innovations = np.sqrt(rho) * common + np.sqrt(1 - rho) * own
+    innovations = _team_correlated(histories, span, teams, dependence.team_correlation, rng)
     summed = np.cumsum(np.concatenate([np.zeros((histories, 1, teams)), innovations], axis=1), 1)
-    return np.asarray((summed[:, length:] - summed[:, :-length]) / np.sqrt(length))
+    moving = (summed[:, length:] - summed[:, :-length]) / np.sqrt(length)
+    fresh = _team_correlated(histories, origins, teams, dependence.team_correlation, rng)
+    return np.asarray(np.sqrt(share) * moving + np.sqrt(1 - share) * fresh)
+
+
+def _team_correlated(
+    histories: int, periods: int, teams: int, rho: float, rng: np.random.Generator
+) -> np.ndarray:
+    common = rng.standard_normal((histories, periods, 1))
+    own = rng.standard_normal((histories, periods, teams))
+    return np.asarray(np.sqrt(rho) * common + np.sqrt(1 - rho) * own)
 
 
 def bins_met(predicted: np.ndarray, reached: np.ndarray) -> tuple[np.ndarray, int]:

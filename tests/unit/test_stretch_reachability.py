@@ -25,8 +25,8 @@ def _cases(origins: int, teams: int = 1, step: int = 1, seed: int = 0) -> pd.Dat
     )
 
 
-def _independent(**kwargs: float) -> sr.Dependence:
-    return sr.Dependence(persistence=1, team_correlation=0.0, overlap=1, **kwargs)  # type: ignore[arg-type]
+def _independent() -> sr.Dependence:
+    return sr.Dependence(persistence=1, team_correlation=0.0, overlap=1)
 
 
 def test_independent_cases_with_a_thousand_per_bin_meet_the_target_almost_always() -> None:
@@ -90,16 +90,31 @@ def test_dependence_is_estimated_from_the_pits_of_the_cases() -> None:
     found = sr.estimate_dependence(frame)
     assert found.overlap == 5
     assert abs(found.persistence - 5) <= 1
+    assert found.persistent_share > 0.8
     assert abs(found.team_correlation - 0.5) < 0.1
     assert found.origins == 600 and found.teams == 4
-    assert "persist over" in found.describe()
+    assert "a moving average over 5 origins" in found.describe()
+
+
+def test_a_persistent_part_beside_fresh_luck_is_told_apart() -> None:
+    """Scores 60 % of whose variance persists over 8 origins, the rest fresh at every origin: the
+    fit finds the share, and the simulated scores keep that autocorrelation."""
+    truth = sr.Dependence(persistence=8, team_correlation=0.3, overlap=8, persistent_share=0.6)
+    x = sr.simulate_scores(1_500, 4, truth, 1, np.random.default_rng(9))[0]
+    lag1 = np.mean([np.corrcoef(x[:-1, j], x[1:, j])[0, 1] for j in range(4)])
+    assert abs(lag1 - 0.6 * 7 / 8) < 0.06
+    frame = _cases(1_500, teams=4).assign(horizon=8, pit=ndtr(x.reshape(-1)))
+    found = sr.estimate_dependence(frame)
+    assert abs(found.persistence - 8) <= 2
+    assert abs(found.persistent_share - 0.6) < 0.12
+    assert "% of their variance, the rest fresh at every origin" in found.describe()
 
 
 def test_independent_pits_show_no_persistence() -> None:
     rng = np.random.default_rng(6)
     frame = _cases(400, teams=3).assign(horizon=4, pit=rng.uniform(size=1200))
     found = sr.estimate_dependence(frame)
-    assert found.persistence == 1
+    assert found.persistent_share < 0.1  # whatever length is fitted to the noise carries ~0
     assert found.team_correlation < 0.1
 
 
