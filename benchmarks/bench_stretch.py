@@ -12,7 +12,9 @@ The actual total over the horizon then says whether each target was reached.
 Output: a reliability table (bins of predicted probability: count, mean predicted, observed
 frequency, |gap|, the independent windows the bin's cases span and two standard errors of the
 observed frequency over that many windows) and the Brier score, per data set and pooled. Target:
-observed within 10 points of predicted in every bin with at least 20 cases.
+observed within 10 points of predicted in every bin with at least 20 cases. Per set, how often a
+calibrated predictive with the dependence of the set's own outcomes would meet that target
+(``stretch_reachability``: the cases' predictions kept, outcomes simulated with a fixed seed).
 
 Origins: every period for weekly and quarterly data, every 7th day for daily data (each window
 then starts on the same weekday as the product's own backtest), from the first origin whose
