@@ -12,7 +12,9 @@ The actual total over the horizon then says whether each target was reached.
 Output: a reliability table (bins of predicted probability: count, mean predicted, observed
 frequency, |gap|, the independent windows the bin's cases span and two standard errors of the
 observed frequency over that many windows) and the Brier score, per data set and pooled. Target:
-observed within 10 points of predicted in every bin with at least 20 cases.
+observed within 10 points of predicted in every bin with at least 20 cases. Per set, how often a
+calibrated predictive with the dependence of the set's own outcomes would meet that target
+(``stretch_reachability``: the cases' predictions kept, outcomes simulated with a fixed seed).
 
 Origins: every period for weekly and quarterly data, every 7th day for daily data (each window
 then starts on the same weekday as the product's own backtest), from the first origin whose
@@ -41,15 +43,19 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT / "src") not in sys.path:
-    sys.path.insert(0, str(ROOT / "src"))
+for _path in (str(ROOT), str(ROOT / "src")):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
 
+from benchmarks import stretch_reachability as sr  # noqa: E402
 from forecast.engine import stretch as st  # noqa: E402
 
 RESULTS_DIR = ROOT / "benchmarks" / "results"
 UPLIFTS = (0.0, 0.02, 0.05, 0.10)
 BINS = np.linspace(0.0, 1.0, 11)
 MIN_BIN = 20
+REACH_HISTORIES = 400
+REACH_SEED = 0
 
 
 def _walmart(data_dir: Path) -> tuple[pd.DataFrame, str, int, int]:
@@ -138,6 +144,9 @@ def cases(
                 cache[key] = st.forecast_total(y, horizon, plan_model, season)
             plan = cache[key]
             actual = float(totals[team].iloc[origin : origin + horizon].sum())
+            # The PIT of the actual total (its normal scores give the outcomes' dependence).
+            reach_actual = st.reach_probability(cal, str(team), plan, actual)
+            pit = np.nan if reach_actual is None else 1.0 - reach_actual
             for uplift in UPLIFTS:
                 target = plan * (1 + uplift)
                 if method == "independent":
@@ -158,6 +167,7 @@ def cases(
                         "backtest": cal.model,
                         "predicted": p,
                         "reached": float(actual >= target),
+                        "pit": pit,
                     }
                 )
     return pd.DataFrame(rows)
@@ -225,7 +235,22 @@ def bins_met(frame: pd.DataFrame) -> tuple[int, int]:
     return int((big["gap_points"] <= 10).sum()), len(big)
 
 
-def markdown(name: str, frame: pd.DataFrame) -> str:
+def reachability_line(frame: pd.DataFrame, histories: int, seed: int) -> str:
+    """How often a calibrated predictive with this set's dependence (estimated from the cases'
+    PITs) would meet the target, on ``histories`` simulated histories (``stretch_reachability``)."""
+    dependence = sr.estimate_dependence(frame)
+    sim = sr.reachability(frame, dependence, histories=histories, seed=seed)
+    met, bins = sr.bins_met(frame["predicted"].to_numpy(), frame["reached"].to_numpy())
+    return (
+        f"Reachability: a calibrated predictive with this set's dependence meets the target in "
+        f"{100 * sim.chance:.0f} % of {sim.histories} simulated histories (seed {sim.seed}); "
+        f"mean share of bins met {100 * sim.mean_share:.0f} % (this run: "
+        f"{100 * met[0] / max(bins, 1):.0f} %, {met[0]} of {bins}). Outcomes drawn with each "
+        f"case's own predicted probability; {dependence.describe()}."
+    )
+
+
+def markdown(name: str, frame: pd.DataFrame, histories: int = 0, seed: int = REACH_SEED) -> str:
     table = reliability(frame)
     big = table[table["count"] >= MIN_BIN]
     met = int((big["gap_points"] <= 10).sum())
@@ -237,6 +262,10 @@ def markdown(name: str, frame: pd.DataFrame) -> str:
         f"Bins of {MIN_BIN}+ cases within 10 points: {met} of {len(big)}; within 10 points or "
         f"two standard errors of their independent windows: {noise} of {len(big)}.",
         "",
+    ]
+    if histories and "pit" in frame:
+        lines += [reachability_line(frame, histories, seed), ""]
+    lines += [
         "| predicted | count | mean predicted | observed | gap (points) | within 10 points "
         "| independent windows | 2 SE (points) |",
         "|---|---:|---:|---:|---:|---|---:|---:|",
@@ -294,6 +323,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--cases", action="store_true", help="also write every case as CSV")
+    parser.add_argument(
+        "--histories",
+        type=int,
+        default=REACH_HISTORIES,
+        help="simulated histories per set for the reachability line (0: none)",
+    )
+    parser.add_argument("--seed", type=int, default=REACH_SEED, help="seed of the simulation")
     args = parser.parse_args(argv)
     parts = []
     report = [
@@ -328,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f", {time.process_time() - started:.0f} s CPU"
         )
         report.append("")
-        report.append(markdown(name, frame))
+        report.append(markdown(name, frame, args.histories, args.seed))
     pooled = pd.concat(parts, ignore_index=True)
     report.append(markdown("all sets pooled", pooled))
     text = "\n".join(report)
