@@ -19,7 +19,6 @@ import pandas as pd
 from forecast.engine import calendar
 from forecast.engine.interval_calibration import IntervalCalibration
 from forecast.engine.models import ModelError, hi_key, lo_key, make_model
-from forecast.engine.moving_holidays import easter_applies, with_easter
 from forecast.engine.models.global_lgbm import NAME as GLOBAL_MODEL
 from forecast.engine.models.global_lgbm import FittedGlobal, GlobalForecasts
 from forecast.engine.runner import (
@@ -130,9 +129,6 @@ def fit_predict(task: SeriesTask, name: str, season: int | None = None) -> dict[
         _check_degenerate(values, task.y)
         return values
     flags = task.member_flags
-    exog, future_exog = (task.exog, task.future_exog) if flags else (None, None)
-    if easter_applies(name, task.base_freq, task.holidays, task.ds):
-        exog, future_exog = with_easter(exog, task.ds), with_easter(future_exog, task.future_ds)
     model = make_model(
         name,
         season if season is not None else task.season,
@@ -143,8 +139,8 @@ def fit_predict(task: SeriesTask, name: str, season: int | None = None) -> dict[
     )
     try:
         # (fitting Prophet on open days only was tried: worse on Rossmann, 0.288 against 0.279)
-        model.fit(task.y, task.ds, exog)
-        values = model.predict(task.horizon, task.levels, future_exog)
+        model.fit(task.y, task.ds, task.exog if flags else None)
+        values = model.predict(task.horizon, task.levels, task.future_exog if flags else None)
     except ModelError:
         raise
     except Exception as exc:  # noqa: BLE001 - third-party failures become a fallback reason

@@ -11,10 +11,6 @@ import pandas as pd
 from forecast.engine.models.base import ModelError, as_float_array, normal_intervals
 from forecast.engine.models.ets import FIT_METHOD, variance_multipliers
 from forecast.engine.models.exog import apply_effects, flag_effects
-from forecast.engine.moving_holidays import easter_week_indicators, easters_seen
-
-EASTER = True
-"""Weekly data with a holiday country fits Easter's weeks with the season (``_uses_easter``)."""
 
 YEAR_IN_PERIODS = {"D": 365.25, "W": 365.25 / 7, "M": 12.0, "Q": 4.0}
 
@@ -29,35 +25,18 @@ class FourierETS:
 
     name = "fourier_ets"
 
-    def __init__(
-        self,
-        season_length: int = 52,
-        base_freq: str = "W",
-        yearly_k: int = 10,
-        holidays: str | None = None,
-    ) -> None:
+    def __init__(self, season_length: int = 52, base_freq: str = "W", yearly_k: int = 10) -> None:
         self.season_length = max(int(season_length), 1)
         self.base_freq = base_freq
         self.yearly_k = yearly_k
-        self.holidays = holidays
-        """A holiday country: weekly data then gets Easter's weeks as regressors."""
 
-    def _design(self, t: np.ndarray, ds: pd.DatetimeIndex | None) -> np.ndarray:
+    def _design(self, t: np.ndarray) -> np.ndarray:
         from forecast.engine.models.arima import fourier_terms
 
         parts = [np.ones((len(t), 1)), (t / max(self._n, 1))[:, None]]
         for period, k in self._seasons:
             parts.append(fourier_terms(t, period, k))
-        if self._easter and ds is not None:
-            parts.append(easter_week_indicators(ds))
         return np.column_stack(parts)
-
-    def _uses_easter(self, ds: pd.DatetimeIndex | None) -> bool:
-        """Weekly data with a country and at least two Easters in the history (one Easter's
-        weeks would be fitted exactly, noise and all)."""
-        if not (EASTER and self.holidays and self.base_freq == "W" and ds is not None):
-            return False
-        return easters_seen(pd.DatetimeIndex(ds)) >= 2
 
     def fit(
         self, y: np.ndarray, ds: pd.DatetimeIndex | None = None, exog: np.ndarray | None = None
@@ -78,12 +57,10 @@ class FourierETS:
         elif n >= 2 * year - 4:
             seasons.append((year, min(self.yearly_k, int(year // 2))))
         self._seasons = seasons
-        self._easter = self._uses_easter(ds)
-        self._last = pd.Timestamp(ds[-1]) if ds is not None and len(ds) else None
         self._beta = flag_effects(y, exog, self.season_length)
         target = y - apply_effects(exog, self._beta, n)
         t = np.arange(n, dtype=float)
-        x = self._design(t, None if ds is None else pd.DatetimeIndex(ds))
+        x = self._design(t)
         coef, *_ = np.linalg.lstsq(x, target, rcond=None)
         self._coef = coef
         season_part = x[:, 2:] @ coef[2:]
@@ -101,10 +78,7 @@ class FourierETS:
         self, h: int, levels: Sequence[int] = (80, 95), future_exog: np.ndarray | None = None
     ) -> dict[str, np.ndarray]:
         t = np.arange(self._n, self._n + h, dtype=float)
-        future = None
-        if self._easter and self._last is not None:
-            future = pd.DatetimeIndex([self._last + pd.Timedelta(weeks=i + 1) for i in range(h)])
-        season_part = self._design(t, future)[:, 2:] @ self._coef[2:]
+        season_part = self._design(t)[:, 2:] @ self._coef[2:]
         mean = np.asarray(self._res.forecast(h), dtype=float) + season_part
         mean = mean + apply_effects(future_exog, self._beta, h)
         p = self._res.params

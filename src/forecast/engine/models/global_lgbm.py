@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 
 from forecast.engine.models.base import hi_key, lo_key
-from forecast.engine.moving_holidays import weeks_to_easter
 
 if TYPE_CHECKING:
     from forecast.engine.baseline import SeriesTask
@@ -61,8 +60,6 @@ windows (``auto._with_global``); the second is the default (``PARAMS``, ``ROUNDS
 benchmark's third point, 31 leaves at 0.03 for 600 rounds, doubles the training time for a
 1 to 6 % better validation MASE on Rossmann, tourism and US retail, and worse on the others;
 left out to keep the sample plan within its time.)"""
-EASTER = True
-"""Weekly data with a holiday country gets Easter's position as features (``_easter``)."""
 MAX_ROWS_PER_SERIES = 730
 """Training rows taken from the end of each series (two years of daily data)."""
 
@@ -190,17 +187,8 @@ class GlobalLightGBM:
         if key not in cache:
             cal = _calendar(ds, self.base_freq)
             hol = _holiday_distance(ds, self.holidays, self.base_freq)[:, None]
-            cache[key] = np.column_stack([cal, hol, *self._easter(ds)])
+            cache[key] = np.column_stack([cal, hol])
         return cache[key]
-
-    def _easter(self, ds: pd.DatetimeIndex) -> list[np.ndarray]:
-        """Weekly data with a holiday country: weeks to Easter of the period and of the period
-        a season before (the seasonal lag's week), so that the trees can tell last year's
-        Easter in the lag from this year's."""
-        if self.base_freq != "W" or not self.holidays or not EASTER:
-            return []
-        lagged = ds - pd.Timedelta(weeks=self.season)
-        return [weeks_to_easter(ds)[:, None], weeks_to_easter(lagged)[:, None]]
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)

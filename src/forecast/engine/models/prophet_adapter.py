@@ -20,8 +20,6 @@ from forecast.engine.models.base import ModelError, as_float_array, normal_inter
 
 MAX_ITER = 500
 CONDITIONAL_WEEKLY = True
-EASTER = True
-"""Weekly holidays include Easter where the country's calendar does not mark it."""
 
 _SEASONALITY: dict[str, dict[str, Any]] = {
     "D": dict(weekly_seasonality=True, yearly_seasonality="auto", daily_seasonality=False),
@@ -46,11 +44,8 @@ def holiday_weeks(country: str, ds: pd.Series, offset: str | None) -> pd.DataFra
         calendar = holiday_calendars.country_holidays(country, years=years)
     except NotImplementedError as exc:
         raise ModelError(f"unknown holiday country {country!r}") from exc
-    days = dict(calendar.items())
-    if EASTER:
-        days.update(_easter_unless_covered(days, years))
     rows = []
-    for day, name in sorted(days.items()):
+    for day, name in sorted(calendar.items()):
         week = first + pd.Timedelta(weeks=(pd.Timestamp(day) - first).days // 7)
         # separate names rather than Prophet's day windows: 3 features instead of 15
         for shift, suffix in ((-1, " (week before)"), (0, ""), (1, " (week after)")):
@@ -58,19 +53,6 @@ def holiday_weeks(country: str, ds: pd.Series, offset: str | None) -> pd.DataFra
     frame = pd.DataFrame(rows, columns=["holiday", "ds"]).drop_duplicates()
     frame["ds"] = pd.to_datetime(frame["ds"]).astype("datetime64[ns]")
     return frame
-
-
-def _easter_unless_covered(days: dict[Any, str], years: range) -> dict[Any, str]:
-    """Easter Sunday of each year whose calendar has no holiday within 3 days of it (the US
-    has none; Germany's Good Friday and Easter Monday already mark the week)."""
-    from forecast.engine.moving_holidays import easter_sundays
-
-    marked = [pd.Timestamp(day) for day in days]
-    out: dict[Any, str] = {}
-    for sunday in easter_sundays(years.start, years.stop - 1):
-        if not any(abs((sunday - day).days) <= 3 for day in marked):
-            out[sunday.date()] = "Easter Sunday"
-    return out
 
 
 def _quiet() -> None:
