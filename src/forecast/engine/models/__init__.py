@@ -38,12 +38,7 @@ def make_model(name: str, season_length: int, **options: object) -> Model:
     if name == "fourier_ets":
         from forecast.engine.models.fourier_ets import FourierETS
 
-        return FourierETS(
-            season_length,
-            base_freq=str(options.get("base_freq", "W")),
-            holidays=options.get("holidays"),  # type: ignore[arg-type]
-            offset=options.get("offset"),  # type: ignore[arg-type]
-        )
+        return FourierETS(season_length, base_freq=str(options.get("base_freq", "W")))
     if name == "theta":
         from forecast.engine.models.theta import Theta
 

@@ -12,8 +12,6 @@ from forecast.engine.models.base import ModelError, as_float_array, normal_inter
 from forecast.engine.models.ets import FIT_METHOD, variance_multipliers
 from forecast.engine.models.exog import apply_effects, flag_effects
 
-HOLIDAY_WEEKS = True
-"""Weekly data with a holiday country fits the holiday weeks with the season."""
 YEAR_IN_PERIODS = {"D": 365.25, "W": 365.25 / 7, "M": 12.0, "Q": 4.0}
 
 
@@ -27,50 +25,18 @@ class FourierETS:
 
     name = "fourier_ets"
 
-    def __init__(
-        self,
-        season_length: int = 52,
-        base_freq: str = "W",
-        yearly_k: int = 10,
-        holidays: str | None = None,
-        offset: str | None = None,
-    ) -> None:
+    def __init__(self, season_length: int = 52, base_freq: str = "W", yearly_k: int = 10) -> None:
         self.season_length = max(int(season_length), 1)
         self.base_freq = base_freq
         self.yearly_k = yearly_k
-        self.holidays = holidays
-        """A holiday country: weekly data then fits its holiday weeks with the season."""
-        self.offset = offset
 
-    def _design(self, t: np.ndarray, ds: pd.DatetimeIndex | None) -> np.ndarray:
+    def _design(self, t: np.ndarray) -> np.ndarray:
         from forecast.engine.models.arima import fourier_terms
 
         parts = [np.ones((len(t), 1)), (t / max(self._n, 1))[:, None]]
         for period, k in self._seasons:
             parts.append(fourier_terms(t, period, k))
-        if self._holiday_weeks and ds is not None:
-            parts.append(np.column_stack([ds.isin(days) for days in self._holiday_weeks.values()]))
-        return np.column_stack(parts).astype(float)
-
-    def _find_holiday_weeks(self, ds: pd.DatetimeIndex | None) -> dict[str, pd.DatetimeIndex]:
-        """The country's holiday weeks (each holiday's week, the week before and after, as
-        Prophet's weekly holidays) that the history holds at least twice: sharp peaks a few
-        yearly harmonics cannot follow, and that ring through the rest of the year when fitted
-        by them."""
-        if not (HOLIDAY_WEEKS and self.holidays and self.base_freq == "W" and ds is not None):
-            return {}
-        from forecast.engine.models.prophet_adapter import holiday_weeks
-
-        dates = pd.DatetimeIndex(ds).as_unit("ns")
-        frame = holiday_weeks(self.holidays, pd.Series(dates), self.offset)
-        out = {}
-        for name, part in frame.groupby("holiday", sort=True):
-            if "(observed)" in str(name):  # the same week as the holiday itself, or next to it
-                continue
-            days = pd.DatetimeIndex(part["ds"]).as_unit("ns")
-            if int(dates.isin(days).sum()) >= 2:
-                out[str(name)] = days
-        return out
+        return np.column_stack(parts)
 
     def fit(
         self, y: np.ndarray, ds: pd.DatetimeIndex | None = None, exog: np.ndarray | None = None
@@ -91,12 +57,10 @@ class FourierETS:
         elif n >= 2 * year - 4:
             seasons.append((year, min(self.yearly_k, int(year // 2))))
         self._seasons = seasons
-        self._holiday_weeks = self._find_holiday_weeks(ds)
-        self._last = pd.Timestamp(ds[-1]) if ds is not None and len(ds) else None
         self._beta = flag_effects(y, exog, self.season_length)
         target = y - apply_effects(exog, self._beta, n)
         t = np.arange(n, dtype=float)
-        x = self._design(t, None if ds is None else pd.DatetimeIndex(ds).as_unit("ns"))
+        x = self._design(t)
         coef, *_ = np.linalg.lstsq(x, target, rcond=None)
         self._coef = coef
         season_part = x[:, 2:] @ coef[2:]
@@ -114,12 +78,7 @@ class FourierETS:
         self, h: int, levels: Sequence[int] = (80, 95), future_exog: np.ndarray | None = None
     ) -> dict[str, np.ndarray]:
         t = np.arange(self._n, self._n + h, dtype=float)
-        future = None
-        if self._holiday_weeks and self._last is not None:
-            future = pd.DatetimeIndex(
-                [self._last + pd.Timedelta(weeks=i + 1) for i in range(h)]
-            ).as_unit("ns")
-        season_part = self._design(t, future)[:, 2:] @ self._coef[2:]
+        season_part = self._design(t)[:, 2:] @ self._coef[2:]
         mean = np.asarray(self._res.forecast(h), dtype=float) + season_part
         mean = mean + apply_effects(future_exog, self._beta, h)
         p = self._res.params
