@@ -9,6 +9,11 @@ are computed after it). Sets and splits as ``bench_accuracy.py`` (accuracy_data.
 
     .venv/bin/python benchmarks/bench_auto_windows.py --data-dir ../shared/data/real \\
         --sets walmart,walmart_dept --top 12
+    .venv/bin/python benchmarks/bench_auto_windows.py --shift 13   # the quarter before
+
+``--shift N`` holds out the horizon that ends N periods before the suite's test window (the
+test window itself is left out): a second held-out horizon from the same data, with a shorter
+history (on the Walmart sets 117 weeks: one window of two full seasons for ``auto``).
 """
 
 from __future__ import annotations
@@ -73,13 +78,38 @@ def held_out_scores(suite: Suite) -> tuple[Selection, dict[Strategy, float]]:
     return selection, {s: float(np.nanmean(v)) for s, v in per_series.items()}
 
 
+def shifted(suite: Suite, periods: int) -> Suite:
+    """The suite with its held-out horizon ``periods`` earlier, cut from the history."""
+    history = suite.history.sort_values(["unique_id", "ds"])
+    dates = np.sort(history["ds"].unique())
+    if periods < suite.horizon or periods + 2 * suite.season > len(dates):
+        raise SystemExit(
+            f"--shift {periods}: give {suite.horizon} (the horizon) to "
+            f"{len(dates) - 2 * suite.season} periods"
+        )
+    start = dates[-periods]
+    end = dates[min(len(dates) - 1, len(dates) - periods + suite.horizon - 1)]
+    held = history[(history["ds"] >= start) & (history["ds"] <= end)]
+    future = None if suite.future is None else held[["unique_id", "ds", *suite.flags]]
+    return replace(
+        suite,
+        history=history[history["ds"] < start].reset_index(drop=True),
+        actuals=held[["unique_id", "ds", "y"]].reset_index(drop=True),
+        future=None if future is None else future.reset_index(drop=True),
+    )
+
+
 def report(name: str, suite: Suite, top: int) -> None:
     from forecast.engine.auto import strategy_label
 
     selection, held = held_out_scores(suite)
     scores, worse = selection.scores, selection.worse_than_naive
     chosen, note = selection.strategy, selection.flags_note
-    print(f"\n== {name}: auto chose {strategy_label(chosen)}" + (f" ({note})" if note else ""))
+    first, last = suite.actuals["ds"].min(), suite.actuals["ds"].max()
+    print(
+        f"\n== {name} (held out {first:%Y-%m-%d} to {last:%Y-%m-%d}): auto chose {strategy_label(chosen)}"
+        + (f" ({note})" if note else "")
+    )
     print(f"   windows {scores[chosen]:.3f}, held out {held[chosen]:.3f}")
     print("   | strategy | windows MASE | worse than naive (windows) | held-out MASE |")
     print("   |---|---|---|---|")
@@ -103,6 +133,9 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data" / "real")
     parser.add_argument("--sets", default="walmart,walmart_dept")
     parser.add_argument("--top", type=int, default=12, help="strategies shown, best first")
+    parser.add_argument(
+        "--shift", type=int, default=0, help="hold out the horizon this many periods earlier"
+    )
     args = parser.parse_args()
     names = [s.strip() for s in args.sets.split(",") if s.strip()]
     unknown = [s for s in names if s not in SETS]
@@ -111,7 +144,8 @@ def main() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name in names:
-            report(name, load_set(name, args.data_dir), args.top)
+            suite = load_set(name, args.data_dir)
+            report(name, shifted(suite, args.shift) if args.shift else suite, args.top)
 
 
 if __name__ == "__main__":
