@@ -277,11 +277,10 @@ def select_strategy(
         windows = window_count(len(regular))
     windows_of: list[tuple[int, SeriesTask, float]] = []
     window_index: list[int] = []
-    longest = max(len(t.y) for t in regular)
+    longest = max((len(t.y) for t in regular), default=0)
+    season = regular[0].season if regular else 1
     # short histories: windows without two full seasons (``loose_windows``)
-    passes = (
-        (False,) if loose_windows(longest, horizon, regular[0].season, windows) else (True, False)
-    )
+    passes = (False,) if loose_windows(longest, horizon, season, windows) else (True, False)
     for strict in passes:
         for i, task in enumerate(regular):
             for w in range(windows):
