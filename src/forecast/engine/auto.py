@@ -107,6 +107,16 @@ DEFAULT_STRATEGY: tuple[str, ...] = ("ets",)
 # statsforecast's AutoTheta; ~20 ms a monthly fit) is the Theta of monthly and quarterly data:
 # it replaced Theta and the holdout-optimised Theta ("opt_theta") there on 2026-12-02 (Theta
 # still enters the stat ensemble, fitted on the windows for it).
+MONTHLY_AND_QUARTERLY = (
+    "ets",
+    "dyn_theta",
+    "stl_ets",
+    "stat_ensemble",
+    "arima",
+    "prophet",
+    "lightgbm",
+    "snaive",
+)
 CANDIDATES: dict[str, tuple[str, ...]] = {
     "D": ("ets", "fourier_ets", "prophet", "lightgbm", "snaive"),
     "W": (
@@ -119,26 +129,8 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
         "lightgbm",
         "snaive",
     ),
-    "M": (
-        "ets",
-        "dyn_theta",
-        "stl_ets",
-        "stat_ensemble",
-        "arima",
-        "prophet",
-        "lightgbm",
-        "snaive",
-    ),
-    "Q": (
-        "ets",
-        "dyn_theta",
-        "stl_ets",
-        "stat_ensemble",
-        "arima",
-        "prophet",
-        "lightgbm",
-        "snaive",
-    ),
+    "M": MONTHLY_AND_QUARTERLY,
+    "Q": MONTHLY_AND_QUARTERLY,
 }
 ENSEMBLE = "stat_ensemble"
 ENSEMBLE_MEMBERS = ("ets", "theta", "stl_ets")
