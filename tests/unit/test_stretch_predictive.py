@@ -17,6 +17,16 @@ from forecast.engine import stretch_predictive as sp
 TEAMS = ["a", "b", "TOTAL"]
 
 
+def assert_reliable(predicted: list[float], reached: list[float]) -> None:
+    """In every fifth of the probability range with 100+ cases, reached as often as predicted
+    (within 6 points)."""
+    p, y = np.array(predicted), np.array(reached)
+    for lo in np.arange(0.0, 1.0, 0.2):
+        inside = (p >= lo) & (p < lo + 0.2)
+        if inside.sum() >= 100:
+            assert abs(y[inside].mean() - p[inside].mean()) < 0.06, lo
+
+
 def _fit(z: np.ndarray, *, lag: int = 1, span: int = 1000, step: int = 1, horizon: int = 1):
     fitted = sp.fit(z, TEAMS, lag=lag, span=span, step=step, horizon=horizon, total="TOTAL")
     assert fitted is not None
@@ -49,11 +59,7 @@ def test_over_many_histories_the_predicted_probability_matches_the_observed_freq
         for needed in (-0.02, 0.0, 0.02, 0.05):
             predicted.append(fitted.by_team["a"].reach(needed))
             reached.append(float(z[12, 0] >= needed))
-    p, y = np.array(predicted), np.array(reached)
-    for lo in np.arange(0.0, 1.0, 0.2):
-        inside = (p >= lo) & (p < lo + 0.2)
-        if inside.sum() >= 100:
-            assert abs(y[inside].mean() - p[inside].mean()) < 0.06, lo
+    assert_reliable(predicted, reached)
 
 
 def test_each_past_prediction_uses_only_windows_that_had_ended() -> None:
@@ -160,11 +166,7 @@ def test_with_a_half_life_the_probability_stays_calibrated_when_the_spread_chang
         for needed in (-0.02, 0.0, 0.02, 0.05):
             predicted.append(fitted.by_team["a"].reach(needed))
             reached.append(float(z[30, 0] >= needed))
-    p, y = np.array(predicted), np.array(reached)
-    for lo in np.arange(0.0, 1.0, 0.2):
-        inside = (p >= lo) & (p < lo + 0.2)
-        if inside.sum() >= 100:
-            assert abs(y[inside].mean() - p[inside].mean()) < 0.06, lo
+    assert_reliable(predicted, reached)
 
 
 def test_a_bias_the_rules_leave_is_corrected_by_where_past_misses_fell() -> None:
