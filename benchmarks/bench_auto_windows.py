@@ -111,6 +111,7 @@ def report(name: str, suite: Suite, top: int) -> None:
         + (f" ({note})" if note else "")
     )
     print(f"   windows {scores[chosen]:.3f}, held out {held[chosen]:.3f}")
+    print(f"   global model tuned on the windows: {selection.global_tuning}")
     print("   | strategy | windows MASE | worse than naive (windows) | held-out MASE |")
     print("   |---|---|---|---|")
     ranked = sorted(scores, key=lambda s: scores[s])

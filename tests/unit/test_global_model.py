@@ -107,3 +107,63 @@ def test_global_model_tuned_without_flags_ignores_the_promo_calendar() -> None:
     promo = forecast(future_flags(history, 14))
     no_promo = forecast(future_flags(history, 14).assign(promo=0.0))
     np.testing.assert_allclose(promo, no_promo)
+
+
+def weekly_history(count: int = 8, weeks: int = 150, seed: int = 5) -> pd.DataFrame:
+    """Weekly sales whose yearly pattern repeats exactly, at a level of its own per shop."""
+    rng = np.random.default_rng(seed)
+    ds = pd.date_range("2021-01-01", periods=weeks, freq="W-FRI")
+    season = rng.uniform(50, 150, 52)
+    frames = []
+    for k in range(count):
+        y = (1 + 0.2 * k) * np.tile(season, weeks // 52 + 1)[:weeks]
+        frames.append(pd.DataFrame({"unique_id": f"shop{k}", "ds": ds, "y": y}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def tuned_forecasts(history: pd.DataFrame, horizon: int, **tuning: float) -> dict[str, np.ndarray]:
+    from forecast.engine.baseline import prepare_tasks
+    from forecast.engine.models.global_lgbm import GRID, GlobalLightGBM
+
+    tasks = prepare_tasks(history, horizon, levels=(80,), model="lightgbm")
+    first = tasks[0]
+    model = GlobalLightGBM(first.season, first.base_freq, None, dict(GRID[0], **tuning))
+    found = model.fit_predict(tasks, calibrate=False)
+    return {t.uid: found.values[t.uid]["mean"] for t in tasks}
+
+
+def test_seasonal_target_repeats_a_season_that_repeats_exactly() -> None:
+    history = weekly_history()
+    forecasts = tuned_forecasts(history, 13, seasonal_level=1, l1=1)
+    for uid, part in history.groupby("unique_id"):
+        last_year = part["y"].to_numpy()[-52:-39]
+        np.testing.assert_allclose(forecasts[uid], last_year, rtol=1e-6)
+
+
+def test_absolute_loss_forecasts_the_typical_period_not_one_pulled_up_by_rare_spikes() -> None:
+    rng = np.random.default_rng(11)
+    frames = []
+    for k in range(10):
+        y = np.full(150, 100.0) + rng.normal(0, 1, 150)
+        spikes = rng.random(150) < 0.2  # one week in five sells five times as much, at random
+        frames.append(
+            pd.DataFrame(
+                {
+                    "unique_id": f"shop{k}",
+                    "ds": pd.date_range("2021-01-01", periods=150, freq="W-FRI"),
+                    "y": np.where(spikes, 500.0, y),
+                }
+            )
+        )
+    history = pd.concat(frames, ignore_index=True)
+    absolute = np.concatenate(list(tuned_forecasts(history, 8, l1=1).values()))
+    squared = np.concatenate(list(tuned_forecasts(history, 8).values()))
+    assert np.median(absolute) == pytest.approx(100, rel=0.1)  # the typical week
+    assert np.median(squared) > 130  # pulled towards the mean week (about 180)
+
+
+def test_loss_and_target_form_are_tuned_over_only_with_twenty_series_or_more() -> None:
+    from forecast.engine.models.global_lgbm import grid_for
+
+    assert not any(point.get("l1") or point.get("seasonal_level") for point in grid_for(19))
+    assert any(point.get("l1") and point.get("seasonal_level") for point in grid_for(20))

@@ -1,7 +1,8 @@
 """``auto``'s windows with the global model: trained on all series cut at each window's origin,
-its leaves, learning rate and rounds tuned on those windows (``models.global_lgbm.GRID``), and
-whether the file's flags are among its features (markdown amounts that start mid-history, as in
-Walmart store x dept, made it worse on the windows: 0.383 against 0.259 MASE on the last one)."""
+its leaves, learning rate, rounds, loss and target form tuned on those windows
+(``models.global_lgbm.GRID``), and whether the file's flags are among its features (markdown
+amounts that start mid-history, as in Walmart store x dept, made it worse on the windows: 0.383
+against 0.259 MASE on the last one)."""
 
 from __future__ import annotations
 
@@ -26,11 +27,11 @@ def with_global_tuned(
 ) -> tuple[list[tuple[int, SeriesTask, float]], dict[str, float] | None]:
     """Give every sample window the forecast of a global model trained on all series cut at
     that window's origin (one training per window, as production trains once per run), with
-    the leaves, learning rate and rounds of ``GRID`` that forecast the sample windows best
-    (mean MASE; the windows are auto's own, never the horizon being forecast)."""
+    the leaves, learning rate, rounds, loss and target form of ``GRID`` that forecast the sample
+    windows best (mean MASE; the windows are auto's own, never the horizon being forecast)."""
     from forecast.engine.auto import window_task
     from forecast.engine.baseline import special_case
-    from forecast.engine.models.global_lgbm import GRID, GlobalLightGBM
+    from forecast.engine.models.global_lgbm import GlobalLightGBM, grid_for
 
     first = tasks[0]
     trains: dict[int, list[SeriesTask]] = {}
@@ -41,9 +42,10 @@ def with_global_tuned(
             trains[w] = train
     if not trains:
         return list(windows_of), None
-    grid: list[dict[str, float]] = [dict(point) for point in GRID]
+    points = grid_for(len(tasks))
+    grid: list[dict[str, float]] = [dict(point) for point in points]
     if any(t.exog is not None and t.exog.size for t in tasks):
-        grid += [dict(point, flags=0) for point in GRID]  # the file's flags as features or not
+        grid += [dict(point, flags=0) for point in points]  # the file's flags as features or not
     grid_scores, fits = [], []
     for tuning in grid:
         errors = []
