@@ -3,7 +3,9 @@
 #   1. lint: ruff check, ruff format --check, mypy (src/ and dashboard/), the import contract
 #      (lint-imports: the layers of docs/ARCHITECTURE.md, see [tool.importlinter] in pyproject.toml);
 #   2. the fast unit tests (tests/unit, not marked slow), so a broken basic fails in seconds;
-#   3. the rest: slow unit tests, integration, browser end-to-end in headless Chromium.
+#   3. the rest: slow unit tests, integration, browser end-to-end in headless Chromium;
+#   4. the wheel smoke test (scripts/wheel_smoke.sh), which runs beside stages 1-3 (it mostly
+#      waits for pip, while mypy uses one core) and is reported at the end.
 # Stages 2 and 3 are one suite: every test runs exactly once, and the script fails if any stage
 # fails or if pytest collects nothing at all. Extra pytest options go to both runs
 # (e.g. `-k claim`, `-x`); with `--lint-only` only stage 1 runs.
@@ -16,6 +18,19 @@ lint_only=0
 if [ "${1:-}" = "--lint-only" ]; then
     lint_only=1
     shift
+fi
+
+smoke_log=$(mktemp)
+smoke_pid=""
+stop_smoke() {
+    if [ -n "$smoke_pid" ]; then kill -- "-$smoke_pid" 2>/dev/null || true; wait "$smoke_pid" 2>/dev/null || true; fi
+    rm -f "$smoke_log"
+}
+trap stop_smoke EXIT
+if [ "$lint_only" -eq 0 ]; then
+    # The package as a user installs it: the wheel in a fresh virtualenv, run from another folder.
+    setsid bash scripts/wheel_smoke.sh >"$smoke_log" 2>&1 &  # its own process group, to stop it whole
+    smoke_pid=$!
 fi
 
 echo "test: lint (ruff check, ruff format --check, mypy, import contract)"
@@ -41,13 +56,16 @@ export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 # pytest exit codes: 0 passed, 5 nothing collected (fine for one stage when -k narrows it, a
 # failure when both stages collect nothing), anything else a failure.
-# Two pytest-xdist workers by default (FORECAST_TEST_WORKERS to change; 0 runs in one process):
-# the browser tests spend most of their time waiting for Chromium, the fits use one core each.
+# pytest-xdist workers (FORECAST_TEST_WORKERS sets both stages; 0 runs in one process): two for
+# the fast unit tests, which keep both cores busy; three for the rest, whose browser tests spend
+# much of their time waiting for Chromium and the server (measured on 2 cores: 504 s with two
+# workers, 401 s with four, at a load of 9).
 # A file's tests stay on one worker (--dist loadfile), so module fixtures are built once.
-workers=${FORECAST_TEST_WORKERS:-2}
-parallel=()
-[ "$workers" != "0" ] && parallel=(-n "$workers" --dist loadfile)
 run_stage() {
+    local workers=$1
+    shift
+    local parallel=()
+    [ "$workers" != "0" ] && parallel=(-n "$workers" --dist loadfile)
     set +e
     $BIN/python -m pytest --headless -p no:cacheprovider "${parallel[@]}" "$@"
     local rc=$?
@@ -57,7 +75,7 @@ run_stage() {
 
 echo "test: fast unit tests"
 fast_rc=0
-run_stage -m "not slow" tests/unit "$@" || fast_rc=$?
+run_stage "${FORECAST_TEST_WORKERS:-2}" -m "not slow" tests/unit "$@" || fast_rc=$?
 if [ "$fast_rc" -ne 0 ] && [ "$fast_rc" -ne 5 ]; then
     echo "test: fast unit tests failed; the slow tests were not run" >&2
     exit "$fast_rc"
@@ -66,7 +84,7 @@ fi
 echo "test: slow unit tests, integration and browser tests"
 rest_rc=0
 # The slowest tests are listed, so that the 15-minute budget of CI can be watched.
-run_stage --without-fast-unit --durations=15 "$@" || rest_rc=$?
+run_stage "${FORECAST_TEST_WORKERS:-3}" --without-fast-unit --durations=15 "$@" || rest_rc=$?
 if [ "$rest_rc" -eq 5 ] && [ "$fast_rc" -eq 5 ]; then
     echo "test: pytest collected no tests; that counts as a failure" >&2
     exit 1
@@ -74,5 +92,12 @@ fi
 if [ "$rest_rc" -ne 0 ] && [ "$rest_rc" -ne 5 ]; then
     exit "$rest_rc"
 fi
-# The package as a user installs it: the wheel in a fresh virtualenv, run from another folder.
-bash scripts/wheel_smoke.sh
+echo "test: the wheel smoke test (started beside the lint)"
+smoke_rc=0
+wait "$smoke_pid" || smoke_rc=$?
+smoke_pid=""
+cat "$smoke_log"
+if [ "$smoke_rc" -ne 0 ]; then
+    echo "test: the wheel smoke test failed (see above)" >&2
+    exit "$smoke_rc"
+fi
