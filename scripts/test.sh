@@ -13,6 +13,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh all
 BIN=.venv/bin
+# The project's own modules, compiled once: the tests start a few hundred Python processes (CLI
+# walkthroughs, process pools, servers), which would each compile them again where
+# PYTHONDONTWRITEBYTECODE is set.
+$BIN/python -m compileall -q -j 0 src dashboard >/dev/null
 
 lint_only=0
 if [ "${1:-}" = "--lint-only" ]; then
