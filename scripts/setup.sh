@@ -38,9 +38,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     # byte-compile what they install: where PYTHONDONTWRITEBYTECODE is set, nothing is compiled
     # later and every process would compile pandas and the rest again (0.5 s against 0.24 s for
     # `forecast plan --help`).
-    if .venv/bin/python -m pip install -q uv >/dev/null 2>&1 && [ -x .venv/bin/uv ]; then
-        .venv/bin/uv pip install -q --compile-bytecode --python .venv/bin/python -e "$ROOT$extras"
+    # uv reads the system's certificate store (--native-tls), as pip does where PIP_CERT points; if it
+    # cannot reach the index or fails otherwise, pip installs instead.
+    if .venv/bin/python -m pip install -q uv >/dev/null 2>&1 && [ -x .venv/bin/uv ] &&
+        .venv/bin/uv pip install -q --native-tls --compile-bytecode --python .venv/bin/python \
+            -e "$ROOT$extras"; then
+        :
     else
+        echo "setup: uv did not install the packages; pip does"
         .venv/bin/python -m pip install -q --upgrade pip >/dev/null
         .venv/bin/python -m pip install -q -e "$ROOT$extras"
     fi
