@@ -61,9 +61,8 @@ export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 # pytest exit codes: 0 passed, 5 nothing collected (fine for one stage when -k narrows it, a
 # failure when both stages collect nothing), anything else a failure.
 # pytest-xdist workers (FORECAST_TEST_WORKERS sets both stages; 0 runs in one process): two for
-# the fast unit tests, which keep both cores busy; three for the rest, whose browser tests spend
-# much of their time waiting for Chromium and the server (measured on 2 cores: 504 s with two
-# workers, 401 s with four, at a load of 9).
+# the fast unit tests, which keep both cores busy; three for the rest (measured on 2 cores: 504 s
+# with two workers, 438 s with three, 401 s with four at a load average of 9.5).
 # A file's tests stay on one worker (--dist loadfile), so module fixtures are built once.
 run_stage() {
     local workers=$1
