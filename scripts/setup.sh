@@ -33,13 +33,11 @@ stamp=.venv/.forecast-installed-$WANT_SYSTEM
 want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "setup: installing Python packages into .venv (the first run takes a minute or two)"
-    # uv resolves and installs the same packages as pip from the same index, in a third of the
-    # time (measured 2026-12-04 without a cache: 21 s against 63 s); pip is the fallback. Both
-    # byte-compile what they install: where PYTHONDONTWRITEBYTECODE is set, nothing is compiled
-    # later and every process would compile pandas and the rest again (0.5 s against 0.24 s for
-    # `forecast plan --help`).
-    # uv reads the system's certificate store (--native-tls), as pip does where PIP_CERT points; if it
-    # cannot reach the index or fails otherwise, pip installs instead.
+    # uv installs the same packages as pip from the same index in a third of the time (measured
+    # 2026-12-04 without a cache: 21 s against 63 s), with the system's certificates as pip;
+    # if it fails, pip installs instead. Both byte-compile what they install: where
+    # PYTHONDONTWRITEBYTECODE is set nothing is compiled later, and every process would compile
+    # pandas and the rest again (`forecast plan --help`: 0.5 s against 0.24 s).
     if .venv/bin/python -m pip install -q uv >/dev/null 2>&1 && [ -x .venv/bin/uv ] &&
         .venv/bin/uv pip install -q --native-tls --compile-bytecode --python .venv/bin/python \
             -e "$ROOT$extras"; then

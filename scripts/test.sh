@@ -27,7 +27,10 @@ fi
 smoke_log=$(mktemp)
 smoke_pid=""
 stop_smoke() {
-    if [ -n "$smoke_pid" ]; then kill -- "-$smoke_pid" 2>/dev/null || true; wait "$smoke_pid" 2>/dev/null || true; fi
+    if [ -n "$smoke_pid" ]; then
+        kill -- "-$smoke_pid" 2>/dev/null || true
+        wait "$smoke_pid" 2>/dev/null || true
+    fi
     rm -f "$smoke_log"
 }
 trap stop_smoke EXIT
