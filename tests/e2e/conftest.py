@@ -26,11 +26,13 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.headless = True
 
 
+@functools.cache
 def browser_cache_dir() -> Path:
     """One HTTP and code cache per test process, kept across its browsers: the dashboard's
     bundles (Plotly, AG Grid) are fetched and compiled once per worker, as for a returning user,
-    instead of once per test."""
-    return Path(tempfile.gettempdir()) / f"forecast-e2e-chromium-cache-{os.getpid()}"
+    instead of once per test. A fresh private directory (``mkdtemp``: a name nobody can guess,
+    mode 0700), not a fixed path in the shared temporary directory."""
+    return Path(tempfile.mkdtemp(prefix="forecast-e2e-chromium-cache-"))
 
 
 QUIET_CHROMIUM = (
