@@ -38,6 +38,23 @@ def test_stl_ets_carries_the_season_forward_without_the_holiday_spikes() -> None
     assert np.max(np.abs(mean - season)) < 150
 
 
+def test_stl_ets_averages_a_seasons_yearly_noise_instead_of_extrapolating_it() -> None:
+    """Each week of the year wanders by chance (sd 40) around a fixed season; with two and a
+    half years seen, a locally constant seasonal smoother lands nearer the true season than a
+    line through each week's two yearly values would (statsmodels' default degree 1: about 31
+    on these series)."""
+    errors = []
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        n = 2 * WEEKS_A_YEAR + 26
+        season = 1000 + 200 * np.sin(2 * np.pi * np.arange(n + WEEKS_A_YEAR) / WEEKS_A_YEAR)
+        y = season[:n] + rng.normal(0, 40, n)
+        model = make_model("stl_ets", WEEKS_A_YEAR, base_freq="W").fit(y)
+        mean = model.predict(WEEKS_A_YEAR, (80,))["mean"]
+        errors.append(np.mean(np.abs(mean - season[n:])))
+    assert np.mean(errors) < 26
+
+
 def test_dyn_theta_keeps_climbing_on_a_steep_trend_where_the_retired_opt_theta_did() -> None:
     rng = np.random.default_rng(5)
     t = np.arange(60)

@@ -1,13 +1,13 @@
 """STL season + exponential smoothing on the seasonally adjusted series ("stl_ets").
 
 The season (or seasons: week and year on daily data) is taken out by statsmodels STL (MSTL for
-two seasons), a robust loess decomposition that lets the seasonal shape drift slowly; the adjusted series (trend plus
-remainder) is forecast by non-seasonal exponential smoothing, the member of {level, damped
-trend} with the lowest AICc; each seasonal component is carried forward by repeating its
-last cycle. This is what statsforecast's MSTL with an AutoETS trend does. Intervals are the
-adjusted series' ETS intervals with the season added (the season is taken as known).
-Flag columns (promo...) enter as an additive effect (see ``exog``). Without two full cycles of
-any season the series is forecast by the ETS part alone.
+two seasons), a robust loess decomposition with a locally constant seasonal smoother; the
+adjusted series (trend plus remainder) is forecast by non-seasonal exponential smoothing, the
+member of {level, damped trend} with the lowest AICc; each seasonal component is carried forward
+by repeating its last cycle. This is what statsforecast's MSTL with an AutoETS trend does.
+Intervals are the adjusted series' ETS intervals with the season added (the season is taken as
+known). Flag columns (promo...) enter as an additive effect (see ``exog``). Without two full
+cycles of any season the series is forecast by the ETS part alone.
 """
 
 from __future__ import annotations
@@ -26,6 +26,12 @@ from forecast.engine.models.exog import apply_effects, flag_effects
 TRENDS: tuple[tuple[str | None, bool], ...] = ((None, False), ("add", True))
 """(trend, damped) of the exponential smoothing members tried on the adjusted series (an
 undamped trend was tried too: chosen rarely, it extrapolated holiday-driven slopes)."""
+SEASONAL_DEGREE = 0
+"""Degree of the loess that smooths each seasonal sub-series (the same week across years): 0, a
+locally constant season, as R's ``stl`` and statsforecast's MSTL use; statsmodels' default is 1,
+which fits a line through each week's two or three yearly values and extrapolates it (held-out
+MASE of this member with 1 -> 0, 2026-12-04: Walmart 0.770 -> 0.570, store x dept 0.368 ->
+0.344, tourism 1.364 -> 1.272, Superstore 1.314 -> 1.157, US retail 0.620 -> 0.511)."""
 ROBUST_PASSES = 5
 """Outer (robustness) passes of STL: holiday spikes get down-weighted so that they do not bend
 the season (on Walmart store x dept's validation window, MASE 1.11 without robustness, 0.26
@@ -65,10 +71,16 @@ class STLETS:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if len(periods) == 1:
-                found = STL(target, period=periods[0], robust=True).fit(outer_iter=ROBUST_PASSES)
+                found = STL(
+                    target, period=periods[0], seasonal_deg=SEASONAL_DEGREE, robust=True
+                ).fit(outer_iter=ROBUST_PASSES)
                 seasonal = np.asarray(found.seasonal, dtype=float).reshape(n, -1)
             elif periods:
-                found = MSTL(target, periods=periods, stl_kwargs={"robust": True}).fit()
+                found = MSTL(
+                    target,
+                    periods=periods,
+                    stl_kwargs={"robust": True, "seasonal_deg": SEASONAL_DEGREE},
+                ).fit()
                 seasonal = np.asarray(found.seasonal, dtype=float).reshape(n, -1)
             if periods:
                 self._cycles = [seasonal[-p:, j] for j, p in enumerate(periods)]
