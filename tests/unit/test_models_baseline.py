@@ -10,6 +10,7 @@ from forecast.engine import baseline as baseline_module
 from forecast.engine.auto import CANDIDATES
 from forecast.engine.baseline import forecast_baseline, future_dates
 from forecast.engine.models import make_model
+from forecast.engine.stretch_models import label_members
 from forecast.schema import SchemaError
 
 COLUMNS = [
@@ -273,10 +274,9 @@ def test_auto_is_deterministic_and_names_its_strategy() -> None:
     second = forecast_baseline(history, 6)
     pd.testing.assert_frame_equal(first, second)
     label = first["model"].iloc[0]
-    combiner, _, inner = label.rstrip(")").rpartition("(")
-    members = inner.split(",")
+    combiner, members = label_members(label)
     candidates = {name for names in CANDIDATES.values() for name in names}
-    assert combiner in {"", "mean", "median"} and set(members) <= candidates, label
+    assert combiner in {"single", "mean", "median"} and set(members) <= candidates, label
 
 
 def test_adapters_are_built_fresh_for_each_series() -> None:

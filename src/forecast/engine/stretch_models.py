@@ -41,7 +41,7 @@ backtested by the Theta that replaced it.)"""
 MIN_SEASONS = 2  # seasons of history a fitted model has at its first backtest origin
 
 
-def _members(label: str) -> tuple[str, tuple[str, ...]]:
+def label_members(label: str) -> tuple[str, tuple[str, ...]]:
     """(combiner, members) of a model label: ``ets``, ``mean(ets,prophet)``, ``median(a,b,c)``."""
     label = label.strip()
     if "(" in label and label.endswith(")"):
@@ -51,7 +51,7 @@ def _members(label: str) -> tuple[str, tuple[str, ...]]:
 
 
 def model_label(model: str) -> str:
-    combiner, members = _members(model)
+    combiner, members = label_members(model)
     words = [MODEL_LABELS.get(m, m) for m in members]
     return words[0] if len(words) == 1 else f"{combiner} of {' and '.join(words)}"
 
@@ -69,7 +69,7 @@ def calibration_model(
         if not models_used:
             return "snaive", False
         label = max(sorted(models_used), key=lambda k: models_used[k])
-    combiner, members = _members(label)
+    combiner, members = label_members(label)
     backtested: list[str] = []
     family = True
     for member in members:
@@ -87,7 +87,7 @@ def calibration_model(
 def forecast_total(y: np.ndarray, h: int, model: str, season: int) -> float:
     """``model``'s forecast of the total of the next ``h`` periods after ``y`` (a combination
     label averages its members' totals)."""
-    combiner, members = _members(model)
+    combiner, members = label_members(model)
     if len(members) > 1:
         parts = [forecast_total(y, h, m, season) for m in members]
         return float(np.median(parts) if combiner == "median" else np.mean(parts))
