@@ -26,7 +26,8 @@ HOW_TO_READ = (
     "'Still open' is what nobody has taken yet. On each team's card, the probability says how "
     "likely actuals reach the team's target, judged by how far this engine's forecasts of team "
     "totals missed over past windows of the plan's own history (the note under the cards says how "
-    "many): low means a hope, not a plan. When the system plan moves after the goal (a new event, "
+    "many), around the system plan with its events at their stated size: low means a hope, not a "
+    "plan. When the system plan moves after the goal (a new event, "
     "factor or baseline), the drift shows per team until the owner rebases."
 )
 

@@ -84,8 +84,8 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             html.P(
                 "Probability that actuals reach the target, judged by how far this engine's "
                 "forecasts of team totals missed over past windows of the plan's own history "
-                "(the chart's title says how many), and the target's growth over the same "
-                "periods last year.",
+                "(the chart's title says how many), around the system plan with its events at "
+                "their stated size, and the target's growth over the same periods last year.",
                 className="small text-muted",
             ),
             dcc.Loading(

@@ -1279,8 +1279,11 @@ def stretch(
     *,
     last_year: Mapping[str, float | None] | None = None,
     total_target: int | None = None,
+    events: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Probability that actuals reach each team's target (and the total's), and growth over last year.
+
+    ``events``: the events' effect per team, see `stretch_of_moments` and `event_factors`.
 
     ``total_target`` (minor units): the TOTAL row's target, the goal (``Negotiation.total_target``);
     default the sum of ``team_targets``, which falls short of the goal until the remainder is
@@ -1295,7 +1298,11 @@ def stretch(
     `last_year` maps team -> actual sales over the same periods one year earlier (currency units).
     """
     return stretch_of_moments(
-        stretch_moments(baseline), team_targets, last_year=last_year, total_target=total_target
+        stretch_moments(baseline),
+        team_targets,
+        last_year=last_year,
+        total_target=total_target,
+        events=events,
     )
 
 
@@ -1323,14 +1330,31 @@ def stretch_of_moments(
     *,
     last_year: Mapping[str, float | None] | None = None,
     total_target: int | None = None,
+    events: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
-    """`stretch` from the teams' `stretch_moments` (``total_target`` as there)."""
+    """`stretch` from the teams' `stretch_moments` (``total_target`` as there).
+
+    ``events``: per team (and ``TOTAL``) the system plan's total over the baseline's (see
+    `event_factors`; default 1). The system plan is what the system expects, the baseline plus
+    what people know and the model cannot (a promotion, a purchase limit), so the expectation
+    and its spread are the baseline's times that factor: ``expected`` is the system plan's total,
+    ``expected_baseline`` the model's alone."""
+    factors = events or {}
     rows = []
     for team in sorted(team_targets):
         # One team and one column select a single float (the stubs type it as any scalar).
         mean = float(cast(float, grouped.loc[team, "mean"])) if team in grouped.index else 0.0
         var = float(cast(float, grouped.loc[team, "var"])) if team in grouped.index else 0.0
-        rows.append(_stretch_row(team, mean, var, team_targets[team], (last_year or {}).get(team)))
+        rows.append(
+            _stretch_row(
+                team,
+                mean,
+                var,
+                team_targets[team],
+                (last_year or {}).get(team),
+                factors.get(team, 1.0),
+            )
+        )
     total_last = (
         None
         if not last_year or any(last_year.get(t) is None for t in team_targets)
@@ -1343,26 +1367,49 @@ def stretch_of_moments(
             float(grouped["var"].sum()),
             sum(team_targets.values()) if total_target is None else total_target,
             total_last,
+            factors.get("TOTAL", 1.0),
         )
     )
     return pd.DataFrame(rows)
 
 
+def event_factors(baseline: Mapping[str, int], system_plan: Mapping[str, int]) -> dict[str, float]:
+    """Per team and ``TOTAL``: the system plan's total over the baseline's (minor units), the
+    events' net effect that `stretch_of_moments` scales the expectation by; 1 where the
+    baseline total is not positive (no model expectation to scale)."""
+
+    def ratio(plan: int, base: int) -> float:
+        return plan / base if base > 0 else 1.0
+
+    out = {t: ratio(int(system_plan.get(t, b)), int(b)) for t, b in baseline.items()}
+    out["TOTAL"] = ratio(
+        sum(int(system_plan.get(t, b)) for t, b in baseline.items()), sum(baseline.values())
+    )
+    return out
+
+
 def _stretch_row(
-    team: str, mean: float, var: float, target_minor: int, last_year: float | None
+    team: str,
+    mean: float,
+    var: float,
+    target_minor: int,
+    last_year: float | None,
+    factor: float = 1.0,
 ) -> dict[str, Any]:
     target = float(from_minor(target_minor))
-    sd = math.sqrt(var)
+    expected = mean * factor
+    sd = math.sqrt(var) * factor
     if sd > 0:
-        z = (target - mean) / sd
+        z = (target - expected) / sd
         probability = 0.5 * math.erfc(z / math.sqrt(2))
     else:
-        probability = 1.0 if mean >= target else 0.0
+        probability = 1.0 if expected >= target else 0.0
     growth = None if not last_year else target / last_year - 1.0
     return {
         "team": team,
         "target": target,
-        "expected": mean,
+        "expected": expected,
+        "expected_baseline": mean,
         "sd": sd,
         "probability_reach": probability,
         "last_year": last_year,

@@ -100,7 +100,11 @@ def from_the_frames(store, plan_id: str) -> dict:
     neg = nego.negotiation_of(state)
     if neg is not None and neg.goal is not None:
         table = domain.stretch(
-            frame, neg.targets(), last_year=out["last_year"], total_target=neg.total_target
+            frame,
+            neg.targets(),
+            last_year=out["last_year"],
+            total_target=neg.total_target,
+            events=domain.event_factors(*out["current"]),
         )
         teams = frame.drop_duplicates("unique_id").set_index("unique_id")["team"]
         calibration = stretch_calibration.of_plan(store, state, lambda: (history, teams))

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from forecast.engine.stretch import StretchCalibration, reach_probability
-from forecast.services import demo, negotiation, plans, stretch_calibration
+from forecast.overrides import Scope
+from forecast.services import demo, negotiation, plans, stretch_calibration, system
 from forecast.store import MemoryStore
 
 
@@ -52,3 +53,35 @@ def test_plan_without_a_stored_calibration_gets_the_same_one_computed_on_use(sam
     teams = plans.teams_of(frames.attributes, old.team_attr)
     lazy = stretch_calibration.of_plan(store, old, lambda: (frames.history, teams))
     assert lazy.to_dict() == state.stretch_calibration
+
+
+def test_a_promotion_in_the_system_plan_is_expected_not_read_as_a_stretch() -> None:
+    store = MemoryStore()
+    plan_id = demo.create_sample_plan(store, model="snaive")
+    negotiation.set_goal(store, plan_id, demo.DEMO_OWNER, ratio="1.0", basis="system_plan")
+    before = negotiation.stretch(store, plan_id).set_index("team")
+    system.add_event(
+        store,
+        plan_id,
+        demo.DEMO_OWNER,
+        name="Back to school",
+        kind="promotion",
+        scope=Scope.parse(["StoreType=a"]),
+        start="2015-08-10",
+        end="2015-08-23",
+        effect="percent",
+        value=30.0,
+        reason="flyer",
+    )
+    negotiation.rebase(store, plan_id, demo.DEMO_OWNER)  # the 1.0 goal re-applied
+    after = negotiation.stretch(store, plan_id).set_index("team")
+    ledger = negotiation.ledger(store, plan_id).set_index("team")
+    for team in ("a", "b", "c", "d"):
+        # What the stretch expects is the system plan the ledger shows, events included ...
+        assert after.loc[team, "expected"] == pytest.approx(ledger.loc[team, "system_plan"])
+        # ... so a target equal to it is as likely as before the promotion.
+        assert after.loc[team, "probability_reach"] == pytest.approx(
+            before.loc[team, "probability_reach"]
+        )
+    assert after.loc["a", "expected"] > 1.02 * after.loc["a", "expected_baseline"]
+    assert after["rests_on"].str.contains("events in the system plan").all()

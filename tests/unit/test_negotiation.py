@@ -18,6 +18,7 @@ from forecast.negotiation import (
     StageError,
     UnknownTeam,
     attainment,
+    event_factors,
     from_minor,
     largest_remainder,
     spread,
@@ -276,6 +277,36 @@ def test_stretch_probability_and_growth():
     assert out.loc["a", "growth_vs_last_year"] == pytest.approx(0.25)
     high = stretch(frame, {"a": 20000 + int(100 * 10 * 2**0.5 * 1.6448536)}).set_index("team")
     assert high.loc["a", "probability_reach"] == pytest.approx(0.05, abs=1e-4)
+
+
+def test_stretch_expects_the_system_plan_with_its_events_at_their_stated_size():
+    frame = pd.DataFrame(
+        {
+            "team": ["a", "b"],
+            "baseline": [100.0, 100.0],
+            "baseline-lo-80": [100 - 1.2815515655446004 * 10] * 2,
+            "baseline-hi-80": [100 + 1.2815515655446004 * 10] * 2,
+        }
+    )
+    # Team a's system plan holds a +30 % promotion (13,000 against a baseline of 10,000 minor
+    # units), team b's a purchase limit (-25 %).
+    factors = event_factors({"a": 10000, "b": 10000}, {"a": 13000, "b": 7500})
+    assert factors == pytest.approx({"a": 1.3, "b": 0.75, "TOTAL": 1.025})
+    out = stretch(frame, {"a": 13000, "b": 10000}, events=factors).set_index("team")
+    assert out.loc["a", "expected"] == pytest.approx(130.0)
+    assert out.loc["a", "expected_baseline"] == pytest.approx(100.0)
+    assert out.loc["a", "probability_reach"] == pytest.approx(0.5)  # its own system plan
+    # The limit is not ignored: the baseline (100) is now a 33 % stretch over 75.
+    assert out.loc["b", "probability_reach"] < 0.01
+    assert out.loc["TOTAL", "expected"] == pytest.approx(205.0)
+
+
+def test_event_factors_leave_a_team_without_a_positive_baseline_as_it_is():
+    assert event_factors({"a": 0, "b": 100}, {"a": 500, "b": 100}) == {
+        "a": 1.0,
+        "b": 1.0,
+        "TOTAL": 6.0,
+    }
 
 
 def test_attainment_names_the_closer_track():

@@ -138,6 +138,36 @@ def test_apply_calibration_replaces_the_probability_and_keeps_the_fallback_for_u
     assert out.loc[1, "probability_reach"] == 0.5
 
 
+def test_events_in_the_system_plan_count_at_their_stated_size() -> None:
+    cal = st.calibrate(_totals(52 * 3, noise=0.05, seed=1), 13, "W-FRI", model="snaive")
+    base = cal.anchor["a"]
+    table = pd.DataFrame(
+        {
+            "team": ["a", "b"],
+            # a: a +30 % promotion in the system plan and a claim of +2 % over it; b: none.
+            "target": [base * 1.3 * 1.02, cal.anchor["b"] * 1.02],
+            "expected": [base * 1.3, cal.anchor["b"]],
+            "expected_baseline": [base, cal.anchor["b"]],
+            "probability_reach": [0.0, 0.0],
+        }
+    )
+    out = st.apply_calibration(table, cal).set_index("team")
+    # The promotion is not read as a 30 % stretch: +2 % over the system plan is as likely as
+    # +2 % over the baseline would be without it.
+    assert out.loc["a", "probability_reach"] == pytest.approx(
+        st.reach_probability(cal, "a", base, base * 1.02)
+    )
+    assert 0.05 < out.loc["a", "probability_reach"] < 0.95
+    assert "events in the system plan count at their stated size" in out.loc["a", "rests_on"]
+    # A purchase limit (-25 %) makes the baseline itself a stretch.
+    limited = table.assign(expected=[base * 0.75, cal.anchor["b"]], target=[base, 1.0])
+    capped = st.apply_calibration(limited, cal).set_index("team")
+    assert capped.loc["a", "probability_reach"] < st.reach_probability(cal, "a", base, base)
+    # Without events the note says nothing about them.
+    plain = st.apply_calibration(table.drop(columns="expected_baseline"), cal)
+    assert not plain["rests_on"].str.contains("stated size").any()
+
+
 def test_calibration_survives_the_plan_document_round_trip() -> None:
     cal = st.calibrate(_totals(52 * 3, noise=0.05), 13, "W-FRI", model="snaive")
     assert st.StretchCalibration.from_dict(cal.to_dict()) == cal

@@ -383,6 +383,12 @@ def calibrate_plan(
     return stand_in
 
 
+EVENTS_NOTE = (
+    "the events in the system plan count at their stated size (the expectation is the system "
+    "plan: the baseline times the events' effect on each team's total)"
+)
+
+
 def reach_probability(
     cal: StretchCalibration, team: str, expected: float, target: float
 ) -> float | None:
@@ -418,7 +424,13 @@ def reach_probability(
 def apply_calibration(table: pd.DataFrame, cal: StretchCalibration | None) -> pd.DataFrame:
     """Replace the ``probability_reach`` of a stretch table (team, target, expected, ...) by the
     calibrated probability where the calibration holds the team; add ``calibrated`` (bool) and
-    ``rests_on`` (what each row's probability rests on, in words)."""
+    ``rests_on`` (what each row's probability rests on, in words).
+
+    With ``expected_baseline`` (the model's expectation, while ``expected`` is the system
+    plan's: baseline plus events), the events count at their stated size: the actual total is
+    the baseline's predictive times ``expected / expected_baseline``, so a target is judged
+    against the calibration at ``target`` over that factor (a +30 % promotion in the system plan
+    is not read as a 30 % stretch, nor a purchase limit ignored)."""
     out = table.copy()
     calibrated: list[bool] = []
     rests_on: list[str] = []
@@ -429,21 +441,26 @@ def apply_calibration(table: pd.DataFrame, cal: StretchCalibration | None) -> pd
         else "Not calibrated: no backtest for this plan. Shown from the baseline's intervals "
         "with periods assumed independent, which is too confident."
     )
+    with_events = False
     for row in out.to_dict("records"):
-        p = (
-            None
-            if cal is None
-            else reach_probability(
-                cal, str(row["team"]), float(row["expected"]), float(row["target"])
-            )
-        )
+        team, target = str(row["team"]), float(row["target"])
+        model = float(row.get("expected_baseline", row["expected"]))
+        factor = float(row["expected"]) / model if model > 0 else 1.0
+        with_events = with_events or not math.isclose(factor, 1.0, rel_tol=1e-12)
+        p = None
+        if cal is not None and factor > 0:
+            p = reach_probability(cal, team, model, target / factor)
+        elif cal is not None and cal.predictive.get(team) is not None and cal.usable:
+            p = 1.0 if target <= 0 else 0.0  # the events take the whole total to zero
         calibrated.append(p is not None)
         rests_on.append(
-            cal.rests_on(on_anchor=cal.on_anchor(str(row["team"]), float(row["expected"])))
+            cal.rests_on(on_anchor=cal.on_anchor(team, model))
             if p is not None and cal is not None
             else fallback
         )
         probability.append(p if p is not None else float(row["probability_reach"]))
+    if with_events:
+        rests_on = [f"{text}; {EVENTS_NOTE}" for text in rests_on]
     out["probability_reach"] = probability
     out["calibrated"] = calibrated
     out["rests_on"] = rests_on

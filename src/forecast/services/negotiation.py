@@ -670,7 +670,9 @@ def stretch(store: PlanRepository, plan: str) -> pd.DataFrame:
     the same periods last year. The probability is calibrated on this engine's past misses of team
     totals over the plan's horizon (``forecast.engine.stretch``; columns ``calibrated`` and
     ``rests_on`` say so); with too short a history it falls back to the baseline's intervals with
-    periods assumed independent (``forecast.negotiation.stretch``), and ``rests_on`` says that."""
+    periods assumed independent (``forecast.negotiation.stretch``), and ``rests_on`` says that.
+    The expectation is the system plan's (``expected``): the events count at their stated size,
+    the model's baseline alone is ``expected_baseline``."""
     state = get_plan(store, plan)
     neg = _require_negotiation(state, "compute the stretch")
     totals = plan_totals.of_plan(store, state)
@@ -679,6 +681,7 @@ def stretch(store: PlanRepository, plan: str) -> pd.DataFrame:
         neg.targets(),
         last_year=dict(totals.last_year),
         total_target=neg.total_target,
+        events=domain.event_factors(totals.team_baseline, totals.team_system_plan),
     )
 
     def inputs() -> tuple[pd.DataFrame, pd.Series]:  # only for a plan without a calibration
