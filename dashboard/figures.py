@@ -306,8 +306,9 @@ def period_lines(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
 
 
 def stretch_chart(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
-    """How far each team's target stretches: the probability that actuals reach it under the
-    baseline's forecast distribution (bars, 0-100 %), with the growth over last year as text.
+    """How far each team's target stretches: the probability that actuals reach it (bars,
+    0-100 %; from the plan's stretch, `services.negotiation.stretch`), with the growth over last
+    year as text.
 
     `frame`: team, probability (0..1), and optionally growth (fraction, e.g. 0.12)."""
     data = frame.sort_values("probability")

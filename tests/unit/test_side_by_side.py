@@ -115,3 +115,13 @@ def test_a_dollar_plan_is_compared_in_dollars(store):
     assert "$" in shown and "€" not in shown
     assert {r["cur"] for r in rows} == {"$"}
     assert stretch.layout.title.text.replace("<br>", " ") == compared.stretch_note
+
+
+def test_the_stretch_chart_names_the_goal_while_the_teams_targets_fall_short_of_it(store):
+    nego.set_goal(store, store.plan_id, "olga", ratio="1.2")
+    open_round = comparison.compare_plans(store, store.plan_id).stretch
+    assert list(open_round["team"]) == ["north", "south", comparison.GOAL_ROW]
+    nego.close_round(store, store.plan_id, "olga")
+    nego.assign(store, store.plan_id, "olga", "even")
+    assigned = comparison.compare_plans(store, store.plan_id).stretch
+    assert list(assigned["team"]) == ["north", "south", "TOTAL"]  # the teams now add up to it
