@@ -13,6 +13,7 @@ from dashboard.fix_hints import page_message, page_text
 from forecast.services import money as fmt
 from forecast.services.errors import (
     Fix,
+    FixKey,
     Forbidden,
     Invalid,
     Locked,
@@ -30,6 +31,9 @@ _ERROR_TITLES: dict[type[ServiceError], str] = {
     NotFound: "Not found",
     Invalid: "Not accepted",
 }
+_STATE_TITLES: dict[FixKey, str] = {FixKey.UPLOAD_ACTUALS: "No actuals yet"}
+"""Refusals that describe where a plan stands, not a mistake (every plan starts without
+actuals): shown as information, not as an error."""
 
 
 def money(value: float | int | None, *, decimals: int = 0, currency: str | None = CURRENCY) -> str:
@@ -88,6 +92,13 @@ def page_header(title: str, how_to_read: str) -> html.Div:
 def error_alert(exc: BaseException) -> dbc.Alert:
     """A readable alert for a refusal from the services: its reason and how to fix it on the
     pages (``dashboard.fix_hints``), never a command-line flag."""
+    fix = getattr(exc, "fix", None)
+    if isinstance(exc, NotFound) and fix is not None and fix.key in _STATE_TITLES:
+        return dbc.Alert(
+            [html.Strong(_STATE_TITLES[fix.key] + ". "), html.Span(page_message(exc))],
+            color="info",
+            className="service-info",
+        )
     title = next(
         (t for kind, t in _ERROR_TITLES.items() if isinstance(exc, kind)), "Could not do that"
     )

@@ -56,6 +56,16 @@ def test_service_errors_become_titled_alerts():
     assert "bad goal" in str(alert.children)
 
 
+def test_a_plan_without_actuals_is_told_where_it_stands_not_shown_an_error():
+    from forecast.services.errors import Fix, FixKey, NotFound
+
+    waiting = NotFound("plan p1 has no actuals yet", Fix(FixKey.UPLOAD_ACTUALS, plan="p1"))
+    alert = components.error_alert(waiting)
+    assert alert.color == "info" and "No actuals yet" in str(alert.children)
+    assert "upload them on the Actuals page" in str(alert.children)
+    assert components.error_alert(NotFound("no plan 'zz'")).color == "danger"
+
+
 def test_member_label_names_the_leads_team():
     assert member_label("lena", ["lead"], "a") == "lena — lead of team a"
     assert member_label("olga", ["owner", "planner"], None) == "olga — owner, planner"
