@@ -50,6 +50,11 @@ def test_goal_typed_with_dollar_sign_and_separators_and_ledger_in_dollars(usd_pl
     assert stretch.exit_code == 0, stretch.output
     assert "P(reach) from" in stretch.stdout and "past 13-week windows" in stretch.stdout
     assert " %" in stretch.stdout
+    # Nobody has claimed yet: the total's row is the goal's chance, and says so; the JSON keeps
+    # its key.
+    assert "TOTAL (goal)" in stretch.stdout and "$72,000,000.00" in stretch.stdout
+    rows = json.loads(run_ro(data_dir, "plan", "stretch", plan_id, "--json").stdout)
+    assert [r["team"] for r in rows][-1] == "TOTAL"
 
 
 def test_euro_amount_in_a_dollar_plan_is_refused(usd_plan) -> None:

@@ -331,6 +331,7 @@ def stretch_cmd(
     if as_json:
         echo_json(_records(table))
         return
+    table = nego.with_goal_row(table)  # in words; the JSON keeps the key TOTAL
     currency = nego.summary(store, plan).get("currency")
     typer.echo(f"{'team':<16}{'target':>22}{'expected':>22}{'P(reach)':>10}{'vs last year':>14}")
     for row in _records(table):

@@ -145,25 +145,6 @@ def _row(
     }
 
 
-GOAL_ROW = "TOTAL (goal)"
-"""The TOTAL row's label in the stretch chart while its target is the goal and the teams'
-targets fall short of it (the remainder not yet assigned): the bar is the goal's chance, not
-that of the teams' targets summed, which the page's other totals show."""
-
-
-def _stretch_view(stretch: pd.DataFrame) -> pd.DataFrame:
-    """team, probability, growth; the TOTAL row named ``GOAL_ROW`` while its target is the goal
-    rather than the sum of the teams' targets."""
-    view = stretch.rename(
-        columns={"probability_reach": "probability", "growth_vs_last_year": "growth"}
-    )
-    is_total = view["team"].astype(str) == "TOTAL"
-    summed = float(view.loc[~is_total, "target"].sum())
-    is_goal = is_total & ~np.isclose(view["target"].astype(float), summed, rtol=0, atol=0.005)
-    view["team"] = view["team"].astype(str).where(~is_goal, GOAL_ROW)
-    return view[["team", "probability", "growth"]]
-
-
 def compare_plans(store: PlanRepository, plan: str) -> PlanComparison:
     """The Side by side page's read model."""
     summary = negotiation.summary(store, plan)
@@ -185,7 +166,9 @@ def compare_plans(store: PlanRepository, plan: str) -> PlanComparison:
         stage=str(summary["stage"]),
         totals=totals,
         differences=differences(totals, negotiation.ledger(store, plan), stretch),
-        stretch=_stretch_view(stretch),
+        stretch=negotiation.with_goal_row(stretch).rename(
+            columns={"probability_reach": "probability", "growth_vs_last_year": "growth"}
+        )[["team", "probability", "growth"]],
         summary=summary,
         currency=summary.get("currency"),
         stretch_note=stretch_note(stretch),

@@ -692,6 +692,21 @@ def stretch(store: PlanRepository, plan: str) -> pd.DataFrame:
     return apply_calibration(table, stretch_calibration.of_plan(store, state, inputs))
 
 
+GOAL_ROW = "TOTAL (goal)"
+"""The stretch's TOTAL row as the pages and the CLI name it while its target is the goal and the
+teams' targets fall short of it (the remainder not yet assigned): it is the goal's chance, not
+that of the teams' targets summed, which the ledger's TOTAL shows."""
+
+
+def with_goal_row(stretch: pd.DataFrame) -> pd.DataFrame:
+    """A `stretch` table whose TOTAL row is named ``GOAL_ROW`` while its target is the goal
+    rather than the sum of the teams' targets (to the cent)."""
+    is_total = stretch["team"].astype(str) == "TOTAL"
+    summed = round(float(stretch.loc[~is_total, "target"].sum()), 2)
+    is_goal = is_total & (stretch["target"].astype(float).round(2) != summed)
+    return stretch.assign(team=stretch["team"].astype(str).where(~is_goal, GOAL_ROW))
+
+
 def _last_year(store: PlanRepository, state: PlanState) -> dict[str, float | None]:
     """Last year's sales per team of this plan version (the plan totals' read model)."""
     return dict(plan_totals.of_plan(store, state).last_year)
