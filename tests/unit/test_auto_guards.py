@@ -58,3 +58,16 @@ def test_seasonal_naive_enters_monthly_combinations_only_alone() -> None:
     assert ("single", ("snaive",)) in monthly
     assert not any("snaive" in members for _, members in monthly if len(members) > 1)
     assert ("mean", ("ets", "snaive")) in weekly
+
+
+def test_four_and_five_fitted_members_are_combined_too_without_seasonal_naive() -> None:
+    from forecast.engine.auto import _strategies
+
+    members = ("ets", "stl_ets", "theta", "prophet", "lightgbm", "snaive")
+    weekly = _strategies(members, "W")
+    assert ("median", ("ets", "stl_ets", "prophet", "lightgbm")) in weekly
+    assert ("mean", ("ets", "stl_ets", "theta", "prophet", "lightgbm")) in weekly
+    larger = [m for _, m in weekly if len(m) > 3]
+    # C(5, 4) + C(5, 5) member sets, each as a mean and a median; none with seasonal naive
+    assert len(larger) == 2 * (5 + 1) and not any("snaive" in m for m in larger)
+    assert len(set(weekly)) == len(weekly)

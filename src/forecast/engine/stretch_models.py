@@ -53,7 +53,9 @@ def label_members(label: str) -> tuple[str, tuple[str, ...]]:
 def model_label(model: str) -> str:
     combiner, members = label_members(model)
     words = [MODEL_LABELS.get(m, m) for m in members]
-    return words[0] if len(words) == 1 else f"{combiner} of {' and '.join(words)}"
+    if len(words) == 1:
+        return words[0]
+    return f"{combiner} of {', '.join(words[:-1])} and {words[-1]}"
 
 
 def calibration_model(
