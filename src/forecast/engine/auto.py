@@ -242,8 +242,8 @@ def _strategies(candidates: Sequence[str], base_freq: str = "W") -> list[Strateg
         out += [("mean", tuple(combo)), ("median", tuple(combo))]
     fitted = [c for c in pool if c != "snaive"]
     for size in LARGER_SIZES:
-        for combo in itertools.combinations(fitted, size):
-            out += [("mean", tuple(combo)), ("median", tuple(combo))]
+        for larger in itertools.combinations(fitted, size):
+            out += [("mean", tuple(larger)), ("median", tuple(larger))]
     prior = PRIOR.get(base_freq)
     if prior is not None and prior not in out and all(m in candidates for m in prior[1]):
         out.append(prior)
