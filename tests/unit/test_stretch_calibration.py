@@ -163,6 +163,10 @@ def test_events_in_the_system_plan_count_at_their_stated_size() -> None:
     limited = table.assign(expected=[base * 0.75, cal.anchor["b"]], target=[base, 1.0])
     capped = st.apply_calibration(limited, cal).set_index("team")
     assert capped.loc["a", "probability_reach"] < st.reach_probability(cal, "a", base, base)
+    # Events that take a team's whole total to zero (a "set 0" for every week): no target above
+    # zero can be reached.
+    emptied = st.apply_calibration(table.assign(expected=[0.0, cal.anchor["b"]]), cal)
+    assert emptied.loc[0, "probability_reach"] == 0.0 and bool(emptied.loc[0, "calibrated"])
     # Without events the note says nothing about them.
     plain = st.apply_calibration(table.drop(columns="expected_baseline"), cal)
     assert not plain["rests_on"].str.contains("stated size").any()
