@@ -340,7 +340,9 @@ def stretch_chart(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure
     fig.update_layout(
         title={"text": "<br>".join(lines), "x": 0.01, "font": {"size": 14}} if lines else None,
         template="plotly_white",
-        margin={"l": 80, "r": 20, "t": 30 + 20 * len(lines) if lines else 20, "b": 40},
+        # the right margin holds the text beside a bar near 100 % ("95 % likely · +0.0 % vs
+        # last year"); titles of several lines are centred in the top margin
+        margin={"l": 80, "r": 190, "t": 40 + 24 * len(lines) if lines else 20, "b": 40},
         showlegend=False,
     )
     fig.update_xaxes(

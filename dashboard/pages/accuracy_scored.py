@@ -31,9 +31,7 @@ def scored_plans_notice(scored: list[Any]) -> dbc.Alert:
     ]
     return dbc.Alert(
         [
-            html.Span(
-                "This plan has no actuals to score yet. These plans have them: ", className="me-1"
-            ),
+            html.Span("These plans have actuals to score: ", className="me-1"),
             *buttons,
         ],
         color="info",

@@ -132,7 +132,7 @@ def test_a_plan_without_actuals_points_to_the_plans_that_have_them():
     ]  # fmt: skip
     notice = accuracy_scored.scored_plans_notice(scored)
     text = " ".join(str(c.children) for c in notice.children)
-    assert "has no actuals to score yet" in text
+    assert "These plans have actuals to score" in text
     (button,) = [c for c in notice.children if getattr(c, "id", None)]
     assert button.id == {"type": ids.ACC_OPEN_PLAN, "plan": "p1"}
     assert button.children == "Open Sample plan: last quarter (held out) (v12, agreed)"

@@ -383,10 +383,7 @@ def calibrate_plan(
     return stand_in
 
 
-EVENTS_NOTE = (
-    "the events in the system plan count at their stated size (the expectation is the system "
-    "plan: the baseline times the events' effect on each team's total)"
-)
+EVENTS_NOTE = "the events in the system plan count at their stated size"
 
 
 def reach_probability(
