@@ -262,15 +262,20 @@ def test_stretch_total_row_reaches_for_the_goal_while_the_remainder_is_open():
     assert summed.loc["TOTAL", "target"] == pytest.approx(200.0)  # no goal: the sum
 
 
-def test_stretch_probability_and_growth():
-    frame = pd.DataFrame(
+def _two_cells(teams: list[str]) -> pd.DataFrame:
+    """Two series-periods of baseline 100 whose 80 % interval gives an sd of 10 each."""
+    return pd.DataFrame(
         {
-            "team": ["a", "a"],
+            "team": teams,
             "baseline": [100.0, 100.0],
             "baseline-lo-80": [100 - 1.2815515655446004 * 10] * 2,
             "baseline-hi-80": [100 + 1.2815515655446004 * 10] * 2,
         }
     )
+
+
+def test_stretch_probability_and_growth():
+    frame = _two_cells(["a", "a"])
     out = stretch(frame, {"a": 20000}, last_year={"a": 160.0}).set_index("team")
     assert out.loc["a", "probability_reach"] == pytest.approx(0.5)
     assert out.loc["a", "sd"] == pytest.approx(10 * 2**0.5)
@@ -280,14 +285,7 @@ def test_stretch_probability_and_growth():
 
 
 def test_stretch_expects_the_system_plan_with_its_events_at_their_stated_size():
-    frame = pd.DataFrame(
-        {
-            "team": ["a", "b"],
-            "baseline": [100.0, 100.0],
-            "baseline-lo-80": [100 - 1.2815515655446004 * 10] * 2,
-            "baseline-hi-80": [100 + 1.2815515655446004 * 10] * 2,
-        }
-    )
+    frame = _two_cells(["a", "b"])
     # Team a's system plan holds a +30 % promotion (13,000 against a baseline of 10,000 minor
     # units), team b's a purchase limit (-25 %).
     factors = event_factors({"a": 10000, "b": 10000}, {"a": 13000, "b": 7500})
