@@ -3,7 +3,8 @@
 Selection is pooled over a sample of series: a per-series pick of one backtest's winner is
 noisy (measured here: worse than a fixed combination), while the pooled mean MASE of a few
 windows over tens of series separates models reliably. Candidates are the single models, the
-mean of any two, and the mean or median of any three; among strategies within ``TIE_MARGIN``
+mean of any two, the mean or median of any three, and of any four or five fitted members
+(``LARGER_SIZES``); among strategies within ``TIE_MARGIN``
 of the best the cheapest wins (a combination must be clearly better to be worth its fitting
 time), so Prophet or ARIMA are only fitted on all series when the backtest says they pay.
 Measured here (holdout MASE, auto vs the best single model in the same run): Walmart weekly
