@@ -20,6 +20,7 @@ from forecast.services.errors import (
     NotFound,
     ServiceError,
     StaleVersion,
+    fix_of,
 )
 
 CURRENCY = "EUR"  # plans made before plans had a currency are in euros
@@ -92,7 +93,7 @@ def page_header(title: str, how_to_read: str) -> html.Div:
 def error_alert(exc: BaseException) -> dbc.Alert:
     """A readable alert for a refusal from the services: its reason and how to fix it on the
     pages (``dashboard.fix_hints``), never a command-line flag."""
-    fix = getattr(exc, "fix", None)
+    fix = fix_of(exc)
     if isinstance(exc, NotFound) and fix is not None and fix.key in _STATE_TITLES:
         return dbc.Alert(
             [html.Strong(_STATE_TITLES[fix.key] + ". "), html.Span(page_message(exc))],

@@ -445,10 +445,13 @@ def apply_calibration(table: pd.DataFrame, cal: StretchCalibration | None) -> pd
         factor = float(row["expected"]) / model if model > 0 else 1.0
         with_events = with_events or not math.isclose(factor, 1.0, rel_tol=1e-12)
         p = None
-        if cal is not None and factor > 0:
-            p = reach_probability(cal, team, model, target / factor)
-        elif cal is not None and cal.predictive.get(team) is not None and cal.usable:
-            p = 1.0 if target <= 0 else 0.0  # the events take the whole total to zero
+        if cal is not None:
+            # events that take the whole total to zero leave an expectation of zero
+            p = (
+                reach_probability(cal, team, model, target / factor)
+                if factor > 0
+                else reach_probability(cal, team, 0.0, target)
+            )
         calibrated.append(p is not None)
         rests_on.append(
             cal.rests_on(on_anchor=cal.on_anchor(team, model))
