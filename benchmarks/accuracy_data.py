@@ -9,6 +9,11 @@ PROVENANCE.md of the data directory says:
 - us_retail: US monthly retail sales (sample_data/prophet), 1 series; last 12 months held out.
 - superstore: Superstore sales by Region x Category, monthly (order lines summed per month
   start), 12 series; last 6 months held out; US holidays.
+
+``UNSEEN_SETS`` are the same files cut in ways nothing in the engine was tuned on, all monthly:
+Superstore in total, by Category, Segment, Region, Sub-Category and Region x Segment (last 12
+months held out), Walmart's 45 stores and Rossmann's 100 stores summed by month (last 6 held
+out: 27 and 25 months of history). ``bench_accuracy.py --sets unseen`` runs them.
 """
 
 from __future__ import annotations
@@ -20,6 +25,15 @@ import pandas as pd
 from benchmarks.engine_data import Suite, load_rossmann, load_walmart, split_holdout
 
 SETS = ("walmart", "walmart_dept", "rossmann", "tourism", "us_retail", "superstore")
+SUPERSTORE_CUTS: dict[str, list[str]] = {
+    "superstore_total": [],
+    "superstore_category": ["Category"],
+    "superstore_segment": ["Segment"],
+    "superstore_region": ["Region"],
+    "superstore_subcategory": ["Sub-Category"],
+    "superstore_region_segment": ["Region", "Segment"],
+}
+UNSEEN_SETS = (*SUPERSTORE_CUTS, "walmart_monthly", "rossmann_monthly")
 
 
 def load_walmart_dept(data_dir: Path) -> Suite:
@@ -71,11 +85,14 @@ def load_us_retail(data_dir: Path) -> Suite:
     )
 
 
-def load_superstore(data_dir: Path) -> Suite:
+def _superstore_monthly(data_dir: Path, by: list[str]) -> pd.DataFrame:
+    """Superstore's order lines summed per month start and per ``by`` (all of them: "total"),
+    every month of the span present (0 where a series sold nothing)."""
     raw = pd.read_csv(data_dir / "superstore" / "sample_superstore.csv", encoding="latin-1")
     month = pd.to_datetime(raw["Order Date"], format="%m/%d/%Y").dt.to_period("M").dt.to_timestamp()
+    key = raw[by].astype(str).agg("/".join, axis=1) if by else pd.Series("total", index=raw.index)
     frame = (
-        raw.assign(unique_id=raw["Region"] + "/" + raw["Category"], ds=month)
+        raw.assign(unique_id=key, ds=month)
         .groupby(["unique_id", "ds"], as_index=False)["Sales"]
         .sum()
         .rename(columns={"Sales": "y"})
@@ -87,9 +104,73 @@ def load_superstore(data_dir: Path) -> Suite:
         ],
         names=["unique_id", "ds"],
     )
-    frame = frame.set_index(["unique_id", "ds"]).reindex(full, fill_value=0.0).reset_index()
+    return frame.set_index(["unique_id", "ds"]).reindex(full, fill_value=0.0).reset_index()
+
+
+def load_superstore(data_dir: Path) -> Suite:
+    frame = _superstore_monthly(data_dir, ["Region", "Category"])
     return split_holdout(
         "superstore", frame, freq="MS", season=12, horizon=6, flags=[], country="US", notes=[]
+    )
+
+
+def load_superstore_cut(name: str, data_dir: Path) -> Suite:
+    frame = _superstore_monthly(data_dir, SUPERSTORE_CUTS[name])
+    return split_holdout(
+        name, frame, freq="MS", season=12, horizon=12, flags=[], country="US", notes=[]
+    )
+
+
+def _monthly(frame: pd.DataFrame) -> pd.DataFrame:
+    """``unique_id, ds, y`` summed by calendar month (``ds`` the month start)."""
+    month = frame["ds"].dt.to_period("M").dt.to_timestamp()
+    return frame.assign(ds=month).groupby(["unique_id", "ds"], as_index=False)["y"].sum()
+
+
+def load_walmart_monthly(data_dir: Path) -> Suite:
+    raw = pd.read_csv(data_dir / "walmart" / "walmart_store_sales.csv")
+    weekly = pd.DataFrame(
+        {
+            "unique_id": raw["Store"].astype(str),
+            "ds": pd.to_datetime(raw["Date"], format="%d-%m-%Y"),
+            "y": raw["Weekly_Sales"].astype(float),
+        }
+    )
+    return split_holdout(
+        "walmart_monthly",
+        _monthly(weekly),
+        freq="MS",
+        season=12,
+        horizon=6,
+        flags=[],
+        country="US",
+        notes=["weeks summed by the month of their Friday: four or five weeks a month"],
+    )
+
+
+def load_rossmann_monthly(data_dir: Path) -> Suite:
+    raw = pd.read_csv(data_dir / "rossmann" / "rossmann_train_100stores.csv", low_memory=False)
+    daily = pd.DataFrame(
+        {
+            "unique_id": raw["Store"].astype(str),
+            "ds": pd.to_datetime(raw["Date"]),
+            "y": raw["Sales"].astype(float),
+        }
+    )
+    monthly = _monthly(daily)
+    full = pd.MultiIndex.from_product(
+        [monthly["unique_id"].unique(), sorted(monthly["ds"].unique())], names=["unique_id", "ds"]
+    )
+    monthly = monthly.set_index(["unique_id", "ds"]).reindex(full, fill_value=0.0).reset_index()
+    return split_holdout(
+        "rossmann_monthly",
+        monthly,
+        freq="MS",
+        season=12,
+        horizon=6,
+        flags=[],
+        country="DE",
+        notes=["months without a row (stores closed for refurbishment) count as 0"],
     )
 
 
@@ -101,9 +182,13 @@ def load_set(name: str, data_dir: Path) -> Suite:
         "tourism": lambda: load_tourism(data_dir),
         "us_retail": lambda: load_us_retail(data_dir),
         "superstore": lambda: load_superstore(data_dir),
+        "walmart_monthly": lambda: load_walmart_monthly(data_dir),
+        "rossmann_monthly": lambda: load_rossmann_monthly(data_dir),
     }
+    for cut in SUPERSTORE_CUTS:
+        loaders[cut] = lambda cut=cut: load_superstore_cut(cut, data_dir)
     if name not in loaders:
-        raise SystemExit(f"unknown set {name!r}; use one of {', '.join(SETS)}")
+        raise SystemExit(f"unknown set {name!r}; use one of {', '.join(SETS + UNSEEN_SETS)}")
     return loaders[name]()
 
 

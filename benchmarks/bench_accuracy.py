@@ -18,6 +18,11 @@ the targets: auto <= 0.97 x best pipeline, auto <= AutoETS. Never asserts.
     bash benchmarks/peers_venv.sh                    # once: the statsforecast venv
     .venv/bin/python benchmarks/bench_accuracy.py --data-dir ../shared/data/real --jobs 2
     .venv/bin/python benchmarks/bench_accuracy.py --sets us_retail,tourism   # a quick look
+    .venv/bin/python benchmarks/bench_accuracy.py --sets unseen   # cuts nothing was tuned on
+
+``--sets unseen`` runs ``accuracy_data.UNSEEN_SETS``: the same files summed in other ways
+(Superstore in total and by other attributes, Walmart and Rossmann by month), a check that what
+was tuned on the six sets carries to data the engine has not seen.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from benchmarks.accuracy_data import SETS, load_set, validation_suite  # noqa: E402
+from benchmarks.accuracy_data import SETS, UNSEEN_SETS, load_set, validation_suite  # noqa: E402
 from benchmarks.engine_data import Suite  # noqa: E402
 from benchmarks.engine_metrics import reference_seasonal_naive, seasonal_naive_scale  # noqa: E402
 
@@ -354,7 +359,11 @@ def markdown(table: pd.DataFrame) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data" / "real")
-    parser.add_argument("--sets", default=",".join(SETS))
+    parser.add_argument(
+        "--sets",
+        default=",".join(SETS),
+        help="comma-separated; 'unseen' stands for " + ", ".join(UNSEEN_SETS),
+    )
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out-dir", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument(
@@ -376,8 +385,9 @@ def main() -> None:
     rows: list[dict] = []
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%MZ")
     tag = args.sets.replace(",", "-")
+    names = [n for s in args.sets.split(",") if s for n in (UNSEEN_SETS if s == "unseen" else [s])]
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    for name in [s for s in args.sets.split(",") if s]:
+    for name in names:
         rows += run_set(name, args.data_dir, args.jobs, lambda m: print(m, flush=True))
         table = pd.DataFrame(rows)
         text = markdown(table) + "\nTargets:\n\n"

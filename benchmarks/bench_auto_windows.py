@@ -30,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from benchmarks.accuracy_data import SETS, load_set  # noqa: E402
+from benchmarks.accuracy_data import SETS, UNSEEN_SETS, load_set  # noqa: E402
 from benchmarks.engine_data import Suite  # noqa: E402
 
 if TYPE_CHECKING:
@@ -139,9 +139,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     names = [s.strip() for s in args.sets.split(",") if s.strip()]
-    unknown = [s for s in names if s not in SETS]
+    unknown = [s for s in names if s not in SETS + UNSEEN_SETS]
     if unknown:
-        parser.error(f"unknown set(s) {', '.join(unknown)}; choose from {', '.join(SETS)}")
+        known = ", ".join(SETS + UNSEEN_SETS)
+        parser.error(f"unknown set(s) {', '.join(unknown)}; choose from {known}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name in names:
