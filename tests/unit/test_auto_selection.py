@@ -53,3 +53,35 @@ def test_with_few_series_the_lowest_mean_wins_over_a_cheaper_strategy_within_the
     worse = {NAIVE: 0.0, lgbm: 0.08, pair: 0.08}
     assert choose(scores, worse, "W", series=12) == pair
     assert choose(scores, worse, "W", series=40) == lgbm
+
+
+def test_with_few_series_a_model_not_clearly_over_the_naive_limit_is_served_over_naive() -> None:
+    # Superstore by Region x Segment (12 series): every model worse than seasonal naive on 3 or
+    # more series (25 %), but 3 of 12 is what a model at the 15 % limit often shows
+    median = ("median", ("stl_ets", "arima", "lightgbm"))
+    scores = {NAIVE: 1.311, median: 1.159, ETS: 1.902}
+    worse = {NAIVE: 0.0, median: 0.25, ETS: 0.67}
+    assert choose(scores, worse, "W", series=12) == median
+    # 5 of 12 is clearly over the limit: seasonal naive is served
+    worse[median] = 5 / 12
+    assert choose(scores, worse, "W", series=12) == NAIVE
+
+
+def test_a_model_within_the_naive_limit_is_preferred_to_one_merely_not_clearly_over_it() -> None:
+    scores = {NAIVE: 1.3, ETS: 1.2, PAIR: 1.0}
+    worse = {NAIVE: 0.0, ETS: 0.10, PAIR: 0.25}
+    assert choose(scores, worse, "W", series=12) == ETS
+
+
+def test_a_share_is_judged_by_how_many_series_or_windows_it_was_counted_on() -> None:
+    from forecast.engine.auto import clearly_above_limit
+
+    assert not clearly_above_limit(4 / 12, 12)
+    assert clearly_above_limit(5 / 12, 12)
+    # the same 25 % over 120 windows is clear
+    assert not clearly_above_limit(0.25, 12)
+    assert clearly_above_limit(0.25, 120)
+    scores = {NAIVE: 1.3, PAIR: 1.0}
+    worse = {NAIVE: 0.0, PAIR: 0.25}
+    assert choose(scores, worse, "W", series=40, units=40) == PAIR
+    assert choose(scores, worse, "W", series=40, units=120) == NAIVE
