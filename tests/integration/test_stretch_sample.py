@@ -18,6 +18,17 @@ def sample() -> tuple[MemoryStore, str]:
     return store, plan_id
 
 
+def test_stores_without_rows_for_half_of_last_year_get_a_baseline_not_zero(sample) -> None:
+    # 17 of the sample's 100 stores have no rows from July to December 2014
+    store, plan_id = sample
+    frames = plans.load_frames(store, plan_id)
+    days_with_rows = frames.history.groupby("unique_id")["y"].apply(lambda y: (y > 0).mean())
+    gapped = days_with_rows[days_with_rows < 0.9].index
+    assert len(gapped) == 17
+    totals = frames.baseline.groupby("unique_id")["baseline"].sum()
+    assert (totals.loc[gapped] > 0.5 * totals.median()).all()
+
+
 def test_plan_creation_stores_a_stretch_calibration_of_past_13_week_windows(sample) -> None:
     store, plan_id = sample
     cal = StretchCalibration.from_dict(plans.get_plan(store, plan_id).stretch_calibration)

@@ -42,6 +42,7 @@ import pandas as pd
 
 from forecast import schema
 from forecast.engine import stretch_predictive as sp
+from forecast.engine.models.naive import fill_gaps
 from forecast.engine.stretch_calendar import unseen_share
 from forecast.engine.stretch_models import (
     CHEAP_MODELS,
@@ -53,7 +54,8 @@ from forecast.engine.stretch_models import (
 )
 
 TOTAL = "TOTAL"
-METHOD = "family-residuals-v6"  # stored calibrations of another method are recomputed
+METHOD = "family-residuals-v7"  # stored calibrations of another method are recomputed
+# v7 (2026-12-04): team totals read a series' gaps as its seasonal naive does (`team_totals`)
 MIN_WINDOWS = 3  # past windows the misses must span; fewer: no calibrated probability
 SPAN = 8  # horizons of past misses each rule averages over, and of out-of-sample errors kept
 HALF_LIFE_YEARS = 1.0  # the weight of a past error halves every year (fixed a priori)
@@ -181,9 +183,17 @@ def period_word(freq: str) -> str:
     return {"W": "week", "D": "day", "M": "month", "Q": "quarter"}.get(code[:1], "period")
 
 
-def team_totals(history: pd.DataFrame, teams: pd.Series) -> pd.DataFrame:
-    """A ds x team matrix of summed sales (missing values count as 0)."""
+def team_totals(history: pd.DataFrame, teams: pd.Series, season: int = 1) -> pd.DataFrame:
+    """A ds x team matrix of summed sales (missing values count as 0). With a ``season``, a
+    series' gaps (weeks without rows, a long closure: ``models.naive.gap_mask``) count as the
+    same periods of its nearest season without one, as the seasonal naive baseline reads them:
+    a past window is not judged against sales a gap took away."""
     frame = history[[schema.UNIQUE_ID, schema.DS, schema.Y]].copy()
+    if season > 1:
+        frame = frame.sort_values([schema.UNIQUE_ID, schema.DS])
+        frame[schema.Y] = frame.groupby(schema.UNIQUE_ID, sort=False)[schema.Y].transform(
+            lambda y: fill_gaps(y.to_numpy(dtype=float), season)
+        )
     frame["team"] = frame[schema.UNIQUE_ID].map(teams).astype(str)
     wide = frame.pivot_table(
         index=schema.DS, columns="team", values=schema.Y, aggfunc="sum", fill_value=0.0

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from forecast.engine import stretch as engine_stretch
+from forecast.engine.calendar import season_length
 from forecast.plan import PlanState
 from forecast.services.cache import PerStoreCache
 from forecast.store import PlanRepository
@@ -27,7 +28,7 @@ def compute(
     """Backtest team totals with the plan's own model family (for ``auto``, the label most series
     got in ``models_used``; a cheap stand-in for Prophet, ARIMA, LightGBM) over past windows of
     the plan's horizon, and fit the predictive miss."""
-    totals = engine_stretch.team_totals(history, teams)
+    totals = engine_stretch.team_totals(history, teams, season_length(freq))
     return engine_stretch.calibrate_plan(totals, horizon, freq, plan_model, models_used)
 
 

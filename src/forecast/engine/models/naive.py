@@ -9,11 +9,53 @@ import pandas as pd
 
 from forecast.engine.models.base import ModelError, as_float_array, normal_intervals
 
+MIN_GAP = 3
+"""A run of zeros this long (or a quarter of a season, if longer) inside a selling series is a
+gap (``gap_mask``)."""
+
+
+def gap_mask(y: np.ndarray, season: int) -> np.ndarray:
+    """Periods inside a gap: a run of zeros of at least ``MIN_GAP`` periods (or a quarter of the
+    season) with sales before and after it, in a series that sells in most periods. Such a run
+    is a stretch without rows in the file (ingest fills those with 0) or a closure such as a
+    refurbishment: not a level for next year. A single closed day or week, a series that ends
+    in zeros, and intermittent demand are not gaps."""
+    zero = np.asarray(y) == 0
+    mask = np.zeros(len(zero), dtype=bool)
+    if not zero.any() or zero.mean() > 0.5:
+        return mask
+    edges = np.diff(np.concatenate(([0], zero.astype(np.int8), [0])))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    shortest = max(MIN_GAP, season // 4)
+    for start, end in zip(starts, ends, strict=True):
+        if start > 0 and end < len(zero) and end - start >= shortest:
+            mask[start:end] = True
+    return mask
+
+
+def fill_gaps(y: np.ndarray, season: int) -> np.ndarray:
+    """``y`` with each period inside a gap (``gap_mask``) taken from the same period of the
+    nearest season before it that is not in a gap (else after it); left 0 where there is none."""
+    y = np.asarray(y, dtype=float)
+    gaps = gap_mask(y, season) if season > 1 else np.zeros(len(y), dtype=bool)
+    if not gaps.any():
+        return y
+    filled = y.copy()
+    for t in np.flatnonzero(gaps):
+        for source in (*range(t - season, -1, -season), *range(t + season, len(y), season)):
+            if not gaps[source]:
+                filled[t] = y[source]
+                break
+    return filled
+
 
 class SeasonalNaive:
     """Repeat the last season; intervals from the seasonal-naive residuals (sigma * sqrt(k + 1)).
 
-    With fewer than two seasons of history it degrades to the plain naive (last value)."""
+    A period of the last season inside a gap (``gap_mask``: no rows, or a long closure) is
+    repeated from the same period of the latest season before it that had sales, so a store
+    closed for refurbishment last summer is not forecast closed this summer. With fewer than two
+    seasons of history it degrades to the plain naive (last value)."""
 
     name = "snaive"
 
@@ -28,8 +70,11 @@ class SeasonalNaive:
             raise ModelError("seasonal naive needs at least one observation")
         m = self.season_length if len(y) >= 2 * self.season_length else 1
         self._m = m
-        self._last = y[-m:].copy()
+        gaps = gap_mask(y, m) if m > 1 else np.zeros(len(y), dtype=bool)
+        self._last = fill_gaps(y, m)[-m:] if m > 1 else y[-m:].copy()
         resid = y[m:] - y[:-m] if len(y) > m else np.zeros(1)
+        if len(y) > m:
+            resid = resid[~(gaps[m:] | gaps[:-m])]
         self._sigma = float(np.sqrt(np.mean(resid**2))) if len(resid) else 0.0
         return self
 

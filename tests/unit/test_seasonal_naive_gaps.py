@@ -1,0 +1,78 @@
+"""Seasonal naive does not repeat last year's gap (weeks without rows, a long closure) as this
+year's sales; closures that recur, series that end closed and intermittent demand it repeats."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from forecast.engine.models import make_model
+from forecast.engine.models.naive import gap_mask
+
+SEASON = 52
+
+
+def _three_years(gap: slice | None = None) -> np.ndarray:
+    weeks = np.arange(3 * SEASON)
+    y = 1000 + 100 * np.sin(2 * np.pi * weeks / SEASON) + weeks
+    if gap is not None:
+        y[gap] = 0.0
+    return y
+
+
+def test_a_store_closed_for_half_of_last_year_is_not_forecast_closed_this_year() -> None:
+    # no rows from week 26 to 51 of the second year (filled with 0 at ingest)
+    y = _three_years(slice(SEASON + 26, 2 * SEASON))
+    y = y[: 2 * SEASON + 30]  # the history ends in week 30 of the third year
+    forecast = make_model("snaive", SEASON).fit(y).predict(13, (80,))
+    # weeks 30..42 of the third year: last year's were in the gap, the year before's were not
+    np.testing.assert_array_equal(forecast["mean"], y[30:43])
+    assert np.all(forecast["lo-80"] < forecast["mean"])
+    # the jump into and out of the gap does not count as a seasonal-naive error
+    assert forecast["hi-80"][0] - forecast["mean"][0] < 0.2 * forecast["mean"][0]
+
+
+def test_closures_that_recur_series_that_end_closed_and_intermittent_demand_are_repeated() -> None:
+    daily = np.tile([0.0, 80, 90, 100, 95, 85, 120], 20)  # closed every Sunday
+    assert not gap_mask(daily, 7).any()
+    np.testing.assert_array_equal(
+        make_model("snaive", 7).fit(daily).predict(7, (80,))["mean"], daily[-7:]
+    )
+    closed_now = _three_years(slice(3 * SEASON - 20, 3 * SEASON))
+    assert not gap_mask(closed_now, SEASON).any()
+    forecast = make_model("snaive", SEASON).fit(closed_now).predict(SEASON, (80,))["mean"]
+    np.testing.assert_array_equal(forecast, closed_now[-SEASON:])  # its last 20 weeks: 0
+    intermittent = np.zeros(3 * SEASON)
+    intermittent[::5] = 3.0
+    assert not gap_mask(intermittent, SEASON).any()
+
+
+def test_a_gap_is_a_long_run_of_zeros_between_sales() -> None:
+    y = _three_years(slice(60, 75))
+    mask = gap_mask(y, SEASON)
+    assert mask[60:75].all() and mask.sum() == 15
+    short = _three_years(slice(60, 65))  # five weeks: shorter than a quarter of the season
+    assert not gap_mask(short, SEASON).any()
+
+
+def test_team_totals_for_the_stretch_read_a_gap_as_seasonal_naive_does() -> None:
+    import pandas as pd
+
+    from forecast.engine.stretch import team_totals
+
+    ds = pd.date_range("2013-01-07", periods=3 * SEASON, freq="W-MON")
+    open_all_along = _three_years()
+    closed_a_while = _three_years(slice(SEASON + 26, 2 * SEASON))
+    history = pd.DataFrame(
+        {
+            "unique_id": ["1"] * len(ds) + ["2"] * len(ds),
+            "ds": list(ds) * 2,
+            "y": np.r_[open_all_along, closed_a_while],
+        }
+    )
+    teams = pd.Series({"1": "a", "2": "a"})
+    totals = team_totals(history, teams, SEASON)["a"].to_numpy()
+    gap = slice(SEASON + 26, 2 * SEASON)
+    expected = open_all_along[gap] + closed_a_while[26:SEASON]  # the year before's weeks
+    np.testing.assert_allclose(totals[gap], expected)
+    raw = team_totals(history, teams)["a"].to_numpy()  # without a season: as the file has it
+    np.testing.assert_allclose(raw[gap], open_all_along[gap])
