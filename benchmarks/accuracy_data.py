@@ -121,10 +121,18 @@ def load_superstore_cut(name: str, data_dir: Path) -> Suite:
     )
 
 
-def _monthly(frame: pd.DataFrame) -> pd.DataFrame:
-    """``unique_id, ds, y`` summed by calendar month (``ds`` the month start)."""
+def _monthly_suite(name: str, frame: pd.DataFrame, country: str, note: str) -> Suite:
+    """``unique_id, ds, y`` summed by calendar month (``ds`` the month start; a month without a
+    row counts as 0), the last 6 months held out."""
     month = frame["ds"].dt.to_period("M").dt.to_timestamp()
-    return frame.assign(ds=month).groupby(["unique_id", "ds"], as_index=False)["y"].sum()
+    monthly = frame.assign(ds=month).groupby(["unique_id", "ds"], as_index=False)["y"].sum()
+    full = pd.MultiIndex.from_product(
+        [monthly["unique_id"].unique(), sorted(monthly["ds"].unique())], names=["unique_id", "ds"]
+    )
+    monthly = monthly.set_index(["unique_id", "ds"]).reindex(full, fill_value=0.0).reset_index()
+    return split_holdout(
+        name, monthly, freq="MS", season=12, horizon=6, flags=[], country=country, notes=[note]
+    )
 
 
 def load_walmart_monthly(data_dir: Path) -> Suite:
@@ -136,16 +144,8 @@ def load_walmart_monthly(data_dir: Path) -> Suite:
             "y": raw["Weekly_Sales"].astype(float),
         }
     )
-    return split_holdout(
-        "walmart_monthly",
-        _monthly(weekly),
-        freq="MS",
-        season=12,
-        horizon=6,
-        flags=[],
-        country="US",
-        notes=["weeks summed by the month of their Friday: four or five weeks a month"],
-    )
+    note = "weeks summed by the month of their Friday: four or five weeks a month"
+    return _monthly_suite("walmart_monthly", weekly, "US", note)
 
 
 def load_rossmann_monthly(data_dir: Path) -> Suite:
@@ -157,21 +157,8 @@ def load_rossmann_monthly(data_dir: Path) -> Suite:
             "y": raw["Sales"].astype(float),
         }
     )
-    monthly = _monthly(daily)
-    full = pd.MultiIndex.from_product(
-        [monthly["unique_id"].unique(), sorted(monthly["ds"].unique())], names=["unique_id", "ds"]
-    )
-    monthly = monthly.set_index(["unique_id", "ds"]).reindex(full, fill_value=0.0).reset_index()
-    return split_holdout(
-        "rossmann_monthly",
-        monthly,
-        freq="MS",
-        season=12,
-        horizon=6,
-        flags=[],
-        country="DE",
-        notes=["months without a row (stores closed for refurbishment) count as 0"],
-    )
+    note = "months without a row (17 stores have none from July to December 2014) count as 0"
+    return _monthly_suite("rossmann_monthly", daily, "DE", note)
 
 
 def load_set(name: str, data_dir: Path) -> Suite:
