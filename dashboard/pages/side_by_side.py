@@ -85,7 +85,9 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 "Probability that actuals reach the target, judged by how far this engine's "
                 "forecasts of team totals missed over past windows of the plan's own history "
                 "(the chart's title says how many), around the system plan with its events at "
-                "their stated size, and the target's growth over the same periods last year.",
+                "their stated size, and the target's growth over the same periods last year "
+                "(left out where the history does not reach back that far, or where a series "
+                "had no rows or a long closure then).",
                 className="small text-muted",
             ),
             dcc.Loading(

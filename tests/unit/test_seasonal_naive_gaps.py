@@ -4,6 +4,7 @@ year's sales; closures that recur, series that end closed and intermittent deman
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from forecast.engine.models import make_model
 from forecast.engine.models.naive import gap_mask
@@ -76,3 +77,30 @@ def test_team_totals_for_the_stretch_read_a_gap_as_seasonal_naive_does() -> None
     np.testing.assert_allclose(totals[gap], expected)
     raw = team_totals(history, teams)["a"].to_numpy()  # without a season: as the file has it
     np.testing.assert_allclose(raw[gap], open_all_along[gap])
+
+
+def test_growth_over_last_year_is_not_measured_over_a_gap() -> None:
+    import pandas as pd
+
+    from forecast.services.series_frames import last_year_by_team
+
+    ds = pd.date_range("2013-01-07", periods=3 * SEASON, freq="W-MON")
+    history = pd.DataFrame(
+        {
+            "unique_id": ["1"] * len(ds) + ["2"] * len(ds),
+            "ds": list(ds) * 2,
+            "y": np.r_[_three_years(), _three_years(slice(SEASON + 26, 2 * SEASON))],
+        }
+    )
+    # the plan's horizon: weeks 30..42 of the third year; a year before, store 2 had no rows
+    horizon = ds[2 * SEASON + 30 : 2 * SEASON + 43]
+    frame = pd.DataFrame(
+        {
+            "unique_id": ["1"] * 13 + ["2"] * 13,
+            "ds": list(horizon) * 2,
+            "team": ["a"] * 13 + ["b"] * 13,
+        }
+    )
+    last_year = last_year_by_team(frame, history, "W-MON")
+    assert last_year["a"] == pytest.approx(_three_years()[SEASON + 30 : SEASON + 43].sum())
+    assert last_year["b"] is None

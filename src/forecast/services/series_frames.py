@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 
 from forecast import schema
+from forecast.engine.calendar import season_length
+from forecast.engine.models.naive import gap_mask
 
 WHOLE_PLAN = None  # the `team` of rows summed over every team
 
@@ -38,10 +40,11 @@ def last_year_by_team(
     frame: pd.DataFrame, history: pd.DataFrame, freq: str
 ) -> dict[str, float | None]:
     """Actual sales per team over the horizon's periods shifted back one year (None where the
-    history does not cover every one of them)."""
+    history does not cover every one of them, or where a series had a gap in them: no rows, or
+    a long closure, ``models.naive.gap_mask``; a growth over a gap would measure the gap)."""
     shifted = frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM]].copy()
     shifted[schema.DS] = shifted[schema.DS] - last_year_offset(freq)
-    hist = history[[schema.UNIQUE_ID, schema.DS, schema.Y]]
+    hist = _gaps_as_missing(history[[schema.UNIQUE_ID, schema.DS, schema.Y]], freq)
     # Only the history's rows of those dates can match: the join runs on a horizon's worth.
     hist = hist[hist[schema.DS].isin(shifted[schema.DS].unique())]
     merged = shifted.merge(hist, on=[schema.UNIQUE_ID, schema.DS], how="left")
@@ -49,6 +52,18 @@ def last_year_by_team(
     for team, part in merged.groupby(schema.TEAM):
         out[str(team)] = None if part[schema.Y].isna().any() else float(part[schema.Y].sum())
     return out
+
+
+def _gaps_as_missing(history: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """``history`` with the sales of periods inside a series' gap set to NaN."""
+    season = season_length(freq) if freq else 1
+    if season <= 1 or not (history[schema.Y] == 0).any():
+        return history
+    ordered = history.sort_values([schema.UNIQUE_ID, schema.DS])
+    gaps = ordered.groupby(schema.UNIQUE_ID, sort=False)[schema.Y].transform(
+        lambda y: gap_mask(y.to_numpy(dtype=float), season)
+    )
+    return ordered.assign(**{schema.Y: ordered[schema.Y].mask(gaps.astype(bool))})
 
 
 def series_frame_of(
