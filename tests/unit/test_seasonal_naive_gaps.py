@@ -104,3 +104,18 @@ def test_growth_over_last_year_is_not_measured_over_a_gap() -> None:
     last_year = last_year_by_team(frame, history, "W-MON")
     assert last_year["a"] == pytest.approx(_three_years()[SEASON + 30 : SEASON + 43].sum())
     assert last_year["b"] is None
+
+
+def test_a_store_without_rows_last_year_is_not_assumed_closed_this_year() -> None:
+    # the file's Open flag is unknown for the horizon: it is assumed as a year before, which
+    # fell in the gap (no rows: sales and flags filled with 0 at ingest)
+    import pandas as pd
+
+    from forecast.engine.baseline import forecast_baseline
+
+    ds = pd.date_range("2013-01-07", periods=2 * SEASON + 30, freq="W-MON")
+    y = _three_years(slice(SEASON + 26, 2 * SEASON))[: len(ds)]
+    history = pd.DataFrame({"unique_id": "7", "ds": ds, "y": y, "Open": (y > 0).astype(float)})
+    out = forecast_baseline(history, 13, freq="W", model="snaive")
+    np.testing.assert_array_equal(out["baseline"].to_numpy(), y[30:43])
+    assert out["model"].iloc[0] == "snaive (a gap of 26 periods filled from a season before)"

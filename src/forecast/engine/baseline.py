@@ -21,6 +21,7 @@ from forecast.engine.interval_calibration import IntervalCalibration
 from forecast.engine.models import ModelError, hi_key, lo_key, make_model
 from forecast.engine.models.global_lgbm import NAME as GLOBAL_MODEL
 from forecast.engine.models.global_lgbm import FittedGlobal, GlobalForecasts
+from forecast.engine.models.naive import gap_sources
 from forecast.engine.runner import (
     PROGRESS_STEPS,
     Runner,
@@ -383,6 +384,15 @@ def _cut_series(
                 exog = np.zeros((len(full), len(flags)))
                 exog[at] = flags_all[a:b]
             dates = full
+        gap_note = None
+        at, sources = gap_sources(y, spec.season)
+        if len(at):  # a gap is not sales: the models and the future flags read the season before
+            y = y.copy()
+            y[at] = y[sources]
+            if exog is not None:
+                exog = exog.copy()
+                exog[at] = exog[sources]
+            gap_note = f"a gap of {len(at)} periods filled from a season before"
         future_ds = futures.get((dates[-1], offset))
         if future_ds is None:
             future_ds = calendar.next_dates(dates[-1], offset, horizon)
@@ -411,12 +421,17 @@ def _cut_series(
             holidays=spec.holidays,
             base_freq=base,
             offset=offset,
-            note=(
+            note=_joined(
                 f"ended {dates[-1]:%Y-%m-%d}, before the others"
                 if future_ds[0] <= spec.last_overall
-                else None
+                else None,
+                gap_note,
             ),
         )
+
+
+def _joined(*notes: str | None) -> str | None:
+    return "; ".join(n for n in notes if n) or None
 
 
 def _check_future_flags(

@@ -33,19 +33,29 @@ def gap_mask(y: np.ndarray, season: int) -> np.ndarray:
     return mask
 
 
-def fill_gaps(y: np.ndarray, season: int) -> np.ndarray:
-    """``y`` with each period inside a gap (``gap_mask``) taken from the same period of the
-    nearest season before it that is not in a gap (else after it); left 0 where there is none."""
-    y = np.asarray(y, dtype=float)
+def gap_sources(y: np.ndarray, season: int) -> tuple[np.ndarray, np.ndarray]:
+    """The periods inside a gap (``gap_mask``) and, for each, the same period of the nearest
+    season before it that is not in a gap (else after it); periods with none are left out."""
     gaps = gap_mask(y, season) if season > 1 else np.zeros(len(y), dtype=bool)
-    if not gaps.any():
-        return y
-    filled = y.copy()
+    at: list[int] = []
+    sources: list[int] = []
     for t in np.flatnonzero(gaps):
         for source in (*range(t - season, -1, -season), *range(t + season, len(y), season)):
             if not gaps[source]:
-                filled[t] = y[source]
+                at.append(int(t))
+                sources.append(source)
                 break
+    return np.array(at, dtype=int), np.array(sources, dtype=int)
+
+
+def fill_gaps(y: np.ndarray, season: int) -> np.ndarray:
+    """``y`` with each period inside a gap taken from its source (``gap_sources``)."""
+    y = np.asarray(y, dtype=float)
+    at, sources = gap_sources(y, season)
+    if not len(at):
+        return y
+    filled = y.copy()
+    filled[at] = y[sources]
     return filled
 
 
