@@ -126,6 +126,17 @@ def report_panel(check: FileCheck) -> dbc.Alert:
             f"{summary.duplicates_summed:,} rows summed with others of their period; "
             f"{summary.negative_values:,} negative values"
         ),
+        *(
+            [
+                html.Li(
+                    f"{summary.gapped:,} series have a gap (a long run without sales between "
+                    "sales, such as weeks without rows or a refurbishment): the forecast reads "
+                    "it from the same periods a season before"
+                )
+            ]
+            if summary.gapped
+            else []
+        ),
         html.Li(f"Value (sales): {check.value_col}"),
         html.Li("Flags: " + (", ".join(summary.flags) or "none")),
         html.Li("Attributes: " + (", ".join(summary.attributes) or "none")),

@@ -28,6 +28,8 @@ def test_summary_of_rossmann_with_attributes(rossmann_train, rossmann_stores):
     assert "date range:  2013-01-01 .. 2015-07-31" in out
     assert "frequency:   D" in out
     assert "missing periods filled with 0: 3128 in 17 series" in out
+    # those 17, and 5 stores closed for 3 days or more (a refurbishment) between sales
+    assert "gaps: 22 series have a long run without sales between sales" in out
     assert "flags:       Open, Promo, StateHoliday, SchoolHoliday" in out
     assert "StoreType, Assortment" in out
     assert "mapping:     id=Store, date=Date, value=Sales" in out

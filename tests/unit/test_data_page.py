@@ -117,6 +117,26 @@ def test_periods_are_the_distinct_dates_not_the_rows():
     assert view.counts(check.summary).startswith("48 rows read: 4 series × 12 periods of W-FRI")
 
 
+def test_the_report_names_series_with_a_gap_the_forecast_reads_from_a_season_before():
+    months = pd.date_range("2021-01-01", periods=36, freq="MS")
+    rows = [
+        {"Store": store, "Date": f"{month:%Y-%m-%d}", "Sales": 100.0 + i}
+        for store in ("1", "2")
+        for i, month in enumerate(months)
+        if not (store == "2" and 14 <= i < 19)  # five months without rows
+    ]
+    raw = pd.DataFrame(rows).to_csv(index=False).encode()
+
+    check = file_check.check_file(raw, filename="monthly.csv")
+
+    assert check.summary is not None
+    assert (check.summary.filled, check.summary.gapped) == (5, 1)
+    assert "1 series have a gap" in text(view.report_panel(check))
+    plain = file_check.check_file(csv_bytes({"Sales": sales}), filename="s.csv")
+    assert plain.summary is not None and plain.summary.gapped == 0
+    assert "have a gap" not in text(view.report_panel(plain))
+
+
 # -- the team -------------------------------------------------------------------------------------
 
 

@@ -107,6 +107,14 @@ def summary(result: IngestResult) -> str:
     if r.missing_by_series:
         worst = sorted(r.missing_by_series.items(), key=lambda kv: -kv[1])[:10]
         lines.append("  most filled: " + ", ".join(f"{k} ({v})" for k, v in worst))
+    from forecast.services.file_check import summarise
+
+    gapped = summarise(result).gapped
+    if gapped:
+        lines.append(
+            f"  gaps: {gapped} series have a long run without sales between sales; the "
+            "forecast reads it from the same periods a season before"
+        )
     lines += [
         f"rows summed into another row: {r.duplicates_summed}",
         f"negative values: {r.negative_values}",

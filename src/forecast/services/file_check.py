@@ -27,6 +27,7 @@ import pandas as pd
 
 from forecast import schema
 from forecast.services.plans import InvalidFile, read_file
+from forecast.services.series_frames import gap_rows
 
 if TYPE_CHECKING:
     from forecast.engine.ingest import IngestResult, ValueChoice
@@ -88,6 +89,9 @@ class FileSummary:
     filled: int
     duplicates_summed: int
     negative_values: int
+    gapped: int = 0
+    """Series with a gap (a long run without sales between sales), which the forecast reads from
+    a season before (``models.naive.gap_mask``)."""
     flags: tuple[str, ...] = ()
     attributes: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
@@ -199,10 +203,19 @@ def summarise(result: IngestResult) -> FileSummary:
         filled=int(rep.missing_periods_filled),
         duplicates_summed=int(rep.duplicates_summed),
         negative_values=int(rep.negative_values),
+        gapped=_gapped_series(history, str(result.freq)),
         flags=tuple(result.flags),
         attributes=tuple(c for c in result.attributes.columns if c != schema.UNIQUE_ID),
         notes=tuple(str(n) for n in rep.notes),
     )
+
+
+def _gapped_series(history: pd.DataFrame, freq: str) -> int:
+    if history.empty:
+        return 0
+    ordered = history.sort_values([schema.UNIQUE_ID, schema.DS])
+    gaps = gap_rows(ordered, freq)
+    return int(ordered.loc[gaps, schema.UNIQUE_ID].nunique())
 
 
 def _day(value: Any) -> str | None:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from forecast import schema
 from forecast.engine.calendar import season_length
-from forecast.engine.models.naive import gap_mask
+from forecast.engine.models.naive import MIN_GAP, gap_mask
 
 WHOLE_PLAN = None  # the `team` of rows summed over every team
 
@@ -56,14 +56,30 @@ def last_year_by_team(
 
 def _gaps_as_missing(history: pd.DataFrame, freq: str) -> pd.DataFrame:
     """``history`` with the sales of periods inside a series' gap set to NaN."""
-    season = season_length(freq) if freq else 1
-    if season <= 1 or not (history[schema.Y] == 0).any():
-        return history
     ordered = history.sort_values([schema.UNIQUE_ID, schema.DS])
-    gaps = ordered.groupby(schema.UNIQUE_ID, sort=False)[schema.Y].transform(
-        lambda y: gap_mask(y.to_numpy(dtype=float), season)
-    )
-    return ordered.assign(**{schema.Y: ordered[schema.Y].mask(gaps.astype(bool))})
+    gaps = gap_rows(ordered, freq)
+    return ordered.assign(**{schema.Y: ordered[schema.Y].mask(gaps)}) if gaps.any() else history
+
+
+def gap_rows(history: pd.DataFrame, freq: str) -> pd.Series:
+    """Per row of ``history`` (sorted by series and date): whether it lies in a gap of its
+    series (``models.naive.gap_mask``). Only series with enough zeros for one are looked at."""
+    season = season_length(freq) if freq else 1
+    out = pd.Series(False, index=history.index)
+    zero = history[schema.Y].eq(0)
+    if season <= 1 or not zero.any():
+        return out
+    zeros_per_series = zero.groupby(history[schema.UNIQUE_ID], sort=False).sum()
+    candidates = zeros_per_series.index[zeros_per_series >= max(MIN_GAP, season // 4)]
+    rows = history[schema.UNIQUE_ID].isin(candidates)
+    if rows.any():
+        part = history.loc[rows]
+        out.loc[rows] = (
+            part.groupby(schema.UNIQUE_ID, sort=False)[schema.Y]
+            .transform(lambda y: gap_mask(y.to_numpy(dtype=float), season))
+            .astype(bool)
+        )
+    return out
 
 
 def series_frame_of(
