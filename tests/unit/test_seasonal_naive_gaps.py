@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from forecast.engine.gaps import gap_mask
 from forecast.engine.models import make_model
-from forecast.engine.models.naive import gap_mask
 
 SEASON = 52
 

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from forecast.engine import calendar
+from forecast.engine.gaps import gap_sources
 from forecast.engine.interval_calibration import IntervalCalibration
 from forecast.engine.models import ModelError, hi_key, lo_key, make_model
 from forecast.engine.models.global_lgbm import NAME as GLOBAL_MODEL
 from forecast.engine.models.global_lgbm import FittedGlobal, GlobalForecasts
-from forecast.engine.models.naive import gap_sources
 from forecast.engine.runner import (
     PROGRESS_STEPS,
     Runner,

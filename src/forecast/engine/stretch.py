@@ -42,7 +42,7 @@ import pandas as pd
 
 from forecast import schema
 from forecast.engine import stretch_predictive as sp
-from forecast.engine.models.naive import fill_gaps
+from forecast.engine.gaps import filled_sales
 from forecast.engine.stretch_calendar import unseen_share
 from forecast.engine.stretch_models import (
     CHEAP_MODELS,
@@ -185,15 +185,13 @@ def period_word(freq: str) -> str:
 
 def team_totals(history: pd.DataFrame, teams: pd.Series, season: int = 1) -> pd.DataFrame:
     """A ds x team matrix of summed sales (missing values count as 0). With a ``season``, a
-    series' gaps (weeks without rows, a long closure: ``models.naive.gap_mask``) count as the
+    series' gaps (weeks without rows, a long closure: ``engine.gaps``) count as the
     same periods of its nearest season without one, as the seasonal naive baseline reads them:
     a past window is not judged against sales a gap took away."""
     frame = history[[schema.UNIQUE_ID, schema.DS, schema.Y]].copy()
     if season > 1:
         frame = frame.sort_values([schema.UNIQUE_ID, schema.DS])
-        frame[schema.Y] = frame.groupby(schema.UNIQUE_ID, sort=False)[schema.Y].transform(
-            lambda y: fill_gaps(y.to_numpy(dtype=float), season)
-        )
+        frame[schema.Y] = filled_sales(frame, season)
     frame["team"] = frame[schema.UNIQUE_ID].map(teams).astype(str)
     wide = frame.pivot_table(
         index=schema.DS, columns="team", values=schema.Y, aggfunc="sum", fill_value=0.0

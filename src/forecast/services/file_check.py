@@ -91,7 +91,7 @@ class FileSummary:
     negative_values: int
     gapped: int = 0
     """Series with a gap (a long run without sales between sales), which the forecast reads from
-    a season before (``models.naive.gap_mask``)."""
+    a season before (``engine.gaps``)."""
     flags: tuple[str, ...] = ()
     attributes: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from forecast import schema
+from forecast.engine import gaps
 from forecast.engine.calendar import season_length
-from forecast.engine.models.naive import MIN_GAP, gap_mask
 
 WHOLE_PLAN = None  # the `team` of rows summed over every team
 
@@ -41,7 +41,7 @@ def last_year_by_team(
 ) -> dict[str, float | None]:
     """Actual sales per team over the horizon's periods shifted back one year (None where the
     history does not cover every one of them, or where a series had a gap in them: no rows, or
-    a long closure, ``models.naive.gap_mask``; a growth over a gap would measure the gap)."""
+    a long closure, ``engine.gaps``; a growth over a gap would measure the gap)."""
     shifted = frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM]].copy()
     shifted[schema.DS] = shifted[schema.DS] - last_year_offset(freq)
     hist = _gaps_as_missing(history[[schema.UNIQUE_ID, schema.DS, schema.Y]], freq)
@@ -62,24 +62,9 @@ def _gaps_as_missing(history: pd.DataFrame, freq: str) -> pd.DataFrame:
 
 
 def gap_rows(history: pd.DataFrame, freq: str) -> pd.Series:
-    """Per row of ``history`` (sorted by series and date): whether it lies in a gap of its
-    series (``models.naive.gap_mask``). Only series with enough zeros for one are looked at."""
+    """``engine.gaps.gap_rows`` with the season of the plan's calendar ``freq``."""
     season = season_length(freq) if freq else 1
-    out = pd.Series(False, index=history.index)
-    zero = history[schema.Y].eq(0)
-    if season <= 1 or not zero.any():
-        return out
-    zeros_per_series = zero.groupby(history[schema.UNIQUE_ID], sort=False).sum()
-    candidates = zeros_per_series.index[zeros_per_series >= max(MIN_GAP, season // 4)]
-    rows = history[schema.UNIQUE_ID].isin(candidates)
-    if rows.any():
-        part = history.loc[rows]
-        out.loc[rows] = (
-            part.groupby(schema.UNIQUE_ID, sort=False)[schema.Y]
-            .transform(lambda y: gap_mask(y.to_numpy(dtype=float), season))
-            .astype(bool)
-        )
-    return out
+    return gaps.gap_rows(history, season)
 
 
 def series_frame_of(

@@ -7,56 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from forecast.engine.gaps import fill_gaps, gap_mask
 from forecast.engine.models.base import ModelError, as_float_array, normal_intervals
-
-MIN_GAP = 3
-"""A run of zeros this long (or a quarter of a season, if longer) inside a selling series is a
-gap (``gap_mask``)."""
-
-
-def gap_mask(y: np.ndarray, season: int) -> np.ndarray:
-    """Periods inside a gap: a run of zeros of at least ``MIN_GAP`` periods (or a quarter of the
-    season) with sales before and after it, in a series that sells in most periods. Such a run
-    is a stretch without rows in the file (ingest fills those with 0) or a closure such as a
-    refurbishment: not a level for next year. A single closed day or week, a series that ends
-    in zeros, and intermittent demand are not gaps."""
-    zero = np.asarray(y) == 0
-    mask = np.zeros(len(zero), dtype=bool)
-    if not zero.any() or zero.mean() > 0.5:
-        return mask
-    edges = np.diff(np.concatenate(([0], zero.astype(np.int8), [0])))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    shortest = max(MIN_GAP, season // 4)
-    for start, end in zip(starts, ends, strict=True):
-        if start > 0 and end < len(zero) and end - start >= shortest:
-            mask[start:end] = True
-    return mask
-
-
-def gap_sources(y: np.ndarray, season: int) -> tuple[np.ndarray, np.ndarray]:
-    """The periods inside a gap (``gap_mask``) and, for each, the same period of the nearest
-    season before it that is not in a gap (else after it); periods with none are left out."""
-    gaps = gap_mask(y, season) if season > 1 else np.zeros(len(y), dtype=bool)
-    at: list[int] = []
-    sources: list[int] = []
-    for t in np.flatnonzero(gaps):
-        for source in (*range(t - season, -1, -season), *range(t + season, len(y), season)):
-            if not gaps[source]:
-                at.append(int(t))
-                sources.append(source)
-                break
-    return np.array(at, dtype=int), np.array(sources, dtype=int)
-
-
-def fill_gaps(y: np.ndarray, season: int) -> np.ndarray:
-    """``y`` with each period inside a gap taken from its source (``gap_sources``)."""
-    y = np.asarray(y, dtype=float)
-    at, sources = gap_sources(y, season)
-    if not len(at):
-        return y
-    filled = y.copy()
-    filled[at] = y[sources]
-    return filled
 
 
 class SeasonalNaive:
