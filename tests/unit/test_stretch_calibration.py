@@ -200,6 +200,16 @@ def test_the_plans_own_model_family_is_backtested_and_costly_members_get_a_stand
     assert st.calibration_model("auto", {}) == ("snaive", False)
 
 
+def test_the_notes_the_engine_adds_to_a_label_do_not_change_the_model_backtested() -> None:
+    # the model column notes a gap, a member left out or an early end after the label
+    gap = "snaive (a gap of 25 periods filled from a season before)"
+    assert st.calibration_model("auto", {gap: 60, "ets": 40}) == ("snaive", True)
+    # a label's series count once whatever their notes
+    assert st.calibration_model("auto", {gap: 30, "snaive": 30, "ets": 40}) == ("snaive", True)
+    flags = "mean(ets,fourier_ets) (fourier_ets without the file's flags)"
+    assert st.calibration_model("auto", {flags: 9}) == ("mean(ets,fourier_ets)", True)
+
+
 def test_a_combination_forecasts_the_mean_of_its_members_totals() -> None:
     y = _totals(52 * 3, growth=0.10, noise=0.02, seed=4)["a"].to_numpy()
     parts = [st.forecast_total(y, 13, m, 52) for m in ("snaive", "naive")]

@@ -42,12 +42,19 @@ MIN_SEASONS = 2  # seasons of history a fitted model has at its first backtest o
 
 
 def label_members(label: str) -> tuple[str, tuple[str, ...]]:
-    """(combiner, members) of a model label: ``ets``, ``mean(ets,prophet)``, ``median(a,b,c)``."""
-    label = label.strip()
+    """(combiner, members) of a model label: ``ets``, ``mean(ets,prophet)``, ``median(a,b,c)``;
+    a note after it (``snaive (a gap of 25 periods ...)``) is not part of the model."""
+    label = base_label(label)
     if "(" in label and label.endswith(")"):
         combiner, inner = label[:-1].split("(", 1)
         return combiner.strip(), tuple(m.strip() for m in inner.split(",") if m.strip())
     return "single", (label,)
+
+
+def base_label(label: str) -> str:
+    """A model column's label without the note the engine may add after a space (why a member
+    was left out, a gap, a series that ended early): combinations have no space before "("."""
+    return label.strip().split(" (", 1)[0].strip()
 
 
 def model_label(model: str) -> str:
@@ -70,7 +77,10 @@ def calibration_model(
     if plan_model == "auto":
         if not models_used:
             return "snaive", False
-        label = max(sorted(models_used), key=lambda k: models_used[k])
+        counts: dict[str, int] = {}
+        for used, n in models_used.items():
+            counts[base_label(used)] = counts.get(base_label(used), 0) + n
+        label = max(sorted(counts), key=lambda k: counts[k])
     combiner, members = label_members(label)
     backtested: list[str] = []
     family = True
