@@ -167,3 +167,31 @@ def test_loss_and_target_form_are_tuned_over_only_with_twenty_series_or_more() -
 
     assert not any(point.get("l1") or point.get("seasonal_level") for point in grid_for(19))
     assert any(point.get("l1") and point.get("seasonal_level") for point in grid_for(20))
+
+
+def test_two_years_of_monthly_sales_get_intervals_that_widen_not_a_single_line() -> None:
+    # 25 months: too short to hold out all 6 months beside a year of lags, long enough for 5
+    rng = np.random.default_rng(11)
+    ds = pd.date_range("2013-01-01", periods=25, freq="MS")
+    season = 1 + 0.2 * np.sin(2 * np.pi * np.arange(25) / 12)
+    history = pd.concat(
+        [
+            pd.DataFrame(
+                {"unique_id": f"s{k}", "ds": ds, "y": 1000 * season * rng.normal(1, 0.05, 25)}
+            )
+            for k in range(12)
+        ],
+        ignore_index=True,
+    )
+    fc = forecast_baseline(history, 6, model="lightgbm", levels=(80, 95))
+    assert set(fc["model"]) == {"lightgbm"}
+    width = (fc["baseline-hi-80"] - fc["baseline-lo-80"]) / fc["baseline"]
+    assert (width > 0.02).all()
+    half = fc["baseline-hi-80"] - fc["baseline"]
+    for _, steps in half.groupby(fc["unique_id"]):
+        assert (np.diff(steps.to_numpy()) >= -1e-6 * steps.max()).all()  # widen step by step
+    last_two = half.groupby(fc["unique_id"]).tail(2).to_numpy().reshape(-1, 2)
+    assert (last_two[:, 1] > last_two[:, 0]).all()  # the sixth month, past the held-out five
+    assert (
+        fc["baseline-hi-95"] - fc["baseline-lo-95"] > fc["baseline-hi-80"] - fc["baseline-lo-80"]
+    ).all()

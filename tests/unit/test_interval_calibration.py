@@ -193,3 +193,15 @@ def test_a_history_too_short_for_a_window_keeps_the_parametric_intervals_and_say
         "parametric intervals: 8 window periods from 1 window, fewer than the 20 needed to "
         "calibrate"
     )
+
+
+def test_window_periods_in_a_gap_of_the_history_are_left_out_of_the_calibration() -> None:
+    windows = windows_with(1.0, 2.0, count=60)
+    in_gap = [replace(w, actual=np.where(np.arange(4) < 2, np.nan, w.actual)) for w in windows]
+    calibration = fit_calibration(in_gap, (80,))
+    assert calibration.residuals == 60 * 2
+    kept = [
+        WindowForecast(w.actual[2:], {k: v[2:] for k, v in w.values.items()}, w.origin)
+        for w in windows
+    ]
+    assert fit_calibration(kept, (80,)).factors[80] == pytest.approx(calibration.factors[80][2:])

@@ -4,6 +4,7 @@ year's sales; closures that recur, series that end closed and intermittent deman
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from forecast.engine.gaps import gap_mask
@@ -56,8 +57,6 @@ def test_a_gap_is_a_long_run_of_zeros_between_sales() -> None:
 
 
 def test_team_totals_for_the_stretch_read_a_gap_as_seasonal_naive_does() -> None:
-    import pandas as pd
-
     from forecast.engine.stretch import team_totals
 
     ds = pd.date_range("2013-01-07", periods=3 * SEASON, freq="W-MON")
@@ -119,3 +118,44 @@ def test_a_store_without_rows_last_year_is_not_assumed_closed_this_year() -> Non
     out = forecast_baseline(history, 13, freq="W", model="snaive")
     np.testing.assert_array_equal(out["baseline"].to_numpy(), y[30:43])
     assert out["model"].iloc[0] == "snaive (a gap of 26 periods filled from a season before)"
+
+
+def _weekly_frame(y: np.ndarray, uid: str = "store") -> pd.DataFrame:
+    ds = pd.date_range("2021-01-03", periods=len(y), freq="W-SUN")
+    return pd.DataFrame({"unique_id": uid, "ds": ds, "y": y})
+
+
+def test_a_backtest_does_not_score_a_forecast_against_weeks_without_sales_rows() -> None:
+    from forecast.engine.backtest import backtest
+    from forecast.engine.metrics import mase_scale
+
+    # the last 26 weeks hold 20 weeks without rows (0 at ingest) between weeks of sales
+    y = _three_years()
+    y[-24:-4] = 0.0
+    by_series, _ = backtest(_weekly_frame(y), 26, windows=1, models=("snaive",))
+    forecast, actual = y[-26 - SEASON : -SEASON], y[-26:]
+    seen = actual != 0
+    expected = np.mean(np.abs(forecast[seen] - actual[seen])) / mase_scale(y[:-26], SEASON)
+    assert by_series.loc[0, "mase"] == pytest.approx(expected)
+    assert by_series.loc[0, "wape"] == pytest.approx(
+        np.abs(forecast[seen] - actual[seen]).sum() / actual[seen].sum()
+    )
+
+
+def test_the_periods_filled_in_a_gap_are_known_to_the_task_and_not_scored() -> None:
+    from forecast.engine.baseline import prepare_tasks
+    from forecast.engine.gaps import observed
+    from forecast.engine.metrics import mase
+
+    y = _three_years(slice(SEASON + 26, 2 * SEASON))
+    (task,) = prepare_tasks(_weekly_frame(y), 13, model="snaive")
+    np.testing.assert_array_equal(task.gaps, np.arange(SEASON + 26, 2 * SEASON))
+    assert (task.y[task.gaps] > 0).all()  # filled from the season before
+    window = observed(task.y, task.gaps, 2 * SEASON - 13, 2 * SEASON + 13)
+    assert np.isnan(window[:13]).all() and np.isfinite(window[13:]).all()
+    # a copy of last year forecasts the filled weeks exactly: only the 13 real weeks count
+    forecast = task.y[SEASON - 13 : SEASON + 13]
+    assert mase(window, forecast, 1.0) == pytest.approx(
+        np.mean(np.abs(task.y[2 * SEASON : 2 * SEASON + 13] - forecast[13:]))
+    )
+    assert np.isnan(mase(np.full(3, np.nan), np.ones(3), 1.0))

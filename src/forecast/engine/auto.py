@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from forecast.engine import auto_flags
+from forecast.engine.gaps import observed
 from forecast.engine.interval_calibration import (
     IntervalCalibration,
     WindowForecast,
@@ -235,6 +236,7 @@ def window_task(
         future_ds=task.ds[start:end],
         exog=None if exog is None else exog[:start],
         future_exog=None if exog is None else exog[start:end],
+        gaps=None if task.gaps is None else task.gaps[task.gaps < start],
     )
 
 
@@ -300,20 +302,25 @@ def select_strategy(
     season = regular[0].season if regular else 1
     # short histories: windows without two full seasons (``loose_windows``)
     passes = (False,) if loose_windows(longest, horizon, season, windows) else (True, False)
+    by_uid = tasks_by_uid(regular)
+    actuals: list[np.ndarray] = []
     for strict in passes:
         for i, task in enumerate(regular):
             for w in range(windows):
                 cut = window_task(task, w * horizon, horizon, strict)
-                if cut is not None and special_case(cut) is None:
-                    scale = mase_scale(cut.y, task.season)
-                    if np.isfinite(scale):
-                        windows_of.append((i, cut, scale))
-                        window_index.append(w)
+                if cut is None or special_case(cut) is not None:
+                    continue
+                scale = mase_scale(cut.y, task.season)
+                seen = _actual(cut, by_uid)
+                if np.isfinite(scale) and not np.isnan(seen).all():  # a window all in a gap
+                    windows_of.append((i, cut, scale))
+                    window_index.append(w)
+                    actuals.append(seen)
         if windows_of:
             break
     if not windows_of:
         return Selection(DEFAULT, {}, 0)
-    actual = {k: _actual(windows_of[k][1], tasks_by_uid(regular)) for k in range(len(windows_of))}
+    actual = dict(enumerate(actuals))
     tuning = None
     if GLOBAL_MODEL in candidates:
         from forecast.engine.auto_global import with_global_tuned
@@ -528,9 +535,10 @@ def tasks_by_uid(tasks: Sequence[SeriesTask]) -> dict[str, SeriesTask]:
 
 
 def _actual(cut: SeriesTask, full: dict[str, SeriesTask]) -> np.ndarray:
+    """The window's actuals, NaN inside a gap (not sales: not scored)."""
     task = full[cut.uid]
     start = len(cut.y)
-    return task.y[start : start + len(cut.future_ds)]
+    return observed(task.y, task.gaps, start, start + len(cut.future_ds))
 
 
 def forecast_auto(task: SeriesTask) -> tuple[str, dict[str, np.ndarray]]:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from forecast.engine import calendar
 from forecast.engine.baseline import MODELS, forecast_baseline
+from forecast.engine.gaps import gap_rows
 from forecast.engine.metrics import mase, mase_scale
 from forecast.engine.runner import Runner, make_runner, runner_session
 from forecast.schema import BASELINE, DS, UNIQUE_ID, SchemaError, Y, validate_history
@@ -110,6 +111,8 @@ def _window_rows(
 ) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     fits = windows * len(models)
+    # a gap (periods without rows, or a long closure) is not sales: not scored
+    in_gap = gap_rows(history, season)  # history is sorted by series and date
     for w in range(windows):
         train, test = _cut(history, horizon, w * step)
         sizes = train.groupby(UNIQUE_ID).size()
@@ -122,7 +125,7 @@ def _window_rows(
             uid: mase_scale(part[Y].to_numpy(), season) for uid, part in train.groupby(UNIQUE_ID)
         }
         future = test.drop(columns=[Y])
-        actual = test.set_index([UNIQUE_ID, DS])[Y]
+        actual = test.loc[~in_gap.loc[test.index]].set_index([UNIQUE_ID, DS])[Y]
         for m, model in enumerate(models):
             fc = forecast_baseline(
                 train,

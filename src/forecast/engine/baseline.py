@@ -93,6 +93,9 @@ class SeriesTask:
     """Why the global model has no forecast for this series (e.g. too short for its lags)."""
     note: str | None = None
     """Said in the model column after the label, e.g. that the series ended before the others."""
+    gaps: np.ndarray | None = None
+    """Positions in ``y`` inside a gap, filled from a season before: not sales, so backtests
+    do not score a forecast against them (``gaps.observed``)."""
 
     @property
     def horizon(self) -> int:
@@ -386,6 +389,7 @@ def _cut_series(
             dates = full
         gap_note = None
         at, sources = gap_sources(y, spec.season)
+        gaps = at if len(at) else None
         if len(at):  # a gap is not sales: the models and the future flags read the season before
             y = y.copy()
             y[at] = y[sources]
@@ -427,6 +431,7 @@ def _cut_series(
                 else None,
                 gap_note,
             ),
+            gaps=gaps,
         )
 
 

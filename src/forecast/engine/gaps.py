@@ -60,6 +60,18 @@ def fill_gaps(y: np.ndarray, season: int) -> np.ndarray:
     return filled
 
 
+def observed(y: np.ndarray, gaps: np.ndarray | None, start: int, end: int) -> np.ndarray:
+    """``y[start:end]`` as floats with the periods inside a gap (positions ``gaps``, filled from
+    a season before) as NaN: what a backtest scores a forecast against. A filled period holds
+    a copy of the season before, which seasonal naive forecasts exactly, so scoring it would
+    make the windows favour seasonal naive and shrink the intervals calibrated on them."""
+    out = np.asarray(y[start:end], dtype=float).copy()
+    if gaps is not None and len(gaps):
+        inside = gaps[(gaps >= start) & (gaps < end)]
+        out[inside - start] = np.nan
+    return out
+
+
 def gap_rows(history: pd.DataFrame, season: int) -> pd.Series:
     """Per row of a long ``history`` (``unique_id, ds, y``, sorted by series and date): whether
     it lies in a gap of its series. Only series with enough zeros for one are looked at."""

@@ -166,7 +166,8 @@ def _ratios(
         mean = np.asarray(values["mean"], dtype=float)
         err = np.asarray(window.actual, dtype=float) - mean
         half = np.where(err >= 0, values[hi_key(level)] - mean, mean - values[lo_key(level)])
-        ok = half > 1e-9 * np.maximum(np.abs(mean), 1.0)
+        # a NaN actual lies in a gap of the history: not sales, not scored
+        ok = (half > 1e-9 * np.maximum(np.abs(mean), 1.0)) & ~np.isnan(err)
         out.append(np.abs(err[ok]) / half[ok])
         steps.append(np.flatnonzero(ok))
         origin_of.append(np.full(int(ok.sum()), window.origin))

@@ -21,6 +21,10 @@ def mase_scale(train: np.ndarray, season: int) -> float:
 
 
 def mase(actual: np.ndarray, forecast: np.ndarray, scale: float) -> float:
-    if not np.isfinite(scale) or scale <= 0:
+    """Mean absolute error over ``scale``. Periods whose actual is NaN (not observed, such as a
+    gap in the history) are not scored; NaN when none is left."""
+    actual = np.asarray(actual, dtype=float)
+    observed = ~np.isnan(actual)
+    if not np.isfinite(scale) or scale <= 0 or not observed.any():
         return float("nan")
-    return float(np.mean(np.abs(np.asarray(actual) - np.asarray(forecast))) / scale)
+    return float(np.mean(np.abs(actual[observed] - np.asarray(forecast)[observed])) / scale)

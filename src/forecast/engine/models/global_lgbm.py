@@ -318,21 +318,28 @@ class GlobalLightGBM:
     def _conformal(
         self, tasks: Sequence[SeriesTask], horizon: int, levels: Sequence[int]
     ) -> dict[int, np.ndarray]:
-        """Half-widths per step (in scaled units) from a held-out last horizon of each series."""
-        need = min_length(self.season) + horizon
-        held = [t for t in tasks if len(t.y) >= need]
-        if not held:
+        """Half-widths per step (in scaled units) from a held-out last horizon of each series.
+
+        Where no series is long enough to hold out the whole horizon beside its lags (two years
+        of monthly sales for six months ahead), the longest possible last stretch is held out
+        and the steps past it grow from its last one as the square root of the step: without
+        that the intervals had no width at all and covered none of the actuals."""
+        longest = max((len(t.y) for t in tasks), default=0)
+        held_out = min(horizon, longest - min_length(self.season))
+        if held_out < 1:
             return {}
-        booster = self._train(*self._dataset(held, horizon))
-        scaled, scales = self._recursive(booster, held, horizon, horizon)
-        actual = np.vstack([t.y[len(t.y) - horizon :] for t in held]) / scales[:, None]
+        held = [t for t in tasks if len(t.y) >= min_length(self.season) + held_out]
+        booster = self._train(*self._dataset(held, held_out))
+        scaled, scales = self._recursive(booster, held, held_out, held_out)
+        actual = np.vstack([t.y[len(t.y) - held_out :] for t in held]) / scales[:, None]
         errors = np.abs(actual - scaled)
         n = len(held)
+        growth = np.sqrt(np.arange(held_out + 1, horizon + 1) / held_out)
         out = {}
         for level in levels:
             q = min(math.ceil((n + 1) * level / 100) / n, 1.0)
-            per_step = np.quantile(errors, q, axis=0)
-            out[level] = np.maximum.accumulate(per_step)
+            per_step = np.maximum.accumulate(np.quantile(errors, q, axis=0))
+            out[level] = np.concatenate([per_step, per_step[-1] * growth])
         return out
 
 
