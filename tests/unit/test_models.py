@@ -246,3 +246,19 @@ def test_theta_follows_a_trend() -> None:
     y = 50 + 2.0 * np.arange(60) + np.random.default_rng(2).normal(0, 1, 60)
     mean = make_model("theta", 1).fit(y).predict(6, (80,))["mean"]
     assert mean[-1] > y[-1]
+
+
+def test_prophet_on_two_years_of_monthly_sales_neither_copies_its_noise_nor_claims_certainty() -> (
+    None
+):
+    rng = np.random.default_rng(4)
+    months = np.arange(31)
+    truth = 1000 + 150 * np.sin(2 * np.pi * months / 12)
+    y = truth + rng.normal(0, 40, 31)
+    ds = pd.date_range("2013-01-01", periods=31, freq="MS")
+    model = make_model("prophet", 12, base_freq="M", offset="MS").fit(y[:25], ds[:25])
+    forecast = model.predict(6, (80,), future_ds=ds[25:])
+    # twelve months seen twice: no more yearly harmonics than months can show, so the forecast
+    # stays near the pattern and the intervals keep a width (the default order: a July at half)
+    assert np.abs(forecast["mean"] - truth[25:]).max() < 200
+    assert (forecast["hi-80"] - forecast["lo-80"] > 10).all()

@@ -19,6 +19,8 @@ import pandas as pd
 from forecast.engine.models.base import ModelError, as_float_array, normal_intervals
 
 MAX_ITER = 500
+DEFAULT_YEARLY_ORDER = 10
+"""Prophet's own Fourier order of the yearly pattern (kept for daily and weekly data)."""
 CONDITIONAL_WEEKLY = True
 
 _SEASONALITY: dict[str, dict[str, Any]] = {
@@ -27,6 +29,15 @@ _SEASONALITY: dict[str, dict[str, Any]] = {
     "M": dict(weekly_seasonality=False, yearly_seasonality=True, daily_seasonality=False),
     "Q": dict(weekly_seasonality=False, yearly_seasonality=True, daily_seasonality=False),
 }
+
+
+def yearly_order(season_length: int) -> int:
+    """Fourier order of the yearly pattern on monthly or quarterly data: as many harmonics as
+    periods a year can show (6 for months, 2 for quarters). Prophet's default of 10 gives twelve
+    monthly values 20 columns whose upper harmonics alias onto the lower ones: on two years of
+    monthly sales it fitted the history exactly, forecast a July at half of the year before and
+    gave intervals of no width (Rossmann's 100 stores by month, benchmarks/README.md)."""
+    return min(DEFAULT_YEARLY_ORDER, max(season_length // 2, 1))
 
 
 def holiday_weeks(country: str, ds: pd.Series, offset: str | None) -> pd.DataFrame:
@@ -103,7 +114,9 @@ class Prophet:
                     col = f"reg_{i}"
                     frame[col] = x[:, i]
                     self._regressors.append(col)
-        seasonality = _SEASONALITY.get(self.base_freq, {})
+        seasonality = dict(_SEASONALITY.get(self.base_freq, {}))
+        if self.base_freq in ("M", "Q") and self.season_length > 1:
+            seasonality["yearly_seasonality"] = yearly_order(self.season_length)
         if self.holidays and self.base_freq == "W":
             model = _Prophet(
                 uncertainty_samples=0,
