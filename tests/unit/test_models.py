@@ -262,3 +262,17 @@ def test_prophet_on_two_years_of_monthly_sales_neither_copies_its_noise_nor_clai
     # stays near the pattern and the intervals keep a width (the default order: a July at half)
     assert np.abs(forecast["mean"] - truth[25:]).max() < 200
     assert (forecast["hi-80"] - forecast["lo-80"] > 10).all()
+
+
+def test_arima_passes_over_an_explosive_ar_fit_and_keeps_the_forecast_in_range() -> None:
+    # three years of monthly sales with strongly alternating noise: left to itself, the
+    # (1,1,1) fit takes an AR coefficient beyond -1 and swings from -310,000 to 462,000
+    rng = np.random.default_rng(183)
+    t = np.arange(36)
+    e = rng.normal(0, 3000, 37)
+    y = 15000 + 4000 * np.sin(2 * np.pi * t / 12) + 150 * t + e[1:] - 0.95 * e[:-1]
+    y = y + rng.normal(0, 2000, 36) * (t % 2)
+    model = make_model("arima", 12).fit(y)
+    assert np.all(np.abs(model._res.arroots) > 1.0)
+    forecast = model.predict(12, (80,))["mean"]
+    assert forecast.min() > 0 and forecast.max() < 3 * y.max()
