@@ -76,6 +76,16 @@ def _quiet() -> None:
             logger.addHandler(logging.NullHandler())
 
 
+def _degrees_of_freedom_factor(model: Any, n: int) -> float:
+    """``sqrt(n / (n - p))`` for the ``p`` coefficients the fit estimated (seasonal, holiday and
+    regressor columns that are not all zero, plus the trend's slope and offset): the fitted noise
+    scale is the residuals' own, which a model with many columns on a short history makes far
+    too small (two years of monthly sales: a third of the true noise)."""
+    features = model.make_all_seasonality_features(model.history)[0]
+    p = int((features.abs().max(axis=0) > 0).sum()) + 2
+    return float(np.sqrt(n / max(n - p, 1)))
+
+
 class Prophet:
     name = "prophet"
 
@@ -155,8 +165,10 @@ class Prophet:
         self._ds = frame["ds"]
         # the fitted noise scale (MAP sigma_obs, in Prophet's scaled units) saves an in-sample
         # predict, which costs about a third of a fit
-        self._sigma = float(np.asarray(model.params["sigma_obs"]).ravel()[0]) * float(
-            model.y_scale or 1.0
+        self._sigma = (
+            float(np.asarray(model.params["sigma_obs"]).ravel()[0])
+            * float(model.y_scale or 1.0)
+            * _degrees_of_freedom_factor(model, len(y))
         )
         self._freq = self.offset
         if self._freq is None:
