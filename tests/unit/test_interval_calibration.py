@@ -11,6 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from forecast.engine.auto import SHORT_WINDOWS_NOTE
 from forecast.engine.baseline import INTERVAL_CALIBRATION, clip_nonnegative, forecast_baseline
 from forecast.engine.interval_calibration import (
     BOUNDS,
@@ -188,11 +189,25 @@ def test_a_history_too_short_for_a_window_keeps_the_parametric_intervals_and_say
     )
     found = out.attrs[INTERVAL_CALIBRATION]
     assert not found["calibrated"]
-    # one window of 4 weeks on 2 series: 8 window periods
-    assert found["note"] == (
-        "parametric intervals: 8 window periods from 1 window, fewer than the 20 needed to "
-        "calibrate"
-    )
+    # one window of 4 weeks on 2 series, cut from 10 weeks: far from two years of history
+    assert found["note"] == SHORT_WINDOWS_NOTE
+
+
+def test_windows_shorter_than_two_seasons_do_not_size_the_intervals_of_full_fits() -> None:
+    # 25 months: the windows are cut from 13 and 19 months, where seasonal naive's widths rest
+    # on one to seven residuals; the intervals stay the members' own, which cover as they should
+    rng = np.random.default_rng(8)
+    months = np.arange(31)
+    series = [
+        1000 + 200 * np.sin(2 * np.pi * months / 12) + rng.normal(0, 30, 31) for _ in range(12)
+    ]
+    history = long_history([y[:25] for y in series], "2013-01-01", "MS")
+    out = forecast_baseline(history, 6, freq="MS", model="auto", levels=(80,))
+    found = out.attrs[INTERVAL_CALIBRATION]
+    assert not found["calibrated"] and found["note"] == SHORT_WINDOWS_NOTE
+    actual = np.concatenate([y[25:] for y in series])
+    inside = (actual >= out["baseline-lo-80"]) & (actual <= out["baseline-hi-80"])
+    assert inside.mean() >= 0.6
 
 
 def test_window_periods_in_a_gap_of_the_history_are_left_out_of_the_calibration() -> None:
