@@ -77,6 +77,11 @@ def percent(fraction: float | None, decimals: int = 1, *, signed: bool = False) 
     return fmt.format_percent(fraction, decimals, signed=signed)
 
 
+def probability(value: float | None) -> str:
+    """A probability that never reads as certain: `> 99 %`, `< 1 %` (``format_probability``)."""
+    return fmt.format_probability(value)
+
+
 def page_header(title: str, how_to_read: str) -> html.Div:
     """Page title plus the short "how to read this" line every page has."""
     return html.Div(

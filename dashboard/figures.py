@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.figures_percent import percent_axis, percent_texts
+from forecast.services import money
 from forecast.services import types as schema
 from forecast.services.money import symbol as money_symbol
 
@@ -316,7 +317,7 @@ def stretch_chart(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure
         UP_COLOUR if p >= 0.5 else ("#f59e0b" if p >= 0.2 else DOWN_COLOUR)
         for p in data["probability"]
     ]
-    text = [f"{p * 100:.0f} % likely" for p in data["probability"]]
+    text = [f"{money.format_probability(p)} likely" for p in data["probability"]]
     if "growth" in data:
         text = [
             t + ("" if pd.isna(g) else f" · {g * 100:+.1f} % vs last year")
@@ -331,7 +332,7 @@ def stretch_chart(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure
             text=text,
             textposition="outside",
             cliponaxis=False,
-            customdata=percent_texts(data["probability"], 0),
+            customdata=[money.format_probability(p) for p in data["probability"]],
             hovertemplate="%{y}: %{customdata} chance to reach the target<extra></extra>",
         )
     )

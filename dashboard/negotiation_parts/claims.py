@@ -53,7 +53,7 @@ def team_card(card: TeamCard, currency: str | None = "EUR") -> dbc.Col:
             [
                 html.Span("Probability to reach the target: "),
                 html.Strong(
-                    "–" if card.probability is None else components.percent(card.probability, 0),
+                    components.probability(card.probability),
                     id={"type": "neg-prob", "team": card.team},
                 ),
             ],

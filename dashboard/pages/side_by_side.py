@@ -160,7 +160,7 @@ def summary_cards(comparison: PlanComparison) -> list[dbc.Col]:
     chance = (
         ""
         if pd.isna(worst["probability"])
-        else f", {components.percent(worst['probability'], 0)} chance to reach"
+        else f", {components.probability(worst['probability'])} chance to reach"
     )
     return [
         dbc.Col(

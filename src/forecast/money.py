@@ -92,6 +92,20 @@ def format_percent(fraction: float | None, decimals: int = 1, *, signed: bool = 
     return f"{sign}{fraction * 100:,.{decimals}f} %"
 
 
+def format_probability(probability: float | None, decimals: int = 0) -> str:
+    """A probability as a percent that never reads as certain: ``> 99 %`` where it would round
+    to 100 and ``< 1 %`` where it would round to 0 (at ``decimals=1``: ``> 99.9 %``). It rests
+    on a few past windows (the stretch's note says how many), which cannot show certainty."""
+    if probability is None or probability != probability:
+        return "–"
+    step = 10.0**-decimals
+    if probability * 100 >= 100 - step / 2:
+        return f"> {100 - step:.{decimals}f} %"
+    if probability * 100 < step / 2:
+        return f"< {step:.{decimals}f} %"
+    return format_percent(probability, decimals)
+
+
 def excel_format(currency: str | None, decimals: int = 2) -> str:
     """An Excel number format showing the plan's currency, e.g. '"€"#,##0.00;-"€"#,##0.00'."""
     number = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")

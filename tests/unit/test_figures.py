@@ -177,3 +177,10 @@ def test_a_long_stretch_note_is_wrapped_into_title_lines_not_cut_off():
     assert len(lines) >= 2 and all(len(line) <= figures.TITLE_WIDTH for line in lines)
     assert " ".join(lines) == note.strip()
     assert fig.layout.margin.t >= 30 + 20 * len(lines)
+
+
+def test_stretch_chart_does_not_call_a_target_certain():
+    frame = pd.DataFrame({"team": ["a", "b"], "probability": [0.9997, 0.0003]})
+    bar = figures.stretch_chart(frame).data[0]
+    assert list(bar.text) == ["< 1 % likely", "> 99 % likely"]
+    assert list(bar.customdata) == ["< 1 %", "> 99 %"]

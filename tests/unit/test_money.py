@@ -81,3 +81,13 @@ def test_currency_codes_are_checked_and_none_means_plain_numbers() -> None:
 def test_excel_formats_carry_the_symbol() -> None:
     assert money.excel_format("EUR") == '"€"#,##0.00;-"€"#,##0.00'
     assert money.excel_format(None, 0) == "#,##0"
+
+
+def test_a_probability_from_a_few_past_windows_never_reads_as_certain() -> None:
+    assert money.format_probability(0.9996825) == "> 99 %"
+    assert money.format_probability(0.9996825, 1) == "> 99.9 %"
+    assert money.format_probability(0.0007772) == "< 1 %"
+    assert money.format_probability(0.0007772, 1) == "0.1 %"
+    assert money.format_probability(0.399) == "40 %"
+    assert money.format_probability(0.994) == "99 %"
+    assert money.format_probability(None) == "–"
