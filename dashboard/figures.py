@@ -16,7 +16,6 @@ import plotly.graph_objects as go
 from dashboard.figures_percent import percent_axis, percent_texts
 from forecast.services import money
 from forecast.services import types as schema
-from forecast.services.money import symbol as money_symbol
 
 SYSTEM_COLOUR = "#2563eb"
 NEGOTIATED_COLOUR = "#c2410c"  # 5.2:1 on white (WCAG AA for text)
@@ -38,7 +37,7 @@ _MONEY_HOVER = CURRENCY + "%{y:,.0f}"
 def in_currency(fig: go.Figure, currency: str | None) -> go.Figure:
     """A money chart shown in the plan's currency (ISO code; None: plain numbers): the builders
     draw euros (``CURRENCY``); this swaps the symbol on the axis, in hover texts and bar labels."""
-    sym = money_symbol(currency)
+    sym = money.symbol(currency)
     if sym == CURRENCY:
         return fig
     fig.for_each_yaxis(

@@ -107,9 +107,9 @@ def summary(result: IngestResult) -> str:
     if r.missing_by_series:
         worst = sorted(r.missing_by_series.items(), key=lambda kv: -kv[1])[:10]
         lines.append("  most filled: " + ", ".join(f"{k} ({v})" for k, v in worst))
-    from forecast.services.file_check import summarise
+    from forecast.services.file_check import gapped_series
 
-    gapped = summarise(result).gapped
+    gapped = gapped_series(result.history, str(result.freq))
     if gapped:
         lines.append(
             f"  gaps: {gapped} series have a long run without sales between sales; the "

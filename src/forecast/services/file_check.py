@@ -203,14 +203,15 @@ def summarise(result: IngestResult) -> FileSummary:
         filled=int(rep.missing_periods_filled),
         duplicates_summed=int(rep.duplicates_summed),
         negative_values=int(rep.negative_values),
-        gapped=_gapped_series(history, str(result.freq)),
+        gapped=gapped_series(history, str(result.freq)),
         flags=tuple(result.flags),
         attributes=tuple(c for c in result.attributes.columns if c != schema.UNIQUE_ID),
         notes=tuple(str(n) for n in rep.notes),
     )
 
 
-def _gapped_series(history: pd.DataFrame, freq: str) -> int:
+def gapped_series(history: pd.DataFrame, freq: str) -> int:
+    """How many series of a long ``history`` have a gap (``engine.gaps``)."""
     if history.empty:
         return 0
     ordered = history.sort_values([schema.UNIQUE_ID, schema.DS])
