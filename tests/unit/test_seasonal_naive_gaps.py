@@ -159,3 +159,21 @@ def test_the_periods_filled_in_a_gap_are_known_to_the_task_and_not_scored() -> N
         np.mean(np.abs(task.y[2 * SEASON : 2 * SEASON + 13] - forecast[13:]))
     )
     assert np.isnan(mase(np.full(3, np.nan), np.ones(3), 1.0))
+
+
+def test_weeks_filled_in_a_gap_do_not_narrow_the_seasonal_naive_intervals() -> None:
+    from forecast.engine.baseline import fit_predict, prepare_tasks
+
+    rng = np.random.default_rng(7)
+    raw = _three_years() + rng.normal(0, 40, 3 * SEASON)
+    raw[2 * SEASON : 2 * SEASON + 26] = 0.0  # closed for the first half of the last year
+    (task,) = prepare_tasks(_weekly_frame(raw), 13, model="snaive")
+    served = fit_predict(task, "snaive")
+    # the errors are those of the weeks that had sales a year before and now
+    errors = raw[SEASON : 2 * SEASON] - raw[:SEASON]
+    errors = np.r_[errors, raw[2 * SEASON + 26 :] - raw[SEASON + 26 : 2 * SEASON]]
+    sigma = np.sqrt(np.mean(errors**2))
+    np.testing.assert_allclose(served["hi-80"] - served["mean"], 1.2815516 * sigma, rtol=1e-6)
+    # counted as errors of zero, the 26 copies of last year would shrink the interval
+    blind = make_model("snaive", SEASON).fit(task.y).predict(13, (80,))
+    assert np.all(blind["hi-80"] - blind["mean"] < 0.9 * (served["hi-80"] - served["mean"]))

@@ -19,7 +19,7 @@ import pandas as pd
 from forecast.engine import calendar
 from forecast.engine.gaps import gap_sources
 from forecast.engine.interval_calibration import IntervalCalibration
-from forecast.engine.models import ModelError, hi_key, lo_key, make_model
+from forecast.engine.models import ModelError, SeasonalNaive, hi_key, lo_key, make_model
 from forecast.engine.models.global_lgbm import NAME as GLOBAL_MODEL
 from forecast.engine.models.global_lgbm import FittedGlobal, GlobalForecasts
 from forecast.engine.runner import (
@@ -142,7 +142,10 @@ def fit_predict(task: SeriesTask, name: str, season: int | None = None) -> dict[
     )
     try:
         # (fitting Prophet on open days only was tried: worse on Rossmann, 0.288 against 0.279)
-        model.fit(task.y, task.ds, task.exog if flags else None)
+        if isinstance(model, SeasonalNaive):  # its residuals leave the filled gaps out
+            model.fit(task.y, task.ds, gaps=task.gaps)
+        else:
+            model.fit(task.y, task.ds, task.exog if flags else None)
         values = model.predict(task.horizon, task.levels, task.future_exog if flags else None)
     except ModelError:
         raise

@@ -17,7 +17,12 @@ class SeasonalNaive:
     A period of the last season inside a gap (``gap_mask``: no rows, or a long closure) is
     repeated from the same period of the latest season before it that had sales, so a store
     closed for refurbishment last summer is not forecast closed this summer. With fewer than two
-    seasons of history it degrades to the plain naive (last value)."""
+    seasons of history it degrades to the plain naive (last value).
+
+    A history whose gaps were filled already (``baseline._cut_series``) names them in ``gaps``:
+    the residuals leave out every pair that touches one, as for a gap it finds itself. A filled
+    period is a copy of the season before, so its pair would be an error of exactly zero (and
+    the pair a season after it a two-season difference), and the intervals too narrow."""
 
     name = "snaive"
 
@@ -25,14 +30,21 @@ class SeasonalNaive:
         self.season_length = max(int(season_length), 1)
 
     def fit(
-        self, y: np.ndarray, ds: pd.DatetimeIndex | None = None, exog: np.ndarray | None = None
+        self,
+        y: np.ndarray,
+        ds: pd.DatetimeIndex | None = None,
+        exog: np.ndarray | None = None,
+        gaps: np.ndarray | None = None,
     ) -> SeasonalNaive:
         y = as_float_array(y)
         if len(y) == 0:
             raise ModelError("seasonal naive needs at least one observation")
         m = self.season_length if len(y) >= 2 * self.season_length else 1
         self._m = m
-        gaps = gap_mask(y, m) if m > 1 else np.zeros(len(y), dtype=bool)
+        filled = np.zeros(len(y), dtype=bool)
+        if gaps is not None and len(gaps):
+            filled[np.asarray(gaps, dtype=int)] = True
+        gaps = filled | (gap_mask(y, m) if m > 1 else np.zeros(len(y), dtype=bool))
         self._last = fill_gaps(y, m)[-m:] if m > 1 else y[-m:].copy()
         resid = y[m:] - y[:-m] if len(y) > m else np.zeros(1)
         if len(y) > m:
