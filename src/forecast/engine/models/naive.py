@@ -41,14 +41,13 @@ class SeasonalNaive:
             raise ModelError("seasonal naive needs at least one observation")
         m = self.season_length if len(y) >= 2 * self.season_length else 1
         self._m = m
-        filled = np.zeros(len(y), dtype=bool)
+        unseen = gap_mask(y, m) if m > 1 else np.zeros(len(y), dtype=bool)
         if gaps is not None and len(gaps):
-            filled[np.asarray(gaps, dtype=int)] = True
-        gaps = filled | (gap_mask(y, m) if m > 1 else np.zeros(len(y), dtype=bool))
+            unseen[np.asarray(gaps, dtype=int)] = True
         self._last = fill_gaps(y, m)[-m:] if m > 1 else y[-m:].copy()
         resid = y[m:] - y[:-m] if len(y) > m else np.zeros(1)
         if len(y) > m:
-            resid = resid[~(gaps[m:] | gaps[:-m])]
+            resid = resid[~(unseen[m:] | unseen[:-m])]
         self._sigma = float(np.sqrt(np.mean(resid**2))) if len(resid) else 0.0
         return self
 
