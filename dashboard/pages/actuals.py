@@ -150,6 +150,28 @@ def upload_message(upload: Any) -> Any:
     return dbc.Alert(items, color=colour, className="actuals-kept")
 
 
+CLI_ALTERNATIVE = "keep it from the command line with `forecast plan actuals`"
+NO_GOAL_NOTE = (
+    "No goal is set yet, so there is no negotiated plan to compare; the Accuracy page scores "
+    "the baseline and the system plan."
+)
+
+
+def unscored(alert: Any, verdict_text: Any = None) -> tuple:
+    """The page's outputs (figure, rows, verdict, alert) with nothing scored to show."""
+    return figures.empty_figure("No actuals yet"), [], verdict_text, alert
+
+
+def scored(score: pd.DataFrame, currency: str | None, alert: Any) -> tuple:
+    """The page's outputs for a score of both tracks against the actuals."""
+    return (
+        figures.in_currency(figures.attainment_bars(score), currency),
+        score_rows(score, currency),
+        html.H4(verdict(score)),
+        alert,
+    )
+
+
 # -- callbacks --------------------------------------------------------------------------------
 
 
@@ -166,22 +188,16 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         State(ids.ACTUALS_UPLOAD, "filename"),
     )
     def score_upload(contents: str | None, session: dict | None, filename: str | None) -> tuple:
-        empty = figures.empty_figure("No actuals yet")
         if callback_ctx.triggered_id != ids.ACTUALS_UPLOAD:
             return show_kept(session)
         if not contents:
             return no_update, no_update, no_update, no_update
         try:
-            raw = uploads.decode(
-                contents,
-                filename,
-                ctx.upload_limit_bytes,
-                "keep it from the command line with `forecast plan actuals`",
-            )
+            raw = uploads.decode(contents, filename, ctx.upload_limit_bytes, CLI_ALTERNATIVE)
         except uploads.UploadRefused as exc:
-            return empty, [], None, components.info_alert(str(exc))
+            return unscored(components.info_alert(str(exc)))
         if not (session or {}).get("plan_id"):
-            return empty, [], None, components.need_plan_notice()
+            return unscored(components.need_plan_notice())
         plan_id, user = components.action_plan(session), components.acting_user(session)
         result, alert = components.call_service(
             lambda: accuracy.upload_and_score(
@@ -189,36 +205,22 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             )
         )
         if result is None:
-            return empty, [], None, alert
+            return unscored(alert)
         upload, score = result
         if score is None:
-            note = "No goal is set yet, so there is no negotiated plan to compare; the Accuracy "
-            note += "page scores the baseline and the system plan."
-            return empty, [], html.P(note, className="text-muted"), upload_message(upload)
+            return unscored(upload_message(upload), html.P(NO_GOAL_NOTE, className="text-muted"))
         cur = negotiation.summary(ctx.store, plan_id).get("currency")
-        return (
-            figures.in_currency(figures.attainment_bars(score), cur),
-            score_rows(score, cur),
-            html.H4(verdict(score)),
-            upload_message(upload),
-        )
+        return scored(score, cur, upload_message(upload))
 
     def show_kept(session: dict | None) -> tuple:
         """On opening a plan: its tracks scored on the actuals it already keeps (if any)."""
-        empty = figures.empty_figure("No actuals yet")
         if not (session or {}).get("plan_id"):
-            return empty, [], None, None
+            return unscored(None)
         plan_id = components.action_plan(session)
         score, alert = components.call_service(lambda: actuals.score_kept(ctx.store, plan_id))
         if score is None:
-            return empty, [], None, alert
-        cur = negotiation.summary(ctx.store, plan_id).get("currency")
-        return (
-            figures.in_currency(figures.attainment_bars(score), cur),
-            score_rows(score, cur),
-            html.H4(verdict(score)),
-            None,
-        )
+            return unscored(alert)
+        return scored(score, negotiation.summary(ctx.store, plan_id).get("currency"), None)
 
     @app.callback(
         Output(ids.ACTUALS_VERSIONS, "rowData"),
