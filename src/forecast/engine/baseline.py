@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from forecast.engine import calendar
+from forecast.engine import calendar, month_weeks
 from forecast.engine.gaps import gap_sources
 from forecast.engine.interval_calibration import IntervalCalibration
 from forecast.engine.models import ModelError, SeasonalNaive, hi_key, lo_key, make_model
@@ -38,6 +38,7 @@ from forecast.schema import (
     SchemaError,
     Y,
     hi_col,
+    interval_columns,
     lo_col,
     validate_history,
 )
@@ -554,7 +555,47 @@ def forecast_baseline(
     ``ds`` continues each series' own calendar; values are never negative.
     ``progress(done, total)``, when given, is called as batches of series finish (about
     ``runner.PROGRESS_STEPS`` times); ``selection_progress(done, total)`` likewise as the backtests of
-    ``model="auto"``'s choice finish. The results are the same as without them."""
+    ``model="auto"``'s choice finish. The results are the same as without them.
+
+    Monthly sales that are sums of weekly figures (``month_weeks``) are forecast as sales of an
+    average month, and each future month gets its own count of weeks back."""
+    weekday = (
+        month_weeks.weekly_sums_weekday(history) if month_weeks.is_monthly(history, freq) else None
+    )
+    if weekday is not None:
+        history = month_weeks.per_average_month(history, weekday)
+    frame = _forecast_tasks(
+        history,
+        horizon,
+        freq,
+        levels,
+        model,
+        holidays,
+        future,
+        jobs,
+        runner,
+        progress,
+        selection_progress,
+    )
+    if weekday is not None:
+        values = [BASELINE, *interval_columns(levels)]
+        frame = month_weeks.back_to_months(frame, weekday, values)
+    return frame
+
+
+def _forecast_tasks(
+    history: pd.DataFrame,
+    horizon: int,
+    freq: str | None,
+    levels: Sequence[int],
+    model: str,
+    holidays: str | None,
+    future: pd.DataFrame | None,
+    jobs: int,
+    runner: Runner | None,
+    progress: Callable[[int, int], None] | None,
+    selection_progress: Callable[[int, int], None] | None,
+) -> pd.DataFrame:
     count, source = task_source(
         history,
         horizon,

@@ -1,0 +1,41 @@
+"""A weekly sales file planned by month: ingest sums the weeks into months, and the plan's
+baseline gives each future month its own count of weeks (real ingest, baseline and SQLite)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from forecast.engine.month_weeks import weekday_counts
+from forecast.services import plans
+from forecast.services.store_factory import open_store
+
+
+def test_a_weekly_file_planned_by_month_forecasts_four_and_five_week_months(tmp_path) -> None:
+    fridays = pd.date_range("2019-01-04", periods=170, freq="W-FRI")
+    weekly = pd.DataFrame(
+        {
+            "store": np.repeat(["north", "south"], len(fridays)),
+            "week": np.tile(fridays.strftime("%Y-%m-%d"), 2),
+            "sales": np.repeat([100.0, 250.0], len(fridays)),
+        }
+    )
+    source = tmp_path / "weekly_sales.csv"
+    weekly.to_csv(source, index=False)
+    store = open_store(data_dir=tmp_path)
+    state = plans.create_plan(
+        store,
+        name="by month",
+        source=source,
+        horizon=6,
+        team_attr=None,
+        actor="olga",
+        freq="M",
+        model="snaive",
+    )
+    baseline = plans.load_frames(store, state.plan_id).baseline
+    north = baseline[baseline["unique_id"] == "north"]
+    assert len(north) == 6
+    np.testing.assert_allclose(north["baseline"], 100.0 * weekday_counts(north["ds"], 4))
+    assert {400.0, 500.0} <= set(north["baseline"].round(6))
+    assert north["model"].str.contains("sales per Friday of the month").all()

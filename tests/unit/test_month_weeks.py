@@ -1,0 +1,101 @@
+"""Monthly sales that are sums of weekly figures: each future month gets its own count of weeks,
+and monthly sales of any other kind are left as they are."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.engine import month_weeks
+from forecast.engine.baseline import forecast_baseline
+
+FRIDAY = 4
+
+
+def _weekly(stores: int = 4, weeks: int = 160, seed: int = 0) -> pd.DataFrame:
+    """Weekly sales dated on Fridays: a yearly wave, growth and noise."""
+    rng = np.random.default_rng(seed)
+    ds = pd.date_range("2010-01-01", periods=weeks, freq="W-FRI")
+    frames = []
+    for k in range(stores):
+        t = np.arange(weeks)
+        y = (1000 + 200 * k) * (1 + 0.2 * np.sin(2 * np.pi * t / 52.18)) * (1 + 0.001 * t)
+        frames.append(
+            pd.DataFrame({"unique_id": f"s{k}", "ds": ds, "y": y * rng.normal(1, 0.02, weeks)})
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _by_month(frame: pd.DataFrame) -> pd.DataFrame:
+    month = frame["ds"].dt.to_period("M").dt.to_timestamp()
+    out = frame.assign(ds=month).groupby(["unique_id", "ds"], as_index=False)["y"].sum()
+    return out[out["ds"] < out["ds"].max()]  # the last month may be cut short
+
+
+def test_a_month_has_four_or_five_of_each_weekday() -> None:
+    months = pd.DatetimeIndex(["2012-05-01", "2012-06-01", "2021-02-01", "2012-02-01"])
+    np.testing.assert_array_equal(month_weeks.weekday_counts(months, FRIDAY), [4, 5, 4, 4])
+    np.testing.assert_array_equal(month_weeks.weekday_counts(months, 2), [5, 4, 4, 5])  # Wed
+    # month ends name the same months
+    ends = months + pd.offsets.MonthEnd(0)
+    np.testing.assert_array_equal(month_weeks.weekday_counts(ends, FRIDAY), [4, 5, 4, 4])
+
+
+def test_weekly_sales_summed_by_month_are_read_as_sums_of_their_fridays() -> None:
+    monthly = _by_month(_weekly())
+    assert month_weeks.is_monthly(monthly, None)
+    assert month_weeks.weekly_sums_weekday(monthly) == FRIDAY
+
+
+def test_monthly_sales_of_other_kinds_are_left_as_they_are() -> None:
+    rng = np.random.default_rng(1)
+    months = pd.date_range("2015-01-01", periods=40, freq="MS")
+    t = np.arange(40)
+    monthly = pd.concat(
+        pd.DataFrame(
+            {
+                "unique_id": f"m{k}",
+                "ds": months,
+                "y": 500 * (1 + 0.3 * np.sin(2 * np.pi * t / 12)) * rng.normal(1, 0.05, 40),
+            }
+        )
+        for k in range(5)
+    )
+    assert month_weeks.weekly_sums_weekday(monthly) is None
+    # daily sales summed by month follow the days of the month, not a weekday's count
+    days = pd.date_range("2015-01-01", "2018-12-31", freq="D")
+    daily = pd.DataFrame({"unique_id": "d", "ds": days, "y": rng.normal(100, 5, len(days))})
+    assert month_weeks.weekly_sums_weekday(_by_month(daily)) is None
+    # quarterly dates are not monthly
+    quarters = pd.DataFrame(
+        {"unique_id": "q", "ds": pd.date_range("2015-01-01", periods=12, freq="QS"), "y": 1.0}
+    )
+    assert not month_weeks.is_monthly(quarters, None)
+
+
+def test_a_store_selling_the_same_each_week_is_forecast_by_the_fridays_of_each_month() -> None:
+    weekly = _weekly(stores=1, weeks=170).assign(y=100.0)
+    monthly = _by_month(weekly)
+    out = forecast_baseline(monthly, 6, freq="MS", model="snaive", levels=(80,))
+    expected = 100.0 * month_weeks.weekday_counts(out["ds"], FRIDAY)
+    np.testing.assert_allclose(out["baseline"], expected)
+    assert set(expected) == {400.0, 500.0}  # a year before, the months had other counts
+    assert (
+        out["model"]
+        .str.endswith("(sales per Friday of the month: weekly figures summed by month)")
+        .all()
+    )
+
+
+@pytest.mark.slow
+def test_auto_on_weekly_sums_by_month_misses_by_a_few_percent_not_by_a_week() -> None:
+    weekly = _weekly(stores=6, weeks=148, seed=4)
+    monthly = _by_month(weekly)
+    held_out = monthly[monthly["ds"] >= monthly["ds"].max() - pd.DateOffset(months=5)]
+    history = monthly[monthly["ds"] < held_out["ds"].min()]
+    out = forecast_baseline(history, 6, freq="MS", model="auto", levels=(80,))
+    both = out.merge(held_out, on=["unique_id", "ds"])
+    error = np.abs(both["baseline"] / both["y"] - 1)
+    assert len(both) == 36 and error.median() < 0.06  # a fifth Friday is 25 %
+    assert both["model"].str.contains("per Friday").all()
