@@ -559,6 +559,7 @@ def forecast_baseline(
 
     Monthly sales that are sums of weekly figures (``month_weeks``) are forecast as sales of an
     average month, and each future month gets its own count of weeks back."""
+    history = validate_history(history)  # (already sorted: neither copied nor sorted again)
     weekday = (
         month_weeks.weekly_sums_weekday(history) if month_weeks.is_monthly(history, freq) else None
     )
