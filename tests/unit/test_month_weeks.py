@@ -99,3 +99,28 @@ def test_auto_on_weekly_sums_by_month_misses_by_a_few_percent_not_by_a_week() ->
     error = np.abs(both["baseline"] / both["y"] - 1)
     assert len(both) == 36 and error.median() < 0.06  # a fifth Friday is 25 %
     assert both["model"].str.contains("per Friday").all()
+
+
+def test_the_stretch_backtests_weekly_sums_per_week_as_the_baseline_reads_them() -> None:
+    from forecast.engine import stretch
+    from forecast.engine.stretch_models import forecast_total
+    from forecast.services.stretch_calibration import month_sizes
+
+    monthly = _by_month(_weekly(stores=2, weeks=240, seed=2))
+    dates = pd.DatetimeIndex(sorted(monthly["ds"].unique()))
+    sizes = month_sizes(monthly, dates, 6, "M")
+    assert sizes is not None and month_sizes(monthly, dates, 6, "W") is None
+    future = pd.date_range(dates[-1], periods=7, freq="MS")[1:]
+    flat = np.full(len(dates), 100.0) * month_weeks.weekday_counts(dates, FRIDAY)
+    assert forecast_total(flat, 6, "snaive", 12, sizes) == pytest.approx(
+        100.0 * month_weeks.weekday_counts(future, FRIDAY).sum()
+    )
+    # a team of both stores: its past windows miss by the noise, not by a week more or less
+    totals = stretch.team_totals(monthly, pd.Series({"s0": "a", "s1": "a"}), 12)
+    per_week = stretch.calibrate_plan(totals, 6, "M", "snaive", sizes=sizes)
+    as_months = stretch.calibrate_plan(totals, 6, "M", "snaive")
+    spread = {
+        name: stretch.sp.Predictive(**cal.predictive["a"]).scale
+        for name, cal in (("per week", per_week), ("as months", as_months))
+    }
+    assert spread["per week"] < 0.5 * spread["as months"]

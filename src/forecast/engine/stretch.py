@@ -54,8 +54,9 @@ from forecast.engine.stretch_models import (
 )
 
 TOTAL = "TOTAL"
-METHOD = "family-residuals-v7"  # stored calibrations of another method are recomputed
+METHOD = "family-residuals-v8"  # stored calibrations of another method are recomputed
 # v7 (2026-12-04): team totals read a series' gaps as its seasonal naive does (`team_totals`)
+# v8 (2026-12-04): monthly weekly sums backtested per week of the month, as the baseline reads them
 MIN_WINDOWS = 3  # past windows the misses must span; fewer: no calibrated probability
 SPAN = 8  # horizons of past misses each rule averages over, and of out-of-sample errors kept
 HALF_LIFE_YEARS = 1.0  # the weight of a past error halves every year (fixed a priori)
@@ -223,13 +224,17 @@ def calibrate(
     plan_model: str = "",
     family: bool = True,
     cache: dict[tuple[str, int], float] | None = None,
+    sizes: np.ndarray | None = None,
 ) -> StretchCalibration:
     """Backtest ``totals`` (ds x team, see ``team_totals``; ``TOTAL`` is the sum of the teams)
     with ``model`` at origins ``step`` periods apart, the last one a horizon before the end, and
     fit the predictive of the next window (the one a plan made now covers). ``plan_model``: the
     model of the plan's baseline when it is not ``model``; ``family``: whether ``model`` is that
     model's own family (see ``reach_probability``). ``cache``: forecasts by (team, origin), to
-    share between calibrations of growing prefixes of the same totals (the benchmark)."""
+    share between calibrations of growing prefixes of the same totals (the benchmark).
+    ``sizes``: each period's size, for the periods of ``totals`` and the ``horizon`` after them
+    (the weeks of a month whose sales are weekly sums, ``month_weeks``), as the baseline reads
+    them: the backtest forecasts sales per unit of size (``forecast_total``)."""
     from forecast.engine.calendar import season_length
 
     season = season or season_length(freq)
@@ -252,7 +257,7 @@ def calibrate(
     def forecast(j: int, o: int) -> float:
         key = (f"{members[j]}|{model}|{horizon}", o)
         if key not in memo:
-            memo[key] = forecast_total(values[:o, j], horizon, model, season)
+            memo[key] = forecast_total(values[:o, j], horizon, model, season, sizes)
         return memo[key]
 
     def window_miss(o: int) -> np.ndarray:
@@ -350,6 +355,7 @@ def calibrate_plan(
     *,
     season: int | None = None,
     cache: dict[tuple[str, int], float] | None = None,
+    sizes: np.ndarray | None = None,
 ) -> StretchCalibration:
     """The calibration of a plan whose baseline came from ``plan_model``: its own family
     backtested (``calibration_model``); when that leaves too few windows (a fitted model needs two
@@ -370,6 +376,7 @@ def calibrate_plan(
             plan_model=plan_model,
             family=family,
             cache=cache,
+            sizes=sizes,
         )
         if cal.usable or model in CHEAP_MODELS:
             return cal
@@ -382,6 +389,7 @@ def calibrate_plan(
         plan_model=plan_model,
         family=False,
         cache=cache,
+        sizes=sizes,
     )
     if stand_in.usable:
         stand_in.note = (

@@ -96,24 +96,34 @@ def calibration_model(
     return f"{combiner}({','.join(backtested)})", family
 
 
-def forecast_total(y: np.ndarray, h: int, model: str, season: int) -> float:
+def forecast_total(
+    y: np.ndarray, h: int, model: str, season: int, weights: np.ndarray | None = None
+) -> float:
     """``model``'s forecast of the total of the next ``h`` periods after ``y`` (a combination
-    label averages its members' totals)."""
+    label averages its members' totals). ``weights`` (one per period of ``y`` and of the ``h``
+    after it): each period's size, such as the weeks a month holds (``month_weeks``); the model
+    then forecasts ``y`` per unit of size, and each future period gets its own size back."""
     combiner, members = label_members(model)
     if len(members) > 1:
-        parts = [forecast_total(y, h, m, season) for m in members]
+        parts = [forecast_total(y, h, m, season, weights) for m in members]
         return float(np.median(parts) if combiner == "median" else np.mean(parts))
+    size = np.ones(len(y) + h) if weights is None else np.asarray(weights[: len(y) + h], float)
+    rate = np.asarray(y, dtype=float) / size[: len(y)]
+    return float((_forecast_rate(rate, h, model, season) * size[len(y) :]).sum())
+
+
+def _forecast_rate(y: np.ndarray, h: int, model: str, season: int) -> np.ndarray:
+    """``model``'s forecast of each of the next ``h`` periods after ``y``."""
     if model in ("snaive", "naive"):
         m = season if model == "snaive" and len(y) >= season else 1
-        last = y[-m:]
-        return float(last[np.arange(h) % m].sum())
+        return y[-m:][np.arange(h) % m]
     from forecast.engine.models import make_model
 
     try:
         fitted = make_model(model, season, base_freq=_base_freq(season)).fit(y)
-        return float(np.clip(fitted.predict(h, levels=())["mean"], 0, None).sum())
+        return np.clip(fitted.predict(h, levels=())["mean"], 0, None)
     except Exception:  # a failed fit on one window falls back to the seasonal naive
-        return forecast_total(y, h, "snaive", season)
+        return _forecast_rate(y, h, "snaive", season)
 
 
 def _base_freq(season: int) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
+from forecast.engine import month_weeks
 from forecast.engine import stretch as engine_stretch
 from forecast.engine.calendar import season_length
 from forecast.plan import PlanState
@@ -29,7 +31,26 @@ def compute(
     got in ``models_used``; a cheap stand-in for Prophet, ARIMA, LightGBM) over past windows of
     the plan's horizon, and fit the predictive miss."""
     totals = engine_stretch.team_totals(history, teams, season_length(freq))
-    return engine_stretch.calibrate_plan(totals, horizon, freq, plan_model, models_used)
+    sizes = month_sizes(history, totals.index, horizon, freq)
+    return engine_stretch.calibrate_plan(
+        totals, horizon, freq, plan_model, models_used, sizes=sizes
+    )
+
+
+def month_sizes(
+    history: pd.DataFrame, dates: pd.Index, horizon: int, freq: str
+) -> np.ndarray | None:
+    """Where the plan's monthly sales are weekly sums (``month_weeks``, as its baseline reads
+    them): the weeks of each month of ``dates`` and of the ``horizon`` after them, else None."""
+    if not month_weeks.is_monthly(history, freq):
+        return None
+    weekday = month_weeks.weekly_sums_weekday(history)
+    if weekday is None or not len(dates):
+        return None
+    seen = pd.DatetimeIndex(dates).to_period("M").to_timestamp()
+    ahead = pd.date_range(seen[-1], periods=horizon + 1, freq="MS")[1:]
+    months = pd.DatetimeIndex(seen.append(ahead))
+    return month_weeks.weekday_counts(months, weekday) / month_weeks.AVERAGE_COUNT
 
 
 def of_state(
