@@ -99,6 +99,7 @@ def test_auto_on_weekly_sums_by_month_misses_by_a_few_percent_not_by_a_week() ->
     error = np.abs(both["baseline"] / both["y"] - 1)
     assert len(both) == 36 and error.median() < 0.06  # a fifth Friday is 25 %
     assert both["model"].str.contains("per Friday").all()
+    assert "interval_calibration" in out.attrs, out.attrs  # the plan's note still reads it
 
 
 def test_the_stretch_backtests_weekly_sums_per_week_as_the_baseline_reads_them() -> None:

@@ -565,38 +565,6 @@ def forecast_baseline(
     )
     if weekday is not None:
         history = month_weeks.per_average_month(history, weekday)
-    frame = _forecast_tasks(
-        history,
-        horizon,
-        freq,
-        levels,
-        model,
-        holidays,
-        future,
-        jobs,
-        runner,
-        progress,
-        selection_progress,
-    )
-    if weekday is not None:
-        values = [BASELINE, *interval_columns(levels)]
-        frame = month_weeks.back_to_months(frame, weekday, values)
-    return frame
-
-
-def _forecast_tasks(
-    history: pd.DataFrame,
-    horizon: int,
-    freq: str | None,
-    levels: Sequence[int],
-    model: str,
-    holidays: str | None,
-    future: pd.DataFrame | None,
-    jobs: int,
-    runner: Runner | None,
-    progress: Callable[[int, int], None] | None,
-    selection_progress: Callable[[int, int], None] | None,
-) -> pd.DataFrame:
     count, source = task_source(
         history,
         horizon,
@@ -625,6 +593,9 @@ def _forecast_tasks(
     if model == "auto" and isinstance(tasks, list) and tasks:
         calibration = tasks[0].interval_scale or IntervalCalibration()
         frame.attrs[INTERVAL_CALIBRATION] = calibration.describe()
+    if weekday is not None:
+        values = [BASELINE, *interval_columns(levels)]
+        frame = month_weeks.back_to_months(frame, weekday, values)
     return frame
 
 
