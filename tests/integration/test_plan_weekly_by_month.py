@@ -39,3 +39,19 @@ def test_a_weekly_file_planned_by_month_forecasts_four_and_five_week_months(tmp_
     np.testing.assert_allclose(north["baseline"], 100.0 * weekday_counts(north["ds"], 4))
     assert {400.0, 500.0} <= set(north["baseline"].round(6))
     assert north["model"].str.contains("sales per Friday of the month").all()
+
+
+def test_ingest_says_when_months_are_weekly_sums(tmp_path) -> None:
+    from forecast.engine.ingest import read_sales
+
+    fridays = pd.date_range("2019-01-04", periods=170, freq="W-FRI")
+    rng = np.random.default_rng(0)
+    weekly = pd.DataFrame(
+        {"store": "north", "week": fridays.strftime("%Y-%m-%d"), "sales": rng.normal(100, 2, 170)}
+    )
+    source = tmp_path / "weekly_sales.csv"
+    weekly.to_csv(source, index=False)
+    by_month = read_sales(source, freq="M")
+    assert any("number of Fridays (4 or 5)" in note for note in by_month.report.notes)
+    by_week = read_sales(source, freq="W")
+    assert not any("Fridays" in note for note in by_week.report.notes)

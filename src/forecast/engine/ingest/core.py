@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecast.engine import month_weeks
 from forecast.engine.ingest import detect, reader, series
 from forecast.engine.ingest.dates import EARLIEST, LATEST, ParsedDates, parse_dates, parse_unique
 from forecast.engine.ingest.problems import (
@@ -168,6 +169,7 @@ def read_sales(
         notes.append(f"{negative} negative values kept as they are (returns or corrections?)")
     filled = grid.filled_per_series()
     notes += _sparse_note(int(filled.sum()), len(history), chosen)
+    notes += _weekly_sums_note(history, chosen)
 
     attr_cols, attributes = series.attributes(frame, others, id_names, uid_codes, uid_names)
     if attributes_file is not None:
@@ -597,6 +599,21 @@ def _aggregation_notes(merged: int, freq: str, codes: np.ndarray, ds: np.ndarray
     if merged > same_date:
         notes.append(f"{merged - same_date} rows aggregated (sum) to {freq} periods")
     return notes
+
+
+def _weekly_sums_note(history: pd.DataFrame, freq: str) -> list[str]:
+    """Monthly sales that follow the count of one weekday per month (weekly figures summed by
+    month): said here, since the baseline then forecasts per week of the month."""
+    if not freq.upper().startswith("M"):
+        return []
+    weekday = month_weeks.weekly_sums_weekday(history)
+    if weekday is None:
+        return []
+    day = month_weeks.WEEKDAYS[weekday]
+    return [
+        f"the months follow their number of {day}s (4 or 5): weekly figures summed by month; "
+        f"the baseline forecasts sales per {day} and gives each month its own count"
+    ]
 
 
 def _sparse_note(filled: int, cells: int, freq: str) -> list[str]:
