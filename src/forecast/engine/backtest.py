@@ -69,7 +69,7 @@ def backtest(
         )
     step = step or horizon
     history = validate_history(history)
-    base = calendar.base_freq(freq) if freq else calendar._overall_base(history)
+    base = calendar.history_base(history, freq)
     season = calendar.SEASON_LENGTH[base]
     own_runner = runner is None
     runner = make_runner(jobs, runner)

@@ -321,7 +321,7 @@ def task_source(
             f"history has a missing y for series {row[UNIQUE_ID]!r} on {row[DS]:%Y-%m-%d}; "
             "fill gaps (forecast ingest fills them with 0) before forecasting."
         )
-    base = calendar.base_freq(freq) if freq else calendar._overall_base(history)
+    base = calendar.history_base(history, freq)
     # validate_history sorted by id then date: each series is one run of rows
     ids = history[UNIQUE_ID]
     starts = np.flatnonzero(ids.ne(ids.shift()).to_numpy())
@@ -560,9 +560,7 @@ def forecast_baseline(
     Monthly sales that are sums of weekly figures (``month_weeks``) are forecast as sales of an
     average month, and each future month gets its own count of weeks back."""
     history = validate_history(history)  # (already sorted: neither copied nor sorted again)
-    weekday = (
-        month_weeks.weekly_sums_weekday(history) if month_weeks.is_monthly(history, freq) else None
-    )
+    weekday = month_weeks.weekly_sums_of(history, freq)
     if weekday is not None:
         history = month_weeks.per_average_month(history, weekday)
     count, source = task_source(

@@ -117,6 +117,11 @@ def future_dates(history: pd.DataFrame, horizon: int, freq: str | None = None) -
     return pd.concat(frames, ignore_index=True)
 
 
+def history_base(history: pd.DataFrame, freq: str | None) -> str:
+    """D/W/M/Q of a run: ``freq`` when given, else that of the whole history."""
+    return base_freq(freq) if freq else _overall_base(history)
+
+
 def _overall_base(history: pd.DataFrame) -> str:
     """The frequency of the whole history (from the densest series), as D/W/M/Q."""
     counts = history.groupby(UNIQUE_ID)[DS].count()

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import schema
+from forecast.engine import calendar
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 AVERAGE_COUNT = 365.2425 / 7 / 12
@@ -48,17 +49,17 @@ def weekday_counts(months: pd.Series | pd.DatetimeIndex, weekday: int) -> np.nda
 
 
 def is_monthly(history: pd.DataFrame, freq: str | None) -> bool:
-    """Whether the history is monthly: by ``freq`` when given, else every date is the first or
-    the last day of its month and a series' dates are a month apart."""
-    if freq is not None:
-        return str(freq).upper().startswith("M")
-    frame = history[[schema.UNIQUE_ID, schema.DS]].sort_values([schema.UNIQUE_ID, schema.DS])
-    ds = pd.DatetimeIndex(frame[schema.DS])
-    if not len(ds) or not (ds.is_month_start.all() or ds.is_month_end.all()):
+    """Whether the run is monthly: by ``freq`` when given, else by the history's dates (a
+    history whose frequency cannot be told is left to the baseline's own check)."""
+    try:
+        return calendar.history_base(history, freq) == "M"
+    except schema.SchemaError:
         return False
-    months = pd.Series(ds.to_period("M").astype("int64"), index=frame.index)
-    steps = months.groupby(frame[schema.UNIQUE_ID].to_numpy()).diff().dropna()
-    return bool(len(steps)) and bool((steps == 1).all())
+
+
+def weekly_sums_of(history: pd.DataFrame, freq: str | None) -> int | None:
+    """``weekly_sums_weekday`` of a monthly history; None for any other frequency."""
+    return weekly_sums_weekday(history) if is_monthly(history, freq) else None
 
 
 def weekly_sums_weekday(history: pd.DataFrame, season: int = 12) -> int | None:

@@ -42,9 +42,7 @@ def month_sizes(
 ) -> np.ndarray | None:
     """Where the plan's monthly sales are weekly sums (``month_weeks``, as its baseline reads
     them): the weeks of each month of ``dates`` and of the ``horizon`` after them, else None."""
-    if not month_weeks.is_monthly(history, freq):
-        return None
-    weekday = month_weeks.weekly_sums_weekday(history)
+    weekday = month_weeks.weekly_sums_of(history, freq)
     if weekday is None or not len(dates):
         return None
     seen = pd.DatetimeIndex(dates).to_period("M").to_timestamp()

@@ -604,9 +604,7 @@ def _aggregation_notes(merged: int, freq: str, codes: np.ndarray, ds: np.ndarray
 def _weekly_sums_note(history: pd.DataFrame, freq: str) -> list[str]:
     """Monthly sales that follow the count of one weekday per month (weekly figures summed by
     month): said here, since the baseline then forecasts per week of the month."""
-    if not freq.upper().startswith("M"):
-        return []
-    weekday = month_weeks.weekly_sums_weekday(history)
+    weekday = month_weeks.weekly_sums_of(history, freq)
     if weekday is None:
         return []
     day = month_weeks.WEEKDAYS[weekday]
