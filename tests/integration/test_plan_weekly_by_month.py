@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecast.engine.month_weeks import weekday_counts
+from forecast.engine.period_weeks import weekday_counts
 from forecast.services import plans
 from forecast.services.store_factory import open_store
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from forecast.engine import calendar, month_weeks
+from forecast.engine import calendar, period_weeks
 from forecast.engine.gaps import gap_sources
 from forecast.engine.interval_calibration import IntervalCalibration
 from forecast.engine.models import ModelError, SeasonalNaive, hi_key, lo_key, make_model
@@ -557,12 +557,12 @@ def forecast_baseline(
     ``runner.PROGRESS_STEPS`` times); ``selection_progress(done, total)`` likewise as the backtests of
     ``model="auto"``'s choice finish. The results are the same as without them.
 
-    Monthly sales that are sums of weekly figures (``month_weeks``) are forecast as sales of an
-    average month, and each future month gets its own count of weeks back."""
+    Monthly or quarterly sales that are sums of weekly figures (``period_weeks``) are forecast as
+    sales of an average period, and each future period gets its own count of weeks back."""
     history = validate_history(history)  # (already sorted: neither copied nor sorted again)
-    weekday = month_weeks.weekly_sums_of(history, freq)
-    if weekday is not None:
-        history = month_weeks.per_average_month(history, weekday)
+    weekly_sums = period_weeks.weekly_sums_of(history, freq)
+    if weekly_sums is not None:
+        history = weekly_sums.per_average_period(history)
     count, source = task_source(
         history,
         horizon,
@@ -591,9 +591,9 @@ def forecast_baseline(
     if model == "auto" and isinstance(tasks, list) and tasks:
         calibration = tasks[0].interval_scale or IntervalCalibration()
         frame.attrs[INTERVAL_CALIBRATION] = calibration.describe()
-    if weekday is not None:
+    if weekly_sums is not None:
         values = [BASELINE, *interval_columns(levels)]
-        frame = month_weeks.back_to_months(frame, weekday, values)
+        frame = weekly_sums.back_to_periods(frame, values)
     return frame
 
 

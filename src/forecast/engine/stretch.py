@@ -233,8 +233,8 @@ def calibrate(
     model's own family (see ``reach_probability``). ``cache``: forecasts by (team, origin), to
     share between calibrations of growing prefixes of the same totals (the benchmark).
     ``sizes``: each period's size, for the periods of ``totals`` and the ``horizon`` after them
-    (the weeks of a month whose sales are weekly sums, ``month_weeks``), as the baseline reads
-    them: the backtest forecasts sales per unit of size (``forecast_total``)."""
+    (the weeks of a month or quarter whose sales are weekly sums, ``period_weeks``), as the
+    baseline reads them: the backtest forecasts sales per unit of size (``forecast_total``)."""
     from forecast.engine.calendar import season_length
 
     season = season or season_length(freq)

@@ -101,7 +101,7 @@ def forecast_total(
 ) -> float:
     """``model``'s forecast of the total of the next ``h`` periods after ``y`` (a combination
     label averages its members' totals). ``weights`` (one per period of ``y`` and of the ``h``
-    after it): each period's size, such as the weeks a month holds (``month_weeks``); the model
+    after it): each period's size, such as the weeks a month holds (``period_weeks``); the model
     then forecasts ``y`` per unit of size, and each future period gets its own size back."""
     combiner, members = label_members(model)
     if len(members) > 1:

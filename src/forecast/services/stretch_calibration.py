@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from forecast.engine import month_weeks
+from forecast.engine import period_weeks
 from forecast.engine import stretch as engine_stretch
 from forecast.engine.calendar import season_length
 from forecast.plan import PlanState
@@ -31,24 +31,24 @@ def compute(
     got in ``models_used``; a cheap stand-in for Prophet, ARIMA, LightGBM) over past windows of
     the plan's horizon, and fit the predictive miss."""
     totals = engine_stretch.team_totals(history, teams, season_length(freq))
-    sizes = month_sizes(history, totals.index, horizon, freq)
+    sizes = period_sizes(history, totals.index, horizon, freq)
     return engine_stretch.calibrate_plan(
         totals, horizon, freq, plan_model, models_used, sizes=sizes
     )
 
 
-def month_sizes(
+def period_sizes(
     history: pd.DataFrame, dates: pd.Index, horizon: int, freq: str
 ) -> np.ndarray | None:
-    """Where the plan's monthly sales are weekly sums (``month_weeks``, as its baseline reads
-    them): the weeks of each month of ``dates`` and of the ``horizon`` after them, else None."""
-    weekday = month_weeks.weekly_sums_of(history, freq)
-    if weekday is None or not len(dates):
+    """Where the plan's monthly or quarterly sales are weekly sums (``period_weeks``, as its
+    baseline reads them): the weeks of each period of ``dates`` and of the ``horizon`` after them
+    against an average period's, else None."""
+    weekly_sums = period_weeks.weekly_sums_of(history, freq)
+    if weekly_sums is None or not len(dates):
         return None
-    seen = pd.DatetimeIndex(dates).to_period("M").to_timestamp()
-    ahead = pd.date_range(seen[-1], periods=horizon + 1, freq="MS")[1:]
-    months = pd.DatetimeIndex(seen.append(ahead))
-    return month_weeks.weekday_counts(months, weekday) / month_weeks.AVERAGE_COUNT
+    seen = pd.DatetimeIndex(dates)
+    periods = pd.DatetimeIndex(seen.append(weekly_sums.periods_after(seen[-1], horizon)))
+    return weekly_sums.sizes(periods)
 
 
 def of_state(

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast.engine import month_weeks
+from forecast.engine import period_weeks
 from forecast.engine.ingest import detect, reader, series
 from forecast.engine.ingest.dates import EARLIEST, LATEST, ParsedDates, parse_dates, parse_unique
 from forecast.engine.ingest.problems import (
@@ -602,15 +602,16 @@ def _aggregation_notes(merged: int, freq: str, codes: np.ndarray, ds: np.ndarray
 
 
 def _weekly_sums_note(history: pd.DataFrame, freq: str) -> list[str]:
-    """Monthly sales that follow the count of one weekday per month (weekly figures summed by
-    month): said here, since the baseline then forecasts per week of the month."""
-    weekday = month_weeks.weekly_sums_of(history, freq)
-    if weekday is None:
+    """Monthly or quarterly sales that follow the count of one weekday per period (weekly
+    figures summed by period): said here, since the baseline then forecasts per week."""
+    weekly_sums = period_weeks.weekly_sums_of(history, freq)
+    if weekly_sums is None:
         return []
-    day = month_weeks.WEEKDAYS[weekday]
+    day, noun = weekly_sums.day, period_weeks.PERIOD_NAMES[weekly_sums.period]
+    counts = {"M": "4 or 5", "Q": "12 to 14"}[weekly_sums.period]
     return [
-        f"the months follow their number of {day}s (4 or 5): weekly figures summed by month; "
-        f"the baseline forecasts sales per {day} and gives each month its own count"
+        f"the {noun}s follow their number of {day}s ({counts}): weekly figures summed by "
+        f"{noun}; the baseline forecasts sales per {day} and gives each {noun} its own count"
     ]
 
 
