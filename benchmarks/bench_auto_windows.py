@@ -40,14 +40,21 @@ Strategy = tuple[str, tuple[str, ...]]
 
 
 def held_out_scores(suite: Suite) -> tuple[Selection, dict[Strategy, float]]:
-    """``auto``'s selection on the suite's history, and each strategy's held-out mean MASE."""
-    from forecast.engine import auto
+    """``auto``'s selection on the suite's history, and each strategy's held-out mean MASE.
+    A history of weekly sums by month or quarter is read as ``forecast_baseline`` reads it
+    (``period_weeks``): the windows see sales per week, the held-out forecasts get their weeks
+    back."""
+    from forecast.engine import auto, period_weeks
     from forecast.engine.baseline import fit_global, fit_predict, prepare_tasks, with_global
     from forecast.engine.metrics import mase, mase_scale
     from forecast.engine.runner import LocalRunner
 
+    weekly_sums = period_weeks.weekly_sums_of(suite.history, suite.freq)
+    history = (
+        suite.history if weekly_sums is None else weekly_sums.per_average_period(suite.history)
+    )
     tasks = prepare_tasks(
-        suite.history,
+        history,
         suite.horizon,
         freq=suite.freq,
         levels=(80, 95),
@@ -64,7 +71,10 @@ def held_out_scores(suite: Suite) -> tuple[Selection, dict[Strategy, float]]:
     per_series: dict[Strategy, list[float]] = {s: [] for s in selection.scores}
     for task in tasks:
         y = actual.loc[task.uid].reindex(task.future_ds).to_numpy(dtype=float)
-        scale = mase_scale(task.y, suite.season)
+        sizes, seen = 1.0, task.y
+        if weekly_sums is not None:  # scored on the months as sold, as bench_accuracy does
+            sizes, seen = weekly_sums.sizes(task.future_ds), task.y * weekly_sums.sizes(task.ds)
+        scale = mase_scale(seen, suite.season)
         forecasts = {}
         for member in members:
             try:
@@ -73,7 +83,7 @@ def held_out_scores(suite: Suite) -> tuple[Selection, dict[Strategy, float]]:
                 forecasts[member] = fit_predict(task, "snaive")["mean"]
         for strategy in selection.scores:
             combiner, names = strategy
-            mean = auto.combine(combiner, [forecasts[m] for m in names])
+            mean = auto.combine(combiner, [forecasts[m] for m in names]) * sizes
             per_series[strategy].append(mase(y, np.maximum(mean, 0.0), scale))
     return selection, {s: float(np.nanmean(v)) for s, v in per_series.items()}
 
