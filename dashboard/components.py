@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 import dash_bootstrap_components as dbc
+import flask
 from dash import dcc, html
 
 from dashboard.fix_hints import page_message, page_text
@@ -243,8 +244,21 @@ COMMON_CURRENCIES = (
 )
 
 
-def currency_options() -> list[dict[str, str]]:
-    """The create form's currency choices: common ISO codes and plain numbers."""
-    return [
-        {"label": f"{code} ({fmt.symbol(code)})", "value": code} for code in COMMON_CURRENCIES
-    ] + [{"label": "none (plain numbers)", "value": "none"}]
+FALLBACK_CURRENCY = "EUR"
+"""The create form's first choice where the browser names no region (as the CLI's default)."""
+
+
+def currency_options(first: str = FALLBACK_CURRENCY) -> list[dict[str, str]]:
+    """The create form's currency choices: ``first`` (the browser's, see ``browser_currency``),
+    common ISO codes and plain numbers."""
+    codes = dict.fromkeys((first, *COMMON_CURRENCIES))
+    return [{"label": f"{code} ({fmt.symbol(code)})", "value": code} for code in codes] + [
+        {"label": "none (plain numbers)", "value": "none"}
+    ]
+
+
+def browser_currency() -> str:
+    """The currency of the region the browser asks for (``Accept-Language``: en-US -> USD,
+    de-CH -> CHF), else ``FALLBACK_CURRENCY``: a suggestion the planner can change."""
+    header = flask.request.headers.get("Accept-Language") if flask.has_request_context() else None
+    return fmt.currency_of_languages(header) or FALLBACK_CURRENCY

@@ -116,7 +116,7 @@ def mapping_card() -> dbc.Card:
     )
 
 
-def create_card() -> dbc.Card:
+def create_card(currency: str = components.FALLBACK_CURRENCY) -> dbc.Card:
     return dbc.Card(
         dbc.CardBody(
             [
@@ -153,8 +153,8 @@ def create_card() -> dbc.Card:
                     "Currency (amounts are shown and typed in it)",
                     dcc.Dropdown(
                         id=ids.DATA_CURRENCY,
-                        options=components.currency_options(),
-                        value="EUR",
+                        options=components.currency_options(currency),
+                        value=currency,
                         clearable=False,
                     ),
                     ids.DATA_CURRENCY,

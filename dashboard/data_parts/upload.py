@@ -12,7 +12,7 @@ from dash import ClientsideFunction, Dash, Input, Output, State, html, no_update
 from dashboard import components, ids, uploads
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
-from forecast.services.demo import SAMPLE_SALES, SAMPLE_STORES
+from forecast.services.demo import SAMPLE_CURRENCY, SAMPLE_SALES, SAMPLE_STORES
 
 TOO_BIG_WHERE = "load it from the command line with `forecast plan create FILE`"
 
@@ -48,9 +48,9 @@ def discard_used(ctx: DashboardContext, file: dict, dropped: Any) -> None:
         uploads.discard(ctx, used)
 
 
-def use_sample(ctx: DashboardContext, clicks: int | None) -> tuple[Any, Any]:
+def use_sample(ctx: DashboardContext, clicks: int | None) -> tuple[Any, Any, Any]:
     if not clicks:  # layout insertion, not a click
-        return no_update, no_update
+        return no_update, no_update, no_update
     sales = uploads.save(ctx, SAMPLE_SALES.read_bytes(), SAMPLE_SALES.name)
     stores = uploads.save(ctx, SAMPLE_STORES.read_bytes(), SAMPLE_STORES.name)
     file = {
@@ -60,8 +60,8 @@ def use_sample(ctx: DashboardContext, clicks: int | None) -> tuple[Any, Any]:
         "freq": "W",
         "sample": True,
     }
-    note = f"Using the bundled sample {SAMPLE_SALES.name} with its store table, weekly."
-    return file, components.info_alert(note)
+    note = f"Using the bundled sample {SAMPLE_SALES.name} with its store table, weekly, in {SAMPLE_CURRENCY}."
+    return file, components.info_alert(note), SAMPLE_CURRENCY
 
 
 def stash_upload(ctx: DashboardContext, file: Any) -> tuple[Any, Any]:
@@ -104,7 +104,9 @@ def register(app: Dash, ctx: DashboardContext) -> None:
     file = Output(ids.DATA_FILE, "data", allow_duplicate=True)
     status = Output(ids.DATA_UPLOAD_STATUS, "children", allow_duplicate=True)
     once = {"prevent_initial_call": True}
-    bind(app, ctx, use_sample, file, status, Input(ids.DATA_USE_SAMPLE, "n_clicks"), **once)
+    sample = Input(ids.DATA_USE_SAMPLE, "n_clicks")
+    currency = Output(ids.DATA_CURRENCY, "value")
+    bind(app, ctx, use_sample, file, status, currency, sample, **once)
     bind(app, ctx, stash_upload, file, status, Input(ids.DATA_RAW, "data"), **once)
     bind(
         app,

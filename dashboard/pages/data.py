@@ -36,7 +36,11 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 [
                     dbc.Col(parts.upload_column(ctx), lg=8),
                     dbc.Col(
-                        [parts.mapping_card(), html.Div(className="mb-3"), parts.create_card()],
+                        [
+                            parts.mapping_card(),
+                            html.Div(className="mb-3"),
+                            parts.create_card(components.browser_currency()),
+                        ],
                         lg=4,
                     ),
                 ]

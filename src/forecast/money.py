@@ -15,14 +15,21 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from babel import Locale
-from babel.numbers import format_currency, get_currency_symbol, list_currencies
+from babel import Locale, UnknownLocaleError
+from babel.numbers import (
+    format_currency,
+    get_currency_symbol,
+    get_territory_currencies,
+    list_currencies,
+)
 
 from forecast.bounds import MAX_ABS_AMOUNT
 
 DISPLAY_LOCALE = "en"  # the house style for showing amounts (symbol first, 1,234.56)
 DEFAULT_LOCALE = "en"  # how an ambiguous typed amount ("1.500") is read unless told otherwise
 NO_CURRENCY = ("", "none", "-", "plain")
+MAX_LANGUAGE_HEADER = 256
+"""Characters of a browser's Accept-Language read when guessing its currency (the rest ignored)."""
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _SIGNS = "$€£¥₹₩₽₺₪₫₱฿"
@@ -43,6 +50,32 @@ def normalise_currency(code: str | None) -> str | None:
             "or 'none' for plain numbers"
         )
     return upper
+
+
+def currency_of_languages(accept_language: str | None) -> str | None:
+    """The currency of the first region a browser's ``Accept-Language`` names, in its order of
+    preference: ``"en-US,en;q=0.9"`` -> USD, ``"de-CH"`` -> CHF. None where no entry names a
+    region Babel knows (``"en"``, ``"*"``, garbage). Only a suggestion for a form's first choice:
+    the header is read up to ``MAX_LANGUAGE_HEADER`` characters and never trusted further."""
+    entries: list[tuple[float, int, str]] = []
+    for index, entry in enumerate((accept_language or "")[:MAX_LANGUAGE_HEADER].split(",")):
+        tag, _, params = entry.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                continue
+        entries.append((-weight, index, tag.strip()))
+    for _, _, tag in sorted(entries):
+        try:
+            territory = Locale.parse(tag, sep="-").territory
+        except (ValueError, TypeError, UnknownLocaleError):
+            continue
+        codes = get_territory_currencies(territory) if territory else []
+        if codes:
+            return str(codes[0])
+    return None
 
 
 def symbol(currency: str | None) -> str:

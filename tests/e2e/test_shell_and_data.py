@@ -80,6 +80,7 @@ def test_create_plan_runs_baseline_in_background_and_selects_it(start_app, tmp_p
     click(dash_duo, "#data-use-sample")
     dash_duo.wait_for_contains_text("#data-report-ok", "100 series", timeout=30)
     dash_duo.wait_for_contains_text("#data-team-attr", "StoreType", timeout=5)
+    dash_duo.wait_for_contains_text("#data-currency", "EUR", timeout=5)  # German stores
     pick(dash_duo, "#data-model", "snaive")
     type_into(dash_duo, "#data-plan-name", "Browser plan")
     click(dash_duo, "#data-create")
@@ -92,6 +93,7 @@ def test_create_plan_runs_baseline_in_background_and_selects_it(start_app, tmp_p
     try:
         (plan,) = store.list()
         assert plan.created_by == "piet"
+        assert store.get(plan.plan_id).currency == "EUR"
         assert [(e.actor, e.action) for e in store.audit(plan.plan_id)][0] == ("piet", "create")
     finally:
         store.close()

@@ -34,3 +34,5 @@ def test_charts_are_redrawn_in_the_plan_currency() -> None:
 def test_the_create_form_offers_iso_codes_and_plain_numbers() -> None:
     values = [o["value"] for o in components.currency_options()]
     assert values[0] == "EUR" and "USD" in values and values[-1] == "none"
+    assert [o["value"] for o in components.currency_options("BRL")][:2] == ["BRL", "EUR"]
+    assert [o["value"] for o in components.currency_options("USD")].count("USD") == 1

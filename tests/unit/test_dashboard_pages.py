@@ -282,3 +282,63 @@ def test_a_json_bundle_dropped_on_the_plans_page_is_imported_or_refused_whole(pl
         nego.negotiated_plan(store, plan.plan_id).drop(columns=["version"], errors="ignore"),
     )
     assert plan_service.get_plan(store, new_id).has_role("nina", "owner")
+
+
+def _data_page(app, client, language: str | None) -> str:
+    key = next(k for k in app.callback_map if "_pages_content.children" in k)
+    body = {
+        "output": key,
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": "/"},
+            {"id": "_pages_location", "property": "search", "value": ""},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+    }
+    headers = {"Accept-Language": language} if language else {}
+    response = client.post("/_dash-update-component", json=body, headers=headers)
+    assert response.status_code == 200, response.data[:300]
+    return response.get_data(as_text=True)
+
+
+def test_the_create_form_suggests_the_currency_of_the_browsers_region(tmp_path: Path):
+    app = create_app(data_dir=str(tmp_path))
+    add_app_accounts(app, ["olga"])
+    client = signed_in_client(app, "olga")
+    client.get("/")
+
+    def currency_field(language: str | None) -> dict:
+        page = json.loads(_data_page(app, client, language))["response"]["_pages_content"]
+        return _find_component(page["children"], "data-currency")
+
+    assert currency_field("en-US,en;q=0.9")["value"] == "USD"
+    swiss = currency_field("de-CH")
+    assert swiss["value"] == "CHF" and swiss["options"][0]["value"] == "CHF"
+    assert currency_field("en")["value"] == "EUR"  # no region: as before
+    assert currency_field(None)["value"] == "EUR"
+    brazil = currency_field("pt-BR")  # not among the common codes: offered first
+    assert brazil["value"] == "BRL" and brazil["options"][0]["label"] == "BRL (R$)"
+
+
+def _find_component(tree, component_id: str):
+    """The props of the component with `component_id` in a tree as the server sent it (JSON)."""
+    if isinstance(tree, dict):
+        props = tree.get("props", {})
+        if props.get("id") == component_id:
+            return props
+        return next(
+            (
+                found
+                for value in (*props.values(), *tree.values())
+                if (found := _find_component(value, component_id)) is not None
+            ),
+            None,
+        )
+    if isinstance(tree, list):
+        return next(
+            (f for item in tree if (f := _find_component(item, component_id)) is not None), None
+        )
+    return None

@@ -91,3 +91,19 @@ def test_a_probability_from_a_few_past_windows_never_reads_as_certain() -> None:
     assert money.format_probability(0.399) == "40 %"
     assert money.format_probability(0.994) == "99 %"
     assert money.format_probability(None) == "–"
+
+
+def test_the_browser_region_suggests_a_currency_in_its_order_of_preference() -> None:
+    assert money.currency_of_languages("en-US,en;q=0.9") == "USD"
+    assert money.currency_of_languages("de-DE,de;q=0.9,en;q=0.8") == "EUR"
+    assert money.currency_of_languages("fr;q=0.5, en-GB;q=0.9, *") == "GBP"
+    assert money.currency_of_languages("de-AT;q=0.1, de-CH;q=0.2") == "CHF"
+
+
+def test_a_language_header_without_a_known_region_suggests_nothing_and_never_fails() -> None:
+    for header in (None, "", "en", "*", "zz-ZZ", "en;q=abc", "es-419", "x" * 100_000, "\x00-\xff"):
+        assert money.currency_of_languages(header) is None
+    # only the first MAX_LANGUAGE_HEADER characters are read
+    padded = "en," * money.MAX_LANGUAGE_HEADER + "ja-JP"
+    assert money.currency_of_languages(padded) is None
+    assert money.currency_of_languages("en;q=abc,ja-JP") == "JPY"

@@ -30,6 +30,7 @@ def sample_dir() -> Path:
 
 SAMPLE_SALES = sample_dir() / "rossmann" / "rossmann_train_100stores.csv"
 SAMPLE_STORES = sample_dir() / "rossmann" / "rossmann_store_100stores.csv"
+SAMPLE_CURRENCY = "EUR"  # Rossmann's stores are in Germany
 DEMO_PLAN_NAME = "Rossmann sample (weekly)"
 MAX_DEMO_JOBS = 4
 """Worker processes the sample plan is fitted with at most (one per core): it is made once, by
@@ -68,6 +69,7 @@ def create_sample_plan(
         horizon=13,
         team_attr="StoreType",
         actor=DEMO_OWNER,
+        currency=SAMPLE_CURRENCY,
         model=model,
         jobs=jobs,
         progress=progress,

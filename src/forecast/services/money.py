@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from forecast.money import (
     MoneyError,
+    currency_of_languages,
     excel_format,
     format_minor,
     format_money,
@@ -18,6 +19,7 @@ from forecast.money import (
 
 __all__ = [
     "MoneyError",
+    "currency_of_languages",
     "excel_format",
     "format_minor",
     "format_money",
