@@ -11,6 +11,7 @@ from dash import ctx as callback_ctx
 
 from dashboard import components, ids
 from dashboard.context import DashboardContext
+from dashboard.wiring import bind
 
 SECTION = "plans-members"
 TABLE = "plans-members-table"
@@ -100,91 +101,99 @@ def members_table(rows: list[tuple[str, str, str | None]], *, can_edit: bool) ->
     )
 
 
-def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
+def members_view(
+    state: Any, user: str | None, people: list[str], teams: list[str]
+) -> tuple[Any, list, list, bool, Any]:
+    """The table, the account and team choices, whether Add is disabled, and the role note."""
+    is_owner = bool(user and state.has_role(user, "owner"))
+    note = components.role_note(
+        is_owner, f"{user or 'nobody'} cannot change members: only the plan's owner can."
+    )
+    table = members_table(member_rows(state.members), can_edit=is_owner)
+    people = people if is_owner else []
+    return table, components.options(people), components.options(teams), not is_owner, note
+
+
+def render(ctx: DashboardContext, session: dict | None, _refresh: int | None) -> tuple:
     from forecast.services import accounts
     from forecast.services import plans as plan_service
 
-    @app.callback(
-        Output(TABLE, "children"),
-        Output(USER, "options"),
-        Output(TEAM, "options"),
-        Output(ADD, "disabled"),
-        Output(NOTE, "children"),
-        Input(ids.NAV_SESSION, "data"),
-        Input(REFRESH, "data"),
-    )
-    def render(session: dict | None, _refresh: int | None) -> tuple:
-        plan_id, user = (session or {}).get("plan_id"), components.acting_user(session)
-        if not plan_id:
-            return components.need_plan_notice(), [], [], True, None
-        state, alert = components.call_service(lambda: plan_service.get_plan(ctx.store, plan_id))
-        if alert is not None:
-            return alert, [], [], True, None
-        is_owner = bool(user and state.has_role(user, "owner"))
-        people = [a.name for a in accounts.list_users(ctx.store) if a.active] if is_owner else []
-        teams = plan_service.plan_teams(ctx.store, state.plan_id)
-        note = components.role_note(
-            is_owner, f"{user or 'nobody'} cannot change members: only the plan's owner can."
-        )
-        return (
-            members_table(member_rows(state.members), can_edit=is_owner),
-            components.options(people),
-            components.options(teams),
-            not is_owner,
-            note,
-        )
+    plan_id, user = (session or {}).get("plan_id"), components.acting_user(session)
+    if not plan_id:
+        return components.need_plan_notice(), [], [], True, None
+    state, alert = components.call_service(lambda: plan_service.get_plan(ctx.store, plan_id))
+    if alert is not None:
+        return alert, [], [], True, None
+    people = [a.name for a in accounts.list_users(ctx.store) if a.active]
+    return members_view(state, user, people, plan_service.plan_teams(ctx.store, plan_id))
 
-    @app.callback(
-        Output(ALERT, "children"),
-        Output(REFRESH, "data"),
-        Output(ids.PLANS_REFRESH, "data", allow_duplicate=True),  # the audit log shows it
-        Input(ADD, "n_clicks"),
-        Input({"type": REMOVE, "user": ALL, "role": ALL}, "n_clicks"),
-        State(USER, "value"),
-        State(ROLE, "value"),
-        State(TEAM, "value"),
-        State(ids.NAV_SESSION, "data"),
-        State(REFRESH, "data"),
-        State(ids.PLANS_REFRESH, "data"),
-        prevent_initial_call=True,
+
+def add_member(
+    ctx: DashboardContext,
+    _clicks: int | None,
+    member: str | None,
+    role: str | None,
+    team: str | None,
+    session: dict | None,
+    refresh: int | None,
+    page_refresh: int | None,
+) -> tuple:
+    from forecast.services import plans as plan_service
+
+    if not member:
+        return components.info_alert("Pick the account to add."), no_update, no_update
+    plan_id, actor = components.action_plan(session), components.acting_user(session) or ""
+    lead_of = team if role == "lead" else None
+    _, alert = components.call_service(
+        lambda: plan_service.grant(ctx.store, plan_id, actor, member, role or "", team=lead_of)
     )
-    def change(
-        _add: int | None,
-        removes: list[int | None],
-        member: str | None,
-        role: str | None,
-        team: str | None,
-        session: dict | None,
-        refresh: int | None,
-        page_refresh: int | None,
-    ) -> tuple:
-        trigger = callback_ctx.triggered_id
-        plan_id, actor = components.action_plan(session), components.acting_user(session)
-        if trigger == ADD:
-            if not member:
-                return components.info_alert("Pick the account to add."), no_update, no_update
-            state, alert = components.call_service(
-                lambda: plan_service.grant(
-                    ctx.store,
-                    plan_id,
-                    actor or "",
-                    member,
-                    role or "",
-                    team=team if role == "lead" else None,
-                )
-            )
-            done = f"{member} is now {_role_text(role, team)}."
-        elif isinstance(trigger, dict) and any(removes):
-            who, what = str(trigger["user"]), str(trigger["role"])
-            state, alert = components.call_service(
-                lambda: plan_service.revoke(ctx.store, plan_id, actor or "", who, what)
-            )
-            done = f"{who} is no longer {what} of this plan."
-        else:
-            return no_update, no_update, no_update
-        if alert is not None:
-            return alert, no_update, no_update
-        return components.success_alert(done), (refresh or 0) + 1, (page_refresh or 0) + 1
+    return _changed(alert, f"{member} is now {_role_text(role, team)}.", refresh, page_refresh)
+
+
+def remove_member(
+    ctx: DashboardContext,
+    removes: list[int | None],
+    session: dict | None,
+    refresh: int | None,
+    page_refresh: int | None,
+) -> tuple:
+    from forecast.services import plans as plan_service
+
+    trigger = callback_ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(removes):  # buttons drawn, not clicked
+        return no_update, no_update, no_update
+    who, what = str(trigger["user"]), str(trigger["role"])
+    plan_id, actor = components.action_plan(session), components.acting_user(session) or ""
+    _, alert = components.call_service(
+        lambda: plan_service.revoke(ctx.store, plan_id, actor, who, what)
+    )
+    return _changed(alert, f"{who} is no longer {what} of this plan.", refresh, page_refresh)
+
+
+def _changed(alert: Any, done: str, refresh: int | None, page_refresh: int | None) -> tuple:
+    """The alert, and on success both refresh counters moved on (the audit log shows it)."""
+    if alert is not None:
+        return alert, no_update, no_update
+    return components.success_alert(done), (refresh or 0) + 1, (page_refresh or 0) + 1
+
+
+def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
+    session, refresh = Input(ids.NAV_SESSION, "data"), Input(REFRESH, "data")
+    view = (Output(TABLE, "children"), Output(USER, "options"), Output(TEAM, "options"))
+    edit = (Output(ADD, "disabled"), Output(NOTE, "children"))
+    bind(app, ctx, render, *view, *edit, session, refresh)
+    changed = (
+        Output(ALERT, "children", allow_duplicate=True),
+        Output(REFRESH, "data", allow_duplicate=True),
+        Output(ids.PLANS_REFRESH, "data", allow_duplicate=True),
+    )
+    counters = (State(REFRESH, "data"), State(ids.PLANS_REFRESH, "data"))
+    form = (State(USER, "value"), State(ROLE, "value"), State(TEAM, "value"))
+    nav = State(ids.NAV_SESSION, "data")
+    once = {"prevent_initial_call": True}
+    bind(app, ctx, add_member, *changed, Input(ADD, "n_clicks"), *form, nav, *counters, **once)
+    removes = Input({"type": REMOVE, "user": ALL, "role": ALL}, "n_clicks")
+    bind(app, ctx, remove_member, *changed, removes, nav, *counters, **once)
 
 
 def _role_text(role: str | None, team: str | None) -> str:

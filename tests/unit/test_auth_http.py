@@ -428,7 +428,7 @@ def _add_event(app, plan, who):
 
 
 def _add_member(app, plan, who):
-    """The members editor's Add button (its callback also listens to every Remove button)."""
+    """The members editor's Add button."""
     key = callback_key(
         app,
         "..plans-members-alert.children...plans-members-refresh.data...plans-refresh.data..",
@@ -440,7 +440,7 @@ def _add_member(app, plan, who):
             {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
             for part in key.strip(".").split("...")
         ],
-        "inputs": [{"id": "plans-members-add", "property": "n_clicks", "value": 1}, []],
+        "inputs": [{"id": "plans-members-add", "property": "n_clicks", "value": 1}],
         "state": [
             {"id": "plans-members-user", "property": "value", "value": "carl"},
             {"id": "plans-members-role", "property": "value", "value": "planner"},
@@ -457,11 +457,40 @@ def _add_member(app, plan, who):
     return response.get_json()["response"]["plans-members-alert"]["children"]
 
 
+def _remove_member(app, plan, who):
+    """The members table's Remove button on piet's planner role."""
+    key = callback_key(
+        app,
+        "..plans-members-alert.children...plans-members-refresh.data...plans-refresh.data..",
+        ('{"role":["ALL"],"type":"plans-members-remove","user":["ALL"]}', "n_clicks"),
+    )
+    button = {"role": "planner", "type": "plans-members-remove", "user": "piet"}
+    body = {
+        "output": key,
+        "outputs": [
+            {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
+            for part in key.strip(".").split("...")
+        ],
+        "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]],
+        "state": [
+            {"id": "nav-session", "property": "data", "value": {"plan_id": plan.plan_id}},
+            {"id": "plans-members-refresh", "property": "data", "value": 0},
+            {"id": "plans-refresh", "property": "data", "value": 0},
+        ],
+        "changedPropIds": [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"],
+    }
+    response = signed_in_client(app, who).post("/_dash-update-component", json=body)
+    if response.status_code == 204:
+        return None
+    return response.get_json()["response"]["plans-members-alert"]["children"]
+
+
 HTTP_ACTIONS = {
     "set goal": ("owner", _set_goal),
     "claim for team a": ("lead", _claim),
     "add event": ("planner", _add_event),
     "add member": ("owner", _add_member),
+    "remove member": ("owner", _remove_member),
 }
 
 
