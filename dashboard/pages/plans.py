@@ -13,6 +13,7 @@ from dash import ctx as callback_ctx
 from dashboard import auth, components, ids, uploads
 from dashboard.context import DashboardContext
 from dashboard.pages import plans_accounts, plans_members
+from dashboard.wiring import bind
 
 PATH = "/plans"
 NAME = "Plans"
@@ -218,146 +219,152 @@ def export_filename(name: str, version: int, fmt: str) -> str:
 # -- callbacks --------------------------------------------------------------------------------
 
 
-def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
+def render(ctx: DashboardContext, session: dict | None, _refresh: int | None) -> tuple:
+    from forecast.services import plans as plan_service
+
+    rows = plan_rows(auth.visible_plans(ctx.store))
+    plan_id, user = (session or {}).get("plan_id"), components.acting_user(session)
+    if not plan_id:
+        return rows, [], None, True
+    state = plan_service.get_plan(ctx.store, plan_id)
+    is_owner = bool(user and state.has_role(user, "owner"))
+    note = components.role_note(
+        is_owner, f"{user or 'nobody'} cannot make a new version: only the plan's owner can."
+    )
+    return rows, audit_rows(plan_service.audit_log(ctx.store, plan_id)), note, not is_owner
+
+
+def pick_plan(
+    ctx: DashboardContext, cell: dict | None, session: dict | None, changed: int | None
+) -> tuple:
+    del ctx
+    if not cell or not cell.get("rowId") or (session or {}).get("plan_id") == cell["rowId"]:
+        return no_update, no_update
+    return dict(session or {}, plan_id=cell["rowId"]), (changed or 0) + 1
+
+
+def download(ctx: DashboardContext, _csv, _csv_excel, _xlsx, _json, session: dict | None) -> tuple:
+    """A click on one of the ``FORMATS`` buttons (their clicks come in that order)."""
     from forecast.services import exports
     from forecast.services import plans as plan_service
 
+    trigger = callback_ctx.triggered_id
+    if trigger not in FORMATS or not callback_ctx.triggered[0].get("value"):
+        return no_update, no_update
+    plan_id, (fmt, _mime) = (session or {}).get("plan_id"), FORMATS[trigger]
+    if not plan_id:
+        return no_update, components.need_plan_notice()
+    excel_csv = trigger == ids.PLANS_DOWNLOAD_CSV_EXCEL
+    content, alert = components.call_service(
+        lambda: exports.export_plan(ctx.store, plan_id, fmt, excel_csv=excel_csv)
+    )
+    if alert is not None:
+        return no_update, alert
+    state = plan_service.get_plan(ctx.store, plan_id)
+    return downloaded(content, export_filename(state.name, state.version, fmt))
+
+
+def downloaded(content: bytes, filename: str) -> tuple:
+    """The file for the browser, and the line saying what was downloaded."""
+    note = html.Span(f"Downloaded {filename} ({len(content):,} bytes).", id="plans-downloaded")
+    return dcc.send_bytes(content, filename), note
+
+
+def new_version(ctx: DashboardContext, n, session: dict | None, changed: int | None) -> tuple:
+    from forecast.services import plans as plan_service
+
+    if not n:
+        return no_update, no_update, no_update
+    plan_id, user = components.action_plan(session), components.acting_user(session) or ""
+    state, alert = components.call_service(
+        lambda: plan_service.new_version(ctx.store, plan_id, user)
+    )
+    if alert is not None:
+        return alert, no_update, no_update
+    message = f"New draft version {state.plan_id} of {state.name!r}; it is now selected."
+    return now_selected(message, state.plan_id, session, changed)
+
+
+def import_bundle(
+    ctx: DashboardContext, contents: str | None, filename: str | None, session, changed, trust=False
+) -> tuple:
+    from forecast.services import exports
+    from forecast.services import plans as plan_service
+
+    if not contents:
+        return no_update, no_update, no_update
+    raw, refused = _decoded(ctx, contents, filename)
+    if refused is not None:
+        return refused, no_update, no_update
+    user = components.acting_user(session) or ""
+    plan_id, alert = components.call_service(
+        lambda: exports.import_bundle(ctx.store, raw, user, trust=trust is True)
+    )
+    if alert is not None:
+        return html.Div(alert, id="plans-import-refused"), no_update, no_update
+    state = plan_service.get_plan(ctx.store, plan_id)
+    what = f"plan {state.name!r} ({state.plan_id}, version {state.version}, {state.status})"
+    return now_selected(
+        f"Imported {filename}: {what}; it is now selected.", plan_id, session, changed
+    )
+
+
+def _decoded(ctx: DashboardContext, contents: str, filename: str | None) -> tuple[bytes, Any]:
+    """The uploaded bundle's bytes, or an alert saying why they were refused (size, encoding)."""
+    try:
+        fallback = "import it from the command line with `forecast plan import`"
+        return uploads.decode(contents, filename, ctx.upload_limit_bytes, fallback), None
+    except uploads.UploadRefused as exc:
+        return b"", components.info_alert(str(exc))
+
+
+def now_selected(message: str, plan_id: str, session: dict | None, changed: int | None) -> tuple:
+    """A success alert, the session with ``plan_id`` selected, and the plan list's counter on."""
+    session = dict(session or {}, plan_id=plan_id)
+    return components.success_alert(message), session, (changed or 0) + 1
+
+
+def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     plans_members.register_callbacks(app, ctx)
     plans_accounts.register_callbacks(app, ctx)
-
-    @app.callback(
-        Output(ids.PLANS_GRID, "rowData"),
-        Output(ids.PLANS_AUDIT_GRID, "rowData"),
+    once = {"prevent_initial_call": True}
+    session, changed = State(ids.NAV_SESSION, "data"), State(ids.NAV_PLANS_CHANGED, "data")
+    select = (
+        Output(ids.NAV_SESSION, "data", allow_duplicate=True),
+        Output(ids.NAV_PLANS_CHANGED, "data", allow_duplicate=True),
+    )
+    grids = (Output(ids.PLANS_GRID, "rowData"), Output(ids.PLANS_AUDIT_GRID, "rowData"))
+    owner_only = (
         Output(ids.PLANS_ROLE_NOTE, "children"),
         Output(ids.PLANS_NEW_VERSION, "disabled"),
+    )
+    bind(
+        app,
+        ctx,
+        render,
+        *grids,
+        *owner_only,
         Input(ids.NAV_SESSION, "data"),
         Input(ids.PLANS_REFRESH, "data"),
     )
-    def render(session: dict | None, _refresh: int | None) -> tuple:
-        rows = plan_rows(auth.visible_plans(ctx.store))
-        plan_id, user = (session or {}).get("plan_id"), components.acting_user(session)
-        if not plan_id:
-            return rows, [], None, True
-        state = plan_service.get_plan(ctx.store, plan_id)
-        is_owner = bool(user and state.has_role(user, "owner"))
-        note = components.role_note(
-            is_owner, f"{user or 'nobody'} cannot make a new version: only the plan's owner can."
-        )
-        return rows, audit_rows(plan_service.audit_log(ctx.store, plan_id)), note, not is_owner
-
-    @app.callback(
-        Output(ids.NAV_SESSION, "data", allow_duplicate=True),
-        Output(ids.NAV_PLANS_CHANGED, "data", allow_duplicate=True),
-        Input(ids.PLANS_GRID, "cellClicked"),
-        State(ids.NAV_SESSION, "data"),
-        State(ids.NAV_PLANS_CHANGED, "data"),
-        prevent_initial_call=True,
+    bind(
+        app, ctx, pick_plan, *select, Input(ids.PLANS_GRID, "cellClicked"), session, changed, **once
     )
-    def pick_plan(cell: dict | None, session: dict | None, changed: int | None) -> tuple:
-        if not cell or not cell.get("rowId"):
-            return no_update, no_update
-        session = dict(session or {})
-        if session.get("plan_id") == cell["rowId"]:
-            return no_update, no_update
-        session["plan_id"] = cell["rowId"]
-        return session, (changed or 0) + 1
-
-    @app.callback(
-        Output(ids.PLANS_DOWNLOAD, "data"),
-        Output(ids.PLANS_DOWNLOAD_STATUS, "children"),
-        Input(ids.PLANS_DOWNLOAD_CSV, "n_clicks"),
-        Input(ids.PLANS_DOWNLOAD_XLSX, "n_clicks"),
-        Input(ids.PLANS_DOWNLOAD_JSON, "n_clicks"),
-        Input(ids.PLANS_DOWNLOAD_CSV_EXCEL, "n_clicks"),
-        State(ids.NAV_SESSION, "data"),
-        prevent_initial_call=True,
-    )
-    def download(_csv, _xlsx, _json, _csv_excel, session: dict | None) -> tuple:
-        trigger = callback_ctx.triggered_id
-        if trigger not in FORMATS or not callback_ctx.triggered[0].get("value"):
-            return no_update, no_update
-        plan_id = (session or {}).get("plan_id")
-        if not plan_id:
-            return no_update, components.need_plan_notice()
-        fmt, _mime = FORMATS[trigger]
-        content, alert = components.call_service(
-            lambda: exports.export_plan(
-                ctx.store, plan_id, fmt, excel_csv=trigger == ids.PLANS_DOWNLOAD_CSV_EXCEL
-            )
-        )
-        if alert is not None:
-            return no_update, alert
-        state = plan_service.get_plan(ctx.store, plan_id)
-        filename = export_filename(state.name, state.version, fmt)
-        return (
-            dcc.send_bytes(content, filename),
-            html.Span(f"Downloaded {filename} ({len(content):,} bytes).", id="plans-downloaded"),
-        )
-
-    @app.callback(
-        Output(ids.PLANS_ALERT, "children"),
-        Output(ids.NAV_SESSION, "data", allow_duplicate=True),
-        Output(ids.NAV_PLANS_CHANGED, "data", allow_duplicate=True),
+    clicks = [Input(button, "n_clicks") for button in FORMATS]
+    files = (Output(ids.PLANS_DOWNLOAD, "data"), Output(ids.PLANS_DOWNLOAD_STATUS, "children"))
+    bind(app, ctx, download, *files, *clicks, session, **once)
+    alert = Output(ids.PLANS_ALERT, "children", allow_duplicate=True)
+    bind(
+        app,
+        ctx,
+        new_version,
+        alert,
+        *select,
         Input(ids.PLANS_NEW_VERSION, "n_clicks"),
-        State(ids.NAV_SESSION, "data"),
-        State(ids.NAV_PLANS_CHANGED, "data"),
-        prevent_initial_call=True,
+        session,
+        changed,
+        **once,
     )
-    def new_version(n, session: dict | None, changed: int | None) -> tuple:
-        if not n:
-            return no_update, no_update, no_update
-        plan_id, user = components.action_plan(session), components.acting_user(session)
-        state, alert = components.call_service(
-            lambda: plan_service.new_version(ctx.store, plan_id, user or "")
-        )
-        if alert is not None:
-            return alert, no_update, no_update
-        session = dict(session or {}, plan_id=state.plan_id)
-        return (
-            components.success_alert(
-                f"New draft version {state.plan_id} of {state.name!r}; it is now selected."
-            ),
-            session,
-            (changed or 0) + 1,
-        )
-
-    @app.callback(
-        Output(ids.PLANS_ALERT, "children", allow_duplicate=True),
-        Output(ids.NAV_SESSION, "data", allow_duplicate=True),
-        Output(ids.NAV_PLANS_CHANGED, "data", allow_duplicate=True),
-        Input(ids.PLANS_IMPORT, "contents"),
-        State(ids.PLANS_IMPORT, "filename"),
-        State(ids.NAV_SESSION, "data"),
-        State(ids.NAV_PLANS_CHANGED, "data"),
-        State(ids.PLANS_IMPORT_TRUST, "value"),
-        prevent_initial_call=True,
-    )
-    def import_bundle(
-        contents: str | None, filename: str | None, session, changed, trust: bool | None = False
-    ) -> tuple:
-        if not contents:
-            return no_update, no_update, no_update
-        try:
-            raw = uploads.decode(
-                contents,
-                filename,
-                ctx.upload_limit_bytes,
-                "import it from the command line with `forecast plan import`",
-            )
-        except uploads.UploadRefused as exc:
-            return components.info_alert(str(exc)), no_update, no_update
-        user = components.acting_user(session) or ""
-        plan_id, alert = components.call_service(
-            lambda: exports.import_bundle(ctx.store, raw, user, trust=trust is True)
-        )
-        if alert is not None:
-            return html.Div(alert, id="plans-import-refused"), no_update, no_update
-        state = plan_service.get_plan(ctx.store, plan_id)
-        return (
-            components.success_alert(
-                f"Imported {filename}: plan {state.name!r} ({state.plan_id}, version "
-                f"{state.version}, {state.status}); it is now selected."
-            ),
-            dict(session or {}, plan_id=plan_id),
-            (changed or 0) + 1,
-        )
+    bundle = (Input(ids.PLANS_IMPORT, "contents"), State(ids.PLANS_IMPORT, "filename"))
+    trust = State(ids.PLANS_IMPORT_TRUST, "value")
+    bind(app, ctx, import_bundle, alert, *select, *bundle, session, changed, trust, **once)
