@@ -14,6 +14,8 @@ from dashboard import auth, components, ids, uploads
 from dashboard.context import DashboardContext
 from dashboard.pages import plans_accounts, plans_members
 from dashboard.wiring import bind
+from forecast.services import exports
+from forecast.services import plans as plan_service
 
 PATH = "/plans"
 NAME = "Plans"
@@ -220,8 +222,6 @@ def export_filename(name: str, version: int, fmt: str) -> str:
 
 
 def render(ctx: DashboardContext, session: dict | None, _refresh: int | None) -> tuple:
-    from forecast.services import plans as plan_service
-
     rows = plan_rows(auth.visible_plans(ctx.store))
     plan_id, user = (session or {}).get("plan_id"), components.acting_user(session)
     if not plan_id:
@@ -245,8 +245,6 @@ def pick_plan(
 
 def download(ctx: DashboardContext, _csv, _csv_excel, _xlsx, _json, session: dict | None) -> tuple:
     """A click on one of the ``FORMATS`` buttons (their clicks come in that order)."""
-    from forecast.services import exports
-    from forecast.services import plans as plan_service
 
     trigger = callback_ctx.triggered_id
     if trigger not in FORMATS or not callback_ctx.triggered[0].get("value"):
@@ -271,8 +269,6 @@ def downloaded(content: bytes, filename: str) -> tuple:
 
 
 def new_version(ctx: DashboardContext, n, session: dict | None, changed: int | None) -> tuple:
-    from forecast.services import plans as plan_service
-
     if not n:
         return no_update, no_update, no_update
     plan_id, user = components.action_plan(session), components.acting_user(session) or ""
@@ -288,9 +284,6 @@ def new_version(ctx: DashboardContext, n, session: dict | None, changed: int | N
 def import_bundle(
     ctx: DashboardContext, contents: str | None, filename: str | None, session, changed, trust=False
 ) -> tuple:
-    from forecast.services import exports
-    from forecast.services import plans as plan_service
-
     if not contents:
         return no_update, no_update, no_update
     raw, refused = _decoded(ctx, contents, filename)

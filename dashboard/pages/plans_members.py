@@ -12,6 +12,8 @@ from dash import ctx as callback_ctx
 from dashboard import components, ids
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
+from forecast.services import accounts
+from forecast.services import plans as plan_service
 
 SECTION = "plans-members"
 TABLE = "plans-members-table"
@@ -115,9 +117,6 @@ def members_view(
 
 
 def render(ctx: DashboardContext, session: dict | None, _refresh: int | None) -> tuple:
-    from forecast.services import accounts
-    from forecast.services import plans as plan_service
-
     plan_id, user = (session or {}).get("plan_id"), components.acting_user(session)
     if not plan_id:
         return components.need_plan_notice(), [], [], True, None
@@ -138,8 +137,6 @@ def add_member(
     refresh: int | None,
     page_refresh: int | None,
 ) -> tuple:
-    from forecast.services import plans as plan_service
-
     if not member:
         return components.info_alert("Pick the account to add."), no_update, no_update
     plan_id, actor = components.action_plan(session), components.acting_user(session) or ""
@@ -157,8 +154,6 @@ def remove_member(
     refresh: int | None,
     page_refresh: int | None,
 ) -> tuple:
-    from forecast.services import plans as plan_service
-
     trigger = callback_ctx.triggered_id
     if not isinstance(trigger, dict) or not any(removes):  # buttons drawn, not clicked
         return no_update, no_update, no_update
