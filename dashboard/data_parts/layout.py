@@ -9,6 +9,7 @@ from dash import dcc, html
 
 from dashboard import components, figures, ids
 from dashboard.context import DashboardContext
+from forecast.services import model_names
 
 MODELS = ("auto", "snaive", "ets", "theta", "arima", "prophet", "lightgbm")
 FREQS = (("auto-detect", ""), ("day", "D"), ("week", "W"), ("month", "M"), ("quarter", "Q"))
@@ -143,7 +144,10 @@ def create_card(currency: str = components.FALLBACK_CURRENCY) -> dbc.Card:
                     "Model",
                     dcc.Dropdown(
                         id=ids.DATA_MODEL,
-                        options=components.options(MODELS),
+                        options=[
+                            {"label": f"{m} ({model_names.SHORT_NAMES[m]})", "value": m}
+                            for m in MODELS
+                        ],
                         value="auto",
                         clearable=False,
                     ),

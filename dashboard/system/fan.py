@@ -9,6 +9,7 @@ from dash import ctx as callback_ctx
 
 from dashboard import components, figures, ids
 from dashboard.context import DashboardContext
+from dashboard.system import view
 from dashboard.wiring import bind
 from forecast.services import system_views
 
@@ -30,10 +31,10 @@ def fan(
 ) -> Any:
     plan_id = (session or {}).get("plan_id")
     if not plan_id or version is None:
-        return figures.empty_figure("Pick a plan")
+        return figures.empty_figure("Pick a plan"), None
     frames = system_views.fan_frames(ctx.store, plan_id, level, key)
     fig = figures.fan_chart(frames.history, frames.baseline, frames.system_plan, title=frames.title)
-    return figures.in_currency(fig, frames.currency)
+    return figures.in_currency(fig, frames.currency), view.models_note(frames.models)
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:
@@ -54,6 +55,7 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         ctx,
         fan,
         Output(ids.SYS_FAN, "figure"),
+        Output(ids.SYS_FAN_MODELS, "children"),
         Input(ids.SYS_VERSION, "data"),
         Input(ids.SYS_LEVEL, "value"),
         Input(ids.SYS_DRILL, "value"),

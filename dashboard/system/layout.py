@@ -91,6 +91,7 @@ def overview() -> list[Any]:
             ),
             type="dot",
         ),
+        html.Div(id=ids.SYS_FAN_MODELS, className="small text-muted mb-2"),
         html.H5("Per team: system plan against the baseline over the horizon", className="mt-2"),
         dag.AgGrid(
             id=ids.SYS_TEAM_GRID,

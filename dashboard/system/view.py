@@ -12,7 +12,7 @@ from dash import html
 
 from dashboard import components, figures
 from dashboard.system.forms import scope_text
-from forecast.services.system_views import SystemPage, SystemSetup
+from forecast.services.system_views import ModelUse, SystemPage, SystemSetup
 from forecast.services.types import Event, Factor
 
 DEVIATION_ROWS_SHOWN = 500
@@ -283,3 +283,13 @@ def suggestion_text(kind: str, uplift: Any) -> Any:
         ],
         id="sys-suggestion-text",
     )
+
+
+def models_note(uses: Sequence[ModelUse]) -> html.Div | None:
+    """Which models made the baseline shown, each label with what it means."""
+    if not uses:
+        return None
+    lines = [
+        html.Li([html.Code(use.label), f" ({use.series:,} series): {use.means}"]) for use in uses
+    ]
+    return html.Div([html.Span("Baseline models: "), html.Ul(lines, className="mb-0")])

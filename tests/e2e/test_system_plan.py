@@ -29,6 +29,8 @@ def _wait_for_total_other_than(dash_duo, before: str, timeout: float = 20) -> st
 def test_add_promotion_in_grid_changes_system_plan(start_app, e2e_plan):
     dash_duo = start_app(e2e_plan.data_dir, "/system")
     dash_duo.wait_for_contains_text("#sys-total-plan", "+0.0 % against the baseline", timeout=20)
+    dash_duo.wait_for_contains_text("#sys-fan-models", "Baseline models", timeout=20)
+    assert "series): " in dash_duo.find_element("#sys-fan-models").text  # each name explained
     before = _plan_total(dash_duo)
     type_into(dash_duo, "#sys-event-name", "Summer promotion")
     type_into(dash_duo, "#sys-event-scope", "StoreType=a")

@@ -125,3 +125,14 @@ def test_backtest_too_long_horizon_exits_2_with_advice(retail_monthly) -> None:
     result = runner.invoke(app, ["backtest", str(retail_monthly), "--horizon", "400"])
     assert result.exit_code == 2
     assert "shorter --horizon" in result.output
+
+
+def test_forecast_models_says_what_each_name_in_the_model_column_means() -> None:
+    listed = runner.invoke(app, ["models"])
+    assert listed.exit_code == 0, listed.output
+    assert "snaive" in listed.output and "seasonal naive" in listed.output
+    assert "stl_ets" in listed.output and "loess" in listed.output
+    one = runner.invoke(app, ["models", "mean(ets,prophet) (flags left out)"])
+    assert one.exit_code == 0 and one.output.startswith("the mean of 2 forecasts: exponential")
+    as_json = runner.invoke(app, ["models", "--json", "snaive"])
+    assert '"means": "seasonal naive' in as_json.output

@@ -148,6 +148,19 @@ def test_drill_choices_list_teams_and_search_series(ctx, plan_id):
     assert set(frames.history["unique_id"]) == {"32"} and frames.title == "Series 32"
 
 
+def test_the_fan_says_which_models_made_the_baseline_and_what_they_are(ctx, plan_id):
+    whole = system_views.fan_frames(ctx.store, plan_id, "total", None)
+    state = plan_service.get_plan(ctx.store, plan_id)
+    assert {use.label: use.series for use in whole.models} == state.baseline.models_used
+    assert all(use.means and use.means != use.label for use in whole.models)
+    one = system_views.fan_frames(ctx.store, plan_id, "series", "32")
+    (use,) = one.models
+    assert use.series == 1 and use.label in state.baseline.models_used
+    assert system_views.fan_frames(ctx.store, plan_id, "team", "a").models == ()
+    note = json.dumps(view.models_note(whole.models).to_plotly_json(), default=str)
+    assert "Baseline models" in note and whole.models[0].means in note
+
+
 # -- pure builders -----------------------------------------------------------------------------
 
 

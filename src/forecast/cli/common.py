@@ -112,7 +112,10 @@ DuplicatesOpt = Annotated[
         help="sum: add rows of the same series and date; refuse: report them.",
     ),
 ]
-ModelOpt = Annotated[Model, typer.Option("--model", "-m", help="Baseline model.")]
+ModelOpt = Annotated[
+    Model,
+    typer.Option("--model", "-m", help="Baseline model (`forecast models` says what each is)."),
+]
 HorizonOpt = Annotated[int, typer.Option("--horizon", "-h", help="Periods to forecast.", min=1)]
 JobsOpt = Annotated[
     int, typer.Option("--jobs", "-j", help="Worker processes (1 = run in this process).", min=1)

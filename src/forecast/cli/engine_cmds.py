@@ -19,6 +19,7 @@ from forecast.cli.common import (
     HorizonOpt,
     IdColOpt,
     JobsOpt,
+    JsonOpt,
     ModelOpt,
     OldDateOpt,
     OldIdOpt,
@@ -26,6 +27,7 @@ from forecast.cli.common import (
     ValueColOpt,
     columns,
     detail,
+    echo_json,
     fail,
     info,
 )
@@ -58,6 +60,7 @@ def register(app: typer.Typer) -> None:
     """Add the engine commands to the top-level app."""
     app.command("baseline")(baseline)
     app.command("backtest")(backtest_cmd)
+    app.command("models")(models_cmd)
 
 
 def read(
@@ -150,7 +153,7 @@ def baseline(
         f"{first:%Y-%m-%d} to {last:%Y-%m-%d}, written to {out}"
     )
     used = frame.drop_duplicates("unique_id")["model"].value_counts()
-    typer.echo("models used (series):")
+    typer.echo("models used (series; `forecast models` says what each name means):")
     for name, count in used.items():
         typer.echo(f"  {count:>6}  {name}")
     note = engine.interval_note(frame)
@@ -218,3 +221,32 @@ def backtest_cmd(
     if out is not None:
         write_frame(by_series, out)
         typer.echo(f"per-series metrics written to {out}")
+
+
+def models_cmd(
+    label: Annotated[
+        str | None,
+        typer.Argument(
+            help="A label from a model column, e.g. 'median(dyn_theta,stl_ets)'; "
+            "without one, every model name is listed."
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Say what the model names of the model column mean."""
+    from forecast.services import model_names
+
+    if label is not None:
+        text = model_names.explain(label)
+        if as_json:
+            echo_json({"label": label, "means": text})
+        else:
+            typer.echo(text)
+        return
+    if as_json:
+        echo_json(model_names.MODEL_NAMES)
+        return
+    width = max(len(name) for name in model_names.MODEL_NAMES)
+    for name, text in model_names.MODEL_NAMES.items():
+        typer.echo(f"{name:<{width}}  {text}")
+    typer.echo("mean(a,b,...) and median(a,b,...) combine the forecasts of the models named.")

@@ -109,6 +109,28 @@ def version_frame(store: PlanRepository, state: PlanState, kind: str) -> pd.Data
     )
 
 
+_SERIES_MODELS: PerStoreCache[dict[str, str]] = PerStoreCache(size=4)
+
+
+def series_models(store: PlanRepository, state: PlanState) -> dict[str, str]:
+    """Which model served each series of this plan version (its ``model`` label), read from the
+    baseline's two columns only."""
+
+    def read() -> dict[str, str]:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        data = store.get_blob(state.plan_id, BASELINE)
+        columns = [schema.UNIQUE_ID, schema.MODEL]
+        table = pq.read_table(pa.BufferReader(data), columns=columns).to_pandas()
+        first = table.drop_duplicates(schema.UNIQUE_ID)
+        return (
+            first.set_index(first[schema.UNIQUE_ID].astype(str))[schema.MODEL].astype(str).to_dict()
+        )
+
+    return _SERIES_MODELS.get(store, (state.plan_id, state.version), read)
+
+
 def keep_version_frame(
     store: PlanRepository, state: PlanState, kind: str, frame: pd.DataFrame
 ) -> None:

@@ -16,7 +16,7 @@ from forecast import schema
 from forecast.errors import Fix, FixKey, explain
 from forecast.overrides import Event, Factor
 from forecast.plan import PlanState
-from forecast.services import plan_totals, plans, system
+from forecast.services import model_names, plan_totals, plans, system
 from forecast.services.cache import PerStoreCache
 from forecast.services.system import GateStatus
 from forecast.store import PlanRepository
@@ -199,6 +199,23 @@ class FanFrames:
     system_plan: pd.DataFrame
     title: str
     currency: str | None = "EUR"  # the plan's ISO code; None: plain numbers
+    models: tuple[ModelUse, ...] = ()
+    """The models behind the baseline shown, most series first (the whole plan and one series)."""
+
+
+@dataclass(frozen=True)
+class ModelUse:
+    """A ``model`` column label, how many series it served, and what it means in words."""
+
+    label: str
+    series: int
+    means: str
+
+
+def model_uses(models_used: dict[str, int]) -> tuple[ModelUse, ...]:
+    """``models_used`` (label -> series) as ``ModelUse``, most series first."""
+    ranked = sorted(models_used.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(ModelUse(label, count, model_names.explain(label)) for label, count in ranked)
 
 
 # History and baseline of a plan version for the one-series fan chart (read-only: a drill-down
@@ -226,13 +243,17 @@ def fan_frames(store: PlanRepository, plan: str, level: str, key: str | None) ->
         def only(frame: pd.DataFrame) -> pd.DataFrame:
             return frame[frame["unique_id"].astype(str) == str(key)]
 
+        label = plans.series_models(store, state).get(str(key))
+        used = model_uses({label: 1} if label else {})
         return FanFrames(
-            only(history), only(baseline), only(series_plan), f"Series {key}", currency
+            only(history), only(baseline), only(series_plan), f"Series {key}", currency, used
         )
     team = str(key) if level == "team" and key else None
     history, baseline, system_plan = plan_totals.of_plan(store, state).fan(team)
-    title = f"Team {key}" if team is not None else "Whole plan"
-    return FanFrames(history, baseline, system_plan, title, currency)
+    if team is not None:
+        return FanFrames(history, baseline, system_plan, f"Team {key}", currency)
+    used = model_uses(state.baseline.models_used)
+    return FanFrames(history, baseline, system_plan, "Whole plan", currency, used)
 
 
 def drill_choices(

@@ -1,0 +1,65 @@
+"""What each model name in the ``model`` column means, in a planner's words (pure, no I/O).
+
+The column keeps short machine names (``snaive``, ``median(dyn_theta,stl_ets,stat_ensemble)``), as
+statsforecast's column aliases do: scripts and exports read them. ``explain`` turns a label into a
+sentence for people: the dashboard shows it beside the label, ``forecast models`` lists them all.
+"""
+
+from __future__ import annotations
+
+MODEL_NAMES: dict[str, str] = {
+    "auto": "chosen per run: the model or combination that missed least on backtests of this "
+    "history",
+    "snaive": "seasonal naive: the same period a season (a year, or a week on daily data) before",
+    "naive": "naive: the last value, repeated",
+    "mean": "the mean of the recent periods",
+    "zeros": "zero: the series has no sales",
+    "ets": "exponential smoothing (ETS): level, damped trend and season, additive, "
+    "multiplicative or on a Box-Cox scale, chosen per series by AICc",
+    "hw": "Holt-Winters exponential smoothing with a damped trend",
+    "fourier_ets": "exponential smoothing with the yearly season as Fourier terms (for weekly "
+    "and daily data, whose year is too long a season for ETS)",
+    "theta": "Theta: exponential smoothing with drift on the seasonally adjusted series",
+    "dyn_theta": "Theta models (standard, optimised or dynamic), chosen per series",
+    "stl_ets": "STL + ETS: the season taken out by a loess decomposition, the rest forecast by "
+    "exponential smoothing",
+    "stat_ensemble": "statistical ensemble: the mean of ETS, Theta and STL + ETS",
+    "arima": "ARIMA, its orders chosen per series by AIC (seasonal terms or Fourier terms for "
+    "the season)",
+    "prophet": "Prophet: trend, seasons, the country's holidays and the file's flags",
+    "lightgbm": "LightGBM global model: gradient-boosted trees trained across all series of the "
+    "run, with lags, rolling means, calendar, holidays and the file's flags",
+}
+COMBINERS = {"mean": "the mean", "median": "the median"}
+SHORT_NAMES: dict[str, str] = {
+    "auto": "chosen on backtests",
+    "snaive": "seasonal naive",
+    "ets": "exponential smoothing",
+    "theta": "Theta",
+    "arima": "ARIMA",
+    "prophet": "Prophet",
+    "lightgbm": "gradient-boosted trees across all series",
+}
+"""A few words per model a plan can be made with (``vocabulary.MODELS``), for choice lists."""
+
+
+def describe(name: str) -> str:
+    """One model name in words; an unknown name is returned as it is."""
+    return MODEL_NAMES.get(name.strip(), name.strip())
+
+
+def explain(label: str) -> str:
+    """A ``model`` column label in words: ``median(ets,theta) (flags left out)`` -> "the median
+    of 2 forecasts: exponential smoothing ...; Theta: ... (flags left out)". The engine's note
+    after the label (a fallback, a gap, weekly sums) is kept as it is."""
+    label = label.strip()
+    head, note = (label.split(" (", 1) + [""])[:2]
+    note = f" ({note}" if note else ""
+    if "(" in head and head.endswith(")"):
+        combiner, inner = head[:-1].split("(", 1)
+        members = [m.strip() for m in inner.split(",") if m.strip()]
+        if combiner.strip() in COMBINERS and members:
+            parts = "; ".join(describe(m) for m in members)
+            what = COMBINERS[combiner.strip()]
+            return f"{what} of {len(members)} forecasts: {parts}{note}"
+    return f"{describe(head)}{note}"
