@@ -290,6 +290,13 @@ def models_note(uses: Sequence[ModelUse]) -> html.Div | None:
     if not uses:
         return None
     lines = [
-        html.Li([html.Code(use.label), f" ({use.series:,} series): {use.means}"]) for use in uses
+        html.Li(
+            [
+                html.Code(use.label),
+                f" ({use.series:,} series): {use.means}",
+                *(f"; {count:,} of them: {note}" for note, count in use.notes),
+            ]
+        )
+        for use in uses
     ]
     return html.Div([html.Span("Baseline models: "), html.Ul(lines, className="mb-0")])

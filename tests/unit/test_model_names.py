@@ -45,3 +45,14 @@ def test_an_unknown_name_is_shown_as_it_is() -> None:
     assert model_names.explain("mean(my_model,ets)").startswith(
         "the mean of 2 forecasts: my_model;"
     )
+
+
+def test_the_models_of_a_plan_are_grouped_by_model_with_the_engines_notes_counted() -> None:
+    from forecast.services.system_views import model_uses
+
+    gap = "a gap of 25 periods filled from a season before"
+    uses = model_uses({"snaive": 83, f"snaive ({gap})": 17, "mean(ets,theta)": 4})
+    assert [(u.label, u.series) for u in uses] == [("snaive", 100), ("mean(ets,theta)", 4)]
+    assert uses[0].notes == ((gap, 17),) and uses[1].notes == ()
+    assert uses[0].means.startswith("seasonal naive") and gap not in uses[0].means
+    assert model_names.split("mean(ets,theta)") == ("mean(ets,theta)", None)

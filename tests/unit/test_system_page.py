@@ -13,8 +13,8 @@ import pytest
 from dashboard.context import DashboardContext
 from dashboard.fix_hints import page_text
 from dashboard.system import events, factors, forms, gate, overview, view
+from forecast.services import model_names, system, system_views
 from forecast.services import plans as plan_service
-from forecast.services import system, system_views
 from forecast.services.errors import Invalid
 from tests.fixtures import six_store_fixtures
 from tests.signin import acting_as
@@ -151,11 +151,13 @@ def test_drill_choices_list_teams_and_search_series(ctx, plan_id):
 def test_the_fan_says_which_models_made_the_baseline_and_what_they_are(ctx, plan_id):
     whole = system_views.fan_frames(ctx.store, plan_id, "total", None)
     state = plan_service.get_plan(ctx.store, plan_id)
-    assert {use.label: use.series for use in whole.models} == state.baseline.models_used
+    used = state.baseline.models_used
+    assert sum(use.series for use in whole.models) == sum(used.values())
+    assert {use.label for use in whole.models} == {model_names.split(label)[0] for label in used}
     assert all(use.means and use.means != use.label for use in whole.models)
     one = system_views.fan_frames(ctx.store, plan_id, "series", "32")
     (use,) = one.models
-    assert use.series == 1 and use.label in state.baseline.models_used
+    assert use.series == 1 and use.label in {model_names.split(label)[0] for label in used}
     assert system_views.fan_frames(ctx.store, plan_id, "team", "a").models == ()
     note = json.dumps(view.models_note(whole.models).to_plotly_json(), default=str)
     assert "Baseline models" in note and whole.models[0].means in note

@@ -48,13 +48,19 @@ def describe(name: str) -> str:
     return MODEL_NAMES.get(name.strip(), name.strip())
 
 
+def split(label: str) -> tuple[str, str | None]:
+    """A label's model and the engine's note after it: ``snaive (a gap ...)`` -> ("snaive",
+    "a gap ..."); combinations have no space before their "(": ``mean(ets,theta)`` has no note."""
+    head, _, note = label.strip().partition(" (")
+    return head, (note[:-1] if note.endswith(")") else note) or None
+
+
 def explain(label: str) -> str:
     """A ``model`` column label in words: ``median(ets,theta) (flags left out)`` -> "the median
     of 2 forecasts: exponential smoothing ...; Theta: ... (flags left out)". The engine's note
     after the label (a fallback, a gap, weekly sums) is kept as it is."""
-    label = label.strip()
-    head, note = (label.split(" (", 1) + [""])[:2]
-    note = f" ({note}" if note else ""
+    head, bare_note = split(label)
+    note = f" ({bare_note})" if bare_note else ""
     if "(" in head and head.endswith(")"):
         combiner, inner = head[:-1].split("(", 1)
         members = [m.strip() for m in inner.split(",") if m.strip()]

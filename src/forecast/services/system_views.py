@@ -205,17 +205,35 @@ class FanFrames:
 
 @dataclass(frozen=True)
 class ModelUse:
-    """A ``model`` column label, how many series it served, and what it means in words."""
+    """A model (the ``model`` column's label without the engine's note), how many series it
+    served, what it means in words, and the notes some of those series carry, with their count
+    (``("a gap of 25 periods filled from a season before", 17)``)."""
 
     label: str
     series: int
     means: str
+    notes: tuple[tuple[str, int], ...] = ()
 
 
 def model_uses(models_used: dict[str, int]) -> tuple[ModelUse, ...]:
-    """``models_used`` (label -> series) as ``ModelUse``, most series first."""
-    ranked = sorted(models_used.items(), key=lambda item: (-item[1], item[0]))
-    return tuple(ModelUse(label, count, model_names.explain(label)) for label, count in ranked)
+    """``models_used`` (label -> series) as ``ModelUse`` per model, most series first."""
+    series: dict[str, int] = {}
+    notes: dict[str, dict[str, int]] = {}
+    for label, count in models_used.items():
+        head, note = model_names.split(label)
+        series[head] = series.get(head, 0) + count
+        if note:
+            notes.setdefault(head, {})[note] = notes.get(head, {}).get(note, 0) + count
+    ranked = sorted(series.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(
+        ModelUse(
+            head,
+            count,
+            model_names.explain(head),
+            tuple(sorted(notes.get(head, {}).items(), key=lambda item: (-item[1], item[0]))),
+        )
+        for head, count in ranked
+    )
 
 
 # History and baseline of a plan version for the one-series fan chart (read-only: a drill-down
