@@ -8,6 +8,7 @@ reason when not. ``team_summary`` and ``fan_frames`` serve the parts that change
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import pandas as pd
@@ -269,9 +270,19 @@ def fan_frames(store: PlanRepository, plan: str, level: str, key: str | None) ->
     team = str(key) if level == "team" and key else None
     history, baseline, system_plan = plan_totals.of_plan(store, state).fan(team)
     if team is not None:
-        return FanFrames(history, baseline, system_plan, f"Team {key}", currency)
+        used = model_uses(_team_models(store, state, team))
+        return FanFrames(history, baseline, system_plan, f"Team {key}", currency, used)
     used = model_uses(state.baseline.models_used)
     return FanFrames(history, baseline, system_plan, "Whole plan", currency, used)
+
+
+def _team_models(store: PlanRepository, state: PlanState, team: str) -> dict[str, int]:
+    """label -> series of one team (``plans.series_models`` by the plan's team dimension)."""
+    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+    teams = plans.teams_of(attributes, state.team_attr)
+    members = set(teams.index[teams == team])
+    labels = [label for uid, label in plans.series_models(store, state).items() if uid in members]
+    return dict(Counter(labels))
 
 
 def drill_choices(
