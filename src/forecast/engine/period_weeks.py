@@ -37,6 +37,8 @@ from forecast.engine import calendar
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 PERIODS_A_YEAR = {"M": 12, "Q": 4}
 PERIOD_NAMES = {"M": "month", "Q": "quarter"}
+COUNT_RANGES = {"M": "4 or 5", "Q": "12 to 14"}
+"""How many of one weekday a month or a quarter holds, as said to people."""
 START_FREQ = {"M": "MS", "Q": "QS"}
 MIN_SHARE_EXPLAINED = 0.5
 SLOPE_RANGE = (0.75, 1.25)

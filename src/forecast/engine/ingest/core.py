@@ -608,7 +608,7 @@ def _weekly_sums_note(history: pd.DataFrame, freq: str) -> list[str]:
     if weekly_sums is None:
         return []
     day, noun = weekly_sums.day, period_weeks.PERIOD_NAMES[weekly_sums.period]
-    counts = {"M": "4 or 5", "Q": "12 to 14"}[weekly_sums.period]
+    counts = period_weeks.COUNT_RANGES[weekly_sums.period]
     return [
         f"the {noun}s follow their number of {day}s ({counts}): weekly figures summed by "
         f"{noun}; the baseline forecasts sales per {day} and gives each {noun} its own count"
