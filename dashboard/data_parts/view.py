@@ -14,6 +14,7 @@ import pandas as pd
 from dash import html, no_update
 
 from dashboard import components, figures, ids
+from forecast.services import system_views
 from forecast.services.file_check import FileCheck, FileSummary, TeamChoice
 
 PREVIEW_ROWS = 200
@@ -305,11 +306,16 @@ def _grid(
 
 
 def created(state: Any) -> html.Div:
-    models = ", ".join(f"{m}: {n}" for m, n in state.baseline.models_used.items())
+    models = ", ".join(
+        f"{use.label} for {use.series:,}"
+        + "".join(f" ({count:,} of them: {note})" for note, count in use.notes)
+        for use in system_views.model_uses(state.baseline.models_used)
+    )
     return html.Div(
         components.success_alert(
             f"Plan {state.name!r} created ({state.dataset.n_series:,} series, horizon "
-            f"{state.horizon}; models {models}). It is now selected above."
+            f"{state.horizon}; models {models}; the System plan page says what each is). It is "
+            "now selected above."
         ),
         id=ids.DATA_CREATE_OK,
     )
