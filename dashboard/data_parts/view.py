@@ -14,7 +14,7 @@ import pandas as pd
 from dash import html, no_update
 
 from dashboard import components, figures, ids
-from forecast.services import system_views
+from forecast.services import model_names
 from forecast.services.file_check import FileCheck, FileSummary, TeamChoice
 
 PREVIEW_ROWS = 200
@@ -309,7 +309,7 @@ def created(state: Any) -> html.Div:
     models = ", ".join(
         f"{use.label} for {use.series:,}"
         + "".join(f" ({count:,} of them: {note})" for note, count in use.notes)
-        for use in system_views.model_uses(state.baseline.models_used)
+        for use in model_names.model_uses(state.baseline.models_used)
     )
     return html.Div(
         components.success_alert(

@@ -12,7 +12,8 @@ from dash import html
 
 from dashboard import components, figures
 from dashboard.system.forms import scope_text
-from forecast.services.system_views import ModelUse, SystemPage, SystemSetup
+from forecast.services.model_names import ModelUse
+from forecast.services.system_views import SystemPage, SystemSetup
 from forecast.services.types import Event, Factor
 
 DEVIATION_ROWS_SHOWN = 500

@@ -84,3 +84,14 @@ def test_amounts_in_another_currency_are_refused_by_the_plan() -> None:
     with pytest.raises(Invalid, match="the plan is in USD"):
         nego.claim(store, plan_id, "anna", "a", amount="€5", note="x")
     assert nego.summary(store, plan_id)["currency"] == "USD"
+
+
+def test_xlsx_says_which_models_made_the_baseline_and_what_each_is() -> None:
+    store = MemoryStore()
+    plan_id = plan_in(store, "EUR")
+    used = store.get(plan_id).baseline.models_used
+    book = load_workbook(io.BytesIO(exports.export_plan(store, plan_id, "xlsx")))
+    rows = list(book["models"].iter_rows(values_only=True))
+    assert rows[0] == ("model", "series", "what it is", "notes")
+    assert sum(row[1] for row in rows[1:]) == sum(used.values()) > 0
+    assert all(row[2] and row[2] != row[0] for row in rows[1:])  # each name said in words

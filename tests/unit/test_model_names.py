@@ -48,7 +48,7 @@ def test_an_unknown_name_is_shown_as_it_is() -> None:
 
 
 def test_the_models_of_a_plan_are_grouped_by_model_with_the_engines_notes_counted() -> None:
-    from forecast.services.system_views import model_uses
+    from forecast.services.model_names import model_uses
 
     gap = "a gap of 25 periods filled from a season before"
     uses = model_uses({"snaive": 83, f"snaive ({gap})": 17, "mean(ets,theta)": 4})

@@ -11,7 +11,7 @@ import pandas as pd
 from forecast import export, schema
 from forecast.negotiation import Negotiation, NegotiationError
 from forecast.plan import PlanState, utc_now
-from forecast.services import accounts, plan_totals
+from forecast.services import accounts, model_names, plan_totals
 from forecast.services import negotiation as nego
 from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, NotFound, ServiceError
 from forecast.services.plans import audit_log, get_plan, history_hash, load_blob_frame
@@ -101,7 +101,21 @@ def _sheets(
         ),
         "audit log": audit,
         "basis": basis,
+        "models": models_sheet(state.baseline.models_used),
     }
+
+
+def models_sheet(models_used: dict[str, int]) -> pd.DataFrame:
+    """Which models made the baseline, how many series each, and what each name means."""
+    uses = model_names.model_uses(models_used)
+    return pd.DataFrame(
+        {
+            "model": [use.label for use in uses],
+            "series": [use.series for use in uses],
+            "what it is": [use.means for use in uses],
+            "notes": ["; ".join(f"{n} of them: {note}" for note, n in use.notes) for use in uses],
+        }
+    )
 
 
 def _bundle_content(

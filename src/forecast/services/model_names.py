@@ -7,6 +7,8 @@ sentence for people: the dashboard shows it beside the label, ``forecast models`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 MODEL_NAMES: dict[str, str] = {
     "auto": "chosen per run: the model or combination that missed least on backtests of this "
     "history",
@@ -69,3 +71,36 @@ def explain(label: str) -> str:
             what = COMBINERS[combiner.strip()]
             return f"{what} of {len(members)} forecasts: {parts}{note}"
     return f"{describe(head)}{note}"
+
+
+@dataclass(frozen=True)
+class ModelUse:
+    """A model (the ``model`` column's label without the engine's note), how many series it
+    served, what it means in words, and the notes some of those series carry, with their count
+    (``("a gap of 25 periods filled from a season before", 17)``)."""
+
+    label: str
+    series: int
+    means: str
+    notes: tuple[tuple[str, int], ...] = ()
+
+
+def model_uses(models_used: dict[str, int]) -> tuple[ModelUse, ...]:
+    """``models_used`` (label -> series) as ``ModelUse`` per model, most series first."""
+    series: dict[str, int] = {}
+    notes: dict[str, dict[str, int]] = {}
+    for label, count in models_used.items():
+        head, note = split(label)
+        series[head] = series.get(head, 0) + count
+        if note:
+            notes.setdefault(head, {})[note] = notes.get(head, {}).get(note, 0) + count
+    ranked = sorted(series.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(
+        ModelUse(
+            head,
+            count,
+            explain(head),
+            tuple(sorted(notes.get(head, {}).items(), key=lambda item: (-item[1], item[0]))),
+        )
+        for head, count in ranked
+    )

@@ -200,41 +200,8 @@ class FanFrames:
     system_plan: pd.DataFrame
     title: str
     currency: str | None = "EUR"  # the plan's ISO code; None: plain numbers
-    models: tuple[ModelUse, ...] = ()
+    models: tuple[model_names.ModelUse, ...] = ()
     """The models behind the baseline shown, most series first (the whole plan and one series)."""
-
-
-@dataclass(frozen=True)
-class ModelUse:
-    """A model (the ``model`` column's label without the engine's note), how many series it
-    served, what it means in words, and the notes some of those series carry, with their count
-    (``("a gap of 25 periods filled from a season before", 17)``)."""
-
-    label: str
-    series: int
-    means: str
-    notes: tuple[tuple[str, int], ...] = ()
-
-
-def model_uses(models_used: dict[str, int]) -> tuple[ModelUse, ...]:
-    """``models_used`` (label -> series) as ``ModelUse`` per model, most series first."""
-    series: dict[str, int] = {}
-    notes: dict[str, dict[str, int]] = {}
-    for label, count in models_used.items():
-        head, note = model_names.split(label)
-        series[head] = series.get(head, 0) + count
-        if note:
-            notes.setdefault(head, {})[note] = notes.get(head, {}).get(note, 0) + count
-    ranked = sorted(series.items(), key=lambda item: (-item[1], item[0]))
-    return tuple(
-        ModelUse(
-            head,
-            count,
-            model_names.explain(head),
-            tuple(sorted(notes.get(head, {}).items(), key=lambda item: (-item[1], item[0]))),
-        )
-        for head, count in ranked
-    )
 
 
 # History and baseline of a plan version for the one-series fan chart (read-only: a drill-down
@@ -263,16 +230,16 @@ def fan_frames(store: PlanRepository, plan: str, level: str, key: str | None) ->
             return frame[frame["unique_id"].astype(str) == str(key)]
 
         label = plans.series_models(store, state).get(str(key))
-        used = model_uses({label: 1} if label else {})
+        used = model_names.model_uses({label: 1} if label else {})
         return FanFrames(
             only(history), only(baseline), only(series_plan), f"Series {key}", currency, used
         )
     team = str(key) if level == "team" and key else None
     history, baseline, system_plan = plan_totals.of_plan(store, state).fan(team)
     if team is not None:
-        used = model_uses(_team_models(store, state, team))
+        used = model_names.model_uses(_team_models(store, state, team))
         return FanFrames(history, baseline, system_plan, f"Team {key}", currency, used)
-    used = model_uses(state.baseline.models_used)
+    used = model_names.model_uses(state.baseline.models_used)
     return FanFrames(history, baseline, system_plan, "Whole plan", currency, used)
 
 
