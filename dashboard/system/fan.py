@@ -34,7 +34,7 @@ def fan(
         return figures.empty_figure("Pick a plan"), None
     frames = system_views.fan_frames(ctx.store, plan_id, level, key)
     fig = figures.fan_chart(frames.history, frames.baseline, frames.system_plan, title=frames.title)
-    return figures.in_currency(fig, frames.currency), view.models_note(frames.models)
+    return figures.in_currency(fig, frames.currency), view.models_note(frames.models, frames.choice)
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:

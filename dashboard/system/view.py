@@ -286,8 +286,9 @@ def suggestion_text(kind: str, uplift: Any) -> Any:
     )
 
 
-def models_note(uses: Sequence[ModelUse]) -> html.Div | None:
-    """Which models made the baseline shown, each label with what it means."""
+def models_note(uses: Sequence[ModelUse], choice: str | None = None) -> html.Div | None:
+    """Which models made the baseline shown, each label with what it means, and how ``auto``
+    chose them."""
     if not uses:
         return None
     lines = [
@@ -300,4 +301,5 @@ def models_note(uses: Sequence[ModelUse]) -> html.Div | None:
         )
         for use in uses
     ]
-    return html.Div([html.Span("Baseline models: "), html.Ul(lines, className="mb-0")])
+    chose = [html.Div(choice, id="sys-fan-choice")] if choice else []
+    return html.Div([html.Span("Baseline models: "), html.Ul(lines, className="mb-0"), *chose])

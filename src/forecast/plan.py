@@ -71,6 +71,8 @@ class BaselineInfo:
     end: str | None = None  # last ds of the horizon
     models_used: dict[str, int] = field(default_factory=dict)  # model name -> series count
     computed_at: str | None = None
+    selection: dict[str, Any] = field(default_factory=dict)
+    """For ``auto``: the choice and its backtest scores (``auto.Selection.describe``)."""
 
 
 @dataclass

@@ -56,3 +56,33 @@ def test_the_models_of_a_plan_are_grouped_by_model_with_the_engines_notes_counte
     assert uses[0].notes == ((gap, 17),) and uses[1].notes == ()
     assert uses[0].means.startswith("seasonal naive") and gap not in uses[0].means
     assert model_names.split("mean(ets,theta)") == ("mean(ets,theta)", None)
+
+
+def test_autos_choice_reads_as_a_sentence_and_a_named_model_has_none() -> None:
+    chosen = {
+        "label": "snaive",
+        "mase": 0.7787,
+        "snaive_mase": 0.7787,
+        "worse_than_naive": 0.0,
+        "series": 40,
+        "windows": 3,
+        "strategies": 260,
+    }
+    said = model_names.choice_text(chosen)
+    assert said is not None and said.startswith("auto chose snaive among 260 models")
+    assert "3 backtest windows of 40 series" in said and "0.779 (seasonal naive 0.779" in said
+    assert said.endswith("worse than seasonal naive on 0 % of them.")
+    assert model_names.choice_text({}) is None
+
+
+def test_the_system_plan_page_shows_autos_choice_under_the_models() -> None:
+    import json
+
+    from dashboard.system import view
+
+    uses = model_names.model_uses({"snaive": 3})
+    note = json.dumps(
+        view.models_note(uses, "auto chose snaive among 2").to_plotly_json(), default=str
+    )
+    assert "sys-fan-choice" in note and "auto chose snaive among 2" in note
+    assert "sys-fan-choice" not in json.dumps(view.models_note(uses).to_plotly_json(), default=str)

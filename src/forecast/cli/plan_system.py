@@ -167,6 +167,9 @@ def _event_line(event: Event) -> str:
 
 
 def _plan_header(state: PlanState) -> list[str]:
+    from forecast.services import model_names
+
+    chose = model_names.choice_text(state.baseline.selection)
     members = ", ".join(
         f"{user} ({'+'.join(m.roles)}{' ' + m.team if m.team else ''})"
         for user, m in state.members.items()
@@ -179,6 +182,7 @@ def _plan_header(state: PlanState) -> list[str]:
         f"  baseline: {state.baseline.model} over {state.horizon} periods "
         f"{state.baseline.start}..{state.baseline.end}; models used: "
         + ", ".join(f"{k} x{v}" for k, v in state.baseline.models_used.items()),
+        *([f"  {chose}"] if chose else []),
         f"  teams by {state.team_attr or 'none'}; deviation threshold {percent_text(state.threshold, 0)}; "
         f"currency {state.currency or 'none (plain numbers)'}",
         f"  members: {members}",

@@ -196,10 +196,27 @@ class Selection:
     """Leaves, learning rate and rounds of the global model, tuned on the same windows."""
     member_flags: bool = True
     """Whether the file's flags enter the per-series members (``auto_flags``)."""
+    windows: int = 0
+    """Backtest windows per sample series."""
 
     @property
     def label(self) -> str:
         return strategy_label(self.strategy)
+
+    def describe(self) -> dict[str, object]:
+        """Plain values for a frame's ``attrs`` and a plan's document: the choice, its mean MASE
+        on the backtest windows beside seasonal naive's on the same windows, the share of sample
+        series it did worse than seasonal naive on, and how much it was judged on."""
+        naive = self.scores.get(NAIVE)
+        return {
+            "label": self.label,
+            "mase": round(float(self.scores[self.strategy]), 4) if self.scores else None,
+            "snaive_mase": None if naive is None else round(float(naive), 4),
+            "worse_than_naive": round(float(self.worse_than_naive.get(self.strategy, 0.0)), 4),
+            "series": int(self.series),
+            "windows": int(self.windows),
+            "strategies": len(self.scores),
+        }
 
     @property
     def flags_note(self) -> str | None:
@@ -393,7 +410,9 @@ def select_strategy(
     calibration = _interval_scale(best, forecasts, recent, tasks[0].levels, window_index)
     if not recent:
         calibration = replace(calibration, note=SHORT_WINDOWS_NOTE)
-    selection = Selection(best, scores, series, worse, calibration, tuning, member_flags)
+    selection = Selection(
+        best, scores, series, worse, calibration, tuning, member_flags, windows=windows
+    )
     note = selection.flags_note
     logger.info(
         "auto: %s%s on %d sample series (windows' mean MASE %.3f, worse than seasonal naive on "

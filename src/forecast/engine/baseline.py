@@ -578,9 +578,10 @@ def forecast_baseline(
     runner = make_runner(jobs, runner)
     with runner_session(runner, own_runner):
         shared: object = None
+        chosen: dict[str, object] | None = None
         tasks: Iterable[SeriesTask] = source
         if model in ("auto", GLOBAL_MODEL):  # the choice and the global model see every series
-            tasks, shared = _choose_and_train(list(source), runner, selection_progress)
+            tasks, shared, chosen = _choose_and_train(list(source), runner, selection_progress)
         cap = BLOCK if shared is None else GLOBAL_BATCH
         size = getattr(runner, "batch_size", None) or max(
             1, min(cap, -(-count // max(runner.jobs * 4, PROGRESS_STEPS)))
@@ -591,6 +592,8 @@ def forecast_baseline(
     if model == "auto" and isinstance(tasks, list) and tasks:
         calibration = tasks[0].interval_scale or IntervalCalibration()
         frame.attrs[INTERVAL_CALIBRATION] = calibration.describe()
+    if chosen is not None:
+        frame.attrs[SELECTION] = chosen
     if weekly_sums is not None:
         values = [BASELINE, *interval_columns(levels)]
         frame = weekly_sums.back_to_periods(frame, values)
@@ -598,6 +601,8 @@ def forecast_baseline(
 
 
 INTERVAL_CALIBRATION = "interval_calibration"
+SELECTION = "selection"
+"""``model="auto"``'s choice as ``auto.Selection.describe`` gives it, in a baseline's ``attrs``."""
 """``attrs`` key of an ``auto`` baseline frame: whether its intervals were calibrated on the
 backtest windows, the factors per level, on how many windows and window periods (or why not)."""
 
@@ -606,11 +611,13 @@ def _choose_and_train(
     tasks: list[SeriesTask],
     runner: Runner,
     selection_progress: Callable[[int, int], None] | None,
-) -> tuple[list[SeriesTask], object]:
+) -> tuple[list[SeriesTask], object, dict[str, object] | None]:
     """``model="auto"``'s choice, then the global model trained once if the run uses it: the
-    tasks (with the choice, and the global forecasts when predicted here), and the model as
-    shipped to the runner's workers (``runner.share``) for them to predict, else None."""
+    tasks (with the choice, and the global forecasts when predicted here), the model as shipped
+    to the runner's workers (``runner.share``) for them to predict, else None, and the choice
+    described (``auto.Selection.describe``; None without one)."""
     tuning: dict[str, float] | None = None
+    chosen: dict[str, object] | None = None
     if tasks and tasks[0].model == "auto":
         from forecast.engine.auto import select_strategy
 
@@ -626,12 +633,13 @@ def _choose_and_train(
             for task in tasks
         ]
         tuning = selection.global_tuning
+        chosen = selection.describe() if selection.scores else None
     if not uses_global(tasks):
-        return tasks, None
+        return tasks, None, chosen
     fitted = fit_global(tasks, tuning=tuning)
     if hasattr(runner, "share"):  # ship the model once; the workers predict block by block
-        return tasks, runner.share(fitted)
-    return with_global(tasks, fitted.predict(tasks)), None
+        return tasks, runner.share(fitted), chosen
+    return with_global(tasks, fitted.predict(tasks)), None, chosen
 
 
 BLOCK = 64

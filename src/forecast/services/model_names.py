@@ -8,6 +8,9 @@ sentence for people: the dashboard shows it beside the label, ``forecast models`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from forecast.money import format_percent
 
 MODEL_NAMES: dict[str, str] = {
     "auto": "chosen per run: the model or combination that missed least on backtests of this "
@@ -103,4 +106,20 @@ def model_uses(models_used: dict[str, int]) -> tuple[ModelUse, ...]:
             tuple(sorted(notes.get(head, {}).items(), key=lambda item: (-item[1], item[0]))),
         )
         for head, count in ranked
+    )
+
+
+def choice_text(selection: dict[str, Any]) -> str | None:
+    """``auto``'s choice in words, from ``BaselineInfo.selection``: what it chose, how it scored
+    on the backtests of this history beside seasonal naive, and on how much; None without one."""
+    if not selection or selection.get("mase") is None:
+        return None
+    naive = selection.get("snaive_mase")
+    beside = f" (seasonal naive {naive:.3f}; lower is better)" if naive is not None else ""
+    worse = format_percent(float(selection.get("worse_than_naive") or 0.0), 0)
+    return (
+        f"auto chose {selection['label']} among {selection.get('strategies', 0)} models and "
+        f"combinations: on {selection.get('windows', 0)} backtest windows of "
+        f"{selection.get('series', 0)} series of this history its mean scaled error (MASE) was "
+        f"{selection['mase']:.3f}{beside}, worse than seasonal naive on {worse} of them."
     )

@@ -641,6 +641,9 @@ def create_plan_from_frames(
         baseline = _compute_baseline(
             history, horizon, freq, model, levels, jobs, progress, _progress_start
         )
+    from forecast.engine.baseline import SELECTION
+
+    selection = dict(baseline.attrs.get(SELECTION) or {})
     try:
         baseline = schema.validate_baseline(baseline)
     except schema.SchemaError as exc:
@@ -669,7 +672,7 @@ def create_plan_from_frames(
             mapping=mapping or {},
             notes=list(notes),
         ),
-        baseline=baseline_info(baseline, model, levels),
+        baseline=baseline_info(baseline, model, levels, selection),
     )
     _check_bounds(history, baseline)
     _report(progress, BASELINE_DONE, "calibrating the stretch probability on past team totals")
@@ -758,7 +761,12 @@ def _compute_baseline(
         raise Invalid.from_error(exc) from exc
 
 
-def baseline_info(baseline: pd.DataFrame, model: str, levels: Sequence[int]) -> BaselineInfo:
+def baseline_info(
+    baseline: pd.DataFrame,
+    model: str,
+    levels: Sequence[int],
+    selection: dict[str, Any] | None = None,
+) -> BaselineInfo:
     per_series = baseline.drop_duplicates(schema.UNIQUE_ID)[schema.MODEL].astype(str)
     return BaselineInfo(
         model=model,
@@ -767,6 +775,7 @@ def baseline_info(baseline: pd.DataFrame, model: str, levels: Sequence[int]) -> 
         end=baseline[schema.DS].max().date().isoformat(),
         models_used={str(k): int(v) for k, v in per_series.value_counts().sort_index().items()},
         computed_at=utc_now(),
+        selection=dict(selection or {}),
     )
 
 

@@ -815,7 +815,9 @@ def mark_factor(
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         s.factors.append(factor.to_dict())
-        s.baseline = plans.baseline_info(new_baseline, s.baseline.model, s.baseline.levels)
+        s.baseline = plans.baseline_info(
+            new_baseline, s.baseline.model, s.baseline.levels, s.baseline.selection
+        )
         if marker not in s.dataset.flags:
             s.dataset.flags.append(marker)
         return (

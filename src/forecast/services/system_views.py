@@ -201,6 +201,8 @@ class FanFrames:
     title: str
     currency: str | None = "EUR"  # the plan's ISO code; None: plain numbers
     models: tuple[model_names.ModelUse, ...] = ()
+    choice: str | None = None
+    """How ``auto`` chose the plan's model, in words (``model_names.choice_text``)."""
     """The models behind the baseline shown, most series first (the whole plan and one series)."""
 
 
@@ -214,7 +216,7 @@ def fan_frames(store: PlanRepository, plan: str, level: str, key: str | None) ->
     whole plan and a team come from the plan totals read model, summed per period (no frame of
     every series is read); one series from the plan's frames."""
     state = plans.get_plan(store, plan)
-    currency = state.currency
+    currency, choice = state.currency, model_names.choice_text(state.baseline.selection)
     if level == "series" and key:
         history, baseline = _FAN_FRAMES.get(
             store,
@@ -232,15 +234,21 @@ def fan_frames(store: PlanRepository, plan: str, level: str, key: str | None) ->
         label = plans.series_models(store, state).get(str(key))
         used = model_names.model_uses({label: 1} if label else {})
         return FanFrames(
-            only(history), only(baseline), only(series_plan), f"Series {key}", currency, used
+            only(history),
+            only(baseline),
+            only(series_plan),
+            f"Series {key}",
+            currency,
+            used,
+            choice,
         )
     team = str(key) if level == "team" and key else None
     history, baseline, system_plan = plan_totals.of_plan(store, state).fan(team)
     if team is not None:
         used = model_names.model_uses(_team_models(store, state, team))
-        return FanFrames(history, baseline, system_plan, f"Team {key}", currency, used)
+        return FanFrames(history, baseline, system_plan, f"Team {key}", currency, used, choice)
     used = model_names.model_uses(state.baseline.models_used)
-    return FanFrames(history, baseline, system_plan, "Whole plan", currency, used)
+    return FanFrames(history, baseline, system_plan, "Whole plan", currency, used, choice)
 
 
 def _team_models(store: PlanRepository, state: PlanState, team: str) -> dict[str, int]:
