@@ -311,11 +311,12 @@ def created(state: Any) -> html.Div:
         + "".join(f" ({count:,} of them: {note})" for note, count in use.notes)
         for use in model_names.model_uses(state.baseline.models_used)
     )
+    chose = model_names.choice_text(state.baseline.selection)
     return html.Div(
         components.success_alert(
             f"Plan {state.name!r} created ({state.dataset.n_series:,} series, horizon "
             f"{state.horizon}; models {models}; the System plan page says what each is). It is "
-            "now selected above."
+            "now selected above." + (f" {chose[0].upper()}{chose[1:]}" if chose else "")
         ),
         id=ids.DATA_CREATE_OK,
     )

@@ -86,3 +86,19 @@ def test_the_system_plan_page_shows_autos_choice_under_the_models() -> None:
     )
     assert "sys-fan-choice" in note and "auto chose snaive among 2" in note
     assert "sys-fan-choice" not in json.dumps(view.models_note(uses).to_plotly_json(), default=str)
+
+
+def test_the_plan_created_line_groups_the_models_and_says_autos_choice() -> None:
+    import json
+
+    from dashboard.data_parts import view
+    from forecast.services.types import PlanState
+
+    state = PlanState(
+        plan_id="p1", name="Plan", freq="W", horizon=13, team_attr=None, created_by="olga"
+    )
+    state.baseline.models_used = {"snaive": 83, "snaive (a gap of 25 periods)": 17}
+    state.baseline.selection = {"label": "snaive", "mase": 0.78, "snaive_mase": 0.78, "series": 40}
+    said = json.dumps(view.created(state).to_plotly_json(), default=str)
+    assert "models snaive for 100 (17 of them: a gap of 25 periods)" in said
+    assert "Auto chose snaive among" in said
