@@ -201,9 +201,9 @@ class FanFrames:
     title: str
     currency: str | None = "EUR"  # the plan's ISO code; None: plain numbers
     models: tuple[model_names.ModelUse, ...] = ()
+    """The models behind the baseline shown (whole plan, team or series), most series first."""
     choice: str | None = None
     """How ``auto`` chose the plan's model, in words (``model_names.choice_text``)."""
-    """The models behind the baseline shown, most series first (the whole plan and one series)."""
 
 
 # History and baseline of a plan version for the one-series fan chart (read-only: a drill-down
