@@ -19,15 +19,23 @@ EDITABLE = ("name", "kind", "start", "end", "reason")
 
 
 def suggestion(
-    ctx: DashboardContext, kind: str | None, scope: str | None, session: dict | None
+    ctx: DashboardContext,
+    kind: str | None,
+    scope: str | None,
+    start: str | None,
+    end: str | None,
+    session: dict | None,
 ) -> Any:
     plan_id = (session or {}).get("plan_id")
     if not plan_id or not kind:
         return None
-    uplift, alert = components.call_service(
-        lambda: system.suggest_uplift(ctx.store, plan_id, kind, scope_or_raise(scope))
+    learned, alert = components.call_service(
+        lambda: (
+            system.suggest_uplift(ctx.store, plan_id, kind, scope_or_raise(scope)),
+            system.flag_in_baseline(ctx.store, plan_id, kind, scope_or_raise(scope), start, end),
+        )
     )
-    return alert if alert is not None else view.suggestion_text(kind, uplift)
+    return alert if alert is not None else view.suggestion_text(kind, *learned)
 
 
 def add_event(
@@ -157,6 +165,8 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         Output(ids.SYS_EVENT_SUGGESTION, "children"),
         Input(ids.SYS_EVENT_KIND, "value"),
         Input(ids.SYS_EVENT_SCOPE, "value"),
+        Input(ids.SYS_EVENT_START, "value"),
+        Input(ids.SYS_EVENT_END, "value"),
         Input(ids.NAV_SESSION, "data"),
     )
     form = [

@@ -268,19 +268,35 @@ def factor_message(factor: Factor, currency: str | None = "EUR") -> str:
     )
 
 
-def suggestion_text(kind: str, uplift: Any) -> Any:
-    """The line under the add-event form: the learned uplift of this kind of event, if any."""
+def suggestion_text(kind: str, uplift: Any, already: Any = None) -> Any:
+    """The line under the add-event form: the learned uplift of this kind of event, if any, and
+    how much of the event's window the seasonal naive baseline already holds it in
+    (``system.flag_in_baseline``)."""
     if uplift is None:
         return html.Span(
             f"No learned uplift for {kind} events: the history has no flag for it. "
             "Give the effect yourself.",
             className="text-muted",
         )
+    twice = []
+    if already is not None and already.share > 0:
+        twice = [
+            html.Br(),
+            html.Span(
+                f"The baseline (seasonal naive) repeats last year's periods, and "
+                f"{components.percent(already.share, 0)} of this window's "
+                f"{already.cells:,} series-periods had {already.flag} then: it already holds "
+                f"the effect there, and the event adds it again. What the baseline does not "
+                f"know over the window is about {already.new_value:+.1f} %.",
+                id="sys-suggestion-twice",
+            ),
+        ]
     return html.Span(
         [
             html.Strong("Suggested from history: "),
             uplift.describe() + ". ",
             "Leave the value empty to use it.",
+            *twice,
         ],
         id="sys-suggestion-text",
     )

@@ -36,6 +36,8 @@ def test_add_promotion_in_grid_changes_system_plan(start_app, e2e_plan):
     type_into(dash_duo, "#sys-event-scope", "StoreType=a")
     type_into(dash_duo, "#sys-event-value", "30")  # leaving the scope field sends it
     dash_duo.wait_for_contains_text("#sys-event-suggestion", "over 2 series", timeout=20)
+    # the form's window (first to last period) against last year's promotions in those weeks
+    dash_duo.wait_for_contains_text("#sys-event-suggestion", "repeats last year's", timeout=20)
     type_into(dash_duo, "#sys-event-reason", "national flyer")
     click(dash_duo, "#sys-event-add")
     dash_duo.wait_for_contains_text("#sys-alert", "Added E1 'Summer promotion'", timeout=20)

@@ -381,3 +381,35 @@ def test_factor_round_trips_through_its_dict():
     assert Factor.from_dict(factor.to_dict()) == factor
     assert factor.change == pytest.approx(0.2)
     assert Factor.from_dict(factor.to_dict() | {"baseline_before": 0.0}).change is None
+
+
+def test_the_suggestion_says_how_much_of_the_window_seasonal_naive_already_repeats(ctx, plan_id):
+    from forecast.services import plans as plan_service
+    from forecast.services.types import Scope
+
+    state = plan_service.get_plan(ctx.store, plan_id)
+    dates = system.horizon_dates(ctx.store, state)
+    start, end = dates[0].date().isoformat(), dates[2].date().isoformat()
+    scope = Scope(attributes={"StoreType": ("a",)})
+    already = system.flag_in_baseline(ctx.store, plan_id, "promotion", scope, start, end)
+    assert already is not None and already.flag == "Promo"
+    # counted directly: the same weeks a year (52 weeks) before, for the scope's stores
+    history = plan_service.load_blob_frame(ctx.store, plan_id, plan_service.HISTORY)
+    attributes = plan_service.load_blob_frame(ctx.store, plan_id, plan_service.ATTRIBUTES)
+    ids = set(attributes.loc[attributes["StoreType"] == "a", "unique_id"].astype(str))
+    year_before = {d - pd.Timedelta(weeks=52) for d in dates[:3]}
+    then = history[history["unique_id"].isin(ids) & history["ds"].isin(year_before)]
+    assert already.cells == len(ids) * 3 == len(then)
+    assert already.share == pytest.approx((then["Promo"] >= 0.5).mean())
+    assert already.new_value == pytest.approx(already.value * (1 - already.share), abs=0.05)
+    note = text(
+        view.suggestion_text(
+            "promotion", system.suggest_uplift(ctx.store, plan_id, "promotion", scope), already
+        )
+    )
+    assert already.share > 0 and "sys-suggestion-twice" in note  # last year had promos there
+    # nothing to say without a window or a learned flag; a date that is not one is refused
+    assert system.flag_in_baseline(ctx.store, plan_id, "promotion", scope, None, end) is None
+    assert system.flag_in_baseline(ctx.store, plan_id, "purchase_limit", scope, start, end) is None
+    with pytest.raises(Invalid, match="is not a date"):
+        system.flag_in_baseline(ctx.store, plan_id, "promotion", scope, "x" * 10_000, end)

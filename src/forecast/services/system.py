@@ -217,6 +217,88 @@ def _suggest(store: PlanRepository, state: PlanState, kind: str, scope: Scope) -
     )
 
 
+@dataclass(frozen=True)
+class FlagInBaseline:
+    """How much of an event's window the baseline already holds the learned flag in: seasonal
+    naive repeats the periods a season before, so where those had the flag (last year's
+    promotion in the same weeks) the baseline carries its effect, and an event adds it again.
+    ``share`` of the window's series-periods served by seasonal naive (``cells``) had the flag
+    then; ``new_value`` is the suggested percent spread over the window's cells where it had not
+    (``value * (1 - share)``), what the event adds that the baseline does not know."""
+
+    flag: str
+    share: float
+    cells: int
+    value: float
+    new_value: float
+
+
+def flag_in_baseline(
+    store: PlanRepository,
+    plan: str,
+    kind: str,
+    scope: Scope | None,
+    start: str | date | None,
+    end: str | date | None,
+) -> FlagInBaseline | None:
+    """For an event of `kind` on `scope` from `start` to `end`: how much of it the seasonal naive
+    baseline already repeats from a season before (``FlagInBaseline``); None where the history
+    has no flag for the kind, no series in scope is served by seasonal naive, or the window holds
+    none of the plan's periods."""
+    if not start or not end:
+        return None
+    state = plans.get_plan(store, plan)
+    uplift = suggest_uplift(store, plan, kind, scope)
+    if uplift is None or uplift.effect != "percent":
+        return None
+    flag = uplift.flag
+    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+    served = plans.series_models(store, state)
+    ids = [i for i in (scope or Scope()).series_ids(attributes) if _copies(served.get(i))]
+    history = plans.version_frame(store, state, plans.HISTORY)  # cached: typed dates re-ask
+    if not ids or flag not in history.columns:
+        return None
+    seen = pd.DatetimeIndex(sorted(history[schema.DS].unique()))
+    ahead = horizon_dates(store, state)
+    calendar = seen.append(ahead)
+    first, last = _window_date(start), _window_date(end)
+    window = ahead[(ahead >= first) & (ahead <= last)]
+    season = _season(state.freq)
+    positions = [int(i) - season for i in calendar.get_indexer(window)]
+    copied = [calendar[p] for p in positions if 0 <= p < len(seen)]
+    if not copied:
+        return None
+    then = history[history[schema.UNIQUE_ID].isin(ids) & history[schema.DS].isin(copied)]
+    cells = len(ids) * len(copied)
+    share = float((then[flag].astype(float) >= 0.5).sum()) / cells
+    value = float(uplift.value)
+    return FlagInBaseline(flag, share, cells, value, round(value * (1.0 - share), 1))
+
+
+def _window_date(value: str | date) -> pd.Timestamp:
+    """An event window's date as sent by a form: refused with a reason unless it is one."""
+    text = str(value)
+    try:
+        if len(text) > 32:
+            raise ValueError(text[:32])
+        return pd.Timestamp(text)
+    except (ValueError, TypeError) as exc:
+        raise Invalid(
+            f"{text[:32]!r} is not a date: pick the event's From and To among the plan's periods"
+        ) from exc
+
+
+def _copies(label: str | None) -> bool:
+    """Whether a ``model`` label is the seasonal naive (any note after it)."""
+    return label is not None and label.split(" (", 1)[0] == "snaive"
+
+
+def _season(freq: str) -> int:
+    from forecast.engine.calendar import season_length
+
+    return season_length(freq)
+
+
 # The per-series uplift depends only on the history's flag column, which no edit changes (a
 # marked factor adds columns of its own), so it is computed once per plan, history and flag:
 # the suggestion shown while an event is typed and the event's own record reuse it.
