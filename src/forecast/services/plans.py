@@ -113,22 +113,31 @@ _SERIES_MODELS: PerStoreCache[dict[str, str]] = PerStoreCache(size=4)
 
 
 def series_models(store: PlanRepository, state: PlanState) -> dict[str, str]:
-    """Which model served each series of this plan version (its ``model`` label), read from the
-    baseline's two columns only."""
+    """Which model served each series of this plan (its ``model`` label), read from the
+    baseline's two columns only, once per baseline (events and publishing leave it as it is)."""
 
     def read() -> dict[str, str]:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        data = store.get_blob(state.plan_id, BASELINE)
-        columns = [schema.UNIQUE_ID, schema.MODEL]
-        table = pq.read_table(pa.BufferReader(data), columns=columns).to_pandas()
+        table = blob_columns(store, state.plan_id, BASELINE, [schema.UNIQUE_ID, schema.MODEL])
         first = table.drop_duplicates(schema.UNIQUE_ID)
-        return (
-            first.set_index(first[schema.UNIQUE_ID].astype(str))[schema.MODEL].astype(str).to_dict()
-        )
+        ids, labels = first[schema.UNIQUE_ID].tolist(), first[schema.MODEL].astype(str).tolist()
+        return dict(zip(ids, labels, strict=True))
 
-    return _SERIES_MODELS.get(store, (state.plan_id, state.version), read)
+    key = (state.plan_id, store.blob_hashes(state.plan_id).get(BASELINE))
+    return _SERIES_MODELS.get(store, key, read)
+
+
+def blob_columns(
+    store: PlanRepository, plan_id: str, kind: str, columns: Sequence[str]
+) -> pd.DataFrame:
+    """Only ``columns`` of a stored frame (ids as str), without reading the rest."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = store.get_blob(plan_id, kind)
+    frame = pq.read_table(pa.BufferReader(data), columns=list(columns)).to_pandas()
+    if schema.UNIQUE_ID in frame:
+        frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
+    return frame
 
 
 def keep_version_frame(

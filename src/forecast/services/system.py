@@ -255,8 +255,8 @@ def flag_in_baseline(
     attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
     served = plans.series_models(store, state)
     ids = [i for i in (scope or Scope()).series_ids(attributes) if _copies(served.get(i))]
-    history = plans.version_frame(store, state, plans.HISTORY)  # cached: typed dates re-ask
-    if not ids or flag not in history.columns:
+    history = _flag_history(store, state, flag)
+    if not ids or history is None:
         return None
     seen = pd.DatetimeIndex(sorted(history[schema.DS].unique()))
     ahead = horizon_dates(store, state)
@@ -273,6 +273,23 @@ def flag_in_baseline(
     share = float((then[flag].astype(float) >= 0.5).sum()) / cells
     value = float(uplift.value)
     return FlagInBaseline(flag, share, cells, value, round(value * (1.0 - share), 1))
+
+
+# The history's flag column by series and date, once per plan history and flag: the suggestion
+# asks again for every typed scope and date.
+_FLAG_HISTORY: PerStoreCache[pd.DataFrame | None] = PerStoreCache(size=4)
+
+
+def _flag_history(store: PlanRepository, state: PlanState, flag: str) -> pd.DataFrame | None:
+    def read() -> pd.DataFrame | None:
+        if flag not in state.dataset.flags:
+            return None
+        columns = [schema.UNIQUE_ID, schema.DS, flag]
+        frame = plans.blob_columns(store, state.plan_id, plans.HISTORY, columns)
+        frame[schema.DS] = pd.to_datetime(frame[schema.DS])
+        return frame
+
+    return _FLAG_HISTORY.get(store, (state.plan_id, state.dataset.history_hash, flag), read)
 
 
 def _window_date(value: str | date) -> pd.Timestamp:
