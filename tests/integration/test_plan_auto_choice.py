@@ -31,20 +31,18 @@ def _monthly(stores: int = 6, months: int = 54) -> pd.DataFrame:
     )
 
 
+def _plan(store, name: str, model: str, stores: int):  # noqa: ANN001 - a store of any kind
+    history = _monthly(stores=stores)
+    return plans.create_plan_from_frames(
+        store, name=name, history=history, attributes=None, freq="M", horizon=6,
+        team_attr=None, actor="olga", model=model,
+    )  # fmt: skip
+
+
 def test_an_auto_plan_says_what_it_chose_and_how_it_scored_against_seasonal_naive(tmp_path):
     store = open_store(data_dir=tmp_path)
     try:
-        state = plans.create_plan_from_frames(
-            store,
-            name="Monthly auto",
-            history=_monthly(),
-            attributes=None,
-            freq="M",
-            horizon=6,
-            team_attr=None,
-            actor="olga",
-            model="auto",
-        )
+        state = _plan(store, "Monthly auto", "auto", stores=6)
         chosen = plans.get_plan(store, state.plan_id).baseline.selection  # stored, read back
         served = {model_names.split(label)[0] for label in state.baseline.models_used}
         assert chosen["label"] in served
@@ -64,17 +62,7 @@ def test_an_auto_plan_says_what_it_chose_and_how_it_scored_against_seasonal_naiv
 def test_a_plan_on_a_named_model_has_no_choice_to_tell(tmp_path):
     store = open_store(data_dir=tmp_path)
     try:
-        state = plans.create_plan_from_frames(
-            store,
-            name="Monthly ets",
-            history=_monthly(stores=2),
-            attributes=None,
-            freq="M",
-            horizon=6,
-            team_attr=None,
-            actor="olga",
-            model="snaive",
-        )
+        state = _plan(store, "Monthly snaive", "snaive", stores=2)
         assert state.baseline.selection == {}
         assert system_views.fan_frames(store, state.plan_id, "total", None).choice is None
     finally:
