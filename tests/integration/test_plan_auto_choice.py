@@ -31,7 +31,7 @@ def _monthly(stores: int = 6, months: int = 54) -> pd.DataFrame:
     )
 
 
-def _plan(store, name: str, model: str, stores: int):  # noqa: ANN001 - a store of any kind
+def _plan(store, name: str, model: str, stores: int):
     history = _monthly(stores=stores)
     return plans.create_plan_from_frames(
         store, name=name, history=history, attributes=None, freq="M", horizon=6,
