@@ -7,6 +7,7 @@ so tests are independent and none pays for plan creation twice.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 
 from tests.fixtures import OWNER, SmallPlan, copy_of, six_store_plan
 from tests.signin import add_accounts
@@ -113,9 +115,14 @@ def e2e_port() -> int:
 
 
 @pytest.fixture
-def start_app(dash_duo) -> Callable[..., object]:
+def start_app(dash_duo) -> Iterator[Callable[..., object]]:
     """Start the dashboard on a data directory, sign in as `user` (the owner unless told) through
-    the sign-in page, open `path` and return dash_duo."""
+    the sign-in page, open `path` and return dash_duo. After the test, the page is left to
+    finish its callbacks before the server stops (one still running when it stops ends in an
+    unhandled SystemExit in the server's thread)."""
+    from tests.e2e.helpers import settle
+
+    started: list[object] = []
 
     def start(data_dir: Path, path: str = "/", *, user: str = OWNER, **kwargs) -> object:
         from dashboard.app import create_app
@@ -130,9 +137,14 @@ def start_app(dash_duo) -> Callable[..., object]:
         dash_duo._url = dash_duo.server.url  # set without navigating: the app needs a sign-in
         dash_duo.driver.set_window_size(1400, 1000)
         sign_in(dash_duo, user, path)
+        started.append(app)
         return dash_duo
 
-    return start
+    yield start
+    if started:
+        # a page without the app (signed out) has nothing to wait for
+        with contextlib.suppress(WebDriverException):
+            settle(dash_duo)
 
 
 @pytest.fixture
