@@ -307,8 +307,7 @@ def _grid(
 
 def created(state: Any) -> html.Div:
     models = ", ".join(
-        f"{use.label} for {use.series:,}"
-        + "".join(f" ({count:,} of them: {note})" for note, count in use.notes)
+        f"{use.label} for {use.series:,}" + "".join(f" ({noted})" for noted in use.noted)
         for use in model_names.model_uses(state.baseline.models_used)
     )
     chose = model_names.choice_text(state.baseline.selection)

@@ -312,7 +312,7 @@ def models_note(uses: Sequence[ModelUse], choice: str | None = None) -> html.Div
             [
                 html.Code(use.label),
                 f" ({use.series:,} series): {use.means}",
-                *(f"; {count:,} of them: {note}" for note, count in use.notes),
+                *(f"; {noted}" for noted in use.noted),
             ]
         )
         for use in uses

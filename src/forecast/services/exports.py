@@ -113,7 +113,7 @@ def models_sheet(models_used: dict[str, int]) -> pd.DataFrame:
             "model": [use.label for use in uses],
             "series": [use.series for use in uses],
             "what it is": [use.means for use in uses],
-            "notes": ["; ".join(f"{n} of them: {note}" for note, n in use.notes) for use in uses],
+            "notes": ["; ".join(use.noted) for use in uses],
         }
     )
 

@@ -87,6 +87,11 @@ class ModelUse:
     means: str
     notes: tuple[tuple[str, int], ...] = ()
 
+    @property
+    def noted(self) -> list[str]:
+        """The notes as said to people: ``17 of them: a gap of 25 periods ...``."""
+        return [f"{count:,} of them: {note}" for note, count in self.notes]
+
 
 def model_uses(models_used: dict[str, int]) -> tuple[ModelUse, ...]:
     """``models_used`` (label -> series) as ``ModelUse`` per model, most series first."""

@@ -117,27 +117,14 @@ def series_models(store: PlanRepository, state: PlanState) -> dict[str, str]:
     baseline's two columns only, once per baseline (events and publishing leave it as it is)."""
 
     def read() -> dict[str, str]:
-        table = blob_columns(store, state.plan_id, BASELINE, [schema.UNIQUE_ID, schema.MODEL])
+        columns = [schema.UNIQUE_ID, schema.MODEL]
+        table = blob_frame(store.get_blob(state.plan_id, BASELINE), columns=columns)
         first = table.drop_duplicates(schema.UNIQUE_ID)
         ids, labels = first[schema.UNIQUE_ID].tolist(), first[schema.MODEL].astype(str).tolist()
         return dict(zip(ids, labels, strict=True))
 
     key = (state.plan_id, store.blob_hashes(state.plan_id).get(BASELINE))
     return _SERIES_MODELS.get(store, key, read)
-
-
-def blob_columns(
-    store: PlanRepository, plan_id: str, kind: str, columns: Sequence[str]
-) -> pd.DataFrame:
-    """Only ``columns`` of a stored frame (ids as str), without reading the rest."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    data = store.get_blob(plan_id, kind)
-    frame = pq.read_table(pa.BufferReader(data), columns=list(columns)).to_pandas()
-    if schema.UNIQUE_ID in frame:
-        frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
-    return frame
 
 
 def keep_version_frame(
@@ -148,14 +135,19 @@ def keep_version_frame(
     _VERSION_FRAMES.put(store, (state.plan_id, state.version, kind), frame)
 
 
-def blob_frame(data: bytes, skip: Sequence[str] = ()) -> pd.DataFrame:
+def blob_frame(
+    data: bytes, skip: Sequence[str] = (), columns: Sequence[str] | None = None
+) -> pd.DataFrame:
     """A stored frame as the services read it: ids as str, dates as datetimes; the columns in
-    `skip` are not read."""
-    if skip:
+    `skip` are not read, nor any but `columns` when given."""
+    if skip or columns is not None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        names = [n for n in pq.read_schema(pa.BufferReader(data)).names if n not in skip]
+        names = (
+            list(columns) if columns is not None else pq.read_schema(pa.BufferReader(data)).names
+        )
+        names = [n for n in names if n not in skip]
         frame = pq.read_table(pa.BufferReader(data), columns=names).to_pandas()
     else:
         frame = frame_from_bytes(data)

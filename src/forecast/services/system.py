@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 
 from forecast import overrides, schema
+from forecast.engine.calendar import season_length
 from forecast.engine.uplift import Uplift, flag_for_kind, learned_uplift, series_uplift
 from forecast.money import format_percent as percent_text
 from forecast.overrides import Event, Explanation, Factor, OverrideError, Scope
 from forecast.plan import PUBLISHED, PlanState, utc_now
-from forecast.services import accuracy_grid, plans
+from forecast.services import accuracy_grid, model_names, plans
 from forecast.services.cache import PerStoreCache
 from forecast.services.errors import Fix, FixKey, Invalid, NotFound
 from forecast.store import AuditEntry, PlanRepository, frame_to_bytes
@@ -254,7 +255,7 @@ def flag_in_baseline(
     flag = uplift.flag
     attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
     served = plans.series_models(store, state)
-    ids = [i for i in (scope or Scope()).series_ids(attributes) if _copies(served.get(i))]
+    ids = [i for i in (scope or Scope()).series_ids(attributes) if _copies(served.get(i, ""))]
     history = _flag_history(store, state, flag)
     if not ids or history is None:
         return None
@@ -263,7 +264,7 @@ def flag_in_baseline(
     calendar = seen.append(ahead)
     first, last = _window_date(start), _window_date(end)
     window = ahead[(ahead >= first) & (ahead <= last)]
-    season = _season(state.freq)
+    season = season_length(state.freq)
     positions = [int(i) - season for i in calendar.get_indexer(window)]
     copied = [calendar[p] for p in positions if 0 <= p < len(seen)]
     if not copied:
@@ -285,9 +286,7 @@ def _flag_history(store: PlanRepository, state: PlanState, flag: str) -> pd.Data
         if flag not in state.dataset.flags:
             return None
         columns = [schema.UNIQUE_ID, schema.DS, flag]
-        frame = plans.blob_columns(store, state.plan_id, plans.HISTORY, columns)
-        frame[schema.DS] = pd.to_datetime(frame[schema.DS])
-        return frame
+        return plans.blob_frame(store.get_blob(state.plan_id, plans.HISTORY), columns=columns)
 
     return _FLAG_HISTORY.get(store, (state.plan_id, state.dataset.history_hash, flag), read)
 
@@ -305,15 +304,9 @@ def _window_date(value: str | date) -> pd.Timestamp:
         ) from exc
 
 
-def _copies(label: str | None) -> bool:
+def _copies(label: str) -> bool:
     """Whether a ``model`` label is the seasonal naive (any note after it)."""
-    return label is not None and label.split(" (", 1)[0] == "snaive"
-
-
-def _season(freq: str) -> int:
-    from forecast.engine.calendar import season_length
-
-    return season_length(freq)
+    return model_names.split(label)[0] == "snaive"
 
 
 # The per-series uplift depends only on the history's flag column, which no edit changes (a
