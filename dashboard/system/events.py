@@ -30,10 +30,7 @@ def suggestion(
     if not plan_id or not kind:
         return None
     learned, alert = components.call_service(
-        lambda: (
-            system.suggest_uplift(ctx.store, plan_id, kind, scope_or_raise(scope)),
-            system.flag_in_baseline(ctx.store, plan_id, kind, scope_or_raise(scope), start, end),
-        )
+        lambda: system.event_suggestion(ctx.store, plan_id, kind, scope_or_raise(scope), start, end)
     )
     return alert if alert is not None else view.suggestion_text(kind, *learned)
 

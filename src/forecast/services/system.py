@@ -246,12 +246,33 @@ def flag_in_baseline(
     baseline already repeats from a season before (``FlagInBaseline``); None where the history
     has no flag for the kind, no series in scope is served by seasonal naive, or the window holds
     none of the plan's periods."""
-    if not start or not end:
-        return None
-    state = plans.get_plan(store, plan)
+    return event_suggestion(store, plan, kind, scope, start, end)[1]
+
+
+def event_suggestion(
+    store: PlanRepository,
+    plan: str,
+    kind: str,
+    scope: Scope | None,
+    start: str | date | None,
+    end: str | date | None,
+) -> tuple[Uplift | None, FlagInBaseline | None]:
+    """What the add-event form shows: the learned uplift (``suggest_uplift``) and how much of
+    the event's window the baseline already holds it in (``flag_in_baseline``), learned once."""
     uplift = suggest_uplift(store, plan, kind, scope)
-    if uplift is None or uplift.effect != "percent":
-        return None
+    if uplift is None or uplift.effect != "percent" or not start or not end:
+        return uplift, None
+    return uplift, _flag_in_baseline(store, plans.get_plan(store, plan), uplift, scope, start, end)
+
+
+def _flag_in_baseline(
+    store: PlanRepository,
+    state: PlanState,
+    uplift: Uplift,
+    scope: Scope | None,
+    start: str | date,
+    end: str | date,
+) -> FlagInBaseline | None:
     flag = uplift.flag
     attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
     served = plans.series_models(store, state)
