@@ -271,7 +271,7 @@ def factor_message(factor: Factor, currency: str | None = "EUR") -> str:
 def suggestion_text(kind: str, uplift: Any, already: Any = None) -> Any:
     """The line under the add-event form: the learned uplift of this kind of event, if any, and
     how much of the event's window the seasonal naive baseline already holds it in
-    (``system.flag_in_baseline``)."""
+    (``system.event_suggestion``)."""
     if uplift is None:
         return html.Span(
             f"No learned uplift for {kind} events: the history has no flag for it. "

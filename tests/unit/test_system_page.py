@@ -391,7 +391,7 @@ def test_the_suggestion_says_how_much_of_the_window_seasonal_naive_already_repea
     dates = system.horizon_dates(ctx.store, state)
     start, end = dates[0].date().isoformat(), dates[2].date().isoformat()
     scope = Scope(attributes={"StoreType": ("a",)})
-    already = system.flag_in_baseline(ctx.store, plan_id, "promotion", scope, start, end)
+    already = system.event_suggestion(ctx.store, plan_id, "promotion", scope, start, end)[1]
     assert already is not None and already.flag == "Promo"
     # counted directly: the same weeks a year (52 weeks) before, for the scope's stores
     history = plan_service.load_blob_frame(ctx.store, plan_id, plan_service.HISTORY)
@@ -409,7 +409,9 @@ def test_the_suggestion_says_how_much_of_the_window_seasonal_naive_already_repea
     )
     assert already.share > 0 and "sys-suggestion-twice" in note  # last year had promos there
     # nothing to say without a window or a learned flag; a date that is not one is refused
-    assert system.flag_in_baseline(ctx.store, plan_id, "promotion", scope, None, end) is None
-    assert system.flag_in_baseline(ctx.store, plan_id, "purchase_limit", scope, start, end) is None
+    assert system.event_suggestion(ctx.store, plan_id, "promotion", scope, None, end)[1] is None
+    assert (
+        system.event_suggestion(ctx.store, plan_id, "purchase_limit", scope, start, end)[1] is None
+    )
     with pytest.raises(Invalid, match="is not a date"):
-        system.flag_in_baseline(ctx.store, plan_id, "promotion", scope, "x" * 10_000, end)
+        system.event_suggestion(ctx.store, plan_id, "promotion", scope, "x" * 10_000, end)[1]

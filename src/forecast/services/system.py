@@ -234,21 +234,6 @@ class FlagInBaseline:
     new_value: float
 
 
-def flag_in_baseline(
-    store: PlanRepository,
-    plan: str,
-    kind: str,
-    scope: Scope | None,
-    start: str | date | None,
-    end: str | date | None,
-) -> FlagInBaseline | None:
-    """For an event of `kind` on `scope` from `start` to `end`: how much of it the seasonal naive
-    baseline already repeats from a season before (``FlagInBaseline``); None where the history
-    has no flag for the kind, no series in scope is served by seasonal naive, or the window holds
-    none of the plan's periods."""
-    return event_suggestion(store, plan, kind, scope, start, end)[1]
-
-
 def event_suggestion(
     store: PlanRepository,
     plan: str,
@@ -257,8 +242,11 @@ def event_suggestion(
     start: str | date | None,
     end: str | date | None,
 ) -> tuple[Uplift | None, FlagInBaseline | None]:
-    """What the add-event form shows: the learned uplift (``suggest_uplift``) and how much of
-    the event's window the baseline already holds it in (``flag_in_baseline``), learned once."""
+    """What the add-event form shows: the learned uplift of `kind` on `scope`
+    (``suggest_uplift``), and for an event from `start` to `end` how much of it the seasonal
+    naive baseline already repeats from a season before (``FlagInBaseline``; None where the
+    history has no flag for the kind, no series in scope is served by seasonal naive, or the
+    window holds none of the plan's periods). The uplift is learned once for both."""
     uplift = suggest_uplift(store, plan, kind, scope)
     if uplift is None or uplift.effect != "percent" or not start or not end:
         return uplift, None
