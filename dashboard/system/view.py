@@ -12,6 +12,7 @@ from dash import html
 
 from dashboard import components, figures
 from dashboard.system.forms import scope_text
+from forecast.services import system
 from forecast.services.model_names import ModelUse
 from forecast.services.system_views import SystemPage, SystemSetup
 from forecast.services.types import Event, Factor
@@ -176,13 +177,6 @@ def team_rows(teams: pd.DataFrame, currency: str | None = "EUR") -> list[dict[st
 def event_rows(events: Sequence[Event]) -> list[dict[str, Any]]:
     rows = []
     for e in events:
-        suggested = ""
-        if e.suggested:
-            s = e.suggested
-            suggested = (
-                f"{s.get('value', 0):+.1f} % ({s.get('low', 0):+.1f}..{s.get('high', 0):+.1f}) "
-                f"from {s.get('flag', '')}"
-            )
         rows.append(
             {
                 "event_id": e.event_id,
@@ -193,7 +187,7 @@ def event_rows(events: Sequence[Event]) -> list[dict[str, Any]]:
                 "end": e.end.isoformat(),
                 "effect": e.effect,
                 "value": e.value,
-                "suggested": suggested,
+                "suggested": system.suggestion_text(e.suggested),
                 "reason": e.reason,
                 "author": e.author,
             }
@@ -268,6 +262,9 @@ def factor_message(factor: Factor, currency: str | None = "EUR") -> str:
     )
 
 
+USE_IT = "Leave the value empty to use it."
+
+
 def suggestion_text(kind: str, uplift: Any, already: Any = None) -> Any:
     """The line under the add-event form: the learned uplift of this kind of event, if any, and
     how much of the event's window the seasonal naive baseline already holds it in
@@ -278,25 +275,32 @@ def suggestion_text(kind: str, uplift: Any, already: Any = None) -> Any:
             "Give the effect yourself.",
             className="text-muted",
         )
-    twice = []
-    if already is not None and already.share > 0:
-        twice = [
+    if already is None or already.share <= 0:
+        return html.Span(
+            [html.Strong("Suggested from history: "), uplift.describe() + ". ", USE_IT],
+            id="sys-suggestion-text",
+        )
+    mixed = (
+        f" Over all {already.scope_cells:,} series-periods of the scope (the others are "
+        "forecast by fitted models, which get the full uplift)"
+        if already.scope_cells > already.cells
+        else " So"
+    )
+    return html.Span(
+        [
+            html.Strong("Suggested from history: "),
+            uplift.describe() + ".",
             html.Br(),
             html.Span(
                 f"The baseline (seasonal naive) repeats last year's periods, and "
                 f"{components.percent(already.share, 0)} of this window's "
-                f"{already.cells:,} series-periods had {already.flag} then: it already holds "
-                f"the effect there, and the event adds it again. What the baseline does not "
-                f"know over the window is about {already.new_value:+.1f} %.",
+                f"{already.cells:,} series-periods it serves had {already.flag} then: it already "
+                f"holds the effect there, and an event of {uplift.value:+.1f} % would add it "
+                f"again.{mixed}, what the baseline does not know over the window is about "
+                f"{already.new_value:+.1f} %. ",
                 id="sys-suggestion-twice",
             ),
-        ]
-    return html.Span(
-        [
-            html.Strong("Suggested from history: "),
-            uplift.describe() + ". ",
-            "Leave the value empty to use it.",
-            *twice,
+            USE_IT,
         ],
         id="sys-suggestion-text",
     )

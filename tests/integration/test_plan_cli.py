@@ -77,7 +77,7 @@ def test_create_promotion_limit_gate_explain_publish_and_read_back(data_dir, pla
         "--start",
         "2015-08-10",
         "--end",
-        "2015-08-16",
+        "2015-08-23",
         "--use-suggestion",
         "--reason",
         "flyer",
@@ -85,8 +85,29 @@ def test_create_promotion_limit_gate_explain_publish_and_read_back(data_dir, pla
     )
     assert promo.exit_code == 0, promo.output
     event = json.loads(promo.stdout)["event"]
-    assert event["suggested"]["flag"] == "Promo" and event["value"] == event["suggested"]["value"]
-    assert event["value"] > 20  # Rossmann promotions lift weekly sales by about a third
+    suggested = event["suggested"]
+    assert suggested["flag"] == "Promo" and suggested["value"] > 20  # about a third a week
+    # The seasonal naive baseline repeats last year's promotion weeks: the event takes the
+    # learned uplift net of them, as `event suggest` with the same window says.
+    assert 0 < suggested["in_baseline"] < 1
+    assert event["value"] == suggested["net_value"] < suggested["value"]
+    said = run_ro(
+        data_dir,
+        "plan",
+        "event",
+        "suggest",
+        plan_id,
+        "--kind",
+        "promotion",
+        "--scope",
+        "Assortment=a",
+        "--start",
+        "2015-08-10",
+        "--end",
+        "2015-08-23",
+    )
+    assert said.exit_code == 0, said.output
+    assert f"the event adds {suggested['net_value']:+.1f} %" in said.stdout
 
     limit = run(
         data_dir,

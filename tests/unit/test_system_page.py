@@ -415,3 +415,53 @@ def test_the_suggestion_says_how_much_of_the_window_seasonal_naive_already_repea
     )
     with pytest.raises(Invalid, match="is not a date"):
         system.event_suggestion(ctx.store, plan_id, "promotion", scope, "x" * 10_000, end)[1]
+
+
+def test_an_event_with_the_suggestion_adds_only_what_seasonal_naive_does_not_repeat(ctx, plan_id):
+    from forecast.services import plans as plan_service
+    from forecast.services.types import Scope
+
+    state = plan_service.get_plan(ctx.store, plan_id)
+    dates = system.horizon_dates(ctx.store, state)
+    start, end = dates[0].date().isoformat(), dates[2].date().isoformat()
+    scope = Scope(attributes={"StoreType": ("a",)})
+    uplift, already = system.event_suggestion(ctx.store, plan_id, "promotion", scope, start, end)
+    assert uplift is not None and already is not None and 0 < already.share < 1
+    assert already.scope_cells == already.cells  # every series here is seasonal naive
+    saved = system.add_event(
+        ctx.store,
+        plan_id,
+        "olga",
+        name="Flyer",
+        kind="promotion",
+        scope=scope,
+        start=start,
+        end=end,
+        use_suggestion=True,
+    )
+    event = saved.event
+    # the learned uplift where last year's weeks had no promotion, nothing where they had one
+    assert event.value == already.new_value < uplift.value
+    assert event.suggested["value"] == uplift.value
+    assert event.suggested["net_value"] == already.new_value
+    assert event.suggested["in_baseline"] == pytest.approx(already.share, abs=1e-4)
+    words = system.suggestion_text(event.suggested)
+    assert f"{already.new_value:+.1f} % net of the" in words and "the baseline repeats" in words
+    assert view.event_rows([event])[0]["suggested"] == words
+    # a value the planner gives is taken as given, with the offer recorded beside it
+    given = system.add_event(
+        ctx.store,
+        plan_id,
+        "olga",
+        name="Flyer, as typed",
+        kind="promotion",
+        scope=scope,
+        start=start,
+        end=end,
+        effect="percent",
+        value=uplift.value,
+    )
+    assert given.event.value == uplift.value
+    assert given.event.suggested["net_value"] == already.new_value
+    note = text(view.suggestion_text("promotion", uplift, already))
+    assert f"about {already.new_value:+.1f} %" in note and view.USE_IT in note

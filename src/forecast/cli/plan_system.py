@@ -3,6 +3,7 @@ remove|list|suggest, deviations, explain, threshold, publish, new-version, audit
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast, overload
@@ -156,12 +157,8 @@ def _table(frame: pd.DataFrame, columns: list[str]) -> str:
 
 
 def _event_line(event: Event) -> str:
-    suggestion = ""
-    if event.suggested:
-        s = event.suggested
-        suggestion = (
-            f"; suggested {s['value']:+.1f} % ({s['low']:+.1f}..{s['high']:+.1f}) from {s['flag']}"
-        )
+    suggested = system.suggestion_text(event.suggested)
+    suggestion = f"; suggested {suggested}" if suggested else ""
     reason = f"; reason: {event.reason}" if event.reason else ""
     return f"{event.describe()} by {event.author}{suggestion}{reason}"
 
@@ -505,14 +502,28 @@ def event_suggest(
     kind: KindOpt,
     scope: ScopeOpt = None,
     ids: IdsOpt = None,
+    start: Annotated[
+        datetime | None,
+        typer.Option("--start", formats=DAY, help="The event's first day (with --end)."),
+    ] = None,
+    end: Annotated[
+        datetime | None, typer.Option("--end", formats=DAY, help="The event's last day.")
+    ] = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """What the history says an event of this kind does (learned uplift with a range)."""
-    uplift = system.suggest_uplift(open_plan_store(db, data_dir), plan, kind, _scope(scope, ids))
+    """What the history says an event of this kind does (learned uplift with a range); with
+    --start and --end, also what a seasonal naive baseline already repeats of it there."""
+    uplift, already = system.event_suggestion(
+        open_plan_store(db, data_dir), plan, kind, _scope(scope, ids), _day(start), _day(end)
+    )
     if as_json:
-        echo_json(uplift.to_dict() if uplift else None)
+        echo_json(
+            (uplift.to_dict() | {"in_baseline": asdict(already) if already else None})
+            if uplift
+            else None
+        )
         return
     if uplift is None:
         typer.echo(f"no learned uplift for {kind}: the history has no flag for it")
@@ -524,6 +535,13 @@ def event_suggest(
             f"{seg.n_series} series"
         )
     typer.echo(f"  ({uplift.basis})")
+    if already is not None and already.share > 0:
+        typer.echo(
+            f"the baseline (seasonal naive) repeats last year's periods: "
+            f"{percent_text(already.share, 0)} of the window's {already.cells:,} series-periods "
+            f"it serves had {already.flag} then. Net of them, the event adds "
+            f"{already.new_value:+.1f} % (what --use-suggestion takes)"
+        )
 
 
 # -- gate ------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ events, explanations and factors; the owner sets the threshold and publishes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, cast
@@ -224,14 +224,21 @@ class FlagInBaseline:
     naive repeats the periods a season before, so where those had the flag (last year's
     promotion in the same weeks) the baseline carries its effect, and an event adds it again.
     ``share`` of the window's series-periods served by seasonal naive (``cells``) had the flag
-    then; ``new_value`` is the suggested percent spread over the window's cells where it had not
-    (``value * (1 - share)``), what the event adds that the baseline does not know."""
+    then. ``new_value`` is the learned percent spread over the cells of the whole scope
+    (``scope_cells``; a fitted model's series count as not holding it) where the baseline does
+    not hold it: ``value * (1 - flagged / scope_cells)``, what the event adds that the
+    baseline does not know, and what an event with the suggestion takes."""
 
     flag: str
     share: float
     cells: int
     value: float
     new_value: float
+    scope_cells: int = 0
+
+    def record(self) -> dict[str, Any]:
+        """What an event keeps of it, beside the learned uplift it was offered."""
+        return {"in_baseline": round(self.share, 4), "net_value": self.new_value}
 
 
 def event_suggestion(
@@ -264,7 +271,8 @@ def _flag_in_baseline(
     flag = uplift.flag
     attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
     served = plans.series_models(store, state)
-    ids = [i for i in (scope or Scope()).series_ids(attributes) if _copies(served.get(i, ""))]
+    in_scope = (scope or Scope()).series_ids(attributes)
+    ids = [i for i in in_scope if _copies(served.get(i, ""))]
     history = _flag_history(store, state, flag)
     if not ids or history is None:
         return None
@@ -279,10 +287,11 @@ def _flag_in_baseline(
     if not copied:
         return None
     then = history[history[schema.UNIQUE_ID].isin(ids) & history[schema.DS].isin(copied)]
-    cells = len(ids) * len(copied)
-    share = float((then[flag].astype(float) >= 0.5).sum()) / cells
+    cells, scope_cells = len(ids) * len(copied), len(in_scope) * len(copied)
+    flagged = float((then[flag].astype(float) >= 0.5).sum())
     value = float(uplift.value)
-    return FlagInBaseline(flag, share, cells, value, round(value * (1.0 - share), 1))
+    net = round(value * (1.0 - flagged / scope_cells), 1)
+    return FlagInBaseline(flag, flagged / cells, cells, value, net, scope_cells)
 
 
 # The history's flag column by series and date, once per plan history and flag: the suggestion
@@ -370,6 +379,12 @@ def add_event(
     plans.require_unlocked(state, "add events")
     scope = scope or Scope()
     suggestion = _suggest(store, state, kind, scope) if kind in EVENT_KINDS else None
+    _valid_dates(start, end)
+    already = (
+        _flag_in_baseline(store, state, suggestion, scope, start, end)
+        if suggestion is not None and suggestion.effect == "percent"
+        else None
+    )
     if effect is None and value is None:
         if not use_suggestion:
             raise Invalid(
@@ -383,10 +398,12 @@ def add_event(
                 f"there is no learned uplift for a {kind} event in this plan's history "
                 f"(flags: {', '.join(state.dataset.flags) or 'none'}); give the effect yourself"
             )
-        effect, value = suggestion.effect, suggestion.value
+        # What the baseline does not know: seasonal naive already repeats last year's flagged
+        # periods, so the uplift is taken net of them (as the replay does per period).
+        effect = suggestion.effect
+        value = already.new_value if already is not None else suggestion.value
     elif effect is None or value is None:
         raise Invalid("an effect needs both its kind (percent, add, cap, set) and a value")
-    _valid_dates(start, end)
     event = Event(
         event_id=f"E{state.next_event_number}",
         name=name,
@@ -399,7 +416,7 @@ def add_event(
         value=float(value),
         reason=reason or "",
         author=actor,
-        suggested=_suggestion_record(suggestion),
+        suggested=_suggestion_record(suggestion, already),
         created_at=utc_now(),
     )
     _checked(store, state, event)
@@ -459,7 +476,9 @@ def _valid_dates(start: Any, end: Any) -> None:
             raise Invalid(f"the {label} date {value!r} is not a date; use YYYY-MM-DD") from exc
 
 
-def _suggestion_record(suggestion: Uplift | None) -> dict[str, Any] | None:
+def _suggestion_record(
+    suggestion: Uplift | None, already: FlagInBaseline | None = None
+) -> dict[str, Any] | None:
     if suggestion is None:
         return None
     return {
@@ -469,7 +488,24 @@ def _suggestion_record(suggestion: Uplift | None) -> dict[str, Any] | None:
         "high": suggestion.high,
         "flag": suggestion.flag,
         "n_series": suggestion.n_series,
-    }
+    } | (already.record() if already is not None and already.share > 0 else {})
+
+
+def suggestion_text(record: Mapping[str, Any] | None) -> str:
+    """An event's recorded suggestion in words: the learned uplift with its range, and, where
+    the seasonal naive baseline already repeated part of it, the net value offered."""
+    if not record:
+        return ""
+    text = (
+        f"{record.get('value', 0):+.1f} % ({record.get('low', 0):+.1f}.."
+        f"{record.get('high', 0):+.1f}) from {record.get('flag', '')}"
+    )
+    if "net_value" in record:
+        text += (
+            f", {record['net_value']:+.1f} % net of the "
+            f"{percent_text(record.get('in_baseline', 0), 0)} the baseline repeats"
+        )
+    return text
 
 
 def edit_event(
