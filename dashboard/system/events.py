@@ -28,11 +28,13 @@ def suggestion(
 ) -> Any:
     plan_id = (session or {}).get("plan_id")
     if not plan_id or not kind:
-        return None
+        return None, view.value_placeholder(None)
     learned, alert = components.call_service(
         lambda: system.event_suggestion(ctx.store, plan_id, kind, scope_or_raise(scope), start, end)
     )
-    return alert if alert is not None else view.suggestion_text(kind, *learned)
+    if alert is not None:
+        return alert, view.value_placeholder(None)
+    return view.suggestion_text(kind, *learned), view.value_placeholder(*learned)
 
 
 def add_event(
@@ -160,6 +162,7 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         ctx,
         suggestion,
         Output(ids.SYS_EVENT_SUGGESTION, "children"),
+        Output(ids.SYS_EVENT_VALUE, "placeholder"),
         Input(ids.SYS_EVENT_KIND, "value"),
         Input(ids.SYS_EVENT_SCOPE, "value"),
         Input(ids.SYS_EVENT_START, "value"),

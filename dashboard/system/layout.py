@@ -10,7 +10,7 @@ from dash import dcc, html
 
 from dashboard import components, figures, ids
 from dashboard.system.columns import deviation_columns, event_columns, factor_columns, team_columns
-from dashboard.system.view import EXPLAIN_SELECTED, SELECTED_ROWS
+from dashboard.system.view import EXPLAIN_SELECTED, PLAIN_PLACEHOLDER, SELECTED_ROWS
 from forecast.services.types import EFFECTS, EVENT_KINDS, REASON_CODES
 
 FACTORS_HOW_TO = (
@@ -149,7 +149,7 @@ def add_event_form() -> dbc.Card:
             ),
             labelled(
                 "Value (in the plan's values; percent for percent)",
-                dbc.Input(id=ids.SYS_EVENT_VALUE, type="number", placeholder="15"),
+                dbc.Input(id=ids.SYS_EVENT_VALUE, type="number", placeholder=PLAIN_PLACEHOLDER),
                 md=2,
             ),
             labelled(

@@ -263,6 +263,16 @@ def factor_message(factor: Factor, currency: str | None = "EUR") -> str:
 
 
 USE_IT = "Leave the value empty to use it."
+PLAIN_PLACEHOLDER = "15"
+
+
+def value_placeholder(uplift: Any, already: Any = None) -> str:
+    """The value box's hint: what an empty value takes (the suggestion, net of what the
+    baseline repeats), or an example where nothing is suggested."""
+    if uplift is None:
+        return PLAIN_PLACEHOLDER
+    value = already.new_value if already is not None else uplift.value
+    return f"empty: {value:+.1f} % (suggested)"
 
 
 def suggestion_text(kind: str, uplift: Any, already: Any = None) -> Any:

@@ -38,6 +38,11 @@ def test_add_promotion_in_grid_changes_system_plan(start_app, e2e_plan):
     dash_duo.wait_for_contains_text("#sys-event-suggestion", "over 2 series", timeout=20)
     # the form's window (first to last period) against last year's promotions in those weeks
     dash_duo.wait_for_contains_text("#sys-event-suggestion", "repeats last year's", timeout=20)
+    # the value box says what an empty value takes: the suggestion net of last year's promotions
+    said = dash_duo.find_element("#sys-event-suggestion").text
+    hint = dash_duo.find_element("#sys-event-value").get_attribute("placeholder")
+    assert hint.startswith("empty: ") and hint.endswith(" % (suggested)")
+    assert f"does not know over the window is about {hint.split()[1]} %" in said
     type_into(dash_duo, "#sys-event-reason", "national flyer")
     click(dash_duo, "#sys-event-add")
     dash_duo.wait_for_contains_text("#sys-alert", "Added E1 'Summer promotion'", timeout=20)
