@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, State, html, no_update
+from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
 from dash import ctx as callback_ctx
 
 from dashboard import auth, components
 from dashboard.context import DashboardContext
+from dashboard.wiring import bind
+from forecast.services import accounts
 
 SECTION = "plans-accounts"
 BODY = "plans-accounts-body"
@@ -20,6 +22,8 @@ PASSWORD = "plans-accounts-password"
 ADMIN = "plans-accounts-admin"
 ADD = "plans-accounts-add"
 DISABLE = "plans-accounts-disable"  # pattern-matching: {"type": DISABLE, "user": ...}
+REFRESH = "plans-accounts-refresh"  # bumped by every change: the table is drawn anew
+HIDDEN = {"display": "none"}
 
 
 def section(ctx: DashboardContext) -> html.Div:
@@ -27,6 +31,7 @@ def section(ctx: DashboardContext) -> html.Div:
     return html.Div(
         [
             html.H4("Accounts (admin)", className="mt-4"),
+            dcc.Store(id=REFRESH, data=0),
             html.Div(id=ALERT),
             html.Div(id=TABLE),
             dbc.Row(
@@ -48,7 +53,7 @@ def section(ctx: DashboardContext) -> html.Div:
             ),
         ],
         id=SECTION,
-        style={"display": "none"},
+        style=HIDDEN,
     )
 
 
@@ -74,42 +79,65 @@ def accounts_table(found: list[Any], me: str) -> Any:
     )
 
 
-def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
-    from forecast.services import accounts
+def render(ctx: DashboardContext, _refresh: int | None) -> tuple[Any, Any]:
+    """The section for admins (the accounts and the add form); nothing about accounts for
+    anyone else."""
+    me = _admin()
+    if me is None:
+        return HIDDEN, None
+    return {}, accounts_table(accounts.list_users(ctx.store), me)
 
-    @app.callback(
+
+def add_account(
+    ctx: DashboardContext,
+    n: int | None,
+    name: str | None,
+    password: str | None,
+    admin: bool | None,
+    refresh: int | None,
+) -> tuple[Any, Any]:
+    me = _admin()
+    if not n or me is None:
+        return no_update, no_update
+    _, alert = components.call_service(
+        lambda: accounts.add_user_as(ctx.store, me, name or "", password or "", admin=bool(admin))
+    )
+    return alert or components.success_alert(f"Added account {name}."), (refresh or 0) + 1
+
+
+def disable_account(
+    ctx: DashboardContext, clicks: list[int | None], refresh: int | None
+) -> tuple[Any, Any]:
+    me, trigger = _admin(), callback_ctx.triggered_id
+    if me is None or not isinstance(trigger, dict) or not any(clicks):
+        return no_update, no_update  # a table drawn anew, not a click
+    who = str(trigger["user"])
+    _, alert = components.call_service(lambda: accounts.disable_as(ctx.store, me, who))
+    return alert or components.success_alert(f"Disabled account {who}."), (refresh or 0) + 1
+
+
+def _admin() -> str | None:
+    """The signed-in account's name when it is an admin's."""
+    account = auth.current_account()
+    return account.name if account is not None and account.is_admin else None
+
+
+def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
+    bind(
+        app,
+        ctx,
+        render,
         Output(SECTION, "style"),
         Output(TABLE, "children"),
-        Output(ALERT, "children"),
-        Input(ADD, "n_clicks"),
-        Input({"type": DISABLE, "user": ALL}, "n_clicks"),
-        State(NAME, "value"),
-        State(PASSWORD, "value"),
-        State(ADMIN, "value"),
+        Input(REFRESH, "data"),
     )
-    def manage(
-        _add: int | None,
-        disables: list[int | None],
-        name: str | None,
-        password: str | None,
-        admin: bool | None,
-    ) -> tuple:
-        account = auth.current_account()
-        if account is None or not account.is_admin:
-            return {"display": "none"}, None, None  # nothing about accounts for others
-        me = account.name
-        trigger = callback_ctx.triggered_id
-        alert: Any = None
-        if trigger == ADD:
-            _, alert = components.call_service(
-                lambda: accounts.add_user_as(
-                    ctx.store, me, name or "", password or "", admin=bool(admin)
-                )
-            )
-            alert = alert or components.success_alert(f"Added account {name}.")
-        elif isinstance(trigger, dict) and any(disables):
-            who = str(trigger["user"])
-            _, alert = components.call_service(lambda: accounts.disable_as(ctx.store, me, who))
-            alert = alert or components.success_alert(f"Disabled account {who}.")
-        table = accounts_table(accounts.list_users(ctx.store), me)
-        return {}, table, alert if alert is not None else no_update
+    changed = (
+        Output(ALERT, "children", allow_duplicate=True),
+        Output(REFRESH, "data", allow_duplicate=True),
+    )
+    counter = State(REFRESH, "data")
+    form = (State(NAME, "value"), State(PASSWORD, "value"), State(ADMIN, "value"))
+    once = {"prevent_initial_call": True}
+    bind(app, ctx, add_account, *changed, Input(ADD, "n_clicks"), *form, counter, **once)
+    disables = Input({"type": DISABLE, "user": ALL}, "n_clicks")
+    bind(app, ctx, disable_account, *changed, disables, counter, **once)

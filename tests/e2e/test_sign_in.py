@@ -4,7 +4,7 @@ editor, and what the new member then sees."""
 from __future__ import annotations
 
 from tests.e2e.conftest import OWNER, PEOPLE, e2e_port
-from tests.e2e.helpers import click, pick, sign_in
+from tests.e2e.helpers import click, pick, sign_in, type_into
 from tests.signin import PASSWORD, add_accounts
 
 
@@ -61,4 +61,29 @@ def test_a_lead_sees_the_members_but_cannot_change_them(start_app, e2e_plan):
     dash_duo.wait_for_contains_text("#plans-members-table", "olga", timeout=20)
     dash_duo.wait_for_contains_text("#plans-members-note", "lena cannot change members", timeout=20)
     assert dash_duo.find_element("#plans-members-add").get_attribute("disabled") is not None
+    assert dash_duo.get_logs() == []
+
+
+def test_an_admin_adds_and_disables_an_account_on_the_plans_page(start_app, e2e_plan):
+    from forecast.services import accounts
+    from forecast.services.store_factory import open_store
+
+    dash_duo = start_app(e2e_plan.data_dir, "/plans")
+    dash_duo.wait_for_contains_text("#plans-members-table", "lead of team a", timeout=20)
+    assert not dash_duo.find_element("#plans-accounts").is_displayed()  # the owner is no admin
+    store = open_store(data_dir=e2e_plan.data_dir)
+    accounts.add_user(store, "adam", PASSWORD, admin=True)
+
+    sign_in(dash_duo, "adam", "/plans")
+    dash_duo.wait_for_contains_text("#plans-accounts-table", "olga", timeout=20)
+    type_into(dash_duo, "#plans-accounts-name", "zoe")
+    type_into(dash_duo, "#plans-accounts-password", "a long enough password")
+    click(dash_duo, "#plans-accounts-add")
+    dash_duo.wait_for_contains_text("#plans-accounts-alert", "Added account zoe", timeout=20)
+    dash_duo.wait_for_contains_text("#plans-accounts-table", "zoe", timeout=20)
+    click(dash_duo, '#plans-accounts-table button[id*="zoe"]')
+    dash_duo.wait_for_contains_text("#plans-accounts-alert", "Disabled account zoe", timeout=20)
+    dash_duo.wait_for_contains_text("#plans-accounts-table", "disabled", timeout=20)
+    assert not store.get_account("zoe").active
+    store.close()
     assert dash_duo.get_logs() == []

@@ -541,67 +541,77 @@ def test_header_auth_takes_the_configured_header_only(plan):
 # -- accounts in the dashboard (admins only) -----------------------------------------------------
 
 
-def _accounts_request(app, who, *, add=None, disable=None):
-    key = callback_key(
-        app,
-        "..plans-accounts.style...plans-accounts-table.children...plans-accounts-alert.children..",
-        ("plans-accounts-add", "n_clicks"),
-    )
-    disable_inputs = (
-        [
-            {
-                "id": {"type": "plans-accounts-disable", "user": disable},
-                "property": "n_clicks",
-                "value": 1,
-            }
-        ]
-        if disable
-        else []
-    )
+def _post(app, who, key, inputs, state, changed):
     body = {
         "output": key,
         "outputs": [
-            {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
+            {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1].split("@")[0]}
             for part in key.strip(".").split("...")
         ],
-        "inputs": [
-            {"id": "plans-accounts-add", "property": "n_clicks", "value": 1 if add else None},
-            disable_inputs,
-        ],
-        "state": [
-            {"id": "plans-accounts-name", "property": "value", "value": add},
-            {"id": "plans-accounts-password", "property": "value", "value": PASSWORD},
-            {"id": "plans-accounts-admin", "property": "value", "value": False},
-        ],
-        "changedPropIds": (
-            ["plans-accounts-add.n_clicks"]
-            if add
-            else [
-                json.dumps(
-                    {"type": "plans-accounts-disable", "user": disable}, separators=(",", ":")
-                )
-                + ".n_clicks"
-            ]
-        ),
+        "inputs": inputs,
+        "state": state,
+        "changedPropIds": changed,
     }
     response = signed_in_client(app, who).post("/_dash-update-component", json=body)
-    assert response.status_code == 200, response.data[:300]
-    return response.get_json()["response"]
+    assert response.status_code in (200, 204), response.data[:300]
+    return response.get_json()["response"] if response.status_code == 200 else {}
+
+
+def _accounts_section(app, who):
+    key = callback_key(
+        app,
+        "..plans-accounts.style...plans-accounts-table.children..",
+        ("plans-accounts-refresh", "data"),
+    )
+    refresh = [{"id": "plans-accounts-refresh", "property": "data", "value": 0}]
+    return _post(app, who, key, refresh, [], ["plans-accounts-refresh.data"])
+
+
+CHANGED = "..plans-accounts-alert.children...plans-accounts-refresh.data.."
+COUNTER = {"id": "plans-accounts-refresh", "property": "data", "value": 0}
+
+
+def _add_account(app, who, name):
+    key = callback_key(app, CHANGED, ("plans-accounts-add", "n_clicks"))
+    click = [{"id": "plans-accounts-add", "property": "n_clicks", "value": 1}]
+    form = [
+        {"id": "plans-accounts-name", "property": "value", "value": name},
+        {"id": "plans-accounts-password", "property": "value", "value": PASSWORD},
+        {"id": "plans-accounts-admin", "property": "value", "value": False},
+        COUNTER,
+    ]
+    return _post(app, who, key, click, form, ["plans-accounts-add.n_clicks"])
+
+
+def _disable_account(app, who, name):
+    button = {"type": "plans-accounts-disable", "user": name}
+    key = next(
+        k
+        for k, spec in app.callback_map.items()
+        if any("plans-accounts-disable" in str(i.get("id")) for i in spec["inputs"])
+    )
+    click = [[{"id": button, "property": "n_clicks", "value": 1}]]
+    changed = [json.dumps(button, separators=(",", ":")) + ".n_clicks"]
+    return _post(app, who, key, click, [COUNTER], changed)
 
 
 def test_only_an_admin_manages_accounts_in_the_dashboard(app):
     store = _store(app)
-    refused = _accounts_request(app, "olga", add="zoe")  # the plan's owner, not an admin
-    assert refused["plans-accounts"]["style"] == {"display": "none"}
+    hidden = _accounts_section(app, "olga")  # the plan's owner, not an admin
+    assert hidden["plans-accounts"]["style"] == {"display": "none"}
+    assert hidden["plans-accounts-table"]["children"] is None
+    assert _add_account(app, "olga", "zoe") == {}  # nothing happens, nothing is said
     assert store.get_account("zoe") is None
-    assert (
-        "plans-accounts-table" not in refused or refused["plans-accounts-table"]["children"] is None
-    )
-    added = _accounts_request(app, "adam", add="zoe")
+    shown = _accounts_section(app, "adam")
+    assert shown["plans-accounts"]["style"] == {} and "olga" in _text(shown)
+    added = _add_account(app, "adam", "zoe")
     assert "Added account zoe" in _text(added["plans-accounts-alert"]["children"])
+    assert added["plans-accounts-refresh"]["data"] == 1  # the table is drawn anew
     assert accounts.authenticate(store, "zoe", PASSWORD) is not None
-    _accounts_request(app, "olga", disable="zoe")
+    assert _disable_account(app, "olga", "zoe") == {}
     assert store.get_account("zoe").active
-    disabled = _accounts_request(app, "adam", disable="zoe")
+    disabled = _disable_account(app, "adam", "zoe")
     assert "Disabled account zoe" in _text(disabled["plans-accounts-alert"]["children"])
     assert not store.get_account("zoe").active
+    refused = _disable_account(app, "adam", "adam")
+    assert "your own account" in _text(refused["plans-accounts-alert"]["children"])
