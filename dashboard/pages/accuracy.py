@@ -15,6 +15,8 @@ from dash import ctx as callback_ctx
 from dashboard import auth, components, figures, figures_accuracy, ids
 from dashboard.context import DashboardContext
 from dashboard.pages import accuracy_replay, accuracy_scored
+from dashboard.wiring import bind
+from forecast.services import accuracy
 
 PATH = "/accuracy"
 NAME = "Accuracy"
@@ -278,81 +280,84 @@ DOWNLOAD_BUTTONS = {
 }
 
 
-def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
-    from forecast.services import accuracy
+def render(ctx: DashboardContext, session: dict | None, scope: str | None) -> tuple:
+    """The selected plan's FVA: the waterfall, the layers at `scope`, the touches."""
+    if not (session or {}).get("plan_id"):
+        return figures.empty_figure("No actuals yet"), [], [], None, components.need_plan_notice()
+    plan_id = components.action_plan(session)
+    report, alert = components.call_service(lambda: accuracy.fva(ctx.store, plan_id))
+    if report is None:
+        return figures.empty_figure("No actuals yet"), [], [], None, alert
+    return (
+        figures_accuracy.fva_waterfall(report.overall()),
+        layer_rows(report.layers, scope or "overall"),
+        touch_rows(report.touches),
+        scored_on_text(report),
+        None,
+    )
 
-    @app.callback(
+
+def render_track(ctx: DashboardContext, _session: dict | None, team: str | None) -> tuple:
+    """Every plan the user may see with actuals, scored on its published and agreed version."""
+    track, _alert = components.call_service(
+        lambda: accuracy.track_record(ctx.store, auth.visible_plans(ctx.store))
+    )
+    if track is None or track.empty:
+        return figures.empty_figure("No scored plan yet"), [], []
+    teams = sorted(track.loc[track["scope"] == "team", "key"].astype(str).unique())
+    shown = track if not team else track[(track["scope"] == "overall") | (track["key"] == team)]
+    return (
+        figures_accuracy.track_record_chart(track, team or None),
+        track_rows(shown),
+        components.options(teams),
+    )
+
+
+def download(ctx: DashboardContext, *args: Any) -> tuple:
+    """The table of the button clicked (the buttons' clicks, then the session) as a file."""
+    session, trigger = args[-1], callback_ctx.triggered_id
+    if trigger not in DOWNLOAD_BUTTONS or not callback_ctx.triggered[0].get("value"):
+        return no_update, no_update
+    fmt, table = DOWNLOAD_BUTTONS[trigger]
+    plan_id = (session or {}).get("plan_id")
+    result, alert = components.call_service(
+        lambda: accuracy.fva_download(ctx.store, plan_id, fmt, table, auth.visible_plans(ctx.store))
+    )
+    if result is None:
+        return no_update, alert
+    content, filename = result
+    return (
+        dcc.send_bytes(content, filename),
+        html.Span(f"Downloaded {filename} ({len(content):,} bytes).", id="acc-downloaded"),
+    )
+
+
+def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
+    session = Input(ids.NAV_SESSION, "data")
+    bind(
+        app,
+        ctx,
+        render,
         Output(ids.ACC_WATERFALL, "figure"),
         Output(ids.ACC_LAYERS_GRID, "rowData"),
         Output(ids.ACC_TOUCHES_GRID, "rowData"),
         Output(ids.ACC_SCORED_ON, "children"),
         Output(ids.ACC_ALERT, "children"),
-        Input(ids.NAV_SESSION, "data"),
+        session,
         Input(ids.ACC_LAYER_SCOPE, "value"),
     )
-    def render(session: dict | None, scope: str | None) -> tuple:
-        if not (session or {}).get("plan_id"):
-            empty = figures.empty_figure("No actuals yet")
-            return empty, [], [], None, components.need_plan_notice()
-        plan_id = components.action_plan(session)
-        report, alert = components.call_service(lambda: accuracy.fva(ctx.store, plan_id))
-        if report is None:
-            return figures.empty_figure("No actuals yet"), [], [], None, alert
-        return (
-            figures_accuracy.fva_waterfall(report.overall()),
-            layer_rows(report.layers, scope or "overall"),
-            touch_rows(report.touches),
-            scored_on_text(report),
-            None,
-        )
-
-    @app.callback(
-        Output(ids.ACC_TRACK_CHART, "figure"),
-        Output(ids.ACC_TRACK_GRID, "rowData"),
-        Output(ids.ACC_TRACK_TEAM, "options"),
-        Input(ids.NAV_SESSION, "data"),
-        Input(ids.ACC_TRACK_TEAM, "value"),
-    )
-    def render_track(_session: dict | None, team: str | None) -> tuple:
-        track, _alert = components.call_service(
-            lambda: accuracy.track_record(ctx.store, auth.visible_plans(ctx.store))
-        )
-        if track is None or track.empty:
-            return figures.empty_figure("No scored plan yet"), [], []
-        teams = sorted(track.loc[track["scope"] == "team", "key"].astype(str).unique())
-        shown = track if not team else track[(track["scope"] == "overall") | (track["key"] == team)]
-        return (
-            figures_accuracy.track_record_chart(track, team or None),
-            track_rows(shown),
-            components.options(teams),
-        )
-
-    @app.callback(
+    track = (Output(ids.ACC_TRACK_CHART, "figure"), Output(ids.ACC_TRACK_GRID, "rowData"))
+    team = Output(ids.ACC_TRACK_TEAM, "options")
+    bind(app, ctx, render_track, *track, team, session, Input(ids.ACC_TRACK_TEAM, "value"))
+    bind(
+        app,
+        ctx,
+        download,
         Output(ids.ACC_DOWNLOAD, "data"),
         Output(ids.ACC_DOWNLOAD_STATUS, "children"),
         *[Input(button, "n_clicks") for button in DOWNLOAD_BUTTONS],
         State(ids.NAV_SESSION, "data"),
         prevent_initial_call=True,
     )
-    def download(*args: Any) -> tuple:
-        session = args[-1]
-        trigger = callback_ctx.triggered_id
-        if trigger not in DOWNLOAD_BUTTONS or not callback_ctx.triggered[0].get("value"):
-            return no_update, no_update
-        fmt, table = DOWNLOAD_BUTTONS[trigger]
-        plan_id = (session or {}).get("plan_id")
-        result, alert = components.call_service(
-            lambda: accuracy.fva_download(
-                ctx.store, plan_id, fmt, table, auth.visible_plans(ctx.store)
-            )
-        )
-        if result is None:
-            return no_update, alert
-        content, filename = result
-        return (
-            dcc.send_bytes(content, filename),
-            html.Span(f"Downloaded {filename} ({len(content):,} bytes).", id="acc-downloaded"),
-        )
-
     accuracy_replay.register_callbacks(app, ctx)
     accuracy_scored.register_callbacks(app, ctx)

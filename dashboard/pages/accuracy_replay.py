@@ -12,6 +12,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard import components, figures, figures_accuracy, ids
 from dashboard.context import DashboardContext
+from dashboard.wiring import bind
 
 RULES = {
     "pro_rata_baseline": "Pro rata to baseline",
@@ -188,8 +189,40 @@ def replay_plan(
         store.close()
 
 
+def run(
+    ctx: DashboardContext,
+    set_progress: Any,
+    clicks: int | None,
+    cycles: Any,
+    horizon: Any,
+    ratio: str | None,
+    rule: str | None,
+    model: str | None,
+    session: dict | None,
+) -> tuple:
+    if not clicks:
+        return no_update, no_update, no_update, no_update
+    if not (session or {}).get("plan_id"):
+        return no_update, [], None, components.need_plan_notice()
+    settings = dict(cycles=cycles, horizon=horizon, ratio=ratio, rule=rule, model=model)
+    result, alert = components.call_service(
+        lambda: replay_plan(ctx, components.action_plan(session), settings, set_progress)
+    )
+    if result is None:
+        return no_update, [], None, alert
+    return (
+        figures_accuracy.replay_chart(result.cycles),
+        replay_rows(result.cycles),
+        summary_panel(result.summary(), result.assumptions),
+        None,
+    )
+
+
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
-    @app.callback(
+    bind(
+        app,
+        ctx,
+        run,
         Output(ids.REPLAY_FIGURE, "figure"),
         Output(ids.REPLAY_GRID, "rowData"),
         Output(ids.REPLAY_SUMMARY, "children"),
@@ -209,29 +242,3 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         ],
         prevent_initial_call=True,
     )
-    def run(
-        set_progress: Any,
-        clicks: int | None,
-        cycles: Any,
-        horizon: Any,
-        ratio: str | None,
-        rule: str | None,
-        model: str | None,
-        session: dict | None,
-    ) -> tuple:
-        if not clicks:
-            return no_update, no_update, no_update, no_update
-        if not (session or {}).get("plan_id"):
-            return no_update, [], None, components.need_plan_notice()
-        settings = dict(cycles=cycles, horizon=horizon, ratio=ratio, rule=rule, model=model)
-        result, alert = components.call_service(
-            lambda: replay_plan(ctx, components.action_plan(session), settings, set_progress)
-        )
-        if result is None:
-            return no_update, [], None, alert
-        return (
-            figures_accuracy.replay_chart(result.cycles),
-            replay_rows(result.cycles),
-            summary_panel(result.summary(), result.assumptions),
-            None,
-        )

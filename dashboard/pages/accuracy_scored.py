@@ -11,6 +11,8 @@ from dash import ctx as callback_ctx
 
 from dashboard import auth, components, ids
 from dashboard.context import DashboardContext
+from dashboard.wiring import bind
+from forecast.services import actuals
 
 
 def layout() -> html.Div:
@@ -39,31 +41,30 @@ def scored_plans_notice(scored: list[Any]) -> dbc.Alert:
     )
 
 
+def point_to_scored_plans(ctx: DashboardContext, session: dict | None) -> Any:
+    """While a plan without actuals is selected: the plans the user may see that have some."""
+    visible = auth.visible_plans(ctx.store)
+    scored, alert = components.call_service(lambda: actuals.plans_with_actuals(ctx.store, visible))
+    if scored is None:
+        return alert
+    selected = (session or {}).get("plan_id")
+    if not scored or any(s.plan_id == selected for s in scored):
+        return None
+    return scored_plans_notice(scored)
+
+
+def open_scored_plan(ctx: DashboardContext, _clicks: list[int | None]) -> Any:
+    trigger = callback_ctx.triggered_id
+    if not isinstance(trigger, dict) or not callback_ctx.triggered[0].get("value"):
+        return no_update
+    # The id came from the browser: open it only if the user may see that plan.
+    visible = {s.plan_id for s in auth.visible_plans(ctx.store)}
+    return trigger["plan"] if trigger.get("plan") in visible else no_update
+
+
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
-    from forecast.services import actuals
-
-    @app.callback(Output(ids.ACC_SCORED_PLANS, "children"), Input(ids.NAV_SESSION, "data"))
-    def point_to_scored_plans(session: dict | None) -> Any:
-        visible = auth.visible_plans(ctx.store)
-        scored, alert = components.call_service(
-            lambda: actuals.plans_with_actuals(ctx.store, visible)
-        )
-        if scored is None:
-            return alert
-        selected = (session or {}).get("plan_id")
-        if not scored or any(s.plan_id == selected for s in scored):
-            return None
-        return scored_plans_notice(scored)
-
-    @app.callback(
-        Output(ids.NAV_PLAN, "value", allow_duplicate=True),
-        Input({"type": ids.ACC_OPEN_PLAN, "plan": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def open_scored_plan(_clicks: list[int | None]) -> Any:
-        trigger = callback_ctx.triggered_id
-        if not isinstance(trigger, dict) or not callback_ctx.triggered[0].get("value"):
-            return no_update
-        # The id came from the browser: open it only if the user may see that plan.
-        visible = {s.plan_id for s in auth.visible_plans(ctx.store)}
-        return trigger["plan"] if trigger.get("plan") in visible else no_update
+    notice = Output(ids.ACC_SCORED_PLANS, "children")
+    bind(app, ctx, point_to_scored_plans, notice, Input(ids.NAV_SESSION, "data"))
+    opened = Output(ids.NAV_PLAN, "value", allow_duplicate=True)
+    clicks = Input({"type": ids.ACC_OPEN_PLAN, "plan": ALL}, "n_clicks")
+    bind(app, ctx, open_scored_plan, opened, clicks, prevent_initial_call=True)

@@ -13,6 +13,8 @@ from dash import ctx as callback_ctx
 
 from dashboard import components, figures, ids, uploads
 from dashboard.context import DashboardContext
+from dashboard.wiring import bind
+from forecast.services import accuracy, actuals, negotiation
 
 PATH = "/actuals"
 NAME = "Actuals"
@@ -175,62 +177,76 @@ def scored(score: pd.DataFrame, currency: str | None, alert: Any) -> tuple:
 # -- callbacks --------------------------------------------------------------------------------
 
 
-def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
-    from forecast.services import accuracy, actuals, negotiation
+def score_upload(
+    ctx: DashboardContext, contents: str | None, session: dict | None, filename: str | None
+) -> tuple:
+    """An uploaded file kept as the plan's actuals and both tracks scored on it; on opening a
+    plan, what it already keeps."""
+    if callback_ctx.triggered_id != ids.ACTUALS_UPLOAD:
+        return show_kept(ctx, session)
+    if not contents:
+        return no_update, no_update, no_update, no_update
+    try:
+        raw = uploads.decode(contents, filename, ctx.upload_limit_bytes, CLI_ALTERNATIVE)
+    except uploads.UploadRefused as exc:
+        return unscored(components.info_alert(str(exc)))
+    if not (session or {}).get("plan_id"):
+        return unscored(components.need_plan_notice())
+    return keep_and_score(ctx, components.action_plan(session), session, raw, filename)
 
-    @app.callback(
+
+def keep_and_score(
+    ctx: DashboardContext, plan_id: str, session: dict | None, raw: bytes, filename: str | None
+) -> tuple:
+    user = components.acting_user(session) or ""
+    result, alert = components.call_service(
+        lambda: accuracy.upload_and_score(ctx.store, plan_id, raw, actor=user, filename=filename)
+    )
+    if result is None:
+        return unscored(alert)
+    upload, score = result
+    if score is None:
+        return unscored(upload_message(upload), html.P(NO_GOAL_NOTE, className="text-muted"))
+    return scored(score, _currency(ctx, plan_id), upload_message(upload))
+
+
+def show_kept(ctx: DashboardContext, session: dict | None) -> tuple:
+    """On opening a plan: its tracks scored on the actuals it already keeps (if any)."""
+    if not (session or {}).get("plan_id"):
+        return unscored(None)
+    plan_id = components.action_plan(session)
+    score, alert = components.call_service(lambda: actuals.score_kept(ctx.store, plan_id))
+    if score is None:
+        return unscored(alert)
+    return scored(score, _currency(ctx, plan_id), None)
+
+
+def list_versions(ctx: DashboardContext, session: dict | None, _alert: Any) -> list[dict[str, Any]]:
+    if not (session or {}).get("plan_id"):
+        return []
+    versions, _ = components.call_service(
+        lambda: actuals.actuals_versions(ctx.store, components.action_plan(session))
+    )
+    return version_rows(versions or [])
+
+
+def _currency(ctx: DashboardContext, plan_id: str) -> str | None:
+    return negotiation.summary(ctx.store, plan_id).get("currency")
+
+
+def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
+    session = Input(ids.NAV_SESSION, "data")
+    bind(
+        app,
+        ctx,
+        score_upload,
         Output(ids.ACTUALS_FIGURE, "figure"),
         Output(ids.ACTUALS_GRID, "rowData"),
         Output(ids.ACTUALS_VERDICT, "children"),
         Output(ids.ACTUALS_ALERT, "children"),
         Input(ids.ACTUALS_UPLOAD, "contents"),
-        Input(ids.NAV_SESSION, "data"),
+        session,
         State(ids.ACTUALS_UPLOAD, "filename"),
     )
-    def score_upload(contents: str | None, session: dict | None, filename: str | None) -> tuple:
-        if callback_ctx.triggered_id != ids.ACTUALS_UPLOAD:
-            return show_kept(session)
-        if not contents:
-            return no_update, no_update, no_update, no_update
-        try:
-            raw = uploads.decode(contents, filename, ctx.upload_limit_bytes, CLI_ALTERNATIVE)
-        except uploads.UploadRefused as exc:
-            return unscored(components.info_alert(str(exc)))
-        if not (session or {}).get("plan_id"):
-            return unscored(components.need_plan_notice())
-        plan_id, user = components.action_plan(session), components.acting_user(session)
-        result, alert = components.call_service(
-            lambda: accuracy.upload_and_score(
-                ctx.store, plan_id, raw, actor=user or "", filename=filename
-            )
-        )
-        if result is None:
-            return unscored(alert)
-        upload, score = result
-        if score is None:
-            return unscored(upload_message(upload), html.P(NO_GOAL_NOTE, className="text-muted"))
-        cur = negotiation.summary(ctx.store, plan_id).get("currency")
-        return scored(score, cur, upload_message(upload))
-
-    def show_kept(session: dict | None) -> tuple:
-        """On opening a plan: its tracks scored on the actuals it already keeps (if any)."""
-        if not (session or {}).get("plan_id"):
-            return unscored(None)
-        plan_id = components.action_plan(session)
-        score, alert = components.call_service(lambda: actuals.score_kept(ctx.store, plan_id))
-        if score is None:
-            return unscored(alert)
-        return scored(score, negotiation.summary(ctx.store, plan_id).get("currency"), None)
-
-    @app.callback(
-        Output(ids.ACTUALS_VERSIONS, "rowData"),
-        Input(ids.NAV_SESSION, "data"),
-        Input(ids.ACTUALS_ALERT, "children"),
-    )
-    def list_versions(session: dict | None, _alert: Any) -> list[dict[str, Any]]:
-        if not (session or {}).get("plan_id"):
-            return []
-        versions, _ = components.call_service(
-            lambda: actuals.actuals_versions(ctx.store, components.action_plan(session))
-        )
-        return version_rows(versions or [])
+    versions = Output(ids.ACTUALS_VERSIONS, "rowData")
+    bind(app, ctx, list_versions, versions, session, Input(ids.ACTUALS_ALERT, "children"))

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from dashboard import components, uploads
-from dashboard.app import create_app, member_label
+from dashboard.app import create_app
 from dashboard.pages import plans
+from dashboard.shell import member_label
 from forecast.services.errors import Forbidden, Invalid, StaleVersion
 from tests.fixtures import six_store_fixtures
 from tests.signin import add_app_accounts, call, signed_in_client

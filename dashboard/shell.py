@@ -1,0 +1,133 @@
+"""The shell around the pages: the navbar with the plan picker and who is signed in, and the
+session that carries the selected plan to every page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, dcc, html
+
+from dashboard import auth, ids
+from dashboard.context import DashboardContext
+from dashboard.wiring import bind
+from forecast.services import plans as plan_service
+
+
+def layout(pages: Sequence[Any], *, sign_out: bool = True) -> html.Div:
+    """The navbar (a link per page, the plan picker, who is signed in, Sign out) around the
+    page container; the session store keeps the selected plan."""
+    nav_links = [
+        dbc.NavItem(
+            dbc.NavLink(
+                page.NAME,
+                href=page.PATH,
+                active="exact",
+                id=f"nav-link-{page.PATH.strip('/') or 'data'}",
+            )
+        )
+        for page in pages
+    ]
+    navbar = dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand("Forecast planner", href="/", className="fw-bold"),
+                dbc.Nav(nav_links, navbar=True, className="me-auto"),
+                html.Div(
+                    [
+                        # Wide enough for a full name with its version and status: an agreed
+                        # plan and its new v1 draft must be told apart.
+                        dcc.Dropdown(
+                            id=ids.NAV_PLAN,
+                            placeholder="Pick a plan",
+                            clearable=False,
+                            style={"width": "460px", "maxWidth": "60vw"},
+                        ),
+                        html.Span(id=ids.NAV_ROLE, className="text-white small"),
+                        # Behind a sign-in proxy (--auth header) the proxy signs people out.
+                        *(
+                            [
+                                html.Form(
+                                    html.Button(
+                                        "Sign out",
+                                        id=ids.NAV_SIGN_OUT,
+                                        type="submit",
+                                        className="btn btn-outline-light btn-sm",
+                                    ),
+                                    action=auth.LOGOUT_PATH,
+                                    method="POST",
+                                    className="m-0",
+                                )
+                            ]
+                            if sign_out
+                            else []
+                        ),
+                    ],
+                    className="d-flex flex-wrap gap-2 align-items-center",
+                ),
+            ],
+            fluid=True,
+        ),
+        color="primary",
+        dark=True,
+        className="mb-3",
+    )
+    return html.Div(
+        [
+            dcc.Location(id=ids.NAV_URL),
+            dcc.Store(id=ids.NAV_SESSION, storage_type="session"),
+            dcc.Store(id=ids.NAV_PLANS_CHANGED, data=0),
+            navbar,
+            dbc.Container(dash.page_container, fluid=True, className="pb-5"),
+        ]
+    )
+
+
+def member_label(user: str, roles: list[str], team: str | None) -> str:
+    """`"lena — lead of team a"`, `"olga — owner, planner"`."""
+    parts = [f"lead of team {team}" if r == "lead" and team else r for r in roles]
+    return f"{user} — {', '.join(parts)}" if parts else user
+
+
+def plan_label(summary: Any) -> str:
+    return f"{summary.name} · v{summary.version} · {summary.status}"
+
+
+def list_plans(
+    ctx: DashboardContext, _changed: Any, session: dict | None
+) -> tuple[list[dict], str | None]:
+    """The plans the user may see, keeping the selected one (else the one to open first)."""
+    summaries = auth.visible_plans(ctx.store)
+    options = [{"label": plan_label(s), "value": s.plan_id} for s in summaries]
+    wanted = (session or {}).get("plan_id")
+    if wanted in {s.plan_id for s in summaries}:
+        return options, wanted
+    opened = plan_service.plan_to_open(summaries)
+    return options, (opened.plan_id if opened else None)
+
+
+def remember(ctx: DashboardContext, plan_id: str | None, session: dict | None) -> tuple[dict, Any]:
+    """The picked plan into the session, and who is signed in with their roles in it."""
+    session = {"plan_id": plan_id or (session or {}).get("plan_id")}
+    account = auth.current_account()
+    if account is None:
+        return session, ""
+    roles: list[str] = []
+    team = None
+    if plan_id:
+        state = plan_service.get_plan(ctx.store, plan_id)
+        roles, team = state.roles_of(account.name), state.team_of(account.name)
+    if account.is_admin:
+        roles = [*roles, "admin"]
+    label = member_label(account.name, roles, team) if roles else f"{account.name} — viewer"
+    return session, [html.Span("Signed in as ", className="opacity-75"), html.Strong(label)]
+
+
+def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
+    picker = (Output(ids.NAV_PLAN, "options"), Output(ids.NAV_PLAN, "value"))
+    session = State(ids.NAV_SESSION, "data")
+    bind(app, ctx, list_plans, *picker, Input(ids.NAV_PLANS_CHANGED, "data"), session)
+    remembered = (Output(ids.NAV_SESSION, "data"), Output(ids.NAV_ROLE, "children"))
+    bind(app, ctx, remember, *remembered, Input(ids.NAV_PLAN, "value"), session)
