@@ -63,6 +63,24 @@ def reporter(set_progress: Callable[[tuple[str, str]], None]) -> Callable[[float
     return lambda fraction, message: set_progress(view.progress_values(fraction, message))
 
 
+def make_plan(
+    ctx: DashboardContext,
+    sales: Any,
+    attributes: Any,
+    request: dict[str, Any],
+    set_progress: Callable[[tuple[str, str]], None],
+) -> Any:
+    """The plan from the uploaded files and the form, owned by the signed-in user."""
+    return plans.create_plan(
+        ctx.fresh_store(),  # a background child process: a store of its own
+        source=sales.content,
+        **upload.file_arguments(sales, attributes),
+        actor=(components.acting_user(None, ctx) or "").strip(),
+        progress=reporter(set_progress),
+        **request,
+    )
+
+
 def create_plan(ctx: DashboardContext, set_progress, clicks, file, dropped, changed, *form):
     if not clicks:
         return NOT_DONE
@@ -74,14 +92,7 @@ def create_plan(ctx: DashboardContext, set_progress, clicks, file, dropped, chan
     except NotFound as exc:
         return components.error_alert(exc), no_update, no_update
     state, alert = components.call_service(
-        lambda: plans.create_plan(
-            ctx.fresh_store(),  # a child process: a store of its own
-            source=sales.content,
-            **upload.file_arguments(sales, attributes),
-            actor=(components.acting_user(None, ctx) or "").strip(),  # the new plan's owner
-            progress=reporter(set_progress),
-            **request,
-        )
+        lambda: make_plan(ctx, sales, attributes, request, set_progress)
     )
     if alert is not None:
         return alert, no_update, no_update

@@ -54,26 +54,40 @@ def add_event(
 ) -> tuple[Any, Any]:
     if not n:  # layout insertion, not a click
         return no_update, no_update
-    use_suggestion = value in (None, "")
+    form = (name, kind, scope, start, end, effect, value, reason)
     saved, alert = edits.call(
         session,
         lambda plan_id, user: system.add_event(
-            ctx.store,
-            plan_id,
-            user,
-            name=name or "",
-            kind=kind,
-            scope=scope_or_raise(scope),
-            start=start,
-            end=end,
-            effect=None if use_suggestion else effect,
-            value=None if use_suggestion else number_or_raise(value),
-            use_suggestion=use_suggestion,
-            reason=reason or "",
-            expected_version=version,
+            ctx.store, plan_id, user, expected_version=version, **event_arguments(*form)
         ),
     )
     return edits.reply(alert, refresh, lambda: f"Added {saved.event.describe()}.")
+
+
+def event_arguments(
+    name: str | None,
+    kind: str | None,
+    scope: str | None,
+    start: str | None,
+    end: str | None,
+    effect: str | None,
+    value: Any,
+    reason: str | None,
+) -> dict[str, Any]:
+    """`system.add_event`'s keyword arguments from the form: an empty value takes the
+    suggestion (the learned uplift, net of what the baseline repeats)."""
+    use_suggestion = value in (None, "")
+    return {
+        "name": name or "",
+        "kind": kind,
+        "scope": scope_or_raise(scope),
+        "start": start,
+        "end": end,
+        "effect": None if use_suggestion else effect,
+        "value": None if use_suggestion else number_or_raise(value),
+        "use_suggestion": use_suggestion,
+        "reason": reason or "",
+    }
 
 
 def edit_arguments(change: dict[str, Any]) -> dict[str, Any] | None:
