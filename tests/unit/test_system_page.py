@@ -465,3 +465,34 @@ def test_an_event_with_the_suggestion_adds_only_what_seasonal_naive_does_not_rep
     assert given.event.suggested["net_value"] == already.new_value
     note = text(view.suggestion_text("promotion", uplift, already))
     assert f"about {already.new_value:+.1f} %" in note and view.USE_IT in note
+
+
+def test_editing_an_events_window_records_what_is_offered_for_the_new_window(ctx, plan_id):
+    from forecast.services import plans as plan_service
+    from forecast.services.types import Scope
+
+    state = plan_service.get_plan(ctx.store, plan_id)
+    dates = [d.date().isoformat() for d in system.horizon_dates(ctx.store, state)]
+    scope = Scope(attributes={"StoreType": ("a",)})
+    added = system.add_event(
+        ctx.store,
+        plan_id,
+        "olga",
+        name="Flyer",
+        kind="promotion",
+        scope=scope,
+        start=dates[0],
+        end=dates[2],
+        use_suggestion=True,
+    ).event
+    for end in dates[1:]:
+        offered = system.event_suggestion(ctx.store, plan_id, "promotion", scope, dates[0], end)[1]
+        if offered is not None and offered.new_value != added.value:
+            break
+    else:
+        pytest.fail("every window nets to the same value; the test needs one that does not")
+    edited = system.edit_event(ctx.store, plan_id, "olga", added.event_id, end=end).event
+    assert edited.value == added.value  # the person's value stays
+    assert edited.suggested.get("net_value", edited.suggested["value"]) == offered.new_value
+    renamed = system.edit_event(ctx.store, plan_id, "olga", added.event_id, name="Flyer 2").event
+    assert renamed.suggested == edited.suggested  # a new name offers nothing new

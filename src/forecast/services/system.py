@@ -378,13 +378,8 @@ def add_event(
     plans.require_role(state, actor, "planner", "add events")
     plans.require_unlocked(state, "add events")
     scope = scope or Scope()
-    suggestion = _suggest(store, state, kind, scope) if kind in EVENT_KINDS else None
     _valid_dates(start, end)
-    already = (
-        _flag_in_baseline(store, state, suggestion, scope, start, end)
-        if suggestion is not None and suggestion.effect == "percent"
-        else None
-    )
+    suggestion, already = _offer(store, state, kind, scope, start, end)
     if effect is None and value is None:
         if not use_suggestion:
             raise Invalid(
@@ -476,6 +471,22 @@ def _valid_dates(start: Any, end: Any) -> None:
             raise Invalid(f"the {label} date {value!r} is not a date; use YYYY-MM-DD") from exc
 
 
+def _offer(
+    store: PlanRepository,
+    state: PlanState,
+    kind: str,
+    scope: Scope,
+    start: str | date,
+    end: str | date,
+) -> tuple[Uplift | None, FlagInBaseline | None]:
+    """What the system offers an event of `kind` on `scope` from `start` to `end`: the learned
+    uplift and what of it a seasonal naive baseline already repeats there."""
+    suggestion = _suggest(store, state, kind, scope) if kind in EVENT_KINDS else None
+    if suggestion is None or suggestion.effect != "percent":
+        return suggestion, None
+    return suggestion, _flag_in_baseline(store, state, suggestion, scope, start, end)
+
+
 def _suggestion_record(
     suggestion: Uplift | None, already: FlagInBaseline | None = None
 ) -> dict[str, Any] | None:
@@ -549,6 +560,10 @@ def edit_event(
     if new == old:
         raise Invalid(f"nothing to change: event {event_id} already is {old.describe()}")
     _checked(store, state, new)
+    if (new.kind, new.scope, new.start, new.end) != (old.kind, old.scope, old.start, old.end):
+        # What the system offers for the event as it now stands (the value stays the person's).
+        offered = _offer(store, state, new.kind, new.scope, new.start, new.end)
+        new = replace(new, suggested=_suggestion_record(*offered))
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         s.events = [new.to_dict() if e["event_id"] == event_id else e for e in s.events]
