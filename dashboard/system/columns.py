@@ -38,8 +38,8 @@ def event_columns() -> list[dict[str, Any]]:
             "width": 110,
         },
         {"field": "value", "editable": True, "width": 100, "type": "numericColumn"},
-        {"field": "suggested", "headerName": "Suggested", "flex": 2},
-        {"field": "reason", "editable": True, "flex": 2},
+        {"field": "suggested", "headerName": "Suggested", "flex": 2, "tooltipField": "suggested"},
+        {"field": "reason", "editable": True, "flex": 2, "tooltipField": "reason"},
         {"field": "author", "width": 100},
     ]
 

@@ -263,6 +263,7 @@ def factor_message(factor: Factor, currency: str | None = "EUR") -> str:
 
 
 USE_IT = "Leave the value empty to use it."
+NBSP = "\u00a0"  # keeps a number and its % on one line
 PLAIN_PLACEHOLDER = "15"
 
 
@@ -272,7 +273,7 @@ def value_placeholder(uplift: Any, already: Any = None) -> str:
     if uplift is None:
         return PLAIN_PLACEHOLDER
     value = already.new_value if already is not None else uplift.value
-    return f"empty: {value:+.1f} % (suggested)"
+    return f"empty: {value:+.1f}{NBSP}%"
 
 
 def suggestion_text(kind: str, uplift: Any, already: Any = None) -> Any:
@@ -290,11 +291,11 @@ def suggestion_text(kind: str, uplift: Any, already: Any = None) -> Any:
             [html.Strong("Suggested from history: "), uplift.describe() + ". ", USE_IT],
             id="sys-suggestion-text",
         )
-    mixed = (
-        f" Over all {already.scope_cells:,} series-periods of the scope (the others are "
-        "forecast by fitted models, which get the full uplift)"
+    over = (
+        f"Over all {already.scope_cells:,} series-periods of the scope (the others are "
+        "forecast by fitted models, which get the full uplift), what the baseline does not know"
         if already.scope_cells > already.cells
-        else " So"
+        else "What the baseline does not know over the window"
     )
     return html.Span(
         [
@@ -305,9 +306,8 @@ def suggestion_text(kind: str, uplift: Any, already: Any = None) -> Any:
                 f"The baseline (seasonal naive) repeats last year's periods, and "
                 f"{components.percent(already.share, 0)} of this window's "
                 f"{already.cells:,} series-periods it serves had {already.flag} then: it already "
-                f"holds the effect there, and an event of {uplift.value:+.1f} % would add it "
-                f"again.{mixed}, what the baseline does not know over the window is about "
-                f"{already.new_value:+.1f} %. ",
+                f"holds the effect there, and an event of {uplift.value:+.1f}{NBSP}% would add "
+                f"it again. {over} is about {already.new_value:+.1f}{NBSP}%. ",
                 id="sys-suggestion-twice",
             ),
             USE_IT,

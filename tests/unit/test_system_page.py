@@ -464,7 +464,8 @@ def test_an_event_with_the_suggestion_adds_only_what_seasonal_naive_does_not_rep
     assert given.event.value == uplift.value
     assert given.event.suggested["net_value"] == already.new_value
     note = text(view.suggestion_text("promotion", uplift, already))
-    assert f"about {already.new_value:+.1f} %" in note and view.USE_IT in note
+    assert f"about {already.new_value:+.1f}\u00a0%" in note and view.USE_IT in note
+    assert view.value_placeholder(uplift, already) == f"empty: {already.new_value:+.1f}\u00a0%"
 
 
 def test_editing_an_events_window_records_what_is_offered_for_the_new_window(ctx, plan_id):
