@@ -473,3 +473,19 @@ def test_the_learned_uplift_is_reused_per_plan_and_never_mixed_up(store, plan_id
         assert second is not None and second.value == pytest.approx(50.0)
     scoped = system.suggest_uplift(store, plan_id, "promotion", Scope(ids=("1",)))
     assert scoped is not None and scoped.n_series == 1
+
+
+def test_an_event_date_of_megabytes_is_refused_without_parsing_it(store, plan_id):
+    with pytest.raises(Invalid, match="is not a date; use YYYY-MM-DD"):
+        system.add_event(
+            store,
+            plan_id,
+            "ann",
+            name="x",
+            kind="promotion",
+            start="2" * 5_000_000,
+            end=HORIZON_WEEKS[0].date(),
+            effect="percent",
+            value=5.0,
+        )
+    assert system.list_events(store, plan_id) == []

@@ -190,10 +190,7 @@ def suggest_uplift(
 ) -> Uplift | None:
     """What the history says an event of `kind` does to the series in `scope` (None when the
     history has no flag for that kind, e.g. purchase limits)."""
-    state = plans.get_plan(store, plan)
-    if kind not in EVENT_KINDS:
-        raise Invalid(f"unknown event kind {kind!r}; use one of {', '.join(EVENT_KINDS)}")
-    return _suggest(store, state, kind, scope or Scope())
+    return event_suggestion(store, plan, kind, scope, None, None)[0]
 
 
 def _suggest(store: PlanRepository, state: PlanState, kind: str, scope: Scope) -> Uplift | None:
@@ -254,10 +251,12 @@ def event_suggestion(
     naive baseline already repeats from a season before (``FlagInBaseline``; None where the
     history has no flag for the kind, no series in scope is served by seasonal naive, or the
     window holds none of the plan's periods). The uplift is learned once for both."""
-    uplift = suggest_uplift(store, plan, kind, scope)
-    if uplift is None or uplift.effect != "percent" or not start or not end:
-        return uplift, None
-    return uplift, _flag_in_baseline(store, plans.get_plan(store, plan), uplift, scope, start, end)
+    state = plans.get_plan(store, plan)
+    if kind not in EVENT_KINDS:
+        raise Invalid(f"unknown event kind {kind!r}; use one of {', '.join(EVENT_KINDS)}")
+    if not start or not end:
+        return _suggest(store, state, kind, scope or Scope()), None
+    return _offer(store, state, kind, scope or Scope(), start, end)
 
 
 def _flag_in_baseline(
@@ -465,10 +464,13 @@ def _change_events(
 
 def _valid_dates(start: Any, end: Any) -> None:
     for label, value in (("start", start), ("end", end)):
+        text = str(value)
         try:
+            if len(text) > 32:  # no date is longer; the parser is not given megabytes
+                raise ValueError(text[:32])
             pd.Timestamp(value)
         except (ValueError, TypeError) as exc:
-            raise Invalid(f"the {label} date {value!r} is not a date; use YYYY-MM-DD") from exc
+            raise Invalid(f"the {label} date {text[:32]!r} is not a date; use YYYY-MM-DD") from exc
 
 
 def _offer(
