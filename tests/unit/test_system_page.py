@@ -13,6 +13,7 @@ import pytest
 from dashboard.context import DashboardContext
 from dashboard.fix_hints import page_text
 from dashboard.system import events, factors, forms, gate, overview, view
+from forecast.cli.fix_hints import cli_message
 from forecast.services import model_names, system, system_views
 from forecast.services import plans as plan_service
 from forecast.services.errors import Invalid
@@ -445,6 +446,13 @@ def test_an_event_with_the_suggestion_adds_only_what_seasonal_naive_does_not_rep
     assert event.suggested["value"] == uplift.value
     assert event.suggested["net_value"] == already.new_value
     assert event.suggested["in_baseline"] == pytest.approx(already.share, abs=1e-4)
+    with pytest.raises(Invalid) as refused:  # no value and no --use-suggestion: what it takes
+        system.add_event(
+            ctx.store, plan_id, "olga", name="Flyer", kind="promotion", scope=scope,
+            start=start, end=end,
+        )  # fmt: skip
+    hint = cli_message(refused.value)
+    assert f"--use-suggestion ({already.new_value:+.1f} %: the {uplift.describe()}" in hint
     words = system.suggestion_text(event.suggested)
     assert f"{already.new_value:+.1f} % net of the" in words and "the baseline repeats" in words
     assert view.event_rows([event])[0]["suggested"] == words

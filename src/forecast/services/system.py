@@ -383,7 +383,7 @@ def add_event(
         if not use_suggestion:
             raise Invalid(
                 "say what the event does",
-                Fix(FixKey.GIVE_EFFECT_OR_SUGGESTION, suggestion=suggestion.describe())
+                Fix(FixKey.GIVE_EFFECT_OR_SUGGESTION, suggestion=_offered(suggestion, already))
                 if suggestion
                 else Fix(FixKey.GIVE_EFFECT),
             )
@@ -487,6 +487,16 @@ def _offer(
     if suggestion is None or suggestion.effect != "percent":
         return suggestion, None
     return suggestion, _flag_in_baseline(store, state, suggestion, scope, start, end)
+
+
+def _offered(suggestion: Uplift, already: FlagInBaseline | None) -> str:
+    """What an event without a value would take, in words."""
+    if already is None or already.share <= 0:
+        return suggestion.describe()
+    return (
+        f"{already.new_value:+.1f} %: the {suggestion.describe()}, net of the "
+        f"{percent_text(already.share, 0)} of the window the seasonal naive baseline repeats"
+    )
 
 
 def _suggestion_record(
