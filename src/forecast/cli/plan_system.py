@@ -515,6 +515,8 @@ def event_suggest(
 ) -> None:
     """What the history says an event of this kind does (learned uplift with a range); with
     --start and --end, also what a seasonal naive baseline already repeats of it there."""
+    if (start is None) != (end is None):
+        fail("give the event's window as both --start and --end, or neither")
     uplift, already = system.event_suggestion(
         open_plan_store(db, data_dir), plan, kind, _scope(scope, ids), _day(start), _day(end)
     )
