@@ -505,3 +505,39 @@ def test_editing_an_events_window_records_what_is_offered_for_the_new_window(ctx
     assert edited.suggested.get("net_value", edited.suggested["value"]) == offered.new_value
     renamed = system.edit_event(ctx.store, plan_id, "olga", added.event_id, name="Flyer 2").event
     assert renamed.suggested == edited.suggested  # a new name offers nothing new
+
+
+@pytest.mark.slow  # a real ETS re-forecast of the marked store
+def test_a_store_re_forecast_by_a_fitted_model_gets_the_full_uplift_in_a_mixed_scope(ctx, plan_id):
+    from forecast.services.types import Scope
+
+    state = plan_service.get_plan(ctx.store, plan_id)
+    dates = [d.date().isoformat() for d in system.horizon_dates(ctx.store, state)]
+    scope = Scope(attributes={"StoreType": ("a",)})
+    uplift, alone = system.event_suggestion(ctx.store, plan_id, "promotion", scope, *dates[:3:2])
+    attributes = plan_service.load_blob_frame(ctx.store, plan_id, plan_service.ATTRIBUTES)
+    stores = sorted(attributes.loc[attributes["StoreType"] == "a", "unique_id"].astype(str))
+    history = plan_service.load_blob_frame(ctx.store, plan_id, plan_service.HISTORY)
+    year_before = {pd.Timestamp(d) - pd.Timedelta(weeks=52) for d in dates[:3]}
+    then = history[history["ds"].isin(year_before) & history["unique_id"].isin(stores)]
+    promos = (then["Promo"] >= 0.5).groupby(then["unique_id"]).sum()
+    marked = str(promos.idxmin())  # the other keeps last year's promotion in the baseline
+    system.mark_factor(
+        ctx.store,
+        plan_id,
+        "olga",
+        name="became a hit",
+        scope=Scope(ids=(marked,)),
+        start=str(history["ds"].iloc[len(history) // 2 // len(attributes)].date()),
+    )
+    assert not plan_service.series_models(ctx.store, state)[marked].startswith("snaive")
+    mixed = system.event_suggestion(ctx.store, plan_id, "promotion", scope, *dates[:3:2])[1]
+    assert uplift is not None and alone is not None and mixed is not None
+    # the re-forecast store's periods count as not holding the promotion
+    assert mixed.cells < mixed.scope_cells == alone.scope_cells and mixed.share > 0
+    flagged = mixed.share * mixed.cells
+    assert mixed.new_value == pytest.approx(
+        uplift.value * (1 - flagged / mixed.scope_cells), abs=0.05
+    )
+    note = text(view.suggestion_text("promotion", uplift, mixed))
+    assert f"Over all {mixed.scope_cells:,} series-periods of the scope" in note
