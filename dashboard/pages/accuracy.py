@@ -26,8 +26,9 @@ HOW_TO_READ = (
     "the waterfall runs from the baseline's error through the events to the system plan and "
     "through claims and assignment to the negotiated target; a green step lowered the error "
     "(it added value), a red one raised it. The touch table scores each event, reason code, "
-    "planner, claim and assignment by the error without it minus the error with it; the ones "
-    "that made the forecast worse come first."
+    "planner, claim and assignment by the error without it minus the error with it, and a value "
+    "a planner gave instead of the system's suggestion by the error at the suggestion minus the "
+    "error at that value; the ones that made the forecast worse come first."
 )
 
 SCOPES = {"overall": "Overall", "team": "Per team", "period": "Per period"}

@@ -74,6 +74,10 @@ def test_demo_accuracy_page_shows_the_held_out_plan_without_an_upload(start_app,
     assert dash_duo.find_element(cell.format("verdict")).text == "made it worse"
     assert touches["made_worse"].any() and (~touches["made_worse"]).any()
     dash_duo.wait_for_contains_text("#acc-touches-grid", "helped", timeout=10)
+    # The holiday events carry the planner's own values, each scored against the system's offer.
+    offered = touches[touches["touch_type"] == "vs suggestion"]
+    assert len(offered) >= 2 and offered["touch"].str.contains(" values given instead").any()
+    dash_duo.wait_for_contains_text("#acc-touches-grid", "vs suggestion", timeout=10)
 
     # The track record names the held-out plan.
     dash_duo.wait_for_contains_text("#acc-track-grid", demo_heldout.HELDOUT_PLAN_NAME, timeout=20)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -202,3 +203,34 @@ def test_mase_scales_equal_the_engines_seasonal_naive_scale_per_series():
             assert np.isnan(scales[uid]), uid
         else:
             assert scales[uid] == pytest.approx(expected), uid
+
+
+def test_a_value_given_instead_of_the_offer_is_scored_against_the_offer():
+    frame, attributes, events = events_fixture()
+    # E1: +20 % given where the add-event form offered +5 % (the learned +10 % net of the half
+    # of the window the seasonal naive baseline repeats); E3, a cap, offers nothing to compare
+    offer = {"effect": "percent", "value": 10.0, "in_baseline": 0.5, "net_value": 5.0}
+    events[0] = replace(events[0], suggested=offer)
+    events[2] = replace(events[2], suggested={"effect": "percent", "value": 10.0})
+    actuals = long({"1": [120, 150, 100, 100], "2": [104, 120, 100, 100], "3": [80, 80, 80, 80]})
+    grid = accuracy.build_grid(frame, actuals, {})
+    table = accuracy.touch_table(grid, accuracy.EventTouchInput(events, [], attributes), None)
+    offered = table[table["touch_type"] == "vs suggestion"].set_index("touch")
+    assert list(offered.index) == ["E1 Promo: +20 % given, +5.0 % offered"]
+    row = offered.iloc[0]
+    # the system plan rebuilt with E1 at +5 %, by the system track's own rule
+    at_offer = apply_events(frame, attributes, [replace(events[0], value=5.0), *events[1:]],
+                            "StoreType")["system_plan"].to_numpy()  # fmt: skip
+    merged = frame[["unique_id", "ds"]].merge(actuals, on=["unique_id", "ds"])
+    y, given = merged["y"].to_numpy(), frame["system_plan"].to_numpy()
+    cells = (frame["unique_id"].isin(["1", "2"]) & frame["ds"].isin(WEEKS[:2])).to_numpy()
+    assert row["series_periods"] == cells.sum()
+    assert row["error_without"] == pytest.approx(np.abs(y - at_offer)[cells].sum())
+    assert row["error_with"] == pytest.approx(np.abs(y - given)[cells].sum())
+    # by hand, given (+20 %) against offered (+5 %), the cap of 110 from week 2 on:
+    # week 1: series 1 sold 120 (0 against 15), series 2 sold 104 (16 against 1);
+    # week 2: series 1 (+30 added) is capped either way (40, 40), series 2 sold 120 (10, 15)
+    assert (row["error_with"], row["error_without"]) == pytest.approx((66.0, 71.0))
+    assert row["value_added"] == pytest.approx(5.0) and not row["made_worse"]  # the person was closer
+    assert accuracy.offered_value(events[0]) == 5.0
+    assert accuracy.offered_value(replace(events[0], value=5.0)) is None  # took the offer

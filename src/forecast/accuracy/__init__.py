@@ -2,7 +2,8 @@
 
 Pure computations (no I/O, no store): the plan's layers and the actuals on a series x period grid
 (`grid`), WAPE / MASE / bias per layer with the value added by each step (`layers`), and the
-value added by each touch - event, event kind, reason code, planner, claim, assignment (`touches`).
+value added by each touch - event, event kind, reason code, planner, a value given instead of
+the system's offer, claim, assignment (`touches`).
 """
 
 from forecast.accuracy.grid import LAYER_LABELS, LAYERS, ScoredGrid, build_grid
@@ -12,6 +13,7 @@ from forecast.accuracy.touches import (
     ClaimTouch,
     EventTouchInput,
     NegotiationTouches,
+    offered_value,
     touch_table,
 )
 
@@ -27,5 +29,6 @@ __all__ = [
     "build_grid",
     "closer",
     "layer_table",
+    "offered_value",
     "touch_table",
 ]

@@ -4,6 +4,9 @@
   those events (the combination rule of `forecast.overrides`: set, then percents, additions, caps)
   against the system plan; only the cells the events touch change.
 - a reason code: the cells explained with that code, baseline against system plan.
+- a value given instead of the system's offer ("vs suggestion"): a percent event at the value the
+  add-event form offered (the learned uplift, net of what a seasonal naive baseline repeats)
+  against the event at the value its author gave; positive: the person's number was closer.
 - a lead's claim, a team's assignment, the assignment rule (every assignment): the team's target
   without that amount against the target. The target is spread down in proportion within a team,
   so a series-period's target without an amount is its target x (team target - amount) / team
@@ -235,18 +238,51 @@ class EventGrid:
 
     def value_added(self, group: Sequence[int]) -> tuple[int, float, float]:
         """(cells with actuals touched, error without the group, error with it)."""
-        if not group:
+        found = self._touched(group)
+        if found is None:
             return 0, 0.0, 0.0
+        rows, cols, cells = found
+        return self._errors(rows, cols, cells, self.plan_on(rows, cols, set(group)))
+
+    def value_against(
+        self, group: Sequence[int], offered: Mapping[int, float]
+    ) -> tuple[int, float, float]:
+        """(cells with actuals touched, error with the percent events of `group` at the values
+        the system offered them, error with the values people gave). Events at -100 %, which
+        do not scale back, are left as they are."""
+        found = self._touched(group)
+        if found is None:
+            return 0, 0.0, 0.0
+        rows, cols, cells = found
+        rect = np.ix_(rows, cols)
+        parts = [component[rect] for component in self.components]
+        row_pos = np.full(len(self.grid.series), -1)
+        row_pos[rows] = np.arange(len(rows))
+        col_pos = np.full(len(self.grid.periods), -1)
+        col_pos[cols] = np.arange(len(cols))
+        for i in group:
+            event, value = self.events[i], offered.get(i)
+            if value is None or event.effect != "percent" or float(event.value) == -100.0:
+                continue
+            r, c = row_pos[self.series_idx[i]], col_pos[self.period_idx[i]]
+            parts[1][np.ix_(r[r >= 0], c[c >= 0])] *= (1.0 + value / 100.0) / (
+                1.0 + float(event.value) / 100.0
+            )
+        return self._errors(
+            rows, cols, cells, self._compose(self.grid.layers["baseline"][rect], *parts)
+        )
+
+    def _touched(self, group: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The group's rectangle (rows, cols) and, on it, the cells it touches that have an
+        actual; None where there are none."""
+        if not group:
+            return None
         index = list(group)
         rows = np.flatnonzero(self.series_masks[index].any(axis=0))
         cols = np.flatnonzero(self.period_masks[index].any(axis=0))
         if not len(rows) or not len(cols):
-            return 0, 0.0, 0.0
-        rect = np.ix_(rows, cols)
-        y_block = self.grid.y[rect]
-        has_actual = ~np.isnan(y_block)
-        if not has_actual.any():
-            return 0, 0.0, 0.0
+            return None
+        has_actual = ~np.isnan(self.grid.y[np.ix_(rows, cols)])
         if len(index) == 1:
             touched = has_actual  # one event's rectangle is exactly its cells
         else:
@@ -257,13 +293,17 @@ class EventGrid:
             period_hit = self.period_masks[np.ix_(members, cols)].astype(np.float32)
             touched = (series_hit @ period_hit) > 0
         cells = touched & has_actual
-        if not cells.any():
-            return 0, 0.0, 0.0
-        without = self.plan_on(rows, cols, set(index))
-        y = y_block[cells]
+        return (rows, cols, cells) if cells.any() else None
+
+    def _errors(
+        self, rows: np.ndarray, cols: np.ndarray, cells: np.ndarray, other: np.ndarray
+    ) -> tuple[int, float, float]:
+        """(cells, error of `other` on them, error of the system plan on them)."""
+        rect = np.ix_(rows, cols)
+        y = self.grid.y[rect][cells]
         return (
             int(cells.sum()),
-            float(np.abs(y - without[cells]).sum()),
+            float(np.abs(y - other[cells]).sum()),
             float(np.abs(y - self.full[rect][cells]).sum()),
         )
 
@@ -386,6 +426,48 @@ def _explained_cells(grid: ScoredGrid, explanations: Sequence[Explanation]) -> n
     return mask
 
 
+OFFER_TOUCH = "vs suggestion"
+
+
+def offered_value(event: Event) -> float | None:
+    """What the system offered a percent event (the learned uplift, net of what a seasonal
+    naive baseline repeated), where the person gave another value; else None."""
+    offer = event.suggested or {}
+    value = offer.get("net_value", offer.get("value"))
+    if event.effect != "percent" or value is None or offer.get("effect", "percent") != "percent":
+        return None
+    return None if round(float(value), 1) == round(float(event.value), 1) else float(value)
+
+
+def _against_offers(egrid: EventGrid, index: AuditIndex, total: float) -> list[dict[str, Any]]:
+    """Each event whose person gave another value than the system offered, scored against the
+    offer (value added > 0: the person's number was closer), and all of them together."""
+    offered = {
+        i: value
+        for i, event in enumerate(egrid.events)
+        if (value := offered_value(event)) is not None
+    }
+    rows = []
+    for i, value in offered.items():
+        event = egrid.events[i]
+        refs = index.find(EVENT_ACTIONS, "event_id", event.event_id)
+        label = f"{event.event_id} {event.name}: {event.value:+g} % given, {value:+.1f} % offered"
+        measured = egrid.value_against([i], {i: value})
+        rows.append(_row(OFFER_TOUCH, label, event.author, EVENT_STEP, measured, total, refs))
+    if len(offered) > 1:
+        members = sorted(offered)
+        refs = [
+            r
+            for i in members
+            for r in index.find(EVENT_ACTIONS, "event_id", egrid.events[i].event_id)
+        ]
+        who = ", ".join(sorted({egrid.events[i].author for i in members}))
+        label = f"all {len(members)} values given instead of the offer"
+        measured = egrid.value_against(members, offered)
+        rows.append(_row(OFFER_TOUCH, label, who, EVENT_STEP, measured, total, refs))
+    return rows
+
+
 def touch_table(
     grid: ScoredGrid,
     events: EventTouchInput | None,
@@ -418,6 +500,7 @@ def touch_table(
                     refs,
                 )
             )
+        rows.extend(_against_offers(egrid, index, total))
         for attr, touch_type in (("kind", "event kind"), ("author", "planner")):
             groups: dict[str, list[int]] = {}
             for i, event in enumerate(egrid.events):

@@ -127,7 +127,7 @@ def _print_report(report: Any) -> None:
         for row in touches.to_dict(orient="records"):
             mark = "WORSE " if row["made_worse"] else "      "
             typer.echo(
-                f"{mark}{row['touch_type']:<16}{row['touch'][:44]:<46}{row['who'][:14]:<16}"
+                f"{mark}{row['touch_type']:<16}{row['touch'][:52]:<54}{row['who'][:14]:<16}"
                 f"{_pct(row['value_added_wape'], True):>11}  audit {row['audit_ids']}"
             )
 
