@@ -231,6 +231,8 @@ def test_a_value_given_instead_of_the_offer_is_scored_against_the_offer():
     # week 1: series 1 sold 120 (0 against 15), series 2 sold 104 (16 against 1);
     # week 2: series 1 (+30 added) is capped either way (40, 40), series 2 sold 120 (10, 15)
     assert (row["error_with"], row["error_without"]) == pytest.approx((66.0, 71.0))
-    assert row["value_added"] == pytest.approx(5.0) and not row["made_worse"]  # the person was closer
+    assert (
+        row["value_added"] == pytest.approx(5.0) and not row["made_worse"]
+    )  # the person was closer
     assert accuracy.offered_value(events[0]) == 5.0
     assert accuracy.offered_value(replace(events[0], value=5.0)) is None  # took the offer
