@@ -159,6 +159,13 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     {"field": "wape_system_plan", "headerName": "WAPE system", "width": 130},
                     {"field": "wape_target", "headerName": "WAPE negotiated", "width": 150},
                     {"field": "closer", "headerName": "Closer", "width": 240},
+                    {
+                        "field": "given_vs_offered",
+                        "headerName": "Given vs offered",
+                        "headerTooltip": "WAPE points the values planners gave instead of the "
+                        "system's suggestion added over it (+: the people's numbers were closer)",
+                        "width": 160,
+                    },
                 ],
                 height="280px",
             ),
@@ -247,6 +254,7 @@ def track_rows(track: pd.DataFrame) -> list[dict[str, Any]]:
                 "wape_system_plan": components.percent(_num(r["wape_system_plan"])),
                 "wape_target": components.percent(_num(r["wape_target"])),
                 "closer": closer_text(r["closer"], r["margin"]),
+                "given_vs_offered": points(r.get("given_vs_offered")),
             }
         )
     return rows

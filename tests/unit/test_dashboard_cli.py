@@ -10,6 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from forecast.cli import app
@@ -88,6 +89,11 @@ def test_demo_makes_last_quarters_plan_agreed_and_scored_on_its_real_sales(tmp_p
     assert set(touches.loc[touches["touch_type"] == "event", "who"]) == {demo.DEMO_PLANNER}
     track = accuracy.track_record(store)
     assert set(track["plan_id"]) == {heldout.plan_id}
+    # piet's own holiday values against the system's offers, all together, as the track says
+    together = touches[touches["touch"].str.match(r"all \d+ values given instead of the offer")]
+    overall = track[track["scope"] == "overall"].iloc[0]
+    assert overall["given_vs_offered"] == pytest.approx(together["value_added_wape"].iloc[0])
+    assert track.loc[track["scope"] == "team", "given_vs_offered"].isna().all()
     # Still a demo store: the sign-in page shows the demo's accounts.
     assert demo.sign_in_hint(store) is not None
 

@@ -9,6 +9,7 @@ the system's offer, claim, assignment (`touches`).
 from forecast.accuracy.grid import LAYER_LABELS, LAYERS, ScoredGrid, build_grid
 from forecast.accuracy.layers import TIE_MARGIN, closer, layer_table
 from forecast.accuracy.touches import (
+    OFFER_TOUCH,
     AuditRef,
     ClaimTouch,
     EventTouchInput,
@@ -25,6 +26,7 @@ __all__ = [
     "ClaimTouch",
     "EventTouchInput",
     "NegotiationTouches",
+    "OFFER_TOUCH",
     "ScoredGrid",
     "build_grid",
     "closer",

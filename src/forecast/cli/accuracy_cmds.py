@@ -150,7 +150,7 @@ def track_record_cmd(
         return
     typer.echo(
         f"{'plan':<10}{'name':<20}{'from':<12}{'scope':<14}{'WAPE system':>12}"
-        f"{'WAPE target':>12}  closer"
+        f"{'WAPE target':>12}{'given vs offered':>18}  closer"
     )
     for row in table.to_dict(orient="records"):
         scope = "overall" if row["scope"] == "overall" else f"team {row['key']}"
@@ -158,9 +158,13 @@ def track_record_cmd(
         typer.echo(
             f"{row['plan_id']:<10}{str(row['name'])[:19]:<20}{str(row['horizon_start']):<12}"
             f"{scope:<14}{_pct(row['wape_system_plan']):>12}{_pct(row['wape_target']):>12}"
-            f"  {closer}"
+            f"{_pct(row['given_vs_offered'], True):>18}  {closer}"
             + (f" by {_pct(row['margin'])}" if row["closer"] not in (None, "tie") else "")
         )
+    typer.echo(
+        "given vs offered: WAPE points the values planners gave instead of the system's "
+        "suggestion added over it (+: the people's numbers were closer)"
+    )
 
 
 def replay_cmd(
