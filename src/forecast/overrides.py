@@ -297,9 +297,33 @@ class Event:
             value=float(data["value"]),
             reason=data.get("reason", "") or "",
             author=data.get("author", "") or "",
-            suggested=data.get("suggested"),
+            suggested=suggestion_record(data.get("suggested")),
             created_at=data.get("created_at"),
         )
+
+
+SUGGESTION_NUMBERS = ("value", "low", "high", "in_baseline", "net_value")
+SUGGESTION_WORDS = ("effect", "flag")
+
+
+def suggestion_record(data: Any) -> dict[str, Any] | None:
+    """An event's stored suggestion with its known keys only, numbers as numbers: a record read
+    back (from the store or an imported bundle) is refused with ValueError rather than failing
+    later where it is shown or scored."""
+    if not data:
+        return None
+    if not isinstance(data, Mapping):
+        raise ValueError(f"an event's suggestion must be a record, not {type(data).__name__}")
+    record: dict[str, Any] = {}
+    for key in SUGGESTION_NUMBERS:
+        if key in data:
+            record[key] = float(data[key])
+    for key in SUGGESTION_WORDS:
+        if key in data:
+            record[key] = str(data[key])[:64]
+    if "n_series" in data:
+        record["n_series"] = int(data["n_series"])
+    return record
 
 
 def horizon_periods(dates: Iterable[Any]) -> pd.DataFrame:

@@ -404,3 +404,25 @@ def test_repeated_event_ids_still_label_cells(baseline, attributes):
     events = [event("E1", "percent", 10.0), event("E1", "add", 1.0, scope=Scope(ids=("1",)))]
     plan = apply_events(baseline, attributes, events, None)
     assert set(plan["events"].astype(str)) == {"E1"}
+
+
+def test_an_events_suggestion_is_read_back_with_its_known_keys_and_numbers_only():
+    event = {
+        "event_id": "E1",
+        "name": "Flyer",
+        "kind": "promotion",
+        "scope": {},
+        "start": "2025-01-06",
+        "end": "2025-01-12",
+        "effect": "percent",
+        "value": 15.2,
+    }
+    offer = {"effect": "percent", "value": "30.3", "low": 22.4, "high": 48.1, "flag": "Promo",
+             "n_series": 49, "in_baseline": 0.5, "net_value": 15.2, "script": "<x>" * 1000}  # fmt: skip
+    read = Event.from_dict(event | {"suggested": offer}).suggested
+    assert read == {"effect": "percent", "value": 30.3, "low": 22.4, "high": 48.1,
+                    "flag": "Promo", "n_series": 49, "in_baseline": 0.5, "net_value": 15.2}  # fmt: skip
+    assert Event.from_dict(event | {"suggested": None}).suggested is None
+    for garbage in ({"value": "thirty"}, {"net_value": [1]}, "text", [1, 2]):
+        with pytest.raises((ValueError, TypeError)):
+            Event.from_dict(event | {"suggested": garbage})
