@@ -95,6 +95,8 @@ def edit_arguments(change: dict[str, Any]) -> dict[str, Any] | None:
     field, row = change.get("colId"), change.get("data") or {}
     if field == "scope":
         return {"scope": scope_or_raise(row.get("scope"))}
+    if field == "value" and row.get("value") in (None, ""):
+        return {"use_suggestion": True}  # as in the add form: an empty value takes the offer
     if field in ("effect", "value"):
         return {"effect": row.get("effect"), "value": number_or_raise(row.get("value"))}
     if field in EDITABLE:

@@ -111,6 +111,16 @@ def test_create_promotion_limit_gate_explain_publish_and_read_back(data_dir, pla
     half = run_ro(data_dir, "plan", "event", "suggest", plan_id, "--kind", "promotion",
                   "--start", "2015-08-10")  # fmt: skip
     assert half.exit_code != 0 and "both --start and --end" in half.output
+    # a planner's own value, then back to the system's offer
+    typed = run(data_dir, "plan", "event", "edit", plan_id, "E1", "--percent", "40")
+    assert typed.exit_code == 0 and "+40 %" in typed.stdout, typed.output
+    back = run(data_dir, "plan", "event", "edit", plan_id, "E1", "--use-suggestion", "--json")
+    assert back.exit_code == 0, back.output
+    assert json.loads(back.stdout)["event"]["value"] == suggested["net_value"]
+    both = run(
+        data_dir, "plan", "event", "edit", plan_id, "E1", "--percent", "5", "--use-suggestion"
+    )
+    assert both.exit_code != 0 and "not both" in both.output
 
     limit = run(
         data_dir,
@@ -157,7 +167,7 @@ def test_create_promotion_limit_gate_explain_publish_and_read_back(data_dir, pla
 
     published = run(data_dir, "plan", "publish", plan_id, "--json")
     assert published.exit_code == 0, published.output
-    assert json.loads(published.stdout) == {"plan_id": plan_id, "version": 6, "status": "published"}
+    assert json.loads(published.stdout) == {"plan_id": plan_id, "version": 8, "status": "published"}
 
     shown = run_ro(data_dir, "plan", "show", plan_id, "--level", "series", "--json")
     payload = json.loads(shown.stdout)
@@ -182,6 +192,8 @@ def test_create_promotion_limit_gate_explain_publish_and_read_back(data_dir, pla
     assert [line.split()[3] for line in audit.stdout.splitlines()] == [
         "create:",
         "add_event:",
+        "edit_event:",
+        "edit_event:",
         "add_event:",
         "explain:",
         "explain:",

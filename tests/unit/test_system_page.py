@@ -541,3 +541,36 @@ def test_a_store_re_forecast_by_a_fitted_model_gets_the_full_uplift_in_a_mixed_s
     )
     note = text(view.suggestion_text("promotion", uplift, mixed))
     assert f"Over all {mixed.scope_cells:,} series-periods of the scope" in note
+
+
+def test_emptying_an_events_value_in_the_grid_takes_the_systems_offer(ctx, plan_id):
+    from forecast.services.types import Scope
+
+    state = plan_service.get_plan(ctx.store, plan_id)
+    dates = [d.date().isoformat() for d in system.horizon_dates(ctx.store, state)]
+    scope = Scope(attributes={"StoreType": ("a",)})
+    offer = system.event_suggestion(ctx.store, plan_id, "promotion", scope, dates[0], dates[2])[1]
+    assert offer is not None
+    typed = system.add_event(
+        ctx.store, plan_id, "olga", name="Flyer", kind="promotion", scope=scope,
+        start=dates[0], end=dates[2], effect="percent", value=50.0,
+    ).event  # fmt: skip
+    cell = {"colId": "value", "data": {"event_id": typed.event_id, "value": None}}
+    assert events.edit_arguments(cell) == {"use_suggestion": True}
+    with acting_as(ctx.store, "olga"):
+        alert, _ = events.edit_event(ctx, [cell], {"plan_id": plan_id}, None, 0)
+    assert f"{offer.new_value:+.1f} %" in text(alert)  # "Changed E1 ... (promotion, +x %, ...)"
+    back = system.get_event(plan_service.get_plan(ctx.store, plan_id), typed.event_id)
+    assert back.value == offer.new_value and back.suggested["net_value"] == offer.new_value
+    last = plan_service.audit_log(ctx.store, plan_id)[-1]
+    assert (last.action, last.before["value"], last.after["value"]) == (
+        "edit_event",
+        50.0,
+        offer.new_value,
+    )
+    with pytest.raises(Invalid, match="nothing to change"):  # it already is the offer
+        system.edit_event(ctx.store, plan_id, "olga", typed.event_id, use_suggestion=True)
+    with pytest.raises(Invalid, match="not both"):
+        system.edit_event(
+            ctx.store, plan_id, "olga", typed.event_id, value=5.0, use_suggestion=True
+        )

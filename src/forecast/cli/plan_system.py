@@ -441,6 +441,14 @@ def event_edit(
     cap: CapOpt = None,
     set_: SetOpt = None,
     reason: Annotated[str | None, typer.Option("--reason")] = None,
+    use_suggestion: Annotated[
+        bool,
+        typer.Option(
+            "--use-suggestion",
+            help="Take what the system offers for the event as it then stands (the learned "
+            "uplift, net of what a seasonal naive baseline repeats).",
+        ),
+    ] = False,
 ) -> None:
     """Change an event; options not given stay as they are (--scope/--ids replace the scope)."""
     effect, value = _effect(percent, add, cap, set_)
@@ -456,6 +464,7 @@ def event_edit(
         effect=effect,
         value=value,
         reason=reason,
+        use_suggestion=use_suggestion,
     )
     assert saved.event is not None
     if change.as_json:

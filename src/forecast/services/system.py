@@ -545,15 +545,20 @@ def edit_event(
     effect: str | None = None,
     value: float | None = None,
     reason: str | None = None,
+    use_suggestion: bool = False,
     expected_version: int | None = None,
 ) -> Saved:
-    """Change some fields of an event (the others stay); it keeps its place in the order."""
+    """Change some fields of an event (the others stay); it keeps its place in the order. With
+    `use_suggestion` its value becomes what the system offers for it as it then stands (the
+    learned uplift, net of what a seasonal naive baseline repeats)."""
     state = plans.get_plan(store, plan)
     plans.require_role(state, actor, "planner", "edit events")
     plans.require_unlocked(state, "edit events")
     old = get_event(state, event_id)
     if (effect is None) != (value is None) and effect is not None:
         raise Invalid("a new effect needs its value too", Fix(FixKey.GIVE_EFFECT_VALUE))
+    if use_suggestion and value is not None:
+        raise Invalid("give a value or take the suggestion, not both")
     _valid_dates(start or old.start, end or old.end)
     new = Event(
         event_id=old.event_id,
@@ -569,13 +574,25 @@ def edit_event(
         suggested=old.suggested,
         created_at=old.created_at,
     )
-    if new == old:
+    if new == old and not use_suggestion:
         raise Invalid(f"nothing to change: event {event_id} already is {old.describe()}")
     _checked(store, state, new)
-    if (new.kind, new.scope, new.start, new.end) != (old.kind, old.scope, old.start, old.end):
-        # What the system offers for the event as it now stands (the value stays the person's).
-        offered = _offer(store, state, new.kind, new.scope, new.start, new.end)
-        new = replace(new, suggested=_suggestion_record(*offered))
+    where = (new.kind, new.scope, new.start, new.end)
+    if use_suggestion or where != (old.kind, old.scope, old.start, old.end):
+        # What the system offers for the event as it now stands (the value stays the person's
+        # unless the suggestion is asked for).
+        uplift, already = _offer(store, state, *where)
+        new = replace(new, suggested=_suggestion_record(uplift, already))
+        if use_suggestion:
+            if uplift is None:
+                raise Invalid(
+                    f"there is no learned uplift for a {new.kind} event in this plan's history "
+                    f"(flags: {', '.join(state.dataset.flags) or 'none'}); give the value yourself"
+                )
+            offer = already.new_value if already is not None else uplift.value
+            new = replace(new, effect=uplift.effect, value=float(offer))
+        if new == old:
+            raise Invalid(f"nothing to change: event {event_id} already is {old.describe()}")
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         s.events = [new.to_dict() if e["event_id"] == event_id else e for e in s.events]
