@@ -128,6 +128,23 @@ def test_edit_event_value_in_grid_updates_plan(start_app, e2e_plan):
     dash_duo.wait_for_contains_text("#sys-alert", "Changed E1 'Flyer'", timeout=20)
     dash_duo.wait_for_text_to_equal("#sys-events-grid [row-id=E1] [col-id=value]", "50", timeout=20)
     _wait_for_total_other_than(dash_duo, before)
+    # emptied, the value goes back to what the system offers for the event
+    store = open_store(data_dir=e2e_plan.data_dir)
+    uplift, net = system.event_suggestion(
+        store, e2e_plan.plan_id, "promotion", system.Scope.parse(["StoreType=c"]), *dates[:2]
+    )
+    store.close()
+    offer = net.new_value if net is not None else uplift.value
+    cell = dash_duo.find_element("#sys-events-grid [row-id=E1] [col-id=value]")
+    ActionChains(dash_duo.driver).double_click(cell).perform()
+    editor = dash_duo.wait_for_element(
+        "#sys-events-grid [row-id=E1] [col-id=value] input", timeout=10
+    )
+    editor.send_keys(Keys.CONTROL, "a")
+    editor.send_keys(Keys.DELETE, Keys.ENTER)
+    dash_duo.wait_for_text_to_equal(
+        "#sys-events-grid [row-id=E1] [col-id=value]", f"{offer:g}", timeout=20
+    )
     assert dash_duo.get_logs() == []
 
 
