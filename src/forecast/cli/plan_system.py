@@ -400,7 +400,12 @@ def event_add(
         float | None, typer.Option("--set", help="Replace the baseline by this value.")
     ] = None,
     use_suggestion: Annotated[
-        bool, typer.Option("--use-suggestion", help="Use the uplift learned from the history.")
+        bool,
+        typer.Option(
+            "--use-suggestion",
+            help="Take what the system offers: the uplift learned from the history, net of what "
+            "a seasonal naive baseline already repeats (`plan event suggest --start --end`).",
+        ),
     ] = False,
     reason: Annotated[str, typer.Option("--reason", help="Why this event.")] = "",
 ) -> None:
