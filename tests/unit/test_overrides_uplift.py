@@ -66,3 +66,28 @@ def test_no_flag_or_no_flagged_history_gives_no_suggestion():
     attributes = pd.DataFrame({"unique_id": ["1"]})
     assert learned_uplift(history, attributes, "purchase_limit", ["Promo"]) is None
     assert learned_uplift(history, attributes, "festival", ["Promo", "StateHoliday"]) is None
+
+
+def test_a_holiday_is_not_measured_as_the_promotion_it_falls_without():
+    # Promotions every other week lift sales by 40 %; holidays (-5 %) fall in weeks without a
+    # promotion, as Rossmann's mostly do. Against all nearby weeks the holiday would read as
+    # about -30 %; against nearby weeks without a promotion it reads as what it is.
+    rng = np.random.default_rng(5)
+    weeks = pd.date_range("2024-01-01", periods=104, freq="W-MON")
+    rows = []
+    for uid in ("1", "2", "3"):
+        for i, ds in enumerate(weeks):
+            promo = float(i % 2 == 0)
+            holiday = float(i % 2 == 1 and i % 8 == 3)
+            lift = 1.4 if promo else 1.0
+            y = 1000.0 * lift * (0.95 if holiday else 1.0) * rng.uniform(0.99, 1.01)
+            rows.append(
+                {"unique_id": uid, "ds": ds, "Promo": promo, "StateHoliday": holiday, "y": y}
+            )
+    history = pd.DataFrame(rows)
+    uplift = learned_uplift(history, pd.DataFrame(), "festival", ["Promo", "StateHoliday"])
+    assert uplift is not None and uplift.flag == "StateHoliday"
+    assert uplift.value == pytest.approx(-5.0, abs=1.5)
+    # and the promotion is learned against nearby weeks without a holiday
+    promotion = learned_uplift(history, pd.DataFrame(), "promotion", ["Promo", "StateHoliday"])
+    assert promotion is not None and promotion.value == pytest.approx(40.0, abs=2.0)

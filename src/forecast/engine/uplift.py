@@ -2,7 +2,8 @@
 
 Method (pure pandas, no I/O): for each series, the *counterfactual* of a period is the median of
 the series' unflagged periods nearby (a centred window of ``2 * window + 1`` periods, flagged and
-partly flagged periods left out). The ratio ``y / counterfactual`` of every flagged period (flag
+partly flagged periods left out) that share its other event flags (a holiday week without a
+promotion is compared with weeks without one), where two or more do. The ratio ``y / counterfactual`` of every flagged period (flag
 >= 0.5) is a measured uplift; a series' uplift is the median of its ratios. Over a group of series
 (a segment such as a store type, or an event's scope) the suggestion is the median of the series'
 uplifts with the 10 %-90 % quantiles as its range, in percent.
@@ -75,19 +76,35 @@ def flag_for_kind(flags: Sequence[str], kind: str) -> str | None:
     return None
 
 
+def alongside(flag: str, columns: Sequence[str]) -> list[str]:
+    """The flags in `columns` that teach the other event kinds than `flag`'s own (for a holiday
+    flag, the promotion flag): a period's counterfactual is taken among periods that share
+    them, or a holiday that falls in weeks without promotion more often than others would be
+    measured as the promotion it lacks."""
+    own = {kind for kind, words in KIND_FLAG_WORDS.items() if any(w in flag.lower() for w in words)}
+    others = (flag_for_kind(columns, kind) for kind in KIND_FLAG_WORDS if kind not in own)
+    return [other for other in others if other is not None and other != flag]
+
+
 def series_uplift(history: pd.DataFrame, flag: str, window: int = DEFAULT_WINDOW) -> pd.DataFrame:
-    """Per series: ``unique_id, ratio`` (median flagged / counterfactual) and ``n_flagged``."""
-    frame = history[[UNIQUE_ID, DS, Y, flag]].sort_values([UNIQUE_ID, DS], kind="stable")
+    """Per series: ``unique_id, ratio`` (median flagged / counterfactual) and ``n_flagged``.
+
+    The counterfactual of a flagged period is the median of the nearby unflagged periods that
+    share its other event flags (``alongside``), where two or more do; else of all nearby
+    unflagged periods."""
+    others = alongside(flag, [str(c) for c in history.columns])
+    frame = history[[UNIQUE_ID, DS, Y, flag, *others]].sort_values([UNIQUE_ID, DS], kind="stable")
     frame = frame.reset_index(drop=True)
     flag_values = frame[flag].astype(float).fillna(0.0)
-    clean = frame[Y].where(flag_values.abs() < 1e-9)
-    counterfactual = (
-        clean.groupby(frame[UNIQUE_ID], sort=False)
-        .rolling(2 * window + 1, center=True, min_periods=2)
-        .median()
-        .reset_index(level=0, drop=True)
-        .sort_index()
-    )
+    unflagged = flag_values.abs() < 1e-9
+    counterfactual = _nearby_median(frame, frame[Y].where(unflagged), window)
+    if others:
+        stratum = (frame[others].astype(float).fillna(0.0) >= 0.5).astype(int)
+        key = stratum.astype(str).agg("".join, axis=1)
+        for value in key.unique():
+            same = key == value
+            matched = _nearby_median(frame, frame[Y].where(unflagged & same), window)
+            counterfactual = counterfactual.where(~same | matched.isna(), matched)
     flagged = (flag_values >= 0.5) & (frame[Y] > 0) & (counterfactual > 0)
     ratios = pd.DataFrame(
         {
@@ -98,6 +115,18 @@ def series_uplift(history: pd.DataFrame, flag: str, window: int = DEFAULT_WINDOW
     grouped = ratios.groupby(UNIQUE_ID, sort=True)["ratio"]
     out = pd.DataFrame({"ratio": grouped.median(), "n_flagged": grouped.size()}).reset_index()
     return out.loc[out["n_flagged"] >= MIN_FLAGGED].reset_index(drop=True)
+
+
+def _nearby_median(frame: pd.DataFrame, clean: pd.Series, window: int) -> pd.Series:
+    """Per series, the median of `clean` (NaN where left out) over a centred window of
+    ``2 * window + 1`` periods, where at least two values are there."""
+    return (
+        clean.groupby(frame[UNIQUE_ID], sort=False)
+        .rolling(2 * window + 1, center=True, min_periods=2)
+        .median()
+        .reset_index(level=0, drop=True)
+        .sort_index()
+    )
 
 
 def _summary(ratios: pd.Series) -> tuple[float, float, float]:
