@@ -108,6 +108,9 @@ def test_create_promotion_limit_gate_explain_publish_and_read_back(data_dir, pla
     )
     assert said.exit_code == 0, said.output
     assert f"the event adds {suggested['net_value']:+.1f} %" in said.stdout
+    assert "does not recur in the window, the baseline still carries it: taking it out is -" in (
+        said.stdout
+    )
     half = run_ro(data_dir, "plan", "event", "suggest", plan_id, "--kind", "promotion",
                   "--start", "2015-08-10")  # fmt: skip
     assert half.exit_code != 0 and "both --start and --end" in half.output

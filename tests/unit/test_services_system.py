@@ -489,3 +489,13 @@ def test_an_event_date_of_megabytes_is_refused_without_parsing_it(store, plan_id
             value=5.0,
         )
     assert system.list_events(store, plan_id) == []
+
+
+def test_taking_out_last_years_holiday_reverses_its_learned_effect_where_it_is_repeated():
+    # the held-out demo's "No Whit Monday": -6.6 % learned, every cell repeats last year's
+    whole = system.FlagInBaseline("StateHoliday", 1.0, 100, -6.6, 0.0, 100)
+    assert whole.taken_out == pytest.approx(7.1)  # 1 / (1 - 0.066) - 1
+    # half the snaive cells had it, and they are half the scope: a quarter of +7.07 %
+    part = system.FlagInBaseline("StateHoliday", 0.5, 50, -6.6, -5.0, 100)
+    assert part.taken_out == pytest.approx(1.8)
+    assert system.FlagInBaseline("Promo", 0.5, 10, -100.0, -50.0, 10).taken_out == 0.0

@@ -473,6 +473,10 @@ def test_an_event_with_the_suggestion_adds_only_what_seasonal_naive_does_not_rep
     assert given.event.suggested["net_value"] == already.new_value
     note = text(view.suggestion_text("promotion", uplift, already))
     assert f"about {already.new_value:+.1f}\u00a0%" in note and view.USE_IT in note
+    # where last year's promotion does not recur, the event takes it out of the repeated cells
+    undo = (1 / (1 + uplift.value / 100) - 1) * already.share
+    assert already.taken_out == pytest.approx(100 * undo, abs=0.05) and already.taken_out < 0
+    assert f"taking it out is about {already.taken_out:+.1f}\u00a0%" in note
     assert view.value_placeholder(uplift, already) == f"empty: {already.new_value:+.1f}\u00a0%"
 
 

@@ -558,6 +558,10 @@ def event_suggest(
             f"it serves had {already.flag} then. Net of them, the event adds "
             f"{already.new_value:+.1f} % (what --use-suggestion takes)"
         )
+        typer.echo(
+            f"if last year's {already.flag} does not recur in the window, the baseline still "
+            f"carries it: taking it out is {already.taken_out:+.1f} %"
+        )
 
 
 # -- gate ------------------------------------------------------------------------------------

@@ -233,6 +233,15 @@ class FlagInBaseline:
     new_value: float
     scope_cells: int = 0
 
+    @property
+    def taken_out(self) -> float:
+        """The percent over the scope's cells that takes last year's effect out where the
+        baseline repeats it: what an event should do when the flagged occasion of a year before
+        does not recur in the window (a holiday that fell elsewhere this year)."""
+        flagged = self.share * self.cells / self.scope_cells if self.scope_cells else 0.0
+        undo = 1.0 / (1.0 + self.value / 100.0) - 1.0 if self.value > -100.0 else 0.0
+        return round(100.0 * undo * flagged, 1)
+
     def record(self) -> dict[str, Any]:
         """What an event keeps of it, beside the learned uplift it was offered."""
         return {"in_baseline": round(self.share, 4), "net_value": self.new_value}
