@@ -313,9 +313,9 @@ def suggestion_text(kind: str, uplift: Any, already: Any = None) -> Any:
             USE_IT,
             html.Br(),
             html.Span(
-                f"If last year's {already.flag} does not recur in this window (a holiday that "
-                f"falls elsewhere this year), the baseline still carries it: taking it out is "
-                f"about {already.taken_out:+.1f}{NBSP}%.",
+                f"If last year's {already.flag} does not recur in this window "
+                f"({system.MOVED_ELSEWHERE.get(kind, 'it moved')}), the baseline still carries "
+                f"it: taking it out is about {already.taken_out:+.1f}{NBSP}%.",
                 id="sys-suggestion-taken-out",
                 className="text-muted",
             ),

@@ -477,6 +477,7 @@ def test_an_event_with_the_suggestion_adds_only_what_seasonal_naive_does_not_rep
     undo = (1 / (1 + uplift.value / 100) - 1) * already.share
     assert already.taken_out == pytest.approx(100 * undo, abs=0.05) and already.taken_out < 0
     assert f"taking it out is about {already.taken_out:+.1f}\u00a0%" in note
+    assert "(a promotion moved to other weeks)" in note
     assert view.value_placeholder(uplift, already) == f"empty: {already.new_value:+.1f}\u00a0%"
 
 
