@@ -117,7 +117,7 @@ def run_set(data_dir: Path, spec: EventSet, cycles: int, horizon: int) -> dict[s
                 )
                 if uplift is None:
                     continue
-                offered = already.new_value if already is not None else uplift.value
+                offered = system.offered_value(uplift, already)
                 values_full.append(uplift.value)
                 values_net.append(offered)
                 at = scored["ds"] == week

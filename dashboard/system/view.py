@@ -272,8 +272,7 @@ def value_placeholder(uplift: Any, already: Any = None) -> str:
     baseline repeats), or an example where nothing is suggested."""
     if uplift is None:
         return PLAIN_PLACEHOLDER
-    value = already.new_value if already is not None else uplift.value
-    return f"empty: {value:+.1f}{NBSP}%"
+    return f"empty: {system.offered_value(uplift, already):+.1f}{NBSP}%"
 
 
 def suggestion_text(kind: str, uplift: Any, already: Any = None) -> Any:

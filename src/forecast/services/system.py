@@ -403,15 +403,7 @@ def add_event(
                 if suggestion
                 else Fix(FixKey.GIVE_EFFECT),
             )
-        if suggestion is None:
-            raise Invalid(
-                f"there is no learned uplift for a {kind} event in this plan's history "
-                f"(flags: {', '.join(state.dataset.flags) or 'none'}); give the effect yourself"
-            )
-        # What the baseline does not know: seasonal naive already repeats last year's flagged
-        # periods, so the uplift is taken net of them (as the replay does per period).
-        effect = suggestion.effect
-        value = already.new_value if already is not None else suggestion.value
+        effect, value = _take_offer(state, kind, suggestion, already, "the effect")
     elif effect is None or value is None:
         raise Invalid("an effect needs both its kind (percent, add, cap, set) and a value")
     event = Event(
@@ -503,6 +495,24 @@ def _offer(
     if suggestion is None or suggestion.effect != "percent":
         return suggestion, None
     return suggestion, _flag_in_baseline(store, state, suggestion, scope, start, end)
+
+
+def offered_value(uplift: Uplift, already: FlagInBaseline | None) -> float:
+    """What an event that takes the suggestion gets: the learned uplift, net of what a
+    seasonal naive baseline already repeats (as the replay does per period)."""
+    return already.new_value if already is not None else float(uplift.value)
+
+
+def _take_offer(
+    state: PlanState, kind: str, uplift: Uplift | None, already: FlagInBaseline | None, what: str
+) -> tuple[str, float]:
+    """(effect, value) of the offer, refused where the history teaches nothing of `kind`."""
+    if uplift is None:
+        raise Invalid(
+            f"there is no learned uplift for a {kind} event in this plan's history "
+            f"(flags: {', '.join(state.dataset.flags) or 'none'}); give {what} yourself"
+        )
+    return uplift.effect, offered_value(uplift, already)
 
 
 def _offered(suggestion: Uplift, already: FlagInBaseline | None) -> str:
@@ -600,13 +610,8 @@ def edit_event(
         uplift, already = _offer(store, state, *where)
         new = replace(new, suggested=_suggestion_record(uplift, already))
         if use_suggestion:
-            if uplift is None:
-                raise Invalid(
-                    f"there is no learned uplift for a {new.kind} event in this plan's history "
-                    f"(flags: {', '.join(state.dataset.flags) or 'none'}); give the value yourself"
-                )
-            offer = already.new_value if already is not None else uplift.value
-            new = replace(new, effect=uplift.effect, value=float(offer))
+            effect, value = _take_offer(state, new.kind, uplift, already, "the value")
+            new = replace(new, effect=effect, value=value)
         if new == old:
             raise Invalid(f"nothing to change: event {event_id} already is {old.describe()}")
 
