@@ -99,8 +99,8 @@ def series_uplift(history: pd.DataFrame, flag: str, window: int = DEFAULT_WINDOW
     unflagged = flag_values.abs() < 1e-9
     counterfactual = _nearby_median(frame, frame[Y].where(unflagged), window)
     if others:
-        stratum = (frame[others].astype(float).fillna(0.0) >= 0.5).astype(int)
-        key = stratum.astype(str).agg("".join, axis=1)
+        stratum = (frame[others].astype(float).fillna(0.0) >= 0.5).to_numpy(dtype=np.int64)
+        key = pd.Series(stratum @ (1 << np.arange(len(others))), index=frame.index)
         for value in key.unique():
             same = key == value
             matched = _nearby_median(frame, frame[Y].where(unflagged & same), window)
