@@ -9,11 +9,11 @@ the system's offer, claim, assignment (`touches`).
 from forecast.accuracy.grid import LAYER_LABELS, LAYERS, ScoredGrid, build_grid
 from forecast.accuracy.layers import TIE_MARGIN, closer, layer_table
 from forecast.accuracy.touches import (
-    OFFER_TOUCH,
     AuditRef,
     ClaimTouch,
     EventTouchInput,
     NegotiationTouches,
+    given_vs_offered,
     offered_value,
     touch_table,
 )
@@ -26,10 +26,10 @@ __all__ = [
     "ClaimTouch",
     "EventTouchInput",
     "NegotiationTouches",
-    "OFFER_TOUCH",
     "ScoredGrid",
     "build_grid",
     "closer",
+    "given_vs_offered",
     "layer_table",
     "offered_value",
     "touch_table",

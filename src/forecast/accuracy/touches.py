@@ -153,22 +153,31 @@ class EventGrid:
         dropped (of the effects in `only`, all when None), in list order: a later set wins."""
         shape = (len(rows), len(cols))
         parts = [np.full(shape, np.nan), np.ones(shape), np.zeros(shape), np.full(shape, np.inf)]
-        row_pos = np.full(len(self.grid.series), -1)
-        row_pos[rows] = np.arange(len(rows))
-        col_pos = np.full(len(self.grid.periods), -1)
-        col_pos[cols] = np.arange(len(cols))
+        block_of = self._blocks(rows, cols)
         for i, event in enumerate(self.events):
             if i in dropped or (only is not None and event.effect not in only):
                 continue
             if only is not None and not self.period_masks[i][cols].any():
                 continue  # outside the columns asked for
-            r = row_pos[self.series_idx[i]]
-            c = col_pos[self.period_idx[i]]
-            r, c = r[r >= 0], c[c >= 0]
-            if not len(r) or not len(c):
-                continue
-            self._apply(parts, event, np.ix_(r, c))
+            block = block_of(i)
+            if block is not None:
+                self._apply(parts, event, block)
         return parts
+
+    def _blocks(self, rows: np.ndarray, cols: np.ndarray) -> Callable[[int], Any]:
+        """For an event's index, its cells on the rows x cols rectangle (index arrays) as an
+        ``np.ix_`` block of that rectangle; None where it has none there."""
+        row_pos = np.full(len(self.grid.series), -1)
+        row_pos[rows] = np.arange(len(rows))
+        col_pos = np.full(len(self.grid.periods), -1)
+        col_pos[cols] = np.arange(len(cols))
+
+        def block(i: int) -> Any:
+            r, c = row_pos[self.series_idx[i]], col_pos[self.period_idx[i]]
+            r, c = r[r >= 0], c[c >= 0]
+            return np.ix_(r, c) if len(r) and len(c) else None
+
+        return block
 
     @staticmethod
     def _apply(parts: list[np.ndarray], event: Event, block: Any) -> None:
@@ -216,20 +225,14 @@ class EventGrid:
                 zip(EFFECTS, self.components, strict=True)
             )
         ]
-        row_pos = np.full(len(self.grid.series), -1)
-        row_pos[rows] = np.arange(len(rows))
-        col_pos = np.full(len(self.grid.periods), -1)
-        col_pos[cols] = np.arange(len(cols))
+        block_of = self._blocks(rows, cols)
         for i in sorted(dropped):
             event = self.events[i]
             if event.effect in rebuild or event.effect not in ("percent", "add"):
                 continue
-            r = row_pos[self.series_idx[i]]
-            c = col_pos[self.period_idx[i]]
-            r, c = r[r >= 0], c[c >= 0]
-            if not len(r) or not len(c):
+            block = block_of(i)
+            if block is None:
                 continue
-            block = np.ix_(r, c)
             if event.effect == "percent":
                 parts[1][block] /= 1.0 + float(event.value) / 100.0
             else:
@@ -256,18 +259,13 @@ class EventGrid:
         rows, cols, cells = found
         rect = np.ix_(rows, cols)
         parts = [component[rect] for component in self.components]
-        row_pos = np.full(len(self.grid.series), -1)
-        row_pos[rows] = np.arange(len(rows))
-        col_pos = np.full(len(self.grid.periods), -1)
-        col_pos[cols] = np.arange(len(cols))
+        block_of = self._blocks(rows, cols)
         for i in group:
-            event, value = self.events[i], offered.get(i)
-            if value is None or event.effect != "percent" or float(event.value) == -100.0:
+            event, value, block = self.events[i], offered.get(i), block_of(i)
+            if value is None or block is None or event.effect != "percent":
                 continue
-            r, c = row_pos[self.series_idx[i]], col_pos[self.period_idx[i]]
-            parts[1][np.ix_(r[r >= 0], c[c >= 0])] *= (1.0 + value / 100.0) / (
-                1.0 + float(event.value) / 100.0
-            )
+            if float(event.value) != -100.0:
+                parts[1][block] *= (1.0 + value / 100.0) / (1.0 + float(event.value) / 100.0)
         return self._errors(
             rows, cols, cells, self._compose(self.grid.layers["baseline"][rect], *parts)
         )
@@ -427,6 +425,7 @@ def _explained_cells(grid: ScoredGrid, explanations: Sequence[Explanation]) -> n
 
 
 OFFER_TOUCH = "vs suggestion"
+OFFERS_TOGETHER = "all {count} values given instead of the offer"
 
 
 def offered_value(event: Event) -> float | None:
@@ -462,10 +461,24 @@ def _against_offers(egrid: EventGrid, index: AuditIndex, total: float) -> list[d
             for r in index.find(EVENT_ACTIONS, "event_id", egrid.events[i].event_id)
         ]
         who = ", ".join(sorted({egrid.events[i].author for i in members}))
-        label = f"all {len(members)} values given instead of the offer"
+        label = OFFERS_TOGETHER.format(count=len(members))
         measured = egrid.value_against(members, offered)
         rows.append(_row(OFFER_TOUCH, label, who, EVENT_STEP, measured, total, refs))
     return rows
+
+
+def given_vs_offered(touches: pd.DataFrame) -> float | None:
+    """The WAPE points the values people gave added over the system's offers, all events
+    together (the table's row for all of them, else its one event's row); None where every
+    event took the offer or none had one."""
+    if not len(touches):
+        return None
+    offered = touches[touches["touch_type"] == OFFER_TOUCH]
+    together = offered[offered["touch"].str.fullmatch(OFFERS_TOGETHER.format(count=r"\d+"))]
+    rows = together if len(together) else offered
+    if not len(rows) or pd.isna(rows.iloc[0]["value_added_wape"]):
+        return None
+    return float(rows.iloc[0]["value_added_wape"])
 
 
 def touch_table(

@@ -371,7 +371,7 @@ def track_record(store: PlanRepository, plans: Sequence[PlanSummary] | None = No
             part = layers[layers["scope"] == scope]
             for key, group in part.groupby("key", sort=True):
                 verdict = _verdict(group)
-                people = _given_vs_offered(report.touches) if scope == "overall" else None
+                people = accuracy.given_vs_offered(report.touches) if scope == "overall" else None
                 rows.append(
                     base
                     | {"scope": scope, "key": str(key)}
@@ -382,17 +382,6 @@ def track_record(store: PlanRepository, plans: Sequence[PlanSummary] | None = No
     return table.sort_values(
         ["horizon_start", "plan_id", "scope", "key"], kind="stable"
     ).reset_index(drop=True)
-
-
-def _given_vs_offered(touches: pd.DataFrame) -> float | None:
-    """WAPE points the values planners gave added over the system's offers, all events
-    together (None where every event took the offer or none had one)."""
-    offered = touches[touches["touch_type"] == accuracy.OFFER_TOUCH] if len(touches) else touches
-    if not len(offered):
-        return None
-    together = offered[offered["touch"].str.startswith("all ")]
-    row = together.iloc[0] if len(together) else offered.iloc[0]
-    return None if pd.isna(row["value_added_wape"]) else float(row["value_added_wape"])
 
 
 # -- for the pages: one call each ---------------------------------------------------------------
