@@ -62,26 +62,12 @@ def test_create_promotion_limit_gate_explain_publish_and_read_back(data_dir, pla
     listed = run_ro(data_dir, "plan", "list", "--json")
     assert plan_id in {p["plan_id"] for p in json.loads(listed.stdout)}
 
+    window = ["--kind", "promotion", "--scope", "Assortment=a"]
+    window += ["--start", "2015-08-10", "--end", "2015-08-23"]
     promo = run(
         data_dir,
-        "plan",
-        "event",
-        "add",
-        plan_id,
-        "--name",
-        "Late summer promo",
-        "--kind",
-        "promotion",
-        "--scope",
-        "Assortment=a",
-        "--start",
-        "2015-08-10",
-        "--end",
-        "2015-08-23",
-        "--use-suggestion",
-        "--reason",
-        "flyer",
-        "--json",
+        *["plan", "event", "add", plan_id, "--name", "Late summer promo", *window],
+        *["--use-suggestion", "--reason", "flyer", "--json"],
     )
     assert promo.exit_code == 0, promo.output
     event = json.loads(promo.stdout)["event"]
@@ -91,21 +77,7 @@ def test_create_promotion_limit_gate_explain_publish_and_read_back(data_dir, pla
     # learned uplift net of them, as `event suggest` with the same window says.
     assert 0 < suggested["in_baseline"] < 1
     assert event["value"] == suggested["net_value"] < suggested["value"]
-    said = run_ro(
-        data_dir,
-        "plan",
-        "event",
-        "suggest",
-        plan_id,
-        "--kind",
-        "promotion",
-        "--scope",
-        "Assortment=a",
-        "--start",
-        "2015-08-10",
-        "--end",
-        "2015-08-23",
-    )
+    said = run_ro(data_dir, "plan", "event", "suggest", plan_id, *window)
     assert said.exit_code == 0, said.output
     assert f"the event adds {suggested['net_value']:+.1f} %" in said.stdout
     assert "does not recur in the window, the baseline still carries it: taking it out is -" in (

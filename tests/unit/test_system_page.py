@@ -17,6 +17,7 @@ from forecast.cli.fix_hints import cli_message
 from forecast.services import model_names, system, system_views
 from forecast.services import plans as plan_service
 from forecast.services.errors import Invalid
+from forecast.services.types import Scope
 from tests.fixtures import six_store_fixtures
 from tests.signin import acting_as
 
@@ -37,6 +38,15 @@ def plan_id(template) -> str:
 
 def text(component) -> str:
     return json.dumps(component, cls=plotly.utils.PlotlyJSONEncoder, ensure_ascii=False)
+
+
+TYPE_A = Scope(attributes={"StoreType": ("a",)})
+
+
+def horizon_days(ctx, plan_id) -> list[str]:
+    """The plan's periods, as ISO dates."""
+    state = plan_service.get_plan(ctx.store, plan_id)
+    return [d.date().isoformat() for d in system.horizon_dates(ctx.store, state)]
 
 
 def first_date(ctx, plan_id) -> str:
@@ -385,20 +395,15 @@ def test_factor_round_trips_through_its_dict():
 
 
 def test_the_suggestion_says_how_much_of_the_window_seasonal_naive_already_repeats(ctx, plan_id):
-    from forecast.services import plans as plan_service
-    from forecast.services.types import Scope
-
-    state = plan_service.get_plan(ctx.store, plan_id)
-    dates = system.horizon_dates(ctx.store, state)
-    start, end = dates[0].date().isoformat(), dates[2].date().isoformat()
-    scope = Scope(attributes={"StoreType": ("a",)})
+    dates = horizon_days(ctx, plan_id)
+    start, end, scope = dates[0], dates[2], TYPE_A
     already = system.event_suggestion(ctx.store, plan_id, "promotion", scope, start, end)[1]
     assert already is not None and already.flag == "Promo"
     # counted directly: the same weeks a year (52 weeks) before, for the scope's stores
     history = plan_service.load_blob_frame(ctx.store, plan_id, plan_service.HISTORY)
     attributes = plan_service.load_blob_frame(ctx.store, plan_id, plan_service.ATTRIBUTES)
     ids = set(attributes.loc[attributes["StoreType"] == "a", "unique_id"].astype(str))
-    year_before = {d - pd.Timedelta(weeks=52) for d in dates[:3]}
+    year_before = {pd.Timestamp(d) - pd.Timedelta(weeks=52) for d in dates[:3]}
     then = history[history["unique_id"].isin(ids) & history["ds"].isin(year_before)]
     assert already.cells == len(ids) * 3 == len(then)
     assert already.share == pytest.approx((then["Promo"] >= 0.5).mean())
@@ -419,13 +424,8 @@ def test_the_suggestion_says_how_much_of_the_window_seasonal_naive_already_repea
 
 
 def test_an_event_with_the_suggestion_adds_only_what_seasonal_naive_does_not_repeat(ctx, plan_id):
-    from forecast.services import plans as plan_service
-    from forecast.services.types import Scope
-
-    state = plan_service.get_plan(ctx.store, plan_id)
-    dates = system.horizon_dates(ctx.store, state)
-    start, end = dates[0].date().isoformat(), dates[2].date().isoformat()
-    scope = Scope(attributes={"StoreType": ("a",)})
+    dates = horizon_days(ctx, plan_id)
+    start, end, scope = dates[0], dates[2], TYPE_A
     uplift, already = system.event_suggestion(ctx.store, plan_id, "promotion", scope, start, end)
     assert uplift is not None and already is not None and 0 < already.share < 1
     assert already.scope_cells == already.cells  # every series here is seasonal naive
@@ -482,12 +482,7 @@ def test_an_event_with_the_suggestion_adds_only_what_seasonal_naive_does_not_rep
 
 
 def test_editing_an_events_window_records_what_is_offered_for_the_new_window(ctx, plan_id):
-    from forecast.services import plans as plan_service
-    from forecast.services.types import Scope
-
-    state = plan_service.get_plan(ctx.store, plan_id)
-    dates = [d.date().isoformat() for d in system.horizon_dates(ctx.store, state)]
-    scope = Scope(attributes={"StoreType": ("a",)})
+    dates, scope = horizon_days(ctx, plan_id), TYPE_A
     added = system.add_event(
         ctx.store,
         plan_id,
@@ -514,11 +509,8 @@ def test_editing_an_events_window_records_what_is_offered_for_the_new_window(ctx
 
 @pytest.mark.slow  # a real ETS re-forecast of the marked store
 def test_a_store_re_forecast_by_a_fitted_model_gets_the_full_uplift_in_a_mixed_scope(ctx, plan_id):
-    from forecast.services.types import Scope
-
     state = plan_service.get_plan(ctx.store, plan_id)
-    dates = [d.date().isoformat() for d in system.horizon_dates(ctx.store, state)]
-    scope = Scope(attributes={"StoreType": ("a",)})
+    dates, scope = horizon_days(ctx, plan_id), TYPE_A
     uplift, alone = system.event_suggestion(ctx.store, plan_id, "promotion", scope, *dates[:3:2])
     attributes = plan_service.load_blob_frame(ctx.store, plan_id, plan_service.ATTRIBUTES)
     stores = sorted(attributes.loc[attributes["StoreType"] == "a", "unique_id"].astype(str))
@@ -549,11 +541,7 @@ def test_a_store_re_forecast_by_a_fitted_model_gets_the_full_uplift_in_a_mixed_s
 
 
 def test_emptying_an_events_value_in_the_grid_takes_the_systems_offer(ctx, plan_id):
-    from forecast.services.types import Scope
-
-    state = plan_service.get_plan(ctx.store, plan_id)
-    dates = [d.date().isoformat() for d in system.horizon_dates(ctx.store, state)]
-    scope = Scope(attributes={"StoreType": ("a",)})
+    dates, scope = horizon_days(ctx, plan_id), TYPE_A
     offer = system.event_suggestion(ctx.store, plan_id, "promotion", scope, dates[0], dates[2])[1]
     assert offer is not None
     typed = system.add_event(
