@@ -265,6 +265,11 @@ def factor_message(factor: Factor, currency: str | None = "EUR") -> str:
 USE_IT = "Leave the value empty to use it."
 NBSP = "\u00a0"  # keeps a number and its % on one line
 PLAIN_PLACEHOLDER = "15"
+MOVED_ELSEWHERE = {
+    "festival": "a holiday that falls elsewhere this year",
+    "promotion": "a promotion moved to other weeks",
+}
+"""An example, per event kind, of last year's occasion not recurring in the window."""
 
 
 def value_placeholder(uplift: Any, already: Any = None) -> str:
@@ -313,7 +318,7 @@ def suggestion_text(kind: str, uplift: Any, already: Any = None) -> Any:
             html.Br(),
             html.Span(
                 f"If last year's {already.flag} does not recur in this window "
-                f"({system.MOVED_ELSEWHERE.get(kind, 'it moved')}), the baseline still carries "
+                f"({MOVED_ELSEWHERE.get(kind, 'it moved')}), the baseline still carries "
                 f"it: taking it out is about {already.taken_out:+.1f}{NBSP}%.",
                 id="sys-suggestion-taken-out",
                 className="text-muted",

@@ -247,13 +247,6 @@ class FlagInBaseline:
         return {"in_baseline": round(self.share, 4), "net_value": self.new_value}
 
 
-MOVED_ELSEWHERE = {
-    "festival": "a holiday that falls elsewhere this year",
-    "promotion": "a promotion moved to other weeks",
-}
-"""An example, per event kind, of last year's occasion not recurring in the window."""
-
-
 def event_suggestion(
     store: PlanRepository,
     plan: str,
