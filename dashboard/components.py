@@ -244,8 +244,7 @@ COMMON_CURRENCIES = (
 )
 
 
-FALLBACK_CURRENCY = "EUR"
-"""The create form's first choice where the browser names no region (as the CLI's default)."""
+FALLBACK_CURRENCY = fmt.FALLBACK_CURRENCY
 
 
 def currency_options(first: str = FALLBACK_CURRENCY) -> list[dict[str, str]]:

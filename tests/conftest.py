@@ -12,6 +12,11 @@ SAMPLE_DATA = ROOT / "sample_data"
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# `plan create` without --currency takes the region of the shell's locale: one that names none
+# keeps such plans in the fallback (EUR) on every machine
+for _name in ("LC_ALL", "LC_MONETARY"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

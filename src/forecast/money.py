@@ -13,6 +13,7 @@ by exactly three digits ("1.500", "1,500") is read the way ``locale`` writes num
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from babel import Locale, UnknownLocaleError
@@ -28,6 +29,11 @@ from forecast.bounds import MAX_ABS_AMOUNT
 DISPLAY_LOCALE = "en"  # the house style for showing amounts (symbol first, 1,234.56)
 DEFAULT_LOCALE = "en"  # how an ambiguous typed amount ("1.500") is read unless told otherwise
 NO_CURRENCY = ("", "none", "-", "plain")
+FALLBACK_CURRENCY = "EUR"
+"""A new plan's currency where neither the browser nor the shell's locale names a region (the
+bundled sample is German stores)."""
+LOCALE_VARIABLES = ("LC_ALL", "LC_MONETARY", "LANG")
+"""Where a shell's locale is read, in POSIX order of precedence."""
 MAX_LANGUAGE_HEADER = 256
 """Characters of a browser's Accept-Language read when guessing its currency (the rest ignored)."""
 
@@ -75,6 +81,20 @@ def currency_of_languages(accept_language: str | None) -> str | None:
         codes = get_territory_currencies(territory) if territory else []
         if codes:
             return str(codes[0])
+    return None
+
+
+def currency_of_environment(environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """The currency of the region the shell's locale names, and the variable that said so:
+    ``LANG=en_US.UTF-8`` -> ("USD", "LANG=en_US.UTF-8"). The first set variable of
+    ``LOCALE_VARIABLES`` decides, as for the C library; None where it names no region ("C",
+    "POSIX", "C.UTF-8", "en")."""
+    for name in LOCALE_VARIABLES:
+        value = environ.get(name, "")
+        if value:
+            tag = value[:MAX_LANGUAGE_HEADER].partition(".")[0].partition("@")[0]
+            code = currency_of_languages(tag.replace("_", "-"))
+            return (code, f"{name}={value}") if code else None
     return None
 
 

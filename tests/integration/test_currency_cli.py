@@ -84,3 +84,19 @@ def test_unknown_currency_is_refused_with_the_fix(tmp_path, rossmann_train) -> N
     )  # fmt: skip
     assert result.exit_code != 0
     assert "ISO 4217" in result.output
+
+
+def test_plan_without_currency_takes_the_shells_region_and_says_so(
+    tmp_path, rossmann_train
+) -> None:
+    args = ["plan", "create", str(rossmann_train), "--name", "us", "--horizon", "4",
+            "--freq", "W", "--model", "snaive", "--json", "--data-dir", str(tmp_path),
+            "--as", "ann"]  # fmt: skip
+    us = runner.invoke(app, args, env={"LANG": "en_US.UTF-8", "LC_ALL": None})
+    assert us.exit_code == 0, us.output
+    assert json.loads(us.stdout)["currency"] == "USD"
+    assert "currency USD from LANG=en_US.UTF-8 (--currency to choose another" in us.stderr
+    plain = runner.invoke(app, [*args[:4], "c", *args[5:]], env={"LANG": "C.UTF-8", "LC_ALL": None})
+    assert plain.exit_code == 0, plain.output
+    assert json.loads(plain.stdout)["currency"] == "EUR"
+    assert "the shell's locale names no region" in plain.stderr

@@ -107,3 +107,20 @@ def test_a_language_header_without_a_known_region_suggests_nothing_and_never_fai
     padded = "en," * money.MAX_LANGUAGE_HEADER + "ja-JP"
     assert money.currency_of_languages(padded) is None
     assert money.currency_of_languages("en;q=abc,ja-JP") == "JPY"
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"LANG": "en_US.UTF-8"}, ("USD", "LANG=en_US.UTF-8")),
+        ({"LANG": "en_GB.UTF-8@euro"}, ("GBP", "LANG=en_GB.UTF-8@euro")),
+        ({"LC_ALL": "de_CH.UTF-8", "LANG": "en_US.UTF-8"}, ("CHF", "LC_ALL=de_CH.UTF-8")),
+        ({"LC_MONETARY": "ja_JP.UTF-8", "LANG": "en_US.UTF-8"}, ("JPY", "LC_MONETARY=ja_JP.UTF-8")),
+        ({"LC_ALL": "C", "LANG": "en_US.UTF-8"}, None),
+        ({"LANG": "C.UTF-8"}, None),
+        ({"LANG": "en"}, None),
+        ({}, None),
+    ],
+)
+def test_shell_locale_names_the_default_currency(environ, expected) -> None:
+    assert money.currency_of_environment(environ) == expected

@@ -189,6 +189,24 @@ def _plan_header(state: PlanState) -> list[str]:
 # -- plans -----------------------------------------------------------------------------------
 
 
+def _default_currency() -> str:
+    """The currency of the shell's locale, else the house fallback; says which, since the
+    planner did not choose it (``--currency`` does)."""
+    import os
+
+    from forecast.services import money
+
+    found = money.currency_of_environment(os.environ)
+    if found:
+        info(f"currency {found[0]} from {found[1]} (--currency to choose another, or 'none')")
+        return found[0]
+    info(
+        f"currency {money.FALLBACK_CURRENCY}: the shell's locale names no region "
+        "(--currency to choose another, or 'none')"
+    )
+    return money.FALLBACK_CURRENCY
+
+
 @plan_app.command("create")
 def create(
     file: Annotated[Path, typer.Argument(help="Sales file (CSV, XLSX or Parquet).")],
@@ -212,13 +230,13 @@ def create(
         float, typer.Option("--threshold", help="Deviation threshold as a fraction.")
     ] = 0.2,
     currency: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--currency",
             help="ISO 4217 code amounts are shown in (EUR, USD, GBP...), or 'none' for plain "
-            "numbers.",
+            "numbers. Default: the region of the shell's locale (LANG=en_US.UTF-8: USD), else EUR.",
         ),
-    ] = "EUR",
+    ] = None,
     jobs: JobsOpt = 1,
     scheduler: SchedulerOpt = None,
     as_user: AsOpt = None,
@@ -252,7 +270,7 @@ def create(
             date_col=date_col,
             value_col=value_col,
             threshold=threshold,
-            currency=currency,
+            currency=currency or _default_currency(),
             jobs=jobs,
             progress=report,
         )

@@ -5,7 +5,9 @@ below the services; the formats themselves live in ``forecast.money``)."""
 from __future__ import annotations
 
 from forecast.money import (
+    FALLBACK_CURRENCY,
     MoneyError,
+    currency_of_environment,
     currency_of_languages,
     excel_format,
     format_minor,
@@ -18,7 +20,9 @@ from forecast.money import (
 )
 
 __all__ = [
+    "FALLBACK_CURRENCY",
     "MoneyError",
+    "currency_of_environment",
     "currency_of_languages",
     "excel_format",
     "format_minor",
