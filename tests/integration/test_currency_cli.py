@@ -100,3 +100,23 @@ def test_plan_without_currency_takes_the_shells_region_and_says_so(
     assert plain.exit_code == 0, plain.output
     assert json.loads(plain.stdout)["currency"] == "EUR"
     assert "the shell's locale names no region" in plain.stderr
+
+
+def test_export_writes_the_format_its_file_name_says(usd_plan, tmp_path) -> None:
+    data_dir, plan_id = usd_plan
+    goal = run(data_dir, "plan", "goal", plan_id, "--total", "$72,000,000")
+    assert goal.exit_code == 0, goal.output
+    xlsx = tmp_path / "plan.xlsx"
+    result = run_ro(data_dir, "plan", "export", plan_id, "--out", str(xlsx))
+    assert result.exit_code == 0, result.output
+    assert "(xlsx," in result.stdout
+    assert xlsx.read_bytes().startswith(b"PK")  # a zip: the workbook, not a CSV named .xlsx
+    clash = run_ro(data_dir, "plan", "export", plan_id, "--out", str(xlsx), "--format", "csv")
+    assert clash.exit_code == 2
+    assert "names a .xlsx file but --format is csv" in clash.output
+    bom = run_ro(data_dir, "plan", "export", plan_id, "--out", str(tmp_path / "p.json"), "--excel")
+    assert bom.exit_code == 2
+    assert "--excel applies to a CSV only" in bom.output
+    plain = tmp_path / "plan.txt"
+    assert run_ro(data_dir, "plan", "export", plan_id, "--out", str(plain)).exit_code == 0
+    assert plain.read_text().startswith("unique_id,ds,")

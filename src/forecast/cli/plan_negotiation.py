@@ -25,6 +25,7 @@ from forecast.cli.common import (
 )
 from forecast.cli.conventions import lazy_module
 from forecast.cli.plan_app import plan_app
+from forecast.vocabulary import EXPORT_FORMATS
 
 if TYPE_CHECKING:
     from forecast.services import exports
@@ -350,9 +351,13 @@ def export_cmd(
     plan: PlanArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
     fmt: Annotated[
-        ExportFormat,
-        typer.Option("--format", help="json is a re-importable bundle."),
-    ] = "csv",
+        ExportFormat | None,
+        typer.Option(
+            "--format",
+            help="json is a re-importable bundle. Default: the --out file's suffix "
+            "(.csv, .xlsx, .json), else csv.",
+        ),
+    ] = None,
     excel: Annotated[
         bool,
         typer.Option(
@@ -364,6 +369,9 @@ def export_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Export the plan: one row per series and period (csv), a sheet per view (xlsx), or a bundle."""
+    fmt = export_format(out, fmt)
+    if excel and fmt != "csv":
+        fail(f"--excel applies to a CSV only (this export is {fmt}); leave it out")
     store = open_plan_store(db, data_dir)
     data = exports.export_plan(store, plan, fmt, excel_csv=excel)
     try:
@@ -374,6 +382,20 @@ def export_cmd(
         echo_json({"plan": plan, "format": fmt, "out": str(out), "bytes": len(data)})
     else:
         typer.echo(f"wrote {out} ({fmt}, {len(data)} bytes)")
+
+
+def export_format(out: Path, given: str | None) -> str:
+    """The format named by ``--format``, else by the file's suffix, else csv. A suffix of one
+    format with ``--format`` of another is refused: the file would not open as what it says."""
+    by_suffix = out.suffix.lower().lstrip(".")
+    if by_suffix not in EXPORT_FORMATS:
+        return given or "csv"
+    if given and given != by_suffix:
+        fail(
+            f"--out {out.name} names a .{by_suffix} file but --format is {given}: "
+            f"name the file .{given}, or leave --format out to write {by_suffix}"
+        )
+    return by_suffix
 
 
 @plan_app.command("import")
