@@ -313,3 +313,19 @@ def test_every_negotiation_edit_takes_an_expected_version(data_dir):
     ):
         message = run_fails(data_dir, *args, "--expected-version", "999", "--as", "olga", code=3)
         assert "version" in message, (args, message)
+
+
+def test_a_lead_claims_for_the_team_they_lead_without_naming_it(data_dir):
+    run(data_dir, "goal", "xmas", "--ratio", "10/6.5", "--as", "olga")
+    claimed = json.loads(
+        run(data_dir, "claim", "xmas", "--amount", "1000", "--note", "x", "--as", "niko", "--json")
+    )
+    assert claimed["claimed"] == 1000_00
+    assert "team nonfood claims" in run(data_dir, "claim", "xmas", "--amount", "2000", "--note",
+                                        "x", "--as", "niko")  # fmt: skip
+    withdrawn = json.loads(run(data_dir, "unclaim", "xmas", "--as", "niko", "--json"))
+    assert withdrawn["claimed"] == 0
+    err = run_fails(
+        data_dir, "claim", "xmas", "--amount", "1", "--note", "x", "--as", "olga", code=2
+    )
+    assert "olga leads no team on plan" in err and "give --team TEAM" in err

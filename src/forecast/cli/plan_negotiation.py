@@ -28,13 +28,19 @@ from forecast.cli.plan_app import plan_app
 from forecast.vocabulary import EXPORT_FORMATS
 
 if TYPE_CHECKING:
-    from forecast.services import exports
+    from forecast.services import exports, plans
     from forecast.services import money as fmt
     from forecast.services import negotiation as nego
 else:  # imported when a command runs: `forecast --help` does not load pandas
     exports = lazy_module("forecast.services.exports")
     fmt = lazy_module("forecast.services.money")
     nego = lazy_module("forecast.services.negotiation")
+    plans = lazy_module("forecast.services.plans")
+
+TeamOpt = Annotated[
+    str | None,
+    typer.Option("--team", help="Your team (default: the team you lead on this plan)."),
+]
 
 
 def format_money(minor: int) -> str:
@@ -157,7 +163,6 @@ def _read_period_goals(path: Path) -> dict[str, str]:
 @plan_change_command(plan_app, "claim")
 def claim_cmd(
     change: PlanChange,
-    team: Annotated[str, typer.Option("--team", help="Your team.")],
     note: Annotated[
         str, typer.Option("--note", help="How the team will get there (the initiative).")
     ],
@@ -165,10 +170,12 @@ def claim_cmd(
     percent: Annotated[
         str | None, typer.Option("--percent", help="Claim as a percent of the team's baseline.")
     ] = None,
+    team: TeamOpt = None,
 ) -> None:
     """Claim part of the gap for your team (team lead); claiming again raises or lowers the claim."""
     if (amount is None) == (percent is None):
         fail("give exactly one of --amount X or --percent P")
+    team = team or _own_team(change)
     state = change.apply(
         nego.claim,
         team,
@@ -181,12 +188,26 @@ def claim_cmd(
     _report(change, state.plan_id, f"team {team} claims {shown}")
 
 
+def _own_team(change: PlanChange) -> str:
+    """The team the acting user leads on the plan, for a claim made without --team."""
+    state = plans.get_plan(change.store, change.plan)
+    member = state.members.get(change.actor)
+    if member is None or not member.team:
+        fail(
+            f"{change.actor} leads no team on plan {state.plan_id}: give --team TEAM "
+            f"(the owner grants a lead with `forecast plan grant {state.plan_id} USER "
+            "--role lead --team TEAM`)"
+        )
+    return str(member.team)
+
+
 @plan_change_command(plan_app, "unclaim")
 def unclaim_cmd(
     change: PlanChange,
-    team: Annotated[str, typer.Option("--team", help="Your team.")],
+    team: TeamOpt = None,
 ) -> None:
     """Withdraw your team's claim while the round is open (team lead)."""
+    team = team or _own_team(change)
     state = change.apply(nego.unclaim, team)
     _report(change, state.plan_id, f"claim of team {team} withdrawn")
 
