@@ -112,7 +112,7 @@ class Scope:
             if "=" not in selector:
                 raise UnknownScope(
                     f"scope {selector!r} is not attribute=value (e.g. StoreType=a, or "
-                    "Assortment=a,c for several values)"
+                    "Assortment=a,c for several values); no scope at all means every series"
                 )
             key, _, value = selector.partition("=")
             values = [v.strip() for v in value.split(",") if v.strip()]

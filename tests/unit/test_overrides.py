@@ -426,3 +426,8 @@ def test_an_events_suggestion_is_read_back_with_its_known_keys_and_numbers_only(
     for garbage in ({"value": "thirty"}, {"net_value": [1]}, "text", [1, 2]):
         with pytest.raises((ValueError, TypeError)):
             Event.from_dict(event | {"suggested": garbage})
+
+
+def test_a_scope_without_attribute_and_value_says_how_to_mean_every_series() -> None:
+    with pytest.raises(UnknownScope, match="no scope at all means every series"):
+        Scope.parse(["all"])
