@@ -4,6 +4,7 @@ on the in-memory repository, with the system track's real event use cases)."""
 from __future__ import annotations
 
 import io
+import re
 import threading
 
 import pytest
@@ -63,7 +64,10 @@ def test_an_event_after_the_goal_shows_as_drift_of_the_teams_it_touches(store, p
     assert ledger.loc["c", "system_plan_minor"] == 150_000_000_000 + summary["drift"]["c"]
     assert ledger.loc["c", "basis_minor"] == 150_000_000_000
     assert ledger.loc["c", "basis_drift_minor"] == summary["drift"]["c"]
-    assert "not rebased" in nego.basis_status(summary)
+    status = nego.basis_status(summary)
+    assert "not rebased" in status
+    # when the basis was taken, to the minute, as a person reads it
+    assert re.search(r"system plan taken \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC differs", status)
 
 
 def test_rebase_keeps_claims_and_an_amount_goal_and_recomputes_the_remainder(store, plan_id):
