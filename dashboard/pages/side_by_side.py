@@ -213,7 +213,8 @@ def asks_for_note(summary: dict[str, Any], difference_pct: float | None) -> str:
     pct = (
         "–"
         if difference_pct is None or pd.isna(difference_pct)
-        else f"{difference_pct:+.1f} % over the system plan"
+        else f"{abs(difference_pct):.1f} % {'under' if difference_pct < 0 else 'over'} the "
+        "system plan"
     )
     cur = summary.get("currency")
 

@@ -125,3 +125,10 @@ def test_the_stretch_chart_names_the_goal_while_the_teams_targets_fall_short_of_
     nego.assign(store, store.plan_id, "olga", "even")
     assigned = comparison.compare_plans(store, store.plan_id).stretch
     assert list(assigned["team"]) == ["north", "south", "TOTAL"]  # the teams now add up to it
+
+
+def test_people_asking_for_less_than_the_system_plan_reads_under_it() -> None:
+    summary = {"currency": "USD", "claimed": 3_000_000_000, "assigned": 0}
+    assert side_by_side.asks_for_note(summary, -18.2).startswith("18.2 % under the system plan; ")
+    assert side_by_side.asks_for_note(summary, 4.0).startswith("4.0 % over the system plan; ")
+    assert "claims $30,000,000" in side_by_side.asks_for_note(summary, 4.0)
