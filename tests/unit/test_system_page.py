@@ -88,6 +88,25 @@ def test_team_summary_sums_the_horizon_and_lists_events():
     assert rows["a"]["deviation"] == "+15.0 %"
 
 
+def test_team_totals_are_the_cents_of_each_series_period_as_in_the_ledger():
+    # 0.504 + 0.504 is 1.008 as floats, shown as 1.01; the ledger rounds each cell to the cent
+    # first (0.50 + 0.50 = 1.00), and the page must agree with it
+    series_plan = pd.DataFrame(
+        {"team": ["a", "a"], "baseline": [0.504, 0.504], "system_plan": [0.504, 0.504],
+         "events": ["", ""]}
+    )  # fmt: skip
+    summary = system_views.team_summary(series_plan).set_index("team")
+    assert summary.loc["a", "baseline"] == 1.00 and summary.loc["a", "adjustment"] == 0.0
+
+
+def test_the_page_totals_equal_the_ledgers_basis_to_the_cent(ctx, plan_id):
+    from forecast.services import negotiation as nego
+
+    page = system_views.system_page(ctx.store, plan_id, "olga")
+    nego.set_goal(ctx.store, plan_id, "olga", ratio="1.1")
+    assert round(page.baseline_total * 100) == nego.summary(ctx.store, plan_id)["basis_total"]
+
+
 def test_team_summary_is_the_same_for_team_categories_and_for_text():
     text = pd.DataFrame(
         {

@@ -19,6 +19,7 @@ from forecast.overrides import Event, Factor
 from forecast.plan import PlanState
 from forecast.services import model_names, plan_totals, plans, system
 from forecast.services.cache import PerStoreCache
+from forecast.services.series_frames import minor_column
 from forecast.services.system import GateStatus
 from forecast.store import PlanRepository
 
@@ -73,11 +74,15 @@ def team_summary(series_plan: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=TEAM_SUMMARY_COLUMNS)
     # Grouped by the columns as they come (categories, when the plan frame has them) and made
     # text only once reduced: 130,000 cells made text first cost most of this function.
-    sums = series_plan.groupby(series_plan["team"], observed=True)[
-        ["baseline", "system_plan"]
-    ].sum()
+    # Summed in cents of each series-period, as the negotiation's ledger sums them, so a team's
+    # figures here are the ledger's to the cent (float sums differed by a unit on a page).
+    cents = pd.DataFrame(
+        {column: minor_column(series_plan[column]) for column in ("baseline", "system_plan")},
+        index=series_plan.index,
+    )
+    sums = cents.groupby(series_plan["team"], observed=True).sum()
     sums.index = sums.index.astype(str)
-    sums = sums.groupby(level=0).sum().sort_index()
+    sums = sums.groupby(level=0).sum().sort_index() / 100
     # The distinct (team, events) pairs are few: split those, not every series-period.
     pairs = series_plan[["team", "events"]].drop_duplicates().astype(str)
     events = (
@@ -155,8 +160,8 @@ def system_page(store: PlanRepository, plan: str, user: str | None) -> SystemPag
         version=state.version,
         status=state.status,
         threshold=state.threshold,
-        baseline_total=float(series_plan["baseline"].sum()),
-        plan_total=float(series_plan["system_plan"].sum()),
+        baseline_total=int(minor_column(series_plan["baseline"]).sum()) / 100,
+        plan_total=int(minor_column(series_plan["system_plan"]).sum()) / 100,
         gate=system.gate_of(state, marked),
         teams=team_summary(series_plan),
         events=system.events_of(state),
