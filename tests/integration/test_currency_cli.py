@@ -23,6 +23,13 @@ def run_ro(data_dir, *args: str):
     return runner.invoke(app, [*args, "--data-dir", str(data_dir)])
 
 
+def set_goal(data_dir, plan_id) -> None:
+    """The export needs a goal: each test sets it, so it holds when run alone or on its own
+    worker."""
+    goal = run(data_dir, "plan", "goal", plan_id, "--total", "$72,000,000")
+    assert goal.exit_code == 0, goal.output
+
+
 @pytest.fixture(scope="module")
 def usd_plan(tmp_path_factory, rossmann_train, rossmann_stores):
     data_dir = tmp_path_factory.mktemp("usd-store")
@@ -66,9 +73,7 @@ def test_euro_amount_in_a_dollar_plan_is_refused(usd_plan) -> None:
 
 def test_csv_for_excel_starts_with_a_bom(usd_plan, tmp_path) -> None:
     data_dir, plan_id = usd_plan
-    # the export needs a goal; set here too, so the test holds when run alone or on its own worker
-    goal = run(data_dir, "plan", "goal", plan_id, "--total", "$72,000,000")
-    assert goal.exit_code == 0, goal.output
+    set_goal(data_dir, plan_id)
     out = tmp_path / "plan.csv"
     result = run_ro(data_dir, "plan", "export", plan_id, "--out", str(out), "--excel")
     assert result.exit_code == 0, result.output
@@ -104,8 +109,7 @@ def test_plan_without_currency_takes_the_shells_region_and_says_so(
 
 def test_export_writes_the_format_its_file_name_says(usd_plan, tmp_path) -> None:
     data_dir, plan_id = usd_plan
-    goal = run(data_dir, "plan", "goal", plan_id, "--total", "$72,000,000")
-    assert goal.exit_code == 0, goal.output
+    set_goal(data_dir, plan_id)
     xlsx = tmp_path / "plan.xlsx"
     result = run_ro(data_dir, "plan", "export", plan_id, "--out", str(xlsx))
     assert result.exit_code == 0, result.output

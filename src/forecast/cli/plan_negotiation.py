@@ -191,14 +191,14 @@ def claim_cmd(
 def _own_team(change: PlanChange) -> str:
     """The team the acting user leads on the plan, for a claim made without --team."""
     state = plans.get_plan(change.store, change.plan)
-    member = state.members.get(change.actor)
-    if member is None or not member.team:
+    team = state.team_of(change.actor)
+    if not team:
         fail(
             f"{change.actor} leads no team on plan {state.plan_id}: give --team TEAM "
             f"(the owner grants a lead with `forecast plan grant {state.plan_id} USER "
             "--role lead --team TEAM`)"
         )
-    return str(member.team)
+    return str(team)
 
 
 @plan_change_command(plan_app, "unclaim")

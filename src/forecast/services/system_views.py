@@ -19,7 +19,7 @@ from forecast.overrides import Event, Factor
 from forecast.plan import PlanState
 from forecast.services import model_names, plan_totals, plans, system
 from forecast.services.cache import PerStoreCache
-from forecast.services.series_frames import minor_column
+from forecast.services.series_frames import minor_column, team_totals
 from forecast.services.system import GateStatus
 from forecast.store import PlanRepository
 
@@ -72,17 +72,15 @@ def team_summary(series_plan: pd.DataFrame) -> pd.DataFrame:
     percent (0 where the baseline is 0) and the sorted ids of the events touching the team."""
     if series_plan.empty:
         return pd.DataFrame(columns=TEAM_SUMMARY_COLUMNS)
-    # Grouped by the columns as they come (categories, when the plan frame has them) and made
-    # text only once reduced: 130,000 cells made text first cost most of this function.
-    # Summed in cents of each series-period, as the negotiation's ledger sums them, so a team's
-    # figures here are the ledger's to the cent (float sums differed by a unit on a page).
-    cents = pd.DataFrame(
-        {column: minor_column(series_plan[column]) for column in ("baseline", "system_plan")},
-        index=series_plan.index,
+    # The ledger's team sums (cents of each series-period, grouped by the team column as it
+    # comes, categories included, and made text only once reduced), so a team's figures here
+    # are the ledger's to the cent: float sums showed a unit less on the page.
+    sums = (
+        pd.DataFrame({c: team_totals(series_plan, c) for c in ("baseline", "system_plan")})
+        .sort_index()
+        .astype("int64")
+        / 100
     )
-    sums = cents.groupby(series_plan["team"], observed=True).sum()
-    sums.index = sums.index.astype(str)
-    sums = sums.groupby(level=0).sum().sort_index() / 100
     # The distinct (team, events) pairs are few: split those, not every series-period.
     pairs = series_plan[["team", "events"]].drop_duplicates().astype(str)
     events = (
