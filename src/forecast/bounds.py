@@ -15,6 +15,11 @@ int64. Two bounds keep every such number exact and every sum below ``2**63``:
   it to series-periods hold at most that: four times below ``2**63`` (9.2e18). Sums over teams
   are Python ints, exact at any size.
 
+- ``MAX_EVENT_PERCENT`` for an event's percent change (a hundredfold), and ``MAX_ABS_VALUE`` for
+  the amount an event adds, sets or caps at. Events compound (two +100 % events quadruple a
+  cell), so the system plan they make is checked too: every series-period within
+  ``MAX_ABS_VALUE`` and the plan's total within ``MAX_ABS_TOTAL_MINOR``, as for a baseline.
+
 Values beyond are refused where they enter, naming the row and column (ingest) or the input.
 """
 
@@ -23,6 +28,7 @@ from __future__ import annotations
 MAX_ABS_VALUE = 10**12
 MAX_ABS_TOTAL_MINOR = 2**63 // 100
 MAX_ABS_AMOUNT = 10**16  # currency units
+MAX_EVENT_PERCENT = 10_000
 
 
 def value_bound_text() -> str:

@@ -18,6 +18,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from forecast import bounds
 from forecast.errors import Fix, FixKey, Refusal
 from forecast.vocabulary import EFFECTS, EVENT_KINDS, REASON_CODES
 
@@ -237,6 +238,17 @@ class Event:
         value = float(self.value)
         if not np.isfinite(value):
             raise EffectError(f"the {self.effect} value must be a number, got {self.value!r}")
+        if self.effect == "percent" and value > bounds.MAX_EVENT_PERCENT:
+            raise EffectError(
+                f"a percent change of {value:+,.6g} % is beyond the largest "
+                f"accepted (+{bounds.MAX_EVENT_PERCENT:,} %, a hundredfold); for a value far "
+                "from the baseline use 'set' or 'add'"
+            )
+        if self.effect != "percent" and abs(value) > bounds.MAX_ABS_VALUE:
+            raise EffectError(
+                f"the {self.effect} value {value:,.6g} is beyond the largest accepted "
+                f"({bounds.value_bound_text()} per series and period); report in thousands"
+            )
         if self.effect == "percent" and value < -100:
             raise EffectError(
                 f"a percent change below -100 % ({value:g} %) would make sales negative",
@@ -354,6 +366,29 @@ def validate_event(event: Event, attributes: pd.DataFrame, horizon_dates: Iterab
             f"{first}..{last}; choose dates inside it"
         )
     event.scope.validate(attributes)
+
+
+def check_plan_bounds(system_plan: pd.DataFrame) -> None:
+    """Refuse a system plan (``apply_events``' frame) whose events push a series-period beyond
+    ``bounds.MAX_ABS_VALUE`` or the plan's total beyond ``bounds.MAX_ABS_TOTAL_MINOR``: the
+    ledger's sums in minor units would no longer be exact."""
+    values = system_plan[SYSTEM_PLAN].to_numpy(dtype=float)
+    over = ~(np.abs(values) <= bounds.MAX_ABS_VALUE)
+    if over.any():
+        row = system_plan.loc[over].iloc[0]
+        raise EffectError(
+            f"with this event series {row[UNIQUE_ID]} at {pd.Timestamp(row[DS]).date()} would be "
+            f"planned at {float(row[SYSTEM_PLAN]):,.6g}, beyond the largest value accepted "
+            f"({bounds.value_bound_text()}; {int(over.sum())} series-period(s) in all); "
+            "choose a smaller effect (events compound: +100 % twice is +300 %)"
+        )
+    total_minor = float(np.abs(values).sum()) * 100
+    if total_minor > bounds.MAX_ABS_TOTAL_MINOR:
+        raise EffectError(
+            f"with this event the system plan would add up to {total_minor / 100:,.6g}, beyond "
+            f"the {bounds.MAX_ABS_TOTAL_MINOR / 100:,.6g} that keeps totals exact to the cent; "
+            "choose a smaller effect"
+        )
 
 
 def _period_mask(event: Event, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:

@@ -84,3 +84,57 @@ def test_plan_creation_refuses_a_total_that_would_not_stay_exact_in_cents() -> N
     with pytest.raises(Invalid, match="exact to the cent"):
         weekly_team_plan(MemoryStore(), (history, attributes, base), name="big", horizon=4)
     assert bounds.MAX_ABS_VALUE * 100 < 2**53
+
+
+@pytest.mark.parametrize(
+    ("effect", "value", "words"),
+    [
+        ("percent", 1e308, "beyond the largest accepted"),
+        ("percent", 10_001, "a hundredfold"),
+        ("add", 1e15, "beyond the largest accepted"),
+        ("set", 1e300, "beyond the largest accepted"),
+        ("cap", 2e12, "beyond the largest accepted"),
+    ],
+)
+def test_an_event_value_beyond_the_bound_is_refused_and_nothing_is_saved(
+    effect: str, value: float, words: str
+) -> None:
+    from forecast.services import system
+
+    store = MemoryStore()
+    state = weekly_team_plan(store, _frames(100.0, series=4, weeks=60), name="p", horizon=4)
+    with pytest.raises(Invalid, match=words):
+        system.add_event(
+            store,
+            state.plan_id,
+            "olga",
+            name="Too big",
+            kind="promotion",
+            start="2024-03-01",
+            end="2024-03-22",
+            effect=effect,
+            value=value,
+        )
+    assert system.list_events(store, state.plan_id) == []
+
+
+def test_events_that_compound_beyond_the_bound_are_refused_by_what_they_would_make() -> None:
+    from forecast.services import system
+
+    store = MemoryStore()
+    state = weekly_team_plan(store, _frames(2e9, series=4, weeks=60), name="p", horizon=4)
+    window = {"start": "2024-03-01", "end": "2024-03-22", "kind": "promotion"}
+    system.add_event(
+        store, state.plan_id, "olga", name="x100", effect="percent", value=9_900, **window
+    )
+    with pytest.raises(Invalid, match="would be planned at .*events compound"):
+        system.add_event(
+            store, state.plan_id, "olga", name="x100 again", effect="percent", value=9_900, **window
+        )
+    (kept,) = system.list_events(store, state.plan_id)
+    with pytest.raises(Invalid, match="would be planned at"):
+        system.edit_event(
+            store, state.plan_id, "olga", kept.event_id, effect="add", value=999_999e6
+        )
+    plan = system.system_plan(store, state.plan_id, level="total")
+    assert float(plan["system_plan"].max()) <= bounds.MAX_ABS_VALUE

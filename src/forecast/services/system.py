@@ -356,9 +356,15 @@ def _series_uplift(store: PlanRepository, state: PlanState, flag: str) -> pd.Dat
 
 
 def _checked(store: PlanRepository, state: PlanState, event: Event) -> Event:
+    """The event's own rules, then the system plan it would make within ``forecast.bounds``
+    (with the plan's other events; an edited event in its place)."""
     attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+    others = [e for e in events_of(state) if e.event_id != event.event_id]
+    placed = [event if e.event_id == event.event_id else e for e in events_of(state)]
     try:
         overrides.validate_event(event, attributes, horizon_dates(store, state))
+        after = placed if len(placed) > len(others) else [*others, event]
+        overrides.check_plan_bounds(_system_plan_frame(store, state, after))
     except OverrideError as exc:
         raise Invalid.from_error(exc) from exc
     return event
