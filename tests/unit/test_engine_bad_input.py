@@ -43,7 +43,7 @@ def test_a_future_file_without_the_flag_column_uses_the_default() -> None:
 
 
 @pytest.mark.slow  # fits ETS on each series
-def test_constant_zero_three_point_and_early_ending_series_are_served_and_named() -> None:
+def test_constant_zero_three_point_and_early_ending_series_are_served_and_named_over_one_horizon() -> None:
     history = pd.concat(
         [
             regular("normal"),
@@ -59,8 +59,12 @@ def test_constant_zero_three_point_and_early_ending_series_are_served_and_named(
     assert label["constant"] == "naive (constant series)"
     assert label["zeros"] == "zeros"
     assert label["three"].startswith("mean (short series)")
-    assert label["ended"].startswith("ets (ended ")
-    assert "before the others" in label["ended"]
+    assert label["ended"].startswith("ets (no rows after ")
+    assert "read as 0 up to" in label["ended"]
+    # Every series is forecast over the same periods ahead, none over the history's.
+    ahead = out.groupby("unique_id")["ds"].apply(tuple)
+    assert ahead.nunique() == 1
+    assert out["ds"].min() > history["ds"].max()
     constant = out[out["unique_id"] == "constant"]
     assert (constant["baseline"] == 7.0).all()
     assert np.isfinite(out.select_dtypes("number").to_numpy()).all()

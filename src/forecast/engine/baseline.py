@@ -391,6 +391,17 @@ def _cut_series(
                 exog = np.zeros((len(full), len(flags)))
                 exog[at] = flags_all[a:b]
             dates = full
+        ended = None
+        if dates[-1] < spec.last_overall:
+            # No rows after a date others go on from: no sales, read as 0 up to where the file
+            # ends, so every series is forecast over the same periods ahead (not over past ones).
+            tail = pd.date_range(dates[-1], spec.last_overall, freq=offset)[1:]
+            if len(tail):
+                ended = f"no rows after {dates[-1]:%Y-%m-%d}: read as 0 up to {tail[-1]:%Y-%m-%d}"
+                y = np.concatenate([y, np.zeros(len(tail))])
+                if exog is not None:
+                    exog = np.vstack([exog, np.zeros((len(tail), len(flags)))])
+                dates = pd.DatetimeIndex(dates.append(tail))
         gap_note = None
         at, sources = gap_sources(y, spec.season)
         gaps = at if len(at) else None
@@ -429,12 +440,7 @@ def _cut_series(
             holidays=spec.holidays,
             base_freq=base,
             offset=offset,
-            note=_joined(
-                f"ended {dates[-1]:%Y-%m-%d}, before the others"
-                if future_ds[0] <= spec.last_overall
-                else None,
-                gap_note,
-            ),
+            note=_joined(ended, gap_note),
             gaps=gaps,
         )
 
