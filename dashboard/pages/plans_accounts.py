@@ -1,4 +1,4 @@
-"""Accounts on the Plans page, for admins only: list, add (with a password), disable."""
+"""Accounts on the Plans page, for admins only: list, add (with a password), disable, enable."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ NAME = "plans-accounts-name"
 PASSWORD = "plans-accounts-password"
 ADMIN = "plans-accounts-admin"
 ADD = "plans-accounts-add"
-DISABLE = "plans-accounts-disable"  # pattern-matching: {"type": DISABLE, "user": ...}
+# pattern-matching: {"type": SWITCH, "user": ..., "to": "disable" | "enable"}; the id says what
+# the click does, so a table drawn before someone else's change never does the opposite.
+SWITCH = "plans-accounts-switch"
 REFRESH = "plans-accounts-refresh"  # bumped by every change: the table is drawn anew
 HIDDEN = {"display": "none"}
 
@@ -63,13 +65,14 @@ def accounts_table(found: list[Any], me: str) -> Any:
         marks = [
             m for m, on in (("admin", account.is_admin), ("disabled", not account.active)) if on
         ]
+        to = "disable" if account.active else "enable"
         button = dbc.Button(
-            "Disable",
-            id={"type": DISABLE, "user": account.name},
+            to.capitalize(),
+            id={"type": SWITCH, "user": account.name, "to": to},
             color="link",
             size="sm",
             className="p-0",
-            disabled=not account.active or account.name == me,
+            disabled=account.name == me,
         )
         rows.append(html.Tr([html.Td(account.name), html.Td(", ".join(marks)), html.Td(button)]))
     return dbc.Table(
@@ -105,15 +108,17 @@ def add_account(
     return alert or components.success_alert(f"Added account {name}."), (refresh or 0) + 1
 
 
-def disable_account(
+def switch_account(
     ctx: DashboardContext, clicks: list[int | None], refresh: int | None
 ) -> tuple[Any, Any]:
     me, trigger = _admin(), callback_ctx.triggered_id
     if me is None or not isinstance(trigger, dict) or not any(clicks):
         return no_update, no_update  # a table drawn anew, not a click
-    who = str(trigger["user"])
-    _, alert = components.call_service(lambda: accounts.disable_as(ctx.store, me, who))
-    return alert or components.success_alert(f"Disabled account {who}."), (refresh or 0) + 1
+    who, enable = str(trigger["user"]), trigger.get("to") == "enable"
+    change = accounts.enable_as if enable else accounts.disable_as
+    _, alert = components.call_service(lambda: change(ctx.store, me, who))
+    done = f"{'Enabled' if enable else 'Disabled'} account {who}."
+    return alert or components.success_alert(done), (refresh or 0) + 1
 
 
 def _admin() -> str | None:
@@ -139,5 +144,5 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     form = (State(NAME, "value"), State(PASSWORD, "value"), State(ADMIN, "value"))
     once = {"prevent_initial_call": True}
     bind(app, ctx, add_account, *changed, Input(ADD, "n_clicks"), *form, counter, **once)
-    disables = Input({"type": DISABLE, "user": ALL}, "n_clicks")
-    bind(app, ctx, disable_account, *changed, disables, counter, **once)
+    switches = Input({"type": SWITCH, "user": ALL, "to": ALL}, "n_clicks")
+    bind(app, ctx, switch_account, *changed, switches, counter, **once)

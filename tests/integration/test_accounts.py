@@ -111,6 +111,24 @@ def test_as_must_name_an_active_account_once_the_store_has_accounts(tmp_path):
     cli(tmp_path, "user", "disable", "olga")
     disabled = cli(tmp_path, "plan", "new-version", "nope", "--as", "olga")
     assert disabled.exit_code == 2 and "disabled" in disabled.output
+    assert "forecast user enable olga" in disabled.output
+
+
+def test_a_disabled_account_is_enabled_again_with_its_password_and_roles(tmp_path):
+    cli(tmp_path, "user", "add", "olga", "--admin", "--password-stdin", stdin=PASSWORD)
+    disabled = cli(tmp_path, "user", "disable", "olga")
+    assert "forecast user enable olga" in disabled.stdout
+    enabled = cli(tmp_path, "user", "enable", "olga")
+    assert enabled.exit_code == 0 and "enabled account olga" in enabled.stdout
+    again = cli(tmp_path, "user", "enable", "olga")
+    assert again.exit_code == 0 and "already enabled" in again.stdout
+    assert cli(tmp_path, "user", "enable", "ghost").exit_code == 4
+    from forecast.services.store_factory import open_store
+
+    opened = open_store(data_dir=tmp_path)
+    account = accounts.authenticate(opened, "olga", PASSWORD.strip())
+    opened.close()
+    assert account is not None and account.is_admin
 
 
 def test_cli_refuses_a_300_character_plan_name(tmp_path, rossmann_train):

@@ -583,15 +583,15 @@ def _add_account(app, who, name):
     return _post(app, who, key, click, form, ["plans-accounts-add.n_clicks"])
 
 
-def _disable_account(app, who, name):
-    button = {"type": "plans-accounts-disable", "user": name}
+def _switch_account(app, who, name, to="disable"):
+    button = {"type": "plans-accounts-switch", "user": name, "to": to}
     key = next(
         k
         for k, spec in app.callback_map.items()
-        if any("plans-accounts-disable" in str(i.get("id")) for i in spec["inputs"])
+        if any("plans-accounts-switch" in str(i.get("id")) for i in spec["inputs"])
     )
     click = [[{"id": button, "property": "n_clicks", "value": 1}]]
-    changed = [json.dumps(button, separators=(",", ":")) + ".n_clicks"]
+    changed = [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"]
     return _post(app, who, key, click, [COUNTER], changed)
 
 
@@ -608,10 +608,16 @@ def test_only_an_admin_manages_accounts_in_the_dashboard(app):
     assert "Added account zoe" in _text(added["plans-accounts-alert"]["children"])
     assert added["plans-accounts-refresh"]["data"] == 1  # the table is drawn anew
     assert accounts.authenticate(store, "zoe", PASSWORD) is not None
-    assert _disable_account(app, "olga", "zoe") == {}
+    assert _switch_account(app, "olga", "zoe") == {}
     assert store.get_account("zoe").active
-    disabled = _disable_account(app, "adam", "zoe")
+    disabled = _switch_account(app, "adam", "zoe")
     assert "Disabled account zoe" in _text(disabled["plans-accounts-alert"]["children"])
     assert not store.get_account("zoe").active
-    refused = _disable_account(app, "adam", "adam")
+    assert "Enable" in _text(_accounts_section(app, "adam")["plans-accounts-table"]["children"])
+    assert _switch_account(app, "olga", "zoe", to="enable") == {}
+    assert not store.get_account("zoe").active
+    enabled = _switch_account(app, "adam", "zoe", to="enable")
+    assert "Enabled account zoe" in _text(enabled["plans-accounts-alert"]["children"])
+    assert accounts.authenticate(store, "zoe", PASSWORD) is not None
+    refused = _switch_account(app, "adam", "adam")
     assert "your own account" in _text(refused["plans-accounts-alert"]["children"])

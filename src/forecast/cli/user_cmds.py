@@ -1,4 +1,4 @@
-"""`forecast user add|list|passwd|disable`: the accounts that sign in to the dashboard."""
+"""`forecast user add|list|passwd|disable|enable`: the accounts that sign in to the dashboard."""
 
 from __future__ import annotations
 
@@ -118,4 +118,15 @@ def disable(name: NameArg, db: DbOpt = None, data_dir: DataDirOpt = None) -> Non
     """Disable an account: it cannot sign in and its open sessions end at their next request.
     The audit log keeps the name."""
     accounts.disable(open_plan_store(db, data_dir), name)
-    typer.echo(f"disabled account {name}")
+    typer.echo(f"disabled account {name} (`forecast user enable {name}` lets it sign in again)")
+
+
+@user_app.command("enable")
+def enable(name: NameArg, db: DbOpt = None, data_dir: DataDirOpt = None) -> None:
+    """Enable a disabled account again: it signs in with its old password and keeps its roles."""
+    store = open_plan_store(db, data_dir)
+    if accounts.get_user(store, name).active:
+        typer.echo(f"account {name} is already enabled")
+        return
+    accounts.enable(store, name)
+    typer.echo(f"enabled account {name}")

@@ -166,6 +166,12 @@ def disable_as(store: PlanRepository, actor: str | None, name: str) -> None:
     disable(store, name)
 
 
+def enable_as(store: PlanRepository, actor: str | None, name: str) -> None:
+    """An admin lets a disabled account sign in again (same password, same roles)."""
+    require_admin(store, actor)
+    enable(store, name)
+
+
 def has_accounts(store: PlanRepository) -> bool:
     return bool(store.list_accounts())
 
@@ -182,7 +188,9 @@ def check_cli_user(store: PlanRepository, name: str) -> str:
             f"there is no account {name!r} in this store", Fix(FixKey.ADD_ACCOUNT, user=name)
         )
     if not account.active:
-        raise Invalid(f"the account {name!r} is disabled; an admin can add a new one")
+        raise Invalid(
+            f"the account {name!r} is disabled; `forecast user enable {name}` lets it in again"
+        )
     return name
 
 
