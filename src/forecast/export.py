@@ -72,8 +72,15 @@ def money_texts(minor: Any) -> np.ndarray:
     return sign + units.astype(str).astype(object) + "." + cents_text
 
 
+def money_columns_of(plan: pd.DataFrame) -> list[str]:
+    """The ``MONEY_COLUMNS`` a plan frame carries in minor units (``baseline_minor``...): all of
+    them once a goal is set, the baseline and system plan before."""
+    return [col for col in MONEY_COLUMNS if f"{col}_minor" in plan.columns]
+
+
 def plan_rows(negotiated: pd.DataFrame, plan_id: str, version: int) -> pd.DataFrame:
-    """The export's series-period table (text money from minor units), one row per series and period."""
+    """The export's series-period table (text money from minor units), one row per series and
+    period; before a goal is set it has no basis and target columns."""
     out = pd.DataFrame(
         {
             "unique_id": negotiated["unique_id"].astype(str),
@@ -81,7 +88,7 @@ def plan_rows(negotiated: pd.DataFrame, plan_id: str, version: int) -> pd.DataFr
             "team": negotiated["team"].astype(str),
         }
     )
-    for col in MONEY_COLUMNS:
+    for col in money_columns_of(negotiated):
         out[col] = money_texts(negotiated[f"{col}_minor"].to_numpy())
     out["plan_version"] = int(version)
     out["plan_id"] = str(plan_id)

@@ -250,3 +250,38 @@ def test_xlsx_text_is_escaped_and_times_and_empty_cells_survive_the_round_trip()
     assert [r[3] for r in rows] == [True, False, True, False]
     assert rows[0][4] == '{"k": "=x"}' and rows[1][4] == 2.5 and rows[2][4] == "'-3"
     assert sheet.auto_filter.ref == "A1:E5" and sheet.freeze_panes == "A2"
+
+
+def test_a_plan_without_a_goal_exports_its_system_track_in_every_format():
+    store = MemoryStore()
+    history, attributes, baseline = team_frames({"a": 3.0e9, "b": 2.0e9})
+    plan_id = weekly_team_plan(store, (history, attributes, baseline)).plan_id
+    rows = list(csv.DictReader(io.StringIO(exports.export_plan(store, plan_id, "csv").decode())))
+    assert set(rows[0]) == {
+        "unique_id",
+        "ds",
+        "team",
+        "baseline",
+        "system_plan",
+        "plan_version",
+        "plan_id",
+    }
+    total = sum(Decimal(r["system_plan"]) for r in rows)
+    assert (
+        total
+        == Decimal(
+            int(
+                nego.series_frame(store, plan_id)["system_plan"].map(lambda v: round(v * 100)).sum()
+            )
+        )
+        / 100
+    )
+    book = load_workbook(io.BytesIO(exports.export_plan(store, plan_id, "xlsx")))
+    assert "ledger" not in book.sheetnames and "basis" not in book.sheetnames
+    assert {"by series-period", "by team", "events", "models"} <= set(book.sheetnames)
+    bundle = exports.export_plan(store, plan_id, "json")
+    assert json.loads(bundle)["goal"] is None
+    other = MemoryStore()
+    copy = exports.import_bundle(other, bundle, "ivan", trust=True)
+    assert nego.series_frame(other, copy).equals(nego.series_frame(store, plan_id))
+    assert not get_plan(other, copy).negotiation

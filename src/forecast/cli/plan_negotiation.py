@@ -403,6 +403,11 @@ def export_cmd(
         echo_json({"plan": plan, "format": fmt, "out": str(out), "bytes": len(data)})
     else:
         typer.echo(f"wrote {out} ({fmt}, {len(data)} bytes)")
+        if nego.negotiation_of(plans.get_plan(store, plan)) is None:
+            typer.echo(
+                "no goal yet: the export holds the system track (baseline and system plan); "
+                f"`forecast plan goal {plan}` starts the negotiation"
+            )
 
 
 def export_format(out: Path, given: str | None) -> str:

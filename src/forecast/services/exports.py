@@ -11,7 +11,7 @@ import pandas as pd
 from forecast import export, schema
 from forecast.negotiation import Negotiation, NegotiationError
 from forecast.plan import PlanState, utc_now
-from forecast.services import accounts, model_names, plan_totals
+from forecast.services import accounts, model_names, plan_totals, series_frames
 from forecast.services import negotiation as nego
 from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, NotFound, ServiceError
 from forecast.services.plans import audit_log, get_plan, history_hash, load_blob_frame
@@ -23,12 +23,13 @@ REQUIRED_BLOBS = ("history", "attributes", "baseline")
 def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool = False) -> bytes:
     """The plan as ``csv`` (one row per series and period; ``excel_csv`` adds the UTF-8 BOM Excel
     wants), ``xlsx`` (a sheet per view, money in the plan's currency format) or ``json`` (a
-    complete bundle that ``import_bundle`` turns back into the same plan)."""
+    complete bundle that ``import_bundle`` turns back into the same plan). A plan without a
+    goal exports its system track: baseline and system plan, no basis, target or ledger."""
     fmt = str(fmt).lower()
     if fmt not in export.FORMATS:
         raise Invalid(f"unknown export format {fmt!r}; use one of {', '.join(export.FORMATS)}")
     state = get_plan(store, plan)
-    negotiated = nego.negotiated_plan(store, state.plan_id)
+    negotiated = _plan_frame(store, state)
     rows = export.plan_rows(negotiated, state.plan_id, state.version)
     if fmt == "csv":
         return export.to_csv(rows, excel=excel_csv)
@@ -36,33 +37,40 @@ def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool =
         from forecast.money import excel_format
 
         sheets = _sheets(store, state, rows, negotiated)
-        money = sorted({*export.MONEY_COLUMNS, "basis", "claim", "assignment"})
+        money = sorted({*export.MONEY_COLUMNS, "claim", "assignment"})
         return export.to_xlsx(
             sheets, money_columns=money, money_format=excel_format(state.currency)
         )
     return export.write_bundle(_bundle_content(store, state, negotiated), store.installation_key())
 
 
+def _plan_frame(store: PlanRepository, state: PlanState) -> pd.DataFrame:
+    """The negotiated plan (``negotiation.negotiated_plan``); before a goal is set, the system
+    track alone: unique_id, ds, team and the baseline and system plan in minor units."""
+    if nego.negotiation_of(state) is not None:
+        return nego.negotiated_plan(store, state.plan_id)
+    frame = nego.series_frame(store, state.plan_id)
+    out = frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM]].copy()
+    for col in (schema.BASELINE, schema.SYSTEM_PLAN):
+        out[f"{col}_minor"] = series_frames.minor_column(frame[col])
+    return out
+
+
 def _sheets(
     store: PlanRepository, state: PlanState, rows: pd.DataFrame, negotiated: pd.DataFrame
 ) -> dict[str, pd.DataFrame]:
+    money = export.money_columns_of(negotiated)
     by_series = rows.copy()
-    for col in export.MONEY_COLUMNS:
+    for col in money:
         # The nearest float to each exact amount: the cell shows the same two decimals.
         by_series[col] = negotiated[f"{col}_minor"].to_numpy() / 100
-    sums = negotiated.groupby("team")[[f"{c}_minor" for c in export.MONEY_COLUMNS]].sum()
+    sums = negotiated.groupby("team")[[f"{c}_minor" for c in money]].sum()
     by_team = pd.DataFrame({"team": sums.index.astype(str)})
-    for col in export.MONEY_COLUMNS:
+    for col in money:
         # Any list can be a column; the stubs leave Decimal out of the allowed scalars.
         by_team[col] = [  # type: ignore[assignment]
             Decimal(int(v)) / 100 for v in sums[f"{col}_minor"]
         ]
-    ledger = nego.ledger(store, state.plan_id)
-    for col in [c for c in ledger.columns if c.endswith(nego.MINOR)]:
-        ledger[col.removesuffix(nego.MINOR)] = [  # type: ignore[assignment]
-            Decimal(int(v)) / 100 for v in ledger[col]
-        ]
-    ledger = ledger[[c for c in ledger.columns if not c.endswith(nego.MINOR)]]
     audit = pd.DataFrame(
         [
             {
@@ -78,6 +86,30 @@ def _sheets(
             for e in audit_log(store, state.plan_id)
         ]
     )
+    ledger, basis = _negotiation_sheets(store, state) if "target" in money else (None, None)
+    sheets = {"by series-period": by_series, "by team": by_team, "ledger": ledger}
+    sheets["events"] = export.records(state.events) if state.events else pd.DataFrame({"event": []})
+    sheets["explanations"] = (
+        export.records(state.explanations)
+        if state.explanations
+        else pd.DataFrame({"explanation": []})
+    )
+    sheets.update({"audit log": audit, "basis": basis})
+    sheets["models"] = models_sheet(state.baseline.models_used)
+    # Before a goal there is no ledger and no basis: those sheets are left out.
+    return {name: sheet for name, sheet in sheets.items() if sheet is not None}
+
+
+def _negotiation_sheets(
+    store: PlanRepository, state: PlanState
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ledger (money as exact decimals) and the basis it was set against."""
+    ledger = nego.ledger(store, state.plan_id)
+    for col in [c for c in ledger.columns if c.endswith(nego.MINOR)]:
+        ledger[col.removesuffix(nego.MINOR)] = [  # type: ignore[assignment]
+            Decimal(int(v)) / 100 for v in ledger[col]
+        ]
+    ledger = ledger[[c for c in ledger.columns if not c.endswith(nego.MINOR)]]
     summary = nego.summary(store, state.plan_id)
     basis = pd.DataFrame(
         [
@@ -89,20 +121,7 @@ def _sheets(
             {"item": "drift total", "value": Decimal(int(summary.get("drift_total") or 0)) / 100},
         ]
     )
-    return {
-        "by series-period": by_series,
-        "by team": by_team,
-        "ledger": ledger,
-        "events": export.records(state.events) if state.events else pd.DataFrame({"event": []}),
-        "explanations": (
-            export.records(state.explanations)
-            if state.explanations
-            else pd.DataFrame({"explanation": []})
-        ),
-        "audit log": audit,
-        "basis": basis,
-        "models": models_sheet(state.baseline.models_used),
-    }
+    return ledger, basis
 
 
 def models_sheet(models_used: dict[str, int]) -> pd.DataFrame:
@@ -122,7 +141,6 @@ def _bundle_content(
     store: PlanRepository, state: PlanState, negotiated: pd.DataFrame
 ) -> dict[str, Any]:
     neg = nego.negotiation_of(state)
-    assert neg is not None  # negotiated_plan refused otherwise
     baseline = load_blob_frame(store, state.plan_id, "baseline")
     models = (
         baseline.drop_duplicates(schema.UNIQUE_ID)
@@ -130,10 +148,42 @@ def _bundle_content(
         .astype(str)
         .to_dict()
     )
-    ledger = neg.ledger(*nego.current_totals(store, state))
-    summary = nego.summary(store, state.plan_id)
-    targets = negotiated[[schema.UNIQUE_ID, schema.DS, schema.TEAM, "target_minor"]].copy()
-    targets[schema.DS] = targets[schema.DS].dt.strftime("%Y-%m-%d")
+    return {
+        **_bundle_identity(store, state, models),
+        **(_bundle_negotiation(store, state, neg, negotiated) if neg else _NO_NEGOTIATION),
+        "audit": [
+            {"version": e.version, "at": e.at, "actor": e.actor, "action": e.action, "what": e.what}
+            for e in audit_log(store, state.plan_id)
+        ],
+        "plan": state.to_dict(),
+        "blobs": {
+            kind: export.frame_payload(store.get_blob(state.plan_id, kind))
+            for kind in store.blob_kinds(state.plan_id)
+            if not plan_totals.is_read_model(kind)
+        },
+    }
+
+
+# What a bundle of a plan without a goal says of the negotiation.
+_NO_NEGOTIATION: dict[str, Any] = {
+    "goal": None,
+    "basis": None,
+    "basis_status": "no goal yet",
+    "basis_drift_minor": {},
+    "claims": {},
+    "rule": None,
+    "excluded": [],
+    "assignments": {},
+    "agreed_by": None,
+    "agreed_at": None,
+    "ledger_minor": [],
+    "targets_minor": {},
+}
+
+
+def _bundle_identity(
+    store: PlanRepository, state: PlanState, models: dict[Any, str]
+) -> dict[str, Any]:
     return {
         "exported_at": utc_now(),
         "plan_id": state.plan_id,
@@ -144,6 +194,17 @@ def _bundle_content(
         "events": state.events,
         "explanations": state.explanations,
         "members": {u: m.to_dict() for u, m in state.members.items()},
+    }
+
+
+def _bundle_negotiation(
+    store: PlanRepository, state: PlanState, neg: Negotiation, negotiated: pd.DataFrame
+) -> dict[str, Any]:
+    ledger = neg.ledger(*nego.current_totals(store, state))
+    summary = nego.summary(store, state.plan_id)
+    targets = negotiated[[schema.UNIQUE_ID, schema.DS, schema.TEAM, "target_minor"]].copy()
+    targets[schema.DS] = targets[schema.DS].dt.strftime("%Y-%m-%d")
+    return {
         "goal": neg.goal,
         "basis": neg.basis.value,
         "basis_status": nego.basis_status(summary),
@@ -156,16 +217,6 @@ def _bundle_content(
         "agreed_at": neg.agreed_at,
         "ledger_minor": ledger.to_dict(orient="records"),
         "targets_minor": targets.to_dict(orient="list"),
-        "audit": [
-            {"version": e.version, "at": e.at, "actor": e.actor, "action": e.action, "what": e.what}
-            for e in audit_log(store, state.plan_id)
-        ],
-        "plan": state.to_dict(),
-        "blobs": {
-            kind: export.frame_payload(store.get_blob(state.plan_id, kind))
-            for kind in store.blob_kinds(state.plan_id)
-            if not plan_totals.is_read_model(kind)
-        },
     }
 
 
