@@ -43,7 +43,9 @@ def test_a_future_file_without_the_flag_column_uses_the_default() -> None:
 
 
 @pytest.mark.slow  # fits ETS on each series
-def test_constant_zero_three_point_and_early_ending_series_are_served_and_named_over_one_horizon() -> None:
+def test_constant_zero_three_point_and_early_ending_series_are_served_and_named_over_one_horizon() -> (
+    None
+):
     history = pd.concat(
         [
             regular("normal"),
