@@ -259,13 +259,16 @@ def download(ctx: DashboardContext, _csv, _csv_excel, _xlsx, _json, session: dic
     if alert is not None:
         return no_update, alert
     state = plan_service.get_plan(ctx.store, plan_id)
-    return downloaded(content, export_filename(state.name, state.version, fmt))
+    filename = export_filename(state.name, state.version, fmt)
+    return downloaded(content, filename, system_track_only=not state.negotiation)
 
 
-def downloaded(content: bytes, filename: str) -> tuple:
+def downloaded(content: bytes, filename: str, *, system_track_only: bool = False) -> tuple:
     """The file for the browser, and the line saying what was downloaded."""
-    note = html.Span(f"Downloaded {filename} ({len(content):,} bytes).", id="plans-downloaded")
-    return dcc.send_bytes(content, filename), note
+    what = f"Downloaded {filename} ({len(content):,} bytes)."
+    if system_track_only:
+        what += " No goal is set yet: it holds the system plan, without targets."
+    return dcc.send_bytes(content, filename), html.Span(what, id="plans-downloaded")
 
 
 def new_version(ctx: DashboardContext, n, session: dict | None, changed: int | None) -> tuple:

@@ -109,7 +109,7 @@ def test_plans_helpers_format_times_and_names():
     )
 
 
-def test_download_callback_refuses_before_a_goal_and_sends_csv_after(plan, store):
+def test_download_callback_sends_the_system_track_before_a_goal_and_targets_after(plan, store):
     from forecast.services import negotiation as nego
 
     app = create_app(data_dir=str(plan.data_dir))
@@ -123,7 +123,9 @@ def test_download_callback_refuses_before_a_goal_and_sends_csv_after(plan, store
         state=[("nav-session", "data", {"plan_id": plan.plan_id, "user": "olga"})],
     )
     out = call(app, "..plans-download.data...plans-download-status.children..", **args)
-    assert "has no goal yet" in _text(out["plans-download-status"]["children"])
+    assert "No goal is set yet" in _text(out["plans-download-status"]["children"])
+    header = base64.b64decode(out["plans-download"]["data"]["content"]).decode().splitlines()[0]
+    assert "system_plan" in header and "target" not in header
     nego.set_goal(store, plan.plan_id, "olga", ratio="1.1")
     out = call(app, "..plans-download.data...plans-download-status.children..", **args)
     sent = out["plans-download"]["data"]
@@ -131,6 +133,7 @@ def test_download_callback_refuses_before_a_goal_and_sends_csv_after(plan, store
     raw = base64.b64decode(sent["content"])
     assert not raw.startswith(b"\xef\xbb\xbf")
     assert raw.decode("utf-8").splitlines()[0].startswith("unique_id,ds,team")
+    assert "target" in raw.decode("utf-8").splitlines()[0]
     excel = dict(args, inputs=[*args["inputs"][:3], ("plans-download-csv-excel", "n_clicks", 1)])
     excel["inputs"][0] = ("plans-download-csv", "n_clicks", None)
     out = call(
