@@ -61,7 +61,7 @@ def add_event(
             ctx.store, plan_id, user, expected_version=version, **event_arguments(*form)
         ),
     )
-    return edits.reply(alert, refresh, lambda: f"Added {saved.event.describe()}.")
+    return edits.reply(alert, refresh, lambda: _done("Added", saved))
 
 
 def event_arguments(
@@ -125,7 +125,13 @@ def edit_event(
         ),
     )
     # Re-render either way: a refused edit must not stay in the grid as if it were saved.
-    return edits.reply(alert, refresh, lambda: f"Changed {saved.event.describe()}.")
+    return edits.reply(alert, refresh, lambda: _done("Changed", saved))
+
+
+def _done(verb: str, saved: system.Saved) -> str:
+    """What the page says after an event is saved, with what to know about its periods."""
+    said = f"{verb} {saved.event.describe() if saved.event else 'the event'}."
+    return f"{said} Note: {saved.note}." if saved.note else said
 
 
 def ask_remove(_ctx: DashboardContext, n, selected) -> tuple[Any, Any, Any]:

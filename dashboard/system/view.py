@@ -68,8 +68,9 @@ def page_outputs(page: SystemPage, combination_rule: str) -> PageOutputs:
         version=page.version,
         start_options=dates,
         start=page.dates[0] if page.dates else None,
-        end_options=dates,
-        end=page.dates[-1] if page.dates else None,
+        # "To" offers the periods' last days: an event to the end of the period picked.
+        end_options=components.options(page.period_ends),
+        end=page.period_ends[-1] if page.period_ends else None,
         rule="How overlapping events combine: " + combination_rule,
         role_events=components.permission_note(page.edit),
         role_explain=components.permission_note(page.edit),

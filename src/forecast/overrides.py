@@ -34,7 +34,9 @@ COMBINATION_RULE = (
     "Overlapping events combine per series and period in a fixed order: (1) 'set' replaces the "
     "baseline (if several apply, the one added last wins); (2) 'percent' changes multiply "
     "(+10 % and +20 % give +32 %); (3) 'add' amounts are summed, and the result is never below 0; "
-    "(4) 'cap' limits the result (if several apply, the lowest cap wins)."
+    "(4) 'cap' limits the result (if several apply, the lowest cap wins). An event applies in "
+    "full to every period it touches, also one it covers only in part: a 4-day promotion in a "
+    "monthly plan changes the whole month, so give it the month's change."
 )
 
 SYSTEM_PLAN_COLUMNS = [
@@ -389,6 +391,37 @@ def check_plan_bounds(system_plan: pd.DataFrame) -> None:
             f"the {bounds.MAX_ABS_TOTAL_MINOR / 100:,.6g} that keeps totals exact to the cent; "
             "choose a smaller effect"
         )
+
+
+def partly_covered(
+    start: Any, end: Any, horizon_dates: Iterable[Any]
+) -> list[tuple[date, date, int, int]]:
+    """The periods the days ``start``..``end`` touch but do not cover: ``(first day, last day,
+    days covered, days in the period)`` each. The event applies to them in full."""
+    periods = horizon_periods(horizon_dates)
+    first, last = pd.Timestamp(start), pd.Timestamp(end)
+    out = []
+    for p_start, p_end in zip(periods[DS], periods["end"], strict=True):
+        covered = (min(p_end, last) - max(p_start, first)).days + 1
+        days = (p_end - p_start).days + 1
+        if 0 < covered < days:
+            out.append((p_start.date(), p_end.date(), covered, days))
+    return out
+
+
+def partly_covered_text(event: Event, horizon_dates: Iterable[Any]) -> str | None:
+    """What to tell the person who adds `event` when it covers periods only in part."""
+    partial = partly_covered(event.start, event.end, horizon_dates)
+    if not partial:
+        return None
+    listed = ", ".join(f"{a}..{b} ({n} of {d} days)" for a, b, n, d in partial[:4])
+    more = f" and {len(partial) - 4} more" if len(partial) > 4 else ""
+    return (
+        f"{event.event_id} covers {len(partial)} period{'s' if len(partial) > 1 else ''} "
+        f"only in part: {listed}{more}; "
+        "it applies to each of them in full (for a short event in a long period, give the "
+        "period's change)"
+    )
 
 
 def _period_mask(event: Event, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:

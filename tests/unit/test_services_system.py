@@ -77,8 +77,8 @@ def add_promo(store, plan_id, value=30.0, ids=("1",), **kw):
         name="Flyer",
         kind="promotion",
         scope=Scope(ids=ids),
-        start=HORIZON_WEEKS[1].date(),
-        end=HORIZON_WEEKS[1].date(),
+        start=kw.pop("start", HORIZON_WEEKS[1].date()),
+        end=kw.pop("end", HORIZON_WEEKS[1].date()),
         effect="percent",
         value=value,
         **kw,
@@ -499,3 +499,25 @@ def test_taking_out_last_years_holiday_reverses_its_learned_effect_where_it_is_r
     part = system.FlagInBaseline("StateHoliday", 0.5, 50, -6.6, -5.0, 100)
     assert part.taken_out == pytest.approx(1.8)
     assert system.FlagInBaseline("Promo", 0.5, 10, -100.0, -50.0, 10).taken_out == 0.0
+
+
+def test_an_event_that_covers_a_week_in_part_applies_to_it_in_full_and_says_so(store, plan_id):
+    monday = HORIZON_WEEKS[1]
+    part = add_promo(
+        store, plan_id, start=monday + pd.Timedelta(days=3), end=monday + pd.Timedelta(days=8)
+    )
+    assert part.note is not None
+    assert f"{monday.date()}..{(monday + pd.Timedelta(days=6)).date()} (4 of 7 days)" in part.note
+    assert "(2 of 7 days)" in part.note and "in full" in part.note
+    frame = system.system_plan(store, plan_id)
+    touched = frame[(frame["unique_id"] == "1") & (frame["events"] == part.event.event_id)]
+    assert sorted(touched["ds"]) == [HORIZON_WEEKS[1], HORIZON_WEEKS[2]]
+    whole = system.edit_event(
+        store,
+        plan_id,
+        "ann",
+        part.event.event_id,
+        start=monday.date(),
+        end=(monday + pd.Timedelta(days=6)).date(),
+    )
+    assert whole.note is None

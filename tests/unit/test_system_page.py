@@ -586,3 +586,32 @@ def test_emptying_an_events_value_in_the_grid_takes_the_systems_offer(ctx, plan_
         system.edit_event(
             ctx.store, plan_id, "olga", typed.event_id, value=5.0, use_suggestion=True
         )
+
+
+def test_the_suggestion_counts_every_period_the_event_touches_as_adding_it_does(ctx, plan_id):
+    dates = [pd.Timestamp(d) for d in horizon_days(ctx, plan_id)]
+    step = dates[1] - dates[0]
+    if step <= pd.Timedelta(days=1):
+        raise AssertionError("the fixture plan must have periods longer than a day")
+    inside = (dates[0] + step / 2).date(), (dates[1] + step / 2).date()  # two periods in part
+    _, touched = system.event_suggestion(ctx.store, plan_id, "promotion", TYPE_A, *inside)
+    _, whole = system.event_suggestion(
+        ctx.store,
+        plan_id,
+        "promotion",
+        TYPE_A,
+        dates[0].date(),
+        (dates[2] - pd.Timedelta(days=1)).date(),
+    )
+    assert touched is not None and whole is not None
+    assert touched.cells == whole.cells and touched.share == whole.share
+
+
+def test_the_to_picker_offers_the_last_day_of_each_period(ctx, plan_id):
+    page = system_views.system_page(ctx.store, plan_id, "olga")
+    starts = [pd.Timestamp(d) for d in page.dates]
+    ends = [pd.Timestamp(d) for d in page.period_ends]
+    assert len(ends) == len(starts) and ends[0] == starts[1] - pd.Timedelta(days=1)
+    outputs = view.page_outputs(page, system.COMBINATION_RULE)
+    assert outputs.end == page.period_ends[-1]
+    assert [o["value"] for o in outputs.end_options] == page.period_ends

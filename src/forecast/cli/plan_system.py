@@ -443,9 +443,11 @@ def event_add(
     )
     assert saved.event is not None
     if change.as_json:
-        echo_json({"event": saved.event.to_dict(), "version": saved.version})
+        echo_json({"event": saved.event.to_dict(), "version": saved.version, "note": saved.note})
         return
     typer.echo(f"added {_event_line(saved.event)}")
+    if saved.note:
+        typer.echo(f"note: {saved.note}")
     typer.echo(f"plan {saved.plan.plan_id} is now version {saved.version}")
 
 
@@ -491,9 +493,11 @@ def event_edit(
     )
     assert saved.event is not None
     if change.as_json:
-        echo_json({"event": saved.event.to_dict(), "version": saved.version})
+        echo_json({"event": saved.event.to_dict(), "version": saved.version, "note": saved.note})
         return
     typer.echo(f"edited {_event_line(saved.event)}")
+    if saved.note:
+        typer.echo(f"note: {saved.note}")
 
 
 @plan_change_command(event_app, "remove")

@@ -42,6 +42,7 @@ class Saved:
     event: Event | None = None
     explained: int = 0
     factor: Factor | None = None
+    note: str | None = None  # e.g. that an event covers some periods only in part
 
     @property
     def version(self) -> int:
@@ -288,7 +289,9 @@ def _flag_in_baseline(
     ahead = horizon_dates(store, state)
     calendar = seen.append(ahead)
     first, last = _window_date(start), _window_date(end)
-    window = ahead[(ahead >= first) & (ahead <= last)]
+    periods = overrides.horizon_periods(ahead)
+    # The periods the event touches, as apply_events counts them (a period it covers in part too).
+    window = pd.DatetimeIndex(periods[schema.DS][(periods[schema.DS] <= last) & (periods["end"] >= first)])
     season = season_length(state.freq)
     positions = [int(i) - season for i in calendar.get_indexer(window)]
     copied = [calendar[p] for p in positions if 0 <= p < len(seen)]
@@ -442,7 +445,11 @@ def add_event(
         reason=reason or None,
         retry_stale=True,
     )
-    return Saved(saved, event=added[0])
+    return Saved(saved, event=added[0], note=_coverage_note(store, saved, added[0]))
+
+
+def _coverage_note(store: PlanRepository, state: PlanState, event: Event) -> str | None:
+    return overrides.partly_covered_text(event, horizon_dates(store, state))
 
 
 def _change_events(
@@ -622,7 +629,7 @@ def edit_event(
     saved = _change_events(
         store, state.plan_id, actor, "edit_event", mutate, expected, reason=reason
     )
-    return Saved(saved, event=new)
+    return Saved(saved, event=new, note=_coverage_note(store, saved, new))
 
 
 def remove_event(

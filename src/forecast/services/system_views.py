@@ -9,11 +9,11 @@ reason when not. ``team_summary`` and ``fan_frames`` serve the parts that change
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from forecast import schema
+from forecast import overrides, schema
 from forecast.errors import Fix, FixKey, explain
 from forecast.overrides import Event, Factor
 from forecast.plan import PlanState
@@ -55,11 +55,12 @@ class SystemPage:
     events: list[Event]
     factors: list[Factor]
     deviations: pd.DataFrame  # system.deviations: marked cells with explained / outdated
-    dates: list[str]  # the horizon's periods, ISO dates
+    dates: list[str]  # the horizon's periods, ISO dates of their first days
     edit: Permission  # events, explanations, factors (planner)
     publish: Permission  # publish (owner)
     set_threshold: Permission  # threshold (owner)
     currency: str | None = "EUR"  # the plan's ISO code; None: plain numbers
+    period_ends: list[str] = field(default_factory=list)  # ISO dates of their last days
 
     @property
     def change(self) -> float:
@@ -151,7 +152,8 @@ def system_page(store: PlanRepository, plan: str, user: str | None) -> SystemPag
     state = plans.get_plan(store, plan)
     series_plan = system.system_plan(store, state.plan_id, "series")
     marked = system.deviations(store, state.plan_id)
-    dates = [pd.Timestamp(d).strftime("%Y-%m-%d") for d in sorted(series_plan[schema.DS].unique())]
+    periods = overrides.horizon_periods(series_plan[schema.DS].unique())
+    dates = periods[schema.DS].dt.strftime("%Y-%m-%d").tolist()
     allowed = permissions(state, user)
     return SystemPage(
         plan_id=state.plan_id,
@@ -166,6 +168,7 @@ def system_page(store: PlanRepository, plan: str, user: str | None) -> SystemPag
         factors=system.factors_of(state),
         deviations=marked,
         dates=dates,
+        period_ends=periods["end"].dt.strftime("%Y-%m-%d").tolist(),
         edit=allowed["edit"],
         publish=allowed["publish"],
         set_threshold=allowed["set_threshold"],
