@@ -291,7 +291,9 @@ def _flag_in_baseline(
     first, last = _window_date(start), _window_date(end)
     periods = overrides.horizon_periods(ahead)
     # The periods the event touches, as apply_events counts them (a period it covers in part too).
-    window = pd.DatetimeIndex(periods[schema.DS][(periods[schema.DS] <= last) & (periods["end"] >= first)])
+    window = pd.DatetimeIndex(
+        periods[schema.DS][(periods[schema.DS] <= last) & (periods["end"] >= first)]
+    )
     season = season_length(state.freq)
     positions = [int(i) - season for i in calendar.get_indexer(window)]
     copied = [calendar[p] for p in positions if 0 <= p < len(seen)]
