@@ -17,11 +17,19 @@ from forecast.services import negotiation
 parse_goal = common.parse_goal
 
 
-def goal_message(goal_minor: int, basis_minor: int, currency: str | None = "EUR") -> str:
+def goal_message(
+    goal_minor: int, basis_minor: int, currency: str | None = "EUR", system_minor: int = 0
+) -> str:
     """What the owner sees after setting the goal; a goal far below the basis is most likely a
-    ratio typed without its `x`, so the message says how to type one."""
+    ratio typed without its `x`, so the message says how to type one. A goal below the system
+    plan is said too."""
     shown = components.minor_to_money(goal_minor, currency=currency)
     message = f"Goal set to {shown}; the claiming round is open."
+    if system_minor > goal_minor >= basis_minor * 0.1:
+        message += (
+            f" It is {components.percent(1 - goal_minor / system_minor, 1)} below the system "
+            f"plan ({components.minor_to_money(system_minor, currency=currency)})."
+        )
     if basis_minor > 0 and goal_minor < basis_minor * 0.1:
         message += (
             f" That is {components.percent(goal_minor / basis_minor, 1)} of the basis: for a "
@@ -87,7 +95,12 @@ def set_goal(
 
 def _goal_set(ctx: DashboardContext, plan_id: str) -> str:
     summary = negotiation.summary(ctx.store, plan_id)
-    return goal_message(summary["goal"], summary["basis_total"], summary.get("currency"))
+    return goal_message(
+        summary["goal"],
+        summary["basis_total"],
+        summary.get("currency"),
+        int(summary.get("system_plan_total") or 0),
+    )
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:

@@ -95,12 +95,15 @@ def stage_bar(stage: str) -> html.Div:
 
 
 def drift_banner(board: NegotiationBoard) -> Any:
-    """Says which basis the numbers rest on; a warning when the system plan moved since."""
+    """Says which basis the numbers rest on; a warning when the system plan moved since, and one
+    when the goal is below the system plan."""
     if not board.has_goal:
         return None
+    below = goal_below_alert(board)
     if not board.drifted_teams:
-        return html.Small(f"Basis: {board.basis_status}.", className="text-muted")
-    return dbc.Alert(
+        basis = html.Small(f"Basis: {board.basis_status}.", className="text-muted")
+        return basis if below is None else html.Div([below, basis])
+    moved = dbc.Alert(
         [
             html.Strong("The basis moved: "),
             f"{board.basis_status}. ",
@@ -116,6 +119,28 @@ def drift_banner(board: NegotiationBoard) -> Any:
         color="warning",
         className="mb-0 py-2 small",
         id="neg-drift-alert",
+    )
+    return moved if below is None else html.Div([below, moved])
+
+
+def goal_below_alert(board: NegotiationBoard) -> Any:
+    """A warning when the goal asks for less than the current system plan."""
+    short = board.goal_shortfall
+    if not short:
+        return None
+    share = short / board.system_plan_total if board.system_plan_total else 0.0
+    return dbc.Alert(
+        [
+            html.Strong("The goal is below the system plan: "),
+            f"{components.minor_to_money(short, currency=board.currency)} "
+            f"({components.percent(share, 1)}) under "
+            f"{components.minor_to_money(board.system_plan_total, currency=board.currency)}. "
+            "The targets ask for less than the system expects; if that is not meant, set the "
+            "goal again (a ratio is typed as 1.2x or 10/6.5).",
+        ],
+        color="warning",
+        className="mb-2 py-2 small",
+        id="neg-goal-below-alert",
     )
 
 

@@ -231,3 +231,19 @@ def dbc_row(children):
     import dash_bootstrap_components as dbc
 
     return dbc.Row(children)
+
+
+def test_a_goal_below_the_system_plan_is_warned_on_the_page_and_after_setting_it(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", ratio="0.8")
+    board = negotiation_board(store, plan_id, "olga")
+    assert board.goal_shortfall == board.system_plan_total - board.goal > 0
+    banner = _text(view.drift_banner(board))
+    assert (
+        "neg-goal-below-alert" in banner and "20.0" in banner and "below the system plan" in banner
+    )
+    said = goal.goal_message(board.goal, board.basis_total, board.currency, board.system_plan_total)
+    assert "20.0" in said and "below the system" in said
+    nego.set_goal(store, plan_id, "olga", ratio="1.1", expected_version=None)
+    above = negotiation_board(store, plan_id, "olga")
+    assert above.goal_shortfall == 0
+    assert "neg-goal-below-alert" not in _text(view.drift_banner(above))

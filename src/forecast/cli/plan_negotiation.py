@@ -83,6 +83,14 @@ def _summary_text(s: dict[str, Any]) -> str:
         excluded = f" (excluded: {', '.join(s['excluded'])})" if s.get("excluded") else ""
         lines.append(f"  remainder rule {s['rule']}{excluded}")
     lines.append(f"  targets total {m('target_total')}")
+    short = nego.goal_below_system_plan(s)
+    if short:
+        share = short / int(s["system_plan_total"]) if int(s["system_plan_total"]) else 0.0
+        lines.append(
+            f"  warning: the goal is {fmt.format_minor(short, s.get('currency'))} ({share:.1%}) "
+            f"below the system plan {m('system_plan_total')}: the targets ask for less than "
+            "the system expects"
+        )
     if s.get("agreed_by"):
         lines.append(f"  agreed by {s['agreed_by']} at {s['agreed_at']}")
     lines.extend(_drift_lines(s))

@@ -522,6 +522,16 @@ def summary(store: PlanRepository, plan: str) -> dict[str, Any]:
     return out
 
 
+def goal_below_system_plan(summary_: Mapping[str, Any]) -> int:
+    """How far (minor units) the goal falls short of the current system plan, from a `summary`;
+    0 when it does not. Such a goal asks the teams for less than the system expects, which
+    leadership may mean (a cautious year) but which is more often a typing slip."""
+    goal, system_total = summary_.get("goal"), summary_.get("system_plan_total")
+    if goal is None or system_total is None:
+        return 0
+    return max(int(system_total) - int(goal), 0)
+
+
 def basis_status(summary_: Mapping[str, Any]) -> str:
     """In words, from a `summary`: which basis the negotiation's numbers rest on and whether the
     current system plan moved away from it (shown on the page, in the CLI and in exports)."""

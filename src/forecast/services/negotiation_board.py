@@ -84,6 +84,11 @@ class NegotiationBoard:
     def has_goal(self) -> bool:
         return self.goal is not None
 
+    @property
+    def goal_shortfall(self) -> int:
+        """Minor units by which the goal falls short of the current system plan (0: it does not)."""
+        return nego.goal_below_system_plan(self.summary)
+
 
 def negotiation_board(store: PlanRepository, plan: str, user: str | None) -> NegotiationBoard:
     """The Negotiation page of `plan` as `user` sees it now."""
