@@ -150,6 +150,7 @@ PLANS_ALERT = "plans-alert"
 PLANS_REFRESH = "plans-refresh"
 PLANS_ROLE_NOTE = "plans-role-note"
 PLANS_DOWNLOAD_STATUS = "plans-download-status"
+PLANS_DOWNLOAD_OF = "plans-download-of"  # names the plan the buttons download
 PLANS_GRID = "plans-grid"
 PLANS_AUDIT_GRID = "plans-audit-grid"
 PLANS_NEW_VERSION = "plans-new-version"

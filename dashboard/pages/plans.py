@@ -73,7 +73,8 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 [
                     dbc.Col(
                         [
-                            html.H4("Download the negotiated plan", className="mt-4"),
+                            html.H4("Download the selected plan", className="mt-4"),
+                            html.Div(id=ids.PLANS_DOWNLOAD_OF, className="mb-1"),
                             html.P(
                                 "CSV: one row per series and period (baseline, system plan, target, team, "
                                 "version; plain numbers, ISO dates); CSV for Excel: the same with a "
@@ -234,6 +235,24 @@ def render(ctx: DashboardContext, session: dict | None, _refresh: int | None) ->
     return rows, audit_rows(plan_service.audit_log(ctx.store, plan_id)), note, not is_owner
 
 
+def download_subject(ctx: DashboardContext, session: dict | None) -> Any:
+    """Which plan the download buttons give: the one selected in the list or the navbar."""
+    plan_id = (session or {}).get("plan_id")
+    if not plan_id:
+        return html.Small("No plan is selected: pick one in the list above.", className="text-muted")
+    state = plan_service.get_plan(ctx.store, plan_id)
+    goal = "with its negotiated targets" if state.negotiation else "no goal yet: system plan only"
+    return html.Span(
+        [
+            "Downloads ",
+            html.Strong(state.name),
+            f" ({state.plan_id}, version {state.version}, {state.status}; {goal}). "
+            "Pick another plan in the list above.",
+        ],
+        className="small",
+    )
+
+
 def pick_plan(
     ctx: DashboardContext, cell: dict | None, session: dict | None, changed: int | None
 ) -> tuple:
@@ -349,6 +368,13 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     clicks = [Input(button, "n_clicks") for button in FORMATS]
     files = (Output(ids.PLANS_DOWNLOAD, "data"), Output(ids.PLANS_DOWNLOAD_STATUS, "children"))
     bind(app, ctx, download, *files, *clicks, session, **once)
+    bind(
+        app,
+        ctx,
+        download_subject,
+        Output(ids.PLANS_DOWNLOAD_OF, "children"),
+        Input(ids.NAV_SESSION, "data"),
+    )
     alert = Output(ids.PLANS_ALERT, "children", allow_duplicate=True)
     bind(
         app,

@@ -346,3 +346,23 @@ def _find_component(tree, component_id: str):
             (f for item in tree if (f := _find_component(item, component_id)) is not None), None
         )
     return None
+
+
+def test_the_download_buttons_name_the_plan_they_download(plan, store):
+    from dashboard.context import DashboardContext
+    from forecast.services import negotiation as nego
+
+    ctx = DashboardContext(data_dir=str(plan.data_dir))
+    try:
+        assert "No plan is selected" in _shown(plans.download_subject(ctx, {}))
+        named = _shown(plans.download_subject(ctx, {"plan_id": plan.plan_id, "user": "olga"}))
+        assert plan.plan_id in named and "no goal yet" in named
+        nego.set_goal(store, plan.plan_id, "olga", ratio="1.1")
+        named = _shown(plans.download_subject(ctx, {"plan_id": plan.plan_id, "user": "olga"}))
+        assert "with its negotiated targets" in named
+    finally:
+        ctx.store.close()
+
+
+def _shown(component) -> str:
+    return json.dumps(component.to_plotly_json(), default=lambda c: c.to_plotly_json())
