@@ -239,7 +239,9 @@ def download_subject(ctx: DashboardContext, session: dict | None) -> Any:
     """Which plan the download buttons give: the one selected in the list or the navbar."""
     plan_id = (session or {}).get("plan_id")
     if not plan_id:
-        return html.Small("No plan is selected: pick one in the list above.", className="text-muted")
+        return html.Small(
+            "No plan is selected: pick one in the list above.", className="text-muted"
+        )
     state = plan_service.get_plan(ctx.store, plan_id)
     goal = "with its negotiated targets" if state.negotiation else "no goal yet: system plan only"
     return html.Span(
