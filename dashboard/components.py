@@ -110,11 +110,23 @@ def error_alert(exc: BaseException) -> dbc.Alert:
         (t for kind, t in _ERROR_TITLES.items() if isinstance(exc, kind)), "Could not do that"
     )
     return dbc.Alert(
-        [html.Strong(title + ". "), html.Span(page_message(exc))],
+        [html.Strong(title + ". "), html.Span(sentence(page_message(exc)))],
         color="warning" if isinstance(exc, Forbidden | StaleVersion | Locked) else "danger",
         dismissable=True,
         className="service-error",
     )
+
+
+def sentence(text: str) -> str:
+    """A refusal's reason as a sentence after the alert's title: capital first letter (unless it
+    starts with a code such as `forecast` or a file name) and a full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    first = text.split(" ", 1)[0]
+    if first.islower() and first.isalpha():
+        text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?", ")", "`")) else text + "."
 
 
 def success_alert(message: str) -> dbc.Alert:
