@@ -14,7 +14,7 @@ from dash import Dash, Input, dcc, html
 
 from dashboard import components, figures, ids
 from dashboard.context import DashboardContext
-from dashboard.negotiation_parts import claims, decisions, goal, view
+from dashboard.negotiation_parts import claims, decisions, goal, live, view
 from forecast.services.negotiation_board import negotiation_board
 
 PATH = "/negotiation"
@@ -44,6 +44,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             dcc.Store(id=ids.NEG_REFRESH, data=0),
             dcc.Store(id=ids.NEG_VERSION),
             html.Div(id=ids.NEG_ALERT),
+            live.changes_box(),
             html.Div(id=ids.NEG_STAGE, className="mb-2"),
             decisions.rebase_box(),
             dbc.Row(id=ids.NEG_CARDS, className="g-2 mb-3"),
@@ -118,5 +119,6 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Input(ids.NEG_RULE, "value"),
     )(functools.partial(render, ctx))
     goal.register(app, ctx)
+    live.register(app, ctx)
     claims.register(app, ctx)
     decisions.register(app, ctx)

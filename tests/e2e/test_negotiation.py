@@ -142,3 +142,23 @@ def test_an_event_after_the_goal_shows_drift_the_owner_rebases_and_the_views_agr
     assert f"€{exported:,.2f}" == system_total
     assert sum(Decimal(r["basis"]) for r in rows) == exported
     assert dash_duo.get_logs() == []
+
+
+def test_a_leads_claim_made_elsewhere_is_offered_on_the_owners_open_page(start_app, e2e_plan):
+    from forecast.services import negotiation
+    from forecast.services.store_factory import open_store
+
+    dash_duo = start_app(e2e_plan.data_dir, "/negotiation")
+    dash_duo.wait_for_contains_text("#neg-stage-bar", "draft", timeout=20)
+    type_into(dash_duo, "#neg-goal", "10/6.5")
+    click(dash_duo, "#neg-set-goal")
+    dash_duo.wait_for_contains_text("#neg-alert", "the claiming round is open", timeout=20)
+    store = open_store(data_dir=e2e_plan.data_dir)
+    try:
+        negotiation.claim(store, e2e_plan.plan_id, "lena", "a", amount="5000", note="in a meeting")
+    finally:
+        store.close()
+    dash_duo.wait_for_contains_text("#neg-changed", "lena changed the plan", timeout=40)
+    click(dash_duo, "#neg-show-changes")
+    dash_duo.wait_for_contains_text("#neg-claimed-card", "€5,000", timeout=20)
+    assert dash_duo.get_logs() == []

@@ -247,3 +247,22 @@ def test_a_goal_below_the_system_plan_is_warned_on_the_page_and_after_setting_it
     above = negotiation_board(store, plan_id, "olga")
     assert above.goal_shortfall == 0
     assert "neg-goal-below-alert" not in _text(view.drift_banner(above))
+
+
+def test_the_page_offers_another_persons_change_and_not_its_own(store, plan_id):
+    from dashboard.negotiation_parts import live
+    from forecast.services.plans import get_plan
+
+    ctx = DashboardContext(_store=store)
+    session = {"plan_id": plan_id}
+    nego.set_goal(store, plan_id, "olga", ratio="1.1")
+    shown = get_plan(store, plan_id).version
+    with acting_as(store, "olga"):
+        assert live.check_for_changes(ctx, 1, session, shown)[1] == live.HIDDEN
+    nego.claim(store, plan_id, "anna", "a", amount="5000", note="flyer")
+    with acting_as(store, "olga"):
+        said, style = live.check_for_changes(ctx, 2, session, shown)
+        assert style == {} and said.startswith("anna changed the plan") and "claim" in said
+        assert live.show_changes(ctx, 1, 4) == (5, live.HIDDEN)
+    with acting_as(store, "anna"):  # her own claim: her page shows it already
+        assert live.check_for_changes(ctx, 3, session, shown)[1] == live.HIDDEN
