@@ -107,7 +107,11 @@ def difference_columns() -> list[dict[str, Any]]:
     money = components.grid_money(2)
     signed = components.grid_money(2, signed=True)
     pct = {"function": "params.value == null ? '' : d3.format('+.1f')(params.value) + ' %'"}
-    prob = {"function": "params.value == null ? '' : d3.format('.0f')(params.value * 100) + ' %'"}
+    # As forecast.money.format_probability: never "100 %" or "0 %" (the card says "> 99 %").
+    prob = {
+        "function": "params.value == null ? '' : params.value * 100 >= 99.5 ? '> 99 %' : "
+        "params.value * 100 < 0.5 ? '< 1 %' : d3.format('.0f')(params.value * 100) + ' %'"
+    }
     return [
         {"field": "team", "width": 100},
         {

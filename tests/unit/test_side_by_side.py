@@ -132,3 +132,11 @@ def test_people_asking_for_less_than_the_system_plan_reads_under_it() -> None:
     assert side_by_side.asks_for_note(summary, -18.2).startswith("18.2 % under the system plan; ")
     assert side_by_side.asks_for_note(summary, 4.0).startswith("4.0 % over the system plan; ")
     assert "claims $30,000,000" in side_by_side.asks_for_note(summary, 4.0)
+
+
+def test_the_table_words_a_near_certain_chance_as_the_card_does():
+    from forecast.money import format_probability
+
+    (prob,) = [c for c in side_by_side.difference_columns() if c["field"] == "probability"]
+    code = prob["valueFormatter"]["function"]
+    assert f"'{format_probability(0.999)}'" in code and f"'{format_probability(0.001)}'" in code
