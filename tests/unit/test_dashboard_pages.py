@@ -54,7 +54,7 @@ def test_service_errors_become_titled_alerts():
     assert "Not allowed for your role" in str(components.error_alert(Forbidden("x")).children)
     assert components.error_alert(StaleVersion("y")).color == "warning"
     _, alert = components.call_service(lambda: (_ for _ in ()).throw(Invalid("bad goal")))
-    assert "bad goal" in str(alert.children)
+    assert "Bad goal." in str(alert.children)  # a sentence after the title
 
 
 def test_a_plan_without_actuals_is_told_where_it_stands_not_shown_an_error():
