@@ -19,6 +19,7 @@ from forecast.vocabulary import (
     PLAN_LEVELS,
     REASON_CODES,
     ROLES,
+    WEEK_DATES,
     Basis,
     Oversubscription,
     RemainderRule,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     Model: TypeAlias = str
     Frequency: TypeAlias = str
     Duplicates: TypeAlias = str
+    WeekDates: TypeAlias = str
     EventKind: TypeAlias = str
     ReasonCode: TypeAlias = str
     PlanLevel: TypeAlias = str
@@ -45,6 +47,7 @@ else:
     ModelMember = choice_enum("Model", MODELS)
     Frequency = choice(FREQUENCIES)
     Duplicates = choice(DUPLICATE_RULES)
+    WeekDates = choice(WEEK_DATES)
     EventKind = choice(EVENT_KINDS)
     ReasonCode = choice(REASON_CODES)
     PlanLevel = choice(PLAN_LEVELS)

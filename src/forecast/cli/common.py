@@ -20,7 +20,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from forecast.cli.choices import Duplicates, Frequency, Model
+from forecast.cli.choices import Duplicates, Frequency, Model, WeekDates
 from forecast.cli.conventions import (
     EXIT_BAD_INPUT,
     EXIT_NOT_FOUND,
@@ -110,6 +110,14 @@ DuplicatesOpt = Annotated[
     typer.Option(
         "--duplicates",
         help="sum: add rows of the same series and date; refuse: report them.",
+    ),
+]
+WeekDatesOpt = Annotated[
+    WeekDates,
+    typer.Option(
+        "--week-dates",
+        help="How a weekly file dates its weeks: start (by the first day) or end (by the last "
+        "day, 'week ending', as US retail files do); weeks are then dated by their first day.",
     ),
 ]
 ModelOpt = Annotated[

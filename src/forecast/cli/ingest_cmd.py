@@ -17,6 +17,7 @@ from forecast.cli.common import (
     OldIdOpt,
     OldValueOpt,
     ValueColOpt,
+    WeekDatesOpt,
     columns,
     echo_json,
     fail,
@@ -40,6 +41,7 @@ def ingest(
     value_col: ValueColOpt = None,
     freq: FreqOpt = None,
     duplicates: DuplicatesOpt = "sum",
+    week_dates: WeekDatesOpt = "start",
     attributes: Annotated[
         Path | None,
         typer.Option("--attributes", help="Table of per-series attributes (e.g. a store table)."),
@@ -60,7 +62,14 @@ def ingest(
         fail(f"--out {out}: write to a .csv or .parquet file")
     ids, date_col, value_col = columns(id_col, date_col, value_col, old_id, old_date, old_value)
     result = read(
-        file, ids, date_col, value_col, freq, duplicates=duplicates, attributes_file=attributes
+        file,
+        ids,
+        date_col,
+        value_col,
+        freq,
+        duplicates=duplicates,
+        attributes_file=attributes,
+        week_dates=week_dates,
     )
     if out is not None:
         write_history(result, out)

@@ -27,6 +27,7 @@ from forecast.cli.common import (
     PlanArg,
     PlanChange,
     ValueColOpt,
+    WeekDatesOpt,
     acting_user,
     columns,
     echo_json,
@@ -222,6 +223,7 @@ def create(
         Path | None, typer.Option("--attributes", help="Per-series attributes file.")
     ] = None,
     freq: FreqOpt = None,
+    week_dates: WeekDatesOpt = "start",
     model: ModelOpt = "auto",
     id_col: IdColOpt = None,
     date_col: DateColOpt = None,
@@ -265,6 +267,7 @@ def create(
             actor=actor,
             attributes_file=attributes,
             freq=freq,
+            week_dates=week_dates,
             model=model,
             id_cols=ids,
             date_col=date_col,

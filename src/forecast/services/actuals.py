@@ -106,6 +106,8 @@ def read_actuals(
     state = get_plan(store, plan)
     mapping = state.dataset.mapping or {}
     options: dict[str, Any] = {"freq": state.freq, "duplicates": duplicates}
+    if mapping.get("week_dates") == "end":  # dated as the plan's history was
+        options["week_dates"] = "end"
     header = _header(source)
     if {schema.UNIQUE_ID, schema.DS, schema.Y} <= header:
         options |= {"id_cols": [schema.UNIQUE_ID], "date_col": schema.DS, "value_col": schema.Y}

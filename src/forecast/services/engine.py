@@ -34,6 +34,7 @@ def read_sales_file(
     freq: str | None = None,
     duplicates: str = "sum",
     attributes_file: str | Path | None = None,
+    week_dates: str = "start",
 ) -> IngestResult:
     """Read a sales file into the long contract; raises ``InvalidFile`` listing every problem."""
     try:
@@ -45,6 +46,7 @@ def read_sales_file(
             freq=freq,
             duplicates=duplicates,
             attributes_file=attributes_file,
+            week_dates=week_dates,
         )
     except IngestError as exc:
         raise InvalidFile(str(exc), exc.problems) from exc

@@ -440,6 +440,7 @@ def read_file(
     freq: str | None = None,
     attributes_file: str | Path | bytes | None = None,
     attributes_filename: str | None = None,
+    week_dates: str = "start",
 ) -> Any:
     """Read a sales file into the long contract without storing anything (the upload preview).
 
@@ -459,6 +460,8 @@ def read_file(
     if attributes_file:
         options["attributes_file"] = attributes_file
         options["attributes_filename"] = attributes_filename
+    if week_dates != "start":
+        options["week_dates"] = week_dates
     try:
         return read_sales(source, filename=filename, **options)
     except IngestError as exc:
@@ -486,8 +489,11 @@ def create_plan(
     currency: str | None = "EUR",
     jobs: int = 1,
     progress: Progress | None = None,
+    week_dates: str = "start",
 ) -> PlanState:
     """Ingest a sales file, compute the baseline, and store a new draft plan (one transaction).
+    ``week_dates="end"``: a weekly file dates each week by its last day (see ``read_sales``);
+    the plan keeps that, so its actuals are read the same way.
 
     Ingest problems are raised as ``Invalid`` listing every problem; nothing is stored then."""
     _check_plan_inputs(name, horizon, threshold)
@@ -503,6 +509,7 @@ def create_plan(
         freq=freq,
         attributes_file=attributes_file,
         attributes_filename=attributes_filename,
+        week_dates=week_dates,
     )
     if filename is None and not isinstance(source, bytes):
         filename = Path(source).name

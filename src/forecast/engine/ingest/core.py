@@ -22,6 +22,7 @@ from forecast.engine.ingest.problems import (
 from forecast.engine.ingest.regularise import (
     CalendarTooLarge,
     Grid,
+    Inferred,
     build_grid,
     choose_freq,
     infer_freq,
@@ -42,7 +43,7 @@ from forecast.engine.ingest.types import (
 )
 from forecast.engine.ingest.values import parse_flag, parse_numbers
 from forecast.schema import DS, UNIQUE_ID, Y
-from forecast.vocabulary import DUPLICATE_RULES
+from forecast.vocabulary import DUPLICATE_RULES, WEEK_DATES
 
 
 def read_sales(
@@ -56,8 +57,13 @@ def read_sales(
     duplicates: str = "sum",
     attributes_file: str | Path | bytes | None = None,
     attributes_filename: str | None = None,
+    week_dates: str = "start",
 ) -> IngestResult:
     """Read a sales file into `unique_id, ds, y` (+ flag columns) on a regular calendar.
+
+    ``week_dates="end"``: the dates of a weekly file mark the last day of each week ("week
+    ending", as US retail files have them); each week is then labelled by its first day, as
+    every plan's periods are. Dates that are not weekly are read as they are, with a note.
 
     Columns are detected (date, value, series key, 0/1 flags, per-series attributes) unless given.
     Every problem in the file is collected and raised together as `IngestError`; nothing is
@@ -66,7 +72,7 @@ def read_sales(
     """
     raw, name = reader.load_source(source, filename)
     kind, raw, notes = reader.detect_type(raw, name)
-    requested_freq, option_problems = _check_options(name, freq, duplicates)
+    requested_freq, option_problems = _check_options(name, freq, duplicates, week_dates)
     user_ids = [id_cols] if isinstance(id_cols, str) else (list(id_cols) if id_cols else None)
     table = _open(raw, name, kind, notes, option_problems)
     if date_col is None and value_col is None:
@@ -132,6 +138,9 @@ def read_sales(
         )
     assert dates.distinct is not None  # always filled in by ParsedDates.__post_init__
     inferred = infer_freq(dates.distinct)
+    if week_dates == "end":
+        ds, inferred, note = _week_ending(ds, dates.distinct, inferred)
+        notes.append(note)
     chosen, freq_problem = choose_freq(requested_freq, inferred)
     if chosen is None and not problems:
         message = freq_problem or inferred.note or "the frequency cannot be told from the dates"
@@ -195,6 +204,7 @@ def read_sales(
         flags=tuple(flags),
         attributes=tuple(c for c in attr_cols if c not in id_names),
         ignored=tuple(ignored),
+        week_dates=week_dates,
     )
     fmt = table.fmt
     report = IngestReport(
@@ -295,9 +305,20 @@ def _melt_wide(
 
 
 def _check_options(
-    name: str, freq: str | None, duplicates: str
+    name: str, freq: str | None, duplicates: str, week_dates: str = "start"
 ) -> tuple[str | None, list[Problem]]:
     problems = []
+    if week_dates not in WEEK_DATES:
+        problems.append(
+            Problem(
+                name,
+                None,
+                None,
+                str(week_dates)[:32],
+                "unknown way of dating weeks",
+                "use 'start' (a week is dated by its first day) or 'end' (by its last day)",
+            )
+        )
     if duplicates not in DUPLICATE_RULES:
         problems.append(
             Problem(
@@ -319,6 +340,23 @@ def _check_options(
                 )
             )
     return requested, problems
+
+
+def _week_ending(
+    ds: np.ndarray, distinct: np.ndarray, inferred: Inferred
+) -> tuple[np.ndarray, Inferred, str]:
+    """Weekly dates that mark each week's last day, moved to its first day (6 days before)."""
+    if inferred.freq is None or not inferred.freq.startswith("W-"):
+        note = "the dates are not weekly: read as they are (week dates 'end' is for weekly files)"
+        return ds, inferred, note
+    shift = np.timedelta64(6, "D")
+    moved = distinct - shift
+    first = pd.Timestamp(distinct.min())
+    note = (
+        f"the dates mark the end of each week: weeks are dated by their first day "
+        f"({(first - pd.Timedelta(days=6)).date()} for the week ending {first.date()})"
+    )
+    return ds - shift, infer_freq(moved), note
 
 
 def _no_rows(name: str) -> Problem:

@@ -57,6 +57,7 @@ class ColumnMapping:
     flags: tuple[str, ...] = ()
     attributes: tuple[str, ...] = ()
     ignored: tuple[str, ...] = ()
+    week_dates: str = "start"  # "end": the file dated each week by its last day
 
     def to_dict(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
