@@ -119,7 +119,7 @@ def test_create_promotion_limit_gate_explain_publish_and_read_back(data_dir, pla
     assert limit.exit_code == 0, limit.output
 
     refused = run(data_dir, "plan", "publish", plan_id)
-    assert refused.exit_code == 2
+    assert refused.exit_code == 3  # refused: the gate stands, the request was well-formed
     assert "cannot be published" in refused.stderr and "series 1020 2015-09-07" in refused.stderr
     assert "Traceback" not in refused.output
 
@@ -280,3 +280,23 @@ def test_a_pinned_version_that_is_stale_is_refused_naming_the_change(data_dir, p
     assert second.exit_code == 3  # a refused edit: stale version
     assert "changed since you loaded version 1" in second.stderr
     assert "threshold 20 % -> 25 %" in second.stderr
+
+
+def test_unknown_teams_and_series_are_not_found_exit_4(data_dir, plan_id):
+    grant = run(data_dir, "plan", "grant", plan_id, "lee", "--role", "lead", "--team", "nowhere")
+    assert grant.exit_code == 4 and "no team 'nowhere'" in grant.stderr
+    explain = run(
+        data_dir,
+        "plan",
+        "explain",
+        plan_id,
+        "--series",
+        "no-such-store",
+        "--ds",
+        "2015-09-07",
+        "--code",
+        "promotion",
+        "--text",
+        "flyer",
+    )
+    assert explain.exit_code == 4 and "has no series 'no-such-store'" in explain.stderr

@@ -201,7 +201,7 @@ def test_only_planners_edit_events_and_only_owners_publish(store, plan_id):
     add_promo(store, plan_id, actor="pat", value=5.0)
     with pytest.raises(Forbidden, match="owner role"):
         system.publish(store, plan_id, "pat")
-    with pytest.raises(Invalid, match="no team 'z'"):
+    with pytest.raises(NotFound, match="no team 'z'"):
         plans.grant(store, plan_id, "ann", "lee", "lead", team="z")
 
 

@@ -288,7 +288,7 @@ def grant(
             )
         valid = _teams(store, state)
         if str(team) not in valid:
-            raise Invalid(
+            raise NotFound(
                 f"there is no team {team!r} in plan {state.plan_id}; teams are {', '.join(valid)}"
             )
 

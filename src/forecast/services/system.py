@@ -23,7 +23,7 @@ from forecast.overrides import Event, Explanation, Factor, OverrideError, Scope
 from forecast.plan import PUBLISHED, PlanState, utc_now
 from forecast.services import accuracy_grid, model_names, plans
 from forecast.services.cache import PerStoreCache
-from forecast.services.errors import Fix, FixKey, Invalid, NotFound
+from forecast.services.errors import Fix, FixKey, Invalid, NotFound, WrongStage
 from forecast.store import AuditEntry, PlanRepository, frame_to_bytes
 from forecast.vocabulary import PLAN_LEVELS
 
@@ -769,6 +769,7 @@ def explain(
             (marked["level"] == level) & (marked["key"] == str(key)) & (marked[schema.DS] == when)
         ]
         if targets.empty:
+            _require_known(store, state, level, str(key))
             nearby = marked.loc[(marked["level"] == level) & (marked["key"] == str(key))]
             hint = (
                 "its marked periods: " + ", ".join(f"{d:%Y-%m-%d}" for d in nearby[schema.DS])
@@ -824,6 +825,18 @@ def explain(
         retry_stale=True,
     )
     return Saved(saved, explained=len(new))
+
+
+def _require_known(store: PlanRepository, state: PlanState, level: str, key: str) -> None:
+    """A series or team the plan does not have is not found (the CLI's exit code 4)."""
+    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+    known = (
+        set(attributes[schema.UNIQUE_ID].astype(str))
+        if level == "series"
+        else set(plans.teams_of(attributes, state.team_attr).astype(str))
+    )
+    if key not in known:
+        raise NotFound(f"plan {state.plan_id} has no {level} {key!r}; `plan show` lists them")
 
 
 def _period_start(frame: pd.DataFrame, when: pd.Timestamp) -> pd.Timestamp:
@@ -893,7 +906,7 @@ def publish(
     gate = gate_of(state, marked)
     if gate.blocks_publishing:
         open_cells = marked.loc[~marked["explained"]]
-        raise Invalid(
+        raise WrongStage(
             f"plan {state.plan_id} cannot be published: {gate.open} deviation(s) above "
             f"{percent_text(state.threshold, 0)} have no explanation:\n"
             f"{overrides.describe_cells(open_cells)}\n",
