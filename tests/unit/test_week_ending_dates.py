@@ -58,7 +58,7 @@ def test_an_unknown_way_of_dating_weeks_is_refused_with_the_choices() -> None:
 
 def test_a_plan_of_week_ending_data_puts_a_thanksgiving_event_and_its_actuals_in_the_right_week():
     store = MemoryStore()
-    history_ends = ENDS[ENDS <= pd.Timestamp("2012-11-09")]
+    history_ends = ENDS[: ENDS.get_loc(pd.Timestamp("2012-11-09")) + 1]
     state = plans.create_plan(
         store,
         name="us weeks",
