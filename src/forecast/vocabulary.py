@@ -21,7 +21,10 @@ FREQUENCIES: tuple[str, ...] = ("D", "W", "M", "Q")
 """Supported frequencies of the regular calendar (day, week, month start, quarter start)."""
 
 DUPLICATE_RULES: tuple[str, ...] = ("sum", "refuse")
-WEEK_DATES: tuple[str, ...] = ("start", "end")  # a weekly file dates each week by its first/last day
+WEEK_DATES: tuple[str, ...] = (
+    "start",
+    "end",
+)  # a weekly file dates each week by its first/last day
 """What ingest does with rows of the same series and date: add them up, or report each one."""
 
 # -- system track ----------------------------------------------------------------------------
