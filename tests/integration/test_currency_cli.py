@@ -49,7 +49,7 @@ def test_goal_typed_with_dollar_sign_and_separators_and_ledger_in_dollars(usd_pl
     data_dir, plan_id = usd_plan
     goal = run(data_dir, "plan", "goal", plan_id, "--total", "$72,000,000", "--json")
     assert goal.exit_code == 0, goal.output
-    assert json.loads(goal.stdout)["goal"] == 72_000_000_00
+    assert json.loads(goal.stdout)["goal_minor"] == 72_000_000_00
     ledger = run_ro(data_dir, "plan", "ledger", plan_id)
     assert "goal $72,000,000.00" in ledger.stdout
     assert "€" not in ledger.stdout

@@ -63,7 +63,9 @@ def test_the_example_from_goal_to_agreed_export(data_dir, tmp_path):
     summary = json.loads(
         run(data_dir, "goal", "xmas", "--ratio", "10/6.5", "--as", "olga", "--json")
     )
-    assert summary["goal"] == 1_000_000_000_000 and summary["gap"] == 350_000_000_000
+    assert summary["goal_minor"] == 1_000_000_000_000 and summary["gap_minor"] == 350_000_000_000
+    # Money reads as the ledger's rows do: currency units by name, exact cents beside them.
+    assert summary["goal"] == 10_000_000_000.0 and summary["gap"] == 3_500_000_000.0
 
     run(
         data_dir,
@@ -124,7 +126,7 @@ def test_the_example_from_goal_to_agreed_export(data_dir, tmp_path):
     assert "close-round" in err  # wrong stage: a refused edit
 
     closed = json.loads(run(data_dir, "close-round", "xmas", "--as", "olga", "--json"))
-    assert closed["remainder"] == 30_000_000_000  # the few hundred million nobody took
+    assert closed["remainder_minor"] == 30_000_000_000  # the few hundred million nobody took
     err = run_fails(
         data_dir, "assign", "xmas", "--rule", "manual", "--manual", "fresh=1", "--as", "olga"
     )
@@ -186,7 +188,7 @@ def test_the_example_from_goal_to_agreed_export(data_dir, tmp_path):
 
     elsewhere = tmp_path / "elsewhere"
     imported = run(elsewhere, "import", str(out_json), "--as", "ivan", "--trust", "--json")
-    assert json.loads(imported)["target_total"] == 1_000_000_000_000
+    assert json.loads(imported)["target_total_minor"] == 1_000_000_000_000
     again = json.loads(run(elsewhere, "ledger", "xmas", "--json"))
     assert again["ledger"] == ledger["ledger"]
 
@@ -204,7 +206,7 @@ def test_per_period_goal_file_and_scaled_oversubscription(data_dir, tmp_path):
     summary = json.loads(
         run(data_dir, "goal", "xmas", "--per-period", str(goals), "--as", "olga", "--json")
     )
-    assert summary["goal"] == sum(200_000_000_000 + 100 * i + 25 for i in range(len(periods)))
+    assert summary["goal_minor"] == sum(200_000_000_000 + 100 * i + 25 for i in range(len(periods)))
     # claims worth more than the gap, scaled down pro rata when the round closes
     run(
         data_dir,
@@ -320,7 +322,7 @@ def test_a_lead_claims_for_the_team_they_lead_without_naming_it(data_dir):
     claimed = json.loads(
         run(data_dir, "claim", "xmas", "--amount", "1000", "--note", "x", "--as", "niko", "--json")
     )
-    assert claimed["claimed"] == 1000_00
+    assert claimed["claimed_minor"] == 1000_00
     assert "team nonfood claims" in run(data_dir, "claim", "xmas", "--amount", "2000", "--note",
                                         "x", "--as", "niko")  # fmt: skip
     withdrawn = json.loads(run(data_dir, "unclaim", "xmas", "--as", "niko", "--json"))

@@ -283,6 +283,8 @@ def test_a_pinned_version_that_is_stale_is_refused_naming_the_change(data_dir, p
 
 
 def test_unknown_teams_and_series_are_not_found_exit_4(data_dir, plan_id):
+    drafted = run(data_dir, "plan", "new-version", plan_id, "--json")  # a draft, whatever its state
+    plan_id = json.loads(drafted.stdout)["plan_id"]
     grant = run(data_dir, "plan", "grant", plan_id, "lee", "--role", "lead", "--team", "nowhere")
     assert grant.exit_code == 4 and "no team 'nowhere'" in grant.stderr
     explain = run(

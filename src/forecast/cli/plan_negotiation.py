@@ -49,12 +49,43 @@ def format_money(minor: int) -> str:
     return money(minor)
 
 
+SUMMARY_MONEY = (
+    "goal",
+    "basis_total",
+    "gap",
+    "claimed",
+    "remainder",
+    "assigned",
+    "open_remainder",
+    "oversubscribed_by",
+    "kept_oversubscription",
+    "target_total",
+    "drift_total",
+    "system_plan_total",
+    "baseline_total",
+)
+
+
+def summary_json(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary for ``--json``, money as the ledger's rows give it: currency units under the
+    plain name (``goal``) and exact integer cents beside it (``goal_minor``)."""
+    out = dict(summary)
+    for key in SUMMARY_MONEY:
+        if out.get(key) is not None:
+            out[f"{key}_minor"] = int(out[key])
+            out[key] = int(out[key]) / 100
+    if isinstance(out.get("drift"), dict):
+        out["drift_minor"] = {t: int(v) for t, v in out["drift"].items()}
+        out["drift"] = {t: int(v) / 100 for t, v in out["drift"].items()}
+    return out
+
+
 def _report(change: PlanChange, plan: str, headline: str) -> None:
     """What a change command prints: the headline and the negotiation's summary (or the summary
     as JSON)."""
     summary = nego.summary(change.store, plan)
     if change.as_json:
-        echo_json(summary)
+        echo_json(summary_json(summary))
         return
     typer.echo(headline)
     typer.echo(_summary_text(summary))
@@ -307,7 +338,7 @@ def ledger_cmd(
     store = open_plan_store(db, data_dir)
     table = nego.ledger(store, plan)
     if as_json:
-        echo_json({"summary": nego.summary(store, plan), "ledger": _records(table)})
+        echo_json({"summary": summary_json(nego.summary(store, plan)), "ledger": _records(table)})
         return
     summary = nego.summary(store, plan)
     typer.echo(_summary_text(summary))
@@ -461,7 +492,7 @@ def import_cmd(
     store = open_plan_store(db, data_dir)
     plan_id = exports.import_bundle(store, data, acting_user(as_user, db, data_dir), trust=trust)
     if as_json:
-        echo_json(nego.summary(store, plan_id))
+        echo_json(summary_json(nego.summary(store, plan_id)))
     else:
         typer.echo(f"imported plan {plan_id}")
         typer.echo(_summary_text(nego.summary(store, plan_id)))
