@@ -302,3 +302,16 @@ def test_unknown_teams_and_series_are_not_found_exit_4(data_dir, plan_id):
         "flyer",
     )
     assert explain.exit_code == 4 and "has no series 'no-such-store'" in explain.stderr
+
+
+def test_a_percent_may_be_typed_with_its_sign_and_a_word_is_refused(data_dir, plan_id):
+    draft = json.loads(run(data_dir, "plan", "new-version", plan_id, "--json").stdout)["plan_id"]
+    window = ["--start", "2015-08-10", "--end", "2015-08-16", "--name", "flyer"]
+    added = run(data_dir, "plan", "event", "add", draft, *window, "--kind", "promotion",
+                "--percent", "12.5 %", "--json")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.stdout)["event"]["value"] == 12.5
+    word = run(data_dir, "plan", "event", "add", draft, *window, "--kind", "promotion",
+               "--percent", "lots")  # fmt: skip
+    assert word.exit_code == 2 and "'lots' is not a percent" in word.output
+    assert run_ro(data_dir, "plan", "show", draft, "--limit", "-1").exit_code == 2

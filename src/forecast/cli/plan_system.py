@@ -72,8 +72,23 @@ ScopeOpt = Annotated[
     ),
 ]
 IdsOpt = Annotated[str | None, typer.Option("--ids", help="Comma-separated series ids.")]
+
+
+def _percent(text: str) -> float:
+    """``15``, ``15%``, ``+15 %`` or ``-10`` as a number of percent; anything else is refused."""
+    cleaned = str(text).strip().removesuffix("%").strip()
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{str(text)[:32]!r} is not a percent; e.g. 15, 15% or -10"
+        ) from None
+    return value
+
+
 PercentOpt = Annotated[
-    float | None, typer.Option("--percent", help="Percent change, e.g. 15 or -10.")
+    float | None,
+    typer.Option("--percent", help="Percent change, e.g. 15, 15% or -10.", parser=_percent),
 ]
 AddOpt = Annotated[
     float | None, typer.Option("--add", help="Units added per period (may be negative).")
@@ -306,7 +321,7 @@ def list_(db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = Fals
 def show(
     plan: PlanArg,
     level: Annotated[PlanLevel, typer.Option("--level", help="Level of the rows.")] = "team",
-    limit: Annotated[int, typer.Option("--limit", help="Rows to print (text only).")] = 60,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Rows to print (text only).")] = 60,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
@@ -596,7 +611,7 @@ def event_suggest(
 def deviations(
     plan: PlanArg,
     show_all: Annotated[bool, typer.Option("--all", help="Also list the explained ones.")] = False,
-    limit: Annotated[int, typer.Option("--limit")] = 50,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Entries to print.")] = 50,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
