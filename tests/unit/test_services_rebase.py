@@ -89,6 +89,18 @@ def test_rebase_keeps_claims_and_an_amount_goal_and_recomputes_the_remainder(sto
     assert ledger.loc["a", "claim_minor"] == 20_000_000_000
 
 
+def test_a_rebase_with_nothing_moved_is_refused_and_writes_no_version(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
+    version = get_plan(store, plan_id).version
+    with pytest.raises(Invalid, match="nothing to rebase"):
+        nego.rebase(store, plan_id, "olga")
+    assert get_plan(store, plan_id).version == version
+    promote_team_c(store, plan_id)
+    nego.rebase(store, plan_id, "olga")
+    with pytest.raises(Invalid, match="nothing to rebase"):
+        nego.rebase(store, plan_id, "olga")
+
+
 def test_rebase_reapplies_a_goal_given_as_a_ratio(store, plan_id):
     nego.set_goal(store, plan_id, "olga", ratio="1.1", basis="system_plan")
     promote_team_c(store, plan_id)

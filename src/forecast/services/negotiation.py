@@ -449,14 +449,14 @@ def rebase(
         baseline = _team_totals(frame, schema.BASELINE)
         system = _team_totals(frame, schema.SYSTEM_PLAN)
         drift = neg.drift(baseline, system)
+        by_period = _period_basis(frame, _basis_column(neg.basis))
+        if not any(drift.values()) and _same_periods(neg.basis_by_period, by_period):
+            raise Invalid(
+                f"nothing to rebase: the negotiation's basis already is the current "
+                f"{neg.basis.value.replace('_', ' ')} in every team and period"
+            )
         before = {"goal": neg.goal, "basis": neg.team_basis, "assignments": neg.assignments}
-        notes = neg.rebase(
-            who,
-            baseline,
-            system,
-            basis_by_period=_period_basis(frame, _basis_column(neg.basis)),
-            at=utc_now(),
-        )
+        notes = neg.rebase(who, baseline, system, basis_by_period=by_period, at=utc_now())
         moved = sum(drift.values())
         what = (
             f"rebase onto the current {neg.basis.value}: basis moved by "
@@ -470,6 +470,16 @@ def rebase(
         return neg, what, before, after
 
     return _change(store, plan, actor, "rebase", expected_version, operate)
+
+
+def _same_periods(
+    recorded: Mapping[str, Mapping[str, int]], current: Mapping[str, Mapping[str, int]]
+) -> bool:
+    """Whether the recorded basis per team and period is the current one (a negotiation from
+    before per-period bases were recorded has none: it is rebased to get them)."""
+    return bool(recorded) and {t: dict(p) for t, p in recorded.items()} == {
+        t: dict(p) for t, p in current.items()
+    }
 
 
 def lock(
