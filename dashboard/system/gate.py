@@ -64,7 +64,12 @@ def explain(
     )
     of_event = f" of {request['event_id']}" if "event_id" in request else ""
     return edits.reply(
-        alert, refresh, lambda: f"Explained {saved.explained} deviation(s){of_event}."
+        alert,
+        refresh,
+        lambda: (
+            f"Explained {saved.explained} deviation(s){of_event}."
+            + (f" Note: {saved.note}." if saved.note else "")
+        ),
     )
 
 

@@ -521,3 +521,16 @@ def test_an_event_that_covers_a_week_in_part_applies_to_it_in_full_and_says_so(s
         end=(monday + pd.Timedelta(days=6)).date(),
     )
     assert whole.note is None
+
+
+def test_explaining_an_explained_cell_again_says_whose_explanation_it_replaces(store, plan_id):
+    add_promo(store, plan_id, value=50.0)
+    week = HORIZON_WEEKS[1].strftime("%Y-%m-%d")
+    cell = [("series", "1", week)]
+    first = system.explain(store, plan_id, "ann", reason_code="promotion", text="flyer", cells=cell)
+    assert first.note is None
+    again = system.explain(store, plan_id, "ann", reason_code="festival", text="fair", cells=cell)
+    assert again.note == "this replaces the explanation by ann (promotion: 'flyer')"
+    entry = plans.audit_log(store, plan_id)[-1]
+    assert "replacing the explanation by ann" in entry.what
+    assert entry.before[0]["text"] == "flyer"  # the audit log keeps what was replaced

@@ -667,12 +667,14 @@ def explain(
         event_id=all_for_event,
     )
     if change.as_json:
-        echo_json(_saved(saved.plan) | {"explained": saved.explained})
+        echo_json(_saved(saved.plan) | {"explained": saved.explained, "note": saved.note})
         return
     typer.echo(
         f"explained {saved.explained} deviation(s); plan {saved.plan.plan_id} is now version "
         f"{saved.version}"
     )
+    if saved.note:
+        typer.echo(f"note: {saved.note}")
 
 
 @plan_change_command(plan_app, "threshold")

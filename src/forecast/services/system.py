@@ -800,9 +800,12 @@ def explain(
     except OverrideError as exc:
         raise Invalid.from_error(exc) from exc
 
+    replaced: list[dict[str, Any]] = []
+
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         cells = {e.cell for e in new}
         kept = [e for e in s.explanations if Explanation.from_dict(e).cell not in cells]
+        replaced[:] = [e for e in s.explanations if Explanation.from_dict(e).cell in cells]
         s.explanations = kept + [e.to_dict() for e in new]
         first = new[0]
         if len(new) == 1:
@@ -811,7 +814,11 @@ def explain(
             where = f"{len(new)} deviations of event {event_id}"
         else:
             where = f"{len(new)} deviations"
-        return f"explain {where}: {reason_code}: {first.text}", None, [e.to_dict() for e in new]
+        what = f"explain {where}: {reason_code}: {first.text}"
+        if replaced:
+            what += f" (replacing {_replaced_text(replaced)})"
+        # The replaced explanations stay in the audit log as what was there before.
+        return what, replaced or None, [e.to_dict() for e in new]
 
     saved = plans.change_plan(
         store,
@@ -824,7 +831,16 @@ def explain(
         doing="explain deviations",
         retry_stale=True,
     )
-    return Saved(saved, explained=len(new))
+    note = f"this replaces {_replaced_text(replaced)}" if replaced else None
+    return Saved(saved, explained=len(new), note=note)
+
+
+def _replaced_text(replaced: Sequence[Mapping[str, Any]]) -> str:
+    """``the explanation by ann (promotion: 'flyer')`` or ``3 earlier explanations``."""
+    if len(replaced) > 1:
+        return f"{len(replaced)} earlier explanations"
+    old = Explanation.from_dict(replaced[0])
+    return f"the explanation by {old.author or 'someone'} ({old.reason_code}: {old.text!r})"
 
 
 def _require_known(store: PlanRepository, state: PlanState, level: str, key: str) -> None:
