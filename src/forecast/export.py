@@ -177,7 +177,7 @@ def to_xlsx(
     return export_xlsx.workbook_bytes(written, money_format)
 
 
-DATE_COLUMNS = ("ds", "at", "start", "end")
+DATE_COLUMNS = ("ds", "at", "start", "end", "created_at", "agreed_at", "published_at")
 
 
 def _as_dates(column: pd.Series) -> pd.Series:

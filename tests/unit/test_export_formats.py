@@ -51,8 +51,8 @@ def test_xlsx_has_real_dates_currency_formats_frozen_headers_and_a_filter() -> N
     assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(header)).column_letter}{sheet.max_row}"
     ledger = book["ledger"]
     lheader = [c.value for c in ledger[1]]
-    claim = ledger.cell(2, lheader.index("claim") + 1)
-    assert claim.number_format.startswith('"$"')
+    for money in ("claim", "basis_drift", "last_year"):
+        assert ledger.cell(2, lheader.index(money) + 1).number_format.startswith('"$"'), money
     assert ledger.freeze_panes == "A2" and ledger.auto_filter.ref
     team_col = lheader.index("team") + 1
     assert ledger.cell(2, team_col).number_format == "General"
@@ -95,3 +95,17 @@ def test_xlsx_says_which_models_made_the_baseline_and_what_each_is() -> None:
     assert rows[0] == ("model", "series", "what it is", "notes")
     assert sum(row[1] for row in rows[1:]) == sum(used.values()) > 0
     assert all(row[2] and row[2] != row[0] for row in rows[1:])  # each name said in words
+
+
+def test_xlsx_writes_the_events_creation_times_as_real_times() -> None:
+    from forecast.overrides import Scope
+    from forecast.services import system
+
+    store = MemoryStore()
+    plan_id = plan_in(store, "USD")
+    ds = nego.series_frame(store, plan_id)["ds"].min().date()
+    system.add_event(store, plan_id, "olga", name="flyer", kind="promotion", scope=Scope(),
+                     start=ds, end=ds, effect="percent", value=5)  # fmt: skip
+    events = load_workbook(io.BytesIO(exports.export_plan(store, plan_id, "xlsx")))["events"]
+    header = [c.value for c in events[1]]
+    assert isinstance(events.cell(2, header.index("created_at") + 1).value, datetime)

@@ -37,7 +37,7 @@ def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool =
         from forecast.money import excel_format
 
         sheets = _sheets(store, state, rows, negotiated)
-        money = sorted({*export.MONEY_COLUMNS, "claim", "assignment"})
+        money = sorted({*export.MONEY_COLUMNS, "claim", "assignment", "basis_drift", "last_year"})
         return export.to_xlsx(
             sheets, money_columns=money, money_format=excel_format(state.currency)
         )
