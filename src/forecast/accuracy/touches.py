@@ -23,12 +23,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from forecast.accuracy.grid import UNIQUE_ID, ScoredGrid
+from forecast.money import format_money
 from forecast.overrides import Event, Explanation, horizon_periods
 
 COLUMNS = [
@@ -87,6 +89,7 @@ class NegotiationTouches:
     assignments: Mapping[str, int] = field(default_factory=dict)  # team -> minor units
     rule: str | None = None
     assigned_by: str | None = None
+    currency: str | None = None  # the plan's ISO code, for the amounts in the labels
 
 
 # -- events on the grid ----------------------------------------------------------------------
@@ -481,6 +484,11 @@ def given_vs_offered(touches: pd.DataFrame) -> float | None:
     return float(rows.iloc[0]["value_added_wape"])
 
 
+def _amount(minor: int, currency: str | None) -> str:
+    """``+$532,469.96``: a claim or assignment in the plan's currency, signed."""
+    return format_money(Decimal(int(minor)) / 100, currency, decimals=2, signed=True)
+
+
 def touch_table(
     grid: ScoredGrid,
     events: EventTouchInput | None,
@@ -549,7 +557,8 @@ def touch_table(
                 continue
             refs = index.find(CLAIM_ACTIONS, "team", claim.team)
             measured = _scaled_touch(grid, claim.team, claim.amount, targets.get(claim.team, 0))
-            label = f"claim of team {claim.team} ({claim.amount / 100:+,.2f})"
+            shown = _amount(claim.amount, negotiation.currency)
+            label = f"claim of team {claim.team} ({shown})"
             rows.append(_row("claim", label, claim.author, TARGET_STEP, measured, total, refs))
         assign_refs = index.find({"assign"}, None, None)
         totals = [0, 0.0, 0.0]
@@ -558,7 +567,7 @@ def touch_table(
                 continue
             measured = _scaled_touch(grid, str(team), int(amount), targets.get(str(team), 0))
             totals = [totals[0] + measured[0], totals[1] + measured[1], totals[2] + measured[2]]
-            label = f"assignment to team {team} ({int(amount) / 100:+,.2f})"
+            label = f"assignment to team {team} ({_amount(int(amount), negotiation.currency)})"
             who = negotiation.assigned_by or ""
             rows.append(_row("assignment", label, who, TARGET_STEP, measured, total, assign_refs))
         if negotiation.rule and any(negotiation.assignments.values()):

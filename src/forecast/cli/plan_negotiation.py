@@ -43,12 +43,6 @@ TeamOpt = Annotated[
 ]
 
 
-def format_money(minor: int) -> str:
-    from forecast.services.types import format_money as money
-
-    return money(minor)
-
-
 SUMMARY_MONEY = (
     "goal",
     "basis_total",
@@ -133,7 +127,7 @@ def _drift_lines(s: dict[str, Any]) -> list[str]:
     drifted = s.get("drifted_teams") or []
     if not drifted:
         return []
-    moved = format_money(int(s.get("drift_total") or 0))
+    moved = fmt.format_minor(int(s.get("drift_total") or 0), s.get("currency"))
     if s.get("agreed_on_recorded_basis"):
         return [
             f"  agreed on the basis of {s.get('basis_taken_at') or 'the goal'}; the current "
@@ -323,7 +317,7 @@ def rebase_cmd(change: PlanChange) -> None:
     given as a ratio is re-applied, the remainder is recomputed."""
     before = nego.summary(change.store, change.plan)
     state = change.apply(nego.rebase)
-    moved = format_money(int(before.get("drift_total") or 0))
+    moved = fmt.format_minor(int(before.get("drift_total") or 0), before.get("currency"))
     _report(change, state.plan_id, f"rebased onto the current {before['basis']} (moved {moved})")
 
 

@@ -361,6 +361,8 @@ def show(
     key = ["unique_id"] if level == "series" else ["team"]
     columns = [*key, "ds", "baseline", "adjustment", "system_plan", "deviation_pct", "events"]
     typer.echo("")
+    if state.currency:
+        typer.echo(f"amounts in {state.currency}")
     typer.echo(_table(frame.head(limit), columns))
     if len(frame) > limit:
         typer.echo(f"... {len(frame) - limit} more rows (--limit, or --json for all)")

@@ -189,6 +189,7 @@ def _negotiation_touches(state: PlanState) -> accuracy.NegotiationTouches | None
         assignments=dict(neg.assignments),
         rule=str(neg.rule) if neg.rule else None,
         assigned_by=neg.assigned_by,
+        currency=state.currency,
     )
 
 

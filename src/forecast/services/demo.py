@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from forecast import overrides
 from forecast.overrides import Scope
 from forecast.services import accounts, negotiation, plans, system
 from forecast.store import PlanRepository
@@ -137,6 +138,7 @@ def sign_in_hint(store: PlanRepository) -> str | None:
 def seed_story(store: PlanRepository, plan_id: str) -> None:
     """Events, an explanation, a goal and two claims, as a planning round in progress."""
     dates = sorted(plans.load_frames(store, plan_id).baseline["ds"].unique())
+    last_day = {d: e for d, e in overrides.horizon_periods(dates).itertuples(index=False)}
     system.add_event(
         store,
         plan_id,
@@ -145,7 +147,7 @@ def seed_story(store: PlanRepository, plan_id: str) -> None:
         kind="promotion",
         scope=Scope.parse(["StoreType=a"]),
         start=dates[2],
-        end=dates[4],
+        end=last_day[dates[4]],  # through the last day of week 5
         use_suggestion=True,
         reason="national flyer, weeks 3-5",
     )
@@ -157,7 +159,7 @@ def seed_story(store: PlanRepository, plan_id: str) -> None:
         kind="purchase_limit",
         scope=Scope.parse(["StoreType=d"]),
         start=dates[8],
-        end=dates[9],
+        end=last_day[dates[9]],
         effect="percent",
         value=-25,
         reason="allocation cut announced by the supplier",
