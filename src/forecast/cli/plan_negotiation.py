@@ -506,15 +506,18 @@ def score_cmd(
     """Which track came closer to the actuals, system plan or negotiated target (WAPE)."""
     if not actuals.is_file():
         fail(f"there is no file {actuals}")
-    table = nego.score_file(open_plan_store(db, data_dir), plan, actuals)
+    store = open_plan_store(db, data_dir)
+    table = nego.score_file(store, plan, actuals)
     if as_json:
         echo_json(_records(table))
         return
+    currency = plans.get_plan(store, plan).currency
     typer.echo(f"{'team':<16}{'actual':>20}{'WAPE system':>13}{'WAPE target':>13}  closer")
     for row in _records(table):
         ws, wt = row["wape_system_plan"], row["wape_target"]
+        actual = fmt.format_money(row["actual"], currency, decimals=2)
         typer.echo(
-            f"{str(row['team']):<16}{row['actual']:>20,.2f}"
+            f"{str(row['team']):<16}{actual:>20}"
             f"{'' if ws is None else f'{100 * ws:.1f}%':>13}{'' if wt is None else f'{100 * wt:.1f}%':>13}"
             f"  {row['closer']}"
         )
