@@ -233,7 +233,13 @@ class PlanRepository(ABC):
     def stale_error(self, plan_id: str, expected: int) -> StaleVersion:
         since = [e for e in self.audit(plan_id) if e.version > expected]
         current = since[-1].version if since else expected
-        changes = "; ".join(e.describe() for e in since) or "no recorded change"
+        # The last few changes, each cut to a line: a stale edit after hundreds of changes (or
+        # one event with a long scope) still gets a message a person reads.
+        shown = [_line(e.describe()) for e in since[-STALE_CHANGES_SHOWN:]]
+        earlier = len(since) - len(shown)
+        changes = "; ".join(shown) or "no recorded change"
+        if earlier:
+            changes = f"{earlier} earlier change(s), then {changes}"
         return StaleVersion(
             f"plan {plan_id} changed since you loaded version {expected} (it is now version "
             f"{current}): {changes}. Reload the plan and make your change again."
@@ -244,6 +250,15 @@ class PlanRepository(ABC):
         if not plan_id:
             return NotFound("no plan is selected", Fix(FixKey.PICK_PLAN))
         return NotFound(f"there is no plan {plan_id!r}", Fix(FixKey.LIST_PLANS))
+
+
+STALE_CHANGES_SHOWN = 5
+STALE_LINE = 160
+
+
+def _line(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= STALE_LINE else text[: STALE_LINE - 3] + "..."
 
 
 def _dump(value: Any) -> str | None:

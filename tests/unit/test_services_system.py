@@ -212,6 +212,16 @@ def test_stale_version_names_who_changed_what(store, plan_id):
     assert len(system.list_events(store, plan_id)) == 1
 
 
+def test_a_stale_edit_after_many_changes_names_the_last_few_in_a_readable_message(store, plan_id):
+    for value in range(1, 31):
+        add_promo(store, plan_id, value=float(value))
+    with pytest.raises(StaleVersion) as stale:
+        add_promo(store, plan_id, value=99.0, expected_version=1)
+    message = str(stale.value)
+    assert "25 earlier change(s), then" in message and "add event E30" in message
+    assert "add event E3 " not in message and len(message) < 1500
+
+
 def test_gate_blocks_publish_until_explained_then_plan_is_read_only(store, plan_id):
     add_promo(store, plan_id, value=50.0, ids=("1", "2"))
     marked = system.deviations(store, plan_id)
