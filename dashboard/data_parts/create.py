@@ -27,6 +27,7 @@ FORM = (
     State(ids.DATA_MAP_VALUE, "value"),
     State(ids.DATA_MAP_FREQ, "value"),
     State(ids.DATA_CURRENCY, "value"),
+    State(ids.DATA_MAP_WEEK_DATES, "value"),
 )
 
 
@@ -40,6 +41,7 @@ def plan_request(
     value_col: str | None,
     freq: str | None,
     currency: str | None,
+    week_dates: str | None = None,
 ) -> dict[str, Any] | str:
     """`plans.create_plan`'s options from the form; what to do first (str) when the sales column
     is not picked: a plan is never made from a column the page only guessed."""
@@ -55,6 +57,7 @@ def plan_request(
         "value_col": value_col,
         "freq": freq or None,
         "currency": currency or None,
+        "week_dates": week_dates or "start",
     }
 
 

@@ -13,6 +13,10 @@ from forecast.services import model_names
 
 MODELS = ("auto", "snaive", "ets", "theta", "arima", "prophet", "lightgbm")
 FREQS = (("auto-detect", ""), ("day", "D"), ("week", "W"), ("month", "M"), ("quarter", "Q"))
+WEEK_DATES = (
+    ("the week's first day", "start"),
+    ("the week's last day (week ending, as US retail files)", "end"),
+)
 
 
 def stores(ctx: DashboardContext) -> list[dcc.Store]:
@@ -108,6 +112,16 @@ def mapping_card() -> dbc.Card:
                         clearable=False,
                     ),
                     ids.DATA_MAP_FREQ,
+                ),
+                *_field(
+                    "A weekly file's date marks",
+                    dcc.Dropdown(
+                        id=ids.DATA_MAP_WEEK_DATES,
+                        options=[{"label": label, "value": value} for label, value in WEEK_DATES],
+                        value="start",
+                        clearable=False,
+                    ),
+                    ids.DATA_MAP_WEEK_DATES,
                 ),
                 dbc.Button(
                     "Apply mapping", id=ids.DATA_APPLY_MAPPING, className="mt-3", color="secondary"

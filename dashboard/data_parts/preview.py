@@ -43,6 +43,7 @@ def read_options(
     date_col: str | None,
     value_col: str | None,
     freq: str | None,
+    week_dates: str | None = None,
 ) -> dict[str, Any]:
     """`check_file`'s options: a new file is read with everything detected (at the frequency the
     sample comes with); any other trigger keeps the mapping as it stands on the page."""
@@ -53,15 +54,18 @@ def read_options(
         "date_col": date_col or None,
         "value_col": value_col or None,
         "freq": freq or None,
+        "week_dates": week_dates or "start",
     }
 
 
 def preview(
-    ctx: DashboardContext, file, _apply, dropped, value_col, id_cols, date_col, freq
+    ctx: DashboardContext, file, _apply, dropped, value_col, id_cols, date_col, freq, week_dates
 ) -> tuple:
     if not upload.has_file(file):
         return view.NOTHING
-    options = read_options(callback_ctx.triggered_id, file, id_cols, date_col, value_col, freq)
+    options = read_options(
+        callback_ctx.triggered_id, file, id_cols, date_col, value_col, freq, week_dates
+    )
     try:
         sales, attributes = upload.files_of(ctx, file, dropped)
     except NotFound as exc:
@@ -85,5 +89,6 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         State(ids.DATA_MAP_ID, "value"),
         State(ids.DATA_MAP_DATE, "value"),
         State(ids.DATA_MAP_FREQ, "value"),
+        State(ids.DATA_MAP_WEEK_DATES, "value"),
         prevent_initial_call=True,
     )

@@ -113,3 +113,29 @@ def test_a_plan_created_in_dollars_shows_its_amounts_in_dollars(start_app, tmp_p
     dash_duo.wait_for_contains_text("#sys-total-plan", "$", timeout=30)
     assert "€" not in dash_duo.find_element("#sys-totals").text
     assert dash_duo.get_logs() == []
+
+
+def test_a_week_ending_file_is_dated_by_the_first_day_of_each_week(start_app, tmp_path):
+    from forecast.services import plans, system
+    from forecast.services.store_factory import open_store
+
+    source = weekly_file(tmp_path / "sales.csv", {"Sales": 1.0})  # dates on Fridays
+    dash_duo = start_app(tmp_path / "data")
+    dash_duo.wait_for_element("#data-upload", timeout=10)
+    upload(dash_duo, source)
+    dash_duo.wait_for_contains_text("#data-report-ok", "Value (sales): Sales", timeout=30)
+    pick(dash_duo, "#data-map-week-dates", "the week's last day")
+    click(dash_duo, "#data-apply-mapping")
+    dash_duo.wait_for_contains_text("#data-report-ok", "the end of each week", timeout=30)
+    pick(dash_duo, "#data-model", "snaive")
+    type_into(dash_duo, "#data-plan-name", "Week ending")
+    click(dash_duo, "#data-create")
+    dash_duo.wait_for_contains_text("#data-create-ok", "Plan 'Week ending' created", timeout=120)
+    store = open_store(data_dir=tmp_path / "data")
+    try:
+        (made,) = [p for p in plans.list_plans(store) if p.name == "Week ending"]
+        first = system.horizon_dates(store, plans.get_plan(store, made.plan_id))[0]
+    finally:
+        store.close()
+    assert first == WEEKS[-1] + pd.Timedelta(days=1)  # the Saturday after the last week's end
+    assert dash_duo.get_logs() == []

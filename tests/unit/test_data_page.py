@@ -265,7 +265,15 @@ def test_a_new_file_is_read_with_everything_detected_and_a_pick_keeps_the_mappin
     picked = preview.read_options(ids.DATA_MAP_VALUE, file, ["Store"], "Date", "Sales", "")
 
     assert fresh == {"freq": "W"}
-    assert picked == {"id_cols": ["Store"], "date_col": "Date", "value_col": "Sales", "freq": None}
+    assert picked == {
+        "id_cols": ["Store"],
+        "date_col": "Date",
+        "value_col": "Sales",
+        "freq": None,
+        "week_dates": "start",
+    }
+    ending = preview.read_options(ids.DATA_MAP_VALUE, file, ["Store"], "Date", "Sales", "", "end")
+    assert ending["week_dates"] == "end"
 
 
 def test_no_plan_is_made_before_the_sales_column_is_picked():
@@ -279,6 +287,8 @@ def test_no_plan_is_made_before_the_sales_column_is_picked():
     assert isinstance(request, dict)
     assert request["value_col"] == "Weekly_Sales" and request["currency"] == "USD"
     assert (request["horizon"], request["team_attr"], request["freq"]) == (8, "Type", None)
+    assert request["week_dates"] == "start"
+    assert create.plan_request(*form, "end")["week_dates"] == "end"  # type: ignore[index]
 
 
 # -- progress -------------------------------------------------------------------------------------

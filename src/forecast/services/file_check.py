@@ -144,6 +144,7 @@ def check_file(
     freq: str | None = None,
     attributes_file: str | Path | bytes | None = None,
     attributes_filename: str | None = None,
+    week_dates: str = "start",
 ) -> FileCheck:
     """Read `source` as plan creation would (the same options) and say what it holds."""
     name = filename or (Path(source).name if not isinstance(source, bytes) else "upload")
@@ -157,6 +158,7 @@ def check_file(
             freq=freq,
             attributes_file=attributes_file,
             attributes_filename=attributes_filename,
+            week_dates=week_dates,
         )
     except InvalidFile as exc:
         return FileCheck(filename=name, problems=list(exc.problems))
