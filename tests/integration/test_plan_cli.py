@@ -315,3 +315,12 @@ def test_a_percent_may_be_typed_with_its_sign_and_a_word_is_refused(data_dir, pl
                "--percent", "lots")  # fmt: skip
     assert word.exit_code == 2 and "'lots' is not a percent" in word.output
     assert run_ro(data_dir, "plan", "show", draft, "--limit", "-1").exit_code == 2
+
+
+def test_reading_a_store_that_is_not_there_says_so_and_creates_nothing(tmp_path):
+    missing = tmp_path / "typo"
+    for args in (["plan", "list"], ["plan", "show", "x"], ["user", "list"]):
+        result = run_ro(missing, *args)
+        assert result.exit_code == 4, (args, result.output)
+        assert f"there is no plan store in {missing}" in result.stderr
+    assert not missing.exists()

@@ -55,7 +55,7 @@ def actuals_cmd(
     if not file.is_file():
         fail(f"there is no file {file}")
     upload = actuals.upload_actuals(
-        open_plan_store(db, data_dir),
+        open_plan_store(db, data_dir, existing=True),
         plan,
         file,
         actor=acting_user(as_user),
@@ -83,7 +83,9 @@ def fva_cmd(
     """Forecast value added: WAPE, MASE and bias per layer and the value added by every touch."""
     from forecast.services import accuracy
 
-    report = accuracy.fva(open_plan_store(db, data_dir), plan, actuals_version=actuals_version)
+    report = accuracy.fva(
+        open_plan_store(db, data_dir, existing=True), plan, actuals_version=actuals_version
+    )
     if as_json:
         echo_json(report.to_dict())
         return
@@ -140,7 +142,7 @@ def track_record_cmd(
     """Every plan with actuals: which culture came closer, by how much, overall and per team."""
     from forecast.services import accuracy
 
-    table = accuracy.track_record(open_plan_store(db, data_dir))
+    table = accuracy.track_record(open_plan_store(db, data_dir, existing=True))
     if as_json:
         clean = table.astype(object).where(table.notna(), None)
         echo_json(clean.to_dict(orient="records"))

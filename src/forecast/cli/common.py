@@ -180,10 +180,21 @@ def acting_user(as_user: str | None, db: str | None = None, data_dir: Path | Non
         store.close()
 
 
-def open_plan_store(db: str | None, data_dir: Path | str | None) -> Any:
-    """The plan store named by --db / --data-dir (or their environment variables)."""
-    from forecast.services.store_factory import open_store
+def open_plan_store(db: str | None, data_dir: Path | str | None, *, existing: bool = False) -> Any:
+    """The plan store named by --db / --data-dir (or their environment variables). `existing`:
+    a command that reads plans does not create a store where there is none (a mistyped
+    --data-dir would otherwise leave an empty store behind and report "no plans")."""
+    from forecast.services.store_factory import open_store, sqlite_file
 
+    if existing:
+        path = sqlite_file(db, data_dir)
+        if path is not None and not path.is_file():
+            fail(
+                f"there is no plan store in {path.parent}: `forecast plan create` or "
+                "`forecast demo` makes one (or give the right --data-dir or --db)",
+                EXIT_NOT_FOUND,
+                "not_found",
+            )
     return open_store(db_url=db, data_dir=data_dir)
 
 
@@ -217,7 +228,7 @@ class PlanChange:
 
     @functools.cached_property
     def store(self) -> Any:
-        return open_plan_store(self.db, self.data_dir)
+        return open_plan_store(self.db, self.data_dir, existing=True)
 
     @functools.cached_property
     def actor(self) -> str:

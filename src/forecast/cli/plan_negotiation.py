@@ -329,7 +329,7 @@ def ledger_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """The ledger per team and in total: basis + claim + assignment = target."""
-    store = open_plan_store(db, data_dir)
+    store = open_plan_store(db, data_dir, existing=True)
     table = nego.ledger(store, plan)
     if as_json:
         echo_json({"summary": summary_json(nego.summary(store, plan)), "ledger": _records(table)})
@@ -381,7 +381,7 @@ def stretch_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """How far each target stretches: probability to reach it, growth over last year."""
-    store = open_plan_store(db, data_dir)
+    store = open_plan_store(db, data_dir, existing=True)
     table = nego.stretch(store, plan)
     if as_json:
         echo_json(_records(table))
@@ -426,7 +426,7 @@ def export_cmd(
     fmt = export_format(out, fmt)
     if excel and fmt != "csv":
         fail(f"--excel applies to a CSV only (this export is {fmt}); leave it out")
-    store = open_plan_store(db, data_dir)
+    store = open_plan_store(db, data_dir, existing=True)
     data = exports.export_plan(store, plan, fmt, excel_csv=excel)
     try:
         out.write_bytes(data)
@@ -506,7 +506,7 @@ def score_cmd(
     """Which track came closer to the actuals, system plan or negotiated target (WAPE)."""
     if not actuals.is_file():
         fail(f"there is no file {actuals}")
-    store = open_plan_store(db, data_dir)
+    store = open_plan_store(db, data_dir, existing=True)
     table = nego.score_file(store, plan, actuals)
     if as_json:
         echo_json(_records(table))

@@ -302,7 +302,7 @@ def create(
 @plan_app.command("list")
 def list_(db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
     """List the plans in the store."""
-    summaries = plans.list_plans(open_plan_store(db, data_dir))
+    summaries = plans.list_plans(open_plan_store(db, data_dir, existing=True))
     if as_json:
         echo_json([s.__dict__ for s in summaries])
         return
@@ -327,7 +327,7 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """The plan and its system plan (baseline, adjustment, final, deviation) at a level."""
-    store = open_plan_store(db, data_dir)
+    store = open_plan_store(db, data_dir, existing=True)
     state = plans.get_plan(store, plan)
     frame = system.system_plan(store, state.plan_id, level=level)
     marked = system.deviations(store, state.plan_id)
@@ -391,7 +391,7 @@ def audit(
     plan: PlanArg, db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False
 ) -> None:
     """The plan's audit log: who changed what, when, before and after."""
-    entries = plans.audit_log(open_plan_store(db, data_dir), plan)
+    entries = plans.audit_log(open_plan_store(db, data_dir, existing=True), plan)
     if as_json:
         echo_json([e.__dict__ for e in entries])
         return
@@ -411,7 +411,7 @@ def new_version(
 ) -> None:
     """Copy a (published) plan into a new draft."""
     state = system.new_version(
-        open_plan_store(db, data_dir), plan, acting_user(as_user, db, data_dir), name
+        open_plan_store(db, data_dir, existing=True), plan, acting_user(as_user, db, data_dir), name
     )
     if as_json:
         echo_json(state.to_dict() | {"version": state.version})
@@ -541,7 +541,7 @@ def event_list(
     plan: PlanArg, db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False
 ) -> None:
     """The plan's events in the order they apply."""
-    events = system.list_events(open_plan_store(db, data_dir), plan)
+    events = system.list_events(open_plan_store(db, data_dir, existing=True), plan)
     if as_json:
         echo_json([e.to_dict() for e in events])
         return
@@ -574,7 +574,12 @@ def event_suggest(
     if (start is None) != (end is None):
         fail("give the event's window as both --start and --end, or neither")
     uplift, already = system.event_suggestion(
-        open_plan_store(db, data_dir), plan, kind, _scope(scope, ids), _day(start), _day(end)
+        open_plan_store(db, data_dir, existing=True),
+        plan,
+        kind,
+        _scope(scope, ids),
+        _day(start),
+        _day(end),
     )
     if as_json:
         echo_json(
@@ -619,7 +624,7 @@ def deviations(
     as_json: JsonOpt = False,
 ) -> None:
     """Deviations above the threshold (series-period and team totals) and whether explained."""
-    store = open_plan_store(db, data_dir)
+    store = open_plan_store(db, data_dir, existing=True)
     state = plans.get_plan(store, plan)
     marked = system.deviations(store, state.plan_id)
     if as_json:

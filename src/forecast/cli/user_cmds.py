@@ -73,7 +73,7 @@ def add(
 @user_app.command("list")
 def list_users(db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
     """The accounts, with admin and disabled marks (never a password or its hash)."""
-    found = accounts.list_users(open_plan_store(db, data_dir))
+    found = accounts.list_users(open_plan_store(db, data_dir, existing=True))
     rows = [
         {
             "name": a.name,
@@ -107,7 +107,7 @@ def passwd(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Set a new password for an account."""
-    store = open_plan_store(db, data_dir)
+    store = open_plan_store(db, data_dir, existing=True)
     accounts.get_user(store, name)
     accounts.set_password(store, name, _read_password(password_stdin))
     typer.echo(f"password of {name} changed")
@@ -117,14 +117,14 @@ def passwd(
 def disable(name: NameArg, db: DbOpt = None, data_dir: DataDirOpt = None) -> None:
     """Disable an account: it cannot sign in and its open sessions end at their next request.
     The audit log keeps the name."""
-    accounts.disable(open_plan_store(db, data_dir), name)
+    accounts.disable(open_plan_store(db, data_dir, existing=True), name)
     typer.echo(f"disabled account {name} (`forecast user enable {name}` lets it sign in again)")
 
 
 @user_app.command("enable")
 def enable(name: NameArg, db: DbOpt = None, data_dir: DataDirOpt = None) -> None:
     """Enable a disabled account again: it signs in with its old password and keeps its roles."""
-    store = open_plan_store(db, data_dir)
+    store = open_plan_store(db, data_dir, existing=True)
     if accounts.get_user(store, name).active:
         typer.echo(f"account {name} is already enabled")
         return

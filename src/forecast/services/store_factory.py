@@ -47,6 +47,17 @@ def resolve_db_url(db_url: str | None = None, data_dir: str | Path | None = None
     return f"sqlite:///{(directory / DB_FILENAME).resolve()}"
 
 
+def sqlite_file(db_url: str | None = None, data_dir: str | Path | None = None) -> Path | None:
+    """The SQLite file the store at `db_url` / `data_dir` lives in (None for a database server);
+    nothing is created, so a command that only reads can tell that there is no store yet."""
+    url = db_url or os.environ.get("FORECAST_DB_URL")
+    if url:
+        url = normalise_url(url)
+        return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    directory = Path(data_dir).expanduser() if data_dir else default_data_dir()
+    return directory / DB_FILENAME
+
+
 def open_store(db_url: str | None = None, data_dir: str | Path | None = None) -> PlanRepository:
     """Open (and create the tables of) the plan store."""
     url = resolve_db_url(db_url, data_dir)
