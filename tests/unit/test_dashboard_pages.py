@@ -179,6 +179,7 @@ def test_apply_mapping_rereads_with_the_chosen_columns(tmp_path, rossmann_train)
             ("data-map-id", "value", ["Store"]),
             ("data-map-date", "value", "Date"),
             ("data-map-freq", "value", "W"),
+            ("data-map-week-dates", "value", "start"),
         ],
         changed=["data-apply-mapping.n_clicks"],
         client=client,

@@ -93,6 +93,7 @@ def preview(client, app, file, attributes=None):
             ("data-map-id", "value", None),
             ("data-map-date", "value", None),
             ("data-map-freq", "value", ""),
+            ("data-map-week-dates", "value", "start"),
         ],
     )
 
