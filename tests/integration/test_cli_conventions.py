@@ -134,6 +134,7 @@ def test_json_usage_errors_are_json_too(retail_monthly):
     error = json.loads(result.stdout)
     assert error["error"] == "usage" and error["kind"] == "bad_input"
     assert "'H' is not one of 'D', 'W', 'M', 'Q'" in error["message"]
+    assert "Value error" not in error["message"]  # the validator's prefix is not shown
 
 
 # -- choices ---------------------------------------------------------------------------------

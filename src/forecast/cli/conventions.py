@@ -288,6 +288,14 @@ def report_failure(failure: Failure, exc: BaseException, *, as_json: bool, level
     typer.echo(f"error: {failure.message}", err=True)
 
 
+def _drop_validator_prefix(exc: BaseException) -> None:
+    """A refused choice reads "'x' is not one of ...", not "Value error, 'x' is not one of ..."
+    (the prefix comes from the validator typer checks a `Literal` option with)."""
+    message = getattr(exc, "message", None)
+    if isinstance(message, str) and message.startswith("Value error, "):
+        exc.message = message.removeprefix("Value error, ")  # type: ignore[attr-defined]
+
+
 class ForecastGroup(TyperGroup):
     """The root `forecast` group: -v/-q anywhere on the line, and every failure sorted into its
     exit code and printed as text or JSON (see `EXIT_CODES`)."""
@@ -323,6 +331,7 @@ class ForecastGroup(TyperGroup):
         except typer.Exit as exc:  # raised outside invoke (e.g. by a callback)
             code = exc.exit_code
         except Exception as exc:  # every failure of a command ends here
+            _drop_validator_prefix(exc)
             failure = classify(exc)
             report_failure(failure, exc, as_json=_wants_json(argv), level=verbosity_of_args(argv))
             code = failure.code
