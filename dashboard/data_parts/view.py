@@ -67,11 +67,23 @@ def preview_outputs(check: FileCheck, freq: str | None, *, sample: bool = False)
     upload's "Reading…" banner goes; the sample's note (which says what was loaded) stays."""
     status = no_update if sample else None
     if not check.ok:
+        header = components.options(check.columns)
+        remap = (
+            {"id_options": header, "date_options": header, "value_options": header, "value": None}
+            if check.columns
+            else {}
+        )
         return PreviewOutputs(
             problems_panel(check.filename, check.problems),
             figures.empty_figure("No history: the file has problems"),
             None,
             upload_status=status,
+            create_hint=html.Small(
+                "The file has problems (listed above): correct them and upload it again"
+                + (", or map other columns and press Apply mapping." if check.columns else "."),
+                className="text-danger",
+            ),
+            **remap,
         )
     assert check.history is not None
     columns = components.options(check.columns)

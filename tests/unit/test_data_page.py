@@ -351,3 +351,24 @@ def test_the_readers_fixes_name_the_pages_fields_not_command_line_options():
         "one series named 'total'; pick the key columns in “Series key” to split it"
     )
     assert "--" not in view.page_words("a coarser calendar (--freq W) may suit these series")
+
+
+def test_a_file_whose_sales_column_holds_text_can_be_mapped_to_another_column():
+    text = (
+        'store,date,Sales,Net\n1,2024-01-05,"1,234 USD",40\n1,2024-01-12,"1,300 USD",41\n'
+        '2,2024-01-05,"500 USD",40\n2,2024-01-12,"600 USD",41\n'
+    )
+    check = file_check.check_file(text.encode(), filename="till.csv")
+    assert not check.ok and check.problems[0].column == "Sales"
+    out = view.preview_outputs(check, None)
+    assert [o["value"] for o in out.value_options] == ["store", "date", "Sales", "Net"]
+    assert out.value is None
+    hint = json.dumps(out.create_hint.to_plotly_json())
+    assert "The file has problems" in hint and "map other columns" in hint
+    remapped = file_check.check_file(text.encode(), filename="till.csv", value_col="Net")
+    assert remapped.ok and remapped.value_col == "Net"
+
+
+def test_the_header_of_a_spreadsheet_or_binary_upload_is_not_guessed():
+    assert file_check.header_of(b"PK\x03\x04 zipped workbook") == []
+    assert file_check.header_of(b"a;b;c\n1;2;3\n") == ["a", "b", "c"]

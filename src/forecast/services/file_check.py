@@ -161,8 +161,31 @@ def check_file(
             week_dates=week_dates,
         )
     except InvalidFile as exc:
-        return FileCheck(filename=name, problems=list(exc.problems))
+        return FileCheck(filename=name, problems=list(exc.problems), columns=header_of(source))
     return check_result(result, filename=name)
+
+
+HEADER_BYTES = 64 * 1024
+
+
+def header_of(source: str | Path | bytes) -> list[str]:
+    """The column names of a text file's first line (comma, semicolon or tab separated), so a
+    file with problems can still be mapped to other columns; [] where there is no such line
+    (a spreadsheet, Parquet, a compressed or unreadable file)."""
+    try:
+        if isinstance(source, bytes):
+            head = source[:HEADER_BYTES]
+        else:
+            with open(source, "rb") as handle:
+                head = handle.read(HEADER_BYTES)
+    except OSError:
+        return []
+    if head[:2] in (b"PK", b"\x1f\x8b") or head[:4] == b"PAR1" or b"\x00" in head:
+        return []
+    first = head.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").strip()
+    separator = max((",", ";", "\t"), key=first.count)
+    names = [c.strip().strip('"').strip() for c in first.split(separator)]
+    return [n for n in dict.fromkeys(names) if n][:500]
 
 
 def check_result(result: IngestResult, *, filename: str | None = None) -> FileCheck:
