@@ -416,11 +416,11 @@ def partly_covered_text(event: Event, horizon_dates: Iterable[Any]) -> str | Non
         return None
     listed = ", ".join(f"{a}..{b} ({n} of {d} days)" for a, b, n, d in partial[:4])
     more = f" and {len(partial) - 4} more" if len(partial) > 4 else ""
+    several = len(partial) > 1
     return (
-        f"{event.event_id} covers {len(partial)} period{'s' if len(partial) > 1 else ''} "
-        f"only in part: {listed}{more}; "
-        "it applies to each of them in full (for a short event in a long period, give the "
-        "period's change)"
+        f"{event.event_id} covers {len(partial)} period{'s' if several else ''} only in part: "
+        f"{listed}{more}; it applies to {'each of them' if several else 'that period'} in full "
+        "(for a short event in a long period, give the period's change)"
     )
 
 
