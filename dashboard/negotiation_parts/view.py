@@ -135,8 +135,12 @@ def goal_below_alert(board: NegotiationBoard) -> Any:
             f"{components.minor_to_money(short, currency=board.currency)} "
             f"({components.percent(share, 1)}) under "
             f"{components.minor_to_money(board.system_plan_total, currency=board.currency)}. "
-            "The targets ask for less than the system expects; if that is not meant, set the "
-            "goal again (a ratio is typed as 1.2x or 10/6.5).",
+            "The targets ask for less than the system expects"
+            + (
+                "; the plan was agreed so."
+                if board.stage == "agreed"
+                else "; if that is not meant, set the goal again (a ratio is typed as 1.2x or 10/6.5)."
+            ),
         ],
         color="warning",
         className="mb-2 py-2 small",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from babel import Locale, UnknownLocaleError
@@ -264,3 +265,15 @@ def _decimal_text(body: str, raw: str, locale: str) -> str:
             f"{raw!r} has thousands separators in odd places: type e.g. 1,250,000 or 1250000"
         )
     return "".join(parts) + ("." + frac if frac else "")
+
+
+def minute_utc(stamp: str | None) -> str:
+    """A stored time as a person reads it: ``2026-12-05T01:27:32+00:00`` -> ``2026-12-05 01:27
+    UTC`` (the text as stored where it is not a time)."""
+    try:
+        moment = datetime.fromisoformat(str(stamp))
+    except (ValueError, TypeError):
+        return str(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import Fix, FixKey, Refusal
+from forecast.money import minute_utc
 from forecast.vocabulary import Basis, Oversubscription, RemainderRule, Stage
 
 # --------------------------------------------------------------------------------------------
@@ -423,8 +424,8 @@ class Negotiation:
     def _require_not_agreed(self, doing: str) -> None:
         if self.stage == Stage.AGREED:
             raise AgreedError(
-                f"cannot {doing}: the plan was agreed by {self.agreed_by} at {self.agreed_at} and is "
-                "locked",
+                f"cannot {doing}: the plan was agreed by {self.agreed_by} at "
+                f"{minute_utc(self.agreed_at)} and is locked",
                 Fix(FixKey.NEW_VERSION),
             )
 

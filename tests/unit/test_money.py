@@ -124,3 +124,18 @@ def test_a_language_header_without_a_known_region_suggests_nothing_and_never_fai
 )
 def test_shell_locale_names_the_default_currency(environ, expected) -> None:
     assert money.currency_of_environment(environ) == expected
+
+
+@pytest.mark.parametrize(
+    ("stamp", "shown"),
+    [
+        ("2026-12-05T01:27:32+00:00", "2026-12-05 01:27 UTC"),
+        ("2026-12-05T02:27:32+01:00", "2026-12-05 01:27 UTC"),
+        ("2026-12-05T01:27:32", "2026-12-05 01:27 UTC"),
+        ("not a time", "not a time"),
+    ],
+)
+def test_stored_times_read_to_the_minute_in_utc(stamp, shown):
+    from forecast.money import minute_utc
+
+    assert minute_utc(stamp) == shown

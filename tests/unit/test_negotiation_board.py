@@ -5,6 +5,7 @@ domain's permissions it carries, and the page's pure builders and small callback
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from test_services_negotiation import HORIZON, team_frames, team_plan
@@ -266,3 +267,19 @@ def test_the_page_offers_another_persons_change_and_not_its_own(store, plan_id):
         assert live.show_changes(ctx, 1, 4) == (5, live.HIDDEN)
     with acting_as(store, "anna"):  # her own claim: her page shows it already
         assert live.check_for_changes(ctx, 3, session, shown)[1] == live.HIDDEN
+
+
+def test_an_agreed_plan_below_the_system_plan_is_said_so_without_advice_to_change_it(
+    store, plan_id
+):
+    nego.set_goal(store, plan_id, "olga", ratio="0.9")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    nego.lock(store, plan_id, "olga")
+    board = negotiation_board(store, plan_id, "olga")
+    banner = _text(view.drift_banner(board))
+    assert "the plan was agreed so" in banner and "set the goal again" not in banner
+    assert re.search(
+        r"agreed by olga at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC and is locked",
+        board.actions.set_goal.why_not,
+    )

@@ -23,6 +23,7 @@ import pandas as pd
 from forecast import negotiation as domain
 from forecast import schema
 from forecast.engine.stretch import apply_calibration
+from forecast.money import minute_utc
 from forecast.negotiation import Actor, Negotiation, NegotiationError, from_minor, to_minor
 from forecast.plan import AGREED, PlanState, utc_now
 from forecast.services import plan_totals, series_frames, stretch_calibration
@@ -549,7 +550,7 @@ def basis_status(summary_: Mapping[str, Any]) -> str:
         return "no goal yet"
     basis = str(summary_.get("basis", "baseline")).replace("_", " ")
     taken = summary_.get("basis_taken_at") or summary_.get("rebased_at")
-    when = f" taken {_minute_utc(taken)}" if taken else ""
+    when = f" taken {minute_utc(taken)}" if taken else ""
     drift = int(summary_.get("drift_total") or 0)
     if summary_.get("agreed_on_recorded_basis"):
         text = f"agreed on the {basis}{when}; locked plans keep the basis they were agreed on"
@@ -565,14 +566,6 @@ def basis_status(summary_: Mapping[str, Any]) -> str:
             f"{domain.format_money(drift)} in team(s) {', '.join(summary_['drifted_teams'])}"
         )
     return f"the current {basis}{when}"
-
-
-def _minute_utc(stamp: str) -> str:
-    """``2026-12-05T01:27:32+00:00`` -> ``2026-12-05 01:27 UTC`` (as stored if unreadable)."""
-    try:
-        return pd.Timestamp(stamp).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
-    except (ValueError, TypeError):
-        return str(stamp)
 
 
 def goal_by_period(store: PlanRepository, plan: str, basis: str = "baseline") -> pd.DataFrame:
