@@ -23,7 +23,8 @@ NAME = "Plans"
 HOW_TO_READ = (
     "each row is one plan version (a new version is a draft copy of a published or agreed one, "
     "linked by its parent). Click a row to work on it. The audit log lists every change to the "
-    "selected plan: who, when, what. Downloads give the negotiated plan per series and period."
+    "selected plan: who, when, what. Downloads give the selected plan per series and period, "
+    "with its targets once a goal is set."
 )
 
 FORMATS = {
