@@ -68,7 +68,10 @@ def create_app(
             title=f"{page.NAME} · Forecast planner",
             layout=_bind_layout(page.layout, ctx),
             order=order,
+            redirect_from=list(getattr(page, "REDIRECT_FROM", ())) or None,
         )
+    # Dash shows this page for an unknown address (the module name is Dash's convention).
+    dash.register_page("not_found_404", layout=shell.not_found(PAGES))
     app.server.config[CTX_KEY] = ctx
     app.server.secret_key = load_secret_key(ctx.home())
     harden(app, ctx, allowed_hosts)

@@ -16,6 +16,18 @@ from dashboard.wiring import bind
 from forecast.services import plans as plan_service
 
 
+def not_found(pages: Sequence[Any]) -> html.Div:
+    """What an unknown address shows: that there is no such page, and the pages there are."""
+    return html.Div(
+        [
+            html.H2("There is no such page", className="mb-2"),
+            html.P("The pages of the planner are:"),
+            html.Ul([html.Li(dcc.Link(page.NAME, href=page.PATH)) for page in pages]),
+        ],
+        id="not-found",
+    )
+
+
 def layout(pages: Sequence[Any], *, sign_out: bool = True) -> html.Div:
     """The navbar (a link per page, the plan picker, who is signed in, Sign out) around the
     page container; the session store keeps the selected plan."""

@@ -17,6 +17,7 @@ from dashboard.data_parts import layout as parts
 
 PATH = "/"
 NAME = "Data"
+REDIRECT_FROM = ("/data",)  # the address people type after seeing the page's name
 
 HOW_TO_READ = (
     "drop a sales file (one row per date and series), check which columns became the series "

@@ -99,3 +99,14 @@ def test_create_plan_runs_baseline_in_background_and_selects_it(start_app, tmp_p
     finally:
         store.close()
     assert dash_duo.get_logs() == []
+
+
+def test_a_typed_data_address_opens_the_data_page_and_an_unknown_one_lists_the_pages(
+    start_app, tmp_path
+):
+    dash_duo = start_app(tmp_path, "/data")
+    dash_duo.wait_for_element("#data-upload", timeout=20)
+    dash_duo.driver.get(f"{dash_duo.server_url}/no-such-page")
+    dash_duo.wait_for_contains_text("#not-found", "There is no such page", timeout=20)
+    assert "Negotiation" in dash_duo.find_element("#not-found").text
+    assert dash_duo.get_logs() == []
