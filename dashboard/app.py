@@ -68,8 +68,9 @@ def create_app(
             title=f"{page.NAME} · Forecast planner",
             layout=_bind_layout(page.layout, ctx),
             order=order,
-            redirect_from=list(getattr(page, "REDIRECT_FROM", ())) or None,
         )
+        for alias in getattr(page, "REDIRECT_FROM", ()):
+            _redirect(app, alias, page.PATH)
     # Dash shows this page for an unknown address (the module name is Dash's convention).
     dash.register_page("not_found_404", layout=shell.not_found(PAGES))
     app.server.config[CTX_KEY] = ctx
@@ -88,6 +89,15 @@ def create_app(
 
 
 CTX_KEY = "FORECAST_DASHBOARD_CTX"
+
+
+def _redirect(app: Dash, alias: str, path: str) -> None:
+    """`alias` answers with a redirect to the page at `path` (registered with the app, before
+    it serves: Dash's own redirect_from adds its routes on the first request)."""
+    target = app.get_relative_path(path)
+    app.server.add_url_rule(
+        alias, f"redirect{alias.replace('/', '-')}", lambda: flask.redirect(target)
+    )
 
 
 def _bind_layout(layout: Any, ctx: DashboardContext) -> Any:
