@@ -34,10 +34,14 @@ COMBINATION_RULE = (
     "Overlapping events combine per series and period in a fixed order: (1) 'set' replaces the "
     "baseline (if several apply, the one added last wins); (2) 'percent' changes multiply "
     "(+10 % and +20 % give +32 %); (3) 'add' amounts are summed, and the result is never below 0; "
-    "(4) 'cap' limits the result (if several apply, the lowest cap wins). An event applies in "
-    "full to every period it touches, also one it covers only in part: a 4-day promotion in a "
-    "monthly plan changes the whole month, so give it the month's change."
+    "(4) 'cap' limits the result (if several apply, the lowest cap wins). An event counts in "
+    "each period in the share of the period's days it covers: a +40 % promotion over 4 days of "
+    "a 30-day month raises that month by 40 % x 4/30 = 5.3 %, 'add' adds 4/30 of its amount, "
+    "and 'set' and 'cap' hold for 4/30 of the month."
 )
+DAYS = "days"  # an event counts in the share of each period's days it covers
+PERIODS = "periods"  # (events made before 2026-12-05) in full in every period it touches
+COUNTS = (DAYS, PERIODS)
 
 SYSTEM_PLAN_COLUMNS = [
     UNIQUE_ID,
@@ -221,6 +225,7 @@ class Event:
     author: str = ""
     suggested: Mapping[str, Any] | None = None
     created_at: str | None = None
+    counts: str = DAYS  # DAYS, or PERIODS for an event stored before days were counted
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", _as_date(self.start, "start"))
@@ -277,9 +282,10 @@ class Event:
         }.get(self.effect, f"{self.effect} {_plain(v)}")
 
     def describe(self) -> str:
+        whole = ", whole periods" if self.counts == PERIODS else ""
         return (
             f"{self.event_id} {self.name!r} ({self.kind}, {self.describe_effect()}, "
-            f"{self.scope.describe()}, {self.start}..{self.end})"
+            f"{self.scope.describe()}, {self.start}..{self.end}{whole})"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -296,6 +302,7 @@ class Event:
             "author": self.author,
             "suggested": dict(self.suggested) if self.suggested else None,
             "created_at": self.created_at,
+            "counts": self.counts,
         }
 
     @classmethod
@@ -313,6 +320,8 @@ class Event:
             author=data.get("author", "") or "",
             suggested=suggestion_record(data.get("suggested")),
             created_at=data.get("created_at"),
+            # Stored before days were counted: the event keeps counting in whole periods.
+            counts=DAYS if data.get("counts") == DAYS else PERIODS,
         )
 
 
@@ -410,24 +419,41 @@ def partly_covered(
 
 
 def partly_covered_text(event: Event, horizon_dates: Iterable[Any]) -> str | None:
-    """What to tell the person who adds `event` when it covers periods only in part."""
+    """What to tell the person who adds `event` when it covers periods only in part: the share
+    it counts in there (or, for an event made before days were counted, that it counts whole)."""
     partial = partly_covered(event.start, event.end, horizon_dates)
     if not partial:
         return None
     listed = ", ".join(f"{a}..{b} ({n} of {d} days)" for a, b, n, d in partial[:4])
     more = f" and {len(partial) - 4} more" if len(partial) > 4 else ""
     several = len(partial) > 1
-    return (
-        f"{event.event_id} covers {len(partial)} period{'s' if several else ''} only in part: "
-        f"{listed}{more}; it applies to {'each of them' if several else 'that period'} in full "
-        "(for a short event in a long period, give the period's change)"
-    )
+    covers = f"{event.event_id} covers {len(partial)} period{'s' if several else ''} in part: "
+    if event.counts == PERIODS:
+        return (
+            f"{covers}{listed}{more}; made before days were counted, it applies to "
+            f"{'each of them' if several else 'that period'} in full"
+        )
+    return f"{covers}{listed}{more}; it counts there in that share of its effect"
 
 
-def _period_mask(event: Event, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    start = np.datetime64(event.start, "ns")
-    end = np.datetime64(event.end, "ns")
-    return (starts <= end) & (ends >= start)
+def period_coverage(start: Any, end: Any, starts: Any, ends: Any) -> np.ndarray:
+    """The share of each period's days (``starts``..``ends``, inclusive) that the days
+    ``start``..``end`` cover: 1 for a period inside them, 0 outside, 4/7 for four days of a week."""
+    first = np.datetime64(pd.Timestamp(start).date(), "D")
+    last = np.datetime64(pd.Timestamp(end).date(), "D")
+    p_first = np.asarray(starts, dtype="datetime64[D]")
+    p_last = np.asarray(ends, dtype="datetime64[D]")
+    days = (p_last - p_first).astype(np.int64) + 1
+    overlap = (np.minimum(p_last, last) - np.maximum(p_first, first)).astype(np.int64) + 1
+    return np.clip(overlap, 0, None) / np.maximum(days, 1)
+
+
+def event_shares(event: Event, starts: Any, ends: Any) -> np.ndarray:
+    """In what share `event` counts in each period: the share of its days it covers
+    (``COMBINATION_RULE``), or 1 in every period it touches for an event stored before days
+    were counted (``PERIODS``)."""
+    covered = period_coverage(event.start, event.end, starts, ends)
+    return covered if event.counts == DAYS else (covered > 0).astype(float)
 
 
 class _ScopeMasks:
@@ -461,6 +487,57 @@ class _ScopeMasks:
         if scope.ids:
             mask &= self._select(UNIQUE_ID, scope.ids)
         return mask
+
+
+def effect_parts(shape: tuple[int, int]) -> list[np.ndarray]:
+    """The components the events build on a series x period grid, before any event:
+    [set value, share of the period it holds for, factor, addition, cap, share of the cap]."""
+    return [
+        np.full(shape, np.nan),
+        np.zeros(shape),
+        np.ones(shape),
+        np.zeros(shape),
+        np.full(shape, np.inf),
+        np.zeros(shape),
+    ]
+
+
+def apply_effect(parts: list[np.ndarray], event: Event, block: Any, shares: np.ndarray) -> None:
+    """Add `event` to the components on `block` (an ``np.ix_`` of rows and columns), counting it
+    in each column in its share (``event_shares``; one per column of the block)."""
+    share = np.asarray(shares, dtype=float)[np.newaxis, :]
+    value = float(event.value)
+    if event.effect == "set":  # a later set overwrites: the last-added set wins
+        parts[0][block] = value
+        parts[1][block] = share
+    elif event.effect == "percent":
+        parts[2][block] *= 1.0 + share * value / 100.0
+    elif event.effect == "add":
+        parts[3][block] += share * value
+    elif event.effect == "cap":  # the lowest cap wins, for the days it holds
+        lower = value < parts[4][block]
+        parts[4][block] = np.where(lower, value, parts[4][block])
+        parts[5][block] = np.where(lower, share, parts[5][block])
+
+
+def compose(
+    base: np.ndarray,
+    set_value: np.ndarray,
+    set_share: np.ndarray,
+    factor: np.ndarray,
+    added: np.ndarray,
+    cap: np.ndarray,
+    cap_share: np.ndarray,
+) -> np.ndarray:
+    """The system plan from the baseline and the components (``COMBINATION_RULE``): the set value
+    for its share of the period, then the factor, the addition (never below 0), the cap for its
+    share. An event that covers its periods whole gives the rule as it reads without shares."""
+    start = np.where(
+        np.isnan(set_value), base, set_share * np.nan_to_num(set_value) + (1 - set_share) * base
+    )
+    uncapped = np.maximum(start * factor + added, 0.0)
+    capped = np.minimum(uncapped, cap)
+    return np.where(np.isinf(cap), uncapped, cap_share * capped + (1 - cap_share) * uncapped)
 
 
 def apply_events(
@@ -512,36 +589,23 @@ def apply_events(
     n_series, n_periods = len(attrs), len(periods)
     cell = series_pos.astype(np.int64) * n_periods + period_pos
     grid = (n_series, n_periods)
-    set_value = np.full(grid, np.nan)
-    factor = np.ones(grid)
-    added = np.zeros(grid)
-    cap = np.full(grid, np.inf)
+    parts = effect_parts(grid)
     words = max(1, (len(events) + 63) // 64)
     touched = np.zeros((n_series, n_periods, words), dtype=np.uint64)
 
     for i, event in enumerate(events):
         s_idx = np.flatnonzero(scope_masks.mask(event.scope))
-        p_idx = np.flatnonzero(_period_mask(event, period_starts, period_ends))
+        shares = event_shares(event, period_starts, period_ends)
+        p_idx = np.flatnonzero(shares > 0)
         if not len(s_idx) or not len(p_idx):
             continue
         block = np.ix_(s_idx, p_idx)
-        value = float(event.value)
-        if event.effect == "set":
-            set_value[block] = value  # a later set overwrites: the last-added set wins
-        elif event.effect == "percent":
-            factor[block] *= 1.0 + value / 100.0
-        elif event.effect == "add":
-            added[block] += value
-        elif event.effect == "cap":
-            cap[block] = np.minimum(cap[block], value)
+        apply_effect(parts, event, block, shares[p_idx])
         touched[block[0], block[1], i // 64] |= np.uint64(1) << np.uint64(i % 64)
 
     base = frame[BASELINE].to_numpy(dtype=float)
-    set_value, factor = set_value.reshape(-1)[cell], factor.reshape(-1)[cell]
-    added, cap = added.reshape(-1)[cell], cap.reshape(-1)[cell]
+    final = compose(base, *(part.reshape(-1)[cell] for part in parts))
     touched = touched.reshape(-1, words)[cell]
-    final = np.where(np.isnan(set_value), base, set_value) * factor + added
-    final = np.minimum(np.maximum(final, 0.0), cap)
     adjustment = final - base
     # A baseline near zero makes the percentage overflow to infinity, which is what it means.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -81,10 +81,10 @@ def events_fixture():
         Event("E1", "Promo", "promotion", Scope({"StoreType": ("a",)}), date(2025, 1, 6),
               date(2025, 1, 19), "percent", 20.0, author="piet"),
         Event("E2", "Flyer", "promotion", Scope(ids=("1",)), date(2025, 1, 13),
-              date(2025, 1, 13), "add", 30.0, author="olga"),
+              date(2025, 1, 19), "add", 30.0, author="olga"),
         Event("E3", "Limit", "purchase_limit", Scope(), date(2025, 1, 13), date(2025, 1, 26),
               "cap", 110.0, author="piet"),
-        Event("E4", "Fixed", "other", Scope(ids=("3",)), date(2025, 1, 20), date(2025, 1, 20),
+        Event("E4", "Fixed", "other", Scope(ids=("3",)), date(2025, 1, 20), date(2025, 1, 26),
               "set", 60.0, author="olga"),
     ]  # fmt: skip
     applied = apply_events(frame, attributes, events, "StoreType")
@@ -107,6 +107,28 @@ def test_event_grid_rebuilds_the_system_plan_exactly_as_the_system_track():
             frame.assign(system_plan=expected["system_plan"].to_numpy()), actuals, {}
         ).layers["system_plan"]
         assert np.allclose(egrid.plan_on(rows, cols, {drop}), expected_grid), events[drop]
+
+
+@pytest.mark.parametrize("days", [(0, 2), (3, 9), (6, 20), (10, 10)])
+def test_event_grid_undoes_events_over_part_of_a_week_as_the_system_track_counts_them(days):
+    frame, attributes, events = events_fixture()
+    first, last = (date(2025, 1, 6) + timedelta(days=d) for d in days)
+    events = [replace(e, start=first, end=last) for e in events]
+    frame["system_plan"] = apply_events(frame, attributes, events, "StoreType")[
+        "system_plan"
+    ].to_numpy()
+    actuals = frame[["unique_id", "ds"]].assign(y=100.0)
+    grid = accuracy.build_grid(frame, actuals, {})
+    egrid = EventGrid(grid, attributes, events)
+    everything = (np.ones(len(grid.series), dtype=bool), np.ones(len(grid.periods), dtype=bool))
+    assert np.allclose(egrid.plan_on(*everything, set()), grid.layers["system_plan"])
+    for drop in range(len(events)):
+        others = [e for i, e in enumerate(events) if i != drop]
+        expected = apply_events(frame, attributes, others, "StoreType")["system_plan"]
+        expected_grid = accuracy.build_grid(
+            frame.assign(system_plan=expected.to_numpy()), actuals, {}
+        ).layers["system_plan"]
+        assert np.allclose(egrid.plan_on(*everything, {drop}), expected_grid), events[drop]
 
 
 def test_each_event_is_scored_by_the_plan_without_it_and_traced_to_its_audit_rows():

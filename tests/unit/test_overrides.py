@@ -72,7 +72,11 @@ def cell(plan: pd.DataFrame, uid: str, ds: pd.Timestamp) -> pd.Series:
 
 
 def test_percent_event_raises_only_its_scope_and_period(baseline, attributes):
-    promo = event(scope=Scope({"StoreType": ("a",)}), start=WEEKS[1].date(), end=WEEKS[1].date())
+    promo = event(
+        scope=Scope({"StoreType": ("a",)}),
+        start=WEEKS[1].date(),
+        end=(WEEKS[1] + pd.Timedelta(days=6)).date(),
+    )
     plan = apply_events(baseline, attributes, [promo], "StoreType")
     assert cell(plan, "1", WEEKS[1])["system_plan"] == pytest.approx(110.0)
     assert cell(plan, "1", WEEKS[1])["events"] == "E1"
@@ -143,7 +147,7 @@ def test_gate_marks_series_and_team_cells_above_threshold(baseline, attributes):
             30.0,
             scope=Scope(ids=("1",)),
             start=WEEKS[0].date(),
-            end=WEEKS[0].date(),
+            end=(WEEKS[0] + pd.Timedelta(days=6)).date(),
         ),
         event(
             "E2",
@@ -151,7 +155,7 @@ def test_gate_marks_series_and_team_cells_above_threshold(baseline, attributes):
             10.0,
             scope=Scope(ids=("3",)),
             start=WEEKS[0].date(),
-            end=WEEKS[0].date(),
+            end=(WEEKS[0] + pd.Timedelta(days=6)).date(),
         ),
     ]
     plan = apply_events(baseline, attributes, events, "StoreType")
@@ -281,7 +285,7 @@ def test_apply_events_is_correct_at_ten_thousand_series_by_52_periods():
             20.0,
             scope=Scope({"Region": ("north",)}),
             start=weeks[10].date(),
-            end=weeks[20].date(),
+            end=(weeks[20] + pd.Timedelta(days=6)).date(),
         ),
         event(
             "E2",
@@ -289,7 +293,7 @@ def test_apply_events_is_correct_at_ten_thousand_series_by_52_periods():
             50.0,
             scope=Scope({"Category": ("food",)}),
             start=weeks[15].date(),
-            end=weeks[30].date(),
+            end=(weeks[30] + pd.Timedelta(days=6)).date(),
         ),
         event(
             "E3",
@@ -297,7 +301,7 @@ def test_apply_events_is_correct_at_ten_thousand_series_by_52_periods():
             300.0,
             scope=Scope({"Region": ("north", "south"), "Category": ("food",)}),
             start=weeks[0].date(),
-            end=weeks[51].date(),
+            end=(weeks[51] + pd.Timedelta(days=6)).date(),
         ),
         event(
             "E4",
@@ -305,7 +309,7 @@ def test_apply_events_is_correct_at_ten_thousand_series_by_52_periods():
             0.0,
             scope=Scope(ids=tuple(ids[:100])),
             start=weeks[40].date(),
-            end=weeks[41].date(),
+            end=(weeks[41] + pd.Timedelta(days=6)).date(),
         ),
     ]
     plan = apply_events(base, attrs, events, "Region")
@@ -340,25 +344,35 @@ SERIES = ["1", "2", "3", "4"]
 
 
 def reference_value(base: float, uid: str, ds: pd.Timestamp, events: list[Event]) -> float:
-    period_end = ds + pd.Timedelta(days=6)
+    """The combination rule for one cell, written out: each event counts in the share of the
+    week's 7 days it covers."""
+
+    def share(e: Event) -> float:
+        first, last = max(pd.Timestamp(e.start), ds), min(pd.Timestamp(e.end), ds + WEEK_END)
+        return max((last - first).days + 1, 0) / 7
+
     hits = [
-        e
+        (e, share(e))
         for e in events
-        if uid in e.scope.series_ids(pd.DataFrame({"unique_id": SERIES}))
-        and pd.Timestamp(e.start) <= period_end
-        and pd.Timestamp(e.end) >= ds
+        if uid in e.scope.series_ids(pd.DataFrame({"unique_id": SERIES})) and share(e) > 0
     ]
     value = base
-    for e in hits:
+    for e, s in hits:
         if e.effect == "set":
-            value = e.value  # the last one added wins
-    for e in hits:
+            value = s * e.value + (1 - s) * base  # the last one added wins, for its days
+    for e, s in hits:
         if e.effect == "percent":
-            value *= 1 + e.value / 100
-    value += sum(e.value for e in hits if e.effect == "add")
+            value *= 1 + s * e.value / 100
+    value += sum(s * e.value for e, s in hits if e.effect == "add")
     value = max(value, 0.0)
-    caps = [e.value for e in hits if e.effect == "cap"]
-    return min([value, *caps])
+    caps = [(e.value, s) for e, s in hits if e.effect == "cap"]
+    if caps:
+        cap, s = min(caps, key=lambda c: c[0])  # the lowest cap (the first of equal ones)
+        value = s * min(value, cap) + (1 - s) * value
+    return value
+
+
+WEEK_END = pd.Timedelta(days=6)
 
 
 event_strategy = st.builds(

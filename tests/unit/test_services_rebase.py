@@ -7,6 +7,7 @@ import io
 import re
 import threading
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from test_services_negotiation import HORIZON, team_frames, team_plan, weekly_team_plan
@@ -40,7 +41,7 @@ def promote_team_c(store, plan_id, percent: float = 25.0):
         kind="promotion",
         scope=Scope(attributes={"Team": ("c",)}),
         start=frame["ds"].min().date(),
-        end=frame["ds"].max().date(),
+        end=(frame["ds"].max() + pd.Timedelta(days=6)).date(),  # through the last week
         effect="percent",
         value=percent,
         reason="flyer",

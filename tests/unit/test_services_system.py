@@ -78,7 +78,7 @@ def add_promo(store, plan_id, value=30.0, ids=("1",), **kw):
         kind="promotion",
         scope=Scope(ids=ids),
         start=kw.pop("start", HORIZON_WEEKS[1].date()),
-        end=kw.pop("end", HORIZON_WEEKS[1].date()),
+        end=kw.pop("end", (HORIZON_WEEKS[1] + pd.Timedelta(days=6)).date()),  # the whole week
         effect="percent",
         value=value,
         **kw,
@@ -511,26 +511,48 @@ def test_taking_out_last_years_holiday_reverses_its_learned_effect_where_it_is_r
     assert system.FlagInBaseline("Promo", 0.5, 10, -100.0, -50.0, 10).taken_out == 0.0
 
 
-def test_an_event_that_covers_a_week_in_part_applies_to_it_in_full_and_says_so(store, plan_id):
+def test_an_event_over_part_of_a_week_counts_in_the_share_of_days_it_covers(store, plan_id):
     monday = HORIZON_WEEKS[1]
     part = add_promo(
-        store, plan_id, start=monday + pd.Timedelta(days=3), end=monday + pd.Timedelta(days=8)
-    )
+        store, plan_id, value=35.0, start=monday + pd.Timedelta(days=3),
+        end=monday + pd.Timedelta(days=8),
+    )  # fmt: skip
     assert part.note is not None
     assert f"{monday.date()}..{(monday + pd.Timedelta(days=6)).date()} (4 of 7 days)" in part.note
-    assert "(2 of 7 days)" in part.note and "in full" in part.note
-    frame = system.system_plan(store, plan_id)
-    touched = frame[(frame["unique_id"] == "1") & (frame["events"] == part.event.event_id)]
-    assert sorted(touched["ds"]) == [HORIZON_WEEKS[1], HORIZON_WEEKS[2]]
+    assert "(2 of 7 days)" in part.note and "in that share of its effect" in part.note
+    frame = system.system_plan(store, plan_id).set_index(["unique_id", "ds"])
+    # +35 % over 4 of 7 days is +20 %, over 2 of 7 days +10 %: the uplift of 6 days in all
+    assert frame.loc[("1", HORIZON_WEEKS[1]), "system_plan"] == pytest.approx(120.0)
+    assert frame.loc[("1", HORIZON_WEEKS[2]), "system_plan"] == pytest.approx(110.0)
     whole = system.edit_event(
-        store,
-        plan_id,
-        "ann",
-        part.event.event_id,
-        start=monday.date(),
+        store, plan_id, "ann", part.event.event_id, start=monday.date(),
         end=(monday + pd.Timedelta(days=6)).date(),
-    )
+    )  # fmt: skip
     assert whole.note is None
+    assert system.system_plan(store, plan_id).set_index(["unique_id", "ds"]).loc[
+        ("1", HORIZON_WEEKS[1]), "system_plan"
+    ] == pytest.approx(135.0)
+
+
+def test_an_event_stored_before_days_were_counted_still_counts_whole_periods(store, plan_id):
+    from forecast.overrides import PERIODS
+
+    saved = add_promo(store, plan_id, value=35.0, end=HORIZON_WEEKS[1].date())  # one day
+    assert system.system_plan(store, plan_id).set_index(["unique_id", "ds"]).loc[
+        ("1", HORIZON_WEEKS[1]), "system_plan"
+    ] == pytest.approx(105.0)
+
+    def as_stored_before(s):
+        s.events = [{k: v for k, v in e.items() if k != "counts"} for e in s.events]
+        return "stored before days were counted", None, None
+
+    plans.change_plan(store, plan_id, actor="ann", action="edit_event", mutate=as_stored_before)
+    (legacy,) = system.list_events(store, plan_id)
+    assert legacy.counts == PERIODS and legacy.event_id == saved.event.event_id
+    assert "whole periods" in legacy.describe()
+    assert system.system_plan(store, plan_id).set_index(["unique_id", "ds"]).loc[
+        ("1", HORIZON_WEEKS[1]), "system_plan"
+    ] == pytest.approx(135.0)
 
 
 def test_explaining_an_explained_cell_again_says_whose_explanation_it_replaces(store, plan_id):

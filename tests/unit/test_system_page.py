@@ -49,6 +49,11 @@ def horizon_days(ctx, plan_id) -> list[str]:
     return [d.date().isoformat() for d in system.horizon_dates(ctx.store, state)]
 
 
+def period_ends(ctx, plan_id) -> list[str]:
+    """The last day of each of the plan's periods, as ISO dates (what the page's To offers)."""
+    return system_views.system_page(ctx.store, plan_id, "olga").period_ends
+
+
 def first_date(ctx, plan_id) -> str:
     return system_views.system_page(ctx.store, plan_id, "olga").dates[0]
 
@@ -62,7 +67,7 @@ def add_promo(ctx, plan_id, value=50.0):
         kind="promotion",
         scope=system.Scope.parse(["StoreType=a"]),
         start=first_date(ctx, plan_id),
-        end=first_date(ctx, plan_id),
+        end=period_ends(ctx, plan_id)[0],
         effect="percent",
         value=value,
     )
@@ -415,7 +420,7 @@ def test_factor_round_trips_through_its_dict():
 
 def test_the_suggestion_says_how_much_of_the_window_seasonal_naive_already_repeats(ctx, plan_id):
     dates = horizon_days(ctx, plan_id)
-    start, end, scope = dates[0], dates[2], TYPE_A
+    start, end, scope = dates[0], period_ends(ctx, plan_id)[2], TYPE_A
     already = system.event_suggestion(ctx.store, plan_id, "promotion", scope, start, end)[1]
     assert already is not None and already.flag == "Promo"
     # counted directly: the same weeks a year (52 weeks) before, for the scope's stores
@@ -444,7 +449,7 @@ def test_the_suggestion_says_how_much_of_the_window_seasonal_naive_already_repea
 
 def test_an_event_with_the_suggestion_adds_only_what_seasonal_naive_does_not_repeat(ctx, plan_id):
     dates = horizon_days(ctx, plan_id)
-    start, end, scope = dates[0], dates[2], TYPE_A
+    start, end, scope = dates[0], period_ends(ctx, plan_id)[2], TYPE_A
     uplift, already = system.event_suggestion(ctx.store, plan_id, "promotion", scope, start, end)
     assert uplift is not None and already is not None and 0 < already.share < 1
     assert already.scope_cells == already.cells  # every series here is seasonal naive
@@ -510,10 +515,10 @@ def test_editing_an_events_window_records_what_is_offered_for_the_new_window(ctx
         kind="promotion",
         scope=scope,
         start=dates[0],
-        end=dates[2],
+        end=period_ends(ctx, plan_id)[2],
         use_suggestion=True,
     ).event
-    for end in dates[1:]:
+    for end in period_ends(ctx, plan_id)[1:]:
         offered = system.event_suggestion(ctx.store, plan_id, "promotion", scope, dates[0], end)[1]
         if offered is not None and offered.new_value != added.value:
             break
@@ -561,11 +566,12 @@ def test_a_store_re_forecast_by_a_fitted_model_gets_the_full_uplift_in_a_mixed_s
 
 def test_emptying_an_events_value_in_the_grid_takes_the_systems_offer(ctx, plan_id):
     dates, scope = horizon_days(ctx, plan_id), TYPE_A
-    offer = system.event_suggestion(ctx.store, plan_id, "promotion", scope, dates[0], dates[2])[1]
+    ends = period_ends(ctx, plan_id)
+    offer = system.event_suggestion(ctx.store, plan_id, "promotion", scope, dates[0], ends[2])[1]
     assert offer is not None
     typed = system.add_event(
         ctx.store, plan_id, "olga", name="Flyer", kind="promotion", scope=scope,
-        start=dates[0], end=dates[2], effect="percent", value=50.0,
+        start=dates[0], end=ends[2], effect="percent", value=50.0,
     ).event  # fmt: skip
     cell = {"colId": "value", "data": {"event_id": typed.event_id, "value": None}}
     assert events.edit_arguments(cell) == {"use_suggestion": True}

@@ -31,7 +31,15 @@ import pandas as pd
 
 from forecast.accuracy.grid import UNIQUE_ID, ScoredGrid
 from forecast.money import format_money
-from forecast.overrides import Event, Explanation, horizon_periods
+from forecast.overrides import (
+    Event,
+    Explanation,
+    apply_effect,
+    compose,
+    effect_parts,
+    event_shares,
+    horizon_periods,
+)
 
 COLUMNS = [
     "touch_type",
@@ -48,7 +56,9 @@ COLUMNS = [
     "audit",
 ]
 EVENT_STEP = "baseline -> system plan"
-EFFECTS = ("set", "percent", "add", "cap")  # the order of the combination rule's components
+# The effect each of the combination rule's components (``overrides.effect_parts``) comes from.
+PART_EFFECTS = ("set", "set", "percent", "add", "cap", "cap")
+FACTOR, ADDED = 2, 3
 TARGET_STEP = "system plan -> negotiated target"
 
 
@@ -124,7 +134,7 @@ class EventGrid:
 
         n_series, n_periods = len(grid.series), len(grid.periods)
         self.series_masks = np.zeros((len(self.events), n_series), dtype=bool)
-        self.period_masks = np.zeros((len(self.events), n_periods), dtype=bool)
+        self.period_shares = np.zeros((len(self.events), n_periods))
         for i, event in enumerate(self.events):
             mask = np.ones(n_series, dtype=bool)
             for key, values in event.scope.attributes.items():
@@ -135,15 +145,15 @@ class EventGrid:
             if event.scope.ids:
                 mask &= select(UNIQUE_ID, event.scope.ids)
             self.series_masks[i] = mask
-            start, end = np.datetime64(event.start, "ns"), np.datetime64(event.end, "ns")
-            self.period_masks[i] = (starts <= end) & (ends >= start)
+            self.period_shares[i] = event_shares(event, starts, ends)
+        self.period_masks = self.period_shares > 0
         self.series_idx = [np.flatnonzero(m) for m in self.series_masks]
         self.period_idx = [np.flatnonzero(m) for m in self.period_masks]
         # The four components of the combination rule over the whole grid, once; a touch's
         # "without" undoes only its own events on the cells they cover.
         everything = (np.arange(n_series), np.arange(n_periods))
         self.components = self._components(*everything, dropped=set(), only=None)
-        self.full = self._compose(self.grid.layers["baseline"], *self.components)
+        self.full = compose(self.grid.layers["baseline"], *self.components)
 
     def _components(
         self,
@@ -152,58 +162,39 @@ class EventGrid:
         dropped: set[int],
         only: set[str] | None,
     ) -> list[np.ndarray]:
-        """[set_value, factor, added, cap] on rows x cols (index arrays) from the events not
-        dropped (of the effects in `only`, all when None), in list order: a later set wins."""
-        shape = (len(rows), len(cols))
-        parts = [np.full(shape, np.nan), np.ones(shape), np.zeros(shape), np.full(shape, np.inf)]
+        """``overrides.effect_parts`` on rows x cols (index arrays) from the events not dropped
+        (of the effects in `only`, all when None), in list order: a later set wins."""
+        parts = effect_parts((len(rows), len(cols)))
         block_of = self._blocks(rows, cols)
         for i, event in enumerate(self.events):
             if i in dropped or (only is not None and event.effect not in only):
                 continue
             if only is not None and not self.period_masks[i][cols].any():
                 continue  # outside the columns asked for
-            block = block_of(i)
-            if block is not None:
-                self._apply(parts, event, block)
+            found = block_of(i)
+            if found is not None:
+                apply_effect(parts, event, *found)
         return parts
 
     def _blocks(self, rows: np.ndarray, cols: np.ndarray) -> Callable[[int], Any]:
         """For an event's index, its cells on the rows x cols rectangle (index arrays) as an
-        ``np.ix_`` block of that rectangle; None where it has none there."""
+        ``np.ix_`` block of that rectangle and the event's share in each of the block's
+        columns; None where it has none there."""
         row_pos = np.full(len(self.grid.series), -1)
         row_pos[rows] = np.arange(len(rows))
         col_pos = np.full(len(self.grid.periods), -1)
         col_pos[cols] = np.arange(len(cols))
 
         def block(i: int) -> Any:
-            r, c = row_pos[self.series_idx[i]], col_pos[self.period_idx[i]]
-            r, c = r[r >= 0], c[c >= 0]
-            return np.ix_(r, c) if len(r) and len(c) else None
+            periods = self.period_idx[i]
+            r, c = row_pos[self.series_idx[i]], col_pos[periods]
+            inside = c >= 0
+            r, c = r[r >= 0], c[inside]
+            if not len(r) or not len(c):
+                return None
+            return np.ix_(r, c), self.period_shares[i][periods[inside]]
 
         return block
-
-    @staticmethod
-    def _apply(parts: list[np.ndarray], event: Event, block: Any) -> None:
-        value = float(event.value)
-        if event.effect == "set":
-            parts[0][block] = value
-        elif event.effect == "percent":
-            parts[1][block] *= 1.0 + value / 100.0
-        elif event.effect == "add":
-            parts[2][block] += value
-        elif event.effect == "cap":
-            parts[3][block] = np.minimum(parts[3][block], value)
-
-    @staticmethod
-    def _compose(
-        base: np.ndarray,
-        set_value: np.ndarray,
-        factor: np.ndarray,
-        added: np.ndarray,
-        cap: np.ndarray,
-    ) -> np.ndarray:
-        final = np.where(np.isnan(set_value), base, set_value) * factor + added
-        return np.minimum(np.maximum(final, 0.0), cap)
 
     def plan_on(self, rows: np.ndarray, cols: np.ndarray, dropped: set[int]) -> np.ndarray:
         """The system plan on rows x cols (boolean masks or index arrays) without the `dropped`
@@ -225,7 +216,7 @@ class EventGrid:
         parts = [
             fresh[position] if effect in rebuild else component[rect]
             for position, (effect, component) in enumerate(
-                zip(EFFECTS, self.components, strict=True)
+                zip(PART_EFFECTS, self.components, strict=True)
             )
         ]
         block_of = self._blocks(rows, cols)
@@ -233,14 +224,15 @@ class EventGrid:
             event = self.events[i]
             if event.effect in rebuild or event.effect not in ("percent", "add"):
                 continue
-            block = block_of(i)
-            if block is None:
+            found = block_of(i)
+            if found is None:
                 continue
+            block, share = found[0], found[1][np.newaxis, :]
             if event.effect == "percent":
-                parts[1][block] /= 1.0 + float(event.value) / 100.0
+                parts[FACTOR][block] /= 1.0 + share * float(event.value) / 100.0
             else:
-                parts[2][block] -= float(event.value)
-        return self._compose(self.grid.layers["baseline"][rect], *parts)
+                parts[ADDED][block] -= share * float(event.value)
+        return compose(self.grid.layers["baseline"][rect], *parts)
 
     def value_added(self, group: Sequence[int]) -> tuple[int, float, float]:
         """(cells with actuals touched, error without the group, error with it)."""
@@ -264,14 +256,15 @@ class EventGrid:
         parts = [component[rect] for component in self.components]
         block_of = self._blocks(rows, cols)
         for i in group:
-            event, value, block = self.events[i], offered.get(i), block_of(i)
-            if value is None or block is None or event.effect != "percent":
+            event, value, found = self.events[i], offered.get(i), block_of(i)
+            if value is None or found is None or event.effect != "percent":
                 continue
             if float(event.value) != -100.0:
-                parts[1][block] *= (1.0 + value / 100.0) / (1.0 + float(event.value) / 100.0)
-        return self._errors(
-            rows, cols, cells, self._compose(self.grid.layers["baseline"][rect], *parts)
-        )
+                block, share = found[0], found[1][np.newaxis, :]
+                parts[FACTOR][block] *= (1.0 + share * value / 100.0) / (
+                    1.0 + share * float(event.value) / 100.0
+                )
+        return self._errors(rows, cols, cells, compose(self.grid.layers["baseline"][rect], *parts))
 
     def _touched(self, group: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """The group's rectangle (rows, cols) and, on it, the cells it touches that have an

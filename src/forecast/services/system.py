@@ -290,21 +290,27 @@ def _flag_in_baseline(
     calendar = seen.append(ahead)
     first, last = _window_date(start), _window_date(end)
     periods = overrides.horizon_periods(ahead)
-    # The periods the event touches, as apply_events counts them (a period it covers in part too).
-    window = pd.DatetimeIndex(
-        periods[schema.DS][(periods[schema.DS] <= last) & (periods["end"] >= first)]
-    )
+    # The periods the event touches, each in the share of its days the event covers, as
+    # apply_events counts a new event.
+    shares = overrides.period_coverage(first, last, periods[schema.DS], periods["end"])
+    touched = np.flatnonzero(shares > 0)
     season = season_length(state.freq)
-    positions = [int(i) - season for i in calendar.get_indexer(window)]
-    copied = [calendar[p] for p in positions if 0 <= p < len(seen)]
+    positions = calendar.get_indexer(pd.DatetimeIndex(periods[schema.DS].iloc[touched])) - season
+    kept = [
+        (calendar[int(p)], s) for p, s in zip(positions, shares[touched], strict=True) if p >= 0
+    ]
+    copied = {when: share for when, share in kept if when in seen}
     if not copied:
         return None
-    then = history[history[schema.UNIQUE_ID].isin(ids) & history[schema.DS].isin(copied)]
+    then = history[history[schema.UNIQUE_ID].isin(ids) & history[schema.DS].isin(list(copied))]
+    hit = (then[flag].astype(float) >= 0.5).to_numpy()
+    weights = then[schema.DS].map(copied).to_numpy(dtype=float)  # each row's period share
+    flagged = float((weights * hit).sum())
+    weight = sum(copied.values())
     cells, scope_cells = len(ids) * len(copied), len(in_scope) * len(copied)
-    flagged = float((then[flag].astype(float) >= 0.5).sum())
     value = float(uplift.value)
-    net = round(value * (1.0 - flagged / scope_cells), 1)
-    return FlagInBaseline(flag, flagged / cells, cells, value, net, scope_cells)
+    net = round(value * (1.0 - flagged / (len(in_scope) * weight)), 1)
+    return FlagInBaseline(flag, flagged / (len(ids) * weight), cells, value, net, scope_cells)
 
 
 # The history's flag column by series and date, once per plan history and flag: the suggestion
