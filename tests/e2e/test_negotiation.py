@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from tests.e2e.helpers import click, sign_in, type_into
 
@@ -99,7 +100,7 @@ def test_an_event_after_the_goal_shows_drift_the_owner_rebases_and_the_views_agr
         kind="promotion",
         scope=Scope(attributes={"StoreType": ("c",)}),
         start=frame["ds"].min().date(),
-        end=frame["ds"].max().date(),
+        end=(frame["ds"].max() + timedelta(days=6)).date(),  # through the last week
         effect="percent",
         value=25.0,
         reason="flyer",

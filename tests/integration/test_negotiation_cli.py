@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -281,7 +282,7 @@ def test_cli_shows_the_drift_after_an_event_and_rebases_once_with_its_expected_v
         kind="promotion",
         scope=Scope(attributes={"Team": ("fresh",)}),
         start=frame["ds"].min().date(),
-        end=frame["ds"].max().date(),
+        end=(frame["ds"].max() + timedelta(days=6)).date(),  # through the last week
         effect="percent",
         value=25.0,
         reason="flyer",

@@ -85,7 +85,7 @@ def add_event(store, plan_id, value=50.0, expected_version=None, actor="ann"):
         kind="promotion",
         scope=Scope(ids=("1",)),
         start=HORIZON[0].date(),
-        end=HORIZON[0].date(),
+        end=(HORIZON[0] + pd.Timedelta(days=6)).date(),  # the whole first week
         effect="percent",
         value=value,
         expected_version=expected_version,
