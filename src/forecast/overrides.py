@@ -37,11 +37,17 @@ COMBINATION_RULE = (
     "(4) 'cap' limits the result (if several apply, the lowest cap wins). An event counts in "
     "each period in the share of the period's days it covers: a +40 % promotion over 4 days of "
     "a 30-day month raises that month by 40 % x 4/30 = 5.3 %, 'add' adds 4/30 of its amount, "
-    "and 'set' and 'cap' hold for 4/30 of the month."
+    "and 'set' and 'cap' hold for 4/30 of the month. An event that takes the learned uplift "
+    "counts whole periods: that uplift is the change of a whole period with the flag."
 )
 DAYS = "days"  # an event counts in the share of each period's days it covers
-PERIODS = "periods"  # (events made before 2026-12-05) in full in every period it touches
+PERIODS = "periods"  # in full in every period it touches: see OFFER_COUNTS, and events saved
+# before 2026-12-05 (when days were first counted)
 COUNTS = (DAYS, PERIODS)
+OFFER_COUNTS = PERIODS
+"""How an event that takes the learned uplift counts: that uplift is the change of a whole
+period that had the flag (a week with a promotion on some of its days), so it applies to each
+period the event touches in full, not in the share of the days the event covers."""
 
 SYSTEM_PLAN_COLUMNS = [
     UNIQUE_ID,
@@ -418,6 +424,18 @@ def partly_covered(
     return out
 
 
+def takes_offer(event: Event) -> bool:
+    """Whether the event's effect is what the system offered it (the learned uplift, or its
+    value net of what the baseline repeats)."""
+    offer = event.suggested or {}
+    offered = offer.get("net_value", offer.get("value"))
+    return (
+        offered is not None
+        and event.effect == offer.get("effect", event.effect)
+        and abs(float(event.value) - float(offered)) < 1e-9
+    )
+
+
 def partly_covered_text(event: Event, horizon_dates: Iterable[Any]) -> str | None:
     """What to tell the person who adds `event` when it covers periods only in part: the share
     it counts in there (or, for an event made before days were counted, that it counts whole)."""
@@ -429,9 +447,14 @@ def partly_covered_text(event: Event, horizon_dates: Iterable[Any]) -> str | Non
     several = len(partial) > 1
     covers = f"{event.event_id} covers {len(partial)} period{'s' if several else ''} in part: "
     if event.counts == PERIODS:
+        why = (
+            "the learned uplift it takes is the change of a whole period with the flag"
+            if takes_offer(event)
+            else "it was saved before days were counted"
+        )
         return (
-            f"{covers}{listed}{more}; made before days were counted, it applies to "
-            f"{'each of them' if several else 'that period'} in full"
+            f"{covers}{listed}{more}; it applies to {'each of them' if several else 'that period'}"
+            f" in full ({why})"
         )
     return f"{covers}{listed}{more}; it counts there in that share of its effect"
 

@@ -566,3 +566,29 @@ def test_explaining_an_explained_cell_again_says_whose_explanation_it_replaces(s
     entry = plans.audit_log(store, plan_id)[-1]
     assert "replacing the explanation by ann" in entry.what
     assert entry.before[0]["text"] == "flyer"  # the audit log keeps what was replaced
+
+
+def test_an_event_that_takes_the_learned_uplift_counts_whole_periods(store, plan_id):
+    from forecast.overrides import DAYS, PERIODS
+
+    monday = HORIZON_WEEKS[1]
+    weekdays = {"start": monday.date(), "end": (monday + pd.Timedelta(days=4)).date()}
+    taken = system.add_event(
+        store, plan_id, "ann", name="Promo Mon-Fri", kind="promotion", scope=Scope(ids=("1",)),
+        use_suggestion=True, **weekdays,
+    )  # fmt: skip
+    # The uplift was learned on weeks with the flag on some of their days: the week takes it whole.
+    assert taken.event.counts == PERIODS
+    frame = system.system_plan(store, plan_id).set_index(["unique_id", "ds"])
+    assert frame.loc[("1", monday), "system_plan"] == pytest.approx(
+        100 * (1 + taken.event.value / 100)
+    )
+    assert "the learned uplift it takes is the change of a whole period" in (taken.note or "")
+    renamed = system.edit_event(store, plan_id, "ann", taken.event.event_id, name="Promo")
+    assert renamed.event.counts == PERIODS  # a rename keeps how the event counts
+    typed = system.edit_event(
+        store, plan_id, "ann", taken.event.event_id, effect="percent", value=35
+    )
+    assert typed.event.counts == DAYS  # a value typed for the days the event covers
+    frame = system.system_plan(store, plan_id).set_index(["unique_id", "ds"])
+    assert frame.loc[("1", monday), "system_plan"] == pytest.approx(125.0)  # 35 % x 5/7

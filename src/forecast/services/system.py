@@ -290,15 +290,13 @@ def _flag_in_baseline(
     calendar = seen.append(ahead)
     first, last = _window_date(start), _window_date(end)
     periods = overrides.horizon_periods(ahead)
-    # The periods the event touches, each in the share of its days the event covers, as
-    # apply_events counts a new event.
+    # Every period the event touches, whole: an event that takes the offer counts so
+    # (overrides.OFFER_COUNTS).
     shares = overrides.period_coverage(first, last, periods[schema.DS], periods["end"])
     touched = np.flatnonzero(shares > 0)
     season = season_length(state.freq)
     positions = calendar.get_indexer(pd.DatetimeIndex(periods[schema.DS].iloc[touched])) - season
-    kept = [
-        (calendar[int(p)], s) for p, s in zip(positions, shares[touched], strict=True) if p >= 0
-    ]
+    kept = [(calendar[int(p)], 1.0) for p in positions if p >= 0]
     copied = {when: share for when, share in kept if when in seen}
     if not copied:
         return None
@@ -405,6 +403,7 @@ def add_event(
     scope = scope or Scope()
     _valid_dates(start, end)
     suggestion, already = _offer(store, state, kind, scope, start, end)
+    counts = overrides.DAYS
     if effect is None and value is None:
         if not use_suggestion:
             raise Invalid(
@@ -414,6 +413,7 @@ def add_event(
                 else Fix(FixKey.GIVE_EFFECT),
             )
         effect, value = _take_offer(state, kind, suggestion, already, "the effect")
+        counts = overrides.OFFER_COUNTS
     elif effect is None or value is None:
         raise Invalid("an effect needs both its kind (percent, add, cap, set) and a value")
     event = Event(
@@ -430,6 +430,7 @@ def add_event(
         author=actor,
         suggested=_suggestion_record(suggestion, already),
         created_at=utc_now(),
+        counts=counts,
     )
     _checked(store, state, event)
 
@@ -613,6 +614,8 @@ def edit_event(
         author=old.author,
         suggested=old.suggested,
         created_at=old.created_at,
+        # A value typed now counts by days; otherwise the event keeps how it counts.
+        counts=old.counts if value is None else overrides.DAYS,
     )
     if new == old and not use_suggestion:
         raise Invalid(f"nothing to change: event {event_id} already is {old.describe()}")
@@ -625,7 +628,7 @@ def edit_event(
         new = replace(new, suggested=_suggestion_record(uplift, already))
         if use_suggestion:
             effect, value = _take_offer(state, new.kind, uplift, already, "the value")
-            new = replace(new, effect=effect, value=value)
+            new = replace(new, effect=effect, value=value, counts=overrides.OFFER_COUNTS)
         if new == old:
             raise Invalid(f"nothing to change: event {event_id} already is {old.describe()}")
 
