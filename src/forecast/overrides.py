@@ -43,7 +43,6 @@ COMBINATION_RULE = (
 DAYS = "days"  # an event counts in the share of each period's days it covers
 PERIODS = "periods"  # in full in every period it touches: see OFFER_COUNTS, and events saved
 # before 2026-12-05 (when days were first counted)
-COUNTS = (DAYS, PERIODS)
 OFFER_COUNTS = PERIODS
 """How an event that takes the learned uplift counts: that uplift is the change of a whole
 period that had the flag (a week with a promotion on some of its days), so it applies to each
@@ -231,7 +230,7 @@ class Event:
     author: str = ""
     suggested: Mapping[str, Any] | None = None
     created_at: str | None = None
-    counts: str = DAYS  # DAYS, or PERIODS for an event stored before days were counted
+    counts: str = DAYS  # or PERIODS: it takes the learned uplift, or was saved before 2026-12-05
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", _as_date(self.start, "start"))
@@ -412,7 +411,7 @@ def partly_covered(
     start: Any, end: Any, horizon_dates: Iterable[Any]
 ) -> list[tuple[date, date, int, int]]:
     """The periods the days ``start``..``end`` touch but do not cover: ``(first day, last day,
-    days covered, days in the period)`` each. The event applies to them in full."""
+    days covered, days in the period)`` each."""
     periods = horizon_periods(horizon_dates)
     first, last = pd.Timestamp(start), pd.Timestamp(end)
     out = []
