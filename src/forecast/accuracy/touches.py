@@ -149,7 +149,7 @@ class EventGrid:
         self.period_masks = self.period_shares > 0
         self.series_idx = [np.flatnonzero(m) for m in self.series_masks]
         self.period_idx = [np.flatnonzero(m) for m in self.period_masks]
-        # The four components of the combination rule over the whole grid, once; a touch's
+        # The components of the combination rule over the whole grid, once; a touch's
         # "without" undoes only its own events on the cells they cover.
         everything = (np.arange(n_series), np.arange(n_periods))
         self.components = self._components(*everything, dropped=set(), only=None)
