@@ -94,7 +94,8 @@ def _summary_text(s: dict[str, Any]) -> str:
 
     lines = [
         f"plan {s['plan_id']} version {s['version']} ({s['status']}), negotiation stage {s['stage']}",
-        f"  goal {m('goal')}  {s['basis']} {m('basis_total')}  gap {m('gap')}",
+        f"  goal {m('goal')}  basis (the {str(s['basis']).replace('_', ' ')}) "
+        f"{m('basis_total')}  gap {m('gap')}",
         f"  claimed {m('claimed')}  remainder {m('remainder')}  assigned {m('assigned')}  "
         f"open {m('open_remainder')}",
     ]
