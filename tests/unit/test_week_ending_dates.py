@@ -89,3 +89,21 @@ def test_a_plan_of_week_ending_data_puts_a_thanksgiving_event_and_its_actuals_in
     later = _weekly_csv(pd.DatetimeIndex(["2012-11-16", "2012-11-23"]))
     read, _notes = actuals.read_actuals(store, state.plan_id, later, filename="actuals.csv")
     assert sorted(read["ds"].unique()) == [pd.Timestamp("2012-11-10"), pd.Timestamp("2012-11-17")]
+
+
+def test_the_baseline_command_dates_week_ending_files_the_same_way(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    source = tmp_path / "walmart.csv"
+    source.write_bytes(_weekly_csv())
+    out = tmp_path / "baseline.csv"
+    result = CliRunner().invoke(
+        app,
+        ["baseline", str(source), "--horizon", "2", "--model", "snaive", "--week-dates", "end",
+         "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    dates = pd.to_datetime(pd.read_csv(out)["ds"]).drop_duplicates().tolist()
+    assert dates == [ENDS[-1] + pd.Timedelta(days=1), ENDS[-1] + pd.Timedelta(days=8)]

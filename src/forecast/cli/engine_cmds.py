@@ -25,6 +25,7 @@ from forecast.cli.common import (
     OldIdOpt,
     OldValueOpt,
     ValueColOpt,
+    WeekDatesOpt,
     columns,
     detail,
     echo_json,
@@ -118,6 +119,7 @@ def baseline(
     value_col: ValueColOpt = None,
     scheduler: SchedulerOpt = None,
     freq: FreqOpt = None,
+    week_dates: WeekDatesOpt = "start",
     old_id: OldIdOpt = None,
     old_date: OldDateOpt = None,
     old_value: OldValueOpt = None,
@@ -133,7 +135,7 @@ def baseline(
             "note: baseline --level is now spelled --interval (--level is a plan's level elsewhere)"
         )
     levels = tuple(interval or old_level or (80, 95))
-    result = read(file, ids, date_col, value_col, freq)
+    result = read(file, ids, date_col, value_col, freq, week_dates=week_dates)
     with progress(f"baseline ({model})") as report:
         frame = engine.baseline(
             result.history,
@@ -184,6 +186,7 @@ def backtest_cmd(
     value_col: ValueColOpt = None,
     scheduler: SchedulerOpt = None,
     freq: FreqOpt = None,
+    week_dates: WeekDatesOpt = "start",
     old_id: OldIdOpt = None,
     old_date: OldDateOpt = None,
     old_value: OldValueOpt = None,
@@ -196,7 +199,7 @@ def backtest_cmd(
     check_out(out)
     models = tuple(m.value for m in model) if model else engine.BACKTEST_MODELS
     ids, date_col, value_col = columns(id_col, date_col, value_col, old_id, old_date, old_value)
-    result = read(file, ids, date_col, value_col, freq)
+    result = read(file, ids, date_col, value_col, freq, week_dates=week_dates)
     detail(f"backtest: {len(models)} model(s) x {windows} window(s): {', '.join(models)}")
     with progress("backtest") as report:
         by_series, overall = engine.backtest(
