@@ -74,8 +74,11 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             html.P(
                 "Per team: basis + claim + assignment = target; once the remainder is assigned, "
                 "the TOTAL row adds up to the goal to the cent (until then it falls short by "
-                "what is still open). The system plan is the current one; the basis is the one the "
-                "negotiation used, and the drift is their difference until the owner rebases.",
+                "what is still open). The system plan is the current one. The basis is what the "
+                "goal was set against (the baseline or the system plan, as chosen with the goal) "
+                "when it was taken; the drift is how far that number has moved since, until the "
+                "owner rebases. With the baseline as basis, events move the system plan, not the "
+                "basis.",
                 className="small text-muted",
             ),
             dag.AgGrid(
