@@ -196,6 +196,44 @@ def test_the_example_from_goal_to_agreed_export(data_dir, tmp_path):
     assert again["ledger"] == ledger["ledger"]
 
 
+# The money of the ledger's rows: each comes in currency units by name and exact cents beside it.
+LEDGER_MONEY = (
+    "baseline",
+    "system_plan",
+    "basis",
+    "basis_drift",
+    "claim",
+    "assignment",
+    "target",
+    "last_year",
+)
+
+
+def test_ledger_json_gives_every_amount_in_currency_units_and_in_exact_cents(data_dir):
+    run(data_dir, "goal", "xmas", "--ratio", "10/6.5", "--as", "olga")
+    run(data_dir, "claim", "xmas", "--team", "food", "--amount", "1234.56", "--note", "flyer",
+        "--as", "fiona")  # fmt: skip
+    ledger = json.loads(run(data_dir, "ledger", "xmas", "--json"))
+    parts = [ledger["summary"], ledger["summary"]["drift_minor"], *ledger["ledger"]]
+    for row in ledger["ledger"]:
+        assert set(LEDGER_MONEY) <= row.keys(), row.keys()
+        assert {f"{name}_minor" for name in LEDGER_MONEY} <= row.keys(), row.keys()
+    for part in (ledger["summary"], *ledger["ledger"]):
+        for name, minor in part.items():
+            if not name.endswith("_minor") or isinstance(minor, dict):
+                continue
+            units = part[name.removesuffix("_minor")]
+            assert (units is None) == (minor is None), name
+            if minor is not None:
+                assert isinstance(minor, int) and units == minor / 100, (name, units, minor)
+    drift, drift_minor = ledger["summary"]["drift"], parts[1]
+    assert drift == {team: cents / 100 for team, cents in drift_minor.items()}
+    rows = {r["team"]: r for r in ledger["ledger"]}
+    assert rows["food"]["claim"] == 1234.56 and rows["food"]["claim_minor"] == 123456
+    assert ledger["summary"]["claimed_minor"] == 123456
+    assert rows["food"]["last_year_minor"] is not None  # the fixture's history reaches a year
+
+
 def test_per_period_goal_file_and_scaled_oversubscription(data_dir, tmp_path):
     from forecast.services import negotiation as nego
 

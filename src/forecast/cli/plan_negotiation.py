@@ -74,6 +74,22 @@ def summary_json(summary: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def ledger_json(table: Any) -> list[dict[str, Any]]:
+    """The ledger's rows for ``--json``, money as the summary gives it: currency units under the
+    plain name, exact integer cents under ``*_minor``. The service's table has both for the
+    ledger's own amounts; last year's sales (a float sum of the history) get theirs here, and
+    read in whole cents under both names (None under both where the history does not reach)."""
+    from forecast.negotiation import from_minor, to_minor
+
+    rows = _records(table)
+    for row in rows:
+        last_year = row.get("last_year")
+        minor = None if last_year is None else to_minor(last_year)
+        row["last_year"] = None if minor is None else float(from_minor(minor))
+        row["last_year_minor"] = minor
+    return rows
+
+
 def _report(change: PlanChange, plan: str, headline: str) -> None:
     """What a change command prints: the headline and the negotiation's summary (or the summary
     as JSON)."""
@@ -333,7 +349,9 @@ def ledger_cmd(
     store = open_plan_store(db, data_dir, existing=True)
     table = nego.ledger(store, plan)
     if as_json:
-        echo_json({"summary": summary_json(nego.summary(store, plan)), "ledger": _records(table)})
+        echo_json(
+            {"summary": summary_json(nego.summary(store, plan)), "ledger": ledger_json(table)}
+        )
         return
     summary = nego.summary(store, plan)
     typer.echo(_summary_text(summary))
