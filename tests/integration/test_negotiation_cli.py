@@ -372,3 +372,26 @@ def test_a_lead_claims_for_the_team_they_lead_without_naming_it(data_dir):
         data_dir, "claim", "xmas", "--amount", "1", "--note", "x", "--as", "olga", code=2
     )
     assert "olga leads no team on plan" in err and "give --team TEAM" in err
+
+
+def test_a_claim_percent_may_be_typed_with_its_percent_sign_as_an_event_percent_may(data_dir):
+    run(data_dir, "goal", "xmas", "--ratio", "10/6.5", "--as", "olga")
+    claimed = json.loads(
+        run(
+            data_dir,
+            "claim",
+            "xmas",
+            "--percent",
+            " +1.5 % ",
+            "--note",
+            "x",
+            "--as",
+            "niko",
+            "--json",
+        )
+    )
+    assert claimed["claimed_minor"] == 30_000_000_00  # 1.5 % of nonfood's 2bn: 30m, in cents
+    err = run_fails(
+        data_dir, "claim", "xmas", "--percent", "lots", "--note", "x", "--as", "niko", code=2
+    )
+    assert "'lots' is not a percent" in err

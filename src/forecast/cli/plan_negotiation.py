@@ -218,7 +218,10 @@ def claim_cmd(
     ],
     amount: Annotated[str | None, typer.Option("--amount", help="Claim in currency units.")] = None,
     percent: Annotated[
-        str | None, typer.Option("--percent", help="Claim as a percent of the team's baseline.")
+        str | None,
+        typer.Option(
+            "--percent", help="Claim as a percent of the team's baseline, e.g. 1.5 or 1.5%."
+        ),
     ] = None,
     team: TeamOpt = None,
 ) -> None:
@@ -230,12 +233,18 @@ def claim_cmd(
         nego.claim,
         team,
         amount=amount,
-        percent=percent,
+        percent=None if percent is None else _percent_number(percent),
         note=note,
     )
     claim = nego.negotiation_of(state).claims[team]  # type: ignore[union-attr]
     shown = fmt.format_minor(claim.amount, state.currency)
     _report(change, state.plan_id, f"team {team} claims {shown}")
+
+
+def _percent_number(text: str) -> str:
+    """``1.5``, ``1.5%`` or `` +1.5 % `` as the number of percent the claim takes, still as text
+    (exact as a Decimal); the negotiation refuses what is no number, naming it."""
+    return text.strip().removesuffix("%").strip()
 
 
 def _own_team(change: PlanChange) -> str:
