@@ -151,7 +151,17 @@ def test_an_unknown_choice_is_refused_with_the_list(retail_monthly, tmp_path, ar
     result = invoke("baseline", retail_monthly, "-h", "2", "-o", tmp_path / "b.csv", *args)
     assert result.exit_code == 2
     assert listed in result.stderr
+    assert "Value error" not in result.stderr  # the validator's prefix is not shown
     assert not (tmp_path / "b.csv").exists()
+
+
+def test_a_repeatable_choice_is_refused_with_the_list_without_the_validator_prefix(
+    retail_monthly,
+):
+    result = invoke("backtest", retail_monthly, "--model", "ets", "--model", "magic")
+    assert result.exit_code == 2
+    assert "Invalid value for '--model' / '-m': 'magic' is not one of 'auto', " in result.stderr
+    assert "Value error" not in result.stderr
 
 
 def test_plan_choices_are_refused_with_the_list(store):
