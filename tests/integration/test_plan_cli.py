@@ -314,7 +314,13 @@ def test_a_percent_may_be_typed_with_its_sign_and_a_word_is_refused(data_dir, pl
     word = run(data_dir, "plan", "event", "add", draft, *window, "--kind", "promotion",
                "--percent", "lots")  # fmt: skip
     assert word.exit_code == 2 and "'lots' is not a percent" in word.output
+    event_id = json.loads(added.stdout)["event"]["event_id"]
+    edited = run(data_dir, "plan", "event", "edit", draft, event_id, "--percent", " -7.5% ",
+                 "--json")  # fmt: skip
+    assert edited.exit_code == 0, edited.output
+    assert json.loads(edited.stdout)["event"]["value"] == -7.5
     assert run_ro(data_dir, "plan", "show", draft, "--limit", "-1").exit_code == 2
+    assert run_ro(data_dir, "plan", "deviations", draft, "--limit", "0").exit_code == 2
 
 
 def test_reading_a_store_that_is_not_there_says_so_and_creates_nothing(tmp_path):
