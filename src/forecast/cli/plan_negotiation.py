@@ -76,18 +76,9 @@ def summary_json(summary: dict[str, Any]) -> dict[str, Any]:
 
 def ledger_json(table: Any) -> list[dict[str, Any]]:
     """The ledger's rows for ``--json``, money as the summary gives it: currency units under the
-    plain name, exact integer cents under ``*_minor``. The service's table has both for the
-    ledger's own amounts; last year's sales (a float sum of the history) get theirs here, and
-    read in whole cents under both names (None under both where the history does not reach)."""
-    from forecast.negotiation import from_minor, to_minor
-
-    rows = _records(table)
-    for row in rows:
-        last_year = row.get("last_year")
-        minor = None if last_year is None else to_minor(last_year)
-        row["last_year"] = None if minor is None else float(from_minor(minor))
-        row["last_year_minor"] = minor
-    return rows
+    plain name, exact integer cents under ``*_minor`` (the service's table has both, last year's
+    sales included)."""
+    return _records(table)
 
 
 def _report(change: PlanChange, plan: str, headline: str) -> None:

@@ -107,7 +107,7 @@ def _negotiation_sheets(
     ledger = nego.ledger(store, state.plan_id)
     for col in [c for c in ledger.columns if c.endswith(nego.MINOR)]:
         ledger[col.removesuffix(nego.MINOR)] = [  # type: ignore[assignment]
-            Decimal(int(v)) / 100 for v in ledger[col]
+            None if v is None else Decimal(int(v)) / 100 for v in ledger[col]
         ]
     ledger = ledger[[c for c in ledger.columns if not c.endswith(nego.MINOR)]]
     summary = nego.summary(store, state.plan_id)

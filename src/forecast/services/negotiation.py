@@ -595,7 +595,8 @@ def goal_by_period(store: PlanRepository, plan: str, basis: str = "baseline") ->
 def ledger(store: PlanRepository, plan: str) -> pd.DataFrame:
     """The ledger per team and TOTAL: exact ``*_minor`` ints and currency columns for display,
     plus each team's sales over the same periods last year and its claim and target against them
-    (``last_year`` is None where the history does not reach back a full year)."""
+    (``last_year``, in whole cents as every amount, with ``last_year_minor``; None where the
+    history does not reach back a full year)."""
     state = get_plan(store, plan)
     neg = _require_negotiation(state, "show the ledger")
     table = neg.ledger(*current_totals(store, state))
@@ -606,7 +607,12 @@ def ledger(store: PlanRepository, plan: str) -> pd.DataFrame:
     last_year = dict(_last_year(store, state))
     if last_year and all(v is not None for v in last_year.values()):
         last_year["TOTAL"] = sum(v for v in last_year.values() if v is not None)
-    table["last_year"] = [last_year.get(str(t)) for t in table["team"]]
+    last_year_minor = [
+        None if (amount := last_year.get(str(t))) is None else to_minor(amount)
+        for t in table["team"]
+    ]
+    table["last_year"] = [None if m is None else float(from_minor(m)) for m in last_year_minor]
+    table["last_year" + MINOR] = pd.Series(last_year_minor, index=table.index, dtype=object)
     table["claim_pct_of_last_year"] = [
         None if not ly else round(100.0 * c / ly, 4)
         for c, ly in zip(table["claim"], table["last_year"], strict=True)
