@@ -62,6 +62,10 @@ def test_goal_typed_with_dollar_sign_and_separators_and_ledger_in_dollars(usd_pl
     assert "TOTAL (goal)" in stretch.stdout and "$72,000,000.00" in stretch.stdout
     rows = json.loads(run_ro(data_dir, "plan", "stretch", plan_id, "--json").stdout)
     assert [r["team"] for r in rows][-1] == "TOTAL"
+    # Amounts as the ledger gives them: whole cents, and the exact cents beside them.
+    total = rows[-1]
+    assert total["target_minor"] == 72_000_000_00 and total["target"] == 72_000_000.0
+    assert all(round(r["expected"] * 100) == r["expected_minor"] for r in rows)
 
 
 def test_euro_amount_in_a_dollar_plan_is_refused(usd_plan) -> None:

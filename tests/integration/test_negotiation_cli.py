@@ -395,3 +395,15 @@ def test_a_claim_percent_may_be_typed_with_its_percent_sign_as_an_event_percent_
         data_dir, "claim", "xmas", "--percent", "lots", "--note", "x", "--as", "niko", code=2
     )
     assert "'lots' is not a percent" in err
+
+
+def test_ledger_claim_and_stretch_before_a_goal_are_refused_as_the_wrong_step(data_dir):
+    """Before the owner sets a goal there is nothing to show or claim: a refusal (exit 3, like
+    publishing before the explanations), not bad input, naming the step that comes first."""
+    for args in (
+        ("ledger", "xmas"),
+        ("stretch", "xmas"),
+        ("claim", "xmas", "--as", "fiona", "--amount", "1000", "--note", "early"),
+    ):
+        err = run_fails(data_dir, *args, code=3)
+        assert "has no goal yet" in err and "plan goal" in err, err

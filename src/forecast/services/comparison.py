@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.services import negotiation, plan_totals
-from forecast.services.errors import Fix, FixKey, Invalid
+from forecast.services.errors import Fix, FixKey, WrongStage
 from forecast.services.negotiation_board import stretch_note
 from forecast.services.plans import get_plan
 from forecast.store import PlanRepository
@@ -76,7 +76,7 @@ def plan_team_totals(store: PlanRepository, plan: str) -> pd.DataFrame:
     state = get_plan(store, plan)
     neg = negotiation.negotiation_of(state)
     if neg is None or neg.goal is None:
-        raise Invalid(
+        raise WrongStage(
             f"cannot compare the plans: plan {state.plan_id} has no goal yet",
             Fix(FixKey.SET_GOAL, plan=state.plan_id),
         )

@@ -96,7 +96,7 @@ def _translate(exc: NegotiationError, plan_id: str) -> Exception:
 def _require_negotiation(state: PlanState, doing: str) -> Negotiation:
     neg = negotiation_of(state)
     if neg is None:
-        raise Invalid(
+        raise WrongStage(
             f"cannot {doing}: plan {state.plan_id} has no goal yet",
             Fix(FixKey.SET_GOAL, plan=state.plan_id),
         )
@@ -716,7 +716,23 @@ def stretch(store: PlanRepository, plan: str) -> pd.DataFrame:
         teams = frame.drop_duplicates(schema.UNIQUE_ID).set_index(schema.UNIQUE_ID)[schema.TEAM]
         return load_blob_frame(store, state.plan_id, HISTORY), teams
 
-    return apply_calibration(table, stretch_calibration.of_plan(store, state, inputs))
+    table = apply_calibration(table, stretch_calibration.of_plan(store, state, inputs))
+    return in_cents(table, STRETCH_AMOUNTS)
+
+
+STRETCH_AMOUNTS = ["target", "expected", "expected_baseline", "last_year"]
+"""The stretch table's amounts, given in whole cents and beside it in exact ``*_minor`` cents."""
+
+
+def in_cents(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Amounts as every other amount of the negotiation: whole cents in currency units under the
+    name, the exact integer cents beside it under ``*_minor`` (None under both where missing)."""
+    out = table.copy()
+    for col in columns:
+        minor = [None if v is None or v != v else to_minor(float(v)) for v in out[col]]
+        out[col] = [None if m is None else float(from_minor(m)) for m in minor]
+        out[col + MINOR] = pd.Series(minor, index=out.index, dtype=object)
+    return out
 
 
 GOAL_ROW = "TOTAL (goal)"
