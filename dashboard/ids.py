@@ -180,6 +180,7 @@ ACC_ALERT = "acc-alert"
 ACC_SCORED_PLANS = "acc-scored-plans"  # plans with actuals, when the selected one has none
 ACC_OPEN_PLAN = "acc-open-plan"  # pattern-matching type of its buttons: {"type", "plan"}
 ACC_SCORED_ON = "acc-scored-on"
+ACC_SCORED_PARTS = "acc-scored-parts"  # the waterfall, layers and touches: hidden without actuals
 ACC_WATERFALL = "acc-waterfall"
 ACC_LAYERS_GRID = "acc-layers-grid"
 ACC_LAYER_SCOPE = "acc-layer-scope"

@@ -38,6 +38,8 @@ POINTS_FORMAT = {
     "(params.value * 100).toFixed(2) + ' pts'"
 }
 NUMBER_FORMAT = {"function": "params.value == null ? '–' : d3.format(',.0f')(params.value)"}
+HIDDEN = {"display": "none"}
+"""The style of the parts that need actuals while the selected plan has none."""
 CULTURE = {"system_plan": "System plan", "target": "Negotiated plan", "tie": "tie"}
 
 
@@ -61,75 +63,94 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             html.Div(id=ids.ACC_ALERT),
             accuracy_scored.layout(),
             html.Div(id=ids.ACC_SCORED_ON, className="small text-muted mb-2"),
-            dcc.Graph(
-                id=ids.ACC_WATERFALL,
-                figure=figures.empty_figure("No actuals yet"),
-                config={"displaylogo": False},
-            ),
             html.Div(
                 [
-                    html.H4("Layers", className="mb-0 me-3"),
-                    dbc.RadioItems(
-                        id=ids.ACC_LAYER_SCOPE,
-                        options=[{"label": v, "value": k} for k, v in SCOPES.items()],
-                        value="overall",
-                        inline=True,
+                    dcc.Graph(
+                        id=ids.ACC_WATERFALL,
+                        figure=figures.empty_figure("No actuals yet"),
+                        config={"displaylogo": False},
+                    ),
+                    html.Div(
+                        [
+                            html.H4("Layers", className="mb-0 me-3"),
+                            dbc.RadioItems(
+                                id=ids.ACC_LAYER_SCOPE,
+                                options=[{"label": v, "value": k} for k, v in SCOPES.items()],
+                                value="overall",
+                                inline=True,
+                            ),
+                        ],
+                        className="d-flex align-items-center mt-3 mb-2",
+                    ),
+                    _grid(
+                        ids.ACC_LAYERS_GRID,
+                        [
+                            {"field": "key", "headerName": "Scope", "width": 120},
+                            {"field": "label", "headerName": "Layer", "width": 190},
+                            {"field": "wape", "headerName": "WAPE", "width": 100},
+                            {"field": "mase", "headerName": "MASE", "width": 90},
+                            {"field": "bias", "headerName": "Bias", "width": 100},
+                            {"field": "value_added_wape", "headerName": "Value added (WAPE pts)"},
+                            {"field": "value_added_mase", "headerName": "Value added (MASE)"},
+                            {
+                                "field": "series_periods",
+                                "headerName": "Series-periods",
+                                "width": 130,
+                            },
+                        ],
+                        height="260px",
+                    ),
+                    html.H4("Touches, made-it-worse first", className="mt-4"),
+                    _grid(
+                        ids.ACC_TOUCHES_GRID,
+                        [
+                            {"field": "verdict", "headerName": "", "width": 130},
+                            {"field": "touch_type", "headerName": "Touch", "width": 130},
+                            {"field": "touch", "headerName": "What", "width": 280},
+                            {"field": "who", "headerName": "Who", "width": 110},
+                            {
+                                "field": "value_added_wape",
+                                "headerName": "Value added (WAPE pts)",
+                                "type": "numericColumn",
+                                "valueFormatter": POINTS_FORMAT,
+                            },
+                            {
+                                "field": "value_added",
+                                "headerName": "Error reduced",
+                                "type": "numericColumn",
+                                "valueFormatter": NUMBER_FORMAT,
+                            },
+                            {
+                                "field": "series_periods",
+                                "headerName": "Series-periods",
+                                "width": 130,
+                            },
+                            {"field": "audit", "headerName": "Audit rows", "width": 380},
+                        ],
+                        height="380px",
+                    ),
+                    html.Div(
+                        [
+                            html.Span("Download: ", className="me-2"),
+                            dbc.Button("Layers CSV", id=ids.ACC_DOWNLOAD_LAYERS, size="sm"),
+                            dbc.Button("Touches CSV", id=ids.ACC_DOWNLOAD_TOUCHES, size="sm"),
+                            dbc.Button("All tables XLSX", id=ids.ACC_DOWNLOAD_XLSX, size="sm"),
+                        ],
+                        className="d-flex gap-2 align-items-center mt-3",
                     ),
                 ],
-                className="d-flex align-items-center mt-3 mb-2",
+                id=ids.ACC_SCORED_PARTS,
+                style=HIDDEN,
             ),
-            _grid(
-                ids.ACC_LAYERS_GRID,
-                [
-                    {"field": "key", "headerName": "Scope", "width": 120},
-                    {"field": "label", "headerName": "Layer", "width": 190},
-                    {"field": "wape", "headerName": "WAPE", "width": 100},
-                    {"field": "mase", "headerName": "MASE", "width": 90},
-                    {"field": "bias", "headerName": "Bias", "width": 100},
-                    {"field": "value_added_wape", "headerName": "Value added (WAPE pts)"},
-                    {"field": "value_added_mase", "headerName": "Value added (MASE)"},
-                    {"field": "series_periods", "headerName": "Series-periods", "width": 130},
-                ],
-                height="260px",
-            ),
-            html.H4("Touches, made-it-worse first", className="mt-4"),
-            _grid(
-                ids.ACC_TOUCHES_GRID,
-                [
-                    {"field": "verdict", "headerName": "", "width": 130},
-                    {"field": "touch_type", "headerName": "Touch", "width": 130},
-                    {"field": "touch", "headerName": "What", "width": 280},
-                    {"field": "who", "headerName": "Who", "width": 110},
-                    {
-                        "field": "value_added_wape",
-                        "headerName": "Value added (WAPE pts)",
-                        "type": "numericColumn",
-                        "valueFormatter": POINTS_FORMAT,
-                    },
-                    {
-                        "field": "value_added",
-                        "headerName": "Error reduced",
-                        "type": "numericColumn",
-                        "valueFormatter": NUMBER_FORMAT,
-                    },
-                    {"field": "series_periods", "headerName": "Series-periods", "width": 130},
-                    {"field": "audit", "headerName": "Audit rows", "width": 380},
-                ],
-                height="380px",
-            ),
+            dcc.Download(id=ids.ACC_DOWNLOAD),
+            html.Div(id=ids.ACC_DOWNLOAD_STATUS, className="small mt-1"),
             html.Div(
                 [
-                    html.Span("Download: ", className="me-2"),
-                    dbc.Button("Layers CSV", id=ids.ACC_DOWNLOAD_LAYERS, size="sm"),
-                    dbc.Button("Touches CSV", id=ids.ACC_DOWNLOAD_TOUCHES, size="sm"),
+                    html.H4("Track record", className="mb-0"),
                     dbc.Button("Track record CSV", id=ids.ACC_DOWNLOAD_TRACK, size="sm"),
-                    dbc.Button("All tables XLSX", id=ids.ACC_DOWNLOAD_XLSX, size="sm"),
-                    dcc.Download(id=ids.ACC_DOWNLOAD),
                 ],
-                className="d-flex gap-2 align-items-center mt-3",
+                className="d-flex gap-3 align-items-center mt-4 mb-2",
             ),
-            html.Div(id=ids.ACC_DOWNLOAD_STATUS, className="small mt-1"),
-            html.H4("Track record", className="mt-4"),
             html.P(
                 "Every plan with actuals, scored on its published and agreed version: which "
                 "culture came closer and by how much, overall and per team.",
@@ -290,20 +311,27 @@ DOWNLOAD_BUTTONS = {
 
 
 def render(ctx: DashboardContext, session: dict | None, scope: str | None) -> tuple:
-    """The selected plan's FVA: the waterfall, the layers at `scope`, the touches."""
+    """The selected plan's FVA: the waterfall, the layers at `scope`, the touches (hidden, with
+    the reason in the alert, while the plan has no actuals)."""
     if not (session or {}).get("plan_id"):
-        return figures.empty_figure("No actuals yet"), [], [], None, components.need_plan_notice()
+        return no_actuals(components.need_plan_notice())
     plan_id = components.action_plan(session)
     report, alert = components.call_service(lambda: accuracy.fva(ctx.store, plan_id))
     if report is None:
-        return figures.empty_figure("No actuals yet"), [], [], None, alert
+        return no_actuals(alert)
     return (
         figures_accuracy.fva_waterfall(report.overall()),
         layer_rows(report.layers, scope or "overall"),
         touch_rows(report.touches),
         scored_on_text(report),
         None,
+        {},
     )
+
+
+def no_actuals(alert: Any) -> tuple:
+    """`render`'s outputs for a plan with nothing to score: the parts that need actuals hidden."""
+    return figures.empty_figure("No actuals yet"), [], [], None, alert, HIDDEN
 
 
 def render_track(ctx: DashboardContext, _session: dict | None, team: str | None) -> tuple:
@@ -352,6 +380,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Output(ids.ACC_TOUCHES_GRID, "rowData"),
         Output(ids.ACC_SCORED_ON, "children"),
         Output(ids.ACC_ALERT, "children"),
+        Output(ids.ACC_SCORED_PARTS, "style"),
         session,
         Input(ids.ACC_LAYER_SCOPE, "value"),
     )

@@ -96,6 +96,11 @@ def test_uploaded_actuals_lead_to_the_fva_table(start_app, scored_plan):
 def test_replay_of_past_cycles_states_its_assumptions(start_app, e2e_plan):
     dash_duo = start_app(e2e_plan.data_dir, "/accuracy")
     dash_duo.wait_for_element("#replay-run", timeout=20)
+    # No actuals yet: the alert says so, the parts that need them are out of the way, and the
+    # track record and the replay (which need none of this plan's actuals) stay.
+    dash_duo.wait_for_contains_text("#acc-alert", "no actuals yet", timeout=20)
+    assert not dash_duo.find_element("#acc-scored-parts").is_displayed()
+    assert dash_duo.find_element("#acc-download-track").is_displayed()
     click(dash_duo, "#replay-run")
     dash_duo.wait_for_contains_text("#replay-headline", "cycle(s)", timeout=180)
     dash_duo.wait_for_contains_text("#replay-summary", "Assumptions of the replay", timeout=10)
