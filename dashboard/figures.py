@@ -302,7 +302,26 @@ def period_lines(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
         fig.add_trace(_baseline_line(per))
     fig.add_trace(_plan_line(per, "system_plan"))
     fig.add_trace(_plan_line(per, "target"))
-    return _layout(fig, title)
+    return period_ticks(_layout(fig, title), per["ds"])
+
+
+MAX_TICKS = 7
+
+
+def period_ticks(fig: go.Figure, ds: pd.Series) -> go.Figure:
+    """Date ticks on the plan's own periods (every k-th, at most ``MAX_TICKS``): the axis of a
+    weekly plan whose weeks start on Monday reads "Jul 27", not the Sunday Plotly would pick."""
+    periods = pd.Series(pd.to_datetime(ds).unique()).sort_values()
+    if len(periods) < 2:
+        return fig
+    step = -(-len(periods) // MAX_TICKS)
+    monthly = bool((periods.dt.day == 1).all())
+    fig.update_xaxes(
+        tickmode="array",
+        tickvals=list(periods.iloc[::step]),
+        tickformat="%b %Y" if monthly else "%b %-d<br>%Y",
+    )
+    return fig
 
 
 def stretch_chart(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:

@@ -113,6 +113,21 @@ def test_period_lines_band_from_widest_interval():
     )
 
 
+def test_period_axis_ticks_on_the_plans_own_period_starts():
+    """Plotly puts weekly ticks on Sundays; a plan whose weeks start on Monday reads its own
+    dates, at most seven of them, and a monthly plan reads month and year."""
+    base = _baseline(periods=13)
+    base["ds"] = base["ds"] + pd.Timedelta(days=3)  # Fridays -> Mondays
+    frame = base.assign(system_plan=base["baseline"], target=base["baseline"])
+    axis = figures.period_lines(frame).layout.xaxis
+    mondays = sorted(base["ds"].unique())
+    assert [pd.Timestamp(t) for t in axis.tickvals] == [pd.Timestamp(d) for d in mondays[::2]]
+    assert all(pd.Timestamp(t).day_name() == "Monday" for t in axis.tickvals)
+    assert axis.tickformat == "%b %-d<br>%Y"
+    months = frame.assign(ds=frame["ds"].dt.to_period("M").dt.to_timestamp())
+    assert figures.period_lines(months).layout.xaxis.tickformat == "%b %Y"
+
+
 def test_stretch_chart_sorts_and_labels_growth():
     frame = pd.DataFrame({"team": ["a", "b"], "probability": [0.7, 0.1], "growth": [0.05, 0.4]})
     fig = figures.stretch_chart(frame)
