@@ -50,6 +50,8 @@ def test_goal_typed_with_dollar_sign_and_separators_and_ledger_in_dollars(usd_pl
     goal = run(data_dir, "plan", "goal", plan_id, "--total", "$72,000,000", "--json")
     assert goal.exit_code == 0, goal.output
     assert json.loads(goal.stdout)["goal_minor"] == 72_000_000_00
+    audit = run_ro(data_dir, "plan", "audit", plan_id)
+    assert "set goal $72,000,000.00" in audit.stdout, audit.stdout
     ledger = run_ro(data_dir, "plan", "ledger", plan_id)
     assert "goal $72,000,000.00" in ledger.stdout
     assert "€" not in ledger.stdout

@@ -23,6 +23,7 @@ import pandas as pd
 from forecast import negotiation as domain
 from forecast import schema
 from forecast.engine.stretch import apply_calibration
+from forecast.money import format_minor as _format_minor
 from forecast.money import minute_utc
 from forecast.negotiation import Actor, Negotiation, NegotiationError, from_minor, to_minor
 from forecast.plan import AGREED, PlanState, utc_now
@@ -91,6 +92,11 @@ def _translate(exc: NegotiationError, plan_id: str) -> Exception:
     elif isinstance(exc, domain.UnknownTeam):
         kind = NotFound
     return kind.from_error(exc, plan=plan_id)
+
+
+def format_minor(currency: str | None, minor: int) -> str:
+    """An amount of the audit log and the basis status in the plan's currency: ``€120,000.00``."""
+    return _format_minor(int(minor), currency)
 
 
 def _require_negotiation(state: PlanState, doing: str) -> Negotiation:
@@ -292,8 +298,8 @@ def set_goal(
         fresh.basis_taken_at = fresh.goal_set_at
         how = f" ({fresh.goal_ratio} of the {fresh.basis.value})" if fresh.goal_ratio else ""
         what = (
-            f"set goal {domain.format_money(fresh.goal or 0)}{how}; gap "
-            f"{domain.format_money(fresh.gap or 0)} over the {fresh.basis.value}"
+            f"set goal {format_minor(state.currency, fresh.goal or 0)}{how}; gap "
+            f"{format_minor(state.currency, fresh.gap or 0)} over the {fresh.basis.value}"
         )
         return fresh, what, before, fresh.summary()
 
@@ -327,7 +333,7 @@ def claim(
             verb = "claim"
         else:
             verb = "raise claim" if made.amount > old.amount else "change claim"
-        what = f"{verb} of team {team}: {domain.format_money(made.amount)} ({made.note})"
+        what = f"{verb} of team {team}: {format_minor(state.currency, made.amount)} ({made.note})"
         return neg, what, before, made.to_dict()
 
     return _change(store, plan, actor, "claim", expected_version, operate)
@@ -345,7 +351,7 @@ def unclaim(
         removed = neg.unclaim(who, str(team))
         return (
             neg,
-            f"withdraw claim of team {team} ({domain.format_money(removed.amount)})",
+            f"withdraw claim of team {team} ({format_minor(state.currency, removed.amount)})",
             removed.to_dict(),
             None,
         )
@@ -370,11 +376,11 @@ def close_round(
         before = {t: c.amount for t, c in neg.claims.items()}
         neg.close_round(who, oversubscribed, at=utc_now())
         after = {t: c.amount for t, c in neg.claims.items()}
-        what = f"close the claiming round: claimed {domain.format_money(neg.claimed)}, remainder {domain.format_money(neg.remainder)}"
+        what = f"close the claiming round: claimed {format_minor(state.currency, neg.claimed)}, remainder {format_minor(state.currency, neg.remainder)}"
         if neg.scaled_from:
             what += " (over-subscribed claims scaled down pro rata)"
         elif neg.kept_oversubscription:
-            what += f" (over-subscription of {domain.format_money(neg.kept_oversubscription)} kept)"
+            what += f" (over-subscription of {format_minor(state.currency, neg.kept_oversubscription)} kept)"
         return neg, what, {"claims": before}, {"claims": after, "policy": str(oversubscribed)}
 
     return _change(store, plan, actor, "close_round", expected_version, operate)
@@ -422,7 +428,9 @@ def assign(
         neg = _require_negotiation(state, "assign")
         before = dict(neg.assignments) or None
         shares = neg.assign(who, rule, manual=manual_minor, exclude=excluded, at=utc_now())
-        what = f"assign the remainder {domain.format_money(neg.remainder)} by rule {neg.rule}"
+        what = (
+            f"assign the remainder {format_minor(state.currency, neg.remainder)} by rule {neg.rule}"
+        )
         if neg.excluded:
             what += f", excluding {', '.join(neg.excluded)}"
         return (
@@ -461,9 +469,9 @@ def rebase(
         moved = sum(drift.values())
         what = (
             f"rebase onto the current {neg.basis.value}: basis moved by "
-            f"{domain.format_money(moved)} ({sum(1 for d in drift.values() if d)} team(s)); "
-            f"goal {domain.format_money(neg.goal or 0)}, remainder "
-            f"{domain.format_money(neg.remainder)}"
+            f"{format_minor(state.currency, moved)} ({sum(1 for d in drift.values() if d)} team(s)); "
+            f"goal {format_minor(state.currency, neg.goal or 0)}, remainder "
+            f"{format_minor(state.currency, neg.remainder)}"
         )
         if notes:
             what += "; " + "; ".join(notes)
@@ -496,7 +504,7 @@ def lock(
         neg.lock(who, at=utc_now())
         state.status = AGREED
         total = sum(neg.targets().values())
-        what = f"agree the plan: targets {domain.format_money(total)} (goal {domain.format_money(neg.goal or 0)})"
+        what = f"agree the plan: targets {format_minor(state.currency, total)} (goal {format_minor(state.currency, neg.goal or 0)})"
         return (
             neg,
             what,
@@ -556,14 +564,14 @@ def basis_status(summary_: Mapping[str, Any]) -> str:
         text = f"agreed on the {basis}{when}; locked plans keep the basis they were agreed on"
         if summary_.get("drifted_teams"):
             text += (
-                f" (the current {basis} differs by {domain.format_money(drift)} in team(s) "
+                f" (the current {basis} differs by {format_minor(summary_.get('currency'), drift)} in team(s) "
                 f"{', '.join(summary_['drifted_teams'])})"
             )
         return text
     if summary_.get("drifted_teams"):
         return (
             f"not rebased: the {basis}{when} differs from the current one by "
-            f"{domain.format_money(drift)} in team(s) {', '.join(summary_['drifted_teams'])}"
+            f"{format_minor(summary_.get('currency'), drift)} in team(s) {', '.join(summary_['drifted_teams'])}"
         )
     return f"the current {basis}{when}"
 
