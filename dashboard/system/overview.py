@@ -28,6 +28,8 @@ OUTPUTS = [
     Output(ids.SYS_ROLE_EXPLAIN, "children"),
     Output(ids.SYS_ROLE_PUBLISH, "children"),
     Output(ids.SYS_EVENT_ADD, "disabled"),
+    Output(ids.SYS_EVENT_REMOVE, "disabled"),
+    Output(ids.SYS_EXPLAIN, "disabled"),
     Output(ids.SYS_PUBLISH, "disabled"),
     Output(ids.SYS_EXPLAIN_EVENT, "options"),
 ]

@@ -40,6 +40,8 @@ class PageOutputs(NamedTuple):
     role_explain: Any
     role_publish: Any
     add_disabled: bool
+    remove_disabled: bool
+    explain_disabled: bool
     publish_disabled: bool
     explain_options: list[dict[str, str]]
 
@@ -76,6 +78,8 @@ def page_outputs(page: SystemPage, combination_rule: str) -> PageOutputs:
         role_explain=components.permission_note(page.edit),
         role_publish=components.permission_note(page.publish),
         add_disabled=not page.edit.allowed,
+        remove_disabled=not page.edit.allowed,
+        explain_disabled=not page.edit.allowed,
         publish_disabled=not page.publish.allowed,
         explain_options=explain_options(page.events),
     )

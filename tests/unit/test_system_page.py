@@ -240,6 +240,7 @@ def test_page_outputs_say_what_the_gate_blocks_and_why_a_lead_cannot_edit(ctx, p
     assert len(out) == len(overview.OUTPUTS)
     assert "gate blocks publishing" in text(out.gate)
     assert out.add_disabled and out.publish_disabled
+    assert out.remove_disabled and out.explain_disabled  # the server refuses them too
     assert "lena cannot change events" in text(out.role_events)
     assert [o["value"] for o in out.explain_options] == ["selected", "E1"]
     assert "1 event(s)" in text(out.totals)
