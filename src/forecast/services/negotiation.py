@@ -99,6 +99,11 @@ def format_minor(currency: str | None, minor: int) -> str:
     return _format_minor(int(minor), currency)
 
 
+def _words(name: str) -> str:
+    """``system_plan`` -> ``system plan``, as people read it in the audit log."""
+    return name.replace("_", " ")
+
+
 def _require_negotiation(state: PlanState, doing: str) -> Negotiation:
     neg = negotiation_of(state)
     if neg is None:
@@ -296,10 +301,10 @@ def set_goal(
         )
         fresh.basis_by_period = _period_basis(frame, _basis_column(fresh.basis))
         fresh.basis_taken_at = fresh.goal_set_at
-        how = f" ({fresh.goal_ratio} of the {fresh.basis.value})" if fresh.goal_ratio else ""
+        how = f" ({fresh.goal_ratio} of the {_words(fresh.basis.value)})" if fresh.goal_ratio else ""
         what = (
             f"set goal {format_minor(state.currency, fresh.goal or 0)}{how}; gap "
-            f"{format_minor(state.currency, fresh.gap or 0)} over the {fresh.basis.value}"
+            f"{format_minor(state.currency, fresh.gap or 0)} over the {_words(fresh.basis.value)}"
         )
         return fresh, what, before, fresh.summary()
 
@@ -468,7 +473,7 @@ def rebase(
         notes = neg.rebase(who, baseline, system, basis_by_period=by_period, at=utc_now())
         moved = sum(drift.values())
         what = (
-            f"rebase onto the current {neg.basis.value}: basis moved by "
+            f"rebase onto the current {_words(neg.basis.value)}: basis moved by "
             f"{format_minor(state.currency, moved)} ({sum(1 for d in drift.values() if d)} team(s)); "
             f"goal {format_minor(state.currency, neg.goal or 0)}, remainder "
             f"{format_minor(state.currency, neg.remainder)}"
