@@ -90,7 +90,8 @@ def preview_outputs(check: FileCheck, freq: str | None, *, sample: bool = False)
     shown = not check.needs_value
     return PreviewOutputs(
         report=report(check),
-        chart=figures.history_chart(check.history)
+        # The file's sales have no currency yet (the plan made from it gets one).
+        chart=figures.in_currency(figures.history_chart(check.history), None)
         if shown
         else figures.empty_figure("Pick the sales column to see the history"),
         preview=preview_table(check.history) if shown else None,

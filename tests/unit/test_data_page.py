@@ -221,6 +221,9 @@ def test_a_valid_file_shows_the_report_the_history_and_keeps_the_samples_note():
     assert (out.value, out.freq, out.create_hint) == ("Sales", "W", None)
     assert ids.DATA_PREVIEW in text(out.preview)
     assert out.upload_status is view.NOTHING.upload_status  # the sample's note stays
+    # A file's sales have no currency until a plan is made from them: plain numbers.
+    assert out.chart.layout.yaxis.tickprefix == ""
+    assert "€" not in out.chart.data[0].hovertemplate
 
 
 def test_problems_are_listed_by_row_and_column():
