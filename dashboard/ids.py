@@ -170,6 +170,7 @@ PLANS_DOWNLOAD = "plans-download"
 # -- page 6: actuals ------------------------------------------------------------------------
 ACTUALS_UPLOAD = "actuals-upload"
 ACTUALS_ALERT = "actuals-alert"
+ACTUALS_ROLE = "actuals-role"  # why the signed-in user may not keep actuals (if so)
 ACTUALS_VERDICT = "actuals-verdict"
 ACTUALS_FIGURE = "actuals-figure"
 ACTUALS_GRID = "actuals-grid"

@@ -40,6 +40,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 "Drag and drop a file of actual sales here, or click to choose one",
                 f"CSV, Parquet or XLSX · up to {limit_mb:,.0f} MB",
             ),
+            html.Div(id=ids.ACTUALS_ROLE),
             html.Div(id=ids.ACTUALS_ALERT, className="mt-3"),
             html.Div(id=ids.ACTUALS_VERDICT, className="mt-2"),
             dcc.Graph(
@@ -221,6 +222,21 @@ def show_kept(ctx: DashboardContext, session: dict | None) -> tuple:
     return scored(score, _currency(ctx, plan_id), None)
 
 
+def upload_role(ctx: DashboardContext, session: dict | None) -> tuple[bool, Any]:
+    """The upload is for the plan's owner and planners: disabled, with the reason, for others
+    (the service refuses them as well)."""
+    if not (session or {}).get("plan_id"):
+        return False, None
+    plan_id = components.action_plan(session)
+    user = components.acting_user(session)
+    permission, alert = components.call_service(
+        lambda: actuals.keep_permission(ctx.store, plan_id, user)
+    )
+    if permission is None:
+        return True, alert
+    return not permission.allowed, components.permission_note(permission)
+
+
 def list_versions(ctx: DashboardContext, session: dict | None, _alert: Any) -> list[dict[str, Any]]:
     if not (session or {}).get("plan_id"):
         return []
@@ -248,5 +264,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         session,
         State(ids.ACTUALS_UPLOAD, "filename"),
     )
+    role = (Output(ids.ACTUALS_UPLOAD, "disabled"), Output(ids.ACTUALS_ROLE, "children"))
+    bind(app, ctx, upload_role, *role, session)
     versions = Output(ids.ACTUALS_VERSIONS, "rowData")
     bind(app, ctx, list_versions, versions, session, Input(ids.ACTUALS_ALERT, "children"))

@@ -58,3 +58,17 @@ def test_actuals_that_match_nothing_are_refused_with_a_reason(start_app, agreed_
     upload(dash_duo, path, component="actuals-upload")
     dash_duo.wait_for_contains_text("#actuals-alert", "shares no series and period", timeout=30)
     assert dash_duo.get_logs() == []
+
+
+def test_a_team_lead_sees_why_the_upload_is_not_theirs(start_app, agreed_plan):
+    """The actuals score a lead's own claim, so a lead's upload is disabled with the reason (and
+    the service refuses it as well, tests/integration/test_actuals_store.py)."""
+    from tests.e2e.conftest import LEADS
+
+    lead = LEADS["a"]
+    dash_duo = start_app(agreed_plan.data_dir, "/actuals", user=lead)
+    dash_duo.wait_for_contains_text("#actuals-role", f"{lead} cannot keep actuals", timeout=20)
+    assert "owner or a planner" in dash_duo.find_element("#actuals-role").text
+    upload_input = dash_duo.find_element("#actuals-upload input[type=file]")
+    assert upload_input.get_attribute("disabled") is not None
+    assert dash_duo.get_logs() == []

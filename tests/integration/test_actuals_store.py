@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from forecast.services import accuracy, actuals, negotiation, plans, system
-from forecast.services.errors import Invalid, Locked, NotFound
+from forecast.services.errors import Forbidden, Invalid, Locked, NotFound
 from forecast.store import SqlStore
 from tests.integration.test_store import HORIZON, add_event, new_plan
 
@@ -43,6 +43,7 @@ def week(i: int) -> str:
 
 def test_each_upload_is_a_version_with_an_audit_row_merged_over_the_last(store):
     plan = new_plan(store).plan_id
+    plans.grant(store, plan, "ann", "bea", "planner")
     version_before = store.get(plan).version
     first = actuals.upload_actuals(
         store,
@@ -75,6 +76,24 @@ def test_each_upload_is_a_version_with_an_audit_row_merged_over_the_last(store):
     assert [e.id for e in audit] == [v.audit_id for v in versions]
     assert "3 new, 3 replaced" in audit[1].what
     assert store.get(plan).version == version_before  # actuals are not an edit of the plan
+
+
+def test_only_the_owner_or_a_planner_keeps_actuals_and_a_refusal_writes_nothing(store):
+    """The actuals score every layer and touch, a lead's claim among them: a lead may not
+    replace them, and neither may someone who is not on the plan."""
+    plan = new_plan(store).plan_id
+    plans.grant(store, plan, "ann", "lee", "lead", team="north")
+    audit_before = len(store.audit(plan))
+    for who, held in (("lee", "(held by ann)"), ("zoe", "")):
+        with pytest.raises(Forbidden, match=f"{who} may not keep actuals") as refused:
+            actuals.upload_actuals(
+                store, plan, csv_bytes([("1", week(0), 90.0)]), filename="w.csv", actor=who
+            )
+        assert held in str(refused.value) if held else "held by" not in str(refused.value)
+    assert actuals.actuals_versions(store, plan) == []
+    assert len(store.audit(plan)) == audit_before
+    assert not actuals.keep_permission(store, plan, "lee").allowed
+    assert actuals.keep_permission(store, plan, "ann").allowed
 
 
 def test_rows_outside_the_plan_are_named_and_left_out_with_a_count(store):

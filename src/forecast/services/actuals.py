@@ -19,7 +19,8 @@ from typing import Any
 import pandas as pd
 
 from forecast import schema
-from forecast.services.errors import Fix, FixKey, Invalid, NotFound
+from forecast.plan import PlanState
+from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, NotFound
 from forecast.services.plans import get_plan, load_blob_frame
 from forecast.store import (
     ActualsVersion,
@@ -174,6 +175,49 @@ def _split(
     return frame[known_series & in_horizon].reset_index(drop=True), left_out
 
 
+ACTUALS_ROLES = ("owner", "planner")
+"""Who keeps a plan's actuals: they score every layer and touch, a lead's claim among them, so a
+lead does not (a non-member learns nothing of the plan from the refusal)."""
+
+
+def may_keep_actuals(state: PlanState, user: str | None) -> bool:
+    return bool(user) and any(state.has_role(str(user), role) for role in ACTUALS_ROLES)
+
+
+def require_actuals_role(state: PlanState, actor: str) -> None:
+    if may_keep_actuals(state, actor):
+        return
+    holders = sorted(u for u in state.members if may_keep_actuals(state, u))
+    held = f" (held by {', '.join(holders) or 'nobody'})" if actor in state.members else ""
+    raise Forbidden(
+        f"{actor} may not keep actuals on plan {state.plan_id}: that needs the owner or planner "
+        f"role{held}, since the actuals score every layer and touch of the plan",
+        Fix(FixKey.GRANT_ROLE, plan=state.plan_id, user=actor, role="planner"),
+    )
+
+
+@dataclass(frozen=True)
+class KeepPermission:
+    """Whether `user` may keep actuals on the plan; if not, why and how to fix it."""
+
+    allowed: bool
+    reason: str = ""
+    fix: Fix | None = None
+
+
+def keep_permission(store: PlanRepository, plan: str, user: str | None) -> KeepPermission:
+    """What the Actuals page says about its upload for the signed-in user."""
+    state = get_plan(store, plan)
+    if may_keep_actuals(state, user):
+        return KeepPermission(True)
+    return KeepPermission(
+        False,
+        f"{user} cannot keep actuals on this plan: only its owner or a planner does, since the "
+        "actuals score every layer and touch of the plan",
+        Fix(FixKey.GRANT_ROLE, plan=state.plan_id, user=str(user), role="planner"),
+    )
+
+
 def upload_actuals(
     store: PlanRepository,
     plan: str,
@@ -188,6 +232,7 @@ def upload_actuals(
     state = get_plan(store, plan)
     if not (actor or "").strip():
         raise Invalid("uploading actuals needs a user name (who uploaded them)")
+    require_actuals_role(state, actor)
     name = filename or (Path(source).name if not isinstance(source, bytes) else "actuals")
     frame, notes = read_actuals(
         store, state.plan_id, source, filename=filename, duplicates=duplicates
