@@ -24,6 +24,8 @@ CULTURE = {"system_plan": "System plan", "target": "Negotiated plan", "tie": "ti
 
 
 def layout(ctx: DashboardContext) -> html.Div:
+    from forecast.services import replay  # imported where used: it brings the engine along
+
     def field(label: str, control: Any, width: int = 2) -> dbc.Col:
         return dbc.Col(
             [dbc.Label(label, html_for=control.id, className="small mb-0"), control], md=width
@@ -40,7 +42,16 @@ def layout(ctx: DashboardContext) -> html.Div:
             ),
             dbc.Row(
                 [
-                    field("Cycles", dbc.Input(id=ids.REPLAY_CYCLES, type="number", value=4, min=1)),
+                    field(
+                        "Cycles",
+                        dbc.Input(
+                            id=ids.REPLAY_CYCLES,
+                            type="number",
+                            value=4,
+                            min=1,
+                            max=replay.MAX_CYCLES,
+                        ),
+                    ),
                     field(
                         "Periods per cycle",
                         dbc.Input(id=ids.REPLAY_HORIZON, type="number", value=13, min=1),

@@ -71,3 +71,12 @@ def test_replay_refuses_a_history_too_short_for_its_cycles(six_stores):
     assert "lower --cycles or --horizon" in cli_message(refused.value)
     with pytest.raises(Invalid, match="manual rule"):
         replay.replay(six_stores, rule="manual")
+
+
+def test_replay_refuses_more_cycles_than_it_allows_before_fitting_anything(six_stores):
+    """Each cycle refits the baseline: a thousand daily cycles would hold the server for hours,
+    so they are refused at once with the limit, from a file and from a plan alike."""
+    with pytest.raises(Invalid, match=f"more than the {replay.MAX_CYCLES} it allows"):
+        replay.replay(six_stores, cycles=1000, horizon=1)
+    with pytest.raises(Invalid, match=f"more than the {replay.MAX_CYCLES} it allows"):
+        replay.replay_plan(None, "any plan", cycles=replay.MAX_CYCLES + 1)  # type: ignore[arg-type]

@@ -228,13 +228,7 @@ def replay(
     """Rebuild and score both cultures on the last `cycles` cycles of the history in `source`."""
     from forecast.engine.ingest import IngestError, read_sales
 
-    if cycles < 1 or horizon < 1:
-        raise Invalid(
-            f"a replay of {cycles} cycle(s) of {horizon} period(s) replays nothing",
-            Fix(FixKey.REPLAY_AT_LEAST_ONE),
-        )
-    if model not in REPLAY_MODELS:
-        raise Invalid(f"unknown replay model {model!r}; use one of {', '.join(REPLAY_MODELS)}")
+    _check_settings(cycles, horizon, model)
     try:
         rule = domain.parse_enum(domain.RemainderRule, rule, "remainder rule").value
         ratio = domain.parse_ratio(str(goal_ratio))
@@ -280,6 +274,7 @@ def replay_plan(
     plan's horizon as the cycle length unless `horizon`)."""
     from forecast.services.plans import get_plan, load_frames
 
+    _check_settings(cycles, horizon or 1, model)  # refused before anything is read
     state = get_plan(store, plan)
     frames = load_frames(store, state.plan_id)
     _check_settings(cycles, horizon or state.horizon, model)
@@ -299,11 +294,21 @@ def replay_plan(
     )
 
 
+MAX_CYCLES = 52
+"""A replay refits the baseline once per cycle: past this many it is refused rather than left to
+hold the server (or the terminal) for an hour; 52 weekly cycles are a year."""
+
+
 def _check_settings(cycles: int, horizon: int, model: str) -> None:
     if cycles < 1 or horizon < 1:
         raise Invalid(
             f"a replay of {cycles} cycle(s) of {horizon} period(s) replays nothing",
             Fix(FixKey.REPLAY_AT_LEAST_ONE),
+        )
+    if cycles > MAX_CYCLES:
+        raise Invalid(
+            f"a replay of {cycles} cycles is more than the {MAX_CYCLES} it allows (each cycle "
+            f"refits the baseline); replay at most {MAX_CYCLES}, e.g. a year of quarters is 4"
         )
     if model not in REPLAY_MODELS:
         raise Invalid(f"unknown replay model {model!r}; use one of {', '.join(REPLAY_MODELS)}")
