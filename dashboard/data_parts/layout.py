@@ -10,6 +10,7 @@ from dash import dcc, html
 from dashboard import components, figures, ids
 from dashboard.context import DashboardContext
 from forecast.services import model_names
+from forecast.services.plans import MAX_HORIZON
 
 MODELS = ("auto", "snaive", "ets", "theta", "arima", "prophet", "lightgbm")
 FREQS = (("auto-detect", ""), ("day", "D"), ("week", "W"), ("month", "M"), ("quarter", "Q"))
@@ -144,7 +145,7 @@ def create_card(currency: str = components.FALLBACK_CURRENCY) -> dbc.Card:
                 ),
                 *_field(
                     "Horizon (periods)",
-                    dbc.Input(id=ids.DATA_HORIZON, type="number", min=1, value=13),
+                    dbc.Input(id=ids.DATA_HORIZON, type="number", min=1, max=MAX_HORIZON, value=13),
                     ids.DATA_HORIZON,
                 ),
                 *_field(

@@ -21,6 +21,10 @@ int64. Two bounds keep every such number exact and every sum below ``2**63``:
   ``MAX_ABS_VALUE`` and the plan's total within ``MAX_ABS_TOTAL_MINOR``, as for a baseline.
 
 Values beyond are refused where they enter, naming the row and column (ingest) or the input.
+
+``MAX_HORIZON`` bounds how far ahead a baseline, backtest or plan forecasts: every series gets
+that many rows, and the dates must stay within what a timestamp holds (a monthly horizon of
+100,000 ran past the year 2262 and failed inside pandas).
 """
 
 from __future__ import annotations
@@ -29,6 +33,19 @@ MAX_ABS_VALUE = 10**12
 MAX_ABS_TOTAL_MINOR = 2**63 // 100
 MAX_ABS_AMOUNT = 10**16  # currency units
 MAX_EVENT_PERCENT = 10_000
+MAX_HORIZON = 1_100  # periods: three years of days, 21 years of weeks
+
+
+def horizon_problem(horizon: int) -> str | None:
+    """Why a horizon is refused (None: it is fine)."""
+    if horizon < 1:
+        return f"the horizon must be at least 1 period, got {horizon}"
+    if horizon > MAX_HORIZON:
+        return (
+            f"the horizon of {horizon:,} periods is more than the {MAX_HORIZON:,} allowed (three "
+            "years of days, 21 years of weeks); plan fewer periods"
+        )
+    return None
 
 
 def value_bound_text() -> str:

@@ -138,3 +138,20 @@ def test_events_that_compound_beyond_the_bound_are_refused_by_what_they_would_ma
         )
     plan = system.system_plan(store, state.plan_id, level="total")
     assert float(plan["system_plan"].max()) <= bounds.MAX_ABS_VALUE
+
+
+def test_a_horizon_past_the_bound_is_refused_before_anything_is_fitted() -> None:
+    """A monthly horizon of 100,000 periods ran past the year 2262 and failed inside pandas
+    with an internal error; now the baseline, the backtest and the plan refuse it by name."""
+    from forecast.engine.backtest import backtest
+    from forecast.engine.baseline import SchemaError, forecast_baseline
+
+    history, attributes, _ = _frames(100.0, series=2)
+    too_far = bounds.MAX_HORIZON + 1
+    with pytest.raises(SchemaError, match=f"more than the {bounds.MAX_HORIZON:,} allowed"):
+        forecast_baseline(history, freq="W-FRI", horizon=too_far, model="snaive")
+    with pytest.raises(SchemaError, match="plan fewer periods"):
+        backtest(history, freq="W-FRI", horizon=100_000, models=["snaive"])
+    with pytest.raises(Invalid, match="plan fewer periods"):
+        weekly_team_plan(MemoryStore(), _frames(100.0, series=2), name="far", horizon=too_far)
+    assert bounds.horizon_problem(bounds.MAX_HORIZON) is None

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from forecast.bounds import horizon_problem
 from forecast.engine import calendar
 from forecast.engine.baseline import MODELS, forecast_baseline
 from forecast.engine.gaps import gap_rows
@@ -58,8 +59,8 @@ def backtest(
 
     ``metrics_by_series``: ``unique_id, model, mase, wape, bias, windows``;
     ``metrics_overall``: ``model, mase, wape, bias, series`` sorted by ``mase``."""
-    if horizon < 1:
-        raise SchemaError(f"horizon must be at least 1 period, got {horizon}.")
+    if (problem := horizon_problem(horizon)) is not None:
+        raise SchemaError(problem[0].upper() + problem[1:] + ".")
     if windows < 1:
         raise SchemaError(f"windows must be at least 1, got {windows}.")
     unknown = [m for m in models if m not in MODELS]

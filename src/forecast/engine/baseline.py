@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from forecast.bounds import horizon_problem
 from forecast.engine import calendar, period_weeks
 from forecast.engine.gaps import gap_sources
 from forecast.engine.interval_calibration import IntervalCalibration
@@ -307,8 +308,8 @@ def task_source(
     holds only the tasks in flight."""
     if model not in MODELS:
         raise SchemaError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}.")
-    if horizon < 1:
-        raise SchemaError(f"horizon must be at least 1 period, got {horizon}.")
+    if (problem := horizon_problem(horizon)) is not None:
+        raise SchemaError(problem[0].upper() + problem[1:] + ".")
     levels = _check_levels(levels)
     if holidays:
         check_country(holidays)

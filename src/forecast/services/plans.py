@@ -19,6 +19,8 @@ from typing import Any
 import pandas as pd
 
 from forecast import schema
+from forecast.bounds import MAX_HORIZON as MAX_HORIZON  # re-exported for the pages
+from forecast.bounds import horizon_problem
 from forecast.plan import (
     AGREED,
     DRAFT,
@@ -590,8 +592,8 @@ def check_actor(actor: str) -> None:
 
 def _check_plan_inputs(name: str, horizon: int, threshold: float) -> None:
     check_plan_name(name)
-    if int(horizon) < 1:
-        raise Invalid(f"the horizon must be at least 1 period, got {horizon}")
+    if (problem := horizon_problem(int(horizon))) is not None:
+        raise Invalid(problem)
     if not 0 < float(threshold) < 10:
         raise Invalid(
             f"the deviation threshold is a fraction such as 0.2 for 20 %, got {threshold}"
