@@ -301,7 +301,9 @@ def set_goal(
         )
         fresh.basis_by_period = _period_basis(frame, _basis_column(fresh.basis))
         fresh.basis_taken_at = fresh.goal_set_at
-        how = f" ({fresh.goal_ratio} of the {_words(fresh.basis.value)})" if fresh.goal_ratio else ""
+        how = (
+            f" ({fresh.goal_ratio} of the {_words(fresh.basis.value)})" if fresh.goal_ratio else ""
+        )
         what = (
             f"set goal {format_minor(state.currency, fresh.goal or 0)}{how}; gap "
             f"{format_minor(state.currency, fresh.gap or 0)} over the {_words(fresh.basis.value)}"
