@@ -159,3 +159,31 @@ def test_serve_refuses_an_unknown_auth_mode(tmp_path):
     result = CliRunner().invoke(app, ["serve", "--auth", "magic", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2
     assert "'magic' is not one of 'password', 'header'" in result.output
+
+
+def test_serve_on_a_shared_address_refuses_accounts_with_the_demos_public_password(tmp_path):
+    """The README prints the demo's password: on an address others reach, anyone could sign in
+    as olga, the owner. Serving there is refused, naming the accounts and the ways out."""
+    from forecast.cli.serve_cmds import _refuse_public_demo_passwords
+    from forecast.services import accounts, demo
+    from forecast.services.store_factory import open_store
+
+    store = open_store(data_dir=tmp_path)
+    for name in ("olga", "piet", "lead-a"):
+        accounts.add_user(store, name, demo.DEMO_PASSWORD)
+    accounts.set_password(store, "piet", "a passphrase of piet's own")
+    accounts.disable(store, "lead-a")
+    assert demo.accounts_with_demo_password(store) == ["olga"]
+
+    result = CliRunner().invoke(
+        app, ["serve", "--host", "0.0.0.0", "--port", "1", "--data-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 3, result.output
+    assert "accounts olga still sign in with the demo's public password" in result.output
+    assert (
+        "forecast user passwd NAME" in result.output and "--allow-demo-passwords" in result.output
+    )
+    _refuse_public_demo_passwords(store, "0.0.0.0", allow=True)  # a demo on a trusted network
+    accounts.set_password(store, "olga", "olga's own passphrase")
+    assert demo.accounts_with_demo_password(store) == []
+    store.close()

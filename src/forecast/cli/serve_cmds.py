@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from forecast.cli.choices import AuthModeName
 from forecast.cli.common import DataDirOpt, DbOpt, ModelOpt, info
-from forecast.cli.conventions import fail
+from forecast.cli.conventions import EXIT_REFUSED, fail
 from forecast.cli.engine_cmds import SchedulerOpt, use_scheduler
 from forecast.cli.progress import progress
 
@@ -45,6 +45,15 @@ TrustedProxies = Annotated[
     ),
 ]
 WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
+LOOPBACK_ADDRESSES = ("127.0.0.1", "localhost", "::1")
+AllowDemoPasswords = Annotated[
+    bool,
+    typer.Option(
+        "--allow-demo-passwords",
+        help="Serve on a shared address although accounts still have the demo's public "
+        "password (a demo for colleagues on a trusted network).",
+    ),
+]
 AuthMode = Annotated[
     AuthModeName,
     typer.Option(
@@ -81,6 +90,7 @@ def register(app: typer.Typer) -> None:
         auth_header: AuthHeader = "X-Forwarded-User",
         scheduler: SchedulerOpt = None,
         trusted_proxies: TrustedProxies = 0,
+        allow_demo_passwords: AllowDemoPasswords = False,
     ) -> None:
         """Start the dashboard on http://HOST:PORT (waitress; everyone signs in: `forecast user`)."""
         use_scheduler(scheduler)
@@ -95,6 +105,7 @@ def register(app: typer.Typer) -> None:
             auth=auth,
             auth_header=auth_header,
             trusted_proxies=trusted_proxies,
+            allow_demo_passwords=allow_demo_passwords,
         )
 
     @app.command()
@@ -107,6 +118,7 @@ def register(app: typer.Typer) -> None:
         no_serve: Annotated[
             bool, typer.Option("--no-serve", help="Only make sure the sample plans exist.")
         ] = False,
+        allow_demo_passwords: AllowDemoPasswords = False,
     ) -> None:
         """Make sure the sample plans exist (created once from the bundled Rossmann data,
         weekly, teams by StoreType: a planning round in progress, and last quarter's plan held
@@ -116,7 +128,14 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"{'created' if created else 'using'} sample plan {plan_id}")
         _echo_demo_sign_in(db=db, data_dir=data_dir, plan_id=plan_id)
         if not no_serve:
-            run_dashboard(host=host, port=port, db=db, data_dir=data_dir, debug=False)
+            run_dashboard(
+                host=host,
+                port=port,
+                db=db,
+                data_dir=data_dir,
+                debug=False,
+                allow_demo_passwords=allow_demo_passwords,
+            )
 
 
 def _echo_demo_sign_in(*, db: str | None, data_dir: Path | str | None, plan_id: str) -> None:
@@ -152,6 +171,7 @@ def run_dashboard(
     auth: str = "password",
     auth_header: str = "X-Forwarded-User",
     trusted_proxies: int = 0,
+    allow_demo_passwords: bool = False,
 ) -> None:
     from dashboard.app import create_app
     from forecast.services import accounts
@@ -174,7 +194,10 @@ def run_dashboard(
         auth_header=auth_header,
         trusted_proxies=trusted_proxies,
     )
-    if not accounts.has_accounts(app.server.config["FORECAST_DASHBOARD_CTX"].store):
+    store = app.server.config["FORECAST_DASHBOARD_CTX"].store
+    if host not in LOOPBACK_ADDRESSES and auth == "password":
+        _refuse_public_demo_passwords(store, host, allow=allow_demo_passwords)
+    if not accounts.has_accounts(store):
         typer.echo(
             "note: the store has no accounts, so nobody can sign in yet; add one with "
             "`forecast user add NAME --admin`",
@@ -240,3 +263,30 @@ def ensure_demo_plan(
             report(1.0, "a planning round in progress: events, a goal, two claims")
             demo.seed_story(store, plan_id)
     return plan_id, True
+
+
+def _refuse_public_demo_passwords(store: Any, host: str, *, allow: bool) -> None:
+    """On an address others reach, accounts that still have the demo's password (printed in
+    the README) would let anyone sign in as them: refused, unless the flag says it is meant."""
+    from forecast.services import demo
+
+    exposed = demo.accounts_with_demo_password(store)
+    if not exposed:
+        return
+    names = ", ".join(exposed)
+    if allow:
+        typer.echo(
+            f"note: {names} still sign in with the demo's public password; anyone who reaches "
+            f"{host or 'this machine'} can sign in as them",
+            err=True,
+        )
+        return
+    fail(
+        f"accounts {names} still sign in with the demo's public password "
+        f"{demo.DEMO_PASSWORD!r}, and --host {host or 'every address'} lets others reach the "
+        "dashboard, so anyone could sign in as them. Give each a password of its own "
+        "(`forecast user passwd NAME`), disable them (`forecast user disable NAME`), serve on "
+        "127.0.0.1, or pass --allow-demo-passwords for a demo on a trusted network",
+        code=EXIT_REFUSED,
+        error="demo_passwords",
+    )

@@ -113,6 +113,16 @@ def ensure_demo_accounts(store: PlanRepository, plan_id: str) -> list[str]:
     return created
 
 
+def accounts_with_demo_password(store: PlanRepository) -> list[str]:
+    """Active accounts that still sign in with the demo's public password (the README prints
+    it): on an address others reach, anyone could sign in as them."""
+    return [
+        account.name
+        for account in accounts.list_users(store)
+        if account.active and accounts.authenticate(store, account.name, DEMO_PASSWORD)
+    ]
+
+
 def sign_in_hint(store: PlanRepository) -> str | None:
     """The demo's sign-in line, while the store holds only the sample plans (and their
     versions)."""
