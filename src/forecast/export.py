@@ -42,6 +42,8 @@ PLAN_COLUMNS = [
     "plan_id",
 ]
 MONEY_COLUMNS = ("baseline", "system_plan", "basis", "target")
+EXCEL_MAX_ROWS = 1_048_576
+"""Rows of an Excel worksheet, the header included: a longer sheet does not open whole."""
 
 
 class ExportError(Refusal, ValueError):
@@ -161,6 +163,13 @@ def to_xlsx(
     about a second where a writer called per cell took about ten."""
     from forecast import export_xlsx
 
+    for name, frame in sheets.items():
+        if len(frame) + 1 > EXCEL_MAX_ROWS:
+            raise ExportError(
+                f"the {name!r} sheet would have {len(frame):,} rows, more than the "
+                f"{EXCEL_MAX_ROWS - 1:,} an Excel sheet holds below its header; export the plan "
+                "as CSV (which Excel's Power Query and every database read) instead"
+            )
     written = []
     for name, frame in sheets.items():
         header = [str(_cell(str(column)) or "") for column in frame.columns]

@@ -285,3 +285,19 @@ def test_a_plan_without_a_goal_exports_its_system_track_in_every_format():
     copy = exports.import_bundle(other, bundle, "ivan", trust=True)
     assert nego.series_frame(other, copy).equals(nego.series_frame(store, plan_id))
     assert not get_plan(other, copy).negotiation
+
+
+def test_xlsx_refuses_a_sheet_longer_than_excel_holds_and_points_to_csv():
+    """A sheet past 1,048,576 rows does not open whole in Excel: refused, naming the sheet and
+    the way out, rather than a file that silently loses rows."""
+    import pandas as pd
+
+    from forecast import export
+
+    fits = pd.DataFrame({"unique_id": ["s"] * (export.EXCEL_MAX_ROWS - 1)})
+    too_long = pd.DataFrame({"unique_id": ["s"] * export.EXCEL_MAX_ROWS})
+    with pytest.raises(export.ExportError, match="'by series' sheet would have 1,048,576 rows"):
+        export.to_xlsx({"by team": fits.head(3), "by series": too_long})
+    with pytest.raises(export.ExportError, match="as CSV"):
+        export.to_xlsx({"by series": too_long})
+    assert export.to_xlsx({"by series": fits.head(10)})[:2] == b"PK"

@@ -36,12 +36,25 @@ def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool =
     if fmt == "xlsx":
         from forecast.money import excel_format
 
+        if len(rows) + 1 > export.EXCEL_MAX_ROWS:  # refused before the other sheets are built
+            raise Invalid.from_error(_too_long_for_excel(len(rows)))
         sheets = _sheets(store, state, rows, negotiated)
         money = sorted({*export.MONEY_COLUMNS, "claim", "assignment", "basis_drift", "last_year"})
-        return export.to_xlsx(
-            sheets, money_columns=money, money_format=excel_format(state.currency)
-        )
+        try:
+            return export.to_xlsx(
+                sheets, money_columns=money, money_format=excel_format(state.currency)
+            )
+        except export.ExportError as exc:
+            raise Invalid.from_error(exc) from exc
     return export.write_bundle(_bundle_content(store, state, negotiated), store.installation_key())
+
+
+def _too_long_for_excel(rows: int) -> export.ExportError:
+    return export.ExportError(
+        f"the plan has {rows:,} series-periods, more than the {export.EXCEL_MAX_ROWS - 1:,} rows "
+        "an Excel sheet holds below its header; export it as CSV (which Excel's Power Query and "
+        "every database read) instead"
+    )
 
 
 def _plan_frame(store: PlanRepository, state: PlanState) -> pd.DataFrame:
