@@ -32,9 +32,11 @@ from flask.sessions import SecureCookieSessionInterface
 from dashboard import ids
 from forecast.services import accounts
 from forecast.services import plans as plan_service
+from forecast.services.errors import Forbidden, Invalid
 
 LOGIN_PATH = "/login"
 LOGOUT_PATH = "/logout"
+PASSWORD_PATH = "/password"
 SIGN_IN_SCRIPT = "/login.js"
 THROTTLE_KEY = "forecast_sign_in_throttle"
 DEFAULT_AUTH_HEADER = "X-Forwarded-User"
@@ -248,6 +250,40 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
         flask.session.clear()
         return flask.redirect(LOGIN_PATH)
 
+    @server.route(PASSWORD_PATH, methods=["GET", "POST"])
+    def password() -> Any:
+        account = current_account()
+        if account is None:  # require_sign_in sends strangers to the sign-in page first
+            return flask.redirect(LOGIN_PATH)
+        if flask.request.method == "GET":
+            return _password_page()
+        form = flask.request.form
+        if not secrets.compare_digest(
+            str(form.get("csrf", "")), str(flask.session.get("password_csrf", "-"))
+        ):
+            return _password_page("The form expired: please try again.", status=400)
+        keys = (f"user:{account.name.lower()}", f"addr:{flask.request.remote_addr}")
+        throttle: accounts.SignInThrottle = server.extensions[THROTTLE_KEY]
+        wait = throttle.wait_seconds(*keys)
+        if wait:
+            return _password_page(f"Too many wrong passwords: try again in {wait} seconds.")
+        try:
+            accounts.change_own_password(
+                ctx.store,
+                account.name,
+                str(form.get("current", ""))[: accounts.MAX_PASSWORD_LENGTH + 1],
+                str(form.get("new", ""))[: accounts.MAX_PASSWORD_LENGTH + 1],
+                str(form.get("repeat", ""))[: accounts.MAX_PASSWORD_LENGTH + 1],
+            )
+        except Forbidden:
+            throttle.failed(*keys)
+            return _password_page(accounts.WRONG_CURRENT_PASSWORD)
+        except Invalid as exc:
+            return _password_page(sentence(str(exc)))
+        throttle.succeeded(*keys)
+        flask.session.pop("password_csrf", None)
+        return _password_page(done=True)
+
     @server.route(SIGN_IN_SCRIPT)
     def sign_in_script() -> Any:
         # A new sign-in starts with a clean tab: the plan picked by whoever used it before goes.
@@ -259,6 +295,74 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/"
+
+
+def sentence(text: str) -> str:
+    text = text.strip()
+    return (text[:1].upper() + text[1:]).rstrip(".") + "." if text else text
+
+
+def _html_page(title: str, body: list[str], *, status: int = 200) -> Any:
+    """A server-rendered page in the dashboard's look (sign-in, password)."""
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>{html.escape(title)} · Forecast planner</title><link rel='icon' href='data:,'>",
+        "<link rel='stylesheet' href='/assets/00-bootstrap-flatly-5.3.8.min.css'></head>",
+        "<body class='bg-light'><nav class='navbar navbar-dark bg-primary mb-4'>",
+        "<div class='container-fluid'><a class='navbar-brand fw-bold' href='/'>Forecast planner"
+        "</a></div></nav><main class='container' style='max-width:420px'>",
+        f"<h2 class='mb-3'>{html.escape(title)}</h2>",
+        *body,
+        "</main></body></html>",
+    ]
+    return flask.Response("".join(parts), status=status, mimetype="text/html")
+
+
+def _password_page(error: str | None = None, *, done: bool = False, status: int = 200) -> Any:
+    """Change your own password: the current one, then the new one twice."""
+    account = current_account()
+    who = html.escape(account.name if account else "")
+    if done:
+        return _html_page(
+            "Password changed",
+            [
+                f"<div class='alert alert-success' id='password-done'>The password of {who} is "
+                "changed: use the new one the next time you sign in.</div>",
+                "<a class='btn btn-primary' href='/' id='password-back'>Back to the dashboard</a>",
+            ],
+        )
+    token = flask.session.get("password_csrf") or secrets.token_urlsafe(32)
+    flask.session["password_csrf"] = token
+
+    def field(name: str, label: str, complete: str) -> str:
+        return (
+            f"<div class='mb-3'><label class='form-label' for='password-{name}'>{label}</label>"
+            f"<input class='form-control' id='password-{name}' name='{name}' type='password' "
+            f"autocomplete='{complete}' required maxlength='{accounts.MAX_PASSWORD_LENGTH}'>"
+            "</div>"
+        )
+
+    body = [f"<p class='text-muted'>Signed in as <b>{who}</b>.</p>"]
+    if error:
+        body.append(
+            f"<div class='alert alert-warning' id='password-error'>{html.escape(error)}</div>"
+        )
+    body += [
+        f"<form method='post' action='{PASSWORD_PATH}' id='password-form'>",
+        f"<input type='hidden' name='csrf' value='{html.escape(token)}'>",
+        field("current", "Current password", "current-password"),
+        field(
+            "new",
+            f"New password (at least {accounts.MIN_PASSWORD_LENGTH} characters)",
+            "new-password",
+        ),
+        field("repeat", "New password again", "new-password"),
+        "<button class='btn btn-primary w-100' id='password-submit' type='submit'>"
+        "Change the password</button></form>",
+        "<p class='mt-3'><a href='/'>Back to the dashboard</a></p>",
+    ]
+    return _html_page("Change your password", body, status=status)
 
 
 def _page(ctx: Any, error: str | None = None, *, name: str = "", status: int = 200) -> Any:

@@ -15,6 +15,7 @@ NAV_URL = "nav-url"
 NAV_PLAN = "nav-plan"
 NAV_ROLE = "nav-role"  # who is signed in and their role in the current plan
 NAV_SIGN_OUT = "nav-sign-out"
+NAV_PASSWORD = "nav-password"  # link to the change-your-password page
 NAV_SESSION = "nav-session"  # dcc.Store (session storage): {"plan_id": str|None}
 NAV_PLANS_CHANGED = "nav-plans-changed"  # dcc.Store bumped when a plan is created or versioned
 

@@ -61,6 +61,12 @@ def layout(pages: Sequence[Any], *, sign_out: bool = True) -> html.Div:
                         # Behind a sign-in proxy (--auth header) the proxy signs people out.
                         *(
                             [
+                                html.A(
+                                    "Password",
+                                    href=auth.PASSWORD_PATH,
+                                    id=ids.NAV_PASSWORD,
+                                    className="btn btn-outline-light btn-sm",
+                                ),
                                 html.Form(
                                     html.Button(
                                         "Sign out",
@@ -71,7 +77,7 @@ def layout(pages: Sequence[Any], *, sign_out: bool = True) -> html.Div:
                                     action=auth.LOGOUT_PATH,
                                     method="POST",
                                     className="m-0",
-                                )
+                                ),
                             ]
                             if sign_out
                             else []

@@ -5,6 +5,7 @@ proxy header, and who may do what through the dashboard's callback endpoint."""
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -260,6 +261,53 @@ def test_sign_in_without_the_form_token_is_refused(app):
     response = client.post("/login", data={"name": "olga", "password": PASSWORD})
     assert response.status_code == 400
     assert client.get("/_dash-layout").status_code == 401
+
+
+def _password_form(client, **fields) -> object:
+    page = client.get("/password").get_data(as_text=True)
+    token = re.search(r"name='csrf' value='([^']+)'", page)
+    assert token, page[:500]
+    return client.post("/password", data={"csrf": token.group(1), **fields})
+
+
+def test_a_signed_in_person_changes_their_own_password(app):
+    """The current password first (an unattended session cannot take the account over), the
+    new one twice; then only the new one signs in."""
+    client = signed_in_client(app, "nina")
+    assert "Change your password" in client.get("/password").get_data(as_text=True)
+    new = "nina's own long passphrase"
+    wrong = _password_form(client, current="not it at all", new=new, repeat=new)
+    assert "The current password is not right." in wrong.get_data(as_text=True)
+    differ = _password_form(client, current=PASSWORD, new=new, repeat=new + "!")
+    assert "The two new passwords differ" in differ.get_data(as_text=True)
+    short = _password_form(client, current=PASSWORD, new="short", repeat="short")
+    assert "at least 10 characters" in short.get_data(as_text=True)
+    assert accounts.authenticate(_store(app), "nina", PASSWORD) is not None  # nothing changed
+    done = _password_form(client, current=PASSWORD, new=new, repeat=new)
+    assert "The password of nina is changed" in done.get_data(as_text=True)
+    fresh = app.server.test_client()
+    assert sign_in(fresh, "nina", PASSWORD).status_code == 200  # the old one: the form again
+    assert sign_in(fresh, "nina", new).status_code == 302
+
+
+def test_the_password_page_needs_a_session_and_its_form_token(app):
+    stranger = app.server.test_client()
+    assert stranger.get("/password").headers["Location"].startswith("/login")
+    client = signed_in_client(app, "carl")
+    refused = client.post(
+        "/password", data={"current": PASSWORD, "new": "x" * 12, "repeat": "x" * 12}
+    )
+    assert refused.status_code == 400
+    assert accounts.authenticate(_store(app), "carl", PASSWORD) is not None
+
+
+def test_guessing_the_current_password_is_throttled_like_signing_in(app):
+    client = signed_in_client(app, "lena")
+    for _ in range(accounts.FREE_FAILURES):
+        _password_form(client, current="guess guess guess", new="y" * 12, repeat="y" * 12)
+    waited = _password_form(client, current=PASSWORD, new="y" * 12, repeat="y" * 12)
+    assert "try again in" in waited.get_data(as_text=True)
+    assert accounts.authenticate(_store(app), "lena", PASSWORD) is not None
 
 
 # -- who is signed in ------------------------------------------------------------------------------

@@ -110,6 +110,23 @@ def set_password(store: PlanRepository, name: str, password: str) -> None:
     store.update_account(name, password_hash=_hasher.hash(password))
 
 
+WRONG_CURRENT_PASSWORD = "The current password is not right."
+
+
+def change_own_password(
+    store: PlanRepository, name: str, current: str, new: str, repeated: str
+) -> None:
+    """A signed-in person sets a new password: the current one first (so an unattended session
+    cannot take the account over), then the new one twice."""
+    if authenticate(store, name, current) is None:
+        raise Forbidden(WRONG_CURRENT_PASSWORD)
+    if new != repeated:
+        raise Invalid("the two new passwords differ; type the same one twice")
+    if new == current:
+        raise Invalid("the new password is the current one; choose another")
+    set_password(store, name, new)
+
+
 def disable(store: PlanRepository, name: str) -> None:
     """The account can no longer sign in; its open dashboard sessions end at their next request."""
     get_user(store, name)
