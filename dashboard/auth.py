@@ -45,6 +45,7 @@ _OPEN_PATHS = (LOGIN_PATH, LOGOUT_PATH, SIGN_IN_SCRIPT)
 _OPEN_PREFIXES = ("/assets/",)
 BAD_CREDENTIALS = "Unknown user name or wrong password."
 SESSION_COOKIE = "forecast_session"
+CREDENTIAL = "credential"  # the session's stamp of the password it signed in with
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ def background_account_name(ctx: Any) -> str | None:
         headers = callback_context.headers or {}
     except Exception:  # no callback running at all
         return None
+    data: dict[str, Any] = {}
     if ctx.auth_mode == "header":
         wanted = {k.lower(): v for k, v in headers.items()}.get(ctx.auth_header.lower())
         name = (wanted or "").strip() or None
@@ -104,7 +106,11 @@ def background_account_name(ctx: Any) -> str | None:
             data = {}
         name = data.get("_user_id")
     account = accounts.active_account(ctx.fresh_store(), name)
-    return account.name if account is not None else None
+    if account is None:
+        return None
+    if ctx.auth_mode != "header" and data.get(CREDENTIAL) != accounts.credential_stamp(account):
+        return None  # signed in before the password changed
+    return account.name
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -149,7 +155,13 @@ def install(
 
         @manager.user_loader
         def from_session(user_id: str) -> SignedIn | None:
-            return account_of(user_id)
+            account = accounts.active_account(ctx.store, user_id)
+            # A session signed in before the password changed (elsewhere) has ended.
+            if account is None or flask.session.get(CREDENTIAL) != accounts.credential_stamp(
+                account
+            ):
+                return None
+            return SignedIn(account.name, account.display_name, account.is_admin)
 
         _add_sign_in_routes(server, ctx)
 
@@ -242,6 +254,7 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
         throttle.succeeded(*keys)
         flask.session.clear()  # a fresh session: nothing from before the sign-in carries over
         flask_login.login_user(SignedIn(account.name, account.display_name, account.is_admin))
+        flask.session[CREDENTIAL] = accounts.credential_stamp(account)
         return flask.redirect(_safe_next(form.get("next")))
 
     @server.route(LOGOUT_PATH, methods=["POST"])
@@ -282,6 +295,10 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
             return _password_page(sentence(str(exc)))
         throttle.succeeded(*keys)
         flask.session.pop("password_csrf", None)
+        # This session goes on; the others of this account end at their next request.
+        changed = accounts.active_account(ctx.store, account.name)
+        if changed is not None:
+            flask.session[CREDENTIAL] = accounts.credential_stamp(changed)
         return _password_page(done=True)
 
     @server.route(SIGN_IN_SCRIPT)

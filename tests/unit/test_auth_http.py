@@ -274,6 +274,7 @@ def test_a_signed_in_person_changes_their_own_password(app):
     """The current password first (an unattended session cannot take the account over), the
     new one twice; then only the new one signs in."""
     client = signed_in_client(app, "nina")
+    elsewhere = signed_in_client(app, "nina")  # the same person, another browser
     assert "Change your password" in client.get("/password").get_data(as_text=True)
     new = "nina's own long passphrase"
     wrong = _password_form(client, current="not it at all", new=new, repeat=new)
@@ -285,6 +286,8 @@ def test_a_signed_in_person_changes_their_own_password(app):
     assert accounts.authenticate(_store(app), "nina", PASSWORD) is not None  # nothing changed
     done = _password_form(client, current=PASSWORD, new=new, repeat=new)
     assert "The password of nina is changed" in done.get_data(as_text=True)
+    assert client.get("/_dash-layout").status_code == 200  # this session goes on
+    assert elsewhere.get("/_dash-layout").status_code == 401  # the other one has ended
     fresh = app.server.test_client()
     assert sign_in(fresh, "nina", PASSWORD).status_code == 200  # the old one: the form again
     assert sign_in(fresh, "nina", new).status_code == 302

@@ -110,6 +110,14 @@ def set_password(store: PlanRepository, name: str, password: str) -> None:
     store.update_account(name, password_hash=_hasher.hash(password))
 
 
+def credential_stamp(account: Account) -> str:
+    """A short fingerprint of the account's password hash (salted anew at every change): a
+    session keeps the stamp of its sign-in, so a new password ends the other open sessions."""
+    import hashlib
+
+    return hashlib.sha256((account.password_hash or "").encode()).hexdigest()[:16]
+
+
 WRONG_CURRENT_PASSWORD = "The current password is not right."
 
 
