@@ -244,3 +244,13 @@ def test_the_accuracy_pages_track_record_lists_only_plans_the_user_belongs_to(he
     assert any(row["name"] == "held out" for row in member["acc-track-grid"]["rowData"])
     assert outsider["acc-track-grid"]["rowData"] == []
     assert "held out" not in str(outsider)
+
+
+def test_fva_header_names_the_layers_as_its_table_does(held_out):
+    """The header said `system_plan` and `target` above a table of 'System plan (events)' and
+    'Negotiated target', with ISO timestamps where every other command prints minutes."""
+    data_dir, plan = held_out["data_dir"], held_out["plan"]
+    run(data_dir, "plan", "actuals", plan, str(held_out["actuals"]), "--as", "olga")
+    out = run(data_dir, "plan", "fva", plan)
+    assert "  system plan scored on version" in out and "  negotiated target scored on" in out
+    assert "system_plan scored" not in out and "+00:00" not in out.split("layer")[0]

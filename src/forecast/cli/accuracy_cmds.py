@@ -93,15 +93,23 @@ def fva_cmd(
 
 
 def _print_report(report: Any) -> None:
+    from forecast.services import money as fmt
+
     typer.echo(f"plan {report.plan_id} {report.name!r} ({report.status})")
     for layer, snap in report.scored_on.items():
         if layer == "baseline":
             continue
-        when = f", {snap['at']} by {snap['by']}" if snap.get("snapshot") else f": {snap['note']}"
-        typer.echo(f"  {layer} scored on version {snap['version']} ({snap['status']}{when})")
+        when = (
+            f", {fmt.minute_utc(snap['at'])} by {snap['by']}"
+            if snap.get("snapshot")
+            else f": {snap['note']}"
+        )
+        named = CULTURES.get(layer, layer.replace("_", " "))
+        typer.echo(f"  {named} scored on version {snap['version']} ({snap['status']}{when})")
     a = report.actuals
     typer.echo(
-        f"  actuals version {a['version']} ({a['filename']}, {a['uploaded_by']}, {a['at']}); "
+        f"  actuals version {a['version']} ({a['filename']}, {a['uploaded_by']}, "
+        f"{fmt.minute_utc(a['at'])}); "
         f"{len(report.periods)} period(s) scored"
     )
     for note in report.notes:
