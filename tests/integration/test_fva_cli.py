@@ -193,6 +193,10 @@ def test_track_record_names_the_closer_culture_per_plan_and_team(held_out):
         "c",
         "d",
     }
+    text = run(data_dir, "track-record")
+    culture = {"system_plan": "system plan", "target": "negotiated target"}[expected]
+    assert f"{culture} by {100 * row['margin']:.2f} pts" in text  # points, not a percent
+    assert "WAPE negotiated" in text
 
 
 def test_accuracy_downloads_hold_the_same_tables_as_csv_and_xlsx(held_out):

@@ -159,17 +159,21 @@ def track_record_cmd(
         typer.echo("no plan has actuals yet: upload them with `forecast plan actuals PLAN FILE`")
         return
     typer.echo(
-        f"{'plan':<10}{'name':<20}{'from':<12}{'scope':<14}{'WAPE system':>12}"
-        f"{'WAPE target':>12}{'given vs offered':>18}  closer"
+        f"{'plan':<10}{'name':<30}{'from':<12}{'scope':<14}{'WAPE system':>12}"
+        f"{'WAPE negotiated':>16}{'given vs offered':>18}  closer"
     )
     for row in table.to_dict(orient="records"):
         scope = "overall" if row["scope"] == "overall" else f"team {row['key']}"
         closer = CULTURES.get(str(row["closer"]), "–")
         typer.echo(
-            f"{row['plan_id']:<10}{str(row['name'])[:19]:<20}{str(row['horizon_start']):<12}"
-            f"{scope:<14}{_pct(row['wape_system_plan']):>12}{_pct(row['wape_target']):>12}"
+            f"{row['plan_id']:<10}{str(row['name'])[:29]:<30}{str(row['horizon_start']):<12}"
+            f"{scope:<14}{_pct(row['wape_system_plan']):>12}{_pct(row['wape_target']):>16}"
             f"{_pct(row['given_vs_offered'], True):>18}  {closer}"
-            + (f" by {_pct(row['margin'])}" if row["closer"] not in (None, "tie") else "")
+            + (
+                f" by {100 * abs(row['margin']):.2f} pts"
+                if row["closer"] not in (None, "tie")
+                else ""
+            )
         )
     typer.echo(
         "given vs offered: WAPE points the values planners gave instead of the system's "
@@ -228,13 +232,13 @@ def replay_cmd(
     typer.echo("")
     typer.echo(
         f"{'cycle':<7}{'from':<12}{'scope':<14}{'WAPE base':>10}{'WAPE system':>12}"
-        f"{'WAPE target':>12}  closer"
+        f"{'WAPE negotiated':>16}  closer"
     )
     for row in result.cycles.to_dict(orient="records"):
         scope = "overall" if row["scope"] == "overall" else f"team {row['key']}"
         typer.echo(
             f"{row['cycle']:<7}{row['start']:<12}{scope:<14}{_pct(row['wape_baseline']):>10}"
-            f"{_pct(row['wape_system_plan']):>12}{_pct(row['wape_target']):>12}"
+            f"{_pct(row['wape_system_plan']):>12}{_pct(row['wape_target']):>16}"
             f"  {CULTURES.get(str(row['closer']), '–')}"
         )
     s = result.summary()
