@@ -330,3 +330,17 @@ def test_reading_a_store_that_is_not_there_says_so_and_creates_nothing(tmp_path)
         assert result.exit_code == 4, (args, result.output)
         assert f"there is no plan store in {missing}" in result.stderr
     assert not missing.exists()
+
+
+def test_the_owner_revokes_a_role_from_the_command_line_but_never_the_last_owner(data_dir, plan_id):
+    drafted = run(data_dir, "plan", "new-version", plan_id, "--json")
+    plan_id = json.loads(drafted.stdout)["plan_id"]
+    assert run(data_dir, "plan", "grant", plan_id, "rita", "--role", "planner").exit_code == 0
+    refused = run(data_dir, "plan", "revoke", plan_id, "rita", "--role", "planner", user="rita")
+    assert refused.exit_code == 3 and "needs the owner role" in refused.stderr
+    gone = run(data_dir, "plan", "revoke", plan_id, "rita", "--role", "planner")
+    assert gone.exit_code == 0 and "rita is no longer a member" in gone.stdout
+    last = run(data_dir, "plan", "revoke", plan_id, "ann", "--role", "owner")
+    assert last.exit_code == 2 and "only owner" in last.stderr
+    audit = run_ro(data_dir, "plan", "audit", plan_id).stdout
+    assert "revoke planner from rita" in audit

@@ -386,6 +386,22 @@ def grant(
     )
 
 
+@plan_change_command(plan_app, "revoke")
+def revoke(
+    change: PlanChange,
+    user: Annotated[str, typer.Argument(help="User to take the role from.")],
+    role: Annotated[Role, typer.Option("--role", help="The role.")],
+) -> None:
+    """Take a role from a user on the plan (owner only; the last owner stays)."""
+    state = change.apply(plans.revoke, user, role)
+    left = state.roles_of(user) if user in state.members else []
+    if change.as_json:
+        echo_json(_saved(state) | {"user": user, "roles": left})
+        return
+    now = f"is still {'+'.join(left)}" if left else "is no longer a member"
+    typer.echo(f"{user} {now} of plan {state.plan_id} (version {state.version})")
+
+
 @plan_app.command("audit")
 def audit(
     plan: PlanArg, db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False
