@@ -329,3 +329,16 @@ def test_ingest_error_survives_pickling():
     copy = pickle.loads(pickle.dumps(err.value))
     assert copy.problems == err.value.problems
     assert str(copy) == str(err.value)
+
+
+def test_problems_are_listed_in_the_order_of_the_files_rows():
+    """Found check by check (dates, then values, then keys), they are shown row by row, as a
+    spreadsheet user walks through the file."""
+    text = (
+        "store,date,sales\n1,2024-01-01,10\n1,2024-01-08,abc\n1,2024-13-15,5\n1,,7\n"
+        ",2024-01-29,3\n"
+    )
+    with pytest.raises(IngestError) as err:
+        read_sales(text.encode(), filename="bad.csv")
+    found = [(p.row, p.column) for p in err.value.problems]
+    assert found == [(3, "sales"), (4, "date"), (5, "date"), (6, "store")]

@@ -35,11 +35,26 @@ class Problem:
         return f"{where}: {self.message}{value} -> {self.fix}"
 
 
+def in_file_order(problems: list[Problem]) -> list[Problem]:
+    """The problems in the order a spreadsheet user goes through the file: those of the whole
+    file found first, then by row (the problems of one row in the order found), then the lines
+    that came after rows (``... and 16 more rows``)."""
+    seen_row = False
+    keyed = []
+    for problem in problems:
+        if problem.row is not None:
+            seen_row = True
+            keyed.append(((1, problem.row), problem))
+        else:
+            keyed.append(((2 if seen_row else 0, 0), problem))
+    return [problem for _, problem in sorted(keyed, key=lambda pair: pair[0])]
+
+
 class IngestError(Exception):
     """The file cannot be read into the long contract; `problems` lists every problem found."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
+        self.problems = in_file_order(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def __reduce__(self) -> tuple[type[IngestError], tuple[list[Problem]]]:
