@@ -335,8 +335,7 @@ def test_problems_are_listed_in_the_order_of_the_files_rows():
     """Found check by check (dates, then values, then keys), they are shown row by row, as a
     spreadsheet user walks through the file."""
     text = (
-        "store,date,sales\n1,2024-01-01,10\n1,2024-01-08,abc\n1,2024-13-15,5\n1,,7\n"
-        ",2024-01-29,3\n"
+        "store,date,sales\n1,2024-01-01,10\n1,2024-01-08,abc\n1,2024-13-15,5\n1,,7\n,2024-01-29,3\n"
     )
     with pytest.raises(IngestError) as err:
         read_sales(text.encode(), filename="bad.csv")
