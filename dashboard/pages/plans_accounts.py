@@ -1,4 +1,5 @@
-"""Accounts on the Plans page, for admins only: list, add (with a password), disable, enable."""
+"""Accounts on the Plans page, for admins only: list, add (with a password), set a new password,
+disable, enable."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ NAME = "plans-accounts-name"
 PASSWORD = "plans-accounts-password"
 ADMIN = "plans-accounts-admin"
 ADD = "plans-accounts-add"
+RESET_NAME = "plans-accounts-reset-name"
+RESET_PASSWORD = "plans-accounts-reset-password"
+RESET = "plans-accounts-reset"
 # pattern-matching: {"type": SWITCH, "user": ..., "to": "disable" | "enable"}; the id says what
 # the click does, so a table drawn before someone else's change never does the opposite.
 SWITCH = "plans-accounts-switch"
@@ -50,6 +54,23 @@ def section(ctx: DashboardContext) -> html.Div:
                     ),
                     dbc.Col(dbc.Checkbox(id=ADMIN, label="admin", value=False), md=2),
                     dbc.Col(dbc.Button("Add account", id=ADD, color="primary"), md=3),
+                ],
+                className="g-2 mt-2 align-items-center",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(dbc.Input(id=RESET_NAME, placeholder="account"), md=3),
+                    dbc.Col(
+                        dbc.Input(
+                            id=RESET_PASSWORD,
+                            type="password",
+                            placeholder="its new password (10+ characters)",
+                            autocomplete="new-password",
+                        ),
+                        md=4,
+                    ),
+                    dbc.Col(md=2),
+                    dbc.Col(dbc.Button("Set password", id=RESET, color="secondary"), md=3),
                 ],
                 className="g-2 mt-2 align-items-center",
             ),
@@ -108,6 +129,25 @@ def add_account(
     return alert or components.success_alert(f"Added account {name}."), (refresh or 0) + 1
 
 
+def reset_password(
+    ctx: DashboardContext,
+    n: int | None,
+    name: str | None,
+    password: str | None,
+    refresh: int | None,
+) -> tuple[Any, Any]:
+    """An admin sets someone's password (a forgotten one); their open sessions end."""
+    me = _admin()
+    if not n or me is None:
+        return no_update, no_update
+    who = (name or "").strip()
+    _, alert = components.call_service(
+        lambda: accounts.set_password_as(ctx.store, me, who, password or "")
+    )
+    done = f"Set a new password for {who}; their open sessions have ended."
+    return alert or components.success_alert(done), (refresh or 0) + 1
+
+
 def switch_account(
     ctx: DashboardContext, clicks: list[int | None], refresh: int | None
 ) -> tuple[Any, Any]:
@@ -144,5 +184,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     form = (State(NAME, "value"), State(PASSWORD, "value"), State(ADMIN, "value"))
     once = {"prevent_initial_call": True}
     bind(app, ctx, add_account, *changed, Input(ADD, "n_clicks"), *form, counter, **once)
+    reset = (State(RESET_NAME, "value"), State(RESET_PASSWORD, "value"))
+    bind(app, ctx, reset_password, *changed, Input(RESET, "n_clicks"), *reset, counter, **once)
     switches = Input({"type": SWITCH, "user": ALL, "to": ALL}, "n_clicks")
     bind(app, ctx, switch_account, *changed, switches, counter, **once)

@@ -672,3 +672,30 @@ def test_only_an_admin_manages_accounts_in_the_dashboard(app):
     assert accounts.authenticate(store, "zoe", PASSWORD) is not None
     refused = _switch_account(app, "adam", "adam")
     assert "your own account" in _text(refused["plans-accounts-alert"]["children"])
+
+
+def _reset_password(app, who, name, password):
+    key = callback_key(app, CHANGED, ("plans-accounts-reset", "n_clicks"))
+    click = [{"id": "plans-accounts-reset", "property": "n_clicks", "value": 1}]
+    form = [
+        {"id": "plans-accounts-reset-name", "property": "value", "value": name},
+        {"id": "plans-accounts-reset-password", "property": "value", "value": password},
+        COUNTER,
+    ]
+    return _post(app, who, key, click, form, ["plans-accounts-reset.n_clicks"])
+
+
+def test_an_admin_sets_a_forgotten_password_and_ends_that_persons_sessions(app):
+    store = _store(app)
+    carls_browser = signed_in_client(app, "carl")
+    new = "carl's brand new passphrase"
+    assert _reset_password(app, "olga", "carl", new) == {}  # not an admin: nothing happens
+    assert accounts.authenticate(store, "carl", PASSWORD) is not None
+    done = _reset_password(app, "adam", "carl", new)
+    assert "Set a new password for carl" in _text(done["plans-accounts-alert"]["children"])
+    assert accounts.authenticate(store, "carl", new) is not None
+    assert carls_browser.get("/_dash-layout").status_code == 401  # signed in with the old one
+    short = _reset_password(app, "adam", "carl", "short")
+    assert "at least 10 characters" in _text(short["plans-accounts-alert"]["children"])
+    own = _reset_password(app, "adam", "adam", new)
+    assert "Change your own password with Password" in _text(own["plans-accounts-alert"])

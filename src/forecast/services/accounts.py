@@ -191,6 +191,15 @@ def disable_as(store: PlanRepository, actor: str | None, name: str) -> None:
     disable(store, name)
 
 
+def set_password_as(store: PlanRepository, actor: str | None, name: str, password: str) -> None:
+    """An admin gives an account a new password (a forgotten one, or the demo's replaced); the
+    account's open sessions end. Your own goes through the current one (`change_own_password`)."""
+    require_admin(store, actor)
+    if name == actor:
+        raise Invalid("change your own password with Password (it asks for the current one)")
+    set_password(store, name, password)
+
+
 def enable_as(store: PlanRepository, actor: str | None, name: str) -> None:
     """An admin lets a disabled account sign in again (same password, same roles)."""
     require_admin(store, actor)
