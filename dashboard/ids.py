@@ -144,6 +144,7 @@ NEG_MANUAL_AMOUNT = "neg-manual-amount"
 
 # -- page 4: side by side -------------------------------------------------------------------
 SBS_ALERT = "sbs-alert"
+SBS_PARTS = "sbs-parts"  # everything that compares: hidden before a goal
 SBS_TOTALS = "sbs-totals"
 SBS_TEAM_BARS = "sbs-team-bars"
 SBS_TEAM_PICK = "sbs-team-pick"

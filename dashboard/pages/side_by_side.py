@@ -29,72 +29,86 @@ HOW_TO_READ = (
 ALL_TEAMS = "__all__"
 
 
+HIDDEN = {"display": "none"}
+
+
 def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
     return html.Div(
         [
             components.page_header(NAME, HOW_TO_READ),
             html.Div(id=ids.SBS_ALERT),
-            dbc.Row(id=ids.SBS_TOTALS, className="g-2 mb-3"),
-            dbc.Row(
+            html.Div(
                 [
-                    dbc.Col(
-                        dcc.Loading(
-                            dcc.Graph(
-                                id=ids.SBS_TEAM_BARS,
-                                figure=figures.empty_figure(""),
-                                style={"height": "380px"},
-                            ),
-                            type="dot",
-                        ),
-                        lg=6,
-                    ),
-                    dbc.Col(
+                    dbc.Row(id=ids.SBS_TOTALS, className="g-2 mb-3"),
+                    dbc.Row(
                         [
-                            dcc.Dropdown(
-                                id=ids.SBS_TEAM_PICK,
-                                options=[{"label": "All teams", "value": ALL_TEAMS}],
-                                value=ALL_TEAMS,
-                                clearable=False,
-                            ),
-                            dcc.Loading(
-                                dcc.Graph(
-                                    id=ids.SBS_PERIOD_LINES,
-                                    figure=figures.empty_figure(""),
-                                    style={"height": "340px"},
+                            dbc.Col(
+                                dcc.Loading(
+                                    dcc.Graph(
+                                        id=ids.SBS_TEAM_BARS,
+                                        figure=figures.empty_figure(""),
+                                        style={"height": "380px"},
+                                    ),
+                                    type="dot",
                                 ),
-                                type="dot",
+                                lg=6,
+                            ),
+                            dbc.Col(
+                                [
+                                    dcc.Dropdown(
+                                        id=ids.SBS_TEAM_PICK,
+                                        options=[{"label": "All teams", "value": ALL_TEAMS}],
+                                        value=ALL_TEAMS,
+                                        clearable=False,
+                                    ),
+                                    dcc.Loading(
+                                        dcc.Graph(
+                                            id=ids.SBS_PERIOD_LINES,
+                                            figure=figures.empty_figure(""),
+                                            style={"height": "340px"},
+                                        ),
+                                        type="dot",
+                                    ),
+                                ],
+                                lg=6,
                             ),
                         ],
-                        lg=6,
+                        className="g-3",
+                    ),
+                    html.H4("Where they disagree", className="mt-3"),
+                    dag.AgGrid(
+                        id=ids.SBS_DIFF_GRID,
+                        rowData=[],
+                        columnDefs=difference_columns(),
+                        getRowId="params.data.team",
+                        defaultColDef={"resizable": True, "sortable": True},
+                        dashGridOptions={
+                            "domLayout": "autoHeight",
+                            "suppressColumnVirtualisation": True,
+                        },
+                        className="ag-theme-alpine",
+                    ),
+                    html.H4("How far each target stretches", className="mt-4"),
+                    html.P(
+                        "Probability that actuals reach the target, judged by how far this engine's "
+                        "forecasts of team totals missed over past windows of the plan's own history "
+                        "(the chart's title says how many), around the system plan with its events at "
+                        "their stated size, and the target's growth over the same periods last year "
+                        "(left out where the history does not reach back that far, or where a series "
+                        "had no rows or a long closure then).",
+                        className="small text-muted",
+                    ),
+                    dcc.Loading(
+                        dcc.Graph(
+                            id=ids.SBS_STRETCH,
+                            figure=figures.empty_figure(""),
+                            style={"height": "300px"},
+                        ),
+                        type="dot",
                     ),
                 ],
-                className="g-3",
-            ),
-            html.H4("Where they disagree", className="mt-3"),
-            dag.AgGrid(
-                id=ids.SBS_DIFF_GRID,
-                rowData=[],
-                columnDefs=difference_columns(),
-                getRowId="params.data.team",
-                defaultColDef={"resizable": True, "sortable": True},
-                dashGridOptions={"domLayout": "autoHeight", "suppressColumnVirtualisation": True},
-                className="ag-theme-alpine",
-            ),
-            html.H4("How far each target stretches", className="mt-4"),
-            html.P(
-                "Probability that actuals reach the target, judged by how far this engine's "
-                "forecasts of team totals missed over past windows of the plan's own history "
-                "(the chart's title says how many), around the system plan with its events at "
-                "their stated size, and the target's growth over the same periods last year "
-                "(left out where the history does not reach back that far, or where a series "
-                "had no rows or a long closure then).",
-                className="small text-muted",
-            ),
-            dcc.Loading(
-                dcc.Graph(
-                    id=ids.SBS_STRETCH, figure=figures.empty_figure(""), style={"height": "300px"}
-                ),
-                type="dot",
+                id=ids.SBS_PARTS,
+                style=HIDDEN,
             ),
         ]
     )
@@ -265,13 +279,15 @@ def difference_rows(comparison: PlanComparison) -> list[dict[str, Any]]:
 
 
 def comparison_outputs(comparison: PlanComparison) -> tuple[Any, ...]:
-    """Cards, team bars, difference rows, stretch chart, team choices, alert."""
+    """Cards, team bars, difference rows, stretch chart, team choices, alert, and the style of
+    the parts that compare (hidden before a goal: there is nothing to compare yet)."""
     if not comparison.has_goal:
         empty = figures.empty_figure("No negotiated plan yet: set a goal on the Negotiation page")
         note = components.info_alert(
-            "No negotiated plan yet: the owner sets a goal on the Negotiation page."
+            "No negotiated plan yet: the owner sets a goal on the Negotiation page. Until then "
+            "the System plan page shows the system plan per team and period."
         )
-        return [], empty, [], empty, [], note
+        return [], empty, [], empty, [], note, HIDDEN
     return (
         summary_cards(comparison),
         figures.in_currency(
@@ -281,6 +297,7 @@ def comparison_outputs(comparison: PlanComparison) -> tuple[Any, ...]:
         figures.stretch_chart(comparison.stretch, title=comparison.stretch_note),
         [{"label": "All teams", "value": ALL_TEAMS}] + components.options(comparison.teams),
         drift_alert(comparison.summary),
+        {},
     )
 
 
@@ -300,7 +317,7 @@ def period_figure(frame: pd.DataFrame | None, team: str | None) -> Any:
 def render(ctx: DashboardContext, session: dict | None) -> tuple[Any, ...]:
     plan_id = (session or {}).get("plan_id")
     if not plan_id:
-        return [], no_update, [], no_update, no_update, components.need_plan_notice()
+        return [], no_update, [], no_update, no_update, components.need_plan_notice(), HIDDEN
     return comparison_outputs(comparison.compare_plans(ctx.store, plan_id))
 
 
@@ -329,6 +346,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Output(ids.SBS_STRETCH, "figure"),
         Output(ids.SBS_TEAM_PICK, "options"),
         Output(ids.SBS_ALERT, "children"),
+        Output(ids.SBS_PARTS, "style"),
         Input(ids.NAV_SESSION, "data"),
     )
     bind(
