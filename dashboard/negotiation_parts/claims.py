@@ -45,6 +45,14 @@ def team_card(card: TeamCard, currency: str | None = "EUR") -> dbc.Col:
                     style={"color": figures.NEGOTIATED_COLOUR},
                 ),
                 html.Span(" · " + ("–" if share is None else f"{share:+.1f} % of own basis")),
+            ]
+            if card.has_goal
+            else [
+                html.Span(
+                    "system plan "
+                    f"{components.minor_to_money(card.system_plan, currency=currency)} · "
+                    "no goal yet, so nothing to claim"
+                )
             ],
             className="small mt-1",
         ),

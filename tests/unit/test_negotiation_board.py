@@ -58,6 +58,12 @@ def test_before_a_goal_only_the_owner_may_set_it(store, plan_id):
     assert not lead.actions.set_goal.allowed
     assert "only the plan owner" in lead.actions.set_goal.why_not
     assert "anna cannot set the goal, close, assign or lock" in lead.actions.owner_decisions.why_not
+    # No basis yet: each card shows its team's system plan, not "basis €0".
+    _, system = nego.current_totals(store, nego.get_plan(store, plan_id))
+    for card in owner.cards:
+        assert card.system_plan == system[card.team] > 0
+        shown = _text(claims.team_card(card))
+        assert "no goal yet" in shown and "basis €0" not in shown
 
 
 def test_a_lead_may_claim_only_for_their_own_team_while_the_round_is_open(store, plan_id):

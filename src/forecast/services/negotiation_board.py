@@ -9,7 +9,7 @@ plan's ``currency``; ``stretch_note`` says what the stretch probabilities rest o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -39,6 +39,10 @@ class TeamCard:
     probability: float | None
     can_claim: Permission
     can_withdraw: Permission
+    system_plan: int = 0
+    """The team's current system plan (minor units): what the card shows before a goal, when
+    there is no basis yet."""
+    has_goal: bool = True
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,10 @@ def negotiation_board(store: PlanRepository, plan: str, user: str | None) -> Neg
         "currency": state.currency,
     }
     if neg is None or neg.goal is None:
-        cards = tuple(_card(t, leads, actions, None, None) for t in teams)
+        cards = tuple(
+            replace(_card(t, leads, actions, None, None), system_plan=system[t], has_goal=False)
+            for t in teams
+        )
         return NegotiationBoard(stage="draft", basis="baseline", cards=cards, **common)
     summary = nego.summary(store, state.plan_id)
     ledger = nego.ledger(store, state.plan_id)
