@@ -68,6 +68,10 @@ def test_goal_typed_with_dollar_sign_and_separators_and_ledger_in_dollars(usd_pl
     total = rows[-1]
     assert total["target_minor"] == 72_000_000_00 and total["target"] == 72_000_000.0
     assert all(round(r["expected"] * 100) == r["expected_minor"] for r in rows)
+    # The expectation is the ledger's system plan, to the cent (it was a float sum, cents off).
+    ledger = json.loads(run_ro(data_dir, "plan", "ledger", plan_id, "--json").stdout)["ledger"]
+    system = {r["team"]: r["system_plan_minor"] for r in ledger}
+    assert {r["team"]: r["expected_minor"] for r in rows} == system
 
 
 def test_euro_amount_in_a_dollar_plan_is_refused(usd_plan) -> None:

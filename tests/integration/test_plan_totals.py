@@ -108,7 +108,10 @@ def from_the_frames(store, plan_id: str) -> dict:
         )
         teams = frame.drop_duplicates("unique_id").set_index("unique_id")["team"]
         calibration = stretch_calibration.of_plan(store, state, lambda: (history, teams))
-        out["stretch"] = nego.in_cents(apply_calibration(table, calibration), nego.STRETCH_AMOUNTS)
+        out["stretch"] = nego.exact_expectations(
+            nego.in_cents(apply_calibration(table, calibration), nego.STRETCH_AMOUNTS),
+            *reversed(out["current"]),
+        )
         negotiated = nego.negotiated_plan(store, plan_id)
         out["team_totals"] = comparison.team_totals(negotiated)
         bands = [c for c in frame.columns if c.startswith("baseline")]

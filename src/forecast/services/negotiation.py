@@ -732,7 +732,27 @@ def stretch(store: PlanRepository, plan: str) -> pd.DataFrame:
         return load_blob_frame(store, state.plan_id, HISTORY), teams
 
     table = apply_calibration(table, stretch_calibration.of_plan(store, state, inputs))
-    return in_cents(table, STRETCH_AMOUNTS)
+    return exact_expectations(
+        in_cents(table, STRETCH_AMOUNTS), totals.team_system_plan, totals.team_baseline
+    )
+
+
+def exact_expectations(
+    table: pd.DataFrame, system_plan: Mapping[str, int], baseline: Mapping[str, int]
+) -> pd.DataFrame:
+    """A stretch table (in cents) whose ``expected`` and ``expected_baseline`` are the ledger's
+    system plan and baseline per team (minor units) to the cent: the moments they were computed
+    from are float sums, a few cents off on a plan of a few hundred thousand."""
+    out = table.copy()
+    for col, exact in (("expected", system_plan), ("expected_baseline", baseline)):
+        per_team = {str(t): int(v) for t, v in exact.items()}
+        per_team["TOTAL"] = sum(per_team.values())
+        minor = [
+            per_team.get(str(t), m) for t, m in zip(out["team"], out[col + MINOR], strict=True)
+        ]
+        out[col + MINOR] = pd.Series(minor, index=out.index, dtype=object)
+        out[col] = [None if m is None else float(from_minor(m)) for m in minor]
+    return out
 
 
 STRETCH_AMOUNTS = ["target", "expected", "expected_baseline", "last_year"]
