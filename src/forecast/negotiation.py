@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import Fix, FixKey, Refusal
-from forecast.money import minute_utc
+from forecast.money import format_minor, minute_utc
 from forecast.vocabulary import Basis, Oversubscription, RemainderRule, Stage
 
 # --------------------------------------------------------------------------------------------
@@ -299,6 +299,8 @@ class Negotiation:
     basis_taken_at: str | None = None
     rebased_by: str | None = None
     rebased_at: str | None = None
+    currency: str | None = field(default=None, compare=False)
+    """The plan's currency, for amounts in messages and reasons (not stored: the plan has it)."""
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
@@ -506,11 +508,11 @@ class Negotiation:
         else:
             goal = int(total)  # type: ignore[arg-type]
         if goal < 0:
-            raise InvalidAmount(f"the goal {format_money(goal)} is negative; a sales goal is >= 0")
+            raise InvalidAmount(f"the goal {self.money(goal)} is negative; a sales goal is >= 0")
         if basis_total and abs(goal) > ABSURD_FACTOR * basis_total:
             raise InvalidAmount(
-                f"the goal {format_money(goal)} is more than {ABSURD_FACTOR} times the {chosen.value} "
-                f"total {format_money(basis_total)}; check the units (amounts are in currency units)"
+                f"the goal {self.money(goal)} is more than {ABSURD_FACTOR} times the {chosen.value} "
+                f"total {self.money(basis_total)}; check the units (amounts are in currency units)"
             )
         gaps = self._period_gaps(periods, period_basis) if periods else {}
         if periods and sum(gaps.values()) == 0 and any(gaps.values()):
@@ -584,13 +586,13 @@ class Negotiation:
             )
         if basis + amount < 0:
             raise InvalidAmount(
-                f"a claim of {format_money(amount)} would take team {team!r} below zero "
-                f"(its {self.basis.value} is {format_money(basis)})"
+                f"a claim of {self.money(amount)} would take team {team!r} below zero "
+                f"(its {self.basis.value} is {self.money(basis)})"
             )
         limit = ABSURD_FACTOR * max(self.goal or 0, self.basis_total, 1)
         if abs(amount) > limit:
             raise InvalidAmount(
-                f"a claim of {format_money(amount)} is more than {ABSURD_FACTOR} times the goal; "
+                f"a claim of {self.money(amount)} is more than {ABSURD_FACTOR} times the goal; "
                 "check the units (amounts are in currency units)"
             )
         before = self.claims.get(team)
@@ -704,8 +706,8 @@ class Negotiation:
             if given != remainder:
                 diff = remainder - given
                 raise ManualMismatch(
-                    f"the manual amounts add up to {format_money(given)} but the remainder is "
-                    f"{format_money(remainder)}; they are {format_money(abs(diff))} "
+                    f"the manual amounts add up to {self.money(given)} but the remainder is "
+                    f"{self.money(remainder)}; they are {self.money(abs(diff))} "
                     f"{'short' if diff > 0 else 'over'}",
                     Fix(FixKey.MANUAL_TOTAL),
                 )
@@ -729,8 +731,8 @@ class Negotiation:
             target = basis[team] + self._claim_amount(team) + share
             if target < 0:
                 raise InvalidAmount(
-                    f"assigning {format_money(share)} would take team {team!r} to a negative target "
-                    f"{format_money(target)}; exclude it or choose another rule"
+                    f"assigning {self.money(share)} would take team {team!r} to a negative target "
+                    f"{self.money(target)}; exclude it or choose another rule"
                 )
         self.assignments = shares
         self.rule = chosen_rule
@@ -811,8 +813,8 @@ class Negotiation:
             elif self.rule == RemainderRule.PRO_RATA_CLAIMS:
                 out[team] = f"{label}: in proportion to its claim{of}"
             else:
-                fair = format_money(int(self.fair_share(team).to_integral_value()))
-                claimed = format_money(self._claim_amount(team))
+                fair = self.money(int(self.fair_share(team).to_integral_value()))
+                claimed = self.money(self._claim_amount(team))
                 if short[team]:
                     out[team] = (
                         f"{label}: claimed {claimed} of its pro rata share {fair}, so it takes "
@@ -871,7 +873,7 @@ class Negotiation:
             if goal != self.goal:
                 notes.append(
                     f"goal re-applied as {self.goal_ratio} of the {self.basis.value}: "
-                    f"{format_money(goal)}"
+                    f"{self.money(goal)}"
                 )
             self.goal = goal
         if self.period_goals and self.basis_by_period:
@@ -880,7 +882,7 @@ class Negotiation:
         for team, claim in self.claims.items():
             if basis[team] + claim.amount < 0:
                 raise InvalidAmount(
-                    f"team {team!r}'s claim {format_money(claim.amount)} would take it below zero "
+                    f"team {team!r}'s claim {self.money(claim.amount)} would take it below zero "
                     f"on the new {self.basis.value} {format_money(basis[team])}; the lead lowers "
                     "the claim (reopen the round) before the rebase"
                 )
@@ -931,13 +933,14 @@ class Negotiation:
             raise StageError("the remainder is not assigned yet", Fix(FixKey.ASSIGN_REMAINDER))
         if self.open_remainder != 0:
             raise StageError(
-                f"{format_money(self.open_remainder)} of the remainder is not assigned; assign it first"
+                f"{self.money(self.open_remainder)} of the remainder is not assigned; assign it first"
             )
 
     def for_new_version(self) -> Negotiation:
         """The negotiation carried into a new version of an agreed plan: same goal, claims and
         assignment, back in the assigning stage (the owner can reassign, reopen the round, lock)."""
         copy = Negotiation.from_dict(self.to_dict())
+        copy.currency = self.currency
         if copy.stage == Stage.AGREED:
             copy.stage = Stage.ASSIGNING
             copy.agreed_by = None
@@ -1031,6 +1034,10 @@ class Negotiation:
         }
 
     # -- serialisation -----------------------------------------------------------------------
+    def money(self, minor: int) -> str:
+        """An amount in the plan's currency for a message or reason: ``€13,505.46``."""
+        return format_money(minor) if self.currency is None else format_minor(minor, self.currency)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "team_baseline": dict(self.team_baseline),

@@ -134,3 +134,17 @@ def test_export_writes_the_format_its_file_name_says(usd_plan, tmp_path) -> None
     plain = tmp_path / "plan.txt"
     assert run_ro(data_dir, "plan", "export", plan_id, "--out", str(plain)).exit_code == 0
     assert plain.read_text().startswith("unique_id,ds,")
+
+
+def test_a_refused_claim_names_its_amounts_in_dollars(usd_plan) -> None:
+    """The domain's own words (here: a claim that would sink a team) name amounts in the plan's
+    currency, as the ledger around them does."""
+    data_dir, plan_id = usd_plan
+    set_goal(data_dir, plan_id)
+    granted = run(data_dir, "plan", "grant", plan_id, "lou", "--role", "lead", "--team", "a")
+    assert granted.exit_code == 0, granted.output
+    sunk = run(
+        data_dir, "plan", "claim", plan_id, "--amount=-999999999999", "--note", "x", user="lou"
+    )
+    assert sunk.exit_code == 2 and "a claim of -$999,999,999,999.00" in sunk.output, sunk.output
+    assert "(its baseline is $" in sunk.output

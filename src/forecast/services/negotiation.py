@@ -75,6 +75,7 @@ def negotiation_of(state: PlanState) -> Negotiation | None:
     if not state.negotiation:
         return None
     neg = Negotiation.from_dict(state.negotiation)
+    neg.currency = state.currency
     if state.status != AGREED and neg.stage == domain.Stage.AGREED:
         neg = neg.for_new_version()
     return neg
@@ -283,6 +284,7 @@ def set_goal(
         fresh = Negotiation.start(
             _team_totals(frame, schema.BASELINE), _team_totals(frame, schema.SYSTEM_PLAN)
         )
+        fresh.currency = state.currency
         if neg is not None:
             neg._require_stage("set the goal", domain.Stage.DRAFT, domain.Stage.CLAIMING)
             for team, claim in neg.claims.items():
