@@ -49,7 +49,8 @@ def actuals_cmd(
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Keep the actuals of a plan's periods (again as weeks arrive): each upload is a version."""
+    """Keep the actuals of a plan's periods (owner or planner; again as weeks arrive): each
+    upload is a version."""
     from forecast.services import actuals
 
     if not file.is_file():
