@@ -71,6 +71,18 @@ def test_baseline_writes_parquet_with_chosen_levels_in_a_pool(rossmann_train, tm
     assert (pd.to_datetime(frame["ds"]).dt.day_of_week == 0).all()  # weeks start on Monday
 
 
+def test_more_jobs_than_cores_use_one_per_core_and_say_so(rossmann_train, tmp_path) -> None:
+    """Each worker process holds its own copy of the libraries: --jobs 10000 on this machine
+    would have started ten thousand of them."""
+    source = rossmann_stores(rossmann_train, tmp_path / "stores.csv")
+    out = tmp_path / "baseline.csv"
+    args = ["baseline", str(source), "--horizon", "2", "--out", str(out), "--freq", "W"]
+    result = runner.invoke(app, [*args, "--model", "snaive", "--jobs", "10000"])
+    assert result.exit_code == 0, result.output
+    assert "--jobs 10000 is more than the" in result.stderr and "core(s)" in result.stderr
+    assert pd.read_csv(out)["unique_id"].nunique() == 3
+
+
 def test_backtest_prints_the_table_with_auto_and_writes_per_series_metrics(
     rossmann_train, tmp_path
 ) -> None:

@@ -125,8 +125,39 @@ ModelOpt = Annotated[
     typer.Option("--model", "-m", help="Baseline model (`forecast models` says what each is)."),
 ]
 HorizonOpt = Annotated[int, typer.Option("--horizon", "-h", help="Periods to forecast.", min=1)]
+
+
+def _cores() -> int:
+    import os
+
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return max(os.cpu_count() or 1, 1)
+
+
+def _within_cores(jobs: int) -> int:
+    """More worker processes than cores fit no faster and each holds its own copy of the
+    libraries: asked for more, the command uses one per core and says so."""
+    cores = _cores()
+    if jobs > cores:
+        typer.echo(
+            f"note: --jobs {jobs} is more than the {cores} core(s) this process may use; "
+            f"using {cores}",
+            err=True,
+        )
+        return cores
+    return jobs
+
+
 JobsOpt = Annotated[
-    int, typer.Option("--jobs", "-j", help="Worker processes (1 = run in this process).", min=1)
+    int,
+    typer.Option(
+        "--jobs",
+        "-j",
+        help="Worker processes (1 = run in this process; at most one per core).",
+        min=1,
+        callback=_within_cores,
+    ),
 ]
 HolidaysOpt = Annotated[
     str | None,
