@@ -72,8 +72,8 @@ def test_baseline_writes_parquet_with_chosen_levels_in_a_pool(rossmann_train, tm
 
 
 def test_more_jobs_than_cores_use_one_per_core_and_say_so(rossmann_train, tmp_path) -> None:
-    """Each worker process holds its own copy of the libraries: --jobs 10000 on this machine
-    would have started ten thousand of them."""
+    """Each worker process holds its own copy of the libraries: --jobs 10000 was taken as the
+    pool's worker limit whatever the machine."""
     source = rossmann_stores(rossmann_train, tmp_path / "stores.csv")
     out = tmp_path / "baseline.csv"
     args = ["baseline", str(source), "--horizon", "2", "--out", str(out), "--freq", "W"]
