@@ -344,3 +344,18 @@ def test_the_owner_revokes_a_role_from_the_command_line_but_never_the_last_owner
     assert last.exit_code == 2 and "only owner" in last.stderr
     audit = run_ro(data_dir, "plan", "audit", plan_id).stdout
     assert "revoke planner from rita" in audit
+
+
+def test_copy_members_gives_a_plan_the_roles_of_another(data_dir, plan_id):
+    first = json.loads(run(data_dir, "plan", "new-version", plan_id, "--json").stdout)["plan_id"]
+    second = json.loads(run(data_dir, "plan", "new-version", plan_id, "--json").stdout)["plan_id"]
+    assert (
+        run(data_dir, "plan", "grant", first, "tom", "--role", "lead", "--team", "a").exit_code == 0
+    )
+    copied = run(data_dir, "plan", "copy-members", second, "--from", first)
+    assert copied.exit_code == 0, copied.output
+    assert "tom: lead of team a" in copied.stdout
+    again = run(data_dir, "plan", "copy-members", second, "--from", first)
+    assert again.exit_code == 2 and "nothing to copy" in again.stderr
+    stranger = run(data_dir, "plan", "copy-members", second, "--from", first, user="tom")
+    assert stranger.exit_code == 3

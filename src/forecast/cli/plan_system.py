@@ -386,6 +386,31 @@ def grant(
     )
 
 
+@plan_change_command(plan_app, "copy-members")
+def copy_members(
+    change: PlanChange,
+    source: Annotated[
+        str, typer.Option("--from", help="The plan (id or unique name) whose members to copy.")
+    ],
+) -> None:
+    """Give the members of another plan their roles on this one (owner of both): a new cycle's
+    plan gets the same planners, leads and co-owners in one step."""
+    state, notes = change.apply(plans.copy_members, source)
+    if change.as_json:
+        echo_json(
+            _saved(state)
+            | {"members": {u: m.to_dict() for u, m in state.members.items()}, "left_out": notes}
+        )
+        return
+    typer.echo(f"plan {state.plan_id} (version {state.version}) now has:")
+    for user in sorted(state.members):
+        member = state.members[user]
+        team = f" of team {member.team}" if member.team else ""
+        typer.echo(f"  {user}: {'+'.join(member.roles)}{team}")
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
+
+
 @plan_change_command(plan_app, "revoke")
 def revoke(
     change: PlanChange,

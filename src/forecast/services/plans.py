@@ -303,6 +303,62 @@ def grant(
     return _change_members(store, state, actor, "grant", "grant roles", mutate, expected_version)
 
 
+def copy_members(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    source: str,
+    *,
+    expected_version: int | None = None,
+) -> tuple[PlanState, list[str]]:
+    """The members of `source` with their roles on `plan` too, in one audit row: a new cycle's
+    plan gets the same planners, leads and co-owners without a grant each. The actor owns both
+    plans (the members of a plan are told to its members only). A lead whose team `plan` does not
+    have is left out and named in the returned notes; roles held already stay as they are."""
+    origin = get_plan(store, source)
+    require_role(origin, actor, "owner", "copy the members of this plan")
+    state = get_plan(store, plan)
+    if origin.plan_id == state.plan_id:
+        raise Invalid("a plan's members are its own already; name another plan to copy them from")
+    teams = set(_teams(store, state))
+    notes: list[str] = []
+
+    def mutate(s: PlanState) -> tuple[str, Any, Any]:
+        before = {u: m.to_dict() for u, m in s.members.items()}
+        added: list[str] = []
+        notes.clear()
+        for user, member in sorted(origin.members.items()):
+            for role in member.roles:
+                here = s.members.get(user)
+                if role == "lead" and str(member.team) not in teams:
+                    why = f"team {member.team} is not in this plan"
+                elif role == "lead" and here is not None and here.team not in (None, member.team):
+                    why = f"they lead team {here.team} here, and a lead has one team"
+                elif s.has_role(user, role):
+                    continue
+                else:
+                    why = ""
+                if why:
+                    notes.append(f"{user} (lead of team {member.team}) left out: {why}")
+                    continue
+                s.grant(user, role, str(member.team) if role == "lead" else None)
+                added.append(
+                    f"{user} as {role}{f' of team {member.team}' if role == 'lead' else ''}"
+                )
+        if not added:
+            raise Invalid(
+                f"nothing to copy: every member of plan {origin.plan_id} is on plan "
+                f"{s.plan_id} already, or left out" + (f" ({'; '.join(notes)})" if notes else "")
+            )
+        what = f"copy members from plan {origin.plan_id}: {', '.join(added)}"
+        if notes:
+            what += f"; {'; '.join(notes)}"
+        return what, before, {u: m.to_dict() for u, m in s.members.items()}
+
+    saved = _change_members(store, state, actor, "grant", "grant roles", mutate, expected_version)
+    return saved, list(notes)
+
+
 def revoke(
     store: PlanRepository,
     plan: str,

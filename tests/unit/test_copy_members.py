@@ -1,0 +1,51 @@
+"""A new cycle's plan takes the members of the last one in one step (services.plans.copy_members,
+`forecast plan copy-members`): roles copied, leads only for teams the plan has, one audit row."""
+
+from __future__ import annotations
+
+import pytest
+from test_services_negotiation import team_plan
+
+from forecast.services import plans
+from forecast.services.errors import Forbidden, Invalid
+from forecast.store import MemoryStore
+
+
+@pytest.fixture
+def store():
+    return MemoryStore()
+
+
+def test_the_next_cycle_gets_the_same_planners_and_leads_in_one_audit_row(store):
+    last = team_plan(store, "spring", {"a": "anna", "b": "bert"})
+    plans.grant(store, last, "olga", "pia", "planner")
+    plans.grant(store, last, "olga", "otto", "owner")
+    nxt = team_plan(store, "summer", {})
+    plans.grant(store, nxt, "olga", "bert", "lead", team="a")  # bert leads another team here
+    audit_before = len(plans.audit_log(store, nxt))
+
+    state, notes = plans.copy_members(store, nxt, "olga", last)
+
+    assert state.has_role("anna", "lead") and state.team_of("anna") == "a"
+    assert state.has_role("pia", "planner") and state.has_role("otto", "owner")
+    assert state.team_of("bert") == "a"  # kept what they have here
+    assert notes == [
+        "bert (lead of team b) left out: they lead team a here, and a lead has one team"
+    ]
+    rows = plans.audit_log(store, nxt)[audit_before:]
+    assert len(rows) == 1 and rows[0].what.startswith(f"copy members from plan {last}: ")
+    assert "anna as lead of team a" in rows[0].what
+    with pytest.raises(Invalid, match="nothing to copy"):
+        plans.copy_members(store, nxt, "olga", last)
+
+
+def test_only_an_owner_of_both_plans_copies_members(store):
+    last = team_plan(store, "spring", {"a": "anna"})
+    nxt = team_plan(store, "summer", {})
+    with pytest.raises(Forbidden, match="anna may not copy the members"):
+        plans.copy_members(store, nxt, "anna", last)
+    plans.grant(store, last, "olga", "pia", "owner")
+    with pytest.raises(Forbidden, match="needs the owner role"):
+        plans.copy_members(store, nxt, "pia", last)  # owner of the source only
+    with pytest.raises(Invalid, match="its own already"):
+        plans.copy_members(store, last, "olga", last)
