@@ -24,6 +24,8 @@ ROLE = "plans-members-role"
 TEAM = "plans-members-team"
 ADD = "plans-members-add"
 NOTE = "plans-members-note"
+COPY_FROM = "plans-members-copy-from"
+COPY = "plans-members-copy"
 REMOVE = "plans-members-remove"  # pattern-matching: {"type": REMOVE, "user": ..., "role": ...}
 
 ROLE_CHOICES = (
@@ -66,6 +68,22 @@ def section(ctx: DashboardContext) -> html.Div:
                 className="g-2 mt-2 align-items-center",
             ),
             html.Div(id=NOTE),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        dcc.Dropdown(
+                            id=COPY_FROM,
+                            placeholder="Or copy the members of another plan you own",
+                        ),
+                        md=7,
+                    ),
+                    dbc.Col(
+                        dbc.Button("Copy members", id=COPY, color="secondary", disabled=True),
+                        md=2,
+                    ),
+                ],
+                className="g-2 mt-2 align-items-center",
+            ),
         ],
         id=SECTION,
     )
@@ -165,6 +183,38 @@ def remove_member(
     return _changed(alert, f"{who} is no longer {what} of this plan.", refresh, page_refresh)
 
 
+def copy_sources(ctx: DashboardContext, session: dict | None, _refresh: int | None) -> tuple:
+    """The plans whose members the owner may copy onto this one (none for anyone else)."""
+    plan_id, user = (session or {}).get("plan_id"), components.acting_user(session)
+    if not plan_id:
+        return [], True
+    found, _ = components.call_service(
+        lambda: plan_service.member_sources(ctx.store, plan_id, user)
+    )
+    options = [
+        {"label": f"{s.name} (v{s.version}, {s.status})", "value": s.plan_id} for s in found or []
+    ]
+    return options, not options
+
+
+def copy_members(
+    ctx: DashboardContext,
+    _clicks: int | None,
+    source: str | None,
+    session: dict | None,
+    refresh: int | None,
+    page_refresh: int | None,
+) -> tuple:
+    if not source:
+        return components.info_alert("Pick the plan to copy the members of."), no_update, no_update
+    plan_id, actor = components.action_plan(session), components.acting_user(session) or ""
+    result, alert = components.call_service(
+        lambda: plan_service.copy_members(ctx.store, plan_id, actor, source)
+    )
+    left_out = f" Left out: {'; '.join(result[1])}." if result and result[1] else ""
+    return _changed(alert, f"Copied the members.{left_out}", refresh, page_refresh)
+
+
 def _changed(alert: Any, done: str, refresh: int | None, page_refresh: int | None) -> tuple:
     """The alert, and on success both refresh counters moved on (the audit log shows it)."""
     if alert is not None:
@@ -187,6 +237,10 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     nav = State(ids.NAV_SESSION, "data")
     once = {"prevent_initial_call": True}
     bind(app, ctx, add_member, *changed, Input(ADD, "n_clicks"), *form, nav, *counters, **once)
+    sources = (Output(COPY_FROM, "options"), Output(COPY, "disabled"))
+    bind(app, ctx, copy_sources, *sources, session, refresh)
+    copy = (Input(COPY, "n_clicks"), State(COPY_FROM, "value"), nav, *counters)
+    bind(app, ctx, copy_members, *changed, *copy, **once)
     removes = Input({"type": REMOVE, "user": ALL, "role": ALL}, "n_clicks")
     bind(app, ctx, remove_member, *changed, removes, nav, *counters, **once)
 

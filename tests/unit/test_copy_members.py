@@ -49,3 +49,27 @@ def test_only_an_owner_of_both_plans_copies_members(store):
         plans.copy_members(store, nxt, "pia", last)  # owner of the source only
     with pytest.raises(Invalid, match="its own already"):
         plans.copy_members(store, last, "olga", last)
+
+
+def test_the_plans_page_offers_the_owners_other_plans_and_copies_their_members(store):
+    import json
+
+    from dashboard.context import DashboardContext
+    from dashboard.pages import plans_members
+    from tests.signin import acting_as
+
+    last = team_plan(store, "spring", {"a": "anna"})
+    nxt = team_plan(store, "summer", {})
+    ctx = DashboardContext(_store=store)
+    session = {"plan_id": nxt}
+    with acting_as(store, "anna"):  # a lead here and there: nothing to offer, nothing done
+        assert plans_members.copy_sources(ctx, session, 0) == ([], True)
+        alert, refresh, _ = plans_members.copy_members(ctx, 1, last, session, 0, 0)
+        assert "may not copy the members" in json.dumps(alert.to_plotly_json(), default=str)
+    with acting_as(store, "olga"):
+        options, disabled = plans_members.copy_sources(ctx, session, 0)
+        assert [o["value"] for o in options] == [last] and not disabled
+        alert, refresh, page = plans_members.copy_members(ctx, 1, last, session, 0, 0)
+    assert "Copied the members" in json.dumps(alert.to_plotly_json(), default=str)
+    assert (refresh, page) == (1, 1)
+    assert plans.get_plan(store, nxt).team_of("anna") == "a"

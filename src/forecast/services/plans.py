@@ -435,6 +435,15 @@ def plans_visible_to(
     return [s for s in summaries if may_view(store.get(s.plan_id), user)]
 
 
+def member_sources(store: PlanRepository, plan: str, user: str | None) -> list[PlanSummary]:
+    """The other plans whose members `user` may copy onto `plan` (`copy_members`): those they
+    own, newest first; none unless they own `plan` too."""
+    if not user or not get_plan(store, plan).has_role(user, "owner"):
+        return []
+    owned = [s for s in list_plans(store) if store.get(s.plan_id).has_role(user, "owner")]
+    return sorted((s for s in owned if s.plan_id != plan), key=lambda s: s.created_at, reverse=True)
+
+
 def plan_to_open(summaries: Sequence[PlanSummary]) -> PlanSummary | None:
     """The plan a dashboard opens on when none is remembered: the newest still being planned
     (not yet agreed), else the newest. An agreed plan added later, such as a held-out plan kept
