@@ -222,3 +222,21 @@ def test_kept_actuals_are_scored_without_a_new_upload_and_their_plans_are_listed
     assert set(kept["team"]) == {"north", "south", "TOTAL"}
     listed = actuals.plans_with_actuals(store, plans.list_plans(store))
     assert [s.plan_id for s in listed] == [scored] and other != scored
+
+
+def test_daily_actuals_leave_out_a_week_they_cover_in_part_and_say_so(store):
+    """A Sunday's sales summed into its week would replace the whole week's actual (the
+    accuracy tour saw one day push a week from 4.7m to 4.4m): the partial week is left out with
+    a note, and a file of one partial week is refused with the reason."""
+    plan = new_plan(store).plan_id
+    days = pd.date_range(HORIZON[0] + pd.Timedelta(days=2), HORIZON[1] + pd.Timedelta(days=6))
+    rows = [(u, f"{d:%Y-%m-%d}", 10.0) for u in "123" for d in days]  # Wed of week 0 .. week 1
+    upload = actuals.upload_actuals(store, plan, csv_bytes(rows), filename="days.csv", actor="ann")
+    _, kept = actuals.load_actuals(store, plan)
+    assert sorted(kept["ds"].unique()) == [HORIZON[1]]  # week 0 left out, week 1 whole
+    assert kept["y"].tolist() == [70.0, 70.0, 70.0]
+    assert any("only partly covered" in n and "left out" in n for n in upload.notes), upload.notes
+    sunday = [(u, f"{HORIZON[2] + pd.Timedelta(days=6):%Y-%m-%d}", 99.0) for u in "123"]
+    with pytest.raises(Invalid, match="1 of 7 days.*nothing was kept"):
+        actuals.upload_actuals(store, plan, csv_bytes(sunday), filename="sun.csv", actor="ann")
+    assert len(actuals.actuals_versions(store, plan)) == 1

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from forecast import schema
@@ -132,6 +133,8 @@ def read_actuals(
     frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     frame[schema.DS] = pd.to_datetime(frame[schema.DS])
     notes = [n for n in result.report.notes if "filled" not in n.lower()]
+    frame, partial = _without_partial_periods(frame, result.report, result.report.freq)
+    notes += partial
     gaps = {str(k) for k, v in (result.report.missing_by_series or {}).items() if v}
     if gaps:
         # The reader fills a period with no row inside a series with 0 (right for a history);
@@ -143,6 +146,50 @@ def read_actuals(
             "(not taken as zero sales): they count once they are uploaded"
         )
     return frame, notes
+
+
+def _without_partial_periods(
+    frame: pd.DataFrame, report: Any, freq: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """Leave out a first or last period the file's own dates cover only in part: daily sales of
+    a Sunday summed into its week would replace the whole week's actual (and a lone partial week
+    too, which the history's reader keeps). The note says which, and to send the whole period."""
+    first, last = report.first_day, report.last_day
+    if first is None or last is None or frame.empty:
+        return frame, []
+    from forecast.engine.ingest.regularise import period_starts, periods
+
+    def period_end(start: pd.Timestamp) -> pd.Timestamp:
+        code = periods(np.array([start.to_datetime64()]), freq)[0]
+        return pd.Timestamp(period_starts(np.array([code + 1]), freq)[0]) - pd.Timedelta(days=1)
+
+    starts = sorted(pd.DatetimeIndex(frame[schema.DS].unique()))
+    # How far the file's last date reaches: a week of a weekly file, a day of a daily one. With
+    # one date only the frequency is not told: a date on a period start is a whole period.
+    step = {"D": 1, "W": 7}.get(str(report.native_freq or "")[:1])
+    if step is not None:
+        last = last + pd.Timedelta(days=step - 1)
+    elif first in starts and last in starts:
+        last = period_end(starts[-1])
+    notes: list[str] = []
+    drop: list[pd.Timestamp] = []
+    for start in {starts[0], starts[-1]}:
+        end = period_end(start)
+        if end <= start:  # a daily plan: a day is whole
+            continue
+        if first > start or last < end:
+            drop.append(start)
+            covered_from, covered_to = max(first, start), min(last, end)
+            days = (covered_to - covered_from).days + 1
+            notes.append(
+                f"the period {start:%Y-%m-%d}..{end:%Y-%m-%d} is covered by the file only from "
+                f"{covered_from:%Y-%m-%d} to {covered_to:%Y-%m-%d} ({days} of "
+                f"{(end - start).days + 1} days): left out, so it does not replace that period's "
+                "actual; upload it once the whole period is in"
+            )
+    if not drop:
+        return frame, []
+    return frame[~frame[schema.DS].isin(drop)].reset_index(drop=True), sorted(notes)
 
 
 def _split(
@@ -241,6 +288,9 @@ def upload_actuals(
     series = pd.Index(baseline[schema.UNIQUE_ID].astype(str).unique())
     periods = pd.DatetimeIndex(sorted(baseline[schema.DS].unique()))
     inside, left_out = _split(frame, series, periods)
+    partial = [n for n in notes if n.startswith("the period ") and "left out" in n]
+    if inside.empty and frame.empty and partial:
+        raise Invalid(f"actuals: {name}: {'; '.join(partial)}; nothing was kept")
     if inside.empty:
         first, last = periods.min(), periods.max()
         found = ""

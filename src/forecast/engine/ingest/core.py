@@ -225,6 +225,9 @@ def read_sales(
         delimiter=fmt.delimiter if fmt else None,
         decimal=fmt.decimal if fmt else None,
         notes=notes,
+        first_day=pd.Timestamp(ds.min()) if len(ds) else None,
+        last_day=pd.Timestamp(ds.max()) if len(ds) else None,
+        native_freq=inferred.freq,
     )
     return IngestResult(history, attributes, chosen, flags, mapping, report, roles.value_choice)
 

@@ -122,11 +122,16 @@ class IngestReport:
     decimal: str | None = None
     notes: list[str] = field(default_factory=list)
     series_periods: int = 0  # rows of the history: one per series and period
+    first_day: pd.Timestamp | None = None  # the file's own first and last dates (before they
+    last_day: pd.Timestamp | None = None  # were summed into periods)
+    native_freq: str | None = None  # the frequency of those dates (None: not told, one date)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["start"] = None if self.start is None else f"{self.start:%Y-%m-%d}"
         out["end"] = None if self.end is None else f"{self.end:%Y-%m-%d}"
+        for key in ("first_day", "last_day"):
+            out[key] = None if out[key] is None else f"{out[key]:%Y-%m-%d}"
         return out
 
 
