@@ -80,3 +80,9 @@ def test_replay_refuses_more_cycles_than_it_allows_before_fitting_anything(six_s
         replay.replay(six_stores, cycles=1000, horizon=1)
     with pytest.raises(Invalid, match=f"more than the {replay.MAX_CYCLES} it allows"):
         replay.replay_plan(None, "any plan", cycles=replay.MAX_CYCLES + 1)  # type: ignore[arg-type]
+
+
+def test_replay_names_the_attributes_when_the_team_attribute_is_not_there(six_stores):
+    """A typo in --team-attr (or no --attributes) had ended in an internal KeyError."""
+    with pytest.raises(Invalid, match="there is no attribute 'StoreTyp'"):
+        replay.replay(six_stores, cycles=1, horizon=4, team_attr="StoreTyp")

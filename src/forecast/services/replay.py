@@ -352,6 +352,21 @@ def replay_frames(
     from forecast.engine.baseline import forecast_baseline
 
     ratio = goal_ratio
+    if team_attr and team_attr not in attributes.columns:
+        ids = attributes[schema.UNIQUE_ID].astype(str)
+        known = [
+            c
+            for c in attributes.columns
+            if c != schema.UNIQUE_ID and not attributes[c].astype(str).equals(ids)
+        ]
+        raise Invalid(
+            f"there is no attribute {team_attr!r} to make the teams from; "
+            + (
+                f"the attributes are {', '.join(map(str, known))}"
+                if known
+                else "the file has no attribute columns: pass --attributes with a store table"
+            )
+        )
     teams = pd.Series(
         attributes[team_attr].astype(str).to_numpy() if team_attr else "all",
         index=attributes[schema.UNIQUE_ID].astype(str).to_numpy(),
