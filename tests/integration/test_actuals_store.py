@@ -240,3 +240,28 @@ def test_daily_actuals_leave_out_a_week_they_cover_in_part_and_say_so(store):
     with pytest.raises(Invalid, match="1 of 7 days.*nothing was kept"):
         actuals.upload_actuals(store, plan, csv_bytes(sunday), filename="sun.csv", actor="ann")
     assert len(actuals.actuals_versions(store, plan)) == 1
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "parquet", "semicolon csv"])
+def test_actuals_in_unique_id_ds_y_come_as_any_file_the_help_names(store, kind, tmp_path):
+    """The accuracy tour's XLSX, Parquet and ';' files of unique_id, ds, y were refused: the
+    header was read as a comma-separated first line."""
+    plan = new_plan(store).plan_id
+
+    def sales_file_columns(state):  # the plan was made from a file of Store, Date, Sales
+        state.dataset.mapping = {"id_cols": ["Store"], "date_col": "Date", "value_col": "Sales"}
+        return "made from a sales file", None, None
+
+    plans.change_plan(store, plan, actor="ann", action="test", mutate=sales_file_columns)
+    frame = pd.DataFrame({"unique_id": ["1", "2"], "ds": [week(0), week(0)], "y": [90.0, 80.0]})
+    path = tmp_path / {"xlsx": "a.xlsx", "parquet": "a.parquet", "semicolon csv": "a.csv"}[kind]
+    if kind == "xlsx":
+        frame.to_excel(path, index=False)
+    elif kind == "parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, index=False, sep=";")
+    upload = actuals.upload_actuals(store, plan, path, actor="ann")
+    assert upload.kept == 2
+    _, kept = actuals.load_actuals(store, plan)
+    assert sorted(kept["y"]) == [80.0, 90.0]

@@ -78,20 +78,14 @@ def _preview(values: list[str]) -> str:
     return shown + (f" and {len(values) - NAMES_SHOWN} more" if len(values) > NAMES_SHOWN else "")
 
 
-HEADER_BYTES = 64 * 1024  # a header line longer than this is no sales file's; read no further
-
-
 def _header(source: str | Path | bytes) -> set[str]:
-    """Column names of a CSV's first line (empty for other formats; the reader detects those)."""
-    try:
-        if isinstance(source, bytes):
-            first = source[:HEADER_BYTES].split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
-        else:
-            with open(source, encoding="utf-8-sig", errors="replace") as handle:
-                first = handle.readline(HEADER_BYTES)
-    except OSError as exc:
-        raise Invalid(f"cannot read the actuals file {source!s}: {exc.strerror}") from exc
-    return {c.strip().strip('"') for c in first.strip().split(",")}
+    """Column names of a text file's first line, comma, semicolon or tab separated (empty for a
+    spreadsheet or Parquet file: the reader tries both layouts on those)."""
+    from forecast.services.file_check import header_of
+
+    if isinstance(source, str | Path) and not Path(source).is_file():
+        raise Invalid(f"cannot read the actuals file {source!s}: there is no such file")
+    return set(header_of(source))
 
 
 def read_actuals(
@@ -110,14 +104,16 @@ def read_actuals(
     options: dict[str, Any] = {"freq": state.freq, "duplicates": duplicates}
     if mapping.get("week_dates") == "end":  # dated as the plan's history was
         options["week_dates"] = "end"
+    long = {"id_cols": [schema.UNIQUE_ID], "date_col": schema.DS, "value_col": schema.Y}
     header = _header(source)
+    attempts: list[dict[str, Any]] = []
     if {schema.UNIQUE_ID, schema.DS, schema.Y} <= header:
-        options |= {"id_cols": [schema.UNIQUE_ID], "date_col": schema.DS, "value_col": schema.Y}
+        attempts.append(options | long)
     elif mapping.get("id_cols") and mapping.get("date_col") and mapping.get("value_col"):
-        options |= {k: mapping[k] for k in ("id_cols", "date_col", "value_col")}
+        planned = {k: mapping[k] for k in ("id_cols", "date_col", "value_col")}
         wanted = [*mapping["id_cols"], mapping["date_col"], mapping["value_col"]]
         name = filename or (source if isinstance(source, str | Path) else "")
-        if str(name).lower().endswith(".csv") and not set(wanted) <= header:
+        if header and not set(wanted) <= header:
             # The reader would ask for column options that uploading actuals does not have.
             raise Invalid(
                 f"actuals: {Path(str(name)).name} has neither the plan's columns "
@@ -125,10 +121,18 @@ def read_actuals(
                 f"{_preview(sorted(header))}",
                 Fix(FixKey.ACTUALS_COLUMNS, columns=", ".join(wanted), plan=state.plan_id),
             )
-    try:
-        result = read_sales(source, filename=filename, **options)
-    except IngestError as exc:
-        raise Invalid(f"actuals: {exc}") from exc
+        if not header:  # a spreadsheet or Parquet: either layout, unique_id, ds, y first
+            attempts.append(options | long)
+        attempts.append(options | planned)
+    else:
+        attempts.append(options)
+    for attempt, tried in enumerate(attempts, start=1):
+        try:
+            result = read_sales(source, filename=filename, **tried)
+            break
+        except IngestError as exc:
+            if attempt == len(attempts):
+                raise Invalid(f"actuals: {exc}") from exc
     frame = result.history[[schema.UNIQUE_ID, schema.DS, schema.Y]].copy()
     frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     frame[schema.DS] = pd.to_datetime(frame[schema.DS])
