@@ -265,3 +265,17 @@ def test_actuals_in_unique_id_ds_y_come_as_any_file_the_help_names(store, kind, 
     assert upload.kept == 2
     _, kept = actuals.load_actuals(store, plan)
     assert sorted(kept["y"]) == [80.0, 90.0]
+
+
+def test_on_an_agreed_plan_a_refusal_names_who_may_upload_not_a_grant_that_is_refused(store):
+    """No role can be granted on an agreed plan, so the refusal asks the owner or a planner."""
+    plan = new_plan(store).plan_id
+    plans.grant(store, plan, "ann", "lee", "lead", team="north")
+    negotiation.set_goal(store, plan, "ann", ratio="1.1")
+    negotiation.close_round(store, plan, "ann")
+    negotiation.assign(store, plan, "ann", "pro_rata_baseline")
+    negotiation.lock(store, plan, "ann")
+    with pytest.raises(Forbidden, match="ask ann to upload them") as refused:
+        actuals.upload_actuals(store, plan, csv_bytes([("1", week(0), 9.0)]), actor="lee")
+    assert refused.value.fix is None
+    assert actuals.keep_permission(store, plan, "lee").fix is None

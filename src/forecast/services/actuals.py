@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import schema
-from forecast.plan import PlanState
+from forecast.plan import AGREED, PlanState
 from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, NotFound
 from forecast.services.plans import get_plan, load_blob_frame
 from forecast.store import (
@@ -239,12 +239,17 @@ def require_actuals_role(state: PlanState, actor: str) -> None:
     if may_keep_actuals(state, actor):
         return
     holders = sorted(u for u in state.members if may_keep_actuals(state, u))
-    held = f" (held by {', '.join(holders) or 'nobody'})" if actor in state.members else ""
-    raise Forbidden(
+    member = actor in state.members
+    held = f" (held by {', '.join(holders) or 'nobody'})" if member else ""
+    message = (
         f"{actor} may not keep actuals on plan {state.plan_id}: that needs the owner or planner "
-        f"role{held}, since the actuals score every layer and touch of the plan",
-        Fix(FixKey.GRANT_ROLE, plan=state.plan_id, user=actor, role="planner"),
+        f"role{held}, since the actuals score every layer and touch of the plan"
     )
+    if state.status == AGREED:
+        # No role can be granted on an agreed plan: ask who may upload instead.
+        ask = f"; ask {' or '.join(holders)} to upload them" if member and holders else ""
+        raise Forbidden(message + ask)
+    raise Forbidden(message, Fix(FixKey.GRANT_ROLE, plan=state.plan_id, user=actor, role="planner"))
 
 
 @dataclass(frozen=True)
@@ -261,11 +266,14 @@ def keep_permission(store: PlanRepository, plan: str, user: str | None) -> KeepP
     state = get_plan(store, plan)
     if may_keep_actuals(state, user):
         return KeepPermission(True)
+    agreed = state.status == AGREED  # no role can be granted on it any more
     return KeepPermission(
         False,
         f"{user} cannot keep actuals on this plan: only its owner or a planner does, since the "
         "actuals score every layer and touch of the plan",
-        Fix(FixKey.GRANT_ROLE, plan=state.plan_id, user=str(user), role="planner"),
+        None
+        if agreed
+        else Fix(FixKey.GRANT_ROLE, plan=state.plan_id, user=str(user), role="planner"),
     )
 
 
