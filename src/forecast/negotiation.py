@@ -1428,6 +1428,10 @@ def _stretch_row(
 # --------------------------------------------------------------------------------------------
 # attainment: which track came closer
 
+SCORE_TIE_MARGIN = 5e-4
+"""WAPE points (0.05) below which the two tracks tie, as the track record and the FVA call it
+(``forecast.accuracy.layers.TIE_MARGIN``): one verdict for the same numbers everywhere."""
+
 
 def attainment(plan: pd.DataFrame, actuals: pd.DataFrame) -> pd.DataFrame:
     """Compare the system plan and the negotiated target with actuals, per team and in total.
@@ -1470,7 +1474,7 @@ def _attainment_row(team: str, part: pd.DataFrame) -> dict[str, Any]:
     )
     if wape_system is None or wape_target is None:
         closer = None
-    elif math.isclose(wape_system, wape_target, rel_tol=0, abs_tol=1e-12):
+    elif abs(wape_system - wape_target) < SCORE_TIE_MARGIN:
         closer = "tie"
     else:
         closer = "system_plan" if wape_system < wape_target else "target"

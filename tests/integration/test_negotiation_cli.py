@@ -188,6 +188,7 @@ def test_the_example_from_goal_to_agreed_export(data_dir, tmp_path):
     assert scored["TOTAL"]["wape_target"] == pytest.approx(0.02 / 0.98, rel=1e-6)
     text = run(data_dir, "score", "xmas", str(actuals))
     assert "€9,799,999,999.99" in text  # the actuals in the plan's currency (98 % of the goal)
+    assert "negotiated target" in text and "target_" not in text  # words, not codes
 
     elsewhere = tmp_path / "elsewhere"
     imported = run(elsewhere, "import", str(out_json), "--as", "ivan", "--trust", "--json")

@@ -323,3 +323,26 @@ def test_goal_can_change_while_claiming_and_claims_stay(store, plan_id):
     nego.reopen_round(store, plan_id, "olga")
     nego.set_goal(store, plan_id, "olga", total="9000000000")
     assert nego.summary(store, plan_id)["goal"] == 900_000_000_000
+
+
+def test_score_calls_a_difference_under_five_hundredths_of_a_point_a_tie_as_the_track_record_does():
+    """`plan score` called 7.51 % against 7.53 % for the system plan while the track record
+    called it a tie; one verdict rule now."""
+    import pandas as pd
+
+    from forecast import negotiation as domain
+
+    plan = pd.DataFrame(
+        {
+            "unique_id": ["1", "2"],
+            "ds": ["2024-01-01", "2024-01-01"],
+            "team": ["a", "a"],
+            "system_plan": [107.51, 100.0],
+            "target": [107.53, 100.0],
+        }
+    )
+    actuals = pd.DataFrame({"unique_id": ["1", "2"], "ds": ["2024-01-01"] * 2, "y": [100.0] * 2})
+    close = domain.attainment(plan, actuals).set_index("team")
+    assert close.loc["a", "closer"] == "tie"  # 3.755 % against 3.765 %: 0.01 points apart
+    apart = domain.attainment(plan.assign(target=[108.0, 100.0]), actuals).set_index("team")
+    assert apart.loc["a", "closer"] == "system_plan"  # 0.245 points apart

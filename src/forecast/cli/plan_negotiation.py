@@ -531,12 +531,14 @@ def score_cmd(
         echo_json(_records(table))
         return
     currency = plans.get_plan(store, plan).currency
-    typer.echo(f"{'team':<16}{'actual':>20}{'WAPE system':>13}{'WAPE target':>13}  closer")
+    typer.echo(f"{'team':<16}{'actual':>20}{'WAPE system':>13}{'WAPE negotiated':>17}  closer")
+    words = {"system_plan": "system plan", "target": "negotiated target", "tie": "tie"}
     for row in _records(table):
         ws, wt = row["wape_system_plan"], row["wape_target"]
         actual = fmt.format_money(row["actual"], currency, decimals=2)
+        closer = words.get(str(row["closer"]), "– (no actual sales: WAPE is undefined)")
         typer.echo(
             f"{str(row['team']):<16}{actual:>20}"
-            f"{'' if ws is None else f'{100 * ws:.1f}%':>13}{'' if wt is None else f'{100 * wt:.1f}%':>13}"
-            f"  {row['closer']}"
+            f"{'–' if ws is None else f'{100 * ws:.2f}%':>13}"
+            f"{'–' if wt is None else f'{100 * wt:.2f}%':>17}  {closer}"
         )
