@@ -5,6 +5,7 @@ the week the seasonal naive baseline copies."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pandas as pd
 import pytest
@@ -86,3 +87,9 @@ def test_replay_names_the_attributes_when_the_team_attribute_is_not_there(six_st
     """A typo in --team-attr (or no --attributes) had ended in an internal KeyError."""
     with pytest.raises(Invalid, match="there is no attribute 'StoreTyp'"):
         replay.replay(six_stores, cycles=1, horizon=4, team_attr="StoreTyp")
+
+
+def test_replay_refuses_a_claim_for_a_team_it_does_not_have(six_stores):
+    """`--claim z=5` for a team that is not there had been ignored without a word."""
+    with pytest.raises(Invalid, match="no team 'z' to claim for; its teams are all"):
+        replay.replay(six_stores, cycles=1, horizon=4, claims={"z": Decimal("5")})

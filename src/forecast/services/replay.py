@@ -381,6 +381,13 @@ def replay_frames(
             Fix(FixKey.SHORTEN_REPLAY),
         )
     claims = dict(claims or {})
+    unknown = sorted(set(claims) - set(teams.astype(str)))
+    if unknown:
+        raise Invalid(
+            f"the replay has no team {', '.join(map(repr, unknown))} to claim for; its teams are "
+            f"{', '.join(sorted(set(teams.astype(str))))}"
+            + ("" if team_attr else " (one team for all series: pass --team-attr to have teams)")
+        )
     rows: list[pd.DataFrame] = []
     described: list[dict[str, Any]] = []
     for number in range(1, cycles + 1):
