@@ -258,3 +258,13 @@ def test_fva_header_names_the_layers_as_its_table_does(held_out):
     out = run(data_dir, "plan", "fva", plan)
     assert "  system plan scored on version" in out and "  negotiated target scored on" in out
     assert "system_plan scored" not in out and "+00:00" not in out.split("layer")[0]
+
+
+def test_the_audit_rows_fva_cites_are_found_by_their_id_in_plan_audit(held_out):
+    """`plan fva` says "audit [12]"; `plan audit` shows each row's id so it can be looked up."""
+    data_dir, plan = held_out["data_dir"], held_out["plan"]
+    run(data_dir, "plan", "actuals", plan, str(held_out["actuals"]), "--as", "olga")
+    touches = json.loads(run(data_dir, "plan", "fva", plan, "--json"))["touches"]
+    cited = touches[0]["audit_ids"][0]
+    lines = run(data_dir, "plan", "audit", plan).splitlines()
+    assert any(line.startswith(f"[{cited}] v") for line in lines)

@@ -164,7 +164,7 @@ def test_create_promotion_limit_gate_explain_publish_and_read_back(data_dir, pla
     assert locked.exit_code == 3 and "read-only" in locked.stderr  # a refused edit
 
     audit = run_ro(data_dir, "plan", "audit", plan_id)
-    assert [line.split()[3] for line in audit.stdout.splitlines()] == [
+    assert [line.split()[4] for line in audit.stdout.splitlines()] == [
         "create:",
         "add_event:",
         "edit_event:",

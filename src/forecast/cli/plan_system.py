@@ -431,14 +431,16 @@ def revoke(
 def audit(
     plan: PlanArg, db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False
 ) -> None:
-    """The plan's audit log: who changed what, when, before and after."""
+    """The plan's audit log: who changed what, when, before and after ([id] as `plan fva`
+    cites the rows behind each touch)."""
     entries = plans.audit_log(open_plan_store(db, data_dir, existing=True), plan)
     if as_json:
         echo_json([e.__dict__ for e in entries])
         return
     for e in entries:
         reason = f" (reason: {e.reason})" if e.reason else ""
-        typer.echo(f"v{e.version}  {e.at}  {e.actor}  {e.action}: {e.what}{reason}")
+        # The row's id first: `plan fva` names the audit rows behind each touch by it.
+        typer.echo(f"[{e.id}] v{e.version}  {e.at}  {e.actor}  {e.action}: {e.what}{reason}")
 
 
 @plan_app.command("new-version")
