@@ -808,33 +808,14 @@ def score(store: PlanRepository, plan: str, actuals: pd.DataFrame) -> pd.DataFra
 def score_file(
     store: PlanRepository, plan: str, source: str | Path | bytes, *, filename: str | None = None
 ) -> pd.DataFrame:
-    """`score` on a sales file of actuals: long format (unique_id, ds, y) or the same layout as the
-    file the plan was made from (its recorded column mapping and frequency are reused)."""
-    from forecast.engine.ingest import IngestError, read_sales
+    """`score` on a sales file of actuals, read as `plan actuals` reads it
+    (``services.actuals.read_actuals``): long format (unique_id, ds, y) or the layout of the file
+    the plan was made from, in any format, a week the file covers only in part left out."""
+    from forecast.services.actuals import read_actuals
 
     state = get_plan(store, plan)
-    mapping = state.dataset.mapping or {}
-    options: dict[str, Any] = {"freq": state.freq}
-    header = _header(source)
-    if {schema.UNIQUE_ID, schema.DS, schema.Y} <= header:
-        options |= {"id_cols": [schema.UNIQUE_ID], "date_col": schema.DS, "value_col": schema.Y}
-    elif mapping.get("id_cols") and mapping.get("date_col") and mapping.get("value_col"):
-        options |= {k: mapping[k] for k in ("id_cols", "date_col", "value_col")}
-    try:
-        actuals = read_sales(source, filename=filename, **options).history
-    except IngestError as exc:
-        raise Invalid(f"actuals: {exc}") from exc
-    return score(store, state.plan_id, actuals[[schema.UNIQUE_ID, schema.DS, schema.Y]])
-
-
-def _header(source: str | Path | bytes) -> set[str]:
-    """Column names of a CSV's first line (empty for other formats; the ingest detects those)."""
-    try:
-        if isinstance(source, bytes):
-            first = source.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
-        else:
-            with open(source, encoding="utf-8-sig", errors="replace") as handle:
-                first = handle.readline()
-    except OSError as exc:
-        raise Invalid(f"cannot read the actuals file {source!s}: {exc.strerror}") from exc
-    return {c.strip().strip('"') for c in first.strip().split(",")}
+    frame, notes = read_actuals(store, state.plan_id, source, filename=filename)
+    if frame.empty:
+        name = filename or (Path(source).name if isinstance(source, str | Path) else "the file")
+        raise Invalid(f"actuals: {name}: {'; '.join(notes) or 'no rows'}; nothing to score")
+    return score(store, state.plan_id, frame[[schema.UNIQUE_ID, schema.DS, schema.Y]])
