@@ -268,3 +268,13 @@ def test_the_audit_rows_fva_cites_are_found_by_their_id_in_plan_audit(held_out):
     cited = touches[0]["audit_ids"][0]
     lines = run(data_dir, "plan", "audit", plan).splitlines()
     assert any(line.startswith(f"[{cited}] v") for line in lines)
+
+
+def test_an_unknown_duplicates_rule_is_refused_as_an_option_not_blamed_on_the_file(held_out):
+    result = CliRunner().invoke(
+        app,
+        ["plan", "actuals", held_out["plan"], str(held_out["actuals"]), "--duplicates", "bogus",
+         "--as", "olga", "--data-dir", str(held_out["data_dir"])],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "'bogus' is not one of 'sum', 'refuse'" in result.output

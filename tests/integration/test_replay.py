@@ -93,3 +93,9 @@ def test_replay_refuses_a_claim_for_a_team_it_does_not_have(six_stores):
     """`--claim z=5` for a team that is not there had been ignored without a word."""
     with pytest.raises(Invalid, match="no team 'z' to claim for; its teams are all"):
         replay.replay(six_stores, cycles=1, horizon=4, claims={"z": Decimal("5")})
+
+
+def test_replay_refuses_a_goal_ratio_of_zero(six_stores):
+    """`--goal-ratio 0` had been accepted: a goal of no sales at all."""
+    with pytest.raises(Invalid, match="asks for no sales at all"):
+        replay.replay(six_stores, cycles=1, horizon=4, goal_ratio="0")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from forecast.cli.choices import Duplicates
 from forecast.cli.common import (
     AsOpt,
     DataDirOpt,
@@ -41,7 +42,7 @@ def actuals_cmd(
         ),
     ],
     duplicates: Annotated[
-        str,
+        Duplicates,
         typer.Option(help="Rows of the same series and period: sum (default) or refuse."),
     ] = "sum",
     as_user: AsOpt = None,

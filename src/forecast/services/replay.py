@@ -231,9 +231,9 @@ def replay(
     _check_settings(cycles, horizon, model)
     try:
         rule = domain.parse_enum(domain.RemainderRule, rule, "remainder rule").value
-        ratio = domain.parse_ratio(str(goal_ratio))
     except domain.NegotiationError as exc:
         raise Invalid.from_error(exc) from exc
+    ratio = _ratio(goal_ratio)
     if rule == domain.RemainderRule.MANUAL.value:
         raise Invalid(
             "the replay cannot use the manual rule; use pro_rata_baseline, even or pro_rata_claims"
@@ -316,9 +316,15 @@ def _check_settings(cycles: int, horizon: int, model: str) -> None:
 
 def _ratio(goal_ratio: str | float) -> Decimal:
     try:
-        return domain.parse_ratio(str(goal_ratio))
+        ratio = domain.parse_ratio(str(goal_ratio))
     except domain.NegotiationError as exc:
         raise Invalid.from_error(exc) from exc
+    if ratio <= 0:
+        raise Invalid(
+            f"a goal ratio of {goal_ratio} asks for no sales at all; give the goal as a ratio of "
+            "the baseline above 0, e.g. 1.1 for 10 % more"
+        )
+    return ratio
 
 
 def _rule(rule: str) -> str:
