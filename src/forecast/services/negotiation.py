@@ -624,12 +624,10 @@ def ledger(store: PlanRepository, plan: str) -> pd.DataFrame:
     last_year = dict(_last_year(store, state))
     if last_year and all(v is not None for v in last_year.values()):
         last_year["TOTAL"] = sum(v for v in last_year.values() if v is not None)
-    last_year_minor = [
-        None if (amount := last_year.get(str(t))) is None else to_minor(amount)
-        for t in table["team"]
-    ]
-    table["last_year"] = [None if m is None else float(from_minor(m)) for m in last_year_minor]
-    table["last_year" + MINOR] = pd.Series(last_year_minor, index=table.index, dtype=object)
+    table["last_year"] = pd.Series(
+        [last_year.get(str(t)) for t in table["team"]], index=table.index, dtype=object
+    )
+    table = in_cents(table, ["last_year"])
     table["claim_pct_of_last_year"] = [
         None if not ly else round(100.0 * c / ly, 4)
         for c, ly in zip(table["claim"], table["last_year"], strict=True)
