@@ -319,16 +319,25 @@ def sentence(text: str) -> str:
     return (text[:1].upper() + text[1:]).rstrip(".") + "." if text else text
 
 
-def _html_page(title: str, body: list[str], *, status: int = 200) -> Any:
-    """A server-rendered page in the dashboard's look (sign-in, password)."""
+def _html_page(
+    title: str, body: list[str], *, status: int = 200, signed_in: bool = True, head: str = ""
+) -> Any:
+    """A server-rendered page in the dashboard's look (sign-in, password); the brand links to
+    the dashboard only for someone signed in."""
+    brand = (
+        "<a class='navbar-brand fw-bold' href='/'>Forecast planner</a>"
+        if signed_in
+        else "<span class='navbar-brand fw-bold'>Forecast planner</span>"
+    )
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>{html.escape(title)} · Forecast planner</title><link rel='icon' href='data:,'>",
-        "<link rel='stylesheet' href='/assets/00-bootstrap-flatly-5.3.8.min.css'></head>",
+        "<link rel='stylesheet' href='/assets/00-bootstrap-flatly-5.3.8.min.css'>",
+        f"{head}</head>",
         "<body class='bg-light'><nav class='navbar navbar-dark bg-primary mb-4'>",
-        "<div class='container-fluid'><a class='navbar-brand fw-bold' href='/'>Forecast planner"
-        "</a></div></nav><main class='container' style='max-width:420px'>",
+        f"<div class='container-fluid'>{brand}</div></nav>",
+        "<main class='container' style='max-width:420px'>",
         f"<h2 class='mb-3'>{html.escape(title)}</h2>",
         *body,
         "</main></body></html>",
@@ -390,17 +399,7 @@ def _page(ctx: Any, error: str | None = None, *, name: str = "", status: int = 2
     hint = demo.sign_in_hint(ctx.store)
     no_accounts = not accounts.has_accounts(ctx.store)
     nxt = _safe_next(flask.request.values.get("next"))
-    parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        "<title>Sign in · Forecast planner</title><link rel='icon' href='data:,'>",
-        "<link rel='stylesheet' href='/assets/00-bootstrap-flatly-5.3.8.min.css'>",
-        f"<script src='{SIGN_IN_SCRIPT}'></script></head>",
-        "<body class='bg-light'><nav class='navbar navbar-dark bg-primary mb-4'>",
-        "<div class='container-fluid'><span class='navbar-brand fw-bold'>Forecast planner"
-        "</span></div></nav><main class='container' style='max-width:420px'>",
-        "<h2 class='mb-3'>Sign in</h2>",
-    ]
+    parts: list[str] = []
     if error:
         parts.append(
             f"<div class='alert alert-warning' id='login-error'>{html.escape(error)}</div>"
@@ -428,5 +427,10 @@ def _page(ctx: Any, error: str | None = None, *, name: str = "", status: int = 2
         parts.append(
             f"<div class='alert alert-info mt-4 small' id='login-demo'>{html.escape(hint)}</div>"
         )
-    parts.append("</main></body></html>")
-    return flask.Response("".join(parts), status=status, mimetype="text/html")
+    return _html_page(
+        "Sign in",
+        parts,
+        status=status,
+        signed_in=False,
+        head=f"<script src='{SIGN_IN_SCRIPT}'></script>",
+    )
