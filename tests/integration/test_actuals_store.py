@@ -242,6 +242,29 @@ def test_daily_actuals_leave_out_a_week_they_cover_in_part_and_say_so(store):
     assert len(actuals.actuals_versions(store, plan)) == 1
 
 
+def test_daily_actuals_leave_out_a_week_whose_days_the_file_skips_in_the_middle(store):
+    """A file of thirteen whole weeks without Tuesday to Thursday of one: that
+    week's sum would replace its actual with four days of sales. It is left out, named with the
+    missing days; the whole weeks either side are kept. A weekday the file never has (shops
+    shut on Sundays) is not missed."""
+    plan = new_plan(store).plan_id
+    days = pd.date_range(HORIZON[0] - pd.Timedelta(weeks=10), HORIZON[2] + pd.Timedelta(days=6))
+    hole = {HORIZON[1] + pd.Timedelta(days=k) for k in (1, 2, 3)}  # 3 of 78 open days
+    rows = [
+        (u, f"{d:%Y-%m-%d}", 10.0)
+        for u in "123"
+        for d in days
+        if d not in hole and d.dayofweek != 6  # never a Sunday
+    ]
+    upload = actuals.upload_actuals(store, plan, csv_bytes(rows), filename="days.csv", actor="ann")
+    _, kept = actuals.load_actuals(store, plan)
+    assert sorted(kept["ds"].unique()) == [HORIZON[0], HORIZON[2]], upload.notes
+    assert set(kept["y"]) == {60.0}  # six open days of 10
+    skipped = [n for n in upload.notes if "has no row in the file" in n]
+    assert len(skipped) == 1, upload.notes
+    assert all(f"{d:%Y-%m-%d}" in skipped[0] for d in hole) and "3 of 7 days" in skipped[0]
+
+
 @pytest.mark.parametrize("kind", ["xlsx", "parquet", "semicolon csv"])
 def test_actuals_in_unique_id_ds_y_come_as_any_file_the_help_names(store, kind, tmp_path):
     """The accuracy tour's XLSX, Parquet and ';' files of unique_id, ds, y were refused: the

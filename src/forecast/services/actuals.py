@@ -173,6 +173,12 @@ def _without_partial_periods(
     step = {"D": 1, "W": 7}.get(str(report.native_freq or "")[:1])
     if step is not None:
         last = last + pd.Timedelta(days=step - 1)
+    shut = set(report.weekdays_never)
+    if shut and len(shut) < 7:  # a weekday the file never has is no missing day at an edge
+        while (first - pd.Timedelta(days=1)).dayofweek in shut:
+            first -= pd.Timedelta(days=1)
+        while (last + pd.Timedelta(days=1)).dayofweek in shut:
+            last += pd.Timedelta(days=1)
     elif first in starts and last in starts:
         last = period_end(starts[-1])
     notes: list[str] = []
@@ -191,9 +197,37 @@ def _without_partial_periods(
                 f"{(end - start).days + 1} days): left out, so it does not replace that period's "
                 "actual; upload it once the whole period is in"
             )
+    notes += _periods_with_absent_days(report.absent_days, starts, period_end, drop)
     if not drop:
         return frame, []
     return frame[~frame[schema.DS].isin(drop)].reset_index(drop=True), sorted(notes)
+
+
+def _periods_with_absent_days(
+    absent: list[pd.Timestamp],
+    starts: list[pd.Timestamp],
+    period_end: Any,
+    drop: list[pd.Timestamp],
+) -> list[str]:
+    """A period inside the file whose days the file skips (no row of any series on them) is
+    partial too: its sum would replace the whole period's actual. Adds such periods to ``drop``."""
+    by_period: dict[pd.Timestamp, list[pd.Timestamp]] = {}
+    for day in absent:
+        start = next((s for s in reversed(starts) if s <= day), None)
+        if start is None or start in drop or day > period_end(start) or period_end(start) <= start:
+            continue
+        by_period.setdefault(start, []).append(day)
+    notes = []
+    for start, days in by_period.items():
+        drop.append(start)
+        end = period_end(start)
+        notes.append(
+            f"the period {start:%Y-%m-%d}..{end:%Y-%m-%d} has no row in the file for "
+            f"{_preview([f'{d:%Y-%m-%d}' for d in days])} ({len(days)} of "
+            f"{(end - start).days + 1} days): left out, so it does not replace that period's "
+            "actual; upload it once the whole period is in (rows of 0 for days the shops were shut)"
+        )
+    return notes
 
 
 def _split(

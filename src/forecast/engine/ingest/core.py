@@ -207,6 +207,7 @@ def read_sales(
         week_dates=week_dates,
     )
     fmt = table.fmt
+    absent_days, weekdays_never = _absent_days(ds, inferred.freq)
     report = IngestReport(
         file=name,
         file_type=kind,
@@ -228,6 +229,8 @@ def read_sales(
         first_day=pd.Timestamp(ds.min()) if len(ds) else None,
         last_day=pd.Timestamp(ds.max()) if len(ds) else None,
         native_freq=inferred.freq,
+        absent_days=absent_days,
+        weekdays_never=weekdays_never,
     )
     return IngestResult(history, attributes, chosen, flags, mapping, report, roles.value_choice)
 
@@ -627,6 +630,27 @@ def _regular(ds: np.ndarray, native: str | None) -> bool:
     days = np.unique(ds.astype("datetime64[D]").astype(np.int64))
     expected = (days[-1] - days[0]) // step + 1
     return bool(len(days) >= 0.95 * expected)
+
+
+def _absent_days(ds: np.ndarray, native: str | None) -> tuple[list[pd.Timestamp], list[int]]:
+    """(the dates of a regular file's own calendar, between its first and last, that no row has;
+    the weekdays a daily file of two weeks or more never has, Monday 0). Those weekdays (shops
+    shut on Sundays) are not expected; a sparse file (under 95 % of its calendar) has no absent
+    dates, since a quiet day there is no missing delivery."""
+    step = {"D": 1, "W": 7}.get((native or "")[:1])
+    if step is None or not len(ds):
+        return [], []
+    days = np.unique(ds.astype("datetime64[D]").astype(np.int64))
+    expected = np.arange(days[0], days[-1] + 1, step)
+    never: list[int] = []
+    if step == 1 and len(expected) >= 14:
+        weekday = (expected + 3) % 7  # 1970-01-01, day 0, was a Thursday (weekday 3)
+        never = sorted(set(range(7)) - set(((days + 3) % 7).tolist()))
+        expected = expected[~np.isin(weekday, never)]
+    if len(days) < 0.95 * len(expected):
+        return [], never
+    absent = np.setdiff1d(expected, days)
+    return [pd.Timestamp(day, unit="D") for day in absent], never
 
 
 def _aggregation_notes(merged: int, freq: str, codes: np.ndarray, ds: np.ndarray) -> list[str]:

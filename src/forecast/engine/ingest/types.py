@@ -125,6 +125,11 @@ class IngestReport:
     first_day: pd.Timestamp | None = None  # the file's own first and last dates (before they
     last_day: pd.Timestamp | None = None  # were summed into periods)
     native_freq: str | None = None  # the frequency of those dates (None: not told, one date)
+    absent_days: list[pd.Timestamp] = field(default_factory=list)  # dates of that calendar,
+    # between the first and last, that no row has (a regular file only; weekdays it never has
+    # are not expected)
+    weekdays_never: list[int] = field(default_factory=list)  # weekdays (Monday 0) a daily file
+    # of two weeks or more never has: days the shops are shut
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -132,6 +137,7 @@ class IngestReport:
         out["end"] = None if self.end is None else f"{self.end:%Y-%m-%d}"
         for key in ("first_day", "last_day"):
             out[key] = None if out[key] is None else f"{out[key]:%Y-%m-%d}"
+        out["absent_days"] = [f"{day:%Y-%m-%d}" for day in self.absent_days]
         return out
 
 
