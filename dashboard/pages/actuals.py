@@ -147,9 +147,10 @@ def version_rows(versions: list[Any]) -> list[dict[str, Any]]:
 
 def upload_message(upload: Any) -> Any:
     """What the upload kept and what it left out (named, with counts)."""
-    items = [html.Div(f"Kept as {upload.message()}.")]
+    kept = upload.message().capitalize() if upload.unchanged else f"Kept as {upload.message()}"
+    items = [html.Div(f"{kept}.")]
     items += [html.Div(f"Note: {note}", className="small") for note in upload.notes]
-    colour = "warning" if upload.left_out else "success"
+    colour = "info" if upload.unchanged else "warning" if upload.left_out else "success"
     return dbc.Alert(items, color=colour, className="actuals-kept")
 
 

@@ -78,6 +78,26 @@ def test_each_upload_is_a_version_with_an_audit_row_merged_over_the_last(store):
     assert store.get(plan).version == version_before  # actuals are not an edit of the plan
 
 
+def test_the_same_file_again_makes_no_version_and_says_so(store):
+    """Sending the same actuals twice (a retry, a second click) made a second version with an
+    audit row and "3 replaced": now nothing is written and the message says no version was made;
+    a file that changes one value makes a version that counts the change."""
+    plan = new_plan(store).plan_id
+    body = csv_bytes([(u, week(0), 90.0) for u in "123"])
+    actuals.upload_actuals(store, plan, body, filename="w1.csv", actor="ann")
+    audit_before = len(store.audit(plan))
+    again = actuals.upload_actuals(store, plan, body, filename="w1-again.csv", actor="ann")
+    assert again.unchanged and again.version.version == 1
+    assert "nothing new in w1-again.csv" in again.message() and "no version" in again.message()
+    assert again.to_dict()["version_made"] is False
+    assert [v.version for v in actuals.actuals_versions(store, plan)] == [1]
+    assert len(store.audit(plan)) == audit_before
+    one_changed = csv_bytes([("1", week(0), 91.0), ("2", week(0), 90.0), ("3", week(0), 90.0)])
+    third = actuals.upload_actuals(store, plan, one_changed, filename="w1-fixed.csv", actor="ann")
+    assert (third.version.version, third.replaced, third.changed) == (2, 3, 1)
+    assert "3 replaced, 1 of them with a new value" in third.message()
+
+
 def test_only_the_owner_or_a_planner_keeps_actuals_and_a_refusal_writes_nothing(store):
     """The actuals score every layer and touch, a lead's claim among them: a lead may not
     replace them, and neither may someone who is not on the plan."""

@@ -45,16 +45,34 @@ class ActualsUpload:
     total: int  # series-periods known after this upload
     left_out: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    changed: int = 0  # of the replaced, those whose value differs from the kept one
+    filename: str = ""  # the file uploaded (the version's own when one was made)
+
+    @property
+    def unchanged(self) -> bool:
+        """Nothing new and no value changed: no version was made (``version`` is the kept one)."""
+        return self.new == 0 and self.changed == 0
 
     def message(self) -> str:
+        if self.unchanged:
+            return (
+                f"nothing new in {self.filename}: its "
+                f"{self.kept} series-periods equal those of actuals version "
+                f"{self.version.version} of plan {self.version.plan_id}; no version was made"
+            )
         text = (
             f"actuals version {self.version.version} of plan {self.version.plan_id} from "
             f"{self.version.filename}: {self.kept} series-periods kept ({self.new} new, "
-            f"{self.replaced} replaced); {self.total} known in all"
+            f"{self.replaced} replaced{self._of_them_changed()}); {self.total} known in all"
         )
         for item in self.left_out.values():
             text += f"; {item['message']}"
         return text
+
+    def _of_them_changed(self) -> str:
+        if not self.replaced or self.changed == self.replaced:
+            return ""
+        return f", {self.changed} of them with a new value"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +84,8 @@ class ActualsUpload:
             "kept": self.kept,
             "new": self.new,
             "replaced": self.replaced,
+            "changed": self.changed,
+            "version_made": not self.unchanged,
             "total": self.total,
             "left_out": self.left_out,
             "notes": self.notes,
@@ -367,6 +387,18 @@ def upload_actuals(
     )
     periods_in = sorted(inside[schema.DS].dt.strftime("%Y-%m-%d").unique().tolist())
     new = len(inside) - replaced
+    changed = _changed(previous, inside)
+    if new == 0 and changed == 0:  # the same file again: a version would only add noise
+        return ActualsUpload(
+            version=store.actuals_versions(state.plan_id)[-1],
+            kept=len(inside),
+            new=0,
+            replaced=replaced,
+            total=len(previous),
+            left_out=left_out,
+            notes=notes,
+            filename=name,
+        )
     summary: dict[str, Any] = {
         "kept": len(inside),
         "new": new,
@@ -398,7 +430,15 @@ def upload_actuals(
         total=len(merged),
         left_out=left_out,
         notes=notes,
+        changed=changed,
+        filename=name,
     )
+
+
+def _changed(previous: pd.DataFrame, inside: pd.DataFrame) -> int:
+    """Rows of ``inside`` whose series-period is kept with another value."""
+    both = inside.merge(previous, on=KEY, suffixes=("", "_kept"))
+    return int((both[schema.Y] != both[f"{schema.Y}_kept"]).sum())
 
 
 def actuals_versions(store: PlanRepository, plan: str) -> list[ActualsVersion]:
