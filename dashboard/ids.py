@@ -177,6 +177,8 @@ ACTUALS_VERDICT = "actuals-verdict"
 ACTUALS_FIGURE = "actuals-figure"
 ACTUALS_GRID = "actuals-grid"
 ACTUALS_VERSIONS = "actuals-versions"  # grid: the plan's kept actuals uploads
+ACTUALS_RESTORE_VERSION = "actuals-restore-version"  # dropdown: an earlier version to go back to
+ACTUALS_RESTORE = "actuals-restore"  # button: make that version the one in force
 
 # -- page 7: accuracy (forecast value added, track record, replay) ---------------------------
 ACC_ALERT = "acc-alert"

@@ -83,6 +83,19 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 style={"height": "220px"},
                 className="ag-theme-alpine",
             ),
+            dbc.InputGroup(
+                [
+                    dbc.InputGroupText("Wrong file kept? Go back to version"),
+                    dcc.Dropdown(
+                        id=ids.ACTUALS_RESTORE_VERSION,
+                        options=[],
+                        placeholder="an earlier version",
+                        style={"minWidth": "260px"},
+                    ),
+                    dbc.Button("Restore it", id=ids.ACTUALS_RESTORE, color="secondary"),
+                ],
+                className="mt-2 mb-3",
+            ),
             dcc.Link("See the value added of every layer and touch →", href="/accuracy"),
         ]
     )
@@ -180,10 +193,17 @@ def scored(score: pd.DataFrame, currency: str | None, alert: Any) -> tuple:
 
 
 def score_upload(
-    ctx: DashboardContext, contents: str | None, session: dict | None, filename: str | None
+    ctx: DashboardContext,
+    contents: str | None,
+    session: dict | None,
+    _restore_clicks: int | None,
+    filename: str | None,
+    restore_version: int | None,
 ) -> tuple:
-    """An uploaded file kept as the plan's actuals and both tracks scored on it; on opening a
-    plan, what it already keeps."""
+    """An uploaded file kept as the plan's actuals and both tracks scored on it; an earlier
+    version restored; on opening a plan, what it already keeps."""
+    if callback_ctx.triggered_id == ids.ACTUALS_RESTORE:
+        return restore_and_score(ctx, session, restore_version)
     if callback_ctx.triggered_id != ids.ACTUALS_UPLOAD:
         return show_kept(ctx, session)
     if not contents:
@@ -212,6 +232,24 @@ def keep_and_score(
     return scored(score, _currency(ctx, plan_id), upload_message(upload))
 
 
+def restore_and_score(ctx: DashboardContext, session: dict | None, version: int | None) -> tuple:
+    if not (session or {}).get("plan_id"):
+        return unscored(components.need_plan_notice())
+    if version is None:
+        return unscored(components.info_alert("Choose the version to go back to first."))
+    plan_id, user = components.action_plan(session), components.acting_user(session) or ""
+    restored, alert = components.call_service(
+        lambda: actuals.restore_actuals(ctx.store, plan_id, int(version), actor=user)
+    )
+    if restored is None:
+        return unscored(alert)
+    kept = dbc.Alert(f"{restored.message().capitalize()}.", color="success")
+    score, alert = components.call_service(lambda: actuals.score_kept(ctx.store, plan_id))
+    if score is None:
+        return unscored(alert or kept)
+    return scored(score, _currency(ctx, plan_id), kept)
+
+
 def show_kept(ctx: DashboardContext, session: dict | None) -> tuple:
     """On opening a plan: its tracks scored on the actuals it already keeps (if any)."""
     if not (session or {}).get("plan_id"):
@@ -238,13 +276,29 @@ def upload_role(ctx: DashboardContext, session: dict | None) -> tuple[bool, Any]
     return not permission.allowed, components.permission_note(permission)
 
 
-def list_versions(ctx: DashboardContext, session: dict | None, _alert: Any) -> list[dict[str, Any]]:
+def keeper_only(ctx: DashboardContext, session: dict | None) -> bool:
+    """Restoring is for those who keep actuals, as uploading is (the service refuses others)."""
+    return upload_role(ctx, session)[0] if (session or {}).get("plan_id") else True
+
+
+def list_versions(
+    ctx: DashboardContext, session: dict | None, _alert: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], None]:
+    """The kept versions, and the earlier ones to go back to (none chosen)."""
     if not (session or {}).get("plan_id"):
-        return []
+        return [], [], None
     versions, _ = components.call_service(
         lambda: actuals.actuals_versions(ctx.store, components.action_plan(session))
     )
-    return version_rows(versions or [])
+    return version_rows(versions or []), restore_options(versions or []), None
+
+
+def restore_options(versions: list[Any]) -> list[dict[str, Any]]:
+    """Every version but the one in force, newest first."""
+    return [
+        {"label": f"{v.version}: {v.filename} ({v.uploaded_by}, {v.at[:16]})", "value": v.version}
+        for v in reversed(versions[:-1])
+    ]
 
 
 def _currency(ctx: DashboardContext, plan_id: str) -> str | None:
@@ -263,9 +317,16 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Output(ids.ACTUALS_ALERT, "children"),
         Input(ids.ACTUALS_UPLOAD, "contents"),
         session,
+        Input(ids.ACTUALS_RESTORE, "n_clicks"),
         State(ids.ACTUALS_UPLOAD, "filename"),
+        State(ids.ACTUALS_RESTORE_VERSION, "value"),
     )
     role = (Output(ids.ACTUALS_UPLOAD, "disabled"), Output(ids.ACTUALS_ROLE, "children"))
     bind(app, ctx, upload_role, *role, session)
-    versions = Output(ids.ACTUALS_VERSIONS, "rowData")
-    bind(app, ctx, list_versions, versions, session, Input(ids.ACTUALS_ALERT, "children"))
+    bind(app, ctx, keeper_only, Output(ids.ACTUALS_RESTORE, "disabled"), session)
+    versions = (
+        Output(ids.ACTUALS_VERSIONS, "rowData"),
+        Output(ids.ACTUALS_RESTORE_VERSION, "options"),
+        Output(ids.ACTUALS_RESTORE_VERSION, "value"),
+    )
+    bind(app, ctx, list_versions, *versions, session, Input(ids.ACTUALS_ALERT, "children"))

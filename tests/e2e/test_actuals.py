@@ -72,3 +72,30 @@ def test_a_team_lead_sees_why_the_upload_is_not_theirs(start_app, agreed_plan):
     upload_input = dash_duo.find_element("#actuals-upload input[type=file]")
     assert upload_input.get_attribute("disabled") is not None
     assert dash_duo.get_logs() == []
+
+
+def test_a_wrong_file_is_undone_by_restoring_the_version_before_it(
+    start_app, agreed_plan, tmp_path
+):
+    """Actuals 5 % over the system plan, then by mistake a file 50 % over it (the negotiated plan
+    comes closer on it); restoring version 1 makes it version 3, in force, and the verdict is
+    the first file's again. Nothing is erased: all three versions stay listed."""
+    from tests.e2e.helpers import click, pick
+
+    right, _ = _actuals_file(agreed_plan.data_dir, tmp_path / "right.csv", 1.05)
+    wrong, wrong_score = _actuals_file(agreed_plan.data_dir, tmp_path / "wrong.csv", 1.5)
+    assert wrong_score[wrong_score["team"] == "TOTAL"].iloc[0]["closer"] == "target"
+
+    dash_duo = start_app(agreed_plan.data_dir, "/actuals")
+    dash_duo.wait_for_element("#actuals-upload", timeout=20)
+    _as_owner(dash_duo)
+    upload(dash_duo, right, component="actuals-upload")
+    dash_duo.wait_for_contains_text("#actuals-verdict", "System plan came closer", timeout=30)
+    upload(dash_duo, wrong, component="actuals-upload")
+    dash_duo.wait_for_contains_text("#actuals-verdict", "Negotiated plan came closer", timeout=30)
+    pick(dash_duo, "#actuals-restore-version", "1: right.csv")
+    click(dash_duo, "#actuals-restore")
+    dash_duo.wait_for_contains_text("#actuals-alert", "restores version 1", timeout=30)
+    dash_duo.wait_for_contains_text("#actuals-verdict", "System plan came closer", timeout=30)
+    dash_duo.wait_for_element("#actuals-versions [row-id='3']", timeout=20)
+    assert dash_duo.get_logs() == []

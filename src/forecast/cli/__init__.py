@@ -15,6 +15,7 @@ import typer
 from forecast import __version__
 from forecast.cli import (
     accuracy_cmds,
+    actuals_cmds,
     engine_cmds,
     ingest_cmd,
     plan_negotiation,
@@ -47,6 +48,7 @@ ingest_cmd.register(app)
 engine_cmds.register(app)
 serve_cmds.register(app)
 accuracy_cmds.register(app)
+assert actuals_cmds  # its commands join `forecast plan` on import
 app.add_typer(plan_app, name="plan")
 app.add_typer(user_app, name="user")
 

@@ -60,7 +60,7 @@ def actuals_cmd(
         open_plan_store(db, data_dir, existing=True),
         plan,
         file,
-        actor=acting_user(as_user),
+        actor=acting_user(as_user, db, data_dir),
         filename=file.name,
         duplicates=duplicates,
     )

@@ -47,13 +47,22 @@ class ActualsUpload:
     notes: list[str] = field(default_factory=list)
     changed: int = 0  # of the replaced, those whose value differs from the kept one
     filename: str = ""  # the file uploaded (the version's own when one was made)
+    restored_from: int | None = None  # the earlier version this one restores
+    dropped: int = 0  # series-periods known before that this version no longer has
 
     @property
     def unchanged(self) -> bool:
-        """Nothing new and no value changed: no version was made (``version`` is the kept one)."""
-        return self.new == 0 and self.changed == 0
+        """Nothing new, changed or dropped: no version was made (``version`` is the kept one)."""
+        return self.new == 0 and self.changed == 0 and self.dropped == 0
 
     def message(self) -> str:
+        if self.restored_from is not None:
+            return (
+                f"actuals version {self.version.version} of plan {self.version.plan_id} restores "
+                f"version {self.restored_from}: {self.total} series-periods known, "
+                f"{self.changed} value(s) changed back, {self.dropped} series-period(s) no longer "
+                "known"
+            )
         if self.unchanged:
             return (
                 f"nothing new in {self.filename}: its "
@@ -86,6 +95,8 @@ class ActualsUpload:
             "replaced": self.replaced,
             "changed": self.changed,
             "version_made": not self.unchanged,
+            "restored_from": self.restored_from,
+            "dropped": self.dropped,
             "total": self.total,
             "left_out": self.left_out,
             "notes": self.notes,
@@ -432,6 +443,80 @@ def upload_actuals(
         notes=notes,
         changed=changed,
         filename=name,
+    )
+
+
+def restore_actuals(store: PlanRepository, plan: str, version: int, *, actor: str) -> ActualsUpload:
+    """Go back to an earlier actuals version (a wrong file kept by mistake): its actuals become
+    the plan's next version, with an audit row; nothing kept is erased, so the mistaken version
+    and the restore stay in the record. Owner or planner only, as for an upload."""
+    state = get_plan(store, plan)
+    if not (actor or "").strip():
+        raise Invalid("restoring actuals needs a user name (who restored them)")
+    require_actuals_role(state, actor)
+    versions = store.actuals_versions(state.plan_id)
+    if not versions:
+        raise Invalid(
+            f"plan {state.plan_id} keeps no actuals yet: there is no version to go back to"
+        )
+    latest = versions[-1].version
+    if version == latest:
+        raise Invalid(
+            f"actuals version {version} is already the one in force on plan {state.plan_id}: "
+            "nothing to restore"
+        )
+    if not any(v.version == version for v in versions):
+        raise Invalid(
+            f"plan {state.plan_id} has no actuals version {version}: its versions are "
+            f"1..{latest}; `forecast plan actuals-versions {state.plan_id}` lists them"
+        )
+    old_info, old_bytes = store.get_actuals(state.plan_id, version)
+    _, now_bytes = store.get_actuals(state.plan_id)
+    restored, current = frame_from_bytes(old_bytes), frame_from_bytes(now_bytes)
+    restored[schema.DS] = pd.to_datetime(restored[schema.DS])
+    current[schema.DS] = pd.to_datetime(current[schema.DS])
+    known = current.set_index(KEY).index
+    back = restored.set_index(KEY).index
+    replaced, changed = int(back.isin(known).sum()), _changed(current, restored)
+    dropped = int((~known.isin(back)).sum())
+    if len(restored) == replaced and not changed and not dropped:
+        raise Invalid(
+            f"actuals version {version} of plan {state.plan_id} holds the same actuals as version "
+            f"{latest}, the one in force: nothing to restore"
+        )
+    summary: dict[str, Any] = {
+        "restored_version": version,
+        "kept": len(restored),
+        "new": len(restored) - replaced,
+        "replaced": replaced,
+        "changed": changed,
+        "dropped": dropped,
+        "total": len(restored),
+        "periods": sorted(restored[schema.DS].dt.strftime("%Y-%m-%d").unique().tolist()),
+    }
+    what = (
+        f"restore actuals version {version} ({old_info.filename}, {old_info.uploaded_by}, "
+        f"{old_info.at}) over version {latest}: {len(restored)} series-periods, {changed} "
+        f"value(s) changed back, {dropped} series-period(s) no longer known"
+    )
+    made = store.add_actuals(
+        state.plan_id,
+        old_bytes,
+        filename=f"restore of version {version} ({old_info.filename})",
+        rows=len(restored),
+        summary=summary,
+        change=Change(actor=actor, action="restore_actuals", what=what, after=summary),
+    )
+    return ActualsUpload(
+        version=made,
+        kept=len(restored),
+        new=len(restored) - replaced,
+        replaced=replaced,
+        total=len(restored),
+        changed=changed,
+        filename=made.filename,
+        restored_from=version,
+        dropped=dropped,
     )
 
 
