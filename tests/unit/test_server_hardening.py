@@ -195,6 +195,13 @@ def test_every_upload_page_checks_the_size_on_the_server(app, page_input, output
     state = [filename_state, ("nav-session", "data", {"plan_id": None})]
     if page_input[0] == "plans-import":
         state += [("nav-plans-changed", "data", 0), ("plans-import-trust", "value", False)]
+    if page_input[0] == "actuals-upload":  # the values after the upload, in the callback's order
+        state = [
+            ("nav-session", "data", {"plan_id": None}),
+            ("actuals-restore", "n_clicks", None),
+            filename_state,
+            ("actuals-restore-version", "value", None),
+        ]
 
     response = post(client, app, output, [(*page_input, big)], state)
 
