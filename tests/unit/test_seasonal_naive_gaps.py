@@ -56,6 +56,26 @@ def test_a_gap_is_a_long_run_of_zeros_between_sales() -> None:
     assert not gap_mask(short, SEASON).any()
 
 
+def test_a_week_of_one_days_sales_at_a_gaps_edge_is_part_of_the_gap() -> None:
+    """Shops that sold on the Monday they closed and from the Friday they reopened:
+    the weeks at the gap's edges held a seventh and three sevenths of a week. Seasonal naive
+    copied the one-day week a year later as that week's forecast; now the edge weeks join the
+    gap and are forecast from the season before. A week at an edge that sold as usual, or a
+    dip that is no gap's edge, stays as it is."""
+    y = _three_years(slice(SEASON + 26, 2 * SEASON - 10))
+    y[SEASON + 25] *= 1 / 7  # closed on Tuesday of the week before the gap
+    y[2 * SEASON - 10] *= 3 / 7  # reopened on Friday
+    mask = gap_mask(y, SEASON)
+    assert mask[SEASON + 25 : 2 * SEASON - 9].all() and mask.sum() == 18
+    forecast = make_model("snaive", SEASON).fit(y[: 2 * SEASON + 20]).predict(13, (80,))["mean"]
+    np.testing.assert_array_equal(forecast[5], y[25])  # not a seventh of a week
+    whole_edges = _three_years(slice(SEASON + 26, 2 * SEASON - 10))
+    assert gap_mask(whole_edges, SEASON).sum() == 16
+    dip = _three_years()
+    dip[40] *= 1 / 7
+    assert not gap_mask(dip, SEASON).any()
+
+
 def test_team_totals_for_the_stretch_read_a_gap_as_seasonal_naive_does() -> None:
     from forecast.engine.stretch import team_totals
 

@@ -28,10 +28,25 @@ def gap_mask(y: np.ndarray, season: int) -> np.ndarray:
     edges = np.diff(np.concatenate(([0], zero.astype(np.int8), [0])))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     shortest = max(MIN_GAP, season // 4)
+    y = np.asarray(y, dtype=float)
+    usual = float(np.median(y[~zero])) if (~zero).any() else 0.0
     for start, end in zip(starts, ends, strict=True):
         if start > 0 and end < len(zero) and end - start >= shortest:
             mask[start:end] = True
+            for edge, outer in ((int(start) - 1, int(start) - 2), (int(end), int(end) + 1)):
+                if _partial_edge(y, edge, outer, usual):
+                    mask[edge] = True
     return mask
+
+
+def _partial_edge(y: np.ndarray, edge: int, outer: int, usual: float) -> bool:
+    """Whether the period at a gap's edge holds only part of one: a shop that closed on a
+    Tuesday sells a day of its week (Rossmann's stores without rows from July 2014: a week of
+    one day's sales, which seasonal naive would copy a year later). Read so when it sold under
+    half of both the period further out and the series' usual (median) period."""
+    if not 0 <= outer < len(y) or y[edge] <= 0 or y[outer] <= 0:
+        return False
+    return bool(y[edge] < 0.5 * y[outer] and y[edge] < 0.5 * usual)
 
 
 def gap_sources(y: np.ndarray, season: int) -> tuple[np.ndarray, np.ndarray]:
