@@ -179,6 +179,7 @@ ACTUALS_GRID = "actuals-grid"
 ACTUALS_VERSIONS = "actuals-versions"  # grid: the plan's kept actuals uploads
 ACTUALS_RESTORE_VERSION = "actuals-restore-version"  # dropdown: an earlier version to go back to
 ACTUALS_RESTORE = "actuals-restore"  # button: make that version the one in force
+ACTUALS_RESTORE_ROW = "actuals-restore-row"  # shown once there is an earlier version
 
 # -- page 7: accuracy (forecast value added, track record, replay) ---------------------------
 ACC_ALERT = "acc-alert"

@@ -27,6 +27,8 @@ HOW_TO_READ = (
     "and periods present in both count; the Accuracy page scores every layer and touch."
 )
 
+HIDDEN = {"display": "none"}
+
 TRACK_LABELS = {"system_plan": "System plan", "target": "Negotiated plan", "tie": "tie"}
 
 
@@ -94,7 +96,9 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     ),
                     dbc.Button("Restore it", id=ids.ACTUALS_RESTORE, color="secondary"),
                 ],
+                id=ids.ACTUALS_RESTORE_ROW,
                 className="mt-2 mb-3",
+                style=HIDDEN,
             ),
             dcc.Link("See the value added of every layer and touch →", href="/accuracy"),
         ]
@@ -283,14 +287,16 @@ def keeper_only(ctx: DashboardContext, session: dict | None) -> bool:
 
 def list_versions(
     ctx: DashboardContext, session: dict | None, _alert: Any
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], None]:
-    """The kept versions, and the earlier ones to go back to (none chosen)."""
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], None, dict[str, str]]:
+    """The kept versions, and the earlier ones to go back to (none chosen; the control hidden
+    while there is none)."""
     if not (session or {}).get("plan_id"):
-        return [], [], None
+        return [], [], None, HIDDEN
     versions, _ = components.call_service(
         lambda: actuals.actuals_versions(ctx.store, components.action_plan(session))
     )
-    return version_rows(versions or []), restore_options(versions or []), None
+    options = restore_options(versions or [])
+    return version_rows(versions or []), options, None, ({} if options else HIDDEN)
 
 
 def restore_options(versions: list[Any]) -> list[dict[str, Any]]:
@@ -328,5 +334,6 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Output(ids.ACTUALS_VERSIONS, "rowData"),
         Output(ids.ACTUALS_RESTORE_VERSION, "options"),
         Output(ids.ACTUALS_RESTORE_VERSION, "value"),
+        Output(ids.ACTUALS_RESTORE_ROW, "style"),
     )
     bind(app, ctx, list_versions, *versions, session, Input(ids.ACTUALS_ALERT, "children"))
