@@ -34,6 +34,7 @@ def create_app(
     auth_mode: str = "password",
     auth_header: str = auth.DEFAULT_AUTH_HEADER,
     trusted_proxies: int = 0,
+    session_hours: float = auth.SESSION_HOURS,
 ) -> Dash:
     """Build the dashboard for the store at `db_url` (else the SQLite file in `data_dir`).
 
@@ -41,7 +42,7 @@ def create_app(
     Everything it serves needs a signed-in account (`auth_mode` "password", or "header" behind
     an authenticating proxy that sets `auth_header`); see dashboard/auth.py. Behind
     `trusted_proxies` proxies, their X-Forwarded-* headers give the client's scheme, address
-    and host (dashboard/server.py)."""
+    and host (dashboard/server.py). A sign-in lasts `session_hours`."""
     import diskcache
 
     ctx = DashboardContext(db_url=db_url, data_dir=data_dir, upload_limit_bytes=upload_limit_bytes)
@@ -77,7 +78,7 @@ def create_app(
     app.server.secret_key = load_secret_key(ctx.home())
     harden(app, ctx, allowed_hosts)
     trust_proxies(app, trusted_proxies)
-    auth.install(app, ctx, mode=auth_mode, header=auth_header)
+    auth.install(app, ctx, mode=auth_mode, header=auth_header, session_hours=session_hours)
     app.layout = shell.layout(PAGES, sign_out=auth_mode == "password")
     shell.register_callbacks(app, ctx)
     for page in PAGES:

@@ -12,7 +12,8 @@
 Every request is checked: without a signed-in, active account, pages redirect to the sign-in
 page and Dash's JSON endpoints (layout, dependencies, callbacks, background-callback polls,
 component bundles) answer 401. The user loader re-reads the account on every request, so a
-disabled account's open sessions end at their next request. Callbacks whose plan the user may not
+disabled account's open sessions end at their next request, as do sessions signed in before a
+password change or more than `SESSION_HOURS` ago (`forecast serve --session-hours`). Callbacks whose plan the user may not
 see answer 204 (nothing), so a forged plan id reveals nothing.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import html
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -46,6 +48,10 @@ _OPEN_PREFIXES = ("/assets/",)
 BAD_CREDENTIALS = "Unknown user name or wrong password."
 SESSION_COOKIE = "forecast_session"
 CREDENTIAL = "credential"  # the session's stamp of the password it signed in with
+SIGNED_IN_AT = "signed_in_at"  # when the session signed in (seconds since the epoch)
+SESSION_HOURS = 12.0
+"""How long a sign-in lasts (a working day); then the sign-in page again. A cookie copied off a
+machine is worth no more than that."""
 
 
 @dataclass(frozen=True)
@@ -108,9 +114,21 @@ def background_account_name(ctx: Any) -> str | None:
     account = accounts.active_account(ctx.fresh_store(), name)
     if account is None:
         return None
-    if ctx.auth_mode != "header" and data.get(CREDENTIAL) != accounts.credential_stamp(account):
-        return None  # signed in before the password changed
+    if ctx.auth_mode != "header" and (
+        data.get(CREDENTIAL) != accounts.credential_stamp(account)  # before a password change
+        or not session_current(data, ctx.session_hours)
+    ):
+        return None
     return account.name
+
+
+def session_current(session: Any, hours: float, now: float | None = None) -> bool:
+    """Whether a session signed in less than `hours` ago (a session without the time is not)."""
+    signed_in_at = session.get(SIGNED_IN_AT)
+    if not isinstance(signed_in_at, int | float):
+        return False
+    now = time.time() if now is None else now
+    return 0 <= now - signed_in_at <= hours * 3600
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -122,12 +140,19 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 
 def install(
-    app: Dash, ctx: Any, *, mode: str = "password", header: str = DEFAULT_AUTH_HEADER
+    app: Dash,
+    ctx: Any,
+    *,
+    mode: str = "password",
+    header: str = DEFAULT_AUTH_HEADER,
+    session_hours: float = SESSION_HOURS,
 ) -> None:
     """Require a signed-in account for everything the app serves (see the module docstring)."""
     if mode not in accounts.AUTH_MODES:
         raise ValueError(f"unknown auth mode {mode!r}; use one of {', '.join(accounts.AUTH_MODES)}")
-    ctx.auth_mode, ctx.auth_header = mode, header
+    if not 0 < session_hours <= 24 * 30:
+        raise ValueError(f"a sign-in lasts more than 0 and at most 720 hours, not {session_hours}")
+    ctx.auth_mode, ctx.auth_header, ctx.session_hours = mode, header, session_hours
     server = app.server
     server.config.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -156,9 +181,12 @@ def install(
         @manager.user_loader
         def from_session(user_id: str) -> SignedIn | None:
             account = accounts.active_account(ctx.store, user_id)
-            # A session signed in before the password changed (elsewhere) has ended.
-            if account is None or flask.session.get(CREDENTIAL) != accounts.credential_stamp(
-                account
+            # A session signed in before the password changed (elsewhere), or longer ago than a
+            # sign-in lasts, has ended.
+            if (
+                account is None
+                or flask.session.get(CREDENTIAL) != accounts.credential_stamp(account)
+                or not session_current(flask.session, session_hours)
             ):
                 return None
             return SignedIn(account.name, account.display_name, account.is_admin)
@@ -255,6 +283,7 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
         flask.session.clear()  # a fresh session: nothing from before the sign-in carries over
         flask_login.login_user(SignedIn(account.name, account.display_name, account.is_admin))
         flask.session[CREDENTIAL] = accounts.credential_stamp(account)
+        flask.session[SIGNED_IN_AT] = time.time()
         return flask.redirect(_safe_next(form.get("next")))
 
     @server.route(LOGOUT_PATH, methods=["POST"])

@@ -21,6 +21,7 @@ class DashboardContext:
     upload_limit_bytes: int = 50 * 1024 * 1024
     auth_mode: str = "password"  # or "header": see dashboard/auth.py
     auth_header: str = "X-Forwarded-User"
+    session_hours: float = 12.0  # how long a sign-in lasts (dashboard/auth.py)
     _store: Any = field(default=None, repr=False)
 
     @property

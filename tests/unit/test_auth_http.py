@@ -370,6 +370,22 @@ def test_a_disabled_users_open_session_ends_at_the_next_request(app):
     assert sign_in(app.server.test_client(), "lena").status_code == 200  # form again: refused
 
 
+def test_a_sign_in_ends_after_the_session_hours_and_a_copied_cookie_with_it(app, monkeypatch):
+    """A sign-in lasts a working day (12 hours by default): after that the same cookie, from
+    this browser or copied off it, gets 401 and the sign-in page, and signing in again works."""
+    import time
+
+    client = signed_in_client(app, "lena")
+    assert client.get("/_dash-layout").status_code == 200
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 11.9 * 3600)
+    assert client.get("/_dash-layout").status_code == 200
+    monkeypatch.setattr(time, "time", lambda: now + 12.1 * 3600)
+    assert client.get("/_dash-layout").status_code == 401
+    assert client.get("/").status_code == 302  # to the sign-in page
+    assert signed_in_client(app, "lena").get("/_dash-layout").status_code == 200
+
+
 def test_a_lead_cannot_claim_for_another_team_by_naming_the_owner_in_the_request(app, plan):
     store = _store(app)
     nego.set_goal(store, plan.plan_id, "olga", ratio="10/6.5")

@@ -64,6 +64,18 @@ def test_with_passwords_the_job_acts_only_for_a_session_cookie_the_server_signed
         assert auth.background_account_name(_ctx(other)) is None
 
 
+def test_the_job_does_not_act_for_a_sign_in_older_than_the_session_hours(tmp_path, monkeypatch):
+    import time
+
+    app = create_app(data_dir=str(tmp_path / "data"), session_hours=2)
+    add_app_accounts(app, ["piet"])
+    cookie = signed_in_client(app, "piet").get_cookie(auth.SESSION_COOKIE).value
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 3 * 3600)
+    with background_job(cookies={auth.SESSION_COOKIE: cookie}):
+        assert auth.background_account_name(_ctx(app)) is None
+
+
 def test_outside_any_callback_nobody_acts(tmp_path):
     app = create_app(data_dir=str(tmp_path / "data"), auth_mode="header")
     assert auth.background_account_name(_ctx(app)) is None

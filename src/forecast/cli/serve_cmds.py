@@ -46,6 +46,18 @@ TrustedProxies = Annotated[
 ]
 WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
 LOOPBACK_ADDRESSES = ("127.0.0.1", "localhost", "::1")
+SessionHours = Annotated[
+    float,
+    typer.Option(
+        "--session-hours",
+        min=0.1,
+        max=720,
+        metavar="HOURS",
+        envvar="FORECAST_SESSION_HOURS",
+        help="How long a sign-in lasts before the sign-in page asks again (default 12: a "
+        "working day).",
+    ),
+]
 AllowDemoPasswords = Annotated[
     bool,
     typer.Option(
@@ -91,6 +103,7 @@ def register(app: typer.Typer) -> None:
         scheduler: SchedulerOpt = None,
         trusted_proxies: TrustedProxies = 0,
         allow_demo_passwords: AllowDemoPasswords = False,
+        session_hours: SessionHours = 12.0,
     ) -> None:
         """Start the dashboard on http://HOST:PORT (waitress; everyone signs in: `forecast user`)."""
         use_scheduler(scheduler)
@@ -106,6 +119,7 @@ def register(app: typer.Typer) -> None:
             auth_header=auth_header,
             trusted_proxies=trusted_proxies,
             allow_demo_passwords=allow_demo_passwords,
+            session_hours=session_hours,
         )
 
     @app.command()
@@ -172,6 +186,7 @@ def run_dashboard(
     auth_header: str = "X-Forwarded-User",
     trusted_proxies: int = 0,
     allow_demo_passwords: bool = False,
+    session_hours: float = 12.0,
 ) -> None:
     from dashboard.app import create_app
     from forecast.services import accounts
@@ -193,6 +208,7 @@ def run_dashboard(
         auth_mode=auth,
         auth_header=auth_header,
         trusted_proxies=trusted_proxies,
+        session_hours=session_hours,
     )
     store = app.server.config["FORECAST_DASHBOARD_CTX"].store
     if host not in LOOPBACK_ADDRESSES and auth == "password":
