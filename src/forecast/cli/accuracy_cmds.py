@@ -18,6 +18,7 @@ from forecast.cli.common import (
     acting_user,
     echo_json,
     fail,
+    info,
     open_plan_store,
 )
 from forecast.cli.plan_app import plan_app
@@ -68,8 +69,8 @@ def actuals_cmd(
         echo_json(upload.to_dict())
         return
     typer.echo(upload.message())
-    for note in upload.notes:
-        typer.echo(f"  note: {note}")
+    for note in upload.notes:  # on stderr, as every command's notes: -q silences them
+        info(f"  note: {note}")
 
 
 @plan_app.command("fva")

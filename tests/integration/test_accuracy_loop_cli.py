@@ -1,0 +1,84 @@
+"""The accuracy loop from the command line on a small agreed plan (three teams of four series,
+four weeks) in a real SQLite store: `plan actuals`, `plan fva`, `plan score` and `track-record`
+say what their verdict rests on, leave touches without actuals unscored, honour -q and report a
+bad file as every file-reading command does."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from forecast.cli import app
+from forecast.overrides import Scope
+from forecast.services import negotiation as nego
+from forecast.services import plans, system
+from forecast.services.store_factory import open_store
+from tests.unit.test_services_negotiation import team_frames, weekly_team_plan
+
+TEAMS = ("a", "b", "c")
+PER_TEAM = 4
+WEEKS = 4
+
+
+@pytest.fixture
+def agreed(tmp_path) -> dict:
+    """An agreed plan: an event on team a in week 1, one on team b in week 4, claims of teams a
+    and b, the rest assigned pro rata."""
+    data_dir = tmp_path / "data"
+    store = open_store(data_dir=data_dir)
+    history, attributes, baseline = team_frames(
+        {"a": 3.0e6, "b": 2.0e6, "c": 1.5e6}, per_team=PER_TEAM
+    )
+    plan = weekly_team_plan(store, (history, attributes, baseline), name="small").plan_id
+    for team in ("a", "b"):
+        plans.grant(store, plan, "olga", f"lead-{team}", "lead", team=team)
+    weeks = sorted(pd.to_datetime(baseline["ds"]).dt.date.unique())
+    for name, team, week in (("lift a", "a", 0), ("lift b", "b", WEEKS - 1)):
+        system.add_event(
+            store, plan, "olga", name=name, kind="promotion",
+            scope=Scope(attributes={"Team": (team,)}), start=weeks[week], end=weeks[week],
+            effect="percent", value=10.0, reason="flyer",
+        )  # fmt: skip
+    nego.set_goal(store, plan, "olga", ratio="1.1")
+    nego.claim(store, plan, "lead-a", "a", percent="3", note="second wave")
+    nego.claim(store, plan, "lead-b", "b", percent="2", note="listings")
+    nego.close_round(store, plan, "olga")
+    nego.assign(store, plan, "olga", "pro_rata_baseline")
+    nego.lock(store, plan, "olga")
+    store.close()
+    return {"plan": plan, "data_dir": data_dir, "baseline": baseline, "base": tmp_path}
+
+
+def invoke(setup: dict, *args: str):
+    return CliRunner().invoke(app, [*args, "--data-dir", str(setup["data_dir"])])
+
+
+def run(setup: dict, *args: str) -> str:
+    result = invoke(setup, *args)
+    assert result.exit_code == 0, result.output + str(result.exception)
+    return result.stdout
+
+
+# -- -q ---------------------------------------------------------------------------------------
+
+
+def test_plan_actuals_with_quiet_prints_its_result_but_no_notes(agreed):
+    daily = agreed["base"] / "daily.csv"
+    # Daily rows summed into weeks: the reader notes that.
+    week = pd.Timestamp(sorted(agreed["baseline"]["ds"].unique())[0])
+    pd.DataFrame(
+        {
+            "unique_id": ["a0"] * 7,
+            "ds": [(week + pd.Timedelta(days=d)).strftime("%Y-%m-%d") for d in range(7)],
+            "y": [10.0] * 7,
+        }
+    ).to_csv(daily, index=False)
+    args = ("plan", "actuals", agreed["plan"], str(daily), "--as", "olga")
+    loud = invoke(agreed, *args)
+    assert loud.exit_code == 0, loud.output
+    assert "note:" in loud.stderr and "note:" not in loud.stdout
+    quiet = invoke(agreed, *args, "-q")
+    assert quiet.exit_code == 0, quiet.output
+    assert "actuals version 2" in quiet.stdout
+    assert "note:" not in quiet.output
