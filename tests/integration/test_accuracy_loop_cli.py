@@ -5,6 +5,8 @@ bad file as every file-reading command does."""
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -82,3 +84,56 @@ def test_plan_actuals_with_quiet_prints_its_result_but_no_notes(agreed):
     assert quiet.exit_code == 0, quiet.output
     assert "actuals version 2" in quiet.stdout
     assert "note:" not in quiet.output
+
+
+# -- a bad file -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["actuals", "score"])
+def test_a_bad_actuals_file_is_reported_with_its_problems_as_ingest_reports_them(agreed, command):
+    bad = agreed["base"] / "bad.csv"
+    week = sorted(pd.to_datetime(agreed["baseline"]["ds"]).dt.strftime("%Y-%m-%d").unique())[0]
+    bad.write_text(f"unique_id,ds,y\na0,{week},abc\na1,someday,5\n")
+    extra = ("--as", "olga") if command == "actuals" else ()
+    result = invoke(agreed, "plan", command, agreed["plan"], str(bad), *extra, "--json")
+    assert result.exit_code == 2
+    payload = json.loads(result.stdout)
+    assert payload["error"] == "invalid_file"
+    assert [(p["file"], p["row"], p["column"]) for p in payload["problems"]] == [
+        ("bad.csv", 2, "y"),
+        ("bad.csv", 3, "ds"),
+    ]
+    assert all(p["fix"] for p in payload["problems"])
+    # The same file through `forecast ingest`: the same shape.
+    ingest = json.loads(CliRunner().invoke(app, ["ingest", str(bad), "--json"]).stdout)
+    assert ingest["error"] == payload["error"]
+    assert set(ingest["problems"][0]) == set(payload["problems"][0])
+
+
+def test_an_actuals_file_without_the_plans_columns_is_an_invalid_file_naming_them(tmp_path):
+    """A plan made from a Store, Date, Sales file; the actuals come with other column names."""
+    history, _, _ = team_frames()
+    sales = history.rename(columns={"unique_id": "Store", "ds": "Date", "y": "Sales"})
+    data_dir = tmp_path / "data"
+    store = open_store(data_dir=data_dir)
+    plan = plans.create_plan(
+        store, name="from a file", source=sales.to_csv(index=False).encode(),
+        filename="sales.csv", horizon=4, team_attr=None, actor="olga", model="snaive",
+    ).plan_id  # fmt: skip
+    store.close()
+    other = tmp_path / "other.csv"
+    other.write_text("Shop,Day,Revenue\n1,2024-01-05,100\n")
+    setup = {"data_dir": data_dir}
+    for command in (("actuals", plan, str(other), "--as", "olga"), ("score", plan, str(other))):
+        result = invoke(setup, "plan", *command, "--json")
+        assert result.exit_code == 2
+        payload = json.loads(result.stdout)
+        assert payload["error"] == "invalid_file"
+        (problem,) = payload["problems"]
+        assert (problem["file"], problem["row"]) == ("other.csv", 1)
+        assert (
+            "Store, Date, Sales" in problem["message"]
+            and "Day, Revenue, Shop" in problem["message"]
+        )
+        assert "unique_id, ds, y" in problem["fix"]
+        assert payload["fix"]["key"] == "actuals_columns"  # the refusal's fix, as before

@@ -526,7 +526,7 @@ def score_cmd(
     if not actuals.is_file():
         fail(f"there is no file {actuals}")
     store = open_plan_store(db, data_dir, existing=True)
-    table = nego.score_file(store, plan, actuals)
+    table = nego.score_file(store, plan, actuals, filename=actuals.name)
     if as_json:
         echo_json(_records(table))
         return

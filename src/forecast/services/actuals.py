@@ -21,8 +21,8 @@ import pandas as pd
 
 from forecast import schema
 from forecast.plan import AGREED, PlanState
-from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, NotFound
-from forecast.services.plans import get_plan, load_blob_frame
+from forecast.services.errors import NEUTRAL_FIXES, Fix, FixKey, Forbidden, Invalid, NotFound
+from forecast.services.plans import InvalidFile, get_plan, load_blob_frame
 from forecast.store import (
     ActualsVersion,
     Change,
@@ -97,7 +97,7 @@ def read_actuals(
     duplicates: str = "sum",
 ) -> tuple[pd.DataFrame, list[str]]:
     """The file as ``unique_id, ds, y`` on the plan's calendar, and the reader's notes."""
-    from forecast.engine.ingest import IngestError, read_sales
+    from forecast.engine.ingest import IngestError, Problem, read_sales
 
     state = get_plan(store, plan)
     mapping = state.dataset.mapping or {}
@@ -115,12 +115,14 @@ def read_actuals(
         name = filename or (source if isinstance(source, str | Path) else "")
         if header and not set(wanted) <= header:
             # The reader would ask for column options that uploading actuals does not have.
-            raise Invalid(
-                f"actuals: {Path(str(name)).name} has neither the plan's columns "
-                f"({', '.join(wanted)}) nor unique_id, ds, y; its columns are "
-                f"{_preview(sorted(header))}",
-                Fix(FixKey.ACTUALS_COLUMNS, columns=", ".join(wanted), plan=state.plan_id),
+            file = Path(str(name)).name
+            what = (
+                f"the file has neither the plan's columns ({', '.join(wanted)}) nor "
+                f"unique_id, ds, y; its columns are {_preview(sorted(header))}"
             )
+            fix = Fix(FixKey.ACTUALS_COLUMNS, columns=", ".join(wanted), plan=state.plan_id)
+            problem = Problem(file, 1, None, None, what, fix.render(NEUTRAL_FIXES))
+            raise InvalidFile(f"actuals: {file} {what.removeprefix('the file ')}", [problem], fix)
         if not header:  # a spreadsheet or Parquet: either layout, unique_id, ds, y first
             attempts.append(options | long)
         attempts.append(options | planned)
@@ -132,7 +134,8 @@ def read_actuals(
             break
         except IngestError as exc:
             if attempt == len(attempts):
-                raise Invalid(f"actuals: {exc}") from exc
+                # Each problem with its file, row, column and fix, as `forecast ingest` has them.
+                raise InvalidFile(f"actuals: {exc}", exc.problems) from exc
     frame = result.history[[schema.UNIQUE_ID, schema.DS, schema.Y]].copy()
     frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     frame[schema.DS] = pd.to_datetime(frame[schema.DS])
