@@ -137,3 +137,33 @@ def test_an_actuals_file_without_the_plans_columns_is_an_invalid_file_naming_the
         )
         assert "unique_id, ds, y" in problem["fix"]
         assert payload["fix"]["key"] == "actuals_columns"  # the refusal's fix, as before
+
+
+@pytest.mark.parametrize(
+    ("content", "message", "fix"),
+    [
+        ("", "the file is empty", "write a header unique_id,ds,y and under it each series' sales"),
+        (
+            "unique_id,ds,y\n",
+            "the file has a header (unique_id, ds, y) but no data rows under it",
+            "add rows of unique_id,ds,y under it: each series' sales in the plan's periods (",
+        ),
+    ],
+    ids=["empty", "header only"],
+)
+def test_an_actuals_file_without_rows_says_what_is_missing_and_which_rows_to_add(
+    agreed, content, message, fix
+):
+    path = agreed["base"] / "nothing.csv"
+    path.write_text(content)
+    args = ("plan", "actuals", agreed["plan"], str(path), "--as", "olga")
+    payload = json.loads(invoke(agreed, *args, "--json").stdout)
+    (problem,) = payload["problems"]
+    assert problem["file"] == "nothing.csv"
+    assert problem["message"] == message
+    assert problem["fix"].startswith(fix)
+    first = sorted(pd.to_datetime(agreed["baseline"]["ds"]).dt.strftime("%Y-%m-%d").unique())[0]
+    assert first in problem["fix"]  # the periods the rows are for
+    text = invoke(agreed, *args)
+    assert text.exit_code == 2
+    assert f"nothing.csv:-:-: {message} -> {fix}" in text.stderr

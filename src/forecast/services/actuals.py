@@ -97,7 +97,7 @@ def read_actuals(
     duplicates: str = "sum",
 ) -> tuple[pd.DataFrame, list[str]]:
     """The file as ``unique_id, ds, y`` on the plan's calendar, and the reader's notes."""
-    from forecast.engine.ingest import IngestError, Problem, read_sales
+    from forecast.engine.ingest import IngestError, NoRows, Problem, read_sales
 
     state = get_plan(store, plan)
     mapping = state.dataset.mapping or {}
@@ -135,6 +135,11 @@ def read_actuals(
         except IngestError as exc:
             if attempt == len(attempts):
                 # Each problem with its file, row, column and fix, as `forecast ingest` has them.
+                problems = _no_rows_of_actuals(exc, state) if isinstance(exc, NoRows) else None
+                if problems is not None:
+                    raise InvalidFile(
+                        "actuals: " + "\n".join(str(p) for p in problems), problems
+                    ) from exc
                 raise InvalidFile(f"actuals: {exc}", exc.problems) from exc
     frame = result.history[[schema.UNIQUE_ID, schema.DS, schema.Y]].copy()
     frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
@@ -153,6 +158,28 @@ def read_actuals(
             "(not taken as zero sales): they count once they are uploaded"
         )
     return frame, notes
+
+
+def _no_rows_of_actuals(exc: Any, state: PlanState) -> list[Any]:
+    """The reader's "empty" or "header but no rows" problem in the words of actuals: which
+    columns the rows take and which periods they are for."""
+    import dataclasses
+
+    mapping = state.dataset.mapping or {}
+    planned = [*mapping.get("id_cols", []), mapping.get("date_col"), mapping.get("value_col")]
+    planned_cols = ",".join(str(c) for c in planned) if all(planned) and len(planned) > 2 else ""
+    long = ",".join((schema.UNIQUE_ID, schema.DS, schema.Y))
+    start, end = state.baseline.start, state.baseline.end
+    periods = f"the plan's periods ({start} to {end})" if start and end else "the plan's periods"
+    if exc.columns:  # a header and nothing under it
+        in_long = {schema.UNIQUE_ID, schema.DS, schema.Y} <= set(exc.columns)
+        layout = planned_cols if planned_cols and not in_long else long
+        fix = f"add rows of {layout} under it: each series' sales in {periods}"
+    else:
+        either = long + (f" (or the plan's columns {planned_cols})" if planned_cols else "")
+        fix = f"write a header {either} and under it each series' sales in {periods}"
+    ours = dataclasses.replace(exc.problem, fix=fix)
+    return [ours if p == exc.problem else p for p in exc.problems]
 
 
 def _without_partial_periods(
