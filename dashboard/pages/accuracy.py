@@ -4,6 +4,7 @@ the track record of every scored plan, and a replay of both cultures on past cyc
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import dash_ag_grid as dag
@@ -104,7 +105,12 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     _grid(
                         ids.ACC_TOUCHES_GRID,
                         [
-                            {"field": "verdict", "headerName": "", "width": 130},
+                            {
+                                "field": "verdict",
+                                "headerName": "",
+                                "width": 130,
+                                "tooltipField": "verdict",
+                            },
                             {"field": "touch_type", "headerName": "Touch", "width": 130},
                             {"field": "touch", "headerName": "What", "width": 280},
                             {"field": "who", "headerName": "Who", "width": 110},
@@ -237,7 +243,7 @@ def touch_rows(touches: pd.DataFrame) -> list[dict[str, Any]]:
         rows.append(
             {
                 "row_id": f"t{i}",
-                "verdict": "made it worse" if r["made_worse"] else "helped",
+                "verdict": _touch_verdict(r),
                 "touch_type": r["touch_type"],
                 "touch": r["touch"],
                 "who": r["who"],
@@ -248,6 +254,13 @@ def touch_rows(touches: pd.DataFrame) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _touch_verdict(row: Mapping[Any, Any]) -> str:
+    """`made it worse`, `helped`, or `not scored: why` for a touch without actuals yet."""
+    if row.get("scored") is False:
+        return f"not scored: {row.get('not_scored') or 'no actuals yet'}"
+    return "made it worse" if row["made_worse"] else "helped"
 
 
 def closer_text(closer: Any, margin: Any) -> str:

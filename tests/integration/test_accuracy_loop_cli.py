@@ -6,6 +6,7 @@ bad file as every file-reading command does."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -60,6 +61,22 @@ def run(setup: dict, *args: str) -> str:
     result = invoke(setup, *args)
     assert result.exit_code == 0, result.output + str(result.exception)
     return result.stdout
+
+
+def actuals_file(setup: dict, series: list[str], weeks: int, name: str = "actuals.csv") -> Path:
+    """Actuals 5 % above the baseline for `series` in the first `weeks` weeks."""
+    frame = setup["baseline"]
+    kept = sorted(frame["ds"].unique())[:weeks]
+    rows = frame[frame["unique_id"].isin(series) & frame["ds"].isin(kept)]
+    out = rows.assign(y=(rows["baseline"] * 1.05).round(2))[["unique_id", "ds", "y"]]
+    out["ds"] = pd.to_datetime(out["ds"]).dt.strftime("%Y-%m-%d")
+    path = setup["base"] / name
+    out.to_csv(path, index=False)
+    return path
+
+
+def keep(setup: dict, path: Path) -> None:
+    run(setup, "plan", "actuals", setup["plan"], str(path), "--as", "olga")
 
 
 # -- -q ---------------------------------------------------------------------------------------
@@ -167,3 +184,27 @@ def test_an_actuals_file_without_rows_says_what_is_missing_and_which_rows_to_add
     text = invoke(agreed, *args)
     assert text.exit_code == 2
     assert f"nothing.csv:-:-: {message} -> {fix}" in text.stderr
+
+
+# -- touches without actuals ------------------------------------------------------------------
+
+
+def test_touches_without_actuals_are_shown_as_not_scored_not_as_zero_points(agreed):
+    keep(agreed, actuals_file(agreed, ["a0", "a1"], weeks=2))  # team a only, weeks 1-2
+    text = run(agreed, "plan", "fva", agreed["plan"])
+    line = next(x for x in text.splitlines() if "lift b" in x and x.lstrip().startswith("event"))
+    assert "not scored: no actuals yet for its series and periods" in line
+    assert "pts" not in line
+    claim_b = next(x for x in text.splitlines() if "claim of team b" in x)
+    assert "not scored" in claim_b and "+0.00 pts" not in claim_b
+    lift_a = next(x for x in text.splitlines() if "lift a" in x and "event " in x)
+    assert "pts" in lift_a and "not scored" not in lift_a
+    touches = json.loads(run(agreed, "plan", "fva", agreed["plan"], "--json"))["touches"]
+    by_touch = {t["touch"]: t for t in touches}
+    unscored = next(t for name, t in by_touch.items() if "lift b" in name)
+    assert unscored["value_added_wape"] is None and unscored["value_added"] is None
+    assert unscored["scored"] is False
+    assert unscored["not_scored"] == "no actuals yet for its series and periods"
+    scored = next(t for name, t in by_touch.items() if "lift a" in name)
+    assert scored["scored"] is True and scored["not_scored"] is None
+    assert isinstance(scored["value_added_wape"], float)

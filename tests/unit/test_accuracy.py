@@ -205,6 +205,34 @@ def test_claims_and_assignments_are_scored_by_the_target_without_them():
     assert rule["audit_ids"] == "[9]"
 
 
+def test_a_touch_without_actuals_for_its_cells_is_not_scored_rather_than_scored_zero():
+    frame, attributes, events = events_fixture()
+    frame["target"] = frame["system_plan"] * 1.1
+    # Only the first two weeks arrived, and only for type a: E4 (series 3, week 3) has none.
+    actuals = long({"1": [120, 150, None, None], "2": [120, 120, None, None]})
+    grid = accuracy.build_grid(frame, actuals, {})
+    far = Event("E5", "Later", "other", Scope(ids=("9",)), date(2025, 1, 6), date(2025, 1, 12),
+                "percent", 5.0, author="olga")  # fmt: skip
+    neg = accuracy.NegotiationTouches(
+        targets={"a": 100_000, "b": 40_000},
+        claims=[accuracy.ClaimTouch("a", 4000, "lena"), accuracy.ClaimTouch("b", 4000, "carl")],
+    )
+    touches = accuracy.EventTouchInput([*events, far], [], attributes)
+    table = accuracy.touch_table(grid, touches, neg).set_index("touch")
+    e4, claim_b = table.loc["E4 Fixed (set 60)"], table.loc["claim of team b (+40.00)"]
+    for row in (e4, claim_b):
+        assert not row["scored"] and row["series_periods"] == 0 and not row["made_worse"]
+        assert row["not_scored"] == "no actuals yet for its series and periods"
+        for column in ("value_added", "value_added_wape", "error_with", "error_without"):
+            assert pd.isna(row[column]), column  # empty, not 0
+    later = table.loc["E5 Later (percent 5)"]  # no series of the plan in its scope
+    assert not later["scored"] and later["not_scored"] == "it covers no series-period of the plan"
+    e1, claim_a = table.loc["E1 Promo (percent 20)"], table.loc["claim of team a (+40.00)"]
+    assert e1["scored"] and claim_a["scored"] and pd.isna(e1["not_scored"])
+    assert e1["value_added"] == pytest.approx(e1["error_without"] - e1["error_with"])
+    assert list(table["scored"])[-3:] == [False, False, False]  # unscored ones come last
+
+
 def test_mase_scales_equal_the_engines_seasonal_naive_scale_per_series():
     from forecast.engine.metrics import mase_scale
     from forecast.services.accuracy import mase_scales

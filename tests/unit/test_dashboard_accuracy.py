@@ -136,3 +136,21 @@ def test_a_plan_without_actuals_points_to_the_plans_that_have_them():
     (button,) = [c for c in notice.children if getattr(c, "id", None)]
     assert button.id == {"type": ids.ACC_OPEN_PLAN, "plan": "p1"}
     assert button.children == "Open Sample plan: last quarter (held out) (v12, agreed)"
+
+
+def test_a_touch_without_actuals_reads_not_scored_with_its_reason_and_no_points():
+    touches = pd.DataFrame(
+        [
+            {"touch_type": "event", "touch": "E1 Lift", "who": "piet", "made_worse": False,
+             "value_added_wape": 0.01, "value_added": 10.0, "series_periods": 4,
+             "audit": "#3", "scored": True, "not_scored": None},
+            {"touch_type": "claim", "touch": "claim of team b", "who": "lena",
+             "made_worse": False, "value_added_wape": None, "value_added": None,
+             "series_periods": 0, "audit": "#7", "scored": False,
+             "not_scored": "no actuals yet for its series and periods"},
+        ]
+    )  # fmt: skip
+    scored, unscored = accuracy.touch_rows(touches)
+    assert scored["verdict"] == "helped"
+    assert unscored["verdict"] == "not scored: no actuals yet for its series and periods"
+    assert unscored["value_added_wape"] is None and unscored["value_added"] is None

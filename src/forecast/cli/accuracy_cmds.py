@@ -139,9 +139,15 @@ def _print_report(report: Any) -> None:
         typer.echo("touches, made-it-worse first (value added in WAPE points):")
         for row in touches.to_dict(orient="records"):
             mark = "WORSE " if row["made_worse"] else "      "
+            # A touch none of whose cells has an actual yet has no value added to show.
+            added = (
+                f"{_pct(row['value_added_wape'], True):>11}"
+                if row["scored"]
+                else f"  not scored: {row['not_scored']}"
+            )
             typer.echo(
                 f"{mark}{row['touch_type']:<16}{row['touch'][:52]:<54}{row['who'][:14]:<16}"
-                f"{_pct(row['value_added_wape'], True):>11}  audit {row['audit_ids']}"
+                f"{added}  audit {row['audit_ids']}"
             )
 
 
