@@ -187,6 +187,13 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     {"field": "wape_target", "headerName": "WAPE negotiated", "width": 150},
                     {"field": "closer", "headerName": "Closer", "width": 240},
                     {
+                        "field": "rests_on",
+                        "headerName": "Rests on",
+                        "headerTooltip": "The series and periods with actuals that the verdict "
+                        "rests on; provisional while under half of either has them",
+                        "width": 230,
+                    },
+                    {
                         "field": "given_vs_offered",
                         "headerName": "Given vs offered",
                         "headerTooltip": "WAPE points the values planners gave instead of the "
@@ -287,7 +294,9 @@ def track_rows(track: pd.DataFrame) -> list[dict[str, Any]]:
                 "scored_on": scored,
                 "wape_system_plan": components.percent(_num(r["wape_system_plan"])),
                 "wape_target": components.percent(_num(r["wape_target"])),
-                "closer": closer_text(r["closer"], r["margin"]),
+                "closer": closer_text(r["closer"], r["margin"])
+                + (" (provisional)" if r.get("provisional") and r["closer"] else ""),
+                "rests_on": str(r.get("rests_on") or "–").removeprefix("scored on "),
                 "given_vs_offered": points(r.get("given_vs_offered")),
             }
         )
@@ -310,6 +319,11 @@ def scored_on_text(report: Any) -> str:
         f"actuals version {a['version']} ({a['filename']}, uploaded by {a['uploaded_by']}); "
         f"{len(report.periods)} period(s) scored"
     )
+    verdict = report.verdict()
+    if verdict.get("rests_on"):  # what the verdict rests on, and whether it is provisional
+        parts.append(verdict["rests_on"])
+        if verdict.get("provisional"):
+            parts.append(str(verdict["provisional_because"]))
     return "; ".join(parts) + ". " + " ".join(n[0].upper() + n[1:] + "." for n in report.notes)
 
 

@@ -208,3 +208,61 @@ def test_touches_without_actuals_are_shown_as_not_scored_not_as_zero_points(agre
     scored = next(t for name, t in by_touch.items() if "lift a" in name)
     assert scored["scored"] is True and scored["not_scored"] is None
     assert isinstance(scored["value_added_wape"], float)
+
+
+# -- what a verdict rests on ------------------------------------------------------------------
+
+
+def test_every_verdict_says_what_it_rests_on_and_is_provisional_on_thin_coverage(agreed):
+    path = actuals_file(agreed, ["a0", "a1"], weeks=2)  # 2 of 12 series, 2 of 4 weeks
+    keep(agreed, path)
+    plan = agreed["plan"]
+    rests_on = "scored on 2 of 12 series, 2 of 4 periods"
+
+    text = run(agreed, "plan", "fva", plan)
+    closer = next(line for line in text.splitlines() if line.startswith("closer:"))
+    assert closer.endswith(rests_on)
+    assert "  provisional: only 2 of 12 series have actuals (under half)" in text
+    report = json.loads(run(agreed, "plan", "fva", plan, "--json"))
+    verdict = report["verdict"]
+    assert verdict["closer"] in ("system_plan", "target", "tie")  # the keys it had stay
+    assert verdict["rests_on"] == rests_on and verdict["provisional"] is True
+    assert report["coverage"]["series"] == 2 and report["coverage"]["series_total"] == 12
+    assert report["coverage"]["periods"] == 2 and report["coverage"]["periods_total"] == WEEKS
+    assert report["team_coverage"]["a"]["provisional"] is False  # 2 of its 4 series
+
+    rows = json.loads(run(agreed, "track-record", "--json"))
+    overall = next(r for r in rows if r["scope"] == "overall")
+    assert (overall["series_scored"], overall["series_total"]) == (2, 12)
+    assert (overall["periods_scored"], overall["periods_total"]) == (2, WEEKS)
+    assert overall["rests_on"] == rests_on and overall["provisional"] is True
+    assert overall["closer"] is not None and "wape_target" in overall
+    team_a = next(r for r in rows if r["scope"] == "team" and r["key"] == "a")
+    assert team_a["rests_on"] == "scored on 2 of 4 series, 2 of 4 periods"
+    assert team_a["provisional"] is False
+    lines = run(agreed, "track-record").splitlines()
+    overall_line = next(line for line in lines if "overall" in line)
+    assert "2 of 12" in overall_line and overall_line.endswith("(provisional)")
+    assert "(provisional)" not in next(line for line in lines if "team a" in line)
+    assert any(line.startswith("provisional: ") for line in lines)
+
+    scored = json.loads(run(agreed, "plan", "score", plan, str(path), "--json"))
+    total = next(r for r in scored if r["team"] == "TOTAL")
+    assert total["rests_on"] == rests_on and total["provisional"] is True
+    assert "periods" in total and "closer" in total  # the keys it had stay
+    score_text = run(agreed, "plan", "score", plan, str(path))
+    total_line = next(line for line in score_text.splitlines() if line.startswith("TOTAL"))
+    assert "2 of 12" in total_line and "2 of 4" in total_line
+    assert total_line.endswith("(provisional)")
+
+
+def test_a_verdict_on_most_series_and_periods_is_not_provisional(agreed):
+    series = sorted(agreed["baseline"]["unique_id"].unique())
+    path = actuals_file(agreed, series[:-1], weeks=WEEKS)  # 11 of 12 series, every week
+    keep(agreed, path)
+    text = run(agreed, "plan", "fva", agreed["plan"])
+    assert f"scored on 11 of 12 series, {WEEKS} of {WEEKS} periods" in text
+    assert "provisional" not in text
+    verdict = json.loads(run(agreed, "plan", "fva", agreed["plan"], "--json"))["verdict"]
+    assert verdict["provisional"] is False and verdict["provisional_because"] is None
+    assert "provisional" not in run(agreed, "track-record")

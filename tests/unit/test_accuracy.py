@@ -286,3 +286,24 @@ def test_a_value_given_instead_of_the_offer_is_scored_against_the_offer():
     )  # the person was closer
     assert accuracy.offered_value(events[0]) == 5.0
     assert accuracy.offered_value(replace(events[0], value=5.0)) is None  # took the offer
+
+
+def test_coverage_counts_the_plans_series_and_periods_with_actuals_and_is_provisional_under_half():
+    frame = plan_frame(
+        {"1": [100] * 4, "2": [100] * 4, "3": [80] * 4}, {"1": "a", "2": "a", "3": "b"}
+    )
+    grid = accuracy.build_grid(frame, long({"1": [110, 110, None, None]}), {})
+    found = accuracy.grid_coverage(grid)
+    assert (found.series, found.series_total, found.periods, found.periods_total) == (1, 3, 2, 4)
+    assert (found.series_periods, found.series_periods_total) == (2, 12)
+    assert found.text() == "scored on 1 of 3 series, 2 of 4 periods"
+    assert found.provisional  # 1 of 3 series is under half
+    assert found.provisional_because().startswith("provisional: only 1 of 3 series have actuals")
+    team_a = accuracy.grid_coverage(grid, grid.team == "a")
+    assert team_a.text() == "scored on 1 of 2 series, 2 of 4 periods"
+    assert not team_a.provisional and team_a.provisional_because() is None  # half is enough
+    one_week = accuracy.build_grid(frame, long({s: [1, None, None, None] for s in "123"}), {})
+    assert accuracy.grid_coverage(one_week).provisional_because() == (
+        "provisional: only 1 of 4 periods have actuals (under half); the verdict may change as "
+        "more arrive"
+    )
