@@ -4,6 +4,7 @@ the track record of every scored plan, and a replay of both cultures on past cyc
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import dash_ag_grid as dag
@@ -104,7 +105,12 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     _grid(
                         ids.ACC_TOUCHES_GRID,
                         [
-                            {"field": "verdict", "headerName": "", "width": 130},
+                            {
+                                "field": "verdict",
+                                "headerName": "",
+                                "width": 130,
+                                "tooltipField": "verdict",
+                            },
                             {"field": "touch_type", "headerName": "Touch", "width": 130},
                             {"field": "touch", "headerName": "What", "width": 280},
                             {"field": "who", "headerName": "Who", "width": 110},
@@ -181,6 +187,13 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     {"field": "wape_target", "headerName": "WAPE negotiated", "width": 150},
                     {"field": "closer", "headerName": "Closer", "width": 240},
                     {
+                        "field": "rests_on",
+                        "headerName": "Rests on",
+                        "headerTooltip": "The series and periods with actuals that the verdict "
+                        "rests on; provisional while under half of either has them",
+                        "width": 230,
+                    },
+                    {
                         "field": "given_vs_offered",
                         "headerName": "Given vs offered",
                         "headerTooltip": "WAPE points the values planners gave instead of the "
@@ -237,7 +250,7 @@ def touch_rows(touches: pd.DataFrame) -> list[dict[str, Any]]:
         rows.append(
             {
                 "row_id": f"t{i}",
-                "verdict": "made it worse" if r["made_worse"] else "helped",
+                "verdict": _touch_verdict(r),
                 "touch_type": r["touch_type"],
                 "touch": r["touch"],
                 "who": r["who"],
@@ -248,6 +261,13 @@ def touch_rows(touches: pd.DataFrame) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _touch_verdict(row: Mapping[Any, Any]) -> str:
+    """`made it worse`, `helped`, or `not scored: why` for a touch without actuals yet."""
+    if row.get("scored") is False:
+        return f"not scored: {row.get('not_scored') or 'no actuals yet'}"
+    return "made it worse" if row["made_worse"] else "helped"
 
 
 def closer_text(closer: Any, margin: Any) -> str:
@@ -274,7 +294,9 @@ def track_rows(track: pd.DataFrame) -> list[dict[str, Any]]:
                 "scored_on": scored,
                 "wape_system_plan": components.percent(_num(r["wape_system_plan"])),
                 "wape_target": components.percent(_num(r["wape_target"])),
-                "closer": closer_text(r["closer"], r["margin"]),
+                "closer": closer_text(r["closer"], r["margin"])
+                + (" (provisional)" if r.get("provisional") and r["closer"] else ""),
+                "rests_on": str(r.get("rests_on") or "–").removeprefix("scored on "),
                 "given_vs_offered": points(r.get("given_vs_offered")),
             }
         )
@@ -297,6 +319,11 @@ def scored_on_text(report: Any) -> str:
         f"actuals version {a['version']} ({a['filename']}, uploaded by {a['uploaded_by']}); "
         f"{len(report.periods)} period(s) scored"
     )
+    verdict = report.verdict()
+    if verdict.get("rests_on"):  # what the verdict rests on, and whether it is provisional
+        parts.append(verdict["rests_on"])
+        if verdict.get("provisional"):
+            parts.append(str(verdict["provisional_because"]))
     return "; ".join(parts) + ". " + " ".join(n[0].upper() + n[1:] + "." for n in report.notes)
 
 

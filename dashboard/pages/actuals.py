@@ -134,17 +134,31 @@ def verdict(score: pd.DataFrame) -> str:
     if total["closer"] not in TRACK_LABELS or total["closer"] == "tie":
         return (
             "The system plan and the negotiated plan tie: both were equally close to the actuals."
+            + rests_on(total)
         )
     winner = TRACK_LABELS[str(total["closer"])]
     gap = abs(float(total["wape_system_plan"]) - float(total["wape_target"]))
     if round(gap * 100, 1) == 0:
         return (
             "The system plan and the negotiated plan tie: their WAPE differs by less than 0.05 "
-            "percentage points."
+            "percentage points." + rests_on(total)
         )
     teams = score[score["team"] != "TOTAL"]
     won = int((teams["closer"] == total["closer"]).sum())
-    return f"{winner} came closer overall, by {components.percent(gap, 1)} WAPE, and in {won} of {len(teams)} team(s)."
+    return f"{winner} came closer overall, by {components.percent(gap, 1)} WAPE, and in {won} of {len(teams)} team(s).{rests_on(total)}"
+
+
+def rests_on(total: Any) -> str:
+    """What the total's verdict rests on (`` Scored on 2 of 100 series, 4 of 13 periods.``),
+    and why it is provisional when it is; empty for a score without it."""
+    text = total.get("rests_on")
+    if not isinstance(text, str) or not text:
+        return ""
+    out = f" {text[0].upper()}{text[1:]}."
+    because = total.get("provisional_because")
+    if total.get("provisional") and isinstance(because, str):
+        out += f" {because[0].upper()}{because[1:]}."
+    return out
 
 
 def version_rows(versions: list[Any]) -> list[dict[str, Any]]:

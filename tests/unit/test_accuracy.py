@@ -205,6 +205,34 @@ def test_claims_and_assignments_are_scored_by_the_target_without_them():
     assert rule["audit_ids"] == "[9]"
 
 
+def test_a_touch_without_actuals_for_its_cells_is_not_scored_rather_than_scored_zero():
+    frame, attributes, events = events_fixture()
+    frame["target"] = frame["system_plan"] * 1.1
+    # Only the first two weeks arrived, and only for type a: E4 (series 3, week 3) has none.
+    actuals = long({"1": [120, 150, None, None], "2": [120, 120, None, None]})
+    grid = accuracy.build_grid(frame, actuals, {})
+    far = Event("E5", "Later", "other", Scope(ids=("9",)), date(2025, 1, 6), date(2025, 1, 12),
+                "percent", 5.0, author="olga")  # fmt: skip
+    neg = accuracy.NegotiationTouches(
+        targets={"a": 100_000, "b": 40_000},
+        claims=[accuracy.ClaimTouch("a", 4000, "lena"), accuracy.ClaimTouch("b", 4000, "carl")],
+    )
+    touches = accuracy.EventTouchInput([*events, far], [], attributes)
+    table = accuracy.touch_table(grid, touches, neg).set_index("touch")
+    e4, claim_b = table.loc["E4 Fixed (set 60)"], table.loc["claim of team b (+40.00)"]
+    for row in (e4, claim_b):
+        assert not row["scored"] and row["series_periods"] == 0 and not row["made_worse"]
+        assert row["not_scored"] == "no actuals yet for its series and periods"
+        for column in ("value_added", "value_added_wape", "error_with", "error_without"):
+            assert pd.isna(row[column]), column  # empty, not 0
+    later = table.loc["E5 Later (percent 5)"]  # no series of the plan in its scope
+    assert not later["scored"] and later["not_scored"] == "it covers no series-period of the plan"
+    e1, claim_a = table.loc["E1 Promo (percent 20)"], table.loc["claim of team a (+40.00)"]
+    assert e1["scored"] and claim_a["scored"] and pd.isna(e1["not_scored"])
+    assert e1["value_added"] == pytest.approx(e1["error_without"] - e1["error_with"])
+    assert list(table["scored"])[-3:] == [False, False, False]  # unscored ones come last
+
+
 def test_mase_scales_equal_the_engines_seasonal_naive_scale_per_series():
     from forecast.engine.metrics import mase_scale
     from forecast.services.accuracy import mase_scales
@@ -258,3 +286,24 @@ def test_a_value_given_instead_of_the_offer_is_scored_against_the_offer():
     )  # the person was closer
     assert accuracy.offered_value(events[0]) == 5.0
     assert accuracy.offered_value(replace(events[0], value=5.0)) is None  # took the offer
+
+
+def test_coverage_counts_the_plans_series_and_periods_with_actuals_and_is_provisional_under_half():
+    frame = plan_frame(
+        {"1": [100] * 4, "2": [100] * 4, "3": [80] * 4}, {"1": "a", "2": "a", "3": "b"}
+    )
+    grid = accuracy.build_grid(frame, long({"1": [110, 110, None, None]}), {})
+    found = accuracy.grid_coverage(grid)
+    assert (found.series, found.series_total, found.periods, found.periods_total) == (1, 3, 2, 4)
+    assert (found.series_periods, found.series_periods_total) == (2, 12)
+    assert found.text() == "scored on 1 of 3 series, 2 of 4 periods"
+    assert found.provisional  # 1 of 3 series is under half
+    assert found.provisional_because().startswith("provisional: only 1 of 3 series have actuals")
+    team_a = accuracy.grid_coverage(grid, grid.team == "a")
+    assert team_a.text() == "scored on 1 of 2 series, 2 of 4 periods"
+    assert not team_a.provisional and team_a.provisional_because() is None  # half is enough
+    one_week = accuracy.build_grid(frame, long({s: [1, None, None, None] for s in "123"}), {})
+    assert accuracy.grid_coverage(one_week).provisional_because() == (
+        "provisional: only 1 of 4 periods have actuals (under half); the verdict may change as "
+        "more arrive"
+    )

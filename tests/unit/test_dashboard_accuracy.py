@@ -136,3 +136,63 @@ def test_a_plan_without_actuals_points_to_the_plans_that_have_them():
     (button,) = [c for c in notice.children if getattr(c, "id", None)]
     assert button.id == {"type": ids.ACC_OPEN_PLAN, "plan": "p1"}
     assert button.children == "Open Sample plan: last quarter (held out) (v12, agreed)"
+
+
+def test_a_touch_without_actuals_reads_not_scored_with_its_reason_and_no_points():
+    touches = pd.DataFrame(
+        [
+            {"touch_type": "event", "touch": "E1 Lift", "who": "piet", "made_worse": False,
+             "value_added_wape": 0.01, "value_added": 10.0, "series_periods": 4,
+             "audit": "#3", "scored": True, "not_scored": None},
+            {"touch_type": "claim", "touch": "claim of team b", "who": "lena",
+             "made_worse": False, "value_added_wape": None, "value_added": None,
+             "series_periods": 0, "audit": "#7", "scored": False,
+             "not_scored": "no actuals yet for its series and periods"},
+        ]
+    )  # fmt: skip
+    scored, unscored = accuracy.touch_rows(touches)
+    assert scored["verdict"] == "helped"
+    assert unscored["verdict"] == "not scored: no actuals yet for its series and periods"
+    assert unscored["value_added_wape"] is None and unscored["value_added"] is None
+
+
+def test_track_rows_say_what_each_verdict_rests_on_and_mark_a_provisional_one():
+    track = pd.DataFrame(
+        [
+            {"name": "spring", "horizon_start": "2025-03-03", "scope": s, "key": k,
+             "system_plan_version": 3, "target_version": 5, "snapshot": True,
+             "wape_system_plan": 0.1, "wape_target": 0.12, "closer": "system_plan",
+             "margin": 0.02, "given_vs_offered": None, "rests_on": rests,
+             "provisional": thin}
+            for s, k, rests, thin in (
+                ("overall", "TOTAL", "scored on 2 of 100 series, 4 of 13 periods", True),
+                ("team", "a", "scored on 2 of 3 series, 4 of 13 periods", False),
+            )
+        ]
+    )  # fmt: skip
+    overall, team = accuracy.track_rows(track)
+    assert overall["closer"] == "System plan, by 2.00 pts (provisional)"
+    assert overall["rests_on"] == "2 of 100 series, 4 of 13 periods"
+    assert team["closer"] == "System plan, by 2.00 pts"
+
+
+def test_the_scored_on_line_says_what_the_plans_verdict_rests_on():
+    class Report:
+        scored_on = {
+            "system_plan": {"snapshot": False, "version": 4, "note": "not published yet"},
+            "target": {"snapshot": False, "version": 4, "note": "not agreed yet"},
+        }
+        actuals = {"version": 1, "filename": "a.csv", "uploaded_by": "olga"}
+        periods = ["2025-01-06"]
+        notes: list[str] = []
+
+        def verdict(self):
+            return {
+                "rests_on": "scored on 2 of 100 series, 1 of 13 periods",
+                "provisional": True,
+                "provisional_because": "provisional: only 2 of 100 series and 1 of 13 periods "
+                "have actuals (under half); the verdict may change as more arrive",
+            }
+
+    text = accuracy.scored_on_text(Report())
+    assert "1 period(s) scored; scored on 2 of 100 series, 1 of 13 periods; provisional: " in text

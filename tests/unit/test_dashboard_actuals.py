@@ -61,6 +61,19 @@ def test_a_margin_that_rounds_to_zero_is_called_a_tie_not_closer_by_zero() -> No
     assert "tie" in text and "came closer" not in text and "0.0%" not in text
 
 
+def test_the_verdict_says_what_it_rests_on_and_when_it_is_provisional() -> None:
+    score = _score("system_plan")
+    score["rests_on"] = "scored on 2 of 100 series, 4 of 13 periods"
+    score["provisional"] = True
+    score["provisional_because"] = "provisional: only 2 of 100 series have actuals (under half)"
+    assert actuals.verdict(score) == (
+        "System plan came closer overall, by 2.5 % WAPE, and in 1 of 2 team(s). Scored on 2 of "
+        "100 series, 4 of 13 periods. Provisional: only 2 of 100 series have actuals (under half)."
+    )
+    score["provisional"] = False
+    assert actuals.verdict(score).endswith("team(s). Scored on 2 of 100 series, 4 of 13 periods.")
+
+
 def test_rows_are_readable_money_and_percentages() -> None:
     rows = actuals.score_rows(_score("system_plan"))
     assert rows[0]["closer"] == "System plan" and rows[1]["closer"] == "Negotiated plan"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from forecast.engine.ingest import IngestError, Problem, read_sales
+from forecast.engine.ingest import IngestError, NoRows, Problem, read_sales
 
 
 def problems_of(data: bytes | str, name: str = "sales.csv", **kwargs) -> list[Problem]:
@@ -92,6 +92,17 @@ def test_empty_file():
 def test_header_without_rows():
     (problem,) = problems_of("store,date,sales\n")
     assert "no data rows" in problem.message
+
+
+def test_a_header_without_rows_is_named_with_its_columns_and_the_fix_says_to_add_rows():
+    with pytest.raises(NoRows) as err:
+        read_sales(b"store,date,sales\n", filename="sales.csv")
+    (problem,) = err.value.problems
+    assert problem.message == "the file has a header (store, date, sales) but no data rows under it"
+    assert problem.fix.startswith("add a row per series and date under the header")
+    assert err.value.problem == problem and err.value.columns == ("store", "date", "sales")
+    (empty,) = problems_of(b"")
+    assert "header row naming its columns" in empty.fix and "a row per series" in empty.fix
 
 
 def test_no_date_column_lists_the_columns():

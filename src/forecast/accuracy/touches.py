@@ -16,6 +16,10 @@ value added = absolute error without the touch - absolute error with it, over th
 that have actuals (positive: the touch made the forecast better); ``value_added_wape`` is the same
 in WAPE points of the whole scored set (value added / sum |actual|), so touches compare directly
 with the steps between layers.
+
+A touch none of whose cells has an actual yet is not scored: its errors and value added are
+empty (not 0), ``scored`` is False and ``not_scored`` says why (no actuals for its periods yet,
+or it covers no series-period of the plan).
 """
 
 from __future__ import annotations
@@ -54,7 +58,11 @@ COLUMNS = [
     "made_worse",
     "audit_ids",
     "audit",
+    "scored",
+    "not_scored",
 ]
+NO_ACTUALS_YET = "no actuals yet for its series and periods"
+COVERS_NOTHING = "it covers no series-period of the plan"
 EVENT_STEP = "baseline -> system plan"
 # The effect each of the combination rule's components (``overrides.effect_parts``) comes from.
 PART_EFFECTS = ("set", "set", "percent", "add", "cap", "cap")
@@ -234,6 +242,15 @@ class EventGrid:
                 parts[ADDED][block] -= share * float(event.value)
         return compose(self.grid.layers["baseline"][rect], *parts)
 
+    def covers(self, group: Sequence[int]) -> bool:
+        """Whether some event of the group touches a series-period of the plan (actuals or not)."""
+        index = list(group)
+        if not index:
+            return False
+        return bool(
+            (self.series_masks[index].any(axis=1) & self.period_masks[index].any(axis=1)).any()
+        )
+
     def value_added(self, group: Sequence[int]) -> tuple[int, float, float]:
         """(cells with actuals touched, error without the group, error with it)."""
         found = self._touched(group)
@@ -364,24 +381,41 @@ def _row(
     measured: tuple[int, float, float],
     total_abs_actual: float,
     audit: Sequence[AuditRef],
+    covers: bool = True,
 ) -> dict[str, Any]:
+    """One touch's row; `covers`: whether it touches any series-period of the plan (said as
+    the reason when none of its cells has an actual, so it is not scored)."""
     cells, without, with_ = measured
-    added = without - with_
     unique = {e.id: e for e in audit}
     refs = [unique[k] for k in sorted(unique)]
-    return {
+    row: dict[str, Any] = {
         "touch_type": touch_type,
         "touch": touch,
         "who": who,
         "step": step,
         "series_periods": cells,
+        "audit_ids": json.dumps([e.id for e in refs]),
+        "audit": "; ".join(e.describe() for e in refs),
+    }
+    if not cells:  # nothing to score it on: no figures, and why
+        return row | {
+            "error_without": None,
+            "error_with": None,
+            "value_added": None,
+            "value_added_wape": None,
+            "made_worse": False,
+            "scored": False,
+            "not_scored": NO_ACTUALS_YET if covers else COVERS_NOTHING,
+        }
+    added = without - with_
+    return row | {
         "error_without": without,
         "error_with": with_,
         "value_added": added,
         "value_added_wape": added / total_abs_actual if total_abs_actual else None,
         "made_worse": bool(added < -1e-9),
-        "audit_ids": json.dumps([e.id for e in refs]),
-        "audit": "; ".join(e.describe() for e in refs),
+        "scored": True,
+        "not_scored": None,
     }
 
 
@@ -448,7 +482,10 @@ def _against_offers(egrid: EventGrid, index: AuditIndex, total: float) -> list[d
         refs = index.find(EVENT_ACTIONS, "event_id", event.event_id)
         label = f"{event.event_id} {event.name}: {event.value:+g} % given, {value:+.1f} % offered"
         measured = egrid.value_against([i], {i: value})
-        rows.append(_row(OFFER_TOUCH, label, event.author, EVENT_STEP, measured, total, refs))
+        covers = egrid.covers([i])
+        rows.append(
+            _row(OFFER_TOUCH, label, event.author, EVENT_STEP, measured, total, refs, covers)
+        )
     if len(offered) > 1:
         members = sorted(offered)
         refs = [
@@ -459,7 +496,8 @@ def _against_offers(egrid: EventGrid, index: AuditIndex, total: float) -> list[d
         who = ", ".join(sorted({egrid.events[i].author for i in members}))
         label = OFFERS_TOGETHER.format(count=len(members))
         measured = egrid.value_against(members, offered)
-        rows.append(_row(OFFER_TOUCH, label, who, EVENT_STEP, measured, total, refs))
+        covers = egrid.covers(members)
+        rows.append(_row(OFFER_TOUCH, label, who, EVENT_STEP, measured, total, refs, covers))
     return rows
 
 
@@ -512,6 +550,7 @@ def touch_table(
                     egrid.value_added([i]),
                     total,
                     refs,
+                    egrid.covers([i]),
                 )
             )
         rows.extend(_against_offers(egrid, index, total))
@@ -528,12 +567,14 @@ def touch_table(
                 who = ", ".join(sorted({egrid.events[i].author for i in members}))
                 label = f"{name} ({len(members)} event{'s' if len(members) != 1 else ''})"
                 measured = egrid.value_added(members)
-                rows.append(_row(touch_type, label, who, EVENT_STEP, measured, total, refs))
+                covers = egrid.covers(members)
+                rows.append(_row(touch_type, label, who, EVENT_STEP, measured, total, refs, covers))
         by_code: dict[str, list[Explanation]] = {}
         for item in events.explanations:
             by_code.setdefault(item.reason_code, []).append(item)
         for code, items in sorted(by_code.items()):
-            cells = _explained_cells(grid, items) & grid.has_actual
+            explained = _explained_cells(grid, items)
+            cells = explained & grid.has_actual
             y = grid.y[cells]
             measured = (
                 int(cells.sum()),
@@ -542,7 +583,8 @@ def touch_table(
             )
             refs = index.find({"explain"}, "reason_code", code)
             who = ", ".join(sorted({i.author for i in items}))
-            rows.append(_row("reason code", code, who, EVENT_STEP, measured, total, refs))
+            covers = bool(explained.any())
+            rows.append(_row("reason code", code, who, EVENT_STEP, measured, total, refs, covers))
     if negotiation is not None and "target" in grid.layers:
         targets = {str(k): int(v) for k, v in negotiation.targets.items()}
         for claim in negotiation.claims:
@@ -552,7 +594,10 @@ def touch_table(
             measured = _scaled_touch(grid, claim.team, claim.amount, targets.get(claim.team, 0))
             shown = _amount(claim.amount, negotiation.currency)
             label = f"claim of team {claim.team} ({shown})"
-            rows.append(_row("claim", label, claim.author, TARGET_STEP, measured, total, refs))
+            covers = bool((grid.team == claim.team).any())
+            rows.append(
+                _row("claim", label, claim.author, TARGET_STEP, measured, total, refs, covers)
+            )
         assign_refs = index.find({"assign"}, None, None)
         totals = [0, 0.0, 0.0]
         for team, amount in sorted(negotiation.assignments.items()):
@@ -562,7 +607,10 @@ def touch_table(
             totals = [totals[0] + measured[0], totals[1] + measured[1], totals[2] + measured[2]]
             label = f"assignment to team {team} ({_amount(int(amount), negotiation.currency)})"
             who = negotiation.assigned_by or ""
-            rows.append(_row("assignment", label, who, TARGET_STEP, measured, total, assign_refs))
+            covers = bool((grid.team == str(team)).any())
+            rows.append(
+                _row("assignment", label, who, TARGET_STEP, measured, total, assign_refs, covers)
+            )
         if negotiation.rule and any(negotiation.assignments.values()):
             rows.append(
                 _row(
@@ -573,6 +621,9 @@ def touch_table(
                     (int(totals[0]), float(totals[1]), float(totals[2])),
                     total,
                     assign_refs,
+                    any(
+                        (grid.team == str(t)).any() for t, a in negotiation.assignments.items() if a
+                    ),
                 )
             )
     table = pd.DataFrame(rows, columns=COLUMNS)

@@ -18,11 +18,16 @@ from forecast.cli.common import (
     acting_user,
     echo_json,
     fail,
+    info,
     open_plan_store,
 )
 from forecast.cli.plan_app import plan_app
 
 CULTURES = {"system_plan": "system plan", "target": "negotiated target", "tie": "tie"}
+PROVISIONAL_NOTE = (
+    "provisional: fewer than half of the series or periods (of the plan, or of the team) have "
+    "actuals; the verdict may change as more arrive"
+)
 
 
 def _pct(value: float | None, signed: bool = False) -> str:
@@ -68,8 +73,8 @@ def actuals_cmd(
         echo_json(upload.to_dict())
         return
     typer.echo(upload.message())
-    for note in upload.notes:
-        typer.echo(f"  note: {note}")
+    for note in upload.notes:  # on stderr, as every command's notes: -q silences them
+        info(f"  note: {note}")
 
 
 @plan_app.command("fva")
@@ -114,6 +119,12 @@ def _print_report(report: Any) -> None:
         f"{fmt.minute_utc(a['at'])}); "
         f"{len(report.periods)} period(s) scored"
     )
+    verdict = report.verdict()
+    if report.coverage is not None:
+        c = report.coverage
+        typer.echo(
+            f"  {c.text()} ({c.series_periods:,} of {c.series_periods_total:,} series-periods)"
+        )
     for note in report.notes:
         typer.echo(f"  note: {note}")
     typer.echo("")
@@ -125,22 +136,33 @@ def _print_report(report: Any) -> None:
             f"{row['label']:<24}{_pct(row['wape']):>9}{mase:>8}{bias:>10}"
             f"{_pct(row['value_added_wape'], True):>14}"
         )
-    verdict = report.verdict()
     if verdict["closer"]:
         typer.echo(
-            f"closer: {CULTURES[verdict['closer']]} (by {100 * verdict['margin']:.2f} WAPE points)"
-            if verdict["closer"] != "tie"
-            else "the system plan and the negotiated target tie"
+            (
+                f"closer: {CULTURES[verdict['closer']]} (by {100 * verdict['margin']:.2f} WAPE "
+                "points)"
+                if verdict["closer"] != "tie"
+                else "the system plan and the negotiated target tie"
+            )
+            + (f", {verdict['rests_on']}" if verdict["rests_on"] else "")
         )
+        if verdict["provisional"]:
+            typer.echo(f"  {verdict['provisional_because']}")
     touches = report.touches
     if len(touches):
         typer.echo("")
         typer.echo("touches, made-it-worse first (value added in WAPE points):")
         for row in touches.to_dict(orient="records"):
             mark = "WORSE " if row["made_worse"] else "      "
+            # A touch none of whose cells has an actual yet has no value added to show.
+            added = (
+                f"{_pct(row['value_added_wape'], True):>11}"
+                if row["scored"]
+                else f"  not scored: {row['not_scored']}"
+            )
             typer.echo(
                 f"{mark}{row['touch_type']:<16}{row['touch'][:52]:<54}{row['who'][:14]:<16}"
-                f"{_pct(row['value_added_wape'], True):>11}  audit {row['audit_ids']}"
+                f"{added}  audit {row['audit_ids']}"
             )
 
 
@@ -161,26 +183,36 @@ def track_record_cmd(
         typer.echo("no plan has actuals yet: upload them with `forecast plan actuals PLAN FILE`")
         return
     typer.echo(
-        f"{'plan':<10}{'name':<30}{'from':<12}{'scope':<14}{'WAPE system':>12}"
-        f"{'WAPE negotiated':>16}{'given vs offered':>18}  closer"
+        f"{'plan':<10}{'name':<30}{'from':<12}{'scope':<14}{'series':>12}{'periods':>10}"
+        f"{'WAPE system':>12}{'WAPE negotiated':>16}{'given vs offered':>18}  closer"
     )
+    provisional = False
     for row in table.to_dict(orient="records"):
         scope = "overall" if row["scope"] == "overall" else f"team {row['key']}"
         closer = CULTURES.get(str(row["closer"]), "–")
+        # What the verdict rests on: the scope's series and the plan's periods with actuals.
+        series = f"{row['series_scored']} of {row['series_total']}"
+        periods = f"{row['periods_scored']} of {row['periods_total']}"
+        thin = bool(row["provisional"]) and row["closer"] is not None
+        provisional |= thin
         typer.echo(
             f"{row['plan_id']:<10}{str(row['name'])[:29]:<30}{str(row['horizon_start']):<12}"
-            f"{scope:<14}{_pct(row['wape_system_plan']):>12}{_pct(row['wape_target']):>16}"
+            f"{scope:<14}{series:>12}{periods:>10}"
+            f"{_pct(row['wape_system_plan']):>12}{_pct(row['wape_target']):>16}"
             f"{_pct(row['given_vs_offered'], True):>18}  {closer}"
             + (
                 f" by {100 * abs(row['margin']):.2f} pts"
                 if row["closer"] not in (None, "tie")
                 else ""
             )
+            + (" (provisional)" if thin else "")
         )
     typer.echo(
         "given vs offered: WAPE points the values planners gave instead of the system's "
         "suggestion added over it (+: the people's numbers were closer)"
     )
+    if provisional:
+        typer.echo(PROVISIONAL_NOTE)
 
 
 def replay_cmd(

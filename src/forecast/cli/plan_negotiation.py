@@ -526,19 +526,34 @@ def score_cmd(
     if not actuals.is_file():
         fail(f"there is no file {actuals}")
     store = open_plan_store(db, data_dir, existing=True)
-    table = nego.score_file(store, plan, actuals)
+    table = nego.score_file(store, plan, actuals, filename=actuals.name)
     if as_json:
         echo_json(_records(table))
         return
     currency = plans.get_plan(store, plan).currency
-    typer.echo(f"{'team':<16}{'actual':>20}{'WAPE system':>13}{'WAPE negotiated':>17}  closer")
+    typer.echo(
+        f"{'team':<16}{'actual':>20}{'series':>12}{'periods':>10}{'WAPE system':>13}"
+        f"{'WAPE negotiated':>17}  closer"
+    )
     words = {"system_plan": "system plan", "target": "negotiated target", "tie": "tie"}
+    provisional = False
     for row in _records(table):
         ws, wt = row["wape_system_plan"], row["wape_target"]
         actual = fmt.format_money(row["actual"], currency, decimals=2)
         closer = words.get(str(row["closer"]), "– (no actual sales: WAPE is undefined)")
+        # What the verdict rests on: the team's series and periods with actuals.
+        series = f"{row['series_scored']} of {row['series_total']}"
+        periods = f"{row['periods_scored']} of {row['periods_total']}"
+        thin = bool(row["provisional"]) and row["closer"] is not None
+        provisional |= thin
         typer.echo(
-            f"{str(row['team']):<16}{actual:>20}"
+            f"{str(row['team']):<16}{actual:>20}{series:>12}{periods:>10}"
             f"{'–' if ws is None else f'{100 * ws:.2f}%':>13}"
             f"{'–' if wt is None else f'{100 * wt:.2f}%':>17}  {closer}"
+            + (" (provisional)" if thin else "")
+        )
+    if provisional:
+        typer.echo(
+            "provisional: fewer than half of the series or periods (of the plan, or of the "
+            "team) have actuals; the verdict may change as more arrive"
         )

@@ -59,13 +59,17 @@ class FvaReport:
     layers: pd.DataFrame  # accuracy.layers.layer_table
     touches: pd.DataFrame  # accuracy.touches.touch_table
     notes: list[str] = field(default_factory=list)
+    # What the verdict rests on: the plan's series and periods with actuals, overall and per team.
+    coverage: accuracy.Coverage | None = None
+    team_coverage: dict[str, accuracy.Coverage] = field(default_factory=dict)
 
     def overall(self) -> pd.DataFrame:
         return self.layers[self.layers["scope"] == "overall"].reset_index(drop=True)
 
     def verdict(self) -> dict[str, Any]:
-        """Which culture came closer overall: system plan or negotiated target."""
-        return _verdict(self.overall())
+        """Which culture came closer overall: system plan or negotiated target, with what it
+        rests on (``rests_on``) and whether it is ``provisional`` (thin coverage)."""
+        return _verdict(self.overall(), self.coverage)
 
     def to_dict(self) -> dict[str, Any]:
         def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -88,10 +92,12 @@ class FvaReport:
                 t | {"audit_ids": json.loads(t["audit_ids"] or "[]")} for t in records(self.touches)
             ],
             "notes": self.notes,
+            "coverage": None if self.coverage is None else self.coverage.to_dict(),
+            "team_coverage": {k: v.to_dict() for k, v in self.team_coverage.items()},
         }
 
 
-def _verdict(overall: pd.DataFrame) -> dict[str, Any]:
+def _verdict(overall: pd.DataFrame, coverage: accuracy.Coverage | None = None) -> dict[str, Any]:
     wape = {str(r["layer"]): r["wape"] for r in overall.to_dict(orient="records")}
     system_wape, target_wape = wape.get("system_plan"), wape.get("target")
     out: dict[str, Any] = {
@@ -99,7 +105,19 @@ def _verdict(overall: pd.DataFrame) -> dict[str, Any]:
         "wape_system_plan": system_wape,
         "wape_target": target_wape,
     }
-    return out | accuracy.closer(system_wape, target_wape)
+    return out | accuracy.closer(system_wape, target_wape) | rests_on(coverage)
+
+
+def rests_on(coverage: accuracy.Coverage | None) -> dict[str, Any]:
+    """A verdict's coverage in words (``rests_on``: "scored on 2 of 100 series, 4 of 13
+    periods"), whether it is ``provisional`` and why (``provisional_because``)."""
+    if coverage is None:
+        return {"rests_on": None, "provisional": None, "provisional_because": None}
+    return {
+        "rests_on": coverage.text(),
+        "provisional": coverage.provisional,
+        "provisional_because": coverage.provisional_because(),
+    }
 
 
 # -- scored as it was ---------------------------------------------------------------------------
@@ -315,6 +333,11 @@ def _compute_fva(
         layers=accuracy.layer_table(grid),
         touches=touches,
         notes=notes,
+        coverage=accuracy.grid_coverage(grid),
+        team_coverage={
+            str(team): accuracy.grid_coverage(grid, grid.team == team)
+            for team in sorted(set(grid.team.tolist()))
+        },
     )
 
 
@@ -338,13 +361,23 @@ TRACK_COLUMNS = [
     "closer",
     "margin",
     "given_vs_offered",
+    # what the verdict rests on (the scope's series and periods with actuals)
+    "series_scored",
+    "series_total",
+    "periods_total",
+    "rests_on",
+    "provisional",
+    "provisional_because",
 ]
 
 
 def track_record(store: PlanRepository, plans: Sequence[PlanSummary] | None = None) -> pd.DataFrame:
     """Every plan with actuals (of `plans`, the ones a user may see, when given), oldest horizon
     first: per plan (``scope`` overall) and per team, the WAPE of each layer and which culture
-    came closer (``system_plan``, ``target``, ``tie``) and by how much (WAPE points)."""
+    came closer (``system_plan``, ``target``, ``tie``) and by how much (WAPE points), with what
+    that rests on: the scope's series and periods with actuals of its own (``series_scored`` of
+    ``series_total``, ``periods_scored`` of ``periods_total``, ``rests_on`` in words) and
+    ``provisional`` while under half of either has actuals."""
     rows: list[dict[str, Any]] = []
     for summary in store.list() if plans is None else plans:
         if not store.actuals_versions(summary.plan_id):
@@ -371,13 +404,27 @@ def track_record(store: PlanRepository, plans: Sequence[PlanSummary] | None = No
         for scope in ("overall", "team"):
             part = layers[layers["scope"] == scope]
             for key, group in part.groupby("key", sort=True):
-                verdict = _verdict(group)
+                coverage = (
+                    report.coverage if scope == "overall" else report.team_coverage.get(str(key))
+                )
+                verdict = _verdict(group, coverage)
                 people = accuracy.given_vs_offered(report.touches) if scope == "overall" else None
+                counts = (
+                    {}
+                    if coverage is None
+                    else {  # a team's row: its own series and periods with actuals
+                        "periods_scored": coverage.periods,
+                        "series_scored": coverage.series,
+                        "series_total": coverage.series_total,
+                        "periods_total": coverage.periods_total,
+                    }
+                )
                 rows.append(
                     base
                     | {"scope": scope, "key": str(key)}
                     | verdict
                     | {"given_vs_offered": people}
+                    | counts
                 )
     table = pd.DataFrame(rows, columns=TRACK_COLUMNS)
     return table.sort_values(

@@ -21,8 +21,8 @@ import pandas as pd
 
 from forecast import schema
 from forecast.plan import AGREED, PlanState
-from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, NotFound
-from forecast.services.plans import get_plan, load_blob_frame
+from forecast.services.errors import NEUTRAL_FIXES, Fix, FixKey, Forbidden, Invalid, NotFound
+from forecast.services.plans import InvalidFile, get_plan, load_blob_frame
 from forecast.store import (
     ActualsVersion,
     Change,
@@ -128,7 +128,7 @@ def read_actuals(
     duplicates: str = "sum",
 ) -> tuple[pd.DataFrame, list[str]]:
     """The file as ``unique_id, ds, y`` on the plan's calendar, and the reader's notes."""
-    from forecast.engine.ingest import IngestError, read_sales
+    from forecast.engine.ingest import IngestError, NoRows, Problem, read_sales
 
     state = get_plan(store, plan)
     mapping = state.dataset.mapping or {}
@@ -146,12 +146,14 @@ def read_actuals(
         name = filename or (source if isinstance(source, str | Path) else "")
         if header and not set(wanted) <= header:
             # The reader would ask for column options that uploading actuals does not have.
-            raise Invalid(
-                f"actuals: {Path(str(name)).name} has neither the plan's columns "
-                f"({', '.join(wanted)}) nor unique_id, ds, y; its columns are "
-                f"{_preview(sorted(header))}",
-                Fix(FixKey.ACTUALS_COLUMNS, columns=", ".join(wanted), plan=state.plan_id),
+            file = Path(str(name)).name
+            what = (
+                f"the file has neither the plan's columns ({', '.join(wanted)}) nor "
+                f"unique_id, ds, y; its columns are {_preview(sorted(header))}"
             )
+            fix = Fix(FixKey.ACTUALS_COLUMNS, columns=", ".join(wanted), plan=state.plan_id)
+            problem = Problem(file, 1, None, None, what, fix.render(NEUTRAL_FIXES))
+            raise InvalidFile(f"actuals: {file} {what.removeprefix('the file ')}", [problem], fix)
         if not header:  # a spreadsheet or Parquet: either layout, unique_id, ds, y first
             attempts.append(options | long)
         attempts.append(options | planned)
@@ -163,7 +165,13 @@ def read_actuals(
             break
         except IngestError as exc:
             if attempt == len(attempts):
-                raise Invalid(f"actuals: {exc}") from exc
+                # Each problem with its file, row, column and fix, as `forecast ingest` has them.
+                problems = _no_rows_of_actuals(exc, state) if isinstance(exc, NoRows) else None
+                if problems is not None:
+                    raise InvalidFile(
+                        "actuals: " + "\n".join(str(p) for p in problems), problems
+                    ) from exc
+                raise InvalidFile(f"actuals: {exc}", exc.problems) from exc
     frame = result.history[[schema.UNIQUE_ID, schema.DS, schema.Y]].copy()
     frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     frame[schema.DS] = pd.to_datetime(frame[schema.DS])
@@ -181,6 +189,28 @@ def read_actuals(
             "(not taken as zero sales): they count once they are uploaded"
         )
     return frame, notes
+
+
+def _no_rows_of_actuals(exc: Any, state: PlanState) -> list[Any]:
+    """The reader's "empty" or "header but no rows" problem in the words of actuals: which
+    columns the rows take and which periods they are for."""
+    import dataclasses
+
+    mapping = state.dataset.mapping or {}
+    planned = [*mapping.get("id_cols", []), mapping.get("date_col"), mapping.get("value_col")]
+    planned_cols = ",".join(str(c) for c in planned) if all(planned) and len(planned) > 2 else ""
+    long = ",".join((schema.UNIQUE_ID, schema.DS, schema.Y))
+    start, end = state.baseline.start, state.baseline.end
+    periods = f"the plan's periods ({start} to {end})" if start and end else "the plan's periods"
+    if exc.columns:  # a header and nothing under it
+        in_long = {schema.UNIQUE_ID, schema.DS, schema.Y} <= set(exc.columns)
+        layout = planned_cols if planned_cols and not in_long else long
+        fix = f"add rows of {layout} under it: each series' sales in {periods}"
+    else:
+        either = long + (f" (or the plan's columns {planned_cols})" if planned_cols else "")
+        fix = f"write a header {either} and under it each series' sales in {periods}"
+    ours = dataclasses.replace(exc.problem, fix=fix)
+    return [ours if p == exc.problem else p for p in exc.problems]
 
 
 def _without_partial_periods(

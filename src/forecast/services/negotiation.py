@@ -20,8 +20,8 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from forecast import accuracy, schema
 from forecast import negotiation as domain
-from forecast import schema
 from forecast.engine.stretch import apply_calibration
 from forecast.money import format_minor as _format_minor
 from forecast.money import minute_utc
@@ -791,16 +791,62 @@ def _last_year(store: PlanRepository, state: PlanState) -> dict[str, float | Non
 
 
 def score(store: PlanRepository, plan: str, actuals: pd.DataFrame) -> pd.DataFrame:
-    """Which track came closer to the actuals (``unique_id, ds, y``), per team and in total (WAPE)."""
+    """Which track came closer to the actuals (``unique_id, ds, y``), per team and in total (WAPE),
+    and what each row's verdict rests on: the series and periods with actuals of those of the
+    team (of the plan for TOTAL), ``rests_on`` in words, ``provisional`` when under half."""
     try:
         actuals = schema.validate_history(actuals)
     except schema.SchemaError as exc:
         raise Invalid(f"actuals: {exc}") from exc
     frame = negotiated_plan(store, plan)
     try:
-        return domain.attainment(frame, actuals)
+        table = domain.attainment(frame, actuals)
     except NegotiationError as exc:
         raise Invalid.from_error(exc) from exc
+    return _with_coverage(table, frame, actuals)
+
+
+SCORE_COVERAGE = [
+    "series_scored",
+    "series_total",
+    "periods_scored",
+    "periods_total",
+    "rests_on",
+    "provisional",
+    "provisional_because",
+]
+
+
+def _with_coverage(table: pd.DataFrame, plan: pd.DataFrame, actuals: pd.DataFrame) -> pd.DataFrame:
+    """`attainment`'s rows with what each verdict rests on (`accuracy.frame_coverage`)."""
+    keys = [schema.UNIQUE_ID, schema.DS]
+    cells = plan[[*keys, schema.TEAM]].copy()
+    cells[schema.UNIQUE_ID] = cells[schema.UNIQUE_ID].astype(str)
+    cells[schema.DS] = pd.to_datetime(cells[schema.DS])
+    cells[schema.TEAM] = cells[schema.TEAM].astype(str)
+    seen = actuals[keys].copy()
+    seen[schema.UNIQUE_ID] = seen[schema.UNIQUE_ID].astype(str)
+    seen[schema.DS] = pd.to_datetime(seen[schema.DS])
+    scored = cells.merge(seen.drop_duplicates(), on=keys, how="inner")
+    rows = []
+    for team in table["team"].astype(str):
+        if team == "TOTAL":
+            found = accuracy.frame_coverage(cells, scored)
+        else:
+            mine = cells[schema.TEAM] == team
+            found = accuracy.frame_coverage(cells[mine], scored[scored[schema.TEAM] == team])
+        rows.append(
+            {
+                "series_scored": found.series,
+                "series_total": found.series_total,
+                "periods_scored": found.periods,
+                "periods_total": found.periods_total,
+                "rests_on": found.text(),
+                "provisional": found.provisional,
+                "provisional_because": found.provisional_because(),
+            }
+        )
+    return pd.concat([table, pd.DataFrame(rows, columns=SCORE_COVERAGE)], axis=1)
 
 
 def score_file(

@@ -489,12 +489,12 @@ def _report(progress: Progress | None, fraction: float, message: str) -> None:
 class InvalidFile(Invalid):
     """A sales file that cannot be read; ``problems`` holds each one with its row and column."""
 
-    def __init__(self, message: str, problems: Sequence[Any]):
-        super().__init__(message)
+    def __init__(self, message: str, problems: Sequence[Any], fix: Fix | None = None):
+        super().__init__(message, fix)
         self.problems = list(problems)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.reason, self.problems))
+        return (type(self), (self.reason, self.problems, self.fix))
 
 
 def read_file(

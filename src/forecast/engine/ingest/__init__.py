@@ -35,6 +35,7 @@ from forecast.engine.ingest.types import (
     IngestError,
     IngestReport,
     IngestResult,
+    NoRows,
     Problem,
     ValueChoice,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "IngestError",
     "IngestReport",
     "IngestResult",
+    "NoRows",
     "Problem",
     "ValueChoice",
     "pandas_freq",

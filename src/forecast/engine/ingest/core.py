@@ -38,6 +38,7 @@ from forecast.engine.ingest.types import (
     IngestError,
     IngestReport,
     IngestResult,
+    NoRows,
     Problem,
     ValueChoice,
 )
@@ -88,7 +89,7 @@ def read_sales(
     )
     rows = len(frame)
     if rows == 0:
-        raise IngestError([_no_rows(name)])
+        raise _no_rows(name, list(table.sample.columns))
     row_numbers = (
         table.row_numbers if table.row_numbers is not None else np.arange(rows) + table.first_row
     )
@@ -365,12 +366,22 @@ def _week_ending(
     return ds - shift, infer_freq(moved), note
 
 
-def _no_rows(name: str) -> Problem:
-    return Problem.whole_file(
+HEADER_SHOWN = 8  # columns of a header named in a problem; the rest are counted
+
+
+def _no_rows(name: str, columns: Sequence[object], problems: Sequence[Problem] = ()) -> NoRows:
+    """The file has a header (`columns`) and no data rows under it."""
+    names = [str(c) for c in columns]
+    shown = ", ".join(names[:HEADER_SHOWN])
+    if len(names) > HEADER_SHOWN:
+        shown += f" and {len(names) - HEADER_SHOWN} more"
+    problem = Problem.whole_file(
         name,
-        "the file has a header but no data rows",
-        "export the sales table again with its data rows",
+        f"the file has a header ({shown}) but no data rows under it",
+        "add a row per series and date under the header, or export the sales table again "
+        "with its rows",
     )
+    return NoRows([*problems, problem], problem, tuple(names))
 
 
 def _open(raw: bytes, name: str, kind: str, notes: list[str], problems: list[Problem]) -> _Table:
@@ -389,7 +400,7 @@ def _open(raw: bytes, name: str, kind: str, notes: list[str], problems: list[Pro
         notes += xlsx_notes
         table = _Table(None, frame, frame.head(reader.SAMPLE_ROWS), first_row)
     if len(table.sample) == 0:
-        raise IngestError([*problems, _no_rows(name)])
+        raise _no_rows(name, list(table.sample.columns), problems)
     if len(table.sample.columns) < 2:
         raise IngestError(
             [

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.engine.ingest import bounds
-from forecast.engine.ingest.types import IngestError, Problem
+from forecast.engine.ingest.types import IngestError, NoRows, Problem
 
 CSV_DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_BYTES = 256 * 1024
@@ -230,15 +230,13 @@ def sniff_csv(raw: bytes, name: str) -> CsvFormat:
     encoding = detect_encoding(raw)
     lines = _sample_lines(raw, encoding)
     if not any(line.strip() for line in lines):
-        raise IngestError(
-            [
-                Problem.whole_file(
-                    name,
-                    "the file is empty",
-                    "export the sales table again with a header row and at least one data row",
-                )
-            ]
+        empty = Problem.whole_file(
+            name,
+            "the file is empty",
+            "export the sales table again: a header row naming its columns (e.g. store, date, "
+            "sales) and a row per series and date under it",
         )
+        raise NoRows([empty], empty)
     sniffed = sniff_delimiter(lines)
     if sniffed is None:
         header = next(line for line in lines if line.strip())[:80]

@@ -62,6 +62,20 @@ class IngestError(Exception):
         return (type(self), (self.problems,))
 
 
+class NoRows(IngestError):
+    """The file holds no data rows: it is empty (`columns` is empty) or has only a header
+    (`columns` names it). `problem` is the one that says so, among `problems`; a caller that
+    knows what the rows should be (the actuals of a plan) can put it in its own words."""
+
+    def __init__(self, problems: list[Problem], problem: Problem, columns: tuple[str, ...] = ()):
+        super().__init__(problems)
+        self.problem = problem
+        self.columns = tuple(columns)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.problems, self.problem, self.columns))
+
+
 @dataclass(frozen=True)
 class ColumnMapping:
     """Which of the user's columns became which part of the long contract."""
