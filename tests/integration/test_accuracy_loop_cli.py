@@ -97,9 +97,9 @@ def test_plan_actuals_with_quiet_prints_its_result_but_no_notes(agreed):
     loud = invoke(agreed, *args)
     assert loud.exit_code == 0, loud.output
     assert "note:" in loud.stderr and "note:" not in loud.stdout
-    quiet = invoke(agreed, *args, "-q")
+    quiet = invoke(agreed, *args, "-q")  # the same file again: no version, and no notes
     assert quiet.exit_code == 0, quiet.output
-    assert "actuals version 2" in quiet.stdout
+    assert "nothing new in daily.csv" in quiet.stdout and "no version was made" in quiet.stdout
     assert "note:" not in quiet.output
 
 
