@@ -61,6 +61,10 @@ PAGE_FIXES: Mapping[FixKey, str] = {
         "by another installation' on the Plans page (recorded in the audit log)"
     ),
     FixKey.EXPORT_BUNDLE: "export it again with 'JSON bundle' on the Plans page",
+    FixKey.ADD_OWNER: (
+        "make another member owner first: under Members on the Plans page, pick the account "
+        "and the role owner, then 'Add'"
+    ),
     FixKey.NAME_USER: "sign in again",
     FixKey.ADD_ACCOUNT: "an admin adds the account {user} under Accounts on the Plans page",
     FixKey.LIST_ACCOUNTS: "Accounts on the Plans page lists them",

@@ -46,6 +46,7 @@ class FixKey(StrEnum):
     TRUST_AS_ADMIN = "trust_as_admin"  # a foreign bundle imported on trust by a non-admin
     TRUST_BUNDLE = "trust_bundle"  # a foreign bundle without trust
     EXPORT_BUNDLE = "export_bundle"  # a file that is no (complete) bundle
+    ADD_OWNER = "add_owner"  # the last owner of a plan cannot give up the role
     NAME_USER = "name_user"  # no acting user
     ADD_ACCOUNT = "add_account"  # {user}: no such account (the CLI's --as)
     LIST_ACCOUNTS = "list_accounts"  # no such account
@@ -89,6 +90,7 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.TRUST_BUNDLE: "import it on trust only if you trust where it came from (an admin's "
     "choice, recorded in the audit log)",
     FixKey.EXPORT_BUNDLE: "export the plan again as a JSON bundle",
+    FixKey.ADD_OWNER: "make another member owner first",
     FixKey.NAME_USER: "say who is acting",
     FixKey.ADD_ACCOUNT: "an admin can add the account {user}",
     FixKey.LIST_ACCOUNTS: "the list of accounts shows who has one",
@@ -222,6 +224,11 @@ class WrongStage(Invalid):
     open); the message says which step comes first. A refused edit (CLI exit code 3)."""
 
 
+class Conflict(Invalid):
+    """The change is well formed but conflicts with the plan as it stands (its last owner would
+    leave, its name is taken ...); nothing was written. A refused edit (CLI exit code 3)."""
+
+
 class Unavailable(ServiceError):
     """The database could not be reached or stayed busy; nothing was written, try again."""
 
@@ -234,6 +241,7 @@ __all__ = [
     "explain",
     "fix_of",
     "reason_of",
+    "Conflict",
     "Forbidden",
     "Invalid",
     "Locked",

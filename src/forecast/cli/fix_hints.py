@@ -54,6 +54,9 @@ CLI_FIXES: Mapping[FixKey, str] = {
         "--trust` (an admin's choice, recorded in the audit log)"
     ),
     FixKey.EXPORT_BUNDLE: "export it again with `forecast plan export PLAN --format json`",
+    FixKey.ADD_OWNER: (
+        "make someone else owner first with `forecast plan grant {plan} USER --role owner`"
+    ),
     FixKey.NAME_USER: "pass --as USER or set FORECAST_USER",
     FixKey.ADD_ACCOUNT: (
         "add it with `forecast user add {user}` or pass --as with one of `forecast user list`"

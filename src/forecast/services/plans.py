@@ -32,7 +32,16 @@ from forecast.plan import (
 )
 from forecast.services import accuracy_grid, plan_totals
 from forecast.services.cache import PerStoreCache
-from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, Locked, NotFound, StaleVersion
+from forecast.services.errors import (
+    Conflict,
+    Fix,
+    FixKey,
+    Forbidden,
+    Invalid,
+    Locked,
+    NotFound,
+    StaleVersion,
+)
 from forecast.store import (
     AuditEntry,
     Change,
@@ -378,8 +387,10 @@ def revoke(
             raise Invalid(f"{user} is not {role} of plan {s.plan_id}; nothing to remove")
         owners = [u for u in s.members if s.has_role(u, "owner")]
         if role == "owner" and owners == [user]:
-            raise Invalid(
-                f"{user} is the only owner of plan {s.plan_id}: make someone else owner first"
+            raise Conflict(
+                f"{user} is the only owner of plan {s.plan_id}, and a plan keeps at least one "
+                "owner",
+                Fix(FixKey.ADD_OWNER, plan=s.plan_id),
             )
         before = s.members[user].to_dict()
         s.revoke(user, role)
