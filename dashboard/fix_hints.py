@@ -61,6 +61,9 @@ PAGE_FIXES: Mapping[FixKey, str] = {
         "by another installation' on the Plans page (recorded in the audit log)"
     ),
     FixKey.EXPORT_BUNDLE: "export it again with 'JSON bundle' on the Plans page",
+    FixKey.IMPORT_UNDER_NAME: (
+        "type another name in 'Import under the name' on the Plans page and drop the bundle again"
+    ),
     FixKey.ADD_OWNER: (
         "make another member owner first: under Members on the Plans page, pick the account "
         "and the role owner, then 'Add'"

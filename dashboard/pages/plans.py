@@ -121,8 +121,22 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                                 "Drop a JSON bundle exported here ('JSON bundle') or from "
                                 "the command line: it is checked first (signature, data hash, "
                                 "ledger) and reproduces the plan exactly, or nothing is written. "
-                                "You become an owner of the imported plan.",
+                                "You become an owner of the imported plan. A plan of the same "
+                                "name here (the bundle imported before) is refused: give it "
+                                "another name below.",
                                 className="small text-muted",
+                            ),
+                            dbc.Label(
+                                "Import under the name (empty: the bundle's own)",
+                                html_for=ids.PLANS_IMPORT_NAME,
+                                className="small mb-1",
+                            ),
+                            dbc.Input(
+                                id=ids.PLANS_IMPORT_NAME,
+                                type="text",
+                                value="",
+                                maxLength=200,
+                                className="mb-2",
                             ),
                             dbc.Checkbox(
                                 id=ids.PLANS_IMPORT_TRUST,
@@ -307,7 +321,13 @@ def new_version(ctx: DashboardContext, n, session: dict | None, changed: int | N
 
 
 def import_bundle(
-    ctx: DashboardContext, contents: str | None, filename: str | None, session, changed, trust=False
+    ctx: DashboardContext,
+    contents: str | None,
+    filename: str | None,
+    session,
+    changed,
+    trust=False,
+    name: str | None = None,
 ) -> tuple:
     if not contents:
         return no_update, no_update, no_update
@@ -315,8 +335,9 @@ def import_bundle(
     if refused is not None:
         return refused, no_update, no_update
     user = components.acting_user(session) or ""
+    new_name = (name or "").strip() or None
     plan_id, alert = components.call_service(
-        lambda: exports.import_bundle(ctx.store, raw, user, trust=trust is True)
+        lambda: exports.import_bundle(ctx.store, raw, user, trust=trust is True, name=new_name)
     )
     if alert is not None:
         return html.Div(alert, id="plans-import-refused"), no_update, no_update
@@ -392,4 +413,5 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     )
     bundle = (Input(ids.PLANS_IMPORT, "contents"), State(ids.PLANS_IMPORT, "filename"))
     trust = State(ids.PLANS_IMPORT_TRUST, "value")
-    bind(app, ctx, import_bundle, alert, *select, *bundle, session, changed, trust, **once)
+    name = State(ids.PLANS_IMPORT_NAME, "value")
+    bind(app, ctx, import_bundle, alert, *select, *bundle, session, changed, trust, name, **once)

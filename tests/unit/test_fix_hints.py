@@ -187,6 +187,9 @@ REFUSALS: dict[FixKey, Callable[[MemoryStore, str], object]] = {
     ),
     FixKey.TRUST_BUNDLE: lambda s, p: exports.import_bundle(s, _foreign_bundle(), "olga"),
     FixKey.EXPORT_BUNDLE: lambda s, p: exports.import_bundle(s, b"not json", "olga"),
+    FixKey.IMPORT_UNDER_NAME: lambda s, p: exports.import_bundle(
+        s, exports.export_plan(s, p, "json"), "olga"
+    ),
     FixKey.ADD_OWNER: lambda s, p: plans.revoke(s, p, "olga", "olga", "owner"),
     FixKey.NAME_USER: lambda s, p: exports.import_bundle(s, b"{}", " "),
     FixKey.ADD_ACCOUNT: lambda s, p: accounts.check_cli_user(_accounts_store(), "ghost"),
