@@ -36,6 +36,10 @@ PAGE_FIXES: Mapping[FixKey, str] = {
         "pick a rule and press 'Assign' under '4 · Assign the remainder' before locking"
     ),
     FixKey.NEW_VERSION: "use 'Make a new version' on the Plans page to change it",
+    FixKey.UNARCHIVE_PLAN: (
+        "its owner or an admin can unarchive it first with 'Unarchive' on the Plans page "
+        "(tick 'Show archived plans' to find it there)"
+    ),
     FixKey.SET_ZERO: "choose the effect set with the value 0 to plan no sales",
     FixKey.GIVE_EFFECT: "choose an effect (percent, add, cap or set) and type its value",
     FixKey.GIVE_EFFECT_OR_SUGGESTION: (

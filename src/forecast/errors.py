@@ -35,6 +35,7 @@ class FixKey(StrEnum):
     MANUAL_TOTAL = "manual_total"  # manual amounts that do not add up to the remainder
     ASSIGN_REMAINDER = "assign_remainder"  # locking before the remainder is assigned
     NEW_VERSION = "new_version"  # the plan is published or agreed
+    UNARCHIVE_PLAN = "unarchive_plan"  # the plan is archived
     SET_ZERO = "set_zero"  # a percent below -100
     GIVE_EFFECT = "give_effect"  # an event without an effect
     GIVE_EFFECT_OR_SUGGESTION = "give_effect_or_suggestion"  # {suggestion}: ... or take it
@@ -76,6 +77,7 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.MANUAL_TOTAL: "change the amounts so that they add up to the remainder",
     FixKey.ASSIGN_REMAINDER: "assign the remainder before locking",
     FixKey.NEW_VERSION: "make a new version of the plan to change it",
+    FixKey.UNARCHIVE_PLAN: "its owner or an admin can unarchive it first",
     FixKey.SET_ZERO: "set the value to 0 to plan no sales",
     FixKey.GIVE_EFFECT: "give an effect (percent, add, cap or set) with a value",
     FixKey.GIVE_EFFECT_OR_SUGGESTION: (

@@ -167,6 +167,7 @@ REFUSALS: dict[FixKey, Callable[[MemoryStore, str], object]] = {
     ),
     FixKey.ASSIGN_REMAINDER: lambda s, p: nego.lock(s, _assigning(s, p), "olga"),
     FixKey.NEW_VERSION: lambda s, p: _event(s, agreed_plan(s)),
+    FixKey.UNARCHIVE_PLAN: lambda s, p: (plans.archive(s, p, "olga"), _event(s, p)),
     FixKey.SET_ZERO: lambda s, p: _event(s, p, value=-150.0),
     FixKey.GIVE_EFFECT: lambda s, p: _event(s, p, kind="other", effect=None, value=None),
     FixKey.GIVE_EFFECT_VALUE: lambda s, p: system.edit_event(

@@ -35,6 +35,9 @@ CLI_FIXES: Mapping[FixKey, str] = {
     FixKey.MANUAL_TOTAL: "change the --manual TEAM=AMOUNT values so that they add up to it",
     FixKey.ASSIGN_REMAINDER: "assign it before locking (`forecast plan assign {plan} --rule RULE`)",
     FixKey.NEW_VERSION: "make a new version with `forecast plan new-version {plan}`",
+    FixKey.UNARCHIVE_PLAN: (
+        "its owner or an admin can unarchive it first with `forecast plan unarchive {plan}`"
+    ),
     FixKey.SET_ZERO: "use --set 0 to plan no sales",
     FixKey.GIVE_EFFECT: "use --percent, --add, --cap or --set with a value",
     FixKey.GIVE_EFFECT_OR_SUGGESTION: (

@@ -314,7 +314,10 @@ def _refuse_a_taken_name(store: PlanRepository, name: str, *, renamed: bool) -> 
     taken = [s for s in list_plans(store) if s.name == name]
     if not taken:
         return
-    found = ", ".join(f"{s.plan_id} (version {s.version}, {s.status})" for s in taken)
+    found = ", ".join(
+        f"{s.plan_id} (version {s.version}, {s.status}{', archived' if s.archived else ''})"
+        for s in taken
+    )
     why = "" if renamed else " (this bundle was imported before, or another plan has its name)"
     raise Conflict(
         f"there is already a plan named {name!r} here: {found}{why}; nothing was imported",
@@ -369,6 +372,8 @@ def _verified_copy(
     except NotFound:
         pass
     state.grant(actor, "owner")
+    # The copy is live here even when its plan had been archived where it was exported.
+    state.archived_at = state.archived_by = None
     what = (
         f"import bundle of plan {original_id} version {bundle.content['version']} "
         f"(exported {bundle.content.get('exported_at')})"
