@@ -74,11 +74,15 @@ def current_account() -> SignedIn | None:
     return user if isinstance(user, SignedIn) else None
 
 
-def visible_plans(store: Any) -> list[Any]:
-    """The plans the signed-in account may see (all for an admin), oldest first."""
+def visible_plans(store: Any, *, include_archived: bool = True) -> list[Any]:
+    """The plans the signed-in account may see (all for an admin), oldest first; the archived
+    ones too unless `include_archived` is False."""
     account = current_account()
     return plan_service.plans_visible_to(
-        store, account.name if account else None, admin=bool(account and account.is_admin)
+        store,
+        account.name if account else None,
+        admin=bool(account and account.is_admin),
+        include_archived=include_archived,
     )
 
 

@@ -36,6 +36,10 @@ PAGE_FIXES: Mapping[FixKey, str] = {
         "pick a rule and press 'Assign' under '4 · Assign the remainder' before locking"
     ),
     FixKey.NEW_VERSION: "use 'Make a new version' on the Plans page to change it",
+    FixKey.UNARCHIVE_PLAN: (
+        "its owner or an admin can unarchive it first with 'Unarchive' on the Plans page "
+        "(tick 'Show archived plans' to find it there)"
+    ),
     FixKey.SET_ZERO: "choose the effect set with the value 0 to plan no sales",
     FixKey.GIVE_EFFECT: "choose an effect (percent, add, cap or set) and type its value",
     FixKey.GIVE_EFFECT_OR_SUGGESTION: (
@@ -61,6 +65,13 @@ PAGE_FIXES: Mapping[FixKey, str] = {
         "by another installation' on the Plans page (recorded in the audit log)"
     ),
     FixKey.EXPORT_BUNDLE: "export it again with 'JSON bundle' on the Plans page",
+    FixKey.IMPORT_UNDER_NAME: (
+        "type another name in 'Import under the name' on the Plans page and drop the bundle again"
+    ),
+    FixKey.ADD_OWNER: (
+        "make another member owner first: under Members on the Plans page, pick the account "
+        "and the role owner, then 'Add'"
+    ),
     FixKey.NAME_USER: "sign in again",
     FixKey.ADD_ACCOUNT: "an admin adds the account {user} under Accounts on the Plans page",
     FixKey.LIST_ACCOUNTS: "Accounts on the Plans page lists them",

@@ -110,19 +110,22 @@ def member_label(user: str, roles: list[str], team: str | None) -> str:
 
 
 def plan_label(summary: Any) -> str:
-    return f"{summary.name} · v{summary.version} · {summary.status}"
+    archived = " · archived" if summary.archived else ""
+    return f"{summary.name} · v{summary.version} · {summary.status}{archived}"
 
 
 def list_plans(
     ctx: DashboardContext, _changed: Any, session: dict | None
 ) -> tuple[list[dict], str | None]:
-    """The plans the user may see, keeping the selected one (else the one to open first)."""
-    summaries = auth.visible_plans(ctx.store)
-    options = [{"label": plan_label(s), "value": s.plan_id} for s in summaries]
+    """The plans the user may see, keeping the selected one (else the one to open first).
+    Archived plans are left out, but for the selected one (opened from the Plans page's list
+    of archived plans, or archived while selected), shown as archived."""
     wanted = (session or {}).get("plan_id")
+    summaries = [s for s in auth.visible_plans(ctx.store) if not s.archived or s.plan_id == wanted]
+    options = [{"label": plan_label(s), "value": s.plan_id} for s in summaries]
     if wanted in {s.plan_id for s in summaries}:
         return options, wanted
-    opened = plan_service.plan_to_open(summaries)
+    opened = plan_service.plan_to_open([s for s in summaries if not s.archived])
     return options, (opened.plan_id if opened else None)
 
 

@@ -42,8 +42,9 @@ def scored_plans_notice(scored: list[Any]) -> dbc.Alert:
 
 
 def point_to_scored_plans(ctx: DashboardContext, session: dict | None) -> Any:
-    """While a plan without actuals is selected: the plans the user may see that have some."""
-    visible = auth.visible_plans(ctx.store)
+    """While a plan without actuals is selected: the plans the user may see that have some (not
+    the archived ones, which the plan picker leaves out)."""
+    visible = auth.visible_plans(ctx.store, include_archived=False)
     scored, alert = components.call_service(lambda: actuals.plans_with_actuals(ctx.store, visible))
     if scored is None:
         return alert

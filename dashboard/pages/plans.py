@@ -1,5 +1,6 @@
-"""Page 6, Plans: every plan and version, the audit log of the current plan, new versions,
-downloads of the agreed plan (CSV, XLSX, JSON bundle) and the import of a JSON bundle."""
+"""Page 6, Plans: every plan and version (the archived ones on request), the audit log of the
+current plan, new versions, archiving, downloads of the agreed plan (CSV, XLSX, JSON bundle) and
+the import of a JSON bundle."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ NAME = "Plans"
 
 HOW_TO_READ = (
     "each row is one plan version (a new version is a draft copy of a published or agreed one, "
-    "linked by its parent). Click a row to work on it. The audit log lists every change to the "
+    "linked by its parent). Click a row to work on it. Archived plans are left out unless "
+    "'Show archived plans' is ticked. The audit log lists every change to the "
     "selected plan: who, when, what. Downloads give the selected plan per series and period, "
     "with its targets once a goal is set."
 )
@@ -54,6 +56,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     {"field": "plan_id", "headerName": "Id", "width": 110},
                     {"field": "version", "width": 100},
                     {"field": "status", "width": 120},
+                    {"field": "archived", "headerName": "Archived", "width": 200},
                     {"field": "parent_id", "headerName": "Copy of", "width": 120},
                     {"field": "created_by", "headerName": "Created by", "width": 130},
                     {"field": "created_at", "headerName": "Created", "width": 200},
@@ -69,6 +72,12 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 },
                 style={"height": "300px"},
                 className="ag-theme-alpine",
+            ),
+            dbc.Checkbox(
+                id=ids.PLANS_SHOW_ARCHIVED,
+                label="Show archived plans",
+                value=False,
+                className="small mt-2",
             ),
             dbc.Row(
                 [
@@ -116,13 +125,38 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                                 "Make a new version", id=ids.PLANS_NEW_VERSION, color="secondary"
                             ),
                             html.Div(id=ids.PLANS_ROLE_NOTE),
+                            html.H4("Archive", className="mt-4"),
+                            html.P(
+                                "An archived plan leaves the plan lists and is read-only until it "
+                                "is unarchived; it can still be opened, read and downloaded, and "
+                                "nothing of it is deleted. Owner or admin only.",
+                                className="small text-muted",
+                            ),
+                            dbc.Button(
+                                "Archive", id=ids.PLANS_ARCHIVE, color="secondary", disabled=True
+                            ),
+                            html.Div(id=ids.PLANS_ARCHIVE_NOTE),
                             html.H4("Import a plan", className="mt-4"),
                             html.P(
                                 "Drop a JSON bundle exported here ('JSON bundle') or from "
                                 "the command line: it is checked first (signature, data hash, "
                                 "ledger) and reproduces the plan exactly, or nothing is written. "
-                                "You become an owner of the imported plan.",
+                                "You become an owner of the imported plan. A plan of the same "
+                                "name here (the bundle imported before) is refused: give it "
+                                "another name below.",
                                 className="small text-muted",
+                            ),
+                            dbc.Label(
+                                "Import under the name (empty: the bundle's own)",
+                                html_for=ids.PLANS_IMPORT_NAME,
+                                className="small mb-1",
+                            ),
+                            dbc.Input(
+                                id=ids.PLANS_IMPORT_NAME,
+                                type="text",
+                                value="",
+                                maxLength=200,
+                                className="mb-2",
                             ),
                             dbc.Checkbox(
                                 id=ids.PLANS_IMPORT_TRUST,
@@ -192,6 +226,7 @@ def plan_rows(summaries: list[Any]) -> list[dict[str, Any]]:
             "plan_id": s.plan_id,
             "version": s.version,
             "status": s.status,
+            "archived": when(s.archived_at),
             "parent_id": s.parent_id or "",
             "created_by": s.created_by,
             "created_at": when(s.created_at),
@@ -223,17 +258,59 @@ def export_filename(name: str, version: int, fmt: str) -> str:
 # -- callbacks --------------------------------------------------------------------------------
 
 
-def render(ctx: DashboardContext, session: dict | None, _refresh: int | None) -> tuple:
-    rows = plan_rows(auth.visible_plans(ctx.store))
+def render(
+    ctx: DashboardContext,
+    session: dict | None,
+    _refresh: int | None,
+    show_archived: bool | None = False,
+) -> tuple:
+    """The plan list (archived plans only with `show_archived`), the selected plan's audit log,
+    and what the signed-in user may do with it: a new version, archive or unarchive."""
+    rows = plan_rows(auth.visible_plans(ctx.store, include_archived=show_archived is True))
     plan_id, user = (session or {}).get("plan_id"), components.acting_user(session)
     if not plan_id:
-        return rows, [], None, True
+        return rows, [], None, True, "Archive", True, None
     state = plan_service.get_plan(ctx.store, plan_id)
     is_owner = bool(user and state.has_role(user, "owner"))
     note = components.role_note(
         is_owner, f"{user or 'nobody'} cannot make a new version: only the plan's owner can."
     )
-    return rows, audit_rows(plan_service.audit_log(ctx.store, plan_id)), note, not is_owner
+    audit = audit_rows(plan_service.audit_log(ctx.store, plan_id))
+    return rows, audit, note, not is_owner, *archive_button(ctx, state, user)
+
+
+def archive_button(ctx: DashboardContext, state: Any, user: str | None) -> tuple:
+    """The Archive button's label (Unarchive for an archived plan), whether it is disabled, and
+    the note saying why when the user may not use it."""
+    label = "Unarchive" if state.archived else "Archive"
+    allowed = plan_service.may_archive(ctx.store, state, user)
+    note = components.role_note(
+        allowed,
+        f"{user or 'nobody'} cannot {label.lower()} this plan: only its owner or an admin can.",
+    )
+    return label, not allowed, note
+
+
+def archive(
+    ctx: DashboardContext, n, session: dict | None, changed: int | None, refresh: int | None
+) -> tuple:
+    """Archive the selected plan, or unarchive it when it is archived (one audit row)."""
+    if not n:
+        return no_update, no_update, no_update
+    plan_id, user = components.action_plan(session), components.acting_user(session) or ""
+    state, alert = components.call_service(lambda: plan_service.get_plan(ctx.store, plan_id))
+    if alert is None:
+        change = plan_service.unarchive if state.archived else plan_service.archive
+        state, alert = components.call_service(lambda: change(ctx.store, plan_id, user))
+    if alert is not None:
+        return alert, no_update, no_update
+    message = (
+        f"Archived {state.name!r}: it is read-only and left out of the plan lists until it is "
+        "unarchived ('Show archived plans' lists it here)."
+        if state.archived
+        else f"Unarchived {state.name!r}: it is back in the plan lists and can be changed again."
+    )
+    return components.success_alert(message), (changed or 0) + 1, (refresh or 0) + 1
 
 
 def download_subject(ctx: DashboardContext, session: dict | None) -> Any:
@@ -307,7 +384,13 @@ def new_version(ctx: DashboardContext, n, session: dict | None, changed: int | N
 
 
 def import_bundle(
-    ctx: DashboardContext, contents: str | None, filename: str | None, session, changed, trust=False
+    ctx: DashboardContext,
+    contents: str | None,
+    filename: str | None,
+    session,
+    changed,
+    trust=False,
+    name: str | None = None,
 ) -> tuple:
     if not contents:
         return no_update, no_update, no_update
@@ -315,8 +398,9 @@ def import_bundle(
     if refused is not None:
         return refused, no_update, no_update
     user = components.acting_user(session) or ""
+    new_name = (name or "").strip() or None
     plan_id, alert = components.call_service(
-        lambda: exports.import_bundle(ctx.store, raw, user, trust=trust is True)
+        lambda: exports.import_bundle(ctx.store, raw, user, trust=trust is True, name=new_name)
     )
     if alert is not None:
         return html.Div(alert, id="plans-import-refused"), no_update, no_update
@@ -355,6 +439,9 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     owner_only = (
         Output(ids.PLANS_ROLE_NOTE, "children"),
         Output(ids.PLANS_NEW_VERSION, "disabled"),
+        Output(ids.PLANS_ARCHIVE, "children"),
+        Output(ids.PLANS_ARCHIVE, "disabled"),
+        Output(ids.PLANS_ARCHIVE_NOTE, "children"),
     )
     bind(
         app,
@@ -364,6 +451,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         *owner_only,
         Input(ids.NAV_SESSION, "data"),
         Input(ids.PLANS_REFRESH, "data"),
+        Input(ids.PLANS_SHOW_ARCHIVED, "value"),
     )
     bind(
         app, ctx, pick_plan, *select, Input(ids.PLANS_GRID, "cellClicked"), session, changed, **once
@@ -390,6 +478,20 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         changed,
         **once,
     )
+    bind(
+        app,
+        ctx,
+        archive,
+        alert,
+        Output(ids.NAV_PLANS_CHANGED, "data", allow_duplicate=True),
+        Output(ids.PLANS_REFRESH, "data", allow_duplicate=True),
+        Input(ids.PLANS_ARCHIVE, "n_clicks"),
+        session,
+        changed,
+        State(ids.PLANS_REFRESH, "data"),
+        **once,
+    )
     bundle = (Input(ids.PLANS_IMPORT, "contents"), State(ids.PLANS_IMPORT, "filename"))
     trust = State(ids.PLANS_IMPORT_TRUST, "value")
-    bind(app, ctx, import_bundle, alert, *select, *bundle, session, changed, trust, **once)
+    name = State(ids.PLANS_IMPORT_NAME, "value")
+    bind(app, ctx, import_bundle, alert, *select, *bundle, session, changed, trust, name, **once)

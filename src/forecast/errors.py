@@ -35,6 +35,7 @@ class FixKey(StrEnum):
     MANUAL_TOTAL = "manual_total"  # manual amounts that do not add up to the remainder
     ASSIGN_REMAINDER = "assign_remainder"  # locking before the remainder is assigned
     NEW_VERSION = "new_version"  # the plan is published or agreed
+    UNARCHIVE_PLAN = "unarchive_plan"  # the plan is archived
     SET_ZERO = "set_zero"  # a percent below -100
     GIVE_EFFECT = "give_effect"  # an event without an effect
     GIVE_EFFECT_OR_SUGGESTION = "give_effect_or_suggestion"  # {suggestion}: ... or take it
@@ -46,6 +47,8 @@ class FixKey(StrEnum):
     TRUST_AS_ADMIN = "trust_as_admin"  # a foreign bundle imported on trust by a non-admin
     TRUST_BUNDLE = "trust_bundle"  # a foreign bundle without trust
     EXPORT_BUNDLE = "export_bundle"  # a file that is no (complete) bundle
+    IMPORT_UNDER_NAME = "import_under_name"  # a bundle whose plan name is taken here
+    ADD_OWNER = "add_owner"  # the last owner of a plan cannot give up the role
     NAME_USER = "name_user"  # no acting user
     ADD_ACCOUNT = "add_account"  # {user}: no such account (the CLI's --as)
     LIST_ACCOUNTS = "list_accounts"  # no such account
@@ -74,6 +77,7 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.MANUAL_TOTAL: "change the amounts so that they add up to the remainder",
     FixKey.ASSIGN_REMAINDER: "assign the remainder before locking",
     FixKey.NEW_VERSION: "make a new version of the plan to change it",
+    FixKey.UNARCHIVE_PLAN: "its owner or an admin can unarchive it first",
     FixKey.SET_ZERO: "set the value to 0 to plan no sales",
     FixKey.GIVE_EFFECT: "give an effect (percent, add, cap or set) with a value",
     FixKey.GIVE_EFFECT_OR_SUGGESTION: (
@@ -89,6 +93,8 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.TRUST_BUNDLE: "import it on trust only if you trust where it came from (an admin's "
     "choice, recorded in the audit log)",
     FixKey.EXPORT_BUNDLE: "export the plan again as a JSON bundle",
+    FixKey.IMPORT_UNDER_NAME: "import it under another name",
+    FixKey.ADD_OWNER: "make another member owner first",
     FixKey.NAME_USER: "say who is acting",
     FixKey.ADD_ACCOUNT: "an admin can add the account {user}",
     FixKey.LIST_ACCOUNTS: "the list of accounts shows who has one",
@@ -222,6 +228,11 @@ class WrongStage(Invalid):
     open); the message says which step comes first. A refused edit (CLI exit code 3)."""
 
 
+class Conflict(Invalid):
+    """The change is well formed but conflicts with the plan as it stands (its last owner would
+    leave, its name is taken ...); nothing was written. A refused edit (CLI exit code 3)."""
+
+
 class Unavailable(ServiceError):
     """The database could not be reached or stayed busy; nothing was written, try again."""
 
@@ -234,6 +245,7 @@ __all__ = [
     "explain",
     "fix_of",
     "reason_of",
+    "Conflict",
     "Forbidden",
     "Invalid",
     "Locked",

@@ -5,7 +5,7 @@ A plan is stored as one row whose ``doc`` column is ``PlanState.to_dict()`` plus
 The system track owns ``events``, ``explanations``, ``factors`` and ``threshold``; the negotiation
 track owns ``negotiation`` (an opaque dict this module never looks into).
 
-Roles per plan: ``owner`` (publish, threshold, grant, goal, remainder rule, lock), ``planner``
+Roles per plan: ``owner`` (publish, threshold, grant, goal, remainder rule, lock, archive), ``planner``
 (events, explanations, factors), ``lead`` (claims for their own team only). The creator of a plan
 is its owner and a planner.
 """
@@ -108,6 +108,10 @@ class PlanState:
     currency: str | None = "EUR"
     # forecast.engine.stretch.StretchCalibration.to_dict(), computed at creation ({} = not yet).
     stretch_calibration: dict[str, Any] = field(default_factory=dict)
+    # Archived: retired by its owner (or an admin), left out of the plan lists and read-only
+    # until unarchived; nothing of it is deleted. Documents without the fields are not archived.
+    archived_at: str | None = None
+    archived_by: str | None = None
 
     # -- roles -----------------------------------------------------------------------------
     def roles_of(self, user: str) -> list[str]:
@@ -141,6 +145,10 @@ class PlanState:
     @property
     def locked(self) -> bool:
         return self.status in LOCKED_STATUSES
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
     # -- serialisation ---------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 Tables (created on open):
 
 - ``plans``: id, name, version, status, parent_id, created_by, created_at, updated_at, doc (JSON of
-  ``PlanState.to_dict()``).
+  ``PlanState.to_dict()``), archived_at (NULL unless archived; a copy of the document's, so that
+  a list leaves archived plans out without reading documents).
 - ``plan_blobs``: plan_id, kind (``history``, ``attributes``, ``baseline``, ...), Parquet bytes,
   content hash.
 - ``audit_log``: id, plan_id, version (the version the change produced), at, actor, action, what,
@@ -25,6 +26,9 @@ message names who changed what since. Any error inside the transaction rolls all
 
 SQLite (the default, a file in the data directory) runs in WAL mode with a busy timeout so that
 several processes can share it; PostgreSQL is used by URL through the same code.
+
+Tables are created on open; a column added to a table after its first release (``ADDED_COLUMNS``)
+is added on open to a database made before it (``ALTER TABLE ... ADD COLUMN``, nullable).
 """
 
 from __future__ import annotations
@@ -63,6 +67,11 @@ class PlanSummary:
     created_by: str
     created_at: str
     updated_at: str
+    archived_at: str | None = None
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
 
 @dataclass(frozen=True)
@@ -338,7 +347,14 @@ plans_table = sa.Table(
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("updated_at", sa.String(40), nullable=False),
     sa.Column("doc", sa.Text, nullable=False),
+    sa.Column("archived_at", sa.String(40), nullable=True),
 )
+
+# Columns added to a table after it was first released: (table, column, SQL type). create_all
+# makes a missing table whole but leaves an existing one as it is, so a database made before
+# gets these on open (`SqlStore._add_missing_columns`); each is nullable, NULL meaning what
+# documents without the field mean.
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (("plans", "archived_at", "VARCHAR(40)"),)
 
 blobs_table = sa.Table(
     "plan_blobs",
@@ -446,6 +462,25 @@ class SqlStore(PlanRepository):
             self.engine = engine
             self.schema = schema
             metadata.create_all(self.engine)
+            self._add_missing_columns()
+
+    def _columns(self, table: str) -> set[str]:
+        with self.engine.connect() as conn:
+            return {c["name"] for c in sa.inspect(conn).get_columns(table, schema=self.schema)}
+
+    def _add_missing_columns(self) -> None:
+        """Add `ADDED_COLUMNS` a database made before them lacks. Two servers opening an old
+        database at once may both try: the one that loses finds the column there and goes on."""
+        for table, column, kind in ADDED_COLUMNS:
+            if column in self._columns(table):
+                continue
+            name = f'"{self.schema}".{table}' if self.schema else table
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(sa.text(f"ALTER TABLE {name} ADD COLUMN {column} {kind}"))
+            except sa_exc.DBAPIError:
+                if column not in self._columns(table):
+                    raise
 
     def close(self) -> None:
         self.engine.dispose()
@@ -480,6 +515,7 @@ class SqlStore(PlanRepository):
                     c.created_by,
                     c.created_at,
                     c.updated_at,
+                    c.archived_at,
                 ).order_by(c.created_at, c.id)
             ).all()
         return [PlanSummary(*row) for row in rows]
@@ -690,6 +726,7 @@ class SqlStore(PlanRepository):
                     created_at=stored.created_at,
                     updated_at=now,
                     doc=json.dumps(stored.to_dict(), default=str, ensure_ascii=False),
+                    archived_at=stored.archived_at,
                 )
             )
             self._write_blobs(conn, stored.plan_id, blobs, now)
@@ -722,6 +759,7 @@ class SqlStore(PlanRepository):
                     status=stored.status,
                     parent_id=stored.parent_id,
                     updated_at=now,
+                    archived_at=stored.archived_at,
                 )
             )
             updated = result.rowcount
@@ -865,6 +903,7 @@ class MemoryStore(PlanRepository):
             stored.created_by,
             stored.created_at,
             stored.updated_at,
+            stored.archived_at,
         )
         doc = json.dumps(stored.to_dict(), default=str, ensure_ascii=False)
         self._plans[stored.plan_id] = (stored.version, doc, summary)

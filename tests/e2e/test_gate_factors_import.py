@@ -262,8 +262,11 @@ def test_a_bundle_dropped_on_the_plans_page_is_imported_and_selected(start_app, 
         f"#plans-grid .ag-center-cols-container [row-id='{e2e_plan.plan_id}']", timeout=20
     )
     dash_duo.wait_for_contains_text("#plans-audit-grid", "goal", timeout=20)
+    # its plan is in this store already: a second import needs a name of its own
+    dash_duo.find_element("#plans-import-name").send_keys("e2e copy")
     upload(dash_duo, bundle, "plans-import")
     dash_duo.wait_for_contains_text("#plans-alert", "Imported e2e-bundle.json", timeout=30)
+    assert "'e2e copy'" in dash_duo.find_element("#plans-alert").text
     assert "it is now selected" in dash_duo.find_element("#plans-alert").text
 
     ids = _plan_ids(e2e_plan.data_dir)

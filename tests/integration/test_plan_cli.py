@@ -341,7 +341,7 @@ def test_the_owner_revokes_a_role_from_the_command_line_but_never_the_last_owner
     gone = run(data_dir, "plan", "revoke", plan_id, "rita", "--role", "planner")
     assert gone.exit_code == 0 and "rita is no longer a member" in gone.stdout
     last = run(data_dir, "plan", "revoke", plan_id, "ann", "--role", "owner")
-    assert last.exit_code == 2 and "only owner" in last.stderr
+    assert last.exit_code == 3 and "only owner" in last.stderr
     audit = run_ro(data_dir, "plan", "audit", plan_id).stdout
     assert "revoke planner from rita" in audit
 

@@ -347,7 +347,7 @@ def test_a_bundle_carries_no_read_model_and_its_import_computes_the_totals(data_
     negotiate(writer, plan_id)
     bundle = exports.export_plan(writer, plan_id, "json")
     assert b"read_model:" not in bundle
-    imported = exports.import_bundle(writer, bundle, "olga")
+    imported = exports.import_bundle(writer, bundle, "olga", name="imported")
     assert_equal_to_the_frames(reopened(data_dir), data_dir, imported)
 
 

@@ -338,3 +338,23 @@ def test_every_server_of_one_database_signs_bundles_with_one_key(make_store):
 
     assert len(key) == 32
     assert first.installation_key() == key == make_store().installation_key()
+
+
+def test_a_plans_table_made_before_archiving_gets_its_column_on_open_and_keeps_its_plans(
+    make_store,
+):
+    """A database made before plans could be archived: opening it adds `archived_at` (NULL: not
+    archived), its plans are listed as before, and archiving them is kept."""
+    store = make_store()
+    plan_id = new_plan(store).plan_id
+    table = f'"{store.schema}".plans' if store.schema else "plans"
+    with store.engine.begin() as conn:
+        conn.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN archived_at"))
+
+    opened = make_store()  # adds the column
+    again = make_store()  # a second server opening it then finds the column there
+    (summary,) = plans.list_plans(opened, include_archived=False)
+    assert summary.plan_id == plan_id and not summary.archived
+    plans.archive(opened, plan_id, "ann")
+    assert plans.list_plans(again, include_archived=False) == []
+    assert plans.get_plan(make_store(), plan_id).archived_by == "ann"

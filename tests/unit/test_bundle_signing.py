@@ -143,7 +143,7 @@ def test_a_bundle_reimports_into_its_own_installation(source, tmp_path):
     store = open_store(data_dir=data_dir)
     try:
         before = len(store.list())
-        new_id = exports.import_bundle(store, bundle, "ivan")
+        new_id = exports.import_bundle(store, bundle, "ivan", name="a copy")
         assert len(store.list()) == before + 1
         (entry,) = store.audit(new_id)
         assert entry.action == "import" and "trust" not in entry.what
@@ -280,6 +280,7 @@ def test_each_malformed_bundle_is_refused_on_the_plans_page(source, shape, small
             {"id": "nav-session", "property": "data", "value": {"plan_id": None}},
             {"id": "nav-plans-changed", "property": "data", "value": 0},
             {"id": "plans-import-trust", "property": "value", "value": False},
+            {"id": "plans-import-name", "property": "value", "value": ""},
         ],
         "changedPropIds": ["plans-import.contents"],
     }
@@ -341,6 +342,7 @@ def _plans_import(client, app, data: bytes, trust: bool):
             {"id": "nav-session", "property": "data", "value": {"plan_id": None}},
             {"id": "nav-plans-changed", "property": "data", "value": 0},
             {"id": "plans-import-trust", "property": "value", "value": trust},
+            {"id": "plans-import-name", "property": "value", "value": ""},
         ],
         "changedPropIds": ["plans-import.contents"],
     }

@@ -269,16 +269,23 @@ def test_a_json_bundle_dropped_on_the_plans_page_is_imported_or_refused_whole(pl
         ("plans-import-trust", "value", False),
     ]
 
-    def drop(data: bytes):
+    def drop(data: bytes, name: str = ""):
         url = "data:application/json;base64," + base64.b64encode(data).decode()
-        return call(app, output, [("plans-import", "contents", url)], state)
+        named = [*state, ("plans-import-name", "value", name)]
+        return call(app, output, [("plans-import", "contents", url)], named)
 
     tampered = bundle.replace(b'"goal_minor"', b'"goal_minoR"', 1)
     out = drop(tampered if tampered != bundle else bundle[: len(bundle) // 2])
     assert "plans-import-refused" in _text(out["plans-alert"]["children"])
     assert len(plan_service.list_plans(store)) == 1
 
-    out = drop(bundle)
+    out = drop(bundle)  # its plan is here already: refused, naming it
+    refused = _text(out["plans-alert"]["children"])
+    assert "plans-import-refused" in refused
+    assert "already a plan named" in refused and plan.plan_id in refused
+    assert len(plan_service.list_plans(store)) == 1
+
+    out = drop(bundle, "a copy")
     assert "Imported bundle.json" in _text(out["plans-alert"]["children"])
     new_id = out["nav-session"]["data"]["plan_id"]
     assert new_id != plan.plan_id and len(plan_service.list_plans(store)) == 2

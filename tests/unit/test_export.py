@@ -14,7 +14,7 @@ from test_services_negotiation import HORIZON, team_frames, weekly_team_plan
 from forecast import export
 from forecast.services import exports
 from forecast.services import negotiation as nego
-from forecast.services.errors import Invalid
+from forecast.services.errors import Conflict, Invalid
 from forecast.services.plans import get_plan, grant
 from forecast.store import MemoryStore
 
@@ -125,9 +125,12 @@ def test_bundle_reimports_to_the_same_plan():
     assert left.equals(right)
     imported = get_plan(other, new_id)
     assert imported.status == "agreed"
-    # importing again into the same store gives a new id and the same targets
-    again = exports.import_bundle(other, bundle, "ivan", trust=True)
-    assert again != new_id
+    # importing again into the same store is refused under the same name (no silent duplicate);
+    # under another name it gives a new id and the same targets
+    with pytest.raises(Conflict, match=f"already a plan named .* here: {new_id}"):
+        exports.import_bundle(other, bundle, "ivan", trust=True)
+    again = exports.import_bundle(other, bundle, "ivan", trust=True, name="second copy")
+    assert again != new_id and get_plan(other, again).name == "second copy"
     assert (
         nego.negotiated_plan(other, again)["target_minor"].tolist() == left["target_minor"].tolist()
     )

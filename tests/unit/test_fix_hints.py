@@ -167,6 +167,7 @@ REFUSALS: dict[FixKey, Callable[[MemoryStore, str], object]] = {
     ),
     FixKey.ASSIGN_REMAINDER: lambda s, p: nego.lock(s, _assigning(s, p), "olga"),
     FixKey.NEW_VERSION: lambda s, p: _event(s, agreed_plan(s)),
+    FixKey.UNARCHIVE_PLAN: lambda s, p: (plans.archive(s, p, "olga"), _event(s, p)),
     FixKey.SET_ZERO: lambda s, p: _event(s, p, value=-150.0),
     FixKey.GIVE_EFFECT: lambda s, p: _event(s, p, kind="other", effect=None, value=None),
     FixKey.GIVE_EFFECT_VALUE: lambda s, p: system.edit_event(
@@ -187,6 +188,10 @@ REFUSALS: dict[FixKey, Callable[[MemoryStore, str], object]] = {
     ),
     FixKey.TRUST_BUNDLE: lambda s, p: exports.import_bundle(s, _foreign_bundle(), "olga"),
     FixKey.EXPORT_BUNDLE: lambda s, p: exports.import_bundle(s, b"not json", "olga"),
+    FixKey.IMPORT_UNDER_NAME: lambda s, p: exports.import_bundle(
+        s, exports.export_plan(s, p, "json"), "olga"
+    ),
+    FixKey.ADD_OWNER: lambda s, p: plans.revoke(s, p, "olga", "olga", "owner"),
     FixKey.NAME_USER: lambda s, p: exports.import_bundle(s, b"{}", " "),
     FixKey.ADD_ACCOUNT: lambda s, p: accounts.check_cli_user(_accounts_store(), "ghost"),
     FixKey.LIST_ACCOUNTS: lambda s, p: accounts.get_user(s, "ghost"),

@@ -35,6 +35,9 @@ CLI_FIXES: Mapping[FixKey, str] = {
     FixKey.MANUAL_TOTAL: "change the --manual TEAM=AMOUNT values so that they add up to it",
     FixKey.ASSIGN_REMAINDER: "assign it before locking (`forecast plan assign {plan} --rule RULE`)",
     FixKey.NEW_VERSION: "make a new version with `forecast plan new-version {plan}`",
+    FixKey.UNARCHIVE_PLAN: (
+        "its owner or an admin can unarchive it first with `forecast plan unarchive {plan}`"
+    ),
     FixKey.SET_ZERO: "use --set 0 to plan no sales",
     FixKey.GIVE_EFFECT: "use --percent, --add, --cap or --set with a value",
     FixKey.GIVE_EFFECT_OR_SUGGESTION: (
@@ -54,6 +57,10 @@ CLI_FIXES: Mapping[FixKey, str] = {
         "--trust` (an admin's choice, recorded in the audit log)"
     ),
     FixKey.EXPORT_BUNDLE: "export it again with `forecast plan export PLAN --format json`",
+    FixKey.IMPORT_UNDER_NAME: "import it under another name with `forecast plan import FILE --name NEW_NAME`",
+    FixKey.ADD_OWNER: (
+        "make someone else owner first with `forecast plan grant {plan} USER --role owner`"
+    ),
     FixKey.NAME_USER: "pass --as USER or set FORECAST_USER",
     FixKey.ADD_ACCOUNT: (
         "add it with `forecast user add {user}` or pass --as with one of `forecast user list`"

@@ -492,18 +492,28 @@ def import_cmd(
             "checked here (recorded as such in the audit log).",
         ),
     ] = False,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            help="Import the plan under this name (default: the bundle's). A name a plan here "
+            "has already is refused.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Re-create a plan from a JSON bundle (same data, ledger and targets).
 
     The bundle's signature is checked: a bundle changed after export is refused. A bundle of
-    another installation is refused unless you pass --trust."""
+    another installation is refused unless you pass --trust. A bundle whose plan name is taken
+    here (imported before) is refused: import it again with --name NEW_NAME."""
     try:
         data = file.read_bytes()
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror}")
     store = open_plan_store(db, data_dir)
-    plan_id = exports.import_bundle(store, data, acting_user(as_user, db, data_dir), trust=trust)
+    actor = acting_user(as_user, db, data_dir)
+    plan_id = exports.import_bundle(store, data, actor, trust=trust, name=name)
     if as_json:
         echo_json(summary_json(nego.summary(store, plan_id)))
     else:

@@ -1,5 +1,6 @@
 """`forecast plan ...` commands of the system track: create, list, show, grant, event add|edit|
-remove|list|suggest, deviations, explain, threshold, publish, new-version, audit, mark-factor."""
+remove|list|suggest, deviations, explain, threshold, publish, new-version, archive, unarchive,
+audit, mark-factor."""
 
 from __future__ import annotations
 
@@ -187,8 +188,17 @@ def _plan_header(state: PlanState) -> list[str]:
         f"{user} ({'+'.join(m.roles)}{' ' + m.team if m.team else ''})"
         for user, m in state.members.items()
     )
+    archived = (
+        [
+            f"  archived by {state.archived_by} at {state.archived_at}: read-only; "
+            f"`forecast plan unarchive {state.plan_id}` brings it back"
+        ]
+        if state.archived
+        else []
+    )
     return [
         f"plan {state.plan_id} {state.name!r} version {state.version} ({state.status})",
+        *archived,
         f"  data: {state.dataset.filename or 'frames'}, {state.dataset.n_series} series, "
         f"{state.dataset.start}..{state.dataset.end}, freq {state.freq}, "
         f"flags: {', '.join(state.dataset.flags) or 'none'}",
@@ -300,21 +310,37 @@ def create(
 
 
 @plan_app.command("list")
-def list_(db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
-    """List the plans in the store."""
-    summaries = plans.list_plans(open_plan_store(db, data_dir, existing=True))
+def list_(
+    all_: Annotated[
+        bool, typer.Option("--all", help="Show archived plans too (marked archived).")
+    ] = False,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the plans in the store (without the archived ones unless --all)."""
+    every = plans.list_plans(open_plan_store(db, data_dir, existing=True))
+    summaries = every if all_ else [s for s in every if not s.archived]
+    hidden = len(every) - len(summaries)
     if as_json:
-        echo_json([s.__dict__ for s in summaries])
+        echo_json([s.__dict__ | {"archived": s.archived} for s in summaries])
         return
     if not summaries:
-        typer.echo("no plans yet; create one with `forecast plan create FILE --name N --horizon H`")
+        typer.echo(
+            "no plans yet; create one with `forecast plan create FILE --name N --horizon H`"
+            if not hidden
+            else f"no plans but {hidden} archived one(s); `forecast plan list --all` shows them"
+        )
         return
     for s in summaries:
         parent = f" (from {s.parent_id})" if s.parent_id else ""
+        archived = f"  archived {s.archived_at}" if s.archived else ""
         typer.echo(
             f"{s.plan_id}  {s.name!r}  version {s.version}  {s.status}{parent}  "
-            f"by {s.created_by}  updated {s.updated_at}"
+            f"by {s.created_by}  updated {s.updated_at}{archived}"
         )
+    if hidden:
+        info(f"{hidden} archived plan(s) not shown; `forecast plan list --all` shows them")
 
 
 @plan_app.command("show")
@@ -425,6 +451,40 @@ def revoke(
         return
     now = f"is still {'+'.join(left)}" if left else "is no longer a member"
     typer.echo(f"{user} {now} of plan {state.plan_id} (version {state.version})")
+
+
+ReasonOpt = Annotated[
+    str | None, typer.Option("--reason", help="Why, for the audit log (optional).")
+]
+
+
+@plan_change_command(plan_app, "archive")
+def archive(change: PlanChange, reason: ReasonOpt = None) -> None:
+    """Retire a plan (its owner or an admin): it leaves `plan list` and the dashboard's plan
+    lists and is read-only until `plan unarchive`; it stays readable and exportable, and
+    nothing is deleted."""
+    state = change.apply(plans.archive, reason=reason)
+    if change.as_json:
+        echo_json(
+            _saved(state) | {"archived_at": state.archived_at, "archived_by": state.archived_by}
+        )
+        return
+    typer.echo(
+        f"archived plan {state.plan_id} {state.name!r} (version {state.version}); "
+        f"`forecast plan unarchive {state.plan_id}` brings it back"
+    )
+
+
+@plan_change_command(plan_app, "unarchive")
+def unarchive(change: PlanChange, reason: ReasonOpt = None) -> None:
+    """Bring an archived plan back into the lists, editable as before (its owner or an admin)."""
+    state = change.apply(plans.unarchive, reason=reason)
+    if change.as_json:
+        echo_json(_saved(state) | {"archived_at": None})
+        return
+    typer.echo(
+        f"plan {state.plan_id} {state.name!r} is no longer archived (version {state.version})"
+    )
 
 
 @plan_app.command("audit")

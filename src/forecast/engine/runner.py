@@ -1,7 +1,7 @@
 """One way to run per-series work: ``Runner.map(fn, items) -> list`` in input order.
 
-``LocalRunner(jobs=1)`` runs serially in this process; ``jobs > 1`` uses a process pool with the
-``spawn`` start method (Prophet deadlocked in fork-based pools once the parent had fitted a
+``LocalRunner(jobs=1)`` runs serially in this process; ``jobs > 1`` uses a process pool (at most
+one worker per core this process may use, ``usable_cores``) with the ``spawn`` start method (Prophet deadlocked in fork-based pools once the parent had fitted a
 model) whose workers pin OpenBLAS/OMP/MKL to one thread each (statsmodels otherwise
 oversubscribes the cores). Items are sent in chunks so the per-task overhead stays small.
 
@@ -60,6 +60,14 @@ def _pin_threads() -> None:
         pass
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one, else
+    ``os.cpu_count()``), at least 1."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return max(os.cpu_count() or 1, 1)
+
+
 def _run_chunk(payload: tuple[Callable[[Any], Any], list[Any]]) -> list[Any]:
     fn, chunk = payload
     return [fn(item) for item in chunk]
@@ -70,12 +78,15 @@ class LocalRunner:
 
     Used as a context manager (``with LocalRunner(2) as runner: ...``) the pool is started once
     and reused by every ``map`` inside the block (worker start-up, which imports pandas,
-    statsmodels and Prophet, costs seconds); otherwise each ``map`` starts and stops its own."""
+    statsmodels and Prophet, costs seconds); otherwise each ``map`` starts and stops its own.
+
+    ``jobs`` is capped at the cores this process may use (``usable_cores``), as the command
+    line's ``--jobs`` is: more workers than cores fit no faster and each holds its own copy of
+    the libraries. ``jobs < 1`` means one per core."""
 
     def __init__(self, jobs: int = 1, chunk_size: int | None = None) -> None:
-        if jobs < 1:
-            jobs = max(os.cpu_count() or 1, 1)
-        self.jobs = int(jobs)
+        cores = usable_cores()
+        self.jobs = cores if jobs < 1 else min(int(jobs), cores)
         self.chunk_size = chunk_size
         self._pool: ProcessPoolExecutor | None = None
         self._saved_env: dict[str, str | None] = {}

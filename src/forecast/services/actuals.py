@@ -22,7 +22,7 @@ import pandas as pd
 from forecast import schema
 from forecast.plan import AGREED, PlanState
 from forecast.services.errors import NEUTRAL_FIXES, Fix, FixKey, Forbidden, Invalid, NotFound
-from forecast.services.plans import InvalidFile, get_plan, load_blob_frame
+from forecast.services.plans import InvalidFile, get_plan, load_blob_frame, require_not_archived
 from forecast.store import (
     ActualsVersion,
     Change,
@@ -359,6 +359,12 @@ class KeepPermission:
 def keep_permission(store: PlanRepository, plan: str, user: str | None) -> KeepPermission:
     """What the Actuals page says about its upload for the signed-in user."""
     state = get_plan(store, plan)
+    if state.archived:
+        return KeepPermission(
+            False,
+            f"{user} cannot keep actuals on this plan: it is archived, so it is read-only",
+            Fix(FixKey.UNARCHIVE_PLAN, plan=state.plan_id),
+        )
     if may_keep_actuals(state, user):
         return KeepPermission(True)
     agreed = state.status == AGREED  # no role can be granted on it any more
@@ -387,6 +393,7 @@ def upload_actuals(
     if not (actor or "").strip():
         raise Invalid("uploading actuals needs a user name (who uploaded them)")
     require_actuals_role(state, actor)
+    require_not_archived(state, "upload actuals to it")
     name = filename or (Path(source).name if not isinstance(source, bytes) else "actuals")
     frame, notes = read_actuals(
         store, state.plan_id, source, filename=filename, duplicates=duplicates
@@ -484,6 +491,7 @@ def restore_actuals(store: PlanRepository, plan: str, version: int, *, actor: st
     if not (actor or "").strip():
         raise Invalid("restoring actuals needs a user name (who restored them)")
     require_actuals_role(state, actor)
+    require_not_archived(state, "restore its actuals")
     versions = store.actuals_versions(state.plan_id)
     if not versions:
         raise Invalid(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from forecast.errors import (
     NEUTRAL_FIXES,
+    Conflict,
     Fix,
     FixKey,
     Forbidden,
@@ -27,6 +28,7 @@ from forecast.errors import (
 
 __all__ = [
     "NEUTRAL_FIXES",
+    "Conflict",
     "Fix",
     "FixKey",
     "Forbidden",

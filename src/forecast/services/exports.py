@@ -13,8 +13,23 @@ from forecast.negotiation import Negotiation, NegotiationError
 from forecast.plan import PlanState, utc_now
 from forecast.services import accounts, model_names, plan_totals, series_frames
 from forecast.services import negotiation as nego
-from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, NotFound, ServiceError
-from forecast.services.plans import audit_log, get_plan, history_hash, load_blob_frame
+from forecast.services.errors import (
+    Conflict,
+    Fix,
+    FixKey,
+    Forbidden,
+    Invalid,
+    NotFound,
+    ServiceError,
+)
+from forecast.services.plans import (
+    audit_log,
+    check_plan_name,
+    get_plan,
+    history_hash,
+    list_plans,
+    load_blob_frame,
+)
 from forecast.store import Change, MemoryStore, PlanRepository, frame_from_bytes
 
 REQUIRED_BLOBS = ("history", "attributes", "baseline")
@@ -247,8 +262,19 @@ def _require_admin_for_trust(store: PlanRepository, actor: str) -> None:
         )
 
 
-def import_bundle(store: PlanRepository, data: bytes, actor: str, *, trust: bool = False) -> str:
+def import_bundle(
+    store: PlanRepository,
+    data: bytes,
+    actor: str,
+    *,
+    trust: bool = False,
+    name: str | None = None,
+) -> str:
     """Re-create the plan of a JSON bundle (same document, data, ledger and targets) and return its id.
+
+    The plan keeps the bundle's name, or takes `name`; a name some plan here has already (the
+    same bundle imported before, or another plan) is refused with ``Conflict`` naming that plan,
+    so importing twice never makes a silent duplicate: import again under another `name`.
 
     The bundle's signature is checked with this installation's key: a bundle changed after export
     is refused whole. A bundle of another installation is refused unless `trust` is given (an
@@ -261,11 +287,12 @@ def import_bundle(store: PlanRepository, data: bytes, actor: str, *, trust: bool
     actor = (actor or "").strip()
     if not actor:
         raise Invalid("the import needs a user", Fix(FixKey.NAME_USER))
+    new_name = None if name is None else check_plan_name(name)
     if trust:
         _require_admin_for_trust(store, actor)
     try:
         bundle = export.read_bundle(bytes(data), store.installation_key(), trust=trust)
-        state, blobs, change = _verified_copy(store, bundle, actor)
+        state, blobs, change = _verified_copy(store, bundle, actor, new_name)
     except export.ExportError as exc:
         raise Invalid.from_error(exc) from exc
     except ServiceError:
@@ -276,8 +303,26 @@ def import_bundle(store: PlanRepository, data: bytes, actor: str, *, trust: bool
             "imported",
             Fix(FixKey.EXPORT_BUNDLE),
         ) from exc
+    _refuse_a_taken_name(store, state.name, renamed=new_name is not None)
     store.add(state, blobs, change)
     return state.plan_id
+
+
+def _refuse_a_taken_name(store: PlanRepository, name: str, *, renamed: bool) -> None:
+    """``Conflict`` when a plan here is named `name` already: naming the plan, and that the
+    bundle can come in under another name."""
+    taken = [s for s in list_plans(store) if s.name == name]
+    if not taken:
+        return
+    found = ", ".join(
+        f"{s.plan_id} (version {s.version}, {s.status}{', archived' if s.archived else ''})"
+        for s in taken
+    )
+    why = "" if renamed else " (this bundle was imported before, or another plan has its name)"
+    raise Conflict(
+        f"there is already a plan named {name!r} here: {found}{why}; nothing was imported",
+        Fix(FixKey.IMPORT_UNDER_NAME),
+    )
 
 
 def _blob_frames(bundle: export.Bundle) -> dict[str, bytes]:
@@ -301,7 +346,7 @@ def _blob_frames(bundle: export.Bundle) -> dict[str, bytes]:
 
 
 def _verified_copy(
-    store: PlanRepository, bundle: export.Bundle, actor: str
+    store: PlanRepository, bundle: export.Bundle, actor: str, name: str | None = None
 ) -> tuple[PlanState, dict[str, bytes], Change]:
     blobs = _blob_frames(bundle)
     try:
@@ -327,6 +372,8 @@ def _verified_copy(
     except NotFound:
         pass
     state.grant(actor, "owner")
+    # The copy is live here even when its plan had been archived where it was exported.
+    state.archived_at = state.archived_by = None
     what = (
         f"import bundle of plan {original_id} version {bundle.content['version']} "
         f"(exported {bundle.content.get('exported_at')})"
@@ -336,6 +383,10 @@ def _verified_copy(
         "source_version": bundle.content["version"],
         "source_installation": bundle.source_installation,
     }
+    if name is not None and name != state.name:
+        what += f" as {name!r} (its name was {state.name!r})"
+        after["source_name"] = state.name
+        state.name = name
     if bundle.trusted_foreign:
         what += (
             f"; from another installation ({bundle.source_installation}), its signature "

@@ -115,6 +115,19 @@ def _require_negotiation(state: PlanState, doing: str) -> Negotiation:
     return neg
 
 
+# What each negotiation edit does, in the words of a refusal ("so you cannot ...").
+_DOING = {
+    "goal": "set the goal",
+    "claim": "claim",
+    "unclaim": "withdraw a claim",
+    "close_round": "close the claiming round",
+    "reopen_round": "reopen the claiming round",
+    "assign": "assign the remainder",
+    "rebase": "rebase the negotiation",
+    "lock": "lock the plan",
+}
+
+
 def _change(
     store: PlanRepository,
     plan: str,
@@ -154,6 +167,7 @@ def _change(
         action=action,
         mutate=mutate,
         expected_version=expected_version,
+        doing=_DOING.get(action),
         allow_locked=True,
         retry_stale=retry_stale,
     )

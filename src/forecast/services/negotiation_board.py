@@ -17,6 +17,7 @@ import pandas as pd
 from forecast.negotiation import RULE_LABELS, RemainderRule
 from forecast.negotiation_actions import NegotiationActions, Permission, available_actions
 from forecast.services import negotiation as nego
+from forecast.services.errors import Fix, FixKey
 from forecast.services.plans import get_plan
 from forecast.store import PlanRepository
 
@@ -94,6 +95,26 @@ class NegotiationBoard:
         return nego.goal_below_system_plan(self.summary)
 
 
+def _all_refused(actions: NegotiationActions, plan_id: str) -> NegotiationActions:
+    """Every action refused: the plan is archived, so read-only until unarchived."""
+    no = Permission(
+        False,
+        "the plan is archived, so it is read-only",
+        Fix(FixKey.UNARCHIVE_PLAN, plan=plan_id),
+    )
+    return NegotiationActions(
+        set_goal=no,
+        close_round=no,
+        reopen_round=no,
+        assign=no,
+        lock=no,
+        rebase=no,
+        owner_decisions=no,
+        claim=dict.fromkeys(actions.claim, no),
+        withdraw=dict.fromkeys(actions.withdraw, no),
+    )
+
+
 def negotiation_board(store: PlanRepository, plan: str, user: str | None) -> NegotiationBoard:
     """The Negotiation page of `plan` as `user` sees it now."""
     state = get_plan(store, plan)
@@ -102,6 +123,8 @@ def negotiation_board(store: PlanRepository, plan: str, user: str | None) -> Neg
     teams = tuple(sorted(baseline))
     drift = neg.drift(baseline, system) if neg is not None else {}
     actions = available_actions(neg, nego.actor_of(state, user or ""), teams, drift=drift)
+    if state.archived:
+        actions = _all_refused(actions, state.plan_id)
     leads = _leads_by_team(state)
     common: dict[str, Any] = {
         "plan_id": state.plan_id,

@@ -1,4 +1,4 @@
-"""Use cases of plans as a whole: create, read, list, members, versions, audit.
+"""Use cases of plans as a whole: create, read, list, members, versions, audit, archive.
 
 ``change_plan`` is the one way every track writes a plan: it loads the plan, checks role and lock,
 lets a callback mutate a copy, and saves it with one audit row in one transaction (optimistic
@@ -30,9 +30,18 @@ from forecast.plan import (
     PlanState,
     utc_now,
 )
-from forecast.services import accuracy_grid, plan_totals
+from forecast.services import accounts, accuracy_grid, plan_totals
 from forecast.services.cache import PerStoreCache
-from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, Locked, NotFound, StaleVersion
+from forecast.services.errors import (
+    Conflict,
+    Fix,
+    FixKey,
+    Forbidden,
+    Invalid,
+    Locked,
+    NotFound,
+    StaleVersion,
+)
 from forecast.store import (
     AuditEntry,
     Change,
@@ -74,8 +83,11 @@ def get_plan(store: PlanRepository, plan: str) -> PlanState:
         raise
 
 
-def list_plans(store: PlanRepository) -> list[PlanSummary]:
-    return store.list()
+def list_plans(store: PlanRepository, *, include_archived: bool = True) -> list[PlanSummary]:
+    """Every plan, oldest first; the archived ones too unless `include_archived` is False (the
+    lists a person picks a plan from leave them out)."""
+    summaries = store.list()
+    return summaries if include_archived else [s for s in summaries if not s.archived]
 
 
 def load_frames(store: PlanRepository, plan: str) -> PlanFrames:
@@ -186,7 +198,18 @@ def require_role(state: PlanState, actor: str, role: str, doing: str) -> None:
         )
 
 
+def require_not_archived(state: PlanState, doing: str) -> None:
+    """An archived plan is read-only until it is unarchived."""
+    if state.archived:
+        raise Locked(
+            f"plan {state.plan_id} ({state.name!r}) is archived and read-only, so you cannot "
+            f"{doing}",
+            Fix(FixKey.UNARCHIVE_PLAN, plan=state.plan_id),
+        )
+
+
 def require_unlocked(state: PlanState, doing: str) -> None:
+    require_not_archived(state, doing)
     if state.locked:
         raise Locked(
             f"plan {state.plan_id} is {state.status} and read-only, so you cannot {doing}",
@@ -208,6 +231,7 @@ def change_plan(
     allow_locked: bool = False,
     blobs: Mapping[str, bytes | None] | None = None,
     retry_stale: bool = False,
+    allow_archived: bool = False,
 ) -> PlanState:
     """Load, check, mutate, save: the one write path of every use case.
 
@@ -219,7 +243,10 @@ def change_plan(
     to another writer is redone on the fresh state (mutate runs again) for as long as it takes:
     every lost race means another writer made progress, and mutate re-checks the change on the
     fresh state and refuses (with its reason) once it no longer applies. Use it only where mutate
-    is valid on any later state (appends, idempotent sets, domain operations that re-check)."""
+    is valid on any later state (appends, idempotent sets, domain operations that re-check).
+
+    An archived plan is refused whatever `allow_locked` says (only `unarchive` passes
+    `allow_archived`)."""
     check_actor(actor)
     retry = retry_stale and expected_version is None
     attempt = 0
@@ -229,6 +256,8 @@ def change_plan(
         doing = doing or action.replace("_", " ")
         if role is not None:
             require_role(state, actor, role, doing)
+        if not allow_archived:
+            require_not_archived(state, doing)
         if not allow_locked:
             require_unlocked(state, doing)
         expected = state.version if expected_version is None else int(expected_version)
@@ -378,8 +407,10 @@ def revoke(
             raise Invalid(f"{user} is not {role} of plan {s.plan_id}; nothing to remove")
         owners = [u for u in s.members if s.has_role(u, "owner")]
         if role == "owner" and owners == [user]:
-            raise Invalid(
-                f"{user} is the only owner of plan {s.plan_id}: make someone else owner first"
+            raise Conflict(
+                f"{user} is the only owner of plan {s.plan_id}, and a plan keeps at least one "
+                "owner",
+                Fix(FixKey.ADD_OWNER, plan=s.plan_id),
             )
         before = s.members[user].to_dict()
         s.revoke(user, role)
@@ -420,16 +451,105 @@ def _change_members(
     )
 
 
+# -- archiving -------------------------------------------------------------------------------
+
+
+def may_archive(store: PlanRepository, state: PlanState, user: str | None) -> bool:
+    """The plan's owner or an admin account may archive and unarchive it."""
+    if not user:
+        return False
+    if state.has_role(user, "owner"):
+        return True
+    account = accounts.active_account(store, user)
+    return account is not None and account.is_admin
+
+
+def archive(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    *,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> PlanState:
+    """Retire a plan (its owner or an admin): left out of the plan lists and read-only until
+    `unarchive`; it stays readable and exportable and nothing of it is deleted. One audit row."""
+    return _set_archived(store, plan, actor, True, reason, expected_version)
+
+
+def unarchive(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    *,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> PlanState:
+    """Bring an archived plan back into the lists, editable as before (its owner or an admin).
+    One audit row."""
+    return _set_archived(store, plan, actor, False, reason, expected_version)
+
+
+def _set_archived(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    archived: bool,
+    reason: str | None,
+    expected_version: int | None,
+) -> PlanState:
+    doing = "archive" if archived else "unarchive"
+    state = get_plan(store, plan)
+    if not may_archive(store, state, actor):
+        holders = sorted(u for u in state.members if state.has_role(u, "owner"))
+        held = f" (held by {', '.join(holders)})" if actor in state.members else ""
+        raise Forbidden(
+            f"{actor} may not {doing} plan {state.plan_id}: that needs the owner role on it{held} "
+            "or an admin account",
+            Fix(FixKey.GRANT_ROLE, plan=state.plan_id, user=actor, role="owner"),
+        )
+
+    def mutate(s: PlanState) -> tuple[str, Any, Any]:
+        if s.archived == archived:
+            already = (
+                f"archived already (by {s.archived_by} at {s.archived_at})"
+                if archived
+                else "not archived"
+            )
+            raise Conflict(f"plan {s.plan_id} ({s.name!r}) is {already}; nothing to {doing}")
+        before = {"archived_at": s.archived_at, "archived_by": s.archived_by}
+        s.archived_at, s.archived_by = (utc_now(), actor) if archived else (None, None)
+        after = {"archived_at": s.archived_at, "archived_by": s.archived_by}
+        return f"{doing} plan {s.name!r}", before, after
+
+    # Any stage: an agreed plan is the one most often retired (allow_locked); the archive
+    # check itself is mutate's, so an archived plan may be unarchived.
+    return change_plan(
+        store,
+        state.plan_id,
+        actor=actor,
+        action=doing,
+        mutate=mutate,
+        expected_version=expected_version,
+        doing=f"{doing} it",
+        reason=(reason or "").strip() or None,
+        allow_locked=True,
+        allow_archived=True,
+        retry_stale=True,
+    )
+
+
 def may_view(state: PlanState, user: str | None, *, admin: bool = False) -> bool:
     """Members (and admins) see a plan; nobody else learns it exists."""
     return admin or (bool(user) and user in state.members)
 
 
 def plans_visible_to(
-    store: PlanRepository, user: str | None, *, admin: bool = False
+    store: PlanRepository, user: str | None, *, admin: bool = False, include_archived: bool = True
 ) -> list[PlanSummary]:
-    """The plans `user` is a member of (every plan for an admin), oldest first."""
-    summaries = list_plans(store)
+    """The plans `user` is a member of (every plan for an admin), oldest first; the archived ones
+    too unless `include_archived` is False."""
+    summaries = list_plans(store, include_archived=include_archived)
     if admin:
         return summaries
     return [s for s in summaries if may_view(store.get(s.plan_id), user)]
@@ -907,6 +1027,7 @@ def new_version(store: PlanRepository, plan: str, actor: str, name: str | None =
     copy.created_at = utc_now()
     copy.published_at = None
     copy.published_by = None
+    copy.archived_at = copy.archived_by = None  # a new version of an archived plan is live
     copy.grant(actor, "owner")
     copy.grant(actor, "planner")
     blobs = {

@@ -110,6 +110,12 @@ def _permission(
     state: PlanState, user: str | None, role: str, doing: str, who_can: str, grantable: bool
 ) -> Permission:
     who = user or "nobody"
+    if state.archived:
+        return Permission(
+            False,
+            f"{who} cannot {doing}: the plan is archived, so it is read-only",
+            Fix(FixKey.UNARCHIVE_PLAN, plan=state.plan_id),
+        )
     if state.locked:
         return Permission(
             False,

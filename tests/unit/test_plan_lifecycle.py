@@ -1,0 +1,416 @@
+"""A plan's life on the command line and in the services: its last owner stays (a refused edit,
+exit code 3), an archived plan is read-only and out of the lists until unarchived, and a bundle
+imports once under its name (again only under another)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_services_negotiation import team_plan
+from typer.testing import CliRunner
+
+from forecast.cli import app as cli
+from forecast.cli.conventions import EXIT_REFUSED
+from forecast.services import plans
+from forecast.services.errors import Conflict
+from forecast.services.store_factory import open_store
+from forecast.store import MemoryStore
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A SQLite store holding one plan named "cycle" (owner olga, lead anna of team a)."""
+    data_dir = tmp_path / "data"
+    store = open_store(data_dir=data_dir)
+    team_plan(store, "cycle", {"a": "anna"})
+    store.close()
+    return data_dir
+
+
+def run(data_dir: Path, *args: str, user: str | None = "olga"):
+    who = ["--as", user] if user else []
+    return runner.invoke(cli, [*args, *who, "--data-dir", str(data_dir)], catch_exceptions=False)
+
+
+# -- the last owner ----------------------------------------------------------------------------
+
+
+def test_revoking_the_last_owner_is_a_refused_edit_with_its_reason_and_fix(data_dir: Path):
+    last = run(data_dir, "plan", "revoke", "cycle", "olga", "--role", "owner")
+    assert last.exit_code == EXIT_REFUSED, last.output
+    assert "olga is the only owner of plan" in last.stderr
+    assert "--role owner" in last.stderr  # how to make someone else owner first
+    as_json = run(data_dir, "plan", "revoke", "cycle", "olga", "--role", "owner", "--json")
+    error = json.loads(as_json.stdout)
+    assert error["kind"] == "refused" and error["exit_code"] == EXIT_REFUSED
+    assert error["fix"]["key"] == "add_owner"
+
+
+def test_the_last_owner_refusal_is_a_conflict_and_writes_nothing():
+    store = MemoryStore()
+    plan_id = team_plan(store, "cycle", {})
+    before = plans.get_plan(store, plan_id).version
+    with pytest.raises(Conflict, match="only owner"):
+        plans.revoke(store, plan_id, "olga", "olga", "owner")
+    assert plans.get_plan(store, plan_id).version == before
+
+
+# -- importing a bundle twice ------------------------------------------------------------------
+
+
+def test_importing_the_same_bundle_twice_is_refused_naming_the_plan_and_the_way_out(
+    data_dir: Path, tmp_path: Path
+):
+    bundle = tmp_path / "cycle.json"
+    assert run(data_dir, "plan", "export", "cycle", "-o", str(bundle), user=None).exit_code == 0
+    store = open_store(data_dir=data_dir)
+    (existing,) = store.list()
+    store.close()
+
+    again = run(data_dir, "plan", "import", str(bundle))
+
+    assert again.exit_code == EXIT_REFUSED, again.output
+    assert f"there is already a plan named 'cycle' here: {existing.plan_id}" in again.stderr
+    assert "--name NEW_NAME" in again.stderr
+    store = open_store(data_dir=data_dir)
+    assert [s.plan_id for s in store.list()] == [existing.plan_id]  # nothing was imported
+    store.close()
+
+
+def test_a_bundle_imports_again_under_another_name_and_the_audit_row_says_so(
+    data_dir: Path, tmp_path: Path
+):
+    bundle = tmp_path / "cycle.json"
+    run(data_dir, "plan", "export", "cycle", "-o", str(bundle), user=None)
+
+    copy = run(data_dir, "plan", "import", str(bundle), "--name", "cycle (copy)", "--json")
+
+    assert copy.exit_code == 0, copy.output
+    store = open_store(data_dir=data_dir)
+    names = sorted(s.name for s in store.list())
+    (imported,) = [s for s in store.list() if s.name == "cycle (copy)"]
+    (entry,) = store.audit(imported.plan_id)
+    store.close()
+    assert names == ["cycle", "cycle (copy)"]
+    assert entry.action == "import" and "as 'cycle (copy)'" in entry.what
+    taken = run(data_dir, "plan", "import", str(bundle), "--name", "cycle (copy)")
+    assert taken.exit_code == EXIT_REFUSED and "'cycle (copy)'" in taken.stderr
+
+
+def test_the_plans_page_refuses_a_second_import_and_takes_it_under_the_name_typed(data_dir: Path):
+    import base64
+
+    from dashboard.context import DashboardContext
+    from dashboard.pages import plans as plans_page
+    from forecast.services import exports
+    from tests.signin import acting_as
+
+    ctx = DashboardContext(data_dir=str(data_dir))
+    (existing,) = ctx.store.list()
+    bundle = exports.export_plan(ctx.store, existing.plan_id, "json")
+    contents = "data:application/json;base64," + base64.b64encode(bundle).decode()
+    try:
+        with acting_as(ctx.store, "olga"):
+            refused, _, _ = plans_page.import_bundle(ctx, contents, "b.json", {}, 0)
+            _, session, _ = plans_page.import_bundle(
+                ctx, contents, "b.json", {}, 0, False, " cycle 2 "
+            )
+        shown = shown_text(refused)
+        assert "here is already a plan named 'cycle' here" in shown  # (T)here: a sentence
+        assert "Import under the name" in shown and "--name" not in shown
+        assert plans.get_plan(ctx.store, session["plan_id"]).name == "cycle 2"
+    finally:
+        ctx.store.close()
+
+
+def shown_text(component) -> str:
+    return json.dumps(component.to_plotly_json(), default=lambda c: c.to_plotly_json())
+
+
+# -- archiving: the services -------------------------------------------------------------------
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture
+def archived(store: MemoryStore) -> str:
+    """Plan "old" (owner olga, lead anna of team a, planner piet), archived by olga; and a live
+    plan "live" beside it."""
+    team_plan(store, "live", {})
+    plan_id = team_plan(store, "old", {"a": "anna"})
+    plans.grant(store, plan_id, "olga", "piet", "planner")
+    plans.archive(store, plan_id, "olga", reason="the round is over")
+    return plan_id
+
+
+def test_an_archived_plan_leaves_the_lists_but_is_kept_readable_and_exportable(store, archived):
+    from forecast.services import exports
+
+    assert [s.name for s in plans.list_plans(store, include_archived=False)] == ["live"]
+    assert [s.name for s in plans.plans_visible_to(store, "olga", include_archived=False)] == [
+        "live"
+    ]
+    assert sorted(s.name for s in plans.list_plans(store)) == ["live", "old"]  # nothing deleted
+    state = plans.get_plan(store, "old")  # by its name too
+    assert state.archived and state.archived_by == "olga"
+    assert exports.export_plan(store, archived, "csv").startswith(b"unique_id")
+    assert exports.export_plan(store, archived, "json")
+
+
+def test_archive_and_unarchive_each_write_one_audit_row(store, archived):
+    plans.unarchive(store, archived, "olga")
+    *_, archived_row, unarchived_row = store.audit(archived)
+    assert (archived_row.action, archived_row.actor) == ("archive", "olga")
+    assert archived_row.reason == "the round is over"
+    assert (
+        archived_row.before["archived_at"] is None and archived_row.after["archived_by"] == "olga"
+    )
+    assert unarchived_row.action == "unarchive" and unarchived_row.after["archived_at"] is None
+    assert sorted(s.name for s in plans.list_plans(store, include_archived=False)) == [
+        "live",
+        "old",
+    ]
+
+
+def _edits(store: MemoryStore, plan_id: str) -> dict[str, object]:
+    from forecast.services import actuals, system
+    from forecast.services import negotiation as nego
+
+    dates = system.horizon_dates(store, plans.get_plan(store, plan_id))
+    return {
+        "add an event": lambda: system.add_event(
+            store,
+            plan_id,
+            "piet",
+            name="x",
+            kind="other",
+            start=dates[0],
+            end=dates[0],
+            effect="percent",
+            value=5.0,
+        ),
+        "set the threshold": lambda: system.set_threshold(store, plan_id, "olga", 0.3),
+        "grant a role": lambda: plans.grant(store, plan_id, "olga", "ida", "planner"),
+        "revoke a role": lambda: plans.revoke(store, plan_id, "olga", "piet", "planner"),
+        "set the goal": lambda: nego.set_goal(store, plan_id, "olga", ratio="1.1"),
+        "publish": lambda: system.publish(store, plan_id, "olga"),
+        "upload actuals": lambda: actuals.upload_actuals(
+            store, plan_id, b"unique_id,ds,y\na0,2024-03-01,5\n", actor="olga", filename="a.csv"
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "add an event",
+        "set the threshold",
+        "grant a role",
+        "revoke a role",
+        "set the goal",
+        "publish",
+        "upload actuals",
+    ],
+)
+def test_every_edit_of_an_archived_plan_is_refused_saying_so_and_how_to_unarchive(
+    store, archived, edit
+):
+    from forecast.cli.fix_hints import cli_message
+    from forecast.services.errors import FixKey, Locked
+
+    version = plans.get_plan(store, archived).version
+    with pytest.raises(Locked) as refused:
+        _edits(store, archived)[edit]()  # type: ignore[operator]
+    assert "is archived and read-only" in refused.value.reason
+    assert refused.value.fix is not None and refused.value.fix.key == FixKey.UNARCHIVE_PLAN
+    assert f"forecast plan unarchive {archived}" in cli_message(refused.value)
+    assert plans.get_plan(store, archived).version == version
+    assert store.actuals_versions(archived) == []
+
+
+def test_an_unarchived_plan_takes_edits_again(store, archived):
+    from forecast.services import negotiation as nego
+
+    plans.unarchive(store, archived, "olga")
+    nego.set_goal(store, archived, "olga", ratio="1.1")
+    assert nego.summary(store, archived)["stage"] == "claiming"
+
+
+def test_only_the_owner_or_an_admin_archives_and_nothing_is_written_otherwise(store):
+    from forecast.services.errors import Forbidden
+    from tests.signin import add_accounts
+
+    plan_id = team_plan(store, "cycle", {"a": "anna"})
+    add_accounts(store, ["olga", "anna", "ada"], admin=["ada"])
+    for who in ("anna", "nina"):  # a lead of the plan, and nobody on it
+        with pytest.raises(Forbidden, match="needs the owner role on it.*or an admin account"):
+            plans.archive(store, plan_id, who)
+    assert [e.action for e in store.audit(plan_id)][-1] == "grant"
+    assert plans.archive(store, plan_id, "ada").archived_by == "ada"  # an admin, not a member
+    with pytest.raises(Forbidden):
+        plans.unarchive(store, plan_id, "anna")
+    assert not plans.unarchive(store, plan_id, "olga").archived
+
+
+def test_archiving_an_archived_plan_is_refused_and_so_is_unarchiving_a_live_one(store, archived):
+    with pytest.raises(Conflict, match="archived already .*by olga"):
+        plans.archive(store, archived, "olga")
+    live = plans.get_plan(store, "live").plan_id
+    with pytest.raises(Conflict, match="not archived; nothing to unarchive"):
+        plans.unarchive(store, live, "olga")
+
+
+def test_a_new_version_or_an_import_of_an_archived_plan_is_live(store, archived):
+    from forecast.services import exports, system
+
+    copy = system.new_version(store, archived, "olga", name="next round")
+    assert not copy.archived
+    elsewhere = MemoryStore()
+    bundle = exports.export_plan(store, archived, "json")
+    imported = exports.import_bundle(elsewhere, bundle, "olga", trust=True)
+    assert not plans.get_plan(elsewhere, imported).archived
+
+
+def test_the_pages_read_models_refuse_every_edit_of_an_archived_plan(store, archived):
+    from forecast.services import actuals, system_views
+    from forecast.services.errors import FixKey
+    from forecast.services.negotiation_board import negotiation_board
+
+    page = system_views.system_page(store, archived, "olga")
+    for permission in (page.edit, page.publish, page.set_threshold):
+        assert not permission.allowed and "archived" in permission.reason
+        assert permission.fix is not None and permission.fix.key == FixKey.UNARCHIVE_PLAN
+    actions = negotiation_board(store, archived, "olga").actions
+    assert not actions.set_goal.allowed and "archived" in actions.set_goal.reason
+    assert not actions.claim["a"].allowed
+    keep = actuals.keep_permission(store, archived, "olga")
+    assert not keep.allowed and "archived" in keep.reason
+
+
+# -- archiving: an existing database gets the column -------------------------------------------
+
+
+def test_a_database_made_before_archiving_gets_the_column_and_its_plans_stay_live(tmp_path):
+    import sqlite3
+
+    from forecast.store import SqlStore
+
+    path = tmp_path / "old.db"
+    store = SqlStore(f"sqlite:///{path}")
+    plan_id = team_plan(store, "from before", {})
+    store.close()
+    with sqlite3.connect(path) as db:  # the plans table as it was before archiving
+        db.execute("ALTER TABLE plans DROP COLUMN archived_at")
+        assert "archived_at" not in {row[1] for row in db.execute("PRAGMA table_info(plans)")}
+
+    store = SqlStore(f"sqlite:///{path}")
+    (summary,) = plans.list_plans(store, include_archived=False)
+    assert summary.plan_id == plan_id and not summary.archived
+    plans.archive(store, plan_id, "olga")
+    store.close()
+
+    again = SqlStore(f"sqlite:///{path}")  # the column is there now: opening adds nothing
+    assert plans.list_plans(again, include_archived=False) == []
+    assert plans.list_plans(again)[0].archived
+    again.close()
+
+
+# -- archiving: the command line ---------------------------------------------------------------
+
+
+def test_the_command_line_archives_lists_and_unarchives_a_plan(data_dir: Path):
+    anna = run(data_dir, "plan", "archive", "cycle", user="anna")
+    assert anna.exit_code == EXIT_REFUSED and "needs the owner role" in anna.stderr
+
+    done = run(data_dir, "plan", "archive", "cycle", "--reason", "round over")
+    assert done.exit_code == 0, done.output
+    assert "forecast plan unarchive" in done.stdout
+
+    listed = run(data_dir, "plan", "list", user=None)
+    assert "'cycle'" not in listed.stdout
+    assert "no plans but 1 archived one(s); `forecast plan list --all` shows them" in listed.stdout
+    every = run(data_dir, "plan", "list", "--all", "--json", user=None)
+    (row,) = json.loads(every.stdout)
+    assert row["name"] == "cycle" and row["archived"] is True and row["archived_at"]
+    assert "archived" in run(data_dir, "plan", "list", "--all", user=None).stdout
+
+    edit = run(data_dir, "plan", "threshold", "cycle", "0.3")
+    assert edit.exit_code == EXIT_REFUSED
+    assert "is archived and read-only" in edit.stderr and "forecast plan unarchive" in edit.stderr
+    out = data_dir.parent / "old.csv"
+    assert run(data_dir, "plan", "export", "cycle", "-o", str(out), user=None).exit_code == 0
+
+    back = run(data_dir, "plan", "unarchive", "cycle")
+    assert back.exit_code == 0 and "no longer archived" in back.stdout
+    assert "'cycle'" in run(data_dir, "plan", "list", user=None).stdout
+    audit = run(data_dir, "plan", "audit", "cycle", user=None).stdout
+    assert "archive: archive plan 'cycle' (reason: round over)" in audit
+    assert "unarchive: unarchive plan 'cycle'" in audit
+
+
+# -- archiving: the dashboard ------------------------------------------------------------------
+
+
+@pytest.fixture
+def page_ctx(data_dir: Path):
+    """The dashboard's context on the store of `data_dir` with a second plan "next" in it."""
+    from dashboard.context import DashboardContext
+
+    ctx = DashboardContext(data_dir=str(data_dir))
+    team_plan(ctx.store, "next", {})
+    yield ctx
+    ctx.store.close()
+
+
+def test_the_plans_page_archives_the_selected_plan_for_its_owner_and_unarchives_it(page_ctx):
+    from dashboard import shell
+    from dashboard.pages import plans as plans_page
+    from tests.signin import acting_as
+
+    ctx = page_ctx
+    cycle = plans.get_plan(ctx.store, "cycle").plan_id
+    session = {"plan_id": cycle}
+    with acting_as(ctx.store, "olga"):
+        *_, label, disabled, note = plans_page.render(ctx, session, 0, False)
+        assert (label, disabled, note) == ("Archive", False, None)
+        alert, changed, refresh = plans_page.archive(ctx, 1, session, 3, 5)
+        assert "Archived 'cycle'" in shown_text(alert) and (changed, refresh) == (4, 6)
+
+        rows, _, _, _, label, disabled, _ = plans_page.render(ctx, session, 6, False)
+        assert [r["name"] for r in rows] == ["next"] and label == "Unarchive" and not disabled
+        rows, *_ = plans_page.render(ctx, session, 6, True)  # 'Show archived plans'
+        assert {r["name"]: bool(r["archived"]) for r in rows} == {"next": False, "cycle": True}
+
+        # the picker keeps the selected plan, marked archived; another choice drops it
+        options, value = shell.list_plans(ctx, 4, session)
+        (selected,) = [o for o in options if o["value"] == cycle]
+        assert value == cycle and selected["label"].endswith(" · archived")
+        options, value = shell.list_plans(ctx, 4, {})
+        assert [o["label"].split(" · ")[0] for o in options] == ["next"] and value != cycle
+
+        alert, *_ = plans_page.archive(ctx, 2, session, 4, 6)
+        assert "Unarchived 'cycle'" in shown_text(alert)
+        assert not plans.get_plan(ctx.store, cycle).archived
+    assert [e.action for e in ctx.store.audit(cycle)][-2:] == ["archive", "unarchive"]
+
+
+def test_the_archive_button_is_disabled_with_the_reason_for_a_member_who_is_no_owner(page_ctx):
+    from dashboard.pages import plans as plans_page
+    from tests.signin import acting_as
+
+    ctx = page_ctx
+    session = {"plan_id": plans.get_plan(ctx.store, "cycle").plan_id}
+    with acting_as(ctx.store, "anna"):
+        *_, label, disabled, note = plans_page.render(ctx, session, 0, False)
+        alert, *_ = plans_page.archive(ctx, 1, session, 0, 0)
+    assert label == "Archive" and disabled
+    assert "anna cannot archive this plan: only its owner or an admin can" in shown_text(note)
+    assert "needs the owner role" in shown_text(alert)
+    assert not plans.get_plan(ctx.store, "cycle").archived
