@@ -126,12 +126,18 @@ def members_view(
 ) -> tuple[Any, list, list, bool, Any]:
     """The table, the account and team choices, whether Add is disabled, and the role note."""
     is_owner = bool(user and state.has_role(user, "owner"))
-    note = components.role_note(
-        is_owner, f"{user or 'nobody'} cannot change members: only the plan's owner can."
-    )
-    table = members_table(member_rows(state.members), can_edit=is_owner)
-    people = people if is_owner else []
-    return table, components.options(people), components.options(teams), not is_owner, note
+    can_edit = is_owner and not state.archived
+    if state.archived:
+        reason = (
+            f"plan {state.plan_id} is archived and read-only: its members change once it is "
+            "unarchived (the Unarchive button above, or `forecast plan unarchive`)."
+        )
+    else:
+        reason = f"{user or 'nobody'} cannot change members: only the plan's owner can."
+    note = components.role_note(can_edit, reason)
+    table = members_table(member_rows(state.members), can_edit=can_edit)
+    people = people if can_edit else []
+    return table, components.options(people), components.options(teams), not can_edit, note
 
 
 def render(ctx: DashboardContext, session: dict | None, _refresh: int | None) -> tuple:

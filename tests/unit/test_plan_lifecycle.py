@@ -294,6 +294,15 @@ def test_the_pages_read_models_refuse_every_edit_of_an_archived_plan(store, arch
     assert not keep.allowed and "archived" in keep.reason
 
 
+def test_the_members_editor_of_an_archived_plan_is_disabled_saying_why(store, archived):
+    from dashboard.pages.plans_members import members_view
+
+    state = plans.get_plan(store, archived)
+    table, people, _teams, add_disabled, note = members_view(state, "olga", ["olga", "zoe"], [])
+    assert add_disabled and people == [] and "archived" in str(note)
+    assert plans.member_sources(store, archived, "olga") == []  # nothing to copy onto it
+
+
 # -- archiving: an existing database gets the column -------------------------------------------
 
 

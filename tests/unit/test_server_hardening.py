@@ -194,7 +194,11 @@ def test_every_upload_page_checks_the_size_on_the_server(app, page_input, output
     filename_state = (page_input[0], "filename", "big.file")
     state = [filename_state, ("nav-session", "data", {"plan_id": None})]
     if page_input[0] == "plans-import":
-        state += [("nav-plans-changed", "data", 0), ("plans-import-trust", "value", False)]
+        state += [
+            ("nav-plans-changed", "data", 0),
+            ("plans-import-trust", "value", False),
+            ("plans-import-name", "value", None),
+        ]
     if page_input[0] == "actuals-upload":  # the values after the upload, in the callback's order
         state = [
             ("nav-session", "data", {"plan_id": None}),

@@ -557,8 +557,9 @@ def plans_visible_to(
 
 def member_sources(store: PlanRepository, plan: str, user: str | None) -> list[PlanSummary]:
     """The other plans whose members `user` may copy onto `plan` (`copy_members`): those they
-    own, newest first; none unless they own `plan` too."""
-    if not user or not get_plan(store, plan).has_role(user, "owner"):
+    own, newest first; none unless they own `plan` too and it is not archived."""
+    target = get_plan(store, plan) if user else None
+    if target is None or not user or target.archived or not target.has_role(user, "owner"):
         return []
     owned = [s for s in list_plans(store) if store.get(s.plan_id).has_role(user, "owner")]
     return sorted((s for s in owned if s.plan_id != plan), key=lambda s: s.created_at, reverse=True)
