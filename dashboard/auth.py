@@ -50,6 +50,7 @@ SESSION_COOKIE = "forecast_session"
 CREDENTIAL = "credential"  # the session's stamp of the password it signed in with
 SIGNED_IN_AT = "signed_in_at"  # when the session signed in (seconds since the epoch)
 SESSION_HOURS = 12.0
+CLOCK_SKEW_SECONDS = 300
 """How long a sign-in lasts (a working day); then the sign-in page again. A cookie copied off a
 machine is worth no more than that."""
 
@@ -132,7 +133,8 @@ def session_current(session: Any, hours: float, now: float | None = None) -> boo
     if not isinstance(signed_in_at, int | float):
         return False
     now = time.time() if now is None else now
-    return 0 <= now - signed_in_at <= hours * 3600
+    # A few minutes "from the future" are the clocks of two servers behind one balancer.
+    return -CLOCK_SKEW_SECONDS <= now - signed_in_at <= hours * 3600
 
 
 class _SessionInterface(SecureCookieSessionInterface):

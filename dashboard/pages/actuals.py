@@ -176,9 +176,14 @@ def version_rows(versions: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
+def sentence(text: str) -> str:
+    """`text` with its first letter upper case and the rest as it is (file names keep theirs)."""
+    return text[:1].upper() + text[1:]
+
+
 def upload_message(upload: Any) -> Any:
     """What the upload kept and what it left out (named, with counts)."""
-    kept = upload.message().capitalize() if upload.unchanged else f"Kept as {upload.message()}"
+    kept = sentence(upload.message()) if upload.unchanged else f"Kept as {upload.message()}"
     items = [html.Div(f"{kept}.")]
     items += [html.Div(f"Note: {note}", className="small") for note in upload.notes]
     colour = "info" if upload.unchanged else "warning" if upload.left_out else "success"
@@ -253,15 +258,15 @@ def keep_and_score(
 def restore_and_score(ctx: DashboardContext, session: dict | None, version: int | None) -> tuple:
     if not (session or {}).get("plan_id"):
         return unscored(components.need_plan_notice())
-    if version is None:
+    if not isinstance(version, int) or isinstance(version, bool):
         return unscored(components.info_alert("Choose the version to go back to first."))
     plan_id, user = components.action_plan(session), components.acting_user(session) or ""
     restored, alert = components.call_service(
-        lambda: actuals.restore_actuals(ctx.store, plan_id, int(version), actor=user)
+        lambda: actuals.restore_actuals(ctx.store, plan_id, version, actor=user)
     )
     if restored is None:
         return unscored(alert)
-    kept = dbc.Alert(f"{restored.message().capitalize()}.", color="success")
+    kept = dbc.Alert(f"{sentence(restored.message())}.", color="success")
     score, alert = components.call_service(lambda: actuals.score_kept(ctx.store, plan_id))
     if score is None:
         return unscored(alert or kept)

@@ -285,6 +285,34 @@ def test_daily_actuals_leave_out_a_week_whose_days_the_file_skips_in_the_middle(
     assert all(f"{d:%Y-%m-%d}" in skipped[0] for d in hole) and "3 of 7 days" in skipped[0]
 
 
+def _daily(days, skip=(), series="123") -> bytes:
+    return csv_bytes(
+        [(u, f"{d:%Y-%m-%d}", 10.0) for u in series for d in days if d not in set(skip)]
+    )
+
+
+def test_short_daily_files_leave_out_the_weeks_they_cover_in_part(store):
+    """The review's cases: a whole week and one Monday (the Monday's week was kept as a
+    one-day week); two weeks missing a Wednesday (too short for the file-wide 95 % rule); two
+    Monday-to-Saturday weeks of shops shut on Sundays (the second had been dropped as 6 of 7)."""
+    plan = new_plan(store).plan_id
+    monday = HORIZON[0]
+
+    def weeks_kept(body: bytes, name: str) -> list[pd.Timestamp]:
+        actuals.upload_actuals(store, plan, body, filename=name, actor="ann")
+        return sorted(actuals.load_actuals(store, plan)[1]["ds"].unique())
+
+    week_and_a_day = [*pd.date_range(monday, periods=7), HORIZON[1]]
+    assert weeks_kept(_daily(week_and_a_day, series="1"), "a.csv") == [HORIZON[0]]
+    two_weeks = pd.date_range(monday, periods=14)
+    wednesday = HORIZON[1] + pd.Timedelta(days=2)
+    assert weeks_kept(_daily(two_weeks, skip=[wednesday], series="2"), "b.csv") == [HORIZON[0]]
+    sundays = [d for d in two_weeks if d.dayofweek == 6]
+    shut = _daily(two_weeks[:13], skip=sundays, series="3")
+    upload = actuals.upload_actuals(store, plan, shut, filename="c.csv", actor="ann")
+    assert upload.new == 2, upload.notes  # both weeks of store 3
+
+
 @pytest.mark.parametrize("kind", ["xlsx", "parquet", "semicolon csv"])
 def test_actuals_in_unique_id_ds_y_come_as_any_file_the_help_names(store, kind, tmp_path):
     """The accuracy tour's XLSX, Parquet and ';' files of unique_id, ds, y were refused: the

@@ -386,6 +386,17 @@ def test_a_sign_in_ends_after_the_session_hours_and_a_copied_cookie_with_it(app,
     assert signed_in_client(app, "lena").get("/_dash-layout").status_code == 200
 
 
+def test_a_sign_in_a_little_ahead_of_this_servers_clock_is_current():
+    """Two servers behind one balancer: the one that signed in may be a moment ahead."""
+    from dashboard.auth import session_current
+
+    now = 1_000_000.0
+    assert session_current({"signed_in_at": now + 2}, 12, now=now)
+    assert not session_current({"signed_in_at": now + 3600}, 12, now=now)
+    assert not session_current({"signed_in_at": "soon"}, 12, now=now)
+    assert not session_current({}, 12, now=now)
+
+
 def test_a_lead_cannot_claim_for_another_team_by_naming_the_owner_in_the_request(app, plan):
     store = _store(app)
     nego.set_goal(store, plan.plan_id, "olga", ratio="10/6.5")

@@ -234,12 +234,12 @@ def _without_partial_periods(
     step = {"D": 1, "W": 7}.get(str(report.native_freq or "")[:1])
     if step is not None:
         last = last + pd.Timedelta(days=step - 1)
-    shut = set(report.weekdays_never)
-    if shut and len(shut) < 7:  # a weekday the file never has is no missing day at an edge
-        while (first - pd.Timedelta(days=1)).dayofweek in shut:
-            first -= pd.Timedelta(days=1)
-        while (last + pd.Timedelta(days=1)).dayofweek in shut:
-            last += pd.Timedelta(days=1)
+        shut = set(report.weekdays_never)
+        if shut and len(shut) < 7:  # a weekday the file never has is no missing day at an edge
+            while (first - pd.Timedelta(days=1)).dayofweek in shut:
+                first -= pd.Timedelta(days=1)
+            while (last + pd.Timedelta(days=1)).dayofweek in shut:
+                last += pd.Timedelta(days=1)
     elif first in starts and last in starts:
         last = period_end(starts[-1])
     notes: list[str] = []
@@ -256,9 +256,10 @@ def _without_partial_periods(
                 f"the period {start:%Y-%m-%d}..{end:%Y-%m-%d} is covered by the file only from "
                 f"{covered_from:%Y-%m-%d} to {covered_to:%Y-%m-%d} ({days} of "
                 f"{(end - start).days + 1} days): left out, so it does not replace that period's "
-                "actual; upload it once the whole period is in"
+                "actual; upload it once the whole period is in (rows of 0 for days the shops "
+                "were shut)"
             )
-    notes += _periods_with_absent_days(report.absent_days, starts, period_end, drop)
+    notes += _periods_with_absent_days(report.absent_days, step or 1, starts, period_end, drop)
     if not drop:
         return frame, []
     return frame[~frame[schema.DS].isin(drop)].reset_index(drop=True), sorted(notes)
@@ -266,12 +267,14 @@ def _without_partial_periods(
 
 def _periods_with_absent_days(
     absent: list[pd.Timestamp],
+    step: int,
     starts: list[pd.Timestamp],
     period_end: Any,
     drop: list[pd.Timestamp],
 ) -> list[str]:
     """A period inside the file whose days the file skips (no row of any series on them) is
-    partial too: its sum would replace the whole period's actual. Adds such periods to ``drop``."""
+    partial too: its sum would replace the whole period's actual. Adds such periods to ``drop``.
+    ``step``: the days each of the file's dates stands for (7 for a weekly file)."""
     by_period: dict[pd.Timestamp, list[pd.Timestamp]] = {}
     for day in absent:
         start = next((s for s in reversed(starts) if s <= day), None)
@@ -284,7 +287,7 @@ def _periods_with_absent_days(
         end = period_end(start)
         notes.append(
             f"the period {start:%Y-%m-%d}..{end:%Y-%m-%d} has no row in the file for "
-            f"{_preview([f'{d:%Y-%m-%d}' for d in days])} ({len(days)} of "
+            f"{_preview([f'{d:%Y-%m-%d}' for d in days])} ({len(days) * step} of "
             f"{(end - start).days + 1} days): left out, so it does not replace that period's "
             "actual; upload it once the whole period is in (rows of 0 for days the shops were shut)"
         )

@@ -208,7 +208,7 @@ def read_sales(
         week_dates=week_dates,
     )
     fmt = table.fmt
-    absent_days, weekdays_never = _absent_days(ds, inferred.freq)
+    absent_days, weekdays_never = _absent_days(ds, inferred.freq, chosen)
     report = IngestReport(
         file=name,
         file_type=kind,
@@ -643,24 +643,36 @@ def _regular(ds: np.ndarray, native: str | None) -> bool:
     return bool(len(days) >= 0.95 * expected)
 
 
-def _absent_days(ds: np.ndarray, native: str | None) -> tuple[list[pd.Timestamp], list[int]]:
+def _absent_days(
+    ds: np.ndarray, native: str | None, chosen: str
+) -> tuple[list[pd.Timestamp], list[int]]:
     """(the dates of a regular file's own calendar, between its first and last, that no row has;
-    the weekdays a daily file of two weeks or more never has, Monday 0). Those weekdays (shops
-    shut on Sundays) are not expected; a sparse file (under 95 % of its calendar) has no absent
-    dates, since a quiet day there is no missing delivery."""
+    the weekdays a daily file spanning 13 days or more never has, Monday 0). Those weekdays
+    (shops shut on Sundays) are not expected. A file is regular when at least half of the
+    `chosen` periods it spans have every expected date (or, on its own calendar, 95 % of its
+    dates are there): in sparse data (order lines) a quiet day is no missing delivery."""
     step = {"D": 1, "W": 7}.get((native or "")[:1])
     if step is None or not len(ds):
         return [], []
     days = np.unique(ds.astype("datetime64[D]").astype(np.int64))
     expected = np.arange(days[0], days[-1] + 1, step)
     never: list[int] = []
-    if step == 1 and len(expected) >= 14:
+    if step == 1 and len(expected) >= 13:
         weekday = (expected + 3) % 7  # 1970-01-01, day 0, was a Thursday (weekday 3)
         never = sorted(set(range(7)) - set(((days + 3) % 7).tolist()))
         expected = expected[~np.isin(weekday, never)]
-    if len(days) < 0.95 * len(expected):
-        return [], never
     absent = np.setdiff1d(expected, days)
+    if not len(absent):
+        return [], never
+    as_dates = expected.astype("datetime64[D]")
+    spanned = np.unique(periods(as_dates, chosen))
+    incomplete = np.unique(periods(absent.astype("datetime64[D]"), chosen))
+    if 1 < len(spanned) < len(expected):  # periods coarser than the file's dates
+        regular = len(spanned) - len(incomplete) >= len(spanned) / 2
+    else:
+        regular = len(days) >= 0.95 * len(expected)
+    if not regular:
+        return [], never
     return [pd.Timestamp(day, unit="D") for day in absent], never
 
 
