@@ -51,7 +51,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
-from forecast.errors import Fix, FixKey, Invalid, NotFound, StaleVersion, Unavailable
+from forecast.errors import Fix, FixKey, Invalid, Locked, NotFound, StaleVersion, Unavailable
 from forecast.plan import PlanState, utc_now
 
 # -- value objects ---------------------------------------------------------------------------
@@ -201,10 +201,20 @@ class PlanRepository(ABC):
 
     @abstractmethod
     def add_actuals(
-        self, plan_id: str, data: bytes, *, filename: str, rows: int, summary: Any, change: Change
+        self,
+        plan_id: str,
+        data: bytes,
+        *,
+        filename: str,
+        rows: int,
+        summary: Any,
+        change: Change,
+        based_on: int | None = None,
     ) -> ActualsVersion:
         """Keep one upload of actuals as the plan's next actuals version, with one audit row
-        (at the plan's current version) in the same transaction."""
+        (at the plan's current version) in the same transaction. ``based_on``: the actuals
+        version the data was merged over (0: none); ``StaleVersion`` if another was kept since.
+        An archived plan is refused (``Locked``) in the same transaction."""
 
     @abstractmethod
     def actuals_versions(self, plan_id: str) -> builtins.list[ActualsVersion]:
@@ -396,6 +406,22 @@ actuals_table = sa.Table(
     sa.Column("data", sa.LargeBinary, nullable=False),
     sa.Column("content_hash", sa.String(64), nullable=False),
 )
+
+
+def _refuse_actuals_on_archived(plan_id: str, archived_at: str | None) -> None:
+    if archived_at is not None:
+        raise Locked(
+            f"plan {plan_id} was archived at {archived_at} and is read-only: its actuals are "
+            f"kept again once it is unarchived (`forecast plan unarchive {plan_id}`)"
+        )
+
+
+def _refuse_stale_actuals(plan_id: str, latest: int, based_on: int | None) -> None:
+    if based_on is not None and latest != based_on:
+        raise StaleVersion(
+            f"actuals version {latest} of plan {plan_id} was kept meanwhile (this was merged "
+            f"over version {based_on})"
+        )
 
 
 def _no_actuals(plan_id: str) -> NotFound:
@@ -606,23 +632,35 @@ class SqlStore(PlanRepository):
 
     @_wrapped("keep the actuals")
     def add_actuals(
-        self, plan_id: str, data: bytes, *, filename: str, rows: int, summary: Any, change: Change
+        self,
+        plan_id: str,
+        data: bytes,
+        *,
+        filename: str,
+        rows: int,
+        summary: Any,
+        change: Change,
+        based_on: int | None = None,
     ) -> ActualsVersion:
         now = utc_now()
         c = actuals_table.c
         with self.engine.begin() as conn:
             # Lock the plan row first (PostgreSQL; SQLite's write lock comes with the UPDATE) so
             # that two uploads at once number their versions one after the other.
-            plan_version = conn.execute(
+            locked = conn.execute(
                 plans_table.update()
                 .where(plans_table.c.id == plan_id)
                 .values(version=plans_table.c.version)
-                .returning(plans_table.c.version)
-            ).scalar()
-            if plan_version is None:
+                .returning(plans_table.c.version, plans_table.c.archived_at)
+            ).first()
+            if locked is None:
                 raise self._not_found(plan_id)
+            plan_version, archived_at = locked
+            _refuse_actuals_on_archived(plan_id, archived_at)
             last = conn.execute(sa.select(sa.func.max(c.version)).where(c.plan_id == plan_id))
-            version = int(last.scalar() or 0) + 1
+            latest = int(last.scalar() or 0)
+            _refuse_stale_actuals(plan_id, latest, based_on)
+            version = latest + 1
             audit_id = self._insert_audit(conn, plan_id, int(plan_version), now, change)
             conn.execute(
                 actuals_table.insert().values(
@@ -983,13 +1021,23 @@ class MemoryStore(PlanRepository):
             return [e for e in self._audit if e.plan_id == plan_id]
 
     def add_actuals(
-        self, plan_id: str, data: bytes, *, filename: str, rows: int, summary: Any, change: Change
+        self,
+        plan_id: str,
+        data: bytes,
+        *,
+        filename: str,
+        rows: int,
+        summary: Any,
+        change: Change,
+        based_on: int | None = None,
     ) -> ActualsVersion:
         now = utc_now()
         with self._lock:
             if plan_id not in self._plans:
                 raise self._not_found(plan_id)
+            _refuse_actuals_on_archived(plan_id, self._plans[plan_id][2].archived_at)
             kept = self._actuals.setdefault(plan_id, [])
+            _refuse_stale_actuals(plan_id, len(kept), based_on)
             audit_id = self._append_audit(plan_id, self._plans[plan_id][0], now, change)
             version = ActualsVersion(
                 plan_id,

@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from forecast.services import accuracy, actuals, negotiation, plans, system
-from forecast.services.errors import Forbidden, Invalid, Locked, NotFound
-from forecast.store import SqlStore
+from forecast.services.errors import Forbidden, Invalid, Locked, NotFound, StaleVersion
+from forecast.store import Change, SqlStore
 from tests.integration.test_store import HORIZON, add_event, new_plan
 
 
@@ -96,6 +96,62 @@ def test_the_same_file_again_makes_no_version_and_says_so(store):
     third = actuals.upload_actuals(store, plan, one_changed, filename="w1-fixed.csv", actor="ann")
     assert (third.version.version, third.replaced, third.changed) == (2, 3, 1)
     assert "3 replaced, 1 of them with a new value" in third.message()
+
+
+def test_an_upload_that_races_another_is_merged_over_it_and_loses_nothing(store, monkeypatch):
+    """Two uploads at once (different weeks): the one that writes second had merged over the
+    version before the first; it is merged again over the first's, so both weeks are kept. A
+    restore that races an upload is refused, saying which version came in between."""
+    plan = new_plan(store).plan_id
+    actuals.upload_actuals(
+        store, plan, csv_bytes([("1", week(0), 90.0)]), filename="w0.csv", actor="ann"
+    )
+    in_force = actuals._in_force
+    raced: list[str] = []
+
+    def racing(*args, **kwargs):
+        found = in_force(*args, **kwargs)
+        if not raced:  # someone else's upload lands between our read and our write
+            raced.append("w1")
+            body = csv_bytes([("1", week(1), 95.0)])
+            actuals.upload_actuals(store, plan, body, filename="w1.csv", actor="ann")
+        return found
+
+    monkeypatch.setattr(actuals, "_in_force", racing)
+    mine = actuals.upload_actuals(
+        store, plan, csv_bytes([("1", week(2), 99.0)]), filename="w2.csv", actor="ann"
+    )
+    assert mine.version.version == 3 and raced == ["w1"]
+    _, kept = actuals.load_actuals(store, plan)
+    assert sorted(kept["y"]) == [90.0, 95.0, 99.0]
+
+    raced.clear()
+    original_versions = store.actuals_versions
+
+    def upload_between(plan_id):  # the restore reads the versions, then an upload lands
+        found = original_versions(plan_id)
+        if not raced:
+            raced.append("w3")
+            body = csv_bytes([("1", week(3), 70.0)])
+            actuals.upload_actuals(store, plan, body, filename="w3.csv", actor="ann")
+        return found
+
+    monkeypatch.setattr(store, "actuals_versions", upload_between)
+    with pytest.raises(StaleVersion, match=r"version 4 \(w3.csv, ann\) was kept"):
+        actuals.restore_actuals(store, plan, 1, actor="ann")
+    monkeypatch.setattr(store, "actuals_versions", original_versions)
+    assert [v.version for v in actuals.actuals_versions(store, plan)] == [1, 2, 3, 4]
+
+
+def test_the_store_refuses_actuals_for_an_archived_plan_in_the_writing_transaction(store):
+    """The service checks before it reads the file; the store checks again where it writes, so
+    a plan archived meanwhile takes no version."""
+    plan = new_plan(store).plan_id
+    plans.archive(store, plan, "ann")
+    change = Change(actor="ann", action="upload_actuals", what="late upload")
+    with pytest.raises(Locked, match="archived"):
+        store.add_actuals(plan, b"", filename="x.csv", rows=0, summary={}, change=change)
+    assert actuals.actuals_versions(store, plan) == []
 
 
 def test_only_the_owner_or_a_planner_keeps_actuals_and_a_refusal_writes_nothing(store):

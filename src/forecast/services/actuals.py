@@ -21,7 +21,15 @@ import pandas as pd
 
 from forecast import schema
 from forecast.plan import AGREED, PlanState
-from forecast.services.errors import NEUTRAL_FIXES, Fix, FixKey, Forbidden, Invalid, NotFound
+from forecast.services.errors import (
+    NEUTRAL_FIXES,
+    Fix,
+    FixKey,
+    Forbidden,
+    Invalid,
+    NotFound,
+    StaleVersion,
+)
 from forecast.services.plans import InvalidFile, get_plan, load_blob_frame, require_not_archived
 from forecast.store import (
     ActualsVersion,
@@ -422,57 +430,63 @@ def upload_actuals(
             "check the ids and the dates (the plan's periods start on "
             f"{first:%A}s)"
         )
-    try:
-        _, old_bytes = store.get_actuals(state.plan_id)
-        previous = frame_from_bytes(old_bytes)
-        previous[schema.DS] = pd.to_datetime(previous[schema.DS])
-    except NotFound:
-        previous = inside.iloc[0:0]
-    seen = previous.set_index(KEY).index
-    incoming = inside.set_index(KEY).index
-    replaced = int(incoming.isin(seen).sum())
-    merged = (
-        pd.concat([previous[~seen.isin(incoming)], inside], ignore_index=True)
-        .sort_values(KEY)
-        .reset_index(drop=True)
-    )
-    periods_in = sorted(inside[schema.DS].dt.strftime("%Y-%m-%d").unique().tolist())
-    new = len(inside) - replaced
-    changed = _changed(previous, inside)
-    if new == 0 and changed == 0:  # the same file again: a version would only add noise
-        return ActualsUpload(
-            version=store.actuals_versions(state.plan_id)[-1],
-            kept=len(inside),
-            new=0,
-            replaced=replaced,
-            total=len(previous),
-            left_out=left_out,
-            notes=notes,
-            filename=name,
+    for attempt in range(1, MERGE_ATTEMPTS + 1):
+        # Merged over the version in force; kept only if that is still the latest when written
+        # (another upload or a restore in between: merged again over the new one).
+        previous, based_on = _in_force(store, state.plan_id, inside)
+        seen = previous.set_index(KEY).index
+        incoming = inside.set_index(KEY).index
+        replaced = int(incoming.isin(seen).sum())
+        merged = (
+            pd.concat([previous[~seen.isin(incoming)], inside], ignore_index=True)
+            .sort_values(KEY)
+            .reset_index(drop=True)
         )
-    summary: dict[str, Any] = {
-        "kept": len(inside),
-        "new": new,
-        "replaced": replaced,
-        "total": len(merged),
-        "periods": periods_in,
-        "left_out": {k: {"rows": v["rows"], "names": v["names"][:50]} for k, v in left_out.items()},
-        "duplicates": duplicates,
-    }
-    what = (
-        f"upload actuals from {name}: {len(inside)} series-periods ({new} new, "
-        f"{replaced} replaced) for {len(periods_in)} period(s)"
-    )
-    if left_out:
-        what += "; " + "; ".join(v["message"] for v in left_out.values())
-    version = store.add_actuals(
-        state.plan_id,
-        frame_to_bytes(merged),
-        filename=name,
-        rows=len(merged),
-        summary=summary,
-        change=Change(actor=actor, action="upload_actuals", what=what, after=summary),
-    )
+        periods_in = sorted(inside[schema.DS].dt.strftime("%Y-%m-%d").unique().tolist())
+        new = len(inside) - replaced
+        changed = _changed(previous, inside)
+        if new == 0 and changed == 0:  # the same file again: a version would only add noise
+            return ActualsUpload(
+                version=store.actuals_versions(state.plan_id)[-1],
+                kept=len(inside),
+                new=0,
+                replaced=replaced,
+                total=len(previous),
+                left_out=left_out,
+                notes=notes,
+                filename=name,
+            )
+        summary: dict[str, Any] = {
+            "kept": len(inside),
+            "new": new,
+            "replaced": replaced,
+            "total": len(merged),
+            "periods": periods_in,
+            "left_out": {
+                k: {"rows": v["rows"], "names": v["names"][:50]} for k, v in left_out.items()
+            },
+            "duplicates": duplicates,
+        }
+        what = (
+            f"upload actuals from {name}: {len(inside)} series-periods ({new} new, "
+            f"{replaced} replaced) for {len(periods_in)} period(s)"
+        )
+        if left_out:
+            what += "; " + "; ".join(v["message"] for v in left_out.values())
+        try:
+            version = store.add_actuals(
+                state.plan_id,
+                frame_to_bytes(merged),
+                filename=name,
+                rows=len(merged),
+                summary=summary,
+                change=Change(actor=actor, action="upload_actuals", what=what, after=summary),
+                based_on=based_on,
+            )
+            break
+        except StaleVersion:
+            if attempt == MERGE_ATTEMPTS:
+                raise
     return ActualsUpload(
         version=version,
         kept=len(inside),
@@ -540,14 +554,24 @@ def restore_actuals(store: PlanRepository, plan: str, version: int, *, actor: st
         f"{old_info.at}) over version {latest}: {len(restored)} series-periods, {changed} "
         f"value(s) changed back, {dropped} series-period(s) no longer known"
     )
-    made = store.add_actuals(
-        state.plan_id,
-        old_bytes,
-        filename=f"restore of version {version} ({old_info.filename})",
-        rows=len(restored),
-        summary=summary,
-        change=Change(actor=actor, action="restore_actuals", what=what, after=summary),
-    )
+    try:
+        made = store.add_actuals(
+            state.plan_id,
+            old_bytes,
+            filename=f"restore of version {version} ({old_info.filename})",
+            rows=len(restored),
+            summary=summary,
+            change=Change(actor=actor, action="restore_actuals", what=what, after=summary),
+            based_on=latest,
+        )
+    except StaleVersion:
+        # Restoring is a judgement on what was in force: one kept meanwhile is looked at first.
+        newer = store.actuals_versions(state.plan_id)[-1]
+        raise StaleVersion(
+            f"actuals version {newer.version} ({newer.filename}, {newer.uploaded_by}) was kept "
+            f"on plan {state.plan_id} while you restored version {version} over version "
+            f"{latest}; look at the versions again and restore once more if it still applies"
+        ) from None
     return ActualsUpload(
         version=made,
         kept=len(restored),
@@ -559,6 +583,26 @@ def restore_actuals(store: PlanRepository, plan: str, version: int, *, actor: st
         restored_from=version,
         dropped=dropped,
     )
+
+
+MERGE_ATTEMPTS = 20
+"""An upload is merged again over a version kept meanwhile this many times before it is
+refused (each attempt rereads the version in force; a steady stream of uploads is needed to
+lose twenty races)."""
+
+
+def _in_force(
+    store: PlanRepository, plan_id: str, empty_like: pd.DataFrame
+) -> tuple[pd.DataFrame, int]:
+    """The actuals in force and their version (0 and no rows when none is kept)."""
+    try:
+        info, data = store.get_actuals(plan_id)
+    except NotFound:
+        return empty_like.iloc[0:0], 0
+    frame = frame_from_bytes(data)
+    frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
+    frame[schema.DS] = pd.to_datetime(frame[schema.DS])
+    return frame, info.version
 
 
 def _changed(previous: pd.DataFrame, inside: pd.DataFrame) -> int:
