@@ -292,16 +292,20 @@ def archive_button(ctx: DashboardContext, state: Any, user: str | None) -> tuple
 
 
 def archive(
-    ctx: DashboardContext, n, session: dict | None, changed: int | None, refresh: int | None
+    ctx: DashboardContext,
+    n,
+    session: dict | None,
+    changed: int | None,
+    refresh: int | None,
+    label: str | None = None,
 ) -> tuple:
-    """Archive the selected plan, or unarchive it when it is archived (one audit row)."""
+    """Archive the selected plan, or unarchive it: what the button the user clicked said, so
+    that a plan someone else archived meanwhile is refused, not unarchived (one audit row)."""
     if not n:
         return no_update, no_update, no_update
     plan_id, user = components.action_plan(session), components.acting_user(session) or ""
-    state, alert = components.call_service(lambda: plan_service.get_plan(ctx.store, plan_id))
-    if alert is None:
-        change = plan_service.unarchive if state.archived else plan_service.archive
-        state, alert = components.call_service(lambda: change(ctx.store, plan_id, user))
+    change = plan_service.unarchive if label == "Unarchive" else plan_service.archive
+    state, alert = components.call_service(lambda: change(ctx.store, plan_id, user))
     if alert is not None:
         return alert, no_update, no_update
     message = (
@@ -489,6 +493,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         session,
         changed,
         State(ids.PLANS_REFRESH, "data"),
+        State(ids.PLANS_ARCHIVE, "children"),
         **once,
     )
     bundle = (Input(ids.PLANS_IMPORT, "contents"), State(ids.PLANS_IMPORT, "filename"))

@@ -497,16 +497,27 @@ class SqlStore(PlanRepository):
     def _add_missing_columns(self) -> None:
         """Add `ADDED_COLUMNS` a database made before them lacks. Two servers opening an old
         database at once may both try: the one that loses finds the column there and goes on."""
+        postgres = self.engine.dialect.name == "postgresql"
         for table, column, kind in ADDED_COLUMNS:
             if column in self._columns(table):
                 continue
             name = f'"{self.schema}".{table}' if self.schema else table
+            if_missing = "IF NOT EXISTS " if postgres else ""
             try:
                 with self.engine.begin() as conn:
-                    conn.execute(sa.text(f"ALTER TABLE {name} ADD COLUMN {column} {kind}"))
-            except sa_exc.DBAPIError:
+                    if postgres:  # wait for the table's lock a while, not behind every reader
+                        conn.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
+                    conn.execute(
+                        sa.text(f"ALTER TABLE {name} ADD COLUMN {if_missing}{column} {kind}")
+                    )
+            except sa_exc.DBAPIError as exc:
                 if column not in self._columns(table):
-                    raise
+                    raise Unavailable(
+                        f"the database's table {table} lacks the column {column}, which this "
+                        f"version adds, and adding it failed ({type(exc.orig).__name__}): open "
+                        "the store once as the database's owner (any `forecast` command does it), "
+                        f"or run ALTER TABLE {name} ADD COLUMN {column} {kind}"
+                    ) from exc
 
     def close(self) -> None:
         self.engine.dispose()

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from dash import no_update
 from test_services_negotiation import team_plan
 from typer.testing import CliRunner
 
@@ -79,6 +80,24 @@ def test_importing_the_same_bundle_twice_is_refused_naming_the_plan_and_the_way_
     store = open_store(data_dir=data_dir)
     assert [s.plan_id for s in store.list()] == [existing.plan_id]  # nothing was imported
     store.close()
+
+
+def test_a_taken_name_is_refused_without_naming_a_plan_the_importer_may_not_see(
+    data_dir: Path, tmp_path: Path
+):
+    """anna leads in "cycle"; importing its bundle as "board", the name of a plan she
+    is no member of, is refused without that plan's id, version or state."""
+    bundle = tmp_path / "cycle.json"
+    assert run(data_dir, "plan", "export", "cycle", "-o", str(bundle), user=None).exit_code == 0
+    store = open_store(data_dir=data_dir)
+    hidden = team_plan(store, "board", {})
+    store.close()
+
+    taken = run(data_dir, "plan", "import", str(bundle), "--name", "board", user="anna")
+
+    assert taken.exit_code == EXIT_REFUSED, taken.output
+    assert "there is already a plan named 'board' here; nothing was imported" in taken.stderr
+    assert hidden not in taken.stderr
 
 
 def test_a_bundle_imports_again_under_another_name_and_the_audit_row_says_so(
@@ -389,8 +408,11 @@ def test_the_plans_page_archives_the_selected_plan_for_its_owner_and_unarchives_
     with acting_as(ctx.store, "olga"):
         *_, label, disabled, note = plans_page.render(ctx, session, 0, False)
         assert (label, disabled, note) == ("Archive", False, None)
-        alert, changed, refresh = plans_page.archive(ctx, 1, session, 3, 5)
+        alert, changed, refresh = plans_page.archive(ctx, 1, session, 3, 5, "Archive")
         assert "Archived 'cycle'" in shown_text(alert) and (changed, refresh) == (4, 6)
+        # a second page that still said "Archive" is refused, not taken as "Unarchive"
+        alert, changed, _ = plans_page.archive(ctx, 1, session, 4, 6, "Archive")
+        assert "is archived already" in shown_text(alert) and changed is no_update
 
         rows, _, _, _, label, disabled, _ = plans_page.render(ctx, session, 6, False)
         assert [r["name"] for r in rows] == ["next"] and label == "Unarchive" and not disabled
@@ -404,7 +426,7 @@ def test_the_plans_page_archives_the_selected_plan_for_its_owner_and_unarchives_
         options, value = shell.list_plans(ctx, 4, {})
         assert [o["label"].split(" · ")[0] for o in options] == ["next"] and value != cycle
 
-        alert, *_ = plans_page.archive(ctx, 2, session, 4, 6)
+        alert, *_ = plans_page.archive(ctx, 2, session, 4, 6, "Unarchive")
         assert "Unarchived 'cycle'" in shown_text(alert)
         assert not plans.get_plan(ctx.store, cycle).archived
     assert [e.action for e in ctx.store.audit(cycle)][-2:] == ["archive", "unarchive"]

@@ -29,6 +29,7 @@ from forecast.services.plans import (
     history_hash,
     list_plans,
     load_blob_frame,
+    may_view,
 )
 from forecast.store import Change, MemoryStore, PlanRepository, frame_from_bytes
 
@@ -303,24 +304,28 @@ def import_bundle(
             "imported",
             Fix(FixKey.EXPORT_BUNDLE),
         ) from exc
-    _refuse_a_taken_name(store, state.name, renamed=new_name is not None)
+    _refuse_a_taken_name(store, state.name, actor, renamed=new_name is not None)
     store.add(state, blobs, change)
     return state.plan_id
 
 
-def _refuse_a_taken_name(store: PlanRepository, name: str, *, renamed: bool) -> None:
-    """``Conflict`` when a plan here is named `name` already: naming the plan, and that the
-    bundle can come in under another name."""
+def _refuse_a_taken_name(store: PlanRepository, name: str, actor: str, *, renamed: bool) -> None:
+    """``Conflict`` when a plan here is named `name` already, and that the bundle can come in
+    under another name; the plan is named only to someone who may see it (``may_view``)."""
     taken = [s for s in list_plans(store) if s.name == name]
     if not taken:
         return
+    account = accounts.active_account(store, actor)
+    admin = bool(account and account.is_admin)
+    seen = [s for s in taken if may_view(store.get(s.plan_id), actor, admin=admin)]
     found = ", ".join(
         f"{s.plan_id} (version {s.version}, {s.status}{', archived' if s.archived else ''})"
-        for s in taken
+        for s in seen
     )
     why = "" if renamed else " (this bundle was imported before, or another plan has its name)"
+    where = f": {found}{why}" if len(seen) == len(taken) else ""
     raise Conflict(
-        f"there is already a plan named {name!r} here: {found}{why}; nothing was imported",
+        f"there is already a plan named {name!r} here{where}; nothing was imported",
         Fix(FixKey.IMPORT_UNDER_NAME),
     )
 
