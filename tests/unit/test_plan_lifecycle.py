@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from forecast.cli import app as cli
 from forecast.cli.conventions import EXIT_REFUSED
 from forecast.services import plans
-from forecast.services.errors import Conflict
+from forecast.services.errors import Conflict, Invalid
 from forecast.services.store_factory import open_store
 from forecast.store import MemoryStore
 
@@ -445,3 +445,26 @@ def test_the_archive_button_is_disabled_with_the_reason_for_a_member_who_is_no_o
     assert "anna cannot archive this plan: only its owner or an admin can" in shown_text(note)
     assert "needs the owner role" in shown_text(alert)
     assert not plans.get_plan(ctx.store, "cycle").archived
+
+
+# -- a name across versions ----------------------------------------------------------------------
+
+
+def test_a_name_means_the_newest_version_of_its_plan_and_stays_ambiguous_across_plans():
+    """`plan new-version spring` keeps the name: "spring" then means the new draft (it had been
+    refused as ambiguous on every later command). Two plans made apart under one name, or two
+    new versions of one plan, still need the id."""
+    store = MemoryStore()
+    first = team_plan(store, "spring", {})
+    second = plans.new_version(store, first, "olga").plan_id
+    third = plans.new_version(store, second, "olga").plan_id
+    assert plans.get_plan(store, "spring").plan_id == third
+    assert plans.get_plan(store, first).plan_id == first  # an id is always that plan
+    plans.new_version(store, second, "olga")  # a second line from the same version
+    with pytest.raises(Invalid, match="several plans are named 'spring'"):
+        plans.get_plan(store, "spring")
+    other = MemoryStore()
+    team_plan(other, "autumn", {})
+    team_plan(other, "autumn", {})
+    with pytest.raises(Invalid, match="use the plan id"):
+        plans.get_plan(other, "autumn")

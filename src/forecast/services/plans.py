@@ -70,17 +70,28 @@ class PlanFrames:
 
 
 def get_plan(store: PlanRepository, plan: str) -> PlanState:
-    """A plan by id, or by name when exactly one plan has that name."""
+    """A plan by id, or by name: the one plan of that name, or, where the plans of that name
+    are versions of one another (`new_version` keeps the name), the newest of them."""
     try:
         return store.get(plan)
     except NotFound:
         matches = [s for s in store.list() if s.name == plan]
-        if len(matches) == 1:
-            return store.get(matches[0].plan_id)
+        newest = _newest_version(matches)
+        if newest is not None:
+            return store.get(newest.plan_id)
         if len(matches) > 1:
             ids = ", ".join(f"{s.plan_id} (version {s.version}, {s.status})" for s in matches)
             raise Invalid(f"several plans are named {plan!r}: {ids}; use the plan id") from None
         raise
+
+
+def _newest_version(same_name: list[PlanSummary]) -> PlanSummary | None:
+    """The one plan no other of `same_name` was made from, when there is exactly one (one line
+    of versions); None for none, or for two lines (two plans made apart, or two new versions
+    of one plan), where the name alone does not say which is meant."""
+    parents = {s.parent_id for s in same_name}
+    tips = [s for s in same_name if s.plan_id not in parents]
+    return tips[0] if len(tips) == 1 else None
 
 
 def list_plans(store: PlanRepository, *, include_archived: bool = True) -> list[PlanSummary]:
