@@ -463,8 +463,21 @@ def test_a_name_means_the_newest_version_of_its_plan_and_stays_ambiguous_across_
     plans.new_version(store, second, "olga")  # a second line from the same version
     with pytest.raises(Invalid, match="several plans are named 'spring'"):
         plans.get_plan(store, "spring")
-    other = MemoryStore()
-    team_plan(other, "autumn", {})
-    team_plan(other, "autumn", {})
-    with pytest.raises(Invalid, match="use the plan id"):
-        plans.get_plan(other, "autumn")
+
+
+def test_a_plan_cannot_be_made_under_the_name_of_another(data_dir: Path):
+    """A second plan made apart under a taken name would leave the name meaning nothing: refused
+    before the file is read, naming the plan and the way to a new version of it; a new version
+    under the name of another plan is refused too, under its own plan's name it is not."""
+    store = open_store(data_dir=data_dir)
+    (cycle,) = store.list()
+    with pytest.raises(Conflict, match=f"already a plan named 'cycle' here: {cycle.plan_id}"):
+        team_plan(store, "cycle", {})
+    other = team_plan(store, "other", {})
+    with pytest.raises(Conflict, match="choose another name"):
+        plans.new_version(store, other, "olga", name="cycle")
+    again = plans.new_version(store, cycle.plan_id, "olga", name="cycle")
+    assert plans.get_plan(store, "cycle").plan_id == again.plan_id
+    store.close()
+    refused = run(data_dir, "plan", "create", "missing.csv", "--name", "cycle", "--horizon", "4")
+    assert refused.exit_code == EXIT_REFUSED and "new-version" in refused.stderr

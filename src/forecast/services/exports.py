@@ -14,7 +14,6 @@ from forecast.plan import PlanState, utc_now
 from forecast.services import accounts, model_names, plan_totals, series_frames
 from forecast.services import negotiation as nego
 from forecast.services.errors import (
-    Conflict,
     Fix,
     FixKey,
     Forbidden,
@@ -27,9 +26,8 @@ from forecast.services.plans import (
     check_plan_name,
     get_plan,
     history_hash,
-    list_plans,
     load_blob_frame,
-    may_view,
+    refuse_taken_name,
 )
 from forecast.store import Change, MemoryStore, PlanRepository, frame_from_bytes
 
@@ -304,30 +302,17 @@ def import_bundle(
             "imported",
             Fix(FixKey.EXPORT_BUNDLE),
         ) from exc
-    _refuse_a_taken_name(store, state.name, actor, renamed=new_name is not None)
+    why = (
+        ""
+        if new_name is not None
+        else " (this bundle was imported before, or another plan has its name)"
+    )
+    refuse_taken_name(
+        store, state.name, actor, doing="nothing was imported", why=why,
+        fix=Fix(FixKey.IMPORT_UNDER_NAME),
+    )  # fmt: skip
     store.add(state, blobs, change)
     return state.plan_id
-
-
-def _refuse_a_taken_name(store: PlanRepository, name: str, actor: str, *, renamed: bool) -> None:
-    """``Conflict`` when a plan here is named `name` already, and that the bundle can come in
-    under another name; the plan is named only to someone who may see it (``may_view``)."""
-    taken = [s for s in list_plans(store) if s.name == name]
-    if not taken:
-        return
-    account = accounts.active_account(store, actor)
-    admin = bool(account and account.is_admin)
-    seen = [s for s in taken if may_view(store.get(s.plan_id), actor, admin=admin)]
-    found = ", ".join(
-        f"{s.plan_id} (version {s.version}, {s.status}{', archived' if s.archived else ''})"
-        for s in seen
-    )
-    why = "" if renamed else " (this bundle was imported before, or another plan has its name)"
-    where = f": {found}{why}" if len(seen) == len(taken) else ""
-    raise Conflict(
-        f"there is already a plan named {name!r} here{where}; nothing was imported",
-        Fix(FixKey.IMPORT_UNDER_NAME),
-    )
 
 
 def _blob_frames(bundle: export.Bundle) -> dict[str, bytes]:

@@ -85,6 +85,12 @@ def get_plan(store: PlanRepository, plan: str) -> PlanState:
         raise
 
 
+NAME_TAKEN_FIX = (
+    "choose another name, or make a new version of that plan (`forecast plan new-version`, or "
+    "New version on the Plans page), which keeps its name"
+)
+
+
 def _newest_version(same_name: list[PlanSummary]) -> PlanSummary | None:
     """The one plan no other of `same_name` was made from, when there is exactly one (one line
     of versions); None for none, or for two lines (two plans made apart, or two new versions
@@ -696,6 +702,7 @@ def create_plan(
 
     Ingest problems are raised as ``Invalid`` listing every problem; nothing is stored then."""
     _check_plan_inputs(name, horizon, threshold)
+    refuse_taken_name(store, name, actor, doing=NAME_TAKEN_FIX)  # before the slow part
     _currency(currency)  # refuse a bad code before reading the file
     check_model(model)
     _report(progress, 0.0, "reading the sales file")
@@ -787,6 +794,44 @@ def check_actor(actor: str) -> None:
         raise Invalid(f"a user name has at most {MAX_ACTOR_NAME} characters")
 
 
+def refuse_taken_name(
+    store: PlanRepository,
+    name: str,
+    actor: str | None,
+    *,
+    doing: str,
+    why: str = "",
+    fix: Fix | None = None,
+    allowed_line: str | None = None,
+) -> None:
+    """``Conflict`` when a plan here is named `name` already (a name must say which plan it
+    means: `get_plan`); the plan is named only to someone who may see it (``may_view``).
+    `allowed_line`: a plan whose versions may share the name (a new version of it)."""
+    taken = [s for s in list_plans(store) if s.name == name.strip()]
+    if not taken or (allowed_line is not None and _same_line(store, taken, allowed_line)):
+        return
+    account = accounts.active_account(store, actor)
+    admin = bool(account and account.is_admin)
+    seen = [s for s in taken if may_view(store.get(s.plan_id), actor, admin=admin)]
+    found = ", ".join(
+        f"{s.plan_id} (version {s.version}, {s.status}{', archived' if s.archived else ''})"
+        for s in seen
+    )
+    where = f": {found}{why}" if len(seen) == len(taken) else ""
+    raise Conflict(f"there is already a plan named {name.strip()!r} here{where}; {doing}", fix)
+
+
+def _same_line(store: PlanRepository, taken: list[PlanSummary], plan_id: str) -> bool:
+    """Whether every plan of `taken` is `plan_id` or one of its ancestors (a line of versions
+    that a new version of `plan_id` continues)."""
+    line: set[str] = set()
+    current: str | None = plan_id
+    while current is not None and current not in line:
+        line.add(current)
+        current = store.get(current).parent_id
+    return all(s.plan_id in line for s in taken)
+
+
 def _check_plan_inputs(name: str, horizon: int, threshold: float) -> None:
     check_plan_name(name)
     if (problem := horizon_problem(int(horizon))) is not None:
@@ -828,6 +873,7 @@ def create_plan_from_frames(
     if not actor:
         raise Invalid("the plan needs an author", Fix(FixKey.NAME_USER))
     _check_plan_inputs(name, horizon, threshold)
+    refuse_taken_name(store, name, actor, doing=NAME_TAKEN_FIX)
     currency = _currency(currency)
     try:
         history = schema.validate_history(history)
@@ -1030,6 +1076,9 @@ def new_version(store: PlanRepository, plan: str, actor: str, name: str | None =
     require_role(source, actor, "owner", "make a new version")
     if name is not None:
         check_plan_name(name)
+        refuse_taken_name(
+            store, name, actor, doing="choose another name", allowed_line=source.plan_id
+        )
     copy = source.copy()
     copy.plan_id = _new_id()
     copy.parent_id = source.plan_id
