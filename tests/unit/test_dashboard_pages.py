@@ -279,10 +279,10 @@ def test_a_json_bundle_dropped_on_the_plans_page_is_imported_or_refused_whole(pl
     assert "plans-import-refused" in _text(out["plans-alert"]["children"])
     assert len(plan_service.list_plans(store)) == 1
 
-    out = drop(bundle)  # its plan is here already: refused, naming it
+    out = drop(bundle)  # its plan is here already: refused, not naming it to nina, no member
     refused = _text(out["plans-alert"]["children"])
     assert "plans-import-refused" in refused
-    assert "already a plan named" in refused and plan.plan_id in refused
+    assert "already a plan named" in refused and plan.plan_id not in refused
     assert len(plan_service.list_plans(store)) == 1
 
     out = drop(bundle, "a copy")
