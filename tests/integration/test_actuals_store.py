@@ -281,7 +281,7 @@ def test_actuals_are_read_from_parquet_and_xlsx_like_the_history(store, tmp_path
 def test_kept_actuals_are_scored_without_a_new_upload_and_their_plans_are_listed(store):
     scored = new_plan(store).plan_id
     plans.grant(store, scored, "ann", "lea", "lead", team="north")
-    other = new_plan(store).plan_id
+    other = new_plan(store, name="autumn").plan_id
     assert actuals.plans_with_actuals(store, plans.list_plans(store)) == []
     assert actuals.score_kept(store, scored) is None  # no actuals yet
     accuracy.upload_and_score(

@@ -190,7 +190,8 @@ def test_create_promotion_limit_gate_explain_publish_and_read_back(data_dir, pla
     ],
 )
 def test_bad_event_input_is_refused_with_exit_2_and_writes_nothing(data_dir, plan_id, args, words):
-    draft = run(data_dir, "plan", "new-version", plan_id, "--name", "scratch", "--json")
+    scratch_name = "scratch " + " ".join(args)  # a name says which plan: one per case
+    draft = run(data_dir, "plan", "new-version", plan_id, "--name", scratch_name, "--json")
     assert draft.exit_code == 0, draft.output
     scratch = json.loads(draft.stdout)["plan_id"]
     base = {"--start": "2015-08-10", "--end": "2015-08-16", "--percent": "10"}
