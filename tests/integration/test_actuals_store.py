@@ -369,6 +369,27 @@ def test_short_daily_files_leave_out_the_weeks_they_cover_in_part(store):
     assert upload.new == 2, upload.notes  # both weeks of store 3
 
 
+def test_one_week_of_a_shop_shut_on_sundays_is_whole_as_its_history_says(store):
+    """The plan's daily history never has a Sunday: a week of actuals from Monday to Saturday
+    (the weekly upload of such a shop) is a whole week, not "6 of 7 days"."""
+    days = pd.date_range("2024-01-01", periods=7 * 60)
+    history = csv_bytes(
+        [(u, f"{d:%Y-%m-%d}", 10.0 + i % 5) for u in "12" for i, d in enumerate(days)
+         if d.dayofweek != 6]
+    )  # fmt: skip
+    state = plans.create_plan(
+        store, name="shut on sundays", source=history, filename="history.csv", freq="W",
+        horizon=4, team_attr=None, actor="ann", model="snaive",
+    )  # fmt: skip
+    assert state.dataset.mapping.get("weekdays_never") == [6]
+    first = pd.Timestamp(state.baseline.start)
+    week = csv_bytes(
+        [(u, f"{first + pd.Timedelta(days=k):%Y-%m-%d}", 10.0) for u in "12" for k in range(6)]
+    )
+    upload = actuals.upload_actuals(store, state.plan_id, week, filename="w1.csv", actor="ann")
+    assert upload.new == 2 and not [n for n in upload.notes if "left out" in n], upload.notes
+
+
 @pytest.mark.parametrize("kind", ["xlsx", "parquet", "semicolon csv"])
 def test_actuals_in_unique_id_ds_y_come_as_any_file_the_help_names(store, kind, tmp_path):
     """The accuracy tour's XLSX, Parquet and ';' files of unique_id, ds, y were refused: the

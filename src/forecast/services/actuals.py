@@ -184,7 +184,8 @@ def read_actuals(
     frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     frame[schema.DS] = pd.to_datetime(frame[schema.DS])
     notes = [n for n in result.report.notes if "filled" not in n.lower()]
-    frame, partial = _without_partial_periods(frame, result.report, result.report.freq)
+    shut = set(result.report.weekdays_never) | set(mapping.get("weekdays_never") or [])
+    frame, partial = _without_partial_periods(frame, result.report, result.report.freq, shut)
     notes += partial
     gaps = {str(k) for k, v in (result.report.missing_by_series or {}).items() if v}
     if gaps:
@@ -222,11 +223,13 @@ def _no_rows_of_actuals(exc: Any, state: PlanState) -> list[Any]:
 
 
 def _without_partial_periods(
-    frame: pd.DataFrame, report: Any, freq: str
+    frame: pd.DataFrame, report: Any, freq: str, shut: set[int] | None = None
 ) -> tuple[pd.DataFrame, list[str]]:
     """Leave out a first or last period the file's own dates cover only in part: daily sales of
     a Sunday summed into its week would replace the whole week's actual (and a lone partial week
-    too, which the history's reader keeps). The note says which, and to send the whole period."""
+    too, which the history's reader keeps). The note says which, and to send the whole period.
+    `shut`: the weekdays the shops are shut (the file's, with the plan's history's), which a
+    period does not need to be whole."""
     first, last = report.first_day, report.last_day
     if first is None or last is None or frame.empty:
         return frame, []
@@ -242,7 +245,7 @@ def _without_partial_periods(
     step = {"D": 1, "W": 7}.get(str(report.native_freq or "")[:1])
     if step is not None:
         last = last + pd.Timedelta(days=step - 1)
-        shut = set(report.weekdays_never)
+        shut = set(report.weekdays_never if shut is None else shut)
         if shut and len(shut) < 7:  # a weekday the file never has is no missing day at an edge
             while (first - pd.Timedelta(days=1)).dayofweek in shut:
                 first -= pd.Timedelta(days=1)

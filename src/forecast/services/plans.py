@@ -732,7 +732,7 @@ def create_plan(
         actor=actor,
         flags=list(result.flags),
         filename=filename,
-        mapping=_jsonable(mapping),
+        mapping=_jsonable(mapping) | _shut_weekdays(report),
         notes=[str(n) for n in (getattr(report, "notes", None) or [])],
         model=model,
         levels=levels,
@@ -742,6 +742,13 @@ def create_plan(
         progress=progress,
         _progress_start=READ_SHARE,
     )
+
+
+def _shut_weekdays(report: Any) -> dict[str, Any]:
+    """The weekdays the daily history never has (Monday 0: shops shut on Sundays), kept with the
+    plan's file layout, so that a week of actuals without them counts as whole."""
+    never = list(getattr(report, "weekdays_never", None) or [])
+    return {"weekdays_never": never} if never else {}
 
 
 def _jsonable(obj: Any) -> dict[str, Any]:
