@@ -50,9 +50,10 @@ SESSION_COOKIE = "forecast_session"
 CREDENTIAL = "credential"  # the session's stamp of the password it signed in with
 SIGNED_IN_AT = "signed_in_at"  # when the session signed in (seconds since the epoch)
 SESSION_HOURS = 12.0
-CLOCK_SKEW_SECONDS = 300
 """How long a sign-in lasts (a working day); then the sign-in page again. A cookie copied off a
 machine is worth no more than that."""
+CLOCK_SKEW_SECONDS = 300
+"""How far ahead of this server's clock a sign-in time may be (another server signed it)."""
 
 
 @dataclass(frozen=True)

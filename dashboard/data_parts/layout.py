@@ -4,6 +4,8 @@ linked to it (`html_for`), so screen readers name each field."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -139,7 +141,7 @@ def create_card(currency: str = components.FALLBACK_CURRENCY) -> dbc.Card:
                 html.H5("Create a plan", className="card-title"),
                 *_field(
                     "Plan name",
-                    dbc.Input(id=ids.DATA_PLAN_NAME, value="Sales plan"),
+                    dbc.Input(id=ids.DATA_PLAN_NAME, value=f"Sales plan {date.today():%Y-%m-%d}"),
                     ids.DATA_PLAN_NAME,
                     first=True,
                 ),

@@ -514,9 +514,10 @@ class SqlStore(PlanRepository):
                 if column not in self._columns(table):
                     raise Unavailable(
                         f"the database's table {table} lacks the column {column}, which this "
-                        f"version adds, and adding it failed ({type(exc.orig).__name__}): open "
-                        "the store once as the database's owner (any `forecast` command does it), "
-                        f"or run ALTER TABLE {name} ADD COLUMN {column} {kind}"
+                        f"version adds, and adding it failed ({type(exc.orig).__name__}): if "
+                        "another connection held the table, try again; else open the store once "
+                        "as the database's owner (any `forecast` command does it), or run "
+                        f"ALTER TABLE {name} ADD COLUMN {column} {kind}"
                     ) from exc
 
     def close(self) -> None:

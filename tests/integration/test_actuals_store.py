@@ -348,25 +348,33 @@ def _daily(days, skip=(), series="123") -> bytes:
 
 
 def test_short_daily_files_leave_out_the_weeks_they_cover_in_part(store):
-    """The review's cases: a whole week and one Monday (the Monday's week was kept as a
-    one-day week); two weeks missing a Wednesday (too short for the file-wide 95 % rule); two
-    Monday-to-Saturday weeks of shops shut on Sundays (the second had been dropped as 6 of 7)."""
+    """The reviews' cases, on a plan that knows nothing of its days (made from weekly frames): a
+    whole week and one Monday (the Monday's week was kept as a one-day week); two weeks missing
+    a Wednesday (too short for the file-wide 95 % rule); three Monday-to-Saturday weeks of shops
+    shut on Sundays (the last had been dropped as 6 of 7); a Monday missing from a file of 13
+    days is a missing day, not "shut on Mondays" (a weekday must fall twice to be read so)."""
     plan = new_plan(store).plan_id
     monday = HORIZON[0]
 
-    def weeks_kept(body: bytes, name: str) -> list[pd.Timestamp]:
+    def weeks_kept(body: bytes, name: str, series: str) -> list[pd.Timestamp]:
         actuals.upload_actuals(store, plan, body, filename=name, actor="ann")
-        return sorted(actuals.load_actuals(store, plan)[1]["ds"].unique())
+        kept = actuals.load_actuals(store, plan)[1]
+        return sorted(kept.loc[kept["unique_id"] == series, "ds"].unique())
 
     week_and_a_day = [*pd.date_range(monday, periods=7), HORIZON[1]]
-    assert weeks_kept(_daily(week_and_a_day, series="1"), "a.csv") == [HORIZON[0]]
+    assert weeks_kept(_daily(week_and_a_day, series="1"), "a.csv", "1") == [HORIZON[0]]
     two_weeks = pd.date_range(monday, periods=14)
     wednesday = HORIZON[1] + pd.Timedelta(days=2)
-    assert weeks_kept(_daily(two_weeks, skip=[wednesday], series="2"), "b.csv") == [HORIZON[0]]
-    sundays = [d for d in two_weeks if d.dayofweek == 6]
-    shut = _daily(two_weeks[:13], skip=sundays, series="3")
-    upload = actuals.upload_actuals(store, plan, shut, filename="c.csv", actor="ann")
-    assert upload.new == 2, upload.notes  # both weeks of store 3
+    assert weeks_kept(_daily(two_weeks, skip=[wednesday], series="2"), "b.csv", "2") == [HORIZON[0]]
+    three_weeks = pd.date_range(monday, periods=20)
+    sundays = [d for d in three_weeks if d.dayofweek == 6]
+    shut = _daily(three_weeks, skip=sundays, series="3")
+    assert weeks_kept(shut, "c.csv", "3") == list(HORIZON[:3])
+    tuesday_to_sunday = pd.date_range(HORIZON[2] + pd.Timedelta(days=1), periods=13)
+    holiday = HORIZON[3]  # the second Monday: the only Monday of the span
+    missing_monday = _daily(tuesday_to_sunday, skip=[holiday], series="1")
+    with pytest.raises(Invalid, match=f"no row in the file for {holiday:%Y-%m-%d}"):
+        actuals.upload_actuals(store, plan, missing_monday, filename="d.csv", actor="ann")
 
 
 def test_one_week_of_a_shop_shut_on_sundays_is_whole_as_its_history_says(store):
@@ -388,6 +396,33 @@ def test_one_week_of_a_shop_shut_on_sundays_is_whole_as_its_history_says(store):
     )
     upload = actuals.upload_actuals(store, state.plan_id, week, filename="w1.csv", actor="ann")
     assert upload.new == 2 and not [n for n in upload.notes if "left out" in n], upload.notes
+    assert state.dataset.mapping.get("dense_days") is True
+    # the usual weekly upload with its Wednesday missing: a missing day, as the history says
+    second = first + pd.Timedelta(weeks=1)
+    gap = csv_bytes(
+        [
+            (u, f"{second + pd.Timedelta(days=k):%Y-%m-%d}", 10.0)
+            for u in "12"
+            for k in (0, 1, 3, 4, 5)
+        ]
+    )
+    wednesday = second + pd.Timedelta(days=2)
+    with pytest.raises(Invalid, match=f"no row in the file for {wednesday:%Y-%m-%d}"):
+        actuals.upload_actuals(store, state.plan_id, gap, filename="w2.csv", actor="ann")
+    # two weeks of shops shut at weekends, per the plan's history, are two whole weeks
+    other = plans.create_plan(
+        store, name="shut at weekends", filename="history.csv", freq="W", horizon=4,
+        team_attr=None, actor="ann", model="snaive",
+        source=csv_bytes(
+            [(u, f"{d:%Y-%m-%d}", 10.0) for u in "12" for d in days if d.dayofweek < 5]
+        ),
+    )  # fmt: skip
+    assert other.dataset.mapping.get("weekdays_never") == [5, 6]
+    start = pd.Timestamp(other.baseline.start)
+    weekdays = [d for d in pd.date_range(start, periods=12) if d.dayofweek < 5]
+    both = csv_bytes([(u, f"{d:%Y-%m-%d}", 10.0) for u in "12" for d in weekdays])
+    upload = actuals.upload_actuals(store, other.plan_id, both, filename="w.csv", actor="ann")
+    assert upload.new == 4, upload.notes
 
 
 @pytest.mark.parametrize("kind", ["xlsx", "parquet", "semicolon csv"])

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from forecast.cli import app as cli
 from forecast.cli.conventions import EXIT_REFUSED
 from forecast.services import plans
-from forecast.services.errors import Conflict, Invalid
+from forecast.services.errors import Conflict
 from forecast.services.store_factory import open_store
 from forecast.store import MemoryStore
 
@@ -460,9 +460,26 @@ def test_a_name_means_the_newest_version_of_its_plan_and_stays_ambiguous_across_
     third = plans.new_version(store, second, "olga").plan_id
     assert plans.get_plan(store, "spring").plan_id == third
     assert plans.get_plan(store, first).plan_id == first  # an id is always that plan
-    plans.new_version(store, second, "olga")  # a second line from the same version
-    with pytest.raises(Invalid, match="several plans are named 'spring'"):
-        plans.get_plan(store, "spring")
+    with pytest.raises(Conflict, match="from the newest version"):
+        plans.new_version(store, second, "olga")  # a second line from an older version
+    summer = plans.new_version(store, third, "olga", name="summer").plan_id
+    fourth = plans.new_version(store, summer, "olga", name="spring").plan_id
+    assert plans.get_plan(store, "spring").plan_id == fourth  # one line, through "summer"
+    assert plans.get_plan(store, "summer").plan_id == summer
+
+
+def test_an_imported_plan_whose_parent_is_not_here_takes_a_new_version():
+    """A bundle of a new version keeps its parent's id, which another store does not have:
+    the line ends there (it had raised NotFound)."""
+    from forecast.services import exports
+
+    home, away = MemoryStore(), MemoryStore()
+    first = team_plan(home, "spring", {})
+    second = plans.new_version(home, first, "olga").plan_id
+    bundle = exports.export_plan(home, second, "json")
+    imported = exports.import_bundle(away, bundle, "olga", trust=True)
+    again = plans.new_version(away, imported, "olga", name="spring")
+    assert plans.get_plan(away, "spring").plan_id == again.plan_id
 
 
 def test_a_plan_cannot_be_made_under_the_name_of_another(data_dir: Path):
@@ -474,7 +491,7 @@ def test_a_plan_cannot_be_made_under_the_name_of_another(data_dir: Path):
     with pytest.raises(Conflict, match=f"already a plan named 'cycle' here: {cycle.plan_id}"):
         team_plan(store, "cycle", {})
     other = team_plan(store, "other", {})
-    with pytest.raises(Conflict, match="choose another name"):
+    with pytest.raises(Conflict, match="give it another name"):
         plans.new_version(store, other, "olga", name="cycle")
     again = plans.new_version(store, cycle.plan_id, "olga", name="cycle")
     assert plans.get_plan(store, "cycle").plan_id == again.plan_id

@@ -140,7 +140,12 @@ def read_actuals(
 
     state = get_plan(store, plan)
     mapping = state.dataset.mapping or {}
-    options: dict[str, Any] = {"freq": state.freq, "duplicates": duplicates}
+    options: dict[str, Any] = {
+        "freq": state.freq,
+        "duplicates": duplicates,
+        "shut_weekdays": tuple(mapping.get("weekdays_never") or ()),
+        "dense_days": bool(mapping.get("dense_days")),
+    }
     if mapping.get("week_dates") == "end":  # dated as the plan's history was
         options["week_dates"] = "end"
     long = {"id_cols": [schema.UNIQUE_ID], "date_col": schema.DS, "value_col": schema.Y}

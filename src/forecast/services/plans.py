@@ -76,7 +76,7 @@ def get_plan(store: PlanRepository, plan: str) -> PlanState:
         return store.get(plan)
     except NotFound:
         matches = [s for s in store.list() if s.name == plan]
-        newest = _newest_version(matches)
+        newest = _newest_version(store, matches)
         if newest is not None:
             return store.get(newest.plan_id)
         if len(matches) > 1:
@@ -91,13 +91,29 @@ NAME_TAKEN_FIX = (
 )
 
 
-def _newest_version(same_name: list[PlanSummary]) -> PlanSummary | None:
-    """The one plan no other of `same_name` was made from, when there is exactly one (one line
-    of versions); None for none, or for two lines (two plans made apart, or two new versions
-    of one plan), where the name alone does not say which is meant."""
-    parents = {s.parent_id for s in same_name}
-    tips = [s for s in same_name if s.plan_id not in parents]
-    return tips[0] if len(tips) == 1 else None
+def _newest_version(store: PlanRepository, same_name: list[PlanSummary]) -> PlanSummary | None:
+    """The plan of `same_name` that all the others are ancestors of (one line of versions,
+    through plans of other names too); None for none, or for two lines (two plans made apart,
+    or two new versions of one plan), where the name alone does not say which is meant."""
+    for candidate in same_name:
+        line = _ancestors(store, candidate.plan_id)
+        if all(s.plan_id in line for s in same_name if s.plan_id != candidate.plan_id):
+            return candidate
+    return None
+
+
+def _ancestors(store: PlanRepository, plan_id: str) -> set[str]:
+    """The plans `plan_id` was made from, parent by parent (a parent not in this store, as an
+    imported plan's may be, ends the line)."""
+    seen: set[str] = set()
+    current = store.get(plan_id).parent_id
+    while current is not None and current not in seen and current != plan_id:
+        seen.add(current)
+        try:
+            current = store.get(current).parent_id
+        except NotFound:
+            break
+    return seen
 
 
 def list_plans(store: PlanRepository, *, include_archived: bool = True) -> list[PlanSummary]:
@@ -745,10 +761,18 @@ def create_plan(
 
 
 def _shut_weekdays(report: Any) -> dict[str, Any]:
-    """The weekdays the daily history never has (Monday 0: shops shut on Sundays), kept with the
-    plan's file layout, so that a week of actuals without them counts as whole."""
+    """What the plan keeps of its daily history for reading its actuals: the weekdays it never
+    has (Monday 0: shops shut on Sundays), so a week of actuals without them is whole, and that
+    its days were all there (`dense_days`), so a day an actuals file skips is missing."""
+    out: dict[str, Any] = {}
     never = list(getattr(report, "weekdays_never", None) or [])
-    return {"weekdays_never": never} if never else {}
+    if never:
+        out["weekdays_never"] = never
+    if str(getattr(report, "native_freq", "") or "").startswith("D") and getattr(
+        report, "dates_regular", False
+    ):
+        out["dense_days"] = True
+    return out
 
 
 def _jsonable(obj: Any) -> dict[str, Any]:
@@ -831,11 +855,7 @@ def refuse_taken_name(
 def _same_line(store: PlanRepository, taken: list[PlanSummary], plan_id: str) -> bool:
     """Whether every plan of `taken` is `plan_id` or one of its ancestors (a line of versions
     that a new version of `plan_id` continues)."""
-    line: set[str] = set()
-    current: str | None = plan_id
-    while current is not None and current not in line:
-        line.add(current)
-        current = store.get(current).parent_id
+    line = {plan_id} | _ancestors(store, plan_id)
     return all(s.plan_id in line for s in taken)
 
 
@@ -955,6 +975,8 @@ def create_plan_from_frames(
         f"{state.horizon} x {freq}, teams by {team_attr or 'none'})",
         after={"name": state.name, "history_hash": state.dataset.history_hash},
     )
+    # Again just before the write: another plan may have taken the name while this one fitted.
+    refuse_taken_name(store, name, actor, doing=NAME_TAKEN_FIX)
     saved = store.add(state, blobs, change)
     _report(progress, 1.0, "done")
     return saved
@@ -1083,9 +1105,16 @@ def new_version(store: PlanRepository, plan: str, actor: str, name: str | None =
     require_role(source, actor, "owner", "make a new version")
     if name is not None:
         check_plan_name(name)
-        refuse_taken_name(
-            store, name, actor, doing="choose another name", allowed_line=source.plan_id
-        )
+    # A new version continues its plan's line under its name; one made from an older version
+    # (a second line) or under another plan's name would leave the name meaning nothing.
+    refuse_taken_name(
+        store,
+        name or source.name,
+        actor,
+        doing="make the new version from the newest version of that line, or give it another "
+        "name (`forecast plan new-version PLAN --name NEW_NAME`)",
+        allowed_line=source.plan_id,
+    )
     copy = source.copy()
     copy.plan_id = _new_id()
     copy.parent_id = source.plan_id

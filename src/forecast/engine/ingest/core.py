@@ -59,8 +59,14 @@ def read_sales(
     attributes_file: str | Path | bytes | None = None,
     attributes_filename: str | None = None,
     week_dates: str = "start",
+    shut_weekdays: Sequence[int] = (),
+    dense_days: bool = False,
 ) -> IngestResult:
     """Read a sales file into `unique_id, ds, y` (+ flag columns) on a regular calendar.
+
+    ``shut_weekdays`` and ``dense_days``: what a plan knows of its daily history (the weekdays
+    it never has, and that its days were all there), for reading its actuals: a day of such a
+    file without rows is missing, not quiet (``report.absent_days``).
 
     ``week_dates="end"``: the dates of a weekly file mark the last day of each week ("week
     ending", as US retail files have them); each week is then labelled by its first day, as
@@ -208,7 +214,9 @@ def read_sales(
         week_dates=week_dates,
     )
     fmt = table.fmt
-    absent_days, weekdays_never = _absent_days(ds, inferred.freq, chosen)
+    absent_days, weekdays_never, dates_regular = _absent_days(
+        ds, inferred.freq, chosen, shut_weekdays, dense_days
+    )
     report = IngestReport(
         file=name,
         file_type=kind,
@@ -232,6 +240,7 @@ def read_sales(
         native_freq=inferred.freq,
         absent_days=absent_days,
         weekdays_never=weekdays_never,
+        dates_regular=dates_regular,
     )
     return IngestResult(history, attributes, chosen, flags, mapping, report, roles.value_choice)
 
@@ -644,36 +653,45 @@ def _regular(ds: np.ndarray, native: str | None) -> bool:
 
 
 def _absent_days(
-    ds: np.ndarray, native: str | None, chosen: str
-) -> tuple[list[pd.Timestamp], list[int]]:
+    ds: np.ndarray,
+    native: str | None,
+    chosen: str,
+    shut: Sequence[int] = (),
+    dense: bool = False,
+) -> tuple[list[pd.Timestamp], list[int], bool]:
     """(the dates of a regular file's own calendar, between its first and last, that no row has;
-    the weekdays a daily file spanning 13 days or more never has, Monday 0). Those weekdays
-    (shops shut on Sundays) are not expected. A file is regular when at least half of the
-    `chosen` periods it spans have every expected date (or, on its own calendar, 95 % of its
-    dates are there): in sparse data (order lines) a quiet day is no missing delivery."""
+    the weekdays a daily file never has though each falls twice in its span, Monday 0; whether
+    the file is regular). Those weekdays (shops shut on Sundays), and `shut` (known from the
+    plan's history), are not expected. A file is regular when at least half of the `chosen`
+    periods it spans have every expected date (or, on its own calendar, 95 % of its dates are
+    there), or when `dense` (the plan's daily history was): in sparse data (order lines) a
+    quiet day is no missing delivery."""
     step = {"D": 1, "W": 7}.get((native or "")[:1])
     if step is None or not len(ds):
-        return [], []
+        return [], [], False
     days = np.unique(ds.astype("datetime64[D]").astype(np.int64))
     expected = np.arange(days[0], days[-1] + 1, step)
     never: list[int] = []
-    if step == 1 and len(expected) >= 13:
+    if step == 1:
         weekday = (expected + 3) % 7  # 1970-01-01, day 0, was a Thursday (weekday 3)
-        never = sorted(set(range(7)) - set(((days + 3) % 7).tolist()))
-        expected = expected[~np.isin(weekday, never)]
+        if len(expected) >= 14:
+            never = sorted(set(range(7)) - set(((days + 3) % 7).tolist()))
+        expected = expected[~np.isin(weekday, [*never, *shut])]
     absent = np.setdiff1d(expected, days)
     if not len(absent):
-        return [], never
+        return [], never, True
     as_dates = expected.astype("datetime64[D]")
     spanned = np.unique(periods(as_dates, chosen))
     incomplete = np.unique(periods(absent.astype("datetime64[D]"), chosen))
-    if 1 < len(spanned) < len(expected):  # periods coarser than the file's dates
+    if dense:
+        regular = True
+    elif 1 < len(spanned) < len(expected):  # periods coarser than the file's dates
         regular = len(spanned) - len(incomplete) >= len(spanned) / 2
     else:
         regular = len(days) >= 0.95 * len(expected)
     if not regular:
-        return [], never
-    return [pd.Timestamp(day, unit="D") for day in absent], never
+        return [], never, False
+    return [pd.Timestamp(day, unit="D") for day in absent], never, True
 
 
 def _aggregation_notes(merged: int, freq: str, codes: np.ndarray, ds: np.ndarray) -> list[str]:

@@ -144,6 +144,7 @@ class IngestReport:
     # are not expected)
     weekdays_never: list[int] = field(default_factory=list)  # weekdays (Monday 0) a daily file
     # of two weeks or more never has: days the shops are shut
+    dates_regular: bool = False  # the file's dates fill their calendar (not sparse order lines)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
