@@ -274,7 +274,9 @@ def test_two_processes_adding_events_at_once_lose_nothing(data_dir, plan_id):
 
 
 def test_a_pinned_version_that_is_stale_is_refused_naming_the_change(data_dir, plan_id):
-    copy = json.loads(run(data_dir, "plan", "new-version", plan_id, "--json").stdout)["plan_id"]
+    copy = json.loads(
+        run(data_dir, "plan", "new-version", plan_id, "--name", "revoke draft", "--json").stdout
+    )["plan_id"]
     first = run(data_dir, "plan", "threshold", copy, "25%", "--expected-version", "1")
     assert first.exit_code == 0, first.output
     second = run(data_dir, "plan", "threshold", copy, "30%", "--expected-version", "1", user="ann")
@@ -284,7 +286,9 @@ def test_a_pinned_version_that_is_stale_is_refused_naming_the_change(data_dir, p
 
 
 def test_unknown_teams_and_series_are_not_found_exit_4(data_dir, plan_id):
-    drafted = run(data_dir, "plan", "new-version", plan_id, "--json")  # a draft, whatever its state
+    drafted = run(
+        data_dir, "plan", "new-version", plan_id, "--name", "unknown teams draft", "--json"
+    )  # a draft, whatever its state
     plan_id = json.loads(drafted.stdout)["plan_id"]
     grant = run(data_dir, "plan", "grant", plan_id, "lee", "--role", "lead", "--team", "nowhere")
     assert grant.exit_code == 4 and "no team 'nowhere'" in grant.stderr
@@ -306,7 +310,9 @@ def test_unknown_teams_and_series_are_not_found_exit_4(data_dir, plan_id):
 
 
 def test_a_percent_may_be_typed_with_its_sign_and_a_word_is_refused(data_dir, plan_id):
-    draft = json.loads(run(data_dir, "plan", "new-version", plan_id, "--json").stdout)["plan_id"]
+    draft = json.loads(
+        run(data_dir, "plan", "new-version", plan_id, "--name", "percent draft", "--json").stdout
+    )["plan_id"]
     window = ["--start", "2015-08-10", "--end", "2015-08-16", "--name", "flyer"]
     added = run(data_dir, "plan", "event", "add", draft, *window, "--kind", "promotion",
                 "--percent", "12.5 %", "--json")  # fmt: skip
@@ -334,7 +340,7 @@ def test_reading_a_store_that_is_not_there_says_so_and_creates_nothing(tmp_path)
 
 
 def test_the_owner_revokes_a_role_from_the_command_line_but_never_the_last_owner(data_dir, plan_id):
-    drafted = run(data_dir, "plan", "new-version", plan_id, "--json")
+    drafted = run(data_dir, "plan", "new-version", plan_id, "--name", "another draft", "--json")
     plan_id = json.loads(drafted.stdout)["plan_id"]
     assert run(data_dir, "plan", "grant", plan_id, "rita", "--role", "planner").exit_code == 0
     refused = run(data_dir, "plan", "revoke", plan_id, "rita", "--role", "planner", user="rita")
@@ -348,8 +354,12 @@ def test_the_owner_revokes_a_role_from_the_command_line_but_never_the_last_owner
 
 
 def test_copy_members_gives_a_plan_the_roles_of_another(data_dir, plan_id):
-    first = json.loads(run(data_dir, "plan", "new-version", plan_id, "--json").stdout)["plan_id"]
-    second = json.loads(run(data_dir, "plan", "new-version", plan_id, "--json").stdout)["plan_id"]
+    first = json.loads(
+        run(data_dir, "plan", "new-version", plan_id, "--name", "copy from", "--json").stdout
+    )["plan_id"]
+    second = json.loads(
+        run(data_dir, "plan", "new-version", plan_id, "--name", "copy to", "--json").stdout
+    )["plan_id"]
     assert (
         run(data_dir, "plan", "grant", first, "tom", "--role", "lead", "--team", "a").exit_code == 0
     )
