@@ -534,10 +534,8 @@ def restore_actuals(store: PlanRepository, plan: str, version: int, *, actor: st
             f"1..{latest}; `forecast plan actuals-versions {state.plan_id}` lists them"
         )
     old_info, old_bytes = store.get_actuals(state.plan_id, version)
-    _, now_bytes = store.get_actuals(state.plan_id)
-    restored, current = frame_from_bytes(old_bytes), frame_from_bytes(now_bytes)
-    restored[schema.DS] = pd.to_datetime(restored[schema.DS])
-    current[schema.DS] = pd.to_datetime(current[schema.DS])
+    restored = _kept_frame(old_bytes)
+    current, _ = _in_force(store, state.plan_id, restored)
     known = current.set_index(KEY).index
     back = restored.set_index(KEY).index
     replaced, changed = int(back.isin(known).sum()), _changed(current, restored)
@@ -607,10 +605,15 @@ def _in_force(
         info, data = store.get_actuals(plan_id)
     except NotFound:
         return empty_like.iloc[0:0], 0
+    return _kept_frame(data), info.version
+
+
+def _kept_frame(data: bytes) -> pd.DataFrame:
+    """A kept actuals version's Parquet as ``unique_id`` (text), ``ds`` (dates), ``y``."""
     frame = frame_from_bytes(data)
     frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     frame[schema.DS] = pd.to_datetime(frame[schema.DS])
-    return frame, info.version
+    return frame
 
 
 def _changed(previous: pd.DataFrame, inside: pd.DataFrame) -> int:
@@ -631,10 +634,7 @@ def load_actuals(
         info, data = store.get_actuals(plan, version)
     except NotFound:
         info, data = store.get_actuals(get_plan(store, plan).plan_id, version)
-    frame = frame_from_bytes(data)
-    frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
-    frame[schema.DS] = pd.to_datetime(frame[schema.DS])
-    return info, frame
+    return info, _kept_frame(data)
 
 
 def plans_with_actuals(

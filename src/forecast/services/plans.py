@@ -748,7 +748,7 @@ def create_plan(
         actor=actor,
         flags=list(result.flags),
         filename=filename,
-        mapping=_jsonable(mapping) | _shut_weekdays(report),
+        mapping=_jsonable(mapping) | _daily_history_facts(report),
         notes=[str(n) for n in (getattr(report, "notes", None) or [])],
         model=model,
         levels=levels,
@@ -760,7 +760,7 @@ def create_plan(
     )
 
 
-def _shut_weekdays(report: Any) -> dict[str, Any]:
+def _daily_history_facts(report: Any) -> dict[str, Any]:
     """What the plan keeps of its daily history for reading its actuals: the weekdays it never
     has (Monday 0: shops shut on Sundays), so a week of actuals without them is whole, and that
     its days were all there (`dense_days`), so a day an actuals file skips is missing."""
