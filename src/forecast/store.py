@@ -24,6 +24,10 @@ version = :expected``, the blob writes, and one audit row. Zero rows updated mea
 changed the plan since the caller read it; the change is refused with ``StaleVersion`` whose
 message names who changed what since. Any error inside the transaction rolls all of it back.
 
+A new plan's name is checked free (but for the versions of the line it continues) in the
+transaction that adds it, after its INSERT (SQLite's write lock) or under an advisory lock
+(PostgreSQL), so that two plans made at once cannot share a name.
+
 SQLite (the default, a file in the data directory) runs in WAL mode with a busy timeout so that
 several processes can share it; PostgreSQL is used by URL through the same code.
 
@@ -40,7 +44,7 @@ import json
 import secrets
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import wraps
@@ -51,7 +55,16 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
-from forecast.errors import Fix, FixKey, Invalid, Locked, NotFound, StaleVersion, Unavailable
+from forecast.errors import (
+    Conflict,
+    Fix,
+    FixKey,
+    Invalid,
+    Locked,
+    NotFound,
+    StaleVersion,
+    Unavailable,
+)
 from forecast.plan import PlanState, utc_now
 
 # -- value objects ---------------------------------------------------------------------------
@@ -157,8 +170,19 @@ class PlanRepository(ABC):
     ``forecast.errors``; no driver exception leaves the store."""
 
     @abstractmethod
-    def add(self, state: PlanState, blobs: Mapping[str, bytes], change: Change) -> PlanState:
-        """Store a new plan at version 1 with its blobs and an audit row; return it (version 1)."""
+    def add(
+        self,
+        state: PlanState,
+        blobs: Mapping[str, bytes],
+        change: Change,
+        *,
+        line: Collection[str] = (),
+    ) -> PlanState:
+        """Store a new plan at version 1 with its blobs and an audit row; return it (version 1).
+
+        ``Conflict`` (``name_taken``) when a plan other than those of `line` (the versions a new
+        version continues) bears its name: checked in the writing transaction, so that of two
+        plans made at once under one name the second is refused."""
 
     @abstractmethod
     def get(self, plan_id: str) -> PlanState:
@@ -422,6 +446,15 @@ def _refuse_stale_actuals(plan_id: str, latest: int, based_on: int | None) -> No
             f"actuals version {latest} of plan {plan_id} was kept meanwhile (this was merged "
             f"over version {based_on})"
         )
+
+
+PLAN_NAMES_LOCK = 7_305_112_001
+"""PostgreSQL advisory lock held while a plan is added (the name check and the INSERT)."""
+
+
+def _refuse_taken_name(name: str, others: builtins.set[str]) -> None:
+    if others:
+        raise Conflict(f"there is already a plan named {name!r} here; choose another name")
 
 
 def _no_actuals(plan_id: str) -> NotFound:
@@ -754,15 +787,23 @@ class SqlStore(PlanRepository):
 
     # -- writes -----------------------------------------------------------------------------
     @_wrapped("store the new plan")
-    def add(self, state: PlanState, blobs: Mapping[str, bytes], change: Change) -> PlanState:
+    def add(
+        self,
+        state: PlanState,
+        blobs: Mapping[str, bytes],
+        change: Change,
+        *,
+        line: Collection[str] = (),
+    ) -> PlanState:
         now = utc_now()
         stored = state.copy()
         stored.version = 1
         stored.updated_at = now
+        c = plans_table.c
         with self.engine.begin() as conn:
-            exists = conn.execute(
-                sa.select(plans_table.c.id).where(plans_table.c.id == state.plan_id)
-            ).first()
+            if conn.dialect.name == "postgresql":  # plans are added one at a time: names stay one
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(PLAN_NAMES_LOCK)))
+            exists = conn.execute(sa.select(c.id).where(c.id == state.plan_id)).first()
             if exists:
                 raise Invalid(f"a plan with id {state.plan_id!r} already exists")
             conn.execute(
@@ -779,6 +820,11 @@ class SqlStore(PlanRepository):
                     archived_at=stored.archived_at,
                 )
             )
+            # After the INSERT, which holds SQLite's write lock: a plan added meanwhile is seen.
+            holders = conn.execute(
+                sa.select(c.id).where(c.name == stored.name, c.id != stored.plan_id)
+            ).scalars()
+            _refuse_taken_name(stored.name, set(holders) - set(line))
             self._write_blobs(conn, stored.plan_id, blobs, now)
             self._insert_audit(conn, stored.plan_id, 1, now, change)
         return stored
@@ -929,7 +975,14 @@ class MemoryStore(PlanRepository):
                 raise NotFound(f"there is no account {name!r}", Fix(FixKey.LIST_ACCOUNTS))
             self._accounts[name] = replace(self._accounts[name], **values, updated_at=utc_now())
 
-    def add(self, state: PlanState, blobs: Mapping[str, bytes], change: Change) -> PlanState:
+    def add(
+        self,
+        state: PlanState,
+        blobs: Mapping[str, bytes],
+        change: Change,
+        *,
+        line: Collection[str] = (),
+    ) -> PlanState:
         now = utc_now()
         stored = state.copy()
         stored.version = 1
@@ -937,6 +990,8 @@ class MemoryStore(PlanRepository):
         with self._lock:
             if state.plan_id in self._plans:
                 raise Invalid(f"a plan with id {state.plan_id!r} already exists")
+            holders = {pid for pid, (_, _, s) in self._plans.items() if s.name == stored.name}
+            _refuse_taken_name(stored.name, holders - set(line))
             self._put(stored)
             for kind, data in blobs.items():
                 self._blobs[(stored.plan_id, kind)] = bytes(data)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from forecast.overrides import Scope
 from forecast.plan import PlanState
 from forecast.services import plans, system
-from forecast.services.errors import Invalid, Locked, NotFound, StaleVersion
+from forecast.services.errors import Conflict, Invalid, Locked, NotFound, StaleVersion
 from forecast.services.store_factory import open_store, resolve_db_url
 from forecast.store import Change, SqlStore, content_hash, frame_from_bytes, frame_to_bytes
 
@@ -203,6 +203,54 @@ def test_concurrent_service_edits_through_the_gate_one_success_one_refusal(make_
         t.join(timeout=60)
     assert sorted(type(o).__name__ for o in outcomes) == ["Saved", "StaleVersion"]
     assert len(system.list_events(users[0], plan_id)) == 1
+
+
+def test_plans_made_at_once_under_one_name_leave_one_plan_of_that_name(make_store):
+    """Each maker checked the name free before its slow fit; the writing transaction checks again,
+    so of several plans saved at the same moment under one name one is kept and the others are
+    refused with nothing written."""
+    template = new_plan(make_store(), name="template")
+    blobs = {kind: make_store().get_blob(template.plan_id, kind) for kind in ("history",)}
+    users = [make_store() for _ in range(4)]
+    barrier = threading.Barrier(len(users))
+    outcomes: list[object] = [None] * len(users)
+
+    def make(i: int) -> None:
+        state = template.copy()
+        state.plan_id, state.name = f"made-{i}", "autumn"
+        barrier.wait()
+        try:
+            outcomes[i] = users[i].add(state, blobs, Change(actor="ann", action="create", what="x"))
+        except Conflict as exc:
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=make, args=(i,)) for i in range(len(users))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    kept = [o for o in outcomes if isinstance(o, PlanState)]
+    refused = [o for o in outcomes if isinstance(o, Conflict)]
+    assert len(kept) == 1 and len(refused) == len(users) - 1, outcomes
+    assert all("already a plan named 'autumn'" in str(r) for r in refused)
+    named = [s for s in users[0].list() if s.name == "autumn"]
+    assert [s.plan_id for s in named] == [kept[0].plan_id]
+    for loser in {f"made-{i}" for i in range(len(users))} - {kept[0].plan_id}:
+        with pytest.raises(NotFound):
+            users[0].get_blob(loser, "history")
+
+
+def test_a_new_version_may_share_its_lines_name_and_no_other_plans(store):
+    first = new_plan(store, name="spring")
+    copy = first.copy()
+    copy.plan_id, copy.parent_id = "spring-2", first.plan_id
+    change = Change(actor="ann", action="new_version", what="x")
+    store.add(copy, {}, change, line={first.plan_id})
+    stranger = first.copy()
+    stranger.plan_id = "spring-elsewhere"
+    with pytest.raises(Conflict, match="already a plan named 'spring'"):
+        store.add(stranger, {}, change, line={first.plan_id})
+    assert sorted(s.plan_id for s in store.list()) == sorted([first.plan_id, "spring-2"])
 
 
 def test_a_crash_in_the_middle_of_a_save_leaves_the_previous_state(store, monkeypatch):

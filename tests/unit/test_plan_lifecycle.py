@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from dash import no_update
-from test_services_negotiation import team_plan
+from test_services_negotiation import team_frames, team_plan, weekly_team_plan
 from typer.testing import CliRunner
 
 from forecast.cli import app as cli
@@ -498,3 +498,20 @@ def test_a_plan_cannot_be_made_under_the_name_of_another(data_dir: Path):
     store.close()
     refused = run(data_dir, "plan", "create", "missing.csv", "--name", "cycle", "--horizon", "4")
     assert refused.exit_code == EXIT_REFUSED and "new-version" in refused.stderr
+
+
+def test_a_plan_made_under_the_name_while_another_fitted_is_kept_and_the_other_refused():
+    """Both makers found the name free before their fit; the one saved second is refused with the
+    first named, and nothing of it is kept."""
+    store = MemoryStore()
+    made_meanwhile: list[str] = []
+
+    def meanwhile(fraction: float, message: str) -> None:
+        if message == "saving the plan" and not made_meanwhile:
+            made_meanwhile.append(team_plan(store, "cycle", {}))
+
+    with pytest.raises(Conflict) as refused:
+        weekly_team_plan(store, team_frames(), name="cycle", progress=meanwhile)
+    assert f"already a plan named 'cycle' here: {made_meanwhile[0]}" in str(refused.value)
+    assert "new version" in str(refused.value)
+    assert [s.plan_id for s in store.list()] == made_meanwhile

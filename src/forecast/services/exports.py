@@ -22,6 +22,7 @@ from forecast.services.errors import (
     ServiceError,
 )
 from forecast.services.plans import (
+    add_under_name,
     audit_log,
     check_plan_name,
     get_plan,
@@ -307,11 +308,9 @@ def import_bundle(
         if new_name is not None
         else " (this bundle was imported before, or another plan has its name)"
     )
-    refuse_taken_name(
-        store, state.name, actor, doing="nothing was imported", why=why,
-        fix=Fix(FixKey.IMPORT_UNDER_NAME),
-    )  # fmt: skip
-    store.add(state, blobs, change)
+    doing, fix = "nothing was imported", Fix(FixKey.IMPORT_UNDER_NAME)
+    refuse_taken_name(store, state.name, actor, doing=doing, why=why, fix=fix)
+    add_under_name(store, state, blobs, change, actor, doing=doing, why=why, fix=fix)
     return state.plan_id
 
 

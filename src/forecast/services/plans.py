@@ -11,7 +11,7 @@ import hashlib
 import random
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -852,6 +852,28 @@ def refuse_taken_name(
     raise Conflict(f"there is already a plan named {name.strip()!r} here{where}; {doing}", fix)
 
 
+def add_under_name(
+    store: PlanRepository,
+    state: PlanState,
+    blobs: Mapping[str, bytes],
+    change: Change,
+    actor: str,
+    *,
+    doing: str,
+    why: str = "",
+    fix: Fix | None = None,
+    line: Collection[str] = (),
+) -> PlanState:
+    """``store.add``, whose writing transaction refuses a name another plan took meanwhile (two
+    plans made at once under one name); the refusal then names that plan as
+    ``refuse_taken_name`` does. `line`: the versions a new version continues."""
+    try:
+        return store.add(state, blobs, change, line=line)
+    except Conflict:
+        refuse_taken_name(store, state.name, actor, doing=doing, why=why, fix=fix)
+        raise
+
+
 def _same_line(store: PlanRepository, taken: list[PlanSummary], plan_id: str) -> bool:
     """Whether every plan of `taken` is `plan_id` or one of its ancestors (a line of versions
     that a new version of `plan_id` continues)."""
@@ -975,9 +997,7 @@ def create_plan_from_frames(
         f"{state.horizon} x {freq}, teams by {team_attr or 'none'})",
         after={"name": state.name, "history_hash": state.dataset.history_hash},
     )
-    # Again just before the write: another plan may have taken the name while this one fitted.
-    refuse_taken_name(store, name, actor, doing=NAME_TAKEN_FIX)
-    saved = store.add(state, blobs, change)
+    saved = add_under_name(store, state, blobs, change, actor, doing=NAME_TAKEN_FIX)
     _report(progress, 1.0, "done")
     return saved
 
@@ -1107,14 +1127,11 @@ def new_version(store: PlanRepository, plan: str, actor: str, name: str | None =
         check_plan_name(name)
     # A new version continues its plan's line under its name; one made from an older version
     # (a second line) or under another plan's name would leave the name meaning nothing.
-    refuse_taken_name(
-        store,
-        name or source.name,
-        actor,
-        doing="make the new version from the newest version of that line, or give it another "
-        "name (`forecast plan new-version PLAN --name NEW_NAME`)",
-        allowed_line=source.plan_id,
+    doing = (
+        "make the new version from the newest version of that line, or give it another name "
+        "(`forecast plan new-version PLAN --name NEW_NAME`)"
     )
+    refuse_taken_name(store, name or source.name, actor, doing=doing, allowed_line=source.plan_id)
     copy = source.copy()
     copy.plan_id = _new_id()
     copy.parent_id = source.plan_id
@@ -1136,7 +1153,8 @@ def new_version(store: PlanRepository, plan: str, actor: str, name: str | None =
         what=f"new version of plan {source.plan_id} (version {source.version}, {source.status})",
         after={"parent_id": source.plan_id},
     )
-    return store.add(copy, blobs, change)
+    line = {source.plan_id} | _ancestors(store, source.plan_id)
+    return add_under_name(store, copy, blobs, change, actor, doing=doing, line=line)
 
 
 def _stretch_calibration(
