@@ -20,6 +20,7 @@ see answer 204 (nothing), so a forged plan id reveals nothing.
 from __future__ import annotations
 
 import html
+import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -208,8 +209,12 @@ def install(
         user = current_account()
         if user is None:
             return _refuse(path, mode, header)
-        if path.startswith("/_dash-update-component") and not _may_see_requested_plan(ctx, user):
-            return flask.Response(status=204)
+        if path.startswith("/_dash-update-component"):
+            body: Any = flask.request.get_json(silent=True)
+            if not _calls_a_callback_as_registered(app, body):
+                return flask.jsonify(error="not a callback of this dashboard, as registered"), 400
+            if not _may_see_requested_plan(ctx, user, body):
+                return flask.Response(status=204)
         return None
 
 
@@ -229,12 +234,59 @@ def _refuse(path: str, mode: str, header: str) -> Any:
     return flask.redirect(f"{LOGIN_PATH}?next={quote(target)}")
 
 
-def _may_see_requested_plan(ctx: Any, user: SignedIn) -> bool:
+def _calls_a_callback_as_registered(app: Dash, body: Any) -> bool:
+    """Whether a callback request names a registered callback and sends, position by position,
+    the inputs and state it was registered with. Dash hands the values to the callback by
+    position whatever ids they come with; only with the ids checked does a value sent as the plan
+    selection reach the callback as the plan selection (``_may_see_requested_plan``)."""
+    if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+        return False
+    registered = app.callback_map.get(body["output"])
+    if registered is None:
+        return False
+    for key in ("inputs", "state"):
+        sent, wanted = body.get(key) or [], registered.get(key) or []
+        if not isinstance(sent, list) or len(sent) != len(wanted):
+            return False
+        if not all(_sent_as_registered(w, s) for w, s in zip(wanted, sent, strict=True)):
+            return False
+    return True
+
+
+_WILDCARDS = (["ALL"], ["ALLSMALLER"], ["MATCH"])
+
+
+def _sent_as_registered(wanted: dict[str, str], sent: Any) -> bool:
+    """One input or state entry: the same id and property (a pattern-matching id: the same keys,
+    its fixed values equal, a list of such entries for ALL and ALLSMALLER)."""
+    if not wanted["id"].startswith("{"):
+        return (
+            isinstance(sent, dict)
+            and sent.get("id") == wanted["id"]
+            and sent.get("property") == wanted["property"]
+        )
+    pattern = json.loads(wanted["id"])
+    many = any(value in (["ALL"], ["ALLSMALLER"]) for value in pattern.values())
+    entries = sent if many else [sent]
+    if not isinstance(entries, list):
+        return False
+    return all(_matches_pattern(pattern, wanted["property"], entry) for entry in entries)
+
+
+def _matches_pattern(pattern: dict[str, Any], prop: str, entry: Any) -> bool:
+    if not isinstance(entry, dict) or entry.get("property") != prop:
+        return False
+    found = entry.get("id")
+    if not isinstance(found, dict) or set(found) != set(pattern):
+        return False
+    return all(value in _WILDCARDS or found[key] == value for key, value in pattern.items())
+
+
+def _may_see_requested_plan(ctx: Any, user: SignedIn, body: dict[str, Any]) -> bool:
     """False when a callback names a plan the user may not see (in the plan selection store or
-    the navbar's plan picker)."""
+    the navbar's plan picker); the request was checked against the callback's registration."""
     if user.is_admin:
         return True
-    body = flask.request.get_json(silent=True) or {}
     for item in [*(body.get("inputs") or []), *(body.get("state") or [])]:
         if not isinstance(item, dict):
             continue

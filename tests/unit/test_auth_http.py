@@ -448,6 +448,56 @@ def test_a_non_member_gets_nothing_of_a_plan_and_an_admin_sees_it(app, plan):
     ]
 
 
+def _download_body(plan_id: str, selection_id: str = "nav-session") -> dict:
+    buttons = ["plans-download-csv", "plans-download-csv-excel", "plans-download-xlsx"]
+    return {
+        "output": "..plans-download.data...plans-download-status.children..",
+        "outputs": [
+            {"id": "plans-download", "property": "data"},
+            {"id": "plans-download-status", "property": "children"},
+        ],
+        "inputs": [
+            *({"id": b, "property": "n_clicks", "value": 1 if i == 0 else None} for i, b in
+              enumerate([*buttons, "plans-download-json"])),
+        ],
+        "state": [{"id": selection_id, "property": "data", "value": {"plan_id": plan_id}}],
+        "changedPropIds": ["plans-download-csv.n_clicks"],
+    }  # fmt: skip
+
+
+def test_a_plan_id_sent_under_another_id_than_the_selections_is_refused(app, plan):
+    """Dash hands a callback its values by position whatever ids they come with: a non-member who
+    renames the plan selection's id gets no export, only a refusal of the malformed call."""
+    outsider = signed_in_client(app, "nina")
+    assert (
+        outsider.post("/_dash-update-component", json=_download_body(plan.plan_id)).status_code
+        == 204
+    )
+    renamed = outsider.post(
+        "/_dash-update-component", json=_download_body(plan.plan_id, "x-nav-session")
+    )
+    assert renamed.status_code == 400 and b"unique_id" not in renamed.data
+    member = signed_in_client(app, "olga").post(
+        "/_dash-update-component", json=_download_body(plan.plan_id)
+    )
+    assert member.status_code == 200 and member.get_json()["response"]["plans-download"]["data"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [1, 2],
+        {"output": "..plans-download.data...plans-download-status.children..", "inputs": 5},
+        {"output": "no-such.children", "inputs": [], "state": []},
+        {"output": "..nav-plan.options...nav-plan.value..", "inputs": [], "state": []},
+    ],
+)
+def test_a_malformed_callback_call_gets_a_400_not_an_error(app, body):
+    response = signed_in_client(app, "olga").post("/_dash-update-component", json=body)
+    assert response.status_code == 400
+    assert "not a callback of this dashboard" in response.get_json()["error"]
+
+
 # -- the role x action matrix over HTTP ---------------------------------------------------------
 
 PEOPLE = {"owner": "olga", "planner": "piet", "lead": "lena", "outsider": "nina"}

@@ -199,15 +199,15 @@ def test_every_upload_page_checks_the_size_on_the_server(app, page_input, output
             ("plans-import-trust", "value", False),
             ("plans-import-name", "value", None),
         ]
-    if page_input[0] == "actuals-upload":  # the values after the upload, in the callback's order
-        state = [
+    inputs = [(*page_input, big)]
+    if page_input[0] == "actuals-upload":  # the inputs and state of the callback, in its order
+        inputs += [
             ("nav-session", "data", {"plan_id": None}),
             ("actuals-restore", "n_clicks", None),
-            filename_state,
-            ("actuals-restore-version", "value", None),
         ]
+        state = [filename_state, ("actuals-restore-version", "value", None)]
 
-    response = post(client, app, output, [(*page_input, big)], state)
+    response = post(client, app, output, inputs, state)
 
     assert response.status_code == 200
     assert "over the upload limit of 1.0 MB" in response.get_data(as_text=True)
