@@ -25,7 +25,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import flask
 import flask_login
@@ -396,10 +396,17 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only paths of this site (no `//host`, no scheme) are followed after signing in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
+    """Only paths of this site (no `//host`, no scheme) are followed after signing in. Control
+    characters, spaces and backslashes are refused outright: browsers and servers drop or turn
+    them into slashes (``/<tab>/evil.example`` leaves ``//evil.example``)."""
+    if not target or not target.startswith("/") or len(target) > 2000:
+        return "/"
+    if any(ch <= " " or ch in "\\\x7f" for ch in target):
+        return "/"
+    parts = urlsplit(target)
+    if target.startswith("//") or parts.scheme or parts.netloc:
+        return "/"
+    return target
 
 
 def sentence(text: str) -> str:
