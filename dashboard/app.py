@@ -75,7 +75,7 @@ def create_app(
     # Dash shows this page for an unknown address (the module name is Dash's convention).
     dash.register_page("not_found_404", layout=shell.not_found(PAGES))
     app.server.config[CTX_KEY] = ctx
-    app.server.secret_key = load_secret_key(ctx.home())
+    app.server.secret_key = load_secret_key(ctx.store)
     harden(app, ctx, allowed_hosts)
     trust_proxies(app, trusted_proxies)
     auth.install(app, ctx, mode=auth_mode, header=auth_header, session_hours=session_hours)

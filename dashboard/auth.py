@@ -11,9 +11,11 @@
 
 Every request is checked: without a signed-in, active account, pages redirect to the sign-in
 page and Dash's JSON endpoints (layout, dependencies, callbacks, background-callback polls,
-component bundles) answer 401. The user loader re-reads the account on every request, so a
-disabled account's open sessions end at their next request, as do sessions signed in before a
-password change or more than `SESSION_HOURS` ago (`forecast serve --session-hours`). Callbacks whose plan the user may not
+component bundles) answer 401. The user loader re-reads the account and the sign-in on every
+request, so a disabled account's open sessions end at their next request (and stay ended if it is
+enabled again), as do sessions signed out (the store keeps the sign-in, not just the cookie:
+a copied cookie ends with it), signed in before a password change or more than `SESSION_HOURS` ago
+(`forecast serve --session-hours`). Callbacks whose plan the user may not
 see answer 204 (nothing), so a forged plan id reveals nothing.
 """
 
@@ -50,6 +52,7 @@ BAD_CREDENTIALS = "Unknown user name or wrong password."
 SESSION_COOKIE = "forecast_session"
 CREDENTIAL = "credential"  # the session's stamp of the password it signed in with
 SIGNED_IN_AT = "signed_in_at"  # when the session signed in (seconds since the epoch)
+SESSION_ID = "sign_in"  # the sign-in's id in the store (signing out ends it there)
 SESSION_HOURS = 12.0
 """How long a sign-in lasts (a working day); then the sign-in page again. A cookie copied off a
 machine is worth no more than that."""
@@ -105,12 +108,13 @@ def background_account_name(ctx: Any) -> str | None:
     except Exception:  # no callback running at all
         return None
     data: dict[str, Any] = {}
+    store = ctx.fresh_store()
     if ctx.auth_mode == "header":
         wanted = {k.lower(): v for k, v in headers.items()}.get(ctx.auth_header.lower())
         name = (wanted or "").strip() or None
     else:
         signer = flask.Flask(__name__)
-        signer.secret_key = load_secret_key(ctx.home())
+        signer.secret_key = load_secret_key(store)
         serializer = SecureCookieSessionInterface().get_signing_serializer(signer)
         raw = cookies.get(SESSION_COOKIE)
         try:
@@ -118,15 +122,22 @@ def background_account_name(ctx: Any) -> str | None:
         except Exception:  # a cookie that does not verify names nobody
             data = {}
         name = data.get("_user_id")
-    account = accounts.active_account(ctx.fresh_store(), name)
+    account = accounts.active_account(store, name)
     if account is None:
         return None
-    if ctx.auth_mode != "header" and (
-        data.get(CREDENTIAL) != accounts.credential_stamp(account)  # before a password change
-        or not session_current(data, ctx.session_hours)
-    ):
+    if ctx.auth_mode != "header" and not _session_valid(store, data, account, ctx.session_hours):
         return None
     return account.name
+
+
+def _session_valid(store: Any, session: Any, account: Any, hours: float) -> bool:
+    """A session signed in with the account's current password (not before a change), less than
+    `hours` ago, and neither signed out nor ended by disabling the account since."""
+    return (
+        session.get(CREDENTIAL) == accounts.credential_stamp(account)
+        and session_current(session, hours)
+        and accounts.session_open(store, session.get(SESSION_ID), account.name)
+    )
 
 
 def session_current(session: Any, hours: float, now: float | None = None) -> bool:
@@ -168,6 +179,7 @@ def install(
         SESSION_COOKIE_NAME=SESSION_COOKIE,
     )
     server.session_interface = _SessionInterface()
+    hours = session_hours
     server.extensions[THROTTLE_KEY] = accounts.SignInThrottle()
     manager = flask_login.LoginManager()
     manager.init_app(server)
@@ -189,13 +201,7 @@ def install(
         @manager.user_loader
         def from_session(user_id: str) -> SignedIn | None:
             account = accounts.active_account(ctx.store, user_id)
-            # A session signed in before the password changed (elsewhere), or longer ago than a
-            # sign-in lasts, has ended.
-            if (
-                account is None
-                or flask.session.get(CREDENTIAL) != accounts.credential_stamp(account)
-                or not session_current(flask.session, session_hours)
-            ):
+            if account is None or not _session_valid(ctx.store, flask.session, account, hours):
                 return None
             return SignedIn(account.name, account.display_name, account.is_admin)
 
@@ -342,11 +348,14 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
         flask.session.clear()  # a fresh session: nothing from before the sign-in carries over
         flask_login.login_user(SignedIn(account.name, account.display_name, account.is_admin))
         flask.session[CREDENTIAL] = accounts.credential_stamp(account)
-        flask.session[SIGNED_IN_AT] = time.time()
+        flask.session[SIGNED_IN_AT] = signed_in_at = time.time()
+        flask.session[SESSION_ID] = accounts.start_session(ctx.store, account.name, signed_in_at)
         return flask.redirect(_safe_next(form.get("next")))
 
     @server.route(LOGOUT_PATH, methods=["POST"])
     def logout() -> Any:
+        # Ended in the store: the cookie, copied off this browser or not, signs in nobody now.
+        accounts.sign_out(ctx.store, flask.session.get(SESSION_ID))
         flask_login.logout_user()
         flask.session.clear()
         return flask.redirect(LOGIN_PATH)

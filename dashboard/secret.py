@@ -1,33 +1,21 @@
 """The key that signs the dashboard's session cookie.
 
-`FORECAST_SECRET_KEY` wins; else a random key kept in the data directory (`secret_key`, mode
-0600), made on first start, so sessions survive a restart and every worker of one installation
-signs alike.
+`FORECAST_SECRET_KEY` wins; else a random key kept in the store's installation table, made on
+first start, so sessions survive a restart and every server of one database (each with its own
+data directory) signs alike: a cookie of one server is good on the others.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
-from pathlib import Path
+from typing import Any
 
-SECRET_FILENAME = "secret_key"
+SESSION_KEY = "session_signing_key"
+"""The installation key's purpose (``PlanRepository.installation_key``)."""
 
 
-def load_secret_key(data_dir: Path) -> str:
+def load_secret_key(store: Any) -> str:
     from_env = os.environ.get("FORECAST_SECRET_KEY")
     if from_env:
         return from_env
-    path = data_dir / SECRET_FILENAME
-    try:
-        key = path.read_text().strip()
-    except FileNotFoundError:
-        key = ""
-    if key:
-        return key
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+    return bytes(store.installation_key(SESSION_KEY)).hex()

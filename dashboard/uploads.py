@@ -82,7 +82,7 @@ def _owner_from_cookie(ctx: DashboardContext) -> str:
 
     cookie = (callback_context.cookies or {}).get(SESSION_COOKIE)
     signer = flask.Flask(__name__)
-    signer.secret_key = load_secret_key(ctx.home())
+    signer.secret_key = load_secret_key(ctx.fresh_store())
     serializer = SecureCookieSessionInterface().get_signing_serializer(signer)
     if not cookie or serializer is None:
         return ""

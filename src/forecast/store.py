@@ -16,6 +16,9 @@ Tables (created on open):
 - ``installation``: name, value: the installation's secret key (signs plan bundles), made on first
   use, so every server of one database signs alike.
 
+- ``sign_in_sessions``: id (random), account, signed_in_at, ended_at (NULL while open): a
+  dashboard sign-in, ended by signing out or when its account is disabled; deleted once older
+  than a sign-in can last.
 - ``users``: name, display_name, password_hash (argon2, never the password), is_admin, active,
   created_at, updated_at. Accounts are disabled, never deleted: the audit log keeps their names.
 
@@ -116,6 +119,16 @@ class Account:
     active: bool
     created_at: str
     updated_at: str
+
+
+@dataclass(frozen=True)
+class SignInSession:
+    """A dashboard sign-in: open until signed out, or until its account was disabled."""
+
+    id: str
+    account: str
+    signed_in_at: float
+    ended_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -249,8 +262,26 @@ class PlanRepository(ABC):
         """One actuals version (the latest when None) and its Parquet bytes; ``NotFound`` if none."""
 
     @abstractmethod
-    def installation_key(self) -> bytes:
-        """The installation's secret key (32 bytes), made on first use and kept in the store."""
+    def installation_key(self, purpose: str = "bundle_signing_key") -> bytes:
+        """A secret key of the installation (32 bytes) for `purpose` (bundle signing, session
+        cookies ...), made on first use and kept in the store, so every server of one database
+        has the same one."""
+
+    # Sign-in sessions ----------------------------------------------------------------------------
+    @abstractmethod
+    def start_session(self, account: str, at: float, *, forget_before: float) -> str:
+        """A new sign-in session of `account` at `at` (seconds since the epoch); its id. Sessions
+        that signed in before `forget_before` are deleted (they have ended by then)."""
+
+    @abstractmethod
+    def get_session(self, session_id: str) -> SignInSession | None:
+        """The session of that id, ended or not; None if there is none."""
+
+    @abstractmethod
+    def end_sessions(
+        self, at: float, *, session_id: str | None = None, account: str | None = None
+    ) -> int:
+        """End the session `session_id`, or every open session of `account`; how many ended."""
 
     # Accounts --------------------------------------------------------------------------------
     @abstractmethod
@@ -483,6 +514,15 @@ users_table = sa.Table(
 )
 
 ACCOUNT_FIELDS = ("display_name", "password_hash", "is_admin", "active")
+
+sessions_table = sa.Table(
+    "sign_in_sessions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("account", sa.String(200), nullable=False, index=True),
+    sa.Column("signed_in_at", sa.Float, nullable=False, index=True),
+    sa.Column("ended_at", sa.Float, nullable=True),
+)
 
 
 def normalise_url(url: str) -> str:
@@ -732,10 +772,8 @@ class SqlStore(PlanRepository):
             audit_id,
         )
 
-    def installation_key(self) -> bytes:
-        query = sa.select(installation_table.c.value).where(
-            installation_table.c.name == INSTALLATION_KEY
-        )
+    def installation_key(self, purpose: str = INSTALLATION_KEY) -> bytes:
+        query = sa.select(installation_table.c.value).where(installation_table.c.name == purpose)
         with self.engine.connect() as conn:
             found = conn.execute(query).scalar()
         if found is None:
@@ -743,7 +781,7 @@ class SqlStore(PlanRepository):
                 with self.engine.begin() as conn:
                     conn.execute(
                         installation_table.insert().values(
-                            name=INSTALLATION_KEY, value=secrets.token_hex(32)
+                            name=purpose, value=secrets.token_hex(32)
                         )
                     )
             except sa.exc.IntegrityError:
@@ -751,6 +789,37 @@ class SqlStore(PlanRepository):
             with self.engine.connect() as conn:
                 found = conn.execute(query).scalar_one()
         return bytes.fromhex(found)
+
+    # -- sign-in sessions ---------------------------------------------------------------------
+    @_wrapped("start the session")
+    def start_session(self, account: str, at: float, *, forget_before: float) -> str:
+        session_id = secrets.token_hex(32)
+        c = sessions_table.c
+        with self.engine.begin() as conn:
+            conn.execute(sessions_table.delete().where(c.signed_in_at < forget_before))
+            conn.execute(
+                sessions_table.insert().values(id=session_id, account=account, signed_in_at=at)
+            )
+        return session_id
+
+    @_wrapped("read the session")
+    def get_session(self, session_id: str) -> SignInSession | None:
+        query = sa.select(sessions_table).where(sessions_table.c.id == session_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else SignInSession(*row)
+
+    @_wrapped("end the sessions")
+    def end_sessions(
+        self, at: float, *, session_id: str | None = None, account: str | None = None
+    ) -> int:
+        c = sessions_table.c
+        which = c.id == session_id if session_id is not None else c.account == account
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sessions_table.update().where(which, c.ended_at.is_(None)).values(ended_at=at)
+            )
+        return int(result.rowcount)
 
     # -- accounts ---------------------------------------------------------------------------
     def add_account(self, account: Account) -> None:
@@ -946,11 +1015,39 @@ class MemoryStore(PlanRepository):
         self._blobs: dict[tuple[str, str], bytes] = {}
         self._audit: list[AuditEntry] = []
         self._actuals: dict[str, list[tuple[ActualsVersion, bytes]]] = {}
-        self._key = secrets.token_bytes(32)
+        self._keys: dict[str, bytes] = {}
         self._accounts: dict[str, Account] = {}
+        self._sessions: dict[str, SignInSession] = {}
 
-    def installation_key(self) -> bytes:
-        return self._key
+    def installation_key(self, purpose: str = INSTALLATION_KEY) -> bytes:
+        with self._lock:
+            return self._keys.setdefault(purpose, secrets.token_bytes(32))
+
+    def start_session(self, account: str, at: float, *, forget_before: float) -> str:
+        session_id = secrets.token_hex(32)
+        with self._lock:
+            for old in [s for s in self._sessions.values() if s.signed_in_at < forget_before]:
+                del self._sessions[old.id]
+            self._sessions[session_id] = SignInSession(session_id, account, at)
+        return session_id
+
+    def get_session(self, session_id: str) -> SignInSession | None:
+        with self._lock:
+            return self._sessions.get(session_id)
+
+    def end_sessions(
+        self, at: float, *, session_id: str | None = None, account: str | None = None
+    ) -> int:
+        with self._lock:
+            ending = [
+                s
+                for s in self._sessions.values()
+                if s.ended_at is None
+                and (s.id == session_id if session_id is not None else s.account == account)
+            ]
+            for session in ending:
+                self._sessions[session.id] = replace(session, ended_at=at)
+        return len(ending)
 
     def add_account(self, account: Account) -> None:
         with self._lock:

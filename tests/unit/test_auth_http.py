@@ -242,6 +242,50 @@ def test_sign_out_ends_the_session(app):
     assert client.get("/_dash-layout").status_code == 401
 
 
+def _copied(app, client):
+    """Another browser holding the session cookie copied off `client`."""
+    other = app.server.test_client()
+    other.set_cookie("forecast_session", client.get_cookie("forecast_session").value)
+    return other
+
+
+def test_signing_out_ends_the_sign_in_for_a_copied_cookie_too(app):
+    client = signed_in_client(app, "olga")
+    copy = _copied(app, client)
+    assert copy.get("/_dash-layout").status_code == 200
+    client.post("/logout")
+    assert copy.get("/_dash-layout").status_code == 401
+    assert signed_in_client(app, "olga").get("/_dash-layout").status_code == 200
+
+
+def test_enabling_a_disabled_account_again_does_not_bring_back_its_old_sessions(app):
+    client = signed_in_client(app, "lena")
+    accounts.disable(_store(app), "lena")
+    accounts.enable(_store(app), "lena")
+    assert client.get("/_dash-layout").status_code == 401
+    assert signed_in_client(app, "lena").get("/_dash-layout").status_code == 200
+
+
+def test_a_cookie_of_one_server_is_good_on_another_of_the_same_database(plan, tmp_path):
+    """Two servers, each with its own data directory, on one database: the session key is the
+    database's, so a person behind a balancer stays signed in whichever server answers."""
+    first = create_app(data_dir=str(plan.data_dir))
+    db_url = _store(first).url
+    second = create_app(db_url=db_url, data_dir=str(tmp_path / "elsewhere"))
+    client = signed_in_client(first, "olga")
+    assert _copied(second, client).get("/_dash-layout").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "target", ["/\t/evil.example", "/\x09/evil.example", "/ /evil.example", "/\\evil.example"]
+)
+def test_sign_in_refuses_next_paths_a_browser_would_turn_into_another_host(app, target):
+    client = app.server.test_client()
+    form = {"name": "olga", "password": PASSWORD, "csrf": csrf_token(client), "next": target}
+    assert client.post("/login", data=form).headers["Location"] == "/"
+    assert client.get("/login", query_string={"next": target}).headers["Location"] == "/"
+
+
 def test_sign_in_follows_only_local_next_paths(app):
     client = app.server.test_client()
     response = client.post(

@@ -17,6 +17,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -136,9 +137,36 @@ def change_own_password(
 
 
 def disable(store: PlanRepository, name: str) -> None:
-    """The account can no longer sign in; its open dashboard sessions end at their next request."""
+    """The account can no longer sign in; its open dashboard sessions end at their next request,
+    and stay ended when the account is enabled again."""
     get_user(store, name)
     store.update_account(name, active=False)
+    store.end_sessions(time.time(), account=name)
+
+
+SESSIONS_KEPT_HOURS = 24 * 31
+"""Sessions older than this are deleted when someone signs in (a sign-in lasts at most 30 days)."""
+
+
+def start_session(store: PlanRepository, name: str, at: float | None = None) -> str:
+    """A new dashboard sign-in of `name`; its id (kept in the signed session cookie)."""
+    at = time.time() if at is None else at
+    return store.start_session(name, at, forget_before=at - SESSIONS_KEPT_HOURS * 3600)
+
+
+def session_open(store: PlanRepository, session_id: Any, name: str) -> bool:
+    """Whether the sign-in `session_id` of `name` has not been signed out, nor ended by
+    disabling the account. (Its age is checked by the dashboard: `auth.session_current`.)"""
+    if not isinstance(session_id, str) or not 0 < len(session_id) <= 64:
+        return False
+    session = store.get_session(session_id)
+    return session is not None and session.account == name and session.ended_at is None
+
+
+def sign_out(store: PlanRepository, session_id: Any) -> None:
+    """End the sign-in `session_id` (its cookie, copied or not, signs in nobody any more)."""
+    if isinstance(session_id, str) and 0 < len(session_id) <= 64:
+        store.end_sessions(time.time(), session_id=session_id)
 
 
 def enable(store: PlanRepository, name: str) -> None:
