@@ -147,6 +147,21 @@ def call_service(fn: Callable[[], Any]) -> tuple[Any, dbc.Alert | None]:
         return None, error_alert(exc)
 
 
+def page_version(version: Any) -> int | None:
+    """The plan version the page shows, which an edit from it is checked against (a stale page
+    is refused). None (a page that has not read it yet) applies the edit to the current version
+    as the CLI does without `--expected-version`, for which the services check every rule again;
+    anything else than a whole version number did not come from the page and is refused."""
+    if version is None:
+        return None
+    if isinstance(version, int) and not isinstance(version, bool) and 1 <= version <= 2**31:
+        return version
+    raise Invalid(
+        "the page did not say which version of the plan it shows; reload the page and make the "
+        "change again"
+    )
+
+
 def action_plan(session: Mapping[str, Any] | None) -> str:
     """The selected plan's id, for an action (a service call) on it.
 

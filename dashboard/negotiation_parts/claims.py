@@ -154,7 +154,7 @@ def _clicked() -> tuple[str, str] | None:
 def _withdraw(ctx: DashboardContext, team: str, session, version, refresh) -> tuple:
     return common.outcome(
         lambda plan_id, user: negotiation.unclaim(
-            ctx.store, plan_id, user, team, expected_version=version
+            ctx.store, plan_id, user, team, expected_version=components.page_version(version)
         ),
         session,
         refresh,
@@ -168,7 +168,13 @@ def _save(ctx: DashboardContext, team: str, typed, note, session, version, refre
         return components.info_alert(f"Type the amount team {team} claims."), no_update
     return common.outcome(
         lambda plan_id, user: negotiation.claim(
-            ctx.store, plan_id, user, team, note=note or "", expected_version=version, **claim
+            ctx.store,
+            plan_id,
+            user,
+            team,
+            note=note or "",
+            expected_version=components.page_version(version),
+            **claim,
         ),
         session,
         refresh,

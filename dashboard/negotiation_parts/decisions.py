@@ -9,7 +9,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
 
-from dashboard import ids
+from dashboard import components, ids
 from dashboard.context import DashboardContext
 from dashboard.negotiation_parts import common
 from forecast.services import negotiation
@@ -115,7 +115,11 @@ def close_round(ctx: DashboardContext, n, policy, session, version, refresh) -> 
         return no_update, no_update
     return common.outcome(
         lambda plan_id, user: negotiation.close_round(
-            ctx.store, plan_id, user, oversubscribed=policy, expected_version=version
+            ctx.store,
+            plan_id,
+            user,
+            oversubscribed=policy,
+            expected_version=components.page_version(version),
         ),
         session,
         refresh,
@@ -128,7 +132,7 @@ def reopen_round(ctx: DashboardContext, n, session, version, refresh) -> tuple:
         return no_update, no_update
     return common.outcome(
         lambda plan_id, user: negotiation.reopen_round(
-            ctx.store, plan_id, user, expected_version=version
+            ctx.store, plan_id, user, expected_version=components.page_version(version)
         ),
         session,
         refresh,
@@ -150,7 +154,7 @@ def assign(
             rule,
             manual=manual,
             exclude=exclude or (),
-            expected_version=version,
+            expected_version=components.page_version(version),
         ),
         session,
         refresh,
@@ -163,7 +167,7 @@ def rebase(ctx: DashboardContext, n, session, version, refresh) -> tuple:
         return no_update, no_update
     return common.outcome(
         lambda plan_id, user: negotiation.rebase(
-            ctx.store, plan_id, user, expected_version=version
+            ctx.store, plan_id, user, expected_version=components.page_version(version)
         ),
         session,
         refresh,
@@ -175,7 +179,9 @@ def lock(ctx: DashboardContext, n, session, version, refresh, changed) -> tuple:
     if not n:
         return no_update, no_update, no_update
     alert, again = common.outcome(
-        lambda plan_id, user: negotiation.lock(ctx.store, plan_id, user, expected_version=version),
+        lambda plan_id, user: negotiation.lock(
+            ctx.store, plan_id, user, expected_version=components.page_version(version)
+        ),
         session,
         refresh,
         "The plan is agreed and locked. Export it on the Plans page.",

@@ -85,7 +85,12 @@ def set_goal(
         return components.info_alert(text), no_update
     return common.outcome(
         lambda plan_id, user: negotiation.set_goal(
-            ctx.store, plan_id, user, basis=basis, expected_version=version, **amount
+            ctx.store,
+            plan_id,
+            user,
+            basis=basis,
+            expected_version=components.page_version(version),
+            **amount,
         ),
         session,
         refresh,

@@ -58,7 +58,11 @@ def add_event(
     saved, alert = edits.call(
         session,
         lambda plan_id, user: system.add_event(
-            ctx.store, plan_id, user, expected_version=version, **event_arguments(*form)
+            ctx.store,
+            plan_id,
+            user,
+            expected_version=components.page_version(version),
+            **event_arguments(*form),
         ),
     )
     return edits.reply(alert, refresh, lambda: _done("Added", saved))
@@ -120,7 +124,7 @@ def edit_event(
             plan_id,
             user,
             event_id,
-            expected_version=version,
+            expected_version=components.page_version(version),
             **(edit_arguments(change) or {}),
         ),
     )
@@ -158,7 +162,7 @@ def remove_event(ctx: DashboardContext, n, selected, session, version, refresh) 
     saved, alert = edits.call(
         session,
         lambda plan_id, user: system.remove_event(
-            ctx.store, plan_id, user, event_id, expected_version=version
+            ctx.store, plan_id, user, event_id, expected_version=components.page_version(version)
         ),
     )
     if alert is not None:

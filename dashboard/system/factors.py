@@ -38,7 +38,11 @@ def set_threshold(ctx: DashboardContext, n, percent, session, version, refresh) 
     saved, alert = edits.call(
         session,
         lambda plan_id, user: system.set_threshold(
-            ctx.store, plan_id, user, number_or_raise(percent) / 100, expected_version=version
+            ctx.store,
+            plan_id,
+            user,
+            number_or_raise(percent) / 100,
+            expected_version=components.page_version(version),
         ),
     )
     return edits.reply(
@@ -65,7 +69,7 @@ def mark(
             name=name or "",
             scope=scope_or_raise(scope),
             start=date_or_raise(start),
-            expected_version=version,
+            expected_version=components.page_version(version),
         ),
     )
     return edits.reply(

@@ -59,7 +59,7 @@ def explain(
     saved, alert = edits.call(
         session,
         lambda plan_id, user: system.explain(
-            ctx.store, plan_id, user, expected_version=version, **request
+            ctx.store, plan_id, user, expected_version=components.page_version(version), **request
         ),
     )
     of_event = f" of {request['event_id']}" if "event_id" in request else ""
@@ -78,7 +78,9 @@ def publish(ctx: DashboardContext, n, session, version, refresh, changed) -> tup
         return no_update, no_update, no_update
     saved, alert = edits.call(
         session,
-        lambda plan_id, user: system.publish(ctx.store, plan_id, user, expected_version=version),
+        lambda plan_id, user: system.publish(
+            ctx.store, plan_id, user, expected_version=components.page_version(version)
+        ),
     )
     if alert is not None:
         return html.Div(alert, id="sys-publish-refused"), bumped(refresh), no_update

@@ -60,7 +60,7 @@ def _text(component) -> str:
     return json.dumps(component, ensure_ascii=False)
 
 
-def _claim_via_http(app, plan, user: str, team: str, teams: list[str]):
+def _claim_via_http(app, plan, user: str, team: str, teams: list[str], version=None):
     def wid(kind: str, t: str) -> dict:
         return {"team": t, "type": kind}
 
@@ -118,7 +118,7 @@ def _claim_via_http(app, plan, user: str, team: str, teams: list[str]):
                 "property": "data",
                 "value": {"plan_id": plan.plan_id},
             },
-            {"id": "neg-version", "property": "data", "value": None},
+            {"id": "neg-version", "property": "data", "value": version},
             {"id": "neg-refresh", "property": "data", "value": 0},
         ],
         "changedPropIds": [
@@ -466,6 +466,15 @@ def test_a_lead_cannot_claim_for_another_team_by_naming_the_owner_in_the_request
     assert ledger.loc["c", "claim_minor"] == 0
     actors = {e.actor for e in store.audit(plan.plan_id)}
     assert "lena" not in actors
+
+
+@pytest.mark.parametrize("version", ["abc", 10**30, True, 2.5, {"v": 1}])
+def test_an_edit_with_a_version_no_page_sends_is_refused_with_the_reason(app, plan, version):
+    nego.set_goal(_store(app), plan.plan_id, "olga", ratio="1.1")
+    before = _store(app).get(plan.plan_id).version
+    out = _claim_via_http(app, plan, "lena", "a", ["a", "c"], version=version)
+    assert "reload the page" in _text(out["neg-alert"]["children"])
+    assert _store(app).get(plan.plan_id).version == before
 
 
 def test_a_non_member_gets_nothing_of_a_plan_and_an_admin_sees_it(app, plan):
