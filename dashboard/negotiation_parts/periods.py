@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, DecimalException, InvalidOperation
 from typing import Any
 
 import dash_ag_grid as dag
@@ -86,22 +86,38 @@ def period_goal_rows(
             factor = fmt.parse_amount(str(goal["total"]), currency) / total_basis
         else:
             factor = Decimal(1)
-    except (InvalidOperation, ZeroDivisionError, fmt.MoneyError):
+    except (DecimalException, ZeroDivisionError, fmt.MoneyError):
         factor = Decimal(1)
+    if not factor.is_finite() or factor.adjusted() >= MAX_SUGGESTED_FACTOR.adjusted():
+        factor = Decimal(1)  # typed text no goal can be: the basis, until the goal box says more
     given = goal.get("periods") or {}
+    if not isinstance(given, Mapping):
+        given = {}
     return [
         {
             "ds": ds,
             "cur": components.row_currency(currency),
             "basis": float(amount.quantize(CENT)),
-            "goal": float(
-                Decimal(given[ds])
-                if ds in given
-                else (amount * factor).quantize(CENT, ROUND_HALF_EVEN)
-            ),
+            "goal": _suggested(amount, factor, given.get(ds)),
         }
         for ds, amount in amounts.items()
     ]
+
+
+MAX_SUGGESTED_FACTOR = Decimal(1_000_000)
+ONE = Decimal(1)
+
+
+def _suggested(amount: Decimal, factor: Decimal, given: Any) -> float:
+    """A period's goal in the grid: the amount given for it, else its basis times `factor`;
+    the basis where the given text is no amount."""
+    try:
+        value = Decimal(str(given)) if given is not None else amount * factor
+        if not value.is_finite() or abs(value) > MAX_SUGGESTED_FACTOR * max(abs(amount), ONE):
+            raise InvalidOperation
+        return float(value.quantize(CENT, ROUND_HALF_EVEN))
+    except (DecimalException, ValueError):
+        return float(amount.quantize(CENT))
 
 
 def per_period_goals(rows: list[dict[str, Any]] | None) -> dict[str, str]:

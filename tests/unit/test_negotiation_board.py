@@ -289,3 +289,22 @@ def test_an_agreed_plan_below_the_system_plan_is_said_so_without_advice_to_chang
         r"agreed by olga at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC and is locked",
         board.actions.set_goal.why_not,
     )
+
+
+@pytest.mark.parametrize(
+    "goal",
+    [
+        {"ratio": "1e999999999x"},
+        {"total": "12345678901234567890123456789x"},
+        {"total": "sNaNx"},
+        {"ratio": "1e999999999"},
+        {"periods": {"2024-01-05": "not an amount"}},
+        {"periods": ["not", "a", "mapping"]},
+    ],
+)
+def test_period_goal_rows_show_the_basis_for_text_no_goal_can_be(goal):
+    from dashboard.negotiation_parts import periods
+
+    basis = {"2024-01-05": 750.0, "2024-01-12": 250.0}
+    rows = periods.period_goal_rows(basis, goal)
+    assert [r["goal"] for r in rows] == [750.0, 250.0]
