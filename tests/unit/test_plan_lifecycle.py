@@ -515,3 +515,20 @@ def test_a_plan_made_under_the_name_while_another_fitted_is_kept_and_the_other_r
     assert f"already a plan named 'cycle' here: {made_meanwhile[0]}" in str(refused.value)
     assert "new version" in str(refused.value)
     assert [s.plan_id for s in store.list()] == made_meanwhile
+
+
+def test_refusals_tell_a_non_member_neither_the_leads_nor_the_teams_of_a_plan():
+    from forecast.services import negotiation as nego
+    from forecast.services.errors import Forbidden, NotFound, ServiceError
+
+    store = MemoryStore()
+    plan_id = team_plan(store, "cycle", {"a": "anna", "b": "bert"})
+    nego.set_goal(store, plan_id, "olga", ratio="1.1")
+    with pytest.raises(ServiceError) as claimed:
+        nego.claim(store, plan_id, "mallory", "b", amount="100")
+    assert "bert" not in str(claimed.value) and "bert" not in str(claimed.value.fix)
+    with pytest.raises(Forbidden) as granted:
+        plans.grant(store, plan_id, "mallory", "mallory", "lead", team="no-such-team")
+    assert "teams are" not in str(granted.value) and "anna" not in str(granted.value)
+    with pytest.raises(NotFound, match="teams are a, b"):  # the owner is told
+        plans.grant(store, plan_id, "olga", "carl", "lead", team="no-such-team")

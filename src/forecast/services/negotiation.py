@@ -56,7 +56,9 @@ MINOR = "_minor"
 
 
 def actor_of(state: PlanState, user: str) -> Actor:
-    """The domain's view of a user: their roles in this plan and, for a lead, their team."""
+    """The domain's view of a user: their roles in this plan and, for a lead, their team. Who
+    leads the other teams (named in refusals: "ask them") is told to members only."""
+    roles = frozenset(state.roles_of(user))
     leads = tuple(
         sorted(
             (member.team, name)
@@ -65,7 +67,7 @@ def actor_of(state: PlanState, user: str) -> Actor:
         )
     )
     return Actor(
-        user=user, roles=frozenset(state.roles_of(user)), team=state.team_of(user), team_leads=leads
+        user=user, roles=roles, team=state.team_of(user), team_leads=leads if roles else ()
     )
 
 

@@ -344,6 +344,7 @@ def grant(
     if role not in ROLES:
         raise Invalid(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     state = get_plan(store, plan)
+    require_role(state, actor, "owner", "grant roles")  # before the plan's teams are named
     if role == "lead":
         if not team:
             raise Invalid(
