@@ -45,18 +45,22 @@ def changes_box() -> html.Div:
 def check_for_changes(
     ctx: DashboardContext, _tick: int | None, session: dict | None, shown: int | None
 ) -> tuple[Any, Any]:
-    """Whether someone else changed the plan since the version on the page: what they did."""
+    """Whether someone else changed the plan since the version on the page: what they did. A
+    change of this person's own after theirs (from another tab, the CLI) does not hide it."""
     plan_id, user = (session or {}).get("plan_id"), components.acting_user(session)
-    if not plan_id or shown is None:
+    if not plan_id or not isinstance(shown, int):
         return no_update, HIDDEN
     state = plans.get_plan(ctx.store, plan_id)
-    if state.version <= int(shown):
+    if state.version <= shown:
         return no_update, HIDDEN
-    last = plans.audit_log(ctx.store, plan_id)[-1]
-    if last.actor == user:
-        return no_update, HIDDEN  # this person's own change: the page shows it already
+    since = [e for e in plans.audit_log(ctx.store, plan_id) if e.version > shown]
+    others = [e for e in since if e.actor != user]
+    if not others:
+        return no_update, HIDDEN  # this person's own changes: the page shows them already
+    last = others[-1]
     what = last.what if len(last.what) <= 160 else last.what[:157] + "..."
-    return f"{last.actor} changed the plan (now version {state.version}): {what}.", {}
+    more = f" ({len(others) - 1} more change(s) by others)" if len(others) > 1 else ""
+    return f"{last.actor} changed the plan (now version {state.version}): {what}{more}.", {}
 
 
 def show_changes(_ctx: DashboardContext, n: int | None, refresh: int | None) -> tuple[Any, Any]:

@@ -15,6 +15,7 @@ from dashboard import figures
 from dashboard.context import DashboardContext
 from dashboard.negotiation_parts import claims, common, goal, periods, view
 from forecast.services import negotiation as nego
+from forecast.services import system
 from forecast.services.negotiation_board import negotiation_board
 from forecast.services.plans import create_plan_from_frames, grant
 from forecast.store import MemoryStore
@@ -273,6 +274,10 @@ def test_the_page_offers_another_persons_change_and_not_its_own(store, plan_id):
         assert live.show_changes(ctx, 1, 4) == (5, live.HIDDEN)
     with acting_as(store, "anna"):  # her own claim: her page shows it already
         assert live.check_for_changes(ctx, 3, session, shown)[1] == live.HIDDEN
+    system.set_threshold(store, plan_id, "olga", 0.3)  # olga's own change, from elsewhere, after
+    with acting_as(store, "olga"):
+        said, style = live.check_for_changes(ctx, 4, session, shown)
+        assert style == {} and said.startswith("anna changed the plan")
 
 
 def test_an_agreed_plan_below_the_system_plan_is_said_so_without_advice_to_change_it(
