@@ -109,9 +109,13 @@ def member_label(user: str, roles: list[str], team: str | None) -> str:
     return f"{user} — {', '.join(parts)}" if parts else user
 
 
-def plan_label(summary: Any) -> str:
+def plan_label(summary: Any, superseded: bool = False) -> str:
+    """Name, status and when the plan was made; "older version" once a new version was made from
+    it. (Not its edit count: a new version starts at 1 again, and looked older than its source.)"""
+    made = str(summary.created_at)[:10]
+    older = " · older version" if superseded else ""
     archived = " · archived" if summary.archived else ""
-    return f"{summary.name} · v{summary.version} · {summary.status}{archived}"
+    return f"{summary.name} · {summary.status} · made {made}{older}{archived}"
 
 
 def list_plans(
@@ -122,7 +126,10 @@ def list_plans(
     of archived plans, or archived while selected), shown as archived."""
     wanted = (session or {}).get("plan_id")
     summaries = [s for s in auth.visible_plans(ctx.store) if not s.archived or s.plan_id == wanted]
-    options = [{"label": plan_label(s), "value": s.plan_id} for s in summaries]
+    parents = {s.parent_id for s in summaries}
+    options = [
+        {"label": plan_label(s, s.plan_id in parents), "value": s.plan_id} for s in summaries
+    ]
     if wanted in {s.plan_id for s in summaries}:
         return options, wanted
     opened = plan_service.plan_to_open([s for s in summaries if not s.archived])

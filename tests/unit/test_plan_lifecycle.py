@@ -532,3 +532,22 @@ def test_refusals_tell_a_non_member_neither_the_leads_nor_the_teams_of_a_plan():
     assert "teams are" not in str(granted.value) and "anna" not in str(granted.value)
     with pytest.raises(NotFound, match="teams are a, b"):  # the owner is told
         plans.grant(store, plan_id, "olga", "carl", "lead", team="no-such-team")
+
+
+def test_the_plan_picker_marks_the_source_of_a_new_version_older_and_shows_no_edit_counts():
+    from dashboard import shell
+    from dashboard.context import DashboardContext
+    from forecast.services import system
+    from tests.signin import acting_as
+
+    store = MemoryStore()
+    source = team_plan(store, "cycle", {})
+    for threshold in (0.3, 0.4, 0.5):  # edits: the source's version counter moves on
+        system.set_threshold(store, source, "olga", threshold)
+    newer = plans.new_version(store, source, "olga")
+    with acting_as(store, "olga"):
+        options, _ = shell.list_plans(DashboardContext(_store=store), 0, None)
+    labels = {o["value"]: o["label"] for o in options}
+    assert "older version" in labels[source] and "older version" not in labels[newer.plan_id]
+    assert all(" · v" not in label for label in labels.values())
+    assert labels[newer.plan_id].startswith("cycle · draft · made ")
