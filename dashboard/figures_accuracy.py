@@ -66,7 +66,7 @@ def fva_waterfall(overall: pd.DataFrame) -> go.Figure:
             bases.append(previous)
             heights.append(change)
             colours.append(DOWN_COLOUR if change > 0 else UP_COLOUR)
-            texts.append(f"{-change * 100:+.2f} pts FVA")
+            texts.append(f"{round(-change * 100, 2) + 0.0:+.2f} pts FVA")  # + 0.0: no -0.00
         labels.append(str(row["label"]))
         bases.append(0.0)
         heights.append(wape)

@@ -220,7 +220,7 @@ def _num(value: Any) -> float | None:
 def points(value: Any) -> str:
     """A WAPE difference as signed percentage points: 0.0123 -> `+1.23 pts`."""
     number = _num(value)
-    return "–" if number is None else f"{number * 100:+.2f} pts"
+    return "–" if number is None else f"{round(number * 100, 2) + 0.0:+.2f} pts"  # no -0.00
 
 
 def layer_rows(layers: pd.DataFrame, scope: str) -> list[dict[str, Any]]:

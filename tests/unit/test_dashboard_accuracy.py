@@ -196,3 +196,9 @@ def test_the_scored_on_line_says_what_the_plans_verdict_rests_on():
 
     text = accuracy.scored_on_text(Report())
     assert "1 period(s) scored; scored on 2 of 100 series, 1 of 13 periods; provisional: " in text
+
+
+def test_a_step_that_changed_the_error_by_less_than_a_hundredth_of_a_point_reads_plus_zero():
+    tiny = overall().assign(wape=[0.20, 0.2000001, 0.18])
+    texts = list(figures_accuracy.fva_waterfall(tiny).data[0].text)
+    assert "+0.00 pts FVA" in texts and "-0.00 pts FVA" not in texts
