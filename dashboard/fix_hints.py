@@ -82,6 +82,9 @@ PAGE_FIXES: Mapping[FixKey, str] = {
     FixKey.UPLOAD_ACTUALS: "upload them on the Actuals page",
     FixKey.ACTUALS_COLUMNS: "rename the file's columns to {columns}, as in the plan's sales "
     "file (or to unique_id, ds, y) and upload it again",
+    FixKey.ACTUALS_SCALE: "check the file's unit and decimal mark: re-export it in the plan's "
+    "unit, or choose the decimal mark ',' when '.' groups thousands (44.537 for 44537); if the "
+    "numbers are right, tick 'The numbers are right' and drop the file again",
     FixKey.NAME_PLAN: "type a plan name",
     FixKey.GIVE_ATTRIBUTES: "drop a series attributes file (e.g. a store table) on the Data page",
     FixKey.REPLAY_AT_LEAST_ONE: "set Cycles and Periods per cycle to 1 or more",

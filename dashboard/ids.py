@@ -176,6 +176,8 @@ PLANS_DOWNLOAD = "plans-download"
 # -- page 6: actuals ------------------------------------------------------------------------
 ACTUALS_UPLOAD = "actuals-upload"
 ACTUALS_ALERT = "actuals-alert"
+ACTUALS_DECIMAL = "actuals-decimal"  # radio: the file's decimal mark (detected, '.' or ',')
+ACTUALS_CONFIRM_SCALE = "actuals-confirm-scale"  # checkbox: keep actuals far off the plan's scale
 ACTUALS_ROLE = "actuals-role"  # why the signed-in user may not keep actuals (if so)
 ACTUALS_VERDICT = "actuals-verdict"
 ACTUALS_FIGURE = "actuals-figure"

@@ -1,7 +1,8 @@
 """Uploads in the dashboard: size checked on the server, kept under a token bound to the session.
 
 `decode` turns a dcc.Upload data URL into bytes, refusing it (with the page's message) when it is
-over the limit before a byte is decoded. `owner` is a random id kept in the signed session
+over the limit before a byte is decoded, or when it unpacks (gzip, XLSX, Parquet) to more than a
+few times the limit (`forecast.services.uploads.unpack_limit`). `owner` is a random id kept in the signed session
 cookie; tokens saved for one session do not resolve in another. Background callbacks run in a
 child process without a request, so there the owner is read back from the request's cookie.
 """
@@ -16,7 +17,7 @@ from typing import Any
 import flask
 
 from dashboard.context import DashboardContext
-from forecast.services.uploads import Upload, UploadStore
+from forecast.services.uploads import Upload, UploadStore, unpacked_refusal
 
 OWNER_KEY = "upload_owner"
 
@@ -53,6 +54,9 @@ def decode(contents: Any, filename: str | None, limit: int, where: str) -> bytes
         ) from None
     if len(raw) > limit:
         raise UploadRefused(over_limit_message(name, len(raw), limit, where))
+    refusal = unpacked_refusal(raw, name, limit, where)
+    if refusal is not None:  # a compressed file (gzip, XLSX, Parquet) that unpacks too far
+        raise UploadRefused(refusal)
     return raw
 
 

@@ -42,6 +42,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 "Drag and drop a file of actual sales here, or click to choose one",
                 f"CSV, Parquet or XLSX · up to {limit_mb:,.0f} MB",
             ),
+            reading_options(),
             html.Div(id=ids.ACTUALS_ROLE),
             html.Div(id=ids.ACTUALS_ALERT, className="mt-3"),
             html.Div(id=ids.ACTUALS_VERDICT, className="mt-2"),
@@ -103,6 +104,48 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             dcc.Link("See the value added of every layer and touch →", href="/accuracy"),
         ]
     )
+
+
+DECIMAL_CHOICES = {
+    "": "detect it",
+    ".": "'.' (44.537 is 44.537)",
+    ",": "',' ('.' groups thousands: 44.537 is 44537)",
+}
+CONFIRM_SCALE = "The numbers are right (keep them though they are far off the plan's scale)"
+
+
+def reading_options() -> html.Div:
+    """How the next file is read: its decimal mark, and the confirmation that actuals a
+    hundredfold off the plan's forecast are right."""
+    return html.Div(
+        [
+            html.Label("Decimal mark", htmlFor=ids.ACTUALS_DECIMAL, className="me-2"),
+            dcc.RadioItems(
+                id=ids.ACTUALS_DECIMAL,
+                options=[
+                    {"label": label, "value": value} for value, label in DECIMAL_CHOICES.items()
+                ],
+                value="",
+                inline=True,
+                inputClassName="me-1",
+                labelClassName="me-3",
+            ),
+            dcc.Checklist(
+                id=ids.ACTUALS_CONFIRM_SCALE,
+                options=[{"label": CONFIRM_SCALE, "value": "confirm"}],
+                value=[],
+                inputClassName="me-1",
+            ),
+        ],
+        className="mt-2 small",
+    )
+
+
+def reading(decimal: Any, confirm: Any) -> tuple[str | None, bool]:
+    """The service's ``decimal`` and ``confirm_scale`` from the two controls (anything else the
+    browser sends reads as detected / not confirmed)."""
+    mark = decimal if decimal in (".", ",") else None
+    return mark, isinstance(confirm, list) and "confirm" in confirm
 
 
 # -- pure helpers (unit-tested) ---------------------------------------------------------------
@@ -222,6 +265,8 @@ def score_upload(
     _restore_clicks: int | None,
     filename: str | None,
     restore_version: int | None,
+    decimal: Any = None,
+    confirm_scale: Any = None,
 ) -> tuple:
     """An uploaded file kept as the plan's actuals and both tracks scored on it; an earlier
     version restored; on opening a plan, what it already keeps."""
@@ -237,15 +282,31 @@ def score_upload(
         return unscored(components.info_alert(str(exc)))
     if not (session or {}).get("plan_id"):
         return unscored(components.need_plan_notice())
-    return keep_and_score(ctx, components.action_plan(session), session, raw, filename)
+    mark, confirmed = reading(decimal, confirm_scale)
+    plan_id = components.action_plan(session)
+    return keep_and_score(ctx, plan_id, session, raw, filename, mark, confirmed)
 
 
 def keep_and_score(
-    ctx: DashboardContext, plan_id: str, session: dict | None, raw: bytes, filename: str | None
+    ctx: DashboardContext,
+    plan_id: str,
+    session: dict | None,
+    raw: bytes,
+    filename: str | None,
+    decimal: str | None = None,
+    confirm_scale: bool = False,
 ) -> tuple:
     user = components.acting_user(session) or ""
     result, alert = components.call_service(
-        lambda: accuracy.upload_and_score(ctx.store, plan_id, raw, actor=user, filename=filename)
+        lambda: accuracy.upload_and_score(
+            ctx.store,
+            plan_id,
+            raw,
+            actor=user,
+            filename=filename,
+            decimal=decimal,
+            confirm_scale=confirm_scale,
+        )
     )
     if result is None:
         return unscored(alert)
@@ -345,6 +406,8 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Input(ids.ACTUALS_RESTORE, "n_clicks"),
         State(ids.ACTUALS_UPLOAD, "filename"),
         State(ids.ACTUALS_RESTORE_VERSION, "value"),
+        State(ids.ACTUALS_DECIMAL, "value"),
+        State(ids.ACTUALS_CONFIRM_SCALE, "value"),
     )
     role = (Output(ids.ACTUALS_UPLOAD, "disabled"), Output(ids.ACTUALS_ROLE, "children"))
     bind(app, ctx, upload_role, *role, session)

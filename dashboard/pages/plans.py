@@ -17,6 +17,7 @@ from dashboard.pages import plans_accounts, plans_members
 from dashboard.wiring import bind
 from forecast.services import exports
 from forecast.services import plans as plan_service
+from forecast.services.uploads import unpack_limit
 
 PATH = "/plans"
 NAME = "Plans"
@@ -404,7 +405,14 @@ def import_bundle(
     user = components.acting_user(session) or ""
     new_name = (name or "").strip() or None
     plan_id, alert = components.call_service(
-        lambda: exports.import_bundle(ctx.store, raw, user, trust=trust is True, name=new_name)
+        lambda: exports.import_bundle(
+            ctx.store,
+            raw,
+            user,
+            trust=trust is True,
+            name=new_name,
+            unpacked_limit=unpack_limit(ctx.upload_limit_bytes),
+        )
     )
     if alert is not None:
         return html.Div(alert, id="plans-import-refused"), no_update, no_update

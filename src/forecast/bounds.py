@@ -50,3 +50,41 @@ def horizon_problem(horizon: int) -> str | None:
 
 def value_bound_text() -> str:
     return f"{MAX_ABS_VALUE:,}"
+
+
+# -- free text a person types ---------------------------------------------------------------
+# Notes, reasons and explanations are stored in the plan document (and in the audit log, before
+# and after) and sent to every member on each page load; file names come from the browser.
+
+MAX_TEXT_CHARS = 4_000
+"""A claim note, an event's reason, a deviation's explanation, a change's reason."""
+MAX_NAME_CHARS = 200
+"""An event's or a marked factor's name."""
+MAX_FILENAME_CHARS = 200
+"""A file name kept with what was read from it (an actuals version, a plan's sales file)."""
+
+
+def text_problem(field: str, text: str | None, limit: int) -> str | None:
+    """Why `text` is refused as `field` (None: it is within `limit` characters)."""
+    length = len(text or "")
+    if length <= limit:
+        return None
+    return (
+        f"{field} has at most {limit:,} characters; this one has {length:,}: shorten it "
+        "(the gist here, the details in a document it names)"
+    )
+
+
+def base_filename(name: object, default: str = "") -> str:
+    """A file name as a browser or a person gives it, cut to its base name (no folders, either
+    slash), without control characters, at most ``MAX_FILENAME_CHARS`` long (the extension kept
+    when it is short). Trimmed, never refused: it only names what was read."""
+    text = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    text = "".join(c for c in text if c.isprintable()).strip()
+    if len(text) > MAX_FILENAME_CHARS:
+        stem, dot, ext = text.rpartition(".")
+        if dot and stem and len(ext) <= 16:
+            text = stem[: MAX_FILENAME_CHARS - len(ext) - 1] + "." + ext
+        else:
+            text = text[:MAX_FILENAME_CHARS]
+    return text or default

@@ -56,6 +56,7 @@ class FixKey(StrEnum):
     LIST_PLANS = "list_plans"  # no such plan
     UPLOAD_ACTUALS = "upload_actuals"  # the plan has no actuals yet
     ACTUALS_COLUMNS = "actuals_columns"  # {columns}: actuals without the plan's own columns
+    ACTUALS_SCALE = "actuals_scale"  # {plan}: actuals a hundredfold off the plan's numbers
     NAME_PLAN = "name_plan"  # a plan without a name
     GIVE_ATTRIBUTES = "give_attributes"  # no attribute to take teams from
     REPLAY_AT_LEAST_ONE = "replay_at_least_one"  # zero cycles or periods
@@ -103,6 +104,9 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.UPLOAD_ACTUALS: "upload the actuals first",
     FixKey.ACTUALS_COLUMNS: "name the file's columns {columns} as in the plan's sales file, "
     "or unique_id, ds, y",
+    FixKey.ACTUALS_SCALE: "check the file's unit and decimal mark: re-export it in the plan's "
+    "unit, or read it with the decimal mark ',' when '.' groups thousands (44.537 for 44537); "
+    "if the numbers are right, upload them again confirming their scale",
     FixKey.NAME_PLAN: "give the plan a name",
     FixKey.GIVE_ATTRIBUTES: "give a table of series attributes (e.g. a store table)",
     FixKey.REPLAY_AT_LEAST_ONE: "replay at least one cycle of at least one period",

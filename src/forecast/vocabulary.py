@@ -21,6 +21,9 @@ FREQUENCIES: tuple[str, ...] = ("D", "W", "M", "Q")
 """Supported frequencies of the regular calendar (day, week, month start, quarter start)."""
 
 DUPLICATE_RULES: tuple[str, ...] = ("sum", "refuse")
+DECIMAL_MARKS: tuple[str, ...] = (".", ",")
+"""The decimal marks a user can name for a CSV file: '.' reads 44.537 as a decimal number;
+',' reads 1.234,5 as 1234.5 and 44.537 as 44537 ('.' groups thousands)."""
 WEEK_DATES: tuple[str, ...] = (
     "start",
     "end",

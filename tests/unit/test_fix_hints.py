@@ -132,6 +132,16 @@ def _actuals_without_the_plans_columns(store: MemoryStore, _plan: str) -> None:
     )
 
 
+def _actuals_in_the_wrong_scale(store: MemoryStore, plan: str) -> None:
+    """Actuals a thousandfold below the series' sales (as 44.537 read for 44537); this plan's
+    forecast is a millionfold its history's sales."""
+    forecast = plans.load_blob_frame(store, plan, "baseline")[["unique_id", "ds", "baseline"]]
+    small = forecast.rename(columns={"baseline": "y"}).assign(y=lambda f: f["y"] / 1e9)
+    actuals.upload_actuals(
+        store, plan, small.to_csv(index=False).encode(), filename="small.csv", actor="olga"
+    )
+
+
 def _short_replay() -> None:
     history, attributes, _ = team_frames()
     replay.replay_frames(
@@ -199,6 +209,7 @@ REFUSALS: dict[FixKey, Callable[[MemoryStore, str], object]] = {
     FixKey.LIST_PLANS: lambda s, p: plans.get_plan(s, "nope"),
     FixKey.UPLOAD_ACTUALS: lambda s, p: s.get_actuals(p),
     FixKey.ACTUALS_COLUMNS: _actuals_without_the_plans_columns,
+    FixKey.ACTUALS_SCALE: _actuals_in_the_wrong_scale,
     FixKey.NAME_PLAN: lambda s, p: plans.check_plan_name(" "),
     FixKey.GIVE_ATTRIBUTES: lambda s, p: plans.create_plan_from_frames(
         s,

@@ -205,7 +205,12 @@ def test_every_upload_page_checks_the_size_on_the_server(app, page_input, output
             ("nav-session", "data", {"plan_id": None}),
             ("actuals-restore", "n_clicks", None),
         ]
-        state = [filename_state, ("actuals-restore-version", "value", None)]
+        state = [
+            filename_state,
+            ("actuals-restore-version", "value", None),
+            ("actuals-decimal", "value", ""),
+            ("actuals-confirm-scale", "value", []),
+        ]
 
     response = post(client, app, output, inputs, state)
 
@@ -281,3 +286,97 @@ def test_host_names_are_compared_without_port_and_case(header, name):
     from dashboard.server import host_name
 
     assert host_name(header) == name
+
+
+ACTUALS_OUTPUT = (
+    "..actuals-figure.figure...actuals-grid.rowData...actuals-verdict.children..."
+    "actuals-alert.children.."
+)
+
+
+def post_actuals(client, app, contents: str, filename: str, plan_id: str | None):
+    session = {"plan_id": plan_id}
+    return post(
+        client,
+        app,
+        ACTUALS_OUTPUT,
+        [
+            ("actuals-upload", "contents", contents),
+            ("nav-session", "data", session),
+            ("actuals-restore", "n_clicks", None),
+        ],
+        [
+            ("actuals-upload", "filename", filename),
+            ("actuals-restore-version", "value", None),
+            ("actuals-decimal", "value", ""),
+            ("actuals-confirm-scale", "value", []),
+        ],
+    )
+
+
+def gzip_bomb(unpacked_mb: int) -> bytes:
+    """A .csv.gz a few kilobytes small that unpacks to `unpacked_mb` MB."""
+    import gzip
+    import io
+
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as packed:
+        packed.write(b"unique_id,ds,y\n")
+        block = b"0" * (1024 * 1024)
+        for _ in range(unpacked_mb):
+            packed.write(block)
+    return out.getvalue()
+
+
+def test_a_gzip_bomb_sent_to_the_actuals_page_is_refused_for_what_it_unpacks_to(app):
+    client = browser(app)
+    bomb = gzip_bomb(12)  # the upload limit here is 1 MB: 4 MB may be unpacked
+    assert len(bomb) < 100_000
+
+    response = post_actuals(client, app, data_url(bomb), "bomb.csv.gz", None)
+
+    said = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "bomb.csv.gz: the gzip file unpacks to more than 4 MB (the limit)" in said
+    assert "4 times the upload limit of 1 MB" in said and "uncompressed or split it" in said
+    assert "forecast plan actuals" in said  # the command line reads bigger files
+
+
+def test_a_gzip_bomb_dropped_on_the_data_page_is_refused_and_not_kept(app):
+    client = browser(app)
+
+    out = stash(client, app, gzip_bomb(12), "bomb.csv.gz")
+
+    assert out["data-file"]["data"] is None
+    assert "unpacks to more than 4 MB" in json.dumps(out["data-upload-status"]["children"])
+    uploads_dir = app.server.config["FORECAST_DASHBOARD_CTX"].cache_dir() / "uploads"
+    assert list(uploads_dir.glob("*")) == []
+
+
+def test_a_compressed_upload_within_the_bound_is_read(app):
+    import gzip
+
+    client = browser(app)
+
+    out = stash(client, app, gzip.compress(SALES), "sales.csv.gz")
+
+    assert out["data-file"]["data"] is not None
+
+
+def test_an_actuals_file_name_sent_by_the_browser_is_kept_as_a_short_base_name(app):
+    from forecast.services import plans
+    from tests.unit.test_services_negotiation import team_plan
+
+    ctx = app.server.config["FORECAST_DASHBOARD_CTX"]
+    plan_id = team_plan(ctx.store, "named", {})
+
+    rows = plans.load_blob_frame(ctx.store, plan_id, "baseline")[["unique_id", "ds", "baseline"]]
+    csv = rows.rename(columns={"baseline": "y"}).to_csv(index=False).encode()
+    client = browser(app, "olga")
+    long_name = "../../" + "a" * 300_000 + ".csv"
+
+    response = post_actuals(client, app, data_url(csv), long_name, plan_id)
+
+    assert response.status_code == 200
+    kept = ctx.store.actuals_versions(plan_id)[-1].filename
+    assert len(kept) == 200 and kept.endswith(".csv") and "/" not in kept

@@ -13,6 +13,7 @@ from forecast.cli.common import (
     AsOpt,
     DataDirOpt,
     DbOpt,
+    DecimalOpt,
     JsonOpt,
     PlanArg,
     acting_user,
@@ -50,6 +51,15 @@ def actuals_cmd(
         Duplicates,
         typer.Option(help="Rows of the same series and period: sum (default) or refuse."),
     ] = "sum",
+    decimal: DecimalOpt = None,
+    confirm_scale: Annotated[
+        bool,
+        typer.Option(
+            "--confirm-scale",
+            help="Keep actuals a hundredfold or more off the plan's forecast and history (refused "
+            "otherwise, as numbers read in the wrong unit or decimal mark).",
+        ),
+    ] = False,
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
@@ -68,6 +78,8 @@ def actuals_cmd(
         actor=acting_user(as_user, db, data_dir),
         filename=file.name,
         duplicates=duplicates,
+        decimal=decimal,
+        confirm_scale=confirm_scale,
     )
     if as_json:
         echo_json(upload.to_dict())

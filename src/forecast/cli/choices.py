@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from forecast.cli.conventions import choice, choice_enum
 from forecast.vocabulary import (
     AUTH_MODES,
+    DECIMAL_MARKS,
     DUPLICATE_RULES,
     EVENT_KINDS,
     EXPORT_FORMATS,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     Frequency: TypeAlias = str
     Duplicates: TypeAlias = str
     WeekDates: TypeAlias = str
+    DecimalMark: TypeAlias = str
     EventKind: TypeAlias = str
     ReasonCode: TypeAlias = str
     PlanLevel: TypeAlias = str
@@ -48,6 +50,7 @@ else:
     Frequency = choice(FREQUENCIES)
     Duplicates = choice(DUPLICATE_RULES)
     WeekDates = choice(WEEK_DATES)
+    DecimalMark = choice(DECIMAL_MARKS)
     EventKind = choice(EVENT_KINDS)
     ReasonCode = choice(REASON_CODES)
     PlanLevel = choice(PLAN_LEVELS)

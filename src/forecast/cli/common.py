@@ -20,7 +20,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from forecast.cli.choices import Duplicates, Frequency, Model, WeekDates
+from forecast.cli.choices import DecimalMark, Duplicates, Frequency, Model, WeekDates
 from forecast.cli.conventions import (
     EXIT_BAD_INPUT,
     EXIT_NOT_FOUND,
@@ -118,6 +118,15 @@ WeekDatesOpt = Annotated[
         "--week-dates",
         help="How a weekly file dates its weeks: start (by the first day) or end (by the last "
         "day, 'week ending', as US retail files do); weeks are then dated by their first day.",
+    ),
+]
+DecimalOpt = Annotated[
+    DecimalMark | None,
+    typer.Option(
+        "--decimal",
+        help="Decimal mark of a CSV file: '.' (44.537 is 44.537) or ',' (a decimal comma, '.' "
+        "grouping thousands: 44.537 is 44537). Default: detected; a column written like 44.537 "
+        "throughout is refused as ambiguous until it is named.",
     ),
 ]
 ModelOpt = Annotated[

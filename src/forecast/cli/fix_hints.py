@@ -71,6 +71,9 @@ CLI_FIXES: Mapping[FixKey, str] = {
     FixKey.UPLOAD_ACTUALS: "upload them with `forecast plan actuals {plan} FILE`",
     FixKey.ACTUALS_COLUMNS: "rename the file's columns to {columns} (or unique_id, ds, y) and "
     "run `forecast plan actuals {plan} FILE` again",
+    FixKey.ACTUALS_SCALE: "check the file's unit and decimal mark: re-export it in the plan's "
+    "unit, or pass --decimal , when '.' groups thousands (44.537 for 44537); if the numbers are "
+    "right, run `forecast plan actuals {plan} FILE --confirm-scale`",
     FixKey.NAME_PLAN: "pass --name",
     FixKey.GIVE_ATTRIBUTES: "give an attributes file with --attributes",
     FixKey.REPLAY_AT_LEAST_ONE: "give --cycles and --horizon of at least 1",

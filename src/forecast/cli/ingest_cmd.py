@@ -9,6 +9,7 @@ import typer
 
 from forecast.cli.common import (
     DateColOpt,
+    DecimalOpt,
     DuplicatesOpt,
     FreqOpt,
     IdColOpt,
@@ -42,6 +43,7 @@ def ingest(
     freq: FreqOpt = None,
     duplicates: DuplicatesOpt = "sum",
     week_dates: WeekDatesOpt = "start",
+    decimal: DecimalOpt = None,
     attributes: Annotated[
         Path | None,
         typer.Option("--attributes", help="Table of per-series attributes (e.g. a store table)."),
@@ -70,6 +72,7 @@ def ingest(
         duplicates=duplicates,
         attributes_file=attributes,
         week_dates=week_dates,
+        decimal=decimal,
     )
     if out is not None:
         write_history(result, out)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast import schema
+from forecast import bounds, schema
 from forecast.plan import AGREED, PlanState
 from forecast.services.errors import (
     NEUTRAL_FIXES,
@@ -117,14 +117,20 @@ def _preview(values: list[str]) -> str:
     return shown + (f" and {len(values) - NAMES_SHOWN} more" if len(values) > NAMES_SHOWN else "")
 
 
-def _header(source: str | Path | bytes) -> set[str]:
-    """Column names of a text file's first line, comma, semicolon or tab separated (empty for a
-    spreadsheet or Parquet file: the reader tries both layouts on those)."""
+def _unpacked(source: str | Path | bytes, filename: str | None) -> tuple[bytes, str, set[str]]:
+    """The file's bytes (read and gunzipped once, however many layouts are tried), the name
+    problems give it, and the column names of a text file's first line (empty for a spreadsheet
+    or Parquet file: the reader tries both layouts on those)."""
+    from forecast.engine.ingest import IngestError, unpacked
     from forecast.services.file_check import header_of
 
     if isinstance(source, str | Path) and not Path(source).is_file():
         raise Invalid(f"cannot read the actuals file {source!s}: there is no such file")
-    return set(header_of(source))
+    try:
+        raw, name = unpacked(source, filename)
+    except IngestError as exc:
+        raise InvalidFile(f"actuals: {exc}", exc.problems) from exc
+    return raw, name, set(header_of(raw))
 
 
 def read_actuals(
@@ -134,8 +140,10 @@ def read_actuals(
     *,
     filename: str | None = None,
     duplicates: str = "sum",
+    decimal: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """The file as ``unique_id, ds, y`` on the plan's calendar, and the reader's notes."""
+    """The file as ``unique_id, ds, y`` on the plan's calendar, and the reader's notes.
+    ``decimal``: the CSV file's decimal mark ('.' or ','; None: detected, see ``read_sales``)."""
     from forecast.engine.ingest import IngestError, NoRows, Problem, read_sales
 
     state = get_plan(store, plan)
@@ -145,11 +153,12 @@ def read_actuals(
         "duplicates": duplicates,
         "shut_weekdays": tuple(mapping.get("weekdays_never") or ()),
         "dense_days": bool(mapping.get("dense_days")),
+        "decimal": decimal,
     }
     if mapping.get("week_dates") == "end":  # dated as the plan's history was
         options["week_dates"] = "end"
     long = {"id_cols": [schema.UNIQUE_ID], "date_col": schema.DS, "value_col": schema.Y}
-    header = _header(source)
+    raw, shown, header = _unpacked(source, filename)
     attempts: list[dict[str, Any]] = []
     if {schema.UNIQUE_ID, schema.DS, schema.Y} <= header:
         attempts.append(options | long)
@@ -174,7 +183,7 @@ def read_actuals(
         attempts.append(options)
     for attempt, tried in enumerate(attempts, start=1):
         try:
-            result = read_sales(source, filename=filename, **tried)
+            result = read_sales(raw, filename=shown, **tried)
             break
         except IngestError as exc:
             if attempt == len(attempts):
@@ -405,17 +414,32 @@ def upload_actuals(
     actor: str,
     filename: str | None = None,
     duplicates: str = "sum",
+    decimal: str | None = None,
+    confirm_scale: bool = False,
 ) -> ActualsUpload:
     """Keep the file's actuals of the plan's series and periods as the plan's next actuals
-    version (merged over the previous one) with one audit row; refuse a file with no overlap."""
+    version (merged over the previous one) with one audit row; refuse a file with no overlap.
+
+    Actuals a hundredfold or more off the plan's own numbers (`scale_refusal`: a thousands
+    separator read as a decimal point, a file in thousands or in cents) are refused, nothing
+    kept, unless ``confirm_scale``. ``decimal``: the CSV file's decimal mark (see
+    ``read_sales``)."""
     state = get_plan(store, plan)
     if not (actor or "").strip():
         raise Invalid("uploading actuals needs a user name (who uploaded them)")
     require_actuals_role(state, actor)
     require_not_archived(state, "upload actuals to it")
-    name = filename or (Path(source).name if not isinstance(source, bytes) else "actuals")
+    # A browser's file name (or a path) kept as its base name, at most ~200 characters.
+    name = bounds.base_filename(
+        filename or (Path(source).name if not isinstance(source, bytes) else ""), "actuals"
+    )
     frame, notes = read_actuals(
-        store, state.plan_id, source, filename=filename, duplicates=duplicates
+        store,
+        state.plan_id,
+        source,
+        filename=name if filename else None,
+        duplicates=duplicates,
+        decimal=decimal,
     )
     baseline = load_blob_frame(store, state.plan_id, "baseline")
     series = pd.Index(baseline[schema.UNIQUE_ID].astype(str).unique())
@@ -438,6 +462,14 @@ def upload_actuals(
             "check the ids and the dates (the plan's periods start on "
             f"{first:%A}s)"
         )
+    if not confirm_scale:
+        history = load_blob_frame(store, state.plan_id, "history")
+        why = scale_refusal(inside, baseline, history)
+        if why is not None:
+            raise Invalid(
+                f"actuals: {name}: {why}; nothing was kept",
+                Fix(FixKey.ACTUALS_SCALE, plan=state.plan_id),
+            )
     for attempt in range(1, MERGE_ATTEMPTS + 1):
         # Merged over the version in force; kept only if that is still the latest when written
         # (another upload or a restore in between: merged again over the new one).
@@ -506,6 +538,72 @@ def upload_actuals(
         changed=changed,
         filename=name,
     )
+
+
+SCALE_FACTOR = 100
+"""Actuals whose typical series-period is this many times smaller (or larger) than the plan's
+forecast of it, and than the series' usual sales in the history, are refused as read in the
+wrong scale (unless confirmed)."""
+
+
+def scale_refusal(
+    actuals: pd.DataFrame, baseline: pd.DataFrame, history: pd.DataFrame
+) -> str | None:
+    """Why `actuals` look read in the wrong scale (None: they do not).
+
+    Two robust comparisons, both of which must be a factor of ``SCALE_FACTOR`` or more off in
+    the same direction: the median, over the series-periods where both are above zero, of the
+    actual divided by the plan's forecast (baseline) of it; and the median, over actuals above
+    zero, of the actual divided by the series' usual sale in the history (the median of its
+    sales above zero: a slow seller's occasional sale is not off from that). Zero weeks, series
+    the history never sold and a partial upload do not move a median; one that cannot be
+    computed does not refuse."""
+    y, base = schema.Y, schema.BASELINE
+    sold = actuals[actuals[y] > 0]
+    if sold.empty:
+        return None
+    cells = sold.merge(baseline[[*KEY, base]], on=KEY, how="inner")
+    cells = cells[cells[base] > 0]
+    to_forecast = float(np.median(cells[y] / cells[base])) if len(cells) else None
+    usual = history[history[y] > 0].groupby(schema.UNIQUE_ID)[y].median().rename("usual")
+    seen = sold.join(usual, on=schema.UNIQUE_ID).dropna(subset=["usual"])
+    to_history = float(np.median(seen[y] / seen["usual"])) if len(seen) else None
+    ratios = [r for r in (to_forecast, to_history) if r is not None]
+    if not ratios:
+        return None
+    if all(r <= 1 / SCALE_FACTOR for r in ratios):
+        direction = "small"
+    elif all(r >= SCALE_FACTOR for r in ratios):
+        direction = "large"
+    else:
+        return None
+    parts = []
+    if to_forecast is not None:
+        parts.append(
+            f"{_times(to_forecast)} the plan's forecast for the same series and periods "
+            f"(median over {len(cells)} series-period(s) with both above zero; these total "
+            f"{_amount(cells[y].sum())} against a forecast of {_amount(cells[base].sum())})"
+        )
+    if to_history is not None:
+        parts.append(
+            f"{_times(to_history)} the same series' usual sales in the plan's history (median "
+            f"over {len(seen)} series-period(s))"
+        )
+    return (
+        f"these actuals are about {' and about '.join(parts)}: {SCALE_FACTOR} times too {direction} "
+        "or more, as a number read in the wrong unit or with the wrong decimal mark is"
+    )
+
+
+def _amount(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:.3g}"
+
+
+def _times(ratio: float) -> str:
+    """0.001 as '0.1 % of', 1000 as '1,000 times'."""
+    if ratio < 1:
+        return f"{100 * ratio:.2g} % of"
+    return f"{ratio:,.0f} times"
 
 
 def restore_actuals(store: PlanRepository, plan: str, version: int, *, actor: str) -> ActualsUpload:

@@ -35,6 +35,7 @@ def read_sales_file(
     duplicates: str = "sum",
     attributes_file: str | Path | None = None,
     week_dates: str = "start",
+    decimal: str | None = None,
 ) -> IngestResult:
     """Read a sales file into the long contract; raises ``InvalidFile`` listing every problem."""
     try:
@@ -47,6 +48,7 @@ def read_sales_file(
             duplicates=duplicates,
             attributes_file=attributes_file,
             week_dates=week_dates,
+            decimal=decimal,
         )
     except IngestError as exc:
         raise InvalidFile(str(exc), exc.problems) from exc

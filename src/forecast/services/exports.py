@@ -269,6 +269,7 @@ def import_bundle(
     *,
     trust: bool = False,
     name: str | None = None,
+    unpacked_limit: int | None = None,
 ) -> str:
     """Re-create the plan of a JSON bundle (same document, data, ledger and targets) and return its id.
 
@@ -292,7 +293,7 @@ def import_bundle(
         _require_admin_for_trust(store, actor)
     try:
         bundle = export.read_bundle(bytes(data), store.installation_key(), trust=trust)
-        state, blobs, change = _verified_copy(store, bundle, actor, new_name)
+        state, blobs, change = _verified_copy(store, bundle, actor, new_name, unpacked_limit)
     except export.ExportError as exc:
         raise Invalid.from_error(exc) from exc
     except ServiceError:
@@ -314,7 +315,7 @@ def import_bundle(
     return state.plan_id
 
 
-def _blob_frames(bundle: export.Bundle) -> dict[str, bytes]:
+def _blob_frames(bundle: export.Bundle, unpacked_limit: int | None = None) -> dict[str, bytes]:
     from forecast.engine.ingest import IngestError, bounds
 
     # Read models are derived from the rest: computed here from what is imported, never taken
@@ -327,7 +328,9 @@ def _blob_frames(bundle: export.Bundle) -> dict[str, bytes]:
         raise Invalid(f"the bundle has no {', '.join(missing)} data", Fix(FixKey.EXPORT_BUNDLE))
     for kind, data in blobs.items():
         try:
-            bounds.check_parquet(data, kind)  # a Parquet file within the bounds, not a bomb
+            # A Parquet file within the bounds (a bundle uploaded to the dashboard: the
+            # upload's), not a bomb.
+            bounds.check_parquet(data, kind, limit=unpacked_limit or bounds.MAX_UNPACKED_BYTES)
         except IngestError as exc:
             problem = exc.problems[0]
             raise Invalid(f"the bundle's {kind!r} data: {problem.message}") from exc
@@ -335,9 +338,13 @@ def _blob_frames(bundle: export.Bundle) -> dict[str, bytes]:
 
 
 def _verified_copy(
-    store: PlanRepository, bundle: export.Bundle, actor: str, name: str | None = None
+    store: PlanRepository,
+    bundle: export.Bundle,
+    actor: str,
+    name: str | None = None,
+    unpacked_limit: int | None = None,
 ) -> tuple[PlanState, dict[str, bytes], Change]:
-    blobs = _blob_frames(bundle)
+    blobs = _blob_frames(bundle, unpacked_limit)
     try:
         state = PlanState.from_dict(bundle.doc)
     except (TypeError, KeyError, ValueError, AttributeError) as exc:

@@ -43,6 +43,7 @@ from forecast.services.plans import (
     BASELINE,
     HISTORY,
     change_plan,
+    check_text,
     get_plan,
     load_blob_frame,
     version_frame,
@@ -344,6 +345,7 @@ def claim(
 ) -> PlanState:
     """Make, raise or lower the claim of `team` (its lead only), as an amount or a percent of the
     team's basis, with a note on the initiative."""
+    check_text("a claim's note", note)
     currency = get_plan(store, plan).currency
     amount_minor = None if amount is None else _minor_amount(amount, "claim amount", currency)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from forecast import schema
+from forecast import bounds, schema
 from forecast.bounds import MAX_HORIZON as MAX_HORIZON  # re-exported for the pages
 from forecast.bounds import horizon_problem
 from forecast.plan import (
@@ -281,6 +281,7 @@ def change_plan(
     An archived plan is refused whatever `allow_locked` says (only `unarchive` passes
     `allow_archived`)."""
     check_actor(actor)
+    check_text("a change's reason", reason)
     retry = retry_stale and expected_version is None
     attempt = 0
     while True:
@@ -533,6 +534,7 @@ def _set_archived(
     expected_version: int | None,
 ) -> PlanState:
     doing = "archive" if archived else "unarchive"
+    check_text(f"the reason to {doing} a plan", reason)
     state = get_plan(store, plan)
     if not may_archive(store, state, actor):
         holders = sorted(u for u in state.members if state.has_role(u, "owner"))
@@ -663,6 +665,7 @@ def read_file(
     attributes_file: str | Path | bytes | None = None,
     attributes_filename: str | None = None,
     week_dates: str = "start",
+    decimal: str | None = None,
 ) -> Any:
     """Read a sales file into the long contract without storing anything (the upload preview).
 
@@ -684,6 +687,8 @@ def read_file(
         options["attributes_filename"] = attributes_filename
     if week_dates != "start":
         options["week_dates"] = week_dates
+    if decimal is not None:
+        options["decimal"] = decimal
     try:
         return read_sales(source, filename=filename, **options)
     except IngestError as exc:
@@ -712,6 +717,7 @@ def create_plan(
     jobs: int = 1,
     progress: Progress | None = None,
     week_dates: str = "start",
+    decimal: str | None = None,
 ) -> PlanState:
     """Ingest a sales file, compute the baseline, and store a new draft plan (one transaction).
     ``week_dates="end"``: a weekly file dates each week by its last day (see ``read_sales``);
@@ -722,6 +728,8 @@ def create_plan(
     refuse_taken_name(store, name, actor, doing=NAME_TAKEN_FIX)  # before the slow part
     _currency(currency)  # refuse a bad code before reading the file
     check_model(model)
+    if filename is not None:  # a browser's file name: its base name, at most ~200 characters
+        filename = bounds.base_filename(filename, "upload")
     _report(progress, 0.0, "reading the sales file")
     result = read_file(
         source,
@@ -733,6 +741,7 @@ def create_plan(
         attributes_file=attributes_file,
         attributes_filename=attributes_filename,
         week_dates=week_dates,
+        decimal=decimal,
     )
     if filename is None and not isinstance(source, bytes):
         filename = Path(source).name
@@ -819,6 +828,14 @@ def check_plan_name(name: str) -> str:
             "choose a shorter name"
         )
     return name
+
+
+def check_text(field: str, text: str | None, limit: int = bounds.MAX_TEXT_CHARS) -> None:
+    """Refuse free text over its bound (`forecast.bounds`: notes, reasons and explanations a
+    few thousand characters, names ~200), naming the field, the limit and the length."""
+    problem = bounds.text_problem(field, text, limit)
+    if problem is not None:
+        raise Invalid(problem + "; nothing was changed")
 
 
 def check_actor(actor: str) -> None:
@@ -1171,7 +1188,6 @@ def _stretch_calibration(
 
 def _check_bounds(history: pd.DataFrame, baseline: pd.DataFrame) -> None:
     """Values and totals within ``forecast.bounds``, so every sum in minor units stays exact."""
-    from forecast import bounds
 
     for what, frame, col in (
         ("history", history, schema.Y),

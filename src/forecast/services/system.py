@@ -15,7 +15,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from forecast import overrides, schema
+from forecast import bounds, overrides, schema
 from forecast.engine.calendar import season_length
 from forecast.engine.uplift import Uplift, flag_for_kind, learned_uplift, series_uplift
 from forecast.money import format_percent as percent_text
@@ -397,6 +397,8 @@ def add_event(
 ) -> Saved:
     """Add an event. Without effect/value and with `use_suggestion`, the learned uplift is used;
     the suggestion (when there is one) is recorded on the event either way."""
+    plans.check_text("an event's name", name, bounds.MAX_NAME_CHARS)
+    plans.check_text("an event's reason", reason)
     state = plans.get_plan(store, plan)
     plans.require_role(state, actor, "planner", "add events")
     plans.require_unlocked(state, "add events")
@@ -592,6 +594,8 @@ def edit_event(
     """Change some fields of an event (the others stay); it keeps its place in the order. With
     `use_suggestion` its value becomes what the system offers for it as it then stands (the
     learned uplift, net of what a seasonal naive baseline repeats)."""
+    plans.check_text("an event's name", name, bounds.MAX_NAME_CHARS)
+    plans.check_text("an event's reason", reason)
     state = plans.get_plan(store, plan)
     plans.require_role(state, actor, "planner", "edit events")
     plans.require_unlocked(state, "edit events")
@@ -652,6 +656,7 @@ def remove_event(
     reason: str | None = None,
     expected_version: int | None = None,
 ) -> Saved:
+    plans.check_text("the reason for removing an event", reason)
     state = plans.get_plan(store, plan)
     old = get_event(state, event_id)
 
@@ -723,6 +728,7 @@ def explain(
     """Explain marked deviations in one change: one cell (`level`, `key`, `ds`), several
     (`cells` = [(level, key, ds), ...]), or with `event_id` every unexplained marked cell that
     event touches (and with ``ds`` only those of that period)."""
+    plans.check_text("an explanation", text)
     state = plans.get_plan(store, plan)
     plans.require_role(state, actor, "planner", "explain deviations")
     plans.require_unlocked(state, "explain deviations")
@@ -986,6 +992,7 @@ def mark_factor(
     baseline uses the new one."""
     from forecast.engine.baseline import forecast_baseline
 
+    plans.check_text("a factor's name", name, bounds.MAX_NAME_CHARS)
     state = plans.get_plan(store, plan)
     plans.require_role(state, actor, "planner", "mark factors")
     plans.require_unlocked(state, "mark factors")

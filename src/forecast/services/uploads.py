@@ -108,3 +108,33 @@ class UploadStore:
     def _delete(self, token: str) -> None:
         for path in (self.folder / token, self.folder / f"{token}.json"):
             path.unlink(missing_ok=True)
+
+
+UNPACK_FACTOR = 4
+"""A file uploaded to the dashboard may unpack (gzip, XLSX sheets, Parquet pages) to this many
+times the server's upload limit; the command line reads files up to the reader's own bound."""
+
+
+def unpack_limit(upload_limit: int) -> int:
+    """The bound on what a file that arrived over HTTP may unpack to."""
+    return UNPACK_FACTOR * int(upload_limit)
+
+
+def unpacked_refusal(content: bytes, filename: str, upload_limit: int, where: str) -> str | None:
+    """Why an uploaded file is refused for what it unpacks to (None: it is within the bound).
+
+    Checked before any reader sees the file: a gzip file is inflated in small steps and only
+    counted, so a bomb costs neither memory nor more time than the bound takes to inflate."""
+    from forecast.engine.ingest import IngestError, check_unpacked
+
+    limit = unpack_limit(upload_limit)
+    fix = (
+        f"files uploaded here may unpack to {UNPACK_FACTOR} times the upload limit of "
+        f"{upload_limit / 1024 / 1024:,.0f} MB: upload it uncompressed or split it, or {where}"
+    )
+    try:
+        check_unpacked(content, filename, limit, fix)
+    except IngestError as exc:
+        problem = exc.problems[0]
+        return f"{filename}: {problem.message}. To load it, {problem.fix}."
+    return None

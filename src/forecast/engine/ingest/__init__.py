@@ -28,7 +28,9 @@
   (2.110.963.582, 1,234.50) are refused, never guessed. Nothing is returned half-read.
 """
 
+from forecast.engine.ingest.bounds import check_unpacked
 from forecast.engine.ingest.core import read_sales
+from forecast.engine.ingest.reader import unpacked
 from forecast.engine.ingest.regularise import pandas_freq
 from forecast.engine.ingest.types import (
     ColumnMapping,
@@ -48,6 +50,8 @@ __all__ = [
     "NoRows",
     "Problem",
     "ValueChoice",
+    "check_unpacked",
     "pandas_freq",
     "read_sales",
+    "unpacked",
 ]

@@ -28,11 +28,33 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:,.0f} MB"
 
 
-def too_big(name: str, what: str) -> IngestError:
-    return IngestError([Problem.whole_file(name, what, _SPLIT_FIX)])
+def too_big(name: str, what: str, fix: str = _SPLIT_FIX) -> IngestError:
+    return IngestError([Problem.whole_file(name, what, fix)])
 
 
-def check_xlsx(raw: bytes, name: str) -> None:
+def check_unpacked(raw: bytes, name: str, limit: int, fix: str) -> None:
+    """Refuse a file (an upload) that unpacks to more than `limit` bytes, with `fix`: a gzip
+    file inflated in steps and counted (nothing kept, so memory stays small), an XLSX's sheet
+    data from its zip directory, a Parquet file's pages from its footer. Other files pass."""
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            gunzip(raw, name, limit=limit, fix=fix, keep=False)
+        except (OSError, EOFError, zlib.error):
+            return  # a damaged file: the reader says so
+    elif raw[:4] == b"PK\x03\x04":
+        check_xlsx(raw, name, limit=limit, fix=fix, damaged_ok=True)
+    elif raw[:4] == b"PAR1":
+        check_parquet(raw, name, limit=limit, fix=fix, damaged_ok=True)
+
+
+def check_xlsx(
+    raw: bytes,
+    name: str,
+    *,
+    limit: int = MAX_UNPACKED_BYTES,
+    fix: str = _SPLIT_FIX,
+    damaged_ok: bool = False,
+) -> None:
     """Refuse a workbook whose sheets and shared strings unpack to more than the bound.
 
     The sizes come from the zip's directory; Python's zip reader never inflates an entry past the
@@ -41,6 +63,8 @@ def check_xlsx(raw: bytes, name: str) -> None:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             entries = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        if damaged_ok:
+            return
         raise IngestError(
             [
                 Problem.whole_file(
@@ -55,11 +79,12 @@ def check_xlsx(raw: bytes, name: str) -> None:
         for e in entries
         if e.filename.startswith("xl/worksheets/") or e.filename == "xl/sharedStrings.xml"
     )
-    if sheet_bytes > MAX_UNPACKED_BYTES:
+    if sheet_bytes > limit:
         raise too_big(
             name,
             f"the XLSX file unpacks to {_mb(sheet_bytes)} of sheet data, more than the limit of "
-            f"{_mb(MAX_UNPACKED_BYTES)}; it was not read",
+            f"{_mb(limit)}; it was not read",
+            fix,
         )
 
 
@@ -76,13 +101,22 @@ def check_rows_columns(name: str, rows: int, columns: int) -> None:
         )
 
 
-def check_parquet(raw: bytes, name: str) -> None:
+def check_parquet(
+    raw: bytes,
+    name: str,
+    *,
+    limit: int = MAX_UNPACKED_BYTES,
+    fix: str = _SPLIT_FIX,
+    damaged_ok: bool = False,
+) -> None:
     """Rows, columns and unpacked size from the Parquet footer, before any page is read."""
     import pyarrow.parquet as pq
 
     try:
         meta = pq.ParquetFile(io.BytesIO(raw)).metadata
     except Exception as exc:  # pyarrow raises many types for damaged files
+        if damaged_ok:
+            return
         raise IngestError(
             [
                 Problem.whole_file(
@@ -94,31 +128,48 @@ def check_parquet(raw: bytes, name: str) -> None:
         ) from None
     check_rows_columns(name, meta.num_rows, meta.num_columns)
     unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-    if unpacked > MAX_UNPACKED_BYTES:
+    if unpacked > limit:
         raise too_big(
             name,
             f"the Parquet file unpacks to {_mb(unpacked)}, more than the limit of "
-            f"{_mb(MAX_UNPACKED_BYTES)}; it was not read",
+            f"{_mb(limit)}; it was not read",
+            fix,
         )
 
 
-def gunzip(raw: bytes, name: str) -> bytes:
-    """The gzip file's content, refused as soon as it grows past the bound (never inflated whole).
+STEP_BYTES = 1024 * 1024
+"""What `gunzip(keep=False)` inflates at a time: counting needs no more memory than that."""
+
+
+def gunzip(
+    raw: bytes,
+    name: str,
+    *,
+    limit: int = MAX_UNPACKED_BYTES,
+    fix: str = _SPLIT_FIX,
+    keep: bool = True,
+) -> bytes:
+    """The gzip file's content, refused as soon as it grows past `limit` (never inflated whole).
+    With ``keep=False`` only the size is checked: each step is counted and dropped (b"" back).
 
     Concatenated gzip members (as `cat a.gz b.gz` makes) are read one after the other."""
     out = bytearray()
+    size = 0
     data = raw
     while data:
         inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
         while data and not inflater.eof:
-            room = MAX_UNPACKED_BYTES - len(out) + 1
-            out += inflater.decompress(data, room)
+            room = limit - size + 1
+            piece = inflater.decompress(data, room if keep else min(room, STEP_BYTES))
+            size += len(piece)
+            if keep:
+                out += piece
             data = inflater.unconsumed_tail
-            if len(out) > MAX_UNPACKED_BYTES:
+            if size > limit:
                 raise too_big(
                     name,
-                    f"the gzip file unpacks to more than {_mb(MAX_UNPACKED_BYTES)} (the limit); "
-                    "it was not read",
+                    f"the gzip file unpacks to more than {_mb(limit)} (the limit); it was not read",
+                    fix,
                 )
         if not inflater.eof:
             raise zlib.error("the compressed data ends early")

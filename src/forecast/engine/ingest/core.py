@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,7 +43,15 @@ from forecast.engine.ingest.types import (
     Problem,
     ValueChoice,
 )
-from forecast.engine.ingest.values import parse_flag, parse_numbers
+from forecast.engine.ingest.values import (
+    DECIMAL_MARKS,
+    DOT_THOUSANDS_FIX,
+    dot_thousands,
+    dot_thousands_message,
+    maybe_dot_thousands,
+    parse_flag,
+    parse_numbers,
+)
 from forecast.schema import DS, UNIQUE_ID, Y
 from forecast.vocabulary import DUPLICATE_RULES, WEEK_DATES
 
@@ -61,6 +70,7 @@ def read_sales(
     week_dates: str = "start",
     shut_weekdays: Sequence[int] = (),
     dense_days: bool = False,
+    decimal: str | None = None,
 ) -> IngestResult:
     """Read a sales file into `unique_id, ds, y` (+ flag columns) on a regular calendar.
 
@@ -72,6 +82,10 @@ def read_sales(
     ending", as US retail files have them); each week is then labelled by its first day, as
     every plan's periods are. Dates that are not weekly are read as they are, with a note.
 
+    ``decimal``: the decimal mark of a CSV file ('.' or ','; None: detected). Detected, a value
+    column whose every number with a '.' is written like 44.537 is refused as ambiguous (the
+    '.' may group thousands, as in many ';' files); naming the mark reads it one way or the other.
+
     Columns are detected (date, value, series key, 0/1 flags, per-series attributes) unless given.
     Every problem in the file is collected and raised together as `IngestError`; nothing is
     returned half-read. Negative values are kept (returns and corrections are real sales events)
@@ -79,9 +93,9 @@ def read_sales(
     """
     raw, name = reader.load_source(source, filename)
     kind, raw, notes = reader.detect_type(raw, name)
-    requested_freq, option_problems = _check_options(name, freq, duplicates, week_dates)
+    requested_freq, option_problems = _check_options(name, freq, duplicates, week_dates, decimal)
     user_ids = [id_cols] if isinstance(id_cols, str) else (list(id_cols) if id_cols else None)
-    table = _open(raw, name, kind, notes, option_problems)
+    table = _open(raw, name, kind, notes, option_problems, decimal)
     if date_col is None and value_col is None:
         wide = wide_headers(table.sample.columns)
         if len(wide) >= MIN_WIDE_PERIODS:
@@ -119,6 +133,10 @@ def read_sales(
     problems += grouped_number_problems(
         name, value_col_name, row_numbers, numbers.bad, frame[value_col_name]
     )
+    if table.fmt is not None and decimal is None and table.frame is None:
+        problems += _dot_thousands_problems(
+            name, table.fmt, raw, frame, value_col_name, row_numbers, numbers.values
+        )
     flag_values = _flag_values(frame, roles.flags, notes)
     flags = list(flag_values)
 
@@ -320,10 +338,53 @@ def _melt_wide(
     return melted, keys
 
 
+def _dot_thousands_problems(
+    name: str,
+    fmt: reader.CsvFormat,
+    raw: bytes,
+    frame: pd.DataFrame,
+    column: str,
+    row_numbers: np.ndarray,
+    values: np.ndarray,
+) -> list[Problem]:
+    """A CSV value column written like 44.537 throughout: '.' a thousands separator or a
+    decimal point? Refused row by row with both readings, unless the user named the mark. The
+    cells' text is read again only when the numbers allow the doubt (a cheap test first)."""
+    if fmt.decimal != "." or not maybe_dot_thousands(values):
+        return []
+    cells = frame[column]
+    if pd.api.types.is_numeric_dtype(cells.dtype):
+        cells = reader.read_csv_column_text(raw, fmt, list(frame.columns).index(column))
+        if len(cells) != len(frame):
+            return []
+    ambiguous = dot_thousands(cells)
+    if ambiguous is None:
+        return []
+    return row_problems(
+        name, column, row_numbers, ambiguous, cells, dot_thousands_message, DOT_THOUSANDS_FIX
+    )
+
+
 def _check_options(
-    name: str, freq: str | None, duplicates: str, week_dates: str = "start"
+    name: str,
+    freq: str | None,
+    duplicates: str,
+    week_dates: str = "start",
+    decimal: str | None = None,
 ) -> tuple[str | None, list[Problem]]:
     problems = []
+    if decimal is not None and decimal not in DECIMAL_MARKS:
+        problems.append(
+            Problem(
+                name,
+                None,
+                None,
+                str(decimal)[:32],
+                "unknown decimal mark",
+                "use '.' (a decimal point: 44.537 is 44.537) or ',' (a decimal comma, '.' "
+                "grouping thousands: 44.537 is 44537)",
+            )
+        )
     if week_dates not in WEEK_DATES:
         problems.append(
             Problem(
@@ -393,9 +454,19 @@ def _no_rows(name: str, columns: Sequence[object], problems: Sequence[Problem] =
     return NoRows([*problems, problem], problem, tuple(names))
 
 
-def _open(raw: bytes, name: str, kind: str, notes: list[str], problems: list[Problem]) -> _Table:
+def _open(
+    raw: bytes,
+    name: str,
+    kind: str,
+    notes: list[str],
+    problems: list[Problem],
+    decimal: str | None = None,
+) -> _Table:
     if kind == "csv":
         fmt = reader.sniff_csv(raw, name)
+        if decimal in DECIMAL_MARKS and decimal != fmt.decimal:
+            fmt = dataclasses.replace(fmt, decimal=decimal)
+            notes.append(f"read with the decimal mark {decimal!r}, as asked")
         table = _Table(fmt, None, reader.read_csv_sample(raw, fmt, name), fmt.first_data_row)
         if fmt.encoding not in ("utf-8", "utf-8-sig"):
             notes.append(f"file is not UTF-8; read as {fmt.encoding}")

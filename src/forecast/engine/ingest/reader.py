@@ -69,23 +69,34 @@ def load_source(source: str | Path | bytes, filename: str | None) -> tuple[bytes
     return path.read_bytes(), name
 
 
+def unpacked(source: str | Path | bytes, filename: str | None = None) -> tuple[bytes, str]:
+    """The file's bytes, gunzipped when it is gzip (within the bound), and the name used in
+    problems: for reading one file in several ways without reading or unpacking it each time."""
+    raw, name = load_source(source, filename)
+    return (_gunzip(raw, name) if raw[:2] == _GZIP_MAGIC else raw), name
+
+
+def _gunzip(raw: bytes, name: str) -> bytes:
+    try:
+        return bounds.gunzip(raw, name)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise IngestError(
+            [
+                Problem.whole_file(
+                    name,
+                    f"the gzip file is damaged ({exc})",
+                    "compress the file again or pass the uncompressed file",
+                )
+            ]
+        ) from None
+
+
 def detect_type(raw: bytes, name: str) -> tuple[str, bytes, list[str]]:
     """("csv" | "parquet" | "xlsx", bytes after gunzip, notes)."""
     notes: list[str] = []
     lower = name.lower()
     if raw[:2] == _GZIP_MAGIC:
-        try:
-            raw = bounds.gunzip(raw, name)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise IngestError(
-                [
-                    Problem.whole_file(
-                        name,
-                        f"the gzip file is damaged ({exc})",
-                        "compress the file again or pass the uncompressed file",
-                    )
-                ]
-            ) from None
+        raw = _gunzip(raw, name)
         notes.append("file was gzip-compressed")
         if lower.endswith(".gz"):
             lower = lower[:-3]
@@ -325,6 +336,15 @@ def _read_csv(raw: bytes, fmt: CsvFormat, name: str, dtypes: Mapping[str, str]) 
     frame.columns = cleaned
     bounds.check_rows_columns(name, len(frame), frame.shape[1])
     return frame
+
+
+def read_csv_column_text(raw: bytes, fmt: CsvFormat, position: int) -> pd.Series:
+    """One column of the whole file (by position) as the text written in it (NaN where empty),
+    row for row as `read_csv_full` returns the file."""
+    frame = pd.read_csv(
+        io.BytesIO(raw), usecols=[position], dtype=str, keep_default_na=True, **_csv_kwargs(fmt)
+    )
+    return frame.iloc[:, 0]
 
 
 def spreadsheet_rows(raw: bytes, fmt: CsvFormat) -> np.ndarray:

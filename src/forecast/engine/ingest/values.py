@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.bounds import MAX_ABS_VALUE, value_bound_text
+from forecast.vocabulary import DECIMAL_MARKS as DECIMAL_MARKS
 
 _GROUPED = re.compile(r"^[-+]?\d{1,3}(?:[.,'\s\u00a0\u202f]\d{3})+(?:[.,]\d+)?$")
 _MULTI_DOT = re.compile(r"^[-+]?\d+(?:\.\d+){2,}$")
@@ -16,6 +17,13 @@ _DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")
 _MONEY = re.compile(r"^[-+]?\s*[$€£¥]|[$€£¥%]\s*$")
 _EUROPEAN = re.compile(r"^[-+]?\d{1,3}(?:\.\d{3})*(?:,\d+)?$|^[-+]?\d+(?:,\d+)?$")
 _NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
+_DOT_THOUSANDS = re.compile(r"^[-+]?[1-9]\d{0,2}\.\d{3}$")  # 44.537: 44537 or 44.537?
+
+DOT_THOUSANDS_FIX = (
+    "if the '.' groups thousands (as in files with ';' between columns), read the file with the "
+    "decimal mark ',' (--decimal ,); if it is a decimal point, with the decimal mark '.' "
+    "(--decimal .); or re-export the file with plain numbers (e.g. 44537 or 44.537)"
+)
 
 TRUE_TEXT = frozenset({"1", "1.0", "true", "t", "yes", "y"})
 FALSE_TEXT = frozenset({"0", "0.0", "false", "f", "no", "n"})
@@ -56,6 +64,49 @@ def parse_numbers(column: pd.Series, decimal_comma: bool = False) -> ParsedNumbe
             ~np.isnan(values) & ~(np.abs(values) <= MAX_ABS_VALUE)
         )
     return ParsedNumbers(values, missing, bad)
+
+
+def maybe_dot_thousands(values: np.ndarray) -> bool:
+    """Whether numbers read with '.' as the decimal point could have been written with '.' as a
+    thousands separator (44.537 for 44537): every value with a fraction lies in 1..999.999 with
+    at most three decimals, and one has exactly three. Cheap (no text); `dot_thousands` decides
+    on the cells' text."""
+    finite = values[np.isfinite(values)]
+    frac = np.abs(finite[finite != np.round(finite)])
+    if not len(frac) or ((frac < 1) | (frac >= 1000)).any():
+        return False
+    milli, centi = frac * 1000, frac * 100
+    if not np.allclose(milli, np.round(milli), rtol=0, atol=1e-6):
+        return False
+    return bool((~np.isclose(centi, np.round(centi), rtol=0, atol=1e-6)).any())
+
+
+def dot_thousands(cells: pd.Series) -> np.ndarray | None:
+    """The cells written like 44.537 when every cell with a '.' is written so (exactly three
+    digits after a single '.', one to three before it, not starting with 0): the '.' may group
+    thousands or be a decimal point, so the column's magnitude is ambiguous. None when a cell
+    with a '.' is written otherwise (12.5, 0.375, 1234.567): then the '.' is a decimal point."""
+    present = cells.notna().to_numpy(dtype=bool)
+    text = cells.astype("str").str.strip()
+    dotted = text.str.contains(".", regex=False).to_numpy(dtype=bool) & present
+    if not dotted.any():
+        return None
+    matched = text.str.fullmatch(_DOT_THOUSANDS.pattern).fillna(False).to_numpy(dtype=bool)
+    grouped = matched & present
+    if (dotted & ~grouped).any():
+        return None
+    return grouped
+
+
+def dot_thousands_message(text: str | None) -> str:
+    """Both readings of a cell such as 44.537."""
+    cell = (text or "").strip()
+    whole = cell.replace(".", "")
+    return (
+        f"value {cell} is ambiguous: every number with a '.' in this column has exactly three "
+        f"digits after it, so the '.' may group thousands ({cell} = {whole}) or be a decimal "
+        f"point ({cell}); its magnitude is not guessed"
+    )
 
 
 def number_problem(text: str) -> tuple[str, str]:
