@@ -53,6 +53,7 @@ DATA_TEAM_ATTR = "data-team-attr"
 DATA_MODEL = "data-model"
 DATA_CURRENCY = "data-currency"
 DATA_MAP_WEEK_DATES = "data-map-week-dates"
+DATA_MAP_DECIMAL = "data-map-decimal"
 DATA_CREATE = "data-create"
 DATA_CREATE_HINT = "data-create-hint"  # what is missing before a plan can be created
 DATA_CANCEL = "data-cancel"

@@ -28,6 +28,7 @@ FORM = (
     State(ids.DATA_MAP_FREQ, "value"),
     State(ids.DATA_CURRENCY, "value"),
     State(ids.DATA_MAP_WEEK_DATES, "value"),
+    State(ids.DATA_MAP_DECIMAL, "value"),
 )
 
 
@@ -42,6 +43,7 @@ def plan_request(
     freq: str | None,
     currency: str | None,
     week_dates: str | None = None,
+    decimal: str | None = None,
 ) -> dict[str, Any] | str:
     """`plans.create_plan`'s options from the form; what to do first (str) when the sales column
     is not picked: a plan is never made from a column the page only guessed."""
@@ -58,6 +60,7 @@ def plan_request(
         "freq": freq or None,
         "currency": currency or None,
         "week_dates": week_dates or "start",
+        "decimal": decimal if decimal in (".", ",") else None,
     }
 
 

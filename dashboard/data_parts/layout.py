@@ -20,6 +20,11 @@ WEEK_DATES = (
     ("the week's first day", "start"),
     ("the week's last day (week ending, as US retail files)", "end"),
 )
+DECIMALS = (
+    ("detected from the file", ""),
+    ("'.' (44.537 is 44.537)", "."),
+    ("',' ('.' groups thousands: 44.537 is 44537)", ","),
+)
 
 
 def stores(ctx: DashboardContext) -> list[dcc.Store]:
@@ -125,6 +130,16 @@ def mapping_card() -> dbc.Card:
                         clearable=False,
                     ),
                     ids.DATA_MAP_WEEK_DATES,
+                ),
+                *_field(
+                    "Decimal mark of the sales column",
+                    dcc.Dropdown(
+                        id=ids.DATA_MAP_DECIMAL,
+                        options=[{"label": label, "value": value} for label, value in DECIMALS],
+                        value="",
+                        clearable=False,
+                    ),
+                    ids.DATA_MAP_DECIMAL,
                 ),
                 dbc.Button(
                     "Apply mapping", id=ids.DATA_APPLY_MAPPING, className="mt-3", color="secondary"

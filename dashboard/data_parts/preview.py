@@ -44,6 +44,7 @@ def read_options(
     value_col: str | None,
     freq: str | None,
     week_dates: str | None = None,
+    decimal: str | None = None,
 ) -> dict[str, Any]:
     """`check_file`'s options: a new file is read with everything detected (at the frequency the
     sample comes with); any other trigger keeps the mapping as it stands on the page."""
@@ -55,16 +56,31 @@ def read_options(
         "value_col": value_col or None,
         "freq": freq or None,
         "week_dates": week_dates or "start",
+        "decimal": decimal_mark(decimal),
     }
 
 
+def decimal_mark(value: Any) -> str | None:
+    """The reader's ``decimal`` from the page's choice (anything else the browser sends: detect)."""
+    return value if value in (".", ",") else None
+
+
 def preview(
-    ctx: DashboardContext, file, _apply, dropped, value_col, id_cols, date_col, freq, week_dates
+    ctx: DashboardContext,
+    file,
+    _apply,
+    dropped,
+    value_col,
+    id_cols,
+    date_col,
+    freq,
+    week_dates,
+    decimal=None,
 ) -> tuple:
     if not upload.has_file(file):
         return view.NOTHING
     options = read_options(
-        callback_ctx.triggered_id, file, id_cols, date_col, value_col, freq, week_dates
+        callback_ctx.triggered_id, file, id_cols, date_col, value_col, freq, week_dates, decimal
     )
     try:
         sales, attributes = upload.files_of(ctx, file, dropped)
@@ -90,5 +106,6 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         State(ids.DATA_MAP_DATE, "value"),
         State(ids.DATA_MAP_FREQ, "value"),
         State(ids.DATA_MAP_WEEK_DATES, "value"),
+        State(ids.DATA_MAP_DECIMAL, "value"),
         prevent_initial_call=True,
     )

@@ -120,22 +120,15 @@ def reading_options() -> html.Div:
     return html.Div(
         [
             html.Label("Decimal mark", htmlFor=ids.ACTUALS_DECIMAL, className="me-2"),
-            dcc.RadioItems(
+            dbc.RadioItems(
                 id=ids.ACTUALS_DECIMAL,
                 options=[
                     {"label": label, "value": value} for value, label in DECIMAL_CHOICES.items()
                 ],
                 value="",
                 inline=True,
-                inputClassName="me-1",
-                labelClassName="me-3",
             ),
-            dcc.Checklist(
-                id=ids.ACTUALS_CONFIRM_SCALE,
-                options=[{"label": CONFIRM_SCALE, "value": "confirm"}],
-                value=[],
-                inputClassName="me-1",
-            ),
+            dbc.Checkbox(id=ids.ACTUALS_CONFIRM_SCALE, label=CONFIRM_SCALE, value=False),
         ],
         className="mt-2 small",
     )
@@ -145,7 +138,7 @@ def reading(decimal: Any, confirm: Any) -> tuple[str | None, bool]:
     """The service's ``decimal`` and ``confirm_scale`` from the two controls (anything else the
     browser sends reads as detected / not confirmed)."""
     mark = decimal if decimal in (".", ",") else None
-    return mark, isinstance(confirm, list) and "confirm" in confirm
+    return mark, confirm is True
 
 
 # -- pure helpers (unit-tested) ---------------------------------------------------------------

@@ -31,7 +31,7 @@ def test_a_semicolon_file_with_dots_between_thousands_is_refused_with_both_readi
     first = refused.value.problems[0]
     assert (first.file, first.row, first.column, first.value) == ("act.csv", 2, "y", "44.537")
     assert "44.537 = 44537" in first.message and "decimal point (44.537)" in first.message
-    assert "--decimal ," in first.fix and "--decimal ." in first.fix
+    assert "--decimal ," in first.fix and "Decimal mark" in first.fix
     assert [p.row for p in refused.value.problems] == [2, 4, 5, 7]  # only the dotted cells
 
 
@@ -208,12 +208,12 @@ def test_the_actuals_page_shows_the_scale_refusal_and_keeps_with_the_pages_choic
         assert "tick 'The numbers are right'" in alert
         assert store.actuals_versions(plan) == []
 
-        decimal, confirmed = actuals_page.reading("", ["confirm"])
+        decimal, confirmed = actuals_page.reading("", True)
         kept = actuals_page.keep_and_score(ctx, plan, session, small, "a.csv", decimal, confirmed)
     assert "Kept as actuals version 1" in str(kept[-1])
 
 
 def test_the_pages_reading_choices_accept_only_what_they_offer():
-    assert actuals_page.reading(",", []) == (",", False)
-    assert actuals_page.reading(".", ["confirm"]) == (".", True)
+    assert actuals_page.reading(",", False) == (",", False)
+    assert actuals_page.reading(".", True) == (".", True)
     assert actuals_page.reading("../x", "confirm") == (None, False)

@@ -183,6 +183,7 @@ def test_apply_mapping_rereads_with_the_chosen_columns(tmp_path, rossmann_train)
             ("data-map-date", "value", "Date"),
             ("data-map-freq", "value", "W"),
             ("data-map-week-dates", "value", "start"),
+            ("data-map-decimal", "value", ""),
         ],
         changed=["data-apply-mapping.n_clicks"],
         client=client,

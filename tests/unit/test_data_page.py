@@ -274,6 +274,7 @@ def test_a_new_file_is_read_with_everything_detected_and_a_pick_keeps_the_mappin
         "value_col": "Sales",
         "freq": None,
         "week_dates": "start",
+        "decimal": None,
     }
     ending = preview.read_options(ids.DATA_MAP_VALUE, file, ["Store"], "Date", "Sales", "", "end")
     assert ending["week_dates"] == "end"
@@ -375,3 +376,27 @@ def test_a_file_whose_sales_column_holds_text_can_be_mapped_to_another_column():
 def test_the_header_of_a_spreadsheet_or_binary_upload_is_not_guessed():
     assert file_check.header_of(b"PK\x03\x04 zipped workbook") == []
     assert file_check.header_of(b"a;b;c\n1;2;3\n") == ["a", "b", "c"]
+
+
+def test_a_file_with_dots_grouping_thousands_is_read_with_the_decimal_mark_picked_on_the_page():
+    rows = ["Store;Date;Sales"] + [
+        f"{store};{day.date().isoformat()};{int(store) * 11}.{537 + i:03d}"
+        for store in STORES
+        for i, day in enumerate(WEEKS)
+    ]
+    content = "\n".join(rows).encode()
+    doubtful = file_check.check_file(content, filename="dotted.csv")
+    assert doubtful.problems and "Decimal mark" in json.dumps([str(p) for p in doubtful.problems])
+    options = preview.read_options(
+        ids.DATA_APPLY_MAPPING, {}, ["Store"], "Date", "Sales", None, None, ","
+    )
+    assert options["decimal"] == ","
+    read = file_check.check_file(content, filename="dotted.csv", **options)
+    assert not read.problems
+    history = read_sales(content, filename="dotted.csv", decimal=",").history
+    assert history["y"].min() == 11537
+    form = create.plan_request(
+        "p", 4, None, "snaive", ["Store"], "Date", "Sales", "W", None, None, ","
+    )
+    assert isinstance(form, dict) and form["decimal"] == ","
+    assert preview.decimal_mark("'; drop table") is None

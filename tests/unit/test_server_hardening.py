@@ -94,6 +94,7 @@ def preview(client, app, file, attributes=None):
             ("data-map-date", "value", None),
             ("data-map-freq", "value", ""),
             ("data-map-week-dates", "value", "start"),
+            ("data-map-decimal", "value", ""),
         ],
     )
 
@@ -209,7 +210,7 @@ def test_every_upload_page_checks_the_size_on_the_server(app, page_input, output
             filename_state,
             ("actuals-restore-version", "value", None),
             ("actuals-decimal", "value", ""),
-            ("actuals-confirm-scale", "value", []),
+            ("actuals-confirm-scale", "value", False),
         ]
 
     response = post(client, app, output, inputs, state)
@@ -309,7 +310,7 @@ def post_actuals(client, app, contents: str, filename: str, plan_id: str | None)
             ("actuals-upload", "filename", filename),
             ("actuals-restore-version", "value", None),
             ("actuals-decimal", "value", ""),
-            ("actuals-confirm-scale", "value", []),
+            ("actuals-confirm-scale", "value", False),
         ],
     )
 

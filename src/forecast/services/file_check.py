@@ -145,6 +145,7 @@ def check_file(
     attributes_file: str | Path | bytes | None = None,
     attributes_filename: str | None = None,
     week_dates: str = "start",
+    decimal: str | None = None,
 ) -> FileCheck:
     """Read `source` as plan creation would (the same options) and say what it holds."""
     name = filename or (Path(source).name if not isinstance(source, bytes) else "upload")
@@ -159,6 +160,7 @@ def check_file(
             attributes_file=attributes_file,
             attributes_filename=attributes_filename,
             week_dates=week_dates,
+            decimal=decimal,
         )
     except InvalidFile as exc:
         return FileCheck(filename=name, problems=list(exc.problems), columns=header_of(source))

@@ -21,8 +21,9 @@ _DOT_THOUSANDS = re.compile(r"^[-+]?[1-9]\d{0,2}\.\d{3}$")  # 44.537: 44537 or 4
 
 DOT_THOUSANDS_FIX = (
     "if the '.' groups thousands (as in files with ';' between columns), read the file with the "
-    "decimal mark ',' (--decimal ,); if it is a decimal point, with the decimal mark '.' "
-    "(--decimal .); or re-export the file with plain numbers (e.g. 44537 or 44.537)"
+    "decimal mark ',' (--decimal , on the command line, Decimal mark on the Data and Actuals "
+    "pages); if it is a decimal point, with the decimal mark '.'; or re-export the file with "
+    "plain numbers (e.g. 44537 or 44.537)"
 )
 
 TRUE_TEXT = frozenset({"1", "1.0", "true", "t", "yes", "y"})
