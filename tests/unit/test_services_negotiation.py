@@ -173,6 +173,19 @@ def test_bad_input_is_refused_with_a_clear_message(store, plan_id):
         nego.assign(store, plan_id, "olga", "manual", manual={"a": "1"})
 
 
+def test_an_amount_typed_as_1_500_in_a_euro_plan_is_refused_not_read_as_one_fifty(store, plan_id):
+    assert get_plan(store, plan_id).currency == "EUR"
+    with pytest.raises(Invalid, match=r"goal total: '7\.000' is ambiguous.*type 7000"):
+        nego.set_goal(store, plan_id, "olga", total="7.000")
+    nego.set_goal(store, plan_id, "olga", total="7.000.000.000")
+    version = get_plan(store, plan_id).version
+    with pytest.raises(Invalid, match=r"claim amount: '1\.500' is ambiguous.*1500.*1\.5"):
+        nego.claim(store, plan_id, "anna", "a", amount="1.500", note="x")
+    assert get_plan(store, plan_id).version == version  # nothing was written
+    nego.claim(store, plan_id, "anna", "a", amount="1.500,00", note="x")
+    assert nego.ledger(store, plan_id).set_index("team").loc["a", "claim_minor"] == 150000
+
+
 def test_stale_version_is_refused(store, plan_id):
     state = nego.set_goal(store, plan_id, "olga", total="7000000000")
     nego.claim(store, plan_id, "anna", "a", amount=5, note="x", expected_version=state.version)
