@@ -408,3 +408,34 @@ def test_ledger_claim_and_stretch_before_a_goal_are_refused_as_the_wrong_step(da
     ):
         err = run_fails(data_dir, *args, code=3)
         assert "has no goal yet" in err and "plan goal" in err, err
+
+
+def test_a_new_goal_without_basis_keeps_the_basis_the_negotiation_is_measured_against(data_dir):
+    first = json.loads(
+        run(data_dir, "goal", "xmas", "--total", "7000000000", "--json", "--as", "olga")
+    )
+    assert first["basis"] == "baseline"  # a first goal: against the baseline, as always
+    run(data_dir, "goal", "xmas", "--ratio", "1.1", "--basis", "system_plan", "--spread-by",
+        "baseline", "--as", "olga")  # fmt: skip
+
+    again = json.loads(
+        run(data_dir, "goal", "xmas", "--total", "7500000000", "--json", "--as", "olga")
+    )
+
+    assert again["basis"] == "system_plan" and again["spread_by"] == "baseline"
+    assert again["goal_minor"] == 750_000_000_000
+    back = json.loads(
+        run(
+            data_dir,
+            "goal",
+            "xmas",
+            "--total",
+            "7500000000",
+            "--basis",
+            "baseline",
+            "--json",
+            "--as",
+            "olga",
+        )
+    )
+    assert back["basis"] == "baseline" and back["spread_by"] == "baseline"

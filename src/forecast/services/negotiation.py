@@ -263,16 +263,17 @@ def set_goal(
     total: Decimal | str | float | None = None,
     ratio: Decimal | str | None = None,
     per_period: Mapping[str, Decimal | str | float] | None = None,
-    basis: str = "baseline",
-    spread_by: str = "system_plan",
+    basis: str | None = None,
+    spread_by: str | None = None,
     expected_version: int | None = None,
 ) -> PlanState:
     """Set the goal (owner): a total in currency units, a ratio of the basis total (e.g. "10/6.5"),
     or per period ({ISO date: amount}). Opens the claiming round. The teams' baseline and system
-    plan totals are taken (frozen) now; setting the goal again while claiming refreshes them."""
+    plan totals are taken (frozen) now; setting the goal again while claiming refreshes them.
+    `basis` and `spread_by` not given keep the ones the goal was set with before (a first goal:
+    the baseline, spread by the system plan)."""
     frame = series_frame(store, plan)
-    basis_col = schema.BASELINE if str(basis) == "baseline" else schema.SYSTEM_PLAN
-    if str(basis) not in ("baseline", "system_plan"):
+    if basis is not None and str(basis) not in ("baseline", "system_plan"):
         raise Invalid(f"unknown basis {basis!r}; use baseline or system_plan")
     currency = get_plan(store, plan).currency
     total_minor = None if total is None else _minor_amount(total, "goal total", currency)
@@ -295,6 +296,15 @@ def set_goal(
     ) -> tuple[Negotiation, str, Any, Any]:
         who.require_owner("set the goal")
         before = neg.summary() if neg else None
+        # not given: as the goal was set before (a first goal: measured against the baseline)
+        measured = str(basis) if basis is not None else neg.basis.value if neg else "baseline"
+        spread = (
+            str(spread_by)
+            if spread_by is not None
+            else neg.spread_by.value
+            if neg
+            else "system_plan"
+        )
         fresh = Negotiation.start(
             _team_totals(frame, schema.BASELINE), _team_totals(frame, schema.SYSTEM_PLAN)
         )
@@ -310,9 +320,9 @@ def set_goal(
             total_minor,
             ratio=ratio,
             period_goals=period_minor,
-            period_basis=_period_basis(frame, basis_col) if period_minor else None,
-            basis=basis,
-            spread_by=spread_by,
+            period_basis=_period_basis(frame, _basis_column(measured)) if period_minor else None,
+            basis=measured,
+            spread_by=spread,
             at=utc_now(),
         )
         fresh.basis_by_period = _period_basis(frame, _basis_column(fresh.basis))
