@@ -439,3 +439,12 @@ def test_a_new_goal_without_basis_keeps_the_basis_the_negotiation_is_measured_ag
         )
     )
     assert back["basis"] == "baseline" and back["spread_by"] == "baseline"
+
+
+def test_the_claim_percent_is_described_as_a_percent_of_the_teams_basis():
+    """A lead in a negotiation measured against the system plan claims a percent of that."""
+    result = CliRunner().invoke(app, ["plan", "claim", "--help"], env={"COLUMNS": "200"})
+    said = " ".join(result.stdout.replace("│", " ").split())
+    assert "percent of the team's basis" in said
+    assert "of its system plan when the goal is measured against the system plan" in said
+    assert "percent of the team's baseline" not in said

@@ -219,7 +219,9 @@ def claim_cmd(
     percent: Annotated[
         str | None,
         typer.Option(
-            "--percent", help="Claim as a percent of the team's baseline, e.g. 1.5 or 1.5%."
+            "--percent",
+            help="Claim as a percent of the team's basis, e.g. 1.5 or 1.5%: of its system plan "
+            "when the goal is measured against the system plan, else of its baseline.",
         ),
     ] = None,
     team: TeamOpt = None,
