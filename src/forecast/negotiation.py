@@ -561,7 +561,7 @@ class Negotiation:
         self._require_stage("claim", Stage.CLAIMING)
         if (amount is None) == (percent is None):
             raise InvalidAmount(
-                "give the claim either as an amount or as a percent of the team's baseline"
+                "give the claim either as an amount or as a percent of the team's basis"
             )
         basis = self.team_basis[team]
         recorded_percent: str | None = None
