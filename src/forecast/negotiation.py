@@ -936,6 +936,19 @@ class Negotiation:
                 f"{self.money(self.open_remainder)} of the remainder is not assigned; assign it first"
             )
 
+    @staticmethod
+    def check_system_published(published: bool, detail: str = "") -> None:
+        """Raise StageError unless the plan's system plan is published: an agreed plan holds
+        both tracks, and publishing is where the system plan passes the deviation gate (every
+        deviation above the threshold explained). `detail` says how the gate stands now."""
+        if not published:
+            raise StageError(
+                "cannot lock the plan while its system plan is a draft: a plan is agreed on a "
+                "published system plan, and publishing is where its deviations pass the gate"
+                + detail,
+                Fix(FixKey.PUBLISH_FIRST),
+            )
+
     def for_new_version(self) -> Negotiation:
         """The negotiation carried into a new version of an agreed plan: same goal, claims and
         assignment, back in the assigning stage (the owner can reassign, reopen the round, lock)."""

@@ -133,6 +133,10 @@ def test_the_example_from_goal_to_agreed_export(data_dir, tmp_path):
     )
     assert "299,999,999.00 short" in err
     run(data_dir, "assign", "xmas", "--rule", "pro_rata_baseline", "--as", "olga")
+    err = run_fails(data_dir, "lock", "xmas", "--as", "olga", code=3)
+    assert "cannot lock the plan while its system plan is a draft" in err
+    assert "publish it first with `forecast plan publish " in err
+    run(data_dir, "publish", "xmas", "--as", "olga")
     run(data_dir, "lock", "xmas", "--as", "olga")
     err = run_fails(
         data_dir,
@@ -281,6 +285,7 @@ def test_per_period_goal_file_and_scaled_oversubscription(data_dir, tmp_path):
     )
     assert closed["claimed"] == summary["gap"] and closed["remainder"] == 0
     run(data_dir, "assign", "xmas", "--rule", "even", "--exclude", "fresh", "--as", "olga")
+    run(data_dir, "publish", "xmas", "--as", "olga")
     run(data_dir, "lock", "xmas", "--as", "olga")
     out = tmp_path / "plan.csv"
     run(data_dir, "export", "xmas", "--format", "csv", "--out", str(out))

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from test_services_negotiation import HORIZON, team_frames, weekly_team_plan
 
 from forecast import export
-from forecast.services import exports
+from forecast.services import exports, system
 from forecast.services import negotiation as nego
 from forecast.services.errors import Conflict, Invalid
 from forecast.services.plans import get_plan, grant
@@ -33,6 +33,7 @@ def agreed_plan(store, teams=None):
     nego.claim(store, state.plan_id, "bert", second, amount="1200000000.01", note="+new listings")
     nego.close_round(store, state.plan_id, "olga")
     nego.assign(store, state.plan_id, "olga", "pro_rata_baseline")
+    system.publish(store, state.plan_id, "olga")
     nego.lock(store, state.plan_id, "olga")
     return state.plan_id
 
@@ -174,7 +175,6 @@ def test_money_text_is_exact(minor, text):
 
 def test_bundle_with_events_and_explanations_reimports_to_the_same_plan():
     from forecast.overrides import Scope
-    from forecast.services import system
 
     store = MemoryStore()
     history, attributes, baseline = team_frames()
@@ -196,6 +196,7 @@ def test_bundle_with_events_and_explanations_reimports_to_the_same_plan():
     nego.set_goal(store, state.plan_id, "olga", ratio="1.3", basis="system_plan")
     nego.close_round(store, state.plan_id, "olga")
     nego.assign(store, state.plan_id, "olga", "pro_rata_baseline")
+    system.publish(store, state.plan_id, "olga")
     nego.lock(store, state.plan_id, "olga")
     book = load_workbook(io.BytesIO(exports.export_plan(store, state.plan_id, "xlsx")))
     events = [row for row in book["events"].iter_rows(values_only=True)]

@@ -24,9 +24,9 @@ from forecast import accuracy, schema
 from forecast import negotiation as domain
 from forecast.engine.stretch import apply_calibration
 from forecast.money import format_minor as _format_minor
-from forecast.money import minute_utc
+from forecast.money import format_percent, minute_utc
 from forecast.negotiation import Actor, Negotiation, NegotiationError, from_minor, to_minor
-from forecast.plan import AGREED, PlanState, utc_now
+from forecast.plan import AGREED, PUBLISHED, PlanState, utc_now
 from forecast.services import plan_totals, series_frames, stretch_calibration
 from forecast.services.cache import PerStoreCache
 from forecast.services.errors import (
@@ -524,16 +524,39 @@ def _same_periods(
     }
 
 
+def _gate_now(store: PlanRepository, state: PlanState) -> str:
+    """How the deviation gate of a draft stands, for the refusal to lock it."""
+    from forecast.services import system
+
+    gate = system.gate_status(store, state.plan_id)
+    threshold = format_percent(gate.threshold, 0)
+    if gate.open:
+        return (
+            f"; {gate.open} of its {gate.marked} deviation(s) above {threshold} have no "
+            "explanation yet"
+        )
+    if gate.marked:
+        return f"; its deviations above {threshold} are explained, so it can be published now"
+    return f"; no deviation is above {threshold}, so it can be published now"
+
+
 def lock(
     store: PlanRepository, plan: str, actor: str, *, expected_version: int | None = None
 ) -> PlanState:
-    """Agree the plan (owner): the negotiation is final and the plan's status becomes agreed."""
+    """Agree the plan (owner): the negotiation is final and the plan's status becomes agreed.
+    Refused while the system plan is a draft: it is published first (its deviations explained),
+    so no plan is agreed past the deviation gate."""
 
     def operate(
         state: PlanState, neg: Negotiation | None, who: Actor
     ) -> tuple[Negotiation, str, Any, Any]:
         neg = _require_negotiation(state, "lock")
         before = {"status": state.status, "stage": neg.stage.value}
+        who.require_owner("lock the plan")
+        neg._require_stage("lock the plan", domain.Stage.ASSIGNING)
+        neg.check_lockable()
+        if state.status != PUBLISHED:
+            neg.check_system_published(False, _gate_now(store, state))
         neg.lock(who, at=utc_now())
         state.status = AGREED
         total = sum(neg.targets().values())
