@@ -865,6 +865,17 @@ def fva_setup(args: argparse.Namespace) -> tuple[Path, Any, str]:
         negotiation.claim(store, plan_id, f"lead{team}", team, percent="2", note="bench")
     negotiation.close_round(store, plan_id, "olga")
     negotiation.assign(store, plan_id, "olga", "pro_rata_baseline")
+    for event in system.events_of(plans.get_plan(store, plan_id)):  # the gate, then publish
+        open_cells = system.unexplained(store, plan_id)
+        if open_cells.empty:
+            break
+        touched = open_cells["events"].astype(str).str.split(",")
+        if touched.apply(lambda ids, e=event.event_id: e in ids).any():
+            system.explain(
+                store, plan_id, "olga", reason_code=event.kind, text=f"bench: {event.name}",
+                event_id=event.event_id,
+            )  # fmt: skip
+    system.publish(store, plan_id, "olga")
     negotiation.lock(store, plan_id, "olga")
     base = frames["baseline"]
     noise = rng.lognormal(0, 0.15, size=len(base))

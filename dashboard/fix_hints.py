@@ -35,6 +35,10 @@ PAGE_FIXES: Mapping[FixKey, str] = {
     FixKey.ASSIGN_REMAINDER: (
         "pick a rule and press 'Assign' under '4 · Assign the remainder' before locking"
     ),
+    FixKey.PUBLISH_FIRST: (
+        "explain every deviation under 'Deviations that need a reason' on the System plan page "
+        "and press 'Publish the system plan' there first"
+    ),
     FixKey.NEW_VERSION: "use 'Make a new version' on the Plans page to change it",
     FixKey.UNARCHIVE_PLAN: (
         "its owner or an admin can unarchive it first with 'Unarchive' on the Plans page "

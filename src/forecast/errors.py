@@ -34,6 +34,7 @@ class FixKey(StrEnum):
     MANUAL_AMOUNTS = "manual_amounts"  # the manual rule without amounts
     MANUAL_TOTAL = "manual_total"  # manual amounts that do not add up to the remainder
     ASSIGN_REMAINDER = "assign_remainder"  # locking before the remainder is assigned
+    PUBLISH_FIRST = "publish_first"  # locking a plan whose system plan is a draft
     NEW_VERSION = "new_version"  # the plan is published or agreed
     UNARCHIVE_PLAN = "unarchive_plan"  # the plan is archived
     SET_ZERO = "set_zero"  # a percent below -100
@@ -77,6 +78,10 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.MANUAL_AMOUNTS: "give an amount for each team",
     FixKey.MANUAL_TOTAL: "change the amounts so that they add up to the remainder",
     FixKey.ASSIGN_REMAINDER: "assign the remainder before locking",
+    FixKey.PUBLISH_FIRST: (
+        "the owner publishes the system plan first, once every deviation above the threshold "
+        "is explained"
+    ),
     FixKey.NEW_VERSION: "make a new version of the plan to change it",
     FixKey.UNARCHIVE_PLAN: "its owner or an admin can unarchive it first",
     FixKey.SET_ZERO: "set the value to 0 to plan no sales",

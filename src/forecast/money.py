@@ -6,8 +6,10 @@ Amounts are shown in one house style: the symbol before the number, ',' between 
 '.' as the decimal mark ("€1,234,568", "-$12.50", "¥1,000"); percentages with a space before the
 sign ("15.3 %"). Typed amounts accept the currency's symbol or code, thousands separators and a
 decimal comma: "$720,000,000", "720.000.000 €", "1.234,56", "EUR 1 500". A lone separator followed
-by exactly three digits ("1.500", "1,500") is read the way ``locale`` writes numbers (en: 1500 for
-"1,500", 1.5 for "1.500"; de: the other way round).
+by exactly three digits is read as a thousands separator where ``locale`` groups thousands with
+it (en: "1,500" is 1500; de: "1.500") and refused as ambiguous where ``locale`` would read it as
+the decimal mark (en: "1.500", de: "1,500"): amounts have two decimals, and half the world writes
+1500 that way, so a guess would be off by a factor of a thousand. The refusal gives both readings.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from babel.numbers import (
 from forecast.bounds import MAX_ABS_AMOUNT
 
 DISPLAY_LOCALE = "en"  # the house style for showing amounts (symbol first, 1,234.56)
-DEFAULT_LOCALE = "en"  # how an ambiguous typed amount ("1.500") is read unless told otherwise
+DEFAULT_LOCALE = "en"  # whose decimal mark a lone separator before three digits may be ("1.500")
 NO_CURRENCY = ("", "none", "-", "plain")
 FALLBACK_CURRENCY = "EUR"
 """A new plan's currency where neither the browser nor the shell's locale names a region (the
@@ -194,7 +196,7 @@ def parse_amount(
             f"{raw!r} is not a number: type an amount such as 1250000, 1,250,000.50 or "
             f"1.250.000,50{_with_symbol(currency)}"
         )
-    number = _decimal_text(body, raw, locale)
+    number = _decimal_text(body, raw, locale, "-" if negative else "")
     try:
         value = Decimal(number)
     except InvalidOperation as exc:
@@ -236,8 +238,8 @@ def _strip_currency(raw: str, currency: str | None) -> str:
     return body.strip()
 
 
-def _decimal_text(body: str, raw: str, locale: str) -> str:
-    """Digits with separators -> a plain '1234.56'."""
+def _decimal_text(body: str, raw: str, locale: str, sign: str = "") -> str:
+    """Digits with separators -> a plain '1234.56' (`sign`: the amount's, for a refusal's words)."""
     dots, commas = body.count("."), body.count(",")
     if dots and commas:
         decimal = "." if body.rfind(".") > body.rfind(",") else ","
@@ -251,6 +253,8 @@ def _decimal_text(body: str, raw: str, locale: str) -> str:
             decimal = "," if mark == "." else "."  # repeated: it groups thousands
         elif len(tail) == 3:
             decimal = str(Locale.parse(locale).number_symbols["latn"]["decimal"])
+            if decimal == mark:
+                _refuse_ambiguous(body, raw, mark, sign)
         else:
             decimal = mark
     group = "," if decimal == "." else "."
@@ -265,6 +269,26 @@ def _decimal_text(body: str, raw: str, locale: str) -> str:
             f"{raw!r} has thousands separators in odd places: type e.g. 1,250,000 or 1250000"
         )
     return "".join(parts) + ("." + frac if frac else "")
+
+
+def _refuse_ambiguous(body: str, raw: str, mark: str, sign: str) -> None:
+    """Refuse a lone `mark` before exactly three digits ("1.500") where it could group thousands
+    (1500) as well as mark the decimals (1.5); a whole part that cannot be a thousands group
+    ("0.500", "1234.500") is no thousands separator, so it reads as decimals."""
+    whole, tail = body.split(mark)
+    if not 1 <= len(whole) <= 3 or whole.startswith("0"):
+        return
+    thousands = f"{sign}{whole}{tail}"
+    cents = tail.rstrip("0")
+    decimals = f"{sign}{whole}" + (f".{cents}" if cents else "")
+    # three decimals would read the same way again: a fourth digit says they are decimals
+    typed = decimals + ("0" if len(cents) == 3 else "")
+    grouped = f"{sign}{whole},{tail}.00" if mark == "." else f"{sign}{whole}.{tail},00"
+    raise MoneyError(
+        f"{raw!r} is ambiguous: it reads as {thousands} with {mark!r} between thousands, or as "
+        f"{decimals} with {mark!r} as the decimal mark; type {thousands} (or {grouped}) for the "
+        f"one, {typed} for the other"
+    )
 
 
 def minute_utc(stamp: str | None) -> str:

@@ -561,7 +561,7 @@ class Negotiation:
         self._require_stage("claim", Stage.CLAIMING)
         if (amount is None) == (percent is None):
             raise InvalidAmount(
-                "give the claim either as an amount or as a percent of the team's baseline"
+                "give the claim either as an amount or as a percent of the team's basis"
             )
         basis = self.team_basis[team]
         recorded_percent: str | None = None
@@ -934,6 +934,19 @@ class Negotiation:
         if self.open_remainder != 0:
             raise StageError(
                 f"{self.money(self.open_remainder)} of the remainder is not assigned; assign it first"
+            )
+
+    @staticmethod
+    def check_system_published(published: bool, detail: str = "") -> None:
+        """Raise StageError unless the plan's system plan is published: an agreed plan holds
+        both tracks, and publishing is where the system plan passes the deviation gate (every
+        deviation above the threshold explained). `detail` says how the gate stands now."""
+        if not published:
+            raise StageError(
+                "cannot lock the plan while its system plan is a draft: a plan is agreed on a "
+                "published system plan, and publishing is where its deviations pass the gate"
+                + detail,
+                Fix(FixKey.PUBLISH_FIRST),
             )
 
     def for_new_version(self) -> Negotiation:

@@ -59,9 +59,11 @@ def available_actions(
     teams: Sequence[str],
     *,
     drift: Mapping[str, int] | None = None,
+    system_published: bool = False,
 ) -> NegotiationActions:
     """The permissions of `actor` on `neg` (None: no goal yet, i.e. a negotiation in draft).
-    `drift` per team (current basis minus recorded) decides whether a rebase has anything to do."""
+    `drift` per team (current basis minus recorded) decides whether a rebase has anything to do;
+    `system_published` whether the plan's system plan is published (locking needs it)."""
     current = neg if neg is not None else Negotiation()
 
     def owner_in(doing: str, *stages: Stage) -> Callable[[], None]:
@@ -74,6 +76,7 @@ def available_actions(
     def lockable() -> None:
         owner_in("lock the plan", Stage.ASSIGNING)()
         current.check_lockable()
+        current.check_system_published(system_published)
 
     def rebasable() -> None:
         owner_in("rebase the negotiation", Stage.CLAIMING, Stage.ASSIGNING)()

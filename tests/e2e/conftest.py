@@ -151,7 +151,7 @@ def start_app(dash_duo) -> Iterator[Callable[..., object]]:
 def agreed_plan(e2e_plan: E2EPlan) -> E2EPlan:
     """The test's plan negotiated through the services: goal 10/6.5 of the baseline, claims by
     the leads of a and c, remainder pro rata to baseline, locked."""
-    from forecast.services import negotiation
+    from forecast.services import negotiation, system
     from forecast.services.store_factory import open_store
 
     store = open_store(data_dir=e2e_plan.data_dir)
@@ -161,6 +161,7 @@ def agreed_plan(e2e_plan: E2EPlan) -> E2EPlan:
     negotiation.claim(store, plan, LEADS["c"], "c", amount="30000", note="longer opening hours")
     negotiation.close_round(store, plan, OWNER)
     negotiation.assign(store, plan, OWNER, "pro_rata_baseline")
+    system.publish(store, plan, OWNER)
     negotiation.lock(store, plan, OWNER)
     store.close()
     return e2e_plan

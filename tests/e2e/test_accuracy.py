@@ -34,6 +34,7 @@ def scored_plan(e2e_plan: E2EPlan, tmp_path: Path) -> tuple[E2EPlan, Path]:
     negotiation.claim(store, plan, LEADS["a"], "a", amount="20000", note="second flyer wave")
     negotiation.close_round(store, plan, OWNER)
     negotiation.assign(store, plan, OWNER, "pro_rata_baseline")
+    system.publish(store, plan, OWNER)
     negotiation.lock(store, plan, OWNER)
     frame = negotiation.negotiated_plan(store, plan)
     store.close()

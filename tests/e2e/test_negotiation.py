@@ -31,6 +31,13 @@ def _claim(dash_duo, team: str, amount: str, note: str) -> None:
 
 
 def test_goal_claims_by_two_leads_assign_and_lock(start_app, e2e_plan):
+    from forecast.services import system
+    from forecast.services.store_factory import open_store
+    from tests.e2e.conftest import OWNER
+
+    store = open_store(data_dir=e2e_plan.data_dir)
+    system.publish(store, e2e_plan.plan_id, OWNER)  # a plan is agreed on its published system plan
+    store.close()
     dash_duo = start_app(e2e_plan.data_dir, "/negotiation")
     dash_duo.wait_for_contains_text("#neg-stage-bar", "draft", timeout=20)
     type_into(dash_duo, "#neg-goal", "10/6.5")

@@ -48,6 +48,7 @@ def agreed(tmp_path) -> dict:
     nego.claim(store, plan, "lead-b", "b", percent="2", note="listings")
     nego.close_round(store, plan, "olga")
     nego.assign(store, plan, "olga", "pro_rata_baseline")
+    system.publish(store, plan, "olga")
     nego.lock(store, plan, "olga")
     store.close()
     return {"plan": plan, "data_dir": data_dir, "baseline": baseline, "base": tmp_path}

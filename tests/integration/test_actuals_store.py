@@ -457,6 +457,7 @@ def test_on_an_agreed_plan_a_refusal_names_who_may_upload_not_a_grant_that_is_re
     negotiation.set_goal(store, plan, "ann", ratio="1.1")
     negotiation.close_round(store, plan, "ann")
     negotiation.assign(store, plan, "ann", "pro_rata_baseline")
+    system.publish(store, plan, "ann")
     negotiation.lock(store, plan, "ann")
     with pytest.raises(Forbidden, match="ask ann to upload them") as refused:
         actuals.upload_actuals(store, plan, csv_bytes([("1", week(0), 9.0)]), actor="lee")

@@ -133,6 +133,10 @@ def test_the_example_from_goal_to_agreed_export(data_dir, tmp_path):
     )
     assert "299,999,999.00 short" in err
     run(data_dir, "assign", "xmas", "--rule", "pro_rata_baseline", "--as", "olga")
+    err = run_fails(data_dir, "lock", "xmas", "--as", "olga", code=3)
+    assert "cannot lock the plan while its system plan is a draft" in err
+    assert "publish it first with `forecast plan publish " in err
+    run(data_dir, "publish", "xmas", "--as", "olga")
     run(data_dir, "lock", "xmas", "--as", "olga")
     err = run_fails(
         data_dir,
@@ -281,6 +285,7 @@ def test_per_period_goal_file_and_scaled_oversubscription(data_dir, tmp_path):
     )
     assert closed["claimed"] == summary["gap"] and closed["remainder"] == 0
     run(data_dir, "assign", "xmas", "--rule", "even", "--exclude", "fresh", "--as", "olga")
+    run(data_dir, "publish", "xmas", "--as", "olga")
     run(data_dir, "lock", "xmas", "--as", "olga")
     out = tmp_path / "plan.csv"
     run(data_dir, "export", "xmas", "--format", "csv", "--out", str(out))
@@ -408,3 +413,43 @@ def test_ledger_claim_and_stretch_before_a_goal_are_refused_as_the_wrong_step(da
     ):
         err = run_fails(data_dir, *args, code=3)
         assert "has no goal yet" in err and "plan goal" in err, err
+
+
+def test_a_new_goal_without_basis_keeps_the_basis_the_negotiation_is_measured_against(data_dir):
+    first = json.loads(
+        run(data_dir, "goal", "xmas", "--total", "7000000000", "--json", "--as", "olga")
+    )
+    assert first["basis"] == "baseline"  # a first goal: against the baseline, as always
+    run(data_dir, "goal", "xmas", "--ratio", "1.1", "--basis", "system_plan", "--spread-by",
+        "baseline", "--as", "olga")  # fmt: skip
+
+    again = json.loads(
+        run(data_dir, "goal", "xmas", "--total", "7500000000", "--json", "--as", "olga")
+    )
+
+    assert again["basis"] == "system_plan" and again["spread_by"] == "baseline"
+    assert again["goal_minor"] == 750_000_000_000
+    back = json.loads(
+        run(
+            data_dir,
+            "goal",
+            "xmas",
+            "--total",
+            "7500000000",
+            "--basis",
+            "baseline",
+            "--json",
+            "--as",
+            "olga",
+        )
+    )
+    assert back["basis"] == "baseline" and back["spread_by"] == "baseline"
+
+
+def test_the_claim_percent_is_described_as_a_percent_of_the_teams_basis():
+    """A lead in a negotiation measured against the system plan claims a percent of that."""
+    result = CliRunner().invoke(app, ["plan", "claim", "--help"], env={"COLUMNS": "200"})
+    said = " ".join(result.stdout.replace("│", " ").split())
+    assert "percent of the team's basis" in said
+    assert "of its system plan when the goal is measured against the system plan" in said
+    assert "percent of the team's baseline" not in said

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from forecast.services import exports
+from forecast.services import exports, system
 from forecast.services import negotiation as nego
 from forecast.services.errors import Locked, StaleVersion
 from forecast.services.plans import audit_log, get_plan, grant
@@ -54,6 +54,7 @@ def test_negotiation_persists_and_balances_on_a_real_store(store_url):
     nego.claim(store, plan_id, "lead-south", "south", percent="50", note="new stores")
     nego.close_round(store, plan_id, "olga")
     nego.assign(store, plan_id, "olga", "pro_rata_baseline", exclude=["west"])
+    system.publish(store, plan_id, "olga")
     nego.lock(store, plan_id, "olga")
     store.close()
 
@@ -65,7 +66,7 @@ def test_negotiation_persists_and_balances_on_a_real_store(store_url):
     plan = nego.negotiated_plan(again, plan_id)
     assert int(plan["target_minor"].sum()) == 1_000_000_000_000
     actions = [e.action for e in audit_log(again, plan_id)]
-    assert actions[-6:] == ["goal", "claim", "claim", "close_round", "assign", "lock"]
+    assert actions[-7:] == ["goal", "claim", "claim", "close_round", "assign", "publish", "lock"]
     with pytest.raises(Locked):
         nego.claim(again, plan_id, "lead-east", "east", amount=1, note="late")
     assert get_plan(again, plan_id).status == "agreed"
@@ -166,6 +167,7 @@ def test_bundle_from_sqlite_reimports_into_another_store_as_the_same_plan(store_
     )
     nego.close_round(source, plan_id, "olga")
     nego.assign(source, plan_id, "olga", "even")
+    system.publish(source, plan_id, "olga")
     nego.lock(source, plan_id, "olga")
     bundle = exports.export_plan(source, plan_id, "json")
 

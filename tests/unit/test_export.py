@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from test_services_negotiation import HORIZON, team_frames, weekly_team_plan
 
 from forecast import export
-from forecast.services import exports
+from forecast.services import exports, system
 from forecast.services import negotiation as nego
 from forecast.services.errors import Conflict, Invalid
 from forecast.services.plans import get_plan, grant
@@ -33,6 +33,7 @@ def agreed_plan(store, teams=None):
     nego.claim(store, state.plan_id, "bert", second, amount="1200000000.01", note="+new listings")
     nego.close_round(store, state.plan_id, "olga")
     nego.assign(store, state.plan_id, "olga", "pro_rata_baseline")
+    system.publish(store, state.plan_id, "olga")
     nego.lock(store, state.plan_id, "olga")
     return state.plan_id
 
@@ -174,7 +175,6 @@ def test_money_text_is_exact(minor, text):
 
 def test_bundle_with_events_and_explanations_reimports_to_the_same_plan():
     from forecast.overrides import Scope
-    from forecast.services import system
 
     store = MemoryStore()
     history, attributes, baseline = team_frames()
@@ -196,6 +196,7 @@ def test_bundle_with_events_and_explanations_reimports_to_the_same_plan():
     nego.set_goal(store, state.plan_id, "olga", ratio="1.3", basis="system_plan")
     nego.close_round(store, state.plan_id, "olga")
     nego.assign(store, state.plan_id, "olga", "pro_rata_baseline")
+    system.publish(store, state.plan_id, "olga")
     nego.lock(store, state.plan_id, "olga")
     book = load_workbook(io.BytesIO(exports.export_plan(store, state.plan_id, "xlsx")))
     events = [row for row in book["events"].iter_rows(values_only=True)]
@@ -304,3 +305,41 @@ def test_xlsx_refuses_a_sheet_longer_than_excel_holds_and_points_to_csv():
     with pytest.raises(export.ExportError, match="as CSV"):
         export.to_xlsx({"by series": too_long})
     assert export.to_xlsx({"by series": fits.head(10)})[:2] == b"PK"
+
+
+@pytest.mark.parametrize(
+    "rule, manual",
+    [
+        ("pro_rata_shortfall", None),
+        ("pro_rata_baseline", None),
+        ("even", None),
+        ("pro_rata_claims", None),
+        ("manual", {"a": "1000000000", "b": "0", "c": "300000000"}),
+    ],
+)
+def test_a_bundle_of_a_plan_in_a_currency_reimports_whatever_rule_assigned_the_remainder(
+    rule, manual
+):
+    """The ledger's reasons name amounts in the plan's currency ("claimed $1,000,000,000.00 of
+    its pro rata share ..."): the import checks the same figures and keeps the same words."""
+    store = MemoryStore()
+    state = weekly_team_plan(store, team_frames(), currency="USD")
+    plan_id = state.plan_id
+    grant(store, plan_id, "olga", "anna", "lead", team="a")
+    grant(store, plan_id, "olga", "bert", "lead", team="b")
+    nego.set_goal(store, plan_id, "olga", ratio="10/6.5")
+    nego.claim(store, plan_id, "anna", "a", amount="1000000000", note="below its share")
+    nego.claim(store, plan_id, "bert", "b", amount="1200000000", note="above its share")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", rule, manual=manual)
+    bundle = exports.export_plan(store, plan_id, "json")
+
+    copy = exports.import_bundle(store, bundle, "ivan", trust=True, name="copy")
+
+    ledger = nego.ledger(store, copy)
+    assert ledger.equals(nego.ledger(store, plan_id))
+    assert get_plan(store, copy).currency == "USD"
+    if rule == "pro_rata_shortfall":
+        assert ledger.set_index("team").loc["a", "why"].count("$") == 2
+    left = nego.negotiated_plan(store, plan_id)["target_minor"].tolist()
+    assert nego.negotiated_plan(store, copy)["target_minor"].tolist() == left

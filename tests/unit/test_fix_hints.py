@@ -176,6 +176,10 @@ REFUSALS: dict[FixKey, Callable[[MemoryStore, str], object]] = {
         s, _assigning(s, p), "olga", "manual", manual={"a": "0", "b": "0", "c": "0"}
     ),
     FixKey.ASSIGN_REMAINDER: lambda s, p: nego.lock(s, _assigning(s, p), "olga"),
+    FixKey.PUBLISH_FIRST: lambda s, p: (
+        nego.assign(s, _assigning(s, p), "olga", "even"),
+        nego.lock(s, p, "olga"),
+    ),
     FixKey.NEW_VERSION: lambda s, p: _event(s, agreed_plan(s)),
     FixKey.UNARCHIVE_PLAN: lambda s, p: (plans.archive(s, p, "olga"), _event(s, p)),
     FixKey.SET_ZERO: lambda s, p: _event(s, p, value=-150.0),

@@ -18,8 +18,15 @@ from forecast import money
         ("1.234.567,89 €", "EUR", "de", "1234567.89"),
         ("€1,234,567.89", "EUR", "en", "1234567.89"),
         ("1,500", "EUR", "en", "1500"),
-        ("1,500", "EUR", "de", "1.500"),
         ("1.500", "EUR", "de", "1500"),
+        ("1.500.000", "EUR", "en", "1500000"),
+        ("1.500,00", "EUR", "en", "1500"),
+        ("1,500.00", "EUR", "en", "1500"),
+        ("1.5", "EUR", "en", "1.5"),
+        ("1.50", "EUR", "en", "1.5"),
+        ("0.500", "EUR", "en", "0.5"),
+        ("1234.500", "EUR", "en", "1234.5"),
+        ("12.3450", "EUR", "en", "12.345"),
         ("12,5", "EUR", "en", "12.5"),
         ("EUR 1 500", "EUR", "en", "1500"),
         ("1\u00a0500,50\u00a0€", "EUR", "de", "1500.50"),
@@ -53,6 +60,29 @@ def test_amounts_that_cannot_be_read_are_refused_with_the_fix(
 ) -> None:
     with pytest.raises(money.MoneyError, match=message):
         money.parse_amount(text, currency)
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "readings", "fix"),
+    [
+        ("1.500", "en", "reads as 1500 with '.' between thousands, or as 1.5 with '.' as the "
+         "decimal mark", "type 1500 (or 1,500.00) for the one, 1.5 for the other"),
+        ("€1.500", "en", "1500 with '.' between thousands, or as 1.5", "type 1500"),
+        ("-1.500", "en", "-1500 with '.' between thousands, or as -1.5", "type -1500"),
+        ("12.345", "en", "12345 with '.' between thousands, or as 12.345", "12.3450 for the other"),
+        ("250.000 €", "en", "250000 with '.' between thousands, or as 250 with", "250 for the"),
+        ("1,500", "de", "1500 with ',' between thousands, or as 1.5", "1.500,00"),
+    ],
+)  # fmt: skip
+def test_a_lone_decimal_mark_before_three_digits_is_refused_with_both_readings(
+    text: str, locale: str, readings: str, fix: str
+) -> None:
+    """ "1.500" in a euro plan is 1500 to half the world and 1.5 to the other: never a guess."""
+    with pytest.raises(money.MoneyError) as refused:
+        money.parse_amount(text, "EUR", locale=locale)
+    message = str(refused.value)
+    assert f"{text!r} is ambiguous" in message
+    assert readings in message and fix in message
 
 
 def test_amounts_are_shown_in_the_plans_currency() -> None:

@@ -97,6 +97,7 @@ def test_the_owner_may_reopen_a_closed_round_and_a_lead_may_not(store, plan_id):
     nego.claim(store, plan_id, "anna", "a", amount="10000", note="flyer")
     nego.close_round(store, plan_id, "olga")
     nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    system.publish(store, plan_id, "olga")  # locking needs it
     assert not negotiation_board(store, plan_id, "anna").actions.reopen_round.allowed
     owner = negotiation_board(store, plan_id, "olga")
     assert owner.actions.reopen_round.allowed and owner.actions.lock.allowed
@@ -122,6 +123,29 @@ def test_lock_needs_the_remainder_assigned(store, plan_id):
     nego.close_round(store, plan_id, "olga")
     lock = negotiation_board(store, plan_id, "olga").actions.lock
     assert not lock.allowed and "assign the remainder before locking" in lock.why_not
+
+
+def test_the_lock_button_of_a_draft_says_to_publish_first_and_a_click_is_refused(store, plan_id):
+    from dashboard.negotiation_parts import decisions
+
+    nego.set_goal(store, plan_id, "olga", ratio="10/6.5")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    lock = negotiation_board(store, plan_id, "olga").actions.lock
+    assert not lock.allowed and "while its system plan is a draft" in lock.reason
+    ctx = DashboardContext(_store=store)
+    session = {"plan_id": plan_id}
+    with acting_as(store, "olga"):
+        alert, _, changed = decisions.lock(ctx, 1, session, None, 0, 0)
+    shown = _text(alert)
+    assert common.refused(alert) and "while its system plan is a draft" in shown
+    assert "Publish the system plan" in shown and "System plan page" in shown
+    assert nego.summary(store, plan_id)["stage"] == "assigning"
+    system.publish(store, plan_id, "olga")
+    assert negotiation_board(store, plan_id, "olga").actions.lock.allowed
+    with acting_as(store, "olga"):
+        alert, _, changed = decisions.lock(ctx, 1, session, None, 0, 0)
+    assert not common.refused(alert) and "agreed and locked" in _text(alert)
 
 
 def test_drift_shows_on_the_board_and_the_owner_may_rebase(store, plan_id):
@@ -286,6 +310,7 @@ def test_an_agreed_plan_below_the_system_plan_is_said_so_without_advice_to_chang
     nego.set_goal(store, plan_id, "olga", ratio="0.9")
     nego.close_round(store, plan_id, "olga")
     nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    system.publish(store, plan_id, "olga")
     nego.lock(store, plan_id, "olga")
     board = negotiation_board(store, plan_id, "olga")
     banner = _text(view.drift_banner(board))

@@ -468,6 +468,24 @@ def test_a_name_means_the_newest_version_of_its_plan_and_stays_ambiguous_across_
     assert plans.get_plan(store, "summer").plan_id == summer
 
 
+def test_a_plan_named_with_a_trailing_space_is_found_by_that_name_as_typed(data_dir: Path):
+    """`new-version --name "winter "` saves "winter": `plan ledger "winter "` finds it too, as
+    every lookup by name does; a name's case still counts."""
+    made = run(data_dir, "plan", "new-version", "cycle", "--name", "winter ")
+    assert made.exit_code == 0, made.output
+    assert run(data_dir, "plan", "goal", "winter", "--ratio", "1.1").exit_code == 0
+
+    ledger = run(data_dir, "plan", "ledger", "winter ", user=None)
+
+    assert ledger.exit_code == 0, ledger.output
+    assert "TOTAL" in ledger.stdout
+    assert run(data_dir, "plan", "audit", "  winter", user=None).exit_code == 0
+    assert "no plan" in run(data_dir, "plan", "ledger", "Winter", user=None).output
+    store = open_store(data_dir=data_dir)
+    assert plans.get_plan(store, " winter ").name == "winter"
+    store.close()
+
+
 def test_an_imported_plan_whose_parent_is_not_here_takes_a_new_version():
     """A bundle of a new version keeps its parent's id, which another store does not have:
     the line ends there (it had raised NotFound)."""

@@ -115,7 +115,18 @@ def negotiated(store, plan_id: str, *, per_period: bool = False) -> None:
     nego.claim(store, plan_id, "anna", "a", amount="2000000000", note="promo space")
     nego.close_round(store, plan_id, "olga")
     nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    explain_and_publish(store, plan_id)
     nego.lock(store, plan_id, "olga")
+
+
+def explain_and_publish(store, plan_id: str) -> None:
+    """Every deviation the gate marks explained, event by event; then the plan published."""
+    for event in system.events_of(plans.get_plan(store, plan_id)):
+        touched = system.unexplained(store, plan_id)["events"].astype(str).str.split(",")
+        if touched.apply(lambda ids, e=event.event_id: e in ids).any():
+            system.explain(store, plan_id, "olga", reason_code="promotion", text=event.name,
+                           event_id=event.event_id)  # fmt: skip
+    system.publish(store, plan_id, "olga")
 
 
 @pytest.mark.parametrize("per_period", [False, True], ids=["team goals", "per-period goals"])

@@ -10,6 +10,7 @@ import pytest
 
 from forecast.negotiation import largest_remainder
 from forecast.services import negotiation as nego
+from forecast.services import system
 from forecast.services.errors import Forbidden, Invalid, Locked, NotFound, StaleVersion
 from forecast.services.plans import audit_log, create_plan_from_frames, get_plan, grant
 from forecast.store import MemoryStore
@@ -100,6 +101,7 @@ def test_the_example_negotiation_balances_to_the_goal(store, plan_id):
     nego.claim(store, plan_id, "bert", "b", percent="60", note="new listings")
     nego.close_round(store, plan_id, "olga")
     nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    system.publish(store, plan_id, "olga")
     state = nego.lock(store, plan_id, "olga")
     assert state.status == "agreed"
     ledger = nego.ledger(store, plan_id).set_index("team")
@@ -173,6 +175,55 @@ def test_bad_input_is_refused_with_a_clear_message(store, plan_id):
         nego.assign(store, plan_id, "olga", "manual", manual={"a": "1"})
 
 
+def test_an_amount_typed_as_1_500_in_a_euro_plan_is_refused_not_read_as_one_fifty(store, plan_id):
+    assert get_plan(store, plan_id).currency == "EUR"
+    with pytest.raises(Invalid, match=r"goal total: '7\.000' is ambiguous.*type 7000"):
+        nego.set_goal(store, plan_id, "olga", total="7.000")
+    nego.set_goal(store, plan_id, "olga", total="7.000.000.000")
+    version = get_plan(store, plan_id).version
+    with pytest.raises(Invalid, match=r"claim amount: '1\.500' is ambiguous.*1500.*1\.5"):
+        nego.claim(store, plan_id, "anna", "a", amount="1.500", note="x")
+    assert get_plan(store, plan_id).version == version  # nothing was written
+    nego.claim(store, plan_id, "anna", "a", amount="1.500,00", note="x")
+    assert nego.ledger(store, plan_id).set_index("team").loc["a", "claim_minor"] == 150000
+
+
+def test_a_draft_is_not_agreed_past_the_deviation_gate_and_locks_once_published(store, plan_id):
+    """Locking agrees both tracks: the system plan is published first, where its deviations
+    pass the gate (the demo draft had been locked with an unexplained purchase limit)."""
+    from forecast.overrides import Scope
+    from forecast.services.errors import FixKey, WrongStage
+
+    first = nego.series_frame(store, plan_id)["ds"].min()
+    event = system.add_event(
+        store, plan_id, "olga", name="limit", kind="purchase_limit",
+        scope=Scope({"Team": ("a",)}), start=first, end=first + pd.Timedelta(days=6),
+        effect="percent", value=-50,
+        reason="supplier allocation",
+    )  # fmt: skip
+    nego.set_goal(store, plan_id, "olga", ratio="1.1")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    before = get_plan(store, plan_id)
+    open_now = system.gate_status(store, plan_id).open
+    assert open_now > 0
+
+    with pytest.raises(WrongStage) as refused:
+        nego.lock(store, plan_id, "olga")
+
+    said = str(refused.value)
+    assert "cannot lock the plan while its system plan is a draft" in said
+    assert f"{open_now} of its {open_now} deviation(s) above 20 % have no explanation" in said
+    assert refused.value.fix is not None and refused.value.fix.key == FixKey.PUBLISH_FIRST
+    after = get_plan(store, plan_id)
+    assert (after.version, after.status) == (before.version, "draft")  # nothing was written
+    assert nego.summary(store, plan_id)["stage"] == "assigning"
+    system.explain(store, plan_id, "olga", reason_code="purchase_limit", text="allocation",
+                   event_id=event.event.event_id)  # fmt: skip
+    system.publish(store, plan_id, "olga")
+    assert nego.lock(store, plan_id, "olga").status == "agreed"
+
+
 def test_stale_version_is_refused(store, plan_id):
     state = nego.set_goal(store, plan_id, "olga", total="7000000000")
     nego.claim(store, plan_id, "anna", "a", amount=5, note="x", expected_version=state.version)
@@ -187,6 +238,7 @@ def test_agreed_plan_is_immutable_and_a_new_version_can_change(store, plan_id):
     nego.set_goal(store, plan_id, "olga", total="7000000000")
     nego.close_round(store, plan_id, "olga")
     nego.assign(store, plan_id, "olga", "even", exclude=["c"])
+    system.publish(store, plan_id, "olga")
     nego.lock(store, plan_id, "olga")
     for attempt in (
         lambda: nego.assign(store, plan_id, "olga", "even"),
@@ -204,6 +256,7 @@ def test_agreed_plan_is_immutable_and_a_new_version_can_change(store, plan_id):
     nego.claim(store, copy.plan_id, "anna", "a", amount="100", note="second thoughts")
     nego.close_round(store, copy.plan_id, "olga")
     nego.assign(store, copy.plan_id, "olga", "even")
+    system.publish(store, copy.plan_id, "olga")  # the new version's system plan, published again
     nego.lock(store, copy.plan_id, "olga")
     assert nego.summary(store, copy.plan_id)["target_total"] == 700_000_000_000
     assert get_plan(store, plan_id).status == "agreed"  # the original is untouched
@@ -276,7 +329,6 @@ def test_score_names_the_closer_track(store, plan_id):
 
 def test_system_plan_basis_and_spread_follow_the_events(store, plan_id):
     from forecast.overrides import Scope
-    from forecast.services import system
 
     frame = nego.series_frame(store, plan_id)
     first = frame["ds"].min()

@@ -134,6 +134,7 @@ def test_an_agreed_plan_keeps_its_basis_and_its_export_says_so(store, plan_id):
     nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
     nego.close_round(store, plan_id, "olga")
     nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    system.publish(store, plan_id, "olga")
     nego.lock(store, plan_id, "olga")
     with pytest.raises(Locked):
         nego.rebase(store, plan_id, "olga")

@@ -34,6 +34,10 @@ CLI_FIXES: Mapping[FixKey, str] = {
     FixKey.MANUAL_AMOUNTS: "give one --manual TEAM=AMOUNT per team",
     FixKey.MANUAL_TOTAL: "change the --manual TEAM=AMOUNT values so that they add up to it",
     FixKey.ASSIGN_REMAINDER: "assign it before locking (`forecast plan assign {plan} --rule RULE`)",
+    FixKey.PUBLISH_FIRST: (
+        "publish it first with `forecast plan publish {plan}`, once every deviation above the "
+        "threshold is explained (`forecast plan deviations {plan}` lists them)"
+    ),
     FixKey.NEW_VERSION: "make a new version with `forecast plan new-version {plan}`",
     FixKey.UNARCHIVE_PLAN: (
         "its owner or an admin can unarchive it first with `forecast plan unarchive {plan}`"

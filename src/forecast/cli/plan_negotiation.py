@@ -162,13 +162,21 @@ def goal_cmd(
         typer.Option("--per-period", help="CSV with columns ds,goal (one row per period)."),
     ] = None,
     basis: Annotated[
-        BasisName,
-        typer.Option("--basis", help="What the gap is measured against."),
-    ] = "baseline",
+        BasisName | None,
+        typer.Option(
+            "--basis",
+            help="What the gap is measured against. Not given: the basis the goal was set "
+            "against before (a first goal: baseline).",
+        ),
+    ] = None,
     spread_by: Annotated[
-        BasisName,
-        typer.Option("--spread-by", help="Spread targets to series by this."),
-    ] = "system_plan",
+        BasisName | None,
+        typer.Option(
+            "--spread-by",
+            help="Spread targets to series by this. Not given: as before (a first goal: "
+            "system_plan).",
+        ),
+    ] = None,
 ) -> None:
     """Set the goal of the negotiation (owner) and open the claiming round."""
     if sum(x is not None for x in (total, ratio, per_period)) != 1:
@@ -211,7 +219,9 @@ def claim_cmd(
     percent: Annotated[
         str | None,
         typer.Option(
-            "--percent", help="Claim as a percent of the team's baseline, e.g. 1.5 or 1.5%."
+            "--percent",
+            help="Claim as a percent of the team's basis, e.g. 1.5 or 1.5%: of its system plan "
+            "when the goal is measured against the system plan, else of its baseline.",
         ),
     ] = None,
     team: TeamOpt = None,

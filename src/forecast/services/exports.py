@@ -337,6 +337,21 @@ def _blob_frames(bundle: export.Bundle, unpacked_limit: int | None = None) -> di
     return blobs
 
 
+# The ledger's columns in words: how a reason is worded (amounts in the plan's currency format,
+# the rule's label) may change between releases and says nothing the figures do not.
+_LEDGER_PROSE = frozenset({"why"})
+
+
+def _ledger_figures(rows: Any) -> Any:
+    """The ledger rows without their prose: what a bundle's ledger must reproduce."""
+    if not isinstance(rows, list):
+        return rows
+    return [
+        {k: v for k, v in row.items() if k not in _LEDGER_PROSE} if isinstance(row, dict) else row
+        for row in rows
+    ]
+
+
 def _verified_copy(
     store: PlanRepository,
     bundle: export.Bundle,
@@ -358,7 +373,9 @@ def _verified_copy(
             "the bundle's history does not match its data hash; the file was altered, export it again"
         )
     try:
-        neg = Negotiation.from_dict(state.negotiation) if state.negotiation else None
+        # As every reader of the plan has it: in the plan's currency (the ledger's reasons name
+        # amounts in it), and an agreed negotiation in a later version open again.
+        neg = nego.negotiation_of(state)
     except (NegotiationError, KeyError, ValueError) as exc:
         raise Invalid(f"the bundle's negotiation does not balance: {exc}") from exc
     original_id = state.plan_id
@@ -394,7 +411,9 @@ def _verified_copy(
     scratch.add(state, blobs, change)
     if neg is not None:
         current = nego.current_totals(scratch, scratch.get(state.plan_id))
-        if neg.ledger(*current).to_dict(orient="records") != bundle.content.get("ledger_minor"):
+        if _ledger_figures(neg.ledger(*current).to_dict(orient="records")) != _ledger_figures(
+            bundle.content.get("ledger_minor")
+        ):
             raise Invalid("the bundle's ledger does not reproduce from its claims and assignments")
         again = nego.negotiated_plan(scratch, state.plan_id)
         expected = bundle.content.get("targets_minor", {})

@@ -24,9 +24,9 @@ from forecast import accuracy, schema
 from forecast import negotiation as domain
 from forecast.engine.stretch import apply_calibration
 from forecast.money import format_minor as _format_minor
-from forecast.money import minute_utc
+from forecast.money import format_percent, minute_utc
 from forecast.negotiation import Actor, Negotiation, NegotiationError, from_minor, to_minor
-from forecast.plan import AGREED, PlanState, utc_now
+from forecast.plan import AGREED, PUBLISHED, PlanState, utc_now
 from forecast.services import plan_totals, series_frames, stretch_calibration
 from forecast.services.cache import PerStoreCache
 from forecast.services.errors import (
@@ -266,16 +266,17 @@ def set_goal(
     total: Decimal | str | float | None = None,
     ratio: Decimal | str | None = None,
     per_period: Mapping[str, Decimal | str | float] | None = None,
-    basis: str = "baseline",
-    spread_by: str = "system_plan",
+    basis: str | None = None,
+    spread_by: str | None = None,
     expected_version: int | None = None,
 ) -> PlanState:
     """Set the goal (owner): a total in currency units, a ratio of the basis total (e.g. "10/6.5"),
     or per period ({ISO date: amount}). Opens the claiming round. The teams' baseline and system
-    plan totals are taken (frozen) now; setting the goal again while claiming refreshes them."""
+    plan totals are taken (frozen) now; setting the goal again while claiming refreshes them.
+    `basis` and `spread_by` not given keep the ones the goal was set with before (a first goal:
+    the baseline, spread by the system plan)."""
     frame = series_frame(store, plan)
-    basis_col = schema.BASELINE if str(basis) == "baseline" else schema.SYSTEM_PLAN
-    if str(basis) not in ("baseline", "system_plan"):
+    if basis is not None and str(basis) not in ("baseline", "system_plan"):
         raise Invalid(f"unknown basis {basis!r}; use baseline or system_plan")
     currency = get_plan(store, plan).currency
     total_minor = None if total is None else _minor_amount(total, "goal total", currency)
@@ -298,6 +299,15 @@ def set_goal(
     ) -> tuple[Negotiation, str, Any, Any]:
         who.require_owner("set the goal")
         before = neg.summary() if neg else None
+        # not given: as the goal was set before (a first goal: measured against the baseline)
+        measured = str(basis) if basis is not None else neg.basis.value if neg else "baseline"
+        spread = (
+            str(spread_by)
+            if spread_by is not None
+            else neg.spread_by.value
+            if neg
+            else "system_plan"
+        )
         fresh = Negotiation.start(
             _team_totals(frame, schema.BASELINE), _team_totals(frame, schema.SYSTEM_PLAN)
         )
@@ -313,9 +323,9 @@ def set_goal(
             total_minor,
             ratio=ratio,
             period_goals=period_minor,
-            period_basis=_period_basis(frame, basis_col) if period_minor else None,
-            basis=basis,
-            spread_by=spread_by,
+            period_basis=_period_basis(frame, _basis_column(measured)) if period_minor else None,
+            basis=measured,
+            spread_by=spread,
             at=utc_now(),
         )
         fresh.basis_by_period = _period_basis(frame, _basis_column(fresh.basis))
@@ -518,16 +528,39 @@ def _same_periods(
     }
 
 
+def _gate_now(store: PlanRepository, state: PlanState) -> str:
+    """How the deviation gate of a draft stands, for the refusal to lock it."""
+    from forecast.services import system
+
+    gate = system.gate_status(store, state.plan_id)
+    threshold = format_percent(gate.threshold, 0)
+    if gate.open:
+        return (
+            f"; {gate.open} of its {gate.marked} deviation(s) above {threshold} have no "
+            "explanation yet"
+        )
+    if gate.marked:
+        return f"; its deviations above {threshold} are explained, so it can be published now"
+    return f"; no deviation is above {threshold}, so it can be published now"
+
+
 def lock(
     store: PlanRepository, plan: str, actor: str, *, expected_version: int | None = None
 ) -> PlanState:
-    """Agree the plan (owner): the negotiation is final and the plan's status becomes agreed."""
+    """Agree the plan (owner): the negotiation is final and the plan's status becomes agreed.
+    Refused while the system plan is a draft: it is published first (its deviations explained),
+    so no plan is agreed past the deviation gate."""
 
     def operate(
         state: PlanState, neg: Negotiation | None, who: Actor
     ) -> tuple[Negotiation, str, Any, Any]:
         neg = _require_negotiation(state, "lock")
         before = {"status": state.status, "stage": neg.stage.value}
+        who.require_owner("lock the plan")
+        neg._require_stage("lock the plan", domain.Stage.ASSIGNING)
+        neg.check_lockable()
+        if state.status != PUBLISHED:
+            neg.check_system_published(False, _gate_now(store, state))
         neg.lock(who, at=utc_now())
         state.status = AGREED
         total = sum(neg.targets().values())

@@ -16,6 +16,7 @@ import pandas as pd
 
 from forecast.negotiation import RULE_LABELS, RemainderRule
 from forecast.negotiation_actions import NegotiationActions, Permission, available_actions
+from forecast.plan import PUBLISHED
 from forecast.services import negotiation as nego
 from forecast.services.errors import Fix, FixKey
 from forecast.services.plans import get_plan
@@ -122,7 +123,13 @@ def negotiation_board(store: PlanRepository, plan: str, user: str | None) -> Neg
     baseline, system = nego.current_totals(store, state)
     teams = tuple(sorted(baseline))
     drift = neg.drift(baseline, system) if neg is not None else {}
-    actions = available_actions(neg, nego.actor_of(state, user or ""), teams, drift=drift)
+    actions = available_actions(
+        neg,
+        nego.actor_of(state, user or ""),
+        teams,
+        drift=drift,
+        system_published=state.status == PUBLISHED,
+    )
     if state.archived:
         actions = _all_refused(actions, state.plan_id)
     leads = _leads_by_team(state)

@@ -71,11 +71,14 @@ class PlanFrames:
 
 def get_plan(store: PlanRepository, plan: str) -> PlanState:
     """A plan by id, or by name: the one plan of that name, or, where the plans of that name
-    are versions of one another (`new_version` keeps the name), the newest of them."""
+    are versions of one another (`new_version` keeps the name), the newest of them. Spaces
+    around it are not part of it, as a name is checked when it is given (`check_plan_name`);
+    letters keep their case."""
+    key = (plan or "").strip()
     try:
-        return store.get(plan)
+        return store.get(key)
     except NotFound:
-        matches = [s for s in store.list() if s.name == plan]
+        matches = [s for s in store.list() if s.name.strip() == key]
         newest = _newest_version(store, matches)
         if newest is not None:
             return store.get(newest.plan_id)
