@@ -187,3 +187,23 @@ def test_serve_on_a_shared_address_refuses_accounts_with_the_demos_public_passwo
     accounts.set_password(store, "olga", "olga's own passphrase")
     assert demo.accounts_with_demo_password(store) == []
     store.close()
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["waitress", "debug"])
+def test_serve_on_a_port_in_use_is_refused_plainly_without_claiming_to_serve(tmp_path, debug):
+    """Another program (a second dashboard) listens on the port: `forecast serve` says so and
+    how to choose another, exits with the bad-input code, and never printed "dashboard on"."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = ["serve", "--port", str(port), "--data-dir", str(tmp_path)]
+        result = CliRunner().invoke(app, [*args, "--debug"] if debug else args)
+
+    assert result.exit_code == 2, result.output
+    expected = (
+        f"port {port} on 127.0.0.1 is in use (another dashboard?); choose another with --port"
+    )
+    assert expected in result.output
+    assert "dashboard on" not in result.output
+    assert "internal error" not in result.output and "bug" not in result.output

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -226,20 +226,71 @@ def run_dashboard(
             err=True,
         )
     shown = "localhost" if host in WILDCARD_ADDRESSES else host
-    typer.echo(f"dashboard on http://{shown}:{port}  (Ctrl+C stops it)")
+    listening = f"dashboard on http://{shown}:{port}  (Ctrl+C stops it)"
     if debug:
+        _probe_port(host, port)  # Werkzeug's own refusal exits without our message
+        typer.echo(listening)
         app.run(host=host, port=port, debug=True)
         return
+    import logging
+
     import waitress
 
-    waitress.serve(
-        app.server,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="forecast",
-        # waitress buffers a request before Flask sees it: refuse a larger one right there.
-        max_request_body_size=app.server.config["MAX_CONTENT_LENGTH"],
+    logging.basicConfig()  # waitress's warnings (a queue of requests) reach stderr
+    try:
+        server = waitress.create_server(
+            app.server,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="forecast",
+            # waitress buffers a request before Flask sees it: refuse a larger one right there.
+            max_request_body_size=app.server.config["MAX_CONTENT_LENGTH"],
+        )
+    except OSError as exc:
+        _refuse_port(host, port, exc)
+    typer.echo(listening)  # only once the port is ours
+    server.run()
+
+
+def _probe_port(host: str, port: int) -> None:
+    """Refuse a port another program listens on before a server that would exit on it starts."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind
+            probe.bind(address)
+    except OSError as exc:
+        _refuse_port(host, port, exc)
+
+
+def _refuse_port(host: str, port: int, exc: OSError) -> NoReturn:
+    import errno
+
+    where = f"port {port} on {host or 'every address'}"
+    if exc.errno == errno.EADDRINUSE:
+        fail(
+            f"{where} is in use (another dashboard?); choose another with --port",
+            error="port_in_use",
+        )
+    if exc.errno == errno.EACCES:
+        fail(
+            f"{where} needs administrator rights to listen on; choose a port above 1023 with "
+            "--port",
+            error="port_refused",
+        )
+    if exc.errno == errno.EADDRNOTAVAIL:
+        fail(
+            f"{host} is not an address of this machine; choose one with --host (127.0.0.1 for "
+            "this machine only, 0.0.0.0 for every address)",
+            error="bad_host",
+        )
+    fail(
+        f"could not listen on {where}: {exc.strerror or exc}; choose another with --port or --host",
+        error="cannot_listen",
     )
 
 
