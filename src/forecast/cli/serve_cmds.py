@@ -313,8 +313,12 @@ def ensure_demo_plan(
             f"{demo_heldout.HELDOUT_WEEKS} weeks, agreed, scored against their real sales..."
         )
         with progress("held-out plan") as report:
-            heldout = demo_heldout.create_heldout_plan(store, progress=report)
-        typer.echo(f"created held-out sample plan {heldout}")
+            heldout, made = demo.made_or_found(
+                store,
+                demo_heldout.find_heldout_plan,
+                lambda: demo_heldout.create_heldout_plan(store, progress=report),
+            )
+        typer.echo(f"{'created' if made else 'using'} held-out sample plan {heldout}")
         if existing is None:
             # Creation times are stored to the second and the dashboard opens the newest plan:
             # the sample plan must not be made within the held-out plan's second.
@@ -325,11 +329,15 @@ def ensure_demo_plan(
         return existing, False
     info("creating the sample plan from the bundled Rossmann data (once)...")
     with progress("sample plan") as report:
-        plan_id = demo.create_sample_plan(store, model=model, progress=report)
-        if story:
+        plan_id, made = demo.made_or_found(
+            store,
+            demo.find_sample_plan,
+            lambda: demo.create_sample_plan(store, model=model, progress=report),
+        )
+        if story and made:
             report(1.0, "a planning round in progress: events, a goal, two claims")
             demo.seed_story(store, plan_id)
-    return plan_id, True
+    return plan_id, made
 
 
 def _refuse_public_demo_passwords(store: Any, host: str, *, allow: bool) -> None:
