@@ -1,5 +1,6 @@
 """What the web server does for every request, whatever the page: the Host check, the size
-limit of a request, security headers, and error pages that tell nothing about the code.
+limit of a request, security headers, and error pages that tell nothing about the code (a
+database that cannot be reached gets 503 and says so: a page, or JSON for Dash's requests).
 
 `harden(app, ctx, allowed_hosts)` is called once by `create_app`, and `trust_proxies(app, hops)`
 when the dashboard runs behind TLS-terminating proxies.
@@ -15,11 +16,18 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard.context import DashboardContext
+from forecast.services.errors import Unavailable
 
 DEFAULT_HOSTS = ("localhost", "127.0.0.1", "::1")
 # A file travels base64-encoded inside the callback's JSON: 4/3 of its size plus the rest of
 # the request, so the server's hard limit sits a little above the page's limit.
 REQUEST_OVERHEAD_BYTES = 1024 * 1024
+UNAVAILABLE_MESSAGE = (
+    "The database could not be reached (or is busy), so this request was not answered; "
+    "nothing was changed by it. Try again in a moment."
+)
+DASH_ENDPOINTS = "/_dash-"  # the callbacks' and layout's requests: they read JSON
+RETRY_AFTER_SECONDS = 5
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -97,10 +105,26 @@ def harden(app: Dash, ctx: DashboardContext, allowed_hosts: Iterable[str] | None
     def http_error(exc: HTTPException) -> flask.Response:
         return _plain(exc.code or 500, f"{exc.code} {exc.name}")
 
+    @server.errorhandler(Unavailable)
+    def unavailable(exc: Unavailable) -> flask.Response:
+        # The database down or locked (any request reads the signed-in account): say so, with
+        # a status a proxy or a retrying client understands, and keep the details in the log.
+        server.logger.warning("database unavailable in %s: %s", flask.request.path, exc)
+        if flask.request.path.startswith(DASH_ENDPOINTS):
+            body = {"error": "unavailable", "message": UNAVAILABLE_MESSAGE}
+            response = flask.jsonify(body)
+            response.status_code = 503
+        else:
+            response = _plain(503, UNAVAILABLE_MESSAGE)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
     @server.errorhandler(Exception)
     def unexpected(exc: Exception) -> flask.Response:
         if isinstance(exc, HTTPException):
             return http_error(exc)
+        if isinstance(exc, Unavailable):
+            return unavailable(exc)
         server.logger.exception("unexpected error in %s", flask.request.path)
         return _plain(
             500,

@@ -32,10 +32,15 @@ transaction that adds it, after its INSERT (SQLite's write lock) or under an adv
 (PostgreSQL), so that two plans made at once cannot share a name.
 
 SQLite (the default, a file in the data directory) runs in WAL mode with a busy timeout so that
-several processes can share it; PostgreSQL is used by URL through the same code.
+several processes can share it; PostgreSQL is used by URL through the same code. On PostgreSQL a
+statement waits at most ``LOCK_TIMEOUT_SECONDS`` for a lock another session holds (then
+``Unavailable``: one stuck session does not freeze a server's threads; statements themselves are
+not timed) and connecting gives up after ``CONNECT_TIMEOUT_SECONDS``.
 
 Tables are created on open; a column added to a table after its first release (``ADDED_COLUMNS``)
-is added on open to a database made before it (``ALTER TABLE ... ADD COLUMN``, nullable).
+is added on open to a database made before it (``ALTER TABLE ... ADD COLUMN``, nullable). Several
+servers may open one new database at once: on PostgreSQL one makes the tables under an advisory
+lock while the others wait; on SQLite one that finds a table made meanwhile looks again.
 """
 
 from __future__ import annotations
@@ -45,7 +50,9 @@ import hashlib
 import io
 import json
 import secrets
+import sqlite3
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -379,6 +386,13 @@ def database_errors(doing: str) -> Iterator[None]:
             "user names up to 200) and try again"
         ) from exc
     except sa_exc.OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise Unavailable(
+                f"the database could not {doing}: the plan is locked by another session (it "
+                f"waited {LOCK_TIMEOUT_SECONDS} s for it). Nothing was saved; try again in a "
+                "moment, and if it stays locked, end the long transaction holding it (see "
+                "pg_stat_activity)"
+            ) from exc
         raise Unavailable(
             f"the database could not {doing}: {_first_line(exc)}. Nothing was saved; check "
             "that the database is running and reachable (or that no other program holds the "
@@ -533,10 +547,83 @@ def normalise_url(url: str) -> str:
     return url
 
 
+LOCK_TIMEOUT_SECONDS = 10
+"""PostgreSQL: how long a statement waits for a lock another session holds (a plan row under a
+long transaction, an advisory lock) before it fails as ``Unavailable``, so that one stuck session
+cannot freeze every thread of a server. Statements themselves are not timed: a long write goes on."""
+CONNECT_TIMEOUT_SECONDS = 10
+"""PostgreSQL: how long connecting to an unreachable host is tried before ``Unavailable``."""
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE of a lock_timeout
+
+SCHEMA_LOCK = 7_305_112_002
+"""PostgreSQL advisory lock held while the store's tables are made or completed on open."""
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    query = sa.engine.make_url(url).query
+    connect_args = (
+        {} if "connect_timeout" in query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    )
+    engine = sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    if engine.dialect.name == "postgresql":
+        sa.event.listen(engine, "connect", _postgres_session)
+    return engine
+
+
+def _postgres_session(dbapi_connection: Any, _record: Any) -> None:
+    """A lock wait of a session ends after `LOCK_TIMEOUT_SECONDS` (unless the database's or the
+    role's settings or the URL's options already bound it)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute(
+        "SELECT CASE WHEN current_setting('lock_timeout') = '0' "
+        "THEN set_config('lock_timeout', %s, false) END",
+        (f"{LOCK_TIMEOUT_SECONDS}s",),
+    )
+    cursor.close()
+    dbapi_connection.commit()
+
+
+@contextmanager
+def _held(engine: Engine, key: int) -> Iterator[None]:
+    """A PostgreSQL session advisory lock held on a connection of its own for the block."""
+    with engine.connect() as conn:
+        conn.execute(sa.select(sa.func.pg_advisory_lock(key)))
+        conn.commit()
+        try:
+            yield
+        finally:
+            try:
+                conn.execute(sa.select(sa.func.pg_advisory_unlock(key)))
+                conn.commit()
+            except sa_exc.DBAPIError:
+                conn.invalidate()  # closing the session releases its locks
+
+
+SQLITE_WAL_TRIES = 50
+
+
+def _sqlite_wal(cursor: Any) -> None:
+    """WAL mode (kept in the file). Switching a new file to it is refused at once ("database is
+    locked", without the busy timeout) while another connection switches it too: wait and try
+    again; once the other has switched, the file is in WAL mode and this passes."""
+    for attempt in range(SQLITE_WAL_TRIES):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == SQLITE_WAL_TRIES - 1:
+                raise
+            time.sleep(0.1)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    _sqlite_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
@@ -548,20 +635,36 @@ class SqlStore(PlanRepository):
     def __init__(self, url: str, *, schema: str | None = None, engine: Engine | None = None):
         self.url = normalise_url(url)
         if engine is None:
-            if self.url.startswith("sqlite"):
-                engine = sa.create_engine(self.url, connect_args={"timeout": 30})
-                sa.event.listen(engine, "connect", _sqlite_pragmas)
-            else:
-                engine = sa.create_engine(self.url, pool_pre_ping=True)
+            engine = _make_engine(self.url)
         with database_errors("open the plan store"):
-            if schema:
-                with engine.begin() as conn:
-                    conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-                engine = engine.execution_options(schema_translate_map={None: schema})
-            self.engine = engine
             self.schema = schema
-            metadata.create_all(self.engine)
-            self._add_missing_columns()
+            self.engine = (
+                engine.execution_options(schema_translate_map={None: schema}) if schema else engine
+            )
+            if engine.dialect.name == "postgresql":
+                with _held(engine, SCHEMA_LOCK):  # one opener makes the tables, the others wait
+                    self._create_tables(engine)
+            else:
+                self._create_tables_sqlite()
+
+    def _create_tables(self, engine: Engine) -> None:
+        if self.schema:
+            with engine.begin() as conn:
+                conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+        metadata.create_all(self.engine)
+        self._add_missing_columns()
+
+    def _create_tables_sqlite(self) -> None:
+        """create_all checks a table is missing, then makes it: another process making it in
+        between fails this one's CREATE TABLE ("already exists"). Checking again finds it."""
+        for attempt in range(len(metadata.tables) + 1):
+            try:
+                metadata.create_all(self.engine)
+                break
+            except sa_exc.OperationalError as exc:
+                if "already exists" not in str(exc.orig) or attempt == len(metadata.tables):
+                    raise
+        self._add_missing_columns()
 
     def _columns(self, table: str) -> set[str]:
         with self.engine.connect() as conn:
@@ -772,6 +875,7 @@ class SqlStore(PlanRepository):
             audit_id,
         )
 
+    @_wrapped("read the installation's key")
     def installation_key(self, purpose: str = INSTALLATION_KEY) -> bytes:
         query = sa.select(installation_table.c.value).where(installation_table.c.name == purpose)
         with self.engine.connect() as conn:
@@ -784,7 +888,7 @@ class SqlStore(PlanRepository):
                             name=purpose, value=secrets.token_hex(32)
                         )
                     )
-            except sa.exc.IntegrityError:
+            except sa_exc.IntegrityError:
                 pass  # another server made it first: use theirs
             with self.engine.connect() as conn:
                 found = conn.execute(query).scalar_one()
@@ -822,25 +926,29 @@ class SqlStore(PlanRepository):
         return int(result.rowcount)
 
     # -- accounts ---------------------------------------------------------------------------
+    @_wrapped("add the account")
     def add_account(self, account: Account) -> None:
-        with self.engine.begin() as conn:
-            taken = conn.execute(
-                sa.select(users_table.c.name).where(users_table.c.name == account.name)
-            ).first()
-            if taken:
-                raise Invalid(f"there is already an account {account.name!r}")
-            conn.execute(users_table.insert().values(**account.__dict__))
+        try:  # the primary key decides: of two accounts added at once under one name, one stays
+            with self.engine.begin() as conn:
+                conn.execute(users_table.insert().values(**account.__dict__))
+        except sa_exc.IntegrityError as exc:
+            if self.get_account(account.name) is None:
+                raise
+            raise Invalid(f"there is already an account {account.name!r}") from exc
 
+    @_wrapped("read the account")
     def get_account(self, name: str) -> Account | None:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(users_table).where(users_table.c.name == name)).first()
         return None if row is None else _account(row)
 
+    @_wrapped("list the accounts")
     def list_accounts(self) -> builtins.list[Account]:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(users_table).order_by(users_table.c.name)).all()
         return [_account(r) for r in rows]
 
+    @_wrapped("change the account")
     def update_account(self, name: str, **values: Any) -> None:
         unknown = set(values) - set(ACCOUNT_FIELDS)
         if unknown:

@@ -3,12 +3,15 @@ the length limits that both databases share."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from typer.testing import CliRunner
 
 from forecast.cli import app
 from forecast.services import accounts, plans
-from forecast.services.errors import Invalid, NotFound
+from forecast.services.errors import Invalid, NotFound, Unavailable
+from forecast.store import Account, SqlStore
 from tests.integration.test_store import make_store, new_plan, store  # noqa: F401 - fixtures
 
 runner = CliRunner()
@@ -146,3 +149,63 @@ def test_cli_refuses_a_300_character_plan_name(tmp_path, rossmann_train):
     )
     assert result.exit_code == 2
     assert "at most 200 characters" in result.output
+
+
+def test_accounts_added_at_once_under_one_name_leave_one_and_tell_the_others(
+    make_store,  # noqa: F811
+):
+    """Two admins adding `maria` at the same moment: one account, and the other is told the name
+    is taken (not a database error)."""
+    adders = 4
+    stores = [make_store() for _ in range(adders)]
+    barrier = threading.Barrier(adders)
+    outcomes: list[object] = []
+    now = "2026-01-01T00:00:00+00:00"
+    maria = Account(
+        "maria", "Maria", None, is_admin=False, active=True, created_at=now, updated_at=now
+    )
+
+    def add(opened) -> None:
+        barrier.wait()
+        try:
+            opened.add_account(maria)
+            outcomes.append("added")
+        except Exception as exc:  # noqa: BLE001 - the test sorts every outcome
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=add, args=(s,)) for s in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes.count("added") == 1
+    refusals = [o for o in outcomes if o != "added"]
+    assert all(isinstance(o, Invalid) for o in refusals), refusals
+    assert all(str(o) == "there is already an account 'maria'" for o in refusals), refusals
+    assert [a.name for a in accounts.list_users(stores[0])] == ["maria"]
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda db: db.get_account("olga"),
+        lambda db: db.list_accounts(),
+        lambda db: accounts.add_user(db, "lena", PASSWORD),
+        lambda db: accounts.set_password(db, "olga", "another good password"),
+        lambda db: db.installation_key(),
+    ],
+    ids=["get_account", "list_accounts", "add_account", "update_account", "installation_key"],
+)
+def test_accounts_while_the_database_is_gone_are_reported_as_unavailable(tmp_path, use):
+    """Every request of the dashboard reads the account: with the database gone, each account
+    read or write says the database could not be reached, not a driver's error."""
+    folder = tmp_path / "db"
+    folder.mkdir()
+    gone = SqlStore(f"sqlite:///{folder / 'forecast.db'}")
+    accounts.add_user(gone, "olga", PASSWORD)
+    gone.close()  # no connection stays open to the file
+    folder.rename(tmp_path / "moved")  # the database is no longer where the store looks
+
+    with pytest.raises(Unavailable, match="could not .*account|could not read the installation"):
+        use(gone)

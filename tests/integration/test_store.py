@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -431,3 +432,82 @@ def test_every_server_of_one_database_signs_sessions_with_one_key_apart_from_bun
     key = first.installation_key("session_signing_key")
     assert second.installation_key("session_signing_key") == key
     assert first.installation_key() != key and len(key) == 32
+
+
+def test_servers_opening_an_empty_database_at_once_all_open_it(make_store):
+    """Several servers (or `forecast` commands) started together on a new database: each opens
+    the store, whichever makes the tables, and all of them see one set of tables."""
+    openers = 6
+    barrier = threading.Barrier(openers)
+    opened: list[SqlStore] = []
+    failed: list[Exception] = []
+
+    def open_it() -> None:
+        barrier.wait()
+        try:
+            opened.append(make_store())
+        except Exception as exc:  # noqa: BLE001 - the test reports every failure
+            failed.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(openers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failed == []
+    plan_id = new_plan(opened[0]).plan_id
+    assert all(store.get(plan_id).plan_id == plan_id for store in opened)
+
+
+LONGER_THAN_THE_LOCK_TIMEOUT = 30  # seconds
+
+
+@pytest.mark.postgres
+def test_a_save_behind_a_plan_locked_by_another_session_is_refused_as_unavailable(postgres_url):
+    """A session holding the plan's row (a psql `SELECT ... FOR UPDATE` left open) makes a save
+    give up with a message, instead of holding the server's thread for as long as it lasts."""
+    from forecast.errors import Unavailable
+
+    schema = f"test_{uuid.uuid4().hex[:10]}"
+    store, other = SqlStore(postgres_url, schema=schema), SqlStore(postgres_url, schema=schema)
+    held, release = threading.Event(), threading.Event()
+
+    def hold(plan_id: str) -> None:  # the other session: the row stays locked until released
+        with other.engine.begin() as conn:
+            conn.execute(
+                sa.text(f'SELECT id FROM "{schema}".plans WHERE id = :id FOR UPDATE'),
+                {"id": plan_id},
+            )
+            held.set()
+            release.wait(timeout=LONGER_THAN_THE_LOCK_TIMEOUT)
+
+    try:
+        plan = new_plan(store)
+        holder = threading.Thread(target=hold, args=(plan.plan_id,))
+        holder.start()
+        assert held.wait(timeout=30)
+        try:
+            with pytest.raises(Unavailable, match="locked by another session.*try again"):
+                add_event(store, plan.plan_id)
+        finally:
+            release.set()
+            holder.join()
+        assert store.get(plan.plan_id).version == plan.version  # nothing was saved
+        add_event(store, plan.plan_id)  # once the lock is gone, the same save goes through
+        assert store.get(plan.plan_id).version == plan.version + 1
+    finally:
+        with store.engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        store.close()
+        other.close()
+
+
+def test_a_postgres_server_that_is_not_there_is_reported_as_unavailable():
+    from forecast.errors import Unavailable
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(Unavailable, match="could not open the plan store.*try again"):
+        SqlStore(f"postgresql://forecast:forecast@127.0.0.1:{port}/forecast")

@@ -187,3 +187,44 @@ def test_serve_on_a_shared_address_refuses_accounts_with_the_demos_public_passwo
     accounts.set_password(store, "olga", "olga's own passphrase")
     assert demo.accounts_with_demo_password(store) == []
     store.close()
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["waitress", "debug"])
+def test_serve_on_a_port_in_use_is_refused_plainly_without_claiming_to_serve(tmp_path, debug):
+    """Another program (a second dashboard) listens on the port: `forecast serve` says so and
+    how to choose another, exits with the bad-input code, and never printed "dashboard on"."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = ["serve", "--port", str(port), "--data-dir", str(tmp_path)]
+        result = CliRunner().invoke(app, [*args, "--debug"] if debug else args)
+
+    assert result.exit_code == 2, result.output
+    expected = (
+        f"port {port} on 127.0.0.1 is in use (another dashboard?); choose another with --port"
+    )
+    assert expected in result.output
+    assert "dashboard on" not in result.output
+    assert "internal error" not in result.output and "bug" not in result.output
+
+
+def test_two_demos_started_together_on_an_empty_store_both_end_with_the_sample_plans(tmp_path):
+    """Two `forecast demo --no-serve` at once (two servers started together): each finds the
+    sample plans the other made meanwhile and uses them; the store holds one of each."""
+    forecast = Path(sys.executable).parent / "forecast"
+    args = [str(forecast), "demo", "--no-serve", "--model", "snaive", "--data-dir", str(tmp_path)]
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    runs = [
+        subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=600)[0] for run in runs]
+
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    from forecast.services import plans
+    from forecast.services.store_factory import open_store
+
+    names = sorted(s.name for s in plans.list_plans(open_store(data_dir=tmp_path)))
+    assert names == ["Rossmann sample (weekly)", "Sample plan: last quarter (held out)"]
+    assert all("sign in with the password" in output for output in outputs), outputs

@@ -381,3 +381,34 @@ def test_an_actuals_file_name_sent_by_the_browser_is_kept_as_a_short_base_name(a
     assert response.status_code == 200
     kept = ctx.store.actuals_versions(plan_id)[-1].filename
     assert len(kept) == 200 and kept.endswith(".csv") and "/" not in kept
+
+
+def test_a_database_that_cannot_be_reached_gets_503_saying_so(tmp_path):
+    """The database goes away under a running server: every request (they all read the signed-in
+    account) says the database could not be reached and to try again, with 503: a page for the
+    browser's pages, JSON for Dash's requests; no traceback, no generic error."""
+    folder = tmp_path / "db"
+    folder.mkdir()
+    app = create_app(
+        db_url=f"sqlite:///{folder / 'forecast.db'}",
+        data_dir=str(tmp_path / "data"),
+        upload_limit_bytes=1024 * 1024,
+    )
+    client = browser(app)
+    app.server.config["FORECAST_DASHBOARD_CTX"].store.close()  # no connection stays open
+    folder.rename(tmp_path / "moved")  # the database is no longer where the server looks
+
+    page = client.get("/")
+    layout = client.get("/_dash-layout")
+    callback = post(
+        client, app, "..data-file.data...data-upload-status.children..", [("data-raw", "data", {})]
+    )
+
+    assert page.status_code == layout.status_code == callback.status_code == 503
+    text = page.get_data(as_text=True)
+    assert "database could not be reached" in text and "Try again in a moment" in text
+    assert "Traceback" not in text and "sqlite" not in text.lower()
+    for response in (layout, callback):
+        body = response.get_json()
+        assert body["error"] == "unavailable"
+        assert "database could not be reached" in body["message"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -226,20 +226,71 @@ def run_dashboard(
             err=True,
         )
     shown = "localhost" if host in WILDCARD_ADDRESSES else host
-    typer.echo(f"dashboard on http://{shown}:{port}  (Ctrl+C stops it)")
+    listening = f"dashboard on http://{shown}:{port}  (Ctrl+C stops it)"
     if debug:
+        _probe_port(host, port)  # Werkzeug's own refusal exits without our message
+        typer.echo(listening)
         app.run(host=host, port=port, debug=True)
         return
+    import logging
+
     import waitress
 
-    waitress.serve(
-        app.server,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="forecast",
-        # waitress buffers a request before Flask sees it: refuse a larger one right there.
-        max_request_body_size=app.server.config["MAX_CONTENT_LENGTH"],
+    logging.basicConfig()  # waitress's warnings (a queue of requests) reach stderr
+    try:
+        server = waitress.create_server(
+            app.server,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="forecast",
+            # waitress buffers a request before Flask sees it: refuse a larger one right there.
+            max_request_body_size=app.server.config["MAX_CONTENT_LENGTH"],
+        )
+    except OSError as exc:
+        _refuse_port(host, port, exc)
+    typer.echo(listening)  # only once the port is ours
+    server.run()
+
+
+def _probe_port(host: str, port: int) -> None:
+    """Refuse a port another program listens on before a server that would exit on it starts."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind
+            probe.bind(address)
+    except OSError as exc:
+        _refuse_port(host, port, exc)
+
+
+def _refuse_port(host: str, port: int, exc: OSError) -> NoReturn:
+    import errno
+
+    where = f"port {port} on {host or 'every address'}"
+    if exc.errno == errno.EADDRINUSE:
+        fail(
+            f"{where} is in use (another dashboard?); choose another with --port",
+            error="port_in_use",
+        )
+    if exc.errno == errno.EACCES:
+        fail(
+            f"{where} needs administrator rights to listen on; choose a port above 1023 with "
+            "--port",
+            error="port_refused",
+        )
+    if exc.errno == errno.EADDRNOTAVAIL:
+        fail(
+            f"{host} is not an address of this machine; choose one with --host (127.0.0.1 for "
+            "this machine only, 0.0.0.0 for every address)",
+            error="bad_host",
+        )
+    fail(
+        f"could not listen on {where}: {exc.strerror or exc}; choose another with --port or --host",
+        error="cannot_listen",
     )
 
 
@@ -262,8 +313,12 @@ def ensure_demo_plan(
             f"{demo_heldout.HELDOUT_WEEKS} weeks, agreed, scored against their real sales..."
         )
         with progress("held-out plan") as report:
-            heldout = demo_heldout.create_heldout_plan(store, progress=report)
-        typer.echo(f"created held-out sample plan {heldout}")
+            heldout, made = demo.made_or_found(
+                store,
+                demo_heldout.find_heldout_plan,
+                lambda: demo_heldout.create_heldout_plan(store, progress=report),
+            )
+        typer.echo(f"{'created' if made else 'using'} held-out sample plan {heldout}")
         if existing is None:
             # Creation times are stored to the second and the dashboard opens the newest plan:
             # the sample plan must not be made within the held-out plan's second.
@@ -274,11 +329,15 @@ def ensure_demo_plan(
         return existing, False
     info("creating the sample plan from the bundled Rossmann data (once)...")
     with progress("sample plan") as report:
-        plan_id = demo.create_sample_plan(store, model=model, progress=report)
-        if story:
+        plan_id, made = demo.made_or_found(
+            store,
+            demo.find_sample_plan,
+            lambda: demo.create_sample_plan(store, model=model, progress=report),
+        )
+        if story and made:
             report(1.0, "a planning round in progress: events, a goal, two claims")
             demo.seed_story(store, plan_id)
-    return plan_id, True
+    return plan_id, made
 
 
 def _refuse_public_demo_passwords(store: Any, host: str, *, allow: bool) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from forecast import overrides
 from forecast.overrides import Scope
 from forecast.services import accounts, negotiation, plans, system
+from forecast.services.errors import Conflict, Invalid
 from forecast.store import PlanRepository
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -47,6 +48,23 @@ DEMO_PASSWORD = "try-the-demo"
 def find_sample_plan(store: PlanRepository) -> str | None:
     existing = [s for s in plans.list_plans(store) if s.name == DEMO_PLAN_NAME]
     return existing[-1].plan_id if existing else None
+
+
+def made_or_found(
+    store: PlanRepository,
+    find: Callable[[PlanRepository], str | None],
+    make: Callable[[], str],
+) -> tuple[str, bool]:
+    """`make()` a sample plan, (its id, True); when a plan of its name appeared meanwhile
+    (another `forecast demo` on the same store made it at the same time), that one's id and
+    False, so that two demos started together both end with the one sample plan."""
+    try:
+        return make(), True
+    except Conflict:
+        found = find(store)
+        if found is None:
+            raise
+        return found, False
 
 
 def create_sample_plan(
@@ -108,7 +126,12 @@ def ensure_demo_accounts(store: PlanRepository, plan_id: str) -> list[str]:
     created = []
     for name, _ in demo_members(store, plan_id):
         if store.get_account(name) is None:
-            accounts.add_user(store, name, DEMO_PASSWORD, admin=False)
+            try:
+                accounts.add_user(store, name, DEMO_PASSWORD, admin=False)
+            except Invalid:
+                if store.get_account(name) is None:
+                    raise
+                continue  # another `forecast demo` made it meanwhile
             created.append(name)
     return created
 
