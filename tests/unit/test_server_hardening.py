@@ -339,7 +339,7 @@ def test_a_gzip_bomb_sent_to_the_actuals_page_is_refused_for_what_it_unpacks_to(
     said = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "bomb.csv.gz: the gzip file unpacks to more than 4 MB (the limit)" in said
-    assert "4 times the upload limit of 1 MB" in said and "uncompressed or split it" in said
+    assert "may unpack to 4 MB" in said and "uncompressed (a CSV up to the upload limit)" in said
     assert "forecast plan actuals" in said  # the command line reads bigger files
 
 
@@ -412,3 +412,26 @@ def test_a_database_that_cannot_be_reached_gets_503_saying_so(tmp_path):
         body = response.get_json()
         assert body["error"] == "unavailable"
         assert "database could not be reached" in body["message"]
+
+
+def test_an_ordinary_workbook_packed_tenfold_is_within_the_bound_of_its_upload():
+    """An XLSX is a zip: sales rows pack about ninefold, so a workbook within the upload limit
+    must not be refused for its sheet data (a gzipped CSV may unpack to 4 times the limit)."""
+    import io
+
+    import pandas as pd
+
+    from forecast.services.uploads import packed_kind, unpacked_refusal
+
+    days = pd.date_range("2024-01-01", periods=500, freq="D")
+    frame = pd.DataFrame(
+        {"store": [f"s{i % 40}" for i in range(20_000)], "date": days.repeat(40)[:20_000]}
+    ).assign(sales=lambda f: (f.index % 997) * 1.5)
+    out = io.BytesIO()
+    frame.to_excel(out, index=False)
+    workbook = out.getvalue()
+    assert packed_kind(workbook) == "xlsx"
+    limit = len(workbook) + 1
+    assert unpacked_refusal(workbook, "sales.xlsx", limit, "use the CLI") is None
+    refused = unpacked_refusal(workbook, "sales.xlsx", limit // 4, "use the CLI")
+    assert refused and "save the sheet as CSV" in refused

@@ -110,14 +110,31 @@ class UploadStore:
             path.unlink(missing_ok=True)
 
 
-UNPACK_FACTOR = 4
-"""A file uploaded to the dashboard may unpack (gzip, XLSX sheets, Parquet pages) to this many
-times the server's upload limit; the command line reads files up to the reader's own bound."""
+UNPACK_FACTORS = {"gzip": 4, "xlsx": 12, "parquet": 12}
+"""What a file uploaded to the dashboard may unpack to, in times the server's upload limit (and
+never more than the reader's own bound, which the command line keeps): a gzipped CSV the text of
+a few uploads; a workbook's or a Parquet file's own packing is a tenfold one for ordinary sales
+data (a 200,000-row sheet: 3.4 MB of XLSX, 30 MB of sheet XML)."""
 
 
-def unpack_limit(upload_limit: int) -> int:
-    """The bound on what a file that arrived over HTTP may unpack to."""
-    return UNPACK_FACTOR * int(upload_limit)
+def packed_kind(content: bytes) -> str | None:
+    """The packing of a file by its first bytes (gzip, xlsx, parquet); None when not packed."""
+    kinds = {b"\x1f\x8b": "gzip", b"PK\x03\x04": "xlsx", b"PAR1": "parquet"}
+    return next((kind for magic, kind in kinds.items() if content.startswith(magic)), None)
+
+
+def unpack_limit(upload_limit: int, kind: str = "parquet") -> int:
+    """The bound on what a file of `kind` that arrived over HTTP may unpack to."""
+    from forecast.engine.ingest.bounds import MAX_UNPACKED_BYTES
+
+    return min(MAX_UNPACKED_BYTES, UNPACK_FACTORS[kind] * int(upload_limit))
+
+
+_REPACK = {
+    "gzip": "upload it uncompressed (a CSV up to the upload limit) or split it",
+    "xlsx": "save the sheet as CSV and upload that (up to the upload limit), or split the workbook",
+    "parquet": "split it",
+}
 
 
 def unpacked_refusal(content: bytes, filename: str, upload_limit: int, where: str) -> str | None:
@@ -127,10 +144,13 @@ def unpacked_refusal(content: bytes, filename: str, upload_limit: int, where: st
     counted, so a bomb costs neither memory nor more time than the bound takes to inflate."""
     from forecast.engine.ingest import IngestError, check_unpacked
 
-    limit = unpack_limit(upload_limit)
+    kind = packed_kind(content)
+    if kind is None:
+        return None
+    limit = unpack_limit(upload_limit, kind)
     fix = (
-        f"files uploaded here may unpack to {UNPACK_FACTOR} times the upload limit of "
-        f"{upload_limit / 1024 / 1024:,.0f} MB: upload it uncompressed or split it, or {where}"
+        f"a {kind} file uploaded here may unpack to {limit / 1024 / 1024:,.0f} MB: "
+        f"{_REPACK[kind]}, or {where}"
     )
     try:
         check_unpacked(content, filename, limit, fix)
