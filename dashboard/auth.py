@@ -132,12 +132,12 @@ def background_account_name(ctx: Any) -> str | None:
 
 def _session_valid(store: Any, session: Any, account: Any, hours: float) -> bool:
     """A session signed in with the account's current password (not before a change), less than
-    `hours` ago, and neither signed out nor ended by disabling the account since."""
-    return (
-        session.get(CREDENTIAL) == accounts.credential_stamp(account)
-        and session_current(session, hours)
-        and accounts.session_open(store, session.get(SESSION_ID), account.name)
-    )
+    `hours` ago by the store's record of it (not the cookie's say), and neither signed out nor
+    ended by disabling the account since."""
+    if session.get(CREDENTIAL) != accounts.credential_stamp(account):
+        return False
+    kept = accounts.open_session(store, session.get(SESSION_ID), account.name)
+    return kept is not None and session_current({SIGNED_IN_AT: kept.signed_in_at}, hours)
 
 
 def session_current(session: Any, hours: float, now: float | None = None) -> bool:
@@ -345,11 +345,15 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
             # 200: the form again with the message (a 4xx would be a console error in the page)
             return _page(ctx, BAD_CREDENTIALS, name=name)
         throttle.succeeded(*keys)
+        signed_in_at = time.time()
+        secret = accounts.start_session(ctx.store, account.name, signed_in_at)
+        if secret is None:  # disabled while the password was being checked
+            return _page(ctx, BAD_CREDENTIALS, name=name)
         flask.session.clear()  # a fresh session: nothing from before the sign-in carries over
         flask_login.login_user(SignedIn(account.name, account.display_name, account.is_admin))
         flask.session[CREDENTIAL] = accounts.credential_stamp(account)
-        flask.session[SIGNED_IN_AT] = signed_in_at = time.time()
-        flask.session[SESSION_ID] = accounts.start_session(ctx.store, account.name, signed_in_at)
+        flask.session[SIGNED_IN_AT] = signed_in_at
+        flask.session[SESSION_ID] = secret
         return flask.redirect(_safe_next(form.get("next")))
 
     @server.route(LOGOUT_PATH, methods=["POST"])

@@ -276,9 +276,12 @@ class PlanRepository(ABC):
 
     # Sign-in sessions ----------------------------------------------------------------------------
     @abstractmethod
-    def start_session(self, account: str, at: float, *, forget_before: float) -> str:
-        """A new sign-in session of `account` at `at` (seconds since the epoch); its id. Sessions
-        that signed in before `forget_before` are deleted (they have ended by then)."""
+    def start_session(
+        self, session_id: str, account: str, at: float, *, forget_before: float
+    ) -> None:
+        """Keep a new sign-in `session_id` of `account` at `at` (seconds since the epoch); the
+        caller keeps only a digest of the cookie's secret here. Sessions that signed in before
+        `forget_before` are deleted (they have ended by then)."""
 
     @abstractmethod
     def get_session(self, session_id: str) -> SignInSession | None:
@@ -896,15 +899,15 @@ class SqlStore(PlanRepository):
 
     # -- sign-in sessions ---------------------------------------------------------------------
     @_wrapped("start the session")
-    def start_session(self, account: str, at: float, *, forget_before: float) -> str:
-        session_id = secrets.token_hex(32)
+    def start_session(
+        self, session_id: str, account: str, at: float, *, forget_before: float
+    ) -> None:
         c = sessions_table.c
         with self.engine.begin() as conn:
             conn.execute(sessions_table.delete().where(c.signed_in_at < forget_before))
             conn.execute(
                 sessions_table.insert().values(id=session_id, account=account, signed_in_at=at)
             )
-        return session_id
 
     @_wrapped("read the session")
     def get_session(self, session_id: str) -> SignInSession | None:
@@ -1131,13 +1134,13 @@ class MemoryStore(PlanRepository):
         with self._lock:
             return self._keys.setdefault(purpose, secrets.token_bytes(32))
 
-    def start_session(self, account: str, at: float, *, forget_before: float) -> str:
-        session_id = secrets.token_hex(32)
+    def start_session(
+        self, session_id: str, account: str, at: float, *, forget_before: float
+    ) -> None:
         with self._lock:
             for old in [s for s in self._sessions.values() if s.signed_in_at < forget_before]:
                 del self._sessions[old.id]
             self._sessions[session_id] = SignInSession(session_id, account, at)
-        return session_id
 
     def get_session(self, session_id: str) -> SignInSession | None:
         with self._lock:

@@ -413,17 +413,19 @@ def test_sign_in_sessions_end_one_by_one_or_all_of_an_account_and_old_ones_are_f
     make_store,
 ):
     one, other = make_store(), make_store()  # two servers of one database
-    first = one.start_session("olga", 1000.0, forget_before=0.0)
-    second = one.start_session("olga", 1001.0, forget_before=0.0)
-    lena = other.start_session("lena", 1002.0, forget_before=0.0)
-    assert other.get_session(first).account == "olga" and other.get_session(first).ended_at is None
-    assert other.end_sessions(1003.0, session_id=first) == 1
-    assert one.get_session(first).ended_at == 1003.0 and one.get_session(second).ended_at is None
+    one.start_session("first", "olga", 1000.0, forget_before=0.0)
+    one.start_session("second", "olga", 1001.0, forget_before=0.0)
+    other.start_session("lena", "lena", 1002.0, forget_before=0.0)
+    assert other.get_session("first").account == "olga"
+    assert other.get_session("first").ended_at is None
+    assert other.end_sessions(1003.0, session_id="first") == 1
+    assert one.get_session("first").ended_at == 1003.0
+    assert one.get_session("second").ended_at is None
     assert one.end_sessions(1004.0, account="olga") == 1  # the one still open
-    assert one.get_session(lena).ended_at is None
-    later = one.start_session("piet", 5000.0, forget_before=1001.5)
-    assert one.get_session(first) is None and one.get_session(second) is None
-    assert one.get_session(lena) is not None and one.get_session(later).account == "piet"
+    assert one.get_session("lena").ended_at is None
+    one.start_session("later", "piet", 5000.0, forget_before=1001.5)
+    assert one.get_session("first") is None and one.get_session("second") is None
+    assert one.get_session("lena") is not None and one.get_session("later").account == "piet"
     assert one.get_session("no-such-session") is None
 
 

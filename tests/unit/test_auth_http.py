@@ -258,6 +258,52 @@ def test_signing_out_ends_the_sign_in_for_a_copied_cookie_too(app):
     assert signed_in_client(app, "olga").get("/_dash-layout").status_code == 200
 
 
+def test_what_the_database_keeps_of_a_sign_in_does_not_make_a_cookie(app):
+    """Someone who can read the database (its cookie key, the sign-ins, the password stamps)
+    still cannot sign in: the store keeps a digest of each sign-in's secret, not the secret."""
+    import sqlalchemy as sa
+    from flask.sessions import SecureCookieSessionInterface
+
+    from dashboard import auth
+
+    signed_in_client(app, "olga")
+    store = _store(app)
+    with store.engine.connect() as conn:
+        kept = conn.execute(sa.text("SELECT id, signed_in_at FROM sign_in_sessions")).first()
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app.server)
+    forged = serializer.dumps(
+        {
+            "_user_id": "olga",
+            "_fresh": True,
+            auth.CREDENTIAL: accounts.credential_stamp(store.get_account("olga")),
+            auth.SIGNED_IN_AT: kept.signed_in_at,
+            auth.SESSION_ID: kept.id,
+        }
+    )
+    client = app.server.test_client()
+    client.set_cookie("forecast_session", forged)
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_a_cookie_claiming_a_later_sign_in_than_the_store_kept_ends_when_the_sign_in_does(
+    app, monkeypatch
+):
+    import time
+
+    from flask.sessions import SecureCookieSessionInterface
+
+    from dashboard import auth
+
+    client = signed_in_client(app, "lena")
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app.server)
+    data = serializer.loads(client.get_cookie("forecast_session").value)
+    now = time.time()
+    data[auth.SIGNED_IN_AT] = now + 11 * 3600  # the cookie says it signed in 11 hours later
+    client.set_cookie("forecast_session", serializer.dumps(data))
+    monkeypatch.setattr(time, "time", lambda: now + 12.1 * 3600)
+    assert client.get("/_dash-layout").status_code == 401
+
+
 def test_enabling_a_disabled_account_again_does_not_bring_back_its_old_sessions(app):
     client = signed_in_client(app, "lena")
     accounts.disable(_store(app), "lena")

@@ -11,7 +11,9 @@ the first account exists, `--as` must name an existing, active account.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -24,7 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from forecast.plan import utc_now
 from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, NotFound
-from forecast.store import Account, PlanRepository
+from forecast.store import Account, PlanRepository, SignInSession
 from forecast.vocabulary import AUTH_MODES as AUTH_MODES
 
 MIN_PASSWORD_LENGTH = 10
@@ -148,25 +150,43 @@ SESSIONS_KEPT_HOURS = 24 * 31
 """Sessions older than this are deleted when someone signs in (a sign-in lasts at most 30 days)."""
 
 
-def start_session(store: PlanRepository, name: str, at: float | None = None) -> str:
-    """A new dashboard sign-in of `name`; its id (kept in the signed session cookie)."""
+def _digest(secret: Any) -> str | None:
+    """What the store keeps of a sign-in's secret: someone who can read the database cannot
+    make a cookie from it."""
+    if not isinstance(secret, str) or not 0 < len(secret) <= 64:
+        return None
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def start_session(store: PlanRepository, name: str, at: float | None = None) -> str | None:
+    """A new dashboard sign-in of `name`: the secret the signed session cookie keeps; None
+    when the account was disabled meanwhile (after its password was checked)."""
     at = time.time() if at is None else at
-    return store.start_session(name, at, forget_before=at - SESSIONS_KEPT_HOURS * 3600)
+    secret = secrets.token_hex(32)
+    digest = _digest(secret)
+    assert digest is not None
+    store.start_session(digest, name, at, forget_before=at - SESSIONS_KEPT_HOURS * 3600)
+    if active_account(store, name) is None:  # disabled between the password check and now
+        store.end_sessions(at, session_id=digest)
+        return None
+    return secret
 
 
-def session_open(store: PlanRepository, session_id: Any, name: str) -> bool:
-    """Whether the sign-in `session_id` of `name` has not been signed out, nor ended by
-    disabling the account. (Its age is checked by the dashboard: `auth.session_current`.)"""
-    if not isinstance(session_id, str) or not 0 < len(session_id) <= 64:
-        return False
-    session = store.get_session(session_id)
-    return session is not None and session.account == name and session.ended_at is None
+def open_session(store: PlanRepository, secret: Any, name: str) -> SignInSession | None:
+    """The sign-in of that secret when it is `name`'s and has not been signed out, nor ended by
+    disabling the account. (Its age, from the row's time, is checked by the dashboard.)"""
+    digest = _digest(secret)
+    session = store.get_session(digest) if digest else None
+    if session is None or session.account != name or session.ended_at is not None:
+        return None
+    return session
 
 
-def sign_out(store: PlanRepository, session_id: Any) -> None:
-    """End the sign-in `session_id` (its cookie, copied or not, signs in nobody any more)."""
-    if isinstance(session_id, str) and 0 < len(session_id) <= 64:
-        store.end_sessions(time.time(), session_id=session_id)
+def sign_out(store: PlanRepository, secret: Any) -> None:
+    """End the sign-in of that secret (its cookie, copied or not, signs in nobody any more)."""
+    digest = _digest(secret)
+    if digest:
+        store.end_sessions(time.time(), session_id=digest)
 
 
 def enable(store: PlanRepository, name: str) -> None:
