@@ -280,6 +280,13 @@ def score_upload(
     return keep_and_score(ctx, plan_id, session, raw, filename, mark, confirmed)
 
 
+def ready_for_the_next_file(_ctx: DashboardContext, _alert: Any) -> tuple[None, bool]:
+    """After each attempt: the upload forgets its file, so that the same file dropped again (read
+    with another decimal mark, or its scale confirmed) is read again (the browser sends nothing
+    for a value that did not change); the confirmation is for that one file only."""
+    return None, False
+
+
 def keep_and_score(
     ctx: DashboardContext,
     plan_id: str,
@@ -401,6 +408,15 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         State(ids.ACTUALS_RESTORE_VERSION, "value"),
         State(ids.ACTUALS_DECIMAL, "value"),
         State(ids.ACTUALS_CONFIRM_SCALE, "value"),
+    )
+    bind(
+        app,
+        ctx,
+        ready_for_the_next_file,
+        Output(ids.ACTUALS_UPLOAD, "contents"),
+        Output(ids.ACTUALS_CONFIRM_SCALE, "value"),
+        Input(ids.ACTUALS_ALERT, "children"),
+        prevent_initial_call=True,
     )
     role = (Output(ids.ACTUALS_UPLOAD, "disabled"), Output(ids.ACTUALS_ROLE, "children"))
     bind(app, ctx, upload_role, *role, session)

@@ -42,6 +42,8 @@ def settle(dash_duo, timeout: float = 30) -> None:
 
 def upload(dash_duo, path: Path, component: str = "data-upload") -> None:
     field = dash_duo.driver.find_element(By.CSS_SELECTOR, f"#{component} input[type=file]")
+    # As the upload does when clicked to open the file dialog: the same file chosen again fires.
+    dash_duo.driver.execute_script("arguments[0].value = null;", field)
     field.send_keys(str(path))
 
 

@@ -99,3 +99,21 @@ def test_a_wrong_file_is_undone_by_restoring_the_version_before_it(
     dash_duo.wait_for_contains_text("#actuals-verdict", "System plan came closer", timeout=30)
     dash_duo.wait_for_element("#actuals-versions [row-id='3']", timeout=20)
     assert dash_duo.get_logs() == []
+
+
+def test_actuals_far_off_the_plans_scale_are_kept_once_confirmed_on_the_same_file(
+    start_app, agreed_plan, tmp_path
+):
+    """A refusal for the scale says to tick "The numbers are right" and upload again: the same
+    file dropped again is read again (the upload forgets each file once it was read)."""
+    path, _ = _actuals_file(agreed_plan.data_dir, tmp_path / "thousands.csv", 0.001)
+    dash_duo = start_app(agreed_plan.data_dir, "/actuals")
+    dash_duo.wait_for_element("#actuals-upload", timeout=20)
+    _as_owner(dash_duo)
+    upload(dash_duo, path, component="actuals-upload")
+    dash_duo.wait_for_contains_text("#actuals-alert", "The numbers are right", timeout=30)
+    dash_duo.find_element("#actuals-confirm-scale").click()
+    upload(dash_duo, path, component="actuals-upload")
+    dash_duo.wait_for_contains_text("#actuals-alert", "Kept as actuals version 1", timeout=30)
+    assert not dash_duo.find_element("#actuals-confirm-scale").is_selected()  # for one file
+    assert dash_duo.get_logs() == []
