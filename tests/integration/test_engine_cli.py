@@ -148,3 +148,27 @@ def test_forecast_models_says_what_each_name_in_the_model_column_means() -> None
     assert one.exit_code == 0 and one.output.startswith("the mean of 2 forecasts: exponential")
     as_json = runner.invoke(app, ["models", "--json", "snaive"])
     assert '"means": "seasonal naive' in as_json.output
+
+
+def test_weights_written_with_three_decimals_are_read_once_the_decimal_mark_is_given(tmp_path):
+    """576.896 could be 576896 (a '.' between thousands) or 576.896: the reader asks, and every
+    command that reads a sales file takes the answer."""
+    days = pd.date_range("2024-01-01", periods=60, freq="W-MON")
+    rows = ["sku,date,kg"] + [
+        f"{sku},{day.date()},{100 + sku * 7 + i % 13}.{(i * 37 + sku) % 1000:03d}"
+        for sku in (1, 2)
+        for i, day in enumerate(days)
+    ]
+    path = tmp_path / "kg.csv"
+    path.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "baseline.csv"
+    base = ["baseline", str(path), "--horizon", "4", "--out", str(out), "--model", "snaive"]
+    asked = runner.invoke(app, base)
+    assert asked.exit_code == 2 and "ambiguous" in asked.output and "--decimal" in asked.output
+    read = runner.invoke(app, [*base, "--decimal", "."])
+    assert read.exit_code == 0, read.output
+    assert pd.read_csv(out)["baseline"].between(100, 200).all()
+    replayed = runner.invoke(
+        app, ["replay", str(path), "--decimal", ".", "--cycles", "1", "--horizon", "4"]
+    )
+    assert "ambiguous" not in replayed.output

@@ -249,6 +249,7 @@ def replay_cmd(
         str | None, typer.Option("--team-attr", help="Attribute that names the team.")
     ] = None,
     freq: Annotated[str, typer.Option(help="Planning calendar: D, W, M or Q.")] = "W",
+    decimal: DecimalOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Replay both cultures on the last cycles of a history and score them against what happened."""
@@ -269,6 +270,7 @@ def replay_cmd(
         rule=rule,
         claims=replay.parse_claims(claim),
         model=model,
+        decimal=decimal,
     )
     if as_json:
         echo_json(result.to_dict())

@@ -14,6 +14,7 @@ import typer
 from forecast.cli.choices import ModelMember
 from forecast.cli.common import (
     DateColOpt,
+    DecimalOpt,
     FreqOpt,
     HolidaysOpt,
     HorizonOpt,
@@ -120,6 +121,7 @@ def baseline(
     scheduler: SchedulerOpt = None,
     freq: FreqOpt = None,
     week_dates: WeekDatesOpt = "start",
+    decimal: DecimalOpt = None,
     old_id: OldIdOpt = None,
     old_date: OldDateOpt = None,
     old_value: OldValueOpt = None,
@@ -135,7 +137,7 @@ def baseline(
             "note: baseline --level is now spelled --interval (--level is a plan's level elsewhere)"
         )
     levels = tuple(interval or old_level or (80, 95))
-    result = read(file, ids, date_col, value_col, freq, week_dates=week_dates)
+    result = read(file, ids, date_col, value_col, freq, week_dates=week_dates, decimal=decimal)
     with progress(f"baseline ({model})") as report:
         frame = engine.baseline(
             result.history,
@@ -187,6 +189,7 @@ def backtest_cmd(
     scheduler: SchedulerOpt = None,
     freq: FreqOpt = None,
     week_dates: WeekDatesOpt = "start",
+    decimal: DecimalOpt = None,
     old_id: OldIdOpt = None,
     old_date: OldDateOpt = None,
     old_value: OldValueOpt = None,
@@ -199,7 +202,7 @@ def backtest_cmd(
     check_out(out)
     models = tuple(m.value for m in model) if model else engine.BACKTEST_MODELS
     ids, date_col, value_col = columns(id_col, date_col, value_col, old_id, old_date, old_value)
-    result = read(file, ids, date_col, value_col, freq, week_dates=week_dates)
+    result = read(file, ids, date_col, value_col, freq, week_dates=week_dates, decimal=decimal)
     detail(f"backtest: {len(models)} model(s) x {windows} window(s): {', '.join(models)}")
     with progress("backtest") as report:
         by_series, overall = engine.backtest(

@@ -14,6 +14,7 @@ from forecast.cli.common import (
     AsOpt,
     DataDirOpt,
     DbOpt,
+    DecimalOpt,
     JsonOpt,
     PlanArg,
     PlanChange,
@@ -538,6 +539,7 @@ def score_cmd(
         Path,
         typer.Argument(help="Actual sales: unique_id,ds,y or the layout of the plan's sales file."),
     ],
+    decimal: DecimalOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
@@ -546,7 +548,7 @@ def score_cmd(
     if not actuals.is_file():
         fail(f"there is no file {actuals}")
     store = open_plan_store(db, data_dir, existing=True)
-    table = nego.score_file(store, plan, actuals, filename=actuals.name)
+    table = nego.score_file(store, plan, actuals, filename=actuals.name, decimal=decimal)
     if as_json:
         echo_json(_records(table))
         return

@@ -901,7 +901,12 @@ def _with_coverage(table: pd.DataFrame, plan: pd.DataFrame, actuals: pd.DataFram
 
 
 def score_file(
-    store: PlanRepository, plan: str, source: str | Path | bytes, *, filename: str | None = None
+    store: PlanRepository,
+    plan: str,
+    source: str | Path | bytes,
+    *,
+    filename: str | None = None,
+    decimal: str | None = None,
 ) -> pd.DataFrame:
     """`score` on a sales file of actuals, read as `plan actuals` reads it
     (``services.actuals.read_actuals``): long format (unique_id, ds, y) or the layout of the file
@@ -909,7 +914,7 @@ def score_file(
     from forecast.services.actuals import read_actuals
 
     state = get_plan(store, plan)
-    frame, notes = read_actuals(store, state.plan_id, source, filename=filename)
+    frame, notes = read_actuals(store, state.plan_id, source, filename=filename, decimal=decimal)
     if frame.empty:
         name = filename or (Path(source).name if isinstance(source, str | Path) else "the file")
         raise Invalid(f"actuals: {name}: {'; '.join(notes) or 'no rows'}; nothing to score")

@@ -224,8 +224,10 @@ def replay(
     claims: Mapping[str, Decimal] | None = None,
     model: str = "snaive",
     progress: Progress | None = None,
+    decimal: str | None = None,
 ) -> ReplayResult:
-    """Rebuild and score both cultures on the last `cycles` cycles of the history in `source`."""
+    """Rebuild and score both cultures on the last `cycles` cycles of the history in `source`
+    (`decimal`: a CSV's decimal mark, as `read_sales` takes it)."""
     from forecast.engine.ingest import IngestError, read_sales
 
     _check_settings(cycles, horizon, model)
@@ -239,7 +241,13 @@ def replay(
             "the replay cannot use the manual rule; use pro_rata_baseline, even or pro_rata_claims"
         )
     try:
-        ingest = read_sales(source, filename=filename, freq=freq, attributes_file=attributes_file)
+        ingest = read_sales(
+            source,
+            filename=filename,
+            freq=freq,
+            attributes_file=attributes_file,
+            decimal=decimal,
+        )
     except IngestError as exc:
         raise Invalid(f"history: {exc}") from exc
     return replay_frames(

@@ -23,7 +23,7 @@ DOT_THOUSANDS_FIX = (
     "if the '.' groups thousands (as in files with ';' between columns), read the file with the "
     "decimal mark ',' (--decimal , on the command line, Decimal mark on the Data and Actuals "
     "pages); if it is a decimal point, with the decimal mark '.'; or re-export the file with "
-    "plain numbers (e.g. 44537 or 44.537)"
+    "plain numbers (44537, or 44.5370 for a decimal point)"
 )
 
 TRUE_TEXT = frozenset({"1", "1.0", "true", "t", "yes", "y"})
