@@ -654,7 +654,18 @@ class SqlStore(PlanRepository):
         if self.schema:
             with engine.begin() as conn:
                 conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
-        metadata.create_all(self.engine)
+        try:
+            metadata.create_all(self.engine)
+        except sa_exc.ProgrammingError as exc:  # a role that may use the tables, not make them
+            with self.engine.connect() as conn:
+                have = set(sa.inspect(conn).get_table_names(schema=self.schema))
+            missing = sorted(set(metadata.tables) - have)
+            raise Unavailable(
+                f"the database lacks the table(s) {', '.join(missing)}, which this version adds, "
+                f"and this role may not make them ({type(exc.orig).__name__}): open the store "
+                "once as the database's owner (any `forecast` command with its URL does it), "
+                "then this role works as before"
+            ) from exc
         self._add_missing_columns()
 
     def _create_tables_sqlite(self) -> None:
