@@ -100,15 +100,22 @@ def background_account_name(ctx: Any) -> str | None:
     account must still be active."""
     from dash import callback_context
 
-    from dashboard.secret import load_secret_key
-
     try:
         cookies = callback_context.cookies or {}
         headers = callback_context.headers or {}
     except Exception:  # no callback running at all
         return None
+    store = ctx.fresh_store()  # a child process: a store of its own, closed when done
+    try:
+        return _background_account(ctx, store, cookies, headers)
+    finally:
+        store.close()
+
+
+def _background_account(ctx: Any, store: Any, cookies: Any, headers: Any) -> str | None:
+    from dashboard.secret import load_secret_key
+
     data: dict[str, Any] = {}
-    store = ctx.fresh_store()
     if ctx.auth_mode == "header":
         wanted = {k.lower(): v for k, v in headers.items()}.get(ctx.auth_header.lower())
         name = (wanted or "").strip() or None

@@ -86,7 +86,11 @@ def _owner_from_cookie(ctx: DashboardContext) -> str:
 
     cookie = (callback_context.cookies or {}).get(SESSION_COOKIE)
     signer = flask.Flask(__name__)
-    signer.secret_key = load_secret_key(ctx.fresh_store())
+    store = ctx.fresh_store()
+    try:
+        signer.secret_key = load_secret_key(store)
+    finally:
+        store.close()
     serializer = SecureCookieSessionInterface().get_signing_serializer(signer)
     if not cookie or serializer is None:
         return ""
