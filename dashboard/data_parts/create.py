@@ -77,14 +77,18 @@ def make_plan(
     set_progress: Callable[[tuple[str, str]], None],
 ) -> Any:
     """The plan from the uploaded files and the form, owned by the signed-in user."""
-    return plans.create_plan(
-        ctx.fresh_store(),  # a background child process: a store of its own
-        source=sales.content,
-        **upload.file_arguments(sales, attributes),
-        actor=(components.acting_user(None, ctx) or "").strip(),
-        progress=reporter(set_progress),
-        **request,
-    )
+    store = ctx.fresh_store()  # a background child process: a store of its own
+    try:
+        return plans.create_plan(
+            store,
+            source=sales.content,
+            **upload.file_arguments(sales, attributes),
+            actor=(components.acting_user(None, ctx) or "").strip(),
+            progress=reporter(set_progress),
+            **request,
+        )
+    finally:
+        store.close()
 
 
 def create_plan(ctx: DashboardContext, set_progress, clicks, file, dropped, changed, *form):

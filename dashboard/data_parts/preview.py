@@ -46,10 +46,15 @@ def read_options(
     week_dates: str | None = None,
     decimal: str | None = None,
 ) -> dict[str, Any]:
-    """`check_file`'s options: a new file is read with everything detected (at the frequency the
-    sample comes with); any other trigger keeps the mapping as it stands on the page."""
+    """`check_file`'s options: a new file is read with its columns detected (at the frequency the
+    sample comes with), with the week dates and decimal mark chosen on the page, which plan
+    creation uses too; any other trigger keeps the mapping as it stands on the page."""
     if trigger == ids.DATA_FILE:
-        return {"freq": file.get("freq") or None}
+        return {
+            "freq": file.get("freq") or None,
+            "week_dates": week_dates or "start",
+            "decimal": decimal_mark(decimal),
+        }
     return {
         "id_cols": id_cols or None,
         "date_col": date_col or None,

@@ -223,7 +223,10 @@ def upload_message(upload: Any) -> Any:
     items = [html.Div(f"{kept}.")]
     items += [html.Div(f"Note: {note}", className="small") for note in upload.notes]
     colour = "info" if upload.unchanged else "warning" if upload.left_out else "success"
-    return dbc.Alert(items, color=colour, className="actuals-kept")
+    return dbc.Alert(items, color=colour, className=KEPT_CLASS)
+
+
+KEPT_CLASS = "actuals-kept"
 
 
 CLI_ALTERNATIVE = "keep it from the command line with `forecast plan actuals`"
@@ -280,11 +283,16 @@ def score_upload(
     return keep_and_score(ctx, plan_id, session, raw, filename, mark, confirmed)
 
 
-def ready_for_the_next_file(_ctx: DashboardContext, _alert: Any) -> tuple[None, bool]:
-    """After each attempt: the upload forgets its file, so that the same file dropped again (read
-    with another decimal mark, or its scale confirmed) is read again (the browser sends nothing
-    for a value that did not change); the confirmation is for that one file only."""
-    return None, False
+def upload_and_forget(ctx: DashboardContext, contents: str | None, *rest: Any) -> tuple:
+    """`score_upload`, and after a file was read the upload forgets it, so that the same file
+    dropped again (with another decimal mark, or its scale confirmed) is read again: the browser
+    sends nothing for a value that did not change. The scale confirmation is for one file: it is
+    cleared once a file was kept, and left as the person set it after a refusal."""
+    outputs = score_upload(ctx, contents, *rest)
+    if callback_ctx.triggered_id != ids.ACTUALS_UPLOAD or not contents:
+        return (*outputs, no_update, no_update)
+    kept = getattr(outputs[3], "className", None) == KEPT_CLASS
+    return (*outputs, None, False if kept else no_update)
 
 
 def keep_and_score(
@@ -396,11 +404,13 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     bind(
         app,
         ctx,
-        score_upload,
+        upload_and_forget,
         Output(ids.ACTUALS_FIGURE, "figure"),
         Output(ids.ACTUALS_GRID, "rowData"),
         Output(ids.ACTUALS_VERDICT, "children"),
         Output(ids.ACTUALS_ALERT, "children"),
+        Output(ids.ACTUALS_UPLOAD, "contents"),
+        Output(ids.ACTUALS_CONFIRM_SCALE, "value"),
         Input(ids.ACTUALS_UPLOAD, "contents"),
         session,
         Input(ids.ACTUALS_RESTORE, "n_clicks"),
@@ -408,15 +418,6 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         State(ids.ACTUALS_RESTORE_VERSION, "value"),
         State(ids.ACTUALS_DECIMAL, "value"),
         State(ids.ACTUALS_CONFIRM_SCALE, "value"),
-    )
-    bind(
-        app,
-        ctx,
-        ready_for_the_next_file,
-        Output(ids.ACTUALS_UPLOAD, "contents"),
-        Output(ids.ACTUALS_CONFIRM_SCALE, "value"),
-        Input(ids.ACTUALS_ALERT, "children"),
-        prevent_initial_call=True,
     )
     role = (Output(ids.ACTUALS_UPLOAD, "disabled"), Output(ids.ACTUALS_ROLE, "children"))
     bind(app, ctx, upload_role, *role, session)

@@ -411,7 +411,7 @@ def import_bundle(
             user,
             trust=trust is True,
             name=new_name,
-            unpacked_limit=unpack_limit(ctx.upload_limit_bytes),
+            unpacked_limit=unpack_limit(ctx.upload_limit_bytes, "bundle"),
         )
     )
     if alert is not None:

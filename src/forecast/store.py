@@ -660,11 +660,14 @@ class SqlStore(PlanRepository):
             with self.engine.connect() as conn:
                 have = set(sa.inspect(conn).get_table_names(schema=self.schema))
             missing = sorted(set(metadata.tables) - have)
+            if not missing:
+                raise
+            tables = ", ".join(missing)
             raise Unavailable(
-                f"the database lacks the table(s) {', '.join(missing)}, which this version adds, "
-                f"and this role may not make them ({type(exc.orig).__name__}): open the store "
-                "once as the database's owner (any `forecast` command with its URL does it), "
-                "then this role works as before"
+                f"the database lacks the table(s) {tables}, which this version adds, and this "
+                f"role may not make them ({type(exc.orig).__name__}): run `forecast plan list "
+                f"--db URL` once with the owner's URL, then let this role use them (GRANT "
+                f"SELECT, INSERT, UPDATE, DELETE ON {tables} TO this role)"
             ) from exc
         self._add_missing_columns()
 

@@ -378,3 +378,24 @@ def test_the_download_buttons_name_the_plan_they_download(plan, store):
 
 def _shown(component) -> str:
     return json.dumps(component.to_plotly_json(), default=lambda c: c.to_plotly_json())
+
+
+def test_no_chain_of_callbacks_leads_back_to_where_it_started(tmp_path: Path):
+    """Dash's debug mode refuses circular dependencies on every page; a callback may write what
+    it reads (that does not trigger it again), a chain of callbacks may not."""
+    app = create_app(data_dir=str(tmp_path))
+    edges: dict[str, set[str]] = {}
+    for key, spec in app.callback_map.items():
+        outputs = {part.split("@")[0] for part in key.strip(".").split("...")}
+        inputs = {f"{i['id']}.{i['property']}" for i in spec["inputs"]}
+        for source in inputs:
+            edges.setdefault(source, set()).update(outputs - inputs)
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for nxt in edges.get(start, ()):
+            if nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})):
+                return True
+        return False
+
+    loops = [prop for prop in edges if reaches(prop, prop, {prop})]
+    assert loops == []

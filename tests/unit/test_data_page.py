@@ -267,7 +267,10 @@ def test_a_new_file_is_read_with_everything_detected_and_a_pick_keeps_the_mappin
     fresh = preview.read_options(ids.DATA_FILE, file, ["Old"], "Old date", "Old value", "D")
     picked = preview.read_options(ids.DATA_MAP_VALUE, file, ["Store"], "Date", "Sales", "")
 
-    assert fresh == {"freq": "W"}
+    assert fresh == {"freq": "W", "week_dates": "start", "decimal": None}
+    # the reading choices made on the page hold for a new file, as they do for the plan made
+    again = preview.read_options(ids.DATA_FILE, file, ["Old"], "x", "y", "D", "end", ",")
+    assert again == {"freq": "W", "week_dates": "end", "decimal": ","}
     assert picked == {
         "id_cols": ["Store"],
         "date_col": "Date",

@@ -110,11 +110,12 @@ class UploadStore:
             path.unlink(missing_ok=True)
 
 
-UNPACK_FACTORS = {"gzip": 4, "xlsx": 12, "parquet": 12}
+UNPACK_FACTORS = {"gzip": 4, "xlsx": 12, "parquet": 12, "bundle": 4}
 """What a file uploaded to the dashboard may unpack to, in times the server's upload limit (and
 never more than the reader's own bound, which the command line keeps): a gzipped CSV the text of
 a few uploads; a workbook's or a Parquet file's own packing is a tenfold one for ordinary sales
-data (a 200,000-row sheet: 3.4 MB of XLSX, 30 MB of sheet XML)."""
+data (a 200,000-row sheet: 3.4 MB of XLSX, 30 MB of sheet XML). A plan bundle's Parquet parts
+keep the bound they had (4 times)."""
 
 
 def packed_kind(content: bytes) -> str | None:
@@ -123,13 +124,14 @@ def packed_kind(content: bytes) -> str | None:
     return next((kind for magic, kind in kinds.items() if content.startswith(magic)), None)
 
 
-def unpack_limit(upload_limit: int, kind: str = "parquet") -> int:
+def unpack_limit(upload_limit: int, kind: str) -> int:
     """The bound on what a file of `kind` that arrived over HTTP may unpack to."""
     from forecast.engine.ingest.bounds import MAX_UNPACKED_BYTES
 
     return min(MAX_UNPACKED_BYTES, UNPACK_FACTORS[kind] * int(upload_limit))
 
 
+_KIND_NAMES = {"gzip": "a gzip file", "xlsx": "an XLSX workbook", "parquet": "a Parquet file"}
 _REPACK = {
     "gzip": "upload it uncompressed (a CSV up to the upload limit) or split it",
     "xlsx": "save the sheet as CSV and upload that (up to the upload limit), or split the workbook",
@@ -149,7 +151,7 @@ def unpacked_refusal(content: bytes, filename: str, upload_limit: int, where: st
         return None
     limit = unpack_limit(upload_limit, kind)
     fix = (
-        f"a {kind} file uploaded here may unpack to {limit / 1024 / 1024:,.0f} MB: "
+        f"{_KIND_NAMES[kind]} uploaded here may unpack to {limit / 1024 / 1024:,.0f} MB: "
         f"{_REPACK[kind]}, or {where}"
     )
     try:
