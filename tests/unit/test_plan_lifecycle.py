@@ -569,3 +569,13 @@ def test_the_plan_picker_marks_the_source_of_a_new_version_older_and_shows_no_ed
     assert "older version" in labels[source] and "older version" not in labels[newer.plan_id]
     assert all(" · v" not in label for label in labels.values())
     assert labels[newer.plan_id].startswith("cycle · draft · made ")
+
+
+def test_plan_list_names_the_new_version_of_an_older_one(data_dir: Path):
+    made = run(data_dir, "plan", "new-version", "cycle", "--json")
+    assert made.exit_code == 0, made.output
+    newer = json.loads(made.stdout)["plan_id"]
+    lines = run(data_dir, "plan", "list").stdout.splitlines()
+    older = next(line for line in lines if not line.startswith(newer))
+    assert f"older version: new version {newer}" in older
+    assert "older version" not in next(line for line in lines if line.startswith(newer))

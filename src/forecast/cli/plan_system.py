@@ -335,12 +335,16 @@ def list_(
             else f"no plans but {hidden} archived one(s); `forecast plan list --all` shows them"
         )
         return
+    newer = {s.parent_id: s.plan_id for s in every if s.parent_id}
     for s in summaries:
         parent = f" (from {s.parent_id})" if s.parent_id else ""
+        # "version" counts the plan's edits (what --expected-version takes); a new version of a
+        # plan is another plan, which this line names
+        older = f"  older version: new version {newer[s.plan_id]}" if s.plan_id in newer else ""
         archived = f"  archived {s.archived_at}" if s.archived else ""
         typer.echo(
             f"{s.plan_id}  {s.name!r}  version {s.version}  {s.status}{parent}  "
-            f"by {s.created_by}  updated {s.updated_at}{archived}"
+            f"by {s.created_by}  updated {s.updated_at}{older}{archived}"
         )
     if hidden:
         info(f"{hidden} archived plan(s) not shown; `forecast plan list --all` shows them")
