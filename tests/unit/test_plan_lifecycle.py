@@ -575,7 +575,7 @@ def test_plan_list_names_the_new_version_of_an_older_one(data_dir: Path):
     made = run(data_dir, "plan", "new-version", "cycle", "--json")
     assert made.exit_code == 0, made.output
     newer = json.loads(made.stdout)["plan_id"]
-    lines = run(data_dir, "plan", "list").stdout.splitlines()
+    lines = run(data_dir, "plan", "list", user=None).stdout.splitlines()
     older = next(line for line in lines if not line.startswith(newer))
     assert f"older version: new version {newer}" in older
     assert "older version" not in next(line for line in lines if line.startswith(newer))
