@@ -391,8 +391,9 @@ def database_errors(doing: str) -> Iterator[None]:
     except sa_exc.OperationalError as exc:
         if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
             raise Unavailable(
-                f"the database could not {doing}: the plan is locked by another session (it "
-                f"waited {LOCK_TIMEOUT_SECONDS} s for it). Nothing was saved; try again in a "
+                f"the database could not {doing}: what it needed (a plan, or the right to add "
+                f"plans or set up the tables) is held by another session (it waited "
+                f"{LOCK_TIMEOUT_SECONDS} s for it). Nothing was saved; try again in a "
                 "moment, and if it stays locked, end the long transaction holding it (see "
                 "pg_stat_activity)"
             ) from exc

@@ -490,7 +490,7 @@ def test_a_save_behind_a_plan_locked_by_another_session_is_refused_as_unavailabl
         holder.start()
         assert held.wait(timeout=30)
         try:
-            with pytest.raises(Unavailable, match="locked by another session.*try again"):
+            with pytest.raises(Unavailable, match="held by another session.*try again"):
                 add_event(store, plan.plan_id)
         finally:
             release.set()
