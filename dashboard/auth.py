@@ -4,7 +4,7 @@
 
 - ``password`` (default): a sign-in page at ``/login`` checks an account of the store (argon2
   hash); ``POST /logout`` signs out. Repeated failures are throttled per user name and per client
-  address (`accounts.SignInThrottle`, kept in the Flask app's extensions, bounded).
+  address (`accounts.SignInThrottle`, counted in the store: every server of one database alike).
 - ``header``: an authenticating reverse proxy (oauth2-proxy, a company SSO) sets the user name in
   a header (``X-Forwarded-User``); the account must exist and be active. Only safe when the port
   is reachable through that proxy alone.
@@ -187,7 +187,7 @@ def install(
     )
     server.session_interface = _SessionInterface()
     hours = session_hours
-    server.extensions[THROTTLE_KEY] = accounts.SignInThrottle()
+    server.extensions[THROTTLE_KEY] = accounts.SignInThrottle(ctx.store)
     manager = flask_login.LoginManager()
     manager.init_app(server)
 

@@ -16,6 +16,8 @@ Tables (created on open):
 - ``installation``: name, value: the installation's secret key (signs plan bundles), made on first
   use, so every server of one database signs alike.
 
+- ``sign_in_failures``: key (a user name or a client address), count in a row, last_failed: the
+  sign-in throttle, shared by every server of one database; deleted a day after the last failure.
 - ``sign_in_sessions``: id (random), account, signed_in_at, ended_at (NULL while open): a
   dashboard sign-in, ended by signing out or when its account is disabled; deleted once older
   than a sign-in can last.
@@ -293,6 +295,20 @@ class PlanRepository(ABC):
     ) -> int:
         """End the session `session_id`, or every open session of `account`; how many ended."""
 
+    @abstractmethod
+    def sign_in_failure(self, key: str, at: float, *, forget_before: float) -> int:
+        """Count a failed sign-in of `key` (a user name, a client address) at `at`: how many
+        failures it has had in a row (one when its last was before `forget_before`). Failures
+        of any key last seen before `forget_before` are deleted."""
+
+    @abstractmethod
+    def sign_in_failures(self, keys: Collection[str]) -> dict[str, tuple[int, float]]:
+        """Per key of `keys` with failures: (how many in a row, when the last was)."""
+
+    @abstractmethod
+    def clear_sign_in_failures(self, keys: Collection[str]) -> None:
+        """Forget the failures of `keys` (a sign-in succeeded)."""
+
     # Accounts --------------------------------------------------------------------------------
     @abstractmethod
     def add_account(self, account: Account) -> None:
@@ -532,6 +548,14 @@ users_table = sa.Table(
 )
 
 ACCOUNT_FIELDS = ("display_name", "password_hash", "is_admin", "active")
+
+failures_table = sa.Table(
+    "sign_in_failures",
+    metadata,
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("last_failed", sa.Float, nullable=False, index=True),
+)
 
 sessions_table = sa.Table(
     "sign_in_sessions",
@@ -943,6 +967,42 @@ class SqlStore(PlanRepository):
             )
         return int(result.rowcount)
 
+    @_wrapped("count the failed sign-in")
+    def sign_in_failure(self, key: str, at: float, *, forget_before: float) -> int:
+        c = failures_table.c
+        for attempt in range(3):
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(failures_table.delete().where(c.last_failed < forget_before))
+                    counted = conn.execute(
+                        failures_table.update()
+                        .where(c.key == key)
+                        .values(count=c.count + 1, last_failed=at)
+                        .returning(c.count)
+                    ).first()
+                    if counted is not None:
+                        return int(counted[0])
+                    conn.execute(failures_table.insert().values(key=key, count=1, last_failed=at))
+                    return 1
+            except sa_exc.IntegrityError:  # another server counted the key's first failure
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    @_wrapped("read the failed sign-ins")
+    def sign_in_failures(self, keys: Collection[str]) -> dict[str, tuple[int, float]]:
+        c = failures_table.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(c.key, c.count, c.last_failed).where(c.key.in_(list(keys)))
+            ).all()
+        return {key: (int(count), float(last)) for key, count, last in rows}
+
+    @_wrapped("forget the failed sign-ins")
+    def clear_sign_in_failures(self, keys: Collection[str]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(failures_table.delete().where(failures_table.c.key.in_(list(keys))))
+
     # -- accounts ---------------------------------------------------------------------------
     @_wrapped("add the account")
     def add_account(self, account: Account) -> None:
@@ -1144,6 +1204,7 @@ class MemoryStore(PlanRepository):
         self._keys: dict[str, bytes] = {}
         self._accounts: dict[str, Account] = {}
         self._sessions: dict[str, SignInSession] = {}
+        self._failures: dict[str, tuple[int, float]] = {}
 
     def installation_key(self, purpose: str = INSTALLATION_KEY) -> bytes:
         with self._lock:
@@ -1174,6 +1235,23 @@ class MemoryStore(PlanRepository):
             for session in ending:
                 self._sessions[session.id] = replace(session, ended_at=at)
         return len(ending)
+
+    def sign_in_failure(self, key: str, at: float, *, forget_before: float) -> int:
+        with self._lock:
+            for old in [k for k, (_, last) in self._failures.items() if last < forget_before]:
+                del self._failures[old]
+            count = self._failures.get(key, (0, at))[0] + 1
+            self._failures[key] = (count, at)
+            return count
+
+    def sign_in_failures(self, keys: Collection[str]) -> dict[str, tuple[int, float]]:
+        with self._lock:
+            return {k: self._failures[k] for k in keys if k in self._failures}
+
+    def clear_sign_in_failures(self, keys: Collection[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
 
     def add_account(self, account: Account) -> None:
         with self._lock:

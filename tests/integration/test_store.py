@@ -513,3 +513,23 @@ def test_a_postgres_server_that_is_not_there_is_reported_as_unavailable():
         port = sock.getsockname()[1]
     with pytest.raises(Unavailable, match="could not open the plan store.*try again"):
         SqlStore(f"postgresql://forecast:forecast@127.0.0.1:{port}/forecast")
+
+
+def test_failed_sign_ins_are_counted_across_servers_and_forgotten_after_a_quiet_day(make_store):
+    servers = [make_store() for _ in range(4)]
+    barrier = threading.Barrier(len(servers))
+
+    def fail(store) -> None:
+        barrier.wait()
+        store.sign_in_failure("user:lena", 1000.0, forget_before=0.0)
+
+    threads = [threading.Thread(target=fail, args=(s,)) for s in servers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert servers[0].sign_in_failures(["user:lena", "addr:x"]) == {"user:lena": (4, 1000.0)}
+    assert servers[1].sign_in_failure("addr:x", 2000.0, forget_before=1500.0) == 1
+    assert servers[2].sign_in_failures(["user:lena"]) == {}  # its last failure was before 1500
+    servers[3].clear_sign_in_failures(["addr:x"])
+    assert servers[0].sign_in_failures(["addr:x"]) == {}

@@ -14,11 +14,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -283,46 +280,42 @@ FIRST_DELAY_SECONDS = 30.0
 MAX_DELAY_SECONDS = 15 * 60.0
 
 
-@dataclass
-class _Failures:
-    count: int = 0
-    blocked_until: float = 0.0
-
-
 class SignInThrottle:
-    """Failures per key (a user name, a client address). After `FREE_FAILURES` failures a key is
-    refused for a delay that doubles with every further failure (30 s, 60 s, ... up to 15 min).
-    Bounded: the least recently failed keys are forgotten beyond `max_keys`. Thread-safe."""
+    """Failures per key (a user name, a client address), counted in the store, so that every
+    server of one database counts alike and a restart forgets nothing. After `FREE_FAILURES`
+    failures in a row a key is refused for a delay that doubles with every further failure (30 s,
+    60 s, ... up to 15 min) from its last failure. A key whose last failure is older than
+    `FORGET_SECONDS` starts again (and its row is deleted): the table stays small."""
 
     def __init__(
-        self, *, max_keys: int = 10_000, clock: Callable[[], float] = time.monotonic
+        self, store: PlanRepository | None = None, *, clock: Callable[[], float] = time.time
     ) -> None:
-        self._lock = threading.Lock()
-        self._keys: OrderedDict[str, _Failures] = OrderedDict()
-        self._max_keys = max_keys
+        from forecast.store import MemoryStore
+
+        self._store = store if store is not None else MemoryStore()
         self._clock = clock
 
     def wait_seconds(self, *keys: str) -> int:
         """Seconds until all of `keys` may try again (0: now)."""
         now = self._clock()
-        with self._lock:
-            waits = [self._keys[k].blocked_until - now for k in keys if k in self._keys]
+        waits = [
+            last + _delay(count) - now
+            for count, last in self._store.sign_in_failures(keys).values()
+            if count >= FREE_FAILURES and last >= now - FORGET_SECONDS
+        ]
         return max([0, *[int(w) + 1 for w in waits if w > 0]])
 
     def failed(self, *keys: str) -> None:
         now = self._clock()
-        with self._lock:
-            for key in keys:
-                entry = self._keys.pop(key, None) or _Failures()
-                entry.count += 1
-                if entry.count >= FREE_FAILURES:
-                    delay = FIRST_DELAY_SECONDS * 2 ** (entry.count - FREE_FAILURES)
-                    entry.blocked_until = now + min(delay, MAX_DELAY_SECONDS)
-                self._keys[key] = entry
-            while len(self._keys) > self._max_keys:
-                self._keys.popitem(last=False)
+        for key in keys:
+            self._store.sign_in_failure(key, now, forget_before=now - FORGET_SECONDS)
 
     def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._keys.pop(key, None)
+        self._store.clear_sign_in_failures(keys)
+
+
+FORGET_SECONDS = 24 * 3600.0
+
+
+def _delay(count: int) -> float:
+    return min(FIRST_DELAY_SECONDS * 2 ** (count - FREE_FAILURES), MAX_DELAY_SECONDS)
