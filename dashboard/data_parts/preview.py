@@ -1,8 +1,9 @@
 """Reading the uploaded file and showing what it holds: the report (or the problems, or the
 question for the sales column), the history, the first rows and the detected mapping.
 
-A new file is read with everything detected. Picking the value column, dropping a store table
-or pressing Apply mapping reads it again at once with the mapping as it stands on the page."""
+A new file is read with its columns detected (and the week dates and decimal mark chosen).
+Picking the value column, dropping a store table or pressing Apply mapping reads it again at once
+with the mapping as it stands on the page."""
 
 from __future__ import annotations
 

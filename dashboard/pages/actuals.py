@@ -287,9 +287,12 @@ def upload_and_forget(ctx: DashboardContext, contents: str | None, *rest: Any) -
     """`score_upload`, and after a file was read the upload forgets it, so that the same file
     dropped again (with another decimal mark, or its scale confirmed) is read again: the browser
     sends nothing for a value that did not change. The scale confirmation is for one file: it is
-    cleared once a file was kept, and left as the person set it after a refusal."""
+    cleared once a file was kept, on another plan and on a restore, and left as the person set
+    it after a refusal."""
     outputs = score_upload(ctx, contents, *rest)
-    if callback_ctx.triggered_id != ids.ACTUALS_UPLOAD or not contents:
+    if callback_ctx.triggered_id != ids.ACTUALS_UPLOAD:  # another plan, a restore: a fresh start
+        return (*outputs, no_update, False)
+    if not contents:
         return (*outputs, no_update, no_update)
     kept = getattr(outputs[3], "className", None) == KEPT_CLASS
     return (*outputs, None, False if kept else no_update)

@@ -18,7 +18,7 @@ Tables (created on open):
 
 - ``sign_in_failures``: key (a user name or a client address), count in a row, last_failed: the
   sign-in throttle, shared by every server of one database; deleted a day after the last failure.
-- ``sign_in_sessions``: id (random), account, signed_in_at, ended_at (NULL while open): a
+- ``sign_in_sessions``: id (the SHA-256 digest of a random secret the cookie keeps), account, signed_in_at, ended_at (NULL while open): a
   dashboard sign-in, ended by signing out or when its account is disabled; deleted once older
   than a sign-in can last.
 - ``users``: name, display_name, password_hash (argon2, never the password), is_admin, active,
@@ -404,11 +404,20 @@ def database_errors(doing: str) -> Iterator[None]:
             "Nothing was saved; shorten the name or text (plan names up to 300 characters, "
             "user names up to 200) and try again"
         ) from exc
+    except sa_exc.ProgrammingError as exc:
+        if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+            raise
+        raise Unavailable(
+            f"the database refused this server's role to {doing}: {_first_line(exc)}. Nothing "
+            "was saved; the database's owner grants the role its tables (GRANT SELECT, INSERT, "
+            "UPDATE, DELETE ON ALL TABLES IN SCHEMA ... TO role; after an upgrade, the new ones)"
+        ) from exc
     except sa_exc.OperationalError as exc:
         if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
             raise Unavailable(
-                f"the database could not {doing}: what it needed (a plan, or the right to add "
-                f"plans or set up the tables) is held by another session (it waited "
+                f"the database could not {doing}: a row or lock it needed (a plan, an account, "
+                f"the right to add plans or set up the tables) is held by another session (it "
+                f"waited "
                 f"{LOCK_TIMEOUT_SECONDS} s for it). Nothing was saved; try again in a "
                 "moment, and if it stays locked, end the long transaction holding it (see "
                 "pg_stat_activity)"
@@ -549,6 +558,9 @@ users_table = sa.Table(
 
 ACCOUNT_FIELDS = ("display_name", "password_hash", "is_admin", "active")
 
+MAX_FAILURE_KEYS = 100_000
+"""Keys the sign-in throttle keeps at most (the least recently failed go first)."""
+
 failures_table = sa.Table(
     "sign_in_failures",
     metadata,
@@ -582,6 +594,7 @@ cannot freeze every thread of a server. Statements themselves are not timed: a l
 CONNECT_TIMEOUT_SECONDS = 10
 """PostgreSQL: how long connecting to an unreachable host is tried before ``Unavailable``."""
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE of a lock_timeout
+INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE of a permission denied
 
 SCHEMA_LOCK = 7_305_112_002
 """PostgreSQL advisory lock held while the store's tables are made or completed on open."""
@@ -983,11 +996,25 @@ class SqlStore(PlanRepository):
                     if counted is not None:
                         return int(counted[0])
                     conn.execute(failures_table.insert().values(key=key, count=1, last_failed=at))
+                    self._keep_newest_failures(conn)
                     return 1
             except sa_exc.IntegrityError:  # another server counted the key's first failure
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    def _keep_newest_failures(self, conn: Connection) -> None:
+        """At most ``MAX_FAILURE_KEYS`` keys: names and addresses made up by the million (a
+        spray from rotating addresses) push out the oldest, not the database's size."""
+        c = failures_table.c
+        kept = conn.execute(sa.select(sa.func.count()).select_from(failures_table)).scalar_one()
+        if kept <= MAX_FAILURE_KEYS:
+            return
+        cutoff = conn.execute(
+            sa.select(c.last_failed).order_by(c.last_failed.desc()).offset(MAX_FAILURE_KEYS)
+        ).first()
+        if cutoff is not None:
+            conn.execute(failures_table.delete().where(c.last_failed <= cutoff[0]))
 
     @_wrapped("read the failed sign-ins")
     def sign_in_failures(self, keys: Collection[str]) -> dict[str, tuple[int, float]]:
@@ -1242,6 +1269,9 @@ class MemoryStore(PlanRepository):
                 del self._failures[old]
             count = self._failures.get(key, (0, at))[0] + 1
             self._failures[key] = (count, at)
+            while len(self._failures) > MAX_FAILURE_KEYS:
+                oldest = min(self._failures, key=lambda k: self._failures[k][1])
+                del self._failures[oldest]
             return count
 
     def sign_in_failures(self, keys: Collection[str]) -> dict[str, tuple[int, float]]:

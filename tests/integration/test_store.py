@@ -533,3 +533,13 @@ def test_failed_sign_ins_are_counted_across_servers_and_forgotten_after_a_quiet_
     assert servers[2].sign_in_failures(["user:lena"]) == {}  # its last failure was before 1500
     servers[3].clear_sign_in_failures(["addr:x"])
     assert servers[0].sign_in_failures(["addr:x"]) == {}
+
+
+def test_the_throttle_keeps_the_most_recently_failed_keys_within_its_bound(store, monkeypatch):
+    import forecast.store as store_module
+
+    monkeypatch.setattr(store_module, "MAX_FAILURE_KEYS", 3)
+    for i in range(6):
+        store.sign_in_failure(f"addr:{i}", 1000.0 + i, forget_before=0.0)
+    kept = store.sign_in_failures([f"addr:{i}" for i in range(6)])
+    assert set(kept) <= {"addr:3", "addr:4", "addr:5"} and "addr:5" in kept

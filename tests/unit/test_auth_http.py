@@ -452,6 +452,25 @@ def test_the_throttle_delay_grows_and_expires():
     assert throttle.wait_seconds("user:x") == 0
 
 
+def test_a_name_failed_thousands_of_times_waits_the_longest_delay_not_an_error():
+    now = [1_000_000.0]
+    throttle = accounts.SignInThrottle(clock=lambda: now[0])
+    for _ in range(2_000):
+        throttle.failed("user:x")
+    assert throttle.wait_seconds("user:x") == int(accounts.MAX_DELAY_SECONDS) + 1
+
+
+def test_a_failure_dated_ahead_by_another_servers_clock_blocks_no_longer_than_the_cap():
+    from forecast.store import MemoryStore
+
+    store = MemoryStore()
+    for _ in range(accounts.FREE_FAILURES + 3):
+        store.sign_in_failure("user:x", 1_000_000.0 + 86_000, forget_before=0.0)  # a day ahead
+    throttle = accounts.SignInThrottle(store, clock=lambda: 1_000_000.0)
+    wait = throttle.wait_seconds("user:x")
+    assert 0 < wait <= accounts.MAX_DELAY_SECONDS + accounts.CLOCK_SKEW_SECONDS + 1
+
+
 def test_every_server_of_one_database_counts_the_same_failures(plan):
     """Two servers behind a balancer: the guesses sent to one count on the other."""
     first, second = create_app(data_dir=str(plan.data_dir)), create_app(data_dir=str(plan.data_dir))

@@ -285,7 +285,9 @@ class SignInThrottle:
     server of one database counts alike and a restart forgets nothing. After `FREE_FAILURES`
     failures in a row a key is refused for a delay that doubles with every further failure (30 s,
     60 s, ... up to 15 min) from its last failure. A key whose last failure is older than
-    `FORGET_SECONDS` starts again (and its row is deleted): the table stays small."""
+    `FORGET_SECONDS` starts again (and its row is deleted); the store keeps at most
+    ``store.MAX_FAILURE_KEYS`` keys. A wait is never longer than the longest delay and the
+    clock skew allowed between servers, whatever another server's clock said."""
 
     def __init__(
         self, store: PlanRepository | None = None, *, clock: Callable[[], float] = time.time
@@ -299,7 +301,7 @@ class SignInThrottle:
         """Seconds until all of `keys` may try again (0: now)."""
         now = self._clock()
         waits = [
-            last + _delay(count) - now
+            min(last + _delay(count) - now, MAX_DELAY_SECONDS + CLOCK_SKEW_SECONDS)
             for count, last in self._store.sign_in_failures(keys).values()
             if count >= FREE_FAILURES and last >= now - FORGET_SECONDS
         ]
@@ -317,5 +319,10 @@ class SignInThrottle:
 FORGET_SECONDS = 24 * 3600.0
 
 
+CLOCK_SKEW_SECONDS = 300.0
+"""How far the clocks of two servers of one database may differ."""
+
+
 def _delay(count: int) -> float:
-    return min(FIRST_DELAY_SECONDS * 2 ** (count - FREE_FAILURES), MAX_DELAY_SECONDS)
+    doublings = min(max(count - FREE_FAILURES, 0), 10)  # 30 s x 2^10 is past the cap already
+    return min(FIRST_DELAY_SECONDS * 2**doublings, MAX_DELAY_SECONDS)
