@@ -1082,8 +1082,16 @@ class SqlStore(PlanRepository):
         stored.version = 1
         stored.updated_at = now
         c = plans_table.c
-        with self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":  # plans are added one at a time: names stay one
+        # READ COMMITTED whatever the URL sets: the name check must see a plan added by the
+        # session that held the lock before (a REPEATABLE READ snapshot is taken at the lock).
+        postgres = self.engine.dialect.name == "postgresql"
+        names = (
+            self.engine.execution_options(isolation_level="READ COMMITTED")
+            if postgres
+            else self.engine
+        )
+        with names.begin() as conn:
+            if postgres:  # plans are added one at a time: names stay one
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(PLAN_NAMES_LOCK)))
             exists = conn.execute(sa.select(c.id).where(c.id == state.plan_id)).first()
             if exists:

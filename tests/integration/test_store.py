@@ -16,7 +16,14 @@ from forecast.plan import PlanState
 from forecast.services import plans, system
 from forecast.services.errors import Conflict, Invalid, Locked, NotFound, StaleVersion
 from forecast.services.store_factory import open_store, resolve_db_url
-from forecast.store import Change, SqlStore, content_hash, frame_from_bytes, frame_to_bytes
+from forecast.store import (
+    Change,
+    SqlStore,
+    content_hash,
+    frame_from_bytes,
+    frame_to_bytes,
+    normalise_url,
+)
 
 WEEKS = pd.date_range("2024-01-01", periods=30, freq="W-MON")
 HORIZON = pd.date_range(WEEKS[-1] + pd.Timedelta(weeks=1), periods=4, freq="W-MON")
@@ -239,6 +246,48 @@ def test_plans_made_at_once_under_one_name_leave_one_plan_of_that_name(make_stor
     for loser in {f"made-{i}" for i in range(len(users))} - {kept[0].plan_id}:
         with pytest.raises(NotFound):
             users[0].get_blob(loser, "history")
+
+
+@pytest.mark.postgres
+def test_plans_made_at_once_leave_one_name_under_repeatable_read_too(postgres_url):
+    """A database URL may set REPEATABLE READ; the name check still sees the plan added by
+    whoever held the lock before."""
+    schema = f"test_{uuid.uuid4().hex[:10]}"
+    stores = [
+        SqlStore(
+            postgres_url,
+            schema=schema,
+            engine=sa.create_engine(normalise_url(postgres_url), isolation_level="REPEATABLE READ"),
+        )
+        for _ in range(4)
+    ]
+    try:
+        template = new_plan(stores[0], name="template")
+        barrier = threading.Barrier(len(stores))
+        outcomes: list[object] = [None] * len(stores)
+
+        def make(i: int) -> None:
+            state = template.copy()
+            state.plan_id, state.name = f"rr-{i}", "winter"
+            barrier.wait()
+            try:
+                outcomes[i] = stores[i].add(
+                    state, {}, Change(actor="ann", action="create", what="x")
+                )
+            except Conflict as exc:
+                outcomes[i] = exc
+
+        threads = [threading.Thread(target=make, args=(i,)) for i in range(len(stores))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert [s.name for s in stores[0].list()].count("winter") == 1, outcomes
+    finally:
+        with stores[0].engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        for store in stores:
+            store.close()
 
 
 def test_a_new_version_may_share_its_lines_name_and_no_other_plans(store):
