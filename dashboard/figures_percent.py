@@ -19,6 +19,13 @@ _STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0
 MAX_TICKS = 7
 
 
+def _big_step(span: float) -> float:
+    """A round step past 100 % (a WAPE of 99,900 % when actuals came a thousandfold too small):
+    1, 2, 2.5 or 5 times a power of ten, so the axis keeps a handful of ticks, not thousands."""
+    base = 10.0 ** math.floor(math.log10(span / (MAX_TICKS - 1)))
+    return next(m * base for m in (1, 2, 2.5, 5, 10) if span / (m * base) <= MAX_TICKS - 1)
+
+
 def _finite(values: Iterable[Any]) -> list[float]:
     out = []
     for v in values:
@@ -52,7 +59,7 @@ def percent_axis(
         if hi - lo <= 0:
             hi = lo + 0.01
         hi += headroom * (hi - lo)
-    step = next((s for s in _STEPS if (hi - lo) / s <= MAX_TICKS - 1), _STEPS[-1])
+    step = next((s for s in _STEPS if (hi - lo) / s <= MAX_TICKS - 1), None) or _big_step(hi - lo)
     first = math.floor(lo / step + 1e-9) * step
     last = math.ceil(hi / step - 1e-9) * step
     if fixed is None:

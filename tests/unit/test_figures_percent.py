@@ -34,3 +34,12 @@ def test_axis_of_no_data_or_only_gaps_is_still_drawn():
 def test_hover_texts_use_the_house_style_and_a_dash_for_gaps():
     assert percent_texts([0.153, None, math.nan, "x"]) == ["15.3 %", "–", "–", "–"]
     assert percent_texts([0.05], 0, signed=True) == ["+5 %"]
+
+
+def test_an_error_of_thousands_of_percent_keeps_a_handful_of_ticks():
+    """Actuals a thousandfold too small give a WAPE near 99,900 %: the axis had 1,100 labelled
+    ticks, which stalled the browser for over a minute."""
+    from dashboard.figures_percent import MAX_TICKS, percent_axis
+
+    axis = percent_axis([999.0, 998.5])
+    assert len(axis["tickvals"]) <= MAX_TICKS and axis["range"][1] >= 999.0
