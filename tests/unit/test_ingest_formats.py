@@ -358,6 +358,29 @@ def test_a_bad_cell_in_a_wide_table_is_named_by_its_row_and_period_column():
     assert problem.message == "value is not a number"
 
 
+WIDE_DOTTED = "store;2024-01-01;2024-01-08;2024-01-15\nA;44.537;12.000;1.250\nB;5.120;7.777;12\n"
+
+
+def test_a_wide_file_written_like_44_537_throughout_is_refused_until_the_mark_is_named():
+    with pytest.raises(IngestError) as err:
+        read_sales(WIDE_DOTTED.encode(), filename="wide.csv")
+    first = err.value.problems[0]
+    assert (first.row, first.column, first.value) == (2, "2024-01-01", "44.537")
+    assert "ambiguous" in first.message and "44537" in first.message
+    assert len(err.value.problems) == 5  # every dotted cell, the plain 12 is not
+
+    grouped = read_sales(WIDE_DOTTED.encode(), filename="wide.csv", decimal=",").history
+    assert list(grouped.y) == [44537, 12000, 1250, 5120, 7777, 12]
+    pointed = read_sales(WIDE_DOTTED.encode(), filename="wide.csv", decimal=".").history
+    assert list(pointed.y) == [44.537, 12, 1.25, 5.12, 7.777, 12]
+
+
+def test_a_wide_file_with_one_plainly_decimal_cell_reads_the_dot_as_a_decimal_point():
+    data = WIDE_DOTTED.replace("1.250", "1.25")
+    history = read_sales(data.encode(), filename="wide.csv").history
+    assert list(history.y) == [44.537, 12, 1.25, 5.12, 7.777, 12]
+
+
 def test_a_wide_xlsx_reads_like_a_wide_csv():
     frame = pd.DataFrame(
         [["A", 1.0, 2.0, 3.0], ["B", 4.0, 5.0, 6.0]],

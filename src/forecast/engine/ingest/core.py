@@ -99,7 +99,9 @@ def read_sales(
     if date_col is None and value_col is None:
         wide = wide_headers(table.sample.columns)
         if len(wide) >= MIN_WIDE_PERIODS:
-            table, keys = _melt_wide(table, wide, raw, name, notes, option_problems)
+            table, keys = _melt_wide(
+                table, wide, raw, name, notes, option_problems, check_dot_thousands=decimal is None
+            )
             date_col, value_col = WIDE_DATE, WIDE_VALUE
             user_ids = user_ids if user_ids is not None else keys
     roles = _choose_columns(table, name, user_ids, date_col, value_col, notes, option_problems)
@@ -302,12 +304,15 @@ def _melt_wide(
     name: str,
     notes: list[str],
     problems: list[Problem],
+    check_dot_thousands: bool = True,
 ) -> tuple[_Table, list[str]]:
     """One column per period (a pivot from Excel) to one row per key and period.
 
     Every other column is part of the key: each row of a wide table is one series. Empty cells are
     periods without a row (filled with 0 inside a series, and counted); cells that are not
-    numbers are problems named by their period column."""
+    numbers are problems named by their period column. A CSV whose period columns write every
+    dotted number like 44.537 is refused as a long file's value column is (unless the decimal
+    mark was named)."""
     keys = [c for c in table.sample.columns if c not in wide]
     frame = table.frame
     fmt = table.fmt
@@ -324,6 +329,8 @@ def _melt_wide(
         problems += grouped_number_problems(name, col, row_numbers, numbers.bad, frame[col])
         values[:, j] = numbers.values
         present[:, j] = ~numbers.missing & ~numbers.bad
+    if check_dot_thousands and fmt is not None and fmt.decimal == ".":
+        problems += _wide_dot_thousands_problems(name, fmt, raw, frame, wide, row_numbers, values)
     if problems:
         raise IngestError(problems)
     rows, cols = np.nonzero(present)
@@ -363,6 +370,43 @@ def _dot_thousands_problems(
     return row_problems(
         name, column, row_numbers, ambiguous, cells, dot_thousands_message, DOT_THOUSANDS_FIX
     )
+
+
+def _wide_dot_thousands_problems(
+    name: str,
+    fmt: reader.CsvFormat,
+    raw: bytes,
+    frame: pd.DataFrame,
+    wide: dict[str, np.datetime64],
+    row_numbers: np.ndarray,
+    values: np.ndarray,
+) -> list[Problem]:
+    """`_dot_thousands_problems` over all period columns of a wide CSV together: ambiguous only
+    when every dotted number in every period column is written like 44.537."""
+    if not maybe_dot_thousands(values.ravel()):
+        return []
+    columns = list(frame.columns)
+    texts = {}
+    for col in wide:
+        cells = frame[col]
+        if pd.api.types.is_numeric_dtype(cells.dtype):
+            cells = reader.read_csv_column_text(raw, fmt, columns.index(col))
+            if len(cells) != len(frame):
+                return []
+        texts[col] = cells
+    ambiguous = {col: dot_thousands(cells) for col, cells in texts.items()}
+    for col, mask in ambiguous.items():
+        written_otherwise = texts[col].dropna().astype("str").str.contains(".", regex=False)
+        if mask is None and written_otherwise.any():  # 12.5 somewhere: '.' is a decimal point
+            return []
+    return [
+        problem
+        for col, mask in ambiguous.items()
+        if mask is not None
+        for problem in row_problems(
+            name, col, row_numbers, mask, texts[col], dot_thousands_message, DOT_THOUSANDS_FIX
+        )
+    ]
 
 
 def _check_options(
