@@ -4,6 +4,7 @@ period; setting it opens the claiming round."""
 from __future__ import annotations
 
 import functools
+from decimal import Decimal
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -15,25 +16,21 @@ from dashboard.negotiation_parts import common, periods
 from forecast.services import negotiation
 
 parse_goal = common.parse_goal
+LEAST_SHARE_OF_BASIS = Decimal("0.1")
+"""A total typed below this share of the basis is refused: most likely a ratio without its x."""
 
 
 def goal_message(
     goal_minor: int, basis_minor: int, currency: str | None = "EUR", system_minor: int = 0
 ) -> str:
-    """What the owner sees after setting the goal; a goal far below the basis is most likely a
-    ratio typed without its `x`, so the message says how to type one. A goal below the system
-    plan is said too."""
+    """What the owner sees after setting the goal, and how far it is below the system plan when
+    it is (a total far below the basis is refused before: `LEAST_SHARE_OF_BASIS`)."""
     shown = components.minor_to_money(goal_minor, currency=currency)
     message = f"Goal set to {shown}; the claiming round is open."
     if system_minor > goal_minor >= basis_minor * 0.1:
         message += (
             f" It is {components.percent(1 - goal_minor / system_minor, 1)} below the system "
             f"plan ({components.minor_to_money(system_minor, currency=currency)})."
-        )
-    if basis_minor > 0 and goal_minor < basis_minor * 0.1:
-        message += (
-            f" That is {components.percent(goal_minor / basis_minor, 1)} of the basis: for a "
-            "ratio of the basis, type it as 1.2x or 10/6.5."
         )
     return message
 
@@ -90,6 +87,7 @@ def set_goal(
             user,
             basis=basis,
             expected_version=components.page_version(version),
+            least_share_of_basis=LEAST_SHARE_OF_BASIS,
             **amount,
         ),
         session,

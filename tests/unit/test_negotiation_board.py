@@ -20,6 +20,7 @@ from forecast.services.negotiation_board import negotiation_board
 from forecast.services.plans import create_plan_from_frames, grant
 from forecast.store import MemoryStore
 from tests.signin import acting_as
+from tests.unit.test_fix_hints import text_of
 
 
 @pytest.fixture
@@ -44,9 +45,19 @@ def test_parse_goal_accepts_amounts_and_ratios():
     assert common.parse_goal("  ") == {}
 
 
-def test_a_goal_far_below_the_basis_hints_at_typing_a_ratio():
-    assert "type it as 1.2x" in goal.goal_message(120, 1_000_000_00)
-    assert "type it as" not in goal.goal_message(1_200_000_00, 1_000_000_00)
+def test_a_ratio_typed_without_its_x_is_refused_not_set_as_a_tiny_goal(store, plan_id):
+    ctx = DashboardContext(_store=store)
+    session = {"plan_id": plan_id}
+    with acting_as(store, "olga"):
+        alert, _ = goal.set_goal(ctx, 1, "1.1", "baseline", False, [], session, None, 0)
+        assert common.refused(alert)
+        said = text_of(alert)
+        assert "type it as 1.2x or 10/6.5" in said and "€1.10 is 0.0 % of the baseline" in said
+        assert nego.summary(store, plan_id)["goal"] is None
+        alert, _ = goal.set_goal(ctx, 1, "1.1x", "baseline", False, [], session, None, 0)
+    assert "the claiming round is open" in _text(alert)
+    nego.set_goal(store, plan_id, "olga", total="1.10")  # the command line's --total: as typed
+    assert nego.summary(store, plan_id)["goal"] == 110
 
 
 def test_before_a_goal_only_the_owner_may_set_it(store, plan_id):

@@ -269,12 +269,14 @@ def set_goal(
     basis: str | None = None,
     spread_by: str | None = None,
     expected_version: int | None = None,
+    least_share_of_basis: Decimal | None = None,
 ) -> PlanState:
     """Set the goal (owner): a total in currency units, a ratio of the basis total (e.g. "10/6.5"),
     or per period ({ISO date: amount}). Opens the claiming round. The teams' baseline and system
     plan totals are taken (frozen) now; setting the goal again while claiming refreshes them.
     `basis` and `spread_by` not given keep the ones the goal was set with before (a first goal:
-    the baseline, spread by the system plan)."""
+    the baseline, spread by the system plan). `least_share_of_basis`: a total below this share of
+    the basis is refused as a ratio typed without its x (the dashboard's one box takes both)."""
     frame = series_frame(store, plan)
     if basis is not None and str(basis) not in ("baseline", "system_plan"):
         raise Invalid(f"unknown basis {basis!r}; use baseline or system_plan")
@@ -328,6 +330,8 @@ def set_goal(
             spread_by=spread,
             at=utc_now(),
         )
+        if total_minor is not None and least_share_of_basis is not None:
+            _refuse_a_ratio_read_as_an_amount(fresh, total_minor, least_share_of_basis)
         fresh.basis_by_period = _period_basis(frame, _basis_column(fresh.basis))
         fresh.basis_taken_at = fresh.goal_set_at
         how = (
@@ -340,6 +344,21 @@ def set_goal(
         return fresh, what, before, fresh.summary()
 
     return _change(store, plan, actor, "goal", expected_version, operate)
+
+
+def _refuse_a_ratio_read_as_an_amount(neg: Negotiation, goal: int, least_share: Decimal) -> None:
+    basis_total = sum(
+        (neg.team_baseline if neg.basis == domain.Basis.BASELINE else neg.team_system_plan).values()
+    )
+    if basis_total <= 0 or goal >= basis_total * least_share:
+        return
+    currency = neg.currency
+    raise Invalid(
+        f"a goal of {format_minor(currency, goal)} is {format_percent(goal / basis_total)} of the "
+        f"{_words(neg.basis.value)} ({format_minor(currency, basis_total)}): the goal is what the "
+        "whole horizon should sell, and one this low is most likely a ratio typed without its x. "
+        "For a ratio of the basis type it as 1.2x or 10/6.5"
+    )
 
 
 def claim(
