@@ -27,6 +27,7 @@ DATA_RAW = (
     "data-raw"  # dcc.Store: {"filename", "contents"} set in the browser once the size is checked
 )
 DATA_FILE = "data-file"  # dcc.Store: {"token", "filename", ...}: the upload as kept on the server
+DATA_FILE_READ = "data-file-read"  # dcc.Store: whether the file (as mapped) read without problems
 DATA_LIMIT = "data-limit"  # dcc.Store: the upload size limit in bytes
 DATA_USE_SAMPLE = "data-use-sample"
 DATA_ATTR_UPLOAD = "data-attr-upload"  # the store table (series attributes), read at once

@@ -91,10 +91,18 @@ def make_plan(
         store.close()
 
 
-def create_plan(ctx: DashboardContext, set_progress, clicks, file, dropped, changed, *form):
+FILE_HAS_PROBLEMS = (
+    "The file has problems (listed under the upload): correct them and upload it again, or map "
+    "other columns and press Apply mapping."
+)
+
+
+def create_plan(ctx: DashboardContext, set_progress, clicks, file, dropped, changed, read, *form):
     if not clicks:
         return NOT_DONE
     request = plan_request(*form) if upload.has_file(file) else "Upload a file first."
+    if upload.has_file(file) and read is False:
+        request = FILE_HAS_PROBLEMS
     if isinstance(request, str):
         return components.info_alert(request), no_update, no_update
     try:
@@ -122,6 +130,7 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         State(ids.DATA_FILE, "data"),
         State(ids.DATA_ATTR_FILE, "data"),
         State(ids.NAV_PLANS_CHANGED, "data"),
+        State(ids.DATA_FILE_READ, "data"),
         *FORM,
         background=True,
         running=[

@@ -31,6 +31,7 @@ def stores(ctx: DashboardContext) -> list[dcc.Store]:
     return [
         dcc.Store(id=ids.DATA_RAW),
         dcc.Store(id=ids.DATA_FILE),
+        dcc.Store(id=ids.DATA_FILE_READ),
         dcc.Store(id=ids.DATA_ATTR_FILE),
         dcc.Store(id=ids.DATA_LIMIT, data=ctx.upload_limit_bytes),
     ]

@@ -34,6 +34,7 @@ OUTPUTS = (
     Output(ids.DATA_MAP_FREQ, "value"),
     Output(ids.DATA_UPLOAD_STATUS, "children", allow_duplicate=True),
     Output(ids.DATA_CREATE_HINT, "children"),
+    Output(ids.DATA_FILE_READ, "data"),
 )
 
 

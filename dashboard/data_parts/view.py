@@ -57,9 +57,12 @@ class PreviewOutputs(NamedTuple):
     freq: Any = no_update
     upload_status: Any = None  # the "Reading…" banner is done once the file is read
     create_hint: Any = None
+    read_cleanly: Any = True  # False: the file as mapped has problems (Create plan says so)
 
 
-NOTHING = PreviewOutputs(no_update, no_update, no_update, upload_status=no_update)
+NOTHING = PreviewOutputs(
+    no_update, no_update, no_update, upload_status=no_update, read_cleanly=no_update
+)
 
 
 def preview_outputs(check: FileCheck, freq: str | None, *, sample: bool = False) -> PreviewOutputs:
@@ -83,6 +86,7 @@ def preview_outputs(check: FileCheck, freq: str | None, *, sample: bool = False)
                 + (", or map other columns and press Apply mapping." if check.columns else "."),
                 className="text-danger",
             ),
+            read_cleanly=False,
             **remap,
         )
     assert check.history is not None

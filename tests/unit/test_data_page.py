@@ -283,6 +283,23 @@ def test_a_new_file_is_read_with_everything_detected_and_a_pick_keeps_the_mappin
     assert ending["week_dates"] == "end"
 
 
+def test_create_plan_on_a_file_with_problems_points_at_the_problems_not_the_sales_column():
+    broken = b"Store,Date,Sales\n1,2015-02-01,735\n1,2015-02-31,500\n1,2015-02-03,abc\n"
+    check = file_check.check_file(broken, filename="broken.csv")
+    out = view.preview_outputs(check, "")
+    assert out.value is None and out.read_cleanly is False
+    form = ["Plan", 8, None, "snaive", None, None, out.value, "", "USD"]
+    file = {"token": "t", "filename": "broken.csv"}
+
+    said = create.create_plan(None, None, 1, file, None, 0, out.read_cleanly, *form)
+
+    assert said[0].children == create.FILE_HAS_PROBLEMS
+    fixed = view.preview_outputs(
+        file_check.check_file(csv_bytes({"Sales": sales}), filename="s.csv"), ""
+    )
+    assert fixed.read_cleanly is True and view.NOTHING.read_cleanly is view.NOTHING.value
+
+
 def test_no_plan_is_made_before_the_sales_column_is_picked():
     form = ["Plan", 8, "Type", "snaive", ["Store"], "Date", None, "", "USD"]
 
