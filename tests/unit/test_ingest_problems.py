@@ -165,6 +165,11 @@ def test_duplicates_are_summed_by_default():
     h = result.history.set_index(["unique_id", "ds"]).y
     assert h[("1", "2024-01-02")] == 14
     assert result.report.duplicates_summed == 1
+    summed = [n for n in result.report.notes if "share a series and date" in n]
+    assert summed == [
+        "1 rows share a series and date with another row; summed (the first: rows 3 and 6, "
+        "series 1 on 2024-01-02)"
+    ]
 
 
 def test_unknown_options_are_problems():

@@ -188,7 +188,7 @@ def read_sales(
     # The regular calendar: sum rows into periods, fill the gaps inside each series with 0.
     grid = _grid(name, date_col_name, uid_codes, periods(ds, chosen), len(uid_names), chosen)
     merged = int((grid.rows_per_cell[grid.rows_per_cell > 1] - 1).sum())
-    notes += _aggregation_notes(merged, chosen, uid_codes, ds)
+    notes += _aggregation_notes(merged, chosen, uid_codes, ds, uid_names, row_numbers)
     history = pd.DataFrame(
         {
             UNIQUE_ID: series.take_text(uid_names, grid.series),
@@ -809,14 +809,28 @@ def _absent_days(
     return [pd.Timestamp(day, unit="D") for day in absent], never, True
 
 
-def _aggregation_notes(merged: int, freq: str, codes: np.ndarray, ds: np.ndarray) -> list[str]:
+def _aggregation_notes(
+    merged: int,
+    freq: str,
+    codes: np.ndarray,
+    ds: np.ndarray,
+    names: np.ndarray,
+    row_numbers: np.ndarray,
+) -> list[str]:
     if not merged:
         return []
     # On a daily calendar a cell is a date; otherwise count the rows sharing an exact date.
     same_date = merged if freq == "D" else series.same_date_duplicates(codes, ds)
     notes = []
-    if same_date:
-        notes.append(f"{same_date} rows share a series and date with another row; summed")
+    first = series.first_same_date_rows(codes, ds) if same_date else None
+    if first is not None:
+        earlier, later = first
+        day = pd.Timestamp(ds[later]).strftime("%Y-%m-%d")
+        notes.append(
+            f"{same_date} rows share a series and date with another row; summed (the first: "
+            f"rows {int(row_numbers[earlier])} and {int(row_numbers[later])}, series "
+            f"{names[int(codes[later])]} on {day})"
+        )
     if merged > same_date:
         notes.append(f"{merged - same_date} rows aggregated (sum) to {freq} periods")
     return notes

@@ -96,6 +96,18 @@ def same_date_duplicates(codes: np.ndarray, ds: np.ndarray) -> int:
     return int(key.duplicated().sum())
 
 
+def first_same_date_rows(codes: np.ndarray, ds: np.ndarray) -> tuple[int, int] | None:
+    """Positions of the first row sharing its series and date with an earlier row, and of that
+    earlier row (None when no two rows share both)."""
+    key = pd.DataFrame({"c": codes, "d": ds})
+    repeated = np.flatnonzero(key.duplicated().to_numpy())
+    if not len(repeated):
+        return None
+    later = int(repeated[0])
+    same = (codes[:later] == codes[later]) & (ds[:later] == ds[later])
+    return int(np.flatnonzero(same)[0]), later
+
+
 def constant_per_series(column: pd.Series, codes: np.ndarray, n_series: int) -> bool:
     values, _ = pd.factorize(column, use_na_sentinel=True)
     low = np.full(n_series, np.iinfo(np.int64).max, dtype=np.int64)
