@@ -307,3 +307,46 @@ def test_coverage_counts_the_plans_series_and_periods_with_actuals_and_is_provis
         "provisional: only 1 of 4 periods have actuals (under half); the verdict may change as "
         "more arrive"
     )
+
+
+def test_the_targets_value_added_is_measured_from_the_basis_its_goal_was_set_on():
+    """A goal set on the baseline: the target = baseline + claims + assignments, so its value
+    added is against the baseline, and an event (which moves only the system plan) does not
+    move it; a goal set on the system plan keeps the step from the system plan."""
+    frame = plan_frame({"1": [100, 100, 100, 100], "2": [50, 50, 50, 50]}, {"1": "a", "2": "b"})
+    frame["target"] = frame["baseline"] * 1.3
+    actuals = long({"1": [110, 110, None, None], "2": [40, 60, None, None]})
+    added = {}
+    for lift in (1.1, 1.5):  # two different events, the same negotiation
+        frame["system_plan"] = frame["baseline"] * lift
+        grid = accuracy.build_grid(frame, actuals, {"1": 10.0, "2": 5.0}, target_basis="baseline")
+        overall = accuracy.layer_table(grid).query("scope == 'overall'").set_index("layer")
+        assert overall.loc["target", "step_from"] == "baseline"
+        assert overall.loc["system_plan", "step_from"] == "baseline"
+        assert pd.isna(overall.loc["baseline", "step_from"])
+        # baseline errors 40 / 320, target's 70 / 320
+        assert overall.loc["target", "value_added_wape"] == pytest.approx(-30 / 320)
+        added[lift] = overall.loc["target", ["value_added_wape", "value_added_mase"]].tolist()
+    assert added[1.1] == pytest.approx(added[1.5])  # the event did not move it
+    frame["system_plan"] = frame["baseline"] * 1.1
+    on_plan = accuracy.build_grid(frame, actuals, {}, target_basis="system_plan")
+    overall = accuracy.layer_table(on_plan).query("scope == 'overall'").set_index("layer")
+    assert overall.loc["target", "step_from"] == "system_plan"
+    assert overall.loc["target", "value_added_wape"] == pytest.approx(-50 / 320)
+    with pytest.raises(accuracy.grid.AccuracyError, match="unknown basis"):
+        accuracy.build_grid(frame, actuals, {}, target_basis="goal")
+
+
+def test_claims_and_assignments_name_the_step_from_the_basis_the_goal_was_set_on():
+    frame = plan_frame({"1": [100] * 4}, {"1": "a"})
+    frame["system_plan"] = frame["baseline"] * 1.2
+    frame["target"] = 120.0
+    neg = accuracy.NegotiationTouches(
+        targets={"a": 48000}, claims=[accuracy.ClaimTouch("a", 4000, "lena")]
+    )
+    for basis, step in (
+        ("baseline", "baseline -> negotiated target"),
+        ("system_plan", "system plan -> negotiated target"),
+    ):
+        grid = accuracy.build_grid(frame, long({"1": [110] * 4}), {}, target_basis=basis)
+        assert accuracy.touch_table(grid, None, neg)["step"].tolist() == [step]

@@ -222,3 +222,20 @@ def test_a_plan_keeps_its_historys_mase_scales_and_the_fva_reads_them_unchanged(
     )
     np.testing.assert_array_equal(with_blob.scale, without.scale)
     assert_same_grid(read_grid(store, plan_id), grid_from_frames(store, plan_id))
+
+
+def test_a_goal_set_on_the_baseline_scores_the_targets_value_added_from_the_baseline(store):
+    plan_id = team_plan(store, "basis", {"a": "anna"})
+    add_events(store, plan_id)
+    negotiated(store, plan_id)  # a ratio of the basis, which defaults to the baseline
+    upload(store, plan_id, 1.1)
+    report = accuracy.fva(store, plan_id)
+    assert report.target_basis == "baseline" and report.to_dict()["target_basis"] == "baseline"
+    overall = report.overall().set_index("layer")
+    assert overall.loc["target", "step_from"] == "baseline"
+    assert overall.loc["target", "value_added_wape"] == pytest.approx(
+        overall.loc["baseline", "wape"] - overall.loc["target", "wape"]
+    )
+    negotiation = report.touches[report.touches["touch_type"].isin(["claim", "assignment"])]
+    assert len(negotiation) and set(negotiation["step"]) == {"baseline -> negotiated target"}
+    assert "the negotiated target against the baseline" in report.steps_text()

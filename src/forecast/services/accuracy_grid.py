@@ -11,7 +11,8 @@ computed on the grid by the same rules as the plan's own frames:
 - the negotiated target: each team's (or team-period's) target spread in proportion to the
   recorded spread basis with `forecast.negotiation.spread_groups`, the cells in the order of the
   plan frame (series, then period), as `services.negotiation.negotiated_plan` does;
-- the MASE scale per series: the in-sample MAE of the seasonal naive over the history.
+- the MASE scale per series: the in-sample MAE of the seasonal naive over the history;
+- the layer the target's value added is measured from: the negotiation's recorded basis.
 
 The numbers equal those of the frames (tests hold it); only the reading is cheaper.
 """
@@ -289,9 +290,11 @@ def plan_grid(
     scale = scales.reindex(series).to_numpy(dtype=float, copy=True)
     scale[~(scale > 0)] = np.nan
     team = np.asarray(teams, dtype=object)[codes].astype(str) if len(teams) else np.array([])
-    grid = accuracy.ScoredGrid(series, periods, team, y, layers, scale)
+    has_goal = neg is not None and neg.goal is not None
+    basis = str(neg.basis) if neg is not None and has_goal else "system_plan"
+    grid = accuracy.ScoredGrid(series, periods, team, y, layers, scale, target_basis=basis)
     egrid = EventGrid(grid, attributes, events) if events else None
     layers["system_plan"] = egrid.full if egrid is not None else base.astype(float, copy=True)
-    if neg is not None and neg.goal is not None:
+    if neg is not None and has_goal:
         layers["target"] = target_grid(neg, layers, codes, teams, periods)
     return grid, egrid
