@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -350,3 +351,41 @@ def test_claims_and_assignments_name_the_step_from_the_basis_the_goal_was_set_on
     ):
         grid = accuracy.build_grid(frame, long({"1": [110] * 4}), {}, target_basis=basis)
         assert accuracy.touch_table(grid, None, neg)["step"].tolist() == [step]
+
+
+def gap_history() -> pd.DataFrame:
+    """Weekly sales of two stores over 120 weeks; store "gap" has no rows for 26 weeks of its
+    second year, which ingest fills with 0 (Rossmann's stores without the second half of 2014)."""
+    rng = np.random.default_rng(3)
+    weeks = pd.date_range("2013-01-07", periods=120, freq="W-MON")
+    sales = {uid: 1000 + rng.normal(0, 50, len(weeks)).round() for uid in ("gap", "whole")}
+    sales["gap"][70:96] = 0.0
+    return pd.DataFrame(
+        [
+            {"unique_id": u, "ds": d, "y": v}
+            for u, ys in sales.items()
+            for d, v in zip(weeks, ys, strict=True)
+        ]
+    )
+
+
+def test_a_history_gap_is_left_out_of_the_mase_scale_as_seasonal_naive_reads_it():
+    from forecast.engine.gaps import gap_mask
+    from forecast.services.accuracy import mase_scales
+    from forecast.services.accuracy_grid import mase_scales_from_history
+
+    history = gap_history()
+    y = history.loc[history["unique_id"] == "gap", "y"].to_numpy()
+    in_gap = gap_mask(y, 52)
+    assert in_gap[70:96].all() and in_gap.sum() == 26
+    pairs = ~(in_gap[52:] | in_gap[:-52])  # lag-52 differences touching no gap period
+    expected = np.abs(y[52:] - y[:-52])[pairs].mean()
+    scales = mase_scales(history.sample(frac=1, random_state=1), 52)
+    assert scales["gap"] == pytest.approx(expected)
+    assert scales["gap"] < 100  # the gap's zeros counted as sales made it about 1000 / 3
+    whole = history.loc[history["unique_id"] == "whole", "y"].to_numpy()
+    assert scales["whole"] == pytest.approx(np.abs(whole[52:] - whole[:-52]).mean())
+    blob = io.BytesIO()
+    history.to_parquet(blob, index=False)
+    from_blob = mase_scales_from_history(blob.getvalue(), 52)
+    assert from_blob.to_dict() == pytest.approx(scales.to_dict())

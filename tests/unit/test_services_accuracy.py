@@ -239,3 +239,31 @@ def test_a_goal_set_on_the_baseline_scores_the_targets_value_added_from_the_base
     negotiation = report.touches[report.touches["touch_type"].isin(["claim", "assignment"])]
     assert len(negotiation) and set(negotiation["step"]) == {"baseline -> negotiated target"}
     assert "the negotiated target against the baseline" in report.steps_text()
+
+
+def test_mase_scales_stored_by_the_rule_that_counted_gaps_as_sales_are_computed_afresh():
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from forecast.services import accuracy_grid as ag
+    from forecast.store import content_hash
+
+    history = pd.DataFrame(
+        {"unique_id": "1", "ds": pd.date_range("2024-01-01", periods=8, freq="W-MON"),
+         "y": [1.0, 2.0, 4.0, 3.0, 5.0, 4.0, 6.0, 5.0]}
+    )  # fmt: skip
+    sink = io.BytesIO()
+    history.to_parquet(sink, index=False)
+    data = sink.getvalue()
+    blob = ag.scales_blob(data, "W-MON")
+    assert ag.stored_scales(blob, data) is not None
+    assert ag.stored_scales_by_hash(blob, content_hash(data)) is not None
+    table = pq.read_table(pa.BufferReader(blob))
+    metadata = dict(table.schema.metadata)
+    metadata.pop(b"scale_rule")  # as written before gaps were left out
+    old = io.BytesIO()
+    pq.write_table(table.replace_schema_metadata(metadata), old)
+    assert ag.stored_scales(old.getvalue(), data) is None
+    assert ag.stored_scales_by_hash(old.getvalue(), content_hash(data)) is None
