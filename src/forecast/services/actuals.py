@@ -198,19 +198,27 @@ def read_actuals(
     frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     frame[schema.DS] = pd.to_datetime(frame[schema.DS])
     notes = [n for n in result.report.notes if "filled" not in n.lower()]
+    # The reader fills a period with no row inside a series with 0 (right for a history); for
+    # actuals a missing period has not arrived yet, so exactly those cells are left out, not
+    # taken as 0 (a row of 0, a shop that was shut, is kept). They go before the partial periods
+    # are looked for: a period no row of the file is in is not in this upload, not partial.
+    filled = np.zeros(len(frame), dtype=bool)
+    if result.filled is not None:
+        filled = result.filled.reindex(frame.index, fill_value=False).to_numpy(dtype=bool)
+    if filled.any():
+        # Named only in the periods the file has rows for: a series missing from them.
+        in_file = frame[schema.DS].isin(frame.loc[~filled, schema.DS].unique()).to_numpy()
+        named = filled & in_file
+        if named.any():
+            series = frame.loc[named, schema.UNIQUE_ID].nunique()
+            notes.append(
+                f"{int(named.sum())} period(s) with no row inside {series} series left out "
+                "(not taken as zero sales): they count once they are uploaded"
+            )
+        frame = frame[~filled].reset_index(drop=True)
     shut = set(result.report.weekdays_never) | set(mapping.get("weekdays_never") or [])
     frame, partial = _without_partial_periods(frame, result.report, result.report.freq, shut)
     notes += partial
-    gaps = {str(k) for k, v in (result.report.missing_by_series or {}).items() if v}
-    if gaps:
-        # The reader fills a period with no row inside a series with 0 (right for a history);
-        # for actuals a missing week has not arrived yet, so it is left out, not taken as 0.
-        filled = frame[schema.UNIQUE_ID].isin(gaps) & (frame[schema.Y] == 0)
-        frame = frame[~filled].reset_index(drop=True)
-        notes.append(
-            f"{int(filled.sum())} period(s) with no row inside {len(gaps)} series left out "
-            "(not taken as zero sales): they count once they are uploaded"
-        )
     return frame, notes
 
 
