@@ -254,7 +254,9 @@ def test_actuals_of_a_plan_without_a_goal_are_kept_and_scored_without_a_target(s
     upload, score = accuracy.upload_and_score(
         store, plan, csv_bytes([(u, week(0), 90.0) for u in "123"]), actor="ann", filename="a.csv"
     )
-    assert score is None and upload.version.version == 1
+    assert upload.version.version == 1
+    total = score.set_index("team").loc["TOTAL"]  # only the system plan: no target yet
+    assert total["wape_system_plan"] > 0 and pd.isna(total["wape_target"])
     report = accuracy.fva(store, plan)
     assert list(report.overall()["layer"]) == ["baseline", "system_plan"]
     assert any("no goal is set" in note for note in report.notes)
@@ -287,7 +289,8 @@ def test_kept_actuals_are_scored_without_a_new_upload_and_their_plans_are_listed
     accuracy.upload_and_score(
         store, scored, csv_bytes([(u, week(0), 90.0) for u in "123"]), actor="ann"
     )
-    assert actuals.score_kept(store, scored) is None  # actuals, but no goal: no target yet
+    no_goal = actuals.score_kept(store, scored)  # actuals, but no goal: the system plan alone
+    assert no_goal is not None and no_goal["wape_target"].isna().all()
     negotiation.set_goal(store, scored, "ann", ratio="1.05")
     negotiation.claim(store, scored, "lea", "north", amount="10", note="x")
     kept = actuals.score_kept(store, scored)

@@ -267,3 +267,22 @@ def test_mase_scales_stored_by_the_rule_that_counted_gaps_as_sales_are_computed_
     pq.write_table(table.replace_schema_metadata(metadata), old)
     assert ag.stored_scales(old.getvalue(), data) is None
     assert ag.stored_scales_by_hash(old.getvalue(), content_hash(data)) is None
+
+
+def test_kept_actuals_of_a_plan_without_a_goal_score_its_system_plan(store):
+    """The Actuals page showed 'No actuals yet' above the kept version of such a plan."""
+    plan_id = team_plan(store, "kept, no goal", {})
+    add_events(store, plan_id)
+    upload(store, plan_id, 0.9)
+    score = actuals.score_kept(store, plan_id)
+    assert score is not None
+    total = score.set_index("team").loc["TOTAL"]
+    assert total["wape_system_plan"] > 0 and pd.isna(total["wape_target"])
+    assert pd.isna(total["target"]) and pd.isna(total["closer"])
+    frame = plans.load_blob_frame(store, plan_id, "baseline")[["unique_id", "ds", "baseline"]]
+    csv = frame.assign(y=frame["baseline"], ds=frame["ds"].dt.strftime("%Y-%m-%d"))
+    _, again = accuracy.upload_and_score(
+        store, plan_id, csv[["unique_id", "ds", "y"]].to_csv(index=False).encode(),
+        actor="olga", filename="b.csv",
+    )  # fmt: skip
+    assert again is not None and pd.isna(again.set_index("team").loc["TOTAL", "wape_target"])

@@ -459,8 +459,8 @@ def upload_and_score(
     confirm_scale: bool = False,
 ) -> tuple[Any, pd.DataFrame | None]:
     """Keep an upload of actuals (a new version) and score the two tracks on every actual kept
-    so far: (the upload, `negotiation.score` per team and TOTAL; None while the plan has no
-    goal, so no negotiated target)."""
+    so far: (the upload, `negotiation.score` per team and TOTAL; only the system plan while the
+    plan has no goal, so no negotiated target)."""
     from forecast.services import actuals as actuals_service
 
     upload = actuals_service.upload_actuals(
@@ -473,9 +473,6 @@ def upload_and_score(
         confirm_scale=confirm_scale,
     )
     state = get_plan(store, plan)
-    neg = nego.negotiation_of(state)
-    if neg is None or neg.goal is None:  # nothing to compare yet: the upload is kept all the same
-        return upload, None
     _, kept = load_actuals(store, state.plan_id)
     return upload, nego.score(store, state.plan_id, kept)
 

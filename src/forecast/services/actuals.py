@@ -357,6 +357,16 @@ def _split(
     return frame[known_series & in_horizon].reset_index(drop=True), left_out
 
 
+def left_out_of_plan(store: PlanRepository, plan: str, frame: pd.DataFrame) -> list[str]:
+    """What of a read file (``read_actuals``) lies outside the plan, in the words an upload
+    uses: rows of series the plan does not have, rows of periods outside its horizon."""
+    baseline = load_blob_frame(store, get_plan(store, plan).plan_id, "baseline")
+    series = pd.Index(baseline[schema.UNIQUE_ID].astype(str).unique())
+    periods = pd.DatetimeIndex(sorted(baseline[schema.DS].unique()))
+    _, left_out = _split(frame, series, periods)
+    return [item["message"] for item in left_out.values()]
+
+
 ACTUALS_ROLES = ("owner", "planner")
 """Who keeps a plan's actuals: they score every layer and touch, a lead's claim among them, so a
 lead does not (a non-member learns nothing of the plan from the refusal)."""
@@ -753,15 +763,12 @@ def plans_with_actuals(
 
 def score_kept(store: PlanRepository, plan: str) -> pd.DataFrame | None:
     """The two tracks scored on every actual kept so far (`negotiation.score`: per team and
-    TOTAL), as the Actuals page shows on opening a plan; None while the plan has no actuals yet
-    or no goal (so no negotiated target)."""
+    TOTAL), as the Actuals page shows on opening a plan; only the system plan while the plan has
+    no goal (so no negotiated target); None while it has no actuals yet."""
     from forecast.services import negotiation
 
     state = get_plan(store, plan)
     if not store.actuals_versions(state.plan_id):
-        return None
-    neg = negotiation.negotiation_of(state)
-    if neg is None or neg.goal is None:
         return None
     _, kept = load_actuals(store, state.plan_id)
     return negotiation.score(store, state.plan_id, kept)
