@@ -373,12 +373,15 @@ def stretch_chart(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure
 
 
 def attainment_bars(score: pd.DataFrame) -> go.Figure:
-    """WAPE of each track per team and in total: the shorter bar was closer."""
+    """WAPE of each track per team and in total: the shorter bar was closer. A plan without a
+    goal has no negotiated plan: only the system plan's bars."""
     fig = go.Figure()
     for column, name, colour in (
         ("wape_system_plan", "System plan", SYSTEM_COLOUR),
         ("wape_target", "Negotiated plan", NEGOTIATED_COLOUR),
     ):
+        if column == "wape_target" and not score[column].notna().any():
+            continue
         fig.add_bar(
             x=score["team"],
             y=score[column],

@@ -50,29 +50,39 @@ def _base_layout(fig: go.Figure, title: str, y_title: str, values: Iterable[Any]
 def fva_waterfall(overall: pd.DataFrame) -> go.Figure:
     """WAPE of the baseline, then each step's change (events; claims and assignment) as a floating
     bar, ending at each layer's WAPE: a green step lowered the error (value added), a red one
-    raised it. `overall`: rows of `layer_table` with scope ``overall`` (layer, label, wape)."""
+    raised it. A step starts from the layer it was built on (``step_from``: the target's from the
+    basis its negotiation was set on, which the step's name says when it is not the bar before).
+    `overall`: rows of `layer_table` with scope ``overall`` (layer, label, wape, step_from)."""
     rows = [r for r in overall.to_dict(orient="records") if r["wape"] is not None]
     labels: list[str] = []
     bases: list[float] = []
     heights: list[float] = []
     colours: list[str] = []
     texts: list[str] = []
-    previous: float | None = None
+    wapes: dict[str, float] = {}
+    last: str | None = None
     for row in rows:
         wape = float(row["wape"])
-        if previous is not None:
-            change = wape - previous
-            labels.append(STEP_NAMES.get(str(row["layer"]), str(row["label"])))
-            bases.append(previous)
+        layer = str(row["layer"])
+        source = row.get("step_from") or last
+        if source is not None and source in wapes:
+            start = wapes[source]
+            change = wape - start
+            name = STEP_NAMES.get(layer, str(row["label"]))
+            if source != last:
+                name += f" (from the {source.replace('_', ' ')})"
+            labels.append(name)
+            bases.append(start)
             heights.append(change)
             colours.append(DOWN_COLOUR if change > 0 else UP_COLOUR)
             texts.append(f"{round(-change * 100, 2) + 0.0:+.2f} pts FVA")  # + 0.0: no -0.00
         labels.append(str(row["label"]))
         bases.append(0.0)
         heights.append(wape)
-        colours.append(LAYER_COLOURS.get(str(row["layer"]), BASELINE_COLOUR))
+        colours.append(LAYER_COLOURS.get(layer, BASELINE_COLOUR))
         texts.append(percent_texts([wape])[0])
-        previous = wape
+        wapes[layer] = wape
+        last = layer
     fig = go.Figure(
         go.Bar(
             x=labels,

@@ -24,8 +24,9 @@ NAME = "Accuracy"
 
 HOW_TO_READ = (
     "every layer of the selected plan against its kept actuals (upload them on the Actuals page): "
-    "the waterfall runs from the baseline's error through the events to the system plan and "
-    "through claims and assignment to the negotiated target; a green step lowered the error "
+    "the waterfall runs from the baseline's error through the events to the system plan, and "
+    "through claims and assignment to the negotiated target from the layer its goal was set on "
+    "(the baseline or the system plan, named under Added over); a green step lowered the error "
     "(it added value), a red one raised it. The touch table scores each event, reason code, "
     "planner, claim and assignment by the error without it minus the error with it, and a value "
     "a planner gave instead of the system's suggestion by the error at the suggestion minus the "
@@ -42,6 +43,8 @@ NUMBER_FORMAT = {"function": "params.value == null ? '–' : d3.format(',.0f')(p
 HIDDEN = {"display": "none"}
 """The style of the parts that need actuals while the selected plan has none."""
 CULTURE = {"system_plan": "System plan", "target": "Negotiated plan", "tie": "tie"}
+STEP_FROM = {"baseline": "Baseline", "system_plan": "System plan"}
+"""The layer a value added is measured from (the target's: the basis its goal was set on)."""
 
 
 def _grid(grid_id: str, columns: list[dict[str, Any]], height: str = "320px") -> dag.AgGrid:
@@ -93,6 +96,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                             {"field": "bias", "headerName": "Bias", "width": 100},
                             {"field": "value_added_wape", "headerName": "Value added (WAPE pts)"},
                             {"field": "value_added_mase", "headerName": "Value added (MASE)"},
+                            {"field": "step_from", "headerName": "Added over", "width": 130},
                             {
                                 "field": "series_periods",
                                 "headerName": "Series-periods",
@@ -239,6 +243,7 @@ def layer_rows(layers: pd.DataFrame, scope: str) -> list[dict[str, Any]]:
                 "value_added_wape": points(r["value_added_wape"]),
                 "value_added_mase": "–" if mase_added is None else f"{mase_added:+.3f}",
                 "series_periods": int(r["series_periods"]),
+                "step_from": STEP_FROM.get(str(r.get("step_from")), "–"),
             }
         )
     return rows
@@ -324,6 +329,7 @@ def scored_on_text(report: Any) -> str:
         parts.append(verdict["rests_on"])
         if verdict.get("provisional"):
             parts.append(str(verdict["provisional_because"]))
+    parts.append(report.steps_text())
     return "; ".join(parts) + ". " + " ".join(n[0].upper() + n[1:] + "." for n in report.notes)
 
 

@@ -156,7 +156,9 @@ def score_rows(score: pd.DataFrame, currency: str | None = "EUR") -> list[dict[s
                 "target": components.money(record["target"], currency=currency),
                 "wape_system_plan": components.percent(record["wape_system_plan"]),
                 "wape_target": components.percent(record["wape_target"]),
-                "closer": TRACK_LABELS.get(str(record["closer"]), "n/a"),
+                "closer": TRACK_LABELS.get(str(record["closer"]), "n/a")
+                if record.get("target") is not None and record["target"] == record["target"]
+                else "– (no goal yet)",
                 "periods": int(record["periods"]),
             }
         )
@@ -167,6 +169,9 @@ def verdict(score: pd.DataFrame) -> str:
     """One sentence on the total: which track came closer, and by how much. A gap that rounds to
     0.0 % is a tie, and is called one."""
     total = score[score["team"] == "TOTAL"].iloc[0]
+    if not has_target(score):
+        wape = components.percent(total["wape_system_plan"])
+        return f"{sentence(negotiation.NO_GOAL_SCORED)}: its WAPE is {wape}.{rests_on(total)}"
     if total["closer"] not in TRACK_LABELS or total["closer"] == "tie":
         return (
             "The system plan and the negotiated plan tie: both were equally close to the actuals."
@@ -182,6 +187,11 @@ def verdict(score: pd.DataFrame) -> str:
     teams = score[score["team"] != "TOTAL"]
     won = int((teams["closer"] == total["closer"]).sum())
     return f"{winner} came closer overall, by {components.percent(gap, 1)} WAPE, and in {won} of {len(teams)} team(s).{rests_on(total)}"
+
+
+def has_target(score: pd.DataFrame) -> bool:
+    """Whether the score has a negotiated target (a plan without a goal has none)."""
+    return "target" in score and bool(score["target"].notna().any())
 
 
 def rests_on(total: Any) -> str:

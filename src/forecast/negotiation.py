@@ -1449,17 +1449,21 @@ SCORE_TIE_MARGIN = 5e-4
 def attainment(plan: pd.DataFrame, actuals: pd.DataFrame) -> pd.DataFrame:
     """Compare the system plan and the negotiated target with actuals, per team and in total.
 
-    `plan` has ``unique_id, ds, team, system_plan, target`` (currency units); `actuals` has
-    ``unique_id, ds, y``. Only series-periods present in both count. WAPE = sum |actual - plan| /
-    sum |actual|; ``closer`` names the track with the lower WAPE (``tie`` if equal).
+    `plan` has ``unique_id, ds, team, system_plan`` and ``target`` (currency units) once a goal
+    is set (without it only the system plan is scored: ``target``, ``wape_target`` and
+    ``closer`` are empty); `actuals` has ``unique_id, ds, y``. Only series-periods present in
+    both count (``series_periods``; ``periods`` is the same count, kept for earlier readers).
+    WAPE = sum |actual - plan| / sum |actual|; ``closer`` names the track with the lower WAPE
+    (``tie`` if equal).
     """
-    for col in ("unique_id", "ds", "team", "system_plan", "target"):
+    for col in ("unique_id", "ds", "team", "system_plan"):
         if col not in plan.columns:
             raise NegotiationError(f"the plan frame needs a {col!r} column")
     for col in ("unique_id", "ds", "y"):
         if col not in actuals.columns:
             raise NegotiationError(f"actuals need a {col!r} column (long format: unique_id, ds, y)")
-    left = plan[["unique_id", "ds", "team", "system_plan", "target"]].copy()
+    tracks = ["system_plan", "target"] if "target" in plan.columns else ["system_plan"]
+    left = plan[["unique_id", "ds", "team", *tracks]].copy()
     right = actuals[["unique_id", "ds", "y"]].copy()
     for frame in (left, right):
         frame["unique_id"] = frame["unique_id"].astype(str)
@@ -1479,11 +1483,14 @@ def attainment(plan: pd.DataFrame, actuals: pd.DataFrame) -> pd.DataFrame:
 def _attainment_row(team: str, part: pd.DataFrame) -> dict[str, Any]:
     actual = part["y"].astype(float)
     denom = float(actual.abs().sum())
+    has_target = "target" in part.columns
     wape_system = (
         float((actual - part["system_plan"].astype(float)).abs().sum()) / denom if denom else None
     )
     wape_target = (
-        float((actual - part["target"].astype(float)).abs().sum()) / denom if denom else None
+        float((actual - part["target"].astype(float)).abs().sum()) / denom
+        if denom and has_target
+        else None
     )
     if wape_system is None or wape_target is None:
         closer = None
@@ -1495,9 +1502,10 @@ def _attainment_row(team: str, part: pd.DataFrame) -> dict[str, Any]:
         "team": team,
         "actual": float(actual.sum()),
         "system_plan": float(part["system_plan"].astype(float).sum()),
-        "target": float(part["target"].astype(float).sum()),
+        "target": float(part["target"].astype(float).sum()) if has_target else None,
         "wape_system_plan": wape_system,
         "wape_target": wape_target,
         "closer": closer,
-        "periods": int(len(part)),
+        "series_periods": int(len(part)),
+        "periods": int(len(part)),  # series-periods too: the name earlier readers know
     }

@@ -267,3 +267,45 @@ def test_a_verdict_on_most_series_and_periods_is_not_provisional(agreed):
     verdict = json.loads(run(agreed, "plan", "fva", agreed["plan"], "--json"))["verdict"]
     assert verdict["provisional"] is False and verdict["provisional_because"] is None
     assert "provisional" not in run(agreed, "track-record")
+
+
+# -- plan score -------------------------------------------------------------------------------
+
+
+def test_plan_score_says_which_rows_it_left_out_as_plan_actuals_does(agreed):
+    """`plan score` had dropped unknown series, rows outside the horizon and a partial week
+    silently; it says them on stderr, as `plan actuals` does (and -q silences them)."""
+    path = actuals_file(agreed, ["a0", "b0"], 2, "mixed.csv")
+    after = pd.Timestamp(max(agreed["baseline"]["ds"])) + pd.Timedelta(weeks=1)
+    with path.open("a") as out:
+        out.write(f"zz9,{sorted(agreed['baseline']['ds'].unique())[0]:%Y-%m-%d},5\n")
+        out.write(f"a0,{after:%Y-%m-%d},7\n")
+    result = invoke(agreed, "plan", "score", agreed["plan"], str(path))
+    assert result.exit_code == 0, result.output
+    assert "1 row(s) of 1 series not in the plan left out: zz9" in result.stderr
+    assert "outside the plan's horizon" in result.stderr and f"{after:%Y-%m-%d}" in result.stderr
+    assert "note:" not in result.stdout
+    quiet = invoke(agreed, "plan", "score", agreed["plan"], str(path), "-q")
+    assert quiet.exit_code == 0 and "note:" not in quiet.output
+
+
+def test_plan_score_of_a_plan_without_a_goal_scores_the_system_plan_and_says_so(tmp_path):
+    """It had failed 'cannot spread the targets: plan ... has no goal yet' (exit 3), though
+    `plan fva` scores the system plan of such a plan."""
+    data_dir = tmp_path / "data"
+    store = open_store(data_dir=data_dir)
+    history, attributes, baseline = team_frames({"a": 3.0e6, "b": 2.0e6}, per_team=2)
+    plan = weekly_team_plan(store, (history, attributes, baseline), name="no goal").plan_id
+    store.close()
+    setup = {"plan": plan, "data_dir": data_dir, "baseline": baseline, "base": tmp_path}
+    path = actuals_file(setup, ["a0", "b0"], 2)
+    result = invoke(setup, "plan", "score", plan, str(path))
+    assert result.exit_code == 0, result.output + str(result.exception)
+    assert "no goal yet, so only the system plan is scored" in result.stderr
+    total = [line for line in result.stdout.splitlines() if line.startswith("TOTAL")]
+    assert total and "no negotiated target yet" in total[0]
+    rows = json.loads(run(setup, "plan", "score", plan, str(path), "--json"))
+    by_team = {r["team"]: r for r in rows}
+    assert by_team["TOTAL"]["wape_system_plan"] > 0
+    assert by_team["TOTAL"]["wape_target"] is None and by_team["TOTAL"]["closer"] is None
+    assert by_team["TOTAL"]["series_periods"] == by_team["TOTAL"]["periods"] == 4

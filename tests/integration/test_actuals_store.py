@@ -254,7 +254,9 @@ def test_actuals_of_a_plan_without_a_goal_are_kept_and_scored_without_a_target(s
     upload, score = accuracy.upload_and_score(
         store, plan, csv_bytes([(u, week(0), 90.0) for u in "123"]), actor="ann", filename="a.csv"
     )
-    assert score is None and upload.version.version == 1
+    assert upload.version.version == 1
+    total = score.set_index("team").loc["TOTAL"]  # only the system plan: no target yet
+    assert total["wape_system_plan"] > 0 and pd.isna(total["wape_target"])
     report = accuracy.fva(store, plan)
     assert list(report.overall()["layer"]) == ["baseline", "system_plan"]
     assert any("no goal is set" in note for note in report.notes)
@@ -287,7 +289,8 @@ def test_kept_actuals_are_scored_without_a_new_upload_and_their_plans_are_listed
     accuracy.upload_and_score(
         store, scored, csv_bytes([(u, week(0), 90.0) for u in "123"]), actor="ann"
     )
-    assert actuals.score_kept(store, scored) is None  # actuals, but no goal: no target yet
+    no_goal = actuals.score_kept(store, scored)  # actuals, but no goal: the system plan alone
+    assert no_goal is not None and no_goal["wape_target"].isna().all()
     negotiation.set_goal(store, scored, "ann", ratio="1.05")
     negotiation.claim(store, scored, "lea", "north", amount="10", note="x")
     kept = actuals.score_kept(store, scored)
@@ -476,3 +479,39 @@ def test_score_reads_a_file_as_the_upload_does_and_scores_no_partial_week(store)
     week_rows = [(u, week(0), 100.0) for u in "123"]
     scored = negotiation.score_file(store, plan, csv_bytes(week_rows), filename="w.csv")
     assert set(scored["team"]) == {"north", "south", "TOTAL"}
+
+
+def test_a_closed_store_zero_week_is_kept_while_a_week_without_a_row_is_left_out(store):
+    """Store 3 sold 0 in the first week (shut) and sent no row for the second: the 0 is an
+    actual and is kept; only the week without a row is left out, and the note counts it alone."""
+    plan = new_plan(store).plan_id
+    rows = [(u, week(i), 100.0) for u in "12" for i in range(3)]
+    rows += [("3", week(0), 0.0), ("3", week(2), 80.0)]
+    upload = actuals.upload_actuals(store, plan, csv_bytes(rows), filename="z.csv", actor="ann")
+    _, kept = actuals.load_actuals(store, plan)
+    assert upload.kept == 8, upload.notes
+    store3 = kept[kept["unique_id"] == "3"].sort_values("ds")
+    assert store3["ds"].tolist() == [HORIZON[0], HORIZON[2]] and store3["y"].tolist() == [0, 80]
+    left = [n for n in upload.notes if "with no row inside" in n]
+    assert left == [
+        "1 period(s) with no row inside 1 series left out (not taken as zero sales): they count "
+        "once they are uploaded"
+    ]
+
+
+@pytest.mark.parametrize("days", [False, True], ids=["weekly file", "daily file"])
+def test_weeks_the_file_never_had_are_not_named_as_left_out(store, days):
+    """A file of the first week and a row past the horizon: the weeks between are not in this
+    upload, not partial, nor a series' missing weeks; only the row past the horizon is named."""
+    plan = new_plan(store).plan_id
+    after_horizon = (HORIZON[-1] + pd.Timedelta(weeks=1)).strftime("%Y-%m-%d")
+    dates = [HORIZON[0] + pd.Timedelta(days=k) for k in range(7 if days else 1)]
+    rows = [(u, f"{d:%Y-%m-%d}", 10.0) for u in "12" for d in dates]
+    rows += [("1", after_horizon, 3.0)]
+    upload = actuals.upload_actuals(store, plan, csv_bytes(rows), filename="s.csv", actor="ann")
+    assert upload.kept == 2
+    between = [week(i) for i in range(1, len(HORIZON))]
+    assert not [n for n in upload.notes if any(w in n for w in between)], upload.notes
+    assert not [n for n in upload.notes if "with no row inside" in n], upload.notes
+    # (a day past the horizon is a partial week too: it goes before the horizon's check)
+    assert after_horizon in upload.message() + " ".join(upload.notes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -307,3 +308,84 @@ def test_coverage_counts_the_plans_series_and_periods_with_actuals_and_is_provis
         "provisional: only 1 of 4 periods have actuals (under half); the verdict may change as "
         "more arrive"
     )
+
+
+def test_the_targets_value_added_is_measured_from_the_basis_its_goal_was_set_on():
+    """A goal set on the baseline: the target = baseline + claims + assignments, so its value
+    added is against the baseline, and an event (which moves only the system plan) does not
+    move it; a goal set on the system plan keeps the step from the system plan."""
+    frame = plan_frame({"1": [100, 100, 100, 100], "2": [50, 50, 50, 50]}, {"1": "a", "2": "b"})
+    frame["target"] = frame["baseline"] * 1.3
+    actuals = long({"1": [110, 110, None, None], "2": [40, 60, None, None]})
+    added = {}
+    for lift in (1.1, 1.5):  # two different events, the same negotiation
+        frame["system_plan"] = frame["baseline"] * lift
+        grid = accuracy.build_grid(frame, actuals, {"1": 10.0, "2": 5.0}, target_basis="baseline")
+        overall = accuracy.layer_table(grid).query("scope == 'overall'").set_index("layer")
+        assert overall.loc["target", "step_from"] == "baseline"
+        assert overall.loc["system_plan", "step_from"] == "baseline"
+        assert pd.isna(overall.loc["baseline", "step_from"])
+        # baseline errors 40 / 320, target's 70 / 320
+        assert overall.loc["target", "value_added_wape"] == pytest.approx(-30 / 320)
+        added[lift] = overall.loc["target", ["value_added_wape", "value_added_mase"]].tolist()
+    assert added[1.1] == pytest.approx(added[1.5])  # the event did not move it
+    frame["system_plan"] = frame["baseline"] * 1.1
+    on_plan = accuracy.build_grid(frame, actuals, {}, target_basis="system_plan")
+    overall = accuracy.layer_table(on_plan).query("scope == 'overall'").set_index("layer")
+    assert overall.loc["target", "step_from"] == "system_plan"
+    assert overall.loc["target", "value_added_wape"] == pytest.approx(-50 / 320)
+    with pytest.raises(accuracy.grid.AccuracyError, match="unknown basis"):
+        accuracy.build_grid(frame, actuals, {}, target_basis="goal")
+
+
+def test_claims_and_assignments_name_the_step_from_the_basis_the_goal_was_set_on():
+    frame = plan_frame({"1": [100] * 4}, {"1": "a"})
+    frame["system_plan"] = frame["baseline"] * 1.2
+    frame["target"] = 120.0
+    neg = accuracy.NegotiationTouches(
+        targets={"a": 48000}, claims=[accuracy.ClaimTouch("a", 4000, "lena")]
+    )
+    for basis, step in (
+        ("baseline", "baseline -> negotiated target"),
+        ("system_plan", "system plan -> negotiated target"),
+    ):
+        grid = accuracy.build_grid(frame, long({"1": [110] * 4}), {}, target_basis=basis)
+        assert accuracy.touch_table(grid, None, neg)["step"].tolist() == [step]
+
+
+def gap_history() -> pd.DataFrame:
+    """Weekly sales of two stores over 120 weeks; store "gap" has no rows for 26 weeks of its
+    second year, which ingest fills with 0 (Rossmann's stores without the second half of 2014)."""
+    rng = np.random.default_rng(3)
+    weeks = pd.date_range("2013-01-07", periods=120, freq="W-MON")
+    sales = {uid: 1000 + rng.normal(0, 50, len(weeks)).round() for uid in ("gap", "whole")}
+    sales["gap"][70:96] = 0.0
+    return pd.DataFrame(
+        [
+            {"unique_id": u, "ds": d, "y": v}
+            for u, ys in sales.items()
+            for d, v in zip(weeks, ys, strict=True)
+        ]
+    )
+
+
+def test_a_history_gap_is_left_out_of_the_mase_scale_as_seasonal_naive_reads_it():
+    from forecast.engine.gaps import gap_mask
+    from forecast.services.accuracy import mase_scales
+    from forecast.services.accuracy_grid import mase_scales_from_history
+
+    history = gap_history()
+    y = history.loc[history["unique_id"] == "gap", "y"].to_numpy()
+    in_gap = gap_mask(y, 52)
+    assert in_gap[70:96].all() and in_gap.sum() == 26
+    pairs = ~(in_gap[52:] | in_gap[:-52])  # lag-52 differences touching no gap period
+    expected = np.abs(y[52:] - y[:-52])[pairs].mean()
+    scales = mase_scales(history.sample(frac=1, random_state=1), 52)
+    assert scales["gap"] == pytest.approx(expected)
+    assert scales["gap"] < 100  # the gap's zeros counted as sales made it about 1000 / 3
+    whole = history.loc[history["unique_id"] == "whole", "y"].to_numpy()
+    assert scales["whole"] == pytest.approx(np.abs(whole[52:] - whole[:-52]).mean())
+    blob = io.BytesIO()
+    history.to_parquet(blob, index=False)
+    from_blob = mase_scales_from_history(blob.getvalue(), 52)
+    assert from_blob.to_dict() == pytest.approx(scales.to_dict())

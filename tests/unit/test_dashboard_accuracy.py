@@ -186,6 +186,9 @@ def test_the_scored_on_line_says_what_the_plans_verdict_rests_on():
         periods = ["2025-01-06"]
         notes: list[str] = []
 
+        def steps_text(self):
+            return "value added: the system plan against the baseline"
+
         def verdict(self):
             return {
                 "rests_on": "scored on 2 of 100 series, 1 of 13 periods",
@@ -202,3 +205,17 @@ def test_a_step_that_changed_the_error_by_less_than_a_hundredth_of_a_point_reads
     tiny = overall().assign(wape=[0.20, 0.2000001, 0.18])
     texts = list(figures_accuracy.fva_waterfall(tiny).data[0].text)
     assert "+0.00 pts FVA" in texts and "-0.00 pts FVA" not in texts
+
+
+def test_the_targets_step_starts_from_the_baseline_its_goal_was_set_on_and_says_so():
+    layers = overall().assign(step_from=[None, "baseline", "baseline"])
+    bar = figures_accuracy.fva_waterfall(layers).data[0]
+    assert list(bar.x)[3] == "Claims + assignment (from the baseline)"
+    assert list(bar.base)[3] == 0.2  # the baseline's WAPE, not the system plan's
+    assert round(list(bar.y)[3], 6) == -0.02 and bar.text[3] == "+2.00 pts FVA"
+    rows = accuracy.layer_rows(layers, "overall")
+    assert [r["step_from"] for r in rows] == ["–", "Baseline", "Baseline"]
+    on_plan = figures_accuracy.fva_waterfall(
+        overall().assign(step_from=[None, "baseline", "system_plan"])
+    )
+    assert list(on_plan.data[0].x)[3] == "Claims + assignment"

@@ -88,3 +88,14 @@ def test_chart_has_one_bar_series_per_track_in_the_track_colours() -> None:
     assert [t.name for t in fig.data] == ["System plan", "Negotiated plan"]
     assert [t.marker.color for t in fig.data] == [figures.SYSTEM_COLOUR, figures.NEGOTIATED_COLOUR]
     assert list(fig.data[0].x) == ["a", "b", "TOTAL"]
+
+
+def test_a_plan_without_a_goal_shows_its_system_plan_scored_and_says_why_alone() -> None:
+    score = _score("system_plan").assign(target=None, wape_target=None, closer=None)
+    assert actuals.verdict(score) == (
+        "No goal yet, so only the system plan is scored: its WAPE is 15.0 %."
+    )
+    assert {r["closer"] for r in actuals.score_rows(score)} == {"– (no goal yet)"}
+    from dashboard import figures
+
+    assert [t.name for t in figures.attainment_bars(score).data] == ["System plan"]

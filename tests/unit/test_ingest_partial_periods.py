@@ -44,3 +44,24 @@ def test_native_weekly_data_keeps_its_last_week() -> None:
     frame = pd.DataFrame({"Store": 1, "Date": weeks.strftime("%Y-%m-%d"), "Sales": 5.0})
     result = read_sales(frame.to_csv(index=False).encode(), filename="w.csv")
     assert len(result.history) == 10
+
+
+def test_the_reader_marks_exactly_the_cells_it_filled_not_a_row_of_zero_sales() -> None:
+    """A week with no row inside a series is filled with 0 and marked; a row of 0 (a shut shop)
+    is not; the marks follow the history's rows when a partial edge week is left out."""
+    days = pd.date_range("2024-01-01", "2024-02-07", freq="D")  # the last week is partial
+    rows = [{"Store": 1, "Date": d, "Sales": 10.0} for d in days]
+    rows += [  # store 2: no row in the week of 2024-01-15, a week of zeros on 2024-01-22
+        {"Store": 2, "Date": d, "Sales": 0.0 if d.isocalendar().week == 4 else 5.0}
+        for d in days
+        if d.isocalendar().week != 3
+    ]
+    csv = pd.DataFrame(rows).assign(Date=lambda f: f["Date"].dt.strftime("%Y-%m-%d"))
+    result = read_sales(csv.to_csv(index=False).encode(), filename="s.csv", freq="W")
+    history = result.history.assign(filled=result.filled)
+    assert result.filled is not None and result.filled.index.equals(result.history.index)
+    marked = history.loc[history["filled"], ["unique_id", "ds"]]
+    assert marked.astype(str).values.tolist() == [["2", "2024-01-15"]]
+    zero = history[(history["unique_id"] == "2") & (history["ds"] == "2024-01-22")]
+    assert zero["y"].tolist() == [0.0] and not zero["filled"].any()
+    assert "2024-02-05" not in set(history["ds"].dt.strftime("%Y-%m-%d"))  # partial, left out

@@ -222,3 +222,67 @@ def test_a_plan_keeps_its_historys_mase_scales_and_the_fva_reads_them_unchanged(
     )
     np.testing.assert_array_equal(with_blob.scale, without.scale)
     assert_same_grid(read_grid(store, plan_id), grid_from_frames(store, plan_id))
+
+
+def test_a_goal_set_on_the_baseline_scores_the_targets_value_added_from_the_baseline(store):
+    plan_id = team_plan(store, "basis", {"a": "anna"})
+    add_events(store, plan_id)
+    negotiated(store, plan_id)  # a ratio of the basis, which defaults to the baseline
+    upload(store, plan_id, 1.1)
+    report = accuracy.fva(store, plan_id)
+    assert report.target_basis == "baseline" and report.to_dict()["target_basis"] == "baseline"
+    overall = report.overall().set_index("layer")
+    assert overall.loc["target", "step_from"] == "baseline"
+    assert overall.loc["target", "value_added_wape"] == pytest.approx(
+        overall.loc["baseline", "wape"] - overall.loc["target", "wape"]
+    )
+    negotiation = report.touches[report.touches["touch_type"].isin(["claim", "assignment"])]
+    assert len(negotiation) and set(negotiation["step"]) == {"baseline -> negotiated target"}
+    assert "the negotiated target against the baseline" in report.steps_text()
+
+
+def test_mase_scales_stored_by_the_rule_that_counted_gaps_as_sales_are_computed_afresh():
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from forecast.services import accuracy_grid as ag
+    from forecast.store import content_hash
+
+    history = pd.DataFrame(
+        {"unique_id": "1", "ds": pd.date_range("2024-01-01", periods=8, freq="W-MON"),
+         "y": [1.0, 2.0, 4.0, 3.0, 5.0, 4.0, 6.0, 5.0]}
+    )  # fmt: skip
+    sink = io.BytesIO()
+    history.to_parquet(sink, index=False)
+    data = sink.getvalue()
+    blob = ag.scales_blob(data, "W-MON")
+    assert ag.stored_scales(blob, data) is not None
+    assert ag.stored_scales_by_hash(blob, content_hash(data)) is not None
+    table = pq.read_table(pa.BufferReader(blob))
+    metadata = dict(table.schema.metadata)
+    metadata.pop(b"scale_rule")  # as written before gaps were left out
+    old = io.BytesIO()
+    pq.write_table(table.replace_schema_metadata(metadata), old)
+    assert ag.stored_scales(old.getvalue(), data) is None
+    assert ag.stored_scales_by_hash(old.getvalue(), content_hash(data)) is None
+
+
+def test_kept_actuals_of_a_plan_without_a_goal_score_its_system_plan(store):
+    """The Actuals page showed 'No actuals yet' above the kept version of such a plan."""
+    plan_id = team_plan(store, "kept, no goal", {})
+    add_events(store, plan_id)
+    upload(store, plan_id, 0.9)
+    score = actuals.score_kept(store, plan_id)
+    assert score is not None
+    total = score.set_index("team").loc["TOTAL"]
+    assert total["wape_system_plan"] > 0 and pd.isna(total["wape_target"])
+    assert pd.isna(total["target"]) and pd.isna(total["closer"])
+    frame = plans.load_blob_frame(store, plan_id, "baseline")[["unique_id", "ds", "baseline"]]
+    csv = frame.assign(y=frame["baseline"], ds=frame["ds"].dt.strftime("%Y-%m-%d"))
+    _, again = accuracy.upload_and_score(
+        store, plan_id, csv[["unique_id", "ds", "y"]].to_csv(index=False).encode(),
+        actor="olga", filename="b.csv",
+    )  # fmt: skip
+    assert again is not None and pd.isna(again.set_index("team").loc["TOTAL", "wape_target"])

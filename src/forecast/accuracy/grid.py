@@ -2,6 +2,11 @@
 
 Cells without an actual are NaN in ``y`` and count nowhere; every figure is over the cells that
 have actuals (a partial horizon scores only the periods that arrived).
+
+Each layer's value added is measured from the layer it was built on: the system plan from the
+baseline (events on it), the negotiated target from the layer its negotiation was set on, its
+recorded basis (``ScoredGrid.target_basis``: the baseline or the system plan), so an event does
+not move the target's value added when the target was never built on it.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ LAYER_LABELS = {
     "system_plan": "System plan (events)",
     "target": "Negotiated target",
 }
+TARGET_BASES = ("baseline", "system_plan")
+"""The layers a negotiation can be set on (``forecast.vocabulary.Basis``)."""
 
 
 class AccuracyError(ValueError):
@@ -37,6 +44,23 @@ class ScoredGrid:
     y: np.ndarray  # actuals, NaN where none
     layers: dict[str, np.ndarray]  # layer name -> forecast grid (same shape as y)
     scale: np.ndarray  # MASE scale per series (NaN: no usable scale)
+    # The layer the target's negotiation was set on (its recorded basis): the target's step
+    # starts there.
+    target_basis: str = "system_plan"
+
+    def __post_init__(self) -> None:
+        if self.target_basis not in TARGET_BASES:
+            raise AccuracyError(
+                f"unknown basis {self.target_basis!r} of the target; use baseline or system_plan"
+            )
+
+    def step_from(self, name: str) -> str | None:
+        """The layer `name`'s value added is measured from (None for the baseline): the one it
+        was built on, present on the grid."""
+        source = {"system_plan": "baseline", "target": self.target_basis}.get(name)
+        if source is not None and source not in self.layers:
+            source = "baseline"
+        return source
 
     @property
     def has_actual(self) -> np.ndarray:
@@ -55,10 +79,14 @@ def build_grid(
     plan: pd.DataFrame,
     actuals: pd.DataFrame,
     scale: Mapping[str, float] | pd.Series,
+    *,
+    target_basis: str = "system_plan",
 ) -> ScoredGrid:
     """`plan`: ``unique_id, ds, team`` and a column per layer present (``baseline``,
     ``system_plan``, ``target``); `actuals`: ``unique_id, ds, y`` (only cells of the plan count);
-    `scale`: unique_id -> MASE scale (the seasonal naive's in-sample MAE of the history)."""
+    `scale`: unique_id -> MASE scale (the seasonal naive's in-sample MAE of the history);
+    `target_basis`: the layer the target's negotiation was set on (``baseline`` or
+    ``system_plan``)."""
     layers = [name for name in LAYERS if name in plan.columns]
     if "baseline" not in layers:
         raise AccuracyError("the plan frame needs a baseline column")
@@ -90,4 +118,4 @@ def build_grid(
     y[np.isnan(grids["baseline"])] = np.nan  # a cell the plan does not have does not count
     scales = pd.Series(scale, dtype=float).reindex(series).to_numpy(dtype=float, copy=True)
     scales[~(scales > 0)] = np.nan
-    return ScoredGrid(series, periods, team.astype(str), y, grids, scales)
+    return ScoredGrid(series, periods, team.astype(str), y, grids, scales, str(target_basis))

@@ -5,8 +5,10 @@ period over the cells that have actuals.
 - MASE = mean over cells of |actual - forecast| / scale of the cell's series (the seasonal naive's
   in-sample mean absolute error on the plan's history); series without a usable scale drop out
 - bias = (sum forecast - sum actual) / sum |actual| (positive: the layer forecast too much)
-- value added of a step = the previous layer's error minus this layer's (positive: the step made
-  the forecast better), for WAPE and MASE; the baseline's value added is empty.
+- value added of a step = the error of the layer it was built on minus this layer's (positive:
+  the step made the forecast better), for WAPE and MASE; the baseline's value added is empty.
+  The system plan is built on the baseline; the negotiated target on its negotiation's recorded
+  basis (`ScoredGrid.step_from`), named in ``step_from``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ COLUMNS = [
     "value_added_wape",
     "value_added_mase",
     "series_periods",
+    "step_from",  # the layer the value added is measured from (empty for the baseline)
 ]
 
 
@@ -62,7 +65,7 @@ def _ratio(num: float, den: float) -> float | None:
 def _rows(grid: ScoredGrid, scope: str, keys: list[str], sums: dict[str, Any]) -> list[dict]:
     rows = []
     for i, key in enumerate(keys):
-        previous: dict[str, float | None] | None = None
+        measured: dict[str, dict[str, float | None]] = {}
         for name in grid.layer_names:
             n = int(np.atleast_1d(sums["n"])[i])
             if n == 0:
@@ -75,6 +78,8 @@ def _rows(grid: ScoredGrid, scope: str, keys: list[str], sums: dict[str, Any]) -
                 np.atleast_1d(sums[f"{name}:scaled"])[i], np.atleast_1d(sums["n_scaled"])[i]
             )
             bias = _ratio(forecast - actual, abs_actual)
+            source = grid.step_from(name)
+            previous = measured.get(source) if source is not None else None
             row = {
                 "scope": scope,
                 "key": key,
@@ -88,8 +93,9 @@ def _rows(grid: ScoredGrid, scope: str, keys: list[str], sums: dict[str, Any]) -
                 "value_added_wape": _step(previous, "wape", wape),
                 "value_added_mase": _step(previous, "mase", mase),
                 "series_periods": n,
+                "step_from": source,
             }
-            previous = {"wape": wape, "mase": mase}
+            measured[name] = {"wape": wape, "mase": mase}
             rows.append(row)
     return rows
 

@@ -68,6 +68,13 @@ EVENT_STEP = "baseline -> system plan"
 PART_EFFECTS = ("set", "set", "percent", "add", "cap", "cap")
 FACTOR, ADDED = 2, 3
 TARGET_STEP = "system plan -> negotiated target"
+"""The target's step when its negotiation was set on the system plan (`target_step`)."""
+
+
+def target_step(basis: str) -> str:
+    """The step a claim or assignment belongs to: from the layer the negotiation was set on (its
+    recorded basis, ``baseline`` or ``system_plan``) to the negotiated target."""
+    return f"{basis.replace('_', ' ')} -> negotiated target"
 
 
 @dataclass(frozen=True)
@@ -586,6 +593,7 @@ def touch_table(
             covers = bool(explained.any())
             rows.append(_row("reason code", code, who, EVENT_STEP, measured, total, refs, covers))
     if negotiation is not None and "target" in grid.layers:
+        step = target_step(grid.step_from("target") or "baseline")
         targets = {str(k): int(v) for k, v in negotiation.targets.items()}
         for claim in negotiation.claims:
             if not claim.amount:
@@ -595,9 +603,7 @@ def touch_table(
             shown = _amount(claim.amount, negotiation.currency)
             label = f"claim of team {claim.team} ({shown})"
             covers = bool((grid.team == claim.team).any())
-            rows.append(
-                _row("claim", label, claim.author, TARGET_STEP, measured, total, refs, covers)
-            )
+            rows.append(_row("claim", label, claim.author, step, measured, total, refs, covers))
         assign_refs = index.find({"assign"}, None, None)
         totals = [0, 0.0, 0.0]
         for team, amount in sorted(negotiation.assignments.items()):
@@ -608,16 +614,14 @@ def touch_table(
             label = f"assignment to team {team} ({_amount(int(amount), negotiation.currency)})"
             who = negotiation.assigned_by or ""
             covers = bool((grid.team == str(team)).any())
-            rows.append(
-                _row("assignment", label, who, TARGET_STEP, measured, total, assign_refs, covers)
-            )
+            rows.append(_row("assignment", label, who, step, measured, total, assign_refs, covers))
         if negotiation.rule and any(negotiation.assignments.values()):
             rows.append(
                 _row(
                     "assignment rule",
                     str(negotiation.rule),
                     negotiation.assigned_by or "",
-                    TARGET_STEP,
+                    step,
                     (int(totals[0]), float(totals[1]), float(totals[2])),
                     total,
                     assign_refs,

@@ -148,6 +148,7 @@ def _print_report(report: Any) -> None:
             f"{row['label']:<24}{_pct(row['wape']):>9}{mase:>8}{bias:>10}"
             f"{_pct(row['value_added_wape'], True):>14}"
         )
+    typer.echo(report.steps_text())
     if verdict["closer"]:
         typer.echo(
             (

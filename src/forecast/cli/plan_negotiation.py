@@ -24,7 +24,7 @@ from forecast.cli.common import (
     open_plan_store,
     plan_change_command,
 )
-from forecast.cli.conventions import lazy_module
+from forecast.cli.conventions import info, lazy_module
 from forecast.cli.plan_app import plan_app
 from forecast.vocabulary import EXPORT_FORMATS
 
@@ -548,7 +548,10 @@ def score_cmd(
     if not actuals.is_file():
         fail(f"there is no file {actuals}")
     store = open_plan_store(db, data_dir, existing=True)
-    table = nego.score_file(store, plan, actuals, filename=actuals.name, decimal=decimal)
+    scored = nego.score_file_noted(store, plan, actuals, filename=actuals.name, decimal=decimal)
+    table = scored.table
+    for note in scored.notes:  # on stderr, as `plan actuals` says them: -q silences them
+        info(f"  note: {note}")
     if as_json:
         echo_json(_records(table))
         return
@@ -568,6 +571,8 @@ def score_cmd(
         periods = f"{row['periods_scored']} of {row['periods_total']}"
         thin = bool(row["provisional"]) and row["closer"] is not None
         provisional |= thin
+        if row["target"] is None:  # no goal yet: only the system plan is scored
+            closer = "– (no negotiated target yet)"
         typer.echo(
             f"{str(row['team']):<16}{actual:>20}{series:>12}{periods:>10}"
             f"{'–' if ws is None else f'{100 * ws:.2f}%':>13}"

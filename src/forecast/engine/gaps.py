@@ -102,6 +102,31 @@ def gap_rows(history: pd.DataFrame, season: int) -> pd.Series:
     return out
 
 
+def gap_mask_sorted(codes: np.ndarray, y: np.ndarray, season: int) -> np.ndarray:
+    """``gap_mask`` per series of rows sorted by series (``codes``: each series' rows together)
+    and date: whether each row lies in a gap of its series. As seasonal naive reads them, only
+    series of at least two seasons are looked at (a shorter one is read at lag 1, without
+    gaps), and of them only those with at least as many zeros as the shortest gap."""
+    codes = np.asarray(codes)
+    y = np.asarray(y, dtype=float)
+    out = np.zeros(len(y), dtype=bool)
+    if season <= 1 or not len(y):
+        return out
+    if len(y) > 1 and (np.diff(codes) < 0).any():
+        raise ValueError("gap_mask_sorted needs the rows sorted by series")
+    n = int(codes.max()) + 1
+    length = np.bincount(codes, minlength=n)
+    zeros = np.bincount(codes, weights=(y == 0).astype(float), minlength=n)
+    candidates = np.flatnonzero((length >= 2 * season) & (zeros >= max(MIN_GAP, season // 4)))
+    if not len(candidates):
+        return out
+    starts = np.searchsorted(codes, candidates, side="left")
+    ends = np.searchsorted(codes, candidates, side="right")
+    for start, end in zip(starts, ends, strict=True):
+        out[start:end] = gap_mask(y[start:end], season)
+    return out
+
+
 def filled_sales(history: pd.DataFrame, season: int) -> pd.Series:
     """The ``y`` of a long ``history`` (sorted by series and date) with each series' gaps taken
     from its sources (``fill_gaps``)."""

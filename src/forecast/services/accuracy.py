@@ -62,6 +62,17 @@ class FvaReport:
     # What the verdict rests on: the plan's series and periods with actuals, overall and per team.
     coverage: accuracy.Coverage | None = None
     team_coverage: dict[str, accuracy.Coverage] = field(default_factory=dict)
+    # The layer the negotiated target's value added is measured from: the basis its goal was set
+    # on (``baseline`` or ``system_plan``); None without a target.
+    target_basis: str | None = None
+
+    def steps_text(self) -> str:
+        """Which layer each step's value added is measured from, in words."""
+        text = "value added: the system plan against the baseline"
+        if self.target_basis is None:
+            return text
+        basis = self.target_basis.replace("_", " ")
+        return f"{text}; the negotiated target against the {basis}, the basis its goal was set on"
 
     def overall(self) -> pd.DataFrame:
         return self.layers[self.layers["scope"] == "overall"].reset_index(drop=True)
@@ -92,6 +103,7 @@ class FvaReport:
                 t | {"audit_ids": json.loads(t["audit_ids"] or "[]")} for t in records(self.touches)
             ],
             "notes": self.notes,
+            "target_basis": self.target_basis,
             "coverage": None if self.coverage is None else self.coverage.to_dict(),
             "team_coverage": {k: v.to_dict() for k, v in self.team_coverage.items()},
         }
@@ -338,6 +350,7 @@ def _compute_fva(
             str(team): accuracy.grid_coverage(grid, grid.team == team)
             for team in sorted(set(grid.team.tolist()))
         },
+        target_basis=grid.step_from("target") if "target" in grid.layers else None,
     )
 
 
@@ -446,8 +459,8 @@ def upload_and_score(
     confirm_scale: bool = False,
 ) -> tuple[Any, pd.DataFrame | None]:
     """Keep an upload of actuals (a new version) and score the two tracks on every actual kept
-    so far: (the upload, `negotiation.score` per team and TOTAL; None while the plan has no
-    goal, so no negotiated target)."""
+    so far: (the upload, `negotiation.score` per team and TOTAL; only the system plan while the
+    plan has no goal, so no negotiated target)."""
     from forecast.services import actuals as actuals_service
 
     upload = actuals_service.upload_actuals(
@@ -460,9 +473,6 @@ def upload_and_score(
         confirm_scale=confirm_scale,
     )
     state = get_plan(store, plan)
-    neg = nego.negotiation_of(state)
-    if neg is None or neg.goal is None:  # nothing to compare yet: the upload is kept all the same
-        return upload, None
     _, kept = load_actuals(store, state.plan_id)
     return upload, nego.score(store, state.plan_id, kept)
 

@@ -11,7 +11,8 @@ computed on the grid by the same rules as the plan's own frames:
 - the negotiated target: each team's (or team-period's) target spread in proportion to the
   recorded spread basis with `forecast.negotiation.spread_groups`, the cells in the order of the
   plan frame (series, then period), as `services.negotiation.negotiated_plan` does;
-- the MASE scale per series: the in-sample MAE of the seasonal naive over the history.
+- the MASE scale per series: the in-sample MAE of the seasonal naive over the history;
+- the layer the target's value added is measured from: the negotiation's recorded basis.
 
 The numbers equal those of the frames (tests hold it); only the reading is cheaper.
 """
@@ -31,6 +32,7 @@ import pyarrow.parquet as pq
 from forecast import accuracy, schema
 from forecast import negotiation as domain
 from forecast.accuracy.touches import EventGrid
+from forecast.engine import gaps
 from forecast.engine.calendar import season_length
 from forecast.overrides import Event
 from forecast.plan import PlanState
@@ -108,6 +110,10 @@ SCALES_BLOB = "mase_scales"
 written), so that the first FVA after a restart does not parse the whole history."""
 _HISTORY_CHECK = b"history_crc32"
 _HISTORY_HASH = b"history_sha256"  # the store's content hash of the history blob
+_RULE = b"scale_rule"
+_RULE_NOW = b"gaps-left-out"
+"""How the stored scales were computed: scales of an earlier rule (which counted a gap's zeros as
+sales) are not read, but computed afresh from the history."""
 
 
 def scales_blob(history: bytes, freq: str) -> bytes:
@@ -120,6 +126,7 @@ def scales_blob(history: bytes, freq: str) -> bytes:
         {
             _HISTORY_CHECK: str(zlib.crc32(history)).encode(),
             _HISTORY_HASH: content_hash(history).encode(),
+            _RULE: _RULE_NOW,
         }
     )
     sink = io.BytesIO()
@@ -128,13 +135,15 @@ def scales_blob(history: bytes, freq: str) -> bytes:
 
 
 def stored_scales(data: bytes | None, history: bytes) -> pd.Series | None:
-    """The scales of a `scales_blob`, or None when there is none or it was computed from another
-    history than `history` (then they are computed afresh)."""
+    """The scales of a `scales_blob`, or None when there is none, or it was computed from another
+    history than `history` or by an earlier rule (then they are computed afresh)."""
     if data is None:
         return None
     table = pq.read_table(pa.BufferReader(data), use_threads=False)
-    check = (table.schema.metadata or {}).get(_HISTORY_CHECK)
-    if check != str(zlib.crc32(history)).encode():
+    metadata = table.schema.metadata or {}
+    if metadata.get(_HISTORY_CHECK) != str(zlib.crc32(history)).encode():
+        return None
+    if metadata.get(_RULE) != _RULE_NOW:
         return None
     return _scales(table)
 
@@ -145,7 +154,8 @@ def stored_scales_by_hash(data: bytes | None, history_hash: str) -> pd.Series | 
     if data is None:
         return None
     table = pq.read_table(pa.BufferReader(data), use_threads=False)
-    if (table.schema.metadata or {}).get(_HISTORY_HASH) != history_hash.encode():
+    metadata = table.schema.metadata or {}
+    if metadata.get(_HISTORY_HASH) != history_hash.encode() or metadata.get(_RULE) != _RULE_NOW:
         return None
     return _scales(table)
 
@@ -159,14 +169,20 @@ def _scales(table: pa.Table) -> pd.Series:
 def scales_of_sorted(
     codes: np.ndarray, y: np.ndarray, series: np.ndarray, season: int
 ) -> pd.Series:
-    """MASE scales from rows sorted by series (``codes``: 0, 1, ... in that order) and date."""
+    """MASE scales from rows sorted by series (``codes``: 0, 1, ... in that order) and date.
+
+    A difference that touches a period inside a gap of its series (``engine.gaps``: periods
+    without rows, which ingest fills with 0, or a long closure) is left out, as seasonal naive
+    leaves such pairs out of its residuals: a gap is not sales, and its zeros would make the
+    scale of a series with half a year missing several times too large."""
     n_series = len(series)
     length = np.bincount(codes, minlength=n_series)
+    in_gap = gaps.gap_mask_sorted(codes, y, season)
 
     def lagged(lag: int) -> np.ndarray:
         out = np.full(len(y), np.nan)
         if len(y) > lag:
-            same = codes[lag:] == codes[:-lag]
+            same = (codes[lag:] == codes[:-lag]) & ~(in_gap[lag:] | in_gap[:-lag])
             out[lag:] = np.where(same, np.abs(y[lag:] - y[:-lag]), np.nan)
         return out
 
@@ -289,9 +305,11 @@ def plan_grid(
     scale = scales.reindex(series).to_numpy(dtype=float, copy=True)
     scale[~(scale > 0)] = np.nan
     team = np.asarray(teams, dtype=object)[codes].astype(str) if len(teams) else np.array([])
-    grid = accuracy.ScoredGrid(series, periods, team, y, layers, scale)
+    has_goal = neg is not None and neg.goal is not None
+    basis = str(neg.basis) if neg is not None and has_goal else "system_plan"
+    grid = accuracy.ScoredGrid(series, periods, team, y, layers, scale, target_basis=basis)
     egrid = EventGrid(grid, attributes, events) if events else None
     layers["system_plan"] = egrid.full if egrid is not None else base.astype(float, copy=True)
-    if neg is not None and neg.goal is not None:
+    if neg is not None and has_goal:
         layers["target"] = target_grid(neg, layers, codes, teams, periods)
     return grid, egrid

@@ -198,19 +198,27 @@ def read_actuals(
     frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     frame[schema.DS] = pd.to_datetime(frame[schema.DS])
     notes = [n for n in result.report.notes if "filled" not in n.lower()]
+    # The reader fills a period with no row inside a series with 0 (right for a history); for
+    # actuals a missing period has not arrived yet, so exactly those cells are left out, not
+    # taken as 0 (a row of 0, a shop that was shut, is kept). They go before the partial periods
+    # are looked for: a period no row of the file is in is not in this upload, not partial.
+    filled = np.zeros(len(frame), dtype=bool)
+    if result.filled is not None:
+        filled = result.filled.reindex(frame.index, fill_value=False).to_numpy(dtype=bool)
+    if filled.any():
+        # Named only in the periods the file has rows for: a series missing from them.
+        in_file = frame[schema.DS].isin(frame.loc[~filled, schema.DS].unique()).to_numpy()
+        named = filled & in_file
+        if named.any():
+            series = frame.loc[named, schema.UNIQUE_ID].nunique()
+            notes.append(
+                f"{int(named.sum())} period(s) with no row inside {series} series left out "
+                "(not taken as zero sales): they count once they are uploaded"
+            )
+        frame = frame[~filled].reset_index(drop=True)
     shut = set(result.report.weekdays_never) | set(mapping.get("weekdays_never") or [])
     frame, partial = _without_partial_periods(frame, result.report, result.report.freq, shut)
     notes += partial
-    gaps = {str(k) for k, v in (result.report.missing_by_series or {}).items() if v}
-    if gaps:
-        # The reader fills a period with no row inside a series with 0 (right for a history);
-        # for actuals a missing week has not arrived yet, so it is left out, not taken as 0.
-        filled = frame[schema.UNIQUE_ID].isin(gaps) & (frame[schema.Y] == 0)
-        frame = frame[~filled].reset_index(drop=True)
-        notes.append(
-            f"{int(filled.sum())} period(s) with no row inside {len(gaps)} series left out "
-            "(not taken as zero sales): they count once they are uploaded"
-        )
     return frame, notes
 
 
@@ -347,6 +355,16 @@ def _split(
             f"{first:%Y-%m-%d}..{last:%Y-%m-%d} left out: {_preview(dates)}",
         }
     return frame[known_series & in_horizon].reset_index(drop=True), left_out
+
+
+def left_out_of_plan(store: PlanRepository, plan: str, frame: pd.DataFrame) -> list[str]:
+    """What of a read file (``read_actuals``) lies outside the plan, in the words an upload
+    uses: rows of series the plan does not have, rows of periods outside its horizon."""
+    baseline = load_blob_frame(store, get_plan(store, plan).plan_id, "baseline")
+    series = pd.Index(baseline[schema.UNIQUE_ID].astype(str).unique())
+    periods = pd.DatetimeIndex(sorted(baseline[schema.DS].unique()))
+    _, left_out = _split(frame, series, periods)
+    return [item["message"] for item in left_out.values()]
 
 
 ACTUALS_ROLES = ("owner", "planner")
@@ -745,15 +763,12 @@ def plans_with_actuals(
 
 def score_kept(store: PlanRepository, plan: str) -> pd.DataFrame | None:
     """The two tracks scored on every actual kept so far (`negotiation.score`: per team and
-    TOTAL), as the Actuals page shows on opening a plan; None while the plan has no actuals yet
-    or no goal (so no negotiated target)."""
+    TOTAL), as the Actuals page shows on opening a plan; only the system plan while the plan has
+    no goal (so no negotiated target); None while it has no actuals yet."""
     from forecast.services import negotiation
 
     state = get_plan(store, plan)
     if not store.actuals_versions(state.plan_id):
-        return None
-    neg = negotiation.negotiation_of(state)
-    if neg is None or neg.goal is None:
         return None
     _, kept = load_actuals(store, state.plan_id)
     return negotiation.score(store, state.plan_id, kept)

@@ -13,6 +13,7 @@ locking agrees the plan: its status becomes ``agreed`` and nothing in it changes
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
@@ -860,15 +861,32 @@ def _last_year(store: PlanRepository, state: PlanState) -> dict[str, float | Non
     return dict(plan_totals.of_plan(store, state).last_year)
 
 
+NO_GOAL_SCORED = "no goal yet, so only the system plan is scored"
+"""Said where a plan without a goal (so without a negotiated target) is scored."""
+
+
+def has_goal(store: PlanRepository, plan: str) -> bool:
+    """Whether the plan's negotiation has a goal, so a negotiated target to score."""
+    neg = negotiation_of(get_plan(store, plan))
+    return neg is not None and neg.goal is not None
+
+
 def score(store: PlanRepository, plan: str, actuals: pd.DataFrame) -> pd.DataFrame:
     """Which track came closer to the actuals (``unique_id, ds, y``), per team and in total (WAPE),
     and what each row's verdict rests on: the series and periods with actuals of those of the
-    team (of the plan for TOTAL), ``rests_on`` in words, ``provisional`` when under half."""
+    team (of the plan for TOTAL), ``rests_on`` in words, ``provisional`` when under half. A plan
+    without a goal has no negotiated target: only its system plan is scored (``target``,
+    ``wape_target`` and ``closer`` empty; `NO_GOAL_SCORED` says so)."""
     try:
         actuals = schema.validate_history(actuals)
     except schema.SchemaError as exc:
         raise Invalid(f"actuals: {exc}") from exc
-    frame = negotiated_plan(store, plan)
+    if has_goal(store, plan):
+        frame = negotiated_plan(store, plan)
+    else:
+        frame = series_frame(store, plan)[
+            [schema.UNIQUE_ID, schema.DS, schema.TEAM, schema.BASELINE, schema.SYSTEM_PLAN]
+        ]
     try:
         table = domain.attainment(frame, actuals)
     except NegotiationError as exc:
@@ -919,6 +937,41 @@ def _with_coverage(table: pd.DataFrame, plan: pd.DataFrame, actuals: pd.DataFram
     return pd.concat([table, pd.DataFrame(rows, columns=SCORE_COVERAGE)], axis=1)
 
 
+@dataclass(frozen=True)
+class FileScore:
+    """`score_file`'s table with what reading the file left out and why (as `plan actuals` says
+    it), and `NO_GOAL_SCORED` for a plan without a goal."""
+
+    table: pd.DataFrame
+    notes: list[str]
+
+
+def score_file_noted(
+    store: PlanRepository,
+    plan: str,
+    source: str | Path | bytes,
+    *,
+    filename: str | None = None,
+    decimal: str | None = None,
+) -> FileScore:
+    """`score` on a sales file of actuals, read as `plan actuals` reads it
+    (``services.actuals.read_actuals``): long format (unique_id, ds, y) or the layout of the file
+    the plan was made from, in any format, a week the file covers only in part left out; with the
+    reader's notes and what was left out (series not in the plan, periods outside its horizon)."""
+    from forecast.services.actuals import left_out_of_plan, read_actuals
+
+    state = get_plan(store, plan)
+    frame, notes = read_actuals(store, state.plan_id, source, filename=filename, decimal=decimal)
+    if frame.empty:
+        name = filename or (Path(source).name if isinstance(source, str | Path) else "the file")
+        raise Invalid(f"actuals: {name}: {'; '.join(notes) or 'no rows'}; nothing to score")
+    notes = notes + left_out_of_plan(store, state.plan_id, frame)
+    table = score(store, state.plan_id, frame[[schema.UNIQUE_ID, schema.DS, schema.Y]])
+    if not has_goal(store, state.plan_id):
+        notes.append(NO_GOAL_SCORED)
+    return FileScore(table, notes)
+
+
 def score_file(
     store: PlanRepository,
     plan: str,
@@ -927,14 +980,5 @@ def score_file(
     filename: str | None = None,
     decimal: str | None = None,
 ) -> pd.DataFrame:
-    """`score` on a sales file of actuals, read as `plan actuals` reads it
-    (``services.actuals.read_actuals``): long format (unique_id, ds, y) or the layout of the file
-    the plan was made from, in any format, a week the file covers only in part left out."""
-    from forecast.services.actuals import read_actuals
-
-    state = get_plan(store, plan)
-    frame, notes = read_actuals(store, state.plan_id, source, filename=filename, decimal=decimal)
-    if frame.empty:
-        name = filename or (Path(source).name if isinstance(source, str | Path) else "the file")
-        raise Invalid(f"actuals: {name}: {'; '.join(notes) or 'no rows'}; nothing to score")
-    return score(store, state.plan_id, frame[[schema.UNIQUE_ID, schema.DS, schema.Y]])
+    """`score_file_noted`'s table alone."""
+    return score_file_noted(store, plan, source, filename=filename, decimal=decimal).table

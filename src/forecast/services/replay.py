@@ -427,7 +427,12 @@ def replay_frames(
         frame[schema.TEAM] = frame[schema.TEAM].astype(str)
         frame["target"] = _negotiated(frame, ratio, rule, claims).to_numpy()
         scales = mase_scales(train, season)
-        grid = accuracy.build_grid(frame, cycle[[schema.UNIQUE_ID, schema.DS, schema.Y]], scales)
+        grid = accuracy.build_grid(
+            frame,
+            cycle[[schema.UNIQUE_ID, schema.DS, schema.Y]],
+            scales,
+            target_basis="baseline",  # `_negotiated` sets its goal on the baseline
+        )
         table = accuracy.layer_table(grid)
         for (scope, key), part in table[table["scope"] != "period"].groupby(
             ["scope", "key"], sort=False

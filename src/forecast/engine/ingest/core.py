@@ -198,7 +198,10 @@ def read_sales(
     )
     for col, values in flag_values.items():
         history[col] = grid.any(values)
-    history, partial_notes = _drop_partial_edges(history, grid, inferred.freq, chosen, ds)
+    history, kept = _drop_partial_edges(history, grid, inferred.freq, chosen, ds)
+    partial_notes = kept.notes
+    # The cells the file had no row for (y filled with 0), row by row of the history.
+    filled_rows = pd.Series(grid.rows_per_cell[kept.rows] == 0, index=history.index)
     notes += partial_notes
     negative = int((numbers.values < 0).sum())
     if negative:
@@ -262,7 +265,9 @@ def read_sales(
         weekdays_never=weekdays_never,
         dates_regular=dates_regular,
     )
-    return IngestResult(history, attributes, chosen, flags, mapping, report, roles.value_choice)
+    return IngestResult(
+        history, attributes, chosen, flags, mapping, report, roles.value_choice, filled_rows
+    )
 
 
 @dataclass
@@ -730,15 +735,23 @@ def _grid(name: str, date_col: str, codes: np.ndarray, p: np.ndarray, n: int, fr
         ) from None
 
 
+@dataclass(frozen=True)
+class _Kept:
+    rows: np.ndarray  # the grid's cells kept, one per row of the history left
+    notes: list[str]
+
+
 def _drop_partial_edges(
     history: pd.DataFrame, grid: Grid, native: str | None, chosen: str, ds: np.ndarray
-) -> tuple[pd.DataFrame, list[str]]:
-    """Leave out a first or last period that the (finer) data covers only in part."""
+) -> tuple[pd.DataFrame, _Kept]:
+    """Leave out a first or last period that the (finer) data covers only in part; with the
+    history, which of the grid's cells it kept and the notes."""
+    everything = _Kept(np.arange(len(history)), [])
     if not len(ds):
-        return history, []
+        return history, everything
     first_date, last_date = ds.min(), ds.max()
     if not _regular(ds, native):
-        return history, []  # order lines or sparse dates: a quiet edge is not a partial period
+        return history, everything  # order lines or sparse dates: a quiet edge is not partial
     drop_first, drop_last = partial_edge_periods(native, chosen, first_date, last_date)
     notes: list[str] = []
     keep = np.ones(len(history), dtype=bool)
@@ -753,8 +766,8 @@ def _drop_partial_edges(
             "a partial period does not look like a drop in sales"
         )
     if keep.all():
-        return history, []
-    return history[keep].reset_index(drop=True), notes
+        return history, everything
+    return history[keep].reset_index(drop=True), _Kept(np.flatnonzero(keep), notes)
 
 
 def _regular(ds: np.ndarray, native: str | None) -> bool:

@@ -173,6 +173,9 @@ class IngestResult:
     mapping: ColumnMapping
     report: IngestReport
     value_choice: ValueChoice | None = None  # None: built by hand, taken as given
+    # Per row of `history` (same index): True where the file had no row for that series and
+    # period, so y was filled with 0 (a gap inside the series); None: built by hand, not told.
+    filled: pd.Series | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
