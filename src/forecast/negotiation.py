@@ -365,12 +365,14 @@ class Negotiation:
 
     @property
     def oversubscribed_by(self) -> int:
-        """How far the claims overshoot the gap in its own direction (0 if they don't)."""
+        """How far the claims overshoot the gap in its own direction (0 if they don't). A gap of
+        zero counts as not negative: claims above it overshoot it (the other teams are not charged
+        negative shares to make room for them)."""
         gap = self.gap
-        if not gap:
+        if gap is None:
             return 0
         claimed = self.claimed
-        if gap > 0 and claimed > gap:
+        if gap >= 0 and claimed > gap:
             return claimed - gap
         if gap < 0 and claimed < gap:
             return claimed - gap
@@ -638,7 +640,7 @@ class Negotiation:
         if over and policy == Oversubscription.SCALE:
             teams = sorted(self.claims)
             amounts = [self.claims[t].amount for t in teams]
-            if any((a > 0) != (gap > 0) and a != 0 for a in amounts):
+            if any((a > 0) != (gap >= 0) and a != 0 for a in amounts):
                 raise NegotiationError(
                     "claims go in both directions, so they cannot be scaled pro rata",
                     Fix(FixKey.KEEP_OVERSUBSCRIPTION),

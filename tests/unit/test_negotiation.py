@@ -197,6 +197,23 @@ def test_oversubscription_scale_brings_claims_down_to_the_gap_exactly():
     assert sum(neg.targets().values()) == 301
 
 
+def test_a_claim_on_a_goal_equal_to_the_basis_is_an_oversubscription_not_a_cut_for_the_others():
+    neg = Negotiation.start({"a": 1000, "b": 1000})
+    neg.set_goal(OWNER, 2000)  # gap 0
+    neg.claim(LEAD_A, "a", 100, note="x")
+    assert neg.oversubscribed_by == 100
+    neg.close_round(OWNER, "keep")
+    neg.assign(OWNER, "pro_rata_baseline")
+    assert neg.assignments == {"a": 0, "b": 0}
+    assert neg.targets() == {"a": 1100, "b": 1000}
+    assert neg.kept_oversubscription == 100
+    scaled = Negotiation.start({"a": 1000, "b": 1000})
+    scaled.set_goal(OWNER, 2000)
+    scaled.claim(LEAD_A, "a", 100, note="x")
+    scaled.close_round(OWNER, "scale")
+    assert scaled.claims["a"].amount == 0 and scaled.scaled_from == {"a": 100}
+
+
 def test_cannot_claim_after_lock():
     neg = example()
     neg.close_round(OWNER)
