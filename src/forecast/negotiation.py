@@ -633,6 +633,23 @@ class Negotiation:
         actor.require_owner("close the claiming round")
         self._require_stage("close the claiming round", Stage.CLAIMING)
         policy = parse_enum(Oversubscription, oversubscribed, "over-subscription policy")
+        self._settle_oversubscription(
+            policy,
+            "claims go in both directions, so they cannot be scaled pro rata",
+            Fix(FixKey.KEEP_OVERSUBSCRIPTION),
+        )
+        self.oversubscription_policy = policy
+        self.round_closed_by = actor.user
+        self.round_closed_at = at
+        self.stage = Stage.ASSIGNING
+        self.assignments = {}
+        self.check()
+
+    def _settle_oversubscription(self, policy: Oversubscription, both_ways: str, fix: Fix) -> None:
+        """Apply the over-subscription policy to the claims as they stand against the current gap:
+        kept (recorded) or scaled down pro rata to add up to the gap exactly (the claims before
+        scaling kept in ``scaled_from``). Claims that go both ways cannot be scaled: `both_ways`
+        is the refusal's reason, `fix` its fix."""
         over = self.oversubscribed_by
         gap = int(self.gap or 0)
         self.scaled_from = {}
@@ -641,22 +658,13 @@ class Negotiation:
             teams = sorted(self.claims)
             amounts = [self.claims[t].amount for t in teams]
             if any((a > 0) != (gap >= 0) and a != 0 for a in amounts):
-                raise NegotiationError(
-                    "claims go in both directions, so they cannot be scaled pro rata",
-                    Fix(FixKey.KEEP_OVERSUBSCRIPTION),
-                )
+                raise NegotiationError(both_ways, fix)
             scaled = largest_remainder(gap, [abs(a) for a in amounts])
             self.scaled_from = dict(zip(teams, amounts, strict=True))
             for team, value in zip(teams, scaled, strict=True):
                 self.claims[team].amount = value
         elif over:
             self.kept_oversubscription = over
-        self.oversubscription_policy = policy
-        self.round_closed_by = actor.user
-        self.round_closed_at = at
-        self.stage = Stage.ASSIGNING
-        self.assignments = {}
-        self.check()
 
     def reopen_round(self, actor: Actor) -> None:
         """Back to claiming (drops an assignment not yet agreed, restores scaled claims)."""
@@ -850,7 +858,9 @@ class Negotiation:
     ) -> list[str]:
         """Move the negotiation onto the current numbers (owner): claims are kept as amounts, a
         goal given as an amount stays and one given as a ratio is re-applied to the new basis, the
-        remainder is recomputed and re-assigned by the recorded rule. Returns notes in words."""
+        remainder is recomputed and re-assigned by the recorded rule. In a closed round the
+        recorded over-subscription policy is applied again to the new gap, from the claims as
+        made (scaled again, or kept). Returns notes in words; a refusal changes nothing."""
         actor.require_owner("rebase the negotiation")
         self._require_stage("rebase the negotiation", Stage.CLAIMING, Stage.ASSIGNING)
         if set(team_baseline) != set(self.team_baseline) or set(team_system_plan) != set(
@@ -859,6 +869,25 @@ class Negotiation:
             raise NegotiationError(
                 "the plan's teams changed since the goal was set; set the goal again"
             )
+        snapshot = self.to_dict()
+        try:
+            notes = self._rebase(actor, team_baseline, team_system_plan, basis_by_period, at)
+        except NegotiationError:
+            # a refused rebase changes nothing
+            restored = Negotiation.from_dict(snapshot)
+            restored.currency = self.currency
+            self.__dict__.update(restored.__dict__)
+            raise
+        return notes
+
+    def _rebase(
+        self,
+        actor: Actor,
+        team_baseline: Mapping[str, int],
+        team_system_plan: Mapping[str, int],
+        basis_by_period: Mapping[str, Mapping[str, int]] | None,
+        at: str | None,
+    ) -> list[str]:
         notes: list[str] = []
         self.team_baseline = {str(t): int(v) for t, v in team_baseline.items()}
         self.team_system_plan = {str(t): int(v) for t, v in team_system_plan.items()}
@@ -880,6 +909,8 @@ class Negotiation:
             self.goal = goal
         if self.period_goals and self.basis_by_period:
             self.period_basis = {t: dict(p) for t, p in self.basis_by_period.items()}
+        if self.stage == Stage.ASSIGNING:
+            self._resettle_claims(notes)
         basis = self.team_basis
         for team, claim in self.claims.items():
             if basis[team] + claim.amount < 0:
@@ -889,17 +920,36 @@ class Negotiation:
                     "the claim (reopen the round) before the rebase"
                 )
         if self.stage == Stage.ASSIGNING:
-            self.kept_oversubscription = (
-                self.oversubscribed_by
-                if self.oversubscription_policy == Oversubscription.KEEP
-                else 0
-            )
             self._reassign(actor, notes, at)
         self.rebased_by = actor.user
         self.rebased_at = at
         self.basis_taken_at = at
         self.check()
         return notes
+
+    def _resettle_claims(self, notes: list[str]) -> None:
+        """After a rebase of a closed round: the over-subscription policy recorded at close-round
+        applied again to the new gap, from the claims as the leads made them (claims scaled down
+        to the old gap would otherwise overshoot a smaller one)."""
+        policy = self.oversubscription_policy or Oversubscription.KEEP
+        was_scaled = bool(self.scaled_from)
+        for team, amount in self.scaled_from.items():
+            if team in self.claims:
+                self.claims[team].amount = amount
+        self._settle_oversubscription(
+            policy,
+            f"the claims ({self.money(self.claimed)}) exceed the new gap "
+            f"({self.money(int(self.gap or 0))}) and go in both directions, so they cannot be "
+            "scaled pro rata as the round was closed; reopen the round so the leads adjust "
+            "their claims, then rebase",
+            Fix(FixKey.REOPEN_ROUND),
+        )
+        if self.scaled_from:
+            notes.append(
+                f"claims scaled pro rata again to the new gap {self.money(int(self.gap or 0))}"
+            )
+        elif was_scaled:
+            notes.append("the claims as made fit the new gap: no longer scaled down")
 
     def _reassign(self, actor: Actor, notes: list[str], at: str | None) -> None:
         """After a rebase: the recorded rule re-applied to the new remainder (manual amounts only

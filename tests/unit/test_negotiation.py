@@ -13,6 +13,7 @@ from forecast.negotiation import (
     InvalidAmount,
     ManualMismatch,
     Negotiation,
+    NegotiationError,
     NotAllowed,
     Stage,
     StageError,
@@ -212,6 +213,50 @@ def test_a_claim_on_a_goal_equal_to_the_basis_is_an_oversubscription_not_a_cut_f
     scaled.claim(LEAD_A, "a", 100, note="x")
     scaled.close_round(OWNER, "scale")
     assert scaled.claims["a"].amount == 0 and scaled.scaled_from == {"a": 100}
+
+
+def scaled_then_rebased(team_c_after: int) -> Negotiation:
+    """Goal 110 % of the system plan, a and b over-claim, close by scaling, assign pro rata to
+    the basis; then an event moves team c's system plan and the owner rebases."""
+    neg = Negotiation.start({"a": 1000, "b": 1000, "c": 1000})
+    neg.set_goal(OWNER, ratio="1.1", basis="system_plan")  # gap 300
+    neg.claim(LEAD_A, "a", 250, note="x")
+    neg.claim(LEAD_B, "b", 150, note="y")
+    neg.close_round(OWNER, "scale")  # 400 scaled down to 300
+    neg.assign(OWNER, "pro_rata_baseline")
+    neg.rebase(OWNER, {"a": 1000, "b": 1000, "c": 1000}, {"a": 1000, "b": 1000, "c": team_c_after})
+    return neg
+
+
+def test_a_rebase_to_a_smaller_gap_scales_the_claims_again_and_charges_no_team_that_never_claimed():
+    neg = scaled_then_rebased(600)  # basis 2600, goal 2860, gap 260
+    assert neg.gap == 260
+    assert {t: c.amount for t, c in neg.claims.items()} == {"a": 163, "b": 97}  # 250:150 of 260
+    assert neg.scaled_from == {"a": 250, "b": 150}  # the claims as made
+    assert neg.remainder == 0
+    assert all(v >= 0 for v in neg.assignments.values())
+    assert neg.targets()["c"] == 600  # c claimed nothing: its target is its basis
+    assert sum(neg.targets().values()) == neg.goal
+
+
+def test_a_rebase_to_a_larger_gap_gives_back_the_claims_as_made():
+    neg = scaled_then_rebased(2000)  # basis 4000, goal 4400, gap 400 fits the claims as made
+    assert {t: c.amount for t, c in neg.claims.items()} == {"a": 250, "b": 150}
+    assert neg.scaled_from == {}
+    assert neg.remainder == 0 and sum(neg.targets().values()) == neg.goal
+
+
+def test_a_rebase_that_cannot_scale_claims_going_both_ways_is_refused_and_changes_nothing():
+    neg = Negotiation.start({"a": 1000, "b": 1000, "c": 1000})
+    neg.set_goal(OWNER, 3300, basis="system_plan")  # gap 300
+    neg.claim(LEAD_A, "a", 250, note="x")
+    neg.claim(LEAD_B, "b", -50, note="y")  # 200 in all, both ways: within the gap
+    neg.close_round(OWNER, "scale")  # nothing to scale yet
+    neg.assign(OWNER, "even")
+    before = neg.to_dict()
+    with pytest.raises(NegotiationError, match="reopen the round"):  # gap 100 < claims 200
+        neg.rebase(OWNER, {"a": 1000, "b": 1000, "c": 1000}, {"a": 1000, "b": 1000, "c": 1200})
+    assert neg.to_dict() == before
 
 
 def test_cannot_claim_after_lock():
