@@ -1217,6 +1217,11 @@ def team_period_targets(neg: Negotiation) -> dict[tuple[str, str], int]:
 
     The change over the basis, ``D[team, period]``, is the integer rounding of the outer product
     ``delta_team * gap_period / gap`` by cumulative flooring, which keeps both margins exact.
+    Where that would take a team below zero in a period (a period's goal far below its basis,
+    whose cut the teams would share by their changes rather than by what they have there), the
+    basis per team and period is fitted to both margins instead (`fit_margins`): no target is
+    negative while the goals and the teams' targets are not. A negative team target or period
+    total is refused (it cannot be split without a negative target).
     """
     if not neg.period_goals or neg.goal is None:
         return {}
@@ -1270,7 +1275,85 @@ def team_period_targets(neg: Negotiation) -> dict[tuple[str, str], int]:
         for pi, p in enumerate(periods):
             d = f(ti + 1, pi + 1) - f(ti, pi + 1) - f(ti + 1, pi) + f(ti, pi)
             out[(team, p)] = basis.get(team, {}).get(p, 0) + d
-    return out
+    if min(out.values(), default=0) >= 0:
+        return out
+    # A period whose goal is far below its basis: sharing its cut by the teams' changes charged
+    # a team more than it has there. Fit the basis to both margins instead (never below zero).
+    period_basis_totals = [sum(basis.get(t, {}).get(p, 0) for t in teams) for p in periods]
+    columns = [b + c for b, c in zip(period_basis_totals, col, strict=True)]
+    extra = delta_total - gap_total
+    if min(columns) < 0 and extra < 0:  # an unassigned remainder taken from the goals pro rata
+        goals = [neg.period_goals[p] for p in periods]
+        columns = [
+            g + share for g, share in zip(goals, largest_remainder(extra, goals), strict=True)
+        ]
+    rows = [targets[t] for t in teams]
+    if min(rows) < 0 or min(columns) < 0:
+        raise NegotiationError(
+            "the targets cannot be split by period without a negative target: "
+            + ", ".join(
+                [f"team {t} {neg.money(v)}" for t, v in zip(teams, rows, strict=True) if v < 0]
+                + [
+                    f"period {p} {neg.money(v)}"
+                    for p, v in zip(periods, columns, strict=True)
+                    if v < 0
+                ]
+            )
+            + "; check the per-period goals and the claims"
+        )
+    seed = [[basis.get(t, {}).get(p, 0) for p in periods] for t in teams]
+    cells = fit_margins(seed, rows, columns)
+    return {
+        (team, p): cells[ti][pi] for ti, team in enumerate(teams) for pi, p in enumerate(periods)
+    }
+
+
+def fit_margins(
+    seed: Sequence[Sequence[int]], rows: Sequence[int], columns: Sequence[int]
+) -> list[list[int]]:
+    """A matrix of non-negative ints with the given row and column sums (both >= 0, the same
+    total), as close in shape to `seed` (>= 0) as iterative proportional fitting makes it.
+
+    Where the seed has no room (a row or column of zeros, a pattern that cannot carry the margins)
+    a trace of the margins' outer product is added, so the fit always exists. Each row is rounded
+    to its exact sum by largest remainder; units are then moved within rows from columns over
+    their sum to columns under it, the largest cell first, which keeps every cell >= 0."""
+    r = np.asarray(rows, dtype=np.int64)
+    c = np.asarray(columns, dtype=np.int64)
+    total = int(r.sum())
+    if total != int(c.sum()) or (r < 0).any() or (c < 0).any():
+        raise NegotiationError("the team and period totals do not add up to the same total")
+    if total == 0:
+        return [[0] * len(c) for _ in r]
+    m = np.asarray(seed, dtype=float).reshape(len(r), len(c))
+    outer = np.outer(r.astype(float), c.astype(float)) / float(total)
+    m = m + 1e-6 * outer
+    m[r == 0, :] = 0.0
+    m[:, c == 0] = 0.0
+    rf, cf = r.astype(float), c.astype(float)
+    for _ in range(500):
+        m *= (cf / np.maximum(m.sum(axis=0), 1e-300))[None, :]
+        m *= (rf / np.maximum(m.sum(axis=1), 1e-300))[:, None]
+        if np.abs(m.sum(axis=0) - cf).max() < 0.5:
+            break
+    cells = np.zeros(m.shape, dtype=np.int64)
+    for i in range(len(r)):
+        top = float(m[i].max())
+        weights = np.round(m[i] * (1e15 / top)) if top > 0 else np.zeros(len(c))
+        cells[i] = split_ints(int(r[i]), weights.astype(np.int64))
+    # exact column sums: move units within a row from a column over its sum to one under it
+    while True:
+        off = cells.sum(axis=0) - c
+        over = np.flatnonzero(off > 0)
+        if not len(over):
+            break
+        under = np.flatnonzero(off < 0)
+        src, dst = int(over[0]), int(under[0])
+        row = int(np.argmax(cells[:, src]))
+        k = min(int(off[src]), int(-off[dst]), int(cells[row, src]))
+        cells[row, src] -= k
+        cells[row, dst] += k
+    return cells.tolist()
 
 
 def spread(

@@ -313,6 +313,31 @@ def test_per_period_goals_add_up_by_team_and_by_period():
         assert sum(v for (_, p), v in cells.items() if p == period) == goal
 
 
+def test_a_period_goal_far_below_its_basis_leaves_no_team_with_a_negative_target_there():
+    # week 1's goal is half its basis; the small team b claims 100 % of its basis: sharing the
+    # week's cut by the teams' changes took b to -3,060 in week 1 (its basis there 677)
+    weeks = ["2015-07-27", "2015-08-03", "2015-08-10", "2015-08-17"]
+    basis = {
+        "a": dict(zip(weeks, [4_000_000, 3_900_000, 3_800_000, 3_850_000], strict=True)),
+        "b": dict(zip(weeks, [677, 632, 570, 595], strict=True)),
+    }
+    neg = Negotiation.start({t: sum(p.values()) for t, p in basis.items()})
+    neg.set_goal(
+        OWNER,
+        period_goals=dict(zip(weeks, [2_000_000, 5_300_000, 4_400_000, 5_300_000], strict=True)),
+        period_basis=basis,
+    )
+    neg.claim(LEAD_B, "b", percent=100, note="new store format")
+    neg.close_round(OWNER)
+    neg.assign(OWNER, "pro_rata_baseline")
+    cells = team_period_targets(neg)
+    assert min(cells.values()) >= 0
+    for team, target in neg.targets().items():
+        assert sum(v for (t, _), v in cells.items() if t == team) == target
+    for period, goal in neg.period_goals.items():
+        assert sum(v for (_, p), v in cells.items() if p == period) == goal
+
+
 def test_stretch_total_row_reaches_for_the_goal_while_the_remainder_is_open():
     # Goal 30,000 (minor units); the teams' targets so far add up to their bases (20,000): the
     # TOTAL row's target is the goal, not the sum of the bases.
