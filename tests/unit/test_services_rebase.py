@@ -236,6 +236,19 @@ def test_a_redone_claim_is_refused_with_the_reason_once_the_round_closed_meanwhi
         nego.claim(store, plan_id, "anna", "a", amount="1000", note="late")
 
 
+def test_a_goal_redone_after_losing_a_race_to_an_event_is_set_on_the_system_plan_with_the_event():
+    store = RacingStore()
+    history, attributes, baseline = team_frames()
+    plan_id = weekly_team_plan(store, (history, attributes, baseline), name="race").plan_id
+    store.rival = lambda: promote_team_c(store, plan_id)
+    store.losses = 1
+    nego.set_goal(store, plan_id, "olga", ratio="1.1", basis="system_plan")
+    summary = nego.summary(store, plan_id)
+    assert summary["drifted_teams"] == []  # the goal's basis includes the promotion
+    assert summary["basis_total"] == summary["system_plan_total"]
+    assert summary["goal"] == round(summary["system_plan_total"] * 1.1)
+
+
 def test_an_edit_with_a_stale_expected_version_is_refused(store, plan_id):
     state = nego.set_goal(store, plan_id, "olga", total="7000000000")
     nego.claim(store, plan_id, "anna", "a", amount="1000", note="first")

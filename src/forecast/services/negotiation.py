@@ -276,8 +276,9 @@ def set_goal(
     plan totals are taken (frozen) now; setting the goal again while claiming refreshes them.
     `basis` and `spread_by` not given keep the ones the goal was set with before (a first goal:
     the baseline, spread by the system plan). `least_share_of_basis`: a total below this share of
-    the basis is refused as a ratio typed without its x (the dashboard's one box takes both)."""
-    frame = series_frame(store, plan)
+    the basis is refused as a ratio typed without its x (the dashboard's one box takes both).
+    The teams' totals are read from the plan version the goal is set on: an edit that loses a
+    race and is redone reads them again from the fresh state."""
     if basis is not None and str(basis) not in ("baseline", "system_plan"):
         raise Invalid(f"unknown basis {basis!r}; use baseline or system_plan")
     currency = get_plan(store, plan).currency
@@ -300,6 +301,7 @@ def set_goal(
         state: PlanState, neg: Negotiation | None, who: Actor
     ) -> tuple[Negotiation, str, Any, Any]:
         who.require_owner("set the goal")
+        frame = _plan_data(store, state)
         before = neg.summary() if neg else None
         # not given: as the goal was set before (a first goal: measured against the baseline)
         measured = str(basis) if basis is not None else neg.basis.value if neg else "baseline"
