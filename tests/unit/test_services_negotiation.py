@@ -232,6 +232,23 @@ def test_stale_version_is_refused(store, plan_id):
     assert "b" not in nego.negotiation_of(get_plan(store, plan_id)).claims
 
 
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+@pytest.mark.parametrize("typed", [99, 0])
+def test_an_expected_version_the_plan_never_had_is_refused_naming_the_current_one(
+    tmp_path, kind, typed
+):
+    from forecast.services.store_factory import open_store
+
+    store = MemoryStore() if kind == "memory" else open_store(data_dir=tmp_path)
+    plan_id = team_plan(store, "p", {"a": "anna"})
+    current = get_plan(store, plan_id).version
+    with pytest.raises(StaleVersion) as refused:
+        nego.set_goal(store, plan_id, "olga", ratio="1.1", expected_version=typed)
+    assert str(refused.value).startswith(f"there is no version {typed} of plan {plan_id}")
+    assert f"the plan is at version {current}" in str(refused.value)
+    assert "no recorded change" not in str(refused.value)
+
+
 def test_agreed_plan_is_immutable_and_a_new_version_can_change(store, plan_id):
     from forecast.services.plans import new_version
 
