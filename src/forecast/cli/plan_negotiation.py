@@ -203,10 +203,21 @@ def _read_period_goals(path: Path) -> dict[str, str]:
     if not rows or not {"ds", "goal"} <= set(rows[0]):
         fail(f"{path} needs the columns ds,goal (one row per period of the horizon)")
     goals: dict[str, str] = {}
+    seen: dict[str, tuple[int, str]] = {}  # period -> the row that gave it first, as spelled
     for number, row in enumerate(rows, start=2):
         if not row["ds"] or not row["goal"]:
             fail(f"{path} row {number}: ds and goal must both be given")
-        goals[row["ds"].strip()] = row["goal"].strip()
+        ds = row["ds"].strip()
+        key = nego.period_key(ds) or ds  # not a date: the goal refuses it, naming it
+        if key in seen:
+            first, spelled = seen[key]
+            same = "" if spelled == ds else f" ({spelled})"
+            fail(
+                f"{path} row {number}: period {ds} is given again, first in row {first}{same}; "
+                "give each period's goal once"
+            )
+        seen[key] = (number, ds)
+        goals[ds] = row["goal"].strip()
     return goals
 
 

@@ -286,16 +286,18 @@ def set_goal(
     period_minor: dict[str, int] | None = None
     if per_period:
         period_minor = {}
+        spelled: dict[str, str] = {}
         for period, amount in per_period.items():
-            try:
-                key = pd.Timestamp(period).strftime("%Y-%m-%d")
-            except (ValueError, TypeError) as exc:
+            key = period_key(period)
+            if key is None:
+                raise Invalid(f"per-period goal: {period!r} is not a date (use YYYY-MM-DD)")
+            if key in spelled:
                 raise Invalid(
-                    f"per-period goal: {period!r} is not a date (use YYYY-MM-DD)"
-                ) from exc
-            period_minor[key] = period_minor.get(key, 0) + _minor_amount(
-                amount, f"goal for {key}", currency
-            )
+                    f"per-period goal: {period!r} and {spelled[key]!r} are the same period "
+                    f"{key}; give each period's goal once"
+                )
+            spelled[key] = str(period)
+            period_minor[key] = _minor_amount(amount, f"goal for {key}", currency)
 
     def operate(
         state: PlanState, neg: Negotiation | None, who: Actor
@@ -346,6 +348,16 @@ def set_goal(
         return fresh, what, before, fresh.summary()
 
     return _change(store, plan, actor, "goal", expected_version, operate)
+
+
+def period_key(period: object) -> str | None:
+    """A period as the negotiation keys it (``YYYY-MM-DD``), None when it is not a date:
+    ``2015/08/17`` and ``2015-08-17`` are the same period."""
+    try:
+        stamp = pd.Timestamp(str(period).strip())
+    except (ValueError, TypeError):
+        return None
+    return None if pd.isna(stamp) else stamp.strftime("%Y-%m-%d")
 
 
 def _refuse_a_ratio_read_as_an_amount(neg: Negotiation, goal: int, least_share: Decimal) -> None:
