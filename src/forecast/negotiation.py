@@ -487,7 +487,7 @@ class Negotiation:
         if ratio is not None:
             r = parse_ratio(ratio)
             goal = int((Decimal(basis_total) * r).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
-            recorded_ratio = str(ratio)
+            recorded_ratio = ratio_text(ratio)
         elif period_goals:
             periods = {str(p): int(v) for p, v in period_goals.items()}
             if any(v < 0 for v in periods.values()):
@@ -513,7 +513,7 @@ class Negotiation:
             raise InvalidAmount(f"the goal {self.money(goal)} is negative; a sales goal is >= 0")
         if basis_total and abs(goal) > ABSURD_FACTOR * basis_total:
             raise InvalidAmount(
-                f"the goal {self.money(goal)} is more than {ABSURD_FACTOR} times the {chosen.value} "
+                f"the goal {self.money(goal)} is more than {ABSURD_FACTOR} times the {_words(chosen)} "
                 f"total {self.money(basis_total)}; check the units (amounts are in currency units)"
             )
         gaps = self._period_gaps(periods, period_basis) if periods else {}
@@ -589,7 +589,7 @@ class Negotiation:
         if basis + amount < 0:
             raise InvalidAmount(
                 f"a claim of {self.money(amount)} would take team {team!r} below zero "
-                f"(its {self.basis.value} is {self.money(basis)})"
+                f"(its {_words(self.basis)} is {self.money(basis)})"
             )
         limit = ABSURD_FACTOR * max(self.goal or 0, self.basis_total, 1)
         if abs(amount) > limit:
@@ -760,7 +760,7 @@ class Negotiation:
             weights = [self.team_basis[t] for t in eligible]
             if not any(weights) and remainder:
                 raise InvalidAmount(
-                    f"the eligible teams have no {self.basis.value}; use another rule"
+                    f"the eligible teams have no {_words(self.basis)}; use another rule"
                 )
             return weights
         if rule == RemainderRule.PRO_RATA_SHORTFALL:
@@ -903,7 +903,7 @@ class Negotiation:
             )
             if goal != self.goal:
                 notes.append(
-                    f"goal re-applied as {self.goal_ratio} of the {self.basis.value}: "
+                    f"goal re-applied as {self.goal_ratio} of the {_words(self.basis)}: "
                     f"{self.money(goal)}"
                 )
             self.goal = goal
@@ -916,7 +916,7 @@ class Negotiation:
             if basis[team] + claim.amount < 0:
                 raise InvalidAmount(
                     f"team {team!r}'s claim {self.money(claim.amount)} would take it below zero "
-                    f"on the new {self.basis.value} {format_money(basis[team])}; the lead lowers "
+                    f"on the new {_words(self.basis)} {self.money(basis[team])}; the lead lowers "
                     "the claim (reopen the round) before the rebase"
                 )
         if self.stage == Stage.ASSIGNING:
@@ -967,7 +967,7 @@ class Negotiation:
             self.assignments, self.rule = {}, None
             notes.append(f"the remainder could not be re-assigned ({exc}): assign it again")
             return
-        notes.append(f"remainder {format_money(self.remainder)} re-assigned by {self.rule}")
+        notes.append(f"remainder {self.money(self.remainder)} re-assigned by {self.rule}")
 
     def lock(self, actor: Actor, *, at: str | None = None) -> None:
         """Agree the plan: from now on nothing changes (a change is a new version of the plan)."""
@@ -1183,13 +1183,29 @@ class Negotiation:
         return neg
 
 
+def _words(basis: Basis) -> str:
+    """``system_plan`` -> ``system plan``: a basis as a planner reads it in a message."""
+    return basis.value.replace("_", " ")
+
+
 def _pct(part: int, whole: int) -> float | None:
     return None if whole == 0 else round(100.0 * part / whole, 4)
 
 
-def parse_ratio(value: Decimal | str | float) -> Decimal:
-    """A ratio like ``1.5``, ``10/6.5`` or ``154%`` as an exact Decimal (> 0)."""
+def ratio_text(value: Decimal | str | float) -> str:
+    """A typed ratio as text with a decimal point: ``1,1`` -> ``1.1``. A comma is the decimal
+    mark when each number has at most one and no point (``1,1`` cannot be 11: a ratio is at
+    most 10); anything else is left for `parse_ratio` to refuse."""
     text = str(value).strip()
+    if "," in text and "." not in text and all(part.count(",") <= 1 for part in text.split("/")):
+        return text.replace(",", ".")
+    return text
+
+
+def parse_ratio(value: Decimal | str | float) -> Decimal:
+    """A ratio like ``1.5``, ``10/6.5`` or ``154%`` as an exact Decimal (> 0); a decimal comma
+    (``1,1``, ``10/6,5``) is read as the decimal mark (a ratio has no thousands to group)."""
+    text = ratio_text(value)
     try:
         if text.endswith("%"):
             ratio = Decimal(text[:-1]) / 100

@@ -259,6 +259,31 @@ def test_a_rebase_that_cannot_scale_claims_going_both_ways_is_refused_and_change
     assert neg.to_dict() == before
 
 
+@pytest.mark.parametrize(("typed", "recorded"), [("1,1", "1.1"), ("10/6,5", "10/6.5")])
+def test_a_ratio_with_a_decimal_comma_is_read_as_its_decimal_point(typed, recorded):
+    neg = Negotiation.start({"a": 650, "b": 350})
+    neg.set_goal(OWNER, ratio=typed)
+    assert neg.goal_ratio == recorded
+    assert neg.goal == int((Decimal(1000) * Decimal(recorded.split("/")[0])
+                            / Decimal(recorded.split("/")[1] if "/" in recorded else 1))
+                           .quantize(Decimal(1)))  # fmt: skip
+
+
+def test_messages_name_the_system_plan_in_words_and_amounts_in_the_plans_currency():
+    neg = Negotiation.start({"a": 100_000, "b": 100_000})
+    neg.currency = "EUR"
+    with pytest.raises(InvalidAmount, match="10 times the system plan total"):
+        neg.set_goal(OWNER, 10_000_000, basis="system_plan")
+    neg.set_goal(OWNER, ratio="1.1", basis="system_plan")
+    with pytest.raises(InvalidAmount, match=r"its system plan is €1,000.00\)"):
+        neg.claim(LEAD_A, "a", -200_000, note="x")
+    neg.close_round(OWNER)
+    neg.assign(OWNER, "even")
+    notes = neg.rebase(OWNER, {"a": 100_000, "b": 100_000}, {"a": 100_000, "b": 120_000})
+    assert "goal re-applied as 1.1 of the system plan: €2,420.00" in notes
+    assert "remainder €220.00 re-assigned by even" in notes
+
+
 def test_cannot_claim_after_lock():
     neg = example()
     neg.close_round(OWNER)

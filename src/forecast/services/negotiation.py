@@ -524,15 +524,18 @@ def rebase(
         state: PlanState, neg: Negotiation | None, who: Actor
     ) -> tuple[Negotiation, str, Any, Any]:
         neg = _require_negotiation(state, "rebase")
+        # who and when first: "nothing to rebase" is an answer for the owner only
+        who.require_owner("rebase the negotiation")
+        neg._require_stage("rebase the negotiation", domain.Stage.CLAIMING, domain.Stage.ASSIGNING)
         frame = _plan_data(store, state)
         baseline = _team_totals(frame, schema.BASELINE)
         system = _team_totals(frame, schema.SYSTEM_PLAN)
         drift = neg.drift(baseline, system)
         by_period = _period_basis(frame, _basis_column(neg.basis))
         if not any(drift.values()) and _same_periods(neg.basis_by_period, by_period):
-            raise Invalid(
+            raise WrongStage(
                 f"nothing to rebase: the negotiation's basis already is the current "
-                f"{neg.basis.value.replace('_', ' ')} in every team and period"
+                f"{_words(neg.basis.value)} in every team and period"
             )
         before = {"goal": neg.goal, "basis": neg.team_basis, "assignments": neg.assignments}
         notes = neg.rebase(who, baseline, system, basis_by_period=by_period, at=utc_now())
