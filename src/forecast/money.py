@@ -42,6 +42,7 @@ MAX_LANGUAGE_HEADER = 256
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _SIGNS = "$€£¥₹₩₽₺₪₫₱฿"
+_CURRENCY_CODES = frozenset(list_currencies())
 
 
 class MoneyError(ValueError):
@@ -227,8 +228,16 @@ def _strip_currency(raw: str, currency: str | None) -> str:
             reverse=True,
         )
         for mark in accepted:
-            body = body.replace(mark, " ")
-    stray = [c for c in body if c in _SIGNS] + re.findall(r"\b[A-Z]{3}\b", body)
+            if mark == currency:  # the code in any case: EUR, eur, Eur
+                body = re.sub(re.escape(mark), " ", body, flags=re.IGNORECASE)
+            else:
+                body = body.replace(mark, " ")
+    codes = [
+        word
+        for word in re.findall(r"\b[A-Za-z]{3}\b", body)
+        if word.isupper() or word.upper() in _CURRENCY_CODES
+    ]
+    stray = [c for c in body if c in _SIGNS] + codes
     if stray:
         plan = f"in {currency}" if currency else "in plain numbers (no currency)"
         raise MoneyError(

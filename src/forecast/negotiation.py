@@ -365,12 +365,14 @@ class Negotiation:
 
     @property
     def oversubscribed_by(self) -> int:
-        """How far the claims overshoot the gap in its own direction (0 if they don't)."""
+        """How far the claims overshoot the gap in its own direction (0 if they don't). A gap of
+        zero counts as not negative: claims above it overshoot it (the other teams are not charged
+        negative shares to make room for them)."""
         gap = self.gap
-        if not gap:
+        if gap is None:
             return 0
         claimed = self.claimed
-        if gap > 0 and claimed > gap:
+        if gap >= 0 and claimed > gap:
             return claimed - gap
         if gap < 0 and claimed < gap:
             return claimed - gap
@@ -485,7 +487,7 @@ class Negotiation:
         if ratio is not None:
             r = parse_ratio(ratio)
             goal = int((Decimal(basis_total) * r).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
-            recorded_ratio = str(ratio)
+            recorded_ratio = ratio_text(ratio)
         elif period_goals:
             periods = {str(p): int(v) for p, v in period_goals.items()}
             if any(v < 0 for v in periods.values()):
@@ -511,7 +513,7 @@ class Negotiation:
             raise InvalidAmount(f"the goal {self.money(goal)} is negative; a sales goal is >= 0")
         if basis_total and abs(goal) > ABSURD_FACTOR * basis_total:
             raise InvalidAmount(
-                f"the goal {self.money(goal)} is more than {ABSURD_FACTOR} times the {chosen.value} "
+                f"the goal {self.money(goal)} is more than {ABSURD_FACTOR} times the {_words(chosen)} "
                 f"total {self.money(basis_total)}; check the units (amounts are in currency units)"
             )
         gaps = self._period_gaps(periods, period_basis) if periods else {}
@@ -587,7 +589,7 @@ class Negotiation:
         if basis + amount < 0:
             raise InvalidAmount(
                 f"a claim of {self.money(amount)} would take team {team!r} below zero "
-                f"(its {self.basis.value} is {self.money(basis)})"
+                f"(its {_words(self.basis)} is {self.money(basis)})"
             )
         limit = ABSURD_FACTOR * max(self.goal or 0, self.basis_total, 1)
         if abs(amount) > limit:
@@ -631,6 +633,23 @@ class Negotiation:
         actor.require_owner("close the claiming round")
         self._require_stage("close the claiming round", Stage.CLAIMING)
         policy = parse_enum(Oversubscription, oversubscribed, "over-subscription policy")
+        self._settle_oversubscription(
+            policy,
+            "claims go in both directions, so they cannot be scaled pro rata",
+            Fix(FixKey.KEEP_OVERSUBSCRIPTION),
+        )
+        self.oversubscription_policy = policy
+        self.round_closed_by = actor.user
+        self.round_closed_at = at
+        self.stage = Stage.ASSIGNING
+        self.assignments = {}
+        self.check()
+
+    def _settle_oversubscription(self, policy: Oversubscription, both_ways: str, fix: Fix) -> None:
+        """Apply the over-subscription policy to the claims as they stand against the current gap:
+        kept (recorded) or scaled down pro rata to add up to the gap exactly (the claims before
+        scaling kept in ``scaled_from``). Claims that go both ways cannot be scaled: `both_ways`
+        is the refusal's reason, `fix` its fix."""
         over = self.oversubscribed_by
         gap = int(self.gap or 0)
         self.scaled_from = {}
@@ -638,23 +657,14 @@ class Negotiation:
         if over and policy == Oversubscription.SCALE:
             teams = sorted(self.claims)
             amounts = [self.claims[t].amount for t in teams]
-            if any((a > 0) != (gap > 0) and a != 0 for a in amounts):
-                raise NegotiationError(
-                    "claims go in both directions, so they cannot be scaled pro rata",
-                    Fix(FixKey.KEEP_OVERSUBSCRIPTION),
-                )
+            if any((a > 0) != (gap >= 0) and a != 0 for a in amounts):
+                raise NegotiationError(both_ways, fix)
             scaled = largest_remainder(gap, [abs(a) for a in amounts])
             self.scaled_from = dict(zip(teams, amounts, strict=True))
             for team, value in zip(teams, scaled, strict=True):
                 self.claims[team].amount = value
         elif over:
             self.kept_oversubscription = over
-        self.oversubscription_policy = policy
-        self.round_closed_by = actor.user
-        self.round_closed_at = at
-        self.stage = Stage.ASSIGNING
-        self.assignments = {}
-        self.check()
 
     def reopen_round(self, actor: Actor) -> None:
         """Back to claiming (drops an assignment not yet agreed, restores scaled claims)."""
@@ -750,7 +760,7 @@ class Negotiation:
             weights = [self.team_basis[t] for t in eligible]
             if not any(weights) and remainder:
                 raise InvalidAmount(
-                    f"the eligible teams have no {self.basis.value}; use another rule"
+                    f"the eligible teams have no {_words(self.basis)}; use another rule"
                 )
             return weights
         if rule == RemainderRule.PRO_RATA_SHORTFALL:
@@ -848,7 +858,9 @@ class Negotiation:
     ) -> list[str]:
         """Move the negotiation onto the current numbers (owner): claims are kept as amounts, a
         goal given as an amount stays and one given as a ratio is re-applied to the new basis, the
-        remainder is recomputed and re-assigned by the recorded rule. Returns notes in words."""
+        remainder is recomputed and re-assigned by the recorded rule. In a closed round the
+        recorded over-subscription policy is applied again to the new gap, from the claims as
+        made (scaled again, or kept). Returns notes in words; a refusal changes nothing."""
         actor.require_owner("rebase the negotiation")
         self._require_stage("rebase the negotiation", Stage.CLAIMING, Stage.ASSIGNING)
         if set(team_baseline) != set(self.team_baseline) or set(team_system_plan) != set(
@@ -857,6 +869,25 @@ class Negotiation:
             raise NegotiationError(
                 "the plan's teams changed since the goal was set; set the goal again"
             )
+        snapshot = self.to_dict()
+        try:
+            notes = self._rebase(actor, team_baseline, team_system_plan, basis_by_period, at)
+        except NegotiationError:
+            # a refused rebase changes nothing
+            restored = Negotiation.from_dict(snapshot)
+            restored.currency = self.currency
+            self.__dict__.update(restored.__dict__)
+            raise
+        return notes
+
+    def _rebase(
+        self,
+        actor: Actor,
+        team_baseline: Mapping[str, int],
+        team_system_plan: Mapping[str, int],
+        basis_by_period: Mapping[str, Mapping[str, int]] | None,
+        at: str | None,
+    ) -> list[str]:
         notes: list[str] = []
         self.team_baseline = {str(t): int(v) for t, v in team_baseline.items()}
         self.team_system_plan = {str(t): int(v) for t, v in team_system_plan.items()}
@@ -872,32 +903,53 @@ class Negotiation:
             )
             if goal != self.goal:
                 notes.append(
-                    f"goal re-applied as {self.goal_ratio} of the {self.basis.value}: "
+                    f"goal re-applied as {self.goal_ratio} of the {_words(self.basis)}: "
                     f"{self.money(goal)}"
                 )
             self.goal = goal
         if self.period_goals and self.basis_by_period:
             self.period_basis = {t: dict(p) for t, p in self.basis_by_period.items()}
+        if self.stage == Stage.ASSIGNING:
+            self._resettle_claims(notes)
         basis = self.team_basis
         for team, claim in self.claims.items():
             if basis[team] + claim.amount < 0:
                 raise InvalidAmount(
                     f"team {team!r}'s claim {self.money(claim.amount)} would take it below zero "
-                    f"on the new {self.basis.value} {format_money(basis[team])}; the lead lowers "
+                    f"on the new {_words(self.basis)} {self.money(basis[team])}; the lead lowers "
                     "the claim (reopen the round) before the rebase"
                 )
         if self.stage == Stage.ASSIGNING:
-            self.kept_oversubscription = (
-                self.oversubscribed_by
-                if self.oversubscription_policy == Oversubscription.KEEP
-                else 0
-            )
             self._reassign(actor, notes, at)
         self.rebased_by = actor.user
         self.rebased_at = at
         self.basis_taken_at = at
         self.check()
         return notes
+
+    def _resettle_claims(self, notes: list[str]) -> None:
+        """After a rebase of a closed round: the over-subscription policy recorded at close-round
+        applied again to the new gap, from the claims as the leads made them (claims scaled down
+        to the old gap would otherwise overshoot a smaller one)."""
+        policy = self.oversubscription_policy or Oversubscription.KEEP
+        was_scaled = bool(self.scaled_from)
+        for team, amount in self.scaled_from.items():
+            if team in self.claims:
+                self.claims[team].amount = amount
+        self._settle_oversubscription(
+            policy,
+            f"the claims ({self.money(self.claimed)}) exceed the new gap "
+            f"({self.money(int(self.gap or 0))}) and go in both directions, so they cannot be "
+            "scaled pro rata as the round was closed; reopen the round so the leads adjust "
+            "their claims, then rebase",
+            Fix(FixKey.REOPEN_ROUND),
+        )
+        if self.scaled_from:
+            notes.append(
+                f"claims scaled pro rata again to the new gap {self.money(int(self.gap or 0))}"
+            )
+        elif was_scaled:
+            notes.append("the claims as made fit the new gap: no longer scaled down")
 
     def _reassign(self, actor: Actor, notes: list[str], at: str | None) -> None:
         """After a rebase: the recorded rule re-applied to the new remainder (manual amounts only
@@ -915,7 +967,7 @@ class Negotiation:
             self.assignments, self.rule = {}, None
             notes.append(f"the remainder could not be re-assigned ({exc}): assign it again")
             return
-        notes.append(f"remainder {format_money(self.remainder)} re-assigned by {self.rule}")
+        notes.append(f"remainder {self.money(self.remainder)} re-assigned by {self.rule}")
 
     def lock(self, actor: Actor, *, at: str | None = None) -> None:
         """Agree the plan: from now on nothing changes (a change is a new version of the plan)."""
@@ -1131,13 +1183,29 @@ class Negotiation:
         return neg
 
 
+def _words(basis: Basis) -> str:
+    """``system_plan`` -> ``system plan``: a basis as a planner reads it in a message."""
+    return basis.value.replace("_", " ")
+
+
 def _pct(part: int, whole: int) -> float | None:
     return None if whole == 0 else round(100.0 * part / whole, 4)
 
 
-def parse_ratio(value: Decimal | str | float) -> Decimal:
-    """A ratio like ``1.5``, ``10/6.5`` or ``154%`` as an exact Decimal (> 0)."""
+def ratio_text(value: Decimal | str | float) -> str:
+    """A typed ratio as text with a decimal point: ``1,1`` -> ``1.1``. A comma is the decimal
+    mark when each number has at most one and no point (``1,1`` cannot be 11: a ratio is at
+    most 10); anything else is left for `parse_ratio` to refuse."""
     text = str(value).strip()
+    if "," in text and "." not in text and all(part.count(",") <= 1 for part in text.split("/")):
+        return text.replace(",", ".")
+    return text
+
+
+def parse_ratio(value: Decimal | str | float) -> Decimal:
+    """A ratio like ``1.5``, ``10/6.5`` or ``154%`` as an exact Decimal (> 0); a decimal comma
+    (``1,1``, ``10/6,5``) is read as the decimal mark (a ratio has no thousands to group)."""
+    text = ratio_text(value)
     try:
         if text.endswith("%"):
             ratio = Decimal(text[:-1]) / 100
@@ -1165,6 +1233,11 @@ def team_period_targets(neg: Negotiation) -> dict[tuple[str, str], int]:
 
     The change over the basis, ``D[team, period]``, is the integer rounding of the outer product
     ``delta_team * gap_period / gap`` by cumulative flooring, which keeps both margins exact.
+    Where that would take a team below zero in a period (a period's goal far below its basis,
+    whose cut the teams would share by their changes rather than by what they have there), the
+    basis per team and period is fitted to both margins instead (`fit_margins`): no target is
+    negative while the goals and the teams' targets are not. A negative team target or period
+    total is refused (it cannot be split without a negative target).
     """
     if not neg.period_goals or neg.goal is None:
         return {}
@@ -1218,7 +1291,85 @@ def team_period_targets(neg: Negotiation) -> dict[tuple[str, str], int]:
         for pi, p in enumerate(periods):
             d = f(ti + 1, pi + 1) - f(ti, pi + 1) - f(ti + 1, pi) + f(ti, pi)
             out[(team, p)] = basis.get(team, {}).get(p, 0) + d
-    return out
+    if min(out.values(), default=0) >= 0:
+        return out
+    # A period whose goal is far below its basis: sharing its cut by the teams' changes charged
+    # a team more than it has there. Fit the basis to both margins instead (never below zero).
+    period_basis_totals = [sum(basis.get(t, {}).get(p, 0) for t in teams) for p in periods]
+    columns = [b + c for b, c in zip(period_basis_totals, col, strict=True)]
+    extra = delta_total - gap_total
+    if min(columns) < 0 and extra < 0:  # an unassigned remainder taken from the goals pro rata
+        goals = [neg.period_goals[p] for p in periods]
+        columns = [
+            g + share for g, share in zip(goals, largest_remainder(extra, goals), strict=True)
+        ]
+    rows = [targets[t] for t in teams]
+    if min(rows) < 0 or min(columns) < 0:
+        raise NegotiationError(
+            "the targets cannot be split by period without a negative target: "
+            + ", ".join(
+                [f"team {t} {neg.money(v)}" for t, v in zip(teams, rows, strict=True) if v < 0]
+                + [
+                    f"period {p} {neg.money(v)}"
+                    for p, v in zip(periods, columns, strict=True)
+                    if v < 0
+                ]
+            )
+            + "; check the per-period goals and the claims"
+        )
+    seed = [[basis.get(t, {}).get(p, 0) for p in periods] for t in teams]
+    cells = fit_margins(seed, rows, columns)
+    return {
+        (team, p): cells[ti][pi] for ti, team in enumerate(teams) for pi, p in enumerate(periods)
+    }
+
+
+def fit_margins(
+    seed: Sequence[Sequence[int]], rows: Sequence[int], columns: Sequence[int]
+) -> list[list[int]]:
+    """A matrix of non-negative ints with the given row and column sums (both >= 0, the same
+    total), as close in shape to `seed` (>= 0) as iterative proportional fitting makes it.
+
+    Where the seed has no room (a row or column of zeros, a pattern that cannot carry the margins)
+    a trace of the margins' outer product is added, so the fit always exists. Each row is rounded
+    to its exact sum by largest remainder; units are then moved within rows from columns over
+    their sum to columns under it, the largest cell first, which keeps every cell >= 0."""
+    r = np.asarray(rows, dtype=np.int64)
+    c = np.asarray(columns, dtype=np.int64)
+    total = int(r.sum())
+    if total != int(c.sum()) or (r < 0).any() or (c < 0).any():
+        raise NegotiationError("the team and period totals do not add up to the same total")
+    if total == 0:
+        return [[0] * len(c) for _ in r]
+    m = np.asarray(seed, dtype=float).reshape(len(r), len(c))
+    outer = np.outer(r.astype(float), c.astype(float)) / float(total)
+    m = m + 1e-6 * outer
+    m[r == 0, :] = 0.0
+    m[:, c == 0] = 0.0
+    rf, cf = r.astype(float), c.astype(float)
+    for _ in range(500):
+        m *= (cf / np.maximum(m.sum(axis=0), 1e-300))[None, :]
+        m *= (rf / np.maximum(m.sum(axis=1), 1e-300))[:, None]
+        if np.abs(m.sum(axis=0) - cf).max() < 0.5:
+            break
+    cells = np.zeros(m.shape, dtype=np.int64)
+    for i in range(len(r)):
+        top = float(m[i].max())
+        weights = np.round(m[i] * (1e15 / top)) if top > 0 else np.zeros(len(c))
+        cells[i] = split_ints(int(r[i]), weights.astype(np.int64))
+    # exact column sums: move units within a row from a column over its sum to one under it
+    while True:
+        off = cells.sum(axis=0) - c
+        over = np.flatnonzero(off > 0)
+        if not len(over):
+            break
+        under = np.flatnonzero(off < 0)
+        src, dst = int(over[0]), int(under[0])
+        row = int(np.argmax(cells[:, src]))
+        k = min(int(off[src]), int(-off[dst]), int(cells[row, src]))
+        cells[row, src] -= k
+        cells[row, dst] += k
+    return cells.tolist()
 
 
 def spread(

@@ -331,8 +331,16 @@ class PlanRepository(ABC):
 
     # Shared helpers ------------------------------------------------------------------------
     def stale_error(self, plan_id: str, expected: int) -> StaleVersion:
+        """The refusal of an edit made on version `expected` of a plan that is now at another
+        one (SQLite, PostgreSQL and the in-memory store alike): the changes made since, or that
+        there is no such version (a version typed that the plan never had)."""
+        current = self.get(plan_id).version
+        if expected > current or expected < 1:
+            return StaleVersion(
+                f"there is no version {expected} of plan {plan_id}; the plan is at version "
+                f"{current}. Reload the plan and make your change again."
+            )
         since = [e for e in self.audit(plan_id) if e.version > expected]
-        current = since[-1].version if since else expected
         # The last few changes, each cut to a line: a stale edit after hundreds of changes (or
         # one event with a long scope) still gets a message a person reads.
         shown = [_line(e.describe()) for e in since[-STALE_CHANGES_SHOWN:]]

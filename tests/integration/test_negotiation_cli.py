@@ -341,7 +341,7 @@ def test_cli_shows_the_drift_after_an_event_and_rebases_once_with_its_expected_v
     )
     assert "version" in stale
     out = run(data_dir, "rebase", "xmas", "--expected-version", str(version), "--as", "olga")
-    assert "rebased onto the current system_plan" in out
+    assert "rebased onto the current system plan" in out
     assert "basis drift" not in run(data_dir, "ledger", "xmas")
     as_json = json.loads(run(data_dir, "ledger", "xmas", "--json"))
     rows = {r["team"]: r for r in as_json["ledger"]}

@@ -51,8 +51,8 @@ def test_readme_walkthrough_runs_and_publishes(tmp_path):
     assert sum(Decimal(r["target"]) for r in rows) == Decimal(goal.replace(",", ""))
     assert "kim is the lead of team 'd' and cannot claim for team 'a'" in done.stderr
     # the purchase limit added after the goal shows as drift, and the rebase clears it
-    assert "basis drift: the current system_plan differs by -" in done.stdout
-    assert "rebased onto the current system_plan" in done.stdout
+    assert "basis drift: the current system plan differs by -" in done.stdout
+    assert "rebased onto the current system plan" in done.stdout
     assert "spared" in done.stdout or "of its pro rata share" in done.stdout
     assert (cwd / "agreed_plan.xlsx").stat().st_size > 0
     excel = (cwd / "agreed_plan_for_excel.csv").read_bytes()

@@ -182,7 +182,9 @@ def test_spread_adds_up_per_team(rows, total):
     st.sampled_from(["keep", "scale"]),
     st.integers(0, 10**8),
 )
-def test_per_period_goals_add_up_both_ways(per_team, goals, rule, policy, claim):
+def test_per_period_goals_add_up_both_ways_and_no_team_period_target_is_negative(
+    per_team, goals, rule, policy, claim
+):
     periods = ["2024-01-01", "2024-02-01", "2024-03-01"]
     period_basis = {t: dict(zip(periods, vals, strict=True)) for t, vals in per_team.items()}
     neg = Negotiation.start({t: sum(v) for t, v in per_team.items()})
@@ -197,6 +199,7 @@ def test_per_period_goals_add_up_both_ways(per_team, goals, rule, policy, claim)
     except NegotiationError:
         return
     cells = team_period_targets(neg)
+    assert all(v >= 0 for v in cells.values()), cells  # goals >= 0: no negative team-period
     for team, target in neg.targets().items():
         assert sum(v for (t, _), v in cells.items() if t == team) == target
     if not neg.kept_oversubscription:

@@ -62,6 +62,16 @@ def test_amounts_that_cannot_be_read_are_refused_with_the_fix(
         money.parse_amount(text, currency)
 
 
+@pytest.mark.parametrize("text", ["eur 5", "Eur 5", "5 eur", "EUR 5"])
+def test_the_plans_currency_code_is_read_in_any_case(text: str) -> None:
+    assert money.parse_amount(text, "EUR") == Decimal(5)
+
+
+def test_another_currencys_code_in_lower_case_is_named_not_called_no_number() -> None:
+    with pytest.raises(money.MoneyError, match="names usd, but the plan is in EUR"):
+        money.parse_amount("usd 5", "EUR")
+
+
 @pytest.mark.parametrize(
     ("text", "locale", "readings", "fix"),
     [

@@ -13,6 +13,7 @@ from forecast.negotiation import (
     InvalidAmount,
     ManualMismatch,
     Negotiation,
+    NegotiationError,
     NotAllowed,
     Stage,
     StageError,
@@ -197,6 +198,92 @@ def test_oversubscription_scale_brings_claims_down_to_the_gap_exactly():
     assert sum(neg.targets().values()) == 301
 
 
+def test_a_claim_on_a_goal_equal_to_the_basis_is_an_oversubscription_not_a_cut_for_the_others():
+    neg = Negotiation.start({"a": 1000, "b": 1000})
+    neg.set_goal(OWNER, 2000)  # gap 0
+    neg.claim(LEAD_A, "a", 100, note="x")
+    assert neg.oversubscribed_by == 100
+    neg.close_round(OWNER, "keep")
+    neg.assign(OWNER, "pro_rata_baseline")
+    assert neg.assignments == {"a": 0, "b": 0}
+    assert neg.targets() == {"a": 1100, "b": 1000}
+    assert neg.kept_oversubscription == 100
+    scaled = Negotiation.start({"a": 1000, "b": 1000})
+    scaled.set_goal(OWNER, 2000)
+    scaled.claim(LEAD_A, "a", 100, note="x")
+    scaled.close_round(OWNER, "scale")
+    assert scaled.claims["a"].amount == 0 and scaled.scaled_from == {"a": 100}
+
+
+def scaled_then_rebased(team_c_after: int) -> Negotiation:
+    """Goal 110 % of the system plan, a and b over-claim, close by scaling, assign pro rata to
+    the basis; then an event moves team c's system plan and the owner rebases."""
+    neg = Negotiation.start({"a": 1000, "b": 1000, "c": 1000})
+    neg.set_goal(OWNER, ratio="1.1", basis="system_plan")  # gap 300
+    neg.claim(LEAD_A, "a", 250, note="x")
+    neg.claim(LEAD_B, "b", 150, note="y")
+    neg.close_round(OWNER, "scale")  # 400 scaled down to 300
+    neg.assign(OWNER, "pro_rata_baseline")
+    neg.rebase(OWNER, {"a": 1000, "b": 1000, "c": 1000}, {"a": 1000, "b": 1000, "c": team_c_after})
+    return neg
+
+
+def test_a_rebase_to_a_smaller_gap_scales_the_claims_again_and_charges_no_team_that_never_claimed():
+    neg = scaled_then_rebased(600)  # basis 2600, goal 2860, gap 260
+    assert neg.gap == 260
+    assert {t: c.amount for t, c in neg.claims.items()} == {"a": 163, "b": 97}  # 250:150 of 260
+    assert neg.scaled_from == {"a": 250, "b": 150}  # the claims as made
+    assert neg.remainder == 0
+    assert all(v >= 0 for v in neg.assignments.values())
+    assert neg.targets()["c"] == 600  # c claimed nothing: its target is its basis
+    assert sum(neg.targets().values()) == neg.goal
+
+
+def test_a_rebase_to_a_larger_gap_gives_back_the_claims_as_made():
+    neg = scaled_then_rebased(2000)  # basis 4000, goal 4400, gap 400 fits the claims as made
+    assert {t: c.amount for t, c in neg.claims.items()} == {"a": 250, "b": 150}
+    assert neg.scaled_from == {}
+    assert neg.remainder == 0 and sum(neg.targets().values()) == neg.goal
+
+
+def test_a_rebase_that_cannot_scale_claims_going_both_ways_is_refused_and_changes_nothing():
+    neg = Negotiation.start({"a": 1000, "b": 1000, "c": 1000})
+    neg.set_goal(OWNER, 3300, basis="system_plan")  # gap 300
+    neg.claim(LEAD_A, "a", 250, note="x")
+    neg.claim(LEAD_B, "b", -50, note="y")  # 200 in all, both ways: within the gap
+    neg.close_round(OWNER, "scale")  # nothing to scale yet
+    neg.assign(OWNER, "even")
+    before = neg.to_dict()
+    with pytest.raises(NegotiationError, match="reopen the round"):  # gap 100 < claims 200
+        neg.rebase(OWNER, {"a": 1000, "b": 1000, "c": 1000}, {"a": 1000, "b": 1000, "c": 1200})
+    assert neg.to_dict() == before
+
+
+@pytest.mark.parametrize(("typed", "recorded"), [("1,1", "1.1"), ("10/6,5", "10/6.5")])
+def test_a_ratio_with_a_decimal_comma_is_read_as_its_decimal_point(typed, recorded):
+    neg = Negotiation.start({"a": 650, "b": 350})
+    neg.set_goal(OWNER, ratio=typed)
+    assert neg.goal_ratio == recorded
+    assert neg.goal == int((Decimal(1000) * Decimal(recorded.split("/")[0])
+                            / Decimal(recorded.split("/")[1] if "/" in recorded else 1))
+                           .quantize(Decimal(1)))  # fmt: skip
+
+
+def test_messages_name_the_system_plan_in_words_and_amounts_in_the_plans_currency():
+    neg = Negotiation.start({"a": 100_000, "b": 100_000})
+    neg.currency = "EUR"
+    with pytest.raises(InvalidAmount, match="10 times the system plan total"):
+        neg.set_goal(OWNER, 10_000_000, basis="system_plan")
+    neg.set_goal(OWNER, ratio="1.1", basis="system_plan")
+    with pytest.raises(InvalidAmount, match=r"its system plan is €1,000.00\)"):
+        neg.claim(LEAD_A, "a", -200_000, note="x")
+    neg.close_round(OWNER)
+    neg.assign(OWNER, "even")
+    notes = neg.rebase(OWNER, {"a": 100_000, "b": 100_000}, {"a": 100_000, "b": 120_000})
+    assert "goal re-applied as 1.1 of the system plan: €2,420.00" in notes
+    assert "remainder €220.00 re-assigned by even" in notes
+
+
 def test_cannot_claim_after_lock():
     neg = example()
     neg.close_round(OWNER)
@@ -247,6 +334,31 @@ def test_per_period_goals_add_up_by_team_and_by_period():
     targets = neg.targets()
     for team in ("a", "b"):
         assert sum(v for (t, _), v in cells.items() if t == team) == targets[team]
+    for period, goal in neg.period_goals.items():
+        assert sum(v for (_, p), v in cells.items() if p == period) == goal
+
+
+def test_a_period_goal_far_below_its_basis_leaves_no_team_with_a_negative_target_there():
+    # week 1's goal is half its basis; the small team b claims 100 % of its basis: sharing the
+    # week's cut by the teams' changes took b to -3,060 in week 1 (its basis there 677)
+    weeks = ["2015-07-27", "2015-08-03", "2015-08-10", "2015-08-17"]
+    basis = {
+        "a": dict(zip(weeks, [4_000_000, 3_900_000, 3_800_000, 3_850_000], strict=True)),
+        "b": dict(zip(weeks, [677, 632, 570, 595], strict=True)),
+    }
+    neg = Negotiation.start({t: sum(p.values()) for t, p in basis.items()})
+    neg.set_goal(
+        OWNER,
+        period_goals=dict(zip(weeks, [2_000_000, 5_300_000, 4_400_000, 5_300_000], strict=True)),
+        period_basis=basis,
+    )
+    neg.claim(LEAD_B, "b", percent=100, note="new store format")
+    neg.close_round(OWNER)
+    neg.assign(OWNER, "pro_rata_baseline")
+    cells = team_period_targets(neg)
+    assert min(cells.values()) >= 0
+    for team, target in neg.targets().items():
+        assert sum(v for (t, _), v in cells.items() if t == team) == target
     for period, goal in neg.period_goals.items():
         assert sum(v for (_, p), v in cells.items() if p == period) == goal
 

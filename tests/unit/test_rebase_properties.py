@@ -1,6 +1,7 @@
 """Property-based tests of basis drift and rebase: after any sequence of events (changes of the
 system plan), goal, claims, rebase, close and assign, the ledger adds up to the goal to the cent,
-and once rebased its basis is the current system plan of every team."""
+once rebased its basis is the current system plan of every team, and no team is assigned a
+negative share while the remainder to assign is not negative."""
 
 from __future__ import annotations
 
@@ -86,6 +87,18 @@ class World:
             neg.reopen_round(OWNER)
 
 
+def assert_no_negative_share_of_a_positive_gap(neg: Negotiation) -> None:
+    """Once the round is closed, a gap that is not negative leaves a remainder that is not
+    negative (claims beyond the gap are kept or scaled to it, as the round was closed), and no
+    team is assigned a negative share of a remainder that is not negative."""
+    if neg.goal is None:
+        return
+    if neg.stage in (Stage.ASSIGNING, Stage.AGREED) and (neg.gap or 0) >= 0:
+        assert neg.remainder >= 0, (neg.gap, neg.claimed, neg.kept_oversubscription)
+    if neg.remainder >= 0:
+        assert all(share >= 0 for share in neg.assignments.values()), neg.assignments
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.integers(0, 10**11), min_size=len(TEAMS), max_size=len(TEAMS)),
@@ -120,6 +133,43 @@ def test_the_ledger_adds_up_after_any_sequence_and_matches_the_system_plan_once_
                 assert row["basis_drift"] == world.system[team] - row["basis"]
         if neg.stage == Stage.ASSIGNING and neg.rule is not None and not neg.kept_oversubscription:
             assert sum(targets.values()) == neg.goal  # assigned: the targets are the goal
+        assert_no_negative_share_of_a_positive_gap(neg)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(0, 10**11), min_size=len(TEAMS), max_size=len(TEAMS)),
+    st.integers(100, 160),
+    st.booleans(),
+    st.dictionaries(st.sampled_from(TEAMS), st.integers(0, 60), max_size=len(TEAMS)),
+    st.sampled_from(["keep", "scale"]),
+    st.sampled_from(RULES[:4]),
+    st.lists(st.tuples(st.sampled_from(TEAMS), st.integers(-100, 100)), max_size=4),
+)
+def test_after_a_closed_round_is_rebased_no_team_gets_a_negative_share_of_a_positive_remainder(
+    baselines, goal_pct, as_ratio, claim_pcts, policy, rule, event_pcts
+):
+    """Claims (in percent of the team's basis, often over the gap) closed by either policy, an
+    assignment, then events of up to +-100 % of a team's system plan and a rebase."""
+    world = World(dict(zip(TEAMS, baselines, strict=True)))
+    world.apply(("goal", goal_pct, int(as_ratio)))
+    neg = world.neg
+    for team, pct in claim_pcts.items():
+        neg.claim(lead(team), team, world.system[team] * pct // 100, note="initiative")
+    neg.close_round(OWNER, policy)
+    try:
+        neg.assign(OWNER, rule)
+    except NegotiationError:
+        event("assignment refused")
+    for team, pct in event_pcts:
+        world.apply(("event", team, world.system[team] * pct // 100))
+    try:
+        neg.rebase(OWNER, world.baseline, world.system)
+    except NegotiationError:
+        event("rebase refused")
+    event(f"gap {'negative' if (neg.gap or 0) < 0 else 'not negative'} after the rebase")
+    assert_no_negative_share_of_a_positive_gap(neg)
+    assert sum(neg.targets().values()) + neg.open_remainder == neg.goal + neg.kept_oversubscription
 
 
 # -- the same through the services, with the system track's real events ------------------------

@@ -232,6 +232,43 @@ def test_stale_version_is_refused(store, plan_id):
     assert "b" not in nego.negotiation_of(get_plan(store, plan_id)).claims
 
 
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+@pytest.mark.parametrize("typed", [99, 0])
+def test_an_expected_version_the_plan_never_had_is_refused_naming_the_current_one(
+    tmp_path, kind, typed
+):
+    from forecast.services.store_factory import open_store
+
+    store = MemoryStore() if kind == "memory" else open_store(data_dir=tmp_path)
+    plan_id = team_plan(store, "p", {"a": "anna"})
+    current = get_plan(store, plan_id).version
+    with pytest.raises(StaleVersion) as refused:
+        nego.set_goal(store, plan_id, "olga", ratio="1.1", expected_version=typed)
+    assert str(refused.value).startswith(f"there is no version {typed} of plan {plan_id}")
+    assert f"the plan is at version {current}" in str(refused.value)
+    assert "no recorded change" not in str(refused.value)
+
+
+def test_a_period_given_twice_in_two_spellings_is_refused_not_summed(store, plan_id):
+    dates = sorted(nego.series_frame(store, plan_id)["ds"].dt.strftime("%Y-%m-%d").unique())
+    goals = {d: "1000000000" for d in dates}
+    goals[dates[-1].replace("-", "/")] = "1000000000"
+    with pytest.raises(Invalid, match=f"are the same period {dates[-1]}"):
+        nego.set_goal(store, plan_id, "olga", per_period=goals)
+    assert nego.negotiation_of(get_plan(store, plan_id)) is None
+
+
+@pytest.mark.parametrize("second", ["2015-08-17", "2015/08/17"])
+def test_a_per_period_file_giving_a_period_twice_is_refused_naming_the_row(tmp_path, second):
+    from forecast.cli.conventions import CliError
+    from forecast.cli.plan_negotiation import _read_period_goals
+
+    path = tmp_path / "goals.csv"
+    path.write_text(f"ds,goal\n2015-08-10,5000000\n2015-08-17,3000000\n{second},3000000\n")
+    with pytest.raises(CliError, match=f"row 4: period {second} is given again, first in row 3"):
+        _read_period_goals(path)
+
+
 def test_agreed_plan_is_immutable_and_a_new_version_can_change(store, plan_id):
     from forecast.services.plans import new_version
 

@@ -15,7 +15,7 @@ from test_services_negotiation import HORIZON, team_frames, team_plan, weekly_te
 from forecast.overrides import Scope
 from forecast.services import exports, system
 from forecast.services import negotiation as nego
-from forecast.services.errors import Forbidden, Invalid, Locked, StaleVersion
+from forecast.services.errors import Forbidden, Invalid, Locked, StaleVersion, WrongStage
 from forecast.services.plans import audit_log, get_plan, grant
 from forecast.store import MemoryStore
 
@@ -130,6 +130,14 @@ def test_only_the_owner_rebases(store, plan_id):
         nego.rebase(store, plan_id, "anna")
 
 
+def test_a_lead_asking_to_rebase_with_nothing_moved_is_told_only_the_owner_rebases(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
+    with pytest.raises(Forbidden, match="only the plan owner"):
+        nego.rebase(store, plan_id, "anna")
+    with pytest.raises(WrongStage, match="nothing to rebase"):  # a refusal of the state
+        nego.rebase(store, plan_id, "olga")
+
+
 def test_an_agreed_plan_keeps_its_basis_and_its_export_says_so(store, plan_id):
     nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
     nego.close_round(store, plan_id, "olga")
@@ -236,9 +244,32 @@ def test_a_redone_claim_is_refused_with_the_reason_once_the_round_closed_meanwhi
         nego.claim(store, plan_id, "anna", "a", amount="1000", note="late")
 
 
+def test_a_goal_redone_after_losing_a_race_to_an_event_is_set_on_the_system_plan_with_the_event():
+    store = RacingStore()
+    history, attributes, baseline = team_frames()
+    plan_id = weekly_team_plan(store, (history, attributes, baseline), name="race").plan_id
+    store.rival = lambda: promote_team_c(store, plan_id)
+    store.losses = 1
+    nego.set_goal(store, plan_id, "olga", ratio="1.1", basis="system_plan")
+    summary = nego.summary(store, plan_id)
+    assert summary["drifted_teams"] == []  # the goal's basis includes the promotion
+    assert summary["basis_total"] == summary["system_plan_total"]
+    assert summary["goal"] == round(summary["system_plan_total"] * 1.1)
+
+
 def test_an_edit_with_a_stale_expected_version_is_refused(store, plan_id):
     state = nego.set_goal(store, plan_id, "olga", total="7000000000")
     nego.claim(store, plan_id, "anna", "a", amount="1000", note="first")
     with pytest.raises(StaleVersion):
         nego.rebase(store, plan_id, "olga", expected_version=state.version)
     assert get_plan(store, plan_id).version == state.version + 1
+
+
+def test_the_command_lines_drift_line_names_the_system_plan_in_words():
+    from forecast.cli.plan_negotiation import _drift_lines
+
+    lines = _drift_lines(
+        {"basis": "system_plan", "drifted_teams": ["c"], "drift_total": -577_410_00,
+         "currency": "JPY", "plan_id": "p1"}
+    )  # fmt: skip
+    assert lines[0].startswith("  basis drift: the current system plan differs by -¥577,410")

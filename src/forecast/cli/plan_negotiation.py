@@ -140,10 +140,10 @@ def _drift_lines(s: dict[str, Any]) -> list[str]:
     if s.get("agreed_on_recorded_basis"):
         return [
             f"  agreed on the basis of {s.get('basis_taken_at') or 'the goal'}; the current "
-            f"{s['basis']} differs by {moved} ({', '.join(drifted)})"
+            f"{_words(s['basis'])} differs by {moved} ({', '.join(drifted)})"
         ]
     return [
-        f"  basis drift: the current {s['basis']} differs by {moved} in team(s) "
+        f"  basis drift: the current {_words(s['basis'])} differs by {moved} in team(s) "
         f"{', '.join(drifted)}; the owner rebases with `forecast plan rebase {s['plan_id']}`"
     ]
 
@@ -194,6 +194,11 @@ def goal_cmd(
     _report(change, state.plan_id, "goal set")
 
 
+def _words(name: str) -> str:
+    """``system_plan`` -> ``system plan``, as people read it."""
+    return str(name).replace("_", " ")
+
+
 def _read_period_goals(path: Path) -> dict[str, str]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -203,10 +208,21 @@ def _read_period_goals(path: Path) -> dict[str, str]:
     if not rows or not {"ds", "goal"} <= set(rows[0]):
         fail(f"{path} needs the columns ds,goal (one row per period of the horizon)")
     goals: dict[str, str] = {}
+    seen: dict[str, tuple[int, str]] = {}  # period -> the row that gave it first, as spelled
     for number, row in enumerate(rows, start=2):
         if not row["ds"] or not row["goal"]:
             fail(f"{path} row {number}: ds and goal must both be given")
-        goals[row["ds"].strip()] = row["goal"].strip()
+        ds = row["ds"].strip()
+        key = nego.period_key(ds) or ds  # not a date: the goal refuses it, naming it
+        if key in seen:
+            first, spelled = seen[key]
+            same = "" if spelled == ds else f" ({spelled})"
+            fail(
+                f"{path} row {number}: period {ds} is given again, first in row {first}{same}; "
+                "give each period's goal once"
+            )
+        seen[key] = (number, ds)
+        goals[ds] = row["goal"].strip()
     return goals
 
 
@@ -346,7 +362,9 @@ def rebase_cmd(change: PlanChange) -> None:
     before = nego.summary(change.store, change.plan)
     state = change.apply(nego.rebase)
     moved = fmt.format_minor(int(before.get("drift_total") or 0), before.get("currency"))
-    _report(change, state.plan_id, f"rebased onto the current {before['basis']} (moved {moved})")
+    _report(
+        change, state.plan_id, f"rebased onto the current {_words(before['basis'])} (moved {moved})"
+    )
 
 
 @plan_app.command("ledger")

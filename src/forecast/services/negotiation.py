@@ -277,8 +277,9 @@ def set_goal(
     plan totals are taken (frozen) now; setting the goal again while claiming refreshes them.
     `basis` and `spread_by` not given keep the ones the goal was set with before (a first goal:
     the baseline, spread by the system plan). `least_share_of_basis`: a total below this share of
-    the basis is refused as a ratio typed without its x (the dashboard's one box takes both)."""
-    frame = series_frame(store, plan)
+    the basis is refused as a ratio typed without its x (the dashboard's one box takes both).
+    The teams' totals are read from the plan version the goal is set on: an edit that loses a
+    race and is redone reads them again from the fresh state."""
     if basis is not None and str(basis) not in ("baseline", "system_plan"):
         raise Invalid(f"unknown basis {basis!r}; use baseline or system_plan")
     currency = get_plan(store, plan).currency
@@ -286,21 +287,24 @@ def set_goal(
     period_minor: dict[str, int] | None = None
     if per_period:
         period_minor = {}
+        spelled: dict[str, str] = {}
         for period, amount in per_period.items():
-            try:
-                key = pd.Timestamp(period).strftime("%Y-%m-%d")
-            except (ValueError, TypeError) as exc:
+            key = period_key(period)
+            if key is None:
+                raise Invalid(f"per-period goal: {period!r} is not a date (use YYYY-MM-DD)")
+            if key in spelled:
                 raise Invalid(
-                    f"per-period goal: {period!r} is not a date (use YYYY-MM-DD)"
-                ) from exc
-            period_minor[key] = period_minor.get(key, 0) + _minor_amount(
-                amount, f"goal for {key}", currency
-            )
+                    f"per-period goal: {period!r} and {spelled[key]!r} are the same period "
+                    f"{key}; give each period's goal once"
+                )
+            spelled[key] = str(period)
+            period_minor[key] = _minor_amount(amount, f"goal for {key}", currency)
 
     def operate(
         state: PlanState, neg: Negotiation | None, who: Actor
     ) -> tuple[Negotiation, str, Any, Any]:
         who.require_owner("set the goal")
+        frame = _plan_data(store, state)
         before = neg.summary() if neg else None
         # not given: as the goal was set before (a first goal: measured against the baseline)
         measured = str(basis) if basis is not None else neg.basis.value if neg else "baseline"
@@ -345,6 +349,16 @@ def set_goal(
         return fresh, what, before, fresh.summary()
 
     return _change(store, plan, actor, "goal", expected_version, operate)
+
+
+def period_key(period: object) -> str | None:
+    """A period as the negotiation keys it (``YYYY-MM-DD``), None when it is not a date:
+    ``2015/08/17`` and ``2015-08-17`` are the same period."""
+    try:
+        stamp = pd.Timestamp(str(period).strip())
+    except (ValueError, TypeError):
+        return None
+    return None if pd.isna(stamp) else stamp.strftime("%Y-%m-%d")
 
 
 def _refuse_a_ratio_read_as_an_amount(neg: Negotiation, goal: int, least_share: Decimal) -> None:
@@ -511,15 +525,18 @@ def rebase(
         state: PlanState, neg: Negotiation | None, who: Actor
     ) -> tuple[Negotiation, str, Any, Any]:
         neg = _require_negotiation(state, "rebase")
+        # who and when first: "nothing to rebase" is an answer for the owner only
+        who.require_owner("rebase the negotiation")
+        neg._require_stage("rebase the negotiation", domain.Stage.CLAIMING, domain.Stage.ASSIGNING)
         frame = _plan_data(store, state)
         baseline = _team_totals(frame, schema.BASELINE)
         system = _team_totals(frame, schema.SYSTEM_PLAN)
         drift = neg.drift(baseline, system)
         by_period = _period_basis(frame, _basis_column(neg.basis))
         if not any(drift.values()) and _same_periods(neg.basis_by_period, by_period):
-            raise Invalid(
+            raise WrongStage(
                 f"nothing to rebase: the negotiation's basis already is the current "
-                f"{neg.basis.value.replace('_', ' ')} in every team and period"
+                f"{_words(neg.basis.value)} in every team and period"
             )
         before = {"goal": neg.goal, "basis": neg.team_basis, "assignments": neg.assignments}
         notes = neg.rebase(who, baseline, system, basis_by_period=by_period, at=utc_now())
