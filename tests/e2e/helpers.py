@@ -61,9 +61,9 @@ def sideways_scroll_at(dash_duo, width: int, height: int = 768, timeout: float =
 
 
 def upload(dash_duo, path: Path, component: str = "data-upload") -> None:
+    """Choose `path` in the upload's file input, as the file dialog does. The input is not
+    cleared here: the page's own script (forecast.js) makes the same file chosen again fire."""
     field = dash_duo.driver.find_element(By.CSS_SELECTOR, f"#{component} input[type=file]")
-    # As the upload does when clicked to open the file dialog: the same file chosen again fires.
-    dash_duo.driver.execute_script("arguments[0].value = null;", field)
     field.send_keys(str(path))
 
 

@@ -46,7 +46,9 @@ def test_upload_shipped_file_shows_validation_report_and_mapping(
     assert dash_duo.get_logs() == []
 
 
-def test_upload_with_problems_lists_each_with_row_and_column(start_app, tmp_path):
+def test_upload_with_problems_lists_each_with_row_and_column_until_fixed_under_its_name(
+    start_app, tmp_path
+):
     bad = tmp_path / "bad_sales.csv"
     rows = ["Store,Date,Sales"] + [f"1,2024-01-{day:02d},{100 + day}" for day in range(1, 21)]
     rows[5] = "1,2024-01-05,abc"  # spreadsheet row 6
@@ -69,6 +71,12 @@ def test_upload_with_problems_lists_each_with_row_and_column(start_app, tmp_path
     assert sorted(rows_shown) == ["6", "9"]
     violations = axe_violations(dash_duo)
     assert violations == [], describe_violations(violations)
+    # Fixed under the same name and chosen again: read again, the old report goes.
+    rows[5], rows[8] = "1,2024-01-05,105", "1,2024-01-08,108"
+    bad.write_text("\n".join(rows) + "\n")
+    upload(dash_duo, bad)
+    dash_duo.wait_for_contains_text("#data-report-ok", "the file is valid", timeout=30)
+    assert dash_duo.find_elements("#data-report-problems") == []
     assert dash_duo.get_logs() == []
 
 

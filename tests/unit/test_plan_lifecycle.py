@@ -120,7 +120,9 @@ def test_a_bundle_imports_again_under_another_name_and_the_audit_row_says_so(
     assert taken.exit_code == EXIT_REFUSED and "'cycle (copy)'" in taken.stderr
 
 
-def test_the_plans_page_refuses_a_second_import_and_takes_it_under_the_name_typed(data_dir: Path):
+def test_the_plans_page_refuses_a_second_import_and_takes_the_same_file_under_the_name_typed(
+    data_dir: Path,
+):
     import base64
 
     from dashboard.context import DashboardContext
@@ -134,8 +136,10 @@ def test_the_plans_page_refuses_a_second_import_and_takes_it_under_the_name_type
     contents = "data:application/json;base64," + base64.b64encode(bundle).decode()
     try:
         with acting_as(ctx.store, "olga"):
-            refused, _, _ = plans_page.import_bundle(ctx, contents, "b.json", {}, 0)
-            _, session, _ = plans_page.import_bundle(
+            refused, _, _, forgotten = plans_page.import_and_forget(ctx, contents, "b.json", {}, 0)
+            # the upload forgets the file, so the same bundle dropped again is read again
+            assert forgotten is None
+            _, session, _, _ = plans_page.import_and_forget(
                 ctx, contents, "b.json", {}, 0, False, " cycle 2 "
             )
         shown = shown_text(refused)
