@@ -326,6 +326,37 @@ def test_the_members_editor_of_an_archived_plan_is_disabled_saying_why(store, ar
     assert plans.member_sources(store, archived, "olga") == []  # nothing to copy onto it
 
 
+def test_the_members_editor_of_an_agreed_plan_disables_add_and_remove_saying_why(store):
+    """An agreed plan is read-only: Add and Remove were offered and every click refused."""
+    from test_export import agreed_plan
+
+    from dashboard.pages.plans_members import members_view
+
+    plan_id = agreed_plan(store)
+    state = plans.get_plan(store, plan_id)
+    table, people, _teams, add_disabled, note = members_view(state, "olga", ["olga", "zoe"], [])
+    shown = shown_text(note)
+    assert add_disabled and people == []
+    assert f"plan {plan_id} is agreed and read-only, so you cannot change members" in shown
+    assert "Make a new version" in shown  # how to change them
+    _head, body = table.children
+    removes = [row.children[2].children for row in body.children]
+    assert removes and all(b.children == "Remove" and b.disabled for b in removes)
+    assert plans.member_sources(store, plan_id, "olga") == []  # nothing to copy onto it
+    draft = team_plan(store, "next", {})
+    assert not members_view(plans.get_plan(store, draft), "olga", [], [])[3]  # a draft: Add on
+
+
+def test_the_last_owner_refusal_names_the_role_as_the_members_role_picker_does():
+    from dashboard.fix_hints import page_text
+    from dashboard.pages.plans_members import ROLE_CHOICES
+    from forecast.services.errors import Fix, FixKey
+
+    owner_choice = dict(ROLE_CHOICES)["owner"]
+    hint = page_text("olga is the only owner", Fix(FixKey.ADD_OWNER, plan="p1"))
+    assert f"the role '{owner_choice}'" in hint
+
+
 # -- archiving: an existing database gets the column -------------------------------------------
 
 
