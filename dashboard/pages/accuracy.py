@@ -18,6 +18,8 @@ from dashboard.context import DashboardContext
 from dashboard.pages import accuracy_replay, accuracy_scored
 from dashboard.wiring import bind
 from forecast.services import accuracy
+from forecast.services.negotiation_board import RULE_CHOICES
+from forecast.services.types import REASON_CODES
 
 PATH = "/accuracy"
 NAME = "Accuracy"
@@ -252,7 +254,7 @@ def touch_rows(touches: pd.DataFrame) -> list[dict[str, Any]]:
                 "row_id": f"t{i}",
                 "verdict": _touch_verdict(r),
                 "touch_type": r["touch_type"],
-                "touch": r["touch"],
+                "touch": touch_label(str(r["touch_type"]), str(r["touch"])),
                 "who": r["who"],
                 "value_added_wape": _num(r["value_added_wape"]),
                 "value_added": _num(r["value_added"]),
@@ -261,6 +263,19 @@ def touch_rows(touches: pd.DataFrame) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def touch_label(touch_type: str, touch: str) -> str:
+    """A touch in the product's words: a remainder rule and a reason code by their labels, an
+    event kind without underscores (the service's table keeps the keys, as the CLI shows them)."""
+    if touch_type == "assignment rule":
+        return RULE_CHOICES.get(touch, touch)
+    if touch_type == "reason code":
+        return REASON_CODES.get(touch, touch)
+    if touch_type == "event kind":
+        kind, bracket, events = touch.partition(" (")
+        return kind.replace("_", " ") + bracket + events
+    return touch
 
 
 def _touch_verdict(row: Mapping[Any, Any]) -> str:

@@ -202,3 +202,31 @@ def test_a_step_that_changed_the_error_by_less_than_a_hundredth_of_a_point_reads
     tiny = overall().assign(wape=[0.20, 0.2000001, 0.18])
     texts = list(figures_accuracy.fva_waterfall(tiny).data[0].text)
     assert "+0.00 pts FVA" in texts and "-0.00 pts FVA" not in texts
+
+
+def test_the_touch_table_names_rules_reason_codes_and_event_kinds_in_words():
+    row = {
+        "who": "olga",
+        "made_worse": False,
+        "value_added_wape": 0.01,
+        "value_added": 1.0,
+        "series_periods": 4,
+        "audit": "#9",
+        "scored": True,
+        "not_scored": None,
+    }
+    touches = pd.DataFrame(
+        [
+            {**row, "touch_type": "assignment rule", "touch": "pro_rata_baseline"},
+            {**row, "touch_type": "reason code", "touch": "new_listing"},
+            {**row, "touch_type": "event kind", "touch": "purchase_limit (2 events)"},
+            {**row, "touch_type": "claim", "touch": "claim of team b_2 (€1,000)"},
+        ]
+    )  # fmt: skip
+    shown = [r["touch"] for r in accuracy.touch_rows(touches)]
+    assert shown == [
+        "pro rata to basis",
+        "New listing",
+        "purchase limit (2 events)",
+        "claim of team b_2 (€1,000)",  # a team's name stays as it is
+    ]
