@@ -78,6 +78,11 @@ def percent(fraction: float | None, decimals: int = 1, *, signed: bool = False) 
     return fmt.format_percent(fraction, decimals, signed=signed)
 
 
+def points(difference: float | None, decimals: int = 2, *, signed: bool = False) -> str:
+    """A WAPE difference in percentage points: 0.0062 -> `0.62 pts` (``format_points``)."""
+    return fmt.format_points(difference, decimals, signed=signed)
+
+
 def probability(value: float | None) -> str:
     """A probability that never reads as certain: `> 99 %`, `< 1 %` (``format_probability``)."""
     return fmt.format_probability(value)

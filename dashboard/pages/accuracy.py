@@ -221,8 +221,7 @@ def _num(value: Any) -> float | None:
 
 def points(value: Any) -> str:
     """A WAPE difference as signed percentage points: 0.0123 -> `+1.23 pts`."""
-    number = _num(value)
-    return "–" if number is None else f"{round(number * 100, 2) + 0.0:+.2f} pts"  # no -0.00
+    return components.points(_num(value), signed=True)
 
 
 def layer_rows(layers: pd.DataFrame, scope: str) -> list[dict[str, Any]]:
@@ -291,7 +290,7 @@ def closer_text(closer: Any, margin: Any) -> str:
         return "–"
     if closer == "tie":
         return "tie (within 0.05 pts)"
-    return f"{CULTURE[str(closer)]}, by {abs(_num(margin) or 0.0) * 100:.2f} pts"
+    return f"{CULTURE[str(closer)]}, by {components.points(abs(_num(margin) or 0.0))}"
 
 
 def track_rows(track: pd.DataFrame) -> list[dict[str, Any]]:

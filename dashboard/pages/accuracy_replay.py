@@ -134,7 +134,7 @@ def replay_rows(cycles: pd.DataFrame) -> list[dict[str, Any]]:
         if closer == "tie":
             text = "tie (within 0.05 pts)"
         elif closer in CULTURE:
-            text = f"{CULTURE[str(closer)]}, by {float(r['margin']) * 100:.2f} pts"
+            text = f"{CULTURE[str(closer)]}, by {components.points(abs(float(r['margin'])))}"
         else:
             text = "–"
         rows.append(

@@ -181,7 +181,8 @@ def verdict(score: pd.DataFrame) -> str:
         )
     teams = score[score["team"] != "TOTAL"]
     won = int((teams["closer"] == total["closer"]).sum())
-    return f"{winner} came closer overall, by {components.percent(gap, 1)} WAPE, and in {won} of {len(teams)} team(s).{rests_on(total)}"
+    by = components.points(gap)  # a WAPE difference, in points as on the Accuracy page
+    return f"{winner} came closer overall, by {by} of WAPE, and in {won} of {len(teams)} team(s).{rests_on(total)}"
 
 
 def rests_on(total: Any) -> str:

@@ -44,10 +44,20 @@ def _score(closer_total: str) -> pd.DataFrame:
     )
 
 
-def test_verdict_names_the_closer_track_its_margin_and_team_count() -> None:
+def test_verdict_names_the_closer_track_its_margin_in_points_and_team_count() -> None:
     assert actuals.verdict(_score("system_plan")) == (
-        "System plan came closer overall, by 2.5 % WAPE, and in 1 of 2 team(s)."
+        "System plan came closer overall, by 2.50 pts of WAPE, and in 1 of 2 team(s)."
     )
+
+
+def test_the_actuals_verdict_words_the_margin_as_the_accuracy_page_does() -> None:
+    from dashboard.pages import accuracy
+
+    score = _score("system_plan")
+    score.loc[score["team"] == "TOTAL", "wape_target"] = 0.15 + 0.0062
+    on_accuracy = accuracy.closer_text("system_plan", -0.0062)
+    assert on_accuracy == "System plan, by 0.62 pts"
+    assert "by 0.62 pts of WAPE" in actuals.verdict(score)
 
 
 def test_verdict_says_so_when_both_tracks_tie() -> None:
@@ -67,7 +77,7 @@ def test_the_verdict_says_what_it_rests_on_and_when_it_is_provisional() -> None:
     score["provisional"] = True
     score["provisional_because"] = "provisional: only 2 of 100 series have actuals (under half)"
     assert actuals.verdict(score) == (
-        "System plan came closer overall, by 2.5 % WAPE, and in 1 of 2 team(s). Scored on 2 of "
+        "System plan came closer overall, by 2.50 pts of WAPE, and in 1 of 2 team(s). Scored on 2 of "
         "100 series, 4 of 13 periods. Provisional: only 2 of 100 series have actuals (under half)."
     )
     score["provisional"] = False
