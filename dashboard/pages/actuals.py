@@ -81,7 +81,8 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     {"field": "rows", "headerName": "Series-periods known", "width": 190},
                     {"field": "periods", "headerName": "Periods in this upload"},
                 ],
-                getRowId="params.data.version",
+                # AG Grid wants a string id (a number logs warning #25 in the console)
+                getRowId="params.data.row_id",
                 defaultColDef={"resizable": True},
                 style={"height": "220px"},
                 className="ag-theme-alpine",
@@ -199,9 +200,10 @@ def rests_on(total: Any) -> str:
 
 
 def version_rows(versions: list[Any]) -> list[dict[str, Any]]:
-    """The kept uploads, newest first."""
+    """The kept uploads, newest first (each row's grid id the version as a string)."""
     return [
         {
+            "row_id": str(v.version),
             "version": v.version,
             "at": v.at,
             "uploaded_by": v.uploaded_by,

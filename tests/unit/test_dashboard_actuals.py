@@ -98,3 +98,19 @@ def test_chart_has_one_bar_series_per_track_in_the_track_colours() -> None:
     assert [t.name for t in fig.data] == ["System plan", "Negotiated plan"]
     assert [t.marker.color for t in fig.data] == [figures.SYSTEM_COLOUR, figures.NEGOTIATED_COLOUR]
     assert list(fig.data[0].x) == ["a", "b", "TOTAL"]
+
+
+def test_the_kept_versions_grid_ids_its_rows_by_strings_as_ag_grid_wants() -> None:
+    """A number as row id logs AG Grid's warning #25 in the browser console."""
+    from types import SimpleNamespace
+
+    kept = [
+        SimpleNamespace(version=n, at="2026-12-05T23:31:01+00:00", uploaded_by="piet",
+                        filename=f"w{n}.csv", rows=400, summary={"periods": ["2015-07-31"]})
+        for n in (1, 2)
+    ]  # fmt: skip
+    rows = actuals.version_rows(kept)
+    assert [r["row_id"] for r in rows] == ["2", "1"] and [r["version"] for r in rows] == [2, 1]
+    page = actuals.layout(SimpleNamespace(upload_limit_bytes=1024**2))
+    (grid,) = [c for c in page.children if getattr(c, "id", None) == actuals.ids.ACTUALS_VERSIONS]
+    assert grid.getRowId == "params.data.row_id"
