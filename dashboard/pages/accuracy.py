@@ -36,21 +36,28 @@ HOW_TO_READ = (
 
 SCOPES = {"overall": "Overall", "team": "Per team", "period": "Per period"}
 # Numbers stay numbers in the touch grid (so a click on the header sorts by value added).
+# Grouped and signed as `points` and `components.money` write them on the server (-6,092.45
+# pts, not -6092.45; a hyphen, not d3's minus sign, beside the other columns).
 POINTS_FORMAT = {
-    "function": "params.value == null ? '–' : (params.value >= 0 ? '+' : '') + "
-    "(params.value * 100).toFixed(2) + ' pts'"
+    "function": "params.value == null ? '–' : (Math.round(params.value * 10000) > 0 ? '+' : '')"
+    " + d3.format(',.2f')(Math.round(params.value * 10000) / 100 + 0).replace('−', '-') + ' pts'"
 }
-NUMBER_FORMAT = {"function": "params.value == null ? '–' : d3.format(',.0f')(params.value)"}
+NUMBER_FORMAT = {
+    "function": "params.value == null ? '–' : d3.format(',.0f')(params.value).replace('−', '-')"
+}
 HIDDEN = {"display": "none"}
 """The style of the parts that need actuals while the selected plan has none."""
 CULTURE = {"system_plan": "System plan", "target": "Negotiated plan", "tie": "tie"}
 
 
-def _grid(grid_id: str, columns: list[dict[str, Any]], height: str = "320px") -> dag.AgGrid:
+def _grid(
+    grid_id: str, columns: list[dict[str, Any]], height: str = "320px", **options: Any
+) -> dag.AgGrid:
     return dag.AgGrid(
         id=grid_id,
         rowData=[],
         columnDefs=columns,
+        **options,
         getRowId="params.data.row_id",
         defaultColDef={"resizable": True, "sortable": True},
         dashGridOptions={"pagination": True, "paginationPageSize": 20},
@@ -88,20 +95,19 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     _grid(
                         ids.ACC_LAYERS_GRID,
                         [
-                            {"field": "key", "headerName": "Scope", "width": 120},
-                            {"field": "label", "headerName": "Layer", "width": 190},
-                            {"field": "wape", "headerName": "WAPE", "width": 100},
-                            {"field": "mase", "headerName": "MASE", "width": 90},
-                            {"field": "bias", "headerName": "Bias", "width": 100},
+                            {"field": "key", "headerName": "Scope", "minWidth": 120},
+                            {"field": "label", "headerName": "Layer", "minWidth": 190},
+                            {"field": "wape", "headerName": "WAPE", "minWidth": 100},
+                            {"field": "mase", "headerName": "MASE", "minWidth": 90},
+                            {"field": "bias", "headerName": "Bias", "minWidth": 100},
                             {"field": "value_added_wape", "headerName": "Value added (WAPE pts)"},
                             {"field": "value_added_mase", "headerName": "Value added (MASE)"},
-                            {
-                                "field": "series_periods",
-                                "headerName": "Series-periods",
-                                "width": 130,
-                            },
+                            {"field": "series_periods", "headerName": "Series-periods"},
                         ],
                         height="260px",
+                        # every column as wide as its widest number (92,422.2 % was cut short
+                        # at a fixed 100 px), at least as wide as above
+                        columnSize="autoSize",
                     ),
                     html.H4("Touches, made-it-worse first", className="mt-4"),
                     _grid(

@@ -230,3 +230,33 @@ def test_the_touch_table_names_rules_reason_codes_and_event_kinds_in_words():
         "purchase limit (2 events)",
         "claim of team b_2 (€1,000)",  # a team's name stays as it is
     ]
+
+
+def test_the_layers_grid_sizes_its_columns_to_their_numbers_and_groups_points():
+    """At 1400 px a WAPE of 92,422.2 % was cut to '92,422….' in a fixed 100 px column, and a
+    value added read -6092.45 pts beside it."""
+    from types import SimpleNamespace
+
+    from dashboard import ids
+
+    def find(component, wanted):
+        if getattr(component, "id", None) == wanted:
+            return component
+        children = getattr(component, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if child is not None and not isinstance(child, str):
+                found = find(child, wanted)
+                if found is not None:
+                    return found
+        return None
+
+    grid = find(accuracy.layout(SimpleNamespace()), ids.ACC_LAYERS_GRID)
+    assert grid.columnSize == "autoSize"
+    assert not any("width" in column for column in grid.columnDefs)  # minWidth only
+    layers = pd.DataFrame(
+        [{"scope": "overall", "key": "TOTAL", "layer": "system_plan", "label": "System plan",
+          "wape": 970.692, "mase": 7.18, "bias": 970.692, "value_added_wape": -60.9245,
+          "value_added_mase": -0.367, "series_periods": 400}]
+    )  # fmt: skip
+    (row,) = accuracy.layer_rows(layers, "overall")
+    assert row["wape"] == "97,069.2 %" and row["value_added_wape"] == "-6,092.45 pts"
