@@ -264,7 +264,7 @@ def touch_rows(touches: pd.DataFrame) -> list[dict[str, Any]]:
                 "value_added_wape": _num(r["value_added_wape"]),
                 "value_added": _num(r["value_added"]),
                 "series_periods": int(r["series_periods"]),
-                "audit": r["audit"],
+                "audit": components.readable_times(str(r["audit"])),
             }
         )
     return rows
@@ -329,7 +329,8 @@ def scored_on_text(report: Any) -> str:
         snap = report.scored_on[layer]
         if snap.get("snapshot"):
             parts.append(
-                f"{label} scored on version {snap['version']} ({snap['status']} {snap['at']} "
+                f"{label} scored on version {snap['version']} ({snap['status']} "
+                f"{components.when(snap['at'])} "
                 f"by {snap['by']})"
             )
         else:

@@ -205,7 +205,7 @@ def version_rows(versions: list[Any]) -> list[dict[str, Any]]:
         {
             "row_id": str(v.version),
             "version": v.version,
-            "at": v.at,
+            "at": components.when(v.at),
             "uploaded_by": v.uploaded_by,
             "filename": v.filename,
             "rows": v.rows,
@@ -396,7 +396,10 @@ def list_versions(
 def restore_options(versions: list[Any]) -> list[dict[str, Any]]:
     """Every version but the one in force, newest first."""
     return [
-        {"label": f"{v.version}: {v.filename} ({v.uploaded_by}, {v.at[:16]})", "value": v.version}
+        {
+            "label": f"{v.version}: {v.filename} ({v.uploaded_by}, {components.when(v.at)})",
+            "value": v.version,
+        }
         for v in reversed(versions[:-1])
     ]
 

@@ -211,13 +211,8 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
 
 
 def when(iso: str | None) -> str:
-    """`2026-11-22T18:51:55+00:00` -> `2026-11-22 18:51 UTC`."""
-    if not iso:
-        return ""
-    text = str(iso).replace("T", " ")
-    if text.endswith("+00:00"):
-        return text[:16] + " UTC"
-    return text[:16]
+    """`2026-11-22T18:51:55+00:00` -> `2026-11-22 18:51 UTC` (``components.when``)."""
+    return components.when(iso)
 
 
 def plan_rows(summaries: list[Any]) -> list[dict[str, Any]]:

@@ -260,3 +260,29 @@ def test_the_layers_grid_sizes_its_columns_to_their_numbers_and_groups_points():
     )  # fmt: skip
     (row,) = accuracy.layer_rows(layers, "overall")
     assert row["wape"] == "97,069.2 %" and row["value_added_wape"] == "-6,092.45 pts"
+
+
+def test_the_scored_on_line_and_the_touches_audit_rows_write_times_as_the_plans_page_does():
+    from types import SimpleNamespace
+
+    at = "2026-12-05T23:31:01+00:00"
+    snap = {"snapshot": True, "version": 4, "status": "agreed", "at": at, "by": "olga"}
+    report = SimpleNamespace(
+        scored_on={"system_plan": snap, "target": snap},
+        actuals={"version": 1, "filename": "a.csv", "uploaded_by": "piet"},
+        periods=[1, 2],
+        verdict=dict,
+        notes=[],
+    )
+    text = accuracy.scored_on_text(report)
+    assert "(agreed 2026-12-05 23:31 UTC by olga)" in text and "T23:31" not in text
+    touches = pd.DataFrame(
+        [{"touch_type": "event", "touch": "E1 Lift", "who": "piet", "made_worse": False,
+          "value_added_wape": 0.01, "value_added": 1.0, "series_periods": 4, "scored": True,
+          "not_scored": None,
+          "audit": f"#27 {at} piet add_event; #29 2026-12-06T08:05:59+00:00 piet explain"}]
+    )  # fmt: skip
+    (row,) = accuracy.touch_rows(touches)
+    assert row["audit"] == (
+        "#27 2026-12-05 23:31 UTC piet add_event; #29 2026-12-06 08:05 UTC piet explain"
+    )

@@ -114,3 +114,20 @@ def test_the_kept_versions_grid_ids_its_rows_by_strings_as_ag_grid_wants() -> No
     page = actuals.layout(SimpleNamespace(upload_limit_bytes=1024**2))
     (grid,) = [c for c in page.children if getattr(c, "id", None) == actuals.ids.ACTUALS_VERSIONS]
     assert grid.getRowId == "params.data.row_id"
+
+
+def test_kept_versions_and_restore_choices_write_times_as_the_plans_page_does() -> None:
+    from types import SimpleNamespace
+
+    from dashboard.pages import plans
+
+    at = "2026-12-05T23:31:01+00:00"
+    kept = [
+        SimpleNamespace(version=n, at=at, uploaded_by="piet", filename=f"w{n}.csv", rows=400,
+                        summary={})
+        for n in (1, 2)
+    ]  # fmt: skip
+    assert plans.when(at) == "2026-12-05 23:31 UTC"
+    assert {r["at"] for r in actuals.version_rows(kept)} == {"2026-12-05 23:31 UTC"}
+    (choice,) = actuals.restore_options(kept)
+    assert choice["label"] == "1: w1.csv (piet, 2026-12-05 23:31 UTC)"

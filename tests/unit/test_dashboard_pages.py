@@ -265,9 +265,7 @@ def test_a_json_bundle_dropped_on_the_plans_page_is_imported_or_refused_whole(pl
     nego.set_goal(store, plan.plan_id, "olga", ratio="1.1")
     bundle = exports.export_plan(store, plan.plan_id, "json")
     app = create_app(data_dir=str(plan.data_dir))
-    output = (
-        "..plans-alert.children...nav-session.data...nav-plans-changed.data...plans-import.contents.."
-    )
+    output = "..plans-alert.children...nav-session.data...nav-plans-changed.data...plans-import.contents.."
     state = [
         ("plans-import", "filename", "bundle.json"),
         # nina is no member of the plan: her tab has no plan of the store selected.
