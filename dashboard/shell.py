@@ -33,6 +33,22 @@ NAV_TOOLS = "nav-tools"
 forecast.css lets it wrap onto a line of its own inside the dark bar on a narrow window."""
 
 
+OFFLINE_TEXT = "Cannot reach the server; your last change was not saved. Retrying…"
+
+
+def offline_notice() -> html.Div:
+    """The notice forecast.js shows when a callback's request never reached the server (and
+    hides on the next one that does): without it a click while the server was down did
+    nothing visible. Hidden until then; a status, so screen readers say it when it shows."""
+    return html.Div(
+        OFFLINE_TEXT,
+        id=ids.NAV_OFFLINE,
+        role="status",
+        hidden=True,
+        className="offline-notice alert alert-warning shadow mb-0 py-2",
+    )
+
+
 def layout(pages: Sequence[Any], *, sign_out: bool = True) -> html.Div:
     """The navbar (a link per page, the plan picker, who is signed in, Sign out) around the
     page container; the session store keeps the selected plan."""
@@ -104,6 +120,7 @@ def layout(pages: Sequence[Any], *, sign_out: bool = True) -> html.Div:
             dcc.Store(id=ids.NAV_SESSION, storage_type="session"),
             dcc.Store(id=ids.NAV_PLANS_CHANGED, data=0),
             navbar,
+            offline_notice(),
             dbc.Container(dash.page_container, fluid=True, className="pb-5"),
         ]
     )

@@ -23,6 +23,52 @@
     }, true);
 })();
 
+// A callback whose request never reached the server (the server down, the network gone) was
+// only a console line: the page looked as if the click did nothing. Here the shell's notice
+// (#nav-offline) shows then; the server is tried every few seconds, and once it answers the
+// notice says so and asks for the change again; the next callback that gets through hides it.
+(function () {
+    var CALLBACK = "_dash-update-component";
+    var BACK = "The server can be reached again; your last change was not saved: make it again.";
+    var originalFetch = window.fetch.bind(window);
+    var retry = null;
+    var offlineText = null;
+    function notice() { return document.getElementById("nav-offline"); }
+    function show(text) {
+        var el = notice();
+        if (!el) { return; }
+        if (offlineText === null) { offlineText = el.textContent; }
+        el.textContent = text || offlineText;
+        el.hidden = false;
+    }
+    function hide() {
+        var el = notice();
+        if (el) { el.hidden = true; }
+        if (retry) { clearInterval(retry); retry = null; }
+    }
+    function tryServer() {
+        originalFetch(window.location.href, {method: "HEAD", cache: "no-store"}).then(function () {
+            if (retry) { clearInterval(retry); retry = null; }
+            show(BACK);
+        }, function () { /* still unreachable: try again later */ });
+    }
+    window.fetch = function (resource, init) {
+        var url = typeof resource === "string" ? resource : (resource && resource.url) || "";
+        var request = originalFetch(resource, init);
+        if (url.indexOf(CALLBACK) === -1) {
+            return request;
+        }
+        return request.then(function (response) {
+            hide();
+            return response;
+        }, function (error) {
+            show();
+            if (!retry) { retry = setInterval(tryServer, 5000); }
+            throw error;
+        });
+    };
+})();
+
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
     forecast: {
         // dcc.Upload drops a file over max_size silently; here the size is checked in the

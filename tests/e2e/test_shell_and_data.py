@@ -13,11 +13,31 @@ from tests.e2e.helpers import (
 )
 
 
-def test_empty_store_shows_data_page_with_upload_limit(start_app, tmp_path):
+def test_empty_store_shows_data_page_with_upload_limit_and_says_when_the_server_is_gone(
+    start_app, tmp_path
+):
     dash_duo = start_app(tmp_path / "data")
     dash_duo.wait_for_text_to_equal("h2", "Data", timeout=10)
     dash_duo.wait_for_contains_text("#data-upload", "up to 50 MB", timeout=5)
     assert "How to read this" in dash_duo.find_element("#_pages_content").text
+    assert dash_duo.get_logs() == []
+    notice = dash_duo.find_element("#nav-offline")
+    assert not notice.is_displayed()
+    # The network gone: a click whose callback cannot reach the server says so on the page
+    # (it was only a console line), and once the server answers again the notice says that.
+    driver = dash_duo.driver
+    offline = {"latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {**offline, "offline": True})
+    click(dash_duo, "#data-use-sample")
+    dash_duo.wait_for_contains_text("#nav-offline", "Cannot reach the server", timeout=10)
+    assert notice.is_displayed() and notice.get_attribute("role") == "status"
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {**offline, "offline": False})
+    dash_duo.wait_for_contains_text("#nav-offline", "make it again", timeout=20)
+    dash_duo.reset_log_timestamp()  # the failed request's console lines are the point above
+    click(dash_duo, "#data-use-sample")
+    dash_duo.wait_for_contains_text("#data-upload-status", "bundled sample", timeout=20)
+    assert not notice.is_displayed()
     assert dash_duo.get_logs() == []
 
 

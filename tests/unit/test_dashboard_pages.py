@@ -403,3 +403,12 @@ def test_no_chain_of_callbacks_leads_back_to_where_it_started(tmp_path: Path):
 
     loops = [sorted(callbacks[a][0]) for a in feeds if back_to(a, a, {a})]
     assert loops == []
+
+
+def test_the_shell_has_a_hidden_status_notice_for_a_server_that_cannot_be_reached():
+    from dashboard import ids, shell
+
+    page = shell.layout([], sign_out=False)
+    (notice,) = [c for c in page.children if getattr(c, "id", None) == ids.NAV_OFFLINE]
+    assert notice.hidden is True and notice.role == "status"
+    assert notice.children == "Cannot reach the server; your last change was not saved. Retrying…"
