@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
@@ -76,6 +77,27 @@ def number(value: float | int | None, decimals: int = 0) -> str:
 def percent(fraction: float | None, decimals: int = 1, *, signed: bool = False) -> str:
     """0.153 -> `15.3 %` (the product's percent style, ``forecast.money.format_percent``)."""
     return fmt.format_percent(fraction, decimals, signed=signed)
+
+
+def points(difference: float | None, decimals: int = 2, *, signed: bool = False) -> str:
+    """A WAPE difference in percentage points: 0.0062 -> `0.62 pts` (``format_points``)."""
+    return fmt.format_points(difference, decimals, signed=signed)
+
+
+def when(iso: str | None) -> str:
+    """A stored time as every page writes it: `2026-11-22T18:51:55+00:00` -> `2026-11-22 18:51
+    UTC` (``minute_utc``, as the Plans page and the basis line); empty for none."""
+    return fmt.minute_utc(iso) if iso else ""
+
+
+ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)?")
+
+
+def readable_times(text: str) -> str:
+    """`text` with each stored time in it written as `when` writes it (an audit row's
+    description: `#27 2026-12-05T23:44:07+00:00 piet add_event` -> `#27 2026-12-05 23:44 UTC
+    piet add_event`)."""
+    return ISO_TIME.sub(lambda found: when(found.group()), text)
 
 
 def probability(value: float | None) -> str:

@@ -74,7 +74,7 @@ PAGE_FIXES: Mapping[FixKey, str] = {
     ),
     FixKey.ADD_OWNER: (
         "make another member owner first: under Members on the Plans page, pick the account "
-        "and the role owner, then 'Add'"
+        "and the role 'co-owner (goal, rule, lock, members)', then 'Add'"
     ),
     FixKey.NAME_USER: "sign in again",
     FixKey.ADD_ACCOUNT: "an admin adds the account {user} under Accounts on the Plans page",

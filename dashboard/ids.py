@@ -18,6 +18,7 @@ NAV_SIGN_OUT = "nav-sign-out"
 NAV_PASSWORD = "nav-password"  # link to the change-your-password page
 NAV_SESSION = "nav-session"  # dcc.Store (session storage): {"plan_id": str|None}
 NAV_PLANS_CHANGED = "nav-plans-changed"  # dcc.Store bumped when a plan is created or versioned
+NAV_OFFLINE = "nav-offline"  # notice shown by forecast.js while the server cannot be reached
 
 # -- page 1: data (parts in dashboard/data_parts/) ------------------------------------------
 DATA_UPLOAD = "data-upload"

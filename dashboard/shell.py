@@ -28,6 +28,27 @@ def not_found(pages: Sequence[Any]) -> html.Div:
     )
 
 
+NAV_TOOLS = "nav-tools"
+"""The class of the navbar's right-hand group (plan picker, who is signed in, Password, Sign out):
+forecast.css lets it wrap onto a line of its own inside the dark bar on a narrow window."""
+
+
+OFFLINE_TEXT = "Cannot reach the server; your last change was not saved. Retrying…"
+
+
+def offline_notice() -> html.Div:
+    """The notice forecast.js shows when a callback's request never reached the server (and
+    hides on the next one that does): without it a click while the server was down did
+    nothing visible. Hidden until then; a status, so screen readers say it when it shows."""
+    return html.Div(
+        OFFLINE_TEXT,
+        id=ids.NAV_OFFLINE,
+        role="status",
+        hidden=True,
+        className="offline-notice alert alert-warning shadow mb-0 py-2",
+    )
+
+
 def layout(pages: Sequence[Any], *, sign_out: bool = True) -> html.Div:
     """The navbar (a link per page, the plan picker, who is signed in, Sign out) around the
     page container; the session store keeps the selected plan."""
@@ -50,12 +71,13 @@ def layout(pages: Sequence[Any], *, sign_out: bool = True) -> html.Div:
                 html.Div(
                     [
                         # Wide enough for a full name with its version and status: an agreed
-                        # plan and its new v1 draft must be told apart.
+                        # plan and its new v1 draft must be told apart; never wider than the
+                        # bar (at 1024 px the group wraps below the page links, forecast.css).
                         dcc.Dropdown(
                             id=ids.NAV_PLAN,
                             placeholder="Pick a plan",
                             clearable=False,
-                            style={"width": "460px", "maxWidth": "60vw"},
+                            style={"width": "460px", "maxWidth": "100%"},
                         ),
                         html.Span(id=ids.NAV_ROLE, className="text-white small"),
                         # Behind a sign-in proxy (--auth header) the proxy signs people out.
@@ -83,7 +105,7 @@ def layout(pages: Sequence[Any], *, sign_out: bool = True) -> html.Div:
                             else []
                         ),
                     ],
-                    className="d-flex flex-wrap gap-2 align-items-center",
+                    className=f"{NAV_TOOLS} d-flex flex-wrap gap-2 align-items-center",
                 ),
             ],
             fluid=True,
@@ -98,6 +120,7 @@ def layout(pages: Sequence[Any], *, sign_out: bool = True) -> html.Div:
             dcc.Store(id=ids.NAV_SESSION, storage_type="session"),
             dcc.Store(id=ids.NAV_PLANS_CHANGED, data=0),
             navbar,
+            offline_notice(),
             dbc.Container(dash.page_container, fluid=True, className="pb-5"),
         ]
     )

@@ -1,11 +1,84 @@
-// Browser-side helpers of the dashboard (clientside callbacks).
+// Browser-side helpers of the dashboard (clientside callbacks, the file inputs of the uploads).
+
+// The same file chosen again is read again. A file input fires no `change` when the file it is
+// given is the one it already holds, so re-choosing a corrected file under the same name (or
+// the same actuals after ticking "The numbers are right") did nothing. Each upload's input
+// forgets its file as soon as the upload has taken it (after every `change` handler ran), and
+// on a click that opens the file dialog; react-dropzone reads the files during the event.
+(function () {
+    var UPLOAD_INPUT = ".upload-zone input[type=file]";
+    function isUploadInput(target) {
+        return !!(target && target.matches && target.matches(UPLOAD_INPUT));
+    }
+    document.addEventListener("click", function (evt) {
+        if (isUploadInput(evt.target)) {
+            evt.target.value = "";
+        }
+    }, true);
+    document.addEventListener("change", function (evt) {
+        if (isUploadInput(evt.target)) {
+            var input = evt.target;
+            setTimeout(function () { input.value = ""; }, 0);
+        }
+    }, true);
+})();
+
+// A callback whose request never reached the server (the server down, the network gone) was
+// only a console line: the page looked as if the click did nothing. Here the shell's notice
+// (#nav-offline) shows then; the server is tried every few seconds, and once it answers the
+// notice says so and asks for the change again; the next callback that gets through hides it.
+(function () {
+    var CALLBACK = "_dash-update-component";
+    var BACK = "The server can be reached again; your last change was not saved: make it again.";
+    var originalFetch = window.fetch.bind(window);
+    var retry = null;
+    var offlineText = null;
+    function notice() { return document.getElementById("nav-offline"); }
+    function show(text) {
+        var el = notice();
+        if (!el) { return; }
+        if (offlineText === null) { offlineText = el.textContent; }
+        el.textContent = text || offlineText;
+        el.hidden = false;
+    }
+    function hide() {
+        var el = notice();
+        if (el) { el.hidden = true; }
+        if (retry) { clearInterval(retry); retry = null; }
+    }
+    function tryServer() {
+        originalFetch(window.location.href, {method: "HEAD", cache: "no-store"}).then(function () {
+            if (retry) { clearInterval(retry); retry = null; }
+            show(BACK);
+        }, function () { /* still unreachable: try again later */ });
+    }
+    window.fetch = function (resource, init) {
+        var url = typeof resource === "string" ? resource : (resource && resource.url) || "";
+        var request = originalFetch(resource, init);
+        if (url.indexOf(CALLBACK) === -1) {
+            return request;
+        }
+        return request.then(function (response) {
+            hide();
+            return response;
+        }, function (error) {
+            show();
+            if (!retry) { retry = setInterval(tryServer, 5000); }
+            throw error;
+        });
+    };
+})();
+
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
     forecast: {
         // dcc.Upload drops a file over max_size silently; here the size is checked in the
         // browser and a file over the limit gets a visible message and never leaves the browser.
+        // The upload then forgets the contents (the third output), so that the same contents
+        // dropped again are a change and are read again.
         checkUpload: function (contents, filename, limit) {
+            var no_update = window.dash_clientside.no_update;
             if (!contents) {
-                return [window.dash_clientside.no_update, window.dash_clientside.no_update];
+                return [no_update, no_update, no_update];
             }
             var comma = contents.indexOf(",");
             var b64 = contents.length - comma - 1;
@@ -22,13 +95,13 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
                             mb(limit) + ". Split the file, or load it from the command line " +
                             "with `forecast plan create FILE`."
                     }
-                }];
+                }, null];
             }
             return [{filename: filename, contents: contents}, {
                 type: "Div",
                 namespace: "dash_html_components",
                 props: {className: "alert alert-secondary", children: "Reading " + filename + " (" + mb(size) + ")…"}
-            }];
+            }, null];
         }
     }
 });

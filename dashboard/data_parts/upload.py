@@ -78,24 +78,29 @@ def stash_upload(ctx: DashboardContext, file: Any) -> tuple[Any, Any]:
 
 def stash_attributes(
     ctx: DashboardContext, contents: str | None, filename: str | None
-) -> tuple[Any, Any]:
+) -> tuple[Any, Any, Any]:
+    """The store table kept on the server; the upload then forgets the contents, so that the
+    same file dropped again (say, after the sales file changed) is read again."""
     if not contents or not filename:
-        return no_update, no_update
+        return no_update, no_update, no_update
     try:
         content = uploads.decode(contents, filename, ctx.upload_limit_bytes, TOO_BIG_WHERE)
     except uploads.UploadRefused as exc:
-        return None, html.Span(str(exc), className="text-danger", id=ids.DATA_ATTR_TOO_BIG)
+        refused = html.Span(str(exc), className="text-danger", id=ids.DATA_ATTR_TOO_BIG)
+        return None, refused, None
     token = uploads.save(ctx, content, filename)
-    return {"token": token}, f"Store table: {filename}, joined on the series key."
+    return {"token": token}, f"Store table: {filename}, joined on the series key.", None
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:
     # The size check runs in the browser, so a file over the limit never travels to the server
-    # (dcc.Upload alone would drop it silently).
+    # (dcc.Upload alone would drop it silently). It clears the upload's contents once read: the
+    # same file dropped again is then a change, and is read again.
     app.clientside_callback(
         ClientsideFunction(namespace="forecast", function_name="checkUpload"),
         Output(ids.DATA_RAW, "data"),
         Output(ids.DATA_UPLOAD_STATUS, "children"),
+        Output(ids.DATA_UPLOAD, "contents"),
         Input(ids.DATA_UPLOAD, "contents"),
         State(ids.DATA_UPLOAD, "filename"),
         State(ids.DATA_LIMIT, "data"),
@@ -114,6 +119,7 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         stash_attributes,
         Output(ids.DATA_ATTR_FILE, "data"),
         Output(ids.DATA_ATTR_STATUS, "children"),
+        Output(ids.DATA_ATTR_UPLOAD, "contents"),
         Input(ids.DATA_ATTR_UPLOAD, "contents"),
         State(ids.DATA_ATTR_UPLOAD, "filename"),
         **once,

@@ -18,6 +18,8 @@ from dashboard.context import DashboardContext
 from dashboard.pages import accuracy_replay, accuracy_scored
 from dashboard.wiring import bind
 from forecast.services import accuracy
+from forecast.services.negotiation_board import RULE_CHOICES
+from forecast.services.types import REASON_CODES
 
 PATH = "/accuracy"
 NAME = "Accuracy"
@@ -35,11 +37,15 @@ HOW_TO_READ = (
 
 SCOPES = {"overall": "Overall", "team": "Per team", "period": "Per period"}
 # Numbers stay numbers in the touch grid (so a click on the header sorts by value added).
+# Grouped and signed as `points` and `components.money` write them on the server (-6,092.45
+# pts, not -6092.45; a hyphen, not d3's minus sign, beside the other columns).
 POINTS_FORMAT = {
-    "function": "params.value == null ? '–' : (params.value >= 0 ? '+' : '') + "
-    "(params.value * 100).toFixed(2) + ' pts'"
+    "function": "params.value == null ? '–' : (Math.round(params.value * 10000) > 0 ? '+' : '')"
+    " + d3.format(',.2f')(Math.round(params.value * 10000) / 100 + 0).replace('−', '-') + ' pts'"
 }
-NUMBER_FORMAT = {"function": "params.value == null ? '–' : d3.format(',.0f')(params.value)"}
+NUMBER_FORMAT = {
+    "function": "params.value == null ? '–' : d3.format(',.0f')(params.value).replace('−', '-')"
+}
 HIDDEN = {"display": "none"}
 """The style of the parts that need actuals while the selected plan has none."""
 CULTURE = {"system_plan": "System plan", "target": "Negotiated plan", "tie": "tie"}
@@ -47,11 +53,14 @@ STEP_FROM = {"baseline": "Baseline", "system_plan": "System plan"}
 """The layer a value added is measured from (the target's: the basis its goal was set on)."""
 
 
-def _grid(grid_id: str, columns: list[dict[str, Any]], height: str = "320px") -> dag.AgGrid:
+def _grid(
+    grid_id: str, columns: list[dict[str, Any]], height: str = "320px", **options: Any
+) -> dag.AgGrid:
     return dag.AgGrid(
         id=grid_id,
         rowData=[],
         columnDefs=columns,
+        **options,
         getRowId="params.data.row_id",
         defaultColDef={"resizable": True, "sortable": True},
         dashGridOptions={"pagination": True, "paginationPageSize": 20},
@@ -89,21 +98,20 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     _grid(
                         ids.ACC_LAYERS_GRID,
                         [
-                            {"field": "key", "headerName": "Scope", "width": 120},
-                            {"field": "label", "headerName": "Layer", "width": 190},
-                            {"field": "wape", "headerName": "WAPE", "width": 100},
-                            {"field": "mase", "headerName": "MASE", "width": 90},
-                            {"field": "bias", "headerName": "Bias", "width": 100},
+                            {"field": "key", "headerName": "Scope", "minWidth": 120},
+                            {"field": "label", "headerName": "Layer", "minWidth": 190},
+                            {"field": "wape", "headerName": "WAPE", "minWidth": 100},
+                            {"field": "mase", "headerName": "MASE", "minWidth": 90},
+                            {"field": "bias", "headerName": "Bias", "minWidth": 100},
                             {"field": "value_added_wape", "headerName": "Value added (WAPE pts)"},
                             {"field": "value_added_mase", "headerName": "Value added (MASE)"},
-                            {"field": "step_from", "headerName": "Added over", "width": 130},
-                            {
-                                "field": "series_periods",
-                                "headerName": "Series-periods",
-                                "width": 130,
-                            },
+                            {"field": "step_from", "headerName": "Added over"},
+                            {"field": "series_periods", "headerName": "Series-periods"},
                         ],
                         height="260px",
+                        # every column as wide as its widest number (92,422.2 % was cut short
+                        # at a fixed 100 px), at least as wide as above
+                        columnSize="autoSize",
                     ),
                     html.H4("Touches, made-it-worse first", className="mt-4"),
                     _grid(
@@ -223,8 +231,7 @@ def _num(value: Any) -> float | None:
 
 def points(value: Any) -> str:
     """A WAPE difference as signed percentage points: 0.0123 -> `+1.23 pts`."""
-    number = _num(value)
-    return "–" if number is None else f"{round(number * 100, 2) + 0.0:+.2f} pts"  # no -0.00
+    return components.points(_num(value), signed=True)
 
 
 def layer_rows(layers: pd.DataFrame, scope: str) -> list[dict[str, Any]]:
@@ -257,15 +264,28 @@ def touch_rows(touches: pd.DataFrame) -> list[dict[str, Any]]:
                 "row_id": f"t{i}",
                 "verdict": _touch_verdict(r),
                 "touch_type": r["touch_type"],
-                "touch": r["touch"],
+                "touch": touch_label(str(r["touch_type"]), str(r["touch"])),
                 "who": r["who"],
                 "value_added_wape": _num(r["value_added_wape"]),
                 "value_added": _num(r["value_added"]),
                 "series_periods": int(r["series_periods"]),
-                "audit": r["audit"],
+                "audit": components.readable_times(str(r["audit"])),
             }
         )
     return rows
+
+
+def touch_label(touch_type: str, touch: str) -> str:
+    """A touch in the product's words: a remainder rule and a reason code by their labels, an
+    event kind without underscores (the service's table keeps the keys, as the CLI shows them)."""
+    if touch_type == "assignment rule":
+        return RULE_CHOICES.get(touch, touch)
+    if touch_type == "reason code":
+        return REASON_CODES.get(touch, touch)
+    if touch_type == "event kind":
+        kind, bracket, events = touch.partition(" (")
+        return kind.replace("_", " ") + bracket + events
+    return touch
 
 
 def _touch_verdict(row: Mapping[Any, Any]) -> str:
@@ -281,7 +301,7 @@ def closer_text(closer: Any, margin: Any) -> str:
         return "–"
     if closer == "tie":
         return "tie (within 0.05 pts)"
-    return f"{CULTURE[str(closer)]}, by {abs(_num(margin) or 0.0) * 100:.2f} pts"
+    return f"{CULTURE[str(closer)]}, by {components.points(abs(_num(margin) or 0.0))}"
 
 
 def track_rows(track: pd.DataFrame) -> list[dict[str, Any]]:
@@ -314,7 +334,8 @@ def scored_on_text(report: Any) -> str:
         snap = report.scored_on[layer]
         if snap.get("snapshot"):
             parts.append(
-                f"{label} scored on version {snap['version']} ({snap['status']} {snap['at']} "
+                f"{label} scored on version {snap['version']} ({snap['status']} "
+                f"{components.when(snap['at'])} "
                 f"by {snap['by']})"
             )
         else:

@@ -13,11 +13,13 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from dashboard import components, figures, figures_accuracy, ids
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
+from forecast.services.negotiation_board import RULE_CHOICES
 
+# the rules the replay can run, by the labels the Negotiation page and the replay's assumptions
+# use (the manual rule needs a person)
 RULES = {
-    "pro_rata_baseline": "Pro rata to baseline",
-    "even": "Even split",
-    "pro_rata_claims": "Pro rata to claims",
+    rule: RULE_CHOICES[rule][:1].upper() + RULE_CHOICES[rule][1:]
+    for rule in ("pro_rata_baseline", "even", "pro_rata_claims")
 }
 MODELS = {"snaive": "Seasonal naive (fast)", "ets": "ETS", "auto": "Auto (slow)"}
 CULTURE = {"system_plan": "System plan", "target": "Negotiated plan", "tie": "tie"}
@@ -132,7 +134,7 @@ def replay_rows(cycles: pd.DataFrame) -> list[dict[str, Any]]:
         if closer == "tie":
             text = "tie (within 0.05 pts)"
         elif closer in CULTURE:
-            text = f"{CULTURE[str(closer)]}, by {float(r['margin']) * 100:.2f} pts"
+            text = f"{CULTURE[str(closer)]}, by {components.points(abs(float(r['margin'])))}"
         else:
             text = "–"
         rows.append(

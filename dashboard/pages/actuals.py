@@ -81,7 +81,8 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     {"field": "rows", "headerName": "Series-periods known", "width": 190},
                     {"field": "periods", "headerName": "Periods in this upload"},
                 ],
-                getRowId="params.data.version",
+                # AG Grid wants a string id (a number logs warning #25 in the console)
+                getRowId="params.data.row_id",
                 defaultColDef={"resizable": True},
                 style={"height": "220px"},
                 className="ag-theme-alpine",
@@ -186,7 +187,8 @@ def verdict(score: pd.DataFrame) -> str:
         )
     teams = score[score["team"] != "TOTAL"]
     won = int((teams["closer"] == total["closer"]).sum())
-    return f"{winner} came closer overall, by {components.percent(gap, 1)} WAPE, and in {won} of {len(teams)} team(s).{rests_on(total)}"
+    by = components.points(gap)  # a WAPE difference, in points as on the Accuracy page
+    return f"{winner} came closer overall, by {by} of WAPE, and in {won} of {len(teams)} team(s).{rests_on(total)}"
 
 
 def has_target(score: pd.DataFrame) -> bool:
@@ -208,11 +210,12 @@ def rests_on(total: Any) -> str:
 
 
 def version_rows(versions: list[Any]) -> list[dict[str, Any]]:
-    """The kept uploads, newest first."""
+    """The kept uploads, newest first (each row's grid id the version as a string)."""
     return [
         {
+            "row_id": str(v.version),
             "version": v.version,
-            "at": v.at,
+            "at": components.when(v.at),
             "uploaded_by": v.uploaded_by,
             "filename": v.filename,
             "rows": v.rows,
@@ -403,7 +406,10 @@ def list_versions(
 def restore_options(versions: list[Any]) -> list[dict[str, Any]]:
     """Every version but the one in force, newest first."""
     return [
-        {"label": f"{v.version}: {v.filename} ({v.uploaded_by}, {v.at[:16]})", "value": v.version}
+        {
+            "label": f"{v.version}: {v.filename} ({v.uploaded_by}, {components.when(v.at)})",
+            "value": v.version,
+        }
         for v in reversed(versions[:-1])
     ]
 

@@ -211,13 +211,8 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
 
 
 def when(iso: str | None) -> str:
-    """`2026-11-22T18:51:55+00:00` -> `2026-11-22 18:51 UTC`."""
-    if not iso:
-        return ""
-    text = str(iso).replace("T", " ")
-    if text.endswith("+00:00"):
-        return text[:16] + " UTC"
-    return text[:16]
+    """`2026-11-22T18:51:55+00:00` -> `2026-11-22 18:51 UTC` (``components.when``)."""
+    return components.when(iso)
 
 
 def plan_rows(summaries: list[Any]) -> list[dict[str, Any]]:
@@ -423,6 +418,13 @@ def import_bundle(
     )
 
 
+def import_and_forget(ctx: DashboardContext, contents: str | None, *rest: Any) -> tuple:
+    """`import_bundle`, and the upload then forgets the file, so that the same bundle dropped
+    again (say, after ticking "Trust a bundle…" or typing a new name) is read again: the browser
+    sends nothing for contents that did not change."""
+    return (*import_bundle(ctx, contents, *rest), None if contents else no_update)
+
+
 def _decoded(ctx: DashboardContext, contents: str, filename: str | None) -> tuple[bytes, Any]:
     """The uploaded bundle's bytes, or an alert saying why they were refused (size, encoding)."""
     try:
@@ -507,4 +509,6 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     bundle = (Input(ids.PLANS_IMPORT, "contents"), State(ids.PLANS_IMPORT, "filename"))
     trust = State(ids.PLANS_IMPORT_TRUST, "value")
     name = State(ids.PLANS_IMPORT_NAME, "value")
-    bind(app, ctx, import_bundle, alert, *select, *bundle, session, changed, trust, name, **once)
+    forget = Output(ids.PLANS_IMPORT, "contents")
+    inputs = (*bundle, session, changed, trust, name)
+    bind(app, ctx, import_and_forget, alert, *select, forget, *inputs, **once)

@@ -124,17 +124,13 @@ def members_table(rows: list[tuple[str, str, str | None]], *, can_edit: bool) ->
 def members_view(
     state: Any, user: str | None, people: list[str], teams: list[str]
 ) -> tuple[Any, list, list, bool, Any]:
-    """The table, the account and team choices, whether Add is disabled, and the role note."""
-    is_owner = bool(user and state.has_role(user, "owner"))
-    can_edit = is_owner and not state.archived
-    if state.archived:
-        reason = (
-            f"plan {state.plan_id} is archived and read-only: its members change once it is "
-            "unarchived (the Unarchive button above, or `forecast plan unarchive`)."
-        )
-    else:
-        reason = f"{user or 'nobody'} cannot change members: only the plan's owner can."
-    note = components.role_note(can_edit, reason)
+    """The table, the account and team choices, whether Add is disabled, and the role note.
+    Add and every Remove are disabled, with the services' reason, when the user may not change
+    the members (not the owner; the plan archived, or agreed: it was read-only, yet Add and
+    Remove were offered and every click refused)."""
+    permission = plan_service.members_permission(state, user)
+    can_edit = permission.allowed
+    note = components.permission_note(permission)
     table = members_table(member_rows(state.members), can_edit=can_edit)
     people = people if can_edit else []
     return table, components.options(people), components.options(teams), not can_edit, note

@@ -149,6 +149,17 @@ def format_percent(fraction: float | None, decimals: int = 1, *, signed: bool = 
     return f"{sign}{fraction * 100:,.{decimals}f} %"
 
 
+def format_points(difference: float | None, decimals: int = 2, *, signed: bool = False) -> str:
+    """A difference of two percentages (a WAPE margin, a value added) in percentage points:
+    0.0062 -> ``0.62 pts``, -60.9245 -> ``-6,092.45 pts`` (grouped as ``format_percent``); no
+    ``-0.00``."""
+    if difference is None or difference != difference:
+        return "–"
+    number = round(difference * 100, decimals) + 0.0  # + 0.0: -0.0 reads 0.00
+    sign = "+" if signed and number > 0 else ""
+    return f"{sign}{number:,.{decimals}f} pts"
+
+
 def format_probability(probability: float | None, decimals: int = 0) -> str:
     """A probability as a percent that never reads as certain: ``> 99 %`` where it would round
     to 100 and ``< 1 %`` where it would round to 0 (at ``decimals=1``: ``> 99.9 %``). It rests

@@ -171,6 +171,10 @@ RULE_LABELS = {
 }
 
 
+# the basis column in a sentence ("in proportion to its system plan"), not its machine key
+BASIS_WORDS = {Basis.BASELINE: "baseline", Basis.SYSTEM_PLAN: "system plan"}
+
+
 def parse_enum(kind: type[StrEnum], value: str | StrEnum, what: str) -> Any:
     try:
         return kind(str(value))
@@ -819,7 +823,7 @@ class Negotiation:
             elif self.rule == RemainderRule.EVEN:
                 out[team] = f"{label}: an equal part among {len(eligible)} teams{of}"
             elif self.rule == RemainderRule.PRO_RATA_BASELINE:
-                out[team] = f"{label}: in proportion to its {self.basis.value}{of}"
+                out[team] = f"{label}: in proportion to its {BASIS_WORDS[self.basis]}{of}"
             elif self.rule == RemainderRule.PRO_RATA_CLAIMS:
                 out[team] = f"{label}: in proportion to its claim{of}"
             else:
@@ -828,7 +832,7 @@ class Negotiation:
                 if short[team]:
                     out[team] = (
                         f"{label}: claimed {claimed} of its pro rata share {fair}, so it takes "
-                        f"part of the remainder in proportion to its {self.basis.value}{of}"
+                        f"part of the remainder in proportion to its {BASIS_WORDS[self.basis]}{of}"
                     )
                 else:
                     out[team] = (

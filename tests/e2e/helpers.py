@@ -40,10 +40,30 @@ def settle(dash_duo, timeout: float = 30) -> None:
         time.sleep(0.2)
 
 
+def sideways_scroll_at(dash_duo, width: int, height: int = 768, timeout: float = 10) -> list[str]:
+    """At a window of `width` px: what sticks out past the page's right edge (empty when nothing
+    makes the page scroll sideways). Charts redraw for the new width on their own time, so it
+    waits up to `timeout` for the page to fit before naming what does not."""
+    driver = dash_duo.driver
+    driver.set_window_size(width, height)
+    script = "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    deadline = time.monotonic() + timeout
+    while driver.execute_script(script) > 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return driver.execute_script(
+        """const edge = document.documentElement.clientWidth;
+        if (document.documentElement.scrollWidth <= edge) return [];
+        return Array.from(document.querySelectorAll('body *'))
+            .filter(e => e.getBoundingClientRect().right > edge + 1 && !e.closest('.ag-root'))
+            .slice(0, 5).map(e => (e.id || e.className || e.tagName) + ' ends at '
+                + Math.round(e.getBoundingClientRect().right) + ' of ' + edge + ' px');"""
+    )
+
+
 def upload(dash_duo, path: Path, component: str = "data-upload") -> None:
+    """Choose `path` in the upload's file input, as the file dialog does. The input is not
+    cleared here: the page's own script (forecast.js) makes the same file chosen again fire."""
     field = dash_duo.driver.find_element(By.CSS_SELECTOR, f"#{component} input[type=file]")
-    # As the upload does when clicked to open the file dialog: the same file chosen again fires.
-    dash_duo.driver.execute_script("arguments[0].value = null;", field)
     field.send_keys(str(path))
 
 

@@ -57,7 +57,9 @@ def test_uploaded_actuals_lead_to_the_fva_table(start_app, scored_plan):
     dash_duo.wait_for_contains_text("#actuals-alert", "Kept as actuals version 1", timeout=30)
     dash_duo.wait_for_contains_text("#actuals-versions", "actuals_first_weeks.csv", timeout=20)
 
+    from dashboard.pages import accuracy as accuracy_page
     from forecast.services import accuracy
+    from forecast.services.money import format_points
     from forecast.services.store_factory import open_store
 
     store = open_store(data_dir=plan.data_dir)
@@ -71,7 +73,7 @@ def test_uploaded_actuals_lead_to_the_fva_table(start_app, scored_plan):
     cell = dash_duo.find_element(
         "#acc-touches-grid .ag-center-cols-container [row-id=t0] [col-id=touch]"
     )
-    assert cell.text == first["touch"]
+    assert cell.text == accuracy_page.touch_label(first["touch_type"], first["touch"])
     verdict = dash_duo.find_element(
         "#acc-touches-grid .ag-center-cols-container [row-id=t0] [col-id=verdict]"
     )
@@ -79,7 +81,8 @@ def test_uploaded_actuals_lead_to_the_fva_table(start_app, scored_plan):
     added = dash_duo.find_element(
         "#acc-touches-grid .ag-center-cols-container [row-id=t0] [col-id=value_added_wape]"
     )
-    assert added.text == f"{first['value_added_wape'] * 100:+.2f} pts"
+    # the browser's formatter writes points as the server's does (grouped, signed)
+    assert added.text == format_points(first["value_added_wape"], signed=True)
     overall = report.overall().set_index("layer")
     wape = dash_duo.find_element(
         "#acc-layers-grid .ag-center-cols-container [row-id='TOTAL|system_plan|1'] [col-id=wape]"

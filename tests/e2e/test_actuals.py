@@ -105,7 +105,8 @@ def test_actuals_far_off_the_plans_scale_are_kept_once_confirmed_on_the_same_fil
     start_app, agreed_plan, tmp_path
 ):
     """A refusal for the scale says to tick "The numbers are right" and upload again: the same
-    file dropped again is read again (the upload forgets each file once it was read)."""
+    file chosen again is read again (the upload and its file input forget each file once it was
+    read); chosen a third time (confirmed again), nothing new is kept and the page says so."""
     path, _ = _actuals_file(agreed_plan.data_dir, tmp_path / "thousands.csv", 0.001)
     dash_duo = start_app(agreed_plan.data_dir, "/actuals")
     dash_duo.wait_for_element("#actuals-upload", timeout=20)
@@ -116,4 +117,7 @@ def test_actuals_far_off_the_plans_scale_are_kept_once_confirmed_on_the_same_fil
     upload(dash_duo, path, component="actuals-upload")
     dash_duo.wait_for_contains_text("#actuals-alert", "Kept as actuals version 1", timeout=30)
     assert not dash_duo.find_element("#actuals-confirm-scale").is_selected()  # for one file
+    dash_duo.find_element("#actuals-confirm-scale").click()
+    upload(dash_duo, path, component="actuals-upload")
+    dash_duo.wait_for_contains_text("#actuals-alert", "Nothing new in thousands.csv", timeout=30)
     assert dash_duo.get_logs() == []

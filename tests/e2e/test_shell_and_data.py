@@ -13,11 +13,31 @@ from tests.e2e.helpers import (
 )
 
 
-def test_empty_store_shows_data_page_with_upload_limit(start_app, tmp_path):
+def test_empty_store_shows_data_page_with_upload_limit_and_says_when_the_server_is_gone(
+    start_app, tmp_path
+):
     dash_duo = start_app(tmp_path / "data")
     dash_duo.wait_for_text_to_equal("h2", "Data", timeout=10)
     dash_duo.wait_for_contains_text("#data-upload", "up to 50 MB", timeout=5)
     assert "How to read this" in dash_duo.find_element("#_pages_content").text
+    assert dash_duo.get_logs() == []
+    notice = dash_duo.find_element("#nav-offline")
+    assert not notice.is_displayed()
+    # The network gone: a click whose callback cannot reach the server says so on the page
+    # (it was only a console line), and once the server answers again the notice says that.
+    driver = dash_duo.driver
+    offline = {"latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {**offline, "offline": True})
+    click(dash_duo, "#data-use-sample")
+    dash_duo.wait_for_contains_text("#nav-offline", "Cannot reach the server", timeout=10)
+    assert notice.is_displayed() and notice.get_attribute("role") == "status"
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {**offline, "offline": False})
+    dash_duo.wait_for_contains_text("#nav-offline", "make it again", timeout=20)
+    dash_duo.reset_log_timestamp()  # the failed request's console lines are the point above
+    click(dash_duo, "#data-use-sample")
+    dash_duo.wait_for_contains_text("#data-upload-status", "bundled sample", timeout=20)
+    assert not notice.is_displayed()
     assert dash_duo.get_logs() == []
 
 
@@ -46,7 +66,9 @@ def test_upload_shipped_file_shows_validation_report_and_mapping(
     assert dash_duo.get_logs() == []
 
 
-def test_upload_with_problems_lists_each_with_row_and_column(start_app, tmp_path):
+def test_upload_with_problems_lists_each_with_row_and_column_until_fixed_under_its_name(
+    start_app, tmp_path
+):
     bad = tmp_path / "bad_sales.csv"
     rows = ["Store,Date,Sales"] + [f"1,2024-01-{day:02d},{100 + day}" for day in range(1, 21)]
     rows[5] = "1,2024-01-05,abc"  # spreadsheet row 6
@@ -69,6 +91,12 @@ def test_upload_with_problems_lists_each_with_row_and_column(start_app, tmp_path
     assert sorted(rows_shown) == ["6", "9"]
     violations = axe_violations(dash_duo)
     assert violations == [], describe_violations(violations)
+    # Fixed under the same name and chosen again: read again, the old report goes.
+    rows[5], rows[8] = "1,2024-01-05,105", "1,2024-01-08,108"
+    bad.write_text("\n".join(rows) + "\n")
+    upload(dash_duo, bad)
+    dash_duo.wait_for_contains_text("#data-report-ok", "the file is valid", timeout=30)
+    assert dash_duo.find_elements("#data-report-problems") == []
     assert dash_duo.get_logs() == []
 
 

@@ -44,6 +44,11 @@ def test_replay_scores_both_cultures_per_cycle_from_the_cli(six_stores, rossmann
     assert {c["key"] for c in report["cycles"] if c["scope"] == "team"} == {"a", "c", "d"}
     assert report["settings"]["claims"] == {"a": "2"}
     assert any("goal of 1.1 x the baseline" in a for a in report["assumptions"])
+    # the rule by its label, as the Negotiation page offers it (its key stays in the settings)
+    assert any(
+        "assigns the rest by the rule 'pro rata to basis'" in a for a in report["assumptions"]
+    )
+    assert not any("pro_rata_baseline" in a for a in report["assumptions"])
 
 
 def test_rebuilt_events_follow_the_flag_against_the_copied_week(six_stores, rossmann_stores):

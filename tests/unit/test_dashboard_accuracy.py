@@ -219,3 +219,88 @@ def test_the_targets_step_starts_from_the_baseline_its_goal_was_set_on_and_says_
         overall().assign(step_from=[None, "baseline", "system_plan"])
     )
     assert list(on_plan.data[0].x)[3] == "Claims + assignment"
+
+
+def test_the_touch_table_names_rules_reason_codes_and_event_kinds_in_words():
+    row = {
+        "who": "olga",
+        "made_worse": False,
+        "value_added_wape": 0.01,
+        "value_added": 1.0,
+        "series_periods": 4,
+        "audit": "#9",
+        "scored": True,
+        "not_scored": None,
+    }
+    touches = pd.DataFrame(
+        [
+            {**row, "touch_type": "assignment rule", "touch": "pro_rata_baseline"},
+            {**row, "touch_type": "reason code", "touch": "new_listing"},
+            {**row, "touch_type": "event kind", "touch": "purchase_limit (2 events)"},
+            {**row, "touch_type": "claim", "touch": "claim of team b_2 (€1,000)"},
+        ]
+    )  # fmt: skip
+    shown = [r["touch"] for r in accuracy.touch_rows(touches)]
+    assert shown == [
+        "pro rata to basis",
+        "New listing",
+        "purchase limit (2 events)",
+        "claim of team b_2 (€1,000)",  # a team's name stays as it is
+    ]
+
+
+def test_the_layers_grid_sizes_its_columns_to_their_numbers_and_groups_points():
+    """At 1400 px a WAPE of 92,422.2 % was cut to '92,422….' in a fixed 100 px column, and a
+    value added read -6092.45 pts beside it."""
+    from types import SimpleNamespace
+
+    from dashboard import ids
+
+    def find(component, wanted):
+        if getattr(component, "id", None) == wanted:
+            return component
+        children = getattr(component, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if child is not None and not isinstance(child, str):
+                found = find(child, wanted)
+                if found is not None:
+                    return found
+        return None
+
+    grid = find(accuracy.layout(SimpleNamespace()), ids.ACC_LAYERS_GRID)
+    assert grid.columnSize == "autoSize"
+    assert not any("width" in column for column in grid.columnDefs)  # minWidth only
+    layers = pd.DataFrame(
+        [{"scope": "overall", "key": "TOTAL", "layer": "system_plan", "label": "System plan",
+          "wape": 970.692, "mase": 7.18, "bias": 970.692, "value_added_wape": -60.9245,
+          "value_added_mase": -0.367, "series_periods": 400}]
+    )  # fmt: skip
+    (row,) = accuracy.layer_rows(layers, "overall")
+    assert row["wape"] == "97,069.2 %" and row["value_added_wape"] == "-6,092.45 pts"
+
+
+def test_the_scored_on_line_and_the_touches_audit_rows_write_times_as_the_plans_page_does():
+    from types import SimpleNamespace
+
+    at = "2026-12-05T23:31:01+00:00"
+    snap = {"snapshot": True, "version": 4, "status": "agreed", "at": at, "by": "olga"}
+    report = SimpleNamespace(
+        scored_on={"system_plan": snap, "target": snap},
+        actuals={"version": 1, "filename": "a.csv", "uploaded_by": "piet"},
+        periods=[1, 2],
+        verdict=dict,
+        notes=[],
+        steps_text=str,
+    )
+    text = accuracy.scored_on_text(report)
+    assert "(agreed 2026-12-05 23:31 UTC by olga)" in text and "T23:31" not in text
+    touches = pd.DataFrame(
+        [{"touch_type": "event", "touch": "E1 Lift", "who": "piet", "made_worse": False,
+          "value_added_wape": 0.01, "value_added": 1.0, "series_periods": 4, "scored": True,
+          "not_scored": None,
+          "audit": f"#27 {at} piet add_event; #29 2026-12-06T08:05:59+00:00 piet explain"}]
+    )  # fmt: skip
+    (row,) = accuracy.touch_rows(touches)
+    assert row["audit"] == (
+        "#27 2026-12-05 23:31 UTC piet add_event; #29 2026-12-06 08:05 UTC piet explain"
+    )

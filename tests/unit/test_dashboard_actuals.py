@@ -44,10 +44,20 @@ def _score(closer_total: str) -> pd.DataFrame:
     )
 
 
-def test_verdict_names_the_closer_track_its_margin_and_team_count() -> None:
+def test_verdict_names_the_closer_track_its_margin_in_points_and_team_count() -> None:
     assert actuals.verdict(_score("system_plan")) == (
-        "System plan came closer overall, by 2.5 % WAPE, and in 1 of 2 team(s)."
+        "System plan came closer overall, by 2.50 pts of WAPE, and in 1 of 2 team(s)."
     )
+
+
+def test_the_actuals_verdict_words_the_margin_as_the_accuracy_page_does() -> None:
+    from dashboard.pages import accuracy
+
+    score = _score("system_plan")
+    score.loc[score["team"] == "TOTAL", "wape_target"] = 0.15 + 0.0062
+    on_accuracy = accuracy.closer_text("system_plan", -0.0062)
+    assert on_accuracy == "System plan, by 0.62 pts"
+    assert "by 0.62 pts of WAPE" in actuals.verdict(score)
 
 
 def test_verdict_says_so_when_both_tracks_tie() -> None:
@@ -67,7 +77,7 @@ def test_the_verdict_says_what_it_rests_on_and_when_it_is_provisional() -> None:
     score["provisional"] = True
     score["provisional_because"] = "provisional: only 2 of 100 series have actuals (under half)"
     assert actuals.verdict(score) == (
-        "System plan came closer overall, by 2.5 % WAPE, and in 1 of 2 team(s). Scored on 2 of "
+        "System plan came closer overall, by 2.50 pts of WAPE, and in 1 of 2 team(s). Scored on 2 of "
         "100 series, 4 of 13 periods. Provisional: only 2 of 100 series have actuals (under half)."
     )
     score["provisional"] = False
@@ -99,3 +109,36 @@ def test_a_plan_without_a_goal_shows_its_system_plan_scored_and_says_why_alone()
     from dashboard import figures
 
     assert [t.name for t in figures.attainment_bars(score).data] == ["System plan"]
+
+
+def test_the_kept_versions_grid_ids_its_rows_by_strings_as_ag_grid_wants() -> None:
+    """A number as row id logs AG Grid's warning #25 in the browser console."""
+    from types import SimpleNamespace
+
+    kept = [
+        SimpleNamespace(version=n, at="2026-12-05T23:31:01+00:00", uploaded_by="piet",
+                        filename=f"w{n}.csv", rows=400, summary={"periods": ["2015-07-31"]})
+        for n in (1, 2)
+    ]  # fmt: skip
+    rows = actuals.version_rows(kept)
+    assert [r["row_id"] for r in rows] == ["2", "1"] and [r["version"] for r in rows] == [2, 1]
+    page = actuals.layout(SimpleNamespace(upload_limit_bytes=1024**2))
+    (grid,) = [c for c in page.children if getattr(c, "id", None) == actuals.ids.ACTUALS_VERSIONS]
+    assert grid.getRowId == "params.data.row_id"
+
+
+def test_kept_versions_and_restore_choices_write_times_as_the_plans_page_does() -> None:
+    from types import SimpleNamespace
+
+    from dashboard.pages import plans
+
+    at = "2026-12-05T23:31:01+00:00"
+    kept = [
+        SimpleNamespace(version=n, at=at, uploaded_by="piet", filename=f"w{n}.csv", rows=400,
+                        summary={})
+        for n in (1, 2)
+    ]  # fmt: skip
+    assert plans.when(at) == "2026-12-05 23:31 UTC"
+    assert {r["at"] for r in actuals.version_rows(kept)} == {"2026-12-05 23:31 UTC"}
+    (choice,) = actuals.restore_options(kept)
+    assert choice["label"] == "1: w1.csv (piet, 2026-12-05 23:31 UTC)"

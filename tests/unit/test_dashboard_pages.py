@@ -248,12 +248,13 @@ def test_attributes_file_over_the_limit_is_refused_visibly(tmp_path, rossmann_st
     contents = "data:text/csv;base64," + base64.b64encode(rossmann_stores.read_bytes()).decode()
     out = call(
         app,
-        "..data-attr-file.data...data-attr-status.children..",
+        "..data-attr-file.data...data-attr-status.children...data-attr-upload.contents..",
         [("data-attr-upload", "contents", contents)],
         [("data-attr-upload", "filename", rossmann_stores.name)],
     )
     assert out["data-attr-file"]["data"] is None
     assert "over the upload limit" in _text(out["data-attr-status"]["children"])
+    assert out["data-attr-upload"]["contents"] is None  # the same file dropped again is read
 
 
 def test_a_json_bundle_dropped_on_the_plans_page_is_imported_or_refused_whole(plan, store):
@@ -264,7 +265,7 @@ def test_a_json_bundle_dropped_on_the_plans_page_is_imported_or_refused_whole(pl
     nego.set_goal(store, plan.plan_id, "olga", ratio="1.1")
     bundle = exports.export_plan(store, plan.plan_id, "json")
     app = create_app(data_dir=str(plan.data_dir))
-    output = "..plans-alert.children...nav-session.data...nav-plans-changed.data.."
+    output = "..plans-alert.children...nav-session.data...nav-plans-changed.data...plans-import.contents.."
     state = [
         ("plans-import", "filename", "bundle.json"),
         # nina is no member of the plan: her tab has no plan of the store selected.
@@ -402,3 +403,12 @@ def test_no_chain_of_callbacks_leads_back_to_where_it_started(tmp_path: Path):
 
     loops = [sorted(callbacks[a][0]) for a in feeds if back_to(a, a, {a})]
     assert loops == []
+
+
+def test_the_shell_has_a_hidden_status_notice_for_a_server_that_cannot_be_reached():
+    from dashboard import ids, shell
+
+    page = shell.layout([], sign_out=False)
+    (notice,) = [c for c in page.children if getattr(c, "id", None) == ids.NAV_OFFLINE]
+    assert notice.hidden is True and notice.role == "status"
+    assert notice.children == "Cannot reach the server; your last change was not saved. Retrying…"

@@ -420,3 +420,26 @@ def test_a_file_with_dots_grouping_thousands_is_read_with_the_decimal_mark_picke
     )
     assert isinstance(form, dict) and form["decimal"] == ","
     assert preview.decimal_mark("'; drop table") is None
+
+
+def test_the_store_table_upload_forgets_the_file_once_read_so_the_same_file_is_read_again(
+    tmp_path,
+):
+    import base64
+
+    import flask
+
+    from dashboard.context import DashboardContext
+    from dashboard.data_parts import upload
+
+    ctx = DashboardContext(data_dir=str(tmp_path))
+    contents = "data:text/csv;base64," + base64.b64encode(b"Store,StoreType\n1,a\n").decode()
+    app = flask.Flask(__name__)
+    app.secret_key = "test"
+    with app.test_request_context():  # the upload is kept for this browser session
+        kept, note, forgotten = upload.stash_attributes(ctx, contents, "stores.csv")
+        tiny = DashboardContext(data_dir=str(tmp_path), upload_limit_bytes=4)
+        refused, _, refused_forgotten = upload.stash_attributes(tiny, contents, "stores.csv")
+    assert "token" in kept and "stores.csv" in note
+    assert forgotten is None  # the browser sends nothing for contents that did not change
+    assert refused is None and refused_forgotten is None

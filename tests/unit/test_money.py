@@ -179,3 +179,13 @@ def test_stored_times_read_to_the_minute_in_utc(stamp, shown):
     from forecast.money import minute_utc
 
     assert minute_utc(stamp) == shown
+
+
+def test_a_wape_difference_reads_in_grouped_points_never_minus_zero():
+    from forecast.money import format_points
+
+    assert format_points(0.0062) == "0.62 pts"
+    assert format_points(-60.9245) == "-6,092.45 pts"  # grouped as a percent is
+    assert format_points(0.0123, signed=True) == "+1.23 pts"
+    assert format_points(-0.00001, signed=True) == "0.00 pts"
+    assert format_points(None) == "–"

@@ -434,3 +434,15 @@ def test_attainment_names_the_closer_track():
     assert out.loc["a", "closer"] == "target"
     assert out.loc["b", "closer"] == "system_plan"
     assert out.loc["TOTAL", "wape_target"] == pytest.approx(35 / 235)
+
+
+def test_why_this_assignment_names_the_basis_in_words_not_its_key():
+    teams = {"a": 3 * BN, "b": 2 * BN}
+    neg = Negotiation.start(teams, team_system_plan={"a": 4 * BN, "b": 2 * BN})
+    neg.set_goal(OWNER, 8 * BN, basis="system_plan")
+    neg.claim(LEAD_A, "a", BN // 10, note="more shelf space")
+    neg.close_round(OWNER)
+    for rule in ("pro_rata_baseline", "pro_rata_shortfall"):
+        neg.assign(OWNER, rule)
+        why = neg.assignment_reasons()["b"]
+        assert "in proportion to its system plan (" in why and "system_plan" not in why

@@ -120,7 +120,9 @@ def test_a_bundle_imports_again_under_another_name_and_the_audit_row_says_so(
     assert taken.exit_code == EXIT_REFUSED and "'cycle (copy)'" in taken.stderr
 
 
-def test_the_plans_page_refuses_a_second_import_and_takes_it_under_the_name_typed(data_dir: Path):
+def test_the_plans_page_refuses_a_second_import_and_takes_the_same_file_under_the_name_typed(
+    data_dir: Path,
+):
     import base64
 
     from dashboard.context import DashboardContext
@@ -134,8 +136,10 @@ def test_the_plans_page_refuses_a_second_import_and_takes_it_under_the_name_type
     contents = "data:application/json;base64," + base64.b64encode(bundle).decode()
     try:
         with acting_as(ctx.store, "olga"):
-            refused, _, _ = plans_page.import_bundle(ctx, contents, "b.json", {}, 0)
-            _, session, _ = plans_page.import_bundle(
+            refused, _, _, forgotten = plans_page.import_and_forget(ctx, contents, "b.json", {}, 0)
+            # the upload forgets the file, so the same bundle dropped again is read again
+            assert forgotten is None
+            _, session, _, _ = plans_page.import_and_forget(
                 ctx, contents, "b.json", {}, 0, False, " cycle 2 "
             )
         shown = shown_text(refused)
@@ -320,6 +324,37 @@ def test_the_members_editor_of_an_archived_plan_is_disabled_saying_why(store, ar
     table, people, _teams, add_disabled, note = members_view(state, "olga", ["olga", "zoe"], [])
     assert add_disabled and people == [] and "archived" in str(note)
     assert plans.member_sources(store, archived, "olga") == []  # nothing to copy onto it
+
+
+def test_the_members_editor_of_an_agreed_plan_disables_add_and_remove_saying_why(store):
+    """An agreed plan is read-only: Add and Remove were offered and every click refused."""
+    from test_export import agreed_plan
+
+    from dashboard.pages.plans_members import members_view
+
+    plan_id = agreed_plan(store)
+    state = plans.get_plan(store, plan_id)
+    table, people, _teams, add_disabled, note = members_view(state, "olga", ["olga", "zoe"], [])
+    shown = shown_text(note)
+    assert add_disabled and people == []
+    assert f"plan {plan_id} is agreed and read-only, so you cannot change members" in shown
+    assert "Make a new version" in shown  # how to change them
+    _head, body = table.children
+    removes = [row.children[2].children for row in body.children]
+    assert removes and all(b.children == "Remove" and b.disabled for b in removes)
+    assert plans.member_sources(store, plan_id, "olga") == []  # nothing to copy onto it
+    draft = team_plan(store, "next", {})
+    assert not members_view(plans.get_plan(store, draft), "olga", [], [])[3]  # a draft: Add on
+
+
+def test_the_last_owner_refusal_names_the_role_as_the_members_role_picker_does():
+    from dashboard.fix_hints import page_text
+    from dashboard.pages.plans_members import ROLE_CHOICES
+    from forecast.services.errors import Fix, FixKey
+
+    owner_choice = dict(ROLE_CHOICES)["owner"]
+    hint = page_text("olga is the only owner", Fix(FixKey.ADD_OWNER, plan="p1"))
+    assert f"the role '{owner_choice}'" in hint
 
 
 # -- archiving: an existing database gets the column -------------------------------------------

@@ -185,7 +185,8 @@ def test_a_request_body_over_the_cap_is_refused_before_any_callback_runs(app):
         ),
         (
             ("plans-import", "contents"),
-            "..plans-alert.children...nav-session.data...nav-plans-changed.data..",
+            "..plans-alert.children...nav-session.data...nav-plans-changed.data..."
+            "plans-import.contents..",
         ),
     ],
 )

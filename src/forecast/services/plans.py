@@ -40,6 +40,7 @@ from forecast.services.errors import (
     Invalid,
     Locked,
     NotFound,
+    ServiceError,
     StaleVersion,
 )
 from forecast.store import (
@@ -460,6 +461,37 @@ def revoke(
     )
 
 
+def require_members_open(state: PlanState, doing: str) -> None:
+    """Members change until the plan is agreed (publishing freezes the system track only: the
+    negotiation may still run on a published plan); an archived plan is read-only."""
+    if state.status == AGREED:
+        require_unlocked(state, doing)
+    else:
+        require_not_archived(state, doing)
+
+
+@dataclass(frozen=True)
+class MembersPermission:
+    """Whether a user may add and remove members of the plan now; if not, why and the fix."""
+
+    allowed: bool
+    reason: str = ""
+    fix: Fix | None = None
+
+
+def members_permission(state: PlanState, user: str | None) -> MembersPermission:
+    """What the members editor says to `user`: the guards `grant` and `revoke` run (the plan
+    archived or agreed, then the owner role), without changing anything."""
+    try:
+        require_members_open(state, "change members")
+    except ServiceError as exc:
+        return MembersPermission(False, exc.reason, exc.fix)
+    if not user or not state.has_role(user, "owner"):
+        who = user or "nobody"
+        return MembersPermission(False, f"{who} cannot change members: only the plan's owner can.")
+    return MembersPermission(True)
+
+
 def _change_members(
     store: PlanRepository,
     state: PlanState,
@@ -596,9 +628,10 @@ def plans_visible_to(
 
 def member_sources(store: PlanRepository, plan: str, user: str | None) -> list[PlanSummary]:
     """The other plans whose members `user` may copy onto `plan` (`copy_members`): those they
-    own, newest first; none unless they own `plan` too and it is not archived."""
+    own, newest first; none unless they may change the members of `plan` (they own it, and it
+    is neither archived nor agreed)."""
     target = get_plan(store, plan) if user else None
-    if target is None or not user or target.archived or not target.has_role(user, "owner"):
+    if target is None or not user or not members_permission(target, user).allowed:
         return []
     owned = [s for s in list_plans(store) if store.get(s.plan_id).has_role(user, "owner")]
     return sorted((s for s in owned if s.plan_id != plan), key=lambda s: s.created_at, reverse=True)

@@ -482,7 +482,8 @@ def replay_frames(
             if claims
             else "no claims"
         )
-        + f", assigns the rest by {rule} and spreads each team's target over its series and "
+        + f", assigns the rest by the rule '{domain.RULE_LABELS[domain.RemainderRule(rule)]}' "
+        "and spreads each team's target over its series and "
         "periods in proportion to the system plan.",
         "No human judgement is replayed: real planners may add or leave out events, and real "
         "leads claim what they believe in; the replay contrasts the two cultures' rules.",
