@@ -42,6 +42,34 @@ def test_differences_are_sorted_by_disagreement_with_the_total_last():
     assert rows[-1]["target"] == 810.0 and rows[-1]["system_plan"] == 700.0
 
 
+def test_the_total_rows_chance_is_left_blank_while_it_is_the_goals_not_the_total_shown():
+    negotiated = pd.DataFrame(
+        {
+            "team": ["a", "b"],
+            "system_plan_minor": [100_00, 500_00],
+            "target_minor": [150_00, 510_00],
+        }
+    )
+    totals = comparison.team_totals(negotiated)
+    ledger = pd.DataFrame({"team": ["a", "b"], "claim": [50.0, 10.0], "assignment": [0.0, 0.0]})
+
+    def stretch(total_target: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "team": ["a", "b", "TOTAL"],
+                "target": [150.0, 510.0, total_target],
+                "probability_reach": [0.4, 0.6, 0.001],
+                "growth_vs_last_year": [0.1, 0.1, 0.5],
+            }
+        )
+
+    open_round = comparison.differences(totals, ledger, stretch(1_000.0)).iloc[-1]
+    assigned = comparison.differences(totals, ledger, stretch(660.0)).iloc[-1]
+    assert open_round["team"] == "TOTAL" and open_round["target"] == 660.0
+    assert pd.isna(open_round["probability"]) and pd.isna(open_round["growth_pct"])
+    assert assigned["probability"] == 0.001
+
+
 @pytest.fixture
 def store(tmp_path):
     ids = [str(i) for i in range(1, 5)]

@@ -98,8 +98,12 @@ def plan_team_totals(store: PlanRepository, plan: str) -> pd.DataFrame:
 
 
 def differences(totals: pd.DataFrame, ledger: pd.DataFrame, stretch: pd.DataFrame) -> pd.DataFrame:
-    """One row per team (largest disagreement first) and a TOTAL row last."""
+    """One row per team (largest disagreement first) and a TOTAL row last. The TOTAL row's chance
+    and growth are the stretch's only while its target is the teams' targets summed: while some
+    of the gap is unassigned the stretch's TOTAL is the goal's, not the total shown."""
     led = ledger.set_index(ledger["team"].astype(str))
+    if "target" in stretch.columns:
+        stretch = negotiation.with_goal_row(stretch)
     st = stretch.set_index(stretch["team"].astype(str))
     rows = [
         _row(str(team), int(system), int(target), led, st)
