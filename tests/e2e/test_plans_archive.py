@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import time
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from tests.e2e.helpers import click, settle
 
 
-def _rows(dash_duo) -> set[str]:
+def _rows(dash_duo) -> set[str] | None:
+    """The plan ids in the grid; None while the grid is redrawing its rows."""
     cells = dash_duo.driver.find_elements(
         By.CSS_SELECTOR, "#plans-grid .ag-center-cols-container [row-id]"
     )
-    return {c.get_attribute("row-id") for c in cells}
+    try:
+        return {c.get_attribute("row-id") for c in cells}
+    except StaleElementReferenceException:
+        return None
 
 
 def _wait_rows(dash_duo, wanted: set[str], timeout: float = 20) -> None:
