@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -41,7 +42,8 @@ actuals): shown as information, not as an error."""
 
 def money(value: float | int | None, *, decimals: int = 0, currency: str | None = CURRENCY) -> str:
     """`1234567.8` -> `€1,234,568` in the plan's currency (ISO code; None: plain numbers);
-    None/NaN -> an en dash. One formatter for pages, CLI and export: ``forecast.money``."""
+    None/NaN -> an en dash. One formatter for pages, CLI and export: ``forecast.money``
+    (`decimals` at most the currency's: JPY none)."""
     return fmt.format_money(value, currency, decimals=decimals)
 
 
@@ -54,12 +56,15 @@ def grid_money(decimals: int = 2, *, signed: bool = False) -> dict[str, str]:
     """An AG Grid valueFormatter for money: the symbol comes from each row's ``cur`` field
     (``row_currency``), so column definitions stay the same for every plan."""
     plus = "'+'" if signed else "''"
+    # a currency without cents (the row's symbol '¥', '₩'...) is shown with its own decimals
+    digits = json.dumps(fmt.symbol_digits(), ensure_ascii=False)
+    places = f"Math.min({int(decimals)}, {digits}[(params.data && params.data.cur) || ''] ?? {int(decimals)})"
     return {
         "function": "params.value == null ? '' : (params.value < 0 ? '-' : "
         + plus
-        + ") + ((params.data && params.data.cur) || '') + d3.format(',."
-        + str(int(decimals))
-        + "f')(Math.abs(params.value))"
+        + ") + ((params.data && params.data.cur) || '') + d3.format(',.' + "
+        + places
+        + " + 'f')(Math.abs(params.value))"
     }
 
 

@@ -93,12 +93,13 @@ def period_goal_rows(
     given = goal.get("periods") or {}
     if not isinstance(given, Mapping):
         given = {}
+    step = Decimal(1).scaleb(-fmt.shown_digits(currency))  # JPY: whole yen
     return [
         {
             "ds": ds,
             "cur": components.row_currency(currency),
-            "basis": float(amount.quantize(CENT)),
-            "goal": _suggested(amount, factor, given.get(ds)),
+            "basis": float(amount.quantize(step, ROUND_HALF_EVEN)),
+            "goal": _suggested(amount, factor, given.get(ds), step),
         }
         for ds, amount in amounts.items()
     ]
@@ -108,16 +109,16 @@ MAX_SUGGESTED_FACTOR = Decimal(1_000_000)
 ONE = Decimal(1)
 
 
-def _suggested(amount: Decimal, factor: Decimal, given: Any) -> float:
+def _suggested(amount: Decimal, factor: Decimal, given: Any, step: Decimal = CENT) -> float:
     """A period's goal in the grid: the amount given for it, else its basis times `factor`;
-    the basis where the given text is no amount."""
+    the basis where the given text is no amount. Rounded to the currency's `step` (JPY: 1)."""
     try:
         value = Decimal(str(given)) if given is not None else amount * factor
         if not value.is_finite() or abs(value) > MAX_SUGGESTED_FACTOR * max(abs(amount), ONE):
             raise InvalidOperation
-        return float(value.quantize(CENT, ROUND_HALF_EVEN))
+        return float(value.quantize(step, ROUND_HALF_EVEN))
     except (DecimalException, ValueError):
-        return float(amount.quantize(CENT))
+        return float(amount.quantize(step, ROUND_HALF_EVEN))
 
 
 def per_period_goals(rows: list[dict[str, Any]] | None) -> dict[str, str]:

@@ -1,8 +1,8 @@
 """Files out of a plan: CSV, XLSX and a JSON bundle that re-imports to the same plan.
 
 This module only turns frames and documents into bytes and back; the services gather what goes in.
-Money columns are written from int minor units as text/numbers with exactly two decimals, so the
-CSV's ``target`` column adds up to the goal to the cent. Text that a spreadsheet would run as a
+Money columns are written from int minor units as text/numbers with exactly the currency's
+decimals (two; JPY none), so the CSV's ``target`` column adds up to the goal to the cent (yen). Text that a spreadsheet would run as a
 formula (starting with ``=``, ``+``, ``-``, ``@``, tab or CR) is neutralised with a leading ``'``.
 """
 
@@ -65,9 +65,20 @@ def money_text(minor: int) -> str:
     return f"{sign}{units}.{cents:02d}"
 
 
-def money_texts(minor: Any) -> np.ndarray:
-    """`money_text` of an int64 array, vectorised (same text)."""
+def money_texts(minor: Any, digits: int = 2) -> np.ndarray:
+    """`money_text` of an int64 array, vectorised (same text). With fewer `digits` than the
+    minor units' two (JPY: 0) each amount is shown to the currency's digits, rounded half to
+    even where it is finer (a forecast: ``"211621"``; targets are whole already)."""
     minor = np.asarray(minor, dtype=np.int64)
+    if digits < 2:
+        step = 10 ** (2 - digits)
+        whole, rest = np.divmod(np.abs(minor), step)
+        whole = whole + ((2 * rest > step) | ((2 * rest == step) & (whole % 2 == 1)))
+        sign = np.where((minor < 0) & (whole > 0), "-", "").astype(object)
+        if digits == 0:
+            return sign + whole.astype(str).astype(object)
+        units, tenths = np.divmod(whole, 10)
+        return sign + units.astype(str).astype(object) + "." + tenths.astype(str).astype(object)
     units, cents = np.divmod(np.abs(minor), 100)
     sign = np.where(minor < 0, "-", "").astype(object)
     cents_text = np.char.zfill(cents.astype(str), 2).astype(object)
@@ -80,9 +91,12 @@ def money_columns_of(plan: pd.DataFrame) -> list[str]:
     return [col for col in MONEY_COLUMNS if f"{col}_minor" in plan.columns]
 
 
-def plan_rows(negotiated: pd.DataFrame, plan_id: str, version: int) -> pd.DataFrame:
-    """The export's series-period table (text money from minor units), one row per series and
-    period; before a goal is set it has no basis and target columns."""
+def plan_rows(
+    negotiated: pd.DataFrame, plan_id: str, version: int, *, digits: int = 2
+) -> pd.DataFrame:
+    """The export's series-period table (text money from minor units, to the currency's
+    `digits`), one row per series and period; before a goal is set it has no basis and target
+    columns."""
     out = pd.DataFrame(
         {
             "unique_id": negotiated["unique_id"].astype(str),
@@ -91,7 +105,7 @@ def plan_rows(negotiated: pd.DataFrame, plan_id: str, version: int) -> pd.DataFr
         }
     )
     for col in money_columns_of(negotiated):
-        out[col] = money_texts(negotiated[f"{col}_minor"].to_numpy())
+        out[col] = money_texts(negotiated[f"{col}_minor"].to_numpy(), digits)
     out["plan_version"] = int(version)
     out["plan_id"] = str(plan_id)
     return out.reset_index(drop=True)

@@ -14,6 +14,7 @@ the decimal mark (en: "1.500", de: "1,500"): amounts have two decimals, and half
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from babel import Locale, UnknownLocaleError
 from babel.numbers import (
     format_currency,
+    get_currency_precision,
     get_currency_symbol,
     get_territory_currencies,
     list_currencies,
@@ -102,6 +104,64 @@ def currency_of_environment(environ: Mapping[str, str]) -> tuple[str, str] | Non
     return None
 
 
+MINOR_DIGITS = 2
+"""Amounts are stored as int minor units of a fixed hundredth of the currency unit, whatever the
+currency; a currency with fewer digits (JPY, KRW: none) moves in steps of its `quantum`."""
+
+
+def currency_digits(currency: str | None) -> int:
+    """The decimals the currency has (ISO 4217, via Babel): EUR 2, JPY 0; plain numbers 2."""
+    if currency is None:
+        return MINOR_DIGITS
+    return int(get_currency_precision(currency))
+
+
+def quantum(currency: str | None) -> int:
+    """The currency's smallest amount in the plan's minor units (hundredths): EUR/USD 1, JPY/KRW
+    100 (one yen). Every amount of a plan in that currency is a multiple of it."""
+    return 10 ** max(0, MINOR_DIGITS - min(currency_digits(currency), MINOR_DIGITS))
+
+
+def shown_digits(currency: str | None) -> int:
+    """The decimals an amount of the currency is shown with: its own, at most the minor units'
+    two (EUR 2, JPY 0, plain numbers 2)."""
+    return min(currency_digits(currency), MINOR_DIGITS)
+
+
+@functools.cache
+def symbol_digits() -> dict[str, int]:
+    """The shown symbols of currencies with fewer decimals than two ('¥': 0, '₩': 0...), for a
+    grid that knows a row's symbol only; a symbol shared with a two-decimal currency is left out."""
+    digits: dict[str, set[int]] = {}
+    for code in _CURRENCY_CODES:
+        try:
+            digits.setdefault(symbol(code), set()).add(shown_digits(code))
+        except (KeyError, ValueError):
+            continue
+    return {sym: min(d) for sym, d in sorted(digits.items()) if len(d) == 1 and min(d) < 2}
+
+
+def check_whole(amount: Decimal, currency: str | None, shown: str) -> None:
+    """Refuse a typed amount finer than the currency has: ``¥1,000.50`` (yen have no smaller
+    unit)."""
+    digits = shown_digits(currency)
+    if digits < MINOR_DIGITS and amount != amount.quantize(Decimal(1).scaleb(-digits)):
+        unit = {"JPY": "yen", "KRW": "won"}.get(currency or "", f"{currency} units")
+        if digits == 0:
+            raise MoneyError(f"{shown}: {unit} have no smaller unit; type whole {unit}")
+        raise MoneyError(f"{shown}: {currency} has {digits} decimal(s); type at most {digits}")
+
+
+def check_plan_currency(currency: str | None) -> None:
+    """Refuse a currency with more decimals than the plan's minor units (hundredths) can carry:
+    BHD, KWD, OMR... (three decimals) would be rounded to the hundredth."""
+    if currency is not None and currency_digits(currency) > MINOR_DIGITS:
+        raise MoneyError(
+            f"{currency} has {currency_digits(currency)} decimals; plans carry amounts to the "
+            f"hundredth, so {currency} is not supported: choose another currency or 'none'"
+        )
+
+
 def symbol(currency: str | None) -> str:
     """The symbol shown before amounts: '€', '$', 'CHF'...; '' for plain numbers."""
     if currency is None:
@@ -116,9 +176,11 @@ def format_money(
     decimals: int = 0,
     signed: bool = False,
 ) -> str:
-    """``1234567.8, "EUR"`` -> ``€1,234,568``; None/NaN -> an en dash; ``signed`` adds '+'."""
+    """``1234567.8, "EUR"`` -> ``€1,234,568``; None/NaN -> an en dash; ``signed`` adds '+'.
+    `decimals` is capped at the currency's own (JPY: none, ``¥1,235``)."""
     if value is None or (isinstance(value, float) and value != value):
         return "–"
+    decimals = min(decimals, shown_digits(currency)) if currency is not None else decimals
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     if currency is None:
         text = format(Decimal(str(value)).copy_abs(), f",.{decimals}f")
@@ -134,11 +196,13 @@ def format_money(
     return sign + text
 
 
-def format_minor(minor: int | None, currency: str | None, *, decimals: int = 2) -> str:
-    """Ledger amounts are int minor units (cents)."""
+def format_minor(minor: int | None, currency: str | None, *, decimals: int | None = None) -> str:
+    """Ledger amounts are int minor units (cents), shown with the currency's decimals (JPY
+    none) unless `decimals` says otherwise."""
     if minor is None:
         return "–"
-    return format_money(Decimal(int(minor)) / 100, currency, decimals=decimals)
+    shown = shown_digits(currency) if decimals is None else decimals
+    return format_money(Decimal(int(minor)) / 100, currency, decimals=shown)
 
 
 def format_percent(fraction: float | None, decimals: int = 1, *, signed: bool = False) -> str:
@@ -174,8 +238,11 @@ def format_probability(probability: float | None, decimals: int = 0) -> str:
     return format_percent(probability, decimals)
 
 
-def excel_format(currency: str | None, decimals: int = 2) -> str:
-    """An Excel number format showing the plan's currency, e.g. '"€"#,##0.00;-"€"#,##0.00'."""
+def excel_format(currency: str | None, decimals: int | None = None) -> str:
+    """An Excel number format showing the plan's currency, e.g. '"€"#,##0.00;-"€"#,##0.00'
+    (the currency's decimals unless `decimals` says otherwise: JPY '"¥"#,##0;-"¥"#,##0')."""
+    if decimals is None:
+        decimals = shown_digits(currency)
     number = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     if currency is None:
         return number

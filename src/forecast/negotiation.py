@@ -3,7 +3,9 @@
 Leadership sets a goal above (or below) the basis total; the gap is shared out: team leads claim
 parts of it, and whatever nobody claims is assigned by a recorded remainder rule. All money is
 ``int`` minor units (cents); every split uses the largest-remainder method, so parts add up to the
-whole to the last cent. The ledger invariant is checked after every operation:
+whole to the last cent. A currency without cents (JPY, KRW) moves in whole steps of its quantum
+(100 minor units, one yen): the basis, goal, claims, assignments and spread targets are all
+multiples of it, so the ledger balances to the yen. The ledger invariant is checked after every operation:
 
     per team:   basis + claim + assignment = target
     in total:   sum(targets) + open remainder = goal + kept over-subscription
@@ -26,6 +28,7 @@ import pandas as pd
 
 from forecast.errors import Fix, FixKey, Refusal
 from forecast.money import format_minor, minute_utc
+from forecast.money import quantum as currency_quantum
 from forecast.vocabulary import Basis, Oversubscription, RemainderRule, Stage
 
 # --------------------------------------------------------------------------------------------
@@ -89,6 +92,48 @@ def from_minor(minor: int) -> Decimal:
 
 def format_money(minor: int) -> str:
     return f"{from_minor(minor):,.2f}"
+
+
+def round_to(minor: int, quantum: int) -> int:
+    """Minor units to the nearest multiple of `quantum` (half to even, as `to_minor`)."""
+    minor, quantum = int(minor), int(quantum)
+    if quantum == 1:
+        return minor
+    return quantum * int((Decimal(minor) / quantum).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def split_quanta(
+    total: int, weights: Sequence[int | float | Decimal], quantum: int = 1
+) -> list[int]:
+    """`largest_remainder` in whole steps of `quantum` (a multiple of it, split into multiples)."""
+    if quantum == 1:
+        return largest_remainder(total, weights)
+    if int(total) % quantum:
+        raise InvalidAmount(
+            f"{format_money(total)} cannot be split in whole steps of the currency (an amount "
+            "set before amounts were whole): set the goal and the claims again"
+        )
+    return [part * quantum for part in largest_remainder(int(total) // quantum, weights)]
+
+
+def whole_by_period(
+    by_period: Mapping[str, Mapping[str, int]], quantum: int
+) -> dict[str, dict[str, int]]:
+    """A basis per team and period in whole steps of `quantum`: each team's total rounded once
+    (as its team basis is) and split over its periods in proportion to them, so the periods add
+    up to the team's basis exactly. Unchanged for a quantum of 1 (cents)."""
+    out = {str(t): {str(p): int(v) for p, v in per.items()} for t, per in by_period.items()}
+    if quantum == 1:
+        return out
+    for team, per in out.items():
+        periods = sorted(per)
+        values = [per[p] for p in periods]
+        if any(v < 0 for v in values):
+            out[team] = {p: round_to(per[p], quantum) for p in periods}
+            continue
+        parts = split_quanta(round_to(sum(values), quantum), values, quantum)
+        out[team] = dict(zip(periods, parts, strict=True))
+    return out
 
 
 def largest_remainder(total: int, weights: Sequence[int | float | Decimal]) -> list[int]:
@@ -334,8 +379,28 @@ class Negotiation:
         return sorted(self.team_baseline)
 
     @property
+    def quantum(self) -> int:
+        """The currency's smallest step in minor units (JPY: 100, one yen; EUR or none: 1)."""
+        return currency_quantum(self.currency)
+
+    def _whole(self, totals: Mapping[str, int]) -> dict[str, int]:
+        """Team totals rounded to the currency's quantum (unchanged for cents)."""
+        q = self.quantum
+        return {str(t): round_to(v, q) for t, v in totals.items()}
+
+    @property
     def team_basis(self) -> dict[str, int]:
-        return dict(self.team_baseline if self.basis == Basis.BASELINE else self.team_system_plan)
+        """The basis per team, in whole steps of the currency (JPY: whole yen)."""
+        return self._whole(
+            self.team_baseline if self.basis == Basis.BASELINE else self.team_system_plan
+        )
+
+    def _require_whole(self, minor: int, what: str) -> None:
+        if int(minor) % self.quantum:
+            raise InvalidAmount(
+                f"{what} {format_money(minor)} is finer than {self.currency} has; "
+                "give a whole amount"
+            )
 
     @property
     def basis_total(self) -> int:
@@ -484,16 +549,20 @@ class Negotiation:
                 "give exactly one of: a goal total, a ratio of the basis, per-period goals"
             )
         basis_total = sum(
-            (self.team_baseline if chosen == Basis.BASELINE else self.team_system_plan).values()
+            self._whole(
+                self.team_baseline if chosen == Basis.BASELINE else self.team_system_plan
+            ).values()
         )
         recorded_ratio: str | None = None
         periods: dict[str, int] = {}
         if ratio is not None:
             r = parse_ratio(ratio)
-            goal = int((Decimal(basis_total) * r).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+            goal = self._goal_of_ratio(basis_total, r)
             recorded_ratio = ratio_text(ratio)
         elif period_goals:
             periods = {str(p): int(v) for p, v in period_goals.items()}
+            for p, v in periods.items():
+                self._require_whole(v, f"the goal for {p}")
             if any(v < 0 for v in periods.values()):
                 raise InvalidAmount("a per-period goal cannot be negative")
             if not period_basis:
@@ -513,6 +582,7 @@ class Negotiation:
             goal = sum(periods.values())
         else:
             goal = int(total)  # type: ignore[arg-type]
+            self._require_whole(goal, "the goal")
         if goal < 0:
             raise InvalidAmount(f"the goal {self.money(goal)} is negative; a sales goal is >= 0")
         if basis_total and abs(goal) > ABSURD_FACTOR * basis_total:
@@ -541,6 +611,13 @@ class Negotiation:
         self.goal_set_at = at
         self.stage = Stage.CLAIMING
         self._checked(before)
+
+    def _goal_of_ratio(self, basis_total: int, ratio: Decimal) -> int:
+        """The ratio of the basis total, rounded once to the currency's quantum (half to even)."""
+        q = self.quantum
+        return q * int(
+            (Decimal(basis_total) * ratio / q).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+        )
 
     def _period_gaps(
         self, periods: Mapping[str, int], period_basis: Mapping[str, Mapping[str, int]] | None
@@ -580,12 +657,14 @@ class Negotiation:
                 ) from None
             if not pct.is_finite():
                 raise InvalidAmount(f"{percent!r} is not a finite percent")
-            amount = int(
-                (Decimal(basis) * pct / 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+            q = self.quantum
+            amount = q * int(
+                (Decimal(basis) * pct / 100 / q).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
             )
             recorded_percent = str(pct)
         assert amount is not None
         amount = int(amount)
+        self._require_whole(amount, "a claim of")
         if not note.strip():
             raise InvalidAmount(
                 "a claim needs a note saying how the team will get there (the initiative)"
@@ -663,7 +742,7 @@ class Negotiation:
             amounts = [self.claims[t].amount for t in teams]
             if any((a > 0) != (gap >= 0) and a != 0 for a in amounts):
                 raise NegotiationError(both_ways, fix)
-            scaled = largest_remainder(gap, [abs(a) for a in amounts])
+            scaled = split_quanta(gap, [abs(a) for a in amounts], self.quantum)
             self.scaled_from = dict(zip(teams, amounts, strict=True))
             for team, value in zip(teams, scaled, strict=True):
                 self.claims[team].amount = value
@@ -712,6 +791,8 @@ class Negotiation:
                     "the manual rule needs an amount per team", Fix(FixKey.MANUAL_AMOUNTS)
                 )
             manual_amounts = {str(t): int(v) for t, v in manual.items()}
+            for team, value in manual_amounts.items():
+                self._require_whole(value, f"the manual amount for team {team!r}")
             for team in manual_amounts:
                 self._require_team(team)
                 if team in excluded and manual_amounts[team] != 0:
@@ -737,7 +818,7 @@ class Negotiation:
                 shares = {t: 0 for t in self.teams}
             else:
                 weights = self._rule_weights(chosen_rule, eligible, remainder)
-                split = largest_remainder(remainder, weights)
+                split = split_quanta(remainder, weights, self.quantum)
                 shares = {t: 0 for t in self.teams}
                 shares.update(dict(zip(eligible, split, strict=True)))
         basis = self.team_basis
@@ -847,7 +928,7 @@ class Negotiation:
     ) -> dict[str, int]:
         """Per team: the current value of the basis column minus the basis recorded when the
         goal was set (or last rebased). Non-zero means the numbers moved under the negotiation."""
-        current = team_baseline if self.basis == Basis.BASELINE else team_system_plan
+        current = self._whole(team_baseline if self.basis == Basis.BASELINE else team_system_plan)
         recorded = self.team_basis
         return {t: int(current.get(t, 0)) - recorded.get(t, 0) for t in self.teams}
 
@@ -901,10 +982,7 @@ class Negotiation:
                 for t, per in basis_by_period.items()
             }
         if self.goal_ratio is not None:
-            ratio = parse_ratio(self.goal_ratio)
-            goal = int(
-                (Decimal(self.basis_total) * ratio).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
-            )
+            goal = self._goal_of_ratio(self.basis_total, parse_ratio(self.goal_ratio))
             if goal != self.goal:
                 notes.append(
                     f"goal re-applied as {self.goal_ratio} of the {_words(self.basis)}: "
@@ -1030,8 +1108,8 @@ class Negotiation:
         plan (the recorded ones when no current numbers are given), the basis the negotiation was
         set against, its drift (current minus recorded), claim, assignment, target, the claim
         relative to the basis, the note, and why the team got its assignment."""
-        baseline = dict(current_baseline or self.team_baseline)
-        system = dict(current_system_plan or self.team_system_plan)
+        baseline = self._whole(current_baseline or self.team_baseline)
+        system = self._whole(current_system_plan or self.team_system_plan)
         basis = self.team_basis
         drift = self.drift(baseline, system)
         targets = self.targets()
@@ -1247,7 +1325,8 @@ def team_period_targets(neg: Negotiation) -> dict[tuple[str, str], int]:
         return {}
     teams = neg.teams
     periods = sorted(neg.period_goals)
-    basis = neg.period_basis
+    q = neg.quantum
+    basis = whole_by_period(neg.period_basis, q)
     targets = neg.targets()
     team_basis_totals = {t: sum(basis.get(t, {}).values()) for t in teams}
     deltas = [targets[t] - team_basis_totals[t] for t in teams]
@@ -1258,9 +1337,7 @@ def team_period_targets(neg: Negotiation) -> dict[tuple[str, str], int]:
     gap_total = sum(period_gaps)
     if gap_total == 0:
         col = (
-            largest_remainder(delta_total, [1] * len(periods))
-            if delta_total
-            else [0] * len(periods)
+            split_quanta(delta_total, [1] * len(periods), q) if delta_total else [0] * len(periods)
         )
     elif gap_total == delta_total:
         col = period_gaps
@@ -1269,7 +1346,7 @@ def team_period_targets(neg: Negotiation) -> dict[tuple[str, str], int]:
             g + extra
             for g, extra in zip(
                 period_gaps,
-                largest_remainder(delta_total - gap_total, [abs(g) for g in period_gaps]),
+                split_quanta(delta_total - gap_total, [abs(g) for g in period_gaps], q),
                 strict=True,
             )
         ]
@@ -1277,7 +1354,7 @@ def team_period_targets(neg: Negotiation) -> dict[tuple[str, str], int]:
     out: dict[tuple[str, str], int] = {}
     if col_total == 0:
         for ti, team in enumerate(teams):
-            split = largest_remainder(deltas[ti], [basis.get(team, {}).get(p, 0) for p in periods])
+            split = split_quanta(deltas[ti], [basis.get(team, {}).get(p, 0) for p in periods], q)
             for pi, p in enumerate(periods):
                 out[(team, p)] = basis.get(team, {}).get(p, 0) + split[pi]
         return out
@@ -1288,8 +1365,8 @@ def team_period_targets(neg: Negotiation) -> dict[tuple[str, str], int]:
     for c in col:
         col_cum.append(col_cum[-1] + c)
 
-    def f(i: int, j: int) -> int:
-        return row_cum[i] * col_cum[j] // col_total
+    def f(i: int, j: int) -> int:  # in whole steps of the quantum (all margins are multiples)
+        return q * ((row_cum[i] // q) * (col_cum[j] // q) // (col_total // q))
 
     for ti, team in enumerate(teams):
         for pi, p in enumerate(periods):
@@ -1304,9 +1381,7 @@ def team_period_targets(neg: Negotiation) -> dict[tuple[str, str], int]:
     extra = delta_total - gap_total
     if min(columns) < 0 and extra < 0:  # an unassigned remainder taken from the goals pro rata
         goals = [neg.period_goals[p] for p in periods]
-        columns = [
-            g + share for g, share in zip(goals, largest_remainder(extra, goals), strict=True)
-        ]
+        columns = [g + share for g, share in zip(goals, split_quanta(extra, goals, q), strict=True)]
     rows = [targets[t] for t in teams]
     if min(rows) < 0 or min(columns) < 0:
         raise NegotiationError(
@@ -1322,14 +1397,18 @@ def team_period_targets(neg: Negotiation) -> dict[tuple[str, str], int]:
             + "; check the per-period goals and the claims"
         )
     seed = [[basis.get(t, {}).get(p, 0) for p in periods] for t in teams]
-    cells = fit_margins(seed, rows, columns)
+    cells = fit_margins(seed, rows, columns, quantum=q)
     return {
         (team, p): cells[ti][pi] for ti, team in enumerate(teams) for pi, p in enumerate(periods)
     }
 
 
 def fit_margins(
-    seed: Sequence[Sequence[int]], rows: Sequence[int], columns: Sequence[int]
+    seed: Sequence[Sequence[int]],
+    rows: Sequence[int],
+    columns: Sequence[int],
+    *,
+    quantum: int = 1,
 ) -> list[list[int]]:
     """A matrix of non-negative ints with the given row and column sums (both >= 0, the same
     total), as close in shape to `seed` (>= 0) as iterative proportional fitting makes it.
@@ -1337,7 +1416,15 @@ def fit_margins(
     Where the seed has no room (a row or column of zeros, a pattern that cannot carry the margins)
     a trace of the margins' outer product is added, so the fit always exists. Each row is rounded
     to its exact sum by largest remainder; units are then moved within rows from columns over
-    their sum to columns under it, the largest cell first, which keeps every cell >= 0."""
+    their sum to columns under it, the largest cell first, which keeps every cell >= 0. With a
+    `quantum` (margins multiples of it) every cell is a multiple of it too."""
+    if quantum != 1:
+        if any(int(v) % quantum for v in (*rows, *columns)):
+            raise NegotiationError("the team and period totals are not whole steps of the currency")
+        cells_q = fit_margins(
+            seed, [int(v) // quantum for v in rows], [int(v) // quantum for v in columns]
+        )
+        return [[v * quantum for v in row] for row in cells_q]
     r = np.asarray(rows, dtype=np.int64)
     c = np.asarray(columns, dtype=np.int64)
     total = int(r.sum())
@@ -1382,13 +1469,15 @@ def spread(
     *,
     weight_col: str = "system_plan",
     team_period_targets: Mapping[tuple[str, str], int] | None = None,
+    quantum: int = 1,
 ) -> pd.DataFrame:
     """Spread each team's target (minor units) to its series-periods in proportion to `weight_col`.
 
     `weights` has ``unique_id, ds, team`` and the weight column (floats or ints, >= 0). The result
     is `weights` (row order kept) with an int column ``target_minor`` that adds up exactly to each
     team's target (largest remainder). With `team_period_targets` ({(team, ISO date): minor}) the
-    split is done per team and period instead, so periods add up too.
+    split is done per team and period instead, so periods add up too. With a `quantum` (JPY:
+    100, one yen) each target is a whole multiple of it where its team's (period's) total is.
     """
     for col in ("unique_id", "ds", "team", weight_col):
         if col not in weights.columns:
@@ -1413,19 +1502,25 @@ def spread(
     else:
         codes = team_codes.astype(np.int64)
         totals = [int(team_targets.get(team, 0)) for team in names]
-    result = spread_groups(totals, codes, values, weight_col=weight_col)
+    result = spread_groups(totals, codes, values, weight_col=weight_col, quantum=quantum)
     out = frame.copy()
     out["target_minor"] = result
     return out
 
 
 def spread_groups(
-    totals: Sequence[int], codes: np.ndarray, values: np.ndarray, *, weight_col: str = "weights"
+    totals: Sequence[int],
+    codes: np.ndarray,
+    values: np.ndarray,
+    *,
+    weight_col: str = "weights",
+    quantum: int = 1,
 ) -> np.ndarray:
     """`spread` on arrays: cell i belongs to group ``codes[i]`` whose total (minor units) is
     ``totals[codes[i]]``; each group's total is split over its cells in proportion to `values`
     (currency floats, rounded to minor units as in the ledger) by largest remainder, ties to the
-    earlier cell. Returns int64 minor units per cell."""
+    earlier cell. Returns int64 minor units per cell: whole multiples of `quantum` in a group whose
+    total is one."""
     values = np.asarray(values, dtype=float)
     if (values < 0).any() or not np.isfinite(values).all():
         raise NegotiationError(f"spread weights ({weight_col}) must be finite and >= 0")
@@ -1437,7 +1532,11 @@ def spread_groups(
     for group, end in enumerate(bounds):
         if end > start:
             rows = order[start:end]
-            result[rows] = split_ints(int(totals[group]), minor_weights[rows])
+            total = int(totals[group])
+            if quantum != 1 and total % quantum == 0:
+                result[rows] = quantum * split_ints(total // quantum, minor_weights[rows])
+            else:
+                result[rows] = split_ints(total, minor_weights[rows])
         start = end
     return result
 

@@ -14,12 +14,14 @@ from forecast.negotiation import (
     Negotiation,
     NegotiationError,
     largest_remainder,
+    split_quanta,
     spread,
     team_period_targets,
 )
 
 OWNER = Actor("owner", frozenset({"owner"}))
 RULES = ["pro_rata_baseline", "even", "pro_rata_claims", "manual"]
+CURRENCIES = [None, "EUR", "JPY"]  # JPY: every amount in whole yen (a quantum of 100 minor units)
 
 
 def lead(team: str) -> Actor:
@@ -55,10 +57,12 @@ def negotiations(draw):
         )
     )
     neg = Negotiation.start(team_baseline)
-    neg.set_goal(OWNER, goal)
+    neg.currency = draw(st.sampled_from(CURRENCIES))
+    q = neg.quantum
+    neg.set_goal(OWNER, goal // q * q)
     for team in draw(st.lists(st.sampled_from(teams), unique=True)):
-        amount = draw(st.integers(-team_baseline[team], max(abs(neg.gap), 1)))
-        neg.claim(lead(team), team, amount, note="initiative")
+        amount = draw(st.integers(-neg.team_basis[team], max(abs(neg.gap), 1)))
+        neg.claim(lead(team), team, amount // q * q, note="initiative")
     return neg
 
 
@@ -78,7 +82,8 @@ def test_every_rule_balances_the_ledger_to_the_goal(neg, rule, policy, data):
     manual = None
     if rule == "manual":
         eligible = [t for t in teams if t not in exclude]
-        cuts = largest_remainder(neg.remainder, [data.draw(st.integers(0, 5)) for _ in eligible])
+        weights = [data.draw(st.integers(0, 5)) for _ in eligible]
+        cuts = split_quanta(neg.remainder, weights, neg.quantum)
         manual = dict(zip(eligible, cuts, strict=True))
     try:
         shares = neg.assign(OWNER, rule, manual=manual, exclude=exclude)
@@ -101,6 +106,8 @@ def test_every_rule_balances_the_ledger_to_the_goal(neg, rule, policy, data):
     ).all()
     assert int(teams_only["target"].sum()) == neg.goal + neg.kept_oversubscription
     assert ledger.loc["TOTAL", "target"] == neg.goal + neg.kept_oversubscription
+    for col in ("basis", "claim", "assignment", "target"):  # whole yen in a JPY plan
+        assert (ledger[col] % neg.quantum == 0).all(), col
     if policy == "scale":
         assert neg.kept_oversubscription == 0
         assert int(teams_only["target"].sum()) == neg.goal
@@ -138,7 +145,7 @@ def test_manual_must_add_up(neg, off_by):
     neg.close_round(OWNER, "keep")
     team = neg.teams[0]
     with pytest.raises(ManualMismatch):
-        neg.assign(OWNER, "manual", manual={team: neg.remainder + off_by})
+        neg.assign(OWNER, "manual", manual={team: neg.remainder + off_by * neg.quantum})
     assert neg.assignments == {} and neg.rule is None
 
 
@@ -150,8 +157,9 @@ def test_manual_must_add_up(neg, off_by):
         max_size=40,
     ),
     st.integers(0, 10**10),
+    st.sampled_from([1, 100]),
 )
-def test_spread_adds_up_per_team(rows, total):
+def test_spread_adds_up_per_team(rows, total, quantum):
     import pandas as pd
 
     frame = pd.DataFrame(
@@ -163,10 +171,13 @@ def test_spread_adds_up_per_team(rows, total):
         }
     )
     teams = sorted({t for t, _ in rows})
-    targets = dict(zip(teams, largest_remainder(total, [1] * len(teams)), strict=True))
-    out = spread(targets, frame)
+    targets = dict(
+        zip(teams, split_quanta(total * quantum, [1] * len(teams), quantum), strict=True)
+    )
+    out = spread(targets, frame, quantum=quantum)
     assert out.groupby("team")["target_minor"].sum().to_dict() == targets
     assert (out["target_minor"] >= 0).all()
+    assert (out["target_minor"] % quantum == 0).all()  # JPY: every series-period in whole yen
 
 
 @settings(max_examples=100, deadline=None)
@@ -181,25 +192,31 @@ def test_spread_adds_up_per_team(rows, total):
     st.sampled_from(RULES[:3]),
     st.sampled_from(["keep", "scale"]),
     st.integers(0, 10**8),
+    st.sampled_from(CURRENCIES),
 )
 def test_per_period_goals_add_up_both_ways_and_no_team_period_target_is_negative(
-    per_team, goals, rule, policy, claim
+    per_team, goals, rule, policy, claim, currency
 ):
     periods = ["2024-01-01", "2024-02-01", "2024-03-01"]
     period_basis = {t: dict(zip(periods, vals, strict=True)) for t, vals in per_team.items()}
     neg = Negotiation.start({t: sum(v) for t, v in per_team.items()})
+    neg.currency = currency
+    q = neg.quantum
     try:
         neg.set_goal(
-            OWNER, period_goals=dict(zip(periods, goals, strict=True)), period_basis=period_basis
+            OWNER,
+            period_goals=dict(zip(periods, [g // q * q for g in goals], strict=True)),
+            period_basis=period_basis,
         )
         team = neg.teams[0]
-        neg.claim(lead(team), team, claim, note="x")
+        neg.claim(lead(team), team, claim // q * q, note="x")
         neg.close_round(OWNER, policy)
         neg.assign(OWNER, rule)
     except NegotiationError:
         return
     cells = team_period_targets(neg)
     assert all(v >= 0 for v in cells.values()), cells  # goals >= 0: no negative team-period
+    assert all(v % q == 0 for v in cells.values()), cells  # JPY: whole yen per team and period
     for team, target in neg.targets().items():
         assert sum(v for (t, _), v in cells.items() if t == team) == target
     if not neg.kept_oversubscription:

@@ -265,7 +265,9 @@ def target_grid(
         codes = team_of[rows]
         totals = [int(targets.get(t, 0)) for t in teams]
     weight_col = neg.spread_by.value
-    minor = domain.spread_groups(totals, codes, layers[weight_col][present], weight_col=weight_col)
+    minor = domain.spread_groups(
+        totals, codes, layers[weight_col][present], weight_col=weight_col, quantum=neg.quantum
+    )
     grid = np.full(present.shape, np.nan)
     grid[rows, cols] = minor / 100.0
     return grid

@@ -45,7 +45,11 @@ def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool =
         raise Invalid(f"unknown export format {fmt!r}; use one of {', '.join(export.FORMATS)}")
     state = get_plan(store, plan)
     negotiated = _plan_frame(store, state)
-    rows = export.plan_rows(negotiated, state.plan_id, state.version)
+    from forecast.money import shown_digits
+
+    rows = export.plan_rows(
+        negotiated, state.plan_id, state.version, digits=shown_digits(state.currency)
+    )
     if fmt == "csv":
         return export.to_csv(rows, excel=excel_csv)
     if fmt == "xlsx":
@@ -90,7 +94,7 @@ def _sheets(
     money = export.money_columns_of(negotiated)
     by_series = rows.copy()
     for col in money:
-        # The nearest float to each exact amount: the cell shows the same two decimals.
+        # The nearest float to each exact amount: the cell shows the currency's decimals.
         by_series[col] = negotiated[f"{col}_minor"].to_numpy() / 100
     sums = negotiated.groupby("team")[[f"{c}_minor" for c in money]].sum()
     by_team = pd.DataFrame({"team": sums.index.astype(str)})

@@ -18,7 +18,10 @@ from forecast.money import (
     minute_utc,
     normalise_currency,
     parse_amount,
+    quantum,
+    shown_digits,
     symbol,
+    symbol_digits,
 )
 
 __all__ = [
@@ -35,5 +38,8 @@ __all__ = [
     "format_probability",
     "normalise_currency",
     "parse_amount",
+    "quantum",
+    "shown_digits",
     "symbol",
+    "symbol_digits",
 ]

@@ -182,10 +182,12 @@ def _minor_amount(
 ) -> int:
     """A typed amount in minor units: text may carry the plan currency's symbol, thousands
     separators and a decimal comma (``forecast.money.parse_amount``)."""
-    from forecast.money import MoneyError, parse_amount
+    from forecast.money import MoneyError, check_whole, parse_amount
 
     try:
-        return to_minor(parse_amount(value, currency))
+        amount = parse_amount(value, currency)
+        check_whole(amount, currency, str(value))
+        return to_minor(amount)
     except (NegotiationError, MoneyError) as exc:
         raise Invalid(f"{what}: {exc}") from exc
 
@@ -738,7 +740,11 @@ def negotiated_plan(store: PlanRepository, plan: str) -> pd.DataFrame:
     weight_col = neg.spread_by.value
     per_period = domain.team_period_targets(neg) or None
     spread = domain.spread(
-        neg.targets(), frame, weight_col=weight_col, team_period_targets=per_period
+        neg.targets(),
+        frame,
+        weight_col=weight_col,
+        team_period_targets=per_period,
+        quantum=neg.quantum,
     )
     out = spread[
         [schema.UNIQUE_ID, schema.DS, schema.TEAM, schema.BASELINE, schema.SYSTEM_PLAN]
@@ -771,6 +777,7 @@ def negotiated_periods(store: PlanRepository, plan: str, team: str | None) -> pd
             frame,
             weight_col=neg.spread_by.value,
             team_period_targets=domain.team_period_targets(neg) or None,
+            quantum=neg.quantum,
         )
         out[schema.TARGET] = spread["target_minor"].astype("int64").to_numpy() / 100.0
     else:
@@ -786,11 +793,15 @@ def _basis_spread(neg: Negotiation, frame: pd.DataFrame) -> np.ndarray:
     column = _basis_column(neg.basis)
     per_period = {
         (team, period): value
-        for team, periods in neg.basis_by_period.items()
+        for team, periods in domain.whole_by_period(neg.basis_by_period, neg.quantum).items()
         for period, value in periods.items()
     }
     spread = domain.spread(
-        neg.team_basis, frame, weight_col=column, team_period_targets=per_period or None
+        neg.team_basis,
+        frame,
+        weight_col=column,
+        team_period_targets=per_period or None,
+        quantum=neg.quantum,
     )
     return spread["target_minor"].astype("int64").to_numpy()
 

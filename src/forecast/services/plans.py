@@ -841,10 +841,12 @@ def check_model(model: str) -> None:
 
 
 def _currency(code: str | None) -> str | None:
-    from forecast.money import MoneyError, normalise_currency
+    from forecast.money import MoneyError, check_plan_currency, normalise_currency
 
     try:
-        return normalise_currency(code)
+        currency = normalise_currency(code)
+        check_plan_currency(currency)
+        return currency
     except MoneyError as exc:
         raise Invalid.from_error(exc) from exc
 

@@ -1,0 +1,171 @@
+"""A plan in a currency without cents (JPY, KRW): every amount the negotiation makes or shows is
+whole yen and the ledger still balances to the yen; a typed amount finer than a yen is refused.
+Plans in EUR (or without a currency) keep their cents."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+from test_services_negotiation import team_frames, weekly_team_plan
+
+from forecast.money import excel_format, format_minor, format_money, quantum
+from forecast.negotiation import Actor, Negotiation, fit_margins, spread_groups
+from forecast.services import exports
+from forecast.services import negotiation as nego
+from forecast.services.errors import Invalid
+from forecast.services.plans import grant
+from forecast.store import MemoryStore
+
+OWNER = Actor("owner", frozenset({"owner"}))
+YEN = 100  # minor units (hundredths) in one yen
+
+
+def lead(team: str) -> Actor:
+    return Actor(f"lead-{team}", frozenset({"lead"}), team)
+
+
+def yen_plan(store: MemoryStore, currency: str = "JPY") -> str:
+    """A plan whose baseline has fractional yen per series-period (as a forecast has)."""
+    state = weekly_team_plan(store, team_frames(), currency=currency)
+    for team in ("a", "b"):
+        grant(store, state.plan_id, "olga", f"lead-{team}", "lead", team=team)
+    return state.plan_id
+
+
+def test_currency_quantum_follows_its_digits() -> None:
+    assert quantum("JPY") == quantum("KRW") == YEN
+    assert quantum("EUR") == quantum("USD") == quantum(None) == 1
+
+
+def test_jpy_amounts_are_shown_in_whole_yen_and_eur_keeps_its_cents() -> None:
+    assert format_minor(5838779980, "JPY") == "¥58,387,800"
+    assert format_minor(5838779980, "EUR") == "€58,387,799.80"
+    assert format_money(1000.5, "JPY", decimals=2) == "¥1,000"
+    assert excel_format("JPY") == '"¥"#,##0;-"¥"#,##0'
+    assert excel_format("EUR") == '"€"#,##0.00;-"€"#,##0.00'
+
+
+def test_a_jpy_negotiation_from_fractional_yen_balances_in_whole_yen_by_every_rule() -> None:
+    for rule, policy in [
+        ("pro_rata_baseline", "keep"),
+        ("even", "keep"),
+        ("pro_rata_claims", "scale"),
+        ("pro_rata_shortfall", "keep"),
+    ]:
+        neg = Negotiation.start({"a": 2_710_040_155, "b": 81_919_349, "c": 832_891_677})
+        neg.currency = "JPY"
+        neg.set_goal(OWNER, ratio="1.1")
+        neg.claim(lead("a"), "a", percent="3.33", note="x")
+        neg.claim(lead("b"), "b", 1_000 * YEN, note="y")
+        if policy == "scale":
+            neg.claim(lead("c"), "c", neg.gap, note="z")  # over-subscribed: scaled down
+        neg.close_round(OWNER, policy)
+        neg.assign(OWNER, rule)
+        ledger = neg.ledger().set_index("team")
+        for col in ("baseline", "system_plan", "basis", "claim", "assignment", "target"):
+            assert (ledger[col] % YEN == 0).all(), (rule, col, ledger[col].tolist())
+        assert neg.goal % YEN == 0
+        teams = ledger.drop(index="TOTAL")
+        assert (teams["basis"] + teams["claim"] + teams["assignment"] == teams["target"]).all()
+        assert int(teams["target"].sum()) == neg.goal + neg.kept_oversubscription
+
+
+def test_a_jpy_split_by_period_and_down_to_series_is_whole_yen_and_adds_up() -> None:
+    cells = fit_margins([[3, 1], [1, 5]], [7 * YEN, 3 * YEN], [4 * YEN, 6 * YEN], quantum=YEN)
+    assert all(v % YEN == 0 for row in cells for v in row)
+    assert [sum(r) for r in cells] == [7 * YEN, 3 * YEN]
+    assert [sum(c) for c in zip(*cells, strict=True)] == [4 * YEN, 6 * YEN]
+    import numpy as np
+
+    out = spread_groups(
+        [1_234_567 * YEN],
+        np.zeros(7, dtype=np.int64),
+        np.array([1.1, 2.2, 3.3, 0.4, 5, 6, 7.7]),
+        quantum=YEN,
+    )
+    assert (out % YEN == 0).all() and int(out.sum()) == 1_234_567 * YEN
+
+
+def test_a_claim_finer_than_a_yen_is_refused() -> None:
+    store = MemoryStore()
+    plan_id = yen_plan(store)
+    nego.set_goal(store, plan_id, "olga", ratio="1.1")
+    with pytest.raises(Invalid, match=r"¥1,000\.50: yen have no smaller unit; type whole yen"):
+        nego.claim(store, plan_id, "lead-a", "a", amount="¥1,000.50", note="x")
+    with pytest.raises(Invalid, match="whole yen"):
+        nego.set_goal(store, plan_id, "olga", total="7000000000.5")
+    nego.claim(store, plan_id, "lead-a", "a", amount="¥1,000", note="x")  # whole yen: accepted
+
+
+def test_a_jpy_plan_goal_claims_assignment_ledger_and_exports_are_whole_yen() -> None:
+    store = MemoryStore()
+    plan_id = yen_plan(store)
+    nego.set_goal(store, plan_id, "olga", ratio="1.1")
+    nego.claim(store, plan_id, "lead-a", "a", amount="¥1,000", note="x")
+    nego.claim(store, plan_id, "lead-b", "b", percent="3.33", note="y")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    table = nego.ledger(store, plan_id).set_index("team")
+    for col in ("baseline", "system_plan", "basis", "claim", "assignment", "target"):
+        assert (table[col + "_minor"] % YEN == 0).all(), col
+    summary = nego.summary(store, plan_id)
+    assert summary["goal"] % YEN == 0
+    assert int(table.loc["TOTAL", "target_minor"]) == summary["goal"]
+    teams = table.drop(index="TOTAL")
+    assert int(teams["target_minor"].sum()) == summary["goal"]
+
+    rows = list(csv.DictReader(io.StringIO(exports.export_plan(store, plan_id, "csv").decode())))
+    assert all("." not in r[c] for r in rows for c in ("baseline", "basis", "target"))
+    by_team: dict[str, int] = {}
+    for r in rows:
+        by_team[r["team"]] = by_team.get(r["team"], 0) + int(r["target"])
+    assert {t: v * YEN for t, v in by_team.items()} == {
+        t: int(v) for t, v in teams["target_minor"].items()
+    }
+    planned = nego.negotiated_plan(store, plan_id)
+    assert (planned["target_minor"] % YEN == 0).all()
+
+    book = load_workbook(io.BytesIO(exports.export_plan(store, plan_id, "xlsx")))
+    sheet = book["by series-period"]
+    header = [c.value for c in sheet[1]]
+    target = sheet.cell(2, header.index("target") + 1)
+    assert target.number_format == '"¥"#,##0;-"¥"#,##0'
+    assert float(target.value) == int(target.value)
+
+
+def test_a_jpy_split_by_period_is_whole_yen_per_team_and_period() -> None:
+    store = MemoryStore()
+    plan_id = yen_plan(store)
+    periods = _periods(store, plan_id)
+    goals = {p: f"{1_700_000_000 + i}" for i, p in enumerate(periods)}
+    nego.set_goal(store, plan_id, "olga", per_period=goals)
+    nego.claim(store, plan_id, "lead-a", "a", amount="123457", note="x")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "even")
+    planned = nego.negotiated_plan(store, plan_id)
+    assert (planned["target_minor"] % YEN == 0).all()
+    sums = planned.groupby(planned["ds"].dt.strftime("%Y-%m-%d"))["target_minor"].sum()
+    assert {p: int(v) for p, v in sums.items()} == {p: int(g) * YEN for p, g in goals.items()}
+
+
+def _periods(store: MemoryStore, plan_id: str) -> list[str]:
+    frame = nego.series_frame(store, plan_id)
+    return sorted({d.strftime("%Y-%m-%d") for d in frame["ds"]})
+
+
+def test_a_eur_plan_keeps_its_cents() -> None:
+    store = MemoryStore()
+    plan_id = yen_plan(store, "EUR")
+    nego.set_goal(store, plan_id, "olga", total="7000000000.55")
+    nego.claim(store, plan_id, "lead-a", "a", amount="€1,000.50", note="x")
+    summary = nego.summary(store, plan_id)
+    assert summary["goal"] == 700_000_000_055
+    assert summary["claimed"] == 100_050
+
+
+def test_a_three_decimal_currency_is_refused_at_plan_creation() -> None:
+    with pytest.raises(Invalid, match="BHD has 3 decimals"):
+        weekly_team_plan(MemoryStore(), team_frames(), currency="BHD")
