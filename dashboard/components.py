@@ -314,4 +314,9 @@ def browser_currency() -> str:
     """The currency of the region the browser asks for (``Accept-Language``: en-US -> USD,
     de-CH -> CHF), else ``FALLBACK_CURRENCY``: a suggestion the planner can change."""
     header = flask.request.headers.get("Accept-Language") if flask.has_request_context() else None
-    return fmt.currency_of_languages(header) or FALLBACK_CURRENCY
+    code = fmt.currency_of_languages(header)
+    try:
+        fmt.check_plan_currency(code)  # BHD's three decimals: no plan can be made in it
+    except fmt.MoneyError:
+        return FALLBACK_CURRENCY
+    return code or FALLBACK_CURRENCY

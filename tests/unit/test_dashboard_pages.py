@@ -338,6 +338,8 @@ def test_the_create_form_suggests_the_currency_of_the_browsers_region(tmp_path: 
     assert currency_field(None)["value"] == "EUR"
     brazil = currency_field("pt-BR")  # not among the common codes: offered first
     assert brazil["value"] == "BRL" and brazil["options"][0]["label"] == "BRL (R$)"
+    bahrain = currency_field("ar-BH")  # three decimals: no plan can be made in dinars
+    assert bahrain["value"] == "EUR" and "BHD" not in {o["value"] for o in bahrain["options"]}
 
 
 def _find_component(tree, component_id: str):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from forecast.money import (
     FALLBACK_CURRENCY,
     MoneyError,
+    check_plan_currency,
     currency_of_environment,
     currency_of_languages,
     excel_format,
@@ -27,6 +28,7 @@ from forecast.money import (
 __all__ = [
     "FALLBACK_CURRENCY",
     "MoneyError",
+    "check_plan_currency",
     "currency_of_environment",
     "currency_of_languages",
     "excel_format",
