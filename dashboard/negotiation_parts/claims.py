@@ -12,6 +12,7 @@ from dash import ctx as callback_ctx
 from dashboard import components, figures, ids
 from dashboard.context import DashboardContext
 from dashboard.negotiation_parts import common
+from forecast.services import money as fmt
 from forecast.services import negotiation
 from forecast.services.negotiation_board import TeamCard
 
@@ -67,7 +68,7 @@ def team_card(card: TeamCard, currency: str | None = "EUR") -> dbc.Col:
             ],
             className="small",
         ),
-        *_claim_inputs(card, allowed),
+        *_claim_inputs(card, allowed, currency),
         components.permission_note(card.can_claim),
     ]
     return dbc.Col(
@@ -81,12 +82,13 @@ def team_card(card: TeamCard, currency: str | None = "EUR") -> dbc.Col:
     )
 
 
-def _claim_inputs(card: TeamCard, allowed: bool) -> list:
+def _claim_inputs(card: TeamCard, allowed: bool, currency: str | None) -> list:
+    digits = fmt.shown_digits(currency)  # a yen claim is typed in whole yen
     return [
         dbc.Input(
             id=ids.team_widget(ids.NEG_CLAIM_AMOUNT, card.team),
             placeholder="claim amount, e.g. 25000",
-            value=None if not card.claim else f"{card.claim / 100:.2f}",
+            value=None if not card.claim else f"{card.claim / 100:.{digits}f}",
             className="mt-2",
             disabled=not allowed,
         ),

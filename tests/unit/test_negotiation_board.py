@@ -91,6 +91,8 @@ def test_a_lead_may_claim_only_for_their_own_team_while_the_round_is_open(store,
     board = negotiation_board(store, plan_id, "anna")
     card = {c.team: c for c in board.cards}["a"]
     assert card.claim == 1_000_000 and card.can_withdraw.allowed
+    assert claims._claim_inputs(card, True, "EUR")[0].value == "10000.00"
+    assert claims._claim_inputs(card, True, "JPY")[0].value == "10000"  # whole yen, as typed
     assert board.claimed == 1_000_000
     assert "Claim / basis" in json.dumps(view.ledger_columns())
     nego.close_round(store, plan_id, "olga")
