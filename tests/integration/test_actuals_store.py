@@ -333,7 +333,7 @@ def test_daily_actuals_leave_out_a_week_whose_days_the_file_skips_in_the_middle(
         (u, f"{d:%Y-%m-%d}", 10.0)
         for u in "123"
         for d in days
-        if d not in hole and d.dayofweek != 6  # never a Sunday
+        if d not in hole and d.day_of_week != 6  # never a Sunday
     ]
     upload = actuals.upload_actuals(store, plan, csv_bytes(rows), filename="days.csv", actor="ann")
     _, kept = actuals.load_actuals(store, plan)
@@ -370,7 +370,7 @@ def test_short_daily_files_leave_out_the_weeks_they_cover_in_part(store):
     wednesday = HORIZON[1] + pd.Timedelta(days=2)
     assert weeks_kept(_daily(two_weeks, skip=[wednesday], series="2"), "b.csv", "2") == [HORIZON[0]]
     three_weeks = pd.date_range(monday, periods=20)
-    sundays = [d for d in three_weeks if d.dayofweek == 6]
+    sundays = [d for d in three_weeks if d.day_of_week == 6]
     shut = _daily(three_weeks, skip=sundays, series="3")
     assert weeks_kept(shut, "c.csv", "3") == list(HORIZON[:3])
     tuesday_to_sunday = pd.date_range(HORIZON[2] + pd.Timedelta(days=1), periods=13)
@@ -386,7 +386,7 @@ def test_one_week_of_a_shop_shut_on_sundays_is_whole_as_its_history_says(store):
     days = pd.date_range("2024-01-01", periods=7 * 60)
     history = csv_bytes(
         [(u, f"{d:%Y-%m-%d}", 10.0 + i % 5) for u in "12" for i, d in enumerate(days)
-         if d.dayofweek != 6]
+         if d.day_of_week != 6]
     )  # fmt: skip
     state = plans.create_plan(
         store, name="shut on sundays", source=history, filename="history.csv", freq="W",
@@ -417,12 +417,12 @@ def test_one_week_of_a_shop_shut_on_sundays_is_whole_as_its_history_says(store):
         store, name="shut at weekends", filename="history.csv", freq="W", horizon=4,
         team_attr=None, actor="ann", model="snaive",
         source=csv_bytes(
-            [(u, f"{d:%Y-%m-%d}", 10.0) for u in "12" for d in days if d.dayofweek < 5]
+            [(u, f"{d:%Y-%m-%d}", 10.0) for u in "12" for d in days if d.day_of_week < 5]
         ),
     )  # fmt: skip
     assert other.dataset.mapping.get("weekdays_never") == [5, 6]
     start = pd.Timestamp(other.baseline.start)
-    weekdays = [d for d in pd.date_range(start, periods=12) if d.dayofweek < 5]
+    weekdays = [d for d in pd.date_range(start, periods=12) if d.day_of_week < 5]
     both = csv_bytes([(u, f"{d:%Y-%m-%d}", 10.0) for u in "12" for d in weekdays])
     upload = actuals.upload_actuals(store, other.plan_id, both, filename="w.csv", actor="ann")
     assert upload.new == 4, upload.notes

@@ -269,9 +269,9 @@ def _without_partial_periods(
         last = last + pd.Timedelta(days=step - 1)
         shut = set(report.weekdays_never if shut is None else shut)
         if shut and len(shut) < 7:  # a weekday the file never has is no missing day at an edge
-            while (first - pd.Timedelta(days=1)).dayofweek in shut:
+            while (first - pd.Timedelta(days=1)).day_of_week in shut:
                 first -= pd.Timedelta(days=1)
-            while (last + pd.Timedelta(days=1)).dayofweek in shut:
+            while (last + pd.Timedelta(days=1)).day_of_week in shut:
                 last += pd.Timedelta(days=1)
     elif first in starts and last in starts:
         last = period_end(starts[-1])
