@@ -57,8 +57,13 @@ def grid_money(decimals: int = 2, *, signed: bool = False) -> dict[str, str]:
     (``row_currency``), so column definitions stay the same for every plan."""
     plus = "'+'" if signed else "''"
     # a currency without cents (the row's symbol '¥', '₩'...) is shown with its own decimals
-    digits = json.dumps(fmt.symbol_digits(), ensure_ascii=False)
-    places = f"Math.min({int(decimals)}, {digits}[(params.data && params.data.cur) || ''] ?? {int(decimals)})"
+    # (a chain of comparisons: AG Grid's expression parser takes no object literal or `??`)
+    cur = "((params.data && params.data.cur) || '')"
+    places = f"{int(decimals)}"
+    for sym, own in fmt.symbol_digits().items():
+        places = (
+            f"({cur} == {json.dumps(sym, ensure_ascii=False)} ? {min(own, decimals)} : {places})"
+        )
     return {
         "function": "params.value == null ? '' : (params.value < 0 ? '-' : "
         + plus
