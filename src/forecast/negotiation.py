@@ -17,6 +17,7 @@ This module does no I/O and knows nothing about databases or Dash; the services 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -1279,7 +1280,9 @@ def ratio_text(value: Decimal | str | float) -> str:
     mark when each number has at most one and no point (``1,1`` cannot be 11: a ratio is at
     most 10); anything else is left for `parse_ratio` to refuse."""
     text = str(value).strip()
-    if "," in text and "." not in text and all(part.count(",") <= 1 for part in text.split("/")):
+    parts = text.rstrip("%").split("/")
+    grouped = any(re.search(r",\d{3}$", part.strip()) for part in parts)  # 12,500: thousands
+    if "," in text and "." not in text and not grouped and all(p.count(",") <= 1 for p in parts):
         return text.replace(",", ".")
     return text
 

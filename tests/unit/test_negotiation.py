@@ -22,6 +22,7 @@ from forecast.negotiation import (
     event_factors,
     from_minor,
     largest_remainder,
+    parse_ratio,
     spread,
     stretch,
     team_period_targets,
@@ -446,3 +447,9 @@ def test_why_this_assignment_names_the_basis_in_words_not_its_key():
         neg.assign(OWNER, rule)
         why = neg.assignment_reasons()["b"]
         assert "in proportion to its system plan (" in why and "system_plan" not in why
+
+
+@pytest.mark.parametrize("typed", ["12,500/10000", "1,000%", "10,000/6500"])
+def test_a_ratio_with_a_thousands_comma_is_refused_not_read_a_thousandfold_small(typed):
+    with pytest.raises(NegotiationError, match="is not a ratio"):
+        parse_ratio(typed)
