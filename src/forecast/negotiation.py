@@ -30,7 +30,7 @@ import pandas as pd
 from forecast.errors import Fix, FixKey, Refusal
 from forecast.money import format_minor, minute_utc
 from forecast.money import quantum as currency_quantum
-from forecast.vocabulary import Basis, Oversubscription, RemainderRule, Stage
+from forecast.vocabulary import Basis, Oversubscription, RemainderRule, Stage, in_words
 
 # --------------------------------------------------------------------------------------------
 # errors
@@ -588,7 +588,7 @@ class Negotiation:
             raise InvalidAmount(f"the goal {self.money(goal)} is negative; a sales goal is >= 0")
         if basis_total and abs(goal) > ABSURD_FACTOR * basis_total:
             raise InvalidAmount(
-                f"the goal {self.money(goal)} is more than {ABSURD_FACTOR} times the {_words(chosen)} "
+                f"the goal {self.money(goal)} is more than {ABSURD_FACTOR} times the {in_words(chosen)} "
                 f"total {self.money(basis_total)}; check the units (amounts are in currency units)"
             )
         gaps = self._period_gaps(periods, period_basis) if periods else {}
@@ -673,7 +673,7 @@ class Negotiation:
         if basis + amount < 0:
             raise InvalidAmount(
                 f"a claim of {self.money(amount)} would take team {team!r} below zero "
-                f"(its {_words(self.basis)} is {self.money(basis)})"
+                f"(its {in_words(self.basis)} is {self.money(basis)})"
             )
         limit = ABSURD_FACTOR * max(self.goal or 0, self.basis_total, 1)
         if abs(amount) > limit:
@@ -846,7 +846,7 @@ class Negotiation:
             weights = [self.team_basis[t] for t in eligible]
             if not any(weights) and remainder:
                 raise InvalidAmount(
-                    f"the eligible teams have no {_words(self.basis)}; use another rule"
+                    f"the eligible teams have no {in_words(self.basis)}; use another rule"
                 )
             return weights
         if rule == RemainderRule.PRO_RATA_SHORTFALL:
@@ -986,7 +986,7 @@ class Negotiation:
             goal = self._goal_of_ratio(self.basis_total, parse_ratio(self.goal_ratio))
             if goal != self.goal:
                 notes.append(
-                    f"goal re-applied as {self.goal_ratio} of the {_words(self.basis)}: "
+                    f"goal re-applied as {self.goal_ratio} of the {in_words(self.basis)}: "
                     f"{self.money(goal)}"
                 )
             self.goal = goal
@@ -999,7 +999,7 @@ class Negotiation:
             if basis[team] + claim.amount < 0:
                 raise InvalidAmount(
                     f"team {team!r}'s claim {self.money(claim.amount)} would take it below zero "
-                    f"on the new {_words(self.basis)} {self.money(basis[team])}; the lead lowers "
+                    f"on the new {in_words(self.basis)} {self.money(basis[team])}; the lead lowers "
                     "the claim (reopen the round) before the rebase"
                 )
         if self.stage == Stage.ASSIGNING:
@@ -1264,11 +1264,6 @@ class Negotiation:
         )
         neg.check()
         return neg
-
-
-def _words(basis: Basis) -> str:
-    """``system_plan`` -> ``system plan``: a basis as a planner reads it in a message."""
-    return basis.value.replace("_", " ")
 
 
 def _pct(part: int, whole: int) -> float | None:

@@ -12,6 +12,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+
+def in_words(code: object) -> str:
+    """A code as people read it in a message: ``system_plan`` -> ``system plan``."""
+    return str(getattr(code, "value", code)).replace("_", " ")
+
+
 # -- engine ----------------------------------------------------------------------------------
 
 MODELS: tuple[str, ...] = ("auto", "snaive", "ets", "theta", "arima", "prophet", "lightgbm")

@@ -26,7 +26,7 @@ from forecast.cli.common import (
 )
 from forecast.cli.conventions import info, lazy_module
 from forecast.cli.plan_app import plan_app
-from forecast.vocabulary import EXPORT_FORMATS
+from forecast.vocabulary import EXPORT_FORMATS, in_words
 
 if TYPE_CHECKING:
     from forecast.services import exports, plans
@@ -140,10 +140,10 @@ def _drift_lines(s: dict[str, Any]) -> list[str]:
     if s.get("agreed_on_recorded_basis"):
         return [
             f"  agreed on the basis of {s.get('basis_taken_at') or 'the goal'}; the current "
-            f"{_words(s['basis'])} differs by {moved} ({', '.join(drifted)})"
+            f"{in_words(s['basis'])} differs by {moved} ({', '.join(drifted)})"
         ]
     return [
-        f"  basis drift: the current {_words(s['basis'])} differs by {moved} in team(s) "
+        f"  basis drift: the current {in_words(s['basis'])} differs by {moved} in team(s) "
         f"{', '.join(drifted)}; the owner rebases with `forecast plan rebase {s['plan_id']}`"
     ]
 
@@ -192,11 +192,6 @@ def goal_cmd(
         spread_by=spread_by,
     )
     _report(change, state.plan_id, "goal set")
-
-
-def _words(name: str) -> str:
-    """``system_plan`` -> ``system plan``, as people read it."""
-    return str(name).replace("_", " ")
 
 
 def _read_period_goals(path: Path) -> dict[str, str]:
@@ -363,7 +358,9 @@ def rebase_cmd(change: PlanChange) -> None:
     state = change.apply(nego.rebase)
     moved = fmt.format_minor(int(before.get("drift_total") or 0), before.get("currency"))
     _report(
-        change, state.plan_id, f"rebased onto the current {_words(before['basis'])} (moved {moved})"
+        change,
+        state.plan_id,
+        f"rebased onto the current {in_words(before['basis'])} (moved {moved})",
     )
 
 

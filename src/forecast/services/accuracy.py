@@ -31,6 +31,7 @@ from forecast.services.cache import PerStoreCache
 from forecast.services.errors import Invalid, NotFound
 from forecast.services.plans import get_plan, load_blob_frame
 from forecast.store import AuditEntry, PlanRepository, PlanSummary
+from forecast.vocabulary import in_words
 
 Progress = Callable[[float, str], None]
 
@@ -71,7 +72,7 @@ class FvaReport:
         text = "value added: the system plan against the baseline"
         if self.target_basis is None:
             return text
-        basis = self.target_basis.replace("_", " ")
+        basis = in_words(self.target_basis)
         return f"{text}; the negotiated target against the {basis}, the basis its goal was set on"
 
     def overall(self) -> pd.DataFrame:

@@ -50,6 +50,7 @@ from forecast.services.plans import (
     version_frame,
 )
 from forecast.store import PlanRepository
+from forecast.vocabulary import in_words
 
 MINOR = "_minor"
 
@@ -102,11 +103,6 @@ def _translate(exc: NegotiationError, plan_id: str) -> Exception:
 def format_minor(currency: str | None, minor: int) -> str:
     """An amount of the audit log and the basis status in the plan's currency: ``€120,000.00``."""
     return _format_minor(int(minor), currency)
-
-
-def _words(name: str) -> str:
-    """``system_plan`` -> ``system plan``, as people read it in the audit log."""
-    return name.replace("_", " ")
 
 
 def _require_negotiation(state: PlanState, doing: str) -> Negotiation:
@@ -342,11 +338,13 @@ def set_goal(
         fresh.basis_by_period = _period_basis(frame, _basis_column(fresh.basis))
         fresh.basis_taken_at = fresh.goal_set_at
         how = (
-            f" ({fresh.goal_ratio} of the {_words(fresh.basis.value)})" if fresh.goal_ratio else ""
+            f" ({fresh.goal_ratio} of the {in_words(fresh.basis.value)})"
+            if fresh.goal_ratio
+            else ""
         )
         what = (
             f"set goal {format_minor(state.currency, fresh.goal or 0)}{how}; gap "
-            f"{format_minor(state.currency, fresh.gap or 0)} over the {_words(fresh.basis.value)}"
+            f"{format_minor(state.currency, fresh.gap or 0)} over the {in_words(fresh.basis.value)}"
         )
         return fresh, what, before, fresh.summary()
 
@@ -372,7 +370,7 @@ def _refuse_a_ratio_read_as_an_amount(neg: Negotiation, goal: int, least_share: 
     currency = neg.currency
     raise Invalid(
         f"a goal of {format_minor(currency, goal)} is {format_percent(goal / basis_total)} of the "
-        f"{_words(neg.basis.value)} ({format_minor(currency, basis_total)}): the goal is what the "
+        f"{in_words(neg.basis.value)} ({format_minor(currency, basis_total)}): the goal is what the "
         "whole horizon should sell, and one this low is most likely a ratio typed without its x. "
         "For a ratio of the basis type it as 1.2x or 10/6.5"
     )
@@ -538,13 +536,13 @@ def rebase(
         if not any(drift.values()) and _same_periods(neg.basis_by_period, by_period):
             raise WrongStage(
                 f"nothing to rebase: the negotiation's basis already is the current "
-                f"{_words(neg.basis.value)} in every team and period"
+                f"{in_words(neg.basis.value)} in every team and period"
             )
         before = {"goal": neg.goal, "basis": neg.team_basis, "assignments": neg.assignments}
         notes = neg.rebase(who, baseline, system, basis_by_period=by_period, at=utc_now())
         moved = sum(drift.values())
         what = (
-            f"rebase onto the current {_words(neg.basis.value)}: basis moved by "
+            f"rebase onto the current {in_words(neg.basis.value)}: basis moved by "
             f"{format_minor(state.currency, moved)} ({sum(1 for d in drift.values() if d)} team(s)); "
             f"goal {format_minor(state.currency, neg.goal or 0)}, remainder "
             f"{format_minor(state.currency, neg.remainder)}"
@@ -655,7 +653,7 @@ def basis_status(summary_: Mapping[str, Any]) -> str:
     current system plan moved away from it (shown on the page, in the CLI and in exports)."""
     if summary_.get("goal") is None:
         return "no goal yet"
-    basis = str(summary_.get("basis", "baseline")).replace("_", " ")
+    basis = in_words(summary_.get("basis", "baseline"))
     taken = summary_.get("basis_taken_at") or summary_.get("rebased_at")
     when = f" taken {minute_utc(taken)}" if taken else ""
     drift = int(summary_.get("drift_total") or 0)
