@@ -391,14 +391,13 @@ def _wide_dot_thousands_problems(
     if not maybe_dot_thousands(values.ravel()):
         return []
     columns = list(frame.columns)
-    texts = {}
-    for col in wide:
-        cells = frame[col]
-        if pd.api.types.is_numeric_dtype(cells.dtype):
-            cells = reader.read_csv_column_text(raw, fmt, columns.index(col))
-            if len(cells) != len(frame):
-                return []
-        texts[col] = cells
+    numeric = [c for c in wide if pd.api.types.is_numeric_dtype(frame[c].dtype)]
+    texts = {col: frame[col] for col in wide}
+    if numeric:  # their text, in one more pass over the file (not one per column)
+        written = reader.read_csv_columns_text(raw, fmt, [columns.index(c) for c in numeric])
+        if len(written) != len(frame):
+            return []
+        texts |= {col: written.iloc[:, i] for i, col in enumerate(numeric)}
     ambiguous = {col: dot_thousands(cells) for col, cells in texts.items()}
     for col, mask in ambiguous.items():
         written_otherwise = texts[col].dropna().astype("str").str.contains(".", regex=False)

@@ -341,10 +341,15 @@ def _read_csv(raw: bytes, fmt: CsvFormat, name: str, dtypes: Mapping[str, str]) 
 def read_csv_column_text(raw: bytes, fmt: CsvFormat, position: int) -> pd.Series:
     """One column of the whole file (by position) as the text written in it (NaN where empty),
     row for row as `read_csv_full` returns the file."""
-    frame = pd.read_csv(
-        io.BytesIO(raw), usecols=[position], dtype=str, keep_default_na=True, **_csv_kwargs(fmt)
+    return read_csv_columns_text(raw, fmt, [position]).iloc[:, 0]
+
+
+def read_csv_columns_text(raw: bytes, fmt: CsvFormat, positions: list[int]) -> pd.DataFrame:
+    """Columns of the whole file (by position, in file order) as the text written in them, read
+    in one pass however many (a wide file's period columns)."""
+    return pd.read_csv(
+        io.BytesIO(raw), usecols=positions, dtype=str, keep_default_na=True, **_csv_kwargs(fmt)
     )
-    return frame.iloc[:, 0]
 
 
 def spreadsheet_rows(raw: bytes, fmt: CsvFormat) -> np.ndarray:
