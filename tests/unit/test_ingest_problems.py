@@ -172,6 +172,15 @@ def test_duplicates_are_summed_by_default():
     ]
 
 
+def test_rows_at_two_times_of_one_day_are_summed_and_said_so():
+    data = "store,date,sales\n" + "".join(
+        f"1,2024-01-0{d} {hour}:00,5\n" for d in range(1, 8) for hour in ("09", "15")
+    )
+    result = read_sales(data.encode(), filename="times.csv")
+    assert list(result.history.y) == [10.0] * 7
+    assert "7 rows share a series and date with another row; summed" in result.report.notes
+
+
 def test_unknown_options_are_problems():
     problems = problems_of(GOOD, freq="hourly", duplicates="keep")
     assert {p.value for p in problems} == {"hourly", "keep"}

@@ -834,15 +834,18 @@ def _aggregation_notes(
     # On a daily calendar a cell is a date; otherwise count the rows sharing an exact date.
     same_date = merged if freq == "D" else series.same_date_duplicates(codes, ds)
     notes = []
-    first = series.first_same_date_rows(codes, ds) if same_date else None
-    if first is not None:
-        earlier, later = first
-        day = pd.Timestamp(ds[later]).strftime("%Y-%m-%d")
-        notes.append(
-            f"{same_date} rows share a series and date with another row; summed (the first: "
-            f"rows {int(row_numbers[earlier])} and {int(row_numbers[later])}, series "
-            f"{names[int(codes[later])]} on {day})"
-        )
+    if same_date:
+        said = f"{same_date} rows share a series and date with another row; summed"
+        # rows at other times of one day share its date but no timestamp: no pair to name
+        first = series.first_same_date_rows(codes, ds)
+        if first is not None:
+            earlier, later = first
+            day = pd.Timestamp(ds[later]).strftime("%Y-%m-%d")
+            said += (
+                f" (the first: rows {int(row_numbers[earlier])} and {int(row_numbers[later])}, "
+                f"series {names[int(codes[later])]} on {day})"
+            )
+        notes.append(said)
     if merged > same_date:
         notes.append(f"{merged - same_date} rows aggregated (sum) to {freq} periods")
     return notes
