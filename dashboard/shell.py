@@ -33,7 +33,7 @@ NAV_TOOLS = "nav-tools"
 forecast.css lets it wrap onto a line of its own inside the dark bar on a narrow window."""
 
 
-OFFLINE_TEXT = "Cannot reach the server; your last change was not saved. Retrying…"
+OFFLINE_TEXT = "Cannot reach the server: a change made now is not saved. Retrying…"
 
 
 def offline_notice() -> html.Div:

@@ -29,7 +29,11 @@
 // notice says so and asks for the change again; the next callback that gets through hides it.
 (function () {
     var CALLBACK = "_dash-update-component";
-    var BACK = "The server can be reached again; your last change was not saved: make it again.";
+    var BACK = "The server can be reached again; a change made while it could not be was not " +
+        "saved: make it again.";
+    // A proxy in front of a stopped server answers 502 to 504: that is not reaching it either.
+    function unreachable(response) { return response.status >= 502 && response.status <= 504; }
+    function startRetrying() { if (!retry) { retry = setInterval(tryServer, 5000); } }
     var originalFetch = window.fetch.bind(window);
     var retry = null;
     var offlineText = null;
@@ -47,7 +51,8 @@
         if (retry) { clearInterval(retry); retry = null; }
     }
     function tryServer() {
-        originalFetch(window.location.href, {method: "HEAD", cache: "no-store"}).then(function () {
+        originalFetch(window.location.href, {method: "HEAD", cache: "no-store"}).then(function (r) {
+            if (unreachable(r)) { return; }  // the proxy answers, the server does not yet
             if (retry) { clearInterval(retry); retry = null; }
             show(BACK);
         }, function () { /* still unreachable: try again later */ });
@@ -59,11 +64,16 @@
             return request;
         }
         return request.then(function (response) {
-            hide();
+            if (unreachable(response)) {
+                show();
+                startRetrying();
+            } else {
+                hide();
+            }
             return response;
         }, function (error) {
             show();
-            if (!retry) { retry = setInterval(tryServer, 5000); }
+            startRetrying();
             throw error;
         });
     };

@@ -413,4 +413,4 @@ def test_the_shell_has_a_hidden_status_notice_for_a_server_that_cannot_be_reache
     page = shell.layout([], sign_out=False)
     (notice,) = [c for c in page.children if getattr(c, "id", None) == ids.NAV_OFFLINE]
     assert notice.hidden is True and notice.role == "status"
-    assert notice.children == "Cannot reach the server; your last change was not saved. Retrying…"
+    assert notice.children == "Cannot reach the server: a change made now is not saved. Retrying…"
