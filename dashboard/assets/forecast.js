@@ -25,8 +25,9 @@
 
 // A callback whose request never reached the server (the server down, the network gone) was
 // only a console line: the page looked as if the click did nothing. Here the shell's notice
-// (#nav-offline) shows then; the server is tried every few seconds, and once it answers the
-// notice says so and asks for the change again; the next callback that gets through hides it.
+// (#nav-offline) shows then; the server is tried every few seconds. Once it answers, the notice
+// goes if only the page's own polls failed; if a change of the person's was lost, it says so and
+// stays until a change of theirs gets through (a poll that gets through does not hide it).
 (function () {
     var CALLBACK = "_dash-update-component";
     var BACK = "The server can be reached again; a change made while it could not be was not " +
@@ -36,6 +37,7 @@
     function startRetrying() { if (!retry) { retry = setInterval(tryServer, 5000); } }
     var originalFetch = window.fetch.bind(window);
     var retry = null;
+    var lostChange = false;
     var offlineText = null;
     function notice() { return document.getElementById("nav-offline"); }
     function show(text) {
@@ -45,17 +47,34 @@
         el.textContent = text || offlineText;
         el.hidden = false;
     }
+    function stopRetrying() { if (retry) { clearInterval(retry); retry = null; } }
     function hide() {
         var el = notice();
         if (el) { el.hidden = true; }
-        if (retry) { clearInterval(retry); retry = null; }
+        stopRetrying();
+    }
+    function answered() {
+        stopRetrying();
+        if (lostChange) { show(BACK); } else { hide(); }
     }
     function tryServer() {
         originalFetch(window.location.href, {method: "HEAD", cache: "no-store"}).then(function (r) {
-            if (unreachable(r)) { return; }  // the proxy answers, the server does not yet
-            if (retry) { clearInterval(retry); retry = null; }
-            show(BACK);
+            if (!unreachable(r)) { answered(); }  // else the proxy answers, the server not yet
         }, function () { /* still unreachable: try again later */ });
+    }
+    // A poll (an interval's tick) or the page's first load is not a change the person made.
+    function personsChange(init) {
+        try {
+            var changed = JSON.parse((init && init.body) || "{}").changedPropIds || [];
+            return changed.some(function (id) { return !/\.n_intervals$/.test(id); });
+        } catch (e) {
+            return true;
+        }
+    }
+    function unreached(byPerson) {
+        if (byPerson) { lostChange = true; }
+        show();
+        startRetrying();
     }
     window.fetch = function (resource, init) {
         var url = typeof resource === "string" ? resource : (resource && resource.url) || "";
@@ -63,17 +82,19 @@
         if (url.indexOf(CALLBACK) === -1) {
             return request;
         }
+        var byPerson = personsChange(init);
         return request.then(function (response) {
             if (unreachable(response)) {
-                show();
-                startRetrying();
-            } else {
+                unreached(byPerson);
+            } else if (byPerson) {
+                lostChange = false;
                 hide();
+            } else {
+                answered();
             }
             return response;
         }, function (error) {
-            show();
-            startRetrying();
+            unreached(byPerson);
             throw error;
         });
     };
