@@ -92,7 +92,7 @@ def test_uploaded_actuals_lead_to_the_fva_table(start_app, scored_plan):
     dash_duo.wait_for_contains_text("#acc-track-grid", "E2E Rossmann", timeout=20)
     click(dash_duo, "#acc-download-touches")
     dash_duo.wait_for_contains_text(
-        "#acc-download-status", f"fva-{plan.plan_id}-touches.csv", timeout=20
+        "#acc-download-status", f"fva-{plan.plan_id}-actuals-v1-touches.csv", timeout=20
     )
     assert dash_duo.get_logs() == []
 

@@ -211,11 +211,18 @@ def test_accuracy_downloads_hold_the_same_tables_as_csv_and_xlsx(held_out):
     store = open_store(data_dir=data_dir)
     report = accuracy.fva(store, plan)
     content, name = accuracy.fva_download(store, plan, "csv", "touches")
-    assert name == f"fva-{plan}-touches.csv"
+    version = report.actuals["version"]
+    assert name == f"fva-{plan}-actuals-v{version}-touches.csv"
     touches = pd.read_csv(io.BytesIO(content))
     assert list(touches["touch"]) == list(report.touches["touch"])
-    layers, _ = accuracy.fva_download(store, plan, "csv", "layers")
-    assert len(pd.read_csv(io.BytesIO(layers))) == len(report.layers)
+    # A file read later says what it was scored on: the plan, its versions and the actuals.
+    assert set(touches["plan_id"]) == {plan} and set(touches["actuals_version"]) == {version}
+    layers_csv, _ = accuracy.fva_download(store, plan, "csv", "layers")
+    layers = pd.read_csv(io.BytesIO(layers_csv))
+    assert len(layers) == len(report.layers)
+    assert set(layers["actuals_version"]) == {version}
+    for layer, info in report.scored_on.items():
+        assert set(layers.loc[layers["layer"] == layer, "plan_version"]) == {info["version"]}
     workbook, name = accuracy.fva_download(store, plan, "xlsx")
     assert name.endswith(".xlsx")
     sheets = load_workbook(io.BytesIO(workbook), read_only=True).sheetnames

@@ -485,6 +485,21 @@ DOWNLOADS = {
 }
 
 
+def _with_versions(report: FvaReport) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The layer and touch tables as downloaded: each row names the plan, the plan version its
+    layer was scored on and the actuals version, so a file read later says what it rests on."""
+    actuals_version = report.actuals.get("version")
+    layers = report.layers.copy()
+    scored = {layer: info.get("version") for layer, info in report.scored_on.items()}
+    layers.insert(0, "plan_id", report.plan_id)
+    layers.insert(1, "plan_version", layers["layer"].map(scored).astype("Int64"))
+    layers.insert(2, "actuals_version", actuals_version)
+    touches = report.touches.copy()
+    touches.insert(0, "plan_id", report.plan_id)
+    touches.insert(1, "actuals_version", actuals_version)
+    return layers, touches
+
+
 def fva_download(
     store: PlanRepository,
     plan: str | None,
@@ -506,8 +521,8 @@ def fva_download(
     stem = "track-record"
     if plan:
         report = fva(store, plan)
-        stem = f"fva-{report.plan_id}"
-        frames["layers"], frames["touches"] = report.layers, report.touches
+        stem = f"fva-{report.plan_id}-actuals-v{report.actuals.get('version')}"
+        frames["layers"], frames["touches"] = _with_versions(report)
     if fmt == "xlsx":
         frames["track"] = track_record(store, plans)
         return export.to_xlsx({DOWNLOADS[k]: v for k, v in frames.items()}), f"{stem}.xlsx"
