@@ -124,7 +124,15 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                                 "tooltipField": "verdict",
                             },
                             {"field": "touch_type", "headerName": "Touch", "width": 130},
-                            {"field": "touch", "headerName": "What", "width": 280},
+                            {
+                                # long event names wrap (they were cut at the column's edge)
+                                "field": "touch",
+                                "headerName": "What",
+                                "width": 280,
+                                "wrapText": True,
+                                "autoHeight": True,
+                                "tooltipField": "touch",
+                            },
                             {"field": "who", "headerName": "Who", "width": 110},
                             {
                                 "field": "value_added_wape",
