@@ -217,3 +217,32 @@ def test_the_pages_reading_choices_accept_only_what_they_offer():
     assert actuals_page.reading(",", False) == (",", False)
     assert actuals_page.reading(".", True) == (".", True)
     assert actuals_page.reading("../x", "confirm") == (None, False)
+
+
+def test_one_actual_typed_with_two_digits_too_many_is_kept_and_named_in_a_note(store, plan):
+    right = forecast_times(store, plan, 1.03)
+    typo = right.copy()
+    typo.loc[5, "y"] = typo.loc[5, "y"] * 100  # 112.3 typed as 11230
+    named = typo.loc[5]
+
+    upload = actuals.upload_actuals(store, plan, as_csv(typo), filename="a.csv", actor="olga")
+
+    assert upload.version.version == 1  # the rest of the file is in scale: kept
+    [note] = [n for n in upload.notes if "typed with digits too many" in n]
+    assert note.startswith("1 actual(s) are 100 times or more")
+    assert f"{named['unique_id']} on {named['ds']:%Y-%m-%d}" in note
+    assert "upload a file with the right figure" in note
+    clean = actuals.upload_actuals(store, plan, as_csv(right), filename="b.csv", actor="olga")
+    assert not any("digits too many" in n for n in clean.notes)
+
+
+def test_the_actuals_page_names_the_far_off_actual(store, plan):
+    typo = forecast_times(store, plan, 1.0)
+    typo.loc[2, "y"] = typo.loc[2, "y"] * 1000
+    ctx = type("Ctx", (), {"store": store})()
+
+    with acting_as(store, "olga"):
+        kept = actuals_page.keep_and_score(ctx, plan, {"plan_id": plan}, as_csv(typo), "a.csv")
+
+    shown = str(kept[-1])
+    assert "Kept as actuals version 1" in shown and "digits too many" in shown

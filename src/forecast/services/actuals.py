@@ -488,6 +488,7 @@ def upload_actuals(
                 f"actuals: {name}: {why}; nothing was kept",
                 Fix(FixKey.ACTUALS_SCALE, plan=state.plan_id),
             )
+        notes = [*notes, *far_off_cells(inside, baseline, history)]
     for attempt in range(1, MERGE_ATTEMPTS + 1):
         # Merged over the version in force; kept only if that is still the latest when written
         # (another upload or a restore in between: merged again over the new one).
@@ -611,6 +612,43 @@ def scale_refusal(
         f"these actuals are about {' and about '.join(parts)}: {SCALE_FACTOR} times too {direction} "
         "or more, as a number read in the wrong unit or with the wrong decimal mark is"
     )
+
+
+FAR_OFF_NAMED = 5
+
+
+def far_off_cells(
+    actuals: pd.DataFrame, baseline: pd.DataFrame, history: pd.DataFrame
+) -> list[str]:
+    """A note naming the series-periods whose actual is ``SCALE_FACTOR`` times or more both the
+    plan's forecast of it and the series' usual sale (a figure typed with two digits too many):
+    kept, since a file whose other cells are in scale passes, but said, so that the person can
+    upload the right figure before it is scored. No note when there is none."""
+    y, base = schema.Y, schema.BASELINE
+    usual = history[history[y] > 0].groupby(schema.UNIQUE_ID)[y].median().rename("usual")
+    cells = actuals[actuals[y] > 0].merge(baseline[[*KEY, base]], on=KEY, how="inner")
+    cells = cells.join(usual, on=schema.UNIQUE_ID)
+    off = cells[
+        (cells[base] > 0)
+        & (cells[y] >= SCALE_FACTOR * cells[base])
+        & (cells[y] >= SCALE_FACTOR * cells["usual"])
+    ]
+    if off.empty:
+        return []
+    off = off.assign(times=off[y] / off[base]).sort_values("times", ascending=False)
+    named = "; ".join(
+        f"{row[schema.UNIQUE_ID]} on {pd.Timestamp(row[schema.DS]):%Y-%m-%d}: "
+        f"{_amount(row[y])}, {_times(row['times'])} its forecast of {_amount(row[base])} and "
+        f"{_times(row[y] / row['usual'])} its usual sales"
+        for _, row in off.head(FAR_OFF_NAMED).iterrows()
+    )
+    more = f" (and {len(off) - FAR_OFF_NAMED} more)" if len(off) > FAR_OFF_NAMED else ""
+    return [
+        f"{len(off)} actual(s) are {SCALE_FACTOR} times or more both the plan's forecast and "
+        f"the series' usual sales, as a figure typed with digits too many is: {named}{more}. "
+        "They are kept and will be scored; if one is wrong, upload a file with the right "
+        "figure (it replaces that series-period)"
+    ]
 
 
 def _amount(value: float) -> str:
