@@ -14,13 +14,11 @@ from dashboard import components, figures, figures_accuracy, ids
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
 from forecast.services.negotiation_board import RULE_CHOICES
+from forecast.vocabulary import REPLAY_RULES
 
 # the rules the replay can run, by the labels the Negotiation page and the replay's assumptions
 # use (the manual rule needs a person)
-RULES = {
-    rule: RULE_CHOICES[rule][:1].upper() + RULE_CHOICES[rule][1:]
-    for rule in ("pro_rata_baseline", "even", "pro_rata_claims")
-}
+RULES = {rule: RULE_CHOICES[rule][:1].upper() + RULE_CHOICES[rule][1:] for rule in REPLAY_RULES}
 MODELS = {"snaive": "Seasonal naive (fast)", "ets": "ETS", "auto": "Auto (slow)"}
 CULTURE = {"system_plan": "System plan", "target": "Negotiated plan", "tie": "tie"}
 

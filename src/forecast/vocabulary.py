@@ -76,6 +76,10 @@ class RemainderRule(StrEnum):
     PRO_RATA_SHORTFALL = "pro_rata_shortfall"
 
 
+REPLAY_RULES = tuple(r.value for r in RemainderRule if r is not RemainderRule.MANUAL)
+"""The remainder rules a replay can run: every rule but the manual one, which needs a person."""
+
+
 class Basis(StrEnum):
     BASELINE = "baseline"
     SYSTEM_PLAN = "system_plan"

@@ -75,8 +75,23 @@ def test_replay_refuses_a_history_too_short_for_its_cycles(six_stores):
     with pytest.raises(Invalid, match="fewer cycles or fewer periods") as refused:
         replay.replay(six_stores, cycles=12, horizon=13)
     assert "lower --cycles or --horizon" in cli_message(refused.value)
-    with pytest.raises(Invalid, match="manual rule"):
+    with pytest.raises(Invalid, match="manual rule") as manual:
         replay.replay(six_stores, rule="manual")
+    assert "use pro_rata_baseline, even, pro_rata_claims, pro_rata_shortfall" in str(manual.value)
+
+
+def test_replay_offers_every_rule_but_the_manual_one_on_the_page_and_the_command_line():
+    """The rule that spares volunteers was accepted but named nowhere: not in the command's help,
+    not in its refusals, not on the Replay form."""
+    from typer.testing import CliRunner
+
+    from dashboard.pages.accuracy_replay import RULES
+    from forecast.cli import app
+
+    assert list(RULES) == ["pro_rata_baseline", "even", "pro_rata_claims", "pro_rata_shortfall"]
+    refused = CliRunner().invoke(app, ["replay", "any.csv", "--rule", "manual"])
+    assert refused.exit_code == 2
+    assert "'pro_rata_shortfall'" in refused.output
 
 
 def test_replay_refuses_more_cycles_than_it_allows_before_fitting_anything(six_stores):

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from forecast.cli.choices import Duplicates
+from forecast.cli.choices import Duplicates, ReplayRule
 from forecast.cli.common import (
     AsOpt,
     DataDirOpt,
@@ -234,7 +234,11 @@ def replay_cmd(
     horizon: Annotated[int, typer.Option(help="Periods per cycle.")] = 13,
     goal_ratio: Annotated[str, typer.Option(help="Goal as a ratio of the baseline.")] = "1.1",
     rule: Annotated[
-        str, typer.Option(help="Remainder rule: pro_rata_baseline, even or pro_rata_claims.")
+        ReplayRule,
+        typer.Option(
+            help="Remainder rule: pro_rata_baseline, even, pro_rata_claims or pro_rata_shortfall "
+            "(spares the teams that claimed at least their pro rata share)."
+        ),
     ] = "pro_rata_baseline",
     claim: Annotated[
         list[str] | None,

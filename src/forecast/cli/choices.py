@@ -19,6 +19,7 @@ from forecast.vocabulary import (
     MODELS,
     PLAN_LEVELS,
     REASON_CODES,
+    REPLAY_RULES,
     ROLES,
     WEEK_DATES,
     Basis,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     BasisName: TypeAlias = str
     OversubscriptionRule: TypeAlias = str
     RemainderRuleName: TypeAlias = str
+    ReplayRule: TypeAlias = str
     AuthModeName: TypeAlias = str
 else:
     Model = choice(MODELS)
@@ -59,4 +61,5 @@ else:
     BasisName = choice(Basis)
     OversubscriptionRule = choice(Oversubscription)
     RemainderRuleName = choice(RemainderRule)
+    ReplayRule = choice(REPLAY_RULES)
     AuthModeName = choice(AUTH_MODES)

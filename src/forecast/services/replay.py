@@ -35,6 +35,7 @@ from forecast.engine.uplift import flag_for_kind, learned_uplift, series_uplift
 from forecast.overrides import Event, Scope, apply_events
 from forecast.services.accuracy import mase_scales
 from forecast.services.errors import Fix, FixKey, Invalid
+from forecast.vocabulary import REPLAY_RULES
 
 Progress = Callable[[float, str], None]
 
@@ -231,15 +232,8 @@ def replay(
     from forecast.engine.ingest import IngestError, read_sales
 
     _check_settings(cycles, horizon, model)
-    try:
-        rule = domain.parse_enum(domain.RemainderRule, rule, "remainder rule").value
-    except domain.NegotiationError as exc:
-        raise Invalid.from_error(exc) from exc
+    rule = _rule(rule)
     ratio = _ratio(goal_ratio)
-    if rule == domain.RemainderRule.MANUAL.value:
-        raise Invalid(
-            "the replay cannot use the manual rule; use pro_rata_baseline, even or pro_rata_claims"
-        )
     try:
         ingest = read_sales(
             source,
@@ -336,14 +330,13 @@ def _ratio(goal_ratio: str | float) -> Decimal:
 
 
 def _rule(rule: str) -> str:
+    usable = ", ".join(REPLAY_RULES)
     try:
         chosen = domain.parse_enum(domain.RemainderRule, rule, "remainder rule").value
     except domain.NegotiationError as exc:
-        raise Invalid.from_error(exc) from exc
-    if chosen == domain.RemainderRule.MANUAL.value:
-        raise Invalid(
-            "the replay cannot use the manual rule; use pro_rata_baseline, even or pro_rata_claims"
-        )
+        raise Invalid(f"unknown remainder rule {rule!r}; the replay can use {usable}") from exc
+    if chosen not in REPLAY_RULES:
+        raise Invalid(f"the replay cannot use the manual rule (it needs a person); use {usable}")
     return str(chosen)
 
 
