@@ -233,6 +233,6 @@ SYS_REMOVE_DIALOG = "sys-remove-dialog"
 SYS_REMOVE_QUESTION = "sys-remove-question"
 SYS_REMOVE_CONFIRM = "sys-remove-confirm"
 SYS_REMOVE_CANCEL = "sys-remove-cancel"
-SYS_REMOVED = "sys-removed"  # dcc.Store: the audit id of the last removal this page made
+SYS_REMOVED = "sys-removed"  # dcc.Store: the event this page last removed, and the version made
 SYS_UNDO_AREA = "sys-undo-area"
 SYS_UNDO = "sys-undo"

@@ -14,6 +14,7 @@ from dashboard.system.edits import ALERT, REFRESH, bumped
 from dashboard.system.forms import number_or_raise, scope_or_raise
 from dashboard.wiring import bind
 from forecast.services import system
+from forecast.services.errors import Invalid
 
 EDITABLE = ("name", "kind", "start", "end", "reason")
 
@@ -168,17 +169,32 @@ def remove_event(ctx: DashboardContext, n, selected, session, version, refresh) 
     if alert is not None:
         return False, alert, bumped(refresh), no_update, True
     done = components.success_alert(f"Removed {saved.event.describe()}.")
-    return False, done, bumped(refresh), event_id, False
+    removed = {"event_id": event_id, "version": saved.plan.version}
+    return False, done, bumped(refresh), removed, False
 
 
-def undo_remove(ctx: DashboardContext, n, event_id, session, refresh) -> tuple[Any, ...]:
-    if not n or not event_id:
+def undo_remove(ctx: DashboardContext, n, removed, session, refresh) -> tuple[Any, ...]:
+    """Undo is offered for the removal this page just made: it is refused as stale once the
+    plan has moved past the version that removal made (another event may now stand in for it)."""
+    if not n or not removed:
         return no_update, no_update, no_update, no_update
-    saved, alert = edits.call(
-        session, lambda plan_id, user: system.restore_event(ctx.store, plan_id, user, event_id)
-    )
+
+    def restore(plan_id: str, user: str) -> system.Saved:
+        event_id, version = _removal(removed)
+        return system.restore_event(ctx.store, plan_id, user, event_id, expected_version=version)
+
+    saved, alert = edits.call(session, restore)
     message, refreshed = edits.reply(alert, refresh, lambda: f"Restored {saved.event.describe()}.")
     return message, refreshed, None, True
+
+
+def _removal(removed: Any) -> tuple[str, int]:
+    """The event id and the version its removal made, as this page stored them."""
+    if isinstance(removed, dict):
+        event_id, version = removed.get("event_id"), components.page_version(removed.get("version"))
+        if isinstance(event_id, str) and event_id and version is not None:
+            return event_id, version
+    raise Invalid("the page did not say which removal to undo; reload the page")
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:

@@ -321,17 +321,40 @@ def test_removing_asks_first_then_can_be_undone_from_the_audit_log(ctx, plan_id)
         closed, alert, _, removed, undo_hidden = events.remove_event(
             ctx, 1, [row], session, None, 0
         )
-        assert closed is False and removed == "E1" and undo_hidden is False
+        assert closed is False and undo_hidden is False
+        assert removed == {
+            "event_id": "E1",
+            "version": plan_service.get_plan(ctx.store, plan_id).version,
+        }
         assert "Removed E1" in text(alert) and system.list_events(ctx.store, plan_id) == []
 
-        alert, _, removed, undo_hidden = events.undo_remove(ctx, 1, "E1", session, 1)
-        assert "Restored E1 'Promo'" in text(alert) and removed is None and undo_hidden is True
+        alert, _, cleared, undo_hidden = events.undo_remove(ctx, 1, removed, session, 1)
+        assert "Restored E1 'Promo'" in text(alert) and cleared is None and undo_hidden is True
         (event,) = system.list_events(ctx.store, plan_id)
         assert event.event_id == "E1" and event.value == 50.0
         actions = [e.action for e in plan_service.audit_log(ctx.store, plan_id)]
         assert actions[-2:] == ["remove_event", "restore_event"]
-        alert, *_ = events.undo_remove(ctx, 2, "E1", session, 2)
-        assert "nothing to restore" in text(alert)
+        alert, *_ = events.undo_remove(ctx, 2, removed, session, 2)
+        assert "changed since" in text(alert) or "nothing to restore" in text(alert)
+        alert, *_ = events.undo_remove(ctx, 3, "E1", session, 3)  # not what the page stores
+        assert "reload the page" in text(alert)
+
+
+def test_an_undo_after_someone_else_changed_the_plan_is_refused_as_stale(ctx, plan_id):
+    """Piet removes a limit; Olga adds a revised one in its place; Piet's undo from the page he
+    had open would have put the old limit back beside the new one."""
+    add_promo(ctx, plan_id)
+    session = {"plan_id": plan_id}
+    row = view.event_rows(system.list_events(ctx.store, plan_id))[0]
+    with acting_as(ctx.store, "olga"):
+        *_, removed, _ = events.remove_event(ctx, 1, [row], session, None, 0)
+    add_promo(ctx, plan_id, value=30)  # the revised event, made after the removal
+
+    with acting_as(ctx.store, "olga"):
+        alert, *_ = events.undo_remove(ctx, 1, removed, session, 1)
+
+    assert "changed since" in text(alert)
+    assert [e.value for e in system.list_events(ctx.store, plan_id)] == [30.0]
 
 
 def test_inline_explanation_in_the_deviation_grid(ctx, plan_id):
