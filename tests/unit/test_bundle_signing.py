@@ -380,3 +380,30 @@ def _find_all(component, component_id: str) -> list:
         if child is not None and not isinstance(child, str | int | float):
             found += _find_all(child, component_id)
     return found
+
+
+def test_a_lead_who_imports_a_plan_owns_a_copy_of_their_own_without_its_other_members(
+    source, tmp_path
+):
+    """A lead could download the bundle, import it and, as owner of the copy, revoke the real
+    owner and run the negotiation in a plan that kept every member (it showed in their plan
+    pickers as one of their plans)."""
+    import shutil
+
+    data_dir, bundle = source
+    store = open_store(data_dir=shutil.copytree(data_dir, tmp_path / "data"))  # accounts: its own
+    try:
+        add_accounts(store, ["olga", "anna", "root"], admin=["root"])
+        by_lead = exports.import_bundle(store, bundle, "anna", name="anna's copy")
+        copied = store.get(by_lead)
+        assert set(copied.members) == {"anna"} and "owner" in copied.roles_of("anna")
+        (entry,) = store.audit(by_lead)
+        assert entry.after["members_left_out"] == ["bert", "olga"]
+        assert "were not copied" in entry.what
+
+        by_owner = store.get(exports.import_bundle(store, bundle, "olga", name="olga's copy"))
+        by_admin = store.get(exports.import_bundle(store, bundle, "root", name="root's copy"))
+        assert {"anna", "bert", "olga"} <= set(by_owner.members)
+        assert {"anna", "bert", "olga", "root"} <= set(by_admin.members)
+    finally:
+        store.close()

@@ -288,7 +288,8 @@ def import_bundle(
     in-memory store; nothing is written unless it reproduces exactly, and a malformed bundle is
     refused with ``Invalid`` naming what is wrong. The plan keeps its id unless that id is taken
     in this store, then it gets a new one. The importer becomes an owner of the copy (so they can
-    make a new version of it); the audit log records the import."""
+    make a new version of it); the copy keeps the plan's other members only when the importer
+    was an owner of it or is an admin (`_members_left_out`); the audit log records the import."""
     actor = (actor or "").strip()
     if not actor:
         raise Invalid("the import needs a user", Fix(FixKey.NAME_USER))
@@ -317,6 +318,22 @@ def import_bundle(
     refuse_taken_name(store, state.name, actor, doing=doing, why=why, fix=fix)
     add_under_name(store, state, blobs, change, actor, doing=doing, why=why, fix=fix)
     return state.plan_id
+
+
+def _members_left_out(store: PlanRepository, state: PlanState, actor: str) -> list[str]:
+    """Who the copy does not take over from the bundle (and takes out of `state`): everyone but
+    the importer, unless the importer was an owner of the plan or is an admin. A lead or planner
+    may copy a plan they can read, but becomes owner of a copy of their own, not of a plan that
+    puts its other members' names, roles and the owner's powers over them in their hands. A
+    store without accounts keeps the command line's rule: whoever opens it is trusted."""
+    if not accounts.has_accounts(store) or "owner" in state.roles_of(actor):
+        return []
+    account = accounts.active_account(store, actor)
+    if account is not None and account.is_admin:
+        return []
+    others = sorted(user for user in state.members if user != actor)
+    state.members = {user: m for user, m in state.members.items() if user == actor}
+    return others
 
 
 def _blob_frames(bundle: export.Bundle, unpacked_limit: int | None = None) -> dict[str, bytes]:
@@ -388,6 +405,7 @@ def _verified_copy(
         state.plan_id = uuid.uuid4().hex[:8]
     except NotFound:
         pass
+    left_out = _members_left_out(store, state, actor)
     state.grant(actor, "owner")
     # The copy is live here even when its plan had been archived where it was exported.
     state.archived_at = state.archived_by = None
@@ -404,6 +422,12 @@ def _verified_copy(
         what += f" as {name!r} (its name was {state.name!r})"
         after["source_name"] = state.name
         state.name = name
+    if left_out:
+        what += (
+            f"; its other members ({', '.join(left_out)}) were not copied: {actor} was not an "
+            "owner of the plan, and only an owner or an admin imports a plan with its members"
+        )
+        after["members_left_out"] = left_out
     if bundle.trusted_foreign:
         what += (
             f"; from another installation ({bundle.source_installation}), its signature "
