@@ -58,6 +58,32 @@ def test_the_models_of_a_plan_are_grouped_by_model_with_the_engines_notes_counte
     assert model_names.split("mean(ets,theta)") == ("mean(ets,theta)", None)
 
 
+def test_a_label_with_several_notes_counts_each_note_on_its_own() -> None:
+    """Superstore weekly: 'mean (intermittent) (no rows after ...)' was read as one note
+    'intermittent) (no rows after ...', so the page's counts were paired with the wrong notes."""
+    from forecast.services.model_names import model_uses
+
+    late = "no rows after 2021-12-20: read as 0 up to 2021-12-27"
+    early = "no rows after 2021-12-06: read as 0 up to 2021-12-27"
+    uses = model_uses(
+        {
+            f"mean (intermittent) ({late})": 15,
+            "mean (intermittent)": 9,
+            f"mean (intermittent) ({early})": 6,
+            "lightgbm": 27,
+        }
+    )
+    mean = next(u for u in uses if u.label == "mean")
+    assert mean.series == 30
+    assert mean.notes == (("intermittent", 30), (late, 15), (early, 6))
+    assert mean.noted == ["30 of them: intermittent", f"15 of them: {late}", f"6 of them: {early}"]
+    assert model_names.split(f"mean (intermittent) ({late})") == ("mean", f"intermittent; {late}")
+    assert model_names.notes_of("snaive (a gap (25 periods) filled)") == (
+        "snaive",
+        ["a gap (25 periods) filled"],
+    )
+
+
 def test_autos_choice_reads_as_a_sentence_and_a_named_model_has_none() -> None:
     chosen = {
         "label": "snaive",

@@ -53,11 +53,33 @@ def describe(name: str) -> str:
     return MODEL_NAMES.get(name.strip(), name.strip())
 
 
+def notes_of(label: str) -> tuple[str, list[str]]:
+    """A label's model and each of the engine's notes after it, one per parenthesis:
+    ``mean (intermittent) (no rows after ...)`` -> ("mean", ["intermittent", "no rows after ..."]);
+    combinations have no space before their "(": ``mean(ets,theta)`` has no note."""
+    head, _, rest = label.strip().partition(" (")
+    notes: list[str] = []
+    depth, note = 1, []
+    for char in rest:
+        if depth == 0:
+            if char == "(":
+                depth, note = 1, []
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            notes.append("".join(note).strip())
+        else:
+            note.append(char)
+    if depth > 0 and note:  # an unclosed last note is kept as it is
+        notes.append("".join(note).strip())
+    return head, [n for n in notes if n]
+
+
 def split(label: str) -> tuple[str, str | None]:
-    """A label's model and the engine's note after it: ``snaive (a gap ...)`` -> ("snaive",
-    "a gap ..."); combinations have no space before their "(": ``mean(ets,theta)`` has no note."""
-    head, _, note = label.strip().partition(" (")
-    return head, (note[:-1] if note.endswith(")") else note) or None
+    """A label's model and the engine's notes after it, joined: ``snaive (a gap ...)`` ->
+    ("snaive", "a gap ...")."""
+    head, notes = notes_of(label)
+    return head, "; ".join(notes) or None
 
 
 def explain(label: str) -> str:
@@ -98,9 +120,9 @@ def model_uses(models_used: dict[str, int]) -> tuple[ModelUse, ...]:
     series: dict[str, int] = {}
     notes: dict[str, dict[str, int]] = {}
     for label, count in models_used.items():
-        head, note = split(label)
+        head, label_notes = notes_of(label)
         series[head] = series.get(head, 0) + count
-        if note:
+        for note in label_notes:
             notes.setdefault(head, {})[note] = notes.get(head, {}).get(note, 0) + count
     ranked = sorted(series.items(), key=lambda item: (-item[1], item[0]))
     return tuple(
