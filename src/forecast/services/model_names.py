@@ -59,7 +59,7 @@ def notes_of(label: str) -> tuple[str, list[str]]:
     combinations have no space before their "(": ``mean(ets,theta)`` has no note."""
     head, _, rest = label.strip().partition(" (")
     notes: list[str] = []
-    depth, note = 1, []
+    depth, note = 1, list[str]()
     for char in rest:
         if depth == 0:
             if char == "(":
