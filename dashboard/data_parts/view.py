@@ -259,11 +259,13 @@ def problem_rows(problems: Sequence[Any]) -> list[dict[str, Any]]:
 
 def problems_panel(filename: str, problems: Sequence[Any]) -> html.Div:
     rows = problem_rows(problems)
+    count = sum(getattr(p, "rows", 1) for p in problems)  # a closing "N more rows" line: N
+    listed = " (the first of each kind are listed)" if count > len(rows) else ""
     return html.Div(
         [
             dbc.Alert(
                 [
-                    html.Strong(f"Validation report: {len(rows)} problem(s) in {filename}. "),
+                    html.Strong(f"Validation report: {count:,} problem(s) in {filename}{listed}. "),
                     "Nothing was stored. Fix the file (or the mapping) and upload it again.",
                 ],
                 color="danger",

@@ -414,3 +414,20 @@ def test_the_shell_has_a_hidden_status_notice_for_a_server_that_cannot_be_reache
     (notice,) = [c for c in page.children if getattr(c, "id", None) == ids.NAV_OFFLINE]
     assert notice.hidden is True and notice.role == "status"
     assert notice.children == "Cannot reach the server: a change made now is not saved. Retrying…"
+
+
+def test_the_validation_reports_count_is_the_rows_with_problems_not_the_lines_listed():
+    """25 rows with a word for sales were reported as '21 problem(s)': the 20 rows listed and
+    the line that says '5 more rows have the same problem'."""
+    from dashboard.data_parts.view import problems_panel
+    from forecast.cli.conventions import classify
+    from forecast.engine.ingest import IngestError, read_sales
+
+    rows = "".join(f"A,2024-01-{day:02d},n/a\n" for day in range(1, 26))
+    with pytest.raises(IngestError) as refused:
+        read_sales(("unique_id,ds,y\n" + rows).encode(), filename="bad.csv")
+
+    assert len(refused.value.problems) == 21  # 20 listed, then the closing line
+    headline = str(problems_panel("bad.csv", refused.value.problems).children[0].children[0])
+    assert "25 problem(s) in bad.csv (the first of each kind are listed)" in headline
+    assert classify(refused.value).message == "bad.csv: 25 problems; nothing was written"

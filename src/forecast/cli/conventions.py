@@ -145,7 +145,8 @@ def classify(exc: BaseException) -> Failure:
             problems = list(getattr(exc, "problems", None) or [])
             message = cli_message(exc)
             if problems:
-                count = len(problems)
+                # a closing "N more rows have the same problem" line stands for N rows
+                count = sum(getattr(p, "rows", 1) for p in problems)
                 where = getattr(problems[0], "file", None) or "the input"
                 message = (
                     f"{where}: {count} problem{'s' if count != 1 else ''}; nothing was written"

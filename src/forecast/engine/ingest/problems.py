@@ -74,6 +74,7 @@ def row_problems(
                 f"{rest} more rows have the same problem ({len(hits)} in all, last at row "
                 f"{int(row_numbers[hits[-1]])})",
                 fix,
+                rows=rest,
             )
         )
     return out

@@ -21,6 +21,9 @@ class Problem:
     value: str | None
     message: str
     fix: str
+    # The rows this line stands for: 1, or for the closing "N more rows have the same problem"
+    # line, those N.
+    rows: int = 1
 
     @classmethod
     def whole_file(cls, file: str, message: str, fix: str) -> Problem:
