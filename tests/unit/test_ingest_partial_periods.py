@@ -65,3 +65,49 @@ def test_the_reader_marks_exactly_the_cells_it_filled_not_a_row_of_zero_sales() 
     zero = history[(history["unique_id"] == "2") & (history["ds"] == "2024-01-22")]
     assert zero["y"].tolist() == [0.0] and not zero["filled"].any()
     assert "2024-02-05" not in set(history["ds"].dt.strftime("%Y-%m-%d"))  # partial, left out
+
+
+def _order_lines(start: str, end: str, quiet_share: float, seed: int = 3) -> bytes:
+    """Order lines of a shop that sells on most days: several rows on a day, none on a
+    `quiet_share` of the days (never the file's first and last)."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range(start, end, freq="D")
+    sold = rng.random(len(days)) >= quiet_share
+    sold[[0, -1]] = True
+    rows = [
+        {"Region": "East", "Order Date": day.strftime("%m/%d/%Y"), "Sales": float(amount)}
+        for day in days[sold]
+        for amount in rng.integers(5, 50, size=3)
+    ]
+    return pd.DataFrame(rows).to_csv(index=False).encode()
+
+
+def test_order_lines_ending_on_a_thursday_leave_their_part_week_out() -> None:
+    """Superstore's order lines stop on Thursday 2021-12-30: its last week held 4 days of 7 and
+    was kept as a full week, a drop that models read as a collapse in sales."""
+    lines = _order_lines("2021-01-04", "2021-12-30", quiet_share=0.15)
+    weekly = read_sales(lines, filename="orders.csv", freq="W")
+
+    assert weekly.history["ds"].max() == pd.Timestamp("2021-12-20")
+    assert any(
+        "last W-MON period (starting 2021-12-27) is only partly covered" in n
+        for n in weekly.report.notes
+    )
+
+
+def test_order_lines_ending_a_day_before_the_month_keep_their_month() -> None:
+    """One day without orders is what a shop that sells on most days has now and then: the
+    month it ends is not a part month."""
+    lines = _order_lines("2021-01-01", "2021-12-30", quiet_share=0.15)
+    monthly = read_sales(lines, filename="orders.csv", freq="M")
+
+    assert monthly.history["ds"].max() == pd.Timestamp("2021-12-01")
+    assert not any("partly covered" in n for n in monthly.report.notes)
+
+
+def test_sparse_order_lines_keep_their_edges() -> None:
+    """A sale now and then (a third of the days) does not say the data stops."""
+    lines = _order_lines("2021-01-04", "2021-12-30", quiet_share=0.7)
+    weekly = read_sales(lines, filename="orders.csv", freq="W")
+
+    assert weekly.history["ds"].max() == pd.Timestamp("2021-12-27")

@@ -749,13 +749,14 @@ def _drop_partial_edges(
     if not len(ds):
         return history, everything
     first_date, last_date = ds.min(), ds.max()
-    if not _regular(ds, native):
-        return history, everything  # order lines or sparse dates: a quiet edge is not partial
+    density = _density(ds, native)
+    if density < EDGE_DENSITY:
+        return history, everything  # sparse dates: a quiet edge is not partial
     drop_first, drop_last = partial_edge_periods(native, chosen, first_date, last_date)
     notes: list[str] = []
     keep = np.ones(len(history), dtype=bool)
     for period, edge, day in ((drop_first, "first", first_date), (drop_last, "last", last_date)):
-        if period is None:
+        if period is None or not _uncovered_is_telling(period, edge, day, chosen, native, density):
             continue
         keep &= grid.period != period
         start = pd.Timestamp(period_starts(np.array([period]), chosen)[0])
@@ -769,14 +770,47 @@ def _drop_partial_edges(
     return history[keep].reset_index(drop=True), _Kept(np.flatnonzero(keep), notes)
 
 
-def _regular(ds: np.ndarray, native: str | None) -> bool:
-    """Whether the dates fill their own calendar (95 % of the days or weeks from first to last)."""
+EDGE_DENSITY = 0.5
+"""Dates on at least this share of the days (or weeks) of a file's span make an edge period
+that ends before the chosen period does a partial one: order lines of a shop that sells on most
+days (Superstore: 85 % of its days) whose file ends on a Thursday end in a part week, where
+sparse dates (a sale now and then) do not say the data stops there."""
+
+
+def _density(ds: np.ndarray, native: str | None) -> float:
+    """The share of the days (or weeks) from the first date to the last that have rows; 0 for a
+    calendar coarser than weekly."""
     step = {"D": 1, "W": 7}.get((native or "")[:1])
     if step is None:
-        return False
+        return 0.0
     days = np.unique(ds.astype("datetime64[D]").astype(np.int64))
-    expected = (days[-1] - days[0]) // step + 1
-    return bool(len(days) >= 0.95 * expected)
+    return float(len(days) / ((days[-1] - days[0]) // step + 1))
+
+
+QUIET_CHANCE = 0.01
+"""How unlikely a quiet stretch must be, at the file's density, before it reads as the data
+stopping (or not yet started) rather than days without sales."""
+
+
+def _uncovered_is_telling(
+    period: int, edge: str, day: np.datetime64, chosen: str, native: str | None, density: float
+) -> bool:
+    """Whether the part of an edge period without data says the data stops there. In a file
+    with rows on 95 % of its days any such part does; at a lower density the stretch must be
+    one that chance would leave without rows less than `QUIET_CHANCE` of the time (at 85 %,
+    three days: a Thursday ending a Monday week, not the 31st of a month)."""
+    if density >= 0.95:
+        return True
+    step = 7 if (native or "")[:1] == "W" else 1
+    start = int(_day_number(period_starts(np.array([period]), chosen)[0]))
+    end = int(_day_number(period_starts(np.array([period + 1]), chosen)[0])) - 1
+    seen = int(_day_number(day))
+    uncovered = (seen - start if edge == "first" else end - seen) // step
+    return bool(uncovered > 0 and (1 - density) ** uncovered < QUIET_CHANCE)
+
+
+def _day_number(value: object) -> int:
+    return int(np.datetime64(value, "D").astype(np.int64))
 
 
 def _absent_days(
