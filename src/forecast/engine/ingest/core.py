@@ -809,8 +809,8 @@ def _uncovered_is_telling(
     return bool(uncovered > 0 and (1 - density) ** uncovered < QUIET_CHANCE)
 
 
-def _day_number(value: object) -> int:
-    return int(np.datetime64(value, "D").astype(np.int64))
+def _day_number(value: np.datetime64 | pd.Timestamp) -> int:
+    return int(pd.Timestamp(value).normalize().value // 86_400_000_000_000)
 
 
 def _absent_days(
