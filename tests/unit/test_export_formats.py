@@ -109,3 +109,21 @@ def test_xlsx_writes_the_events_creation_times_as_real_times() -> None:
     events = load_workbook(io.BytesIO(exports.export_plan(store, plan_id, "xlsx")))["events"]
     header = [c.value for c in events[1]]
     assert isinstance(events.cell(2, header.index("created_at") + 1).value, datetime)
+
+
+def test_xlsx_basis_sheet_gives_its_times_as_real_times() -> None:
+    store = MemoryStore()
+    plan_id = plan_in(store, "USD")
+    basis = load_workbook(io.BytesIO(exports.export_plan(store, plan_id, "xlsx")))["basis"]
+    rows = {row[0].value: row[1] for row in basis.iter_rows(min_row=2)}
+    taken = rows["basis taken at (UTC)"]
+    assert isinstance(taken.value, datetime) and taken.number_format != "General"
+
+
+def test_csv_floats_carry_no_float_noise() -> None:
+    """A layers CSV gave an actual of 601857990.5699999 for 601,857,990.57."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"actual": [601857990.5699999, 0.1 + 0.2, 1e-7], "n": [1, 2, 3]})
+    rows = list(csv.reader(io.StringIO(export.to_csv(frame).decode())))
+    assert rows[1:] == [["601857990.57", "1"], ["0.3", "2"], ["1e-07", "3"]]

@@ -147,13 +147,21 @@ def _negotiation_sheets(
         [
             {"item": "basis", "value": summary.get("basis")},
             {"item": "status", "value": nego.basis_status(summary)},
-            {"item": "basis taken at", "value": summary.get("basis_taken_at")},
+            {"item": "basis taken at (UTC)", "value": _utc(summary.get("basis_taken_at"))},
             {"item": "rebased by", "value": summary.get("rebased_by")},
-            {"item": "rebased at", "value": summary.get("rebased_at")},
+            {"item": "rebased at (UTC)", "value": _utc(summary.get("rebased_at"))},
             {"item": "drift total", "value": Decimal(int(summary.get("drift_total") or 0)) / 100},
         ]
     )
     return ledger, basis
+
+
+def _utc(stamp: str | None) -> pd.Timestamp | None:
+    """An ISO time as a date-time cell (UTC, without a zone: Excel keeps none)."""
+    if not stamp:
+        return None
+    moment = pd.Timestamp(stamp)
+    return moment.tz_convert("UTC").tz_localize(None) if moment.tzinfo else moment
 
 
 def models_sheet(models_used: dict[str, int]) -> pd.DataFrame:

@@ -878,7 +878,8 @@ def _period_start(frame: pd.DataFrame, when: pd.Timestamp) -> pd.Timestamp:
 
 
 def _finite_or_none(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None
+    """A percentage as recorded: to 15 significant digits (35.000000000000014 is 35), or None."""
+    return float(f"{value:.15g}") if np.isfinite(value) else None
 
 
 def set_threshold(
