@@ -155,19 +155,6 @@ def _cell(value: Any) -> Any:
     return neutralise(str(value))
 
 
-def _column_values(column: pd.Series) -> list[Any]:
-    """A column as cell values; numbers and dates go through without a Python call per cell."""
-    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_integer_dtype(column):
-        if not column.isna().any():
-            return column.astype(object).tolist()
-    elif pd.api.types.is_float_dtype(column):
-        return column.astype(object).where(column.notna(), None).tolist()
-    elif pd.api.types.is_datetime64_any_dtype(column):
-        values = column.dt.tz_localize(None) if column.dt.tz is not None else column
-        return [None if pd.isna(v) else v.to_pydatetime() for v in values]
-    return [_cell(v) for v in column.tolist()]
-
-
 def to_xlsx(
     sheets: Mapping[str, pd.DataFrame],
     *,
