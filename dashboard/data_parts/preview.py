@@ -96,7 +96,9 @@ def preview(
     check = file_check.check_file(
         sales.content, **upload.file_arguments(sales, attributes), **options
     )
-    return view.preview_outputs(check, options["freq"], sample=bool(file.get("sample")))
+    return view.preview_outputs(
+        check, options["freq"], sample=bool(file.get("sample")), picked=options.get("value_col")
+    )
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:

@@ -65,14 +65,19 @@ NOTHING = PreviewOutputs(
 )
 
 
-def preview_outputs(check: FileCheck, freq: str | None, *, sample: bool = False) -> PreviewOutputs:
+def preview_outputs(
+    check: FileCheck, freq: str | None, *, sample: bool = False, picked: str | None = None
+) -> PreviewOutputs:
     """The whole page after a read: the report (or the problems), and the mapping as read. The
-    upload's "Reading…" banner goes; the sample's note (which says what was loaded) stays."""
+    upload's "Reading…" banner goes; the sample's note (which says what was loaded) stays.
+    `picked`: the sales column the person picked, still shown when the file has problems with
+    it (the report is about that column)."""
     status = no_update if sample else None
     if not check.ok:
         header = components.options(check.columns)
+        kept = picked if picked in check.columns else None
         remap = (
-            {"id_options": header, "date_options": header, "value_options": header, "value": None}
+            {"id_options": header, "date_options": header, "value_options": header, "value": kept}
             if check.columns
             else {}
         )

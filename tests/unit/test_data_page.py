@@ -300,6 +300,19 @@ def test_create_plan_on_a_file_with_problems_points_at_the_problems_not_the_sale
     assert fixed.read_cleanly is True and view.NOTHING.read_cleanly is view.NOTHING.value
 
 
+def test_a_picked_sales_column_with_problems_stays_picked_beside_its_report():
+    """Picking CPI (written with dots between thousands) as the sales column: the report listed
+    its problems while the box went back to 'Pick the sales column'."""
+    bad = b"Store,Date,Sales,CPI\n1,2015-02-02,735,1.600.000.000\n1,2015-02-09,500,1.7.1\n"
+    check = file_check.check_file(bad, filename="cpi.csv", value_col="CPI")
+    assert not check.ok
+
+    out = view.preview_outputs(check, "", picked="CPI")
+
+    assert out.value == "CPI" and out.read_cleanly is False
+    assert view.preview_outputs(check, "", picked="not a column").value is None
+
+
 def test_no_plan_is_made_before_the_sales_column_is_picked():
     form = ["Plan", 8, "Type", "snaive", ["Store"], "Date", None, "", "USD"]
 
