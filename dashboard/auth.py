@@ -3,8 +3,9 @@
 `install(app, ctx, mode=...)` puts it on `app.server`:
 
 - ``password`` (default): a sign-in page at ``/login`` checks an account of the store (argon2
-  hash); ``POST /logout`` signs out. Repeated failures are throttled per user name and per client
-  address (`accounts.SignInThrottle`, counted in the store: every server of one database alike).
+  hash); ``POST /logout`` signs out. Repeated failures are throttled per user name from one client
+  address and per client address (`accounts.SignInThrottle`, counted in the store: every server
+  of one database alike), never per name alone: a guesser cannot lock the owner out.
 - ``header``: an authenticating reverse proxy (oauth2-proxy, a company SSO) sets the user name in
   a header (``X-Forwarded-User``); the account must exist and be active. Only safe when the port
   is reachable through that proxy alone.
@@ -337,12 +338,12 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
         ):
             return _page(ctx, "The sign-in form expired: please try again.", status=400)
         name = str(form.get("name", "")).strip()[: accounts.MAX_NAME_LENGTH + 1]
-        keys = (f"user:{name.lower()}", f"addr:{flask.request.remote_addr}")
+        keys = accounts.throttle_keys(name, flask.request.remote_addr)
         throttle: accounts.SignInThrottle = server.extensions[THROTTLE_KEY]
         wait = throttle.wait_seconds(*keys)
         if wait:
             message = (
-                "Too many failed sign-ins for this name or from this address: "
+                "Too many failed sign-ins from this address (for this name, or for any): "
                 f"try again in {wait} seconds."
             )
             return _page(ctx, message, name=name, status=429)
@@ -383,7 +384,7 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
             str(form.get("csrf", "")), str(flask.session.get("password_csrf", "-"))
         ):
             return _password_page("The form expired: please try again.", status=400)
-        keys = (f"user:{account.name.lower()}", f"addr:{flask.request.remote_addr}")
+        keys = accounts.throttle_keys(account.name, flask.request.remote_addr)
         throttle: accounts.SignInThrottle = server.extensions[THROTTLE_KEY]
         wait = throttle.wait_seconds(*keys)
         if wait:

@@ -416,23 +416,38 @@ def test_wrong_password_and_unknown_user_get_the_same_message(app):
     assert "Unknown user name or wrong password." in unknown.get_data(as_text=True)
 
 
-def test_repeated_failures_are_throttled_per_name_and_per_address(app):
-    attacker = app.server.test_client()
+def _client_from(app, address: str):
+    client = app.server.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_repeated_failures_for_a_name_are_throttled_from_that_address_only(app):
+    attacker = _client_from(app, "10.0.0.66")
     for _ in range(accounts.FREE_FAILURES):
-        assert "wrong password" in sign_in(attacker, "lena", "guess guess guess").get_data(
+        assert "wrong password" in sign_in(attacker, "LENA", "guess guess guess").get_data(
             as_text=True
         )
     refused = sign_in(attacker, "lena", PASSWORD)  # even the right password waits now
     assert refused.status_code == 429
+    assert "Too many failed sign-ins from this address" in refused.get_data(as_text=True)
     assert "try again in" in refused.get_data(as_text=True)
-    # the name is blocked from another address too
-    other = app.server.test_client()
-    other.environ_base["REMOTE_ADDR"] = "10.0.0.9"
-    assert sign_in(other, "lena", PASSWORD).status_code == 429
-    # and the attacker's address for other names
+    # the owner of the name, from anywhere else, signs in: a guesser cannot lock them out
+    assert sign_in(_client_from(app, "10.0.0.9"), "lena", PASSWORD).status_code == 302
+    # and the guesses go on being refused, the owner's sign-in reset nothing for them
+    assert sign_in(attacker, "lena", "guess guess guess").status_code == 429
+
+
+def test_repeated_failures_from_one_address_are_throttled_whatever_the_names(app):
+    attacker = _client_from(app, "10.0.0.66")
+    for i in range(accounts.ADDRESS_FREE_FAILURES):
+        name = f"name-{i % (accounts.FREE_FAILURES - 1)}"  # never 5 for one name
+        assert sign_in(attacker, name, "guess guess guess").status_code == 200
+        if i == accounts.FREE_FAILURES:
+            # an account of one's own, signed into between guesses, resets nothing
+            assert sign_in(_client_from(app, "10.0.0.66"), "carl", PASSWORD).status_code == 302
     assert sign_in(attacker, "carl", PASSWORD).status_code == 429
-    # another person from another address is not affected
-    assert sign_in(other, "carl", PASSWORD).status_code == 302
+    assert sign_in(_client_from(app, "10.0.0.9"), "carl", PASSWORD).status_code == 302
 
 
 def test_the_throttle_delay_grows_and_expires():
