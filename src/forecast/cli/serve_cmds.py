@@ -246,6 +246,9 @@ def run_dashboard(
             ident="forecast",
             # waitress buffers a request before Flask sees it: refuse a larger one right there.
             max_request_body_size=app.server.config["MAX_CONTENT_LENGTH"],
+            # waitress strips X-Forwarded-* unless told otherwise; with --trusted-proxies they
+            # must reach the app, whose ProxyFix believes the last N proxies' entries only.
+            clear_untrusted_proxy_headers=not trusted_proxies,
         )
     except OSError as exc:
         _refuse_port(host, port, exc)
