@@ -116,3 +116,16 @@ def test_without_trusted_proxies_forwarded_headers_are_ignored(tmp_path):
             claimed = {"X-Forwarded-For": f"203.0.113.{i}"}
             assert _sign_in(port, "carl", "guess guess guess", claimed) == 200
         assert _sign_in(port, "carl", PASSWORD, {"X-Forwarded-For": "198.51.100.5"}) == 429
+
+
+def test_idle_connections_beyond_waitresss_default_limit_do_not_shut_everyone_out(tmp_path):
+    """150 connections opened and left silent (no sign-in, no request): the sign-in page still
+    answers (waitress's own default served 100 connections and reaped idle ones after 2 min)."""
+    with _served(tmp_path) as port:
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(150)]
+        try:
+            status, _, page = _request(port, "GET", "/login", {})
+            assert status == 200 and "Sign in" in page
+        finally:
+            for sock in idle:
+                sock.close()
