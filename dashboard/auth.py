@@ -46,9 +46,10 @@ PASSWORD_PATH = "/password"
 SIGN_IN_SCRIPT = "/login.js"
 THROTTLE_KEY = "forecast_sign_in_throttle"
 DEFAULT_AUTH_HEADER = "X-Forwarded-User"
-# Served without a session: the sign-in page and the static files it uses.
-_OPEN_PATHS = (LOGIN_PATH, LOGOUT_PATH, SIGN_IN_SCRIPT)
-_OPEN_PREFIXES = ("/assets/",)
+# Served without a session: the sign-in page and the static files it uses. By the view that
+# answers, not the path: Dash answers any other path (`/assets/`, `/login` in header mode) with
+# its app page, which names its versions.
+_OPEN_ENDPOINTS = frozenset({"login", "logout", "sign_in_script", "_dash_assets.static"})
 BAD_CREDENTIALS = "Unknown user name or wrong password."
 SESSION_COOKIE = "forecast_session"
 CREDENTIAL = "credential"  # the session's stamp of the password it signed in with
@@ -218,7 +219,7 @@ def install(
     @server.before_request
     def require_sign_in() -> Any:
         path = flask.request.path
-        if path in _OPEN_PATHS or path.startswith(_OPEN_PREFIXES):
+        if flask.request.endpoint in _OPEN_ENDPOINTS:
             return None
         user = current_account()
         if user is None:
@@ -328,7 +329,7 @@ def _may_see_requested_plan(ctx: Any, user: SignedIn, body: dict[str, Any]) -> b
 def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
     @server.route(LOGIN_PATH, methods=["GET", "POST"])
     def login() -> Any:
-        if flask.request.method == "GET":
+        if flask.request.method != "POST":
             if current_account() is not None:
                 return flask.redirect(_safe_next(flask.request.args.get("next")))
             return _page(ctx)
@@ -364,8 +365,10 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
         flask.session[SESSION_ID] = secret
         return flask.redirect(_safe_next(form.get("next")))
 
-    @server.route(LOGOUT_PATH, methods=["POST"])
+    @server.route(LOGOUT_PATH, methods=["GET", "POST"])
     def logout() -> Any:
+        if flask.request.method != "POST":  # a link or a reload: signs nobody out
+            return flask.redirect(LOGIN_PATH)
         # Ended in the store: the cookie, copied off this browser or not, signs in nobody now.
         accounts.sign_out(ctx.store, flask.session.get(SESSION_ID))
         flask_login.logout_user()
@@ -377,7 +380,7 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
         account = current_account()
         if account is None:  # require_sign_in sends strangers to the sign-in page first
             return flask.redirect(LOGIN_PATH)
-        if flask.request.method == "GET":
+        if flask.request.method != "POST":
             return _password_page()
         form = flask.request.form
         if not secrets.compare_digest(

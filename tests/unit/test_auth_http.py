@@ -151,6 +151,38 @@ def test_dash_endpoints_without_a_session_answer_401(app, path):
     assert response.get_json()["error"] == "sign in first"
 
 
+def _is_the_app_page(response) -> bool:
+    """Dash's index page: it names the Python, Dash and Plotly versions in its config."""
+    return "dash_version" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("mode", ["password", "header"])
+def test_no_open_path_serves_the_app_page_without_a_session(plan, mode):
+    """The sign-in page, sign-out, its script and the assets are served to strangers; a path
+    beside them (`GET /logout`, `/assets/`, `/login` where sign-in is the proxy's) is not
+    the app page with its versions, but the sign-in page's way or the proxy's refusal."""
+    app = create_app(data_dir=str(plan.data_dir), auth_mode=mode)
+    client = app.server.test_client()
+    for path in ["/logout", "/login", "/login.js", "/assets/", "/assets/nothing-here.css"]:
+        response = client.get(path)
+        assert not _is_the_app_page(response), (path, response.status_code)
+        assert response.status_code in (200, 302, 403, 404), (path, response.status_code)
+    if mode == "password":
+        assert client.get("/logout").headers["Location"] == "/login"
+        assert client.head("/login").status_code == 200  # a HEAD is no form sent
+    assert client.get("/assets/forecast.css").status_code == 200
+
+
+def test_get_logout_goes_to_sign_in_without_signing_out(app):
+    """A link or a reload of /logout: the sign-in page's way; only the form's POST signs out."""
+    client = signed_in_client(app, "lena")
+    response = client.get("/logout")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert client.get("/_dash-layout").status_code == 200
+    assert client.post("/logout").status_code == 302
+    assert client.get("/_dash-layout").status_code == 401
+
+
 def test_callbacks_without_a_session_answer_401_and_change_nothing(app, plan):
     body = {
         "output": "..neg-alert.children...neg-refresh.data..",
