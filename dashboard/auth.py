@@ -225,7 +225,10 @@ def install(
         if user is None:
             return _refuse(path, mode, header)
         if path.startswith("/_dash-update-component"):
-            body: Any = flask.request.get_json(silent=True)
+            try:
+                body: Any = flask.request.get_json(silent=True)
+            except RecursionError:
+                return flask.jsonify(error="the request is nested too deeply to be read"), 400
             if not _calls_a_callback_as_registered(app, body):
                 return flask.jsonify(error="not a callback of this dashboard, as registered"), 400
             if not _may_see_requested_plan(ctx, user, body):
@@ -257,15 +260,36 @@ def _calls_a_callback_as_registered(app: Dash, body: Any) -> bool:
     if not isinstance(body, dict) or not isinstance(body.get("output"), str):
         return False
     registered = app.callback_map.get(body["output"])
-    if registered is None:
+    if registered is None or not _outputs_shaped(body["output"], body.get("outputs")):
         return False
     for key in ("inputs", "state"):
-        sent, wanted = body.get(key) or [], registered.get(key) or []
+        sent, wanted = body.get(key, []), registered.get(key) or []
         if not isinstance(sent, list) or len(sent) != len(wanted):
             return False
         if not all(_sent_as_registered(w, s) for w, s in zip(wanted, sent, strict=True)):
             return False
     return True
+
+
+def _outputs_shaped(output: str, outputs: Any) -> bool:
+    """The outputs as Dash reads them (whether they are the registered ones, Dash checks): for
+    one output an entry, for several (``..a.b...c.d..``) a list of as many entries or lists of
+    them (a pattern's), each an id and a property."""
+
+    def entry(item: Any) -> bool:
+        return (
+            isinstance(item, dict)
+            and isinstance(item.get("id"), str | dict)
+            and isinstance(item.get("property"), str)
+        )
+
+    def entries(item: Any) -> bool:
+        return entry(item) or (isinstance(item, list) and all(entry(i) for i in item))
+
+    if not output.startswith(".."):  # a list only for a pattern's outputs (an id `{...}`)
+        return entry(outputs) or (output.startswith("{") and entries(outputs))
+    wanted = len(output[2:-2].split("..."))
+    return isinstance(outputs, list) and len(outputs) == wanted and all(map(entries, outputs))
 
 
 _WILDCARDS = (["ALL"], ["ALLSMALLER"], ["MATCH"])
