@@ -3,8 +3,9 @@
 `install(app, ctx, mode=...)` puts it on `app.server`:
 
 - ``password`` (default): a sign-in page at ``/login`` checks an account of the store (argon2
-  hash); ``POST /logout`` signs out. Repeated failures are throttled per user name and per client
-  address (`accounts.SignInThrottle`, counted in the store: every server of one database alike).
+  hash); ``POST /logout`` signs out. Repeated failures are throttled per user name from one client
+  address and per client address (`accounts.SignInThrottle`, counted in the store: every server
+  of one database alike), never per name alone: a guesser cannot lock the owner out.
 - ``header``: an authenticating reverse proxy (oauth2-proxy, a company SSO) sets the user name in
   a header (``X-Forwarded-User``); the account must exist and be active. Only safe when the port
   is reachable through that proxy alone.
@@ -45,9 +46,10 @@ PASSWORD_PATH = "/password"
 SIGN_IN_SCRIPT = "/login.js"
 THROTTLE_KEY = "forecast_sign_in_throttle"
 DEFAULT_AUTH_HEADER = "X-Forwarded-User"
-# Served without a session: the sign-in page and the static files it uses.
-_OPEN_PATHS = (LOGIN_PATH, LOGOUT_PATH, SIGN_IN_SCRIPT)
-_OPEN_PREFIXES = ("/assets/",)
+# Served without a session: the sign-in page and the static files it uses. By the view that
+# answers, not the path: Dash answers any other path (`/assets/`, `/login` in header mode) with
+# its app page, which names its versions.
+_OPEN_ENDPOINTS = frozenset({"login", "logout", "sign_in_script", "_dash_assets.static"})
 BAD_CREDENTIALS = "Unknown user name or wrong password."
 SESSION_COOKIE = "forecast_session"
 CREDENTIAL = "credential"  # the session's stamp of the password it signed in with
@@ -217,13 +219,16 @@ def install(
     @server.before_request
     def require_sign_in() -> Any:
         path = flask.request.path
-        if path in _OPEN_PATHS or path.startswith(_OPEN_PREFIXES):
+        if flask.request.endpoint in _OPEN_ENDPOINTS:
             return None
         user = current_account()
         if user is None:
             return _refuse(path, mode, header)
         if path.startswith("/_dash-update-component"):
-            body: Any = flask.request.get_json(silent=True)
+            try:
+                body: Any = flask.request.get_json(silent=True)
+            except RecursionError:
+                return flask.jsonify(error="the request is nested too deeply to be read"), 400
             if not _calls_a_callback_as_registered(app, body):
                 return flask.jsonify(error="not a callback of this dashboard, as registered"), 400
             if not _may_see_requested_plan(ctx, user, body):
@@ -255,15 +260,36 @@ def _calls_a_callback_as_registered(app: Dash, body: Any) -> bool:
     if not isinstance(body, dict) or not isinstance(body.get("output"), str):
         return False
     registered = app.callback_map.get(body["output"])
-    if registered is None:
+    if registered is None or not _outputs_shaped(body["output"], body.get("outputs")):
         return False
     for key in ("inputs", "state"):
-        sent, wanted = body.get(key) or [], registered.get(key) or []
+        sent, wanted = body.get(key, []), registered.get(key) or []
         if not isinstance(sent, list) or len(sent) != len(wanted):
             return False
         if not all(_sent_as_registered(w, s) for w, s in zip(wanted, sent, strict=True)):
             return False
     return True
+
+
+def _outputs_shaped(output: str, outputs: Any) -> bool:
+    """The outputs as Dash reads them (whether they are the registered ones, Dash checks): for
+    one output an entry, for several (``..a.b...c.d..``) a list of as many entries or lists of
+    them (a pattern's), each an id and a property."""
+
+    def entry(item: Any) -> bool:
+        return (
+            isinstance(item, dict)
+            and isinstance(item.get("id"), str | dict)
+            and isinstance(item.get("property"), str)
+        )
+
+    def entries(item: Any) -> bool:
+        return entry(item) or (isinstance(item, list) and all(entry(i) for i in item))
+
+    if not output.startswith(".."):  # a list only for a pattern's outputs (an id `{...}`)
+        return entry(outputs) or (output.startswith("{") and entries(outputs))
+    wanted = len(output[2:-2].split("..."))
+    return isinstance(outputs, list) and len(outputs) == wanted and all(map(entries, outputs))
 
 
 _WILDCARDS = (["ALL"], ["ALLSMALLER"], ["MATCH"])
@@ -327,7 +353,7 @@ def _may_see_requested_plan(ctx: Any, user: SignedIn, body: dict[str, Any]) -> b
 def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
     @server.route(LOGIN_PATH, methods=["GET", "POST"])
     def login() -> Any:
-        if flask.request.method == "GET":
+        if flask.request.method != "POST":
             if current_account() is not None:
                 return flask.redirect(_safe_next(flask.request.args.get("next")))
             return _page(ctx)
@@ -337,12 +363,12 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
         ):
             return _page(ctx, "The sign-in form expired: please try again.", status=400)
         name = str(form.get("name", "")).strip()[: accounts.MAX_NAME_LENGTH + 1]
-        keys = (f"user:{name.lower()}", f"addr:{flask.request.remote_addr}")
+        keys = accounts.throttle_keys(name, flask.request.remote_addr)
         throttle: accounts.SignInThrottle = server.extensions[THROTTLE_KEY]
         wait = throttle.wait_seconds(*keys)
         if wait:
             message = (
-                "Too many failed sign-ins for this name or from this address: "
+                "Too many failed sign-ins from this address (for this name, or for any): "
                 f"try again in {wait} seconds."
             )
             return _page(ctx, message, name=name, status=429)
@@ -363,8 +389,10 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
         flask.session[SESSION_ID] = secret
         return flask.redirect(_safe_next(form.get("next")))
 
-    @server.route(LOGOUT_PATH, methods=["POST"])
+    @server.route(LOGOUT_PATH, methods=["GET", "POST"])
     def logout() -> Any:
+        if flask.request.method != "POST":  # a link or a reload: signs nobody out
+            return flask.redirect(LOGIN_PATH)
         # Ended in the store: the cookie, copied off this browser or not, signs in nobody now.
         accounts.sign_out(ctx.store, flask.session.get(SESSION_ID))
         flask_login.logout_user()
@@ -376,14 +404,14 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
         account = current_account()
         if account is None:  # require_sign_in sends strangers to the sign-in page first
             return flask.redirect(LOGIN_PATH)
-        if flask.request.method == "GET":
+        if flask.request.method != "POST":
             return _password_page()
         form = flask.request.form
         if not secrets.compare_digest(
             str(form.get("csrf", "")), str(flask.session.get("password_csrf", "-"))
         ):
             return _password_page("The form expired: please try again.", status=400)
-        keys = (f"user:{account.name.lower()}", f"addr:{flask.request.remote_addr}")
+        keys = accounts.throttle_keys(account.name, flask.request.remote_addr)
         throttle: accounts.SignInThrottle = server.extensions[THROTTLE_KEY]
         wait = throttle.wait_seconds(*keys)
         if wait:

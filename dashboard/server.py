@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import flask
 from dash import Dash
+from dash.exceptions import CallbackException, DependencyException
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -28,6 +29,7 @@ UNAVAILABLE_MESSAGE = (
 )
 DASH_ENDPOINTS = "/_dash-"  # the callbacks' and layout's requests: they read JSON
 RETRY_AFTER_SECONDS = 5
+CALLBACK_MISMATCH = "Bad request: not a callback of this dashboard, as registered."
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -119,12 +121,22 @@ def harden(app: Dash, ctx: DashboardContext, allowed_hosts: Iterable[str] | None
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
+    @server.errorhandler(DependencyException)
+    def no_such_bundle(_exc: DependencyException) -> flask.Response:
+        # Dash's answer to a component bundle path it does not serve (`deps/..%2f..%2fsetup.py`)
+        return _plain(404, "Not found: no such file of the dashboard's components.")
+
     @server.errorhandler(Exception)
     def unexpected(exc: Exception) -> flask.Response:
         if isinstance(exc, HTTPException):
             return http_error(exc)
         if isinstance(exc, Unavailable):
             return unavailable(exc)
+        if isinstance(exc, DependencyException):
+            return no_such_bundle(exc)
+        if type(exc) is CallbackException:  # a request not matching the callback (not a subclass:
+            # those are the callback's own errors, such as a bad return value)
+            return _plain(400, CALLBACK_MISMATCH)
         server.logger.exception("unexpected error in %s", flask.request.path)
         return _plain(
             500,

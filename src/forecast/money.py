@@ -51,6 +51,48 @@ class MoneyError(ValueError):
     """A currency code or a typed amount that cannot be read; the message says how to fix it."""
 
 
+class NumberOutOfRange(MoneyError):
+    """A typed number too long, too large or too small to be read at all."""
+
+
+MAX_NUMBER_TEXT = 100
+"""Characters of a typed number (an amount with its symbol, separators and cents, a ratio, a
+percent) read at all; longer text is refused before it is read."""
+MAX_EXPONENT = 30
+"""How far from the decimal point a typed number's first digit may be, either way (the largest
+amount is 10**16): beyond it, arithmetic on it overflows or runs for long."""
+
+
+def shown_text(raw: str, limit: int = 40) -> str:
+    """Typed text quoted in a refusal: its start only when it is long."""
+    return repr(raw) if len(raw) <= limit else repr(raw[:limit]) + f"... ({len(raw):,} characters)"
+
+
+def check_number_text(raw: str) -> None:
+    if len(raw) > MAX_NUMBER_TEXT:
+        raise NumberOutOfRange(
+            f"{shown_text(raw)} is too long for a number (at most {MAX_NUMBER_TEXT} characters): "
+            "check what was pasted"
+        )
+
+
+def exact_number(text: str | Decimal | int | float) -> Decimal:
+    """A typed number as an exact Decimal, its length and exponent bounded before any arithmetic
+    is done on it (``1e999999999`` or a million nines would overflow it)."""
+    raw = str(text).strip()
+    check_number_text(raw)
+    try:
+        value = Decimal(raw)
+    except InvalidOperation as exc:
+        raise MoneyError(f"{shown_text(raw)} is not a number") from exc
+    if value.is_finite() and value and abs(value.adjusted()) > MAX_EXPONENT:
+        raise NumberOutOfRange(
+            f"{shown_text(raw)} is out of range: a number here has at most {MAX_EXPONENT} digits "
+            "before or after the decimal point"
+        )
+    return value
+
+
 def normalise_currency(code: str | None) -> str | None:
     """``"eur"`` -> ``"EUR"``; None, "" or "none" -> None (plain numbers); unknown codes refused."""
     if code is None or code.strip().lower() in NO_CURRENCY:
@@ -259,27 +301,24 @@ def parse_amount(
     separators and a decimal comma. Refuses another currency's symbol, text that is not a number,
     and amounts beyond ``forecast.bounds.MAX_ABS_AMOUNT``."""
     if isinstance(text, Decimal | int | float) and not isinstance(text, bool):
-        return _bounded(Decimal(str(text)), str(text))
+        return _bounded(exact_number(text), str(text))
     raw = str(text or "").strip()
     if not raw:
         raise MoneyError("the amount is empty: type a number such as 1250000 or 1,250,000.50")
+    check_number_text(raw)
     body = _strip_currency(raw, currency)
     negative = body.startswith("-") or (body.startswith("(") and body.endswith(")"))
     body = body.strip("()").lstrip("+-")
     body = _SPACES.sub("", body)
     if re.fullmatch(r"\d+(?:\.\d+)?[eE][-+]?\d+", body):  # scientific: 1e15, 2.5E6
-        value = Decimal(body)
+        value = exact_number(body)
         return _bounded(-value if negative else value, raw)
     if not re.fullmatch(r"[\d.,]+", body) or not re.search(r"\d", body):
         raise MoneyError(
             f"{raw!r} is not a number: type an amount such as 1250000, 1,250,000.50 or "
             f"1.250.000,50{_with_symbol(currency)}"
         )
-    number = _decimal_text(body, raw, locale, "-" if negative else "")
-    try:
-        value = Decimal(number)
-    except InvalidOperation as exc:
-        raise MoneyError(f"{raw!r} is not a number") from exc
+    value = exact_number(_decimal_text(body, raw, locale, "-" if negative else ""))
     return _bounded(-value if negative else value, raw)
 
 

@@ -28,7 +28,14 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import Fix, FixKey, Refusal
-from forecast.money import format_minor, minute_utc
+from forecast.money import (
+    MoneyError,
+    NumberOutOfRange,
+    exact_number,
+    format_minor,
+    minute_utc,
+    shown_text,
+)
 from forecast.money import quantum as currency_quantum
 from forecast.vocabulary import Basis, Oversubscription, RemainderRule, Stage, in_words
 
@@ -76,11 +83,9 @@ class LedgerImbalance(NegotiationError):
 def to_minor(value: float | int | Decimal | str) -> int:
     """Currency units -> int minor units (cents), rounding half to even once."""
     try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise InvalidAmount(
-            f"{value!r} is not a number; give an amount like 1250000 or 1250000.50"
-        ) from exc
+        amount = exact_number(value)
+    except MoneyError as exc:
+        raise InvalidAmount(f"{exc}; give an amount like 1250000 or 1250000.50") from exc
     if not amount.is_finite():
         raise InvalidAmount(f"{value!r} is not a finite amount")
     return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
@@ -650,14 +655,21 @@ class Negotiation:
         basis = self.team_basis[team]
         recorded_percent: str | None = None
         if percent is not None:
+            shown = shown_text(str(percent))
             try:
-                pct = Decimal(str(percent))
-            except (InvalidOperation, ValueError):
-                raise InvalidAmount(
-                    f"{percent!r} is not a percent; give a number like 12.5"
-                ) from None
+                pct = exact_number(percent)
+            except MoneyError as exc:
+                raise InvalidAmount(f"the percent {exc}; give a number like 12.5") from None
             if not pct.is_finite():
-                raise InvalidAmount(f"{percent!r} is not a finite percent")
+                raise InvalidAmount(f"{shown} is not a finite percent")
+            # refused before rounding: a claim far past the limit has more digits than it can
+            if abs(Decimal(basis) * pct / 100) > ABSURD_FACTOR * max(
+                self.goal or 0, self.basis_total, 1
+            ):
+                raise InvalidAmount(
+                    f"a claim of {shown} % of the team's basis is more than {ABSURD_FACTOR} times "
+                    "the goal; check it"
+                )
             q = self.quantum
             amount = q * int(
                 (Decimal(basis) * pct / 100 / q).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
@@ -1286,20 +1298,23 @@ def parse_ratio(value: Decimal | str | float) -> Decimal:
     """A ratio like ``1.5``, ``10/6.5`` or ``154%`` as an exact Decimal (> 0); a decimal comma
     (``1,1``, ``10/6,5``) is read as the decimal mark (a ratio has no thousands to group)."""
     text = ratio_text(value)
+    shown = shown_text(str(value))
     try:
         if text.endswith("%"):
-            ratio = Decimal(text[:-1]) / 100
+            ratio = exact_number(text[:-1]) / 100
         elif "/" in text:
             num, den = text.split("/", 1)
-            ratio = Decimal(num.strip()) / Decimal(den.strip())
+            ratio = exact_number(num) / exact_number(den)
         else:
-            ratio = Decimal(text)
-    except (InvalidOperation, ValueError, ZeroDivisionError):
-        raise InvalidAmount(f"{value!r} is not a ratio; give e.g. 1.5, 10/6.5 or 154%") from None
+            ratio = exact_number(text)
+    except NumberOutOfRange as exc:
+        raise InvalidAmount(f"the ratio {shown}: {exc}; give e.g. 1.5, 10/6.5 or 154%") from None
+    except (MoneyError, InvalidOperation, ValueError, ZeroDivisionError):
+        raise InvalidAmount(f"{shown} is not a ratio; give e.g. 1.5, 10/6.5 or 154%") from None
     if not ratio.is_finite() or ratio < 0:
-        raise InvalidAmount(f"the ratio {value!r} must be a finite number >= 0")
+        raise InvalidAmount(f"the ratio {shown} must be a finite number >= 0")
     if ratio > ABSURD_FACTOR:
-        raise InvalidAmount(f"the ratio {value!r} is more than {ABSURD_FACTOR}; check it")
+        raise InvalidAmount(f"the ratio {shown} is more than {ABSURD_FACTOR}; check it")
     return ratio
 
 

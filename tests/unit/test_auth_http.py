@@ -151,6 +151,38 @@ def test_dash_endpoints_without_a_session_answer_401(app, path):
     assert response.get_json()["error"] == "sign in first"
 
 
+def _is_the_app_page(response) -> bool:
+    """Dash's index page: it names the Python, Dash and Plotly versions in its config."""
+    return "dash_version" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("mode", ["password", "header"])
+def test_no_open_path_serves_the_app_page_without_a_session(plan, mode):
+    """The sign-in page, sign-out, its script and the assets are served to strangers; a path
+    beside them (`GET /logout`, `/assets/`, `/login` where sign-in is the proxy's) is not
+    the app page with its versions, but the sign-in page's way or the proxy's refusal."""
+    app = create_app(data_dir=str(plan.data_dir), auth_mode=mode)
+    client = app.server.test_client()
+    for path in ["/logout", "/login", "/login.js", "/assets/", "/assets/nothing-here.css"]:
+        response = client.get(path)
+        assert not _is_the_app_page(response), (path, response.status_code)
+        assert response.status_code in (200, 302, 403, 404), (path, response.status_code)
+    if mode == "password":
+        assert client.get("/logout").headers["Location"] == "/login"
+        assert client.head("/login").status_code == 200  # a HEAD is no form sent
+    assert client.get("/assets/forecast.css").status_code == 200
+
+
+def test_get_logout_goes_to_sign_in_without_signing_out(app):
+    """A link or a reload of /logout: the sign-in page's way; only the form's POST signs out."""
+    client = signed_in_client(app, "lena")
+    response = client.get("/logout")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert client.get("/_dash-layout").status_code == 200
+    assert client.post("/logout").status_code == 302
+    assert client.get("/_dash-layout").status_code == 401
+
+
 def test_callbacks_without_a_session_answer_401_and_change_nothing(app, plan):
     body = {
         "output": "..neg-alert.children...neg-refresh.data..",
@@ -416,23 +448,38 @@ def test_wrong_password_and_unknown_user_get_the_same_message(app):
     assert "Unknown user name or wrong password." in unknown.get_data(as_text=True)
 
 
-def test_repeated_failures_are_throttled_per_name_and_per_address(app):
-    attacker = app.server.test_client()
+def _client_from(app, address: str):
+    client = app.server.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_repeated_failures_for_a_name_are_throttled_from_that_address_only(app):
+    attacker = _client_from(app, "10.0.0.66")
     for _ in range(accounts.FREE_FAILURES):
-        assert "wrong password" in sign_in(attacker, "lena", "guess guess guess").get_data(
+        assert "wrong password" in sign_in(attacker, "LENA", "guess guess guess").get_data(
             as_text=True
         )
     refused = sign_in(attacker, "lena", PASSWORD)  # even the right password waits now
     assert refused.status_code == 429
+    assert "Too many failed sign-ins from this address" in refused.get_data(as_text=True)
     assert "try again in" in refused.get_data(as_text=True)
-    # the name is blocked from another address too
-    other = app.server.test_client()
-    other.environ_base["REMOTE_ADDR"] = "10.0.0.9"
-    assert sign_in(other, "lena", PASSWORD).status_code == 429
-    # and the attacker's address for other names
+    # the owner of the name, from anywhere else, signs in: a guesser cannot lock them out
+    assert sign_in(_client_from(app, "10.0.0.9"), "lena", PASSWORD).status_code == 302
+    # and the guesses go on being refused, the owner's sign-in reset nothing for them
+    assert sign_in(attacker, "lena", "guess guess guess").status_code == 429
+
+
+def test_repeated_failures_from_one_address_are_throttled_whatever_the_names(app):
+    attacker = _client_from(app, "10.0.0.66")
+    for i in range(accounts.ADDRESS_FREE_FAILURES):
+        name = f"name-{i % (accounts.FREE_FAILURES - 1)}"  # never 5 for one name
+        assert sign_in(attacker, name, "guess guess guess").status_code == 200
+        if i == accounts.FREE_FAILURES:
+            # an account of one's own, signed into between guesses, resets nothing
+            assert sign_in(_client_from(app, "10.0.0.66"), "carl", PASSWORD).status_code == 302
     assert sign_in(attacker, "carl", PASSWORD).status_code == 429
-    # another person from another address is not affected
-    assert sign_in(other, "carl", PASSWORD).status_code == 302
+    assert sign_in(_client_from(app, "10.0.0.9"), "carl", PASSWORD).status_code == 302
 
 
 def test_the_throttle_delay_grows_and_expires():

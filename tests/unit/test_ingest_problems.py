@@ -259,6 +259,25 @@ def test_a_row_with_too_many_fields_names_its_line():
     assert "as many fields as the header" in problem.fix
 
 
+def _rows(first: int, count: int) -> str:
+    return "".join(f"1,2024-01-{day:02d},{day},ok\n" for day in range(first, first + count))
+
+
+@pytest.mark.parametrize("where", ["sample", "past-the-sample"])
+def test_a_cell_longer_than_the_csv_limit_is_refused_by_row_and_column(where):
+    """A quoted cell over 131,072 characters (or a quote left open): refused by file, row and
+    column, saying the limit and what to do; not an error of the program."""
+    head = "store,date,sales,note\n" + _rows(1, 3)
+    if where == "past-the-sample":  # found after the first 256 KB, while rows are numbered
+        head += "".join(f"{s},2024-01-01,1,{'x' * 200}\n" for s in range(2, 2000))
+    row = head.count("\n") + 1
+    data = head + '1,2024-01-04,bad,"' + "y" * 140_000 + '"\n' + _rows(5, 2)
+    (problem,) = problems_of(data)
+    assert (problem.file, problem.row, problem.column) == ("sales.csv", row, "note")
+    assert "longer than 131,072 characters" in problem.message
+    assert "quote left open" in problem.fix and "shorten the cell" in problem.fix
+
+
 def test_na_cells_are_reported_as_missing():
     (problem,) = problems_of("store,date,sales\n1,2024-01-01,NA\n1,2024-01-02,2\n")
     assert (problem.row, problem.column, problem.message) == (

@@ -351,3 +351,33 @@ def test_period_goal_rows_show_the_basis_for_text_no_goal_can_be(goal):
     basis = {"2024-01-05": 750.0, "2024-01-12": 250.0}
     rows = periods.period_goal_rows(basis, goal)
     assert [r["goal"] for r in rows] == [750.0, 250.0]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["1e999999999", "9" * 1_000_000, "1" * 5000 + "%", "1e999999999/1", "1/1e-999999999"],
+    ids=["huge-exponent", "million-nines", "long-percent", "huge-ratio", "tiny-divisor"],
+)
+def test_a_number_no_amount_can_be_is_refused_with_a_reason_in_the_goal_and_claim_boxes(
+    store, plan_id, typed
+):
+    """Text pasted or sent that overflows exact arithmetic: a refusal saying what is wrong with
+    it (quoting its start only), nothing changed; not an error of the server."""
+    ctx = DashboardContext(_store=store)
+    session = {"plan_id": plan_id}
+    with acting_as(store, "olga"):
+        alert, _ = goal.set_goal(ctx, 1, typed, "baseline", False, [], session, None, 0)
+    assert common.refused(alert), _text(alert)
+    said = text_of(alert)
+    assert re.search(r"too long|out of range|not a ratio|more than", said), said
+    assert len(said) < 1000
+    assert nego.summary(store, plan_id)["goal"] is None
+
+    nego.set_goal(store, plan_id, "olga", ratio="10/6.5")
+    with acting_as(store, "anna"):
+        alert, _ = claims._save(ctx, "a", typed, "flyer", session, None, 0)
+    assert common.refused(alert), _text(alert)
+    said = text_of(alert)
+    assert re.search(r"too long|out of range|not a number|not a percent|more than", said), said
+    assert len(said) < 1000
+    assert negotiation_board(store, plan_id, "anna").claimed == 0

@@ -275,6 +275,61 @@ def test_an_unexpected_error_shows_a_generic_page_without_a_traceback(app):
     assert "secret detail" not in text and "Traceback" not in text
 
 
+def _download_call(**changed) -> dict:
+    """The Plans page's export-links callback as the browser calls it (no plan selected)."""
+    body = {
+        "output": "plans-download-of.children",
+        "outputs": {"id": "plans-download-of", "property": "children"},
+        "inputs": [{"id": "nav-session", "property": "data", "value": None}],
+        "state": [],
+        "changedPropIds": [],
+    }
+    return {**body, **changed}
+
+
+def test_a_callback_request_nested_100000_deep_is_refused_not_an_error(app):
+    client = browser(app)
+    assert client.post("/_dash-update-component", json=_download_call()).status_code == 200
+    deep = json.dumps(_download_call()).replace(
+        '"value": null', '"value": ' + "[" * 100_000 + "]" * 100_000
+    )
+    response = client.post("/_dash-update-component", data=deep, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize(
+    "outputs",
+    [
+        {"id": "plans-download", "property": "data"},  # another callback's output
+        [{"id": "plans-download-of", "property": "children"}] * 2,
+        "plans-download-of",
+        [1],
+        {"id": "plans-download-of", "property": 5},
+    ],
+    ids=["other-output", "two-outputs", "text", "number", "property-number"],
+)
+def test_a_callback_request_whose_outputs_are_not_the_callbacks_gets_400(app, outputs):
+    response = browser(app).post("/_dash-update-component", json=_download_call(outputs=outputs))
+    assert response.status_code == 400
+    assert "not a callback of this dashboard" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/_dash-component-suites/dash/deps/..%2f..%2fsetup.py",
+        "/_dash-component-suites/dash/no-such-bundle.js",
+        "/_dash-component-suites/no_such_library/x.js",
+    ],
+)
+def test_a_component_bundle_that_is_not_served_gets_404_not_an_error(app, path):
+    response = browser(app).get(path)
+    assert response.status_code == 404
+    text = response.get_data(as_text=True)
+    assert "no such file" in text and "setup.py" not in text and "Something went wrong" not in text
+
+
 @pytest.mark.parametrize(
     ("header", "name"),
     [

@@ -44,6 +44,11 @@ TrustedProxies = Annotated[
         "(e.g. 1 behind one nginx that ends TLS). 0 believes none of these headers.",
     ),
 ]
+CONNECTION_LIMIT = 500
+"""Connections waitress keeps open at once, idle ones too (its default, 100, let 100 idle sockets
+shut everyone out); well under the usual limit of 1024 open files. Many slow clients are for a
+reverse proxy in front to absorb."""
+IDLE_CONNECTION_SECONDS = 30
 WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
 LOOPBACK_ADDRESSES = ("127.0.0.1", "localhost", "::1")
 SessionHours = Annotated[
@@ -246,6 +251,13 @@ def run_dashboard(
             ident="forecast",
             # waitress buffers a request before Flask sees it: refuse a larger one right there.
             max_request_body_size=app.server.config["MAX_CONTENT_LENGTH"],
+            # waitress strips X-Forwarded-* unless told otherwise; with --trusted-proxies they
+            # must reach the app, whose ProxyFix believes the last N proxies' entries only.
+            clear_untrusted_proxy_headers=not trusted_proxies,
+            connection_limit=CONNECTION_LIMIT,
+            # Closes connections idle this long while waiting for the client; never one whose
+            # request the app is still answering (waitress reaps only channels without one).
+            channel_timeout=IDLE_CONNECTION_SECONDS,
         )
     except OSError as exc:
         _refuse_port(host, port, exc)

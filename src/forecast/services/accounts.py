@@ -276,18 +276,32 @@ def check_cli_user(store: PlanRepository, name: str) -> str:
 # -- throttling sign-in failures --------------------------------------------------------------
 
 FREE_FAILURES = 5
+"""Failures of one name from one address before it waits."""
+ADDRESS_FREE_FAILURES = 20
+"""Failures from one address, whatever the names, before it waits (more than for one name: a
+shared office address has many people mistyping)."""
 FIRST_DELAY_SECONDS = 30.0
 MAX_DELAY_SECONDS = 15 * 60.0
+_ADDRESS = "addr:"
+
+
+def throttle_keys(name: str, address: str | None) -> tuple[str, str]:
+    """The keys a sign-in failure counts under: this name from this address, and this address.
+
+    Not the name alone: then anyone anywhere could lock its owner out by failing on purpose."""
+    where = str(address)[:100]  # the store's key has room for a name and an address, no more
+    return f"name:{where} {name.strip().lower()}", f"{_ADDRESS}{where}"
 
 
 class SignInThrottle:
-    """Failures per key (a user name, a client address), counted in the store, so that every
-    server of one database counts alike and a restart forgets nothing. After `FREE_FAILURES`
-    failures in a row a key is refused for a delay that doubles with every further failure (30 s,
-    60 s, ... up to 15 min) from its last failure. A key whose last failure is older than
-    `FORGET_SECONDS` starts again (and its row is deleted); the store keeps at most
-    ``store.MAX_FAILURE_KEYS`` keys. A wait is never longer than the longest delay and the
-    clock skew allowed between servers, whatever another server's clock said."""
+    """Failures per key (a name from an address, a client address: `throttle_keys`), counted in
+    the store, so that every server of one database counts alike and a restart forgets nothing.
+    After `FREE_FAILURES` failures in a row (`ADDRESS_FREE_FAILURES` for an address) a key is
+    refused for a delay that doubles with every further failure (30 s, 60 s, ... up to 15 min)
+    from its last failure. A key whose last failure is older than `FORGET_SECONDS` starts again
+    (and its row is deleted); the store keeps at most ``store.MAX_FAILURE_KEYS`` keys. A wait is
+    never longer than the longest delay and the clock skew allowed between servers, whatever
+    another server's clock said."""
 
     def __init__(
         self, store: PlanRepository | None = None, *, clock: Callable[[], float] = time.time
@@ -301,9 +315,9 @@ class SignInThrottle:
         """Seconds until all of `keys` may try again (0: now)."""
         now = self._clock()
         waits = [
-            min(last + _delay(count) - now, MAX_DELAY_SECONDS + CLOCK_SKEW_SECONDS)
-            for count, last in self._store.sign_in_failures(keys).values()
-            if count >= FREE_FAILURES and last >= now - FORGET_SECONDS
+            min(last + _delay(count, _free(key)) - now, MAX_DELAY_SECONDS + CLOCK_SKEW_SECONDS)
+            for key, (count, last) in self._store.sign_in_failures(keys).items()
+            if count >= _free(key) and last >= now - FORGET_SECONDS
         ]
         return max([0, *[int(w) + 1 for w in waits if w > 0]])
 
@@ -313,7 +327,13 @@ class SignInThrottle:
             self._store.sign_in_failure(key, now, forget_before=now - FORGET_SECONDS)
 
     def succeeded(self, *keys: str) -> None:
-        self._store.clear_sign_in_failures(keys)
+        """Forget the failures of `keys`: on a success, only the name's from that address (an
+        address's count goes on, or one's own account would reset it between guesses)."""
+        self._store.clear_sign_in_failures([k for k in keys if not k.startswith(_ADDRESS)])
+
+
+def _free(key: str) -> int:
+    return ADDRESS_FREE_FAILURES if key.startswith(_ADDRESS) else FREE_FAILURES
 
 
 FORGET_SECONDS = 24 * 3600.0
@@ -323,6 +343,6 @@ CLOCK_SKEW_SECONDS = 300.0
 """How far the clocks of two servers of one database may differ."""
 
 
-def _delay(count: int) -> float:
-    doublings = min(max(count - FREE_FAILURES, 0), 10)  # 30 s x 2^10 is past the cap already
+def _delay(count: int, free: int = FREE_FAILURES) -> float:
+    doublings = min(max(count - free, 0), 10)  # 30 s x 2^10 is past the cap already
     return min(FIRST_DELAY_SECONDS * 2**doublings, MAX_DELAY_SECONDS)

@@ -176,7 +176,7 @@ def read_sales(
         )
     if problems:
         if table.fmt is not None:
-            spreadsheet = reader.spreadsheet_rows(raw, table.fmt)
+            spreadsheet = reader.spreadsheet_rows(raw, table.fmt, name)
             problems = spreadsheet_numbering(
                 problems, spreadsheet, table.source_rows or rows, table.first_row
             )

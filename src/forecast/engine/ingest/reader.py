@@ -209,11 +209,22 @@ def _records(lines: list[str], delimiter: str) -> list[tuple[int, list[str]]]:
     out = []
     reader = csv.reader(lines, delimiter=delimiter)
     start = 0
-    for row in reader:
-        if len(row) > 1 or (row and row[0].strip()):
-            out.append((start, row))
-        start = reader.line_num
+    try:
+        for row in reader:
+            if len(row) > 1 or (row and row[0].strip()):
+                out.append((start, row))
+            start = reader.line_num
+    except csv.Error as exc:
+        if "field larger than field limit" not in str(exc):
+            raise
+        raise _FieldTooLong(start, delimiter) from exc
     return out
+
+
+class _FieldTooLong(Exception):
+    def __init__(self, start: int, delimiter: str) -> None:
+        super().__init__(start, delimiter)
+        self.start, self.delimiter = start, delimiter
 
 
 def sniff_delimiter(lines: list[str]) -> tuple[str, int] | None:
@@ -236,6 +247,55 @@ def sniff_delimiter(lines: list[str]) -> tuple[str, int] | None:
     return found
 
 
+def _long_field_column(lines: list[str], start: int, delimiter: str) -> int | None:
+    """The 1-based column of the first field longer than the csv module's limit in the record
+    starting on line index `start` (None if none is found). It reads that record only, a
+    character at a time, up to the limit: a quote left open runs on over the lines after it."""
+    limit = csv.field_size_limit()
+    column, length, quoted, field_start, closed = 1, 0, False, True, False
+    for line in lines[start:]:
+        for ch in line + "\n":
+            if ch == '"' and (field_start or (closed and not quoted)):
+                quoted, field_start, closed = True, False, False
+                continue  # an opening quote, or the second of a doubled one
+            field_start = False
+            if quoted and ch == '"':
+                quoted, closed = False, True
+                continue
+            closed = False
+            if not quoted and ch == delimiter:
+                column, length, field_start = column + 1, 0, True
+            elif not quoted and ch == "\n":
+                return None
+            else:
+                length += 1
+                if length > limit:
+                    return column
+    return None
+
+
+def field_too_long(name: str, lines: list[str], start: int, delimiter: str) -> IngestError:
+    """The refusal of a record (from line index `start`) holding a field over the csv limit."""
+    column = _long_field_column(lines, start, delimiter)
+    header = next(csv.reader(lines[:1], delimiter=delimiter), []) if start else []
+    named = header[column - 1].strip() if column and column <= len(header) else None
+    where = named or (f"column {column}" if column else None)
+    return IngestError(
+        [
+            Problem(
+                name,
+                start + 1,
+                where,
+                None,
+                f"a cell is longer than {csv.field_size_limit():,} characters, the most one may "
+                "hold",
+                'a quote left open (a lone ") runs a cell on over the rows after it: close or '
+                "remove it; or shorten the cell, or leave that column out of the file",
+            )
+        ]
+    )
+
+
 def sniff_csv(raw: bytes, name: str) -> CsvFormat:
     """Encoding, delimiter and decimal mark of a CSV file (problems if it is empty or one column)."""
     encoding = detect_encoding(raw)
@@ -248,7 +308,10 @@ def sniff_csv(raw: bytes, name: str) -> CsvFormat:
             "sales) and a row per series and date under it",
         )
         raise NoRows([empty], empty)
-    sniffed = sniff_delimiter(lines)
+    try:
+        sniffed = sniff_delimiter(lines)
+    except _FieldTooLong as exc:
+        raise field_too_long(name, lines, exc.start, exc.delimiter) from None
     if sniffed is None:
         header = next(line for line in lines if line.strip())[:80]
         raise IngestError(
@@ -352,7 +415,7 @@ def read_csv_columns_text(raw: bytes, fmt: CsvFormat, positions: list[int]) -> p
     )
 
 
-def spreadsheet_rows(raw: bytes, fmt: CsvFormat) -> np.ndarray:
+def spreadsheet_rows(raw: bytes, fmt: CsvFormat, name: str = "the file") -> np.ndarray:
     """Spreadsheet row number (header = 1) of each data row pandas returns.
 
     pandas skips blank lines and a quoted cell may span lines, so the data row index alone can be
@@ -361,11 +424,18 @@ def spreadsheet_rows(raw: bytes, fmt: CsvFormat) -> np.ndarray:
     """
     text = io.TextIOWrapper(io.BytesIO(raw), encoding=fmt.encoding, errors="replace", newline="")
     header = fmt.skiprows + 1  # title lines hold no quoted line breaks: records == lines there
-    kept = [
-        number
-        for number, record in enumerate(csv.reader(text, delimiter=fmt.delimiter), start=1)
-        if number > header and (len(record) > 1 or (record and record[0].strip()))
-    ]
+    reader = csv.reader(text, delimiter=fmt.delimiter)
+    kept, start = [], 0
+    try:
+        for number, record in enumerate(reader, start=1):
+            if number > header and (len(record) > 1 or (record and record[0].strip())):
+                kept.append(number)
+            start = reader.line_num
+    except csv.Error as exc:
+        if "field larger than field limit" not in str(exc):
+            raise
+        lines = raw.decode(fmt.encoding, errors="replace").splitlines()
+        raise field_too_long(name, lines, start, fmt.delimiter) from None
     return np.asarray(kept, dtype=np.int64)
 
 
