@@ -231,6 +231,8 @@ def install(
                 return flask.jsonify(error="the request is nested too deeply to be read"), 400
             if not _calls_a_callback_as_registered(app, body):
                 return flask.jsonify(error="not a callback of this dashboard, as registered"), 400
+            if not _text_fields_hold_text(body):
+                return flask.jsonify(error="a text box sent something other than text"), 400
             if not _may_see_requested_plan(ctx, user, body):
                 return flask.Response(status=204)
         return None
@@ -267,6 +269,26 @@ def _calls_a_callback_as_registered(app: Dash, body: Any) -> bool:
         if not isinstance(sent, list) or len(sent) != len(wanted):
             return False
         if not all(_sent_as_registered(w, s) for w, s in zip(wanted, sent, strict=True)):
+            return False
+    return True
+
+
+def _text_fields_hold_text(body: dict[str, Any]) -> bool:
+    """Whether every box a person types into (``ids.TEXT_FIELDS``) sent text, a number or
+    nothing as its value, as a browser does (an event name sent as a list ended in a 500)."""
+    entries: list[Any] = []
+    for key in ("inputs", "state"):
+        for sent in body.get(key) or []:
+            entries.extend(sent if isinstance(sent, list) else [sent])
+    for entry in entries:
+        if not isinstance(entry, dict) or entry.get("property") != "value":
+            continue
+        box = entry.get("id")
+        name = box.get("type") if isinstance(box, dict) else box
+        value = entry.get("value")
+        if name in ids.TEXT_FIELDS and not (
+            value is None or (isinstance(value, str | int | float) and not isinstance(value, bool))
+        ):
             return False
     return True
 

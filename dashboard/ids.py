@@ -236,3 +236,34 @@ SYS_REMOVE_CANCEL = "sys-remove-cancel"
 SYS_REMOVED = "sys-removed"  # dcc.Store: the event this page last removed, and the version made
 SYS_UNDO_AREA = "sys-undo-area"
 SYS_UNDO = "sys-undo"
+
+# The boxes a person types into (dbc.Input, text or number): a browser sends their value as text,
+# a number or nothing, so anything else (a list, an object) did not come from the page and is
+# refused before any callback runs (`auth`). Per-team boxes by their pattern's type.
+TEXT_FIELDS = frozenset(
+    {
+        DATA_PLAN_NAME,
+        DATA_HORIZON,
+        NEG_GOAL,
+        NEG_CLAIM_AMOUNT,
+        NEG_CLAIM_NOTE,
+        NEG_MANUAL_AMOUNT,
+        SYS_EVENT_NAME,
+        SYS_EVENT_SCOPE,
+        SYS_EVENT_VALUE,
+        SYS_EVENT_REASON,
+        SYS_THRESHOLD,
+        SYS_FACTOR_NAME,
+        SYS_FACTOR_SCOPE,
+        SYS_FACTOR_START,
+        SYS_EXPLAIN_TEXT,
+        REPLAY_CYCLES,
+        REPLAY_HORIZON,
+        REPLAY_RATIO,
+        PLANS_IMPORT_NAME,
+        "plans-accounts-name",
+        "plans-accounts-password",
+        "plans-accounts-reset-name",
+        "plans-accounts-reset-password",
+    }
+)

@@ -491,3 +491,50 @@ def test_an_ordinary_workbook_packed_tenfold_is_within_the_bound_of_its_upload()
     assert unpacked_refusal(workbook, "sales.xlsx", limit, "use the CLI") is None
     refused = unpacked_refusal(workbook, "sales.xlsx", limit // 4, "use the CLI")
     assert refused and "save the sheet as CSV" in refused
+
+
+def test_a_text_box_sent_as_a_list_is_refused_before_any_callback_runs(app):
+    """An event name sent as a list reached `.strip()` in the service: a 500. Every box a person
+    types into sends text, a number or nothing; anything else did not come from the page."""
+    client = browser(app)
+    output = "..sys-alert.children...sys-refresh.data.."
+    spec = app.callback_map[_key(app, output, ("sys-event-add", "n_clicks"))]
+    assert {"id": "sys-event-name", "property": "value"} in spec["state"]
+
+    def add_event(name):
+        state = [
+            (s["id"], s["property"], name if s["id"] == "sys-event-name" else None)
+            for s in spec["state"]
+        ]
+        return post(client, app, output, [("sys-event-add", "n_clicks", 1)], state)
+
+    refused = add_event(["Summer", "promotion"])
+    assert refused.status_code == 400
+    assert refused.get_json() == {"error": "a text box sent something other than text"}
+    assert add_event({"name": "x"}).status_code == 400
+    assert add_event("Summer promotion").status_code in (200, 204)  # no plan open: nothing done
+
+
+def test_every_box_a_person_types_into_is_a_text_field():
+    """`ids.TEXT_FIELDS` names every dbc.Input of the dashboard, so none is left unchecked."""
+    import re
+    from pathlib import Path
+
+    from dashboard import ids
+    from dashboard.pages import plans_accounts
+
+    boxes = set()
+    for path in Path("dashboard").rglob("*.py"):
+        lines = path.read_text().splitlines()
+        for i, line in enumerate(lines):
+            if not re.search(r"dbc\.(Input|Textarea)\(", line):
+                continue
+            found = re.search(
+                r"id=(?:ids\.team_widget\()?(ids\.\w+|[A-Z_]+)\b", " ".join(lines[i : i + 3])
+            )
+            assert found, f"{path}:{i + 1}: a box without an id"
+            name = found.group(1)
+            module = ids if name.startswith("ids.") else plans_accounts
+            boxes.add(getattr(module, name.removeprefix("ids.")))
+    assert len(boxes) >= 20
+    assert boxes <= ids.TEXT_FIELDS, boxes - ids.TEXT_FIELDS
