@@ -123,3 +123,90 @@ def test_parquet_with_too_many_rows_is_refused_from_its_footer(monkeypatch):
 
     with pytest.raises(IngestError, match="more than 1,000 rows"):
         read_sales(buffer.getvalue(), filename="long.parquet")
+
+
+def _relocated_workbook(filler_strings: int, sheet_path: str = "xl/data/sheet1.xml") -> bytes:
+    """A valid workbook whose sheet and shared strings lie outside ``xl/worksheets/`` and
+    ``xl/sharedStrings.xml`` (openpyxl finds them through the content types and relationships),
+    with `filler_strings` unused shared strings of repeated markup (they pack ~1000:1)."""
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    types = (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
+        f'<Override PartName="/{sheet_path}" ContentType="{ct}.worksheet+xml"/>'
+        f'<Override PartName="/xl/ss.xml" ContentType="{ct}.sharedStrings+xml"/></Types>'
+    )
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    root_rels = (
+        f'<Relationships xmlns="{package}"><Relationship Id="rId1" '
+        f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    )
+    workbook = (
+        f'<workbook {ns} xmlns:r="{rel}"><sheets>'
+        '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+    workbook_rels = (
+        f'<Relationships xmlns="{package}">'
+        f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="{sheet_path[3:]}"/>'
+        f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="ss.xml"/></Relationships>'
+    )
+    rows = [
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
+        '<c r="C1" t="s"><v>2</v></c></row>'
+    ]
+    days = pd.date_range("2024-01-01", periods=20, freq="W-MON").strftime("%Y-%m-%d")
+    for i, day in enumerate(days, start=2):
+        rows.append(
+            f'<row r="{i}"><c r="A{i}" t="s"><v>3</v></c><c r="B{i}" t="inlineStr"><is><t>'
+            f'{day}</t></is></c><c r="C{i}"><v>{100 + i}</v></c></row>'
+        )
+    sheet = f"<worksheet {ns}><sheetData>{''.join(rows)}</sheetData></worksheet>"
+    strings = (
+        f"<sst {ns}><si><t>store</t></si><si><t>date</t></si><si><t>sales</t></si>"
+        "<si><t>s1</t></si>" + "<si><t>x</t></si>" * filler_strings + "</sst>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        out.writestr("[Content_Types].xml", types)
+        out.writestr("_rels/.rels", root_rels)
+        out.writestr("xl/workbook.xml", workbook)
+        out.writestr("xl/_rels/workbook.xml.rels", workbook_rels)
+        out.writestr(sheet_path, sheet)
+        out.writestr("xl/ss.xml", strings)
+    return buffer.getvalue()
+
+
+def test_a_workbook_with_relocated_parts_reads_when_small():
+    result = read_sales(_relocated_workbook(10), filename="moved.xlsx")
+
+    assert result.report.rows_read == 20 and result.freq.startswith("W")
+
+
+def test_relocated_sheet_and_shared_strings_count_towards_the_bound(monkeypatch, inflated_bytes):
+    """The sheet at xl/data/sheet1.xml and the strings at xl/ss.xml: every part counts."""
+    workbook = _relocated_workbook(60_000)  # ~1 MB of parts, ~5 KB packed
+    monkeypatch.setattr(bounds, "MAX_UNPACKED_BYTES", 512 * 1024)
+
+    with pytest.raises(IngestError, match=r"unpacks to 1 MB \(all its parts\), more than the "):
+        read_sales(workbook, filename="moved.xlsx")
+    assert inflated_bytes[0] == 0  # refused from the zip's directory, before openpyxl
+
+
+def test_a_part_packed_far_tighter_than_sheet_data_is_refused(inflated_bytes):
+    """2 MB of shared strings in a few kilobytes: within the size bound, refused for its ratio."""
+    workbook = _relocated_workbook(120_000)
+    assert len(workbook) < 20_000
+
+    with pytest.raises(IngestError) as refused:
+        read_sales(workbook, filename="tight.xlsx")
+
+    problem = refused.value.problems[0]
+    assert problem.file == "tight.xlsx"
+    assert "the XLSX part xl/ss.xml unpacks to" in problem.message
+    assert "times a workbook's data packs to" in problem.message
+    assert "split the file" in problem.fix
+    assert inflated_bytes[0] == 0

@@ -47,6 +47,14 @@ def check_unpacked(raw: bytes, name: str, limit: int, fix: str) -> None:
         check_parquet(raw, name, limit=limit, fix=fix, damaged_ok=True)
 
 
+MAX_XLSX_RATIO = 100
+"""How many times its packed size a workbook part may unpack to. Excel packs sheet XML about
+ten to one (a 200,000-row sheet: 30 MB in 3.4 MB); a part of repeated markup packs a thousand to
+one, which only a decompression bomb has."""
+RATIO_FROM_BYTES = 1024 * 1024
+"""Parts smaller than this unpacked are not held to the ratio (tiny XML packs well)."""
+
+
 def check_xlsx(
     raw: bytes,
     name: str,
@@ -55,10 +63,14 @@ def check_xlsx(
     fix: str = _SPLIT_FIX,
     damaged_ok: bool = False,
 ) -> None:
-    """Refuse a workbook whose sheets and shared strings unpack to more than the bound.
+    """Refuse a workbook whose parts unpack to more than the bound, or a part that unpacks to
+    more than `MAX_XLSX_RATIO` times its packed size.
 
-    The sizes come from the zip's directory; Python's zip reader never inflates an entry past the
-    size its directory states (a lying entry ends in a CRC error), so the bound holds."""
+    Every part counts, wherever it lies: openpyxl follows ``[Content_Types].xml`` and the
+    workbook's relationships to a sheet or shared strings at any path (``xl/data/sheet1.xml``),
+    so counting ``xl/worksheets/`` alone let a relocated bomb through. The sizes come from the
+    zip's directory; Python's zip reader never inflates an entry past the size its directory
+    states (a lying entry ends in a CRC error), so the bound holds."""
     limit = MAX_UNPACKED_BYTES if limit is None else limit  # read now: tests lower it
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
@@ -75,18 +87,24 @@ def check_xlsx(
                 )
             ]
         ) from None
-    sheet_bytes = sum(
-        e.file_size
-        for e in entries
-        if e.filename.startswith("xl/worksheets/") or e.filename == "xl/sharedStrings.xml"
-    )
-    if sheet_bytes > limit:
+    unpacked = sum(e.file_size for e in entries)
+    if unpacked > limit:
         raise too_big(
             name,
-            f"the XLSX file unpacks to {_mb(sheet_bytes)} of sheet data, more than the limit of "
+            f"the XLSX file unpacks to {_mb(unpacked)} (all its parts), more than the limit of "
             f"{_mb(limit)}; it was not read",
             fix,
         )
+    for entry in entries:
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if entry.file_size >= RATIO_FROM_BYTES and ratio > MAX_XLSX_RATIO:
+            raise too_big(
+                name,
+                f"the XLSX part {entry.filename[:80]} unpacks to {ratio:,.0f} times its packed "
+                f"size ({entry.compress_size:,} bytes to {entry.file_size:,}), more than the "
+                f"{MAX_XLSX_RATIO} times a workbook's data packs to; it was not read",
+                fix,
+            )
 
 
 def check_rows_columns(name: str, rows: int, columns: int) -> None:
