@@ -44,7 +44,7 @@ def xlsx_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
             with out.open(entry.filename, "w", force_zip64=True) as sheet:
                 sheet.write(b'<?xml version="1.0"?><worksheet><sheetData>')
                 written = 0
-                while written <= bounds.MAX_UNPACKED_BYTES:
+                while written <= bounds.MAX_XLSX_UNPACKED_BYTES:
                     sheet.write(chunk)
                     written += len(chunk)
                 sheet.write(b"</sheetData></worksheet>")
@@ -73,7 +73,7 @@ def test_xlsx_bomb_is_refused_before_its_sheet_is_inflated(xlsx_bomb, inflated_b
         read_sales(xlsx_bomb)
 
     message = str(refused.value)
-    assert "unpacks to" in message and "more than the limit of 512 MB" in message
+    assert "unpacks to" in message and "more than the limit of 128 MB" in message
     assert "split the file" in message
     assert inflated_bytes[0] < 1024 * 1024  # ... of which nothing of the sheet was inflated
 
@@ -125,10 +125,16 @@ def test_parquet_with_too_many_rows_is_refused_from_its_footer(monkeypatch):
         read_sales(buffer.getvalue(), filename="long.parquet")
 
 
-def _relocated_workbook(filler_strings: int, sheet_path: str = "xl/data/sheet1.xml") -> bytes:
+def _relocated_workbook(
+    filler_strings: int,
+    sheet_path: str = "xl/data/sheet1.xml",
+    more_rows: str = "",
+    varied_strings: int = 0,
+) -> bytes:
     """A valid workbook whose sheet and shared strings lie outside ``xl/worksheets/`` and
     ``xl/sharedStrings.xml`` (openpyxl finds them through the content types and relationships),
-    with `filler_strings` unused shared strings of repeated markup (they pack ~1000:1)."""
+    with `filler_strings` unused shared strings of repeated markup (they pack ~1000:1),
+    `varied_strings` unused ones that pack as text does, and `more_rows` below the 20 weeks."""
     ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
@@ -164,10 +170,13 @@ def _relocated_workbook(filler_strings: int, sheet_path: str = "xl/data/sheet1.x
             f'<row r="{i}"><c r="A{i}" t="s"><v>3</v></c><c r="B{i}" t="inlineStr"><is><t>'
             f'{day}</t></is></c><c r="C{i}"><v>{100 + i}</v></c></row>'
         )
-    sheet = f"<worksheet {ns}><sheetData>{''.join(rows)}</sheetData></worksheet>"
+    sheet = f"<worksheet {ns}><sheetData>{''.join(rows)}{more_rows}</sheetData></worksheet>"
     strings = (
         f"<sst {ns}><si><t>store</t></si><si><t>date</t></si><si><t>sales</t></si>"
-        "<si><t>s1</t></si>" + "<si><t>x</t></si>" * filler_strings + "</sst>"
+        "<si><t>s1</t></si>"
+        + "<si><t>x</t></si>" * filler_strings
+        + "".join(f"<si><t>{i * 2654435761 % 10**9:x}</t></si>" for i in range(varied_strings))
+        + "</sst>"
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
@@ -189,7 +198,7 @@ def test_a_workbook_with_relocated_parts_reads_when_small():
 def test_relocated_sheet_and_shared_strings_count_towards_the_bound(monkeypatch, inflated_bytes):
     """The sheet at xl/data/sheet1.xml and the strings at xl/ss.xml: every part counts."""
     workbook = _relocated_workbook(60_000)  # ~1 MB of parts, ~5 KB packed
-    monkeypatch.setattr(bounds, "MAX_UNPACKED_BYTES", 512 * 1024)
+    monkeypatch.setattr(bounds, "MAX_XLSX_UNPACKED_BYTES", 512 * 1024)
 
     with pytest.raises(IngestError, match=r"unpacks to 1 MB \(all its parts\), more than the "):
         read_sales(workbook, filename="moved.xlsx")
@@ -210,3 +219,95 @@ def test_a_part_packed_far_tighter_than_sheet_data_is_refused(inflated_bytes):
     assert "times a workbook's data packs to" in problem.message
     assert "split the file" in problem.fix
     assert inflated_bytes[0] == 0
+
+
+@pytest.fixture
+def openpyxl_never_opens(monkeypatch: pytest.MonkeyPatch) -> None:
+    import openpyxl
+
+    def opened(*args: object, **kwargs: object) -> None:
+        raise AssertionError("openpyxl opened the workbook")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", opened)
+
+
+def test_shared_strings_count_as_work_before_openpyxl_opens_the_workbook(
+    monkeypatch, openpyxl_never_opens
+):
+    """Each shared string costs openpyxl tens of microseconds however short: 20 rows and 3,000
+    strings (packed as text packs) are refused by their XML tags, counted beforehand."""
+    workbook = _relocated_workbook(0, varied_strings=3_000)
+    monkeypatch.setattr(bounds, "MAX_XLSX_TAGS", 10_000)
+
+    with pytest.raises(IngestError) as refused:
+        read_sales(workbook, filename="strings.xlsx")
+
+    problem = refused.value.problems[0]
+    assert problem.file == "strings.xlsx"
+    assert "holds more than 10,000 XML tags (the limit" in problem.message
+    assert "save the sheet as .csv" in problem.fix
+
+
+def test_a_workbook_within_the_tag_bound_reads(monkeypatch):
+    monkeypatch.setattr(bounds, "MAX_XLSX_TAGS", 10_000)
+
+    assert read_sales(_relocated_workbook(0), filename="ok.xlsx").report.rows_read == 20
+
+
+@pytest.fixture
+def rows_built(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Rows of cells openpyxl builds for the reader (a spy: it calls through)."""
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    built = [0]
+    real = ReadOnlyWorksheet._get_row
+
+    def counting(self: ReadOnlyWorksheet, *args: object, **kwargs: object) -> object:
+        built[0] += 1
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ReadOnlyWorksheet, "_get_row", counting)
+    return built
+
+
+def test_a_cell_far_to_the_right_is_refused_at_its_row(rows_built):
+    """A cell in column XFD makes openpyxl build 16,384 cells for its row: the first such row
+    is refused, the 2,000 below it are never built (they took 40 s of CPU)."""
+    far = "".join(f'<row r="{i}"><c r="XFD{i}"><v>1</v></c></row>' for i in range(22, 2022))
+
+    with pytest.raises(IngestError) as refused:
+        read_sales(_relocated_workbook(0, more_rows=far), filename="far.xlsx")
+
+    problem = refused.value.problems[0]
+    assert problem.file == "far.xlsx" and problem.row == 22
+    assert "save the sheet as .csv" in problem.fix
+    assert "row 22 of the sheet has 16,384 columns, more than the limit of 5,000" in (
+        problem.message
+    )
+    assert rows_built[0] == 22
+
+
+def test_a_row_numbered_far_down_counts_the_empty_rows_it_makes(monkeypatch, rows_built):
+    """One cell at row 100,000 of a 1 KB workbook: openpyxl hands over 99,978 empty rows to
+    reach it, and the grid would hold them; refused as soon as the grid passes the bound."""
+    monkeypatch.setattr(bounds, "MAX_XLSX_CELLS", 30_000)
+    far = '<row r="100000"><c r="A100000"><v>1</v></c></row>'
+
+    with pytest.raises(IngestError) as refused:
+        read_sales(_relocated_workbook(0, more_rows=far), filename="far.xlsx")
+
+    problem = refused.value.problems[0]
+    assert problem.row == 10_001
+    assert "the sheet's grid reaches 30,003 cells by row 10001 (empty ones between " in (
+        problem.message
+    )
+    assert "more than the limit of 30,000" in problem.message
+    assert rows_built[0] == 20 + 1  # the header and the 20 weeks; empty rows are not built
+
+
+def test_a_row_past_the_last_row_of_an_excel_sheet_is_refused(monkeypatch):
+    monkeypatch.setattr(bounds, "MAX_XLSX_ROWS", 1_000)
+    far = '<row r="1001"><c r="A1001"><v>1</v></c></row>'
+
+    with pytest.raises(IngestError, match="the sheet has rows past row 1,000, the last row"):
+        read_sales(_relocated_workbook(0, more_rows=far), filename="far.xlsx")
