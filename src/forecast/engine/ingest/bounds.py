@@ -16,7 +16,10 @@ from forecast.engine.ingest.types import IngestError, Problem
 
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # gunzipped CSV, Parquet pages
 MAX_ROWS = 10_000_000
-MAX_COLUMNS = 5_000
+MAX_COLUMNS = 2_000
+"""A sales file needs few columns (key, date, sales, flags, attributes); a wide one a column per
+period: five years of days and their keys fit. Checked from the header, before the file is
+parsed: every column costs detection work (milliseconds each in pandas)."""
 
 # A workbook costs far more per cell than a CSV: openpyxl builds Python objects for every XML
 # element (3 to 8 microseconds each on one core, shared strings included), so its bounds are
@@ -160,8 +163,10 @@ def check_rows_columns(name: str, rows: int, columns: int) -> None:
     if columns > MAX_COLUMNS:
         raise too_big(
             name,
-            f"the file has {columns:,} columns, more than the limit of {MAX_COLUMNS:,}; "
-            "it was not read",
+            f"the file has {columns:,} columns, more than the limit of {MAX_COLUMNS:,} (a wide "
+            "table of five years of days fits); it was not read",
+            "keep the columns the forecast needs (series key, date, sales, flags, attributes), "
+            "or write the table long: one row per series and date",
         )
 
 

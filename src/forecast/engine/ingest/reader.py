@@ -298,6 +298,9 @@ def read_csv_sample(raw: bytes, fmt: CsvFormat, name: str) -> pd.DataFrame:
         )
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise IngestError([_parser_problem(name, exc)]) from None
+    bounds.check_rows_columns(
+        name, 0, frame.shape[1]
+    )  # from the header: before any work per column
     frame.columns = clean_header(frame.columns)
     return frame
 
