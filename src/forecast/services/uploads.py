@@ -126,9 +126,10 @@ def packed_kind(content: bytes) -> str | None:
 
 def unpack_limit(upload_limit: int, kind: str) -> int:
     """The bound on what a file of `kind` that arrived over HTTP may unpack to."""
-    from forecast.engine.ingest.bounds import MAX_UNPACKED_BYTES
+    from forecast.engine.ingest.bounds import MAX_UNPACKED_BYTES, MAX_XLSX_UNPACKED_BYTES
 
-    return min(MAX_UNPACKED_BYTES, UNPACK_FACTORS[kind] * int(upload_limit))
+    bound = MAX_XLSX_UNPACKED_BYTES if kind == "xlsx" else MAX_UNPACKED_BYTES
+    return min(bound, UNPACK_FACTORS[kind] * int(upload_limit))
 
 
 _KIND_NAMES = {"gzip": "a gzip file", "xlsx": "an XLSX workbook", "parquet": "a Parquet file"}

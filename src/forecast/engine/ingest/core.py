@@ -580,8 +580,10 @@ def _choose_columns(
         raise IngestError(problems)
 
     taken = set(ids or []) | {c for c in (date, value) if c}
+    decimal_comma = bool(table.fmt and table.fmt.decimal == ",")
+    text = detect.sample_text(sample, decimal_comma)  # every column at once, not one by one
     if date is None:
-        date = detect.find_date_column(sample, taken)
+        date = detect.find_date_column(sample, taken, text)
         if date is None:
             problems.append(
                 Problem.whole_file(
@@ -591,11 +593,10 @@ def _choose_columns(
                 )
             )
     taken |= {date} if date else set()
-    flags = detect.find_flags(sample, taken | ({value} if value else set()))
+    flags = detect.find_flags(sample, taken | ({value} if value else set()), text)
     choice = ValueChoice(value) if value is not None else None
     if value is None:
-        decimal_comma = bool(table.fmt and table.fmt.decimal == ",")
-        choice = detect.choose_value(sample, taken, set(flags), decimal_comma=decimal_comma)
+        choice = detect.choose_value(sample, taken, set(flags), decimal_comma, text)
         value = choice.column if choice is not None else None
         if choice is not None and choice.how == VALUE_FIRST_NUMERIC:
             notes.append(
@@ -656,10 +657,9 @@ def _read_whole_csv(
     # thousands="." a parser would read the date 05.02.2024 as 5022024). Asking the parser for
     # text costs more than letting it infer, so only these columns ask.
     european = fmt.decimal == ","
+    padded = set() if european else _zero_padded_columns(table.sample)
     text_cols = {
-        c: "str"
-        for c in table.sample.columns
-        if c != roles.value and (european or _zero_padded(table.sample[c]))
+        c: "str" for c in table.sample.columns if c != roles.value and (european or c in padded)
     }
     frame, read_as = reader.read_csv_full(raw, fmt, name, text_cols)
     if read_as.encoding != fmt.encoding:
@@ -921,7 +921,13 @@ def _not_a_date(text: str | None, day_first: bool | None) -> str:
     return "is not a date"
 
 
-def _zero_padded(sample: pd.Series) -> bool:
-    """Digit codes with a leading zero (007) that a numeric parse would turn into 7."""
-    text = sample.dropna().astype(str)
-    return bool(text.str.fullmatch(r"0\d+").any())
+def _zero_padded_columns(sample: pd.DataFrame) -> set[str]:
+    """Columns with digit codes that have a leading zero (007), which a numeric parse would turn
+    into 7: every column's cells in one regex pass (one per column cost ~3 ms each)."""
+    rows, width = sample.shape
+    flat = pd.Series(sample.to_numpy(dtype=object).ravel(order="F"), dtype=object)
+    where = np.repeat(np.arange(width), rows)
+    present = flat.notna().to_numpy(dtype=bool)
+    padded = flat[present].astype(str).str.fullmatch(r"0\d+").to_numpy(dtype=bool)
+    hits = np.bincount(where[present][padded], minlength=width)
+    return {col for col, hit in zip(sample.columns, hits, strict=True) if hit}

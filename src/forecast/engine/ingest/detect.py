@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from forecast.engine.ingest.dates import DATE_NAME_HINTS, looks_like_dates
+from forecast.engine.ingest.dates import _COMPACT, DATE_NAME_HINTS, looks_like_dates
 from forecast.engine.ingest.types import (
     VALUE_FIRST_NUMERIC,
     VALUE_NAMED,
@@ -16,7 +17,13 @@ from forecast.engine.ingest.types import (
     Problem,
     ValueChoice,
 )
-from forecast.engine.ingest.values import is_numeric_text, parse_flag
+from forecast.engine.ingest.values import (
+    _EUROPEAN,
+    _NUMBER,
+    FALSE_TEXT,
+    TRUE_TEXT,
+    parse_flag,
+)
 
 # Ordered: the first name found wins.
 VALUE_NAME_HINTS = (
@@ -142,11 +149,71 @@ def resolve(
     ]
 
 
-def find_date_column(sample: pd.DataFrame, exclude: set[str]) -> str | None:
+@dataclass(frozen=True)
+class SampleText:
+    """What the sample's cells are, every column at once: one vectorised pass over all cells
+    (a regex per column cost ~6 ms each in pandas' overhead, 30 s for a 5,000-column file).
+
+    ``numeric``: `is_numeric_text` per column. ``not_dates``: columns `looks_like_dates` scores
+    0 without parsing (empty, or plain numbers that are not all yyyymmdd). ``not_flags``:
+    columns that cannot be an unnamed 0/1 flag (`find_flags`): a text other than yes/no, or
+    nothing that reads as yes beside something that reads as no or an empty cell."""
+
+    numeric: dict[str, float]
+    not_dates: frozenset[str]
+    not_flags: frozenset[str]
+
+
+def sample_text(sample: pd.DataFrame, decimal_comma: bool = False) -> SampleText:
+    columns = list(sample.columns)
+    rows, width = sample.shape
+    flat = pd.Series(sample.to_numpy(dtype=object).ravel(order="F"), dtype=object)
+    where = np.repeat(np.arange(width), rows)
+    present = flat.notna().to_numpy(dtype=bool)
+    text = flat[present].astype(str).str.strip()
+    where = where[present]
+    nonempty = (text != "").to_numpy(dtype=bool)
+    text, where = text[nonempty], where[nonempty]
+
+    def count(mask: pd.Series | np.ndarray) -> np.ndarray:
+        return np.bincount(where[np.asarray(mask, dtype=bool)], minlength=width)
+
+    cells = np.bincount(where, minlength=width)
+    number = text.str.fullmatch(_NUMBER.pattern).to_numpy(dtype=bool)
+    if decimal_comma:
+        number = number | text.str.fullmatch(_EUROPEAN.pattern).to_numpy(dtype=bool)
+    plain = count(text.str.fullmatch(r"[-+]?\d+(\.\d+)?"))
+    compact = count(text.str.fullmatch(_COMPACT))
+    lowered = text.str.lower()
+    yes, no = count(lowered.isin(TRUE_TEXT)), count(lowered.isin(FALSE_TEXT))
+    words = count(lowered.isin(("true", "false")))
+    share = np.divide(count(number), cells, out=np.zeros(width), where=cells > 0)
+    numeric: dict[str, float] = {}
+    not_dates, not_flags = set(), set()
+    for j, col in enumerate(columns):
+        dtype = sample[col].dtype
+        numbers = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+        numeric[col] = 1.0 if numbers else float(share[j])
+        never_dates = cells[j] == 0 or (plain[j] == cells[j] and compact[j] < cells[j])
+        if never_dates and not pd.api.types.is_datetime64_any_dtype(dtype):
+            not_dates.add(col)
+        if pd.api.types.is_bool_dtype(dtype):
+            continue
+        yes_no = yes[j] + no[j] == cells[j] > 0
+        some_no = no[j] > 0 or cells[j] < rows
+        if not (yes_no and (words[j] == cells[j] or (yes[j] > 0 and some_no))):
+            not_flags.add(col)
+    return SampleText(numeric, frozenset(not_dates), frozenset(not_flags))
+
+
+def find_date_column(
+    sample: pd.DataFrame, exclude: set[str], text: SampleText | None = None
+) -> str | None:
     """The first column holding dates, trying date-named columns (ds, Date, Order Date) first."""
+    text = text or sample_text(sample)
     ranked = []
     for pos, col in enumerate(sample.columns):
-        if col in exclude:
+        if col in exclude or col in text.not_dates:
             continue
         key = norm(col)
         hint = 0 if key in DATE_NAME_HINTS else (1 if "date" in key or key.endswith("ds") else 2)
@@ -164,8 +231,13 @@ def is_value_name(column: str) -> bool:
 
 
 def find_value_column(
-    sample: pd.DataFrame, exclude: set[str], flags: set[str], decimal_comma: bool = False
+    sample: pd.DataFrame,
+    exclude: set[str],
+    flags: set[str],
+    decimal_comma: bool = False,
+    text: SampleText | None = None,
 ) -> str | None:
+    text = text or sample_text(sample, decimal_comma)
     candidates = [c for c in sample.columns if c not in exclude and c not in flags]
     by_norm: dict[str, str] = {}
     for col in candidates:
@@ -180,24 +252,27 @@ def find_value_column(
         key = norm(col)
         if key in ID_NAME_HINTS or key in GROUP_NAME_HINTS or key.endswith("id"):
             continue
-        if is_numeric_text(sample[col], decimal_comma) >= 0.95:
+        if text.numeric[col] >= 0.95:
             return col
     return None
 
 
 def choose_value(
-    sample: pd.DataFrame, exclude: set[str], flags: set[str], decimal_comma: bool = False
+    sample: pd.DataFrame,
+    exclude: set[str],
+    flags: set[str],
+    decimal_comma: bool = False,
+    text: SampleText | None = None,
 ) -> ValueChoice | None:
     """The value column (as `find_value_column`) and how sure that choice is: certain when
     exactly one numeric column is named like sales; several named ones (Units and Revenue) or
     none (Temperature taken as the first numeric column) leave the choice to a person."""
-    column = find_value_column(sample, exclude, flags, decimal_comma)
+    text = text or sample_text(sample, decimal_comma)
+    column = find_value_column(sample, exclude, flags, decimal_comma, text)
     if column is None:
         return None
     numeric = [
-        c
-        for c in sample.columns
-        if c not in exclude and c not in flags and is_numeric_text(sample[c], decimal_comma) >= 0.95
+        c for c in sample.columns if c not in exclude and c not in flags and text.numeric[c] >= 0.95
     ]
     named = [c for c in numeric if is_value_name(c)]
     strongest = [c for c in named if _strongly_named(c)] or named
@@ -212,7 +287,8 @@ def choose_value(
         for c in numeric
         if not (norm(c) in ID_NAME_HINTS or norm(c) in GROUP_NAME_HINTS or norm(c).endswith("id"))
     ]
-    candidates = tuple(c for c in sample.columns if c in plain or c == column)
+    kept = set(plain)  # a set: a list made this quadratic in the columns
+    candidates = tuple(c for c in sample.columns if c in kept or c == column)
     return ValueChoice(column, how, candidates)
 
 
@@ -227,7 +303,10 @@ def flag_named(column: str) -> bool:
     return bool(FLAG_NAME.search(norm(column)))
 
 
-def find_flags(sample: pd.DataFrame, exclude: set[str]) -> list[str]:
+def find_flags(
+    sample: pd.DataFrame, exclude: set[str], text: SampleText | None = None
+) -> list[str]:
+    text = text or sample_text(sample)
     flags = []
     for col in sample.columns:
         # A sales column of 0s and 1s (a slow mover) is still the sales column.
@@ -235,6 +314,8 @@ def find_flags(sample: pd.DataFrame, exclude: set[str]) -> list[str]:
         if col in exclude or is_value_name(col) or key in ID_NAME_HINTS or key in GROUP_NAME_HINTS:
             continue
         hinted = flag_named(col)
+        if not hinted and col in text.not_flags:
+            continue
         values = parse_flag(sample[col], hinted=hinted)
         if values is None:
             continue

@@ -361,6 +361,9 @@ def read_csv_sample(raw: bytes, fmt: CsvFormat, name: str) -> pd.DataFrame:
         )
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise IngestError([_parser_problem(name, exc)]) from None
+    bounds.check_rows_columns(
+        name, 0, frame.shape[1]
+    )  # from the header: before any work per column
     frame.columns = clean_header(frame.columns)
     return frame
 
@@ -495,18 +498,17 @@ def _has_named_index(frame: pd.DataFrame) -> bool:
 def read_xlsx(raw: bytes, name: str) -> tuple[pd.DataFrame, list[str], int]:
     """(first sheet, notes, spreadsheet row of its first data row).
 
-    The header is the first row with two or more cells; a title above it is skipped."""
+    The header is the first row with two or more cells; a title above it is skipped. Bounded
+    before openpyxl opens the file (every part's size and packing, its XML tags) and row by row
+    while the sheet streams (rows, columns, cells of the grid): see `bounds`."""
     notes: list[str] = []
     bounds.check_xlsx(raw, name)
+    bounds.check_xlsx_tags(raw, name)
     try:
-        sheets = pd.ExcelFile(io.BytesIO(raw), engine="openpyxl")
-        grid = pd.read_excel(
-            sheets,
-            sheet_name=sheets.sheet_names[0],
-            header=None,
-            dtype=object,
-            nrows=bounds.MAX_ROWS + 1,  # openpyxl stops there: the row bound holds while reading
-        )
+        sheet_names, data = _xlsx_first_sheet(raw, name)
+        grid = _xlsx_grid(data)
+    except IngestError:
+        raise
     except Exception as exc:  # openpyxl raises many types for damaged files
         raise IngestError(
             [
@@ -518,8 +520,8 @@ def read_xlsx(raw: bytes, name: str) -> tuple[pd.DataFrame, list[str], int]:
             ]
         ) from None
     bounds.check_rows_columns(name, len(grid), grid.shape[1])
-    if len(sheets.sheet_names) > 1:
-        notes.append(f"read the first sheet {sheets.sheet_names[0]!r} of {len(sheets.sheet_names)}")
+    if len(sheet_names) > 1:
+        notes.append(f"read the first sheet {sheet_names[0]!r} of {len(sheet_names)}")
     filled = grid.notna().sum(axis=1).to_numpy()
     wide = np.flatnonzero(filled >= 2)
     header = int(wide[0]) if len(wide) else 0
@@ -530,3 +532,81 @@ def read_xlsx(raw: bytes, name: str) -> tuple[pd.DataFrame, list[str], int]:
         pd.Index(grid.iloc[header].tolist()) if len(grid) else grid.columns
     )
     return frame, notes, header + 2
+
+
+def _xlsx_first_sheet(raw: bytes, name: str) -> tuple[list[str], list[list[object]]]:
+    """The sheet names and the first sheet's rows as pandas' openpyxl reader converts them
+    (empty "" , an error NaN, a whole number int), streamed in read-only mode with the bounds
+    checked after every row: a row numbered a million rows down or a cell far to the right
+    makes openpyxl fill the grid with empty cells, which count (one row's worth at most is
+    made before the refusal)."""
+    import openpyxl
+    from openpyxl.cell.cell import TYPE_ERROR, TYPE_NUMERIC
+
+    book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True, keep_links=False)
+    try:
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # a declared size may be wrong: openpyxl finds the extent
+        max_rows = min(bounds.MAX_ROWS + 1, bounds.MAX_XLSX_ROWS)
+        max_cells = bounds.MAX_XLSX_CELLS
+        data: list[list[object]] = []
+        last_with_data = -1
+        width = made = 0
+        for number, row in enumerate(sheet.rows):
+            if number >= max_rows:
+                if max_rows > bounds.MAX_ROWS:
+                    break  # check_rows_columns says "more than MAX_ROWS rows"
+                raise bounds.too_big(
+                    name,
+                    f"the sheet has rows past row {bounds.MAX_XLSX_ROWS:,}, the last row of an "
+                    "Excel sheet; it was not read",
+                    bounds.XLSX_FIX,
+                )
+            converted: list[object] = []
+            for cell in row:
+                value = cell.value
+                if value is None:
+                    converted.append("")
+                elif cell.data_type == TYPE_ERROR:
+                    converted.append(np.nan)
+                elif cell.data_type == TYPE_NUMERIC:
+                    whole = int(value)
+                    converted.append(whole if whole == value else float(value))
+                else:
+                    converted.append(value)
+            while converted and converted[-1] == "":
+                converted.pop()
+            if len(converted) > bounds.MAX_COLUMNS:
+                message = (
+                    f"row {number + 1} of the sheet has {len(converted):,} columns, more than "
+                    f"the limit of {bounds.MAX_COLUMNS:,}; it was not read"
+                )
+                raise IngestError([Problem(name, number + 1, None, None, message, bounds.XLSX_FIX)])
+            width = max(width, len(converted), 1)
+            made += len(row)  # what openpyxl built for the row, trailing empty cells included
+            cells = max(made, (number + 1) * width)  # and what the padded grid will hold
+            if cells > max_cells:
+                message = (
+                    f"the sheet's grid reaches {cells:,} cells by row {number + 1} (empty ones "
+                    f"between included), more than the limit of {max_cells:,}; it was not read"
+                )
+                raise IngestError([Problem(name, number + 1, None, None, message, bounds.XLSX_FIX)])
+            if converted:
+                last_with_data = number
+            data.append(converted)
+        return list(book.sheetnames), data[: last_with_data + 1]
+    finally:
+        book.close()
+
+
+def _xlsx_grid(data: list[list[object]]) -> pd.DataFrame:
+    """The rows as pandas' read_excel(header=None, dtype=object) makes them a frame: padded to
+    the widest row, its usual missing-value texts (NA, N/A, ...) read as missing."""
+    if not data:
+        return pd.DataFrame()
+    width = max(len(row) for row in data)
+    rows = [row + [""] * (width - len(row)) for row in data]
+    parser = pd.io.parsers.TextParser(  # type: ignore[attr-defined]
+        rows, header=None, dtype=object, skip_blank_lines=False
+    )
+    return parser.read()

@@ -134,11 +134,12 @@ def attributes(
     first = np.full(n_series, len(frame), dtype=np.int64)
     np.minimum.at(first, codes, np.arange(len(frame)))
     cols = [c for c in others if c in ids or constant_per_series(frame[c], codes, n_series)]
-    attributes = pd.DataFrame({UNIQUE_ID: pd.array(names, dtype="str")})
     picked = frame.iloc[first]
-    for col in cols:
-        attributes[col] = attribute_text(picked[col]).to_numpy()
-    return cols, attributes
+    # One frame made from all columns at once: inserting them one by one copied the column
+    # index each time (quadratic: 60 s of CPU for 5,000 attribute columns of 40 rows).
+    columns: dict[str, object] = {UNIQUE_ID: pd.array(names, dtype="str")}
+    columns |= {col: attribute_text(picked[col]).to_numpy() for col in cols}
+    return cols, pd.DataFrame(columns)
 
 
 def merge_attributes_file(
