@@ -65,6 +65,7 @@ _BY_CLASS_NAME: dict[str, tuple[int, str]] = {
     "Conflict": (EXIT_REFUSED, "conflict"),
     "NotFound": (EXIT_NOT_FOUND, "not_found"),
     "UnknownTeam": (EXIT_NOT_FOUND, "not_found"),
+    "UnknownSeries": (EXIT_NOT_FOUND, "not_found"),
     "Unavailable": (EXIT_UNAVAILABLE, "unavailable"),
     "OperationalError": (EXIT_UNAVAILABLE, "unavailable"),  # sqlalchemy: server gone, disk full
     "InvalidFile": (EXIT_BAD_INPUT, "invalid_file"),
