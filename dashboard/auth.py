@@ -217,7 +217,8 @@ def install(
     @server.before_request
     def require_sign_in() -> Any:
         path = flask.request.path
-        if path in _OPEN_PATHS or path.startswith(_OPEN_PREFIXES):
+        sign_in_page = path in _OPEN_PATHS and mode != "header"  # the proxy signs in there
+        if sign_in_page or path.startswith(_OPEN_PREFIXES):
             return None
         user = current_account()
         if user is None:
