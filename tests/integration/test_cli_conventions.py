@@ -97,6 +97,21 @@ def test_an_unreachable_database_exits_5():
     assert ":x@" not in result.stderr  # the password is not shown
 
 
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("mysql://x@y/z", "mysql://x@y/z"),  # no password: nothing to mask
+        ("oracle://scott:tiger@db/orcl", "oracle://scott:***@db/orcl"),
+    ],
+)
+def test_an_unsupported_database_is_refused_by_name(url, shown):
+    result = invoke("plan", "list", "--db", url)
+    assert result.exit_code == 2, result.output
+    assert f"error: --db {shown}: " in result.stderr
+    assert "only SQLite (a data directory, or sqlite:///PATH) and PostgreSQL" in result.stderr
+    assert "No module named" not in result.stderr and "tiger" not in result.stderr
+
+
 def test_help_documents_the_exit_codes_and_completion():
     result = invoke("--help")
     assert result.exit_code == 0

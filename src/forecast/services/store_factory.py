@@ -11,12 +11,18 @@ import os
 from pathlib import Path
 
 import platformdirs
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from forecast.services.errors import Invalid, Unavailable
 from forecast.store import PlanRepository, SqlStore, normalise_url
 
 DB_FILENAME = "forecast.db"
+SUPPORTED = (
+    "only SQLite (a data directory, or sqlite:///PATH) and PostgreSQL (postgresql://user:password"
+    "@host:port/database) are supported"
+)
+_DRIVERS = {"sqlite": "sqlite", "sqlite+pysqlite": "sqlite", "postgresql+psycopg": "postgresql"}
 
 
 def default_data_dir() -> Path:
@@ -29,12 +35,21 @@ def default_data_dir() -> Path:
 def resolve_db_url(db_url: str | None = None, data_dir: str | Path | None = None) -> str:
     url = db_url or os.environ.get("FORECAST_DB_URL")
     if url:
+        given = "--db" if db_url else "FORECAST_DB_URL"
         url = normalise_url(url)
         if "://" not in url:
             raise Invalid(
-                f"--db {url!r} is not a database URL; use postgresql://user:password@host/db "
-                "or leave it out to use the SQLite file in the data directory"
+                f"{given} {_safe(url)!r} is not a database URL; use postgresql://user:password@"
+                "host/db or leave it out to use the SQLite file in the data directory"
             )
+        try:
+            driver = make_url(url).drivername
+        except ArgumentError as exc:
+            raise Invalid(f"{given} {_safe(url)} is not a database URL; {SUPPORTED}") from exc
+        if driver not in _DRIVERS:
+            backend = driver.split("+")[0]
+            name = driver if backend in _DRIVERS.values() else backend  # postgresql+psycopg2
+            raise Invalid(f"{given} {_safe(url)}: {name} is not supported; {SUPPORTED}")
         return url
     directory = Path(data_dir).expanduser() if data_dir else default_data_dir()
     try:
@@ -74,10 +89,11 @@ def open_store(db_url: str | None = None, data_dir: str | Path | None = None) ->
 
 
 def _safe(url: str) -> str:
-    """The URL without its password, for messages."""
+    """The URL without its password, for messages (one without a password stays as it is)."""
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
         creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
+        if ":" in creds:
+            user = creds.split(":", 1)[0]
+            return f"{scheme}://{user}:***@{host}"
     return url
