@@ -95,6 +95,37 @@ def test_an_unreachable_database_exits_5():
     assert result.exit_code == 5, result.output
     assert result.stderr.startswith("error: cannot open the plan store")
     assert ":x@" not in result.stderr  # the password is not shown
+    # Said once, for PostgreSQL and its cause: no SQLite, no "Nothing was saved" for a read.
+    assert "the PostgreSQL server at 127.0.0.1:1 did not answer" in result.stderr
+    assert "is running and reachable" in result.stderr
+    assert result.stderr.count("plan store") == 1
+    assert "SQLite" not in result.stderr and "Nothing was saved" not in result.stderr
+
+
+def _pg_url(**parts: str) -> str:
+    url = os.environ.get("FORECAST_TEST_PG_URL")
+    if not url:
+        pytest.skip("FORECAST_TEST_PG_URL is not set: `bash scripts/test.sh` starts PostgreSQL")
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(**parts).render_as_string(hide_password=False)
+
+
+@pytest.mark.parametrize(
+    ("parts", "words"),
+    [
+        ({"password": "not-the-password"}, "did not let user 'forecast' in"),
+        ({"database": "no_such_database"}, "has no database 'no_such_database'"),
+    ],
+)
+def test_a_database_that_refuses_says_which_part_of_the_url_to_check(parts, words):
+    result = invoke("plan", "list", "--db", _pg_url(**parts))
+    assert result.exit_code == 5, result.output
+    assert words in result.stderr
+    fix = "check the user and password" if "password" in parts else "check the name at the end"
+    assert fix in result.stderr
+    assert "is running" not in result.stderr and "SQLite" not in result.stderr
+    assert "not-the-password" not in result.stderr
 
 
 @pytest.mark.parametrize(
