@@ -61,6 +61,28 @@ def test_a_bad_value_exits_2(store):
     assert result.stderr.startswith("error: threshold 'a lot' is not a number")
 
 
+@pytest.mark.parametrize(("given", "fraction"), [("25%", 0.25), ("0.3", 0.3)])
+def test_plan_create_takes_the_threshold_as_plan_threshold_does(tmp_path, sales, given, fraction):
+    """`plan create --threshold 25%` was refused ('Input should be a valid number')."""
+    created = invoke(
+        "plan", "create", sales, "--name", "t", "--freq", "W", "--horizon", "2",
+        "--model", "snaive", "--threshold", given, "--as", "olga", "--data-dir", tmp_path,
+        "--json",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert json.loads(created.stdout)["threshold"] == pytest.approx(fraction)
+
+
+def test_plan_create_refuses_a_threshold_that_is_no_number_as_plan_threshold_does(tmp_path, sales):
+    refused = invoke(
+        "plan", "create", sales, "--name", "t", "--horizon", "2", "--threshold", "a lot",
+        "--as", "olga", "--data-dir", tmp_path,
+    )  # fmt: skip
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith("error: threshold 'a lot' is not a number; write 0.25 or 25%")
+    assert not (tmp_path / "forecast.db").exists()  # refused before the store was made
+
+
 def test_an_unknown_plan_exits_4(store):
     result = invoke("plan", "show", "no-such-plan", "--data-dir", store[0])
     assert result.exit_code == 4
