@@ -165,6 +165,30 @@ def test_an_unsupported_database_is_refused_by_name(url, shown):
     assert "No module named" not in result.stderr and "tiger" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "create", "-h"],
+        ["baseline", "-h"],
+        ["plan", "list", "-h"],
+        ["plan", "create", "-h", "-q"],
+    ],
+)
+def test_a_bare_h_shows_the_help_where_h_is_also_the_horizon(args):
+    """`plan create -h` said "Option '-h' requires an argument" (-h is --horizon there)."""
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    command = " ".join(a for a in args if not a.startswith("-"))
+    assert result.stdout.startswith(f"Usage: forecast {command} [OPTIONS]")
+
+
+def test_h_with_a_value_is_still_the_horizon(tmp_path, retail_monthly):
+    out = tmp_path / "b.csv"
+    result = invoke("baseline", retail_monthly, "-h", "2", "-o", out, "-m", "snaive", "-q")
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out)["ds"].nunique() == 2
+
+
 def test_help_documents_the_exit_codes_and_completion():
     result = invoke("--help")
     assert result.exit_code == 0
