@@ -73,6 +73,19 @@ def test_plan_create_takes_the_threshold_as_plan_threshold_does(tmp_path, sales,
     assert json.loads(created.stdout)["threshold"] == pytest.approx(fraction)
 
 
+def test_a_plan_without_a_team_dimension_says_it_has_one_team(tmp_path, sales):
+    """It said "teams by none" (the Data page says "none: one team for all series")."""
+    created = invoke(
+        "plan", "create", sales, "--name", "one team", "--freq", "W", "--horizon", "2",
+        "--model", "snaive", "--as", "olga", "--data-dir", tmp_path,
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    said = "no team dimension: one team, 'all', for all series"
+    assert said in created.stdout and "teams by none" not in created.stdout
+    audit = invoke("plan", "audit", "one team", "--data-dir", tmp_path)
+    assert said in audit.stdout and "teams by none" not in audit.stdout
+
+
 def test_plan_create_refuses_a_threshold_that_is_no_number_as_plan_threshold_does(tmp_path, sales):
     refused = invoke(
         "plan", "create", sales, "--name", "t", "--horizon", "2", "--threshold", "a lot",

@@ -207,7 +207,7 @@ def _plan_header(state: PlanState) -> list[str]:
         f"{state.baseline.start}..{state.baseline.end}; models used: "
         + ", ".join(f"{k} x{v}" for k, v in state.baseline.models_used.items()),
         *([f"  {chose}"] if chose else []),
-        f"  teams by {state.team_attr or 'none'}; deviation threshold {percent_text(state.threshold, 0)}; "
+        f"  {plans.teams_text(state.team_attr)}; deviation threshold {percent_text(state.threshold, 0)}; "
         f"currency {state.currency or 'none (plain numbers)'}",
         f"  members: {members}",
     ]
