@@ -105,6 +105,29 @@ def test_user_commands_add_list_passwd_disable(tmp_path):
     opened.close()
 
 
+def test_user_commands_that_change_an_account_print_it_as_json(tmp_path):
+    """user add/passwd/disable/enable took no --json (user list did)."""
+    import json
+
+    added = cli(tmp_path, "user", "add", "lena", "--password-stdin", "--json", stdin=PASSWORD)
+    assert added.exit_code == 0, added.output
+    account = json.loads(added.stdout)
+    assert account["name"] == "lena" and account["active"] and account["password"]
+    assert PASSWORD not in added.stdout and "argon2" not in added.stdout
+    changed = cli(
+        tmp_path, "user", "passwd", "lena", "--password-stdin", "--json", stdin="another password"
+    )
+    assert changed.exit_code == 0 and json.loads(changed.stdout)["name"] == "lena"
+    disabled = json.loads(cli(tmp_path, "user", "disable", "lena", "--json").stdout)
+    assert disabled["active"] is False
+    enabled = json.loads(cli(tmp_path, "user", "enable", "lena", "--json").stdout)
+    assert enabled["active"] is True and enabled["already"] is False
+    again = json.loads(cli(tmp_path, "user", "enable", "lena", "--json").stdout)
+    assert again["already"] is True
+    taken = cli(tmp_path, "user", "add", "lena", "--password-stdin", "--json", stdin=PASSWORD)
+    assert taken.exit_code == 3 and json.loads(taken.stdout)["error"] == "conflict"
+
+
 def test_as_must_name_an_active_account_once_the_store_has_accounts(tmp_path):
     # no accounts yet: the old trust (any name) still holds
     before = cli(tmp_path, "plan", "new-version", "nope", "--as", "anyone")
