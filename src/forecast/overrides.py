@@ -71,6 +71,11 @@ class UnknownScope(OverrideError):
     """The scope names a series, attribute or value the plan does not have."""
 
 
+class UnknownSeries(UnknownScope):
+    """The scope names a series id, or a value of an attribute (a team), that the plan does not
+    have: not found (CLI exit code 4), like a plan, event or team that does not exist."""
+
+
 class PeriodError(OverrideError):
     """The period is empty, reversed, or outside the plan's horizon."""
 
@@ -169,7 +174,7 @@ class Scope:
             valid = sorted(attributes[key].astype(str).unique())
             unknown = [v for v in values if v not in valid]
             if unknown:
-                raise UnknownScope(
+                raise UnknownSeries(
                     f"unknown value(s) {', '.join(map(repr, unknown))} of {key} in the scope; "
                     f"valid values: {_preview(valid)}"
                 )
@@ -177,7 +182,7 @@ class Scope:
             known = pd.Index(attributes[UNIQUE_ID].astype(str))
             unknown_ids = [i for i in self.ids if i not in known]
             if unknown_ids:
-                raise UnknownScope(
+                raise UnknownSeries(
                     f"unknown series {_preview(unknown_ids, 10)} in the scope; series ids look "
                     f"like {_preview(sorted(known)[:5], 5)} ({len(known)} series)"
                 )

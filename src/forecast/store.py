@@ -1047,7 +1047,7 @@ class SqlStore(PlanRepository):
         except sa_exc.IntegrityError as exc:
             if self.get_account(account.name) is None:
                 raise
-            raise Invalid(f"there is already an account {account.name!r}") from exc
+            raise Conflict(f"there is already an account {account.name!r}") from exc
 
     @_wrapped("read the account")
     def get_account(self, name: str) -> Account | None:
@@ -1302,7 +1302,7 @@ class MemoryStore(PlanRepository):
     def add_account(self, account: Account) -> None:
         with self._lock:
             if account.name in self._accounts:
-                raise Invalid(f"there is already an account {account.name!r}")
+                raise Conflict(f"there is already an account {account.name!r}")
             self._accounts[account.name] = account
 
     def get_account(self, name: str) -> Account | None:

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from forecast.cli import app
 from forecast.services import accounts, plans
-from forecast.services.errors import Invalid, NotFound, Unavailable
+from forecast.services.errors import Conflict, Invalid, NotFound, Unavailable
 from forecast.store import Account, SqlStore
 from tests.integration.test_store import make_store, new_plan, store  # noqa: F401 - fixtures
 
@@ -28,7 +28,7 @@ def test_accounts_round_trip_with_hashed_passwords(store):  # noqa: F811
     assert accounts.authenticate(store, "olga", PASSWORD).name == "olga"
     assert accounts.authenticate(store, "olga", "wrong password!") is None
     assert accounts.authenticate(store, "lena", "") is None  # no password: proxy only
-    with pytest.raises(Invalid, match="already an account"):
+    with pytest.raises(Conflict, match="already an account"):
         accounts.add_user(store, "olga", PASSWORD)
     accounts.set_password(store, "olga", "another good password")
     assert accounts.authenticate(store, "olga", PASSWORD) is None
@@ -70,6 +70,9 @@ def cli(data_dir, *args: str, stdin: str | None = None):
 def test_user_commands_add_list_passwd_disable(tmp_path):
     added = cli(tmp_path, "user", "add", "olga", "--admin", "--password-stdin", stdin=PASSWORD)
     assert added.exit_code == 0 and "added account olga (admin)" in added.stdout
+    # a name that is taken is a conflict (exit code 3, as a taken plan name), not bad input
+    taken = cli(tmp_path, "user", "add", "olga", "--password-stdin", stdin=PASSWORD)
+    assert taken.exit_code == 3 and "already an account 'olga'" in taken.output
     short = cli(tmp_path, "user", "add", "lena", "--password-stdin", stdin="short\n")
     assert short.exit_code == 2 and "at least 10 characters" in short.output
     cli(
@@ -100,6 +103,29 @@ def test_user_commands_add_list_passwd_disable(tmp_path):
     assert accounts.authenticate(opened, "lena", "a new long password") is None  # disabled
     assert opened.get_account("lena").display_name == "Lena L."
     opened.close()
+
+
+def test_user_commands_that_change_an_account_print_it_as_json(tmp_path):
+    """user add/passwd/disable/enable took no --json (user list did)."""
+    import json
+
+    added = cli(tmp_path, "user", "add", "lena", "--password-stdin", "--json", stdin=PASSWORD)
+    assert added.exit_code == 0, added.output
+    account = json.loads(added.stdout)
+    assert account["name"] == "lena" and account["active"] and account["password"]
+    assert PASSWORD not in added.stdout and "argon2" not in added.stdout
+    changed = cli(
+        tmp_path, "user", "passwd", "lena", "--password-stdin", "--json", stdin="another password"
+    )
+    assert changed.exit_code == 0 and json.loads(changed.stdout)["name"] == "lena"
+    disabled = json.loads(cli(tmp_path, "user", "disable", "lena", "--json").stdout)
+    assert disabled["active"] is False
+    enabled = json.loads(cli(tmp_path, "user", "enable", "lena", "--json").stdout)
+    assert enabled["active"] is True and enabled["already"] is False
+    again = json.loads(cli(tmp_path, "user", "enable", "lena", "--json").stdout)
+    assert again["already"] is True
+    taken = cli(tmp_path, "user", "add", "lena", "--password-stdin", "--json", stdin=PASSWORD)
+    assert taken.exit_code == 3 and json.loads(taken.stdout)["error"] == "conflict"
 
 
 def test_as_must_name_an_active_account_once_the_store_has_accounts(tmp_path):
@@ -181,7 +207,7 @@ def test_accounts_added_at_once_under_one_name_leave_one_and_tell_the_others(
 
     assert outcomes.count("added") == 1
     refusals = [o for o in outcomes if o != "added"]
-    assert all(isinstance(o, Invalid) for o in refusals), refusals
+    assert all(isinstance(o, Conflict) for o in refusals), refusals
     assert all(str(o) == "there is already an account 'maria'" for o in refusals), refusals
     assert [a.name for a in accounts.list_users(stores[0])] == ["maria"]
 

@@ -61,6 +61,41 @@ def test_a_bad_value_exits_2(store):
     assert result.stderr.startswith("error: threshold 'a lot' is not a number")
 
 
+@pytest.mark.parametrize(("given", "fraction"), [("25%", 0.25), ("0.3", 0.3)])
+def test_plan_create_takes_the_threshold_as_plan_threshold_does(tmp_path, sales, given, fraction):
+    """`plan create --threshold 25%` was refused ('Input should be a valid number')."""
+    created = invoke(
+        "plan", "create", sales, "--name", "t", "--freq", "W", "--horizon", "2",
+        "--model", "snaive", "--threshold", given, "--as", "olga", "--data-dir", tmp_path,
+        "--json",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert json.loads(created.stdout)["threshold"] == pytest.approx(fraction)
+
+
+def test_a_plan_without_a_team_dimension_says_it_has_one_team(tmp_path, sales):
+    """It said "teams by none" (the Data page says "none: one team for all series")."""
+    created = invoke(
+        "plan", "create", sales, "--name", "one team", "--freq", "W", "--horizon", "2",
+        "--model", "snaive", "--as", "olga", "--data-dir", tmp_path,
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    said = "no team dimension: one team, 'all', for all series"
+    assert said in created.stdout and "teams by none" not in created.stdout
+    audit = invoke("plan", "audit", "one team", "--data-dir", tmp_path)
+    assert said in audit.stdout and "teams by none" not in audit.stdout
+
+
+def test_plan_create_refuses_a_threshold_that_is_no_number_as_plan_threshold_does(tmp_path, sales):
+    refused = invoke(
+        "plan", "create", sales, "--name", "t", "--horizon", "2", "--threshold", "a lot",
+        "--as", "olga", "--data-dir", tmp_path,
+    )  # fmt: skip
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith("error: threshold 'a lot' is not a number; write 0.25 or 25%")
+    assert not (tmp_path / "forecast.db").exists()  # refused before the store was made
+
+
 def test_an_unknown_plan_exits_4(store):
     result = invoke("plan", "show", "no-such-plan", "--data-dir", store[0])
     assert result.exit_code == 4
@@ -95,6 +130,76 @@ def test_an_unreachable_database_exits_5():
     assert result.exit_code == 5, result.output
     assert result.stderr.startswith("error: cannot open the plan store")
     assert ":x@" not in result.stderr  # the password is not shown
+    # Said once, for PostgreSQL and its cause: no SQLite, no "Nothing was saved" for a read.
+    assert "the PostgreSQL server at 127.0.0.1:1 did not answer" in result.stderr
+    assert "is running and reachable" in result.stderr
+    assert result.stderr.count("plan store") == 1
+    assert "SQLite" not in result.stderr and "Nothing was saved" not in result.stderr
+
+
+def _pg_url(**parts: str) -> str:
+    url = os.environ.get("FORECAST_TEST_PG_URL")
+    if not url:
+        pytest.skip("FORECAST_TEST_PG_URL is not set: `bash scripts/test.sh` starts PostgreSQL")
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(**parts).render_as_string(hide_password=False)
+
+
+@pytest.mark.parametrize(
+    ("parts", "words"),
+    [
+        ({"password": "not-the-password"}, "did not let user 'forecast' in"),
+        ({"database": "no_such_database"}, "has no database 'no_such_database'"),
+    ],
+)
+def test_a_database_that_refuses_says_which_part_of_the_url_to_check(parts, words):
+    result = invoke("plan", "list", "--db", _pg_url(**parts))
+    assert result.exit_code == 5, result.output
+    assert words in result.stderr
+    fix = "check the user and password" if "password" in parts else "check the name at the end"
+    assert fix in result.stderr
+    assert "is running" not in result.stderr and "SQLite" not in result.stderr
+    assert "not-the-password" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("mysql://x@y/z", "mysql://x@y/z"),  # no password: nothing to mask
+        ("oracle://scott:tiger@db/orcl", "oracle://scott:***@db/orcl"),
+    ],
+)
+def test_an_unsupported_database_is_refused_by_name(url, shown):
+    result = invoke("plan", "list", "--db", url)
+    assert result.exit_code == 2, result.output
+    assert f"error: --db {shown}: " in result.stderr
+    assert "only SQLite (a data directory, or sqlite:///PATH) and PostgreSQL" in result.stderr
+    assert "No module named" not in result.stderr and "tiger" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "create", "-h"],
+        ["baseline", "-h"],
+        ["plan", "list", "-h"],
+        ["plan", "create", "-h", "-q"],
+    ],
+)
+def test_a_bare_h_shows_the_help_where_h_is_also_the_horizon(args):
+    """`plan create -h` said "Option '-h' requires an argument" (-h is --horizon there)."""
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    command = " ".join(a for a in args if not a.startswith("-"))
+    assert result.stdout.startswith(f"Usage: forecast {command} [OPTIONS]")
+
+
+def test_h_with_a_value_is_still_the_horizon(tmp_path, retail_monthly):
+    out = tmp_path / "b.csv"
+    result = invoke("baseline", retail_monthly, "-h", "2", "-o", out, "-m", "snaive", "-q")
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out)["ds"].nunique() == 2
 
 
 def test_help_documents_the_exit_codes_and_completion():

@@ -828,6 +828,14 @@ def test_header_auth_trusts_the_proxys_user_name_for_active_accounts(plan):
     assert unknown.status_code == 403
     assert "forecast user add zoe" in unknown.get_data(as_text=True)
     assert client.get("/_dash-layout", headers={"X-Forwarded-User": "olga"}).status_code == 200
+    # There is no sign-in page behind a proxy: /login (an old bookmark) explains as / does, and
+    # is not the app's empty page whose layout request then fails.
+    for path in ("/login", "/logout", "/login.js"):
+        page = client.get(path)
+        assert page.status_code == 403, path
+        assert "No X-Forwarded-User header: open the dashboard through the company sign-in" in (
+            page.get_data(as_text=True)
+        )
     accounts.disable(_store(app), "olga")
     assert client.get("/_dash-layout", headers={"X-Forwarded-User": "olga"}).status_code == 403
 

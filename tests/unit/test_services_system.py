@@ -155,18 +155,19 @@ def test_use_suggestion_takes_the_learned_uplift(store, plan_id):
 
 
 @pytest.mark.parametrize(
-    ("changes", "words"),
+    ("changes", "words", "error"),
     [
-        ({"scope": Scope.parse(["StoreType=z"])}, "valid values: a, b, c"),
-        ({"scope": Scope(ids=("99",))}, "unknown series"),
-        ({"start": "2023-01-01", "end": "2023-01-07"}, "outside the plan's horizon"),
-        ({"effect": "cap", "value": -5.0}, "cap must be 0 or more"),
-        ({"effect": "percent", "value": -120.0}, "below -100"),
-        ({"name": ""}, "needs a name"),
-        ({"start": "not a date"}, "not a date"),
+        # a team or series the plan does not have is not found, like a plan or an event
+        ({"scope": Scope.parse(["StoreType=z"])}, "valid values: a, b, c", NotFound),
+        ({"scope": Scope(ids=("99",))}, "unknown series", NotFound),
+        ({"start": "2023-01-01", "end": "2023-01-07"}, "outside the plan's horizon", Invalid),
+        ({"effect": "cap", "value": -5.0}, "cap must be 0 or more", Invalid),
+        ({"effect": "percent", "value": -120.0}, "below -100", Invalid),
+        ({"name": ""}, "needs a name", Invalid),
+        ({"start": "not a date"}, "not a date", Invalid),
     ],
 )
-def test_bad_events_are_refused_and_nothing_is_written(store, plan_id, changes, words):
+def test_bad_events_are_refused_and_nothing_is_written(store, plan_id, changes, words, error):
     args = {
         "name": "x",
         "kind": "promotion",
@@ -176,7 +177,7 @@ def test_bad_events_are_refused_and_nothing_is_written(store, plan_id, changes, 
         "effect": "percent",
         "value": 10.0,
     } | changes
-    with pytest.raises(Invalid, match=words):
+    with pytest.raises(error, match=words):
         system.add_event(store, plan_id, "ann", **args)
     assert plans.get_plan(store, plan_id).version == 1
     assert len(plans.audit_log(store, plan_id)) == 1

@@ -195,12 +195,15 @@ def track_record_cmd(
     if table.empty:
         typer.echo("no plan has actuals yet: upload them with `forecast plan actuals PLAN FILE`")
         return
+    rows = table.to_dict(orient="records")
+    # the whole name, as `plan list` shows it: the column is as wide as the longest
+    wide = max(len("name"), *(len(str(row["name"])) for row in rows)) + 2
     typer.echo(
-        f"{'plan':<10}{'name':<30}{'from':<12}{'scope':<14}{'series':>12}{'periods':>10}"
+        f"{'plan':<10}{'name':<{wide}}{'from':<12}{'scope':<14}{'series':>12}{'periods':>10}"
         f"{'WAPE system':>12}{'WAPE negotiated':>16}{'given vs offered':>18}  closer"
     )
     provisional = False
-    for row in table.to_dict(orient="records"):
+    for row in rows:
         scope = "overall" if row["scope"] == "overall" else f"team {row['key']}"
         closer = CULTURES.get(str(row["closer"]), "–")
         # What the verdict rests on: the scope's series and the plan's periods with actuals.
@@ -209,7 +212,7 @@ def track_record_cmd(
         thin = bool(row["provisional"]) and row["closer"] is not None
         provisional |= thin
         typer.echo(
-            f"{row['plan_id']:<10}{str(row['name'])[:29]:<30}{str(row['horizon_start']):<12}"
+            f"{row['plan_id']:<10}{str(row['name']):<{wide}}{str(row['horizon_start']):<12}"
             f"{scope:<14}{series:>12}{periods:>10}"
             f"{_pct(row['wape_system_plan']):>12}{_pct(row['wape_target']):>16}"
             f"{_pct(row['given_vs_offered'], True):>18}  {closer}"

@@ -65,6 +65,7 @@ _BY_CLASS_NAME: dict[str, tuple[int, str]] = {
     "Conflict": (EXIT_REFUSED, "conflict"),
     "NotFound": (EXIT_NOT_FOUND, "not_found"),
     "UnknownTeam": (EXIT_NOT_FOUND, "not_found"),
+    "UnknownSeries": (EXIT_NOT_FOUND, "not_found"),
     "Unavailable": (EXIT_UNAVAILABLE, "unavailable"),
     "OperationalError": (EXIT_UNAVAILABLE, "unavailable"),  # sqlalchemy: server gone, disk full
     "InvalidFile": (EXIT_BAD_INPUT, "invalid_file"),
@@ -302,6 +303,17 @@ def _drop_validator_prefix(exc: BaseException) -> None:
         exc.message = message.removeprefix("Value error, ")  # type: ignore[attr-defined]
 
 
+def _help_for_bare_h(args: list[str]) -> list[str]:
+    """`-h` is short for --horizon where a command has one (`baseline FILE -h 12`); without a
+    value (last on the line, or before another option) it asks for help, on every command:
+    `forecast plan create -h` shows the help, not "Option '-h' requires an argument"."""
+    own = _own_args(args)
+    bare = [
+        i for i, a in enumerate(own) if a == "-h" and (i + 1 == len(own) or own[i + 1][:1] == "-")
+    ]
+    return [("--help" if i in bare else a) for i, a in enumerate(args)]
+
+
 class ForecastGroup(TyperGroup):
     """The root `forecast` group: -v/-q anywhere on the line, and every failure sorted into its
     exit code and printed as text or JSON (see `EXIT_CODES`)."""
@@ -314,7 +326,7 @@ class ForecastGroup(TyperGroup):
         if flags:
             rest = [a for a in own if a not in flags] + args[len(own) :]
             args = [*flags, *rest]
-        return super().parse_args(ctx, args)
+        return super().parse_args(ctx, _help_for_bare_h(args))
 
     def main(  # type: ignore[override]
         self,

@@ -207,7 +207,7 @@ def _plan_header(state: PlanState) -> list[str]:
         f"{state.baseline.start}..{state.baseline.end}; models used: "
         + ", ".join(f"{k} x{v}" for k, v in state.baseline.models_used.items()),
         *([f"  {chose}"] if chose else []),
-        f"  teams by {state.team_attr or 'none'}; deviation threshold {percent_text(state.threshold, 0)}; "
+        f"  {plans.teams_text(state.team_attr)}; deviation threshold {percent_text(state.threshold, 0)}; "
         f"currency {state.currency or 'none (plain numbers)'}",
         f"  members: {members}",
     ]
@@ -256,8 +256,12 @@ def create(
     date_col: DateColOpt = None,
     value_col: ValueColOpt = None,
     threshold: Annotated[
-        float, typer.Option("--threshold", help="Deviation threshold as a fraction.")
-    ] = 0.2,
+        str,
+        typer.Option(
+            "--threshold",
+            help="Deviation threshold: a fraction (0.25) or a percent (25%), as `plan threshold`.",
+        ),
+    ] = "20%",
     currency: Annotated[
         str | None,
         typer.Option(
@@ -281,6 +285,7 @@ def create(
     use_scheduler(scheduler)
     if old_team:
         info("note: plan create --team is now spelled --team-attr (--team names a team elsewhere)")
+    limit = threshold_number(threshold)
     actor = acting_user(as_user, db, data_dir)
     ids, date_col, value_col = columns(id_col, date_col, value_col, old_id, old_date, old_value)
     store = open_plan_store(db, data_dir)
@@ -300,7 +305,7 @@ def create(
             id_cols=ids,
             date_col=date_col,
             value_col=value_col,
-            threshold=threshold,
+            threshold=limit,
             currency=currency or _default_currency(),
             jobs=jobs,
             progress=report,
@@ -794,18 +799,23 @@ def explain(
         typer.echo(f"note: {saved.note}")
 
 
+def threshold_number(value: str) -> float:
+    """A deviation threshold as the command line takes it: a fraction (0.25) or a percent
+    (25%), for `plan threshold` and `plan create --threshold` alike."""
+    text = value.strip()
+    try:
+        return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        fail(f"threshold {value!r} is not a number; write 0.25 or 25%")
+
+
 @plan_change_command(plan_app, "threshold")
 def threshold(
     change: PlanChange,
     value: Annotated[str, typer.Argument(help="Fraction (0.25) or percent (25%).")],
 ) -> None:
     """Set the deviation threshold (owner)."""
-    text = value.strip()
-    try:
-        number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-    except ValueError:
-        fail(f"threshold {value!r} is not a number; write 0.25 or 25%")
-    saved = change.apply(system.set_threshold, number)
+    saved = change.apply(system.set_threshold, threshold_number(value))
     if change.as_json:
         echo_json(_saved(saved.plan) | {"threshold": saved.plan.threshold})
         return

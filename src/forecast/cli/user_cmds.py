@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -58,6 +58,7 @@ def add(
     ] = False,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Add an account (asks for the password twice unless --password-stdin)."""
     accounts.check_user_name(name)
@@ -66,25 +67,30 @@ def add(
         accounts.check_password(password)
     store = open_plan_store(db, data_dir)
     account = accounts.add_user(store, name, password, display_name=display_name, admin=admin)
+    if as_json:
+        echo_json(_account_json(account))
+        return
     role = " (admin)" if account.is_admin else ""
     typer.echo(f"added account {account.name}{role}")
+
+
+def _account_json(account: Any) -> dict[str, Any]:
+    """An account as `user list --json` shows it (never a password or its hash)."""
+    return {
+        "name": account.name,
+        "display_name": account.display_name,
+        "admin": account.is_admin,
+        "active": account.active,
+        "password": account.password_hash is not None,
+        "created_at": account.created_at,
+    }
 
 
 @user_app.command("list")
 def list_users(db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
     """The accounts, with admin and disabled marks (never a password or its hash)."""
     found = accounts.list_users(open_plan_store(db, data_dir, existing=True))
-    rows = [
-        {
-            "name": a.name,
-            "display_name": a.display_name,
-            "admin": a.is_admin,
-            "active": a.active,
-            "password": a.password_hash is not None,
-            "created_at": a.created_at,
-        }
-        for a in found
-    ]
+    rows = [_account_json(a) for a in found]
     if as_json:
         echo_json(rows)
         return
@@ -105,28 +111,42 @@ def passwd(
     password_stdin: PasswordStdin = False,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Set a new password for an account."""
     store = open_plan_store(db, data_dir, existing=True)
     accounts.get_user(store, name)
     accounts.set_password(store, name, _read_password(password_stdin))
+    if as_json:
+        echo_json(_account_json(accounts.get_user(store, name)))
+        return
     typer.echo(f"password of {name} changed")
 
 
 @user_app.command("disable")
-def disable(name: NameArg, db: DbOpt = None, data_dir: DataDirOpt = None) -> None:
+def disable(
+    name: NameArg, db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False
+) -> None:
     """Disable an account: it cannot sign in and its open sessions end at their next request.
     The audit log keeps the name."""
-    accounts.disable(open_plan_store(db, data_dir, existing=True), name)
+    store = open_plan_store(db, data_dir, existing=True)
+    accounts.disable(store, name)
+    if as_json:
+        echo_json(_account_json(accounts.get_user(store, name)))
+        return
     typer.echo(f"disabled account {name} (`forecast user enable {name}` lets it sign in again)")
 
 
 @user_app.command("enable")
-def enable(name: NameArg, db: DbOpt = None, data_dir: DataDirOpt = None) -> None:
+def enable(
+    name: NameArg, db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False
+) -> None:
     """Enable a disabled account again: it signs in with its old password and keeps its roles."""
     store = open_plan_store(db, data_dir, existing=True)
-    if accounts.get_user(store, name).active:
-        typer.echo(f"account {name} is already enabled")
+    already = accounts.get_user(store, name).active
+    if not already:
+        accounts.enable(store, name)
+    if as_json:
+        echo_json(_account_json(accounts.get_user(store, name)) | {"already": already})
         return
-    accounts.enable(store, name)
-    typer.echo(f"enabled account {name}")
+    typer.echo(f"account {name} is already enabled" if already else f"enabled account {name}")

@@ -213,6 +213,14 @@ def audit_log(store: PlanRepository, plan: str) -> list[AuditEntry]:
     return store.audit(get_plan(store, plan).plan_id)
 
 
+def teams_text(team_attr: str | None) -> str:
+    """How a plan's teams are made, in words: "teams by StoreType", or for a plan without a team
+    dimension the one team it has (the Data page's "none: one team for all series")."""
+    if team_attr:
+        return f"teams by {team_attr}"
+    return f"no team dimension: one team, {NO_TEAM!r}, for all series"
+
+
 def teams_of(attributes: pd.DataFrame, team_attr: str | None) -> pd.Series:
     """unique_id -> team (str), from the plan's team dimension."""
     ids = attributes[schema.UNIQUE_ID].astype(str)
@@ -1050,7 +1058,7 @@ def create_plan_from_frames(
         actor=actor,
         action="create",
         what=f"create plan {state.name!r} ({state.dataset.n_series} series, horizon "
-        f"{state.horizon} x {freq}, teams by {team_attr or 'none'})",
+        f"{state.horizon} x {freq}, {teams_text(team_attr)})",
         after={"name": state.name, "history_hash": state.dataset.history_hash},
     )
     saved = add_under_name(store, state, blobs, change, actor, doing=NAME_TAKEN_FIX)

@@ -8,15 +8,22 @@ else the per-user data directory (platformdirs, e.g. ``~/.local/share/forecast``
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import platformdirs
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 
-from forecast.services.errors import Invalid, Unavailable
-from forecast.store import PlanRepository, SqlStore, normalise_url
+from forecast.services.errors import Invalid, Unavailable, reason_of
+from forecast.store import LOCK_NOT_AVAILABLE, PlanRepository, SqlStore, normalise_url
 
 DB_FILENAME = "forecast.db"
+SUPPORTED = (
+    "only SQLite (a data directory, or sqlite:///PATH) and PostgreSQL (postgresql://user:password"
+    "@host:port/database) are supported"
+)
+_DRIVERS = {"sqlite": "sqlite", "sqlite+pysqlite": "sqlite", "postgresql+psycopg": "postgresql"}
 
 
 def default_data_dir() -> Path:
@@ -29,12 +36,21 @@ def default_data_dir() -> Path:
 def resolve_db_url(db_url: str | None = None, data_dir: str | Path | None = None) -> str:
     url = db_url or os.environ.get("FORECAST_DB_URL")
     if url:
+        given = "--db" if db_url else "FORECAST_DB_URL"
         url = normalise_url(url)
         if "://" not in url:
             raise Invalid(
-                f"--db {url!r} is not a database URL; use postgresql://user:password@host/db "
-                "or leave it out to use the SQLite file in the data directory"
+                f"{given} {_safe(url)!r} is not a database URL; use postgresql://user:password@"
+                "host/db or leave it out to use the SQLite file in the data directory"
             )
+        try:
+            driver = make_url(url).drivername
+        except ArgumentError as exc:
+            raise Invalid(f"{given} {_safe(url)} is not a database URL; {SUPPORTED}") from exc
+        if driver not in _DRIVERS:
+            backend = driver.split("+")[0]
+            name = driver if backend in _DRIVERS.values() else backend  # postgresql+psycopg2
+            raise Invalid(f"{given} {_safe(url)}: {name} is not supported; {SUPPORTED}")
         return url
     directory = Path(data_dir).expanduser() if data_dir else default_data_dir()
     try:
@@ -69,15 +85,81 @@ def open_store(db_url: str | None = None, data_dir: str | Path | None = None) ->
         # Server gone, refused, wrong password, disk full: the store raises Unavailable for these
         # (forecast.errors); a raw OperationalError is kept as a safety net.
         if isinstance(exc, Unavailable | OperationalError):
-            raise Unavailable(f"cannot open the plan store at {_safe(url)}: {exc}") from exc
+            raise Unavailable(cannot_open(url, exc)) from exc
         raise Invalid(f"cannot open the plan store at {_safe(url)}: {exc}") from exc
 
 
+def cannot_open(url: str, exc: BaseException) -> str:
+    """Why the store at `url` could not be opened, once, in the words of its backend and the
+    cause: the user and password, the server at host:port, the database's name, the file."""
+    where = f"cannot open the plan store at {_safe(url)}"
+    cause = exc if isinstance(exc, OperationalError) else exc.__cause__
+    if not isinstance(cause, OperationalError):
+        return f"{where}: {reason_of(exc)}"
+    message = str(cause.orig or cause).strip()
+    text = " ".join(message.split()).lower()
+    driver = " ".join(message.splitlines()[0].split()) if message else type(cause).__name__
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database or "(in memory)"
+        if "locked" in text:
+            return (
+                f"{where}: another program holds the SQLite file {path} locked ({driver}); "
+                "try again when it is done, or close it"
+            )
+        return (
+            f"{where}: SQLite could not open the file {path} ({driver}); check that its folder "
+            "exists and that you may write there, or give another --data-dir"
+        )
+    return f"{where}: {_postgres_problem(parsed, cause, driver, text)}"
+
+
+def _postgres_problem(parsed: URL, cause: OperationalError, driver: str, text: str) -> str:
+    server = f"the PostgreSQL server at {parsed.host or 'localhost'}:{parsed.port or 5432}"
+    reason = re.split(r"FATAL:|failed: ", driver)[-1].strip() or driver
+    if getattr(cause.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+        return (
+            f"a lock it needed was held by another session ({reason}); try again in a moment, "
+            "and if it stays locked, end the long transaction holding it (see pg_stat_activity)"
+        )
+    if any(
+        words in text
+        for words in ("authentication failed", "no password supplied", "role", "permission denied")
+    ):
+        return (
+            f"{server} did not let user {parsed.username or '(none)'!r} in ({reason}); check the "
+            "user and password in the URL"
+        )
+    if "database" in text and "does not exist" in text:
+        return (
+            f"{server} has no database {parsed.database!r} ({reason}); check the name at the end "
+            f"of the URL, or create it (createdb -O {parsed.username or 'USER'} {parsed.database})"
+        )
+    unreachable = (
+        "connection refused",
+        "timeout",
+        "timed out",
+        "resolve host",
+        "translate host",
+        "name or service not known",
+        "no route to host",
+        "network is unreachable",
+        "server closed the connection",
+    )
+    if any(words in text for words in unreachable):
+        return (
+            f"{server} did not answer ({reason}); check that it is running and reachable from "
+            "here, and the host and port in the URL"
+        )
+    return f"{server} refused the connection ({reason}); check the URL and the server"
+
+
 def _safe(url: str) -> str:
-    """The URL without its password, for messages."""
+    """The URL without its password, for messages (one without a password stays as it is)."""
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
         creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
+        if ":" in creds:
+            user = creds.split(":", 1)[0]
+            return f"{scheme}://{user}:***@{host}"
     return url

@@ -19,7 +19,7 @@ from forecast import bounds, overrides, schema
 from forecast.engine.calendar import season_length
 from forecast.engine.uplift import Uplift, flag_for_kind, learned_uplift, series_uplift
 from forecast.money import format_percent as percent_text
-from forecast.overrides import Event, Explanation, Factor, OverrideError, Scope
+from forecast.overrides import Event, Explanation, Factor, OverrideError, Scope, UnknownSeries
 from forecast.plan import PUBLISHED, PlanState, utc_now
 from forecast.services import accuracy_grid, model_names, plans
 from forecast.services.cache import PerStoreCache
@@ -32,6 +32,12 @@ REASON_CODES = overrides.REASON_CODES
 EVENT_KINDS = overrides.EVENT_KINDS
 EFFECTS = overrides.EFFECTS
 LEVELS = PLAN_LEVELS
+
+
+def _refusal(exc: OverrideError) -> Invalid | NotFound:
+    """The service error of a domain refusal: a series or team the plan does not have is not
+    found; any other broken rule is invalid input."""
+    return (NotFound if isinstance(exc, UnknownSeries) else Invalid).from_error(exc)
 
 
 @dataclass
@@ -201,7 +207,7 @@ def _suggest(store: PlanRepository, state: PlanState, kind: str, scope: Scope) -
     try:
         scope.validate(attributes)
     except OverrideError as exc:
-        raise Invalid.from_error(exc) from exc
+        raise _refusal(exc) from exc
     flag = flag_for_kind(state.dataset.flags, kind)
     if flag is None:
         return None
@@ -375,7 +381,7 @@ def _checked(store: PlanRepository, state: PlanState, event: Event) -> Event:
         after = placed if len(placed) > len(others) else [*others, event]
         overrides.check_plan_bounds(_system_plan_frame(store, state, after))
     except OverrideError as exc:
-        raise Invalid.from_error(exc) from exc
+        raise _refusal(exc) from exc
     return event
 
 
@@ -813,7 +819,7 @@ def explain(
         for explanation in new:
             explanation.check()
     except OverrideError as exc:
-        raise Invalid.from_error(exc) from exc
+        raise _refusal(exc) from exc
 
     replaced: list[dict[str, Any]] = []
 
@@ -1004,7 +1010,7 @@ def mark_factor(
     try:
         scope.validate(frames.attributes)
     except OverrideError as exc:
-        raise Invalid.from_error(exc) from exc
+        raise _refusal(exc) from exc
     try:
         when = pd.Timestamp(start)
     except (ValueError, TypeError) as exc:
