@@ -71,7 +71,8 @@ run_stage() {
     local workers=$1
     shift
     local parallel=()
-    [ "$workers" != "0" ] && parallel=(-n "$workers" --dist loadfile)
+    # in the order of the collection (tests/conftest.py runs the files of long tests first)
+    [ "$workers" != "0" ] && parallel=(-n "$workers" --dist loadfile --no-loadscope-reorder)
     set +e
     $BIN/python -m pytest --headless -p no:cacheprovider "${parallel[@]}" "$@"
     local rc=$?

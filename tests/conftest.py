@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -27,17 +28,53 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# Files of a few long tests each (real fits, a README walkthrough of CLI processes), longest
+# first (stage 3 of scripts/test.sh on 2 cores, 2026-12-06: 40-100 s each). They run before the
+# rest, so that under `--dist loadfile` none of them starts last and runs on alone while the
+# other workers idle: pytest-xdist would otherwise start the files with the most tests first and
+# these last (scripts/test.sh passes --no-loadscope-reorder and the order below stands).
+LONG_FILES_FIRST = (
+    "tests/integration/test_readme_walkthrough.py",
+    "tests/integration/test_baseline_real.py",
+    "tests/unit/test_runner.py",
+    "tests/unit/test_models_baseline.py",
+    "tests/integration/test_baseline_interval_note.py",
+    "tests/integration/test_negotiation_cli.py",
+    "tests/unit/test_auto_flags.py",
+    "tests/integration/test_plan_auto_choice.py",
+    "tests/integration/test_dask_runner.py",
+    "tests/e2e/test_demo_accuracy.py",
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not config.getoption("--without-fast-unit"):
-        return
-    unit = ROOT / "tests" / "unit"
-    keep, fast_unit = [], []
-    for item in items:
-        in_unit = unit in Path(str(item.path)).resolve().parents
-        (fast_unit if in_unit and item.get_closest_marker("slow") is None else keep).append(item)
-    if fast_unit:
-        config.hook.pytest_deselected(items=fast_unit)
-        items[:] = keep
+    if config.getoption("--without-fast-unit"):
+        unit = ROOT / "tests" / "unit"
+        keep, fast_unit = [], []
+        for item in items:
+            in_unit = unit in Path(str(item.path)).resolve().parents
+            slow = item.get_closest_marker("slow") is not None
+            (keep if slow or not in_unit else fast_unit).append(item)
+        if fast_unit:
+            config.hook.pytest_deselected(items=fast_unit)
+            items[:] = keep
+    _long_files_first(items)
+
+
+def _long_files_first(items: list[pytest.Item]) -> None:
+    """The files of LONG_FILES_FIRST in its order, then the others as pytest-xdist orders them
+    (most tests first); each file's tests stay together and in their own order."""
+    rank = {(ROOT / name).resolve(): i for i, name in enumerate(LONG_FILES_FIRST)}
+    counts = Counter(Path(str(item.path)).resolve() for item in items)
+    first_seen: dict[Path, int] = {}
+    for index, item in enumerate(items):
+        first_seen.setdefault(Path(str(item.path)).resolve(), index)
+
+    def key(item: pytest.Item) -> tuple[int, int, int]:
+        path = Path(str(item.path)).resolve()
+        return rank.get(path, len(rank)), -counts[path], first_seen[path]
+
+    items.sort(key=key)  # stable: a file's tests keep their order
 
 
 @pytest.fixture(scope="session")

@@ -39,6 +39,32 @@ def test_accounts_round_trip_with_hashed_passwords(store):  # noqa: F811
         accounts.disable(store, "ghost")
 
 
+def test_an_unknown_name_is_checked_against_a_real_hash_as_a_known_one_is(store, monkeypatch):  # noqa: F811
+    """So both answers take the same time: an unknown name's password is verified against a hash
+    made with the same argon2 parameters as the accounts' own, and made once, not per request."""
+    from argon2 import extract_parameters
+
+    accounts.add_user(store, "olga", PASSWORD)
+    checked: list[str] = []
+    hasher = accounts._hasher
+
+    class Recording:  # the hasher's methods cannot be patched (slots)
+        hash = staticmethod(hasher.hash)
+
+        @staticmethod
+        def verify(hashed: str, password: str) -> bool:
+            checked.append(hashed)
+            return hasher.verify(hashed, password)
+
+    monkeypatch.setattr(accounts, "_hasher", Recording)
+    assert accounts.authenticate(store, "ghost", PASSWORD) is None
+    assert accounts.authenticate(store, "nobody", "") is None
+    assert accounts.authenticate(store, "olga", "wrong password!") is None
+    dummy, again, olga = checked
+    assert dummy == again != olga == store.get_account("olga").password_hash
+    assert extract_parameters(dummy) == extract_parameters(olga)
+
+
 def test_passwords_and_names_are_checked(store):  # noqa: F811
     with pytest.raises(Invalid, match="at least 10 characters"):
         accounts.add_user(store, "olga", "short")

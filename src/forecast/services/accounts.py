@@ -11,6 +11,7 @@ the first account exists, `--as` must name an existing, active account.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -33,8 +34,15 @@ MAX_DISPLAY_NAME_LENGTH = 200
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
 
 _hasher = PasswordHasher()  # stateless: parameters only
-# Verified against when the account is unknown, so both answers take the same time.
-_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the account is unknown, so both answers take the same time. Made
+    on first use, not on import: an argon2 hash costs half a second, which every process that
+    imports the services paid (each CLI command, each worker). `authenticate` makes it before it
+    looks the name up, so the first answer takes as long for a known name as for an unknown one."""
+    return _hasher.hash("not a real password, only for timing")
 
 
 def check_user_name(name: str) -> str:
@@ -202,10 +210,11 @@ def active_account(store: PlanRepository, name: str | None) -> Account | None:
 def authenticate(store: PlanRepository, name: str, password: str) -> Account | None:
     """The account when name and password match an active account; None otherwise (the caller
     says the same for an unknown name, a wrong password and a disabled account)."""
+    dummy = _dummy_hash()
     account = store.get_account((name or "").strip())
     stored = account.password_hash if account is not None else None
     try:
-        _hasher.verify(stored or _DUMMY_HASH, password or "")
+        _hasher.verify(stored or dummy, password or "")
         matched = stored is not None
     except (VerificationError, InvalidHashError):
         matched = False
