@@ -409,7 +409,7 @@ def test_a_claim_percent_may_be_typed_with_its_percent_sign_as_an_event_percent_
     err = run_fails(
         data_dir, "claim", "xmas", "--percent", "lots", "--note", "x", "--as", "niko", code=2
     )
-    assert "'lots' is not a percent" in err
+    assert "the percent 'lots' is not a number" in err
 
 
 def test_ledger_claim_and_stretch_before_a_goal_are_refused_as_the_wrong_step(data_dir):
