@@ -482,6 +482,24 @@ def test_repeated_failures_from_one_address_are_throttled_whatever_the_names(app
     assert sign_in(_client_from(app, "10.0.0.9"), "carl", PASSWORD).status_code == 302
 
 
+def test_colleagues_typos_spread_over_a_day_never_make_the_office_address_wait():
+    """An office behind one address: 40 people each mistype once, a quarter of an hour apart.
+    The address's count, never cleared by a success, had locked everyone out for 15 minutes,
+    right passwords included, from the 21st typo on."""
+    now = [1_000_000.0]
+    throttle = accounts.SignInThrottle(clock=lambda: now[0])
+    for person in range(40):
+        name_key, office = accounts.throttle_keys(f"user{person}", "10.0.0.1")
+        throttle.failed(name_key, office)
+        assert throttle.wait_seconds(name_key, office) == 0, person
+        now[0] += 15 * 60
+    # failures close together from one address are still a run that waits
+    for i in range(accounts.ADDRESS_FREE_FAILURES):
+        now[0] += 60
+        throttle.failed(*accounts.throttle_keys(f"guess{i}", "10.0.0.1"))
+    assert throttle.wait_seconds(*accounts.throttle_keys("piet", "10.0.0.1")) > 0
+
+
 def test_the_throttle_delay_grows_and_expires():
     now = [1_000_000.0]
     throttle = accounts.SignInThrottle(clock=lambda: now[0])

@@ -289,6 +289,10 @@ FREE_FAILURES = 5
 ADDRESS_FREE_FAILURES = 20
 """Failures from one address, whatever the names, before it waits (more than for one name: a
 shared office address has many people mistyping)."""
+ADDRESS_RUN_SECONDS = 10 * 60.0
+"""An address's failures count in a row only while each comes within this of the one before:
+colleagues' typos spread over a day never lock the office out (the address's count is not
+cleared by a success, or one's own account would reset it between guesses)."""
 FIRST_DELAY_SECONDS = 30.0
 MAX_DELAY_SECONDS = 15 * 60.0
 _ADDRESS = "addr:"
@@ -326,12 +330,20 @@ class SignInThrottle:
         waits = [
             min(last + _delay(count, _free(key)) - now, MAX_DELAY_SECONDS + CLOCK_SKEW_SECONDS)
             for key, (count, last) in self._store.sign_in_failures(keys).items()
-            if count >= _free(key) and last >= now - FORGET_SECONDS
+            if count >= _free(key) and last >= now - _run(key)
         ]
         return max([0, *[int(w) + 1 for w in waits if w > 0]])
 
     def failed(self, *keys: str) -> None:
         now = self._clock()
+        addresses = [k for k in keys if k.startswith(_ADDRESS)]
+        ended = [  # an address's run of failures ended: this failure starts a new one
+            key
+            for key, (_, last) in self._store.sign_in_failures(addresses).items()
+            if last < now - ADDRESS_RUN_SECONDS
+        ]
+        if ended:
+            self._store.clear_sign_in_failures(ended)
         for key in keys:
             self._store.sign_in_failure(key, now, forget_before=now - FORGET_SECONDS)
 
@@ -343,6 +355,11 @@ class SignInThrottle:
 
 def _free(key: str) -> int:
     return ADDRESS_FREE_FAILURES if key.startswith(_ADDRESS) else FREE_FAILURES
+
+
+def _run(key: str) -> float:
+    """How long after its last failure a key's count still holds."""
+    return ADDRESS_RUN_SECONDS if key.startswith(_ADDRESS) else FORGET_SECONDS
 
 
 FORGET_SECONDS = 24 * 3600.0
