@@ -289,7 +289,7 @@ def test_a_cell_far_to_the_right_is_refused_at_its_row(rows_built):
 
 def test_a_row_numbered_far_down_counts_the_empty_rows_it_makes(monkeypatch, rows_built):
     """One cell at row 100,000 of a 1 KB workbook: openpyxl hands over 99,978 empty rows to
-    reach it, and the grid would hold them; refused as soon as the grid passes the bound."""
+    reach it, and the grid would hold them; refused at that row, before any is built."""
     monkeypatch.setattr(bounds, "MAX_XLSX_CELLS", 30_000)
     far = '<row r="100000"><c r="A100000"><v>1</v></c></row>'
 
@@ -297,12 +297,12 @@ def test_a_row_numbered_far_down_counts_the_empty_rows_it_makes(monkeypatch, row
         read_sales(_relocated_workbook(0, more_rows=far), filename="far.xlsx")
 
     problem = refused.value.problems[0]
-    assert problem.row == 10_001
-    assert "the sheet's grid reaches 30,003 cells by row 10001 (empty ones between " in (
+    assert problem.row == 100_000
+    assert "the sheet's grid reaches 300,000 cells by row 100000 (empty ones between " in (
         problem.message
     )
     assert "more than the limit of 30,000" in problem.message
-    assert rows_built[0] == 20 + 1  # the header and the 20 weeks; empty rows are not built
+    assert rows_built[0] == 20 + 2  # the header, the 20 weeks and the far row; no empty row
 
 
 def test_a_row_past_the_last_row_of_an_excel_sheet_is_refused(monkeypatch):
@@ -390,3 +390,14 @@ def test_attribute_columns_make_their_frame_at_once(monkeypatch):
 
     assert len(result.attributes.columns) == 2 + 300  # unique_id, store, c0 .. c299
     assert inserts[0] < 20
+
+
+def test_a_formatted_empty_cell_far_below_the_data_is_not_part_of_the_grid(monkeypatch):
+    """A bold but empty cell at row 800,001 below 20 weeks of sales: openpyxl lists the empty rows
+    down to it, which were counted against the grid's bound and refused a valid workbook."""
+    monkeypatch.setattr(bounds, "MAX_XLSX_CELLS", 30_000)
+    far = '<row r="800001"><c r="A800001" s="0"/></row>'
+
+    read = read_sales(_relocated_workbook(0, more_rows=far), filename="formatted.xlsx")
+
+    assert len(read.history) == 20

@@ -550,7 +550,9 @@ def _xlsx_first_sheet(raw: bytes, name: str) -> tuple[list[str], list[list[objec
         max_rows = min(bounds.MAX_ROWS + 1, bounds.MAX_XLSX_ROWS)
         max_cells = bounds.MAX_XLSX_CELLS
         data: list[list[object]] = []
-        last_with_data = -1
+        # Empty rows (openpyxl lists them down to a formatted empty cell) join the grid only
+        # when a later row holds data: trailing ones are never built, nor counted against it.
+        empty_rows = 0
         width = made = 0
         for number, row in enumerate(sheet.rows):
             if number >= max_rows:
@@ -584,17 +586,21 @@ def _xlsx_first_sheet(raw: bytes, name: str) -> tuple[list[str], list[list[objec
                 raise IngestError([Problem(name, number + 1, None, None, message, bounds.XLSX_FIX)])
             width = max(width, len(converted), 1)
             made += len(row)  # what openpyxl built for the row, trailing empty cells included
-            cells = max(made, (number + 1) * width)  # and what the padded grid will hold
+            if not converted:
+                empty_rows += 1
+                continue
+            # and what the padded grid will hold with this row, checked before it is built
+            cells = max(made, (len(data) + empty_rows + 1) * width)
             if cells > max_cells:
                 message = (
                     f"the sheet's grid reaches {cells:,} cells by row {number + 1} (empty ones "
                     f"between included), more than the limit of {max_cells:,}; it was not read"
                 )
                 raise IngestError([Problem(name, number + 1, None, None, message, bounds.XLSX_FIX)])
-            if converted:
-                last_with_data = number
+            data.extend([] for _ in range(empty_rows))
+            empty_rows = 0
             data.append(converted)
-        return list(book.sheetnames), data[: last_with_data + 1]
+        return list(book.sheetnames), data
     finally:
         book.close()
 
