@@ -16,7 +16,9 @@ from forecast.engine.metrics import least_biased, mase_scale, pooled_bias, scale
 pytest.importorskip("lightgbm")
 
 
-def lumpy_weekly_panel(count: int = 20, weeks: int = 160, seed: int = 5) -> pd.DataFrame:
+def lumpy_weekly_panel(
+    count: int = 20, weeks: int = 160, seed: int = 5, spread: float = 1.4
+) -> pd.DataFrame:
     """Weeks with a sale 60 % of the time, each sale lognormal (the mean week about 2.7 times
     the median one), a yearly season: like Superstore's Region x Sub-Category by week."""
     rng = np.random.default_rng(seed)
@@ -26,7 +28,7 @@ def lumpy_weekly_panel(count: int = 20, weeks: int = 160, seed: int = 5) -> pd.D
     for k in range(count):
         season = 1 + 0.3 * np.sin(2 * np.pi * t / 52.18 + k)
         sold = rng.random(weeks) < 0.6
-        y = np.where(sold, 100 * (1 + k % 7) * season * rng.lognormal(0, 1.4, weeks), 0.0)
+        y = np.where(sold, 100 * (1 + k % 7) * season * rng.lognormal(0, spread, weeks), 0.0)
         frames.append(pd.DataFrame({"unique_id": f"s{k:02d}", "ds": ds, "y": y.round(2)}))
     return pd.concat(frames, ignore_index=True)
 
@@ -60,3 +62,50 @@ def test_global_model_tuned_on_lumpy_weeks_keeps_the_windows_total_near_the_sale
     # about half of what they sold; the squared loss is within a few points of it
     assert 0.75 < forecast / sold < 1.3
     assert not tuning.get("l1")
+
+
+def per_series_baseline(history: pd.DataFrame, horizon: int = 13) -> pd.DataFrame:
+    """Each series' mean week of the last year with normal intervals from its spread, clipped at
+    zero (as ``mean (intermittent)`` serves them): right for each series, wide on lumpy ones."""
+    rows = []
+    for uid, part in history.groupby("unique_id"):
+        recent = part["y"].to_numpy()[-52:]
+        mean, sd = recent.mean(), recent.std()
+        ds = pd.date_range(part["ds"].max() + pd.Timedelta(weeks=1), periods=horizon, freq="W-MON")
+        row = {"unique_id": uid, "ds": ds, "baseline": mean}
+        for level, z in ((80, 1.2816), (95, 1.96)):
+            row[f"baseline-lo-{level}"] = max(mean - z * sd, 0.0)
+            row[f"baseline-hi-{level}"] = mean + z * sd
+        rows.append(pd.DataFrame(row))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_whole_plan_band_of_lumpy_series_stays_near_the_history_not_the_sum_of_their_bounds() -> (
+    None
+):
+    from forecast.services.series_frames import fan_sums
+
+    history = lumpy_weekly_panel(count=40, spread=1.0)
+    baseline = per_series_baseline(history)
+    bands = [c for c in baseline.columns if c.startswith("baseline")]
+    team_of = pd.Series({f"s{k:02d}": f"team{k % 4}" for k in range(40)})
+    sums = fan_sums(baseline, bands, team_of)
+    whole = sums[sums["team"].isna()]
+    weekly = history.groupby("ds")["y"].sum()
+    assert len(whole) == 13
+    expected = baseline.groupby("ds")["baseline"].sum().to_numpy()
+    np.testing.assert_allclose(whole["baseline"].to_numpy(), expected)
+    for level in (80, 95):
+        lo, hi = whole[f"baseline-lo-{level}"], whole[f"baseline-hi-{level}"]
+        assert (lo <= whole["baseline"]).all() and (whole["baseline"] <= hi).all()
+        assert (lo >= 0).all()
+        # the sum of the bounds: 1.3 (80 %) and 1.8 (95 %) times the largest week in 3 years
+        assert (hi <= weekly.max()).all()
+        # as wide as the weeks themselves spread: a year of weekly totals mostly inside
+        inside = weekly.iloc[-52:].between(lo.iloc[0], hi.iloc[0]).mean()
+        assert inside >= level / 100 - 0.15
+    assert (whole["baseline-hi-95"] >= whole["baseline-hi-80"]).all()
+    assert (whole["baseline-lo-95"] <= whole["baseline-lo-80"]).all()
+    teams = sums[sums["team"].notna()]
+    assert sorted(teams["team"].unique()) == [f"team{k}" for k in range(4)]
+    assert (teams["baseline-hi-95"] >= teams["baseline"]).all()
