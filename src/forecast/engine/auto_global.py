@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from forecast.engine.metrics import mase
+from forecast.engine.metrics import least_biased, mase, pooled_bias, scaled_totals
 
 if TYPE_CHECKING:
     from forecast.engine.baseline import SeriesTask
@@ -28,7 +28,8 @@ def with_global_tuned(
     """Give every sample window the forecast of a global model trained on all series cut at
     that window's origin (one training per window, as production trains once per run), with
     the leaves, learning rate, rounds, loss and target form of ``GRID`` that forecast the sample
-    windows best (mean MASE; the windows are auto's own, never the horizon being forecast)."""
+    windows best (mean MASE; the windows are auto's own, never the horizon being forecast) among
+    those whose windows' total is within ``metrics.BIAS_MARGIN`` of the least biased point's."""
     from forecast.engine.auto import window_task
     from forecast.engine.baseline import special_case
     from forecast.engine.models.global_lgbm import GlobalLightGBM, grid_for
@@ -46,9 +47,9 @@ def with_global_tuned(
     grid: list[dict[str, float]] = [dict(point) for point in points]
     if any(t.exog is not None and t.exog.size for t in tasks):
         grid += [dict(point, flags=0) for point in points]  # the file's flags as features or not
-    grid_scores, fits = [], []
+    grid_scores, grid_bias, fits = [], [], []
     for tuning in grid:
-        errors = []
+        errors, totals = [], []
         model = GlobalLightGBM(first.season, first.base_freq, first.holidays, tuning)
         fits.append({w: model.fit(train) for w, train in trains.items()})
         for w, train in trains.items():
@@ -57,8 +58,13 @@ def with_global_tuned(
                 values = found.values.get(cut.uid)
                 if window_index[k] == w and values is not None:
                     errors.append(mase(actual[k], values["mean"], scale))
+                    totals.append(scaled_totals(actual[k], values["mean"], scale))
         grid_scores.append(float(np.nanmean(errors)) if errors else np.inf)
-    pick = int(np.argmin(grid_scores))
+        grid_bias.append(pooled_bias(totals))
+    # a point whose windows' total is far below (or above) the others' is passed over, however
+    # low its MASE: the absolute loss forecasts the median, far below the mean on lumpy sales
+    allowed = least_biased(dict(enumerate(grid_bias)))
+    pick = min(allowed, key=lambda j: grid_scores[j])
     best = grid[pick]
     model = GlobalLightGBM(first.season, first.base_freq, first.holidays, best)
     out = list(windows_of)

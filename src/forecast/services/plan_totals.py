@@ -56,8 +56,10 @@ SYSTEM_KIND = "read_model:system_totals"
 KINDS = (BASELINE_KIND, SYSTEM_KIND)
 CELLS_KIND = "read_model:system_plan_cells"  # the system plan per baseline row (with events)
 DATA_KINDS = ("history", "attributes", "baseline")
-METHOD = "plan-totals-2"  # change it when what the blobs hold changes: older ones are recomputed
+METHOD = "plan-totals-3"  # change it when what the blobs hold changes: older ones are recomputed
 # 2 (2026-12-04): last year's sales are None for a team where a series had a gap then
+# 3 (2026-12-06): the fan chart's bands of a team and the whole plan are the interval of the sum
+# (series' half-widths in quadrature), no longer the sum of the series' bounds
 _INPUTS = b"inputs"  # the metadata key of the fingerprint
 
 

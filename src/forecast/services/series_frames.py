@@ -10,6 +10,7 @@ import pandas as pd
 
 from forecast import schema
 from forecast.engine import gaps
+from forecast.engine.aggregate_intervals import sum_with_intervals
 from forecast.engine.calendar import season_length
 
 WHOLE_PLAN = None  # the `team` of rows summed over every team
@@ -139,15 +140,16 @@ def _aligned(frame: pd.DataFrame, series_plan: pd.DataFrame) -> bool:
 
 
 def fan_sums(frame: pd.DataFrame, columns: list[str], team_of: pd.Series) -> pd.DataFrame:
-    """`columns` summed per period over the whole plan (team None) and per team, as the fan
-    chart sums the per-series frames it is given (rows in the frame's order)."""
-    whole = frame.groupby(schema.DS, as_index=False)[columns].sum()
+    """`columns` summed per period over the whole plan (team None) and per team (rows in the
+    frame's order); the baseline's interval columns among them as the interval of the sum
+    (`engine.aggregate_intervals`: the series' half-widths added in quadrature), not the sum of
+    the series' bounds, which on lumpy weekly sales was ten to twenty times the baseline."""
+    whole = sum_with_intervals(frame, schema.DS, columns)
     whole.insert(0, schema.TEAM, WHOLE_PLAN)
     # Series.map on the few distinct ids, then spread to the rows: the same values.
     codes, uniques = pd.factorize(frame[schema.UNIQUE_ID])
     teams = pd.Series(uniques).astype(str).map(team_of).take(codes).reset_index(drop=True)
     teams.index = frame.index
-    per_team = frame[[schema.DS, *columns]].groupby([teams.rename(schema.TEAM), frame[schema.DS]])
-    parts = per_team[columns].sum().reset_index()
+    parts = sum_with_intervals(frame, [teams.rename(schema.TEAM), frame[schema.DS]], columns)
     parts[schema.TEAM] = parts[schema.TEAM].astype(str)
     return pd.concat([whole, parts[[schema.TEAM, schema.DS, *columns]]], ignore_index=True)
