@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from forecast import negotiation as domain
-from forecast.engine.aggregate_intervals import sum_with_intervals
+from forecast.engine.aggregate_intervals import error_correlation, sum_with_intervals
+from forecast.engine.calendar import season_length
 from forecast.engine.stretch import apply_calibration
 from forecast.overrides import Scope
 from forecast.services import (
@@ -90,6 +91,8 @@ def from_the_frames(store, plan_id: str) -> dict:
         ),
         "last_year": series_frames.last_year_by_team(frame, history, state.freq),
         "fan": {None: (history, baseline, series_plan)},
+        # the bands of a sum combine the series' at the correlation the whole history shows
+        "correlation": error_correlation(history, season_length(state.freq)),
     }
     for team in ("a", "b", "c"):
         keep = set(series_plan.loc[series_plan["team"].astype(str) == team, "unique_id"])
@@ -131,9 +134,9 @@ def per_period(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame.groupby("ds", as_index=False)[columns].sum().sort_values("ds")
 
 
-def fan_per_period(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+def fan_per_period(frame: pd.DataFrame, columns: list[str], correlation: float) -> pd.DataFrame:
     """How the fan chart's totals sum the series: the bands as the interval of the sum."""
-    return sum_with_intervals(frame, "ds", columns).sort_values("ds")
+    return sum_with_intervals(frame, "ds", columns, correlation=correlation).sort_values("ds")
 
 
 def from_the_read_models(store, plan_id: str) -> dict:
@@ -185,7 +188,7 @@ def assert_equal_to_the_frames(store, data_dir, plan_id: str) -> None:
         ):
             pd.testing.assert_frame_equal(
                 per_period(got_frame, columns).reset_index(drop=True),
-                fan_per_period(want, columns).reset_index(drop=True),
+                fan_per_period(want, columns, expected["correlation"]).reset_index(drop=True),
                 check_exact=True,
                 check_dtype=False,
             )

@@ -40,6 +40,8 @@ import pyarrow.parquet as pq
 
 from forecast import negotiation as domain
 from forecast import overrides, schema
+from forecast.engine.aggregate_intervals import error_correlation
+from forecast.engine.calendar import season_length
 from forecast.overrides import Event
 from forecast.plan import PlanState
 from forecast.services.cache import PerStoreCache
@@ -56,7 +58,7 @@ SYSTEM_KIND = "read_model:system_totals"
 KINDS = (BASELINE_KIND, SYSTEM_KIND)
 CELLS_KIND = "read_model:system_plan_cells"  # the system plan per baseline row (with events)
 DATA_KINDS = ("history", "attributes", "baseline")
-METHOD = "plan-totals-3"  # change it when what the blobs hold changes: older ones are recomputed
+METHOD = "plan-totals-4"  # change it when what the blobs hold changes: older ones are recomputed
 # 2 (2026-12-04): last year's sales are None for a team where a series had a gap then
 # 3 (2026-12-06): the fan chart's bands of a team and the whole plan are the interval of the sum
 # (series' half-widths in quadrature), no longer the sum of the series' bounds
@@ -149,7 +151,9 @@ def _baseline_part(
     )
     bands = [schema.BASELINE, *schema.interval_columns(schema.levels_in(frames.baseline))]
     fan_history = fan_sums(history, [schema.Y], team_of).assign(part="history")
-    fan_baseline = fan_sums(frames.baseline, bands, team_of).assign(part="baseline")
+    # the series' errors move together as much as their seasonal differences did
+    correlation = error_correlation(history, season_length(state.freq))
+    fan_baseline = fan_sums(frames.baseline, bands, team_of, correlation).assign(part="baseline")
     return _stack([team_rows, period_rows, fan_history, fan_baseline])
 
 

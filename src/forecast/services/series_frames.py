@@ -139,17 +139,21 @@ def _aligned(frame: pd.DataFrame, series_plan: pd.DataFrame) -> bool:
     )
 
 
-def fan_sums(frame: pd.DataFrame, columns: list[str], team_of: pd.Series) -> pd.DataFrame:
+def fan_sums(
+    frame: pd.DataFrame, columns: list[str], team_of: pd.Series, correlation: float = 0.0
+) -> pd.DataFrame:
     """`columns` summed per period over the whole plan (team None) and per team (rows in the
     frame's order); the baseline's interval columns among them as the interval of the sum
-    (`engine.aggregate_intervals`: the series' half-widths added in quadrature), not the sum of
-    the series' bounds, which on lumpy weekly sales was ten to twenty times the baseline."""
-    whole = sum_with_intervals(frame, schema.DS, columns)
+    (`engine.aggregate_intervals`: the series' half-widths combined at the `correlation` of
+    their errors), not the sum of the series' bounds, which on lumpy weekly sales was ten to
+    twenty times the baseline."""
+    whole = sum_with_intervals(frame, schema.DS, columns, correlation=correlation)
     whole.insert(0, schema.TEAM, WHOLE_PLAN)
     # Series.map on the few distinct ids, then spread to the rows: the same values.
     codes, uniques = pd.factorize(frame[schema.UNIQUE_ID])
     teams = pd.Series(uniques).astype(str).map(team_of).take(codes).reset_index(drop=True)
     teams.index = frame.index
-    parts = sum_with_intervals(frame, [teams.rename(schema.TEAM), frame[schema.DS]], columns)
+    keys = [teams.rename(schema.TEAM), frame[schema.DS]]
+    parts = sum_with_intervals(frame, keys, columns, correlation=correlation)
     parts[schema.TEAM] = parts[schema.TEAM].astype(str)
     return pd.concat([whole, parts[[schema.TEAM, schema.DS, *columns]]], ignore_index=True)
