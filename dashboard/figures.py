@@ -289,11 +289,18 @@ def period_lines(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     """Per period: the baseline's interval band, the system plan and the negotiated plan.
 
     `frame`: ds, system_plan, target, and optionally baseline + baseline-lo-L/-hi-L columns
-    (summed by ds, so per-series frames are fine)."""
+    (summed by ds, so per-series frames are fine). The band is ``frame.attrs["bands"]`` where
+    given (the interval of the sum, per ds); else the sum of the series' bounds."""
     levels = schema.levels_in(frame)
     cols = [c for c in ["system_plan", "target", "baseline"] if c in frame]
     cols += schema.interval_columns(levels)
     per = frame.groupby("ds", as_index=False)[cols].sum().sort_values("ds")
+    bands = frame.attrs.get("bands")
+    if levels and bands is not None and len(bands):
+        interval = schema.interval_columns(levels)
+        summed = bands[["ds", *interval]].assign(ds=lambda f: pd.to_datetime(f["ds"]))
+        per = per.drop(columns=interval).assign(ds=lambda f: pd.to_datetime(f["ds"]))
+        per = per.merge(summed, on="ds", how="left")
     fig = go.Figure()
     if levels:
         level = max(levels)

@@ -113,6 +113,22 @@ def test_period_lines_band_from_widest_interval():
     )
 
 
+def test_period_lines_draw_the_band_of_the_sum_they_are_given_not_the_summed_bounds():
+    """Two series' 95 % bounds summed were far wider than the interval of their sum (on lumpy
+    weekly sales ten to twenty times the baseline): the chart takes the sum's band when given."""
+    frame = _baseline()  # two series
+    frame = frame.assign(system_plan=frame["baseline"], target=frame["baseline"] * 1.1)
+    sums = frame.groupby("ds", as_index=False)[["baseline", "baseline-hi-95"]].sum()
+    bands = sums.assign(**{"baseline-hi-95": sums["baseline"] + 1.0})
+    for col in ("baseline-lo-80", "baseline-hi-80", "baseline-lo-95"):
+        bands[col] = sums["baseline"]
+    frame.attrs["bands"] = bands
+
+    upper = _trace(figures.period_lines(frame), "Baseline 95 % upper")
+
+    assert list(upper.y) == pytest.approx(list(sums["baseline"] + 1.0))
+
+
 def test_period_axis_ticks_on_the_plans_own_period_starts():
     """Plotly puts weekly ticks on Sundays; a plan whose weeks start on Monday reads its own
     dates, at most seven of them, and a monthly plan reads month and year."""

@@ -9,8 +9,9 @@ import pandas as pd
 import plotly
 import pytest
 
+from dashboard import figures
 from dashboard.pages import side_by_side
-from forecast.services import comparison
+from forecast.services import comparison, plan_totals
 from forecast.services import negotiation as nego
 from forecast.services import plans as plan_service
 from forecast.services.store_factory import open_store
@@ -129,6 +130,14 @@ def test_the_comparison_matches_the_ledger_to_the_cent(store):
     north = comparison.period_comparison(store, store.plan_id, "north")
     assert north is not None and set(north["team"].astype(str)) == {"north"}
     assert "baseline" in north.columns
+    # the period chart's band is the team's sum's, as on the fan chart, not its series' bounds
+    _, fan_band, _ = plan_totals.of_plan(store, plan_service.get_plan(store, store.plan_id)).fan(
+        "north"
+    )
+    band = figures.period_lines(north)
+    upper = next(t for t in band.data if t.name == "Baseline 95 % upper")
+    assert list(upper.y) == pytest.approx(list(fan_band["baseline-hi-95"]))
+    pd.testing.assert_frame_equal(north.attrs["bands"], fan_band)
 
 
 def test_a_dollar_plan_is_compared_in_dollars(store):

@@ -182,10 +182,15 @@ def compare_plans(store: PlanRepository, plan: str) -> PlanComparison:
 def period_comparison(store: PlanRepository, plan: str, team: str | None) -> pd.DataFrame | None:
     """Per series-period of `team` (None = all teams): system plan, target and the baseline with
     its interval columns; None before a goal is set. ``frame.attrs["currency"]`` is the plan's
-    currency (ISO code; None: plain numbers)."""
+    currency (ISO code; None: plain numbers), ``frame.attrs["bands"]`` the baseline and its
+    interval per period of the team's sum (ds, baseline, baseline-lo-L, baseline-hi-L)."""
     summary = negotiation.summary(store, plan)
     if summary.get("goal") is None:
         return None
     frame = negotiation.negotiated_periods(store, plan, team)
     frame.attrs["currency"] = summary.get("currency")
+    # The baseline's band of the team's (or the plan's) sum, as the fan chart has it: not the
+    # sum of the series' bounds (`engine.aggregate_intervals`).
+    _, bands, _ = plan_totals.of_plan(store, get_plan(store, plan)).fan(team or None)
+    frame.attrs["bands"] = bands
     return frame
