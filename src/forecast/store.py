@@ -1047,7 +1047,7 @@ class SqlStore(PlanRepository):
         except sa_exc.IntegrityError as exc:
             if self.get_account(account.name) is None:
                 raise
-            raise Conflict(f"there is already an account {account.name!r}") from exc
+            raise Conflict(_account_taken(account.name)) from exc
 
     @_wrapped("read the account")
     def get_account(self, name: str) -> Account | None:
@@ -1302,7 +1302,7 @@ class MemoryStore(PlanRepository):
     def add_account(self, account: Account) -> None:
         with self._lock:
             if account.name in self._accounts:
-                raise Conflict(f"there is already an account {account.name!r}")
+                raise Conflict(_account_taken(account.name))
             self._accounts[account.name] = account
 
     def get_account(self, name: str) -> Account | None:
@@ -1481,3 +1481,10 @@ class MemoryStore(PlanRepository):
             if item[0].version == int(version):
                 return item
         raise NotFound(f"plan {plan_id} has no actuals version {version}")
+
+
+def _account_taken(name: str) -> str:
+    return (
+        f"there is already an account {name!r}; choose another name, or set its password with "
+        f"`forecast user passwd {name}`"
+    )

@@ -234,7 +234,10 @@ def test_accounts_added_at_once_under_one_name_leave_one_and_tell_the_others(
     assert outcomes.count("added") == 1
     refusals = [o for o in outcomes if o != "added"]
     assert all(isinstance(o, Conflict) for o in refusals), refusals
-    assert all(str(o) == "there is already an account 'maria'" for o in refusals), refusals
+    assert all(
+        str(o).startswith("there is already an account 'maria'; choose another name")
+        for o in refusals
+    ), refusals
     assert [a.name for a in accounts.list_users(stores[0])] == ["maria"]
 
 
@@ -261,3 +264,16 @@ def test_accounts_while_the_database_is_gone_are_reported_as_unavailable(tmp_pat
 
     with pytest.raises(Unavailable, match="could not .*account|could not read the installation"):
         use(gone)
+
+
+def test_a_role_goes_only_to_an_account_once_the_store_has_accounts(store):  # noqa: F811
+    """`plan grant PLAN nobody` made a member nobody could sign in as (a typo of a name)."""
+    state = new_plan(store)
+    accounts.add_user(store, "ann", "a long enough password")
+    accounts.add_user(store, "ben", "a long enough password")
+
+    with pytest.raises(NotFound, match="there is no account 'bne'; an admin adds it"):
+        plans.grant(store, state.plan_id, "ann", "bne", "planner")
+    granted = plans.grant(store, state.plan_id, "ann", "ben", "planner")
+
+    assert "bne" not in granted.members and "planner" in granted.roles_of("ben")

@@ -340,6 +340,18 @@ def change_plan(
         return saved
 
 
+def _require_account(store: PlanRepository, user: str) -> None:
+    """Once the store has accounts, a role goes to one of them: a typo made a member nobody
+    could sign in as. A store from before accounts takes any name, as before."""
+    from forecast.services import accounts
+
+    if accounts.has_accounts(store) and store.get_account(user) is None:
+        raise NotFound(
+            f"there is no account {user!r}; an admin adds it with `forecast user add {user}` "
+            "(`forecast user list` lists the accounts)"
+        )
+
+
 def grant(
     store: PlanRepository,
     plan: str,
@@ -358,6 +370,7 @@ def grant(
         raise Invalid(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     state = get_plan(store, plan)
     require_role(state, actor, "owner", "grant roles")  # before the plan's teams are named
+    _require_account(store, user)
     if role == "lead":
         if not team:
             raise Invalid(
