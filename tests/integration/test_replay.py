@@ -119,3 +119,23 @@ def test_replay_refuses_a_goal_ratio_of_zero(six_stores):
     """`--goal-ratio 0` had been accepted: a goal of no sales at all."""
     with pytest.raises(Invalid, match="asks for no sales at all"):
         replay.replay(six_stores, cycles=1, horizon=4, goal_ratio="0")
+
+
+@pytest.mark.parametrize(
+    ("claim", "said"),
+    [
+        ("a=500", "more than 100 %"),
+        ("a=-250%", "more than 100 %"),
+        ("a=nan", "is not TEAM=PERCENT"),
+        ("a=1e999999999", "is not TEAM=PERCENT"),
+        ("a=" + "9" * 1_000_000, "is not TEAM=PERCENT"),
+        ("=2", "is not TEAM=PERCENT"),
+    ],
+)
+def test_replay_claims_are_read_within_bounds_and_refused_with_the_form(claim, said):
+    """`--claim a=500` was replayed as a team promising six times its baseline; a million-digit
+    or infinite percent was read as a number."""
+    with pytest.raises(Invalid, match=said) as refused:
+        replay.parse_claims([claim])
+    assert len(str(refused.value)) < 400  # the long text is quoted by its start only
+    assert replay.parse_claims(["a=2", "b = -1.5 %"]) == {"a": Decimal("2"), "b": Decimal("-1.5")}

@@ -32,6 +32,7 @@ from forecast import accuracy, schema
 from forecast import negotiation as domain
 from forecast.engine.calendar import season_length
 from forecast.engine.uplift import flag_for_kind, learned_uplift, series_uplift
+from forecast.money import shown_text
 from forecast.overrides import Event, Scope, apply_events
 from forecast.services.accuracy import mase_scales
 from forecast.services.errors import Fix, FixKey, Invalid
@@ -89,18 +90,30 @@ def _mean(values: pd.Series) -> float | None:
 
 def parse_claims(items: list[str] | None) -> dict[str, Decimal]:
     """``["a=2", "c=-1.5"]`` -> team -> percent of the team's baseline."""
+    from forecast.money import MoneyError, exact_number
+
     claims: dict[str, Decimal] = {}
     for item in items or []:
-        team, sep, value = item.partition("=")
+        team, sep, value = str(item).partition("=")
         try:
-            claims[team.strip()] = Decimal(value.strip().rstrip("%"))
-        except Exception:
+            percent = exact_number(value.strip().rstrip("%").strip())
+        except MoneyError:
             sep = ""
-        if not sep or not team.strip():
+        if not sep or not team.strip() or not percent.is_finite():
             raise Invalid(
-                f"claim {item!r} is not TEAM=PERCENT (e.g. a=2 for 2 % of team a's baseline)"
+                f"claim {shown_text(str(item))} is not TEAM=PERCENT (e.g. a=2 for 2 % of team "
+                "a's baseline)"
             )
+        if abs(percent) > MAX_CLAIM_PERCENT:
+            raise Invalid(
+                f"claim {shown_text(str(item))}: a claim of more than {MAX_CLAIM_PERCENT} % of a "
+                "team's baseline either way is not a claim a replay can learn from; check it"
+            )
+        claims[team.strip()] = percent
     return claims
+
+
+MAX_CLAIM_PERCENT = 100
 
 
 def _flag_then(history: pd.DataFrame, cycle: pd.DataFrame, flag: str, lag: int) -> pd.Series:
