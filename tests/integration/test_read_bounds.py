@@ -401,3 +401,21 @@ def test_a_formatted_empty_cell_far_below_the_data_is_not_part_of_the_grid(monke
     read = read_sales(_relocated_workbook(0, more_rows=far), filename="formatted.xlsx")
 
     assert len(read.history) == 20
+
+
+def test_the_one_pass_flag_filter_leaves_every_flag_the_exact_check_takes():
+    """An XLSX column of FALSE cells and 0s (Python's False and 0) is a flag to the exact check;
+    the one-pass filter over all columns had ruled it out by its text ('False' and '0')."""
+    from forecast.engine.ingest import detect
+
+    sample = pd.DataFrame(
+        {"c0": [0, 1], "mixed": pd.Series([False, 0], dtype=object), "price": [9.5, 12.0]}
+    )
+    quick = detect.find_flags(sample, set(), detect.sample_text(sample))
+    exact = detect.find_flags(
+        sample,
+        set(),
+        detect.SampleText(detect.sample_text(sample).numeric, frozenset(), frozenset()),
+    )
+
+    assert quick == exact and "mixed" in quick and "price" not in quick

@@ -201,7 +201,9 @@ def sample_text(sample: pd.DataFrame, decimal_comma: bool = False) -> SampleText
             continue
         yes_no = yes[j] + no[j] == cells[j] > 0
         some_no = no[j] > 0 or cells[j] < rows
-        if not (yes_no and (words[j] == cells[j] or (yes[j] > 0 and some_no))):
+        # any word among them (an XLSX column of FALSE cells and 0s): left to the exact check,
+        # which takes Python's False and 0 as one value
+        if not (yes_no and (words[j] > 0 or (yes[j] > 0 and some_no))):
             not_flags.add(col)
     return SampleText(numeric, frozenset(not_dates), frozenset(not_flags))
 
