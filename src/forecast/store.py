@@ -430,11 +430,22 @@ def database_errors(doing: str) -> Iterator[None]:
                 "moment, and if it stays locked, end the long transaction holding it (see "
                 "pg_stat_activity)"
             ) from exc
+        saved = ";" if doing.split(" ", 1)[0] in _READS else ". Nothing was saved;"
+        check = (
+            "check that no other program holds the SQLite file locked"
+            if _from_sqlite(exc)
+            else "check that the database server is running and reachable"
+        )
         raise Unavailable(
-            f"the database could not {doing}: {_first_line(exc)}. Nothing was saved; check "
-            "that the database is running and reachable (or that no other program holds the "
-            "SQLite file locked) and try again"
+            f"the database could not {doing}: {_first_line(exc)}{saved} {check} and try again"
         ) from exc
+
+
+_READS = frozenset({"read", "list", "count"})
+
+
+def _from_sqlite(exc: sa_exc.DBAPIError) -> bool:
+    return type(getattr(exc, "orig", None)).__module__.startswith("sqlite3")
 
 
 def _wrapped(doing: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:

@@ -592,3 +592,31 @@ def test_the_throttle_keeps_the_most_recently_failed_keys_within_its_bound(store
         store.sign_in_failure(f"addr:{i}", 1000.0 + i, forget_before=0.0)
     kept = store.sign_in_failures([f"addr:{i}" for i in range(6)])
     assert set(kept) <= {"addr:3", "addr:4", "addr:5"} and "addr:5" in kept
+
+
+def test_a_database_that_fails_a_read_or_a_write_is_explained_for_its_kind():
+    """The same words went to every failure: 'Nothing was saved' for a read, and a SQLite file
+    lock for a PostgreSQL server that went away."""
+    import sqlite3
+
+    from sqlalchemy import exc as sa_exc
+
+    from forecast.services.errors import Unavailable
+    from forecast.store import database_errors
+
+    class ServerGone(Exception):
+        __module__ = "psycopg"
+
+    def said(doing: str, cause: Exception) -> str:
+        with pytest.raises(Unavailable) as failed, database_errors(doing):
+            raise sa_exc.OperationalError("SELECT 1", {}, cause)
+        return str(failed.value)
+
+    locked = sqlite3.OperationalError("database is locked")
+    assert said("read the plan", locked) == (
+        "the database could not read the plan: database is locked; check that no other program "
+        "holds the SQLite file locked and try again"
+    )
+    gone = said("save the plan", ServerGone("server closed the connection"))
+    assert "Nothing was saved; check that the database server is running" in gone
+    assert "SQLite" not in gone
