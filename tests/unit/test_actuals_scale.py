@@ -100,15 +100,21 @@ def as_csv(frame: pd.DataFrame, sep: str = ",", decimals: int = 6) -> bytes:
     return text.to_csv(index=False, sep=sep, float_format=f"%.{decimals}f").encode()
 
 
-def test_dotted_thousands_actuals_are_refused_by_the_reader_and_kept_right_with_the_mark(store):
-    # Sales of 50,000 to 150,000 a week, written by a spreadsheet that groups thousands with '.'
-    # (45,120 as 45.120), as the reviewers' file had them.
+def dotted_actuals(store: MemoryStore) -> tuple[str, pd.DataFrame, str]:
+    """A plan selling 50,000 to 150,000 a week, its actuals, and those actuals as a ';' file
+    whose spreadsheet groups thousands with '.' (45,120 as 45.120), as the reviewers' file had
+    them."""
     plan = make_plan(store, 1000)
     big = forecast_times(store, plan, 1.02).assign(y=lambda f: f["y"].round())
     dotted = big.assign(
         ds=big["ds"].dt.strftime("%Y-%m-%d"),
         y=[f"{int(v) // 1000}.{int(v) % 1000:03d}" for v in big["y"]],
     ).to_csv(index=False, sep=";")
+    return plan, big, dotted
+
+
+def test_dotted_thousands_actuals_are_refused_by_the_reader_and_kept_right_with_the_mark(store):
+    plan, big, dotted = dotted_actuals(store)
 
     with pytest.raises(InvalidFile) as refused:
         actuals.upload_actuals(store, plan, dotted.encode(), filename="act.csv", actor="olga")
@@ -123,12 +129,7 @@ def test_dotted_thousands_actuals_are_refused_by_the_reader_and_kept_right_with_
 
 
 def test_dotted_thousands_read_as_decimal_points_are_refused_for_their_scale(store):
-    plan = make_plan(store, 1000)
-    big = forecast_times(store, plan, 1.02).assign(y=lambda f: f["y"].round())
-    dotted = big.assign(
-        ds=big["ds"].dt.strftime("%Y-%m-%d"),
-        y=[f"{int(v) // 1000}.{int(v) % 1000:03d}" for v in big["y"]],
-    ).to_csv(index=False, sep=";")
+    plan, big, dotted = dotted_actuals(store)
 
     with pytest.raises(Invalid) as refused:  # the reader was told '.' is a decimal point
         actuals.upload_actuals(

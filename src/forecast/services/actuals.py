@@ -584,8 +584,7 @@ def scale_refusal(
     cells = sold.merge(baseline[[*KEY, base]], on=KEY, how="inner")
     cells = cells[cells[base] > 0]
     to_forecast = float(np.median(cells[y] / cells[base])) if len(cells) else None
-    usual = history[history[y] > 0].groupby(schema.UNIQUE_ID)[y].median().rename("usual")
-    seen = sold.join(usual, on=schema.UNIQUE_ID).dropna(subset=["usual"])
+    seen = sold.join(_usual_sales(history), on=schema.UNIQUE_ID).dropna(subset=["usual"])
     to_history = float(np.median(seen[y] / seen["usual"])) if len(seen) else None
     ratios = [r for r in (to_forecast, to_history) if r is not None]
     if not ratios:
@@ -625,9 +624,8 @@ def far_off_cells(
     kept, since a file whose other cells are in scale passes, but said, so that the person can
     upload the right figure before it is scored. No note when there is none."""
     y, base = schema.Y, schema.BASELINE
-    usual = history[history[y] > 0].groupby(schema.UNIQUE_ID)[y].median().rename("usual")
     cells = actuals[actuals[y] > 0].merge(baseline[[*KEY, base]], on=KEY, how="inner")
-    cells = cells.join(usual, on=schema.UNIQUE_ID)
+    cells = cells.join(_usual_sales(history), on=schema.UNIQUE_ID)
     off = cells[
         (cells[base] > 0)
         & (cells[y] >= SCALE_FACTOR * cells[base])
@@ -649,6 +647,12 @@ def far_off_cells(
         "They are kept and will be scored; if one is wrong, upload a file with the right "
         "figure (it replaces that series-period)"
     ]
+
+
+def _usual_sales(history: pd.DataFrame) -> pd.Series:
+    """Each series' usual sale in the history: the median of its sales above zero ("usual")."""
+    y = schema.Y
+    return history[history[y] > 0].groupby(schema.UNIQUE_ID)[y].median().rename("usual")
 
 
 def _amount(value: float) -> str:
