@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from selenium.common.exceptions import WebDriverException
@@ -75,6 +76,100 @@ def _prompt_waits(monkeypatch) -> None:
 def _remove_browser_cache() -> Iterator[None]:
     yield
     shutil.rmtree(browser_cache_dir(), ignore_errors=True)
+
+
+class _BrowserPool:
+    """The Chromium of one test process, handed from test to test (starting one costs seconds)."""
+
+    def __init__(self) -> None:
+        self.driver: Any = None
+        self.window_size: dict[str, int] | None = None
+
+    def drop(self) -> None:
+        if self.driver is not None:
+            with contextlib.suppress(WebDriverException):
+                self.driver.quit()
+        self.driver = None
+
+
+@pytest.fixture(scope="session")
+def _browser_pool() -> Iterator[_BrowserPool]:
+    pool = _BrowserPool()
+    yield pool
+    pool.drop()
+
+
+def _shared_browser_composite() -> type:
+    from dash.testing.composite import DashComposite
+
+    class SharedBrowserComposite(DashComposite):
+        """dash_duo on the test process's Chromium: each test gets it as a new browser would be
+        (one new tab, no cookies, no session storage, no logs, its own download folder, the
+        window size of a fresh start); one a test left broken is replaced by a fresh one."""
+
+        def __init__(self, server: Any, pool: _BrowserPool, **kwargs: Any) -> None:
+            self._pool = pool
+            super().__init__(server, **kwargs)
+
+        def get_webdriver(self) -> Any:
+            pool = self._pool
+            if pool.driver is not None:
+                try:
+                    _as_new(pool.driver, pool.window_size, self.download_path)
+                    return pool.driver
+                except WebDriverException:
+                    pool.drop()
+            pool.driver = super().get_webdriver()
+            pool.window_size = pool.driver.get_window_size()
+            return pool.driver
+
+        def __exit__(self, exc_type: Any, exc_val: Any, traceback: Any) -> None:
+            try:
+                self.driver.get("about:blank")  # no request of this test's page outlives it
+            except WebDriverException:
+                self._pool.drop()
+
+    return SharedBrowserComposite
+
+
+def _as_new(driver: Any, window_size: dict[str, int] | None, download_path: str) -> None:
+    """Leave the browser as a fresh start would be: a new tab (a tab keeps its session
+    storage), no other tab, no cookies, the browser's log read out, downloads into the test's
+    own folder. The HTTP cache stays, as it does for a returning user."""
+    old = driver.window_handles
+    driver.switch_to.new_window("tab")
+    fresh = driver.current_window_handle
+    for handle in old:
+        driver.switch_to.window(handle)
+        driver.close()
+    driver.switch_to.window(fresh)
+    driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    driver.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": download_path}
+    )
+    if window_size:
+        driver.set_window_size(window_size["width"], window_size["height"])
+    driver.get_log("browser")
+
+
+@pytest.fixture
+def dash_duo(request, dash_thread_server, tmpdir, _browser_pool) -> Iterator[Any]:
+    """Dash's dash_duo (same options), on the Chromium this test process keeps."""
+    composite = _shared_browser_composite()
+    with composite(
+        dash_thread_server,
+        _browser_pool,
+        browser=request.config.getoption("webdriver"),
+        remote=request.config.getoption("remote"),
+        remote_url=request.config.getoption("remote_url"),
+        headless=request.config.getoption("headless"),
+        options=request.config.hook.pytest_setup_options(),
+        download_path=tmpdir.mkdir("download").strpath,
+        percy_assets_root=request.config.getoption("percy_assets"),
+        percy_finalize=request.config.getoption("nopercyfinalize"),
+        pause=request.config.getoption("pause"),
+    ) as duo:
+        yield duo
 
 
 PLANNER = "piet"
