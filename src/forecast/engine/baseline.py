@@ -23,6 +23,7 @@ from forecast.engine.interval_calibration import IntervalCalibration
 from forecast.engine.models import ModelError, SeasonalNaive, hi_key, lo_key, make_model
 from forecast.engine.models.global_lgbm import NAME as GLOBAL_MODEL
 from forecast.engine.models.global_lgbm import FittedGlobal, GlobalForecasts
+from forecast.engine.models.naive import copies_season, last_value_note
 from forecast.engine.runner import (
     PROGRESS_STEPS,
     Runner,
@@ -188,6 +189,9 @@ def run_chain(task: SeriesTask, chain: Sequence[str]) -> tuple[str, dict[str, np
         except ModelError as exc:
             failures.append(f"{name} failed: {_short_reason(exc)}")
             continue
+        if name == "snaive" and task.season > 1 and not copies_season(len(task.y), task.season):
+            name = "naive"  # it repeated the last value: no season was copied
+            failures.append(last_value_note(len(task.y), task.season))
         label = name if not failures else f"{name} (fallback: {'; '.join(failures)})"
         return label, values
     # seasonal naive cannot fail on a non-empty series; keep a last resort anyway

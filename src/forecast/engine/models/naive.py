@@ -11,13 +11,28 @@ from forecast.engine.gaps import fill_gaps, gap_mask
 from forecast.engine.models.base import ModelError, as_float_array, normal_intervals
 
 
+def copies_season(length: int, season: int) -> bool:
+    """Whether seasonal naive copies the last season of a history of ``length`` periods (two
+    seasons or more), rather than repeating the last value."""
+    return season > 1 and length >= 2 * season
+
+
+def last_value_note(length: int, season: int) -> str:
+    """Why seasonal naive served the last value: said in the ``model`` column."""
+    return f"snaive needs two seasons, {2 * season} periods; the series has {length}"
+
+
 class SeasonalNaive:
     """Repeat the last season; intervals from the seasonal-naive residuals (sigma * sqrt(k + 1)).
 
     A period of the last season inside a gap (``gap_mask``: no rows, or a long closure) is
     repeated from the same period of the latest season before it that had sales, so a store
     closed for refurbishment last summer is not forecast closed this summer. With fewer than two
-    seasons of history it degrades to the plain naive (last value).
+    seasons of history it degrades to the plain naive (last value): ``copies_season`` says which,
+    and the ``model`` column names the last value where it served (``baseline.run_chain``).
+    Two seasons, because one season alone has no season before it: a gap in it could not be
+    filled (it would be forecast closed), and its intervals would rest on fewer than a season of
+    seasonal differences, all from one part of the year.
 
     A history whose gaps were filled already (``baseline._cut_series``) names them in ``gaps``:
     the residuals leave out every pair that touches one, as for a gap it finds itself. A filled
@@ -39,7 +54,7 @@ class SeasonalNaive:
         y = as_float_array(y)
         if len(y) == 0:
             raise ModelError("seasonal naive needs at least one observation")
-        m = self.season_length if len(y) >= 2 * self.season_length else 1
+        m = self.season_length if copies_season(len(y), self.season_length) else 1
         self._m = m
         unseen = gap_mask(y, m) if m > 1 else np.zeros(len(y), dtype=bool)
         if gaps is not None and len(gaps):
