@@ -112,6 +112,7 @@ def layout(ctx: DashboardContext) -> html.Div:
                     {"field": "wape_system_plan", "headerName": "WAPE system", "width": 130},
                     {"field": "wape_target", "headerName": "WAPE negotiated", "width": 150},
                     {"field": "closer", "headerName": "Closer", "width": 240},
+                    {"field": "baseline_model", "headerName": "Baseline model", "width": 220},
                 ],
                 getRowId="params.data.row_id",
                 defaultColDef={"resizable": True, "sortable": True},
@@ -145,6 +146,7 @@ def replay_rows(cycles: pd.DataFrame) -> list[dict[str, Any]]:
                 "wape_system_plan": components.percent(r["wape_system_plan"]),
                 "wape_target": components.percent(r["wape_target"]),
                 "closer": text,
+                "baseline_model": str(r.get("baseline_model") or "–"),
             }
         )
     return rows
@@ -156,6 +158,12 @@ def summary_panel(summary: dict[str, Any], assumptions: list[str]) -> html.Div:
         f"cycle(s), negotiated plan in {summary['target_closer']}"
         + (f", {summary['ties']} tie(s)" if summary["ties"] else "")
         + "."
+        + (
+            f" In {summary['cycles_on_last_value']} of them seasonal naive repeated the last "
+            "value (under two seasons before the cycle): see the assumptions."
+            if summary.get("cycles_on_last_value")
+            else ""
+        )
     )
     return html.Div(
         [

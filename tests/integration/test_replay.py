@@ -71,6 +71,65 @@ def test_rebuilt_events_follow_the_flag_against_the_copied_week(six_stores, ross
         assert (moved == direction).sum() >= event["series"]
 
 
+@pytest.fixture(scope="module")
+def four_quarters(six_stores, rossmann_stores):
+    """Four 13-week cycles of the 133-week sample: the first two start 81 and 94 weeks in,
+    under two seasons (104 weeks), so seasonal naive has no season before the one it would copy."""
+    return replay.replay(
+        six_stores, attributes_file=rossmann_stores, team_attr="StoreType", cycles=4, horizon=13
+    )
+
+
+def test_replay_says_which_cycles_repeated_the_last_value_and_how_many_copy_a_season(
+    four_quarters,
+):
+    overall = four_quarters.cycles[four_quarters.cycles["scope"] == "overall"]
+    LAST = "naive (under two seasons)"  # seasonal naive repeated the last value
+    assert list(overall["baseline_model"]) == [LAST, LAST, "snaive", "snaive"]
+    assert four_quarters.summary()["cycles_on_last_value"] == 2
+    said = " ".join(four_quarters.assumptions)
+    assert "In cycles 1 and 2 the history before the cycle is under two seasons (104" in said
+    assert "replay 2 cycle(s), or shorter cycles, or a longer history" in said
+
+
+def test_events_of_a_flat_cycle_are_netted_against_the_last_week_not_a_year_before(
+    four_quarters, six_stores, rossmann_stores
+):
+    from forecast.engine.ingest import read_sales
+
+    history = read_sales(six_stores, freq="W", attributes_file=rossmann_stores).history
+    history = history.set_index(["unique_id", "ds"])
+    weeks = pd.DatetimeIndex(sorted(history.index.get_level_values("ds").unique()))
+    first = four_quarters.cycles.query("cycle == 1 and scope == 'overall'")["start"].iloc[0]
+    last_week = weeks[weeks.get_loc(pd.Timestamp(first)) - 1]
+    events = four_quarters.events[four_quarters.events["cycle"] == 1]
+    assert len(events)
+    for event in events.to_dict(orient="records"):
+        now = history[event["flag"]].xs(pd.Timestamp(event["ds"]), level="ds") >= 0.5
+        then = history[event["flag"]].xs(last_week, level="ds") >= 0.5
+        moved = (now.astype(int) - then.astype(int)).loc[lambda d: d != 0]
+        direction = 1 if event["flag_now"] == "on" else -1
+        assert (moved == direction).sum() >= event["series"], event
+    # a cycle with two seasons before it is still netted against the week a year before
+    assert "the seasonal naive copies the period 52 back" in " ".join(four_quarters.assumptions)
+
+
+def test_replay_cli_shows_the_baseline_model_per_cycle_and_qualifies_the_verdict(
+    six_stores, rossmann_stores
+):
+    result = CliRunner().invoke(
+        app,
+        [
+            "replay", str(six_stores), "--cycles", "3", "--horizon", "13",
+            "--attributes", str(rossmann_stores), "--team-attr", "StoreType",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines() if " overall " in f" {line} "]
+    assert rows[0].endswith("naive (under two seasons)") and rows[2].endswith("snaive")
+    assert "in 1 of them seasonal naive repeated the last value" in result.stdout
+
+
 def test_replay_refuses_a_history_too_short_for_its_cycles(six_stores):
     with pytest.raises(Invalid, match="fewer cycles or fewer periods") as refused:
         replay.replay(six_stores, cycles=12, horizon=13)

@@ -75,6 +75,26 @@ def test_replay_rows_name_the_closer_culture_per_cycle_and_team():
     assert list(fig.data[1].y) == [0.1]  # overall rows only
 
 
+def test_replay_table_and_headline_say_where_seasonal_naive_repeated_the_last_value():
+    cycles = pd.DataFrame(
+        [
+            {"cycle": c, "start": d, "end": d, "scope": "overall", "key": "TOTAL", "actual": 1.0,
+             "wape_baseline": 0.3, "wape_system_plan": 0.2, "wape_target": 0.1, "events": 1,
+             "closer": "target", "margin": -0.1, "baseline_model": served}
+            for c, d, served in ((1, "2014-04-28", "naive (under two seasons)"),
+                                 (2, "2014-07-28", "snaive"))
+        ]
+    )  # fmt: skip
+    rows = accuracy_replay.replay_rows(cycles)
+    assert [r["baseline_model"] for r in rows] == ["naive (under two seasons)", "snaive"]
+    summary = {"cycles": 2, "system_plan_closer": 0, "target_closer": 2, "ties": 0}
+    panel = accuracy_replay.summary_panel({**summary, "cycles_on_last_value": 1}, [])
+    headline = panel.children[0].children
+    assert "In 1 of them seasonal naive repeated the last value" in headline
+    plain = accuracy_replay.summary_panel({**summary, "cycles_on_last_value": 0}, [])
+    assert "last value" not in plain.children[0].children
+
+
 def test_track_record_chart_shows_all_teams_or_one_team_across_cycles():
     track = pd.DataFrame(
         [

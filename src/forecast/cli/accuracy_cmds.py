@@ -288,19 +288,25 @@ def replay_cmd(
     typer.echo("")
     typer.echo(
         f"{'cycle':<7}{'from':<12}{'scope':<14}{'WAPE base':>10}{'WAPE system':>12}"
-        f"{'WAPE negotiated':>16}  closer"
+        f"{'WAPE negotiated':>16}  {'closer':<19}baseline model"
     )
     for row in result.cycles.to_dict(orient="records"):
         scope = "overall" if row["scope"] == "overall" else f"team {row['key']}"
         typer.echo(
             f"{row['cycle']:<7}{row['start']:<12}{scope:<14}{_pct(row['wape_baseline']):>10}"
             f"{_pct(row['wape_system_plan']):>12}{_pct(row['wape_target']):>16}"
-            f"  {CULTURES.get(str(row['closer']), '–')}"
+            f"  {CULTURES.get(str(row['closer']), '–'):<19}{row['baseline_model']}"
         )
     s = result.summary()
     typer.echo(
         f"\nsystem plan closer in {s['system_plan_closer']} of {s['cycles']} cycle(s), "
         f"negotiated target in {s['target_closer']}, ties {s['ties']}"
+        + (
+            f"; in {s['cycles_on_last_value']} of them seasonal naive repeated the last value "
+            "(under two seasons before the cycle: see the assumptions)"
+            if s["cycles_on_last_value"]
+            else ""
+        )
     )
 
 

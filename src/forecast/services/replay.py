@@ -5,11 +5,14 @@ For each of the last N cycles (``horizon`` periods each, the most recent last) t
 as it could have been made at the time:
 
 - the baseline is forecast from the data before the cycle only (seasonal naive by default, any
-  engine model by ``model``), from sales alone;
+  engine model by ``model``), from sales alone; the model that served is said per cycle
+  (``baseline_model``): seasonal naive on under two seasons repeats the last value, and the
+  replay says so, with the number of cycles the history holds two seasons before;
 - the system plan adds events rebuilt from the file's promo and holiday flags in the cycle (known
   ahead: promotions and holidays are planned), one event per flag, period and team over the
   flagged series, with the uplift learned from the data before the cycle
-  (`forecast.engine.uplift`), combined by the system track's own rule;
+  (`forecast.engine.uplift`), combined by the system track's own rule; netted against the flag
+  of the period the baseline copied, per series as its model column says it served;
 - the negotiated plan sets a goal of ``goal_ratio`` x the baseline, takes the given claims (percent
   of each team's baseline), assigns the rest by ``rule`` and spreads each team's target down in
   proportion to the system plan (the negotiation track's own code).
@@ -31,9 +34,11 @@ import pandas as pd
 from forecast import accuracy, schema
 from forecast import negotiation as domain
 from forecast.engine.calendar import season_length
+from forecast.engine.models.naive import SHORT_FOR_A_SEASON
 from forecast.engine.uplift import flag_for_kind, learned_uplift, series_uplift
 from forecast.money import shown_text
 from forecast.overrides import Event, Scope, apply_events
+from forecast.services import model_names
 from forecast.services.accuracy import mase_scales
 from forecast.services.errors import Fix, FixKey, Invalid
 from forecast.vocabulary import REPLAY_RULES
@@ -41,8 +46,6 @@ from forecast.vocabulary import REPLAY_RULES
 Progress = Callable[[float, str], None]
 
 REPLAY_MODELS = ("snaive", "naive", "ets", "arima", "auto")
-COPY_LAG: dict[str, int | None] = {"naive": 1, "ets": None, "arima": None, "auto": None}
-"""How many periods back a model copies its forecast from (snaive: a season; fitted: none)."""
 OWNER = domain.Actor("replay", frozenset({"owner"}))
 EVENT_KINDS_FROM_FLAGS = ("promotion", "festival")
 
@@ -57,6 +60,7 @@ class ReplayResult:
     def summary(self) -> dict[str, Any]:
         totals = self.cycles[self.cycles["scope"] == "overall"]
         wins = totals["closer"].value_counts().to_dict()
+        served = totals.get("baseline_model", pd.Series(dtype=object)).astype(str)
         return {
             "cycles": len(totals),
             "system_plan_closer": int(wins.get("system_plan", 0)),
@@ -64,6 +68,7 @@ class ReplayResult:
             "ties": int(wins.get("tie", 0)),
             "mean_wape_system_plan": _mean(totals["wape_system_plan"]),
             "mean_wape_target": _mean(totals["wape_target"]),
+            "cycles_on_last_value": int(served.str.contains(LAST_VALUE, regex=False).sum()),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -116,15 +121,35 @@ def parse_claims(items: list[str] | None) -> dict[str, Decimal]:
 MAX_CLAIM_PERCENT = 100
 
 
-def _flag_then(history: pd.DataFrame, cycle: pd.DataFrame, flag: str, lag: int) -> pd.Series:
-    """Per row of `cycle`: the flag `lag` periods earlier in the same series (0 if unknown)."""
+def _copied_position(
+    dates: pd.DatetimeIndex, cycle: pd.DataFrame, first: int, season: int, heads: pd.Series
+) -> np.ndarray:
+    """Per row of `cycle`: the position in `dates` of the period its baseline copied, by the
+    model that served its series (`heads`: unique_id -> the model column's model): seasonal naive
+    the same period of the last season before the cycle, naive (asked for, or seasonal naive on
+    under two seasons) the last period before the cycle; -1 where nothing was copied (a fitted
+    model, a mean)."""
+    step = dates.get_indexer(pd.DatetimeIndex(cycle[schema.DS])) - first
+    head = cycle[schema.UNIQUE_ID].astype(str).map(heads).fillna("").to_numpy()
+    seasonal = first - season + step % season
+    return np.where(
+        (head == "snaive") & (seasonal >= 0),
+        seasonal,
+        np.where(head == "naive", first - 1, -1),
+    )
+
+
+def _flag_then(
+    history: pd.DataFrame, cycle: pd.DataFrame, flag: str, copied: np.ndarray
+) -> pd.Series:
+    """Per row of `cycle`: the flag of its series in the period at `copied` (0 where none)."""
     dates = pd.DatetimeIndex(sorted(history[schema.DS].unique()))
-    position = dates.get_indexer(pd.DatetimeIndex(cycle[schema.DS]))
-    earlier = np.where(position - lag >= 0, position - lag, 0)
-    keys = pd.MultiIndex.from_arrays([cycle[schema.UNIQUE_ID].astype(str), dates[earlier]])
+    keys = pd.MultiIndex.from_arrays(
+        [cycle[schema.UNIQUE_ID].astype(str), dates[np.maximum(copied, 0)]]
+    )
     lookup = history.set_index([history[schema.UNIQUE_ID].astype(str), schema.DS])[flag]
     values = lookup.reindex(keys).fillna(0.0).to_numpy(dtype=float)
-    return pd.Series(np.where(position - lag >= 0, values, 0.0), index=cycle.index)
+    return pd.Series(np.where(copied >= 0, values, 0.0), index=cycle.index)
 
 
 def _events_for_cycle(
@@ -135,12 +160,13 @@ def _events_for_cycle(
     teams: pd.Series,
     flags: list[str],
     cycle_no: int,
-    lag: int | None,
+    copied: np.ndarray,
 ) -> tuple[list[Event], list[dict[str, Any]]]:
-    """Events from the cycle's flags. With a (seasonal) naive baseline (`lag`: the periods it
-    copies from), the baseline already carries the flag of the period it copies: an event adds
-    the uplift only where the flag is on now and was off then, and takes it out where it was on
-    then and is off now. With a fitted model every flagged period gets the uplift."""
+    """Events from the cycle's flags. Where the baseline copied a period (`copied`, per row of
+    `cycle`: `_copied_position`), it already carries that period's flag: an event adds the
+    uplift only where the flag is on now and was off then, and takes it out where it was on
+    then and is off now. Where it copied nothing (a fitted model) every flagged period gets the
+    uplift."""
     events: list[Event] = []
     described: list[dict[str, Any]] = []
     for kind in EVENT_KINDS_FROM_FLAGS:
@@ -151,7 +177,7 @@ def _events_for_cycle(
         if per_series.empty:
             continue
         now = (cycle[flag].astype(float) >= 0.5).astype(int)
-        then = (_flag_then(history, cycle, flag, lag) >= 0.5).astype(int) if lag else 0
+        then = (_flag_then(history, cycle, flag, copied) >= 0.5).astype(int)
         direction = now - then
         moved = cycle.assign(direction=direction, team=cycle[schema.UNIQUE_ID].map(teams))
         moved = moved[moved["direction"] != 0]
@@ -353,6 +379,77 @@ def _rule(rule: str) -> str:
     return str(chosen)
 
 
+LAST_VALUE = "naive (under two seasons)"
+"""A cycle's baseline model where seasonal naive repeated the last value (``_served``)."""
+
+
+def _served(labels: pd.Series) -> str:
+    """The models that served a cycle's baseline: ``snaive``, or each with its series, e.g.
+    ``naive (under two seasons) 5, snaive 1``."""
+    names = [
+        LAST_VALUE if SHORT_FOR_A_SEASON in str(label) else model_names.split(str(label))[0]
+        for label in labels
+    ]
+    counts = pd.Series(names, dtype=object).value_counts()
+    if len(counts) == 1:
+        return str(counts.index[0])
+    return ", ".join(f"{name} {int(n)}" for name, n in counts.items())
+
+
+def _short_history_notes(
+    flat_cycles: list[tuple[int, int, int]], periods: int, season: int, horizon: int
+) -> list[str]:
+    """What the replay says where seasonal naive had under two seasons before a cycle."""
+    if not flat_cycles:
+        return []
+    numbers = [number for number, _, _ in flat_cycles]
+    which = (
+        f"cycle {numbers[0]}"
+        if len(numbers) == 1
+        else f"cycles {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
+    )
+    series = "; ".join(f"cycle {c}: {n} of {total} series" for c, n, total in flat_cycles)
+    supported = max(0, (periods - 2 * season) // horizon)
+    fix = (
+        f"The history holds two seasons before its last {supported} cycle(s) of {horizon}: "
+        f"replay {supported} cycle(s), or shorter cycles, or a longer history, for a seasonal "
+        "copy in every cycle."
+        if supported
+        else f"The history holds no cycle of {horizon} after two seasons: give a longer history "
+        "or shorter cycles for a seasonal copy."
+    )
+    return [
+        f"In {which} the history before the cycle is under two seasons ({2 * season} periods) "
+        f"for some or all series ({series}): seasonal naive cannot copy a season from it and "
+        f"repeated the last value instead (a flat forecast, '{LAST_VALUE}' in the baseline "
+        "model column); there the baseline is not a seasonal naive one. " + fix
+    ]
+
+
+def _netting_note(copied_kinds: set[str], fitted: bool, season: int) -> str:
+    """How the events were netted against what the baseline copied, as it happened."""
+    copies = []
+    if "snaive" in copied_kinds:
+        copies.append(f"the seasonal naive copies the period {season} back")
+    if "naive" in copied_kinds:
+        copies.append("the naive (last value) copies the last period before the cycle")
+    said = ""
+    if copies:
+        said = (
+            f"Where the baseline copied a period ({'; '.join(copies)}), it carries that "
+            "period's flags: an event adds the uplift only where the flag is on now and was "
+            "off in the copied period, and takes it out in the opposite case (a planner would "
+            "do the same)."
+        )
+    if fitted:
+        said += (" " if said else "") + (
+            "Where a fitted model served (or a mean), it was fitted on sales with and without "
+            "flags, so it carries part of their average effect; every flagged period gets the "
+            "full uplift, which may count that part twice."
+        )
+    return said
+
+
 def replay_frames(
     history: pd.DataFrame,
     attributes: pd.DataFrame,
@@ -410,6 +507,9 @@ def replay_frames(
         )
     rows: list[pd.DataFrame] = []
     described: list[dict[str, Any]] = []
+    flat_cycles: list[tuple[int, int, int]] = []  # cycle, series on the last value, series
+    copied_kinds: set[str] = set()
+    fitted_served = False
     for number in range(1, cycles + 1):
         first = len(dates) - (cycles - number + 1) * horizon
         start, end = dates[first], dates[first + horizon - 1]
@@ -424,8 +524,18 @@ def replay_frames(
             model=model,
             levels=(80,),
         )
+        labels = baseline.groupby(schema.UNIQUE_ID, sort=False)[schema.MODEL].first()
+        heads = labels.map(lambda label: model_names.split(str(label))[0])
+        heads.index = heads.index.astype(str)
+        served = _served(labels)
+        short = int(labels.astype(str).str.contains(SHORT_FOR_A_SEASON, regex=False).sum())
+        if short:
+            flat_cycles.append((number, short, len(labels)))
+        copied_kinds |= set(heads.unique()) & {"snaive", "naive"}
+        fitted_served |= bool((~heads.isin(["snaive", "naive"])).any())
+        copied = _copied_position(dates, cycle, first, season, heads)
         events, info = _events_for_cycle(
-            history, train, cycle, attributes, teams, flags, number, COPY_LAG.get(model, season)
+            history, train, cycle, attributes, teams, flags, number, copied
         )
         described += info
         frame = apply_events(baseline, attributes, events, team_attr)
@@ -458,6 +568,7 @@ def replay_frames(
                             "wape_baseline": wape.get("baseline"),
                             "wape_system_plan": wape.get("system_plan"),
                             "wape_target": wape.get("target"),
+                            "baseline_model": served,
                             "events": len(events),
                             **verdict,
                         }
@@ -469,19 +580,13 @@ def replay_frames(
     assumptions = [
         f"{cycles} cycles of {horizon} periods ({freq}), the most recent last; each "
         "cycle's baseline is forecast from the data before it only, from sales alone, with "
-        f"the {model} model.",
+        f"the {model} model (the model that served each cycle is in its baseline model "
+        "column).",
+        *_short_history_notes(flat_cycles, len(dates), season, horizon),
         "Events are rebuilt from the file's promo and holiday flags in each cycle (taken as "
         "known ahead, as planned promotions and holidays are): one per flag, period and team "
         "over the flagged series, a percent uplift learned from the data before the cycle. "
-        + (
-            f"The {model} baseline copies the period {COPY_LAG.get(model, season)} back, flags "
-            "included, so an event adds the uplift only where the flag is on now and was off "
-            "then, and takes it out in the opposite case (a planner would do the same)."
-            if COPY_LAG.get(model, season)
-            else f"The {model} baseline is fitted on sales with and without flags, so it "
-            "carries part of their average effect; every flagged period gets the full uplift, "
-            "which may count that part twice."
-        ),
+        + _netting_note(copied_kinds, fitted_served, season),
         f"The negotiated plan sets a goal of {ratio} x the baseline, takes "
         + (
             ", ".join(f"team {t}: {v} %" for t, v in claims.items()) + " as claims"

@@ -17,9 +17,12 @@ def copies_season(length: int, season: int) -> bool:
     return season > 1 and length >= 2 * season
 
 
+SHORT_FOR_A_SEASON = "snaive needs two seasons"
+
+
 def last_value_note(length: int, season: int) -> str:
     """Why seasonal naive served the last value: said in the ``model`` column."""
-    return f"snaive needs two seasons, {2 * season} periods; the series has {length}"
+    return f"{SHORT_FOR_A_SEASON}, {2 * season} periods; the series has {length}"
 
 
 class SeasonalNaive:
