@@ -28,7 +28,7 @@ def test_a_plan_on_under_two_seasons_takes_the_full_uplift_as_nothing_was_copied
     )  # fmt: skip
     served = plans.series_models(store, state)
     assert served and all(
-        label.startswith("naive (fallback: snaive needs two seasons, 104 periods")
+        label.startswith("naive (fallback: snaive needs two seasons of history, 104 periods)")
         for label in served.values()
     )
     dates = [d.date().isoformat() for d in system.horizon_dates(store, state)]

@@ -191,7 +191,7 @@ def run_chain(task: SeriesTask, chain: Sequence[str]) -> tuple[str, dict[str, np
             continue
         if name == "snaive" and task.season > 1 and not copies_season(len(task.y), task.season):
             name = "naive"  # it repeated the last value: no season was copied
-            failures.append(last_value_note(len(task.y), task.season))
+            failures.append(last_value_note(task.season))
         label = name if not failures else f"{name} (fallback: {'; '.join(failures)})"
         return label, values
     # seasonal naive cannot fail on a non-empty series; keep a last resort anyway

@@ -20,9 +20,10 @@ def copies_season(length: int, season: int) -> bool:
 SHORT_FOR_A_SEASON = "snaive needs two seasons"
 
 
-def last_value_note(length: int, season: int) -> str:
-    """Why seasonal naive served the last value: said in the ``model`` column."""
-    return f"{SHORT_FOR_A_SEASON}, {2 * season} periods; the series has {length}"
+def last_value_note(season: int) -> str:
+    """Why seasonal naive served the last value: said in the ``model`` column (the same words
+    for every short series, so that the labels count together)."""
+    return f"{SHORT_FOR_A_SEASON} of history, {2 * season} periods"
 
 
 class SeasonalNaive:
