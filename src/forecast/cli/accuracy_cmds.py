@@ -248,7 +248,7 @@ def replay_cmd(
         typer.Option(help="A team's claim as TEAM=PERCENT of its baseline (repeatable)."),
     ] = None,
     model: Annotated[
-        str, typer.Option(help="Baseline model: snaive (default), naive, ets, arima, auto.")
+        str, typer.Option(help="Baseline model: snaive (default), ets, arima, auto.")
     ] = "snaive",
     attributes: Annotated[
         Path | None, typer.Option(help="Per-series attributes file (e.g. Rossmann's store.csv).")

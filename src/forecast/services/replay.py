@@ -45,7 +45,7 @@ from forecast.vocabulary import REPLAY_RULES
 
 Progress = Callable[[float, str], None]
 
-REPLAY_MODELS = ("snaive", "naive", "ets", "arima", "auto")
+REPLAY_MODELS = ("snaive", "ets", "arima", "auto")
 OWNER = domain.Actor("replay", frozenset({"owner"}))
 EVENT_KINDS_FROM_FLAGS = ("promotion", "festival")
 
