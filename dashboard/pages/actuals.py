@@ -112,6 +112,11 @@ DECIMAL_CHOICES = {
     ".": "'.' (44.537 is 44.537)",
     ",": "',' ('.' groups thousands: 44.537 is 44537)",
 }
+WEEK_DATES_CHOICES = {
+    "": "as the plan's history",
+    "start": "the week's first day",
+    "end": "the week's last day (week ending)",
+}
 CONFIRM_SCALE = "The numbers are right (keep them though they are far off the plan's scale)"
 
 
@@ -129,6 +134,16 @@ def reading_options() -> html.Div:
                 value="",
                 inline=True,
             ),
+            html.Br(),
+            html.Label("Week dates", htmlFor=ids.ACTUALS_WEEK_DATES, className="me-2"),
+            dbc.RadioItems(
+                id=ids.ACTUALS_WEEK_DATES,
+                options=[
+                    {"label": label, "value": value} for value, label in WEEK_DATES_CHOICES.items()
+                ],
+                value="",
+                inline=True,
+            ),
             dbc.Checkbox(id=ids.ACTUALS_CONFIRM_SCALE, label=CONFIRM_SCALE, value=False),
         ],
         className="mt-2 small",
@@ -140,6 +155,11 @@ def reading(decimal: Any, confirm: Any) -> tuple[str | None, bool]:
     browser sends reads as detected / not confirmed)."""
     mark = decimal if decimal in (".", ",") else None
     return mark, confirm is True
+
+
+def week_reading(week_dates: Any) -> str | None:
+    """The service's ``week_dates`` from the page's control (anything else: the plan's)."""
+    return week_dates if week_dates in ("start", "end") else None
 
 
 # -- pure helpers (unit-tested) ---------------------------------------------------------------
@@ -276,6 +296,7 @@ def score_upload(
     restore_version: int | None,
     decimal: Any = None,
     confirm_scale: Any = None,
+    week_dates: Any = None,
 ) -> tuple:
     """An uploaded file kept as the plan's actuals and both tracks scored on it; an earlier
     version restored; on opening a plan, what it already keeps."""
@@ -293,7 +314,9 @@ def score_upload(
         return unscored(components.need_plan_notice())
     mark, confirmed = reading(decimal, confirm_scale)
     plan_id = components.action_plan(session)
-    return keep_and_score(ctx, plan_id, session, raw, filename, mark, confirmed)
+    return keep_and_score(
+        ctx, plan_id, session, raw, filename, mark, confirmed, week_reading(week_dates)
+    )
 
 
 def upload_and_forget(ctx: DashboardContext, contents: str | None, *rest: Any) -> tuple:
@@ -319,6 +342,7 @@ def keep_and_score(
     filename: str | None,
     decimal: str | None = None,
     confirm_scale: bool = False,
+    week_dates: str | None = None,
 ) -> tuple:
     user = components.acting_user(session) or ""
     result, alert = components.call_service(
@@ -330,6 +354,7 @@ def keep_and_score(
             filename=filename,
             decimal=decimal,
             confirm_scale=confirm_scale,
+            week_dates=week_dates,
         )
     )
     if result is None:
@@ -437,6 +462,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         State(ids.ACTUALS_RESTORE_VERSION, "value"),
         State(ids.ACTUALS_DECIMAL, "value"),
         State(ids.ACTUALS_CONFIRM_SCALE, "value"),
+        State(ids.ACTUALS_WEEK_DATES, "value"),
     )
     role = (Output(ids.ACTUALS_UPLOAD, "disabled"), Output(ids.ACTUALS_ROLE, "children"))
     bind(app, ctx, upload_role, *role, session)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from forecast.cli.choices import Duplicates, ReplayRule
+from forecast.cli.choices import Duplicates, ReplayRule, WeekDates
 from forecast.cli.common import (
     AsOpt,
     DataDirOpt,
@@ -52,6 +52,14 @@ def actuals_cmd(
         typer.Option(help="Rows of the same series and period: sum (default) or refuse."),
     ] = "sum",
     decimal: DecimalOpt = None,
+    week_dates: Annotated[
+        WeekDates | None,
+        typer.Option(
+            "--week-dates",
+            help="How a weekly file dates its weeks: start (by the first day) or end (by the "
+            "last day, 'week ending'). Default: as the plan's history was dated.",
+        ),
+    ] = None,
     confirm_scale: Annotated[
         bool,
         typer.Option(
@@ -80,6 +88,7 @@ def actuals_cmd(
         duplicates=duplicates,
         decimal=decimal,
         confirm_scale=confirm_scale,
+        week_dates=week_dates,
     )
     if as_json:
         echo_json(upload.to_dict())

@@ -141,9 +141,13 @@ def read_actuals(
     filename: str | None = None,
     duplicates: str = "sum",
     decimal: str | None = None,
+    week_dates: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """The file as ``unique_id, ds, y`` on the plan's calendar, and the reader's notes.
-    ``decimal``: the CSV file's decimal mark ('.' or ','; None: detected, see ``read_sales``)."""
+    ``decimal``: the CSV file's decimal mark ('.' or ','; None: detected, see ``read_sales``).
+    ``week_dates``: how a weekly file dates its weeks, "start" or "end" (None: as the plan's
+    history did). A weekly file whose weeks start on another weekday than the plan's is refused
+    (`_other_weekday`): its weeks cannot be put into the plan's."""
     from forecast.engine.ingest import IngestError, NoRows, Problem, read_sales
 
     state = get_plan(store, plan)
@@ -155,8 +159,10 @@ def read_actuals(
         "dense_days": bool(mapping.get("dense_days")),
         "decimal": decimal,
     }
-    if mapping.get("week_dates") == "end":  # dated as the plan's history was
-        options["week_dates"] = "end"
+    if week_dates is None:  # dated as the plan's history was
+        week_dates = "end" if mapping.get("week_dates") == "end" else "start"
+    if week_dates != "start":
+        options["week_dates"] = week_dates
     long = {"id_cols": [schema.UNIQUE_ID], "date_col": schema.DS, "value_col": schema.Y}
     raw, shown, header = _unpacked(source, filename)
     attempts: list[dict[str, Any]] = []
@@ -194,6 +200,7 @@ def read_actuals(
                         "actuals: " + "\n".join(str(p) for p in problems), problems
                     ) from exc
                 raise InvalidFile(f"actuals: {exc}", exc.problems) from exc
+    _other_weekday(result, state, shown, week_dates)
     frame = result.history[[schema.UNIQUE_ID, schema.DS, schema.Y]].copy()
     frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     frame[schema.DS] = pd.to_datetime(frame[schema.DS])
@@ -220,6 +227,56 @@ def read_actuals(
     frame, partial = _without_partial_periods(frame, result.report, result.report.freq, shut)
     notes += partial
     return frame, notes
+
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAY_CODES = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+def _other_weekday(result: Any, state: PlanState, name: str, week_dates: str) -> None:
+    """Refuse a weekly file whose weeks start on another weekday than the plan's: the reader
+    would put each of its weeks whole into the plan's week its date falls in (a Sunday-to-
+    Saturday week dated by its Sunday into the Monday week before it: six of its seven days in
+    the wrong week), and every score would move. Daily files are summed into the plan's weeks
+    and are not concerned. A file dated by the last day of each of the plan's weeks ("week
+    ending") is read right with ``week_dates="end"``; the fix says so when the dates fit."""
+    from forecast.engine.ingest import Problem
+
+    native = str(result.report.native_freq or "")
+    plan_freq = str(state.freq or "")
+    if not (native.startswith("W-") and plan_freq.startswith("W-")) or native == plan_freq:
+        return
+    found = WEEKDAY_CODES.index(native.split("-")[1])
+    ours = WEEKDAY_CODES.index(plan_freq.split("-")[1])
+    # The file's own dates (before a week-ending shift of 6 days back).
+    shift = 6 if week_dates == "end" else 0
+    written = DAY_NAMES[(found + shift) % 7]
+    first = pd.Timestamp(result.report.first_day) + pd.Timedelta(days=shift)
+    last = pd.Timestamp(result.report.last_day) + pd.Timedelta(days=shift)
+    last_of_ours = DAY_NAMES[(ours + 6) % 7]
+    column = result.mapping.date_col
+    how = " (read as the last day of each week)" if week_dates == "end" else ""
+    what = (
+        f"the file's weeks are dated by {written}s{how} ({first:%Y-%m-%d} to {last:%Y-%m-%d}) "
+        f"but plan {state.plan_id}'s weeks run {DAY_NAMES[ours]} to {last_of_ours}: each week "
+        f"would land whole in the plan's week its date falls in, most of its days in the wrong "
+        "week"
+    )
+    fix = (
+        f"date each row by the {DAY_NAMES[ours]} its week starts on, summing the sales of "
+        f"{DAY_NAMES[ours]} to {last_of_ours}, or upload daily sales (they are summed into the "
+        "plan's weeks)"
+    )
+    if week_dates != "end" and (found + 1) % 7 == ours:
+        fix += (
+            f"; if each date is the {last_of_ours} that ends a {DAY_NAMES[ours]}-to-"
+            f"{last_of_ours} week, read it as week ending (--week-dates end; on the Actuals "
+            "page: Week dates, the week's last day)"
+        )
+    problem = Problem(name, None, column, written, what, fix)
+    raise InvalidFile(
+        f"actuals: {name}: column {column}: {what}; nothing was kept. Fix: {fix}", [problem]
+    )
 
 
 def _no_rows_of_actuals(exc: Any, state: PlanState) -> list[Any]:
@@ -434,6 +491,7 @@ def upload_actuals(
     duplicates: str = "sum",
     decimal: str | None = None,
     confirm_scale: bool = False,
+    week_dates: str | None = None,
 ) -> ActualsUpload:
     """Keep the file's actuals of the plan's series and periods as the plan's next actuals
     version (merged over the previous one) with one audit row; refuse a file with no overlap.
@@ -441,7 +499,7 @@ def upload_actuals(
     Actuals a hundredfold or more off the plan's own numbers (`scale_refusal`: a thousands
     separator read as a decimal point, a file in thousands or in cents) are refused, nothing
     kept, unless ``confirm_scale``. ``decimal``: the CSV file's decimal mark (see
-    ``read_sales``)."""
+    ``read_sales``); ``week_dates``: "start" or "end" (see ``read_actuals``)."""
     state = get_plan(store, plan)
     if not (actor or "").strip():
         raise Invalid("uploading actuals needs a user name (who uploaded them)")
@@ -458,6 +516,7 @@ def upload_actuals(
         filename=name if filename else None,
         duplicates=duplicates,
         decimal=decimal,
+        week_dates=week_dates,
     )
     baseline = load_blob_frame(store, state.plan_id, "baseline")
     series = pd.Index(baseline[schema.UNIQUE_ID].astype(str).unique())
