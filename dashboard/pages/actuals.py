@@ -253,9 +253,18 @@ def sentence(text: str) -> str:
 def upload_message(upload: Any) -> Any:
     """What the upload kept and what it left out (named, with counts)."""
     kept = sentence(upload.message()) if upload.unchanged else f"Kept as {upload.message()}"
-    items = [html.Div(f"{kept}.")]
+    items = [html.Div([html.Strong("Warning: "), f"{sentence(w)}."]) for w in upload.warnings]
+    items += [html.Div(f"{kept}.")]
     items += [html.Div(f"Note: {note}", className="small") for note in upload.notes]
-    colour = "info" if upload.unchanged else "warning" if upload.left_out else "success"
+    colour = (
+        "warning"
+        if upload.warnings
+        else "info"
+        if upload.unchanged
+        else "warning"
+        if upload.left_out
+        else "success"
+    )
     return dbc.Alert(items, color=colour, className=KEPT_CLASS)
 
 

@@ -8,9 +8,11 @@ import pandas as pd
 import pytest
 from test_actuals_scale import as_csv, forecast_times, make_plan
 
+from dashboard.pages import actuals as actuals_page
 from forecast.services import actuals
 from forecast.services.plans import InvalidFile
 from forecast.store import MemoryStore
+from tests.signin import acting_as
 
 
 @pytest.fixture
@@ -66,3 +68,56 @@ def test_weekly_actuals_on_the_plans_weekday_and_daily_actuals_are_kept(store, p
     assert actuals.upload_actuals(store, plan, as_csv(days), filename="d.csv", actor="olga").new
     again = actuals.upload_actuals(store, plan, as_csv(weeks), filename="w.csv", actor="olga")
     assert again.new == 0
+
+
+# -- a few times off the plan's scale: kept, said loudly ---------------------------------------
+
+
+@pytest.mark.parametrize("factor", [1 / 8, 1 / 4, 4, 7.46, 10, 60])
+def test_actuals_a_few_times_off_the_forecast_and_history_are_kept_with_a_warning(
+    store, plan, factor
+):
+    upload = actuals.upload_actuals(
+        store, plan, as_csv(forecast_times(store, plan, factor)), filename="a.csv", actor="olga"
+    )
+
+    assert upload.version.version == 1
+    [warning] = upload.warnings
+    assert "the plan's forecast for the same series and periods" in warning
+    assert "3 times too" in warning and "another currency" in warning
+    assert upload.to_dict()["warnings"] == [warning]
+
+
+@pytest.mark.parametrize("factor", [0.5, 0.9, 1, 1.2, 2])
+def test_actuals_within_real_variation_of_the_forecast_carry_no_warning(store, plan, factor):
+    upload = actuals.upload_actuals(
+        store, plan, as_csv(forecast_times(store, plan, factor)), filename="a.csv", actor="olga"
+    )
+
+    assert upload.warnings == []
+
+
+def test_the_actuals_page_shows_a_scale_warning_as_a_warning_not_a_success(store, plan):
+    ctx = type("Ctx", (), {"store": store})()
+    file = as_csv(forecast_times(store, plan, 10))
+
+    with acting_as(store, "olga"):
+        shown = actuals_page.keep_and_score(ctx, plan, {"plan_id": plan}, file, "x10.csv")[-1]
+
+    assert shown.color == "warning"
+    assert "Warning: " in str(shown) and "10 times the plan's forecast" in str(shown)
+
+
+def test_the_cli_says_a_scale_warning_on_stderr_even_when_quiet(store, plan, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    file = tmp_path / "x10.csv"
+    file.write_bytes(as_csv(forecast_times(store, plan, 10)))
+    monkeypatch.setattr("forecast.cli.accuracy_cmds.open_plan_store", lambda *a, **k: store)
+    monkeypatch.setattr("forecast.cli.accuracy_cmds.acting_user", lambda *a, **k: "olga")
+
+    quiet = CliRunner().invoke(app, ["-q", "plan", "actuals", plan, str(file)])
+    assert quiet.exit_code == 0, quiet.output
+    assert "warning: these actuals are about 10 times" in quiet.stderr

@@ -94,6 +94,8 @@ def actuals_cmd(
         echo_json(upload.to_dict())
         return
     typer.echo(upload.message())
+    for warning in upload.warnings:  # kept, but said loudly: -q does not silence it
+        typer.echo(f"warning: {warning}", err=True)
     for note in upload.notes:  # on stderr, as every command's notes: -q silences them
         info(f"  note: {note}")
 

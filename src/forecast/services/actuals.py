@@ -57,6 +57,7 @@ class ActualsUpload:
     filename: str = ""  # the file uploaded (the version's own when one was made)
     restored_from: int | None = None  # the earlier version this one restores
     dropped: int = 0  # series-periods known before that this version no longer has
+    warnings: list[str] = field(default_factory=list)  # kept, but to be said loudly (scale)
 
     @property
     def unchanged(self) -> bool:
@@ -108,6 +109,7 @@ class ActualsUpload:
             "total": self.total,
             "left_out": self.left_out,
             "notes": self.notes,
+            "warnings": self.warnings,
             "audit_id": self.version.audit_id,
         }
 
@@ -548,6 +550,9 @@ def upload_actuals(
                 Fix(FixKey.ACTUALS_SCALE, plan=state.plan_id),
             )
         notes = [*notes, *far_off_cells(inside, baseline, history)]
+        warnings = [w for w in [scale_warning(inside, baseline, history)] if w]
+    else:
+        warnings = []
     for attempt in range(1, MERGE_ATTEMPTS + 1):
         # Merged over the version in force; kept only if that is still the latest when written
         # (another upload or a restore in between: merged again over the new one).
@@ -573,6 +578,7 @@ def upload_actuals(
                 left_out=left_out,
                 notes=notes,
                 filename=name,
+                warnings=warnings,
             )
         summary: dict[str, Any] = {
             "kept": len(inside),
@@ -615,6 +621,7 @@ def upload_actuals(
         notes=notes,
         changed=changed,
         filename=name,
+        warnings=warnings,
     )
 
 
@@ -636,6 +643,85 @@ def scale_refusal(
     sales above zero: a slow seller's occasional sale is not off from that). Zero weeks, series
     the history never sold and a partial upload do not move a median; one that cannot be
     computed does not refuse."""
+    ratios = _scale_ratios(actuals, baseline, history)
+    direction = ratios.direction(SCALE_FACTOR) if ratios else None
+    if ratios is None or direction is None:
+        return None
+    return (
+        f"these actuals are about {ratios.text()}: {SCALE_FACTOR} times too {direction} "
+        "or more, as a number read in the wrong unit or with the wrong decimal mark is"
+    )
+
+
+SCALE_WARNING_FACTOR = 3
+"""Actuals whose typical series-period is this many times larger (or smaller) than both the
+plan's forecast of it and the series' usual sale are kept with a warning: another currency (a
+Danish file is 7.5 times a euro one), a slipped digit (10 times), a file in thousands that
+escaped the refusal. Why 3: real sales do not move a whole file's median that far. On the
+Rossmann sample (100 stores, 2013-2015) the median of a week's sales over the series' usual week
+runs from 0.58 to 1.69 (Christmas weeks the top), and of a day's over the usual day from 0.30
+(a Sunday, which the forecast knows: both medians must be off) to 2.10; against the plan's own
+forecast an honest upload's median is near 1 (the demo's WAPE is about 8 %). A factor of 3 is
+above every real week and day, and below the smallest currency or unit mix-up worth catching."""
+
+
+def scale_warning(
+    actuals: pd.DataFrame, baseline: pd.DataFrame, history: pd.DataFrame
+) -> str | None:
+    """A warning when `actuals` are ``SCALE_WARNING_FACTOR`` times or more off both the plan's
+    forecast and the series' usual sales (the same medians as `scale_refusal`), short of a
+    refusal; None when they are not."""
+    ratios = _scale_ratios(actuals, baseline, history)
+    direction = ratios.direction(SCALE_WARNING_FACTOR) if ratios else None
+    if ratios is None or direction is None:
+        return None
+    return (
+        f"these actuals are about {ratios.text()}: {SCALE_WARNING_FACTOR} times too {direction} "
+        "or more, as figures in another currency or unit, or with a digit slipped, are. They "
+        "are kept and will be scored; if they are wrong, restore the earlier version (or upload "
+        "the right figures, which replace them)"
+    )
+
+
+@dataclass(frozen=True)
+class _Ratios:
+    """The medians `scale_refusal` and `scale_warning` compare, with what they rest on."""
+
+    to_forecast: float | None
+    cells: pd.DataFrame  # actual and forecast of the series-periods with both above zero
+    to_history: float | None
+    seen: int  # actuals above zero of series with a usual sale
+
+    def direction(self, factor: float) -> str | None:
+        """ "small" or "large" when every median is `factor` times off that way, else None."""
+        ratios = [r for r in (self.to_forecast, self.to_history) if r is not None]
+        if ratios and all(r <= 1 / factor for r in ratios):
+            return "small"
+        if ratios and all(r >= factor for r in ratios):
+            return "large"
+        return None
+
+    def text(self) -> str:
+        y, base = schema.Y, schema.BASELINE
+        parts = []
+        if self.to_forecast is not None:
+            parts.append(
+                f"{_times(self.to_forecast)} the plan's forecast for the same series and periods "
+                f"(median over {len(self.cells)} series-period(s) with both above zero; these "
+                f"total {_amount(self.cells[y].sum())} against a forecast of "
+                f"{_amount(self.cells[base].sum())})"
+            )
+        if self.to_history is not None:
+            parts.append(
+                f"{_times(self.to_history)} the same series' usual sales in the plan's history "
+                f"(median over {self.seen} series-period(s))"
+            )
+        return " and about ".join(parts)
+
+
+def _scale_ratios(
+    actuals: pd.DataFrame, baseline: pd.DataFrame, history: pd.DataFrame
+) -> _Ratios | None:
     y, base = schema.Y, schema.BASELINE
     sold = actuals[actuals[y] > 0]
     if sold.empty:
@@ -645,31 +731,9 @@ def scale_refusal(
     to_forecast = float(np.median(cells[y] / cells[base])) if len(cells) else None
     seen = sold.join(_usual_sales(history), on=schema.UNIQUE_ID).dropna(subset=["usual"])
     to_history = float(np.median(seen[y] / seen["usual"])) if len(seen) else None
-    ratios = [r for r in (to_forecast, to_history) if r is not None]
-    if not ratios:
+    if to_forecast is None and to_history is None:
         return None
-    if all(r <= 1 / SCALE_FACTOR for r in ratios):
-        direction = "small"
-    elif all(r >= SCALE_FACTOR for r in ratios):
-        direction = "large"
-    else:
-        return None
-    parts = []
-    if to_forecast is not None:
-        parts.append(
-            f"{_times(to_forecast)} the plan's forecast for the same series and periods "
-            f"(median over {len(cells)} series-period(s) with both above zero; these total "
-            f"{_amount(cells[y].sum())} against a forecast of {_amount(cells[base].sum())})"
-        )
-    if to_history is not None:
-        parts.append(
-            f"{_times(to_history)} the same series' usual sales in the plan's history (median "
-            f"over {len(seen)} series-period(s))"
-        )
-    return (
-        f"these actuals are about {' and about '.join(parts)}: {SCALE_FACTOR} times too {direction} "
-        "or more, as a number read in the wrong unit or with the wrong decimal mark is"
-    )
+    return _Ratios(to_forecast, cells, to_history, len(seen))
 
 
 FAR_OFF_NAMED = 5
@@ -719,10 +783,10 @@ def _amount(value: float) -> str:
 
 
 def _times(ratio: float) -> str:
-    """0.001 as '0.1 % of', 1000 as '1,000 times'."""
+    """0.001 as '0.1 % of', 1000 as '1,000 times', 7.46 as '7.5 times'."""
     if ratio < 1:
         return f"{100 * ratio:.2g} % of"
-    return f"{ratio:,.0f} times"
+    return f"{ratio:,.0f} times" if ratio >= 10 else f"{ratio:.2g} times"
 
 
 def restore_actuals(store: PlanRepository, plan: str, version: int, *, actor: str) -> ActualsUpload:
