@@ -181,6 +181,7 @@ ACTUALS_UPLOAD = "actuals-upload"
 ACTUALS_ALERT = "actuals-alert"
 ACTUALS_DECIMAL = "actuals-decimal"  # radio: the file's decimal mark (detected, '.' or ',')
 ACTUALS_WEEK_DATES = "actuals-week-dates"  # radio: week dates (as the plan, start, end)
+ACTUALS_SUM_DUPLICATES = "actuals-sum-duplicates"  # checkbox: sum repeated rows (else refused)
 ACTUALS_CONFIRM_SCALE = "actuals-confirm-scale"  # checkbox: keep actuals far off the plan's scale
 ACTUALS_ROLE = "actuals-role"  # why the signed-in user may not keep actuals (if so)
 ACTUALS_VERDICT = "actuals-verdict"

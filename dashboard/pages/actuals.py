@@ -117,6 +117,10 @@ WEEK_DATES_CHOICES = {
     "start": "the week's first day",
     "end": "the week's last day (week ending)",
 }
+SUM_DUPLICATES = (
+    "Sum rows of the same series and date (refused otherwise: a repeated row is usually a "
+    "correction)"
+)
 CONFIRM_SCALE = "The numbers are right (keep them though they are far off the plan's scale)"
 
 
@@ -144,6 +148,7 @@ def reading_options() -> html.Div:
                 value="",
                 inline=True,
             ),
+            dbc.Checkbox(id=ids.ACTUALS_SUM_DUPLICATES, label=SUM_DUPLICATES, value=False),
             dbc.Checkbox(id=ids.ACTUALS_CONFIRM_SCALE, label=CONFIRM_SCALE, value=False),
         ],
         className="mt-2 small",
@@ -160,6 +165,11 @@ def reading(decimal: Any, confirm: Any) -> tuple[str | None, bool]:
 def week_reading(week_dates: Any) -> str | None:
     """The service's ``week_dates`` from the page's control (anything else: the plan's)."""
     return week_dates if week_dates in ("start", "end") else None
+
+
+def duplicates_reading(sum_duplicates: Any) -> str:
+    """The service's ``duplicates`` from the page's checkbox (anything else: refused)."""
+    return "sum" if sum_duplicates is True else "refuse"
 
 
 # -- pure helpers (unit-tested) ---------------------------------------------------------------
@@ -306,6 +316,7 @@ def score_upload(
     decimal: Any = None,
     confirm_scale: Any = None,
     week_dates: Any = None,
+    sum_duplicates: Any = None,
 ) -> tuple:
     """An uploaded file kept as the plan's actuals and both tracks scored on it; an earlier
     version restored; on opening a plan, what it already keeps."""
@@ -324,7 +335,15 @@ def score_upload(
     mark, confirmed = reading(decimal, confirm_scale)
     plan_id = components.action_plan(session)
     return keep_and_score(
-        ctx, plan_id, session, raw, filename, mark, confirmed, week_reading(week_dates)
+        ctx,
+        plan_id,
+        session,
+        raw,
+        filename,
+        mark,
+        confirmed,
+        week_reading(week_dates),
+        duplicates_reading(sum_duplicates),
     )
 
 
@@ -352,6 +371,7 @@ def keep_and_score(
     decimal: str | None = None,
     confirm_scale: bool = False,
     week_dates: str | None = None,
+    duplicates: str = "refuse",
 ) -> tuple:
     user = components.acting_user(session) or ""
     result, alert = components.call_service(
@@ -364,6 +384,7 @@ def keep_and_score(
             decimal=decimal,
             confirm_scale=confirm_scale,
             week_dates=week_dates,
+            duplicates=duplicates,
         )
     )
     if result is None:
@@ -472,6 +493,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         State(ids.ACTUALS_DECIMAL, "value"),
         State(ids.ACTUALS_CONFIRM_SCALE, "value"),
         State(ids.ACTUALS_WEEK_DATES, "value"),
+        State(ids.ACTUALS_SUM_DUPLICATES, "value"),
     )
     role = (Output(ids.ACTUALS_UPLOAD, "disabled"), Output(ids.ACTUALS_ROLE, "children"))
     bind(app, ctx, upload_role, *role, session)

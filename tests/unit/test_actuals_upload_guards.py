@@ -121,3 +121,63 @@ def test_the_cli_says_a_scale_warning_on_stderr_even_when_quiet(store, plan, tmp
     quiet = CliRunner().invoke(app, ["-q", "plan", "actuals", plan, str(file)])
     assert quiet.exit_code == 0, quiet.output
     assert "warning: these actuals are about 10 times" in quiet.stderr
+
+
+# -- repeated rows: refused by default, summed only when asked and then said loudly ------------
+
+
+def with_a_repeated_row(store: MemoryStore, plan: str) -> bytes:
+    weeks = forecast_times(store, plan, 1.0)
+    return as_csv(pd.concat([weeks, weeks.iloc[[3]].assign(y=5.0)], ignore_index=True))
+
+
+def test_repeated_rows_in_actuals_are_refused_by_default_naming_the_rows(store, plan):
+    with pytest.raises(InvalidFile) as refused:
+        actuals.upload_actuals(
+            store, plan, with_a_repeated_row(store, plan), filename="dup.csv", actor="olga"
+        )
+
+    [problem] = refused.value.problems
+    assert problem.file == "dup.csv" and problem.row is not None
+    assert "second row for series" in problem.message and "(first at row 5)" in problem.message
+    assert "usually a correction" in problem.fix and "--duplicates sum" in problem.fix
+    assert store.actuals_versions(plan) == []
+
+
+def test_repeated_rows_summed_when_asked_are_kept_with_a_warning(store, plan):
+    upload = actuals.upload_actuals(
+        store,
+        plan,
+        with_a_repeated_row(store, plan),
+        filename="dup.csv",
+        actor="olga",
+        duplicates="sum",
+    )
+
+    [warning] = upload.warnings
+    assert "1 rows share a series and date" in warning and "kept as their sum" in warning
+    assert not any("share a series and date" in n for n in upload.notes)
+
+
+def test_the_actuals_page_refuses_repeated_rows_unless_summing_is_ticked_then_warns(store, plan):
+    ctx = type("Ctx", (), {"store": store})()
+    file = with_a_repeated_row(store, plan)
+
+    with acting_as(store, "olga"):
+        refused = actuals_page.keep_and_score(ctx, plan, {"plan_id": plan}, file, "dup.csv")[-1]
+        assert store.actuals_versions(plan) == []
+        summed = actuals_page.keep_and_score(
+            ctx,
+            plan,
+            {"plan_id": plan},
+            file,
+            "dup.csv",
+            None,
+            False,
+            None,
+            actuals_page.duplicates_reading(True),
+        )[-1]
+
+    assert "second row for series" in str(refused) and "usually a correction" in str(refused)
+    assert summed.color == "warning" and "kept as their sum" in str(summed)
+    assert actuals_page.duplicates_reading("yes") == "refuse"

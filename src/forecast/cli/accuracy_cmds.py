@@ -49,8 +49,11 @@ def actuals_cmd(
     ],
     duplicates: Annotated[
         Duplicates,
-        typer.Option(help="Rows of the same series and period: sum (default) or refuse."),
-    ] = "sum",
+        typer.Option(
+            help="Rows of the same series and date: refuse (default: in actuals a repeated row "
+            "is usually a correction) or sum (kept as their sum, with a warning)."
+        ),
+    ] = "refuse",
     decimal: DecimalOpt = None,
     week_dates: Annotated[
         WeekDates | None,

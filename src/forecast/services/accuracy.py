@@ -459,6 +459,7 @@ def upload_and_score(
     decimal: str | None = None,
     confirm_scale: bool = False,
     week_dates: str | None = None,
+    duplicates: str = "refuse",
 ) -> tuple[Any, pd.DataFrame | None]:
     """Keep an upload of actuals (a new version) and score the two tracks on every actual kept
     so far: (the upload, `negotiation.score` per team and TOTAL; only the system plan while the
@@ -474,6 +475,7 @@ def upload_and_score(
         decimal=decimal,
         confirm_scale=confirm_scale,
         week_dates=week_dates,
+        duplicates=duplicates,
     )
     state = get_plan(store, plan)
     _, kept = load_actuals(store, state.plan_id)

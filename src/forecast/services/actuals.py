@@ -197,11 +197,11 @@ def read_actuals(
             if attempt == len(attempts):
                 # Each problem with its file, row, column and fix, as `forecast ingest` has them.
                 problems = _no_rows_of_actuals(exc, state) if isinstance(exc, NoRows) else None
-                if problems is not None:
-                    raise InvalidFile(
-                        "actuals: " + "\n".join(str(p) for p in problems), problems
-                    ) from exc
-                raise InvalidFile(f"actuals: {exc}", exc.problems) from exc
+                if problems is None:
+                    problems = _duplicates_of_actuals(exc.problems)
+                raise InvalidFile(
+                    "actuals: " + "\n".join(str(p) for p in problems), problems
+                ) from exc
     _other_weekday(result, state, shown, week_dates)
     frame = result.history[[schema.UNIQUE_ID, schema.DS, schema.Y]].copy()
     frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
@@ -279,6 +279,25 @@ def _other_weekday(result: Any, state: PlanState, name: str, week_dates: str) ->
     raise InvalidFile(
         f"actuals: {name}: column {column}: {what}; nothing was kept. Fix: {fix}", [problem]
     )
+
+
+DUPLICATES_FIX = (
+    "a repeated series and date in actuals is usually a correction: keep the one right row and "
+    "upload again; if the rows are parts to add up, sum them (--duplicates sum; on the Actuals "
+    "page: tick 'Sum rows of the same series and date')"
+)
+
+
+def _duplicates_of_actuals(problems: list[Any]) -> list[Any]:
+    """The reader's repeated-row problems with the fix in the words of actuals."""
+    import dataclasses
+
+    from forecast.engine.ingest.problems import DUPLICATE_FIX
+
+    return [
+        dataclasses.replace(p, fix=DUPLICATES_FIX) if p.fix == DUPLICATE_FIX else p
+        for p in problems
+    ]
 
 
 def _no_rows_of_actuals(exc: Any, state: PlanState) -> list[Any]:
@@ -490,7 +509,7 @@ def upload_actuals(
     *,
     actor: str,
     filename: str | None = None,
-    duplicates: str = "sum",
+    duplicates: str = "refuse",
     decimal: str | None = None,
     confirm_scale: bool = False,
     week_dates: str | None = None,
@@ -501,7 +520,11 @@ def upload_actuals(
     Actuals a hundredfold or more off the plan's own numbers (`scale_refusal`: a thousands
     separator read as a decimal point, a file in thousands or in cents) are refused, nothing
     kept, unless ``confirm_scale``. ``decimal``: the CSV file's decimal mark (see
-    ``read_sales``); ``week_dates``: "start" or "end" (see ``read_actuals``)."""
+    ``read_sales``); ``week_dates``: "start" or "end" (see ``read_actuals``).
+
+    Rows repeating a series and date are refused by default (``duplicates="refuse"``: in
+    actuals a repeated row is usually a correction, and their sum would be no one's figure);
+    ``duplicates="sum"`` keeps their sum, with a warning naming the first pair."""
     state = get_plan(store, plan)
     if not (actor or "").strip():
         raise Invalid("uploading actuals needs a user name (who uploaded them)")
@@ -553,6 +576,9 @@ def upload_actuals(
         warnings = [w for w in [scale_warning(inside, baseline, history)] if w]
     else:
         warnings = []
+    summed = _summed_duplicates(notes)
+    warnings += summed
+    notes = [n for n in notes if not any(w.startswith(n) for w in summed)]
     for attempt in range(1, MERGE_ATTEMPTS + 1):
         # Merged over the version in force; kept only if that is still the latest when written
         # (another upload or a restore in between: merged again over the new one).
@@ -623,6 +649,19 @@ def upload_actuals(
         filename=name,
         warnings=warnings,
     )
+
+
+def _summed_duplicates(notes: list[str]) -> list[str]:
+    """The reader's note on rows summed (``duplicates="sum"``, as asked) as a warning: a sum of
+    repeated rows is kept, but said loudly, since one of them may have been a correction."""
+    from forecast.engine.ingest.core import DUPLICATES_SUMMED
+
+    return [
+        f"{note}, as asked: kept as their sum; if one of them was a correction, upload the file "
+        "with that one row only (it replaces the sum)"
+        for note in notes
+        if DUPLICATES_SUMMED in note
+    ]
 
 
 SCALE_FACTOR = 100
