@@ -326,12 +326,12 @@ def score_upload(
         return show_kept(ctx, session)
     if not contents:
         return no_update, no_update, no_update, no_update
+    if not (session or {}).get("plan_id"):
+        return unscored(components.need_plan_notice())
     try:
         raw = uploads.decode(contents, filename, ctx.upload_limit_bytes, CLI_ALTERNATIVE)
     except uploads.UploadRefused as exc:
-        return unscored(components.info_alert(str(exc)))
-    if not (session or {}).get("plan_id"):
-        return unscored(components.need_plan_notice())
+        return refused(ctx, components.action_plan(session), components.info_alert(str(exc)))
     mark, confirmed = reading(decimal, confirm_scale)
     plan_id = components.action_plan(session)
     return keep_and_score(
@@ -388,7 +388,7 @@ def keep_and_score(
         )
     )
     if result is None:
-        return unscored(alert)
+        return refused(ctx, plan_id, alert)
     upload, score = result
     if score is None:
         return unscored(upload_message(upload), html.P(NO_GOAL_NOTE, className="text-muted"))
@@ -405,12 +405,21 @@ def restore_and_score(ctx: DashboardContext, session: dict | None, version: int 
         lambda: actuals.restore_actuals(ctx.store, plan_id, version, actor=user)
     )
     if restored is None:
-        return unscored(alert)
+        return refused(ctx, plan_id, alert)
     kept = dbc.Alert(f"{sentence(restored.message())}.", color="success")
     score, alert = components.call_service(lambda: actuals.score_kept(ctx.store, plan_id))
     if score is None:
         return unscored(alert or kept)
     return scored(score, _currency(ctx, plan_id), kept)
+
+
+def refused(ctx: DashboardContext, plan_id: str, alert: Any) -> tuple:
+    """A refused upload or restore: the refusal beside the actuals still in force, scored as
+    they were (nothing changed), not an empty page that reads as if none were kept."""
+    score, _ = components.call_service(lambda: actuals.score_kept(ctx.store, plan_id))
+    if score is None:
+        return unscored(alert)
+    return scored(score, _currency(ctx, plan_id), alert)
 
 
 def show_kept(ctx: DashboardContext, session: dict | None) -> tuple:

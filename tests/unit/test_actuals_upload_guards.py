@@ -181,3 +181,25 @@ def test_the_actuals_page_refuses_repeated_rows_unless_summing_is_ticked_then_wa
     assert "second row for series" in str(refused) and "usually a correction" in str(refused)
     assert summed.color == "warning" and "kept as their sum" in str(summed)
     assert actuals_page.duplicates_reading("yes") == "refuse"
+
+
+# -- a refused upload leaves the actuals in force on the page ---------------------------------
+
+
+def test_a_refused_upload_keeps_showing_the_actuals_in_force_beside_the_refusal(store, plan):
+    ctx = type("Ctx", (), {"store": store})()
+    session = {"plan_id": plan}
+    good = as_csv(forecast_times(store, plan, 1.05))
+    thousands = as_csv(forecast_times(store, plan, 0.001))
+    header_only = b"unique_id,ds,y\n"
+
+    with acting_as(store, "olga"):
+        kept = actuals_page.keep_and_score(ctx, plan, session, good, "good.csv")
+        for bad, why in [(thousands, "0.1 %"), (header_only, "no data rows")]:
+            figure, rows, verdict, alert = actuals_page.keep_and_score(
+                ctx, plan, session, bad, "bad.csv"
+            )
+            assert why in str(alert)
+            assert rows == kept[1] and str(verdict) == str(kept[2])
+            assert "No actuals yet" not in str(figure)
+    assert len(store.actuals_versions(plan)) == 1
