@@ -203,3 +203,19 @@ def test_a_refused_upload_keeps_showing_the_actuals_in_force_beside_the_refusal(
             assert rows == kept[1] and str(verdict) == str(kept[2])
             assert "No actuals yet" not in str(figure)
     assert len(store.actuals_versions(plan)) == 1
+
+
+def test_an_upload_that_makes_no_version_still_says_what_it_set_aside(store, plan):
+    weeks = forecast_times(store, plan, 1.0)
+    actuals.upload_actuals(store, plan, as_csv(weeks), filename="w.csv", actor="olga")
+    strangers = pd.DataFrame(
+        {"unique_id": ["88888", "99999"], "ds": [weeks["ds"].iloc[0]] * 2, "y": [100.0, 200.0]}
+    )
+
+    again = actuals.upload_actuals(
+        store, plan, as_csv(pd.concat([weeks, strangers])), filename="w2.csv", actor="olga"
+    )
+
+    assert again.unchanged
+    assert "no version was made" in again.message()
+    assert "2 row(s) of 2 series not in the plan left out: 88888, 99999" in again.message()

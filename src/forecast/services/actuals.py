@@ -73,19 +73,22 @@ class ActualsUpload:
                 "known"
             )
         if self.unchanged:
-            return (
+            text = (
                 f"nothing new in {self.filename}: its "
                 f"{self.kept} series-periods equal those of actuals version "
                 f"{self.version.version} of plan {self.version.plan_id}; no version was made"
             )
+            return text + self._set_aside()
         text = (
             f"actuals version {self.version.version} of plan {self.version.plan_id} from "
             f"{self.version.filename}: {self.kept} series-periods kept ({self.new} new, "
             f"{self.replaced} replaced{self._of_them_changed()}); {self.total} known in all"
         )
-        for item in self.left_out.values():
-            text += f"; {item['message']}"
-        return text
+        return text + self._set_aside()
+
+    def _set_aside(self) -> str:
+        """What of the file lies outside the plan, named (also when no version was made)."""
+        return "".join(f"; {item['message']}" for item in self.left_out.values())
 
     def _of_them_changed(self) -> str:
         if not self.replaced or self.changed == self.replaced:
