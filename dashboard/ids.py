@@ -211,6 +211,7 @@ ACC_DOWNLOAD_TOUCHES = "acc-download-touches"
 ACC_DOWNLOAD_TRACK = "acc-download-track"
 ACC_DOWNLOAD_XLSX = "acc-download-xlsx"
 ACC_DOWNLOAD_STATUS = "acc-download-status"
+ACC_ACTUALS_VERSION = "acc-actuals-version"  # store: the actuals version the page shows
 REPLAY_CYCLES = "replay-cycles"
 REPLAY_HORIZON = "replay-horizon"
 REPLAY_RATIO = "replay-ratio"

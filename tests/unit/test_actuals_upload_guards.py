@@ -4,12 +4,15 @@ version."""
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 import pytest
 from test_actuals_scale import as_csv, forecast_times, make_plan
 
 from dashboard.pages import actuals as actuals_page
 from forecast.services import actuals
+from forecast.services.errors import Invalid
 from forecast.services.plans import InvalidFile
 from forecast.store import MemoryStore
 from tests.signin import acting_as
@@ -219,3 +222,28 @@ def test_an_upload_that_makes_no_version_still_says_what_it_set_aside(store, pla
     assert again.unchanged
     assert "no version was made" in again.message()
     assert "2 row(s) of 2 series not in the plan left out: 88888, 99999" in again.message()
+
+
+# -- the Accuracy page's downloads are of the actuals version it shows -------------------------
+
+
+def test_the_fva_download_is_of_the_actuals_version_the_page_shows_not_one_kept_since(store, plan):
+    from dashboard.pages import accuracy as accuracy_page
+    from forecast.services import accuracy
+
+    first = as_csv(forecast_times(store, plan, 1.05))
+    later = as_csv(forecast_times(store, plan, 0.9))
+    actuals.upload_actuals(store, plan, first, filename="v1.csv", actor="olga")
+    with acting_as(store, "olga"):
+        ctx = type("Ctx", (), {"store": store})()
+        shown = accuracy_page.render(ctx, {"plan_id": plan}, "overall")[-1]
+    assert shown == 1
+    actuals.upload_actuals(store, plan, later, filename="v2.csv", actor="olga")  # from the CLI
+
+    content, name = accuracy.fva_download(store, plan, "csv", "layers", actuals_version=shown)
+
+    assert name.endswith("-actuals-v1-layers.csv")
+    rows = pd.read_csv(io.BytesIO(content))
+    assert set(rows["actuals_version"]) == {1}
+    with pytest.raises(Invalid, match="which actuals version"):
+        accuracy.fva_download(store, plan, "csv", "layers", actuals_version="2; drop")
