@@ -169,6 +169,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 style=HIDDEN,
             ),
             dcc.Download(id=ids.ACC_DOWNLOAD),
+            dcc.Store(id=ids.ACC_ACTUALS_VERSION),
             html.Div(id=ids.ACC_DOWNLOAD_STATUS, className="small mt-1"),
             html.Div(
                 [
@@ -388,12 +389,13 @@ def render(ctx: DashboardContext, session: dict | None, scope: str | None) -> tu
         scored_on_text(report),
         None,
         {},
+        report.actuals.get("version"),
     )
 
 
 def no_actuals(alert: Any) -> tuple:
     """`render`'s outputs for a plan with nothing to score: the parts that need actuals hidden."""
-    return figures.empty_figure("No actuals yet"), [], [], None, alert, HIDDEN
+    return figures.empty_figure("No actuals yet"), [], [], None, alert, HIDDEN, None
 
 
 def render_track(ctx: DashboardContext, _session: dict | None, team: str | None) -> tuple:
@@ -413,14 +415,22 @@ def render_track(ctx: DashboardContext, _session: dict | None, team: str | None)
 
 
 def download(ctx: DashboardContext, *args: Any) -> tuple:
-    """The table of the button clicked (the buttons' clicks, then the session) as a file."""
-    session, trigger = args[-1], callback_ctx.triggered_id
+    """The table of the button clicked (the buttons' clicks, then the actuals version the page
+    shows and the session) as a file: of the version the page shows, not one kept since."""
+    session, shown, trigger = args[-1], args[-2], callback_ctx.triggered_id
     if trigger not in DOWNLOAD_BUTTONS or not callback_ctx.triggered[0].get("value"):
         return no_update, no_update
     fmt, table = DOWNLOAD_BUTTONS[trigger]
     plan_id = (session or {}).get("plan_id")
     result, alert = components.call_service(
-        lambda: accuracy.fva_download(ctx.store, plan_id, fmt, table, auth.visible_plans(ctx.store))
+        lambda: accuracy.fva_download(
+            ctx.store,
+            plan_id,
+            fmt,
+            table,
+            auth.visible_plans(ctx.store),
+            actuals_version=shown,
+        )
     )
     if result is None:
         return no_update, alert
@@ -443,6 +453,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Output(ids.ACC_SCORED_ON, "children"),
         Output(ids.ACC_ALERT, "children"),
         Output(ids.ACC_SCORED_PARTS, "style"),
+        Output(ids.ACC_ACTUALS_VERSION, "data"),
         session,
         Input(ids.ACC_LAYER_SCOPE, "value"),
     )
@@ -456,6 +467,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Output(ids.ACC_DOWNLOAD, "data"),
         Output(ids.ACC_DOWNLOAD_STATUS, "children"),
         *[Input(button, "n_clicks") for button in DOWNLOAD_BUTTONS],
+        State(ids.ACC_ACTUALS_VERSION, "data"),
         State(ids.NAV_SESSION, "data"),
         prevent_initial_call=True,
     )

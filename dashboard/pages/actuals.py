@@ -112,6 +112,15 @@ DECIMAL_CHOICES = {
     ".": "'.' (44.537 is 44.537)",
     ",": "',' ('.' groups thousands: 44.537 is 44537)",
 }
+WEEK_DATES_CHOICES = {
+    "": "as the plan's history",
+    "start": "the week's first day",
+    "end": "the week's last day (week ending)",
+}
+SUM_DUPLICATES = (
+    "Sum rows of the same series and date (refused otherwise: a repeated row is usually a "
+    "correction)"
+)
 CONFIRM_SCALE = "The numbers are right (keep them though they are far off the plan's scale)"
 
 
@@ -129,6 +138,17 @@ def reading_options() -> html.Div:
                 value="",
                 inline=True,
             ),
+            html.Br(),
+            html.Label("Week dates", htmlFor=ids.ACTUALS_WEEK_DATES, className="me-2"),
+            dbc.RadioItems(
+                id=ids.ACTUALS_WEEK_DATES,
+                options=[
+                    {"label": label, "value": value} for value, label in WEEK_DATES_CHOICES.items()
+                ],
+                value="",
+                inline=True,
+            ),
+            dbc.Checkbox(id=ids.ACTUALS_SUM_DUPLICATES, label=SUM_DUPLICATES, value=False),
             dbc.Checkbox(id=ids.ACTUALS_CONFIRM_SCALE, label=CONFIRM_SCALE, value=False),
         ],
         className="mt-2 small",
@@ -140,6 +160,16 @@ def reading(decimal: Any, confirm: Any) -> tuple[str | None, bool]:
     browser sends reads as detected / not confirmed)."""
     mark = decimal if decimal in (".", ",") else None
     return mark, confirm is True
+
+
+def week_reading(week_dates: Any) -> str | None:
+    """The service's ``week_dates`` from the page's control (anything else: the plan's)."""
+    return week_dates if week_dates in ("start", "end") else None
+
+
+def duplicates_reading(sum_duplicates: Any) -> str:
+    """The service's ``duplicates`` from the page's checkbox (anything else: refused)."""
+    return "sum" if sum_duplicates is True else "refuse"
 
 
 # -- pure helpers (unit-tested) ---------------------------------------------------------------
@@ -233,9 +263,18 @@ def sentence(text: str) -> str:
 def upload_message(upload: Any) -> Any:
     """What the upload kept and what it left out (named, with counts)."""
     kept = sentence(upload.message()) if upload.unchanged else f"Kept as {upload.message()}"
-    items = [html.Div(f"{kept}.")]
+    items = [html.Div([html.Strong("Warning: "), f"{sentence(w)}."]) for w in upload.warnings]
+    items += [html.Div(f"{kept}.")]
     items += [html.Div(f"Note: {note}", className="small") for note in upload.notes]
-    colour = "info" if upload.unchanged else "warning" if upload.left_out else "success"
+    colour = (
+        "warning"
+        if upload.warnings
+        else "info"
+        if upload.unchanged
+        else "warning"
+        if upload.left_out
+        else "success"
+    )
     return dbc.Alert(items, color=colour, className=KEPT_CLASS)
 
 
@@ -276,6 +315,8 @@ def score_upload(
     restore_version: int | None,
     decimal: Any = None,
     confirm_scale: Any = None,
+    week_dates: Any = None,
+    sum_duplicates: Any = None,
 ) -> tuple:
     """An uploaded file kept as the plan's actuals and both tracks scored on it; an earlier
     version restored; on opening a plan, what it already keeps."""
@@ -285,15 +326,25 @@ def score_upload(
         return show_kept(ctx, session)
     if not contents:
         return no_update, no_update, no_update, no_update
+    if not (session or {}).get("plan_id"):
+        return unscored(components.need_plan_notice())
     try:
         raw = uploads.decode(contents, filename, ctx.upload_limit_bytes, CLI_ALTERNATIVE)
     except uploads.UploadRefused as exc:
-        return unscored(components.info_alert(str(exc)))
-    if not (session or {}).get("plan_id"):
-        return unscored(components.need_plan_notice())
+        return refused(ctx, components.action_plan(session), components.info_alert(str(exc)))
     mark, confirmed = reading(decimal, confirm_scale)
     plan_id = components.action_plan(session)
-    return keep_and_score(ctx, plan_id, session, raw, filename, mark, confirmed)
+    return keep_and_score(
+        ctx,
+        plan_id,
+        session,
+        raw,
+        filename,
+        mark,
+        confirmed,
+        week_reading(week_dates),
+        duplicates_reading(sum_duplicates),
+    )
 
 
 def upload_and_forget(ctx: DashboardContext, contents: str | None, *rest: Any) -> tuple:
@@ -319,6 +370,8 @@ def keep_and_score(
     filename: str | None,
     decimal: str | None = None,
     confirm_scale: bool = False,
+    week_dates: str | None = None,
+    duplicates: str = "refuse",
 ) -> tuple:
     user = components.acting_user(session) or ""
     result, alert = components.call_service(
@@ -330,10 +383,12 @@ def keep_and_score(
             filename=filename,
             decimal=decimal,
             confirm_scale=confirm_scale,
+            week_dates=week_dates,
+            duplicates=duplicates,
         )
     )
     if result is None:
-        return unscored(alert)
+        return refused(ctx, plan_id, alert)
     upload, score = result
     if score is None:
         return unscored(upload_message(upload), html.P(NO_GOAL_NOTE, className="text-muted"))
@@ -350,12 +405,21 @@ def restore_and_score(ctx: DashboardContext, session: dict | None, version: int 
         lambda: actuals.restore_actuals(ctx.store, plan_id, version, actor=user)
     )
     if restored is None:
-        return unscored(alert)
+        return refused(ctx, plan_id, alert)
     kept = dbc.Alert(f"{sentence(restored.message())}.", color="success")
     score, alert = components.call_service(lambda: actuals.score_kept(ctx.store, plan_id))
     if score is None:
         return unscored(alert or kept)
     return scored(score, _currency(ctx, plan_id), kept)
+
+
+def refused(ctx: DashboardContext, plan_id: str, alert: Any) -> tuple:
+    """A refused upload or restore: the refusal beside the actuals still in force, scored as
+    they were (nothing changed), not an empty page that reads as if none were kept."""
+    score, _ = components.call_service(lambda: actuals.score_kept(ctx.store, plan_id))
+    if score is None:
+        return unscored(alert)
+    return scored(score, _currency(ctx, plan_id), alert)
 
 
 def show_kept(ctx: DashboardContext, session: dict | None) -> tuple:
@@ -437,6 +501,8 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         State(ids.ACTUALS_RESTORE_VERSION, "value"),
         State(ids.ACTUALS_DECIMAL, "value"),
         State(ids.ACTUALS_CONFIRM_SCALE, "value"),
+        State(ids.ACTUALS_WEEK_DATES, "value"),
+        State(ids.ACTUALS_SUM_DUPLICATES, "value"),
     )
     role = (Output(ids.ACTUALS_UPLOAD, "disabled"), Output(ids.ACTUALS_ROLE, "children"))
     bind(app, ctx, upload_role, *role, session)

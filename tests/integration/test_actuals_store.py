@@ -209,16 +209,16 @@ def test_a_file_with_no_overlap_is_refused_and_nothing_is_kept(store):
         accuracy.fva(store, plan)
 
 
-def test_duplicate_rows_follow_the_history_rule(store):
+def test_duplicate_rows_are_refused_by_default_and_summed_only_when_asked(store):
     plan = new_plan(store).plan_id
     rows = [("1", week(0), 40.0), ("1", week(0), 60.0), ("2", week(0), 80.0)]
     with pytest.raises(Invalid, match="actuals:"):
-        actuals.upload_actuals(
-            store, plan, csv_bytes(rows), filename="d.csv", actor="ann", duplicates="refuse"
-        )
-    summed = actuals.upload_actuals(store, plan, csv_bytes(rows), filename="d.csv", actor="ann")
+        actuals.upload_actuals(store, plan, csv_bytes(rows), filename="d.csv", actor="ann")
+    summed = actuals.upload_actuals(
+        store, plan, csv_bytes(rows), filename="d.csv", actor="ann", duplicates="sum"
+    )
     _, frame = actuals.load_actuals(store, plan)
-    assert summed.kept == 2
+    assert summed.kept == 2 and summed.warnings
     assert frame.set_index("unique_id").loc["1", "y"] == 100.0
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from forecast.cli.choices import Duplicates, ReplayRule
+from forecast.cli.choices import Duplicates, ReplayRule, WeekDates
 from forecast.cli.common import (
     AsOpt,
     DataDirOpt,
@@ -49,9 +49,20 @@ def actuals_cmd(
     ],
     duplicates: Annotated[
         Duplicates,
-        typer.Option(help="Rows of the same series and period: sum (default) or refuse."),
-    ] = "sum",
+        typer.Option(
+            help="Rows of the same series and date: refuse (default: in actuals a repeated row "
+            "is usually a correction) or sum (kept as their sum, with a warning)."
+        ),
+    ] = "refuse",
     decimal: DecimalOpt = None,
+    week_dates: Annotated[
+        WeekDates | None,
+        typer.Option(
+            "--week-dates",
+            help="How a weekly file dates its weeks: start (by the first day) or end (by the "
+            "last day, 'week ending'). Default: as the plan's history was dated.",
+        ),
+    ] = None,
     confirm_scale: Annotated[
         bool,
         typer.Option(
@@ -80,11 +91,14 @@ def actuals_cmd(
         duplicates=duplicates,
         decimal=decimal,
         confirm_scale=confirm_scale,
+        week_dates=week_dates,
     )
     if as_json:
         echo_json(upload.to_dict())
         return
     typer.echo(upload.message())
+    for warning in upload.warnings:  # kept, but said loudly: -q does not silence it
+        typer.echo(f"warning: {warning}", err=True)
     for note in upload.notes:  # on stderr, as every command's notes: -q silences them
         info(f"  note: {note}")
 

@@ -458,6 +458,8 @@ def upload_and_score(
     filename: str | None = None,
     decimal: str | None = None,
     confirm_scale: bool = False,
+    week_dates: str | None = None,
+    duplicates: str = "refuse",
 ) -> tuple[Any, pd.DataFrame | None]:
     """Keep an upload of actuals (a new version) and score the two tracks on every actual kept
     so far: (the upload, `negotiation.score` per team and TOTAL; only the system plan while the
@@ -472,6 +474,8 @@ def upload_and_score(
         filename=filename,
         decimal=decimal,
         confirm_scale=confirm_scale,
+        week_dates=week_dates,
+        duplicates=duplicates,
     )
     state = get_plan(store, plan)
     _, kept = load_actuals(store, state.plan_id)
@@ -506,10 +510,13 @@ def fva_download(
     fmt: str,
     table: str = "touches",
     plans: Sequence[PlanSummary] | None = None,
+    actuals_version: Any = None,
 ) -> tuple[bytes, str]:
     """The Accuracy page's tables: one `table` (``layers``, ``touches``, ``track``) as CSV, or
     all of them as XLSX (a sheet each); (bytes, file name). Without a plan only the track
-    record, of `plans` when given (those the user may see)."""
+    record, of `plans` when given (those the user may see). ``actuals_version``: the version
+    the page shows (None: the latest), so that a version kept meanwhile does not slip into a
+    file the person takes for what they see; its number is in the file name and every row."""
     from forecast import export
 
     fmt = str(fmt).lower()
@@ -519,8 +526,14 @@ def fva_download(
         raise Invalid(f"unknown table {table!r}; use one of {', '.join(DOWNLOADS)}")
     frames: dict[str, pd.DataFrame] = {}
     stem = "track-record"
+    if actuals_version is not None and not (
+        isinstance(actuals_version, int)
+        and not isinstance(actuals_version, bool)
+        and actuals_version >= 1
+    ):
+        raise Invalid("the page did not say which actuals version it shows; reload the page")
     if plan:
-        report = fva(store, plan)
+        report = fva(store, plan, actuals_version=actuals_version)
         stem = f"fva-{report.plan_id}-actuals-v{report.actuals.get('version')}"
         frames["layers"], frames["touches"] = _with_versions(report)
     if fmt == "xlsx":

@@ -57,6 +57,7 @@ class ActualsUpload:
     filename: str = ""  # the file uploaded (the version's own when one was made)
     restored_from: int | None = None  # the earlier version this one restores
     dropped: int = 0  # series-periods known before that this version no longer has
+    warnings: list[str] = field(default_factory=list)  # kept, but to be said loudly (scale)
 
     @property
     def unchanged(self) -> bool:
@@ -72,19 +73,22 @@ class ActualsUpload:
                 "known"
             )
         if self.unchanged:
-            return (
+            text = (
                 f"nothing new in {self.filename}: its "
                 f"{self.kept} series-periods equal those of actuals version "
                 f"{self.version.version} of plan {self.version.plan_id}; no version was made"
             )
+            return text + self._set_aside()
         text = (
             f"actuals version {self.version.version} of plan {self.version.plan_id} from "
             f"{self.version.filename}: {self.kept} series-periods kept ({self.new} new, "
             f"{self.replaced} replaced{self._of_them_changed()}); {self.total} known in all"
         )
-        for item in self.left_out.values():
-            text += f"; {item['message']}"
-        return text
+        return text + self._set_aside()
+
+    def _set_aside(self) -> str:
+        """What of the file lies outside the plan, named (also when no version was made)."""
+        return "".join(f"; {item['message']}" for item in self.left_out.values())
 
     def _of_them_changed(self) -> str:
         if not self.replaced or self.changed == self.replaced:
@@ -108,6 +112,7 @@ class ActualsUpload:
             "total": self.total,
             "left_out": self.left_out,
             "notes": self.notes,
+            "warnings": self.warnings,
             "audit_id": self.version.audit_id,
         }
 
@@ -141,9 +146,13 @@ def read_actuals(
     filename: str | None = None,
     duplicates: str = "sum",
     decimal: str | None = None,
+    week_dates: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """The file as ``unique_id, ds, y`` on the plan's calendar, and the reader's notes.
-    ``decimal``: the CSV file's decimal mark ('.' or ','; None: detected, see ``read_sales``)."""
+    ``decimal``: the CSV file's decimal mark ('.' or ','; None: detected, see ``read_sales``).
+    ``week_dates``: how a weekly file dates its weeks, "start" or "end" (None: as the plan's
+    history did). A weekly file whose weeks start on another weekday than the plan's is refused
+    (`_other_weekday`): its weeks cannot be put into the plan's."""
     from forecast.engine.ingest import IngestError, NoRows, Problem, read_sales
 
     state = get_plan(store, plan)
@@ -155,8 +164,10 @@ def read_actuals(
         "dense_days": bool(mapping.get("dense_days")),
         "decimal": decimal,
     }
-    if mapping.get("week_dates") == "end":  # dated as the plan's history was
-        options["week_dates"] = "end"
+    if week_dates is None:  # dated as the plan's history was
+        week_dates = "end" if mapping.get("week_dates") == "end" else "start"
+    if week_dates != "start":
+        options["week_dates"] = week_dates
     long = {"id_cols": [schema.UNIQUE_ID], "date_col": schema.DS, "value_col": schema.Y}
     raw, shown, header = _unpacked(source, filename)
     attempts: list[dict[str, Any]] = []
@@ -189,11 +200,12 @@ def read_actuals(
             if attempt == len(attempts):
                 # Each problem with its file, row, column and fix, as `forecast ingest` has them.
                 problems = _no_rows_of_actuals(exc, state) if isinstance(exc, NoRows) else None
-                if problems is not None:
-                    raise InvalidFile(
-                        "actuals: " + "\n".join(str(p) for p in problems), problems
-                    ) from exc
-                raise InvalidFile(f"actuals: {exc}", exc.problems) from exc
+                if problems is None:
+                    problems = _duplicates_of_actuals(exc.problems)
+                raise InvalidFile(
+                    "actuals: " + "\n".join(str(p) for p in problems), problems
+                ) from exc
+    _other_weekday(result, state, shown, week_dates)
     frame = result.history[[schema.UNIQUE_ID, schema.DS, schema.Y]].copy()
     frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     frame[schema.DS] = pd.to_datetime(frame[schema.DS])
@@ -220,6 +232,75 @@ def read_actuals(
     frame, partial = _without_partial_periods(frame, result.report, result.report.freq, shut)
     notes += partial
     return frame, notes
+
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAY_CODES = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+def _other_weekday(result: Any, state: PlanState, name: str, week_dates: str) -> None:
+    """Refuse a weekly file whose weeks start on another weekday than the plan's: the reader
+    would put each of its weeks whole into the plan's week its date falls in (a Sunday-to-
+    Saturday week dated by its Sunday into the Monday week before it: six of its seven days in
+    the wrong week), and every score would move. Daily files are summed into the plan's weeks
+    and are not concerned. A file dated by the last day of each of the plan's weeks ("week
+    ending") is read right with ``week_dates="end"``; the fix says so when the dates fit."""
+    from forecast.engine.ingest import Problem
+
+    native = str(result.report.native_freq or "")
+    plan_freq = str(state.freq or "")
+    if not (native.startswith("W-") and plan_freq.startswith("W-")) or native == plan_freq:
+        return
+    found = WEEKDAY_CODES.index(native.split("-")[1])
+    ours = WEEKDAY_CODES.index(plan_freq.split("-")[1])
+    # The file's own dates (before a week-ending shift of 6 days back).
+    shift = 6 if week_dates == "end" else 0
+    written = DAY_NAMES[(found + shift) % 7]
+    first = pd.Timestamp(result.report.first_day) + pd.Timedelta(days=shift)
+    last = pd.Timestamp(result.report.last_day) + pd.Timedelta(days=shift)
+    last_of_ours = DAY_NAMES[(ours + 6) % 7]
+    column = result.mapping.date_col
+    how = " (read as the last day of each week)" if week_dates == "end" else ""
+    what = (
+        f"the file's weeks are dated by {written}s{how} ({first:%Y-%m-%d} to {last:%Y-%m-%d}) "
+        f"but plan {state.plan_id}'s weeks run {DAY_NAMES[ours]} to {last_of_ours}: each week "
+        f"would land whole in the plan's week its date falls in, most of its days in the wrong "
+        "week"
+    )
+    fix = (
+        f"date each row by the {DAY_NAMES[ours]} its week starts on, summing the sales of "
+        f"{DAY_NAMES[ours]} to {last_of_ours}, or upload daily sales (they are summed into the "
+        "plan's weeks)"
+    )
+    if week_dates != "end" and (found + 1) % 7 == ours:
+        fix += (
+            f"; if each date is the {last_of_ours} that ends a {DAY_NAMES[ours]}-to-"
+            f"{last_of_ours} week, read it as week ending (--week-dates end; on the Actuals "
+            "page: Week dates, the week's last day)"
+        )
+    problem = Problem(name, None, column, written, what, fix)
+    raise InvalidFile(
+        f"actuals: {name}: column {column}: {what}; nothing was kept. Fix: {fix}", [problem]
+    )
+
+
+DUPLICATES_FIX = (
+    "a repeated series and date in actuals is usually a correction: keep the one right row and "
+    "upload again; if the rows are parts to add up, sum them (--duplicates sum; on the Actuals "
+    "page: tick 'Sum rows of the same series and date')"
+)
+
+
+def _duplicates_of_actuals(problems: list[Any]) -> list[Any]:
+    """The reader's repeated-row problems with the fix in the words of actuals."""
+    import dataclasses
+
+    from forecast.engine.ingest.problems import DUPLICATE_FIX
+
+    return [
+        dataclasses.replace(p, fix=DUPLICATES_FIX) if p.fix == DUPLICATE_FIX else p
+        for p in problems
+    ]
 
 
 def _no_rows_of_actuals(exc: Any, state: PlanState) -> list[Any]:
@@ -431,9 +512,10 @@ def upload_actuals(
     *,
     actor: str,
     filename: str | None = None,
-    duplicates: str = "sum",
+    duplicates: str = "refuse",
     decimal: str | None = None,
     confirm_scale: bool = False,
+    week_dates: str | None = None,
 ) -> ActualsUpload:
     """Keep the file's actuals of the plan's series and periods as the plan's next actuals
     version (merged over the previous one) with one audit row; refuse a file with no overlap.
@@ -441,7 +523,11 @@ def upload_actuals(
     Actuals a hundredfold or more off the plan's own numbers (`scale_refusal`: a thousands
     separator read as a decimal point, a file in thousands or in cents) are refused, nothing
     kept, unless ``confirm_scale``. ``decimal``: the CSV file's decimal mark (see
-    ``read_sales``)."""
+    ``read_sales``); ``week_dates``: "start" or "end" (see ``read_actuals``).
+
+    Rows repeating a series and date are refused by default (``duplicates="refuse"``: in
+    actuals a repeated row is usually a correction, and their sum would be no one's figure);
+    ``duplicates="sum"`` keeps their sum, with a warning naming the first pair."""
     state = get_plan(store, plan)
     if not (actor or "").strip():
         raise Invalid("uploading actuals needs a user name (who uploaded them)")
@@ -458,6 +544,7 @@ def upload_actuals(
         filename=name if filename else None,
         duplicates=duplicates,
         decimal=decimal,
+        week_dates=week_dates,
     )
     baseline = load_blob_frame(store, state.plan_id, "baseline")
     series = pd.Index(baseline[schema.UNIQUE_ID].astype(str).unique())
@@ -489,6 +576,12 @@ def upload_actuals(
                 Fix(FixKey.ACTUALS_SCALE, plan=state.plan_id),
             )
         notes = [*notes, *far_off_cells(inside, baseline, history)]
+        warnings = [w for w in [scale_warning(inside, baseline, history)] if w]
+    else:
+        warnings = []
+    summed = _summed_duplicates(notes)
+    warnings += summed
+    notes = [n for n in notes if not any(w.startswith(n) for w in summed)]
     for attempt in range(1, MERGE_ATTEMPTS + 1):
         # Merged over the version in force; kept only if that is still the latest when written
         # (another upload or a restore in between: merged again over the new one).
@@ -514,6 +607,7 @@ def upload_actuals(
                 left_out=left_out,
                 notes=notes,
                 filename=name,
+                warnings=warnings,
             )
         summary: dict[str, Any] = {
             "kept": len(inside),
@@ -556,7 +650,21 @@ def upload_actuals(
         notes=notes,
         changed=changed,
         filename=name,
+        warnings=warnings,
     )
+
+
+def _summed_duplicates(notes: list[str]) -> list[str]:
+    """The reader's note on rows summed (``duplicates="sum"``, as asked) as a warning: a sum of
+    repeated rows is kept, but said loudly, since one of them may have been a correction."""
+    from forecast.engine.ingest.core import DUPLICATES_SUMMED
+
+    return [
+        f"{note}, as asked: kept as their sum; if one of them was a correction, upload the file "
+        "with that one row only (it replaces the sum)"
+        for note in notes
+        if DUPLICATES_SUMMED in note
+    ]
 
 
 SCALE_FACTOR = 100
@@ -577,6 +685,85 @@ def scale_refusal(
     sales above zero: a slow seller's occasional sale is not off from that). Zero weeks, series
     the history never sold and a partial upload do not move a median; one that cannot be
     computed does not refuse."""
+    ratios = _scale_ratios(actuals, baseline, history)
+    direction = ratios.direction(SCALE_FACTOR) if ratios else None
+    if ratios is None or direction is None:
+        return None
+    return (
+        f"these actuals are about {ratios.text()}: {SCALE_FACTOR} times too {direction} "
+        "or more, as a number read in the wrong unit or with the wrong decimal mark is"
+    )
+
+
+SCALE_WARNING_FACTOR = 3
+"""Actuals whose typical series-period is this many times larger (or smaller) than both the
+plan's forecast of it and the series' usual sale are kept with a warning: another currency (a
+Danish file is 7.5 times a euro one), a slipped digit (10 times), a file in thousands that
+escaped the refusal. Why 3: real sales do not move a whole file's median that far. On the
+Rossmann sample (100 stores, 2013-2015) the median of a week's sales over the series' usual week
+runs from 0.58 to 1.69 (Christmas weeks the top), and of a day's over the usual day from 0.30
+(a Sunday, which the forecast knows: both medians must be off) to 2.10; against the plan's own
+forecast an honest upload's median is near 1 (the demo's WAPE is about 8 %). A factor of 3 is
+above every real week and day, and below the smallest currency or unit mix-up worth catching."""
+
+
+def scale_warning(
+    actuals: pd.DataFrame, baseline: pd.DataFrame, history: pd.DataFrame
+) -> str | None:
+    """A warning when `actuals` are ``SCALE_WARNING_FACTOR`` times or more off both the plan's
+    forecast and the series' usual sales (the same medians as `scale_refusal`), short of a
+    refusal; None when they are not."""
+    ratios = _scale_ratios(actuals, baseline, history)
+    direction = ratios.direction(SCALE_WARNING_FACTOR) if ratios else None
+    if ratios is None or direction is None:
+        return None
+    return (
+        f"these actuals are about {ratios.text()}: {SCALE_WARNING_FACTOR} times too {direction} "
+        "or more, as figures in another currency or unit, or with a digit slipped, are. They "
+        "are kept and will be scored; if they are wrong, restore the earlier version (or upload "
+        "the right figures, which replace them)"
+    )
+
+
+@dataclass(frozen=True)
+class _Ratios:
+    """The medians `scale_refusal` and `scale_warning` compare, with what they rest on."""
+
+    to_forecast: float | None
+    cells: pd.DataFrame  # actual and forecast of the series-periods with both above zero
+    to_history: float | None
+    seen: int  # actuals above zero of series with a usual sale
+
+    def direction(self, factor: float) -> str | None:
+        """ "small" or "large" when every median is `factor` times off that way, else None."""
+        ratios = [r for r in (self.to_forecast, self.to_history) if r is not None]
+        if ratios and all(r <= 1 / factor for r in ratios):
+            return "small"
+        if ratios and all(r >= factor for r in ratios):
+            return "large"
+        return None
+
+    def text(self) -> str:
+        y, base = schema.Y, schema.BASELINE
+        parts = []
+        if self.to_forecast is not None:
+            parts.append(
+                f"{_times(self.to_forecast)} the plan's forecast for the same series and periods "
+                f"(median over {len(self.cells)} series-period(s) with both above zero; these "
+                f"total {_amount(self.cells[y].sum())} against a forecast of "
+                f"{_amount(self.cells[base].sum())})"
+            )
+        if self.to_history is not None:
+            parts.append(
+                f"{_times(self.to_history)} the same series' usual sales in the plan's history "
+                f"(median over {self.seen} series-period(s))"
+            )
+        return " and about ".join(parts)
+
+
+def _scale_ratios(
+    actuals: pd.DataFrame, baseline: pd.DataFrame, history: pd.DataFrame
+) -> _Ratios | None:
     y, base = schema.Y, schema.BASELINE
     sold = actuals[actuals[y] > 0]
     if sold.empty:
@@ -586,31 +773,9 @@ def scale_refusal(
     to_forecast = float(np.median(cells[y] / cells[base])) if len(cells) else None
     seen = sold.join(_usual_sales(history), on=schema.UNIQUE_ID).dropna(subset=["usual"])
     to_history = float(np.median(seen[y] / seen["usual"])) if len(seen) else None
-    ratios = [r for r in (to_forecast, to_history) if r is not None]
-    if not ratios:
+    if to_forecast is None and to_history is None:
         return None
-    if all(r <= 1 / SCALE_FACTOR for r in ratios):
-        direction = "small"
-    elif all(r >= SCALE_FACTOR for r in ratios):
-        direction = "large"
-    else:
-        return None
-    parts = []
-    if to_forecast is not None:
-        parts.append(
-            f"{_times(to_forecast)} the plan's forecast for the same series and periods "
-            f"(median over {len(cells)} series-period(s) with both above zero; these total "
-            f"{_amount(cells[y].sum())} against a forecast of {_amount(cells[base].sum())})"
-        )
-    if to_history is not None:
-        parts.append(
-            f"{_times(to_history)} the same series' usual sales in the plan's history (median "
-            f"over {len(seen)} series-period(s))"
-        )
-    return (
-        f"these actuals are about {' and about '.join(parts)}: {SCALE_FACTOR} times too {direction} "
-        "or more, as a number read in the wrong unit or with the wrong decimal mark is"
-    )
+    return _Ratios(to_forecast, cells, to_history, len(seen))
 
 
 FAR_OFF_NAMED = 5
@@ -660,10 +825,10 @@ def _amount(value: float) -> str:
 
 
 def _times(ratio: float) -> str:
-    """0.001 as '0.1 % of', 1000 as '1,000 times'."""
+    """0.001 as '0.1 % of', 1000 as '1,000 times', 7.46 as '7.5 times'."""
     if ratio < 1:
         return f"{100 * ratio:.2g} % of"
-    return f"{ratio:,.0f} times"
+    return f"{ratio:,.0f} times" if ratio >= 10 else f"{ratio:.2g} times"
 
 
 def restore_actuals(store: PlanRepository, plan: str, version: int, *, actor: str) -> ActualsUpload:

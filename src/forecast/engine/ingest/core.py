@@ -855,6 +855,10 @@ def _absent_days(
     return [pd.Timestamp(day, unit="D") for day in absent], never, True
 
 
+DUPLICATES_SUMMED = "share a series and date with another row; summed"
+"""The words of the note on rows summed under ``duplicates="sum"`` (callers look for it)."""
+
+
 def _aggregation_notes(
     merged: int,
     freq: str,
@@ -869,7 +873,7 @@ def _aggregation_notes(
     same_date = merged if freq == "D" else series.same_date_duplicates(codes, ds)
     notes = []
     if same_date:
-        said = f"{same_date} rows share a series and date with another row; summed"
+        said = f"{same_date} rows {DUPLICATES_SUMMED}"
         # rows at other times of one day share its date but no timestamp: no pair to name
         first = series.first_same_date_rows(codes, ds)
         if first is not None:

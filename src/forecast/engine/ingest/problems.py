@@ -105,6 +105,9 @@ def _fixed(message: str, _value: str | None) -> str:
     return message
 
 
+DUPLICATE_FIX = "remove the duplicate row, or let ingest sum duplicates (--duplicates sum)"
+
+
 def duplicate_problems(
     file: str,
     column: str,
@@ -124,7 +127,7 @@ def duplicate_problems(
         return []
     first_of = key.assign(i=index).drop_duplicates(["c", "d"]).set_index(["c", "d"])["i"]
     hits = index[dup]
-    fix = "remove the duplicate row, or let ingest sum duplicates (--duplicates sum)"
+    fix = DUPLICATE_FIX
     out = []
     for i in hits[:MAX_PROBLEMS_PER_KIND]:
         first = int(first_of.loc[(codes[i], ds[i])])
