@@ -13,8 +13,8 @@ on its first query, and the page stayed on "creating..." for good.
 from itself. The job function and its arguments travel to it pickled (dill, as `multiprocess`
 does), so every value they hold must pickle; `DashboardContext` leaves its open store behind.
 
-A job that does not finish within `JOB_LIMIT_SECONDS` is ended by the poll that finds it
-overdue, and one that ended without an answer (killed, out of memory) is reported as such: the
+A job that reports no progress for `JOB_LIMIT_SECONDS` is ended by the poll that finds it
+stuck, and one that ended without an answer (killed, out of memory) is reported as such: the
 callback's `on_error` (`JobFailed`) tells the page, which otherwise showed progress forever, or
 nothing at all.
 """
@@ -35,11 +35,13 @@ PRELOAD = ("dashboard.app",)
 pages' callbacks and the services and engine under them), so a job starts in a moment."""
 
 JOB_LIMIT_SECONDS = 30 * 60
-"""How long a job may run before it is ended as stuck: a plan from the largest upload allowed
-takes minutes, not half an hour."""
+"""How long a job may go without reporting progress (from its start, or its last step as the
+page's poll saw it) before it is ended as stuck. Plan creation reports every few series fitted;
+a long plan (Prophet on a large upload) may take far longer than this in all, never between two
+steps."""
 
 
-OVERDUE = "it ran for more than {minutes:g} minutes and was stopped"
+OVERDUE = "it made no progress for {minutes:g} minutes and was stopped"
 LOST = "its process ended without an answer (it was stopped, or ran out of memory)"
 
 
@@ -67,7 +69,7 @@ def start_fork_server() -> None:
 
 class CleanJobManager(DiskcacheManager):
     """`DiskcacheManager` whose jobs start in a clean process (see the module docstring); a job
-    past `limit_seconds`, or gone without a result, answers with an error the page shows."""
+    without progress for `limit_seconds`, or gone without a result, answers with an error the page shows."""
 
     def __init__(self, cache: Any = None, *, limit_seconds: float = JOB_LIMIT_SECONDS) -> None:
         super().__init__(cache)
@@ -81,11 +83,20 @@ class CleanJobManager(DiskcacheManager):
             )
             process.start()
         pid = int(process.pid)
-        self.handle.set(_started_key(key), time.time(), expire=self.limit_seconds + 3600)
+        self._alive(key)
         with contextlib.suppress(psutil.Error):  # gone already: nothing to tell apart
             born = psutil.Process(pid).create_time()
             self.handle.set(_born_key(pid), born, expire=self.limit_seconds + 3600)
         return pid
+
+    def _alive(self, key: Any) -> None:
+        self.handle.set(_alive_key(key), time.time(), expire=self.limit_seconds + 3600)
+
+    def get_progress(self, key: Any) -> Any:
+        progress = super().get_progress(key)
+        if progress:  # a step since the last poll: the job is not stuck
+            self._alive(key)
+        return progress
 
     def _ours(self, job: Any) -> bool:
         """Whether process `job` is still the job started under that id. The fork server reaps
@@ -117,19 +128,19 @@ class CleanJobManager(DiskcacheManager):
         result = super().get_result(key, job)
         if result is not self.UNDEFINED or not job:
             return result
-        started = self.handle.get(_started_key(key))
+        alive = self.handle.get(_alive_key(key))
         if not self.job_running(job):
             if self.result_ready(key):  # it answered between the two looks
                 return super().get_result(key, job)
             if self.handle.get(_stopped_key(job)):  # cancelled: Dash closes it quietly
                 return result
             problem = LOST
-        elif started is not None and time.time() - float(started) > self.limit_seconds:
+        elif alive is not None and time.time() - float(alive) > self.limit_seconds:
             self.terminate_job(job)
             problem = OVERDUE.format(minutes=self.limit_seconds / 60)
         else:
             return result
-        self.clear_cache_entry(_started_key(key))
+        self.clear_cache_entry(_alive_key(key))
         self.clear_cache_entry(_stopped_key(job))
         return {"background_callback_error": {"msg": JOB_FAILED + problem, "tb": ""}}
 
@@ -146,8 +157,8 @@ def failure(exc: Exception) -> str | None:
     return text.split(JOB_FAILED, 1)[1].strip()
 
 
-def _started_key(key: Any) -> str:
-    return f"{key}-started"
+def _alive_key(key: Any) -> str:
+    return f"{key}-alive"
 
 
 def _born_key(job: Any) -> str:

@@ -42,14 +42,23 @@ def die() -> None:
     os._exit(3)
 
 
-def _start(manager: Any, key: str, fn: Any, *args: Any) -> int:
-    job_fn = manager.make_job_fn(fn, progress=False)
+def step_slowly(set_progress: Any, steps: int) -> str:
+    """A long job that reports a step every half second (plan creation: every few series)."""
+    for n in range(steps):
+        set_progress((n,))
+        time.sleep(0.5)
+    return "done"
+
+
+def _start(manager: Any, key: str, fn: Any, *args: Any, progress: bool = False) -> int:
+    job_fn = manager.make_job_fn(fn, progress=progress)
     return int(manager.call_job_fn(key, job_fn, list(args), {"args": {}}))
 
 
 def _result(manager: Any, key: str, job: int, within: float = HANG) -> Any:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
+        manager.get_progress(key)  # as Dash's poll does, before it asks for the result
         result = manager.get_result(key, job)
         if result is not manager.UNDEFINED:
             return result
@@ -78,7 +87,7 @@ def test_jobs_started_while_requests_are_inside_sqlite_all_finish(app_manager):
     for thread in threads:
         thread.start()
     try:
-        for n in range(25):
+        for n in range(15):
             job = _start(manager, f"job-{n}", read_the_store, ctx)
             assert _result(manager, f"job-{n}", job) == "done"
     finally:
@@ -87,7 +96,7 @@ def test_jobs_started_while_requests_are_inside_sqlite_all_finish(app_manager):
             thread.join()
 
 
-def test_a_job_past_its_limit_is_stopped_and_answers_with_why(app_manager):
+def test_a_job_without_progress_past_its_limit_is_stopped_and_answers_with_why(app_manager):
     manager, _ = app_manager
     manager.limit_seconds = 2
     job = _start(manager, "stuck", sleep_forever)
@@ -95,6 +104,15 @@ def test_a_job_past_its_limit_is_stopped_and_answers_with_why(app_manager):
     message = result["background_callback_error"]["msg"]
     assert jobs.failure(Exception(message)) == jobs.OVERDUE.format(minutes=2 / 60)
     assert not manager.job_running(job)
+
+
+def test_a_job_that_keeps_reporting_progress_runs_past_the_limit(app_manager):
+    manager, ctx = app_manager
+    warm = _start(manager, "warm", read_the_store, ctx)  # the fork server up and its imports done
+    assert _result(manager, "warm", warm) == "done"
+    manager.limit_seconds = 3
+    job = _start(manager, "long", step_slowly, 16, progress=True)  # 8 s of steps
+    assert _result(manager, "long", job) == "done"
 
 
 def test_a_job_whose_process_died_answers_with_why(app_manager):

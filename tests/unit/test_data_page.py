@@ -474,7 +474,7 @@ def test_a_plan_job_given_up_on_says_so_on_the_page_and_a_bug_is_raised_as_befor
     alert, session, changed = create.job_failed(given_up)
     assert session is create.no_update and changed is create.no_update
     text = text_of(alert)
-    assert "The plan was not created: it ran for more than 30 minutes and was stopped" in text
+    assert "The plan was not created: it made no progress for 30 minutes and was stopped" in text
     assert "press Create plan again" in text
     bug = BackgroundCallbackError("An error occurred inside a background callback: KeyError\n")
     with pytest.raises(BackgroundCallbackError):
