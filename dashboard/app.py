@@ -11,9 +11,9 @@ from typing import Any
 
 import dash
 import flask
-from dash import Dash, DiskcacheManager
+from dash import Dash
 
-from dashboard import auth, shell
+from dashboard import auth, jobs, shell
 from dashboard.context import DashboardContext
 from dashboard.pages import accuracy, actuals, data, negotiation, plans, side_by_side, system_plan
 from dashboard.secret import load_secret_key
@@ -54,7 +54,7 @@ def create_app(
         pages_folder="",
         # Bootstrap (Bootswatch Flatly, MIT) is served from assets/: the app works offline.
         suppress_callback_exceptions=True,
-        background_callback_manager=DiskcacheManager(cache),
+        background_callback_manager=jobs.CleanJobManager(cache),
         title="Forecast planner",
         # None (no "Updating..." title) is legal at runtime; Dash's stub only allows str.
         update_title=None,  # type: ignore[arg-type]

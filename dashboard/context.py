@@ -30,6 +30,11 @@ class DashboardContext:
             self._store = self.fresh_store()
         return self._store
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (a background job sent to a clean process) without the open store: the job
+        opens its own (`fresh_store`), and a database connection cannot travel."""
+        return {**self.__dict__, "_store": None}
+
     def fresh_store(self) -> Any:
         return _open_store()(db_url=self.db_url, data_dir=self.data_dir)
 

@@ -8,12 +8,12 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, no_update
 
-from dashboard import components, ids
+from dashboard import components, ids, jobs
 from dashboard.context import DashboardContext
 from dashboard.data_parts import upload, view
 from dashboard.wiring import bind
 from forecast.services import plans
-from forecast.services.errors import NotFound
+from forecast.services.errors import NotFound, Unavailable
 
 NOT_DONE = (no_update, no_update, no_update)
 # The form, in the order of `plan_request`'s parameters.
@@ -118,6 +118,23 @@ def create_plan(ctx: DashboardContext, set_progress, clicks, file, dropped, chan
     return view.created(state), {"plan_id": state.plan_id}, (changed or 0) + 1
 
 
+def job_failed(exc: Exception) -> tuple[Any, Any, Any]:
+    """The page's answer when the job was given up on (it hung, or its process died)."""
+    problem = jobs.failure(exc)
+    if problem is None:  # a bug in the job: Dash reports it with its traceback, as before
+        raise exc
+    return (
+        components.error_alert(
+            Unavailable(
+                f"the plan was not created: {problem}. Look in the plan picker above whether it "
+                "was saved after all; if not, press Create plan again"
+            )
+        ),
+        no_update,
+        no_update,
+    )
+
+
 def register(app: Dash, ctx: DashboardContext) -> None:
     bind(
         app,
@@ -139,5 +156,6 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         ],
         progress=[Output(ids.DATA_PROGRESS, "value"), Output(ids.DATA_PROGRESS_TEXT, "children")],
         cancel=[Input(ids.DATA_CANCEL, "n_clicks")],
+        on_error=job_failed,
         prevent_initial_call=True,
     )

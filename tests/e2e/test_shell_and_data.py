@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from selenium.common.exceptions import TimeoutException
+
 from forecast.services.store_factory import open_store
 from tests.e2e.helpers import (
     axe_violations,
@@ -140,7 +143,16 @@ def test_create_plan_runs_baseline_in_background_and_selects_it(start_app, tmp_p
     pick(dash_duo, "#data-model", "snaive")
     type_into(dash_duo, "#data-plan-name", "Browser plan")
     click(dash_duo, "#data-create")
-    dash_duo.wait_for_contains_text("#data-create-ok", "Plan 'Browser plan' created", timeout=120)
+    try:
+        # The job takes seconds (5 to 11 s beside two busy cores); 120 s without an answer is
+        # a job that hung, and the page's last step says where.
+        dash_duo.wait_for_contains_text(
+            "#data-create-ok", "Plan 'Browser plan' created", timeout=120
+        )
+    except TimeoutException:
+        step = dash_duo.find_element("#data-progress-text").text
+        answer = dash_duo.find_element("#data-create-result").text
+        pytest.fail(f"no plan after 120 s; the page's last step: {step!r}, answer: {answer!r}")
     created = dash_duo.find_element("#data-create-ok").text
     assert "100 series" in created and "models snaive for 100 (16 of them: a gap" in created
     dash_duo.wait_for_contains_text("#nav-plan", "Browser plan", timeout=10)

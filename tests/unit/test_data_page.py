@@ -456,3 +456,26 @@ def test_the_store_table_upload_forgets_the_file_once_read_so_the_same_file_is_r
     assert "token" in kept and "stores.csv" in note
     assert forgotten is None  # the browser sends nothing for contents that did not change
     assert refused is None and refused_forgotten is None
+
+
+def test_a_plan_job_given_up_on_says_so_on_the_page_and_a_bug_is_raised_as_before():
+    from dash.exceptions import BackgroundCallbackError
+
+    from dashboard import jobs
+    from tests.unit.test_fix_hints import text_of
+
+    # The error Dash raises in the poll for the answer `CleanJobManager` gives for the job.
+    given_up = BackgroundCallbackError(
+        "An error occurred inside a background callback: "
+        + jobs.JOB_FAILED
+        + jobs.OVERDUE.format(minutes=30)
+        + "\n"
+    )
+    alert, session, changed = create.job_failed(given_up)
+    assert session is create.no_update and changed is create.no_update
+    text = text_of(alert)
+    assert "The plan was not created: it made no progress for 30 minutes and was stopped" in text
+    assert "press Create plan again" in text
+    bug = BackgroundCallbackError("An error occurred inside a background callback: KeyError\n")
+    with pytest.raises(BackgroundCallbackError):
+        create.job_failed(bug)

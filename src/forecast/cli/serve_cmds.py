@@ -193,6 +193,7 @@ def run_dashboard(
     allow_demo_passwords: bool = False,
     session_hours: float = 12.0,
 ) -> None:
+    from dashboard import jobs
     from dashboard.app import create_app
     from forecast.services import accounts
 
@@ -215,6 +216,9 @@ def run_dashboard(
         trusted_proxies=trusted_proxies,
         session_hours=session_hours,
     )
+    # Plans are made in processes forked from a fork server, never from the threaded server
+    # (dashboard/jobs.py): started now, it has its imports done before the first plan.
+    jobs.start_fork_server()
     store = app.server.config["FORECAST_DASHBOARD_CTX"].store
     if host not in LOOPBACK_ADDRESSES and auth == "password":
         _refuse_public_demo_passwords(store, host, allow=allow_demo_passwords)
