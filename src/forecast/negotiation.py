@@ -972,8 +972,7 @@ class Negotiation:
             notes = self._rebase(actor, team_baseline, team_system_plan, basis_by_period, at)
         except NegotiationError:
             # a refused rebase changes nothing
-            restored = Negotiation.from_dict(snapshot)
-            restored.currency = self.currency
+            restored = Negotiation.from_dict(snapshot, currency=self.currency)
             self.__dict__.update(restored.__dict__)
             raise
         return notes
@@ -1099,8 +1098,7 @@ class Negotiation:
     def for_new_version(self) -> Negotiation:
         """The negotiation carried into a new version of an agreed plan: same goal, claims and
         assignment, back in the assigning stage (the owner can reassign, reopen the round, lock)."""
-        copy = Negotiation.from_dict(self.to_dict())
-        copy.currency = self.currency
+        copy = Negotiation.from_dict(self.to_dict(), currency=self.currency)
         if copy.stage == Stage.AGREED:
             copy.stage = Stage.ASSIGNING
             copy.agreed_by = None
@@ -1234,7 +1232,10 @@ class Negotiation:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Negotiation:
+    def from_dict(cls, data: Mapping[str, Any], *, currency: str | None = None) -> Negotiation:
+        """The negotiation of a stored document, in the plan's `currency` (not stored: the plan
+        has it). The ledger is checked in that currency's whole steps (JPY: team bases rounded to
+        the yen), as every operation checked it before the document was saved."""
         policy = data.get("oversubscription_policy")
         rule = data.get("rule")
         neg = cls(
@@ -1273,6 +1274,7 @@ class Negotiation:
             basis_taken_at=data.get("basis_taken_at"),
             rebased_by=data.get("rebased_by"),
             rebased_at=data.get("rebased_at"),
+            currency=currency,
         )
         neg.check()
         return neg

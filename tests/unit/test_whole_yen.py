@@ -16,7 +16,8 @@ from forecast.negotiation import Actor, Negotiation, fit_margins, spread_groups
 from forecast.services import exports
 from forecast.services import negotiation as nego
 from forecast.services.errors import Invalid
-from forecast.services.plans import grant
+from forecast.services.plans import change_plan, get_plan, grant, new_version
+from forecast.services.system import publish
 from forecast.store import MemoryStore
 
 OWNER = Actor("owner", frozenset({"owner"}))
@@ -169,3 +170,96 @@ def test_a_eur_plan_keeps_its_cents() -> None:
 def test_a_three_decimal_currency_is_refused_at_plan_creation() -> None:
     with pytest.raises(Invalid, match="BHD has 3 decimals"):
         weekly_team_plan(MemoryStore(), team_frames(), currency="BHD")
+
+
+# -- a JPY negotiation reads back as it was saved ----------------------------------------------
+
+FRACTIONAL_YEN = {"a": 3884.21, "b": 3908.77}  # team totals that are not whole yen
+
+
+def fractional_yen_plan(store: MemoryStore) -> str:
+    state = weekly_team_plan(store, team_frames(FRACTIONAL_YEN), currency="JPY")
+    for team in ("a", "b"):
+        grant(store, state.plan_id, "olga", f"lead-{team}", "lead", team=team)
+    return state.plan_id
+
+
+def _reads_back(store: MemoryStore, plan_id: str) -> None:
+    """Every view of the plan opens: summary, ledger, export, a new version."""
+    summary = nego.summary(store, plan_id)
+    table = nego.ledger(store, plan_id).set_index("team")
+    assert (
+        int(table.loc["TOTAL", "target_minor"])
+        == summary["goal"] + summary["kept_oversubscription"]
+    )
+    assert exports.export_plan(store, plan_id, "csv")
+    copy = new_version(store, plan_id, "olga")
+    assert nego.summary(store, copy.plan_id)["stage"] == "assigning"
+
+
+def test_a_locked_jpy_plan_whose_team_totals_are_not_whole_yen_reads_back() -> None:
+    store = MemoryStore()
+    plan_id = fractional_yen_plan(store)
+    nego.set_goal(store, plan_id, "olga", ratio="1.1")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    publish(store, plan_id, "olga")
+    nego.lock(store, plan_id, "olga")
+    assert nego.summary(store, plan_id)["stage"] == "agreed"
+    _reads_back(store, plan_id)
+
+
+def test_a_kept_jpy_over_subscription_whose_team_totals_are_not_whole_yen_reads_back() -> None:
+    store = MemoryStore()
+    plan_id = fractional_yen_plan(store)
+    nego.set_goal(store, plan_id, "olga", ratio="1.01")
+    nego.claim(store, plan_id, "lead-a", "a", amount="500", note="x")
+    nego.close_round(store, plan_id, "olga", oversubscribed="keep")
+    assert nego.summary(store, plan_id)["kept_oversubscription"] > 0
+    nego.assign(store, plan_id, "olga", "even")
+    _reads_back(store, plan_id)
+
+
+def test_a_jpy_plan_stored_locked_before_the_fix_loads() -> None:
+    """A store written by the code that checked the load in cents: its documents (saved after a
+    check in whole yen) open now."""
+    store = MemoryStore()
+    plan_id = fractional_yen_plan(store)
+    totals = nego.current_totals(store, get_plan(store, plan_id))
+    neg = Negotiation.start(*totals)
+    neg.currency = "JPY"
+    neg.set_goal(OWNER, ratio="1.1")
+    neg.close_round(OWNER)
+    neg.assign(OWNER, "pro_rata_baseline")
+    neg.lock(OWNER)
+    doc = neg.to_dict()
+    with pytest.raises(Exception, match="unassigned remainder"):
+        Negotiation.from_dict(doc)  # read in cents, it does not balance
+
+    def write(state):  # as the old code saved it
+        state.negotiation = doc
+        state.status = "agreed"
+        return "lock", None, None
+
+    change_plan(store, plan_id, actor="olga", action="lock", mutate=write)
+    _reads_back(store, plan_id)
+
+
+def test_an_edit_whose_negotiation_would_not_read_back_is_not_saved(monkeypatch) -> None:
+    store = MemoryStore()
+    plan_id = yen_plan(store)
+    nego.set_goal(store, plan_id, "olga", ratio="1.1")
+    version = get_plan(store, plan_id).version
+    to_dict = Negotiation.to_dict
+
+    def unbalanced(self: Negotiation) -> dict:
+        doc = to_dict(self)
+        doc["kept_oversubscription"] = 1  # a document whose ledger does not balance
+        return doc
+
+    monkeypatch.setattr(Negotiation, "to_dict", unbalanced)
+    with pytest.raises(Invalid, match="was not saved"):
+        nego.claim(store, plan_id, "lead-a", "a", amount="1000", note="x")
+    monkeypatch.undo()
+    assert get_plan(store, plan_id).version == version
+    assert not nego.summary(store, plan_id)["claimed"]

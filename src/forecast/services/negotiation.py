@@ -79,11 +79,23 @@ def negotiation_of(state: PlanState) -> Negotiation | None:
     carried-over negotiation is open again in the assigning stage."""
     if not state.negotiation:
         return None
-    neg = Negotiation.from_dict(state.negotiation)
-    neg.currency = state.currency
+    neg = Negotiation.from_dict(state.negotiation, currency=state.currency)
     if state.status != AGREED and neg.stage == domain.Stage.AGREED:
         neg = neg.for_new_version()
     return neg
+
+
+def _check_readable(state: PlanState) -> None:
+    """Refuse to save a negotiation that would not read back as it is about to be stored: the
+    document is loaded (and its ledger checked) as every later read loads it, before the write,
+    so an edit can never leave a plan that no view can open."""
+    try:
+        negotiation_of(state)
+    except NegotiationError as exc:
+        raise Invalid(
+            f"the change to plan {state.plan_id} was not saved: its ledger would not read back "
+            f"balanced ({exc}). This is a bug; please report it with the plan's audit log"
+        ) from exc
 
 
 def _translate(exc: NegotiationError, plan_id: str) -> Exception:
@@ -156,6 +168,7 @@ def _change(
         except NegotiationError as exc:
             raise _translate(exc, state.plan_id) from exc
         state.negotiation = neg.to_dict()
+        _check_readable(state)
         return what, before, after
 
     # The negotiation runs on published plans too (publishing freezes the system track only), so
