@@ -174,7 +174,7 @@ def test_a_three_decimal_currency_is_refused_at_plan_creation() -> None:
 
 # -- a JPY negotiation reads back as it was saved ----------------------------------------------
 
-FRACTIONAL_YEN = {"a": 3884.21, "b": 3908.77}  # team totals that are not whole yen
+FRACTIONAL_YEN = {"a": 3884.41, "b": 3908.42}  # not whole yen; rounded one by one: 7,792 not 7,793
 
 
 def fractional_yen_plan(store: MemoryStore) -> str:
@@ -263,3 +263,56 @@ def test_an_edit_whose_negotiation_would_not_read_back_is_not_saved(monkeypatch)
     monkeypatch.undo()
     assert get_plan(store, plan_id).version == version
     assert not nego.summary(store, plan_id)["claimed"]
+
+
+# -- a team's baseline and system plan read the same in every view ------------------------------
+
+
+def _by_team(rows: list[dict[str, str]], column: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in rows:
+        assert "." not in r[column], (column, r[column])
+        out[r["team"]] = out.get(r["team"], 0) + int(r[column]) * YEN
+    return out
+
+
+def test_every_view_of_a_jpy_teams_baseline_and_system_plan_agrees_in_whole_yen() -> None:
+    from forecast.services import comparison
+
+    store = MemoryStore()
+    plan_id = fractional_yen_plan(store)
+    cells = nego.series_frame(store, plan_id)
+    one_by_one = (cells["baseline"] * 100).round(-2).groupby(cells["team"]).sum()
+    assert {t: int(v) for t, v in one_by_one.items()} != {
+        t: round(v) * YEN for t, v in FRACTIONAL_YEN.items()
+    }  # the data are such that cells rounded one by one do not add up to the team's yen
+
+    before_goal = list(
+        csv.DictReader(io.StringIO(exports.export_plan(store, plan_id, "csv").decode()))
+    )
+    nego.set_goal(store, plan_id, "olga", ratio="1.1")
+    table = nego.ledger(store, plan_id).set_index("team")
+    teams = table.drop(index="TOTAL")
+    rows = list(csv.DictReader(io.StringIO(exports.export_plan(store, plan_id, "csv").decode())))
+    book = load_workbook(io.BytesIO(exports.export_plan(store, plan_id, "xlsx")))
+    header = [c.value for c in book["by team"][1]]
+    sheet = {
+        str(r[0]): dict(zip(header, r, strict=True))
+        for r in book["by team"].iter_rows(min_row=2, values_only=True)
+    }
+    stretch = nego.stretch(store, plan_id).set_index("team")
+    compared = comparison.plan_team_totals(store, plan_id).set_index("team")
+    for column in ("baseline", "system_plan"):
+        ledger = {str(t): int(v) for t, v in teams[column + "_minor"].items()}
+        assert all(v % YEN == 0 for v in ledger.values())
+        assert _by_team(rows, column) == ledger, column
+        assert _by_team(before_goal, column) == ledger, column
+        assert {t: round(float(sheet[t][column]) * 100) for t in ledger} == ledger, column
+        expected = "expected" if column == "system_plan" else "expected_baseline"
+        assert {t: int(stretch.loc[t, expected + "_minor"]) for t in ledger} == ledger
+        assert int(stretch.loc["TOTAL", expected + "_minor"]) == int(
+            table.loc["TOTAL", column + "_minor"]
+        )
+    assert {t: int(compared.loc[t, "system_plan_minor"]) for t in teams.index} == {
+        str(t): int(v) for t, v in teams["system_plan_minor"].items()
+    }

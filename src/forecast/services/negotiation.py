@@ -760,8 +760,8 @@ def negotiated_plan(store: PlanRepository, plan: str) -> pd.DataFrame:
     out = spread[
         [schema.UNIQUE_ID, schema.DS, schema.TEAM, schema.BASELINE, schema.SYSTEM_PLAN]
     ].copy()
-    out["baseline_minor"] = _minor_column(spread[schema.BASELINE])
-    out["system_plan_minor"] = _minor_column(spread[schema.SYSTEM_PLAN])
+    out["baseline_minor"] = whole_cells(frame, schema.BASELINE, neg.quantum)
+    out["system_plan_minor"] = whole_cells(frame, schema.SYSTEM_PLAN, neg.quantum)
     out["basis_minor"] = _basis_spread(neg, frame)
     out["target_minor"] = spread["target_minor"].astype("int64")
     out.insert(5, "basis", out["basis_minor"] / 100.0)
@@ -794,6 +794,27 @@ def negotiated_periods(store: PlanRepository, plan: str, team: str | None) -> pd
     else:
         out[schema.TARGET] = pd.Series(dtype=float)
     return pd.concat([out, frame[bands]], axis=1)
+
+
+def whole_cells(frame: pd.DataFrame, column: str, quantum: int) -> np.ndarray:
+    """A money column of the series frame per series-period in minor units, in whole steps of
+    the currency (`quantum`; JPY: one yen). In cents each cell is its own amount; in whole yen
+    each team's total is rounded once (as the ledger rounds it) and spread back over its periods
+    and series by largest remainder (as targets are), so the cells of a team add up to the
+    ledger's figure, not to a sum of cells rounded one by one."""
+    if quantum == 1:
+        return _minor_column(frame[column])
+    by_period = _period_basis(frame, column)
+    per_period = {
+        (team, period): value
+        for team, periods in domain.whole_by_period(by_period, quantum).items()
+        for period, value in periods.items()
+    }
+    totals = {team: domain.round_to(sum(p.values()), quantum) for team, p in by_period.items()}
+    spread = domain.spread(
+        totals, frame, weight_col=column, team_period_targets=per_period, quantum=quantum
+    )
+    return spread["target_minor"].astype("int64").to_numpy()
 
 
 def _basis_spread(neg: Negotiation, frame: pd.DataFrame) -> np.ndarray:
@@ -843,19 +864,28 @@ def stretch(store: PlanRepository, plan: str) -> pd.DataFrame:
 
     table = apply_calibration(table, stretch_calibration.of_plan(store, state, inputs))
     return exact_expectations(
-        in_cents(table, STRETCH_AMOUNTS), totals.team_system_plan, totals.team_baseline
+        in_cents(table, STRETCH_AMOUNTS),
+        totals.team_system_plan,
+        totals.team_baseline,
+        quantum=neg.quantum,
     )
 
 
 def exact_expectations(
-    table: pd.DataFrame, system_plan: Mapping[str, int], baseline: Mapping[str, int]
+    table: pd.DataFrame,
+    system_plan: Mapping[str, int],
+    baseline: Mapping[str, int],
+    *,
+    quantum: int = 1,
 ) -> pd.DataFrame:
     """A stretch table (in cents) whose ``expected`` and ``expected_baseline`` are the ledger's
     system plan and baseline per team (minor units) to the cent: the moments they were computed
-    from are float sums, a few cents off on a plan of a few hundred thousand."""
+    from are float sums, a few cents off on a plan of a few hundred thousand. In a currency
+    without cents (`quantum`) each team's is rounded to it, as the ledger rounds it, and TOTAL
+    is their sum."""
     out = table.copy()
     for col, exact in (("expected", system_plan), ("expected_baseline", baseline)):
-        per_team = {str(t): int(v) for t, v in exact.items()}
+        per_team = {str(t): domain.round_to(int(v), quantum) for t, v in exact.items()}
         per_team["TOTAL"] = sum(per_team.values())
         minor = [
             per_team.get(str(t), m) for t, m in zip(out["team"], out[col + MINOR], strict=True)
