@@ -1069,14 +1069,22 @@ class Negotiation:
             self.assignments = {}
             return
         if self.rule == RemainderRule.MANUAL and sum(self.manual.values()) != self.remainder:
+            given = sum(self.manual.values())
             self.assignments, self.rule, self.manual = {}, None, {}
-            notes.append("the manual amounts no longer add up to the remainder: assign it again")
+            notes.append(
+                f"the assignment was dropped: the manual amounts ({self.money(given)}) no longer "
+                f"add up to the new remainder {self.money(self.remainder)}, so "
+                f"{self.money(self.open_remainder)} is open; assign it again"
+            )
             return
         try:
             self.assign(actor, self.rule, manual=self.manual or None, exclude=self.excluded, at=at)
         except NegotiationError as exc:
             self.assignments, self.rule = {}, None
-            notes.append(f"the remainder could not be re-assigned ({exc}): assign it again")
+            notes.append(
+                f"the assignment was dropped: the remainder could not be re-assigned ({exc}), so "
+                f"{self.money(self.open_remainder)} is open; assign it again"
+            )
             return
         notes.append(f"remainder {self.money(self.remainder)} re-assigned by {self.rule}")
 

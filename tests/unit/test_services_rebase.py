@@ -273,3 +273,34 @@ def test_the_command_lines_drift_line_names_the_system_plan_in_words():
          "currency": "JPY", "plan_id": "p1"}
     )  # fmt: skip
     assert lines[0].startswith("  basis drift: the current system plan differs by -¥577,410")
+
+
+def test_a_rebase_that_drops_a_manual_assignment_says_so_in_its_result(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "manual", manual={"a": "200000000", "b": "300000000"})
+    promote_team_c(store, plan_id)
+    result = nego.rebase(store, plan_id, "olga")
+    summary = nego.summary(store, plan_id)
+    assert summary["assigned"] == 0 and summary["open_remainder"] != 0
+    assert result.dropped_assignment
+    assert result.open_remainder == summary["open_remainder"]
+    assert result.version == summary["version"]
+    assert result.moved == pytest.approx(37_500_000_000, abs=HORIZON * 3)  # team c's +25 %
+    assert result.attention is not None
+    assert result.attention.startswith(
+        "the assignment was dropped: the manual amounts (€500,000,000.00) no longer add up to "
+        "the new remainder €12"
+    )
+    assert result.attention.endswith("is open; assign it again")
+    assert result.attention in audit_log(store, plan_id)[-1].what
+
+
+def test_a_rebase_that_reassigns_by_the_recorded_rule_needs_no_attention(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "even")
+    promote_team_c(store, plan_id)
+    result = nego.rebase(store, plan_id, "olga")
+    assert not result.dropped_assignment and result.attention is None
+    assert any("re-assigned by even" in n for n in result.notes)

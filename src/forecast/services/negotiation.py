@@ -527,12 +527,44 @@ def assign(
     return _change(store, plan, actor, "assign", expected_version, operate)
 
 
+@dataclass(frozen=True)
+class Rebased:
+    """The result of a rebase: the plan at its new version, how far the basis moved (minor
+    units), what the rebase did in words (`notes`, as the audit row has them) and whether it had
+    to drop the assignment (manual amounts that no longer add up to the new remainder, or a rule
+    that no longer applies): then `open_remainder` is open and the owner assigns it again."""
+
+    plan: PlanState
+    moved: int
+    notes: tuple[str, ...]
+    dropped_assignment: bool
+    open_remainder: int
+
+    @property
+    def plan_id(self) -> str:
+        return self.plan.plan_id
+
+    @property
+    def version(self) -> int:
+        return self.plan.version
+
+    @property
+    def attention(self) -> str | None:
+        """What the owner must do now, in words (None when nothing): the note on the dropped
+        assignment."""
+        if not self.dropped_assignment:
+            return None
+        return next((n for n in self.notes if "assignment was dropped" in n), self.notes[-1])
+
+
 def rebase(
     store: PlanRepository, plan: str, actor: str, *, expected_version: int | None = None
-) -> PlanState:
+) -> Rebased:
     """Move the negotiation onto the current system plan and baseline (owner), in one change with
     one audit row: claims stay as amounts, a goal set as an amount stays and one set as a ratio is
-    re-applied, the remainder is recomputed (and re-assigned by the recorded rule)."""
+    re-applied, the remainder is recomputed (and re-assigned by the recorded rule). The result
+    says what happened, a dropped assignment among it (`Rebased`)."""
+    outcome: dict[str, Any] = {}
 
     def operate(
         state: PlanState, neg: Negotiation | None, who: Actor
@@ -552,8 +584,15 @@ def rebase(
                 f"{in_words(neg.basis.value)} in every team and period"
             )
         before = {"goal": neg.goal, "basis": neg.team_basis, "assignments": neg.assignments}
+        had_rule = neg.rule is not None
         notes = neg.rebase(who, baseline, system, basis_by_period=by_period, at=utc_now())
         moved = sum(drift.values())
+        outcome.update(
+            moved=moved,
+            notes=tuple(notes),
+            dropped_assignment=had_rule and neg.rule is None,
+            open_remainder=neg.open_remainder,
+        )
         what = (
             f"rebase onto the current {in_words(neg.basis.value)}: basis moved by "
             f"{format_minor(state.currency, moved)} ({sum(1 for d in drift.values() if d)} team(s)); "
@@ -565,7 +604,8 @@ def rebase(
         after = {"goal": neg.goal, "basis": neg.team_basis, "assignments": neg.assignments}
         return neg, what, before, after
 
-    return _change(store, plan, actor, "rebase", expected_version, operate)
+    state = _change(store, plan, actor, "rebase", expected_version, operate)
+    return Rebased(plan=state, **outcome)
 
 
 def _same_periods(
