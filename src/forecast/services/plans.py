@@ -360,8 +360,10 @@ def grant(
     role: str,
     team: str | None = None,
     expected_version: int | None = None,
-) -> PlanState:
-    """Give `user` a role on the plan (owner only). A lead needs a team of the plan."""
+) -> Granted:
+    """Give `user` a role on the plan (owner only). A lead needs a team of the plan; a lead has
+    one team, so making the lead of another team lead `team` moves them, and the result's note
+    says so (and whether the team they leave has a lead)."""
     user = (user or "").strip()
     if not user:
         raise Invalid("grant needs a user name")
@@ -383,13 +385,56 @@ def grant(
                 f"there is no team {team!r} in plan {state.plan_id}; teams are {', '.join(valid)}"
             )
 
+    notes: list[str] = []
+
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         before = s.members[user].to_dict() if user in s.members else None
+        notes[:] = [n for n in [lead_move(s, user, role, team)] if n]
         s.grant(user, role, str(team) if team is not None else None)
         suffix = f" for team {team}" if team else ""
-        return f"grant {role}{suffix} to {user}", before, s.members[user].to_dict()
+        what = f"grant {role}{suffix} to {user}" + "".join(f" ({n})" for n in notes)
+        return what, before, s.members[user].to_dict()
 
-    return _change_members(store, state, actor, "grant", "grant roles", mutate, expected_version)
+    saved = _change_members(store, state, actor, "grant", "grant roles", mutate, expected_version)
+    return Granted(saved, notes[0] if notes else None)
+
+
+@dataclass(frozen=True)
+class Granted:
+    """The result of `grant`: the plan at its new version and, when the grant moved a lead from
+    another team (a lead has one team), what moved in words (`note`), else None."""
+
+    plan: PlanState
+    note: str | None = None
+
+    @property
+    def plan_id(self) -> str:
+        return self.plan.plan_id
+
+    @property
+    def version(self) -> int:
+        return self.plan.version
+
+
+def lead_move(state: PlanState, user: str, role: str, team: str | None) -> str | None:
+    """What granting `user` the lead of `team` moves, in words: a lead has one team, so one who
+    leads another team leads `team` instead, and the team they leave may be left without a lead
+    ("lead-a now leads team b instead of team a; team a has no lead"). None when nothing moves."""
+    member = state.members.get(user)
+    if role != "lead" or team is None or member is None or "lead" not in member.roles:
+        return None
+    old = member.team
+    if old is None or str(old) == str(team):
+        return None
+    others = sorted(
+        name
+        for name, m in state.members.items()
+        if name != user and "lead" in m.roles and m.team == old
+    )
+    left = (
+        f"team {old} is still led by {', '.join(others)}" if others else f"team {old} has no lead"
+    )
+    return f"{user} now leads team {team} instead of team {old}; {left}"
 
 
 def copy_members(
