@@ -316,3 +316,21 @@ def test_every_view_of_a_jpy_teams_baseline_and_system_plan_agrees_in_whole_yen(
     assert {t: int(compared.loc[t, "system_plan_minor"]) for t in teams.index} == {
         str(t): int(v) for t, v in teams["system_plan_minor"].items()
     }
+
+
+def test_an_amount_finer_than_a_cent_is_refused_not_rounded() -> None:
+    for currency, symbol in (("EUR", "€"), (None, "")):
+        store = MemoryStore()
+        plan_id = yen_plan(store, currency)
+        with pytest.raises(Invalid, match=r"goal total: 60000000\.005: .*type at most 2"):
+            nego.set_goal(store, plan_id, "olga", total="60000000.005")
+        nego.set_goal(store, plan_id, "olga", total="7000000000")
+        for typed in ("0.001", f"{symbol}1,234.567"):
+            with pytest.raises(Invalid, match=r"claim amount: .*type at most 2"):
+                nego.claim(store, plan_id, "lead-a", "a", amount=typed, note="x")
+        assert nego.summary(store, plan_id)["claimed"] == 0
+        nego.claim(store, plan_id, "lead-a", "a", amount=f"{symbol}1,234.56", note="x")
+        assert nego.summary(store, plan_id)["claimed"] == 123_456
+        said = "EUR has 2 decimals" if currency else "amounts carry 2 decimals"
+        with pytest.raises(Invalid, match=f"manual amount for team a: 0.001: {said}"):
+            nego.assign(store, plan_id, "olga", "manual", manual={"a": "0.001"})
