@@ -157,12 +157,15 @@ def _change(
     operation runs again and refuses, with its reason, only when the change no longer applies
     (the round was closed meanwhile, the team's lead changed ...)."""
 
-    def mutate(state: PlanState) -> tuple[str, Any, Any]:
+    def agreed(state: PlanState) -> None:
         if state.status == AGREED:
             raise Locked(
                 f"plan {state.plan_id} is agreed and read-only",
                 Fix(FixKey.NEW_VERSION, plan=state.plan_id),
             )
+
+    def mutate(state: PlanState) -> tuple[str, Any, Any]:
+        agreed(state)
         try:
             neg, what, before, after = operate(state, negotiation_of(state), actor_of(state, actor))
         except NegotiationError as exc:
@@ -183,6 +186,7 @@ def _change(
         doing=_DOING.get(action),
         allow_locked=True,
         retry_stale=retry_stale,
+        guard=agreed,
     )
 
 

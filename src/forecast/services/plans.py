@@ -277,6 +277,7 @@ def change_plan(
     blobs: Mapping[str, bytes | None] | None = None,
     retry_stale: bool = False,
     allow_archived: bool = False,
+    guard: Callable[[PlanState], None] | None = None,
 ) -> PlanState:
     """Load, check, mutate, save: the one write path of every use case.
 
@@ -291,7 +292,10 @@ def change_plan(
     is valid on any later state (appends, idempotent sets, domain operations that re-check).
 
     An archived plan is refused whatever `allow_locked` says (only `unarchive` passes
-    `allow_archived`)."""
+    `allow_archived`). `guard(state)` refuses what no version of the plan would allow (e.g. an
+    edit of an agreed negotiation): like the role, archive and lock checks it runs before the
+    version check, so an edit from a stale page is told the plan is read-only, not to reload
+    and try again (also when the save itself finds the plan moved on)."""
     check_actor(actor)
     check_text("a change's reason", reason)
     retry = retry_stale and expected_version is None
@@ -306,6 +310,8 @@ def change_plan(
             require_not_archived(state, doing)
         if not allow_locked:
             require_unlocked(state, doing)
+        if guard is not None:
+            guard(state)
         expected = state.version if expected_version is None else int(expected_version)
         if expected != state.version:
             # Fail early with the audit-based message; the store re-checks atomically on save.
@@ -330,6 +336,13 @@ def change_plan(
             )
         except StaleVersion:
             if not retry:
+                if guard is not None or not allow_locked:
+                    # the plan moved on under the save: read-only now says so, not "reload"
+                    fresh = get_plan(store, plan)
+                    if not allow_locked:
+                        require_unlocked(fresh, doing)
+                    if guard is not None:
+                        guard(fresh)
                 raise
             # Another writer saved first, so the plan moved on: redo the change on the fresh
             # state (mutate refuses, with its reason, once the change no longer applies there).
