@@ -185,13 +185,18 @@ def symbol_digits() -> dict[str, int]:
 
 def check_whole(amount: Decimal, currency: str | None, shown: str) -> None:
     """Refuse a typed amount finer than the currency has: ``¥1,000.50`` (yen have no smaller
-    unit)."""
+    unit), ``€0.001`` (a cent is the smallest euro amount; plain numbers carry cents too), rather
+    than round it silently."""
     digits = shown_digits(currency)
-    if digits < MINOR_DIGITS and amount != amount.quantize(Decimal(1).scaleb(-digits)):
+    if amount.is_finite() and amount != amount.quantize(Decimal(1).scaleb(-digits)):
         unit = {"JPY": "yen", "KRW": "won"}.get(currency or "", f"{currency} units")
         if digits == 0:
             raise MoneyError(f"{shown}: {unit} have no smaller unit; type whole {unit}")
-        raise MoneyError(f"{shown}: {currency} has {digits} decimal(s); type at most {digits}")
+        if currency is None:
+            raise MoneyError(
+                f"{shown}: amounts carry {digits} decimals (hundredths); type at most {digits}"
+            )
+        raise MoneyError(f"{shown}: {currency} has {digits} decimals; type at most {digits}")
 
 
 def check_plan_currency(currency: str | None) -> None:

@@ -554,11 +554,11 @@ class Negotiation:
             raise InvalidAmount(
                 "give exactly one of: a goal total, a ratio of the basis, per-period goals"
             )
-        basis_total = sum(
-            self._whole(
-                self.team_baseline if chosen == Basis.BASELINE else self.team_system_plan
-            ).values()
+        new_basis = self._whole(
+            self.team_baseline if chosen == Basis.BASELINE else self.team_system_plan
         )
+        self._require_claims_fit(new_basis, chosen, "the goal is set on it")
+        basis_total = sum(new_basis.values())
         recorded_ratio: str | None = None
         periods: dict[str, int] = {}
         if ratio is not None:
@@ -617,6 +617,18 @@ class Negotiation:
         self.goal_set_at = at
         self.stage = Stage.CLAIMING
         self._checked(before)
+
+    def _require_claims_fit(self, basis: Mapping[str, int], measured: Basis, before: str) -> None:
+        """Refuse a basis on which a claim (kept as an amount) takes its team below zero: the
+        guard a claim meets when it is made, asked again when the basis changes under it (a goal
+        measured against the other basis, refreshed team totals, a rebase)."""
+        for team, claim in sorted(self.claims.items()):
+            if team in basis and basis[team] + claim.amount < 0:
+                raise InvalidAmount(
+                    f"team {team!r}'s claim {self.money(claim.amount)} would take it below zero "
+                    f"on the {in_words(measured)} {self.money(basis[team])}: its lead lowers the "
+                    f"claim before {before}"
+                )
 
     def _goal_of_ratio(self, basis_total: int, ratio: Decimal) -> int:
         """The ratio of the basis total, rounded once to the currency's quantum (half to even)."""
@@ -836,7 +848,17 @@ class Negotiation:
                 shares.update(dict(zip(eligible, split, strict=True)))
         basis = self.team_basis
         for team, share in shares.items():
-            target = basis[team] + self._claim_amount(team) + share
+            claimed = basis[team] + self._claim_amount(team)
+            if claimed < 0:
+                # a claim below zero on the basis (saved before claims were checked against a
+                # changed basis): no share, excluded or not, mends it; its lead lowers the claim
+                raise InvalidAmount(
+                    f"team {team!r}'s claim {self.money(self._claim_amount(team))} takes it "
+                    f"below zero on its {in_words(self.basis)} {self.money(basis[team])} before "
+                    "any assignment; reopen the round so its lead lowers the claim",
+                    Fix(FixKey.REOPEN_ROUND),
+                )
+            target = claimed + share
             if target < 0:
                 raise InvalidAmount(
                     f"assigning {self.money(share)} would take team {team!r} to a negative target "
@@ -972,8 +994,7 @@ class Negotiation:
             notes = self._rebase(actor, team_baseline, team_system_plan, basis_by_period, at)
         except NegotiationError:
             # a refused rebase changes nothing
-            restored = Negotiation.from_dict(snapshot)
-            restored.currency = self.currency
+            restored = Negotiation.from_dict(snapshot, currency=self.currency)
             self.__dict__.update(restored.__dict__)
             raise
         return notes
@@ -1006,14 +1027,9 @@ class Negotiation:
             self.period_basis = {t: dict(p) for t, p in self.basis_by_period.items()}
         if self.stage == Stage.ASSIGNING:
             self._resettle_claims(notes)
-        basis = self.team_basis
-        for team, claim in self.claims.items():
-            if basis[team] + claim.amount < 0:
-                raise InvalidAmount(
-                    f"team {team!r}'s claim {self.money(claim.amount)} would take it below zero "
-                    f"on the new {in_words(self.basis)} {self.money(basis[team])}; the lead lowers "
-                    "the claim (reopen the round) before the rebase"
-                )
+        self._require_claims_fit(
+            self.team_basis, self.basis, "the rebase (reopen the round if it is closed)"
+        )
         if self.stage == Stage.ASSIGNING:
             self._reassign(actor, notes, at)
         self.rebased_by = actor.user
@@ -1053,14 +1069,22 @@ class Negotiation:
             self.assignments = {}
             return
         if self.rule == RemainderRule.MANUAL and sum(self.manual.values()) != self.remainder:
+            given = sum(self.manual.values())
             self.assignments, self.rule, self.manual = {}, None, {}
-            notes.append("the manual amounts no longer add up to the remainder: assign it again")
+            notes.append(
+                f"the assignment was dropped: the manual amounts ({self.money(given)}) no longer "
+                f"add up to the new remainder {self.money(self.remainder)}, so "
+                f"{self.money(self.open_remainder)} is open; assign it again"
+            )
             return
         try:
             self.assign(actor, self.rule, manual=self.manual or None, exclude=self.excluded, at=at)
         except NegotiationError as exc:
             self.assignments, self.rule = {}, None
-            notes.append(f"the remainder could not be re-assigned ({exc}): assign it again")
+            notes.append(
+                f"the assignment was dropped: the remainder could not be re-assigned ({exc}), so "
+                f"{self.money(self.open_remainder)} is open; assign it again"
+            )
             return
         notes.append(f"remainder {self.money(self.remainder)} re-assigned by {self.rule}")
 
@@ -1099,8 +1123,7 @@ class Negotiation:
     def for_new_version(self) -> Negotiation:
         """The negotiation carried into a new version of an agreed plan: same goal, claims and
         assignment, back in the assigning stage (the owner can reassign, reopen the round, lock)."""
-        copy = Negotiation.from_dict(self.to_dict())
-        copy.currency = self.currency
+        copy = Negotiation.from_dict(self.to_dict(), currency=self.currency)
         if copy.stage == Stage.AGREED:
             copy.stage = Stage.ASSIGNING
             copy.agreed_by = None
@@ -1234,7 +1257,10 @@ class Negotiation:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Negotiation:
+    def from_dict(cls, data: Mapping[str, Any], *, currency: str | None = None) -> Negotiation:
+        """The negotiation of a stored document, in the plan's `currency` (not stored: the plan
+        has it). The ledger is checked in that currency's whole steps (JPY: team bases rounded to
+        the yen), as every operation checked it before the document was saved."""
         policy = data.get("oversubscription_policy")
         rule = data.get("rule")
         neg = cls(
@@ -1273,6 +1299,7 @@ class Negotiation:
             basis_taken_at=data.get("basis_taken_at"),
             rebased_by=data.get("rebased_by"),
             rebased_at=data.get("rebased_at"),
+            currency=currency,
         )
         neg.check()
         return neg

@@ -358,6 +358,36 @@ def test_cli_shows_the_drift_after_an_event_and_rebases_once_with_its_expected_v
     assert rows["food"]["claim_minor"] == 10_000_000_000
 
 
+def test_cli_rebase_says_it_dropped_a_manual_assignment(data_dir):
+    from forecast.overrides import Scope
+    from forecast.services import negotiation as nego
+    from forecast.services import system
+
+    run(data_dir, "goal", "xmas", "--total", "7000000000", "--basis", "system_plan", "--as", "olga")
+    run(data_dir, "close-round", "xmas", "--as", "olga")
+    manual = ["--rule", "manual", "--manual", "food=200000000", "--manual", "nonfood=300000000"]
+    run(data_dir, "assign", "xmas", *manual, "--as", "olga")
+    store = open_store(data_dir=data_dir)
+    frame = nego.series_frame(store, "xmas")
+    system.add_event(
+        store,
+        "xmas",
+        "olga",
+        name="fresh promo",
+        kind="promotion",
+        scope=Scope(attributes={"Team": ("fresh",)}),
+        start=frame["ds"].min().date(),
+        end=(frame["ds"].max() + timedelta(days=6)).date(),
+        effect="percent",
+        value=25.0,
+        reason="flyer",
+    )
+    store.close()
+    out = run(data_dir, "rebase", "xmas", "--as", "olga")
+    assert "the assignment was dropped: the manual amounts (€500,000,000.00) no longer" in out
+    assert "is open; assign it again" in out
+
+
 def test_every_negotiation_edit_takes_an_expected_version(data_dir):
     for args in (
         ["goal", "xmas", "--total", "7000000000"],

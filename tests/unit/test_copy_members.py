@@ -73,3 +73,16 @@ def test_the_plans_page_offers_the_owners_other_plans_and_copies_their_members(s
     assert "Copied the members" in json.dumps(alert.to_plotly_json(), default=str)
     assert (refresh, page) == (1, 1)
     assert plans.get_plan(store, nxt).team_of("anna") == "a"
+
+
+def test_granting_a_lead_another_team_says_what_moved_and_who_is_left_without_a_lead(store):
+    plan = team_plan(store, "spring", {"a": "anna", "b": "bert"})
+    moved = plans.grant(store, plan, "olga", "anna", "lead", team="b")
+    assert moved.note == "anna now leads team b instead of team a; team a has no lead"
+    assert moved.plan.team_of("anna") == "b"
+    assert moved.note in plans.audit_log(store, plan)[-1].what
+    plans.grant(store, plan, "olga", "cleo", "lead", team="b")
+    back = plans.grant(store, plan, "olga", "anna", "lead", team="a")
+    assert back.note == "anna now leads team a instead of team b; team b is still led by bert, cleo"
+    assert plans.grant(store, plan, "olga", "anna", "lead", team="a").note is None  # same team
+    assert plans.grant(store, plan, "olga", "pia", "planner").note is None

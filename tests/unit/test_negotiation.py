@@ -453,3 +453,44 @@ def test_why_this_assignment_names_the_basis_in_words_not_its_key():
 def test_a_ratio_with_a_thousands_comma_is_refused_not_read_a_thousandfold_small(typed):
     with pytest.raises(NegotiationError, match="is not a ratio"):
         parse_ratio(typed)
+
+
+# -- a claim below zero on a changed basis ------------------------------------------------------
+
+
+def two_bases() -> Negotiation:
+    """Team b's events take its system plan far below its baseline; b claims -1.5bn against a
+    2bn baseline (valid there, below zero on its 0.5bn system plan)."""
+    neg = Negotiation.start({"a": 3 * BN, "b": 2 * BN}, {"a": 3 * BN, "b": BN // 2})
+    neg.set_goal(OWNER, 4 * BN)
+    neg.claim(LEAD_B, "b", -15 * BN // 10, note="store closures")
+    return neg
+
+
+def test_a_goal_moved_to_a_basis_on_which_a_claim_goes_below_zero_is_refused_naming_it():
+    neg = two_bases()
+    with pytest.raises(
+        InvalidAmount,
+        match=r"team 'b''s claim -1,500,000,000.00 would take it below zero on "
+        r"the system plan 500,000,000.00: its lead lowers the claim",
+    ):
+        neg.set_goal(OWNER, 4 * BN, basis="system_plan")
+    assert neg.basis.value == "baseline" and neg.goal == 4 * BN  # nothing changed
+    neg.claim(LEAD_B, "b", -BN // 2, note="store closures, fewer")
+    neg.set_goal(OWNER, 4 * BN, basis="system_plan")  # the lowered claim fits
+    assert neg.targets()["b"] == 0
+
+
+def test_assign_names_the_claim_below_zero_not_the_excluded_teams_share():
+    """A negotiation saved with a claim below zero on its basis (before the goal's guard): the
+    assignment says the claim is the trouble, for an excluded team too."""
+    doc = two_bases().to_dict()
+    doc["basis"] = "system_plan"  # as the unguarded basis change saved it
+    neg = Negotiation.from_dict(doc)
+    neg.close_round(OWNER)
+    with pytest.raises(InvalidAmount) as refused:
+        neg.assign(OWNER, "even", exclude=["b"])
+    text = str(refused.value)
+    assert "team 'b''s claim -1,500,000,000.00 takes it below zero" in text
+    assert "lowers the claim" in text and "exclude it" not in text
+    assert refused.value.fix is not None and refused.value.fix.key.value == "reopen_round"

@@ -273,3 +273,71 @@ def test_the_command_lines_drift_line_names_the_system_plan_in_words():
          "currency": "JPY", "plan_id": "p1"}
     )  # fmt: skip
     assert lines[0].startswith("  basis drift: the current system plan differs by -¥577,410")
+
+
+def test_a_rebase_that_drops_a_manual_assignment_says_so_in_its_result(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "manual", manual={"a": "200000000", "b": "300000000"})
+    promote_team_c(store, plan_id)
+    result = nego.rebase(store, plan_id, "olga")
+    summary = nego.summary(store, plan_id)
+    assert summary["assigned"] == 0 and summary["open_remainder"] != 0
+    assert result.dropped_assignment
+    assert result.open_remainder == summary["open_remainder"]
+    assert result.version == summary["version"]
+    assert result.moved == pytest.approx(37_500_000_000, abs=HORIZON * 3)  # team c's +25 %
+    assert result.attention is not None
+    assert result.attention.startswith(
+        "the assignment was dropped: the manual amounts (€500,000,000.00) no longer add up to "
+        "the new remainder €12"
+    )
+    assert result.attention.endswith("is open; assign it again")
+    assert result.attention in audit_log(store, plan_id)[-1].what
+
+
+def test_a_rebase_that_reassigns_by_the_recorded_rule_needs_no_attention(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "even")
+    promote_team_c(store, plan_id)
+    result = nego.rebase(store, plan_id, "olga")
+    assert not result.dropped_assignment and result.attention is None
+    assert any("re-assigned by even" in n for n in result.notes)
+
+
+def _agreed_plan(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "even")
+    system.publish(store, plan_id, "olga")
+    return nego.lock(store, plan_id, "olga")
+
+
+def test_a_stale_edit_of_an_agreed_plan_is_told_it_is_locked_not_to_reload(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000")
+    loaded = get_plan(store, plan_id).version  # a page loaded here, before the lock
+    locked = _agreed_plan(store, plan_id)
+    for edit in (
+        lambda: nego.reopen_round(store, plan_id, "olga", expected_version=loaded),
+        lambda: nego.claim(
+            store, plan_id, "anna", "a", amount="1000", note="x", expected_version=loaded
+        ),
+        lambda: nego.assign(store, plan_id, "olga", "even", expected_version=loaded),
+    ):
+        with pytest.raises(Locked, match="agreed and read-only"):
+            edit()
+    assert get_plan(store, plan_id).version == locked.version
+
+
+def test_an_edit_that_loses_its_save_to_a_lock_is_told_it_is_locked():
+    store, plan_id = racing_plan()
+    nego.set_goal(store, plan_id, "olga", total="7000000000")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "even")
+    system.publish(store, plan_id, "olga")
+    version = get_plan(store, plan_id).version
+    store.rival = lambda: nego.lock(store, plan_id, "olga")
+    store.losses = 1
+    with pytest.raises(Locked, match="agreed and read-only"):
+        nego.assign(store, plan_id, "olga", "pro_rata_baseline", expected_version=version)

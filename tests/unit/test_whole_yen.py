@@ -16,7 +16,8 @@ from forecast.negotiation import Actor, Negotiation, fit_margins, spread_groups
 from forecast.services import exports
 from forecast.services import negotiation as nego
 from forecast.services.errors import Invalid
-from forecast.services.plans import grant
+from forecast.services.plans import change_plan, get_plan, grant, new_version
+from forecast.services.system import publish
 from forecast.store import MemoryStore
 
 OWNER = Actor("owner", frozenset({"owner"}))
@@ -169,3 +170,167 @@ def test_a_eur_plan_keeps_its_cents() -> None:
 def test_a_three_decimal_currency_is_refused_at_plan_creation() -> None:
     with pytest.raises(Invalid, match="BHD has 3 decimals"):
         weekly_team_plan(MemoryStore(), team_frames(), currency="BHD")
+
+
+# -- a JPY negotiation reads back as it was saved ----------------------------------------------
+
+FRACTIONAL_YEN = {"a": 3884.41, "b": 3908.42}  # not whole yen; rounded one by one: 7,792 not 7,793
+
+
+def fractional_yen_plan(store: MemoryStore) -> str:
+    state = weekly_team_plan(store, team_frames(FRACTIONAL_YEN), currency="JPY")
+    for team in ("a", "b"):
+        grant(store, state.plan_id, "olga", f"lead-{team}", "lead", team=team)
+    return state.plan_id
+
+
+def _reads_back(store: MemoryStore, plan_id: str) -> None:
+    """Every view of the plan opens: summary, ledger, export, a new version."""
+    summary = nego.summary(store, plan_id)
+    table = nego.ledger(store, plan_id).set_index("team")
+    assert (
+        int(table.loc["TOTAL", "target_minor"])
+        == summary["goal"] + summary["kept_oversubscription"]
+    )
+    assert exports.export_plan(store, plan_id, "csv")
+    copy = new_version(store, plan_id, "olga")
+    assert nego.summary(store, copy.plan_id)["stage"] == "assigning"
+
+
+def test_a_locked_jpy_plan_whose_team_totals_are_not_whole_yen_reads_back() -> None:
+    store = MemoryStore()
+    plan_id = fractional_yen_plan(store)
+    nego.set_goal(store, plan_id, "olga", ratio="1.1")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    publish(store, plan_id, "olga")
+    nego.lock(store, plan_id, "olga")
+    assert nego.summary(store, plan_id)["stage"] == "agreed"
+    _reads_back(store, plan_id)
+
+
+def test_a_kept_jpy_over_subscription_whose_team_totals_are_not_whole_yen_reads_back() -> None:
+    store = MemoryStore()
+    plan_id = fractional_yen_plan(store)
+    nego.set_goal(store, plan_id, "olga", ratio="1.01")
+    nego.claim(store, plan_id, "lead-a", "a", amount="500", note="x")
+    nego.close_round(store, plan_id, "olga", oversubscribed="keep")
+    assert nego.summary(store, plan_id)["kept_oversubscription"] > 0
+    nego.assign(store, plan_id, "olga", "even")
+    _reads_back(store, plan_id)
+
+
+def test_a_jpy_plan_stored_locked_before_the_fix_loads() -> None:
+    """A store written by the code that checked the load in cents: its documents (saved after a
+    check in whole yen) open now."""
+    store = MemoryStore()
+    plan_id = fractional_yen_plan(store)
+    totals = nego.current_totals(store, get_plan(store, plan_id))
+    neg = Negotiation.start(*totals)
+    neg.currency = "JPY"
+    neg.set_goal(OWNER, ratio="1.1")
+    neg.close_round(OWNER)
+    neg.assign(OWNER, "pro_rata_baseline")
+    neg.lock(OWNER)
+    doc = neg.to_dict()
+    with pytest.raises(Exception, match="unassigned remainder"):
+        Negotiation.from_dict(doc)  # read in cents, it does not balance
+
+    def write(state):  # as the old code saved it
+        state.negotiation = doc
+        state.status = "agreed"
+        return "lock", None, None
+
+    change_plan(store, plan_id, actor="olga", action="lock", mutate=write)
+    _reads_back(store, plan_id)
+
+
+def test_an_edit_whose_negotiation_would_not_read_back_is_not_saved(monkeypatch) -> None:
+    store = MemoryStore()
+    plan_id = yen_plan(store)
+    nego.set_goal(store, plan_id, "olga", ratio="1.1")
+    version = get_plan(store, plan_id).version
+    to_dict = Negotiation.to_dict
+
+    def unbalanced(self: Negotiation) -> dict:
+        doc = to_dict(self)
+        doc["kept_oversubscription"] = 1  # a document whose ledger does not balance
+        return doc
+
+    monkeypatch.setattr(Negotiation, "to_dict", unbalanced)
+    with pytest.raises(Invalid, match="was not saved"):
+        nego.claim(store, plan_id, "lead-a", "a", amount="1000", note="x")
+    monkeypatch.undo()
+    assert get_plan(store, plan_id).version == version
+    assert not nego.summary(store, plan_id)["claimed"]
+
+
+# -- a team's baseline and system plan read the same in every view ------------------------------
+
+
+def _by_team(rows: list[dict[str, str]], column: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in rows:
+        assert "." not in r[column], (column, r[column])
+        out[r["team"]] = out.get(r["team"], 0) + int(r[column]) * YEN
+    return out
+
+
+def test_every_view_of_a_jpy_teams_baseline_and_system_plan_agrees_in_whole_yen() -> None:
+    from forecast.services import comparison
+
+    store = MemoryStore()
+    plan_id = fractional_yen_plan(store)
+    cells = nego.series_frame(store, plan_id)
+    one_by_one = (cells["baseline"] * 100).round(-2).groupby(cells["team"]).sum()
+    assert {t: int(v) for t, v in one_by_one.items()} != {
+        t: round(v) * YEN for t, v in FRACTIONAL_YEN.items()
+    }  # the data are such that cells rounded one by one do not add up to the team's yen
+
+    before_goal = list(
+        csv.DictReader(io.StringIO(exports.export_plan(store, plan_id, "csv").decode()))
+    )
+    nego.set_goal(store, plan_id, "olga", ratio="1.1")
+    table = nego.ledger(store, plan_id).set_index("team")
+    teams = table.drop(index="TOTAL")
+    rows = list(csv.DictReader(io.StringIO(exports.export_plan(store, plan_id, "csv").decode())))
+    book = load_workbook(io.BytesIO(exports.export_plan(store, plan_id, "xlsx")))
+    header = [c.value for c in book["by team"][1]]
+    sheet = {
+        str(r[0]): dict(zip(header, r, strict=True))
+        for r in book["by team"].iter_rows(min_row=2, values_only=True)
+    }
+    stretch = nego.stretch(store, plan_id).set_index("team")
+    compared = comparison.plan_team_totals(store, plan_id).set_index("team")
+    for column in ("baseline", "system_plan"):
+        ledger = {str(t): int(v) for t, v in teams[column + "_minor"].items()}
+        assert all(v % YEN == 0 for v in ledger.values())
+        assert _by_team(rows, column) == ledger, column
+        assert _by_team(before_goal, column) == ledger, column
+        assert {t: round(float(sheet[t][column]) * 100) for t in ledger} == ledger, column
+        expected = "expected" if column == "system_plan" else "expected_baseline"
+        assert {t: int(stretch.loc[t, expected + "_minor"]) for t in ledger} == ledger
+        assert int(stretch.loc["TOTAL", expected + "_minor"]) == int(
+            table.loc["TOTAL", column + "_minor"]
+        )
+    assert {t: int(compared.loc[t, "system_plan_minor"]) for t in teams.index} == {
+        str(t): int(v) for t, v in teams["system_plan_minor"].items()
+    }
+
+
+def test_an_amount_finer_than_a_cent_is_refused_not_rounded() -> None:
+    for currency, symbol in (("EUR", "€"), (None, "")):
+        store = MemoryStore()
+        plan_id = yen_plan(store, currency)
+        with pytest.raises(Invalid, match=r"goal total: 60000000\.005: .*type at most 2"):
+            nego.set_goal(store, plan_id, "olga", total="60000000.005")
+        nego.set_goal(store, plan_id, "olga", total="7000000000")
+        for typed in ("0.001", f"{symbol}1,234.567"):
+            with pytest.raises(Invalid, match=r"claim amount: .*type at most 2"):
+                nego.claim(store, plan_id, "lead-a", "a", amount=typed, note="x")
+        assert nego.summary(store, plan_id)["claimed"] == 0
+        nego.claim(store, plan_id, "lead-a", "a", amount=f"{symbol}1,234.56", note="x")
+        assert nego.summary(store, plan_id)["claimed"] == 123_456
+        said = "EUR has 2 decimals" if currency else "amounts carry 2 decimals"
+        with pytest.raises(Invalid, match=f"manual amount for team a: 0.001: {said}"):
+            nego.assign(store, plan_id, "olga", "manual", manual={"a": "0.001"})

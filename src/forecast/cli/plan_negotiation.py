@@ -82,12 +82,14 @@ def ledger_json(table: Any) -> list[dict[str, Any]]:
     return _records(table)
 
 
-def _report(change: PlanChange, plan: str, headline: str) -> None:
+def _report(
+    change: PlanChange, plan: str, headline: str, extra: dict[str, Any] | None = None
+) -> None:
     """What a change command prints: the headline and the negotiation's summary (or the summary
-    as JSON)."""
+    as JSON, with `extra` keys)."""
     summary = nego.summary(change.store, plan)
     if change.as_json:
-        echo_json(summary_json(summary))
+        echo_json({**summary_json(summary), **(extra or {})})
         return
     typer.echo(headline)
     typer.echo(_summary_text(summary))
@@ -355,12 +357,16 @@ def rebase_cmd(change: PlanChange) -> None:
     """Move the negotiation onto the current system plan (owner): claims stay as amounts, a goal
     given as a ratio is re-applied, the remainder is recomputed."""
     before = nego.summary(change.store, change.plan)
-    state = change.apply(nego.rebase)
-    moved = fmt.format_minor(int(before.get("drift_total") or 0), before.get("currency"))
+    result = change.apply(nego.rebase)
+    moved = fmt.format_minor(result.moved, before.get("currency"))
+    done = f"rebased onto the current {in_words(before['basis'])} (moved {moved})"
+    if result.notes:
+        done += "\n  " + "\n  ".join(result.notes)
     _report(
         change,
-        state.plan_id,
-        f"rebased onto the current {in_words(before['basis'])} (moved {moved})",
+        result.plan_id,
+        done,
+        {"notes": list(result.notes), "dropped_assignment": result.dropped_assignment},
     )
 
 

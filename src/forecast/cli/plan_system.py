@@ -414,14 +414,19 @@ def grant(
     team: Annotated[str | None, typer.Option("--team", help="The lead's team.")] = None,
 ) -> None:
     """Give a user a role on the plan (owner only)."""
-    state = change.apply(plans.grant, user, role, team)
+    granted = change.apply(plans.grant, user, role, team)
+    state = granted.plan
     if change.as_json:
-        echo_json(_saved(state) | {"user": user, **state.members[user].to_dict()})
+        echo_json(
+            _saved(state) | {"user": user, **state.members[user].to_dict(), "note": granted.note}
+        )
         return
     typer.echo(
         f"{user} is now {'+'.join(state.roles_of(user))} on plan {state.plan_id} "
         f"(version {state.version})"
     )
+    if granted.note:
+        typer.echo(f"  {granted.note}")
 
 
 @plan_change_command(plan_app, "copy-members")

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast.negotiation import round_to
 from forecast.services import negotiation, plan_totals
 from forecast.services.errors import Fix, FixKey, WrongStage
 from forecast.services.negotiation_board import stretch_note
@@ -87,7 +88,8 @@ def plan_team_totals(store: PlanRepository, plan: str) -> pd.DataFrame:
         {
             "team": teams,
             "system_plan_minor": np.array(
-                [totals.team_system_plan.get(t, 0) for t in teams], dtype=np.int64
+                [round_to(totals.team_system_plan.get(t, 0), neg.quantum) for t in teams],
+                dtype=np.int64,
             ),
             "target_minor": np.array([targets.get(t, 0) for t in teams], dtype=np.int64),
         }

@@ -11,7 +11,7 @@ import pandas as pd
 from forecast import export, schema
 from forecast.negotiation import Negotiation, NegotiationError
 from forecast.plan import PlanState, utc_now
-from forecast.services import accounts, model_names, plan_totals, series_frames
+from forecast.services import accounts, model_names, plan_totals
 from forecast.services import negotiation as nego
 from forecast.services.errors import (
     Fix,
@@ -83,8 +83,10 @@ def _plan_frame(store: PlanRepository, state: PlanState) -> pd.DataFrame:
         return nego.negotiated_plan(store, state.plan_id)
     frame = nego.series_frame(store, state.plan_id)
     out = frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM]].copy()
+    from forecast.money import quantum
+
     for col in (schema.BASELINE, schema.SYSTEM_PLAN):
-        out[f"{col}_minor"] = series_frames.minor_column(frame[col])
+        out[f"{col}_minor"] = nego.whole_cells(frame, col, quantum(state.currency))
     return out
 
 

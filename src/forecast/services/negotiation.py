@@ -79,11 +79,23 @@ def negotiation_of(state: PlanState) -> Negotiation | None:
     carried-over negotiation is open again in the assigning stage."""
     if not state.negotiation:
         return None
-    neg = Negotiation.from_dict(state.negotiation)
-    neg.currency = state.currency
+    neg = Negotiation.from_dict(state.negotiation, currency=state.currency)
     if state.status != AGREED and neg.stage == domain.Stage.AGREED:
         neg = neg.for_new_version()
     return neg
+
+
+def _check_readable(state: PlanState) -> None:
+    """Refuse to save a negotiation that would not read back as it is about to be stored: the
+    document is loaded (and its ledger checked) as every later read loads it, before the write,
+    so an edit can never leave a plan that no view can open."""
+    try:
+        negotiation_of(state)
+    except NegotiationError as exc:
+        raise Invalid(
+            f"the change to plan {state.plan_id} was not saved: its ledger would not read back "
+            f"balanced ({exc}). This is a bug; please report it with the plan's audit log"
+        ) from exc
 
 
 def _translate(exc: NegotiationError, plan_id: str) -> Exception:
@@ -145,17 +157,21 @@ def _change(
     operation runs again and refuses, with its reason, only when the change no longer applies
     (the round was closed meanwhile, the team's lead changed ...)."""
 
-    def mutate(state: PlanState) -> tuple[str, Any, Any]:
+    def agreed(state: PlanState) -> None:
         if state.status == AGREED:
             raise Locked(
                 f"plan {state.plan_id} is agreed and read-only",
                 Fix(FixKey.NEW_VERSION, plan=state.plan_id),
             )
+
+    def mutate(state: PlanState) -> tuple[str, Any, Any]:
+        agreed(state)
         try:
             neg, what, before, after = operate(state, negotiation_of(state), actor_of(state, actor))
         except NegotiationError as exc:
             raise _translate(exc, state.plan_id) from exc
         state.negotiation = neg.to_dict()
+        _check_readable(state)
         return what, before, after
 
     # The negotiation runs on published plans too (publishing freezes the system track only), so
@@ -170,6 +186,7 @@ def _change(
         doing=_DOING.get(action),
         allow_locked=True,
         retry_stale=retry_stale,
+        guard=agreed,
     )
 
 
@@ -514,12 +531,44 @@ def assign(
     return _change(store, plan, actor, "assign", expected_version, operate)
 
 
+@dataclass(frozen=True)
+class Rebased:
+    """The result of a rebase: the plan at its new version, how far the basis moved (minor
+    units), what the rebase did in words (`notes`, as the audit row has them) and whether it had
+    to drop the assignment (manual amounts that no longer add up to the new remainder, or a rule
+    that no longer applies): then `open_remainder` is open and the owner assigns it again."""
+
+    plan: PlanState
+    moved: int
+    notes: tuple[str, ...]
+    dropped_assignment: bool
+    open_remainder: int
+
+    @property
+    def plan_id(self) -> str:
+        return self.plan.plan_id
+
+    @property
+    def version(self) -> int:
+        return self.plan.version
+
+    @property
+    def attention(self) -> str | None:
+        """What the owner must do now, in words (None when nothing): the note on the dropped
+        assignment."""
+        if not self.dropped_assignment:
+            return None
+        return next((n for n in self.notes if "assignment was dropped" in n), self.notes[-1])
+
+
 def rebase(
     store: PlanRepository, plan: str, actor: str, *, expected_version: int | None = None
-) -> PlanState:
+) -> Rebased:
     """Move the negotiation onto the current system plan and baseline (owner), in one change with
     one audit row: claims stay as amounts, a goal set as an amount stays and one set as a ratio is
-    re-applied, the remainder is recomputed (and re-assigned by the recorded rule)."""
+    re-applied, the remainder is recomputed (and re-assigned by the recorded rule). The result
+    says what happened, a dropped assignment among it (`Rebased`)."""
+    outcome: dict[str, Any] = {}
 
     def operate(
         state: PlanState, neg: Negotiation | None, who: Actor
@@ -539,8 +588,15 @@ def rebase(
                 f"{in_words(neg.basis.value)} in every team and period"
             )
         before = {"goal": neg.goal, "basis": neg.team_basis, "assignments": neg.assignments}
+        had_rule = neg.rule is not None
         notes = neg.rebase(who, baseline, system, basis_by_period=by_period, at=utc_now())
         moved = sum(drift.values())
+        outcome.update(
+            moved=moved,
+            notes=tuple(notes),
+            dropped_assignment=had_rule and neg.rule is None,
+            open_remainder=neg.open_remainder,
+        )
         what = (
             f"rebase onto the current {in_words(neg.basis.value)}: basis moved by "
             f"{format_minor(state.currency, moved)} ({sum(1 for d in drift.values() if d)} team(s)); "
@@ -552,7 +608,8 @@ def rebase(
         after = {"goal": neg.goal, "basis": neg.team_basis, "assignments": neg.assignments}
         return neg, what, before, after
 
-    return _change(store, plan, actor, "rebase", expected_version, operate)
+    state = _change(store, plan, actor, "rebase", expected_version, operate)
+    return Rebased(plan=state, **outcome)
 
 
 def _same_periods(
@@ -747,8 +804,8 @@ def negotiated_plan(store: PlanRepository, plan: str) -> pd.DataFrame:
     out = spread[
         [schema.UNIQUE_ID, schema.DS, schema.TEAM, schema.BASELINE, schema.SYSTEM_PLAN]
     ].copy()
-    out["baseline_minor"] = _minor_column(spread[schema.BASELINE])
-    out["system_plan_minor"] = _minor_column(spread[schema.SYSTEM_PLAN])
+    out["baseline_minor"] = whole_cells(frame, schema.BASELINE, neg.quantum)
+    out["system_plan_minor"] = whole_cells(frame, schema.SYSTEM_PLAN, neg.quantum)
     out["basis_minor"] = _basis_spread(neg, frame)
     out["target_minor"] = spread["target_minor"].astype("int64")
     out.insert(5, "basis", out["basis_minor"] / 100.0)
@@ -781,6 +838,27 @@ def negotiated_periods(store: PlanRepository, plan: str, team: str | None) -> pd
     else:
         out[schema.TARGET] = pd.Series(dtype=float)
     return pd.concat([out, frame[bands]], axis=1)
+
+
+def whole_cells(frame: pd.DataFrame, column: str, quantum: int) -> np.ndarray:
+    """A money column of the series frame per series-period in minor units, in whole steps of
+    the currency (`quantum`; JPY: one yen). In cents each cell is its own amount; in whole yen
+    each team's total is rounded once (as the ledger rounds it) and spread back over its periods
+    and series by largest remainder (as targets are), so the cells of a team add up to the
+    ledger's figure, not to a sum of cells rounded one by one."""
+    if quantum == 1:
+        return _minor_column(frame[column])
+    by_period = _period_basis(frame, column)
+    per_period = {
+        (team, period): value
+        for team, periods in domain.whole_by_period(by_period, quantum).items()
+        for period, value in periods.items()
+    }
+    totals = {team: domain.round_to(sum(p.values()), quantum) for team, p in by_period.items()}
+    spread = domain.spread(
+        totals, frame, weight_col=column, team_period_targets=per_period, quantum=quantum
+    )
+    return spread["target_minor"].astype("int64").to_numpy()
 
 
 def _basis_spread(neg: Negotiation, frame: pd.DataFrame) -> np.ndarray:
@@ -830,19 +908,28 @@ def stretch(store: PlanRepository, plan: str) -> pd.DataFrame:
 
     table = apply_calibration(table, stretch_calibration.of_plan(store, state, inputs))
     return exact_expectations(
-        in_cents(table, STRETCH_AMOUNTS), totals.team_system_plan, totals.team_baseline
+        in_cents(table, STRETCH_AMOUNTS),
+        totals.team_system_plan,
+        totals.team_baseline,
+        quantum=neg.quantum,
     )
 
 
 def exact_expectations(
-    table: pd.DataFrame, system_plan: Mapping[str, int], baseline: Mapping[str, int]
+    table: pd.DataFrame,
+    system_plan: Mapping[str, int],
+    baseline: Mapping[str, int],
+    *,
+    quantum: int = 1,
 ) -> pd.DataFrame:
     """A stretch table (in cents) whose ``expected`` and ``expected_baseline`` are the ledger's
     system plan and baseline per team (minor units) to the cent: the moments they were computed
-    from are float sums, a few cents off on a plan of a few hundred thousand."""
+    from are float sums, a few cents off on a plan of a few hundred thousand. In a currency
+    without cents (`quantum`) each team's is rounded to it, as the ledger rounds it, and TOTAL
+    is their sum."""
     out = table.copy()
     for col, exact in (("expected", system_plan), ("expected_baseline", baseline)):
-        per_team = {str(t): int(v) for t, v in exact.items()}
+        per_team = {str(t): domain.round_to(int(v), quantum) for t, v in exact.items()}
         per_team["TOTAL"] = sum(per_team.values())
         minor = [
             per_team.get(str(t), m) for t, m in zip(out["team"], out[col + MINOR], strict=True)

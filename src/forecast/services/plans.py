@@ -277,6 +277,7 @@ def change_plan(
     blobs: Mapping[str, bytes | None] | None = None,
     retry_stale: bool = False,
     allow_archived: bool = False,
+    guard: Callable[[PlanState], None] | None = None,
 ) -> PlanState:
     """Load, check, mutate, save: the one write path of every use case.
 
@@ -291,7 +292,10 @@ def change_plan(
     is valid on any later state (appends, idempotent sets, domain operations that re-check).
 
     An archived plan is refused whatever `allow_locked` says (only `unarchive` passes
-    `allow_archived`)."""
+    `allow_archived`). `guard(state)` refuses what no version of the plan would allow (e.g. an
+    edit of an agreed negotiation): like the role, archive and lock checks it runs before the
+    version check, so an edit from a stale page is told the plan is read-only, not to reload
+    and try again (also when the save itself finds the plan moved on)."""
     check_actor(actor)
     check_text("a change's reason", reason)
     retry = retry_stale and expected_version is None
@@ -306,6 +310,8 @@ def change_plan(
             require_not_archived(state, doing)
         if not allow_locked:
             require_unlocked(state, doing)
+        if guard is not None:
+            guard(state)
         expected = state.version if expected_version is None else int(expected_version)
         if expected != state.version:
             # Fail early with the audit-based message; the store re-checks atomically on save.
@@ -330,6 +336,13 @@ def change_plan(
             )
         except StaleVersion:
             if not retry:
+                if guard is not None or not allow_locked:
+                    # the plan moved on under the save: read-only now says so, not "reload"
+                    fresh = get_plan(store, plan)
+                    if not allow_locked:
+                        require_unlocked(fresh, doing)
+                    if guard is not None:
+                        guard(fresh)
                 raise
             # Another writer saved first, so the plan moved on: redo the change on the fresh
             # state (mutate refuses, with its reason, once the change no longer applies there).
@@ -360,8 +373,10 @@ def grant(
     role: str,
     team: str | None = None,
     expected_version: int | None = None,
-) -> PlanState:
-    """Give `user` a role on the plan (owner only). A lead needs a team of the plan."""
+) -> Granted:
+    """Give `user` a role on the plan (owner only). A lead needs a team of the plan; a lead has
+    one team, so making the lead of another team lead `team` moves them, and the result's note
+    says so (and whether the team they leave has a lead)."""
     user = (user or "").strip()
     if not user:
         raise Invalid("grant needs a user name")
@@ -383,13 +398,56 @@ def grant(
                 f"there is no team {team!r} in plan {state.plan_id}; teams are {', '.join(valid)}"
             )
 
+    notes: list[str] = []
+
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         before = s.members[user].to_dict() if user in s.members else None
+        notes[:] = [n for n in [lead_move(s, user, role, team)] if n]
         s.grant(user, role, str(team) if team is not None else None)
         suffix = f" for team {team}" if team else ""
-        return f"grant {role}{suffix} to {user}", before, s.members[user].to_dict()
+        what = f"grant {role}{suffix} to {user}" + "".join(f" ({n})" for n in notes)
+        return what, before, s.members[user].to_dict()
 
-    return _change_members(store, state, actor, "grant", "grant roles", mutate, expected_version)
+    saved = _change_members(store, state, actor, "grant", "grant roles", mutate, expected_version)
+    return Granted(saved, notes[0] if notes else None)
+
+
+@dataclass(frozen=True)
+class Granted:
+    """The result of `grant`: the plan at its new version and, when the grant moved a lead from
+    another team (a lead has one team), what moved in words (`note`), else None."""
+
+    plan: PlanState
+    note: str | None = None
+
+    @property
+    def plan_id(self) -> str:
+        return self.plan.plan_id
+
+    @property
+    def version(self) -> int:
+        return self.plan.version
+
+
+def lead_move(state: PlanState, user: str, role: str, team: str | None) -> str | None:
+    """What granting `user` the lead of `team` moves, in words: a lead has one team, so one who
+    leads another team leads `team` instead, and the team they leave may be left without a lead
+    ("lead-a now leads team b instead of team a; team a has no lead"). None when nothing moves."""
+    member = state.members.get(user)
+    if role != "lead" or team is None or member is None or "lead" not in member.roles:
+        return None
+    old = member.team
+    if old is None or str(old) == str(team):
+        return None
+    others = sorted(
+        name
+        for name, m in state.members.items()
+        if name != user and "lead" in m.roles and m.team == old
+    )
+    left = (
+        f"team {old} is still led by {', '.join(others)}" if others else f"team {old} has no lead"
+    )
+    return f"{user} now leads team {team} instead of team {old}; {left}"
 
 
 def copy_members(
