@@ -14,6 +14,7 @@ from forecast.negotiation import (
     Negotiation,
     NegotiationError,
     largest_remainder,
+    round_to,
     split_quanta,
     spread,
     team_period_targets,
@@ -48,7 +49,12 @@ def test_largest_remainder_adds_up_and_follows_the_total_sign(total, weights):
 def negotiations(draw):
     team_baseline = draw(baselines)
     teams = sorted(team_baseline)
-    basis_total = sum(team_baseline.values())
+    neg = Negotiation.start(team_baseline)
+    neg.currency = draw(st.sampled_from(CURRENCIES))
+    q = neg.quantum
+    # the goal is checked against the basis in the currency's whole steps (JPY: each team's
+    # total rounded to a yen), which can be a little below the sum in cents
+    basis_total = sum(round_to(v, q) for v in team_baseline.values())
     # goals from 30 % to 300 % of the basis (negative and positive gaps), sometimes anything legal
     goal = draw(
         st.one_of(
@@ -56,9 +62,6 @@ def negotiations(draw):
             st.integers(0, max(10 * basis_total, 1)),
         )
     )
-    neg = Negotiation.start(team_baseline)
-    neg.currency = draw(st.sampled_from(CURRENCIES))
-    q = neg.quantum
     neg.set_goal(OWNER, goal // q * q)
     for team in draw(st.lists(st.sampled_from(teams), unique=True)):
         amount = draw(st.integers(-neg.team_basis[team], max(abs(neg.gap), 1)))
