@@ -4,11 +4,14 @@ Plotly builds a figure's validators, templates and JSON encoders the first time 
 is drawn, and the services load scipy and pyarrow on first use (`forecast.services.warmup`):
 without this, the first user after a restart waited for all of it in their first page. Each
 pure figure builder of the pages runs once on a tiny frame and its figure is encoded as a
-response would be. Nothing is kept (no module-level state): only the libraries' own caches
-are filled.
+response would be. Nothing of it is kept: only the libraries' own caches are filled, which
+last as long as the process, so a second app made in the same process (the tests make
+hundreds) does not draw them again.
 """
 
 from __future__ import annotations
+
+import functools
 
 import pandas as pd
 import plotly.io as pio
@@ -45,9 +48,11 @@ def _tiny_frames() -> dict[str, pd.DataFrame]:
     }
 
 
+@functools.cache
 def warm_up() -> None:
     """Load the heavy libraries and draw every chart type once (a few tenths of a second at
-    start; the first request of each page no longer pays it)."""
+    start; the first request of each page no longer pays it). Once per process: the caches it
+    fills are the libraries' own, filled for every app the process makes."""
     warmup.load_heavy_modules()
     f = _tiny_frames()
     drawn = [

@@ -12,12 +12,22 @@ PASSWORD = "a long test password"
 
 
 def add_accounts(store: Any, names: Iterable[str], *, admin: Iterable[str] = ()) -> None:
+    """Accounts with the password PASSWORD, stored as an argon2 hash made at argon2's lowest
+    cost (one pass over 8 KiB) instead of the production one (64 MiB, three passes: 0.1 to 1 s a
+    hash, and as much for every sign-in, which the suite's thousands of sign-ins paid). Signing
+    in runs the production check unchanged (`accounts.authenticate`: argon2 reads the cost from
+    the hash); the production hashing itself is tested in tests/integration/test_accounts.py
+    and wherever a test sets a password through the app."""
+    from argon2 import PasswordHasher
+
     from forecast.services import accounts
 
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     admins = set(admin)
     for name in names:
         if store.get_account(name) is None:
-            accounts.add_user(store, name, PASSWORD, admin=name in admins)
+            accounts.add_user(store, name, None, admin=name in admins)
+            store.update_account(name, password_hash=cheap.hash(PASSWORD))
 
 
 def csrf_token(client: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -15,12 +16,30 @@ from typer.testing import CliRunner
 
 from forecast.cli import app
 
+DEMO = ["demo", "--model", "snaive", "--no-serve"]
 
-def test_demo_creates_the_sample_plan_once(tmp_path):
+
+@pytest.fixture(scope="module")
+def first_demo(tmp_path_factory):
+    """`forecast demo` run once on an empty store (with -v): its result and its store, which
+    each test takes a copy of (`demo_copy`), so none sees another's changes."""
+    data_dir = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(app, [*DEMO, "--data-dir", str(data_dir), "-v"])
+    assert result.exit_code == 0, result.output
+    return result, data_dir
+
+
+def demo_copy(first_demo, tmp_path: Path) -> Path:
+    copy = tmp_path / "data"
+    shutil.copytree(first_demo[1], copy)
+    return copy
+
+
+def test_demo_creates_the_sample_plan_once(first_demo, tmp_path):
     runner = CliRunner()
-    args = ["demo", "--data-dir", str(tmp_path), "--model", "snaive", "--no-serve"]
-    first = runner.invoke(app, [*args, "-v"])
-    assert first.exit_code == 0, first.output
+    first, _ = first_demo
+    tmp_path = demo_copy(first_demo, tmp_path)
+    args = [*DEMO, "--data-dir", str(tmp_path)]
     assert "created sample plan" in first.stdout
     assert "sign in with the password 'try-the-demo'" in first.output
     assert "lead-b" in first.output and "lead of team b" in first.output
@@ -57,13 +76,12 @@ def test_demo_creates_the_sample_plan_once(tmp_path):
     assert set(teams.loc[teams["claim"] > 0, "team"]) == {"a", "d"}
 
 
-def test_demo_makes_last_quarters_plan_agreed_and_scored_on_its_real_sales(tmp_path):
+def test_demo_makes_last_quarters_plan_agreed_and_scored_on_its_real_sales(first_demo, tmp_path):
     from forecast.services import accuracy, actuals, demo, plans
     from forecast.services.store_factory import open_store
 
-    args = ["demo", "--data-dir", str(tmp_path), "--model", "snaive", "--no-serve"]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
+    result, _ = first_demo
+    tmp_path = demo_copy(first_demo, tmp_path)
     assert "created held-out sample plan" in result.stdout
     store = open_store(data_dir=tmp_path)
     heldout = next(s for s in plans.list_plans(store) if "held out" in s.name)
