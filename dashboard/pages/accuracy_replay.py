@@ -10,9 +10,10 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from dashboard import components, figures, figures_accuracy, ids
+from dashboard import components, figures, figures_accuracy, ids, jobs
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
+from forecast.services.errors import Unavailable
 from forecast.services.negotiation_board import RULE_CHOICES
 from forecast.vocabulary import REPLAY_RULES
 
@@ -237,6 +238,21 @@ def run(
     )
 
 
+def job_failed(exc: Exception) -> tuple[Any, Any, Any, Any]:
+    """The page's answer when the replay's job was given up on (it hung, or its process died)."""
+    problem = jobs.failure(exc)
+    if problem is None:  # a bug in the job: Dash reports it with its traceback
+        raise exc
+    return (
+        no_update,
+        no_update,
+        no_update,
+        components.error_alert(
+            Unavailable(f"the replay did not finish: {problem}. Press Run the replay again")
+        ),
+    )
+
+
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     bind(
         app,
@@ -259,5 +275,6 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
             Output(ids.REPLAY_PROGRESS, "value"),
             Output(ids.REPLAY_PROGRESS_TEXT, "children"),
         ],
+        on_error=job_failed,
         prevent_initial_call=True,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from dashboard import figures_accuracy
 from dashboard.pages import accuracy, accuracy_replay
@@ -324,3 +325,23 @@ def test_the_scored_on_line_and_the_touches_audit_rows_write_times_as_the_plans_
     assert row["audit"] == (
         "#27 2026-12-05 23:31 UTC piet add_event; #29 2026-12-06 08:05 UTC piet explain"
     )
+
+
+def test_a_replay_job_given_up_on_says_so_on_the_page_and_a_bug_is_raised_as_before():
+    from dash.exceptions import BackgroundCallbackError
+
+    from dashboard import jobs
+    from dashboard.pages import accuracy_replay
+    from tests.unit.test_fix_hints import text_of
+
+    died = BackgroundCallbackError(
+        "An error occurred inside a background callback: " + jobs.JOB_FAILED + jobs.LOST + "\n"
+    )
+    figure, rows, summary, alert = accuracy_replay.job_failed(died)
+    assert figure is rows is summary is accuracy_replay.no_update  # the last replay shown stays
+    assert "The replay did not finish" in text_of(alert) and "Run the replay again" in text_of(
+        alert
+    )
+    bug = BackgroundCallbackError("An error occurred inside a background callback: KeyError\n")
+    with pytest.raises(BackgroundCallbackError):
+        accuracy_replay.job_failed(bug)
