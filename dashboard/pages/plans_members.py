@@ -161,10 +161,13 @@ def add_member(
         return components.info_alert("Pick the account to add."), no_update, no_update
     plan_id, actor = components.action_plan(session), components.acting_user(session) or ""
     lead_of = team if role == "lead" else None
-    _, alert = components.call_service(
+    granted, alert = components.call_service(
         lambda: plan_service.grant(ctx.store, plan_id, actor, member, role or "", team=lead_of)
     )
-    return _changed(alert, f"{member} is now {_role_text(role, team)}.", refresh, page_refresh)
+    done = f"{member} is now {_role_text(role, team)}."
+    if granted is not None and granted.note:  # a lead moved from another team says which
+        done += f" {granted.note.rstrip('.')}."  # it starts with a name: kept as written
+    return _changed(alert, done, refresh, page_refresh)
 
 
 def remove_member(

@@ -86,3 +86,23 @@ def test_granting_a_lead_another_team_says_what_moved_and_who_is_left_without_a_
     assert back.note == "anna now leads team a instead of team b; team b is still led by bert, cleo"
     assert plans.grant(store, plan, "olga", "anna", "lead", team="a").note is None  # same team
     assert plans.grant(store, plan, "olga", "pia", "planner").note is None
+
+
+def test_the_plans_page_says_when_adding_a_lead_moved_them_from_another_team(store):
+    import json
+
+    from dashboard.context import DashboardContext
+    from dashboard.pages import plans_members
+    from tests.signin import acting_as, add_accounts
+
+    plan = team_plan(store, "spring", {"a": "anna", "b": "bert"})
+    add_accounts(store, ["anna"])
+    ctx = DashboardContext(_store=store)
+    with acting_as(store, "olga"):
+        alert, refresh, page = plans_members.add_member(
+            ctx, 1, "anna", "lead", "b", {"plan_id": plan}, 0, 0
+        )
+    text = json.dumps(alert.to_plotly_json(), default=str)
+    assert "anna is now lead of team b." in text
+    assert "anna now leads team b instead of team a; team a has no lead." in text
+    assert (refresh, page) == (1, 1)
