@@ -247,3 +247,30 @@ def test_the_fva_download_is_of_the_actuals_version_the_page_shows_not_one_kept_
     assert set(rows["actuals_version"]) == {1}
     with pytest.raises(Invalid, match="which actuals version"):
         accuracy.fva_download(store, plan, "csv", "layers", actuals_version="2; drop")
+
+
+# -- one series' last days not in yet ------------------------------------------------------------
+
+
+def test_a_series_whose_last_days_have_not_arrived_keeps_its_last_week_out_of_the_actuals(
+    store, plan
+):
+    weeks = forecast_times(store, plan, 1.0)
+    days = weeks.loc[weeks.index.repeat(7)].copy()
+    days["ds"] = days["ds"] + pd.to_timedelta(days.groupby(level=0).cumcount(), unit="D")
+    days["y"] = days["y"] / 7
+    late = days["unique_id"].iloc[0]
+    last_week = days["ds"].max() - pd.Timedelta(days=6)
+    missing = (days["unique_id"] == late) & (days["ds"] > last_week + pd.Timedelta(days=2))
+
+    kept = actuals.upload_actuals(
+        store, plan, as_csv(days[~missing]), filename="d.csv", actor="olga"
+    )
+
+    _, frame = actuals.load_actuals(store, plan)
+    cells = set(zip(frame["unique_id"], frame["ds"], strict=True))
+    assert (late, last_week) not in cells  # three of its seven days would have replaced it
+    assert all((u, last_week) in cells for u in weeks["unique_id"].unique() if u != late)
+    assert len(frame) == len(weeks) - 1
+    said = " ".join(kept.notes)
+    assert "covers only in part for that series" in said and f"{late} {last_week:%Y-%m-%d}" in said

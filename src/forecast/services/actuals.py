@@ -374,9 +374,64 @@ def _without_partial_periods(
                 "were shut)"
             )
     notes += _periods_with_absent_days(report.absent_days, step or 1, starts, period_end, drop)
-    if not drop:
+    frame = frame[~frame[schema.DS].isin(drop)].reset_index(drop=True)
+    if step == 1 and report.dates_regular:
+        frame, series_notes = _without_partial_series_edges(
+            frame, report.series_days, (first, last), shut or set(), freq, period_end
+        )
+        notes += series_notes
+    return frame, sorted(notes)
+
+
+def _without_partial_series_edges(
+    frame: pd.DataFrame,
+    series_days: dict[str, tuple[pd.Timestamp, pd.Timestamp]],
+    file_days: tuple[pd.Timestamp, pd.Timestamp],
+    shut: set[int],
+    freq: str,
+    period_end: Any,
+) -> tuple[pd.DataFrame, list[str]]:
+    """A series of a daily file that ends before the file's last day (its last days have not
+    arrived yet) or starts after its first: the period it covers only in part is left out for
+    that series, as a partial period of the whole file is, so its sum does not replace the whole
+    period's actual. Shut weekdays at a series' edge count as covered."""
+    from forecast.engine.ingest.regularise import period_starts, periods
+
+    def period_start(day: pd.Timestamp) -> pd.Timestamp:
+        code = periods(np.array([day.to_datetime64()]), freq)[0]
+        return pd.Timestamp(period_starts(np.array([code]), freq)[0])
+
+    first, last = file_days
+    cut: list[tuple[str, pd.Timestamp]] = []
+    for uid, (own_first, own_last) in series_days.items():
+        if len(shut) < 7:
+            while own_last < last and (own_last + pd.Timedelta(days=1)).day_of_week in shut:
+                own_last += pd.Timedelta(days=1)
+            while own_first > first and (own_first - pd.Timedelta(days=1)).day_of_week in shut:
+                own_first -= pd.Timedelta(days=1)
+        if own_last < last:
+            start = period_start(own_last)
+            if own_last < min(period_end(start), last):
+                cut.append((uid, start))
+        if own_first > first:
+            start = period_start(own_first)
+            if own_first > start:
+                cut.append((uid, start))
+    if not cut:
         return frame, []
-    return frame[~frame[schema.DS].isin(drop)].reset_index(drop=True), sorted(notes)
+    cells = pd.MultiIndex.from_tuples(cut)
+    rows = pd.MultiIndex.from_arrays([frame[schema.UNIQUE_ID], frame[schema.DS]]).isin(cells)
+    if not rows.any():
+        return frame, []
+    left = frame[rows]
+    examples = [f"{u} {d:%Y-%m-%d}" for u, d in zip(left[schema.UNIQUE_ID], left[schema.DS])]
+    note = (
+        f"{int(rows.sum())} period(s) of {left[schema.UNIQUE_ID].nunique()} series that the file "
+        f"covers only in part for that series (its rows start later or end earlier than the "
+        f"file's): left out, so they do not replace those periods' actuals; upload them once "
+        f"the whole period is in: {_preview(examples)}"
+    )
+    return frame[~rows].reset_index(drop=True), [note]
 
 
 def _periods_with_absent_days(

@@ -264,6 +264,7 @@ def read_sales(
         absent_days=absent_days,
         weekdays_never=weekdays_never,
         dates_regular=dates_regular,
+        series_days=_short_series_days(uid_codes, ds, uid_names),
     )
     return IngestResult(
         history, attributes, chosen, flags, mapping, report, roles.value_choice, filled_rows
@@ -935,3 +936,18 @@ def _zero_padded_columns(sample: pd.DataFrame) -> set[str]:
     padded = flat[present].astype(str).str.fullmatch(r"0\d+").to_numpy(dtype=bool)
     hits = np.bincount(where[present][padded], minlength=width)
     return {col for col, hit in zip(sample.columns, hits, strict=True) if hit}
+
+
+def _short_series_days(
+    codes: np.ndarray, ds: np.ndarray, names: np.ndarray
+) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
+    """Each series' own first and last date, for the series that start after the file's first
+    date or end before its last."""
+    if len(ds) == 0:
+        return {}
+    days = pd.Series(ds).groupby(codes).agg(["min", "max"])
+    short = days[(days["min"] > ds.min()) | (days["max"] < ds.max())]
+    return {
+        str(names[int(code)]): (pd.Timestamp(first), pd.Timestamp(last))
+        for code, first, last in zip(short.index, short["min"], short["max"], strict=True)
+    }

@@ -148,6 +148,9 @@ class IngestReport:
     weekdays_never: list[int] = field(default_factory=list)  # weekdays (Monday 0) a daily file
     # of two weeks or more never has: days the shops are shut
     dates_regular: bool = False  # the file's dates fill their calendar (not sparse order lines)
+    series_days: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=dict)
+    # a series' own first and last dates, only for series that start later or end earlier than
+    # the file (a store whose last days have not arrived yet)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -156,6 +159,10 @@ class IngestReport:
         for key in ("first_day", "last_day"):
             out[key] = None if out[key] is None else f"{out[key]:%Y-%m-%d}"
         out["absent_days"] = [f"{day:%Y-%m-%d}" for day in self.absent_days]
+        out["series_days"] = {
+            uid: [f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"]
+            for uid, (first, last) in self.series_days.items()
+        }
         return out
 
 
