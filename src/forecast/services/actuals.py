@@ -424,7 +424,8 @@ def _without_partial_series_edges(
     if not rows.any():
         return frame, []
     left = frame[rows]
-    examples = [f"{u} {d:%Y-%m-%d}" for u, d in zip(left[schema.UNIQUE_ID], left[schema.DS])]
+    cells = zip(left[schema.UNIQUE_ID], left[schema.DS], strict=True)
+    examples = [f"{uid} {day:%Y-%m-%d}" for uid, day in cells]
     note = (
         f"{int(rows.sum())} period(s) of {left[schema.UNIQUE_ID].nunique()} series that the file "
         f"covers only in part for that series (its rows start later or end earlier than the "
