@@ -424,8 +424,8 @@ def _without_partial_series_edges(
     if not rows.any():
         return frame, []
     left = frame[rows]
-    cells = zip(left[schema.UNIQUE_ID], left[schema.DS], strict=True)
-    examples = [f"{uid} {day:%Y-%m-%d}" for uid, day in cells]
+    pairs = zip(left[schema.UNIQUE_ID], left[schema.DS], strict=True)
+    examples = [f"{uid} {day:%Y-%m-%d}" for uid, day in pairs]
     note = (
         f"{int(rows.sum())} period(s) of {left[schema.UNIQUE_ID].nunique()} series that the file "
         f"covers only in part for that series (its rows start later or end earlier than the "
