@@ -171,13 +171,19 @@ def stat_cards(board: NegotiationBoard) -> list:
         return col
 
     rule = f"rule: {board.rule_label}" if board.rule_label else None
+    kept = None
+    if board.kept_over:
+        kept = f"targets exceed the goal by {money(board.kept_over)} (claims over the gap kept)" + (
+            f"; {rule}" if rule else ""
+        )
+    targets = f"targets {money((board.goal or 0) + board.kept_over)}" if board.kept_over else None
     return [
         card(f"{label} (basis)", board.basis_total, colour=colour),
-        card("Goal", board.goal or 0, "neg-goal-card", colour=figures.GOAL_COLOUR),
+        card("Goal", board.goal or 0, "neg-goal-card", colour=figures.GOAL_COLOUR, sub=targets),
         card("Gap", board.gap, "neg-gap-card"),
         card("Claimed", board.claimed, "neg-claimed-card", colour=figures.NEGOTIATED_COLOUR),
         card("Assigned", board.assigned),
-        card("Still open", board.open_remainder, "neg-open-card", sub=rule),
+        card("Still open", board.open_remainder, "neg-open-card", sub=kept or rule),
     ]
 
 
@@ -204,6 +210,7 @@ def waterfall(steps: WaterfallSteps | None, currency: str | None = "EUR") -> go.
         {t: v / 100 for t, v in steps.assigned.items()},
         steps.goal / 100,
         basis_label=steps.basis_label,
+        kept_over=steps.kept_over / 100,
     )
     return figures.in_currency(fig, currency)
 

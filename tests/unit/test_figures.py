@@ -84,6 +84,24 @@ def test_waterfall_handles_negative_gap():
     assert wf.text[1] == "-€100"
 
 
+def test_the_waterfall_shows_a_kept_over_subscription_and_ends_at_goal_plus_kept():
+    """Claims over the gap kept at the close: no "Still open" below zero, the goal, then what
+    was kept over it, ending at the targets' total (goal + kept)."""
+    fig = figures.gap_waterfall(1000.0, {"a": 250.0, "b": 100.0}, {}, 1300.0, kept_over=50.0)
+    wf = fig.data[0]
+    assert list(wf.x) == [
+        "Baseline",
+        "Claim a",
+        "Claim b",
+        "Goal",
+        "Kept over goal",
+        "Targets (goal + kept)",
+    ]
+    assert wf.base[4] == 1300.0 and wf.y[4] == 50.0 and wf.text[4] == "+€50"
+    assert wf.base[5] == 0.0 and wf.y[5] == 1350.0 and wf.text[5] == "€1,350"
+    assert sum(wf.y[:3]) == pytest.approx(1350.0)
+
+
 def test_waterfall_colours_follow_the_tracks():
     fig = figures.gap_waterfall(1000.0, {"a": 100.0}, {}, 1100.0, basis_label=figures.SYSTEM_LABEL)
     colours = list(fig.data[0].marker.color)

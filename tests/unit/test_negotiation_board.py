@@ -206,6 +206,25 @@ def test_the_waterfall_walks_from_the_basis_to_the_goal_on_an_axis_from_zero(sto
     assert figures.empty_figure("x") is not None
 
 
+def test_a_kept_over_subscription_shows_in_the_waterfall_and_the_cards(store, plan_id):
+    """Claims over the gap kept at the close: the waterfall ends at goal + kept (not "Still
+    open" below zero at the goal), and the cards say the targets exceed the goal by it."""
+    nego.set_goal(store, plan_id, "olga", total="7000000000")  # gap 500,000,000
+    nego.claim(store, plan_id, "anna", "a", amount="400000000", note="range")
+    nego.claim(store, plan_id, "carl", "c", amount="150000000", note="shop fit")
+    nego.close_round(store, plan_id, "olga", oversubscribed="keep")
+    board = negotiation_board(store, plan_id, "olga")
+    assert board.kept_over == 5_000_000_000 and board.open_remainder == 0
+    fig = view.waterfall(board.waterfall)
+    wf = fig.data[0]
+    assert "Still open" not in list(wf.x)
+    assert list(wf.x)[-3:] == ["Goal", "Kept over goal", "Targets (goal + kept)"]
+    assert wf.y[-1] == pytest.approx(7_050_000_000.0)
+    cards = text_of(view.stat_cards(board))
+    assert "targets exceed the goal by €50,000,000" in cards, cards
+    assert "targets €7,050,000,000" in cards
+
+
 def test_period_goal_rows_follow_the_typed_goal():
     basis = {"2015-08-09": 100.0, "2015-08-02": 300.0}
     rows = periods.period_goal_rows(basis, {"ratio": "10/5"})
