@@ -138,6 +138,7 @@ NEG_POLL = "neg-poll"
 NEG_CHANGED = "neg-changed"
 NEG_CHANGED_BOX = "neg-changed-box"
 NEG_SHOW_CHANGES = "neg-show-changes"
+NEG_KEPT_TYPING = "neg-kept-typing"  # dcc.Store: a refused claim's typing, kept for the re-render
 # pattern-matching types (one widget per team)
 NEG_CLAIM_AMOUNT = "neg-claim-amount"
 NEG_CLAIM_NOTE = "neg-claim-note"

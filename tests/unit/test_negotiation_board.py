@@ -225,6 +225,74 @@ def test_a_kept_over_subscription_shows_in_the_waterfall_and_the_cards(store, pl
     assert "targets €7,050,000,000" in cards
 
 
+def _claim_box(cards, team: str, kind: str = "neg-claim-amount"):
+    """The value of one team's claim box in the rendered cards."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, list | tuple):
+            for n in node:
+                walk(n)
+        elif node is not None and not isinstance(node, str | int | float):
+            if getattr(node, "id", None) == {"type": kind, "team": team}:
+                found.append(node.value)
+            walk(getattr(node, "children", None))
+
+    walk(cards)
+    assert len(found) == 1
+    return found[0]
+
+
+def test_a_stale_claim_keeps_what_the_lead_typed_and_says_the_change_was_another_team(
+    store, plan_id
+):
+    """Anna types a claim while Carl saves his: her save is refused as stale, the page renders
+    the new version with her typing still in team a's boxes and says Carl's change does not
+    touch team a; pressing Save claim again saves it."""
+    ctx = DashboardContext(_store=store)
+    session = {"plan_id": plan_id}
+    nego.set_goal(store, plan_id, "olga", ratio="10/6.5")
+    shown = negotiation_board(store, plan_id, "anna").version
+    nego.claim(store, plan_id, "carl", "c", amount="5000", note="shop fit")
+    with acting_as(store, "anna"):
+        alert, refresh, kept = claims.act(
+            ctx, "a", "neg-claim-save", "777777", "new range", session, shown, 3
+        )
+    assert common.refused(alert) and refresh == 4
+    said = text_of(alert)
+    assert "does not touch team a" in said and "carl" in said, said
+    assert "Press Save claim again" in said
+    board = negotiation_board(store, plan_id, "anna")
+    cards = view.outputs(board, None, kept)[4]
+    assert _claim_box(cards, "a") == "777777"
+    assert _claim_box(cards, "a", "neg-claim-note") == "new range"
+    assert _claim_box(cards, "c") == "5000.00"  # Carl's change shows
+    with acting_as(store, "anna"):
+        alert, _, kept = claims.act(
+            ctx, "a", "neg-claim-save", "777777", "new range", session, board.version, 4
+        )
+    assert not common.refused(alert) and kept is None
+    assert negotiation_board(store, plan_id, "anna").cards[0].claim == 77_777_700
+
+
+def test_a_stale_claim_after_a_change_to_the_same_team_says_so_and_keeps_the_typing(store, plan_id):
+    ctx = DashboardContext(_store=store)
+    session = {"plan_id": plan_id}
+    nego.set_goal(store, plan_id, "olga", ratio="10/6.5")
+    shown = negotiation_board(store, plan_id, "anna").version
+    nego.set_goal(store, plan_id, "olga", ratio="11/6.5")  # every team's numbers move
+    with acting_as(store, "anna"):
+        alert, _, kept = claims.act(ctx, "a", "neg-claim-save", "777777", "x", session, shown, 0)
+    said = text_of(alert)
+    assert common.refused(alert) and "touches team a" in said and "olga" in said, said
+    cards = view.outputs(negotiation_board(store, plan_id, "anna"), None, kept)[4]
+    assert _claim_box(cards, "a") == "777777"
+    # a later change renders what is saved: the kept typing was for that version only
+    nego.claim(store, plan_id, "carl", "c", amount="5000", note="shop fit")
+    cards = view.outputs(negotiation_board(store, plan_id, "anna"), None, kept)[4]
+    assert _claim_box(cards, "a") is None
+
+
 def test_period_goal_rows_follow_the_typed_goal():
     basis = {"2015-08-09": 100.0, "2015-08-02": 300.0}
     rows = periods.period_goal_rows(basis, {"ratio": "10/5"})
