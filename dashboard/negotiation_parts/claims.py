@@ -133,13 +133,13 @@ def _claim_inputs(
 
 
 def claim_arguments(text: str | None) -> dict[str, str | None]:
-    """A typed claim (`25000`, `€25,000`, `2.5%`) as `claim`'s amount (as typed: the service
-    reads it in the plan's currency) or percent."""
+    """A typed claim (`25000`, `€25,000`, `2.5%`, `2,5%`) as `claim`'s amount (as typed: the
+    service reads it in the plan's currency) or percent (a decimal comma read as an amount's)."""
     amount = common.amount_text(text)
     percent = amount.endswith("%")
     return {
         "amount": None if percent else amount,
-        "percent": amount.rstrip("%").strip() if percent else None,
+        "percent": common.percent_text(amount.rstrip("%")) if percent else None,
     }
 
 

@@ -293,6 +293,41 @@ def test_a_stale_claim_after_a_change_to_the_same_team_says_so_and_keeps_the_typ
     assert _claim_box(cards, "a") is None
 
 
+def test_every_ratio_the_goal_box_advises_is_one_it_takes(store):
+    """`1/0` is refused with examples of a ratio; each example typed in the same box sets the
+    goal (`154%` was refused as "not a number", a plain `1.5` is €1.50 there)."""
+    ctx = DashboardContext(_store=store)
+    first = team_plan(store, "advice", {})
+    with acting_as(store, "olga"):
+        alert, _ = goal.set_goal(ctx, 1, "1/0", "baseline", False, [], {"plan_id": first}, None, 0)
+    said = text_of(alert)
+    assert common.refused(alert) and "is not a ratio" in said, said
+    advised = re.search(r"give e\.g\. (.+?), (.+?) or (.+?)\.$", said)
+    assert advised, said
+    for n, example in enumerate(advised.groups()):
+        plan = team_plan(store, f"advice {n}", {})
+        with acting_as(store, "olga"):
+            alert, _ = goal.set_goal(
+                ctx, 1, example, "baseline", False, [], {"plan_id": plan}, None, 0
+            )
+        assert not common.refused(alert), (example, text_of(alert))
+        assert nego.summary(store, plan)["goal"] > 650_000_000_000 * 1.2, example
+
+
+def test_a_claim_percent_with_a_decimal_comma_is_read_like_an_amounts_decimal_comma(store, plan_id):
+    """`1.000,50` is an amount with a decimal comma; `12,5%` is 12.5 % of the basis alike."""
+    ctx = DashboardContext(_store=store)
+    session = {"plan_id": plan_id}
+    nego.set_goal(store, plan_id, "olga", ratio="10/6.5")
+    assert claims.claim_arguments("12,5%") == {"amount": None, "percent": "12.5"}
+    assert claims.claim_arguments("1,000%")["percent"] == "1,000"  # thousands: left to refuse
+    with acting_as(store, "anna"):
+        alert, *_ = claims._save(ctx, "a", "12,5 %", "flyer", session, None, 0)
+    assert not common.refused(alert), text_of(alert)
+    card = negotiation_board(store, plan_id, "anna").cards[0]
+    assert card.claim == card.basis // 8
+
+
 def test_period_goal_rows_follow_the_typed_goal():
     basis = {"2015-08-09": 100.0, "2015-08-02": 300.0}
     rows = periods.period_goal_rows(basis, {"ratio": "10/5"})
