@@ -209,3 +209,27 @@ def test_a_stale_claim_keeps_the_leads_typing_and_saves_on_the_second_press(star
     dash_duo.wait_for_contains_text("#neg-alert", "Claim of team a saved", timeout=20)
     dash_duo.wait_for_contains_text("#neg-claimed-card", "€782,777", timeout=20)
     assert dash_duo.get_logs() == []
+
+
+def test_a_kept_over_subscription_shows_in_the_waterfall_and_the_cards(start_app, e2e_plan):
+    """Claims over the gap kept at the close: the waterfall goes on past the goal to the
+    targets' total, and the Still open card says the targets exceed the goal."""
+    from forecast.services import negotiation
+    from forecast.services.store_factory import open_store
+    from tests.e2e.conftest import OWNER
+
+    store = open_store(data_dir=e2e_plan.data_dir)
+    try:
+        state = negotiation.set_goal(store, e2e_plan.plan_id, OWNER, ratio="1.0001")
+        gap = negotiation.summary(store, state.plan_id)["gap"]
+        over = str(-(-(gap + 500_000) // 100))  # the gap and €5,000 more, in whole euros
+        negotiation.claim(store, e2e_plan.plan_id, "lena", "a", amount=over, note="range")
+        negotiation.close_round(store, e2e_plan.plan_id, OWNER, oversubscribed="keep")
+    finally:
+        store.close()
+    dash_duo = start_app(e2e_plan.data_dir, "/negotiation")
+    dash_duo.wait_for_contains_text("#neg-open-card", "targets exceed the goal by €5,000", 20)
+    dash_duo.wait_for_contains_text("#neg-waterfall", "Kept over goal", timeout=20)
+    dash_duo.wait_for_contains_text("#neg-waterfall", "+€5,000", timeout=20)
+    assert "Still open" not in dash_duo.find_element("#neg-waterfall").text
+    assert dash_duo.get_logs() == []
