@@ -220,7 +220,10 @@ def gap_waterfall(
         running += assigned_total
     open_part = float(goal) + float(kept_over) - running
     if abs(open_part) >= 0.005:
-        labels.append("Still open")
+        gap = float(goal) - float(basis_total)
+        # claims past the gap (before the close keeps or scales them) are not "open"
+        overshoot = open_part < 0 <= gap or gap < 0 < open_part
+        labels.append("Claims over the gap" if overshoot else "Still open")
         bases.append(running)
         heights.append(open_part)
         colours.append(_rgba(BASELINE_COLOUR, 0.35))

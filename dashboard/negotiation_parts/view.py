@@ -173,6 +173,12 @@ def stat_cards(board: NegotiationBoard) -> list:
 
     rule = f"rule: {board.rule_label}" if board.rule_label else None
     kept = None
+    over = int(board.summary.get("oversubscribed_by") or 0)
+    if over and not board.kept_over:
+        kept = (
+            f"claims exceed the gap by {money(over)}: closing the round keeps them (targets above "
+            "the goal) or scales them down"
+        )
     if board.kept_over:
         kept = f"targets exceed the goal by {money(board.kept_over)} (claims over the gap kept)" + (
             f"; {rule}" if rule else ""

@@ -212,6 +212,8 @@ def test_a_kept_over_subscription_shows_in_the_waterfall_and_the_cards(store, pl
     nego.set_goal(store, plan_id, "olga", total="7000000000")  # gap 500,000,000
     nego.claim(store, plan_id, "anna", "a", amount="400000000", note="range")
     nego.claim(store, plan_id, "carl", "c", amount="150000000", note="shop fit")
+    before = text_of(view.stat_cards(negotiation_board(store, plan_id, "olga")))
+    assert "claims exceed the gap by €50,000,000: closing the round keeps them" in before
     nego.close_round(store, plan_id, "olga", oversubscribed="keep")
     board = negotiation_board(store, plan_id, "olga")
     assert board.kept_over == 5_000_000_000 and board.open_remainder == 0
