@@ -231,8 +231,9 @@ def install(
                 return flask.jsonify(error="the request is nested too deeply to be read"), 400
             if not _calls_a_callback_as_registered(app, body):
                 return flask.jsonify(error="not a callback of this dashboard, as registered"), 400
-            if not _text_fields_hold_text(body):
-                return flask.jsonify(error="a text box sent something other than text"), 400
+            refused = _values_as_the_page_sends_them(body)
+            if refused:
+                return flask.jsonify(error=refused), 400
             if not _may_see_requested_plan(ctx, user, body):
                 return flask.Response(status=204)
         return None
@@ -273,24 +274,86 @@ def _calls_a_callback_as_registered(app: Dash, body: Any) -> bool:
     return True
 
 
-def _text_fields_hold_text(body: dict[str, Any]) -> bool:
-    """Whether every box a person types into (``ids.TEXT_FIELDS``) sent text, a number or
-    nothing as its value, as a browser does (an event name sent as a list ended in a 500)."""
+def _values_as_the_page_sends_them(body: dict[str, Any]) -> str | None:
+    """What is wrong with a value sent for a field a person fills in (``ids``: TEXT_FIELDS,
+    CHOICE_FIELDS, MULTI_CHOICE_FIELDS, TICK_FIELDS, GRID_ROW_KEYS), as no browser sends it;
+    None when every one is as the page sends it. A goal sent as a number reached `.strip()`, a
+    rule sent as a list a dict look-up, a grid's rows sent as text `.get`: 500s before."""
+    for entry in _entries(body):
+        box = entry.get("id")
+        name = box.get("type") if isinstance(box, dict) else box
+        prop, value = entry.get("property"), entry.get("value")
+        if not isinstance(name, str) or not isinstance(prop, str):
+            continue
+        refused = _field_refusal(name, prop, value)
+        if refused:
+            return refused
+    return None
+
+
+def _entries(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The inputs and state of a callback request, one entry per component (a pattern's list
+    flattened)."""
     entries: list[Any] = []
     for key in ("inputs", "state"):
         for sent in body.get(key) or []:
             entries.extend(sent if isinstance(sent, list) else [sent])
-    for entry in entries:
-        if not isinstance(entry, dict) or entry.get("property") != "value":
-            continue
-        box = entry.get("id")
-        name = box.get("type") if isinstance(box, dict) else box
-        value = entry.get("value")
-        if name in ids.TEXT_FIELDS and not (
-            value is None or (isinstance(value, str | int | float) and not isinstance(value, bool))
-        ):
-            return False
-    return True
+    return [entry for entry in entries if isinstance(entry, dict)]
+
+
+def _scalar(value: Any) -> bool:
+    """Text or a number (not true/false: an option's value or a typed number)."""
+    return isinstance(value, str) or (
+        isinstance(value, int | float) and not isinstance(value, bool)
+    )
+
+
+def _field_refusal(name: str, prop: str, value: Any) -> str | None:
+    if prop == "value":
+        if name in ids.TEXT_FIELDS:
+            number = name in ids.NUMBER_FIELDS and _scalar(value)
+            if not (value is None or isinstance(value, str) or number):
+                return "a text box sent something other than text"
+        elif name in ids.CHOICE_FIELDS:
+            if not (value is None or _scalar(value)):
+                return "a choice sent something other than one option's value"
+        elif name in ids.MULTI_CHOICE_FIELDS:
+            if not (value is None or (isinstance(value, list) and all(map(_scalar, value)))):
+                return "a choice of several sent something other than a list of option values"
+        elif name in ids.TICK_FIELDS and not (value is None or isinstance(value, bool)):
+            return "a tick box sent something other than true or false"
+        return None
+    keys = ids.GRID_ROW_KEYS.get(name)
+    if keys is None or value is None:
+        return None
+    if prop in ids.GRID_ROW_PROPERTIES:
+        rows_ok = isinstance(value, list) and all(_grid_row(row, keys) for row in value)
+        return None if rows_ok else "a grid sent rows other than its own"
+    if prop in ids.GRID_CELL_PROPERTIES:
+        changes = value if isinstance(value, list) else [value]
+        cells_ok = all(_grid_cell(change, keys) for change in changes)
+        return None if cells_ok else "a grid sent a cell other than its own"
+    return None
+
+
+def _flat(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _grid_row(row: Any, keys: frozenset[str]) -> bool:
+    """One row of a grid: an object with the grid's keys, every value flat."""
+    return isinstance(row, dict) and keys <= row.keys() and all(map(_flat, row.values()))
+
+
+def _grid_cell(change: Any, keys: frozenset[str]) -> bool:
+    """One cell event (a clicked or edited cell): flat values, its row (``data``) a row of the
+    grid when it carries one."""
+    if not isinstance(change, dict):
+        return False
+    row = change.get("data")
+    if "data" in change and not _grid_row(row, keys):
+        return False
+    return all(_flat(v) for k, v in change.items() if k != "data")
 
 
 def _outputs_shaped(output: str, outputs: Any) -> bool:

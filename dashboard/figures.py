@@ -191,10 +191,13 @@ def gap_waterfall(
     *,
     basis_label: str = BASELINE_LABEL,
     title: str | None = None,
+    kept_over: float = 0.0,
 ) -> go.Figure:
     """From the basis (baseline or system plan) through each team's claim and the assigned
     remainder to the goal. Whatever is neither claimed nor assigned yet shows as "Still open",
-    so the bars always end exactly at the goal.
+    so the bars always end exactly at the goal; claims over the gap kept when the round closed
+    (`kept_over`) show after the goal as "Kept over goal", ending at the targets' total (goal +
+    kept over-subscription).
 
     Drawn as floating bars (each from the running total) so that every bar keeps its track's
     colour: the basis grey (baseline) or blue (system plan), people's parts orange, the goal
@@ -215,9 +218,12 @@ def gap_waterfall(
         heights.append(assigned_total)
         colours.append(_rgba(NEGOTIATED_COLOUR, 0.55))
         running += assigned_total
-    open_part = float(goal) - running
+    open_part = float(goal) + float(kept_over) - running
     if abs(open_part) >= 0.005:
-        labels.append("Still open")
+        gap = float(goal) - float(basis_total)
+        # claims past the gap (before the close keeps or scales them) are not "open"
+        overshoot = open_part < 0 <= gap or gap < 0 < open_part
+        labels.append("Claims over the gap" if overshoot else "Still open")
         bases.append(running)
         heights.append(open_part)
         colours.append(_rgba(BASELINE_COLOUR, 0.35))
@@ -226,10 +232,17 @@ def gap_waterfall(
     bases.append(0.0)
     heights.append(float(goal))
     colours.append(GOAL_COLOUR)
+    totals = {0, len(heights) - 1}
+    if abs(float(kept_over)) >= 0.005:
+        labels += ["Kept over goal", "Targets (goal + kept)"]
+        bases += [float(goal), 0.0]
+        heights += [float(kept_over), float(goal) + float(kept_over)]
+        colours += [NEGOTIATED_COLOUR, _rgba(NEGOTIATED_COLOUR, 0.8)]
+        totals.add(len(heights) - 1)
     text = [
         (
             f"{CURRENCY}{h:,.0f}"
-            if i in (0, len(heights) - 1)
+            if i in totals
             else f"{'+' if h >= 0 else '-'}{CURRENCY}{abs(h):,.0f}"
         )
         for i, h in enumerate(heights)

@@ -138,6 +138,7 @@ NEG_POLL = "neg-poll"
 NEG_CHANGED = "neg-changed"
 NEG_CHANGED_BOX = "neg-changed-box"
 NEG_SHOW_CHANGES = "neg-show-changes"
+NEG_KEPT_TYPING = "neg-kept-typing"  # dcc.Store: a refused claim's typing, kept for the re-render
 # pattern-matching types (one widget per team)
 NEG_CLAIM_AMOUNT = "neg-claim-amount"
 NEG_CLAIM_NOTE = "neg-claim-note"
@@ -240,9 +241,14 @@ SYS_REMOVED = "sys-removed"  # dcc.Store: the event this page last removed, and 
 SYS_UNDO_AREA = "sys-undo-area"
 SYS_UNDO = "sys-undo"
 
-# The boxes a person types into (dbc.Input, text or number): a browser sends their value as text,
-# a number or nothing, so anything else (a list, an object) did not come from the page and is
-# refused before any callback runs (`auth`). Per-team boxes by their pattern's type.
+# What a browser sends for the fields a person fills in, checked before any callback runs
+# (`auth._values_as_the_page_sends_them`): anything else did not come from the page and gets 400,
+# not a callback's error. Per-team widgets by their pattern's type; tests/unit/test_server_hardening
+# checks every such component of the dashboard is named here.
+#
+# The boxes a person types into (dbc.Input, text or number): text or nothing; a number too for the
+# boxes of type "number" (NUMBER_FIELDS). A text box sent a number (the goal as 60000000) or a
+# list (an event name) did not come from the page.
 TEXT_FIELDS = frozenset(
     {
         DATA_PLAN_NAME,
@@ -270,3 +276,67 @@ TEXT_FIELDS = frozenset(
         "plans-accounts-reset-password",
     }
 )
+
+NUMBER_FIELDS = frozenset(
+    {DATA_HORIZON, SYS_EVENT_VALUE, SYS_THRESHOLD, REPLAY_CYCLES, REPLAY_HORIZON}
+)  # the TEXT_FIELDS of type "number"
+
+# One choice (dcc.Dropdown, dbc.RadioItems): an option's value (text or a number) or nothing.
+CHOICE_FIELDS = frozenset(
+    {
+        NAV_PLAN,
+        DATA_MAP_DATE,
+        DATA_MAP_VALUE,
+        DATA_MAP_FREQ,
+        DATA_MAP_WEEK_DATES,
+        DATA_MAP_DECIMAL,
+        DATA_TEAM_ATTR,
+        DATA_MODEL,
+        DATA_CURRENCY,
+        NEG_GOAL_BASIS,
+        NEG_OVERSUB,
+        NEG_RULE,
+        SYS_LEVEL,
+        SYS_DRILL,
+        SYS_EVENT_KIND,
+        SYS_EVENT_START,
+        SYS_EVENT_END,
+        SYS_EVENT_EFFECT,
+        SYS_EXPLAIN_EVENT,
+        SYS_EXPLAIN_CODE,
+        REPLAY_RULE,
+        REPLAY_MODEL,
+        ACC_LAYER_SCOPE,
+        ACC_TRACK_TEAM,
+        ACTUALS_RESTORE_VERSION,
+        ACTUALS_DECIMAL,
+        SBS_TEAM_PICK,
+        "plans-members-user",
+        "plans-members-role",
+        "plans-members-team",
+        "plans-members-copy-from",
+    }
+)
+# Several choices (dcc.Dropdown multi=True): a list of option values, or nothing.
+MULTI_CHOICE_FIELDS = frozenset({DATA_MAP_ID, NEG_EXCLUDE})
+# A tick (dbc.Checkbox, dbc.Switch): true, false or nothing.
+TICK_FIELDS = frozenset(
+    {
+        NEG_SPLIT,
+        ACTUALS_CONFIRM_SCALE,
+        PLANS_SHOW_ARCHIVED,
+        PLANS_IMPORT_TRUST,
+        "plans-accounts-admin",
+    }
+)
+# The grids whose rows a callback reads (rowData, selectedRows, cellValueChanged's row,
+# cellClicked): each row an object with at least these keys, every value text, a number, true or
+# false, or nothing.
+GRID_ROW_KEYS: dict[str, frozenset[str]] = {
+    NEG_PERIOD_GRID: frozenset({"ds"}),
+    SYS_EVENTS_GRID: frozenset({"event_id"}),
+    SYS_DEVIATIONS_GRID: frozenset({"level", "key", "ds", "reason_code", "text"}),
+    PLANS_GRID: frozenset(),
+}
+GRID_ROW_PROPERTIES = frozenset({"rowData", "selectedRows", "virtualRowData"})
+GRID_CELL_PROPERTIES = frozenset({"cellValueChanged", "cellClicked", "cellDoubleClicked"})

@@ -4,6 +4,7 @@ or withdraws. Whether the user may is the domain's answer, carried by the `TeamC
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, html, no_update
@@ -11,14 +12,18 @@ from dash import ctx as callback_ctx
 
 from dashboard import components, figures, ids
 from dashboard.context import DashboardContext
-from dashboard.negotiation_parts import common
+from dashboard.negotiation_parts import common, live
 from forecast.services import money as fmt
-from forecast.services import negotiation
+from forecast.services import negotiation, plans
+from forecast.services.errors import ServiceError
 from forecast.services.negotiation_board import TeamCard
 
 
-def team_card(card: TeamCard, currency: str | None = "EUR") -> dbc.Col:
-    """One team's card (pure), amounts in the plan's currency."""
+def team_card(
+    card: TeamCard, currency: str | None = "EUR", typed: dict[str, Any] | None = None
+) -> dbc.Col:
+    """One team's card (pure), amounts in the plan's currency; `typed` ({"amount", "note"}):
+    what the lead typed in a claim that was refused, shown in the boxes instead of the saved."""
     allowed = card.can_claim.allowed
     share = card.claim_pct_of_basis
     drift = (
@@ -68,7 +73,7 @@ def team_card(card: TeamCard, currency: str | None = "EUR") -> dbc.Col:
             ],
             className="small",
         ),
-        *_claim_inputs(card, allowed, currency),
+        *_claim_inputs(card, allowed, currency, typed),
         components.permission_note(card.can_claim),
     ]
     return dbc.Col(
@@ -82,20 +87,26 @@ def team_card(card: TeamCard, currency: str | None = "EUR") -> dbc.Col:
     )
 
 
-def _claim_inputs(card: TeamCard, allowed: bool, currency: str | None) -> list:
+def _claim_inputs(
+    card: TeamCard, allowed: bool, currency: str | None, typed: dict[str, Any] | None = None
+) -> list:
     digits = fmt.shown_digits(currency)  # a yen claim is typed in whole yen
+    amount = None if not card.claim else f"{card.claim / 100:.{digits}f}"
+    note = card.note or None
+    if typed is not None:
+        amount, note = typed.get("amount"), typed.get("note")
     return [
         dbc.Input(
             id=ids.team_widget(ids.NEG_CLAIM_AMOUNT, card.team),
             placeholder="claim amount, e.g. 25000",
-            value=None if not card.claim else f"{card.claim / 100:.{digits}f}",
+            value=amount,
             className="mt-2",
             disabled=not allowed,
         ),
         dbc.Input(
             id=ids.team_widget(ids.NEG_CLAIM_NOTE, card.team),
             placeholder="how: the initiative behind it",
-            value=card.note or None,
+            value=note,
             className="mt-1",
             disabled=not allowed,
         ),
@@ -122,13 +133,13 @@ def _claim_inputs(card: TeamCard, allowed: bool, currency: str | None) -> list:
 
 
 def claim_arguments(text: str | None) -> dict[str, str | None]:
-    """A typed claim (`25000`, `€25,000`, `2.5%`) as `claim`'s amount (as typed: the service
-    reads it in the plan's currency) or percent."""
+    """A typed claim (`25000`, `€25,000`, `2.5%`, `2,5%`) as `claim`'s amount (as typed: the
+    service reads it in the plan's currency) or percent (a decimal comma read as an amount's)."""
     amount = common.amount_text(text)
     percent = amount.endswith("%")
     return {
         "amount": None if percent else amount,
-        "percent": amount.rstrip("%").strip() if percent else None,
+        "percent": common.percent_text(amount.rstrip("%")) if percent else None,
     }
 
 
@@ -137,12 +148,78 @@ def save_or_withdraw(
 ) -> tuple:
     clicked = _clicked()
     if clicked is None:
-        return no_update, no_update  # cards re-rendered, no click
+        return no_update, no_update, no_update  # cards re-rendered, no click
     team, kind = clicked
     index = [w["team"] for w in widget_ids].index(team)
+    return act(ctx, team, kind, amounts[index], notes[index], session, version, refresh)
+
+
+def act(ctx: DashboardContext, team: str, kind: str, typed, note, session, version, refresh):
+    """Save or withdraw (`kind`: the button's type) the claim of `team`: (alert, refresh, kept
+    typing). A refused edit keeps what the lead typed for the re-render (`kept_typing`)."""
     if kind == ids.NEG_CLAIM_WITHDRAW:
-        return _withdraw(ctx, team, session, version, refresh)
-    return _save(ctx, team, amounts[index], notes[index], session, version, refresh)
+        alert, again = _withdraw(ctx, team, session, version, refresh)
+    else:
+        alert, again = _save(ctx, team, typed, note, session, version, refresh)
+    if again is no_update or not common.refused(alert):
+        return alert, again, None
+    return (
+        kept_after_refusal(ctx, team, alert, typed, note, session, version),
+        again,
+        (kept_typing(ctx, team, typed, note, session)),
+    )
+
+
+def kept_typing(ctx: DashboardContext, team: str, typed, note, session) -> dict[str, Any] | None:
+    """What the lead typed, kept for the re-render after a refusal (of the plan's version now,
+    so a later change renders what is saved): `view.typing_for` reads it."""
+    plan_id = (session or {}).get("plan_id")
+    try:
+        current = plans.get_plan(ctx.store, plan_id).version if plan_id else None
+    except ServiceError:
+        return None
+    return {"plan_id": plan_id, "version": current, "team": team, "amount": typed, "note": note}
+
+
+def kept_after_refusal(
+    ctx: DashboardContext, team: str, alert: Any, typed, note, session, version
+) -> Any:
+    """The refusal, and for a stale page what changed meanwhile: whether it touched this team,
+    and that the typing is still in the boxes to save again on the version now shown."""
+    plan_id, user = (session or {}).get("plan_id"), components.acting_user(session)
+    shown = version if isinstance(version, int) and not isinstance(version, bool) else None
+    if not plan_id or shown is None or not (typed or note):
+        return alert
+    try:
+        others = live.changes_by_others(ctx.store, plan_id, shown, user)
+    except ServiceError:
+        return alert
+    if not others:
+        return alert  # not a race with someone else: the refusal says why
+    touched = [live.teams_touched(e) for e in others]
+    what = "; ".join(f"{e.actor}: {e.what}" for e in others[-3:])
+    if all(t is not None and team not in t for t in touched):
+        said = (
+            f"While you typed, others changed the plan ({what}). That does not touch team "
+            f"{team}: the page now shows their change, and what you typed for team {team} is "
+            "still in its boxes. Press Save claim again to save it."
+        )
+    else:
+        said = (
+            f"While you typed, the plan changed in a way that touches team {team} ({what}). "
+            f"The page now shows it; what you typed for team {team} is still in its boxes: "
+            "check it against the change, then press Save claim again."
+        )
+    return html.Div(
+        dbc.Alert(
+            [html.Strong("Someone changed the plan in the meantime. "), html.Span(said)],
+            color="warning",
+            dismissable=True,
+            className="service-error",
+            id="neg-kept-typing-note",
+        ),
+        className="neg-refused",
+    )
 
 
 def _clicked() -> tuple[str, str] | None:
@@ -188,6 +265,7 @@ def register(app: Dash, ctx: DashboardContext) -> None:
     app.callback(
         Output(ids.NEG_ALERT, "children", allow_duplicate=True),
         Output(ids.NEG_REFRESH, "data", allow_duplicate=True),
+        Output(ids.NEG_KEPT_TYPING, "data"),
         Input(ids.team_widget(ids.NEG_CLAIM_SAVE, ALL), "n_clicks"),
         Input(ids.team_widget(ids.NEG_CLAIM_WITHDRAW, ALL), "n_clicks"),
         State(ids.team_widget(ids.NEG_CLAIM_AMOUNT, ALL), "value"),

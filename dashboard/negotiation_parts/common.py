@@ -4,12 +4,14 @@ page to render again."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypedDict
 
 from dash import html
 
 from dashboard import components
+from forecast.services.errors import ServiceError, fix_of, reason_of
 
 
 def outcome(
@@ -40,15 +42,39 @@ class GoalArgs(TypedDict, total=False):
     ratio: str
 
 
+RATIO_EXAMPLES = "1.5x, 10/6.5 or 154%"
+"""The ratios the goal box takes (a plain 1.5 is an amount there: €1.50)."""
+_DOMAIN_RATIO_EXAMPLES = "1.5, 10/6.5 or 154%"  # the CLI's --ratio takes a plain 1.5
+
+
 def parse_goal(text: str | None) -> GoalArgs:
-    """`"10/6.5"` or `"1.5x"` -> ratio; anything else is a total as typed ("$720,000,000",
-    "720.000.000 €"), read by the service in the plan's currency (``forecast.services.money``)."""
+    """`"10/6.5"`, `"1.5x"` or `"154%"` -> ratio; anything else is a total as typed
+    ("$720,000,000", "720.000.000 €"), read by the service in the plan's currency
+    (``forecast.services.money``)."""
     raw = (text or "").strip()
     if not raw:
         return {}
-    if "/" in raw or raw.lower().endswith("x"):
+    if "/" in raw or raw.lower().endswith("x") or raw.endswith("%"):
         return {"ratio": raw.replace(" ", "").rstrip("xX")}
     return {"total": raw}
+
+
+def goal_box_words(exc: ServiceError) -> ServiceError:
+    """A refusal of a goal typed in the page's box, its ratio examples as the box takes them."""
+    reason = reason_of(exc)
+    if _DOMAIN_RATIO_EXAMPLES not in reason:
+        return exc
+    return type(exc)(reason.replace(_DOMAIN_RATIO_EXAMPLES, RATIO_EXAMPLES), fix_of(exc))
+
+
+def percent_text(text: str) -> str:
+    """A typed percent with a decimal comma as the services read it: `12,5` -> `12.5`, as an
+    amount's decimal comma is read (`1.000,50`). Only a lone comma with one or two digits after
+    it and no point: `1,000` stays (thousands), as does anything else for the service to refuse."""
+    body = text.strip()
+    if re.fullmatch(r"[+-]?\d+,\d{1,2}", body):
+        return body.replace(",", ".")
+    return body
 
 
 def amount_text(value: str | None) -> str:

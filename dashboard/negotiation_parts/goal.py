@@ -14,6 +14,7 @@ from dashboard import components, ids
 from dashboard.context import DashboardContext
 from dashboard.negotiation_parts import common, periods
 from forecast.services import negotiation
+from forecast.services.errors import ServiceError
 
 parse_goal = common.parse_goal
 LEAST_SHARE_OF_BASIS = Decimal("0.1")
@@ -41,7 +42,8 @@ def goal_card() -> dbc.Card:
             [
                 html.H5("1 · Goal (owner)", className="card-title"),
                 dbc.Label(
-                    "Goal for the horizon: an amount, or a ratio of the basis such as 10/6.5",
+                    "Goal for the horizon: an amount, or a ratio of the basis such as "
+                    + common.RATIO_EXAMPLES,
                     html_for=ids.NEG_GOAL,
                 ),
                 dbc.Input(id=ids.NEG_GOAL, placeholder="e.g. 1,500,000 or 10/6.5"),
@@ -78,18 +80,27 @@ def set_goal(
         return no_update, no_update
     amount = goal_arguments(goal, split, period_rows)
     if not amount:
-        text = "Type a goal: an amount such as 1500000, or a ratio such as 10/6.5."
+        text = (
+            f"Type a goal: an amount such as 1500000, or a ratio such as {common.RATIO_EXAMPLES}."
+        )
         return components.info_alert(text), no_update
+
+    def edit(plan_id: str, user: str) -> Any:
+        try:
+            return negotiation.set_goal(
+                ctx.store,
+                plan_id,
+                user,
+                basis=basis,
+                expected_version=components.page_version(version),
+                least_share_of_basis=LEAST_SHARE_OF_BASIS,
+                **amount,
+            )
+        except ServiceError as exc:
+            raise common.goal_box_words(exc) from exc
+
     return common.outcome(
-        lambda plan_id, user: negotiation.set_goal(
-            ctx.store,
-            plan_id,
-            user,
-            basis=basis,
-            expected_version=components.page_version(version),
-            least_share_of_basis=LEAST_SHARE_OF_BASIS,
-            **amount,
-        ),
+        edit,
         session,
         refresh,
         lambda plan_id: _goal_set(ctx, plan_id),

@@ -53,14 +53,28 @@ def check_for_changes(
     state = plans.get_plan(ctx.store, plan_id)
     if state.version <= shown:
         return no_update, HIDDEN
-    since = [e for e in plans.audit_log(ctx.store, plan_id) if e.version > shown]
-    others = [e for e in since if e.actor != user]
+    others = changes_by_others(ctx.store, plan_id, shown, user)
     if not others:
         return no_update, HIDDEN  # this person's own changes: the page shows them already
     last = others[-1]
     what = last.what if len(last.what) <= 160 else last.what[:157] + "..."
     more = f" ({len(others) - 1} more change(s) by others)" if len(others) > 1 else ""
     return f"{last.actor} changed the plan (now version {state.version}): {what}{more}.", {}
+
+
+def changes_by_others(store: Any, plan_id: str, shown: int, user: str | None) -> list[Any]:
+    """The audit rows of the plan after version `shown` made by someone else than `user`."""
+    return [e for e in plans.audit_log(store, plan_id) if e.version > shown and e.actor != user]
+
+
+def teams_touched(entry: Any) -> set[str] | None:
+    """The teams one audit row changed: a claim's or a withdrawal's own team; None for any
+    other change (a goal, the round, an assignment, the basis: every team's numbers)."""
+    if entry.action not in ("claim", "unclaim"):
+        return None
+    claim = entry.after if isinstance(entry.after, dict) else entry.before
+    team = claim.get("team") if isinstance(claim, dict) else None
+    return {str(team)} if team is not None else None
 
 
 def show_changes(_ctx: DashboardContext, n: int | None, refresh: int | None) -> tuple[Any, Any]:

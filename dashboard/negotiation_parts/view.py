@@ -45,15 +45,16 @@ def no_plan() -> tuple:
     return (components.need_plan_notice(),) + (no_update,) * (len(RENDER_OUTPUTS) - 1)
 
 
-def outputs(board: NegotiationBoard, rule: str | None) -> tuple:
-    """Everything the render writes, from one board."""
+def outputs(board: NegotiationBoard, rule: str | None, kept: Any = None) -> tuple:
+    """Everything the render writes, from one board (`kept`: a refused claim's typing,
+    `claims.kept_typing`, shown again in its team's boxes)."""
     actions = board.actions
     return (
         stage_bar(board.stage),
         drift_banner(board),
         stat_cards(board),
         waterfall(board.waterfall, board.currency),
-        claims_board(board),
+        claims_board(board, kept),
         ledger_rows(board.ledger, board.currency),
         board.version,
         components.options(board.teams),
@@ -171,19 +172,33 @@ def stat_cards(board: NegotiationBoard) -> list:
         return col
 
     rule = f"rule: {board.rule_label}" if board.rule_label else None
+    kept = None
+    over = int(board.summary.get("oversubscribed_by") or 0)
+    if over and not board.kept_over:
+        kept = (
+            f"claims exceed the gap by {money(over)}: closing the round keeps them (targets above "
+            "the goal) or scales them down"
+        )
+    if board.kept_over:
+        kept = f"targets exceed the goal by {money(board.kept_over)} (claims over the gap kept)" + (
+            f"; {rule}" if rule else ""
+        )
+    targets = f"targets {money((board.goal or 0) + board.kept_over)}" if board.kept_over else None
     return [
         card(f"{label} (basis)", board.basis_total, colour=colour),
-        card("Goal", board.goal or 0, "neg-goal-card", colour=figures.GOAL_COLOUR),
+        card("Goal", board.goal or 0, "neg-goal-card", colour=figures.GOAL_COLOUR, sub=targets),
         card("Gap", board.gap, "neg-gap-card"),
         card("Claimed", board.claimed, "neg-claimed-card", colour=figures.NEGOTIATED_COLOUR),
         card("Assigned", board.assigned),
-        card("Still open", board.open_remainder, "neg-open-card", sub=rule),
+        card("Still open", board.open_remainder, "neg-open-card", sub=kept or rule),
     ]
 
 
-def claims_board(board: NegotiationBoard) -> list:
-    """The team cards, then the note saying what their probabilities rest on."""
-    cards = [team_card(card, board.currency) for card in board.cards]
+def claims_board(board: NegotiationBoard, kept: Any = None) -> list:
+    """The team cards, then the note saying what their probabilities rest on. A refused claim's
+    typing (`kept`, for this plan version) stays in its team's boxes."""
+    typed = typing_for(board, kept)
+    cards = [team_card(card, board.currency, typed.get(card.team)) for card in board.cards]
     if board.stretch_note:
         cards.append(
             dbc.Col(
@@ -195,6 +210,16 @@ def claims_board(board: NegotiationBoard) -> list:
     return cards
 
 
+def typing_for(board: NegotiationBoard, kept: Any) -> dict[str, dict[str, str | None]]:
+    """{team: {"amount", "note"}} of a refused claim kept for this render: only for the plan
+    and the version it was refused at (a later change renders what is saved)."""
+    if not isinstance(kept, dict) or kept.get("plan_id") != board.plan_id:
+        return {}
+    if kept.get("version") != board.version or not isinstance(kept.get("team"), str):
+        return {}
+    return {kept["team"]: {"amount": kept.get("amount"), "note": kept.get("note")}}
+
+
 def waterfall(steps: WaterfallSteps | None, currency: str | None = "EUR") -> go.Figure:
     if steps is None:
         return figures.empty_figure("Set a goal to see the gap")
@@ -204,6 +229,7 @@ def waterfall(steps: WaterfallSteps | None, currency: str | None = "EUR") -> go.
         {t: v / 100 for t, v in steps.assigned.items()},
         steps.goal / 100,
         basis_label=steps.basis_label,
+        kept_over=steps.kept_over / 100,
     )
     return figures.in_currency(fig, currency)
 

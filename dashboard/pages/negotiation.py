@@ -10,7 +10,7 @@ from typing import Any
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, dcc, html
+from dash import Dash, Input, State, dcc, html
 
 from dashboard import components, figures, ids
 from dashboard.context import DashboardContext
@@ -23,7 +23,9 @@ NAME = "Negotiation"
 HOW_TO_READ = (
     "the waterfall walks from the basis (the system's number) through each team's voluntary "
     "claim and the assigned remainder to the goal; orange bars are what people added, "
-    "'Still open' is what nobody has taken yet. On each team's card, the probability says how "
+    "'Still open' is what nobody has taken yet; claims over the gap kept when the round closed "
+    "show after the goal, so the bars end at the targets' total (goal + kept). On each team's "
+    "card, the probability says how "
     "likely actuals reach the team's target, judged by how far this engine's forecasts of team "
     "totals missed over past windows of the plan's own history (the note under the cards says how "
     "many), around the system plan with its events at their stated size: low means a hope, not a "
@@ -43,6 +45,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             components.page_header(NAME, HOW_TO_READ),
             dcc.Store(id=ids.NEG_REFRESH, data=0),
             dcc.Store(id=ids.NEG_VERSION),
+            dcc.Store(id=ids.NEG_KEPT_TYPING),
             html.Div(id=ids.NEG_ALERT),
             live.changes_box(),
             html.Div(id=ids.NEG_STAGE, className="mb-2"),
@@ -105,13 +108,20 @@ def _waterfall() -> dcc.Loading:
     )
 
 
-def render(ctx: DashboardContext, session: dict | None, _refresh: int | None, rule: str | None):
-    """The page for the session's plan and user: one service call, one pure builder."""
+def render(
+    ctx: DashboardContext,
+    session: dict | None,
+    _refresh: int | None,
+    rule: str | None,
+    kept: dict | None = None,
+):
+    """The page for the session's plan and user: one service call, one pure builder. `kept`:
+    what a lead typed in a claim that was refused, shown again in their team's boxes."""
     plan_id = (session or {}).get("plan_id")
     if not plan_id:
         return view.no_plan()
     board = negotiation_board(ctx.store, plan_id, components.acting_user(session))
-    return view.outputs(board, rule)
+    return view.outputs(board, rule, kept)
 
 
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
@@ -120,6 +130,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Input(ids.NAV_SESSION, "data"),
         Input(ids.NEG_REFRESH, "data"),
         Input(ids.NEG_RULE, "value"),
+        State(ids.NEG_KEPT_TYPING, "data"),
     )(functools.partial(render, ctx))
     goal.register(app, ctx)
     live.register(app, ctx)

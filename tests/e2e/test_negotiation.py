@@ -170,3 +170,66 @@ def test_a_leads_claim_made_elsewhere_is_offered_on_the_owners_open_page(start_a
     click(dash_duo, "#neg-show-changes")
     dash_duo.wait_for_contains_text("#neg-claimed-card", "€5,000", timeout=20)
     assert dash_duo.get_logs() == []
+
+
+def test_a_stale_claim_keeps_the_leads_typing_and_saves_on_the_second_press(start_app, e2e_plan):
+    """Lena types a claim while Carl saves his: her Save is refused as stale, her typing stays
+    in the boxes with a note that Carl's change does not touch team a, and Save again saves it."""
+    from forecast.services import negotiation
+    from forecast.services.store_factory import open_store
+    from tests.e2e.conftest import OWNER
+
+    store = open_store(data_dir=e2e_plan.data_dir)
+    try:
+        negotiation.set_goal(store, e2e_plan.plan_id, OWNER, ratio="10/6.5")
+    finally:
+        store.close()
+    dash_duo = start_app(e2e_plan.data_dir, "/negotiation")
+    _as(dash_duo, "lena")
+    amount_id = json.dumps({"team": "a", "type": "neg-claim-amount"}, separators=(",", ":"))
+    note_id = json.dumps({"team": "a", "type": "neg-claim-note"}, separators=(",", ":"))
+    save_id = json.dumps({"team": "a", "type": "neg-claim-save"}, separators=(",", ":"))
+    for element_id, text in ((amount_id, "777777"), (note_id, "new range")):
+        element = dash_duo.wait_for_element_by_css_selector(
+            f"[id='{element_id}']:not([disabled])", timeout=20
+        )
+        element.send_keys(text)
+    store = open_store(data_dir=e2e_plan.data_dir)
+    try:
+        negotiation.claim(store, e2e_plan.plan_id, "carl", "c", amount="5000", note="hours")
+    finally:
+        store.close()
+    click(dash_duo, f"[id='{save_id}']")
+    dash_duo.wait_for_contains_text("#neg-alert", "does not touch team a", timeout=20)
+    dash_duo.wait_for_contains_text("#neg-claimed-card", "€5,000", timeout=20)  # Carl's, shown
+    amount = dash_duo.find_element(f"[id='{amount_id}']")
+    assert amount.get_attribute("value") == "777777"
+    assert dash_duo.find_element(f"[id='{note_id}']").get_attribute("value") == "new range"
+    click(dash_duo, f"[id='{save_id}']")
+    dash_duo.wait_for_contains_text("#neg-alert", "Claim of team a saved", timeout=20)
+    dash_duo.wait_for_contains_text("#neg-claimed-card", "€782,777", timeout=20)
+    assert dash_duo.get_logs() == []
+
+
+def test_a_kept_over_subscription_shows_in_the_waterfall_and_the_cards(start_app, e2e_plan):
+    """Claims over the gap kept at the close: the waterfall goes on past the goal to the
+    targets' total, and the Still open card says the targets exceed the goal."""
+    from forecast.services import negotiation
+    from forecast.services.store_factory import open_store
+    from tests.e2e.conftest import OWNER
+
+    store = open_store(data_dir=e2e_plan.data_dir)
+    try:
+        state = negotiation.set_goal(store, e2e_plan.plan_id, OWNER, ratio="1.0001")
+        gap = negotiation.summary(store, state.plan_id)["gap"]
+        over = str(-(-(gap + 500_000) // 100))  # the gap and €5,000 more, in whole euros
+        negotiation.claim(store, e2e_plan.plan_id, "lena", "a", amount=over, note="range")
+        negotiation.close_round(store, e2e_plan.plan_id, OWNER, oversubscribed="keep")
+    finally:
+        store.close()
+    dash_duo = start_app(e2e_plan.data_dir, "/negotiation")
+    dash_duo.wait_for_contains_text("#neg-open-card", "targets exceed the goal by €5,000", 20)
+    dash_duo.wait_for_contains_text("#neg-waterfall", "Kept over goal", timeout=20)
+    dash_duo.wait_for_contains_text("#neg-waterfall", "+€5,000", timeout=20)
+    assert "Still open" not in dash_duo.find_element("#neg-waterfall").text
+    assert dash_duo.get_logs() == []

@@ -84,6 +84,32 @@ def test_waterfall_handles_negative_gap():
     assert wf.text[1] == "-€100"
 
 
+def test_the_waterfall_shows_a_kept_over_subscription_and_ends_at_goal_plus_kept():
+    """Claims over the gap kept at the close: no "Still open" below zero, the goal, then what
+    was kept over it, ending at the targets' total (goal + kept)."""
+    fig = figures.gap_waterfall(1000.0, {"a": 250.0, "b": 100.0}, {}, 1300.0, kept_over=50.0)
+    wf = fig.data[0]
+    assert list(wf.x) == [
+        "Baseline",
+        "Claim a",
+        "Claim b",
+        "Goal",
+        "Kept over goal",
+        "Targets (goal + kept)",
+    ]
+    assert wf.base[4] == 1300.0 and wf.y[4] == 50.0 and wf.text[4] == "+€50"
+    assert wf.base[5] == 0.0 and wf.y[5] == 1350.0 and wf.text[5] == "€1,350"
+    assert sum(wf.y[:3]) == pytest.approx(1350.0)
+
+
+def test_claims_past_the_gap_before_the_close_are_not_shown_as_still_open():
+    fig = figures.gap_waterfall(1000.0, {"a": 400.0}, {}, 1300.0)
+    assert list(fig.data[0].x) == ["Baseline", "Claim a", "Claims over the gap", "Goal"]
+    assert fig.data[0].y[2] == -100.0
+    below = figures.gap_waterfall(1000.0, {"a": -50.0}, {}, 900.0)
+    assert "Still open" in list(below.data[0].x)
+
+
 def test_waterfall_colours_follow_the_tracks():
     fig = figures.gap_waterfall(1000.0, {"a": 100.0}, {}, 1100.0, basis_label=figures.SYSTEM_LABEL)
     colours = list(fig.data[0].marker.color)

@@ -206,6 +206,144 @@ def test_the_waterfall_walks_from_the_basis_to_the_goal_on_an_axis_from_zero(sto
     assert figures.empty_figure("x") is not None
 
 
+def test_a_kept_over_subscription_shows_in_the_waterfall_and_the_cards(store, plan_id):
+    """Claims over the gap kept at the close: the waterfall ends at goal + kept (not "Still
+    open" below zero at the goal), and the cards say the targets exceed the goal by it."""
+    nego.set_goal(store, plan_id, "olga", total="7000000000")  # gap 500,000,000
+    nego.claim(store, plan_id, "anna", "a", amount="400000000", note="range")
+    nego.claim(store, plan_id, "carl", "c", amount="150000000", note="shop fit")
+    before = text_of(view.stat_cards(negotiation_board(store, plan_id, "olga")))
+    assert "claims exceed the gap by €50,000,000: closing the round keeps them" in before
+    nego.close_round(store, plan_id, "olga", oversubscribed="keep")
+    board = negotiation_board(store, plan_id, "olga")
+    assert board.kept_over == 5_000_000_000 and board.open_remainder == 0
+    fig = view.waterfall(board.waterfall)
+    wf = fig.data[0]
+    assert "Still open" not in list(wf.x)
+    assert list(wf.x)[-3:] == ["Goal", "Kept over goal", "Targets (goal + kept)"]
+    assert wf.y[-1] == pytest.approx(7_050_000_000.0)
+    cards = text_of(view.stat_cards(board))
+    assert "targets exceed the goal by €50,000,000" in cards, cards
+    assert "targets €7,050,000,000" in cards
+
+
+def _claim_box(cards, team: str, kind: str = "neg-claim-amount"):
+    """The value of one team's claim box in the rendered cards."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, list | tuple):
+            for n in node:
+                walk(n)
+        elif node is not None and not isinstance(node, str | int | float):
+            if getattr(node, "id", None) == {"type": kind, "team": team}:
+                found.append(node.value)
+            walk(getattr(node, "children", None))
+
+    walk(cards)
+    assert len(found) == 1
+    return found[0]
+
+
+def test_a_stale_claim_keeps_what_the_lead_typed_and_says_the_change_was_another_team(
+    store, plan_id
+):
+    """Anna types a claim while Carl saves his: her save is refused as stale, the page renders
+    the new version with her typing still in team a's boxes and says Carl's change does not
+    touch team a; pressing Save claim again saves it."""
+    ctx = DashboardContext(_store=store)
+    session = {"plan_id": plan_id}
+    nego.set_goal(store, plan_id, "olga", ratio="10/6.5")
+    shown = negotiation_board(store, plan_id, "anna").version
+    nego.claim(store, plan_id, "carl", "c", amount="5000", note="shop fit")
+    with acting_as(store, "anna"):
+        alert, refresh, kept = claims.act(
+            ctx, "a", "neg-claim-save", "777777", "new range", session, shown, 3
+        )
+    assert common.refused(alert) and refresh == 4
+    said = text_of(alert)
+    assert "does not touch team a" in said and "carl" in said, said
+    assert "Press Save claim again" in said
+    board = negotiation_board(store, plan_id, "anna")
+    cards = view.outputs(board, None, kept)[4]
+    assert _claim_box(cards, "a") == "777777"
+    assert _claim_box(cards, "a", "neg-claim-note") == "new range"
+    assert _claim_box(cards, "c") == "5000.00"  # Carl's change shows
+    with acting_as(store, "anna"):
+        alert, _, kept = claims.act(
+            ctx, "a", "neg-claim-save", "777777", "new range", session, board.version, 4
+        )
+    assert not common.refused(alert) and kept is None
+    assert negotiation_board(store, plan_id, "anna").cards[0].claim == 77_777_700
+
+
+def test_a_claim_refused_for_its_amount_keeps_what_the_lead_typed(store, plan_id):
+    """A typo refused by the service ("12 k") stays in the box to correct, not the saved value."""
+    ctx = DashboardContext(_store=store)
+    session = {"plan_id": plan_id}
+    nego.set_goal(store, plan_id, "olga", ratio="10/6.5")
+    nego.claim(store, plan_id, "anna", "a", amount="5000", note="flyer")
+    version = negotiation_board(store, plan_id, "anna").version
+    with acting_as(store, "anna"):
+        alert, _, kept = claims.act(ctx, "a", "neg-claim-save", "12 k", "more", session, version, 0)
+    assert common.refused(alert) and "not a number" in text_of(alert)
+    cards = view.outputs(negotiation_board(store, plan_id, "anna"), None, kept)[4]
+    assert _claim_box(cards, "a") == "12 k" and _claim_box(cards, "a", "neg-claim-note") == "more"
+
+
+def test_a_stale_claim_after_a_change_to_the_same_team_says_so_and_keeps_the_typing(store, plan_id):
+    ctx = DashboardContext(_store=store)
+    session = {"plan_id": plan_id}
+    nego.set_goal(store, plan_id, "olga", ratio="10/6.5")
+    shown = negotiation_board(store, plan_id, "anna").version
+    nego.set_goal(store, plan_id, "olga", ratio="11/6.5")  # every team's numbers move
+    with acting_as(store, "anna"):
+        alert, _, kept = claims.act(ctx, "a", "neg-claim-save", "777777", "x", session, shown, 0)
+    said = text_of(alert)
+    assert common.refused(alert) and "touches team a" in said and "olga" in said, said
+    cards = view.outputs(negotiation_board(store, plan_id, "anna"), None, kept)[4]
+    assert _claim_box(cards, "a") == "777777"
+    # a later change renders what is saved: the kept typing was for that version only
+    nego.claim(store, plan_id, "carl", "c", amount="5000", note="shop fit")
+    cards = view.outputs(negotiation_board(store, plan_id, "anna"), None, kept)[4]
+    assert _claim_box(cards, "a") is None
+
+
+def test_every_ratio_the_goal_box_advises_is_one_it_takes(store):
+    """`1/0` is refused with examples of a ratio; each example typed in the same box sets the
+    goal (`154%` was refused as "not a number", a plain `1.5` is €1.50 there)."""
+    ctx = DashboardContext(_store=store)
+    first = team_plan(store, "advice", {})
+    with acting_as(store, "olga"):
+        alert, _ = goal.set_goal(ctx, 1, "1/0", "baseline", False, [], {"plan_id": first}, None, 0)
+    said = text_of(alert)
+    assert common.refused(alert) and "is not a ratio" in said, said
+    advised = re.search(r"give e\.g\. (.+?), (.+?) or (.+?)\.$", said)
+    assert advised, said
+    for n, example in enumerate(advised.groups()):
+        plan = team_plan(store, f"advice {n}", {})
+        with acting_as(store, "olga"):
+            alert, _ = goal.set_goal(
+                ctx, 1, example, "baseline", False, [], {"plan_id": plan}, None, 0
+            )
+        assert not common.refused(alert), (example, text_of(alert))
+        assert nego.summary(store, plan)["goal"] > 650_000_000_000 * 1.2, example
+
+
+def test_a_claim_percent_with_a_decimal_comma_is_read_like_an_amounts_decimal_comma(store, plan_id):
+    """`1.000,50` is an amount with a decimal comma; `12,5%` is 12.5 % of the basis alike."""
+    ctx = DashboardContext(_store=store)
+    session = {"plan_id": plan_id}
+    nego.set_goal(store, plan_id, "olga", ratio="10/6.5")
+    assert claims.claim_arguments("12,5%") == {"amount": None, "percent": "12.5"}
+    assert claims.claim_arguments("1,000%")["percent"] == "1,000"  # thousands: left to refuse
+    with acting_as(store, "anna"):
+        alert, *_ = claims._save(ctx, "a", "12,5 %", "flyer", session, None, 0)
+    assert not common.refused(alert), text_of(alert)
+    card = negotiation_board(store, plan_id, "anna").cards[0]
+    assert card.claim == card.basis // 8
+
+
 def test_period_goal_rows_follow_the_typed_goal():
     basis = {"2015-08-09": 100.0, "2015-08-02": 300.0}
     rows = periods.period_goal_rows(basis, {"ratio": "10/5"})

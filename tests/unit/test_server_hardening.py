@@ -515,26 +515,180 @@ def test_a_text_box_sent_as_a_list_is_refused_before_any_callback_runs(app):
     assert add_event("Summer promotion").status_code in (200, 204)  # no plan open: nothing done
 
 
-def test_every_box_a_person_types_into_is_a_text_field():
-    """`ids.TEXT_FIELDS` names every dbc.Input of the dashboard, so none is left unchecked."""
+def _components(pattern: str, lines_after: int = 3) -> dict[str, str]:
+    """{component id: the text of its call} for every call matching `pattern` in the dashboard's
+    source, the id resolved in `ids` or in the module that names it."""
+    import importlib
     import re
     from pathlib import Path
 
     from dashboard import ids
-    from dashboard.pages import plans_accounts
 
-    boxes = set()
-    for path in Path("dashboard").rglob("*.py"):
+    found: dict[str, str] = {}
+    for path in sorted(Path("dashboard").rglob("*.py")):
         lines = path.read_text().splitlines()
+        module = importlib.import_module(".".join(path.with_suffix("").parts))
         for i, line in enumerate(lines):
-            if not re.search(r"dbc\.(Input|Textarea)\(", line):
+            start = re.search(pattern, line)
+            if not start:
                 continue
-            found = re.search(
-                r"id=(?:ids\.team_widget\()?(ids\.\w+|[A-Z_]+)\b", " ".join(lines[i : i + 3])
-            )
-            assert found, f"{path}:{i + 1}: a box without an id"
-            name = found.group(1)
-            module = ids if name.startswith("ids.") else plans_accounts
-            boxes.add(getattr(module, name.removeprefix("ids.")))
+            call = " ".join(lines[i : i + lines_after])[start.start() :]
+            name = re.search(r"id=(?:ids\.team_widget\()?(ids\.\w+|[A-Za-z_]+)\b", call)
+            assert name, f"{path}:{i + 1}: no id"
+            ref = name.group(1)
+            value = getattr(ids if ref.startswith("ids.") else module, ref.removeprefix("ids."))
+            found[value] = call
+    return found
+
+
+def test_every_box_a_person_types_into_is_a_text_field():
+    """`ids.TEXT_FIELDS` names every dbc.Input of the dashboard, so none is left unchecked, and
+    `ids.NUMBER_FIELDS` exactly those of type number (a text box sends no number)."""
+    from dashboard import ids
+
+    boxes = _components(r"dbc\.(Input|Textarea)\(")
     assert len(boxes) >= 20
-    assert boxes <= ids.TEXT_FIELDS, boxes - ids.TEXT_FIELDS
+    assert set(boxes) <= ids.TEXT_FIELDS, set(boxes) - ids.TEXT_FIELDS
+    numbers = {name for name, call in boxes.items() if 'type="number"' in call}
+    assert numbers == ids.NUMBER_FIELDS
+
+
+def test_every_choice_and_tick_box_is_checked_as_the_kind_it_is():
+    """Every dropdown, radio group, check box and switch of the dashboard is named in the
+    `ids` set of its kind (one option, several, a tick), so a value no browser sends for it is
+    refused before a callback runs."""
+    from dashboard import ids
+
+    choices = _components(r"(dcc|dbc)\.(Dropdown|RadioItems|Select)\(", 2)
+    ticks = _components(r"(dcc|dbc)\.(Checkbox|Switch|Checklist)\(", 2)
+    assert len(choices) >= 30 and len(ticks) >= 5
+    multi = {name for name, call in choices.items() if "multi=True" in call}
+    assert multi == ids.MULTI_CHOICE_FIELDS
+    assert set(choices) - multi == ids.CHOICE_FIELDS
+    assert set(ticks) == ids.TICK_FIELDS
+
+
+def test_every_grid_a_callback_reads_rows_of_is_checked(app):
+    """Every AG Grid property a callback reads rows or cells from (rowData, selectedRows,
+    cellValueChanged, cellClicked ...) belongs to a grid of `ids.GRID_ROW_KEYS`."""
+    from dashboard import ids
+
+    read = {
+        (entry["id"], entry["property"])
+        for spec in app.callback_map.values()
+        for key in ("inputs", "state")
+        for entry in spec.get(key) or []
+        if entry["property"] in ids.GRID_ROW_PROPERTIES | ids.GRID_CELL_PROPERTIES
+    }
+    assert {"neg-period-grid", "sys-events-grid", "sys-deviations-grid"} <= {g for g, _ in read}
+    assert {grid for grid, _ in read} <= set(ids.GRID_ROW_KEYS)
+    grid_props = {"rowData", "selectedRows", "virtualRowData", "cellValueChanged", "cellClicked"}
+    assert {prop for _, prop in read} <= grid_props
+
+
+def _set_goal(client, app, goal, rows=None, split=False):
+    output = "..neg-alert.children...neg-refresh.data.."
+    spec = app.callback_map[_key(app, output, ("neg-set-goal", "n_clicks"))]
+    given = {"neg-goal": goal, "neg-period-grid": rows, "neg-split": split}
+    state = [(s["id"], s["property"], given.get(s["id"])) for s in spec["state"]]
+    return post(client, app, output, [("neg-set-goal", "n_clicks", 1)], state)
+
+
+@pytest.mark.parametrize(
+    ("goal", "rows", "refusal"),
+    [
+        (60000000, None, "a text box sent something other than text"),
+        ("6e7", "abc", "a grid sent rows other than its own"),
+        ("6e7", ["abc"], "a grid sent rows other than its own"),
+        ("6e7", [{"goal": 5}], "a grid sent rows other than its own"),
+        ("6e7", [{"ds": "2024-01-05", "goal": [5]}], "a grid sent rows other than its own"),
+    ],
+    ids=["goal-as-number", "rows-as-text", "row-as-text", "row-without-ds", "nested-value"],
+)
+def test_a_goal_or_period_rows_no_page_sends_get_400_before_the_callback(app, goal, rows, refusal):
+    """A goal sent as a number reached `.strip()`, period rows sent as text or without their
+    period `.get` / `row["ds"]`: 500s with a traceback. Refused centrally, nothing saved."""
+    client = browser(app)
+    response = _set_goal(client, app, goal, rows, split=True)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": refusal}
+    fine = [{"ds": "2024-01-05", "cur": "€", "basis": 10.5, "goal": 12}]
+    assert _set_goal(client, app, "6e7", fine, split=True).status_code in (200, 204)
+
+
+@pytest.mark.parametrize(
+    ("component", "value", "refusal"),
+    [
+        ("neg-rule", ["even"], "a choice sent something other than one option's value"),
+        ("neg-rule", {"rule": "even"}, "a choice sent something other than one option's value"),
+        (
+            "neg-exclude",
+            "a",
+            "a choice of several sent something other than a list of option values",
+        ),
+        (
+            "neg-exclude",
+            [["a"]],
+            "a choice of several sent something other than a list of option values",
+        ),
+    ],
+)
+def test_a_choice_no_page_sends_gets_400_before_the_callback(app, component, value, refusal):
+    """The rule sent as a list was looked up in a dict: unhashable, a 500."""
+    client = browser(app)
+    output = "..neg-alert.children...neg-refresh.data.."
+    spec = app.callback_map[_key(app, output, ("neg-assign", "n_clicks"))]
+
+    key = _key(app, output, ("neg-assign", "n_clicks"))
+    outputs = [
+        {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
+        for part in key.strip(".").split("...")
+    ]
+
+    def assign(sent):
+        state = [
+            {
+                "id": s["id"],
+                "property": s["property"],
+                "value": sent if s["id"] == component else None,
+            }
+            if not s["id"].startswith("{")
+            else []  # the manual amounts' boxes: none shown
+            for s in spec["state"]
+        ]
+        body = {
+            "output": key,
+            "outputs": outputs,
+            "inputs": [{"id": "neg-assign", "property": "n_clicks", "value": 1}],
+            "state": state,
+            "changedPropIds": ["neg-assign.n_clicks"],
+        }
+        return client.post("/_dash-update-component", json=body)
+
+    refused = assign(value)
+    assert refused.status_code == 400 and refused.get_json() == {"error": refusal}
+    assert assign("even" if component == "neg-rule" else ["a"]).status_code in (200, 204)
+
+
+def test_a_tick_or_a_clicked_cell_no_page_sends_gets_400(app):
+    client = browser(app)
+    output = "..neg-period-box.style...neg-period-grid.rowData.."
+    key = _key(app, output, ("neg-split", "value"))
+    spec = app.callback_map[key]
+    state = [(s["id"], s["property"], None) for s in spec["state"]]
+    refused = post(
+        client,
+        app,
+        output,
+        [("neg-split", "value", "yes"), ("neg-goal-basis", "value", "baseline")],
+        state,
+    )
+    assert refused.status_code == 400
+    fine = post(
+        client,
+        app,
+        output,
+        [("neg-split", "value", True), ("neg-goal-basis", "value", "baseline")],
+        state,
+    )
+    assert fine.status_code in (200, 204)

@@ -56,6 +56,7 @@ class WaterfallSteps:
     claims: dict[str, int]
     assigned: dict[str, int]
     goal: int
+    kept_over: int = 0  # claims over the gap kept when the round closed: targets = goal + this
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class NegotiationBoard:
     claimed: int = 0
     assigned: int = 0
     open_remainder: int = 0
+    kept_over: int = 0  # claims over the gap kept at the close: the targets exceed the goal by it
     rule: str | None = None
     rule_label: str | None = None
     system_plan_total: int = 0
@@ -166,6 +168,7 @@ def negotiation_board(store: PlanRepository, plan: str, user: str | None) -> Neg
         claimed=summary["claimed"],
         assigned=summary["assigned"],
         open_remainder=summary["open_remainder"],
+        kept_over=int(summary.get("kept_oversubscription") or 0),
         rule=rule,
         rule_label=RULE_LABELS[RemainderRule(rule)] if rule else None,
         drift_total=summary["drift_total"],
@@ -232,4 +235,5 @@ def _waterfall(summary: dict[str, Any], ledger: pd.DataFrame) -> WaterfallSteps:
         claims=claims,
         assigned=assigned,
         goal=int(summary["goal"]),
+        kept_over=int(summary.get("kept_oversubscription") or 0),
     )
