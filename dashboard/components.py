@@ -167,6 +167,11 @@ def success_alert(message: str) -> dbc.Alert:
     )
 
 
+def attention_alert(message: str) -> dbc.Alert:
+    """Done, but the person has something to do now: it stays until they close it."""
+    return dbc.Alert(message, color="warning", dismissable=True, className="service-attention")
+
+
 def info_alert(message: str | list[Any]) -> dbc.Alert:
     return dbc.Alert(message, color="info", className="service-info")
 

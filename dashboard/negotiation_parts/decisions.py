@@ -165,14 +165,24 @@ def assign(
 def rebase(ctx: DashboardContext, n, session, version, refresh) -> tuple:
     if not n:
         return no_update, no_update
-    return common.outcome(
-        lambda plan_id, user: negotiation.rebase(
-            ctx.store, plan_id, user, expected_version=components.page_version(version)
-        ),
-        session,
-        refresh,
-        "Rebased onto the current system plan: claims kept, the remainder recomputed.",
-    )
+    results: list[Any] = []
+
+    def edit(plan_id: str, user: str) -> Any:
+        results.append(
+            negotiation.rebase(
+                ctx.store, plan_id, user, expected_version=components.page_version(version)
+            )
+        )
+        return results[-1]
+
+    done = "Rebased onto the current system plan: claims kept, the remainder recomputed."
+    alert, again = common.outcome(edit, session, refresh, done)
+    attention = results[-1].attention if results and not common.refused(alert) else None
+    if attention:  # a manual assignment that no longer adds up: the owner assigns again
+        alert = components.attention_alert(
+            f"Rebased onto the current system plan: claims kept; {attention}."
+        )
+    return alert, again
 
 
 def lock(ctx: DashboardContext, n, session, version, refresh, changed) -> tuple:

@@ -519,3 +519,19 @@ def test_a_number_no_amount_can_be_is_refused_with_a_reason_in_the_goal_and_clai
     assert re.search(r"too long|out of range|not a number|not a percent|more than", said), said
     assert len(said) < 1000
     assert negotiation_board(store, plan_id, "anna").claimed == 0
+
+
+def test_the_owner_is_told_on_the_page_when_a_rebase_dropped_the_manual_assignment(store, plan_id):
+    from dashboard.negotiation_parts import decisions
+
+    nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "manual", manual={"a": "200000000", "b": "300000000"})
+    promote_team_c(store, plan_id)
+    ctx = DashboardContext(_store=store)
+    with acting_as(store, "olga"):
+        alert, _ = decisions.rebase(ctx, 1, {"plan_id": plan_id}, None, 0)
+    shown = text_of(alert)
+    assert not common.refused(alert) and alert.color == "warning"  # not a passing success
+    assert "the assignment was dropped: the manual amounts (€500,000,000.00)" in shown
+    assert "assign it again" in shown and "the remainder recomputed" not in shown
