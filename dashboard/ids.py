@@ -310,6 +310,7 @@ CHOICE_FIELDS = frozenset(
         ACC_TRACK_TEAM,
         ACTUALS_RESTORE_VERSION,
         ACTUALS_DECIMAL,
+        ACTUALS_WEEK_DATES,
         SBS_TEAM_PICK,
         "plans-members-user",
         "plans-members-role",
@@ -324,6 +325,7 @@ TICK_FIELDS = frozenset(
     {
         NEG_SPLIT,
         ACTUALS_CONFIRM_SCALE,
+        ACTUALS_SUM_DUPLICATES,
         PLANS_SHOW_ARCHIVED,
         PLANS_IMPORT_TRUST,
         "plans-accounts-admin",

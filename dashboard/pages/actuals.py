@@ -326,12 +326,14 @@ def score_upload(
         return show_kept(ctx, session)
     if not contents:
         return no_update, no_update, no_update, no_update
-    if not (session or {}).get("plan_id"):
-        return unscored(components.need_plan_notice())
-    try:
+    has_plan = bool((session or {}).get("plan_id"))
+    try:  # a file the server will not read is said first, with or without a plan
         raw = uploads.decode(contents, filename, ctx.upload_limit_bytes, CLI_ALTERNATIVE)
     except uploads.UploadRefused as exc:
-        return refused(ctx, components.action_plan(session), components.info_alert(str(exc)))
+        alert = components.info_alert(str(exc))
+        return refused(ctx, components.action_plan(session), alert) if has_plan else unscored(alert)
+    if not has_plan:
+        return unscored(components.need_plan_notice())
     mark, confirmed = reading(decimal, confirm_scale)
     plan_id = components.action_plan(session)
     return keep_and_score(

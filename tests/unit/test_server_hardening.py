@@ -212,6 +212,8 @@ def test_every_upload_page_checks_the_size_on_the_server(app, page_input, output
             ("actuals-restore-version", "value", None),
             ("actuals-decimal", "value", ""),
             ("actuals-confirm-scale", "value", False),
+            ("actuals-week-dates", "value", None),
+            ("actuals-sum-duplicates", "value", False),
         ]
 
     response = post(client, app, output, inputs, state)
@@ -367,6 +369,8 @@ def post_actuals(client, app, contents: str, filename: str, plan_id: str | None)
             ("actuals-restore-version", "value", None),
             ("actuals-decimal", "value", ""),
             ("actuals-confirm-scale", "value", False),
+            ("actuals-week-dates", "value", None),
+            ("actuals-sum-duplicates", "value", False),
         ],
     )
 
