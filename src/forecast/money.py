@@ -188,7 +188,13 @@ def check_whole(amount: Decimal, currency: str | None, shown: str) -> None:
     unit), ``€0.001`` (a cent is the smallest euro amount; plain numbers carry cents too), rather
     than round it silently."""
     digits = shown_digits(currency)
-    if amount.is_finite() and amount != amount.quantize(Decimal(1).scaleb(-digits)):
+    if not amount.is_finite():
+        return
+    nearest = amount.quantize(Decimal(1).scaleb(-digits))
+    # A figure a script wrote from a float (6547345.9799999995 for 6,547,345.98: a goals file
+    # made with pandas) is that amount: a difference within a double's precision is no finer one.
+    noise = max(abs(amount), Decimal(1)) * Decimal("1e-12")
+    if abs(amount - nearest) > noise:
         unit = {"JPY": "yen", "KRW": "won"}.get(currency or "", f"{currency} units")
         if digits == 0:
             raise MoneyError(f"{shown}: {unit} have no smaller unit; type whole {unit}")

@@ -334,3 +334,21 @@ def test_an_amount_finer_than_a_cent_is_refused_not_rounded() -> None:
         said = "EUR has 2 decimals" if currency else "amounts carry 2 decimals"
         with pytest.raises(Invalid, match=f"manual amount for team a: 0.001: {said}"):
             nego.assign(store, plan_id, "olga", "manual", manual={"a": "0.001"})
+
+
+def test_a_goal_written_from_a_float_is_its_amount_not_a_finer_one() -> None:
+    # pandas writes 6,547,345.98 computed as basis * 1.05 as 6547345.9799999995
+    for currency, written, minor in (
+        ("EUR", "6547345.9799999995", 654_734_598),
+        (None, "1234.5600000000002", 123_456),
+        ("JPY", "7000000000.0000001", 700_000_000_000),
+    ):
+        store = MemoryStore()
+        plan_id = yen_plan(store, currency)
+        nego.set_goal(store, plan_id, "olga", total=written)
+        assert nego.summary(store, plan_id)["goal"] == minor
+    store = MemoryStore()
+    plan_id = yen_plan(store, "EUR")
+    with pytest.raises(Invalid, match="type at most 2"):  # a real fraction of a cent
+        nego.set_goal(store, plan_id, "olga", total="6546295.8015")
+
