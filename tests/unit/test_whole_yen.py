@@ -351,4 +351,3 @@ def test_a_goal_written_from_a_float_is_its_amount_not_a_finer_one() -> None:
     plan_id = yen_plan(store, "EUR")
     with pytest.raises(Invalid, match="type at most 2"):  # a real fraction of a cent
         nego.set_goal(store, plan_id, "olga", total="6546295.8015")
-
