@@ -430,7 +430,8 @@ def _without_partial_series_edges(
         f"{int(rows.sum())} period(s) of {left[schema.UNIQUE_ID].nunique()} series that the file "
         f"covers only in part for that series (its rows start later or end earlier than the "
         f"file's): left out, so they do not replace those periods' actuals; upload them once "
-        f"the whole period is in: {_preview(examples)}"
+        "the whole period is in, with rows of 0 for days a store was shut (also one that "
+        f"opened or closed in that period): {_preview(examples)}"
     )
     return frame[~rows].reset_index(drop=True), [note]
 
