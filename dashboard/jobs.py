@@ -67,6 +67,30 @@ def start_fork_server() -> None:
         forkserver.ensure_running()
 
 
+def stop_jobs(grace_seconds: float = 5.0) -> None:
+    """Stop the fork server and every job it started: the web server is stopping, and a job left
+    running would outlive it (a hung one for good, since only the page's polls time jobs out).
+    A job stopped while it saves leaves nothing half-written (the store's writes are
+    transactions); nothing happens when no fork server was started."""
+    from multiprocess import forkserver
+
+    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    if not pid:
+        return
+    try:
+        server = psutil.Process(int(pid))
+        processes = [*server.children(recursive=True), server]
+    except psutil.Error:
+        return
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            process.terminate()
+    _, alive = psutil.wait_procs(processes, timeout=grace_seconds)
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+
+
 class CleanJobManager(DiskcacheManager):
     """`DiskcacheManager` whose jobs start in a clean process (see the module docstring); a job
     without progress for `limit_seconds`, or gone without a result, answers with an error the page shows."""

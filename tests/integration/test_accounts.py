@@ -276,4 +276,4 @@ def test_a_role_goes_only_to_an_account_once_the_store_has_accounts(store):  # n
         plans.grant(store, state.plan_id, "ann", "bne", "planner")
     granted = plans.grant(store, state.plan_id, "ann", "ben", "planner")
 
-    assert "bne" not in granted.members and "planner" in granted.roles_of("ben")
+    assert "bne" not in granted.plan.members and "planner" in granted.plan.roles_of("ben")

@@ -7,6 +7,7 @@ held by nobody and could wait on them forever."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -128,3 +129,56 @@ def test_a_cancelled_job_ends_quietly(app_manager):
     manager.terminate_job(job)  # the page's Cancel
     assert not psutil.pid_exists(job) or not manager.job_running(job)
     assert manager.get_result("cancelled", job) is manager.UNDEFINED
+
+
+def test_stopping_the_jobs_stops_a_running_job_and_the_fork_server(app_manager):
+    from multiprocess import forkserver
+
+    manager, _ = app_manager
+    job = psutil.Process(_start(manager, "forever", sleep_forever))
+    server = psutil.Process(forkserver._forkserver._forkserver_pid)
+    assert job.is_running() and server.is_running()
+
+    jobs.stop_jobs()
+
+    _, running = psutil.wait_procs([job, server], timeout=10)
+    assert running == []
+
+
+SERVER_WITH_A_JOB = """
+import sys, time
+from dashboard import jobs
+from forecast.cli.serve_cmds import _serve_until_stopped
+from tests.integration.test_background_jobs import sleep_forever
+
+job = jobs.job_context().Process(target=sleep_forever)
+job.start()
+print(job.pid, flush=True)
+_serve_until_stopped(lambda: time.sleep(600), jobs.stop_jobs)
+"""
+
+
+def test_a_server_stopped_by_sigterm_stops_the_plan_being_made():
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER_WITH_A_JOB], cwd=root, stdout=subprocess.PIPE, text=True
+    )
+    assert server.stdout is not None
+    job = psutil.Process(int(server.stdout.readline()))
+    started = psutil.Process(server.pid).children(recursive=True)  # the fork server, the job
+    try:
+        assert job.is_running() and job in started
+        server.send_signal(signal.SIGTERM)  # as a service manager or `kill` stops it
+        assert server.wait(timeout=30) == 128 + signal.SIGTERM
+        _, running = psutil.wait_procs([job], timeout=10)
+        assert running == [], "the job ran on without its server"
+    finally:
+        server.kill()
+        for leftover in started:  # on a failure: none left running after the test
+            with contextlib.suppress(psutil.Error):
+                leftover.kill()

@@ -266,7 +266,22 @@ def run_dashboard(
     except OSError as exc:
         _refuse_port(host, port, exc)
     typer.echo(listening)  # only once the port is ours
-    server.run()
+    _serve_until_stopped(server.run, jobs.stop_jobs)
+
+
+def _serve_until_stopped(run: Any, stop_jobs: Any) -> None:
+    """Serve; on Ctrl+C or a SIGTERM (a service manager, `kill`) the plans being made stop with
+    the server instead of running on without it."""
+    import signal
+
+    def stopped(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stopped)
+    try:
+        run()
+    finally:
+        stop_jobs()
 
 
 def _probe_port(host: str, port: int) -> None:
