@@ -68,27 +68,30 @@ def start_fork_server() -> None:
 
 
 def stop_jobs(grace_seconds: float = 5.0) -> None:
-    """Stop the fork server and every job it started: the web server is stopping, and a job left
-    running would outlive it (a hung one for good, since only the page's polls time jobs out).
-    A job stopped while it saves leaves nothing half-written (the store's writes are
-    transactions); nothing happens when no fork server was started."""
+    """Stop every job the fork server started, then the fork server: the web server is stopping,
+    and a job left running would outlive it (a hung one for good, since only the page's polls
+    time jobs out). A job stopped while it saves leaves nothing half-written (the store's writes
+    are transactions); nothing happens when no fork server was started, and a job started later
+    gets a new one."""
     from multiprocess import forkserver
 
-    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    server = forkserver._forkserver
+    pid = getattr(server, "_forkserver_pid", None)
     if not pid:
         return
     try:
-        server = psutil.Process(int(pid))
-        processes = [*server.children(recursive=True), server]
+        started = psutil.Process(int(pid)).children(recursive=True)
     except psutil.Error:
-        return
-    for process in processes:
+        started = []
+    for job in started:
         with contextlib.suppress(psutil.Error):
-            process.terminate()
-    _, alive = psutil.wait_procs(processes, timeout=grace_seconds)
-    for process in alive:
+            job.terminate()
+    _, alive = psutil.wait_procs(started, timeout=grace_seconds)
+    for job in alive:
         with contextlib.suppress(psutil.Error):
-            process.kill()
+            job.kill()
+    with _start_lock, contextlib.suppress(OSError):
+        server._stop()  # closes its pipe (it exits on that) and reaps it, as multiprocess does
 
 
 class CleanJobManager(DiskcacheManager):

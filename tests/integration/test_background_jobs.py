@@ -143,6 +143,9 @@ def test_stopping_the_jobs_stops_a_running_job_and_the_fork_server(app_manager):
 
     _, running = psutil.wait_procs([job, server], timeout=10)
     assert running == []
+    # the next plan gets a new fork server (this process's state of the old one was reset)
+    again = _start(manager, "after", read_the_store, app_manager[1])
+    assert _result(manager, "after", again) == "done"
 
 
 SERVER_WITH_A_JOB = """
