@@ -139,7 +139,7 @@ def claim_arguments(text: str | None) -> dict[str, str | None]:
     percent = amount.endswith("%")
     return {
         "amount": None if percent else amount,
-        "percent": common.percent_text(amount.rstrip("%")) if percent else None,
+        "percent": fmt.typed_percent(amount) if percent else None,
     }
 
 

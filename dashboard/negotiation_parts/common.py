@@ -4,7 +4,6 @@ page to render again."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypedDict
 
@@ -65,16 +64,6 @@ def goal_box_words(exc: ServiceError) -> ServiceError:
     if _DOMAIN_RATIO_EXAMPLES not in reason:
         return exc
     return type(exc)(reason.replace(_DOMAIN_RATIO_EXAMPLES, RATIO_EXAMPLES), fix_of(exc))
-
-
-def percent_text(text: str) -> str:
-    """A typed percent with a decimal comma as the services read it: `12,5` -> `12.5`, as an
-    amount's decimal comma is read (`1.000,50`). Only a lone comma with one or two digits after
-    it and no point: `1,000` stays (thousands), as does anything else for the service to refuse."""
-    body = text.strip()
-    if re.fullmatch(r"[+-]?\d+,\d{1,2}", body):
-        return body.replace(",", ".")
-    return body
 
 
 def amount_text(value: str | None) -> str:

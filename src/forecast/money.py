@@ -258,6 +258,17 @@ def format_minor(minor: int | None, currency: str | None, *, decimals: int | Non
     return format_money(Decimal(int(minor)) / 100, currency, decimals=shown)
 
 
+def typed_percent(text: str) -> str:
+    """A percent as typed, as the number of percent in text: ``12.5``, ``12.5 %``, ``+12,5%``.
+    A lone decimal comma with one or two digits after it and no point reads as a point, as an
+    amount's decimal comma does (``1.000,50``); ``1,000`` stays (thousands), and anything else is
+    left for the reader to refuse, naming it."""
+    body = str(text).strip().removesuffix("%").strip()
+    if re.fullmatch(r"[+-]?\d+,\d{1,2}", body):
+        return body.replace(",", ".")
+    return body
+
+
 def format_percent(fraction: float | None, decimals: int = 1, *, signed: bool = False) -> str:
     """0.153 -> ``15.3 %`` (the product's one percent style: a space before the sign)."""
     if fraction is None or fraction != fraction:

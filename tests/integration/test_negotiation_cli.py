@@ -442,6 +442,18 @@ def test_a_claim_percent_may_be_typed_with_its_percent_sign_as_an_event_percent_
     assert "the percent 'lots' is not a number" in err
 
 
+def test_a_claim_percent_may_be_typed_with_a_decimal_comma_as_the_page_takes_it(data_dir):
+    run(data_dir, "goal", "xmas", "--ratio", "10/6.5", "--as", "olga")
+    claimed = json.loads(
+        run(data_dir, "claim", "xmas", "--percent", "1,5%", "--note", "x", "--as", "niko", "--json")
+    )
+    assert claimed["claimed_minor"] == 30_000_000_00  # 1,5 % read as 1.5 %, not refused
+    err = run_fails(
+        data_dir, "claim", "xmas", "--percent", "1,500", "--note", "x", "--as", "niko", code=2
+    )
+    assert "1,500" in err  # a thousands comma is not read as a decimal one
+
+
 def test_ledger_claim_and_stretch_before_a_goal_are_refused_as_the_wrong_step(data_dir):
     """Before the owner sets a goal there is nothing to show or claim: a refusal (exit 3, like
     publishing before the explanations), not bad input, naming the step that comes first."""

@@ -213,6 +213,16 @@ def test_bad_event_input_is_refused_with_its_exit_code_and_writes_nothing(
     assert [p["version"] for p in listed if p["plan_id"] == scratch] == [1]
 
 
+def test_an_event_percent_may_be_typed_with_a_decimal_comma(data_dir, plan_id):
+    draft = run(data_dir, "plan", "new-version", plan_id, "--name", "comma", "--json")
+    scratch = json.loads(draft.stdout)["plan_id"]
+    added = run(data_dir, "plan", "event", "add", scratch, "--name", "flyer", "--kind",
+                "promotion", "--start", "2015-08-10", "--end", "2015-08-16", "--percent", "12,5",
+                "--json")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.stdout)["event"]["value"] == 12.5
+
+
 def test_unknown_plan_and_missing_file_are_clear_errors(data_dir, tmp_path):
     missing = run_ro(data_dir, "plan", "show", "no-such-plan")
     assert missing.exit_code == 4 and "no plan 'no-such-plan'" in missing.stderr  # not found

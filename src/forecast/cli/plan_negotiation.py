@@ -248,18 +248,12 @@ def claim_cmd(
         nego.claim,
         team,
         amount=amount,
-        percent=None if percent is None else _percent_number(percent),
+        percent=None if percent is None else fmt.typed_percent(percent),
         note=note,
     )
     claim = nego.negotiation_of(state).claims[team]  # type: ignore[union-attr]
     shown = fmt.format_minor(claim.amount, state.currency)
     _report(change, state.plan_id, f"team {team} claims {shown}")
-
-
-def _percent_number(text: str) -> str:
-    """``1.5``, ``1.5%`` or `` +1.5 % `` as the number of percent the claim takes, still as text
-    (exact as a Decimal); the negotiation refuses what is no number, naming it."""
-    return text.strip().removesuffix("%").strip()
 
 
 def _own_team(change: PlanChange) -> str:

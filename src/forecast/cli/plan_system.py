@@ -77,8 +77,11 @@ IdsOpt = Annotated[str | None, typer.Option("--ids", help="Comma-separated serie
 
 
 def _percent(text: str) -> float:
-    """``15``, ``15%``, ``+15 %`` or ``-10`` as a number of percent; anything else is refused."""
-    cleaned = str(text).strip().removesuffix("%").strip()
+    """``15``, ``15%``, ``+15 %``, ``12,5`` or ``-10`` as a number of percent; anything else is
+    refused."""
+    from forecast.services.money import typed_percent
+
+    cleaned = typed_percent(text)
     try:
         value = float(cleaned)
     except ValueError:

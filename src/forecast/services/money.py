@@ -23,6 +23,7 @@ from forecast.money import (
     shown_digits,
     symbol,
     symbol_digits,
+    typed_percent,
 )
 
 __all__ = [
@@ -44,4 +45,5 @@ __all__ = [
     "shown_digits",
     "symbol",
     "symbol_digits",
+    "typed_percent",
 ]
