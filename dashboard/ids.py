@@ -139,6 +139,7 @@ NEG_CHANGED = "neg-changed"
 NEG_CHANGED_BOX = "neg-changed-box"
 NEG_SHOW_CHANGES = "neg-show-changes"
 NEG_KEPT_TYPING = "neg-kept-typing"  # dcc.Store: a refused claim's typing, kept for the re-render
+NEG_KEPT_MANUAL = "neg-kept-manual"  # dcc.Store: a refused manual assignment's typing, alike
 # pattern-matching types (one widget per team)
 NEG_CLAIM_AMOUNT = "neg-claim-amount"
 NEG_CLAIM_NOTE = "neg-claim-note"

@@ -12,7 +12,8 @@ from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
 from dashboard import components, ids
 from dashboard.context import DashboardContext
 from dashboard.negotiation_parts import common
-from forecast.services import negotiation
+from forecast.services import negotiation, plans
+from forecast.services.errors import ServiceError
 from forecast.services.negotiation_board import RULE_CHOICES
 
 EDIT_OUTPUTS = (
@@ -110,6 +111,20 @@ def manual_amounts(values: list | None, widget_ids: list | None) -> dict[str, st
     }
 
 
+def kept_manual(ctx: DashboardContext, values, widget_ids, session) -> dict[str, Any] | None:
+    """The manual amounts the owner typed, kept for the re-render after a refusal (of the
+    plan's version now: `view.manual_typing_for` reads it)."""
+    plan_id = components.action_plan(session)
+    typed = {w["team"]: v for w, v in zip(widget_ids or [], values or [], strict=False) if v}
+    if not plan_id or not typed:
+        return None
+    try:
+        current = plans.get_plan(ctx.store, plan_id).version
+    except ServiceError:
+        return None
+    return {"plan_id": plan_id, "version": current, "amounts": typed}
+
+
 def close_round(ctx: DashboardContext, n, policy, session, version, refresh) -> tuple:
     if not n:
         return no_update, no_update
@@ -144,9 +159,9 @@ def assign(
     ctx: DashboardContext, n, rule, exclude, values, widget_ids, session, version, refresh
 ) -> tuple:
     if not n:
-        return no_update, no_update
+        return no_update, no_update, no_update
     manual = manual_amounts(values, widget_ids) if rule == "manual" else None
-    return common.outcome(
+    alert, again = common.outcome(
         lambda plan_id, user: negotiation.assign(
             ctx.store,
             plan_id,
@@ -160,6 +175,8 @@ def assign(
         refresh,
         f"Remainder assigned ({RULE_CHOICES.get(rule, rule)}).",
     )
+    refused = common.refused(alert) and rule == "manual"
+    return alert, again, kept_manual(ctx, values, widget_ids, session) if refused else None
 
 
 def rebase(ctx: DashboardContext, n, session, version, refresh) -> tuple:
@@ -220,6 +237,7 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         State(ids.NEG_EXCLUDE, "value"),
         State(ids.team_widget(ids.NEG_MANUAL_AMOUNT, ALL), "value"),
         State(ids.team_widget(ids.NEG_MANUAL_AMOUNT, ALL), "id"),
+        outputs=(*EDIT_OUTPUTS, Output(ids.NEG_KEPT_MANUAL, "data")),
     )
     bind(
         lock,

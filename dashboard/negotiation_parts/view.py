@@ -45,9 +45,12 @@ def no_plan() -> tuple:
     return (components.need_plan_notice(),) + (no_update,) * (len(RENDER_OUTPUTS) - 1)
 
 
-def outputs(board: NegotiationBoard, rule: str | None, kept: Any = None) -> tuple:
+def outputs(
+    board: NegotiationBoard, rule: str | None, kept: Any = None, kept_manual: Any = None
+) -> tuple:
     """Everything the render writes, from one board (`kept`: a refused claim's typing,
-    `claims.kept_typing`, shown again in its team's boxes)."""
+    `claims.kept_typing`, shown again in its team's boxes; `kept_manual`: a refused manual
+    assignment's, `decisions.kept_manual`)."""
     actions = board.actions
     return (
         stage_bar(board.stage),
@@ -58,7 +61,9 @@ def outputs(board: NegotiationBoard, rule: str | None, kept: Any = None) -> tupl
         ledger_rows(board.ledger, board.currency),
         board.version,
         components.options(board.teams),
-        manual_inputs(board.teams) if rule == "manual" else None,
+        manual_inputs(board.teams, manual_typing_for(board, kept_manual))
+        if rule == "manual"
+        else None,
         components.permission_note(actions.owner_decisions),
         not actions.set_goal.allowed,
         not actions.close_round.allowed,
@@ -267,7 +272,18 @@ def ledger_rows(
     return frame.to_dict("records")
 
 
-def manual_inputs(teams: tuple[str, ...]) -> list:
+def manual_typing_for(board: NegotiationBoard, kept: Any) -> dict[str, str]:
+    """{team: amount} of a refused manual assignment kept for this render: only for the plan
+    and the version it was refused at, as `typing_for`."""
+    if not isinstance(kept, dict) or kept.get("plan_id") != board.plan_id:
+        return {}
+    amounts = kept.get("amounts")
+    if kept.get("version") != board.version or not isinstance(amounts, dict):
+        return {}
+    return {str(team): str(value) for team, value in amounts.items() if team in board.teams}
+
+
+def manual_inputs(teams: tuple[str, ...], typed: dict[str, str] | None = None) -> list:
     return [
         dbc.InputGroup(
             [
@@ -275,6 +291,7 @@ def manual_inputs(teams: tuple[str, ...]) -> list:
                 dbc.Input(
                     id=ids.team_widget(ids.NEG_MANUAL_AMOUNT, team),
                     placeholder="amount",
+                    value=(typed or {}).get(team),
                 ),
             ],
             size="sm",

@@ -46,6 +46,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             dcc.Store(id=ids.NEG_REFRESH, data=0),
             dcc.Store(id=ids.NEG_VERSION),
             dcc.Store(id=ids.NEG_KEPT_TYPING),
+            dcc.Store(id=ids.NEG_KEPT_MANUAL),
             html.Div(id=ids.NEG_ALERT),
             live.changes_box(),
             html.Div(id=ids.NEG_STAGE, className="mb-2"),
@@ -114,14 +115,16 @@ def render(
     _refresh: int | None,
     rule: str | None,
     kept: dict | None = None,
+    kept_manual: dict | None = None,
 ):
     """The page for the session's plan and user: one service call, one pure builder. `kept`:
-    what a lead typed in a claim that was refused, shown again in their team's boxes."""
+    what a lead typed in a claim that was refused, shown again in their team's boxes;
+    `kept_manual`: the owner's manual assignment that was refused, alike."""
     plan_id = (session or {}).get("plan_id")
     if not plan_id:
         return view.no_plan()
     board = negotiation_board(ctx.store, plan_id, components.acting_user(session))
-    return view.outputs(board, rule, kept)
+    return view.outputs(board, rule, kept, kept_manual)
 
 
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
@@ -131,6 +134,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Input(ids.NEG_REFRESH, "data"),
         Input(ids.NEG_RULE, "value"),
         State(ids.NEG_KEPT_TYPING, "data"),
+        State(ids.NEG_KEPT_MANUAL, "data"),
     )(functools.partial(render, ctx))
     goal.register(app, ctx)
     live.register(app, ctx)

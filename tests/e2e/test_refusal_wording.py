@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.e2e.conftest import OWNER, PLANNER
-from tests.e2e.helpers import click, pick, sign_in
+from tests.e2e.helpers import click, pick, settle, sign_in, type_into
 
 CLI_WORDS = re.compile(r"(?<![\w-])--[a-z]|\bforecast (plan|user)\b")
 
@@ -37,10 +37,13 @@ def test_a_planner_is_pointed_to_the_teams_lead_and_the_owner_how_to_fix_manual_
     dash_duo.wait_for_contains_text("#neg-alert", "round is closed", timeout=20)
     pick(dash_duo, "#neg-rule", "manual amounts")
     dash_duo.wait_for_element("#neg-manual input", timeout=10)
-    click(dash_duo, "#neg-assign")  # every team's box left empty: the amounts add up to 0
+    type_into(dash_duo, "#neg-manual input", "1000")  # the other teams' boxes left empty
+    click(dash_duo, "#neg-assign")
     dash_duo.wait_for_contains_text(
         "#neg-alert", "change the amounts in the teams' boxes under the rule", timeout=20
     )
     alert = dash_duo.find_element("#neg-alert").text
     assert "the manual amounts add up to" in alert.lower() and not CLI_WORDS.search(alert), alert
+    settle(dash_duo)  # the page re-rendered after the refusal: the typing is still there
+    assert dash_duo.find_element("#neg-manual input").get_attribute("value") == "1000"
     assert dash_duo.get_logs() == []

@@ -535,3 +535,30 @@ def test_the_owner_is_told_on_the_page_when_a_rebase_dropped_the_manual_assignme
     assert not common.refused(alert) and alert.color == "warning"  # not a passing success
     assert "the assignment was dropped: the manual amounts (€500,000,000.00)" in shown
     assert "assign it again" in shown and "the remainder recomputed" not in shown
+
+
+def test_a_refused_manual_assignment_keeps_the_amounts_the_owner_typed(store, plan_id):
+    """The owner types an amount per team; a sum that does not cover the remainder is refused,
+    and the boxes still hold what was typed to correct, not empty boxes to type again."""
+    from dashboard.negotiation_parts import decisions
+
+    nego.set_goal(store, plan_id, "olga", total="7000000000")
+    nego.close_round(store, plan_id, "olga")
+    ctx = DashboardContext(_store=store)
+    teams = negotiation_board(store, plan_id, "olga").teams
+    widget_ids = [{"type": "neg-manual-amount", "team": t} for t in teams]
+    typed = ["1000"] + [None] * (len(teams) - 1)
+    session = {"plan_id": plan_id}
+    with acting_as(store, "olga"):
+        alert, refresh, kept = decisions.assign(
+            ctx, 1, "manual", [], typed, widget_ids, session, None, 0
+        )
+    assert common.refused(alert) and "short" in text_of(alert) and refresh == 1
+    manual = view.outputs(negotiation_board(store, plan_id, "olga"), "manual", None, kept)[8]
+    assert _claim_box(manual, teams[0], "neg-manual-amount") == "1000"
+    assert _claim_box(manual, teams[1], "neg-manual-amount") is None
+    # once the plan moves on, the boxes show the plan as it is
+    nego.reopen_round(store, plan_id, "olga")
+    nego.close_round(store, plan_id, "olga")
+    manual = view.outputs(negotiation_board(store, plan_id, "olga"), "manual", None, kept)[8]
+    assert _claim_box(manual, teams[0], "neg-manual-amount") is None
