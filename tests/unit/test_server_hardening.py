@@ -640,10 +640,9 @@ def test_a_goal_or_period_rows_no_page_sends_get_400_before_the_callback(app, go
 def test_a_choice_no_page_sends_gets_400_before_the_callback(app, component, value, refusal):
     """The rule sent as a list was looked up in a dict: unhashable, a 500."""
     client = browser(app)
-    output = "..neg-alert.children...neg-refresh.data.."
-    spec = app.callback_map[_key(app, output, ("neg-assign", "n_clicks"))]
-
+    output = "..neg-alert.children...neg-refresh.data...neg-kept-manual.data.."
     key = _key(app, output, ("neg-assign", "n_clicks"))
+    spec = app.callback_map[key]
     outputs = [
         {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
         for part in key.strip(".").split("...")
