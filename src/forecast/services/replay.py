@@ -437,7 +437,7 @@ def _latest_start(history: pd.DataFrame, dates: pd.DatetimeIndex, ids: set[str])
     if rows.empty:
         return 0
     latest = rows.groupby(rows[schema.UNIQUE_ID].astype(str))[schema.DS].min().max()
-    return int(dates.get_indexer([latest])[0])
+    return int(dates.get_indexer(pd.DatetimeIndex([latest]))[0])
 
 
 def _netting_note(copied_kinds: set[str], fitted: bool, season: int) -> str:
