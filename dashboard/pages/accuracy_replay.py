@@ -161,7 +161,7 @@ def summary_panel(summary: dict[str, Any], assumptions: list[str]) -> html.Div:
         + "."
         + (
             f" In {summary['cycles_on_last_value']} of them seasonal naive repeated the last "
-            "value (under two seasons before the cycle): see the assumptions."
+            "value (under one season before the cycle): see the assumptions."
             if summary.get("cycles_on_last_value")
             else ""
         )

@@ -110,7 +110,7 @@ def test_replay_of_past_cycles_states_its_assumptions(start_app, e2e_plan):
     dash_duo.wait_for_contains_text("#replay-summary", "Assumptions of the replay", timeout=10)
     dash_duo.wait_for_element("#replay-grid .ag-center-cols-container [row-id=c0]", timeout=10)
     # each cycle says which model served its baseline (seasonal naive, or the last value where
-    # the history before the cycle held under two seasons)
+    # the history before the cycle held under one season)
     served = dash_duo.find_element(
         "#replay-grid .ag-center-cols-container [row-id=c0] [col-id=baseline_model]"
     )

@@ -72,11 +72,24 @@ def test_rebuilt_events_follow_the_flag_against_the_copied_week(six_stores, ross
 
 
 @pytest.fixture(scope="module")
-def four_quarters(six_stores, rossmann_stores):
-    """Four 13-week cycles of the 133-week sample: the first two start 81 and 94 weeks in,
-    under two seasons (104 weeks), so seasonal naive has no season before the one it would copy."""
+def late_stores(six_stores, tmp_path_factory):
+    """The six stores with the first 60 weeks of stores 11 and 114 left out (opened later)."""
+    daily = pd.read_csv(six_stores)
+    first = pd.Timestamp(daily["Date"].min()) + pd.Timedelta(weeks=60)
+    late = daily["Store"].isin([11, 114]) & (pd.to_datetime(daily["Date"]) < first)
+    path = tmp_path_factory.mktemp("replay_late") / "late.csv"
+    daily[~late].to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def four_quarters(late_stores, rossmann_stores):
+    """Four 13-week cycles of the 133-week sample, starting 81, 94, 107 and 120 weeks in: the
+    file holds a season before each, but two stores whose rows begin 60 weeks in hold under one
+    season (52 weeks) before the first three, so seasonal naive has no whole season of theirs to
+    copy there (from one season up it copies, as the other four stores' show in every cycle)."""
     return replay.replay(
-        six_stores, attributes_file=rossmann_stores, team_attr="StoreType", cycles=4, horizon=13
+        late_stores, attributes_file=rossmann_stores, team_attr="StoreType", cycles=4, horizon=13
     )
 
 
@@ -84,12 +97,14 @@ def test_replay_says_which_cycles_repeated_the_last_value_and_how_many_copy_a_se
     four_quarters,
 ):
     overall = four_quarters.cycles[four_quarters.cycles["scope"] == "overall"]
-    LAST = "naive (under two seasons)"  # seasonal naive repeated the last value
-    assert list(overall["baseline_model"]) == [LAST, LAST, "snaive", "snaive"]
-    assert four_quarters.summary()["cycles_on_last_value"] == 2
+    LAST = "naive (under one season)"  # seasonal naive repeated the last value
+    mixed = f"snaive 4, {LAST} 2"
+    assert list(overall["baseline_model"]) == [mixed, mixed, mixed, "snaive"]
+    assert four_quarters.summary()["cycles_on_last_value"] == 3
     said = " ".join(four_quarters.assumptions)
-    assert "In cycles 1 and 2 the history before the cycle is under two seasons (104" in said
-    assert "replay 2 cycle(s), or shorter cycles, or a longer history" in said
+    assert "In cycles 1, 2 and 3 the history before the cycle is under one season (52" in said
+    assert "(cycle 1: 2 of 6 series; cycle 2: 2 of 6 series; cycle 3: 2 of 6 series)" in said
+    assert "replay 1 cycle(s), or shorter cycles, or a longer history" in said
 
 
 def _weekly(six_stores, rossmann_stores):
@@ -111,14 +126,48 @@ def _assert_netted_against(events: pd.DataFrame, history: pd.DataFrame, copied: 
         assert (moved == direction).sum() >= event["series"], event
 
 
-def test_events_of_a_flat_cycle_are_netted_against_the_last_week_not_a_year_before(
-    four_quarters, six_stores, rossmann_stores
+def test_a_replay_of_the_sample_copies_a_season_in_every_cycle_from_one_season_up(
+    six_stores, rossmann_stores
 ):
+    # 81 weeks before the first of four 13-week cycles: one to two seasons, copied
+    result = replay.replay(
+        six_stores, attributes_file=rossmann_stores, team_attr="StoreType", cycles=4, horizon=13
+    )
+    overall = result.cycles[result.cycles["scope"] == "overall"]
+    assert list(overall["baseline_model"]) == ["snaive"] * 4
+    assert result.summary()["cycles_on_last_value"] == 0
     history, weeks = _weekly(six_stores, rossmann_stores)
+    events = result.events.query("cycle == 1")
+    for ds, part in events.groupby("ds"):  # against the week a year before
+        _assert_netted_against(part, history, weeks[weeks.get_loc(pd.Timestamp(ds)) - 52])
+
+
+def test_events_of_a_flat_cycle_are_netted_against_the_last_week_not_a_year_before(
+    four_quarters, late_stores, rossmann_stores
+):
+    history, weeks = _weekly(late_stores, rossmann_stores)
     first = four_quarters.cycles.query("cycle == 1 and scope == 'overall'")["start"].iloc[0]
     last_week = weeks[weeks.get_loc(pd.Timestamp(first)) - 1]
-    _assert_netted_against(four_quarters.events.query("cycle == 1"), history, last_week)
-    # a cycle with two seasons before it is still netted against the week a year before
+    # each event of the late stores' teams counts them against the last week, their teammates
+    # against the week a year before
+    late = {"11", "114"}
+    events = four_quarters.events.query("cycle == 1 and team in ('a', 'c')")
+    assert len(events)
+    for event in events.to_dict(orient="records"):
+        ds = pd.Timestamp(event["ds"])
+        now = history[event["flag"]].xs(ds, level="ds") >= 0.5
+        year_before = weeks[weeks.get_loc(ds) - 52]
+        then = pd.Series(
+            {
+                uid: history[event["flag"]].get((uid, last_week if uid in late else year_before), 0)
+                >= 0.5
+                for uid in now.index
+            }
+        )
+        moved = now.astype(int) - then.reindex(now.index).astype(int)
+        direction = 1 if event["flag_now"] == "on" else -1
+        assert (moved == direction).sum() >= event["series"], event
+    # the stores with a season before the cycle are netted against the week a year before
     assert "the seasonal naive copies the period 52 back" in " ".join(four_quarters.assumptions)
 
 
@@ -129,18 +178,18 @@ def test_replay_refuses_a_model_the_engine_does_not_fit_and_names_those_it_can(s
 
 
 def test_replay_cli_shows_the_baseline_model_per_cycle_and_qualifies_the_verdict(
-    six_stores, rossmann_stores
+    late_stores, rossmann_stores
 ):
     result = CliRunner().invoke(
         app,
         [
-            "replay", str(six_stores), "--cycles", "3", "--horizon", "13",
+            "replay", str(late_stores), "--cycles", "1", "--horizon", "26",
             "--attributes", str(rossmann_stores), "--team-attr", "StoreType",
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     rows = [line for line in result.stdout.splitlines() if " overall " in f" {line} "]
-    assert rows[0].endswith("naive (under two seasons)") and rows[2].endswith("snaive")
+    assert rows[0].endswith("snaive 4, naive (under one season) 2")
     assert "in 1 of them seasonal naive repeated the last value" in result.stdout
 
 

@@ -82,12 +82,12 @@ def test_replay_table_and_headline_say_where_seasonal_naive_repeated_the_last_va
             {"cycle": c, "start": d, "end": d, "scope": "overall", "key": "TOTAL", "actual": 1.0,
              "wape_baseline": 0.3, "wape_system_plan": 0.2, "wape_target": 0.1, "events": 1,
              "closer": "target", "margin": -0.1, "baseline_model": served}
-            for c, d, served in ((1, "2014-04-28", "naive (under two seasons)"),
+            for c, d, served in ((1, "2014-04-28", "naive (under one season)"),
                                  (2, "2014-07-28", "snaive"))
         ]
     )  # fmt: skip
     rows = accuracy_replay.replay_rows(cycles)
-    assert [r["baseline_model"] for r in rows] == ["naive (under two seasons)", "snaive"]
+    assert [r["baseline_model"] for r in rows] == ["naive (under one season)", "snaive"]
     summary = {"cycles": 2, "system_plan_closer": 0, "target_closer": 2, "ties": 0}
     panel = accuracy_replay.summary_panel({**summary, "cycles_on_last_value": 1}, [])
     headline = panel.children[0].children

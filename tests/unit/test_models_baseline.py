@@ -373,15 +373,15 @@ def test_progress_reports_series_fitted_in_batches_and_changes_nothing():
     assert done == sorted(done)
 
 
-def test_seasonal_naive_on_under_two_seasons_says_it_served_the_last_value() -> None:
-    # 20 months: seasonal naive has no season before the last one, so it repeats the last value;
-    # the model column must say so, not "snaive" (the system track and the replay net events
+def test_seasonal_naive_on_under_one_season_says_it_served_the_last_value() -> None:
+    # 11 months: seasonal naive has no whole season to copy, so it repeats the last value; the
+    # model column must say so, not "snaive" (the system track and the replay net events
     # against a season's copy only where the label is seasonal naive)
-    history = seasonal_history(("a",), n=20)
+    history = seasonal_history(("a",), n=11)
     out = forecast_baseline(history, 4, model="snaive")
     np.testing.assert_allclose(out["baseline"], history["y"].iloc[-1])
     label = out["model"].iloc[0]
-    assert label == "naive (fallback: snaive needs two seasons of history, 24 periods)"
-    # two seasons or more: the season is copied and the label stays snaive
-    full = forecast_baseline(seasonal_history(("a",), n=24), 4, model="snaive")
+    assert label == "naive (fallback: snaive needs one season of history, 12 periods)"
+    # one season or more: the season is copied and the label stays snaive
+    full = forecast_baseline(seasonal_history(("a",), n=12), 4, model="snaive")
     assert set(full["model"]) == {"snaive"}

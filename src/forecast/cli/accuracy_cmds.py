@@ -317,7 +317,7 @@ def replay_cmd(
         f"negotiated target in {s['target_closer']}, ties {s['ties']}"
         + (
             f"; in {s['cycles_on_last_value']} of them seasonal naive repeated the last value "
-            "(under two seasons before the cycle: see the assumptions)"
+            "(under one season before the cycle: see the assumptions)"
             if s["cycles_on_last_value"]
             else ""
         )

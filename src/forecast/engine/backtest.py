@@ -6,8 +6,9 @@ with ``forecast_baseline`` (so fallbacks and special cases are measured as users
 ``auto`` re-selects inside each window from the training part only) and compared with what
 happened. Reported per model, per series and overall:
 
-- ``mase``: mean absolute error over the in-sample MAE of the seasonal naive (naive when the
-  history is shorter than two seasons), averaged over windows; overall the mean over series.
+- ``mase``: mean absolute error over the in-sample MAE of the differences a season apart (one
+  period apart when the history is shorter than two seasons: ``metrics.mase_scale``), averaged
+  over windows; overall the mean over series.
 - ``wape``: sum |error| / sum |actual|.
 - ``bias``: sum (forecast - actual) / sum |actual| (positive = over-forecast).
 """

@@ -104,9 +104,10 @@ def gap_rows(history: pd.DataFrame, season: int) -> pd.Series:
 
 def gap_mask_sorted(codes: np.ndarray, y: np.ndarray, season: int) -> np.ndarray:
     """``gap_mask`` per series of rows sorted by series (``codes``: each series' rows together)
-    and date: whether each row lies in a gap of its series. As seasonal naive reads them, only
-    series of at least two seasons are looked at (a shorter one is read at lag 1, without
-    gaps), and of them only those with at least as many zeros as the shortest gap."""
+    and date: whether each row lies in a gap of its series. As the MASE scale reads them
+    (``metrics.mase_scale``: lag one season from two seasons of history up), only series of at
+    least two seasons are looked at (a shorter one is read at lag 1, without gaps), and of them
+    only those with at least as many zeros as the shortest gap."""
     codes = np.asarray(codes)
     y = np.asarray(y, dtype=float)
     out = np.zeros(len(y), dtype=bool)

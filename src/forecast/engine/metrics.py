@@ -24,7 +24,9 @@ the least biased 5 %: within the margin, so kept."""
 
 
 def mase_scale(train: np.ndarray, season: int) -> float:
-    """In-sample MAE of the seasonal naive (naive when the history is shorter than two seasons).
+    """In-sample MAE of the differences a season apart (one period apart when the history is
+    shorter than two seasons: the scale then rests on at least a season of differences, while
+    the seasonal naive model copies a season from one season up).
 
     Returns NaN when the scale is zero (a constant history), so the series drops out of means."""
     train = np.asarray(train, dtype=float)

@@ -6,8 +6,8 @@ as it could have been made at the time:
 
 - the baseline is forecast from the data before the cycle only (seasonal naive by default, any
   engine model by ``model``), from sales alone; the model that served is said per cycle
-  (``baseline_model``): seasonal naive on under two seasons repeats the last value, and the
-  replay says so, with the number of cycles the history holds two seasons before;
+  (``baseline_model``): seasonal naive on under one season repeats the last value, and the
+  replay says so, with the number of cycles the history holds a whole season before;
 - the system plan adds events rebuilt from the file's promo and holiday flags in the cycle (known
   ahead: promotions and holidays are planned), one event per flag, period and team over the
   flagged series, with the uplift learned from the data before the cycle
@@ -127,7 +127,7 @@ def _copied_position(
     """Per row of `cycle`: the position in `dates` of the period its baseline copied, by the
     model that served its series (`heads`: unique_id -> the model column's model): seasonal naive
     the same period of the last season before the cycle, naive (asked for, or seasonal naive on
-    under two seasons) the last period before the cycle; -1 where nothing was copied (a fitted
+    under one season) the last period before the cycle; -1 where nothing was copied (a fitted
     model, a mean)."""
     step = dates.get_indexer(pd.DatetimeIndex(cycle[schema.DS])) - first
     head = cycle[schema.UNIQUE_ID].astype(str).map(heads).fillna("").to_numpy()
@@ -379,13 +379,13 @@ def _rule(rule: str) -> str:
     return str(chosen)
 
 
-LAST_VALUE = "naive (under two seasons)"
+LAST_VALUE = "naive (under one season)"
 """A cycle's baseline model where seasonal naive repeated the last value (``_served``)."""
 
 
 def _served(labels: pd.Series) -> str:
     """The models that served a cycle's baseline: ``snaive``, or each with its series, e.g.
-    ``naive (under two seasons) 5, snaive 1``."""
+    ``naive (under one season) 5, snaive 1``."""
     names = [
         LAST_VALUE if SHORT_FOR_A_SEASON in str(label) else model_names.split(str(label))[0]
         for label in labels
@@ -397,9 +397,12 @@ def _served(labels: pd.Series) -> str:
 
 
 def _short_history_notes(
-    flat_cycles: list[tuple[int, int, int]], periods: int, season: int, horizon: int
+    flat_cycles: list[tuple[int, int, int]], periods: int, season: int, horizon: int, start: int
 ) -> list[str]:
-    """What the replay says where seasonal naive had under two seasons before a cycle."""
+    """What the replay says where seasonal naive had under one season before a cycle. The
+    calendar holds a season before every cycle (``replay_frames`` refuses less), so these are
+    series whose rows begin later than the file's; ``start``: the position in the calendar of the
+    latest first row among them."""
     if not flat_cycles:
         return []
     numbers = [number for number, _, _ in flat_cycles]
@@ -409,21 +412,32 @@ def _short_history_notes(
         else f"cycles {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
     )
     series = "; ".join(f"cycle {c}: {n} of {total} series" for c, n, total in flat_cycles)
-    supported = max(0, (periods - 2 * season) // horizon)
+    supported = max(0, (periods - start - season) // horizon)
     fix = (
-        f"The history holds two seasons before its last {supported} cycle(s) of {horizon}: "
+        f"Their history holds a whole season before the last {supported} cycle(s) of {horizon}: "
         f"replay {supported} cycle(s), or shorter cycles, or a longer history, for a seasonal "
         "copy in every cycle."
         if supported
-        else f"The history holds no cycle of {horizon} after two seasons: give a longer history "
-        "or shorter cycles for a seasonal copy."
+        else f"Their history holds no cycle of {horizon} after a whole season: give a longer "
+        "history or shorter cycles for a seasonal copy."
     )
     return [
-        f"In {which} the history before the cycle is under two seasons ({2 * season} periods) "
-        f"for some or all series ({series}): seasonal naive cannot copy a season from it and "
+        f"In {which} the history before the cycle is under one season ({season} periods) "
+        f"for some series, whose rows begin later than the file's ({series}): seasonal naive cannot copy a season from it and "
         f"repeated the last value instead (a flat forecast, '{LAST_VALUE}' in the baseline "
         "model column); there the baseline is not a seasonal naive one. " + fix
     ]
+
+
+def _latest_start(history: pd.DataFrame, dates: pd.DatetimeIndex, ids: set[str]) -> int:
+    """The position in ``dates`` of the latest first row among the series ``ids`` (0: none)."""
+    if not ids:
+        return 0
+    rows = history[history[schema.UNIQUE_ID].astype(str).isin(ids)]
+    if rows.empty:
+        return 0
+    latest = rows.groupby(rows[schema.UNIQUE_ID].astype(str))[schema.DS].min().max()
+    return int(dates.get_indexer(pd.DatetimeIndex([latest]))[0])
 
 
 def _netting_note(copied_kinds: set[str], fitted: bool, season: int) -> str:
@@ -508,6 +522,7 @@ def replay_frames(
     rows: list[pd.DataFrame] = []
     described: list[dict[str, Any]] = []
     flat_cycles: list[tuple[int, int, int]] = []  # cycle, series on the last value, series
+    flat_series: set[str] = set()
     copied_kinds: set[str] = set()
     fitted_served = False
     for number in range(1, cycles + 1):
@@ -528,9 +543,10 @@ def replay_frames(
         heads = labels.map(lambda label: model_names.split(str(label))[0])
         heads.index = heads.index.astype(str)
         served = _served(labels)
-        short = int(labels.astype(str).str.contains(SHORT_FOR_A_SEASON, regex=False).sum())
-        if short:
-            flat_cycles.append((number, short, len(labels)))
+        on_last_value = labels.astype(str).str.contains(SHORT_FOR_A_SEASON, regex=False)
+        if on_last_value.any():
+            flat_cycles.append((number, int(on_last_value.sum()), len(labels)))
+            flat_series |= set(on_last_value.index[on_last_value].astype(str))
         copied_kinds |= set(heads.unique()) & {"snaive", "naive"}
         fitted_served |= bool((~heads.isin(["snaive", "naive"])).any())
         copied = _copied_position(dates, cycle, first, season, heads)
@@ -582,7 +598,9 @@ def replay_frames(
         "cycle's baseline is forecast from the data before it only, from sales alone, with "
         f"the {model} model (the model that served each cycle is in its baseline model "
         "column).",
-        *_short_history_notes(flat_cycles, len(dates), season, horizon),
+        *_short_history_notes(
+            flat_cycles, len(dates), season, horizon, _latest_start(history, dates, flat_series)
+        ),
         "Events are rebuilt from the file's promo and holiday flags in each cycle (taken as "
         "known ahead, as planned promotions and holidays are): one per flag, period and team "
         "over the flagged series, a percent uplift learned from the data before the cycle. "
