@@ -261,3 +261,40 @@ def test_replay_claims_are_read_within_bounds_and_refused_with_the_form(claim, s
         replay.parse_claims([claim])
     assert len(str(refused.value)) < 400  # the long text is quoted by its start only
     assert replay.parse_claims(["a=2", "b = -1.5 %"]) == {"a": Decimal("2"), "b": Decimal("-1.5")}
+
+
+def test_weeks_a_store_has_no_rows_for_are_not_scored_as_weeks_without_sales(
+    six_stores, rossmann_stores, tmp_path
+):
+    """A store missing from the file for 17 weeks, ten of them in the cycle (ingest fills them
+    with 0), had
+    no sales to score a forecast against: scoring the year-before copy against those zeros
+    charged the system plan with a miss that never happened, as an actuals file without those
+    rows is not charged."""
+    daily = pd.read_csv(six_stores)
+    days = pd.to_datetime(daily["Date"])
+    last = days.max()
+    hole = (
+        (daily["Store"] == 11)
+        & (days > last - pd.Timedelta(weeks=20))
+        & (days <= last - pd.Timedelta(weeks=3))
+    )
+    path = tmp_path / "hole.csv"
+    daily[~hole].to_csv(path, index=False)
+    kwargs = dict(attributes_file=rossmann_stores, team_attr="StoreType", cycles=1, horizon=13)
+    with_hole = replay.replay(path, **kwargs)
+    whole = replay.replay(six_stores, **kwargs)
+    said = " ".join(with_hole.assumptions)
+    assert "series-period(s) of the cycles lie in a gap of their series" in said
+    assert "lie in a gap" not in " ".join(whole.assumptions)
+
+    def actual(result, team):
+        rows = result.cycles[(result.cycles["scope"] == "team") & (result.cycles["key"] == team)]
+        return float(rows["actual"].iloc[0])
+
+    store_11_team = "a"
+    # the team's actual sales are those of the weeks with rows only: less by store 11's gap
+    assert actual(with_hole, store_11_team) < actual(whole, store_11_team)
+    wape = with_hole.cycles.query("scope == 'team' and key == @store_11_team")["wape_baseline"]
+    whole_wape = whole.cycles.query("scope == 'team' and key == @store_11_team")["wape_baseline"]
+    assert float(wape.iloc[0]) < float(whole_wape.iloc[0]) + 0.05  # not charged ten weeks' copy

@@ -34,6 +34,7 @@ import pandas as pd
 from forecast import accuracy, schema
 from forecast import negotiation as domain
 from forecast.engine.calendar import season_length
+from forecast.engine.gaps import gap_mask
 from forecast.engine.models.naive import SHORT_FOR_A_SEASON
 from forecast.engine.uplift import flag_for_kind, learned_uplift, series_uplift
 from forecast.money import shown_text
@@ -464,6 +465,29 @@ def _netting_note(copied_kinds: set[str], fitted: bool, season: int) -> str:
     return said
 
 
+def _in_gap(history: pd.DataFrame, season: int) -> pd.Series:
+    """Whether each row of `history` lies in a gap of its series (``engine.gaps.gap_mask``: a
+    stretch without rows in the file, filled with 0, or a long closure): such a period has no
+    sales to score a forecast against, as an actuals file without its rows has none."""
+    in_gap = pd.Series(False, index=history.index)
+    ordered = history.sort_values([schema.UNIQUE_ID, schema.DS])
+    for _, rows in ordered.groupby(schema.UNIQUE_ID, sort=False):
+        mask = gap_mask(rows[schema.Y].to_numpy(dtype=float), season)
+        if mask.any():
+            in_gap[rows.index[mask]] = True
+    return in_gap
+
+
+def _gap_notes(unscored: int) -> list[str]:
+    if not unscored:
+        return []
+    return [
+        f"{unscored} series-period(s) of the cycles lie in a gap of their series (weeks without "
+        "rows in the file, or a long closure) and are not scored: there were no sales to "
+        "compare a forecast with."
+    ]
+
+
 def replay_frames(
     history: pd.DataFrame,
     attributes: pd.DataFrame,
@@ -511,6 +535,8 @@ def replay_frames(
             f"{needed} ({cycles} x {horizon} to replay and a season of {season} before them)",
             Fix(FixKey.SHORTEN_REPLAY),
         )
+    history = history.reset_index(drop=True)
+    in_gap = _in_gap(history, season)
     claims = dict(claims or {})
     unknown = sorted(set(claims) - set(teams.astype(str)))
     if unknown:
@@ -525,6 +551,7 @@ def replay_frames(
     flat_series: set[str] = set()
     copied_kinds: set[str] = set()
     fitted_served = False
+    unscored = 0
     for number in range(1, cycles + 1):
         first = len(dates) - (cycles - number + 1) * horizon
         start, end = dates[first], dates[first + horizon - 1]
@@ -532,6 +559,7 @@ def replay_frames(
             progress((number - 1) / cycles, f"cycle {number} of {cycles} ({start:%Y-%m-%d})")
         train = history[history[schema.DS] < start]
         cycle = history[(history[schema.DS] >= start) & (history[schema.DS] <= end)]
+        unscored += int(in_gap[cycle.index].sum())
         baseline = forecast_baseline(
             train[[schema.UNIQUE_ID, schema.DS, schema.Y]],
             horizon,
@@ -561,7 +589,7 @@ def replay_frames(
         scales = mase_scales(train, season)
         grid = accuracy.build_grid(
             frame,
-            cycle[[schema.UNIQUE_ID, schema.DS, schema.Y]],
+            cycle.loc[~in_gap[cycle.index], [schema.UNIQUE_ID, schema.DS, schema.Y]],
             scales,
             target_basis="baseline",  # `_negotiated` sets its goal on the baseline
         )
@@ -601,6 +629,7 @@ def replay_frames(
         *_short_history_notes(
             flat_cycles, len(dates), season, horizon, _latest_start(history, dates, flat_series)
         ),
+        *_gap_notes(unscored),
         "Events are rebuilt from the file's promo and holiday flags in each cycle (taken as "
         "known ahead, as planned promotions and holidays are): one per flag, period and team "
         "over the flagged series, a percent uplift learned from the data before the cycle. "
