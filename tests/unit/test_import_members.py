@@ -47,7 +47,7 @@ def test_a_foreign_bundle_keeps_no_members_unless_asked_and_says_whom_it_left_ou
     assert [m.name for m in done.kept] == ["boss"]
     assert [m.name for m in done.left_out] == ["lead-a", "lead-b", "olga", "piet"]
     assert all("another installation" in (m.why or "") for m in done.left_out)
-    kept, left = done.lines()
+    kept, left, _ = done.lines()
     assert kept == "members kept (nobody but the importer): boss as owner"
     assert "olga (Olga Newhire (different person)) as owner" in left
     assert "lead-a as lead of team a" in left and "piet as planner" in left
@@ -64,7 +64,7 @@ def test_existing_keeps_only_names_with_an_account_here_and_names_them_with_thei
     copy = elsewhere.get(done.plan_id)
     assert set(copy.members) == {"boss", "olga"}  # no name without an account left behind
     assert copy.roles_of("olga") == ["owner", "planner"]
-    (kept_line, left_line) = done.lines()
+    kept_line, left_line, _ = done.lines()
     # The admin sees that the roles went to this store's olga, and who she is here.
     assert "olga (Olga Newhire (different person)) as owner, planner" in kept_line
     assert left_line.startswith("members left out (no account of that name here): ")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -31,7 +31,14 @@ from forecast.services.plans import (
     load_blob_frame,
     refuse_taken_name,
 )
-from forecast.store import Change, MemoryStore, PlanRepository, frame_from_bytes
+from forecast.store import (
+    Change,
+    MemoryStore,
+    PastActuals,
+    PastChange,
+    PlanRepository,
+    frame_from_bytes,
+)
 from forecast.vocabulary import IMPORT_MEMBERS
 
 REQUIRED_BLOBS = ("history", "attributes", "baseline")
@@ -196,8 +203,27 @@ def _bundle_content(
         **_bundle_identity(store, state, models),
         **(_bundle_negotiation(store, state, neg, negotiated) if neg else _NO_NEGOTIATION),
         "audit": [
-            {"version": e.version, "at": e.at, "actor": e.actor, "action": e.action, "what": e.what}
+            {
+                "version": e.version,
+                "at": e.at,
+                "actor": e.actor,
+                "action": e.action,
+                "what": e.what,
+                "reason": e.reason,
+            }
             for e in audit_log(store, state.plan_id)
+        ],
+        "actuals": [
+            {
+                "version": v.version,
+                "at": v.at,
+                "uploaded_by": v.uploaded_by,
+                "filename": v.filename,
+                "rows": v.rows,
+                "summary": v.summary,
+                "data": export.frame_payload(store.get_actuals(state.plan_id, v.version)[1]),
+            }
+            for v in store.actuals_versions(state.plan_id)
         ],
         "plan": state.to_dict(),
         "blobs": {
@@ -340,6 +366,8 @@ class Imported:
     left_out: tuple[ImportedMember, ...]
     history_rows: int = 0
     actuals_versions: int = 0
+    history: tuple[PastChange, ...] = field(default=(), repr=False)
+    actuals: tuple[PastActuals, ...] = field(default=(), repr=False)
 
     def lines(self) -> list[str]:
         """The import's members (and what came with the plan) in words, one a line: every
@@ -355,6 +383,11 @@ class Imported:
             reasons.setdefault(member.why or "", []).append(member.text())
         for why, names in reasons.items():
             out.append(f"members left out ({why}): " + "; ".join(names))
+        out.append(
+            f"history: {self.history_rows} audit row(s) of the source plan kept before the "
+            f"import's; actuals: {self.actuals_versions} version(s)"
+            + ("" if self.actuals_versions else " (the bundle carries none)")
+        )
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -431,8 +464,87 @@ def import_noted(
     )
     doing, fix = "nothing was imported", Fix(FixKey.IMPORT_UNDER_NAME)
     refuse_taken_name(store, state.name, actor, doing=doing, why=why, fix=fix)
-    add_under_name(store, state, blobs, change, actor, doing=doing, why=why, fix=fix)
+    add_under_name(
+        store,
+        state,
+        blobs,
+        change,
+        actor,
+        doing=doing,
+        why=why,
+        fix=fix,
+        history=chosen.history,
+        actuals=chosen.actuals,
+    )
     return replace(chosen, plan_id=state.plan_id)
+
+
+def _past_history(bundle: export.Bundle) -> list[PastChange]:
+    """The source plan's audit rows (bundles carry them), as history of the copy: each at its
+    own time and actor, its action and source version kept in ``after``. A bundle without them
+    (or an older one) gives none."""
+    rows = bundle.content.get("audit") or []
+    if not isinstance(rows, list):
+        raise Invalid("the bundle's 'audit' section is not a list", Fix(FixKey.EXPORT_BUNDLE))
+    source = bundle.content.get("plan_id")
+    past = []
+    for row in rows:
+        if not isinstance(row, dict) or not all(
+            isinstance(row.get(k), str) for k in ("at", "actor", "action", "what")
+        ):
+            raise Invalid(
+                "the bundle's audit log has a malformed row; nothing was imported",
+                Fix(FixKey.EXPORT_BUNDLE),
+            )
+        reason = row.get("reason")
+        past.append(
+            PastChange(
+                at=row["at"],
+                actor=row["actor"],
+                what=f"[imported, version {row.get('version')} of plan {source}] {row['what']}",
+                after={
+                    "source_plan_id": source,
+                    "source_version": row.get("version"),
+                    "source_action": row["action"],
+                },
+                reason=reason if isinstance(reason, str) else None,
+            )
+        )
+    return past
+
+
+def _past_actuals(bundle: export.Bundle, unpacked_limit: int | None) -> list[PastActuals]:
+    """The source plan's actuals versions (bundles since they carry them), checked like the
+    plan's own blobs; an older bundle gives none."""
+    from forecast.engine.ingest import IngestError, bounds
+
+    rows = bundle.content.get("actuals") or []
+    if not isinstance(rows, list):
+        raise Invalid("the bundle's 'actuals' section is not a list", Fix(FixKey.EXPORT_BUNDLE))
+    kept = []
+    for row in rows:
+        try:
+            data = export.frame_bytes(row["data"], "actuals")
+            bounds.check_parquet(data, "actuals", limit=unpacked_limit or bounds.MAX_UNPACKED_BYTES)
+            kept.append(
+                PastActuals(
+                    at=str(row["at"]),
+                    uploaded_by=str(row["uploaded_by"]),
+                    filename=str(row["filename"]),
+                    rows=int(row["rows"]),
+                    summary=row.get("summary"),
+                    data=data,
+                )
+            )
+        except IngestError as exc:
+            raise Invalid(f"the bundle's actuals: {exc.problems[0].message}") from exc
+        except (KeyError, TypeError, ValueError) as exc:
+            raise Invalid(
+                f"the bundle's actuals version {row.get('version') if isinstance(row, dict) else '?'}"
+                f" is malformed ({exc}); nothing was imported",
+                Fix(FixKey.EXPORT_BUNDLE),
+            ) from exc
+    return kept
 
 
 NOT_AN_OWNER = "only an owner of the plan or an admin imports a plan with its members"
@@ -622,5 +734,20 @@ def _verified_copy(
             raise Invalid(
                 "the bundle's targets do not reproduce from its data; nothing was imported"
             )
-    chosen = Imported(state.plan_id, rule, tuple(kept), tuple(left))
+    past = _past_history(bundle)
+    actuals = _past_actuals(bundle, unpacked_limit)
+    if past:
+        after["history_rows"] = len(past)
+    if actuals:
+        after["actuals_versions"] = len(actuals)
+    chosen = Imported(
+        state.plan_id,
+        rule,
+        tuple(kept),
+        tuple(left),
+        history_rows=len(past),
+        actuals_versions=len(actuals),
+        history=tuple(past),
+        actuals=tuple(actuals),
+    )
     return state, blobs, change, chosen
