@@ -399,8 +399,8 @@ def import_bundle(
         return refused, no_update, no_update
     user = components.acting_user(session) or ""
     new_name = (name or "").strip() or None
-    plan_id, alert = components.call_service(
-        lambda: exports.import_bundle(
+    done, alert = components.call_service(
+        lambda: exports.import_noted(
             ctx.store,
             raw,
             user,
@@ -411,10 +411,16 @@ def import_bundle(
     )
     if alert is not None:
         return html.Div(alert, id="plans-import-refused"), no_update, no_update
-    state = plan_service.get_plan(ctx.store, plan_id)
+    state = plan_service.get_plan(ctx.store, done.plan_id)
     what = f"plan {state.name!r} ({state.plan_id}, version {state.version}, {state.status})"
+    said = " ".join(f"{line[0].upper()}{line[1:]}." for line in done.lines())
+    # Who came with the plan stays on the page until read: the admin checks the names.
     return now_selected(
-        f"Imported {filename}: {what}; it is now selected.", plan_id, session, changed
+        f"Imported {filename}: {what}; it is now selected. {said}",
+        done.plan_id,
+        session,
+        changed,
+        attention=True,
     )
 
 
@@ -434,10 +440,19 @@ def _decoded(ctx: DashboardContext, contents: str, filename: str | None) -> tupl
         return b"", components.info_alert(str(exc))
 
 
-def now_selected(message: str, plan_id: str, session: dict | None, changed: int | None) -> tuple:
-    """A success alert, the session with ``plan_id`` selected, and the plan list's counter on."""
+def now_selected(
+    message: str,
+    plan_id: str,
+    session: dict | None,
+    changed: int | None,
+    *,
+    attention: bool = False,
+) -> tuple:
+    """A success alert (one that stays until closed: `attention`), the session with ``plan_id``
+    selected, and the plan list's counter on."""
     session = dict(session or {}, plan_id=plan_id)
-    return components.success_alert(message), session, (changed or 0) + 1
+    alert = components.attention_alert if attention else components.success_alert
+    return alert(message), session, (changed or 0) + 1
 
 
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:

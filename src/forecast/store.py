@@ -56,7 +56,7 @@ import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import wraps
@@ -166,6 +166,36 @@ class Change:
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class PastChange:
+    """An audit row of another store carried into a plan added here (an imported plan's
+    history): kept at its own time and actor, at version 0 (before the copy's first version),
+    as action ``IMPORTED_HISTORY`` with the original action in ``after["source_action"]``, so
+    that nothing reading the log for this plan's own changes mistakes it for one."""
+
+    at: str
+    actor: str
+    what: str
+    after: Any = None
+    reason: str | None = None
+
+
+IMPORTED_HISTORY = "imported_history"
+
+
+@dataclass(frozen=True)
+class PastActuals:
+    """An actuals version of another store carried into a plan added here (numbered 1, 2, ... in
+    the order given; no audit row of its own: the history carries its upload's)."""
+
+    at: str
+    uploaded_by: str
+    filename: str
+    rows: int
+    summary: Any
+    data: bytes
+
+
 # -- frames as blobs -------------------------------------------------------------------------
 
 
@@ -199,8 +229,12 @@ class PlanRepository(ABC):
         change: Change,
         *,
         line: Collection[str] = (),
+        history: Sequence[PastChange] = (),
+        actuals: Sequence[PastActuals] = (),
     ) -> PlanState:
         """Store a new plan at version 1 with its blobs and an audit row; return it (version 1).
+        `history` (audit rows of another store) and `actuals` (its actuals versions) go in the
+        same transaction, the history before the new audit row.
 
         ``Conflict`` (``name_taken``) when a plan other than those of `line` (the versions a new
         version continues) bears its name: checked in the writing transaction, so that of two
@@ -1095,6 +1129,8 @@ class SqlStore(PlanRepository):
         change: Change,
         *,
         line: Collection[str] = (),
+        history: Sequence[PastChange] = (),
+        actuals: Sequence[PastActuals] = (),
     ) -> PlanState:
         now = utc_now()
         stored = state.copy()
@@ -1135,6 +1171,23 @@ class SqlStore(PlanRepository):
             ).scalars()
             _refuse_taken_name(stored.name, set(holders) - set(line))
             self._write_blobs(conn, stored.plan_id, blobs, now)
+            for past in history:
+                self._insert_audit(conn, stored.plan_id, 0, past.at, _past_change(past))
+            for number, kept in enumerate(actuals, start=1):
+                conn.execute(
+                    actuals_table.insert().values(
+                        plan_id=stored.plan_id,
+                        version=number,
+                        at=kept.at,
+                        uploaded_by=kept.uploaded_by,
+                        filename=kept.filename,
+                        rows=int(kept.rows),
+                        summary=_dump(kept.summary),
+                        audit_id=None,
+                        data=kept.data,
+                        content_hash=content_hash(kept.data),
+                    )
+                )
             self._insert_audit(conn, stored.plan_id, 1, now, change)
         return stored
 
@@ -1215,6 +1268,16 @@ class SqlStore(PlanRepository):
         key = result.inserted_primary_key
         assert key is not None  # an INSERT always has one
         return int(key[0])
+
+
+def _past_change(past: PastChange) -> Change:
+    return Change(
+        actor=past.actor,
+        action=IMPORTED_HISTORY,
+        what=past.what,
+        after=past.after,
+        reason=past.reason,
+    )
 
 
 def _actuals_version(row: Any) -> ActualsVersion:
@@ -1340,6 +1403,8 @@ class MemoryStore(PlanRepository):
         change: Change,
         *,
         line: Collection[str] = (),
+        history: Sequence[PastChange] = (),
+        actuals: Sequence[PastActuals] = (),
     ) -> PlanState:
         now = utc_now()
         stored = state.copy()
@@ -1353,6 +1418,24 @@ class MemoryStore(PlanRepository):
             self._put(stored)
             for kind, data in blobs.items():
                 self._blobs[(stored.plan_id, kind)] = bytes(data)
+            for past in history:
+                self._append_audit(stored.plan_id, 0, past.at, _past_change(past))
+            self._actuals[stored.plan_id] = [
+                (
+                    ActualsVersion(
+                        stored.plan_id,
+                        number,
+                        kept.at,
+                        kept.uploaded_by,
+                        kept.filename,
+                        int(kept.rows),
+                        _load(_dump(kept.summary)),
+                        None,
+                    ),
+                    bytes(kept.data),
+                )
+                for number, kept in enumerate(actuals, start=1)
+            ]
             self._append_audit(stored.plan_id, 1, now, change)
         return stored
 

@@ -90,5 +90,9 @@ class Oversubscription(StrEnum):
     SCALE = "scale"
 
 
+# Which of a bundle's members an import keeps: those with an account here, none (the importer
+# alone), or all (names without an account too: whoever is made under them later gets the roles).
+IMPORT_MEMBERS = ("existing", "none", "all")
+
 # How the dashboard learns who is signed in: its own accounts, or an authenticating proxy's header.
 AUTH_MODES = ("password", "header")

@@ -24,6 +24,7 @@ from forecast.cli import (
 )
 from forecast.cli.conventions import EXIT_CODES, ForecastGroup, set_verbosity
 from forecast.cli.plan_app import plan_app
+from forecast.cli.store_cmds import store_app
 from forecast.cli.user_cmds import user_app
 
 _EXIT_CODES_TEXT = "\n".join(f"  {code:>3}  {text}" for code, _, text in EXIT_CODES)
@@ -51,6 +52,7 @@ accuracy_cmds.register(app)
 assert actuals_cmds  # its commands join `forecast plan` on import
 app.add_typer(plan_app, name="plan")
 app.add_typer(user_app, name="user")
+app.add_typer(store_app, name="store")
 
 
 def _print_version(value: bool) -> None:

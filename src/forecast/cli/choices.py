@@ -16,6 +16,7 @@ from forecast.vocabulary import (
     EVENT_KINDS,
     EXPORT_FORMATS,
     FREQUENCIES,
+    IMPORT_MEMBERS,
     MODELS,
     PLAN_LEVELS,
     REASON_CODES,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     PlanLevel: TypeAlias = str
     Role: TypeAlias = str
     ExportFormat: TypeAlias = str
+    ImportMembers: TypeAlias = str
     BasisName: TypeAlias = str
     OversubscriptionRule: TypeAlias = str
     RemainderRuleName: TypeAlias = str
@@ -58,6 +60,7 @@ else:
     PlanLevel = choice(PLAN_LEVELS)
     Role = choice(ROLES)
     ExportFormat = choice(EXPORT_FORMATS)
+    ImportMembers = choice(IMPORT_MEMBERS)
     BasisName = choice(Basis)
     OversubscriptionRule = choice(Oversubscription)
     RemainderRuleName = choice(RemainderRule)

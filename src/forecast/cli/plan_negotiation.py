@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from forecast.cli.choices import BasisName, ExportFormat, OversubscriptionRule, RemainderRuleName
+from forecast.cli.choices import (
+    BasisName,
+    ExportFormat,
+    ImportMembers,
+    OversubscriptionRule,
+    RemainderRuleName,
+)
 from forecast.cli.common import (
     AsOpt,
     DataDirOpt,
@@ -526,25 +532,39 @@ def import_cmd(
             "has already is refused.",
         ),
     ] = None,
+    members: Annotated[
+        ImportMembers | None,
+        typer.Option(
+            "--members",
+            help="Which of the plan's members the copy keeps: existing (those with an active "
+            "account here), none (only you, as owner), all (every name, also those without an "
+            "account: whoever is made under such a name later gets its roles). Default: "
+            "existing for a bundle of this installation, none for one of another (its names "
+            "are that installation's people).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Re-create a plan from a JSON bundle (same data, ledger and targets).
 
     The bundle's signature is checked: a bundle changed after export is refused. A bundle of
     another installation is refused unless you pass --trust. A bundle whose plan name is taken
-    here (imported before) is refused: import it again with --name NEW_NAME."""
+    here (imported before) is refused: import it again with --name NEW_NAME. The output names
+    every member kept (with their roles) and every member left out, and why."""
     try:
         data = file.read_bytes()
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror}")
     store = open_plan_store(db, data_dir)
     actor = acting_user(as_user, db, data_dir)
-    plan_id = exports.import_bundle(store, data, actor, trust=trust, name=name)
+    done = exports.import_noted(store, data, actor, trust=trust, name=name, members=members)
     if as_json:
-        echo_json(summary_json(nego.summary(store, plan_id)))
+        echo_json(summary_json(nego.summary(store, done.plan_id)) | {"import": done.to_dict()})
     else:
-        typer.echo(f"imported plan {plan_id}")
-        typer.echo(_summary_text(nego.summary(store, plan_id)))
+        typer.echo(f"imported plan {done.plan_id}")
+        for line in done.lines():
+            typer.echo(line)
+        typer.echo(_summary_text(nego.summary(store, done.plan_id)))
 
 
 @plan_app.command("score")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -30,7 +31,15 @@ from forecast.services.plans import (
     load_blob_frame,
     refuse_taken_name,
 )
-from forecast.store import Change, MemoryStore, PlanRepository, frame_from_bytes
+from forecast.store import (
+    Change,
+    MemoryStore,
+    PastActuals,
+    PastChange,
+    PlanRepository,
+    frame_from_bytes,
+)
+from forecast.vocabulary import IMPORT_MEMBERS
 
 REQUIRED_BLOBS = ("history", "attributes", "baseline")
 
@@ -194,8 +203,27 @@ def _bundle_content(
         **_bundle_identity(store, state, models),
         **(_bundle_negotiation(store, state, neg, negotiated) if neg else _NO_NEGOTIATION),
         "audit": [
-            {"version": e.version, "at": e.at, "actor": e.actor, "action": e.action, "what": e.what}
+            {
+                "version": e.version,
+                "at": e.at,
+                "actor": e.actor,
+                "action": e.action,
+                "what": e.what,
+                "reason": e.reason,
+            }
             for e in audit_log(store, state.plan_id)
+        ],
+        "actuals": [
+            {
+                "version": v.version,
+                "at": v.at,
+                "uploaded_by": v.uploaded_by,
+                "filename": v.filename,
+                "rows": v.rows,
+                "summary": v.summary,
+                "data": export.frame_payload(store.get_actuals(state.plan_id, v.version)[1]),
+            }
+            for v in store.actuals_versions(state.plan_id)
         ],
         "plan": state.to_dict(),
         "blobs": {
@@ -284,8 +312,107 @@ def import_bundle(
     trust: bool = False,
     name: str | None = None,
     unpacked_limit: int | None = None,
+    members: str | None = None,
 ) -> str:
-    """Re-create the plan of a JSON bundle (same document, data, ledger and targets) and return its id.
+    """`import_noted`, returning only the new plan's id."""
+    return import_noted(
+        store,
+        data,
+        actor,
+        trust=trust,
+        name=name,
+        unpacked_limit=unpacked_limit,
+        members=members,
+    ).plan_id
+
+
+@dataclass(frozen=True)
+class ImportedMember:
+    """A member of the bundle's plan, kept in the copy or left out of it (`why`)."""
+
+    name: str
+    roles: tuple[str, ...]
+    team: str | None
+    display_name: str | None = None  # of the account here of that name, if any
+    why: str | None = None  # why it was left out
+
+    def text(self) -> str:
+        """``olga (Olga Newhire) as owner, planner``: the name, the account's display name here
+        where it differs, and the roles."""
+        roles = ", ".join(
+            f"lead of team {self.team}" if r == "lead" and self.team else r for r in self.roles
+        )
+        shown = self.display_name if self.display_name not in (None, self.name) else None
+        return f"{self.name}{f' ({shown})' if shown else ''} as {roles or 'no role'}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "roles": list(self.roles),
+            "team": self.team,
+            "display_name": self.display_name,
+            **({"why": self.why} if self.why else {}),
+        }
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import made: the plan, which rule chose its members, who was kept (by name and
+    role, the importer included) and who was left out and why."""
+
+    plan_id: str
+    members_rule: str
+    kept: tuple[ImportedMember, ...]
+    left_out: tuple[ImportedMember, ...]
+    history_rows: int = 0
+    actuals_versions: int = 0
+    history: tuple[PastChange, ...] = field(default=(), repr=False)
+    actuals: tuple[PastActuals, ...] = field(default=(), repr=False)
+
+    def lines(self) -> list[str]:
+        """The import's members (and what came with the plan) in words, one a line: every
+        member kept by name and role, those left out grouped by why."""
+        why_rule = {
+            "existing": "those with an account here",
+            "none": "nobody but the importer",
+            "all": "every name, also those without an account here",
+        }[self.members_rule]
+        out = [f"members kept ({why_rule}): " + "; ".join(m.text() for m in self.kept)]
+        reasons: dict[str, list[str]] = {}
+        for member in self.left_out:
+            reasons.setdefault(member.why or "", []).append(member.text())
+        for why, names in reasons.items():
+            out.append(f"members left out ({why}): " + "; ".join(names))
+        out.append(
+            f"history: {self.history_rows} audit row(s) of the source plan kept before the "
+            f"import's; actuals: {self.actuals_versions} version(s)"
+            + ("" if self.actuals_versions else " (the bundle carries none)")
+        )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plan_id": self.plan_id,
+            "members_rule": self.members_rule,
+            "members_kept": [m.to_dict() for m in self.kept],
+            "members_left_out": [m.to_dict() for m in self.left_out],
+            "history_rows": self.history_rows,
+            "actuals_versions": self.actuals_versions,
+        }
+
+
+def import_noted(
+    store: PlanRepository,
+    data: bytes,
+    actor: str,
+    *,
+    trust: bool = False,
+    name: str | None = None,
+    unpacked_limit: int | None = None,
+    members: str | None = None,
+) -> Imported:
+    """Re-create the plan of a JSON bundle (same document, data, ledger and targets); say which
+    members it kept and which it left out, and why.
 
     The plan keeps the bundle's name, or takes `name`; a name some plan here has already (the
     same bundle imported before, or another plan) is refused with ``Conflict`` naming that plan,
@@ -299,16 +426,27 @@ def import_bundle(
     refused with ``Invalid`` naming what is wrong. The plan keeps its id unless that id is taken
     in this store, then it gets a new one. The importer becomes an owner of the copy (so they can
     make a new version of it); the copy keeps the plan's other members only when the importer
-    was an owner of it or is an admin (`_members_left_out`); the audit log records the import."""
+    was an owner of it or is an admin, and then as `members` says (`_choose_members`):
+    ``existing`` keeps those with an active account here, ``none`` nobody else, ``all`` every
+    name (whoever is made under a name later gets its roles). The default is ``existing`` for a
+    bundle of this installation and ``none`` for one of another, whose names belong to that
+    installation's people (the same name here may be someone else). The audit log records the
+    import, the members kept and those left out."""
     actor = (actor or "").strip()
     if not actor:
         raise Invalid("the import needs a user", Fix(FixKey.NAME_USER))
+    if members is not None and members not in IMPORT_MEMBERS:
+        raise Invalid(
+            f"unknown choice of members {members!r}; use one of {', '.join(IMPORT_MEMBERS)}"
+        )
     new_name = None if name is None else check_plan_name(name)
     if trust:
         _require_admin_for_trust(store, actor)
     try:
         bundle = export.read_bundle(bytes(data), store.installation_key(), trust=trust)
-        state, blobs, change = _verified_copy(store, bundle, actor, new_name, unpacked_limit)
+        state, blobs, change, chosen = _verified_copy(
+            store, bundle, actor, new_name, unpacked_limit, members
+        )
     except export.ExportError as exc:
         raise Invalid.from_error(exc) from exc
     except ServiceError:
@@ -326,24 +464,150 @@ def import_bundle(
     )
     doing, fix = "nothing was imported", Fix(FixKey.IMPORT_UNDER_NAME)
     refuse_taken_name(store, state.name, actor, doing=doing, why=why, fix=fix)
-    add_under_name(store, state, blobs, change, actor, doing=doing, why=why, fix=fix)
-    return state.plan_id
+    add_under_name(
+        store,
+        state,
+        blobs,
+        change,
+        actor,
+        doing=doing,
+        why=why,
+        fix=fix,
+        history=chosen.history,
+        actuals=chosen.actuals,
+    )
+    return replace(chosen, plan_id=state.plan_id)
 
 
-def _members_left_out(store: PlanRepository, state: PlanState, actor: str) -> list[str]:
-    """Who the copy does not take over from the bundle (and takes out of `state`): everyone but
-    the importer, unless the importer was an owner of the plan or is an admin. A lead or planner
-    may copy a plan they can read, but becomes owner of a copy of their own, not of a plan that
-    puts its other members' names, roles and the owner's powers over them in their hands. A
-    store without accounts keeps the command line's rule: whoever opens it is trusted."""
-    if not accounts.has_accounts(store) or "owner" in state.roles_of(actor):
-        return []
-    account = accounts.active_account(store, actor)
-    if account is not None and account.is_admin:
-        return []
-    others = sorted(user for user in state.members if user != actor)
-    state.members = {user: m for user, m in state.members.items() if user == actor}
-    return others
+def _past_history(bundle: export.Bundle) -> list[PastChange]:
+    """The source plan's audit rows (bundles carry them), as history of the copy: each at its
+    own time and actor, its action and source version kept in ``after``. A bundle without them
+    (or an older one) gives none."""
+    rows = bundle.content.get("audit") or []
+    if not isinstance(rows, list):
+        raise Invalid("the bundle's 'audit' section is not a list", Fix(FixKey.EXPORT_BUNDLE))
+    source = bundle.content.get("plan_id")
+    past = []
+    for row in rows:
+        if not isinstance(row, dict) or not all(
+            isinstance(row.get(k), str) for k in ("at", "actor", "action", "what")
+        ):
+            raise Invalid(
+                "the bundle's audit log has a malformed row; nothing was imported",
+                Fix(FixKey.EXPORT_BUNDLE),
+            )
+        reason = row.get("reason")
+        past.append(
+            PastChange(
+                at=row["at"],
+                actor=row["actor"],
+                what=f"[imported, version {row.get('version')} of plan {source}] {row['what']}",
+                after={
+                    "source_plan_id": source,
+                    "source_version": row.get("version"),
+                    "source_action": row["action"],
+                },
+                reason=reason if isinstance(reason, str) else None,
+            )
+        )
+    return past
+
+
+def _past_actuals(bundle: export.Bundle, unpacked_limit: int | None) -> list[PastActuals]:
+    """The source plan's actuals versions (bundles since they carry them), checked like the
+    plan's own blobs; an older bundle gives none."""
+    from forecast.engine.ingest import IngestError, bounds
+
+    rows = bundle.content.get("actuals") or []
+    if not isinstance(rows, list):
+        raise Invalid("the bundle's 'actuals' section is not a list", Fix(FixKey.EXPORT_BUNDLE))
+    kept = []
+    for row in rows:
+        try:
+            data = export.frame_bytes(row["data"], "actuals")
+            bounds.check_parquet(data, "actuals", limit=unpacked_limit or bounds.MAX_UNPACKED_BYTES)
+            kept.append(
+                PastActuals(
+                    at=str(row["at"]),
+                    uploaded_by=str(row["uploaded_by"]),
+                    filename=str(row["filename"]),
+                    rows=int(row["rows"]),
+                    summary=row.get("summary"),
+                    data=data,
+                )
+            )
+        except IngestError as exc:
+            raise Invalid(f"the bundle's actuals: {exc.problems[0].message}") from exc
+        except (KeyError, TypeError, ValueError) as exc:
+            raise Invalid(
+                f"the bundle's actuals version {row.get('version') if isinstance(row, dict) else '?'}"
+                f" is malformed ({exc}); nothing was imported",
+                Fix(FixKey.EXPORT_BUNDLE),
+            ) from exc
+    return kept
+
+
+NOT_AN_OWNER = "only an owner of the plan or an admin imports a plan with its members"
+
+
+def _choose_members(
+    store: PlanRepository, state: PlanState, actor: str, rule: str, *, foreign_default: bool
+) -> tuple[list[ImportedMember], list[ImportedMember]]:
+    """Which of the bundle's members the copy keeps (and takes the others out of `state`), with
+    the reason for each left out; the importer is kept (and made owner by the caller).
+
+    First, everyone but the importer is left out unless the importer was an owner of the plan
+    or is an admin: a lead or planner may copy a plan they can read, but becomes owner of a copy
+    of their own, not of a plan that puts its other members' names, roles and the owner's
+    powers over them in their hands. Then `rule`: ``none`` keeps nobody else; ``existing`` keeps
+    those with an active account here (a store without accounts keeps the command line's rule,
+    whoever opens it is trusted: every name is kept); ``all`` keeps every name."""
+    with_accounts = accounts.has_accounts(store)
+    importer = accounts.active_account(store, actor) if with_accounts else None
+    trusted_importer = (
+        not with_accounts
+        or "owner" in state.roles_of(actor)
+        or (importer is not None and importer.is_admin)
+    )
+    kept: list[ImportedMember] = []
+    left: list[ImportedMember] = []
+    for user in sorted(state.members):
+        member = state.members[user]
+        account = store.get_account(user) if with_accounts else None
+        shown = ImportedMember(
+            user,
+            tuple(member.roles),
+            member.team,
+            display_name=account.display_name if account is not None else None,
+        )
+        why = None
+        if user == actor:
+            pass
+        elif not trusted_importer:
+            why = f"{actor} was not an owner of the plan, and {NOT_AN_OWNER}"
+        elif rule == "none":
+            why = (
+                "a bundle of another installation keeps none unless asked: its names may be "
+                "other people here"
+                if foreign_default
+                else "the import was asked to keep none"
+            )
+        elif rule == "existing" and with_accounts and account is None:
+            why = "no account of that name here"
+        elif rule == "existing" and with_accounts and account is not None and not account.active:
+            why = "the account of that name here is disabled"
+        if why is None:
+            kept.append(shown)
+        else:
+            left.append(replace(shown, why=why))
+    if actor not in state.members:
+        account = store.get_account(actor) if with_accounts else None
+        kept.append(
+            ImportedMember(actor, (), None, account.display_name if account is not None else None)
+        )
+    names = {m.name for m in kept}
+    state.members = {user: m for user, m in state.members.items() if user in names}
+    return kept, left
 
 
 def _blob_frames(bundle: export.Bundle, unpacked_limit: int | None = None) -> dict[str, bytes]:
@@ -389,7 +653,8 @@ def _verified_copy(
     actor: str,
     name: str | None = None,
     unpacked_limit: int | None = None,
-) -> tuple[PlanState, dict[str, bytes], Change]:
+    members: str | None = None,
+) -> tuple[PlanState, dict[str, bytes], Change, Imported]:
     blobs = _blob_frames(bundle, unpacked_limit)
     try:
         state = PlanState.from_dict(bundle.doc)
@@ -415,8 +680,12 @@ def _verified_copy(
         state.plan_id = uuid.uuid4().hex[:8]
     except NotFound:
         pass
-    left_out = _members_left_out(store, state, actor)
+    rule = members or ("none" if bundle.trusted_foreign else "existing")
+    kept, left = _choose_members(
+        store, state, actor, rule, foreign_default=members is None and bundle.trusted_foreign
+    )
     state.grant(actor, "owner")
+    kept = [replace(m, roles=tuple(state.roles_of(actor))) if m.name == actor else m for m in kept]
     # The copy is live here even when its plan had been archived where it was exported.
     state.archived_at = state.archived_by = None
     what = (
@@ -432,12 +701,14 @@ def _verified_copy(
         what += f" as {name!r} (its name was {state.name!r})"
         after["source_name"] = state.name
         state.name = name
-    if left_out:
-        what += (
-            f"; its other members ({', '.join(left_out)}) were not copied: {actor} was not an "
-            "owner of the plan, and only an owner or an admin imports a plan with its members"
+    what += "; members kept: " + "; ".join(m.text() for m in kept)
+    after["members_rule"] = rule
+    after["members_kept"] = {m.name: list(m.roles) for m in kept}
+    if left:
+        what += "; members left out (were not copied): " + "; ".join(
+            f"{m.text()}: {m.why}" for m in left
         )
-        after["members_left_out"] = left_out
+        after["members_left_out"] = [m.name for m in left]
     if bundle.trusted_foreign:
         what += (
             f"; from another installation ({bundle.source_installation}), its signature "
@@ -463,4 +734,20 @@ def _verified_copy(
             raise Invalid(
                 "the bundle's targets do not reproduce from its data; nothing was imported"
             )
-    return state, blobs, change
+    past = _past_history(bundle)
+    actuals = _past_actuals(bundle, unpacked_limit)
+    if past:
+        after["history_rows"] = len(past)
+    if actuals:
+        after["actuals_versions"] = len(actuals)
+    chosen = Imported(
+        state.plan_id,
+        rule,
+        tuple(kept),
+        tuple(left),
+        history_rows=len(past),
+        actuals_versions=len(actuals),
+        history=tuple(past),
+        actuals=tuple(actuals),
+    )
+    return state, blobs, change, chosen

@@ -46,6 +46,8 @@ from forecast.services.errors import (
 from forecast.store import (
     AuditEntry,
     Change,
+    PastActuals,
+    PastChange,
     PlanRepository,
     PlanSummary,
     frame_from_bytes,
@@ -998,12 +1000,15 @@ def add_under_name(
     why: str = "",
     fix: Fix | None = None,
     line: Collection[str] = (),
+    history: Sequence[PastChange] = (),
+    actuals: Sequence[PastActuals] = (),
 ) -> PlanState:
     """``store.add``, whose writing transaction refuses a name another plan took meanwhile (two
     plans made at once under one name); the refusal then names that plan as
-    ``refuse_taken_name`` does. `line`: the versions a new version continues."""
+    ``refuse_taken_name`` does. `line`: the versions a new version continues; `history` and
+    `actuals`: an imported plan's, written in the same transaction."""
     try:
-        return store.add(state, blobs, change, line=line)
+        return store.add(state, blobs, change, line=line, history=history, actuals=actuals)
     except Conflict:
         refuse_taken_name(store, state.name, actor, doing=doing, why=why, fix=fix)
         raise

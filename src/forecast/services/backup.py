@@ -1,0 +1,177 @@
+"""A backup of the plan store while servers run: ``backup_store(target, db_url, data_dir)``.
+
+The SQLite store runs in WAL mode: a committed change lives in ``forecast.db-wal`` until a
+checkpoint moves it into ``forecast.db``, so copying the file alone (``cp forecast.db``) gives a
+store that silently lacks the latest changes. The backup reads the store through SQLite's online
+backup API instead: one consistent snapshot of every committed change (the WAL's included; a
+transaction still open elsewhere is not in it), taken while servers go on reading and writing.
+
+The copy is written to a temporary file in the target's folder, checked, synced and then renamed
+onto the target, so a full disk or a failure half-way leaves no half-written file under the
+target's name. An existing file is replaced only when asked.
+
+A PostgreSQL store is backed up with PostgreSQL's own tool: ``pg_dump_command`` says how, for
+the URL's database, without its password.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from forecast.services.errors import Conflict, Invalid, NotFound, Unavailable
+from forecast.services.store_factory import DB_FILENAME, resolve_db_url, sqlite_file
+
+PAGES_PER_STEP = 1024
+"""Pages the backup copies per step: between steps a writer of the store gets its turn (SQLite's
+backup restarts a step after a writer of another connection changed the source)."""
+
+
+@dataclass(frozen=True)
+class Backup:
+    """A backup written: where, from which store, its size."""
+
+    path: Path
+    source: Path
+    bytes: int
+    replaced: bool
+
+
+def backup_store(
+    target: str | Path,
+    db_url: str | None = None,
+    data_dir: str | Path | None = None,
+    *,
+    overwrite: bool = False,
+) -> Backup:
+    """Write a consistent copy of the SQLite store at `db_url` / `data_dir` to `target` (a file,
+    or a folder: ``forecast.db`` in it). Refuses an existing target unless `overwrite`, a
+    PostgreSQL store (``pg_dump_command`` says how), a store that is not there."""
+    source = sqlite_file(db_url, data_dir)
+    if source is None:
+        url = resolve_db_url(db_url, data_dir)
+        raise Invalid(
+            "the plan store is a PostgreSQL database, which this command does not copy; back it "
+            f"up with PostgreSQL's own tool: {pg_dump_command(url, target)} (the password from "
+            "PGPASSWORD or ~/.pgpass; restore with pg_restore)"
+        )
+    if not source.is_file():
+        raise NotFound(
+            f"there is no plan store in {source.parent} to back up (no {source.name}): give the "
+            "right --data-dir or --db"
+        )
+    path = Path(target).expanduser()
+    if path.is_dir():
+        path = path / DB_FILENAME
+    path = path.absolute()
+    if path.resolve() == source.resolve():
+        raise Invalid(f"{path} is the plan store itself; back it up to another file")
+    folder = path.parent
+    if not folder.is_dir():
+        raise Invalid(f"there is no folder {folder} to write the backup in; create it first")
+    replaced = path.exists()
+    if replaced and not overwrite:
+        raise Conflict(
+            f"{path} exists already; nothing was written. Choose another file, or pass "
+            "--overwrite to replace it"
+        )
+    if replaced and not path.is_file():
+        raise Invalid(f"{path} exists and is not a file; choose another path")
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise Invalid(
+            f"cannot write in {folder} ({exc.strerror}); choose a folder you may write in"
+        ) from exc
+    os.close(handle)
+    temp = Path(temp_name)
+    try:
+        _copy(source, temp)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _sync_folder(folder)
+    return Backup(path=path, source=source, bytes=path.stat().st_size, replaced=replaced)
+
+
+def _copy(source: Path, temp: Path) -> None:
+    """The store's committed state into `temp` through the online backup API, then checked and
+    made durable; a failure (disk full, the store locked too long) leaves `temp` to be removed."""
+    try:
+        # Read-write, not read-only: a reader of a WAL store needs its -shm (the file is never
+        # created here: mode=rw).
+        src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=rw", uri=True, timeout=30)
+    except sqlite3.Error as exc:
+        raise Unavailable(
+            f"cannot read the plan store {source}: {exc}; nothing was written"
+        ) from exc
+    try:
+        dst = sqlite3.connect(temp)
+        try:
+            src.execute("PRAGMA busy_timeout=30000")
+            src.backup(dst, pages=PAGES_PER_STEP)
+            # One self-contained file: the copy needs no -wal beside it (the store switches it to
+            # WAL again when it is opened as a store).
+            dst.execute("PRAGMA journal_mode=DELETE")
+            check = dst.execute("PRAGMA quick_check").fetchone()
+            if not check or check[0] != "ok":
+                raise Unavailable(
+                    f"the copy failed SQLite's check ({check[0] if check else 'no answer'}); "
+                    "nothing was written: try again"
+                )
+        finally:
+            dst.close()
+        with open(temp, "rb+") as written:
+            os.fsync(written.fileno())
+    except sqlite3.Error as exc:
+        text = str(exc)
+        if "full" in text.lower():
+            raise Unavailable(
+                f"the disk of {temp.parent} is full ({text}); nothing was written: free space "
+                "or choose another place"
+            ) from exc
+        raise Unavailable(
+            f"the backup of {source} failed ({text}); nothing was written: try again"
+        ) from exc
+    except OSError as exc:
+        raise Unavailable(
+            f"writing the backup in {temp.parent} failed ({exc.strerror}); nothing was written"
+        ) from exc
+    finally:
+        src.close()
+
+
+def _sync_folder(folder: Path) -> None:
+    """The rename made durable (where the system lets a folder be synced)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def pg_dump_command(url: str, target: str | Path) -> str:
+    """The pg_dump command that backs up the database of `url` into `target` (custom format, for
+    pg_restore), without the URL's password."""
+    parsed = make_url(url)
+    words = ["pg_dump", "--format=custom", f"--file={target}"]
+    if parsed.host:
+        words.append(f"--host={parsed.host}")
+    if parsed.port:
+        words.append(f"--port={parsed.port}")
+    if parsed.username:
+        words.append(f"--username={parsed.username}")
+    words.append(f"--dbname={parsed.database or ''}")
+    return shlex.join(words)
