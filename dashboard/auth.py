@@ -17,7 +17,12 @@ request, so a disabled account's open sessions end at their next request (and st
 enabled again), as do sessions signed out (the store keeps the sign-in, not just the cookie:
 a copied cookie ends with it), signed in before a password change or more than `SESSION_HOURS` ago
 (`forecast serve --session-hours`). Callbacks whose plan the user may not
-see answer 204 (nothing), so a forged plan id reveals nothing.
+see answer 204 (nothing) with the header ``X-Forecast-Refused: plan``, so a forged plan id
+reveals nothing and the page (``assets/forecast.js``) can tell a person removed from the plan
+they have open that this is why their click did nothing; the shell's plan picker, which only
+compares the session's plan with the visible ones, is answered (``ids.SESSION_PLAN_COMPARED_ONLY``).
+A callback refused for want of a sign-in (401) is told on the page too, with a link to sign in
+again that comes back to the page.
 """
 
 from __future__ import annotations
@@ -55,6 +60,8 @@ SESSION_COOKIE = "forecast_session"
 CREDENTIAL = "credential"  # the session's stamp of the password it signed in with
 SIGNED_IN_AT = "signed_in_at"  # when the session signed in (seconds since the epoch)
 SESSION_ID = "sign_in"  # the sign-in's id in the store (signing out ends it there)
+REFUSED_HEADER = "X-Forecast-Refused"
+PLAN_REFUSED = "plan"  # the callback names a plan the person may not see (or no plan at all)
 SESSION_HOURS = 12.0
 """How long a sign-in lasts (a working day); then the sign-in page again. A cookie copied off a
 machine is worth no more than that."""
@@ -235,7 +242,10 @@ def install(
             if refused:
                 return flask.jsonify(error=refused), 400
             if not _may_see_requested_plan(ctx, user, body):
-                return flask.Response(status=204)
+                # Nothing of the plan, but a word for the page: forecast.js tells the person
+                # that the plan they had open is no longer theirs to see (the same for a plan
+                # that does not exist: an id made up learns nothing).
+                return flask.Response(status=204, headers={REFUSED_HEADER: PLAN_REFUSED})
         return None
 
 
@@ -411,11 +421,17 @@ def _may_see_requested_plan(ctx: Any, user: SignedIn, body: dict[str, Any]) -> b
     the navbar's plan picker); the request was checked against the callback's registration."""
     if user.is_admin:
         return True
+    # The shell's picker compares the session's plan with the plans the person may see (and
+    # says when it is not one of them): answering it nothing left a person removed from the
+    # plan they had open with an empty picker and no word, at every reload.
+    compared_only = body.get("output") in ids.SESSION_PLAN_COMPARED_ONLY
     for item in [*(body.get("inputs") or []), *(body.get("state") or [])]:
         if not isinstance(item, dict):
             continue
         value = item.get("value")
         if item.get("id") == ids.NAV_SESSION:
+            if compared_only:
+                continue
             plan_id = value.get("plan_id") if isinstance(value, dict) else None
         elif item.get("id") == ids.NAV_PLAN and item.get("property") == "value":
             plan_id = value

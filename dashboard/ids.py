@@ -16,9 +16,26 @@ NAV_PLAN = "nav-plan"
 NAV_ROLE = "nav-role"  # who is signed in and their role in the current plan
 NAV_SIGN_OUT = "nav-sign-out"
 NAV_PASSWORD = "nav-password"  # link to the change-your-password page
-NAV_SESSION = "nav-session"  # dcc.Store (session storage): {"plan_id": str|None}
+NAV_SESSION = "nav-session"  # dcc.Store (session storage): {"plan_id": str|None, "plan_name"}
 NAV_PLANS_CHANGED = "nav-plans-changed"  # dcc.Store bumped when a plan is created or versioned
 NAV_OFFLINE = "nav-offline"  # notice shown by forecast.js while the server cannot be reached
+# Notice shown by forecast.js when the server refused a callback: the sign-in ended, or the plan
+# the page shows is no longer the person's to see; its text, and the way on (sign in, reload).
+NAV_REFUSED = "nav-refused"
+NAV_REFUSED_TEXT = "nav-refused-text"
+NAV_REFUSED_SIGN_IN = "nav-refused-sign-in"  # link to the sign-in page, back to this page after
+NAV_REFUSED_RELOAD = "nav-refused-reload"  # link that reloads the page (the picker: your plans)
+NAV_PLAN_NOTE = "nav-plan-note"  # by the plan picker: the plan this tab had open is lost
+# The shell's callbacks that read the session's plan only to compare it with the plans the
+# person may see (the picker, who is signed in, the note above): they run when the session names
+# a plan the person lost, so that the picker offers the others and says what happened.
+SESSION_PLAN_COMPARED_ONLY = frozenset(
+    {
+        f"..{NAV_PLAN}.options...{NAV_PLAN}.value..",
+        f"..{NAV_SESSION}.data...{NAV_ROLE}.children..",
+        f"{NAV_PLAN_NOTE}.children",
+    }
+)
 
 # -- page 1: data (parts in dashboard/data_parts/) ------------------------------------------
 DATA_UPLOAD = "data-upload"

@@ -49,6 +49,38 @@ def offline_notice() -> html.Div:
     )
 
 
+def refused_notice() -> html.Div:
+    """The notice forecast.js shows when the server refused a callback the page sent: the
+    sign-in ended (with a link to sign in again that comes back to this page), or the plan the
+    page shows is no longer the person's to see (with a link that reloads the page, the picker
+    then offering their plans). Without it the click did nothing visible and what the person had
+    typed was not saved without a word. Hidden until then; an alert, so screen readers say it."""
+    return html.Div(
+        [
+            html.Span(id=ids.NAV_REFUSED_TEXT),
+            " ",
+            html.A(
+                "Sign in again",
+                id=ids.NAV_REFUSED_SIGN_IN,
+                href=auth.LOGIN_PATH,
+                hidden=True,
+                className="alert-link",
+            ),
+            html.A(
+                "Show the plans you can see",
+                id=ids.NAV_REFUSED_RELOAD,
+                href="/",
+                hidden=True,
+                className="alert-link",
+            ),
+        ],
+        id=ids.NAV_REFUSED,
+        role="alert",
+        hidden=True,
+        className="offline-notice alert alert-danger shadow mb-0 py-2",
+    )
+
+
 def layout(pages: Sequence[Any], *, sign_out: bool = True) -> html.Div:
     """The navbar (a link per page, the plan picker, who is signed in, Sign out) around the
     page container; the session store keeps the selected plan."""
@@ -78,6 +110,9 @@ def layout(pages: Sequence[Any], *, sign_out: bool = True) -> html.Div:
                             placeholder="Pick a plan",
                             clearable=False,
                             style={"width": "460px", "maxWidth": "100%"},
+                        ),
+                        html.Span(
+                            id=ids.NAV_PLAN_NOTE, role="status", className="text-white small"
                         ),
                         html.Span(id=ids.NAV_ROLE, className="text-white small"),
                         # Behind a sign-in proxy (--auth header) the proxy signs people out.
@@ -121,6 +156,7 @@ def layout(pages: Sequence[Any], *, sign_out: bool = True) -> html.Div:
             dcc.Store(id=ids.NAV_PLANS_CHANGED, data=0),
             navbar,
             offline_notice(),
+            refused_notice(),
             dbc.Container(dash.page_container, fluid=True, className="pb-5"),
         ]
     )
@@ -159,16 +195,46 @@ def list_plans(
     return options, (opened.plan_id if opened else None)
 
 
+LOST_PLAN_NAME_CHARS = 200
+"""The most of a lost plan's name (as the session kept it) the note says."""
+
+
+def lost_plan_note(
+    ctx: DashboardContext, _changed: Any, _picked: Any, session: dict | None
+) -> str | None:
+    """What the picker says when the plan this tab had open is no longer one the person may
+    see (removed from its members): the picker then offered their other plans, or nothing,
+    without a word. The name is the one the session kept when the plan was
+    picked (this browser's own; the server names no plan the person may not see)."""
+    wanted = (session or {}).get("plan_id")
+    if not wanted or wanted in {s.plan_id for s in auth.visible_plans(ctx.store)}:
+        return None
+    name = (session or {}).get("plan_name")
+    named = (
+        f"the plan “{name[:LOST_PLAN_NAME_CHARS]}”"
+        if isinstance(name, str) and name.strip()
+        else "the plan this page had open"
+    )
+    return (
+        f"You are no longer a member of {named}: ask its owner to add you "
+        "again if you still need it."
+    )
+
+
 def remember(ctx: DashboardContext, plan_id: str | None, session: dict | None) -> tuple[dict, Any]:
-    """The picked plan into the session, and who is signed in with their roles in it."""
-    session = {"plan_id": plan_id or (session or {}).get("plan_id")}
+    """The picked plan (and its name, for the note when it is lost) into the session, and who is
+    signed in with their roles in it."""
+    kept = session or {}
+    session = {"plan_id": plan_id or kept.get("plan_id"), "plan_name": kept.get("plan_name")}
+    state = plan_service.get_plan(ctx.store, plan_id) if plan_id else None
+    if state is not None:
+        session["plan_name"] = state.name
     account = auth.current_account()
     if account is None:
         return session, ""
     roles: list[str] = []
     team = None
-    if plan_id:
-        state = plan_service.get_plan(ctx.store, plan_id)
+    if state is not None:
         roles, team = state.roles_of(account.name), state.team_of(account.name)
     if account.is_admin:
         roles = [*roles, "admin"]
@@ -182,3 +248,5 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     bind(app, ctx, list_plans, *picker, Input(ids.NAV_PLANS_CHANGED, "data"), session)
     remembered = (Output(ids.NAV_SESSION, "data"), Output(ids.NAV_ROLE, "children"))
     bind(app, ctx, remember, *remembered, Input(ids.NAV_PLAN, "value"), session)
+    changed, picked = Input(ids.NAV_PLANS_CHANGED, "data"), Input(ids.NAV_PLAN, "value")
+    bind(app, ctx, lost_plan_note, Output(ids.NAV_PLAN_NOTE, "children"), changed, picked, session)

@@ -28,10 +28,22 @@
 // (#nav-offline) shows then; the server is tried every few seconds. Once it answers, the notice
 // goes if only the page's own polls failed; if a change of the person's was lost, it says so and
 // stays until a change of theirs gets through (a poll that gets through does not hide it).
+//
+// A callback the server refused said nothing either. When the sign-in has ended (401: it
+// expired, was signed out elsewhere, the password changed, the account disabled), Dash read the
+// answer's body twice ("body stream already read", at every poll) and the click did nothing:
+// here the shell's #nav-refused says so, that the change just made was not saved, with a link to
+// the sign-in page that comes back here; Dash gets "nothing to update" instead of the 401. When
+// the plan the page shows is no longer the person's to see (removed from its members), the
+// server answers nothing (204, X-Forecast-Refused: plan): the notice then names the plan (as
+// the session kept it) and who can help. Neither notice goes before a change of theirs gets
+// through. The server refuses either way; this only tells the person.
 (function () {
     var CALLBACK = "_dash-update-component";
     var BACK = "The server can be reached again; a change made while it could not be was not " +
         "saved: make it again.";
+    var REFUSED_HEADER = "X-Forecast-Refused";
+    var SIGN_IN = "/login";
     // A proxy in front of a stopped server answers 502 to 504: that is not reaching it either.
     function unreachable(response) { return response.status >= 502 && response.status <= 504; }
     function startRetrying() { if (!retry) { retry = setInterval(tryServer, 5000); } }
@@ -39,6 +51,7 @@
     var retry = null;
     var lostChange = false;
     var offlineText = null;
+    var refusedChange = false;
     function notice() { return document.getElementById("nav-offline"); }
     function show(text) {
         var el = notice();
@@ -76,6 +89,49 @@
         show();
         startRetrying();
     }
+    function here() { return window.location.pathname + window.location.search; }
+    function showRefused(text, linkId, href) {
+        var el = document.getElementById("nav-refused");
+        if (!el) { return; }
+        document.getElementById("nav-refused-text").textContent = text;
+        ["nav-refused-sign-in", "nav-refused-reload"].forEach(function (id) {
+            var link = document.getElementById(id);
+            link.hidden = id !== linkId;
+            if (id === linkId) { link.setAttribute("href", href); }
+        });
+        el.hidden = false;
+    }
+    function hideRefused() {
+        var el = document.getElementById("nav-refused");
+        if (el) { el.hidden = true; }
+        refusedChange = false;
+    }
+    function signInEnded(byPerson) {
+        if (byPerson) { refusedChange = true; }
+        var text = refusedChange
+            ? "Your sign-in has ended, so the change you just made was not saved. Sign in " +
+              "again, then make it again."
+            : "Your sign-in has ended: sign in again to go on.";
+        showRefused(text, "nav-refused-sign-in", SIGN_IN + "?next=" + encodeURIComponent(here()));
+    }
+    function planName() {
+        try {
+            var kept = JSON.parse(window.sessionStorage.getItem("nav-session") || "null");
+            return kept && typeof kept.plan_name === "string" ? kept.plan_name : null;
+        } catch (e) {
+            return null;
+        }
+    }
+    function planRefused() {
+        refusedChange = true;
+        var name = planName();
+        var plan = name ? "the plan \u201c" + name + "\u201d" : "the plan this page shows";
+        showRefused("You are no longer a member of " + plan + ", so the change you just made " +
+            "was not saved. Ask the plan's owner to add you again if you still need it.",
+            "nav-refused-reload", here());
+    }
+    // What Dash gets for a refused sign-in: nothing to update (it cannot read a 401's body).
+    function nothingToUpdate() { return new Response(null, {status: 204}); }
     window.fetch = function (resource, init) {
         var url = typeof resource === "string" ? resource : (resource && resource.url) || "";
         var request = originalFetch(resource, init);
@@ -86,11 +142,22 @@
         return request.then(function (response) {
             if (unreachable(response)) {
                 unreached(byPerson);
-            } else if (byPerson) {
+                return response;
+            }
+            if (byPerson) {
                 lostChange = false;
                 hide();
             } else {
                 answered();
+            }
+            if (response.status === 401) {
+                signInEnded(byPerson);
+                return nothingToUpdate();
+            }
+            if (response.headers.get(REFUSED_HEADER) === "plan") {
+                if (byPerson) { planRefused(); }
+            } else if (byPerson && response.ok) {
+                hideRefused();
             }
             return response;
         }, function (error) {

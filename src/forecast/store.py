@@ -22,7 +22,10 @@ Tables (created on open):
   dashboard sign-in, ended by signing out or when its account is disabled; deleted once older
   than a sign-in can last.
 - ``users``: name, display_name, password_hash (argon2, never the password), is_admin, active,
-  created_at, updated_at. Accounts are disabled, never deleted: the audit log keeps their names.
+  created_at, updated_at, demo_password_stamp (the `credential_stamp` of the hash `forecast demo`
+  made with the demo's public password: while the hash is still that one, the sign-in page may
+  name the account, without checking a hash for anyone who opens it; any new password ends it).
+  Accounts are disabled, never deleted: the audit log keeps their names.
 
 Every change is one transaction: ``UPDATE plans SET doc, version = version + 1 WHERE id AND
 version = :expected``, the blob writes, and one audit row. Zero rows updated means someone else
@@ -128,6 +131,7 @@ class Account:
     active: bool
     created_at: str
     updated_at: str
+    demo_password_stamp: str | None = None
 
 
 @dataclass(frozen=True)
@@ -515,7 +519,10 @@ plans_table = sa.Table(
 # makes a missing table whole but leaves an existing one as it is, so a database made before
 # gets these on open (`SqlStore._add_missing_columns`); each is nullable, NULL meaning what
 # documents without the field mean.
-ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (("plans", "archived_at", "VARCHAR(40)"),)
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("plans", "archived_at", "VARCHAR(40)"),
+    ("users", "demo_password_stamp", "VARCHAR(64)"),
+)
 
 blobs_table = sa.Table(
     "plan_blobs",
@@ -607,9 +614,10 @@ users_table = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("updated_at", sa.String(40), nullable=False),
+    sa.Column("demo_password_stamp", sa.String(64), nullable=True),
 )
 
-ACCOUNT_FIELDS = ("display_name", "password_hash", "is_admin", "active")
+ACCOUNT_FIELDS = ("display_name", "password_hash", "is_admin", "active", "demo_password_stamp")
 
 MAX_FAILURE_KEYS = 100_000
 """Keys the sign-in throttle keeps at most (the least recently failed go first)."""
@@ -1302,6 +1310,7 @@ def _account(row: Any) -> Account:
         active=bool(row.active),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        demo_password_stamp=row.demo_password_stamp,
     )
 
 

@@ -458,6 +458,26 @@ def test_a_plans_table_made_before_archiving_gets_its_column_on_open_and_keeps_i
     assert plans.get_plan(make_store(), plan_id).archived_by == "ann"
 
 
+def test_a_users_table_made_before_the_demo_mark_gets_its_column_on_open_and_keeps_accounts(
+    make_store,
+):
+    """A database made before the demo's password mark: opening it adds `demo_password_stamp`
+    (NULL: not marked); its accounts are read as before, and a mark is kept."""
+    from forecast.store import Account
+
+    store = make_store()
+    store.add_account(Account("olga", "Olga", "$argon2id$not-a-real-hash", False, True, "t", "t"))
+    table = f'"{store.schema}".users' if store.schema else "users"
+    with store.engine.begin() as conn:
+        conn.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN demo_password_stamp"))
+
+    opened = make_store()  # adds the column
+    (account,) = opened.list_accounts()
+    assert account.name == "olga" and account.demo_password_stamp is None
+    opened.update_account("olga", demo_password_stamp="0123456789abcdef")
+    assert make_store().get_account("olga").demo_password_stamp == "0123456789abcdef"
+
+
 def test_sign_in_sessions_end_one_by_one_or_all_of_an_account_and_old_ones_are_forgotten(
     make_store,
 ):

@@ -623,8 +623,12 @@ def test_an_edit_with_a_version_no_page_sends_is_refused_with_the_reason(app, pl
 
 def test_a_non_member_gets_nothing_of_a_plan_and_an_admin_sees_it(app, plan):
     outsider = signed_in_client(app, "nina")
+    # The picker (which only compares the session's plan with the visible ones) answers with the
+    # outsider's own plans: none, and not a word of the plan the session names.
     response = outsider.post("/_dash-update-component", json=_update_body(plan.plan_id))
-    assert response.status_code == 204
+    assert response.status_code == 200
+    assert response.get_json()["response"]["nav-plan"] == {"options": [], "value": None}
+    assert plan.plan_id not in response.get_data(as_text=True)
     picked = {
         "output": "..nav-session.data...nav-role.children..",
         "outputs": [
@@ -635,7 +639,12 @@ def test_a_non_member_gets_nothing_of_a_plan_and_an_admin_sees_it(app, plan):
         "state": [{"id": "nav-session", "property": "data", "value": None}],
         "changedPropIds": ["nav-plan.value"],
     }
-    assert outsider.post("/_dash-update-component", json=picked).status_code == 204
+    refused = outsider.post("/_dash-update-component", json=picked)
+    assert refused.status_code == 204 and refused.headers["X-Forecast-Refused"] == "plan"
+    # the same answer for a plan that does not exist: a made-up id learns nothing
+    picked["inputs"][0]["value"] = "0" * len(plan.plan_id)
+    made_up = outsider.post("/_dash-update-component", json=picked)
+    assert made_up.status_code == 204 and made_up.headers["X-Forecast-Refused"] == "plan"
     listed = outsider.post("/_dash-update-component", json=_update_body(""))
     assert listed.get_json()["response"]["nav-plan"]["options"] == []
     admin = signed_in_client(app, "adam")

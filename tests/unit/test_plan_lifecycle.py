@@ -614,3 +614,32 @@ def test_plan_list_names_the_new_version_of_an_older_one(data_dir: Path):
     older = next(line for line in lines if not line.startswith(newer))
     assert f"older version: new version {newer}" in older
     assert "older version" not in next(line for line in lines if line.startswith(newer))
+
+
+def test_the_picker_says_when_the_plan_the_tab_had_open_is_no_longer_the_persons():
+    """A lead removed from the plan their tab had open saw an empty picker without a word."""
+    from dashboard import shell
+    from dashboard.context import DashboardContext
+    from tests.signin import acting_as
+
+    store = MemoryStore()
+    plan_id = team_plan(store, "cycle", {"a": "anna"})
+    ctx = DashboardContext(_store=store)
+    with acting_as(store, "anna"):
+        session, _ = shell.remember(ctx, plan_id, {"plan_id": None})
+        assert session == {"plan_id": plan_id, "plan_name": "cycle"}
+        assert shell.lost_plan_note(ctx, 0, plan_id, session) is None  # still hers
+    plans.revoke(store, plan_id, "olga", "anna", "lead")
+    with acting_as(store, "anna"):
+        assert shell.list_plans(ctx, 0, session) == ([], None)
+        note = shell.lost_plan_note(ctx, 0, None, session)
+        assert note == (
+            "You are no longer a member of the plan “cycle”: ask its owner to add you again if "
+            "you still need it."
+        )
+        # no picker value: the session keeps the lost plan, so a reload says it again
+        kept, _ = shell.remember(ctx, None, session)
+        assert kept == session
+        unnamed = shell.lost_plan_note(ctx, 0, None, {"plan_id": plan_id})
+        assert unnamed is not None and "the plan this page had open" in unnamed
+        assert shell.lost_plan_note(ctx, 0, None, {"plan_id": None}) is None

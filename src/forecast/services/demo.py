@@ -19,7 +19,7 @@ from forecast import overrides
 from forecast.overrides import Scope
 from forecast.services import accounts, negotiation, plans, system
 from forecast.services.errors import Conflict, Invalid
-from forecast.store import PlanRepository
+from forecast.store import Account, PlanRepository
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -41,7 +41,8 @@ machine on 2026-12-03, where it took 24 s the day before.)"""
 DEMO_OWNER = "olga"
 DEMO_PLANNER = "piet"
 # Shown on the sign-in page only while the store holds nothing but the sample plan (a demo store);
-# once a real plan exists the hint disappears (and the demo accounts should be disabled).
+# once a real plan exists the hint disappears (and the demo accounts should be disabled). It names
+# only the accounts that still have this password (`has_demo_password`).
 DEMO_PASSWORD = "try-the-demo"
 
 
@@ -121,19 +122,40 @@ def demo_members(store: PlanRepository, plan_id: str) -> list[tuple[str, str]]:
 
 
 def ensure_demo_accounts(store: PlanRepository, plan_id: str) -> list[str]:
-    """Accounts (password `DEMO_PASSWORD`) for the sample plan's members that have none yet;
-    returns the names created."""
+    """Accounts (password `DEMO_PASSWORD`) for the sample plan's members that have none yet,
+    each marked as having it (`demo_password_stamp`, for the sign-in page's hint); returns the
+    names created. A member's account made before the mark existed is marked here if it still
+    signs in with the demo password (one check of its hash, by `forecast demo`, never by the
+    sign-in page)."""
     created = []
     for name, _ in demo_members(store, plan_id):
-        if store.get_account(name) is None:
+        account = store.get_account(name)
+        if account is None:
             try:
-                accounts.add_user(store, name, DEMO_PASSWORD, admin=False)
+                account = accounts.add_user(store, name, DEMO_PASSWORD, admin=False)
             except Invalid:
                 if store.get_account(name) is None:
                     raise
                 continue  # another `forecast demo` made it meanwhile
             created.append(name)
+        elif account.demo_password_stamp is not None or not account.active:
+            continue  # marked (or once marked and changed since), or disabled
+        elif accounts.authenticate(store, name, DEMO_PASSWORD) is None:
+            continue
+        store.update_account(name, demo_password_stamp=accounts.credential_stamp(account))
     return created
+
+
+def has_demo_password(account: Account | None) -> bool:
+    """Whether an account is active and still has the password `forecast demo` gave it: its
+    password hash is the one marked then (any new password is a new hash, salted anew). No
+    password hash is checked, so the sign-in page, which anyone may open, costs no argon2 work."""
+    return (
+        account is not None
+        and account.active
+        and account.password_hash is not None
+        and account.demo_password_stamp == accounts.credential_stamp(account)
+    )
 
 
 def accounts_with_demo_password(store: PlanRepository) -> list[str]:
@@ -158,7 +180,9 @@ def sign_in_hint(store: PlanRepository) -> str | None:
     # one second, and creation times are stored to the second).
     sample = next((s for s in summaries if s.name == DEMO_PLAN_NAME), summaries[0])
     members = demo_members(store, sample.plan_id)
-    usable = [(n, d) for n, d in members if store.get_account(n) is not None]
+    # Only accounts that sign in with the demo password: not one given its own password since
+    # (`forecast user passwd`, the Password page), disabled, or made later by someone else.
+    usable = [(n, d) for n, d in members if has_demo_password(store.get_account(n))]
     if not usable:
         return None
     who = "; ".join(f"{name} ({what})" for name, what in usable)
