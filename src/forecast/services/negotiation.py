@@ -26,6 +26,7 @@ from forecast import negotiation as domain
 from forecast.engine.stretch import apply_calibration
 from forecast.money import format_minor as _format_minor
 from forecast.money import format_percent, minute_utc
+from forecast.money import quantum as currency_quantum
 from forecast.negotiation import Actor, Negotiation, NegotiationError, from_minor, to_minor
 from forecast.plan import AGREED, PUBLISHED, PlanState, utc_now
 from forecast.services import plan_totals, series_frames, stretch_calibration
@@ -251,9 +252,15 @@ def current_totals(
     store: PlanRepository, state: PlanState
 ) -> tuple[dict[str, int], dict[str, int]]:
     """The teams' current baseline and system plan totals (minor units) of this plan version
-    (from the plan totals read model: no frame is read when it is stored)."""
+    (from the plan totals read model: no frame is read when it is stored), each team's rounded
+    once to the currency's whole unit (JPY: yen) as the ledger and the exports round it, so every
+    total summed from them (the summary's, the page's) is the ledger's TOTAL."""
     totals = plan_totals.of_plan(store, state)
-    return dict(totals.team_baseline), dict(totals.team_system_plan)
+    step = currency_quantum(state.currency)
+    return (
+        {t: domain.round_to(v, step) for t, v in totals.team_baseline.items()},
+        {t: domain.round_to(v, step) for t, v in totals.team_system_plan.items()},
+    )
 
 
 def _basis_column(basis: str | domain.Basis) -> str:
