@@ -413,3 +413,41 @@ def test_the_system_plan_page_of_a_jpy_plan_shows_the_ledgers_whole_yen() -> Non
     # what events add is the difference of the two figures shown beside it
     assert (teams["adjustment"] == teams["system_plan"] - teams["baseline"]).all()
     assert (teams["adjustment"] % 1 == 0).all()
+
+
+@pytest.mark.parametrize("currency", ["JPY", "EUR"])
+def test_plan_show_side_by_side_and_the_chart_read_as_the_export_adds_up(currency) -> None:
+    """Per series-period and per period, every view of the system plan has the export's cells
+    (they summed or rounded the unrounded amounts: ¥1 or a cent off the export)."""
+    from forecast.services import comparison, system, system_views
+
+    store = MemoryStore()
+    state = weekly_team_plan(store, team_frames(FRACTIONAL_YEN), currency=currency)
+    plan_id = state.plan_id
+    _with_an_event_on_team_a(store, plan_id)
+    nego.set_goal(store, plan_id, "olga", ratio="1.1")
+    rows = pd.read_csv(io.BytesIO(exports.export_plan(store, plan_id, "csv")), dtype={"team": str})
+    rows["ds"] = pd.to_datetime(rows["ds"])
+    key = ["unique_id", "ds"]
+    cells = rows.set_index(key)[["baseline", "system_plan"]]
+    by_period = rows.groupby("ds")[["baseline", "system_plan"]].sum()
+
+    series = system.shown_plan(store, plan_id, "series")
+    series["unique_id"] = series["unique_id"].astype(str)
+    cells.index = cells.index.set_levels(cells.index.levels[0].astype(str), level=0)
+    shown = series.set_index(key)[["baseline", "system_plan"]].loc[cells.index]
+    assert (shown.round(2) == cells.round(2)).all().all()
+    total = system.shown_plan(store, plan_id, "total").set_index("ds")
+    for column in ("baseline", "system_plan"):
+        assert total[column].round(2).tolist() == by_period[column].round(2).tolist(), column
+    assert ((total["baseline"] + total["adjustment"]).round(2) == total["system_plan"]).all()
+
+    periods = comparison.period_comparison(store, plan_id, None)
+    assert periods is not None
+    side = periods.groupby("ds")["system_plan"].sum()
+    assert side.round(2).tolist() == by_period["system_plan"].round(2).tolist()
+    chart = system_views.fan_frames(store, plan_id, "total", None).system_plan.set_index("ds")
+    assert chart["system_plan"].round(2).tolist() == by_period["system_plan"].round(2).tolist()
+    team_chart = system_views.fan_frames(store, plan_id, "team", "a").system_plan
+    team_rows = rows[rows["team"] == "a"].groupby("ds")["system_plan"].sum()
+    assert team_chart["system_plan"].round(2).tolist() == team_rows.round(2).tolist()
