@@ -192,12 +192,14 @@ def gap_waterfall(
     basis_label: str = BASELINE_LABEL,
     title: str | None = None,
     kept_over: float = 0.0,
+    decimals: int = 0,
 ) -> go.Figure:
     """From the basis (baseline or system plan) through each team's claim and the assigned
     remainder to the goal. Whatever is neither claimed nor assigned yet shows as "Still open",
     so the bars always end exactly at the goal; claims over the gap kept when the round closed
     (`kept_over`) show after the goal as "Kept over goal", ending at the targets' total (goal +
-    kept over-subscription).
+    kept over-subscription). The labels carry `decimals` (``money.decimals_to_add_up``: cents
+    when an amount has cents), so the steps shown add up to the ends shown.
 
     Drawn as floating bars (each from the running total) so that every bar keeps its track's
     colour: the basis grey (baseline) or blue (system plan), people's parts orange, the goal
@@ -239,11 +241,12 @@ def gap_waterfall(
         heights += [float(kept_over), float(goal) + float(kept_over)]
         colours += [NEGOTIATED_COLOUR, _rgba(NEGOTIATED_COLOUR, 0.8)]
         totals.add(len(heights) - 1)
+    shown = f",.{int(decimals)}f"
     text = [
         (
-            f"{CURRENCY}{h:,.0f}"
+            f"{'-' if h < 0 else ''}{CURRENCY}{abs(h):{shown}}"
             if i in totals
-            else f"{'+' if h >= 0 else '-'}{CURRENCY}{abs(h):,.0f}"
+            else f"{'+' if h >= 0 else '-'}{CURRENCY}{abs(h):{shown}}"
         )
         for i, h in enumerate(heights)
     ]

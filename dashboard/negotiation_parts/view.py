@@ -13,6 +13,7 @@ from plotly import graph_objects as go
 
 from dashboard import components, figures, ids
 from dashboard.negotiation_parts.claims import team_card
+from forecast.services import money as fmt
 from forecast.services.negotiation_board import NegotiationBoard, WaterfallSteps
 
 STAGES = ("draft", "claiming", "assigning", "agreed")
@@ -56,7 +57,7 @@ def outputs(
         stage_bar(board.stage),
         drift_banner(board),
         stat_cards(board),
-        waterfall(board.waterfall, board.currency),
+        waterfall(board.waterfall, board.currency, shown_decimals(board)),
         claims_board(board, kept),
         ledger_rows(board.ledger, board.currency),
         board.version,
@@ -166,9 +167,10 @@ def stat_cards(board: NegotiationBoard) -> list:
         ]
     label = "Baseline" if board.basis == "baseline" else "System plan"
     colour = figures.SYSTEM_COLOUR if label == "System plan" else figures.BASELINE_COLOUR
+    decimals = shown_decimals(board)
 
     def money(minor: int) -> str:
-        return components.minor_to_money(minor, currency=board.currency)
+        return components.minor_to_money(minor, decimals=decimals, currency=board.currency)
 
     def card(title: str, value: int, card_id: str | None = None, **kw: Any) -> dbc.Col:
         col = dbc.Col(components.stat_card(title, money(value), **kw), md=2)
@@ -199,6 +201,17 @@ def stat_cards(board: NegotiationBoard) -> list:
     ]
 
 
+def shown_decimals(board: NegotiationBoard) -> int:
+    """The decimals of the stat cards and the waterfall: cents when any of their amounts has
+    cents, so basis + gap reads as the goal and the claims as Claimed, to the cent."""
+    over = int(board.summary.get("oversubscribed_by") or 0)
+    amounts = [board.basis_total, board.goal or 0, board.gap, board.claimed, board.assigned]
+    amounts += [board.open_remainder, board.kept_over, over]
+    if board.waterfall is not None:
+        amounts += [*board.waterfall.claims.values(), *board.waterfall.assigned.values()]
+    return fmt.decimals_to_add_up(amounts, board.currency)
+
+
 def claims_board(board: NegotiationBoard, kept: Any = None) -> list:
     """The team cards, then the note saying what their probabilities rest on. A refused claim's
     typing (`kept`, for this plan version) stays in its team's boxes."""
@@ -225,9 +238,17 @@ def typing_for(board: NegotiationBoard, kept: Any) -> dict[str, dict[str, str | 
     return {kept["team"]: {"amount": kept.get("amount"), "note": kept.get("note")}}
 
 
-def waterfall(steps: WaterfallSteps | None, currency: str | None = "EUR") -> go.Figure:
+def waterfall(
+    steps: WaterfallSteps | None, currency: str | None = "EUR", decimals: int | None = None
+) -> go.Figure:
+    """The gap's waterfall; `decimals` None: cents when any step has them (the stat cards' own,
+    `shown_decimals`, when the render gives them)."""
     if steps is None:
         return figures.empty_figure("Set a goal to see the gap")
+    if decimals is None:
+        amounts = [steps.basis_total, steps.goal, steps.kept_over]
+        amounts += [*steps.claims.values(), *steps.assigned.values()]
+        decimals = fmt.decimals_to_add_up(amounts, currency)
     fig = figures.gap_waterfall(
         steps.basis_total / 100,
         {t: v / 100 for t, v in steps.claims.items()},
@@ -235,6 +256,7 @@ def waterfall(steps: WaterfallSteps | None, currency: str | None = "EUR") -> go.
         steps.goal / 100,
         basis_label=steps.basis_label,
         kept_over=steps.kept_over / 100,
+        decimals=decimals,
     )
     return figures.in_currency(fig, currency)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -247,6 +247,17 @@ def format_money(
         )
     sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
     return sign + text
+
+
+def decimals_to_add_up(amounts: Iterable[int], currency: str | None) -> int:
+    """The decimals to show a set of related amounts (int minor units) with, so that the shown
+    parts add up to the shown whole (basis + claims + assignment = goal): whole units when every
+    amount is whole, else the currency's own decimals (EUR: cents; JPY has none, its amounts are
+    whole yen). Each figure is then the ledger's exact amount, as the ledger, the CLI and the
+    exports show it, rather than a rounded one nudged to make a sum."""
+    if any(int(a) % 100 for a in amounts):
+        return shown_digits(currency)
+    return 0
 
 
 def format_minor(minor: int | None, currency: str | None, *, decimals: int | None = None) -> str:

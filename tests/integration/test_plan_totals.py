@@ -11,6 +11,7 @@ from forecast import negotiation as domain
 from forecast.engine.aggregate_intervals import error_correlation, sum_with_intervals
 from forecast.engine.calendar import season_length
 from forecast.engine.stretch import apply_calibration
+from forecast.money import quantum
 from forecast.overrides import Scope
 from forecast.services import (
     comparison,
@@ -84,6 +85,10 @@ def from_the_frames(store, plan_id: str) -> dict:
     history = plans.load_blob_frame(store, plan_id, plans.HISTORY)
     baseline = plans.load_blob_frame(store, plan_id, plans.BASELINE)
     series_plan = system.system_plan(store, plan_id, "series")
+    # the system plan line of the fan chart adds up the exported cells (minor units here)
+    series_plan["system_plan"] = series_frames.whole_cells(
+        series_plan, "system_plan", quantum(state.currency)
+    )
     out: dict = {
         "current": (
             series_frames.team_totals(frame, "baseline"),
@@ -119,6 +124,7 @@ def from_the_frames(store, plan_id: str) -> dict:
         negotiated = nego.negotiated_plan(store, plan_id)
         out["team_totals"] = comparison.team_totals(negotiated)
         bands = [c for c in frame.columns if c.startswith("baseline")]
+        negotiated["system_plan"] = negotiated["system_plan_minor"] / 100  # as exported
         merged = negotiated[["unique_id", "ds", "team", "system_plan", "target"]].merge(
             frame[["unique_id", "ds", *bands]], on=["unique_id", "ds"], how="left"
         )
@@ -186,9 +192,12 @@ def assert_equal_to_the_frames(store, data_dir, plan_id: str) -> None:
         for got_frame, want, columns in zip(
             got["fan"][team], want_frames, (["y"], BANDS, ["system_plan"]), strict=True
         ):
+            sums = fan_per_period(want, columns, expected["correlation"])
+            if columns == ["system_plan"]:  # the exported cells' minor units, added up
+                sums["system_plan"] = sums["system_plan"].astype("int64") / 100
             pd.testing.assert_frame_equal(
                 per_period(got_frame, columns).reset_index(drop=True),
-                fan_per_period(want, columns, expected["correlation"]).reset_index(drop=True),
+                sums.reset_index(drop=True),
                 check_exact=True,
                 check_dtype=False,
             )

@@ -8,6 +8,8 @@ import json
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_services_negotiation import HORIZON, team_frames, team_plan
 from test_services_rebase import promote_team_c
 
@@ -16,7 +18,7 @@ from dashboard.context import DashboardContext
 from dashboard.negotiation_parts import claims, common, goal, periods, view
 from forecast.services import negotiation as nego
 from forecast.services import system
-from forecast.services.negotiation_board import negotiation_board
+from forecast.services.negotiation_board import WaterfallSteps, negotiation_board
 from forecast.services.plans import create_plan_from_frames, grant
 from forecast.store import MemoryStore
 from tests.signin import acting_as
@@ -562,3 +564,81 @@ def test_a_refused_manual_assignment_keeps_the_amounts_the_owner_typed(store, pl
     nego.close_round(store, plan_id, "olga")
     manual = view.outputs(negotiation_board(store, plan_id, "olga"), "manual", None, kept)[8]
     assert _claim_box(manual, teams[0], "neg-manual-amount") is None
+
+
+def _amount(text: str) -> int:
+    """A shown amount ("+€1,234.50", "-$3", "€83,340,187") in minor units."""
+    sign = -1 if text.startswith("-") else 1
+    number = re.sub(r"[^0-9.]", "", text)
+    whole, _, cents = number.partition(".")
+    return sign * (int(whole) * 100 + int((cents + "00")[:2]))
+
+
+def _shown_steps_add_up(fig) -> None:
+    """Basis + every step shown = the goal shown (and goal + kept = targets shown)."""
+    wf = fig.data[0]
+    labels, texts = list(wf.x), [_amount(t) for t in wf.text]
+    goal_at = labels.index("Goal")
+    assert texts[0] + sum(texts[1:goal_at]) == texts[goal_at] + (
+        texts[goal_at + 1] if "Kept over goal" in labels else 0
+    ), list(zip(labels, wf.text, strict=True))
+    if "Kept over goal" in labels:
+        assert texts[goal_at] + texts[goal_at + 1] == texts[goal_at + 2]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    basis=st.integers(0, 10**13),
+    claims=st.lists(st.integers(-(10**9), 10**11), max_size=6),
+    assigned=st.lists(st.integers(-(10**9), 10**11), max_size=6),
+    still_open=st.integers(-(10**9), 10**11),
+    kept=st.sampled_from([0, 0, 1, 250, 12_345_678]),
+    currency=st.sampled_from(["EUR", "USD", None]),
+)
+def test_the_waterfalls_shown_steps_always_add_up_to_its_shown_ends(
+    basis, claims, assigned, still_open, kept, currency
+):
+    goal = basis + sum(claims) + sum(assigned) + still_open - kept
+    steps = WaterfallSteps(
+        basis_label="Baseline",
+        basis_total=basis,
+        claims={f"t{i}": v for i, v in enumerate(claims) if v},
+        assigned={f"t{i}": v for i, v in enumerate(assigned) if v},
+        goal=goal,
+        kept_over=kept,
+    )
+    _shown_steps_add_up(view.waterfall(steps, currency))
+
+
+def test_the_negotiation_pages_cards_and_waterfall_add_up_to_the_cent(store):
+    """A basis with cents (as a forecast's sum has): the cards' basis + gap read as the goal,
+    the claims in the waterfall as Claimed, basis + steps as the goal (they were each rounded
+    to whole euros: €1 short of the goal, $1 over Claimed)."""
+    plan_id = create_plan_from_frames(
+        store,
+        name="cents",
+        history=(frames := team_frames({"a": 54_171_120.60, "b": 1_234.50, "c": 2_759.60}))[0],
+        attributes=frames[1],
+        baseline=frames[2],
+        freq="W-FRI",
+        horizon=HORIZON,
+        team_attr="Team",
+        actor="olga",
+    ).plan_id
+    grant(store, plan_id, "olga", "anna", "lead", team="a")
+    grant(store, plan_id, "olga", "bert", "lead", team="b")
+    nego.set_goal(store, plan_id, "olga", total="83340187")
+    nego.claim(store, plan_id, "anna", "a", amount="1234.50", note="x")
+    nego.claim(store, plan_id, "bert", "b", amount="2759.60", note="y")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    board = negotiation_board(store, plan_id, "olga")
+    cards = re.findall(r"[-+]?€[0-9,]+(?:\.[0-9]+)?", text_of(view.stat_cards(board)))
+    basis, goal, gap, claimed, assigned, still_open = (_amount(c) for c in cards[:6])
+    assert basis + gap == goal == board.goal
+    assert claimed + assigned + still_open == gap
+    fig = view.waterfall(board.waterfall, board.currency, view.shown_decimals(board))
+    _shown_steps_add_up(fig)
+    wf = fig.data[0]
+    shown_claims = [_amount(t) for x, t in zip(wf.x, wf.text, strict=True) if x.startswith("Claim")]
+    assert sum(shown_claims) == claimed == 399_410

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from test_services_negotiation import team_frames, weekly_team_plan
@@ -16,6 +17,7 @@ from forecast.negotiation import Actor, Negotiation, fit_margins, spread_groups
 from forecast.services import exports
 from forecast.services import negotiation as nego
 from forecast.services.errors import Invalid
+from forecast.services.negotiation_board import negotiation_board
 from forecast.services.plans import change_plan, get_plan, grant, new_version
 from forecast.services.system import publish
 from forecast.store import MemoryStore
@@ -225,8 +227,8 @@ def test_a_jpy_plan_stored_locked_before_the_fix_loads() -> None:
     check in whole yen) open now."""
     store = MemoryStore()
     plan_id = fractional_yen_plan(store)
-    totals = nego.current_totals(store, get_plan(store, plan_id))
-    neg = Negotiation.start(*totals)
+    raw = nego.plan_totals.of_plan(store, get_plan(store, plan_id))  # the teams' cents
+    neg = Negotiation.start(raw.team_baseline, raw.team_system_plan)
     neg.currency = "JPY"
     neg.set_goal(OWNER, ratio="1.1")
     neg.close_round(OWNER)
@@ -351,3 +353,101 @@ def test_a_goal_written_from_a_float_is_its_amount_not_a_finer_one() -> None:
     plan_id = yen_plan(store, "EUR")
     with pytest.raises(Invalid, match="type at most 2"):  # a real fraction of a cent
         nego.set_goal(store, plan_id, "olga", total="6546295.8015")
+
+
+def _with_an_event_on_team_a(store: MemoryStore, plan_id: str) -> None:
+    """+13.37 % on team a over the whole horizon: a system plan of fractional yen per team."""
+    from forecast.services import system
+
+    dates = nego.series_frame(store, plan_id)["ds"]
+    system.add_event(
+        store,
+        plan_id,
+        "olga",
+        name="Promo",
+        kind="promotion",
+        scope=system.Scope.parse(["Team=a"]),
+        start=str(dates.min().date()),
+        end=str((dates.max() + pd.Timedelta(days=6)).date()),
+        effect="percent",
+        value=13.37,
+    )
+
+
+def test_a_jpy_plans_totals_and_the_goal_warning_are_the_ledgers_whole_yen() -> None:
+    store = MemoryStore()
+    plan_id = fractional_yen_plan(store)
+    _with_an_event_on_team_a(store, plan_id)
+    nego.set_goal(store, plan_id, "olga", ratio="1.1", basis="system_plan")
+    total = nego.ledger(store, plan_id).set_index("team").loc["TOTAL"]
+    raw = nego.plan_totals.of_plan(store, get_plan(store, plan_id))
+    assert sum(raw.team_system_plan.values()) % YEN  # the teams' cents do not add up to yen
+    # a goal one yen under the system plan: the gap and the warning say the same yen
+    nego.set_goal(store, plan_id, "olga", total=int(total["system_plan_minor"]) // YEN - 1)
+    summary = nego.summary(store, plan_id)
+    assert summary["system_plan_total"] == int(total["system_plan_minor"])
+    assert summary["baseline_total"] == int(total["baseline_minor"])
+    assert summary["gap"] == -YEN
+    assert nego.goal_below_system_plan(summary) == YEN
+    board = negotiation_board(store, plan_id, "olga")
+    assert board.system_plan_total == int(total["system_plan_minor"])
+    assert board.goal_shortfall == YEN
+
+
+def test_the_system_plan_page_of_a_jpy_plan_shows_the_ledgers_whole_yen() -> None:
+    from forecast.services import system_views
+
+    store = MemoryStore()
+    plan_id = fractional_yen_plan(store)
+    _with_an_event_on_team_a(store, plan_id)
+    nego.set_goal(store, plan_id, "olga", ratio="1.1")
+    ledger = nego.ledger(store, plan_id).set_index("team")
+    page = system_views.system_page(store, plan_id, "olga")
+    teams = page.teams.set_index("team")
+    for column in ("baseline", "system_plan"):
+        assert {t: round(v * 100) for t, v in teams[column].items()} == {
+            t: int(ledger.loc[t, column + "_minor"]) for t in teams.index
+        }, column
+    assert round(page.baseline_total * 100) == int(ledger.loc["TOTAL", "baseline_minor"])
+    assert round(page.plan_total * 100) == int(ledger.loc["TOTAL", "system_plan_minor"])
+    # what events add is the difference of the two figures shown beside it
+    assert (teams["adjustment"] == teams["system_plan"] - teams["baseline"]).all()
+    assert (teams["adjustment"] % 1 == 0).all()
+
+
+@pytest.mark.parametrize("currency", ["JPY", "EUR"])
+def test_plan_show_side_by_side_and_the_chart_read_as_the_export_adds_up(currency) -> None:
+    """Per series-period and per period, every view of the system plan has the export's cells
+    (they summed or rounded the unrounded amounts: ¥1 or a cent off the export)."""
+    from forecast.services import comparison, system, system_views
+
+    store = MemoryStore()
+    state = weekly_team_plan(store, team_frames(FRACTIONAL_YEN), currency=currency)
+    plan_id = state.plan_id
+    _with_an_event_on_team_a(store, plan_id)
+    nego.set_goal(store, plan_id, "olga", ratio="1.1")
+    rows = pd.read_csv(io.BytesIO(exports.export_plan(store, plan_id, "csv")), dtype={"team": str})
+    rows["ds"] = pd.to_datetime(rows["ds"])
+    key = ["unique_id", "ds"]
+    cells = rows.set_index(key)[["baseline", "system_plan"]]
+    by_period = rows.groupby("ds")[["baseline", "system_plan"]].sum()
+
+    series = system.shown_plan(store, plan_id, "series")
+    series["unique_id"] = series["unique_id"].astype(str)
+    cells.index = cells.index.set_levels(cells.index.levels[0].astype(str), level=0)
+    shown = series.set_index(key)[["baseline", "system_plan"]].loc[cells.index]
+    assert (shown.round(2) == cells.round(2)).all().all()
+    total = system.shown_plan(store, plan_id, "total").set_index("ds")
+    for column in ("baseline", "system_plan"):
+        assert total[column].round(2).tolist() == by_period[column].round(2).tolist(), column
+    assert ((total["baseline"] + total["adjustment"]).round(2) == total["system_plan"]).all()
+
+    periods = comparison.period_comparison(store, plan_id, None)
+    assert periods is not None
+    side = periods.groupby("ds")["system_plan"].sum()
+    assert side.round(2).tolist() == by_period["system_plan"].round(2).tolist()
+    chart = system_views.fan_frames(store, plan_id, "total", None).system_plan.set_index("ds")
+    assert chart["system_plan"].round(2).tolist() == by_period["system_plan"].round(2).tolist()
+    team_chart = system_views.fan_frames(store, plan_id, "team", "a").system_plan
+    team_rows = rows[rows["team"] == "a"].groupby("ds")["system_plan"].sum()
+    assert team_chart["system_plan"].round(2).tolist() == team_rows.round(2).tolist()

@@ -370,7 +370,7 @@ def show(
     """The plan and its system plan (baseline, adjustment, final, deviation) at a level."""
     store = open_plan_store(db, data_dir, existing=True)
     state = plans.get_plan(store, plan)
-    frame = system.system_plan(store, state.plan_id, level=level)
+    frame = system.shown_plan(store, state.plan_id, level=level)  # as the exports have it
     marked = system.deviations(store, state.plan_id)
     if as_json:
         echo_json(

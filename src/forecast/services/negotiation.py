@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,7 @@ from forecast import negotiation as domain
 from forecast.engine.stretch import apply_calibration
 from forecast.money import format_minor as _format_minor
 from forecast.money import format_percent, minute_utc
+from forecast.money import quantum as currency_quantum
 from forecast.negotiation import Actor, Negotiation, NegotiationError, from_minor, to_minor
 from forecast.plan import AGREED, PUBLISHED, PlanState, utc_now
 from forecast.services import plan_totals, series_frames, stretch_calibration
@@ -251,24 +252,23 @@ def current_totals(
     store: PlanRepository, state: PlanState
 ) -> tuple[dict[str, int], dict[str, int]]:
     """The teams' current baseline and system plan totals (minor units) of this plan version
-    (from the plan totals read model: no frame is read when it is stored)."""
+    (from the plan totals read model: no frame is read when it is stored), each team's rounded
+    once to the currency's whole unit (JPY: yen) as the ledger and the exports round it, so every
+    total summed from them (the summary's, the page's) is the ledger's TOTAL."""
     totals = plan_totals.of_plan(store, state)
-    return dict(totals.team_baseline), dict(totals.team_system_plan)
+    step = currency_quantum(state.currency)
+    return (
+        {t: domain.round_to(v, step) for t, v in totals.team_baseline.items()},
+        {t: domain.round_to(v, step) for t, v in totals.team_system_plan.items()},
+    )
 
 
 def _basis_column(basis: str | domain.Basis) -> str:
     return schema.BASELINE if str(basis) == "baseline" else schema.SYSTEM_PLAN
 
 
-def _period_basis(frame: pd.DataFrame, column: str) -> dict[str, dict[str, int]]:
-    minor = pd.Series(_minor_column(frame[column]), index=frame.index)
-    periods = frame[schema.DS].dt.strftime("%Y-%m-%d")
-    sums = minor.groupby([frame[schema.TEAM], periods]).sum()
-    out: dict[str, dict[str, int]] = {}
-    for key, v in sums.items():
-        team, period = cast(tuple[Any, Any], key)  # a (team, period) group key
-        out.setdefault(str(team), {})[str(period)] = int(v)
-    return out
+_period_basis = series_frames.period_sums
+whole_cells = series_frames.whole_cells
 
 
 # -- use cases: edits ------------------------------------------------------------------------
@@ -816,7 +816,8 @@ def negotiated_plan(store: PlanRepository, plan: str) -> pd.DataFrame:
 def negotiated_periods(store: PlanRepository, plan: str, team: str | None) -> pd.DataFrame:
     """The negotiated plan's cells of `team` (None: every team): unique_id, ds, team,
     system_plan, target and the baseline with its interval columns, as `negotiated_plan` has
-    them; only that team's cells are spread (a team's spread does not depend on the others')."""
+    them (system plan and target as the exports carry them); only that team's cells are spread
+    (a team's spread does not depend on the others')."""
     state = get_plan(store, plan)
     neg = _require_negotiation(state, "spread the targets")
     frame = _plan_data(store, state)
@@ -827,6 +828,10 @@ def negotiated_periods(store: PlanRepository, plan: str, team: str | None) -> pd
     bands = [c for c in frame.columns if c.startswith(schema.BASELINE)]
     out = frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM, schema.SYSTEM_PLAN]].copy()
     if len(frame):
+        # the cells the exports carry (a team's whole-yen cells do not depend on other teams')
+        out[schema.SYSTEM_PLAN] = (
+            whole_cells(frame, schema.SYSTEM_PLAN, neg.quantum).astype("int64") / 100
+        )
         spread = domain.spread(
             targets,
             frame,
@@ -838,27 +843,6 @@ def negotiated_periods(store: PlanRepository, plan: str, team: str | None) -> pd
     else:
         out[schema.TARGET] = pd.Series(dtype=float)
     return pd.concat([out, frame[bands]], axis=1)
-
-
-def whole_cells(frame: pd.DataFrame, column: str, quantum: int) -> np.ndarray:
-    """A money column of the series frame per series-period in minor units, in whole steps of
-    the currency (`quantum`; JPY: one yen). In cents each cell is its own amount; in whole yen
-    each team's total is rounded once (as the ledger rounds it) and spread back over its periods
-    and series by largest remainder (as targets are), so the cells of a team add up to the
-    ledger's figure, not to a sum of cells rounded one by one."""
-    if quantum == 1:
-        return _minor_column(frame[column])
-    by_period = _period_basis(frame, column)
-    per_period = {
-        (team, period): value
-        for team, periods in domain.whole_by_period(by_period, quantum).items()
-        for period, value in periods.items()
-    }
-    totals = {team: domain.round_to(sum(p.values()), quantum) for team, p in by_period.items()}
-    spread = domain.spread(
-        totals, frame, weight_col=column, team_period_targets=per_period, quantum=quantum
-    )
-    return spread["target_minor"].astype("int64").to_numpy()
 
 
 def _basis_spread(neg: Negotiation, frame: pd.DataFrame) -> np.ndarray:

@@ -42,6 +42,7 @@ from forecast import negotiation as domain
 from forecast import overrides, schema
 from forecast.engine.aggregate_intervals import error_correlation
 from forecast.engine.calendar import season_length
+from forecast.money import quantum
 from forecast.overrides import Event
 from forecast.plan import PlanState
 from forecast.services.cache import PerStoreCache
@@ -50,6 +51,7 @@ from forecast.services.series_frames import (
     last_year_by_team,
     series_frame_of,
     team_totals,
+    whole_cells,
 )
 from forecast.store import PlanRepository, content_hash
 
@@ -58,10 +60,11 @@ SYSTEM_KIND = "read_model:system_totals"
 KINDS = (BASELINE_KIND, SYSTEM_KIND)
 CELLS_KIND = "read_model:system_plan_cells"  # the system plan per baseline row (with events)
 DATA_KINDS = ("history", "attributes", "baseline")
-METHOD = "plan-totals-4"  # change it when what the blobs hold changes: older ones are recomputed
+METHOD = "plan-totals-5"  # change it when what the blobs hold changes: older ones are recomputed
 # 2 (2026-12-04): last year's sales are None for a team where a series had a gap then
 # 3 (2026-12-06): the fan chart's bands of a team and the whole plan are the interval of the sum
 # (series' half-widths in quadrature), no longer the sum of the series' bounds
+# 5 (2026-12-07): the fan chart's system plan per period is the exported cells added up
 _INPUTS = b"inputs"  # the metadata key of the fingerprint
 
 
@@ -158,14 +161,20 @@ def _baseline_part(
 
 
 def _system_part(
-    frame: pd.DataFrame, series_plan: pd.DataFrame, team_of: pd.Series
+    frame: pd.DataFrame, series_plan: pd.DataFrame, team_of: pd.Series, step: int
 ) -> pd.DataFrame:
     system_minor = team_totals(frame, schema.SYSTEM_PLAN)
     team_rows = pd.DataFrame(
         {"part": "team", schema.TEAM: list(system_minor), "minor": list(system_minor.values())}
     )
-    fan = fan_sums(series_plan, [schema.SYSTEM_PLAN], team_of).assign(part="plan")
-    return _stack([team_rows, fan])
+    # the fan chart's system plan per period: the exported cells (`whole_cells`, in the
+    # currency's `step`) added up exactly, so it reads as the export's rows of that period
+    cells = series_plan.assign(
+        **{schema.SYSTEM_PLAN: whole_cells(series_plan, schema.SYSTEM_PLAN, step)}
+    )
+    fan = fan_sums(cells, [schema.SYSTEM_PLAN], team_of)
+    fan[schema.SYSTEM_PLAN] = fan[schema.SYSTEM_PLAN].astype("int64") / 100
+    return _stack([team_rows, fan.assign(part="plan")])
 
 
 def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -218,7 +227,7 @@ def baseline_fingerprint(state: PlanState, hashes: Mapping[str, str]) -> str:
 
 def system_fingerprint(state: PlanState, baseline_fp: str) -> str:
     events = json.dumps(state.events, sort_keys=True, default=str, ensure_ascii=False)
-    return _digest(baseline_fp, events)
+    return _digest(baseline_fp, events, str(state.currency))  # the currency: its whole cells
 
 
 def _to_blob(part: pd.DataFrame, fingerprint: str) -> bytes:
@@ -298,7 +307,7 @@ def compute_parts(
     team_of = _team_of(series_plan)
     return (
         _baseline_part(state, frames, frame, team_of),
-        _system_part(frame, series_plan, team_of),
+        _system_part(frame, series_plan, team_of, quantum(state.currency)),
         series_plan,
     )
 
@@ -466,7 +475,10 @@ def written_with(
         frame_ = series_frame_of(
             frames.baseline, frames.attributes, after.team_attr, series_plan if events else None
         )
-        base, system = stored, _system_part(frame_, series_plan, _team_of(series_plan))
+        base, system = (
+            stored,
+            _system_part(frame_, series_plan, _team_of(series_plan), quantum(after.currency)),
+        )
     out[SYSTEM_KIND] = _to_blob(system, system_fingerprint(after, base_fp))
     out[CELLS_KIND] = (
         _to_blob(series_plan[[schema.SYSTEM_PLAN]], system_fingerprint(after, base_fp))

@@ -5,9 +5,12 @@ made from the plan's frames (pure pandas): `services.negotiation` and the plan t
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import numpy as np
 import pandas as pd
 
+from forecast import negotiation as domain
 from forecast import schema
 from forecast.engine import gaps
 from forecast.engine.aggregate_intervals import sum_with_intervals
@@ -26,6 +29,40 @@ def team_totals(frame: pd.DataFrame, column: str) -> dict[str, int]:
     minor = pd.Series(minor_column(frame[column]), index=frame.index)
     sums = minor.groupby(frame[schema.TEAM]).sum()
     return {str(team): int(v) for team, v in sums.items()}
+
+
+def period_sums(frame: pd.DataFrame, column: str) -> dict[str, dict[str, int]]:
+    """Minor units of `column` per team and period (ISO date) of a series frame."""
+    minor = pd.Series(minor_column(frame[column]), index=frame.index)
+    periods = frame[schema.DS].dt.strftime("%Y-%m-%d")
+    sums = minor.groupby([frame[schema.TEAM], periods]).sum()
+    out: dict[str, dict[str, int]] = {}
+    for key, v in sums.items():
+        team, period = cast(tuple[Any, Any], key)  # a (team, period) group key
+        out.setdefault(str(team), {})[str(period)] = int(v)
+    return out
+
+
+def whole_cells(frame: pd.DataFrame, column: str, quantum: int) -> np.ndarray:
+    """A money column of the series frame per series-period in minor units, in whole steps of
+    the currency (`quantum`; JPY: one yen): the cells the exports carry. In cents each cell is
+    its own amount; in whole yen each team's total is rounded once (as the ledger rounds it) and
+    spread back over its periods and series by largest remainder (as targets are), so the cells
+    of a team add up to the ledger's figure, not to a sum of cells rounded one by one. Every view
+    that shows a cell, or a sum of cells by period, shows these."""
+    if quantum == 1:
+        return minor_column(frame[column])
+    by_period = period_sums(frame, column)
+    per_period = {
+        (team, period): value
+        for team, periods in domain.whole_by_period(by_period, quantum).items()
+        for period, value in periods.items()
+    }
+    totals = {team: domain.round_to(sum(p.values()), quantum) for team, p in by_period.items()}
+    spread = domain.spread(
+        totals, frame, weight_col=column, team_period_targets=per_period, quantum=quantum
+    )
+    return spread["target_minor"].astype("int64").to_numpy()
 
 
 def last_year_offset(freq: str) -> pd.DateOffset:

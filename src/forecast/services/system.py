@@ -19,9 +19,10 @@ from forecast import bounds, overrides, schema
 from forecast.engine.calendar import season_length
 from forecast.engine.uplift import Uplift, flag_for_kind, learned_uplift, series_uplift
 from forecast.money import format_percent as percent_text
+from forecast.money import quantum
 from forecast.overrides import Event, Explanation, Factor, OverrideError, Scope, UnknownSeries
 from forecast.plan import PUBLISHED, PlanState, utc_now
-from forecast.services import accuracy_grid, model_names, plans
+from forecast.services import accuracy_grid, model_names, plans, series_frames
 from forecast.services.cache import PerStoreCache
 from forecast.services.errors import Fix, FixKey, Invalid, NotFound, WrongStage
 from forecast.store import AuditEntry, PlanRepository, frame_to_bytes
@@ -166,6 +167,28 @@ def system_plan(store: PlanRepository, plan: str, level: str = "series") -> pd.D
     if level == "series":
         return frame.copy()  # the shared frame stays as it is
     return overrides.aggregate(frame, level)
+
+
+def shown_plan(store: PlanRepository, plan: str, level: str = "series") -> pd.DataFrame:
+    """`system_plan` at `level` in the amounts the exports carry: each series-period's baseline
+    and system plan in whole cents (yen: whole yen, each team's total rounded once and spread
+    back, `series_frames.whole_cells`), the adjustment their difference, and the team and total
+    levels summed from those cells, so a period's total reads as the exported rows add up and
+    baseline + adjustment = system plan on every row. The deviation of a series-period stays the
+    gate's (from the unrounded amounts)."""
+    if level not in LEVELS:
+        raise Invalid(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
+    state = plans.get_plan(store, plan)
+    frame = _system_plan_frame(store, state).copy()
+    step = quantum(state.currency)
+    frame[schema.BASELINE] = series_frames.whole_cells(frame, schema.BASELINE, step)
+    frame[schema.SYSTEM_PLAN] = series_frames.whole_cells(frame, schema.SYSTEM_PLAN, step)
+    frame["adjustment"] = frame[schema.SYSTEM_PLAN] - frame[schema.BASELINE]
+    if level != "series":
+        frame = overrides.aggregate(frame, level)  # exact sums of the cells' minor units
+    for column in (schema.BASELINE, "adjustment", schema.SYSTEM_PLAN):
+        frame[column] = frame[column].astype("int64") / 100
+    return frame
 
 
 def deviations(store: PlanRepository, plan: str) -> pd.DataFrame:

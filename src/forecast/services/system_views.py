@@ -15,6 +15,8 @@ import pandas as pd
 
 from forecast import overrides, schema
 from forecast.errors import Fix, FixKey, explain
+from forecast.money import quantum
+from forecast.negotiation import round_to
 from forecast.overrides import Event, Factor
 from forecast.plan import PlanState
 from forecast.services import model_names, plan_totals, plans, system
@@ -68,16 +70,24 @@ class SystemPage:
         return self.plan_total / self.baseline_total - 1.0 if self.baseline_total else 0.0
 
 
-def team_summary(series_plan: pd.DataFrame) -> pd.DataFrame:
+def team_summary(series_plan: pd.DataFrame, currency: str | None = None) -> pd.DataFrame:
     """Per team over the whole horizon: baseline, system plan, what events add, the deviation in
-    percent (0 where the baseline is 0) and the sorted ids of the events touching the team."""
+    percent (0 where the baseline is 0) and the sorted ids of the events touching the team. In a
+    currency without cents (`currency` JPY) each team's totals are rounded once to its whole
+    unit, as the ledger rounds them, and what events add is the difference of those."""
     if series_plan.empty:
         return pd.DataFrame(columns=TEAM_SUMMARY_COLUMNS)
     # The ledger's team sums (cents of each series-period, grouped by the team column as it
     # comes, categories included, and made text only once reduced), so a team's figures here
     # are the ledger's to the cent: float sums showed a unit less on the page.
+    step = quantum(currency)
     sums = (
-        pd.DataFrame({c: team_totals(series_plan, c) for c in ("baseline", "system_plan")})
+        pd.DataFrame(
+            {
+                c: {t: round_to(v, step) for t, v in team_totals(series_plan, c).items()}
+                for c in ("baseline", "system_plan")
+            }
+        )
         .sort_index()
         .astype("int64")
         / 100
@@ -103,7 +113,9 @@ def team_summary(series_plan: pd.DataFrame) -> pd.DataFrame:
 
 def team_summary_of(store: PlanRepository, plan: str) -> pd.DataFrame:
     """``team_summary`` of the plan's system plan now."""
-    return team_summary(system.system_plan(store, plan, "series"))
+    return team_summary(
+        system.system_plan(store, plan, "series"), plans.get_plan(store, plan).currency
+    )
 
 
 def _permission(
@@ -161,15 +173,17 @@ def system_page(store: PlanRepository, plan: str, user: str | None) -> SystemPag
     periods = overrides.horizon_periods(series_plan[schema.DS].unique())
     dates = periods[schema.DS].dt.strftime("%Y-%m-%d").tolist()
     allowed = permissions(state, user)
+    teams = team_summary(series_plan, state.currency)
     return SystemPage(
         plan_id=state.plan_id,
         version=state.version,
         status=state.status,
         threshold=state.threshold,
-        baseline_total=int(minor_column(series_plan["baseline"]).sum()) / 100,
-        plan_total=int(minor_column(series_plan["system_plan"]).sum()) / 100,
+        # the teams' totals added up, as the ledger's TOTAL (in yen each team rounded once)
+        baseline_total=_minor_sum(teams["baseline"]) / 100,
+        plan_total=_minor_sum(teams["system_plan"]) / 100,
         gate=system.gate_of(state, marked),
-        teams=team_summary(series_plan),
+        teams=teams,
         events=system.events_of(state),
         factors=system.factors_of(state),
         deviations=marked,
@@ -180,6 +194,11 @@ def system_page(store: PlanRepository, plan: str, user: str | None) -> SystemPag
         set_threshold=allowed["set_threshold"],
         currency=state.currency,
     )
+
+
+def _minor_sum(amounts: pd.Series) -> int:
+    """The exact sum in minor units of amounts that are whole cents."""
+    return int(minor_column(amounts).sum()) if len(amounts) else 0
 
 
 @dataclass(frozen=True)
