@@ -98,7 +98,13 @@ def member_rows(members: dict[str, Any]) -> list[tuple[str, str, str | None]]:
     ]
 
 
-def members_table(rows: list[tuple[str, str, str | None]], *, can_edit: bool) -> Any:
+def members_table(
+    rows: list[tuple[str, str, str | None]],
+    *,
+    can_edit: bool,
+    disabled: set[str] | frozenset[str] = frozenset(),
+) -> Any:
+    """One row per role held; a member whose account is disabled (someone who left) is marked."""
     if not rows:
         return components.info_alert("This plan has no members yet.")
     body = []
@@ -112,7 +118,11 @@ def members_table(rows: list[tuple[str, str, str | None]], *, can_edit: bool) ->
             className="p-0",
             disabled=not can_edit,
         )
-        body.append(html.Tr([html.Td(user), html.Td(label), html.Td(remove)]))
+        name: Any = user
+        if user in disabled:
+            mark = html.Span(" (disabled)", className="text-muted members-disabled")
+            name = [user, mark]
+        body.append(html.Tr([html.Td(name), html.Td(label), html.Td(remove)]))
     return dbc.Table(
         [html.Thead(html.Tr([html.Th("Account"), html.Th("Role"), html.Th("")])), html.Tbody(body)],
         size="sm",
@@ -122,7 +132,13 @@ def members_table(rows: list[tuple[str, str, str | None]], *, can_edit: bool) ->
 
 
 def members_view(
-    state: Any, user: str | None, people: list[str], teams: list[str], *, admin: bool = False
+    state: Any,
+    user: str | None,
+    people: list[str],
+    teams: list[str],
+    *,
+    admin: bool = False,
+    disabled: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[Any, list, list, bool, Any]:
     """The table, the account and team choices, whether Add is disabled, and the role note.
     Add and every Remove are disabled, with the services' reason, when the user may not change
@@ -132,7 +148,7 @@ def members_view(
     permission = plan_service.members_permission(state, user, admin=admin)
     can_edit = permission.allowed
     note = components.permission_note(permission)
-    table = members_table(member_rows(state.members), can_edit=can_edit)
+    table = members_table(member_rows(state.members), can_edit=can_edit, disabled=disabled)
     people = people if can_edit else []
     return table, components.options(people), components.options(teams), not can_edit, note
 
@@ -147,7 +163,8 @@ def render(ctx: DashboardContext, session: dict | None, _refresh: int | None) ->
     people = [a.name for a in accounts.list_users(ctx.store) if a.active]
     admin = plan_service.is_admin(ctx.store, user)
     teams = plan_service.plan_teams(ctx.store, plan_id)
-    return members_view(state, user, people, teams, admin=admin)
+    disabled = plan_service.disabled_members(ctx.store, state)
+    return members_view(state, user, people, teams, admin=admin, disabled=disabled)
 
 
 def add_member(

@@ -91,3 +91,76 @@ def test_plan_grant_as_an_admin_on_the_command_line(tmp_path):
     )
     assert granted.exit_code == 0, granted.output
     assert "piet is now planner+owner" in granted.stdout
+
+
+def test_a_disabled_account_gets_no_role_and_is_not_copied_back_onto_a_plan(store):  # noqa: F811
+    """lead-a left (disabled): `plan grant NEW lead-a --role planner` succeeded and
+    `plan copy-members NEW --from OLD` put them back as lead, with no note."""
+    from forecast.services.errors import Invalid
+
+    old = _team(store)
+    plans.grant(store, old, "olga", "lead-a", "lead", team="north")
+    new = new_plan(store, "summer").plan_id
+    accounts.disable(store, "lead-a")
+
+    with pytest.raises(Invalid, match="'lead-a' is disabled.*`forecast user enable lead-a`"):
+        plans.grant(store, new, "ann", "lead-a", "planner")
+    state, notes = plans.copy_members(store, new, "root", old)
+
+    assert "lead-a" not in state.members and state.has_role("piet", "planner")
+    assert notes == ["lead-a (lead of team north) left out: the account is disabled"]
+    assert "lead-a (lead of team north) left out" in plans.audit_log(store, new)[-1].what
+    assert plans.disabled_members(store, plans.get_plan(store, old)) == {"lead-a"}
+
+
+def test_the_members_lists_mark_a_disabled_member(store):  # noqa: F811
+    """The members table, the claims board's "lead: X" and the CLI never said a member had
+    left."""
+    from dashboard.negotiation_parts.claims import leads_text
+    from forecast.services.negotiation_board import negotiation_board
+
+    plan = _team(store)
+    plans.grant(store, plan, "olga", "lead-a", "lead", team="north")
+    accounts.disable(store, "lead-a")
+
+    board = negotiation_board(store, plan, "olga")
+    north = next(c for c in board.cards if c.team == "north")
+    assert north.disabled_leads == ("lead-a",)
+    assert leads_text(north) == "lead-a (disabled)"
+    south = next(c for c in board.cards if c.team == "south")
+    assert leads_text(south) == "none"
+
+
+def test_plan_members_and_copy_members_on_the_command_line_say_who_is_disabled(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+    from forecast.services.store_factory import open_store
+
+    opened = open_store(data_dir=tmp_path)
+    old = _team(opened)
+    plans.grant(opened, old, "olga", "lead-a", "lead", team="north")
+    new = new_plan(opened, "summer").plan_id
+    opened.close()
+
+    def run(*args: str):
+        return CliRunner().invoke(app, [*args, "--data-dir", str(tmp_path)])
+
+    assert run("user", "disable", "lead-a").exit_code == 0
+    listed = run("plan", "members", old)
+    assert listed.exit_code == 0, listed.output
+    assert "lead-a" in listed.stdout and "lead of team north  (account disabled)" in listed.stdout
+    rows = json.loads(run("plan", "members", old, "--json").stdout)
+    assert {r["user"]: r["active"] for r in rows}["lead-a"] is False
+    assert "lead-a (lead account disabled)" not in run("plan", "show", old).stdout
+    assert "lead-a (lead north, account disabled)" in run("plan", "show", old).stdout
+
+    copied = run("plan", "copy-members", new, "--from", old, "--as", "root", "--json")
+    assert copied.exit_code == 0, copied.output
+    assert json.loads(copied.stdout)["left_out"] == [
+        "lead-a (lead of team north) left out: the account is disabled"
+    ]
+    refused = run("plan", "grant", new, "lead-a", "--role", "planner", "--as", "ann")
+    assert refused.exit_code == 2 and "forecast user enable lead-a" in refused.output

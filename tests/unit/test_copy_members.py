@@ -131,3 +131,20 @@ def test_the_plans_page_lets_an_admin_change_the_members_of_a_plan_whose_owner_l
     assert "pia is now owner." in json.dumps(alert.to_plotly_json(), default=str)
     assert plans.get_plan(store, plan).has_role("pia", "owner")
     assert plans.audit_log(store, plan)[-1].what == "grant owner to pia (as admin)"
+
+
+def test_the_members_table_marks_a_member_whose_account_is_disabled(store):
+    import json
+
+    from dashboard.context import DashboardContext
+    from dashboard.pages import plans_members
+    from forecast.services import accounts
+    from tests.signin import acting_as, add_accounts
+
+    plan = team_plan(store, "spring", {"a": "anna", "b": "bert"})
+    add_accounts(store, ["anna", "bert"])
+    accounts.disable(store, "anna")
+    with acting_as(store, "olga"):
+        table = plans_members.render(DashboardContext(_store=store), {"plan_id": plan}, 0)[0]
+    rows = json.dumps(table.to_plotly_json(), default=str)
+    assert rows.count("(disabled)") == 1 and "Td(['anna', Span(" in rows

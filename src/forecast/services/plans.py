@@ -358,14 +358,22 @@ def change_plan(
 
 
 def _require_account(store: PlanRepository, user: str) -> None:
-    """Once the store has accounts, a role goes to one of them: a typo made a member nobody
-    could sign in as. A store from before accounts takes any name, as before."""
-    from forecast.services import accounts
-
-    if accounts.has_accounts(store) and store.get_account(user) is None:
+    """Once the store has accounts, a role goes to an active one: a typo made a member nobody
+    could sign in as, and a disabled account (someone who left) was put back on the plan
+    unnoticed. A store from before accounts takes any name, as before."""
+    if not accounts.has_accounts(store):
+        return
+    account = store.get_account(user)
+    if account is None:
         raise NotFound(
             f"there is no account {user!r}; an admin adds it with `forecast user add {user}` "
             "(`forecast user list` lists the accounts)"
+        )
+    if not account.active:
+        raise Invalid(
+            f"the account {user!r} is disabled, so it gets no role; if they are back, an admin "
+            f"enables it first (`forecast user enable {user}`, or Enable under Accounts on the "
+            "Plans page)"
         )
 
 
@@ -464,8 +472,9 @@ def copy_members(
 ) -> tuple[PlanState, list[str]]:
     """The members of `source` with their roles on `plan` too, in one audit row: a new cycle's
     plan gets the same planners, leads and co-owners without a grant each. The actor owns both
-    plans, or is an admin (the members of a plan are told to its members only). A lead whose team `plan` does not
-    have is left out and named in the returned notes; roles held already stay as they are."""
+    plans, or is an admin (the members of a plan are told to its members only). A lead whose
+    team `plan` does not have, and a member whose account is disabled, are left out and named in
+    the returned notes; roles held already stay as they are."""
     origin = get_plan(store, source)
     require_members_manager(store, origin, actor, "copy the members of this plan")
     state = get_plan(store, plan)
@@ -473,12 +482,18 @@ def copy_members(
         raise Invalid("a plan's members are its own already; name another plan to copy them from")
     teams = set(_teams(store, state))
     notes: list[str] = []
+    disabled = disabled_members(store, origin)
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         before = {u: m.to_dict() for u, m in s.members.items()}
         added: list[str] = []
         notes.clear()
         for user, member in sorted(origin.members.items()):
+            if user in disabled:  # someone who left: not put back on a plan unnoticed
+                if any(not s.has_role(user, role) for role in member.roles):
+                    why = "the account is disabled"
+                    notes.append(f"{user} ({_roles_text(member)}) left out: {why}")
+                continue
             for role in member.roles:
                 here = s.members.get(user)
                 if role == "lead" and str(member.team) not in teams:
@@ -588,6 +603,19 @@ def members_permission(
             False, f"{who} cannot change members: only the plan's owner or an admin can."
         )
     return MembersPermission(True)
+
+
+def disabled_members(store: PlanRepository, state: PlanState) -> set[str]:
+    """The plan's members whose account is disabled (people who left): the members lists mark
+    them (none in a store from before accounts)."""
+    names = list(state.members)
+    return set(names) - set(active_names(store, names))
+
+
+def _roles_text(member: Any) -> str:
+    return ", ".join(
+        f"lead of team {member.team}" if role == "lead" else role for role in member.roles
+    )
 
 
 def is_admin(store: PlanRepository, user: str | None) -> bool:
