@@ -541,6 +541,9 @@ def _refuse_stale_actuals(plan_id: str, latest: int, based_on: int | None) -> No
         )
 
 
+ACCOUNT_NAMES_LOCK = 7_305_112_003
+"""PostgreSQL advisory lock held while an account is added (its INSERT and the name check)."""
+
 PLAN_NAMES_LOCK = 7_305_112_001
 """PostgreSQL advisory lock held while a plan is added (the name check and the INSERT)."""
 
@@ -1052,9 +1055,21 @@ class SqlStore(PlanRepository):
     # -- accounts ---------------------------------------------------------------------------
     @_wrapped("add the account")
     def add_account(self, account: Account) -> None:
+        postgres = self.engine.dialect.name == "postgresql"
         try:  # the primary key decides: of two accounts added at once under one name, one stays
             with self.engine.begin() as conn:
+                if postgres:  # accounts are added one at a time: no two names alike but case
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(ACCOUNT_NAMES_LOCK)))
                 conn.execute(users_table.insert().values(**account.__dict__))
+                # after the INSERT (SQLite's write lock): one added meanwhile is seen
+                alike = conn.execute(
+                    sa.select(users_table.c.name).where(
+                        sa.func.lower(users_table.c.name) == account.name.lower(),
+                        users_table.c.name != account.name,
+                    )
+                ).first()
+                if alike is not None:
+                    raise Conflict(_account_alike(account.name, alike.name))
         except sa_exc.IntegrityError as exc:
             if self.get_account(account.name) is None:
                 raise
@@ -1314,6 +1329,9 @@ class MemoryStore(PlanRepository):
         with self._lock:
             if account.name in self._accounts:
                 raise Conflict(_account_taken(account.name))
+            for name in self._accounts:
+                if name.lower() == account.name.lower():
+                    raise Conflict(_account_alike(account.name, name))
             self._accounts[account.name] = account
 
     def get_account(self, name: str) -> Account | None:
@@ -1492,6 +1510,14 @@ class MemoryStore(PlanRepository):
             if item[0].version == int(version):
                 return item
         raise NotFound(f"plan {plan_id} has no actuals version {version}")
+
+
+def _account_alike(name: str, existing: str) -> str:
+    return (
+        f"there is already an account {existing!r}, which differs from {name!r} only in "
+        "capitals: two such names are easily taken for one another, so choose another name (or "
+        f"use {existing!r})"
+    )
 
 
 def _account_taken(name: str) -> str:

@@ -226,7 +226,8 @@ def authenticate(store: PlanRepository, name: str, password: str) -> Account | N
 def require_admin(store: PlanRepository, actor: str | None) -> None:
     account = active_account(store, actor)
     if account is None or not account.is_admin:
-        raise Forbidden(f"{actor or 'nobody'} may not manage accounts: that needs an admin account")
+        who = f"user {actor}" if actor else "nobody"
+        raise Forbidden(f"{who} may not manage accounts: that needs an admin account")
 
 
 def add_user_as(

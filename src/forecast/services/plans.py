@@ -238,7 +238,7 @@ def require_role(state: PlanState, actor: str, role: str, doing: str) -> None:
         holders = sorted(u for u in state.members if state.has_role(u, role))
         held = f" (held by {', '.join(holders) or 'nobody'})" if actor in state.members else ""
         raise Forbidden(
-            f"{actor} may not {doing} on plan {state.plan_id}: that needs the {role} role{held}",
+            f"user {actor} may not {doing} on plan {state.plan_id}: that needs the {role} role{held}",
             Fix(FixKey.GRANT_ROLE, plan=state.plan_id, user=actor, role=role),
         )
 
@@ -543,11 +543,11 @@ def revoke(
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         if not s.has_role(user, role):
-            raise Invalid(f"{user} is not {role} of plan {s.plan_id}; nothing to remove")
+            raise Invalid(f"user {user} is not {role} of plan {s.plan_id}; nothing to remove")
         owners = [u for u in s.members if s.has_role(u, "owner")]
         if role == "owner" and owners == [user]:
             raise Conflict(
-                f"{user} is the only owner of plan {s.plan_id}, and a plan keeps at least one "
+                f"user {user} is the only owner of plan {s.plan_id}, and a plan keeps at least one "
                 "owner",
                 Fix(FixKey.ADD_OWNER, plan=s.plan_id),
             )
@@ -555,7 +555,7 @@ def revoke(
         if role == "owner" and active == [user]:
             disabled = ", ".join(u for u in owners if u not in active)
             raise Conflict(
-                f"{user} is the only owner of plan {s.plan_id} whose account is active (the "
+                f"user {user} is the only owner of plan {s.plan_id} whose account is active (the "
                 f"account of {disabled} is disabled), and a plan keeps an owner who can sign in",
                 Fix(FixKey.ADD_OWNER, plan=s.plan_id),
             )
@@ -642,7 +642,7 @@ def require_members_manager(
     holders = sorted(u for u in state.members if state.has_role(u, "owner"))
     held = f" (held by {', '.join(holders) or 'nobody'})" if actor in state.members else ""
     raise Forbidden(
-        f"{actor} may not {doing} on plan {state.plan_id}: that needs the owner role{held} or "
+        f"user {actor} may not {doing} on plan {state.plan_id}: that needs the owner role{held} or "
         "an admin account",
         Fix(FixKey.GRANT_ROLE, plan=state.plan_id, user=actor, role="owner"),
     )
@@ -737,7 +737,7 @@ def _set_archived(
         holders = sorted(u for u in state.members if state.has_role(u, "owner"))
         held = f" (held by {', '.join(holders)})" if actor in state.members else ""
         raise Forbidden(
-            f"{actor} may not {doing} plan {state.plan_id}: that needs the owner role on it{held} "
+            f"user {actor} may not {doing} plan {state.plan_id}: that needs the owner role on it{held} "
             "or an admin account",
             Fix(FixKey.GRANT_ROLE, plan=state.plan_id, user=actor, role="owner"),
         )
