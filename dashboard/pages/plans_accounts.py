@@ -1,5 +1,5 @@
 """Accounts on the Plans page, for admins only: list, add (with a password), set a new password,
-disable, enable."""
+disable, enable; and the latest changes of the account log (who did what, when)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ RESET = "plans-accounts-reset"
 # the click does, so a table drawn before someone else's change never does the opposite.
 SWITCH = "plans-accounts-switch"
 REFRESH = "plans-accounts-refresh"  # bumped by every change: the table is drawn anew
+LOG = "plans-accounts-log"
+LOG_ROWS = 10
+"""Changes of the account log the section shows (`forecast user log` lists them all)."""
 HIDDEN = {"display": "none"}
 
 
@@ -103,13 +106,28 @@ def accounts_table(found: list[Any], me: str) -> Any:
     )
 
 
+def account_log_view(entries: list[Any]) -> html.Details:
+    """The latest changes of the account log, folded (newest first)."""
+    items = [html.Li(f"{e.at[:16].replace('T', ' ')}  {e.actor}: {e.what}") for e in entries]
+    return html.Details(
+        [
+            html.Summary(f"Account log (latest {LOG_ROWS}; `forecast user log` has them all)"),
+            html.Ul(items or [html.Li("No account changes recorded yet.")], className="small"),
+        ],
+        id=LOG,
+        className="mt-2",
+    )
+
+
 def render(ctx: DashboardContext, _refresh: int | None) -> tuple[Any, Any]:
-    """The section for admins (the accounts and the add form); nothing about accounts for
-    anyone else."""
+    """The section for admins (the accounts, the account log and the add form); nothing about
+    accounts for anyone else."""
     me = _admin()
     if me is None:
         return HIDDEN, None
-    return {}, accounts_table(accounts.list_users(ctx.store), me)
+    table = accounts_table(accounts.list_users(ctx.store), me)
+    log = account_log_view(accounts.account_log_as(ctx.store, me, limit=LOG_ROWS))
+    return {}, html.Div([table, log])
 
 
 def add_account(

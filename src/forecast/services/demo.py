@@ -127,7 +127,7 @@ def ensure_demo_accounts(store: PlanRepository, plan_id: str) -> list[str]:
     for name, _ in demo_members(store, plan_id):
         if store.get_account(name) is None:
             try:
-                accounts.add_user(store, name, DEMO_PASSWORD, admin=False)
+                accounts.add_user(store, name, DEMO_PASSWORD, admin=False, actor="forecast demo")
             except Invalid:
                 if store.get_account(name) is None:
                     raise
