@@ -1,5 +1,5 @@
 """Accounts on the Plans page, for admins only: list, add (with a password), set a new password,
-disable, enable; and the latest changes of the account log (who did what, when)."""
+disable, enable, make admin or take the admin role away; and the latest changes of the account log (who did what, when)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ RESET = "plans-accounts-reset"
 # pattern-matching: {"type": SWITCH, "user": ..., "to": "disable" | "enable"}; the id says what
 # the click does, so a table drawn before someone else's change never does the opposite.
 SWITCH = "plans-accounts-switch"
+# pattern-matching: {"type": ADMIN_SWITCH, "user": ..., "to": "admin" | "no-admin"}
+ADMIN_SWITCH = "plans-accounts-admin-switch"
 REFRESH = "plans-accounts-refresh"  # bumped by every change: the table is drawn anew
 LOG = "plans-accounts-log"
 LOG_ROWS = 10
@@ -98,7 +100,24 @@ def accounts_table(found: list[Any], me: str) -> Any:
             className="p-0",
             disabled=account.name == me,
         )
-        rows.append(html.Tr([html.Td(account.name), html.Td(", ".join(marks)), html.Td(button)]))
+        role = "no-admin" if account.is_admin else "admin"
+        admin_button = dbc.Button(
+            "Take admin" if account.is_admin else "Make admin",
+            id={"type": ADMIN_SWITCH, "user": account.name, "to": role},
+            color="link",
+            size="sm",
+            className="p-0 ms-3",
+            disabled=account.name == me,
+        )
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(account.name),
+                    html.Td(", ".join(marks)),
+                    html.Td([button, admin_button]),
+                ]
+            )
+        )
     return dbc.Table(
         [html.Thead(html.Tr([html.Th("Account"), html.Th(""), html.Th("")])), html.Tbody(rows)],
         size="sm",
@@ -179,6 +198,24 @@ def switch_account(
     return alert or components.success_alert(done), (refresh or 0) + 1
 
 
+def switch_admin(
+    ctx: DashboardContext, clicks: list[int | None], refresh: int | None
+) -> tuple[Any, Any]:
+    """An admin makes an account admin or takes the role away (one row of the account log)."""
+    me, trigger = _admin(), callback_ctx.triggered_id
+    if me is None or not isinstance(trigger, dict) or not any(clicks):
+        return no_update, no_update  # a table drawn anew, not a click
+    who, admin = str(trigger["user"]), trigger.get("to") == "admin"
+    result, alert = components.call_service(
+        lambda: accounts.set_attributes_as(ctx.store, me, who, admin=admin)
+    )
+    if alert is not None or result is None:
+        return alert, (refresh or 0) + 1
+    changed = result[1]
+    done = f"Done: {changed[0]}." if changed else f"No change: {who} was so already."
+    return components.success_alert(done), (refresh or 0) + 1
+
+
 def _admin() -> str | None:
     """The signed-in account's name when it is an admin's."""
     account = auth.current_account()
@@ -206,3 +243,5 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     bind(app, ctx, reset_password, *changed, Input(RESET, "n_clicks"), *reset, counter, **once)
     switches = Input({"type": SWITCH, "user": ALL, "to": ALL}, "n_clicks")
     bind(app, ctx, switch_account, *changed, switches, counter, **once)
+    admins = Input({"type": ADMIN_SWITCH, "user": ALL, "to": ALL}, "n_clicks")
+    bind(app, ctx, switch_admin, *changed, admins, counter, **once)

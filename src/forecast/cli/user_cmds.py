@@ -1,4 +1,4 @@
-"""`forecast user add|list|passwd|disable|enable|log`: the accounts that sign in to the
+"""`forecast user add|list|passwd|disable|enable|set|log`: the accounts that sign in to the
 dashboard. Every change is a row of the account log (`forecast user log`): who (--as, else
 "command line"), when, what; never a password."""
 
@@ -159,6 +159,7 @@ def disable(
     """Disable an account: it cannot sign in and its open sessions end at their next request.
     The audit log keeps the name."""
     store = open_plan_store(db, data_dir, existing=True)
+    accounts.refuse_last_admin(store, name, "disable")
     accounts.disable(store, name, actor=_actor(store, as_user))
     if as_json:
         echo_json(_account_json(accounts.get_user(store, name)))
@@ -183,6 +184,37 @@ def enable(
         echo_json(_account_json(accounts.get_user(store, name)) | {"already": already})
         return
     typer.echo(f"account {name} is already enabled" if already else f"enabled account {name}")
+
+
+@user_app.command("set")
+def set_attributes(
+    name: NameArg,
+    admin: Annotated[
+        bool | None,
+        typer.Option(
+            "--admin/--no-admin", help="Make the account admin, or take the admin role away."
+        ),
+    ] = None,
+    display_name: Annotated[
+        str | None, typer.Option("--display-name", help="The name the dashboard shows.")
+    ] = None,
+    as_user: ByOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change an account: admin or not, its display name (a row of the account log). The last
+    active admin keeps the role."""
+    if admin is None and display_name is None:
+        fail("nothing to change: give --admin, --no-admin or --display-name TEXT")
+    store = open_plan_store(db, data_dir, existing=True)
+    account, changed = accounts.set_attributes(
+        store, name, admin=admin, display_name=display_name, actor=_actor(store, as_user)
+    )
+    if as_json:
+        echo_json(_account_json(account) | {"changed": changed})
+        return
+    typer.echo("; ".join(changed) if changed else f"account {name} is so already; nothing changed")
 
 
 @user_app.command("log")

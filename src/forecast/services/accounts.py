@@ -23,7 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from forecast.plan import utc_now
-from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, NotFound
+from forecast.services.errors import Conflict, Fix, FixKey, Forbidden, Invalid, NotFound
 from forecast.store import Account, AccountChange, AccountLogEntry, PlanRepository, SignInSession
 from forecast.vocabulary import AUTH_MODES as AUTH_MODES
 
@@ -292,6 +292,69 @@ def set_password_as(store: PlanRepository, actor: str | None, name: str, passwor
     if name == actor:
         raise Invalid("change your own password with Password (it asks for the current one)")
     set_password(store, name, password, actor=actor)
+
+
+def refuse_last_admin(store: PlanRepository, name: str, doing: str) -> None:
+    """Someone must stay able to manage accounts: the last active admin account is not
+    disabled nor loses the admin role (`doing` names the change in the refusal)."""
+    account = get_user(store, name)
+    if not (account.is_admin and account.active):
+        return
+    others = [a for a in store.list_accounts() if a.is_admin and a.active and a.name != name]
+    if not others:
+        raise Conflict(
+            f"user {name} is the last active admin account, so nobody could manage accounts "
+            f"after you {doing} it; make another account admin first (`forecast user set "
+            "NAME --admin`)"
+        )
+
+
+def set_attributes(
+    store: PlanRepository,
+    name: str,
+    *,
+    admin: bool | None = None,
+    display_name: str | None = None,
+    actor: str | None = None,
+) -> tuple[Account, list[str]]:
+    """Make an account admin or take the admin role away (`admin`), or give it a new display
+    name; one row of the account log. Returns the account and what changed in words (empty
+    when it was so already). The last active admin keeps the role (`refuse_last_admin`)."""
+    account = get_user(store, name)
+    values: dict[str, Any] = {}
+    said: list[str] = []
+    if admin is not None and admin != account.is_admin:
+        if not admin:
+            refuse_last_admin(store, name, "take the admin role from")
+        values["is_admin"] = admin
+        said.append(f"made {name} an admin" if admin else f"took the admin role from {name}")
+    if display_name is not None:
+        display = display_name.strip()
+        if not display:
+            raise Invalid("a display name needs at least one character")
+        if len(display) > MAX_DISPLAY_NAME_LENGTH:
+            raise Invalid(f"a display name has at most {MAX_DISPLAY_NAME_LENGTH} characters")
+        if display != account.display_name:
+            values["display_name"] = display
+            said.append(f"display name of {name}: {account.display_name!r} -> {display!r}")
+    if values:
+        store.update_account(
+            name, change=AccountChange(_who(actor), "set", "; ".join(said)), **values
+        )
+    return get_user(store, name), said
+
+
+def set_attributes_as(
+    store: PlanRepository,
+    actor: str | None,
+    name: str,
+    *,
+    admin: bool | None = None,
+    display_name: str | None = None,
+) -> tuple[Account, list[str]]:
+    """An admin changes an account's admin role or display name (the dashboard)."""
+    require_admin(store, actor)
+    return set_attributes(store, name, admin=admin, display_name=display_name, actor=actor)
 
 
 def enable_as(store: PlanRepository, actor: str | None, name: str) -> None:
