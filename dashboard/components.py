@@ -151,7 +151,9 @@ def error_alert(exc: BaseException) -> dbc.Alert:
 
 def sentence(text: str) -> str:
     """A refusal's reason as a sentence after the alert's title: capital first letter (unless it
-    starts with a code such as `forecast` or a file name) and a full stop."""
+    starts with a code such as `forecast` or a file name) and a full stop. A reason never starts
+    with a user name ("user olga is ...", not "olga is ..."): capitalised, it named another
+    account (`Olga`)."""
     text = text.strip()
     if not text:
         return text

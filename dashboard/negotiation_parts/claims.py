@@ -38,7 +38,7 @@ def team_card(
         html.Div(
             [
                 html.H5(f"Team {card.team}", className="mb-0"),
-                html.Small("lead: " + (", ".join(card.leads) or "none"), className="text-muted"),
+                html.Small("lead: " + leads_text(card), className="text-muted"),
             ],
             className="d-flex justify-content-between align-items-baseline",
         ),
@@ -85,6 +85,12 @@ def team_card(
         md=6,
         lg=4,
     )
+
+
+def leads_text(card: TeamCard) -> str:
+    """The team's leads, one whose account is disabled (someone who left) marked so."""
+    names = [f"{u} (disabled)" if u in card.disabled_leads else u for u in card.leads]
+    return ", ".join(names) or "none"
 
 
 def _claim_inputs(

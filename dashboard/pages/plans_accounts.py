@@ -1,5 +1,5 @@
 """Accounts on the Plans page, for admins only: list, add (with a password), set a new password,
-disable, enable."""
+disable, enable, make admin or take the admin role away; and the latest changes of the account log (who did what, when)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,12 @@ RESET = "plans-accounts-reset"
 # pattern-matching: {"type": SWITCH, "user": ..., "to": "disable" | "enable"}; the id says what
 # the click does, so a table drawn before someone else's change never does the opposite.
 SWITCH = "plans-accounts-switch"
+# pattern-matching: {"type": ADMIN_SWITCH, "user": ..., "to": "admin" | "no-admin"}
+ADMIN_SWITCH = "plans-accounts-admin-switch"
 REFRESH = "plans-accounts-refresh"  # bumped by every change: the table is drawn anew
+LOG = "plans-accounts-log"
+LOG_ROWS = 10
+"""Changes of the account log the section shows (`forecast user log` lists them all)."""
 HIDDEN = {"display": "none"}
 
 
@@ -95,7 +100,24 @@ def accounts_table(found: list[Any], me: str) -> Any:
             className="p-0",
             disabled=account.name == me,
         )
-        rows.append(html.Tr([html.Td(account.name), html.Td(", ".join(marks)), html.Td(button)]))
+        role = "no-admin" if account.is_admin else "admin"
+        admin_button = dbc.Button(
+            "Take admin" if account.is_admin else "Make admin",
+            id={"type": ADMIN_SWITCH, "user": account.name, "to": role},
+            color="link",
+            size="sm",
+            className="p-0 ms-3",
+            disabled=account.name == me,
+        )
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(account.name),
+                    html.Td(", ".join(marks)),
+                    html.Td([button, admin_button]),
+                ]
+            )
+        )
     return dbc.Table(
         [html.Thead(html.Tr([html.Th("Account"), html.Th(""), html.Th("")])), html.Tbody(rows)],
         size="sm",
@@ -103,13 +125,28 @@ def accounts_table(found: list[Any], me: str) -> Any:
     )
 
 
+def account_log_view(entries: list[Any]) -> html.Details:
+    """The latest changes of the account log, folded (newest first)."""
+    items = [html.Li(f"{e.at[:16].replace('T', ' ')}  {e.actor}: {e.what}") for e in entries]
+    return html.Details(
+        [
+            html.Summary(f"Account log (latest {LOG_ROWS}; `forecast user log` has them all)"),
+            html.Ul(items or [html.Li("No account changes recorded yet.")], className="small"),
+        ],
+        id=LOG,
+        className="mt-2",
+    )
+
+
 def render(ctx: DashboardContext, _refresh: int | None) -> tuple[Any, Any]:
-    """The section for admins (the accounts and the add form); nothing about accounts for
-    anyone else."""
+    """The section for admins (the accounts, the account log and the add form); nothing about
+    accounts for anyone else."""
     me = _admin()
     if me is None:
         return HIDDEN, None
-    return {}, accounts_table(accounts.list_users(ctx.store), me)
+    table = accounts_table(accounts.list_users(ctx.store), me)
+    log = account_log_view(accounts.account_log_as(ctx.store, me, limit=LOG_ROWS))
+    return {}, html.Div([table, log])
 
 
 def add_account(
@@ -161,6 +198,24 @@ def switch_account(
     return alert or components.success_alert(done), (refresh or 0) + 1
 
 
+def switch_admin(
+    ctx: DashboardContext, clicks: list[int | None], refresh: int | None
+) -> tuple[Any, Any]:
+    """An admin makes an account admin or takes the role away (one row of the account log)."""
+    me, trigger = _admin(), callback_ctx.triggered_id
+    if me is None or not isinstance(trigger, dict) or not any(clicks):
+        return no_update, no_update  # a table drawn anew, not a click
+    who, admin = str(trigger["user"]), trigger.get("to") == "admin"
+    result, alert = components.call_service(
+        lambda: accounts.set_attributes_as(ctx.store, me, who, admin=admin)
+    )
+    if alert is not None or result is None:
+        return alert, (refresh or 0) + 1
+    changed = result[1]
+    done = f"Done: {changed[0]}." if changed else f"No change: {who} was so already."
+    return components.success_alert(done), (refresh or 0) + 1
+
+
 def _admin() -> str | None:
     """The signed-in account's name when it is an admin's."""
     account = auth.current_account()
@@ -188,3 +243,5 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     bind(app, ctx, reset_password, *changed, Input(RESET, "n_clicks"), *reset, counter, **once)
     switches = Input({"type": SWITCH, "user": ALL, "to": ALL}, "n_clicks")
     bind(app, ctx, switch_account, *changed, switches, counter, **once)
+    admins = Input({"type": ADMIN_SWITCH, "user": ALL, "to": ALL}, "n_clicks")
+    bind(app, ctx, switch_admin, *changed, admins, counter, **once)

@@ -42,8 +42,8 @@ def section(ctx: DashboardContext) -> html.Div:
         [
             html.H4("Members", className="mt-4"),
             html.P(
-                "Who works on the selected plan, and in which role. The owner adds and "
-                "removes members; people need an account to be added (an admin adds it under "
+                "Who works on the selected plan, and in which role. The owner (or an admin) "
+                "adds and removes members; people need an account to be added (an admin adds it under "
                 "Accounts (admin) on this page).",
                 className="small text-muted",
             ),
@@ -98,7 +98,13 @@ def member_rows(members: dict[str, Any]) -> list[tuple[str, str, str | None]]:
     ]
 
 
-def members_table(rows: list[tuple[str, str, str | None]], *, can_edit: bool) -> Any:
+def members_table(
+    rows: list[tuple[str, str, str | None]],
+    *,
+    can_edit: bool,
+    disabled: set[str] | frozenset[str] = frozenset(),
+) -> Any:
+    """One row per role held; a member whose account is disabled (someone who left) is marked."""
     if not rows:
         return components.info_alert("This plan has no members yet.")
     body = []
@@ -112,7 +118,11 @@ def members_table(rows: list[tuple[str, str, str | None]], *, can_edit: bool) ->
             className="p-0",
             disabled=not can_edit,
         )
-        body.append(html.Tr([html.Td(user), html.Td(label), html.Td(remove)]))
+        name: Any = user
+        if user in disabled:
+            mark = html.Span(" (disabled)", className="text-muted members-disabled")
+            name = [user, mark]
+        body.append(html.Tr([html.Td(name), html.Td(label), html.Td(remove)]))
     return dbc.Table(
         [html.Thead(html.Tr([html.Th("Account"), html.Th("Role"), html.Th("")])), html.Tbody(body)],
         size="sm",
@@ -122,16 +132,23 @@ def members_table(rows: list[tuple[str, str, str | None]], *, can_edit: bool) ->
 
 
 def members_view(
-    state: Any, user: str | None, people: list[str], teams: list[str]
+    state: Any,
+    user: str | None,
+    people: list[str],
+    teams: list[str],
+    *,
+    admin: bool = False,
+    disabled: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[Any, list, list, bool, Any]:
     """The table, the account and team choices, whether Add is disabled, and the role note.
     Add and every Remove are disabled, with the services' reason, when the user may not change
-    the members (not the owner; the plan archived, or agreed: it was read-only, yet Add and
-    Remove were offered and every click refused)."""
-    permission = plan_service.members_permission(state, user)
+    the members (not the owner nor an admin; the plan archived, or agreed: it was read-only, yet
+    Add and Remove were offered and every click refused). An admin may change the members of
+    any plan: the way back for a plan whose only owner has left."""
+    permission = plan_service.members_permission(state, user, admin=admin)
     can_edit = permission.allowed
     note = components.permission_note(permission)
-    table = members_table(member_rows(state.members), can_edit=can_edit)
+    table = members_table(member_rows(state.members), can_edit=can_edit, disabled=disabled)
     people = people if can_edit else []
     return table, components.options(people), components.options(teams), not can_edit, note
 
@@ -144,7 +161,10 @@ def render(ctx: DashboardContext, session: dict | None, _refresh: int | None) ->
     if alert is not None:
         return alert, [], [], True, None
     people = [a.name for a in accounts.list_users(ctx.store) if a.active]
-    return members_view(state, user, people, plan_service.plan_teams(ctx.store, plan_id))
+    admin = plan_service.is_admin(ctx.store, user)
+    teams = plan_service.plan_teams(ctx.store, plan_id)
+    disabled = plan_service.disabled_members(ctx.store, state)
+    return members_view(state, user, people, teams, admin=admin, disabled=disabled)
 
 
 def add_member(

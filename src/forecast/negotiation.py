@@ -247,7 +247,7 @@ class Actor:
     def require_owner(self, doing: str) -> None:
         if "owner" not in self.roles:
             raise NotAllowed(
-                f"{self.user} cannot {doing}: only the plan owner can; ask an owner to do it "
+                f"user {self.user} cannot {doing}: only the plan owner can; ask an owner to do it "
                 f"or to grant you the owner role"
             )
 
@@ -255,22 +255,22 @@ class Actor:
         leads = ", ".join(sorted(user for t, user in self.team_leads if t == team))
         if "lead" not in self.roles and leads:
             raise NotAllowed(
-                f"{self.user} cannot {doing} for team {team!r}: claims are made by the team's lead",
+                f"user {self.user} cannot {doing} for team {team!r}: claims are made by the team's lead",
                 Fix(FixKey.ASK_TEAM_LEAD, team=team, leads=leads),
             )
         if "owner" in self.roles and "lead" not in self.roles:
             raise NotAllowed(
-                f"{self.user} cannot {doing} for team {team!r}: claims are made by the team's lead",
+                f"user {self.user} cannot {doing} for team {team!r}: claims are made by the team's lead",
                 Fix(FixKey.GRANT_LEAD, team=team),
             )
         if "lead" not in self.roles:
             raise NotAllowed(
-                f"{self.user} cannot {doing}: only a team lead can, for their own team",
+                f"user {self.user} cannot {doing}: only a team lead can, for their own team",
                 Fix(FixKey.ASK_FOR_LEAD, user=self.user, team=team),
             )
         if self.team != team:
             raise NotAllowed(
-                f"{self.user} is the lead of team {self.team!r} and cannot {doing} for team {team!r}"
+                f"user {self.user} is the lead of team {self.team!r} and cannot {doing} for team {team!r}"
             )
 
 

@@ -42,8 +42,9 @@ statement waits at most ``LOCK_TIMEOUT_SECONDS`` for a lock another session hold
 ``Unavailable``: one stuck session does not freeze a server's threads; statements themselves are
 not timed) and connecting gives up after ``CONNECT_TIMEOUT_SECONDS``.
 
-Tables are created on open; a column added to a table after its first release (``ADDED_COLUMNS``)
-is added on open to a database made before it (``ALTER TABLE ... ADD COLUMN``, nullable). Several
+Tables are created on open (a table a later version adds, such as ``account_log``, too); a
+column added to a table after its first release (``ADDED_COLUMNS``) is added on open to a
+database made before it (``ALTER TABLE ... ADD COLUMN``, nullable). Several
 servers may open one new database at once: on PostgreSQL one makes the tables under an advisory
 lock while the others wait; on SQLite one that finds a table made meanwhile looks again.
 """
@@ -132,6 +133,27 @@ class Account:
     created_at: str
     updated_at: str
     demo_password_stamp: str | None = None
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    """What one account change records in the account log (never a password or its hash)."""
+
+    actor: str
+    action: str  # add, disable, enable, password, own_password, set
+    what: str
+
+
+@dataclass(frozen=True)
+class AccountLogEntry:
+    """One row of the account log: who changed which account, when, and what."""
+
+    id: int
+    at: str
+    actor: str
+    account: str
+    action: str
+    what: str
 
 
 @dataclass(frozen=True)
@@ -349,8 +371,9 @@ class PlanRepository(ABC):
 
     # Accounts --------------------------------------------------------------------------------
     @abstractmethod
-    def add_account(self, account: Account) -> None:
-        """Store a new account; ``Invalid`` if the name is taken."""
+    def add_account(self, account: Account, change: AccountChange | None = None) -> None:
+        """Store a new account (and `change` in the account log, in one transaction);
+        ``Conflict`` if the name is taken, or differs from a taken one only in capitals."""
 
     @abstractmethod
     def get_account(self, name: str) -> Account | None:
@@ -361,8 +384,17 @@ class PlanRepository(ABC):
         """All accounts, by name."""
 
     @abstractmethod
-    def update_account(self, name: str, **values: Any) -> None:
-        """Change fields of an account (password_hash, active, is_admin, display_name)."""
+    def update_account(
+        self, name: str, *, change: AccountChange | None = None, **values: Any
+    ) -> None:
+        """Change fields of an account (password_hash, active, is_admin, display_name), and
+        record `change` in the account log in the same transaction."""
+
+    @abstractmethod
+    def account_log(
+        self, *, account: str | None = None, limit: int | None = None
+    ) -> builtins.list[AccountLogEntry]:
+        """The account log, newest first (of one account with `account`; at most `limit`)."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections (no-op by default)."""
@@ -582,6 +614,9 @@ def _refuse_stale_actuals(plan_id: str, latest: int, based_on: int | None) -> No
         )
 
 
+ACCOUNT_NAMES_LOCK = 7_305_112_003
+"""PostgreSQL advisory lock held while an account is added (its INSERT and the name check)."""
+
 PLAN_NAMES_LOCK = 7_305_112_001
 """PostgreSQL advisory lock held while a plan is added (the name check and the INSERT)."""
 
@@ -628,6 +663,20 @@ failures_table = sa.Table(
     sa.Column("key", sa.String(300), primary_key=True),
     sa.Column("count", sa.Integer, nullable=False),
     sa.Column("last_failed", sa.Float, nullable=False, index=True),
+)
+
+# Every change of an account (added, disabled, enabled, a password set, admin or display name
+# changed): who, when, what. Written in the transaction of the change; a store made before it
+# gets the table on open (create_all makes missing tables).
+account_log_table = sa.Table(
+    "account_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("account", sa.String(200), nullable=False, index=True),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("what", sa.Text, nullable=False),
 )
 
 sessions_table = sa.Table(
@@ -1093,10 +1142,24 @@ class SqlStore(PlanRepository):
 
     # -- accounts ---------------------------------------------------------------------------
     @_wrapped("add the account")
-    def add_account(self, account: Account) -> None:
+    def add_account(self, account: Account, change: AccountChange | None = None) -> None:
+        postgres = self.engine.dialect.name == "postgresql"
         try:  # the primary key decides: of two accounts added at once under one name, one stays
             with self.engine.begin() as conn:
+                if postgres:  # accounts are added one at a time: no two names alike but case
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(ACCOUNT_NAMES_LOCK)))
                 conn.execute(users_table.insert().values(**account.__dict__))
+                if change is not None:
+                    _insert_account_change(conn, account.name, change)
+                # after the INSERT (SQLite's write lock): one added meanwhile is seen
+                alike = conn.execute(
+                    sa.select(users_table.c.name).where(
+                        sa.func.lower(users_table.c.name) == account.name.lower(),
+                        users_table.c.name != account.name,
+                    )
+                ).first()
+                if alike is not None:
+                    raise Conflict(_account_alike(account.name, alike.name))
         except sa_exc.IntegrityError as exc:
             if self.get_account(account.name) is None:
                 raise
@@ -1115,7 +1178,9 @@ class SqlStore(PlanRepository):
         return [_account(r) for r in rows]
 
     @_wrapped("change the account")
-    def update_account(self, name: str, **values: Any) -> None:
+    def update_account(
+        self, name: str, *, change: AccountChange | None = None, **values: Any
+    ) -> None:
         unknown = set(values) - set(ACCOUNT_FIELDS)
         if unknown:
             raise ValueError(f"unknown account fields {sorted(unknown)}")
@@ -1125,8 +1190,24 @@ class SqlStore(PlanRepository):
                 .where(users_table.c.name == name)
                 .values(**values, updated_at=utc_now())
             )
+            if result.rowcount == 1 and change is not None:
+                _insert_account_change(conn, name, change)
         if result.rowcount != 1:
             raise NotFound(f"there is no account {name!r}", Fix(FixKey.LIST_ACCOUNTS))
+
+    @_wrapped("read the account log")
+    def account_log(
+        self, *, account: str | None = None, limit: int | None = None
+    ) -> builtins.list[AccountLogEntry]:
+        t = account_log_table
+        query = sa.select(t).order_by(t.c.id.desc())
+        if account is not None:
+            query = query.where(t.c.account == account)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [AccountLogEntry(r.id, r.at, r.actor, r.account, r.action, r.what) for r in rows]
 
     # -- writes -----------------------------------------------------------------------------
     @_wrapped("store the new plan")
@@ -1301,6 +1382,18 @@ def _actuals_version(row: Any) -> ActualsVersion:
     )
 
 
+def _insert_account_change(conn: Connection, account: str, change: AccountChange) -> None:
+    conn.execute(
+        account_log_table.insert().values(
+            at=utc_now(),
+            actor=change.actor[:200],
+            account=account,
+            action=change.action,
+            what=change.what,
+        )
+    )
+
+
 def _account(row: Any) -> Account:
     return Account(
         name=row.name,
@@ -1331,6 +1424,7 @@ class MemoryStore(PlanRepository):
         self._accounts: dict[str, Account] = {}
         self._sessions: dict[str, SignInSession] = {}
         self._failures: dict[str, tuple[int, float]] = {}
+        self._account_log: list[AccountLogEntry] = []
 
     def installation_key(self, purpose: str = INSTALLATION_KEY) -> bytes:
         with self._lock:
@@ -1382,11 +1476,34 @@ class MemoryStore(PlanRepository):
             for key in keys:
                 self._failures.pop(key, None)
 
-    def add_account(self, account: Account) -> None:
+    def add_account(self, account: Account, change: AccountChange | None = None) -> None:
         with self._lock:
             if account.name in self._accounts:
                 raise Conflict(_account_taken(account.name))
+            for name in self._accounts:
+                if name.lower() == account.name.lower():
+                    raise Conflict(_account_alike(account.name, name))
             self._accounts[account.name] = account
+            self._log_account(account.name, change)
+
+    def _log_account(self, account: str, change: AccountChange | None) -> None:
+        if change is not None:
+            entry = AccountLogEntry(
+                len(self._account_log) + 1,
+                utc_now(),
+                change.actor,
+                account,
+                change.action,
+                change.what,
+            )
+            self._account_log.append(entry)
+
+    def account_log(
+        self, *, account: str | None = None, limit: int | None = None
+    ) -> builtins.list[AccountLogEntry]:
+        with self._lock:
+            rows = [e for e in reversed(self._account_log) if account in (None, e.account)]
+        return rows if limit is None else rows[:limit]
 
     def get_account(self, name: str) -> Account | None:
         with self._lock:
@@ -1396,7 +1513,9 @@ class MemoryStore(PlanRepository):
         with self._lock:
             return [self._accounts[n] for n in sorted(self._accounts)]
 
-    def update_account(self, name: str, **values: Any) -> None:
+    def update_account(
+        self, name: str, *, change: AccountChange | None = None, **values: Any
+    ) -> None:
         unknown = set(values) - set(ACCOUNT_FIELDS)
         if unknown:
             raise ValueError(f"unknown account fields {sorted(unknown)}")
@@ -1404,6 +1523,7 @@ class MemoryStore(PlanRepository):
             if name not in self._accounts:
                 raise NotFound(f"there is no account {name!r}", Fix(FixKey.LIST_ACCOUNTS))
             self._accounts[name] = replace(self._accounts[name], **values, updated_at=utc_now())
+            self._log_account(name, change)
 
     def add(
         self,
@@ -1584,6 +1704,14 @@ class MemoryStore(PlanRepository):
             if item[0].version == int(version):
                 return item
         raise NotFound(f"plan {plan_id} has no actuals version {version}")
+
+
+def _account_alike(name: str, existing: str) -> str:
+    return (
+        f"there is already an account {existing!r}, which differs from {name!r} only in "
+        "capitals: two such names are easily taken for one another, so choose another name (or "
+        f"use {existing!r})"
+    )
 
 
 def _account_taken(name: str) -> str:

@@ -203,3 +203,32 @@ def test_a_lead_removed_from_the_plan_while_its_page_is_open_is_told_so(start_ap
     note = dash_duo.find_element("#nav-plan-note").text
     assert "“E2E Rossmann”" in note and "owner" in note
     assert dash_duo.get_logs() == []
+
+
+def test_an_admin_hands_on_a_plan_and_sees_who_left_and_the_account_log(start_app, e2e_plan):
+    """The Plans page told an admin "cannot change members: only the plan's owner can", never
+    marked a member whose account was disabled, and kept no account log."""
+    from forecast.services import accounts
+    from forecast.services.store_factory import open_store
+
+    dash_duo = start_app(e2e_plan.data_dir, "/plans", user="lena")  # makes the accounts
+    dash_duo.wait_for_contains_text("#plans-members-table", "olga", timeout=20)
+    store = open_store(data_dir=e2e_plan.data_dir)
+    accounts.add_user(store, "adam", PASSWORD, admin=True)
+    accounts.add_user(store, "nina2", PASSWORD)
+    accounts.disable_as(store, "adam", "lena")
+    store.close()
+
+    sign_in(dash_duo, "adam", "/plans")
+    dash_duo.wait_for_contains_text("#plans-members-table", "lena (disabled)", timeout=20)
+    dash_duo.wait_for_element("#plans-members-add:not([disabled])", timeout=20)
+    pick(dash_duo, "#plans-members-user", "nina2")
+    pick(dash_duo, "#plans-members-role", "co-owner (goal, rule, lock, members)")
+    click(dash_duo, "#plans-members-add")
+    dash_duo.wait_for_contains_text("#plans-members-alert", "nina2 is now owner", timeout=20)
+    dash_duo.wait_for_contains_text(
+        "#plans-audit-grid", "grant owner to nina2 (as admin)", timeout=20
+    )
+    click(dash_duo, "#plans-accounts-log summary")
+    dash_duo.wait_for_contains_text("#plans-accounts-log", "adam: disabled account lena", 20)
+    assert dash_duo.get_logs() == []

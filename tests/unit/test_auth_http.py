@@ -990,3 +990,30 @@ def test_an_admin_sets_a_forgotten_password_and_ends_that_persons_sessions(app):
     assert "at least 10 characters" in _text(short["plans-accounts-alert"]["children"])
     own = _reset_password(app, "adam", "adam", new)
     assert "Change your own password with Password" in _text(own["plans-accounts-alert"])
+
+
+def _switch_admin(app, who, name, to="admin"):
+    button = {"type": "plans-accounts-admin-switch", "user": name, "to": to}
+    key = next(
+        k
+        for k, spec in app.callback_map.items()
+        if any("plans-accounts-admin-switch" in str(i.get("id")) for i in spec["inputs"])
+    )
+    click = [[{"id": button, "property": "n_clicks", "value": 1}]]
+    changed = [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"]
+    return _post(app, who, key, click, [COUNTER], changed)
+
+
+def test_an_admin_makes_an_account_admin_and_takes_it_away_on_the_plans_page(app):
+    """No account could be made admin after it was added, nor lose the role."""
+    store = _store(app)
+    assert "Make admin" in _text(_accounts_section(app, "adam")["plans-accounts-table"]["children"])
+    assert _switch_admin(app, "olga", "olga") == {}  # not an admin: nothing happens
+    assert not store.get_account("olga").is_admin
+    made = _switch_admin(app, "adam", "olga")
+    assert "Done: made olga an admin." in _text(made["plans-accounts-alert"]["children"])
+    assert store.get_account("olga").is_admin
+    taken = _switch_admin(app, "adam", "olga", to="no-admin")
+    assert "took the admin role from olga" in _text(taken["plans-accounts-alert"]["children"])
+    assert not store.get_account("olga").is_admin
+    assert accounts.account_log(store, account="olga")[0].actor == "adam"

@@ -106,3 +106,45 @@ def test_the_plans_page_says_when_adding_a_lead_moved_them_from_another_team(sto
     assert "anna is now lead of team b." in text
     assert "anna now leads team b instead of team a; team a has no lead." in text
     assert (refresh, page) == (1, 1)
+
+
+def test_the_plans_page_lets_an_admin_change_the_members_of_a_plan_whose_owner_left(store):
+    """The page said "root cannot change members: only the plan's owner can." to an admin,
+    so a plan whose only owner had left could not be handed on."""
+    import json
+
+    from dashboard.context import DashboardContext
+    from dashboard.pages import plans_members
+    from forecast.services import accounts
+    from tests.signin import acting_as, add_accounts
+
+    plan = team_plan(store, "spring", {"a": "anna"})
+    add_accounts(store, ["olga", "anna", "pia"])
+    accounts.disable(store, "olga")
+    ctx = DashboardContext(_store=store)
+    session = {"plan_id": plan}
+    with acting_as(store, "root", admin=True):
+        _table, people, _teams, add_disabled, note = plans_members.render(ctx, session, 0)
+        assert not add_disabled and note is None
+        assert "pia" in [p["value"] for p in people]
+        alert, refresh, _ = plans_members.add_member(ctx, 1, "pia", "owner", None, session, 0, 0)
+    assert "pia is now owner." in json.dumps(alert.to_plotly_json(), default=str)
+    assert plans.get_plan(store, plan).has_role("pia", "owner")
+    assert plans.audit_log(store, plan)[-1].what == "grant owner to pia (as admin)"
+
+
+def test_the_members_table_marks_a_member_whose_account_is_disabled(store):
+    import json
+
+    from dashboard.context import DashboardContext
+    from dashboard.pages import plans_members
+    from forecast.services import accounts
+    from tests.signin import acting_as, add_accounts
+
+    plan = team_plan(store, "spring", {"a": "anna", "b": "bert"})
+    add_accounts(store, ["anna", "bert"])
+    accounts.disable(store, "anna")
+    with acting_as(store, "olga"):
+        table = plans_members.render(DashboardContext(_store=store), {"plan_id": plan}, 0)[0]
+    rows = json.dumps(table.to_plotly_json(), default=str)
+    assert rows.count("(disabled)") == 1 and "Td(['anna', Span(" in rows

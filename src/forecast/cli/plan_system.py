@@ -184,13 +184,17 @@ def _event_line(event: Event) -> str:
     return f"{event.describe()} by {event.author}{suggestion}{reason}"
 
 
-def _plan_header(state: PlanState) -> list[str]:
+def _member_text(user: str, roles: list[str], team: str | None, disabled: bool) -> str:
+    left = ", account disabled" if disabled else ""
+    return f"{user} ({'+'.join(roles)}{' ' + team if team else ''}{left})"
+
+
+def _plan_header(state: PlanState, disabled: set[str] | frozenset[str] = frozenset()) -> list[str]:
     from forecast.services import model_names
 
     chose = model_names.choice_text(state.baseline.selection)
     members = ", ".join(
-        f"{user} ({'+'.join(m.roles)}{' ' + m.team if m.team else ''})"
-        for user, m in state.members.items()
+        _member_text(user, m.roles, m.team, user in disabled) for user, m in state.members.items()
     )
     archived = (
         [
@@ -383,7 +387,7 @@ def show(
             }
         )
         return
-    typer.echo("\n".join(_plan_header(state)))
+    typer.echo("\n".join(_plan_header(state, plans.disabled_members(store, state))))
     events = system.events_of(state)
     typer.echo(f"  events ({len(events)}):")
     for event in events:
@@ -407,6 +411,30 @@ def show(
     typer.echo(_table(frame.head(limit), columns))
     if len(frame) > limit:
         typer.echo(f"... {len(frame) - limit} more rows (--limit, or --json for all)")
+
+
+@plan_app.command("members")
+def members(
+    plan: PlanArg, db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False
+) -> None:
+    """The plan's members and their roles; a member whose account is disabled (someone who
+    left) is marked."""
+    store = open_plan_store(db, data_dir, existing=True)
+    state = plans.get_plan(store, plan)
+    disabled = plans.disabled_members(store, state)
+    rows = [
+        {"user": u, **m.to_dict(), "active": u not in disabled}
+        for u, m in sorted(state.members.items())
+    ]
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        typer.echo(f"plan {state.plan_id} has no members")
+    for row in rows:
+        team = f" of team {row['team']}" if row.get("team") else ""
+        left = "  (account disabled)" if not row["active"] else ""
+        typer.echo(f"{row['user']:<24} {'+'.join(row['roles'])}{team}{left}")
 
 
 @plan_change_command(plan_app, "grant")

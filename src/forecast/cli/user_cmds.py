@@ -1,4 +1,6 @@
-"""`forecast user add|list|passwd|disable|enable`: the accounts that sign in to the dashboard."""
+"""`forecast user add|list|passwd|disable|enable|set|log`: the accounts that sign in to the
+dashboard. Every change is a row of the account log (`forecast user log`): who (--as, else
+"command line"), when, what; never a password."""
 
 from __future__ import annotations
 
@@ -19,12 +21,25 @@ user_app = typer.Typer(
 )
 
 NameArg = Annotated[str, typer.Argument(help="The account's user name (what people sign in as).")]
+ByOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="Who makes the change, for the account log (an active account once there are "
+        'any; default: "command line").',
+    ),
+]
 PasswordStdin = Annotated[
     bool,
     typer.Option(
         "--password-stdin", help="Read the password from the first line of standard input."
     ),
 ]
+
+
+def _actor(store: Any, as_user: str | None) -> str | None:
+    """The name the account log records: --as (an active account once the store has any)."""
+    return accounts.check_cli_user(store, as_user) if as_user else None
 
 
 def _read_password(from_stdin: bool, *, confirm: bool = True) -> str:
@@ -56,6 +71,7 @@ def add(
     admin: Annotated[
         bool, typer.Option("--admin", help="Sees every plan and manages accounts.")
     ] = False,
+    as_user: ByOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
@@ -66,7 +82,14 @@ def add(
     if password is not None:
         accounts.check_password(password)
     store = open_plan_store(db, data_dir)
-    account = accounts.add_user(store, name, password, display_name=display_name, admin=admin)
+    account = accounts.add_user(
+        store,
+        name,
+        password,
+        display_name=display_name,
+        admin=admin,
+        actor=_actor(store, as_user),
+    )
     if as_json:
         echo_json(_account_json(account))
         return
@@ -109,6 +132,7 @@ def list_users(db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt =
 def passwd(
     name: NameArg,
     password_stdin: PasswordStdin = False,
+    as_user: ByOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
@@ -116,7 +140,8 @@ def passwd(
     """Set a new password for an account."""
     store = open_plan_store(db, data_dir, existing=True)
     accounts.get_user(store, name)
-    accounts.set_password(store, name, _read_password(password_stdin))
+    actor = _actor(store, as_user)
+    accounts.set_password(store, name, _read_password(password_stdin), actor=actor)
     if as_json:
         echo_json(_account_json(accounts.get_user(store, name)))
         return
@@ -125,12 +150,17 @@ def passwd(
 
 @user_app.command("disable")
 def disable(
-    name: NameArg, db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False
+    name: NameArg,
+    as_user: ByOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Disable an account: it cannot sign in and its open sessions end at their next request.
     The audit log keeps the name."""
     store = open_plan_store(db, data_dir, existing=True)
-    accounts.disable(store, name)
+    accounts.refuse_last_admin(store, name, "disable")
+    accounts.disable(store, name, actor=_actor(store, as_user))
     if as_json:
         echo_json(_account_json(accounts.get_user(store, name)))
         return
@@ -139,14 +169,74 @@ def disable(
 
 @user_app.command("enable")
 def enable(
-    name: NameArg, db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False
+    name: NameArg,
+    as_user: ByOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Enable a disabled account again: it signs in with its old password and keeps its roles."""
     store = open_plan_store(db, data_dir, existing=True)
     already = accounts.get_user(store, name).active
     if not already:
-        accounts.enable(store, name)
+        accounts.enable(store, name, actor=_actor(store, as_user))
     if as_json:
         echo_json(_account_json(accounts.get_user(store, name)) | {"already": already})
         return
     typer.echo(f"account {name} is already enabled" if already else f"enabled account {name}")
+
+
+@user_app.command("set")
+def set_attributes(
+    name: NameArg,
+    admin: Annotated[
+        bool | None,
+        typer.Option(
+            "--admin/--no-admin", help="Make the account admin, or take the admin role away."
+        ),
+    ] = None,
+    display_name: Annotated[
+        str | None, typer.Option("--display-name", help="The name the dashboard shows.")
+    ] = None,
+    as_user: ByOpt = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change an account: admin or not, its display name (a row of the account log). The last
+    active admin keeps the role."""
+    if admin is None and display_name is None:
+        fail("nothing to change: give --admin, --no-admin or --display-name TEXT")
+    store = open_plan_store(db, data_dir, existing=True)
+    account, changed = accounts.set_attributes(
+        store, name, admin=admin, display_name=display_name, actor=_actor(store, as_user)
+    )
+    if as_json:
+        echo_json(_account_json(account) | {"changed": changed})
+        return
+    typer.echo("; ".join(changed) if changed else f"account {name} is so already; nothing changed")
+
+
+@user_app.command("log")
+def log(
+    account: Annotated[
+        str | None, typer.Argument(help="Only the changes of this account (default: all).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Rows to print, newest first.")] = 50,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The account log, newest first: who added, disabled, enabled an account, set its password
+    or changed it, and when (never a password)."""
+    store = open_plan_store(db, data_dir, existing=True)
+    if account is not None:
+        accounts.get_user(store, account)
+    rows = accounts.account_log(store, account=account, limit=limit)
+    if as_json:
+        echo_json([r.__dict__ for r in rows])
+        return
+    if not rows:
+        typer.echo("no account changes recorded yet")
+    for r in rows:
+        typer.echo(f"{r.at}  {r.actor}  {r.what}")

@@ -23,8 +23,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from forecast.plan import utc_now
-from forecast.services.errors import Fix, FixKey, Forbidden, Invalid, NotFound
-from forecast.store import Account, PlanRepository, SignInSession
+from forecast.services.errors import Conflict, Fix, FixKey, Forbidden, Invalid, NotFound
+from forecast.store import Account, AccountChange, AccountLogEntry, PlanRepository, SignInSession
 from forecast.vocabulary import AUTH_MODES as AUTH_MODES
 
 MIN_PASSWORD_LENGTH = 10
@@ -79,8 +79,10 @@ def add_user(
     *,
     display_name: str | None = None,
     admin: bool = False,
+    actor: str | None = None,
 ) -> Account:
-    """A new active account. Without a password it can only sign in through `--auth header`."""
+    """A new active account. Without a password it can only sign in through `--auth header`.
+    `actor` (who adds it) goes to the account log; None for the command line's own name."""
     name = check_user_name(name)
     display = (display_name or name).strip()
     if len(display) > MAX_DISPLAY_NAME_LENGTH:
@@ -97,8 +99,35 @@ def add_user(
         created_at=now,
         updated_at=now,
     )
-    store.add_account(account)
+    marks = [m for m, on in (("admin", admin), ("no password", password is None)) if on]
+    what = f"added account {name}" + (f" ({', '.join(marks)})" if marks else "")
+    if display != name:
+        what += f", display name {display!r}"
+    store.add_account(account, AccountChange(_who(actor), "add", what))
     return account
+
+
+COMMAND_LINE = "command line"
+"""Who the account log names for a change made with `forecast user ...` without --as."""
+
+
+def _who(actor: str | None) -> str:
+    return actor or COMMAND_LINE
+
+
+def account_log(
+    store: PlanRepository, *, account: str | None = None, limit: int | None = None
+) -> list[AccountLogEntry]:
+    """Who changed which account, when and what (never a password), newest first."""
+    return store.account_log(account=account, limit=limit)
+
+
+def account_log_as(
+    store: PlanRepository, actor: str | None, *, limit: int | None = None
+) -> list[AccountLogEntry]:
+    """The account log for an admin (the dashboard's Accounts section)."""
+    require_admin(store, actor)
+    return account_log(store, limit=limit)
 
 
 def list_users(store: PlanRepository) -> list[Account]:
@@ -112,10 +141,18 @@ def get_user(store: PlanRepository, name: str) -> Account:
     return account
 
 
-def set_password(store: PlanRepository, name: str, password: str) -> None:
+def set_password(
+    store: PlanRepository, name: str, password: str, *, actor: str | None = None
+) -> None:
     get_user(store, name)
     check_password(password)
-    store.update_account(name, password_hash=_hasher.hash(password))
+    own = actor == name
+    change = AccountChange(
+        _who(actor),
+        "own_password" if own else "password",
+        f"{name} changed their own password" if own else f"set a new password for {name}",
+    )
+    store.update_account(name, password_hash=_hasher.hash(password), change=change)
 
 
 def credential_stamp(account: Account) -> str:
@@ -140,14 +177,15 @@ def change_own_password(
         raise Invalid("the two new passwords differ; type the same one twice")
     if new == current:
         raise Invalid("the new password is the current one; choose another")
-    set_password(store, name, new)
+    set_password(store, name, new, actor=name)
 
 
-def disable(store: PlanRepository, name: str) -> None:
+def disable(store: PlanRepository, name: str, *, actor: str | None = None) -> None:
     """The account can no longer sign in; its open dashboard sessions end at their next request,
     and stay ended when the account is enabled again."""
     get_user(store, name)
-    store.update_account(name, active=False)
+    change = AccountChange(_who(actor), "disable", f"disabled account {name}")
+    store.update_account(name, active=False, change=change)
     store.end_sessions(time.time(), account=name)
 
 
@@ -194,9 +232,10 @@ def sign_out(store: PlanRepository, secret: Any) -> None:
         store.end_sessions(time.time(), session_id=digest)
 
 
-def enable(store: PlanRepository, name: str) -> None:
+def enable(store: PlanRepository, name: str, *, actor: str | None = None) -> None:
     get_user(store, name)
-    store.update_account(name, active=True)
+    change = AccountChange(_who(actor), "enable", f"enabled account {name}")
+    store.update_account(name, active=True, change=change)
 
 
 def active_account(store: PlanRepository, name: str | None) -> Account | None:
@@ -226,7 +265,8 @@ def authenticate(store: PlanRepository, name: str, password: str) -> Account | N
 def require_admin(store: PlanRepository, actor: str | None) -> None:
     account = active_account(store, actor)
     if account is None or not account.is_admin:
-        raise Forbidden(f"{actor or 'nobody'} may not manage accounts: that needs an admin account")
+        who = f"user {actor}" if actor else "nobody"
+        raise Forbidden(f"{who} may not manage accounts: that needs an admin account")
 
 
 def add_user_as(
@@ -234,7 +274,7 @@ def add_user_as(
 ) -> Account:
     """An admin adds an account from the dashboard."""
     require_admin(store, actor)
-    return add_user(store, name, password, admin=admin)
+    return add_user(store, name, password, admin=admin, actor=actor)
 
 
 def disable_as(store: PlanRepository, actor: str | None, name: str) -> None:
@@ -242,7 +282,7 @@ def disable_as(store: PlanRepository, actor: str | None, name: str) -> None:
     require_admin(store, actor)
     if name == actor:
         raise Invalid("you cannot disable your own account; another admin can")
-    disable(store, name)
+    disable(store, name, actor=actor)
 
 
 def set_password_as(store: PlanRepository, actor: str | None, name: str, password: str) -> None:
@@ -251,13 +291,76 @@ def set_password_as(store: PlanRepository, actor: str | None, name: str, passwor
     require_admin(store, actor)
     if name == actor:
         raise Invalid("change your own password with Password (it asks for the current one)")
-    set_password(store, name, password)
+    set_password(store, name, password, actor=actor)
+
+
+def refuse_last_admin(store: PlanRepository, name: str, doing: str) -> None:
+    """Someone must stay able to manage accounts: the last active admin account is not
+    disabled nor loses the admin role (`doing` names the change in the refusal)."""
+    account = get_user(store, name)
+    if not (account.is_admin and account.active):
+        return
+    others = [a for a in store.list_accounts() if a.is_admin and a.active and a.name != name]
+    if not others:
+        raise Conflict(
+            f"user {name} is the last active admin account, so nobody could manage accounts "
+            f"after you {doing} it; make another account admin first (`forecast user set "
+            "NAME --admin`)"
+        )
+
+
+def set_attributes(
+    store: PlanRepository,
+    name: str,
+    *,
+    admin: bool | None = None,
+    display_name: str | None = None,
+    actor: str | None = None,
+) -> tuple[Account, list[str]]:
+    """Make an account admin or take the admin role away (`admin`), or give it a new display
+    name; one row of the account log. Returns the account and what changed in words (empty
+    when it was so already). The last active admin keeps the role (`refuse_last_admin`)."""
+    account = get_user(store, name)
+    values: dict[str, Any] = {}
+    said: list[str] = []
+    if admin is not None and admin != account.is_admin:
+        if not admin:
+            refuse_last_admin(store, name, "take the admin role from")
+        values["is_admin"] = admin
+        said.append(f"made {name} an admin" if admin else f"took the admin role from {name}")
+    if display_name is not None:
+        display = display_name.strip()
+        if not display:
+            raise Invalid("a display name needs at least one character")
+        if len(display) > MAX_DISPLAY_NAME_LENGTH:
+            raise Invalid(f"a display name has at most {MAX_DISPLAY_NAME_LENGTH} characters")
+        if display != account.display_name:
+            values["display_name"] = display
+            said.append(f"display name of {name}: {account.display_name!r} -> {display!r}")
+    if values:
+        store.update_account(
+            name, change=AccountChange(_who(actor), "set", "; ".join(said)), **values
+        )
+    return get_user(store, name), said
+
+
+def set_attributes_as(
+    store: PlanRepository,
+    actor: str | None,
+    name: str,
+    *,
+    admin: bool | None = None,
+    display_name: str | None = None,
+) -> tuple[Account, list[str]]:
+    """An admin changes an account's admin role or display name (the dashboard)."""
+    require_admin(store, actor)
+    return set_attributes(store, name, admin=admin, display_name=display_name, actor=actor)
 
 
 def enable_as(store: PlanRepository, actor: str | None, name: str) -> None:
     """An admin lets a disabled account sign in again (same password, same roles)."""
     require_admin(store, actor)
-    enable(store, name)
+    enable(store, name, actor=actor)
 
 
 def has_accounts(store: PlanRepository) -> bool:

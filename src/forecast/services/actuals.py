@@ -521,7 +521,7 @@ def require_actuals_role(state: PlanState, actor: str) -> None:
     member = actor in state.members
     held = f" (held by {', '.join(holders) or 'nobody'})" if member else ""
     message = (
-        f"{actor} may not keep actuals on plan {state.plan_id}: that needs the owner or planner "
+        f"user {actor} may not keep actuals on plan {state.plan_id}: that needs the owner or planner "
         f"role{held}, since the actuals score every layer and touch of the plan"
     )
     if state.status == AGREED:

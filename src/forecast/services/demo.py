@@ -132,7 +132,9 @@ def ensure_demo_accounts(store: PlanRepository, plan_id: str) -> list[str]:
         account = store.get_account(name)
         if account is None:
             try:
-                account = accounts.add_user(store, name, DEMO_PASSWORD, admin=False)
+                account = accounts.add_user(
+                    store, name, DEMO_PASSWORD, admin=False, actor="forecast demo"
+                )
             except Invalid:
                 if store.get_account(name) is None:
                     raise

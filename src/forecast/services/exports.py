@@ -298,7 +298,7 @@ def _require_admin_for_trust(store: PlanRepository, actor: str) -> None:
     account = accounts.active_account(store, actor)
     if account is None or not account.is_admin:
         raise Forbidden(
-            f"{actor} may not import a bundle on trust: trusting a bundle of another "
+            f"user {actor} may not import a bundle on trust: trusting a bundle of another "
             "installation needs an admin account",
             Fix(FixKey.TRUST_AS_ADMIN),
         )

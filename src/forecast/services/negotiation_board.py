@@ -18,6 +18,7 @@ from forecast.negotiation import RULE_LABELS, RemainderRule
 from forecast.negotiation_actions import NegotiationActions, Permission, available_actions
 from forecast.plan import PUBLISHED
 from forecast.services import negotiation as nego
+from forecast.services import plans
 from forecast.services.errors import Fix, FixKey
 from forecast.services.plans import get_plan
 from forecast.store import PlanRepository
@@ -45,6 +46,8 @@ class TeamCard:
     """The team's current system plan (minor units): what the card shows before a goal, when
     there is no basis yet."""
     has_goal: bool = True
+    disabled_leads: tuple[str, ...] = ()
+    """Those of `leads` whose account is disabled (someone who left): the card marks them."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,7 @@ def negotiation_board(store: PlanRepository, plan: str, user: str | None) -> Neg
     if state.archived:
         actions = _all_refused(actions, state.plan_id)
     leads = _leads_by_team(state)
+    disabled = plans.disabled_members(store, state)
     common: dict[str, Any] = {
         "plan_id": state.plan_id,
         "version": state.version,
@@ -146,7 +150,11 @@ def negotiation_board(store: PlanRepository, plan: str, user: str | None) -> Neg
     }
     if neg is None or neg.goal is None:
         cards = tuple(
-            replace(_card(t, leads, actions, None, None), system_plan=system[t], has_goal=False)
+            replace(
+                _card(t, leads, actions, None, None, disabled),
+                system_plan=system[t],
+                has_goal=False,
+            )
             for t in teams
         )
         return NegotiationBoard(stage="draft", basis="baseline", cards=cards, **common)
@@ -157,7 +165,9 @@ def negotiation_board(store: PlanRepository, plan: str, user: str | None) -> Neg
         str(t): float(p) for t, p in zip(stretch["team"], stretch["probability_reach"], strict=True)
     }
     rows = {str(r["team"]): {str(k): v for k, v in r.items()} for r in ledger.to_dict("records")}
-    cards = tuple(_card(t, leads, actions, rows.get(t), probability.get(t)) for t in teams)
+    cards = tuple(
+        _card(t, leads, actions, rows.get(t), probability.get(t), disabled) for t in teams
+    )
     rule = summary.get("rule")
     return NegotiationBoard(
         stage=summary["stage"],
@@ -205,12 +215,14 @@ def _card(
     actions: NegotiationActions,
     row: dict[str, Any] | None,
     probability: float | None,
+    disabled: set[str] | frozenset[str] = frozenset(),
 ) -> TeamCard:
     row = row or {}
     pct = row.get("claim_pct_of_basis")
     return TeamCard(
         team=team,
         leads=tuple(leads.get(team, [])),
+        disabled_leads=tuple(u for u in leads.get(team, []) if u in disabled),
         basis=int(row.get("basis_minor", 0)),
         claim=int(row.get("claim_minor", 0)),
         claim_pct_of_basis=None if pct is None or pct != pct else float(pct),

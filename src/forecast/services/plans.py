@@ -240,7 +240,7 @@ def require_role(state: PlanState, actor: str, role: str, doing: str) -> None:
         holders = sorted(u for u in state.members if state.has_role(u, role))
         held = f" (held by {', '.join(holders) or 'nobody'})" if actor in state.members else ""
         raise Forbidden(
-            f"{actor} may not {doing} on plan {state.plan_id}: that needs the {role} role{held}",
+            f"user {actor} may not {doing} on plan {state.plan_id}: that needs the {role} role{held}",
             Fix(FixKey.GRANT_ROLE, plan=state.plan_id, user=actor, role=role),
         )
 
@@ -280,6 +280,7 @@ def change_plan(
     retry_stale: bool = False,
     allow_archived: bool = False,
     guard: Callable[[PlanState], None] | None = None,
+    authorize: Callable[[PlanState], None] | None = None,
 ) -> PlanState:
     """Load, check, mutate, save: the one write path of every use case.
 
@@ -297,7 +298,8 @@ def change_plan(
     `allow_archived`). `guard(state)` refuses what no version of the plan would allow (e.g. an
     edit of an agreed negotiation): like the role, archive and lock checks it runs before the
     version check, so an edit from a stale page is told the plan is read-only, not to reload
-    and try again (also when the save itself finds the plan moved on)."""
+    and try again (also when the save itself finds the plan moved on). `authorize(state)` stands
+    in for `role` where more than one role's holder may act (it runs where the role check does)."""
     check_actor(actor)
     check_text("a change's reason", reason)
     retry = retry_stale and expected_version is None
@@ -308,6 +310,8 @@ def change_plan(
         doing = doing or action.replace("_", " ")
         if role is not None:
             require_role(state, actor, role, doing)
+        if authorize is not None:
+            authorize(state)
         if not allow_archived:
             require_not_archived(state, doing)
         if not allow_locked:
@@ -356,14 +360,22 @@ def change_plan(
 
 
 def _require_account(store: PlanRepository, user: str) -> None:
-    """Once the store has accounts, a role goes to one of them: a typo made a member nobody
-    could sign in as. A store from before accounts takes any name, as before."""
-    from forecast.services import accounts
-
-    if accounts.has_accounts(store) and store.get_account(user) is None:
+    """Once the store has accounts, a role goes to an active one: a typo made a member nobody
+    could sign in as, and a disabled account (someone who left) was put back on the plan
+    unnoticed. A store from before accounts takes any name, as before."""
+    if not accounts.has_accounts(store):
+        return
+    account = store.get_account(user)
+    if account is None:
         raise NotFound(
             f"there is no account {user!r}; an admin adds it with `forecast user add {user}` "
             "(`forecast user list` lists the accounts)"
+        )
+    if not account.active:
+        raise Invalid(
+            f"the account {user!r} is disabled, so it gets no role; if they are back, an admin "
+            f"enables it first (`forecast user enable {user}`, or Enable under Accounts on the "
+            "Plans page)"
         )
 
 
@@ -376,7 +388,7 @@ def grant(
     team: str | None = None,
     expected_version: int | None = None,
 ) -> Granted:
-    """Give `user` a role on the plan (owner only). A lead needs a team of the plan; a lead has
+    """Give `user` a role on the plan (its owner, or an admin account). A lead needs a team of the plan; a lead has
     one team, so making the lead of another team lead `team` moves them, and the result's note
     says so (and whether the team they leave has a lead)."""
     user = (user or "").strip()
@@ -386,7 +398,7 @@ def grant(
     if role not in ROLES:
         raise Invalid(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     state = get_plan(store, plan)
-    require_role(state, actor, "owner", "grant roles")  # before the plan's teams are named
+    require_members_manager(store, state, actor, "grant roles")  # before the teams are named
     _require_account(store, user)
     if role == "lead":
         if not team:
@@ -462,21 +474,28 @@ def copy_members(
 ) -> tuple[PlanState, list[str]]:
     """The members of `source` with their roles on `plan` too, in one audit row: a new cycle's
     plan gets the same planners, leads and co-owners without a grant each. The actor owns both
-    plans (the members of a plan are told to its members only). A lead whose team `plan` does not
-    have is left out and named in the returned notes; roles held already stay as they are."""
+    plans, or is an admin (the members of a plan are told to its members only). A lead whose
+    team `plan` does not have, and a member whose account is disabled, are left out and named in
+    the returned notes; roles held already stay as they are."""
     origin = get_plan(store, source)
-    require_role(origin, actor, "owner", "copy the members of this plan")
+    require_members_manager(store, origin, actor, "copy the members of this plan")
     state = get_plan(store, plan)
     if origin.plan_id == state.plan_id:
         raise Invalid("a plan's members are its own already; name another plan to copy them from")
     teams = set(_teams(store, state))
     notes: list[str] = []
+    disabled = disabled_members(store, origin)
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         before = {u: m.to_dict() for u, m in s.members.items()}
         added: list[str] = []
         notes.clear()
         for user, member in sorted(origin.members.items()):
+            if user in disabled:  # someone who left: not put back on a plan unnoticed
+                if any(not s.has_role(user, role) for role in member.roles):
+                    why = "the account is disabled"
+                    notes.append(f"{user} ({_roles_text(member)}) left out: {why}")
+                continue
             for role in member.roles:
                 here = s.members.get(user)
                 if role == "lead" and str(member.team) not in teams:
@@ -517,19 +536,29 @@ def revoke(
     *,
     expected_version: int | None = None,
 ) -> PlanState:
-    """The owner takes `role` from `user` (one audit row); the last owner cannot be removed."""
+    """The owner (or an admin) takes `role` from `user` (one audit row). The last owner
+    cannot be removed, nor the last owner whose account is active: a plan whose only owner is
+    a disabled account has nobody who may change it but an admin."""
     if role not in ROLES:
         raise Invalid(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     state = get_plan(store, plan)
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         if not s.has_role(user, role):
-            raise Invalid(f"{user} is not {role} of plan {s.plan_id}; nothing to remove")
+            raise Invalid(f"user {user} is not {role} of plan {s.plan_id}; nothing to remove")
         owners = [u for u in s.members if s.has_role(u, "owner")]
         if role == "owner" and owners == [user]:
             raise Conflict(
-                f"{user} is the only owner of plan {s.plan_id}, and a plan keeps at least one "
+                f"user {user} is the only owner of plan {s.plan_id}, and a plan keeps at least one "
                 "owner",
+                Fix(FixKey.ADD_OWNER, plan=s.plan_id),
+            )
+        active = active_names(store, owners)
+        if role == "owner" and active == [user]:
+            disabled = ", ".join(u for u in owners if u not in active)
+            raise Conflict(
+                f"user {user} is the only owner of plan {s.plan_id} whose account is active (the "
+                f"account of {disabled} is disabled), and a plan keeps an owner who can sign in",
                 Fix(FixKey.ADD_OWNER, plan=s.plan_id),
             )
         before = s.members[user].to_dict()
@@ -560,17 +589,65 @@ class MembersPermission:
     fix: Fix | None = None
 
 
-def members_permission(state: PlanState, user: str | None) -> MembersPermission:
-    """What the members editor says to `user`: the guards `grant` and `revoke` run (the plan
-    archived or agreed, then the owner role), without changing anything."""
+def members_permission(
+    state: PlanState, user: str | None, *, admin: bool = False
+) -> MembersPermission:
+    """What the members editor says to `user` (`admin`: an active admin account): the guards
+    `grant` and `revoke` run (the plan archived or agreed, then the owner role or an admin
+    account), without changing anything."""
     try:
         require_members_open(state, "change members")
     except ServiceError as exc:
         return MembersPermission(False, exc.reason, exc.fix)
-    if not user or not state.has_role(user, "owner"):
+    if not user or not (admin or state.has_role(user, "owner")):
         who = user or "nobody"
-        return MembersPermission(False, f"{who} cannot change members: only the plan's owner can.")
+        return MembersPermission(
+            False, f"{who} cannot change members: only the plan's owner or an admin can."
+        )
     return MembersPermission(True)
+
+
+def disabled_members(store: PlanRepository, state: PlanState) -> set[str]:
+    """The plan's members whose account is disabled (people who left): the members lists mark
+    them (none in a store from before accounts)."""
+    names = list(state.members)
+    return set(names) - set(active_names(store, names))
+
+
+def _roles_text(member: Any) -> str:
+    return ", ".join(
+        f"lead of team {member.team}" if role == "lead" else role for role in member.roles
+    )
+
+
+def is_admin(store: PlanRepository, user: str | None) -> bool:
+    """Whether `user` is an active admin account."""
+    account = accounts.active_account(store, user)
+    return account is not None and account.is_admin
+
+
+def active_names(store: PlanRepository, names: Sequence[str]) -> list[str]:
+    """Those of `names` whose account is active (all of them in a store from before accounts,
+    where any name was a member)."""
+    if not accounts.has_accounts(store):
+        return list(names)
+    return [n for n in names if accounts.active_account(store, n) is not None]
+
+
+def require_members_manager(
+    store: PlanRepository, state: PlanState, actor: str, doing: str
+) -> None:
+    """The plan's owner or an admin account changes its members: an admin is the way back for a
+    plan whose only owner has left (their account disabled)."""
+    if state.has_role(actor, "owner") or is_admin(store, actor):
+        return
+    holders = sorted(u for u in state.members if state.has_role(u, "owner"))
+    held = f" (held by {', '.join(holders) or 'nobody'})" if actor in state.members else ""
+    raise Forbidden(
+        f"user {actor} may not {doing} on plan {state.plan_id}: that needs the owner role{held} or "
+        "an admin account",
+        Fix(FixKey.GRANT_ROLE, plan=state.plan_id, user=actor, role="owner"),
+    )
 
 
 def _change_members(
@@ -582,20 +659,26 @@ def _change_members(
     mutate: Callable[[PlanState], tuple[str, Any, Any]],
     expected_version: int | None,
 ) -> PlanState:
-    """The owner changes who is on the plan (one audit row `action`; `doing` names it in a
-    refusal). Publishing freezes the system track only: the negotiation (leads, claims) may
+    """The owner, or an admin account, changes who is on the plan (one audit row `action`,
+    which says "as admin" when the admin is not an owner; `doing` names it in a refusal). Publishing freezes the system track only: the negotiation (leads, claims) may
     still run on a published plan, so members can change until the plan is agreed. A save that
     loses a race is redone (mutate re-checks the change on the fresh state)."""
     if state.status == AGREED:
         require_unlocked(state, doing)
+
+    def recorded(s: PlanState) -> tuple[str, Any, Any]:
+        as_admin = not s.has_role(actor, "owner")  # before mutate: an owner may grant themself
+        what, before, after = mutate(s)
+        return (f"{what} (as admin)" if as_admin else what), before, after
+
     return change_plan(
         store,
         state.plan_id,
         actor=actor,
         action=action,
-        mutate=mutate,
+        mutate=recorded,
         expected_version=expected_version,
-        role="owner",
+        authorize=lambda s: require_members_manager(store, s, actor, doing),
         doing=doing,
         allow_locked=True,
         retry_stale=True,
@@ -656,7 +739,7 @@ def _set_archived(
         holders = sorted(u for u in state.members if state.has_role(u, "owner"))
         held = f" (held by {', '.join(holders)})" if actor in state.members else ""
         raise Forbidden(
-            f"{actor} may not {doing} plan {state.plan_id}: that needs the owner role on it{held} "
+            f"user {actor} may not {doing} plan {state.plan_id}: that needs the owner role on it{held} "
             "or an admin account",
             Fix(FixKey.GRANT_ROLE, plan=state.plan_id, user=actor, role="owner"),
         )
@@ -709,12 +792,13 @@ def plans_visible_to(
 
 def member_sources(store: PlanRepository, plan: str, user: str | None) -> list[PlanSummary]:
     """The other plans whose members `user` may copy onto `plan` (`copy_members`): those they
-    own, newest first; none unless they may change the members of `plan` (they own it, and it
-    is neither archived nor agreed)."""
+    own (every plan for an admin), newest first; none unless they may change the members of
+    `plan` (they own it or are an admin, and it is neither archived nor agreed)."""
     target = get_plan(store, plan) if user else None
-    if target is None or not user or not members_permission(target, user).allowed:
+    admin = is_admin(store, user)
+    if target is None or not user or not members_permission(target, user, admin=admin).allowed:
         return []
-    owned = [s for s in list_plans(store) if store.get(s.plan_id).has_role(user, "owner")]
+    owned = [s for s in list_plans(store) if admin or store.get(s.plan_id).has_role(user, "owner")]
     return sorted((s for s in owned if s.plan_id != plan), key=lambda s: s.created_at, reverse=True)
 
 

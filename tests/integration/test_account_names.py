@@ -1,0 +1,93 @@
+"""User names differ by more than capitals: `Olga` next to `olga` (and `PIET` next to `piet`)
+were two accounts easily taken for one another, and the dashboard's refusals named the other
+one ("Olga is the only owner", its sentence capitalising olga). On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from forecast.cli import app
+from forecast.services import accounts, plans
+from forecast.services.errors import Conflict
+from forecast.store import MemoryStore, users_table
+from tests.integration.test_store import make_store, new_plan, store  # noqa: F401 - fixtures
+
+PASSWORD = "a long enough password"
+
+
+def test_a_name_that_differs_from_an_account_only_in_capitals_is_refused(store):  # noqa: F811
+    accounts.add_user(store, "olga", PASSWORD)
+    for alike in ("Olga", "OLGA"):
+        with pytest.raises(Conflict, match="already an account 'olga', which differs from"):
+            accounts.add_user(store, alike, PASSWORD)
+    with pytest.raises(Conflict, match="already an account 'olga'"):
+        accounts.add_user_as(store, _admin(store), "Olga", PASSWORD)  # the admin page's way
+    assert [a.name for a in store.list_accounts()] == ["olga", "root"]
+
+
+def test_a_store_that_holds_such_a_pair_already_keeps_both_working(store):  # noqa: F811
+    """Made before the check: both accounts stay as they are (nothing migrated away)."""
+    accounts.add_user(store, "piet", PASSWORD)
+    made = accounts.add_user(MemoryStore(), "PIET", "another long password")
+    with store.engine.begin() as conn:
+        conn.execute(users_table.insert().values(**made.__dict__))
+
+    assert accounts.authenticate(store, "piet", PASSWORD).name == "piet"
+    assert accounts.authenticate(store, "PIET", "another long password").name == "PIET"
+    accounts.disable(store, "PIET")
+    assert store.get_account("piet").active and not store.get_account("PIET").active
+    with pytest.raises(Conflict, match="already an account"):
+        accounts.add_user(store, "Piet", PASSWORD)
+
+
+def test_the_in_memory_store_refuses_it_alike():
+    memory = MemoryStore()
+    accounts.add_user(memory, "olga", PASSWORD)
+    with pytest.raises(Conflict, match="already an account 'olga', which differs"):
+        accounts.add_user(memory, "Olga", PASSWORD)
+
+
+def test_user_add_refuses_a_name_alike_on_the_command_line(tmp_path):
+    def cli(*args: str, stdin: str | None = None):
+        return CliRunner().invoke(app, [*args, "--data-dir", str(tmp_path)], input=stdin)
+
+    assert cli("user", "add", "olga", "--password-stdin", stdin=PASSWORD + "\n").exit_code == 0
+    alike = cli(
+        "user",
+        "add",
+        "Olga",
+        "--password-stdin",
+        "--display-name",
+        "Olga Olsen",
+        "--json",
+        stdin="another-pass-1\n",
+    )
+    assert alike.exit_code == 3
+    assert (
+        "already an account 'olga', which differs from 'Olga' only in capitals"
+        in (json.loads(alike.stdout)["message"])
+    )
+
+
+def test_a_refusal_on_the_page_names_the_account_as_it_is_spelled(store):  # noqa: F811
+    """As olga (the only owner), Remove on her own owner row said "Not accepted. Olga is the
+    only owner of plan ...": the sentence capitalised her name, naming another account."""
+    from dashboard import components
+
+    accounts.add_user(store, "ann", PASSWORD)
+    plan = new_plan(store).plan_id
+    try:
+        plans.revoke(store, plan, "ann", "ann", "owner")
+    except Conflict as exc:
+        refused = exc
+    shown = str(components.error_alert(refused).to_plotly_json())
+    assert "ann is the only owner of plan" in shown and "Ann " not in shown
+    assert components.sentence("user ann may not grant roles") == "User ann may not grant roles."
+
+
+def _admin(store) -> str:  # noqa: F811
+    accounts.add_user(store, "root", PASSWORD, admin=True)
+    return "root"
