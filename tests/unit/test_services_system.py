@@ -9,7 +9,14 @@ import pytest
 from forecast.cli.fix_hints import cli_message
 from forecast.overrides import Scope
 from forecast.services import plans, system
-from forecast.services.errors import Forbidden, Invalid, Locked, NotFound, StaleVersion
+from forecast.services.errors import (
+    Forbidden,
+    Invalid,
+    Locked,
+    NotFound,
+    StaleVersion,
+    WrongStage,
+)
 from forecast.store import MemoryStore
 
 HISTORY_WEEKS = pd.date_range("2024-01-01", periods=40, freq="W-MON")
@@ -593,3 +600,68 @@ def test_an_event_that_takes_the_learned_uplift_counts_whole_periods(store, plan
     assert typed.event.counts == DAYS  # a value typed for the days the event covers
     frame = system.system_plan(store, plan_id).set_index(["unique_id", "ds"])
     assert frame.loc[("1", monday), "system_plan"] == pytest.approx(125.0)  # 35 % x 5/7
+
+
+def _cut(store, plan_id, name="Supplier allocation", kind="purchase_limit"):
+    return system.add_event(
+        store, plan_id, "ann", name=name, kind=kind, scope=Scope({"StoreType": ("c",)}),
+        start=HORIZON_WEEKS[2].date(), end=(HORIZON_WEEKS[3] + pd.Timedelta(days=6)).date(),
+        effect="percent", value=-25.0,
+    )  # fmt: skip
+
+
+def test_another_event_in_a_removed_ones_place_does_not_pass_the_gate_on_its_explanations(
+    store, plan_id
+):
+    cut = _cut(store, plan_id)
+    system.explain(
+        store, plan_id, "ann", event_id=cut.event.event_id, reason_code="supply",
+        text="supplier allocation cut 25%",
+    )  # fmt: skip
+    assert system.gate_status(store, plan_id).open == 0
+    system.remove_event(store, plan_id, "ann", cut.event.event_id)
+    fire = _cut(store, plan_id, name="Store fire closures", kind="other")
+    gate = system.gate_status(store, plan_id)
+    assert gate.marked == 4 and gate.open == 4  # series 4 and team c, two weeks each
+    marked = system.deviations(store, plan_id)
+    assert set(marked["why_outdated"]) == {
+        f"explained for {cut.event.event_id}, now {fire.event.event_id}"
+    }
+    with pytest.raises(WrongStage, match=r"\(outdated: explained for E1, now E2\)"):
+        system.publish(store, plan_id, "ann")
+    # a rename of the event that is there now outdates its own explanations the same way
+    system.explain(
+        store, plan_id, "ann", event_id="E2", reason_code="other", text="two stores burnt down"
+    )
+    system.edit_event(store, plan_id, "ann", "E2", name="Store fire")
+    assert set(system.deviations(store, plan_id)["why_outdated"]) == {
+        "E2 changed since it was explained"
+    }
+    assert len(system.unexplained(store, plan_id)) == 4
+
+
+def test_a_new_volume_cell_needs_explaining_again_when_its_amount_changes(store):
+    baseline = make_baseline()
+    baseline.loc[baseline["unique_id"] == "4", "baseline"] = 0.0  # a shop not yet open
+    attributes = pd.DataFrame(
+        {"unique_id": list(STORE_TYPES), "StoreType": list(STORE_TYPES.values())}
+    )
+    plan_id = plans.create_plan_from_frames(
+        store, name="opening", history=make_history(), attributes=attributes, freq="W-MON",
+        horizon=6, team_attr="StoreType", actor="ann", baseline=baseline,
+    ).plan_id  # fmt: skip
+    opening = system.add_event(
+        store, plan_id, "ann", name="Opening", kind="other", scope=Scope(ids=("4",)),
+        start=HORIZON_WEEKS[1].date(), end=(HORIZON_WEEKS[1] + pd.Timedelta(days=6)).date(),
+        effect="add", value=50.0,
+    )  # fmt: skip
+    system.explain(store, plan_id, "ann", event_id="E1", reason_code="other", text="opening")
+    assert system.gate_status(store, plan_id).open == 0
+    system.edit_event(store, plan_id, "ann", opening.event.event_id, value=90000.0, effect="add")
+    marked = system.deviations(store, plan_id)
+    assert marked["outdated"].all() and not marked["explained"].any()
+    # explained for the new amount, the same event: the amount is what holds it
+    system.explain(store, plan_id, "ann", event_id="E1", reason_code="other", text="flagship")
+    assert system.gate_status(store, plan_id).open == 0
+    stored = system.explanations_of(plans.get_plan(store, plan_id))[-1]
+    assert stored.deviation_pct is None and stored.amount == 90000.0

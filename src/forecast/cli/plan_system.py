@@ -763,6 +763,8 @@ def deviations(
         columns = ["level", "key", "ds", "baseline", "system_plan", "deviation_pct", "events"]
         if show_all:
             columns += ["explained", "reason_code"]
+        if shown["outdated"].any():
+            columns += ["why_outdated"]  # e.g. "explained for E2, now E4"
         typer.echo(_table(shown.head(limit), columns))
         if len(shown) > limit:
             typer.echo(f"... {len(shown) - limit} more (--limit, or --json for all)")

@@ -106,7 +106,7 @@ def _marked(store: PlanRepository, state: PlanState) -> pd.DataFrame:
 
     def compute() -> pd.DataFrame:
         marked = overrides.deviations(_system_plan_frame(store, state), state.threshold)
-        return overrides.mark_explained(marked, explanations_of(state))
+        return _annotated(state, marked)
 
     return _MARKED.get(store, (state.plan_id, state.version), compute)
 
@@ -122,6 +122,16 @@ def keep_series_plan(store: PlanRepository, state: PlanState, series_plan: pd.Da
     """A writer that has just applied the saved version's events keeps the result for the
     version's readers (the frame `_system_plan_frame` would compute; read-only from here on)."""
     _SYSTEM_PLAN.put(store, (state.plan_id, state.version), series_plan)
+
+
+def _annotated(state: PlanState, marked: pd.DataFrame) -> pd.DataFrame:
+    """`marked` with whether each cell is explained (``overrides.mark_explained``). Explanations
+    stored before they kept their events count as outdated on a draft plan (they cannot say
+    which events they were written for); on a published or agreed plan, whose events can no
+    longer change, they hold by the old rule (the deviation)."""
+    return overrides.mark_explained(
+        marked, explanations_of(state), events_of(state), legacy_holds=state.locked
+    )
 
 
 def list_events(store: PlanRepository, plan: str) -> list[Event]:
@@ -176,8 +186,10 @@ def deviations(store: PlanRepository, plan: str) -> pd.DataFrame:
 
 def unexplained(store: PlanRepository, plan: str) -> pd.DataFrame:
     state = plans.get_plan(store, plan)
-    marked = overrides.deviations(_system_plan_frame(store, state), state.threshold)
-    return overrides.unexplained(marked, explanations_of(state))
+    marked = _annotated(
+        state, overrides.deviations(_system_plan_frame(store, state), state.threshold)
+    )
+    return marked.loc[~marked["explained"], overrides.DEVIATION_COLUMNS].reset_index(drop=True)
 
 
 def audit_log(store: PlanRepository, plan: str) -> list[AuditEntry]:
@@ -739,9 +751,8 @@ def explain(
     plans.require_role(state, actor, "planner", "explain deviations")
     plans.require_unlocked(state, "explain deviations")
     frame = _system_plan_frame(store, state)
-    marked = overrides.mark_explained(
-        overrides.deviations(frame, state.threshold), explanations_of(state)
-    )
+    marked = _annotated(state, overrides.deviations(frame, state.threshold))
+    fingerprints = overrides.event_fingerprints(events_of(state))
     when: pd.Timestamp | None = None
     if ds is not None:
         try:
@@ -812,6 +823,13 @@ def explain(
             author=actor,
             at=now,
             deviation_pct=_finite_or_none(cast(float, row.deviation_pct)),
+            # What it is written for: the cell's change and the events that make it, as they are.
+            amount=_amount(cast(float, row.system_plan) - cast(float, row.baseline)),
+            events=tuple(
+                (i, fingerprints[i])
+                for i in overrides.cell_event_ids(row.events)
+                if i in fingerprints
+            ),
         )
         for row in targets.itertuples(index=False)
     ]
@@ -881,6 +899,11 @@ def _period_start(frame: pd.DataFrame, when: pd.Timestamp) -> pd.Timestamp:
     periods = overrides.horizon_periods(frame[schema.DS].unique())
     inside = periods.loc[(periods[schema.DS] <= when) & (periods["end"] >= when), schema.DS]
     return pd.Timestamp(inside.iloc[0]) if len(inside) else when
+
+
+def _amount(value: float) -> float:
+    """A cell's change from the baseline as recorded, to 15 significant digits."""
+    return float(f"{float(value):.15g}")
 
 
 def _finite_or_none(value: float) -> float | None:

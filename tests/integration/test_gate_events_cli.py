@@ -1,0 +1,90 @@
+"""The deviation gate and the events as a planner meets them on the command line, on a small
+plan of four weekly series (real ingest, seasonal naive baseline, SQLite file)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from forecast.cli import app
+
+runner = CliRunner()
+
+
+def run(data_dir, *args: str, user: str | None = "ann"):
+    who = ["--as", user] if user else []
+    return runner.invoke(app, [*args, "--data-dir", str(data_dir), *who], catch_exceptions=False)
+
+
+@pytest.fixture
+def tiny(tmp_path) -> tuple[str, str]:
+    """(data dir, plan id) of a plan of S1, S2 (north) and S3, S4 (south); S4 sold nothing for
+    over a year, so its baseline is 0 (a new shop's volume is "new volume")."""
+    weeks = pd.date_range("2022-01-03", periods=120, freq="W-MON")
+    rng = np.random.default_rng(7)
+    rows = []
+    for store, region in (("S1", "north"), ("S2", "north"), ("S3", "south"), ("S4", "south")):
+        for i, ds in enumerate(weeks):
+            sales = 0.0 if store == "S4" and i >= 60 else round(100 + rng.normal(0, 5), 2)
+            rows.append({"store": store, "region": region, "date": ds.date(), "sales": sales})
+    path = tmp_path / "tiny.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    data_dir = tmp_path / "store"
+    made = run(
+        data_dir, "plan", "create", str(path), "--name", "tiny", "--freq", "W", "--horizon", "8",
+        "--team-attr", "region", "--model", "snaive", "--currency", "none", "--json",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    return str(data_dir), json.loads(made.stdout)["plan_id"]
+
+
+def test_an_event_added_in_a_removed_ones_place_is_not_explained_by_its_reason(tiny):
+    data_dir, plan = tiny
+    window = ["--scope", "region=north", "--start", "2024-04-29", "--end", "2024-05-12"]
+    cut = ["--kind", "purchase_limit", "--percent", "-25", *window]
+    assert (
+        run(data_dir, "plan", "event", "add", plan, "--name", "Supplier allocation", *cut).exit_code
+        == 0
+    )
+    explained = run(
+        data_dir, "plan", "explain", plan, "--code", "supply", "--text",
+        "supplier allocation cut 25%", "--all-for-event", "E1",
+    )  # fmt: skip
+    assert explained.exit_code == 0, explained.output
+    assert "0 unexplained" in run(data_dir, "plan", "show", plan, user=None).stdout
+    assert run(data_dir, "plan", "event", "remove", plan, "E1").exit_code == 0
+    fire = ["--kind", "other", "--percent", "-25", *window]
+    assert run(data_dir, "plan", "event", "add", plan, "--name", "Store fire", *fire).exit_code == 0
+
+    shown = run(data_dir, "plan", "show", plan, user=None).stdout
+    assert "6 marked, 6 unexplained" in shown  # S1, S2 and team north, two weeks each
+    listed = run(data_dir, "plan", "deviations", plan, user=None)
+    assert "explained for E1, now E2" in listed.stdout
+    refused = run(data_dir, "plan", "publish", plan)
+    assert refused.exit_code != 0 and "(outdated: explained for E1, now E2)" in refused.output
+
+
+def test_a_new_volume_cell_is_explained_again_when_its_amount_grows(tiny):
+    data_dir, plan = tiny
+    opening = ["--kind", "other", "--ids", "S4", "--start", "2024-04-29", "--end", "2024-05-05"]
+    added = run(
+        data_dir, "plan", "event", "add", plan, "--name", "Opening", "--set", "50", *opening
+    )
+    assert added.exit_code == 0, added.output
+    explained = run(
+        data_dir, "plan", "explain", plan, "--code", "other", "--text", "a shop opens",
+        "--all-for-event", "E1",
+    )  # fmt: skip
+    assert explained.exit_code == 0, explained.output
+    assert run(data_dir, "plan", "event", "edit", plan, "E1", "--set", "90000").exit_code == 0
+    listed = run(data_dir, "plan", "deviations", plan, "--json", user=None)
+    rows = json.loads(listed.stdout)
+    series = [r for r in rows if r["level"] == "series"]
+    assert [r["key"] for r in series] == ["S4"]
+    assert not series[0]["explained"] and series[0]["why_outdated"] == (
+        "E1 changed since it was explained"
+    )
