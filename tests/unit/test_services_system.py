@@ -665,3 +665,31 @@ def test_a_new_volume_cell_needs_explaining_again_when_its_amount_changes(store)
     assert system.gate_status(store, plan_id).open == 0
     stored = system.explanations_of(plans.get_plan(store, plan_id))[-1]
     assert stored.deviation_pct is None and stored.amount == 90000.0
+
+
+def test_undoing_a_removal_puts_the_event_back_in_its_place_in_the_order(store, plan_id):
+    week = {
+        "start": HORIZON_WEEKS[1].date(),
+        "end": (HORIZON_WEEKS[1] + pd.Timedelta(days=6)).date(),
+    }
+
+    def add_set(name, value):
+        return system.add_event(
+            store, plan_id, "ann", name=name, kind="other", scope=Scope(ids=("1",)),
+            effect="set", value=value, **week,
+        ).event.event_id  # fmt: skip
+
+    def planned() -> float:
+        frame = system.system_plan(store, plan_id).set_index(["unique_id", "ds"])
+        return float(frame.loc[("1", HORIZON_WEEKS[1]), "system_plan"])
+
+    first, second = add_set("Set A", 100.0), add_set("Set B", 200.0)
+    assert planned() == 200.0  # the one added last wins
+    system.remove_event(store, plan_id, "ann", first)
+    assert planned() == 200.0
+    system.restore_event(store, plan_id, "ann", first)
+    assert [e.event_id for e in system.list_events(store, plan_id)] == [first, second]
+    assert planned() == 200.0  # exactly as before the removal
+    system.remove_event(store, plan_id, "ann", second)
+    system.restore_event(store, plan_id, "ann", second)
+    assert [e.event_id for e in system.list_events(store, plan_id)] == [first, second]

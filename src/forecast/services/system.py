@@ -697,7 +697,8 @@ def restore_event(
     expected_version: int | None = None,
 ) -> Saved:
     """Undo the removal of `event_id`: re-add the event as the audit log recorded it when it was
-    removed (same id, since ids are never reused), with an audit row of its own."""
+    removed (same id, since ids are never reused) in its place in the order (``_place_of``), so
+    the plan is as it was before the removal; with an audit row of its own."""
     state = plans.get_plan(store, plan)
     plans.require_role(state, actor, "planner", "restore events")
     plans.require_unlocked(state, "restore events")
@@ -719,11 +720,34 @@ def restore_event(
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         if any(e["event_id"] == event_id for e in s.events):
             raise Invalid(f"event {event_id} was restored already; reload the page")
-        s.events.append(event.to_dict())
+        # Back in its place, not at the end: where 'set' events overlap the one added last
+        # wins, so an appended event would now win over events added after it.
+        s.events.insert(_place_of(s.events, event_id), event.to_dict())
         return f"restore event {event.describe()}", None, event.to_dict()
 
     saved = _change_events(store, state.plan_id, actor, "restore_event", mutate, expected_version)
     return Saved(saved, event=event)
+
+
+def _event_number(event_id: str) -> int | None:
+    """12 of "E12" (event ids are numbered in the order the events were added)."""
+    digits = event_id[1:] if event_id[:1] == "E" else ""
+    return int(digits) if digits.isdigit() else None
+
+
+def _place_of(events: Sequence[Mapping[str, Any]], event_id: str) -> int:
+    """Where a removed event goes back in the plan's order: the events stay in the order they
+    were added (an edit keeps an event's place), which is the order of their numbers, so after
+    the last event added before it (the end if its id is not numbered)."""
+    number = _event_number(event_id)
+    if number is None:
+        return len(events)
+    place = 0
+    for i, e in enumerate(events):
+        other = _event_number(str(e["event_id"]))
+        if other is not None and other < number:
+            place = i + 1
+    return place
 
 
 # -- explanations, threshold, publish --------------------------------------------------------
