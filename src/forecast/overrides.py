@@ -45,6 +45,7 @@ COMBINATION_RULE = (
 DAYS = "days"  # an event counts in the share of each period's days it covers
 PERIODS = "periods"  # in full in every period it touches: see OFFER_COUNTS, and events saved
 # before 2026-12-05 (when days were first counted)
+DAYS_COUNTED_SINCE = "2026-12-05"  # events created before count whole periods
 OFFER_COUNTS = PERIODS
 """How an event that takes the learned uplift counts: that uplift is the change of a whole
 period that had the flag (a week with a promotion on some of its days), so it applies to each
@@ -453,11 +454,15 @@ def partly_covered_text(event: Event, horizon_dates: Iterable[Any]) -> str | Non
     several = len(partial) > 1
     covers = f"{event.event_id} covers {len(partial)} period{'s' if several else ''} in part: "
     if event.counts == PERIODS:
-        why = (
-            "the learned uplift it takes is the change of a whole period with the flag"
-            if takes_offer(event)
-            else "it was saved before days were counted"
-        )
+        if takes_offer(event):
+            why = "the learned uplift it takes is the change of a whole period with the flag"
+        elif (event.created_at or "") < DAYS_COUNTED_SINCE:
+            why = "it was saved before days were counted"
+        else:  # took an earlier offer, changed since by an older version
+            why = (
+                "it took the suggestion for other dates; take the one for these "
+                "(--use-suggestion), or type a value to count by days"
+            )
         return (
             f"{covers}{listed}{more}; it applies to {'each of them' if several else 'that period'}"
             f" in full ({why})"

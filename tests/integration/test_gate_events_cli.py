@@ -29,8 +29,12 @@ def tiny(tmp_path) -> tuple[str, str]:
     rows = []
     for store, region in (("S1", "north"), ("S2", "north"), ("S3", "south"), ("S4", "south")):
         for i, ds in enumerate(weeks):
-            sales = 0.0 if store == "S4" and i >= 60 else round(100 + rng.normal(0, 5), 2)
-            rows.append({"store": store, "region": region, "date": ds.date(), "sales": sales})
+            promo = i % 2  # a flyer every other week lifts sales by about 30 %
+            sales = (
+                0.0 if store == "S4" and i >= 60 else round(100 + 30 * promo + rng.normal(0, 5), 2)
+            )
+            row = {"store": store, "region": region, "date": ds.date(), "sales": sales}
+            rows.append(row | {"promo": promo})
     path = tmp_path / "tiny.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
     data_dir = tmp_path / "store"
@@ -88,3 +92,26 @@ def test_a_new_volume_cell_is_explained_again_when_its_amount_grows(tiny):
     assert not series[0]["explained"] and series[0]["why_outdated"] == (
         "E1 changed since it was explained"
     )
+
+
+def test_moving_the_dates_of_an_event_that_took_the_suggestion_takes_the_new_one(tiny):
+    data_dir, plan = tiny
+    week = ["--scope", "region=north", "--start", "2024-05-06", "--end", "2024-05-12"]
+    added = run(
+        data_dir, "plan", "event", "add", plan, "--name", "Flyer", "--kind", "promotion", *week,
+        "--use-suggestion", "--json",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    was = json.loads(added.stdout)["event"]["value"]
+    offered = run(
+        data_dir, "plan", "event", "suggest", plan, "--kind", "promotion", "--scope",
+        "region=north", "--start", "2024-05-05", "--end", "2024-05-12", "--json", user=None,
+    )  # fmt: skip
+    new_offer = json.loads(offered.stdout)["in_baseline"]["new_value"]
+    assert offered.exit_code == 0, offered.output
+    moved = run(data_dir, "plan", "event", "edit", plan, "E1", "--start", "2024-05-05", "--json")
+    assert moved.exit_code == 0, moved.output
+    out = json.loads(moved.stdout)
+    assert out["event"]["value"] == new_offer != was  # the offer for the new window
+    assert out["note"].startswith("E1 took the suggestion, so it takes the one for its new dates")
+    assert "saved before days were counted" not in out["note"]

@@ -293,6 +293,21 @@ def test_an_explanation_stored_before_events_were_kept_is_outdated_until_the_pla
     assert _first_cell(baseline, attributes, [cut], [legacy], legacy_holds=True)["explained"]
 
 
+def test_a_whole_period_event_that_no_longer_takes_its_offer_is_not_said_to_be_old():
+    from forecast.overrides import PERIODS, partly_covered_text
+
+    one_day = {"start": WEEKS[0].date(), "end": WEEKS[0].date(), "counts": PERIODS}
+    offer = {"effect": "percent", "value": 3.2}
+    legacy = event("E1", "percent", 4.8, created_at="2026-11-30T10:00:00+00:00", **one_day)
+    assert "saved before days were counted" in (partly_covered_text(legacy, WEEKS) or "")
+    moved = event(
+        "E7", "percent", 4.8, created_at="2026-12-06T10:00:00+00:00", suggested=offer, **one_day
+    )
+    said = partly_covered_text(moved, WEEKS) or ""
+    assert "saved before days were counted" not in said
+    assert "it took the suggestion for other dates" in said
+
+
 @pytest.mark.parametrize(
     ("changes", "error", "words"),
     [

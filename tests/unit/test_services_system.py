@@ -693,3 +693,51 @@ def test_undoing_a_removal_puts_the_event_back_in_its_place_in_the_order(store, 
     system.remove_event(store, plan_id, "ann", second)
     system.restore_event(store, plan_id, "ann", second)
     assert [e.event_id for e in system.list_events(store, plan_id)] == [first, second]
+
+
+def test_moving_an_event_that_took_the_suggestion_takes_the_suggestion_for_its_new_dates(store):
+    # Two seasons of weeks with a promotion every other week; seasonal naive repeats them, so
+    # what the system offers depends on the weeks an event touches.
+    weeks = pd.date_range("2023-01-02", periods=60, freq="W-MON")
+    history = pd.DataFrame(
+        [
+            {"unique_id": uid, "ds": ds, "y": 130.0 if i % 2 else 100.0, "Promo": float(i % 2)}
+            for uid in STORE_TYPES
+            for i, ds in enumerate(weeks)
+        ]
+    )
+    ahead = pd.date_range(weeks[-1] + pd.Timedelta(weeks=1), periods=6, freq="W-MON")
+    baseline = make_baseline().assign(ds=np.tile(ahead, len(STORE_TYPES)))
+    attributes = pd.DataFrame(
+        {"unique_id": list(STORE_TYPES), "StoreType": list(STORE_TYPES.values())}
+    )
+    plan_id = plans.create_plan_from_frames(
+        store, name="offers", history=history, attributes=attributes, freq="W-MON", horizon=6,
+        team_attr="StoreType", actor="ann", baseline=baseline,
+    ).plan_id  # fmt: skip
+    scope = Scope(ids=("1",))
+    monday = ahead[2]  # repeats a week without the promotion
+    taken = system.add_event(
+        store, plan_id, "ann", name="Flyer", kind="promotion", scope=scope,
+        start=monday.date(), end=(monday + pd.Timedelta(days=6)).date(), use_suggestion=True,
+    ).event  # fmt: skip
+    sunday = (monday - pd.Timedelta(days=1)).date()  # the last day of a repeated promo week
+    uplift, already = system.event_suggestion(
+        store, plan_id, "promotion", scope, sunday, (monday + pd.Timedelta(days=6)).date()
+    )
+    offer = system.offered_value(uplift, already)
+    assert offer != taken.value  # the new window holds a promotion week the baseline repeats
+
+    moved = system.edit_event(store, plan_id, "ann", taken.event_id, start=sunday)
+    assert moved.event.value == offer and moved.event.counts == "periods"
+    assert moved.note is not None and "saved before days were counted" not in moved.note
+    assert moved.note.startswith(
+        "E1 took the suggestion, so it takes the one for its new dates now: +15 % (was +30 %)"
+    )
+    assert "the learned uplift it takes is the change of a whole period" in moved.note
+
+    # a kind nothing is learned for: the value stays and counts by days, as a typed one
+    limited = system.edit_event(store, plan_id, "ann", "E1", kind="purchase_limit")
+    assert limited.event.value == offer and limited.event.counts == "days"
+    assert "no suggestion for E1's new kind" in (limited.note or "")
+    assert "(1 of 7 days); it counts there in that share" in (limited.note or "")

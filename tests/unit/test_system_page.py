@@ -549,7 +549,8 @@ def test_editing_an_events_window_records_what_is_offered_for_the_new_window(ctx
     else:
         pytest.fail("every window nets to the same value; the test needs one that does not")
     edited = system.edit_event(ctx.store, plan_id, "olga", added.event_id, end=end).event
-    assert edited.value == added.value  # the person's value stays
+    # it took the offer, so it takes the one for its new window (a typed value would stay)
+    assert edited.value == offered.new_value
     assert edited.suggested.get("net_value", edited.suggested["value"]) == offered.new_value
     renamed = system.edit_event(ctx.store, plan_id, "olga", added.event_id, name="Flyer 2").event
     assert renamed.suggested == edited.suggested  # a new name offers nothing new

@@ -643,14 +643,30 @@ def edit_event(
         raise Invalid(f"nothing to change: event {event_id} already is {old.describe()}")
     _checked(store, state, new)
     where = (new.kind, new.scope, new.start, new.end)
+    followed: str | None = None
     if use_suggestion or where != (old.kind, old.scope, old.start, old.end):
         # What the system offers for the event as it now stands (the value stays the person's
-        # unless the suggestion is asked for).
+        # unless the suggestion is asked for, or the event took the offer and no value is typed).
         uplift, already = _offer(store, state, *where)
         new = replace(new, suggested=_suggestion_record(uplift, already))
-        if use_suggestion:
+        took_offer = old.counts == overrides.OFFER_COUNTS and overrides.takes_offer(old)
+        follows = took_offer and effect is None and value is None and not use_suggestion
+        if use_suggestion or (follows and uplift is not None):
             effect, value = _take_offer(state, new.kind, uplift, already, "the value")
             new = replace(new, effect=effect, value=value, counts=overrides.OFFER_COUNTS)
+            if follows:
+                followed = (
+                    f"{event_id} took the suggestion, so it takes the one for its "
+                    f"{_moved(old, new)} now: {new.describe_effect()} (was "
+                    f"{old.describe_effect()})"
+                )
+        elif follows:
+            # Nothing offered there: the value stays, counted by days as a typed one is.
+            new = replace(new, counts=overrides.DAYS)
+            followed = (
+                f"there is no suggestion for {event_id}'s {_moved(old, new)}: it keeps "
+                f"{old.describe_effect()} and now counts by the days it covers, as a typed value"
+            )
         if new == old:
             raise Invalid(f"nothing to change: event {event_id} already is {old.describe()}")
 
@@ -662,7 +678,22 @@ def edit_event(
     saved = _change_events(
         store, state.plan_id, actor, "edit_event", mutate, expected, reason=reason
     )
-    return Saved(saved, event=new, note=_coverage_note(store, saved, new))
+    notes = [n for n in (followed, _coverage_note(store, saved, new)) if n]
+    return Saved(saved, event=new, note="; ".join(notes) or None)
+
+
+def _moved(old: Event, new: Event) -> str:
+    """What of an event an edit changed, in words: "new dates", "new scope and kind"."""
+    changed = [
+        what
+        for what, before, after in (
+            ("dates", (old.start, old.end), (new.start, new.end)),
+            ("scope", old.scope, new.scope),
+            ("kind", old.kind, new.kind),
+        )
+        if before != after
+    ]
+    return "new " + " and ".join(changed) if changed else "window"
 
 
 def remove_event(
