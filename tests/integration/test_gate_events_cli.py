@@ -115,3 +115,32 @@ def test_moving_the_dates_of_an_event_that_took_the_suggestion_takes_the_new_one
     assert out["event"]["value"] == new_offer != was  # the offer for the new window
     assert out["note"].startswith("E1 took the suggestion, so it takes the one for its new dates")
     assert "saved before days were counted" not in out["note"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("5", "5 %"),
+        ("5%", "5 %"),
+        ("12.5", "12.5 %"),
+        ("0.2", "20 %"),
+        ("1", "1 %"),
+        ("100", "100 %"),
+    ],
+)
+def test_a_bare_threshold_number_is_a_percent_and_a_bare_fraction_below_1_a_fraction(
+    tiny, typed, shown
+):
+    data_dir, plan = tiny
+    said = run(data_dir, "plan", "threshold", plan, typed)
+    assert said.exit_code == 0, said.output
+    assert said.stdout.strip().endswith(f"is now {shown}")
+
+
+@pytest.mark.parametrize("typed", ["500", "101%", "0", "-5"])
+def test_a_threshold_outside_0_to_100_percent_is_refused_and_keeps_the_gate(tiny, typed):
+    data_dir, plan = tiny
+    options = ["--data-dir", data_dir, "--as", "ann"]  # before "--": -5 is not an option
+    refused = runner.invoke(app, ["plan", "threshold", *options, plan, "--", typed])
+    assert refused.exit_code != 0 and "more than 0 % and at most 100 %" in refused.output
+    assert "deviation threshold 20 %" in run(data_dir, "plan", "show", plan, user=None).stdout

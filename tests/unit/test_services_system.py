@@ -741,3 +741,15 @@ def test_moving_an_event_that_took_the_suggestion_takes_the_suggestion_for_its_n
     assert limited.event.value == offer and limited.event.counts == "days"
     assert "no suggestion for E1's new kind" in (limited.note or "")
     assert "(1 of 7 days); it counts there in that share" in (limited.note or "")
+
+
+@pytest.mark.parametrize("threshold", [5.0, 1.01, 0.0, -0.05, float("nan")])
+def test_a_threshold_that_would_open_the_gate_or_mark_everything_is_refused_naming_the_range(
+    store, plan_id, threshold
+):
+    with pytest.raises(Invalid, match=r"more than 0 % and at most 100 %") as refused:
+        system.set_threshold(store, plan_id, "ann", threshold)
+    if threshold == 5.0:
+        assert "got 500 % (the fraction 5)" in str(refused.value)
+    assert plans.get_plan(store, plan_id).threshold == 0.2  # nothing was written
+    assert system.set_threshold(store, plan_id, "ann", 1.0).plan.threshold == 1.0  # 100 %

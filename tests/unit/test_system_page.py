@@ -646,3 +646,17 @@ def test_the_to_picker_offers_the_last_day_of_each_period(ctx, plan_id):
     outputs = view.page_outputs(page, system.COMBINATION_RULE)
     assert outputs.end == page.period_ends[-1]
     assert [o["value"] for o in outputs.end_options] == page.period_ends
+
+
+@pytest.mark.parametrize(("typed", "fraction"), [(20, 0.2), (12.5, 0.125), ("7", 0.07)])
+def test_the_threshold_box_reads_percent(typed, fraction):
+    from dashboard.system.factors import threshold_fraction
+
+    assert threshold_fraction(typed) == pytest.approx(fraction)
+
+
+def test_an_empty_threshold_box_is_refused_naming_the_range():
+    from dashboard.system.factors import threshold_fraction
+
+    with pytest.raises(Invalid, match="more than 0 and at most 100"):
+        threshold_fraction(None)

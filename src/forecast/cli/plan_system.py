@@ -262,7 +262,8 @@ def create(
         str,
         typer.Option(
             "--threshold",
-            help="Deviation threshold: a fraction (0.25) or a percent (25%), as `plan threshold`.",
+            help="Deviation threshold in percent (25 or 25%; a bare number below 1 is a "
+            "fraction: 0.25), more than 0 and at most 100 %, as `plan threshold`.",
         ),
     ] = "20%",
     currency: Annotated[
@@ -809,28 +810,41 @@ def explain(
         typer.echo(f"note: {saved.note}")
 
 
+THRESHOLD_HELP = (
+    "Deviation threshold in percent: 25 or 25% (a bare number below 1 is a fraction: 0.25 is "
+    "25 %); more than 0 and at most 100 %."
+)
+
+
 def threshold_number(value: str) -> float:
-    """A deviation threshold as the command line takes it: a fraction (0.25) or a percent
-    (25%), for `plan threshold` and `plan create --threshold` alike."""
+    """A deviation threshold as the command line takes it, as a fraction: a percent with or
+    without its sign (25%, 25, 5, 12.5), or a fraction below 1 (0.25), for `plan threshold` and
+    `plan create --threshold` alike. "1" is 1 %; 100 % is the largest (the service refuses
+    more, naming the range)."""
     text = value.strip()
     try:
-        return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        number = float(text.removesuffix("%").strip().replace(",", "."))
     except ValueError:
-        fail(f"threshold {value!r} is not a number; write 0.25 or 25%")
+        fail(f"threshold {value!r} is not a number; write 25 or 25% (or the fraction 0.25)")
+    if text.endswith("%") or abs(number) >= 1:
+        return number / 100
+    return number
 
 
 @plan_change_command(plan_app, "threshold")
 def threshold(
     change: PlanChange,
-    value: Annotated[str, typer.Argument(help="Fraction (0.25) or percent (25%).")],
+    value: Annotated[str, typer.Argument(help=THRESHOLD_HELP)],
 ) -> None:
     """Set the deviation threshold (owner)."""
     saved = change.apply(system.set_threshold, threshold_number(value))
     if change.as_json:
         echo_json(_saved(saved.plan) | {"threshold": saved.plan.threshold})
         return
+    now = saved.plan.threshold
+    whole = abs(now * 100 - round(now * 100)) < 1e-9
     typer.echo(
-        f"threshold of plan {saved.plan.plan_id} is now {percent_text(saved.plan.threshold, 0)}"
+        f"threshold of plan {saved.plan.plan_id} is now {percent_text(now, 0 if whole else 1)}"
     )
 
 

@@ -974,13 +974,14 @@ def set_threshold(
     *,
     expected_version: int | None = None,
 ) -> Saved:
-    """The deviation threshold as a fraction (0.2 = 20 %); owner only."""
+    """The deviation threshold as a fraction (0.2 = 20 %), more than 0 and at most 1 (100 %:
+    ``plans.threshold_problem``); owner only."""
     try:
         threshold = float(threshold)
     except (TypeError, ValueError) as exc:
         raise Invalid(f"the threshold must be a number such as 0.2, got {threshold!r}") from exc
-    if not 0 < threshold < 10:
-        raise Invalid(f"the threshold is a fraction such as 0.2 for 20 %, got {threshold:g}")
+    if (problem := plans.threshold_problem(threshold)) is not None:
+        raise Invalid(problem)
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         before = s.threshold
