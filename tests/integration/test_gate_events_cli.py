@@ -144,3 +144,48 @@ def test_a_threshold_outside_0_to_100_percent_is_refused_and_keeps_the_gate(tiny
     refused = runner.invoke(app, ["plan", "threshold", *options, plan, "--", typed])
     assert refused.exit_code != 0 and "more than 0 % and at most 100 %" in refused.output
     assert "deviation threshold 20 %" in run(data_dir, "plan", "show", plan, user=None).stdout
+
+
+def test_a_removed_event_is_restored_later_in_its_place_from_the_command_line(tiny):
+    data_dir, plan = tiny
+    week = ["--kind", "other", "--ids", "S1", "--start", "2024-04-29", "--end", "2024-05-05"]
+    for name, value in (("Set A", "100"), ("Set B", "200")):
+        added = run(data_dir, "plan", "event", "add", plan, "--name", name, "--set", value, *week)
+        assert added.exit_code == 0, added.output
+    removed = run(data_dir, "plan", "event", "remove", plan, "E1")
+    assert f"`forecast plan event restore {plan} E1` puts it back" in removed.stdout
+    # another change since: the page's undo is stale by now, the command is not
+    other = ["--kind", "other", "--ids", "S2", "--start", "2024-05-06", "--end", "2024-05-12"]
+    assert (
+        run(data_dir, "plan", "event", "add", plan, "--name", "C", "--add", "5", *other).exit_code
+        == 0
+    )
+    stale = run(data_dir, "plan", "event", "restore", plan, "E1", "--expected-version", "3")
+    assert stale.exit_code != 0 and "changed" in stale.output
+    restored = run(data_dir, "plan", "event", "restore", plan, "E1")
+    assert restored.exit_code == 0, restored.output
+    assert restored.stdout.startswith("restored E1 'Set A'")
+    listed = json.loads(run(data_dir, "plan", "event", "list", plan, "--json", user=None).stdout)
+    assert [e["event_id"] for e in listed] == ["E1", "E2", "E3"]  # back in its place
+    shown = run(data_dir, "plan", "show", plan, "--level", "series", "--json", user=None)
+    rows = json.loads(shown.stdout)["system_plan"]
+    (cell,) = [r for r in rows if r["unique_id"] == "S1" and r["ds"] == "2024-04-29"]
+    assert cell["system_plan"] == 200.0  # Set B, added last, wins as before the removal
+    again = run(data_dir, "plan", "event", "restore", plan, "E1")
+    assert again.exit_code != 0 and "there is nothing to restore" in again.output
+    never = run(data_dir, "plan", "event", "restore", plan, "E9")
+    assert never.exit_code == 4 and "no recorded removal of event 'E9'" in never.output
+
+
+def test_restoring_an_event_on_a_published_plan_is_refused_with_the_reason(tiny):
+    data_dir, plan = tiny
+    week = ["--kind", "other", "--ids", "S1", "--start", "2024-04-29", "--end", "2024-05-05"]
+    assert (
+        run(data_dir, "plan", "event", "add", plan, "--name", "A", "--add", "1", *week).exit_code
+        == 0
+    )
+    assert run(data_dir, "plan", "event", "remove", plan, "E1").exit_code == 0
+    published = run(data_dir, "plan", "publish", plan)
+    assert published.exit_code == 0, published.output
+    refused = run(data_dir, "plan", "event", "restore", plan, "E1")
+    assert refused.exit_code != 0 and "read-only" in refused.output

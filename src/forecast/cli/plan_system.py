@@ -1,5 +1,5 @@
 """`forecast plan ...` commands of the system track: create, list, show, grant, event add|edit|
-remove|list|suggest, deviations, explain, threshold, publish, new-version, archive, unarchive,
+remove|restore|list|suggest, deviations, explain, threshold, publish, new-version, archive, unarchive,
 audit, mark-factor."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def percent_text(value: float, decimals: int = 1) -> str:
 
 
 event_app = typer.Typer(
-    help="Event overrides: add, edit, remove, list, suggest.",
+    help="Event overrides: add, edit, remove, restore, list, suggest.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -656,7 +656,26 @@ def event_remove(
         echo_json(_saved(saved.plan) | {"removed": event_id})
         return
     typer.echo(
-        f"removed event {event_id}; plan {saved.plan.plan_id} is now version {saved.version}"
+        f"removed event {event_id}; plan {saved.plan.plan_id} is now version {saved.version} "
+        f"(`forecast plan event restore {saved.plan.plan_id} {event_id}` puts it back)"
+    )
+
+
+@plan_change_command(event_app, "restore")
+def event_restore(
+    change: PlanChange,
+    event_id: Annotated[str, typer.Argument(help="The removed event's id, e.g. E2.")],
+) -> None:
+    """Put a removed event back, as it was when removed and in its place in the order (the
+    audit log keeps it; `plan audit` lists removals). Refused while the event is in the plan,
+    or the plan is published or agreed."""
+    saved = change.apply(system.restore_event, event_id)
+    if change.as_json:
+        echo_json(_saved(saved.plan) | {"event": saved.event.to_dict() if saved.event else None})
+        return
+    typer.echo(
+        f"restored {_event_line(saved.event) if saved.event else event_id}\n"
+        f"plan {saved.plan.plan_id} is now version {saved.version}"
     )
 
 
