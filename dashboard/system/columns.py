@@ -65,7 +65,7 @@ def deviation_columns() -> list[dict[str, Any]]:
         },
         {"field": "deviation", "headerName": "Deviation", "width": 110, "type": "numericColumn"},
         {"field": "events", "width": 100},
-        {"field": "status", "width": 110},
+        {"field": "status", "width": 110, "tooltipField": "why"},
         {
             "field": "reason_code",
             "headerName": "Reason code",

@@ -13,6 +13,7 @@ from dashboard.system.edits import REFRESH
 from dashboard.system.forms import date_or_raise, number_or_raise, scope_or_raise
 from dashboard.wiring import bind
 from forecast.services import system, system_views
+from forecast.services.errors import Invalid
 
 OUTPUTS = [
     Output(ids.SYS_THRESHOLD, "value"),
@@ -32,6 +33,16 @@ def render(ctx: DashboardContext, session: dict | None, _refresh: int | None) ->
     return tuple(view.setup_outputs(setup))
 
 
+def threshold_fraction(percent: Any) -> float:
+    """The threshold box's percent as the fraction the service takes; an empty box (or what the
+    browser could not read as a number) is refused naming the range."""
+    if percent is None or percent == "":
+        raise Invalid(
+            "type the deviation threshold in percent: more than 0 and at most 100 (e.g. 20 or 12.5)"
+        )
+    return number_or_raise(percent) / 100
+
+
 def set_threshold(ctx: DashboardContext, n, percent, session, version, refresh) -> tuple[Any, Any]:
     if not n:  # layout insertion, not a click
         return no_update, no_update
@@ -41,7 +52,7 @@ def set_threshold(ctx: DashboardContext, n, percent, session, version, refresh) 
             ctx.store,
             plan_id,
             user,
-            number_or_raise(percent) / 100,
+            threshold_fraction(percent),
             expected_version=components.page_version(version),
         ),
     )

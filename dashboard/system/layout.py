@@ -238,7 +238,14 @@ def threshold_control() -> html.Div:
                     dbc.InputGroupText(
                         dbc.Label("Threshold", html_for=ids.SYS_THRESHOLD, className="mb-0")
                     ),
-                    dbc.Input(id=ids.SYS_THRESHOLD, type="number", min=1, max=999, step=1),
+                    # No min/max/step: the browser would send nothing for 0, 12.5 or 1000,
+                    # and the server could not say the range (more than 0, at most 100 %).
+                    dbc.Input(
+                        id=ids.SYS_THRESHOLD,
+                        type="number",
+                        step="any",
+                        placeholder="1-100",
+                    ),
                     dbc.InputGroupText("%"),
                     dbc.Button("Set", id=ids.SYS_THRESHOLD_SET, color="secondary"),
                 ],

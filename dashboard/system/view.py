@@ -230,6 +230,8 @@ def deviation_rows(
                 "deviation": f"{float(r['deviation_pct']):+.1f} %",
                 "events": r["events"],
                 "status": status,
+                # why an outdated explanation no longer holds ("explained for E2, now E4")
+                "why": str(r.get("why_outdated", "") or ""),
                 "reason_code": r["reason_code"],
                 "text": r["text"],
             }

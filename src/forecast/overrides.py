@@ -10,6 +10,8 @@ and per team total per period) the deviation must be *explained* before the plan
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -43,6 +45,7 @@ COMBINATION_RULE = (
 DAYS = "days"  # an event counts in the share of each period's days it covers
 PERIODS = "periods"  # in full in every period it touches: see OFFER_COUNTS, and events saved
 # before 2026-12-05 (when days were first counted)
+DAYS_COUNTED_SINCE = "2026-12-05"  # events created before count whole periods
 OFFER_COUNTS = PERIODS
 """How an event that takes the learned uplift counts: that uplift is the change of a whole
 period that had the flag (a week with a promotion on some of its days), so it applies to each
@@ -451,11 +454,15 @@ def partly_covered_text(event: Event, horizon_dates: Iterable[Any]) -> str | Non
     several = len(partial) > 1
     covers = f"{event.event_id} covers {len(partial)} period{'s' if several else ''} in part: "
     if event.counts == PERIODS:
-        why = (
-            "the learned uplift it takes is the change of a whole period with the flag"
-            if takes_offer(event)
-            else "it was saved before days were counted"
-        )
+        if takes_offer(event):
+            why = "the learned uplift it takes is the change of a whole period with the flag"
+        elif (event.created_at or "") < DAYS_COUNTED_SINCE:
+            why = "it was saved before days were counted"
+        else:  # took an earlier offer, changed since by an older version
+            why = (
+                "it took the suggestion for other dates; take the one for these "
+                "(--use-suggestion), or type a value to count by days"
+            )
         return (
             f"{covers}{listed}{more}; it applies to {'each of them' if several else 'that period'}"
             f" in full ({why})"
@@ -722,9 +729,43 @@ def deviations(system_plan: pd.DataFrame, threshold: float) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def event_fingerprint(event: Event) -> str:
+    """What `event` is and does, in 12 hex digits: its name, kind, effect, value, scope, dates
+    and how it counts (days or whole periods). An explanation keeps the fingerprints of the
+    events it was written for; a change of any of these makes it outdated (the name and kind
+    too: the text and reason code were written for the event as it was called and meant, and
+    a rename could otherwise carry another event's reason through the gate). Its reason note
+    and author are not part of it."""
+    what = [
+        event.name,
+        event.kind,
+        event.effect,
+        float(f"{float(event.value):.12g}"),
+        sorted((k, sorted(v)) for k, v in event.scope.attributes.items()),
+        sorted(event.scope.ids),
+        event.start.isoformat(),
+        event.end.isoformat(),
+        event.counts,
+    ]
+    return hashlib.sha256(json.dumps(what).encode()).hexdigest()[:12]
+
+
+def event_fingerprints(events: Iterable[Event]) -> dict[str, str]:
+    """``{event_id: event_fingerprint}`` of the plan's events."""
+    return {e.event_id: event_fingerprint(e) for e in events}
+
+
+def cell_event_ids(label: Any) -> list[str]:
+    """The event ids of a cell's ``events`` label ("E1,E3"), in order."""
+    return [i for i in str(label).split(",") if i and i != "nan"]
+
+
 @dataclass(frozen=True)
 class Explanation:
-    """Why a marked deviation is right: a reason code, free text, author, time."""
+    """Why a marked deviation is right: a reason code, free text, author, time; and what it was
+    written for: the deviation, the change from the baseline (``amount``: what a new-volume cell
+    with a baseline of 0 is compared by), and the events that made it (``events``: pairs of
+    event id and ``event_fingerprint``; None for an explanation stored before they were kept)."""
 
     level: str
     key: str
@@ -734,10 +775,15 @@ class Explanation:
     author: str
     at: str | None = None
     deviation_pct: float | None = None  # the deviation when it was explained
+    amount: float | None = None  # system plan minus baseline when it was explained
+    events: tuple[tuple[str, str], ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "ds", _as_date(self.ds, "date"))
         object.__setattr__(self, "key", str(self.key))
+        if self.events is not None:
+            pairs = self.events.items() if isinstance(self.events, Mapping) else self.events
+            object.__setattr__(self, "events", tuple((str(i), str(f)) for i, f in pairs))
 
     def check(self) -> None:
         if self.level not in LEVELS:
@@ -765,10 +811,14 @@ class Explanation:
             "author": self.author,
             "at": self.at,
             "deviation_pct": self.deviation_pct,
+            "amount": self.amount,
+            "events": None if self.events is None else dict(self.events),
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Explanation:
+        events = data.get("events")
+        amount = data.get("amount")
         return cls(
             level=data["level"],
             key=data["key"],
@@ -778,6 +828,8 @@ class Explanation:
             author=data.get("author", ""),
             at=data.get("at"),
             deviation_pct=data.get("deviation_pct"),
+            amount=None if amount is None else float(amount),
+            events=None if events is None else tuple(dict(events).items()),
         )
 
 
@@ -851,54 +903,127 @@ def _cells(frame: pd.DataFrame) -> pd.MultiIndex:
     )
 
 
-def _still_matches(explanation: Explanation, deviation_pct: float) -> bool:
-    """An explanation covers the deviation it was written for: if events change the cell's
-    deviation by more than half a percentage point since, it must be explained again."""
-    if explanation.deviation_pct is None:
-        return not np.isfinite(deviation_pct)
-    return (
-        bool(np.isfinite(deviation_pct))
-        and abs(deviation_pct - explanation.deviation_pct) <= EXPLANATION_TOLERANCE_PCT
-    )
-
-
 EXPLANATION_TOLERANCE_PCT = 0.5
+NEW_VOLUME_TOLERANCE = 0.005
+"""A new-volume cell (baseline 0) stays explained while its amount moves by at most half a
+percent of the amount explained (and half a cent)."""
+LEGACY_EXPLANATION = "explained before the gate recorded its events; explain it again"
 
 
-def mark_explained(marked: pd.DataFrame, explanations: Sequence[Explanation]) -> pd.DataFrame:
+def _ids_text(ids: Sequence[str]) -> str:
+    return ", ".join(ids) if ids else "no event"
+
+
+def _pct_text(pct: float | None) -> str:
+    return "new volume" if pct is None or not np.isfinite(pct) else f"{pct:+.1f} %"
+
+
+def outdated_because(
+    explanation: Explanation,
+    deviation_pct: float,
+    amount: float,
+    event_ids: Sequence[str],
+    fingerprints: Mapping[str, str],
+    *,
+    legacy_holds: bool = False,
+) -> str | None:
+    """Why `explanation` no longer covers its cell as it now is (None: it still does).
+
+    It holds for the events it was written for, as they were (``event_fingerprint``), and for
+    the deviation: within half a percentage point, or for a new-volume cell (baseline 0, an
+    infinite percentage) within half a percent of the amount. An explanation stored before the
+    events were kept cannot say whom it was for: it is outdated, unless `legacy_holds` (a
+    published or agreed plan, whose events can no longer change) keeps the old rule."""
+    if explanation.events is None:
+        if not legacy_holds:
+            return LEGACY_EXPLANATION
+    else:
+        then = dict(explanation.events)
+        if set(then) != set(event_ids):
+            return f"explained for {_ids_text(list(then))}, now {_ids_text(list(event_ids))}"
+        changed = [i for i in event_ids if fingerprints.get(i) != then[i]]
+        if changed:
+            return f"{_ids_text(changed)} changed since it was explained"
+    if not np.isfinite(deviation_pct):
+        if explanation.deviation_pct is not None:
+            return f"{_pct_text(explanation.deviation_pct)} when explained, now new volume"
+        if explanation.amount is None:
+            return None if explanation.events is None else "new volume of an unknown amount"
+        was = float(explanation.amount)
+        if abs(amount - was) > max(NEW_VOLUME_TOLERANCE * abs(was), 0.005):
+            return f"new volume {_plain(was)} when explained, now {_plain(amount)}"
+        return None
+    if explanation.deviation_pct is None:
+        return f"new volume when explained, now {_pct_text(deviation_pct)}"
+    if abs(deviation_pct - explanation.deviation_pct) > EXPLANATION_TOLERANCE_PCT:
+        return (
+            f"{_pct_text(explanation.deviation_pct)} when explained, now {_pct_text(deviation_pct)}"
+        )
+    return None
+
+
+def mark_explained(
+    marked: pd.DataFrame,
+    explanations: Sequence[Explanation],
+    events: Sequence[Event],
+    *,
+    legacy_holds: bool = False,
+) -> pd.DataFrame:
     """`marked` (from ``deviations``) with ``explained`` (bool), ``outdated`` (an explanation
-    exists but was written for a different deviation), ``reason_code``, ``text``, ``author``;
-    the latest explanation of a cell wins."""
+    exists but was written for other events or another deviation: ``outdated_because``),
+    ``why_outdated`` (its reason in words, '' otherwise), ``reason_code``, ``text``,
+    ``author``; the latest explanation of a cell wins. `events` are the plan's events now."""
     latest: dict[tuple[str, str, date], Explanation] = {e.cell: e for e in explanations}
+    fingerprints = event_fingerprints(events)
     out = marked.copy()
     cells = list(_cells(out)) if len(out) else []
     found = [latest.get(cell) for cell in cells]
     deviation = out["deviation_pct"].to_numpy(dtype=float)
-    valid = [e is not None and _still_matches(e, d) for e, d in zip(found, deviation, strict=True)]
-    out["explained"] = np.array(valid, dtype=bool)
-    out["outdated"] = np.array(
-        [e is not None and not ok for e, ok in zip(found, valid, strict=True)], dtype=bool
+    amount = (out[SYSTEM_PLAN] - out[BASELINE]).to_numpy(dtype=float)
+    labels = out["events"].astype(str).tolist()
+    why = [
+        ""
+        if e is None
+        else (
+            outdated_because(e, d, a, cell_event_ids(lab), fingerprints, legacy_holds=legacy_holds)
+            or ""
+        )
+        for e, d, a, lab in zip(found, deviation, amount, labels, strict=True)
+    ]
+    out["explained"] = np.array(
+        [e is not None and not w for e, w in zip(found, why, strict=True)], dtype=bool
     )
+    out["outdated"] = np.array([bool(w) for w in why], dtype=bool)
+    out["why_outdated"] = why
     out["reason_code"] = [e.reason_code if e else "" for e in found]
     out["text"] = [e.text if e else "" for e in found]
     out["author"] = [e.author if e else "" for e in found]
     return out
 
 
-def unexplained(marked: pd.DataFrame, explanations: Sequence[Explanation]) -> pd.DataFrame:
-    """The marked deviations that have no explanation yet."""
-    annotated = mark_explained(marked, explanations)
+def unexplained(
+    marked: pd.DataFrame,
+    explanations: Sequence[Explanation],
+    events: Sequence[Event],
+    *,
+    legacy_holds: bool = False,
+) -> pd.DataFrame:
+    """The marked deviations that have no (still valid) explanation."""
+    annotated = mark_explained(marked, explanations, events, legacy_holds=legacy_holds)
     return annotated.loc[~annotated["explained"], DEVIATION_COLUMNS].reset_index(drop=True)
 
 
 def describe_cells(frame: pd.DataFrame, limit: int = 15) -> str:
-    """Lines like ``team a 2015-08-07 +35.0 %`` for messages."""
+    """Lines like ``team a 2015-08-07 +35.0 %`` for messages, with why an explanation of the
+    cell is outdated where it is (``mark_explained``'s ``why_outdated``)."""
     lines = []
     for row in frame.head(limit).itertuples(index=False):
         pct = cast(float, row.deviation_pct)
         shown = "new volume" if np.isinf(pct) else f"{pct:+.1f} %"
         ds = cast(pd.Timestamp, row.ds)
-        lines.append(f"  {row.level} {row.key} {pd.Timestamp(ds).date()} {shown}")
+        why = str(getattr(row, "why_outdated", "") or "")
+        outdated = f" (outdated: {why})" if why else ""
+        lines.append(f"  {row.level} {row.key} {pd.Timestamp(ds).date()} {shown}{outdated}")
     if len(frame) > limit:
         lines.append(f"  ... and {len(frame) - limit} more")
     return "\n".join(lines)

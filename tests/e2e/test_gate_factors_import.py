@@ -126,6 +126,28 @@ def test_owner_raises_the_threshold_and_fewer_deviations_need_a_reason(start_app
     assert dash_duo.get_logs() == []
 
 
+def test_a_threshold_outside_0_to_100_percent_is_refused_naming_the_range(start_app, e2e_plan):
+    """The box (min 1, max 999, step 1) sent nothing for 1000 or 12.5: "got None"."""
+    dash_duo = start_app(e2e_plan.data_dir, "/system")
+    dash_duo.wait_for_text_to_equal("#sys-threshold", "20", timeout=20)
+    type_into(dash_duo, "#sys-threshold", "1000")
+    click(dash_duo, "#sys-threshold-set")
+    dash_duo.wait_for_contains_text("#sys-alert", "at most 100 %", timeout=20)
+    assert "None" not in dash_duo.find_element("#sys-alert").text
+    type_into(dash_duo, "#sys-threshold", "12.5")
+    click(dash_duo, "#sys-threshold-set")
+    dash_duo.wait_for_contains_text("#sys-alert", "Threshold set to", timeout=20)
+    store = _open_store(e2e_plan.data_dir)
+    try:
+        from forecast.services import plans
+
+        assert abs(plans.get_plan(store, e2e_plan.plan_id).threshold - 0.125) < 1e-9
+    finally:
+        store.close()
+    _settle(dash_duo)
+    assert dash_duo.get_logs() == []
+
+
 def test_a_planner_cannot_set_the_threshold(start_app, e2e_plan):
     dash_duo = start_app(e2e_plan.data_dir, "/system")
     dash_duo.wait_for_text_to_equal("#sys-threshold", "20", timeout=20)

@@ -61,7 +61,7 @@ def test_a_bad_value_exits_2(store):
     assert result.stderr.startswith("error: threshold 'a lot' is not a number")
 
 
-@pytest.mark.parametrize(("given", "fraction"), [("25%", 0.25), ("0.3", 0.3)])
+@pytest.mark.parametrize(("given", "fraction"), [("25%", 0.25), ("0.3", 0.3), ("25", 0.25)])
 def test_plan_create_takes_the_threshold_as_plan_threshold_does(tmp_path, sales, given, fraction):
     """`plan create --threshold 25%` was refused ('Input should be a valid number')."""
     created = invoke(
@@ -92,7 +92,7 @@ def test_plan_create_refuses_a_threshold_that_is_no_number_as_plan_threshold_doe
         "--as", "olga", "--data-dir", tmp_path,
     )  # fmt: skip
     assert refused.exit_code == 2
-    assert refused.stderr.startswith("error: threshold 'a lot' is not a number; write 0.25 or 25%")
+    assert refused.stderr.startswith("error: threshold 'a lot' is not a number; write 25 or 25%")
     assert not (tmp_path / "forecast.db").exists()  # refused before the store was made
 
 

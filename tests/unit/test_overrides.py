@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -23,6 +24,7 @@ from forecast.overrides import (
     aggregate,
     apply_events,
     deviations,
+    event_fingerprint,
     horizon_periods,
     mark_explained,
     unexplained,
@@ -176,25 +178,29 @@ def test_explanations_clear_exactly_their_cell(baseline, attributes):
     events = [event("E1", "percent", 30.0, scope=Scope(ids=("1", "2")))]
     plan = apply_events(baseline, attributes, events, "StoreType")
     marked = deviations(plan, 0.2)
-    assert len(unexplained(marked, [])) == len(marked) == 4 * 2 + 4  # two series + team a
+    assert len(unexplained(marked, [], events)) == len(marked) == 4 * 2 + 4  # two series + team a
     why = Explanation(
-        "series", "1", WEEKS[0].date(), "promotion", "flyer", "ann", deviation_pct=30.0
-    )
-    left = unexplained(marked, [why])
+        "series", "1", WEEKS[0].date(), "promotion", "flyer", "ann", deviation_pct=30.0,
+        events=(("E1", event_fingerprint(events[0])),),
+    )  # fmt: skip
+    left = unexplained(marked, [why], events)
     assert len(left) == len(marked) - 1
     assert not ((left["key"] == "1") & (left["ds"] == WEEKS[0])).any()
 
 
 def test_an_explanation_no_longer_covers_a_changed_deviation(baseline, attributes):
+    was = event("E1", "percent", 30.0, scope=Scope(ids=("1",)))
     why = Explanation(
-        "series", "1", WEEKS[0].date(), "promotion", "flyer", "ann", deviation_pct=30.0
+        "series", "1", WEEKS[0].date(), "promotion", "flyer", "ann", deviation_pct=30.0,
+        events=(("E1", event_fingerprint(was)),),
+    )  # fmt: skip
+    bigger = [event("E1", "percent", 80.0, scope=Scope(ids=("1",)))]
+    annotated = mark_explained(
+        deviations(apply_events(baseline, attributes, bigger, None), 0.2), [why], bigger
     )
-    bigger = apply_events(
-        baseline, attributes, [event("E1", "percent", 80.0, scope=Scope(ids=("1",)))], None
-    )
-    annotated = mark_explained(deviations(bigger, 0.2), [why])
     first = annotated.loc[(annotated["key"] == "1") & (annotated["ds"] == WEEKS[0])].iloc[0]
     assert not first["explained"] and first["outdated"]
+    assert first["why_outdated"] == "E1 changed since it was explained"
 
 
 def test_zero_baseline_with_new_volume_counts_as_a_deviation(attributes):
@@ -202,6 +208,104 @@ def test_zero_baseline_with_new_volume_counts_as_a_deviation(attributes):
     plan = apply_events(base, attributes, [event("E1", "add", 10.0)], None)
     assert np.isinf(plan["deviation_pct"].iloc[0])
     assert len(deviations(plan, 0.2)) == 2  # the series and its team
+
+
+def _first_cell(baseline, attributes, events, explanations, **kw) -> pd.Series:
+    marked = deviations(apply_events(baseline, attributes, events, None), 0.2)
+    annotated = mark_explained(marked, explanations, events, **kw)
+    return annotated.loc[(annotated["key"] == "1") & (annotated["ds"] == WEEKS[0])].iloc[0]
+
+
+def _explained_for(events, deviation_pct=-25.0, amount=-25.0) -> Explanation:
+    return Explanation(
+        "series", "1", WEEKS[0].date(), "supply", "supplier allocation cut 25%", "piet",
+        deviation_pct=deviation_pct, amount=amount,
+        events=tuple((e.event_id, event_fingerprint(e)) for e in events),
+    )  # fmt: skip
+
+
+def test_an_explanation_holds_for_its_events_not_for_another_that_does_the_same(
+    baseline, attributes
+):
+    cut = event("E2", "percent", -25.0, name="Supplier allocation", kind="purchase_limit")
+    why = _explained_for([cut])
+    assert _first_cell(baseline, attributes, [cut], [why])["explained"]
+    # the same effect, scope and dates, but another event: someone else's reason
+    fire = event("E4", "percent", -25.0, name="Store fire closures", kind="other")
+    first = _first_cell(baseline, attributes, [fire], [why])
+    assert not first["explained"] and first["outdated"]
+    assert first["why_outdated"] == "explained for E2, now E4"
+    joined = _first_cell(baseline, attributes, [cut, event("E5", "percent", 0.0)], [why])
+    assert joined["why_outdated"] == "explained for E2, now E2, E5"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"name": "Store fire closures"},
+        {"kind": "other"},
+        {"end": (WEEKS[0] + pd.Timedelta(days=6)).date()},  # the cell's week still whole
+    ],
+)
+def test_renaming_an_event_or_changing_its_kind_or_dates_outdates_its_explanations(
+    baseline, attributes, changes
+):
+    kw = {"name": "Supplier allocation", "kind": "purchase_limit"} | changes
+    cut = event("E2", "percent", -25.0, name="Supplier allocation", kind="purchase_limit")
+    changed = event("E2", "percent", -25.0, **kw)
+    first = _first_cell(baseline, attributes, [changed], [_explained_for([cut])])
+    assert not first["explained"] and first["why_outdated"] == "E2 changed since it was explained"
+
+
+def test_an_events_reason_note_is_not_what_its_explanations_hold_to(baseline, attributes):
+    cut = event("E2", "percent", -25.0, reason="allocation cut")
+    noted = event("E2", "percent", -25.0, reason="allocation cut, confirmed by mail")
+    assert _first_cell(baseline, attributes, [noted], [_explained_for([cut])])["explained"]
+
+
+def test_a_new_volume_cell_stays_explained_only_for_its_amount(attributes):
+    base = pd.DataFrame({"unique_id": ["1"], "ds": [WEEKS[0]], "baseline": [0.0]})
+    opening = event("E1", "set", 50.0)
+    why = _explained_for([opening], deviation_pct=None, amount=50.0)
+    assert _first_cell(base, attributes, [opening], [why])["explained"]
+    bigger = event("E1", "set", 90000.0)
+    # a set value is part of what the event does; the same event at the new amount is compared
+    # by the amount, not by the infinite percentage
+    same_events = replace(why, events=(("E1", event_fingerprint(bigger)),))
+    first = _first_cell(base, attributes, [bigger], [same_events])
+    assert not first["explained"]
+    assert first["why_outdated"] == "new volume 50 when explained, now 90,000"
+    nudged = event("E1", "set", 50.1)  # within half a percent of the amount
+    kept = replace(why, events=(("E1", event_fingerprint(nudged)),))
+    assert _first_cell(base, attributes, [nudged], [kept])["explained"]
+
+
+def test_an_explanation_stored_before_events_were_kept_is_outdated_until_the_plan_is_locked(
+    baseline, attributes
+):
+    cut = event("E2", "percent", -25.0)
+    legacy = replace(_explained_for([cut]), events=None, amount=None)
+    assert Explanation.from_dict({k: v for k, v in legacy.to_dict().items() if k not in (
+        "events", "amount")}) == legacy  # fmt: skip
+    first = _first_cell(baseline, attributes, [cut], [legacy])
+    assert not first["explained"] and "explain it again" in first["why_outdated"]
+    # a published plan's events can no longer change: the old rule (the deviation) holds
+    assert _first_cell(baseline, attributes, [cut], [legacy], legacy_holds=True)["explained"]
+
+
+def test_a_whole_period_event_that_no_longer_takes_its_offer_is_not_said_to_be_old():
+    from forecast.overrides import PERIODS, partly_covered_text
+
+    one_day = {"start": WEEKS[0].date(), "end": WEEKS[0].date(), "counts": PERIODS}
+    offer = {"effect": "percent", "value": 3.2}
+    legacy = event("E1", "percent", 4.8, created_at="2026-11-30T10:00:00+00:00", **one_day)
+    assert "saved before days were counted" in (partly_covered_text(legacy, WEEKS) or "")
+    moved = event(
+        "E7", "percent", 4.8, created_at="2026-12-06T10:00:00+00:00", suggested=offer, **one_day
+    )
+    said = partly_covered_text(moved, WEEKS) or ""
+    assert "saved before days were counted" not in said
+    assert "it took the suggestion for other dates" in said
 
 
 @pytest.mark.parametrize(

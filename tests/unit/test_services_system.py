@@ -9,7 +9,14 @@ import pytest
 from forecast.cli.fix_hints import cli_message
 from forecast.overrides import Scope
 from forecast.services import plans, system
-from forecast.services.errors import Forbidden, Invalid, Locked, NotFound, StaleVersion
+from forecast.services.errors import (
+    Forbidden,
+    Invalid,
+    Locked,
+    NotFound,
+    StaleVersion,
+    WrongStage,
+)
 from forecast.store import MemoryStore
 
 HISTORY_WEEKS = pd.date_range("2024-01-01", periods=40, freq="W-MON")
@@ -593,3 +600,156 @@ def test_an_event_that_takes_the_learned_uplift_counts_whole_periods(store, plan
     assert typed.event.counts == DAYS  # a value typed for the days the event covers
     frame = system.system_plan(store, plan_id).set_index(["unique_id", "ds"])
     assert frame.loc[("1", monday), "system_plan"] == pytest.approx(125.0)  # 35 % x 5/7
+
+
+def _cut(store, plan_id, name="Supplier allocation", kind="purchase_limit"):
+    return system.add_event(
+        store, plan_id, "ann", name=name, kind=kind, scope=Scope({"StoreType": ("c",)}),
+        start=HORIZON_WEEKS[2].date(), end=(HORIZON_WEEKS[3] + pd.Timedelta(days=6)).date(),
+        effect="percent", value=-25.0,
+    )  # fmt: skip
+
+
+def test_another_event_in_a_removed_ones_place_does_not_pass_the_gate_on_its_explanations(
+    store, plan_id
+):
+    cut = _cut(store, plan_id)
+    system.explain(
+        store, plan_id, "ann", event_id=cut.event.event_id, reason_code="supply",
+        text="supplier allocation cut 25%",
+    )  # fmt: skip
+    assert system.gate_status(store, plan_id).open == 0
+    system.remove_event(store, plan_id, "ann", cut.event.event_id)
+    fire = _cut(store, plan_id, name="Store fire closures", kind="other")
+    gate = system.gate_status(store, plan_id)
+    assert gate.marked == 4 and gate.open == 4  # series 4 and team c, two weeks each
+    marked = system.deviations(store, plan_id)
+    assert set(marked["why_outdated"]) == {
+        f"explained for {cut.event.event_id}, now {fire.event.event_id}"
+    }
+    with pytest.raises(WrongStage, match=r"\(outdated: explained for E1, now E2\)"):
+        system.publish(store, plan_id, "ann")
+    # a rename of the event that is there now outdates its own explanations the same way
+    system.explain(
+        store, plan_id, "ann", event_id="E2", reason_code="other", text="two stores burnt down"
+    )
+    system.edit_event(store, plan_id, "ann", "E2", name="Store fire")
+    assert set(system.deviations(store, plan_id)["why_outdated"]) == {
+        "E2 changed since it was explained"
+    }
+    assert len(system.unexplained(store, plan_id)) == 4
+
+
+def test_a_new_volume_cell_needs_explaining_again_when_its_amount_changes(store):
+    baseline = make_baseline()
+    baseline.loc[baseline["unique_id"] == "4", "baseline"] = 0.0  # a shop not yet open
+    attributes = pd.DataFrame(
+        {"unique_id": list(STORE_TYPES), "StoreType": list(STORE_TYPES.values())}
+    )
+    plan_id = plans.create_plan_from_frames(
+        store, name="opening", history=make_history(), attributes=attributes, freq="W-MON",
+        horizon=6, team_attr="StoreType", actor="ann", baseline=baseline,
+    ).plan_id  # fmt: skip
+    opening = system.add_event(
+        store, plan_id, "ann", name="Opening", kind="other", scope=Scope(ids=("4",)),
+        start=HORIZON_WEEKS[1].date(), end=(HORIZON_WEEKS[1] + pd.Timedelta(days=6)).date(),
+        effect="add", value=50.0,
+    )  # fmt: skip
+    system.explain(store, plan_id, "ann", event_id="E1", reason_code="other", text="opening")
+    assert system.gate_status(store, plan_id).open == 0
+    system.edit_event(store, plan_id, "ann", opening.event.event_id, value=90000.0, effect="add")
+    marked = system.deviations(store, plan_id)
+    assert marked["outdated"].all() and not marked["explained"].any()
+    # explained for the new amount, the same event: the amount is what holds it
+    system.explain(store, plan_id, "ann", event_id="E1", reason_code="other", text="flagship")
+    assert system.gate_status(store, plan_id).open == 0
+    stored = system.explanations_of(plans.get_plan(store, plan_id))[-1]
+    assert stored.deviation_pct is None and stored.amount == 90000.0
+
+
+def test_undoing_a_removal_puts_the_event_back_in_its_place_in_the_order(store, plan_id):
+    week = {
+        "start": HORIZON_WEEKS[1].date(),
+        "end": (HORIZON_WEEKS[1] + pd.Timedelta(days=6)).date(),
+    }
+
+    def add_set(name, value):
+        return system.add_event(
+            store, plan_id, "ann", name=name, kind="other", scope=Scope(ids=("1",)),
+            effect="set", value=value, **week,
+        ).event.event_id  # fmt: skip
+
+    def planned() -> float:
+        frame = system.system_plan(store, plan_id).set_index(["unique_id", "ds"])
+        return float(frame.loc[("1", HORIZON_WEEKS[1]), "system_plan"])
+
+    first, second = add_set("Set A", 100.0), add_set("Set B", 200.0)
+    assert planned() == 200.0  # the one added last wins
+    system.remove_event(store, plan_id, "ann", first)
+    assert planned() == 200.0
+    system.restore_event(store, plan_id, "ann", first)
+    assert [e.event_id for e in system.list_events(store, plan_id)] == [first, second]
+    assert planned() == 200.0  # exactly as before the removal
+    system.remove_event(store, plan_id, "ann", second)
+    system.restore_event(store, plan_id, "ann", second)
+    assert [e.event_id for e in system.list_events(store, plan_id)] == [first, second]
+
+
+def test_moving_an_event_that_took_the_suggestion_takes_the_suggestion_for_its_new_dates(store):
+    # Two seasons of weeks with a promotion every other week; seasonal naive repeats them, so
+    # what the system offers depends on the weeks an event touches.
+    weeks = pd.date_range("2023-01-02", periods=60, freq="W-MON")
+    history = pd.DataFrame(
+        [
+            {"unique_id": uid, "ds": ds, "y": 130.0 if i % 2 else 100.0, "Promo": float(i % 2)}
+            for uid in STORE_TYPES
+            for i, ds in enumerate(weeks)
+        ]
+    )
+    ahead = pd.date_range(weeks[-1] + pd.Timedelta(weeks=1), periods=6, freq="W-MON")
+    baseline = make_baseline().assign(ds=np.tile(ahead, len(STORE_TYPES)))
+    attributes = pd.DataFrame(
+        {"unique_id": list(STORE_TYPES), "StoreType": list(STORE_TYPES.values())}
+    )
+    plan_id = plans.create_plan_from_frames(
+        store, name="offers", history=history, attributes=attributes, freq="W-MON", horizon=6,
+        team_attr="StoreType", actor="ann", baseline=baseline,
+    ).plan_id  # fmt: skip
+    scope = Scope(ids=("1",))
+    monday = ahead[2]  # repeats a week without the promotion
+    taken = system.add_event(
+        store, plan_id, "ann", name="Flyer", kind="promotion", scope=scope,
+        start=monday.date(), end=(monday + pd.Timedelta(days=6)).date(), use_suggestion=True,
+    ).event  # fmt: skip
+    sunday = (monday - pd.Timedelta(days=1)).date()  # the last day of a repeated promo week
+    uplift, already = system.event_suggestion(
+        store, plan_id, "promotion", scope, sunday, (monday + pd.Timedelta(days=6)).date()
+    )
+    offer = system.offered_value(uplift, already)
+    assert offer != taken.value  # the new window holds a promotion week the baseline repeats
+
+    moved = system.edit_event(store, plan_id, "ann", taken.event_id, start=sunday)
+    assert moved.event.value == offer and moved.event.counts == "periods"
+    assert moved.note is not None and "saved before days were counted" not in moved.note
+    assert moved.note.startswith(
+        "E1 took the suggestion, so it takes the one for its new dates now: +15 % (was +30 %)"
+    )
+    assert "the learned uplift it takes is the change of a whole period" in moved.note
+
+    # a kind nothing is learned for: the value stays and counts by days, as a typed one
+    limited = system.edit_event(store, plan_id, "ann", "E1", kind="purchase_limit")
+    assert limited.event.value == offer and limited.event.counts == "days"
+    assert "no suggestion for E1's new kind" in (limited.note or "")
+    assert "(1 of 7 days); it counts there in that share" in (limited.note or "")
+
+
+@pytest.mark.parametrize("threshold", [5.0, 1.01, 0.0, -0.05, float("nan")])
+def test_a_threshold_that_would_open_the_gate_or_mark_everything_is_refused_naming_the_range(
+    store, plan_id, threshold
+):
+    with pytest.raises(Invalid, match=r"more than 0 % and at most 100 %") as refused:
+        system.set_threshold(store, plan_id, "ann", threshold)
+    if threshold == 5.0:
+        assert "got 500 % (the fraction 5)" in str(refused.value)
+    assert plans.get_plan(store, plan_id).threshold == 0.2  # nothing was written
+    assert system.set_threshold(store, plan_id, "ann", 1.0).plan.threshold == 1.0  # 100 %

@@ -549,7 +549,8 @@ def test_editing_an_events_window_records_what_is_offered_for_the_new_window(ctx
     else:
         pytest.fail("every window nets to the same value; the test needs one that does not")
     edited = system.edit_event(ctx.store, plan_id, "olga", added.event_id, end=end).event
-    assert edited.value == added.value  # the person's value stays
+    # it took the offer, so it takes the one for its new window (a typed value would stay)
+    assert edited.value == offered.new_value
     assert edited.suggested.get("net_value", edited.suggested["value"]) == offered.new_value
     renamed = system.edit_event(ctx.store, plan_id, "olga", added.event_id, name="Flyer 2").event
     assert renamed.suggested == edited.suggested  # a new name offers nothing new
@@ -645,3 +646,17 @@ def test_the_to_picker_offers_the_last_day_of_each_period(ctx, plan_id):
     outputs = view.page_outputs(page, system.COMBINATION_RULE)
     assert outputs.end == page.period_ends[-1]
     assert [o["value"] for o in outputs.end_options] == page.period_ends
+
+
+@pytest.mark.parametrize(("typed", "fraction"), [(20, 0.2), (12.5, 0.125), ("7", 0.07)])
+def test_the_threshold_box_reads_percent(typed, fraction):
+    from dashboard.system.factors import threshold_fraction
+
+    assert threshold_fraction(typed) == pytest.approx(fraction)
+
+
+def test_an_empty_threshold_box_is_refused_naming_the_range():
+    from dashboard.system.factors import threshold_fraction
+
+    with pytest.raises(Invalid, match="more than 0 and at most 100"):
+        threshold_fraction(None)

@@ -1,5 +1,5 @@
 """`forecast plan ...` commands of the system track: create, list, show, grant, event add|edit|
-remove|list|suggest, deviations, explain, threshold, publish, new-version, archive, unarchive,
+remove|restore|list|suggest, deviations, explain, threshold, publish, new-version, archive, unarchive,
 audit, mark-factor."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def percent_text(value: float, decimals: int = 1) -> str:
 
 
 event_app = typer.Typer(
-    help="Event overrides: add, edit, remove, list, suggest.",
+    help="Event overrides: add, edit, remove, restore, list, suggest.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -266,7 +266,8 @@ def create(
         str,
         typer.Option(
             "--threshold",
-            help="Deviation threshold: a fraction (0.25) or a percent (25%), as `plan threshold`.",
+            help="Deviation threshold in percent (25 or 25%; a bare number below 1 is a "
+            "fraction: 0.25), more than 0 and at most 100 %, as `plan threshold`.",
         ),
     ] = "20%",
     currency: Annotated[
@@ -683,7 +684,26 @@ def event_remove(
         echo_json(_saved(saved.plan) | {"removed": event_id})
         return
     typer.echo(
-        f"removed event {event_id}; plan {saved.plan.plan_id} is now version {saved.version}"
+        f"removed event {event_id}; plan {saved.plan.plan_id} is now version {saved.version} "
+        f"(`forecast plan event restore {saved.plan.plan_id} {event_id}` puts it back)"
+    )
+
+
+@plan_change_command(event_app, "restore")
+def event_restore(
+    change: PlanChange,
+    event_id: Annotated[str, typer.Argument(help="The removed event's id, e.g. E2.")],
+) -> None:
+    """Put a removed event back, as it was when removed and in its place in the order (the
+    audit log keeps it; `plan audit` lists removals). Refused while the event is in the plan,
+    or the plan is published or agreed."""
+    saved = change.apply(system.restore_event, event_id)
+    if change.as_json:
+        echo_json(_saved(saved.plan) | {"event": saved.event.to_dict() if saved.event else None})
+        return
+    typer.echo(
+        f"restored {_event_line(saved.event) if saved.event else event_id}\n"
+        f"plan {saved.plan.plan_id} is now version {saved.version}"
     )
 
 
@@ -791,6 +811,8 @@ def deviations(
         columns = ["level", "key", "ds", "baseline", "system_plan", "deviation_pct", "events"]
         if show_all:
             columns += ["explained", "reason_code"]
+        if shown["outdated"].any():
+            columns += ["why_outdated"]  # e.g. "explained for E2, now E4"
         typer.echo(_table(shown.head(limit), columns))
         if len(shown) > limit:
             typer.echo(f"... {len(shown) - limit} more (--limit, or --json for all)")
@@ -835,28 +857,41 @@ def explain(
         typer.echo(f"note: {saved.note}")
 
 
+THRESHOLD_HELP = (
+    "Deviation threshold in percent: 25 or 25% (a bare number below 1 is a fraction: 0.25 is "
+    "25 %); more than 0 and at most 100 %."
+)
+
+
 def threshold_number(value: str) -> float:
-    """A deviation threshold as the command line takes it: a fraction (0.25) or a percent
-    (25%), for `plan threshold` and `plan create --threshold` alike."""
+    """A deviation threshold as the command line takes it, as a fraction: a percent with or
+    without its sign (25%, 25, 5, 12.5), or a fraction below 1 (0.25), for `plan threshold` and
+    `plan create --threshold` alike. "1" is 1 %; 100 % is the largest (the service refuses
+    more, naming the range)."""
     text = value.strip()
     try:
-        return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        number = float(text.removesuffix("%").strip().replace(",", "."))
     except ValueError:
-        fail(f"threshold {value!r} is not a number; write 0.25 or 25%")
+        fail(f"threshold {value!r} is not a number; write 25 or 25% (or the fraction 0.25)")
+    if text.endswith("%") or abs(number) >= 1:
+        return number / 100
+    return number
 
 
 @plan_change_command(plan_app, "threshold")
 def threshold(
     change: PlanChange,
-    value: Annotated[str, typer.Argument(help="Fraction (0.25) or percent (25%).")],
+    value: Annotated[str, typer.Argument(help=THRESHOLD_HELP)],
 ) -> None:
     """Set the deviation threshold (owner)."""
     saved = change.apply(system.set_threshold, threshold_number(value))
     if change.as_json:
         echo_json(_saved(saved.plan) | {"threshold": saved.plan.threshold})
         return
+    now = saved.plan.threshold
+    whole = abs(now * 100 - round(now * 100)) < 1e-9
     typer.echo(
-        f"threshold of plan {saved.plan.plan_id} is now {percent_text(saved.plan.threshold, 0)}"
+        f"threshold of plan {saved.plan.plan_id} is now {percent_text(now, 0 if whole else 1)}"
     )
 
 

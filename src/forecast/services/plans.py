@@ -1105,14 +1105,30 @@ def _same_line(store: PlanRepository, taken: list[PlanSummary], plan_id: str) ->
     return all(s.plan_id in line for s in taken)
 
 
+MAX_THRESHOLD = 1.0
+"""The largest deviation threshold, as a fraction (100 %): above it the gate would mark almost
+nothing (only cells more than doubled or wiped out), which is never a planner's intent."""
+
+
+def threshold_problem(threshold: float) -> str | None:
+    """Why `threshold` (a fraction: 0.2 = 20 %) cannot be a plan's deviation threshold, or None:
+    it must be more than 0 % and at most 100 %."""
+    value = float(threshold)
+    if 0 < value <= MAX_THRESHOLD:
+        return None
+    shown = f"{100 * value:,.6g} % (the fraction {value:g})" if value == value else "no number"
+    return (
+        "the deviation threshold must be more than 0 % and at most 100 % (as a fraction, "
+        f"more than 0 and at most 1: 0.2 is 20 %), got {shown}"
+    )
+
+
 def _check_plan_inputs(name: str, horizon: int, threshold: float) -> None:
     check_plan_name(name)
     if (problem := horizon_problem(int(horizon))) is not None:
         raise Invalid(problem)
-    if not 0 < float(threshold) < 10:
-        raise Invalid(
-            f"the deviation threshold is a fraction such as 0.2 for 20 %, got {threshold}"
-        )
+    if (problem := threshold_problem(threshold)) is not None:
+        raise Invalid(problem)
 
 
 def create_plan_from_frames(

@@ -107,7 +107,7 @@ def _marked(store: PlanRepository, state: PlanState) -> pd.DataFrame:
 
     def compute() -> pd.DataFrame:
         marked = overrides.deviations(_system_plan_frame(store, state), state.threshold)
-        return overrides.mark_explained(marked, explanations_of(state))
+        return _annotated(state, marked)
 
     return _MARKED.get(store, (state.plan_id, state.version), compute)
 
@@ -123,6 +123,16 @@ def keep_series_plan(store: PlanRepository, state: PlanState, series_plan: pd.Da
     """A writer that has just applied the saved version's events keeps the result for the
     version's readers (the frame `_system_plan_frame` would compute; read-only from here on)."""
     _SYSTEM_PLAN.put(store, (state.plan_id, state.version), series_plan)
+
+
+def _annotated(state: PlanState, marked: pd.DataFrame) -> pd.DataFrame:
+    """`marked` with whether each cell is explained (``overrides.mark_explained``). Explanations
+    stored before they kept their events count as outdated on a draft plan (they cannot say
+    which events they were written for); on a published or agreed plan, whose events can no
+    longer change, they hold by the old rule (the deviation)."""
+    return overrides.mark_explained(
+        marked, explanations_of(state), events_of(state), legacy_holds=state.locked
+    )
 
 
 def list_events(store: PlanRepository, plan: str) -> list[Event]:
@@ -199,8 +209,10 @@ def deviations(store: PlanRepository, plan: str) -> pd.DataFrame:
 
 def unexplained(store: PlanRepository, plan: str) -> pd.DataFrame:
     state = plans.get_plan(store, plan)
-    marked = overrides.deviations(_system_plan_frame(store, state), state.threshold)
-    return overrides.unexplained(marked, explanations_of(state))
+    marked = _annotated(
+        state, overrides.deviations(_system_plan_frame(store, state), state.threshold)
+    )
+    return marked.loc[~marked["explained"], overrides.DEVIATION_COLUMNS].reset_index(drop=True)
 
 
 def audit_log(store: PlanRepository, plan: str) -> list[AuditEntry]:
@@ -654,14 +666,30 @@ def edit_event(
         raise Invalid(f"nothing to change: event {event_id} already is {old.describe()}")
     _checked(store, state, new)
     where = (new.kind, new.scope, new.start, new.end)
+    followed: str | None = None
     if use_suggestion or where != (old.kind, old.scope, old.start, old.end):
         # What the system offers for the event as it now stands (the value stays the person's
-        # unless the suggestion is asked for).
+        # unless the suggestion is asked for, or the event took the offer and no value is typed).
         uplift, already = _offer(store, state, *where)
         new = replace(new, suggested=_suggestion_record(uplift, already))
-        if use_suggestion:
+        took_offer = old.counts == overrides.OFFER_COUNTS and overrides.takes_offer(old)
+        follows = took_offer and effect is None and value is None and not use_suggestion
+        if use_suggestion or (follows and uplift is not None):
             effect, value = _take_offer(state, new.kind, uplift, already, "the value")
             new = replace(new, effect=effect, value=value, counts=overrides.OFFER_COUNTS)
+            if follows:
+                followed = (
+                    f"{event_id} took the suggestion, so it takes the one for its "
+                    f"{_moved(old, new)} now: {new.describe_effect()} (was "
+                    f"{old.describe_effect()})"
+                )
+        elif follows:
+            # Nothing offered there: the value stays, counted by days as a typed one is.
+            new = replace(new, counts=overrides.DAYS)
+            followed = (
+                f"there is no suggestion for {event_id}'s {_moved(old, new)}: it keeps "
+                f"{old.describe_effect()} and now counts by the days it covers, as a typed value"
+            )
         if new == old:
             raise Invalid(f"nothing to change: event {event_id} already is {old.describe()}")
 
@@ -673,7 +701,22 @@ def edit_event(
     saved = _change_events(
         store, state.plan_id, actor, "edit_event", mutate, expected, reason=reason
     )
-    return Saved(saved, event=new, note=_coverage_note(store, saved, new))
+    notes = [n for n in (followed, _coverage_note(store, saved, new)) if n]
+    return Saved(saved, event=new, note="; ".join(notes) or None)
+
+
+def _moved(old: Event, new: Event) -> str:
+    """What of an event an edit changed, in words: "new dates", "new scope and kind"."""
+    changed = [
+        what
+        for what, before, after in (
+            ("dates", (old.start, old.end), (new.start, new.end)),
+            ("scope", old.scope, new.scope),
+            ("kind", old.kind, new.kind),
+        )
+        if before != after
+    ]
+    return "new " + " and ".join(changed) if changed else "window"
 
 
 def remove_event(
@@ -708,7 +751,8 @@ def restore_event(
     expected_version: int | None = None,
 ) -> Saved:
     """Undo the removal of `event_id`: re-add the event as the audit log recorded it when it was
-    removed (same id, since ids are never reused), with an audit row of its own."""
+    removed (same id, since ids are never reused) in its place in the order (``_place_of``), so
+    the plan is as it was before the removal; with an audit row of its own."""
     state = plans.get_plan(store, plan)
     plans.require_role(state, actor, "planner", "restore events")
     plans.require_unlocked(state, "restore events")
@@ -730,11 +774,34 @@ def restore_event(
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         if any(e["event_id"] == event_id for e in s.events):
             raise Invalid(f"event {event_id} was restored already; reload the page")
-        s.events.append(event.to_dict())
+        # Back in its place, not at the end: where 'set' events overlap the one added last
+        # wins, so an appended event would now win over events added after it.
+        s.events.insert(_place_of(s.events, event_id), event.to_dict())
         return f"restore event {event.describe()}", None, event.to_dict()
 
     saved = _change_events(store, state.plan_id, actor, "restore_event", mutate, expected_version)
     return Saved(saved, event=event)
+
+
+def _event_number(event_id: str) -> int | None:
+    """12 of "E12" (event ids are numbered in the order the events were added)."""
+    digits = event_id[1:] if event_id[:1] == "E" else ""
+    return int(digits) if digits.isdigit() else None
+
+
+def _place_of(events: Sequence[Mapping[str, Any]], event_id: str) -> int:
+    """Where a removed event goes back in the plan's order: the events stay in the order they
+    were added (an edit keeps an event's place), which is the order of their numbers, so after
+    the last event added before it (the end if its id is not numbered)."""
+    number = _event_number(event_id)
+    if number is None:
+        return len(events)
+    place = 0
+    for i, e in enumerate(events):
+        other = _event_number(str(e["event_id"]))
+        if other is not None and other < number:
+            place = i + 1
+    return place
 
 
 # -- explanations, threshold, publish --------------------------------------------------------
@@ -762,9 +829,8 @@ def explain(
     plans.require_role(state, actor, "planner", "explain deviations")
     plans.require_unlocked(state, "explain deviations")
     frame = _system_plan_frame(store, state)
-    marked = overrides.mark_explained(
-        overrides.deviations(frame, state.threshold), explanations_of(state)
-    )
+    marked = _annotated(state, overrides.deviations(frame, state.threshold))
+    fingerprints = overrides.event_fingerprints(events_of(state))
     when: pd.Timestamp | None = None
     if ds is not None:
         try:
@@ -835,6 +901,13 @@ def explain(
             author=actor,
             at=now,
             deviation_pct=_finite_or_none(cast(float, row.deviation_pct)),
+            # What it is written for: the cell's change and the events that make it, as they are.
+            amount=_amount(cast(float, row.system_plan) - cast(float, row.baseline)),
+            events=tuple(
+                (i, fingerprints[i])
+                for i in overrides.cell_event_ids(row.events)
+                if i in fingerprints
+            ),
         )
         for row in targets.itertuples(index=False)
     ]
@@ -906,6 +979,11 @@ def _period_start(frame: pd.DataFrame, when: pd.Timestamp) -> pd.Timestamp:
     return pd.Timestamp(inside.iloc[0]) if len(inside) else when
 
 
+def _amount(value: float) -> float:
+    """A cell's change from the baseline as recorded, to 15 significant digits."""
+    return float(f"{float(value):.15g}")
+
+
 def _finite_or_none(value: float) -> float | None:
     """A percentage as recorded: to 15 significant digits (35.000000000000014 is 35), or None."""
     return float(f"{value:.15g}") if np.isfinite(value) else None
@@ -919,13 +997,14 @@ def set_threshold(
     *,
     expected_version: int | None = None,
 ) -> Saved:
-    """The deviation threshold as a fraction (0.2 = 20 %); owner only."""
+    """The deviation threshold as a fraction (0.2 = 20 %), more than 0 and at most 1 (100 %:
+    ``plans.threshold_problem``); owner only."""
     try:
         threshold = float(threshold)
     except (TypeError, ValueError) as exc:
         raise Invalid(f"the threshold must be a number such as 0.2, got {threshold!r}") from exc
-    if not 0 < threshold < 10:
-        raise Invalid(f"the threshold is a fraction such as 0.2 for 20 %, got {threshold:g}")
+    if (problem := plans.threshold_problem(threshold)) is not None:
+        raise Invalid(problem)
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         before = s.threshold
