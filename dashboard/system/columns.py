@@ -42,6 +42,10 @@ def event_columns() -> list[dict[str, Any]]:
             "editable": True,
             "width": 100,
             "type": "numericColumn",
+            # typed as text and read on the server as the add form's box is (12,5 is 12.5): a
+            # number editor (inferred from the numbers shown) drops the decimal comma
+            "cellDataType": False,
+            "cellEditor": "agTextCellEditor",
             "headerTooltip": "empty the cell to take the system's suggestion",
         },
         {"field": "suggested", "headerName": "Suggested", "flex": 2, "tooltipField": "suggested"},

@@ -11,9 +11,9 @@ from dashboard import components, ids
 from dashboard.context import DashboardContext
 from dashboard.system import edits, view
 from dashboard.system.edits import ALERT, REFRESH, bumped
-from dashboard.system.forms import number_or_raise, scope_or_raise
+from dashboard.system.forms import event_value, scope_or_raise
 from dashboard.wiring import bind
-from forecast.services import system
+from forecast.services import plans, system
 from forecast.services.errors import Invalid
 
 EDITABLE = ("name", "kind", "start", "end", "reason")
@@ -63,10 +63,27 @@ def add_event(
             plan_id,
             user,
             expected_version=components.page_version(version),
-            **event_arguments(*form),
+            **event_arguments(*form, currency=_currency(ctx, plan_id, effect)),
         ),
     )
-    return edits.reply(alert, refresh, lambda: _done("Added", saved))
+    took = took_suggestion("The value box was empty") if empty(value) else ""
+    return edits.reply(alert, refresh, lambda: _done("Added", saved) + took)
+
+
+def took_suggestion(why: str) -> str:
+    """What the confirmation adds when an empty value took the system's suggestion."""
+    return f" {why}, so the event takes the system's suggestion from history; type a value to give your own."
+
+
+def empty(value: Any) -> bool:
+    """Whether a value box or cell was left empty (nothing typed, or only spaces)."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _currency(ctx: DashboardContext, plan_id: str, effect: str | None) -> str | None:
+    """The plan's currency, in which an amount of the add, cap and set effects is read (a
+    percent needs none)."""
+    return None if effect in (None, "percent") else plans.get_plan(ctx.store, plan_id).currency
 
 
 def event_arguments(
@@ -78,10 +95,13 @@ def event_arguments(
     effect: str | None,
     value: Any,
     reason: str | None,
+    *,
+    currency: str | None = None,
 ) -> dict[str, Any]:
     """`system.add_event`'s keyword arguments from the form: an empty value takes the
-    suggestion (the learned uplift, net of what the baseline repeats)."""
-    use_suggestion = value in (None, "")
+    suggestion (the learned uplift, net of what the baseline repeats); a typed one is read by
+    `forms.event_value` (``12,5`` is 12.5; text that is no number is refused)."""
+    use_suggestion = empty(value)
     return {
         "name": name or "",
         "kind": kind,
@@ -89,21 +109,23 @@ def event_arguments(
         "start": start,
         "end": end,
         "effect": None if use_suggestion else effect,
-        "value": None if use_suggestion else number_or_raise(value),
+        "value": None if use_suggestion else event_value(value, effect, currency),
         "use_suggestion": use_suggestion,
         "reason": reason or "",
     }
 
 
-def edit_arguments(change: dict[str, Any]) -> dict[str, Any] | None:
-    """The service's keyword arguments for one edited grid cell; None for a read-only column."""
+def edit_arguments(change: dict[str, Any], currency: str | None = None) -> dict[str, Any] | None:
+    """The service's keyword arguments for one edited grid cell; None for a read-only column.
+    The value cell is read as the add form's box is (`forms.event_value`)."""
     field, row = change.get("colId"), change.get("data") or {}
     if field == "scope":
         return {"scope": scope_or_raise(row.get("scope"))}
-    if field == "value" and row.get("value") in (None, ""):
+    if field == "value" and empty(row.get("value")):
         return {"use_suggestion": True}  # as in the add form: an empty value takes the offer
     if field in ("effect", "value"):
-        return {"effect": row.get("effect"), "value": number_or_raise(row.get("value"))}
+        effect = row.get("effect")
+        return {"effect": effect, "value": event_value(row.get("value"), effect, currency)}
     if field in EDITABLE:
         return {str(field): row.get(field)}
     return None
@@ -117,7 +139,13 @@ def edit_event(
     change = changes[0] if isinstance(changes, list) else changes
     if change.get("colId") not in ("scope", "effect", "value", *EDITABLE):
         return no_update, no_update
-    event_id = str((change.get("data") or {}).get("event_id", ""))
+    row = change.get("data") or {}
+    event_id = str(row.get("event_id", ""))
+
+    def currency(plan_id: str) -> str | None:
+        amount = change.get("colId") in ("effect", "value")
+        return _currency(ctx, plan_id, row.get("effect")) if amount else None
+
     saved, alert = edits.call(
         session,
         lambda plan_id, user: system.edit_event(
@@ -126,11 +154,16 @@ def edit_event(
             user,
             event_id,
             expected_version=components.page_version(version),
-            **(edit_arguments(change) or {}),
+            **(edit_arguments(change, currency(plan_id)) or {}),
         ),
     )
+    took = (
+        took_suggestion("The value cell was emptied")
+        if change.get("colId") == "value" and empty(row.get("value"))
+        else ""
+    )
     # Re-render either way: a refused edit must not stay in the grid as if it were saved.
-    return edits.reply(alert, refresh, lambda: _done("Changed", saved))
+    return edits.reply(alert, refresh, lambda: _done("Changed", saved) + took)
 
 
 def _done(verb: str, saved: system.Saved) -> str:

@@ -1,0 +1,59 @@
+"""What the System plan page's boxes and grid cells accept: an event's value is read as the CLI
+and the Negotiation page read typed numbers, and what is no number is refused, saying so."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.system import events, forms
+from forecast.services.errors import Invalid
+
+
+@pytest.mark.parametrize(
+    ("typed", "percent"),
+    [("12,5", 12.5), ("12.5", 12.5), ("+12,5 %", 12.5), ("-10", -10.0), ("15%", 15.0), (30, 30.0)],
+)
+def test_a_percent_with_a_decimal_comma_reads_as_the_cli_reads_it(typed, percent):
+    assert forms.event_value(typed, "percent", "EUR") == percent
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [("5,000", 5000.0), ("1.250,50", 1250.5), ("€5,000", 5000.0), ("-500", -500.0), (700.0, 700.0)],
+)
+def test_an_amount_takes_thousands_separators_and_the_plans_currency(typed, amount):
+    assert forms.event_value(typed, "cap", "EUR") == amount
+
+
+@pytest.mark.parametrize("typed", ["abc", "-", "1e400", "nan", "inf", "12,5,0"])
+def test_a_value_that_is_no_number_is_refused_saying_what_to_type(typed):
+    with pytest.raises(Invalid) as refused:
+        forms.event_value(typed, "percent", "EUR")
+    said = str(refused.value)
+    assert "12,5" in said or "out of range" in said, said
+
+
+def test_an_amount_in_another_currency_is_refused():
+    with pytest.raises(Invalid, match=r"names \$"):
+        forms.event_value("$5,000", "add", "EUR")
+
+
+def test_the_add_form_reads_a_decimal_comma_and_refuses_text():
+    form = ["Comma", "promotion", "StoreType=c", "2015-09-07", "2015-09-13", "percent"]
+    assert events.event_arguments(*form, "12,5", "flyer")["value"] == 12.5
+    with pytest.raises(Invalid, match="'abc' is not a percent"):
+        events.event_arguments(*form, "abc", "flyer")
+    taken = events.event_arguments(*form, "  ", "flyer")
+    assert taken["use_suggestion"] is True and taken["value"] is None
+
+
+def test_the_grid_reads_a_typed_value_cell_as_the_add_form_does():
+    row = {"event_id": "E1", "effect": "percent", "value": "12,5"}
+    assert events.edit_arguments({"colId": "value", "data": row}) == {
+        "effect": "percent",
+        "value": 12.5,
+    }
+    with pytest.raises(Invalid, match="not a percent"):
+        events.edit_arguments({"colId": "value", "data": row | {"value": "-"}})
+    row = {"event_id": "E1", "effect": "add", "value": "1.250,50"}
+    assert events.edit_arguments({"colId": "value", "data": row}, "EUR")["value"] == 1250.5
