@@ -46,7 +46,7 @@ def event_columns() -> list[dict[str, Any]]:
             # number editor (inferred from the numbers shown) drops the decimal comma
             "cellDataType": False,
             "cellEditor": "agTextCellEditor",
-            "headerTooltip": "empty the cell to take the system's suggestion",
+            "headerTooltip": "empty the cell to take the system's suggestion (a percent)",
         },
         {"field": "suggested", "headerName": "Suggested", "flex": 2, "tooltipField": "suggested"},
         {"field": "reason", "editable": True, "flex": 2, "tooltipField": "reason"},

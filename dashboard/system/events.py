@@ -25,6 +25,7 @@ def suggestion(
     scope: str | None,
     start: str | None,
     end: str | None,
+    effect: str | None,
     session: dict | None,
 ) -> Any:
     plan_id = (session or {}).get("plan_id")
@@ -35,7 +36,9 @@ def suggestion(
     )
     if alert is not None:
         return alert, view.value_placeholder(None)
-    return view.suggestion_text(kind, *learned), view.value_placeholder(*learned)
+    # an empty value takes the suggestion with the percent effect only (it is a percent)
+    offered = learned if effect in (None, "percent") else (None, None)
+    return view.suggestion_text(kind, *learned), view.value_placeholder(*offered)
 
 
 def add_event(
@@ -66,13 +69,19 @@ def add_event(
             **event_arguments(*form, currency=_currency(ctx, plan_id, effect)),
         ),
     )
-    took = took_suggestion("The value box was empty") if empty(value) else ""
+    took = took_suggestion("The value box was empty") if takes_suggestion(effect, value) else ""
     return edits.reply(alert, refresh, lambda: _done("Added", saved) + took)
 
 
 def took_suggestion(why: str) -> str:
     """What the confirmation adds when an empty value took the system's suggestion."""
     return f" {why}, so the event takes the system's suggestion from history; type a value to give your own."
+
+
+def takes_suggestion(effect: str | None, value: Any) -> bool:
+    """Whether the form or a grid row asks for the suggestion: an empty value with the percent
+    effect (the suggestion is a percent; an empty cap is refused as missing its value)."""
+    return empty(value) and effect in (None, "percent")
 
 
 def empty(value: Any) -> bool:
@@ -98,10 +107,11 @@ def event_arguments(
     *,
     currency: str | None = None,
 ) -> dict[str, Any]:
-    """`system.add_event`'s keyword arguments from the form: an empty value takes the
-    suggestion (the learned uplift, net of what the baseline repeats); a typed one is read by
-    `forms.event_value` (``12,5`` is 12.5; text that is no number is refused)."""
-    use_suggestion = empty(value)
+    """`system.add_event`'s keyword arguments from the form: an empty value with the percent
+    effect takes the suggestion (the learned uplift, net of what the baseline repeats; a
+    percent, so an add, cap or set needs its value); a typed one is read by `forms.event_value`
+    (``12,5`` is 12.5; text that is no number is refused)."""
+    use_suggestion = takes_suggestion(effect, value)
     return {
         "name": name or "",
         "kind": kind,
@@ -121,8 +131,8 @@ def edit_arguments(change: dict[str, Any], currency: str | None = None) -> dict[
     field, row = change.get("colId"), change.get("data") or {}
     if field == "scope":
         return {"scope": scope_or_raise(row.get("scope"))}
-    if field == "value" and empty(row.get("value")):
-        return {"use_suggestion": True}  # as in the add form: an empty value takes the offer
+    if field == "value" and takes_suggestion(row.get("effect"), row.get("value")):
+        return {"use_suggestion": True}  # as in the add form: an empty percent takes the offer
     if field in ("effect", "value"):
         effect = row.get("effect")
         return {"effect": effect, "value": event_value(row.get("value"), effect, currency)}
@@ -159,7 +169,7 @@ def edit_event(
     )
     took = (
         took_suggestion("The value cell was emptied")
-        if change.get("colId") == "value" and empty(row.get("value"))
+        if change.get("colId") == "value" and takes_suggestion(row.get("effect"), row.get("value"))
         else ""
     )
     # Re-render either way: a refused edit must not stay in the grid as if it were saved.
@@ -242,6 +252,7 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         Input(ids.SYS_EVENT_SCOPE, "value"),
         Input(ids.SYS_EVENT_START, "value"),
         Input(ids.SYS_EVENT_END, "value"),
+        Input(ids.SYS_EVENT_EFFECT, "value"),
         Input(ids.NAV_SESSION, "data"),
     )
     form = [

@@ -66,7 +66,10 @@ def event_value(value: Any, effect: str | None, currency: str | None) -> float:
         value = repr(value)  # a number the grid kept as it was (the effect changed)
     typed = str(value if value is not None else "").strip()
     if not typed:
-        raise Invalid(f"give a value for the {effect or 'effect'}")
+        raise Invalid(
+            f"give a value for the {effect or 'effect'}: the suggestion from history is a "
+            "percent, taken only with the percent effect and an empty value"
+        )
     try:
         if effect not in (None, "percent"):
             return float(fmt.parse_amount(typed, currency))

@@ -267,7 +267,7 @@ def factor_message(factor: Factor, currency: str | None = "EUR") -> str:
     )
 
 
-USE_IT = "Leave the value empty to use it."
+USE_IT = "With the percent effect, leave the value empty to use it."
 NBSP = "\u00a0"  # keeps a number and its % on one line
 PLAIN_PLACEHOLDER = "15"
 MOVED_ELSEWHERE = {

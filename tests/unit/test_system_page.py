@@ -288,6 +288,22 @@ def test_an_action_with_no_plan_selected_says_to_pick_one(ctx):
     assert "no plan is selected" in text(alert).lower() and "plan selector" in text(alert)
 
 
+def test_an_empty_cap_is_refused_and_nothing_is_added(ctx, plan_id):
+    start = first_date(ctx, plan_id)
+    form = ["Limit", "promotion", "StoreType=c", start, start, "cap", "", "flyer", 0]
+    with acting_as(ctx.store, "olga"):
+        alert, _ = events.add_event(ctx, 1, {"plan_id": plan_id}, None, *form)
+    assert "Give a value for the cap" in text(alert)
+    assert system.list_events(ctx.store, plan_id) == []
+    # the value box's hint offers the suggestion only where an empty value takes it
+    with acting_as(ctx.store, "olga"):
+        kinds = [
+            events.suggestion(ctx, "promotion", "StoreType=c", start, start, effect, olga)[1]
+            for effect, olga in (("percent", {"plan_id": plan_id}), ("cap", {"plan_id": plan_id}))
+        ]
+    assert kinds[0].startswith("empty: ") and kinds[1] == view.PLAIN_PLACEHOLDER
+
+
 def test_publish_with_a_stale_version_is_refused(ctx, plan_id):
     stale = plan_service.get_plan(ctx.store, plan_id).version - 1
     with acting_as(ctx.store, "olga"):
@@ -597,7 +613,10 @@ def test_emptying_an_events_value_in_the_grid_takes_the_systems_offer(ctx, plan_
         ctx.store, plan_id, "olga", name="Flyer", kind="promotion", scope=scope,
         start=dates[0], end=ends[2], effect="percent", value=50.0,
     ).event  # fmt: skip
-    cell = {"colId": "value", "data": {"event_id": typed.event_id, "value": None}}
+    cell = {
+        "colId": "value",
+        "data": {"event_id": typed.event_id, "effect": "percent", "value": None},
+    }
     assert events.edit_arguments(cell) == {"use_suggestion": True}
     with acting_as(ctx.store, "olga"):
         alert, _ = events.edit_event(ctx, [cell], {"plan_id": plan_id}, None, 0)

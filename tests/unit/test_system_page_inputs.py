@@ -57,3 +57,17 @@ def test_the_grid_reads_a_typed_value_cell_as_the_add_form_does():
         events.edit_arguments({"colId": "value", "data": row | {"value": "-"}})
     row = {"event_id": "E1", "effect": "add", "value": "1.250,50"}
     assert events.edit_arguments({"colId": "value", "data": row}, "EUR")["value"] == 1250.5
+
+
+@pytest.mark.parametrize("effect", ["cap", "set", "add"])
+def test_an_empty_value_with_another_effect_than_percent_is_refused_not_the_suggestion(effect):
+    form = ["Limit", "promotion", "StoreType=c", "2015-09-07", "2015-09-13", effect]
+    with pytest.raises(Invalid, match=f"give a value for the {effect}"):
+        events.event_arguments(*form, "", "flyer")
+    row = {"event_id": "E1", "effect": effect, "value": ""}
+    with pytest.raises(Invalid, match=f"give a value for the {effect}"):
+        events.edit_arguments({"colId": "value", "data": row})
+    # the percent effect still takes the suggestion when the value is left empty
+    assert events.event_arguments(*form[:-1], "percent", "", "flyer")["use_suggestion"] is True
+    row = {"event_id": "E1", "effect": "percent", "value": None}
+    assert events.edit_arguments({"colId": "value", "data": row}) == {"use_suggestion": True}
