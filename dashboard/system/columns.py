@@ -10,6 +10,32 @@ from forecast.services.types import EFFECTS, EVENT_KINDS, REASON_CODES
 # the symbol comes from each row's ``cur`` field (the plan's currency, see view.py)
 MONEY = components.grid_money(0)
 
+NEW_VOLUME = "new volume"
+"""A deviation from a baseline of 0 (the CLI's words, ``forecast plan deviations``)."""
+
+
+def deviation_column(**extra: Any) -> dict[str, Any]:
+    """A deviation in percent of the baseline, sorted and filtered as a number: the rows carry
+    ``deviation`` (a number, None where the baseline is 0) and ``new_volume`` (true there), which
+    sorts above every percent and reads "new volume" as in the CLI."""
+    value = "params.value"
+    return {
+        "field": "deviation",
+        "headerName": "Deviation",
+        "type": "numericColumn",
+        "cellDataType": "number",
+        "valueGetter": {
+            "function": "params.data && params.data.new_volume ? 1e308 : "
+            "(params.data ? params.data.deviation : null)"
+        },
+        "valueFormatter": {
+            "function": f"params.data && params.data.new_volume ? '{NEW_VOLUME}' : "
+            f"({value} == null ? '' : ({value} < 0 ? '-' : '+') + "
+            f"d3.format('.1f')(Math.abs({value})) + ' %')"
+        },
+        **extra,
+    }
+
 
 def event_columns() -> list[dict[str, Any]]:
     return [
@@ -67,7 +93,7 @@ def deviation_columns() -> list[dict[str, Any]]:
             "type": "numericColumn",
             "width": 130,
         },
-        {"field": "deviation", "headerName": "Deviation", "width": 110, "type": "numericColumn"},
+        deviation_column(width=110, filter="agNumberColumnFilter"),
         {"field": "events", "width": 100},
         {"field": "status", "width": 110},
         {
@@ -105,7 +131,7 @@ def team_columns() -> list[dict[str, Any]]:
             "valueFormatter": MONEY,
             "type": "numericColumn",
         },
-        {"field": "deviation", "headerName": "Deviation", "type": "numericColumn"},
+        deviation_column(),
         {"field": "events", "headerName": "Events", "flex": 1},
     ]
 

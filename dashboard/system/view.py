@@ -3,6 +3,7 @@ grid rows, cards, alerts and notes out. No store, no callback context: unit-test
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -172,11 +173,21 @@ def team_rows(teams: pd.DataFrame, currency: str | None = "EUR") -> list[dict[st
             "baseline": round(float(r["baseline"]), 2),
             "system_plan": round(float(r["system_plan"]), 2),
             "adjustment": round(float(r["adjustment"]), 2),
-            "deviation": f"{float(r['deviation_pct']):+.1f} %",
+            **deviation(r["deviation_pct"]),
             "events": r["events"],
         }
         for r in teams.to_dict("records")
     ]
+
+
+def deviation(percent: Any) -> dict[str, Any]:
+    """A grid row's deviation fields (``columns.deviation_column``): the percent as a number, so
+    the grid sorts it as one (a formatted text sorted +370.8 before +81.8); None and
+    ``new_volume`` where the baseline is 0 (an infinite percent, "new volume" as in the CLI)."""
+    value = float(percent)
+    if math.isinf(value) and value > 0:
+        return {"deviation": None, "new_volume": True}
+    return {"deviation": None if math.isnan(value) else round(value, 1), "new_volume": False}
 
 
 def event_rows(events: Sequence[Event]) -> list[dict[str, Any]]:
@@ -227,7 +238,7 @@ def deviation_rows(
                 "ds": ds,
                 "baseline": round(float(r["baseline"]), 2),
                 "system_plan": round(float(r["system_plan"]), 2),
-                "deviation": f"{float(r['deviation_pct']):+.1f} %",
+                **deviation(r["deviation_pct"]),
                 "events": r["events"],
                 "status": status,
                 "reason_code": r["reason_code"],

@@ -90,7 +90,7 @@ def test_team_summary_sums_the_horizon_and_lists_events():
     assert summary.loc["a", "events"] == "E1" and summary.loc["b", "events"] == ""
     assert summary.loc["b", "deviation_pct"] == 0.0  # no baseline: no deviation, not a crash
     rows = {r["team"]: r for r in view.team_rows(summary.reset_index())}
-    assert rows["a"]["deviation"] == "+15.0 %"
+    assert rows["a"]["deviation"] == 15.0 and rows["a"]["new_volume"] is False
 
 
 def test_team_totals_are_the_cents_of_each_series_period_as_in_the_ledger():
@@ -232,6 +232,39 @@ def test_deviation_rows_put_open_team_rows_first_and_cap_the_list():
     assert total == 4
     assert [r["key"] for r in rows] == ["a", "2", "1"]
     assert rows[0]["cell"] == "team|a|2024-01-01" and rows[0]["status"] == "needs reason"
+
+
+def test_deviations_are_numbers_the_grid_sorts_and_new_volume_where_the_baseline_is_0():
+    marked = pd.DataFrame(
+        {
+            "level": ["series"] * 5,
+            "key": ["1", "2", "3", "4", "5"],
+            "ds": pd.to_datetime(["2024-01-01"] * 5),
+            "baseline": [10.0, 10.0, 10.0, 10.0, 0.0],
+            "system_plan": [47.08, 18.18, 0.0, 7.5, 5.0],
+            "deviation_pct": [370.8, 81.8, -100.0, -25.0, float("inf")],
+            "events": ["E1"] * 5,
+            "explained": [False] * 5,
+            "outdated": [False] * 5,
+            "reason_code": [""] * 5,
+            "text": [""] * 5,
+        }
+    )
+    rows, _ = view.deviation_rows(marked)
+    shown = {r["key"]: (r["deviation"], r["new_volume"]) for r in rows}
+    assert shown == {
+        "1": (370.8, False),
+        "2": (81.8, False),
+        "3": (-100.0, False),
+        "4": (-25.0, False),
+        "5": (None, True),
+    }
+    assert json.loads(json.dumps(rows)) == rows  # JSON as the grid gets it: no inf, no NaN
+    from dashboard.system import columns
+
+    for grid in (columns.deviation_columns(), columns.team_columns()):
+        (column,) = [c for c in grid if c["field"] == "deviation"]
+        assert column["cellDataType"] == "number" and "new volume" in str(column)
 
 
 def test_page_outputs_say_what_the_gate_blocks_and_why_a_lead_cannot_edit(ctx, plan_id):
