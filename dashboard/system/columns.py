@@ -10,6 +10,8 @@ from forecast.services.types import EFFECTS, EVENT_KINDS, REASON_CODES
 # the symbol comes from each row's ``cur`` field (the plan's currency, see view.py)
 MONEY = components.grid_money(0)
 
+DAY_CELL = {"cellDataType": "text", "headerTooltip": "a date as YYYY-MM-DD, e.g. 2015-09-07"}
+
 NEW_VOLUME = "new volume"
 """A deviation from a baseline of 0 (the CLI's words, ``forecast plan deviations``)."""
 
@@ -54,8 +56,11 @@ def event_columns() -> list[dict[str, Any]]:
             "flex": 2,
             "headerTooltip": "all, StoreType=a; Assortment=c, or ids=1,2,3",
         },
-        {"field": "start", "editable": True, "width": 120},
-        {"field": "end", "editable": True, "width": 120},
+        # typed as the grid shows them (YYYY-MM-DD): the date editor AG Grid infers from ISO
+        # text reads the browser's local order (US: mm/dd/yyyy), so an ISO date typed changed
+        # nothing
+        {"field": "start", "editable": True, "width": 120, **DAY_CELL},
+        {"field": "end", "editable": True, "width": 120, **DAY_CELL},
         {
             "field": "effect",
             "editable": True,

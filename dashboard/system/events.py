@@ -3,6 +3,7 @@ first) and undo the removal (restored from the audit log)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from dash import Dash, Input, Output, State, no_update
@@ -136,9 +137,32 @@ def edit_arguments(change: dict[str, Any], currency: str | None = None) -> dict[
     if field in ("effect", "value"):
         effect = row.get("effect")
         return {"effect": effect, "value": event_value(row.get("value"), effect, currency)}
+    if field == "name":
+        return {"name": name_or_raise(row.get("name"))}
+    if field in ("start", "end"):
+        return {str(field): day_or_raise(row.get(field), str(field))}
     if field in EDITABLE:
         return {str(field): row.get(field)}
     return None
+
+
+def name_or_raise(name: Any) -> str:
+    """An event's name from the grid: an emptied cell is refused, not taken as no change."""
+    if not isinstance(name, str) or not name.strip():
+        raise Invalid("an event needs a name: type one in the cell (it keeps its name until then)")
+    return name
+
+
+def day_or_raise(value: Any, field: str) -> str:
+    """A date typed in the grid's start or end cell, as the grid shows it: YYYY-MM-DD."""
+    text = str(value or "").strip()
+    try:
+        if len(text) == 10:  # fromisoformat also reads 20150907 and week dates
+            return date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    shown = repr(text) if text else "an empty date"
+    raise Invalid(f"{shown} is no date for the {field}: type it as YYYY-MM-DD, e.g. 2015-09-07")
 
 
 def edit_event(

@@ -88,3 +88,29 @@ def test_a_cap_with_an_empty_value_is_refused_not_saved_as_the_percent_suggestio
     dash_duo.wait_for_contains_text("#sys-alert", "Give a value for the cap", timeout=20)
     assert "0 event(s)" in dash_duo.find_element("#sys-total-plan").text
     assert dash_duo.get_logs() == []
+
+
+def test_the_grid_takes_an_iso_date_and_says_an_emptied_name_needs_one(start_app, e2e_plan):
+    from forecast.services import system
+    from forecast.services.store_factory import open_store
+
+    store = open_store(data_dir=e2e_plan.data_dir)
+    dates = sorted(system.system_plan(store, e2e_plan.plan_id)["ds"].unique())
+    system.add_event(store, e2e_plan.plan_id, "piet", name="Flyer", kind="promotion",
+                     scope=system.Scope.parse(["StoreType=c"]), start=dates[0], end=dates[2],
+                     effect="percent", value=10)  # fmt: skip
+    store.close()
+    later = str(dates[1])[:10]
+    dash_duo = start_app(e2e_plan.data_dir, "/system")
+    dash_duo.wait_for_contains_text("#sys-total-plan", "1 event(s)", timeout=20)
+    _type_in_cell(dash_duo, "E1", "start", later)
+    dash_duo.wait_for_contains_text("#sys-alert", "Changed E1 'Flyer' (promotion", timeout=20)
+    dash_duo.wait_for_text_to_equal(
+        "#sys-events-grid [row-id=E1] [col-id=start]", later, timeout=20
+    )
+    _type_in_cell(dash_duo, "E1", "start", "09/07/2015")
+    dash_duo.wait_for_contains_text("#sys-alert", "type it as YYYY-MM-DD", timeout=20)
+    _type_in_cell(dash_duo, "E1", "name", "")
+    dash_duo.wait_for_contains_text("#sys-alert", "An event needs a name", timeout=20)
+    dash_duo.wait_for_text_to_equal("#sys-events-grid [row-id=E1] [col-id=name]", "Flyer")
+    assert dash_duo.get_logs() == []

@@ -71,3 +71,28 @@ def test_an_empty_value_with_another_effect_than_percent_is_refused_not_the_sugg
     assert events.event_arguments(*form[:-1], "percent", "", "flyer")["use_suggestion"] is True
     row = {"event_id": "E1", "effect": "percent", "value": None}
     assert events.edit_arguments({"colId": "value", "data": row}) == {"use_suggestion": True}
+
+
+def test_an_emptied_name_in_the_grid_is_refused_saying_a_name_is_needed():
+    for name in ("", "   ", None):
+        with pytest.raises(Invalid, match="an event needs a name"):
+            events.edit_arguments({"colId": "name", "data": {"event_id": "E3", "name": name}})
+    renamed = {"colId": "name", "data": {"event_id": "E3", "name": "Flyer"}}
+    assert events.edit_arguments(renamed) == {"name": "Flyer"}
+
+
+def test_a_date_in_the_grid_is_typed_as_iso_and_anything_else_says_the_format():
+    cell = {"colId": "start", "data": {"event_id": "E1", "start": "2015-09-07"}}
+    assert events.edit_arguments(cell) == {"start": "2015-09-07"}
+    for typed in ("09/07/2015", "7.9.2015", "", "2015-13-01"):
+        cell = {"colId": "end", "data": {"event_id": "E1", "end": typed}}
+        with pytest.raises(Invalid, match="type it as YYYY-MM-DD"):
+            events.edit_arguments(cell)
+
+
+def test_the_grids_date_cells_are_text_not_the_browsers_local_date_editor():
+    from dashboard.system import columns
+
+    for column in columns.event_columns():
+        if column["field"] in ("start", "end"):
+            assert column["cellDataType"] == "text"
