@@ -10,6 +10,10 @@ from forecast.services.types import EFFECTS, EVENT_KINDS, REASON_CODES
 # the symbol comes from each row's ``cur`` field (the plan's currency, see view.py)
 MONEY = components.grid_money(0)
 
+EDITABLE = {"function": "params.data && params.data.can_edit === true"}
+"""Editable for who may edit: each row carries ``can_edit`` (the page's edit permission, from the
+role and whether the plan is published); the server refuses the others' edits anyway."""
+
 DAY_CELL = {"cellDataType": "text", "headerTooltip": "a date as YYYY-MM-DD, e.g. 2015-09-07"}
 
 NEW_VOLUME = "new volume"
@@ -42,35 +46,35 @@ def deviation_column(**extra: Any) -> dict[str, Any]:
 def event_columns() -> list[dict[str, Any]]:
     return [
         {"field": "event_id", "headerName": "Id", "width": 90},
-        {"field": "name", "editable": True, "flex": 2},
+        {"field": "name", "editable": EDITABLE, "flex": 2},
         {
             "field": "kind",
-            "editable": True,
+            "editable": EDITABLE,
             "cellEditor": "agSelectCellEditor",
             "cellEditorParams": {"values": list(EVENT_KINDS)},
             "width": 130,
         },
         {
             "field": "scope",
-            "editable": True,
+            "editable": EDITABLE,
             "flex": 2,
             "headerTooltip": "all, StoreType=a; Assortment=c, or ids=1,2,3",
         },
         # typed as the grid shows them (YYYY-MM-DD): the date editor AG Grid infers from ISO
         # text reads the browser's local order (US: mm/dd/yyyy), so an ISO date typed changed
         # nothing
-        {"field": "start", "editable": True, "width": 120, **DAY_CELL},
-        {"field": "end", "editable": True, "width": 120, **DAY_CELL},
+        {"field": "start", "editable": EDITABLE, "width": 120, **DAY_CELL},
+        {"field": "end", "editable": EDITABLE, "width": 120, **DAY_CELL},
         {
             "field": "effect",
-            "editable": True,
+            "editable": EDITABLE,
             "cellEditor": "agSelectCellEditor",
             "cellEditorParams": {"values": list(EFFECTS)},
             "width": 110,
         },
         {
             "field": "value",
-            "editable": True,
+            "editable": EDITABLE,
             "width": 100,
             "type": "numericColumn",
             # typed as text and read on the server as the add form's box is (12,5 is 12.5): a
@@ -80,7 +84,7 @@ def event_columns() -> list[dict[str, Any]]:
             "headerTooltip": "empty the cell to take the system's suggestion (a percent)",
         },
         {"field": "suggested", "headerName": "Suggested", "flex": 2, "tooltipField": "suggested"},
-        {"field": "reason", "editable": True, "flex": 2, "tooltipField": "reason"},
+        {"field": "reason", "editable": EDITABLE, "flex": 2, "tooltipField": "reason"},
         {"field": "author", "width": 100},
     ]
 
@@ -104,13 +108,13 @@ def deviation_columns() -> list[dict[str, Any]]:
         {
             "field": "reason_code",
             "headerName": "Reason code",
-            "editable": True,
+            "editable": EDITABLE,
             "cellEditor": "agSelectCellEditor",
             # The empty first value: opening the editor must not preselect a reason.
             "cellEditorParams": {"values": ["", *REASON_CODES]},
             "width": 140,
         },
-        {"field": "text", "headerName": "Explanation", "editable": True, "flex": 2},
+        {"field": "text", "headerName": "Explanation", "editable": EDITABLE, "flex": 2},
     ]
 
 

@@ -60,12 +60,14 @@ class SetupOutputs(NamedTuple):
 
 def page_outputs(page: SystemPage, combination_rule: str) -> PageOutputs:
     """The whole overview of the page from its read model."""
-    dev_rows, _ = deviation_rows(page.deviations, currency=page.currency)
+    dev_rows, _ = deviation_rows(
+        page.deviations, currency=page.currency, can_edit=page.edit.allowed
+    )
     dates = components.options(page.dates)
     return PageOutputs(
         totals=total_cards(page),
         team_rows=team_rows(page.teams, page.currency),
-        event_rows=event_rows(page.events),
+        event_rows=event_rows(page.events, can_edit=page.edit.allowed),
         deviation_rows=dev_rows,
         gate=gate_alert(page),
         version=page.version,
@@ -190,7 +192,8 @@ def deviation(percent: Any) -> dict[str, Any]:
     return {"deviation": None if math.isnan(value) else round(value, 1), "new_volume": False}
 
 
-def event_rows(events: Sequence[Event]) -> list[dict[str, Any]]:
+def event_rows(events: Sequence[Event], *, can_edit: bool = True) -> list[dict[str, Any]]:
+    """The events grid's rows; ``can_edit`` opens their cells' editors (``columns.EDITABLE``)."""
     rows = []
     for e in events:
         rows.append(
@@ -206,17 +209,23 @@ def event_rows(events: Sequence[Event]) -> list[dict[str, Any]]:
                 "suggested": system.suggestion_text(e.suggested),
                 "reason": e.reason,
                 "author": e.author,
+                "can_edit": can_edit,
             }
         )
     return rows
 
 
 def deviation_rows(
-    marked: pd.DataFrame, limit: int = DEVIATION_ROWS_SHOWN, *, currency: str | None = "EUR"
+    marked: pd.DataFrame,
+    limit: int = DEVIATION_ROWS_SHOWN,
+    *,
+    currency: str | None = "EUR",
+    can_edit: bool = True,
 ) -> tuple[list[dict[str, Any]], int]:
     """Team rows first, then the largest series deviations; at most `limit` rows (the gate
     counts all of them; a planner explains the rest by event). Each row carries the currency
-    symbol (``cur``) of its money columns."""
+    symbol (``cur``) of its money columns and ``can_edit`` (its reason and text cells open
+    for who may explain)."""
     if marked.empty:
         return [], 0
     frame = marked.copy()
@@ -243,6 +252,7 @@ def deviation_rows(
                 "status": status,
                 "reason_code": r["reason_code"],
                 "text": r["text"],
+                "can_edit": can_edit,
             }
         )
     return rows, len(frame)

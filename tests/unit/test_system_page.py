@@ -279,6 +279,10 @@ def test_page_outputs_say_what_the_gate_blocks_and_why_a_lead_cannot_edit(ctx, p
     assert "1 event(s)" in text(out.totals)
     assert "€" in text(out.totals) and "above 20 %" in text(out.gate)
     assert {row["cur"] for row in out.team_rows + out.deviation_rows} == {"€"}
+    # the grids' editors open only for who may edit (the server refuses the others anyway)
+    assert {row["can_edit"] for row in out.event_rows + out.deviation_rows} == {False}
+    olga = view.page_outputs(system_views.system_page(ctx.store, plan_id, "olga"), "rule")
+    assert {row["can_edit"] for row in olga.event_rows + olga.deviation_rows} == {True}
 
 
 def test_the_reason_editor_preselects_no_reason():
@@ -414,7 +418,11 @@ def test_inline_explanation_in_the_deviation_grid(ctx, plan_id):
     grid_row = {"level": "team", "key": row["key"], "ds": ds, "reason_code": "promotion"}
     changes = [{"colId": "reason_code", "data": grid_row}]
     grid = "sys-deviations-grid"
-    assert gate.explain_request(grid, changes, None, "selected", None, None) is None
+    hint = gate.explain_request(grid, changes, None, "selected", None, None)
+    assert isinstance(hint, str) and hint.startswith("Not saved yet: give the explanation's text")
+    text_only = [{"colId": "text", "data": grid_row | {"reason_code": "", "text": "flyer"}}]
+    hint = gate.explain_request(grid, text_only, None, "selected", None, None)
+    assert isinstance(hint, str) and "give a reason code in the Reason code cell" in hint
     changes = [{"colId": "text", "data": grid_row | {"text": "flyer"}}]
     request = gate.explain_request(grid, changes, None, "selected", None, None)
     assert isinstance(request, dict)

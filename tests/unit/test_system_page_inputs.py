@@ -96,3 +96,12 @@ def test_the_grids_date_cells_are_text_not_the_browsers_local_date_editor():
     for column in columns.event_columns():
         if column["field"] in ("start", "end"):
             assert column["cellDataType"] == "text"
+
+
+def test_every_editable_cell_opens_only_on_rows_its_viewer_may_edit():
+    from dashboard.system import columns
+
+    for grid in (columns.event_columns(), columns.deviation_columns()):
+        editable = [c for c in grid if "editable" in c]
+        assert editable and all(c["editable"] == columns.EDITABLE for c in editable)
+    assert "can_edit" in columns.EDITABLE["function"]
