@@ -296,7 +296,7 @@ TEXT_FIELDS = frozenset(
 )
 
 NUMBER_FIELDS = frozenset(
-    {DATA_HORIZON, SYS_EVENT_VALUE, SYS_THRESHOLD, REPLAY_CYCLES, REPLAY_HORIZON}
+    {DATA_HORIZON, SYS_THRESHOLD, REPLAY_CYCLES, REPLAY_HORIZON}
 )  # the TEXT_FIELDS of type "number"
 
 # One choice (dcc.Dropdown, dbc.RadioItems): an option's value (text or a number) or nothing.

@@ -10,42 +10,81 @@ from forecast.services.types import EFFECTS, EVENT_KINDS, REASON_CODES
 # the symbol comes from each row's ``cur`` field (the plan's currency, see view.py)
 MONEY = components.grid_money(0)
 
+EDITABLE = {"function": "params.data && params.data.can_edit === true"}
+"""Editable for who may edit: each row carries ``can_edit`` (the page's edit permission, from the
+role and whether the plan is published); the server refuses the others' edits anyway."""
+
+DAY_CELL = {"cellDataType": "text", "headerTooltip": "a date as YYYY-MM-DD, e.g. 2015-09-07"}
+
+NEW_VOLUME = "new volume"
+"""A deviation from a baseline of 0 (the CLI's words, ``forecast plan deviations``)."""
+
+
+def deviation_column(**extra: Any) -> dict[str, Any]:
+    """A deviation in percent of the baseline, sorted and filtered as a number: the rows carry
+    ``deviation`` (a number, None where the baseline is 0) and ``new_volume`` (true there), which
+    sorts above every percent and reads "new volume" as in the CLI."""
+    value = "params.value"
+    return {
+        "field": "deviation",
+        "headerName": "Deviation",
+        "type": "numericColumn",
+        "cellDataType": "number",
+        "valueGetter": {
+            "function": "params.data && params.data.new_volume ? 1e308 : "
+            "(params.data ? params.data.deviation : null)"
+        },
+        "valueFormatter": {
+            "function": f"params.data && params.data.new_volume ? '{NEW_VOLUME}' : "
+            f"({value} == null ? '' : ({value} < 0 ? '-' : '+') + "
+            f"d3.format('.1f')(Math.abs({value})) + ' %')"
+        },
+        **extra,
+    }
+
 
 def event_columns() -> list[dict[str, Any]]:
     return [
         {"field": "event_id", "headerName": "Id", "width": 90},
-        {"field": "name", "editable": True, "flex": 2},
+        {"field": "name", "editable": EDITABLE, "flex": 2},
         {
             "field": "kind",
-            "editable": True,
+            "editable": EDITABLE,
             "cellEditor": "agSelectCellEditor",
             "cellEditorParams": {"values": list(EVENT_KINDS)},
             "width": 130,
         },
         {
             "field": "scope",
-            "editable": True,
+            "editable": EDITABLE,
             "flex": 2,
             "headerTooltip": "all, StoreType=a; Assortment=c, or ids=1,2,3",
         },
-        {"field": "start", "editable": True, "width": 120},
-        {"field": "end", "editable": True, "width": 120},
+        # typed as the grid shows them (YYYY-MM-DD): the date editor AG Grid infers from ISO
+        # text reads the browser's local order (US: mm/dd/yyyy), so an ISO date typed changed
+        # nothing
+        {"field": "start", "editable": EDITABLE, "width": 120, **DAY_CELL},
+        {"field": "end", "editable": EDITABLE, "width": 120, **DAY_CELL},
         {
             "field": "effect",
-            "editable": True,
+            "editable": EDITABLE,
             "cellEditor": "agSelectCellEditor",
             "cellEditorParams": {"values": list(EFFECTS)},
             "width": 110,
         },
         {
             "field": "value",
-            "editable": True,
+            "editable": EDITABLE,
             "width": 100,
             "type": "numericColumn",
-            "headerTooltip": "empty the cell to take the system's suggestion",
+            # typed as text and read on the server as the add form's box is (12,5 is 12.5): a
+            # number editor (inferred from the numbers shown) drops the decimal comma
+            "cellDataType": False,
+            "cellEditor": "agTextCellEditor",
+            "headerTooltip": "empty the cell to take the system's suggestion (a percent)",
         },
         {"field": "suggested", "headerName": "Suggested", "flex": 2, "tooltipField": "suggested"},
-        {"field": "reason", "editable": True, "flex": 2, "tooltipField": "reason"},
+        {"field": "reason", "editable": EDITABLE, "flex": 2, "tooltipField": "reason"},
         {"field": "author", "width": 100},
     ]
 
@@ -63,19 +102,19 @@ def deviation_columns() -> list[dict[str, Any]]:
             "type": "numericColumn",
             "width": 130,
         },
-        {"field": "deviation", "headerName": "Deviation", "width": 110, "type": "numericColumn"},
+        deviation_column(width=110, filter="agNumberColumnFilter"),
         {"field": "events", "width": 100},
         {"field": "status", "width": 110, "tooltipField": "why"},
         {
             "field": "reason_code",
             "headerName": "Reason code",
-            "editable": True,
+            "editable": EDITABLE,
             "cellEditor": "agSelectCellEditor",
             # The empty first value: opening the editor must not preselect a reason.
             "cellEditorParams": {"values": ["", *REASON_CODES]},
             "width": 140,
         },
-        {"field": "text", "headerName": "Explanation", "editable": True, "flex": 2},
+        {"field": "text", "headerName": "Explanation", "editable": EDITABLE, "flex": 2},
     ]
 
 
@@ -101,7 +140,7 @@ def team_columns() -> list[dict[str, Any]]:
             "valueFormatter": MONEY,
             "type": "numericColumn",
         },
-        {"field": "deviation", "headerName": "Deviation", "type": "numericColumn"},
+        deviation_column(),
         {"field": "events", "headerName": "Events", "flex": 1},
     ]
 

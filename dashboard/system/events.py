@@ -3,6 +3,7 @@ first) and undo the removal (restored from the audit log)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from dash import Dash, Input, Output, State, no_update
@@ -11,9 +12,9 @@ from dashboard import components, ids
 from dashboard.context import DashboardContext
 from dashboard.system import edits, view
 from dashboard.system.edits import ALERT, REFRESH, bumped
-from dashboard.system.forms import number_or_raise, scope_or_raise
+from dashboard.system.forms import event_value, scope_or_raise
 from dashboard.wiring import bind
-from forecast.services import system
+from forecast.services import plans, system
 from forecast.services.errors import Invalid
 
 EDITABLE = ("name", "kind", "start", "end", "reason")
@@ -25,6 +26,7 @@ def suggestion(
     scope: str | None,
     start: str | None,
     end: str | None,
+    effect: str | None,
     session: dict | None,
 ) -> Any:
     plan_id = (session or {}).get("plan_id")
@@ -35,7 +37,9 @@ def suggestion(
     )
     if alert is not None:
         return alert, view.value_placeholder(None)
-    return view.suggestion_text(kind, *learned), view.value_placeholder(*learned)
+    # an empty value takes the suggestion with the percent effect only (it is a percent)
+    offered = learned if effect in (None, "percent") else (None, None)
+    return view.suggestion_text(kind, *learned), view.value_placeholder(*offered)
 
 
 def add_event(
@@ -63,10 +67,33 @@ def add_event(
             plan_id,
             user,
             expected_version=components.page_version(version),
-            **event_arguments(*form),
+            **event_arguments(*form, currency=_currency(ctx, plan_id, effect)),
         ),
     )
-    return edits.reply(alert, refresh, lambda: _done("Added", saved))
+    took = took_suggestion("The value box was empty") if takes_suggestion(effect, value) else ""
+    return edits.reply(alert, refresh, lambda: _done("Added", saved) + took)
+
+
+def took_suggestion(why: str) -> str:
+    """What the confirmation adds when an empty value took the system's suggestion."""
+    return f" {why}, so the event takes the system's suggestion from history; type a value to give your own."
+
+
+def takes_suggestion(effect: str | None, value: Any) -> bool:
+    """Whether the form or a grid row asks for the suggestion: an empty value with the percent
+    effect (the suggestion is a percent; an empty cap is refused as missing its value)."""
+    return empty(value) and effect in (None, "percent")
+
+
+def empty(value: Any) -> bool:
+    """Whether a value box or cell was left empty (nothing typed, or only spaces)."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _currency(ctx: DashboardContext, plan_id: str, effect: str | None) -> str | None:
+    """The plan's currency, in which an amount of the add, cap and set effects is read (a
+    percent needs none)."""
+    return None if effect in (None, "percent") else plans.get_plan(ctx.store, plan_id).currency
 
 
 def event_arguments(
@@ -78,10 +105,14 @@ def event_arguments(
     effect: str | None,
     value: Any,
     reason: str | None,
+    *,
+    currency: str | None = None,
 ) -> dict[str, Any]:
-    """`system.add_event`'s keyword arguments from the form: an empty value takes the
-    suggestion (the learned uplift, net of what the baseline repeats)."""
-    use_suggestion = value in (None, "")
+    """`system.add_event`'s keyword arguments from the form: an empty value with the percent
+    effect takes the suggestion (the learned uplift, net of what the baseline repeats; a
+    percent, so an add, cap or set needs its value); a typed one is read by `forms.event_value`
+    (``12,5`` is 12.5; text that is no number is refused)."""
+    use_suggestion = takes_suggestion(effect, value)
     return {
         "name": name or "",
         "kind": kind,
@@ -89,24 +120,49 @@ def event_arguments(
         "start": start,
         "end": end,
         "effect": None if use_suggestion else effect,
-        "value": None if use_suggestion else number_or_raise(value),
+        "value": None if use_suggestion else event_value(value, effect, currency),
         "use_suggestion": use_suggestion,
         "reason": reason or "",
     }
 
 
-def edit_arguments(change: dict[str, Any]) -> dict[str, Any] | None:
-    """The service's keyword arguments for one edited grid cell; None for a read-only column."""
+def edit_arguments(change: dict[str, Any], currency: str | None = None) -> dict[str, Any] | None:
+    """The service's keyword arguments for one edited grid cell; None for a read-only column.
+    The value cell is read as the add form's box is (`forms.event_value`)."""
     field, row = change.get("colId"), change.get("data") or {}
     if field == "scope":
         return {"scope": scope_or_raise(row.get("scope"))}
-    if field == "value" and row.get("value") in (None, ""):
-        return {"use_suggestion": True}  # as in the add form: an empty value takes the offer
+    if field == "value" and takes_suggestion(row.get("effect"), row.get("value")):
+        return {"use_suggestion": True}  # as in the add form: an empty percent takes the offer
     if field in ("effect", "value"):
-        return {"effect": row.get("effect"), "value": number_or_raise(row.get("value"))}
+        effect = row.get("effect")
+        return {"effect": effect, "value": event_value(row.get("value"), effect, currency)}
+    if field == "name":
+        return {"name": name_or_raise(row.get("name"))}
+    if field in ("start", "end"):
+        return {str(field): day_or_raise(row.get(field), str(field))}
     if field in EDITABLE:
         return {str(field): row.get(field)}
     return None
+
+
+def name_or_raise(name: Any) -> str:
+    """An event's name from the grid: an emptied cell is refused, not taken as no change."""
+    if not isinstance(name, str) or not name.strip():
+        raise Invalid("an event needs a name: type one in the cell (it keeps its name until then)")
+    return name
+
+
+def day_or_raise(value: Any, field: str) -> str:
+    """A date typed in the grid's start or end cell, as the grid shows it: YYYY-MM-DD."""
+    text = str(value or "").strip()
+    try:
+        if len(text) == 10:  # fromisoformat also reads 20150907 and week dates
+            return date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    shown = repr(text) if text else "an empty date"
+    raise Invalid(f"{shown} is no date for the {field}: type it as YYYY-MM-DD, e.g. 2015-09-07")
 
 
 def edit_event(
@@ -117,7 +173,13 @@ def edit_event(
     change = changes[0] if isinstance(changes, list) else changes
     if change.get("colId") not in ("scope", "effect", "value", *EDITABLE):
         return no_update, no_update
-    event_id = str((change.get("data") or {}).get("event_id", ""))
+    row = change.get("data") or {}
+    event_id = str(row.get("event_id", ""))
+
+    def currency(plan_id: str) -> str | None:
+        amount = change.get("colId") in ("effect", "value")
+        return _currency(ctx, plan_id, row.get("effect")) if amount else None
+
     saved, alert = edits.call(
         session,
         lambda plan_id, user: system.edit_event(
@@ -126,11 +188,16 @@ def edit_event(
             user,
             event_id,
             expected_version=components.page_version(version),
-            **(edit_arguments(change) or {}),
+            **(edit_arguments(change, currency(plan_id)) or {}),
         ),
     )
+    took = (
+        took_suggestion("The value cell was emptied")
+        if change.get("colId") == "value" and takes_suggestion(row.get("effect"), row.get("value"))
+        else ""
+    )
     # Re-render either way: a refused edit must not stay in the grid as if it were saved.
-    return edits.reply(alert, refresh, lambda: _done("Changed", saved))
+    return edits.reply(alert, refresh, lambda: _done("Changed", saved) + took)
 
 
 def _done(verb: str, saved: system.Saved) -> str:
@@ -209,6 +276,7 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         Input(ids.SYS_EVENT_SCOPE, "value"),
         Input(ids.SYS_EVENT_START, "value"),
         Input(ids.SYS_EVENT_END, "value"),
+        Input(ids.SYS_EVENT_EFFECT, "value"),
         Input(ids.NAV_SESSION, "data"),
     )
     form = [

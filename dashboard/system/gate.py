@@ -30,8 +30,11 @@ def explain_request(
     if trigger == ids.SYS_DEVIATIONS_GRID:
         # Inline: a row is explained once it has both a reason code and a text.
         row = ((changes or [{}])[0] or {}).get("data") or {}
-        if not row.get("reason_code") or not (row.get("text") or "").strip():
+        has_code, has_text = bool(row.get("reason_code")), bool((row.get("text") or "").strip())
+        if not has_code and not has_text:
             return None
+        if not has_code or not has_text:
+            return inline_hint(row, "a reason code" if has_text else "the explanation's text")
         cells = [(row["level"], row["key"], row["ds"])]
         return {"reason_code": row["reason_code"], "text": row["text"], "cells": cells}
     if which and which != SELECTED_ROWS:
@@ -45,6 +48,16 @@ def explain_request(
     # all ticked cells in one change (one version, one audit entry)
     cells = [(cell["level"], cell["key"], cell["ds"]) for cell in selected]
     return {"reason_code": code, "text": text or "", "cells": cells}
+
+
+def inline_hint(row: dict[str, Any], missing: str) -> str:
+    """What an inline explanation still needs before it is saved (nothing is saved until then)."""
+    where = "Reason code" if missing == "a reason code" else "Explanation"
+    return (
+        f"Not saved yet: give {missing} in the {where} cell of {row.get('level', '')} "
+        f"{row.get('key', '')} {row.get('ds', '')} as well; the row is explained once it has "
+        "both."
+    )
 
 
 def explain(

@@ -149,7 +149,8 @@ def add_event_form() -> dbc.Card:
             ),
             labelled(
                 "Value (in the plan's values; percent for percent)",
-                dbc.Input(id=ids.SYS_EVENT_VALUE, type="number", placeholder=PLAIN_PLACEHOLDER),
+                # text, read as the CLI reads it (12,5 is 12.5); a number box drops the comma
+                dbc.Input(id=ids.SYS_EVENT_VALUE, placeholder=PLAIN_PLACEHOLDER),
                 md=2,
             ),
             labelled(

@@ -3,6 +3,7 @@ grid rows, cards, alerts and notes out. No store, no callback context: unit-test
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -59,12 +60,14 @@ class SetupOutputs(NamedTuple):
 
 def page_outputs(page: SystemPage, combination_rule: str) -> PageOutputs:
     """The whole overview of the page from its read model."""
-    dev_rows, _ = deviation_rows(page.deviations, currency=page.currency)
+    dev_rows, _ = deviation_rows(
+        page.deviations, currency=page.currency, can_edit=page.edit.allowed
+    )
     dates = components.options(page.dates)
     return PageOutputs(
         totals=total_cards(page),
         team_rows=team_rows(page.teams, page.currency),
-        event_rows=event_rows(page.events),
+        event_rows=event_rows(page.events, can_edit=page.edit.allowed),
         deviation_rows=dev_rows,
         gate=gate_alert(page),
         version=page.version,
@@ -172,14 +175,25 @@ def team_rows(teams: pd.DataFrame, currency: str | None = "EUR") -> list[dict[st
             "baseline": round(float(r["baseline"]), 2),
             "system_plan": round(float(r["system_plan"]), 2),
             "adjustment": round(float(r["adjustment"]), 2),
-            "deviation": f"{float(r['deviation_pct']):+.1f} %",
+            **deviation(r["deviation_pct"]),
             "events": r["events"],
         }
         for r in teams.to_dict("records")
     ]
 
 
-def event_rows(events: Sequence[Event]) -> list[dict[str, Any]]:
+def deviation(percent: Any) -> dict[str, Any]:
+    """A grid row's deviation fields (``columns.deviation_column``): the percent as a number, so
+    the grid sorts it as one (a formatted text sorted +370.8 before +81.8); None and
+    ``new_volume`` where the baseline is 0 (an infinite percent, "new volume" as in the CLI)."""
+    value = float(percent)
+    if math.isinf(value) and value > 0:
+        return {"deviation": None, "new_volume": True}
+    return {"deviation": None if math.isnan(value) else round(value, 1), "new_volume": False}
+
+
+def event_rows(events: Sequence[Event], *, can_edit: bool = True) -> list[dict[str, Any]]:
+    """The events grid's rows; ``can_edit`` opens their cells' editors (``columns.EDITABLE``)."""
     rows = []
     for e in events:
         rows.append(
@@ -195,17 +209,23 @@ def event_rows(events: Sequence[Event]) -> list[dict[str, Any]]:
                 "suggested": system.suggestion_text(e.suggested),
                 "reason": e.reason,
                 "author": e.author,
+                "can_edit": can_edit,
             }
         )
     return rows
 
 
 def deviation_rows(
-    marked: pd.DataFrame, limit: int = DEVIATION_ROWS_SHOWN, *, currency: str | None = "EUR"
+    marked: pd.DataFrame,
+    limit: int = DEVIATION_ROWS_SHOWN,
+    *,
+    currency: str | None = "EUR",
+    can_edit: bool = True,
 ) -> tuple[list[dict[str, Any]], int]:
     """Team rows first, then the largest series deviations; at most `limit` rows (the gate
     counts all of them; a planner explains the rest by event). Each row carries the currency
-    symbol (``cur``) of its money columns."""
+    symbol (``cur``) of its money columns and ``can_edit`` (its reason and text cells open
+    for who may explain)."""
     if marked.empty:
         return [], 0
     frame = marked.copy()
@@ -227,13 +247,14 @@ def deviation_rows(
                 "ds": ds,
                 "baseline": round(float(r["baseline"]), 2),
                 "system_plan": round(float(r["system_plan"]), 2),
-                "deviation": f"{float(r['deviation_pct']):+.1f} %",
+                **deviation(r["deviation_pct"]),
                 "events": r["events"],
                 "status": status,
                 # why an outdated explanation no longer holds ("explained for E2, now E4")
                 "why": str(r.get("why_outdated", "") or ""),
                 "reason_code": r["reason_code"],
                 "text": r["text"],
+                "can_edit": can_edit,
             }
         )
     return rows, len(frame)
@@ -269,7 +290,7 @@ def factor_message(factor: Factor, currency: str | None = "EUR") -> str:
     )
 
 
-USE_IT = "Leave the value empty to use it."
+USE_IT = "With the percent effect, leave the value empty to use it."
 NBSP = "\u00a0"  # keeps a number and its % on one line
 PLAIN_PLACEHOLDER = "15"
 MOVED_ELSEWHERE = {

@@ -40,8 +40,14 @@ PLAN_COLUMNS = [
     "target",
     "plan_version",
     "plan_id",
+    "adjustment",
 ]
+"""The CSV's columns, in order (those a plan has: no basis and target before a goal is set).
+New columns go at the end, so a reader that takes them by position keeps working."""
 MONEY_COLUMNS = ("baseline", "system_plan", "basis", "target")
+"""The money columns kept in minor units in a plan frame (``baseline_minor``...)."""
+AMOUNT_COLUMNS = (*MONEY_COLUMNS, "adjustment")
+"""The plan rows' amounts, written as exact numbers (never neutralised: -12.50 is a number)."""
 EXCEL_MAX_ROWS = 1_048_576
 """Rows of an Excel worksheet, the header included: a longer sheet does not open whole."""
 
@@ -95,8 +101,8 @@ def plan_rows(
     negotiated: pd.DataFrame, plan_id: str, version: int, *, digits: int = 2
 ) -> pd.DataFrame:
     """The export's series-period table (text money from minor units, to the currency's
-    `digits`), one row per series and period; before a goal is set it has no basis and target
-    columns."""
+    `digits`), one row per series and period, in `PLAN_COLUMNS`' order; before a goal is set it
+    has no basis and target columns."""
     out = pd.DataFrame(
         {
             "unique_id": negotiated["unique_id"].astype(str),
@@ -108,6 +114,11 @@ def plan_rows(
         out[col] = money_texts(negotiated[f"{col}_minor"].to_numpy(), digits)
     out["plan_version"] = int(version)
     out["plan_id"] = str(plan_id)
+    # what the events change: system plan minus baseline, exact from the minor units
+    adjustment = (
+        negotiated["system_plan_minor"].to_numpy() - negotiated["baseline_minor"].to_numpy()
+    )
+    out["adjustment"] = money_texts(adjustment, digits)
     return out.reset_index(drop=True)
 
 
@@ -125,7 +136,7 @@ def to_csv(rows: pd.DataFrame, *, excel: bool = False) -> bytes:
     out = rows.copy()
     out.columns = [neutralise(str(c)) for c in rows.columns]
     for col, source in zip(out.columns, rows.columns, strict=True):
-        if source in MONEY_COLUMNS or not (
+        if source in AMOUNT_COLUMNS or not (
             pd.api.types.is_string_dtype(out[col]) or out[col].dtype == object
         ):
             continue

@@ -751,7 +751,7 @@ def _add_event(app, plan, who):
         ("sys-event-start", "value", start),
         ("sys-event-end", "value", start),
         ("sys-event-effect", "value", "percent"),
-        ("sys-event-value", "value", 25),
+        ("sys-event-value", "value", "25"),
         ("sys-event-reason", "value", "flyer"),
         ("sys-refresh", "data", 0),
     ]

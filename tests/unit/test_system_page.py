@@ -90,7 +90,7 @@ def test_team_summary_sums_the_horizon_and_lists_events():
     assert summary.loc["a", "events"] == "E1" and summary.loc["b", "events"] == ""
     assert summary.loc["b", "deviation_pct"] == 0.0  # no baseline: no deviation, not a crash
     rows = {r["team"]: r for r in view.team_rows(summary.reset_index())}
-    assert rows["a"]["deviation"] == "+15.0 %"
+    assert rows["a"]["deviation"] == 15.0 and rows["a"]["new_volume"] is False
 
 
 def test_team_totals_are_the_cents_of_each_series_period_as_in_the_ledger():
@@ -234,6 +234,39 @@ def test_deviation_rows_put_open_team_rows_first_and_cap_the_list():
     assert rows[0]["cell"] == "team|a|2024-01-01" and rows[0]["status"] == "needs reason"
 
 
+def test_deviations_are_numbers_the_grid_sorts_and_new_volume_where_the_baseline_is_0():
+    marked = pd.DataFrame(
+        {
+            "level": ["series"] * 5,
+            "key": ["1", "2", "3", "4", "5"],
+            "ds": pd.to_datetime(["2024-01-01"] * 5),
+            "baseline": [10.0, 10.0, 10.0, 10.0, 0.0],
+            "system_plan": [47.08, 18.18, 0.0, 7.5, 5.0],
+            "deviation_pct": [370.8, 81.8, -100.0, -25.0, float("inf")],
+            "events": ["E1"] * 5,
+            "explained": [False] * 5,
+            "outdated": [False] * 5,
+            "reason_code": [""] * 5,
+            "text": [""] * 5,
+        }
+    )
+    rows, _ = view.deviation_rows(marked)
+    shown = {r["key"]: (r["deviation"], r["new_volume"]) for r in rows}
+    assert shown == {
+        "1": (370.8, False),
+        "2": (81.8, False),
+        "3": (-100.0, False),
+        "4": (-25.0, False),
+        "5": (None, True),
+    }
+    assert json.loads(json.dumps(rows)) == rows  # JSON as the grid gets it: no inf, no NaN
+    from dashboard.system import columns
+
+    for grid in (columns.deviation_columns(), columns.team_columns()):
+        (column,) = [c for c in grid if c["field"] == "deviation"]
+        assert column["cellDataType"] == "number" and "new volume" in str(column)
+
+
 def test_page_outputs_say_what_the_gate_blocks_and_why_a_lead_cannot_edit(ctx, plan_id):
     add_promo(ctx, plan_id)
     out = view.page_outputs(system_views.system_page(ctx.store, plan_id, "lena"), "rule")
@@ -246,6 +279,10 @@ def test_page_outputs_say_what_the_gate_blocks_and_why_a_lead_cannot_edit(ctx, p
     assert "1 event(s)" in text(out.totals)
     assert "€" in text(out.totals) and "above 20 %" in text(out.gate)
     assert {row["cur"] for row in out.team_rows + out.deviation_rows} == {"€"}
+    # the grids' editors open only for who may edit (the server refuses the others anyway)
+    assert {row["can_edit"] for row in out.event_rows + out.deviation_rows} == {False}
+    olga = view.page_outputs(system_views.system_page(ctx.store, plan_id, "olga"), "rule")
+    assert {row["can_edit"] for row in olga.event_rows + olga.deviation_rows} == {True}
 
 
 def test_the_reason_editor_preselects_no_reason():
@@ -286,6 +323,22 @@ def test_an_action_with_no_plan_selected_says_to_pick_one(ctx):
     with acting_as(ctx.store, "olga"):
         alert, _ = events.add_event(ctx, 1, {"plan_id": None}, None, *form)
     assert "no plan is selected" in text(alert).lower() and "plan selector" in text(alert)
+
+
+def test_an_empty_cap_is_refused_and_nothing_is_added(ctx, plan_id):
+    start = first_date(ctx, plan_id)
+    form = ["Limit", "promotion", "StoreType=c", start, start, "cap", "", "flyer", 0]
+    with acting_as(ctx.store, "olga"):
+        alert, _ = events.add_event(ctx, 1, {"plan_id": plan_id}, None, *form)
+    assert "Give a value for the cap" in text(alert)
+    assert system.list_events(ctx.store, plan_id) == []
+    # the value box's hint offers the suggestion only where an empty value takes it
+    with acting_as(ctx.store, "olga"):
+        kinds = [
+            events.suggestion(ctx, "promotion", "StoreType=c", start, start, effect, olga)[1]
+            for effect, olga in (("percent", {"plan_id": plan_id}), ("cap", {"plan_id": plan_id}))
+        ]
+    assert kinds[0].startswith("empty: ") and kinds[1] == view.PLAIN_PLACEHOLDER
 
 
 def test_publish_with_a_stale_version_is_refused(ctx, plan_id):
@@ -365,7 +418,11 @@ def test_inline_explanation_in_the_deviation_grid(ctx, plan_id):
     grid_row = {"level": "team", "key": row["key"], "ds": ds, "reason_code": "promotion"}
     changes = [{"colId": "reason_code", "data": grid_row}]
     grid = "sys-deviations-grid"
-    assert gate.explain_request(grid, changes, None, "selected", None, None) is None
+    hint = gate.explain_request(grid, changes, None, "selected", None, None)
+    assert isinstance(hint, str) and hint.startswith("Not saved yet: give the explanation's text")
+    text_only = [{"colId": "text", "data": grid_row | {"reason_code": "", "text": "flyer"}}]
+    hint = gate.explain_request(grid, text_only, None, "selected", None, None)
+    assert isinstance(hint, str) and "give a reason code in the Reason code cell" in hint
     changes = [{"colId": "text", "data": grid_row | {"text": "flyer"}}]
     request = gate.explain_request(grid, changes, None, "selected", None, None)
     assert isinstance(request, dict)
@@ -598,7 +655,10 @@ def test_emptying_an_events_value_in_the_grid_takes_the_systems_offer(ctx, plan_
         ctx.store, plan_id, "olga", name="Flyer", kind="promotion", scope=scope,
         start=dates[0], end=ends[2], effect="percent", value=50.0,
     ).event  # fmt: skip
-    cell = {"colId": "value", "data": {"event_id": typed.event_id, "value": None}}
+    cell = {
+        "colId": "value",
+        "data": {"event_id": typed.event_id, "effect": "percent", "value": None},
+    }
     assert events.edit_arguments(cell) == {"use_suggestion": True}
     with acting_as(ctx.store, "olga"):
         alert, _ = events.edit_event(ctx, [cell], {"plan_id": plan_id}, None, 0)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -11,8 +13,9 @@ import pandas as pd
 
 from forecast import export, schema
 from forecast.negotiation import Negotiation, NegotiationError
+from forecast.overrides import Scope
 from forecast.plan import PlanState, utc_now
-from forecast.services import accounts, model_names, plan_totals
+from forecast.services import accounts, model_names, plan_totals, system
 from forecast.services import negotiation as nego
 from forecast.services.errors import (
     Fix,
@@ -67,7 +70,7 @@ def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool =
         if len(rows) + 1 > export.EXCEL_MAX_ROWS:  # refused before the other sheets are built
             raise Invalid.from_error(_too_long_for_excel(len(rows)))
         sheets = _sheets(store, state, rows, negotiated)
-        money = sorted({*export.MONEY_COLUMNS, "claim", "assignment", "basis_drift", "last_year"})
+        money = sorted({*export.AMOUNT_COLUMNS, "claim", "assignment", "basis_drift", "last_year"})
         try:
             return export.to_xlsx(
                 sheets, money_columns=money, money_format=excel_format(state.currency)
@@ -107,6 +110,8 @@ def _sheets(
     for col in money:
         # The nearest float to each exact amount: the cell shows the currency's decimals.
         by_series[col] = negotiated[f"{col}_minor"].to_numpy() / 100
+    adjustment = negotiated["system_plan_minor"] - negotiated["baseline_minor"]
+    by_series["adjustment"] = adjustment.to_numpy() / 100
     sums = negotiated.groupby("team")[[f"{c}_minor" for c in money]].sum()
     by_team = pd.DataFrame({"team": sums.index.astype(str)})
     for col in money:
@@ -131,16 +136,114 @@ def _sheets(
     )
     ledger, basis = _negotiation_sheets(store, state) if "target" in money else (None, None)
     sheets = {"by series-period": by_series, "by team": by_team, "ledger": ledger}
-    sheets["events"] = export.records(state.events) if state.events else pd.DataFrame({"event": []})
-    sheets["explanations"] = (
-        export.records(state.explanations)
-        if state.explanations
-        else pd.DataFrame({"explanation": []})
+    sheets["events"] = events_sheet(state.events)
+    sheets["explanations"] = explanations_sheet(
+        state.explanations, system.deviations(store, state.plan_id)
     )
     sheets.update({"audit log": audit, "basis": basis})
     sheets["models"] = models_sheet(state.baseline.models_used)
     # Before a goal there is no ledger and no basis: those sheets are left out.
     return {name: sheet for name, sheet in sheets.items() if sheet is not None}
+
+
+def scope_words(scope: Mapping[str, Any] | None) -> str:
+    """An event's scope as a person reads it in a sheet: ``StoreType=c``, ``StoreType=a,c;
+    Assortment=a``, ``ids 1020, 1021`` (every id: a sheet is no place for "..."), ``all
+    series``."""
+    read = Scope.from_dict(scope or {})
+    if read.is_all:
+        return "all series"
+    parts = [f"{key}={','.join(values)}" for key, values in read.attributes.items()]
+    if read.ids:
+        parts.append("ids " + ", ".join(read.ids))
+    return "; ".join(parts)
+
+
+def events_sheet(events: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The XLSX "events" sheet: one row per event as stored, its scope in words."""
+    if not events:
+        return pd.DataFrame({"event": []})
+    sheet = export.records(events)
+    sheet["scope"] = [scope_words(event.get("scope")) for event in events]
+    return sheet
+
+
+EXPLANATION_STATUS = {
+    "valid": "explains the deviation as it is now",
+    "outdated": "the deviation changed since: explain it again",
+    "open": "a deviation above the threshold with no explanation yet",
+    "not needed": "the deviation is under the threshold now",
+    "replaced": "a later explanation of the same deviation counts",
+}
+"""The "status" of the explanations sheet's rows (the gate's own verdict on each cell)."""
+
+
+def explanations_sheet(
+    explanations: Sequence[Mapping[str, Any]], marked: pd.DataFrame
+) -> pd.DataFrame:
+    """The XLSX "explanations" sheet: every explanation with the gate's verdict on it now
+    (``status``, see `EXPLANATION_STATUS`), then every marked deviation with none (``open``).
+    ``events`` are the ids of the events that make the cell's deviation now, ``deviation_pct``
+    the deviation now. An explanation's own fields follow as stored; a record of the events it
+    was written for (``events``: ids, or ids with what each was) is given as
+    ``explained_events``, their ids."""
+    gate = {_cell(r["level"], r["key"], r["ds"]): r for r in marked.to_dict("records")}
+    latest = {_cell(e["level"], e["key"], e["ds"]): i for i, e in enumerate(explanations)}
+    rows = []
+    for i, explanation in enumerate(explanations):
+        cell = _cell(explanation["level"], explanation["key"], explanation["ds"])
+        now = gate.get(cell)
+        if latest[cell] != i:
+            status = "replaced"
+        elif now is None:
+            status = "not needed"
+        else:
+            status = "valid" if now["explained"] else "outdated"
+        own = {k: v for k, v in explanation.items() if k not in ("level", "key", "ds", "events")}
+        rows.append(
+            {
+                **_cell_columns(cell, now, status),
+                **own,
+                "explained_events": _event_ids(explanation.get("events")),
+            }
+        )
+    for cell, now in gate.items():
+        if cell not in latest:
+            rows.append(_cell_columns(cell, now, "open"))
+    if not rows:
+        return pd.DataFrame({"explanation": []})
+    return export.records(rows)
+
+
+def _cell(level: Any, key: Any, ds: Any) -> tuple[str, str, str]:
+    return str(level), str(key), pd.Timestamp(ds).strftime("%Y-%m-%d")
+
+
+def _cell_columns(
+    cell: tuple[str, str, str], now: Mapping[Any, Any] | None, status: str
+) -> dict[str, Any]:
+    deviation = None if now is None else float(now["deviation_pct"])
+    return {
+        "level": cell[0],
+        "key": cell[1],
+        "ds": cell[2],
+        "status": status,
+        "events": "" if now is None else str(now["events"]),
+        # a deviation from a baseline of 0 is new volume, as the CLI says (no "inf" in a cell)
+        "deviation_pct": (
+            "new volume" if deviation is not None and math.isinf(deviation) else deviation
+        ),
+    }
+
+
+def _event_ids(recorded: Any) -> str:
+    """The ids of the events an explanation was written for, as it records them (a mapping of
+    id to what the event was, or a list of ids or pairs); empty where it records none."""
+    if isinstance(recorded, Mapping):
+        return ",".join(str(i) for i in recorded)
+    if isinstance(recorded, list | tuple):
+        return ",".join(str(i[0] if isinstance(i, list | tuple) else i) for i in recorded)
+    return ""
 
 
 def _negotiation_sheets(
