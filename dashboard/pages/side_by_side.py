@@ -120,7 +120,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
 def difference_columns() -> list[dict[str, Any]]:
     money = components.grid_money(2)
     signed = components.grid_money(2, signed=True)
-    pct = {"function": "params.value == null ? '' : d3.format('+.1f')(params.value) + ' %'"}
+    pct = components.grid_percent(1)
     # As forecast.money.format_probability: never "100 %" or "0 %" (the card says "> 99 %").
     prob = {
         "function": "params.value == null ? '' : params.value * 100 >= 99.5 ? '> 99 %' : "
