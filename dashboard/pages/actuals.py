@@ -54,21 +54,13 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             dag.AgGrid(
                 id=ids.ACTUALS_GRID,
                 rowData=[],
-                columnDefs=[
-                    {"field": "team", "width": 110},
-                    {"field": "actual", "headerName": "Actual", "type": "rightAligned"},
-                    {"field": "system_plan", "headerName": "System plan", "type": "rightAligned"},
-                    {"field": "target", "headerName": "Negotiated plan", "type": "rightAligned"},
-                    {"field": "wape_system_plan", "headerName": "WAPE system"},
-                    {"field": "wape_target", "headerName": "WAPE negotiated"},
-                    {"field": "closer", "headerName": "Closer"},
-                    {"field": "periods", "headerName": "Series-periods", "width": 140},
-                ],
+                columnDefs=score_columns(),
                 getRowId="params.data.team",
                 defaultColDef={"resizable": True, "sortable": True},
                 style={"height": "320px"},
                 className="ag-theme-alpine",
             ),
+            html.Small(SCORED_CELLS_NOTE, id=ids.ACTUALS_SCORED_NOTE, className="text-muted"),
             html.H4("Kept actuals", className="mt-4"),
             dag.AgGrid(
                 id=ids.ACTUALS_VERSIONS,
@@ -173,6 +165,45 @@ def duplicates_reading(sum_duplicates: Any) -> str:
 
 
 # -- pure helpers (unit-tested) ---------------------------------------------------------------
+
+SCORED_CELLS_NOTE = (
+    "Actual, system plan and negotiated plan here are summed over the scored series-periods "
+    "only (those with actuals), so they are smaller than the whole-plan totals of the same "
+    "names on the Side by side page."
+)
+
+
+def score_columns() -> list[dict[str, Any]]:
+    """The score grid's columns: the amounts say they cover the scored series-periods only (the
+    Side by side page's columns of the same names sum the whole plan)."""
+    scored = "Summed over the scored series-periods only (those with actuals)"
+    return [
+        {"field": "team", "width": 110},
+        {
+            "field": "actual",
+            "headerName": "Actual (scored)",
+            "headerTooltip": scored,
+            "type": "rightAligned",
+        },
+        {
+            "field": "system_plan",
+            "headerName": "System plan (scored cells)",
+            "headerTooltip": scored + "; the Side by side page sums the whole plan",
+            "type": "rightAligned",
+            "width": 210,
+        },
+        {
+            "field": "target",
+            "headerName": "Negotiated plan (scored cells)",
+            "headerTooltip": scored + "; the Side by side page sums the whole plan",
+            "type": "rightAligned",
+            "width": 230,
+        },
+        {"field": "wape_system_plan", "headerName": "WAPE system"},
+        {"field": "wape_target", "headerName": "WAPE negotiated"},
+        {"field": "closer", "headerName": "Closer"},
+        {"field": "periods", "headerName": "Series-periods scored", "width": 170},
+    ]
 
 
 def score_rows(score: pd.DataFrame, currency: str | None = "EUR") -> list[dict[str, Any]]:

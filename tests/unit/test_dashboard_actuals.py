@@ -142,3 +142,13 @@ def test_kept_versions_and_restore_choices_write_times_as_the_plans_page_does() 
     assert {r["at"] for r in actuals.version_rows(kept)} == {"2026-12-05 23:31 UTC"}
     (choice,) = actuals.restore_options(kept)
     assert choice["label"] == "1: w1.csv (piet, 2026-12-05 23:31 UTC)"
+
+
+def test_the_score_columns_say_they_sum_the_scored_cells_only() -> None:
+    """The Side by side page's "System plan" and "Negotiated plan" sum the whole plan; the
+    Actuals page's sum only the series-periods with actuals, and its headers and note say so."""
+    headers = {c["field"]: c.get("headerName", c["field"]) for c in actuals.score_columns()}
+    assert headers["system_plan"] == "System plan (scored cells)"
+    assert headers["target"] == "Negotiated plan (scored cells)"
+    assert "scored series-periods only" in actuals.SCORED_CELLS_NOTE
+    assert "Side by side" in actuals.SCORED_CELLS_NOTE
