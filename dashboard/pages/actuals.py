@@ -15,6 +15,7 @@ from dashboard import components, figures, ids, uploads
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
 from forecast.services import accuracy, actuals, negotiation
+from forecast.services import money as fmt
 
 PATH = "/actuals"
 NAME = "Actuals"
@@ -216,8 +217,9 @@ def score_rows(score: pd.DataFrame, currency: str | None = "EUR") -> list[dict[s
                 "actual": components.money(record["actual"], currency=currency),
                 "system_plan": components.money(record["system_plan"], currency=currency),
                 "target": components.money(record["target"], currency=currency),
-                "wape_system_plan": components.percent(record["wape_system_plan"]),
-                "wape_target": components.percent(record["wape_target"]),
+                # hundredths, as the verdict's margin beside them (1.86 pts)
+                "wape_system_plan": components.percent(record["wape_system_plan"], 2),
+                "wape_target": components.percent(record["wape_target"], 2),
                 "closer": TRACK_LABELS.get(str(record["closer"]), "n/a")
                 if record.get("target") is not None and record["target"] == record["target"]
                 else "– (no goal yet)",
@@ -240,7 +242,7 @@ def verdict(score: pd.DataFrame) -> str:
             + rests_on(total)
         )
     winner = TRACK_LABELS[str(total["closer"])]
-    gap = abs(float(total["wape_system_plan"]) - float(total["wape_target"]))
+    gap = abs(fmt.shown_margin(float(total["wape_system_plan"]), float(total["wape_target"])) or 0)
     if round(gap * 100, 1) == 0:
         return (
             "The system plan and the negotiated plan tie: their WAPE differs by less than 0.05 "
