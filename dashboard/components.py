@@ -64,12 +64,26 @@ def grid_money(decimals: int = 2, *, signed: bool = False) -> dict[str, str]:
         places = (
             f"({cur} == {json.dumps(sym, ensure_ascii=False)} ? {min(own, decimals)} : {places})"
         )
+    # an amount that rounds to zero takes no sign: -0.004 reads $0.00, not -$0.00
+    zero = f"Math.abs(params.value) < 0.5 * Math.pow(10, -{places})"
     return {
-        "function": "params.value == null ? '' : (params.value < 0 ? '-' : "
+        "function": f"params.value == null ? '' : (({zero}) ? '' : params.value < 0 ? '-' : "
         + plus
         + ") + ((params.data && params.data.cur) || '') + d3.format(',.' + "
         + places
         + " + 'f')(Math.abs(params.value))"
+    }
+
+
+def grid_percent(decimals: int = 1, *, signed: bool = True) -> dict[str, str]:
+    """An AG Grid valueFormatter for a value already in percent (12.5 -> ``+12.5 %``), as
+    ``format_number``: what rounds to zero reads ``0.0 %``, never ``-0.0 %`` or ``+0.0 %``."""
+    places = int(decimals)
+    half = 0.5 * 10.0**-places
+    spec = ("+" if signed else "") + f",.{places}f"
+    return {
+        "function": f"params.value == null ? '' : (Math.abs(params.value) < {half!r} ? "
+        f"d3.format(',.{places}f')(0) : d3.format('{spec}')(params.value)) + ' %'"
     }
 
 
@@ -81,7 +95,7 @@ def row_currency(currency: str | None) -> str:
 def number(value: float | int | None, decimals: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{value:,.{decimals}f}"
+    return fmt.format_number(value, decimals)
 
 
 def percent(fraction: float | None, decimals: int = 1, *, signed: bool = False) -> str:

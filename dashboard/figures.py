@@ -361,7 +361,7 @@ def stretch_chart(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure
     text = [f"{money.format_probability(p)} likely" for p in data["probability"]]
     if "growth" in data:
         text = [
-            t + ("" if pd.isna(g) else f" · {g * 100:+.1f} % vs last year")
+            t + ("" if pd.isna(g) else f" · {money.format_percent(g, 1, signed=True)} vs last year")
             for t, g in zip(text, data["growth"], strict=True)
         ]
     fig = go.Figure(

@@ -206,6 +206,7 @@ ACTUALS_ROLE = "actuals-role"  # why the signed-in user may not keep actuals (if
 ACTUALS_VERDICT = "actuals-verdict"
 ACTUALS_FIGURE = "actuals-figure"
 ACTUALS_GRID = "actuals-grid"
+ACTUALS_SCORED_NOTE = "actuals-scored-note"
 ACTUALS_VERSIONS = "actuals-versions"  # grid: the plan's kept actuals uploads
 ACTUALS_RESTORE_VERSION = "actuals-restore-version"  # dropdown: an earlier version to go back to
 ACTUALS_RESTORE = "actuals-restore"  # button: make that version the one in force

@@ -50,7 +50,14 @@ def team_card(
                     className="fw-semibold",
                     style={"color": figures.NEGOTIATED_COLOUR},
                 ),
-                html.Span(" · " + ("–" if share is None else f"{share:+.1f} % of own basis")),
+                html.Span(
+                    " · "
+                    + (
+                        "–"
+                        if share is None
+                        else f"{fmt.format_number(share, 1, signed=True)} % of own basis"
+                    )
+                ),
             ]
             if card.has_goal
             else [

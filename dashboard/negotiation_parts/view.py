@@ -263,7 +263,7 @@ def waterfall(
 
 def ledger_columns() -> list[dict[str, Any]]:
     money = components.grid_money(2)
-    pct = {"function": "params.value == null ? '' : d3.format('+.1f')(params.value) + ' %'"}
+    pct = components.grid_percent(1)
     return [
         {"field": "team", "width": 100, "pinned": "left"},
         {"field": "system_plan", "headerName": "System plan now", "valueFormatter": money},

@@ -15,6 +15,7 @@ from dashboard import components, figures, ids, uploads
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
 from forecast.services import accuracy, actuals, negotiation
+from forecast.services import money as fmt
 
 PATH = "/actuals"
 NAME = "Actuals"
@@ -54,21 +55,13 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             dag.AgGrid(
                 id=ids.ACTUALS_GRID,
                 rowData=[],
-                columnDefs=[
-                    {"field": "team", "width": 110},
-                    {"field": "actual", "headerName": "Actual", "type": "rightAligned"},
-                    {"field": "system_plan", "headerName": "System plan", "type": "rightAligned"},
-                    {"field": "target", "headerName": "Negotiated plan", "type": "rightAligned"},
-                    {"field": "wape_system_plan", "headerName": "WAPE system"},
-                    {"field": "wape_target", "headerName": "WAPE negotiated"},
-                    {"field": "closer", "headerName": "Closer"},
-                    {"field": "periods", "headerName": "Series-periods", "width": 140},
-                ],
+                columnDefs=score_columns(),
                 getRowId="params.data.team",
                 defaultColDef={"resizable": True, "sortable": True},
                 style={"height": "320px"},
                 className="ag-theme-alpine",
             ),
+            html.Small(SCORED_CELLS_NOTE, id=ids.ACTUALS_SCORED_NOTE, className="text-muted"),
             html.H4("Kept actuals", className="mt-4"),
             dag.AgGrid(
                 id=ids.ACTUALS_VERSIONS,
@@ -174,6 +167,45 @@ def duplicates_reading(sum_duplicates: Any) -> str:
 
 # -- pure helpers (unit-tested) ---------------------------------------------------------------
 
+SCORED_CELLS_NOTE = (
+    "Actual, system plan and negotiated plan here are summed over the scored series-periods "
+    "only (those with actuals), so they are smaller than the whole-plan totals of the same "
+    "names on the Side by side page."
+)
+
+
+def score_columns() -> list[dict[str, Any]]:
+    """The score grid's columns: the amounts say they cover the scored series-periods only (the
+    Side by side page's columns of the same names sum the whole plan)."""
+    scored = "Summed over the scored series-periods only (those with actuals)"
+    return [
+        {"field": "team", "width": 110},
+        {
+            "field": "actual",
+            "headerName": "Actual (scored)",
+            "headerTooltip": scored,
+            "type": "rightAligned",
+        },
+        {
+            "field": "system_plan",
+            "headerName": "System plan (scored cells)",
+            "headerTooltip": scored + "; the Side by side page sums the whole plan",
+            "type": "rightAligned",
+            "width": 210,
+        },
+        {
+            "field": "target",
+            "headerName": "Negotiated plan (scored cells)",
+            "headerTooltip": scored + "; the Side by side page sums the whole plan",
+            "type": "rightAligned",
+            "width": 230,
+        },
+        {"field": "wape_system_plan", "headerName": "WAPE system"},
+        {"field": "wape_target", "headerName": "WAPE negotiated"},
+        {"field": "closer", "headerName": "Closer"},
+        {"field": "periods", "headerName": "Series-periods scored", "width": 170},
+    ]
+
 
 def score_rows(score: pd.DataFrame, currency: str | None = "EUR") -> list[dict[str, Any]]:
     """The score table as readable grid rows (money, percentages, the closer track's name)."""
@@ -185,8 +217,9 @@ def score_rows(score: pd.DataFrame, currency: str | None = "EUR") -> list[dict[s
                 "actual": components.money(record["actual"], currency=currency),
                 "system_plan": components.money(record["system_plan"], currency=currency),
                 "target": components.money(record["target"], currency=currency),
-                "wape_system_plan": components.percent(record["wape_system_plan"]),
-                "wape_target": components.percent(record["wape_target"]),
+                # hundredths, as the verdict's margin beside them (1.86 pts)
+                "wape_system_plan": components.percent(record["wape_system_plan"], 2),
+                "wape_target": components.percent(record["wape_target"], 2),
                 "closer": TRACK_LABELS.get(str(record["closer"]), "n/a")
                 if record.get("target") is not None and record["target"] == record["target"]
                 else "– (no goal yet)",
@@ -209,7 +242,7 @@ def verdict(score: pd.DataFrame) -> str:
             + rests_on(total)
         )
     winner = TRACK_LABELS[str(total["closer"])]
-    gap = abs(float(total["wape_system_plan"]) - float(total["wape_target"]))
+    gap = abs(fmt.shown_margin(float(total["wape_system_plan"]), float(total["wape_target"])) or 0)
     if round(gap * 100, 1) == 0:
         return (
             "The system plan and the negotiated plan tie: their WAPE differs by less than 0.05 "

@@ -120,7 +120,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
 def difference_columns() -> list[dict[str, Any]]:
     money = components.grid_money(2)
     signed = components.grid_money(2, signed=True)
-    pct = {"function": "params.value == null ? '' : d3.format('+.1f')(params.value) + ' %'"}
+    pct = components.grid_percent(1)
     # As forecast.money.format_probability: never "100 %" or "0 %" (the card says "> 99 %").
     prob = {
         "function": "params.value == null ? '' : params.value * 100 >= 99.5 ? '> 99 %' : "
@@ -206,7 +206,11 @@ def summary_cards(comparison: PlanComparison) -> list[dbc.Col]:
             components.stat_card(
                 "People ask for",
                 _signed_money(total["difference"], cur),
-                sub=asks_for_note(comparison.summary, total["difference_pct"]),
+                sub=asks_for_note(
+                    comparison.summary,
+                    total["difference_pct"],
+                    int(round(100 * float(total["difference"]))),
+                ),
             ),
             md=6,
             xl=3,
@@ -225,9 +229,12 @@ def summary_cards(comparison: PlanComparison) -> list[dbc.Col]:
     ]
 
 
-def asks_for_note(summary: dict[str, Any], difference_pct: float | None) -> str:
-    """What "People ask for" is made of: claims and assignments, and a basis drift not yet
-    rebased (target minus the current system plan = claims + assigned - drift)."""
+def asks_for_note(
+    summary: dict[str, Any], difference_pct: float | None, difference_minor: int | None = None
+) -> str:
+    """What "People ask for" is made of, as a sum that adds up: claims + assigned - a basis drift
+    not yet rebased - the events' effect (system plan minus baseline, when the goal rests on the
+    baseline; ``comparison.asks_for_parts``). Without `difference_minor`: claims and assigned."""
     pct = (
         "–"
         if difference_pct is None or pd.isna(difference_pct)
@@ -239,13 +246,22 @@ def asks_for_note(summary: dict[str, Any], difference_pct: float | None) -> str:
     def money(minor: int) -> str:
         return components.minor_to_money(minor, currency=cur)
 
-    parts = [
-        f"claims {money(summary.get('claimed') or 0)}",
-        f"assigned {money(summary.get('assigned') or 0)}",
-    ]
-    if summary.get("drifted_teams"):
-        parts.append(f"basis drift {money(summary.get('drift_total') or 0)}")
-    return f"{pct}; " + ", ".join(parts)
+    if difference_minor is None:
+        parts = [
+            ("claims", int(summary.get("claimed") or 0), 1),
+            ("assigned", int(summary.get("assigned") or 0), 1),
+        ]
+    else:
+        parts = comparison.asks_for_parts(summary, difference_minor)
+
+    def amount(value: int) -> str:
+        return f"({money(value)})" if value < 0 else money(value)
+
+    text = " ".join(
+        (f"{name} " if i == 0 else f"{'+' if sign > 0 else '−'} {name} ") + amount(value)
+        for i, (name, value, sign) in enumerate(parts)
+    )
+    return f"{pct}; {text}"
 
 
 def drift_alert(summary: dict[str, Any]) -> Any:

@@ -18,7 +18,7 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import (
@@ -235,6 +235,9 @@ def format_money(
         return "–"
     decimals = min(decimals, shown_digits(currency)) if currency is not None else decimals
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    shown = Decimal(str(value))
+    if shown.is_finite():  # rounded first: -0.004 reads $0.00, not -$0.00
+        value = shown.quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_EVEN)
     if currency is None:
         text = format(Decimal(str(value)).copy_abs(), f",.{decimals}f")
     else:
@@ -280,12 +283,22 @@ def typed_percent(text: str) -> str:
     return body
 
 
+def format_number(value: float | None, decimals: int = 1, *, signed: bool = False) -> str:
+    """A plain number as shown: ``-2.2e-16`` -> ``0.0``, never ``-0.0`` (nor ``+0.0`` when
+    ``signed``, which adds '+' only to what reads above zero); None/NaN -> an en dash."""
+    if value is None or value != value:
+        return "–"
+    number = round(float(value), decimals) + 0.0  # + 0.0: -0.0 reads 0.0
+    sign = "+" if signed and number > 0 else ""
+    return f"{sign}{number:,.{decimals}f}"
+
+
 def format_percent(fraction: float | None, decimals: int = 1, *, signed: bool = False) -> str:
-    """0.153 -> ``15.3 %`` (the product's one percent style: a space before the sign)."""
+    """0.153 -> ``15.3 %`` (the product's one percent style: a space before the sign); a growth
+    of zero reads ``0.0 %``, never ``-0.0 %``."""
     if fraction is None or fraction != fraction:
         return "–"
-    sign = "+" if signed and fraction > 0 else ""
-    return f"{sign}{fraction * 100:,.{decimals}f} %"
+    return f"{format_number(fraction * 100, decimals, signed=signed)} %"
 
 
 def format_points(difference: float | None, decimals: int = 2, *, signed: bool = False) -> str:
@@ -297,6 +310,16 @@ def format_points(difference: float | None, decimals: int = 2, *, signed: bool =
     number = round(difference * 100, decimals) + 0.0  # + 0.0: -0.0 reads 0.00
     sign = "+" if signed and number > 0 else ""
     return f"{sign}{number:,.{decimals}f} pts"
+
+
+def shown_margin(first: float | None, second: float | None, decimals: int = 2) -> float | None:
+    """The WAPE margin between two percentages as shown beside them: the difference of the two
+    values rounded to `decimals` (in percent), as a fraction, so that ``14.96 %`` and ``13.10 %``
+    stand beside ``1.86 pts`` (not the unrounded 1.8668 -> ``1.87 pts``). The one rule for every
+    view that prints a margin next to the WAPEs it separates; ``--json`` keeps the exact margin."""
+    if first is None or second is None or first != first or second != second:
+        return None
+    return (round(first * 100, decimals) - round(second * 100, decimals)) / 100
 
 
 def format_probability(probability: float | None, decimals: int = 0) -> str:

@@ -87,7 +87,7 @@ def test_the_verdict_says_what_it_rests_on_and_when_it_is_provisional() -> None:
 def test_rows_are_readable_money_and_percentages() -> None:
     rows = actuals.score_rows(_score("system_plan"))
     assert rows[0]["closer"] == "System plan" and rows[1]["closer"] == "Negotiated plan"
-    assert rows[0]["wape_system_plan"] == "10.0 %"
+    assert rows[0]["wape_system_plan"] == "10.00 %"  # hundredths, as the margin beside it
     assert rows[2]["actual"].endswith("200")
 
 
@@ -142,3 +142,35 @@ def test_kept_versions_and_restore_choices_write_times_as_the_plans_page_does() 
     assert {r["at"] for r in actuals.version_rows(kept)} == {"2026-12-05 23:31 UTC"}
     (choice,) = actuals.restore_options(kept)
     assert choice["label"] == "1: w1.csv (piet, 2026-12-05 23:31 UTC)"
+
+
+def test_the_score_columns_say_they_sum_the_scored_cells_only() -> None:
+    """The Side by side page's "System plan" and "Negotiated plan" sum the whole plan; the
+    Actuals page's sum only the series-periods with actuals, and its headers and note say so."""
+    headers = {c["field"]: c.get("headerName", c["field"]) for c in actuals.score_columns()}
+    assert headers["system_plan"] == "System plan (scored cells)"
+    assert headers["target"] == "Negotiated plan (scored cells)"
+    assert "scored series-periods only" in actuals.SCORED_CELLS_NOTE
+    assert "Side by side" in actuals.SCORED_CELLS_NOTE
+
+
+def test_the_verdicts_margin_is_the_difference_of_the_wapes_shown_beside_it() -> None:
+    """14.9625 % and 13.0957 % show as 14.96 % and 13.10 % (hundredths, as the margin), and the
+    margin is their difference 1.86 pts, not the unrounded 1.8668 -> 1.87 pts."""
+    score = pd.DataFrame(
+        [
+            {
+                "team": "TOTAL",
+                "actual": 100.0,
+                "system_plan": 90.0,
+                "target": 95.0,
+                "wape_system_plan": 0.14962523804055175,
+                "wape_target": 0.1309571456340129,
+                "closer": "target",
+                "periods": 13,
+            },
+        ]
+    )
+    rows = actuals.score_rows(score, "USD")
+    assert (rows[0]["wape_system_plan"], rows[0]["wape_target"]) == ("14.96 %", "13.10 %")
+    assert "by 1.86 pts of WAPE" in actuals.verdict(score)

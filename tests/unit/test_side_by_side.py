@@ -179,3 +179,42 @@ def test_the_table_words_a_near_certain_chance_as_the_card_does():
     (prob,) = [c for c in side_by_side.difference_columns() if c["field"] == "probability"]
     code = prob["valueFormatter"]["function"]
     assert f"'{format_probability(0.999)}'" in code and f"'{format_probability(0.001)}'" in code
+
+
+def test_people_ask_for_names_the_events_effect_so_the_parts_add_up() -> None:
+    """Goal on the baseline: target - system plan = claims + assigned - (system plan - baseline).
+    The reviewer's plan: +$88,031 asked, claims $3,994, assigned $85,939: the $1,902 the events
+    put into the system plan (not into the baseline basis) is named."""
+    summary = {
+        "currency": "USD",
+        "basis": "baseline",
+        "claimed": 399_400,
+        "assigned": 8_593_900,
+        "drifted_teams": [],
+        "drift_total": 0,
+    }
+    parts = comparison.asks_for_parts(summary, 8_803_100)
+    assert parts[-1] == ("events' effect", 190_200, -1)
+    assert sum(sign * value for _, value, sign in parts) == 8_803_100
+    note = side_by_side.asks_for_note(summary, 7.2, 8_803_100)
+    assert (
+        note
+        == "7.2 % over the system plan; claims $3,994 + assigned $85,939 − events' effect $1,902"
+    )
+
+
+def test_people_ask_for_subtracts_a_basis_drift_and_omits_a_zero_events_effect() -> None:
+    summary = {
+        "currency": "EUR",
+        "basis": "system_plan",
+        "claimed": 3_972_700,
+        "assigned": 6_772_500,
+        "drifted_teams": ["north"],
+        "drift_total": -560_400,
+    }
+    parts = comparison.asks_for_parts(summary, 11_305_600)
+    assert [name for name, _, _ in parts] == ["claims", "assigned", "basis drift"]
+    assert sum(sign * value for _, value, sign in parts) == 11_305_600
+    assert side_by_side.asks_for_note(summary, 8.8, 11_305_600).endswith(
+        "claims €39,727 + assigned €67,725 − basis drift (-€5,604)"
+    )

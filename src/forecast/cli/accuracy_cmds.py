@@ -37,6 +37,14 @@ def _pct(value: float | None, signed: bool = False) -> str:
     return f"{100 * value:+.2f} pts" if signed else f"{100 * value:.2f}%"
 
 
+def _margin(row: Any) -> float:
+    """The margin in points as the difference of the two WAPEs as shown (hundredths)."""
+    from forecast.services import money as fmt
+
+    shown = fmt.shown_margin(row.get("wape_system_plan"), row.get("wape_target"))
+    return 100 * abs(row["margin"] if shown is None else shown)
+
+
 @plan_app.command("actuals")
 def actuals_cmd(
     plan: PlanArg,
@@ -166,8 +174,7 @@ def _print_report(report: Any) -> None:
     if verdict["closer"]:
         typer.echo(
             (
-                f"closer: {CULTURES[verdict['closer']]} (by {100 * verdict['margin']:.2f} WAPE "
-                "points)"
+                f"closer: {CULTURES[verdict['closer']]} (by {_margin(verdict):.2f} WAPE points)"
                 if verdict["closer"] != "tie"
                 else "the system plan and the negotiated target tie"
             )
@@ -230,11 +237,7 @@ def track_record_cmd(
             f"{scope:<14}{series:>12}{periods:>10}"
             f"{_pct(row['wape_system_plan']):>12}{_pct(row['wape_target']):>16}"
             f"{_pct(row['given_vs_offered'], True):>18}  {closer}"
-            + (
-                f" by {100 * abs(row['margin']):.2f} pts"
-                if row["closer"] not in (None, "tie")
-                else ""
-            )
+            + (f" by {_margin(row):.2f} pts" if row["closer"] not in (None, "tie") else "")
             + (" (provisional)" if thin else "")
         )
     typer.echo(

@@ -397,7 +397,7 @@ def ledger_cmd(
     typer.echo(header)
     for row in table.to_dict(orient="records"):
         pct = row["claim_pct_of_basis"]
-        pct_text = "" if pct is None or pct != pct else f"{pct:.1f}"
+        pct_text = "" if pct is None or pct != pct else fmt.format_number(pct, 1)
         typer.echo(
             f"{str(row['team']):<16}"
             + "".join(
@@ -414,7 +414,7 @@ def ledger_cmd(
 
 
 def _pct_text(value: Any) -> str:
-    return "" if value is None or value != value else f"{value:+.1f}"
+    return "" if value is None or value != value else fmt.format_number(value, 1, signed=True)
 
 
 def _records(table: Any) -> list[dict[str, Any]]:

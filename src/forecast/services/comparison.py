@@ -196,3 +196,24 @@ def period_comparison(store: PlanRepository, plan: str, team: str | None) -> pd.
     _, bands, _ = plan_totals.of_plan(store, get_plan(store, plan)).fan(team or None)
     frame.attrs["bands"] = bands
     return frame
+
+
+def asks_for_parts(summary: dict[str, Any], difference_minor: int) -> list[tuple[str, int, int]]:
+    """What "People ask for" (target minus the current system plan, minor units) is made of, as
+    ``(name, amount, sign)`` with ``sum(sign * amount) == difference_minor``: the claims (+), the
+    assignments (+), a basis drift not yet rebased (-, the current basis minus the recorded one)
+    and, when the goal rests on the baseline, the events' effect (-, the system plan minus the
+    baseline: the events sit in the system plan but not in the basis the targets are built on).
+    The events' effect is what is left once the others are counted, so the parts add up to the
+    cent; it is left out where it is zero."""
+    claimed = int(summary.get("claimed") or 0)
+    assigned = int(summary.get("assigned") or 0)
+    parts = [("claims", claimed, 1), ("assigned", assigned, 1)]
+    drift = int(summary.get("drift_total") or 0) if summary.get("drifted_teams") else 0
+    if drift:
+        parts.append(("basis drift", drift, -1))
+    rest = claimed + assigned - drift - int(difference_minor)
+    if rest:
+        name = "events' effect" if summary.get("basis", "baseline") == "baseline" else "rounding"
+        parts.append((name, rest, -1))
+    return parts
