@@ -170,8 +170,9 @@ def test_as_must_name_an_active_account_once_the_store_has_accounts(tmp_path):
 
 
 def test_a_disabled_account_is_enabled_again_with_its_password_and_roles(tmp_path):
+    cli(tmp_path, "user", "add", "root", "--admin", "--password-stdin", stdin=PASSWORD)
     cli(tmp_path, "user", "add", "olga", "--admin", "--password-stdin", stdin=PASSWORD)
-    disabled = cli(tmp_path, "user", "disable", "olga")
+    disabled = cli(tmp_path, "user", "disable", "olga")  # not the last admin: root is one
     assert "forecast user enable olga" in disabled.stdout
     enabled = cli(tmp_path, "user", "enable", "olga")
     assert enabled.exit_code == 0 and "enabled account olga" in enabled.stdout
