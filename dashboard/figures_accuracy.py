@@ -20,6 +20,7 @@ from dashboard.figures import (
     UP_COLOUR,
 )
 from dashboard.figures_percent import percent_axis, percent_texts
+from forecast.services import money as fmt
 
 LAYER_COLOURS = {
     "baseline": BASELINE_COLOUR,
@@ -75,12 +76,13 @@ def fva_waterfall(overall: pd.DataFrame) -> go.Figure:
             bases.append(start)
             heights.append(change)
             colours.append(DOWN_COLOUR if change > 0 else UP_COLOUR)
-            texts.append(f"{round(-change * 100, 2) + 0.0:+.2f} pts FVA")  # + 0.0: no -0.00
+            shown = fmt.shown_margin(start, wape) or 0.0  # the difference of the bars' labels
+            texts.append(f"{round(shown * 100, 2) + 0.0:+.2f} pts FVA")  # + 0.0: no -0.00
         labels.append(str(row["label"]))
         bases.append(0.0)
         heights.append(wape)
         colours.append(LAYER_COLOURS.get(layer, BASELINE_COLOUR))
-        texts.append(percent_texts([wape])[0])
+        texts.append(percent_texts([wape], 2)[0])  # hundredths, as the FVA beside it
         wapes[layer] = wape
         last = layer
     fig = go.Figure(

@@ -18,6 +18,7 @@ from dashboard.context import DashboardContext
 from dashboard.pages import accuracy_replay, accuracy_scored
 from dashboard.wiring import bind
 from forecast.services import accuracy
+from forecast.services import money as fmt
 from forecast.services.negotiation_board import RULE_CHOICES
 from forecast.services.types import REASON_CODES
 
@@ -243,20 +244,40 @@ def points(value: Any) -> str:
     return components.points(_num(value), signed=True)
 
 
+def shown_value_added(records: list[dict[Any, Any]]) -> list[float | None]:
+    """Each layer's WAPE value added as the difference of the WAPEs the table shows (in
+    hundredths of a percent, ``fmt.shown_margin``): from its ``step_from`` layer, else the layer
+    before it of the same key; the service's exact figure where neither is in the table."""
+    wapes: dict[tuple[Any, Any], float | None] = {}
+    previous: dict[Any, Any] = {}
+    shown: list[float | None] = []
+    for r in records:
+        key, added = r["key"], _num(r["value_added_wape"])
+        source = r.get("step_from") or previous.get(key)
+        start = wapes.get((key, source))
+        margin = fmt.shown_margin(start, _num(r["wape"])) if added is not None else None
+        shown.append(added if margin is None else margin)
+        wapes[(key, r["layer"])] = _num(r["wape"])
+        previous[key] = r["layer"]
+    return shown
+
+
 def layer_rows(layers: pd.DataFrame, scope: str) -> list[dict[str, Any]]:
     part = layers[layers["scope"] == scope]
+    records = part.to_dict(orient="records")
+    added = shown_value_added(records)
     rows = []
-    for i, r in enumerate(part.to_dict(orient="records")):
+    for i, r in enumerate(records):
         mase, mase_added = _num(r["mase"]), _num(r["value_added_mase"])
         rows.append(
             {
                 "row_id": f"{r['key']}|{r['layer']}|{i}",
                 "key": "Total" if r["key"] == "TOTAL" else r["key"],
                 "label": r["label"],
-                "wape": components.percent(_num(r["wape"])),
+                "wape": components.percent(_num(r["wape"]), 2),
                 "mase": "–" if mase is None else f"{mase:.3f}",
                 "bias": components.percent(_num(r["bias"])),
-                "value_added_wape": points(r["value_added_wape"]),
+                "value_added_wape": points(added[i]),
                 "value_added_mase": "–" if mase_added is None else f"{mase_added:+.3f}",
                 "series_periods": int(r["series_periods"]),
                 "step_from": STEP_FROM.get(str(r.get("step_from")), "–"),
@@ -313,6 +334,12 @@ def closer_text(closer: Any, margin: Any) -> str:
     return f"{CULTURE[str(closer)]}, by {components.points(abs(_num(margin) or 0.0))}"
 
 
+def shown_closer(r: Mapping[Any, Any]) -> str:
+    """`closer_text` with the margin the two WAPEs beside it show (``fmt.shown_margin``)."""
+    shown = fmt.shown_margin(_num(r["wape_system_plan"]), _num(r["wape_target"]))
+    return closer_text(r["closer"], r["margin"] if shown is None else shown)
+
+
 def track_rows(track: pd.DataFrame) -> list[dict[str, Any]]:
     rows = []
     for i, r in enumerate(track.to_dict(orient="records")):
@@ -326,9 +353,9 @@ def track_rows(track: pd.DataFrame) -> list[dict[str, Any]]:
                 "horizon_start": r["horizon_start"],
                 "scope": "overall" if r["scope"] == "overall" else f"team {r['key']}",
                 "scored_on": scored,
-                "wape_system_plan": components.percent(_num(r["wape_system_plan"])),
-                "wape_target": components.percent(_num(r["wape_target"])),
-                "closer": closer_text(r["closer"], r["margin"])
+                "wape_system_plan": components.percent(_num(r["wape_system_plan"]), 2),
+                "wape_target": components.percent(_num(r["wape_target"]), 2),
+                "closer": shown_closer(r)
                 + (" (provisional)" if r.get("provisional") and r["closer"] else ""),
                 "rests_on": str(r.get("rests_on") or "–").removeprefix("scored on "),
                 "given_vs_offered": points(r.get("given_vs_offered")),

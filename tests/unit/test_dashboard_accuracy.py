@@ -48,7 +48,7 @@ def test_layer_rows_show_percent_points_and_a_dash_for_the_baseline_step():
     assert rows[0]["value_added_wape"] == "–"
     assert rows[1]["value_added_wape"] == "+5.00 pts"
     assert rows[2]["value_added_wape"] == "-3.00 pts"
-    assert rows[0]["key"] == "Total" and rows[0]["wape"] == "20.0 %"
+    assert rows[0]["key"] == "Total" and rows[0]["wape"] == "20.00 %"
 
 
 def test_closer_text_calls_a_tie_a_tie():
@@ -134,7 +134,7 @@ def test_accuracy_charts_write_percentages_with_a_space_never_a_d3_percent_forma
         assert axis.tickvals[-1] >= 0.2  # the tallest bar is on the axis
         for trace in fig.data:
             assert "%{y:" not in trace.hovertemplate
-    assert figs[0].data[0].text[0] == "20.0 %"
+    assert figs[0].data[0].text[0] == "20.00 %"
     assert list(figs[1].data[2].customdata) == ["12.5 %"]
     assert list(figs[2].data[1].customdata) == ["10.0 %"]
 
@@ -297,7 +297,7 @@ def test_the_layers_grid_sizes_its_columns_to_their_numbers_and_groups_points():
           "value_added_mase": -0.367, "series_periods": 400}]
     )  # fmt: skip
     (row,) = accuracy.layer_rows(layers, "overall")
-    assert row["wape"] == "97,069.2 %" and row["value_added_wape"] == "-6,092.45 pts"
+    assert row["wape"] == "97,069.20 %" and row["value_added_wape"] == "-6,092.45 pts"
 
 
 def test_the_scored_on_line_and_the_touches_audit_rows_write_times_as_the_plans_page_does():
@@ -345,3 +345,21 @@ def test_a_replay_job_given_up_on_says_so_on_the_page_and_a_bug_is_raised_as_bef
     bug = BackgroundCallbackError("An error occurred inside a background callback: KeyError\n")
     with pytest.raises(BackgroundCallbackError):
         accuracy_replay.job_failed(bug)
+
+
+def test_each_steps_label_is_the_difference_of_the_wapes_shown_beside_it():
+    """14.3 % -> -0.64 pts -> 15.0 %: the bars said WAPE in tenths and the step in hundredths of
+    the unrounded values, so they did not add up. Both in hundredths, the step their
+    difference."""
+    layers = overall().assign(wape=[0.149625, 0.130957, 0.140049])
+    texts = list(figures_accuracy.fva_waterfall(layers).data[0].text)
+    assert texts[0] == "14.96 %" and texts[2] == "13.10 %" and texts[4] == "14.00 %"
+    assert texts[1] == "+1.86 pts FVA"  # 14.96 - 13.10, not the unrounded 1.8668 -> 1.87
+    assert texts[3] == "-0.90 pts FVA"
+
+
+def test_the_layer_tables_value_added_is_the_difference_of_the_wapes_it_shows():
+    layers = overall().assign(wape=[0.149625, 0.130957, 0.140049])
+    rows = accuracy.layer_rows(layers, "overall")
+    assert [r["wape"] for r in rows] == ["14.96 %", "13.10 %", "14.00 %"]
+    assert [r["value_added_wape"] for r in rows][1:] == ["+1.86 pts", "-0.90 pts"]
