@@ -441,3 +441,23 @@ def test_serve_refuses_a_thread_count_out_of_range_with_exit_2_and_json():
     as_json = invoke("--json", "serve", "--threads", "0")
     assert as_json.exit_code == 2
     assert json.loads(as_json.stdout)["kind"] == "bad_input"
+
+
+def test_the_installed_command_exits_with_the_commands_code_and_says_all_it_wrote(store):
+    """`python -m forecast` (the console script's own `main`) leaves through `os._exit` after
+    Python's exit work, so that Arrow's C++ threads cannot turn a refusal into an abort (134):
+    the code is the command's and the JSON error is whole on stdout."""
+    data_dir, plan_id = store
+    done = subprocess.run(
+        [sys.executable, "-m", "forecast", "plan", "event", "add", plan_id, "--as", "olga",
+         "--kind", "festival", "--name", "reversed", "--percent", "10", "--start", "2015-08-09",
+         "--end", "2015-08-03", "--data-dir", str(data_dir), "--json"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "before it starts" in json.loads(done.stdout)["message"]
+    listed = subprocess.run(
+        [sys.executable, "-m", "forecast", "plan", "list", "--data-dir", str(data_dir), "--json"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert listed.returncode == 0 and json.loads(listed.stdout)[0]["plan_id"] == plan_id

@@ -90,4 +90,37 @@ _PLAN_MODULES = (plan_system, plan_negotiation)
 
 
 def main() -> None:
-    app()
+    """Run the command line, then leave the process without the C library's exit: Python's own
+    exit work (atexit functions, open files) is done first, then ``os._exit`` with the
+    command's code. Arrow (which pandas imports) keeps C++ threads whose static destructors
+    could abort the process after the command had finished ("terminate called without an active
+    exception", exit 134 for about one run in 80 of a refused `plan event add` under load), so
+    a script reading the exit code took a refusal (2) for a crash."""
+    import atexit
+    import contextlib
+    import os
+    import sys
+
+    try:
+        app()
+        code = 0
+    except SystemExit as done:
+        code = _exit_code(done.code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing left to say
+            stream.flush()
+    os._exit(code)
+
+
+def _exit_code(code: object) -> int:
+    """`SystemExit.code` as a process exit code: None is 0, a message is 1 (printed, as Python
+    prints it)."""
+    if code is None:
+        return 0
+    if isinstance(code, int) and not isinstance(code, bool):
+        return code & 0xFF
+    import sys
+
+    print(code, file=sys.stderr)
+    return 1
