@@ -52,6 +52,7 @@ lock while the others wait; on SQLite one that finds a table made meanwhile look
 from __future__ import annotations
 
 import builtins
+import contextlib
 import hashlib
 import io
 import json
@@ -59,6 +60,7 @@ import secrets
 import sqlite3
 import threading
 import time
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -780,10 +782,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_OPEN_STORES: weakref.WeakSet[SqlStore] = weakref.WeakSet()
+"""The stores this process opened and has not dropped, for `close_open_stores`."""
+
+
+def close_open_stores() -> None:
+    """Close every store this process still holds: SQLite folds its write-ahead log back into
+    the database file when its last connection closes. A process that leaves with
+    ``os._exit`` (the command line) does no garbage collection that would close them."""
+    for store in list(_OPEN_STORES):
+        with contextlib.suppress(Exception):  # leaving anyway: a store that fails to close stays
+            store.close()
+
+
 class SqlStore(PlanRepository):
     """The repository on SQLite or PostgreSQL. `schema` (PostgreSQL only) isolates tests."""
 
     def __init__(self, url: str, *, schema: str | None = None, engine: Engine | None = None):
+        _OPEN_STORES.add(self)
         self.url = normalise_url(url)
         if engine is None:
             engine = _make_engine(self.url)

@@ -45,7 +45,7 @@ def test_uploaded_actuals_show_which_track_was_closer(start_app, agreed_plan, tm
     cell = dash_duo.find_element(
         "#actuals-grid .ag-center-cols-container [row-id=TOTAL] [col-id=wape_system_plan]"
     )
-    assert cell.text == f"{total['wape_system_plan'] * 100:.1f} %"
+    assert cell.text == f"{total['wape_system_plan'] * 100:.2f} %"
     assert dash_duo.get_logs() == []
 
 

@@ -461,3 +461,30 @@ def test_the_installed_command_exits_with_the_commands_code_and_says_all_it_wrot
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert listed.returncode == 0 and json.loads(listed.stdout)[0]["plan_id"] == plan_id
+
+
+def test_a_command_leaves_its_changes_in_the_database_file_not_only_in_the_wal(tmp_path):
+    """Leaving through `os._exit` skipped the garbage collection that closed the store's
+    connections: every change stayed in `forecast.db-wal`, and a copy of `forecast.db` made
+    after the command (the backup a README reader would take with the servers stopped) lacked
+    it. The command closes what it opened first, so SQLite folds the log into the file."""
+    import shutil
+
+    from forecast.services import accounts
+    from forecast.services.store_factory import open_store
+
+    data = tmp_path / "data"
+    for name in ("ann", "bob"):
+        done = subprocess.run(
+            [sys.executable, "-m", "forecast", "user", "add", name, "--password-stdin",
+             "--data-dir", str(data)],
+            input="a-long-password-1\n", capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    assert not (data / "forecast.db-wal").exists()
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(data / "forecast.db", copy / "forecast.db")
+    opened = open_store(data_dir=copy)
+    assert {a.name for a in accounts.list_users(opened)} == {"ann", "bob"}
+    opened.close()

@@ -163,3 +163,10 @@ def _safe(url: str) -> str:
             user = creds.split(":", 1)[0]
             return f"{scheme}://{user}:***@{host}"
     return url
+
+
+def close_open_stores() -> None:
+    """Close every plan store this process opened (``forecast.store.close_open_stores``)."""
+    from forecast.store import close_open_stores as close_all
+
+    close_all()
