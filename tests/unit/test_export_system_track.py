@@ -94,6 +94,9 @@ def test_the_explanations_sheet_says_which_hold_which_are_outdated_and_what_is_o
     assert events[("a1", "outdated")] == "E1,E3" and events[("a0", "valid")] == "E1"
     valid = next(r for r in rows if r["status"] == "valid")
     assert valid["deviation_pct"] > 20 and valid["reason_code"] == "promotion"
+    # an outdated one gives the deviation now and the one it was written for, apart
+    moved = next(r for r in rows if r["status"] == "outdated")
+    assert moved["deviation_pct"] > moved["explained_deviation_pct"] + 5  # +10 % on top now
     assert valid["author"] == "olga" and "explained_events" in header
 
 

@@ -184,9 +184,9 @@ def explanations_sheet(
     """The XLSX "explanations" sheet: every explanation with the gate's verdict on it now
     (``status``, see `EXPLANATION_STATUS`), then every marked deviation with none (``open``).
     ``events`` are the ids of the events that make the cell's deviation now, ``deviation_pct``
-    the deviation now. An explanation's own fields follow as stored; a record of the events it
-    was written for (``events``: ids, or ids with what each was) is given as
-    ``explained_events``, their ids."""
+    the deviation now, ``explained_deviation_pct`` the one the explanation was written for. An
+    explanation's other fields follow as stored; a record of the events it was written for
+    (``events``: ids, or ids with what each was) is given as ``explained_events``, their ids."""
     gate = {_cell(r["level"], r["key"], r["ds"]): r for r in marked.to_dict("records")}
     latest = {_cell(e["level"], e["key"], e["ds"]): i for i, e in enumerate(explanations)}
     rows = []
@@ -199,11 +199,13 @@ def explanations_sheet(
             status = "not needed"
         else:
             status = "valid" if now["explained"] else "outdated"
-        own = {k: v for k, v in explanation.items() if k not in ("level", "key", "ds", "events")}
+        skip = ("level", "key", "ds", "events", "deviation_pct")
+        own = {k: v for k, v in explanation.items() if k not in skip}
         rows.append(
             {
                 **_cell_columns(cell, now, status),
                 **own,
+                "explained_deviation_pct": _deviation_shown(explanation.get("deviation_pct")),
                 "explained_events": _event_ids(explanation.get("events")),
             }
         )
@@ -222,18 +224,22 @@ def _cell(level: Any, key: Any, ds: Any) -> tuple[str, str, str]:
 def _cell_columns(
     cell: tuple[str, str, str], now: Mapping[Any, Any] | None, status: str
 ) -> dict[str, Any]:
-    deviation = None if now is None else float(now["deviation_pct"])
     return {
         "level": cell[0],
         "key": cell[1],
         "ds": cell[2],
         "status": status,
         "events": "" if now is None else str(now["events"]),
-        # a deviation from a baseline of 0 is new volume, as the CLI says (no "inf" in a cell)
-        "deviation_pct": (
-            "new volume" if deviation is not None and math.isinf(deviation) else deviation
-        ),
+        "deviation_pct": None if now is None else _deviation_shown(now["deviation_pct"]),
     }
+
+
+def _deviation_shown(value: Any) -> Any:
+    """A deviation for a cell: a deviation from a baseline of 0 is new volume, as the CLI says
+    (no "inf" in a cell; an explanation of new volume stores none)."""
+    if value is None or (isinstance(value, float) and math.isinf(value)):
+        return "new volume"
+    return float(value)
 
 
 def _event_ids(recorded: Any) -> str:
