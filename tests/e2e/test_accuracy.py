@@ -87,7 +87,7 @@ def test_uploaded_actuals_lead_to_the_fva_table(start_app, scored_plan):
     wape = dash_duo.find_element(
         "#acc-layers-grid .ag-center-cols-container [row-id='TOTAL|system_plan|1'] [col-id=wape]"
     )
-    assert wape.text == f"{overall.loc['system_plan', 'wape'] * 100:.1f} %"
+    assert wape.text == f"{overall.loc['system_plan', 'wape'] * 100:.2f} %"
     dash_duo.wait_for_contains_text("#acc-scored-on", "agreed", timeout=10)
     dash_duo.wait_for_contains_text("#acc-track-grid", "E2E Rossmann", timeout=20)
     click(dash_duo, "#acc-download-touches")
