@@ -27,6 +27,9 @@ fi
 smoke_log=$(mktemp)
 smoke_pid=""
 stop_smoke() {
+    if [ -n "${warm_pid:-}" ]; then
+        kill "$warm_pid" 2>/dev/null || true
+    fi
     if [ -n "$smoke_pid" ]; then
         kill -- "-$smoke_pid" 2>/dev/null || true
         wait "$smoke_pid" 2>/dev/null || true
@@ -38,6 +41,16 @@ if [ "$lint_only" -eq 0 ]; then
     # The package as a user installs it: the wheel in a fresh virtualenv, run from another folder.
     setsid bash scripts/wheel_smoke.sh >"$smoke_log" 2>&1 &  # its own process group, to stop it whole
     smoke_pid=$!
+fi
+
+# pytest rewrites the asserts of every test module (and of its plugins) in each of its worker
+# processes, five in all, about 6 s each: with PYTHONDONTWRITEBYTECODE set (as in CI) it keeps
+# none of them. One collection beside the lint (mypy uses one core) writes them once for all.
+warm_pid=""
+if [ "$lint_only" -eq 0 ]; then
+    env -u PYTHONDONTWRITEBYTECODE $BIN/python -m pytest --collect-only -q -p no:cacheprovider \
+        tests >/dev/null 2>&1 &
+    warm_pid=$!
 fi
 
 echo "test: lint (ruff check, ruff format --check, mypy, import contract)"
@@ -79,6 +92,9 @@ run_stage() {
     set -e
     return $rc
 }
+
+# (a collection that fails is reported by the stages below, with its error)
+[ -n "$warm_pid" ] && { wait "$warm_pid" || true; }
 
 echo "test: fast unit tests"
 fast_rc=0

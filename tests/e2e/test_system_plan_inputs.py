@@ -3,6 +3,7 @@ reads it, text that is no number is refused, an empty value says it took the sug
 
 from __future__ import annotations
 
+from dash.testing.wait import until
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
@@ -62,7 +63,10 @@ def test_an_event_value_that_is_no_number_or_an_empty_cap_is_refused_not_the_sug
     type_into(dash_duo, "#sys-event-scope", "StoreType=c")
     pick(dash_duo, "#sys-event-effect", "cap")
     dash_duo.wait_for_contains_text("#sys-event-suggestion", "Suggested from history", timeout=20)
-    assert dash_duo.find_element("#sys-event-value").get_attribute("placeholder") == "15"
+    # the percent's hint stays until the cap's suggestion has come back
+    until(
+        lambda: dash_duo.find_element("#sys-event-value").get_attribute("placeholder") == "15", 20
+    )
     _add(dash_duo, "Limit", "")
     dash_duo.wait_for_contains_text("#sys-alert", "Give a value for the cap", timeout=20)
     pick(dash_duo, "#sys-event-effect", "percent")
