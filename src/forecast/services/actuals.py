@@ -742,14 +742,22 @@ def scale_refusal(
     sales above zero: a slow seller's occasional sale is not off from that). Zero weeks, series
     the history never sold and a partial upload do not move a median; one that cannot be
     computed does not refuse."""
+    off = _off_by(actuals, baseline, history, SCALE_FACTOR)
+    if off is None:
+        return None
+    return f"{off}, as a number read in the wrong unit or with the wrong decimal mark is"
+
+
+def _off_by(
+    actuals: pd.DataFrame, baseline: pd.DataFrame, history: pd.DataFrame, factor: float
+) -> str | None:
+    """The message's start, `these actuals are about ...: F times too large or more`, when
+    both medians of `_scale_ratios` are `factor` or more off in the same direction; else None."""
     ratios = _scale_ratios(actuals, baseline, history)
-    direction = ratios.direction(SCALE_FACTOR) if ratios else None
+    direction = ratios.direction(factor) if ratios else None
     if ratios is None or direction is None:
         return None
-    return (
-        f"these actuals are about {ratios.text()}: {SCALE_FACTOR} times too {direction} "
-        "or more, as a number read in the wrong unit or with the wrong decimal mark is"
-    )
+    return f"these actuals are about {ratios.text()}: {factor} times too {direction} or more"
 
 
 SCALE_WARNING_FACTOR = 3
@@ -770,13 +778,11 @@ def scale_warning(
     """A warning when `actuals` are ``SCALE_WARNING_FACTOR`` times or more off both the plan's
     forecast and the series' usual sales (the same medians as `scale_refusal`), short of a
     refusal; None when they are not."""
-    ratios = _scale_ratios(actuals, baseline, history)
-    direction = ratios.direction(SCALE_WARNING_FACTOR) if ratios else None
-    if ratios is None or direction is None:
+    off = _off_by(actuals, baseline, history, SCALE_WARNING_FACTOR)
+    if off is None:
         return None
     return (
-        f"these actuals are about {ratios.text()}: {SCALE_WARNING_FACTOR} times too {direction} "
-        "or more, as figures in another currency or unit, or with a digit slipped, are. They "
+        f"{off}, as figures in another currency or unit, or with a digit slipped, are. They "
         "are kept and will be scored; if they are wrong, restore the earlier version (or upload "
         "the right figures, which replace them)"
     )
