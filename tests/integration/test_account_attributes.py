@@ -44,8 +44,9 @@ def test_the_last_active_admin_keeps_the_role(store):  # noqa: F811
     with pytest.raises(Conflict, match="user root is the last active admin account"):
         accounts.set_attributes(store, "root", admin=False)
     with pytest.raises(Conflict, match="make another account admin first"):
-        accounts.refuse_last_admin(store, "root", "disable")
-    assert store.get_account("root").is_admin
+        accounts.disable(store, "root", actor="root")
+    account = store.get_account("root")
+    assert account.is_admin and account.active
 
 
 def test_forecast_user_set(tmp_path):

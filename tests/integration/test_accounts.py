@@ -32,6 +32,7 @@ def test_accounts_round_trip_with_hashed_passwords(store):  # noqa: F811
         accounts.add_user(store, "olga", PASSWORD)
     accounts.set_password(store, "olga", "another good password")
     assert accounts.authenticate(store, "olga", PASSWORD) is None
+    accounts.add_user(store, "root", PASSWORD, admin=True)  # olga is not the last admin now
     accounts.disable(store, "olga")
     assert accounts.authenticate(store, "olga", "another good password") is None
     assert accounts.active_account(store, "olga") is None

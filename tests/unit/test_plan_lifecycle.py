@@ -643,3 +643,8 @@ def test_the_picker_says_when_the_plan_the_tab_had_open_is_no_longer_the_persons
         unnamed = shell.lost_plan_note(ctx, 0, None, {"plan_id": plan_id})
         assert unnamed is not None and "the plan this page had open" in unnamed
         assert shell.lost_plan_note(ctx, 0, None, {"plan_id": None}) is None
+
+
+def test_a_new_plan_id_never_reads_as_a_number_in_a_spreadsheet():
+    drawn = iter(["293039e0", "12345678", "0000e123", "a93039e0"])
+    assert plans.new_plan_id(lambda: next(drawn)) == "a93039e0"

@@ -160,7 +160,6 @@ def disable(
     The audit log keeps the name."""
     store = open_plan_store(db, data_dir, existing=True)
     actor = _actor(store, as_user)  # an unknown --as is bad input, before any refusal
-    accounts.refuse_last_admin(store, name, "disable")
     accounts.disable(store, name, actor=actor)
     if as_json:
         echo_json(_account_json(accounts.get_user(store, name)))

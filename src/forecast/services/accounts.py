@@ -182,8 +182,9 @@ def change_own_password(
 
 def disable(store: PlanRepository, name: str, *, actor: str | None = None) -> None:
     """The account can no longer sign in; its open dashboard sessions end at their next request,
-    and stay ended when the account is enabled again."""
-    get_user(store, name)
+    and stay ended when the account is enabled again. The last active admin stays
+    (`refuse_last_admin`), whoever asks."""
+    refuse_last_admin(store, name, "disable")
     change = AccountChange(_who(actor), "disable", f"disabled account {name}")
     store.update_account(name, active=False, change=change)
     store.end_sessions(time.time(), account=name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -32,6 +31,7 @@ from forecast.services.plans import (
     get_plan,
     history_hash,
     load_blob_frame,
+    new_plan_id,
     refuse_taken_name,
 )
 from forecast.store import (
@@ -786,7 +786,7 @@ def _verified_copy(
     original_id = state.plan_id
     try:
         get_plan(store, original_id)
-        state.plan_id = uuid.uuid4().hex[:8]
+        state.plan_id = new_plan_id()
     except NotFound:
         pass
     rule = members or ("none" if bundle.trusted_foreign else "existing")

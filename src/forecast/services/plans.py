@@ -835,8 +835,21 @@ def history_hash(history: pd.DataFrame) -> str:
     return hashlib.sha256(hashed.tobytes()).hexdigest()
 
 
-def _new_id() -> str:
-    return uuid.uuid4().hex[:8]
+def new_plan_id(draw: Callable[[], str] = lambda: uuid.uuid4().hex[:8]) -> str:
+    """Eight hex digits that never read as a number: spreadsheets and pandas turn an id like
+    ``293039e0`` or ``12345678`` in a CSV download into 293039 or 12345678.0."""
+    while True:
+        plan_id = draw()
+        if not _reads_as_number(plan_id):
+            return plan_id
+
+
+def _reads_as_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _report(progress: Progress | None, fraction: float, message: str) -> None:
@@ -1193,7 +1206,7 @@ def create_plan_from_frames(
 
     ds = history[schema.DS]
     state = PlanState(
-        plan_id=_new_id(),
+        plan_id=new_plan_id(),
         name=name.strip(),
         freq=freq,
         horizon=int(horizon),
@@ -1373,7 +1386,7 @@ def new_version(store: PlanRepository, plan: str, actor: str, name: str | None =
     )
     refuse_taken_name(store, name or source.name, actor, doing=doing, allowed_line=source.plan_id)
     copy = source.copy()
-    copy.plan_id = _new_id()
+    copy.plan_id = new_plan_id()
     copy.parent_id = source.plan_id
     copy.status = DRAFT
     copy.name = (name or source.name).strip()
