@@ -382,6 +382,11 @@ class PlanRepository(ABC):
         """The account of that name, or None."""
 
     @abstractmethod
+    def find_accounts_ignoring_case(self, name: str) -> builtins.list[Account]:
+        """The accounts whose name equals `name` ignoring capitals, by name: at most one, but
+        two or more in a store whose accounts were added before such names were refused."""
+
+    @abstractmethod
     def list_accounts(self) -> builtins.list[Account]:
         """All accounts, by name."""
 
@@ -1187,6 +1192,15 @@ class SqlStore(PlanRepository):
             row = conn.execute(sa.select(users_table).where(users_table.c.name == name)).first()
         return None if row is None else _account(row)
 
+    @_wrapped("read the accounts")
+    def find_accounts_ignoring_case(self, name: str) -> builtins.list[Account]:
+        c = users_table.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(users_table).where(sa.func.lower(c.name) == name.lower()).order_by(c.name)
+            ).all()
+        return [_account(r) for r in rows]
+
     @_wrapped("list the accounts")
     def list_accounts(self) -> builtins.list[Account]:
         with self.engine.connect() as conn:
@@ -1524,6 +1538,10 @@ class MemoryStore(PlanRepository):
     def get_account(self, name: str) -> Account | None:
         with self._lock:
             return self._accounts.get(name)
+
+    def find_accounts_ignoring_case(self, name: str) -> builtins.list[Account]:
+        with self._lock:
+            return [self._accounts[n] for n in sorted(self._accounts) if n.lower() == name.lower()]
 
     def list_accounts(self) -> builtins.list[Account]:
         with self._lock:

@@ -91,3 +91,28 @@ def test_a_refusal_on_the_page_names_the_account_as_it_is_spelled(store):  # noq
 def _admin(store) -> str:  # noqa: F811
     accounts.add_user(store, "root", PASSWORD, admin=True)
     return "root"
+
+
+def test_sign_in_name_ignores_case(store):  # noqa: F811
+    """Typing Olga for the account olga signs in as olga (the session is the stored name's)."""
+    accounts.add_user(store, "olga", PASSWORD)
+    for typed in ("Olga", "OLGA", " oLGa "):
+        assert accounts.authenticate(store, typed, PASSWORD).name == "olga"
+    assert accounts.authenticate(store, "Olga", "not the password at all") is None
+    assert accounts.authenticate(store, "\u212alga", PASSWORD) is None  # Kelvin sign, not K
+    accounts.disable(store, "olga")
+    assert accounts.authenticate(store, "Olga", PASSWORD) is None
+
+
+def test_ambiguous_case_match_signs_in_nobody(store):  # noqa: F811
+    """A store from before names were compared ignoring capitals may hold piet and PIET: each
+    signs in by its own spelling, and Piet, which could be either, signs in neither."""
+    accounts.add_user(store, "piet", PASSWORD)
+    made = accounts.add_user(MemoryStore(), "PIET", PASSWORD)  # the same password on purpose
+    with store.engine.begin() as conn:
+        conn.execute(users_table.insert().values(**made.__dict__))
+    assert [a.name for a in store.find_accounts_ignoring_case("Piet")] == ["PIET", "piet"]
+
+    assert accounts.authenticate(store, "Piet", PASSWORD) is None
+    assert accounts.authenticate(store, "piet", PASSWORD).name == "piet"
+    assert accounts.authenticate(store, "PIET", PASSWORD).name == "PIET"

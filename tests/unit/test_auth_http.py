@@ -449,6 +449,14 @@ def test_wrong_password_and_unknown_user_get_the_same_message(app):
     assert "Unknown user name or wrong password." in unknown.get_data(as_text=True)
 
 
+def test_a_name_typed_with_other_capitals_signs_in_as_the_account(app):
+    client = app.server.test_client()
+    assert sign_in(client, "Olga").status_code == 302
+    assert client.get("/_dash-layout").status_code == 200
+    with client.session_transaction() as session:
+        assert session["_user_id"] == "olga"  # the stored name, not the typed one
+
+
 def _client_from(app, address: str):
     client = app.server.test_client()
     client.environ_base["REMOTE_ADDR"] = address

@@ -249,9 +249,10 @@ def active_account(store: PlanRepository, name: str | None) -> Account | None:
 
 def authenticate(store: PlanRepository, name: str, password: str) -> Account | None:
     """The account when name and password match an active account; None otherwise (the caller
-    says the same for an unknown name, a wrong password and a disabled account)."""
+    says the same for an unknown name, a wrong password and a disabled account). The name is
+    matched ignoring capitals (`Olga` signs in as olga): the session is the returned account's."""
     dummy = _dummy_hash()
-    account = store.get_account((name or "").strip())
+    account = _account_to_sign_in(store, (name or "").strip())
     stored = account.password_hash if account is not None else None
     try:
         _hasher.verify(stored or dummy, password or "")
@@ -261,6 +262,19 @@ def authenticate(store: PlanRepository, name: str, password: str) -> Account | N
     if not matched or account is None or not account.active:
         return None
     return account
+
+
+def _account_to_sign_in(store: PlanRepository, name: str) -> Account | None:
+    """The account of exactly that name, else the only one that differs from it in capitals.
+    A store from before such names were refused may hold two (piet and PIET): each signs in by
+    its own spelling, and a third spelling (Piet) signs in neither."""
+    account = store.get_account(name)
+    # Only a well-formed (ASCII) name is looked up ignoring capitals: Python's lower() turns
+    # some other letters into ASCII ones (the Kelvin sign into k).
+    if account is not None or not _NAME.match(name):
+        return account
+    alike = store.find_accounts_ignoring_case(name)
+    return alike[0] if len(alike) == 1 else None
 
 
 def require_admin(store: PlanRepository, actor: str | None) -> None:
@@ -407,6 +421,7 @@ def throttle_keys(name: str, address: str | None) -> tuple[str, str]:
 
     Not the name alone: then anyone anywhere could lock its owner out by failing on purpose."""
     where = str(address)[:100]  # the store's key has room for a name and an address, no more
+    # Lower-cased as sign-in matches names: Olga's and olga's failures are one account's.
     return f"name:{where} {name.strip().lower()}", f"{_ADDRESS}{where}"
 
 
