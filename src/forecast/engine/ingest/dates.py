@@ -71,6 +71,39 @@ def _months(year: pd.Series, month: pd.Series, day: pd.Series | int = 1) -> pd.S
     return pd.to_datetime(parts, errors="coerce")
 
 
+def _ambiguous_order(
+    day_first: pd.Series, month_first: pd.Series, separators: pd.Series
+) -> tuple[bool, str]:
+    """The reading of dates with no day above 12 (day-first or not, and why): the one whose dates
+    fill more of their calendar, so that 01/02/2024, 01/03/2024, ... read as monthly rather than as
+    twelve days in January; where both fill it alike, the separator says (Europe writes 05.02.2010
+    and 05-02-2010, the US 2/5/2010)."""
+    by_days, by_months = _calendar_filled(day_first), _calendar_filled(month_first)
+    if by_days[0] != by_months[0]:
+        chosen = by_days if by_days[0] > by_months[0] else by_months
+        return by_days[0] > by_months[0], f", as that spaces them evenly ({chosen[1]})"
+    return bool((separators != "/").all()), ""
+
+
+def _calendar_filled(dates: pd.Series) -> tuple[float, str]:
+    """The share of its calendar that a set of dates fills (1.0: one date every day, week, month
+    or quarter from the first to the last), at the step among those that fits it best."""
+    days = pd.DatetimeIndex(dates.dropna().unique()).sort_values()
+    if len(days) < 2:
+        return 0.0, ""
+    best = (len(days) / ((days[-1] - days[0]).days + 1), "daily")
+    gaps = np.diff(days.to_numpy(dtype="datetime64[D]").astype(np.int64))
+    if (gaps % 7 == 0).all():
+        best = max(best, (len(days) / (int(gaps.sum()) // 7 + 1), "weekly"))
+    if (days.day == days[0].day).all():
+        months = days.year * 12 + days.month
+        span = int(months[-1] - months[0])
+        best = max(best, (len(days) / (span + 1), "monthly"))
+        if ((months - months[0]) % 3 == 0).all():
+            best = max(best, (len(days) / (span // 3 + 1), "quarterly"))
+    return best
+
+
 def parse_unique(texts: pd.Series) -> tuple[np.ndarray, bool | None, list[str]]:
     """Parse distinct date texts; returns datetime64[ns] (NaT = not a date), day_first, notes."""
     texts = texts.astype(object).astype(str).str.strip()
@@ -109,12 +142,13 @@ def parse_unique(texts: pd.Series) -> tuple[np.ndarray, bool | None, list[str]]:
         if first_big or second_big:
             day_first = first_big >= second_big
         else:
-            # Nothing tells: Europe writes 05.02.2010 and 05-02-2010, the US 2/5/2010.
-            day_first = bool((ex[1] != "/").all())
+            day_first, why = _ambiguous_order(
+                _months(year, second, first), _months(year, first, second), ex[1]
+            )
             order = "day-first" if day_first else "month-first"
             notes.append(
                 f"dates such as {texts[m].iloc[0]!r} are ambiguous (no day above 12); read them "
-                f"{order}"
+                f"{order}{why}"
             )
         day, month = (first, second) if day_first else (second, first)
         take(m, _months(year, month, day))
