@@ -9,7 +9,7 @@ import json
 import pytest
 from test_services_negotiation import team_plan
 
-from forecast.services import accuracy, actuals, exports, plans
+from forecast.services import accuracy, actuals, exports, plans, system
 from forecast.services import negotiation as nego
 from forecast.services.errors import StaleVersion
 from forecast.store import IMPORTED_HISTORY, MemoryStore
@@ -86,3 +86,84 @@ def test_a_signed_bundle_with_its_actuals_verifies_and_a_changed_one_is_refused(
     content["actuals"][0]["uploaded_by"] = "mallory"
     with pytest.raises(Invalid, match="does not match its signature"):
         exports.import_noted(store, json.dumps(content).encode(), "olga", name="changed")
+
+
+def agreed_plan(store: MemoryStore) -> str:
+    """A plan published and agreed (locked), without actuals yet."""
+    plan = team_plan(store, "summer", {"a": "anna"})
+    nego.set_goal(store, plan, "olga", ratio="10/6.5")
+    nego.close_round(store, plan, "olga")
+    nego.assign(store, plan, "olga", "pro_rata_baseline")
+    system.publish(store, plan, "olga")
+    nego.lock(store, plan, "olga")
+    return plan
+
+
+def sold_above_baseline(store: MemoryStore, plan: str) -> bytes:
+    base = plans.load_frames(store, plan).baseline
+    sold = base[["unique_id", "ds", "baseline"]].rename(columns={"baseline": "y"})
+    sold["y"] *= 1.3
+    return sold.to_csv(index=False).encode()
+
+
+def scored_alike(store: MemoryStore, plan: str, away: MemoryStore, copy: str) -> None:
+    """The copy, given the original's actuals, scores and reads as the original does: each track
+    on the version it was published / agreed in (when, by whom), with the same WAPEs."""
+    sold = sold_above_baseline(store, plan)
+    for where, which in ((store, plan), (away, copy)):
+        actuals.upload_actuals(where, which, sold, filename="sold.csv", actor="olga")
+    here, there = accuracy.fva(store, plan), accuracy.fva(away, copy)
+    for layer in ("system_plan", "target"):
+        original, imported = here.scored_on[layer], there.scored_on[layer]
+        assert imported["snapshot"] is True, imported.get("note")
+        assert "note" not in imported
+        shown = ("status", "at", "by")
+        assert {k: imported[k] for k in shown} == {k: original[k] for k in shown}
+        # a version of the copy, which holds the numbers as they were agreed
+        assert imported["version"] == 1
+    assert there.verdict() == here.verdict()
+    assert there.layers.equals(here.layers)
+    track_here, track_there = accuracy.track_record(store), accuracy.track_record(away)
+    assert track_there["snapshot"].tolist() == [True] * len(track_here)
+    assert track_there["wape_target"].tolist() == track_here["wape_target"].tolist()
+
+
+def test_an_imported_agreed_plan_scores_and_reads_as_agreed_like_the_original():
+    store = MemoryStore()
+    plan = agreed_plan(store)
+    bundle = exports.export_plan(store, plan, "json")
+    away = MemoryStore()
+    copy = exports.import_noted(away, bundle, "olga", trust=True).plan_id
+    scored_alike(store, plan, away, copy)
+    target = accuracy.fva(away, copy).scored_on["target"]
+    source_lock = next(e for e in store.audit(plan) if e.action == "lock")
+    assert (target["source_plan_id"], target["source_version"]) == (plan, source_lock.version)
+    cited = next(e for e in away.audit(copy) if e.id == target["audit_id"])
+    assert cited.after["source_action"] == "lock"
+
+
+def test_an_agreed_plan_of_a_bundle_without_its_history_still_reads_as_agreed():
+    """An older bundle carries no audit rows: the plan's own record of its publish and of the
+    negotiation's agreement says when and by whom."""
+    store = MemoryStore()
+    plan = agreed_plan(store)
+    content = json.loads(exports.export_plan(store, plan, "json"))
+    for section in ("audit", "signature"):
+        content.pop(section)
+    away = MemoryStore()
+    copy = exports.import_noted(away, json.dumps(content).encode(), "olga", trust=True).plan_id
+    scored_alike(store, plan, away, copy)
+
+
+def test_an_imported_plan_published_but_not_agreed_reads_as_published_and_not_agreed(home):
+    store, plan = home
+    system.publish(store, plan, "olga")
+    bundle = exports.export_plan(store, plan, "json")
+    away = MemoryStore()
+    copy = exports.import_noted(away, bundle, "olga", trust=True).plan_id
+    scored_on = accuracy.fva(away, copy).scored_on
+    published = accuracy.fva(store, plan).scored_on["system_plan"]
+    assert scored_on["system_plan"]["snapshot"] is True
+    assert scored_on["system_plan"]["at"] == published["at"]
+    assert scored_on["target"]["snapshot"] is False
+    assert scored_on["target"]["note"].startswith("not agreed yet")

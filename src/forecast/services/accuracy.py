@@ -6,7 +6,9 @@ Scored as it was: a published plan's system track is read-only, and an agreed pl
 as a whole (`forecast.services.plans.require_unlocked`); changes go into a new version (a new plan
 with ``parent_id``). So the plan's stored events are the ones in force at its publish, its
 negotiation the one in force at its lock, and the report names those versions from the audit
-log. A plan not yet published (or agreed) is scored on its current version and says so.
+log. A plan not yet published (or agreed) is scored on its current version and says so. A plan
+imported already published or agreed is scored on the version the import made, as of the source
+plan's publish and lock (the audit rows its bundle carried).
 """
 
 from __future__ import annotations
@@ -23,14 +25,14 @@ from forecast import accuracy, schema
 from forecast.accuracy.grid import AccuracyError
 from forecast.accuracy.touches import EventGrid
 from forecast.negotiation import NegotiationError
-from forecast.plan import PlanState
+from forecast.plan import AGREED, PUBLISHED, PlanState
 from forecast.services import accuracy_grid, system
 from forecast.services import negotiation as nego
 from forecast.services.actuals import load_actuals
 from forecast.services.cache import PerStoreCache
 from forecast.services.errors import Invalid, NotFound
 from forecast.services.plans import get_plan, load_blob_frame
-from forecast.store import AuditEntry, PlanRepository, PlanSummary
+from forecast.store import IMPORTED_HISTORY, AuditEntry, PlanRepository, PlanSummary
 from forecast.vocabulary import in_words
 
 Progress = Callable[[float, str], None]
@@ -139,8 +141,9 @@ def rests_on(coverage: accuracy.Coverage | None) -> dict[str, Any]:
 def _snapshot(
     state: PlanState, audit: list[AuditEntry], actions: tuple[str, ...], track_actions: set[str]
 ) -> dict[str, Any]:
-    """The audit row of the first of `actions` that happened (the last such row), else a note
-    that the layer is scored on the current version."""
+    """The audit row of the first of `actions` that happened (the last such row), else the one
+    an imported plan came in with (`_imported_snapshot`), else a note that the layer is scored on
+    the current version."""
     last = None
     for action in actions:
         entries = [e for e in audit if e.action == action]
@@ -148,6 +151,9 @@ def _snapshot(
             last = entries[-1]
             break
     if last is None:
+        imported = _imported_snapshot(state, audit, actions, track_actions)
+        if imported is not None:
+            return imported
         return {
             "version": state.version,
             "status": state.status,
@@ -168,6 +174,68 @@ def _snapshot(
     if later:
         out["changed_after"] = [e.describe() for e in later]
     return out
+
+
+def _imported_snapshot(
+    state: PlanState, audit: list[AuditEntry], actions: tuple[str, ...], track_actions: set[str]
+) -> dict[str, Any] | None:
+    """The publish or lock of a plan imported already published or agreed. Its numbers came in
+    with the import (verified against the bundle, and read-only since), so it is scored on the
+    import's version, at the time and by the person of the source plan's audit row of that action
+    the bundle carried; a bundle without audit rows (an older one) leaves the plan's own record
+    of it: ``published_at``, the negotiation's ``agreed_at``. None for a plan not imported, or
+    not imported that far."""
+    came_in = next((e for e in audit if e.action == "import"), None)
+    if came_in is None:
+        return None
+    carried = [e for e in audit if e.action == IMPORTED_HISTORY and isinstance(e.after, dict)]
+    for action in actions:
+        if state.status != AGREED and not (action == "publish" and state.status == PUBLISHED):
+            continue
+        rows = [e for e in carried if e.after.get("source_action") == action]
+        at: str | None
+        by: str | None
+        if rows:
+            row = rows[-1]
+            at, by, audit_id = row.at, row.actor, row.id
+            source_version = row.after.get("source_version")
+        else:
+            at, by = _recorded_stamp(state, action)
+            audit_id, source_version = came_in.id, None
+        if not (at and by):
+            continue
+        later = [e for e in audit if e.version > came_in.version and e.action in track_actions]
+        if isinstance(source_version, int):  # and the source plan's, after that row
+            later = [
+                e
+                for e in carried
+                if e.after.get("source_action") in track_actions
+                and isinstance(e.after.get("source_version"), int)
+                and e.after["source_version"] > source_version
+            ] + later
+        out: dict[str, Any] = {
+            "version": came_in.version,
+            "status": "published" if action == "publish" else "agreed",
+            "snapshot": True,
+            "at": at,
+            "by": by,
+            "audit_id": audit_id,
+            "source_plan_id": (came_in.after or {}).get("source_plan_id"),
+            "source_version": source_version,
+        }
+        if later:
+            out["changed_after"] = [e.describe() for e in later]
+        return out
+    return None
+
+
+def _recorded_stamp(state: PlanState, action: str) -> tuple[str | None, str | None]:
+    """When and by whom the plan itself records `action`: its publish, or its negotiation's
+    agreement."""
+    if action == "publish":
+        return state.published_at, state.published_by
+    neg = nego.negotiation_of(state)
+    return (None, None) if neg is None else (neg.agreed_at, neg.agreed_by)
 
 
 def scored_versions(store: PlanRepository, plan: str) -> dict[str, Any]:
