@@ -68,6 +68,31 @@ def test_semicolon_file_with_decimal_comma_and_thousands_dots():
     assert list(result.history.ds) == list(pd.date_range("2024-02-05", periods=3))
 
 
+def test_a_british_monthly_file_dated_on_the_first_reads_as_months_not_as_days_in_january():
+    rows = [
+        f"1,01/{month:02d}/{year},{100 + month}" for year in (2023, 2024) for month in range(1, 13)
+    ]
+    result = read_sales(("Store,Date,Sales\n" + "\n".join(rows)).encode(), filename="uk.csv")
+
+    assert result.report.freq.startswith("M")
+    assert list(result.history.ds) == list(pd.date_range("2023-01-01", periods=24, freq="MS"))
+    assert any(
+        "read them day-first, as that spaces them evenly (monthly)" in note
+        for note in result.report.notes
+    )
+
+
+def test_ambiguous_slashed_dates_that_space_evenly_either_way_are_read_month_first():
+    rows = [f"1,01/{day:02d}/2024,{day}" for day in range(1, 13)]
+    result = read_sales(("Store,Date,Sales\n" + "\n".join(rows)).encode(), filename="us.csv")
+
+    assert list(result.history.ds) == list(pd.date_range("2024-01-01", periods=12))
+    assert (
+        "dates such as '01/01/2024' are ambiguous (no day above 12); read them month-first"
+        in result.report.notes
+    )
+
+
 @pytest.mark.parametrize("sep", ["\t", "|", ";", ","])
 def test_delimiters_are_sniffed(sep):
     data = (

@@ -92,7 +92,8 @@ def _calendar_filled(dates: pd.Series) -> tuple[float, str]:
     if len(days) < 2:
         return 0.0, ""
     best = (len(days) / ((days[-1] - days[0]).days + 1), "daily")
-    gaps = np.diff(days.to_numpy(dtype="datetime64[D]").astype(np.int64))
+    ordinals: np.ndarray = days.to_numpy(dtype="datetime64[D]").astype(np.int64)
+    gaps = np.diff(ordinals)
     if (gaps % 7 == 0).all():
         best = max(best, (len(days) / (int(gaps.sum()) // 7 + 1), "weekly"))
     if (days.day == days[0].day).all():
