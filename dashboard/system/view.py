@@ -13,6 +13,7 @@ from dash import html
 
 from dashboard import components, figures
 from dashboard.system.forms import scope_text
+from forecast.services import money as fmt
 from forecast.services import system
 from forecast.services.model_names import ModelUse
 from forecast.services.system_views import SystemPage, SystemSetup
@@ -99,6 +100,12 @@ def setup_outputs(page: SystemSetup) -> SetupOutputs:
     )
 
 
+def against_baseline(change: float, events: int) -> str:
+    """The System plan card's line: ``+2.5 % against the baseline, 3 event(s)`` (`change` a
+    fraction; what rounds to zero reads ``0.0 %``)."""
+    return f"{components.percent(change, 1, signed=True)} against the baseline, {events} event(s)"
+
+
 def total_cards(page: SystemPage) -> list[dbc.Col]:
     def card(body: dbc.Card, **kwargs: Any) -> dbc.Col:
         return dbc.Col(body, md=6, xl=3, **kwargs)
@@ -116,7 +123,7 @@ def total_cards(page: SystemPage) -> list[dbc.Col]:
                 figures.SYSTEM_LABEL,
                 components.money(page.plan_total, currency=page.currency),
                 colour=figures.SYSTEM_COLOUR,
-                sub=f"{page.change * 100:+.1f} % against the baseline, {len(page.events)} event(s)",
+                sub=against_baseline(page.change, len(page.events)),
             ),
             id="sys-total-plan",
         ),
@@ -300,12 +307,18 @@ MOVED_ELSEWHERE = {
 """An example, per event kind, of last year's occasion not recurring in the window."""
 
 
+def signed_percent(value: float) -> str:
+    """A value already in percent, signed and kept on one line: ``+12.5\u00a0%``; what rounds
+    to zero reads ``0.0\u00a0%``."""
+    return f"{fmt.format_number(value, 1, signed=True)}{NBSP}%"
+
+
 def value_placeholder(uplift: Any, already: Any = None) -> str:
     """The value box's hint: what an empty value takes (the suggestion, net of what the
     baseline repeats), or an example where nothing is suggested."""
     if uplift is None:
         return PLAIN_PLACEHOLDER
-    return f"empty: {system.offered_value(uplift, already):+.1f}{NBSP}%"
+    return f"empty: {signed_percent(system.offered_value(uplift, already))}"
 
 
 def suggestion_text(kind: str, uplift: Any, already: Any = None) -> Any:
@@ -338,8 +351,8 @@ def suggestion_text(kind: str, uplift: Any, already: Any = None) -> Any:
                 f"The baseline (seasonal naive) repeats last year's periods, and "
                 f"{components.percent(already.share, 0)} of this window's "
                 f"{already.cells:,} series-periods it serves had {already.flag} then: it already "
-                f"holds the effect there, and an event of {uplift.value:+.1f}{NBSP}% would add "
-                f"it again. {over} is about {already.new_value:+.1f}{NBSP}%. ",
+                f"holds the effect there, and an event of {signed_percent(uplift.value)} would add "
+                f"it again. {over} is about {signed_percent(already.new_value)}. ",
                 id="sys-suggestion-twice",
             ),
             USE_IT,
@@ -347,7 +360,7 @@ def suggestion_text(kind: str, uplift: Any, already: Any = None) -> Any:
             html.Span(
                 f"If last year's {already.flag} does not recur in this window "
                 f"({MOVED_ELSEWHERE.get(kind, 'it moved')}), the baseline still carries "
-                f"it: taking it out is about {already.taken_out:+.1f}{NBSP}%.",
+                f"it: taking it out is about {signed_percent(already.taken_out)}.",
                 id="sys-suggestion-taken-out",
                 className="text-muted",
             ),

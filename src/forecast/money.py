@@ -298,7 +298,16 @@ def format_percent(fraction: float | None, decimals: int = 1, *, signed: bool = 
     of zero reads ``0.0 %``, never ``-0.0 %``."""
     if fraction is None or fraction != fraction:
         return "–"
-    return f"{format_number(fraction * 100, decimals, signed=signed)} %"
+    return format_percent_value(fraction * 100, decimals, signed=signed)
+
+
+def format_percent_value(pct: float | None, decimals: int = 1, *, signed: bool = False) -> str:
+    """A value already in percent (an event's effect, a learned uplift, a deviation) in the style
+    of ``format_percent``: 15.3 -> ``15.3 %``, -0.04 -> ``0.0 %`` (signed too, never ``-0.0 %``
+    nor ``+0.0 %``), 1234.5 -> ``1,234.5 %``."""
+    if pct is None or pct != pct:
+        return "–"
+    return f"{format_number(pct, decimals, signed=signed)} %"
 
 
 def format_points(difference: float | None, decimals: int = 2, *, signed: bool = False) -> str:

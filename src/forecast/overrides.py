@@ -22,6 +22,7 @@ import pandas as pd
 
 from forecast import bounds
 from forecast.errors import Fix, FixKey, Refusal
+from forecast.money import format_number, format_percent_value
 from forecast.vocabulary import EFFECTS, EVENT_KINDS, REASON_CODES
 
 UNIQUE_ID = "unique_id"
@@ -217,8 +218,7 @@ def _as_date(value: date | str | pd.Timestamp, what: str) -> date:
 
 def _plain(value: float, *, signed: bool = False) -> str:
     """5000 -> "5,000", 12.5 -> "12.5", with a sign when asked (never scientific notation)."""
-    text = f"{value:{'+' if signed else ''},.2f}".rstrip("0").rstrip(".")
-    return text
+    return format_number(value, 2, signed=signed).rstrip("0").rstrip(".")
 
 
 @dataclass(frozen=True)
@@ -915,7 +915,9 @@ def _ids_text(ids: Sequence[str]) -> str:
 
 
 def _pct_text(pct: float | None) -> str:
-    return "new volume" if pct is None or not np.isfinite(pct) else f"{pct:+.1f} %"
+    if pct is None or not np.isfinite(pct):
+        return "new volume"
+    return format_percent_value(pct, signed=True)
 
 
 def outdated_because(
@@ -1019,7 +1021,7 @@ def describe_cells(frame: pd.DataFrame, limit: int = 15) -> str:
     lines = []
     for row in frame.head(limit).itertuples(index=False):
         pct = cast(float, row.deviation_pct)
-        shown = "new volume" if np.isinf(pct) else f"{pct:+.1f} %"
+        shown = "new volume" if np.isinf(pct) else format_percent_value(pct, signed=True)
         ds = cast(pd.Timestamp, row.ds)
         why = str(getattr(row, "why_outdated", "") or "")
         outdated = f" (outdated: {why})" if why else ""

@@ -10,6 +10,9 @@ from selenium.webdriver.common.by import By
 
 from tests.signin import PASSWORD
 
+UNCHANGED = "0.0 % against the baseline, 0 event(s)"
+"""The System plan card of a plan without events (zero reads "0.0 %", unsigned)."""
+
 
 def sign_in(dash_duo, user: str, path: str | None = None, password: str = PASSWORD) -> None:
     """Sign in as `user` on the sign-in page (signing out whoever is signed in first) and come

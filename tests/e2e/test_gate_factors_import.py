@@ -11,7 +11,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from tests.e2e.conftest import LEADS, OWNER, PLANNER
-from tests.e2e.helpers import click, sign_in, type_into, upload
+from tests.e2e.helpers import UNCHANGED, click, sign_in, type_into, upload
 
 # Set the value of a React-controlled input (e.g. type=date, whose typed format depends on the
 # browser's locale) through the native setter, so React's change tracking notices it.
@@ -164,7 +164,7 @@ def test_planner_marks_a_new_factor_and_sees_before_and_after(start_app, e2e_pla
     from forecast.services import plans
 
     dash_duo = start_app(e2e_plan.data_dir, "/system")
-    dash_duo.wait_for_contains_text("#sys-total-plan", "+0.0 %", timeout=20)
+    dash_duo.wait_for_contains_text("#sys-total-plan", UNCHANGED, timeout=20)
     _as(dash_duo, PLANNER)
     dash_duo.wait_for_element("#sys-factor-mark:not([disabled])", timeout=20)
     type_into(dash_duo, "#sys-factor-scope", "StoreType=a")

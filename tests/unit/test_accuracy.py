@@ -267,7 +267,7 @@ def test_a_value_given_instead_of_the_offer_is_scored_against_the_offer():
     grid = accuracy.build_grid(frame, actuals, {})
     table = accuracy.touch_table(grid, accuracy.EventTouchInput(events, [], attributes), None)
     offered = table[table["touch_type"] == "vs suggestion"].set_index("touch")
-    assert list(offered.index) == ["E1 Promo: +20 % given, +5.0 % offered"]
+    assert list(offered.index) == ["E1 Promo: +20.0 % given, +5.0 % offered"]
     row = offered.iloc[0]
     # the system plan rebuilt with E1 at +5 %, by the system track's own rule
     at_offer = apply_events(frame, attributes, [replace(events[0], value=5.0), *events[1:]],

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.accuracy.grid import UNIQUE_ID, ScoredGrid
-from forecast.money import format_money
+from forecast.money import format_money, format_percent_value
 from forecast.overrides import (
     Event,
     Explanation,
@@ -487,7 +487,8 @@ def _against_offers(egrid: EventGrid, index: AuditIndex, total: float) -> list[d
     for i, value in offered.items():
         event = egrid.events[i]
         refs = index.find(EVENT_ACTIONS, "event_id", event.event_id)
-        label = f"{event.event_id} {event.name}: {event.value:+g} % given, {value:+.1f} % offered"
+        given, offer = (format_percent_value(v, signed=True) for v in (event.value, value))
+        label = f"{event.event_id} {event.name}: {given} given, {offer} offered"
         measured = egrid.value_against([i], {i: value})
         covers = egrid.covers([i])
         rows.append(

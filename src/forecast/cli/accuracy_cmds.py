@@ -32,9 +32,15 @@ PROVISIONAL_NOTE = (
 
 
 def _pct(value: float | None, signed: bool = False) -> str:
+    """A WAPE as ``8.25%``; with `signed`, a value added in points (``+0.11 pts``, never
+    ``-0.00 pts``)."""
     if value is None or value != value:  # None or NaN
         return "–"
-    return f"{100 * value:+.2f} pts" if signed else f"{100 * value:.2f}%"
+    if signed:
+        from forecast.services.money import format_points
+
+        return format_points(value, 2, signed=True)
+    return f"{100 * value:.2f}%"
 
 
 def _margin(row: Any) -> float:
@@ -165,7 +171,7 @@ def _print_report(report: Any) -> None:
     typer.echo(f"{'layer':<24}{'WAPE':>9}{'MASE':>8}{'bias':>10}{'value added':>14}")
     for row in report.overall().to_dict(orient="records"):
         mase = "–" if row["mase"] is None or row["mase"] != row["mase"] else f"{row['mase']:.3f}"
-        bias = "–" if row["bias"] is None else f"{100 * row['bias']:+.2f}%"
+        bias = fmt.format_percent(row["bias"], 2, signed=True)
         typer.echo(
             f"{row['label']:<24}{_pct(row['wape']):>9}{mase:>8}{bias:>10}"
             f"{_pct(row['value_added_wape'], True):>14}"

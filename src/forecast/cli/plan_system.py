@@ -59,6 +59,19 @@ def percent_text(value: float, decimals: int = 1) -> str:
     return format_percent(value, decimals)
 
 
+def signed_percent(value: float, decimals: int = 1) -> str:
+    """A value already in percent with its sign: ``+12.5 %``; what rounds to zero ``0.0 %``."""
+    from forecast.services.money import format_percent_value
+
+    return format_percent_value(value, decimals, signed=True)
+
+
+def signed_number(value: float, decimals: int = 1) -> str:
+    from forecast.services.money import format_number
+
+    return format_number(value, decimals, signed=True)
+
+
 event_app = typer.Typer(
     help="Event overrides: add, edit, remove, restore, list, suggest.",
     no_args_is_help=True,
@@ -160,7 +173,7 @@ def _saved(state: PlanState) -> dict[str, Any]:
 def _pct(value: float) -> str:
     import numpy as np
 
-    return "new volume" if not np.isfinite(value) else f"{value:+.1f} %"
+    return "new volume" if not np.isfinite(value) else signed_percent(value)
 
 
 def _table(frame: pd.DataFrame, columns: list[str]) -> str:
@@ -765,7 +778,8 @@ def event_suggest(
     typer.echo(f"{kind}: {uplift.describe()}")
     for seg in uplift.segments:
         typer.echo(
-            f"  {seg.segment}: {seg.value:+.1f} % ({seg.low:+.1f} .. {seg.high:+.1f}), "
+            f"  {seg.segment}: {signed_percent(seg.value)} "
+            f"({signed_number(seg.low)} .. {signed_number(seg.high)}), "
             f"{seg.n_series} series"
         )
     typer.echo(f"  ({uplift.basis})")
@@ -774,11 +788,11 @@ def event_suggest(
             f"the baseline (seasonal naive) repeats last year's periods: "
             f"{percent_text(already.share, 0)} of the window's {already.cells:,} series-periods "
             f"it serves had {already.flag} then. Net of them, the event adds "
-            f"{already.new_value:+.1f} % (what --use-suggestion takes)"
+            f"{signed_percent(already.new_value)} (what --use-suggestion takes)"
         )
         typer.echo(
             f"if last year's {already.flag} does not recur in the window, the baseline still "
-            f"carries it: taking it out is {already.taken_out:+.1f} %"
+            f"carries it: taking it out is {signed_percent(already.taken_out)}"
         )
 
 

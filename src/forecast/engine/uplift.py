@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast.money import format_percent_value
+
 UNIQUE_ID = "unique_id"
 DS = "ds"
 Y = "y"
@@ -60,9 +62,11 @@ class Uplift:
         return asdict(self)
 
     def describe(self) -> str:
+        value, low, high = (
+            format_percent_value(v, signed=True) for v in (self.value, self.low, self.high)
+        )
         return (
-            f"{self.value:+.1f} % (range {self.low:+.1f} % to {self.high:+.1f} %) learned from "
-            f"{self.flag} over {self.n_series} series"
+            f"{value} (range {low} to {high}) learned from {self.flag} over {self.n_series} series"
         )
 
 

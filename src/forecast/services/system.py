@@ -18,8 +18,8 @@ import pandas as pd
 from forecast import bounds, overrides, schema
 from forecast.engine.calendar import season_length
 from forecast.engine.uplift import Uplift, flag_for_kind, learned_uplift, series_uplift
+from forecast.money import format_number, format_percent_value, quantum
 from forecast.money import format_percent as percent_text
-from forecast.money import quantum
 from forecast.overrides import Event, Explanation, Factor, OverrideError, Scope, UnknownSeries
 from forecast.plan import PUBLISHED, PlanState, utc_now
 from forecast.services import accuracy_grid, model_names, plans, series_frames
@@ -577,8 +577,9 @@ def _offered(suggestion: Uplift, already: FlagInBaseline | None) -> str:
     """What an event without a value would take, in words."""
     if already is None or already.share <= 0:
         return suggestion.describe()
+    offered = format_percent_value(already.new_value, signed=True)
     return (
-        f"{already.new_value:+.1f} %: the {suggestion.describe()}, net of the "
+        f"{offered}: the {suggestion.describe()}, net of the "
         f"{percent_text(already.share, 0)} of the window the seasonal naive baseline repeats"
     )
 
@@ -603,13 +604,14 @@ def suggestion_text(record: Mapping[str, Any] | None) -> str:
     the seasonal naive baseline already repeated part of it, the net value offered."""
     if not record:
         return ""
+    low, high = (format_number(record.get(end, 0), signed=True) for end in ("low", "high"))
     text = (
-        f"{record.get('value', 0):+.1f} % ({record.get('low', 0):+.1f}.."
-        f"{record.get('high', 0):+.1f}) from {record.get('flag', '')}"
+        f"{format_percent_value(record.get('value', 0), signed=True)} ({low}..{high}) "
+        f"from {record.get('flag', '')}"
     )
     if "net_value" in record:
         text += (
-            f", {record['net_value']:+.1f} % net of the "
+            f", {format_percent_value(record['net_value'], signed=True)} net of the "
             f"{percent_text(record.get('in_baseline', 0), 0)} the baseline repeats"
         )
     return text
