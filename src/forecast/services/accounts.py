@@ -383,21 +383,23 @@ def has_accounts(store: PlanRepository) -> bool:
 
 
 def check_cli_user(store: PlanRepository, name: str) -> str:
-    """The CLI's `--as USER`: once the store has accounts it must name an active one."""
+    """The CLI's `--as USER`: once the store has accounts it must name an active one, matched
+    as a sign-in matches it (`--as Olga` acts as olga); the account's own spelling is returned."""
     if len(name) > MAX_NAME_LENGTH:
         raise Invalid(f"a user name has at most {MAX_NAME_LENGTH} characters")
     if not has_accounts(store):
         return name  # a store from before accounts: whoever opens it is trusted, as before
-    account = store.get_account(name)
+    account = _account_to_sign_in(store, name)
     if account is None:
         raise Invalid(
             f"there is no account {name!r} in this store", Fix(FixKey.ADD_ACCOUNT, user=name)
         )
     if not account.active:
         raise Invalid(
-            f"the account {name!r} is disabled; `forecast user enable {name}` lets it in again"
+            f"the account {account.name!r} is disabled; `forecast user enable {account.name}` "
+            "lets it in again"
         )
-    return name
+    return account.name
 
 
 # -- throttling sign-in failures --------------------------------------------------------------
