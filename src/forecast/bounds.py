@@ -52,6 +52,16 @@ def value_bound_text() -> str:
     return f"{MAX_ABS_VALUE:,}"
 
 
+# -- a file of events (a promotions calendar) ------------------------------------------------
+
+MAX_EVENT_FILE_BYTES = 10 * 1024 * 1024
+"""A file of events to import, as given (a CSV of 5,000 events is about 1 MB; a workbook a plan
+exported, whose other sheets come along with its events sheet, a few MB for a thousand series)."""
+MAX_EVENT_ROWS = 5_000
+"""Events in one imported file: every one is checked against the plan's series and horizon, and
+the system plan is computed with all of them before anything is written."""
+
+
 # -- free text a person types ---------------------------------------------------------------
 # Notes, reasons and explanations are stored in the plan document (and in the audit log, before
 # and after) and sent to every member on each page load; file names come from the browser.

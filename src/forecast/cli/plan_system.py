@@ -1,5 +1,5 @@
 """`forecast plan ...` commands of the system track: create, list, show, grant, event add|edit|
-remove|restore|list|suggest, deviations, explain, threshold, publish, new-version, archive, unarchive,
+remove|restore|import|list|suggest, deviations, explain, threshold, publish, new-version, archive, unarchive,
 audit, mark-factor."""
 
 from __future__ import annotations
@@ -46,11 +46,13 @@ from forecast.cli.progress import progress
 if TYPE_CHECKING:
     import pandas as pd
 
+    from forecast.services import event_import as events_import
     from forecast.services import plans, system
     from forecast.services.types import Event, PlanState, Scope
 else:  # imported when a command runs: `forecast --help` does not load pandas
     plans = lazy_module("forecast.services.plans")
     system = lazy_module("forecast.services.system")
+    events_import = lazy_module("forecast.services.event_import")
 
 
 def percent_text(value: float, decimals: int = 1) -> str:
@@ -73,7 +75,7 @@ def signed_number(value: float, decimals: int = 1) -> str:
 
 
 event_app = typer.Typer(
-    help="Event overrides: add, edit, remove, restore, list, suggest.",
+    help="Event overrides: add, edit, remove, restore, import, list, suggest.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -718,6 +720,47 @@ def event_restore(
         f"restored {_event_line(saved.event) if saved.event else event_id}\n"
         f"plan {saved.plan.plan_id} is now version {saved.version}"
     )
+
+
+@plan_change_command(event_app, "import")
+def event_import(
+    change: PlanChange,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV or XLSX (its 'events' sheet, else the first) with the columns name, kind, "
+            "scope, start, end, effect, value, reason: a plan export's events sheet reads as is."
+        ),
+    ],
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Check the file and say what would be added; write nothing."
+        ),
+    ] = False,
+) -> None:
+    """Add every event of a file (a promotions calendar) in one change, or none: a bad row
+    refuses the whole file, naming each row and column. Events already in the plan are
+    skipped, so importing a file again adds nothing."""
+    done = change.apply(events_import.import_events, file, dry_run=dry_run)
+    if change.as_json:
+        echo_json(done.to_dict())
+        return
+    for note in done.notes:
+        info(f"note: {note}")
+    verb = "would add" if done.dry_run else "added"
+    for event, row in zip(done.added, done.rows, strict=True):
+        typer.echo(f"{verb} {event.describe()} (row {row})")
+    for skipped in done.skipped:
+        typer.echo(f"skipped row {skipped.row} {skipped.name!r}: {skipped.why}")
+    added = "would be added" if done.dry_run else "added"
+    counts = f"{done.file}: {len(done.added)} event(s) {added}, {len(done.skipped)} skipped"
+    if done.dry_run:
+        typer.echo(f"{counts}; nothing was written (dry run)")
+    elif done.added:
+        typer.echo(f"{counts}; plan {done.plan.plan_id} is now version {done.version}")
+    else:
+        typer.echo(f"{counts}; plan {done.plan.plan_id} stays at version {done.version}")
 
 
 @event_app.command("list")

@@ -12,7 +12,7 @@ import pandas as pd
 
 from forecast import export, schema
 from forecast.negotiation import Negotiation, NegotiationError
-from forecast.overrides import Scope
+from forecast.overrides import Scope, UnknownScope
 from forecast.plan import PlanState, utc_now
 from forecast.services import accounts, model_names, plan_totals, system
 from forecast.services import negotiation as nego
@@ -157,6 +157,37 @@ def scope_words(scope: Mapping[str, Any] | None) -> str:
     if read.ids:
         parts.append("ids " + ", ".join(read.ids))
     return "; ".join(parts)
+
+
+ALL_SERIES_WORDS = "all series"
+SCOPE_WORDS_FIX = (
+    "write 'all series' (or leave it empty), attribute=value selectors such as StoreType=a,c; "
+    "Assortment=a, or series ids such as 'ids 1020, 1021'"
+)
+
+
+def scope_of_words(text: str) -> Scope:
+    """The inverse of ``scope_words``: the scope a sheet's cell names (empty: all series).
+    Refused with ``UnknownScope`` where a part is neither ``attribute=values`` nor ``ids ...``;
+    the values it names are checked against a plan by ``Scope.validate``."""
+    words = " ".join(str(text or "").split())
+    if not words or words.lower() == ALL_SERIES_WORDS:
+        return Scope()
+    selectors: list[str] = []
+    ids: list[str] = []
+    for part in (p.strip() for p in words.split(";")):
+        if not part:
+            continue
+        head, _, rest = part.partition(" ")
+        if head.lower() == "ids" and "=" not in part:
+            ids += [i.strip() for i in rest.split(",") if i.strip()]
+        elif "=" in part:
+            selectors.append(part)
+        else:
+            raise UnknownScope(
+                f"the scope part {part[:60]!r} is neither attribute=value nor 'ids ...'"
+            )
+    return Scope.parse(selectors, ids)
 
 
 def events_sheet(events: Sequence[Mapping[str, Any]]) -> pd.DataFrame:

@@ -500,6 +500,20 @@ def add_event(
     return Saved(saved, event=added[0], note=_coverage_note(store, saved, added[0]))
 
 
+def offer_record(
+    store: PlanRepository, state: PlanState, kind: str, scope: Scope, start: date, end: date
+) -> dict[str, Any] | None:
+    """What an event of `kind` on `scope` from `start` to `end` records as offered (the learned
+    uplift, net of what the baseline repeats), as ``add_event`` records it beside a typed value."""
+    return _suggestion_record(*_offer(store, state, kind, scope, start, end))
+
+
+def check_added_events(store: PlanRepository, state: PlanState, events: Sequence[Event]) -> None:
+    """Refuse (``OverrideError``) `events` that, added to the plan's own, would push the system
+    plan beyond ``forecast.bounds``."""
+    overrides.check_plan_bounds(_system_plan_frame(store, state, [*events_of(state), *events]))
+
+
 def _coverage_note(store: PlanRepository, state: PlanState, event: Event) -> str | None:
     return overrides.partly_covered_text(event, horizon_dates(store, state))
 

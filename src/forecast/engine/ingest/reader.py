@@ -495,8 +495,11 @@ def _has_named_index(frame: pd.DataFrame) -> bool:
     return any(name is not None for name in frame.index.names)
 
 
-def read_xlsx(raw: bytes, name: str) -> tuple[pd.DataFrame, list[str], int]:
-    """(first sheet, notes, spreadsheet row of its first data row).
+def read_xlsx(
+    raw: bytes, name: str, sheet: str | None = None
+) -> tuple[pd.DataFrame, list[str], int]:
+    """(first sheet, notes, spreadsheet row of its first data row). With `sheet`, the sheet of
+    that name (any case) when the workbook has one, else the first.
 
     The header is the first row with two or more cells; a title above it is skipped. Bounded
     before openpyxl opens the file (every part's size and packing, its XML tags) and row by row
@@ -505,7 +508,7 @@ def read_xlsx(raw: bytes, name: str) -> tuple[pd.DataFrame, list[str], int]:
     bounds.check_xlsx(raw, name)
     bounds.check_xlsx_tags(raw, name)
     try:
-        sheet_names, data = _xlsx_first_sheet(raw, name)
+        sheet_names, read, data = _xlsx_sheet(raw, name, sheet)
         grid = _xlsx_grid(data)
     except IngestError:
         raise
@@ -521,7 +524,8 @@ def read_xlsx(raw: bytes, name: str) -> tuple[pd.DataFrame, list[str], int]:
         ) from None
     bounds.check_rows_columns(name, len(grid), grid.shape[1])
     if len(sheet_names) > 1:
-        notes.append(f"read the first sheet {sheet_names[0]!r} of {len(sheet_names)}")
+        which = "the first sheet" if read == 0 else "the sheet"
+        notes.append(f"read {which} {sheet_names[read]!r} of {len(sheet_names)}")
     filled = grid.notna().sum(axis=1).to_numpy()
     wide = np.flatnonzero(filled >= 2)
     header = int(wide[0]) if len(wide) else 0
@@ -534,8 +538,11 @@ def read_xlsx(raw: bytes, name: str) -> tuple[pd.DataFrame, list[str], int]:
     return frame, notes, header + 2
 
 
-def _xlsx_first_sheet(raw: bytes, name: str) -> tuple[list[str], list[list[object]]]:
-    """The sheet names and the first sheet's rows as pandas' openpyxl reader converts them
+def _xlsx_sheet(
+    raw: bytes, name: str, wanted: str | None = None
+) -> tuple[list[str], int, list[list[object]]]:
+    """The sheet names, the position of the sheet read (the one named `wanted`, any case, when
+    there is one, else the first) and its rows as pandas' openpyxl reader converts them
     (empty "" , an error NaN, a whole number int), streamed in read-only mode with the bounds
     checked after every row: a row numbered a million rows down or a cell far to the right
     makes openpyxl fill the grid with empty cells, which count (one row's worth at most is
@@ -545,7 +552,10 @@ def _xlsx_first_sheet(raw: bytes, name: str) -> tuple[list[str], list[list[objec
 
     book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True, keep_links=False)
     try:
-        sheet = book.worksheets[0]
+        names = [str(title).strip().lower() for title in book.sheetnames]
+        wanted_name = (wanted or "").strip().lower()
+        position = names.index(wanted_name) if wanted_name in names else 0
+        sheet = book.worksheets[position]
         sheet.reset_dimensions()  # a declared size may be wrong: openpyxl finds the extent
         max_rows = min(bounds.MAX_ROWS + 1, bounds.MAX_XLSX_ROWS)
         max_cells = bounds.MAX_XLSX_CELLS
@@ -600,7 +610,7 @@ def _xlsx_first_sheet(raw: bytes, name: str) -> tuple[list[str], list[list[objec
             data.extend([] for _ in range(empty_rows))
             empty_rows = 0
             data.append(converted)
-        return list(book.sheetnames), data
+        return list(book.sheetnames), position, data
     finally:
         book.close()
 

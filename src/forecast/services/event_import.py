@@ -1,0 +1,557 @@
+"""Importing a file of events into a plan in one change: a planner's promotions calendar.
+
+The file is a CSV (delimiter, encoding and quoting as the sales-file reader copes with them) or a
+workbook (its "events" sheet, else its first sheet) with the columns name, kind, scope, start,
+end, effect, value and reason (any case; others are ignored): exactly the events sheet of a
+plan's XLSX export, so a plan's events import into another plan or a new version.
+
+All or nothing: every row is checked as ``system.add_event`` checks one event, and any problem
+refuses the whole file, each problem named by the spreadsheet row (header = 1) and column. The
+events are then written as one change of the plan (one version, one audit row naming the file
+and the events). An event identical to one already in the plan (name, kind, scope, dates, effect
+and value) is skipped, so importing a file again adds nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast import bounds, overrides
+from forecast.engine.ingest import IngestError, Problem
+from forecast.money import typed_percent
+from forecast.overrides import Event, OverrideError, Scope
+from forecast.plan import PlanState, utc_now
+from forecast.services import exports, plans, system
+from forecast.services.plans import InvalidFile
+from forecast.store import PlanRepository
+
+COLUMNS = ("name", "kind", "scope", "start", "end", "effect", "value", "reason")
+REQUIRED = ("name", "kind", "start", "end", "effect", "value")
+EVENTS_SHEET = "events"
+DOING = "import events"
+FILE_FIX = "save the events as .csv or .xlsx, one row per event under a header row"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A row not added: the same event is in the plan already, or earlier in the file."""
+
+    row: int
+    name: str
+    why: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "name": self.name, "why": self.why}
+
+
+@dataclass
+class EventImport:
+    """What an import did (or, in a dry run, would do): the events added with their ids, the rows
+    skipped, and the plan at its version after (unchanged in a dry run or when all were skipped)."""
+
+    plan: PlanState
+    file: str
+    added: list[Event]
+    skipped: list[Skipped]
+    dry_run: bool = False
+    rows: list[int] = field(default_factory=list)  # the file's row of each added event
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def version(self) -> int:
+        return self.plan.version
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plan_id": self.plan.plan_id,
+            "version": self.version,
+            "file": self.file,
+            "dry_run": self.dry_run,
+            "added": [
+                event.to_dict() | {"row": row}
+                for event, row in zip(self.added, self.rows, strict=True)
+            ],
+            "skipped": [s.to_dict() for s in self.skipped],
+            "notes": self.notes,
+        }
+
+
+def import_events(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    source: str | Path | bytes,
+    filename: str | None = None,
+    *,
+    expected_version: int | None = None,
+    dry_run: bool = False,
+) -> EventImport:
+    """Add every event of the file `source` (a path, or an upload's bytes named `filename`) to
+    the plan as one change, or refuse the whole file (``InvalidFile`` listing every problem).
+    ``dry_run`` checks and reports what would be added and skipped without writing."""
+    state = plans.get_plan(store, plan)
+    plans.require_role(state, actor, "planner", DOING)
+    plans.require_unlocked(state, DOING)
+    if expected_version is not None and int(expected_version) != state.version:
+        raise store.stale_error(state.plan_id, int(expected_version))
+    raw, shown = _load(source, filename)
+    table = _read_table(raw, shown)
+    notes = table.notes
+    rows = _read_events(store, state, table, shown)
+    new, skipped = _without_repeats(rows, system.events_of(state))
+    if new:
+        try:
+            system.check_added_events(store, state, [event for _, event in new])
+        except OverrideError as exc:
+            problem = Problem.whole_file(shown, str(exc), "fewer or smaller events")
+            raise InvalidFile(f"events: {problem}", [problem]) from exc
+    if dry_run or not new:
+        numbered = _numbered([event for _, event in new], state.next_event_number)
+        rows_added = [row for row, _ in new]
+        done = EventImport(state, shown, numbered, skipped, dry_run, rows_added, notes)
+    else:
+        offered = [(row, _with_suggestion(store, state, event, actor)) for row, event in new]
+        done = _save(store, state, actor, shown, offered, skipped, expected_version, notes)
+    horizon = system.horizon_dates(store, state)
+    for event, row in zip(done.added, done.rows, strict=True):
+        if partly := overrides.partly_covered_text(event, horizon):
+            done.notes.append(f"row {row}: {partly}")
+    return done
+
+
+# -- reading the file ------------------------------------------------------------------------
+
+
+def _refused(problems: list[Problem]) -> InvalidFile:
+    return InvalidFile("events: " + "\n".join(str(p) for p in problems), problems)
+
+
+def _load(source: str | Path | bytes, filename: str | None) -> tuple[bytes, str]:
+    """The file's bytes and the name its problems give it, refused beyond the bound before it
+    is read."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        shown = bounds.base_filename(filename, "<upload>")
+        size = len(source)
+    else:
+        path = Path(source).expanduser()
+        shown = filename or str(source)
+        if not path.is_file():
+            what = "this is a folder, not a file" if path.is_dir() else "file not found"
+            raise _refused([Problem.whole_file(shown, what, "check the path and try again")])
+        size = path.stat().st_size
+    if size > bounds.MAX_EVENT_FILE_BYTES:
+        limit = bounds.MAX_EVENT_FILE_BYTES / 1024 / 1024
+        what = (
+            f"the file is {size / 1024 / 1024:,.1f} MB, more than the {limit:,.0f} MB an events "
+            "file may be; it was not read"
+        )
+        fix = "split it (e.g. one file per quarter), or save the events sheet alone as .csv"
+        raise _refused([Problem.whole_file(shown, what, fix)])
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source), shown
+    return Path(source).expanduser().read_bytes(), shown
+
+
+@dataclass(frozen=True)
+class _Table:
+    """Every cell of the file as read (text in a CSV; text, numbers or dates in a workbook),
+    the spreadsheet row of each data row, notes on how it was read, and how its numbers are
+    written: ``DECIMAL_COMMA`` (a ';' file with 12,5 in it: '.' groups thousands),
+    ``SEMICOLONS`` (a ';' file without: 1.000 could be either) or ``PLAIN``."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    notes: list[str]
+    numbers: str
+
+
+PLAIN, SEMICOLONS, DECIMAL_COMMA = "plain", "semicolons", "decimal comma"
+
+
+def _read_table(raw: bytes, name: str) -> _Table:
+    """The file as a `_Table`; rows with no cell filled are left out."""
+    from forecast.engine.ingest import reader
+
+    style = PLAIN
+    try:
+        kind, raw, notes = reader.detect_type(raw, name)
+        if kind == "parquet":
+            raise _refused([Problem.whole_file(name, "a Parquet file is no events file", FILE_FIX)])
+        if kind == "xlsx":
+            frame, read_notes, first_row = reader.read_xlsx(raw, name, sheet=EVENTS_SHEET)
+            notes += read_notes
+            numbers = np.arange(len(frame), dtype=np.int64) + first_row
+        else:
+            fmt = reader.sniff_csv(raw, name)
+            header = reader.read_csv_sample(raw, fmt, name).columns
+            frame, fmt = reader.read_csv_full(raw, fmt, name, {c: "str" for c in header})
+            numbers = reader.spreadsheet_rows(raw, fmt, name)
+            if len(numbers) != len(frame):
+                numbers = np.arange(len(frame), dtype=np.int64) + fmt.first_data_row
+            if fmt.delimiter == ";":
+                style = DECIMAL_COMMA if fmt.decimal == "," else SEMICOLONS
+    except IngestError as exc:
+        raise _refused(list(exc.problems)) from exc
+    filled = np.array(
+        [any(_text(v) for v in row) for row in frame.itertuples(index=False)], dtype=bool
+    )
+    return _Table(frame.loc[filled].reset_index(drop=True), numbers[filled], notes, style)
+
+
+def _text(value: Any) -> str:
+    """A cell as text: empty for a missing one, a whole number without ".0"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+# -- checking the rows -----------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    """One row's problems, collected column by column."""
+
+    file: str
+    number: int
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, column: str | None, value: Any, message: str, fix: str) -> None:
+        shown = None if value is None else _text(value)[:60]
+        self.problems.append(Problem(self.file, self.number, column, shown, message, fix))
+
+
+def _read_events(
+    store: PlanRepository, state: PlanState, table: _Table, name: str
+) -> list[tuple[int, Event]]:
+    """Each row as an event (file row, event), or ``InvalidFile`` with every problem found."""
+    columns = _columns(table.frame, name)
+    if len(table.frame) > bounds.MAX_EVENT_ROWS:
+        what = (
+            f"the file has {len(table.frame):,} events, more than the {bounds.MAX_EVENT_ROWS:,} one "
+            "import takes"
+        )
+        raise _refused([Problem.whole_file(name, what, "split it, e.g. one file per quarter")])
+    if table.frame.empty:
+        what = "the file has a header but no events under it"
+        raise _refused([Problem.whole_file(name, what, "add a row per event under the header")])
+    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+    periods = overrides.horizon_periods(system.horizon_dates(store, state))
+    first, last = periods["ds"].min().date(), periods["end"].max().date()
+    cells = {key: table.frame[column].tolist() for key, column in columns.items()}
+    day_first = _day_first([*cells["start"], *cells["end"]])
+    problems: list[Problem] = []
+    events: list[tuple[int, Event]] = []
+    for i, number in enumerate(table.rows):
+        row = _Row(name, int(number))
+        cell = {key: values[i] for key, values in cells.items()}
+        event = _event(row, cell, attributes, (first, last), day_first, table.numbers)
+        problems += row.problems
+        if event is not None and not row.problems:
+            events.append((row.number, event))
+    if problems:
+        raise _refused(problems)
+    return events
+
+
+def _columns(table: pd.DataFrame, name: str) -> dict[str, Hashable]:
+    """The file's column for each of ``COLUMNS`` it has (headers in any case)."""
+    found: dict[str, Hashable] = {}
+    for column in table.columns:
+        key = " ".join(str(column).split()).lower()
+        if key in COLUMNS and key not in found:
+            found[key] = column
+    missing = [c for c in REQUIRED if c not in found]
+    if missing:
+        have = ", ".join(str(c) for c in table.columns) or "none"
+        what = f"the file has no column {', '.join(missing)} (its columns: {have[:200]})"
+        fix = f"give the header row the columns {', '.join(COLUMNS)} (scope and reason may be left out)"
+        raise _refused([Problem(name, 1, None, None, what, fix)])
+    return found
+
+
+def _event(
+    row: _Row,
+    cell: Mapping[str, Any],
+    attributes: pd.DataFrame,
+    horizon: tuple[date, date],
+    day_first: bool | None,
+    numbers: str,
+) -> Event | None:
+    name = _text(cell["name"])
+    if not name:
+        row.problem("name", cell["name"], "an event needs a name", "e.g. Summer promotion")
+    elif too_long := bounds.text_problem("an event's name", name, bounds.MAX_NAME_CHARS):
+        row.problem("name", name, too_long.split(": ", 1)[0], "shorten it")
+    reason = _text(cell.get("reason"))
+    if too_long := bounds.text_problem("an event's reason", reason, bounds.MAX_TEXT_CHARS):
+        row.problem("reason", None, too_long.split(": ", 1)[0], "shorten it")
+    kind = re.sub(r"[\s-]+", "_", _text(cell["kind"]).lower())
+    if kind not in system.EVENT_KINDS:
+        row.problem(
+            "kind", cell["kind"], "not an event kind", f"use one of {', '.join(system.EVENT_KINDS)}"
+        )
+    effect = _text(cell["effect"]).lower()
+    if effect not in system.EFFECTS:
+        row.problem(
+            "effect", cell["effect"], "not an effect", f"use one of {', '.join(system.EFFECTS)}"
+        )
+    value = _checked_value(row, cell["value"], effect, _value(row, cell["value"], effect, numbers))
+    start = _day(row, "start", cell["start"], day_first)
+    end = _day(row, "end", cell["end"], day_first)
+    first, last = horizon
+    if start is not None and end is not None and end < start:
+        row.problem(
+            "end", cell["end"], f"the event ends before it starts on {start}", "swap the dates"
+        )
+    elif start is not None and end is not None and (start > last or end < first):
+        row.problem(
+            "start",
+            cell["start"],
+            f"the period {start}..{end} is outside the plan's horizon {first}..{last}",
+            "choose dates inside it",
+        )
+    else:
+        if start is not None and start < first:
+            row.problem(
+                "start",
+                cell["start"],
+                f"before the plan's horizon {first}..{last}",
+                f"start on {first} or later",
+            )
+        if end is not None and end > last:
+            row.problem(
+                "end",
+                cell["end"],
+                f"after the plan's horizon {first}..{last}",
+                f"end on {last} or earlier",
+            )
+    scope = _scope(row, cell.get("scope"), attributes)
+    if row.problems or value is None or start is None or end is None or scope is None:
+        return None
+    return Event("E0", name, kind, scope, start, end, effect, value, reason=reason)
+
+
+def _checked_value(row: _Row, cell: Any, effect: str, value: float | None) -> float | None:
+    """The value within what an event of `effect` may do (``Event.check``: a percent from -100
+    to a hundredfold, a cap or set not below 0, every value within the bounds)."""
+    if value is None or effect not in system.EFFECTS:
+        return value
+    day = date(2000, 1, 1)
+    try:
+        Event("E0", "probe", "other", Scope(), day, day, effect, value).check()
+    except OverrideError as exc:
+        row.problem("value", cell, str(exc), f"give another {effect} value")
+        return None
+    return value
+
+
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)")
+_EUROPEAN = re.compile(r"[-+]?\d{1,3}(?:\.\d{3})+(?:,\d+)?|[-+]?\d+,\d+")
+_DOT_THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2}\.\d{3}")  # 1.000: a thousand, or one?
+VALUE_FIX = "write a plain number, e.g. 15, 15%, -10, 12.5 or 12,5"
+
+
+def _value(row: _Row, value: Any, effect: str, numbers: str) -> float | None:
+    """A number as a spreadsheet holds it, or as typed (``15``, ``15%``, ``12,5``; in a file
+    with a decimal comma ``1.000,5``). A number whose magnitude the file leaves open (1.000 in
+    a ';' file: a thousand, or one) is refused, not guessed."""
+    if isinstance(value, bool):
+        row.problem("value", value, "not a number", VALUE_FIX)
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        number = float(value)
+    else:
+        text = _text(value)
+        if not text:
+            what = f"the {effect}'s value" if effect in system.EFFECTS else "the value"
+            row.problem("value", value, f"{what} is empty", VALUE_FIX)
+            return None
+        if text.endswith("%") and effect in system.EFFECTS and effect != "percent":
+            fix = "give the effect percent, or a plain number"
+            row.problem("value", value, f"a percent is no {effect} value", fix)
+            return None
+        body = typed_percent(text)
+        european = text.removesuffix("%").strip()
+        if numbers == DECIMAL_COMMA and _EUROPEAN.fullmatch(european):
+            body = european.replace(".", "").replace(",", ".")
+        elif numbers == SEMICOLONS and _DOT_THOUSANDS.fullmatch(body):
+            what = f"{body} may be {body.replace('.', '')} (a '.' grouping thousands) or {body}"
+            row.problem("value", value, what, "write it without grouping, e.g. 1000 or 1.0")
+            return None
+        number = float(body) if len(body) <= 32 and _NUMBER.fullmatch(body) else math.nan
+    if not math.isfinite(number):
+        row.problem("value", value, "not a number", VALUE_FIX)
+        return None
+    return number
+
+
+_ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?")
+_SLASHED_YMD = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})")
+_SLASHED = re.compile(r"(\d{1,2})([/.])(\d{1,2})\2(\d{4})")
+DATE_FIX = "write the day as YYYY-MM-DD, e.g. 2025-06-02"
+
+
+def _day_first(values: Sequence[Any]) -> bool | None:
+    """Whether the file's dates like 05/06/2025 put the day first: a first number above 12 says
+    so, a second above 12 says not; None where no date tells (or they disagree)."""
+    firsts = seconds = False
+    for value in values:
+        match = _SLASHED.fullmatch(_text(value))
+        if match:
+            firsts |= int(match.group(1)) > 12
+            seconds |= int(match.group(3)) > 12
+    return None if firsts == seconds else firsts
+
+
+def _day(row: _Row, column: str, value: Any, day_first: bool | None) -> date | None:
+    """A day as a spreadsheet holds it (a date cell) or as written: 2025-06-02, 2025/06/02, or
+    02/06/2025 when the file's other dates tell the order; anything else is refused."""
+    if isinstance(value, datetime | pd.Timestamp):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value)
+    if not text:
+        row.problem(column, value, f"the {column} date is empty", DATE_FIX)
+        return None
+    parts: tuple[int, int, int] | None = None
+    if match := (_ISO_DAY.fullmatch(text) or _SLASHED_YMD.fullmatch(text)):
+        parts = (int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    elif match := _SLASHED.fullmatch(text):
+        a, b, year = int(match.group(1)), int(match.group(3)), int(match.group(4))
+        first = a > 12 or (b <= 12 and day_first) or a == b
+        if a <= 12 and b <= 12 and a != b and day_first is None:
+            row.problem(column, value, "day and month cannot be told apart in this date", DATE_FIX)
+            return None
+        parts = (year, b, a) if first else (year, a, b)
+    if parts is None:
+        row.problem(column, value, f"the {column} is not a date", DATE_FIX)
+        return None
+    try:
+        return date(*parts)
+    except ValueError:
+        row.problem(column, value, "there is no such day", DATE_FIX)
+        return None
+
+
+def _scope(row: _Row, value: Any, attributes: pd.DataFrame) -> Scope | None:
+    try:
+        scope = exports.scope_of_words(_text(value))
+    except OverrideError as exc:
+        row.problem("scope", value, str(exc), exports.SCOPE_WORDS_FIX)
+        return None
+    try:
+        scope.validate(attributes)
+    except OverrideError as exc:
+        row.problem("scope", value, str(exc), "name attributes, values and series the plan has")
+        return None
+    return scope
+
+
+# -- repeats, suggestions and the one change ------------------------------------------------
+
+
+def _identity(event: Event) -> tuple[Any, ...]:
+    """What makes two events the same for an import: all but the id, author, reason and
+    bookkeeping."""
+    scope = event.scope
+    attributes = tuple(sorted((k, tuple(sorted(v))) for k, v in scope.attributes.items()))
+    return (
+        event.name,
+        event.kind,
+        attributes,
+        tuple(sorted(scope.ids)),
+        event.start,
+        event.end,
+        event.effect,
+        round(float(event.value), 9),
+    )
+
+
+def _without_repeats(
+    rows: list[tuple[int, Event]], existing: Sequence[Event]
+) -> tuple[list[tuple[int, Event]], list[Skipped]]:
+    """The rows to add, and those skipped: already in the plan, or the same as an earlier row."""
+    in_plan = {_identity(e): e.event_id for e in existing}
+    in_file: dict[tuple[Any, ...], int] = {}
+    new: list[tuple[int, Event]] = []
+    skipped: list[Skipped] = []
+    for number, event in rows:
+        key = _identity(event)
+        if key in in_plan:
+            skipped.append(Skipped(number, event.name, f"already in the plan as {in_plan[key]}"))
+        elif key in in_file:
+            skipped.append(Skipped(number, event.name, f"the same as row {in_file[key]}"))
+        else:
+            in_file[key] = number
+            new.append((number, event))
+    return new, skipped
+
+
+def _numbered(events: Sequence[Event], next_number: int) -> list[Event]:
+    return [replace(e, event_id=f"E{next_number + i}") for i, e in enumerate(events)]
+
+
+def _with_suggestion(store: PlanRepository, state: PlanState, event: Event, actor: str) -> Event:
+    """The event as ``add_event`` records one with a typed value: its author, when it was made,
+    and what the system offered (the learned uplift) beside what the file chose."""
+    offered = system.offer_record(store, state, event.kind, event.scope, event.start, event.end)
+    return replace(event, author=actor, created_at=utc_now(), suggested=offered)
+
+
+def _save(
+    store: PlanRepository,
+    state: PlanState,
+    actor: str,
+    file: str,
+    rows: list[tuple[int, Event]],
+    skipped: list[Skipped],
+    expected_version: int | None,
+    notes: list[str],
+) -> EventImport:
+    added: list[Event] = []
+    added_rows: list[int] = []
+    late: list[Skipped] = []
+    audit_name = bounds.base_filename(file, "<upload>")
+
+    def mutate(s: PlanState) -> tuple[str, Any, Any]:
+        # Numbered and compared on the state being saved: a retried save (another writer came
+        # first) neither reuses an id nor adds what that writer added meanwhile.
+        fresh, repeats = _without_repeats(rows, system.events_of(s))
+        numbered = _numbered([event for _, event in fresh], s.next_event_number)
+        added[:], added_rows[:], late[:] = numbered, [row for row, _ in fresh], repeats
+        for event in numbered:
+            s.events.append(event.to_dict())
+        s.next_event_number += len(numbered)
+        ids = f" ({numbered[0].event_id}..{numbered[-1].event_id})" if numbered else ""
+        what = f"import {len(numbered)} event(s) from {audit_name}{ids}"
+        if skipped or repeats:
+            what += f"; {len(skipped) + len(repeats)} row(s) already in the plan or file skipped"
+        after = {"file": audit_name, "events": [e.to_dict() for e in numbered]}
+        return what, None, after
+
+    # One audit row, the action of adding events (the accuracy report traces events by it).
+    saved = plans.change_plan(
+        store,
+        state.plan_id,
+        actor=actor,
+        action="add_event",
+        mutate=mutate,
+        expected_version=expected_version,
+        role="planner",
+        doing=DOING,
+        retry_stale=True,
+    )
+    return EventImport(saved, file, added, [*skipped, *late], False, added_rows, notes)

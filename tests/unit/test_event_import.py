@@ -1,0 +1,220 @@
+"""Importing a file of events (a promotions calendar) into a plan in one change."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from forecast.cli import app
+from forecast.overrides import Scope
+from forecast.services import event_import, exports, plans, system
+from forecast.services.errors import Forbidden, StaleVersion
+from forecast.services.plans import InvalidFile
+from forecast.services.store_factory import open_store
+from forecast.store import MemoryStore
+from tests.unit.test_services_system import STORE_TYPES, make_baseline, make_history
+
+# The plan's horizon: the six weeks from Monday 2024-10-07 to Sunday 2024-11-17.
+CALENDAR = (
+    b"Name;Kind;Scope;Start;End;Effect;Value;Reason;Owner\n"
+    b"Autumn flyer;promotion;StoreType=a;2024-10-14;2024-10-27;percent;15%;flyer;Eva\n"
+    b"Harvest fair;Festival;all series;2024-11-04;2024-11-10;percent;12,5;town fair;Eva\n"
+    b"Coffee limit;purchase_limit;ids 3, 4;2024-10-07;2024-10-13;cap;80;supplier;Jo\n"
+)
+
+
+def new_plan(store: MemoryStore, name: str = "autumn") -> str:
+    attributes = pd.DataFrame(
+        {"unique_id": list(STORE_TYPES), "StoreType": list(STORE_TYPES.values())}
+    )
+    state = plans.create_plan_from_frames(
+        store,
+        name=name,
+        history=make_history(),
+        attributes=attributes,
+        freq="W-MON",
+        horizon=6,
+        team_attr="StoreType",
+        actor="ann",
+        baseline=make_baseline(),
+    )
+    return state.plan_id
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture
+def plan_id(store: MemoryStore) -> str:
+    return new_plan(store)
+
+
+def test_a_promotions_calendar_imports_as_one_version(store, plan_id):
+    done = event_import.import_events(store, plan_id, "ann", CALENDAR, "calendar.csv")
+    assert done.version == 2 and [e.event_id for e in done.added] == ["E1", "E2", "E3"]
+    assert done.rows == [2, 3, 4] and done.skipped == []
+    flyer, fair, limit = system.list_events(store, plan_id)
+    assert (flyer.scope, flyer.effect, flyer.value) == (Scope.parse(["StoreType=a"]), "percent", 15)
+    assert (fair.kind, fair.value, fair.scope.is_all) == ("festival", 12.5, True)
+    assert (limit.scope.ids, limit.effect, limit.value) == (("3", "4"), "cap", 80)
+    assert str(limit.start) == "2024-10-07" and limit.reason == "supplier"
+    assert flyer.author == "ann" and flyer.suggested["flag"] == "Promo"  # as add_event records
+    audit = plans.audit_log(store, plan_id)
+    assert len(audit) == 2  # the plan's creation, then the one import
+    assert (audit[-1].action, audit[-1].version) == ("add_event", 2)
+    assert "import 3 event(s) from calendar.csv" in audit[-1].what
+    assert [e["event_id"] for e in audit[-1].after["events"]] == ["E1", "E2", "E3"]
+    frame = system.system_plan(store, plan_id)
+    week = frame[(frame["unique_id"] == "1") & (frame["ds"] == "2024-10-14")].iloc[0]
+    assert week["system_plan"] == pytest.approx(115.0)
+
+
+def test_a_bad_row_refuses_the_whole_file_naming_row_and_column(store, plan_id):
+    bad = CALENDAR + (
+        b"Late sale,promotion,StoreType=z,2024-12-01,2024-12-07,percent,ten,\n"
+        b"Reversed,promo,,2024-10-20,2024-10-14,add,5%,\n"
+    ).replace(b",", b";")
+    with pytest.raises(InvalidFile) as refused:
+        event_import.import_events(store, plan_id, "ann", bad, "calendar.csv")
+    lines = [str(p) for p in refused.value.problems]
+    where = [line.split(": ", 1)[0] for line in lines]
+    assert where == [
+        "calendar.csv:5:value",
+        "calendar.csv:5:start",
+        "calendar.csv:5:scope",
+        "calendar.csv:6:kind",
+        "calendar.csv:6:value",
+        "calendar.csv:6:end",
+    ]
+    assert "outside the plan's horizon 2024-10-07..2024-11-17" in lines[1]
+    assert "valid values: a, b, c" in lines[2] and " -> " in lines[2]
+    assert "use one of festival, promotion, purchase_limit, other" in lines[3]
+    assert plans.get_plan(store, plan_id).version == 1 and system.list_events(store, plan_id) == []
+
+
+def test_importing_the_same_file_twice_adds_nothing(store, plan_id):
+    first = event_import.import_events(store, plan_id, "ann", CALENDAR, "calendar.csv")
+    again = event_import.import_events(store, plan_id, "ann", CALENDAR, "calendar.csv")
+    assert again.added == [] and again.version == first.version == 2
+    assert [(s.row, s.why) for s in again.skipped] == [
+        (2, "already in the plan as E1"),
+        (3, "already in the plan as E2"),
+        (4, "already in the plan as E3"),
+    ]
+    assert len(system.list_events(store, plan_id)) == 3
+    assert len(plans.audit_log(store, plan_id)) == 2
+
+
+def test_the_events_sheet_of_an_export_imports_into_another_plan(store, plan_id):
+    system.add_event(
+        store, plan_id, "ann", name="Flyer", kind="promotion", scope=Scope(ids=("1", "2")),
+        start="2024-10-14", end="2024-10-23", effect="percent", value=-7.25, reason="r",
+    )  # fmt: skip
+    system.add_event(
+        store, plan_id, "ann", name="Limit", kind="purchase_limit",
+        scope=Scope.parse(["StoreType=a,b"]), start="2024-10-07", end="2024-10-07",
+        effect="set", value=42.0,
+    )  # fmt: skip
+    workbook = exports.export_plan(store, plan_id, "xlsx")
+    other = new_plan(store, "winter")
+    done = event_import.import_events(store, other, "ann", workbook, "autumn.xlsx")
+    assert [e.event_id for e in done.added] == ["E1", "E2"]
+
+    def same(event):
+        return (event.name, event.kind, event.scope, event.start, event.end, event.effect,
+                event.value, event.reason)  # fmt: skip
+
+    assert [same(e) for e in system.list_events(store, other)] == [
+        same(e) for e in system.list_events(store, plan_id)
+    ]
+    # and the sheet's scope words read back as the scope they were written from
+    for scope in (Scope(), Scope.parse(["StoreType=a,c", "Region=N"], "7,8"), Scope(ids=("1",))):
+        assert exports.scope_of_words(exports.scope_words(scope.to_dict())) == scope
+
+
+def test_a_stale_version_refuses_the_import(store, plan_id):
+    system.add_event(
+        store, plan_id, "ann", name="Early", kind="other", start="2024-10-07",
+        end="2024-10-13", effect="add", value=5.0,
+    )  # fmt: skip
+    with pytest.raises(StaleVersion, match="version"):
+        event_import.import_events(
+            store, plan_id, "ann", CALENDAR, "calendar.csv", expected_version=1
+        )
+    assert len(system.list_events(store, plan_id)) == 1
+    done = event_import.import_events(
+        store, plan_id, "ann", CALENDAR, "calendar.csv", expected_version=2
+    )
+    assert done.version == 3
+
+
+def test_a_lead_without_the_planner_role_cannot_import(store, plan_id):
+    plans.grant(store, plan_id, "ann", "lee", "lead", team="a")
+    with pytest.raises(Forbidden, match="may not import events.*planner role"):
+        event_import.import_events(store, plan_id, "lee", CALENDAR, "calendar.csv")
+    assert system.list_events(store, plan_id) == []
+
+
+def test_a_semicolon_file_reads_its_decimal_comma_and_refuses_an_ambiguous_thousand(store, plan_id):
+    european = (
+        b"name;kind;start;end;effect;value\n"
+        b"Market day;other;14.10.2024;27.10.2024;add;1.000,5\n"
+        b"Late market;other;04/11/2024;10/11/2024;add;2,25\n"
+    )
+    done = event_import.import_events(store, plan_id, "ann", european, "markets.csv")
+    assert [(str(e.start), str(e.end), e.value) for e in done.added] == [
+        ("2024-10-14", "2024-10-27", 1000.5),
+        ("2024-11-04", "2024-11-10", 2.25),  # day first, as 14.10.2024 tells
+    ]
+    unclear = b"name;kind;start;end;effect;value\nFair;other;2024-10-14;2024-10-20;add;1.000\n"
+    with pytest.raises(InvalidFile, match=r"fair.csv:2:value: 1.000 may be 1000"):
+        event_import.import_events(store, plan_id, "ann", unclear, "fair.csv")
+
+
+def test_a_file_over_the_row_bound_is_refused(store, plan_id, monkeypatch):
+    monkeypatch.setattr("forecast.bounds.MAX_EVENT_ROWS", 2)
+    with pytest.raises(InvalidFile, match="3 events, more than the 2 one import takes"):
+        event_import.import_events(store, plan_id, "ann", CALENDAR, "calendar.csv")
+
+
+def test_the_cli_dry_run_reports_without_writing(tmp_path):
+    data_dir = tmp_path / "data"
+    store = open_store(data_dir=data_dir)
+    plan_id = new_plan(store)
+    store.close()
+    calendar = tmp_path / "calendar.csv"
+    calendar.write_bytes(CALENDAR)
+    runner = CliRunner()
+
+    def run(*args: str):
+        command = ["plan", "event", "import", plan_id, str(calendar), *args]
+        return runner.invoke(app, [*command, "--data-dir", str(data_dir), "--as", "ann"])
+
+    checked = run("--dry-run")
+    assert checked.exit_code == 0, checked.output
+    assert "would add E1 'Autumn flyer'" in checked.stdout
+    assert (
+        "calendar.csv: 3 event(s) would be added, 0 skipped; nothing was written (dry run)"
+        in checked.stdout
+    )
+    imported = run("--json", "--expected-version", "1")
+    assert imported.exit_code == 0, imported.output
+    payload = json.loads(imported.stdout)
+    assert payload["version"] == 2 and [e["event_id"] for e in payload["added"]] == [
+        "E1",
+        "E2",
+        "E3",
+    ]
+    stale = run("--expected-version", "1")
+    assert stale.exit_code == 3
+    again = run()
+    assert again.exit_code == 0 and "skipped row 2 'Autumn flyer'" in again.stdout
+    calendar.write_bytes(CALENDAR.replace(b"2024-10-27", b"27.10.2024x"))
+    bad = run("--dry-run")
+    assert bad.exit_code == 2
+    assert "calendar.csv:2:end: the end is not a date (27.10.2024x) -> " in bad.stderr
