@@ -274,3 +274,21 @@ def test_a_series_whose_last_days_have_not_arrived_keeps_its_last_week_out_of_th
     assert len(frame) == len(weeks) - 1
     said = " ".join(kept.notes)
     assert "covers only in part for that series" in said and f"{late} {last_week:%Y-%m-%d}" in said
+
+
+def test_actuals_in_another_currency_than_the_plans_are_refused_naming_both(store, plan):
+    weeks = forecast_times(store, plan, 1.0)
+    text = weeks.assign(ds=weeks["ds"].dt.strftime("%Y-%m-%d"))
+
+    dollars = text.assign(y=[f"${v:,.2f}" for v in weeks["y"]]).to_csv(index=False).encode()
+    with pytest.raises(InvalidFile) as refused:
+        actuals.upload_actuals(store, plan, dollars, filename="usd.csv", actor="olga")
+    [problem] = refused.value.problems
+    assert (problem.column, problem.value) == ("y", "$")
+    assert "currency sign $" in problem.message and "EUR (€)" in problem.message
+    assert problem.fix == "convert the amounts to EUR and upload the file again"
+    assert store.actuals_versions(plan) == []
+
+    euros = text.assign(y=[f"{v:.2f} €" for v in weeks["y"]]).to_csv(index=False).encode()
+    actuals.upload_actuals(store, plan, euros, filename="eur.csv", actor="olga")
+    assert len(store.actuals_versions(plan)) == 1

@@ -62,9 +62,10 @@ def test_decimal_comma_in_a_comma_separated_file_is_refused():
     assert "decimal comma" in problem.message and "';' separators" in problem.fix
 
 
-def test_currency_signs_are_refused():
-    (problem,) = problems_of("store,date,sales\n1,2024-01-01,$12.50\n1,2024-01-02,12\n")
-    assert "currency" in problem.message
+def test_percent_signs_are_refused():
+    (problem,) = problems_of("store,date,sales\n1,2024-01-01,12.5%\n1,2024-01-02,12\n")
+    assert problem.message == "value contains a percent sign"
+    assert "without percent signs" in problem.fix
 
 
 def test_many_bad_rows_are_listed_up_to_a_limit_then_counted():

@@ -206,6 +206,7 @@ def read_actuals(
                     "actuals: " + "\n".join(str(p) for p in problems), problems
                 ) from exc
     _other_weekday(result, state, shown, week_dates)
+    _other_currency(result, state, shown)
     frame = result.history[[schema.UNIQUE_ID, schema.DS, schema.Y]].copy()
     frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     frame[schema.DS] = pd.to_datetime(frame[schema.DS])
@@ -232,6 +233,27 @@ def read_actuals(
     frame, partial = _without_partial_periods(frame, result.report, result.report.freq, shut)
     notes += partial
     return frame, notes
+
+
+def _other_currency(result: Any, state: PlanState, name: str) -> None:
+    """Refuse actuals whose amounts carry a currency sign that is not the plan's (€ figures in a
+    dollar plan): the reader takes the sign off, and they would be kept as dollars. A '$' fits
+    every dollar (CA$, A$), a '¥' the yen and the yuan."""
+    from forecast.engine.ingest import Problem
+    from forecast.money import symbol
+
+    sign = result.report.currency_sign
+    plan_symbol = symbol(state.currency)
+    if sign is None or state.currency is None or plan_symbol.endswith(sign):
+        return
+    what = (
+        f"the amounts carry the currency sign {sign}, and the plan is in {state.currency} "
+        f"({plan_symbol})"
+    )
+    fix = f"convert the amounts to {state.currency} and upload the file again"
+    column = result.mapping.value_col
+    problem = Problem(Path(name).name, None, column, sign, what, fix)
+    raise InvalidFile(f"actuals: {problem}", [problem])
 
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

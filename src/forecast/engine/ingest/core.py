@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from forecast.engine.ingest.problems import (
     grouped_number_problems,
     row_problems,
     spreadsheet_numbering,
+    spreadsheet_row_numbers,
 )
 from forecast.engine.ingest.regularise import (
     CalendarTooLarge,
@@ -44,8 +46,11 @@ from forecast.engine.ingest.types import (
     ValueChoice,
 )
 from forecast.engine.ingest.values import (
+    CURRENCY_SIGNS,
     DECIMAL_MARKS,
     DOT_THOUSANDS_FIX,
+    Amounts,
+    currency_amounts,
     dot_thousands,
     dot_thousands_message,
     maybe_dot_thousands,
@@ -109,35 +114,63 @@ def read_sales(
     frame = (
         table.frame if table.frame is not None else _read_whole_csv(table, roles, raw, name, notes)
     )
+    data_rows = len(frame)
+    row_numbers = (
+        table.row_numbers
+        if table.row_numbers is not None
+        else np.arange(data_rows) + table.first_row
+    )
+    empty = empty_rows(frame)
+    if empty.any():
+        notes.append(
+            _empty_rows_note(row_numbers[empty], table.fmt, table.first_row, raw, name, data_rows)
+        )
+        frame, row_numbers = frame[~empty].reset_index(drop=True), row_numbers[~empty]
     rows = len(frame)
     if rows == 0:
         raise _no_rows(name, list(table.sample.columns))
-    row_numbers = (
-        table.row_numbers if table.row_numbers is not None else np.arange(rows) + table.first_row
-    )
     decimal_comma = bool(table.fmt and table.fmt.decimal == ",")
 
     # Every row-level check runs before anything raises: all problems are reported at once.
     date_col_name, value_col_name = roles.date, roles.value
     dates = parse_dates(frame[date_col_name])
     notes += dates.notes
-    problems += _date_problems(name, date_col_name, row_numbers, dates, frame[date_col_name])
-    numbers = parse_numbers(frame[value_col_name], decimal_comma=decimal_comma)
+    totals = _totals_rows(frame, value_col_name, dates.missing | dates.bad)
+    problems += _date_problems(
+        name, date_col_name, row_numbers, dates, frame[date_col_name], totals
+    )
+    value_cells = frame[value_col_name]
+    amounts = currency_amounts(value_cells, decimal_comma)
+    read_as = value_cells if amounts is None else amounts.text
+    numbers = parse_numbers(read_as, decimal_comma=decimal_comma)
     problems += row_problems(
         name,
         value_col_name,
         row_numbers,
         numbers.missing,
-        frame[value_col_name],
+        value_cells,
         lambda v: "value is missing (empty or NA)",
         "enter the sales (0 if nothing was sold) or delete the row",
     )
     problems += grouped_number_problems(
-        name, value_col_name, row_numbers, numbers.bad, frame[value_col_name]
+        name, value_col_name, row_numbers, numbers.bad, value_cells, read_as
     )
+    currency_sign = table.currency_sign
+    if amounts is not None:
+        found, currency_sign = _currency_problems(
+            name, {value_col_name: amounts}, frame, row_numbers, f"column {value_col_name}", notes
+        )
+        problems += found
     if table.fmt is not None and decimal is None and table.frame is None:
         problems += _dot_thousands_problems(
-            name, table.fmt, raw, frame, value_col_name, row_numbers, numbers.values
+            name,
+            table.fmt,
+            raw,
+            frame,
+            value_col_name,
+            row_numbers,
+            numbers.values,
+            None if amounts is None else read_as,
         )
     flag_values = _flag_values(frame, roles.flags, notes)
     flags = list(flag_values)
@@ -178,7 +211,7 @@ def read_sales(
         if table.fmt is not None:
             spreadsheet = reader.spreadsheet_rows(raw, table.fmt, name)
             problems = spreadsheet_numbering(
-                problems, spreadsheet, table.source_rows or rows, table.first_row
+                problems, spreadsheet, table.source_rows or data_rows, table.first_row
             )
         raise IngestError(list(dict.fromkeys(problems)))  # a wide file repeats key problems
     assert chosen is not None
@@ -265,6 +298,7 @@ def read_sales(
         weekdays_never=weekdays_never,
         dates_regular=dates_regular,
         series_days=_short_series_days(uid_codes, ds, uid_names),
+        currency_sign=currency_sign,
     )
     return IngestResult(
         history, attributes, chosen, flags, mapping, report, roles.value_choice, filled_rows
@@ -281,6 +315,7 @@ class _Table:
     first_row: int  # spreadsheet row of the first data row
     row_numbers: np.ndarray | None = None  # per row of `frame` when it is not the file's own
     source_rows: int | None = None  # data rows in the file when `frame` was reshaped
+    currency_sign: str | None = None  # the one sign a wide file's amounts carried
 
 
 @dataclass
@@ -328,15 +363,33 @@ def _melt_wide(
     decimal_comma = bool(fmt and fmt.decimal == ",")
     n = len(frame)
     row_numbers = np.arange(n) + table.first_row
+    empty = empty_rows(frame)
+    if empty.any():  # they make no rows; said, as a long file's are
+        notes.append(_empty_rows_note(row_numbers[empty], fmt, table.first_row, raw, name, n))
     values = np.empty((n, len(wide)))
     present = np.empty((n, len(wide)), dtype=bool)
+    signed: dict[str, Amounts] = {}
     for j, col in enumerate(wide):
-        numbers = parse_numbers(frame[col], decimal_comma=decimal_comma)
-        problems += grouped_number_problems(name, col, row_numbers, numbers.bad, frame[col])
+        amounts = currency_amounts(frame[col], decimal_comma)
+        read_as = frame[col] if amounts is None else amounts.text
+        if amounts is not None:
+            signed[col] = amounts
+        numbers = parse_numbers(read_as, decimal_comma=decimal_comma)
+        problems += grouped_number_problems(
+            name, col, row_numbers, numbers.bad, frame[col], read_as
+        )
         values[:, j] = numbers.values
         present[:, j] = ~numbers.missing & ~numbers.bad
+    currency_sign = None
+    if signed:
+        columns = f"columns {next(iter(wide))} .. {list(wide)[-1]}"
+        found, currency_sign = _currency_problems(name, signed, frame, row_numbers, columns, notes)
+        problems += found
     if check_dot_thousands and fmt is not None and fmt.decimal == ".":
-        problems += _wide_dot_thousands_problems(name, fmt, raw, frame, wide, row_numbers, values)
+        read_texts = {col: amounts.text for col, amounts in signed.items()}
+        problems += _wide_dot_thousands_problems(
+            name, fmt, raw, frame, wide, row_numbers, values, read_texts
+        )
     if problems:
         raise IngestError(problems)
     rows, cols = np.nonzero(present)
@@ -347,7 +400,15 @@ def _melt_wide(
         f"wide table: {len(wide)} period columns ({next(iter(wide))} .. {list(wide)[-1]}) "
         f"turned into rows keyed by {' + '.join(keys) or 'nothing (one series)'}"
     )
-    melted = _Table(fmt, long, long.head(reader.SAMPLE_ROWS), table.first_row, row_numbers[rows], n)
+    melted = _Table(
+        fmt,
+        long,
+        long.head(reader.SAMPLE_ROWS),
+        table.first_row,
+        row_numbers[rows],
+        n,
+        currency_sign,
+    )
     return melted, keys
 
 
@@ -359,10 +420,12 @@ def _dot_thousands_problems(
     column: str,
     row_numbers: np.ndarray,
     values: np.ndarray,
+    read_as: pd.Series | None = None,
 ) -> list[Problem]:
     """A CSV value column written like 44.537 throughout: '.' a thousands separator or a
     decimal point? Refused row by row with both readings, unless the user named the mark. The
-    cells' text is read again only when the numbers allow the doubt (a cheap test first)."""
+    cells' text is read again only when the numbers allow the doubt (a cheap test first).
+    `read_as`: the cells as they were read (a currency sign taken off), when not the cells."""
     if fmt.decimal != "." or not maybe_dot_thousands(values):
         return []
     cells = frame[column]
@@ -370,7 +433,7 @@ def _dot_thousands_problems(
         cells = reader.read_csv_column_text(raw, fmt, list(frame.columns).index(column))
         if len(cells) != len(frame):
             return []
-    ambiguous = dot_thousands(cells)
+    ambiguous = dot_thousands(cells if read_as is None else read_as)
     if ambiguous is None:
         return []
     return row_problems(
@@ -386,9 +449,11 @@ def _wide_dot_thousands_problems(
     wide: dict[str, np.datetime64],
     row_numbers: np.ndarray,
     values: np.ndarray,
+    read_texts: dict[str, pd.Series] | None = None,
 ) -> list[Problem]:
     """`_dot_thousands_problems` over all period columns of a wide CSV together: ambiguous only
-    when every dotted number in every period column is written like 44.537."""
+    when every dotted number in every period column is written like 44.537. `read_texts`: the
+    cells of the columns whose currency signs were taken off, as they were read."""
     if not maybe_dot_thousands(values.ravel()):
         return []
     columns = list(frame.columns)
@@ -399,9 +464,10 @@ def _wide_dot_thousands_problems(
         if len(written) != len(frame):
             return []
         texts |= {col: written.iloc[:, i] for i, col in enumerate(numeric)}
-    ambiguous = {col: dot_thousands(cells) for col, cells in texts.items()}
+    read = texts | (read_texts or {})
+    ambiguous = {col: dot_thousands(cells) for col, cells in read.items()}
     for col, mask in ambiguous.items():
-        written_otherwise = texts[col].dropna().astype("str").str.contains(".", regex=False)
+        written_otherwise = read[col].dropna().astype("str").str.contains(".", regex=False)
         if mask is None and written_otherwise.any():  # 12.5 somewhere: '.' is a decimal point
             return []
     return [
@@ -528,6 +594,9 @@ def _open(
         frame, xlsx_notes, first_row = reader.read_xlsx(raw, name)
         notes += xlsx_notes
         table = _Table(None, frame, frame.head(reader.SAMPLE_ROWS), first_row)
+    blank = empty_rows(table.sample)
+    if blank.any():  # detection looks at rows with something in them
+        table.sample = table.sample[~blank].reset_index(drop=True)
     if len(table.sample) == 0:
         raise _no_rows(name, list(table.sample.columns), problems)
     if len(table.sample.columns) < 2:
@@ -669,15 +738,40 @@ def _read_whole_csv(
     return frame
 
 
+TOTALS_LABELS = frozenset({"total", "totals", "grand total", "subtotal", "sum"})
+TOTALS_FIX = "this looks like a totals row: delete it (forecast sums the series itself)"
+
+
+def _totals_rows(frame: pd.DataFrame, value_col: str, undated: np.ndarray) -> np.ndarray:
+    """The rows without a date that read as a spreadsheet's totals: a cell other than the
+    value says Total, Grand Total, Totals, Subtotal or Sum (in any case)."""
+    totals = np.zeros(len(frame), dtype=bool)
+    rows = np.flatnonzero(undated)
+    if not len(rows):
+        return totals
+    for col in frame.columns:
+        cells = frame[col]
+        if col == value_col or pd.api.types.is_numeric_dtype(cells.dtype):
+            continue
+        labels = cells.iloc[rows].astype("str").str.strip().str.lower()
+        totals[rows] |= labels.isin(TOTALS_LABELS).to_numpy(dtype=bool)
+    return totals
+
+
 def _date_problems(
-    name: str, column: str, row_numbers: np.ndarray, dates: ParsedDates, cells: pd.Series
+    name: str,
+    column: str,
+    row_numbers: np.ndarray,
+    dates: ParsedDates,
+    cells: pd.Series,
+    totals: np.ndarray,
 ) -> list[Problem]:
     assert dates.out_of_range is not None  # always filled in by ParsedDates.__post_init__
     problems = row_problems(
         name,
         column,
         row_numbers,
-        dates.missing,
+        dates.missing & ~totals,
         cells,
         lambda v: "date is missing (empty or NA)",
         "enter the date or delete the row",
@@ -686,10 +780,28 @@ def _date_problems(
         name,
         column,
         row_numbers,
-        dates.bad,
+        dates.bad & ~totals,
         cells,
         lambda v: _not_a_date(v, dates.day_first),
         "write dates as YYYY-MM-DD (or one consistent day/month/year format)",
+    )
+    problems += row_problems(
+        name,
+        column,
+        row_numbers,
+        dates.missing & totals,
+        cells,
+        lambda v: "date is missing (empty or NA)",
+        TOTALS_FIX,
+    )
+    problems += row_problems(
+        name,
+        column,
+        row_numbers,
+        dates.bad & totals,
+        cells,
+        lambda v: _not_a_date(v, dates.day_first),
+        TOTALS_FIX,
     )
     problems += row_problems(
         name,
@@ -701,6 +813,100 @@ def _date_problems(
         "correct the year",
     )
     return problems
+
+
+def empty_rows(frame: pd.DataFrame) -> np.ndarray:
+    """The rows whose every cell is empty or blank (``,,`` at the end of an Excel export);
+    text is looked at only in rows whose other cells are all missing."""
+    empty = np.ones(len(frame), dtype=bool)
+    numeric_first = sorted(
+        frame.columns, key=lambda c: not pd.api.types.is_numeric_dtype(frame[c].dtype)
+    )
+    for col in numeric_first:
+        if not empty.any():
+            break
+        cells = frame[col]
+        missing = cells.isna().to_numpy(dtype=bool, copy=True)
+        rows = np.flatnonzero(empty & ~missing)
+        if len(rows) and not pd.api.types.is_numeric_dtype(cells.dtype):
+            blank = cells.iloc[rows].astype("str").str.strip() == ""
+            missing[rows] = blank.to_numpy(dtype=bool)
+        empty &= missing
+    return empty
+
+
+SKIPPED_ROWS_SHOWN = 10  # stretches of empty rows named in the note; the rest are counted
+
+
+def _empty_rows_note(
+    numbers: np.ndarray,
+    fmt: reader.CsvFormat | None,
+    first_row: int,
+    raw: bytes,
+    name: str,
+    data_rows: int,
+) -> str:
+    """One note for the empty rows left out, named by their spreadsheet rows (in a CSV, blank
+    lines and quoted line breaks counted, as in problems)."""
+    if fmt is not None:
+        spreadsheet = reader.spreadsheet_rows(raw, fmt, name)
+        numbers = spreadsheet_row_numbers(numbers, spreadsheet, data_rows, first_row)
+    stretches: list[list[int]] = []
+    for number in (int(n) for n in numbers):
+        if stretches and number == stretches[-1][1] + 1:
+            stretches[-1][1] = number
+        else:
+            stretches.append([number, number])
+    shown = [f"{a}" if a == b else f"{a}-{b}" for a, b in stretches[:SKIPPED_ROWS_SHOWN]]
+    if len(stretches) > SKIPPED_ROWS_SHOWN:
+        shown.append("...")
+    count = len(numbers)
+    rows = "row" if count == 1 and len(stretches) == 1 else "rows"
+    return f"{count} empty {'row' if count == 1 else 'rows'} skipped ({rows} {', '.join(shown)})"
+
+
+MIXED_CURRENCY_FIX = (
+    "convert the amounts to one currency (or put each currency in a file of its own) and read "
+    "the file again"
+)
+
+
+def _currency_problems(
+    name: str,
+    signed: dict[str, Amounts],
+    frame: pd.DataFrame,
+    row_numbers: np.ndarray,
+    where: str,
+    notes: list[str],
+) -> tuple[list[Problem], str]:
+    """The currency signs of value columns and the sign most cells carry: one sign throughout
+    is said in a note; the cells with a sign other than that one are refused, naming both."""
+    counts = Counter(sign for amounts in signed.values() for sign in amounts.signs if sign)
+    main = counts.most_common(1)[0][0]  # on a tie, the sign met first
+    if len(counts) == 1:
+        notes.append(f"values in {where} carry the currency sign {main}; read as plain numbers")
+        return [], main
+    col, first = next(
+        (col, int(np.flatnonzero(amounts.signs == main)[0]))
+        for col, amounts in signed.items()
+        if (amounts.signs == main).any()
+    )
+    at = f"row {int(row_numbers[first])}" + ("" if len(signed) == 1 else f", column {col}")
+
+    def message(value: str | None) -> str:
+        other = next((c for c in (value or "") if c in CURRENCY_SIGNS), "?")
+        return (
+            f"value carries the currency sign {other} where the other amounts carry {main} "
+            f"(from {at}): two currencies in one column"
+        )
+
+    problems = []
+    for column, amounts in signed.items():
+        others = (amounts.signs != "") & (amounts.signs != main)
+        problems += row_problems(
+            name, column, row_numbers, others, frame[column], message, MIXED_CURRENCY_FIX
+        )
+    return problems, main
 
 
 def _flag_values(frame: pd.DataFrame, flags: list[str], notes: list[str]) -> dict[str, np.ndarray]:

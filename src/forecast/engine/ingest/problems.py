@@ -26,8 +26,7 @@ def spreadsheet_numbering(
         return problems
 
     def real(number: int) -> int:
-        index = number - first_row
-        return int(rows[index]) if 0 <= index < n else number
+        return int(spreadsheet_row_numbers(np.array([number]), rows, n, first_row)[0])
 
     def renumber(text: str) -> str:
         return re.sub(r"\brow (\d+)", lambda m: f"row {real(int(m.group(1)))}", text)
@@ -38,6 +37,19 @@ def spreadsheet_numbering(
         )
         for p in problems
     ]
+
+
+def spreadsheet_row_numbers(
+    numbers: np.ndarray, rows: np.ndarray, n: int, first_row: int
+) -> np.ndarray:
+    """Row numbers counted as "data index + first_row" as the spreadsheet numbers those rows
+    (`rows`: the spreadsheet row of each of the `n` data rows); unchanged when `rows` does not
+    describe `n` rows."""
+    if len(rows) != n:
+        return numbers
+    index = numbers - first_row
+    inside = (index >= 0) & (index < n)
+    return np.where(inside, rows[np.clip(index, 0, max(n - 1, 0))], numbers)
 
 
 def cell(column: pd.Series | None, i: int) -> str | None:
@@ -81,13 +93,21 @@ def row_problems(
 
 
 def grouped_number_problems(
-    file: str, column: str, row_numbers: np.ndarray, bad: np.ndarray, cells: pd.Series
+    file: str,
+    column: str,
+    row_numbers: np.ndarray,
+    bad: np.ndarray,
+    cells: pd.Series,
+    read_as: pd.Series | None = None,
 ) -> list[Problem]:
-    """Non-numbers, grouped by what is wrong with them so each kind gets its own fix."""
+    """Non-numbers, grouped by what is wrong with them so each kind gets its own fix: what is
+    wrong is told from `read_as` (the cells as they were read, a currency sign taken off) when
+    given, the cells themselves are shown."""
     hits = np.flatnonzero(bad)
     if not len(hits):
         return []
-    texts = [str(cells.iloc[i]).strip() for i in hits]
+    read = cells if read_as is None else read_as
+    texts = [str(read.iloc[i]).strip() for i in hits]
     kinds: dict[tuple[str, str], list[int]] = {}
     for i, text in zip(hits, texts, strict=True):
         kinds.setdefault(number_problem(text), []).append(int(i))

@@ -18,6 +18,7 @@ import pandas as pd
 
 from forecast.engine.ingest import bounds
 from forecast.engine.ingest.types import IngestError, NoRows, Problem
+from forecast.engine.ingest.values import without_currency_sign
 
 CSV_DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_BYTES = 256 * 1024
@@ -331,7 +332,7 @@ def sniff_csv(raw: bytes, name: str) -> CsvFormat:
     if delimiter == ";":
         body = lines[skip + 1 :]
         cells = (cell.strip() for row in csv.reader(body, delimiter=";") for cell in row)
-        if any(_DECIMAL_COMMA.match(c) for c in cells):
+        if any(_DECIMAL_COMMA.match(without_currency_sign(c)) for c in cells):
             decimal = ","
     return CsvFormat(encoding=encoding, delimiter=delimiter, decimal=decimal, skiprows=skip)
 

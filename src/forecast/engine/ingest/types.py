@@ -151,6 +151,7 @@ class IngestReport:
     series_days: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=dict)
     # a series' own first and last dates, only for series that start later or end earlier than
     # the file (a store whose last days have not arrived yet)
+    currency_sign: str | None = None  # the one currency sign the values carried ($ € £ ¥)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -18,6 +18,14 @@ _MONEY = re.compile(r"^[-+]?\s*[$€£¥]|[$€£¥%]\s*$")
 _EUROPEAN = re.compile(r"^[-+]?\d{1,3}(?:\.\d{3})*(?:,\d+)?$|^[-+]?\d+(?:,\d+)?$")
 _NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
 _DOT_THOUSANDS = re.compile(r"^[-+]?[1-9]\d{0,2}\.\d{3}$")  # 44.537: 44537 or 44.537?
+_DIGITS_AND_SEPARATORS = re.compile(r"\d[\d.,']*")
+
+CURRENCY_SIGNS = "$€£¥"
+# A sign before the amount (a minus may come before or after it) or after it, spaced or not.
+_SIGN_BEFORE = re.compile(r"^(?P<minus>[-+]?)\s*(?P<sign>[$€£¥])\s*(?P<amount>\S.*)$")
+_SIGN_AFTER = re.compile(r"^(?P<amount>.*\S)\s*(?P<sign>[$€£¥])$")
+# Commas grouping thousands before a decimal point: 1,234 or 1,234,567.50
+_COMMA_GROUPED = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 
 DOT_THOUSANDS_FIX = (
     "if the '.' groups thousands (as in files with ';' between columns), read the file with the "
@@ -65,6 +73,51 @@ def parse_numbers(column: pd.Series, decimal_comma: bool = False) -> ParsedNumbe
             ~np.isnan(values) & ~(np.abs(values) <= MAX_ABS_VALUE)
         )
     return ParsedNumbers(values, missing, bad)
+
+
+@dataclass
+class Amounts:
+    """A text column whose cells carry a currency sign: each cell as a number is read (the sign
+    taken off) and the sign each cell carried ("" for none)."""
+
+    text: pd.Series
+    signs: np.ndarray
+
+
+def without_currency_sign(text: str) -> str:
+    """One cell's amount with a currency sign before or after it taken off (-€12,50: -12,50)."""
+    before = _SIGN_BEFORE.match(text)
+    if before:
+        return before["minus"] + before["amount"]
+    after = _SIGN_AFTER.match(text)
+    return after["amount"] if after else text
+
+
+def currency_amounts(column: pd.Series, decimal_comma: bool = False) -> Amounts | None:
+    """The cells with their currency sign ($ € £ ¥, before or after the amount) taken off, or
+    None when no cell carries one. Money has cents, never a third decimal, so in a file whose
+    decimal mark is '.' the commas of an amount such as 1,234.50 group thousands and go too;
+    everything else (a decimal comma, a '.' before three digits) is left to `parse_numbers`
+    and `dot_thousands`, as in a column without signs."""
+    if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
+        return None
+    text = column.astype("str").str.strip()
+    signed = text.str.contains(f"[{CURRENCY_SIGNS}]", regex=True).fillna(False).astype(bool)
+    if not signed.any():
+        return None
+    before = text.str.extract(_SIGN_BEFORE.pattern)
+    after = text.str.extract(_SIGN_AFTER.pattern)
+    has_before = before["sign"].notna()
+    has_after = after["sign"].notna() & ~has_before
+    amounts = text.where(~has_before, before["minus"] + before["amount"])
+    amounts = amounts.where(~has_after, after["amount"])
+    if not (has_before | has_after).any():
+        return None
+    signs = before["sign"].where(has_before, after["sign"]).fillna("")
+    if not decimal_comma:
+        grouped = amounts.str.fullmatch(_COMMA_GROUPED.pattern).fillna(False).astype(bool)
+        amounts = amounts.where(~grouped, amounts.str.replace(",", "", regex=False))
+    return Amounts(amounts.where(column.notna()), signs.to_numpy(dtype=object))
 
 
 def maybe_dot_thousands(values: np.ndarray) -> bool:
@@ -138,12 +191,27 @@ def number_problem(text: str) -> tuple[str, str]:
             "value has a decimal comma in a file that does not use ';' between columns",
             plain + ", or save the file with ';' separators so the decimal comma is understood",
         )
+    if _in_parentheses(text):
+        return (
+            "value is written in parentheses (an accounting-style negative?), which is not read",
+            "write a negative amount with a minus sign (-12.00 for (12.00))",
+        )
+    if _MONEY.search(text) and "%" in text:
+        return ("value contains a percent sign", plain + " without percent signs")
     if _MONEY.search(text):
         return (
-            "value contains a currency or percent sign",
-            plain + " without currency or percent signs",
+            "value carries a currency sign around something that is not one amount",
+            "correct or remove the cell; an amount may carry one currency sign, before or after it",
         )
     return ("value is not a number", "correct or remove the cell; sales must be numbers")
+
+
+def _in_parentheses(text: str) -> bool:
+    """An amount written the accounting way for a negative: (12.00), ($1,234.50)."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    inside = without_currency_sign(text[1:-1].strip())
+    return bool(_DIGITS_AND_SEPARATORS.fullmatch(inside))
 
 
 def parse_flag(column: pd.Series, hinted: bool) -> np.ndarray | None:

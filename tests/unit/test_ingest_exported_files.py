@@ -1,0 +1,204 @@
+"""Files as Excel and shop systems export them: empty rows at the end, amounts with a currency
+sign, a totals row under the data."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from forecast.engine.ingest import IngestError, NoRows, Problem, read_sales
+
+TOTALS_FIX = "this looks like a totals row: delete it (forecast sums the series itself)"
+
+
+def problems_of(data: str | bytes, name: str = "sales.csv", **kwargs) -> list[Problem]:
+    raw = data.encode() if isinstance(data, str) else data
+    with pytest.raises(IngestError) as err:
+        read_sales(raw, filename=name, **kwargs)
+    return err.value.problems
+
+
+def xlsx_bytes(rows: list[list[object]]) -> bytes:
+    buffer = io.BytesIO()
+    pd.DataFrame(rows).to_excel(buffer, index=False, header=False, engine="openpyxl")
+    return buffer.getvalue()
+
+
+WEEKS = "sku,date,sales\nA,2024-01-05,10\nA,2024-01-12,11\nA,2024-01-19,12\n"
+
+
+def test_trailing_empty_rows_are_skipped_with_a_note():
+    result = read_sales((WEEKS + ",,\n , ,\n").encode(), filename="sales.csv")
+
+    assert list(result.history.y) == [10, 11, 12]
+    assert result.report.rows_read == 3
+    assert "2 empty rows skipped (rows 5-6)" in result.report.notes
+
+
+def test_empty_rows_between_data_rows_are_skipped_but_a_partly_filled_row_is_refused():
+    data = "sku,date,sales\nA,2024-01-05,10\n,,\nA,2024-01-12,11\n,,\n,,\nA,2024-01-19,12\n"
+    result = read_sales(data.encode(), filename="sales.csv")
+    assert list(result.history.y) == [10, 11, 12]
+    assert "3 empty rows skipped (rows 3, 5-6)" in result.report.notes
+
+    problems = problems_of(data + ",,7\n")
+    assert {(p.row, p.column) for p in problems} == {(8, "date"), (8, "sku")}
+
+
+def test_an_empty_row_is_named_by_its_spreadsheet_row_after_a_quoted_line_break():
+    data = 'sku,note,date,sales\nA,"two\nlines",2024-01-05,10\nA,,2024-01-12,11\nA,,2024-01-19,12\n,,,\n'
+    result = read_sales(data.encode(), filename="sales.csv", id_cols="sku")
+    assert "1 empty row skipped (row 5)" in result.report.notes
+
+
+def test_empty_rows_of_an_excel_sheet_are_skipped_with_a_note():
+    day = pd.Timestamp("2024-01-05")
+    rows = [
+        ["sku", "date", "sales"],
+        ["A", day, 10],
+        [None, None, None],
+        ["A", day + pd.Timedelta(days=7), 11],
+        ["A", day + pd.Timedelta(days=14), 12],
+        ["  ", None, None],
+    ]
+    result = read_sales(xlsx_bytes(rows), filename="sales.xlsx")
+    assert list(result.history.y) == [10, 11, 12]
+    assert "2 empty rows skipped (rows 3, 6)" in result.report.notes
+
+
+def test_empty_rows_of_a_wide_file_are_skipped_with_a_note():
+    data = "Sales by month\nsku,2024-01,2024-02,2024-03\nA,1,2,3\n,,,\nB,4,5,6\n,,,\n"
+    result = read_sales(data.encode(), filename="wide.csv")
+    assert list(result.history.y) == [1, 2, 3, 4, 5, 6]
+    assert "2 empty rows skipped (rows 4, 6)" in result.report.notes
+
+
+def test_a_file_of_only_empty_rows_under_its_header_has_no_data_rows():
+    with pytest.raises(NoRows) as err:
+        read_sales(b"sku,date,sales\n,,\n,,\n", filename="sales.csv")
+    assert "no data rows" in err.value.problem.message
+
+
+def test_dollar_amounts_with_thousands_commas_are_read_as_numbers():
+    data = 'sku,date,sales\nA,2024-01-05,"$1,234.00"\nA,2024-01-12,"$1,100.50"\nA,2024-01-19,$900\n'
+    result = read_sales(data.encode(), filename="sales.csv")
+    assert list(result.history.y) == [1234, 1100.5, 900]
+    assert "values in column sales carry the currency sign $; read as plain numbers" in (
+        result.report.notes
+    )
+
+
+def test_a_currency_sign_may_follow_the_amount_or_be_left_out_of_some_cells():
+    data = 'sku,date,sales\nA,2024-01-05,"1,234.00 €"\nA,2024-01-12,€ 12.5\nA,2024-01-19,7\n'
+    result = read_sales(data.encode(), filename="sales.csv")
+    assert list(result.history.y) == [1234, 12.5, 7]
+    assert "values in column sales carry the currency sign €; read as plain numbers" in (
+        result.report.notes
+    )
+
+
+def test_euro_amounts_with_a_decimal_comma_in_a_semicolon_file_are_read_as_numbers():
+    data = "sku;date;sales\nA;2024-01-05;1.234,56 €\nA;2024-01-12;€ 2.000,00\nA;2024-01-19;12,5€\n"
+    result = read_sales(data.encode(), filename="sales.csv")
+    assert list(result.history.y) == [1234.56, 2000, 12.5]
+
+
+def test_negative_amounts_with_a_minus_before_or_after_the_sign_are_read():
+    data = "sku,date,sales\nA,2024-01-05,-$12.00\nA,2024-01-12,$-3\nA,2024-01-19,- $ 900\n"
+    result = read_sales(data.encode(), filename="sales.csv")
+    assert list(result.history.y) == [-12, -3, -900]
+    assert result.report.negative_values == 3
+
+
+def test_a_column_mixing_dollars_and_euros_is_refused_naming_both():
+    data = 'sku,date,sales\nA,2024-01-05,$10\nA,2024-01-12,$11\nA,2024-01-19,"€ 12"\n'
+    (problem,) = problems_of(data)
+    assert (problem.row, problem.column, problem.value) == (4, "sales", "€ 12")
+    assert "€" in problem.message and "$" in problem.message and "row 2" in problem.message
+    assert problem.fix.startswith("convert the amounts to one currency")
+
+
+def test_amounts_in_a_dollar_column_that_do_not_read_as_numbers_are_refused_as_such():
+    data = 'sku,date,sales\nA,2024-01-05,$10\nA,2024-01-12,"$1.234,50"\nA,2024-01-19,$ten\n'
+    problems = problems_of(data)
+    assert [(p.row, p.value) for p in problems] == [(3, "$1.234,50"), (4, "$ten")]
+    assert "thousands separators" in problems[0].message
+    assert problems[1].message == "value is not a number"
+
+
+def test_dollar_amounts_written_like_44_537_throughout_are_refused_as_ambiguous():
+    data = "sku,date,sales\nA,2024-01-05,$44.537\nA,2024-01-12,$12.000\nA,2024-01-19,$7\n"
+    problems = problems_of(data)
+    assert [(p.row, p.value) for p in problems] == [(2, "$44.537"), (3, "$12.000")]
+    assert "ambiguous" in problems[0].message and "--decimal" in problems[0].fix
+    result = read_sales(data.encode(), filename="sales.csv", decimal=",")
+    assert list(result.history.y) == [44537, 12000, 7]
+
+
+def test_a_wide_file_of_dollar_amounts_is_read_with_one_note():
+    data = 'sku,2024-01,2024-02,2024-03\nA,"$1,000",$2,$3\nB,$4,,"$6.50"\n'
+    result = read_sales(data.encode(), filename="wide.csv")
+    assert list(result.history.y) == [1000, 2, 3, 4, 0, 6.5]
+    said = [n for n in result.report.notes if "currency sign" in n]
+    assert said == [
+        "values in columns 2024-01 .. 2024-03 carry the currency sign $; read as plain numbers"
+    ]
+
+
+def test_a_wide_file_mixing_pounds_and_dollars_is_refused_naming_both():
+    data = "sku,2024-01,2024-02,2024-03\nA,£1,£2,£3\nB,£4,$5,£6\n"
+    (problem,) = problems_of(data, "wide.csv")
+    assert (problem.row, problem.column, problem.value) == (3, "2024-02", "$5")
+    assert "£" in problem.message and "$" in problem.message
+
+
+def test_dollar_amounts_typed_as_text_in_an_excel_sheet_are_read_as_numbers():
+    day = pd.Timestamp("2024-01-05")
+    rows = [
+        ["sku", "date", "sales"],
+        ["A", day, "$1,234.00"],
+        ["A", day + pd.Timedelta(days=7), 11.5],
+        ["A", day + pd.Timedelta(days=14), "$12"],
+    ]
+    result = read_sales(xlsx_bytes(rows), filename="sales.xlsx")
+    assert list(result.history.y) == [1234, 11.5, 12]
+
+
+def test_amounts_in_accounting_parentheses_are_refused_with_a_fix_to_write_a_minus():
+    data = "sku,date,sales\nA,2024-01-05,($12.00)\nA,2024-01-12,(3)\nA,2024-01-19,4\n"
+    problems = problems_of(data)
+    assert [p.row for p in problems] == [2, 3]
+    assert all("parentheses" in p.message and "-12.00" in p.fix for p in problems)
+
+
+def test_a_totals_row_is_refused_with_a_fix_that_names_it():
+    data = WEEKS + "B,,12\n" + 'Total,,"$3,234.50"\n'
+    undated, totals = problems_of(data)
+    assert (totals.row, totals.column) == (6, "date")
+    assert totals.message == "date is missing (empty or NA)"
+    assert totals.fix == TOTALS_FIX
+    assert (undated.row, undated.fix) == (5, "enter the date or delete the row")
+
+
+@pytest.mark.parametrize("label", ["Grand Total", "TOTALS", " sum "])
+def test_totals_rows_are_told_by_their_label_whatever_its_case(label):
+    (problem,) = problems_of(WEEKS + f"{label},,33\n")
+    assert problem.fix == TOTALS_FIX
+
+
+def test_a_grand_total_label_in_the_date_column_is_refused_as_a_totals_row():
+    data = "date,sales\n2024-01-05,10\n2024-01-12,11\n2024-01-19,12\nGrand Total,33\n"
+    (problem,) = problems_of(data)
+    assert (problem.row, problem.column, problem.value) == (5, "date", "Grand Total")
+    assert problem.fix == TOTALS_FIX
+
+
+def test_a_shop_export_with_dollars_a_totals_row_and_an_empty_row_reports_only_the_totals_row():
+    data = (
+        'sku,date,sales\nA,2024-01-05,"$1,234.00"\nA,2024-01-12,"$1,100.50"\nA,2024-01-19,$900\n'
+        'Total,,"$3,234.50"\n,,\n'
+    )
+    (problem,) = problems_of(data)
+    assert (problem.row, problem.fix) == (5, TOTALS_FIX)
