@@ -10,7 +10,7 @@ from dash import Dash, html
 
 from dashboard import components
 from dashboard.context import DashboardContext
-from dashboard.system import events, factors, fan, gate, overview
+from dashboard.system import event_file, events, factors, fan, gate, overview
 from dashboard.system import layout as parts
 
 PATH = "/system"
@@ -37,5 +37,5 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
 
 
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
-    for part in (overview, fan, events, gate, factors):
+    for part in (overview, fan, events, event_file, gate, factors):
         part.register(app, ctx)

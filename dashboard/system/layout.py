@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import components, figures, ids
+from dashboard.system import event_file
 from dashboard.system.columns import deviation_columns, event_columns, factor_columns, team_columns
 from dashboard.system.view import EXPLAIN_SELECTED, PLAIN_PLACEHOLDER, SELECTED_ROWS
 from forecast.services.types import EFFECTS, EVENT_KINDS, REASON_CODES
@@ -177,6 +178,7 @@ def events_section() -> list[Any]:
         html.H4("Events", className="mt-3"),
         html.P(id=ids.SYS_RULE, className="small text-muted"),
         add_event_form(),
+        html.Div(event_file.zone(), className="mt-2 mb-2"),
         dag.AgGrid(
             id=ids.SYS_EVENTS_GRID,
             rowData=[],

@@ -181,3 +181,31 @@ def test_a_row_click_selects_an_event_removal_asks_first_and_can_be_undone(start
     dash_duo.wait_for_contains_text("#sys-alert", "Restored E1 'Flyer'", timeout=20)
     dash_duo.wait_for_contains_text("#sys-total-plan", "1 event(s)", timeout=20)
     assert dash_duo.get_logs() == []
+
+
+def test_a_dropped_promotions_calendar_adds_its_events_in_one_go(start_app, e2e_plan, tmp_path):
+    from forecast.services import system_views
+    from forecast.services.store_factory import open_store
+    from tests.e2e.helpers import upload
+
+    store = open_store(data_dir=e2e_plan.data_dir)
+    page = system_views.system_page(store, e2e_plan.plan_id, "olga")
+    store.close()
+    start, end = page.dates[0], page.period_ends[1]
+    calendar = tmp_path / "promos.csv"
+    calendar.write_text(
+        "name,kind,scope,start,end,effect,value,reason\n"
+        f"May flyer,promotion,StoreType=a,{start},{end},percent,15%,national flyer\n"
+        f"Supplier cut,purchase_limit,,{start},{end},cap,800,allocation\n"
+    )
+    dash_duo = start_app(e2e_plan.data_dir, "/system")
+    dash_duo.wait_for_contains_text("#sys-total-plan", UNCHANGED, timeout=20)
+    before = _plan_total(dash_duo)
+    upload(dash_duo, calendar, "sys-events-upload")
+    dash_duo.wait_for_contains_text(
+        "#sys-alert", "Imported 2 event(s) from promos.csv as E1..E2", timeout=20
+    )
+    dash_duo.wait_for_contains_text("#sys-total-plan", "2 event(s)", timeout=20)
+    dash_duo.wait_for_contains_text("#sys-events-grid", "Supplier cut", timeout=10)
+    assert _plan_total(dash_duo) != before
+    assert dash_duo.get_logs() == []

@@ -34,6 +34,7 @@ from forecast.services import exports, plans, system
 from forecast.services.plans import InvalidFile
 from forecast.store import PlanRepository
 
+MAX_FILE_BYTES = bounds.MAX_EVENT_FILE_BYTES  # for the pages, which read no bounds directly
 COLUMNS = ("name", "kind", "scope", "start", "end", "effect", "value", "reason")
 REQUIRED = ("name", "kind", "start", "end", "effect", "value")
 EVENTS_SHEET = "events"

@@ -1,0 +1,115 @@
+"""Importing a file of events on the System plan page: a promotions calendar (CSV or XLSX, the
+events sheet of an export) added in one change, or refused as a whole with every problem listed
+by row and column."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, html, no_update
+
+from dashboard import components, ids, uploads
+from dashboard.context import DashboardContext
+from dashboard.system import edits
+from dashboard.system.edits import ALERT, REFRESH
+from forecast.services import event_import
+from forecast.services.errors import ServiceError
+from forecast.services.plans import InvalidFile
+
+TOO_BIG_WHERE = "import the events sheet alone, saved as CSV"
+PROBLEMS_SHOWN = 10
+
+
+def zone() -> Any:
+    limit = event_import.MAX_FILE_BYTES // (1024 * 1024)
+    return components.upload_zone(
+        ids.SYS_EVENTS_UPLOAD,
+        "Import events from a file",
+        "CSV or XLSX with the columns name, kind, scope, start, end, effect, value, reason "
+        f"(the events sheet of an export imports as it is) · up to {limit} MB",
+        padding="10px",
+    )
+
+
+def import_file(
+    ctx: DashboardContext, contents: Any, filename: Any, session, version, refresh
+) -> tuple[Any, Any, Any]:
+    """(alert, refresh counter, the upload's contents cleared so the same file can be dropped
+    again)."""
+    if not contents:
+        return no_update, no_update, no_update
+    name = str(filename or "the events file")
+    try:
+        raw = uploads.decode(contents, name, event_import.MAX_FILE_BYTES, TOO_BIG_WHERE)
+    except uploads.UploadRefused as exc:
+        return dbc.Alert(str(exc), color="danger", dismissable=True), no_update, None
+    plan_id, user = components.action_plan(session), components.acting_user(session) or ""
+    try:
+        done = event_import.import_events(
+            ctx.store, plan_id, user, raw, name, expected_version=components.page_version(version)
+        )
+    except InvalidFile as exc:  # every problem listed, not only the first
+        return problems_alert(name, exc.problems), no_update, None
+    except ServiceError as exc:
+        return components.error_alert(exc), edits.bumped(refresh), None
+    return components.success_alert(imported_text(done)), edits.bumped(refresh), None
+
+
+def imported_text(done: event_import.EventImport) -> str:
+    """`Imported 3 events from calendar.csv as E7..E9: May flyer, ... 1 row skipped: ...`"""
+    said = f"Nothing new in {done.file}."
+    if done.added:
+        first, last = done.added[0].event_id, done.added[-1].event_id
+        numbers = first if first == last else f"{first}..{last}"
+        names = ", ".join(event.name for event in done.added[:5])
+        more = f" and {len(done.added) - 5} more" if len(done.added) > 5 else ""
+        said = f"Imported {len(done.added)} event(s) from {done.file} as {numbers}: {names}{more}."
+    if done.skipped:
+        reasons = "; ".join(f"row {s.row} {s.name!r}: {s.why}" for s in done.skipped[:5])
+        said += f" {len(done.skipped)} row(s) skipped ({reasons})."
+    return said
+
+
+def problems_alert(filename: str, problems: Sequence[Any]) -> dbc.Alert:
+    listed = [html.Li(problem_line(p)) for p in problems[:PROBLEMS_SHOWN]]
+    more = len(problems) - len(listed)
+    return dbc.Alert(
+        [
+            html.Strong(f"{filename} was not imported: {len(problems)} problem(s). "),
+            "No event was added. Fix the file and drop it again.",
+            html.Ul(
+                listed + ([html.Li(f"… and {more} more")] if more > 0 else []), className="mb-0"
+            ),
+        ],
+        color="danger",
+        dismissable=True,
+        className="service-error",
+    )
+
+
+def problem_line(problem: Any) -> str:
+    """`row 3, end: 2015-13-01 is no date -> write it as YYYY-MM-DD` (the file's row, header = 1)."""
+    where = ", ".join(
+        part
+        for part in (
+            f"row {problem.row}" if problem.row is not None else "",
+            str(problem.column or ""),
+        )
+        if part
+    )
+    value = f" ({problem.value})" if problem.value else ""
+    said = f"{problem.message}{value}" + (f" → {problem.fix}" if problem.fix else "")
+    return f"{where}: {said}" if where else said
+
+
+def register(app: Dash, ctx: DashboardContext) -> None:
+    edits.bind_edit(
+        app,
+        ctx,
+        import_file,
+        Input(ids.SYS_EVENTS_UPLOAD, "contents"),
+        State(ids.SYS_EVENTS_UPLOAD, "filename"),
+        outputs=(ALERT, REFRESH, Output(ids.SYS_EVENTS_UPLOAD, "contents")),
+    )
