@@ -127,7 +127,7 @@ def test_the_events_sheet_of_an_export_imports_into_another_plan(store, plan_id)
 
     def same(event):
         return (event.name, event.kind, event.scope, event.start, event.end, event.effect,
-                event.value, event.reason)  # fmt: skip
+                event.value, event.reason, event.counts)  # fmt: skip
 
     assert [same(e) for e in system.list_events(store, other)] == [
         same(e) for e in system.list_events(store, plan_id)
@@ -135,6 +135,23 @@ def test_the_events_sheet_of_an_export_imports_into_another_plan(store, plan_id)
     # and the sheet's scope words read back as the scope they were written from
     for scope in (Scope(), Scope.parse(["StoreType=a,c", "Region=N"], "7,8"), Scope(ids=("1",))):
         assert exports.scope_of_words(exports.scope_words(scope.to_dict())) == scope
+
+
+def test_an_event_counted_in_whole_periods_comes_back_counted_so(store, plan_id):
+    """The export's counts column: an event that took the learned uplift counts whole periods,
+    and its copy must too, or the new plan's numbers differ where it covers part of a period."""
+    calendar = (
+        "name,kind,start,end,effect,value,counts\n"
+        "Whole,promotion,2024-10-09,2024-10-10,percent,10,periods\n"
+        "Share,promotion,2024-10-09,2024-10-10,percent,10,\n"
+    )
+    done = event_import.import_events(store, plan_id, "ann", calendar.encode(), "c.csv")
+    assert [(e.name, e.counts) for e in done.added] == [("Whole", "periods"), ("Share", "days")]
+    with pytest.raises(InvalidFile) as refused:
+        event_import.import_events(
+            store, plan_id, "ann", calendar.replace("periods", "weeks").encode(), "c.csv"
+        )
+    assert [(p.row, p.column) for p in refused.value.problems] == [(2, "counts")]
 
 
 def test_a_stale_version_refuses_the_import(store, plan_id):

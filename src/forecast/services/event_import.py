@@ -35,7 +35,7 @@ from forecast.services.plans import InvalidFile
 from forecast.store import PlanRepository
 
 MAX_FILE_BYTES = bounds.MAX_EVENT_FILE_BYTES  # for the pages, which read no bounds directly
-COLUMNS = ("name", "kind", "scope", "start", "end", "effect", "value", "reason")
+COLUMNS = ("name", "kind", "scope", "start", "end", "effect", "value", "reason", "counts")
 REQUIRED = ("name", "kind", "start", "end", "effect", "value")
 EVENTS_SHEET = "events"
 DOING = "import events"
@@ -277,7 +277,10 @@ def _columns(table: pd.DataFrame, name: str) -> dict[str, Hashable]:
     if missing:
         have = ", ".join(str(c) for c in table.columns) or "none"
         what = f"the file has no column {', '.join(missing)} (its columns: {have[:200]})"
-        fix = f"give the header row the columns {', '.join(COLUMNS)} (scope and reason may be left out)"
+        fix = (
+            f"give the header row the columns {', '.join(COLUMNS)} (scope, reason and counts may "
+            "be left out)"
+        )
         raise _refused([Problem(name, 1, None, None, what, fix)])
     return found
 
@@ -339,9 +342,19 @@ def _event(
                 f"end on {last} or earlier",
             )
     scope = _scope(row, cell.get("scope"), attributes)
+    counts = _text(cell.get("counts")).lower() or overrides.DAYS
+    if counts not in (overrides.DAYS, overrides.PERIODS):
+        row.problem(
+            "counts",
+            cell.get("counts"),
+            "not a way an event counts",
+            f"write {overrides.DAYS} (the share of each period's days it covers), "
+            f"{overrides.PERIODS} (whole periods, as an event that took the learned uplift) or "
+            "leave it empty",
+        )
     if row.problems or value is None or start is None or end is None or scope is None:
         return None
-    return Event("E0", name, kind, scope, start, end, effect, value, reason=reason)
+    return Event("E0", name, kind, scope, start, end, effect, value, reason=reason, counts=counts)
 
 
 def _checked_value(row: _Row, cell: Any, effect: str, value: float | None) -> float | None:
@@ -478,6 +491,7 @@ def _identity(event: Event) -> tuple[Any, ...]:
         event.end,
         event.effect,
         round(float(event.value), 9),
+        event.counts,
     )
 
 
