@@ -1,5 +1,6 @@
-"""Accounts on the Plans page, for admins only: list, add (with a password), set a new password,
-disable, enable, make admin or take the admin role away; and the latest changes of the account log (who did what, when)."""
+"""Accounts on the Plans page, for admins only: list, add (with a password and the name shown for
+it), set a new password or display name, disable, enable, make admin or take the admin role away;
+and the latest changes of the account log (who did what, when)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,16 @@ BODY = "plans-accounts-body"
 TABLE = "plans-accounts-table"
 ALERT = "plans-accounts-alert"
 NAME = "plans-accounts-name"
+DISPLAY = "plans-accounts-display"
 PASSWORD = "plans-accounts-password"
 ADMIN = "plans-accounts-admin"
 ADD = "plans-accounts-add"
 RESET_NAME = "plans-accounts-reset-name"
 RESET_PASSWORD = "plans-accounts-reset-password"
 RESET = "plans-accounts-reset"
+RENAME_NAME = "plans-accounts-rename-name"
+RENAME_DISPLAY = "plans-accounts-rename-display"
+RENAME = "plans-accounts-rename"
 # pattern-matching: {"type": SWITCH, "user": ..., "to": "disable" | "enable"}; the id says what
 # the click does, so a table drawn before someone else's change never does the opposite.
 SWITCH = "plans-accounts-switch"
@@ -47,7 +52,8 @@ def section(ctx: DashboardContext) -> html.Div:
             html.Div(id=TABLE),
             dbc.Row(
                 [
-                    dbc.Col(dbc.Input(id=NAME, placeholder="user name"), md=3),
+                    dbc.Col(dbc.Input(id=NAME, placeholder="user name"), md=2),
+                    dbc.Col(dbc.Input(id=DISPLAY, placeholder="display name (optional)"), md=2),
                     dbc.Col(
                         dbc.Input(
                             id=PASSWORD,
@@ -55,7 +61,7 @@ def section(ctx: DashboardContext) -> html.Div:
                             placeholder="password (10+ characters)",
                             autocomplete="new-password",
                         ),
-                        md=4,
+                        md=3,
                     ),
                     dbc.Col(dbc.Checkbox(id=ADMIN, label="admin", value=False), md=2),
                     dbc.Col(dbc.Button("Add account", id=ADD, color="primary"), md=3),
@@ -76,6 +82,15 @@ def section(ctx: DashboardContext) -> html.Div:
                     ),
                     dbc.Col(md=2),
                     dbc.Col(dbc.Button("Set password", id=RESET, color="secondary"), md=3),
+                ],
+                className="g-2 mt-2 align-items-center",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(dbc.Input(id=RENAME_NAME, placeholder="account"), md=3),
+                    dbc.Col(dbc.Input(id=RENAME_DISPLAY, placeholder="its display name"), md=4),
+                    dbc.Col(md=2),
+                    dbc.Col(dbc.Button("Set display name", id=RENAME, color="secondary"), md=3),
                 ],
                 className="g-2 mt-2 align-items-center",
             ),
@@ -113,15 +128,21 @@ def accounts_table(found: list[Any], me: str) -> Any:
             html.Tr(
                 [
                     html.Td(account.name),
+                    html.Td(account.display_name if account.display_name != account.name else ""),
                     html.Td(", ".join(marks)),
                     html.Td([button, admin_button]),
                 ]
             )
         )
     return dbc.Table(
-        [html.Thead(html.Tr([html.Th("Account"), html.Th(""), html.Th("")])), html.Tbody(rows)],
+        [
+            html.Thead(
+                html.Tr([html.Th("Account"), html.Th("Shown as"), html.Th(""), html.Th("")])
+            ),
+            html.Tbody(rows),
+        ],
         size="sm",
-        style={"maxWidth": "640px"},
+        style={"maxWidth": "800px"},
     )
 
 
@@ -153,6 +174,7 @@ def add_account(
     ctx: DashboardContext,
     n: int | None,
     name: str | None,
+    display: str | None,
     password: str | None,
     admin: bool | None,
     refresh: int | None,
@@ -160,10 +182,37 @@ def add_account(
     me = _admin()
     if not n or me is None:
         return no_update, no_update
-    _, alert = components.call_service(
-        lambda: accounts.add_user_as(ctx.store, me, name or "", password or "", admin=bool(admin))
+    added, alert = components.call_service(
+        lambda: accounts.add_user_as(
+            ctx.store, me, name or "", password or "", admin=bool(admin), display_name=display
+        )
     )
-    return alert or components.success_alert(f"Added account {name}."), (refresh or 0) + 1
+    if alert is not None:
+        return alert, (refresh or 0) + 1
+    shown = f" (shown as {added.display_name})" if added.display_name != added.name else ""
+    return components.success_alert(f"Added account {added.name}{shown}."), (refresh or 0) + 1
+
+
+def set_display_name(
+    ctx: DashboardContext,
+    n: int | None,
+    name: str | None,
+    display: str | None,
+    refresh: int | None,
+) -> tuple[Any, Any]:
+    """An admin gives an account the name the pages show for it (one row of the account log)."""
+    me = _admin()
+    if not n or me is None:
+        return no_update, no_update
+    who = (name or "").strip()
+    result, alert = components.call_service(
+        lambda: accounts.set_attributes_as(ctx.store, me, who, display_name=display or "")
+    )
+    if alert is not None or result is None:
+        return alert, (refresh or 0) + 1
+    account, changed = result
+    done = f"Done: {changed[0]}." if changed else f"No change: {account.name} was so already."
+    return components.success_alert(done), (refresh or 0) + 1
 
 
 def reset_password(
@@ -236,11 +285,18 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Output(REFRESH, "data", allow_duplicate=True),
     )
     counter = State(REFRESH, "data")
-    form = (State(NAME, "value"), State(PASSWORD, "value"), State(ADMIN, "value"))
+    form = (
+        State(NAME, "value"),
+        State(DISPLAY, "value"),
+        State(PASSWORD, "value"),
+        State(ADMIN, "value"),
+    )
     once = {"prevent_initial_call": True}
     bind(app, ctx, add_account, *changed, Input(ADD, "n_clicks"), *form, counter, **once)
     reset = (State(RESET_NAME, "value"), State(RESET_PASSWORD, "value"))
     bind(app, ctx, reset_password, *changed, Input(RESET, "n_clicks"), *reset, counter, **once)
+    rename = (State(RENAME_NAME, "value"), State(RENAME_DISPLAY, "value"))
+    bind(app, ctx, set_display_name, *changed, Input(RENAME, "n_clicks"), *rename, counter, **once)
     switches = Input({"type": SWITCH, "user": ALL, "to": ALL}, "n_clicks")
     bind(app, ctx, switch_account, *changed, switches, counter, **once)
     admins = Input({"type": ADMIN_SWITCH, "user": ALL, "to": ALL}, "n_clicks")

@@ -106,3 +106,23 @@ def test_the_admin_accounts_section_shows_the_latest_account_changes():
             plans_accounts.HIDDEN,
             None,
         )
+
+
+def test_an_admin_gives_an_account_its_display_name_on_the_plans_page():
+    from dashboard.context import DashboardContext
+    from dashboard.pages import plans_accounts
+    from forecast.store import MemoryStore
+    from tests.signin import acting_as
+
+    memory = MemoryStore()
+    ctx = DashboardContext(_store=memory)
+    with acting_as(memory, "root", admin=True):
+        added, _ = plans_accounts.add_account(ctx, 1, "piet", "Piet P.", PASSWORD, False, 0)
+        renamed, _ = plans_accounts.set_display_name(ctx, 1, "piet", "Piet Peters", 1)
+        refused, _ = plans_accounts.set_display_name(ctx, 2, "piet", "  ", 2)
+        _, body = plans_accounts.render(ctx, 3)
+    assert "Added account piet (shown as Piet P.)." in str(added.to_plotly_json())
+    assert "display name of piet: 'Piet P.' -> 'Piet Peters'" in str(renamed.to_plotly_json())
+    assert "at least one character" in str(refused.to_plotly_json())
+    assert memory.get_account("piet").display_name == "Piet Peters"
+    assert "Piet Peters" in str(body.to_plotly_json())  # the table's "Shown as"

@@ -285,11 +285,18 @@ def require_admin(store: PlanRepository, actor: str | None) -> None:
 
 
 def add_user_as(
-    store: PlanRepository, actor: str | None, name: str, password: str, *, admin: bool = False
+    store: PlanRepository,
+    actor: str | None,
+    name: str,
+    password: str,
+    *,
+    admin: bool = False,
+    display_name: str | None = None,
 ) -> Account:
-    """An admin adds an account from the dashboard."""
+    """An admin adds an account from the dashboard (the display name defaults to the name)."""
     require_admin(store, actor)
-    return add_user(store, name, password, admin=admin, actor=actor)
+    shown = (display_name or "").strip() or None
+    return add_user(store, name, password, admin=admin, display_name=shown, actor=actor)
 
 
 def disable_as(store: PlanRepository, actor: str | None, name: str) -> None:
