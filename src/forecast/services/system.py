@@ -235,10 +235,21 @@ def suggest_uplift(
     return event_suggestion(store, plan, kind, scope, None, None)[0]
 
 
+# The learned uplift of a kind on a scope, once per plan version: a file of events asks for
+# the same few kinds and scopes over and over, with other dates.
+_SUGGESTIONS: PerStoreCache[Uplift | None] = PerStoreCache(size=64)
+
+
 def _suggest(store: PlanRepository, state: PlanState, kind: str, scope: Scope) -> Uplift | None:
     if not state.dataset.flags:
         return None
-    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+    attributes = sorted((key, tuple(values)) for key, values in scope.attributes.items())
+    key = (state.plan_id, state.version, kind, tuple(attributes), tuple(scope.ids))
+    return _SUGGESTIONS.get(store, key, lambda: _learn(store, state, kind, scope))
+
+
+def _learn(store: PlanRepository, state: PlanState, kind: str, scope: Scope) -> Uplift | None:
+    attributes = plans.version_frame(store, state, plans.ATTRIBUTES)
     try:
         scope.validate(attributes)
     except OverrideError as exc:
@@ -319,7 +330,7 @@ def _flag_in_baseline(
     end: str | date,
 ) -> FlagInBaseline | None:
     flag = uplift.flag
-    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+    attributes = plans.version_frame(store, state, plans.ATTRIBUTES)
     served = plans.series_models(store, state)
     in_scope = (scope or Scope()).series_ids(attributes)
     ids = [i for i in in_scope if _copies(served.get(i, ""))]
@@ -408,7 +419,7 @@ def _series_uplift(store: PlanRepository, state: PlanState, flag: str) -> pd.Dat
 def _checked(store: PlanRepository, state: PlanState, event: Event) -> Event:
     """The event's own rules, then the system plan it would make within ``forecast.bounds``
     (with the plan's other events; an edited event in its place)."""
-    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+    attributes = plans.version_frame(store, state, plans.ATTRIBUTES)
     others = [e for e in events_of(state) if e.event_id != event.event_id]
     placed = [event if e.event_id == event.event_id else e for e in events_of(state)]
     try:
@@ -978,7 +989,7 @@ def _replaced_text(replaced: Sequence[Mapping[str, Any]]) -> str:
 
 def _require_known(store: PlanRepository, state: PlanState, level: str, key: str) -> None:
     """A series or team the plan does not have is not found (the CLI's exit code 4)."""
-    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+    attributes = plans.version_frame(store, state, plans.ATTRIBUTES)
     known = (
         set(attributes[schema.UNIQUE_ID].astype(str))
         if level == "series"
