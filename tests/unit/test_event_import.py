@@ -235,3 +235,10 @@ def test_the_cli_dry_run_reports_without_writing(tmp_path):
     bad = run("--dry-run")
     assert bad.exit_code == 2
     assert "calendar.csv:2:end: the end is not a date (27.10.2024x) -> " in bad.stderr
+
+
+def test_plan_show_lists_a_few_of_a_rows_many_events_and_counts_the_rest():
+    from forecast.cli.plan_system import _few_events
+
+    assert _few_events("E1,E2,E3,E4,E5,E6") == "E1,E2,E3,E4 +2 more"
+    assert _few_events("E1,E2") == "E1,E2" and _few_events("") == ""

@@ -187,9 +187,22 @@ def _table(frame: pd.DataFrame, columns: list[str]) -> str:
             shown[col] = shown[col].dt.strftime("%Y-%m-%d")
         elif col == "deviation_pct":
             shown[col] = shown[col].map(_pct)
+        elif col == "events":
+            shown[col] = shown[col].map(_few_events)
         elif pd.api.types.is_float_dtype(shown[col]):
             shown[col] = shown[col].map(lambda v: f"{v:,.0f}")
     return shown.to_string(index=False)
+
+
+EVENTS_LISTED = 4
+
+
+def _few_events(ids: Any) -> str:
+    """A row's event ids as the table shows them: the first few and how many more (`--json`
+    lists them all), so that one row under many events does not widen every line."""
+    listed = [i for i in str(ids or "").split(",") if i]
+    more = f" +{len(listed) - EVENTS_LISTED} more" if len(listed) > EVENTS_LISTED else ""
+    return ",".join(listed[:EVENTS_LISTED]) + more
 
 
 def _event_line(event: Event) -> str:
