@@ -12,7 +12,7 @@ from dashboard import components, ids, jobs
 from dashboard.context import DashboardContext
 from dashboard.data_parts import upload, view
 from dashboard.wiring import bind
-from forecast.services import plans
+from forecast.services import money, plans
 from forecast.services.errors import NotFound, Unavailable
 
 NOT_DONE = (no_update, no_update, no_update)
@@ -62,6 +62,19 @@ def plan_request(
         "week_dates": week_dates or "start",
         "decimal": decimal if decimal in (".", ",") else None,
     }
+
+
+def suggest_currency(
+    ctx: DashboardContext, sign: str | None, current: str | None, set_by_page: str | None
+) -> tuple[Any, Any, Any]:
+    """The plan's currency from the sign on the file's amounts (€: EUR), unless the planner
+    chose one: the form still holds the currency the page put in it."""
+    if current != set_by_page:
+        return no_update, no_update, no_update
+    suggestion = money.currency_of_sign(sign, current)
+    if suggestion is None or sign is None:
+        return no_update, no_update, None
+    return suggestion.code, suggestion.code, view.currency_hint(sign, suggestion)
 
 
 def reporter(set_progress: Callable[[tuple[str, str]], None]) -> Callable[[float, str], None]:
@@ -136,6 +149,18 @@ def job_failed(exc: Exception) -> tuple[Any, Any, Any]:
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:
+    bind(
+        app,
+        ctx,
+        suggest_currency,
+        Output(ids.DATA_CURRENCY, "value", allow_duplicate=True),
+        Output(ids.DATA_CURRENCY_SET, "data"),
+        Output(ids.DATA_CURRENCY_HINT, "children"),
+        Input(ids.DATA_CURRENCY_SIGN, "data"),
+        State(ids.DATA_CURRENCY, "value"),
+        State(ids.DATA_CURRENCY_SET, "data"),
+        prevent_initial_call=True,
+    )
     bind(
         app,
         ctx,

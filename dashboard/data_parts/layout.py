@@ -32,6 +32,7 @@ def stores(ctx: DashboardContext) -> list[dcc.Store]:
         dcc.Store(id=ids.DATA_RAW),
         dcc.Store(id=ids.DATA_FILE),
         dcc.Store(id=ids.DATA_FILE_READ),
+        dcc.Store(id=ids.DATA_CURRENCY_SIGN),
         dcc.Store(id=ids.DATA_ATTR_FILE),
         dcc.Store(id=ids.DATA_LIMIT, data=ctx.upload_limit_bytes),
     ]
@@ -196,6 +197,8 @@ def create_card(currency: str = components.FALLBACK_CURRENCY) -> dbc.Card:
                     ),
                     ids.DATA_CURRENCY,
                 ),
+                dcc.Store(id=ids.DATA_CURRENCY_SET, data=currency),
+                html.Div(id=ids.DATA_CURRENCY_HINT, className="small text-muted mt-1"),
                 html.Div(
                     "You (the signed-in user) become the plan's owner and planner; add team leads "
                     "on the Plans page.",

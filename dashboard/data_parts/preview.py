@@ -35,6 +35,7 @@ OUTPUTS = (
     Output(ids.DATA_UPLOAD_STATUS, "children", allow_duplicate=True),
     Output(ids.DATA_CREATE_HINT, "children"),
     Output(ids.DATA_FILE_READ, "data"),
+    Output(ids.DATA_CURRENCY_SIGN, "data"),
 )
 
 

@@ -48,9 +48,11 @@ def discard_used(ctx: DashboardContext, file: dict, dropped: Any) -> None:
         uploads.discard(ctx, used)
 
 
-def use_sample(ctx: DashboardContext, clicks: int | None) -> tuple[Any, Any, Any]:
+def use_sample(ctx: DashboardContext, clicks: int | None) -> tuple[Any, Any, Any, Any]:
+    """The bundled sample, in its own currency (put in the form by the page, not the planner:
+    a sign on a file uploaded next may still change it)."""
     if not clicks:  # layout insertion, not a click
-        return no_update, no_update, no_update
+        return no_update, no_update, no_update, no_update
     sales = uploads.save(ctx, SAMPLE_SALES.read_bytes(), SAMPLE_SALES.name)
     stores = uploads.save(ctx, SAMPLE_STORES.read_bytes(), SAMPLE_STORES.name)
     file = {
@@ -61,7 +63,7 @@ def use_sample(ctx: DashboardContext, clicks: int | None) -> tuple[Any, Any, Any
         "sample": True,
     }
     note = f"Using the bundled sample {SAMPLE_SALES.name} with its store table, weekly, in {SAMPLE_CURRENCY}."
-    return file, components.info_alert(note), SAMPLE_CURRENCY
+    return file, components.info_alert(note), SAMPLE_CURRENCY, SAMPLE_CURRENCY
 
 
 def stash_upload(ctx: DashboardContext, file: Any) -> tuple[Any, Any]:
@@ -111,7 +113,8 @@ def register(app: Dash, ctx: DashboardContext) -> None:
     once = {"prevent_initial_call": True}
     sample = Input(ids.DATA_USE_SAMPLE, "n_clicks")
     currency = Output(ids.DATA_CURRENCY, "value")
-    bind(app, ctx, use_sample, file, status, currency, sample, **once)
+    currency_set = Output(ids.DATA_CURRENCY_SET, "data", allow_duplicate=True)
+    bind(app, ctx, use_sample, file, status, currency, currency_set, sample, **once)
     bind(app, ctx, stash_upload, file, status, Input(ids.DATA_RAW, "data"), **once)
     bind(
         app,

@@ -16,6 +16,7 @@ from dash import html, no_update
 from dashboard import components, figures, ids
 from forecast.services import model_names
 from forecast.services.file_check import FileCheck, FileSummary, TeamChoice
+from forecast.services.money import SignedCurrency
 
 PREVIEW_ROWS = 200
 VALUE_FIELD = "“Value (sales)” under Column mapping"
@@ -58,10 +59,16 @@ class PreviewOutputs(NamedTuple):
     upload_status: Any = None  # the "Reading…" banner is done once the file is read
     create_hint: Any = None
     read_cleanly: Any = True  # False: the file as mapped has problems (Create plan says so)
+    currency_sign: Any = None  # the one currency sign on the amounts ($ € £ ¥)
 
 
 NOTHING = PreviewOutputs(
-    no_update, no_update, no_update, upload_status=no_update, read_cleanly=no_update
+    no_update,
+    no_update,
+    no_update,
+    upload_status=no_update,
+    read_cleanly=no_update,
+    currency_sign=no_update,
 )
 
 
@@ -115,7 +122,17 @@ def preview_outputs(
         freq=freq or "",
         upload_status=status,
         create_hint=create_hint(check),
+        currency_sign=check.currency_sign,
     )
+
+
+def currency_hint(sign: str, suggestion: SignedCurrency) -> str:
+    """Why the form's currency changed: the sign on the amounts, and whether it may be another."""
+    said = f"The file's amounts carry {sign}: {suggestion.code} "
+    if suggestion.certain:
+        return said + "chosen."
+    others = ", ".join(suggestion.others)
+    return said + f"suggested ({others} write {sign} too: change it if the amounts are in one)."
 
 
 def refused(alert: Any) -> PreviewOutputs:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
@@ -144,6 +145,42 @@ def currency_of_environment(environ: Mapping[str, str]) -> tuple[str, str] | Non
             code = currency_of_languages(tag.replace("_", "-"))
             return (code, f"{name}={value}") if code else None
     return None
+
+
+SIGN_CURRENCIES = {
+    "€": ("EUR",),
+    "£": ("GBP",),
+    "$": ("USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN"),
+    "¥": ("JPY", "CNY"),
+}
+"""The currencies whose amounts a sign on a sales file may be, the one suggested for a new plan
+first."""
+
+
+@dataclass(frozen=True)
+class SignedCurrency:
+    """The plan currency suggested by the sign on a file's amounts, and the other currencies
+    that write that sign too (none: the sign tells the currency)."""
+
+    code: str
+    others: tuple[str, ...] = ()
+
+    @property
+    def certain(self) -> bool:
+        return not self.others
+
+
+def currency_of_sign(sign: str | None, current: str | None = None) -> SignedCurrency | None:
+    """The plan currency the sign on a sales file's amounts suggests: € EUR and £ GBP for sure,
+    $ USD and ¥ JPY as a guess (other dollars and the yuan write them too). `current`, the
+    currency chosen so far, is kept where its own symbol carries the sign (CA$ for $, CN¥ for
+    ¥). None: no sign, or one that names no currency here."""
+    codes = SIGN_CURRENCIES.get(sign or "")
+    if sign is None or codes is None:
+        return None
+    fits = current in codes or (current in _CURRENCY_CODES and symbol(current).endswith(sign))
+    code = current if fits and current is not None else codes[0]
+    return SignedCurrency(code, tuple(c for c in codes if c != code))
 
 
 MINOR_DIGITS = 2

@@ -200,7 +200,7 @@ PREVIEW = (
     "data-map-id.options...data-map-id.value...data-map-date.options...data-map-date.value..."
     "data-map-value.options...data-map-value.value...data-team-attr.options..."
     "data-team-attr.value...data-map-freq.value...data-upload-status.children..."
-    "data-create-hint.children...data-file-read.data.."
+    "data-create-hint.children...data-file-read.data...data-currency-sign.data.."
 )
 
 

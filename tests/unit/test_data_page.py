@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from dash import no_update
 
 from dashboard import ids
 from dashboard.data_parts import create, preview, view
@@ -479,3 +480,63 @@ def test_a_plan_job_given_up_on_says_so_on_the_page_and_a_bug_is_raised_as_befor
     bug = BackgroundCallbackError("An error occurred inside a background callback: KeyError\n")
     with pytest.raises(BackgroundCallbackError):
         create.job_failed(bug)
+
+
+# -- the currency ---------------------------------------------------------------------------------
+
+
+def euro_file() -> bytes:
+    return csv_bytes({"Sales": lambda store, week: f"{sales(store, week):.2f} €"})
+
+
+def test_the_data_page_suggests_euros_for_amounts_in_euros():
+    check = file_check.check_file(euro_file(), filename="euros.csv")
+    out = view.preview_outputs(check, "")
+    sign = out.currency_sign
+    assert len(out) == len(view.NOTHING) == len(preview.OUTPUTS)
+
+    value, set_by_page, hint = create.suggest_currency(None, sign, "USD", "USD")
+
+    assert (sign, value, set_by_page) == ("€", "EUR", "EUR")
+    assert hint == "The file's amounts carry €: EUR chosen."
+
+
+def test_the_data_page_suggests_us_dollars_for_dollar_amounts_saying_they_may_be_another():
+    value, _, hint = create.suggest_currency(None, "$", "EUR", "EUR")
+
+    assert value == "USD"
+    assert "USD suggested" in hint and "CAD" in hint and "change it" in hint
+
+
+def test_the_data_page_keeps_canadian_dollars_for_dollar_amounts():
+    value, _, hint = create.suggest_currency(None, "$", "CAD", "CAD")
+
+    assert value == "CAD" and "CAD suggested" in hint
+
+
+def test_the_data_page_keeps_the_currency_the_planner_picked_whatever_the_sign():
+    picked = create.suggest_currency(None, "€", "GBP", "USD")  # the page had put USD in the form
+
+    assert picked == (no_update, no_update, no_update)
+
+
+def test_the_data_page_leaves_the_currency_alone_for_amounts_without_a_sign():
+    check = file_check.check_file(csv_bytes({"Sales": sales}), filename="plain.csv")
+    sign = view.preview_outputs(check, "").currency_sign
+
+    assert sign is None
+    assert create.suggest_currency(None, sign, "USD", "USD") == (no_update, no_update, None)
+
+
+def test_the_sample_puts_its_currency_in_the_form_as_the_pages_own(tmp_path):
+    import flask
+
+    from dashboard.context import DashboardContext
+    from dashboard.data_parts import upload
+
+    ctx = DashboardContext(data_dir=str(tmp_path))
+    app = flask.Flask(__name__)
+    app.secret_key = "test"
+    with app.test_request_context():
+        _, _, currency, set_by_page = upload.use_sample(ctx, 1)
+    assert currency == set_by_page  # a sign on a file uploaded next may still change it

@@ -202,3 +202,62 @@ def test_a_shop_export_with_dollars_a_totals_row_and_an_empty_row_reports_only_t
     )
     (problem,) = problems_of(data)
     assert (problem.row, problem.fix) == (5, TOTALS_FIX)
+
+
+TOTALS_SERIES_MESSAGE = "a totals series: its values are the sum of the other series on every date"
+TOTALS_SERIES_FIX = "delete the totals row(s) (forecast sums the series itself)"
+
+
+def test_a_grand_total_row_that_sums_the_stores_is_refused_in_a_wide_file():
+    data = (
+        "Store,2024-01,2024-02,2024-03\n"
+        "North,10,20,30.25\nSouth,1,2,3\nWest,100,,300\nGrand Total,111,22,333.25\n"
+    )
+    (problem,) = problems_of(data, "pivot.csv")
+    assert (problem.file, problem.row, problem.column, problem.value) == (
+        "pivot.csv",
+        5,
+        "Store",
+        "Grand Total",
+    )
+    assert (problem.message, problem.fix) == (TOTALS_SERIES_MESSAGE, TOTALS_SERIES_FIX)
+
+
+def test_a_total_series_in_a_long_file_is_refused():
+    data = WEEKS + "B,2024-01-05,5\nB,2024-01-12,5\nB,2024-01-19,5\n"
+    data += "TOTAL,2024-01-05,15\nTOTAL,2024-01-12,16\nTOTAL,2024-01-19,17\n"
+    (problem,) = problems_of(data)
+    assert (problem.row, problem.column, problem.value) == (8, "sku", "TOTAL")
+    assert problem.message == TOTALS_SERIES_MESSAGE
+
+
+def test_a_totals_series_rounded_to_the_cent_is_refused():
+    data = "sku,2024-01,2024-02,2024-03\nA,0.333,0.333,1000000\nB,0.333,0.333,2.5\n"
+    data += "Sum,0.67,0.67,1000002.5\n"
+    (problem,) = problems_of(data, "pivot.csv")
+    assert (problem.row, problem.value) == (4, "Sum")
+
+
+def test_a_store_named_total_that_is_not_a_sum_is_read():
+    data = "Store,2024-01,2024-02,2024-03\nNorth,10,20,30\nSouth,1,2,3\nTotal,11,22,34\n"
+    result = read_sales(data.encode(), filename="stores.csv")
+    assert result.report.series == 3
+    assert list(result.history[result.history.unique_id == "Total"].y) == [11, 22, 34]
+    assert not [n for n in result.report.notes if "total" in n.lower()]
+
+
+def test_a_totals_series_missing_a_date_on_which_the_others_sold_is_read():
+    data = "Store,2024-01,2024-02,2024-03\nNorth,10,20,30\nSouth,1,2,3\nTotal,11,22,\n"
+    result = read_sales(data.encode(), filename="stores.csv")
+    assert result.report.series == 3
+
+
+def test_a_subtotal_per_region_is_refused_where_it_sums_the_stores_of_its_region():
+    data = (
+        "Region,Store,2024-01,2024-02,2024-03\n"
+        "North,1,10,20,30\nNorth,2,1,2,3\nNorth,Subtotal,11,22,33\n"
+        "South,3,5,5,5\nSouth,Subtotal,5,5,6\n"
+    )
+    (problem,) = problems_of(data, "pivot.csv")
+    assert (problem.row, problem.column, problem.value) == (4, "Store", "Subtotal")
+    assert problem.message == TOTALS_SERIES_MESSAGE

@@ -189,3 +189,29 @@ def test_a_wape_difference_reads_in_grouped_points_never_minus_zero():
     assert format_points(0.0123, signed=True) == "+1.23 pts"
     assert format_points(-0.00001, signed=True) == "0.00 pts"
     assert format_points(None) == "–"
+
+
+@pytest.mark.parametrize(("sign", "code"), [("€", "EUR"), ("£", "GBP")])
+def test_a_euro_or_pound_sign_on_the_amounts_tells_the_plans_currency(sign, code) -> None:
+    suggestion = money.currency_of_sign(sign, "USD")
+    assert suggestion == money.SignedCurrency(code)
+    assert suggestion.certain
+
+
+def test_a_dollar_or_yen_sign_suggests_us_dollars_or_yen_naming_the_others_that_write_it():
+    dollars = money.currency_of_sign("$", "EUR")
+    yen = money.currency_of_sign("¥", None)
+    assert dollars is not None and (dollars.code, dollars.certain) == ("USD", False)
+    assert {"CAD", "AUD"} <= set(dollars.others)
+    assert yen is not None and (yen.code, yen.others) == ("JPY", ("CNY",))
+
+
+@pytest.mark.parametrize(("sign", "current"), [("$", "CAD"), ("$", "AUD"), ("¥", "CNY")])
+def test_a_sign_keeps_the_chosen_currency_that_writes_it(sign, current):
+    suggestion = money.currency_of_sign(sign, current)
+    assert suggestion is not None and suggestion.code == current and not suggestion.certain
+
+
+@pytest.mark.parametrize("sign", [None, "", "₹"])
+def test_no_currency_is_suggested_without_a_known_sign(sign):
+    assert money.currency_of_sign(sign, "EUR") is None

@@ -114,6 +114,7 @@ class FileCheck:
     value_candidates: list[str] = field(default_factory=list)
     teams: list[TeamChoice] = field(default_factory=list)
     team: str | None = None  # the suggested team dimension
+    currency_sign: str | None = None  # the one currency sign the amounts carried ($ € £ ¥)
 
     @property
     def ok(self) -> bool:
@@ -208,6 +209,7 @@ def check_result(result: IngestResult, *, filename: str | None = None) -> FileCh
         value_candidates=list(choice.candidates) if choice is not None else [mapping.value_col],
         teams=teams,
         team=suggest_team(teams),
+        currency_sign=result.report.currency_sign,
     )
 
 

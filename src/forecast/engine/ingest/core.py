@@ -34,6 +34,7 @@ from forecast.engine.ingest.regularise import (
     period_starts,
     periods,
 )
+from forecast.engine.ingest.totals import TOTALS_LABELS, totals_series_problems
 from forecast.engine.ingest.types import (
     VALUE_FIRST_NUMERIC,
     VALUE_SEVERAL_NAMED,
@@ -191,8 +192,19 @@ def read_sales(
         "fill in the key (store, item...) or delete the row",
     )
     ds = np.asarray(dates.values)
+    usable = ~(dates.missing | dates.bad | dates.out_of_range | id_missing)
+    problems += totals_series_problems(
+        name,
+        frame,
+        id_names,
+        uid_codes,
+        uid_names,
+        ds,
+        numbers.values,
+        row_numbers,
+        usable & ~(numbers.missing | numbers.bad),
+    )
     if duplicates == "refuse":
-        usable = ~(dates.missing | dates.bad | dates.out_of_range | id_missing)
         problems += duplicate_problems(
             name, date_col_name, row_numbers, uid_codes, ds, uid_names, frame[date_col_name], usable
         )
@@ -738,7 +750,6 @@ def _read_whole_csv(
     return frame
 
 
-TOTALS_LABELS = frozenset({"total", "totals", "grand total", "subtotal", "sum"})
 TOTALS_FIX = "this looks like a totals row: delete it (forecast sums the series itself)"
 
 
