@@ -261,3 +261,20 @@ def test_a_subtotal_per_region_is_refused_where_it_sums_the_stores_of_its_region
     (problem,) = problems_of(data, "pivot.csv")
     assert (problem.row, problem.column, problem.value) == (4, "Store", "Subtotal")
     assert problem.message == TOTALS_SERIES_MESSAGE
+
+
+def test_a_pivots_grand_total_column_is_left_out_with_a_note_not_made_a_key():
+    data = "Store,2024-01,2024-02,2024-03,Grand Total\nNorth,10,20,30,60\nSouth,1,2,3,6\n"
+    result = read_sales(data.encode(), filename="pivot.csv")
+
+    assert sorted(result.history.unique_id.unique()) == ["North", "South"]
+    assert (
+        "column 'Grand Total' holds each row's total; left out (not a key)" in result.report.notes
+    )
+
+
+def test_a_column_called_total_that_is_not_the_rows_sum_stays_a_key():
+    data = "Store,2024-01,2024-02,2024-03,Total\nNorth,10,20,30,A\nSouth,1,2,3,B\n"
+    result = read_sales(data.encode(), filename="pivot.csv")
+
+    assert sorted(result.history.unique_id.unique()) == ["North/A", "South/B"]

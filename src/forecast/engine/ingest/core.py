@@ -34,7 +34,7 @@ from forecast.engine.ingest.regularise import (
     period_starts,
     periods,
 )
-from forecast.engine.ingest.totals import TOTALS_LABELS, totals_series_problems
+from forecast.engine.ingest.totals import TOTALS_LABELS, is_totals_label, totals_series_problems
 from forecast.engine.ingest.types import (
     VALUE_FIRST_NUMERIC,
     VALUE_SEVERAL_NAMED,
@@ -404,6 +404,10 @@ def _melt_wide(
         )
     if problems:
         raise IngestError(problems)
+    for column in [key for key in keys if is_totals_label(str(key))]:
+        if _row_totals(frame[column], values, present, decimal_comma):
+            keys.remove(column)
+            notes.append(f"column {column!r} holds each row's total; left out (not a key)")
     rows, cols = np.nonzero(present)
     long = pd.DataFrame({key: frame[key].to_numpy()[rows] for key in keys})
     long[WIDE_DATE] = np.asarray(list(wide.values()), dtype="datetime64[ns]")[cols]
@@ -422,6 +426,22 @@ def _melt_wide(
         currency_sign,
     )
     return melted, keys
+
+
+def _row_totals(
+    column: pd.Series, values: np.ndarray, present: np.ndarray, decimal_comma: bool
+) -> bool:
+    """Whether a wide table's column holds, on every row, the sum of the row's period cells (a
+    pivot's "Grand Total" column), to the cent or one part in a million."""
+    amounts = currency_amounts(column, decimal_comma)
+    numbers = parse_numbers(
+        column if amounts is None else amounts.text, decimal_comma=decimal_comma
+    )
+    if len(column) == 0 or numbers.bad.any() or numbers.missing.any():
+        return False
+    sums = np.where(present, values, 0.0).sum(axis=1)
+    tolerance = np.maximum(1e-6 * np.abs(sums), 0.01)
+    return bool((np.abs(numbers.values - sums) <= tolerance).all())
 
 
 def _dot_thousands_problems(
