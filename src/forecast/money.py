@@ -400,7 +400,8 @@ def parse_amount(
     """A typed amount in currency units, exactly: ``"$720,000,000"`` -> 720000000.
 
     Accepts the plan currency's symbol or ISO code (before or after), spaces, thousands
-    separators and a decimal comma. Refuses another currency's symbol, text that is not a number,
+    separators, a decimal comma, and a magnitude after the number (``10bn``, ``1,5 Mio``,
+    ``720M``, ``250k``). Refuses another currency's symbol, text that is not a number,
     and amounts beyond ``forecast.bounds.MAX_ABS_AMOUNT``."""
     if isinstance(text, Decimal | int | float) and not isinstance(text, bool):
         return _bounded(exact_number(text), str(text))
@@ -408,6 +409,14 @@ def parse_amount(
     if not raw:
         raise MoneyError("the amount is empty: type a number such as 1250000 or 1,250,000.50")
     check_number_text(raw)
+    scaled = _MAGNITUDE.search(raw)
+    if scaled is not None:  # 10bn, 1.5 Mio, 250k: the number before it, times its power of ten
+        number = (raw[: scaled.start(2)] + raw[scaled.end() :]).strip()
+        try:
+            value = parse_amount(number, currency, locale=locale)
+        except MoneyError as exc:  # the refusal names what was typed, with its magnitude
+            raise MoneyError(str(exc).replace(repr(number), repr(raw), 1)) from None
+        return _bounded(value * Decimal(10) ** _MAGNITUDES[scaled.group(2).lower()], raw)
     body = _strip_currency(raw, currency)
     negative = body.startswith("-") or (body.startswith("(") and body.endswith(")"))
     body = body.strip("()").lstrip("+-")
@@ -422,6 +431,19 @@ def parse_amount(
         )
     value = exact_number(_decimal_text(body, raw, locale, "-" if negative else ""))
     return _bounded(-value if negative else value, raw)
+
+
+_MAGNITUDES = {
+    **dict.fromkeys(("k", "thousand", "tsd"), 3),
+    **dict.fromkeys(("m", "mm", "mn", "mio", "million", "millions"), 6),
+    **dict.fromkeys(("b", "bn", "bln", "billion", "billions", "mrd"), 9),
+}
+"""Words a leader writes after an amount (10bn, 1.5 Mio, 720M, 250k): its power of ten. A
+milliard (Mrd) is a billion; "m" is a million, as in finance."""
+_MAGNITUDE = re.compile(
+    r"(\d)\s*(" + "|".join(sorted(_MAGNITUDES, key=len, reverse=True)) + r")\.?(?![A-Za-z])",
+    re.IGNORECASE,
+)
 
 
 def _with_symbol(currency: str | None) -> str:

@@ -215,3 +215,28 @@ def test_a_sign_keeps_the_chosen_currency_that_writes_it(sign, current):
 @pytest.mark.parametrize("sign", [None, "", "₹"])
 def test_no_currency_is_suggested_without_a_known_sign(sign):
     assert money.currency_of_sign(sign, "EUR") is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "currency", "amount"),
+    [
+        ("10bn", "EUR", "10000000000"),
+        ("€10 bn", "EUR", "10000000000"),
+        ("10 Mrd. EUR", "EUR", "10000000000"),
+        ("1,5 Mio", "EUR", "1500000"),
+        ("$720M", "USD", "720000000"),
+        ("250k", None, "250000"),
+        ("-2.5m", None, "-2500000"),
+    ],
+)
+def test_an_amount_written_as_a_leader_says_it_reads_exactly(typed, currency, amount):
+    assert money.parse_amount(typed, currency) == Decimal(amount)
+
+
+def test_a_magnitude_does_not_hide_a_refusal_of_what_was_typed():
+    with pytest.raises(money.MoneyError, match=r"'\$720M' names \$, but the plan is in EUR"):
+        money.parse_amount("$720M", "EUR")
+    with pytest.raises(money.MoneyError, match="beyond the largest amount"):
+        money.parse_amount("99999999999999bn", "EUR")
+    with pytest.raises(money.MoneyError, match="is not a number"):
+        money.parse_amount("10 mb", "EUR")  # no magnitude: "mb" is no word for one

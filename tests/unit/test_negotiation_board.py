@@ -280,17 +280,17 @@ def test_a_stale_claim_keeps_what_the_lead_typed_and_says_the_change_was_another
 
 
 def test_a_claim_refused_for_its_amount_keeps_what_the_lead_typed(store, plan_id):
-    """A typo refused by the service ("12 k") stays in the box to correct, not the saved value."""
+    """A typo refused by the service ("12o0", a letter o for a zero) stays in the box to correct, not the saved value."""
     ctx = DashboardContext(_store=store)
     session = {"plan_id": plan_id}
     nego.set_goal(store, plan_id, "olga", ratio="10/6.5")
     nego.claim(store, plan_id, "anna", "a", amount="5000", note="flyer")
     version = negotiation_board(store, plan_id, "anna").version
     with acting_as(store, "anna"):
-        alert, _, kept = claims.act(ctx, "a", "neg-claim-save", "12 k", "more", session, version, 0)
+        alert, _, kept = claims.act(ctx, "a", "neg-claim-save", "12o0", "more", session, version, 0)
     assert common.refused(alert) and "not a number" in text_of(alert)
     cards = view.outputs(negotiation_board(store, plan_id, "anna"), None, kept)[4]
-    assert _claim_box(cards, "a") == "12 k" and _claim_box(cards, "a", "neg-claim-note") == "more"
+    assert _claim_box(cards, "a") == "12o0" and _claim_box(cards, "a", "neg-claim-note") == "more"
 
 
 def test_a_stale_claim_after_a_change_to_the_same_team_says_so_and_keeps_the_typing(store, plan_id):
