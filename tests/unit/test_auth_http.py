@@ -926,6 +926,7 @@ def _add_account(app, who, name):
     click = [{"id": "plans-accounts-add", "property": "n_clicks", "value": 1}]
     form = [
         {"id": "plans-accounts-name", "property": "value", "value": name},
+        {"id": "plans-accounts-display", "property": "value", "value": None},
         {"id": "plans-accounts-password", "property": "value", "value": PASSWORD},
         {"id": "plans-accounts-admin", "property": "value", "value": False},
         COUNTER,
