@@ -42,11 +42,11 @@ def goal_card() -> dbc.Card:
             [
                 html.H5("1 · Goal (owner)", className="card-title"),
                 dbc.Label(
-                    "Goal for the horizon: an amount, or a ratio of the basis such as "
-                    + common.RATIO_EXAMPLES,
+                    "Goal for the horizon: an amount (1,500,000, 80M or 10bn), or a ratio of the "
+                    "basis such as " + common.RATIO_EXAMPLES,
                     html_for=ids.NEG_GOAL,
                 ),
-                dbc.Input(id=ids.NEG_GOAL, placeholder="e.g. 1,500,000 or 10/6.5"),
+                dbc.Input(id=ids.NEG_GOAL, placeholder="e.g. 80M or 10/6.5"),
                 dbc.RadioItems(
                     id=ids.NEG_GOAL_BASIS,
                     options=[
