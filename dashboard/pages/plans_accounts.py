@@ -205,14 +205,9 @@ def set_display_name(
     if not n or me is None:
         return no_update, no_update
     who = (name or "").strip()
-    result, alert = components.call_service(
-        lambda: accounts.set_attributes_as(ctx.store, me, who, display_name=display or "")
+    return _attributes_set(
+        lambda: accounts.set_attributes_as(ctx.store, me, who, display_name=display or ""), refresh
     )
-    if alert is not None or result is None:
-        return alert, (refresh or 0) + 1
-    account, changed = result
-    done = f"Done: {changed[0]}." if changed else f"No change: {account.name} was so already."
-    return components.success_alert(done), (refresh or 0) + 1
 
 
 def reset_password(
@@ -255,13 +250,19 @@ def switch_admin(
     if me is None or not isinstance(trigger, dict) or not any(clicks):
         return no_update, no_update  # a table drawn anew, not a click
     who, admin = str(trigger["user"]), trigger.get("to") == "admin"
-    result, alert = components.call_service(
-        lambda: accounts.set_attributes_as(ctx.store, me, who, admin=admin)
+    return _attributes_set(
+        lambda: accounts.set_attributes_as(ctx.store, me, who, admin=admin), refresh
     )
+
+
+def _attributes_set(change: Any, refresh: int | None) -> tuple[Any, Any]:
+    """Run an account change of `accounts.set_attributes_as` and say what it changed (or that
+    the account was so already, or why it was refused); the table is drawn anew either way."""
+    result, alert = components.call_service(change)
     if alert is not None or result is None:
         return alert, (refresh or 0) + 1
-    changed = result[1]
-    done = f"Done: {changed[0]}." if changed else f"No change: {who} was so already."
+    account, changed = result
+    done = f"Done: {changed[0]}." if changed else f"No change: {account.name} was so already."
     return components.success_alert(done), (refresh or 0) + 1
 
 

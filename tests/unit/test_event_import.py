@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -15,7 +14,7 @@ from forecast.services.errors import Forbidden, StaleVersion
 from forecast.services.plans import InvalidFile
 from forecast.services.store_factory import open_store
 from forecast.store import MemoryStore
-from tests.unit.test_services_system import STORE_TYPES, make_baseline, make_history
+from tests.unit.test_services_system import new_plan
 
 # The plan's horizon: the six weeks from Monday 2024-10-07 to Sunday 2024-11-17.
 CALENDAR = (
@@ -24,24 +23,6 @@ CALENDAR = (
     b"Harvest fair;Festival;all series;2024-11-04;2024-11-10;percent;12,5;town fair;Eva\n"
     b"Coffee limit;purchase_limit;ids 3, 4;2024-10-07;2024-10-13;cap;80;supplier;Jo\n"
 )
-
-
-def new_plan(store: MemoryStore, name: str = "autumn") -> str:
-    attributes = pd.DataFrame(
-        {"unique_id": list(STORE_TYPES), "StoreType": list(STORE_TYPES.values())}
-    )
-    state = plans.create_plan_from_frames(
-        store,
-        name=name,
-        history=make_history(),
-        attributes=attributes,
-        freq="W-MON",
-        horizon=6,
-        team_attr="StoreType",
-        actor="ann",
-        baseline=make_baseline(),
-    )
-    return state.plan_id
 
 
 @pytest.fixture

@@ -59,12 +59,17 @@ def store() -> MemoryStore:
 
 @pytest.fixture
 def plan_id(store: MemoryStore) -> str:
+    return new_plan(store)
+
+
+def new_plan(store: MemoryStore, name: str = "autumn") -> str:
+    """A six-week weekly plan of the four stores (teams by StoreType) on the made-up history."""
     attributes = pd.DataFrame(
         {"unique_id": list(STORE_TYPES), "StoreType": list(STORE_TYPES.values())}
     )
     state = plans.create_plan_from_frames(
         store,
-        name="autumn",
+        name=name,
         history=make_history(),
         attributes=attributes,
         freq="W-MON",
