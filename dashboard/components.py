@@ -279,6 +279,12 @@ def stat_card(
     return dbc.Card(dbc.CardBody(body), style=style, className="h-100")
 
 
+def export_filename(name: str, version: int, fmt: str) -> str:
+    """A download's file name from a plan's name and version: ``Rossmann_sample_v3.csv``."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name).strip("_") or "plan"
+    return f"{safe}_v{version}.{fmt}"
+
+
 def need_plan_notice() -> dbc.Alert:
     return info_alert(
         "Pick a plan in the bar above, or create one on the Data page from a sales file."

@@ -246,11 +246,6 @@ def audit_rows(entries: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def export_filename(name: str, version: int, fmt: str) -> str:
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name).strip("_") or "plan"
-    return f"{safe}_v{version}.{fmt}"
-
-
 # -- callbacks --------------------------------------------------------------------------------
 
 
@@ -358,7 +353,7 @@ def download(ctx: DashboardContext, _csv, _csv_excel, _xlsx, _json, session: dic
     if alert is not None:
         return no_update, alert
     state = plan_service.get_plan(ctx.store, plan_id)
-    filename = export_filename(state.name, state.version, fmt)
+    filename = components.export_filename(state.name, state.version, fmt)
     return downloaded(content, filename, system_track_only=not state.negotiation)
 
 

@@ -1,6 +1,6 @@
 """Importing a file of events on the System plan page: a promotions calendar (CSV or XLSX, the
 events sheet of an export) added in one change, or refused as a whole with every problem listed
-by row and column."""
+by row and column; and the plan's events downloaded as such a CSV, to edit and import elsewhere."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, html, no_update
+from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard import components, ids, uploads
 from dashboard.context import DashboardContext
 from dashboard.system import edits
 from dashboard.system.edits import ALERT, REFRESH
-from forecast.services import event_import
+from dashboard.wiring import bind
+from forecast.services import event_import, exports
+from forecast.services import plans as plan_service
 from forecast.services.errors import ServiceError
 from forecast.services.plans import InvalidFile
 
@@ -31,6 +33,34 @@ def zone() -> Any:
         f"(the events sheet of an export imports as it is) · up to {limit} MB",
         padding="10px",
     )
+
+
+def download_button() -> dbc.Button:
+    return dbc.Button(
+        "Download events (CSV)",
+        id=ids.SYS_EVENTS_DOWNLOAD_CSV,
+        color="secondary",
+        outline=True,
+        size="sm",
+        title="The plan's events with the columns the import reads: edit them in a spreadsheet "
+        "and drop the file on another plan or a new version",
+    )
+
+
+def download_events(ctx: DashboardContext, n_clicks: Any, session: Any) -> tuple[Any, Any]:
+    """(the CSV for the browser, no alert), or (nothing, why not). Reading only: anyone who sees
+    the plan may download its events."""
+    if not n_clicks:
+        return no_update, no_update
+    plan_id = components.action_plan(session)
+    if not plan_id:
+        return no_update, components.need_plan_notice()
+    content, alert = components.call_service(lambda: exports.export_events(ctx.store, plan_id))
+    if alert is not None:
+        return no_update, alert
+    state = plan_service.get_plan(ctx.store, plan_id)
+    filename = components.export_filename(f"{state.name} events", state.version, "csv")
+    return dcc.send_bytes(content, filename), no_update
 
 
 def import_file(
@@ -112,4 +142,14 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         Input(ids.SYS_EVENTS_UPLOAD, "contents"),
         State(ids.SYS_EVENTS_UPLOAD, "filename"),
         outputs=(ALERT, REFRESH, Output(ids.SYS_EVENTS_UPLOAD, "contents")),
+    )
+    bind(
+        app,
+        ctx,
+        download_events,
+        Output(ids.SYS_EVENTS_DOWNLOAD, "data"),
+        ALERT,
+        Input(ids.SYS_EVENTS_DOWNLOAD_CSV, "n_clicks"),
+        State(ids.NAV_SESSION, "data"),
+        prevent_initial_call=True,
     )

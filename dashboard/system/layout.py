@@ -178,7 +178,14 @@ def events_section() -> list[Any]:
         html.H4("Events", className="mt-3"),
         html.P(id=ids.SYS_RULE, className="small text-muted"),
         add_event_form(),
-        html.Div(event_file.zone(), className="mt-2 mb-2"),
+        html.Div(
+            [
+                html.Div(event_file.zone(), className="flex-grow-1"),
+                event_file.download_button(),
+                dcc.Download(id=ids.SYS_EVENTS_DOWNLOAD),
+            ],
+            className="d-flex align-items-center gap-2 mt-2 mb-2",
+        ),
         dag.AgGrid(
             id=ids.SYS_EVENTS_GRID,
             rowData=[],

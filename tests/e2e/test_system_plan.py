@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 from selenium.common.exceptions import StaleElementReferenceException
 
@@ -208,4 +209,16 @@ def test_a_dropped_promotions_calendar_adds_its_events_in_one_go(start_app, e2e_
     dash_duo.wait_for_contains_text("#sys-total-plan", "2 event(s)", timeout=20)
     dash_duo.wait_for_contains_text("#sys-events-grid", "Supplier cut", timeout=10)
     assert _plan_total(dash_duo) != before
+    # and back out: the plan's events as a CSV the import reads
+    click(dash_duo, "#sys-events-download-csv")
+    folder = Path(dash_duo.download_path)
+    deadline = time.monotonic() + 20
+    files: list[Path] = []
+    while time.monotonic() < deadline:
+        files = list(folder.glob("*events*.csv"))
+        if files and not list(folder.glob("*.crdownload")):
+            break
+        time.sleep(0.2)
+    assert files, f"no events CSV in {folder}: {list(folder.iterdir())}"
+    assert "May flyer" in files[0].read_text(encoding="utf-8")
     assert dash_duo.get_logs() == []

@@ -104,7 +104,7 @@ def test_upload_tokens_cannot_escape_the_upload_dir(tmp_path):
 def test_plans_helpers_format_times_and_names():
     assert plans.when("2026-11-22T18:51:55+00:00") == "2026-11-22 18:51 UTC"
     assert (
-        plans.export_filename("Rossmann sample (weekly)", 3, "csv")
+        components.export_filename("Rossmann sample (weekly)", 3, "csv")
         == "Rossmann_sample__weekly_v3.csv"
     )
 

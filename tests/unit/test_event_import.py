@@ -223,3 +223,81 @@ def test_plan_show_lists_a_few_of_a_rows_many_events_and_counts_the_rest():
 
     assert _few_events("E1,E2,E3,E4,E5,E6") == "E1,E2,E3,E4 +2 more"
     assert _few_events("E1,E2") == "E1,E2" and _few_events("") == ""
+
+
+def same_event(event):
+    return (event.name, event.kind, event.scope, event.start, event.end, event.effect,
+            event.value, event.reason, event.counts)  # fmt: skip
+
+
+def test_a_plans_events_exported_as_csv_import_into_another_plan_as_they_were(store, plan_id):
+    calendar = (
+        "name,kind,scope,start,end,effect,value,reason,counts\n"
+        "May flyer,promotion,StoreType=a,2024-10-09,2024-10-10,percent,-7.25,-10% on shoes,periods\n"
+        '=Limit,purchase_limit,"ids 3, 4",2024-10-07,2024-10-13,cap,80,"supplier, late",days\n'
+        "Fair,festival,all series,2024-11-04,2024-11-10,add,12.5,,days\n"
+    )
+    event_import.import_events(store, plan_id, "ann", calendar.encode(), "c.csv")
+    system.add_event(
+        store, plan_id, "ann", name="Ünter", kind="promotion", scope=Scope.parse(["StoreType=a,b"]),
+        start="2024-10-21", end="2024-10-27", effect="set", value=42.0, reason="Straße",
+    )  # fmt: skip
+
+    exported = exports.export_events(store, plan_id)
+
+    assert exported.startswith(b"event_id,name,kind,scope,start,end,effect,value,reason,")
+    assert b",2024-10-09,2024-10-10,percent,-7.25," in exported  # ISO dates, plain numbers
+    other = new_plan(store, "winter")
+    done = event_import.import_events(store, other, "ann", exported, "events.csv")
+    assert [e.event_id for e in done.added] == ["E1", "E2", "E3", "E4"]
+    assert [same_event(e) for e in system.list_events(store, other)] == [
+        same_event(e) for e in system.list_events(store, plan_id)
+    ]
+    excel = exports.export_events(store, plan_id, excel_csv=True)
+    assert excel == b"\xef\xbb\xbf" + exported
+
+
+def test_the_events_csv_of_a_plan_without_events_is_the_header_to_fill_in(store, plan_id):
+    header = exports.export_events(store, plan_id).decode().splitlines()
+    assert len(header) == 1
+    assert set(event_import.COLUMNS) <= set(header[0].split(","))
+
+
+def test_an_event_saved_before_counts_was_recorded_exports_counted_in_whole_periods(store, plan_id):
+    system.add_event(
+        store, plan_id, "ann", name="Old", kind="promotion", scope=Scope(),
+        start="2024-10-09", end="2024-10-10", effect="percent", value=10,
+    )  # fmt: skip
+    state = plans.get_plan(store, plan_id)
+    del state.events[0]["counts"]
+    (old,) = system.events_of(state)
+    assert old.counts == "periods"
+    sheet = exports.events_sheet(state.events)
+    assert sheet["counts"].tolist() == ["periods"]
+
+
+def test_the_cli_exports_a_plans_events_to_a_csv_file(tmp_path):
+    data_dir = tmp_path / "data"
+    store = open_store(data_dir=data_dir)
+    plan_id = new_plan(store)
+    event_import.import_events(store, plan_id, "ann", CALENDAR, "calendar.csv")
+    store.close()
+    out = tmp_path / "events.csv"
+    runner = CliRunner()
+
+    def run(*args: str):
+        command = ["plan", "event", "export", plan_id, *args, "--data-dir", str(data_dir)]
+        return runner.invoke(app, command)
+
+    written = run("-o", str(out))
+    assert written.exit_code == 0, written.output
+    assert f"wrote {out} (3 event(s), {out.stat().st_size} bytes)" in written.stdout
+    assert b"Autumn flyer" in out.read_bytes() and not out.read_bytes().startswith(b"\xef")
+    excel = run("--out", str(out), "--excel", "--json")
+    assert excel.exit_code == 0, excel.output
+    assert json.loads(excel.stdout) == {
+        "plan": plan_id, "out": str(out), "events": 3, "bytes": out.stat().st_size,
+    }  # fmt: skip
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfevent_id,name,kind")
+    missing = run("-o", str(tmp_path / "nowhere" / "events.csv"))
+    assert missing.exit_code != 0 and "cannot write" in missing.output

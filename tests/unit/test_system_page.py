@@ -10,12 +10,13 @@ import json
 import pandas as pd
 import plotly
 import pytest
+from dash import no_update
 
 from dashboard.context import DashboardContext
 from dashboard.fix_hints import page_text
 from dashboard.system import event_file, events, factors, forms, gate, overview, view
 from forecast.cli.fix_hints import cli_message
-from forecast.services import model_names, system, system_views
+from forecast.services import exports, model_names, system, system_views
 from forecast.services import plans as plan_service
 from forecast.services.errors import Invalid
 from forecast.services.types import Scope
@@ -788,3 +789,17 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(ctx, plan_id, monkey
         )
     assert "over the upload limit" in text(alert)
     assert system.list_events(ctx.store, plan_id) == []
+
+
+def test_any_member_who_sees_the_plan_downloads_its_events_as_csv(ctx, plan_id):
+    version = add_promo(ctx, plan_id).version
+    with acting_as(ctx.store, "lena"):  # a team lead: may not add events, may read them
+        sent, alert = event_file.download_events(ctx, 1, {"plan_id": plan_id})
+    assert alert is no_update
+    assert sent["filename"] == f"Unit_plan_events_v{version}.csv"
+    content = base64.b64decode(sent["content"]) if sent["base64"] else sent["content"].encode()
+    assert content == exports.export_events(ctx.store, plan_id)
+    assert "Promo,promotion,StoreType=a," in content.decode()
+    with acting_as(ctx.store, "lena"):
+        sent, alert = event_file.download_events(ctx, 1, {"plan_id": None})
+    assert sent is no_update and "Pick a plan" in text(alert)

@@ -1,5 +1,5 @@
 """`forecast plan ...` commands of the system track: create, list, show, grant, event add|edit|
-remove|restore|import|list|suggest, deviations, explain, threshold, publish, new-version, archive, unarchive,
+remove|restore|import|export|list|suggest, deviations, explain, threshold, publish, new-version, archive, unarchive,
 audit, mark-factor."""
 
 from __future__ import annotations
@@ -47,12 +47,13 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from forecast.services import event_import as events_import
-    from forecast.services import plans, system
+    from forecast.services import exports, plans, system
     from forecast.services.types import Event, PlanState, Scope
 else:  # imported when a command runs: `forecast --help` does not load pandas
     plans = lazy_module("forecast.services.plans")
     system = lazy_module("forecast.services.system")
     events_import = lazy_module("forecast.services.event_import")
+    exports = lazy_module("forecast.services.exports")
 
 
 def percent_text(value: float, decimals: int = 1) -> str:
@@ -75,7 +76,7 @@ def signed_number(value: float, decimals: int = 1) -> str:
 
 
 event_app = typer.Typer(
-    help="Event overrides: add, edit, remove, restore, import, list, suggest.",
+    help="Event overrides: add, edit, remove, restore, import, export, list, suggest.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -774,6 +775,35 @@ def event_import(
         typer.echo(f"{counts}; plan {done.plan.plan_id} is now version {done.version}")
     else:
         typer.echo(f"{counts}; plan {done.plan.plan_id} stays at version {done.version}")
+
+
+@event_app.command("export")
+def event_export(
+    plan: PlanArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")],
+    excel: Annotated[
+        bool,
+        typer.Option(
+            "--excel", help="CSV for Excel: start it with a UTF-8 BOM (the numbers stay plain)."
+        ),
+    ] = False,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the plan's events as CSV, the columns of the XLSX export's events sheet: edit it in
+    a spreadsheet and `forecast plan event import` it into another plan or a new version."""
+    store = open_plan_store(db, data_dir, existing=True)
+    data = exports.export_events(store, plan, excel_csv=excel)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror}")
+    count = len(plans.get_plan(store, plan).events)
+    if as_json:
+        echo_json({"plan": plan, "out": str(out), "events": count, "bytes": len(data)})
+    else:
+        typer.echo(f"wrote {out} ({count} event(s), {len(data)} bytes)")
 
 
 @event_app.command("list")

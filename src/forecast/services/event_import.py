@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast import bounds, overrides
+from forecast import bounds, export, overrides
 from forecast.engine.ingest import IngestError, Problem
 from forecast.money import typed_percent
 from forecast.overrides import Event, OverrideError, Scope
@@ -217,6 +217,14 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _unquoted(text: str) -> str:
+    """Text as the plan had it before an export quoted it so no spreadsheet runs it as a formula
+    (``'-10% on shoes`` is the reason ``-10% on shoes``)."""
+    if text.startswith("'") and text[1:].startswith(export.DANGEROUS_PREFIXES):
+        return text[1:]
+    return text
+
+
 # -- checking the rows -----------------------------------------------------------------------
 
 
@@ -293,12 +301,12 @@ def _event(
     day_first: bool | None,
     numbers: str,
 ) -> Event | None:
-    name = _text(cell["name"])
+    name = _unquoted(_text(cell["name"]))
     if not name:
         row.problem("name", cell["name"], "an event needs a name", "e.g. Summer promotion")
     elif too_long := bounds.text_problem("an event's name", name, bounds.MAX_NAME_CHARS):
         row.problem("name", name, too_long.split(": ", 1)[0], "shorten it")
-    reason = _text(cell.get("reason"))
+    reason = _unquoted(_text(cell.get("reason")))
     if too_long := bounds.text_problem("an event's reason", reason, bounds.MAX_TEXT_CHARS):
         row.problem("reason", None, too_long.split(": ", 1)[0], "shorten it")
     kind = re.sub(r"[\s-]+", "_", _text(cell["kind"]).lower())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,7 @@ import pandas as pd
 
 from forecast import export, schema
 from forecast.negotiation import Negotiation, NegotiationError
-from forecast.overrides import Scope, UnknownScope
+from forecast.overrides import Event, Scope, UnknownScope
 from forecast.plan import PlanState, utc_now
 from forecast.services import accounts, model_names, plan_totals, system
 from forecast.services import negotiation as nego
@@ -191,12 +191,23 @@ def scope_of_words(text: str) -> Scope:
 
 
 def events_sheet(events: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """The XLSX "events" sheet: one row per event as stored, its scope in words."""
+    """The XLSX "events" sheet (and the events CSV): one row per event as stored, its scope in
+    words and how it counts as it applies (an event saved before ``counts`` was recorded counts
+    whole periods). With no events, the header alone: a calendar to fill in."""
     if not events:
-        return pd.DataFrame({"event": []})
+        return pd.DataFrame(columns=[f.name for f in fields(Event)])
     sheet = export.records(events)
     sheet["scope"] = [scope_words(event.get("scope")) for event in events]
+    sheet["counts"] = [Event.from_dict(event).counts for event in events]
     return sheet
+
+
+def export_events(store: PlanRepository, plan: str, *, excel_csv: bool = False) -> bytes:
+    """The plan's events as CSV, the columns of the XLSX export's events sheet (ISO dates, plain
+    numbers): edited in a spreadsheet, ``event_import.import_events`` adds them to another plan
+    or a new version. ``excel_csv`` starts it with the UTF-8 BOM Excel wants."""
+    state = get_plan(store, plan)
+    return export.to_csv(events_sheet(state.events), excel=excel_csv)
 
 
 EXPLANATION_STATUS = {
