@@ -112,6 +112,7 @@ SYS_EVENT_SUGGESTION = "sys-event-suggestion"
 SYS_EVENT_ADD = "sys-event-add"
 SYS_EVENT_REMOVE = "sys-event-remove"
 SYS_EVENTS_UPLOAD = "sys-events-upload"
+SYS_EVENTS_FILE_ALERT = "sys-events-file-alert"  # what the import did, under the drop zone
 SYS_EVENTS_DOWNLOAD_CSV = "sys-events-download-csv"  # the button
 SYS_EVENTS_DOWNLOAD = "sys-events-download"  # its dcc.Download
 SYS_DEVIATIONS_GRID = "sys-deviations-grid"

@@ -141,7 +141,11 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         import_file,
         Input(ids.SYS_EVENTS_UPLOAD, "contents"),
         State(ids.SYS_EVENTS_UPLOAD, "filename"),
-        outputs=(ALERT, REFRESH, Output(ids.SYS_EVENTS_UPLOAD, "contents")),
+        outputs=(
+            Output(ids.SYS_EVENTS_FILE_ALERT, "children"),
+            REFRESH,
+            Output(ids.SYS_EVENTS_UPLOAD, "contents"),
+        ),
     )
     bind(
         app,

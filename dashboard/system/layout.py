@@ -186,6 +186,7 @@ def events_section() -> list[Any]:
             ],
             className="d-flex align-items-center gap-2 mt-2 mb-2",
         ),
+        html.Div(id=ids.SYS_EVENTS_FILE_ALERT),
         dag.AgGrid(
             id=ids.SYS_EVENTS_GRID,
             rowData=[],

@@ -204,7 +204,7 @@ def test_a_dropped_promotions_calendar_adds_its_events_in_one_go(start_app, e2e_
     before = _plan_total(dash_duo)
     upload(dash_duo, calendar, "sys-events-upload")
     dash_duo.wait_for_contains_text(
-        "#sys-alert", "Imported 2 event(s) from promos.csv as E1..E2", timeout=20
+        "#sys-events-file-alert", "Imported 2 event(s) from promos.csv as E1..E2", timeout=20
     )
     dash_duo.wait_for_contains_text("#sys-total-plan", "2 event(s)", timeout=20)
     dash_duo.wait_for_contains_text("#sys-events-grid", "Supplier cut", timeout=10)
