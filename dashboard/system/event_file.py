@@ -39,7 +39,7 @@ def download_button() -> dbc.Button:
     return dbc.Button(
         "Download events (CSV)",
         id=ids.SYS_EVENTS_DOWNLOAD_CSV,
-        color="secondary",
+        color="primary",
         outline=True,
         size="sm",
         title="The plan's events with the columns the import reads: edit them in a spreadsheet "
