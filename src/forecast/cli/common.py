@@ -69,6 +69,12 @@ DataDirOpt = Annotated[
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print JSON instead of text (errors too, on stdout).")
 ]
+ExcelOpt = Annotated[
+    bool,
+    typer.Option(
+        "--excel", help="CSV for Excel: start it with a UTF-8 BOM (the numbers stay plain)."
+    ),
+]
 VersionOpt = Annotated[
     int | None,
     typer.Option(

@@ -21,6 +21,7 @@ from forecast.cli.common import (
     DataDirOpt,
     DbOpt,
     DecimalOpt,
+    ExcelOpt,
     JsonOpt,
     PlanArg,
     PlanChange,
@@ -463,12 +464,7 @@ def export_cmd(
             "(.csv, .xlsx, .json), else csv.",
         ),
     ] = None,
-    excel: Annotated[
-        bool,
-        typer.Option(
-            "--excel", help="CSV for Excel: start it with a UTF-8 BOM (the numbers stay plain)."
-        ),
-    ] = False,
+    excel: ExcelOpt = False,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,

@@ -18,6 +18,7 @@ from forecast.cli.common import (
     DateColOpt,
     DbOpt,
     DecimalOpt,
+    ExcelOpt,
     FreqOpt,
     IdColOpt,
     JobsOpt,
@@ -781,12 +782,7 @@ def event_import(
 def event_export(
     plan: PlanArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")],
-    excel: Annotated[
-        bool,
-        typer.Option(
-            "--excel", help="CSV for Excel: start it with a UTF-8 BOM (the numbers stay plain)."
-        ),
-    ] = False,
+    excel: ExcelOpt = False,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
