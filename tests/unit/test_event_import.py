@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -301,3 +302,11 @@ def test_the_cli_exports_a_plans_events_to_a_csv_file(tmp_path):
     assert out.read_bytes().startswith(b"\xef\xbb\xbfevent_id,name,kind")
     missing = run("-o", str(tmp_path / "nowhere" / "events.csv"))
     assert missing.exit_code != 0 and "cannot write" in missing.output
+
+
+def test_rows_with_nothing_in_any_cell_are_left_out_of_an_events_file():
+    frame = pd.DataFrame(
+        {"name": ["Flyer", None, "  ", float("nan")], "value": [None, 0, None, pd.NaT]},
+        dtype=object,
+    )
+    assert event_import._filled_rows(frame).tolist() == [True, True, False, False]

@@ -202,10 +202,21 @@ def _read_table(raw: bytes, name: str) -> _Table:
                 style = DECIMAL_COMMA if fmt.decimal == "," else SEMICOLONS
     except IngestError as exc:
         raise _refused(list(exc.problems)) from exc
-    filled = np.array(
-        [any(_text(v) for v in row) for row in frame.itertuples(index=False)], dtype=bool
-    )
+    filled = _filled_rows(frame)
     return _Table(frame.loc[filled].reset_index(drop=True), numbers[filled], notes, style)
+
+
+def _filled_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Which rows have a cell with something in it (as `_text` reads a cell), column by column:
+    a 10 MB file of a million short rows is read in a second, not row by row."""
+    filled = np.zeros(len(frame), dtype=bool)
+    for column in frame.columns:
+        cells = frame[column]
+        present = cells.notna().to_numpy(dtype=bool) & ~filled
+        if present.any():
+            texts = cells[present].astype(str).str.strip()
+            filled[np.flatnonzero(present)[(texts != "").to_numpy(dtype=bool)]] = True
+    return filled
 
 
 def _text(value: Any) -> str:
