@@ -124,24 +124,21 @@ def background_account_name(ctx: Any) -> str | None:
 def _background_account(ctx: Any, store: Any, cookies: Any, headers: Any) -> str | None:
     from dashboard.secret import load_secret_key
 
-    data: dict[str, Any] = {}
     if ctx.auth_mode == "header":
         wanted = {k.lower(): v for k, v in headers.items()}.get(ctx.auth_header.lower())
-        name = (wanted or "").strip() or None
-    else:
-        signer = flask.Flask(__name__)
-        signer.secret_key = load_secret_key(store)
-        serializer = SecureCookieSessionInterface().get_signing_serializer(signer)
-        raw = cookies.get(SESSION_COOKIE)
-        try:
-            data = serializer.loads(raw) if (serializer and raw) else {}
-        except Exception:  # a cookie that does not verify names nobody
-            data = {}
-        name = data.get("_user_id")
-    account = accounts.active_account(store, name)
-    if account is None:
-        return None
-    if ctx.auth_mode != "header" and not _session_valid(store, data, account, ctx.session_hours):
+        proxied = accounts.proxy_account(store, wanted)
+        return proxied.name if proxied is not None else None
+    signer = flask.Flask(__name__)
+    signer.secret_key = load_secret_key(store)
+    serializer = SecureCookieSessionInterface().get_signing_serializer(signer)
+    raw = cookies.get(SESSION_COOKIE)
+    data: dict[str, Any]
+    try:
+        data = serializer.loads(raw) if (serializer and raw) else {}
+    except Exception:  # a cookie that does not verify names nobody
+        data = {}
+    account = accounts.active_account(store, data.get("_user_id"))
+    if account is None or not _session_valid(store, data, account, ctx.session_hours):
         return None
     return account.name
 
@@ -200,17 +197,14 @@ def install(
     manager = flask_login.LoginManager()
     manager.init_app(server)
 
-    def account_of(name: str | None) -> SignedIn | None:
-        account = accounts.active_account(ctx.store, name)
-        if account is None:
-            return None
-        return SignedIn(account.name, account.display_name, account.is_admin)
-
     if mode == "header":
 
         @manager.request_loader
         def from_proxy(request: flask.Request) -> SignedIn | None:
-            return account_of(request.headers.get(header, "").strip() or None)
+            account = accounts.proxy_account(ctx.store, request.headers.get(header))
+            if account is None:
+                return None
+            return SignedIn(account.name, account.display_name, account.is_admin)
 
     else:
 

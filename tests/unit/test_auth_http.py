@@ -869,6 +869,9 @@ def test_header_auth_trusts_the_proxys_user_name_for_active_accounts(plan):
     assert unknown.status_code == 403
     assert "forecast user add zoe" in unknown.get_data(as_text=True)
     assert client.get("/_dash-layout", headers={"X-Forwarded-User": "olga"}).status_code == 200
+    # a company directory's spelling names the account as a sign-in would (OLGA is olga)
+    assert client.get("/_dash-layout", headers={"X-Forwarded-User": "OLGA"}).status_code == 200
+    assert accounts.proxy_account(_store(app), " OLGA ").name == "olga"
     # There is no sign-in page behind a proxy: /login (an old bookmark) explains as / does, and
     # is not the app's empty page whose layout request then fails.
     for path in ("/login", "/logout", "/login.js"):

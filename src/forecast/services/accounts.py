@@ -264,6 +264,13 @@ def authenticate(store: PlanRepository, name: str, password: str) -> Account | N
     return account
 
 
+def proxy_account(store: PlanRepository, name: str | None) -> Account | None:
+    """The active account an authenticating proxy's header names, matched as a sign-in matches
+    a typed name (`OLGA` from a company directory is olga); None when there is none."""
+    account = _account_to_sign_in(store, (name or "").strip()) if name else None
+    return account if account is not None and account.active else None
+
+
 def _account_to_sign_in(store: PlanRepository, name: str) -> Account | None:
     """The account of exactly that name, else the only one that differs from it in capitals.
     A store from before such names were refused may hold two (piet and PIET): each signs in by
