@@ -139,6 +139,7 @@ def passwd(
 ) -> None:
     """Set a new password for an account."""
     store = open_plan_store(db, data_dir, existing=True)
+    name = accounts.spelled(store, name)
     accounts.get_user(store, name)
     actor = _actor(store, as_user)
     accounts.set_password(store, name, _read_password(password_stdin), actor=actor)
@@ -159,6 +160,7 @@ def disable(
     """Disable an account: it cannot sign in and its open sessions end at their next request.
     The audit log keeps the name."""
     store = open_plan_store(db, data_dir, existing=True)
+    name = accounts.spelled(store, name)
     actor = _actor(store, as_user)  # an unknown --as is bad input, before any refusal
     accounts.disable(store, name, actor=actor)
     if as_json:
@@ -177,6 +179,7 @@ def enable(
 ) -> None:
     """Enable a disabled account again: it signs in with its old password and keeps its roles."""
     store = open_plan_store(db, data_dir, existing=True)
+    name = accounts.spelled(store, name)
     already = accounts.get_user(store, name).active
     if not already:
         accounts.enable(store, name, actor=_actor(store, as_user))
@@ -208,6 +211,7 @@ def set_attributes(
     if admin is None and display_name is None:
         fail("nothing to change: give --admin, --no-admin or --display-name TEXT")
     store = open_plan_store(db, data_dir, existing=True)
+    name = accounts.spelled(store, name)
     account, changed = accounts.set_attributes(
         store, name, admin=admin, display_name=display_name, actor=_actor(store, as_user)
     )
@@ -230,6 +234,7 @@ def log(
     """The account log, newest first: who added, disabled, enabled an account, set its password
     or changed it, and when (never a password)."""
     store = open_plan_store(db, data_dir, existing=True)
+    account = accounts.spelled(store, account) if account is not None else None
     if account is not None:
         accounts.get_user(store, account)
     rows = accounts.account_log(store, account=account, limit=limit)
