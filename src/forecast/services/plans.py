@@ -641,11 +641,18 @@ def require_members_manager(
     plan whose only owner has left (their account disabled)."""
     if state.has_role(actor, "owner") or is_admin(store, actor):
         return
+    raise owner_or_admin_needed(state, actor, f"{doing} on plan {state.plan_id}")
+
+
+def owner_or_admin_needed(
+    state: PlanState, actor: str, doing: str, role: str = "the owner role"
+) -> Forbidden:
+    """The refusal of a change only an owner of the plan or an admin may make; a member is told
+    who holds the owner role."""
     holders = sorted(u for u in state.members if state.has_role(u, "owner"))
     held = f" (held by {', '.join(holders) or 'nobody'})" if actor in state.members else ""
-    raise Forbidden(
-        f"user {actor} may not {doing} on plan {state.plan_id}: that needs the owner role{held} or "
-        "an admin account",
+    return Forbidden(
+        f"user {actor} may not {doing}: that needs {role}{held} or an admin account",
         Fix(FixKey.GRANT_ROLE, plan=state.plan_id, user=actor, role="owner"),
     )
 
@@ -736,13 +743,8 @@ def _set_archived(
     check_text(f"the reason to {doing} a plan", reason)
     state = get_plan(store, plan)
     if not may_archive(store, state, actor):
-        holders = sorted(u for u in state.members if state.has_role(u, "owner"))
-        held = f" (held by {', '.join(holders)})" if actor in state.members else ""
-        raise Forbidden(
-            f"user {actor} may not {doing} plan {state.plan_id}: that needs the owner role on it{held} "
-            "or an admin account",
-            Fix(FixKey.GRANT_ROLE, plan=state.plan_id, user=actor, role="owner"),
-        )
+        where = f"{doing} plan {state.plan_id}"
+        raise owner_or_admin_needed(state, actor, where, "the owner role on it")
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         if s.archived == archived:
