@@ -55,12 +55,11 @@ def download_events(ctx: DashboardContext, n_clicks: Any, session: Any) -> tuple
     plan_id = components.action_plan(session)
     if not plan_id:
         return no_update, components.need_plan_notice()
-    content, alert = components.call_service(lambda: exports.export_events(ctx.store, plan_id))
+    state, alert = components.call_service(lambda: plan_service.get_plan(ctx.store, plan_id))
     if alert is not None:
         return no_update, alert
-    state = plan_service.get_plan(ctx.store, plan_id)
     filename = components.export_filename(f"{state.name} events", state.version, "csv")
-    return dcc.send_bytes(content, filename), no_update
+    return dcc.send_bytes(exports.events_csv(state), filename), no_update
 
 
 def import_file(

@@ -409,27 +409,23 @@ def parse_amount(
     if not raw:
         raise MoneyError("the amount is empty: type a number such as 1250000 or 1,250,000.50")
     check_number_text(raw)
+    # 10bn, 1,5 Mio, 250k: one magnitude after the number, its power of ten applied at the end
     scaled = _MAGNITUDE.search(raw)
-    if scaled is not None:  # 10bn, 1.5 Mio, 250k: the number before it, times its power of ten
-        number = (raw[: scaled.start(2)] + raw[scaled.end() :]).strip()
-        try:
-            value = parse_amount(number, currency, locale=locale)
-        except MoneyError as exc:  # the refusal names what was typed, with its magnitude
-            raise MoneyError(str(exc).replace(repr(number), repr(raw), 1)) from None
-        return _bounded(value * Decimal(10) ** _MAGNITUDES[scaled.group(2).lower()], raw)
-    body = _strip_currency(raw, currency)
+    text = raw if scaled is None else (raw[: scaled.start(2)] + raw[scaled.end() :]).strip()
+    scale = Decimal(10) ** (0 if scaled is None else _MAGNITUDES[scaled.group(2).lower()])
+    body = _strip_currency(text, currency, raw)
     negative = body.startswith("-") or (body.startswith("(") and body.endswith(")"))
     body = body.strip("()").lstrip("+-")
     body = _SPACES.sub("", body)
     if re.fullmatch(r"\d+(?:\.\d+)?[eE][-+]?\d+", body):  # scientific: 1e15, 2.5E6
-        value = exact_number(body)
+        value = exact_number(body) * scale
         return _bounded(-value if negative else value, raw)
     if not re.fullmatch(r"[\d.,]+", body) or not re.search(r"\d", body):
         raise MoneyError(
             f"{raw!r} is not a number: type an amount such as 1250000, 1,250,000.50 or "
             f"1.250.000,50{_with_symbol(currency)}"
         )
-    value = exact_number(_decimal_text(body, raw, locale, "-" if negative else ""))
+    value = exact_number(_decimal_text(body, raw, locale, "-" if negative else "")) * scale
     return _bounded(-value if negative else value, raw)
 
 
@@ -459,8 +455,10 @@ def _bounded(value: Decimal, raw: str) -> Decimal:
     return value
 
 
-def _strip_currency(raw: str, currency: str | None) -> str:
-    body = raw
+def _strip_currency(text: str, currency: str | None, raw: str) -> str:
+    """`text` without the plan currency's marks; another currency's refused, naming `raw` (what
+    was typed)."""
+    body = text
     accepted: list[str] = []
     if currency is not None:
         accepted = sorted(

@@ -206,7 +206,11 @@ def export_events(store: PlanRepository, plan: str, *, excel_csv: bool = False) 
     """The plan's events as CSV, the columns of the XLSX export's events sheet (ISO dates, plain
     numbers): edited in a spreadsheet, ``event_import.import_events`` adds them to another plan
     or a new version. ``excel_csv`` starts it with the UTF-8 BOM Excel wants."""
-    state = get_plan(store, plan)
+    return events_csv(get_plan(store, plan), excel_csv=excel_csv)
+
+
+def events_csv(state: PlanState, *, excel_csv: bool = False) -> bytes:
+    """`export_events` of a plan already read."""
     return export.to_csv(events_sheet(state.events), excel=excel_csv)
 
 
