@@ -69,7 +69,7 @@ def import_file(
     again)."""
     if not contents:
         return no_update, no_update, no_update
-    name = str(filename or "the events file")
+    name = uploads.shown_filename(filename, "the events file")
     try:
         raw = uploads.decode(contents, name, event_import.MAX_FILE_BYTES, TOO_BIG_WHERE)
     except uploads.UploadRefused as exc:

@@ -81,6 +81,15 @@ def test_decode_upload_round_trips_bytes():
     assert uploads.decode(contents, "x.csv", 1000, "") == payload
 
 
+def test_a_refused_upload_names_the_file_by_its_base_name_only_and_briefly():
+    contents = "data:text/csv;base64," + base64.b64encode(b"x" * 2000).decode()
+    given = "C:\\Users\\olga\\" + "a" * 5000 + ".csv"
+    with pytest.raises(uploads.UploadRefused) as refused:
+        uploads.decode(contents, given, 1000, "split it")
+    said = str(refused.value)
+    assert "Users" not in said and ".csv is " in said and len(said) < 600
+
+
 def test_upload_tokens_cannot_escape_the_upload_dir(tmp_path):
     from forecast.services.errors import NotFound
     from forecast.services.uploads import UploadStore

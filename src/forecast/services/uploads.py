@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from forecast import bounds
 from forecast.services.errors import NotFound
 
 MAX_AGE_SECONDS = 24 * 3600
@@ -28,6 +29,12 @@ _MAX_NAME = 200
 class Upload:
     content: bytes
     filename: str
+
+
+def shown_filename(name: object, default: str) -> str:
+    """The name a browser gave an upload, as the pages may say it back: its base name, without
+    control characters, bounded in length (``forecast.bounds.base_filename``)."""
+    return bounds.base_filename(name, default)
 
 
 def _owner_digest(owner: str) -> str:
