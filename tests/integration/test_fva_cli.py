@@ -291,7 +291,8 @@ def test_an_unknown_duplicates_rule_is_refused_as_an_option_not_blamed_on_the_fi
 def test_the_margins_printed_are_the_difference_of_the_wapes_printed(held_out):
     """`plan fva` printed 14.96 % and 13.10 % and 'by 1.87 WAPE points' (the unrounded
     1.8668): the margin printed is now the difference of the WAPEs printed, in `plan fva` and
-    in `track-record`; `--json` keeps the exact margin."""
+    in `track-record`; `--json` keeps the exact margin. The WAPEs read as the bias beside them
+    (``8.25 %``, the product's one percent style; they read ``8.25%``)."""
     import re
 
     data_dir, plan = held_out["data_dir"], held_out["plan"]
@@ -300,7 +301,7 @@ def test_the_margins_printed_are_the_difference_of_the_wapes_printed(held_out):
     shown = {
         m.group(1).strip(): float(m.group(2))
         for m in re.finditer(
-            r"^(System plan \(events\)|Negotiated target)\s+(-?[\d.]+)%", out, re.M
+            r"^(System plan \(events\)|Negotiated target)\s+(-?[\d.]+) %", out, re.M
         )
     }
     by = re.search(r"\(by ([\d.]+) WAPE points\)", out)
@@ -309,7 +310,7 @@ def test_the_margins_printed_are_the_difference_of_the_wapes_printed(held_out):
     assert float(by.group(1)) == pytest.approx(margin, abs=1e-9)
     record = run(data_dir, "track-record")
     for line in record.splitlines():
-        found = re.search(r"([\d.]+)%\s+([\d.]+)%\s+\S+ pts.* by ([\d.]+) pts", line)
+        found = re.search(r"([\d.]+) %\s+([\d.]+) %\s+\S+ pts.* by ([\d.]+) pts", line)
         if found:
             a, b, m = (float(x) for x in found.groups())
             assert m == pytest.approx(abs(a - b), abs=1e-9), line

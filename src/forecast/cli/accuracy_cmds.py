@@ -32,15 +32,13 @@ PROVISIONAL_NOTE = (
 
 
 def _pct(value: float | None, signed: bool = False) -> str:
-    """A WAPE as ``8.25%``; with `signed`, a value added in points (``+0.11 pts``, never
-    ``-0.00 pts``)."""
-    if value is None or value != value:  # None or NaN
-        return "–"
-    if signed:
-        from forecast.services.money import format_points
+    """A WAPE as ``8.25 %`` (the product's one percent style, as the bias beside it); with
+    `signed`, a value added in points (``+0.11 pts``, never ``-0.00 pts``)."""
+    from forecast.services import money as fmt
 
-        return format_points(value, 2, signed=True)
-    return f"{100 * value:.2f}%"
+    if signed:
+        return fmt.format_points(value, 2, signed=True)
+    return fmt.format_percent(value, 2)
 
 
 def _margin(row: Any) -> float:

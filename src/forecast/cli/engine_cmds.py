@@ -196,6 +196,7 @@ def backtest_cmd(
 ) -> None:
     """Rolling-origin backtest: MASE, WAPE and bias of every model and of auto."""
     from forecast.services import engine
+    from forecast.services import money as fmt
 
     use_scheduler(scheduler)
 
@@ -221,9 +222,8 @@ def backtest_cmd(
     )
     typer.echo(f"{'model':<10} {'MASE':>8} {'WAPE':>8} {'bias':>8} {'series':>7}")
     for row in overall.itertuples(index=False):
-        typer.echo(
-            f"{row.model:<10} {row.mase:>8.3f} {row.wape:>8.1%} {row.bias:>+8.1%} {row.series:>7}"
-        )
+        wape, bias = fmt.format_percent(row.wape), fmt.format_percent(row.bias, signed=True)
+        typer.echo(f"{row.model:<10} {row.mase:>8.3f} {wape:>8} {bias:>8} {row.series:>7}")
     if out is not None:
         write_frame(by_series, out)
         typer.echo(f"per-series metrics written to {out}")

@@ -130,7 +130,7 @@ def _summary_text(s: dict[str, Any]) -> str:
     if short:
         share = short / int(s["system_plan_total"]) if int(s["system_plan_total"]) else 0.0
         lines.append(
-            f"  warning: the goal is {fmt.format_minor(short, s.get('currency'))} ({share:.1%}) "
+            f"  warning: the goal is {fmt.format_minor(short, s.get('currency'))} ({fmt.format_percent(share)}) "
             f"below the system plan {m('system_plan_total')}: the targets ask for less than "
             "the system expects"
         )

@@ -58,6 +58,7 @@ from forecast.engine.ingest.values import (
     parse_flag,
     parse_numbers,
 )
+from forecast.money import format_percent
 from forecast.schema import DS, UNIQUE_ID, Y
 from forecast.vocabulary import DUPLICATE_RULES, WEEK_DATES
 
@@ -1146,7 +1147,7 @@ def _sparse_note(filled: int, cells: int, freq: str) -> list[str]:
         return []
     coarser = {"D": "W", "M": "Q"}.get(freq[0], "M")
     return [
-        f"{filled / cells:.0%} of the {freq} periods had no rows and were filled with 0; a "
+        f"{format_percent(filled / cells, 0)} of the {freq} periods had no rows and were filled with 0; a "
         f"coarser calendar (--freq {coarser}) may suit these series better"
     ]
 
