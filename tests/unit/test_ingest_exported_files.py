@@ -263,6 +263,23 @@ def test_a_subtotal_per_region_is_refused_where_it_sums_the_stores_of_its_region
     assert problem.message == TOTALS_SERIES_MESSAGE
 
 
+def test_a_pivots_grand_total_row_with_an_empty_second_key_is_refused_as_a_totals_row():
+    """A pivot of Region x Store ends with 'Grand Total' under Region and nothing under Store:
+    the fix says to delete the totals row, not to fill in a store."""
+    data = "Region,Store,2024-01,2024-02,2024-03\nNorth,1,10,20,30\nSouth,2,1,2,3\n"
+    data += "Grand Total,,11,22,33\n"
+    (problem,) = problems_of(data, "pivot.csv")
+    assert (problem.row, problem.column) == (4, "Region, Store")
+    assert problem.fix == TOTALS_FIX
+
+
+def test_a_row_with_an_empty_key_and_no_totals_label_is_still_asked_to_be_filled_in():
+    data = "Region,Store,2024-01,2024-02,2024-03\nNorth,1,10,20,30\nSouth,,1,2,3\n"
+    (problem,) = problems_of(data, "pivot.csv")
+    assert (problem.row, problem.message) == (3, "series key is empty")
+    assert problem.fix == "fill in the key (store, item...) or delete the row"
+
+
 def test_a_pivots_grand_total_column_is_left_out_with_a_note_not_made_a_key():
     data = "Store,2024-01,2024-02,2024-03,Grand Total\nNorth,10,20,30,60\nSouth,1,2,3,6\n"
     result = read_sales(data.encode(), filename="pivot.csv")

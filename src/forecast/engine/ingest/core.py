@@ -183,14 +183,24 @@ def read_sales(
         id_names, id_notes = detect.choose_id_columns(frame, others, np.asarray(dates.values))
         notes += id_notes
     uid_codes, uid_names, id_missing = series.series_codes(frame, id_names)
+    totals_keyed = _labelled_totals(frame, id_names, id_missing)
     problems += row_problems(
         name,
         ", ".join(id_names),
         row_numbers,
-        id_missing,
+        id_missing & ~totals_keyed,
         None,
         lambda v: "series key is empty",
         "fill in the key (store, item...) or delete the row",
+    )
+    problems += row_problems(
+        name,
+        ", ".join(id_names),
+        row_numbers,
+        totals_keyed,
+        None,
+        lambda v: "series key is partly empty and reads Total",
+        TOTALS_FIX,
     )
     ds = np.asarray(dates.values)
     usable = ~(dates.missing | dates.bad | dates.out_of_range | id_missing)
@@ -772,6 +782,17 @@ def _read_whole_csv(
 
 
 TOTALS_FIX = "this looks like a totals row: delete it (forecast sums the series itself)"
+
+
+def _labelled_totals(frame: pd.DataFrame, id_names: Sequence[str], rows: np.ndarray) -> np.ndarray:
+    """Those of `rows` one of whose key cells says Total, Grand Total, Totals, Subtotal or Sum
+    (a pivot's Grand Total row leaves the other key columns empty)."""
+    labelled = np.zeros(len(frame), dtype=bool)
+    at = np.flatnonzero(rows)
+    for col in id_names if len(at) else ():
+        labels = frame[col].iloc[at].astype("str").str.strip().str.lower()
+        labelled[at] |= labels.isin(TOTALS_LABELS).to_numpy(dtype=bool)
+    return labelled
 
 
 def _totals_rows(frame: pd.DataFrame, value_col: str, undated: np.ndarray) -> np.ndarray:
