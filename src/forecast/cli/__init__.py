@@ -92,10 +92,11 @@ _PLAN_MODULES = (plan_system, plan_negotiation)
 def main() -> None:
     """Run the command line, then leave the process without the C library's exit: Python's own
     exit work (atexit functions, the stores it opened closed, so SQLite folds its write-ahead
-    log into the database file) is done first, then ``os._exit`` with the command's code. Arrow (which pandas imports) keeps C++ threads whose static destructors
-    could abort the process after the command had finished ("terminate called without an active
-    exception", exit 134 for about one run in 80 of a refused `plan event add` under load), so
-    a script reading the exit code took a refusal (2) for a crash."""
+    log into the database file) is done first, then ``os._exit`` with the command's code. Arrow
+    (which pandas imports) keeps C++ threads whose static destructors could abort the process
+    after the command had finished ("terminate called without an active exception", exit 134 for
+    about one run in 80 of a refused `plan event add` under load), so a script reading the exit
+    code took a refusal (2) for a crash."""
     import atexit
     import contextlib
     import gc
