@@ -62,3 +62,52 @@ def test_calendar_keeps_every_unit_and_every_period(panel):
         assert group.promo.max() == source.promo.max()
     assert result.report.missing_periods_filled == len(h) - frame.groupby(["store", "date"]).ngroups
     assert result.report.duplicates_summed == len(frame) - frame.groupby(["store", "date"]).ngroups
+
+
+# -- damaged files -------------------------------------------------------------------------------
+
+DAMAGE_BASES = (
+    "store,date,sales\nA,2024-01-01,10\nA,2024-01-08,11\nA,2024-01-15,12\n"
+    "B,2024-01-01,5\nB,2024-01-08,6\nB,2024-01-15,7\n",
+    "Region,Store,2024-01,2024-02,2024-03\nNorth,1,10,20,30\nSouth,2,1,2,3\n",
+    "sku;date;sales\nA;01.02.2024;1.234,50\nA;01.03.2024;2.000,00\nA;01.04.2024;7,25\n",
+    'sku,date,sales,promo\nA,2024-01-05,"$1,234.00",1\nA,2024-01-12,"$1,100.50",0\n'
+    "A,2024-01-19,$900,1\n",
+)
+DAMAGE = [*",;\t\n\"'$€.-+0123456789 :eE%()/", "\r\n", "NaN", "inf", "1e308", "2024-13-01",
+          "\ufeff", "Grand Total", ",,", "1,234", "2024-1"]  # fmt: skip
+
+
+@st.composite
+def damaged_files(draw) -> bytes:
+    """A sales file with a few characters or tokens inserted, deleted or replaced: a header
+    wider than its rows, a broken date, a stray separator or quote, two columns of one month."""
+    text = list(draw(st.sampled_from(DAMAGE_BASES)))
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(text)))
+        edit = draw(st.sampled_from(("insert", "delete", "replace")))
+        if edit == "insert" or not text:
+            text.insert(at, draw(st.sampled_from(DAMAGE)))
+        elif edit == "delete":
+            del text[min(at, len(text) - 1)]
+        else:
+            text[min(at, len(text) - 1)] = draw(st.sampled_from(DAMAGE))
+    return "".join(text).encode()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(damaged_files())
+@example(b"Region,Store,2024-01,2024-02,2024-03,x\nNorth,1,10,20,30\nSouth,2,1,2,3\n")
+@example(b"sku;date;sales\nA;01.02.2024;1.234,50\nA;2.000:00;2.000,00\nA;01.04.2024;7,25\n")
+def test_a_damaged_file_is_read_or_refused_with_its_problems_never_an_internal_error(raw):
+    """Found by feeding the reader such files: an IndexError (a key column no row fills) and
+    pandas' OutOfBoundsDatetime (a clock time read as year 1) reached the user as internal
+    errors."""
+    from forecast.engine.ingest import IngestError
+
+    try:
+        result = read_sales(raw, filename="damaged.csv")
+    except IngestError as refused:
+        assert refused.problems and all(p.file == "damaged.csv" and p.fix for p in refused.problems)
+    else:
+        assert list(result.history.columns[:3]) == ["unique_id", "ds", "y"]

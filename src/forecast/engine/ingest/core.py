@@ -378,6 +378,7 @@ def _melt_wide(
     dotted number like 44.537 is refused as a long file's value column is (unless the decimal
     mark was named)."""
     keys = [c for c in table.sample.columns if c not in wide]
+    problems += _same_period_columns(name, wide)
     frame = table.frame
     fmt = table.fmt
     if frame is None:
@@ -415,6 +416,9 @@ def _melt_wide(
         )
     if problems:
         raise IngestError(problems)
+    for column in [key for key in keys if _blank(frame[key]).all()]:
+        keys.remove(column)  # a header wider than its rows, or a column left empty
+        notes.append(f"column {column!r} is empty in every row; left out (not a key)")
     for column in [key for key in keys if is_totals_label(str(key))]:
         if _row_totals(frame[column], values, present, decimal_comma):
             keys.remove(column)
@@ -437,6 +441,33 @@ def _melt_wide(
         currency_sign,
     )
     return melted, keys
+
+
+def _same_period_columns(name: str, wide: dict[str, np.datetime64]) -> list[Problem]:
+    """A wide table with two columns for one period (2024-01 and 2024-1): which one holds its
+    sales cannot be told, so the file is refused naming both."""
+    first: dict[np.datetime64, str] = {}
+    problems = []
+    for column, period in wide.items():
+        if period in first:
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    str(column),
+                    None,
+                    f"column {column} is the same period as column {first[period]}",
+                    "keep one column per period (merge or rename the other) and read the file "
+                    "again",
+                )
+            )
+        else:
+            first[period] = str(column)
+    return problems
+
+
+def _blank(cells: pd.Series) -> np.ndarray:
+    return (cells.isna() | (cells.astype("str").str.strip() == "")).to_numpy(dtype=bool)
 
 
 def _row_totals(

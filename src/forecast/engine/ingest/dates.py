@@ -179,6 +179,8 @@ def parse_unique(texts: pd.Series) -> tuple[np.ndarray, bool | None, list[str]]:
                 continue
         if stamp.tzinfo is not None:
             stamp = stamp.tz_localize(None)
+        if not pd.Timestamp.min <= stamp <= pd.Timestamp.max:  # '2.000:00' reads as year 1
+            continue  # not a date a sales file holds: said as such, not as out of range
         out.iloc[int(i)] = stamp
     return out.to_numpy(dtype="datetime64[ns]"), day_first, notes
 

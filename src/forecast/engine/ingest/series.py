@@ -58,7 +58,10 @@ def series_codes(
         # 15 and "15" (a column typed differently in two parts of a file) are the same key.
         text_codes, text_uniques = pd.factorize(key_text(np.asarray(raw_uniques, dtype=object)))
         text = np.asarray(text_uniques, dtype=object)
-        codes = np.where(raw_codes < 0, -1, text_codes[np.maximum(raw_codes, 0)])
+        if len(text_codes):
+            codes = np.where(raw_codes < 0, -1, text_codes[np.maximum(raw_codes, 0)])
+        else:  # a key column with no cell filled in (a header wider than its rows)
+            codes = np.full(n, -1, dtype=np.int64)
         uniques = text
         blank = text == ""
         missing |= (codes < 0) | (blank[np.maximum(codes, 0)] if len(text) else False)
