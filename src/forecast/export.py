@@ -306,7 +306,7 @@ _SECTIONS: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def _depth(value: Any) -> int:
+def nesting_depth(value: Any) -> int:
     """How deeply lists and objects nest in `value` (iteratively: no recursion to exhaust)."""
     deepest, stack = 0, [(value, 1)]
     while stack:
@@ -346,7 +346,7 @@ def read_bundle(data: bytes, key: bytes, *, trust: bool = False) -> Bundle:
             f"the bundle has format version {content.get('format_version')!r}; this program reads "
             f"version {BUNDLE_VERSION}"
         )
-    if _depth(content) > MAX_DEPTH:
+    if nesting_depth(content) > MAX_DEPTH:
         raise ExportError(
             f"the bundle nests more than {MAX_DEPTH} levels deep; a plan bundle never does"
         )

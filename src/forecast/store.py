@@ -84,6 +84,7 @@ from forecast.errors import (
     Unavailable,
 )
 from forecast.plan import PlanState, utc_now
+from forecast.vocabulary import IMPORTED_HISTORY
 
 # -- value objects ---------------------------------------------------------------------------
 
@@ -206,9 +207,6 @@ class PastChange:
     what: str
     after: Any = None
     reason: str | None = None
-
-
-IMPORTED_HISTORY = "imported_history"
 
 
 @dataclass(frozen=True)

@@ -94,5 +94,10 @@ class Oversubscription(StrEnum):
 # alone), or all (names without an account too: whoever is made under them later gets the roles).
 IMPORT_MEMBERS = ("existing", "none", "all")
 
+# The action of an audit row an import carried in from the source plan (``forecast.store``): its
+# own action is kept in ``after["source_action"]``, its before and after (bundles since they carry
+# them) in ``after["source_before"]`` and ``after["source_after"]``.
+IMPORTED_HISTORY = "imported_history"
+
 # How the dashboard learns who is signed in: its own accounts, or an authenticating proxy's header.
 AUTH_MODES = ("password", "header")

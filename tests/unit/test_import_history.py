@@ -167,3 +167,142 @@ def test_an_imported_plan_published_but_not_agreed_reads_as_published_and_not_ag
     assert scored_on["system_plan"]["at"] == published["at"]
     assert scored_on["target"]["snapshot"] is False
     assert scored_on["target"]["note"].startswith("not agreed yet")
+
+
+def touched_plan(store: MemoryStore) -> str:
+    """An agreed plan with an event, an explanation of its deviations and a lead's claim, and
+    actuals above its baseline."""
+    from datetime import timedelta
+
+    from forecast.overrides import Scope
+
+    plan = team_plan(store, "touched", {"a": "anna"})
+    first = plans.load_frames(store, plan).baseline["ds"].min().date()
+    system.add_event(
+        store, plan, "olga", name="flyer", kind="promotion",
+        scope=Scope(attributes={"Team": ("a",)}), start=first,
+        end=first + timedelta(days=13), effect="percent", value=40, reason="flyer",
+    )  # fmt: skip
+    system.explain(store, plan, "olga", reason_code="promotion", text="flyer", event_id="E1")
+    nego.set_goal(store, plan, "olga", ratio="10/6.5")
+    nego.claim(store, plan, "anna", "a", percent="5", note="second flyer wave")
+    nego.close_round(store, plan, "olga")
+    nego.assign(store, plan, "olga", "pro_rata_baseline")
+    system.publish(store, plan, "olga")
+    nego.lock(store, plan, "olga")
+    actuals.upload_actuals(
+        store, plan, sold_above_baseline(store, plan), filename="sold.csv", actor="olga"
+    )
+    return plan
+
+
+def cited(store: MemoryStore, plan: str) -> dict[tuple[str, str], list]:
+    """Each touch of the plan's value added -> the audit rows it cites."""
+    rows = {e.id: e for e in store.audit(plan)}
+    touches = accuracy.fva(store, plan).touches
+    return {
+        (t["touch_type"], t["touch"]): [rows[i] for i in json.loads(t["audit_ids"])]
+        for t in touches.to_dict("records")
+    }
+
+
+def test_the_value_added_of_an_imported_plan_cites_the_source_rows_it_carried_in():
+    store = MemoryStore()
+    plan = touched_plan(store)
+    away = MemoryStore()
+    copy = exports.import_noted(away, exports.export_plan(store, plan, "json"), "olga", trust=True)
+
+    here, there = cited(store, plan), cited(away, copy.plan_id)
+    assert {"event", "reason code", "claim", "assignment"} <= {kind for kind, _ in here}
+    assert here.keys() == there.keys()
+    for touch, rows in here.items():
+        assert rows, touch
+        carried = there[touch]
+        assert all(r.action == IMPORTED_HISTORY for r in carried), touch
+        assert [(r.at, r.actor, r.after["source_action"]) for r in carried] == [
+            (r.at, r.actor, r.action) for r in rows
+        ], touch
+        assert [r.after["source_version"] for r in carried] == [r.version for r in rows]
+    (claim,) = there[next(t for t in there if t[0] == "claim")]
+    assert (claim.actor, claim.after["source_action"]) == ("anna", "claim")
+    touches = accuracy.fva(away, copy.plan_id).touches
+    (shown,) = touches.loc[touches["touch_type"] == "claim", "audit"]
+    assert shown == f"#{claim.id} {claim.at} anna claim (imported)"
+
+
+def test_a_copy_of_an_imported_plan_still_cites_the_first_plans_rows():
+    store = MemoryStore()
+    plan = touched_plan(store)
+    away, further = MemoryStore(), MemoryStore()
+    copy = exports.import_noted(away, exports.export_plan(store, plan, "json"), "olga", trust=True)
+    bundle = exports.export_plan(away, copy.plan_id, "json")
+    again = exports.import_noted(further, bundle, "olga", trust=True).plan_id
+
+    here, there = cited(store, plan), cited(further, again)
+    assert here.keys() == there.keys()
+    for touch, rows in here.items():
+        carried = there[touch]
+        assert [r.after["source_after"]["source_action"] for r in carried] == [
+            r.action for r in rows
+        ], touch
+        assert [(r.at, r.actor) for r in carried] == [(r.at, r.actor) for r in rows]
+
+
+def test_an_imported_plan_of_a_bundle_without_audit_details_cites_nothing():
+    """A bundle from before audit rows carried their before and after still imports; its
+    touches are scored as the original's but cite no audit row."""
+    store = MemoryStore()
+    plan = touched_plan(store)
+    content = json.loads(exports.export_plan(store, plan, "json"))
+    assert all({"before", "after"} <= row.keys() for row in content["audit"])
+    for row in content["audit"]:
+        del row["before"], row["after"]
+    content.pop("signature")
+    away = MemoryStore()
+    copy = exports.import_noted(away, json.dumps(content).encode(), "olga", trust=True).plan_id
+
+    scored = ["touch_type", "touch", "value_added"]
+    assert (
+        accuracy.fva(away, copy).touches[scored].equals(accuracy.fva(store, plan).touches[scored])
+    )
+    assert all(rows == [] for rows in cited(away, copy).values())
+    assert all("source_after" not in r.after for r in away.audit(copy)[:-1])
+
+
+@pytest.mark.parametrize(
+    "details",
+    [
+        {"after": float("nan")},
+        {"after": {"deep": json.loads("[" * 20 + "]" * 20)}},
+        {"before": "x" * (4 * 1024 * 1024)},
+    ],
+    ids=["not plain JSON", "nested too deep", "too large"],
+)
+def test_a_bundle_whose_audit_row_carries_malformed_details_imports_nothing(home, details):
+    from forecast.services.errors import Invalid
+
+    store, plan = home
+    content = json.loads(exports.export_plan(store, plan, "json"))
+    content["audit"][0] |= details
+    content.pop("signature")
+    away = MemoryStore()
+    with pytest.raises(Invalid, match="malformed row; nothing was imported"):
+        exports.import_noted(away, json.dumps(content).encode(), "olga", trust=True)
+    assert away.list() == []
+
+
+def test_an_audit_row_beyond_the_bounds_is_exported_without_its_details(home, monkeypatch):
+    store, plan = home
+    sizes = {
+        e.id: len(json.dumps([e.before, e.after], separators=(",", ":"))) for e in store.audit(plan)
+    }
+    bound = sorted(sizes.values())[len(sizes) // 2]
+    monkeypatch.setattr(exports, "AUDIT_DETAIL_BYTES", bound)
+    rows = json.loads(exports.export_plan(store, plan, "json"))["audit"]
+    assert ["after" in row for row in rows] == [size <= bound for size in sizes.values()]
+    assert not all("after" in row for row in rows) and any("after" in row for row in rows)
+    away = MemoryStore()
+    copy = exports.import_noted(away, exports.export_plan(store, plan, "json"), "olga", trust=True)
+    assert [("source_after" in r.after) for r in away.audit(copy.plan_id)[:-1]] == [
+        size <= bound for size in sizes.values()
+    ]

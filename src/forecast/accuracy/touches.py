@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -44,6 +44,7 @@ from forecast.overrides import (
     event_shares,
     horizon_periods,
 )
+from forecast.vocabulary import IMPORTED_HISTORY
 
 COLUMNS = [
     "touch_type",
@@ -345,6 +346,30 @@ def _collect(value: Any, found: set[tuple[str, str]]) -> None:
             _collect(item, found)
 
 
+def _as_done(entry: AuditRef) -> tuple[str, AuditRef, Any, Any] | None:
+    """An audit row as the change it records: (its action, the row as cited, its before, its
+    after). A row an import carried in (``IMPORTED_HISTORY``) reads as the source plan's row it
+    stands for, its source action and details, through any number of imports, and is cited as
+    that action imported; None where it carries no details (a bundle from before they were
+    carried), which traces it to nothing."""
+    action, before, after = entry.action, entry.before, entry.after
+    while action == IMPORTED_HISTORY:
+        if (
+            not isinstance(after, Mapping)
+            or not isinstance(after.get("source_action"), str)
+            or ("source_before" not in after and "source_after" not in after)
+        ):
+            return None
+        action, before, after = (
+            after["source_action"],
+            after.get("source_before"),
+            after.get("source_after"),
+        )
+    if action == entry.action:
+        return action, entry, before, after
+    return action, replace(entry, action=f"{action} (imported)"), before, after
+
+
 class AuditIndex:
     """The audit rows of the traced actions by what they name, built in one pass."""
 
@@ -352,14 +377,18 @@ class AuditIndex:
         self.by_action: dict[str, list[AuditRef]] = {}
         self.by_key: dict[tuple[str, str, str], list[AuditRef]] = {}
         for entry in audit:
-            if entry.action not in actions:
+            done = _as_done(entry)
+            if done is None:
                 continue
-            self.by_action.setdefault(entry.action, []).append(entry)
+            action, ref, before, after = done
+            if action not in actions:
+                continue
+            self.by_action.setdefault(action, []).append(ref)
             found: set[tuple[str, str]] = set()
-            _collect(entry.before, found)
-            _collect(entry.after, found)
+            _collect(before, found)
+            _collect(after, found)
             for key, value in found:
-                self.by_key.setdefault((entry.action, key, value), []).append(entry)
+                self.by_key.setdefault((action, key, value), []).append(ref)
 
     def find(self, actions: set[str], key: str | None, wanted: str | None) -> list[AuditRef]:
         """The rows of `actions` that name `wanted` under `key` (all rows of them without)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -357,17 +358,7 @@ def _bundle_content(
     return {
         **_bundle_identity(store, state, models),
         **(_bundle_negotiation(store, state, neg, negotiated) if neg else _NO_NEGOTIATION),
-        "audit": [
-            {
-                "version": e.version,
-                "at": e.at,
-                "actor": e.actor,
-                "action": e.action,
-                "what": e.what,
-                "reason": e.reason,
-            }
-            for e in audit_log(store, state.plan_id)
-        ],
+        "audit": _bundle_audit(store, state.plan_id),
         "actuals": [
             {
                 "version": v.version,
@@ -387,6 +378,52 @@ def _bundle_content(
             if not plan_totals.is_read_model(kind)
         },
     }
+
+
+AUDIT_DETAIL_DEPTH = 16
+"""How deeply an audit row's before or after may nest in a bundle: a plan's own rows nest a few
+levels, each import wraps them in one more (`_past_history`), and a bundle stays well within
+``export.MAX_DEPTH``."""
+AUDIT_DETAIL_BYTES = 1024 * 1024
+"""The most JSON an audit row's before and after together take in a bundle."""
+AUDIT_DETAILS_TOTAL_BYTES = 64 * 1024 * 1024
+"""The most JSON the before and after of all a bundle's audit rows take together."""
+
+
+def _detail_bytes(before: Any, after: Any) -> int | None:
+    """The JSON size of an audit row's before and after; None where a bundle may not carry them
+    (nested deeper than `AUDIT_DETAIL_DEPTH`, larger than `AUDIT_DETAIL_BYTES`, or not plain
+    JSON: a NaN, an infinity, a key that is not text)."""
+    if max(export.nesting_depth(before), export.nesting_depth(after)) > AUDIT_DETAIL_DEPTH:
+        return None
+    try:
+        size = len(json.dumps([before, after], allow_nan=False, separators=(",", ":")))
+    except (TypeError, ValueError):
+        return None
+    return size if size <= AUDIT_DETAIL_BYTES else None
+
+
+def _bundle_audit(store: PlanRepository, plan_id: str) -> list[dict[str, Any]]:
+    """The plan's audit rows for a bundle, each with its before and after (what the copy's
+    value added traces its touches by) while they stay within the bounds; a row beyond them goes
+    without, as in bundles from before they were carried."""
+    rows = []
+    budget = AUDIT_DETAILS_TOTAL_BYTES
+    for e in audit_log(store, plan_id):
+        row: dict[str, Any] = {
+            "version": e.version,
+            "at": e.at,
+            "actor": e.actor,
+            "action": e.action,
+            "what": e.what,
+            "reason": e.reason,
+        }
+        size = _detail_bytes(e.before, e.after)
+        if size is not None and size <= budget:
+            row["before"], row["after"] = e.before, e.after
+            budget -= size
+        rows.append(row)
+    return rows
 
 
 # What a bundle of a plan without a goal says of the negotiation.
@@ -634,23 +671,33 @@ def import_noted(
     return replace(chosen, plan_id=state.plan_id)
 
 
+MALFORMED_AUDIT_ROW = "the bundle's audit log has a malformed row; nothing was imported"
+
+
 def _past_history(bundle: export.Bundle) -> list[PastChange]:
     """The source plan's audit rows (bundles carry them), as history of the copy: each at its
-    own time and actor, its action and source version kept in ``after``. A bundle without them
-    (or an older one) gives none."""
+    own time and actor, its action and source version kept in ``after``, and its before and
+    after as ``source_before`` and ``source_after`` where the bundle carries them (the copy's
+    value added traces its touches by them). A bundle without them (or an older one) gives
+    none."""
     rows = bundle.content.get("audit") or []
     if not isinstance(rows, list):
         raise Invalid("the bundle's 'audit' section is not a list", Fix(FixKey.EXPORT_BUNDLE))
     source = bundle.content.get("plan_id")
     past = []
+    budget = AUDIT_DETAILS_TOTAL_BYTES
     for row in rows:
         if not isinstance(row, dict) or not all(
             isinstance(row.get(k), str) for k in ("at", "actor", "action", "what")
         ):
-            raise Invalid(
-                "the bundle's audit log has a malformed row; nothing was imported",
-                Fix(FixKey.EXPORT_BUNDLE),
-            )
+            raise Invalid(MALFORMED_AUDIT_ROW, Fix(FixKey.EXPORT_BUNDLE))
+        details: dict[str, Any] = {}
+        if "before" in row or "after" in row:
+            size = _detail_bytes(row.get("before"), row.get("after"))
+            if size is None or size > budget:
+                raise Invalid(MALFORMED_AUDIT_ROW, Fix(FixKey.EXPORT_BUNDLE))
+            budget -= size
+            details = {"source_before": row.get("before"), "source_after": row.get("after")}
         reason = row.get("reason")
         past.append(
             PastChange(
@@ -661,6 +708,7 @@ def _past_history(bundle: export.Bundle) -> list[PastChange]:
                     "source_plan_id": source,
                     "source_version": row.get("version"),
                     "source_action": row["action"],
+                    **details,
                 },
                 reason=reason if isinstance(reason, str) else None,
             )
