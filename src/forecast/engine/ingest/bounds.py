@@ -99,7 +99,8 @@ def check_xlsx(
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+        # NotImplementedError: a zip version or compression method Python cannot read
         if damaged_ok:
             return
         raise IngestError(
@@ -151,7 +152,7 @@ def check_xlsx_tags(raw: bytes, name: str, fix: str = XLSX_FIX) -> None:
                                 f"about {limit // 16:,} rows of four columns); it was not read",
                                 fix,
                             )
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error, NotImplementedError):
         return  # a damaged part: openpyxl says so when it reads it
 
 
