@@ -59,7 +59,7 @@ class PreviewOutputs(NamedTuple):
     upload_status: Any = None  # the "Reading…" banner is done once the file is read
     create_hint: Any = None
     read_cleanly: Any = True  # False: the file as mapped has problems (Create plan says so)
-    currency_sign: Any = None  # the one currency sign on the amounts ($ € £ ¥)
+    currency_sign: Any = None  # the one currency sign ($ € £ ¥) or code (USD) on the amounts
 
 
 NOTHING = PreviewOutputs(

@@ -45,7 +45,8 @@ MAX_LANGUAGE_HEADER = 256
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _SIGNS = "$€£¥₹₩₽₺₪₫₱฿"
-_CURRENCY_CODES = frozenset(list_currencies())
+CURRENCY_CODES = frozenset(list_currencies())
+"""The ISO 4217 codes Babel knows (``EUR``, ``USD``...), upper case."""
 
 
 class MoneyError(ValueError):
@@ -172,13 +173,16 @@ class SignedCurrency:
 
 def currency_of_sign(sign: str | None, current: str | None = None) -> SignedCurrency | None:
     """The plan currency the sign on a sales file's amounts suggests: € EUR and £ GBP for sure,
-    $ USD and ¥ JPY as a guess (other dollars and the yuan write them too). `current`, the
+    $ USD and ¥ JPY as a guess (other dollars and the yuan write them too); an ISO 4217 code
+    written on the amounts (``USD 1,234.00``) names its currency for sure. `current`, the
     currency chosen so far, is kept where its own symbol carries the sign (CA$ for $, CN¥ for
     ¥). None: no sign, or one that names no currency here."""
+    if sign is not None and sign in CURRENCY_CODES:
+        return SignedCurrency(sign)
     codes = SIGN_CURRENCIES.get(sign or "")
     if sign is None or codes is None:
         return None
-    fits = current in codes or (current in _CURRENCY_CODES and symbol(current).endswith(sign))
+    fits = current in codes or (current in CURRENCY_CODES and symbol(current).endswith(sign))
     code = current if fits and current is not None else codes[0]
     return SignedCurrency(code, tuple(c for c in codes if c != code))
 
@@ -212,7 +216,7 @@ def symbol_digits() -> dict[str, int]:
     """The shown symbols of currencies with fewer decimals than two ('¥': 0, '₩': 0...), for a
     grid that knows a row's symbol only; a symbol shared with a two-decimal currency is left out."""
     digits: dict[str, set[int]] = {}
-    for code in _CURRENCY_CODES:
+    for code in CURRENCY_CODES:
         try:
             digits.setdefault(symbol(code), set()).add(shown_digits(code))
         except (KeyError, ValueError):
@@ -474,7 +478,7 @@ def _strip_currency(text: str, currency: str | None, raw: str) -> str:
     codes = [
         word
         for word in re.findall(r"\b[A-Za-z]{3}\b", body)
-        if word.isupper() or word.upper() in _CURRENCY_CODES
+        if word.isupper() or word.upper() in CURRENCY_CODES
     ]
     stray = [c for c in body if c in _SIGNS] + codes
     if stray:

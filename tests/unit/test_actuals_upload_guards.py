@@ -292,3 +292,25 @@ def test_actuals_in_another_currency_than_the_plans_are_refused_naming_both(stor
     euros = text.assign(y=[f"{v:.2f} €" for v in weeks["y"]]).to_csv(index=False).encode()
     actuals.upload_actuals(store, plan, euros, filename="eur.csv", actor="olga")
     assert len(store.actuals_versions(plan)) == 1
+
+
+def test_actuals_with_another_iso_code_than_the_plans_are_refused_and_with_its_own_accepted(
+    store, plan
+):
+    weeks = forecast_times(store, plan, 1.0)
+    text = weeks.assign(ds=weeks["ds"].dt.strftime("%Y-%m-%d"))
+
+    dollars = text.assign(y=[f"USD {v:,.2f}" for v in weeks["y"]]).to_csv(index=False).encode()
+    with pytest.raises(InvalidFile) as refused:
+        actuals.upload_actuals(store, plan, dollars, filename="usd.csv", actor="olga")
+    [problem] = refused.value.problems
+    assert (problem.column, problem.value) == ("y", "USD")
+    assert problem.message == (
+        "the amounts carry the currency code USD, and the plan is in EUR (€)"
+    )
+    assert problem.fix == "convert the amounts to EUR and upload the file again"
+    assert store.actuals_versions(plan) == []
+
+    euros = text.assign(y=[f"{v:.2f} EUR" for v in weeks["y"]]).to_csv(index=False).encode()
+    actuals.upload_actuals(store, plan, euros, filename="eur.csv", actor="olga")
+    [version] = store.actuals_versions(plan)

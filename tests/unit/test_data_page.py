@@ -393,8 +393,8 @@ def test_the_readers_fixes_name_the_pages_fields_not_command_line_options():
 
 def test_a_file_whose_sales_column_holds_text_can_be_mapped_to_another_column():
     text = (
-        'store,date,Sales,Net\n1,2024-01-05,"1,234 USD",40\n1,2024-01-12,"1,300 USD",41\n'
-        '2,2024-01-05,"500 USD",40\n2,2024-01-12,"600 USD",41\n'
+        'store,date,Sales,Net\n1,2024-01-05,"1,234 units",40\n1,2024-01-12,"1,300 units",41\n'
+        '2,2024-01-05,"500 units",40\n2,2024-01-12,"600 units",41\n'
     )
     check = file_check.check_file(text.encode(), filename="till.csv")
     assert not check.ok and check.problems[0].column == "Sales"
@@ -499,6 +499,17 @@ def test_the_data_page_suggests_euros_for_amounts_in_euros():
 
     assert (sign, value, set_by_page) == ("€", "EUR", "EUR")
     assert hint == "The file's amounts carry €: EUR chosen."
+
+
+def test_the_data_page_chooses_the_currency_whose_iso_code_the_amounts_carry():
+    content = csv_bytes({"Sales": lambda store, week: f"USD {sales(store, week):,.2f}"})
+    check = file_check.check_file(content, filename="dollars.csv")
+    sign = view.preview_outputs(check, "").currency_sign
+
+    value, set_by_page, hint = create.suggest_currency(None, sign, "EUR", "EUR")
+
+    assert (sign, value, set_by_page) == ("USD", "USD", "USD")
+    assert hint == "The file's amounts carry USD: USD chosen."
 
 
 def test_the_data_page_suggests_us_dollars_for_dollar_amounts_saying_they_may_be_another():

@@ -154,6 +154,85 @@ def test_a_wide_file_mixing_pounds_and_dollars_is_refused_naming_both():
     assert "£" in problem.message and "$" in problem.message
 
 
+def test_amounts_with_an_iso_code_before_them_and_thousands_commas_are_read_as_numbers():
+    data = 'sku,date,sales\nA,2024-01-05,"USD 1,234.00"\nA,2024-01-12,"USD1,100.50"\nA,2024-01-19,900\n'
+    result = read_sales(data.encode(), filename="sales.csv")
+    assert list(result.history.y) == [1234, 1100.5, 900]
+    assert result.report.currency_sign == "USD"
+    assert "values in column sales carry the currency code USD; read as plain numbers" in (
+        result.report.notes
+    )
+
+
+def test_amounts_with_an_iso_code_after_them_and_a_decimal_comma_in_a_semicolon_file_are_read():
+    data = (
+        "sku;date;sales\nA;2024-01-05;1.234,00 EUR\nA;2024-01-12;EUR 12,50\nA;2024-01-19;7,5EUR\n"
+    )
+    result = read_sales(data.encode(), filename="sales.csv")
+    assert list(result.history.y) == [1234, 12.5, 7.5]
+    assert result.report.currency_sign == "EUR"
+
+
+def test_negative_amounts_with_a_minus_before_or_after_an_iso_code_are_read():
+    data = "sku,date,sales\nA,2024-01-05,-CHF 5\nA,2024-01-12,CHF -3.25\nA,2024-01-19,-12 CHF\n"
+    result = read_sales(data.encode(), filename="sales.csv")
+    assert list(result.history.y) == [-5, -3.25, -12]
+    assert result.report.negative_values == 3
+
+
+def test_a_column_mixing_usd_and_eur_codes_is_refused_naming_both_with_row_and_column():
+    data = "sku,date,sales\nA,2024-01-05,USD 10\nA,2024-01-12,USD 11\nA,2024-01-19,EUR 12\n"
+    (problem,) = problems_of(data)
+    assert (problem.row, problem.column, problem.value) == (4, "sales", "EUR 12")
+    assert problem.message == (
+        "value carries the currency code EUR where the other amounts carry USD (from row 2): "
+        "two currencies in one column"
+    )
+    assert problem.fix.startswith("convert the amounts to one currency")
+
+
+def test_a_dollar_sign_beside_a_eur_code_is_refused_naming_both():
+    data = "sku,date,sales\nA,2024-01-05,EUR 10\nA,2024-01-12,$11\nA,2024-01-19,12 EUR\n"
+    (problem,) = problems_of(data)
+    assert (problem.row, problem.value) == (3, "$11")
+    assert "currency sign $" in problem.message and "carry EUR" in problem.message
+
+
+def test_a_euro_sign_beside_the_eur_code_is_one_currency_but_a_dollar_sign_beside_usd_is_not():
+    euros = "sku,date,sales\nA,2024-01-05,EUR 10\nA,2024-01-12,€11\nA,2024-01-19,12 EUR\n"
+    result = read_sales(euros.encode(), filename="sales.csv")
+    assert list(result.history.y) == [10, 11, 12]
+    assert result.report.currency_sign == "EUR"
+    assert (
+        "values in column sales carry the currency code EUR (also written €); read as plain numbers"
+        in result.report.notes
+    )
+
+    dollars = "sku,date,sales\nA,2024-01-05,USD 10\nA,2024-01-12,$11\nA,2024-01-19,12 USD\n"
+    (problem,) = problems_of(dollars)  # CA$ and A$ write '$' too
+    assert (problem.row, problem.value) == (3, "$11")
+    assert "currency sign $" in problem.message and "carry USD" in problem.message
+
+
+@pytest.mark.parametrize("cell", ["ABC 5", "5 ABC", "usd 5", "USDX 5"])
+def test_three_letters_that_are_no_upper_case_currency_code_are_refused_as_not_a_number(cell):
+    data = f"sku,date,sales\nA,2024-01-05,10\nA,2024-01-12,{cell}\nA,2024-01-19,12\n"
+    (problem,) = problems_of(data)
+    assert (problem.row, problem.value) == (3, cell)
+    assert problem.message == "value is not a number"
+
+
+def test_a_wide_file_of_amounts_with_iso_codes_is_read_with_one_note():
+    data = 'sku,2024-01,2024-02,2024-03\nA,"GBP 1,000",GBP 2,3 GBP\nB,GBP 4,,GBP 6.50\n'
+    result = read_sales(data.encode(), filename="wide.csv")
+    assert list(result.history.y) == [1000, 2, 3, 4, 0, 6.5]
+    assert result.report.currency_sign == "GBP"
+    said = [n for n in result.report.notes if "currency" in n]
+    assert said == [
+        "values in columns 2024-01 .. 2024-03 carry the currency code GBP; read as plain numbers"
+    ]
+
+
 def test_dollar_amounts_typed_as_text_in_an_excel_sheet_are_read_as_numbers():
     day = pd.Timestamp("2024-01-05")
     rows = [

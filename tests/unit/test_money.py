@@ -206,6 +206,13 @@ def test_a_dollar_or_yen_sign_suggests_us_dollars_or_yen_naming_the_others_that_
     assert yen is not None and (yen.code, yen.others) == ("JPY", ("CNY",))
 
 
+@pytest.mark.parametrize(("code", "current"), [("USD", "CAD"), ("USD", None), ("CHF", "EUR")])
+def test_an_iso_code_on_the_amounts_tells_the_plans_currency_for_sure(code, current):
+    suggestion = money.currency_of_sign(code, current)
+    assert suggestion == money.SignedCurrency(code)
+    assert suggestion.certain
+
+
 @pytest.mark.parametrize(("sign", "current"), [("$", "CAD"), ("$", "AUD"), ("¥", "CNY")])
 def test_a_sign_keeps_the_chosen_currency_that_writes_it(sign, current):
     suggestion = money.currency_of_sign(sign, current)

@@ -236,19 +236,24 @@ def read_actuals(
 
 
 def _other_currency(result: Any, state: PlanState, name: str) -> None:
-    """Refuse actuals whose amounts carry a currency sign that is not the plan's (€ figures in a
-    dollar plan): the reader takes the sign off, and they would be kept as dollars. A '$' fits
-    every dollar (CA$, A$), a '¥' the yen and the yuan."""
+    """Refuse actuals whose amounts carry a currency sign or ISO 4217 code that is not the
+    plan's (€ or EUR figures in a dollar plan): the reader takes it off, and they would be kept
+    as dollars. A '$' fits every dollar (CA$, A$), a '¥' the yen and the yuan; a code fits only
+    the plan's own."""
     from forecast.engine.ingest import Problem
-    from forecast.money import symbol
+    from forecast.money import CURRENCY_CODES, symbol
 
     sign = result.report.currency_sign
+    if sign is None or state.currency is None:
+        return
     plan_symbol = symbol(state.currency)
-    if sign is None or state.currency is None or plan_symbol.endswith(sign):
+    code = sign in CURRENCY_CODES
+    fits = sign == state.currency if code else plan_symbol.endswith(sign)
+    if fits:
         return
     what = (
-        f"the amounts carry the currency sign {sign}, and the plan is in {state.currency} "
-        f"({plan_symbol})"
+        f"the amounts carry the currency {'code' if code else 'sign'} {sign}, and the plan is in "
+        f"{state.currency} ({plan_symbol})"
     )
     fix = f"convert the amounts to {state.currency} and upload the file again"
     column = result.mapping.value_col

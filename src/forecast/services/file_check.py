@@ -114,7 +114,7 @@ class FileCheck:
     value_candidates: list[str] = field(default_factory=list)
     teams: list[TeamChoice] = field(default_factory=list)
     team: str | None = None  # the suggested team dimension
-    currency_sign: str | None = None  # the one currency sign the amounts carried ($ € £ ¥)
+    currency_sign: str | None = None  # the one currency sign ($ € £ ¥) or code (USD) on the amounts
 
     @property
     def ok(self) -> bool:

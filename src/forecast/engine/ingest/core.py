@@ -47,14 +47,16 @@ from forecast.engine.ingest.types import (
     ValueChoice,
 )
 from forecast.engine.ingest.values import (
-    CURRENCY_SIGNS,
     DECIMAL_MARKS,
     DOT_THOUSANDS_FIX,
     Amounts,
     currency_amounts,
+    currency_sign_of,
     dot_thousands,
     dot_thousands_message,
+    is_currency_code,
     maybe_dot_thousands,
+    one_currency,
     parse_flag,
     parse_numbers,
 )
@@ -963,34 +965,53 @@ def _currency_problems(
     where: str,
     notes: list[str],
 ) -> tuple[list[Problem], str]:
-    """The currency signs of value columns and the sign most cells carry: one sign throughout
-    is said in a note; the cells with a sign other than that one are refused, naming both."""
-    counts = Counter(sign for amounts in signed.values() for sign in amounts.signs if sign)
-    main = counts.most_common(1)[0][0]  # on a tie, the sign met first
+    """The currency signs or ISO 4217 codes of value columns and the one most cells carry: one
+    currency throughout is said in a note; the cells in another are refused, naming both. A
+    symbol beside the code of the one currency it names (€ beside EUR) is that currency and
+    counts as its code; '$' beside USD does not (see `one_currency`)."""
+    written = Counter(sign for amounts in signed.values() for sign in amounts.signs if sign)
+    same = one_currency(written)
+    counts: Counter[str] = Counter()
+    for sign, count in written.items():  # on a tie below, the sign met first
+        counts[same.get(sign, sign)] += count
+    signs = {
+        col: pd.Series(amounts.signs).replace(same).to_numpy(dtype=object)
+        if same
+        else amounts.signs
+        for col, amounts in signed.items()
+    }
+    main = counts.most_common(1)[0][0]
     if len(counts) == 1:
-        notes.append(f"values in {where} carry the currency sign {main}; read as plain numbers")
+        also = "".join(f" (also written {sign})" for sign, code in same.items() if code == main)
+        notes.append(
+            f"values in {where} carry the {_currency_said(main)}{also}; read as plain numbers"
+        )
         return [], main
     col, first = next(
-        (col, int(np.flatnonzero(amounts.signs == main)[0]))
-        for col, amounts in signed.items()
-        if (amounts.signs == main).any()
+        (col, int(np.flatnonzero(column_signs == main)[0]))
+        for col, column_signs in signs.items()
+        if (column_signs == main).any()
     )
     at = f"row {int(row_numbers[first])}" + ("" if len(signed) == 1 else f", column {col}")
 
     def message(value: str | None) -> str:
-        other = next((c for c in (value or "") if c in CURRENCY_SIGNS), "?")
+        other = currency_sign_of((value or "").strip())
         return (
-            f"value carries the currency sign {other} where the other amounts carry {main} "
-            f"(from {at}): two currencies in one column"
+            f"value carries the {_currency_said(other or '?')} where the other amounts carry "
+            f"{main} (from {at}): two currencies in one column"
         )
 
     problems = []
-    for column, amounts in signed.items():
-        others = (amounts.signs != "") & (amounts.signs != main)
+    for column, column_signs in signs.items():
+        others = (column_signs != "") & (column_signs != main)
         problems += row_problems(
             name, column, row_numbers, others, frame[column], message, MIXED_CURRENCY_FIX
         )
     return problems, main
+
+
+def _currency_said(sign: str) -> str:
+    return f"currency code {sign}" if is_currency_code(sign) else f"currency sign {sign}"
 
 
 def _flag_values(frame: pd.DataFrame, flags: list[str], notes: list[str]) -> dict[str, np.ndarray]:

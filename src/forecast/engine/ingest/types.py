@@ -151,7 +151,7 @@ class IngestReport:
     series_days: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=dict)
     # a series' own first and last dates, only for series that start later or end earlier than
     # the file (a store whose last days have not arrived yet)
-    currency_sign: str | None = None  # the one currency sign the values carried ($ € £ ¥)
+    currency_sign: str | None = None  # the one currency sign ($ € £ ¥) or code (USD) on the values
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from forecast.bounds import MAX_ABS_VALUE, value_bound_text
+from forecast.money import CURRENCY_CODES, SIGN_CURRENCIES
 from forecast.vocabulary import DECIMAL_MARKS as DECIMAL_MARKS
 
 _GROUPED = re.compile(r"^[-+]?\d{1,3}(?:[.,'\s\u00a0\u202f]\d{3})+(?:[.,]\d+)?$")
@@ -21,9 +23,15 @@ _DOT_THOUSANDS = re.compile(r"^[-+]?[1-9]\d{0,2}\.\d{3}$")  # 44.537: 44537 or 4
 _DIGITS_AND_SEPARATORS = re.compile(r"\d[\d.,']*")
 
 CURRENCY_SIGNS = "$€£¥"
-# A sign before the amount (a minus may come before or after it) or after it, spaced or not.
-_SIGN_BEFORE = re.compile(r"^(?P<minus>[-+]?)\s*(?P<sign>[$€£¥])\s*(?P<amount>\S.*)$")
-_SIGN_AFTER = re.compile(r"^(?P<amount>.*\S)\s*(?P<sign>[$€£¥])$")
+# A sign, or an upper-case word of three letters that may be an ISO 4217 code (whether it is one
+# is looked up after the match), before the amount (a minus may come before or after it) or after
+# it, spaced or not: $12, -€12,50, 12.00 £, USD 1,234.00, 1.234,00 EUR, -CHF 5, CHF -5, EUR12.
+_SIGN_OR_CODE = r"[$€£¥]|[A-Z]{3}"
+_SIGN_BEFORE = re.compile(
+    r"^(?P<minus>[-+]?)\s*(?P<sign>[$€£¥]|[A-Z]{3}(?![A-Za-z]))\s*(?P<amount>\S.*)$"
+)
+_SIGN_AFTER = re.compile(r"^(?P<amount>.*\S)\s*(?P<sign>[$€£¥]|(?<![A-Za-z])[A-Z]{3})$")
+_SIGNS_AND_CODES = frozenset(CURRENCY_SIGNS) | CURRENCY_CODES
 # Commas grouping thousands before a decimal point: 1,234 or 1,234,567.50
 _COMMA_GROUPED = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 
@@ -77,47 +85,82 @@ def parse_numbers(column: pd.Series, decimal_comma: bool = False) -> ParsedNumbe
 
 @dataclass
 class Amounts:
-    """A text column whose cells carry a currency sign: each cell as a number is read (the sign
-    taken off) and the sign each cell carried ("" for none)."""
+    """A text column whose cells carry a currency sign or code: each cell as a number is read
+    (the sign taken off) and the sign or code each cell carried ("" for none)."""
 
     text: pd.Series
     signs: np.ndarray
 
 
+def is_currency_code(sign: str) -> bool:
+    """Whether a sign taken off an amount is an ISO 4217 code (USD) rather than a symbol ($)."""
+    return sign in CURRENCY_CODES
+
+
+def currency_sign_of(text: str) -> str | None:
+    """The currency sign or ISO 4217 code one cell's amount carries, before or after it."""
+    for pattern in (_SIGN_BEFORE, _SIGN_AFTER):
+        found = pattern.match(text)
+        if found and found["sign"] in _SIGNS_AND_CODES:
+            return found["sign"]
+    return None
+
+
 def without_currency_sign(text: str) -> str:
-    """One cell's amount with a currency sign before or after it taken off (-€12,50: -12,50)."""
+    """One cell's amount with a currency sign or ISO 4217 code before or after it taken off
+    (-€12,50: -12,50; USD 1,234.00: 1,234.00). Three upper-case letters that are no currency
+    code (ABC 5) are left, as is a code in lower case (usd 5)."""
     before = _SIGN_BEFORE.match(text)
-    if before:
+    if before and before["sign"] in _SIGNS_AND_CODES:
         return before["minus"] + before["amount"]
     after = _SIGN_AFTER.match(text)
-    return after["amount"] if after else text
+    return after["amount"] if after and after["sign"] in _SIGNS_AND_CODES else text
 
 
 def currency_amounts(column: pd.Series, decimal_comma: bool = False) -> Amounts | None:
-    """The cells with their currency sign ($ € £ ¥, before or after the amount) taken off, or
-    None when no cell carries one. Money has cents, never a third decimal, so in a file whose
-    decimal mark is '.' the commas of an amount such as 1,234.50 group thousands and go too;
-    everything else (a decimal comma, a '.' before three digits) is left to `parse_numbers`
-    and `dot_thousands`, as in a column without signs."""
+    """The cells with their currency sign ($ € £ ¥) or ISO 4217 code (USD, EUR: upper case, one
+    Babel knows), before or after the amount, taken off, or None when no cell carries one. Money
+    has cents, never a third decimal, so in a file whose decimal mark is '.' the commas of an
+    amount such as 1,234.50 group thousands and go too; everything else (a decimal comma, a '.'
+    before three digits) is left to `parse_numbers` and `dot_thousands`, as in a column without
+    signs. A column of plain numbers costs one vectorised search (no sign, no three capitals)."""
     if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
         return None
-    text = column.astype("str").str.strip()
-    signed = text.str.contains(f"[{CURRENCY_SIGNS}]", regex=True).fillna(False).astype(bool)
+    text = column.astype("str").str.strip().reset_index(drop=True)  # by position below
+    signed = text.str.contains(_SIGN_OR_CODE, regex=True).fillna(False).astype(bool)
     if not signed.any():
         return None
-    before = text.str.extract(_SIGN_BEFORE.pattern)
-    after = text.str.extract(_SIGN_AFTER.pattern)
-    has_before = before["sign"].notna()
-    has_after = after["sign"].notna() & ~has_before
-    amounts = text.where(~has_before, before["minus"] + before["amount"])
-    amounts = amounts.where(~has_after, after["amount"])
-    if not (has_before | has_after).any():
+    # Matched only where a sign may be, and after the amount only where none is before it.
+    candidates = text[signed]
+    before = candidates.str.extract(_SIGN_BEFORE.pattern)
+    before = before[before["sign"].isin(_SIGNS_AND_CODES)]
+    after = candidates.drop(before.index).str.extract(_SIGN_AFTER.pattern)
+    after = after[after["sign"].isin(_SIGNS_AND_CODES)]
+    taken = pd.concat([before["minus"] + before["amount"], after["amount"]])
+    if taken.empty:
         return None
-    signs = before["sign"].where(has_before, after["sign"]).fillna("")
+    amounts = text.copy()
+    amounts.loc[taken.index] = taken
+    signs = np.full(len(text), "", dtype=object)
+    signs[taken.index] = pd.concat([before["sign"], after["sign"]]).to_numpy(dtype=object)
     if not decimal_comma:
         grouped = amounts.str.fullmatch(_COMMA_GROUPED.pattern).fillna(False).astype(bool)
         amounts = amounts.where(~grouped, amounts.str.replace(",", "", regex=False))
-    return Amounts(amounts.where(column.notna()), signs.to_numpy(dtype=object))
+    present = column.notna().to_numpy(dtype=bool)
+    return Amounts(amounts.where(present).set_axis(column.index), signs)
+
+
+def one_currency(signs: Iterable[str]) -> dict[str, str]:
+    """The symbols among `signs` that are counted as the code also among them, one currency
+    written two ways: a symbol that names one currency only (€ EUR, £ GBP) beside its code. A
+    '$' or '¥' beside USD or JPY is not: other dollars and the yuan write them too, so a file
+    with "$6" and "USD 5" may hold two currencies and is refused as one with "$6" and "€5" is."""
+    present = set(signs)
+    return {
+        sign: codes[0]
+        for sign, codes in SIGN_CURRENCIES.items()
+        if sign in present and len(codes) == 1 and codes[0] in present
+    }
 
 
 def maybe_dot_thousands(values: np.ndarray) -> bool:
