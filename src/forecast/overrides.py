@@ -168,30 +168,7 @@ class Scope:
 
     def validate(self, attributes: pd.DataFrame) -> None:
         """Refuse unknown attributes, values and ids, naming the valid ones."""
-        available = [c for c in attributes.columns if c != UNIQUE_ID]
-        for key, values in self.attributes.items():
-            if key not in available:
-                raise UnknownScope(
-                    f"unknown attribute {key!r} in the scope; the series have: "
-                    f"{_preview(available) or 'no attributes'}"
-                )
-            valid = sorted(attributes[key].astype(str).unique())
-            unknown = [v for v in values if v not in valid]
-            if unknown:
-                raise UnknownSeries(
-                    f"unknown value(s) {', '.join(map(repr, unknown))} of {key} in the scope; "
-                    f"valid values: {_preview(valid)}"
-                )
-        if self.ids:
-            known = pd.Index(attributes[UNIQUE_ID].astype(str))
-            unknown_ids = [i for i in self.ids if i not in known]
-            if unknown_ids:
-                raise UnknownSeries(
-                    f"unknown series {_preview(unknown_ids, 10)} in the scope; series ids look "
-                    f"like {_preview(sorted(known)[:5], 5)} ({len(known)} series)"
-                )
-        if not self.series_mask(attributes).any():
-            raise UnknownScope(f"the scope {self.describe()} matches no series; loosen it")
+        ScopeMasks(attributes).validate(self)
 
     def series_mask(self, attributes: pd.DataFrame) -> np.ndarray:
         """Boolean per row of `attributes`: does the scope include that series?"""
@@ -416,19 +393,29 @@ def check_plan_bounds(system_plan: pd.DataFrame) -> None:
 
 
 def partly_covered(
-    start: Any, end: Any, horizon_dates: Iterable[Any]
+    start: Any, end: Any, horizon_dates: Iterable[Any], *, periods: pd.DataFrame | None = None
 ) -> list[tuple[date, date, int, int]]:
     """The periods the days ``start``..``end`` touch but do not cover: ``(first day, last day,
-    days covered, days in the period)`` each."""
-    periods = horizon_periods(horizon_dates)
-    first, last = pd.Timestamp(start), pd.Timestamp(end)
-    out = []
-    for p_start, p_end in zip(periods[DS], periods["end"], strict=True):
-        covered = (min(p_end, last) - max(p_start, first)).days + 1
-        days = (p_end - p_start).days + 1
-        if 0 < covered < days:
-            out.append((p_start.date(), p_end.date(), covered, days))
-    return out
+    days covered, days in the period)`` each. ``periods``: ``horizon_periods(horizon_dates)``
+    when the caller has it already (many events over one horizon)."""
+    if periods is None:
+        periods = horizon_periods(horizon_dates)
+    first = np.datetime64(pd.Timestamp(start).as_unit("ns"))
+    last = np.datetime64(pd.Timestamp(end).as_unit("ns"))
+    starts = periods[DS].to_numpy(dtype="datetime64[ns]")
+    ends = periods["end"].to_numpy(dtype="datetime64[ns]")
+    day = np.timedelta64(1, "D")
+    covered = (np.minimum(ends, last) - np.maximum(starts, first)) // day + 1
+    days = (ends - starts) // day + 1
+    return [
+        (
+            pd.Timestamp(starts[i]).date(),
+            pd.Timestamp(ends[i]).date(),
+            int(covered[i]),
+            int(days[i]),
+        )
+        for i in np.flatnonzero((covered > 0) & (covered < days))
+    ]
 
 
 def takes_offer(event: Event) -> bool:
@@ -443,10 +430,12 @@ def takes_offer(event: Event) -> bool:
     )
 
 
-def partly_covered_text(event: Event, horizon_dates: Iterable[Any]) -> str | None:
+def partly_covered_text(
+    event: Event, horizon_dates: Iterable[Any], *, periods: pd.DataFrame | None = None
+) -> str | None:
     """What to tell the person who adds `event` when it covers periods only in part: the share
     it counts in there (or, for an event made before days were counted, that it counts whole)."""
-    partial = partly_covered(event.start, event.end, horizon_dates)
+    partial = partly_covered(event.start, event.end, horizon_dates, periods=periods)
     if not partial:
         return None
     listed = ", ".join(f"{a}..{b} ({n} of {d} days)" for a, b, n, d in partial[:4])
@@ -490,13 +479,15 @@ def event_shares(event: Event, starts: Any, ends: Any) -> np.ndarray:
     return covered if event.counts == DAYS else (covered > 0).astype(float)
 
 
-class _ScopeMasks:
+class ScopeMasks:
     """Series masks of scopes over one attributes table; each attribute is factorised once so
     that many events cost one small integer lookup each instead of string comparisons."""
 
     def __init__(self, attrs: pd.DataFrame) -> None:
         self._attrs = attrs
         self._codes: dict[str, tuple[np.ndarray, dict[str, int]]] = {}
+        self._valid: dict[str, list[str]] = {}
+        self._ids: pd.Index | None = None
 
     def _factorised(self, column: str) -> tuple[np.ndarray, dict[str, int]]:
         if column not in self._codes:
@@ -513,6 +504,43 @@ class _ScopeMasks:
             if value in positions:
                 wanted[positions[value]] = True
         return wanted[codes]
+
+    def validate(self, scope: Scope) -> None:
+        """``Scope.validate``: refuse unknown attributes, values and ids, naming the valid ones."""
+        available = [c for c in self._attrs.columns if c != UNIQUE_ID]
+        for key, values in scope.attributes.items():
+            if key not in available:
+                raise UnknownScope(
+                    f"unknown attribute {key!r} in the scope; the series have: "
+                    f"{_preview(available) or 'no attributes'}"
+                )
+            valid = self._valid_values(key)
+            unknown = [v for v in values if v not in valid]
+            if unknown:
+                raise UnknownSeries(
+                    f"unknown value(s) {', '.join(map(repr, unknown))} of {key} in the scope; "
+                    f"valid values: {_preview(valid)}"
+                )
+        if scope.ids:
+            known = self._known_ids()
+            unknown_ids = [i for i in scope.ids if i not in known]
+            if unknown_ids:
+                raise UnknownSeries(
+                    f"unknown series {_preview(unknown_ids, 10)} in the scope; series ids look "
+                    f"like {_preview(sorted(known)[:5], 5)} ({len(known)} series)"
+                )
+        if not self.mask(scope).any():
+            raise UnknownScope(f"the scope {scope.describe()} matches no series; loosen it")
+
+    def _valid_values(self, column: str) -> list[str]:
+        if column not in self._valid:
+            self._valid[column] = sorted(self._attrs[column].astype(str).unique())
+        return self._valid[column]
+
+    def _known_ids(self) -> pd.Index:
+        if self._ids is None:
+            self._ids = pd.Index(self._attrs[UNIQUE_ID].astype(str))
+        return self._ids
 
     def mask(self, scope: Scope) -> np.ndarray:
         mask = np.ones(len(self._attrs), dtype=bool)
@@ -616,7 +644,7 @@ def apply_events(
     period_starts = periods[DS].to_numpy(dtype="datetime64[ns]")
     period_ends = periods["end"].to_numpy(dtype="datetime64[ns]")
 
-    scope_masks = _ScopeMasks(attrs)
+    scope_masks = ScopeMasks(attrs)
 
     # Effects accumulate on a series x period grid so that each event costs only the cells it
     # touches (np.ix_ on the hit rows and columns); rows read their cell back at the end.
@@ -667,9 +695,11 @@ def _event_labels(touched: np.ndarray, ids: Sequence[str]) -> pd.Categorical:
     first_rows = np.empty(int(codes.max()) + 1 if len(codes) else 0, dtype=np.int64)
     first_rows[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
     combos = touched[first_rows]
+    # Bit i of word w is event 64 w + i: the words' bytes from the lowest, each byte's bits too.
+    bits = np.unpackbits(combos.astype("<u8").view(np.uint8), axis=1, bitorder="little")
     labels = []
-    for combo in combos:
-        hit = [ids[i] for i in range(len(ids)) if int(combo[i // 64]) >> (i % 64) & 1]
+    for combo_bits in bits:
+        hit = [ids[int(i)] for i in np.flatnonzero(combo_bits[: len(ids)])]
         labels.append(",".join(dict.fromkeys(hit)))
     # Repeated ids could make two combinations read the same: categories must be unique.
     label_codes, unique_labels = pd.factorize(np.asarray(labels, dtype=object))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from forecast.cli import app
-from forecast.overrides import Scope
+from forecast.overrides import Event, Scope
 from forecast.services import event_import, exports, plans, system
 from forecast.services.errors import Forbidden, StaleVersion
 from forecast.services.plans import InvalidFile
@@ -310,3 +311,105 @@ def test_rows_with_nothing_in_any_cell_are_left_out_of_an_events_file():
         dtype=object,
     )
     assert event_import._filled_rows(frame).tolist() == [True, True, False, False]
+
+
+def _seasonal_plan(store: MemoryStore, name: str) -> str:
+    """Eight weekly stores over 70 weeks, each with its own promotion and holiday pattern and
+    uplift, six served by the seasonal naive (which copies last year's flagged weeks into the
+    13-week horizon) and two by ETS."""
+    rng = np.random.default_rng(7)
+    weeks = pd.date_range("2023-01-02", periods=70, freq="W-MON")
+    ahead = pd.date_range(weeks[-1] + pd.Timedelta(weeks=1), periods=13, freq="W-MON")
+    types = {str(i): "abc"[i % 3] for i in range(1, 9)}
+    history = pd.DataFrame(
+        {
+            "unique_id": np.repeat(list(types), len(weeks)),
+            "ds": np.tile(weeks, len(types)),
+            "Promo": (rng.random(len(types) * len(weeks)) < 0.35).astype(float),
+            "Holiday": (rng.random(len(types) * len(weeks)) < 0.1).astype(float),
+        }
+    )
+    lift = history["unique_id"].astype(int).to_numpy() / 20
+    noise = rng.normal(1.0, 0.05, len(history))
+    history["y"] = 100 * noise * (1 + lift * history["Promo"] + 0.1 * history["Holiday"])
+    baseline = pd.DataFrame(
+        {
+            "unique_id": np.repeat(list(types), len(ahead)),
+            "ds": np.tile(ahead, len(types)),
+            "baseline": rng.uniform(80, 120, len(types) * len(ahead)),
+            "model": np.repeat(["snaive"] * 6 + ["ets"] * 2, len(ahead)),
+        }
+    )
+    attributes = pd.DataFrame({"unique_id": list(types), "StoreType": list(types.values())})
+    state = plans.create_plan_from_frames(
+        store,
+        name=name,
+        history=history,
+        attributes=attributes,
+        freq="W-MON",
+        horizon=13,
+        team_attr="StoreType",
+        actor="ann",
+        baseline=baseline,
+    )
+    return state.plan_id
+
+
+def _random_events(n: int, first_day: pd.Timestamp) -> list[dict[str, object]]:
+    rng = np.random.default_rng(11)
+    scopes = [
+        Scope(),
+        Scope.parse(["StoreType=a"]),
+        Scope.parse(["StoreType=b,c"]),
+        *(Scope(ids=tuple(str(i) for i in rng.choice(range(1, 9), 3, False))) for _ in range(9)),
+    ]
+    effects = {"percent": (-10, 15), "add": (0, 40), "cap": (60, 400), "set": (60, 400)}
+    events = []
+    for i in range(n):
+        start = first_day + pd.Timedelta(days=int(rng.integers(0, 80)))
+        end = min(
+            start + pd.Timedelta(days=int(rng.integers(0, 20))), first_day + pd.Timedelta(days=90)
+        )
+        effect = str(rng.choice(list(effects)))
+        events.append(
+            {
+                "name": f"Event {i}",
+                "kind": str(rng.choice(system.EVENT_KINDS)),
+                "scope": scopes[int(rng.integers(0, len(scopes)))],
+                "start": start.date(),
+                "end": end.date(),
+                "effect": effect,
+                "value": float(rng.integers(*effects[effect])),
+                "reason": f"row {i}",
+            }
+        )
+    return events
+
+
+def _without_time(event: Event) -> dict[str, object]:
+    return {k: v for k, v in event.to_dict().items() if k != "created_at"}
+
+
+def test_a_large_import_makes_the_plan_that_adding_its_events_one_by_one_makes():
+    store = MemoryStore()
+    imported, added = _seasonal_plan(store, "imported"), _seasonal_plan(store, "added")
+    first_day = system.horizon_dates(store, plans.get_plan(store, imported))[0]
+    events = _random_events(150, first_day)  # more than two 64-event words of labels
+    for event in events:
+        system.add_event(store, added, "ann", **event)  # type: ignore[arg-type]
+    calendar = pd.DataFrame(
+        [e | {"scope": exports.scope_words(e["scope"].to_dict())} for e in events]  # type: ignore[attr-defined]
+    ).to_csv(index=False)
+
+    done = event_import.import_events(store, imported, "ann", calendar.encode(), "big.csv")
+
+    assert len(done.added) == 150 and done.version == 2
+    one_by_one = system.list_events(store, added)
+    assert [_without_time(e) for e in system.list_events(store, imported)] == [
+        _without_time(e) for e in one_by_one
+    ]
+    assert any((e.suggested or {}).get("in_baseline", 0) > 0 for e in one_by_one)
+    assert any(e.suggested is None for e in one_by_one)
+    pd.testing.assert_frame_equal(
+        system.system_plan(store, imported), system.system_plan(store, added)
+    )

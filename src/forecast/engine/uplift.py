@@ -12,7 +12,7 @@ uplifts with the 10 %-90 % quantiles as its range, in percent.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -133,8 +133,8 @@ def _nearby_median(frame: pd.DataFrame, clean: pd.Series, window: int) -> pd.Ser
     )
 
 
-def _summary(ratios: pd.Series) -> tuple[float, float, float]:
-    pct = (ratios.to_numpy(dtype=float) - 1.0) * 100.0
+def _summary(ratios: pd.Series | np.ndarray) -> tuple[float, float, float]:
+    pct = (np.asarray(ratios, dtype=float) - 1.0) * 100.0
     return (
         round(float(np.median(pct)), 1),
         round(float(np.quantile(pct, 0.1)), 1),
@@ -168,7 +168,6 @@ def learned_uplift(
         per_series = per_series.loc[per_series[UNIQUE_ID].isin([str(s) for s in series])]
     if per_series.empty:
         return None
-    value, low, high = _summary(per_series["ratio"])
     segments: list[SegmentUplift] = []
     if segment_attr and segment_attr in attributes.columns:
         seg = attributes[[UNIQUE_ID, segment_attr]].astype(str)
@@ -176,17 +175,32 @@ def learned_uplift(
         for name, group in joined.groupby(segment_attr, sort=True):
             s_value, s_low, s_high = _summary(group["ratio"])
             segments.append(SegmentUplift(str(name), s_value, s_low, s_high, len(group)))
+    uplift = pooled_uplift(
+        kind,
+        flag,
+        per_series["ratio"].to_numpy(dtype=float),
+        per_series["n_flagged"].to_numpy(),
+        window,
+    )
+    return replace(uplift, segments=segments)
+
+
+def pooled_uplift(
+    kind: str, flag: str, ratios: np.ndarray, n_flagged: np.ndarray, window: int = DEFAULT_WINDOW
+) -> Uplift:
+    """The suggestion from the per-series uplift (`series_uplift`'s ``ratio`` and ``n_flagged``)
+    of the series of a group, without its breakdown by segment."""
+    value, low, high = _summary(ratios)
     return Uplift(
         kind=kind,
         flag=flag,
         value=value,
         low=low,
         high=high,
-        n_series=len(per_series),
-        n_periods=int(per_series["n_flagged"].sum()),
+        n_series=len(ratios),
+        n_periods=int(n_flagged.sum()),
         basis=(
             f"median of per-series ratios of {flag} periods against nearby periods without "
             f"{flag} (+-{window} periods); range = 10-90 % quantiles across series"
         ),
-        segments=segments,
     )

@@ -120,11 +120,12 @@ def import_events(
         rows_added = [row for row, _ in new]
         done = EventImport(state, shown, numbered, skipped, dry_run, rows_added, notes)
     else:
-        offered = [(row, _with_suggestion(store, state, event, actor)) for row, event in new]
+        offered = _with_suggestions(store, state, new, actor)
         done = _save(store, state, actor, shown, offered, skipped, expected_version, notes)
     horizon = system.horizon_dates(store, state)
+    periods = overrides.horizon_periods(horizon)
     for event, row in zip(done.added, done.rows, strict=True):
-        if partly := overrides.partly_covered_text(event, horizon):
+        if partly := overrides.partly_covered_text(event, horizon, periods=periods):
             done.notes.append(f"row {row}: {partly}")
     return done
 
@@ -266,7 +267,7 @@ def _read_events(
     if table.frame.empty:
         what = "the file has a header but no events under it"
         raise _refused([Problem.whole_file(name, what, "add a row per event under the header")])
-    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+    scopes = _Scopes(plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES))
     periods = overrides.horizon_periods(system.horizon_dates(store, state))
     first, last = periods["ds"].min().date(), periods["end"].max().date()
     cells = {key: table.frame[column].tolist() for key, column in columns.items()}
@@ -276,7 +277,7 @@ def _read_events(
     for i, number in enumerate(table.rows):
         row = _Row(name, int(number))
         cell = {key: values[i] for key, values in cells.items()}
-        event = _event(row, cell, attributes, (first, last), day_first, table.numbers)
+        event = _event(row, cell, scopes, (first, last), day_first, table.numbers)
         problems += row.problems
         if event is not None and not row.problems:
             events.append((row.number, event))
@@ -307,7 +308,7 @@ def _columns(table: pd.DataFrame, name: str) -> dict[str, Hashable]:
 def _event(
     row: _Row,
     cell: Mapping[str, Any],
-    attributes: pd.DataFrame,
+    scopes: _Scopes,
     horizon: tuple[date, date],
     day_first: bool | None,
     numbers: str,
@@ -360,7 +361,7 @@ def _event(
                 f"after the plan's horizon {first}..{last}",
                 f"end on {last} or earlier",
             )
-    scope = _scope(row, cell.get("scope"), attributes)
+    scope = scopes.scope(row, cell.get("scope"))
     counts = _text(cell.get("counts")).lower() or overrides.DAYS
     if counts not in (overrides.DAYS, overrides.PERIODS):
         row.problem(
@@ -479,18 +480,34 @@ def _day(row: _Row, column: str, value: Any, day_first: bool | None) -> date | N
         return None
 
 
-def _scope(row: _Row, value: Any, attributes: pd.DataFrame) -> Scope | None:
-    try:
-        scope = exports.scope_of_words(_text(value))
-    except OverrideError as exc:
-        row.problem("scope", value, str(exc), exports.SCOPE_WORDS_FIX)
-        return None
-    try:
-        scope.validate(attributes)
-    except OverrideError as exc:
-        row.problem("scope", value, str(exc), "name attributes, values and series the plan has")
-        return None
-    return scope
+class _Scopes:
+    """The file's scope cells, each distinct text read and checked against the plan's series
+    once (a calendar names the same few scopes on row after row)."""
+
+    def __init__(self, attributes: pd.DataFrame) -> None:
+        self.series = overrides.ScopeMasks(attributes)
+        self.read: dict[str, tuple[Scope | None, str, str]] = {}
+
+    def scope(self, row: _Row, value: Any) -> Scope | None:
+        text = _text(value)
+        if text not in self.read:
+            self.read[text] = self._checked(text)
+        scope, problem, fix = self.read[text]
+        if scope is None:
+            row.problem("scope", value, problem, fix)
+        return scope
+
+    def _checked(self, text: str) -> tuple[Scope | None, str, str]:
+        """The scope, or None with the problem and its fix."""
+        try:
+            scope = exports.scope_of_words(text)
+        except OverrideError as exc:
+            return None, str(exc), exports.SCOPE_WORDS_FIX
+        try:
+            self.series.validate(scope)
+        except OverrideError as exc:
+            return None, str(exc), "name attributes, values and series the plan has"
+        return scope, "", ""
 
 
 # -- repeats, suggestions and the one change ------------------------------------------------
@@ -538,11 +555,16 @@ def _numbered(events: Sequence[Event], next_number: int) -> list[Event]:
     return [replace(e, event_id=f"E{next_number + i}") for i, e in enumerate(events)]
 
 
-def _with_suggestion(store: PlanRepository, state: PlanState, event: Event, actor: str) -> Event:
-    """The event as ``add_event`` records one with a typed value: its author, when it was made,
-    and what the system offered (the learned uplift) beside what the file chose."""
-    offered = system.offer_record(store, state, event.kind, event.scope, event.start, event.end)
-    return replace(event, author=actor, created_at=utc_now(), suggested=offered)
+def _with_suggestions(
+    store: PlanRepository, state: PlanState, rows: list[tuple[int, Event]], actor: str
+) -> list[tuple[int, Event]]:
+    """The events as ``add_event`` records each with a typed value: its author, when it was
+    made, and what the system offered (the learned uplift) beside what the file chose."""
+    offered = system.offer_records(store, state, [event for _, event in rows])
+    return [
+        (row, replace(event, author=actor, created_at=utc_now(), suggested=offer))
+        for (row, event), offer in zip(rows, offered, strict=True)
+    ]
 
 
 def _save(

@@ -17,7 +17,13 @@ import pandas as pd
 
 from forecast import bounds, overrides, schema
 from forecast.engine.calendar import season_length
-from forecast.engine.uplift import Uplift, flag_for_kind, learned_uplift, series_uplift
+from forecast.engine.uplift import (
+    Uplift,
+    flag_for_kind,
+    learned_uplift,
+    pooled_uplift,
+    series_uplift,
+)
 from forecast.money import format_number, format_percent_value, quantum
 from forecast.money import format_percent as percent_text
 from forecast.overrides import Event, Explanation, Factor, OverrideError, Scope, UnknownSeries
@@ -329,38 +335,93 @@ def _flag_in_baseline(
     start: str | date,
     end: str | date,
 ) -> FlagInBaseline | None:
-    flag = uplift.flag
-    attributes = plans.version_frame(store, state, plans.ATTRIBUTES)
-    served = plans.series_models(store, state)
-    in_scope = (scope or Scope()).series_ids(attributes)
-    ids = [i for i in in_scope if _copies(served.get(i, ""))]
-    history = _flag_history(store, state, flag)
-    if not ids or history is None:
+    cells = _flag_cells(store, state, uplift.flag)
+    if cells is None:
         return None
-    seen = pd.DatetimeIndex(sorted(history[schema.DS].unique()))
-    ahead = horizon_dates(store, state)
-    calendar = seen.append(ahead)
-    first, last = _window_date(start), _window_date(end)
-    periods = overrides.horizon_periods(ahead)
-    # Every period the event touches, whole: an event that takes the offer counts so
-    # (overrides.OFFER_COUNTS).
-    shares = overrides.period_coverage(first, last, periods[schema.DS], periods["end"])
-    touched = np.flatnonzero(shares > 0)
-    season = season_length(state.freq)
-    positions = calendar.get_indexer(pd.DatetimeIndex(periods[schema.DS].iloc[touched])) - season
-    kept = [(calendar[int(p)], 1.0) for p in positions if p >= 0]
-    copied = {when: share for when, share in kept if when in seen}
-    if not copied:
-        return None
-    then = history[history[schema.UNIQUE_ID].isin(ids) & history[schema.DS].isin(list(copied))]
-    hit = (then[flag].astype(float) >= 0.5).to_numpy()
-    weights = then[schema.DS].map(copied).to_numpy(dtype=float)  # each row's period share
-    flagged = float((weights * hit).sum())
-    weight = sum(copied.values())
-    cells, scope_cells = len(ids) * len(copied), len(in_scope) * len(copied)
-    value = float(uplift.value)
-    net = round(value * (1.0 - flagged / (len(in_scope) * weight)), 1)
-    return FlagInBaseline(flag, flagged / (len(ids) * weight), cells, value, net, scope_cells)
+    grid = _OfferGrid(store, state, cells)
+    return grid.flag_in_baseline(uplift, grid.scope_masks.mask(scope or Scope()), start, end)
+
+
+@dataclass(frozen=True)
+class _FlagCells:
+    """The history's flag by series and date: ``hits`` counts the rows of each (series of
+    ``series``, date of ``seen``) that held it (flag >= 0.5)."""
+
+    series: pd.Index
+    seen: pd.DatetimeIndex
+    hits: np.ndarray
+
+
+# The flag's cells, once per plan history and flag: what the offer of every event reads.
+_FLAG_CELLS: PerStoreCache[_FlagCells | None] = PerStoreCache(size=4)
+
+
+def _flag_cells(store: PlanRepository, state: PlanState, flag: str) -> _FlagCells | None:
+    def compute() -> _FlagCells | None:
+        history = _flag_history(store, state, flag)
+        if history is None:
+            return None
+        series_codes, series = pd.factorize(history[schema.UNIQUE_ID])
+        seen = pd.DatetimeIndex(sorted(history[schema.DS].unique()))
+        date_codes = seen.get_indexer(pd.DatetimeIndex(history[schema.DS]))
+        hit = (history[flag].astype(float) >= 0.5).to_numpy() & (series_codes >= 0)
+        flat = series_codes[hit].astype(np.int64) * len(seen) + date_codes[hit]
+        hits = np.bincount(flat, minlength=len(series) * len(seen)).astype(np.int32)
+        return _FlagCells(pd.Index(series), seen, hits.reshape(len(series), len(seen)))
+
+    key = (state.plan_id, state.dataset.history_hash, flag)
+    return _FLAG_CELLS.get(store, key, compute)
+
+
+class _OfferGrid:
+    """What the offer of an event reads of one plan version, worked out once for any number of
+    events: the series (masks of scopes over the attributes), which of them the seasonal naive
+    serves and where each sits in the flag's history, and for each period of the horizon the
+    date of the history its seasonal naive copies (a column of the flag's cells, or -1)."""
+
+    def __init__(self, store: PlanRepository, state: PlanState, cells: _FlagCells) -> None:
+        attributes = plans.version_frame(store, state, plans.ATTRIBUTES)
+        served = plans.series_models(store, state)
+        ids = attributes[schema.UNIQUE_ID].astype(str).tolist()
+        self.cells = cells
+        self.scope_masks = overrides.ScopeMasks(attributes)
+        self.copies = np.array([_copies(served.get(i, "")) for i in ids], dtype=bool)
+        self.history_rows = cells.series.get_indexer(pd.Index(ids, dtype=object))
+        ahead = horizon_dates(store, state)
+        calendar = cells.seen.append(ahead)
+        periods = overrides.horizon_periods(ahead)
+        self.starts = periods[schema.DS].to_numpy(dtype="datetime64[ns]")
+        self.ends = periods["end"].to_numpy(dtype="datetime64[ns]")
+        copied = calendar.get_indexer(pd.DatetimeIndex(self.starts)) - season_length(state.freq)
+        then = pd.DatetimeIndex([calendar[int(p)] if p >= 0 else pd.NaT for p in copied])
+        self.copied_columns = cells.seen.get_indexer(then)
+
+    def flag_in_baseline(
+        self, uplift: Uplift, in_scope: np.ndarray, start: str | date, end: str | date
+    ) -> FlagInBaseline | None:
+        """``FlagInBaseline`` of an event from `start` to `end` on the series of the mask
+        `in_scope`."""
+        copying = in_scope & self.copies
+        n_ids, n_scope = int(copying.sum()), int(in_scope.sum())
+        if not n_ids:
+            return None
+        first, last = _window_date(start), _window_date(end)
+        # Every period the event touches, whole: an event that takes the offer counts so
+        # (overrides.OFFER_COUNTS).
+        shares = overrides.period_coverage(first, last, self.starts, self.ends)
+        columns = self.copied_columns[shares > 0]
+        columns = columns[columns >= 0]
+        if not len(columns):
+            return None
+        rows = self.history_rows[copying]
+        flagged = float(self.cells.hits[np.ix_(rows[rows >= 0], columns)].sum())
+        weight = float(len(columns))  # each copied period counts whole
+        cells, scope_cells = n_ids * len(columns), n_scope * len(columns)
+        value = float(uplift.value)
+        net = round(value * (1.0 - flagged / (n_scope * weight)), 1)
+        return FlagInBaseline(
+            uplift.flag, flagged / (n_ids * weight), cells, value, net, scope_cells
+        )
 
 
 # The history's flag column by series and date, once per plan history and flag: the suggestion
@@ -517,6 +578,65 @@ def offer_record(
     """What an event of `kind` on `scope` from `start` to `end` records as offered (the learned
     uplift, net of what the baseline repeats), as ``add_event`` records it beside a typed value."""
     return _suggestion_record(*_offer(store, state, kind, scope, start, end))
+
+
+def offer_records(
+    store: PlanRepository, state: PlanState, events: Sequence[Event]
+) -> list[dict[str, Any] | None]:
+    """``offer_record`` of each event's kind, scope and dates, for many events at once (an
+    imported file): the plan's series, the flag's history and the learned uplift of each set of
+    series are worked out once, not per event."""
+    offers = _Offers(store, state)
+    return [offers.record(event) for event in events]
+
+
+class _Offers:
+    """``_offer`` of many events on one plan version (its scopes already validated)."""
+
+    def __init__(self, store: PlanRepository, state: PlanState) -> None:
+        self.store, self.state = store, state
+        attributes = plans.version_frame(store, state, plans.ATTRIBUTES)
+        self.ids = pd.Index(attributes[schema.UNIQUE_ID].astype(str), dtype=object)
+        self.scope_masks = overrides.ScopeMasks(attributes)
+        self.learned: dict[tuple[str, bytes], Uplift | None] = {}
+        self.per_series: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.grids: dict[str, _OfferGrid | None] = {}
+
+    def record(self, event: Event) -> dict[str, Any] | None:
+        flags = self.state.dataset.flags
+        flag = flag_for_kind(flags, event.kind) if flags and event.kind in EVENT_KINDS else None
+        if flag is None:
+            return None
+        in_scope = self.scope_masks.mask(event.scope)
+        key = (event.kind, in_scope.tobytes())
+        if key not in self.learned:
+            self.learned[key] = self._uplift(event.kind, flag, in_scope)
+        uplift = self.learned[key]
+        if uplift is None or uplift.effect != "percent":
+            return _suggestion_record(uplift)
+        if flag not in self.grids:
+            cells = _flag_cells(self.store, self.state, flag)
+            self.grids[flag] = None if cells is None else _OfferGrid(self.store, self.state, cells)
+        grid = self.grids[flag]
+        if grid is None:
+            return _suggestion_record(uplift)
+        return _suggestion_record(
+            uplift, grid.flag_in_baseline(uplift, in_scope, event.start, event.end)
+        )
+
+    def _uplift(self, kind: str, flag: str, in_scope: np.ndarray) -> Uplift | None:
+        """``learned_uplift`` of the series in scope, without the breakdown by segment that an
+        event's record leaves out."""
+        if flag not in self.per_series:
+            table = _series_uplift(self.store, self.state, flag)
+            rows = self.ids.get_indexer(pd.Index(table[schema.UNIQUE_ID].astype(str)))
+            ratios, n_flagged = table["ratio"].to_numpy(dtype=float), table["n_flagged"].to_numpy()
+            self.per_series[flag] = (rows, ratios, n_flagged)
+        rows, ratios, n_flagged = self.per_series[flag]
+        kept = (rows >= 0) & in_scope[np.maximum(rows, 0)]
+        if not kept.any():
+            return None
+        return pooled_uplift(kind, flag, ratios[kept], n_flagged[kept])
 
 
 def check_added_events(store: PlanRepository, state: PlanState, events: Sequence[Event]) -> None:
