@@ -4,6 +4,7 @@ or withdraws. Whether the user may is the domain's answer, carried by the `TeamC
 from __future__ import annotations
 
 import functools
+from decimal import Decimal
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -104,7 +105,9 @@ def _claim_inputs(
     card: TeamCard, allowed: bool, currency: str | None, typed: dict[str, Any] | None = None
 ) -> list:
     digits = fmt.shown_digits(currency)  # a yen claim is typed in whole yen
-    amount = None if not card.claim else f"{card.claim / 100:.{digits}f}"
+    # grouped as the period grid's goals are (10,000,000,000.00 reads, 10000000000.00 does not);
+    # exact: minor units through Decimal, never a float
+    amount = None if not card.claim else f"{Decimal(card.claim).scaleb(-2):,.{digits}f}"
     note = card.note or None
     if typed is not None:
         amount, note = typed.get("amount"), typed.get("note")

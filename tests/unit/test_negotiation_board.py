@@ -93,13 +93,27 @@ def test_a_lead_may_claim_only_for_their_own_team_while_the_round_is_open(store,
     board = negotiation_board(store, plan_id, "anna")
     card = {c.team: c for c in board.cards}["a"]
     assert card.claim == 1_000_000 and card.can_withdraw.allowed
-    assert claims._claim_inputs(card, True, "EUR")[0].value == "10000.00"
-    assert claims._claim_inputs(card, True, "JPY")[0].value == "10000"  # whole yen, as typed
+    # grouped as the period grid's goals, and read back as typed
+    assert claims._claim_inputs(card, True, "EUR")[0].value == "10,000.00"
+    assert claims._claim_inputs(card, True, "JPY")[0].value == "10,000"  # whole yen, as typed
     assert board.claimed == 1_000_000
     assert "Claim / basis" in json.dumps(view.ledger_columns())
     nego.close_round(store, plan_id, "olga")
     card = {c.team: c for c in negotiation_board(store, plan_id, "anna").cards}["a"]
     assert not card.can_claim.allowed and "stage 'assigning'" in card.can_claim.why_not
+
+
+def test_a_large_claim_shows_grouped_and_exact_and_saves_back_unchanged(store, plan_id):
+    """The claim box showed 1234567890123 minor units as 12345678901.23 (a float division):
+    it now reads 12,345,678,901.23, and pressing Save on it as shown keeps the same claim."""
+    nego.set_goal(store, plan_id, "olga", ratio="10/6.5")
+    nego.claim(store, plan_id, "anna", "a", **claims.claim_arguments("12,345,678,901.23"), note="x")
+    card = {c.team: c for c in negotiation_board(store, plan_id, "anna").cards}["a"]
+    shown = claims._claim_inputs(card, True, "EUR")[0].value
+    assert shown == "12,345,678,901.23"
+    nego.claim(store, plan_id, "anna", "a", **claims.claim_arguments(shown), note="as shown")
+    again = {c.team: c for c in negotiation_board(store, plan_id, "anna").cards}["a"]
+    assert again.claim == card.claim == 1_234_567_890_123
 
 
 def test_a_claim_given_as_a_percent_is_passed_as_one():
@@ -270,7 +284,7 @@ def test_a_stale_claim_keeps_what_the_lead_typed_and_says_the_change_was_another
     cards = view.outputs(board, None, kept)[4]
     assert _claim_box(cards, "a") == "777777"
     assert _claim_box(cards, "a", "neg-claim-note") == "new range"
-    assert _claim_box(cards, "c") == "5000.00"  # Carl's change shows
+    assert _claim_box(cards, "c") == "5,000.00"  # Carl's change shows
     with acting_as(store, "anna"):
         alert, _, kept = claims.act(
             ctx, "a", "neg-claim-save", "777777", "new range", session, board.version, 4
