@@ -31,6 +31,7 @@ import html
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -232,6 +233,9 @@ def install(
                 return flask.jsonify(error="the request is nested too deeply to be read"), 400
             if not _calls_a_callback_as_registered(app, body):
                 return flask.jsonify(error="not a callback of this dashboard, as registered"), 400
+            if "callback" not in app.callback_map[body["output"]]:
+                # A clientside callback: Dash answered its request with a KeyError (a 500).
+                return flask.jsonify(error="a callback that runs in the browser, not here"), 400
             refused = _values_as_the_page_sends_them(body)
             if refused:
                 return flask.jsonify(error=refused), 400
@@ -280,16 +284,18 @@ def _calls_a_callback_as_registered(app: Dash, body: Any) -> bool:
 
 def _values_as_the_page_sends_them(body: dict[str, Any]) -> str | None:
     """What is wrong with a value sent for a field a person fills in (``ids``: TEXT_FIELDS,
-    CHOICE_FIELDS, MULTI_CHOICE_FIELDS, TICK_FIELDS, GRID_ROW_KEYS), as no browser sends it;
-    None when every one is as the page sends it. A goal sent as a number reached `.strip()`, a
-    rule sent as a list a dict look-up, a grid's rows sent as text `.get`: 500s before."""
+    CHOICE_FIELDS, MULTI_CHOICE_FIELDS, TICK_FIELDS, GRID_ROW_KEYS) or any other value a callback
+    reads (STORE_SHAPES, PROPERTY_SHAPES), as no browser sends it; None when every one is as the
+    page sends it. A goal sent as a number reached `.strip()`, a rule sent as a list a dict
+    look-up, a grid's rows sent as text `.get`, the plan selection sent as text `.get`, a refresh
+    counter sent as text `+ 1`: 500s before."""
     for entry in _entries(body):
         box = entry.get("id")
         name = box.get("type") if isinstance(box, dict) else box
         prop, value = entry.get("property"), entry.get("value")
         if not isinstance(name, str) or not isinstance(prop, str):
             continue
-        refused = _field_refusal(name, prop, value)
+        refused = _field_refusal(name, prop, value) or _shape_refusal(entry, name, prop, value)
         if refused:
             return refused
     return None
@@ -334,7 +340,9 @@ def _field_refusal(name: str, prop: str, value: Any) -> str | None:
         rows_ok = isinstance(value, list) and all(_grid_row(row, keys) for row in value)
         return None if rows_ok else "a grid sent rows other than its own"
     if prop in ids.GRID_CELL_PROPERTIES:
-        changes = value if isinstance(value, list) else [value]
+        # A list for the edits (dash-ag-grid sends them so), one event for a click.
+        many = isinstance(value, list) and prop == "cellValueChanged"
+        changes = value if many else [value]
         cells_ok = all(_grid_cell(change, keys) for change in changes)
         return None if cells_ok else "a grid sent a cell other than its own"
     return None
@@ -358,6 +366,125 @@ def _grid_cell(change: Any, keys: frozenset[str]) -> bool:
     if "data" in change and not _grid_row(row, keys):
         return False
     return all(_flat(v) for k, v in change.items() if k != "data")
+
+
+def _whole(value: Any) -> bool:
+    """A whole number from 0 (JSON's numbers come as int when whole; true is no number)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _nothing_or(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda value: value is None or check(value)
+
+
+def _record(value: Any, fields: dict[str, Callable[[Any], bool]], *, required: bool) -> bool:
+    """An object whose `fields` are each as checked (all present when `required`; any other key
+    is left alone: the callbacks read only these)."""
+    if not isinstance(value, dict):
+        return False
+    if required and not fields.keys() <= value.keys():
+        return False
+    return all(check(value[key]) for key, check in fields.items() if key in value)
+
+
+def _session(value: Any) -> bool:
+    names = _nothing_or(_text)
+    return _record(value, {"plan_id": names, "plan_name": names}, required=False)
+
+
+def _uploaded(value: Any) -> bool:
+    """{"token": text, ...}: flat values, the store table beside it (``attributes``) one too."""
+    if not _record(value, {"token": _text}, required=True):
+        return False
+    attributes = value.get("attributes")
+    if attributes is not None and not _uploaded(attributes):
+        return False
+    return all(_flat(v) for k, v in value.items() if k != "attributes")
+
+
+def _kept(value: Any, fields: dict[str, Callable[[Any], bool]]) -> bool:
+    """Typing a refused edit kept for the re-render, of the plan and version it was typed on."""
+    of = {"plan_id": _text, "version": _nothing_or(_whole)}
+    return _record(value, {**of, **fields}, required=True)
+
+
+def _flat_dict(value: Any) -> bool:
+    return isinstance(value, dict) and all(map(_flat, value.values()))
+
+
+def _plot_point(point: Any) -> bool:
+    """One point of dcc.Graph's event data: its own flat values, and the bounding box, custom
+    data and point numbers Dash passes through (a level deep)."""
+
+    def one_level(v: Any) -> bool:
+        return _flat(v) or _flat_dict(v) or (isinstance(v, list) and all(map(_flat, v)))
+
+    return isinstance(point, dict) and all(map(one_level, point.values()))
+
+
+def _plot_click(value: Any) -> bool:
+    points = value.get("points") if isinstance(value, dict) else None
+    return isinstance(points, list) and all(map(_plot_point, points))
+
+
+def _path(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("/")
+
+
+_ShapeCheck = Callable[[Any], bool]
+_SHAPES: dict[str, tuple[_ShapeCheck, str]] = {
+    ids.COUNTER: (_nothing_or(_whole), "a counter of the page sent something other than a number"),
+    ids.CLICKS: (_nothing_or(_whole), "a button sent its clicks as something other than a count"),
+    ids.VERSION: (_nothing_or(_whole), "the page sent a version other than a whole number"),
+    ids.SESSION: (_nothing_or(_session), "the plan selection is not as the page keeps it"),
+    ids.TEXT: (_nothing_or(_text), "the page sent something other than text"),
+    ids.YES_NO: (
+        _nothing_or(lambda v: isinstance(v, bool)),
+        "the page sent something other than true or false",
+    ),
+    ids.UPLOAD: (_nothing_or(_text), "an upload sent its file as something other than text"),
+    ids.RAW_UPLOAD: (
+        _nothing_or(
+            lambda v: _record(v, {"contents": _text, "filename": _nothing_or(_text)}, required=True)
+        ),
+        "the dropped file is not as the page sends it",
+    ),
+    ids.UPLOADED: (_nothing_or(_uploaded), "the page named an upload other than as it was given"),
+    ids.KEPT_CLAIM: (
+        _nothing_or(
+            lambda v: _kept(v, {"team": _text, "amount": _flat, "note": _flat}) and _flat_dict(v)
+        ),
+        "the page kept a refused claim other than as it was given",
+    ),
+    ids.KEPT_MANUAL: (
+        _nothing_or(lambda v: _kept(v, {"amounts": _flat_dict})),
+        "the page kept refused amounts other than as they were given",
+    ),
+    ids.REMOVAL: (
+        _nothing_or(lambda v: _record(v, {"event_id": _text, "version": _whole}, required=True)),
+        "the page named a removal to undo other than as it was given",
+    ),
+    ids.PLOT_CLICK: (_nothing_or(_plot_click), "a chart sent a click other than a chart's"),
+    ids.PATH: (_nothing_or(_path), "the page's address is not a path of this site"),
+    ids.QUERY: (_nothing_or(_text), "the page's address sent a query other than text"),
+    ids.CONTENT: (lambda _value: True, ""),
+}
+
+
+def _shape_refusal(entry: dict[str, Any], name: str, prop: str, value: Any) -> str | None:
+    """What is wrong with a value of `ids.STORE_SHAPES` / `ids.PROPERTY_SHAPES` (a component's
+    `id` property: its own id, as Dash sends it)."""
+    kind = ids.STORE_SHAPES.get(name) if prop == "data" else ids.PROPERTY_SHAPES.get(prop)
+    if kind == ids.OWN_ID:
+        return None if value == entry.get("id") else "a component sent an id other than its own"
+    if kind is None:
+        return None
+    check, reason = _SHAPES[kind]
+    return None if check(value) else reason
 
 
 def _outputs_shaped(output: str, outputs: Any) -> bool:
@@ -412,9 +539,9 @@ def _matches_pattern(pattern: dict[str, Any], prop: str, entry: Any) -> bool:
 
 def _may_see_requested_plan(ctx: Any, user: SignedIn, body: dict[str, Any]) -> bool:
     """False when a callback names a plan the user may not see (in the plan selection store or
-    the navbar's plan picker); the request was checked against the callback's registration."""
-    if user.is_admin:
-        return True
+    the navbar's plan picker), or one that does not exist (for an admin too: a tab's session
+    kept across a store put back names one, and the pages read it as there); the request was
+    checked against the callback's registration."""
     # The shell's picker compares the session's plan with the plans the person may see (and
     # says when it is not one of them): answering it nothing left a person removed from the
     # plan they had open with an empty picker and no word, at every reload.
@@ -437,7 +564,7 @@ def _may_see_requested_plan(ctx: Any, user: SignedIn, body: dict[str, Any]) -> b
             state = plan_service.get_plan(ctx.store, str(plan_id))
         except Exception:  # no such plan: nothing to see either
             return False
-        if not plan_service.may_view(state, user.name):
+        if not user.is_admin and not plan_service.may_view(state, user.name):
             return False
     return True
 

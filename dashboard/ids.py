@@ -365,9 +365,72 @@ TICK_FIELDS = frozenset(
 # false, or nothing.
 GRID_ROW_KEYS: dict[str, frozenset[str]] = {
     NEG_PERIOD_GRID: frozenset({"ds"}),
-    SYS_EVENTS_GRID: frozenset({"event_id"}),
+    SYS_EVENTS_GRID: frozenset({"event_id", "name", "scope", "start", "end"}),
     SYS_DEVIATIONS_GRID: frozenset({"level", "key", "ds", "reason_code", "text"}),
     PLANS_GRID: frozenset(),
 }
 GRID_ROW_PROPERTIES = frozenset({"rowData", "selectedRows", "virtualRowData"})
 GRID_CELL_PROPERTIES = frozenset({"cellValueChanged", "cellClicked", "cellDoubleClicked"})
+
+# Every other value a callback reads, as the page sends it (checked alike, `auth`): a store's data
+# as its initial value and the callbacks writing it leave it, a button's clicks, an upload's file,
+# the address. A value of another shape did not come from the page: 400 with the kind's reason,
+# not a callback's error. The kinds (`auth._SHAPES` checks each):
+COUNTER = "counter"  # a whole number from 0 that callbacks bump, or nothing
+CLICKS = (
+    "clicks"  # a button's n_clicks, an interval's n_intervals: a whole number from 0, or nothing
+)
+VERSION = "version"  # the plan (or actuals) version the page shows: a whole number, or nothing
+SESSION = "session"  # {"plan_id": text or nothing, "plan_name": text or nothing}, or nothing
+TEXT = "text"  # text or nothing (a currency kept by the page, a typed search)
+YES_NO = "yes-no"  # true, false or nothing
+UPLOAD = "upload"  # dcc.Upload's contents (a data URL) or file name: text, or nothing
+RAW_UPLOAD = (
+    "raw-upload"  # {"filename": text or nothing, "contents": text} (forecast.js), or nothing
+)
+UPLOADED = "uploaded"  # {"token": text, ...}: an upload kept on the server (`data_parts.upload`)
+KEPT_CLAIM = "kept-claim"  # {"plan_id", "version", "team", "amount", "note"} (`claims.kept_typing`)
+KEPT_MANUAL = "kept-manual"  # {"plan_id", "version", "amounts": {team: text}} (`kept_manual`)
+REMOVAL = "removal"  # {"event_id": text, "version": whole number} (`events.remove_event`)
+PLOT_CLICK = "plot-click"  # dcc.Graph's clickData: {"points": [{"x": ..., ...}, ...]}, or nothing
+OWN_ID = "own-id"  # the `id` property: the component's own id
+PATH = "path"  # dcc.Location's pathname: a path of this site ("/..."), or nothing
+QUERY = "query"  # dcc.Location's search: text ("" or "?..."), or nothing
+CONTENT = "content"  # what the server itself put on the page (an alert, a label): read as is
+
+# The dcc.Stores' data, by store.
+STORE_SHAPES: dict[str, str] = {
+    NAV_SESSION: SESSION,
+    NAV_PLANS_CHANGED: COUNTER,
+    DATA_RAW: RAW_UPLOAD,
+    DATA_FILE: UPLOADED,
+    DATA_ATTR_FILE: UPLOADED,
+    DATA_FILE_READ: YES_NO,
+    DATA_LIMIT: COUNTER,
+    DATA_CURRENCY_SET: TEXT,
+    DATA_CURRENCY_SIGN: TEXT,
+    SYS_REFRESH: COUNTER,
+    SYS_VERSION: VERSION,
+    SYS_REMOVED: REMOVAL,
+    NEG_REFRESH: COUNTER,
+    NEG_VERSION: VERSION,
+    NEG_KEPT_TYPING: KEPT_CLAIM,
+    NEG_KEPT_MANUAL: KEPT_MANUAL,
+    PLANS_REFRESH: COUNTER,
+    "plans-members-refresh": COUNTER,
+    "plans-accounts-refresh": COUNTER,
+    ACC_ACTUALS_VERSION: VERSION,
+}
+# The other properties, whatever component sends them.
+PROPERTY_SHAPES: dict[str, str] = {
+    "n_clicks": CLICKS,
+    "n_intervals": CLICKS,
+    "contents": UPLOAD,
+    "filename": UPLOAD,
+    "search_value": TEXT,
+    "clickData": PLOT_CLICK,
+    "id": OWN_ID,
+    "pathname": PATH,
+    "search": QUERY,
+    "children": CONTENT,
+}

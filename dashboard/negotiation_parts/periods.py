@@ -18,6 +18,7 @@ from dashboard.context import DashboardContext
 from dashboard.negotiation_parts import common
 from forecast.services import money as fmt
 from forecast.services import negotiation
+from forecast.services.errors import ServiceError
 
 CENT = Decimal("0.01")
 
@@ -144,8 +145,11 @@ def fill(ctx: DashboardContext, split, basis, goal, session) -> tuple:
     plan_id = (session or {}).get("plan_id")
     if not split or not plan_id:
         return {"display": "none"}, []
-    periods = negotiation.goal_by_period(ctx.store, plan_id, basis or "baseline")
-    summary = negotiation.summary(ctx.store, plan_id)
+    try:
+        periods = negotiation.goal_by_period(ctx.store, plan_id, basis or "baseline")
+        summary = negotiation.summary(ctx.store, plan_id)
+    except ServiceError:  # a basis that is none of the choice's options: the grid stays shut
+        return {"display": "none"}, []
     start = prefill(common.parse_goal(goal), periods, summary["goal"])
     basis_by_period = dict(zip(periods["ds"], periods["basis"], strict=True))
     rows = period_goal_rows(basis_by_period, start, summary.get("currency"))

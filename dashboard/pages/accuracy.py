@@ -433,6 +433,7 @@ def render_track(ctx: DashboardContext, _session: dict | None, team: str | None)
     if track is None or track.empty:
         return figures.empty_figure("No scored plan yet"), [], []
     teams = sorted(track.loc[track["scope"] == "team", "key"].astype(str).unique())
+    team = team if isinstance(team, str) else None  # its options are team names (text)
     shown = track if not team else track[(track["scope"] == "overall") | (track["key"] == team)]
     return (
         figures_accuracy.track_record_chart(track, team or None),

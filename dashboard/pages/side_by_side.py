@@ -338,17 +338,18 @@ def render(ctx: DashboardContext, session: dict | None) -> tuple[Any, ...]:
 
 
 def drill(_ctx: DashboardContext, click: dict | None) -> Any:
-    if not click or not click.get("points"):
-        return no_update
-    return str(click["points"][0]["x"])
+    points = (click or {}).get("points")
+    team = points[0].get("x") if points else None
+    return no_update if team is None else str(team)
 
 
 def periods(ctx: DashboardContext, team: str | None, session: dict | None) -> Any:
     plan_id = (session or {}).get("plan_id")
     if not plan_id:
         return figures.empty_figure("Pick a plan")
-    chosen = None if not team or team == ALL_TEAMS else team
-    return period_figure(comparison.period_comparison(ctx.store, plan_id, chosen), team)
+    # The picker's options are team names (text): any other value picks every team.
+    chosen = team if isinstance(team, str) and team and team != ALL_TEAMS else None
+    return period_figure(comparison.period_comparison(ctx.store, plan_id, chosen), chosen)
 
 
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:

@@ -109,17 +109,20 @@ def test_the_browser_only_holds_an_opaque_token_of_its_upload(app, tmp_path):
     assert report.status_code == 200 and "the file is valid" in report.get_data(as_text=True)
 
 
+NAMED_OTHERWISE = "the page named an upload other than as it was given"
+
+
 @pytest.mark.parametrize(
-    ("attributes_in_file", "attributes_store"),
+    ("attributes_in_file", "attributes_store", "refusal"),
     [
-        ("/etc/passwd", None),
-        (None, "/etc/passwd"),
-        ({"token": "../../../../etc/passwd"}, None),
-        (None, {"token": "/etc/passwd"}),
+        ("/etc/passwd", None, NAMED_OTHERWISE),  # a path, not a token: refused before reading
+        (None, "/etc/passwd", NAMED_OTHERWISE),
+        ({"token": "../../../../etc/passwd"}, None, "no longer on the server"),
+        (None, {"token": "/etc/passwd"}, "no longer on the server"),
     ],
 )
 def test_a_request_naming_a_server_file_is_refused_without_its_content(
-    app, attributes_in_file, attributes_store
+    app, attributes_in_file, attributes_store, refusal
 ):
     client = browser(app)
     file = dict(stash(client, app)["data-file"]["data"], attributes=attributes_in_file)
@@ -127,9 +130,9 @@ def test_a_request_naming_a_server_file_is_refused_without_its_content(
     response = preview(client, app, file, attributes_store)
 
     text = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == (400 if refusal == NAMED_OTHERWISE else 200)
     assert PASSWD_LINE not in text and "nologin" not in text
-    assert "no longer on the server" in text  # refused as an unknown upload, nothing read
+    assert refusal in text  # refused as an unknown upload, nothing read
 
 
 def test_a_made_up_sales_token_reads_nothing(app):
@@ -137,8 +140,9 @@ def test_a_made_up_sales_token_reads_nothing(app):
     for token in ("../../../../etc/passwd", "/etc/passwd", "A" * 32, 42):
         response = preview(client, app, {"token": token, "filename": "passwd.csv"})
         text = response.get_data(as_text=True)
-        assert response.status_code == 200
-        assert PASSWD_LINE not in text and "no longer on the server" in text
+        assert response.status_code == (400 if token == 42 else 200)
+        refusal = NAMED_OTHERWISE if token == 42 else "no longer on the server"
+        assert PASSWD_LINE not in text and refusal in text
 
 
 def test_another_browsers_token_is_refused(app):

@@ -77,7 +77,7 @@ def get_plan(store: PlanRepository, plan: str) -> PlanState:
     are versions of one another (`new_version` keeps the name), the newest of them. Spaces
     around it are not part of it, as a name is checked when it is given (`check_plan_name`);
     letters keep their case."""
-    key = (plan or "").strip()
+    key = plan.strip() if isinstance(plan, str) else ""
     try:
         return store.get(key)
     except NotFound:
@@ -391,7 +391,7 @@ def grant(
     """Give `user` a role on the plan (its owner, or an admin account). A lead needs a team of the plan; a lead has
     one team, so making the lead of another team lead `team` moves them, and the result's note
     says so (and whether the team they leave has a lead)."""
-    user = (user or "").strip()
+    user = user.strip() if isinstance(user, str) else ""
     if not user:
         raise Invalid("grant needs a user name")
     check_actor(user)
