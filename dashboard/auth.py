@@ -572,6 +572,14 @@ def _may_see_requested_plan(ctx: Any, user: SignedIn, body: dict[str, Any]) -> b
 # -- the sign-in page -----------------------------------------------------------------------------
 
 
+def _same_token(sent: object, kept: object) -> bool:
+    """A form's token against the session's, in constant time; compared as bytes, since
+    ``compare_digest`` refuses text with non-ASCII characters (a form sending ``é`` was a 500)."""
+    return secrets.compare_digest(
+        str(sent).encode("utf-8", "surrogatepass"), str(kept).encode("utf-8", "surrogatepass")
+    )
+
+
 def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
     @server.route(LOGIN_PATH, methods=["GET", "POST"])
     def login() -> Any:
@@ -580,9 +588,7 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
                 return flask.redirect(_safe_next(flask.request.args.get("next")))
             return _page(ctx)
         form = flask.request.form
-        if not secrets.compare_digest(
-            str(form.get("csrf", "")), str(flask.session.get("login_csrf", "-"))
-        ):
+        if not _same_token(form.get("csrf", ""), flask.session.get("login_csrf", "-")):
             return _page(ctx, "The sign-in form expired: please try again.", status=400)
         name = str(form.get("name", "")).strip()[: accounts.MAX_NAME_LENGTH + 1]
         keys = accounts.throttle_keys(name, flask.request.remote_addr)
@@ -629,9 +635,7 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
         if flask.request.method != "POST":
             return _password_page()
         form = flask.request.form
-        if not secrets.compare_digest(
-            str(form.get("csrf", "")), str(flask.session.get("password_csrf", "-"))
-        ):
+        if not _same_token(form.get("csrf", ""), flask.session.get("password_csrf", "-")):
             return _password_page("The form expired: please try again.", status=400)
         keys = accounts.throttle_keys(account.name, flask.request.remote_addr)
         throttle: accounts.SignInThrottle = server.extensions[THROTTLE_KEY]

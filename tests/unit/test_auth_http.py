@@ -451,6 +451,27 @@ def test_wrong_password_and_unknown_user_get_the_same_message(app):
     assert "Unknown user name or wrong password." in unknown.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("token", ["é", "token-é-" + "x" * 40])
+def test_a_form_token_with_non_ascii_characters_is_refused_as_expired_not_a_server_error(
+    app, token
+):
+    """``compare_digest`` refuses text with non-ASCII characters: such a token in the sign-in
+    or the password form was a 500 (found by fuzzing the plain routes)."""
+    client = app.server.test_client()
+    csrf_token(client)  # the form's token is in the session
+    sent = client.post("/login", data={"name": "olga", "password": PASSWORD, "csrf": token})
+    assert sent.status_code == 400
+    assert "The sign-in form expired" in sent.get_data(as_text=True)
+    assert client.get("/_dash-layout").status_code == 401
+    signed_in = signed_in_client(app, "olga")
+    signed_in.get("/password")
+    form = {"current": PASSWORD, "new": "another long password", "csrf": token}
+    changed = signed_in.post("/password", data=form | {"again": form["new"]})
+    assert changed.status_code == 400
+    assert "The form expired" in changed.get_data(as_text=True)
+    assert sign_in(app.server.test_client(), "olga").status_code == 302  # password unchanged
+
+
 def test_a_name_typed_with_other_capitals_signs_in_as_the_account(app):
     client = app.server.test_client()
     assert sign_in(client, "Olga").status_code == 302
