@@ -248,6 +248,26 @@ def test_ledger_json_gives_every_amount_in_currency_units_and_in_exact_cents(dat
     assert rows["food"]["last_year_minor"] is not None  # the fixture's history reaches a year
 
 
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"ds,goal\n2024-12-02,\xe9\xe9\n", "is not UTF-8 text: save it as 'CSV UTF-8'"),
+        (b'ds,goal\n2024-12-02,"' + b"1" * 200_000 + b'"\n', "cannot be read as CSV"),
+        (b"ds,goal\n" + b"2024-12-02,1\n" * 100_000, "is larger than 1,024 KB"),
+    ],
+    ids=["latin-1", "a field over the csv limit", "over the size bound"],
+)
+def test_a_per_period_goal_file_that_cannot_be_read_is_refused_with_the_fix(
+    data_dir, tmp_path, content, said
+):
+    """Found by trying files a spreadsheet may write: a Latin-1 file and a field longer than
+    the csv module's limit ended in an internal error; the reader had no size bound."""
+    goals = tmp_path / "goals.csv"
+    goals.write_bytes(content)
+    err = run_fails(data_dir, "goal", "xmas", "--per-period", str(goals), "--as", "olga")
+    assert said in err
+
+
 def test_per_period_goal_file_and_scaled_oversubscription(data_dir, tmp_path):
     from forecast.services import negotiation as nego
 

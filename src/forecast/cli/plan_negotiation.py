@@ -203,12 +203,26 @@ def goal_cmd(
     _report(change, state.plan_id, "goal set")
 
 
+PERIOD_GOALS_MAX_BYTES = 1024 * 1024
+"""A goal per period of the horizon is a few hundred bytes a year of days; a file far larger is
+not such a list."""
+
+
 def _read_period_goals(path: Path) -> dict[str, str]:
     try:
+        if path.stat().st_size > PERIOD_GOALS_MAX_BYTES:
+            fail(
+                f"{path} is larger than {PERIOD_GOALS_MAX_BYTES // 1024:,} KB: a goal per period "
+                "needs one short row per period (ds,goal)"
+            )
         with path.open(newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.DictReader(handle))
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror}")
+    except UnicodeDecodeError:
+        fail(f"{path} is not UTF-8 text: save it as 'CSV UTF-8' and run the command again")
+    except csv.Error as exc:
+        fail(f"{path} cannot be read as CSV ({exc}): save it as CSV with the columns ds,goal")
     if not rows or not {"ds", "goal"} <= set(rows[0]):
         fail(f"{path} needs the columns ds,goal (one row per period of the horizon)")
     goals: dict[str, str] = {}
