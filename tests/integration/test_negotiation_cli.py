@@ -268,6 +268,18 @@ def test_a_per_period_goal_file_that_cannot_be_read_is_refused_with_the_fix(
     assert said in err
 
 
+def test_a_bundle_file_over_the_limit_is_refused_before_it_is_read(data_dir, tmp_path):
+    """The import read the whole file into memory and only then compared its size with the
+    limit; a 600 MB file (sparse: it takes no disk) is now refused from its size."""
+    from forecast.services import exports
+
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as handle:
+        handle.truncate(exports.MAX_BUNDLE_BYTES + 1)
+    err = run_fails(data_dir, "import", str(huge), "--as", "olga")
+    assert "more than the limit of 512 MB a plan bundle may be" in err
+
+
 def test_per_period_goal_file_and_scaled_oversubscription(data_dir, tmp_path):
     from forecast.services import negotiation as nego
 

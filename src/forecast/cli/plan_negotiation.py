@@ -562,6 +562,12 @@ def import_cmd(
     here (imported before) is refused: import it again with --name NEW_NAME. The output names
     every member kept (with their roles) and every member left out, and why."""
     try:
+        size = file.stat().st_size
+        if size > exports.MAX_BUNDLE_BYTES:  # said before reading it whole
+            fail(
+                f"{file} is {size / 1024 / 1024:,.0f} MB, more than the limit of "
+                f"{exports.MAX_BUNDLE_BYTES / 1024 / 1024:,.0f} MB a plan bundle may be"
+            )
         data = file.read_bytes()
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror}")

@@ -593,6 +593,10 @@ class Imported:
         }
 
 
+MAX_BUNDLE_BYTES = export.MAX_BUNDLE_BYTES
+"""The largest bundle an import reads (a file is checked against it before it is read)."""
+
+
 def import_noted(
     store: PlanRepository,
     data: bytes,
