@@ -37,3 +37,18 @@ def test_a_clock_time_that_reads_as_year_one_is_not_taken_for_a_date():
         read_sales(data.encode(), filename="sales.csv")
     (problem,) = refused.value.problems
     assert (problem.row, problem.column, problem.value) == (3, "date", "2.000:00")
+
+
+def test_a_sales_file_over_the_size_bound_is_refused_from_its_size_before_it_is_read(tmp_path):
+    """A path was read into memory whole (761 MB resident for a 600 MB file) before any bound
+    applied; now its size is checked first (the file here is sparse: it takes no disk)."""
+    from forecast.engine.ingest import bounds
+
+    huge = tmp_path / "huge.csv"
+    with huge.open("wb") as handle:
+        handle.truncate(bounds.MAX_UNPACKED_BYTES + 10 * 1024 * 1024)
+    with pytest.raises(IngestError) as refused:
+        read_sales(huge, filename="huge.csv")
+    (problem,) = refused.value.problems
+    assert problem.message == "the file is 522 MB, more than the limit of 512 MB; it was not read"
+    assert problem.fix == "split the file (for example one file per year or per region)"

@@ -67,6 +67,14 @@ def load_source(source: str | Path | bytes, filename: str | None) -> tuple[bytes
         raise IngestError(
             [Problem.whole_file(name, "this is a folder, not a file", "pass one sales file")]
         )
+    size = path.stat().st_size
+    if size > bounds.MAX_UNPACKED_BYTES:  # from its size, before it is read into memory
+        raise bounds.too_big(
+            name,
+            f"the file is {size / 1024 / 1024:,.0f} MB, more than the limit of "
+            f"{bounds.MAX_UNPACKED_BYTES / 1024 / 1024:,.0f} MB; it was not read",
+            "split the file (for example one file per year or per region)",
+        )
     return path.read_bytes(), name
 
 
