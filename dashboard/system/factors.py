@@ -22,13 +22,15 @@ OUTPUTS = [
     Output(ids.SYS_FACTORS_GRID, "rowData"),
     Output(ids.SYS_FACTOR_MARK, "disabled"),
     Output(ids.SYS_ROLE_FACTOR, "children"),
+    Output(ids.SYS_EVENT_SCOPE, "placeholder"),
+    Output(ids.SYS_FACTOR_SCOPE, "placeholder"),
 ]
 
 
 def render(ctx: DashboardContext, session: dict | None, _refresh: int | None) -> tuple[Any, ...]:
     plan_id = (session or {}).get("plan_id")
     if not plan_id:
-        return None, True, None, [], True, None
+        return None, True, None, [], True, None, no_update, no_update
     setup = system_views.system_setup(ctx.store, plan_id, components.acting_user(session))
     return tuple(view.setup_outputs(setup))
 

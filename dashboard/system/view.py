@@ -57,6 +57,8 @@ class SetupOutputs(NamedTuple):
     factor_rows: list[dict[str, Any]]
     mark_disabled: bool
     role_factor: Any
+    event_scope_placeholder: str
+    factor_scope_placeholder: str
 
 
 def page_outputs(page: SystemPage, combination_rule: str) -> PageOutputs:
@@ -97,6 +99,8 @@ def setup_outputs(page: SystemSetup) -> SetupOutputs:
         factor_rows=factor_rows(page.factors),
         mark_disabled=not page.edit.allowed,
         role_factor=components.permission_note(page.edit),
+        event_scope_placeholder=f"all, {page.scope_example}",
+        factor_scope_placeholder=page.scope_example,
     )
 
 

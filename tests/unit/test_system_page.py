@@ -459,6 +459,35 @@ def test_owner_sets_the_threshold_from_the_system_page_and_a_lead_cannot(ctx, pl
     assert "only the plan's owner" in text(shown.role_threshold)
 
 
+def test_the_scope_boxes_give_an_example_in_the_plans_own_attribute_and_series(ctx, plan_id):
+    """The event and factor scope boxes said `StoreType=a, or ids=1,2,3` whatever the plan: in a
+    plan of regions or of items neither the attribute nor the ids exist."""
+    shown = view.setup_outputs(system_views.system_setup(ctx.store, plan_id, "olga"))
+    state = plan_service.get_plan(ctx.store, plan_id)
+    attributes = plan_service.load_blob_frame(ctx.store, plan_id, plan_service.ATTRIBUTES)
+    first_team = sorted(attributes[state.team_attr].astype(str).unique())[0]
+    assert shown.factor_scope_placeholder.startswith(f"{state.team_attr}={first_team}, or ids=")
+    assert shown.event_scope_placeholder == f"all, {shown.factor_scope_placeholder}"
+    example = shown.factor_scope_placeholder.split("ids=")[1].split(",")
+    assert set(example) <= set(attributes["unique_id"].astype(str))
+    # the example reads as a scope of the plan: both parts select series
+    scope = forms.scope_or_raise(shown.factor_scope_placeholder.replace(", or ", "; "))
+    assert scope is not None
+
+
+def test_a_scope_example_skips_the_series_key_and_values_the_syntax_cannot_hold():
+    attributes = pd.DataFrame(
+        {
+            "unique_id": ["item 7", "a,b", "12", "9"],
+            "item": ["item 7", "a,b", "12", "9"],  # one value per series: the key again
+            "Region": ["East=1", "West", "West", "North"],
+        }
+    )
+    assert system_views.scope_example(attributes, None) == "Region=North, or ids=9,12"
+    assert system_views.scope_example(attributes[["unique_id"]], None) == "ids=9,12"
+    assert system_views.scope_example(attributes, "Region") == "Region=North, or ids=9,12"
+
+
 @pytest.mark.slow  # a real ETS re-forecast
 def test_planner_marks_a_new_factor_and_sees_before_and_after(ctx, plan_id):
     session = {"plan_id": plan_id}

@@ -8,6 +8,7 @@ reason when not. ``team_summary`` and ``fan_frames`` serve the parts that change
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -209,17 +210,53 @@ class SystemSetup:
     factors: list[Factor]
     edit: Permission
     set_threshold: Permission
+    scope_example: str = "StoreType=a, or ids=1,2,3"
+    """A scope of this plan's own, in the syntax the scope boxes read: its team attribute (or
+    another attribute) with one of its values, and two of its series ids."""
 
 
 def system_setup(store: PlanRepository, plan: str, user: str | None) -> SystemSetup:
     state = plans.get_plan(store, plan)
     allowed = permissions(state, user)
+    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
     return SystemSetup(
         threshold=state.threshold,
         factors=system.factors_of(state),
         edit=allowed["edit"],
         set_threshold=allowed["set_threshold"],
+        scope_example=scope_example(attributes, state.team_attr),
     )
+
+
+_SCOPE_SEPARATORS = re.compile(r"[,;=]")
+
+
+def scope_example(attributes: pd.DataFrame, team_attr: str | None) -> str:
+    """``Region=East, or ids=101,102`` from the plan's own attributes and series (the scope boxes'
+    syntax with names a planner of this plan knows; ``StoreType=a`` means nothing in a plan of
+    regions). The team attribute first, else an attribute with a few values; a value or id that
+    holds a separator of the syntax is not offered."""
+    plain = lambda text: not _SCOPE_SEPARATORS.search(text)  # noqa: E731
+    ids = sorted(
+        (i for i in attributes[schema.UNIQUE_ID].astype(str).unique() if plain(i)),
+        key=lambda i: (len(i), i),
+    )[:2]
+    columns = [team_attr] if team_attr else []
+    columns += [
+        c
+        for c in attributes.columns
+        if c not in (schema.UNIQUE_ID, team_attr)
+        and 2 <= attributes[c].nunique() <= min(50, len(attributes) - 1)  # groups, not the key
+    ]
+    parts = []
+    for column in columns:
+        values = sorted(v for v in attributes[column].dropna().astype(str).unique() if plain(v))
+        if values and plain(str(column)):
+            parts.append(f"{column}={values[0]}")
+            break
+    if ids:
+        parts.append(f"ids={','.join(ids)}")
+    return ", or ".join(parts) or "ids=1,2,3"
 
 
 @dataclass(frozen=True)
