@@ -148,6 +148,7 @@ def baseline(
             holidays=holidays,
             jobs=jobs,
             progress=counts(report, "series fitted"),
+            shut_weekdays=result.report.weekdays_never,
         )
     write_frame(frame, out)
     series = frame["unique_id"].nunique()

@@ -557,6 +557,7 @@ def forecast_baseline(
     runner: Runner | None = None,
     progress: Callable[[int, int], None] | None = None,
     selection_progress: Callable[[int, int], None] | None = None,
+    shut_weekdays: Sequence[int] = (),
 ) -> pd.DataFrame:
     """Baseline forecast per series: ``unique_id, ds, baseline, baseline-lo-80, ..., model``.
 
@@ -569,7 +570,12 @@ def forecast_baseline(
     ``model="auto"``'s choice finish. The results are the same as without them.
 
     Monthly or quarterly sales that are sums of weekly figures (``period_weeks``) are forecast as
-    sales of an average period, and each future period gets its own count of weeks back."""
+    sales of an average period, and each future period gets its own count of weeks back.
+
+    ``shut_weekdays`` (Monday 0): on daily data, weekdays the sales file never has a row on (a
+    shop shut on Saturdays, ``IngestReport.weekdays_never``); their future days are forecast as
+    exactly 0, bounds too, as a closure flag's closed days are. The history holds them as 0,
+    which a weekly season learns as a low day, not as no sales at all."""
     history = validate_history(history)  # (already sorted: neither copied nor sorted again)
     weekly_sums = period_weeks.weekly_sums_of(history, freq)
     if weekly_sums is not None:
@@ -608,6 +614,17 @@ def forecast_baseline(
     if weekly_sums is not None:
         values = [BASELINE, *interval_columns(levels)]
         frame = weekly_sums.back_to_periods(frame, values)
+    if shut_weekdays and str(freq or "").upper().startswith("D"):
+        frame = shut_days(frame, shut_weekdays, levels)
+    return frame
+
+
+def shut_days(frame: pd.DataFrame, weekdays: Sequence[int], levels: Sequence[int]) -> pd.DataFrame:
+    """The baseline with its values and bounds at exactly 0 on `weekdays` (Monday 0)."""
+    shut = frame[DS].dt.day_of_week.isin([int(day) for day in weekdays]).to_numpy()
+    if shut.any():
+        for column in (BASELINE, *interval_columns(levels)):
+            frame[column] = np.where(shut, 0.0, frame[column].to_numpy(dtype=float))
     return frame
 
 

@@ -64,6 +64,7 @@ def baseline(
     holidays: str | None = None,
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    shut_weekdays: Sequence[int] = (),
 ) -> pd.DataFrame:
     """The baseline per series (see ``forecast.engine.baseline.forecast_baseline``)."""
     try:
@@ -76,6 +77,7 @@ def baseline(
             holidays=holidays,
             jobs=jobs,
             progress=progress,
+            shut_weekdays=shut_weekdays,
         )
     except SchemaError as exc:
         raise Invalid.from_error(exc) from exc

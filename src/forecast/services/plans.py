@@ -1195,8 +1195,9 @@ def create_plan_from_frames(
             and history[c].dropna().isin([0, 1]).all()
         ]
     if baseline is None:
+        shut = (mapping or {}).get("weekdays_never") or ()
         baseline = _compute_baseline(
-            history, horizon, freq, model, levels, jobs, progress, _progress_start
+            history, horizon, freq, model, levels, jobs, progress, _progress_start, shut
         )
     from forecast.engine.baseline import SELECTION
 
@@ -1273,9 +1274,10 @@ def _compute_baseline(
     jobs: int,
     progress: Progress | None,
     start: float,
+    shut_weekdays: Sequence[int] = (),
 ) -> pd.DataFrame:
     """The baseline of every series, with progress moving through the model choice (auto) and
-    the fits."""
+    the fits; 0 on the weekdays a daily history never has (`shut_weekdays`)."""
     from forecast.engine.baseline import forecast_baseline
 
     check_model(model)
@@ -1313,6 +1315,7 @@ def _compute_baseline(
             selection_progress=step(
                 start, fit_start, "choosing the model: {done} of {total} backtests run"
             ),
+            shut_weekdays=shut_weekdays,
         )
     except schema.SchemaError as exc:
         raise Invalid.from_error(exc) from exc

@@ -22,7 +22,7 @@ Both are scored with the same measures as a real plan (`forecast.accuracy`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -297,6 +297,7 @@ def replay(
         claims=claims,
         model=model,
         progress=progress,
+        shut_weekdays=ingest.report.weekdays_never,
     )
 
 
@@ -333,6 +334,7 @@ def replay_plan(
         claims=claims,
         model=model,
         progress=progress,
+        shut_weekdays=state.dataset.mapping.get("weekdays_never") or (),
     )
 
 
@@ -502,8 +504,10 @@ def replay_frames(
     claims: Mapping[str, Decimal] | None,
     model: str,
     progress: Progress | None = None,
+    shut_weekdays: Sequence[int] = (),
 ) -> ReplayResult:
-    """The replay on frames already read (``history`` with its flag columns)."""
+    """The replay on frames already read (``history`` with its flag columns; `shut_weekdays`:
+    the weekdays a daily history never has, forecast as 0)."""
     from forecast.engine.baseline import forecast_baseline
 
     ratio = goal_ratio
@@ -566,6 +570,7 @@ def replay_frames(
             freq=freq,
             model=model,
             levels=(80,),
+            shut_weekdays=shut_weekdays,
         )
         labels = baseline.groupby(schema.UNIQUE_ID, sort=False)[schema.MODEL].first()
         heads = labels.map(lambda label: model_names.split(str(label))[0])

@@ -1299,6 +1299,7 @@ def mark_factor(
                 levels=tuple(state.baseline.levels),
                 model=chosen,
                 future=future[[schema.UNIQUE_ID, schema.DS, *columns]],
+                shut_weekdays=state.dataset.mapping.get("weekdays_never") or (),
             )
         except schema.SchemaError as exc:
             raise Invalid.from_error(exc) from exc

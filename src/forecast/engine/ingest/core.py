@@ -298,6 +298,12 @@ def read_sales(
     absent_days, weekdays_never, dates_regular = _absent_days(
         ds, inferred.freq, chosen, shut_weekdays, dense_days
     )
+    if weekdays_never and chosen == "D":
+        days = " or ".join(DAY_NAMES[day] + "s" for day in weekdays_never)
+        notes.append(
+            f"no row falls on a {days.replace('s or ', ' or ').removesuffix('s')} in the whole "
+            f"file: read as days the business is shut, and a plan forecasts 0 on {days}"
+        )
     report = IngestReport(
         file=name,
         file_type=kind,
@@ -1123,6 +1129,9 @@ def _uncovered_is_telling(
 
 def _day_number(value: np.datetime64 | pd.Timestamp) -> int:
     return int(pd.Timestamp(value).normalize().value // 86_400_000_000_000)
+
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def _absent_days(
