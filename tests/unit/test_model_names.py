@@ -128,3 +128,24 @@ def test_the_plan_created_line_groups_the_models_and_says_autos_choice() -> None
     said = json.dumps(view.created(state).to_plotly_json(), default=str)
     assert "models snaive for 100 (17 of them: a gap of 25 periods)" in said
     assert "Auto chose snaive among" in said
+
+
+def test_notes_that_differ_in_one_count_are_said_once_with_the_range() -> None:
+    """A daily plan of 30 items listed 'a gap of 15 periods ...', 'a gap of 16 periods ...' and
+    so on, a line each, and a label's two notes in one parenthesis as one note."""
+    from forecast.services.model_names import model_uses
+
+    end = "no rows after 2011-12-08: read as 0 up to 2011-12-09"
+    uses = model_uses(
+        {
+            "mean(prophet,snaive) (a gap of 15 periods filled from a season before)": 2,
+            "mean(prophet,snaive) (a gap of 63 periods filled from a season before)": 1,
+            f"mean(prophet,snaive) ({end}; a gap of 43 periods filled from a season before)": 1,
+            "mean(prophet,snaive)": 3,
+        }
+    )
+    (use,) = uses
+    assert use.series == 7
+    assert use.notes == (("a gap of 15 to 63 periods filled from a season before", 4), (end, 1))
+    one = model_uses({"snaive (a gap of 26 periods filled from a season before)": 5})
+    assert one[0].notes == (("a gap of 26 periods filled from a season before", 5),)

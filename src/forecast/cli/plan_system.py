@@ -223,6 +223,7 @@ def _plan_header(state: PlanState, disabled: set[str] | frozenset[str] = frozens
     from forecast.services import model_names
 
     chose = model_names.choice_text(state.baseline.selection)
+    used = state.baseline.models_used
     members = ", ".join(
         _member_text(user, m.roles, m.team, user in disabled) for user, m in state.members.items()
     )
@@ -242,12 +243,18 @@ def _plan_header(state: PlanState, disabled: set[str] | frozenset[str] = frozens
         f"flags: {', '.join(state.dataset.flags) or 'none'}",
         f"  baseline: {state.baseline.model} over {state.horizon} periods "
         f"{state.baseline.start}..{state.baseline.end}; models used: "
-        + ", ".join(f"{k} x{v}" for k, v in state.baseline.models_used.items()),
+        + ", ".join(_model_use_text(use) for use in model_names.model_uses(used)),
         *([f"  {chose}"] if chose else []),
         f"  {plans.teams_text(state.team_attr)}; deviation threshold {percent_text(state.threshold, 0)}; "
         f"currency {state.currency or 'none (plain numbers)'}",
         f"  members: {members}",
     ]
+
+
+def _model_use_text(use: Any) -> str:
+    """``snaive x100 (17: a gap of 25 to 27 periods filled from a season before)``."""
+    notes = "; ".join(f"{count:,}: {note}" for note, count in use.notes)
+    return f"{use.label} x{use.series:,}" + (f" ({notes})" if notes else "")
 
 
 # -- plans -----------------------------------------------------------------------------------

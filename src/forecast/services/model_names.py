@@ -7,6 +7,7 @@ sentence for people: the dashboard shows it beside the label, ``forecast models`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,13 +117,16 @@ class ModelUse:
 
 
 def model_uses(models_used: dict[str, int]) -> tuple[ModelUse, ...]:
-    """``models_used`` (label -> series) as ``ModelUse`` per model, most series first."""
+    """``models_used`` (label -> series) as ``ModelUse`` per model, most series first. A note
+    of several parts (``no rows after ...; a gap of 43 periods ...``) counts each part, and
+    notes that differ in one count only are said once with its range (``a gap of 15 to 63
+    periods filled from a season before``): a daily plan's gaps gave a line per length."""
     series: dict[str, int] = {}
     notes: dict[str, dict[str, int]] = {}
     for label, count in models_used.items():
         head, label_notes = notes_of(label)
         series[head] = series.get(head, 0) + count
-        for note in label_notes:
+        for note in (part.strip() for whole in label_notes for part in whole.split("; ")):
             notes.setdefault(head, {})[note] = notes.get(head, {}).get(note, 0) + count
     ranked = sorted(series.items(), key=lambda item: (-item[1], item[0]))
     return tuple(
@@ -130,10 +134,37 @@ def model_uses(models_used: dict[str, int]) -> tuple[ModelUse, ...]:
             head,
             count,
             explain(head),
-            tuple(sorted(notes.get(head, {}).items(), key=lambda item: (-item[1], item[0]))),
+            tuple(
+                sorted(
+                    _merged_counts(notes.get(head, {})).items(),
+                    key=lambda item: (-item[1], item[0]),
+                )
+            ),
         )
         for head, count in ranked
     )
+
+
+_ONE_COUNT = re.compile(r"(?<![\d.:/-])\d+(?![\d.:/-])")
+
+
+def _merged_counts(notes: dict[str, int]) -> dict[str, int]:
+    """Notes with exactly one number that are the same around it, as one note with the range
+    of their numbers and the sum of their series (a note with a date or several numbers is
+    kept as it is)."""
+    groups: dict[str, list[tuple[int, int]]] = {}
+    merged: dict[str, int] = {}
+    for note, count in notes.items():
+        numbers = _ONE_COUNT.findall(note)
+        if len(numbers) == 1 and not re.search(r"\d[-./:]\d", note):
+            groups.setdefault(_ONE_COUNT.sub("{}", note), []).append((int(numbers[0]), count))
+        else:
+            merged[note] = merged.get(note, 0) + count
+    for shape, found in groups.items():
+        low, high = min(n for n, _ in found), max(n for n, _ in found)
+        said = shape.format(str(low) if low == high else f"{low} to {high}")
+        merged[said] = merged.get(said, 0) + sum(count for _, count in found)
+    return merged
 
 
 def choice_text(selection: dict[str, Any]) -> str | None:
