@@ -97,24 +97,30 @@ def is_currency_code(sign: str) -> bool:
     return sign in CURRENCY_CODES
 
 
+def _sign_taken_off(text: str) -> tuple[str, str] | None:
+    """(the currency sign or ISO 4217 code one cell's amount carries, before or after it; the
+    amount without it), or None. Three upper-case letters that are no currency code (ABC 5)
+    are no sign, nor is a code in lower case (usd 5)."""
+    before = _SIGN_BEFORE.match(text)
+    if before and before["sign"] in _SIGNS_AND_CODES:
+        return before["sign"], before["minus"] + before["amount"]
+    after = _SIGN_AFTER.match(text)
+    if after and after["sign"] in _SIGNS_AND_CODES:
+        return after["sign"], after["amount"]
+    return None
+
+
 def currency_sign_of(text: str) -> str | None:
     """The currency sign or ISO 4217 code one cell's amount carries, before or after it."""
-    for pattern in (_SIGN_BEFORE, _SIGN_AFTER):
-        found = pattern.match(text)
-        if found and found["sign"] in _SIGNS_AND_CODES:
-            return found["sign"]
-    return None
+    taken = _sign_taken_off(text)
+    return taken[0] if taken else None
 
 
 def without_currency_sign(text: str) -> str:
     """One cell's amount with a currency sign or ISO 4217 code before or after it taken off
-    (-€12,50: -12,50; USD 1,234.00: 1,234.00). Three upper-case letters that are no currency
-    code (ABC 5) are left, as is a code in lower case (usd 5)."""
-    before = _SIGN_BEFORE.match(text)
-    if before and before["sign"] in _SIGNS_AND_CODES:
-        return before["minus"] + before["amount"]
-    after = _SIGN_AFTER.match(text)
-    return after["amount"] if after and after["sign"] in _SIGNS_AND_CODES else text
+    (-€12,50: -12,50; USD 1,234.00: 1,234.00); other text as it is."""
+    taken = _sign_taken_off(text)
+    return taken[1] if taken else text
 
 
 def currency_amounts(column: pd.Series, decimal_comma: bool = False) -> Amounts | None:
