@@ -572,20 +572,13 @@ def add_event(
     return Saved(saved, event=added[0], note=_coverage_note(store, saved, added[0]))
 
 
-def offer_record(
-    store: PlanRepository, state: PlanState, kind: str, scope: Scope, start: date, end: date
-) -> dict[str, Any] | None:
-    """What an event of `kind` on `scope` from `start` to `end` records as offered (the learned
-    uplift, net of what the baseline repeats), as ``add_event`` records it beside a typed value."""
-    return _suggestion_record(*_offer(store, state, kind, scope, start, end))
-
-
 def offer_records(
     store: PlanRepository, state: PlanState, events: Sequence[Event]
 ) -> list[dict[str, Any] | None]:
-    """``offer_record`` of each event's kind, scope and dates, for many events at once (an
-    imported file): the plan's series, the flag's history and the learned uplift of each set of
-    series are worked out once, not per event."""
+    """What each event records as offered (the learned uplift of its kind on its scope, net of
+    what the baseline repeats over its dates), as ``add_event`` records it beside a typed value,
+    for many events at once (an imported file): the plan's series, the flag's history and the
+    learned uplift of each set of series are worked out once, not per event."""
     offers = _Offers(store, state)
     return [offers.record(event) for event in events]
 
