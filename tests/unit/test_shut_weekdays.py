@@ -79,3 +79,25 @@ def test_a_weekly_plan_of_the_same_file_is_left_as_it_is():
     plain = forecast_baseline(read.history, 4, freq=read.freq, model="snaive")
     shut = forecast_baseline(read.history, 4, freq=read.freq, model="snaive", shut_weekdays=[5])
     pd.testing.assert_frame_equal(plain, shut)
+
+
+def test_a_plans_shut_weekdays_are_read_as_weekday_numbers_only(tmp_path):
+    """A plan document may come from an imported bundle: what it keeps as the weekdays its
+    history never had is read as the whole numbers 0..6 in it, nothing else (a text there made
+    a factor re-forecast or a replay fail inside the engine)."""
+    store = open_store(data_dir=tmp_path)
+    state = plans.create_plan(
+        store,
+        name="shut saturdays",
+        source=shut_on_saturdays_csv(),
+        filename="daily.csv",
+        horizon=7,
+        team_attr=None,
+        actor="ann",
+        model="snaive",
+    )
+    assert plans.shut_weekdays(state) == (5,)
+    for kept, read in (([5, "6", 9, True, 2.0, 0], (0, 5)), ("Saturday", ()), (None, ())):
+        state.dataset.mapping["weekdays_never"] = kept
+        assert plans.shut_weekdays(state) == read
+    store.close()

@@ -30,7 +30,13 @@ from forecast.services.errors import (
     NotFound,
     StaleVersion,
 )
-from forecast.services.plans import InvalidFile, get_plan, load_blob_frame, require_not_archived
+from forecast.services.plans import (
+    InvalidFile,
+    get_plan,
+    load_blob_frame,
+    require_not_archived,
+    shut_weekdays,
+)
 from forecast.store import (
     ActualsVersion,
     Change,
@@ -160,7 +166,7 @@ def read_actuals(
     options: dict[str, Any] = {
         "freq": state.freq,
         "duplicates": duplicates,
-        "shut_weekdays": tuple(mapping.get("weekdays_never") or ()),
+        "shut_weekdays": shut_weekdays(state),
         "dense_days": bool(mapping.get("dense_days")),
         "decimal": decimal,
     }
@@ -229,7 +235,7 @@ def read_actuals(
                 "(not taken as zero sales): they count once they are uploaded"
             )
         frame = frame[~filled].reset_index(drop=True)
-    shut = set(result.report.weekdays_never) | set(mapping.get("weekdays_never") or [])
+    shut = set(result.report.weekdays_never) | set(shut_weekdays(state))
     frame, partial = _without_partial_periods(frame, result.report, result.report.freq, shut)
     notes += partial
     return frame, notes

@@ -986,6 +986,21 @@ def create_plan(
     )
 
 
+def shut_weekdays(state: PlanState) -> tuple[int, ...]:
+    """The weekdays (Monday 0) the plan's daily history never had (`_daily_history_facts`), as
+    whole numbers 0..6 only: a plan document may come from an imported bundle, and a value of
+    another kind there is no weekday."""
+    kept = (state.dataset.mapping or {}).get("weekdays_never") or ()
+    if not isinstance(kept, list | tuple):
+        return ()
+    return tuple(
+        sorted(
+            {day for day in kept if isinstance(day, int) and not isinstance(day, bool)}
+            & set(range(7))
+        )
+    )
+
+
 def _daily_history_facts(report: Any) -> dict[str, Any]:
     """What the plan keeps of its daily history for reading its actuals: the weekdays it never
     has (Monday 0: shops shut on Sundays), so a week of actuals without them is whole, and that

@@ -315,7 +315,7 @@ def replay_plan(
 ) -> ReplayResult:
     """`replay` on the history a plan was made from (its team dimension and calendar; the
     plan's horizon as the cycle length unless `horizon`)."""
-    from forecast.services.plans import get_plan, load_frames
+    from forecast.services.plans import get_plan, load_frames, shut_weekdays
 
     _check_settings(cycles, horizon or 1, model)  # refused before anything is read
     state = get_plan(store, plan)
@@ -334,7 +334,7 @@ def replay_plan(
         claims=claims,
         model=model,
         progress=progress,
-        shut_weekdays=state.dataset.mapping.get("weekdays_never") or (),
+        shut_weekdays=shut_weekdays(state),
     )
 
 

@@ -1292,7 +1292,7 @@ def mark_factor(
                 levels=tuple(state.baseline.levels),
                 model=chosen,
                 future=future[[schema.UNIQUE_ID, schema.DS, *columns]],
-                shut_weekdays=state.dataset.mapping.get("weekdays_never") or (),
+                shut_weekdays=plans.shut_weekdays(state),
             )
         except schema.SchemaError as exc:
             raise Invalid.from_error(exc) from exc
