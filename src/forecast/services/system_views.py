@@ -236,7 +236,10 @@ def scope_example(attributes: pd.DataFrame, team_attr: str | None) -> str:
     syntax with names a planner of this plan knows; ``StoreType=a`` means nothing in a plan of
     regions). The team attribute first, else an attribute with a few values; a value or id that
     holds a separator of the syntax is not offered."""
-    plain = lambda text: not _SCOPE_SEPARATORS.search(text)  # noqa: E731
+
+    def plain(text: str) -> bool:
+        return not _SCOPE_SEPARATORS.search(text)
+
     ids = sorted(
         (i for i in attributes[schema.UNIQUE_ID].astype(str).unique() if plain(i)),
         key=lambda i: (len(i), i),
