@@ -38,6 +38,8 @@ _ERROR_TITLES: dict[type[ServiceError], str] = {
 _STATE_TITLES: dict[FixKey, str] = {FixKey.UPLOAD_ACTUALS: "No actuals yet"}
 """Refusals that describe where a plan stands, not a mistake (every plan starts without
 actuals): shown as information, not as an error."""
+_STATE_REASONS: dict[FixKey, str] = {FixKey.UPLOAD_ACTUALS: "the selected plan has no actuals yet"}
+"""Their reason on a page, where the plan is the one picked in the bar (its id says nothing)."""
 
 
 def money(value: float | int | None, *, decimals: int = 0, currency: str | None = CURRENCY) -> str:
@@ -148,7 +150,10 @@ def error_alert(exc: BaseException) -> dbc.Alert:
     fix = fix_of(exc)
     if isinstance(exc, NotFound) and fix is not None and fix.key in _STATE_TITLES:
         return dbc.Alert(
-            [html.Strong(_STATE_TITLES[fix.key] + ". "), html.Span(page_message(exc))],
+            [
+                html.Strong(_STATE_TITLES[fix.key] + ". "),
+                html.Span(sentence(page_text(_STATE_REASONS[fix.key], fix))),
+            ],
             color="info",
             className="service-info",
         )

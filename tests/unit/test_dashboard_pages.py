@@ -64,6 +64,8 @@ def test_a_plan_without_actuals_is_told_where_it_stands_not_shown_an_error():
     alert = components.error_alert(waiting)
     assert alert.color == "info" and "No actuals yet" in str(alert.children)
     assert "upload them on the Actuals page" in str(alert.children)
+    assert "The selected plan has no actuals yet" in str(alert.children)
+    assert "p1" not in str(alert.children)  # the plan picked in the bar, not its opaque id
     assert components.error_alert(NotFound("no plan 'zz'")).color == "danger"
 
 
