@@ -81,7 +81,8 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                         rowData=[],
                         columnDefs=difference_columns(),
                         getRowId="params.data.team",
-                        defaultColDef={"resizable": True, "sortable": True},
+                        defaultColDef={"resizable": True, "sortable": True, "minWidth": 110},
+                        columnSize="responsiveSizeToFit",  # every column in view on a laptop
                         dashGridOptions={
                             "domLayout": "autoHeight",
                             "suppressColumnVirtualisation": True,

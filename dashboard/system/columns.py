@@ -146,21 +146,24 @@ def team_columns() -> list[dict[str, Any]]:
 
 
 def factor_columns() -> list[dict[str, Any]]:
-    plain = {"function": "d3.format(',.0f')(params.value)"}
+    def amount(field: str, header: str) -> dict[str, Any]:
+        return {
+            "field": field,
+            "headerName": header,
+            "valueFormatter": MONEY,
+            "type": "numericColumn",
+        }
+
     return [
         {"field": "factor_id", "headerName": "Id"},
         {"field": "name", "headerName": "Factor"},
         {"field": "scope", "headerName": "Series"},
         {"field": "start", "headerName": "Since"},
-        {"field": "n_series", "headerName": "Series re-forecast"},
+        {"field": "n_series", "headerName": "Series re-forecast", "type": "numericColumn"},
         {"field": "model", "headerName": "Model"},
-        {"field": "baseline_before", "headerName": "Baseline before", "valueFormatter": plain},
-        {"field": "baseline_after", "headerName": "Baseline after", "valueFormatter": plain},
-        {
-            "field": "baseline_without_factor",
-            "headerName": "Same model, no marker",
-            "valueFormatter": plain,
-        },
-        {"field": "change", "headerName": "After vs before"},
+        amount("baseline_before", "Baseline before"),
+        amount("baseline_after", "Baseline after"),
+        amount("baseline_without_factor", "Same model, no marker"),
+        {"field": "change", "headerName": "After vs before", "type": "numericColumn"},
         {"field": "author", "headerName": "By"},
     ]

@@ -96,7 +96,7 @@ def setup_outputs(page: SystemSetup) -> SetupOutputs:
         threshold_percent=round(page.threshold * 100),
         threshold_disabled=not page.set_threshold.allowed,
         role_threshold=components.permission_note(page.set_threshold),
-        factor_rows=factor_rows(page.factors),
+        factor_rows=factor_rows(page.factors, page.currency),
         mark_disabled=not page.edit.allowed,
         role_factor=components.permission_note(page.edit),
         event_scope_placeholder=f"all, {page.scope_example}",
@@ -271,8 +271,9 @@ def deviation_rows(
     return rows, len(frame)
 
 
-def factor_rows(factors: Sequence[Factor]) -> list[dict[str, Any]]:
-    """Rows of the factors grid (newest first)."""
+def factor_rows(factors: Sequence[Factor], currency: str | None = "EUR") -> list[dict[str, Any]]:
+    """Rows of the factors grid (newest first), amounts in the plan's currency."""
+    cur = components.row_currency(currency)
     return [
         {
             "factor_id": f.factor_id,
@@ -286,6 +287,7 @@ def factor_rows(factors: Sequence[Factor]) -> list[dict[str, Any]]:
             "baseline_without_factor": f.baseline_without_factor,
             "change": "new volume" if f.change is None else components.percent(f.change),
             "author": f.author,
+            "cur": cur,
         }
         for f in reversed(factors)
     ]

@@ -504,6 +504,7 @@ def test_planner_marks_a_new_factor_and_sees_before_and_after(ctx, plan_id):
         (row,) = shown.factor_rows
         assert row["name"] == "became a hit" and row["start"] == "2015-05-04"
         assert row["baseline_before"] == pytest.approx(factor.baseline_before)
+        assert row["cur"] == "€"  # shown as money in the plan's currency, as the other grids
         assert row["change"] == ("new volume" if factor.change is None else row["change"])
         alert, _ = factors.mark(ctx, 2, "again", "StoreType=a", "2031-01-01", session, None, 0)
         assert "must start inside the history" in text(alert)

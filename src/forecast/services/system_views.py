@@ -213,6 +213,7 @@ class SystemSetup:
     scope_example: str = "StoreType=a, or ids=1,2,3"
     """A scope of this plan's own, in the syntax the scope boxes read: its team attribute (or
     another attribute) with one of its values, and two of its series ids."""
+    currency: str | None = "EUR"  # the plan's ISO code (None: plain numbers), for the factors
 
 
 def system_setup(store: PlanRepository, plan: str, user: str | None) -> SystemSetup:
@@ -225,6 +226,7 @@ def system_setup(store: PlanRepository, plan: str, user: str | None) -> SystemSe
         edit=allowed["edit"],
         set_threshold=allowed["set_threshold"],
         scope_example=scope_example(attributes, state.team_attr),
+        currency=state.currency,
     )
 
 
