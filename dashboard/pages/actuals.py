@@ -200,10 +200,15 @@ def score_columns() -> list[dict[str, Any]]:
             "type": "rightAligned",
             "width": 230,
         },
-        {"field": "wape_system_plan", "headerName": "WAPE system"},
-        {"field": "wape_target", "headerName": "WAPE negotiated"},
+        {"field": "wape_system_plan", "headerName": "WAPE system", "type": "rightAligned"},
+        {"field": "wape_target", "headerName": "WAPE negotiated", "type": "rightAligned"},
         {"field": "closer", "headerName": "Closer"},
-        {"field": "periods", "headerName": "Series-periods scored", "width": 170},
+        {
+            "field": "periods",
+            "headerName": "Series-periods scored",
+            "width": 170,
+            "type": "rightAligned",
+        },
     ]
 
 
