@@ -345,7 +345,8 @@ def _flag_in_baseline(
 @dataclass(frozen=True)
 class _FlagCells:
     """The history's flag by series and date: ``hits`` counts the rows of each (series of
-    ``series``, date of ``seen``) that held it (flag >= 0.5)."""
+    ``series``, date of ``seen``) that held it (flag >= 0.5): one byte a cell, as a series has
+    one row a date."""
 
     series: pd.Index
     seen: pd.DatetimeIndex
@@ -366,7 +367,8 @@ def _flag_cells(store: PlanRepository, state: PlanState, flag: str) -> _FlagCell
         date_codes = seen.get_indexer(pd.DatetimeIndex(history[schema.DS]))
         hit = (history[flag].astype(float) >= 0.5).to_numpy() & (series_codes >= 0)
         flat = series_codes[hit].astype(np.int64) * len(seen) + date_codes[hit]
-        hits = np.bincount(flat, minlength=len(series) * len(seen)).astype(np.int32)
+        counts = np.bincount(flat, minlength=len(series) * len(seen))
+        hits = np.minimum(counts, 255).astype(np.uint8)
         return _FlagCells(pd.Index(series), seen, hits.reshape(len(series), len(seen)))
 
     key = (state.plan_id, state.dataset.history_hash, flag)
@@ -424,19 +426,13 @@ class _OfferGrid:
         )
 
 
-# The history's flag column by series and date, once per plan history and flag: the suggestion
-# asks again for every typed scope and date.
-_FLAG_HISTORY: PerStoreCache[pd.DataFrame | None] = PerStoreCache(size=4)
-
-
 def _flag_history(store: PlanRepository, state: PlanState, flag: str) -> pd.DataFrame | None:
-    def read() -> pd.DataFrame | None:
-        if flag not in state.dataset.flags:
-            return None
-        columns = [schema.UNIQUE_ID, schema.DS, flag]
-        return plans.blob_frame(store.get_blob(state.plan_id, plans.HISTORY), columns=columns)
-
-    return _FLAG_HISTORY.get(store, (state.plan_id, state.dataset.history_hash, flag), read)
+    """The history's flag column by series and date, read for `_flag_cells` (which is kept; the
+    frame is not: on a large daily plan it is a few hundred MB)."""
+    if flag not in state.dataset.flags:
+        return None
+    columns = [schema.UNIQUE_ID, schema.DS, flag]
+    return plans.blob_frame(store.get_blob(state.plan_id, plans.HISTORY), columns=columns)
 
 
 def _window_date(value: str | date) -> pd.Timestamp:
