@@ -311,24 +311,23 @@ def _entries(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [entry for entry in entries if isinstance(entry, dict)]
 
 
-def _scalar(value: Any) -> bool:
-    """Text or a number (not true/false: an option's value or a typed number)."""
-    return isinstance(value, str) or (
-        isinstance(value, int | float) and not isinstance(value, bool)
-    )
+def _number(value: Any) -> bool:
+    """A number (not true/false): a number box's value, a numeric option's value."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _field_refusal(name: str, prop: str, value: Any) -> str | None:
     if prop == "value":
         if name in ids.TEXT_FIELDS:
-            number = name in ids.NUMBER_FIELDS and _scalar(value)
+            number = name in ids.NUMBER_FIELDS and _number(value)
             if not (value is None or isinstance(value, str) or number):
                 return "a text box sent something other than text"
         elif name in ids.CHOICE_FIELDS:
-            if not (value is None or _scalar(value)):
+            kind = _number if name in ids.NUMBER_CHOICE_FIELDS else _text
+            if not (value is None or kind(value)):
                 return "a choice sent something other than one option's value"
         elif name in ids.MULTI_CHOICE_FIELDS:
-            if not (value is None or (isinstance(value, list) and all(map(_scalar, value)))):
+            if not (value is None or (isinstance(value, list) and all(map(_text, value)))):
                 return "a choice of several sent something other than a list of option values"
         elif name in ids.TICK_FIELDS and not (value is None or isinstance(value, bool)):
             return "a tick box sent something other than true or false"

@@ -68,7 +68,7 @@ PAGE_FIXES: Mapping[FixKey, str] = {
         "import it only if you trust where it came from: an admin ticks 'Trust a bundle exported "
         "by another installation' on the Plans page (recorded in the audit log)"
     ),
-    FixKey.EXPORT_BUNDLE: "export it again with 'JSON bundle' on the Plans page",
+    FixKey.EXPORT_BUNDLE: "export it again where it came from, with 'JSON bundle' on the Plans page",
     FixKey.IMPORT_UNDER_NAME: (
         "type another name in 'Import under the name' on the Plans page and drop the bundle again"
     ),

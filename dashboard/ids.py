@@ -310,7 +310,9 @@ NUMBER_FIELDS = frozenset(
     {DATA_HORIZON, SYS_THRESHOLD, REPLAY_CYCLES, REPLAY_HORIZON}
 )  # the TEXT_FIELDS of type "number"
 
-# One choice (dcc.Dropdown, dbc.RadioItems): an option's value (text or a number) or nothing.
+# One choice (dcc.Dropdown, dbc.RadioItems): an option's value or nothing. Their options' values
+# are text (plan ids, column and team names, codes, dates), but for NUMBER_CHOICE_FIELDS: a number
+# sent for one of the others did not come from the page.
 CHOICE_FIELDS = frozenset(
     {
         NAV_PLAN,
@@ -347,7 +349,11 @@ CHOICE_FIELDS = frozenset(
         "plans-members-copy-from",
     }
 )
-# Several choices (dcc.Dropdown multi=True): a list of option values, or nothing.
+NUMBER_CHOICE_FIELDS = frozenset(
+    {ACTUALS_RESTORE_VERSION}
+)  # the CHOICE_FIELDS whose options' values are numbers (actuals versions): a number, or nothing
+# Several choices (dcc.Dropdown multi=True): a list of option values (text: column and team
+# names), or nothing.
 MULTI_CHOICE_FIELDS = frozenset({DATA_MAP_ID, NEG_EXCLUDE})
 # A tick (dbc.Checkbox, dbc.Switch): true, false or nothing.
 TICK_FIELDS = frozenset(

@@ -3,6 +3,7 @@ first) and undo the removal (restored from the audit log)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -12,7 +13,7 @@ from dashboard import components, ids
 from dashboard.context import DashboardContext
 from dashboard.system import edits, view
 from dashboard.system.edits import ALERT, REFRESH, bumped
-from dashboard.system.forms import event_value, scope_or_raise
+from dashboard.system.forms import event_value, plan_example, scope_or_raise
 from dashboard.wiring import bind
 from forecast.services import plans, system
 from forecast.services.errors import Invalid
@@ -33,7 +34,14 @@ def suggestion(
     if not plan_id or not kind:
         return None, view.value_placeholder(None)
     learned, alert = components.call_service(
-        lambda: system.event_suggestion(ctx.store, plan_id, kind, scope_or_raise(scope), start, end)
+        lambda: system.event_suggestion(
+            ctx.store,
+            plan_id,
+            kind,
+            scope_or_raise(scope, plan_example(ctx.store, plan_id)),
+            start,
+            end,
+        )
     )
     if alert is not None:
         return alert, view.value_placeholder(None)
@@ -67,7 +75,11 @@ def add_event(
             plan_id,
             user,
             expected_version=components.page_version(version),
-            **event_arguments(*form, currency=_currency(ctx, plan_id, effect)),
+            **event_arguments(
+                *form,
+                currency=_currency(ctx, plan_id, effect),
+                scope_example=plan_example(ctx.store, plan_id),
+            ),
         ),
     )
     took = took_suggestion("The value box was empty") if takes_suggestion(effect, value) else ""
@@ -107,16 +119,18 @@ def event_arguments(
     reason: str | None,
     *,
     currency: str | None = None,
+    scope_example: Callable[[], str] | None = None,
 ) -> dict[str, Any]:
     """`system.add_event`'s keyword arguments from the form: an empty value with the percent
     effect takes the suggestion (the learned uplift, net of what the baseline repeats; a
     percent, so an add, cap or set needs its value); a typed one is read by `forms.event_value`
-    (``12,5`` is 12.5; text that is no number is refused)."""
+    (``12,5`` is 12.5; text that is no number is refused). A malformed scope is refused with
+    `scope_example()`, the plan's own (`forms.plan_example`)."""
     use_suggestion = takes_suggestion(effect, value)
     return {
         "name": name or "",
         "kind": kind,
-        "scope": scope_or_raise(scope),
+        "scope": scope_or_raise(scope, scope_example),
         "start": start,
         "end": end,
         "effect": None if use_suggestion else effect,
@@ -126,12 +140,17 @@ def event_arguments(
     }
 
 
-def edit_arguments(change: dict[str, Any], currency: str | None = None) -> dict[str, Any] | None:
+def edit_arguments(
+    change: dict[str, Any],
+    currency: str | None = None,
+    scope_example: Callable[[], str] | None = None,
+) -> dict[str, Any] | None:
     """The service's keyword arguments for one edited grid cell; None for a read-only column.
-    The value cell is read as the add form's box is (`forms.event_value`)."""
+    The value cell is read as the add form's box is (`forms.event_value`), the scope cell as its
+    scope box (refused with `scope_example()`, the plan's own)."""
     field, row = change.get("colId"), change.get("data") or {}
     if field == "scope":
-        return {"scope": scope_or_raise(row.get("scope"))}
+        return {"scope": scope_or_raise(row.get("scope"), scope_example)}
     if field == "value" and takes_suggestion(row.get("effect"), row.get("value")):
         return {"use_suggestion": True}  # as in the add form: an empty percent takes the offer
     if field in ("effect", "value"):
@@ -188,7 +207,7 @@ def edit_event(
             user,
             event_id,
             expected_version=components.page_version(version),
-            **(edit_arguments(change, currency(plan_id)) or {}),
+            **(edit_arguments(change, currency(plan_id), plan_example(ctx.store, plan_id)) or {}),
         ),
     )
     took = (

@@ -10,7 +10,7 @@ from dashboard import components, ids
 from dashboard.context import DashboardContext
 from dashboard.system import edits, view
 from dashboard.system.edits import REFRESH
-from dashboard.system.forms import date_or_raise, number_or_raise, scope_or_raise
+from dashboard.system.forms import date_or_raise, number_or_raise, plan_example, scope_or_raise
 from dashboard.wiring import bind
 from forecast.services import system, system_views
 from forecast.services.errors import Invalid
@@ -80,7 +80,7 @@ def mark(
             plan_id,
             user,
             name=name or "",
-            scope=scope_or_raise(scope),
+            scope=scope_or_raise(scope, plan_example(ctx.store, plan_id)),
             start=date_or_raise(start),
             expected_version=components.page_version(version),
         ),

@@ -3,9 +3,11 @@ shows as an alert saying what to type."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from forecast.services import money as fmt
+from forecast.services import system_views
 from forecast.services.errors import Invalid
 from forecast.services.types import Scope
 
@@ -35,15 +37,23 @@ def parse_scope_text(text: str | None) -> Scope:
             series += [v.strip() for v in value.split(",") if v.strip()]
         else:
             selectors.append(part)
-    return Scope.parse(selectors, series)
+    return Scope.parse(selectors, series, example=None)
 
 
-def scope_or_raise(text: str | None) -> Scope:
-    """Parse the scope text; a malformed one becomes an `Invalid` the page shows."""
+def scope_or_raise(text: str | None, example: Callable[[], str] | None = None) -> Scope:
+    """Parse the scope text; a malformed one becomes an `Invalid` the page shows, saying what to
+    type with `example()` (the plan's own, as the scope boxes show it: `plan_example`; asked
+    only for a refusal)."""
     try:
         return parse_scope_text(text)
     except ValueError as exc:
-        raise Invalid(f"{exc}. Type the scope as all, StoreType=a, or ids=1,2,3") from exc
+        shown = example() if example else system_views.GENERIC_SCOPE_EXAMPLE
+        raise Invalid(f"{exc}. Type the scope as all, {shown}") from exc
+
+
+def plan_example(store: Any, plan_id: str) -> Callable[[], str]:
+    """The scope example of the plan, in its own attribute and series ids, read when asked."""
+    return lambda: system_views.plan_scope_example(store, plan_id)
 
 
 def number_or_raise(value: Any) -> float:

@@ -98,7 +98,7 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.TRUST_AS_ADMIN: "an admin can import it on trust",
     FixKey.TRUST_BUNDLE: "import it on trust only if you trust where it came from (an admin's "
     "choice, recorded in the audit log)",
-    FixKey.EXPORT_BUNDLE: "export the plan again as a JSON bundle",
+    FixKey.EXPORT_BUNDLE: "export the plan again as a JSON bundle where it came from",
     FixKey.IMPORT_UNDER_NAME: "import it under another name",
     FixKey.ADD_OWNER: "make another member owner first",
     FixKey.NAME_USER: "say who is acting",

@@ -246,10 +246,38 @@ def frame_payload(data: bytes) -> str:
 
 
 def frame_bytes(payload: str, what: str) -> bytes:
+    """The Parquet bytes of a bundle's table (`what`: ``'history' data``, as refusals name it)."""
     try:
         return base64.b64decode(payload.encode("ascii"), validate=True)
     except (ValueError, AttributeError) as exc:
-        raise ExportError(f"the bundle's {what} data is not valid base64: {exc}") from exc
+        raise ExportError(
+            f"the bundle's {what} is damaged: it is not base64 text as an export writes it",
+            Fix(FixKey.EXPORT_BUNDLE),
+        ) from exc
+
+
+_KIND_WORDS: dict[type, str] = {
+    dict: "an object of named values",
+    list: "a list",
+    str: "text",
+    bool: "true or false",
+    int: "a whole number",
+    float: "a number",
+    type(None): "null",
+}
+
+
+def kind_words(kind: type | tuple[type, ...]) -> str:
+    """A JSON kind in words (``text``, ``a list``...), as a refusal names what was expected."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(_KIND_WORDS.get(k, k.__name__) for k in kinds)
+
+
+def kind_of(value: Any) -> str:
+    """What a JSON value is, in words: ``a whole number`` for 5, ``text`` for "5"."""
+    if type(value) is float:
+        return "a number with decimals"
+    return next((w for k, w in _KIND_WORDS.items() if type(value) is k), type(value).__name__)
 
 
 def _canonical(payload: Mapping[str, Any]) -> bytes:
@@ -292,7 +320,7 @@ class Bundle:
 
     @property
     def blobs(self) -> dict[str, bytes]:
-        return {kind: frame_bytes(p, kind) for kind, p in self.content["blobs"].items()}
+        return {kind: frame_bytes(p, f"{kind!r} data") for kind, p in self.content["blobs"].items()}
 
 
 # What each section of a bundle must be; anything else is refused before it is used.
@@ -331,15 +359,26 @@ def read_bundle(data: bytes, key: bytes, *, trust: bool = False) -> Bundle:
         )
     try:
         content = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise ExportError(
-            f"the file is not a plan bundle (not JSON: {exc})", Fix(FixKey.EXPORT_BUNDLE)
+            f"the file is not a plan bundle: it is not text (byte {exc.start + 1:,} is no UTF-8), "
+            "so it is damaged or another kind of file",
+            Fix(FixKey.EXPORT_BUNDLE),
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise ExportError(
+            "the file is not a plan bundle: it is not complete JSON (it is cut short or damaged "
+            f"at line {exc.lineno:,}, column {exc.colno:,})",
+            Fix(FixKey.EXPORT_BUNDLE),
         ) from exc
     except RecursionError:
-        raise ExportError("the bundle nests too deeply to be a plan bundle") from None
+        raise ExportError(
+            "the bundle nests too deeply to be a plan bundle", Fix(FixKey.EXPORT_BUNDLE)
+        ) from None
     if not isinstance(content, dict) or content.get("format") != BUNDLE_FORMAT:
         raise ExportError(
-            "the file is not a plan bundle (no 'format': 'forecast-plan-bundle' field)"
+            "the file is not a plan bundle (no 'format': 'forecast-plan-bundle' field)",
+            Fix(FixKey.EXPORT_BUNDLE),
         )
     if content.get("format_version") != BUNDLE_VERSION:
         raise ExportError(
@@ -348,7 +387,8 @@ def read_bundle(data: bytes, key: bytes, *, trust: bool = False) -> Bundle:
         )
     if nesting_depth(content) > MAX_DEPTH:
         raise ExportError(
-            f"the bundle nests more than {MAX_DEPTH} levels deep; a plan bundle never does"
+            f"the bundle nests more than {MAX_DEPTH} levels deep; a plan bundle never does",
+            Fix(FixKey.EXPORT_BUNDLE),
         )
     signature = content.pop("signature", None)
     content.pop("content_sha256", None)  # bundles before signing: unsigned, foreign
@@ -372,13 +412,18 @@ def read_bundle(data: bytes, key: bytes, *, trust: bool = False) -> Bundle:
         )
     for section, kind in _SECTIONS.items():
         if section not in content:
-            raise ExportError(f"the bundle has no {section!r} section")
+            raise ExportError(f"the bundle has no {section!r} section", Fix(FixKey.EXPORT_BUNDLE))
         if not isinstance(content[section], kind) or isinstance(content[section], bool):
             raise ExportError(
-                f"the bundle's {section!r} section is a {type(content[section]).__name__}, "
-                f"not a {getattr(kind, '__name__', kind)}"
+                f"the bundle's {section!r} section is {kind_of(content[section])}, where an "
+                f"export writes {kind_words(kind)}",
+                Fix(FixKey.EXPORT_BUNDLE),
             )
     for kind, payload in content["blobs"].items():
         if not isinstance(payload, str):
-            raise ExportError(f"the bundle's {kind!r} data is not base64 text")
+            raise ExportError(
+                f"the bundle's {kind!r} data is {kind_of(payload)}, where an export writes "
+                "base64 text",
+                Fix(FixKey.EXPORT_BUNDLE),
+            )
     return Bundle(content, source, trusted_foreign=source != own)

@@ -105,6 +105,10 @@ def _preview(values: Iterable[Any], limit: int = 20) -> str:
     return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")
 
 
+SELECTOR_EXAMPLE = "StoreType=a, or Assortment=a,c for several values"
+"""The selector a refusal of a malformed scope shows where the plan's own names are not at hand."""
+
+
 @dataclass(frozen=True)
 class Scope:
     """Which series an event touches. Attribute selectors combine with AND, the values of one
@@ -126,14 +130,23 @@ class Scope:
         return not self.attributes and not self.ids
 
     @classmethod
-    def parse(cls, selectors: Sequence[str] = (), ids: Sequence[str] | str = ()) -> Scope:
-        """From CLI-style selectors ``["StoreType=a", "Assortment=a,c"]`` and ids ``"1,2,3"``."""
+    def parse(
+        cls,
+        selectors: Sequence[str] = (),
+        ids: Sequence[str] | str = (),
+        *,
+        example: str | None = SELECTOR_EXAMPLE,
+    ) -> Scope:
+        """From CLI-style selectors ``["StoreType=a", "Assortment=a,c"]`` and ids ``"1,2,3"``.
+        A selector that is no attribute=value is refused with `example` (None: without one, for
+        a caller that gives its own, in the plan's names)."""
         attributes: dict[str, list[str]] = {}
         for selector in selectors:
             if "=" not in selector:
+                shown = f" (e.g. {example})" if example else ""
                 raise UnknownScope(
-                    f"scope {selector!r} is not attribute=value (e.g. StoreType=a, or "
-                    "Assortment=a,c for several values); no scope at all means every series"
+                    f"scope {selector!r} is not attribute=value{shown}; no scope at all means "
+                    "every series"
                 )
             key, _, value = selector.partition("=")
             values = [v.strip() for v in value.split(",") if v.strip()]

@@ -77,27 +77,27 @@ MALFORMED: dict[str, tuple[Shape, str]] = {
         lambda c, k: signed(
             {**c, "blobs": {**c["blobs"], "history": base64.b64encode(b"PAR1 not!").decode()}}, k
         ),
-        "the bundle's 'history' data: the Parquet file cannot be read",
+        "the bundle's 'history' data is damaged: it is not a Parquet table as an export writes it",
     ),
     "blobs as a list": (
         lambda c, k: signed({**c, "blobs": list(c["blobs"].values())}, k),
-        "'blobs' section is a list, not a dict",
+        "'blobs' section is a list, where an export writes an object of named values",
     ),
     "the plan document as text": (
         lambda c, k: signed({**c, "plan": "plan"}, k),
-        "'plan' section is a str, not a dict",
+        "'plan' section is text, where an export writes an object of named values",
     ),
     "members as a number inside the plan": (
         lambda c, k: signed({**c, "plan": {**c["plan"], "members": 5}}, k),
-        "malformed",
+        "plan document: its 'members' is a whole number, where an export writes an object",
     ),
     "a blob as a number": (
         lambda c, k: signed({**c, "blobs": {**c["blobs"], "history": 5}}, k),
-        "'history' data is not base64 text",
+        "'history' data is a whole number, where an export writes base64 text",
     ),
     "bad base64": (
         lambda c, k: signed({**c, "blobs": {**c["blobs"], "baseline": "@@not base64@@"}}, k),
-        "not valid base64",
+        "'baseline' data is damaged: it is not base64 text as an export writes it",
     ),
     "a missing section": (
         lambda c, k: signed({x: v for x, v in c.items() if x != "plan"}, k),
@@ -118,7 +118,7 @@ MALFORMED: dict[str, tuple[Shape, str]] = {
     ),
     "version as text": (
         lambda c, k: signed({**c, "version": "3"}, k),
-        "'version' section is a str, not a int",
+        "'version' section is text, where an export writes a whole number",
     ),
     "not JSON": (lambda c, k: b"\xff\xfe not json", "not a plan bundle"),
     "JSON but a list": (lambda c, k: b"[1, 2, 3]", "not a plan bundle"),

@@ -345,7 +345,7 @@ def _key_on(app, trigger: tuple[str, str]) -> str:
             ("plans-members-add", "n_clicks"),
             {
                 ("plans-members-add", "n_clicks"): 1,
-                ("plans-members-user", "value"): 5,
+                ("plans-members-user", "value"): "nobody-here",
                 ("plans-members-role", "value"): "planner",
             },
         ),
@@ -353,13 +353,12 @@ def _key_on(app, trigger: tuple[str, str]) -> str:
     ids=[
         "click-without-x",
         "basis-unknown",
-        "user-number",
+        "user-unknown",
     ],
 )
 def test_a_choice_that_is_none_of_its_options_is_answered_not_an_error(app, plan, trigger, values):
     """Values of the shape the page sends that are none of its options: a chart point without x
-    was a KeyError, an unknown basis an Invalid outside the alert, a user given as a number
-    `.strip()` in the service."""
+    was a KeyError, an unknown basis an Invalid outside the alert."""
     client = _browser(app)
     session = {("nav-session", "data"): {"plan_id": plan.plan_id}}
     body = _body(app, _key_on(app, trigger), {**session, **values})
@@ -383,3 +382,50 @@ def test_removing_an_event_row_without_its_name_is_refused_before_the_callback(a
 
     assert response.status_code == 400
     assert response.get_json() == {"error": "a grid sent rows other than its own"}
+
+
+CHOICE_REFUSED = "a choice sent something other than one option's value"
+
+
+@pytest.mark.parametrize(
+    ("trigger", "component", "sent", "as_the_page_sends_it", "reason"),
+    [
+        (("plans-members-add", "n_clicks"), "plans-members-user", 5, "olga", CHOICE_REFUSED),
+        (("neg-assign", "n_clicks"), "neg-rule", 2, "even", CHOICE_REFUSED),
+        (
+            ("neg-assign", "n_clicks"),
+            "neg-exclude",
+            ["a", 3],
+            ["a"],
+            "a choice of several sent something other than a list of option values",
+        ),
+        (("sbs-team-pick", "value"), "sbs-team-pick", 7, "a", CHOICE_REFUSED),
+        (("actuals-restore", "n_clicks"), "actuals-restore-version", "1", 1, CHOICE_REFUSED),
+    ],
+    ids=["user-number", "rule-number", "excluded-team-number", "team-number", "version-text"],
+)
+def test_a_choice_sent_as_a_kind_its_options_never_are_gets_400(
+    app, plan, trigger, component, sent, as_the_page_sends_it, reason
+):
+    """A dropdown or radio group whose options are text (a user, a rule, teams) sends text; one
+    whose options are numbers (an actuals version) sends a number. The other kind did not come
+    from the page (a user sent as a number reached `.strip()` in the service); the kind of its
+    options is still answered."""
+    client = _browser(app)
+    given = {
+        ("nav-session", "data"): {"plan_id": plan.plan_id},
+        trigger: 1,  # a click (the team pick is itself the trigger: sent below)
+        ("plans-members-role", "value"): "planner",
+        ("neg-rule", "value"): "even",
+    }
+    key = _key_on(app, trigger)
+
+    def request(value: Any) -> Any:
+        body = _body(app, key, {**given, (component, "value"): value})
+        return client.post("/_dash-update-component", json=body)
+
+    refused = request(sent)
+    assert refused.status_code == 400
+    assert refused.get_json() == {"error": reason}
+    answered = request(as_the_page_sends_it)
+    assert answered.status_code in (200, 204), answered.data[:300]

@@ -60,7 +60,7 @@ CLI_FIXES: Mapping[FixKey, str] = {
         "import it only if you trust where it came from, with `forecast plan import FILE "
         "--trust` (an admin's choice, recorded in the audit log)"
     ),
-    FixKey.EXPORT_BUNDLE: "export it again with `forecast plan export PLAN --format json`",
+    FixKey.EXPORT_BUNDLE: "export it again where it came from, with `forecast plan export PLAN --format json`",
     FixKey.IMPORT_UNDER_NAME: "import it under another name with `forecast plan import FILE --name NEW_NAME`",
     FixKey.ADD_OWNER: (
         "make someone else owner first with `forecast plan grant {plan} USER --role owner`"

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+import types
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import pandas as pd
 
 from forecast import export, schema
-from forecast.negotiation import Negotiation, NegotiationError
-from forecast.overrides import Event, Scope, UnknownScope
+from forecast.errors import Refusal, reason_of
+from forecast.negotiation import Negotiation
+from forecast.overrides import Event, Explanation, Factor, Scope, UnknownScope
 from forecast.plan import PlanState, utc_now
 from forecast.services import accounts, model_names, plan_totals, system
 from forecast.services import negotiation as nego
@@ -648,10 +651,8 @@ def import_noted(
     except ServiceError:
         raise
     except Exception as exc:  # a malformed bundle must never end in a traceback
-        raise Invalid(
-            f"the bundle is malformed ({type(exc).__name__}: {str(exc)[:200]}); nothing was "
-            "imported",
-            Fix(FixKey.EXPORT_BUNDLE),
+        raise _damaged(
+            "the bundle is damaged: part of it is not as an export of this program writes it"
         ) from exc
     why = (
         ""
@@ -675,7 +676,149 @@ def import_noted(
     return replace(chosen, plan_id=state.plan_id)
 
 
-MALFORMED_AUDIT_ROW = "the bundle's audit log has a malformed row; nothing was imported"
+def _damaged(what: str) -> Invalid:
+    """The refusal of a damaged bundle: `what` is wrong, nothing was imported, export it again."""
+    return Invalid(f"{what}; nothing was imported", Fix(FixKey.EXPORT_BUNDLE))
+
+
+def _shortened(text: str, most: int = 160) -> str:
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
+@contextmanager
+def _reading(part: str, expected: str) -> Iterator[None]:
+    """Read `part` of a bundle (``the bundle's event 2``): a refusal of the code that reads it
+    says in words what is wrong and is kept; any other error (a damaged part fails in the terms
+    of the code that reads it: a KeyError, ``invalid literal for int()``) says instead that the
+    part is not what an export writes (`expected`)."""
+    try:
+        yield
+    except ServiceError:
+        raise
+    except Refusal as exc:
+        raise _damaged(f"{part} is damaged: {_shortened(reason_of(exc))}") from exc
+    except Exception as exc:
+        raise _damaged(f"{part} is damaged: it is not {expected}") from exc
+
+
+def _type_words(hint: Any) -> str:
+    if get_origin(hint) in (Union, types.UnionType):
+        return " or ".join(_type_words(option) for option in get_args(hint))
+    if get_origin(hint) is list:
+        return "a list"
+    if get_origin(hint) is dict or is_dataclass(hint):
+        return export.kind_words(dict)
+    return "anything" if hint is Any else export.kind_words(hint)
+
+
+def _misfit(value: Any, hint: Any, where: str) -> str | None:
+    """Where `value` (part of a plan document) first differs from the type `hint` its field is
+    declared with, in words; None when it fits."""
+    origin, options = get_origin(hint), get_args(hint)
+    if hint is Any:
+        return None
+    if origin in (Union, types.UnionType):
+        found = [_misfit(value, option, where) for option in options]
+        if None in found:
+            return None
+        inside = [f for f in found if f is not None and not f.startswith(f"{where} is ")]
+        if inside:  # of the right kind, with a part inside that is not: say which
+            return inside[0]
+    elif is_dataclass(hint) and isinstance(value, dict):
+        hints = get_type_hints(hint)
+        for known in fields(hint):
+            if known.name in value:
+                inner = _misfit(value[known.name], hints[known.name], f"{where} / {known.name!r}")
+                if inner is not None:
+                    return inner
+            elif known.default is MISSING and known.default_factory is MISSING:
+                return f"{where} has no {known.name!r}"
+        return None
+    elif origin is list and isinstance(value, list):
+        inners = (
+            _misfit(item, options[0], f"{where} / item {n}") for n, item in enumerate(value, 1)
+        )
+        return next((inner for inner in inners if inner is not None), None)
+    elif origin is dict and isinstance(value, dict):
+        inners = (_misfit(item, options[1], f"{where} / {key!r}") for key, item in value.items())
+        return next((inner for inner in inners if inner is not None), None)
+    elif _scalar_fits(value, hint):
+        return None
+    return f"{where} is {export.kind_of(value)}, where an export writes {_type_words(hint)}"
+
+
+def _scalar_fits(value: Any, hint: Any) -> bool:
+    if isinstance(value, bool):  # JSON's true and false are no numbers
+        return hint is bool
+    if hint is float:
+        return isinstance(value, int | float)
+    return hint in (int, str, type(None)) and isinstance(value, hint)
+
+
+def _plan_document(bundle: export.Bundle) -> PlanState:
+    """The bundle's plan document as a plan, each of its fields of the kind the plan declares
+    (text, whole numbers, lists of text...): a damaged one is refused naming the field, before
+    a wrong kind reaches the code that reads the plan (or the database)."""
+    doc = bundle.doc
+    hints = get_type_hints(PlanState)
+    for known in fields(PlanState):
+        if known.name == "version":  # the store row's, not the document's
+            continue
+        where = f"the bundle's plan document: its {known.name!r}"
+        if known.name not in doc:
+            if known.default is MISSING and known.default_factory is MISSING:
+                raise _damaged(f"the bundle's plan document has no {known.name!r}")
+            continue
+        found = _misfit(doc[known.name], hints[known.name], where)
+        if found is not None:
+            raise _damaged(found)
+        if hints[known.name] is str and not doc[known.name].strip():
+            raise _damaged(f"{where} is empty, where an export writes text")
+    with _reading("the bundle's plan document", "a plan as an export writes it"):
+        return PlanState.from_dict(doc)
+
+
+def _check_system_track(state: PlanState) -> None:
+    """Each event, explanation and factor of the plan document reads as this program records
+    it; a damaged one is refused by its number."""
+    parts = (
+        ("event", state.events, Event, "an event", "name, scope, dates, effect and value"),
+        ("explanation", state.explanations, Explanation, "an explanation", "what it explains"),
+        ("factor", state.factors, Factor, "a factor", "name, scope, start, model and totals"),
+    )
+    for name, records, kind, one, holds in parts:
+        for number, record in enumerate(records, 1):
+            called = record.get("name") if isinstance(record, dict) else None
+            shown = f" ({_shortened(called, 60)!r})" if isinstance(called, str) else ""
+            with _reading(
+                f"the bundle's {name} {number}{shown}",
+                f"{one} as this program records one ({holds})",
+            ):
+                kind.from_dict(record)
+
+
+def _checked_parquet(data: bytes, what: str, unpacked_limit: int | None) -> None:
+    """`data` (the bundle's `what`: ``'history' data``) is a Parquet file within the bounds of
+    an upload (not a bomb) and reads whole."""
+    from forecast.engine.ingest import IngestError, bounds
+
+    try:
+        bounds.check_parquet(
+            data, what, limit=unpacked_limit or bounds.MAX_UNPACKED_BYTES, damaged_ok=True
+        )
+    except IngestError as exc:
+        raise Invalid(
+            f"the bundle's {what}: {exc.problems[0].message}", Fix(FixKey.EXPORT_BUNDLE)
+        ) from exc
+    with _reading(f"the bundle's {what}", "a Parquet table as an export writes it"):
+        frame_from_bytes(data)
+
+
+def _malformed_audit_row(number: int) -> Invalid:
+    return _damaged(
+        f"the bundle's audit log: row {number} is malformed (an export writes each row's time, "
+        "actor, action and what was done as text, and details of a bounded size)"
+    )
 
 
 def _past_history(bundle: export.Bundle) -> list[PastChange]:
@@ -686,20 +829,22 @@ def _past_history(bundle: export.Bundle) -> list[PastChange]:
     none."""
     rows = bundle.content.get("audit") or []
     if not isinstance(rows, list):
-        raise Invalid("the bundle's 'audit' section is not a list", Fix(FixKey.EXPORT_BUNDLE))
+        raise _damaged(
+            f"the bundle's 'audit' section is {export.kind_of(rows)}, where an export writes a list"
+        )
     source = bundle.content.get("plan_id")
     past = []
     budget = AUDIT_DETAILS_TOTAL_BYTES
-    for row in rows:
+    for number, row in enumerate(rows, 1):
         if not isinstance(row, dict) or not all(
             isinstance(row.get(k), str) for k in ("at", "actor", "action", "what")
         ):
-            raise Invalid(MALFORMED_AUDIT_ROW, Fix(FixKey.EXPORT_BUNDLE))
+            raise _malformed_audit_row(number)
         details: dict[str, Any] = {}
         if "before" in row or "after" in row:
             size = _detail_bytes(row.get("before"), row.get("after"))
             if size is None or size > budget:
-                raise Invalid(MALFORMED_AUDIT_ROW, Fix(FixKey.EXPORT_BUNDLE))
+                raise _malformed_audit_row(number)
             budget -= size
             details = {"source_before": row.get("before"), "source_after": row.get("after")}
         reason = row.get("reason")
@@ -720,37 +865,52 @@ def _past_history(bundle: export.Bundle) -> list[PastChange]:
     return past
 
 
+_ACTUALS_VERSION_FIELDS = (
+    ("data", str),
+    ("at", str),
+    ("uploaded_by", str),
+    ("filename", str),
+    ("rows", int),
+)
+
+
 def _past_actuals(bundle: export.Bundle, unpacked_limit: int | None) -> list[PastActuals]:
     """The source plan's actuals versions (bundles since they carry them), checked like the
     plan's own blobs; an older bundle gives none."""
-    from forecast.engine.ingest import IngestError, bounds
-
     rows = bundle.content.get("actuals") or []
     if not isinstance(rows, list):
-        raise Invalid("the bundle's 'actuals' section is not a list", Fix(FixKey.EXPORT_BUNDLE))
+        raise _damaged(
+            f"the bundle's 'actuals' section is {export.kind_of(rows)}, where an export writes "
+            "a list"
+        )
     kept = []
-    for row in rows:
-        try:
-            data = export.frame_bytes(row["data"], "actuals")
-            bounds.check_parquet(data, "actuals", limit=unpacked_limit or bounds.MAX_UNPACKED_BYTES)
-            kept.append(
-                PastActuals(
-                    at=str(row["at"]),
-                    uploaded_by=str(row["uploaded_by"]),
-                    filename=str(row["filename"]),
-                    rows=int(row["rows"]),
-                    summary=row.get("summary"),
-                    data=data,
-                )
+    for number, row in enumerate(rows, 1):
+        part = f"the bundle's actuals version {number}"
+        if not isinstance(row, dict):
+            raise _damaged(
+                f"{part} is {export.kind_of(row)}, where an export writes {export.kind_words(dict)}"
             )
-        except IngestError as exc:
-            raise Invalid(f"the bundle's actuals: {exc.problems[0].message}") from exc
-        except (KeyError, TypeError, ValueError) as exc:
-            raise Invalid(
-                f"the bundle's actuals version {row.get('version') if isinstance(row, dict) else '?'}"
-                f" is malformed ({exc}); nothing was imported",
-                Fix(FixKey.EXPORT_BUNDLE),
-            ) from exc
+        for key, kind in _ACTUALS_VERSION_FIELDS:
+            if key not in row:
+                raise _damaged(f"{part} has no {key!r}")
+            if not isinstance(row[key], kind) or isinstance(row[key], bool):
+                raise _damaged(
+                    f"{part}: its {key!r} is {export.kind_of(row[key])}, where an export "
+                    f"writes {export.kind_words(kind)}"
+                )
+        what = f"actuals version {number}'s data"
+        data = export.frame_bytes(row["data"], what)
+        _checked_parquet(data, what, unpacked_limit)
+        kept.append(
+            PastActuals(
+                at=row["at"],
+                uploaded_by=row["uploaded_by"],
+                filename=row["filename"],
+                rows=row["rows"],
+                summary=row.get("summary"),
+                data=data,
+            )
+        )
     return kept
 
 
@@ -818,8 +978,6 @@ def _choose_members(
 
 
 def _blob_frames(bundle: export.Bundle, unpacked_limit: int | None = None) -> dict[str, bytes]:
-    from forecast.engine.ingest import IngestError, bounds
-
     # Read models are derived from the rest: computed here from what is imported, never taken
     # from a bundle.
     blobs = {
@@ -829,13 +987,9 @@ def _blob_frames(bundle: export.Bundle, unpacked_limit: int | None = None) -> di
     if missing:
         raise Invalid(f"the bundle has no {', '.join(missing)} data", Fix(FixKey.EXPORT_BUNDLE))
     for kind, data in blobs.items():
-        try:
-            # A Parquet file within the bounds (a bundle uploaded to the dashboard: the
-            # upload's), not a bomb.
-            bounds.check_parquet(data, kind, limit=unpacked_limit or bounds.MAX_UNPACKED_BYTES)
-        except IngestError as exc:
-            problem = exc.problems[0]
-            raise Invalid(f"the bundle's {kind!r} data: {problem.message}") from exc
+        # A Parquet file within the bounds (a bundle uploaded to the dashboard: the upload's),
+        # not a bomb.
+        _checked_parquet(data, f"{kind!r} data", unpacked_limit)
     return blobs
 
 
@@ -854,6 +1008,25 @@ def _ledger_figures(rows: Any) -> Any:
     ]
 
 
+_NEGOTIATION_WRITTEN = (
+    "a negotiation as this program records one (its goal, claims and assignments in whole "
+    "amounts, for the plan's teams)"
+)
+
+
+def _target_figures(targets: Any) -> Any:
+    """Series and whole target amounts, in order, of a negotiated plan or a bundle's
+    ``targets_minor`` (which gives them as it does: anything else never equals a plan's)."""
+    if isinstance(targets, pd.DataFrame):
+        return (
+            targets[schema.UNIQUE_ID].astype(str).tolist(),
+            targets["target_minor"].astype(int).tolist(),
+        )
+    if not isinstance(targets, dict):
+        return targets
+    return targets.get(schema.UNIQUE_ID), targets.get("target_minor")
+
+
 def _verified_copy(
     store: PlanRepository,
     bundle: export.Bundle,
@@ -863,10 +1036,7 @@ def _verified_copy(
     members: str | None = None,
 ) -> tuple[PlanState, dict[str, bytes], Change, Imported]:
     blobs = _blob_frames(bundle, unpacked_limit)
-    try:
-        state = PlanState.from_dict(bundle.doc)
-    except (TypeError, KeyError, ValueError, AttributeError) as exc:
-        raise Invalid(f"the bundle's plan document is malformed: {exc}") from exc
+    state = _plan_document(bundle)
     history = frame_from_bytes(blobs["history"])
     if (
         history_hash(history) != state.dataset.history_hash
@@ -875,12 +1045,11 @@ def _verified_copy(
         raise Invalid(
             "the bundle's history does not match its data hash; the file was altered, export it again"
         )
-    try:
+    _check_system_track(state)
+    with _reading("the bundle's negotiation", _NEGOTIATION_WRITTEN):
         # As every reader of the plan has it: in the plan's currency (the ledger's reasons name
         # amounts in it), and an agreed negotiation in a later version open again.
         neg = nego.negotiation_of(state)
-    except (NegotiationError, KeyError, ValueError) as exc:
-        raise Invalid(f"the bundle's negotiation does not balance: {exc}") from exc
     original_id = state.plan_id
     try:
         get_plan(store, original_id)
@@ -926,21 +1095,17 @@ def _verified_copy(
     scratch = MemoryStore()
     scratch.add(state, blobs, change)
     if neg is not None:
-        current = nego.current_totals(scratch, scratch.get(state.plan_id))
-        if _ledger_figures(neg.ledger(*current).to_dict(orient="records")) != _ledger_figures(
-            bundle.content.get("ledger_minor")
-        ):
-            raise Invalid("the bundle's ledger does not reproduce from its claims and assignments")
-        again = nego.negotiated_plan(scratch, state.plan_id)
-        expected = bundle.content.get("targets_minor", {})
-        if again["target_minor"].astype(int).tolist() != [
-            int(v) for v in expected.get("target_minor", [])
-        ] or again[schema.UNIQUE_ID].astype(str).tolist() != [
-            str(v) for v in expected.get(schema.UNIQUE_ID, [])
-        ]:
-            raise Invalid(
-                "the bundle's targets do not reproduce from its data; nothing was imported"
+        with _reading("the bundle's negotiation", _NEGOTIATION_WRITTEN):
+            current = nego.current_totals(scratch, scratch.get(state.plan_id))
+            ledger = neg.ledger(*current).to_dict(orient="records")
+            again = nego.negotiated_plan(scratch, state.plan_id)
+        if _ledger_figures(ledger) != _ledger_figures(bundle.content.get("ledger_minor")):
+            raise _damaged(
+                "the bundle's ledger ('ledger_minor') does not reproduce from its claims and "
+                "assignments"
             )
+        if _target_figures(again) != _target_figures(bundle.content.get("targets_minor", {})):
+            raise _damaged("the bundle's targets ('targets_minor') do not reproduce from its data")
     past = _past_history(bundle)
     actuals = _past_actuals(bundle, unpacked_limit)
     if past:

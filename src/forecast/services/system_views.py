@@ -202,6 +202,10 @@ def _minor_sum(amounts: pd.Series) -> int:
     return int(minor_column(amounts).sum()) if len(amounts) else 0
 
 
+GENERIC_SCOPE_EXAMPLE = "StoreType=a, or ids=1,2,3"
+"""A scope in the scope boxes' syntax for where no plan is at hand."""
+
+
 @dataclass(frozen=True)
 class SystemSetup:
     """The plan's set-up parts of the System plan page: threshold and new factors."""
@@ -210,7 +214,7 @@ class SystemSetup:
     factors: list[Factor]
     edit: Permission
     set_threshold: Permission
-    scope_example: str = "StoreType=a, or ids=1,2,3"
+    scope_example: str = GENERIC_SCOPE_EXAMPLE
     """A scope of this plan's own, in the syntax the scope boxes read: its team attribute (or
     another attribute) with one of its values, and two of its series ids."""
     currency: str | None = "EUR"  # the plan's ISO code (None: plain numbers), for the factors
@@ -228,6 +232,13 @@ def system_setup(store: PlanRepository, plan: str, user: str | None) -> SystemSe
         scope_example=scope_example(attributes, state.team_attr),
         currency=state.currency,
     )
+
+
+def plan_scope_example(store: PlanRepository, plan: str) -> str:
+    """`scope_example` of the plan: what its scope boxes show, and their refusals give."""
+    state = plans.get_plan(store, plan)
+    attributes = plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES)
+    return scope_example(attributes, state.team_attr)
 
 
 _SCOPE_SEPARATORS = re.compile(r"[,;=]")

@@ -1,0 +1,177 @@
+"""A damaged plan bundle is refused in plain words: which part of the bundle is wrong, what an
+export writes there, and to export the plan again; never the text of a Python exception (a
+KeyError, ``invalid literal for int()``, json's ``Expecting value``), and nothing is written."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable
+
+import pytest
+from test_bundle_signing import signed
+from test_export import agreed_plan
+from typer.testing import CliRunner
+
+from forecast.cli import app as cli
+from forecast.services import exports
+from forecast.services.errors import Invalid
+from forecast.services.store_factory import open_store
+
+PYTHON_TEXT = re.compile(
+    r"Error\b|Expecting|line \d+ column \d+ \(char|codec|object has no attribute|subscriptable"
+    r"|invalid literal|argument must be|unsupported operand|NoneType|sequence item|iterable"
+    r"|\b(str|int|dict|float)\b|malformed \(|Traceback"
+)
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("damaged") / "data"
+    store = open_store(data_dir=data_dir)
+    plan_id = agreed_plan(store)
+    bundle = exports.export_plan(store, plan_id, "json")
+    store.close()
+    return data_dir, bundle
+
+
+def _in_plan(edit: Callable[[dict], None]) -> Callable[[dict, bytes], bytes]:
+    """A damage to the plan document, in a bundle signed again (as by its own installation)."""
+
+    def make(content: dict, key: bytes) -> bytes:
+        edit(content["plan"])
+        return signed(content, key)
+
+    return make
+
+
+def _set(path: tuple, value: object) -> Callable[[dict], None]:
+    def edit(doc: dict) -> None:
+        for step in path[:-1]:
+            doc = doc[step]
+        doc[path[-1]] = value
+
+    return edit
+
+
+def _with(section: str, value: object) -> Callable[[dict, bytes], bytes]:
+    return lambda content, key: signed({**content, section: value}, key)
+
+
+def _actuals_version(**changes: object) -> list[dict]:
+    version = {
+        "version": 1,
+        "at": "2024-05-01T10:00:00+00:00",
+        "uploaded_by": "olga",
+        "filename": "actuals.csv",
+        "rows": 3,
+        "summary": None,
+        "data": "",
+    }
+    return [{k: v for k, v in {**version, **changes}.items() if v is not _DROP}]
+
+
+_DROP = object()
+_EVENT_WITHOUT_END = {"event_id": "E1", "name": "Promo", "scope": {}, "start": "2024-03-01"}
+
+# Each damage: how to make it from the exported bundle, and what the refusal names.
+DAMAGES: dict[str, tuple[Callable[[dict, bytes], bytes], str]] = {
+    "cut short": (
+        lambda content, key: signed(content, key)[:5000],
+        "the file is not a plan bundle: it is not complete JSON (it is cut short or damaged at "
+        "line",
+    ),
+    "a byte that is no text": (
+        lambda content, key: signed(content, key)[:300] + b"\xff" + signed(content, key)[301:],
+        "the file is not a plan bundle: it is not text (byte 301 is no UTF-8)",
+    ),
+    "the plan's creation time as an object": (
+        _in_plan(_set(("created_at",), {})),
+        "the bundle's plan document: its 'created_at' is an object of named values, where an "
+        "export writes text",
+    ),
+    "a member's role as a number": (
+        _in_plan(_set(("members", "anna", "roles"), [5])),
+        "the bundle's plan document: its 'members' / 'anna' / 'roles' / item 1 is a whole "
+        "number, where an export writes text",
+    ),
+    "an empty plan id": (
+        _in_plan(_set(("plan_id",), "")),
+        "the bundle's plan document: its 'plan_id' is empty, where an export writes text",
+    ),
+    "an event without its end": (
+        _in_plan(_set(("events",), [_EVENT_WITHOUT_END])),
+        "the bundle's event 1 ('Promo') is damaged: it is not an event as this program records one",
+    ),
+    "a claim's amount as text": (
+        _in_plan(_set(("negotiation", "claims", "a", "amount"), "abc")),
+        "the bundle's negotiation is damaged: it is not a negotiation as this program records one",
+    ),
+    "a claim without its team": (
+        _in_plan(lambda doc: doc["negotiation"]["claims"]["a"].pop("team")),
+        "the bundle's negotiation is damaged: it is not a negotiation as this program records one",
+    ),
+    "a target amount as text": (
+        lambda content, key: signed(
+            {
+                **content,
+                "targets_minor": {**content["targets_minor"], "target_minor": ["x"]},
+            },
+            key,
+        ),
+        "the bundle's targets ('targets_minor') do not reproduce from its data",
+    ),
+    "an actuals version without its uploader": (
+        _with("actuals", _actuals_version(uploaded_by=_DROP)),
+        "the bundle's actuals version 1 has no 'uploaded_by'",
+    ),
+    "an actuals version's row count as a list": (
+        _with("actuals", _actuals_version(rows=[3])),
+        "the bundle's actuals version 1: its 'rows' is a list, where an export writes a whole "
+        "number",
+    ),
+    "an actuals version's data that is no base64": (
+        _with("actuals", _actuals_version(data="@@")),
+        "the bundle's actuals version 1's data is damaged: it is not base64 text",
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES), ids=list(DAMAGES))
+def test_a_damaged_bundle_is_refused_in_words_naming_the_part(source, damage):
+    data_dir, bundle = source
+    make, names = DAMAGES[damage]
+    store = open_store(data_dir=data_dir)
+    try:
+        before = store.list()
+        data = make(copy.deepcopy(json.loads(bundle)), store.installation_key())
+
+        with pytest.raises(Invalid) as refused:
+            exports.import_bundle(store, data, "ivan")
+
+        said = str(refused.value)
+        assert names in said
+        assert said.endswith("export the plan again as a JSON bundle where it came from")
+        assert not PYTHON_TEXT.search(said), said
+        assert store.list() == before
+    finally:
+        store.close()
+
+
+def test_the_command_line_names_the_damaged_part_and_how_to_export_again(source, tmp_path):
+    data_dir, bundle = source
+    store = open_store(data_dir=data_dir)
+    make, names = DAMAGES["a claim's amount as text"]
+    data = make(copy.deepcopy(json.loads(bundle)), store.installation_key())
+    store.close()
+    path = tmp_path / "bundle.json"
+    path.write_bytes(data)
+
+    result = CliRunner().invoke(
+        cli, ["plan", "import", str(path), "--as", "ivan", "--data-dir", str(data_dir)]
+    )
+
+    assert result.exit_code == 2, result.output
+    assert names in result.stderr and "forecast plan export" in result.stderr
+    assert not PYTHON_TEXT.search(result.stderr), result.stderr
