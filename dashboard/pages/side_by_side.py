@@ -81,7 +81,13 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                         rowData=[],
                         columnDefs=difference_columns(),
                         getRowId="params.data.team",
-                        defaultColDef={"resizable": True, "sortable": True, "minWidth": 110},
+                        defaultColDef={
+                            "resizable": True,
+                            "sortable": True,
+                            "minWidth": 110,
+                            "wrapHeaderText": True,
+                            "autoHeaderHeight": True,
+                        },
                         columnSize="responsiveSizeToFit",  # every column in view on a laptop
                         dashGridOptions={
                             "domLayout": "autoHeight",
