@@ -38,7 +38,7 @@ _ERROR_TITLES: dict[type[ServiceError], str] = {
 _STATE_TITLES: dict[FixKey, str] = {FixKey.UPLOAD_ACTUALS: "No actuals yet"}
 """Refusals that describe where a plan stands, not a mistake (every plan starts without
 actuals): shown as information, not as an error."""
-_STATE_REASONS: dict[FixKey, str] = {FixKey.UPLOAD_ACTUALS: "the selected plan has no actuals yet"}
+STATE_REASONS: dict[FixKey, str] = {FixKey.UPLOAD_ACTUALS: "the selected plan has no actuals yet"}
 """Their reason on a page, where the plan is the one picked in the bar (its id says nothing)."""
 
 
@@ -152,7 +152,7 @@ def error_alert(exc: BaseException) -> dbc.Alert:
         return dbc.Alert(
             [
                 html.Strong(_STATE_TITLES[fix.key] + ". "),
-                html.Span(sentence(page_text(_STATE_REASONS[fix.key], fix))),
+                html.Span(sentence(page_text(STATE_REASONS[fix.key], fix))),
             ],
             color="info",
             className="service-info",
