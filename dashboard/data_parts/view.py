@@ -310,9 +310,16 @@ def problems_panel(filename: str, problems: Sequence[Any]) -> html.Div:
     )
 
 
+PREVIEW_DIGITS = 12
+"""Significant digits of a number in the preview: enough for any sales figure, few enough that a
+sum of order lines reads 2185.896, not its binary rounding 2185.8959999999997."""
+
+
 def preview_rows(history: pd.DataFrame) -> tuple[list[dict], list[dict]]:
     head = history.head(PREVIEW_ROWS).copy()
     head["ds"] = head["ds"].dt.strftime("%Y-%m-%d")
+    for column in head.columns[head.dtypes.map(pd.api.types.is_float_dtype)]:
+        head[column] = [float(f"{v:.{PREVIEW_DIGITS}g}") for v in head[column]]
     cols = [{"field": c, "headerName": c} for c in head.columns]
     return head.to_dict("records"), cols
 

@@ -16,6 +16,8 @@ from dashboard.context import DashboardContext
 from dashboard.wiring import bind
 from forecast.services import accuracy, actuals, negotiation
 from forecast.services import money as fmt
+from forecast.services.errors import ServiceError
+from forecast.services.plans import InvalidFile
 
 PATH = "/actuals"
 NAME = "Actuals"
@@ -414,8 +416,9 @@ def keep_and_score(
     duplicates: str = "refuse",
 ) -> tuple:
     user = components.acting_user(session) or ""
-    result, alert = components.call_service(
-        lambda: accuracy.upload_and_score(
+    alert: Any = None
+    try:
+        result = accuracy.upload_and_score(
             ctx.store,
             plan_id,
             raw,
@@ -426,13 +429,61 @@ def keep_and_score(
             week_dates=week_dates,
             duplicates=duplicates,
         )
-    )
+    except InvalidFile as exc:
+        result = None
+        if len(exc.problems) > 1:
+            alert = problems_alert(filename or "the file", exc.problems)
+        else:
+            alert = components.error_alert(exc)
+    except ServiceError as exc:
+        result, alert = None, components.error_alert(exc)
     if result is None:
         return refused(ctx, plan_id, alert)
     upload, score = result
     if score is None:
         return unscored(upload_message(upload), html.P(NO_GOAL_NOTE, className="text-muted"))
     return scored(score, _currency(ctx, plan_id), upload_message(upload))
+
+
+PAGE_FIXES = {
+    actuals.DUPLICATES_FIX: (
+        "a repeated series and date in actuals is usually a correction: keep the one right row "
+        "and upload again; if the rows are parts to add up (order lines, say), tick 'Sum rows of "
+        "the same series and date' above and drop the file again"
+    )
+}
+"""A reader's fix in the words of this page, where it names a command-line option."""
+
+
+def problems_alert(filename: str, problems: Any) -> dbc.Alert:
+    """A file refused for several problems: one line each (row, column, what), and a fix they
+    share said once after them, not repeated on every line as one run-on paragraph."""
+    fixes = list(dict.fromkeys(PAGE_FIXES.get(p.fix, p.fix) for p in problems if p.fix))
+    shared = fixes[0] if len(fixes) == 1 else None
+    lines = [html.Li(problem_line(p, with_fix=shared is None)) for p in problems]
+    return dbc.Alert(
+        [
+            html.Strong("Not accepted. "),
+            f"{filename} was not kept (nothing changed):",
+            html.Ul(lines, className="mb-1"),
+            *([html.Div(f"Fix: {shared}.")] if shared else []),
+        ],
+        color="danger",
+        dismissable=True,
+        className="service-error",
+    )
+
+
+def problem_line(problem: Any, *, with_fix: bool) -> str:
+    """`row 9, Order Date: second row for series 'West' on this date (first at row 7) (12/9/2021)`
+    (the file's row, header = 1), with its own fix when the problems do not share one."""
+    where = ", ".join(
+        part for part in (f"row {problem.row}" if problem.row else "", problem.column or "") if part
+    )
+    value = f" ({problem.value})" if problem.value else ""
+    fix = PAGE_FIXES.get(problem.fix, problem.fix)
+    said = f"{problem.message}{value}" + (f" → {fix}" if with_fix and fix else "")
+    return f"{where}: {said}" if where else said
 
 
 def restore_and_score(ctx: DashboardContext, session: dict | None, version: int | None) -> tuple:

@@ -8,6 +8,7 @@ import io
 
 import pandas as pd
 import pytest
+from dash import html
 from test_actuals_scale import as_csv, forecast_times, make_plan
 
 from dashboard.pages import actuals as actuals_page
@@ -314,3 +315,23 @@ def test_actuals_with_another_iso_code_than_the_plans_are_refused_and_with_its_o
     euros = text.assign(y=[f"{v:.2f} EUR" for v in weeks["y"]]).to_csv(index=False).encode()
     actuals.upload_actuals(store, plan, euros, filename="eur.csv", actor="olga")
     [version] = store.actuals_versions(plan)
+
+
+def test_a_file_refused_for_many_repeated_rows_lists_them_one_a_line_with_the_fix_once(store, plan):
+    """Order lines (several rows per series and day) were refused as one paragraph: 21 times
+    the same fix, with a command-line option in it, run together without a break."""
+    ctx = type("Ctx", (), {"store": store})()
+    once = forecast_times(store, plan, 1.0)
+    lines = pd.concat([once, once.assign(y=once["y"] / 2), once.assign(y=1.0)])
+
+    with acting_as(store, "olga"):
+        shown = actuals_page.keep_and_score(ctx, plan, {"plan_id": plan}, as_csv(lines), "o.csv")
+    alert = shown[-1]
+
+    text = str(alert)
+    [listed] = [part for part in alert.children if isinstance(part, html.Ul)]
+    assert len(listed.children) == 21  # 20 rows and "N more duplicate rows (M in all)"
+    assert f"({2 * len(once)} in all)" in text
+    assert text.count("usually a correction") == 1
+    assert "--duplicates" not in text and "Sum rows of the same series and date" in text
+    assert store.actuals_versions(plan) == []

@@ -551,3 +551,25 @@ def test_the_sample_puts_its_currency_in_the_form_as_the_pages_own(tmp_path):
     with app.test_request_context():
         _, _, currency, set_by_page = upload.use_sample(ctx, 1)
     assert currency == set_by_page  # a sign on a file uploaded next may still change it
+
+
+def test_the_preview_shows_summed_order_lines_without_binary_rounding_noise():
+    """Order lines of one month summed read 2185.8959999999997 in the preview, not 2185.896."""
+    lines = pd.DataFrame(
+        {
+            "Region": "West",
+            "Order Date": ["2018-07-03", "2018-07-09", "2018-07-20"],
+            "Sales": [2185.596, 0.1, 0.2],
+        }  # fmt: skip
+    )
+    history = read_sales(lines.to_csv(index=False).encode(), filename="orders.csv", freq="M")
+    summed = float(history.history["y"].iloc[0])
+    assert summed != 2185.896  # the binary sum the reader gives
+    rows, _ = view.preview_rows(history.history)
+    assert rows[0]["y"] == 2185.896
+    assert (
+        view.preview_rows(pd.DataFrame({"ds": pd.to_datetime(["2024-01-01"]), "y": [44.537]}))[0][
+            0
+        ]["y"]
+        == 44.537
+    )

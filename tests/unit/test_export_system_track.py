@@ -113,3 +113,25 @@ def test_the_explanations_sheet_names_the_events_an_explanation_records():
     assert row["explained_events"] == "E1,E4" and row["status"] == "not needed"
     # of two explanations of one cell the later counts, as the gate reads them
     assert first["explained_events"] == "E1" and first["status"] == "replaced"
+
+
+def test_the_explanations_sheet_shows_rounded_percentages_and_the_amount_as_money():
+    """A +40 % event's deviation read 39.999999999999986 in the sheet, and the amount of the
+    explained deviation was a bare float with 14 decimals beside money-formatted columns."""
+    store = MemoryStore()
+    plan_id, _ = plan_with_events(store)
+    marked = system.deviations(store, plan_id)
+    for cell in marked.to_dict("records"):
+        system.explain(store, plan_id, "olga", reason_code="promotion", text="flyer",
+                       level=cell["level"], key=cell["key"], ds=cell["ds"])  # fmt: skip
+    book = load_workbook(io.BytesIO(exports.export_plan(store, plan_id, "xlsx")))
+    sheet = book["explanations"]
+    header = [c.value for c in sheet[1]]
+    rows = list(sheet.iter_rows(min_row=2))
+    assert rows
+    for row in rows:
+        cells = dict(zip(header, row, strict=True))
+        for column in ("deviation_pct", "explained_deviation_pct"):
+            shown = cells[column].value
+            assert shown == round(shown, 4), (column, shown)
+        assert cells["amount"].number_format != "General"

@@ -74,7 +74,10 @@ def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool =
         if len(rows) + 1 > export.EXCEL_MAX_ROWS:  # refused before the other sheets are built
             raise Invalid.from_error(_too_long_for_excel(len(rows)))
         sheets = _sheets(store, state, rows, negotiated)
-        money = sorted({*export.AMOUNT_COLUMNS, "claim", "assignment", "basis_drift", "last_year"})
+        # "amount": the explanations sheet's amount of the deviation an explanation was written for
+        money = sorted(
+            {*export.AMOUNT_COLUMNS, "claim", "assignment", "basis_drift", "last_year", "amount"}
+        )
         try:
             return export.to_xlsx(
                 sheets, money_columns=money, money_format=excel_format(state.currency)
@@ -227,6 +230,9 @@ EXPLANATION_STATUS = {
 }
 """The "status" of the explanations sheet's rows (the gate's own verdict on each cell)."""
 
+PERCENT_PLACES = 4
+"""Decimal places of the percentages in the sheets (the ledger's are rounded alike)."""
+
 
 def explanations_sheet(
     explanations: Sequence[Mapping[str, Any]], marked: pd.DataFrame
@@ -286,10 +292,11 @@ def _cell_columns(
 
 def _deviation_shown(value: Any) -> Any:
     """A deviation for a cell: a deviation from a baseline of 0 is new volume, as the CLI says
-    (no "inf" in a cell; an explanation of new volume stores none)."""
+    (no "inf" in a cell; an explanation of new volume stores none). Rounded as the ledger
+    sheet's percentages are: +40 % reads 40, not 39.999999999999986."""
     if value is None or (isinstance(value, float) and math.isinf(value)):
         return "new volume"
-    return float(value)
+    return round(float(value), PERCENT_PLACES)
 
 
 def _event_ids(recorded: Any) -> str:
