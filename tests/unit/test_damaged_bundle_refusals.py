@@ -1,6 +1,9 @@
 """A damaged plan bundle is refused in plain words: which part of the bundle is wrong, what an
 export writes there, and to export the plan again; never the text of a Python exception (a
-KeyError, ``invalid literal for int()``, json's ``Expecting value``), and nothing is written."""
+KeyError, ``invalid literal for int()``, json's ``Expecting value``), and nothing is written.
+The free-form parts pages and commands read later (``auto``'s choice, the sales file's columns)
+are checked as they read them; a damaged stretch calibration, derived from the history, is left
+out with a note and computed again, as for a plan without one."""
 
 from __future__ import annotations
 
@@ -15,8 +18,12 @@ from test_export import agreed_plan
 from typer.testing import CliRunner
 
 from forecast.cli import app as cli
-from forecast.services import exports
+from forecast.engine.auto import NAIVE, Selection
+from forecast.engine.ingest.types import ColumnMapping
+from forecast.services import exports, system_views
+from forecast.services import negotiation as nego
 from forecast.services.errors import Invalid
+from forecast.services.plans import change_plan
 from forecast.services.store_factory import open_store
 
 PYTHON_TEXT = re.compile(
@@ -31,9 +38,21 @@ def source(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("damaged") / "data"
     store = open_store(data_dir=data_dir)
     plan_id = agreed_plan(store)
-    bundle = exports.export_plan(store, plan_id, "json")
+    content = json.loads(exports.export_plan(store, plan_id, "json"))
+    # As a plan made from a sales file on ``auto`` has them: the file's columns and the choice.
+    content["plan"]["dataset"]["mapping"] = ColumnMapping(
+        id_cols=("Store",), date_col="Date", value_col="Sales", flags=("Promo",)
+    ).to_dict() | {"weekdays_never": [6], "dense_days": True}
+    content["plan"]["baseline"]["selection"] = AUTO_CHOICE.describe()
+    bundle = signed(content, store.installation_key())
     store.close()
     return data_dir, bundle
+
+
+ETS = ("single", ("ets",))
+AUTO_CHOICE = Selection(
+    strategy=ETS, scores={ETS: 0.8, NAIVE: 0.9}, series=9, worse_than_naive={ETS: 0.25}, windows=3
+)
 
 
 def _in_plan(edit: Callable[[dict], None]) -> Callable[[dict, bytes], bytes]:
@@ -122,6 +141,41 @@ DAMAGES: dict[str, tuple[Callable[[dict, bytes], bytes], str]] = {
         ),
         "the bundle's targets ('targets_minor') do not reproduce from its data",
     ),
+    "auto's score as text": (
+        _in_plan(_set(("baseline", "selection", "mase"), "0.8")),
+        "the bundle's plan document: its 'baseline' / 'selection' / 'mase' is text, where an "
+        "export writes a number or null",
+    ),
+    "auto's score without the model chosen": (
+        _in_plan(lambda doc: doc["baseline"]["selection"].pop("label")),
+        "the bundle's plan document: its 'baseline' / 'selection' has no 'label' (the model "
+        "chosen) beside its 'mase'",
+    ),
+    "the sales file's id columns as one text": (
+        _in_plan(_set(("dataset", "mapping", "id_cols"), "Store")),
+        "the bundle's plan document: its 'dataset' / 'mapping' / 'id_cols' is text, where an "
+        "export writes a list",
+    ),
+    "the sales file's date column as a list": (
+        _in_plan(_set(("dataset", "mapping", "date_col"), ["Date"])),
+        "the bundle's plan document: its 'dataset' / 'mapping' / 'date_col' is a list, where an "
+        "export writes text",
+    ),
+    "how the weeks are dated as neither start nor end": (
+        _in_plan(_set(("dataset", "mapping", "week_dates"), "middle")),
+        "the bundle's plan document: its 'dataset' / 'mapping' / 'week_dates' is 'middle', where "
+        "an export writes 'start' or 'end'",
+    ),
+    "a shut weekday that is no weekday": (
+        _in_plan(_set(("dataset", "mapping", "weekdays_never"), [9])),
+        "the bundle's plan document: its 'dataset' / 'mapping' / 'weekdays_never' holds a day "
+        "that is no weekday, where an export writes whole numbers from 0 (Monday) to 6 (Sunday)",
+    ),
+    "whole days as text": (
+        _in_plan(_set(("dataset", "mapping", "dense_days"), "no")),
+        "the bundle's plan document: its 'dataset' / 'mapping' / 'dense_days' is text, where an "
+        "export writes true or false",
+    ),
     "an actuals version without its uploader": (
         _with("actuals", _actuals_version(uploaded_by=_DROP)),
         "the bundle's actuals version 1 has no 'uploaded_by'",
@@ -175,3 +229,72 @@ def test_the_command_line_names_the_damaged_part_and_how_to_export_again(source,
     assert result.exit_code == 2, result.output
     assert names in result.stderr and "forecast plan export" in result.stderr
     assert not PYTHON_TEXT.search(result.stderr), result.stderr
+
+
+def _imported(data_dir, content: dict) -> tuple[exports.Imported, object]:
+    store = open_store(data_dir=data_dir)
+    return exports.import_noted(store, signed(content, store.installation_key()), "olga"), store
+
+
+def test_a_bundle_with_autos_choice_and_the_sales_files_columns_imports_them_as_written(
+    source,
+):
+    data_dir, bundle = source
+    content = json.loads(bundle)
+    done, store = _imported(data_dir, {**content, "plan": {**content["plan"], "name": "as is"}})
+    try:
+        copy_doc = store.get(done.plan_id).to_dict()
+        assert copy_doc["dataset"]["mapping"] == content["plan"]["dataset"]["mapping"]
+        assert system_views.fan_frames(store, done.plan_id, "total", None).choice.startswith(
+            "auto chose ets among 2 models"
+        )
+    finally:
+        store.close()
+
+
+def test_a_damaged_stretch_calibration_is_left_out_with_a_note_and_computed_again(source):
+    data_dir, bundle = source
+    content = json.loads(bundle)
+    calibration = content["plan"]["stretch_calibration"]
+    assert calibration["predictive"], "the source plan's stretch is calibrated"
+    team = next(iter(calibration["predictive"]))
+    calibration["predictive"][team]["scale"] = "wide"
+    content["plan"]["name"] = "calibration damaged"
+
+    done, store = _imported(data_dir, content)
+    try:
+        left_out = "the bundle's stretch calibration is damaged"
+        assert any(line.startswith(left_out) for line in done.lines())
+        assert left_out in store.audit(done.plan_id)[-1].what
+        assert store.get(done.plan_id).stretch_calibration == {}
+        source_id = content["plan_id"]
+        columns = ["team", "probability_reach", "calibrated", "rests_on"]
+        assert (
+            nego.stretch(store, done.plan_id)[columns]
+            .reset_index(drop=True)
+            .equals(nego.stretch(store, source_id)[columns].reset_index(drop=True))
+        )
+    finally:
+        store.close()
+
+
+def test_a_stored_stretch_calibration_that_does_not_read_is_computed_again(source):
+    """As a plan imported before the calibration was checked may have it."""
+    data_dir, bundle = source
+    content = json.loads(bundle)
+    done, store = _imported(data_dir, {**content, "plan": {**content["plan"], "name": "stored"}})
+    try:
+        expected = nego.stretch(store, done.plan_id)
+
+        def damage(state):
+            state.stretch_calibration["horizon"] = "thirteen"
+            return "damage the stretch calibration", None, None
+
+        change_plan(
+            store, done.plan_id, actor="olga", action="test", mutate=damage, allow_locked=True
+        )
+
+        assert store.get(done.plan_id).stretch_calibration["horizon"] == "thirteen"
+        assert nego.stretch(store, done.plan_id).equals(expected)
+    finally:
+        store.close()

@@ -18,7 +18,7 @@ from forecast.errors import Refusal, reason_of
 from forecast.negotiation import Negotiation
 from forecast.overrides import Event, Explanation, Factor, Scope, UnknownScope
 from forecast.plan import PlanState, utc_now
-from forecast.services import accounts, model_names, plan_totals, system
+from forecast.services import accounts, model_names, plan_totals, stretch_calibration, system
 from forecast.services import negotiation as nego
 from forecast.services.errors import (
     Fix,
@@ -570,6 +570,7 @@ class Imported:
     actuals_versions: int = 0
     history: tuple[PastChange, ...] = field(default=(), repr=False)
     actuals: tuple[PastActuals, ...] = field(default=(), repr=False)
+    notes: tuple[str, ...] = ()  # what the copy left out of the bundle, and why
 
     def lines(self) -> list[str]:
         """The import's members (and what came with the plan) in words, one a line: every
@@ -590,7 +591,7 @@ class Imported:
             f"import's; actuals: {self.actuals_versions} version(s)"
             + ("" if self.actuals_versions else " (the bundle carries none)")
         )
-        return out
+        return out + list(self.notes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -600,6 +601,7 @@ class Imported:
             "members_left_out": [m.to_dict() for m in self.left_out],
             "history_rows": self.history_rows,
             "actuals_versions": self.actuals_versions,
+            "notes": list(self.notes),
         }
 
 
@@ -762,6 +764,70 @@ def _scalar_fits(value: Any, hint: Any) -> bool:
     return hint in (int, str, type(None)) and isinstance(value, hint)
 
 
+@dataclass
+class _ModelChoiceWritten:
+    """``BaselineInfo.selection`` as ``auto``'s choice writes it (``auto.Selection.describe``),
+    as the pages and ``plan show`` read it (``model_names.choice_text``); ``{}`` is no choice.
+    Documents of older versions may lack the later keys."""
+
+    label: str = ""
+    mase: float | None = None  # None: nothing was scored
+    snaive_mase: float | None = None
+    worse_than_naive: float = 0.0
+    series: int = 0
+    windows: int = 0
+    strategies: int = 0
+
+
+@dataclass
+class _ColumnsWritten:
+    """``DatasetInfo.mapping`` as a plan made from a sales file writes it (the reader's column
+    mapping and the daily history's facts), as an actuals upload reads it; ``{}`` when the plan
+    was not made from a file."""
+
+    id_cols: list[str] = field(default_factory=list)
+    date_col: str = ""
+    value_col: str = ""
+    flags: list[str] = field(default_factory=list)
+    attributes: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    week_dates: str = "start"
+    weekdays_never: list[int] = field(default_factory=list)
+    dense_days: bool = False
+
+
+_WEEK_DATES = ("start", "end")
+_WEEKDAYS = range(7)  # Monday 0
+
+
+def _free_form_misfit(state: PlanState) -> str | None:
+    """Where the plan document's free-form parts that pages and commands read later (``auto``'s
+    choice, the sales file's columns) first differ from what an export writes there, in words;
+    None when they read as their readers need them."""
+    choice, columns = state.baseline.selection, state.dataset.mapping
+    where = "the bundle's plan document: its 'baseline' / 'selection'"
+    found = _misfit(choice, _ModelChoiceWritten, where)
+    if found is None and choice.get("mase") is not None and not choice.get("label"):
+        found = f"{where} has no 'label' (the model chosen) beside its 'mase'"
+    if found is not None:
+        return found
+    where = "the bundle's plan document: its 'dataset' / 'mapping'"
+    found = _misfit(columns, _ColumnsWritten, where)
+    if found is not None:
+        return found
+    if columns.get("week_dates", "start") not in _WEEK_DATES:
+        return (
+            f"{where} / 'week_dates' is {_shortened(repr(columns['week_dates']), 40)}, where an "
+            "export writes 'start' or 'end'"
+        )
+    if any(day not in _WEEKDAYS for day in columns.get("weekdays_never", [])):
+        return (
+            f"{where} / 'weekdays_never' holds a day that is no weekday, where an export writes "
+            "whole numbers from 0 (Monday) to 6 (Sunday)"
+        )
+    return None
+
+
 def _plan_document(bundle: export.Bundle) -> PlanState:
     """The bundle's plan document as a plan, each of its fields of the kind the plan declares
     (text, whole numbers, lists of text...): a damaged one is refused naming the field, before
@@ -782,7 +848,28 @@ def _plan_document(bundle: export.Bundle) -> PlanState:
         if hints[known.name] is str and not doc[known.name].strip():
             raise _damaged(f"{where} is empty, where an export writes text")
     with _reading("the bundle's plan document", "a plan as an export writes it"):
-        return PlanState.from_dict(doc)
+        state = PlanState.from_dict(doc)
+    found = _free_form_misfit(state)
+    if found is not None:
+        raise _damaged(found)
+    return state
+
+
+_CALIBRATION_LEFT_OUT = (
+    "the bundle's stretch calibration is damaged (it is not one as this program records it): "
+    "left out; the plan's stretch computes it again from the plan's history"
+)
+
+
+def _without_damaged_calibration(state: PlanState) -> list[str]:
+    """Leave out a stretch calibration the stretch cannot read (`stretch_calibration.readable`):
+    it is derived from the history, and a plan without one has it computed again when its
+    stretch is shown; the note that says so, if one was left out."""
+    stored = state.stretch_calibration
+    if not stored or stretch_calibration.readable(stored) is not None:
+        return []
+    state.stretch_calibration = {}
+    return [_CALIBRATION_LEFT_OUT]
 
 
 def _check_system_track(state: PlanState) -> None:
@@ -1053,6 +1140,7 @@ def _verified_copy(
             "the bundle's history does not match its data hash; the file was altered, export it again"
         )
     _check_system_track(state)
+    notes = _without_damaged_calibration(state)
     with _reading("the bundle's negotiation", _NEGOTIATION_WRITTEN):
         # As every reader of the plan has it: in the plan's currency (the ledger's reasons name
         # amounts in it), and an agreed negotiation in a later version open again.
@@ -1098,6 +1186,9 @@ def _verified_copy(
             f"unchecked: imported on {actor}'s explicit trust"
         )
         after["trusted"] = True
+    if notes:
+        what += "".join(f"; {note}" for note in notes)
+        after["notes"] = notes
     change = Change(actor=actor, action="import", what=what, after=after)
     scratch = MemoryStore()
     scratch.add(state, blobs, change)
@@ -1128,5 +1219,6 @@ def _verified_copy(
         actuals_versions=len(actuals),
         history=tuple(past),
         actuals=tuple(actuals),
+        notes=tuple(notes),
     )
     return state, blobs, change, chosen

@@ -4,11 +4,12 @@ plans made before it existed get it computed on first use and kept in memory per
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from forecast.engine import period_weeks
+from forecast.engine import period_weeks, stretch_predictive
 from forecast.engine import stretch as engine_stretch
 from forecast.engine.calendar import season_length
 from forecast.plan import PlanState
@@ -65,21 +66,37 @@ def of_state(
     )
 
 
+def readable(stored: dict[str, Any]) -> engine_stretch.StretchCalibration | None:
+    """`stored` (a plan document's ``stretch_calibration``) as the stretch reads it: each team's
+    predictive and what the probability rests on; None when it does not read so (a damaged
+    document, as an imported bundle may carry), which the stretch then takes as no calibration."""
+    try:
+        calibration = engine_stretch.StretchCalibration.from_dict(stored)
+        for params in calibration.predictive.values():
+            stretch_predictive.Predictive(**params).reach(0.0)
+        calibration.rests_on(on_anchor=True)
+        calibration.rests_on(on_anchor=False)
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
+        return None
+    return calibration
+
+
 def of_plan(
     store: PlanRepository,
     state: PlanState,
     inputs: Callable[[], tuple[pd.DataFrame, pd.Series]],
 ) -> engine_stretch.StretchCalibration:
     """The stored calibration of `state`, else one computed now (kept in memory, not written):
-    also when the stored one was made by an older method (``engine_stretch.METHOD``).
-    `inputs()` gives (history, unique_id -> team); it is called only to compute one."""
-    stored = state.stretch_calibration
+    also when the stored one was made by an older method (``engine_stretch.METHOD``) or does not
+    read (`readable`). `inputs()` gives (history, unique_id -> team); it is called only to
+    compute one."""
+    stored = readable(state.stretch_calibration) if state.stretch_calibration else None
     if (
-        stored
-        and int(stored.get("horizon", -1)) == state.horizon
-        and stored.get("method") == engine_stretch.METHOD
+        stored is not None
+        and stored.horizon == state.horizon
+        and stored.method == engine_stretch.METHOD
     ):
-        return engine_stretch.StretchCalibration.from_dict(stored)
+        return stored
     key = (
         state.plan_id,
         state.dataset.history_hash,
