@@ -284,10 +284,11 @@ def stat_card(
     return dbc.Card(dbc.CardBody(body), style=style, className="h-100")
 
 
-def export_filename(name: str, version: int, fmt: str) -> str:
-    """A download's file name from a plan's name and version: ``Rossmann_sample_v3.csv``."""
+def export_filename(name: str, version: int, fmt: str, *, suffix: str = "") -> str:
+    """A download's file name from a plan's name and version: ``Rossmann_sample_v3.csv``
+    (``Rossmann_sample_v3_excel.csv`` with the suffix ``_excel``)."""
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name).strip("_") or "plan"
-    return f"{safe}_v{version}.{fmt}"
+    return f"{safe}_v{version}{suffix}.{fmt}"
 
 
 def need_plan_notice() -> dbc.Alert:

@@ -325,12 +325,16 @@ def preview_rows(history: pd.DataFrame) -> tuple[list[dict], list[dict]]:
 
 
 def preview_table(history: pd.DataFrame) -> html.Div:
-    """The first rows of the history as read (shown only once there is a history: an empty grid
-    has a header row without cells)."""
+    """The first rows of the history as the plan will read it, one row per series and period
+    (a file's rows summed, its missing periods filled; shown only once there is a history: an
+    empty grid has a header row without cells)."""
     rows, cols = preview_rows(history)
     return html.Div(
         [
-            html.H5(f"Preview (first {min(len(history), PREVIEW_ROWS):,} rows as read)"),
+            html.H5(
+                f"Preview: the first {min(len(history), PREVIEW_ROWS):,} rows of the history, "
+                "one per series and period"
+            ),
             _grid(ids.DATA_PREVIEW, rows, cols, page_size=20, height="420px"),
         ]
     )

@@ -353,7 +353,10 @@ def download(ctx: DashboardContext, _csv, _csv_excel, _xlsx, _json, session: dic
     if alert is not None:
         return no_update, alert
     state = plan_service.get_plan(ctx.store, plan_id)
-    filename = components.export_filename(state.name, state.version, fmt)
+    # the two CSVs under two names: the second download must not land as "... (1).csv"
+    filename = components.export_filename(
+        state.name, state.version, fmt, suffix="_excel" if excel_csv else ""
+    )
     return downloaded(content, filename, system_track_only=not state.negotiation)
 
 

@@ -158,6 +158,7 @@ def test_download_callback_sends_the_system_track_before_a_goal_and_targets_afte
     )
     sent = out["plans-download"]["data"]
     assert base64.b64decode(sent["content"]) == b"\xef\xbb\xbf" + raw
+    assert sent["filename"].endswith("_excel.csv")  # not saved as a copy of the plain CSV
 
 
 def test_app_pages_are_registered_once_per_app(tmp_path: Path):
