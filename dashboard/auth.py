@@ -55,7 +55,7 @@ DEFAULT_AUTH_HEADER = "X-Forwarded-User"
 # Served without a session: the sign-in page and the static files it uses. By the view that
 # answers, not the path: Dash answers any other path (`/assets/`, `/login` in header mode) with
 # its app page, which names its versions.
-_OPEN_ENDPOINTS = frozenset({"login", "logout", "sign_in_script", "_dash_assets.static"})
+_OPEN_ENDPOINTS = frozenset({"login", "logout", "sign_in_script", "_dash_assets.static", "health"})
 BAD_CREDENTIALS = "Unknown user name or wrong password."
 SESSION_COOKIE = "forecast_session"
 CREDENTIAL = "credential"  # the session's stamp of the password it signed in with

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard.context import DashboardContext
+from forecast.services import health
 from forecast.services.errors import Unavailable
 
 DEFAULT_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -27,6 +28,7 @@ UNAVAILABLE_MESSAGE = (
     "The database could not be reached (or is busy), so this request was not answered; "
     "nothing was changed by it. Try again in a moment."
 )
+HEALTH_PATH = "/healthz"  # for a load balancer or service manager: 200 or 503, no sign-in
 DASH_ENDPOINTS = "/_dash-"  # the callbacks' and layout's requests: they read JSON
 RETRY_AFTER_SECONDS = 5
 CALLBACK_MISMATCH = "Bad request: not a callback of this dashboard, as registered."
@@ -79,8 +81,26 @@ def harden(app: Dash, ctx: DashboardContext, allowed_hosts: Iterable[str] | None
     hosts = allowed_host_names(allowed_hosts)
     limit_mb = ctx.upload_limit_bytes / 1024 / 1024
 
+    @server.route(HEALTH_PATH, endpoint="health")
+    def health_check() -> flask.Response:
+        found = health.check(ctx.store)
+        if not found.ok:
+            server.logger.warning("health check: %s", found.detail)
+        response = flask.jsonify(
+            {"status": "ok"} if found.ok else {"status": "unavailable", "reason": found.reason}
+        )
+        response.status_code = 200 if found.ok else 503
+        response.headers["Cache-Control"] = "no-store"
+        if not found.ok:
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
     @server.before_request
     def check_host() -> flask.Response | None:
+        # a probe reaches the server by its own address, which no one names in --allowed-host;
+        # the answer says nothing but whether the database answers
+        if flask.request.endpoint == "health":
+            return None
         if host_name(flask.request.host) not in hosts:
             return _plain(
                 400,

@@ -331,6 +331,10 @@ class PlanRepository(ABC):
         """One actuals version (the latest when None) and its Parquet bytes; ``NotFound`` if none."""
 
     @abstractmethod
+    def ping(self) -> None:
+        """Answer if the database does (a round trip that reads nothing); ``Unavailable`` if not."""
+
+    @abstractmethod
     def installation_key(self, purpose: str = "bundle_signing_key") -> bytes:
         """A secret key of the installation (32 bytes) for `purpose` (bundle signing, session
         cookies ...), made on first use and kept in the store, so every server of one database
@@ -1059,6 +1063,11 @@ class SqlStore(PlanRepository):
             audit_id,
         )
 
+    @_wrapped("read anything")
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
     @_wrapped("read the installation's key")
     def installation_key(self, purpose: str = INSTALLATION_KEY) -> bytes:
         query = sa.select(installation_table.c.value).where(installation_table.c.name == purpose)
@@ -1453,6 +1462,9 @@ class MemoryStore(PlanRepository):
         self._sessions: dict[str, SignInSession] = {}
         self._failures: dict[str, tuple[int, float]] = {}
         self._account_log: list[AccountLogEntry] = []
+
+    def ping(self) -> None:
+        return None
 
     def installation_key(self, purpose: str = INSTALLATION_KEY) -> bytes:
         with self._lock:

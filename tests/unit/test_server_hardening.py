@@ -699,3 +699,33 @@ def test_a_tick_or_a_clicked_cell_no_page_sends_gets_400(app):
         state,
     )
     assert fine.status_code in (200, 204)
+
+
+def test_a_load_balancer_learns_without_signing_in_whether_the_database_answers(tmp_path):
+    """GET /healthz: 200 while the database answers, 503 with Retry-After once it does not; no
+    sign-in, any Host (a probe uses the server's own address), and nothing of the database's
+    address or error in the answer."""
+    folder = tmp_path / "db"
+    folder.mkdir()
+    app = create_app(
+        db_url=f"sqlite:///{folder / 'forecast.db'}",
+        data_dir=str(tmp_path / "data"),
+        allowed_hosts=["plans.example.org"],
+    )
+    probe = app.server.test_client()
+
+    up = probe.get("/healthz", headers={"Host": "10.0.0.7:8050"})
+    assert up.status_code == 200 and up.get_json() == {"status": "ok"}
+    assert up.headers["Cache-Control"] == "no-store"
+    assert probe.get("/", headers={"Host": "10.0.0.7:8050"}).status_code == 400  # only the probe
+
+    app.server.config["FORECAST_DASHBOARD_CTX"].store.close()
+    folder.rename(tmp_path / "moved")
+    down = probe.get("/healthz")
+
+    assert down.status_code == 503 and down.headers["Retry-After"]
+    assert down.get_json() == {
+        "status": "unavailable",
+        "reason": "the database could not be reached",
+    }
+    assert "forecast.db" not in down.get_data(as_text=True)
