@@ -27,6 +27,8 @@ LAYER_COLOURS = {
     "system_plan": SYSTEM_COLOUR,
     "target": NEGOTIATED_COLOUR,
 }
+NO_CHANGE_COLOUR = "#cbd5e1"
+"""A step that changed the error by less than the hundredth of a point its label shows."""
 STEP_NAMES = {"system_plan": "Events", "target": "Claims + assignment"}
 WAPE_COLUMNS = ("wape_baseline", "wape_system_plan", "wape_target")
 
@@ -51,7 +53,7 @@ def _base_layout(fig: go.Figure, title: str, y_title: str, values: Iterable[Any]
 def fva_waterfall(overall: pd.DataFrame) -> go.Figure:
     """WAPE of the baseline, then each step's change (events; claims and assignment) as a floating
     bar, ending at each layer's WAPE: a green step lowered the error (value added), a red one
-    raised it. A step starts from the layer it was built on (``step_from``: the target's from the
+    raised it, a light grey one changed it by less than the 0.01 pts its label shows. A step starts from the layer it was built on (``step_from``: the target's from the
     basis its negotiation was set on, which the step's name says when it is not the bar before).
     `overall`: rows of `layer_table` with scope ``overall`` (layer, label, wape, step_from)."""
     rows = [r for r in overall.to_dict(orient="records") if r["wape"] is not None]
@@ -75,9 +77,13 @@ def fva_waterfall(overall: pd.DataFrame) -> go.Figure:
             labels.append(name)
             bases.append(start)
             heights.append(change)
-            colours.append(DOWN_COLOUR if change > 0 else UP_COLOUR)
             shown = fmt.shown_margin(start, wape) or 0.0  # the difference of the bars' labels
-            texts.append(f"{round(shown * 100, 2) + 0.0:+.2f} pts FVA")  # + 0.0: no -0.00
+            points = round(shown * 100, 2) + 0.0  # + 0.0: no -0.00
+            # coloured as it reads: a step of 0.00 pts is no change (as a touch's verdict)
+            colours.append(
+                UP_COLOUR if points > 0 else DOWN_COLOUR if points < 0 else NO_CHANGE_COLOUR
+            )
+            texts.append(f"{points:+.2f} pts FVA")
         labels.append(str(row["label"]))
         bases.append(0.0)
         heights.append(wape)

@@ -30,10 +30,11 @@ HOW_TO_READ = (
     "the waterfall runs from the baseline's error through the events to the system plan, and "
     "through claims and assignment to the negotiated target from the layer its goal was set on "
     "(the baseline or the system plan, named under Added over); a green step lowered the error "
-    "(it added value), a red one raised it. The touch table scores each event, reason code, "
-    "planner, claim and assignment by the error without it minus the error with it, and a value "
-    "a planner gave instead of the system's suggestion by the error at the suggestion minus the "
-    "error at that value; the ones that made the forecast worse come first."
+    "(it added value), a red one raised it, a grey one moved it by under 0.005 points. The touch "
+    "table scores each event, reason code, planner, claim and assignment by the error without "
+    "it minus the error with it, and a value a planner gave instead of the system's suggestion "
+    "by the error at the suggestion minus the error at that value; the ones that made the "
+    "forecast worse come first (a change under 0.005 points reads no change)."
 )
 
 SCOPES = {"overall": "Overall", "team": "Per team", "period": "Per period"}
@@ -43,9 +44,6 @@ SCOPES = {"overall": "Overall", "team": "Per team", "period": "Per period"}
 POINTS_FORMAT = {
     "function": "params.value == null ? '–' : (Math.round(params.value * 10000) > 0 ? '+' : '')"
     " + d3.format(',.2f')(Math.round(params.value * 10000) / 100 + 0).replace('−', '-') + ' pts'"
-}
-NUMBER_FORMAT = {
-    "function": "params.value == null ? '–' : d3.format(',.0f')(params.value).replace('−', '-')"
 }
 HIDDEN = {"display": "none"}
 """The style of the parts that need actuals while the selected plan has none."""
@@ -145,7 +143,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                                 "field": "value_added",
                                 "headerName": "Error reduced",
                                 "type": "numericColumn",
-                                "valueFormatter": NUMBER_FORMAT,
+                                "valueFormatter": components.grid_money(2, signed=True),
                             },
                             {
                                 "field": "series_periods",
@@ -286,13 +284,16 @@ def layer_rows(layers: pd.DataFrame, scope: str) -> list[dict[str, Any]]:
     return rows
 
 
-def touch_rows(touches: pd.DataFrame) -> list[dict[str, Any]]:
+def touch_rows(touches: pd.DataFrame, currency: str | None = None) -> list[dict[str, Any]]:
+    """The touches as grid rows: the value added as numbers (the grid formats them, so a click
+    on a header sorts by value), the amount in the plan's currency (``cur``)."""
+    cur = components.row_currency(currency)
     rows = []
     for i, r in enumerate(touches.to_dict(orient="records")):
         rows.append(
             {
                 "row_id": f"t{i}",
-                "verdict": _touch_verdict(r),
+                "verdict": accuracy.touch_verdict(r),
                 "touch_type": r["touch_type"],
                 "touch": touch_label(str(r["touch_type"]), str(r["touch"])),
                 "who": r["who"],
@@ -300,6 +301,7 @@ def touch_rows(touches: pd.DataFrame) -> list[dict[str, Any]]:
                 "value_added": _num(r["value_added"]),
                 "series_periods": int(r["series_periods"]),
                 "audit": components.readable_times(str(r["audit"])),
+                "cur": cur,
             }
         )
     return rows
@@ -316,13 +318,6 @@ def touch_label(touch_type: str, touch: str) -> str:
         kind, bracket, events = touch.partition(" (")
         return kind.replace("_", " ") + bracket + events
     return touch
-
-
-def _touch_verdict(row: Mapping[Any, Any]) -> str:
-    """`made it worse`, `helped`, or `not scored: why` for a touch without actuals yet."""
-    if row.get("scored") is False:
-        return f"not scored: {row.get('not_scored') or 'no actuals yet'}"
-    return "made it worse" if row["made_worse"] else "helped"
 
 
 def closer_text(closer: Any, margin: Any) -> str:
@@ -412,7 +407,7 @@ def render(ctx: DashboardContext, session: dict | None, scope: str | None) -> tu
     return (
         figures_accuracy.fva_waterfall(report.overall()),
         layer_rows(report.layers, scope or "overall"),
-        touch_rows(report.touches),
+        touch_rows(report.touches, report.currency),
         scored_on_text(report),
         None,
         {},

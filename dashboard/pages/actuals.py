@@ -114,7 +114,8 @@ WEEK_DATES_CHOICES = {
 }
 SUM_DUPLICATES = (
     "Sum rows of the same series and date (refused otherwise: a repeated row is usually a "
-    "correction)"
+    "correction; in the plan's own layout they are summed when its history had several rows a "
+    "day, as order lines have)"
 )
 CONFIRM_SCALE = "The numbers are right (keep them though they are far off the plan's scale)"
 
@@ -162,9 +163,10 @@ def week_reading(week_dates: Any) -> str | None:
     return week_dates if week_dates in ("start", "end") else None
 
 
-def duplicates_reading(sum_duplicates: Any) -> str:
-    """The service's ``duplicates`` from the page's checkbox (anything else: refused)."""
-    return "sum" if sum_duplicates is True else "refuse"
+def duplicates_reading(sum_duplicates: Any) -> str | None:
+    """The service's ``duplicates`` from the page's checkbox (anything else: None, as the plan's
+    history had them: summed in its layout when it had several rows a day, else refused)."""
+    return "sum" if sum_duplicates is True else None
 
 
 # -- pure helpers (unit-tested) ---------------------------------------------------------------
@@ -413,7 +415,7 @@ def keep_and_score(
     decimal: str | None = None,
     confirm_scale: bool = False,
     week_dates: str | None = None,
-    duplicates: str = "refuse",
+    duplicates: str | None = None,
 ) -> tuple:
     user = components.acting_user(session) or ""
     alert: Any = None

@@ -184,7 +184,7 @@ def test_the_actuals_page_refuses_repeated_rows_unless_summing_is_ticked_then_wa
 
     assert "second row for series" in str(refused) and "usually a correction" in str(refused)
     assert summed.color == "warning" and "kept as their sum" in str(summed)
-    assert actuals_page.duplicates_reading("yes") == "refuse"
+    assert actuals_page.duplicates_reading("yes") is None  # as the plan's history: refused here
 
 
 # -- a refused upload leaves the actuals in force on the page ---------------------------------

@@ -60,12 +60,14 @@ def actuals_cmd(
         ),
     ],
     duplicates: Annotated[
-        Duplicates,
+        Duplicates | None,
         typer.Option(
-            help="Rows of the same series and date: refuse (default: in actuals a repeated row "
-            "is usually a correction) or sum (kept as their sum, with a warning)."
+            help="Rows of the same series and date: refuse (in actuals a repeated row is "
+            "usually a correction) or sum (kept as their sum, with a warning). Default: refuse, "
+            "but summed, said in a note, in the plan's own layout when its history file had "
+            "several rows per series and date (order lines)."
         ),
-    ] = "refuse",
+    ] = None,
     decimal: DecimalOpt = None,
     week_dates: Annotated[
         WeekDates | None,
@@ -138,6 +140,7 @@ def fva_cmd(
 
 
 def _print_report(report: Any) -> None:
+    from forecast.services import accuracy
     from forecast.services import money as fmt
 
     typer.echo(f"plan {report.plan_id} {report.name!r} ({report.status})")
@@ -191,7 +194,8 @@ def _print_report(report: Any) -> None:
         typer.echo("")
         typer.echo("touches, made-it-worse first (value added in WAPE points):")
         for row in touches.to_dict(orient="records"):
-            mark = "WORSE " if row["made_worse"] else "      "
+            # as the value added reads beside it: a change that rounds to 0.00 pts is none
+            mark = "WORSE " if accuracy.touch_verdict(row) == accuracy.MADE_WORSE else "      "
             # A touch none of whose cells has an actual yet has no value added to show.
             added = (
                 f"{_pct(row['value_added_wape'], True):>11}"

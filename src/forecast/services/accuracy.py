@@ -14,7 +14,7 @@ plan's publish and lock (the audit rows its bundle carried).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ import pandas as pd
 
 from forecast import accuracy, schema
 from forecast.accuracy.grid import AccuracyError
-from forecast.accuracy.touches import EventGrid
+from forecast.accuracy.touches import NO_ACTUALS_YET, EventGrid
 from forecast.negotiation import NegotiationError
 from forecast.plan import AGREED, PUBLISHED, PlanState
 from forecast.services import accuracy_grid, system
@@ -68,6 +68,7 @@ class FvaReport:
     # The layer the negotiated target's value added is measured from: the basis its goal was set
     # on (``baseline`` or ``system_plan``); None without a target.
     target_basis: str | None = None
+    currency: str | None = None  # the plan's, for the touches' amounts (value_added)
 
     def steps_text(self) -> str:
         """Which layer each step's value added is measured from, in words."""
@@ -107,6 +108,7 @@ class FvaReport:
             ],
             "notes": self.notes,
             "target_basis": self.target_basis,
+            "currency": self.currency,
             "coverage": None if self.coverage is None else self.coverage.to_dict(),
             "team_coverage": {k: v.to_dict() for k, v in self.team_coverage.items()},
         }
@@ -420,7 +422,31 @@ def _compute_fva(
             for team in sorted(set(grid.team.tolist()))
         },
         target_basis=grid.step_from("target") if "target" in grid.layers else None,
+        currency=state.currency,
     )
+
+
+MADE_WORSE, HELPED, NO_CHANGE = "made it worse", "helped", "no change"
+POINTS_DECIMALS = 2
+"""The decimals of a WAPE point a touch's value added is shown with (pages and CLI)."""
+
+
+def touch_verdict(touch: Mapping[Any, Any]) -> str:
+    """A touch's verdict as its value added reads beside it, in hundredths of a WAPE point:
+    ``made it worse``, ``helped``, or ``no change`` where that rounds to 0.00 pts (a $2 worse
+    forecast in a plan of millions is not worse by any point shown); ``not scored: why`` for a
+    touch none of whose series-periods has an actual yet."""
+    if touch.get("scored") is False:
+        return f"not scored: {touch.get('not_scored') or NO_ACTUALS_YET}"
+    points = touch.get("value_added_wape")
+    if points is not None and points == points:
+        shown = round(float(points) * 100, POINTS_DECIMALS)
+        return MADE_WORSE if shown < 0 else HELPED if shown > 0 else NO_CHANGE
+    # no WAPE to show (actuals that add up to 0): by the amount
+    added = touch.get("value_added")
+    if touch.get("made_worse"):
+        return MADE_WORSE
+    return HELPED if added is not None and added > 0 else NO_CHANGE
 
 
 # -- the track record ---------------------------------------------------------------------------
@@ -527,7 +553,7 @@ def upload_and_score(
     decimal: str | None = None,
     confirm_scale: bool = False,
     week_dates: str | None = None,
-    duplicates: str = "refuse",
+    duplicates: str | None = None,
 ) -> tuple[Any, pd.DataFrame | None]:
     """Keep an upload of actuals (a new version) and score the two tracks on every actual kept
     so far: (the upload, `negotiation.score` per team and TOTAL; only the system plan while the

@@ -3,7 +3,8 @@ the store as versions with an audit row each.
 
 The file is read by the same reader as the history (`forecast.engine.ingest.read_sales`): CSV,
 XLSX or Parquet, in the plan's own sales-file layout or as ``unique_id, ds, y``, on the plan's
-calendar; duplicate rows follow the same ``duplicates`` rule ("sum" or "refuse"). Rows of series
+calendar; duplicate rows follow the ``duplicates`` rule ("sum" or "refuse"; by default refused,
+but summed in the layout of a plan whose history summed several rows a day). Rows of series
 or periods outside the plan are named and left out with a count; a file that shares no series and
 period with the plan is refused. Each upload is merged over the previous version (a re-sent
 series-period replaces the old value), so the latest version holds every actual known.
@@ -31,6 +32,7 @@ from forecast.services.errors import (
     StaleVersion,
 )
 from forecast.services.plans import (
+    SAME_DATE_ROWS_SUMMED,
     InvalidFile,
     get_plan,
     load_blob_frame,
@@ -150,7 +152,7 @@ def read_actuals(
     source: str | Path | bytes,
     *,
     filename: str | None = None,
-    duplicates: str = "sum",
+    duplicates: str | None = "sum",
     decimal: str | None = None,
     week_dates: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -158,14 +160,17 @@ def read_actuals(
     ``decimal``: the CSV file's decimal mark ('.' or ','; None: detected, see ``read_sales``).
     ``week_dates``: how a weekly file dates its weeks, "start" or "end" (None: as the plan's
     history did). A weekly file whose weeks start on another weekday than the plan's is refused
-    (`_other_weekday`): its weeks cannot be put into the plan's."""
+    (`_other_weekday`): its weeks cannot be put into the plan's.
+
+    ``duplicates=None``: rows repeating a series and date as the plan's history had them
+    (`duplicates_as_history`): summed in the layout of a history that had several rows per
+    series and date (order lines), said in a note; refused otherwise."""
     from forecast.engine.ingest import IngestError, NoRows, Problem, read_sales
 
     state = get_plan(store, plan)
     mapping = state.dataset.mapping or {}
     options: dict[str, Any] = {
         "freq": state.freq,
-        "duplicates": duplicates,
         "shut_weekdays": shut_weekdays(state),
         "dense_days": bool(mapping.get("dense_days")),
         "decimal": decimal,
@@ -199,8 +204,9 @@ def read_actuals(
     else:
         attempts.append(options)
     for attempt, tried in enumerate(attempts, start=1):
+        rule = duplicates or duplicates_as_history(state, tried)
         try:
-            result = read_sales(raw, filename=shown, **tried)
+            result = read_sales(raw, filename=shown, duplicates=rule, **tried)
             break
         except IngestError as exc:
             if attempt == len(attempts):
@@ -217,6 +223,8 @@ def read_actuals(
     frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     frame[schema.DS] = pd.to_datetime(frame[schema.DS])
     notes = [n for n in result.report.notes if "filled" not in n.lower()]
+    if duplicates is None and rule == "sum":
+        notes = [_summed_as_history(n, state) for n in notes]
     # The reader fills a period with no row inside a series with 0 (right for a history); for
     # actuals a missing period has not arrived yet, so exactly those cells are left out, not
     # taken as 0 (a row of 0, a shop that was shut, is kept). They go before the partial periods
@@ -314,6 +322,39 @@ def _other_weekday(result: Any, state: PlanState, name: str, week_dates: str) ->
     problem = Problem(name, None, column, written, what, fix)
     raise InvalidFile(
         f"actuals: {name}: column {column}: {what}; nothing was kept. Fix: {fix}", [problem]
+    )
+
+
+def duplicates_as_history(state: PlanState, columns: dict[str, Any]) -> str:
+    """How actuals read with `columns` (the reader's column options) treat rows repeating a
+    series and date when not told: "sum" in the layout of a plan whose history file had several
+    rows per series and date (order lines: its history summed them, so its actuals are such
+    lines too), "refuse" otherwise (a repeated row is usually a correction). A plan made before
+    this was recorded has no record, and refuses."""
+    mapping = state.dataset.mapping or {}
+    if not (mapping.get(SAME_DATE_ROWS_SUMMED) and mapping.get("date_col")):
+        return "refuse"
+    layout = ("id_cols", "date_col", "value_col")
+    own = [list(mapping.get(k) or []) if k == "id_cols" else mapping.get(k) for k in layout]
+    read = [list(columns.get(k) or []) if k == "id_cols" else columns.get(k) for k in layout]
+    return "sum" if read == own else "refuse"
+
+
+SUMMED_AS_HISTORY = "as the plan's history summed the rows of its sales file"
+
+
+def _summed_as_history(note: str, state: PlanState) -> str:
+    """The reader's note on rows summed, saying why they were: the plan's own layout, whose
+    history had several rows per series and date."""
+    from forecast.engine.ingest.core import DUPLICATES_SUMMED
+
+    if DUPLICATES_SUMMED not in note:
+        return note
+    file = f" ({state.dataset.filename})" if state.dataset.filename else ""
+    return (
+        f"{note}, {SUMMED_AS_HISTORY}{file}, which has several rows per series and date (order "
+        "lines); if one of them was a correction, upload the file with that one row only (it "
+        "replaces the sum)"
     )
 
 
@@ -602,7 +643,7 @@ def upload_actuals(
     *,
     actor: str,
     filename: str | None = None,
-    duplicates: str = "refuse",
+    duplicates: str | None = None,
     decimal: str | None = None,
     confirm_scale: bool = False,
     week_dates: str | None = None,
@@ -615,9 +656,12 @@ def upload_actuals(
     kept, unless ``confirm_scale``. ``decimal``: the CSV file's decimal mark (see
     ``read_sales``); ``week_dates``: "start" or "end" (see ``read_actuals``).
 
-    Rows repeating a series and date are refused by default (``duplicates="refuse"``: in
-    actuals a repeated row is usually a correction, and their sum would be no one's figure);
-    ``duplicates="sum"`` keeps their sum, with a warning naming the first pair."""
+    Rows repeating a series and date are refused by default (in actuals a repeated row is
+    usually a correction, and their sum would be no one's figure), except in the plan's own
+    layout when its history file had several rows per series and date (order lines, summed
+    there too: `duplicates_as_history`), where their sum is kept and said in a note.
+    ``duplicates="sum"`` keeps their sum, with a warning naming the first pair;
+    ``duplicates="refuse"`` refuses them in every layout."""
     state = get_plan(store, plan)
     if not (actor or "").strip():
         raise Invalid("uploading actuals needs a user name (who uploaded them)")
@@ -669,7 +713,7 @@ def upload_actuals(
         warnings = [w for w in [scale_warning(inside, baseline, history)] if w]
     else:
         warnings = []
-    summed = _summed_duplicates(notes)
+    summed = _summed_duplicates(notes) if duplicates == "sum" else []
     warnings += summed
     notes = [n for n in notes if not any(w.startswith(n) for w in summed)]
     for attempt in range(1, MERGE_ATTEMPTS + 1):
@@ -708,7 +752,7 @@ def upload_actuals(
             "left_out": {
                 k: {"rows": v["rows"], "names": v["names"][:50]} for k, v in left_out.items()
             },
-            "duplicates": duplicates,
+            "duplicates": duplicates or "as the plan's history",
         }
         what = (
             f"upload actuals from {name}: {len(inside)} series-periods ({new} new, "

@@ -794,6 +794,7 @@ class _ColumnsWritten:
     week_dates: str = "start"
     weekdays_never: list[int] = field(default_factory=list)
     dense_days: bool = False
+    same_date_rows_summed: bool = False
 
 
 _WEEK_DATES = ("start", "end")

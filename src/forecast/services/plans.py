@@ -974,7 +974,7 @@ def create_plan(
         actor=actor,
         flags=list(result.flags),
         filename=filename,
-        mapping=_jsonable(mapping) | _daily_history_facts(report),
+        mapping=_jsonable(mapping) | _daily_history_facts(report) | _summed_rows_fact(report),
         notes=[str(n) for n in (getattr(report, "notes", None) or [])],
         model=model,
         levels=levels,
@@ -1014,6 +1014,16 @@ def _daily_history_facts(report: Any) -> dict[str, Any]:
     ):
         out["dense_days"] = True
     return out
+
+
+SAME_DATE_ROWS_SUMMED = "same_date_rows_summed"
+"""The plan's mapping key saying that its history file had several rows of a series on one date
+(order lines), summed: its actuals in the same layout are summed as well (`read_actuals`)."""
+
+
+def _summed_rows_fact(report: Any) -> dict[str, Any]:
+    """Whether the history summed rows sharing a series and date, for reading its actuals."""
+    return {SAME_DATE_ROWS_SUMMED: True} if getattr(report, "same_date_summed", 0) else {}
 
 
 def _jsonable(obj: Any) -> dict[str, Any]:

@@ -246,7 +246,11 @@ def read_sales(
     # The regular calendar: sum rows into periods, fill the gaps inside each series with 0.
     grid = _grid(name, date_col_name, uid_codes, periods(ds, chosen), len(uid_names), chosen)
     merged = int((grid.rows_per_cell[grid.rows_per_cell > 1] - 1).sum())
-    notes += _aggregation_notes(merged, chosen, uid_codes, ds, uid_names, row_numbers)
+    # On a daily calendar a cell is a date; otherwise count the rows sharing an exact date.
+    same_date = (
+        0 if not merged else merged if chosen == "D" else series.same_date_duplicates(uid_codes, ds)
+    )
+    notes += _aggregation_notes(merged, same_date, chosen, uid_codes, ds, uid_names, row_numbers)
     history = pd.DataFrame(
         {
             UNIQUE_ID: series.take_text(uid_names, grid.series),
@@ -317,6 +321,7 @@ def read_sales(
         missing_periods_filled=int(filled.sum()),
         missing_by_series={str(uid_names[i]): int(filled[i]) for i in np.flatnonzero(filled)},
         duplicates_summed=merged,
+        same_date_summed=same_date,
         negative_values=negative,
         encoding=fmt.encoding if fmt else None,
         delimiter=fmt.delimiter if fmt else None,
@@ -1182,6 +1187,7 @@ DUPLICATES_SUMMED = "share a series and date with another row; summed"
 
 def _aggregation_notes(
     merged: int,
+    same_date: int,
     freq: str,
     codes: np.ndarray,
     ds: np.ndarray,
@@ -1190,8 +1196,6 @@ def _aggregation_notes(
 ) -> list[str]:
     if not merged:
         return []
-    # On a daily calendar a cell is a date; otherwise count the rows sharing an exact date.
-    same_date = merged if freq == "D" else series.same_date_duplicates(codes, ds)
     notes = []
     if same_date:
         said = f"{same_date} rows {DUPLICATES_SUMMED}"

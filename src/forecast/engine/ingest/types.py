@@ -133,6 +133,8 @@ class IngestReport:
     missing_periods_filled: int  # periods inside a series with no row, now y = 0
     missing_by_series: dict[str, int] = field(default_factory=dict)  # only series with gaps
     duplicates_summed: int = 0  # rows added into a period another row already filled
+    same_date_summed: int = 0  # of them, rows sharing a series and date with another (order
+    # lines: several rows a day)
     negative_values: int = 0  # kept as they are (returns, corrections), see notes
     encoding: str | None = None
     delimiter: str | None = None

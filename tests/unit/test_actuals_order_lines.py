@@ -1,0 +1,203 @@
+"""A plan whose history was summed from order lines (several rows per series and day) reads its
+actuals in the same layout the same way: their repeated rows are summed, and the note says so;
+other layouts, other plans and plans made before this was recorded keep refusing them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from dashboard.pages import actuals as actuals_page
+from forecast.cli import app
+from forecast.engine.ingest import read_sales
+from forecast.services import actuals, plans
+from forecast.services.plans import SAME_DATE_ROWS_SUMMED, InvalidFile
+from forecast.store import Change, MemoryStore
+from tests.signin import acting_as
+
+REGIONS, CATEGORIES = ("East", "West"), ("Furniture", "Technology")
+HISTORY_END = pd.Timestamp("2021-06-30")
+
+
+def order_lines(first: str, last: str, lines_a_day: int = 2, seed: int = 3) -> pd.DataFrame:
+    """Order lines as a shop's export has them: every day, `lines_a_day` rows per region
+    and category, dated as the US writes dates."""
+    days = pd.date_range(first, last, freq="D")
+    rng = np.random.default_rng(seed)
+    rows = [
+        {
+            "Order ID": f"O-{day:%Y%m%d}-{region}-{category}-{line}",
+            "Order Date": f"{day.month}/{day.day}/{day.year}",
+            "Region": region,
+            "Category": category,
+            "Sales": round(float(rng.uniform(50, 150)), 2),
+        }
+        for day in days
+        for region in REGIONS
+        for category in CATEGORIES
+        for line in range(lines_a_day)
+    ]
+    return pd.DataFrame(rows)
+
+
+def as_csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode()
+
+
+def monthly_plan(store: MemoryStore, lines: pd.DataFrame, name: str = "shop") -> str:
+    return plans.create_plan(
+        store,
+        name=name,
+        source=as_csv(lines),
+        filename="orders_to_june.csv",
+        horizon=3,
+        team_attr="Region",
+        actor="olga",
+        freq="M",
+        id_cols=["Region", "Category"],
+        date_col="Order Date",
+        value_col="Sales",
+        model="snaive",
+        currency="USD",
+    ).plan_id
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture
+def plan(store: MemoryStore) -> str:
+    return monthly_plan(store, order_lines("2019-07-01", str(HISTORY_END.date())))
+
+
+def july_to_september() -> pd.DataFrame:
+    return order_lines("2021-07-01", "2021-09-30", seed=7)
+
+
+def monthly_sums(lines: pd.DataFrame) -> pd.Series:
+    month = pd.to_datetime(lines["Order Date"], format="%m/%d/%Y").dt.to_period("M")
+    key = lines["Region"] + "/" + lines["Category"]
+    return lines.groupby([key, month.dt.start_time])["Sales"].sum()
+
+
+def test_the_reader_counts_the_rows_that_share_a_series_and_date_apart_from_the_months_sums():
+    lines = order_lines("2021-01-01", "2021-03-31", lines_a_day=3)
+
+    report = read_sales(
+        as_csv(lines), filename="o.csv", id_cols=["Region", "Category"], freq="M"
+    ).report
+
+    assert report.same_date_summed == len(lines) * 2 // 3  # two of each day's three lines
+    assert report.duplicates_summed > report.same_date_summed  # the days summed into months
+
+
+def test_a_plan_made_from_order_lines_records_that_its_history_summed_rows_of_one_day(store, plan):
+    assert plans.get_plan(store, plan).dataset.mapping[SAME_DATE_ROWS_SUMMED] is True
+
+
+def test_actuals_in_the_layout_of_a_history_of_order_lines_are_summed_saying_so(store, plan):
+    lines = july_to_september()
+
+    upload = actuals.upload_actuals(store, plan, as_csv(lines), filename="q3.csv", actor="olga")
+
+    _, kept = actuals.load_actuals(store, plan)
+    kept = kept.set_index(["unique_id", "ds"])["y"]
+    expected = monthly_sums(lines)
+    assert upload.kept == len(expected) == 12
+    assert kept.loc[expected.index].round(2).tolist() == expected.round(2).tolist()
+    [said] = [n for n in upload.notes if "share a series and date" in n]
+    assert "as the plan's history summed the rows of its sales file" in said
+    assert "(orders_to_june.csv)" in said
+    assert not upload.warnings  # summed as the history was: a note, not an alarm
+
+
+def test_the_actuals_command_sums_them_by_default_and_refuses_them_when_told(
+    store, plan, tmp_path, monkeypatch
+):
+    file = tmp_path / "q3.csv"
+    file.write_bytes(as_csv(july_to_september()))
+    monkeypatch.setattr("forecast.cli.accuracy_cmds.open_plan_store", lambda *a, **k: store)
+    monkeypatch.setattr("forecast.cli.accuracy_cmds.acting_user", lambda *a, **k: "olga")
+
+    refused = CliRunner().invoke(
+        app, ["plan", "actuals", plan, str(file), "--duplicates", "refuse"]
+    )
+    kept = CliRunner().invoke(app, ["plan", "actuals", plan, str(file)])
+
+    assert refused.exit_code != 0 and "second row for series" in refused.output
+    assert kept.exit_code == 0, kept.output
+    assert "12 series-periods kept" in kept.output
+    assert "as the plan's history summed the rows" in kept.stderr
+
+
+def test_the_actuals_page_sums_them_without_the_box_ticked_and_says_so(store, plan):
+    ctx = type("Ctx", (), {"store": store})()
+    reading = actuals_page.duplicates_reading(False)
+
+    with acting_as(store, "olga"):
+        alert = actuals_page.keep_and_score(
+            ctx,
+            plan,
+            {"plan_id": plan},
+            as_csv(july_to_september()),
+            "q3.csv",
+            None,
+            False,
+            None,
+            reading,
+        )[-1]
+
+    assert alert.className == actuals_page.KEPT_CLASS
+    assert "as the plan's history summed the rows of its sales file" in str(alert)
+    assert len(actuals.actuals_versions(store, plan)) == 1
+
+
+def test_such_a_plans_actuals_as_unique_id_ds_y_still_refuse_repeated_rows(store, plan):
+    lines = july_to_september()
+    long = pd.DataFrame(
+        {
+            "unique_id": lines["Region"] + "/" + lines["Category"],
+            "ds": pd.to_datetime(lines["Order Date"], format="%m/%d/%Y"),
+            "y": lines["Sales"],
+        }
+    )
+
+    with pytest.raises(InvalidFile) as refused:
+        actuals.upload_actuals(store, plan, as_csv(long), filename="q3.csv", actor="olga")
+
+    assert "second row for series" in refused.value.problems[0].message
+    assert actuals.actuals_versions(store, plan) == []
+
+
+def test_a_plan_whose_history_had_one_row_a_day_refuses_repeated_rows_of_its_actuals(store):
+    plan = monthly_plan(store, order_lines("2019-07-01", "2021-06-30", lines_a_day=1))
+    assert SAME_DATE_ROWS_SUMMED not in plans.get_plan(store, plan).dataset.mapping
+
+    with pytest.raises(InvalidFile) as refused:
+        actuals.upload_actuals(
+            store, plan, as_csv(july_to_september()), filename="q3.csv", actor="olga"
+        )
+
+    assert "usually a correction" in refused.value.problems[0].fix
+
+
+def test_a_plan_made_before_the_record_keeps_refusing_repeated_rows(store, plan):
+    state = plans.get_plan(store, plan)
+    state.dataset.mapping.pop(SAME_DATE_ROWS_SUMMED)  # as a plan made before it was recorded
+    store.save(
+        state,
+        Change(actor="olga", action="test", what="as made before"),
+        expected_version=state.version,
+    )
+
+    with pytest.raises(InvalidFile) as refused:
+        actuals.upload_actuals(
+            store, plan, as_csv(july_to_september()), filename="q3.csv", actor="olga"
+        )
+
+    assert "usually a correction" in refused.value.problems[0].fix
+    assert actuals.actuals_versions(store, plan) == []
