@@ -352,8 +352,16 @@ def stretch_chart(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure
     0-100 %; from the plan's stretch, `services.negotiation.stretch`), with the growth over last
     year as text.
 
-    `frame`: team, probability (0..1), and optionally growth (fraction, e.g. 0.12)."""
+    `frame`: team, probability (0..1), and optionally growth (fraction, e.g. 0.12) and
+    growth_coverage (``like-for-like: 45 of 49 series`` where the growth leaves series out: the
+    text says like-for-like, the hover how many series)."""
     data = frame.sort_values("probability")
+    growth = list(data["growth"]) if "growth" in data else [None] * len(data)
+    coverage = list(data["growth_coverage"]) if "growth_coverage" in data else [None] * len(data)
+    like_for_like = [
+        isinstance(c, str) and bool(c) and not pd.isna(g)
+        for c, g in zip(coverage, growth, strict=True)
+    ]
     colours = [
         UP_COLOUR if p >= 0.5 else ("#f59e0b" if p >= 0.2 else DOWN_COLOUR)
         for p in data["probability"]
@@ -361,9 +369,16 @@ def stretch_chart(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure
     text = [f"{money.format_probability(p)} likely" for p in data["probability"]]
     if "growth" in data:
         text = [
-            t + ("" if pd.isna(g) else f" · {money.format_percent(g, 1, signed=True)} vs last year")
-            for t, g in zip(text, data["growth"], strict=True)
+            t
+            + ("" if pd.isna(g) else f" · {money.format_percent(g, 1, signed=True)} vs last year")
+            + (" (like-for-like)" if lfl else "")
+            for t, g, lfl in zip(text, data["growth"], like_for_like, strict=True)
         ]
+    # the hover says how many series a like-for-like growth compares
+    coverage_hover = [
+        f"<br>growth vs last year {c}" if lfl else ""
+        for c, lfl in zip(coverage, like_for_like, strict=True)
+    ]
     fig = go.Figure(
         go.Bar(
             x=data["probability"],
@@ -374,7 +389,9 @@ def stretch_chart(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure
             textposition="outside",
             cliponaxis=False,
             customdata=[money.format_probability(p) for p in data["probability"]],
-            hovertemplate="%{y}: %{customdata} chance to reach the target<extra></extra>",
+            hovertext=coverage_hover,
+            hovertemplate="%{y}: %{customdata} chance to reach the target%{hovertext}"
+            "<extra></extra>",
         )
     )
     # Plotly does not wrap titles: a long "what it rests on" note is broken into lines.
@@ -384,7 +401,12 @@ def stretch_chart(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure
         template="plotly_white",
         # the right margin holds the text beside a bar near 100 % ("95 % likely · +0.0 % vs
         # last year"); titles of several lines are centred in the top margin
-        margin={"l": 80, "r": 190, "t": 40 + 24 * len(lines) if lines else 20, "b": 40},
+        margin={
+            "l": 80,
+            "r": 280 if any(like_for_like) else 190,
+            "t": 40 + 24 * len(lines) if lines else 20,
+            "b": 40,
+        },
         showlegend=False,
     )
     fig.update_xaxes(

@@ -100,9 +100,12 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                         "Probability that actuals reach the target, judged by how far this engine's "
                         "forecasts of team totals missed over past windows of the plan's own history "
                         "(the chart's title says how many), around the system plan with its events at "
-                        "their stated size, and the target's growth over the same periods last year "
-                        "(left out where the history does not reach back that far, or where a series "
-                        "had no rows or a long closure then).",
+                        "their stated size, and the target's growth over the same periods last year. "
+                        "Where some of a team's series had no rows or a long closure then, the "
+                        "growth is like-for-like: the target as it is spread over the series "
+                        "trading in both years against their sales (the hover says how many "
+                        "series); left out where none was, or the history does not reach back "
+                        "that far.",
                         className="small text-muted",
                     ),
                     dcc.Loading(
@@ -172,7 +175,15 @@ def difference_columns() -> list[dict[str, Any]]:
         {
             "field": "growth_pct",
             "headerName": "Growth vs last year",
-            "valueFormatter": pct,
+            # like-for-like where some series were not trading a year earlier: the tooltip
+            # says how many series it compares
+            "valueFormatter": {
+                "function": f"({pct['function']}) + (params.value != null && params.data "
+                "&& params.data.growth_coverage ? ' like-for-like' : '')"
+            },
+            "tooltipField": "growth_coverage",
+            "headerTooltip": "The target's growth over the same periods last year; like-for-like "
+            "(only the series trading in both years) where some series were closed then",
             "type": "numericColumn",
         },
     ]

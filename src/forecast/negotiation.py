@@ -1588,11 +1588,103 @@ def spread_groups(
 _Z = {80: 1.2815515655446004, 95: 1.959963984540054}
 
 
+@dataclass(frozen=True)
+class LastYear:
+    """A team's actual sales over the horizon's periods one year earlier, like for like: only
+    its series that were trading then count (no rows or a long closure, ``engine.gaps``, is not
+    trading; a growth over a closure would measure the closure). `sales` is theirs (None: none
+    of the team's series was trading, or the history does not reach back a year).
+
+    While some series were not trading, an amount of the team (its target, a claim) is compared
+    with `sales` as the plan spreads it over the series (in proportion to the system plan),
+    summed over the comparable ones: the amount times ``comparable_plan / plan`` (the system
+    plan of the comparable series over the team's, minor units)."""
+
+    sales: float | None
+    series: int = 0  # the team's series (0: not known, every one taken as comparable)
+    comparable: int = 0  # of them, those trading in both periods
+    comparable_plan: float = 0  # their system plan (minor units)
+    plan: float = 0  # the team's system plan (minor units)
+
+    @property
+    def like_for_like(self) -> bool:
+        """Whether some of the team's series are left out (the growth is like-for-like)."""
+        return self.sales is not None and self.comparable < self.series
+
+    def coverage(self) -> str | None:
+        """``like-for-like: 45 of 49 series`` while some series are left out, else None."""
+        if not self.like_for_like:
+            return None
+        return f"like-for-like: {self.comparable} of {self.series} series"
+
+    def comparable_part(self, amount: float) -> float | None:
+        """The part of a team amount (currency units) that falls on the comparable series."""
+        if not self.like_for_like:
+            return amount
+        if self.plan <= 0:
+            return None
+        return amount * self.comparable_plan / self.plan
+
+    def growth(self, target: float) -> float | None:
+        """The target's growth over last year's sales (a fraction), like for like."""
+        part = self.comparable_part(target)
+        return None if not self.sales or part is None else part / self.sales - 1.0
+
+    def percent_of(self, amount: float) -> float | None:
+        """An amount (a claim) as a percentage of last year's sales, like for like."""
+        part = self.comparable_part(amount)
+        return None if not self.sales or part is None else 100.0 * part / self.sales
+
+    @classmethod
+    def of(cls, value: LastYear | float | None) -> LastYear | None:
+        """A team's last year as given: a `LastYear`, or its sales alone (every series
+        comparable), or None (not known)."""
+        if value is None or isinstance(value, LastYear):
+            return value
+        return cls(float(value))
+
+    @classmethod
+    def total(
+        cls, teams: Mapping[str, LastYear | float | None], weights: Mapping[str, int]
+    ) -> LastYear | None:
+        """The TOTAL's last year over `teams` (None when one is not known), for comparing a
+        total whose teams' parts are `weights` (minor units: the targets, or the claims): the
+        total falls on the comparable series as each team's part does, so ``comparable_part``
+        of the weights' sum is the sum of each team's comparable part (a team without
+        comparable series adds nothing). Without weights, in proportion to the system plan."""
+        known = {team: cls.of(value) for team, value in teams.items()}
+        parts = {team: value for team, value in known.items() if value is not None}
+        if len(parts) < len(known) or not parts:
+            return None
+        counted = [p.sales for p in parts.values() if p.sales is not None]
+        sales = sum(counted) if counted else None
+        series = sum(p.series for p in parts.values())
+        comparable = sum(p.comparable for p in parts.values())
+        if not any(p.like_for_like or p.sales is None for p in parts.values()):
+            return cls(sales, series, comparable)
+        weight = sum(int(weights.get(team, 0)) for team in parts)
+        if weight > 0:
+            shares = [int(weights.get(team, 0)) * _comparable_share(p) for team, p in parts.items()]
+            return cls(sales, series, comparable, sum(shares), weight)
+        plan = sum(p.plan for p in parts.values())
+        comparable_plan = sum(p.comparable_plan for p in parts.values())
+        return cls(sales, series, comparable, comparable_plan, plan)
+
+
+def _comparable_share(team: LastYear) -> float:
+    """The share of a team amount that falls on its comparable series (as ``comparable_part``)."""
+    if team.sales is None:
+        return 0.0
+    if not team.like_for_like:
+        return 1.0
+    return team.comparable_plan / team.plan if team.plan > 0 else 0.0
+
+
 def stretch(
     baseline: pd.DataFrame,
     team_targets: Mapping[str, int],
     *,
-    last_year: Mapping[str, float | None] | None = None,
+    last_year: Mapping[str, LastYear | float | None] | None = None,
     total_target: int | None = None,
     events: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
@@ -1610,7 +1702,8 @@ def stretch(
     interval present, and a team's variance is the sum of its series-periods' variances, i.e. the
     series-periods are ASSUMED INDEPENDENT (real errors are usually positively correlated, so the
     true spread is wider and these probabilities are too confident for targets far from the mean).
-    `last_year` maps team -> actual sales over the same periods one year earlier (currency units).
+    `last_year` maps team -> actual sales over the same periods one year earlier (currency units),
+    or its `LastYear` (like for like where some series were not trading then).
     """
     return stretch_of_moments(
         stretch_moments(baseline),
@@ -1643,7 +1736,7 @@ def stretch_of_moments(
     grouped: pd.DataFrame,
     team_targets: Mapping[str, int],
     *,
-    last_year: Mapping[str, float | None] | None = None,
+    last_year: Mapping[str, LastYear | float | None] | None = None,
     total_target: int | None = None,
     events: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
@@ -1666,14 +1759,14 @@ def stretch_of_moments(
                 mean,
                 var,
                 team_targets[team],
-                (last_year or {}).get(team),
+                LastYear.of((last_year or {}).get(team)),
                 factors.get(team, 1.0),
             )
         )
     total_last = (
-        None
-        if not last_year or any(last_year.get(t) is None for t in team_targets)
-        else sum(float(v) for t in team_targets if (v := last_year[t]) is not None)
+        LastYear.total({t: last_year.get(t) for t in team_targets}, team_targets)
+        if last_year
+        else None
     )
     rows.append(
         _stretch_row(
@@ -1708,7 +1801,7 @@ def _stretch_row(
     mean: float,
     var: float,
     target_minor: int,
-    last_year: float | None,
+    last_year: LastYear | None,
     factor: float = 1.0,
 ) -> dict[str, Any]:
     target = float(from_minor(target_minor))
@@ -1719,7 +1812,6 @@ def _stretch_row(
         probability = 0.5 * math.erfc(z / math.sqrt(2))
     else:
         probability = 1.0 if expected >= target else 0.0
-    growth = None if not last_year else target / last_year - 1.0
     return {
         "team": team,
         "target": target,
@@ -1727,8 +1819,9 @@ def _stretch_row(
         "expected_baseline": mean,
         "sd": sd,
         "probability_reach": probability,
-        "last_year": last_year,
-        "growth_vs_last_year": growth,
+        "last_year": None if last_year is None else last_year.sales,
+        "growth_vs_last_year": None if last_year is None else last_year.growth(target),
+        "last_year_coverage": None if last_year is None else last_year.coverage(),
     }
 
 

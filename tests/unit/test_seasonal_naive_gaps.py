@@ -118,11 +118,12 @@ def test_growth_over_last_year_is_not_measured_over_a_gap() -> None:
             "unique_id": ["1"] * 13 + ["2"] * 13,
             "ds": list(horizon) * 2,
             "team": ["a"] * 13 + ["b"] * 13,
+            "system_plan": 100.0,
         }
     )
     last_year = last_year_by_team(frame, history, "W-MON")
-    assert last_year["a"] == pytest.approx(_three_years()[SEASON + 30 : SEASON + 43].sum())
-    assert last_year["b"] is None
+    assert last_year["a"].sales == pytest.approx(_three_years()[SEASON + 30 : SEASON + 43].sum())
+    assert last_year["b"].sales is None
 
 
 def test_a_store_without_rows_last_year_is_not_assumed_closed_this_year() -> None:

@@ -4,6 +4,7 @@ reopen-round, assign, lock, ledger, stretch, export, import."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -419,8 +420,10 @@ def ledger_cmd(
                 f"{fmt.format_minor(int(row[c + nego.MINOR]), summary.get('currency')):>20}"
                 for c in money
             )
-            + f"{pct_text:>10}{_pct_text(row.get('target_growth_vs_last_year_pct')):>10}  {row['note']}"
+            + f"{pct_text:>10}{_growth_text(row.get('target_growth_vs_last_year_pct'), row):>10}"
+            + f"  {row['note']}"
         )
+    _echo_coverage(table, "vs LY %")
     reasons = [r for r in table.to_dict(orient="records") if r["team"] != "TOTAL" and r["why"]]
     if reasons:
         typer.echo("")
@@ -430,6 +433,35 @@ def ledger_cmd(
 
 def _pct_text(value: Any) -> str:
     return "" if value is None or value != value else fmt.format_number(value, 1, signed=True)
+
+
+LIKE_FOR_LIKE_MARK = "*"  # beside a growth over last year measured like for like
+
+
+def _growth_text(value: Any, row: Mapping[Any, Any]) -> str:
+    text = _pct_text(value)
+    return text + LIKE_FOR_LIKE_MARK if text and _covers_part(row) else text
+
+
+def _echo_coverage(table: Any, column: str) -> None:
+    """The footnote of the rows whose growth over last year is like-for-like (some series were
+    not trading a year earlier): how many series it compares."""
+    rows = [r for r in table.to_dict(orient="records") if _covers_part(r)]
+    if rows:
+        typer.echo("")
+        covered = ", ".join(
+            f"{r['team']} {str(r['last_year_coverage']).removeprefix('like-for-like: ')}"
+            for r in rows
+        )
+        typer.echo(
+            f"{LIKE_FOR_LIKE_MARK} {column} like-for-like, over the series trading in both "
+            f"years: {covered}"
+        )
+
+
+def _covers_part(row: Mapping[Any, Any]) -> bool:
+    """Whether a row's growth over last year leaves some series out (like-for-like)."""
+    return isinstance(row.get("last_year_coverage"), str) and bool(row["last_year_coverage"])
 
 
 def _records(table: Any) -> list[dict[str, Any]]:
@@ -457,6 +489,8 @@ def stretch_cmd(
     typer.echo(f"{'team':<16}{'target':>22}{'expected':>22}{'P(reach)':>10}{'vs last year':>14}")
     for row in _records(table):
         growth = fmt.format_percent(row["growth_vs_last_year"], 1, signed=True)
+        if row["growth_vs_last_year"] is not None and _covers_part(row):
+            growth += LIKE_FOR_LIKE_MARK
         typer.echo(
             f"{str(row['team']):<16}{fmt.format_money(row['target'], currency, decimals=2):>22}"
             f"{fmt.format_money(row['expected'], currency, decimals=2):>22}"
@@ -464,6 +498,7 @@ def stretch_cmd(
         )
     for note in dict.fromkeys(str(r["rests_on"]) for r in _records(table)):
         typer.echo(f"P(reach) {note}")
+    _echo_coverage(table, "vs last year")
 
 
 @plan_app.command("export")

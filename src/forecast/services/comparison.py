@@ -27,6 +27,7 @@ DIFFERENCE_COLUMNS = [
     "assignment",
     "probability",
     "growth_pct",
+    "growth_coverage",  # "like-for-like: 45 of 49 series" where the growth leaves series out
 ]
 
 
@@ -41,7 +42,7 @@ class PlanComparison:
     differences: (
         pd.DataFrame
     )  # DIFFERENCE_COLUMNS; teams by disagreement, largest first; TOTAL last
-    stretch: pd.DataFrame  # team, probability, growth (fractions)
+    stretch: pd.DataFrame  # team, probability, growth (fractions), growth_coverage (text)
     summary: dict[str, Any]  # negotiation.summary: claimed, assigned, basis drift per team
     currency: str | None = "EUR"  # the plan's ISO code; None: plain numbers
     stretch_note: str = ""  # what the probabilities rest on ("from 6 past 13-week windows ...")
@@ -133,6 +134,13 @@ def _cell(frame: pd.DataFrame, team: str, column: str) -> float | None:
     return None if pd.isna(value) else float(value)  # type: ignore[arg-type]
 
 
+def _text(frame: pd.DataFrame, team: str, column: str) -> str | None:
+    if team not in frame.index or column not in frame.columns:
+        return None
+    value = frame.loc[team, column]
+    return None if value is None or pd.isna(value) else str(value)  # type: ignore[arg-type]
+
+
 def _row(
     team: str, system_minor: int, target_minor: int, led: pd.DataFrame, st: pd.DataFrame
 ) -> dict[str, Any]:
@@ -148,6 +156,7 @@ def _row(
         "assignment": _cell(led, team, "assignment"),
         "probability": _cell(st, team, "probability_reach"),
         "growth_pct": None if growth is None else 100.0 * growth,
+        "growth_coverage": None if growth is None else _text(st, team, "last_year_coverage"),
     }
 
 
@@ -173,8 +182,12 @@ def compare_plans(store: PlanRepository, plan: str) -> PlanComparison:
         totals=totals,
         differences=differences(totals, negotiation.ledger(store, plan), stretch),
         stretch=negotiation.with_goal_row(stretch).rename(
-            columns={"probability_reach": "probability", "growth_vs_last_year": "growth"}
-        )[["team", "probability", "growth"]],
+            columns={
+                "probability_reach": "probability",
+                "growth_vs_last_year": "growth",
+                "last_year_coverage": "growth_coverage",
+            }
+        )[["team", "probability", "growth", "growth_coverage"]],
         summary=summary,
         currency=summary.get("currency"),
         stretch_note=stretch_note(stretch),

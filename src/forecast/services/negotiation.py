@@ -13,7 +13,7 @@ locking agrees the plan: its status becomes ``agreed`` and nothing in it changes
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -758,7 +758,10 @@ def ledger(store: PlanRepository, plan: str) -> pd.DataFrame:
     """The ledger per team and TOTAL: exact ``*_minor`` ints and currency columns for display,
     plus each team's sales over the same periods last year and its claim and target against them
     (``last_year``, in whole cents as every amount, with ``last_year_minor``; None where the
-    history does not reach back a full year)."""
+    history does not reach back a full year or no series of the team was trading then). Where
+    some series were not trading, like for like (`domain.LastYear`): ``last_year`` is the sales
+    of the others, the claim and target are compared as they fall on those, and
+    ``last_year_coverage`` says so (``like-for-like: 45 of 49 series``; else None)."""
     state = get_plan(store, plan)
     neg = _require_negotiation(state, "show the ledger")
     table = neg.ledger(*current_totals(store, state))
@@ -766,20 +769,42 @@ def ledger(store: PlanRepository, plan: str) -> pd.DataFrame:
     for col in money:
         table[col + MINOR] = table[col].astype("int64")
         table[col] = [float(from_minor(int(v))) for v in table[col]]
-    last_year = dict(_last_year(store, state))
-    if last_year and all(v is not None for v in last_year.values()):
-        last_year["TOTAL"] = sum(v for v in last_year.values() if v is not None)
+    teams = dict(_last_year(store, state))
+    is_team = table["team"].astype(str) != "TOTAL"
+
+    def by_team(column: str) -> dict[str, int]:
+        rows = table[is_team]
+        return {str(t): int(v) for t, v in zip(rows["team"], rows[column + MINOR], strict=True)}
+
+    # the TOTAL compares each amount as its teams' parts fall on their comparable series
+    of_claims = domain.LastYear.total(teams, by_team("claim")) if teams else None
+    of_targets = domain.LastYear.total(teams, by_team("target")) if teams else None
+    claim_basis = [teams.get(str(t)) if t != "TOTAL" else of_claims for t in table["team"]]
+    target_basis = [teams.get(str(t)) if t != "TOTAL" else of_targets for t in table["team"]]
     table["last_year"] = pd.Series(
-        [last_year.get(str(t)) for t in table["team"]], index=table.index, dtype=object
+        [None if ly is None else ly.sales for ly in target_basis], index=table.index, dtype=object
     )
     table = in_cents(table, ["last_year"])
+    # compared with last year's sales as the table shows them (in whole cents)
+    claim_basis, target_basis = (
+        [
+            None if ly is None else replace(ly, sales=None if pd.isna(shown) else float(shown))
+            for ly, shown in zip(basis, table["last_year"], strict=True)
+        ]
+        for basis in (claim_basis, target_basis)
+    )
+    table["last_year_coverage"] = pd.Series(
+        [None if ly is None else ly.coverage() for ly in target_basis],
+        index=table.index,
+        dtype=object,
+    )
     table["claim_pct_of_last_year"] = [
-        None if not ly else round(100.0 * c / ly, 4)
-        for c, ly in zip(table["claim"], table["last_year"], strict=True)
+        None if ly is None or (pct := ly.percent_of(c)) is None else round(pct, 4)
+        for c, ly in zip(table["claim"], claim_basis, strict=True)
     ]
     table["target_growth_vs_last_year_pct"] = [
-        None if not ly else round(100.0 * (t / ly - 1.0), 4)
-        for t, ly in zip(table["target"], table["last_year"], strict=True)
+        None if ly is None or (growth := ly.growth(t)) is None else round(100.0 * growth, 4)
+        for t, ly in zip(table["target"], target_basis, strict=True)
     ]
     return table
 
@@ -953,7 +978,7 @@ def with_goal_row(stretch: pd.DataFrame) -> pd.DataFrame:
     return stretch.assign(team=stretch["team"].astype(str).where(~is_goal, GOAL_ROW))
 
 
-def _last_year(store: PlanRepository, state: PlanState) -> dict[str, float | None]:
+def _last_year(store: PlanRepository, state: PlanState) -> dict[str, domain.LastYear]:
     """Last year's sales per team of this plan version (the plan totals' read model)."""
     return dict(plan_totals.of_plan(store, state).last_year)
 

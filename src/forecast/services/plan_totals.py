@@ -47,8 +47,10 @@ from forecast.overrides import Event
 from forecast.plan import PlanState
 from forecast.services.cache import PerStoreCache
 from forecast.services.series_frames import (
+    comparable_rows,
     fan_sums,
-    last_year_by_team,
+    last_year_cells,
+    last_year_sales,
     series_frame_of,
     team_totals,
     whole_cells,
@@ -60,11 +62,12 @@ SYSTEM_KIND = "read_model:system_totals"
 KINDS = (BASELINE_KIND, SYSTEM_KIND)
 CELLS_KIND = "read_model:system_plan_cells"  # the system plan per baseline row (with events)
 DATA_KINDS = ("history", "attributes", "baseline")
-METHOD = "plan-totals-5"  # change it when what the blobs hold changes: older ones are recomputed
+METHOD = "plan-totals-6"  # change it when what the blobs hold changes: older ones are recomputed
 # 2 (2026-12-04): last year's sales are None for a team where a series had a gap then
 # 3 (2026-12-06): the fan chart's bands of a team and the whole plan are the interval of the sum
 # (series' half-widths in quadrature), no longer the sum of the series' bounds
 # 5 (2026-12-07): the fan chart's system plan per period is the exported cells added up
+# 6: last year's sales like for like (the series trading then), with the system plan of those
 _INPUTS = b"inputs"  # the metadata key of the fingerprint
 
 
@@ -82,7 +85,7 @@ class PlanTotals:
 
     team_baseline: dict[str, int]  # minor units per team (the ledger's current baseline)
     team_system_plan: dict[str, int]  # minor units per team (the ledger's current system plan)
-    last_year: dict[str, float | None]  # sales per team over the horizon one year earlier
+    last_year: dict[str, domain.LastYear]  # sales per team over the horizon a year earlier
     stretch_moments: pd.DataFrame  # index team: mean, var (forecast.negotiation.stretch_moments)
     team_periods: dict[str, tuple[str, ...]]  # the ISO periods each team has series-periods in
     fan_history: pd.DataFrame  # team (None: whole plan), ds, y
@@ -125,11 +128,15 @@ class _Frames:
 
 
 def _baseline_part(
-    state: PlanState, frames: _Frames, frame: pd.DataFrame, team_of: pd.Series
+    state: PlanState,
+    frames: _Frames,
+    frame: pd.DataFrame,
+    team_of: pd.Series,
+    history: pd.DataFrame,
+    last_year: Mapping[str, tuple[float | None, int, int]],
+    comparable: np.ndarray,
 ) -> pd.DataFrame:
-    history = frames.history()
     moments = domain.stretch_moments(frame)
-    last_year = last_year_by_team(frame, history, state.freq)
     baseline_minor = team_totals(frame, schema.BASELINE)
     teams = sorted(set(baseline_minor) | set(moments.index.astype(str)))
     team_rows = pd.DataFrame(
@@ -137,7 +144,9 @@ def _baseline_part(
             "part": "team",
             schema.TEAM: teams,
             "minor": [baseline_minor.get(t, 0) for t in teams],
-            "last_year": [_none_as_nan(last_year.get(t)) for t in teams],
+            "last_year": [_none_as_nan(last_year[t][0] if t in last_year else None) for t in teams],
+            "series": [last_year[t][1] if t in last_year else 0 for t in teams],
+            "comparable_series": [last_year[t][2] if t in last_year else 0 for t in teams],
             "mean": moments["mean"].reindex(teams).to_numpy(dtype=float),
             "var": moments["var"].reindex(teams).to_numpy(dtype=float),
             "in_moments": [t in moments.index for t in teams],
@@ -152,20 +161,51 @@ def _baseline_part(
             schema.DS: periods[schema.DS],
         }
     )
+    # the series not trading a year earlier: the system part (recomputed alone when only the
+    # events change) leaves them out of a like-for-like growth's share without the history
+    not_comparable = pd.DataFrame(
+        {
+            "part": NOT_COMPARABLE,
+            schema.UNIQUE_ID: pd.unique(frame.loc[~comparable, schema.UNIQUE_ID].astype(str)),
+        }
+    )
     bands = [schema.BASELINE, *schema.interval_columns(schema.levels_in(frames.baseline))]
     fan_history = fan_sums(history, [schema.Y], team_of).assign(part="history")
     # the series' errors move together as much as their seasonal differences did
     correlation = error_correlation(history, season_length(state.freq))
     fan_baseline = fan_sums(frames.baseline, bands, team_of, correlation).assign(part="baseline")
-    return _stack([team_rows, period_rows, fan_history, fan_baseline])
+    return _stack([team_rows, period_rows, not_comparable, fan_history, fan_baseline])
+
+
+NOT_COMPARABLE = "not_comparable"  # the baseline part's rows of the series not trading last year
+
+
+def _comparable_of(base: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
+    """Per row of the series frame: whether its series was trading a year earlier (as the
+    stored baseline part has it)."""
+    if schema.UNIQUE_ID not in base.columns:
+        return np.ones(len(frame), dtype=bool)
+    ids = base.loc[base["part"] == NOT_COMPARABLE, schema.UNIQUE_ID].astype(str)
+    return ~frame[schema.UNIQUE_ID].astype(str).isin(set(ids)).to_numpy(dtype=bool)
 
 
 def _system_part(
-    frame: pd.DataFrame, series_plan: pd.DataFrame, team_of: pd.Series, step: int
+    frame: pd.DataFrame,
+    series_plan: pd.DataFrame,
+    team_of: pd.Series,
+    step: int,
+    comparable: np.ndarray,
 ) -> pd.DataFrame:
     system_minor = team_totals(frame, schema.SYSTEM_PLAN)
+    # the system plan of the series trading a year earlier: a like-for-like growth's share
+    comparable_minor = team_totals(frame[comparable], schema.SYSTEM_PLAN)
     team_rows = pd.DataFrame(
-        {"part": "team", schema.TEAM: list(system_minor), "minor": list(system_minor.values())}
+        {
+            "part": "team",
+            schema.TEAM: list(system_minor),
+            "minor": list(system_minor.values()),
+            "comparable_minor": [comparable_minor.get(t, 0) for t in system_minor],
+        }
     )
     # the fan chart's system plan per period: the exported cells (`whole_cells`, in the
     # currency's `step`) added up exactly, so it reads as the export's rows of that period
@@ -181,11 +221,15 @@ def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """The parts as one table; a part without the exact ``minor`` ints or the team flags gets 0
     and False there (so the ints never pass through floats)."""
     filled = []
+    ints = [
+        c for c in ("minor", "comparable_minor", "series", "comparable_series") if c in parts[0]
+    ]
     for part in parts:
         part = part.copy()
-        if "minor" not in part:
-            part["minor"] = 0
-        part["minor"] = part["minor"].astype(np.int64)
+        for column in ints:
+            if column not in part:
+                part[column] = 0
+            part[column] = part[column].astype(np.int64)
         for flag in ("in_moments", "in_last_year"):
             if flag in parts[0].columns:
                 part[flag] = part[flag].astype(bool) if flag in part else False
@@ -258,6 +302,14 @@ def _assemble(base: pd.DataFrame, system: pd.DataFrame) -> PlanTotals:
     for team, ds in zip(periods[schema.TEAM], pd.to_datetime(periods[schema.DS]), strict=True):
         team_periods.setdefault(str(team), []).append(ds.strftime("%Y-%m-%d"))
     system_teams = system[system["part"] == "team"]
+    plan = {
+        str(t): int(v)
+        for t, v in zip(system_teams[schema.TEAM], system_teams["minor"], strict=True)
+    }
+    comparable_plan = {
+        str(t): int(v)
+        for t, v in zip(system_teams[schema.TEAM], system_teams["comparable_minor"], strict=True)
+    }
 
     def fan(frame: pd.DataFrame, part: str, columns: list[str]) -> pd.DataFrame:
         rows = frame[frame["part"] == part]
@@ -270,14 +322,22 @@ def _assemble(base: pd.DataFrame, system: pd.DataFrame) -> PlanTotals:
         team_baseline={
             str(t): int(v) for t, v in zip(teams[schema.TEAM], teams["minor"], strict=True)
         },
-        team_system_plan={
-            str(t): int(v)
-            for t, v in zip(system_teams[schema.TEAM], system_teams["minor"], strict=True)
-        },
+        team_system_plan=plan,
         last_year={
-            str(t): None if pd.isna(v) else float(v)
-            for t, v, known in zip(
-                teams[schema.TEAM], teams["last_year"], teams["in_last_year"], strict=True
+            str(t): domain.LastYear(
+                None if pd.isna(v) else float(v),
+                int(series),
+                int(count),
+                comparable_plan.get(str(t), 0),
+                plan.get(str(t), 0),
+            )
+            for t, v, series, count, known in zip(
+                teams[schema.TEAM],
+                teams["last_year"],
+                teams["series"],
+                teams["comparable_series"],
+                teams["in_last_year"],
+                strict=True,
             )
             if bool(known)
         },
@@ -305,9 +365,13 @@ def compute_parts(
         frames.baseline, frames.attributes, state.team_attr, series_plan if events else None
     )
     team_of = _team_of(series_plan)
+    history = frames.history()
+    cells = last_year_cells(frame, history, state.freq)
+    comparable = comparable_rows(frame, cells)
+    last_year = last_year_sales(frame, cells, comparable)
     return (
-        _baseline_part(state, frames, frame, team_of),
-        _system_part(frame, series_plan, team_of, quantum(state.currency)),
+        _baseline_part(state, frames, frame, team_of, history, last_year, comparable),
+        _system_part(frame, series_plan, team_of, quantum(state.currency), comparable),
         series_plan,
     )
 
@@ -477,7 +541,13 @@ def written_with(
         )
         base, system = (
             stored,
-            _system_part(frame_, series_plan, _team_of(series_plan), quantum(after.currency)),
+            _system_part(
+                frame_,
+                series_plan,
+                _team_of(series_plan),
+                quantum(after.currency),
+                _comparable_of(stored, frame_),
+            ),
         )
     out[SYSTEM_KIND] = _to_blob(system, system_fingerprint(after, base_fp))
     out[CELLS_KIND] = (

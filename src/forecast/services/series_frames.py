@@ -74,22 +74,65 @@ def last_year_offset(freq: str) -> pd.DateOffset:
     return pd.DateOffset(months=12)
 
 
-def last_year_by_team(
-    frame: pd.DataFrame, history: pd.DataFrame, freq: str
-) -> dict[str, float | None]:
-    """Actual sales per team over the horizon's periods shifted back one year (None where the
-    history does not cover every one of them, or where a series had a gap in them: no rows, or
-    a long closure, ``engine.gaps``; a growth over a gap would measure the gap)."""
-    shifted = frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM]].copy()
+def last_year_cells(frame: pd.DataFrame, history: pd.DataFrame, freq: str) -> pd.Series:
+    """Per row of the series frame (in its order): the series' actual sales in that period
+    shifted back one year; NaN where the history has no row then or the series was in a gap
+    (a long closure, ``engine.gaps``)."""
+    shifted = frame[[schema.UNIQUE_ID, schema.DS]].copy()
     shifted[schema.DS] = shifted[schema.DS] - last_year_offset(freq)
     hist = _gaps_as_missing(history[[schema.UNIQUE_ID, schema.DS, schema.Y]], freq)
     # Only the history's rows of those dates can match: the join runs on a horizon's worth.
     hist = hist[hist[schema.DS].isin(shifted[schema.DS].unique())]
+    hist = hist.drop_duplicates([schema.UNIQUE_ID, schema.DS])  # one row per frame row
     merged = shifted.merge(hist, on=[schema.UNIQUE_ID, schema.DS], how="left")
-    out: dict[str, float | None] = {}
-    for team, part in merged.groupby(schema.TEAM):
-        out[str(team)] = None if part[schema.Y].isna().any() else float(part[schema.Y].sum())
+    return pd.Series(merged[schema.Y].to_numpy(dtype=float), index=frame.index)
+
+
+def comparable_rows(frame: pd.DataFrame, cells: pd.Series) -> np.ndarray:
+    """Per row of the series frame: whether its series was trading in every one of last year's
+    periods (`last_year_cells` known in all of its rows), so counts in a like-for-like growth."""
+    missing = cells.isna().groupby(frame[schema.UNIQUE_ID].to_numpy()).transform("any")
+    return ~missing.to_numpy(dtype=bool)
+
+
+def last_year_sales(
+    frame: pd.DataFrame, cells: pd.Series, comparable: np.ndarray
+) -> dict[str, tuple[float | None, int, int]]:
+    """Per team: (last year's sales of its comparable series, or None without any; its series;
+    its comparable series)."""
+    out: dict[str, tuple[float | None, int, int]] = {}
+    rows = pd.DataFrame(
+        {
+            schema.TEAM: frame[schema.TEAM].to_numpy(),
+            schema.UNIQUE_ID: frame[schema.UNIQUE_ID].to_numpy(),
+            schema.Y: cells.to_numpy(),
+            "comparable": comparable,
+        }
+    )
+    for team, part in rows.groupby(schema.TEAM):
+        kept = part[part["comparable"]]
+        series = int(part[schema.UNIQUE_ID].nunique())
+        count = int(kept[schema.UNIQUE_ID].nunique())
+        out[str(team)] = (float(kept[schema.Y].sum()) if count else None, series, count)
     return out
+
+
+def last_year_by_team(
+    frame: pd.DataFrame, history: pd.DataFrame, freq: str
+) -> dict[str, domain.LastYear]:
+    """Actual sales per team over the horizon's periods shifted back one year, like for like
+    (`domain.LastYear`): over the series trading in every one of them, with the system plan
+    (the frame's ``system_plan``) of those series and of the team to compare the team's amounts
+    with. Sales are None where no series of the team was (no rows: the history does not reach
+    back so far, or a long closure, ``engine.gaps``: a growth over a gap would measure it)."""
+    cells = last_year_cells(frame, history, freq)
+    comparable = comparable_rows(frame, cells)
+    plan = team_totals(frame, schema.SYSTEM_PLAN)
+    comparable_plan = team_totals(frame[comparable], schema.SYSTEM_PLAN)
+    return {
+        team: domain.LastYear(sales, series, count, comparable_plan.get(team, 0), plan.get(team, 0))
+        for team, (sales, series, count) in last_year_sales(frame, cells, comparable).items()
+    }
 
 
 def _gaps_as_missing(history: pd.DataFrame, freq: str) -> pd.DataFrame:
