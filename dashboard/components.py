@@ -301,6 +301,31 @@ def options(values: Iterable[str]) -> list[dict[str, str]]:
     return [{"label": str(v), "value": str(v)} for v in values]
 
 
+def period_name(iso_date: str, freq: str | None) -> str:
+    """A period as planners name it: a quarter ``2018 Q1``, a month ``2018-01``; a day or a week
+    by its date (`freq`: the plan's calendar code, D, W-MON, M or Q)."""
+    code = (freq or "")[:1]
+    if code == "Q" and len(iso_date) >= 7:
+        return f"{iso_date[:4]} Q{(int(iso_date[5:7]) - 1) // 3 + 1}"
+    if code == "M" and len(iso_date) >= 7:
+        return iso_date[:7]
+    return iso_date
+
+
+def period_options(dates: Iterable[str], freq: str | None, *, ends: bool) -> list[dict[str, str]]:
+    """A date picker's choices over a plan's periods (first days, or last days when `ends`): a
+    quarter or a month reads by its name, its day beside it, so ``2018 Q1 (to 2018-03-31)``."""
+    return [
+        {"label": period_day_label(d, freq, "to" if ends else "from"), "value": str(d)}
+        for d in dates
+    ]
+
+
+def period_day_label(iso_date: str, freq: str | None, word: str) -> str:
+    name = period_name(iso_date, freq)
+    return iso_date if name == iso_date else f"{name} ({word} {iso_date})"
+
+
 def upload_zone(component_id: str, title: str, hint: str, *, padding: str = "24px") -> dcc.Upload:
     """A dashed drag-and-drop zone: the title in bold, the hint (formats, size limit) below."""
     return dcc.Upload(

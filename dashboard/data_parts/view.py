@@ -148,11 +148,34 @@ def report(check: FileCheck) -> html.Div:
     return html.Div(parts)
 
 
+PERIOD_WORDS = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters"}
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def periods_in_words(freq: str) -> str:
+    """The calendar's periods as people say them: ``quarters``, ``weeks (Friday to Thursday)``
+    for W-FRI (a plan's weeks start on the day they are dated by); an unknown code as it is."""
+    words = PERIOD_WORDS.get(freq[:1])
+    if words is None:
+        return f"periods of {freq}"
+    day = freq.partition("-")[2]
+    if words == "weeks" and day in WEEKDAYS:
+        first = WEEKDAYS.index(day)
+        return f"weeks ({DAY_NAMES[first]} to {DAY_NAMES[(first + 6) % 7]})"
+    return words
+
+
 def counts(summary: FileSummary) -> str:
-    """Rows, series and periods: periods are the distinct dates, rows are as read."""
+    """Rows, series and periods: periods are the distinct dates, rows are as read; a quarter or a
+    month is named as such (1998 Q1), not by its first day."""
+    start, end = (
+        components.period_name(day, summary.freq) if day else "–"
+        for day in (summary.start, summary.end)
+    )
     return (
-        f"{summary.rows:,} rows read: {summary.series:,} series × {summary.periods:,} periods "
-        f"of {summary.freq}, {summary.start or '–'} to {summary.end or '–'}"
+        f"{summary.rows:,} rows read: {summary.series:,} series × {summary.periods:,} "
+        f"{periods_in_words(summary.freq)}, {start} to {end}"
     )
 
 

@@ -66,7 +66,7 @@ def page_outputs(page: SystemPage, combination_rule: str) -> PageOutputs:
     dev_rows, _ = deviation_rows(
         page.deviations, currency=page.currency, can_edit=page.edit.allowed
     )
-    dates = components.options(page.dates)
+    dates = components.period_options(page.dates, page.freq, ends=False)
     return PageOutputs(
         totals=total_cards(page),
         team_rows=team_rows(page.teams, page.currency),
@@ -77,7 +77,7 @@ def page_outputs(page: SystemPage, combination_rule: str) -> PageOutputs:
         start_options=dates,
         start=page.dates[0] if page.dates else None,
         # "To" offers the periods' last days: an event to the end of the period picked.
-        end_options=components.options(page.period_ends),
+        end_options=components.period_options(page.period_ends, page.freq, ends=True),
         end=page.period_ends[-1] if page.period_ends else None,
         rule="How overlapping events combine: " + combination_rule,
         role_events=components.permission_note(page.edit),

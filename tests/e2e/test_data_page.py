@@ -58,7 +58,7 @@ def test_a_file_without_a_clear_sales_column_is_asked_about_then_planned(start_a
 
     pick(dash_duo, "#data-map-value", "Net")
     dash_duo.wait_for_contains_text("#data-report-ok", "Value (sales): Net", timeout=30)
-    assert "4 series × 60 periods" in dash_duo.find_element("#data-report-ok").text
+    assert "4 series × 60 weeks" in dash_duo.find_element("#data-report-ok").text
     dash_duo.wait_for_element("#data-preview .ag-row", timeout=10)
     settle(dash_duo)
     violations = axe_violations(dash_duo)

@@ -115,7 +115,40 @@ def test_periods_are_the_distinct_dates_not_the_rows():
     assert (check.summary.rows, check.summary.series, check.summary.periods) == (48, 4, 12)
     assert check.summary.series_periods == 48
     assert (report.periods, report.series_periods) == (12, 48)
-    assert view.counts(check.summary).startswith("48 rows read: 4 series × 12 periods of W-FRI")
+    assert view.counts(check.summary).startswith(
+        "48 rows read: 4 series × 12 weeks (Friday to Thursday), "
+    )
+
+
+def test_the_report_names_a_quarterly_files_quarters_not_their_first_days():
+    quarters = pd.date_range("2016-01-01", periods=8, freq="QS")
+    rows = [
+        {"Purpose": purpose, "Quarter": f"{quarter:%Y-%m-%d}", "Trips": 3598.63 + i}
+        for purpose in ("Business", "Holiday")
+        for i, quarter in enumerate(quarters)
+    ]
+    raw = pd.DataFrame(rows).to_csv(index=False).encode()
+
+    check = file_check.check_file(raw, filename="tourism.csv")
+
+    assert check.summary is not None
+    assert view.counts(check.summary) == ("16 rows read: 2 series × 8 quarters, 2016 Q1 to 2017 Q4")
+
+
+def test_a_sparse_files_note_says_days_not_the_calendar_code():
+    rows = [
+        {"Store": store, "Date": f"2024-01-{day:02d}", "Sales": 5.0}
+        for store in ("1", "2")
+        for day in (1, 9, 17, 25)
+    ]
+    raw = pd.DataFrame(rows).to_csv(index=False).encode()
+
+    check = file_check.check_file(raw, filename="orders.csv", freq="D")
+
+    assert check.summary is not None
+    (note,) = [n for n in check.summary.notes if "had no rows" in n]
+    assert note.startswith("84 % of the days had no rows and were filled with 0")
+    assert "a coarser calendar (“Frequency” week)" in view.page_words(note)
 
 
 def test_the_report_names_series_with_a_gap_the_forecast_reads_from_a_season_before():
@@ -217,7 +250,7 @@ def test_a_valid_file_shows_the_report_the_history_and_keeps_the_samples_note():
     out = view.preview_outputs(check, "W", sample=True)
 
     shown = text(out.report)
-    assert ids.DATA_REPORT_OK in shown and "4 series × 12 periods" in shown
+    assert ids.DATA_REPORT_OK in shown and "4 series × 12 weeks" in shown
     assert ids.DATA_STORE_TABLE_HINT in shown and "Store table" in shown
     assert (out.value, out.freq, out.create_hint) == ("Sales", "W", None)
     assert ids.DATA_PREVIEW in text(out.preview)

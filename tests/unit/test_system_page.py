@@ -5,6 +5,7 @@ browser tests (tests/e2e/test_system_plan.py) cover the wiring."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 
 import pandas as pd
@@ -285,6 +286,28 @@ def test_page_outputs_say_what_the_gate_blocks_and_why_a_lead_cannot_edit(ctx, p
     assert {row["can_edit"] for row in out.event_rows + out.deviation_rows} == {False}
     olga = view.page_outputs(system_views.system_page(ctx.store, plan_id, "olga"), "rule")
     assert {row["can_edit"] for row in olga.event_rows + olga.deviation_rows} == {True}
+
+
+def test_the_event_pickers_of_a_quarterly_plan_name_each_quarter_beside_its_day(ctx, plan_id):
+    page = system_views.system_page(ctx.store, plan_id, "olga")
+    assert page.freq == plan_service.get_plan(ctx.store, plan_id).freq
+    quarterly = dataclasses.replace(
+        page,
+        freq="Q",
+        dates=["2018-01-01", "2018-04-01"],
+        period_ends=["2018-03-31", "2018-06-30"],
+    )
+
+    out = view.page_outputs(quarterly, "rule")
+
+    assert out.start_options == [
+        {"label": "2018 Q1 (from 2018-01-01)", "value": "2018-01-01"},
+        {"label": "2018 Q2 (from 2018-04-01)", "value": "2018-04-01"},
+    ]
+    assert out.end_options[-1] == {"label": "2018 Q2 (to 2018-06-30)", "value": "2018-06-30"}
+    assert (out.start, out.end) == ("2018-01-01", "2018-06-30")
+    weekly = view.page_outputs(page, "rule")  # a week is named by its day, as before
+    assert [o["label"] for o in weekly.start_options] == page.dates
 
 
 def test_the_reason_editor_preselects_no_reason():

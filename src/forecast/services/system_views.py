@@ -64,6 +64,7 @@ class SystemPage:
     set_threshold: Permission  # threshold (owner)
     currency: str | None = "EUR"  # the plan's ISO code; None: plain numbers
     period_ends: list[str] = field(default_factory=list)  # ISO dates of their last days
+    freq: str = ""  # the plan's calendar (D, W-MON, M, Q): how a period is named
 
     @property
     def change(self) -> float:
@@ -194,6 +195,7 @@ def system_page(store: PlanRepository, plan: str, user: str | None) -> SystemPag
         publish=allowed["publish"],
         set_threshold=allowed["set_threshold"],
         currency=state.currency,
+        freq=state.freq,
     )
 
 

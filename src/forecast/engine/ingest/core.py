@@ -1232,9 +1232,10 @@ def _sparse_note(filled: int, cells: int, freq: str) -> list[str]:
     if not cells or filled <= 0.5 * cells or freq == "Q":
         return []
     coarser = {"D": "W", "M": "Q"}.get(freq[0], "M")
+    periods = {"D": "days", "W": "weeks", "M": "months"}.get(freq[0], f"{freq} periods")
     return [
-        f"{format_percent(filled / cells, 0)} of the {freq} periods had no rows and were filled with 0; a "
-        f"coarser calendar (--freq {coarser}) may suit these series better"
+        f"{format_percent(filled / cells, 0)} of the {periods} had no rows and were filled with 0; "
+        f"a coarser calendar (--freq {coarser}) may suit these series better"
     ]
 
 
