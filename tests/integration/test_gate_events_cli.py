@@ -189,3 +189,19 @@ def test_restoring_an_event_on_a_published_plan_is_refused_with_the_reason(tiny)
     assert published.exit_code == 0, published.output
     refused = run(data_dir, "plan", "event", "restore", plan, "E1")
     assert refused.exit_code != 0 and "read-only" in refused.output
+
+
+def test_every_range_of_a_learned_uplift_reads_in_percent_like_its_value(tiny):
+    data_dir, plan = tiny
+    offered = run(
+        data_dir, "plan", "event", "suggest", plan, "--kind", "promotion", user=None
+    ).stdout
+    added = run(
+        data_dir, "plan", "event", "add", plan, "--name", "Flyer", "--kind", "promotion",
+        "--scope", "region=north", "--start", "2024-05-06", "--end", "2024-05-12",
+        "--use-suggestion",
+    ).stdout  # fmt: skip
+
+    team_lines = [line for line in offered.splitlines() if line.startswith("  north:")]
+    assert team_lines and "(range " in team_lines[0] and " %), " in team_lines[0], offered
+    assert "suggested +" in added and " %) from promo" in added, added
