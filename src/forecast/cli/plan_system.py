@@ -484,9 +484,10 @@ def grant(
             _saved(state) | {"user": user, **state.members[user].to_dict(), "note": granted.note}
         )
         return
+    led = state.team_of(user)
     typer.echo(
-        f"{user} is now {'+'.join(state.roles_of(user))} on plan {state.plan_id} "
-        f"(version {state.version})"
+        f"{user} is now {'+'.join(state.roles_of(user))}"
+        f"{f' of team {led}' if led else ''} on plan {state.plan_id} (version {state.version})"
     )
     if granted.note:
         typer.echo(f"  {granted.note}")
