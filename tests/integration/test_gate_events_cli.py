@@ -189,3 +189,29 @@ def test_restoring_an_event_on_a_published_plan_is_refused_with_the_reason(tiny)
     assert published.exit_code == 0, published.output
     refused = run(data_dir, "plan", "event", "restore", plan, "E1")
     assert refused.exit_code != 0 and "read-only" in refused.output
+
+
+def test_every_range_of_a_learned_uplift_reads_in_percent_like_its_value(tiny):
+    data_dir, plan = tiny
+    offered = run(
+        data_dir, "plan", "event", "suggest", plan, "--kind", "promotion", user=None
+    ).stdout
+    added = run(
+        data_dir, "plan", "event", "add", plan, "--name", "Flyer", "--kind", "promotion",
+        "--scope", "region=north", "--start", "2024-05-06", "--end", "2024-05-12",
+        "--use-suggestion",
+    ).stdout  # fmt: skip
+
+    team_lines = [line for line in offered.splitlines() if line.startswith("  north:")]
+    assert team_lines and "(range " in team_lines[0] and " %), " in team_lines[0], offered
+    assert "suggested +" in added and " %) from promo" in added, added
+
+
+def test_granting_a_lead_names_the_team_they_lead_as_the_members_list_does(tiny):
+    data_dir, plan = tiny
+    granted = run(data_dir, "plan", "grant", plan, "lee", "--role", "lead", "--team", "north")
+    members = run(data_dir, "plan", "members", plan, user=None)
+
+    assert granted.exit_code == 0, granted.output
+    assert granted.stdout.startswith(f"lee is now lead of team north on plan {plan} ")
+    assert "lead of team north" in members.stdout

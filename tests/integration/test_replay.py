@@ -298,3 +298,28 @@ def test_weeks_a_store_has_no_rows_for_are_not_scored_as_weeks_without_sales(
     wape = with_hole.cycles.query("scope == 'team' and key == @store_11_team")["wape_baseline"]
     whole_wape = whole.cycles.query("scope == 'team' and key == @store_11_team")["wape_baseline"]
     assert float(wape.iloc[0]) < float(whole_wape.iloc[0]) + 0.05  # not charged ten weeks' copy
+
+
+def test_replay_reads_a_week_ending_file_as_a_plan_does_with_week_dates_end(tmp_path):
+    fridays = pd.date_range("2021-01-08", periods=130, freq="W-FRI")
+    rows = [
+        {"Store": store, "Date": friday.strftime("%m/%d/%Y"), "Weekly_Sales": 1000 + 10 * i}
+        for store in (1, 2)
+        for i, friday in enumerate(fridays)
+    ]
+    path = tmp_path / "week_ending.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "replay", str(path), "--cycles", "1", "--horizon", "4", "--week-dates", "end",
+            "--json",
+        ],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    [overall] = [c for c in json.loads(result.stdout)["cycles"] if c["scope"] == "overall"]
+    last_week_ending = fridays[-1]
+    assert overall["start"] == str((last_week_ending - pd.Timedelta(days=6 + 3 * 7)).date())
+    assert pd.Timestamp(overall["start"]).day_name() == "Saturday"

@@ -428,3 +428,17 @@ def test_the_flag_read_for_every_offer_is_kept_at_one_byte_a_series_and_date():
     assert cells is not None
     assert cells.hits.nbytes == history["unique_id"].nunique() * history["ds"].nunique()
     assert int(cells.hits.sum()) == int((history["Promo"] >= 0.5).sum())
+
+
+def test_a_cap_written_with_a_thousands_comma_is_refused_with_the_plain_number_to_write(
+    store, plan_id
+):
+    grouped = (
+        b"name,kind,start,end,effect,value\n"
+        b'Supply cap,purchase_limit,2024-10-14,2024-10-20,cap,"40,000"\n'
+    )
+    with pytest.raises(InvalidFile) as refused:
+        event_import.import_events(store, plan_id, "ann", grouped, "caps.csv")
+    [problem] = [str(p) for p in refused.value.problems]
+    assert problem.startswith("caps.csv:2:value:")
+    assert problem.endswith("-> write it without grouping: 40000")

@@ -178,3 +178,24 @@ def test_cr_only_sales_file_is_read(tmp_path):
 
     assert result.report.series == 3 and len(result.history) == 36
     assert np.isfinite(result.history.y).all()
+
+
+def test_an_attributes_file_that_adds_no_column_says_so_instead_of_an_empty_list(tmp_path):
+    sales = tmp_path / "sales.csv"
+    weeks = pd.date_range("2012-01-06", periods=8, freq="W-FRI")
+    sales.write_text(
+        "Store,Date,Weekly_Sales,Type\n"
+        + "".join(
+            f"{store},{week.date()},{100 + i},{kind}\n"
+            for store, kind in ((1, "A"), (2, "B"))
+            for i, week in enumerate(weeks)
+        )
+    )
+    stores = tmp_path / "stores.csv"
+    stores.write_text("Store,Type\n1,A\n2,B\n")
+
+    result = read_sales(sales, attributes_file=stores)
+
+    note = next(n for n in result.report.notes if n.startswith("attributes from"))
+    assert not note.rstrip().endswith(":")
+    assert "none new (Type already in the sales file)" in note

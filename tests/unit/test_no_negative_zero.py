@@ -72,7 +72,7 @@ def test_suggestion_texts_show_a_tiny_uplift_as_zero_percent() -> None:
     record = {"value": TINY_PCT, "low": TINY_PCT, "high": 2.5, "flag": "Promo"}
     record |= {"net_value": TINY_PCT, "in_baseline": 0.5}
     assert system.suggestion_text(record) == (
-        "0.0 % (0.0..+2.5) from Promo, 0.0 % net of the 50 % the baseline repeats"
+        "0.0 % (range 0.0 % to +2.5 %) from Promo, 0.0 % net of the 50 % the baseline repeats"
     )
 
 

@@ -16,6 +16,7 @@ from forecast.cli.common import (
     DecimalOpt,
     JsonOpt,
     PlanArg,
+    WeekDatesOpt,
     acting_user,
     echo_json,
     fail,
@@ -283,6 +284,7 @@ def replay_cmd(
     ] = None,
     freq: Annotated[str, typer.Option(help="Planning calendar: D, W, M or Q.")] = "W",
     decimal: DecimalOpt = None,
+    week_dates: WeekDatesOpt = "start",
     as_json: JsonOpt = False,
 ) -> None:
     """Replay both cultures on the last cycles of a history and score them against what happened."""
@@ -304,6 +306,7 @@ def replay_cmd(
         claims=replay.parse_claims(claim),
         model=model,
         decimal=decimal,
+        week_dates=week_dates,
     )
     if as_json:
         echo_json(result.to_dict())

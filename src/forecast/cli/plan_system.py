@@ -70,12 +70,6 @@ def signed_percent(value: float, decimals: int = 1) -> str:
     return format_percent_value(value, decimals, signed=True)
 
 
-def signed_number(value: float, decimals: int = 1) -> str:
-    from forecast.services.money import format_number
-
-    return format_number(value, decimals, signed=True)
-
-
 event_app = typer.Typer(
     help="Event overrides: add, edit, remove, restore, import, export, list, suggest.",
     no_args_is_help=True,
@@ -490,9 +484,10 @@ def grant(
             _saved(state) | {"user": user, **state.members[user].to_dict(), "note": granted.note}
         )
         return
+    led = state.team_of(user)
     typer.echo(
-        f"{user} is now {'+'.join(state.roles_of(user))} on plan {state.plan_id} "
-        f"(version {state.version})"
+        f"{user} is now {'+'.join(state.roles_of(user))}"
+        f"{f' of team {led}' if led else ''} on plan {state.plan_id} (version {state.version})"
     )
     if granted.note:
         typer.echo(f"  {granted.note}")
@@ -868,7 +863,7 @@ def event_suggest(
     for seg in uplift.segments:
         typer.echo(
             f"  {seg.segment}: {signed_percent(seg.value)} "
-            f"({signed_number(seg.low)} .. {signed_number(seg.high)}), "
+            f"(range {signed_percent(seg.low)} to {signed_percent(seg.high)}), "
             f"{seg.n_series} series"
         )
     typer.echo(f"  ({uplift.basis})")

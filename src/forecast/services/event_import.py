@@ -394,6 +394,7 @@ def _checked_value(row: _Row, cell: Any, effect: str, value: float | None) -> fl
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)")
 _EUROPEAN = re.compile(r"[-+]?\d{1,3}(?:\.\d{3})+(?:,\d+)?|[-+]?\d+,\d+")
 _DOT_THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2}\.\d{3}")  # 1.000: a thousand, or one?
+_COMMA_THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?")  # 40,000 or 1,234.5
 VALUE_FIX = "write a plain number, e.g. 15, 15%, -10, 12.5 or 12,5"
 
 
@@ -423,6 +424,12 @@ def _value(row: _Row, value: Any, effect: str, numbers: str) -> float | None:
         elif numbers == SEMICOLONS and _DOT_THOUSANDS.fullmatch(body):
             what = f"{body} may be {body.replace('.', '')} (a '.' grouping thousands) or {body}"
             row.problem("value", value, what, "write it without grouping, e.g. 1000 or 1.0")
+            return None
+        elif numbers == PLAIN and _COMMA_THOUSANDS.fullmatch(body):
+            plain = body.replace(",", "")
+            row.problem(
+                "value", value, "a ',' grouping thousands", f"write it without grouping: {plain}"
+            )
             return None
         number = float(body) if len(body) <= 32 and _NUMBER.fullmatch(body) else math.nan
     if not math.isfinite(number):

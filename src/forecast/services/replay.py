@@ -266,9 +266,10 @@ def replay(
     model: str = "snaive",
     progress: Progress | None = None,
     decimal: str | None = None,
+    week_dates: str = "start",
 ) -> ReplayResult:
     """Rebuild and score both cultures on the last `cycles` cycles of the history in `source`
-    (`decimal`: a CSV's decimal mark, as `read_sales` takes it)."""
+    (`decimal` and `week_dates`: as `read_sales` takes them)."""
     from forecast.engine.ingest import IngestError, read_sales
 
     _check_settings(cycles, horizon, model)
@@ -281,6 +282,7 @@ def replay(
             freq=freq,
             attributes_file=attributes_file,
             decimal=decimal,
+            week_dates=week_dates,
         )
     except IngestError as exc:
         raise Invalid(f"history: {exc}") from exc

@@ -24,8 +24,8 @@ from forecast.engine.uplift import (
     pooled_uplift,
     series_uplift,
 )
-from forecast.money import format_number, format_percent_value, quantum
 from forecast.money import format_percent as percent_text
+from forecast.money import format_percent_value, quantum
 from forecast.overrides import Event, Explanation, Factor, OverrideError, Scope, UnknownSeries
 from forecast.plan import PUBLISHED, PlanState, utc_now
 from forecast.services import accuracy_grid, model_names, plans, series_frames
@@ -738,11 +738,10 @@ def suggestion_text(record: Mapping[str, Any] | None) -> str:
     the seasonal naive baseline already repeated part of it, the net value offered."""
     if not record:
         return ""
-    low, high = (format_number(record.get(end, 0), signed=True) for end in ("low", "high"))
-    text = (
-        f"{format_percent_value(record.get('value', 0), signed=True)} ({low}..{high}) "
-        f"from {record.get('flag', '')}"
+    value, low, high = (
+        format_percent_value(record.get(key, 0), signed=True) for key in ("value", "low", "high")
     )
+    text = f"{value} (range {low} to {high}) from {record.get('flag', '')}"
     if "net_value" in record:
         text += (
             f", {format_percent_value(record['net_value'], signed=True)} net of the "

@@ -200,7 +200,13 @@ def merge_attributes_file(
         raise IngestError(problems)
     new_cols = [c for c in table.columns if c not in attributes.columns]
     merged = attributes.merge(table[keys + new_cols], on=keys, how="left", validate="many_to_one")
-    notes = [f"attributes from {name}: {', '.join(new_cols)}"]
+    already_read = [c for c in table.columns if c not in keys and c not in new_cols]
+    notes = [
+        f"attributes from {name}: {', '.join(new_cols)}"
+        if new_cols
+        else f"attributes from {name}: none new ({', '.join(already_read) or 'only the key'} "
+        "already in the sales file)"
+    ]
     unmatched = int(merged[new_cols[0]].isna().sum()) if new_cols else 0
     if new_cols and unmatched:
         notes.append(f"{unmatched} series have no row in {name}")
