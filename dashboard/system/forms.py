@@ -30,7 +30,7 @@ def parse_scope_text(text: str | None) -> Scope:
     series: list[str] = []
     for part in (text or "").replace("\n", ";").split(";"):
         part = part.strip()
-        if not part or part.lower() == ALL:
+        if not part or Scope.means_all(part):
             continue
         key, _, value = part.partition("=")
         if key.strip().lower() == "ids":

@@ -97,7 +97,10 @@ def publish(ctx: DashboardContext, n, session, version, refresh, changed) -> tup
     )
     if alert is not None:
         return html.Div(alert, id="sys-publish-refused"), bumped(refresh), no_update
-    done = components.success_alert(f"Published: plan {saved.plan.name!r} is now read-only.")
+    done = components.success_alert(
+        f"Published: the system plan of {saved.plan.name!r} (events, explanations, factors) "
+        "is read-only now; the negotiation goes on until it is agreed."
+    )
     return html.Div(done, id="sys-published"), bumped(refresh), bumped(changed)
 
 

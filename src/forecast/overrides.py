@@ -106,6 +106,7 @@ def _preview(values: Iterable[Any], limit: int = 20) -> str:
 
 
 SELECTOR_EXAMPLE = "StoreType=a, or Assortment=a,c for several values"
+ALL_SCOPE_WORDS = frozenset({"all", "all series"})  # a scope typed as words: every series
 """The selector a refusal of a malformed scope shows where the plan's own names are not at hand."""
 
 
@@ -129,6 +130,12 @@ class Scope:
     def is_all(self) -> bool:
         return not self.attributes and not self.ids
 
+    @staticmethod
+    def means_all(words: str) -> bool:
+        """``all`` or ``all series`` (as `describe` and the events sheet write it), in any case:
+        no restriction."""
+        return " ".join(str(words).split()).lower() in ALL_SCOPE_WORDS
+
     @classmethod
     def parse(
         cls,
@@ -142,6 +149,8 @@ class Scope:
         a caller that gives its own, in the plan's names)."""
         attributes: dict[str, list[str]] = {}
         for selector in selectors:
+            if cls.means_all(selector):
+                continue
             if "=" not in selector:
                 shown = f" (e.g. {example})" if example else ""
                 raise UnknownScope(

@@ -79,7 +79,7 @@ def test_gate_blocks_publish_until_explained(start_app, e2e_plan):
     dash_duo.wait_for_contains_text("#sys-alert", "Explained", timeout=20)
     dash_duo.wait_for_element("#sys-gate-open", timeout=20)
     click(dash_duo, "#sys-publish")
-    dash_duo.wait_for_contains_text("#sys-published", "is now read-only", timeout=20)
+    dash_duo.wait_for_contains_text("#sys-published", "the negotiation goes on", timeout=20)
     dash_duo.wait_for_contains_text("#sys-role-publish", "already published", timeout=20)
     assert dash_duo.get_logs() == []
 

@@ -41,6 +41,7 @@ def test_readme_walkthrough_runs_and_publishes(tmp_path):
     assert done.returncode == 0, f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
     assert "cannot be published" in done.stderr  # the gate refused first
     assert re.search(r"published plan \w+ \(version \d+\)", done.stdout)
+    assert "the negotiation goes on" in done.stdout  # publishing freezes the system track only
     assert "publish: publish the system plan" in done.stdout  # the audit log shows it
     # negotiation track: the agreed plan's CSV adds up exactly to the goal
     with (cwd / "agreed_plan.csv").open(newline="") as handle:

@@ -548,4 +548,18 @@ def test_an_events_suggestion_is_read_back_with_its_known_keys_and_numbers_only(
 
 def test_a_scope_without_attribute_and_value_says_how_to_mean_every_series() -> None:
     with pytest.raises(UnknownScope, match="no scope at all means every series"):
-        Scope.parse(["all"])
+        Scope.parse(["everything"])
+
+
+def test_every_series_is_typed_the_same_way_in_the_cli_the_page_and_the_events_sheet():
+    # `plan event list` and the events sheet write "all series"; the page's box shows "all"
+    from dashboard.system.forms import parse_scope_text
+    from forecast.services.exports import scope_of_words
+
+    for words in ("all", "all series", "All Series", " all  series "):
+        assert Scope.parse([words]) == Scope()
+        assert parse_scope_text(words) == Scope()
+        assert scope_of_words(words) == Scope()
+    assert Scope.parse(["all", "StoreType=a"]) == Scope.parse(["StoreType=a"])
+    with pytest.raises(UnknownScope):
+        Scope.parse(["all stores"])

@@ -81,7 +81,8 @@ ScopeOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--scope",
-        help="attribute=value selector (values a,b are OR'd; repeated selectors are AND'ed).",
+        help="attribute=value selector (values a,b are OR'd; repeated selectors are AND'ed); "
+        "every series: leave it out, or 'all'.",
     ),
 ]
 IdsOpt = Annotated[str | None, typer.Option("--ids", help="Comma-separated series ids.")]
@@ -1001,7 +1002,9 @@ def publish(change: PlanChange) -> None:
         echo_json(_saved(saved.plan))
         return
     typer.echo(
-        f"published plan {saved.plan.plan_id} (version {saved.version}); it is read-only now"
+        f"published plan {saved.plan.plan_id} (version {saved.version}): its system plan "
+        "(events, explanations, factors) is read-only now; the negotiation goes on until it is "
+        "agreed"
     )
 
 

@@ -166,7 +166,6 @@ def scope_words(scope: Mapping[str, Any] | None) -> str:
     return "; ".join(parts)
 
 
-ALL_SERIES_WORDS = "all series"
 SCOPE_WORDS_FIX = (
     "write 'all series' (or leave it empty), attribute=value selectors such as StoreType=a,c; "
     "Assortment=a, or series ids such as 'ids 1020, 1021'"
@@ -178,7 +177,7 @@ def scope_of_words(text: str) -> Scope:
     Refused with ``UnknownScope`` where a part is neither ``attribute=values`` nor ``ids ...``;
     the values it names are checked against a plan by ``Scope.validate``."""
     words = " ".join(str(text or "").split())
-    if not words or words.lower() == ALL_SERIES_WORDS:
+    if not words or Scope.means_all(words):
         return Scope()
     selectors: list[str] = []
     ids: list[str] = []

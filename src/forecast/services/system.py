@@ -1173,7 +1173,7 @@ def publish(
     expected_version: int | None = None,
 ) -> Saved:
     """Publish the system plan (owner). Refused while any marked deviation is unexplained; the
-    error lists them. A published plan is read-only."""
+    error lists them. A published plan's system track is read-only (the negotiation goes on)."""
     state = plans.get_plan(store, plan)
     plans.require_role(state, actor, "owner", "publish")
     plans.require_unlocked(state, "publish it again")
