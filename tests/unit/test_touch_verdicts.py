@@ -116,3 +116,20 @@ def test_the_page_and_the_cli_call_a_few_dollars_worse_no_change_beside_zero_poi
     assert printed.exit_code == 0, printed.output
     (line,) = [x for x in printed.output.splitlines() if "E1 Lift" in x]
     assert not line.startswith("WORSE") and "0.00 pts" in line
+
+
+def test_touches_list_those_that_made_it_worse_then_those_that_helped_then_no_change(store, plan):
+    # the +0.01 % event reads 0.00 pts: it comes after a touch that made the forecast worse by
+    # points one can see, not between it and a touch that helped
+    for name, value in (("Flyer", 20.0), ("Markdown", -20.0)):
+        system.add_event(
+            store, plan, "olga", name=name, kind="promotion", scope=Scope({"Region": ["East"]}),
+            start="2021-08-01", end="2021-08-31", effect="percent", value=value, reason="flyer",
+        )  # fmt: skip
+    report = accuracy.fva(store, plan)
+    rank = {"made it worse": 0, "helped": 1, "no change": 2}
+
+    verdicts = [accuracy.touch_verdict(row) for row in report.touches.to_dict("records")]
+
+    assert verdicts == sorted(verdicts, key=rank.__getitem__), verdicts
+    assert {"made it worse", "no change"} <= set(verdicts)

@@ -63,6 +63,9 @@ COLUMNS = [
     "not_scored",
 ]
 NO_ACTUALS_YET = "no actuals yet for its series and periods"
+POINTS_DECIMALS = 2
+"""A touch's value added is read in WAPE points to two decimals: one that rounds to 0.00 pts
+made no visible change (it is listed after those that made it worse or helped)."""
 COVERS_NOTHING = "it covers no series-period of the plan"
 EVENT_STEP = "baseline -> system plan"
 # The effect each of the combination rule's components (``overrides.effect_parts``) comes from.
@@ -663,6 +666,14 @@ def touch_table(
     table = pd.DataFrame(rows, columns=COLUMNS)
     if table.empty:
         return table
-    worse = table[table["made_worse"]].sort_values("value_added", kind="stable")
-    better = table[~table["made_worse"]].sort_values("value_added", ascending=False, kind="stable")
-    return pd.concat([worse, better], ignore_index=True)
+    # made it worse first, then helped, then those whose change reads 0.00 pts (either way),
+    # then those not scored
+    points = (table["value_added_wape"].astype(float) * 100).round(POINTS_DECIMALS)
+    unseen = points.eq(0)
+    scored = table["scored"].astype(bool)
+    worse = table[table["made_worse"] & ~unseen].sort_values("value_added", kind="stable")
+    better = table[scored & ~table["made_worse"] & ~unseen].sort_values(
+        "value_added", ascending=False, kind="stable"
+    )
+    level = table[scored & unseen].sort_values("value_added", ascending=False, kind="stable")
+    return pd.concat([worse, better, level, table[~scored]], ignore_index=True)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from forecast import accuracy, schema
 from forecast.accuracy.grid import AccuracyError
-from forecast.accuracy.touches import NO_ACTUALS_YET, EventGrid
+from forecast.accuracy.touches import NO_ACTUALS_YET, POINTS_DECIMALS, EventGrid
 from forecast.negotiation import NegotiationError
 from forecast.plan import AGREED, PUBLISHED, PlanState
 from forecast.services import accuracy_grid, system
@@ -427,8 +427,6 @@ def _compute_fva(
 
 
 MADE_WORSE, HELPED, NO_CHANGE = "made it worse", "helped", "no change"
-POINTS_DECIMALS = 2
-"""The decimals of a WAPE point a touch's value added is shown with (pages and CLI)."""
 
 
 def touch_verdict(touch: Mapping[Any, Any]) -> str:
