@@ -435,3 +435,24 @@ def test_score_calls_a_difference_under_five_hundredths_of_a_point_a_tie_as_the_
     assert close.loc["a", "closer"] == "tie"  # 3.755 % against 3.765 %: 0.01 points apart
     apart = domain.attainment(plan.assign(target=[108.0, 100.0]), actuals).set_index("team")
     assert apart.loc["a", "closer"] == "system_plan"  # 0.245 points apart
+
+
+def test_a_per_period_goal_dated_by_week_ends_sets_each_weeks_goal(store, plan_id):
+    # a planner's file dated as their sales file is (the week's last day): each date names the
+    # week it falls in, as `plan explain --ds` reads a day
+    starts = sorted(nego.series_frame(store, plan_id)["ds"].unique())
+    ends = {
+        (pd.Timestamp(d) + pd.Timedelta(days=6)).strftime("%Y-%m-%d"): "2500000000.01"
+        for d in starts
+    }
+
+    nego.set_goal(store, plan_id, "olga", per_period=ends)
+
+    by_period = nego.goal_by_period(store, plan_id, "baseline")
+    assert list(by_period["goal"]) == [Decimal("2500000000.01")] * len(starts)
+    first, second = (
+        list(ends)[0],
+        (pd.Timestamp(starts[0]) + pd.Timedelta(days=2)).strftime("%Y-%m-%d"),
+    )
+    with pytest.raises(Invalid, match=f"'{first}' and '{second}' fall in the same period"):
+        nego.set_goal(store, plan_id, "olga", per_period={first: "1", second: "2"})

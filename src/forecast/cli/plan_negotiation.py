@@ -170,7 +170,11 @@ def goal_cmd(
     ] = None,
     per_period: Annotated[
         Path | None,
-        typer.Option("--per-period", help="CSV with columns ds,goal (one row per period)."),
+        typer.Option(
+            "--per-period",
+            help="CSV with columns ds,goal: one row per period, ds any day of it (a week's "
+            "first or last day).",
+        ),
     ] = None,
     basis: Annotated[
         BasisName | None,

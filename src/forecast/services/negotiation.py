@@ -300,9 +300,9 @@ def set_goal(
     currency = get_plan(store, plan).currency
     total_minor = None if total is None else _minor_amount(total, "goal total", currency)
     period_minor: dict[str, int] | None = None
+    spelled: dict[str, str] = {}
     if per_period:
         period_minor = {}
-        spelled: dict[str, str] = {}
         for period, amount in per_period.items():
             key = period_key(period)
             if key is None:
@@ -344,7 +344,7 @@ def set_goal(
             who,
             total_minor,
             ratio=ratio,
-            period_goals=period_minor,
+            period_goals=_on_periods(frame, period_minor, spelled) if period_minor else None,
             period_basis=_period_basis(frame, _basis_column(measured)) if period_minor else None,
             basis=measured,
             spread_by=spread,
@@ -366,6 +366,34 @@ def set_goal(
         return fresh, what, before, fresh.summary()
 
     return _change(store, plan, actor, "goal", expected_version, operate)
+
+
+def _on_periods(
+    frame: pd.DataFrame, goals: dict[str, int], spelled: Mapping[str, str]
+) -> dict[str, int]:
+    """Each period's goal keyed by the start of the horizon period its date falls in: any day of
+    a week names the week, as `plan explain --ds` reads it, so a file dated by week ends (as the
+    plan's own sales file may be) reads right. A date outside the horizon is kept as given, for
+    the goal to refuse naming it; two dates of one period are refused."""
+    from forecast import overrides
+
+    periods = overrides.horizon_periods(frame[schema.DS].unique())
+    starts = periods[schema.DS].to_numpy(dtype="datetime64[ns]")
+    ends = periods["end"].to_numpy(dtype="datetime64[ns]")
+    out: dict[str, int] = {}
+    given: dict[str, str] = {}
+    for key, amount in goals.items():
+        when = np.datetime64(pd.Timestamp(key))
+        inside = np.flatnonzero((starts <= when) & (ends >= when))
+        start = pd.Timestamp(starts[inside[0]]).strftime("%Y-%m-%d") if len(inside) else key
+        if start in given:
+            raise Invalid(
+                f"per-period goal: {spelled[given[start]]!r} and {spelled[key]!r} fall in the "
+                f"same period, the one from {start}; give each period's goal once"
+            )
+        given[start] = key
+        out[start] = amount
+    return out
 
 
 def period_key(period: object) -> str | None:
