@@ -41,6 +41,7 @@ PLAN_COLUMNS = [
     "plan_version",
     "plan_id",
     "adjustment",
+    "period_end",
 ]
 """The CSV's columns, in order (those a plan has: no basis and target before a goal is set).
 New columns go at the end, so a reader that takes them by position keeps working."""
@@ -119,7 +120,18 @@ def plan_rows(
         negotiated["system_plan_minor"].to_numpy() - negotiated["baseline_minor"].to_numpy()
     )
     out["adjustment"] = money_texts(adjustment, digits)
+    # a period's last day as well as its first (`ds`): a planner's own files may date a week by
+    # its end (week ending Friday), and join the export on that
+    out["period_end"] = _period_ends(negotiated["ds"])
     return out.reset_index(drop=True)
+
+
+def _period_ends(ds: pd.Series) -> np.ndarray:
+    from forecast.overrides import horizon_periods
+
+    periods = horizon_periods(ds.unique())
+    ends = pd.Series(periods["end"].dt.strftime("%Y-%m-%d").to_numpy(), index=periods["ds"])
+    return ends.reindex(pd.to_datetime(ds)).to_numpy()
 
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -204,7 +216,16 @@ def to_xlsx(
     return export_xlsx.workbook_bytes(written, money_format)
 
 
-DATE_COLUMNS = ("ds", "at", "start", "end", "created_at", "agreed_at", "published_at")
+DATE_COLUMNS = (
+    "ds",
+    "period_end",
+    "at",
+    "start",
+    "end",
+    "created_at",
+    "agreed_at",
+    "published_at",
+)
 
 
 def _as_dates(column: pd.Series) -> pd.Series:
