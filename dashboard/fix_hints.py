@@ -93,6 +93,7 @@ PAGE_FIXES: Mapping[FixKey, str] = {
     FixKey.GIVE_ATTRIBUTES: "drop a series attributes file (e.g. a store table) on the Data page",
     FixKey.REPLAY_AT_LEAST_ONE: "set Cycles and Periods per cycle to 1 or more",
     FixKey.SHORTEN_REPLAY: "lower Cycles or Periods per cycle",
+    FixKey.RELOAD_PLAN: "reload the page to see the plan as it is now and make your change again",
 }
 
 

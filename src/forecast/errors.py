@@ -62,6 +62,7 @@ class FixKey(StrEnum):
     GIVE_ATTRIBUTES = "give_attributes"  # no attribute to take teams from
     REPLAY_AT_LEAST_ONE = "replay_at_least_one"  # zero cycles or periods
     SHORTEN_REPLAY = "shorten_replay"  # the history is too short for the replay asked
+    RELOAD_PLAN = "reload_plan"  # {plan} {version}: an edit made on an older version
 
 
 # How to put it right, in words that fit every face (what ``str(error)`` says).
@@ -116,6 +117,7 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.GIVE_ATTRIBUTES: "give a table of series attributes (e.g. a store table)",
     FixKey.REPLAY_AT_LEAST_ONE: "replay at least one cycle of at least one period",
     FixKey.SHORTEN_REPLAY: "replay fewer cycles or fewer periods per cycle",
+    FixKey.RELOAD_PLAN: "reload the plan (version {version}) and make your change again",
 }
 
 
@@ -225,7 +227,39 @@ class Forbidden(ServiceError):
 
 
 class StaleVersion(ServiceError):
-    """The edit was made against an older version of the plan; someone else changed it since."""
+    """The edit was made against an older version of the plan; someone else changed it since.
+
+    ``expected_version`` (the version the edit was made on) and ``current_version`` (the plan's
+    version now) are there when the refusal is about the plan's version, for a script to read
+    (the CLI's ``--json`` error carries them)."""
+
+    def __init__(
+        self,
+        reason: str = "",
+        fix: Fix | None = None,
+        *,
+        expected_version: int | None = None,
+        current_version: int | None = None,
+    ) -> None:
+        super().__init__(reason, fix)
+        self.expected_version = expected_version
+        self.current_version = current_version
+
+    @property
+    def details(self) -> dict[str, int]:
+        """The versions, as data: what a face shows besides the reason and the fix."""
+        versions = {
+            "expected_version": self.expected_version,
+            "current_version": self.current_version,
+        }
+        return {name: version for name, version in versions.items() if version is not None}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_stale_version, (self.reason, self.fix, self.details))
+
+
+def _stale_version(reason: str, fix: Fix | None, details: dict[str, int]) -> StaleVersion:
+    return StaleVersion(reason, fix, **details)
 
 
 class Locked(ServiceError):

@@ -414,10 +414,14 @@ class PlanRepository(ABC):
         one (SQLite, PostgreSQL and the in-memory store alike): the changes made since, or that
         there is no such version (a version typed that the plan never had)."""
         current = self.get(plan_id).version
+        reload = Fix(FixKey.RELOAD_PLAN, plan=plan_id, version=current)
+        versions = {"expected_version": expected, "current_version": current}
         if expected > current or expected < 1:
             return StaleVersion(
                 f"there is no version {expected} of plan {plan_id}; the plan is at version "
-                f"{current}. Reload the plan and make your change again."
+                f"{current}",
+                reload,
+                **versions,
             )
         since = [e for e in self.audit(plan_id) if e.version > expected]
         # The last few changes, each cut to a line: a stale edit after hundreds of changes (or
@@ -429,7 +433,9 @@ class PlanRepository(ABC):
             changes = f"{earlier} earlier change(s), then {changes}"
         return StaleVersion(
             f"plan {plan_id} changed since you loaded version {expected} (it is now version "
-            f"{current}): {changes}. Reload the plan and make your change again."
+            f"{current}): {changes}.",
+            reload,
+            **versions,
         )
 
     @staticmethod

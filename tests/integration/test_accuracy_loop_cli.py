@@ -121,7 +121,7 @@ def test_a_bad_actuals_file_is_reported_with_its_problems_as_ingest_reports_them
         ("bad.csv", 2, "y"),
         ("bad.csv", 3, "ds"),
     ]
-    assert all(p["fix"] for p in payload["problems"])
+    assert all(p["fix"]["text"] for p in payload["problems"])
     # The same file through `forecast ingest`: the same shape.
     ingest = json.loads(CliRunner().invoke(app, ["ingest", str(bad), "--json"]).stdout)
     assert ingest["error"] == payload["error"]
@@ -153,7 +153,7 @@ def test_an_actuals_file_without_the_plans_columns_is_an_invalid_file_naming_the
             "Store, Date, Sales" in problem["message"]
             and "Day, Revenue, Shop" in problem["message"]
         )
-        assert "unique_id, ds, y" in problem["fix"]
+        assert "unique_id, ds, y" in problem["fix"]["text"]
         assert payload["fix"]["key"] == "actuals_columns"  # the refusal's fix, as before
 
 
@@ -179,9 +179,9 @@ def test_an_actuals_file_without_rows_says_what_is_missing_and_which_rows_to_add
     (problem,) = payload["problems"]
     assert problem["file"] == "nothing.csv"
     assert problem["message"] == message
-    assert problem["fix"].startswith(fix)
+    assert problem["fix"]["text"].startswith(fix)
     first = sorted(pd.to_datetime(agreed["baseline"]["ds"]).dt.strftime("%Y-%m-%d").unique())[0]
-    assert first in problem["fix"]  # the periods the rows are for
+    assert first in problem["fix"]["text"]  # the periods the rows are for
     text = invoke(agreed, *args)
     assert text.exit_code == 2
     assert f"nothing.csv:-:-: {message} -> {fix}" in text.stderr

@@ -231,6 +231,11 @@ def test_json_ingest_errors_list_every_problem_with_row_and_column(tmp_path):
     assert error["error"] == "invalid_file" and error["kind"] == "bad_input"
     assert {(p["row"], p["column"]) for p in error["problems"]} >= {(3, "date")}
     assert all({"file", "row", "column", "message", "fix"} <= set(p) for p in error["problems"])
+    # a problem's fix has the shape of an error's own: key (none: words only), params, text
+    assert all(
+        p["fix"]["key"] is None and p["fix"]["params"] == {} and p["fix"]["text"]
+        for p in error["problems"]
+    )
 
 
 def test_json_usage_errors_are_json_too(retail_monthly):

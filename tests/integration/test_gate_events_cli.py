@@ -215,3 +215,30 @@ def test_granting_a_lead_names_the_team_they_lead_as_the_members_list_does(tiny)
     assert granted.exit_code == 0, granted.output
     assert granted.stdout.startswith(f"lee is now lead of team north on plan {plan} ")
     assert "lead of team north" in members.stdout
+
+
+def test_a_kind_the_history_has_no_flag_for_is_told_what_to_do_instead(tiny):
+    data_dir, plan = tiny  # the history flags promotions ("promo"), no holidays
+    said = run(data_dir, "plan", "event", "suggest", plan, "--kind", "festival", user=None)
+    assert said.exit_code == 0, said.output
+    assert "the history has no flag for it" in said.stdout
+    assert "--percent, --add, --cap or --set" in said.stdout
+    assert "column named like Holiday" in said.stdout and "'feast'" in said.stdout
+    as_json = run(
+        data_dir, "plan", "event", "suggest", plan, "--kind", "festival", "--json", user=None
+    )
+    out = json.loads(as_json.stdout)
+    assert out["suggestion"] is None and out["flag"] is None
+    assert out["reason"].startswith("the history has no flag for it")
+    assert out["fix"]["key"] is None and "--set" in out["fix"]["text"]
+
+
+def test_a_kind_no_history_teaches_is_told_to_give_the_effect(tiny):
+    data_dir, plan = tiny
+    said = run(
+        data_dir, "plan", "event", "suggest", plan, "--kind", "purchase_limit", "--json", user=None
+    )
+    out = json.loads(said.stdout)
+    assert out["suggestion"] is None and out["flag_words"] == []
+    assert "only promotion and festival events are learned" in out["reason"]
+    assert "plan create" not in out["fix"]["text"]

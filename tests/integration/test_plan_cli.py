@@ -382,3 +382,19 @@ def test_copy_members_gives_a_plan_the_roles_of_another(data_dir, plan_id):
     assert again.exit_code == 2 and "nothing to copy" in again.stderr
     stranger = run(data_dir, "plan", "copy-members", second, "--from", first, user="tom")
     assert stranger.exit_code == 3
+
+
+def test_a_stale_version_under_json_gives_both_versions_and_the_fix_as_fields(data_dir, plan_id):
+    copy = json.loads(
+        run(data_dir, "plan", "new-version", plan_id, "--name", "stale json draft", "--json").stdout
+    )["plan_id"]
+    assert run(data_dir, "plan", "threshold", copy, "25%", "--expected-version", "1").exit_code == 0
+    stale = run(data_dir, "plan", "threshold", copy, "30%", "--expected-version", "1", "--json")
+    assert stale.exit_code == 3
+    error = json.loads(stale.stdout)
+    assert error["error"] == "stale_version"
+    assert (error["expected_version"], error["current_version"]) == (1, 2)
+    assert error["fix"]["key"] == "reload_plan"
+    assert error["fix"]["params"] == {"plan": copy, "version": "2"}
+    assert "--expected-version 2" in error["fix"]["text"]
+    assert error["message"].endswith(error["fix"]["text"])

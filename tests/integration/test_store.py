@@ -152,7 +152,9 @@ def test_stale_edit_is_refused_with_who_changed_what_and_nothing_is_lost(make_st
     with pytest.raises(StaleVersion) as refused:
         add_event(bob, plan_id, 10.0, expected_version=1)
     message = str(refused.value)
-    assert "version 2 by ann" in message and "add event E1" in message and "Reload" in message
+    assert (
+        "version 2 by ann" in message and "add event E1" in message and "reload the plan" in message
+    )
     assert [e.value for e in system.list_events(bob, plan_id)] == [50.0]
 
 

@@ -85,5 +85,9 @@ def test_a_refusal_under_json_carries_its_fix_as_data_and_in_words():
     assert result.exit_code == EXIT_REFUSED
     error = json.loads(result.stdout)
     assert error["error"] == "wrong_stage" and error["kind"] == "refused"
-    assert error["fix"] == {"key": "close_round", "params": {"plan": "p1"}}
+    assert error["fix"] == {
+        "key": "close_round",
+        "params": {"plan": "p1"},
+        "text": "the owner closes it with `forecast plan close-round p1`",
+    }
     assert error["message"].endswith("`forecast plan close-round p1`")

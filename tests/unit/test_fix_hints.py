@@ -241,6 +241,7 @@ REFUSALS: dict[FixKey, Callable[[MemoryStore, str], object]] = {
     ),
     FixKey.REPLAY_AT_LEAST_ONE: lambda s, p: replay.replay(b"", cycles=0),
     FixKey.SHORTEN_REPLAY: lambda s, p: _short_replay(),
+    FixKey.RELOAD_PLAN: lambda s, p: nego.set_goal(s, p, "olga", ratio="2", expected_version=1),
 }
 
 
@@ -341,3 +342,23 @@ def test_a_team_with_a_lead_points_the_owner_and_planners_to_that_lead(store, pl
         assert "ask lara, the lead of team a" in refusal.why_not
         assert actions.claim["c"].fix is not None
         assert actions.claim["c"].fix.key != FixKey.ASK_TEAM_LEAD
+
+
+def test_a_lead_claiming_for_another_team_is_pointed_to_its_lead_or_the_owner(
+    store: MemoryStore, plan: str
+) -> None:
+    _claiming(store, plan)  # lara leads a, lena leads b, team c has no lead
+    with pytest.raises(ServiceError) as led:
+        nego.claim(store, plan, "lara", "b", amount="10")
+    assert led.value.fix == Fix(FixKey.ASK_TEAM_LEAD, plan=plan, team="b", leads="lena")
+    assert cli_message(led.value).endswith(
+        f"ask lena, the lead of team b, to claim for it (`forecast plan claim {plan} --team b "
+        "--amount AMOUNT --note ...`)"
+    )
+    with pytest.raises(ServiceError) as leaderless:
+        nego.claim(store, plan, "lara", "c", amount="10")
+    assert leaderless.value.fix == Fix(FixKey.ASK_FOR_LEAD, plan=plan, user="lara", team="c")
+    assert f"`forecast plan grant {plan} lara --role lead --team c`" in cli_message(
+        leaderless.value
+    )
+    assert_page_words(text_of(components.error_alert(leaderless.value)), leaderless.value.fix)

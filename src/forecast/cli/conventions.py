@@ -101,7 +101,8 @@ class Failure:
     message: str
     problems: list[dict[str, Any]] = field(default_factory=list)
     problem_lines: list[str] = field(default_factory=list)
-    fix: dict[str, Any] | None = None  # the refusal's fix as data: {"key": ..., "params": {...}}
+    fix: dict[str, Any] | None = None  # see `fix_data`
+    details: dict[str, Any] = field(default_factory=dict)  # facts for a script (stale versions)
 
     @property
     def kind(self) -> str:
@@ -114,6 +115,7 @@ class Failure:
             "exit_code": self.code,
             "message": self.message,
         }
+        payload.update(self.details)
         if self.problems:
             payload["problems"] = self.problems
         if self.fix:
@@ -121,10 +123,17 @@ class Failure:
         return payload
 
 
+def fix_data(key: str | None, params: dict[str, str] | None, text: str) -> dict[str, Any]:
+    """A fix in --json, one shape wherever it appears (an error's own, a file problem's):
+    ``key`` names the way to put it right (None for a file problem's fix, which has only
+    words), ``params`` what it is about, ``text`` the words the text output shows."""
+    return {"key": key, "params": dict(params or {}), "text": text}
+
+
 def _problem_dict(problem: Any) -> dict[str, Any]:
-    keys = ("file", "row", "column", "value", "message", "fix")
-    if all(hasattr(problem, k) for k in keys):
-        return {k: getattr(problem, k) for k in keys}
+    keys = ("file", "row", "column", "value", "message")
+    if all(hasattr(problem, k) for k in (*keys, "fix")):
+        return {k: getattr(problem, k) for k in keys} | {"fix": fix_data(None, None, problem.fix)}
     return {"message": str(problem)}
 
 
@@ -141,7 +150,7 @@ def classify(exc: BaseException) -> Failure:
     for klass in type(exc).__mro__:
         if klass.__name__ in _BY_CLASS_NAME:
             code, error = _BY_CLASS_NAME[klass.__name__]
-            from forecast.cli.fix_hints import cli_message
+            from forecast.cli.fix_hints import CLI_FIXES, cli_message
 
             problems = list(getattr(exc, "problems", None) or [])
             message = cli_message(exc)
@@ -153,14 +162,19 @@ def classify(exc: BaseException) -> Failure:
                     f"{where}: {count} problem{'s' if count != 1 else ''}; nothing was written"
                 )
             fix = getattr(exc, "fix", None)
-            fix_data = fix.to_dict() if fix is not None and hasattr(fix, "to_dict") else None
+            fix_as_data = (
+                fix_data(fix.key.value, fix.params, fix.render(CLI_FIXES))
+                if fix is not None and hasattr(fix, "render")
+                else None
+            )
             return Failure(
                 code,
                 error,
                 message,
                 [_problem_dict(p) for p in problems],
                 [str(p) for p in problems],
-                fix_data,
+                fix_as_data,
+                details if isinstance(details := getattr(exc, "details", None), dict) else {},
             )
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return Failure(

@@ -82,6 +82,10 @@ CLI_FIXES: Mapping[FixKey, str] = {
     FixKey.GIVE_ATTRIBUTES: "give an attributes file with --attributes",
     FixKey.REPLAY_AT_LEAST_ONE: "give --cycles and --horizon of at least 1",
     FixKey.SHORTEN_REPLAY: "lower --cycles or --horizon",
+    FixKey.RELOAD_PLAN: (
+        "look at the plan again (`forecast plan show {plan}`) and make your change again with "
+        "--expected-version {version}"
+    ),
 }
 
 

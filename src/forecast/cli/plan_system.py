@@ -39,7 +39,7 @@ from forecast.cli.common import (
     open_plan_store,
     plan_change_command,
 )
-from forecast.cli.conventions import lazy_module
+from forecast.cli.conventions import fix_data, lazy_module
 from forecast.cli.engine_cmds import SchedulerOpt, use_scheduler
 from forecast.cli.plan_app import plan_app
 from forecast.cli.progress import progress
@@ -842,23 +842,20 @@ def event_suggest(
     --start and --end, also what a seasonal naive baseline already repeats of it there."""
     if (start is None) != (end is None):
         fail("give the event's window as both --start and --end, or neither")
+    store = open_plan_store(db, data_dir, existing=True)
     uplift, already = system.event_suggestion(
-        open_plan_store(db, data_dir, existing=True),
+        store,
         plan,
         kind,
         _scope(scope, ids),
         _day(start),
         _day(end),
     )
-    if as_json:
-        echo_json(
-            (uplift.to_dict() | {"in_baseline": asdict(already) if already else None})
-            if uplift
-            else None
-        )
-        return
     if uplift is None:
-        typer.echo(f"no learned uplift for {kind}: the history has no flag for it")
+        _no_suggestion(store, plan, kind, as_json)
+        return
+    if as_json:
+        echo_json(uplift.to_dict() | {"in_baseline": asdict(already) if already else None})
         return
     typer.echo(f"{kind}: {uplift.describe()}")
     for seg in uplift.segments:
@@ -879,6 +876,36 @@ def event_suggest(
             f"if last year's {already.flag} does not recur in the window, the baseline still "
             f"carries it: taking it out is {signed_percent(already.taken_out)}"
         )
+
+
+def _no_suggestion(store: Any, plan: str, kind: str, as_json: bool) -> None:
+    """Why nothing is suggested, and what to do instead: give the effect, or (for a kind that a
+    flag teaches) make the plan from a sales file that has the flag."""
+    why = system.no_suggestion(store, plan, kind)
+    fix = (
+        "give the effect yourself when you add the event: --percent, --add, --cap or --set "
+        "with a value"
+    )
+    if why.flag_words and why.flag is None:
+        example = why.flag_words[0].capitalize()
+        fix += (
+            f", or create the plan (`forecast plan create FILE ...`) from a sales file with a 0/1 "
+            f"column named like {example} (any name holding "
+            f"{' or '.join(repr(word) for word in why.flag_words)}) that marks the {kind} periods"
+        )
+    if as_json:
+        echo_json(
+            {
+                "kind": kind,
+                "suggestion": None,
+                "flag": why.flag,
+                "flag_words": list(why.flag_words),
+                "reason": why.reason,
+                "fix": fix_data(None, None, fix),
+            }
+        )
+        return
+    typer.echo(f"no learned uplift for {kind}: {why.reason}; {fix}")
 
 
 # -- gate ------------------------------------------------------------------------------------

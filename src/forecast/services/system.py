@@ -18,6 +18,8 @@ import pandas as pd
 from forecast import bounds, overrides, schema
 from forecast.engine.calendar import season_length
 from forecast.engine.uplift import (
+    KIND_FLAG_WORDS,
+    MIN_FLAGGED,
     Uplift,
     flag_for_kind,
     learned_uplift,
@@ -239,6 +241,44 @@ def suggest_uplift(
     """What the history says an event of `kind` does to the series in `scope` (None when the
     history has no flag for that kind, e.g. purchase limits)."""
     return event_suggestion(store, plan, kind, scope, None, None)[0]
+
+
+@dataclass(frozen=True)
+class NoSuggestion:
+    """Why the history suggests no effect for an event of `kind`. `flag` is the history's column
+    that teaches the kind (None when it has none); `flag_words` are what a column's name holds
+    for it to teach the kind (none: no column can, e.g. purchase limits); `reason` says it in
+    words that fit every face."""
+
+    kind: str
+    flag: str | None
+    flag_words: tuple[str, ...]
+    reason: str
+
+
+def no_suggestion(store: PlanRepository, plan: str, kind: str) -> NoSuggestion:
+    """Why `event_suggestion` finds no learned uplift for `kind` on this plan."""
+    state = plans.get_plan(store, plan)
+    words = KIND_FLAG_WORDS.get(kind, ())
+    flag = flag_for_kind(state.dataset.flags, kind)
+    if not words:
+        learned = " and ".join(KIND_FLAG_WORDS)
+        reason = (
+            f"no history teaches what events of kind {kind} do: only {learned} events are learned, "
+            "from 0/1 columns of the sales file that mark their periods"
+        )
+    elif flag is None:
+        quoted = " or ".join(f"'{word}'" for word in words)
+        reason = (
+            f"the history has no flag for it: no 0/1 column of the plan's sales file has "
+            f"{quoted} in its name"
+        )
+    else:
+        reason = (
+            f"too few periods with {flag} in the history of these series to learn from (a series "
+            f"needs {MIN_FLAGGED})"
+        )
+    return NoSuggestion(kind=kind, flag=flag, flag_words=words, reason=reason)
 
 
 # The learned uplift of a kind on a scope, once per plan version: a file of events asks for
