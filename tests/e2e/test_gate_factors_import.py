@@ -195,8 +195,8 @@ def test_planner_marks_a_new_factor_and_sees_before_and_after(start_app, e2e_pla
     assert cells["start"] == "2015-05-04"
     assert cells["n_series"] == "2"
     assert cells["scope"] == "StoreType=a"
-    assert cells["baseline_before"] == f"{factor['baseline_before']:,.0f}"
-    assert cells["baseline_after"] == f"{factor['baseline_after']:,.0f}"
+    assert cells["baseline_before"] == f"€{factor['baseline_before']:,.0f}"  # the plan's currency
+    assert cells["baseline_after"] == f"€{factor['baseline_after']:,.0f}"
     _settle(dash_duo)
     assert dash_duo.get_logs() == []
 
