@@ -107,11 +107,34 @@ PercentOpt = Annotated[
     float | None,
     typer.Option("--percent", help="Percent change, e.g. 15, 15% or -10.", parser=_percent),
 ]
+
+
+def _units(text: str) -> float:
+    """An event's amount in the plan's values as typed: ``40000``, ``40,000``, ``12,5``,
+    ``-500`` or ``40k``, as the page's value box reads it."""
+    from forecast.services.money import MoneyError, parse_amount
+
+    try:
+        return float(parse_amount(text, None))
+    except MoneyError:
+        raise typer.BadParameter(
+            f"{str(text)[:32]!r} is not an amount: type it as 40000, 40,000, 12,5 or 40k, "
+            "without a currency sign"
+        ) from None
+
+
 AddOpt = Annotated[
-    float | None, typer.Option("--add", help="Units added per period (may be negative).")
+    float | None,
+    typer.Option("--add", help="Units added per period (may be negative).", parser=_units),
 ]
-CapOpt = Annotated[float | None, typer.Option("--cap", help="Upper limit per series and period.")]
-SetOpt = Annotated[float | None, typer.Option("--set", help="Replace the baseline by this value.")]
+CapOpt = Annotated[
+    float | None,
+    typer.Option("--cap", help="Upper limit per series and period.", parser=_units),
+]
+SetOpt = Annotated[
+    float | None,
+    typer.Option("--set", help="Replace the baseline by this value.", parser=_units),
+]
 
 KindOpt = Annotated[EventKind, typer.Option("--kind", help="Event kind.")]
 
@@ -619,9 +642,7 @@ def event_add(
     percent: PercentOpt = None,
     add: AddOpt = None,
     cap: CapOpt = None,
-    set_: Annotated[
-        float | None, typer.Option("--set", help="Replace the baseline by this value.")
-    ] = None,
+    set_: SetOpt = None,
     use_suggestion: Annotated[
         bool,
         typer.Option(
