@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -376,6 +377,8 @@ def test_cli_shows_the_drift_after_an_event_and_rebases_once_with_its_expected_v
     store.close()
     ledger = run(data_dir, "ledger", "xmas")
     assert "basis drift" in ledger and "fresh" in ledger
+    food = next(line for line in ledger.splitlines() if line.startswith("food"))
+    assert "claim/basis" in ledger and re.search(r"\d\.\d %", food)  # percents as elsewhere
     assert "forecast plan rebase" in ledger
     stale = run_fails(
         data_dir, "rebase", "xmas", "--expected-version", str(version - 1), "--as", "olga", code=3

@@ -412,22 +412,22 @@ def ledger_cmd(
     header = (
         f"{'team':<16}"
         + "".join(f"{c:>20}" for c in money)
-        + f"{'claim %':>10}{'vs LY %':>10}  note"
+        + f"{'claim/basis':>13}{'vs LY':>11}  note"
     )
     typer.echo(header)
     for row in table.to_dict(orient="records"):
         pct = row["claim_pct_of_basis"]
-        pct_text = "" if pct is None or pct != pct else fmt.format_number(pct, 1)
+        pct_text = "" if pct is None or pct != pct else fmt.format_percent_value(pct, 1)
         typer.echo(
             f"{str(row['team']):<16}"
             + "".join(
                 f"{fmt.format_minor(int(row[c + nego.MINOR]), summary.get('currency')):>20}"
                 for c in money
             )
-            + f"{pct_text:>10}{_growth_text(row.get('target_growth_vs_last_year_pct'), row):>10}"
+            + f"{pct_text:>13}{_growth_text(row.get('target_growth_vs_last_year_pct'), row):>11}"
             + f"  {row['note']}"
         )
-    _echo_coverage(table, "vs LY %")
+    _echo_coverage(table, "vs LY")
     reasons = [r for r in table.to_dict(orient="records") if r["team"] != "TOTAL" and r["why"]]
     if reasons:
         typer.echo("")
@@ -436,7 +436,9 @@ def ledger_cmd(
 
 
 def _pct_text(value: Any) -> str:
-    return "" if value is None or value != value else fmt.format_number(value, 1, signed=True)
+    return (
+        "" if value is None or value != value else fmt.format_percent_value(value, 1, signed=True)
+    )
 
 
 LIKE_FOR_LIKE_MARK = "*"  # beside a growth over last year measured like for like
