@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast, overload
 
 import typer
 
-from forecast.cli.choices import EventKind, Model, PlanLevel, ReasonCode, Role
+from forecast.cli.choices import EventKind, Model, PlanLevel, ReasonCode, Role, WeekDates
 from forecast.cli.common import (
     AsOpt,
     DataDirOpt,
@@ -23,14 +23,12 @@ from forecast.cli.common import (
     IdColOpt,
     JobsOpt,
     JsonOpt,
-    ModelOpt,
     OldDateOpt,
     OldIdOpt,
     OldValueOpt,
     PlanArg,
     PlanChange,
     ValueColOpt,
-    WeekDatesOpt,
     acting_user,
     columns,
     echo_json,
@@ -48,13 +46,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from forecast.services import event_import as events_import
-    from forecast.services import exports, plans, system
+    from forecast.services import exports, plan_like, plans, system
     from forecast.services.types import Event, PlanState, Scope
 else:  # imported when a command runs: `forecast --help` does not load pandas
     plans = lazy_module("forecast.services.plans")
     system = lazy_module("forecast.services.system")
     events_import = lazy_module("forecast.services.event_import")
     exports = lazy_module("forecast.services.exports")
+    plan_like = lazy_module("forecast.services.plan_like")
 
 
 def percent_text(value: float, decimals: int = 1) -> str:
@@ -300,7 +299,21 @@ def _default_currency() -> str:
 def create(
     file: Annotated[Path, typer.Argument(help="Sales file (CSV, XLSX or Parquet).")],
     name: Annotated[str, typer.Option("--name", help="Plan name.")],
-    horizon: Annotated[int, typer.Option("--horizon", "-h", help="Periods to plan ahead.", min=1)],
+    horizon: Annotated[
+        int | None,
+        typer.Option(
+            "--horizon", "-h", help="Periods to plan ahead (with --like: as that plan).", min=1
+        ),
+    ] = None,
+    like: Annotated[
+        str | None,
+        typer.Option(
+            "--like",
+            help="A plan (id or unique name) to make this one like, from a longer sales file: "
+            "every option not given again is that plan's, and its members and the events still "
+            "inside the new horizon are carried (clipped to it where they reach beyond).",
+        ),
+    ] = None,
     team_attr: Annotated[
         str | None,
         typer.Option(
@@ -311,26 +324,44 @@ def create(
         Path | None, typer.Option("--attributes", help="Per-series attributes file.")
     ] = None,
     freq: FreqOpt = None,
-    week_dates: WeekDatesOpt = "start",
+    week_dates: Annotated[
+        WeekDates | None,
+        typer.Option(
+            "--week-dates",
+            help="How a weekly file dates its weeks: start (by the first day) or end (by the "
+            "last day, 'week ending', as US retail files do); weeks are then dated by their "
+            "first day. Default: start, or with --like as that plan's file.",
+        ),
+    ] = None,
     decimal: DecimalOpt = None,
-    model: ModelOpt = "auto",
+    model: Annotated[
+        Model | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Baseline model (`forecast models` says what each is). Default: auto, or with "
+            "--like that plan's.",
+        ),
+    ] = None,
     id_col: IdColOpt = None,
     date_col: DateColOpt = None,
     value_col: ValueColOpt = None,
     threshold: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--threshold",
             help="Deviation threshold in percent (25 or 25%; a bare number below 1 is a "
-            "fraction: 0.25), more than 0 and at most 100 %, as `plan threshold`.",
+            "fraction: 0.25), more than 0 and at most 100 %, as `plan threshold` (default: "
+            "20 %, or with --like that plan's).",
         ),
-    ] = "20%",
+    ] = None,
     currency: Annotated[
         str | None,
         typer.Option(
             "--currency",
             help="ISO 4217 code amounts are shown in (EUR, USD, GBP...), or 'none' for plain "
-            "numbers. Default: the region of the shell's locale (LANG=en_US.UTF-8: USD), else EUR.",
+            "numbers. Default: the region of the shell's locale (LANG=en_US.UTF-8: USD), else EUR; "
+            "with --like that plan's.",
         ),
     ] = None,
     jobs: JobsOpt = 1,
@@ -344,14 +375,45 @@ def create(
     old_value: OldValueOpt = None,
     old_team: Annotated[str | None, typer.Option("--team", hidden=True)] = None,
 ) -> None:
-    """Create a plan: ingest the file, compute the baseline, store it as a draft."""
+    """Create a plan: ingest the file, compute the baseline, store it as a draft. With --like
+    OLD (a longer file of the same sales, the weekly rerun), the settings not given again are
+    OLD's, and OLD's members and events come along."""
     use_scheduler(scheduler)
     if old_team:
         info("note: plan create --team is now spelled --team-attr (--team names a team elsewhere)")
-    limit = threshold_number(threshold)
+    limit = threshold_number(threshold) if threshold is not None else None
     actor = acting_user(as_user, db, data_dir)
     ids, date_col, value_col = columns(id_col, date_col, value_col, old_id, old_date, old_value)
+    if like is not None:
+        store = open_plan_store(db, data_dir, existing=True)
+        with progress(f"plan {name} like {like}") as report:
+            made = plan_like.create_plan_like(
+                store,
+                name=name,
+                source=file,
+                like=like,
+                actor=actor,
+                horizon=horizon,
+                team_attr=team_attr or old_team,
+                attributes_file=attributes,
+                freq=freq,
+                week_dates=week_dates,
+                decimal=decimal,
+                model=model,
+                id_cols=ids,
+                date_col=date_col,
+                value_col=value_col,
+                threshold=limit,
+                currency=currency,
+                jobs=jobs,
+                progress=report,
+            )
+        _made_like(made, as_json)
+        return
     store = open_plan_store(db, data_dir)
+    if horizon is None:
+        plans.refuse_taken_name(store, name, actor, doing=plans.NAME_TAKEN_FIX)
+        fail("plan create needs --horizon (or --like PLAN, whose horizon it then takes)")
     with progress(f"plan {name}") as report:
         state = plans.create_plan(
             store,
@@ -362,13 +424,13 @@ def create(
             actor=actor,
             attributes_file=attributes,
             freq=freq,
-            week_dates=week_dates,
+            week_dates=week_dates or "start",
             decimal=decimal,
-            model=model,
+            model=model or "auto",
             id_cols=ids,
             date_col=date_col,
             value_col=value_col,
-            threshold=limit,
+            threshold=0.20 if limit is None else limit,
             currency=currency or _default_currency(),
             jobs=jobs,
             progress=report,
@@ -378,6 +440,49 @@ def create(
         return
     typer.echo(f"created plan {state.plan_id} {state.name!r}")
     typer.echo("\n".join(_plan_header(state)[1:]))
+
+
+_TAKEN_WORDS = {
+    "horizon": "horizon",
+    "team_attr": "team attribute",
+    "freq": "frequency",
+    "week_dates": "week dates",
+    "model": "model",
+    "id_cols": "id columns",
+    "date_col": "date column",
+    "value_col": "value column",
+    "threshold": "threshold",
+    "currency": "currency",
+    "attribute_columns": "attribute columns",
+}
+
+
+def _taken_text(key: str, value: Any) -> str:
+    if key == "threshold":
+        shown = percent_text(float(value), 0)
+    elif isinstance(value, list):
+        shown = ", ".join(map(str, value))
+    else:
+        shown = str(value)
+    return f"{_TAKEN_WORDS.get(key, key)} {shown}"
+
+
+def _made_like(made: plan_like.PlanLike, as_json: bool) -> None:
+    if as_json:
+        echo_json(made.to_dict())
+        return
+    state = made.plan
+    typer.echo(f"created plan {state.plan_id} {state.name!r} like plan {made.like}")
+    typer.echo("\n".join(_plan_header(state)[1:]))
+    if made.taken:
+        taken = "; ".join(_taken_text(key, value) for key, value in made.taken.items())
+        typer.echo(f"taken from plan {made.like}: {taken}")
+    if made.members:
+        typer.echo(f"members copied: {', '.join(made.members)}")
+    for note in made.members_left_out:
+        typer.echo(f"note: member {note}", err=True)
+    for event in made.events:
+        typer.echo(f"event {event.text()}")
 
 
 @plan_app.command("list")

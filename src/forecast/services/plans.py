@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -92,9 +92,26 @@ def get_plan(store: PlanRepository, plan: str) -> PlanState:
 
 
 NAME_TAKEN_FIX = (
-    "choose another name, or make a new version of that plan (`forecast plan new-version`, or "
-    "New version on the Plans page), which keeps its name"
+    "choose another name (for a longer sales file, `forecast plan create FILE --name NEW_NAME "
+    "--like PLAN` takes that plan's settings, members and events), or make a new version of that "
+    "plan (`forecast plan new-version`, or New version on the Plans page), which keeps its name"
 )
+
+
+class Likeness(Protocol):
+    """What a plan made like another takes from it (`plan_like`): the attribute columns its file
+    lacks, then, once the new plan is computed, the other plan's members and events."""
+
+    def attributes(self, history: pd.DataFrame, attributes: pd.DataFrame | None) -> pd.DataFrame:
+        """The new file's attributes with the other plan's columns it has none of."""
+        ...
+
+    def carry(
+        self, state: PlanState, attributes: pd.DataFrame, baseline: pd.DataFrame
+    ) -> tuple[str, dict[str, Any]]:
+        """Put the other plan's members and events on the new plan (in place): the creation's
+        audit row's words and record of what was carried."""
+        ...
 
 
 def _newest_version(store: PlanRepository, same_name: list[PlanSummary]) -> PlanSummary | None:
@@ -488,31 +505,7 @@ def copy_members(
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         before = {u: m.to_dict() for u, m in s.members.items()}
-        added: list[str] = []
-        notes.clear()
-        for user, member in sorted(origin.members.items()):
-            if user in disabled:  # someone who left: not put back on a plan unnoticed
-                if any(not s.has_role(user, role) for role in member.roles):
-                    why = "the account is disabled"
-                    notes.append(f"{user} ({_roles_text(member)}) left out: {why}")
-                continue
-            for role in member.roles:
-                here = s.members.get(user)
-                if role == "lead" and str(member.team) not in teams:
-                    why = f"team {member.team} is not in this plan"
-                elif role == "lead" and here is not None and here.team not in (None, member.team):
-                    why = f"they lead team {here.team} here, and a lead has one team"
-                elif s.has_role(user, role):
-                    continue
-                else:
-                    why = ""
-                if why:
-                    notes.append(f"{user} (lead of team {member.team}) left out: {why}")
-                    continue
-                s.grant(user, role, str(member.team) if role == "lead" else None)
-                added.append(
-                    f"{user} as {role}{f' of team {member.team}' if role == 'lead' else ''}"
-                )
+        added, notes[:] = copy_roles(s, origin, teams, disabled)
         if not added:
             raise Invalid(
                 f"nothing to copy: every member of plan {origin.plan_id} is on plan "
@@ -525,6 +518,38 @@ def copy_members(
 
     saved = _change_members(store, state, actor, "grant", "grant roles", mutate, expected_version)
     return saved, list(notes)
+
+
+def copy_roles(
+    state: PlanState, origin: PlanState, teams: Collection[str], disabled: Collection[str]
+) -> tuple[list[str], list[str]]:
+    """Grant on `state` (in place) the roles the members of `origin` hold there: what was added
+    and what was left out, in words. A lead of a team `state` does not have (`teams`), a lead of
+    another team here, and a member whose account is `disabled` are left out."""
+    added: list[str] = []
+    notes: list[str] = []
+    for user, member in sorted(origin.members.items()):
+        if user in disabled:  # someone who left: not put back on a plan unnoticed
+            if any(not state.has_role(user, role) for role in member.roles):
+                why = "the account is disabled"
+                notes.append(f"{user} ({_roles_text(member)}) left out: {why}")
+            continue
+        for role in member.roles:
+            here = state.members.get(user)
+            if role == "lead" and str(member.team) not in teams:
+                why = f"team {member.team} is not in this plan"
+            elif role == "lead" and here is not None and here.team not in (None, member.team):
+                why = f"they lead team {here.team} here, and a lead has one team"
+            elif state.has_role(user, role):
+                continue
+            else:
+                why = ""
+            if why:
+                notes.append(f"{user} (lead of team {member.team}) left out: {why}")
+                continue
+            state.grant(user, role, str(member.team) if role == "lead" else None)
+            added.append(f"{user} as {role}{f' of team {member.team}' if role == 'lead' else ''}")
+    return added, notes
 
 
 def revoke(
@@ -934,8 +959,10 @@ def create_plan(
     progress: Progress | None = None,
     week_dates: str = "start",
     decimal: str | None = None,
+    like: Likeness | None = None,
 ) -> PlanState:
     """Ingest a sales file, compute the baseline, and store a new draft plan (one transaction).
+    `like`: what the plan takes from another (`plan_like.create_plan_like`).
     ``week_dates="end"``: a weekly file dates each week by its last day (see ``read_sales``);
     the plan keeps that, so its actuals are read the same way.
 
@@ -982,6 +1009,7 @@ def create_plan(
         currency=currency,
         jobs=jobs,
         progress=progress,
+        like=like,
         _progress_start=READ_SHARE,
     )
 
@@ -1193,6 +1221,7 @@ def create_plan_from_frames(
     jobs: int = 1,
     progress: Progress | None = None,
     parent_id: str | None = None,
+    like: Likeness | None = None,
     _progress_start: float = 0.0,
 ) -> PlanState:
     """Store a new draft plan from frames already in the long contract.
@@ -1210,6 +1239,8 @@ def create_plan_from_frames(
         raise Invalid.from_error(exc) from exc
     if history.empty:
         raise Invalid("the history has no rows; nothing to plan")
+    if like is not None:
+        attributes = like.attributes(history, attributes)
     attributes = _check_attributes(history, attributes, team_attr)
     if flags is None:
         flags = [
@@ -1263,6 +1294,7 @@ def create_plan_from_frames(
     _report(progress, CALIBRATED, "saving the plan")
     state.grant(actor, "owner")
     state.grant(actor, "planner")
+    carried_what, carried = like.carry(state, attributes, baseline) if like else ("", {})
     history_bytes = frame_to_bytes(history)
     blobs = {
         HISTORY: history_bytes,
@@ -1275,8 +1307,8 @@ def create_plan_from_frames(
         actor=actor,
         action="create",
         what=f"create plan {state.name!r} ({state.dataset.n_series} series, horizon "
-        f"{state.horizon} x {freq}, {teams_text(team_attr)})",
-        after={"name": state.name, "history_hash": state.dataset.history_hash},
+        f"{state.horizon} x {freq}, {teams_text(team_attr)}){carried_what}",
+        after={"name": state.name, "history_hash": state.dataset.history_hash} | carried,
     )
     saved = add_under_name(store, state, blobs, change, actor, doing=NAME_TAKEN_FIX)
     _report(progress, 1.0, "done")

@@ -1,0 +1,260 @@
+"""A plan made like another from a longer sales file: the weekly rerun of a plan.
+
+`create_plan_like` makes a new plan (a name of its own) from a file, taking from the other plan
+whatever the caller does not give again: the team attribute, the attribute columns stored with it
+when the new file has none, the frequency, how weeks are dated, the file's id, date and value
+columns, the model, the currency, the deviation threshold and the horizon. The new plan gets the
+other plan's members (as `plans.copy_members` gives them) and its events whose days still overlap
+the new horizon: one partly outside it is clipped to it, one wholly outside is left out. Each
+carried event keeps its author and reason; the creation's one audit row says the plan was made
+like the other and records which events came from it. Explanations are not carried: the
+deviations of a new baseline are new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from forecast import schema
+from forecast.overrides import Event, OverrideError, horizon_periods
+from forecast.plan import PlanState
+from forecast.services import plans, system
+from forecast.services.errors import Fix, FixKey, Invalid
+from forecast.store import PlanRepository
+
+CARRIED = "carried"
+CLIPPED = "clipped"
+LEFT_OUT = "left out"
+DOING = "make a plan like this one"
+
+
+@dataclass(frozen=True)
+class EventCarried:
+    """What became of one event of the other plan: carried as it was, clipped to the new
+    horizon (its new days), or left out (why)."""
+
+    event_id: str
+    name: str
+    outcome: str  # CARRIED, CLIPPED or LEFT_OUT
+    detail: str = ""
+
+    def text(self) -> str:
+        return f"{self.event_id} {self.name!r} {self.outcome}" + (
+            f" ({self.detail})" if self.detail else ""
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "name": self.name,
+            "outcome": self.outcome,
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class PlanLike:
+    """The new plan and what it took from the other: the settings not given again, the members
+    added and left out, and each event's outcome."""
+
+    plan: PlanState
+    like: str  # the other plan's id
+    taken: dict[str, Any]
+    members: list[str] = field(default_factory=list)
+    members_left_out: list[str] = field(default_factory=list)
+    events: list[EventCarried] = field(default_factory=list)
+
+    def of(self, outcome: str) -> list[EventCarried]:
+        return [e for e in self.events if e.outcome == outcome]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.plan.to_dict() | {
+            "version": self.plan.version,
+            "like": self.like,
+            "taken": self.taken,
+            "members_added": self.members,
+            "members_left_out": self.members_left_out,
+            "events_carried": [e.to_dict() for e in self.of(CARRIED)],
+            "events_clipped": [e.to_dict() for e in self.of(CLIPPED)],
+            "events_left_out": [e.to_dict() for e in self.of(LEFT_OUT)],
+        }
+
+
+def create_plan_like(
+    store: PlanRepository,
+    *,
+    name: str,
+    source: str | Path | bytes,
+    like: str,
+    actor: str,
+    horizon: int | None = None,
+    team_attr: str | None = None,
+    attributes_file: str | Path | bytes | None = None,
+    freq: str | None = None,
+    week_dates: str | None = None,
+    decimal: str | None = None,
+    model: str | None = None,
+    id_cols: Sequence[str] | None = None,
+    date_col: str | None = None,
+    value_col: str | None = None,
+    threshold: float | None = None,
+    currency: str | None = None,
+    jobs: int = 1,
+    progress: plans.Progress | None = None,
+) -> PlanLike:
+    """A new draft plan of the file `source` made like the plan `like` (see the module); each
+    option left None is taken from that plan. The actor owns `like` or is an admin, as copying
+    its members asks (checked before the file is read)."""
+    origin = plans.get_plan(store, like)
+    plans.require_members_manager(store, origin, actor, DOING)
+    mapping = origin.dataset.mapping or {}
+    taken: dict[str, Any] = {}
+
+    def given_or_taken(key: str, given: Any, theirs: Any) -> Any:
+        if given is not None:
+            return given
+        if theirs is not None:
+            taken[key] = theirs
+        return theirs
+
+    likeness = _Likeness(store, origin, attributes_given=attributes_file is not None)
+    given_ids = list(id_cols) if id_cols else None
+    state = plans.create_plan(
+        store,
+        name=name,
+        source=source,
+        horizon=given_or_taken("horizon", horizon, origin.horizon),
+        team_attr=given_or_taken("team_attr", team_attr, origin.team_attr),
+        actor=actor,
+        attributes_file=attributes_file,
+        freq=given_or_taken("freq", freq, origin.freq),
+        week_dates=given_or_taken("week_dates", week_dates, mapping.get("week_dates", "start")),
+        decimal=decimal,
+        model=given_or_taken("model", model, origin.baseline.model),
+        levels=origin.baseline.levels,
+        id_cols=given_or_taken("id_cols", given_ids, mapping.get("id_cols") or None),
+        date_col=given_or_taken("date_col", date_col, mapping.get("date_col")),
+        value_col=given_or_taken("value_col", value_col, mapping.get("value_col")),
+        threshold=given_or_taken("threshold", threshold, origin.threshold),
+        currency=currency if currency is not None else _taken_currency(origin, taken),
+        jobs=jobs,
+        progress=progress,
+        like=likeness,
+    )
+    if likeness.filled:
+        taken["attribute_columns"] = likeness.filled
+    return PlanLike(
+        state,
+        origin.plan_id,
+        taken,
+        likeness.members,
+        likeness.members_left_out,
+        likeness.events,
+    )
+
+
+def _taken_currency(origin: PlanState, taken: dict[str, Any]) -> str:
+    taken["currency"] = origin.currency or "none"
+    return origin.currency or "none"
+
+
+class _Likeness:
+    """The `plans.Likeness` of a plan made like `origin`: what it took, kept for the report."""
+
+    def __init__(self, store: PlanRepository, origin: PlanState, *, attributes_given: bool):
+        self.store = store
+        self.origin = origin
+        self.attributes_given = attributes_given
+        self.filled: list[str] = []
+        self.members: list[str] = []
+        self.members_left_out: list[str] = []
+        self.events: list[EventCarried] = []
+
+    def attributes(self, history: pd.DataFrame, attributes: pd.DataFrame | None) -> pd.DataFrame:
+        ids = pd.Index(history[schema.UNIQUE_ID].astype(str).unique())
+        if attributes is None or attributes.empty:
+            attributes = pd.DataFrame({schema.UNIQUE_ID: ids})
+        attributes = attributes.assign(
+            **{schema.UNIQUE_ID: attributes[schema.UNIQUE_ID].astype(str)}
+        )
+        missing = [c for c in self.origin.dataset.attribute_columns if c not in attributes]
+        if self.attributes_given or not missing:
+            return attributes
+        theirs = plans.load_blob_frame(self.store, self.origin.plan_id, plans.ATTRIBUTES)
+        unknown = ids.difference(pd.Index(theirs[schema.UNIQUE_ID].astype(str)))
+        if len(unknown):
+            shown = ", ".join(map(str, unknown[:10]))
+            raise Invalid(
+                f"{len(unknown)} series of the file are not in plan {self.origin.plan_id} "
+                f"(e.g. {shown}), whose attributes ({', '.join(missing)}) the new plan takes; the "
+                "attributes file must have every series",
+                Fix(FixKey.GIVE_ATTRIBUTES),
+            )
+        self.filled = missing
+        return attributes.merge(
+            theirs[[schema.UNIQUE_ID, *missing]], on=schema.UNIQUE_ID, how="left"
+        )
+
+    def carry(
+        self, state: PlanState, attributes: pd.DataFrame, baseline: pd.DataFrame
+    ) -> tuple[str, dict[str, Any]]:
+        teams = {str(t) for t in plans.teams_of(attributes, state.team_attr).unique()}
+        disabled = plans.disabled_members(self.store, self.origin)
+        self.members, self.members_left_out = plans.copy_roles(state, self.origin, teams, disabled)
+        periods = horizon_periods(baseline[schema.DS].unique())
+        first, last = periods[schema.DS].min().date(), periods["end"].max().date()
+        carried: list[dict[str, Any]] = []
+        for event in system.events_of(self.origin):
+            kept, outcome = _within(event, first, last, attributes)
+            self.events.append(outcome)
+            if kept is not None:
+                state.events.append(kept.to_dict())
+                carried.append(
+                    {
+                        "event_id": kept.event_id,
+                        "copied_from": self.origin.plan_id,
+                        "author": kept.author,
+                        "reason": kept.reason,
+                    }
+                )
+        state.next_event_number = max(state.next_event_number, self.origin.next_event_number)
+        words = [f"like plan {self.origin.plan_id} {self.origin.name!r}"]
+        if self.members:
+            words.append(f"members copied: {', '.join(self.members)}")
+        words += [f"member {note}" for note in self.members_left_out]
+        words += [e.text() for e in self.events]
+        record = {
+            "like": self.origin.plan_id,
+            "members_added": self.members,
+            "members_left_out": self.members_left_out,
+            "events": carried,
+            "events_clipped": [e.to_dict() for e in self.events if e.outcome == CLIPPED],
+            "events_left_out": [e.to_dict() for e in self.events if e.outcome == LEFT_OUT],
+        }
+        return "; " + "; ".join(words), record
+
+
+def _within(
+    event: Event, first: Any, last: Any, attributes: pd.DataFrame
+) -> tuple[Event | None, EventCarried]:
+    """The event on the new horizon `first`..`last` (clipped to it where it reaches beyond),
+    or None with why it is left out."""
+    days = f"{event.start}..{event.end}"
+    if event.end < first or event.start > last:
+        why = f"{days} is outside the new horizon {first}..{last}"
+        return None, EventCarried(event.event_id, event.name, LEFT_OUT, why)
+    try:
+        event.scope.validate(attributes)
+    except OverrideError as exc:
+        return None, EventCarried(event.event_id, event.name, LEFT_OUT, str(exc))
+    start, end = max(event.start, first), min(event.end, last)
+    if (start, end) == (event.start, event.end):
+        return event, EventCarried(event.event_id, event.name, CARRIED)
+    clipped = replace(event, start=start, end=end)
+    detail = f"{days} to {start}..{end}, the new horizon's part"
+    return clipped, EventCarried(event.event_id, event.name, CLIPPED, detail)
