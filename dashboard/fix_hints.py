@@ -40,6 +40,10 @@ PAGE_FIXES: Mapping[FixKey, str] = {
         "and press 'Publish the system plan' there first"
     ),
     FixKey.NEW_VERSION: "use 'Make a new version' on the Plans page to change it",
+    FixKey.CHOOSE_PLAN_NAME: (
+        "type another plan name, or make a new version of that plan with 'Make a new version' "
+        "on the Plans page, which keeps its name"
+    ),
     FixKey.UNARCHIVE_PLAN: (
         "its owner or an admin can unarchive it first with 'Unarchive' on the Plans page "
         "(tick 'Show archived plans' to find it there)"

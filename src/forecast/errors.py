@@ -63,6 +63,7 @@ class FixKey(StrEnum):
     REPLAY_AT_LEAST_ONE = "replay_at_least_one"  # zero cycles or periods
     SHORTEN_REPLAY = "shorten_replay"  # the history is too short for the replay asked
     RELOAD_PLAN = "reload_plan"  # {plan} {version}: an edit made on an older version
+    CHOOSE_PLAN_NAME = "choose_plan_name"  # {plan}: a new plan's name is taken by {plan}
 
 
 # How to put it right, in words that fit every face (what ``str(error)`` says).
@@ -108,6 +109,9 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.PICK_PLAN: "pick a plan first",
     FixKey.LIST_PLANS: "the list of plans shows the plan ids",
     FixKey.UPLOAD_ACTUALS: "upload the actuals first",
+    FixKey.CHOOSE_PLAN_NAME: (
+        "choose another name, or make a new version of that plan, which keeps its name"
+    ),
     FixKey.ACTUALS_COLUMNS: "name the file's columns {columns} as in the plan's sales file, "
     "or unique_id, ds, y",
     FixKey.ACTUALS_SCALE: "check the file's unit and decimal mark: re-export it in the plan's "

@@ -242,6 +242,17 @@ REFUSALS: dict[FixKey, Callable[[MemoryStore, str], object]] = {
     FixKey.REPLAY_AT_LEAST_ONE: lambda s, p: replay.replay(b"", cycles=0),
     FixKey.SHORTEN_REPLAY: lambda s, p: _short_replay(),
     FixKey.RELOAD_PLAN: lambda s, p: nego.set_goal(s, p, "olga", ratio="2", expected_version=1),
+    FixKey.CHOOSE_PLAN_NAME: lambda s, p: plans.create_plan_from_frames(
+        s,
+        name=plans.get_plan(s, p).name,
+        history=team_frames()[0],
+        attributes=team_frames()[1],
+        freq="W-FRI",
+        horizon=4,
+        team_attr="Region",
+        actor="olga",
+        baseline=team_frames()[2],
+    ),
 }
 
 
@@ -362,3 +373,13 @@ def test_a_lead_claiming_for_another_team_is_pointed_to_its_lead_or_the_owner(
         leaderless.value
     )
     assert_page_words(text_of(components.error_alert(leaderless.value)), leaderless.value.fix)
+
+
+def test_a_taken_plan_name_points_to_making_it_like_that_plan_on_the_command_line_only(
+    store: MemoryStore, plan: str
+) -> None:
+    error = _refusal(FixKey.CHOOSE_PLAN_NAME, store, plan)
+    said = cli_message(error)
+    assert f"--like {plan}" in said and f"forecast plan new-version {plan}" in said
+    shown = text_of(components.error_alert(error))
+    assert "--like" not in shown and "Make a new version" in shown

@@ -39,6 +39,11 @@ CLI_FIXES: Mapping[FixKey, str] = {
         "threshold is explained (`forecast plan deviations {plan}` lists them)"
     ),
     FixKey.NEW_VERSION: "make a new version with `forecast plan new-version {plan}`",
+    FixKey.CHOOSE_PLAN_NAME: (
+        "choose another --name (for a longer sales file, `forecast plan create FILE --name NEW "
+        "--like {plan}` takes that plan's settings, members and events), or make a new version "
+        "of it with `forecast plan new-version {plan}`, which keeps its name"
+    ),
     FixKey.UNARCHIVE_PLAN: (
         "its owner or an admin can unarchive it first with `forecast plan unarchive {plan}`"
     ),

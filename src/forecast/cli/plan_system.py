@@ -412,7 +412,9 @@ def create(
         return
     store = open_plan_store(db, data_dir)
     if horizon is None:
-        plans.refuse_taken_name(store, name, actor, doing=plans.NAME_TAKEN_FIX)
+        plans.refuse_taken_name(
+            store, name, actor, doing=plans.NAME_TAKEN, fix=plans.NAME_TAKEN_FIXED
+        )
         fail("plan create needs --horizon (or --like PLAN, whose horizon it then takes)")
     with progress(f"plan {name}") as report:
         state = plans.create_plan(

@@ -91,11 +91,9 @@ def get_plan(store: PlanRepository, plan: str) -> PlanState:
         raise
 
 
-NAME_TAKEN_FIX = (
-    "choose another name (for a longer sales file, `forecast plan create FILE --name NEW_NAME "
-    "--like PLAN` takes that plan's settings, members and events), or make a new version of that "
-    "plan (`forecast plan new-version`, or New version on the Plans page), which keeps its name"
-)
+NAME_TAKEN = "nothing was created"
+NAME_TAKEN_FIXED = Fix(FixKey.CHOOSE_PLAN_NAME)
+"""What a refusal of a taken name says was done (its fix: ``FixKey.CHOOSE_PLAN_NAME``)."""
 
 
 class Likeness(Protocol):
@@ -968,7 +966,7 @@ def create_plan(
 
     Ingest problems are raised as ``Invalid`` listing every problem; nothing is stored then."""
     _check_plan_inputs(name, horizon, threshold)
-    refuse_taken_name(store, name, actor, doing=NAME_TAKEN_FIX)  # before the slow part
+    refuse_taken_name(store, name, actor, doing=NAME_TAKEN, fix=NAME_TAKEN_FIXED)  # first
     _currency(currency)  # refuse a bad code before reading the file
     check_model(model)
     if filename is not None:  # a browser's file name: its base name, at most ~200 characters
@@ -1138,6 +1136,8 @@ def refuse_taken_name(
         for s in seen
     )
     where = f": {found}{why}" if len(seen) == len(taken) else ""
+    if fix is not None and fix.key == FixKey.CHOOSE_PLAN_NAME and seen:
+        fix = fix.given(plan=seen[0].plan_id)  # the plan to make like, or a new version of
     raise Conflict(f"there is already a plan named {name.strip()!r} here{where}; {doing}", fix)
 
 
@@ -1231,7 +1231,7 @@ def create_plan_from_frames(
     if not actor:
         raise Invalid("the plan needs an author", Fix(FixKey.NAME_USER))
     _check_plan_inputs(name, horizon, threshold)
-    refuse_taken_name(store, name, actor, doing=NAME_TAKEN_FIX)
+    refuse_taken_name(store, name, actor, doing=NAME_TAKEN, fix=NAME_TAKEN_FIXED)
     currency = _currency(currency)
     try:
         history = schema.validate_history(history)
@@ -1310,7 +1310,9 @@ def create_plan_from_frames(
         f"{state.horizon} x {freq}, {teams_text(team_attr)}){carried_what}",
         after={"name": state.name, "history_hash": state.dataset.history_hash} | carried,
     )
-    saved = add_under_name(store, state, blobs, change, actor, doing=NAME_TAKEN_FIX)
+    saved = add_under_name(
+        store, state, blobs, change, actor, doing=NAME_TAKEN, fix=NAME_TAKEN_FIXED
+    )
     _report(progress, 1.0, "done")
     return saved
 
