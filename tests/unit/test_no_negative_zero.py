@@ -106,8 +106,8 @@ def test_number_and_money_that_round_to_zero_take_no_sign() -> None:
 
 
 def test_ledger_and_stretch_texts_show_no_signed_zero() -> None:
-    assert plan_negotiation._pct_text(TINY) == "0.0"
-    assert plan_negotiation._pct_text(-0.0) == "0.0"
+    assert plan_negotiation._pct_text(TINY) == "0.0 %"
+    assert plan_negotiation._pct_text(-0.0) == "0.0 %"
     fig = figures.stretch_chart(
         pd.DataFrame({"team": ["a"], "probability": [0.88], "growth": [TINY]})
     )
