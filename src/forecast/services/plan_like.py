@@ -141,7 +141,7 @@ def create_plan_like(
         date_col=given_or_taken("date_col", date_col, mapping.get("date_col")),
         value_col=given_or_taken("value_col", value_col, mapping.get("value_col")),
         threshold=given_or_taken("threshold", threshold, origin.threshold),
-        currency=currency if currency is not None else _taken_currency(origin, taken),
+        currency=given_or_taken("currency", currency, origin.currency or "none"),
         jobs=jobs,
         progress=progress,
         like=likeness,
@@ -156,11 +156,6 @@ def create_plan_like(
         likeness.members_left_out,
         likeness.events,
     )
-
-
-def _taken_currency(origin: PlanState, taken: dict[str, Any]) -> str:
-    taken["currency"] = origin.currency or "none"
-    return origin.currency or "none"
 
 
 class _Likeness:
