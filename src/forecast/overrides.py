@@ -378,6 +378,13 @@ def horizon_periods(dates: Iterable[Any]) -> pd.DataFrame:
     return pd.DataFrame({DS: starts, "end": following - pd.Timedelta(days=1)})
 
 
+def period_start(periods: pd.DataFrame, when: pd.Timestamp) -> pd.Timestamp | None:
+    """The start of the period of `periods` (``horizon_periods``) that holds the day `when`
+    (any day of a week names the week), None outside them."""
+    inside = periods.loc[(periods[DS] <= when) & (periods["end"] >= when), DS]
+    return pd.Timestamp(inside.iloc[0]) if len(inside) else None
+
+
 def validate_event(event: Event, attributes: pd.DataFrame, horizon_dates: Iterable[Any]) -> None:
     """All rules: name, kind, effect, period inside the horizon, scope known to the plan."""
     event.check()

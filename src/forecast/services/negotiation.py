@@ -378,14 +378,11 @@ def _on_periods(
     from forecast import overrides
 
     periods = overrides.horizon_periods(frame[schema.DS].unique())
-    starts = periods[schema.DS].to_numpy(dtype="datetime64[ns]")
-    ends = periods["end"].to_numpy(dtype="datetime64[ns]")
     out: dict[str, int] = {}
     given: dict[str, str] = {}
     for key, amount in goals.items():
-        when = np.datetime64(pd.Timestamp(key))
-        inside = np.flatnonzero((starts <= when) & (ends >= when))
-        start = pd.Timestamp(starts[inside[0]]).strftime("%Y-%m-%d") if len(inside) else key
+        found = overrides.period_start(periods, pd.Timestamp(key))
+        start = key if found is None else found.strftime("%Y-%m-%d")
         if start in given:
             raise Invalid(
                 f"per-period goal: {spelled[given[start]]!r} and {spelled[key]!r} fall in the "

@@ -1150,8 +1150,8 @@ def _require_known(store: PlanRepository, state: PlanState, level: str, key: str
 def _period_start(frame: pd.DataFrame, when: pd.Timestamp) -> pd.Timestamp:
     """The start of the horizon period that contains `when` (any day of a week names the week)."""
     periods = overrides.horizon_periods(frame[schema.DS].unique())
-    inside = periods.loc[(periods[schema.DS] <= when) & (periods["end"] >= when), schema.DS]
-    return pd.Timestamp(inside.iloc[0]) if len(inside) else when
+    start = overrides.period_start(periods, when)
+    return when if start is None else start
 
 
 def _amount(value: float) -> float:
