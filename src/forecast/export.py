@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import Fix, FixKey, Refusal
+from forecast.overrides import horizon_periods
 from forecast.vocabulary import EXPORT_FORMATS
 
 FORMATS = EXPORT_FORMATS
@@ -127,8 +128,6 @@ def plan_rows(
 
 
 def _period_ends(ds: pd.Series) -> np.ndarray:
-    from forecast.overrides import horizon_periods
-
     periods = horizon_periods(ds.unique())
     ends = pd.Series(periods["end"].dt.strftime("%Y-%m-%d").to_numpy(), index=periods["ds"])
     return ends.reindex(pd.to_datetime(ds)).to_numpy()

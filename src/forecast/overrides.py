@@ -106,8 +106,8 @@ def _preview(values: Iterable[Any], limit: int = 20) -> str:
 
 
 SELECTOR_EXAMPLE = "StoreType=a, or Assortment=a,c for several values"
-ALL_SCOPE_WORDS = frozenset({"all", "all series"})  # a scope typed as words: every series
 """The selector a refusal of a malformed scope shows where the plan's own names are not at hand."""
+ALL_SCOPE_WORDS = frozenset({"all", "all series"})  # a scope typed as words: every series
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,12 @@ from forecast.engine.ingest.regularise import (
     period_starts,
     periods,
 )
-from forecast.engine.ingest.totals import TOTALS_LABELS, is_totals_label, totals_series_problems
+from forecast.engine.ingest.totals import (
+    is_totals_label,
+    totals_labelled,
+    totals_match,
+    totals_series_problems,
+)
 from forecast.engine.ingest.types import (
     VALUE_FIRST_NUMERIC,
     VALUE_SEVERAL_NAMED,
@@ -495,8 +500,7 @@ def _row_totals(
     if len(column) == 0 or numbers.bad.any() or numbers.missing.any():
         return False
     sums = np.where(present, values, 0.0).sum(axis=1)
-    tolerance = np.maximum(1e-6 * np.abs(sums), 0.01)
-    return bool((np.abs(numbers.values - sums) <= tolerance).all())
+    return bool(totals_match(numbers.values, sums).all())
 
 
 def _dot_thousands_problems(
@@ -834,8 +838,7 @@ def _labelled_totals(frame: pd.DataFrame, id_names: Sequence[str], rows: np.ndar
     labelled = np.zeros(len(frame), dtype=bool)
     at = np.flatnonzero(rows)
     for col in id_names if len(at) else ():
-        labels = frame[col].iloc[at].astype("str").str.strip().str.lower()
-        labelled[at] |= labels.isin(TOTALS_LABELS).to_numpy(dtype=bool)
+        labelled[at] |= totals_labelled(frame[col].iloc[at])
     return labelled
 
 
@@ -850,8 +853,7 @@ def _totals_rows(frame: pd.DataFrame, value_col: str, undated: np.ndarray) -> np
         cells = frame[col]
         if col == value_col or pd.api.types.is_numeric_dtype(cells.dtype):
             continue
-        labels = cells.iloc[rows].astype("str").str.strip().str.lower()
-        totals[rows] |= labels.isin(TOTALS_LABELS).to_numpy(dtype=bool)
+        totals[rows] |= totals_labelled(cells.iloc[rows])
     return totals
 
 

@@ -26,6 +26,17 @@ def is_totals_label(text: str) -> bool:
     return text.strip().lower() in TOTALS_LABELS
 
 
+def totals_labelled(cells: pd.Series) -> np.ndarray:
+    """`is_totals_label` of each cell, over a whole column at once."""
+    return cells.astype("str").str.strip().str.lower().isin(TOTALS_LABELS).to_numpy(dtype=bool)
+
+
+def totals_match(given: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Whether each given total is the expected sum, to the cent or one part in a million."""
+    tolerance = np.maximum(RELATIVE_TOLERANCE * np.abs(expected), ABSOLUTE_TOLERANCE)
+    return np.abs(given - expected) <= tolerance
+
+
 def totals_series_problems(
     name: str,
     frame: pd.DataFrame,
@@ -108,7 +119,8 @@ def _sums_of_their_group(
     both = expected.merge(given, on=["position", "date"], how="outer").fillna(
         {"sum": 0.0, "y": 0.0}
     )
-    tolerance = np.maximum(RELATIVE_TOLERANCE * both["sum"].abs(), ABSOLUTE_TOLERANCE)
-    both["adds_up"] = (both["y"] - both["sum"]).abs() <= tolerance
+    both["adds_up"] = totals_match(
+        both["y"].to_numpy(dtype=float), both["sum"].to_numpy(dtype=float)
+    )
     adds_up = both.groupby("position")["adds_up"].all()
     return [int(p) for p in adds_up[adds_up].index]
