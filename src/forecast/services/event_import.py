@@ -27,6 +27,7 @@ import pandas as pd
 
 from forecast import bounds, export, overrides
 from forecast.engine.ingest import IngestError, Problem
+from forecast.engine.ingest.bounds import read_at_most
 from forecast.money import typed_percent
 from forecast.overrides import Event, OverrideError, Scope
 from forecast.plan import PlanState, utc_now
@@ -139,10 +140,12 @@ def _refused(problems: list[Problem]) -> InvalidFile:
 
 def _load(source: str | Path | bytes, filename: str | None) -> tuple[bytes, str]:
     """The file's bytes and the name its problems give it, refused beyond the bound before it
-    is read."""
+    is read (and while it is read: a file still being written grows)."""
+    limit = bounds.MAX_EVENT_FILE_BYTES
+    data: bytes | None
     if isinstance(source, bytes | bytearray | memoryview):
         shown = bounds.base_filename(filename, "<upload>")
-        size = len(source)
+        data, size = bytes(source), len(source)
     else:
         path = Path(source).expanduser()
         shown = filename or str(source)
@@ -150,17 +153,15 @@ def _load(source: str | Path | bytes, filename: str | None) -> tuple[bytes, str]
             what = "this is a folder, not a file" if path.is_dir() else "file not found"
             raise _refused([Problem.whole_file(shown, what, "check the path and try again")])
         size = path.stat().st_size
-    if size > bounds.MAX_EVENT_FILE_BYTES:
-        limit = bounds.MAX_EVENT_FILE_BYTES / 1024 / 1024
+        data = read_at_most(path, limit) if size <= limit else None
+    if data is None or size > limit:
         what = (
-            f"the file is {size / 1024 / 1024:,.1f} MB, more than the {limit:,.0f} MB an events "
-            "file may be; it was not read"
+            f"the file is {max(size, limit + 1) / 1024 / 1024:,.1f} MB, more than the "
+            f"{limit / 1024 / 1024:,.0f} MB an events file may be; it was not read"
         )
         fix = "split it (e.g. one file per quarter), or save the events sheet alone as .csv"
         raise _refused([Problem.whole_file(shown, what, fix)])
-    if isinstance(source, bytes | bytearray | memoryview):
-        return bytes(source), shown
-    return Path(source).expanduser().read_bytes(), shown
+    return data, shown
 
 
 @dataclass(frozen=True)

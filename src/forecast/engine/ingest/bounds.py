@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
+from pathlib import Path
 
 from forecast.engine.ingest.types import IngestError, Problem
 
@@ -49,6 +50,15 @@ _SPLIT_FIX = (
 
 def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:,.0f} MB"
+
+
+def read_at_most(path: Path, limit: int) -> bytes | None:
+    """The bytes of the file at `path`, or None when it holds more than `limit`: never more
+    than ``limit + 1`` bytes are read, whatever its size said a moment before (a file still
+    being written grows)."""
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    return None if len(data) > limit else data
 
 
 def too_big(name: str, what: str, fix: str = _SPLIT_FIX) -> IngestError:

@@ -67,15 +67,20 @@ def load_source(source: str | Path | bytes, filename: str | None) -> tuple[bytes
         raise IngestError(
             [Problem.whole_file(name, "this is a folder, not a file", "pass one sales file")]
         )
-    size = path.stat().st_size
-    if size > bounds.MAX_UNPACKED_BYTES:  # from its size, before it is read into memory
+    size = path.stat().st_size  # from its size, before it is read into memory
+    data = (
+        None
+        if size > bounds.MAX_UNPACKED_BYTES
+        else bounds.read_at_most(path, bounds.MAX_UNPACKED_BYTES)
+    )
+    if data is None:
         raise bounds.too_big(
             name,
-            f"the file is {size / 1024 / 1024:,.0f} MB, more than the limit of "
-            f"{bounds.MAX_UNPACKED_BYTES / 1024 / 1024:,.0f} MB; it was not read",
+            f"the file is {max(size, bounds.MAX_UNPACKED_BYTES + 1) / 1024 / 1024:,.0f} MB, more "
+            f"than the limit of {bounds.MAX_UNPACKED_BYTES / 1024 / 1024:,.0f} MB; it was not read",
             "split the file (for example one file per year or per region)",
         )
-    return path.read_bytes(), name
+    return data, name
 
 
 def unpacked(source: str | Path | bytes, filename: str | None = None) -> tuple[bytes, str]:
