@@ -920,13 +920,13 @@ def event_export(
 ) -> None:
     """Write the plan's events as CSV, the columns of the XLSX export's events sheet: edit it in
     a spreadsheet and `forecast plan event import` it into another plan or a new version."""
-    store = open_plan_store(db, data_dir, existing=True)
-    data = exports.export_events(store, plan, excel_csv=excel)
+    state = plans.get_plan(open_plan_store(db, data_dir, existing=True), plan)
+    data = exports.events_csv(state, excel_csv=excel)
     try:
         out.write_bytes(data)
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror}")
-    count = len(plans.get_plan(store, plan).events)
+    count = len(state.events)
     if as_json:
         echo_json({"plan": plan, "out": str(out), "events": count, "bytes": len(data)})
     else:
