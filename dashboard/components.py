@@ -326,6 +326,22 @@ def period_day_label(iso_date: str, freq: str | None, word: str) -> str:
     return iso_date if name == iso_date else f"{name} ({word} {iso_date})"
 
 
+def file_problem_line(problem: Any, fix: str | None) -> str:
+    """One problem of a refused file on a line: ``row 3, end: not a date (2015-13-01) → write it
+    as YYYY-MM-DD`` (the file's row, header = 1), `fix` after the arrow when given."""
+    where = ", ".join(
+        part
+        for part in (
+            f"row {problem.row}" if problem.row is not None else "",
+            str(problem.column or ""),
+        )
+        if part
+    )
+    value = f" ({problem.value})" if problem.value else ""
+    said = f"{problem.message}{value}" + (f" → {fix}" if fix else "")
+    return f"{where}: {said}" if where else said
+
+
 def upload_zone(component_id: str, title: str, hint: str, *, padding: str = "24px") -> dcc.Upload:
     """A dashed drag-and-drop zone: the title in bold, the hint (formats, size limit) below."""
     return dcc.Upload(

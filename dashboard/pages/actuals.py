@@ -477,15 +477,10 @@ def problems_alert(filename: str, problems: Any) -> dbc.Alert:
 
 
 def problem_line(problem: Any, *, with_fix: bool) -> str:
-    """`row 9, Order Date: second row for series 'West' on this date (first at row 7) (12/9/2021)`
-    (the file's row, header = 1), with its own fix when the problems do not share one."""
-    where = ", ".join(
-        part for part in (f"row {problem.row}" if problem.row else "", problem.column or "") if part
-    )
-    value = f" ({problem.value})" if problem.value else ""
-    fix = PAGE_FIXES.get(problem.fix, problem.fix)
-    said = f"{problem.message}{value}" + (f" → {fix}" if with_fix and fix else "")
-    return f"{where}: {said}" if where else said
+    """A problem's line, with its own fix (in this page's words) when the problems do not
+    share one."""
+    fix = PAGE_FIXES.get(problem.fix, problem.fix) if with_fix else None
+    return components.file_problem_line(problem, fix)
 
 
 def restore_and_score(ctx: DashboardContext, session: dict | None, version: int | None) -> tuple:

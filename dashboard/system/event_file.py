@@ -102,7 +102,7 @@ def imported_text(done: event_import.EventImport) -> str:
 
 
 def problems_alert(filename: str, problems: Sequence[Any]) -> dbc.Alert:
-    listed = [html.Li(problem_line(p)) for p in problems[:PROBLEMS_SHOWN]]
+    listed = [html.Li(components.file_problem_line(p, p.fix)) for p in problems[:PROBLEMS_SHOWN]]
     more = len(problems) - len(listed)
     return dbc.Alert(
         [
@@ -116,21 +116,6 @@ def problems_alert(filename: str, problems: Sequence[Any]) -> dbc.Alert:
         dismissable=True,
         className="service-error",
     )
-
-
-def problem_line(problem: Any) -> str:
-    """`row 3, end: 2015-13-01 is no date -> write it as YYYY-MM-DD` (the file's row, header = 1)."""
-    where = ", ".join(
-        part
-        for part in (
-            f"row {problem.row}" if problem.row is not None else "",
-            str(problem.column or ""),
-        )
-        if part
-    )
-    value = f" ({problem.value})" if problem.value else ""
-    said = f"{problem.message}{value}" + (f" → {problem.fix}" if problem.fix else "")
-    return f"{where}: {said}" if where else said
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:

@@ -384,29 +384,33 @@ def create(
     limit = threshold_number(threshold) if threshold is not None else None
     actor = acting_user(as_user, db, data_dir)
     ids, date_col, value_col = columns(id_col, date_col, value_col, old_id, old_date, old_value)
+    # read alike by both services; the other options default apart (--like takes OLD's)
+    read: dict[str, Any] = {
+        "name": name,
+        "source": file,
+        "actor": actor,
+        "team_attr": team_attr or old_team,
+        "attributes_file": attributes,
+        "freq": freq,
+        "decimal": decimal,
+        "id_cols": ids,
+        "date_col": date_col,
+        "value_col": value_col,
+        "jobs": jobs,
+    }
     if like is not None:
         store = open_plan_store(db, data_dir, existing=True)
         with progress(f"plan {name} like {like}") as report:
             made = plan_like.create_plan_like(
                 store,
-                name=name,
-                source=file,
                 like=like,
-                actor=actor,
                 horizon=horizon,
-                team_attr=team_attr or old_team,
-                attributes_file=attributes,
-                freq=freq,
                 week_dates=week_dates,
-                decimal=decimal,
                 model=model,
-                id_cols=ids,
-                date_col=date_col,
-                value_col=value_col,
                 threshold=limit,
                 currency=currency,
-                jobs=jobs,
                 progress=report,
+                **read,
             )
         _made_like(made, as_json)
         return
@@ -419,23 +423,13 @@ def create(
     with progress(f"plan {name}") as report:
         state = plans.create_plan(
             store,
-            name=name,
-            source=file,
             horizon=horizon,
-            team_attr=team_attr or old_team,
-            actor=actor,
-            attributes_file=attributes,
-            freq=freq,
             week_dates=week_dates or "start",
-            decimal=decimal,
             model=model or "auto",
-            id_cols=ids,
-            date_col=date_col,
-            value_col=value_col,
             threshold=0.20 if limit is None else limit,
             currency=currency or _default_currency(),
-            jobs=jobs,
             progress=report,
+            **read,
         )
     if as_json:
         echo_json(state.to_dict() | {"version": state.version})
@@ -920,13 +914,13 @@ def event_export(
 ) -> None:
     """Write the plan's events as CSV, the columns of the XLSX export's events sheet: edit it in
     a spreadsheet and `forecast plan event import` it into another plan or a new version."""
-    store = open_plan_store(db, data_dir, existing=True)
-    data = exports.export_events(store, plan, excel_csv=excel)
+    state = plans.get_plan(open_plan_store(db, data_dir, existing=True), plan)
+    data = exports.events_csv(state, excel_csv=excel)
     try:
         out.write_bytes(data)
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror}")
-    count = len(plans.get_plan(store, plan).events)
+    count = len(state.events)
     if as_json:
         echo_json({"plan": plan, "out": str(out), "events": count, "bytes": len(data)})
     else:
