@@ -4,6 +4,7 @@ reopen-round, assign, lock, ledger, stretch, export, import."""
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -213,15 +214,22 @@ PERIOD_GOALS_MAX_BYTES = 1024 * 1024
 not such a list."""
 
 
+PERIOD_GOALS_ROWS = "a goal per period needs one short row per period (ds,goal)"
+
+
 def _read_period_goals(path: Path) -> dict[str, str]:
     try:
         if path.stat().st_size > PERIOD_GOALS_MAX_BYTES:
             fail(
-                f"{path} is larger than {PERIOD_GOALS_MAX_BYTES // 1024:,} KB: a goal per period "
-                "needs one short row per period (ds,goal)"
+                f"{path} is larger than {PERIOD_GOALS_MAX_BYTES // 1024:,} KB: {PERIOD_GOALS_ROWS}"
             )
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
+            text = handle.read(PERIOD_GOALS_MAX_BYTES + 1)  # never more, whatever its size said
+        if len(text) > PERIOD_GOALS_MAX_BYTES:
+            fail(
+                f"{path} is larger than {PERIOD_GOALS_MAX_BYTES // 1024:,} KB: {PERIOD_GOALS_ROWS}"
+            )
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror}")
     except UnicodeDecodeError:
@@ -609,7 +617,12 @@ def import_cmd(
                 f"{file} is {size / 1024 / 1024:,.0f} MB, more than the limit of "
                 f"{exports.MAX_BUNDLE_BYTES / 1024 / 1024:,.0f} MB a plan bundle may be"
             )
-        data = file.read_bytes()
+        with file.open("rb") as handle:  # never more than the bound, whatever its size said
+            data = handle.read(exports.MAX_BUNDLE_BYTES + 1)
+        if len(data) > exports.MAX_BUNDLE_BYTES:
+            fail(
+                f"{file} is more than the limit of {exports.MAX_BUNDLE_BYTES / 1024 / 1024:,.0f} MB"
+            )
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror}")
     store = open_plan_store(db, data_dir)
