@@ -209,6 +209,7 @@ ACTUALS_DECIMAL = "actuals-decimal"  # radio: the file's decimal mark (detected,
 ACTUALS_WEEK_DATES = "actuals-week-dates"  # radio: week dates (as the plan, start, end)
 ACTUALS_SUM_DUPLICATES = "actuals-sum-duplicates"  # checkbox: sum repeated rows (else refused)
 ACTUALS_CONFIRM_SCALE = "actuals-confirm-scale"  # checkbox: keep actuals far off the plan's scale
+ACTUALS_WHOLE_PERIODS = "actuals-whole-periods"  # checkbox: a day without rows had no sales
 ACTUALS_ROLE = "actuals-role"  # why the signed-in user may not keep actuals (if so)
 ACTUALS_VERDICT = "actuals-verdict"
 ACTUALS_FIGURE = "actuals-figure"
@@ -361,6 +362,7 @@ TICK_FIELDS = frozenset(
         NEG_SPLIT,
         ACTUALS_CONFIRM_SCALE,
         ACTUALS_SUM_DUPLICATES,
+        ACTUALS_WHOLE_PERIODS,
         PLANS_SHOW_ARCHIVED,
         PLANS_IMPORT_TRUST,
         "plans-accounts-admin",

@@ -117,6 +117,11 @@ SUM_DUPLICATES = (
     "correction; in the plan's own layout they are summed when its history had several rows a "
     "day, as order lines have)"
 )
+WHOLE_PERIODS = (
+    "Whole periods: the file has every sale of each period it touches (a day without rows had "
+    "none, as with order lines), so its first and last periods count though its rows do not "
+    "reach their edges"
+)
 CONFIRM_SCALE = "The numbers are right (keep them though they are far off the plan's scale)"
 
 
@@ -145,6 +150,7 @@ def reading_options() -> html.Div:
                 inline=True,
             ),
             dbc.Checkbox(id=ids.ACTUALS_SUM_DUPLICATES, label=SUM_DUPLICATES, value=False),
+            dbc.Checkbox(id=ids.ACTUALS_WHOLE_PERIODS, label=WHOLE_PERIODS, value=False),
             dbc.Checkbox(id=ids.ACTUALS_CONFIRM_SCALE, label=CONFIRM_SCALE, value=False),
         ],
         className="mt-2 small",
@@ -359,6 +365,7 @@ def score_upload(
     confirm_scale: Any = None,
     week_dates: Any = None,
     sum_duplicates: Any = None,
+    whole_periods: Any = None,
 ) -> tuple:
     """An uploaded file kept as the plan's actuals and both tracks scored on it; an earlier
     version restored; on opening a plan, what it already keeps."""
@@ -388,6 +395,7 @@ def score_upload(
         confirmed,
         week_reading(week_dates),
         duplicates_reading(sum_duplicates),
+        whole_periods is True,
     )
 
 
@@ -416,6 +424,7 @@ def keep_and_score(
     confirm_scale: bool = False,
     week_dates: str | None = None,
     duplicates: str | None = None,
+    whole_periods: bool = False,
 ) -> tuple:
     user = components.acting_user(session) or ""
     alert: Any = None
@@ -430,6 +439,7 @@ def keep_and_score(
             confirm_scale=confirm_scale,
             week_dates=week_dates,
             duplicates=duplicates,
+            whole_periods=whole_periods,
         )
     except InvalidFile as exc:
         result = None
@@ -591,6 +601,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         State(ids.ACTUALS_CONFIRM_SCALE, "value"),
         State(ids.ACTUALS_WEEK_DATES, "value"),
         State(ids.ACTUALS_SUM_DUPLICATES, "value"),
+        State(ids.ACTUALS_WHOLE_PERIODS, "value"),
     )
     role = (Output(ids.ACTUALS_UPLOAD, "disabled"), Output(ids.ACTUALS_ROLE, "children"))
     bind(app, ctx, upload_role, *role, session)

@@ -201,3 +201,105 @@ def test_a_plan_made_before_the_record_keeps_refusing_repeated_rows(store, plan)
 
     assert "usually a correction" in refused.value.problems[0].fix
     assert actuals.actuals_versions(store, plan) == []
+
+
+def quiet_days(lines: pd.DataFrame, share: float, seed: int = 11) -> pd.DataFrame:
+    """The order lines without the orders of a `share` of the days (never the first and last):
+    a shop that sells on most days, as Superstore (93 % of its days), not on all."""
+    day = pd.to_datetime(lines["Order Date"], format="%m/%d/%Y")
+    days = day.drop_duplicates().sort_values().to_numpy()
+    rng = np.random.default_rng(seed)
+    quiet = days[1:-1][rng.random(len(days) - 2) < share]
+    return lines[~day.isin(quiet)].reset_index(drop=True)
+
+
+@pytest.fixture
+def quiet_plan(store: MemoryStore) -> str:
+    """A plan whose history is such a shop's order lines (a day without orders now and then)."""
+    history = quiet_days(order_lines("2019-07-01", str(HISTORY_END.date())), share=0.07, seed=5)
+    return monthly_plan(store, history, name="quiet shop")
+
+
+def test_order_lines_ending_a_day_before_the_month_end_keep_that_month_as_the_history_does(
+    store, quiet_plan
+):
+    """Superstore's actuals end on 2021-12-30, a day without orders before the year's end: the
+    history's reader keeps such a month, and the actuals' left December out for good."""
+    lines = quiet_days(order_lines("2021-07-01", "2021-09-29", seed=7), share=0.07)
+
+    upload = actuals.upload_actuals(
+        store, quiet_plan, as_csv(lines), filename="q3.csv", actor="olga"
+    )
+
+    _, kept = actuals.load_actuals(store, quiet_plan)
+    assert sorted(kept["ds"].dt.strftime("%Y-%m").unique()) == ["2021-07", "2021-08", "2021-09"]
+    assert upload.kept == 12
+    [said] = [n for n in upload.notes if "2021-09-01..2021-09-30" in n]
+    assert "is kept though the file's rows span only 2021-07-01..2021-09-29" in said
+    assert "upload the whole period again later" in said
+
+
+def test_order_lines_stopping_mid_month_leave_that_month_out_until_it_is_whole(store, quiet_plan):
+    lines = quiet_days(order_lines("2021-07-01", "2021-09-15", seed=7), share=0.07)
+
+    upload = actuals.upload_actuals(
+        store, quiet_plan, as_csv(lines), filename="q3.csv", actor="olga"
+    )
+
+    _, kept = actuals.load_actuals(store, quiet_plan)
+    assert sorted(kept["ds"].dt.strftime("%Y-%m").unique()) == ["2021-07", "2021-08"]
+    [said] = [n for n in upload.notes if "(starting 2021-09-01)" in n]
+    assert "left out" in said and "saying its periods are whole" in said
+
+
+def test_periods_said_to_be_whole_are_kept_though_the_rows_stop_before_their_end(store, quiet_plan):
+    """A shop whose last sale of September was on the 15th: the person says the file has every
+    sale, and September is kept, its note saying it was taken at their word."""
+    lines = quiet_days(order_lines("2021-07-01", "2021-09-15", seed=7), share=0.07)
+
+    upload = actuals.upload_actuals(
+        store, quiet_plan, as_csv(lines), filename="q3.csv", actor="olga", whole_periods=True
+    )
+
+    _, kept = actuals.load_actuals(store, quiet_plan)
+    september = kept[kept["ds"] == pd.Timestamp("2021-09-01")].set_index("unique_id")["y"]
+    assert (
+        september.round(2).to_dict()
+        == monthly_sums(lines).xs(pd.Timestamp("2021-09-01"), level=1).round(2).to_dict()
+    )
+    assert any(
+        n.startswith("kept as whole periods, as told: the period(s) 2021-09-01..2021-09-30")
+        for n in upload.notes
+    )
+
+
+def test_the_actuals_command_and_page_say_the_periods_are_whole(
+    store, quiet_plan, tmp_path, monkeypatch
+):
+    lines = quiet_days(order_lines("2021-07-01", "2021-08-20", seed=7), share=0.07)
+    file = tmp_path / "q3.csv"
+    file.write_bytes(as_csv(lines))
+    monkeypatch.setattr("forecast.cli.accuracy_cmds.open_plan_store", lambda *a, **k: store)
+    monkeypatch.setattr("forecast.cli.accuracy_cmds.acting_user", lambda *a, **k: "olga")
+
+    told = CliRunner().invoke(app, ["plan", "actuals", quiet_plan, str(file), "--whole-periods"])
+
+    assert told.exit_code == 0, told.output
+    assert "8 series-periods kept" in told.output  # July and August of 4 series
+    august = order_lines("2021-08-01", "2021-08-25", seed=9)
+    ctx = type("Ctx", (), {"store": store})()
+    with acting_as(store, "olga"):
+        alert = actuals_page.keep_and_score(
+            ctx,
+            quiet_plan,
+            {"plan_id": quiet_plan},
+            as_csv(august),
+            "aug.csv",
+            None,
+            False,
+            None,
+            None,
+            True,
+        )[-1]
+    assert alert.className == actuals_page.KEPT_CLASS
+    assert "kept as whole periods, as told" in str(alert)

@@ -218,6 +218,7 @@ def test_every_upload_page_checks_the_size_on_the_server(app, page_input, output
             ("actuals-confirm-scale", "value", False),
             ("actuals-week-dates", "value", None),
             ("actuals-sum-duplicates", "value", False),
+            ("actuals-whole-periods", "value", False),
         ]
 
     response = post(client, app, output, inputs, state)
@@ -375,6 +376,7 @@ def post_actuals(client, app, contents: str, filename: str, plan_id: str | None)
             ("actuals-confirm-scale", "value", False),
             ("actuals-week-dates", "value", None),
             ("actuals-sum-duplicates", "value", False),
+            ("actuals-whole-periods", "value", False),
         ],
     )
 

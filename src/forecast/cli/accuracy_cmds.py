@@ -86,6 +86,15 @@ def actuals_cmd(
             "otherwise, as numbers read in the wrong unit or decimal mark).",
         ),
     ] = False,
+    whole_periods: Annotated[
+        bool,
+        typer.Option(
+            "--whole-periods",
+            help="The file has every sale of each period it touches (a day without rows had "
+            "none, as with order lines): keep its first and last periods, and a period with no "
+            "row inside a series as 0 (left out otherwise, as not yet arrived).",
+        ),
+    ] = False,
     as_user: AsOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
@@ -107,6 +116,7 @@ def actuals_cmd(
         decimal=decimal,
         confirm_scale=confirm_scale,
         week_dates=week_dates,
+        whole_periods=whole_periods,
     )
     if as_json:
         echo_json(upload.to_dict())

@@ -552,6 +552,7 @@ def upload_and_score(
     confirm_scale: bool = False,
     week_dates: str | None = None,
     duplicates: str | None = None,
+    whole_periods: bool = False,
 ) -> tuple[Any, pd.DataFrame | None]:
     """Keep an upload of actuals (a new version) and score the two tracks on every actual kept
     so far: (the upload, `negotiation.score` per team and TOTAL; only the system plan while the
@@ -568,6 +569,7 @@ def upload_and_score(
         confirm_scale=confirm_scale,
         week_dates=week_dates,
         duplicates=duplicates,
+        whole_periods=whole_periods,
     )
     state = get_plan(store, plan)
     _, kept = load_actuals(store, state.plan_id)

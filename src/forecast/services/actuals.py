@@ -155,6 +155,7 @@ def read_actuals(
     duplicates: str | None = "sum",
     decimal: str | None = None,
     week_dates: str | None = None,
+    whole_periods: bool = False,
 ) -> tuple[pd.DataFrame, list[str]]:
     """The file as ``unique_id, ds, y`` on the plan's calendar, and the reader's notes.
     ``decimal``: the CSV file's decimal mark ('.' or ','; None: detected, see ``read_sales``).
@@ -174,6 +175,7 @@ def read_actuals(
         "shut_weekdays": shut_weekdays(state),
         "dense_days": bool(mapping.get("dense_days")),
         "decimal": decimal,
+        "whole_edges": whole_periods,
     }
     if week_dates is None:  # dated as the plan's history was
         week_dates = "end" if mapping.get("week_dates") == "end" else "start"
@@ -223,6 +225,12 @@ def read_actuals(
     frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     frame[schema.DS] = pd.to_datetime(frame[schema.DS])
     notes = [n for n in result.report.notes if "filled" not in n.lower()]
+    notes = [
+        f"{n}; upload it once the whole period is in, {WHOLE_PERIODS_HINT}"
+        if "is only partly covered by the data" in n
+        else n
+        for n in notes
+    ]
     if duplicates is None and rule == "sum":
         notes = [_summed_as_history(n, state) for n in notes]
     # The reader fills a period with no row inside a series with 0 (right for a history); for
@@ -232,7 +240,7 @@ def read_actuals(
     filled = np.zeros(len(frame), dtype=bool)
     if result.filled is not None:
         filled = result.filled.reindex(frame.index, fill_value=False).to_numpy(dtype=bool)
-    if filled.any():
+    if filled.any() and not whole_periods:
         # Named only in the periods the file has rows for: a series missing from them.
         in_file = frame[schema.DS].isin(frame.loc[~filled, schema.DS].unique()).to_numpy()
         named = filled & in_file
@@ -244,9 +252,42 @@ def read_actuals(
             )
         frame = frame[~filled].reset_index(drop=True)
     shut = set(result.report.weekdays_never) | set(shut_weekdays(state))
+    if whole_periods:
+        notes += _taken_whole(frame, result.report, result.report.freq, shut, filled)
+        return frame, notes
     frame, partial = _without_partial_periods(frame, result.report, result.report.freq, shut)
     notes += partial
     return frame, notes
+
+
+WHOLE_PERIODS_HINT = (
+    "or, if the file already has every sale of it (a day without rows had none, as with order "
+    "lines), upload it again saying its periods are whole"
+)
+
+
+def _taken_whole(
+    frame: pd.DataFrame, report: Any, freq: str, shut: set[int], filled: np.ndarray
+) -> list[str]:
+    """The note for a file whose periods were kept whole at the person's word: which of them
+    its rows do not cover, and how many empty series-periods were kept as 0."""
+    _, partial = _without_partial_periods(frame, report, freq, shut)
+    periods = sorted(n.split(" ")[2] for n in partial if n.startswith("the period "))
+    of_series = len(partial) > len(periods)  # a series' rows start later or end earlier
+    notes = []
+    if periods or of_series:
+        what = f"the period(s) {_preview(periods)}" if periods else ""
+        if of_series:
+            what += (" and " if what else "") + "periods some series' rows cover only in part"
+        notes.append(
+            f"kept as whole periods, as told: {what} count as complete (a day without rows had "
+            "no sales)"
+        )
+    if filled.any():
+        notes.append(
+            f"{int(filled.sum())} series-period(s) with no row kept as 0 (whole periods, as told)"
+        )
+    return notes
 
 
 def _other_currency(result: Any, state: PlanState, name: str) -> None:
@@ -437,6 +478,9 @@ def _without_partial_periods(
         if end <= start:  # a daily plan: a day is whole
             continue
         if first > start or last < end:
+            if step is not None and _quiet_edge(report, step, (first - start, last - end)):
+                notes.append(_kept_quiet_edge(report, start, end))
+                continue
             drop.append(start)
             covered_from, covered_to = max(first, start), min(last, end)
             days = (covered_to - covered_from).days + 1
@@ -445,7 +489,7 @@ def _without_partial_periods(
                 f"{covered_from:%Y-%m-%d} to {covered_to:%Y-%m-%d} ({days} of "
                 f"{(end - start).days + 1} days): left out, so it does not replace that period's "
                 "actual; upload it once the whole period is in (rows of 0 for days the shops "
-                "were shut)"
+                f"were shut), {WHOLE_PERIODS_HINT}"
             )
     notes += _periods_with_absent_days(report.absent_days, step or 1, starts, period_end, drop)
     frame = frame[~frame[schema.DS].isin(drop)].reset_index(drop=True)
@@ -455,6 +499,29 @@ def _without_partial_periods(
         )
         notes += series_notes
     return frame, sorted(notes)
+
+
+def _quiet_edge(report: Any, step: int, gaps: tuple[pd.Timedelta, pd.Timedelta]) -> bool:
+    """Whether the days an edge period's rows leave out are what a sparse file (order lines,
+    not a regular calendar) has without sales by chance, as the history's reader judges its
+    own edges (`quiet_by_chance`): then the period is whole, not partial. ``gaps``: the first
+    date minus the period's start, the last date minus its end (the parts outside the file)."""
+    from forecast.engine.ingest.core import quiet_by_chance
+
+    if report.dates_regular:
+        return False
+    uncovered = max(gaps[0].days, 0) + max(-gaps[1].days, 0)
+    return quiet_by_chance(uncovered // step, report.date_density)
+
+
+def _kept_quiet_edge(report: Any, start: pd.Timestamp, end: pd.Timestamp) -> str:
+    return (
+        f"the period {start:%Y-%m-%d}..{end:%Y-%m-%d} is kept though the file's rows span only "
+        f"{report.first_day:%Y-%m-%d}..{report.last_day:%Y-%m-%d}: the file has rows on "
+        f"{round(100 * report.date_density)} % of its days, so a few days without rows at its edge are "
+        "days without sales, as in the plan's history; if some have not arrived yet, upload "
+        "the whole period again later (it replaces this one)"
+    )
 
 
 def _without_partial_series_edges(
@@ -505,7 +572,7 @@ def _without_partial_series_edges(
         f"covers only in part for that series (its rows start later or end earlier than the "
         f"file's): left out, so they do not replace those periods' actuals; upload them once "
         "the whole period is in, with rows of 0 for days a store was shut (also one that "
-        f"opened or closed in that period): {_preview(examples)}"
+        f"opened or closed in that period), {WHOLE_PERIODS_HINT}: {_preview(examples)}"
     )
     return frame[~rows].reset_index(drop=True), [note]
 
@@ -534,7 +601,8 @@ def _periods_with_absent_days(
             f"the period {start:%Y-%m-%d}..{end:%Y-%m-%d} has no row in the file for "
             f"{_preview([f'{d:%Y-%m-%d}' for d in days])} ({len(days) * step} of "
             f"{(end - start).days + 1} days): left out, so it does not replace that period's "
-            "actual; upload it once the whole period is in (rows of 0 for days the shops were shut)"
+            "actual; upload it once the whole period is in (rows of 0 for days the shops were "
+            f"shut), {WHOLE_PERIODS_HINT}"
         )
     return notes
 
@@ -647,6 +715,7 @@ def upload_actuals(
     decimal: str | None = None,
     confirm_scale: bool = False,
     week_dates: str | None = None,
+    whole_periods: bool = False,
 ) -> ActualsUpload:
     """Keep the file's actuals of the plan's series and periods as the plan's next actuals
     version (merged over the previous one) with one audit row; refuse a file with no overlap.
@@ -661,7 +730,8 @@ def upload_actuals(
     layout when its history file had several rows per series and date (order lines, summed
     there too: `duplicates_as_history`), where their sum is kept and said in a note.
     ``duplicates="sum"`` keeps their sum, with a warning naming the first pair;
-    ``duplicates="refuse"`` refuses them in every layout."""
+    ``duplicates="refuse"`` refuses them in every layout. ``whole_periods``: see
+    ``read_actuals``."""
     state = get_plan(store, plan)
     if not (actor or "").strip():
         raise Invalid("uploading actuals needs a user name (who uploaded them)")
@@ -679,6 +749,7 @@ def upload_actuals(
         duplicates=duplicates,
         decimal=decimal,
         week_dates=week_dates,
+        whole_periods=whole_periods,
     )
     baseline = load_blob_frame(store, state.plan_id, "baseline")
     series = pd.Index(baseline[schema.UNIQUE_ID].astype(str).unique())
@@ -753,6 +824,7 @@ def upload_actuals(
                 k: {"rows": v["rows"], "names": v["names"][:50]} for k, v in left_out.items()
             },
             "duplicates": duplicates or "as the plan's history",
+            "whole_periods": whole_periods,
         }
         what = (
             f"upload actuals from {name}: {len(inside)} series-periods ({new} new, "

@@ -85,12 +85,15 @@ def read_sales(
     shut_weekdays: Sequence[int] = (),
     dense_days: bool = False,
     decimal: str | None = None,
+    whole_edges: bool = False,
 ) -> IngestResult:
     """Read a sales file into `unique_id, ds, y` (+ flag columns) on a regular calendar.
 
     ``shut_weekdays`` and ``dense_days``: what a plan knows of its daily history (the weekdays
     it never has, and that its days were all there), for reading its actuals: a day of such a
-    file without rows is missing, not quiet (``report.absent_days``).
+    file without rows is missing, not quiet (``report.absent_days``). ``whole_edges``: keep a
+    first or last period the file's dates cover only in part (its reader was told they are
+    whole); else it is left out, with a note.
 
     ``week_dates="end"``: the dates of a weekly file mark the last day of each week ("week
     ending", as US retail files have them); each week is then labelled by its first day, as
@@ -265,7 +268,7 @@ def read_sales(
     )
     for col, values in flag_values.items():
         history[col] = grid.any(values)
-    history, kept = _drop_partial_edges(history, grid, inferred.freq, chosen, ds)
+    history, kept = _drop_partial_edges(history, grid, inferred.freq, chosen, ds, whole_edges)
     partial_notes = kept.notes
     # The cells the file had no row for (y filled with 0), row by row of the history.
     filled_rows = pd.Series(grid.rows_per_cell[kept.rows] == 0, index=history.index)
@@ -338,6 +341,7 @@ def read_sales(
         absent_days=absent_days,
         weekdays_never=weekdays_never,
         dates_regular=dates_regular,
+        date_density=_density(ds, inferred.freq) if len(ds) else 0.0,
         series_days=_short_series_days(uid_codes, ds, uid_names),
         currency_sign=currency_sign,
     )
@@ -1066,12 +1070,17 @@ class _Kept:
 
 
 def _drop_partial_edges(
-    history: pd.DataFrame, grid: Grid, native: str | None, chosen: str, ds: np.ndarray
+    history: pd.DataFrame,
+    grid: Grid,
+    native: str | None,
+    chosen: str,
+    ds: np.ndarray,
+    whole: bool = False,
 ) -> tuple[pd.DataFrame, _Kept]:
-    """Leave out a first or last period that the (finer) data covers only in part; with the
-    history, which of the grid's cells it kept and the notes."""
+    """Leave out a first or last period that the (finer) data covers only in part (unless
+    `whole`); with the history, which of the grid's cells it kept and the notes."""
     everything = _Kept(np.arange(len(history)), [])
-    if not len(ds):
+    if not len(ds) or whole:
         return history, everything
     first_date, last_date = ds.min(), ds.max()
     density = _density(ds, native)
@@ -1124,14 +1133,20 @@ def _uncovered_is_telling(
     with rows on 95 % of its days any such part does; at a lower density the stretch must be
     one that chance would leave without rows less than `QUIET_CHANCE` of the time (at 85 %,
     three days: a Thursday ending a Monday week, not the 31st of a month)."""
-    if density >= 0.95:
-        return True
     step = 7 if (native or "")[:1] == "W" else 1
     start = int(_day_number(period_starts(np.array([period]), chosen)[0]))
     end = int(_day_number(period_starts(np.array([period + 1]), chosen)[0])) - 1
     seen = int(_day_number(day))
     uncovered = (seen - start if edge == "first" else end - seen) // step
-    return bool(uncovered > 0 and (1 - density) ** uncovered < QUIET_CHANCE)
+    return uncovered > 0 and not quiet_by_chance(uncovered, density)
+
+
+def quiet_by_chance(uncovered: int, density: float) -> bool:
+    """Whether `uncovered` dates (days, or weeks of a weekly file) without rows at a file's
+    edge are a stretch its `density` (the share of its dates with rows) leaves quiet at least
+    `QUIET_CHANCE` of the time: days without sales, no sign that the data stops there. Never
+    in a file with rows on 95 % of its dates."""
+    return density < 0.95 and (1 - density) ** uncovered >= QUIET_CHANCE
 
 
 def _day_number(value: np.datetime64 | pd.Timestamp) -> int:

@@ -150,6 +150,7 @@ class IngestReport:
     weekdays_never: list[int] = field(default_factory=list)  # weekdays (Monday 0) a daily file
     # of two weeks or more never has: days the shops are shut
     dates_regular: bool = False  # the file's dates fill their calendar (not sparse order lines)
+    date_density: float = 0.0  # the share of the days (weeks) of the file's span with rows
     series_days: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=dict)
     # a series' own first and last dates, only for series that start later or end earlier than
     # the file (a store whose last days have not arrived yet)
