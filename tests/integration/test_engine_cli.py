@@ -99,6 +99,7 @@ def test_backtest_prints_the_table_with_auto_and_writes_per_series_metrics(
     assert "MASE" in result.output and "WAPE" in result.output
     for model in ("snaive", "ets", "auto"):
         assert f"\n{model} " in result.output
+    assert "auto chose its model per series afresh at each window" in result.output
     metrics = pd.read_csv(out)
     assert set(metrics["model"]) == {"snaive", "ets", "auto"}
     assert metrics["unique_id"].nunique() == 3

@@ -225,9 +225,18 @@ def backtest_cmd(
     for row in overall.itertuples(index=False):
         wape, bias = fmt.format_percent(row.wape), fmt.format_percent(row.bias, signed=True)
         typer.echo(f"{row.model:<10} {row.mase:>8.3f} {wape:>8} {bias:>8} {row.series:>7}")
+    if "auto" in models:
+        typer.echo(AUTO_CHOSEN_PER_WINDOW)
     if out is not None:
         write_frame(by_series, out)
         typer.echo(f"per-series metrics written to {out}")
+
+
+AUTO_CHOSEN_PER_WINDOW = (
+    "auto chose its model per series afresh at each window, on the history before the window "
+    "(as a plan made that day would), so its choices may differ from those of a plan made on "
+    "the whole file"
+)
 
 
 def models_cmd(
