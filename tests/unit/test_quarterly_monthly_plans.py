@@ -9,6 +9,7 @@ import io
 from datetime import date
 
 import pandas as pd
+import pytest
 
 from dashboard import components
 from dashboard.data_parts import view as data_view
@@ -202,3 +203,44 @@ def test_the_cli_deviations_of_a_quarterly_plan_name_the_quarter_beside_the_day(
     header, first = listed.output.splitlines()[1:3]
     assert header.split()[2:4] == ["ds", "period"]
     assert "2018-04-01 2018 Q2" in first
+
+
+def test_growth_of_a_plan_over_two_years_compares_the_first_year_that_last_year_reaches():
+    from forecast.services import comparison
+    from forecast.services import negotiation as nego
+    from forecast.services.plans import create_plan_from_frames
+    from forecast.store import MemoryStore
+
+    quarters = pd.date_range("2012-01-01", periods=24, freq="QS")
+    history = pd.concat(
+        [
+            pd.DataFrame({"unique_id": purpose, "ds": quarters, "y": 1000.0 + 10 * i})
+            for i, purpose in enumerate(("Business", "Holiday"))
+        ],
+        ignore_index=True,
+    )
+    store = MemoryStore()
+    state = create_plan_from_frames(
+        store,
+        name="trips",
+        history=history,
+        attributes=pd.DataFrame({"unique_id": ["Business", "Holiday"]}),
+        freq="QS",
+        horizon=8,
+        team_attr=None,
+        actor="olga",
+        model="snaive",
+    )
+    nego.set_goal(store, state.plan_id, "olga", ratio="1.1")
+    nego.close_round(store, state.plan_id, "olga")
+    nego.assign(store, state.plan_id, "olga", "pro_rata_baseline")
+
+    ledger = nego.ledger(store, state.plan_id).set_index("team")
+    compared = comparison.compare_plans(store, state.plan_id).differences.set_index("team")
+
+    # flat sales and a seasonal naive baseline: the first year's target is 10 % over last year
+    last_year = 4 * (1000.0 + 1010.0)
+    assert ledger.loc["all", "last_year"] == pytest.approx(last_year, abs=0.005)
+    assert ledger.loc["all", "target_growth_vs_last_year_pct"] == pytest.approx(10.0, abs=0.01)
+    assert "over 4 of 8 periods" in ledger.loc["all", "last_year_coverage"]
+    assert compared.loc["all", "growth_pct"] == pytest.approx(10.0, abs=0.01)
