@@ -25,6 +25,7 @@ from forecast.services.errors import (
     StaleVersion,
     fix_of,
 )
+from forecast.vocabulary import period_label
 
 CURRENCY = "EUR"  # plans made before plans had a currency are in euros
 
@@ -302,14 +303,9 @@ def options(values: Iterable[str]) -> list[dict[str, str]]:
 
 
 def period_name(iso_date: str, freq: str | None) -> str:
-    """A period as planners name it: a quarter ``2018 Q1``, a month ``2018-01``; a day or a week
-    by its date (`freq`: the plan's calendar code, D, W-MON, M or Q)."""
-    code = (freq or "")[:1]
-    if code == "Q" and len(iso_date) >= 7:
-        return f"{iso_date[:4]} Q{(int(iso_date[5:7]) - 1) // 3 + 1}"
-    if code == "M" and len(iso_date) >= 7:
-        return iso_date[:7]
-    return iso_date
+    """A period as planners name it: a quarter ``2018 Q1``, a month ``Jan 2018``; a day or a
+    week by its date (`freq`: the plan's calendar code, D, W-MON, M or Q)."""
+    return period_label(iso_date, freq)
 
 
 def period_options(dates: Iterable[str], freq: str | None, *, ends: bool) -> list[dict[str, str]]:
@@ -392,10 +388,25 @@ def currency_options(first: str = FALLBACK_CURRENCY) -> list[dict[str, str]]:
 def browser_currency() -> str:
     """The currency of the region the browser asks for (``Accept-Language``: en-US -> USD,
     de-CH -> CHF), else ``FALLBACK_CURRENCY``: a suggestion the planner can change."""
+    return browser_currency_choice()[0]
+
+
+def browser_currency_choice() -> tuple[str, str]:
+    """`browser_currency` and, in words, where it came from: a new plan's currency is never
+    guessed from the file's country, so the create form says why it holds this one."""
     header = flask.request.headers.get("Accept-Language") if flask.has_request_context() else None
     code = fmt.currency_of_languages(header)
     try:
         fmt.check_plan_currency(code)  # BHD's three decimals: no plan can be made in it
     except fmt.MoneyError:
-        return FALLBACK_CURRENCY
-    return code or FALLBACK_CURRENCY
+        code = None
+    if code is None:
+        return FALLBACK_CURRENCY, (
+            f"{FALLBACK_CURRENCY} is the default (your browser's language names no region): "
+            "pick the currency the file's amounts are in."
+        )
+    language = (header or "").split(",")[0].split(";")[0].strip()[:20]
+    return code, (
+        f"{code} because your browser asks for {language}, not from the file: pick the "
+        "currency its amounts are in."
+    )

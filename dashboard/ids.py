@@ -75,6 +75,7 @@ DATA_CURRENCY_SET = "data-currency-set"  # dcc.Store: the currency the page itse
 DATA_CURRENCY_SIGN = "data-currency-sign"  # dcc.Store: the currency sign on the file's amounts
 DATA_CURRENCY_HINT = "data-currency-hint"  # which currency the sign suggested, and how sure
 DATA_MAP_WEEK_DATES = "data-map-week-dates"
+DATA_MAP_WEEK_DATES_AREA = "data-map-week-dates-area"
 DATA_MAP_DECIMAL = "data-map-decimal"
 DATA_CREATE = "data-create"
 DATA_CREATE_HINT = "data-create-hint"  # what is missing before a plan can be created
@@ -127,6 +128,9 @@ SYS_ROLE_THRESHOLD = "sys-role-threshold"
 SYS_FACTOR_NAME = "sys-factor-name"
 SYS_FACTOR_SCOPE = "sys-factor-scope"
 SYS_FACTOR_START = "sys-factor-start"
+SYS_FACTOR_PERIOD = "sys-factor-period"
+SYS_FACTOR_DAY_AREA = "sys-factor-day-area"
+SYS_FACTOR_PERIOD_AREA = "sys-factor-period-area"
 SYS_FACTOR_MARK = "sys-factor-mark"
 SYS_FACTOR_ALERT = "sys-factor-alert"
 SYS_FACTORS_GRID = "sys-factors-grid"
@@ -334,6 +338,7 @@ CHOICE_FIELDS = frozenset(
         SYS_EVENT_START,
         SYS_EVENT_END,
         SYS_EVENT_EFFECT,
+        SYS_FACTOR_PERIOD,
         SYS_EXPLAIN_EVENT,
         SYS_EXPLAIN_CODE,
         REPLAY_RULE,

@@ -72,7 +72,9 @@ def suggest_currency(
     if current != set_by_page:
         return no_update, no_update, no_update
     suggestion = money.currency_of_sign(sign, current)
-    if suggestion is None or sign is None:
+    if sign is None:
+        return no_update, no_update, view.no_sign_hint(current)
+    if suggestion is None:
         return no_update, no_update, None
     return suggestion.code, suggestion.code, view.currency_hint(sign, suggestion)
 

@@ -123,15 +123,22 @@ def mapping_card() -> dbc.Card:
                     ),
                     ids.DATA_MAP_FREQ,
                 ),
-                *_field(
-                    "A weekly file's date marks",
-                    dcc.Dropdown(
-                        id=ids.DATA_MAP_WEEK_DATES,
-                        options=[{"label": label, "value": value} for label, value in WEEK_DATES],
-                        value="start",
-                        clearable=False,
+                # shown before a file is read and for a weekly one: on a file of days, months
+                # or quarters week dates mean nothing (`view.week_dates_hidden`)
+                html.Div(
+                    _field(
+                        "A weekly file's date marks",
+                        dcc.Dropdown(
+                            id=ids.DATA_MAP_WEEK_DATES,
+                            options=[
+                                {"label": label, "value": value} for label, value in WEEK_DATES
+                            ],
+                            value="start",
+                            clearable=False,
+                        ),
+                        ids.DATA_MAP_WEEK_DATES,
                     ),
-                    ids.DATA_MAP_WEEK_DATES,
+                    id=ids.DATA_MAP_WEEK_DATES_AREA,
                 ),
                 *_field(
                     "Decimal mark of the sales column",
@@ -151,7 +158,8 @@ def mapping_card() -> dbc.Card:
     )
 
 
-def create_card(currency: str = components.FALLBACK_CURRENCY) -> dbc.Card:
+def create_card(currency: str = components.FALLBACK_CURRENCY, why: str | None = None) -> dbc.Card:
+    """The create form; `why` says under the currency where its first choice came from."""
     return dbc.Card(
         dbc.CardBody(
             [
@@ -198,7 +206,7 @@ def create_card(currency: str = components.FALLBACK_CURRENCY) -> dbc.Card:
                     ids.DATA_CURRENCY,
                 ),
                 dcc.Store(id=ids.DATA_CURRENCY_SET, data=currency),
-                html.Div(id=ids.DATA_CURRENCY_HINT, className="small text-muted mt-1"),
+                html.Div(why, id=ids.DATA_CURRENCY_HINT, className="small text-muted mt-1"),
                 html.Div(
                     "You (the signed-in user) become the plan's owner and planner; add team leads "
                     "on the Plans page.",

@@ -36,6 +36,7 @@ OUTPUTS = (
     Output(ids.DATA_CREATE_HINT, "children"),
     Output(ids.DATA_FILE_READ, "data"),
     Output(ids.DATA_CURRENCY_SIGN, "data"),
+    Output(ids.DATA_MAP_WEEK_DATES_AREA, "hidden"),
 )
 
 

@@ -60,6 +60,7 @@ class PreviewOutputs(NamedTuple):
     create_hint: Any = None
     read_cleanly: Any = True  # False: the file as mapped has problems (Create plan says so)
     currency_sign: Any = None  # the one currency sign ($ € £ ¥) or code (USD) on the amounts
+    week_dates_hidden: Any = no_update  # the weekly date marks field (`week_dates_hidden`)
 
 
 NOTHING = PreviewOutputs(
@@ -123,6 +124,26 @@ def preview_outputs(
         upload_status=status,
         create_hint=create_hint(check),
         currency_sign=check.currency_sign,
+        week_dates_hidden=week_dates_hidden(check),
+    )
+
+
+def week_dates_hidden(check: FileCheck) -> bool:
+    """Whether the page hides the weekly date marks (week ending or week starting): hidden for a
+    file whose own dates are days, months or quarters, where they mean nothing; shown for a
+    weekly file and where the file's own calendar could not be told."""
+    native = check.summary.native_freq if check.summary is not None else ""
+    return bool(native) and not native.upper().startswith("W")
+
+
+def no_sign_hint(current: str | None) -> str:
+    """Why the form's currency stays on a file whose amounts carry no sign: nothing in the file
+    (not its country either) tells the currency, so the planner is asked to check it."""
+    if not current or current == "none":
+        return "The file's amounts carry no currency sign: amounts are plain numbers."
+    return (
+        f"The file's amounts carry no currency sign: {current} stays as the page chose it, not "
+        "from the file; pick the currency the amounts are in."
     )
 
 

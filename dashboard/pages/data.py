@@ -40,7 +40,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                         [
                             parts.mapping_card(),
                             html.Div(className="mb-3"),
-                            parts.create_card(components.browser_currency()),
+                            parts.create_card(*components.browser_currency_choice()),
                         ],
                         lg=4,
                     ),

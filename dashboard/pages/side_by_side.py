@@ -104,8 +104,9 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                         "Where some of a team's series had no rows or a long closure then, the "
                         "growth is like-for-like: the target as it is spread over the series "
                         "trading in both years against their sales (the hover says how many "
-                        "series); left out where none was, or the history does not reach back "
-                        "that far.",
+                        "series); on a horizon longer than a year, over the periods whose year "
+                        "before the history holds (the hover says how many); left out where no "
+                        "series was trading, or the history does not reach back that far.",
                         className="small text-muted",
                     ),
                     dcc.Loading(

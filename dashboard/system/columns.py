@@ -16,6 +16,15 @@ role and whether the plan is published); the server refuses the others' edits an
 
 DAY_CELL = {"cellDataType": "text", "headerTooltip": "a date as YYYY-MM-DD, e.g. 2015-09-07"}
 
+SHOWN_DAY = {
+    "function": "params.data && params.data[params.colDef.field + '_day'] === params.value "
+    "? params.data[params.colDef.field + '_shown'] : params.value"
+}
+"""A start or end cell shows the period its day falls in, as the row names it (``start_shown``:
+a quarterly or monthly plan's ``2018 Q1 (from 2018-01-01)``) while the cell holds the day that
+name was made for (``start_day``); the editor still gets the ISO day, and a day just typed shows
+as typed."""
+
 NEW_VOLUME = "new volume"
 """A deviation from a baseline of 0 (the CLI's words, ``forecast plan deviations``)."""
 
@@ -63,8 +72,20 @@ def event_columns() -> list[dict[str, Any]]:
         # typed as the grid shows them (YYYY-MM-DD): the date editor AG Grid infers from ISO
         # text reads the browser's local order (US: mm/dd/yyyy), so an ISO date typed changed
         # nothing
-        {"field": "start", "editable": EDITABLE, "width": 120, **DAY_CELL},
-        {"field": "end", "editable": EDITABLE, "width": 120, **DAY_CELL},
+        {
+            "field": "start",
+            "editable": EDITABLE,
+            "width": 190,
+            "valueFormatter": SHOWN_DAY,
+            **DAY_CELL,
+        },
+        {
+            "field": "end",
+            "editable": EDITABLE,
+            "width": 190,
+            "valueFormatter": SHOWN_DAY,
+            **DAY_CELL,
+        },
         {
             "field": "effect",
             "editable": EDITABLE,
@@ -93,7 +114,13 @@ def deviation_columns() -> list[dict[str, Any]]:
     return [
         {"field": "level", "width": 90},
         {"field": "key", "headerName": "Team / series", "width": 130},
-        {"field": "ds", "headerName": "Period", "width": 120},
+        # sorted by the ISO day, shown by the period's name (a quarter's 2018 Q1)
+        {
+            "field": "ds",
+            "headerName": "Period",
+            "width": 120,
+            "valueFormatter": {"function": "(params.data && params.data.period) || params.value"},
+        },
         {"field": "baseline", "valueFormatter": MONEY, "type": "numericColumn", "width": 130},
         {
             "field": "system_plan",

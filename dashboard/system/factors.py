@@ -24,15 +24,24 @@ OUTPUTS = [
     Output(ids.SYS_ROLE_FACTOR, "children"),
     Output(ids.SYS_EVENT_SCOPE, "placeholder"),
     Output(ids.SYS_FACTOR_SCOPE, "placeholder"),
+    Output(ids.SYS_FACTOR_PERIOD, "options"),
+    Output(ids.SYS_FACTOR_PERIOD, "value"),
+    Output(ids.SYS_FACTOR_DAY_AREA, "hidden"),
+    Output(ids.SYS_FACTOR_PERIOD_AREA, "hidden"),
 ]
 
 
-def render(ctx: DashboardContext, session: dict | None, _refresh: int | None) -> tuple[Any, ...]:
+def render(
+    ctx: DashboardContext, session: dict | None, _refresh: int | None, period: Any = None
+) -> tuple[Any, ...]:
     plan_id = (session or {}).get("plan_id")
     if not plan_id:
-        return None, True, None, [], True, None, no_update, no_update
+        return (None, True, None, [], True, None, *[no_update] * 6)
     setup = system_views.system_setup(ctx.store, plan_id, components.acting_user(session))
-    return tuple(view.setup_outputs(setup))
+    outputs = view.setup_outputs(setup)
+    # the period picked stays (a refused mark keeps the form) while it is one of this plan's
+    kept = period if period in setup.history_periods else None
+    return tuple(outputs._replace(factor_period=kept))
 
 
 def threshold_fraction(percent: Any) -> float:
@@ -69,7 +78,7 @@ def set_threshold(ctx: DashboardContext, n, percent, session, version, refresh) 
 
 
 def mark(
-    ctx: DashboardContext, n, name, scope, start, session, version, refresh
+    ctx: DashboardContext, n, name, scope, start, period, session, version, refresh
 ) -> tuple[Any, Any]:
     if not n:  # layout insertion, not a click
         return no_update, no_update
@@ -81,7 +90,9 @@ def mark(
             user,
             name=name or "",
             scope=scope_or_raise(scope, plan_example(ctx.store, plan_id)),
-            start=date_or_raise(start),
+            # the period picker is shown instead of the day on a quarterly or monthly plan
+            # (and holds only a period of the plan shown, `render`)
+            start=date_or_raise(period or start),
             expected_version=components.page_version(version),
         ),
     )
@@ -91,7 +102,15 @@ def mark(
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:
-    bind(app, ctx, render, *OUTPUTS, Input(ids.NAV_SESSION, "data"), Input(ids.SYS_REFRESH, "data"))
+    bind(
+        app,
+        ctx,
+        render,
+        *OUTPUTS,
+        Input(ids.NAV_SESSION, "data"),
+        Input(ids.SYS_REFRESH, "data"),
+        State(ids.SYS_FACTOR_PERIOD, "value"),
+    )
     edits.bind_edit(
         app,
         ctx,
@@ -107,5 +126,6 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         State(ids.SYS_FACTOR_NAME, "value"),
         State(ids.SYS_FACTOR_SCOPE, "value"),
         State(ids.SYS_FACTOR_START, "value"),
+        State(ids.SYS_FACTOR_PERIOD, "value"),
         outputs=(Output(ids.SYS_FACTOR_ALERT, "children"), REFRESH),
     )

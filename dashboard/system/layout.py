@@ -280,9 +280,30 @@ def factors_section() -> html.Div:
                 ),
                 md=3,
             ),
-            labelled(
-                "Since (a date in the history)",
-                dbc.Input(id=ids.SYS_FACTOR_START, type="date"),
+            # a day on a daily or weekly plan; on a quarterly or monthly one the history's
+            # periods by name (`view.SetupOutputs.factor_periods`)
+            dbc.Col(
+                [
+                    html.Div(
+                        [
+                            dbc.Label(
+                                "Since (a date in the history)", html_for=ids.SYS_FACTOR_START
+                            ),
+                            dbc.Input(id=ids.SYS_FACTOR_START, type="date"),
+                        ],
+                        id=ids.SYS_FACTOR_DAY_AREA,
+                    ),
+                    html.Div(
+                        [
+                            dbc.Label(
+                                "Since (a period of the history)", html_for=ids.SYS_FACTOR_PERIOD
+                            ),
+                            dcc.Dropdown(id=ids.SYS_FACTOR_PERIOD, placeholder="pick a period"),
+                        ],
+                        id=ids.SYS_FACTOR_PERIOD_AREA,
+                        hidden=True,
+                    ),
+                ],
                 md=3,
             ),
             action_column("Mark and re-forecast", ids.SYS_FACTOR_MARK),

@@ -59,18 +59,22 @@ class SetupOutputs(NamedTuple):
     role_factor: Any
     event_scope_placeholder: str
     factor_scope_placeholder: str
+    factor_periods: list[dict[str, str]]
+    factor_period: str | None
+    factor_day_hidden: bool
+    factor_period_hidden: bool
 
 
 def page_outputs(page: SystemPage, combination_rule: str) -> PageOutputs:
     """The whole overview of the page from its read model."""
     dev_rows, _ = deviation_rows(
-        page.deviations, currency=page.currency, can_edit=page.edit.allowed
+        page.deviations, currency=page.currency, can_edit=page.edit.allowed, freq=page.freq
     )
     dates = components.period_options(page.dates, page.freq, ends=False)
     return PageOutputs(
         totals=total_cards(page),
         team_rows=team_rows(page.teams, page.currency),
-        event_rows=event_rows(page.events, can_edit=page.edit.allowed),
+        event_rows=event_rows(page.events, can_edit=page.edit.allowed, freq=page.freq),
         deviation_rows=dev_rows,
         gate=gate_alert(page),
         version=page.version,
@@ -101,6 +105,11 @@ def setup_outputs(page: SystemSetup) -> SetupOutputs:
         role_factor=components.permission_note(page.edit),
         event_scope_placeholder=f"all, {page.scope_example}",
         factor_scope_placeholder=page.scope_example,
+        # a quarterly or monthly plan's factor starts with a period, picked by its name
+        factor_periods=components.period_options(page.history_periods, page.freq, ends=False),
+        factor_period=None,
+        factor_day_hidden=bool(page.history_periods),
+        factor_period_hidden=not page.history_periods,
     )
 
 
@@ -203,18 +212,29 @@ def deviation(percent: Any) -> dict[str, Any]:
     return {"deviation": None if math.isnan(value) else round(value, 1), "new_volume": False}
 
 
-def event_rows(events: Sequence[Event], *, can_edit: bool = True) -> list[dict[str, Any]]:
-    """The events grid's rows; ``can_edit`` opens their cells' editors (``columns.EDITABLE``)."""
+def event_rows(
+    events: Sequence[Event], *, can_edit: bool = True, freq: str | None = None
+) -> list[dict[str, Any]]:
+    """The events grid's rows; ``can_edit`` opens their cells' editors (``columns.EDITABLE``).
+    The start and end cells hold ISO days (what is typed); ``shown`` names the period they fall
+    in on a quarterly or monthly plan (``start_shown``: ``2018 Q1 (from 2018-01-01)``), what the
+    cells show while they hold that day (``start_day``)."""
     rows = []
     for e in events:
+        start, end = e.start.isoformat(), e.end.isoformat()
         rows.append(
             {
                 "event_id": e.event_id,
                 "name": e.name,
                 "kind": e.kind,
                 "scope": scope_text(e.scope),
-                "start": e.start.isoformat(),
-                "end": e.end.isoformat(),
+                "start": start,
+                "end": end,
+                # flat text: the grid sends its rows back, and a row's values must be plain
+                "start_day": start,
+                "start_shown": components.period_day_label(start, freq, "from"),
+                "end_day": end,
+                "end_shown": components.period_day_label(end, freq, "to"),
                 "effect": e.effect,
                 "value": e.value,
                 "suggested": system.suggestion_text(e.suggested),
@@ -232,11 +252,13 @@ def deviation_rows(
     *,
     currency: str | None = "EUR",
     can_edit: bool = True,
+    freq: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Team rows first, then the largest series deviations; at most `limit` rows (the gate
     counts all of them; a planner explains the rest by event). Each row carries the currency
-    symbol (``cur``) of its money columns and ``can_edit`` (its reason and text cells open
-    for who may explain)."""
+    symbol (``cur``) of its money columns, ``can_edit`` (its reason and text cells open
+    for who may explain) and ``period``, the period named as the plan's calendar names it (``2018
+    Q1``; ``ds`` stays the ISO day that identifies the cell)."""
     if marked.empty:
         return [], 0
     frame = marked.copy()
@@ -256,6 +278,7 @@ def deviation_rows(
                 "level": r["level"],
                 "key": str(r["key"]),
                 "ds": ds,
+                "period": components.period_name(ds, freq),
                 "baseline": round(float(r["baseline"]), 2),
                 "system_plan": round(float(r["system_plan"]), 2),
                 **deviation(r["deviation_pct"]),

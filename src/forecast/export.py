@@ -22,7 +22,7 @@ import pandas as pd
 
 from forecast.errors import Fix, FixKey, Refusal
 from forecast.overrides import horizon_periods
-from forecast.vocabulary import EXPORT_FORMATS
+from forecast.vocabulary import EXPORT_FORMATS, period_label
 
 FORMATS = EXPORT_FORMATS
 BUNDLE_FORMAT = "forecast-plan-bundle"
@@ -43,6 +43,7 @@ PLAN_COLUMNS = [
     "plan_id",
     "adjustment",
     "period_end",
+    "period",
 ]
 """The CSV's columns, in order (those a plan has: no basis and target before a goal is set).
 New columns go at the end, so a reader that takes them by position keeps working."""
@@ -100,11 +101,17 @@ def money_columns_of(plan: pd.DataFrame) -> list[str]:
 
 
 def plan_rows(
-    negotiated: pd.DataFrame, plan_id: str, version: int, *, digits: int = 2
+    negotiated: pd.DataFrame,
+    plan_id: str,
+    version: int,
+    *,
+    digits: int = 2,
+    freq: str | None = None,
 ) -> pd.DataFrame:
     """The export's series-period table (text money from minor units, to the currency's
     `digits`), one row per series and period, in `PLAN_COLUMNS`' order; before a goal is set it
-    has no basis and target columns."""
+    has no basis and target columns. ``period`` names the period for people (a quarter ``2018
+    Q1``, a month ``Jan 2018``; a day or a week by its date); ``ds`` stays the ISO first day."""
     out = pd.DataFrame(
         {
             "unique_id": negotiated["unique_id"].astype(str),
@@ -124,6 +131,7 @@ def plan_rows(
     # a period's last day as well as its first (`ds`): a planner's own files may date a week by
     # its end (week ending Friday), and join the export on that
     out["period_end"] = _period_ends(negotiated["ds"])
+    out["period"] = [period_label(day, freq) for day in out["ds"]]
     return out.reset_index(drop=True)
 
 

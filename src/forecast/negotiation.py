@@ -1610,17 +1610,33 @@ class LastYear:
     comparable: int = 0  # of them, those trading in both periods
     comparable_plan: float = 0  # their system plan (minor units)
     plan: float = 0  # the team's system plan (minor units)
+    periods: int = 0  # the horizon's periods (0: not known, every one taken as comparable)
+    comparable_periods: int = 0
+    """Of them, those whose period a year earlier lies in the history: a horizon longer than a
+    year is compared over the periods a year back can reach (with the system plan of those)."""
 
     @property
     def like_for_like(self) -> bool:
-        """Whether some of the team's series are left out (the growth is like-for-like)."""
-        return self.sales is not None and self.comparable < self.series
+        """Whether some of the team's series or periods are left out (the growth is
+        like-for-like)."""
+        return self.sales is not None and (
+            self.comparable < self.series or self.comparable_periods < self.periods
+        )
 
     def coverage(self) -> str | None:
-        """``like-for-like: 45 of 49 series`` while some series are left out, else None."""
+        """``like-for-like: 45 of 49 series`` (``..., over 4 of 8 periods`` where the history
+        does not reach a year before the others) while some are left out, else None."""
         if not self.like_for_like:
             return None
-        return f"like-for-like: {self.comparable} of {self.series} series"
+        parts = []
+        if self.comparable < self.series:
+            parts.append(f"{self.comparable} of {self.series} series")
+        if self.comparable_periods < self.periods:
+            parts.append(
+                f"over {self.comparable_periods} of {self.periods} periods (the history does "
+                "not reach a year before the others)"
+            )
+        return "like-for-like: " + ", ".join(parts)
 
     def comparable_part(self, amount: float) -> float | None:
         """The part of a team amount (currency units) that falls on the comparable series."""
@@ -1667,13 +1683,18 @@ class LastYear:
         comparable = sum(p.comparable for p in parts.values())
         if not any(p.like_for_like or p.sales is None for p in parts.values()):
             return cls(sales, series, comparable)
+        # the teams share the horizon: the TOTAL compares over the periods the compared ones
+        # reach (a team without comparable series adds nothing, its periods neither)
+        horizon = max(p.periods for p in parts.values())
+        reached = [p.comparable_periods for p in parts.values() if p.sales is not None]
+        periods = {"periods": horizon, "comparable_periods": min(reached, default=horizon)}
         weight = sum(int(weights.get(team, 0)) for team in parts)
         if weight > 0:
             shares = [int(weights.get(team, 0)) * _comparable_share(p) for team, p in parts.items()]
-            return cls(sales, series, comparable, sum(shares), weight)
+            return cls(sales, series, comparable, sum(shares), weight, **periods)
         plan = sum(p.plan for p in parts.values())
         comparable_plan = sum(p.comparable_plan for p in parts.values())
-        return cls(sales, series, comparable, comparable_plan, plan)
+        return cls(sales, series, comparable, comparable_plan, plan, **periods)
 
 
 def _comparable_share(team: LastYear) -> float:

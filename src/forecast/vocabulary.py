@@ -18,6 +18,24 @@ def in_words(code: object) -> str:
     return str(getattr(code, "value", code)).replace("_", " ")
 
 
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def period_label(iso_date: str, freq: str | None) -> str:
+    """A period as planners name it, from its first day (ISO text): a quarter ``2018 Q1``, a
+    month ``Jan 2018``; a day or a week by its date (`freq`: the plan's calendar code, D, W-MON,
+    M/MS or Q/QS)."""
+    code = (freq or "")[:1].upper()
+    if code not in ("Q", "M") or len(iso_date) < 7 or not iso_date[5:7].isdigit():
+        return iso_date
+    month = int(iso_date[5:7])
+    if not 1 <= month <= 12:
+        return iso_date
+    if code == "Q":
+        return f"{iso_date[:4]} Q{(month - 1) // 3 + 1}"
+    return f"{MONTH_NAMES[month - 1]} {iso_date[:4]}"
+
+
 # -- engine ----------------------------------------------------------------------------------
 
 MODELS: tuple[str, ...] = ("auto", "snaive", "ets", "theta", "arima", "prophet", "lightgbm")

@@ -212,7 +212,8 @@ PREVIEW = (
     "data-map-id.options...data-map-id.value...data-map-date.options...data-map-date.value..."
     "data-map-value.options...data-map-value.value...data-team-attr.options..."
     "data-team-attr.value...data-map-freq.value...data-upload-status.children..."
-    "data-create-hint.children...data-file-read.data...data-currency-sign.data.."
+    "data-create-hint.children...data-file-read.data...data-currency-sign.data"
+    "...data-map-week-dates-area.hidden.."
 )
 
 
@@ -443,3 +444,18 @@ def test_the_validation_reports_count_is_the_rows_with_problems_not_the_lines_li
     headline = str(problems_panel("bad.csv", refused.value.problems).children[0].children[0])
     assert "25 problem(s) in bad.csv (the first of each kind are listed)" in headline
     assert classify(refused.value).message == "bad.csv: 25 problems; nothing was written"
+
+
+def test_the_create_form_says_its_currency_came_from_the_browser_not_the_file(tmp_path: Path):
+    app = create_app(data_dir=str(tmp_path))
+    add_app_accounts(app, ["olga"])
+    client = signed_in_client(app, "olga")
+    client.get("/")
+
+    def currency_hint(language: str | None) -> str:
+        page = json.loads(_data_page(app, client, language))["response"]["_pages_content"]
+        return str(_find_component(page["children"], "data-currency-hint")["children"])
+
+    said = currency_hint("en-US,en;q=0.9")
+    assert "USD" in said and "browser asks for en-US" in said and "not from the file" in said
+    assert "EUR is the default" in currency_hint(None)

@@ -564,12 +564,14 @@ def test_the_data_page_keeps_the_currency_the_planner_picked_whatever_the_sign()
     assert picked == (no_update, no_update, no_update)
 
 
-def test_the_data_page_leaves_the_currency_alone_for_amounts_without_a_sign():
+def test_the_data_page_leaves_the_currency_alone_for_amounts_without_a_sign_and_says_so():
     check = file_check.check_file(csv_bytes({"Sales": sales}), filename="plain.csv")
     sign = view.preview_outputs(check, "").currency_sign
 
     assert sign is None
-    assert create.suggest_currency(None, sign, "USD", "USD") == (no_update, no_update, None)
+    value, kept, hint = create.suggest_currency(None, sign, "USD", "USD")
+    assert (value, kept) == (no_update, no_update)
+    assert "no currency sign" in hint and "USD" in hint and "not from the file" in hint
 
 
 def test_the_sample_puts_its_currency_in_the_form_as_the_pages_own(tmp_path):

@@ -271,6 +271,7 @@ def test_a_plan_without_a_goal_exports_its_system_track_in_every_format():
         "plan_id",
         "adjustment",
         "period_end",
+        "period",
     }
     total = sum(Decimal(r["system_plan"]) for r in rows)
     assert (

@@ -69,7 +69,7 @@ def test_each_scope_box_refuses_with_the_plans_own_example(regions):
     )
     hinted, _ = events.suggestion(ctx, "promotion", "Region", start, end, "percent", session)
     marked, _ = factors.mark(
-        ctx, 1, "new range", "Category", WEEKS[5].date().isoformat(), session, None, 0
+        ctx, 1, "new range", "Category", WEEKS[5].date().isoformat(), None, session, None, 0
     )
     saved = system.add_event(
         ctx.store,

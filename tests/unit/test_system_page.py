@@ -517,7 +517,7 @@ def test_planner_marks_a_new_factor_and_sees_before_and_after(ctx, plan_id):
     with acting_as(ctx.store, "olga"):
         before = plan_service.load_frames(ctx.store, plan_id).baseline
         alert, _ = factors.mark(
-            ctx, 1, "became a hit", "StoreType=a", "2015-05-04", session, None, 0
+            ctx, 1, "became a hit", "StoreType=a", "2015-05-04", None, session, None, 0
         )
         assert "F1 'became a hit'" in text(alert)
         (factor,) = system.factors_of(plan_service.get_plan(ctx.store, plan_id))
@@ -529,7 +529,9 @@ def test_planner_marks_a_new_factor_and_sees_before_and_after(ctx, plan_id):
         assert row["baseline_before"] == pytest.approx(factor.baseline_before)
         assert row["cur"] == "€"  # shown as money in the plan's currency, as the other grids
         assert row["change"] == ("new volume" if factor.change is None else row["change"])
-        alert, _ = factors.mark(ctx, 2, "again", "StoreType=a", "2031-01-01", session, None, 0)
+        alert, _ = factors.mark(
+            ctx, 2, "again", "StoreType=a", "2031-01-01", None, session, None, 0
+        )
         assert "must start inside the history" in text(alert)
         assert len(plan_service.get_plan(ctx.store, plan_id).factors) == 1
 

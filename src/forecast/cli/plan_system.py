@@ -41,6 +41,7 @@ from forecast.cli.conventions import fix_data, lazy_module
 from forecast.cli.engine_cmds import SchedulerOpt, use_scheduler
 from forecast.cli.plan_app import plan_app
 from forecast.cli.progress import progress
+from forecast.vocabulary import period_label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -1057,6 +1058,11 @@ def deviations(
     shown = marked if show_all else open_rows
     if len(shown):
         columns = ["level", "key", "ds", "baseline", "system_plan", "deviation_pct", "events"]
+        if (state.freq or "")[:1] in ("Q", "M"):  # a quarter or a month by its name beside it
+            shown = shown.assign(
+                period=[period_label(str(day)[:10], state.freq) for day in shown["ds"]]
+            )
+            columns.insert(columns.index("ds") + 1, "period")
         if show_all:
             columns += ["explained", "reason_code"]
         if shown["outdated"].any():

@@ -64,7 +64,11 @@ def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool =
     from forecast.money import shown_digits
 
     rows = export.plan_rows(
-        negotiated, state.plan_id, state.version, digits=shown_digits(state.currency)
+        negotiated,
+        state.plan_id,
+        state.version,
+        digits=shown_digits(state.currency),
+        freq=state.freq,
     )
     if fmt == "csv":
         return export.to_csv(rows, excel=excel_csv)

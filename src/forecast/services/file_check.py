@@ -95,6 +95,9 @@ class FileSummary:
     flags: tuple[str, ...] = ()
     attributes: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    native_freq: str = ""
+    """The frequency of the file's own dates (``W-SUN``: a weekly file), before any coarser plan
+    calendar adds them up; empty where it could not be told (one date)."""
 
 
 @dataclass
@@ -236,6 +239,7 @@ def summarise(result: IngestResult) -> FileSummary:
         flags=tuple(result.flags),
         attributes=tuple(c for c in result.attributes.columns if c != schema.UNIQUE_ID),
         notes=tuple(str(n) for n in rep.notes),
+        native_freq=str(rep.native_freq or ""),
     )
 
 

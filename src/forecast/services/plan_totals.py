@@ -47,9 +47,11 @@ from forecast.overrides import Event
 from forecast.plan import PlanState
 from forecast.services.cache import PerStoreCache
 from forecast.services.series_frames import (
+    LastYearCounts,
     comparable_rows,
     fan_sums,
     last_year_cells,
+    last_year_reached,
     last_year_sales,
     series_frame_of,
     team_totals,
@@ -62,12 +64,13 @@ SYSTEM_KIND = "read_model:system_totals"
 KINDS = (BASELINE_KIND, SYSTEM_KIND)
 CELLS_KIND = "read_model:system_plan_cells"  # the system plan per baseline row (with events)
 DATA_KINDS = ("history", "attributes", "baseline")
-METHOD = "plan-totals-6"  # change it when what the blobs hold changes: older ones are recomputed
+METHOD = "plan-totals-7"  # change it when what the blobs hold changes: older ones are recomputed
 # 2 (2026-12-04): last year's sales are None for a team where a series had a gap then
 # 3 (2026-12-06): the fan chart's bands of a team and the whole plan are the interval of the sum
 # (series' half-widths in quadrature), no longer the sum of the series' bounds
 # 5 (2026-12-07): the fan chart's system plan per period is the exported cells added up
 # 6: last year's sales like for like (the series trading then), with the system plan of those
+# 7: ... and over the periods whose year before lies in the history (a horizon over a year)
 _INPUTS = b"inputs"  # the metadata key of the fingerprint
 
 
@@ -133,7 +136,7 @@ def _baseline_part(
     frame: pd.DataFrame,
     team_of: pd.Series,
     history: pd.DataFrame,
-    last_year: Mapping[str, tuple[float | None, int, int]],
+    last_year: Mapping[str, LastYearCounts],
     comparable: np.ndarray,
 ) -> pd.DataFrame:
     moments = domain.stretch_moments(frame)
@@ -144,9 +147,15 @@ def _baseline_part(
             "part": "team",
             schema.TEAM: teams,
             "minor": [baseline_minor.get(t, 0) for t in teams],
-            "last_year": [_none_as_nan(last_year[t][0] if t in last_year else None) for t in teams],
-            "series": [last_year[t][1] if t in last_year else 0 for t in teams],
-            "comparable_series": [last_year[t][2] if t in last_year else 0 for t in teams],
+            "last_year": [
+                _none_as_nan(last_year[t].sales if t in last_year else None) for t in teams
+            ],
+            "series": [last_year[t].series if t in last_year else 0 for t in teams],
+            "comparable_series": [last_year[t].comparable if t in last_year else 0 for t in teams],
+            "periods": [last_year[t].periods if t in last_year else 0 for t in teams],
+            "comparable_periods": [
+                last_year[t].comparable_periods if t in last_year else 0 for t in teams
+            ],
             "mean": moments["mean"].reindex(teams).to_numpy(dtype=float),
             "var": moments["var"].reindex(teams).to_numpy(dtype=float),
             "in_moments": [t in moments.index for t in teams],
@@ -163,30 +172,44 @@ def _baseline_part(
     )
     # the series not trading a year earlier: the system part (recomputed alone when only the
     # events change) leaves them out of a like-for-like growth's share without the history
+    reached = last_year_reached(frame, history, state.freq)
     not_comparable = pd.DataFrame(
         {
             "part": NOT_COMPARABLE,
-            schema.UNIQUE_ID: pd.unique(frame.loc[~comparable, schema.UNIQUE_ID].astype(str)),
+            schema.UNIQUE_ID: pd.unique(
+                frame.loc[~comparable & reached, schema.UNIQUE_ID].astype(str)
+            ),
         }
+    )
+    # the periods whose year before the history does not reach (a horizon over a year)
+    not_reached = pd.DataFrame(
+        {"part": NOT_REACHED, schema.DS: pd.unique(frame.loc[~reached, schema.DS])}
     )
     bands = [schema.BASELINE, *schema.interval_columns(schema.levels_in(frames.baseline))]
     fan_history = fan_sums(history, [schema.Y], team_of).assign(part="history")
     # the series' errors move together as much as their seasonal differences did
     correlation = error_correlation(history, season_length(state.freq))
     fan_baseline = fan_sums(frames.baseline, bands, team_of, correlation).assign(part="baseline")
-    return _stack([team_rows, period_rows, not_comparable, fan_history, fan_baseline])
+    return _stack([team_rows, period_rows, not_comparable, not_reached, fan_history, fan_baseline])
 
 
 NOT_COMPARABLE = "not_comparable"  # the baseline part's rows of the series not trading last year
 
 
+NOT_REACHED = "not_reached"  # the baseline part's rows of the periods a year back cannot reach
+
+
 def _comparable_of(base: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
-    """Per row of the series frame: whether its series was trading a year earlier (as the
-    stored baseline part has it)."""
-    if schema.UNIQUE_ID not in base.columns:
-        return np.ones(len(frame), dtype=bool)
-    ids = base.loc[base["part"] == NOT_COMPARABLE, schema.UNIQUE_ID].astype(str)
-    return ~frame[schema.UNIQUE_ID].astype(str).isin(set(ids)).to_numpy(dtype=bool)
+    """Per row of the series frame: whether its series was trading a year earlier and its
+    period a year earlier lies in the history (as the stored baseline part has it)."""
+    comparable = np.ones(len(frame), dtype=bool)
+    if schema.UNIQUE_ID in base.columns:
+        ids = base.loc[base["part"] == NOT_COMPARABLE, schema.UNIQUE_ID].astype(str)
+        comparable &= ~frame[schema.UNIQUE_ID].astype(str).isin(set(ids)).to_numpy(dtype=bool)
+    if schema.DS in base.columns:
+        days = pd.to_datetime(base.loc[base["part"] == NOT_REACHED, schema.DS])
+        comparable &= ~pd.to_datetime(frame[schema.DS]).isin(set(days)).to_numpy(dtype=bool)
+    return comparable
 
 
 def _system_part(
@@ -330,12 +353,16 @@ def _assemble(base: pd.DataFrame, system: pd.DataFrame) -> PlanTotals:
                 int(count),
                 comparable_plan.get(str(t), 0),
                 plan.get(str(t), 0),
+                periods=int(periods),
+                comparable_periods=int(reached),
             )
-            for t, v, series, count, known in zip(
+            for t, v, series, count, periods, reached, known in zip(
                 teams[schema.TEAM],
                 teams["last_year"],
                 teams["series"],
                 teams["comparable_series"],
+                teams["periods"],
+                teams["comparable_periods"],
                 teams["in_last_year"],
                 strict=True,
             )
@@ -367,7 +394,7 @@ def compute_parts(
     team_of = _team_of(series_plan)
     history = frames.history()
     cells = last_year_cells(frame, history, state.freq)
-    comparable = comparable_rows(frame, cells)
+    comparable = comparable_rows(frame, cells, last_year_reached(frame, history, state.freq))
     last_year = last_year_sales(frame, cells, comparable)
     return (
         _baseline_part(state, frames, frame, team_of, history, last_year, comparable),

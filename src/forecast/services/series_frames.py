@@ -5,7 +5,7 @@ made from the plan's frames (pure pandas): `services.negotiation` and the plan t
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -65,6 +65,16 @@ def whole_cells(frame: pd.DataFrame, column: str, quantum: int) -> np.ndarray:
     return spread["target_minor"].astype("int64").to_numpy()
 
 
+class LastYearCounts(NamedTuple):
+    """A team's last year as `last_year_sales` counts it (`domain.LastYear` without the plan)."""
+
+    sales: float | None
+    series: int
+    comparable: int
+    periods: int
+    comparable_periods: int
+
+
 def last_year_offset(freq: str) -> pd.DateOffset:
     code = (freq or "").upper()
     if code.startswith("W"):
@@ -88,23 +98,41 @@ def last_year_cells(frame: pd.DataFrame, history: pd.DataFrame, freq: str) -> pd
     return pd.Series(merged[schema.Y].to_numpy(dtype=float), index=frame.index)
 
 
-def comparable_rows(frame: pd.DataFrame, cells: pd.Series) -> np.ndarray:
-    """Per row of the series frame: whether its series was trading in every one of last year's
-    periods (`last_year_cells` known in all of its rows), so counts in a like-for-like growth."""
-    missing = cells.isna().groupby(frame[schema.UNIQUE_ID].to_numpy()).transform("any")
-    return ~missing.to_numpy(dtype=bool)
+def last_year_reached(frame: pd.DataFrame, history: pd.DataFrame, freq: str) -> np.ndarray:
+    """Per row of the series frame: whether its period a year earlier lies inside the history. A
+    horizon longer than a year (8 quarters) reaches periods whose year before is itself in the
+    horizon: no sales are known there, so a growth compares the periods a year can reach."""
+    if history.empty:
+        return np.zeros(len(frame), dtype=bool)
+    last = pd.Timestamp(history[schema.DS].max())
+    earlier = pd.to_datetime(frame[schema.DS]) - last_year_offset(freq)
+    return (earlier <= last).to_numpy(dtype=bool)
+
+
+def comparable_rows(
+    frame: pd.DataFrame, cells: pd.Series, reached: np.ndarray | None = None
+) -> np.ndarray:
+    """Per row of the series frame: whether it counts in a like-for-like growth: its period a
+    year earlier lies in the history (`reached`, `last_year_reached`; all when not given) and
+    its series was trading in every one of last year's periods so reached (`last_year_cells`
+    known in all of them)."""
+    reach = np.ones(len(frame), dtype=bool) if reached is None else reached
+    unknown = pd.Series(cells.isna().to_numpy(dtype=bool) & reach, index=frame.index)
+    missing = unknown.groupby(frame[schema.UNIQUE_ID].to_numpy()).transform("any")
+    return ~missing.to_numpy(dtype=bool) & reach
 
 
 def last_year_sales(
     frame: pd.DataFrame, cells: pd.Series, comparable: np.ndarray
-) -> dict[str, tuple[float | None, int, int]]:
-    """Per team: (last year's sales of its comparable series, or None without any; its series;
-    its comparable series)."""
-    out: dict[str, tuple[float | None, int, int]] = {}
+) -> dict[str, LastYearCounts]:
+    """Per team: (last year's sales of its comparable rows, or None without any; its series; its
+    comparable series; its periods; the periods a comparable row falls in)."""
+    out: dict[str, LastYearCounts] = {}
     rows = pd.DataFrame(
         {
             schema.TEAM: frame[schema.TEAM].to_numpy(),
             schema.UNIQUE_ID: frame[schema.UNIQUE_ID].to_numpy(),
+            schema.DS: frame[schema.DS].to_numpy(),
             schema.Y: cells.to_numpy(),
             "comparable": comparable,
         }
@@ -113,7 +141,13 @@ def last_year_sales(
         kept = part[part["comparable"]]
         series = int(part[schema.UNIQUE_ID].nunique())
         count = int(kept[schema.UNIQUE_ID].nunique())
-        out[str(team)] = (float(kept[schema.Y].sum()) if count else None, series, count)
+        out[str(team)] = LastYearCounts(
+            float(kept[schema.Y].sum()) if count else None,
+            series,
+            count,
+            int(part[schema.DS].nunique()),
+            int(kept[schema.DS].nunique()),
+        )
     return out
 
 
@@ -126,12 +160,20 @@ def last_year_by_team(
     with. Sales are None where no series of the team was (no rows: the history does not reach
     back so far, or a long closure, ``engine.gaps``: a growth over a gap would measure it)."""
     cells = last_year_cells(frame, history, freq)
-    comparable = comparable_rows(frame, cells)
+    comparable = comparable_rows(frame, cells, last_year_reached(frame, history, freq))
     plan = team_totals(frame, schema.SYSTEM_PLAN)
     comparable_plan = team_totals(frame[comparable], schema.SYSTEM_PLAN)
     return {
-        team: domain.LastYear(sales, series, count, comparable_plan.get(team, 0), plan.get(team, 0))
-        for team, (sales, series, count) in last_year_sales(frame, cells, comparable).items()
+        team: domain.LastYear(
+            counts.sales,
+            counts.series,
+            counts.comparable,
+            comparable_plan.get(team, 0),
+            plan.get(team, 0),
+            periods=counts.periods,
+            comparable_periods=counts.comparable_periods,
+        )
+        for team, counts in last_year_sales(frame, cells, comparable).items()
     }
 
 

@@ -220,6 +220,19 @@ class SystemSetup:
     """A scope of this plan's own, in the syntax the scope boxes read: its team attribute (or
     another attribute) with one of its values, and two of its series ids."""
     currency: str | None = "EUR"  # the plan's ISO code (None: plain numbers), for the factors
+    freq: str = ""  # the plan's calendar (D, W-MON, M, Q)
+    history_periods: list[str] = field(default_factory=list)
+    """A quarterly or monthly plan's history periods (ISO first days), newest first: where a new
+    factor may start; empty for a daily or weekly plan, whose factor starts on any day."""
+
+
+def history_periods(state: PlanState) -> list[str]:
+    """`SystemSetup.history_periods` of the plan: its history's quarters or months."""
+    code = (state.freq or "")[:1].upper()
+    if code not in ("Q", "M") or not state.dataset.start or not state.dataset.end:
+        return []
+    starts = pd.date_range(state.dataset.start, state.dataset.end, freq=f"{code}S")
+    return [day.strftime("%Y-%m-%d") for day in reversed(starts)]
 
 
 def system_setup(store: PlanRepository, plan: str, user: str | None) -> SystemSetup:
@@ -233,6 +246,8 @@ def system_setup(store: PlanRepository, plan: str, user: str | None) -> SystemSe
         set_threshold=allowed["set_threshold"],
         scope_example=scope_example(attributes, state.team_attr),
         currency=state.currency,
+        freq=state.freq,
+        history_periods=history_periods(state),
     )
 
 
