@@ -211,6 +211,7 @@ ACTUALS_UPLOAD = "actuals-upload"
 ACTUALS_ALERT = "actuals-alert"
 ACTUALS_DECIMAL = "actuals-decimal"  # radio: the file's decimal mark (detected, '.' or ',')
 ACTUALS_WEEK_DATES = "actuals-week-dates"  # radio: week dates (as the plan, start, end)
+ACTUALS_WEEK_DATES_AREA = "actuals-week-dates-area"  # its label and radio (weekly plans only)
 ACTUALS_SUM_DUPLICATES = "actuals-sum-duplicates"  # checkbox: sum repeated rows (else refused)
 ACTUALS_CONFIRM_SCALE = "actuals-confirm-scale"  # checkbox: keep actuals far off the plan's scale
 ACTUALS_WHOLE_PERIODS = "actuals-whole-periods"  # checkbox: a day without rows had no sales

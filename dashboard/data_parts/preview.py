@@ -37,6 +37,7 @@ OUTPUTS = (
     Output(ids.DATA_FILE_READ, "data"),
     Output(ids.DATA_CURRENCY_SIGN, "data"),
     Output(ids.DATA_MAP_WEEK_DATES_AREA, "hidden"),
+    Output(ids.DATA_HORIZON, "value"),
 )
 
 
@@ -99,7 +100,11 @@ def preview(
         sales.content, **upload.file_arguments(sales, attributes), **options
     )
     return view.preview_outputs(
-        check, options["freq"], sample=bool(file.get("sample")), picked=options.get("value_col")
+        check,
+        options["freq"],
+        sample=bool(file.get("sample")),
+        picked=options.get("value_col"),
+        new_file=callback_ctx.triggered_id == ids.DATA_FILE,
     )
 
 

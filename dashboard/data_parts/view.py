@@ -14,7 +14,7 @@ import pandas as pd
 from dash import html, no_update
 
 from dashboard import components, figures, ids
-from forecast.services import model_names
+from forecast.services import file_check, model_names
 from forecast.services.file_check import FileCheck, FileSummary, TeamChoice
 from forecast.services.money import SignedCurrency
 
@@ -61,6 +61,7 @@ class PreviewOutputs(NamedTuple):
     read_cleanly: Any = True  # False: the file as mapped has problems (Create plan says so)
     currency_sign: Any = None  # the one currency sign ($ € £ ¥) or code (USD) on the amounts
     week_dates_hidden: Any = no_update  # the weekly date marks field (`week_dates_hidden`)
+    horizon: Any = no_update  # a new file's plan frequency's horizon (`default_horizon`)
 
 
 NOTHING = PreviewOutputs(
@@ -74,12 +75,19 @@ NOTHING = PreviewOutputs(
 
 
 def preview_outputs(
-    check: FileCheck, freq: str | None, *, sample: bool = False, picked: str | None = None
+    check: FileCheck,
+    freq: str | None,
+    *,
+    sample: bool = False,
+    picked: str | None = None,
+    new_file: bool = False,
 ) -> PreviewOutputs:
     """The whole page after a read: the report (or the problems), and the mapping as read. The
     upload's "Reading…" banner goes; the sample's note (which says what was loaded) stays.
     `picked`: the sales column the person picked, still shown when the file has problems with
-    it (the report is about that column)."""
+    it (the report is about that column). A `new_file` offers its frequency's horizon (13
+    quarters of a quarterly file were 13 weeks' worth of periods); a file read again keeps the
+    horizon as the person left it."""
     status = no_update if sample else None
     if not check.ok:
         header = components.options(check.columns)
@@ -125,6 +133,9 @@ def preview_outputs(
         create_hint=create_hint(check),
         currency_sign=check.currency_sign,
         week_dates_hidden=week_dates_hidden(check),
+        horizon=file_check.default_horizon(check.summary.freq)
+        if new_file and check.summary is not None
+        else no_update,
     )
 
 

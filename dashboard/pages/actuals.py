@@ -14,7 +14,7 @@ from dash import ctx as callback_ctx
 from dashboard import components, figures, ids, uploads
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
-from forecast.services import accuracy, actuals, negotiation
+from forecast.services import accuracy, actuals, negotiation, plans
 from forecast.services import money as fmt
 from forecast.services.errors import ServiceError
 from forecast.services.plans import InvalidFile
@@ -24,7 +24,7 @@ NAME = "Actuals"
 
 HOW_TO_READ = (
     "drop a file of actual sales for the plan's periods (the same layout as the history, or "
-    "unique_id, ds, y); drop the next weeks again as they arrive. Each upload is kept as a "
+    "unique_id, ds, y); drop the next weeks (or days, months) again as they arrive. Each upload is kept as a "
     "version (a re-sent week replaces the earlier value). Each bar is the WAPE of one track "
     "against every actual kept, per team and in total: the shorter bar was closer. Only series "
     "and periods present in both count; the Accuracy page scores every layer and touch."
@@ -139,15 +139,21 @@ def reading_options() -> html.Div:
                 value="",
                 inline=True,
             ),
-            html.Br(),
-            html.Label("Week dates", htmlFor=ids.ACTUALS_WEEK_DATES, className="me-2"),
-            dbc.RadioItems(
-                id=ids.ACTUALS_WEEK_DATES,
-                options=[
-                    {"label": label, "value": value} for value, label in WEEK_DATES_CHOICES.items()
+            html.Div(
+                [
+                    html.Label("Week dates", htmlFor=ids.ACTUALS_WEEK_DATES, className="me-2"),
+                    dbc.RadioItems(
+                        id=ids.ACTUALS_WEEK_DATES,
+                        options=[
+                            {"label": label, "value": value}
+                            for value, label in WEEK_DATES_CHOICES.items()
+                        ],
+                        value="",
+                        inline=True,
+                    ),
                 ],
-                value="",
-                inline=True,
+                id=ids.ACTUALS_WEEK_DATES_AREA,
+                className="mt-2",
             ),
             dbc.Checkbox(id=ids.ACTUALS_SUM_DUPLICATES, label=SUM_DUPLICATES, value=False),
             dbc.Checkbox(id=ids.ACTUALS_WHOLE_PERIODS, label=WHOLE_PERIODS, value=False),
@@ -546,6 +552,18 @@ def upload_role(ctx: DashboardContext, session: dict | None) -> tuple[bool, Any]
     return not permission.allowed, components.permission_note(permission)
 
 
+def week_dates_hidden(ctx: DashboardContext, session: dict | None) -> bool:
+    """The week dates choice is for a weekly plan's actuals: hidden on a plan of days, months
+    or quarters, where it means nothing."""
+    if not (session or {}).get("plan_id"):
+        return False
+    try:
+        freq = plans.get_plan(ctx.store, components.action_plan(session)).freq
+    except ServiceError:
+        return False
+    return not str(freq).upper().startswith("W")
+
+
 def keeper_only(ctx: DashboardContext, session: dict | None) -> bool:
     """Restoring is for those who keep actuals, as uploading is (the service refuses others)."""
     return upload_role(ctx, session)[0] if (session or {}).get("plan_id") else True
@@ -606,6 +624,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     role = (Output(ids.ACTUALS_UPLOAD, "disabled"), Output(ids.ACTUALS_ROLE, "children"))
     bind(app, ctx, upload_role, *role, session)
     bind(app, ctx, keeper_only, Output(ids.ACTUALS_RESTORE, "disabled"), session)
+    bind(app, ctx, week_dates_hidden, Output(ids.ACTUALS_WEEK_DATES_AREA, "hidden"), session)
     versions = (
         Output(ids.ACTUALS_VERSIONS, "rowData"),
         Output(ids.ACTUALS_RESTORE_VERSION, "options"),

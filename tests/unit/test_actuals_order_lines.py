@@ -303,3 +303,16 @@ def test_the_actuals_command_and_page_say_the_periods_are_whole(
         )[-1]
     assert alert.className == actuals_page.KEPT_CLASS
     assert "kept as whole periods, as told" in str(alert)
+
+
+def test_the_week_dates_choice_is_hidden_on_a_monthly_plan_and_shown_on_a_weekly_one(store, plan):
+    from test_actuals_scale import make_plan
+
+    weekly = make_plan(store)
+    ctx = type("Ctx", (), {"store": store})()
+
+    with acting_as(store, "olga"):
+        monthly_hidden = actuals_page.week_dates_hidden(ctx, {"plan_id": plan})
+        weekly_hidden = actuals_page.week_dates_hidden(ctx, {"plan_id": weekly})
+
+    assert (monthly_hidden, weekly_hidden) == (True, False)

@@ -213,7 +213,7 @@ PREVIEW = (
     "data-map-value.options...data-map-value.value...data-team-attr.options..."
     "data-team-attr.value...data-map-freq.value...data-upload-status.children..."
     "data-create-hint.children...data-file-read.data...data-currency-sign.data"
-    "...data-map-week-dates-area.hidden.."
+    "...data-map-week-dates-area.hidden...data-horizon.value.."
 )
 
 

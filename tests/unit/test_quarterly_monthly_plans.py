@@ -10,6 +10,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from dash import no_update
 
 from dashboard import components
 from dashboard.data_parts import view as data_view
@@ -173,6 +174,30 @@ def test_the_weekly_date_marks_are_hidden_for_a_quarterly_file_and_shown_for_a_w
     assert data_view.preview_outputs(quarterly, "").week_dates_hidden is True
     assert data_view.preview_outputs(monthly, "").week_dates_hidden is True
     assert data_view.preview_outputs(weekly, "").week_dates_hidden is False
+
+
+def test_a_new_file_offers_a_horizon_of_its_own_periods_and_a_reread_keeps_the_persons():
+    """13 was offered for every file: 13 quarters of a quarterly file plan three years ahead."""
+    quarterly = file_check.check_file(
+        sales_csv(pd.date_range("2012-01-01", periods=24, freq="QS")), filename="q.csv"
+    )
+    monthly = file_check.check_file(
+        sales_csv(pd.date_range("2020-01-01", periods=30, freq="MS")), filename="m.csv"
+    )
+    weekly = file_check.check_file(
+        sales_csv(pd.date_range("2024-01-05", periods=30, freq="W-FRI")), filename="w.csv"
+    )
+    daily = file_check.check_file(
+        sales_csv(pd.date_range("2024-01-01", periods=120, freq="D")), filename="d.csv"
+    )
+
+    offered = [
+        data_view.preview_outputs(check, "", new_file=True).horizon
+        for check in (quarterly, monthly, weekly, daily)
+    ]
+
+    assert offered == [4, 3, 13, 91]
+    assert data_view.preview_outputs(quarterly, "Q").horizon is no_update
 
 
 def test_the_cli_deviations_of_a_quarterly_plan_name_the_quarter_beside_the_day(tmp_path):

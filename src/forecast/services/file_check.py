@@ -243,6 +243,12 @@ def summarise(result: IngestResult) -> FileSummary:
     )
 
 
+def default_horizon(freq: str) -> int:
+    """The horizon a new plan of this frequency is offered: a quarter ahead (91 days, 13 weeks,
+    3 months), and a year of quarters (one quarter would be a single period)."""
+    return {"D": 91, "W": 13, "M": 3, "Q": 4}.get(freq[:1].upper(), 13)
+
+
 def gapped_series(history: pd.DataFrame, freq: str) -> int:
     """How many series of a long ``history`` have a gap (``engine.gaps``)."""
     if history.empty:
