@@ -29,7 +29,9 @@ def team_card(
     share = card.claim_pct_of_basis
     drift = (
         html.Div(
-            f"basis moved by {components.minor_to_money(card.drift, currency=currency)}",
+            # signed as the drift banner writes it: "+$407,585" reads as a rise, not an amount
+            f"basis moved by {'+' if card.drift > 0 else ''}"
+            f"{components.minor_to_money(card.drift, currency=currency)}",
             className="small text-warning",
         )
         if card.drift

@@ -14,7 +14,7 @@ from plotly import graph_objects as go
 from dashboard import components, figures, ids
 from dashboard.negotiation_parts.claims import team_card
 from forecast.services import money as fmt
-from forecast.services.negotiation_board import NegotiationBoard, WaterfallSteps
+from forecast.services.negotiation_board import NegotiationBoard, WaterfallSteps, basis_label
 
 STAGES = ("draft", "claiming", "assigning", "agreed")
 
@@ -165,8 +165,8 @@ def stat_cards(board: NegotiationBoard) -> list:
                 md=12,
             )
         ]
-    label = "Baseline" if board.basis == "baseline" else "System plan"
-    colour = figures.SYSTEM_COLOUR if label == "System plan" else figures.BASELINE_COLOUR
+    label = basis_label(board.summary)
+    colour = figures.BASELINE_COLOUR if board.basis == "baseline" else figures.SYSTEM_COLOUR
     decimals = shown_decimals(board)
 
     def money(minor: int) -> str:
@@ -281,7 +281,7 @@ def ledger_columns() -> list[dict[str, Any]]:
         {
             "field": "basis_drift",
             "headerName": "Drift",
-            "valueFormatter": money,
+            "valueFormatter": components.grid_money(2, signed=True),
             "type": "numericColumn",
         },
         {"field": "claim", "valueFormatter": money, "type": "numericColumn"},

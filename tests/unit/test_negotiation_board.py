@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from test_services_negotiation import HORIZON, team_frames, team_plan
 from test_services_rebase import promote_team_c
 
-from dashboard import figures
+from dashboard import components, figures
 from dashboard.context import DashboardContext
 from dashboard.negotiation_parts import claims, common, goal, periods, view
 from forecast.services import negotiation as nego
@@ -656,3 +656,35 @@ def test_the_negotiation_pages_cards_and_waterfall_add_up_to_the_cent(store):
     wf = fig.data[0]
     shown_claims = [_amount(t) for x, t in zip(wf.x, wf.text, strict=True) if x.startswith("Claim")]
     assert sum(shown_claims) == claimed == 399_410
+
+
+def test_a_moved_basis_is_not_called_the_system_plan_on_the_cards_or_the_waterfall(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
+    board = negotiation_board(store, plan_id, "olga")
+    assert board.waterfall is not None and board.waterfall.basis_label == "System plan"
+    assert "System plan (basis)" in _text(view.stat_cards(board)[0])
+    promote_team_c(store, plan_id)
+    board = negotiation_board(store, plan_id, "olga")
+    # the System plan page shows the current system plan; the basis is the one before the event
+    assert board.basis_total != board.system_plan_total
+    assert board.waterfall is not None
+    assert board.waterfall.basis_label == "Earlier system plan"
+    first_card = _text(view.stat_cards(board)[0])
+    assert "Earlier system plan (basis)" in first_card and "System plan (basis)" not in first_card
+    assert list(view.waterfall(board.waterfall).data[0].x)[0] == "Earlier system plan"
+    nego.rebase(store, plan_id, "olga")
+    board = negotiation_board(store, plan_id, "olga")
+    assert board.waterfall is not None and board.waterfall.basis_label == "System plan"
+
+
+def test_a_rise_of_the_basis_reads_with_its_plus_sign_on_the_card_as_in_the_banner(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
+    promote_team_c(store, plan_id)
+    board = negotiation_board(store, plan_id, "olga")
+    card = {c.team: c for c in board.cards}["c"]
+    assert card.drift > 0
+    rise = f"+{components.minor_to_money(card.drift, currency=board.currency)}"
+    assert f"c {rise}" in str(view.drift_banner(board))
+    assert f"basis moved by {rise}" in str(claims.team_card(card, board.currency))
+    drift_column = next(c for c in view.ledger_columns() if c["field"] == "basis_drift")
+    assert drift_column["valueFormatter"] == components.grid_money(2, signed=True)

@@ -508,7 +508,9 @@ def stretch_cmd(
         typer.echo(
             f"{str(row['team']):<16}{fmt.format_money(row['target'], currency, decimals=2):>22}"
             f"{fmt.format_money(row['expected'], currency, decimals=2):>22}"
-            f"{fmt.format_probability(row['probability_reach'], 1):>10}{growth:>14}"
+            # the probability as the dashboard's pages show it (whole percents: it rests on a
+            # few past windows); a space keeps a wide growth from running into it
+            f"{fmt.format_probability(row['probability_reach']):>10} {growth:>13}"
         )
     for note in dict.fromkeys(str(r["rests_on"]) for r in _records(table)):
         typer.echo(f"P(reach) {note}")
