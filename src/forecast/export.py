@@ -44,8 +44,10 @@ PLAN_COLUMNS = [
     "adjustment",
     "period_end",
     "period",
+    "basis_taken_at",
 ]
-"""The CSV's columns, in order (those a plan has: no basis and target before a goal is set).
+"""The CSV's columns, in order (those a plan has: no basis, target and basis_taken_at before a
+goal is set; basis_taken_at says which system plan or baseline the basis column is, in UTC).
 New columns go at the end, so a reader that takes them by position keeps working."""
 MONEY_COLUMNS = ("baseline", "system_plan", "basis", "target")
 """The money columns kept in minor units in a plan frame (``baseline_minor``...)."""
@@ -107,11 +109,13 @@ def plan_rows(
     *,
     digits: int = 2,
     freq: str | None = None,
+    basis_taken_at: str | None = None,
 ) -> pd.DataFrame:
     """The export's series-period table (text money from minor units, to the currency's
     `digits`), one row per series and period, in `PLAN_COLUMNS`' order; before a goal is set it
-    has no basis and target columns. ``period`` names the period for people (a quarter ``2018
-    Q1``, a month ``Jan 2018``; a day or a week by its date); ``ds`` stays the ISO first day."""
+    has no basis, target and basis_taken_at columns. ``period`` names the period for people (a
+    quarter ``2018 Q1``, a month ``Jan 2018``; a day or a week by its date); ``ds`` stays the ISO
+    first day."""
     out = pd.DataFrame(
         {
             "unique_id": negotiated["unique_id"].astype(str),
@@ -132,6 +136,10 @@ def plan_rows(
     # its end (week ending Friday), and join the export on that
     out["period_end"] = _period_ends(negotiated["ds"])
     out["period"] = [period_label(day, freq) for day in out["ds"]]
+    if "basis_minor" in negotiated.columns and basis_taken_at:
+        # which basis the `basis` column is: a plan agreed before the system plan moved keeps it,
+        # and a file without the XLSX's basis sheet must still say so
+        out["basis_taken_at"] = basis_taken_at
     return out.reset_index(drop=True)
 
 
@@ -226,6 +234,7 @@ def to_xlsx(
 DATE_COLUMNS = (
     "ds",
     "period_end",
+    "basis_taken_at",
     "at",
     "start",
     "end",

@@ -346,3 +346,30 @@ def test_a_bundle_of_a_plan_in_a_currency_reimports_whatever_rule_assigned_the_r
         assert ledger.set_index("team").loc["a", "why"].count("$") == 2
     left = nego.negotiated_plan(store, plan_id)["target_minor"].tolist()
     assert nego.negotiated_plan(store, copy)["target_minor"].tolist() == left
+
+
+def test_the_csv_of_a_plan_agreed_on_an_older_basis_says_which_basis_in_every_row():
+    from test_services_rebase import promote_team_c
+
+    store = MemoryStore()
+    history, attributes, baseline = team_frames({"a": 3.0e9, "b": 2.0e9, "c": 1.5e9})
+    plan_id = weekly_team_plan(store, (history, attributes, baseline)).plan_id
+    nego.set_goal(store, plan_id, "olga", ratio="1.1", basis="system_plan")
+    taken = nego.summary(store, plan_id)["basis_taken_at"]
+    promote_team_c(store, plan_id, percent=10.0)  # the system plan moves under the negotiation
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    system.publish(store, plan_id, "olga")
+    nego.lock(store, plan_id, "olga")
+    assert nego.summary(store, plan_id)["drifted_teams"] == ["c"]
+    rows = list(csv.DictReader(io.StringIO(exports.export_plan(store, plan_id, "csv").decode())))
+    assert list(rows[0])[-1] == "basis_taken_at"  # new columns go last
+    assert {r["basis_taken_at"] for r in rows} == {taken}
+    team_c = [r for r in rows if r["team"] == "c"]
+    system_plan_c = sum(Decimal(r["system_plan"]) for r in team_c)
+    assert system_plan_c != sum(Decimal(r["basis"]) for r in team_c)
+    book = load_workbook(io.BytesIO(exports.export_plan(store, plan_id, "xlsx")))
+    sheet = book["by series-period"]
+    header = [c.value for c in sheet[1]]
+    column = header.index("basis_taken_at") + 1
+    assert sheet.cell(2, column).value.isoformat() == taken.removesuffix("+00:00")

@@ -69,6 +69,7 @@ def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool =
         state.version,
         digits=shown_digits(state.currency),
         freq=state.freq,
+        basis_taken_at=_basis_taken_at(store, state),
     )
     if fmt == "csv":
         return export.to_csv(rows, excel=excel_csv)
@@ -89,6 +90,15 @@ def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool =
         except export.ExportError as exc:
             raise Invalid.from_error(exc) from exc
     return export.write_bundle(_bundle_content(store, state, negotiated), store.installation_key())
+
+
+def _basis_taken_at(store: PlanRepository, state: PlanState) -> str | None:
+    """When the negotiation's basis was taken (ISO, UTC; None before a goal)."""
+    if nego.negotiation_of(state) is None:
+        return None
+    summary = nego.summary(store, state.plan_id)
+    taken = summary.get("basis_taken_at") or summary.get("rebased_at")
+    return str(taken) if taken else None
 
 
 def _too_long_for_excel(rows: int) -> export.ExportError:
