@@ -81,6 +81,20 @@ def test_a_one_week_correction_dated_by_the_weeks_last_day_replaces_that_whole_w
     )
 
 
+def test_a_one_week_file_dated_by_the_weeks_last_day_is_refused_saying_to_read_it_as_week_ending(
+    store, plan
+):
+    weeks = forecast_times(store, plan, 1.0)
+    first_week = weeks[weeks["ds"] == weeks["ds"].min()]
+    ending = first_week.assign(ds=first_week["ds"] + pd.Timedelta(days=6))
+
+    with pytest.raises(Invalid) as refused:
+        actuals.upload_actuals(store, plan, as_csv(ending), filename="end.csv", actor="olga")
+
+    said = str(refused.value)
+    assert "(1 of 7 days)" in said and "read the file as week ending (--week-dates end" in said
+
+
 def test_a_one_week_file_read_as_week_ending_on_another_weekday_is_refused(store, plan):
     weeks = forecast_times(store, plan, 1.0)
     first_week = weeks[weeks["ds"] == weeks["ds"].min()]

@@ -445,7 +445,7 @@ def _without_partial_periods(
                 f"{covered_from:%Y-%m-%d} to {covered_to:%Y-%m-%d} ({days} of "
                 f"{(end - start).days + 1} days): left out, so it does not replace that period's "
                 "actual; upload it once the whole period is in (rows of 0 for days the shops "
-                "were shut)"
+                "were shut)" + _week_ending_hint(step, first, last, end, freq)
             )
     notes += _periods_with_absent_days(report.absent_days, step or 1, starts, period_end, drop)
     frame = frame[~frame[schema.DS].isin(drop)].reset_index(drop=True)
@@ -455,6 +455,19 @@ def _without_partial_periods(
         )
         notes += series_notes
     return frame, sorted(notes)
+
+
+def _week_ending_hint(
+    step: int | None, first: pd.Timestamp, last: pd.Timestamp, end: pd.Timestamp, freq: str
+) -> str:
+    """A file of one date on the last day of one of the plan's weeks is most likely that week's
+    total dated by its end (a one-week correction), not one day of sales: say how to read it."""
+    if step is not None or first != last or last != end or not freq.startswith("W-"):
+        return ""
+    return (
+        f"; if {last:%Y-%m-%d} dates a whole week's sales by its last day, read the file as "
+        "week ending (--week-dates end; on the Actuals page: Week dates, the week's last day)"
+    )
 
 
 def _without_partial_series_edges(
