@@ -239,3 +239,42 @@ def test_a_taken_name_points_to_a_plan_made_like_it(data_dir: Path, files):
     assert refused.exit_code == EXIT_REFUSED
     said = " ".join(refused.stderr.split())
     assert re.search(r"--like [0-9a-f]{8}`", said) and "new-version" in said  # the taken plan
+
+
+def test_a_plan_made_like_another_says_what_it_starts_without_and_how_to_set_it_again(
+    data_dir: Path, files
+):
+    from forecast.services import negotiation
+
+    store = open_store(data_dir=data_dir)
+    old = plans.get_plan(store, "walmart-q3")
+    negotiation.set_goal(store, old.plan_id, OWNER, ratio="1.1")
+    negotiation.claim(store, old.plan_id, "anna", "a", percent="3", note="second wave")
+
+    made = plan_like.create_plan_like(
+        store, name="w25", source=files["this"], like=old.plan_id, actor=OWNER
+    )
+
+    new = made.plan.plan_id
+    explanations, negotiated = made.not_carried
+    assert f"{len(old.explanations)} explanation(s) not carried" in explanations
+    assert f"forecast plan deviations {new}" in explanations
+    assert negotiated.startswith("the goal and its 1 claim(s) not carried")
+    assert f"forecast plan goal {new} --ratio 1.1" in negotiated
+    assert made.to_dict()["not_carried"] == made.not_carried
+    store.close()
+
+
+def test_a_plan_made_like_one_without_goal_or_explanations_names_nothing_left_behind(
+    data_dir: Path, files
+):
+    store = open_store(data_dir=data_dir)
+    bare = plan_like.create_plan_like(
+        store, name="w25", source=files["last"], like="walmart-q3", actor=OWNER
+    )
+    again = plan_like.create_plan_like(
+        store, name="w26", source=files["this"], like=bare.plan.plan_id, actor=OWNER
+    )
+
+    assert again.not_carried == []
+    store.close()
