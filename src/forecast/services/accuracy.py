@@ -532,10 +532,14 @@ def track_record(store: PlanRepository, plans: Sequence[PlanSummary] | None = No
                     | {"given_vs_offered": people}
                     | counts
                 )
-    table = pd.DataFrame(rows, columns=TRACK_COLUMNS)
-    return table.sort_values(
+    table = pd.DataFrame(rows, columns=TRACK_COLUMNS).sort_values(
         ["horizon_start", "plan_id", "scope", "key"], kind="stable"
-    ).reset_index(drop=True)
+    )
+    # A text left out (no verdict: a plan without a goal has no target to score) stays None:
+    # pandas makes it NaN beside strings, which reads as a verdict to every `if row["closer"]`.
+    for column in ("closer", "provisional_because"):
+        table[column] = table[column].astype(object).where(table[column].notna(), None)
+    return table.reset_index(drop=True)
 
 
 # -- for the pages: one call each ---------------------------------------------------------------
