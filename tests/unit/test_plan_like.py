@@ -278,3 +278,26 @@ def test_a_plan_made_like_one_without_goal_or_explanations_names_nothing_left_be
 
     assert again.not_carried == []
     store.close()
+
+
+def test_the_value_added_of_a_carried_event_cites_the_row_that_carried_it(
+    data_dir: Path, files, rossmann_train: Path
+):
+    from forecast.services import accuracy, actuals
+
+    store = open_store(data_dir=data_dir)
+    made = plan_like.create_plan_like(
+        store, name="w25", source=files["this"], like="walmart-q3", actor=OWNER
+    )
+    sales = pd.read_csv(rossmann_train)
+    sales = sales[sales["Store"].isin(SIX_STORES)]
+    weeks = sales[(sales["Date"] >= "2015-06-22") & (sales["Date"] <= "2015-07-19")]
+    actuals.upload_actuals(
+        store, made.plan.plan_id, weeks.to_csv(index=False).encode(), filename="a.csv", actor=OWNER
+    )
+
+    touches = accuracy.fva(store, made.plan.plan_id).touches
+    (created,) = plans.audit_log(store, made.plan.plan_id)[:1]
+    carried = touches[touches["touch"].str.startswith("E3 ")]
+    assert json.loads(carried["audit_ids"].iloc[0]) == [created.id]
+    store.close()
