@@ -28,7 +28,7 @@ from forecast.negotiation import NegotiationError
 from forecast.plan import AGREED, PUBLISHED, PlanState
 from forecast.services import accuracy_grid, system
 from forecast.services import negotiation as nego
-from forecast.services.actuals import load_actuals
+from forecast.services.actuals import load_actuals, no_actuals_here
 from forecast.services.cache import PerStoreCache
 from forecast.services.errors import Invalid, NotFound
 from forecast.services.plans import get_plan, load_blob_frame
@@ -308,7 +308,7 @@ def fva(
     state = get_plan(store, plan)
     versions = store.actuals_versions(state.plan_id)
     if not versions:
-        store.get_actuals(state.plan_id)  # raises NotFound with how to upload them
+        raise no_actuals_here(store, state.plan_id)
     wanted = versions[-1].version if actuals_version is None else int(actuals_version)
     if fresh:  # the FVA computed again (benchmarks) on the prepared grid, not the shared report
         return _compute_fva(store, state, wanted, progress)

@@ -1102,6 +1102,43 @@ def actuals_versions(store: PlanRepository, plan: str) -> list[ActualsVersion]:
     return store.actuals_versions(get_plan(store, plan).plan_id)
 
 
+def earlier_version_with_actuals(store: PlanRepository, plan: str) -> PlanState | None:
+    """The nearest plan `plan` was made from (`plan new-version`, parent by parent) that keeps
+    actuals, while `plan` keeps none: a new version starts without them, and they still score
+    the version they were uploaded to."""
+    state = get_plan(store, plan)
+    if store.actuals_versions(state.plan_id):
+        return None
+    seen = {state.plan_id}
+    parent = state.parent_id
+    while parent is not None and parent not in seen:
+        seen.add(parent)
+        try:
+            earlier = store.get(parent)
+        except NotFound:
+            return None
+        if store.actuals_versions(earlier.plan_id):
+            return earlier
+        parent = earlier.parent_id
+    return None
+
+
+def no_actuals_here(store: PlanRepository, plan: str) -> NotFound:
+    """The refusal to score `plan`, which keeps no actuals; it names the earlier version of the
+    plan that keeps them, if one does."""
+    state = get_plan(store, plan)
+    fix = Fix(FixKey.UPLOAD_ACTUALS, plan=state.plan_id)
+    earlier = earlier_version_with_actuals(store, state.plan_id)
+    if earlier is None:
+        return NotFound(f"plan {state.plan_id} has no actuals yet", fix)
+    return NotFound(
+        f"plan {state.plan_id} has no actuals yet (it is a new version of plan "
+        f"{earlier.plan_id}, {earlier.status}, which keeps the actuals uploaded so far: score "
+        f"that one by its id, {earlier.plan_id})",
+        fix,
+    )
+
+
 def load_actuals(
     store: PlanRepository, plan: str, version: int | None = None
 ) -> tuple[ActualsVersion, pd.DataFrame]:
