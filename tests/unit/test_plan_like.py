@@ -301,3 +301,35 @@ def test_the_value_added_of_a_carried_event_cites_the_row_that_carried_it(
     carried = touches[touches["touch"].str.startswith("E3 ")]
     assert json.loads(carried["audit_ids"].iloc[0]) == [created.id]
     store.close()
+
+
+def test_a_clipped_event_that_took_the_suggestion_says_its_value_is_the_old_windows(
+    data_dir: Path, files
+):
+    store = open_store(data_dir=data_dir)
+    old = plans.get_plan(store, "walmart-q3")
+    took = system.add_event(
+        store,
+        old.plan_id,
+        OWNER,
+        name="Late flyer",
+        kind="promotion",
+        start="2015-06-15",
+        end="2015-06-28",
+        use_suggestion=True,
+    ).event
+    assert took is not None and took.suggested
+
+    made = plan_like.create_plan_like(
+        store, name="w25", source=files["this"], like=old.plan_id, actor=OWNER
+    )
+
+    (clipped,) = [e for e in made.of(plan_like.CLIPPED) if e.event_id == took.event_id]
+    assert "the suggestion for 2015-06-15..2015-06-28" in clipped.detail
+    assert (
+        f"`forecast plan event edit {made.plan.plan_id} {took.event_id} --use-suggestion`"
+        in clipped.detail
+    )
+    (typed,) = [e for e in made.of(plan_like.CLIPPED) if e.name == "Midsummer"]
+    assert "--use-suggestion" not in typed.detail  # a typed value is the person's
+    store.close()

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from forecast import schema
-from forecast.overrides import Event, OverrideError, horizon_periods
+from forecast.overrides import OFFER_COUNTS, Event, OverrideError, horizon_periods, takes_offer
 from forecast.plan import PlanState
 from forecast.services import plans, system
 from forecast.services.errors import Fix, FixKey, Invalid
@@ -244,7 +244,7 @@ class _Likeness:
         first, last = periods[schema.DS].min().date(), periods["end"].max().date()
         carried: list[dict[str, Any]] = []
         for event in system.events_of(self.origin):
-            kept, outcome = _within(event, first, last, attributes)
+            kept, outcome = _within(event, first, last, attributes, state.plan_id)
             self.events.append(outcome)
             if kept is not None:
                 state.events.append(kept.to_dict())
@@ -274,7 +274,7 @@ class _Likeness:
 
 
 def _within(
-    event: Event, first: Any, last: Any, attributes: pd.DataFrame
+    event: Event, first: Any, last: Any, attributes: pd.DataFrame, plan_id: str
 ) -> tuple[Event | None, EventCarried]:
     """The event on the new horizon `first`..`last` (clipped to it where it reaches beyond),
     or None with why it is left out."""
@@ -291,4 +291,10 @@ def _within(
         return event, EventCarried(event.event_id, event.name, CARRIED)
     clipped = replace(event, start=start, end=end)
     detail = f"{days} to {start}..{end}, the new horizon's part"
+    if event.counts == OFFER_COUNTS and takes_offer(event):
+        # Its value is the uplift learned for its whole old window, not for the part kept.
+        detail += (
+            f"; it keeps {event.describe_effect()}, the suggestion for {days}: `forecast plan event "
+            f"edit {plan_id} {event.event_id} --use-suggestion` takes the one for {start}..{end}"
+        )
     return clipped, EventCarried(event.event_id, event.name, CLIPPED, detail)
