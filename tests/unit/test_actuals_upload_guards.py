@@ -120,6 +120,22 @@ def test_weekly_actuals_on_the_plans_weekday_and_daily_actuals_are_kept(store, p
     assert again.new == 0
 
 
+def test_a_period_whose_every_actual_is_zero_is_kept_with_a_warning(store, plan):
+    weeks = forecast_times(store, plan, 1.0)
+    first, second = sorted(weeks["ds"].unique())[:2]
+    one_shut = (weeks["ds"] == second) & (weeks["unique_id"] == weeks["unique_id"].iloc[0])
+    unbooked = weeks.assign(y=weeks["y"].where((weeks["ds"] != first) & ~one_shut, 0.0))
+
+    upload = actuals.upload_actuals(
+        store, plan, as_csv(unbooked), filename="early.csv", actor="olga"
+    )
+
+    assert upload.new == len(weeks)
+    [warning] = upload.warnings  # not for the second week, where one series sold nothing
+    assert f"every actual of the period {pd.Timestamp(first):%Y-%m-%d} is 0" in warning
+    assert "actuals-restore" in warning
+
+
 # -- a few times off the plan's scale: kept, said loudly ---------------------------------------
 
 

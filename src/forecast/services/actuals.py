@@ -726,6 +726,7 @@ def upload_actuals(
         warnings = [w for w in [scale_warning(inside, baseline, history)] if w]
     else:
         warnings = []
+    warnings += periods_all_zero(inside, baseline)
     summed = _summed_duplicates(notes) if duplicates == "sum" else []
     warnings += summed
     notes = [n for n in notes if not any(w.startswith(n) for w in summed)]
@@ -971,6 +972,30 @@ def _usual_sales(history: pd.DataFrame) -> pd.Series:
     """Each series' usual sale in the history: the median of its sales above zero ("usual")."""
     y = schema.Y
     return history[history[y] > 0].groupby(schema.UNIQUE_ID)[y].median().rename("usual")
+
+
+ALL_ZERO_LEAST_SERIES = 2
+"""A period is said to be all zero from this many series on (one shop shut a week is real)."""
+
+
+def periods_all_zero(actuals: pd.DataFrame, baseline: pd.DataFrame) -> list[str]:
+    """A period whose every uploaded actual is 0, over several series the plan forecast sales
+    for: kept (every shop may have been shut), but said, since it is more often an export made
+    before the period's sales were booked, and it is scored as a period without sales."""
+    y, base = schema.Y, schema.BASELINE
+    cells = actuals.merge(baseline[[*KEY, base]], on=KEY, how="inner")
+    said: list[str] = []
+    for start, period in cells.groupby(schema.DS, sort=True):
+        forecast = float(period[base].sum())
+        if len(period) < ALL_ZERO_LEAST_SERIES or (period[y] != 0).any() or forecast <= 0:
+            continue
+        said.append(
+            f"every actual of the period {pd.Timestamp(str(start)):%Y-%m-%d} is 0 ({len(period)} "
+            f"series, where the plan forecast {_amount(forecast)}): kept, and scored as a period "
+            "without sales; if its sales were not booked yet when the file was made, go back to "
+            "the version before (actuals-restore) and upload the period again once they are"
+        )
+    return said
 
 
 def _amount(value: float) -> str:
