@@ -63,6 +63,52 @@ def test_weekly_actuals_dated_by_the_last_day_of_the_plans_weeks_are_kept_when_r
     assert sorted(frame["ds"].unique()) == sorted(weeks["ds"].unique())
 
 
+def test_a_one_week_correction_dated_by_the_weeks_last_day_replaces_that_whole_week(store, plan):
+    weeks = forecast_times(store, plan, 1.0)
+    actuals.upload_actuals(store, plan, as_csv(weeks), filename="all.csv", actor="olga")
+    first_week = weeks[weeks["ds"] == weeks["ds"].min()]
+    corrected = first_week.assign(ds=first_week["ds"] + pd.Timedelta(days=6), y=first_week["y"] * 2)
+
+    kept = actuals.upload_actuals(
+        store, plan, as_csv(corrected), filename="fix.csv", actor="olga", week_dates="end"
+    )
+
+    _, frame = actuals.load_actuals(store, plan)
+    week = frame[frame["ds"] == weeks["ds"].min()].set_index("unique_id")["y"]
+    assert (kept.new, kept.replaced) == (0, len(first_week))
+    assert week.sort_index().tolist() == pytest.approx(
+        (first_week.set_index("unique_id")["y"] * 2).sort_index().tolist()
+    )
+
+
+def test_a_one_week_file_dated_by_the_weeks_last_day_is_refused_saying_to_read_it_as_week_ending(
+    store, plan
+):
+    weeks = forecast_times(store, plan, 1.0)
+    first_week = weeks[weeks["ds"] == weeks["ds"].min()]
+    ending = first_week.assign(ds=first_week["ds"] + pd.Timedelta(days=6))
+
+    with pytest.raises(Invalid) as refused:
+        actuals.upload_actuals(store, plan, as_csv(ending), filename="end.csv", actor="olga")
+
+    said = str(refused.value)
+    assert "(1 of 7 days)" in said and "read the file as week ending (--week-dates end" in said
+
+
+def test_a_one_week_file_read_as_week_ending_on_another_weekday_is_refused(store, plan):
+    weeks = forecast_times(store, plan, 1.0)
+    first_week = weeks[weeks["ds"] == weeks["ds"].min()]
+    a_day_early = first_week.assign(ds=first_week["ds"] + pd.Timedelta(days=5))
+
+    with pytest.raises(InvalidFile) as refused:
+        actuals.upload_actuals(
+            store, plan, as_csv(a_day_early), filename="wed.csv", actor="olga", week_dates="end"
+        )
+
+    assert "weeks run Friday to Thursday" in str(refused.value)
+    assert store.actuals_versions(plan) == []
+
+
 def test_weekly_actuals_on_the_plans_weekday_and_daily_actuals_are_kept(store, plan):
     weeks = forecast_times(store, plan, 1.0)
     days = weeks.loc[weeks.index.repeat(7)].copy()
@@ -72,6 +118,22 @@ def test_weekly_actuals_on_the_plans_weekday_and_daily_actuals_are_kept(store, p
     assert actuals.upload_actuals(store, plan, as_csv(days), filename="d.csv", actor="olga").new
     again = actuals.upload_actuals(store, plan, as_csv(weeks), filename="w.csv", actor="olga")
     assert again.new == 0
+
+
+def test_a_period_whose_every_actual_is_zero_is_kept_with_a_warning(store, plan):
+    weeks = forecast_times(store, plan, 1.0)
+    first, second = sorted(weeks["ds"].unique())[:2]
+    one_shut = (weeks["ds"] == second) & (weeks["unique_id"] == weeks["unique_id"].iloc[0])
+    unbooked = weeks.assign(y=weeks["y"].where((weeks["ds"] != first) & ~one_shut, 0.0))
+
+    upload = actuals.upload_actuals(
+        store, plan, as_csv(unbooked), filename="early.csv", actor="olga"
+    )
+
+    assert upload.new == len(weeks)
+    [warning] = upload.warnings  # not for the second week, where one series sold nothing
+    assert f"every actual of the period {pd.Timestamp(first):%Y-%m-%d} is 0" in warning
+    assert "actuals-restore" in warning
 
 
 # -- a few times off the plan's scale: kept, said loudly ---------------------------------------

@@ -239,3 +239,97 @@ def test_a_taken_name_points_to_a_plan_made_like_it(data_dir: Path, files):
     assert refused.exit_code == EXIT_REFUSED
     said = " ".join(refused.stderr.split())
     assert re.search(r"--like [0-9a-f]{8}`", said) and "new-version" in said  # the taken plan
+
+
+def test_a_plan_made_like_another_says_what_it_starts_without_and_how_to_set_it_again(
+    data_dir: Path, files
+):
+    from forecast.services import negotiation
+
+    store = open_store(data_dir=data_dir)
+    old = plans.get_plan(store, "walmart-q3")
+    negotiation.set_goal(store, old.plan_id, OWNER, ratio="1.1")
+    negotiation.claim(store, old.plan_id, "anna", "a", percent="3", note="second wave")
+
+    made = plan_like.create_plan_like(
+        store, name="w25", source=files["this"], like=old.plan_id, actor=OWNER
+    )
+
+    new = made.plan.plan_id
+    explanations, negotiated = made.not_carried
+    assert f"{len(old.explanations)} explanation(s) not carried" in explanations
+    assert f"forecast plan deviations {new}" in explanations
+    assert negotiated.startswith("the goal and its 1 claim(s) not carried")
+    assert f"forecast plan goal {new} --ratio 1.1" in negotiated
+    assert made.to_dict()["not_carried"] == made.not_carried
+    store.close()
+
+
+def test_a_plan_made_like_one_without_goal_or_explanations_names_nothing_left_behind(
+    data_dir: Path, files
+):
+    store = open_store(data_dir=data_dir)
+    bare = plan_like.create_plan_like(
+        store, name="w25", source=files["last"], like="walmart-q3", actor=OWNER
+    )
+    again = plan_like.create_plan_like(
+        store, name="w26", source=files["this"], like=bare.plan.plan_id, actor=OWNER
+    )
+
+    assert again.not_carried == []
+    store.close()
+
+
+def test_the_value_added_of_a_carried_event_cites_the_row_that_carried_it(
+    data_dir: Path, files, rossmann_train: Path
+):
+    from forecast.services import accuracy, actuals
+
+    store = open_store(data_dir=data_dir)
+    made = plan_like.create_plan_like(
+        store, name="w25", source=files["this"], like="walmart-q3", actor=OWNER
+    )
+    sales = pd.read_csv(rossmann_train)
+    sales = sales[sales["Store"].isin(SIX_STORES)]
+    weeks = sales[(sales["Date"] >= "2015-06-22") & (sales["Date"] <= "2015-07-19")]
+    actuals.upload_actuals(
+        store, made.plan.plan_id, weeks.to_csv(index=False).encode(), filename="a.csv", actor=OWNER
+    )
+
+    touches = accuracy.fva(store, made.plan.plan_id).touches
+    (created,) = plans.audit_log(store, made.plan.plan_id)[:1]
+    carried = touches[touches["touch"].str.startswith("E3 ")]
+    assert json.loads(carried["audit_ids"].iloc[0]) == [created.id]
+    store.close()
+
+
+def test_a_clipped_event_that_took_the_suggestion_says_its_value_is_the_old_windows(
+    data_dir: Path, files
+):
+    store = open_store(data_dir=data_dir)
+    old = plans.get_plan(store, "walmart-q3")
+    took = system.add_event(
+        store,
+        old.plan_id,
+        OWNER,
+        name="Late flyer",
+        kind="promotion",
+        start="2015-06-15",
+        end="2015-06-28",
+        use_suggestion=True,
+    ).event
+    assert took is not None and took.suggested
+
+    made = plan_like.create_plan_like(
+        store, name="w25", source=files["this"], like=old.plan_id, actor=OWNER
+    )
+
+    (clipped,) = [e for e in made.of(plan_like.CLIPPED) if e.event_id == took.event_id]
+    assert "the suggestion for 2015-06-15..2015-06-28" in clipped.detail
+    assert (
+        f"`forecast plan event edit {made.plan.plan_id} {took.event_id} --use-suggestion`"
+        in clipped.detail
+    )
+    (typed,) = [e for e in made.of(plan_like.CLIPPED) if e.name == "Midsummer"]
+    assert "--use-suggestion" not in typed.detail  # a typed value is the person's
+    store.close()

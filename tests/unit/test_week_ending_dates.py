@@ -51,6 +51,13 @@ def test_week_dates_end_on_a_daily_file_reads_the_dates_as_they_are_and_says_so(
     assert any("not weekly" in note for note in result.report.notes)
 
 
+def test_a_daily_file_read_with_week_dates_end_keeps_no_week_ending_rule_for_later_files() -> None:
+    days = pd.date_range("2024-01-01", periods=60, freq="D")
+    text = "store,date,sales\n" + "\n".join(f"1,{d.date()},5" for d in days)
+    result = read_sales(text.encode(), filename="daily.csv", freq="W", week_dates="end")
+    assert result.mapping.week_dates == "start"
+
+
 def test_an_unknown_way_of_dating_weeks_is_refused_with_the_choices() -> None:
     with pytest.raises(IngestError, match="'start'.*'end'"):
         read_sales(_weekly_csv(), filename="walmart.csv", week_dates="middle")

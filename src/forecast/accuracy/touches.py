@@ -404,7 +404,8 @@ class AuditIndex:
         return sorted(out, key=lambda e: e.id)
 
 
-EVENT_ACTIONS = {"add_event", "edit_event", "remove_event"}
+# "create": a plan made like another records there the events it carried from it.
+EVENT_ACTIONS = {"create", "add_event", "edit_event", "remove_event"}
 CLAIM_ACTIONS = {"claim", "unclaim"}
 TRACED_ACTIONS = EVENT_ACTIONS | CLAIM_ACTIONS | {"explain", "assign"}
 

@@ -27,7 +27,8 @@ def actuals_versions_cmd(
     """List a plan's kept actuals versions, oldest first (the last is in force)."""
     from forecast.services import actuals
 
-    versions = actuals.actuals_versions(open_plan_store(db, data_dir, existing=True), plan)
+    store = open_plan_store(db, data_dir, existing=True)
+    versions = actuals.actuals_versions(store, plan)
     if as_json:
         echo_json(
             [
@@ -46,6 +47,12 @@ def actuals_versions_cmd(
         return
     if not versions:
         typer.echo(f"plan {plan} keeps no actuals yet: `forecast plan actuals {plan} FILE`")
+        earlier = actuals.earlier_version_with_actuals(store, plan)
+        if earlier is not None:
+            typer.echo(
+                f"its earlier version {earlier.plan_id} ({earlier.status}) keeps the actuals "
+                f"uploaded so far: `forecast plan actuals-versions {earlier.plan_id}`"
+            )
         return
     typer.echo(f"{'version':>7}  {'at':<25} {'by':<12} {'series-periods':>14}  file")
     for v in versions:

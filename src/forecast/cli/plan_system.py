@@ -480,6 +480,8 @@ def _made_like(made: plan_like.PlanLike, as_json: bool) -> None:
         typer.echo(f"note: member {note}", err=True)
     for event in made.events:
         typer.echo(f"event {event.text()}")
+    for note in made.not_carried:
+        typer.echo(f"note: {note}")
 
 
 @plan_app.command("list")

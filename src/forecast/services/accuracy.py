@@ -28,7 +28,7 @@ from forecast.negotiation import NegotiationError
 from forecast.plan import AGREED, PUBLISHED, PlanState
 from forecast.services import accuracy_grid, system
 from forecast.services import negotiation as nego
-from forecast.services.actuals import load_actuals
+from forecast.services.actuals import load_actuals, no_actuals_here
 from forecast.services.cache import PerStoreCache
 from forecast.services.errors import Invalid, NotFound
 from forecast.services.plans import get_plan, load_blob_frame
@@ -308,7 +308,7 @@ def fva(
     state = get_plan(store, plan)
     versions = store.actuals_versions(state.plan_id)
     if not versions:
-        store.get_actuals(state.plan_id)  # raises NotFound with how to upload them
+        raise no_actuals_here(store, state.plan_id)
     wanted = versions[-1].version if actuals_version is None else int(actuals_version)
     if fresh:  # the FVA computed again (benchmarks) on the prepared grid, not the shared report
         return _compute_fva(store, state, wanted, progress)
@@ -532,10 +532,14 @@ def track_record(store: PlanRepository, plans: Sequence[PlanSummary] | None = No
                     | {"given_vs_offered": people}
                     | counts
                 )
-    table = pd.DataFrame(rows, columns=TRACK_COLUMNS)
-    return table.sort_values(
+    table = pd.DataFrame(rows, columns=TRACK_COLUMNS).sort_values(
         ["horizon_start", "plan_id", "scope", "key"], kind="stable"
-    ).reset_index(drop=True)
+    )
+    # A text left out (no verdict: a plan without a goal has no target to score) stays None:
+    # pandas makes it NaN beside strings, which reads as a verdict to every `if row["closer"]`.
+    for column in ("closer", "provisional_because"):
+        table[column] = table[column].astype(object).where(table[column].notna(), None)
+    return table.reset_index(drop=True)
 
 
 # -- for the pages: one call each ---------------------------------------------------------------

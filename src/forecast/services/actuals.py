@@ -490,6 +490,7 @@ def _without_partial_periods(
                 f"{(end - start).days + 1} days): left out, so it does not replace that period's "
                 "actual; upload it once the whole period is in (rows of 0 for days the shops "
                 f"were shut), {WHOLE_PERIODS_HINT}"
+                + _week_ending_hint(step, first, last, end, freq)
             )
     notes += _periods_with_absent_days(report.absent_days, step or 1, starts, period_end, drop)
     frame = frame[~frame[schema.DS].isin(drop)].reset_index(drop=True)
@@ -521,6 +522,19 @@ def _kept_quiet_edge(report: Any, start: pd.Timestamp, end: pd.Timestamp) -> str
         f"{round(100 * report.date_density)} % of its days, so a few days without rows at its edge are "
         "days without sales, as in the plan's history; if some have not arrived yet, upload "
         "the whole period again later (it replaces this one)"
+    )
+
+
+def _week_ending_hint(
+    step: int | None, first: pd.Timestamp, last: pd.Timestamp, end: pd.Timestamp, freq: str
+) -> str:
+    """A file of one date on the last day of one of the plan's weeks is most likely that week's
+    total dated by its end (a one-week correction), not one day of sales: say how to read it."""
+    if step is not None or first != last or last != end or not freq.startswith("W-"):
+        return ""
+    return (
+        f"; if {last:%Y-%m-%d} dates a whole week's sales by its last day, read the file as "
+        "week ending (--week-dates end; on the Actuals page: Week dates, the week's last day)"
     )
 
 
@@ -784,6 +798,7 @@ def upload_actuals(
         warnings = [w for w in [scale_warning(inside, baseline, history)] if w]
     else:
         warnings = []
+    warnings += periods_all_zero(inside, baseline)
     summed = _summed_duplicates(notes) if duplicates == "sum" else []
     warnings += summed
     notes = [n for n in notes if not any(w.startswith(n) for w in summed)]
@@ -1032,6 +1047,30 @@ def _usual_sales(history: pd.DataFrame) -> pd.Series:
     return history[history[y] > 0].groupby(schema.UNIQUE_ID)[y].median().rename("usual")
 
 
+ALL_ZERO_LEAST_SERIES = 2
+"""A period is said to be all zero from this many series on (one shop shut a week is real)."""
+
+
+def periods_all_zero(actuals: pd.DataFrame, baseline: pd.DataFrame) -> list[str]:
+    """A period whose every uploaded actual is 0, over several series the plan forecast sales
+    for: kept (every shop may have been shut), but said, since it is more often an export made
+    before the period's sales were booked, and it is scored as a period without sales."""
+    y, base = schema.Y, schema.BASELINE
+    cells = actuals.merge(baseline[[*KEY, base]], on=KEY, how="inner")
+    said: list[str] = []
+    for start, period in cells.groupby(schema.DS, sort=True):
+        forecast = float(period[base].sum())
+        if len(period) < ALL_ZERO_LEAST_SERIES or (period[y] != 0).any() or forecast <= 0:
+            continue
+        said.append(
+            f"every actual of the period {pd.Timestamp(str(start)):%Y-%m-%d} is 0 ({len(period)} "
+            f"series, where the plan forecast {_amount(forecast)}): kept, and scored as a period "
+            "without sales; if its sales were not booked yet when the file was made, go back to "
+            "the version before (actuals-restore) and upload the period again once they are"
+        )
+    return said
+
+
 def _amount(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 else f"{value:.3g}"
 
@@ -1159,6 +1198,43 @@ def _changed(previous: pd.DataFrame, inside: pd.DataFrame) -> int:
 
 def actuals_versions(store: PlanRepository, plan: str) -> list[ActualsVersion]:
     return store.actuals_versions(get_plan(store, plan).plan_id)
+
+
+def earlier_version_with_actuals(store: PlanRepository, plan: str) -> PlanState | None:
+    """The nearest plan `plan` was made from (`plan new-version`, parent by parent) that keeps
+    actuals, while `plan` keeps none: a new version starts without them, and they still score
+    the version they were uploaded to."""
+    state = get_plan(store, plan)
+    if store.actuals_versions(state.plan_id):
+        return None
+    seen = {state.plan_id}
+    parent = state.parent_id
+    while parent is not None and parent not in seen:
+        seen.add(parent)
+        try:
+            earlier = store.get(parent)
+        except NotFound:
+            return None
+        if store.actuals_versions(earlier.plan_id):
+            return earlier
+        parent = earlier.parent_id
+    return None
+
+
+def no_actuals_here(store: PlanRepository, plan: str) -> NotFound:
+    """The refusal to score `plan`, which keeps no actuals; it names the earlier version of the
+    plan that keeps them, if one does."""
+    state = get_plan(store, plan)
+    fix = Fix(FixKey.UPLOAD_ACTUALS, plan=state.plan_id)
+    earlier = earlier_version_with_actuals(store, state.plan_id)
+    if earlier is None:
+        return NotFound(f"plan {state.plan_id} has no actuals yet", fix)
+    return NotFound(
+        f"plan {state.plan_id} has no actuals yet (it is a new version of plan "
+        f"{earlier.plan_id}, {earlier.status}, which keeps the actuals uploaded so far: score "
+        f"that one by its id, {earlier.plan_id})",
+        fix,
+    )
 
 
 def load_actuals(

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from forecast import schema
-from forecast.overrides import Event, OverrideError, horizon_periods
+from forecast.overrides import OFFER_COUNTS, Event, OverrideError, horizon_periods, takes_offer
 from forecast.plan import PlanState
 from forecast.services import plans, system
 from forecast.services.errors import Fix, FixKey, Invalid
@@ -68,6 +68,8 @@ class PlanLike:
     members: list[str] = field(default_factory=list)
     members_left_out: list[str] = field(default_factory=list)
     events: list[EventCarried] = field(default_factory=list)
+    not_carried: list[str] = field(default_factory=list)
+    """What the other plan had that the new one starts without, each with what to do."""
 
     def of(self, outcome: str) -> list[EventCarried]:
         return [e for e in self.events if e.outcome == outcome]
@@ -82,6 +84,7 @@ class PlanLike:
             "events_carried": [e.to_dict() for e in self.of(CARRIED)],
             "events_clipped": [e.to_dict() for e in self.of(CLIPPED)],
             "events_left_out": [e.to_dict() for e in self.of(LEFT_OUT)],
+            "not_carried": self.not_carried,
         }
 
 
@@ -155,7 +158,43 @@ def create_plan_like(
         likeness.members,
         likeness.members_left_out,
         likeness.events,
+        not_carried(store, origin, state),
     )
+
+
+def not_carried(store: PlanRepository, origin: PlanState, made: PlanState) -> list[str]:
+    """What `origin` holds that a plan made like it does not take, in a planner's words with the
+    command that puts it in `made` again; only what `origin` has."""
+    said: list[str] = []
+    explained = len(origin.explanations)
+    if explained:
+        said.append(
+            f"{explained} explanation(s) not carried: the new baseline has its own deviations; "
+            f"see them with `forecast plan deviations {made.plan_id}` and explain them again"
+        )
+    if origin.factors:
+        said.append(
+            f"{len(origin.factors)} marked factor(s) not carried: mark them again with "
+            f"`forecast plan mark-factor {made.plan_id} ...`"
+        )
+    negotiation = origin.negotiation or {}
+    if negotiation.get("goal") is not None:
+        ratio = negotiation.get("goal_ratio")
+        how = f"--ratio {ratio}" if ratio else "--total X"
+        claims = len(negotiation.get("claims") or {})
+        parts = ["the goal"] + [f"its {claims} claim(s)"] * bool(claims)
+        parts += ["the assignment"] * bool(negotiation.get("assignments"))
+        what = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+        said.append(
+            f"{what} not carried: the negotiation starts again; set "
+            f"the goal with `forecast plan goal {made.plan_id} {how}`"
+        )
+    if store.actuals_versions(origin.plan_id):
+        said.append(
+            f"actuals not carried: those kept with plan {origin.plan_id} score that plan; "
+            f"upload the new periods' actuals with `forecast plan actuals {made.plan_id} FILE`"
+        )
+    return said
 
 
 class _Likeness:
@@ -205,7 +244,7 @@ class _Likeness:
         first, last = periods[schema.DS].min().date(), periods["end"].max().date()
         carried: list[dict[str, Any]] = []
         for event in system.events_of(self.origin):
-            kept, outcome = _within(event, first, last, attributes)
+            kept, outcome = _within(event, first, last, attributes, state.plan_id)
             self.events.append(outcome)
             if kept is not None:
                 state.events.append(kept.to_dict())
@@ -235,7 +274,7 @@ class _Likeness:
 
 
 def _within(
-    event: Event, first: Any, last: Any, attributes: pd.DataFrame
+    event: Event, first: Any, last: Any, attributes: pd.DataFrame, plan_id: str
 ) -> tuple[Event | None, EventCarried]:
     """The event on the new horizon `first`..`last` (clipped to it where it reaches beyond),
     or None with why it is left out."""
@@ -252,4 +291,10 @@ def _within(
         return event, EventCarried(event.event_id, event.name, CARRIED)
     clipped = replace(event, start=start, end=end)
     detail = f"{days} to {start}..{end}, the new horizon's part"
+    if event.counts == OFFER_COUNTS and takes_offer(event):
+        # Its value is the uplift learned for its whole old window, not for the part kept.
+        detail += (
+            f"; it keeps {event.describe_effect()}, the suggestion for {days}: `forecast plan event "
+            f"edit {plan_id} {event.event_id} --use-suggestion` takes the one for {start}..{end}"
+        )
     return clipped, EventCarried(event.event_id, event.name, CLIPPED, detail)

@@ -23,9 +23,11 @@ from forecast.engine.ingest.problems import (
     spreadsheet_row_numbers,
 )
 from forecast.engine.ingest.regularise import (
+    WEEKDAYS,
     CalendarTooLarge,
     Grid,
     Inferred,
+    base,
     build_grid,
     choose_freq,
     infer_freq,
@@ -232,8 +234,11 @@ def read_sales(
     assert dates.distinct is not None  # always filled in by ParsedDates.__post_init__
     inferred = infer_freq(dates.distinct)
     if week_dates == "end":
-        ds, inferred, note = _week_ending(ds, dates.distinct, inferred)
+        ds, inferred, note = _week_ending(ds, dates.distinct, inferred, requested_freq)
         notes.append(note)
+        if inferred.freq is None or base(inferred.freq) != "W":
+            # Kept with the plan as how its files date weeks: a daily file dates no week's end.
+            week_dates = "start"
     chosen, freq_problem = choose_freq(requested_freq, inferred)
     if chosen is None and not problems:
         message = freq_problem or inferred.note or "the frequency cannot be told from the dates"
@@ -630,9 +635,15 @@ def _check_options(
 
 
 def _week_ending(
-    ds: np.ndarray, distinct: np.ndarray, inferred: Inferred
+    ds: np.ndarray, distinct: np.ndarray, inferred: Inferred, requested: str | None = None
 ) -> tuple[np.ndarray, Inferred, str]:
-    """Weekly dates that mark each week's last day, moved to its first day (6 days before)."""
+    """Weekly dates that mark each week's last day, moved to its first day (6 days before).
+    A file of a single date tells no frequency: it is one week when weekly data was asked for
+    (a one-week correction of a weekly plan), and its weekday is then checked like any week's."""
+    one_week = inferred.dates == 1 and requested is not None and base(requested) == "W"
+    if one_week:
+        start_weekday = (inferred.weekday + 1) % 7
+        inferred = Inferred(f"W-{WEEKDAYS[start_weekday]}", None, 1, start_weekday, True)
     if inferred.freq is None or not inferred.freq.startswith("W-"):
         note = "the dates are not weekly: read as they are (week dates 'end' is for weekly files)"
         return ds, inferred, note
@@ -643,7 +654,7 @@ def _week_ending(
         f"the dates mark the end of each week: weeks are dated by their first day "
         f"({(first - pd.Timedelta(days=6)).date()} for the week ending {first.date()})"
     )
-    return ds - shift, infer_freq(moved), note
+    return ds - shift, inferred if one_week else infer_freq(moved), note
 
 
 HEADER_SHOWN = 8  # columns of a header named in a problem; the rest are counted
