@@ -151,6 +151,30 @@ def test_a_sparse_files_note_says_days_not_the_calendar_code():
     assert "a coarser calendar (“Frequency” week)" in view.page_words(note)
 
 
+def test_order_lines_too_sparse_for_weeks_are_pointed_to_months_with_each_calendars_share():
+    """Superstore by region and sub-category: 91 % of the days empty, and weeks (59 % empty)
+    were suggested where months (21 %) suit; a sale on one day in every 3 weeks is alike."""
+    days = pd.date_range("2022-01-03", "2023-12-31", freq="21D")
+    rows = [
+        {"Store": store, "Date": f"{day + pd.Timedelta(days=offset):%Y-%m-%d}", "Sales": 5.0}
+        for offset, store in enumerate(("1", "2"))
+        for day in days
+    ]
+    raw = pd.DataFrame(rows).to_csv(index=False).encode()
+
+    check = file_check.check_file(raw, filename="orders.csv", freq="D")
+
+    assert check.summary is not None
+    (note,) = [n for n in check.summary.notes if "had no rows" in n]
+    assert note.startswith(
+        "95 % of the days had no rows and were filled with 0 (by week 66 %, by month 0 %"
+    )
+    assert note.endswith(
+        "would be empty); a coarser calendar (--freq M) may suit these series better"
+    )
+    assert "a coarser calendar (“Frequency” month)" in view.page_words(note)
+
+
 def test_the_report_names_series_with_a_gap_the_forecast_reads_from_a_season_before():
     months = pd.date_range("2021-01-01", periods=36, freq="MS")
     rows = [

@@ -282,7 +282,7 @@ def read_sales(
     if negative:
         notes.append(f"{negative} negative values kept as they are (returns or corrections?)")
     filled = grid.filled_per_series()
-    notes += _sparse_note(int(filled.sum()), len(history), chosen)
+    notes += _sparse_note(history, filled_rows, chosen)
     notes += _weekly_sums_note(history, chosen)
 
     attr_cols, attributes = series.attributes(frame, others, id_names, uid_codes, uid_names)
@@ -1256,14 +1256,38 @@ def _weekly_sums_note(history: pd.DataFrame, freq: str) -> list[str]:
     ]
 
 
-def _sparse_note(filled: int, cells: int, freq: str) -> list[str]:
-    if not cells or filled <= 0.5 * cells or freq == "Q":
+SPARSE_SHARE = 0.5
+"""More empty periods than this share, filled with 0, and the reader suggests a coarser calendar."""
+SUITED_EMPTY_SHARE = 0.25
+"""The suggested calendar is the finest coarser one whose periods are empty at most this often."""
+
+
+def _sparse_note(history: pd.DataFrame, filled: pd.Series, freq: str) -> list[str]:
+    """The note for a history mostly made of filled zeros: the share empty, and the finest
+    coarser calendar whose periods are seldom empty (Superstore's order lines by region and
+    sub-category: 91 % of the days empty, by week 59 %, by month 21 %: monthly), with the
+    shares of the calendars on the way."""
+    cells = len(history)
+    empty = int(filled.sum())
+    if not cells or empty <= SPARSE_SHARE * cells or freq[0] == "Q":
         return []
-    coarser = {"D": "W", "M": "Q"}.get(freq[0], "M")
-    periods = {"D": "days", "W": "weeks", "M": "months"}.get(freq[0], f"{freq} periods")
+    names = {"D": "days", "W": "weeks", "M": "months"}
+    coarser = [f for f in ("W", "M", "Q") if "DWMQ".index(f) > "DWMQ".index(freq[0])]
+    sold = ~filled.to_numpy(dtype=bool)
+    shares: list[tuple[str, float]] = []
+    for code in coarser:
+        period = history[DS].dt.to_period(code)
+        spanned = period.groupby(history[UNIQUE_ID]).nunique().sum()
+        with_sales = period[sold].groupby(history[UNIQUE_ID][sold]).nunique().sum()
+        shares.append((code, 1 - with_sales / spanned))
+        if shares[-1][1] <= SUITED_EMPTY_SHARE:
+            break
+    by = {"W": "by week", "M": "by month", "Q": "by quarter"}
+    steps = ", ".join(f"{by[code]} {format_percent(share, 0)}" for code, share in shares)
     return [
-        f"{format_percent(filled / cells, 0)} of the {periods} had no rows and were filled with 0; "
-        f"a coarser calendar (--freq {coarser}) may suit these series better"
+        f"{format_percent(empty / cells, 0)} of the {names.get(freq[0], 'periods')} had no rows "
+        f"and were filled with 0 ({steps} would be empty); a coarser calendar "
+        f"(--freq {shares[-1][0]}) may suit these series better"
     ]
 
 
