@@ -547,6 +547,9 @@ def _wrapped(doing: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
 
 metadata = sa.MetaData()
 
+STORE_MARK_COLUMNS = frozenset({"id", "name", "doc", "version"})
+"""Columns of ``plans`` that every release had: a file with other tables is not a plan store."""
+
 plans_table = sa.Table(
     "plans",
     metadata,
@@ -851,6 +854,7 @@ class SqlStore(PlanRepository):
     def _create_tables_sqlite(self) -> None:
         """create_all checks a table is missing, then makes it: another process making it in
         between fails this one's CREATE TABLE ("already exists"). Checking again finds it."""
+        self._refuse_another_programs_database()
         for attempt in range(len(metadata.tables) + 1):
             try:
                 metadata.create_all(self.engine)
@@ -859,6 +863,21 @@ class SqlStore(PlanRepository):
                 if "already exists" not in str(exc.orig) or attempt == len(metadata.tables):
                     raise
         self._add_missing_columns()
+
+    def _refuse_another_programs_database(self) -> None:
+        """A SQLite file that holds tables but not this store's plans is another program's:
+        opening it must not add this store's tables to it (a wrong --data-dir, or a backup of
+        something else restored as forecast.db)."""
+        with self.engine.connect() as conn:
+            tables = set(sa.inspect(conn).get_table_names())
+        if not tables or ("plans" in tables and self._columns("plans") >= STORE_MARK_COLUMNS):
+            return
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise Invalid(
+            f"{self.engine.url.database} is not a plan store (its tables: {shown}); nothing "
+            "was changed in it: give the data directory of the plan store (--data-dir or "
+            "FORECAST_DATA_DIR), or restore a backup that `forecast store backup` wrote"
+        )
 
     def _columns(self, table: str) -> set[str]:
         with self.engine.connect() as conn:

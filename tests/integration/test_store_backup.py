@@ -132,3 +132,15 @@ def test_the_backup_is_not_the_store_itself(live):
     )
     assert refused.exit_code == 2 and "is the plan store itself" in refused.output
     assert hashlib.sha256((data / "forecast.db").read_bytes()).hexdigest() == before
+
+
+def test_a_backup_to_a_folder_path_ending_in_a_slash_makes_that_folder_with_forecast_db(
+    live, tmp_path
+):
+    data, _ = live
+    folder = tmp_path / "2026-12-06"
+    done = runner.invoke(app, ["store", "backup", f"{folder}/", "--data-dir", str(data)])
+    assert done.exit_code == 0, done.output
+    assert (folder / "forecast.db").is_file()
+    assert f"FORECAST_DATA_DIR={folder}" in done.output
+    assert len(open_store(data_dir=folder).list()) == 1

@@ -80,7 +80,7 @@ def add(
     accounts.check_user_name(name)
     password = None if no_password else _read_password(password_stdin)
     if password is not None:
-        accounts.check_password(password)
+        accounts.check_password(password, name)
     store = open_plan_store(db, data_dir)
     account = accounts.add_user(
         store,

@@ -51,7 +51,8 @@ def backup_store(
     overwrite: bool = False,
 ) -> Backup:
     """Write a consistent copy of the SQLite store at `db_url` / `data_dir` to `target` (a file,
-    or a folder: ``forecast.db`` in it). Refuses an existing target unless `overwrite`, a
+    or a folder: ``forecast.db`` in it; a target ending in a separator is a folder, made if it is
+    missing but its parent is there). Refuses an existing target unless `overwrite`, a
     PostgreSQL store (``pg_dump_command`` says how), a store that is not there."""
     source = sqlite_file(db_url, data_dir)
     if source is None:
@@ -67,6 +68,13 @@ def backup_store(
             "right --data-dir or --db"
         )
     path = Path(target).expanduser()
+    if _names_a_folder(target) and not path.is_dir() and path.parent.is_dir():
+        try:
+            path.mkdir()
+        except OSError as exc:
+            raise Invalid(
+                f"cannot make the folder {path} ({exc.strerror}); choose a folder you may write in"
+            ) from exc
     if path.is_dir():
         path = path / DB_FILENAME
     path = path.absolute()
@@ -99,6 +107,12 @@ def backup_store(
         raise
     _sync_folder(folder)
     return Backup(path=path, source=source, bytes=path.stat().st_size, replaced=replaced)
+
+
+def _names_a_folder(target: str | Path) -> bool:
+    """`/backups/2026-12-06/` names a folder, even one not made yet (Path drops the slash)."""
+    text = os.fspath(target)
+    return text.endswith(os.sep) or bool(os.altsep and text.endswith(os.altsep))
 
 
 def _copy(source: Path, temp: Path) -> None:
