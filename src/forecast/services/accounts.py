@@ -284,6 +284,13 @@ def authenticate(store: PlanRepository, name: str, password: str) -> Account | N
     return account
 
 
+def account_named(store: PlanRepository, name: str) -> str | None:
+    """The name of the account a sign-in as `name` would try (None for an unknown name), for a
+    server's log: what someone typed as a name may be their password, typed in the wrong box."""
+    account = _account_to_sign_in(store, (name or "").strip())
+    return account.name if account is not None else None
+
+
 def spelled(store: PlanRepository, name: str) -> str:
     """The account's own spelling of a name typed on the command line (`Olga` for olga, matched
     as a sign-in matches it); the name as typed when no account matches, so that the refusal
