@@ -505,7 +505,16 @@ def database_errors(doing: str) -> Iterator[None]:
             "was saved; the database's owner grants the role its tables (GRANT SELECT, INSERT, "
             "UPDATE, DELETE ON ALL TABLES IN SCHEMA ... TO role; after an upgrade, the new ones)"
         ) from exc
-    except sa_exc.OperationalError as exc:
+    except sa_exc.DatabaseError as exc:
+        if _from_sqlite(exc) and _damaged_file(exc):
+            raise Unavailable(
+                f"the database could not {doing}: the SQLite file is damaged "
+                f"({_first_line(exc)[:DAMAGE_SHOWN]}). Nothing was saved; stop the servers and "
+                "restore the last backup that `forecast store backup` wrote (README, section "
+                "Backups)"
+            ) from exc
+        if not isinstance(exc, sa_exc.OperationalError):
+            raise
         if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
             raise Unavailable(
                 f"the database could not {doing}: a row or lock it needed (a plan, an account, "
@@ -527,6 +536,16 @@ def database_errors(doing: str) -> Iterator[None]:
 
 
 _READS = frozenset({"read", "list", "count"})
+
+
+DAMAGE_SHOWN = 80
+"""Characters of SQLite's damage message shown (one about a column quotes the column's text)."""
+
+_DAMAGE_MARKS = ("malformed", "not a database", "could not decode")
+
+
+def _damaged_file(exc: sa_exc.DBAPIError) -> bool:
+    return any(mark in str(exc.orig).lower() for mark in _DAMAGE_MARKS)
 
 
 def _from_sqlite(exc: sa_exc.DBAPIError) -> bool:

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from forecast.services.errors import Invalid
+from forecast.services.errors import Invalid, Unavailable
 from forecast.services.store_factory import open_store
 
 
@@ -32,9 +32,27 @@ def test_a_damaged_store_file_is_refused_with_a_hint_to_restore_a_backup(tmp_pat
     damaged = tmp_path / "damaged"
     damaged.mkdir()
     (damaged / "forecast.db").write_bytes(b"SQLite format 3\x00" + b"\xff" * 5000)
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(Unavailable) as refused:
         open_store(data_dir=damaged)
     message = str(refused.value)
-    assert "damaged or not a SQLite database" in message
-    assert "restore a backup" in message
+    assert "the SQLite file is damaged" in message
+    assert "restore the last backup" in message
     assert "sqlalche.me" not in message
+
+
+def test_a_store_damaged_inside_a_plan_says_so_and_to_restore_not_that_the_file_is_locked(
+    tmp_path,
+):
+    store = open_store(data_dir=tmp_path)
+    store.engine.dispose()
+    with sqlite3.connect(tmp_path / "forecast.db") as conn:
+        conn.execute(
+            "INSERT INTO plans (id, name, doc, version, status, created_by, created_at, "
+            "updated_at) VALUES ('p1', 'damaged', CAST(X'7B22FFFE' AS TEXT), 1, 'draft', 'olga', "
+            "'2026-12-07', '2026-12-07')"
+        )
+    with pytest.raises(Unavailable) as refused:
+        store.get("p1")
+    message = str(refused.value)
+    assert "the SQLite file is damaged" in message and "restore the last backup" in message
+    assert "locked" not in message

@@ -134,11 +134,18 @@ def _copy(source: Path, temp: Path) -> None:
             # One self-contained file: the copy needs no -wal beside it (the store switches it to
             # WAL again when it is opened as a store).
             dst.execute("PRAGMA journal_mode=DELETE")
-            check = dst.execute("PRAGMA quick_check").fetchone()
-            if not check or check[0] != "ok":
+            copy_problem = _check_problem(dst)
+            if copy_problem:
+                source_problem = _check_problem(src)
+                if source_problem:
+                    raise Unavailable(
+                        f"the plan store {source} is itself damaged ({source_problem}); nothing "
+                        "was written, so the backups you have stay as they are: stop the "
+                        "servers and restore the last good one (README, section Backups)"
+                    )
                 raise Unavailable(
-                    f"the copy failed SQLite's check ({check[0] if check else 'no answer'}); "
-                    "nothing was written: try again"
+                    f"the copy failed SQLite's check ({copy_problem}); nothing was written: "
+                    "try again"
                 )
         finally:
             dst.close()
@@ -160,6 +167,19 @@ def _copy(source: Path, temp: Path) -> None:
         ) from exc
     finally:
         src.close()
+
+
+def _check_problem(conn: sqlite3.Connection) -> str | None:
+    """SQLite's quick check of a database: None when it is sound, else its first finding."""
+    try:
+        found = conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    if found and found[0][0] == "ok":
+        return None
+    findings = [str(row[0]) for row in found if not str(row[0]).startswith("***")]
+    more = f" and {len(findings) - 1} more" if len(findings) > 1 else ""
+    return f"{findings[0]}{more}" if findings else "no answer"
 
 
 def _sync_folder(folder: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import platformdirs
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from forecast.services.errors import Invalid, Unavailable, reason_of
 from forecast.store import LOCK_NOT_AVAILABLE, PlanRepository, SqlStore, normalise_url
@@ -86,13 +86,6 @@ def open_store(db_url: str | None = None, data_dir: str | Path | None = None) ->
         # (forecast.errors); a raw OperationalError is kept as a safety net.
         if isinstance(exc, Unavailable | OperationalError):
             raise Unavailable(cannot_open(url, exc)) from exc
-        if isinstance(exc, DatabaseError) and make_url(url).get_backend_name() == "sqlite":
-            driver = str(exc.orig).strip() or type(exc.orig).__name__
-            raise Invalid(
-                f"cannot open the plan store at {_safe(url)}: the file is damaged or not a "
-                f"SQLite database ({driver}); nothing was changed in it: restore a backup "
-                "that `forecast store backup` wrote (README, section Backups)"
-            ) from exc
         raise Invalid(f"cannot open the plan store at {_safe(url)}: {exc}") from exc
 
 
