@@ -594,6 +594,12 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
         throttle: accounts.SignInThrottle = server.extensions[THROTTLE_KEY]
         wait = throttle.wait_seconds(*keys)
         if wait:
+            server.logger.warning(
+                "sign-in as %s from %s refused for %s s after repeated failures",
+                _name_to_log(ctx.store, name),
+                flask.request.remote_addr,
+                wait,
+            )
             message = (
                 "Too many failed sign-ins from this address (for this name, or for any): "
                 f"try again in {wait} seconds."
@@ -602,6 +608,11 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
         account = accounts.authenticate(ctx.store, name, str(form.get("password", "")))
         if account is None:
             throttle.failed(*keys)
+            server.logger.warning(
+                "failed sign-in as %s from %s",
+                _name_to_log(ctx.store, name),
+                flask.request.remote_addr,
+            )
             # 200: the form again with the message (a 4xx would be a console error in the page)
             return _page(ctx, BAD_CREDENTIALS, name=name)
         throttle.succeeded(*keys)
@@ -666,6 +677,12 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
     def sign_in_script() -> Any:
         # A new sign-in starts with a clean tab: the plan picked by whoever used it before goes.
         return flask.Response("window.sessionStorage.clear();", mimetype="text/javascript")
+
+
+def _name_to_log(store: Any, name: str) -> str:
+    """The account's name, or not what was typed: that may be a password in the wrong box."""
+    known = accounts.account_named(store, name)
+    return repr(known) if known is not None else "an unknown name"
 
 
 def _safe_next(target: str | None) -> str:

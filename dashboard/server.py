@@ -157,12 +157,27 @@ def harden(app: Dash, ctx: DashboardContext, allowed_hosts: Iterable[str] | None
         if type(exc) is CallbackException:  # a request not matching the callback (not a subclass:
             # those are the callback's own errors, such as a bad return value)
             return _plain(400, CALLBACK_MISMATCH)
-        server.logger.exception("unexpected error in %s", flask.request.path)
+        server.logger.exception("unexpected error in %s%s", flask.request.path, _request_context())
         return _plain(
             500,
             "Something went wrong on the server; nothing was changed by this request. "
             "The details are in the server's log.",
         )
+
+
+def _request_context() -> str:
+    """Which callback failed (every callback posts to one path) and for whom, for the log."""
+    said = []
+    if flask.request.is_json:
+        body = flask.request.get_json(silent=True)
+        output = body.get("output") if isinstance(body, dict) else None
+        if isinstance(output, str):
+            said.append(f"callback {output[:200]}")
+    # The account already loaded for this request, if any: loading it here could fail again.
+    user = getattr(flask.g, "_login_user", None)
+    if user is not None and user.is_authenticated:
+        said.append(f"signed in as {user.get_id()!r}")
+    return f" ({', '.join(said)})" if said else ""
 
 
 def _plain(status: int, text: str) -> flask.Response:

@@ -13,7 +13,7 @@ from dash import ctx as callback_ctx
 from dashboard import auth, components
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
-from forecast.services import accounts
+from forecast.services import accounts, plans
 
 SECTION = "plans-accounts"
 BODY = "plans-accounts-body"
@@ -239,6 +239,10 @@ def switch_account(
     change = accounts.enable_as if enable else accounts.disable_as
     _, alert = components.call_service(lambda: change(ctx.store, me, who))
     done = f"{'Enabled' if enable else 'Disabled'} account {who}."
+    if not enable and alert is None:
+        ownerless = plans.plans_left_without_owner(ctx.store, who)
+        if ownerless:
+            done += f" Note: {plans.without_owner_note(ownerless, who)}."
     return alert or components.success_alert(done), (refresh or 0) + 1
 
 

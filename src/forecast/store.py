@@ -505,7 +505,16 @@ def database_errors(doing: str) -> Iterator[None]:
             "was saved; the database's owner grants the role its tables (GRANT SELECT, INSERT, "
             "UPDATE, DELETE ON ALL TABLES IN SCHEMA ... TO role; after an upgrade, the new ones)"
         ) from exc
-    except sa_exc.OperationalError as exc:
+    except sa_exc.DatabaseError as exc:
+        if _from_sqlite(exc) and _damaged_file(exc):
+            raise Unavailable(
+                f"the database could not {doing}: the SQLite file is damaged "
+                f"({_first_line(exc)[:DAMAGE_SHOWN]}). Nothing was saved; stop the servers and "
+                "restore the last backup that `forecast store backup` wrote (README, section "
+                "Backups)"
+            ) from exc
+        if not isinstance(exc, sa_exc.OperationalError):
+            raise
         if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
             raise Unavailable(
                 f"the database could not {doing}: a row or lock it needed (a plan, an account, "
@@ -529,6 +538,16 @@ def database_errors(doing: str) -> Iterator[None]:
 _READS = frozenset({"read", "list", "count"})
 
 
+DAMAGE_SHOWN = 80
+"""Characters of SQLite's damage message shown (one about a column quotes the column's text)."""
+
+_DAMAGE_MARKS = ("malformed", "not a database", "could not decode")
+
+
+def _damaged_file(exc: sa_exc.DBAPIError) -> bool:
+    return any(mark in str(exc.orig).lower() for mark in _DAMAGE_MARKS)
+
+
 def _from_sqlite(exc: sa_exc.DBAPIError) -> bool:
     return type(getattr(exc, "orig", None)).__module__.startswith("sqlite3")
 
@@ -546,6 +565,9 @@ def _wrapped(doing: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
 
 
 metadata = sa.MetaData()
+
+STORE_MARK_COLUMNS = frozenset({"id", "name", "doc", "version"})
+"""Columns of ``plans`` that every release had: a file with other tables is not a plan store."""
 
 plans_table = sa.Table(
     "plans",
@@ -851,6 +873,7 @@ class SqlStore(PlanRepository):
     def _create_tables_sqlite(self) -> None:
         """create_all checks a table is missing, then makes it: another process making it in
         between fails this one's CREATE TABLE ("already exists"). Checking again finds it."""
+        self._refuse_another_programs_database()
         for attempt in range(len(metadata.tables) + 1):
             try:
                 metadata.create_all(self.engine)
@@ -859,6 +882,21 @@ class SqlStore(PlanRepository):
                 if "already exists" not in str(exc.orig) or attempt == len(metadata.tables):
                     raise
         self._add_missing_columns()
+
+    def _refuse_another_programs_database(self) -> None:
+        """A SQLite file that holds tables but not this store's plans is another program's:
+        opening it must not add this store's tables to it (a wrong --data-dir, or a backup of
+        something else restored as forecast.db)."""
+        with self.engine.connect() as conn:
+            tables = set(sa.inspect(conn).get_table_names())
+        if not tables or ("plans" in tables and self._columns("plans") >= STORE_MARK_COLUMNS):
+            return
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise Invalid(
+            f"{self.engine.url.database} is not a plan store (its tables: {shown}); nothing "
+            "was changed in it: give the data directory of the plan store (--data-dir or "
+            "FORECAST_DATA_DIR), or restore a backup that `forecast store backup` wrote"
+        )
 
     def _columns(self, table: str) -> set[str]:
         with self.engine.connect() as conn:

@@ -132,3 +132,36 @@ def test_the_backup_is_not_the_store_itself(live):
     )
     assert refused.exit_code == 2 and "is the plan store itself" in refused.output
     assert hashlib.sha256((data / "forecast.db").read_bytes()).hexdigest() == before
+
+
+def test_a_backup_to_a_folder_path_ending_in_a_slash_makes_that_folder_with_forecast_db(
+    live, tmp_path
+):
+    data, _ = live
+    folder = tmp_path / "2026-12-06"
+    done = runner.invoke(app, ["store", "backup", f"{folder}/", "--data-dir", str(data)])
+    assert done.exit_code == 0, done.output
+    assert (folder / "forecast.db").is_file()
+    assert f"FORECAST_DATA_DIR={folder}" in done.output
+    assert len(open_store(data_dir=folder).list()) == 1
+
+
+def test_a_backup_of_a_damaged_store_says_the_store_is_damaged_not_to_try_again(tmp_path):
+    data = tmp_path / "damaged"
+    open_store(data_dir=data).close()
+    db = data / "forecast.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA journal_mode=DELETE")
+        conn.execute("CREATE TABLE filler (text TEXT)")
+        conn.executemany("INSERT INTO filler VALUES (?)", [("x" * 500,) for _ in range(400)])
+    size = db.stat().st_size
+    with open(db, "r+b") as raw:
+        for offset in range(size // 2, size - 4096, 4096):
+            raw.seek(offset + 8)
+            raw.write(b"\xde\xad\xbe\xef" * 16)
+    target = tmp_path / "backup.db"
+    done = runner.invoke(app, ["store", "backup", str(target), "--data-dir", str(data)])
+    assert done.exit_code == 5, done.output
+    assert "is itself damaged" in done.output and "restore the last good one" in done.output
+    assert "try again" not in done.output
+    assert not target.exists()

@@ -1063,3 +1063,11 @@ def test_an_admin_makes_an_account_admin_and_takes_it_away_on_the_plans_page(app
     assert "took the admin role from olga" in _text(taken["plans-accounts-alert"]["children"])
     assert not store.get_account("olga").is_admin
     assert accounts.account_log(store, account="olga")[0].actor == "adam"
+
+
+def test_an_admin_disabling_the_plans_only_owner_is_told_to_give_it_an_owner(app, plan):
+    disabled = _switch_account(app, "adam", "olga")
+    said = _text(disabled["plans-accounts-alert"]["children"])
+    assert "Disabled account olga" in said
+    assert f"olga was the only active owner of {plan.plan_id}" in said
+    assert "--role owner" in said

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,10 +21,10 @@ store_app = typer.Typer(
 @store_app.command("backup")
 def backup_cmd(
     path: Annotated[
-        Path,
+        str,
         typer.Argument(
-            help="The backup file to write (a folder: forecast.db in it, so that "
-            "FORECAST_DATA_DIR=FOLDER opens the copy)."
+            help="The backup file to write (a folder, or a path ending in /: forecast.db in "
+            "it, so that FORECAST_DATA_DIR=FOLDER opens the copy).",
         ),
     ],
     overwrite: Annotated[

@@ -14,6 +14,7 @@ from forecast.cli.common import DataDirOpt, DbOpt, JsonOpt, echo_json, fail, ope
 from forecast.cli.conventions import lazy_module
 
 accounts = lazy_module("forecast.services.accounts")
+plans = lazy_module("forecast.services.plans")
 
 user_app = typer.Typer(
     help="Accounts: who may sign in to the dashboard (passwords are stored as argon2 hashes).",
@@ -80,7 +81,7 @@ def add(
     accounts.check_user_name(name)
     password = None if no_password else _read_password(password_stdin)
     if password is not None:
-        accounts.check_password(password)
+        accounts.check_password(password, name)
     store = open_plan_store(db, data_dir)
     account = accounts.add_user(
         store,
@@ -163,10 +164,14 @@ def disable(
     name = accounts.spelled(store, name)
     actor = _actor(store, as_user)  # an unknown --as is bad input, before any refusal
     accounts.disable(store, name, actor=actor)
+    ownerless = plans.plans_left_without_owner(store, name)
     if as_json:
-        echo_json(_account_json(accounts.get_user(store, name)))
+        shown = _account_json(accounts.get_user(store, name))
+        echo_json({**shown, "plans_without_owner": [s.plan_id for s in ownerless]})
         return
     typer.echo(f"disabled account {name} (`forecast user enable {name}` lets it sign in again)")
+    if ownerless:
+        typer.echo(f"note: {plans.without_owner_note(ownerless, name)}")
 
 
 @user_app.command("enable")

@@ -62,14 +62,34 @@ def check_user_name(name: str) -> str:
     return name
 
 
-def check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(
-            f"a password needs at least {MIN_PASSWORD_LENGTH} characters "
-            f"(this one has {len(password)}); a few words make a good one"
-        )
+MIN_DISTINCT_PASSWORD_CHARACTERS = 4
+
+
+def check_password(password: str, name: str | None = None) -> None:
+    """At least `MIN_PASSWORD_LENGTH` characters that are not spaces at either end, not one or
+    two characters repeated (``aaaaaaaaaa``), nor little but the account's name (``olgaolgaolga``)."""
     if len(password) > MAX_PASSWORD_LENGTH:
         raise Invalid(f"a password has at most {MAX_PASSWORD_LENGTH} characters")
+    counted = password.strip()
+    if len(counted) < MIN_PASSWORD_LENGTH:
+        spaces = " not counting spaces at either end" if counted != password else ""
+        raise Invalid(
+            f"a password needs at least {MIN_PASSWORD_LENGTH} characters{spaces} "
+            f"(this one has {len(counted)}); a few words make a good one"
+        )
+    if len(set(counted)) < MIN_DISTINCT_PASSWORD_CHARACTERS:
+        raise Invalid(
+            "a password of a few characters repeated is guessed at once; a few words make a "
+            "good one"
+        )
+    if (
+        name
+        and len(counted.casefold().replace(name.casefold(), "")) < MIN_DISTINCT_PASSWORD_CHARACTERS
+    ):
+        raise Invalid(
+            f"a password made of the account's name ({name}) is guessed at once; a few words "
+            "make a good one"
+        )
 
 
 def add_user(
@@ -88,7 +108,7 @@ def add_user(
     if len(display) > MAX_DISPLAY_NAME_LENGTH:
         raise Invalid(f"a display name has at most {MAX_DISPLAY_NAME_LENGTH} characters")
     if password is not None:
-        check_password(password)
+        check_password(password, name)
     now = utc_now()
     account = Account(
         name=name,
@@ -144,8 +164,8 @@ def get_user(store: PlanRepository, name: str) -> Account:
 def set_password(
     store: PlanRepository, name: str, password: str, *, actor: str | None = None
 ) -> None:
-    get_user(store, name)
-    check_password(password)
+    account = get_user(store, name)
+    check_password(password, account.name)
     own = actor == name
     change = AccountChange(
         _who(actor),
@@ -262,6 +282,13 @@ def authenticate(store: PlanRepository, name: str, password: str) -> Account | N
     if not matched or account is None or not account.active:
         return None
     return account
+
+
+def account_named(store: PlanRepository, name: str) -> str | None:
+    """The name of the account a sign-in as `name` would try (None for an unknown name), for a
+    server's log: what someone typed as a name may be their password, typed in the wrong box."""
+    account = _account_to_sign_in(store, (name or "").strip())
+    return account.name if account is not None else None
 
 
 def spelled(store: PlanRepository, name: str) -> str:

@@ -51,7 +51,8 @@ def backup_store(
     overwrite: bool = False,
 ) -> Backup:
     """Write a consistent copy of the SQLite store at `db_url` / `data_dir` to `target` (a file,
-    or a folder: ``forecast.db`` in it). Refuses an existing target unless `overwrite`, a
+    or a folder: ``forecast.db`` in it; a target ending in a separator is a folder, made if it is
+    missing but its parent is there). Refuses an existing target unless `overwrite`, a
     PostgreSQL store (``pg_dump_command`` says how), a store that is not there."""
     source = sqlite_file(db_url, data_dir)
     if source is None:
@@ -67,6 +68,13 @@ def backup_store(
             "right --data-dir or --db"
         )
     path = Path(target).expanduser()
+    if _names_a_folder(target) and not path.is_dir() and path.parent.is_dir():
+        try:
+            path.mkdir()
+        except OSError as exc:
+            raise Invalid(
+                f"cannot make the folder {path} ({exc.strerror}); choose a folder you may write in"
+            ) from exc
     if path.is_dir():
         path = path / DB_FILENAME
     path = path.absolute()
@@ -101,6 +109,12 @@ def backup_store(
     return Backup(path=path, source=source, bytes=path.stat().st_size, replaced=replaced)
 
 
+def _names_a_folder(target: str | Path) -> bool:
+    """`/backups/2026-12-06/` names a folder, even one not made yet (Path drops the slash)."""
+    text = os.fspath(target)
+    return text.endswith(os.sep) or bool(os.altsep and text.endswith(os.altsep))
+
+
 def _copy(source: Path, temp: Path) -> None:
     """The store's committed state into `temp` through the online backup API, then checked and
     made durable; a failure (disk full, the store locked too long) leaves `temp` to be removed."""
@@ -120,11 +134,18 @@ def _copy(source: Path, temp: Path) -> None:
             # One self-contained file: the copy needs no -wal beside it (the store switches it to
             # WAL again when it is opened as a store).
             dst.execute("PRAGMA journal_mode=DELETE")
-            check = dst.execute("PRAGMA quick_check").fetchone()
-            if not check or check[0] != "ok":
+            copy_problem = _check_problem(dst)
+            if copy_problem:
+                source_problem = _check_problem(src)
+                if source_problem:
+                    raise Unavailable(
+                        f"the plan store {source} is itself damaged ({source_problem}); nothing "
+                        "was written, so the backups you have stay as they are: stop the "
+                        "servers and restore the last good one (README, section Backups)"
+                    )
                 raise Unavailable(
-                    f"the copy failed SQLite's check ({check[0] if check else 'no answer'}); "
-                    "nothing was written: try again"
+                    f"the copy failed SQLite's check ({copy_problem}); nothing was written: "
+                    "try again"
                 )
         finally:
             dst.close()
@@ -146,6 +167,19 @@ def _copy(source: Path, temp: Path) -> None:
         ) from exc
     finally:
         src.close()
+
+
+def _check_problem(conn: sqlite3.Connection) -> str | None:
+    """SQLite's quick check of a database: None when it is sound, else its first finding."""
+    try:
+        found = conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    if found and found[0][0] == "ok":
+        return None
+    findings = [str(row[0]) for row in found if not str(row[0]).startswith("***")]
+    more = f" and {len(findings) - 1} more" if len(findings) > 1 else ""
+    return f"{findings[0]}{more}" if findings else "no answer"
 
 
 def _sync_folder(folder: Path) -> None:

@@ -657,6 +657,38 @@ def active_names(store: PlanRepository, names: Sequence[str]) -> list[str]:
     return [n for n in names if accounts.active_account(store, n) is not None]
 
 
+def plans_left_without_owner(store: PlanRepository, name: str) -> list[PlanSummary]:
+    """The plans still being planned (members may change: neither agreed nor archived) that
+    `name` owns where no other owner has an active account: after `name` is disabled, only an
+    admin can give them an owner again."""
+    left = []
+    for summary in list_plans(store, include_archived=False):
+        state = store.get(summary.plan_id)
+        if not state.has_role(name, "owner"):
+            continue
+        try:
+            require_members_open(state, "change members")
+        except ServiceError:
+            continue
+        others = [u for u in state.members if u != name and state.has_role(u, "owner")]
+        if not any(accounts.active_account(store, u) is not None for u in others):
+            left.append(summary)
+    return left
+
+
+def without_owner_note(summaries: Sequence[PlanSummary], name: str) -> str:
+    """What to do about the plans `name` leaves without an active owner ('' for none)."""
+    if not summaries:
+        return ""
+    shown = ", ".join(f"{s.plan_id} ({s.name!r})" for s in summaries)
+    first = summaries[0].plan_id
+    each = "each" if len(summaries) > 1 else "it"
+    return (
+        f"{name} was the only active owner of {shown}: give {each} an owner (`forecast plan grant "
+        f"{first} USER --role owner --as ADMIN`, or an admin on the Plans page)"
+    )
+
+
 def require_members_manager(
     store: PlanRepository, state: PlanState, actor: str, doing: str
 ) -> None:
