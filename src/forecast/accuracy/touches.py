@@ -379,11 +379,14 @@ class AuditIndex:
     def __init__(self, audit: Sequence[AuditRef], actions: set[str]) -> None:
         self.by_action: dict[str, list[AuditRef]] = {}
         self.by_key: dict[tuple[str, str, str], list[AuditRef]] = {}
+        self.carried_by: AuditRef | None = None
         for entry in audit:
             done = _as_done(entry)
             if done is None:
                 continue
             action, ref, before, after = done
+            if action == NEW_VERSION and self.carried_by is None:
+                self.carried_by = ref
             if action not in actions:
                 continue
             self.by_action.setdefault(action, []).append(ref)
@@ -401,8 +404,15 @@ class AuditIndex:
                 out += self.by_action.get(action, [])
             else:
                 out += self.by_key.get((action, key, str(wanted)), [])
+        if not out and self.carried_by is not None:
+            # Nothing done to it in this plan: a new version carried it in from the one before.
+            return [self.carried_by]
         return sorted(out, key=lambda e: e.id)
 
+
+NEW_VERSION = "new_version"
+"""The row that made a plan as a new version of another: it carried in every event, claim,
+explanation and assignment not touched since (cited for those, which no row of their own names)."""
 
 # "create": a plan made like another records there the events it carried from it.
 EVENT_ACTIONS = {"create", "add_event", "edit_event", "remove_event"}
