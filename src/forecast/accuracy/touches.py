@@ -552,6 +552,26 @@ def _against_offers(egrid: EventGrid, index: AuditIndex, total: float) -> list[d
     return rows
 
 
+def _events_scored(count: int, scored: int) -> str:
+    """``2 events``, or ``2 events, 1 scored`` while some have no actuals yet."""
+    events = f"{count} event{'s' if count != 1 else ''}"
+    return events if scored == count else f"{events}, {scored} scored"
+
+
+NONE_TYPED_INSTEAD = "no value was typed instead of a suggestion"
+OFFERS_NOT_SCORED = "the values typed instead of a suggestion have no actuals yet"
+
+
+def given_vs_offered_why_none(touches: pd.DataFrame) -> str | None:
+    """Why `given_vs_offered` has no value (None when it has one): no event's value differs
+    from the system's suggestion, or those that do are not scored yet."""
+    if given_vs_offered(touches) is not None:
+        return None
+    if len(touches) and (touches["touch_type"] == OFFER_TOUCH).any():
+        return OFFERS_NOT_SCORED
+    return NONE_TYPED_INSTEAD
+
+
 def given_vs_offered(touches: pd.DataFrame) -> float | None:
     """The WAPE points the values people gave added over the system's offers, all events
     together (the table's row for all of them, else its one event's row); None where every
@@ -588,17 +608,21 @@ def touch_table(
     rows: list[dict[str, Any]] = []
     if events is not None and events.events and "system_plan" in grid.layers:
         egrid = event_grid or EventGrid(grid, events.attributes, events.events)
+        scored_events: set[int] = set()
         for i, event in enumerate(egrid.events):
             if progress and i % 20 == 0:
                 progress(i / max(1, len(egrid.events)), f"event {i + 1} of {len(egrid.events)}")
             refs = index.find(EVENT_ACTIONS, "event_id", event.event_id)
+            measured = egrid.value_added([i])
+            if measured[0]:
+                scored_events.add(i)
             rows.append(
                 _row(
                     "event",
                     f"{event.event_id} {event.name} ({event.effect} {event.value:g})",
                     event.author,
                     EVENT_STEP,
-                    egrid.value_added([i]),
+                    measured,
                     total,
                     refs,
                     egrid.covers([i]),
@@ -616,7 +640,9 @@ def touch_table(
                     for r in index.find(EVENT_ACTIONS, "event_id", egrid.events[i].event_id)
                 ]
                 who = ", ".join(sorted({egrid.events[i].author for i in members}))
-                label = f"{name} ({len(members)} event{'s' if len(members) != 1 else ''})"
+                label = (
+                    f"{name} ({_events_scored(len(members), len(scored_events & set(members)))})"
+                )
                 measured = egrid.value_added(members)
                 covers = egrid.covers(members)
                 rows.append(_row(touch_type, label, who, EVENT_STEP, measured, total, refs, covers))
