@@ -150,10 +150,17 @@ def error_alert(exc: BaseException) -> dbc.Alert:
     pages (``dashboard.fix_hints``), never a command-line flag."""
     fix = fix_of(exc)
     if isinstance(exc, NotFound) and fix is not None and fix.key in _STATE_TITLES:
+        reason = STATE_REASONS[fix.key]
+        if fix.params.get("earlier"):  # a new version: its actuals are on the one before
+            reason += ": " + earlier_version_keeps_actuals(
+                fix.params["earlier"],
+                fix.params.get("earlier_name", ""),
+                fix.params.get("earlier_status", ""),
+            )
         return dbc.Alert(
             [
                 html.Strong(_STATE_TITLES[fix.key] + ". "),
-                html.Span(sentence(page_text(STATE_REASONS[fix.key], fix))),
+                html.Span(sentence(page_text(reason, fix))),
             ],
             color="info",
             className="service-info",
@@ -166,6 +173,16 @@ def error_alert(exc: BaseException) -> dbc.Alert:
         color="warning" if isinstance(exc, Forbidden | StaleVersion | Locked) else "danger",
         dismissable=True,
         className="service-error",
+    )
+
+
+def earlier_version_keeps_actuals(plan_id: str, name: str, status: str) -> str:
+    """Why a new version (``plan new-version``, "New version") shows no actuals: they stay with
+    the version they were uploaded to, named here with how to see them scored."""
+    named = f"'{name}' ({plan_id}, {status})" if name else plan_id
+    return (
+        f"it is a new version of {named}, which keeps the actuals uploaded so far; choose that "
+        "plan in the bar to see them scored"
     )
 
 

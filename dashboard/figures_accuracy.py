@@ -112,28 +112,61 @@ def fva_waterfall(overall: pd.DataFrame) -> go.Figure:
     return fig
 
 
+PROVISIONAL_MARKER = "circle-open"
+"""A plan scored on under half of its series or periods: a hollow point, so that one period of
+thirteen does not read like a whole cycle."""
+
+
+def _provisional_notes(frame: pd.DataFrame) -> list[str]:
+    """Per row: ``provisional: scored on 1 of 13 periods`` (what it rests on) or empty."""
+    if "provisional" not in frame:
+        return [""] * len(frame)
+    rests = frame["rests_on"] if "rests_on" in frame else pd.Series([None] * len(frame))
+    return [
+        f" · provisional: {str(on).removeprefix('scored on ') if on else 'few actuals yet'}"
+        if pd.notna(thin) and bool(thin)
+        else ""
+        for thin, on in zip(frame["provisional"], rests, strict=True)
+    ]
+
+
 def track_record_chart(track: pd.DataFrame, team: str | None = None) -> go.Figure:
     """Per scored plan (oldest horizon first): the WAPE of the system plan and of the negotiated
-    target, overall or for one `team`; the lower line came closer that cycle."""
+    target, overall or for one `team`; the lower line came closer that cycle. A provisional
+    point (under half of the series or periods scored) is hollow, its hover says on how much it
+    rests, and a legend entry explains the hollow points."""
     if team:
         overall = track[(track["scope"] == "team") & (track["key"] == team)].copy()
     else:
         overall = track[track["scope"] == "overall"].copy()
     fig = go.Figure()
     x = [f"{s} · {n}" for s, n in zip(overall["horizon_start"], overall["name"], strict=True)]
+    notes = _provisional_notes(overall)
+    symbols = [PROVISIONAL_MARKER if note else "circle" for note in notes]
     for column, name, colour in (
         ("wape_baseline", "Baseline", BASELINE_COLOUR),
         ("wape_system_plan", "System plan", SYSTEM_COLOUR),
         ("wape_target", "Negotiated plan", NEGOTIATED_COLOUR),
     ):
+        texts = [t + note for t, note in zip(percent_texts(overall[column]), notes, strict=True)]
         fig.add_scatter(
             x=x,
             y=overall[column],
             name=name,
             mode="lines+markers",
             line={"color": colour, "dash": "dot" if column == "wape_baseline" else "solid"},
-            customdata=percent_texts(overall[column]),
+            marker={"symbol": symbols, "size": [11 if note else 7 for note in notes]},
+            customdata=texts,
             hovertemplate="%{x}: %{customdata}<extra>" + name + "</extra>",
+        )
+    if any(notes):
+        fig.add_scatter(  # a legend entry only: what a hollow point means
+            x=[None],
+            y=[None],
+            name="hollow: provisional (under half of the series or periods scored)",
+            mode="markers",
+            marker={"symbol": PROVISIONAL_MARKER, "size": 11, "color": BASELINE_COLOUR},
+            hoverinfo="skip",
         )
     where = f"team {team}" if team else "all teams"
     _base_layout(

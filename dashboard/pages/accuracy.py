@@ -217,8 +217,10 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                         "field": "given_vs_offered",
                         "headerName": "Given vs offered",
                         "headerTooltip": "WAPE points the values planners gave instead of the "
-                        "system's suggestion added over it (+: the people's numbers were closer)",
-                        "width": 160,
+                        "system's suggestion added over it (+: the people's numbers were closer)"
+                        "; – with the reason where there is none",
+                        "tooltipField": "given_vs_offered_why_none",
+                        "width": 220,
                     },
                 ],
                 height="280px",
@@ -353,10 +355,20 @@ def track_rows(track: pd.DataFrame) -> list[dict[str, Any]]:
                 "closer": shown_closer(r)
                 + (" (provisional)" if r.get("provisional") and r["closer"] else ""),
                 "rests_on": str(r.get("rests_on") or "–").removeprefix("scored on "),
-                "given_vs_offered": points(r.get("given_vs_offered")),
+                "given_vs_offered": given_vs_offered_text(r),
+                "given_vs_offered_why_none": r.get("given_vs_offered_why_none") or "",
             }
         )
     return rows
+
+
+def given_vs_offered_text(r: Mapping[Any, Any]) -> str:
+    """The points the values typed instead of a suggestion added, or why there are none
+    (``– (no value was typed instead of a suggestion)``), never a bare dash."""
+    why = r.get("given_vs_offered_why_none")
+    if _num(r.get("given_vs_offered")) is None and isinstance(why, str) and why:
+        return f"– ({why})"
+    return points(r.get("given_vs_offered"))
 
 
 def scored_on_text(report: Any) -> str:

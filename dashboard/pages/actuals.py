@@ -510,7 +510,9 @@ def restore_and_score(ctx: DashboardContext, session: dict | None, version: int 
     )
     if restored is None:
         return refused(ctx, plan_id, alert)
-    kept = dbc.Alert(f"{sentence(restored.message())}.", color="success")
+    kept = dbc.Alert(
+        f"{sentence(restored.message())}.", color="info" if restored.unchanged else "success"
+    )
     score, alert = components.call_service(lambda: actuals.score_kept(ctx.store, plan_id))
     if score is None:
         return unscored(alert or kept)
@@ -533,8 +535,21 @@ def show_kept(ctx: DashboardContext, session: dict | None) -> tuple:
     plan_id = components.action_plan(session)
     score, alert = components.call_service(lambda: actuals.score_kept(ctx.store, plan_id))
     if score is None:
-        return unscored(alert)
+        return unscored(alert or earlier_version_notice(ctx, plan_id))
     return scored(score, _currency(ctx, plan_id), None)
+
+
+def earlier_version_notice(ctx: DashboardContext, plan_id: str) -> dbc.Alert | None:
+    """For a new version without actuals: the earlier version that keeps them, named."""
+    earlier, _ = components.call_service(
+        lambda: actuals.earlier_version_with_actuals(ctx.store, plan_id)
+    )
+    if earlier is None:
+        return None
+    because = components.earlier_version_keeps_actuals(
+        earlier.plan_id, earlier.name, earlier.status
+    )
+    return components.info_alert(f"No actuals kept on this plan yet: {because}.")
 
 
 def upload_role(ctx: DashboardContext, session: dict | None) -> tuple[bool, Any]:

@@ -78,7 +78,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             html.P(
                 "Per team: basis + claim + assignment = target; once the remainder is assigned, "
                 "the TOTAL row adds up to the goal to the cent (until then it falls short by "
-                "what is still open). The system plan is the current one. The basis is what the "
+                "what is still open, or exceeds it while the claims exceed the gap). The system plan is the current one. The basis is what the "
                 "goal was set against (the baseline or the system plan, as chosen with the goal) "
                 "when it was taken; the drift is how far that number has moved since, until the "
                 "owner rebases. With the baseline as basis, events move the system plan, not the "

@@ -52,9 +52,7 @@ def test_restoring_the_version_before_a_wrong_file_makes_it_the_next_version(pla
     store.close()
 
 
-def test_restore_is_refused_for_a_lead_an_unknown_version_and_the_one_in_force(
-    plan_with_two_uploads,
-):
+def test_restore_is_refused_for_a_lead_and_an_unknown_version(plan_with_two_uploads):
     url, plan = plan_with_two_uploads
     store = SqlStore(url)
     plans.grant(store, plan, "ann", "lee", "lead", team="north")
@@ -63,6 +61,12 @@ def test_restore_is_refused_for_a_lead_an_unknown_version_and_the_one_in_force(
     assert lead.exit_code != 0 and "owner or planner" in lead.output
     unknown = run("plan", "actuals-restore", plan, "7", "--as", "ann", "--db", url)
     assert unknown.exit_code != 0 and "no actuals version 7" in unknown.output
+    assert len(json.loads(run("plan", "actuals-versions", plan, "--db", url, "--json").output)) == 2
+
+
+def test_restoring_the_version_in_force_says_nothing_changed_and_exits_0(plan_with_two_uploads):
+    url, plan = plan_with_two_uploads
     in_force = run("plan", "actuals-restore", plan, "2", "--as", "ann", "--db", url)
-    assert in_force.exit_code != 0 and "already the one in force" in in_force.output
+    assert in_force.exit_code == 0, in_force.output
+    assert "already the one in force: nothing changed, no version was made" in in_force.output
     assert len(json.loads(run("plan", "actuals-versions", plan, "--db", url, "--json").output)) == 2

@@ -108,17 +108,22 @@ def from_the_frames(store, plan_id: str) -> dict:
         out["fan"][team] = (only(history), only(baseline), only(series_plan))
     neg = nego.negotiation_of(state)
     if neg is not None and neg.goal is not None:
-        table = domain.stretch(
-            frame,
-            neg.targets(),
-            last_year=out["last_year"],
-            total_target=neg.total_target,
-            events=domain.event_factors(*out["current"]),
-        )
         teams = frame.drop_duplicates("unique_id").set_index("unique_id")["team"]
         calibration = stretch_calibration.of_plan(store, state, lambda: (history, teams))
+
+        def judged(total_target: int | None) -> pd.DataFrame:
+            table = domain.stretch(
+                frame,
+                neg.targets(),
+                last_year=out["last_year"],
+                total_target=total_target,
+                events=domain.event_factors(*out["current"]),
+            )
+            return apply_calibration(table, calibration)
+
+        table = nego.with_targets_summed(judged(neg.total_target), judged(None))
         out["stretch"] = nego.exact_expectations(
-            nego.in_cents(apply_calibration(table, calibration), nego.STRETCH_AMOUNTS),
+            nego.in_cents(table, [*nego.STRETCH_AMOUNTS, "teams_target"]),
             *reversed(out["current"]),
         )
         negotiated = nego.negotiated_plan(store, plan_id)

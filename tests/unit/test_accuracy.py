@@ -389,3 +389,23 @@ def test_a_history_gap_is_left_out_of_the_mase_scale_as_seasonal_naive_reads_it(
     history.to_parquet(blob, index=False)
     from_blob = mase_scales_from_history(blob.getvalue(), 52)
     assert from_blob.to_dict() == pytest.approx(scales.to_dict())
+
+
+def test_a_planner_or_kind_touch_counts_the_events_scored_yet_beside_all_of_them():
+    frame, attributes, events = events_fixture()
+    first_week_only = long({u: [100, None, None, None] for u in ("1", "2", "3")})
+    grid = accuracy.build_grid(frame, first_week_only, {})
+    table = accuracy.touch_table(grid, accuracy.EventTouchInput(events, [], attributes), None)
+    planners = set(table.loc[table["touch_type"] == "planner", "touch"])
+    assert planners == {"piet (2 events, 1 scored)", "olga (2 events, 0 scored)"}
+    kinds = set(table.loc[table["touch_type"] == "event kind", "touch"])
+    assert "promotion (2 events, 1 scored)" in kinds
+    assert "other (1 event, 0 scored)" in kinds
+
+
+def test_given_vs_offered_without_a_value_says_why():
+    frame, attributes, events = events_fixture()
+    grid = accuracy.build_grid(frame, frame[["unique_id", "ds"]].assign(y=100.0), {})
+    table = accuracy.touch_table(grid, accuracy.EventTouchInput(events, [], attributes), None)
+    assert accuracy.given_vs_offered(table) is None  # no event had a suggestion to differ from
+    assert accuracy.given_vs_offered_why_none(table) == "no value was typed instead of a suggestion"

@@ -363,3 +363,45 @@ def test_the_layer_tables_value_added_is_the_difference_of_the_wapes_it_shows():
     rows = accuracy.layer_rows(layers, "overall")
     assert [r["wape"] for r in rows] == ["14.96 %", "13.10 %", "14.00 %"]
     assert [r["value_added_wape"] for r in rows][1:] == ["+1.86 pts", "-0.90 pts"]
+
+
+def test_track_record_chart_draws_a_provisional_plan_hollow_and_says_on_how_much_it_rests():
+    track = pd.DataFrame(
+        [
+            {"scope": "overall", "key": "TOTAL", "name": n, "horizon_start": d,
+             "wape_baseline": 0.2, "wape_system_plan": 0.1, "wape_target": 0.12,
+             "provisional": thin, "rests_on": on}
+            for n, d, thin, on in (
+                ("spring", "2025-03-03", False, "scored on 10 of 10 series, 13 of 13 periods"),
+                ("summer", "2025-06-02", True, "scored on 10 of 10 series, 1 of 13 periods"),
+            )
+        ]
+    )  # fmt: skip
+    fig = figures_accuracy.track_record_chart(track)
+    system = fig.data[1]
+    assert list(system.marker.symbol) == ["circle", figures_accuracy.PROVISIONAL_MARKER]
+    assert system.customdata[0] == "10.0 %"
+    assert system.customdata[1] == "10.0 % · provisional: 10 of 10 series, 1 of 13 periods"
+    legend = [trace.name for trace in fig.data]
+    assert any(name.startswith("hollow: provisional") for name in legend)
+
+
+def test_the_track_record_says_why_given_vs_offered_has_no_value():
+    base = {"name": "q1", "horizon_start": "2024-01-05", "system_plan_version": 3,
+            "target_version": 3, "snapshot": True, "wape_system_plan": 0.1, "wape_target": 0.12,
+            "closer": "system_plan", "margin": 0.02, "provisional": False,
+            "rests_on": "scored on 3 of 3 series, 4 of 4 periods"}  # fmt: skip
+    track = pd.DataFrame(
+        [
+            base | {"scope": "overall", "key": "TOTAL", "given_vs_offered": None,
+                    "given_vs_offered_why_none": "no value was typed instead of a suggestion"},
+            base | {"scope": "team", "key": "a", "given_vs_offered": None,
+                    "given_vs_offered_why_none": "scored for the whole plan, not per team"},
+            base | {"scope": "overall", "key": "TOTAL", "given_vs_offered": 0.0123,
+                    "given_vs_offered_why_none": None},
+        ]
+    )  # fmt: skip
+    rows = accuracy.track_rows(track)
+    assert rows[0]["given_vs_offered"] == "– (no value was typed instead of a suggestion)"
+    assert rows[1]["given_vs_offered"] == "– (scored for the whole plan, not per team)"
+    assert rows[2]["given_vs_offered"] == "+1.23 pts"

@@ -3,6 +3,8 @@ they still score: asked to score the new version, the refusal names the version 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from test_actuals_scale import as_csv, forecast_times, make_plan
 
@@ -26,3 +28,81 @@ def test_scoring_a_new_version_without_actuals_names_the_earlier_version_that_ke
     assert f"new version of plan {first}" in said
     assert actuals.earlier_version_with_actuals(store, second).plan_id == first
     assert actuals.earlier_version_with_actuals(store, first) is None  # it keeps its own
+
+
+def _alert_text(alert) -> str:
+    def walk(node) -> str:
+        if isinstance(node, str):
+            return node
+        if isinstance(node, list | tuple):
+            return "".join(walk(n) for n in node)
+        children = getattr(node, "children", None)
+        return "" if children is None else walk(children)
+
+    return walk(alert)
+
+
+def test_the_actuals_and_accuracy_pages_name_the_earlier_version_that_keeps_the_actuals():
+    from dashboard.context import DashboardContext
+    from dashboard.pages import accuracy as accuracy_page
+    from dashboard.pages import actuals as actuals_page
+
+    store = MemoryStore()
+    first = make_plan(store)
+    weeks = forecast_times(store, first, 1.1)
+    actuals.upload_actuals(store, first, as_csv(weeks), filename="a.csv", actor="olga")
+    second = plans.new_version(store, first, "olga").plan_id
+    ctx = DashboardContext(_store=store)
+    name = store.get(first).name
+
+    on_actuals = _alert_text(actuals_page.show_kept(ctx, {"plan_id": second})[3])
+    on_accuracy = _alert_text(accuracy_page.render(ctx, {"plan_id": second}, None)[4])
+
+    for said in (on_actuals, on_accuracy):
+        assert f"new version of '{name}' ({first}" in said
+        assert "keeps the actuals uploaded so far" in said
+    # the version that keeps its own actuals is scored, with no such note
+    assert actuals_page.show_kept(ctx, {"plan_id": first})[3] is None
+
+
+def test_an_event_carried_into_a_new_version_cites_the_row_that_made_the_version():
+    """Its own add_event row is in the earlier version's audit; the new version's touch table
+    cites the new_version row that carried it in (was audit [])."""
+    from forecast.services import system
+
+    store = MemoryStore()
+    first = make_plan(store)
+    weeks = forecast_times(store, first, 1.1)
+    start = weeks["ds"].min().date()
+    system.add_event(
+        store, first, "olga", name="flyer", kind="promotion", start=start, end=start,
+        effect="percent", value=10,
+    )  # fmt: skip
+    second = plans.new_version(store, first, "olga").plan_id
+    actuals.upload_actuals(store, second, as_csv(weeks), filename="a.csv", actor="olga")
+
+    touches = accuracy.fva(store, second).touches
+    (made,) = [e for e in plans.audit_log(store, second) if e.action == "new_version"]
+    event = touches[touches["touch_type"] == "event"]
+    assert len(event) == 1
+    assert json.loads(event["audit_ids"].iloc[0]) == [made.id]
+
+
+def test_restoring_the_actuals_in_force_or_equal_ones_changes_nothing_and_is_no_error():
+    store = MemoryStore()
+    plan = make_plan(store)
+    weeks = forecast_times(store, plan, 1.1)
+    actuals.upload_actuals(store, plan, as_csv(weeks), filename="a.csv", actor="olga")
+    other = weeks.assign(y=weeks["y"] * 2)
+    actuals.upload_actuals(store, plan, as_csv(other), filename="wrong.csv", actor="olga")
+    actuals.upload_actuals(store, plan, as_csv(weeks), filename="a again.csv", actor="olga")
+
+    same_version = actuals.restore_actuals(store, plan, 3, actor="olga")
+    equal_actuals = actuals.restore_actuals(store, plan, 1, actor="olga")
+
+    assert [v.version for v in actuals.actuals_versions(store, plan)] == [1, 2, 3]
+    assert same_version.unchanged and not same_version.to_dict()["version_made"]
+    assert "version 3 of plan" in same_version.message()
+    assert "is already the one in force: nothing changed" in same_version.message()
+    assert equal_actuals.unchanged
+    assert "holds the same actuals as version 3, the one in force" in equal_actuals.message()

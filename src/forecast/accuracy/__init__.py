@@ -21,6 +21,7 @@ from forecast.accuracy.touches import (
     EventTouchInput,
     NegotiationTouches,
     given_vs_offered,
+    given_vs_offered_why_none,
     offered_value,
     touch_table,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "closer",
     "frame_coverage",
     "given_vs_offered",
+    "given_vs_offered_why_none",
     "grid_coverage",
     "layer_table",
     "offered_value",

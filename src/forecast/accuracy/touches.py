@@ -379,11 +379,14 @@ class AuditIndex:
     def __init__(self, audit: Sequence[AuditRef], actions: set[str]) -> None:
         self.by_action: dict[str, list[AuditRef]] = {}
         self.by_key: dict[tuple[str, str, str], list[AuditRef]] = {}
+        self.carried_by: AuditRef | None = None
         for entry in audit:
             done = _as_done(entry)
             if done is None:
                 continue
             action, ref, before, after = done
+            if action == NEW_VERSION and self.carried_by is None:
+                self.carried_by = ref
             if action not in actions:
                 continue
             self.by_action.setdefault(action, []).append(ref)
@@ -401,8 +404,15 @@ class AuditIndex:
                 out += self.by_action.get(action, [])
             else:
                 out += self.by_key.get((action, key, str(wanted)), [])
+        if not out and self.carried_by is not None:
+            # Nothing done to it in this plan: a new version carried it in from the one before.
+            return [self.carried_by]
         return sorted(out, key=lambda e: e.id)
 
+
+NEW_VERSION = "new_version"
+"""The row that made a plan as a new version of another: it carried in every event, claim,
+explanation and assignment not touched since (cited for those, which no row of their own names)."""
 
 # "create": a plan made like another records there the events it carried from it.
 EVENT_ACTIONS = {"create", "add_event", "edit_event", "remove_event"}
@@ -542,6 +552,26 @@ def _against_offers(egrid: EventGrid, index: AuditIndex, total: float) -> list[d
     return rows
 
 
+def _events_scored(count: int, scored: int) -> str:
+    """``2 events``, or ``2 events, 1 scored`` while some have no actuals yet."""
+    events = f"{count} event{'s' if count != 1 else ''}"
+    return events if scored == count else f"{events}, {scored} scored"
+
+
+NONE_TYPED_INSTEAD = "no value was typed instead of a suggestion"
+OFFERS_NOT_SCORED = "the values typed instead of a suggestion have no actuals yet"
+
+
+def given_vs_offered_why_none(touches: pd.DataFrame) -> str | None:
+    """Why `given_vs_offered` has no value (None when it has one): no event's value differs
+    from the system's suggestion, or those that do are not scored yet."""
+    if given_vs_offered(touches) is not None:
+        return None
+    if len(touches) and (touches["touch_type"] == OFFER_TOUCH).any():
+        return OFFERS_NOT_SCORED
+    return NONE_TYPED_INSTEAD
+
+
 def given_vs_offered(touches: pd.DataFrame) -> float | None:
     """The WAPE points the values people gave added over the system's offers, all events
     together (the table's row for all of them, else its one event's row); None where every
@@ -578,17 +608,21 @@ def touch_table(
     rows: list[dict[str, Any]] = []
     if events is not None and events.events and "system_plan" in grid.layers:
         egrid = event_grid or EventGrid(grid, events.attributes, events.events)
+        scored_events: set[int] = set()
         for i, event in enumerate(egrid.events):
             if progress and i % 20 == 0:
                 progress(i / max(1, len(egrid.events)), f"event {i + 1} of {len(egrid.events)}")
             refs = index.find(EVENT_ACTIONS, "event_id", event.event_id)
+            measured = egrid.value_added([i])
+            if measured[0]:
+                scored_events.add(i)
             rows.append(
                 _row(
                     "event",
                     f"{event.event_id} {event.name} ({event.effect} {event.value:g})",
                     event.author,
                     EVENT_STEP,
-                    egrid.value_added([i]),
+                    measured,
                     total,
                     refs,
                     egrid.covers([i]),
@@ -606,7 +640,9 @@ def touch_table(
                     for r in index.find(EVENT_ACTIONS, "event_id", egrid.events[i].event_id)
                 ]
                 who = ", ".join(sorted({egrid.events[i].author for i in members}))
-                label = f"{name} ({len(members)} event{'s' if len(members) != 1 else ''})"
+                label = (
+                    f"{name} ({_events_scored(len(members), len(scored_events & set(members)))})"
+                )
                 measured = egrid.value_added(members)
                 covers = egrid.covers(members)
                 rows.append(_row(touch_type, label, who, EVENT_STEP, measured, total, refs, covers))

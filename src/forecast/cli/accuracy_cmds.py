@@ -263,6 +263,11 @@ def track_record_cmd(
         "given vs offered: WAPE points the values planners gave instead of the system's "
         "suggestion added over it (+: the people's numbers were closer)"
     )
+    why_none = dict.fromkeys(
+        str(why) for row in rows if (why := row.get("given_vs_offered_why_none"))
+    )
+    if why_none:
+        typer.echo(f"given vs offered –: {'; or '.join(why_none)}")
     if provisional:
         typer.echo(PROVISIONAL_NOTE)
 

@@ -512,6 +512,15 @@ def stretch_cmd(
             # few past windows); a space keeps a wide growth from running into it
             f"{fmt.format_probability(row['probability_reach']):>10} {growth:>13}"
         )
+    for row in _records(table):
+        if row["team"] == nego.GOAL_ROW and row.get("teams_target") is not None:
+            # the ledger's TOTAL is the teams' targets summed: its chance too, named as such
+            growth = fmt.format_percent(row["teams_growth_vs_last_year"], 1, signed=True)
+            typer.echo(
+                "TOTAL (goal) is the goal's chance; the teams' targets summed (the ledger's "
+                f"TOTAL) {fmt.format_money(row['teams_target'], currency, decimals=2)}: P(reach) "
+                f"{fmt.format_probability(row['teams_probability_reach'])}, {growth} vs last year"
+            )
     for note in dict.fromkeys(str(r["rests_on"]) for r in _records(table)):
         typer.echo(f"P(reach) {note}")
     _echo_coverage(table, "vs last year")

@@ -467,6 +467,7 @@ TRACK_COLUMNS = [
     "closer",
     "margin",
     "given_vs_offered",
+    "given_vs_offered_why_none",  # why it has no value (none typed, not scored, per team)
     # what the verdict rests on (the scope's series and periods with actuals)
     "series_scored",
     "series_total",
@@ -475,6 +476,9 @@ TRACK_COLUMNS = [
     "provisional",
     "provisional_because",
 ]
+
+
+GIVEN_VS_OFFERED_OVERALL_ONLY = "scored for the whole plan, not per team"
 
 
 def track_record(store: PlanRepository, plans: Sequence[PlanSummary] | None = None) -> pd.DataFrame:
@@ -515,6 +519,11 @@ def track_record(store: PlanRepository, plans: Sequence[PlanSummary] | None = No
                 )
                 verdict = _verdict(group, coverage)
                 people = accuracy.given_vs_offered(report.touches) if scope == "overall" else None
+                people_why = (
+                    accuracy.given_vs_offered_why_none(report.touches)
+                    if scope == "overall"
+                    else GIVEN_VS_OFFERED_OVERALL_ONLY
+                )
                 counts = (
                     {}
                     if coverage is None
@@ -529,7 +538,7 @@ def track_record(store: PlanRepository, plans: Sequence[PlanSummary] | None = No
                     base
                     | {"scope": scope, "key": str(key)}
                     | verdict
-                    | {"given_vs_offered": people}
+                    | {"given_vs_offered": people, "given_vs_offered_why_none": people_why}
                     | counts
                 )
     table = pd.DataFrame(rows, columns=TRACK_COLUMNS).sort_values(
@@ -537,7 +546,7 @@ def track_record(store: PlanRepository, plans: Sequence[PlanSummary] | None = No
     )
     # A text left out (no verdict: a plan without a goal has no target to score) stays None:
     # pandas makes it NaN beside strings, which reads as a verdict to every `if row["closer"]`.
-    for column in ("closer", "provisional_because"):
+    for column in ("closer", "provisional_because", "given_vs_offered_why_none"):
         table[column] = table[column].astype(object).where(table[column].notna(), None)
     return table.reset_index(drop=True)
 

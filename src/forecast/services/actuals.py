@@ -73,6 +73,15 @@ class ActualsUpload:
         return self.new == 0 and self.changed == 0 and self.dropped == 0
 
     def message(self) -> str:
+        if self.restored_from is not None and self.unchanged:
+            if self.restored_from == self.version.version:
+                same = "is already the one in force"
+            else:
+                same = f"holds the same actuals as version {self.version.version}, the one in force"
+            return (
+                f"actuals version {self.restored_from} of plan {self.version.plan_id} {same}: "
+                "nothing changed, no version was made"
+            )
         if self.restored_from is not None:
             return (
                 f"actuals version {self.version.version} of plan {self.version.plan_id} restores "
@@ -1098,10 +1107,7 @@ def restore_actuals(store: PlanRepository, plan: str, version: int, *, actor: st
         )
     latest = versions[-1].version
     if version == latest:
-        raise Invalid(
-            f"actuals version {version} is already the one in force on plan {state.plan_id}: "
-            "nothing to restore"
-        )
+        return _nothing_restored(versions[-1], version)
     if not any(v.version == version for v in versions):
         raise Invalid(
             f"plan {state.plan_id} has no actuals version {version}: its versions are "
@@ -1115,10 +1121,7 @@ def restore_actuals(store: PlanRepository, plan: str, version: int, *, actor: st
     replaced, changed = int(back.isin(known).sum()), _changed(current, restored)
     dropped = int((~known.isin(back)).sum())
     if len(restored) == replaced and not changed and not dropped:
-        raise Invalid(
-            f"actuals version {version} of plan {state.plan_id} holds the same actuals as version "
-            f"{latest}, the one in force: nothing to restore"
-        )
+        return _nothing_restored(versions[-1], version, len(restored))
     summary: dict[str, Any] = {
         "restored_version": version,
         "kept": len(restored),
@@ -1162,6 +1165,23 @@ def restore_actuals(store: PlanRepository, plan: str, version: int, *, actor: st
         filename=made.filename,
         restored_from=version,
         dropped=dropped,
+    )
+
+
+def _nothing_restored(
+    in_force: ActualsVersion, version: int, rows: int | None = None
+) -> ActualsUpload:
+    """Going back to the actuals already in force (that version, or one equal to it) is done
+    already: said, with no version made, as an upload of a file with nothing new is."""
+    known = in_force.rows if rows is None else rows
+    return ActualsUpload(
+        version=in_force,
+        kept=known,
+        new=0,
+        replaced=known,
+        total=known,
+        filename=in_force.filename,
+        restored_from=version,
     )
 
 
@@ -1229,6 +1249,9 @@ def no_actuals_here(store: PlanRepository, plan: str) -> NotFound:
     earlier = earlier_version_with_actuals(store, state.plan_id)
     if earlier is None:
         return NotFound(f"plan {state.plan_id} has no actuals yet", fix)
+    fix = fix.given(
+        earlier=earlier.plan_id, earlier_name=earlier.name, earlier_status=earlier.status
+    )
     return NotFound(
         f"plan {state.plan_id} has no actuals yet (it is a new version of plan "
         f"{earlier.plan_id}, {earlier.status}, which keeps the actuals uploaded so far: score "

@@ -102,10 +102,19 @@ def plan_team_totals(store: PlanRepository, plan: str) -> pd.DataFrame:
 
 def differences(totals: pd.DataFrame, ledger: pd.DataFrame, stretch: pd.DataFrame) -> pd.DataFrame:
     """One row per team (largest disagreement first) and a TOTAL row last. The TOTAL row's chance
-    and growth are the stretch's only while its target is the teams' targets summed: while some
-    of the gap is unassigned the stretch's TOTAL is the goal's, not the total shown."""
+    and growth are those of the total it shows, the teams' targets summed (the stretch's
+    ``teams_*`` figures): while some of the gap is open, or the claims exceed it, the stretch's
+    own TOTAL is the goal's, another target."""
     led = ledger.set_index(ledger["team"].astype(str))
-    if "target" in stretch.columns:
+    if "teams_probability_reach" in stretch.columns:
+        is_total = stretch["team"].astype(str) == "TOTAL"
+        stretch = stretch.copy()
+        for own, summed in (
+            ("probability_reach", "teams_probability_reach"),
+            ("growth_vs_last_year", "teams_growth_vs_last_year"),
+        ):
+            stretch[own] = stretch[own].astype(object).where(~is_total, stretch[summed])
+    elif "target" in stretch.columns:
         stretch = negotiation.with_goal_row(stretch)
     st = stretch.set_index(stretch["team"].astype(str))
     rows = [

@@ -927,26 +927,55 @@ def stretch(store: PlanRepository, plan: str) -> pd.DataFrame:
     state = get_plan(store, plan)
     neg = _require_negotiation(state, "compute the stretch")
     totals = plan_totals.of_plan(store, state)
-    table = domain.stretch_of_moments(
-        totals.stretch_moments,
-        neg.targets(),
-        last_year=dict(totals.last_year),
-        total_target=neg.total_target,
-        events=domain.event_factors(totals.team_baseline, totals.team_system_plan),
-    )
 
     def inputs() -> tuple[pd.DataFrame, pd.Series]:  # only for a plan without a calibration
         frame = _plan_data(store, state)
         teams = frame.drop_duplicates(schema.UNIQUE_ID).set_index(schema.UNIQUE_ID)[schema.TEAM]
         return load_blob_frame(store, state.plan_id, HISTORY), teams
 
-    table = apply_calibration(table, stretch_calibration.of_plan(store, state, inputs))
+    calibration = stretch_calibration.of_plan(store, state, inputs)
+
+    def judged(total_target: int | None) -> pd.DataFrame:
+        table = domain.stretch_of_moments(
+            totals.stretch_moments,
+            neg.targets(),
+            last_year=dict(totals.last_year),
+            total_target=total_target,
+            events=domain.event_factors(totals.team_baseline, totals.team_system_plan),
+        )
+        return apply_calibration(table, calibration)
+
+    table = judged(neg.total_target)
+    summed = judged(None) if sum(neg.targets().values()) != neg.total_target else table
+    table = with_targets_summed(table, summed)
     return exact_expectations(
-        in_cents(table, STRETCH_AMOUNTS),
+        in_cents(table, [*STRETCH_AMOUNTS, "teams_target"]),
         totals.team_system_plan,
         totals.team_baseline,
         quantum=neg.quantum,
     )
+
+
+TEAMS_SUMMED_COLUMNS = {
+    "target": "teams_target",
+    "probability_reach": "teams_probability_reach",
+    "growth_vs_last_year": "teams_growth_vs_last_year",
+}
+"""On the stretch's TOTAL row: its figures for the teams' targets summed (the ledger's TOTAL
+target), beside its own for the goal, which differ while the remainder is open or the claims
+exceed the gap. Empty on a team's row."""
+
+
+def with_targets_summed(table: pd.DataFrame, summed: pd.DataFrame) -> pd.DataFrame:
+    """`table` with the ``teams_*`` columns of its TOTAL row taken from `summed`'s (a stretch
+    judged with the teams' targets summed as the TOTAL's target)."""
+    out = table.copy()
+    is_total = out["team"].astype(str) == "TOTAL"
+    total_row = summed[summed["team"].astype(str) == "TOTAL"].iloc[0]
+    for column, teams_column in TEAMS_SUMMED_COLUMNS.items():
+        out[teams_column] = pd.Series([None] * len(out), index=out.index, dtype=object)
+        out.loc[is_total, teams_column] = total_row[column]
+    return out
 
 
 def exact_expectations(
