@@ -12,7 +12,7 @@ from dash import Dash, html
 
 from dashboard import components
 from dashboard.context import DashboardContext
-from dashboard.data_parts import create, preview, upload
+from dashboard.data_parts import create, like, preview, upload
 from dashboard.data_parts import layout as parts
 
 PATH = "/"
@@ -51,5 +51,5 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
 
 
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
-    for part in (upload, preview, create):
+    for part in (upload, preview, create, like):
         part.register(app, ctx)
