@@ -15,7 +15,7 @@ from dash import ctx as callback_ctx
 
 from dashboard import components, ids
 from dashboard.context import DashboardContext
-from dashboard.data_parts import layout
+from dashboard.data_parts import layout, view
 from dashboard.shell import plan_label
 from dashboard.wiring import bind
 from forecast.services import plan_like
@@ -28,16 +28,16 @@ REFILLED_AFTER_READ = frozenset(
     | {"freq"}
 )
 FIELD_WORDS = {
-    "horizon": "Horizon",
-    "team_attr": "Team dimension",
-    "freq": "Frequency",
-    "week_dates": "weekly date marks",
-    "model": "Model",
-    "id_cols": "Series key",
-    "date_col": "Date",
-    "value_col": "Value (sales)",
+    "horizon": "horizon",
+    "team_attr": "team dimension",
+    "freq": "periods",
+    "week_dates": "weeks dated by",
+    "model": "model",
+    "id_cols": "series key",
+    "date_col": "date column",
+    "value_col": "sales column",
     "threshold": "deviation threshold",
-    "currency": "Currency",
+    "currency": "currency",
     "attribute_columns": "store table columns (the file has none)",
 }
 # The service's notes name commands; the page names its buttons and pages instead.
@@ -113,26 +113,42 @@ def with_option(choices: Any, value: str | None, label: str) -> Any:
     return [*choices, {"label": label, "value": value}]
 
 
-def fill_hint(state: Any, settings: dict[str, Any]) -> str:
+def fill_hint(state: Any, settings: dict[str, Any], mapping: tuple[Any, ...] = ()) -> str:
+    """What the form took; and, once the file is read, whether its columns are the plan's."""
     threshold = settings["threshold"]
     kept = f"; its deviation threshold ({threshold * 100:g} %) is taken too" if threshold else ""
-    return (
+    said = (
         f"The form now holds the settings of {state.name!r}{kept}. Change any of them; Create "
         "plan carries its members and its events that fall in the new horizon."
+    )
+    theirs = (settings["id_cols"] or [], settings["date_col"], settings["value_col"])
+    ours = (list(mapping[0] or []), *mapping[1:]) if len(mapping) == 3 and mapping[2] else None
+    if ours is None or tuple(ours) == theirs:
+        return said
+    return said + (
+        f" {state.name!r} was read with series key {', '.join(theirs[0]) or '–'}, date "
+        f"{theirs[1]} and sales {theirs[2]}; this file is mapped to {', '.join(ours[0]) or '–'}, "
+        f"{ours[1]} and {ours[2]}: check Column mapping, the new plan is read as mapped there."
     )
 
 
 def fill_form(
-    ctx: DashboardContext, like: Any, _read: Any, team_options: Any, currency_options: Any
+    ctx: DashboardContext, like, _read, team_options, currency_options, *mapping
 ) -> tuple[Any, ...]:
-    return fill(ctx, like, callback_ctx.triggered_id, team_options, currency_options)
+    return fill(ctx, like, callback_ctx.triggered_id, team_options, currency_options, mapping)
 
 
 def fill(
-    ctx: DashboardContext, like: Any, trigger: Any, team_options: Any, currency_options: Any
+    ctx: DashboardContext,
+    like: Any,
+    trigger: Any,
+    team_options: Any,
+    currency_options: Any,
+    mapping: tuple[Any, ...] = (),
 ) -> tuple[Any, ...]:
     """The form from the earlier plan, when picked; after a read of the file (`trigger` is not
-    the choice), only the fields the read put its own detection in."""
+    the choice), only the fields the read put its own detection in. `mapping`: the file's
+    series key, date and sales columns as the page maps them."""
     nothing = (no_update,) * (len(FILLED) - 1)
     if not like:
         return (*nothing, None if trigger == ids.DATA_LIKE else no_update)
@@ -144,7 +160,7 @@ def fill(
     values = filled(state, theirs, team_options, currency_options)
     if trigger != ids.DATA_LIKE:
         values = {k: v if k in REFILLED_AFTER_READ else no_update for k, v in values.items()}
-    return (*values.values(), fill_hint(state, theirs))
+    return (*values.values(), fill_hint(state, theirs, mapping))
 
 
 def filled(
@@ -189,6 +205,8 @@ def page_words(note: str) -> str:
 def taken_text(key: str, value: Any) -> str:
     if key == "threshold":
         shown = f"{float(value) * 100:g} %"
+    elif key == "freq":
+        shown = view.periods_in_words(str(value))
     elif key == "week_dates":
         shown = "the week's last day" if value == "end" else "the week's first day"
     elif isinstance(value, list):
@@ -269,5 +287,8 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         Input(ids.DATA_FILE_READ, "data"),
         State(ids.DATA_TEAM_ATTR, "options"),
         State(ids.DATA_CURRENCY, "options"),
+        State(ids.DATA_MAP_ID, "value"),
+        State(ids.DATA_MAP_DATE, "value"),
+        State(ids.DATA_MAP_VALUE, "value"),
         prevent_initial_call=True,
     )

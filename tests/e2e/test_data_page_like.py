@@ -6,7 +6,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from tests.e2e.conftest import E2EPlan
-from tests.e2e.helpers import click, pick, settle, type_into, upload
+from tests.e2e.helpers import (
+    axe_violations,
+    click,
+    describe_violations,
+    pick,
+    settle,
+    type_into,
+    upload,
+)
 from tests.fixtures import OWNER, six_store_csv
 
 
@@ -36,6 +44,9 @@ def test_a_plan_made_like_the_sample_plan_carries_its_event(
     dash_duo.wait_for_contains_text("#data-like-hint", f"settings of {state.name!r}", timeout=10)
     assert "StoreType" in dash_duo.find_element("#data-team-attr").text
     assert dash_duo.find_element("#data-horizon").get_attribute("value") == str(state.horizon)
+    settle(dash_duo)
+    violations = axe_violations(dash_duo)
+    assert violations == [], describe_violations(violations)
     type_into(dash_duo, "#data-plan-name", "Next week")
     click(dash_duo, "#data-create")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import pandas as pd
 import pytest
 from dash import no_update
 
@@ -15,7 +16,8 @@ from dashboard.context import DashboardContext
 from dashboard.data_parts import create, like
 from dashboard.shell import plan_label
 from forecast.services import negotiation, plan_like, plans, system
-from tests.fixtures import OWNER, six_store_csv, six_store_fixtures
+from forecast.services.errors import NotFound
+from tests.fixtures import OWNER, SIX_STORES, six_store_csv, six_store_fixtures
 from tests.signin import acting_as
 
 template, plan = six_store_fixtures(
@@ -58,14 +60,22 @@ def form(**changed):
     return list(values.values())
 
 
-def create_like(ctx, tmp_path, rossmann_train, like_id, form_values, user=OWNER):
-    """Press Create plan with the six stores' file uploaded (no store table) as `user`."""
-    content = six_store_csv(rossmann_train, tmp_path / "rossmann_6stores.csv").read_bytes()
+def create_like(ctx, tmp_path, rossmann_train, like_id, form_values, user=OWNER, stores=()):
+    """Press Create plan with the six stores' file (and `stores`) uploaded, no store table, as
+    `user`; the page's answer, and whether the upload is still kept."""
+    sales = pd.read_csv(rossmann_train)
+    content = sales[sales["Store"].isin([*SIX_STORES, *stores])].to_csv(index=False).encode()
     with acting_as(ctx.store, user):
         file = {"token": uploads.save(ctx, content, "rossmann_6stores.csv"), "filename": "r.csv"}
-        return create.create_plan(
+        said = create.create_plan(
             ctx, lambda _: None, 1, file, None, 0, True, like_id, *form_values
         )
+        try:
+            uploads.resolve(ctx, file)
+            kept = True
+        except NotFound:
+            kept = False
+    return said, kept
 
 
 def test_the_earlier_plans_offered_are_those_the_person_may_see_newest_first(
@@ -141,19 +151,21 @@ def test_create_like_an_earlier_plan_carries_its_event_and_says_what_it_took(
         start=first + timedelta(days=28), end=first + timedelta(days=41), effect="percent",
         value=5,
     )  # fmt: skip
-    said, session, changed = create_like(
+    (said, session, changed), kept = create_like(
         ctx, tmp_path, rossmann_train, plan.plan_id, form(horizon=5)
     )
 
     text = shown(said)
     assert "created like 'Week 30'" in text, text
     made = plans.get_plan(ctx.store, session["plan_id"])
+    assert not kept  # the plan holds the data now
     assert changed == 1 and made.horizon == 5 and made.team_attr == "StoreType"
     assert [e.name for e in system.events_of(made)] == ["Flyer", "Late sale"]
     assert "Events carried as they were: E1 'Flyer'" in text
     assert "Events clipped to the new horizon: E2 'Late sale'" in text
     assert "Members copied: lena as lead of team a, pia as planner" in text
-    assert "Team dimension StoreType" in text and "Horizon" not in text.split("Members")[0]
+    assert "team dimension StoreType; periods weeks (Monday to Sunday)" in text
+    assert "horizon 6" not in text  # given again: not taken
     assert "store table columns" in text  # the file had none: the earlier plan's were taken
 
 
@@ -161,16 +173,33 @@ def test_a_refused_plan_like_says_why_with_the_fix_and_makes_nothing(
     ctx, plan, tmp_path, rossmann_train
 ):
     before = len(plans.list_plans(ctx.store))
-    as_lead, _, _ = create_like(ctx, tmp_path, rossmann_train, plan.plan_id, form(), user="lena")
-    as_stranger, _, _ = create_like(
+    (as_lead, *_), _ = create_like(ctx, tmp_path, rossmann_train, plan.plan_id, form(), user="lena")
+    (as_stranger, *_), _ = create_like(
         ctx, tmp_path, rossmann_train, plan.plan_id, form(), user="stranger"
+    )
+    (new_store, *_), kept = create_like(
+        ctx, tmp_path, rossmann_train, plan.plan_id, form(), stores=[57]
     )
 
     assert "may not make a plan like this one" in shown(as_lead)
     assert "Members on the Plans page" in shown(as_lead)  # who may grant the owner role
     assert "not one of your plans" in shown(as_stranger)
     assert "Week 30" not in shown(as_stranger)
+    assert "1 series of the file are not in plan" in shown(new_store)
+    assert "drop a series attributes file (e.g. a store table)" in shown(new_store)
+    assert kept  # the file stays for another try with the store table
     assert len(plans.list_plans(ctx.store)) == before
+
+
+def test_a_file_mapped_to_other_columns_than_the_earlier_plans_is_pointed_out(ctx, plan):
+    state = plans.get_plan(ctx.store, plan.plan_id)
+    theirs = like.form_of(state)
+    same = like.fill_hint(state, theirs, (["Store"], "Date", "Sales"))
+    other = like.fill_hint(state, theirs, (["Shop"], "Day", "Units"))
+    before_read = like.fill_hint(state, theirs, (None, None, None))
+    assert "check Column mapping" not in same and "check Column mapping" not in before_read
+    assert "series key Store, date Date and sales Sales" in other
+    assert "this file is mapped to Shop, Day and Units: check Column mapping" in other
 
 
 def test_what_a_plan_like_another_does_not_carry_is_said_with_the_page_that_sets_it(ctx, plan):
