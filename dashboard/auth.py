@@ -470,6 +470,10 @@ _SHAPES: dict[str, tuple[_ShapeCheck, str]] = {
     ids.PLOT_CLICK: (_nothing_or(_plot_click), "a chart sent a click other than a chart's"),
     ids.PATH: (_nothing_or(_path), "the page's address is not a path of this site"),
     ids.QUERY: (_nothing_or(_text), "the page's address sent a query other than text"),
+    ids.OPTIONS: (
+        _nothing_or(lambda v: isinstance(v, list) and all(map(_flat_dict, v))),
+        "a choice sent its options other than as a list of choices",
+    ),
     ids.CONTENT: (lambda _value: True, ""),
 }
 

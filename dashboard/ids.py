@@ -67,6 +67,8 @@ DATA_SUMMARY_CHART = "data-summary-chart"
 DATA_PREVIEW_BOX = "data-preview-box"
 DATA_PREVIEW = "data-preview"  # the grid of the first rows, inside DATA_PREVIEW_BOX
 DATA_PLAN_NAME = "data-plan-name"
+DATA_LIKE = "data-like"  # the plan to make the new one like (its id), or nothing
+DATA_LIKE_HINT = "data-like-hint"  # what the form took from that plan
 DATA_HORIZON = "data-horizon"
 DATA_TEAM_ATTR = "data-team-attr"
 DATA_MODEL = "data-model"
@@ -84,6 +86,7 @@ DATA_PROGRESS = "data-progress"
 DATA_PROGRESS_TEXT = "data-progress-text"
 DATA_CREATE_RESULT = "data-create-result"
 DATA_CREATE_OK = "data-create-ok"
+DATA_LIKE_REPORT = "data-like-report"  # inside DATA_CREATE_OK: what a plan made like another took
 
 # -- page 2: system plan --------------------------------------------------------------------
 SYS_ALERT = "sys-alert"
@@ -322,6 +325,7 @@ NUMBER_FIELDS = frozenset(
 CHOICE_FIELDS = frozenset(
     {
         NAV_PLAN,
+        DATA_LIKE,
         DATA_MAP_DATE,
         DATA_MAP_VALUE,
         DATA_MAP_FREQ,
@@ -410,6 +414,7 @@ PLOT_CLICK = "plot-click"  # dcc.Graph's clickData: {"points": [{"x": ..., ...},
 OWN_ID = "own-id"  # the `id` property: the component's own id
 PATH = "path"  # dcc.Location's pathname: a path of this site ("/..."), or nothing
 QUERY = "query"  # dcc.Location's search: text ("" or "?..."), or nothing
+OPTIONS = "options"  # a dropdown's choices: a list of {"label", "value"} of flat values
 CONTENT = "content"  # what the server itself put on the page (an alert, a label): read as is
 
 # The dcc.Stores' data, by store.
@@ -447,4 +452,5 @@ PROPERTY_SHAPES: dict[str, str] = {
     "pathname": PATH,
     "search": QUERY,
     "children": CONTENT,
+    "options": OPTIONS,
 }

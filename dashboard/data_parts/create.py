@@ -10,6 +10,7 @@ from dash import Dash, Input, Output, State, no_update
 
 from dashboard import components, ids, jobs
 from dashboard.context import DashboardContext
+from dashboard.data_parts import like as like_part
 from dashboard.data_parts import upload, view
 from dashboard.wiring import bind
 from forecast.services import money, plans
@@ -90,18 +91,23 @@ def make_plan(
     attributes: Any,
     request: dict[str, Any],
     set_progress: Callable[[tuple[str, str]], None],
-) -> Any:
-    """The plan from the uploaded files and the form, owned by the signed-in user."""
+    like: str | None = None,
+) -> tuple[Any, Any]:
+    """The plan from the uploaded files and the form, owned by the signed-in user (made like the
+    plan `like` when one was picked), and what the page says of it."""
     store = ctx.fresh_store()  # a background child process: a store of its own
+    actor = (components.acting_user(None, ctx) or "").strip()
+    files = {"source": sales.content, **upload.file_arguments(sales, attributes)}
     try:
-        return plans.create_plan(
-            store,
-            source=sales.content,
-            **upload.file_arguments(sales, attributes),
-            actor=(components.acting_user(None, ctx) or "").strip(),
-            progress=reporter(set_progress),
-            **request,
+        if like:
+            made, said = like_part.make_plan_like(
+                store, like, actor, request, progress=reporter(set_progress), **files
+            )
+            return made.plan, said
+        state = plans.create_plan(
+            store, **files, actor=actor, progress=reporter(set_progress), **request
         )
+        return state, view.created(state)
     finally:
         store.close()
 
@@ -112,7 +118,9 @@ FILE_HAS_PROBLEMS = (
 )
 
 
-def create_plan(ctx: DashboardContext, set_progress, clicks, file, dropped, changed, read, *form):
+def create_plan(
+    ctx: DashboardContext, set_progress, clicks, file, dropped, changed, read, like, *form
+):
     if not clicks:
         return NOT_DONE
     request = plan_request(*form) if upload.has_file(file) else "Upload a file first."
@@ -124,13 +132,14 @@ def create_plan(ctx: DashboardContext, set_progress, clicks, file, dropped, chan
         sales, attributes = upload.files_of(ctx, file, dropped)
     except NotFound as exc:
         return components.error_alert(exc), no_update, no_update
-    state, alert = components.call_service(
-        lambda: make_plan(ctx, sales, attributes, request, set_progress)
+    made, alert = components.call_service(
+        lambda: make_plan(ctx, sales, attributes, request, set_progress, like)
     )
     if alert is not None:
         return alert, no_update, no_update
     upload.discard_used(ctx, file, dropped)
-    return view.created(state), {"plan_id": state.plan_id}, (changed or 0) + 1
+    state, said = made
+    return said, {"plan_id": state.plan_id}, (changed or 0) + 1
 
 
 def job_failed(exc: Exception) -> tuple[Any, Any, Any]:
@@ -175,6 +184,7 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         State(ids.DATA_ATTR_FILE, "data"),
         State(ids.NAV_PLANS_CHANGED, "data"),
         State(ids.DATA_FILE_READ, "data"),
+        State(ids.DATA_LIKE, "value"),
         *FORM,
         background=True,
         running=[

@@ -171,6 +171,12 @@ def create_card(currency: str = components.FALLBACK_CURRENCY, why: str | None = 
                     first=True,
                 ),
                 *_field(
+                    "Like an earlier plan (optional: its settings, members and events)",
+                    dcc.Dropdown(id=ids.DATA_LIKE, placeholder="none: a plan of the file alone"),
+                    ids.DATA_LIKE,
+                ),
+                html.Div(id=ids.DATA_LIKE_HINT, className="small text-muted mt-1"),
+                *_field(
                     "Horizon (periods)",
                     dbc.Input(id=ids.DATA_HORIZON, type="number", min=1, max=MAX_HORIZON, value=13),
                     ids.DATA_HORIZON,

@@ -12,7 +12,7 @@ from dash import Dash, html
 
 from dashboard import components
 from dashboard.context import DashboardContext
-from dashboard.data_parts import create, preview, upload
+from dashboard.data_parts import create, like, preview, upload
 from dashboard.data_parts import layout as parts
 
 PATH = "/"
@@ -23,8 +23,9 @@ HOW_TO_READ = (
     "drop a sales file (one row per date and series), check which columns became the series "
     "key, the date and the value (when no column is clearly the sales, the page asks you to pick "
     "it), fix every problem the report lists, add a store table when the file has no column that "
-    "groups its series into teams, then create a plan: the baseline is computed in the "
-    "background and the plan appears in the bar above."
+    "groups its series into teams, then create a plan (for next week's, pick it under 'Like an "
+    "earlier plan': its settings, members and events come along): the baseline is computed in "
+    "the background and the plan appears in the bar above."
 )
 
 
@@ -51,5 +52,5 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
 
 
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
-    for part in (upload, preview, create):
+    for part in (upload, preview, create, like):
         part.register(app, ctx)

@@ -349,7 +349,7 @@ def test_create_plan_on_a_file_with_problems_points_at_the_problems_not_the_sale
     form = ["Plan", 8, None, "snaive", None, None, out.value, "", "USD"]
     file = {"token": "t", "filename": "broken.csv"}
 
-    said = create.create_plan(None, None, 1, file, None, 0, out.read_cleanly, *form)
+    said = create.create_plan(None, None, 1, file, None, 0, out.read_cleanly, None, *form)
 
     assert said[0].children == create.FILE_HAS_PROBLEMS
     fixed = view.preview_outputs(

@@ -24,8 +24,8 @@ from forecast import schema
 from forecast.overrides import OFFER_COUNTS, Event, OverrideError, horizon_periods, takes_offer
 from forecast.plan import PlanState
 from forecast.services import plans, system
-from forecast.services.errors import Fix, FixKey, Invalid
-from forecast.store import PlanRepository
+from forecast.services.errors import Fix, FixKey, Invalid, NotFound
+from forecast.store import PlanRepository, PlanSummary
 
 CARRIED = "carried"
 CLIPPED = "clipped"
@@ -98,6 +98,8 @@ def create_plan_like(
     horizon: int | None = None,
     team_attr: str | None = None,
     attributes_file: str | Path | bytes | None = None,
+    filename: str | None = None,
+    attributes_filename: str | None = None,
     freq: str | None = None,
     week_dates: str | None = None,
     decimal: str | None = None,
@@ -112,7 +114,8 @@ def create_plan_like(
 ) -> PlanLike:
     """A new draft plan of the file `source` made like the plan `like` (see the module); each
     option left None is taken from that plan. The actor owns `like` or is an admin, as copying
-    its members asks (checked before the file is read)."""
+    its members asks (checked before the file is read). `filename` and `attributes_filename`
+    tell the formats of files given as bytes (an upload)."""
     origin = plans.get_plan(store, like)
     plans.require_members_manager(store, origin, actor, DOING)
     mapping = origin.dataset.mapping or {}
@@ -134,7 +137,9 @@ def create_plan_like(
         horizon=given_or_taken("horizon", horizon, origin.horizon),
         team_attr=given_or_taken("team_attr", team_attr, origin.team_attr),
         actor=actor,
+        filename=filename,
         attributes_file=attributes_file,
+        attributes_filename=attributes_filename,
         freq=given_or_taken("freq", freq, origin.freq),
         week_dates=given_or_taken("week_dates", week_dates, mapping.get("week_dates", "start")),
         decimal=decimal,
@@ -160,6 +165,34 @@ def create_plan_like(
         likeness.events,
         not_carried(store, origin, state),
     )
+
+
+def plans_to_make_like(store: PlanRepository, user: str | None) -> list[PlanSummary]:
+    """The plans `user` may see (every plan for an admin account), newest first: those a page
+    offers to make a plan like."""
+    seen = plans.plans_visible_to(store, user, admin=plans.is_admin(store, user))
+    return sorted(seen, key=lambda s: s.created_at, reverse=True)
+
+
+def plan_to_make_like(store: PlanRepository, like: str, user: str | None) -> PlanState:
+    """The plan `like` (an id a page sent) if `user` may see it; one they may not see is refused
+    as if it did not exist (nobody learns it does)."""
+    if like not in {s.plan_id for s in plans_to_make_like(store, user)}:
+        raise NotFound(
+            "the earlier plan picked under 'Like an earlier plan' is not one of your plans (it "
+            "was removed, or you are no longer a member of it): pick another there, or leave it "
+            "empty to make a plan of the file alone"
+        )
+    return plans.get_plan(store, like)
+
+
+def create_plan_like_seen(
+    store: PlanRepository, *, like: str, actor: str, **options: Any
+) -> PlanLike:
+    """`create_plan_like` for a page: `like` is checked with `plan_to_make_like` first, before
+    the file is read."""
+    origin = plan_to_make_like(store, like, actor)
+    return create_plan_like(store, like=origin.plan_id, actor=actor, **options)
 
 
 def not_carried(store: PlanRepository, origin: PlanState, made: PlanState) -> list[str]:

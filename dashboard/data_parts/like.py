@@ -1,0 +1,294 @@
+"""A plan made like an earlier one, the weekly rerun (``forecast.services.plan_like``): the
+"Like an earlier plan" choice offers the plans the signed-in person may see, newest first; picking
+one fills the create form with its settings (again after each read of the file, which puts its own
+detection in some fields); Create then carries its members and events, and the page says what was
+carried, clipped, left out and not carried."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, html, no_update
+from dash import ctx as callback_ctx
+
+from dashboard import components, ids
+from dashboard.context import DashboardContext
+from dashboard.data_parts import layout, view
+from dashboard.shell import plan_label
+from dashboard.wiring import bind
+from forecast.services import plan_like
+from forecast.services.errors import ServiceError
+
+FREQ_CODES = ("D", "W", "M", "Q")
+# The form's fields a read of the file puts its own detection in (or the sample its currency).
+REFILLED_AFTER_READ = frozenset(
+    {"horizon", "team_attr_options", "team_attr", "currency_options", "currency", "currency_set"}
+    | {"freq"}
+)
+FIELD_WORDS = {
+    "horizon": "horizon",
+    "team_attr": "team dimension",
+    "freq": "periods",
+    "week_dates": "weeks dated by",
+    "model": "model",
+    "id_cols": "series key",
+    "date_col": "date column",
+    "value_col": "sales column",
+    "threshold": "deviation threshold",
+    "currency": "currency",
+    "attribute_columns": "store table columns (the file has none)",
+}
+# The service's notes name commands; the page names its buttons and pages instead.
+PAGE_WORDS = (
+    (
+        r"see them with `forecast plan deviations \S+` and explain them again",
+        "explain them again under 'Deviations that need a reason' on the System plan page",
+    ),
+    (
+        r"mark them again with `forecast plan mark-factor \S+ \.\.\.`",
+        "mark them again with 'Mark and re-forecast' on the System plan page",
+    ),
+    (
+        r"set the goal with `forecast plan goal [^`]*`",
+        "set the goal with 'Set goal' on the Negotiation page",
+    ),  # fmt: skip
+    (
+        r"upload the new periods' actuals with `forecast plan actuals \S+ FILE`",
+        "upload the new periods' actuals on the Actuals page",
+    ),
+    (
+        r"`forecast plan event edit \S+ (\S+) --use-suggestion` takes the one for",
+        r"empty the value of event \1 in the events table on the System plan page to take the "
+        "one for",
+    ),
+)
+
+
+def form_of(state: Any) -> dict[str, Any]:
+    """The plan's settings as the create form holds them (its frequency as the form's choice)."""
+    mapping = state.dataset.mapping or {}
+    freq = (state.freq or "")[:1].upper()
+    return {
+        "horizon": state.horizon,
+        "team_attr": state.team_attr or None,
+        "model": state.baseline.model if state.baseline.model in layout.MODELS else None,
+        "currency": state.currency or "none",
+        "freq": freq if freq in FREQ_CODES else None,
+        "week_dates": mapping.get("week_dates") or "start",
+        "id_cols": list(mapping.get("id_cols") or []) or None,
+        "date_col": mapping.get("date_col"),
+        "value_col": mapping.get("value_col"),
+        "threshold": state.threshold,
+    }
+
+
+def like_request(request: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
+    """`plan_like.create_plan_like`'s options from the form's request: a setting the form still
+    holds as the earlier plan has it is left for the service to take (exactly, a weekly
+    calendar's day too) and to report as taken; one the person changed is given again."""
+    return {
+        key: None if key in theirs and value == theirs[key] else value
+        for key, value in request.items()
+    }
+
+
+def options(summaries: list[Any]) -> list[dict[str, str]]:
+    """The plans as the plan picker names them (name, status, when made, older version)."""
+    parents = {s.parent_id for s in summaries}
+    return [{"label": plan_label(s, s.plan_id in parents), "value": s.plan_id} for s in summaries]
+
+
+def like_options(ctx: DashboardContext, _changed: Any) -> list[dict[str, str]]:
+    user = components.acting_user(None, ctx)
+    return options(plan_like.plans_to_make_like(ctx.store, user))
+
+
+def with_option(choices: Any, value: str | None, label: str) -> Any:
+    """`choices` with `value` added (labelled `label`) when missing; no_update when present."""
+    choices = list(choices or [])
+    if value is None or value in {c.get("value") for c in choices if isinstance(c, dict)}:
+        return no_update
+    return [*choices, {"label": label, "value": value}]
+
+
+def fill_hint(state: Any, settings: dict[str, Any], mapping: tuple[Any, ...] = ()) -> str:
+    """What the form took; and, once the file is read, whether its columns are the plan's."""
+    threshold = settings["threshold"]
+    kept = f"; its deviation threshold ({threshold * 100:g} %) is taken too" if threshold else ""
+    said = (
+        f"The form now holds the settings of {state.name!r}{kept}. Change any of them; Create "
+        "plan carries its members and its events that fall in the new horizon."
+    )
+    theirs = (settings["id_cols"] or [], settings["date_col"], settings["value_col"])
+    ours = (list(mapping[0] or []), *mapping[1:]) if len(mapping) == 3 and mapping[2] else None
+    if ours is None or tuple(ours) == theirs:
+        return said
+    return said + (
+        f" {state.name!r} was read with series key {', '.join(theirs[0]) or '–'}, date "
+        f"{theirs[1]} and sales {theirs[2]}; this file is mapped to {', '.join(ours[0]) or '–'}, "
+        f"{ours[1]} and {ours[2]}: check Column mapping, the new plan is read as mapped there."
+    )
+
+
+def fill_form(
+    ctx: DashboardContext, like, _read, team_options, currency_options, *mapping
+) -> tuple[Any, ...]:
+    return fill(ctx, like, callback_ctx.triggered_id, team_options, currency_options, mapping)
+
+
+def fill(
+    ctx: DashboardContext,
+    like: Any,
+    trigger: Any,
+    team_options: Any,
+    currency_options: Any,
+    mapping: tuple[Any, ...] = (),
+) -> tuple[Any, ...]:
+    """The form from the earlier plan, when picked; after a read of the file (`trigger` is not
+    the choice), only the fields the read put its own detection in. `mapping`: the file's
+    series key, date and sales columns as the page maps them."""
+    nothing = (no_update,) * (len(FILLED) - 1)
+    if not like:
+        return (*nothing, None if trigger == ids.DATA_LIKE else no_update)
+    try:
+        state = plan_like.plan_to_make_like(ctx.store, like, components.acting_user(None, ctx))
+    except ServiceError as exc:
+        return (*nothing, components.error_alert(exc))
+    theirs = form_of(state)
+    values = filled(state, theirs, team_options, currency_options)
+    if trigger != ids.DATA_LIKE:
+        values = {k: v if k in REFILLED_AFTER_READ else no_update for k, v in values.items()}
+    return (*values.values(), fill_hint(state, theirs, mapping))
+
+
+def filled(
+    state: Any, theirs: dict[str, Any], team_options: Any, currency_options: Any
+) -> dict[str, Any]:
+    """The form's values from `theirs`, in the order of `FILLED`; a team or currency the form
+    does not offer (a team column of the earlier plan's store table) is added to its choices."""
+    team, currency = theirs["team_attr"], theirs["currency"]
+    return {
+        "horizon": theirs["horizon"],
+        "team_attr_options": with_option(team_options, team, f"{team} (as in {state.name!r})"),
+        "team_attr": team,
+        "model": theirs["model"] or no_update,
+        "currency_options": with_option(currency_options, currency, currency),
+        "currency": currency,
+        "currency_set": None,  # the planner's choice now: a sign on the file no longer changes it
+        "freq": theirs["freq"] or "",
+        "week_dates": theirs["week_dates"],
+    }
+
+
+FILLED = (
+    Output(ids.DATA_HORIZON, "value", allow_duplicate=True),
+    Output(ids.DATA_TEAM_ATTR, "options", allow_duplicate=True),
+    Output(ids.DATA_TEAM_ATTR, "value", allow_duplicate=True),
+    Output(ids.DATA_MODEL, "value"),
+    Output(ids.DATA_CURRENCY, "options"),
+    Output(ids.DATA_CURRENCY, "value", allow_duplicate=True),
+    Output(ids.DATA_CURRENCY_SET, "data", allow_duplicate=True),
+    Output(ids.DATA_MAP_FREQ, "value", allow_duplicate=True),
+    Output(ids.DATA_MAP_WEEK_DATES, "value"),
+    Output(ids.DATA_LIKE_HINT, "children"),
+)
+
+
+def page_words(note: str) -> str:
+    for pattern, words in PAGE_WORDS:
+        note = re.sub(pattern, words, note)
+    return note
+
+
+def taken_text(key: str, value: Any) -> str:
+    if key == "threshold":
+        shown = f"{float(value) * 100:g} %"
+    elif key == "freq":
+        shown = view.periods_in_words(str(value))
+    elif key == "week_dates":
+        shown = "the week's last day" if value == "end" else "the week's first day"
+    elif isinstance(value, list):
+        shown = ", ".join(map(str, value))
+    else:
+        shown = str(value)
+    return f"{FIELD_WORDS.get(key, key)} {shown}"
+
+
+def events_said(made: plan_like.PlanLike, origin_name: str) -> list[Any]:
+    if not made.events:
+        return [html.Li(f"Events: {origin_name!r} had none.")]
+    heads = (
+        (plan_like.CARRIED, "Events carried as they were"),
+        (plan_like.CLIPPED, "Events clipped to the new horizon"),
+        (plan_like.LEFT_OUT, "Events left out"),
+    )
+    said = []
+    for outcome, head in heads:
+        events = made.of(outcome)
+        if events:
+            parts = [
+                f"{e.event_id} {e.name!r}" + (f" ({page_words(e.detail)})" if e.detail else "")
+                for e in events
+            ]
+            said.append(html.Li(f"{head}: " + "; ".join(parts) + "."))
+    return said
+
+
+def created_like(made: plan_like.PlanLike, origin_name: str) -> html.Div:
+    """What the new plan took from the earlier one, in the page's words (the CLI's report)."""
+    state = made.plan
+    taken = "; ".join(taken_text(k, v) for k, v in made.taken.items()) or "nothing"
+    members = ", ".join(made.members) or "none besides you"
+    items = [
+        html.Li(f"Settings taken from {origin_name!r}: {taken}."),
+        html.Li(f"Members copied: {members}."),
+        *[html.Li(f"Member {note}.") for note in made.members_left_out],
+        *events_said(made, origin_name),
+        *[html.Li(f"Not carried: {page_words(note)}.") for note in made.not_carried],
+    ]
+    return html.Div(
+        dbc.Alert(
+            [
+                html.Strong(
+                    f"Plan {state.name!r} created like {origin_name!r} "
+                    f"({state.dataset.n_series:,} series, horizon {state.horizon}). It is now "
+                    "selected above."
+                ),
+                html.Ul(items, className="mb-0 mt-2", id=ids.DATA_LIKE_REPORT),
+            ],
+            color="success",
+            dismissable=True,
+            className="service-ok",
+        ),
+        id=ids.DATA_CREATE_OK,
+    )
+
+
+def make_plan_like(store: Any, like: str, actor: str, request: dict[str, Any], **files: Any) -> Any:
+    """The plan like `like` (checked again here: the id came from the browser) and its report."""
+    origin = plan_like.plan_to_make_like(store, like, actor)
+    made = plan_like.create_plan_like_seen(
+        store, like=origin.plan_id, actor=actor, **files, **like_request(request, form_of(origin))
+    )
+    return made, created_like(made, origin.name)
+
+
+def register(app: Dash, ctx: DashboardContext) -> None:
+    choices = Output(ids.DATA_LIKE, "options")
+    bind(app, ctx, like_options, choices, Input(ids.NAV_PLANS_CHANGED, "data"))
+    bind(
+        app,
+        ctx,
+        fill_form,
+        *FILLED,
+        Input(ids.DATA_LIKE, "value"),
+        Input(ids.DATA_FILE_READ, "data"),
+        State(ids.DATA_TEAM_ATTR, "options"),
+        State(ids.DATA_CURRENCY, "options"),
+        State(ids.DATA_MAP_ID, "value"),
+        State(ids.DATA_MAP_DATE, "value"),
+        State(ids.DATA_MAP_VALUE, "value"),
+        prevent_initial_call=True,
+    )
