@@ -408,16 +408,23 @@ def score_upload(
 def upload_and_forget(ctx: DashboardContext, contents: str | None, *rest: Any) -> tuple:
     """`score_upload`, and after a file was read the upload forgets it, so that the same file
     dropped again (with another decimal mark, or its scale confirmed) is read again: the browser
-    sends nothing for a value that did not change. The scale confirmation is for one file: it is
-    cleared once a file was kept, on another plan and on a restore, and left as the person set
-    it after a refusal."""
+    sends nothing for a value that did not change. The ticks about one file (its scale is right,
+    its periods are whole) are cleared once it was kept, on another plan and on a restore, and
+    left as the person set them after a refusal (`one_file_ticks`)."""
     outputs = score_upload(ctx, contents, *rest)
-    if callback_ctx.triggered_id != ids.ACTUALS_UPLOAD:  # another plan, a restore: a fresh start
-        return (*outputs, no_update, False)
-    if not contents:
-        return (*outputs, no_update, no_update)
     kept = getattr(outputs[3], "className", None) == KEPT_CLASS
-    return (*outputs, None, False if kept else no_update)
+    return (*outputs, *one_file_ticks(callback_ctx.triggered_id, contents, kept))
+
+
+def one_file_ticks(trigger: Any, contents: str | None, kept: bool) -> tuple[Any, Any, Any]:
+    """(the upload's contents, the scale confirmation, whole periods) after a callback: the
+    ticks say something of one file, so the next file, another plan or a restore starts
+    without them."""
+    if trigger != ids.ACTUALS_UPLOAD:  # another plan, a restore: a fresh start
+        return no_update, False, False
+    if not contents:
+        return no_update, no_update, no_update
+    return None, *((False, False) if kept else (no_update, no_update))
 
 
 def keep_and_score(
@@ -625,6 +632,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Output(ids.ACTUALS_ALERT, "children"),
         Output(ids.ACTUALS_UPLOAD, "contents"),
         Output(ids.ACTUALS_CONFIRM_SCALE, "value"),
+        Output(ids.ACTUALS_WHOLE_PERIODS, "value"),
         Input(ids.ACTUALS_UPLOAD, "contents"),
         session,
         Input(ids.ACTUALS_RESTORE, "n_clicks"),

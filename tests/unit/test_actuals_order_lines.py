@@ -316,3 +316,17 @@ def test_the_week_dates_choice_is_hidden_on_a_monthly_plan_and_shown_on_a_weekly
         weekly_hidden = actuals_page.week_dates_hidden(ctx, {"plan_id": weekly})
 
     assert (monthly_hidden, weekly_hidden) == (True, False)
+
+
+def test_the_whole_periods_tick_is_for_one_file_and_cleared_once_it_was_kept():
+    """Next week's partial export must not be kept as whole because last week's file was."""
+    from dash import no_update
+
+    from dashboard import ids
+
+    upload = ids.ACTUALS_UPLOAD
+
+    assert actuals_page.one_file_ticks(upload, "data:...", kept=True) == (None, False, False)
+    refused = actuals_page.one_file_ticks(upload, "data:...", kept=False)
+    assert refused[1:] == (no_update, no_update)  # left as the person set them
+    assert actuals_page.one_file_ticks("nav-session", None, kept=False)[1:] == (False, False)

@@ -29,7 +29,7 @@ template, plan = six_store_fixtures(
 THRESHOLD = "..sys-alert.children...sys-refresh.data.."
 ACTUALS = (
     "..actuals-figure.figure...actuals-grid.rowData...actuals-verdict.children..."
-    "actuals-alert.children...actuals-upload.contents...actuals-confirm-scale.value.."
+    "actuals-alert.children...actuals-upload.contents...actuals-confirm-scale.value...actuals-whole-periods.value.."
 )
 PAGES = ".._pages_content.children..._pages_store.data.."
 

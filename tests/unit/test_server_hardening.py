@@ -185,7 +185,7 @@ def test_a_request_body_over_the_cap_is_refused_before_any_callback_runs(app):
         (
             ("actuals-upload", "contents"),
             "..actuals-figure.figure...actuals-grid.rowData...actuals-verdict.children..."
-            "actuals-alert.children...actuals-upload.contents...actuals-confirm-scale.value..",
+            "actuals-alert.children...actuals-upload.contents...actuals-confirm-scale.value...actuals-whole-periods.value..",
         ),
         (
             ("plans-import", "contents"),
@@ -354,7 +354,7 @@ def test_host_names_are_compared_without_port_and_case(header, name):
 
 ACTUALS_OUTPUT = (
     "..actuals-figure.figure...actuals-grid.rowData...actuals-verdict.children..."
-    "actuals-alert.children...actuals-upload.contents...actuals-confirm-scale.value.."
+    "actuals-alert.children...actuals-upload.contents...actuals-confirm-scale.value...actuals-whole-periods.value.."
 )
 
 

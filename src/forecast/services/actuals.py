@@ -513,8 +513,10 @@ def _without_partial_periods(
 
 def _quiet_edge(report: Any, step: int, gaps: tuple[pd.Timedelta, pd.Timedelta]) -> bool:
     """Whether the days an edge period's rows leave out are what a sparse file (order lines,
-    not a regular calendar) has without sales by chance, as the history's reader judges its
-    own edges (`quiet_by_chance`): then the period is whole, not partial. ``gaps``: the first
+    not a regular calendar) has without sales by chance (`quiet_by_chance`): then the period
+    is whole, not partial. Stricter than the history's reader, which keeps every edge of a
+    file with rows on under half its days: a partial period of actuals replaces a whole one
+    and is scored, so here even a sparse file's long quiet edge says its data stops. ``gaps``: the first
     date minus the period's start, the last date minus its end (the parts outside the file)."""
     from forecast.engine.ingest.core import quiet_by_chance
 
