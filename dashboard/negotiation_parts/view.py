@@ -14,7 +14,8 @@ from plotly import graph_objects as go
 from dashboard import components, figures, ids
 from dashboard.negotiation_parts.claims import team_card
 from forecast.services import money as fmt
-from forecast.services.negotiation_board import NegotiationBoard, WaterfallSteps, basis_label
+from forecast.services.negotiation import basis_label
+from forecast.services.negotiation_board import NegotiationBoard, WaterfallSteps
 
 STAGES = ("draft", "claiming", "assigning", "agreed")
 

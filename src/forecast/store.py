@@ -66,6 +66,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import wraps
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import pandas as pd
@@ -886,14 +887,27 @@ class SqlStore(PlanRepository):
     def _refuse_another_programs_database(self) -> None:
         """A SQLite file that holds tables but not this store's plans is another program's:
         opening it must not add this store's tables to it (a wrong --data-dir, or a backup of
-        something else restored as forecast.db)."""
-        with self.engine.connect() as conn:
-            tables = set(sa.inspect(conn).get_table_names())
-        if not tables or ("plans" in tables and self._columns("plans") >= STORE_MARK_COLUMNS):
+        something else restored as forecast.db). It is read before the engine connects: the
+        engine's first connection switches the file to WAL mode, a change kept in the file."""
+        path = self.engine.url.database
+        if not path or path == ":memory:" or not Path(path).is_file():
+            return
+        try:
+            with contextlib.closing(
+                sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+            ) as conn:
+                tables = {
+                    row[0]
+                    for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                }
+                plans_columns = {row[1] for row in conn.execute("PRAGMA table_info(plans)")}
+        except sqlite3.Error:  # damaged or locked: the engine's open says what the file is
+            return
+        if not tables or ("plans" in tables and plans_columns >= STORE_MARK_COLUMNS):
             return
         shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
         raise Invalid(
-            f"{self.engine.url.database} is not a plan store (its tables: {shown}); nothing "
+            f"{path} is not a plan store (its tables: {shown}); nothing "
             "was changed in it: give the data directory of the plan store (--data-dir or "
             "FORECAST_DATA_DIR), or restore a backup that `forecast store backup` wrote"
         )

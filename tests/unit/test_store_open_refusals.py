@@ -26,6 +26,22 @@ def test_another_programs_database_is_refused_and_gets_none_of_the_stores_tables
     assert _tables(db) == {"plans", "customers"}
 
 
+def test_refusing_another_programs_database_leaves_its_bytes_and_journal_mode_as_they_were(
+    tmp_path,
+):
+    db = tmp_path / "forecast.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE customers (name TEXT)")
+        conn.execute("INSERT INTO customers VALUES ('x')")
+    before = db.read_bytes()
+    with pytest.raises(Invalid, match="is not a plan store .*nothing was changed in it"):
+        open_store(data_dir=tmp_path)
+    assert db.read_bytes() == before
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["forecast.db"]
+
+
 def test_a_damaged_store_file_is_refused_with_a_hint_to_restore_a_backup(tmp_path):
     whole = tmp_path / "whole"
     open_store(data_dir=whole).close()

@@ -113,7 +113,7 @@ def _summary_text(s: dict[str, Any]) -> str:
 
     lines = [
         f"plan {s['plan_id']} version {s['version']} ({s['status']}), negotiation stage {s['stage']}",
-        f"  goal {m('goal')}  basis (the {str(s['basis']).replace('_', ' ')}) "
+        f"  goal {m('goal')}  basis (the {nego.basis_label(s).lower()}) "
         f"{m('basis_total')}  gap {m('gap')}",
         f"  claimed {m('claimed')}  remainder {m('remainder')}  assigned {m('assigned')}  "
         f"open {m('open_remainder')}",

@@ -16,6 +16,7 @@ the URL's database, without its password.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import sqlite3
@@ -68,13 +69,30 @@ def backup_store(
             "right --data-dir or --db"
         )
     path = Path(target).expanduser()
+    made_folder = None
     if _names_a_folder(target) and not path.is_dir() and path.parent.is_dir():
+        if path.exists():
+            raise Invalid(
+                f"{path} is a file, not a folder; nothing was written: name a folder, or the "
+                "file without the trailing separator"
+            )
         try:
             path.mkdir()
         except OSError as exc:
             raise Invalid(
                 f"cannot make the folder {path} ({exc.strerror}); choose a folder you may write in"
             ) from exc
+        made_folder = path
+    try:
+        return _backup_into(source, path, overwrite=overwrite)
+    except BaseException:
+        if made_folder is not None:
+            with contextlib.suppress(OSError):  # only while empty: nothing of another's is lost
+                made_folder.rmdir()
+        raise
+
+
+def _backup_into(source: Path, path: Path, *, overwrite: bool) -> Backup:
     if path.is_dir():
         path = path / DB_FILENAME
     path = path.absolute()
@@ -177,7 +195,13 @@ def _check_problem(conn: sqlite3.Connection) -> str | None:
         return str(exc)
     if found and found[0][0] == "ok":
         return None
-    findings = [str(row[0]) for row in found if not str(row[0]).startswith("***")]
+    # A row may hold several findings, one a line, under a "*** in database main ***" heading.
+    findings = [
+        line
+        for row in found
+        for line in str(row[0]).splitlines()
+        if line.strip() and not line.startswith("***")
+    ]
     more = f" and {len(findings) - 1} more" if len(findings) > 1 else ""
     return f"{findings[0]}{more}" if findings else "no answer"
 

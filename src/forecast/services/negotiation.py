@@ -730,6 +730,15 @@ def goal_below_system_plan(summary_: Mapping[str, Any]) -> int:
     return max(int(system_total) - int(goal), 0)
 
 
+def basis_label(summary_: Mapping[str, Any]) -> str:
+    """What the Negotiation page and `plan ledger` call the basis, from a `summary`: "System plan"
+    (or "Baseline") while it is the current one, "Earlier system plan" once the system plan moved
+    under it, so that neither calls "System plan" a number the System plan and Side by side pages
+    do not show."""
+    name = "Baseline" if summary_.get("basis") == "baseline" else "System plan"
+    return f"Earlier {name.lower()}" if summary_.get("drifted_teams") else name
+
+
 def basis_status(summary_: Mapping[str, Any]) -> str:
     """In words, from a `summary`: which basis the negotiation's numbers rest on and whether the
     current system plan moved away from it (shown on the page, in the CLI and in exports)."""

@@ -235,14 +235,6 @@ def _card(
     )
 
 
-def basis_label(summary: dict[str, Any]) -> str:
-    """What the page calls the basis: "System plan" (or "Baseline") while it is the current one,
-    "Earlier system plan" once the system plan moved under it, so that the Negotiation page never
-    calls "System plan" a number the System plan and Side by side pages do not show."""
-    name = "Baseline" if summary.get("basis") == "baseline" else "System plan"
-    return f"Earlier {name.lower()}" if summary.get("drifted_teams") else name
-
-
 def _waterfall(summary: dict[str, Any], ledger: pd.DataFrame) -> WaterfallSteps:
     teams = ledger[ledger["team"] != "TOTAL"]
     claims = {str(t): int(v) for t, v in zip(teams["team"], teams["claim_minor"], strict=True) if v}
@@ -250,7 +242,7 @@ def _waterfall(summary: dict[str, Any], ledger: pd.DataFrame) -> WaterfallSteps:
         str(t): int(v) for t, v in zip(teams["team"], teams["assignment_minor"], strict=True) if v
     }
     return WaterfallSteps(
-        basis_label=basis_label(summary),
+        basis_label=nego.basis_label(summary),
         basis_total=int(summary["basis_total"]),
         claims=claims,
         assigned=assigned,
