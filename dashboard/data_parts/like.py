@@ -1,5 +1,5 @@
 """A plan made like an earlier one, the weekly rerun (``forecast.services.plan_like``): the
-"Like an earlier plan" choice offers the plans the signed-in person may see, newest first; picking
+"Like an earlier plan" choice offers the plans the signed-in person owns, newest first; picking
 one fills the create form with its settings (again after each read of the file, which puts its own
 detection in some fields); Create then carries its members and events, and the page says what was
 carried, clipped, left out and not carried."""
@@ -15,18 +15,20 @@ from dash import ctx as callback_ctx
 
 from dashboard import components, ids
 from dashboard.context import DashboardContext
-from dashboard.data_parts import layout, view
+from dashboard.data_parts import layout, upload, view
 from dashboard.shell import plan_label
 from dashboard.wiring import bind
 from forecast.services import plan_like
 from forecast.services.errors import ServiceError
 
 FREQ_CODES = ("D", "W", "M", "Q")
-# The form's fields a read of the file puts its own detection in (or the sample its currency).
-REFILLED_AFTER_READ = frozenset(
-    {"horizon", "team_attr_options", "team_attr", "currency_options", "currency", "currency_set"}
-    | {"freq"}
-)
+# The form's fields a read of the file puts its own detection in: any read its team, a new
+# file its horizon and frequency too (the currency is the planner's once a plan is picked).
+REFILLED_AFTER_READ = frozenset({"team_attr_options", "team_attr"})
+REFILLED_AFTER_NEW_FILE = REFILLED_AFTER_READ | {"horizon", "freq"}
+# Settings the form holds as none: "" tells the service they are given so (no team, the file's
+# own frequency), not left for it to take from the earlier plan.
+GIVEN_AS_NONE = ("team_attr", "freq")
 FIELD_WORDS = {
     "horizon": "horizon",
     "team_attr": "team dimension",
@@ -51,8 +53,8 @@ PAGE_WORDS = (
         "mark them again with 'Mark and re-forecast' on the System plan page",
     ),
     (
-        r"set the goal with `forecast plan goal [^`]*`",
-        "set the goal with 'Set goal' on the Negotiation page",
+        r"with `forecast plan goal [^`]*`",
+        "with 'Set goal' on the Negotiation page",
     ),  # fmt: skip
     (
         r"upload the new periods' actuals with `forecast plan actuals \S+ FILE`",
@@ -87,11 +89,17 @@ def form_of(state: Any) -> dict[str, Any]:
 def like_request(request: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
     """`plan_like.create_plan_like`'s options from the form's request: a setting the form still
     holds as the earlier plan has it is left for the service to take (exactly, a weekly
-    calendar's day too) and to report as taken; one the person changed is given again."""
-    return {
-        key: None if key in theirs and value == theirs[key] else value
-        for key, value in request.items()
-    }
+    calendar's day too) and to report as taken; one the person changed is given again, a team
+    or frequency they cleared as "" (none, detect)."""
+    return {key: given(key, value, theirs) for key, value in request.items()}
+
+
+def given(key: str, value: Any, theirs: dict[str, Any]) -> Any:
+    if key in theirs and value == theirs[key]:
+        return None
+    if value is None and key in GIVEN_AS_NONE:
+        return ""
+    return value
 
 
 def options(summaries: list[Any]) -> list[dict[str, str]]:
@@ -133,9 +141,20 @@ def fill_hint(state: Any, settings: dict[str, Any], mapping: tuple[Any, ...] = (
 
 
 def fill_form(
-    ctx: DashboardContext, like, _read, team_options, currency_options, *mapping
+    ctx: DashboardContext, like, file, _read, team_options, currency_options, *mapping
 ) -> tuple[Any, ...]:
-    return fill(ctx, like, callback_ctx.triggered_id, team_options, currency_options, mapping)
+    return fill(ctx, like, fill_trigger(file), team_options, currency_options, mapping)
+
+
+def fill_trigger(file: Any) -> Any:
+    """What `fill` answers: the choice; a new file read (its upload changed, and the read that
+    follows is waited for); or a file read again."""
+    triggered = {t.split(".")[0] for t in callback_ctx.triggered_prop_ids}
+    if ids.DATA_LIKE in triggered:
+        return ids.DATA_LIKE
+    if ids.DATA_FILE in triggered:
+        return ids.DATA_FILE if upload.has_file(file) else None
+    return ids.DATA_FILE_READ
 
 
 def fill(
@@ -146,10 +165,13 @@ def fill(
     currency_options: Any,
     mapping: tuple[Any, ...] = (),
 ) -> tuple[Any, ...]:
-    """The form from the earlier plan, when picked; after a read of the file (`trigger` is not
-    the choice), only the fields the read put its own detection in. `mapping`: the file's
+    """The form from the earlier plan, when picked (`trigger` the choice); after a read of a new
+    file (`trigger` DATA_FILE) or of the file again (DATA_FILE_READ), only the fields that read
+    put its own detection in; nothing when the file was removed (None). `mapping`: the file's
     series key, date and sales columns as the page maps them."""
     nothing = (no_update,) * (len(FILLED) - 1)
+    if trigger is None:
+        return (*nothing, no_update)
     if not like:
         return (*nothing, None if trigger == ids.DATA_LIKE else no_update)
     try:
@@ -159,7 +181,8 @@ def fill(
     theirs = form_of(state)
     values = filled(state, theirs, team_options, currency_options)
     if trigger != ids.DATA_LIKE:
-        values = {k: v if k in REFILLED_AFTER_READ else no_update for k, v in values.items()}
+        refilled = REFILLED_AFTER_NEW_FILE if trigger == ids.DATA_FILE else REFILLED_AFTER_READ
+        values = {k: v if k in refilled else no_update for k, v in values.items()}
     return (*values.values(), fill_hint(state, theirs, mapping))
 
 
@@ -267,9 +290,10 @@ def created_like(made: plan_like.PlanLike, origin_name: str) -> html.Div:
 
 
 def make_plan_like(store: Any, like: str, actor: str, request: dict[str, Any], **files: Any) -> Any:
-    """The plan like `like` (checked again here: the id came from the browser) and its report."""
+    """The plan like `like` (checked again here, before the file is read: the id came from the
+    browser) and its report."""
     origin = plan_like.plan_to_make_like(store, like, actor)
-    made = plan_like.create_plan_like_seen(
+    made = plan_like.create_plan_like(
         store, like=origin.plan_id, actor=actor, **files, **like_request(request, form_of(origin))
     )
     return made, created_like(made, origin.name)
@@ -284,6 +308,7 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         fill_form,
         *FILLED,
         Input(ids.DATA_LIKE, "value"),
+        Input(ids.DATA_FILE, "data"),
         Input(ids.DATA_FILE_READ, "data"),
         State(ids.DATA_TEAM_ATTR, "options"),
         State(ids.DATA_CURRENCY, "options"),

@@ -86,6 +86,7 @@ def preview(
     freq,
     week_dates,
     decimal=None,
+    horizon=None,
 ) -> tuple:
     if not upload.has_file(file):
         return view.NOTHING
@@ -105,6 +106,7 @@ def preview(
         sample=bool(file.get("sample")),
         picked=options.get("value_col"),
         new_file=callback_ctx.triggered_id == ids.DATA_FILE,
+        horizon=horizon,
     )
 
 
@@ -123,5 +125,6 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         State(ids.DATA_MAP_FREQ, "value"),
         State(ids.DATA_MAP_WEEK_DATES, "value"),
         State(ids.DATA_MAP_DECIMAL, "value"),
+        State(ids.DATA_HORIZON, "value"),
         prevent_initial_call=True,
     )

@@ -81,13 +81,15 @@ def preview_outputs(
     sample: bool = False,
     picked: str | None = None,
     new_file: bool = False,
+    horizon: Any = None,
 ) -> PreviewOutputs:
     """The whole page after a read: the report (or the problems), and the mapping as read. The
     upload's "Reading…" banner goes; the sample's note (which says what was loaded) stays.
     `picked`: the sales column the person picked, still shown when the file has problems with
     it (the report is about that column). A `new_file` offers its frequency's horizon (13
     quarters of a quarterly file were 13 weeks' worth of periods); a file read again keeps the
-    horizon as the person left it."""
+    `horizon` as the person left it, unless it is still another frequency's offer (91 days of a
+    daily file read again in weeks would be 91 weeks)."""
     status = no_update if sample else None
     if not check.ok:
         header = components.options(check.columns)
@@ -108,6 +110,7 @@ def preview_outputs(
                 className="text-danger",
             ),
             read_cleanly=False,
+            currency_sign=no_update,  # nothing was read: the form's currency hint stays
             **remap,
         )
     assert check.history is not None
@@ -133,10 +136,20 @@ def preview_outputs(
         create_hint=create_hint(check),
         currency_sign=check.currency_sign,
         week_dates_hidden=week_dates_hidden(check),
-        horizon=file_check.default_horizon(check.summary.freq)
-        if new_file and check.summary is not None
-        else no_update,
+        horizon=offered_horizon(check, horizon, new_file),
     )
+
+
+def offered_horizon(check: FileCheck, horizon: Any, new_file: bool) -> Any:
+    """The horizon in the plan frequency's own periods: a new file's default, or after a read in
+    another frequency, its default in place of the other's still in the form."""
+    if check.summary is None:
+        return no_update
+    offered = file_check.default_horizon(check.summary.freq)
+    defaults = {file_check.default_horizon(code) for code in FREQ_NAMES}
+    if new_file or (horizon != offered and horizon in defaults):
+        return offered
+    return no_update
 
 
 def week_dates_hidden(check: FileCheck) -> bool:

@@ -632,3 +632,25 @@ def test_the_preview_shows_summed_order_lines_without_binary_rounding_noise():
         ]["y"]
         == 44.537
     )
+
+
+def test_a_daily_file_read_again_in_weeks_is_offered_a_horizon_in_weeks():
+    days = pd.date_range("2024-01-01", periods=120, freq="D")
+    daily = pd.DataFrame({"Store": 1, "Date": days.strftime("%Y-%m-%d"), "Sales": 100})
+    raw = daily.to_csv(index=False).encode()
+    new = view.preview_outputs(file_check.check_file(raw, filename="d.csv"), "", new_file=True)
+    weekly = file_check.check_file(
+        raw, filename="d.csv", id_cols=["Store"], date_col="Date", value_col="Sales", freq="W"
+    )
+
+    assert new.horizon == 91
+    assert view.preview_outputs(weekly, "W", horizon=91).horizon == 13
+    assert view.preview_outputs(weekly, "W", horizon=20).horizon is no_update  # the person's
+
+
+def test_a_file_that_failed_to_read_is_not_said_to_carry_no_currency_sign():
+    broken = b"Store,Date,Sales\n1,2024-01-01,\xe2\x82\xac10.50\n1,2024-13-15,\xe2\x82\xac12.00\n"
+    out = view.preview_outputs(file_check.check_file(broken, filename="euro.csv"), "")
+
+    assert out.read_cleanly is False
+    assert out.currency_sign is no_update  # the currency hint waits for a clean read

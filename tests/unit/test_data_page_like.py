@@ -78,7 +78,7 @@ def create_like(ctx, tmp_path, rossmann_train, like_id, form_values, user=OWNER,
     return said, kept
 
 
-def test_the_earlier_plans_offered_are_those_the_person_may_see_newest_first(
+def test_the_earlier_plans_offered_are_those_the_person_owns_newest_first(
     ctx, plan, tmp_path, rossmann_train
 ):
     source = six_store_csv(rossmann_train, tmp_path / "rossmann_6stores.csv")
@@ -91,6 +91,8 @@ def test_the_earlier_plans_offered_are_those_the_person_may_see_newest_first(
     assert [o["value"] for o in offered] == [newer.plan_id, plan.plan_id]
     assert offered[1]["label"] == plan_label(summaries[plan.plan_id])
     with acting_as(ctx.store, "stranger"):
+        assert like.like_options(ctx, 1) == []
+    with acting_as(ctx.store, "lena"):  # leads a team: sees the plans, may not copy their members
         assert like.like_options(ctx, 1) == []
 
 
@@ -116,6 +118,7 @@ def test_picking_an_earlier_plan_fills_the_form_with_its_settings(ctx, plan):
     assert "settings of 'Week 30'" in filled[f"{ids.DATA_LIKE_HINT}.children"]
     reread = dict(zip(filled, after_read, strict=True))
     assert reread[f"{ids.DATA_TEAM_ATTR}.value"] == "StoreType"  # a read put its own guess there
+    assert reread[f"{ids.DATA_HORIZON}.value"] is no_update
     assert reread[f"{ids.DATA_MODEL}.value"] is no_update  # a read leaves the model as chosen
     assert cleared[:-1] == (no_update,) * (len(like.FILLED) - 1) and cleared[-1] is None
 
@@ -124,7 +127,7 @@ def test_a_plan_the_person_may_not_see_fills_nothing_and_says_so(ctx, plan):
     with acting_as(ctx.store, "stranger"):
         refused = like.fill(ctx, plan.plan_id, ids.DATA_LIKE, [], [])
     assert refused[:-1] == (no_update,) * (len(like.FILLED) - 1)
-    assert "not one of your plans" in shown(refused[-1])
+    assert "not one of the plans you own" in shown(refused[-1])
 
 
 def test_a_setting_left_as_the_earlier_plan_has_it_is_taken_from_it_a_changed_one_given():
@@ -181,9 +184,8 @@ def test_a_refused_plan_like_says_why_with_the_fix_and_makes_nothing(
         ctx, tmp_path, rossmann_train, plan.plan_id, form(), stores=[57]
     )
 
-    assert "may not make a plan like this one" in shown(as_lead)
-    assert "Members on the Plans page" in shown(as_lead)  # who may grant the owner role
-    assert "not one of your plans" in shown(as_stranger)
+    assert "not one of the plans you own" in shown(as_lead)
+    assert "not one of the plans you own" in shown(as_stranger)
     assert "Week 30" not in shown(as_stranger)
     assert "1 series of the file are not in plan" in shown(new_store)
     assert "drop a series attributes file (e.g. a store table)" in shown(new_store)
@@ -209,3 +211,49 @@ def test_what_a_plan_like_another_does_not_carry_is_said_with_the_page_that_sets
     worded = [like.page_words(note) for note in notes]
     assert worded and not any("forecast plan" in note for note in worded)
     assert any("'Set goal' on the Negotiation page" in note for note in worded)
+
+
+def test_a_read_again_keeps_the_horizon_currency_and_frequency_the_person_changed(ctx, plan):
+    with acting_as(ctx.store, OWNER):
+        again = like.fill(ctx, plan.plan_id, ids.DATA_FILE_READ, [], [])
+        new_file = like.fill(ctx, plan.plan_id, ids.DATA_FILE, [], [])
+        removed = like.fill(ctx, plan.plan_id, None, [], [])
+    names = [f"{o.component_id}.{o.component_property}" for o in like.FILLED]
+    again_filled = dict(zip(names, again, strict=True))
+    new_filled = dict(zip(names, new_file, strict=True))
+    for field in (ids.DATA_HORIZON, ids.DATA_MAP_FREQ, ids.DATA_CURRENCY):
+        assert again_filled[f"{field}.value"] is no_update, field
+    assert again_filled[f"{ids.DATA_CURRENCY_SET}.data"] is no_update
+    assert again_filled[f"{ids.DATA_TEAM_ATTR}.value"] == "StoreType"
+    # a new file's read puts its own horizon and frequency in: the earlier plan's come back
+    assert new_filled[f"{ids.DATA_HORIZON}.value"] == 6
+    assert new_filled[f"{ids.DATA_MAP_FREQ}.value"] == "W"
+    assert new_filled[f"{ids.DATA_CURRENCY}.value"] is no_update
+    assert removed == (no_update,) * len(like.FILLED)
+
+
+def test_a_team_cleared_or_frequency_on_automatic_is_given_as_none_not_taken(
+    ctx, plan, tmp_path, rossmann_train
+):
+    theirs = {"team_attr": "StoreType", "freq": "W"}
+    assert like.like_request({"team_attr": None, "freq": None}, theirs) == {
+        "team_attr": "",
+        "freq": "",
+    }
+    (said, session, _), _ = create_like(
+        ctx, tmp_path, rossmann_train, plan.plan_id, form(team=None, freq="")
+    )
+
+    made = plans.get_plan(ctx.store, session["plan_id"])
+    assert made.team_attr is None
+    assert "team dimension" not in shown(said) and "periods weeks" not in shown(said)
+
+
+def test_the_goal_not_carried_is_set_again_against_the_earlier_plans_basis(ctx, plan):
+    negotiation.set_goal(ctx.store, plan.plan_id, OWNER, ratio="1.1", basis="system_plan")
+    origin = plans.get_plan(ctx.store, plan.plan_id)
+    (goal,) = [n for n in plan_like.not_carried(ctx.store, origin, origin) if "goal" in n]
+
+    assert f"`forecast plan goal {origin.plan_id} --ratio 1.1 --basis system_plan`" in goal
+    assert "--spread-by" not in goal  # spread by the system plan, as a goal is unless told
+    assert "set the goal against the system plan with 'Set goal'" in like.page_words(goal)

@@ -113,7 +113,8 @@ def create_plan_like(
     progress: plans.Progress | None = None,
 ) -> PlanLike:
     """A new draft plan of the file `source` made like the plan `like` (see the module); each
-    option left None is taken from that plan. The actor owns `like` or is an admin, as copying
+    option left None is taken from that plan; `team_attr` or `freq` given as "" is given as none
+    (one team for all series; the file's own frequency). The actor owns `like` or is an admin, as copying
     its members asks (checked before the file is read). `filename` and `attributes_filename`
     tell the formats of files given as bytes (an upload)."""
     origin = plans.get_plan(store, like)
@@ -135,12 +136,12 @@ def create_plan_like(
         name=name,
         source=source,
         horizon=given_or_taken("horizon", horizon, origin.horizon),
-        team_attr=given_or_taken("team_attr", team_attr, origin.team_attr),
+        team_attr=given_or_taken("team_attr", team_attr, origin.team_attr) or None,
         actor=actor,
         filename=filename,
         attributes_file=attributes_file,
         attributes_filename=attributes_filename,
-        freq=given_or_taken("freq", freq, origin.freq),
+        freq=given_or_taken("freq", freq, origin.freq) or None,
         week_dates=given_or_taken("week_dates", week_dates, mapping.get("week_dates", "start")),
         decimal=decimal,
         model=given_or_taken("model", model, origin.baseline.model),
@@ -168,31 +169,27 @@ def create_plan_like(
 
 
 def plans_to_make_like(store: PlanRepository, user: str | None) -> list[PlanSummary]:
-    """The plans `user` may see (every plan for an admin account), newest first: those a page
-    offers to make a plan like."""
-    seen = plans.plans_visible_to(store, user, admin=plans.is_admin(store, user))
-    return sorted(seen, key=lambda s: s.created_at, reverse=True)
+    """The plans `user` owns (every plan for an admin account), newest first: those a page
+    offers to make a plan like, as copying their members asks (`plans.member_sources`)."""
+    if not user:
+        return []
+    admin = plans.is_admin(store, user)
+    owned = [
+        s for s in plans.list_plans(store) if admin or store.get(s.plan_id).has_role(user, "owner")
+    ]
+    return sorted(owned, key=lambda s: s.created_at, reverse=True)
 
 
 def plan_to_make_like(store: PlanRepository, like: str, user: str | None) -> PlanState:
-    """The plan `like` (an id a page sent) if `user` may see it; one they may not see is refused
-    as if it did not exist (nobody learns it does)."""
+    """The plan `like` (an id a page sent) if `user` may make a plan like it; one they may not
+    is refused as if it did not exist (nobody learns it does)."""
     if like not in {s.plan_id for s in plans_to_make_like(store, user)}:
         raise NotFound(
-            "the earlier plan picked under 'Like an earlier plan' is not one of your plans (it "
-            "was removed, or you are no longer a member of it): pick another there, or leave it "
-            "empty to make a plan of the file alone"
+            "the earlier plan picked under 'Like an earlier plan' is not one of the plans you own "
+            "(it was removed, or you no longer hold its owner role): pick another there, or "
+            "leave it empty to make a plan of the file alone"
         )
     return plans.get_plan(store, like)
-
-
-def create_plan_like_seen(
-    store: PlanRepository, *, like: str, actor: str, **options: Any
-) -> PlanLike:
-    """`create_plan_like` for a page: `like` is checked with `plan_to_make_like` first, before
-    the file is read."""
-    origin = plan_to_make_like(store, like, actor)
-    return create_plan_like(store, like=origin.plan_id, actor=actor, **options)
 
 
 def not_carried(store: PlanRepository, origin: PlanState, made: PlanState) -> list[str]:
@@ -213,14 +210,23 @@ def not_carried(store: PlanRepository, origin: PlanState, made: PlanState) -> li
     negotiation = origin.negotiation or {}
     if negotiation.get("goal") is not None:
         ratio = negotiation.get("goal_ratio")
-        how = f"--ratio {ratio}" if ratio else "--total X"
+        per_period = bool(negotiation.get("period_goals"))
+        how = "--per-period FILE" if per_period else f"--ratio {ratio}" if ratio else "--total X"
+        basis = str(negotiation.get("basis") or "baseline")
+        spread_by = str(negotiation.get("spread_by") or "system_plan")
+        how += f" --basis {basis}" * (basis != "baseline")
+        how += f" --spread-by {spread_by}" * (spread_by != "system_plan")
+        against = f"against the {basis.replace('_', ' ')}" + (
+            f", spread by the {spread_by.replace('_', ' ')}" * (spread_by != "system_plan")
+        )
         claims = len(negotiation.get("claims") or {})
         parts = ["the goal"] + [f"its {claims} claim(s)"] * bool(claims)
         parts += ["the assignment"] * bool(negotiation.get("assignments"))
         what = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
         said.append(
-            f"{what} not carried: the negotiation starts again; set "
-            f"the goal with `forecast plan goal {made.plan_id} {how}`"
+            f"{what} not carried: the negotiation starts again; set the goal"
+            f"{' per period' * per_period} {against} with "
+            f"`forecast plan goal {made.plan_id} {how}`"
         )
     if store.actuals_versions(origin.plan_id):
         said.append(
