@@ -807,7 +807,6 @@ def upload_actuals(
         warnings = [w for w in [scale_warning(inside, baseline, history)] if w]
     else:
         warnings = []
-    warnings += periods_all_zero(inside, baseline)
     summed = _summed_duplicates(notes) if duplicates == "sum" else []
     warnings += summed
     notes = [n for n in notes if not any(w.startswith(n) for w in summed)]
@@ -870,6 +869,8 @@ def upload_actuals(
         except StaleVersion:
             if attempt == MERGE_ATTEMPTS:
                 raise
+    touched = pd.DatetimeIndex(inside[schema.DS].unique())
+    warnings += periods_all_zero(merged, baseline, touched, version=version.version)
     return ActualsUpload(
         version=version,
         kept=len(inside),
@@ -1060,12 +1061,24 @@ ALL_ZERO_LEAST_SERIES = 2
 """A period is said to be all zero from this many series on (one shop shut a week is real)."""
 
 
-def periods_all_zero(actuals: pd.DataFrame, baseline: pd.DataFrame) -> list[str]:
-    """A period whose every uploaded actual is 0, over several series the plan forecast sales
-    for: kept (every shop may have been shut), but said, since it is more often an export made
-    before the period's sales were booked, and it is scored as a period without sales."""
+def periods_all_zero(
+    actuals: pd.DataFrame, baseline: pd.DataFrame, touched: pd.DatetimeIndex, *, version: int
+) -> list[str]:
+    """A period the upload touched whose every actual in force (`actuals`, the merged version
+    `version` just made) is 0, over several series the plan forecast sales for: kept (every
+    shop may have been shut), but said, since it is more often an export made before the
+    period's sales were booked, and it is scored as a period without sales."""
     y, base = schema.Y, schema.BASELINE
-    cells = actuals.merge(baseline[[*KEY, base]], on=KEY, how="inner")
+    cells = actuals[actuals[schema.DS].isin(touched)].merge(
+        baseline[[*KEY, base]], on=KEY, how="inner"
+    )
+    if version > 1:
+        undo = (
+            f"go back to the version before (actuals-restore {version - 1}) and upload the "
+            "period again once they are"
+        )
+    else:
+        undo = "upload the period again once they are"
     said: list[str] = []
     for start, period in cells.groupby(schema.DS, sort=True):
         forecast = float(period[base].sum())
@@ -1074,8 +1087,7 @@ def periods_all_zero(actuals: pd.DataFrame, baseline: pd.DataFrame) -> list[str]
         said.append(
             f"every actual of the period {pd.Timestamp(str(start)):%Y-%m-%d} is 0 ({len(period)} "
             f"series, where the plan forecast {_amount(forecast)}): kept, and scored as a period "
-            "without sales; if its sales were not booked yet when the file was made, go back to "
-            "the version before (actuals-restore) and upload the period again once they are"
+            f"without sales; if its sales were not booked yet when the file was made, {undo}"
         )
     return said
 
