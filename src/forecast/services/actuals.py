@@ -36,6 +36,7 @@ from forecast.services.plans import (
     InvalidFile,
     get_plan,
     load_blob_frame,
+    may_view,
     require_not_archived,
     shut_weekdays,
 )
@@ -1232,10 +1233,20 @@ def actuals_versions(store: PlanRepository, plan: str) -> list[ActualsVersion]:
     return store.actuals_versions(get_plan(store, plan).plan_id)
 
 
-def earlier_version_with_actuals(store: PlanRepository, plan: str) -> PlanState | None:
+@dataclass(frozen=True)
+class EarlierVersion:
+    """The earlier version of a plan that keeps the actuals the plan lacks. ``plan`` is None when
+    the user may not see that version: it is then neither named nor its id given."""
+
+    plan: PlanState | None
+
+
+def earlier_version_with_actuals(
+    store: PlanRepository, plan: str, user: str | None, *, admin: bool = False
+) -> EarlierVersion | None:
     """The nearest plan `plan` was made from (`plan new-version`, parent by parent) that keeps
     actuals, while `plan` keeps none: a new version starts without them, and they still score
-    the version they were uploaded to."""
+    the version they were uploaded to. Named only to a user who may see it (``may_view``)."""
     state = get_plan(store, plan)
     if store.actuals_versions(state.plan_id):
         return None
@@ -1248,19 +1259,31 @@ def earlier_version_with_actuals(store: PlanRepository, plan: str) -> PlanState 
         except NotFound:
             return None
         if store.actuals_versions(earlier.plan_id):
-            return earlier
+            return EarlierVersion(earlier if may_view(earlier, user, admin=admin) else None)
         parent = earlier.parent_id
     return None
 
 
-def no_actuals_here(store: PlanRepository, plan: str) -> NotFound:
+EARLIER_VERSION_UNSEEN = "an earlier version of this plan keeps them; ask its owner"
+"""Said of actuals kept on an earlier version the user may not see (no name, no id)."""
+
+
+def no_actuals_here(
+    store: PlanRepository, plan: str, user: str | None, *, admin: bool = False
+) -> NotFound:
     """The refusal to score `plan`, which keeps no actuals; it names the earlier version of the
-    plan that keeps them, if one does."""
+    plan that keeps them, if one does and `user` may see it."""
     state = get_plan(store, plan)
     fix = Fix(FixKey.UPLOAD_ACTUALS, plan=state.plan_id)
-    earlier = earlier_version_with_actuals(store, state.plan_id)
-    if earlier is None:
+    found = earlier_version_with_actuals(store, state.plan_id, user, admin=admin)
+    if found is None:
         return NotFound(f"plan {state.plan_id} has no actuals yet", fix)
+    earlier = found.plan
+    if earlier is None:
+        return NotFound(
+            f"plan {state.plan_id} has no actuals yet ({EARLIER_VERSION_UNSEEN})",
+            fix.given(earlier=""),
+        )
     fix = fix.given(
         earlier=earlier.plan_id, earlier_name=earlier.name, earlier_status=earlier.status
     )
