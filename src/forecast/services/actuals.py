@@ -352,12 +352,28 @@ def _other_weekday(result: Any, state: PlanState, name: str, week_dates: str) ->
     last = pd.Timestamp(result.report.last_day) + pd.Timedelta(days=shift)
     last_of_ours = DAY_NAMES[(ours + 6) % 7]
     column = result.mapping.date_col
+    runs = f"plan {state.plan_id}'s weeks run {DAY_NAMES[ours]} to {last_of_ours}"
+    if week_dates == "end" and first == last:
+        # One date tells no frequency: on a plan of week-ending dates it was read as a week.
+        what = (
+            f"the file's single date, {first:%Y-%m-%d} (a {written}), was read as a week's end "
+            f"but {runs}: that week would land whole in the plan's week its date falls in, most "
+            "of its days in the wrong week"
+        )
+        fix = (
+            "if it is one day's sales, read it with week dates 'start' (--week-dates start; on "
+            "the Actuals page: Week dates, the week's first day); if it is a week's, date it by "
+            f"the {last_of_ours} the week ends on"
+        )
+        problem = Problem(name, None, column, written, what, fix)
+        raise InvalidFile(
+            f"actuals: {name}: column {column}: {what}; nothing was kept. Fix: {fix}", [problem]
+        )
     how = " (read as the last day of each week)" if week_dates == "end" else ""
     what = (
         f"the file's weeks are dated by {written}s{how} ({first:%Y-%m-%d} to {last:%Y-%m-%d}) "
-        f"but plan {state.plan_id}'s weeks run {DAY_NAMES[ours]} to {last_of_ours}: each week "
-        f"would land whole in the plan's week its date falls in, most of its days in the wrong "
-        "week"
+        f"but {runs}: each week would land whole in the plan's week its date falls in, most of "
+        "its days in the wrong week"
     )
     fix = (
         f"date each row by the {DAY_NAMES[ours]} its week starts on, summing the sales of "
