@@ -14,6 +14,7 @@ from dash import dcc, html
 
 from dashboard.fix_hints import page_message, page_text
 from forecast.services import money as fmt
+from forecast.services.actuals import EARLIER_VERSION_UNSEEN
 from forecast.services.errors import (
     Fix,
     FixKey,
@@ -151,7 +152,7 @@ def error_alert(exc: BaseException) -> dbc.Alert:
     fix = fix_of(exc)
     if isinstance(exc, NotFound) and fix is not None and fix.key in _STATE_TITLES:
         reason = STATE_REASONS[fix.key]
-        if fix.params.get("earlier"):  # a new version: its actuals are on the one before
+        if "earlier" in fix.params:  # a new version: its actuals are on the one before
             reason += ": " + earlier_version_keeps_actuals(
                 fix.params["earlier"],
                 fix.params.get("earlier_name", ""),
@@ -178,7 +179,10 @@ def error_alert(exc: BaseException) -> dbc.Alert:
 
 def earlier_version_keeps_actuals(plan_id: str, name: str, status: str) -> str:
     """Why a new version (``plan new-version``, "New version") shows no actuals: they stay with
-    the version they were uploaded to, named here with how to see them scored."""
+    the version they were uploaded to, named here with how to see them scored; with no
+    `plan_id` (a version the user may not see) neither named nor identified."""
+    if not plan_id:
+        return EARLIER_VERSION_UNSEEN
     named = f"'{name}' ({plan_id}, {status})" if name else plan_id
     return (
         f"it is a new version of {named}, which keeps the actuals uploaded so far; choose that "
@@ -263,6 +267,14 @@ def acting_user(session: Mapping[str, Any] | None, ctx: Any = None) -> str | Non
     if account is not None:
         return account.name
     return auth.background_account_name(ctx) if ctx is not None else None
+
+
+def acting_admin() -> bool:
+    """Whether the signed-in account of this request is an admin (who sees every plan)."""
+    from dashboard import auth
+
+    account = auth.current_account()
+    return bool(account and account.is_admin)
 
 
 def role_note(allowed: bool, why_not: str, fix: Fix | None = None) -> html.Small | None:

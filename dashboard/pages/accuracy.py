@@ -413,7 +413,10 @@ def render(ctx: DashboardContext, session: dict | None, scope: str | None) -> tu
     if not (session or {}).get("plan_id"):
         return no_actuals(components.need_plan_notice())
     plan_id = components.action_plan(session)
-    report, alert = components.call_service(lambda: accuracy.fva(ctx.store, plan_id))
+    user, admin = components.acting_user(session), components.acting_admin()
+    report, alert = components.call_service(
+        lambda: accuracy.fva(ctx.store, plan_id, user=user, admin=admin)
+    )
     if report is None:
         return no_actuals(alert)
     return (

@@ -547,14 +547,19 @@ def show_kept(ctx: DashboardContext, session: dict | None) -> tuple:
 
 
 def earlier_version_notice(ctx: DashboardContext, plan_id: str) -> dbc.Alert | None:
-    """For a new version without actuals: the earlier version that keeps them, named."""
-    earlier, _ = components.call_service(
-        lambda: actuals.earlier_version_with_actuals(ctx.store, plan_id)
+    """For a new version without actuals: the earlier version that keeps them, named if the
+    signed-in user may see it."""
+    user, admin = components.acting_user(None), components.acting_admin()
+    found, _ = components.call_service(
+        lambda: actuals.earlier_version_with_actuals(ctx.store, plan_id, user, admin=admin)
     )
-    if earlier is None:
+    if found is None:
         return None
-    because = components.earlier_version_keeps_actuals(
-        earlier.plan_id, earlier.name, earlier.status
+    earlier = found.plan
+    because = (
+        components.earlier_version_keeps_actuals(earlier.plan_id, earlier.name, earlier.status)
+        if earlier is not None
+        else components.earlier_version_keeps_actuals("", "", "")
     )
     return components.info_alert(f"No actuals kept on this plan yet: {because}.")
 

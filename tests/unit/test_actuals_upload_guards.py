@@ -133,7 +133,50 @@ def test_a_period_whose_every_actual_is_zero_is_kept_with_a_warning(store, plan)
     assert upload.new == len(weeks)
     [warning] = upload.warnings  # not for the second week, where one series sold nothing
     assert f"every actual of the period {pd.Timestamp(first):%Y-%m-%d} is 0" in warning
-    assert "actuals-restore" in warning
+    assert "actuals-restore" not in warning  # a first version has none before it
+    assert "upload the period again once they are" in warning
+
+
+def test_a_correction_zeroing_two_shops_of_a_booked_period_gives_no_all_zero_warning(store, plan):
+    weeks = forecast_times(store, plan, 1.0)
+    first = sorted(weeks["ds"].unique())[0]
+    actuals.upload_actuals(store, plan, as_csv(weeks), filename="all.csv", actor="olga")
+    two_shut = weeks[weeks["ds"] == first].head(2).assign(y=0.0)
+
+    upload = actuals.upload_actuals(
+        store, plan, as_csv(two_shut), filename="two_shut.csv", actor="olga"
+    )
+
+    assert upload.version.version == 2
+    assert upload.warnings == []
+
+
+def test_a_later_upload_zeroing_a_whole_period_names_the_version_to_go_back_to(store, plan):
+    weeks = forecast_times(store, plan, 1.0)
+    first = sorted(weeks["ds"].unique())[0]
+    actuals.upload_actuals(store, plan, as_csv(weeks), filename="all.csv", actor="olga")
+    unbooked = weeks[weeks["ds"] == first].assign(y=0.0)
+
+    upload = actuals.upload_actuals(
+        store, plan, as_csv(unbooked), filename="early.csv", actor="olga"
+    )
+
+    [warning] = upload.warnings
+    assert "go back to the version before (actuals-restore 1)" in warning
+
+
+def test_the_same_file_again_makes_no_version_and_no_all_zero_warning(store, plan):
+    weeks = forecast_times(store, plan, 1.0)
+    first = sorted(weeks["ds"].unique())[0]
+    unbooked = weeks.assign(y=weeks["y"].where(weeks["ds"] != first, 0.0))
+    actuals.upload_actuals(store, plan, as_csv(unbooked), filename="early.csv", actor="olga")
+
+    again = actuals.upload_actuals(
+        store, plan, as_csv(unbooked), filename="early.csv", actor="olga"
+    )
+
+    assert again.version.version == 1
+    assert again.warnings == []
 
 
 # -- a few times off the plan's scale: kept, said loudly ---------------------------------------

@@ -11,6 +11,7 @@ from test_actuals_scale import as_csv, forecast_times, make_plan
 from forecast.services import accuracy, actuals, plans
 from forecast.services.errors import NotFound
 from forecast.store import MemoryStore
+from tests.signin import acting_as
 
 
 def test_scoring_a_new_version_without_actuals_names_the_earlier_version_that_keeps_them():
@@ -21,13 +22,38 @@ def test_scoring_a_new_version_without_actuals_names_the_earlier_version_that_ke
     second = plans.new_version(store, first, "olga").plan_id
 
     with pytest.raises(NotFound) as refused:
-        accuracy.fva(store, second)
+        accuracy.fva(store, second, user="olga")
 
     said = str(refused.value)
     assert f"plan {second} has no actuals yet" in said
     assert f"new version of plan {first}" in said
-    assert actuals.earlier_version_with_actuals(store, second).plan_id == first
-    assert actuals.earlier_version_with_actuals(store, first) is None  # it keeps its own
+    assert actuals.earlier_version_with_actuals(store, second, "olga").plan.plan_id == first
+    assert actuals.earlier_version_with_actuals(store, first, "olga") is None  # it keeps its own
+
+
+def _new_version_granted_to_piet_only(store: MemoryStore) -> tuple[str, str]:
+    first = make_plan(store)
+    weeks = forecast_times(store, first, 1.1)
+    actuals.upload_actuals(store, first, as_csv(weeks), filename="a.csv", actor="olga")
+    second = plans.new_version(store, first, "olga", name="renamed line").plan_id
+    plans.grant(store, second, "olga", "piet", "planner")
+    return first, second
+
+
+def test_scoring_a_new_version_does_not_name_an_earlier_version_the_user_may_not_see():
+    store = MemoryStore()
+    first, second = _new_version_granted_to_piet_only(store)
+    name = store.get(first).name
+
+    with pytest.raises(NotFound) as refused:
+        accuracy.fva(store, second, user="piet")
+
+    said = str(refused.value)
+    assert "an earlier version of this plan keeps them; ask its owner" in said
+    assert first not in said and name not in said
+    assert "earlier_name" not in refused.value.fix.params
+    assert actuals.earlier_version_with_actuals(store, second, "piet").plan is None
+    assert actuals.earlier_version_with_actuals(store, second, "piet", admin=True).plan
 
 
 def _alert_text(alert) -> str:
@@ -55,14 +81,34 @@ def test_the_actuals_and_accuracy_pages_name_the_earlier_version_that_keeps_the_
     ctx = DashboardContext(_store=store)
     name = store.get(first).name
 
-    on_actuals = _alert_text(actuals_page.show_kept(ctx, {"plan_id": second})[3])
-    on_accuracy = _alert_text(accuracy_page.render(ctx, {"plan_id": second}, None)[4])
+    with acting_as(store, "olga"):
+        on_actuals = _alert_text(actuals_page.show_kept(ctx, {"plan_id": second})[3])
+        on_accuracy = _alert_text(accuracy_page.render(ctx, {"plan_id": second}, None)[4])
 
     for said in (on_actuals, on_accuracy):
         assert f"new version of '{name}' ({first}" in said
         assert "keeps the actuals uploaded so far" in said
     # the version that keeps its own actuals is scored, with no such note
     assert actuals_page.show_kept(ctx, {"plan_id": first})[3] is None
+
+
+def test_the_actuals_and_accuracy_pages_do_not_name_an_earlier_version_the_user_may_not_see():
+    from dashboard.context import DashboardContext
+    from dashboard.pages import accuracy as accuracy_page
+    from dashboard.pages import actuals as actuals_page
+
+    store = MemoryStore()
+    first, second = _new_version_granted_to_piet_only(store)
+    ctx = DashboardContext(_store=store)
+    name = store.get(first).name
+
+    with acting_as(store, "piet"):
+        on_actuals = _alert_text(actuals_page.show_kept(ctx, {"plan_id": second})[3])
+        on_accuracy = _alert_text(accuracy_page.render(ctx, {"plan_id": second}, None)[4])
+
+    for said in (on_actuals, on_accuracy):
+        assert "an earlier version of this plan keeps them; ask its owner" in said
+        assert first not in said and name not in said
 
 
 def test_an_event_carried_into_a_new_version_cites_the_row_that_made_the_version():

@@ -114,3 +114,28 @@ def test_the_baseline_command_dates_week_ending_files_the_same_way(tmp_path) -> 
     assert result.exit_code == 0, result.output
     dates = pd.to_datetime(pd.read_csv(out)["ds"]).drop_duplicates().tolist()
     assert dates == [ENDS[-1] + pd.Timedelta(days=1), ENDS[-1] + pd.Timedelta(days=8)]
+
+
+def test_a_one_day_file_off_the_week_end_on_a_week_ending_plan_says_to_read_it_as_one_day():
+    store = MemoryStore()
+    state = plans.create_plan(
+        store,
+        name="us weeks",
+        source=_weekly_csv(ENDS[ENDS <= "2012-08-31"]),
+        filename="walmart.csv",
+        horizon=8,
+        team_attr=None,
+        actor="olga",
+        model="snaive",
+        week_dates="end",
+    )
+    wednesday = "".join(f"{shop},12-09-2012,900,0\n" for shop in (1, 2, 3))
+    one_day = ("Store,Date,Weekly_Sales,Holiday_Flag\n" + wednesday).encode()
+
+    with pytest.raises(plans.InvalidFile) as refused:
+        actuals.upload_actuals(store, state.plan_id, one_day, filename="one.csv", actor="olga")
+
+    said = str(refused.value)
+    assert "single date, 2012-09-12 (a Wednesday), was read as a week's end" in said
+    assert "if it is one day's sales, read it with week dates 'start' (--week-dates start" in said
+    assert "on the Actuals page: Week dates, the week's first day" in said

@@ -142,7 +142,10 @@ def fva_cmd(
     from forecast.services import accuracy
 
     report = accuracy.fva(
-        open_plan_store(db, data_dir, existing=True), plan, actuals_version=actuals_version
+        open_plan_store(db, data_dir, existing=True),
+        plan,
+        actuals_version=actuals_version,
+        admin=True,  # the command line works on the store directly: it sees every plan
     )
     if as_json:
         echo_json(report.to_dict())

@@ -47,7 +47,9 @@ def actuals_versions_cmd(
         return
     if not versions:
         typer.echo(f"plan {plan} keeps no actuals yet: `forecast plan actuals {plan} FILE`")
-        earlier = actuals.earlier_version_with_actuals(store, plan)
+        # The command line works on the store directly: whoever opens it sees every plan.
+        found = actuals.earlier_version_with_actuals(store, plan, None, admin=True)
+        earlier = found.plan if found else None
         if earlier is not None:
             typer.echo(
                 f"its earlier version {earlier.plan_id} ({earlier.status}) keeps the actuals "

@@ -301,14 +301,17 @@ def fva(
     actuals_version: int | None = None,
     progress: Progress | None = None,
     fresh: bool = False,
+    user: str | None = None,
+    admin: bool = False,
 ) -> FvaReport:
     """Forecast value added of every layer and touch of the plan against its kept actuals (the
     latest version unless `actuals_version`). The report is shared between callers of the same
-    plan and actuals versions: read it, do not change it."""
+    plan and actuals versions: read it, do not change it. `user` (an admin if `admin`): who
+    asks, told of an earlier version keeping the actuals only if they may see it."""
     state = get_plan(store, plan)
     versions = store.actuals_versions(state.plan_id)
     if not versions:
-        raise no_actuals_here(store, state.plan_id)
+        raise no_actuals_here(store, state.plan_id, user, admin=admin)
     wanted = versions[-1].version if actuals_version is None else int(actuals_version)
     if fresh:  # the FVA computed again (benchmarks) on the prepared grid, not the shared report
         return _compute_fva(store, state, wanted, progress)

@@ -36,6 +36,7 @@ from forecast.services.plans import (
     InvalidFile,
     get_plan,
     load_blob_frame,
+    may_view,
     require_not_archived,
     shut_weekdays,
 )
@@ -351,12 +352,28 @@ def _other_weekday(result: Any, state: PlanState, name: str, week_dates: str) ->
     last = pd.Timestamp(result.report.last_day) + pd.Timedelta(days=shift)
     last_of_ours = DAY_NAMES[(ours + 6) % 7]
     column = result.mapping.date_col
+    runs = f"plan {state.plan_id}'s weeks run {DAY_NAMES[ours]} to {last_of_ours}"
+    if week_dates == "end" and first == last:
+        # One date tells no frequency: on a plan of week-ending dates it was read as a week.
+        what = (
+            f"the file's single date, {first:%Y-%m-%d} (a {written}), was read as a week's end "
+            f"but {runs}: that week would land whole in the plan's week its date falls in, most "
+            "of its days in the wrong week"
+        )
+        fix = (
+            "if it is one day's sales, read it with week dates 'start' (--week-dates start; on "
+            "the Actuals page: Week dates, the week's first day); if it is a week's, date it by "
+            f"the {last_of_ours} the week ends on"
+        )
+        problem = Problem(name, None, column, written, what, fix)
+        raise InvalidFile(
+            f"actuals: {name}: column {column}: {what}; nothing was kept. Fix: {fix}", [problem]
+        )
     how = " (read as the last day of each week)" if week_dates == "end" else ""
     what = (
         f"the file's weeks are dated by {written}s{how} ({first:%Y-%m-%d} to {last:%Y-%m-%d}) "
-        f"but plan {state.plan_id}'s weeks run {DAY_NAMES[ours]} to {last_of_ours}: each week "
-        f"would land whole in the plan's week its date falls in, most of its days in the wrong "
-        "week"
+        f"but {runs}: each week would land whole in the plan's week its date falls in, most of "
+        "its days in the wrong week"
     )
     fix = (
         f"date each row by the {DAY_NAMES[ours]} its week starts on, summing the sales of "
@@ -809,7 +826,6 @@ def upload_actuals(
         warnings = [w for w in [scale_warning(inside, baseline, history)] if w]
     else:
         warnings = []
-    warnings += periods_all_zero(inside, baseline)
     summed = _summed_duplicates(notes) if duplicates == "sum" else []
     warnings += summed
     notes = [n for n in notes if not any(w.startswith(n) for w in summed)]
@@ -872,6 +888,8 @@ def upload_actuals(
         except StaleVersion:
             if attempt == MERGE_ATTEMPTS:
                 raise
+    touched = pd.DatetimeIndex(inside[schema.DS].unique())
+    warnings += periods_all_zero(merged, baseline, touched, version=version.version)
     return ActualsUpload(
         version=version,
         kept=len(inside),
@@ -1062,12 +1080,24 @@ ALL_ZERO_LEAST_SERIES = 2
 """A period is said to be all zero from this many series on (one shop shut a week is real)."""
 
 
-def periods_all_zero(actuals: pd.DataFrame, baseline: pd.DataFrame) -> list[str]:
-    """A period whose every uploaded actual is 0, over several series the plan forecast sales
-    for: kept (every shop may have been shut), but said, since it is more often an export made
-    before the period's sales were booked, and it is scored as a period without sales."""
+def periods_all_zero(
+    actuals: pd.DataFrame, baseline: pd.DataFrame, touched: pd.DatetimeIndex, *, version: int
+) -> list[str]:
+    """A period the upload touched whose every actual in force (`actuals`, the merged version
+    `version` just made) is 0, over several series the plan forecast sales for: kept (every
+    shop may have been shut), but said, since it is more often an export made before the
+    period's sales were booked, and it is scored as a period without sales."""
     y, base = schema.Y, schema.BASELINE
-    cells = actuals.merge(baseline[[*KEY, base]], on=KEY, how="inner")
+    cells = actuals[actuals[schema.DS].isin(touched)].merge(
+        baseline[[*KEY, base]], on=KEY, how="inner"
+    )
+    if version > 1:
+        undo = (
+            f"go back to the version before (actuals-restore {version - 1}) and upload the "
+            "period again once they are"
+        )
+    else:
+        undo = "upload the period again once they are"
     said: list[str] = []
     for start, period in cells.groupby(schema.DS, sort=True):
         forecast = float(period[base].sum())
@@ -1076,8 +1106,7 @@ def periods_all_zero(actuals: pd.DataFrame, baseline: pd.DataFrame) -> list[str]
         said.append(
             f"every actual of the period {pd.Timestamp(str(start)):%Y-%m-%d} is 0 ({len(period)} "
             f"series, where the plan forecast {_amount(forecast)}): kept, and scored as a period "
-            "without sales; if its sales were not booked yet when the file was made, go back to "
-            "the version before (actuals-restore) and upload the period again once they are"
+            f"without sales; if its sales were not booked yet when the file was made, {undo}"
         )
     return said
 
@@ -1222,10 +1251,20 @@ def actuals_versions(store: PlanRepository, plan: str) -> list[ActualsVersion]:
     return store.actuals_versions(get_plan(store, plan).plan_id)
 
 
-def earlier_version_with_actuals(store: PlanRepository, plan: str) -> PlanState | None:
+@dataclass(frozen=True)
+class EarlierVersion:
+    """The earlier version of a plan that keeps the actuals the plan lacks. ``plan`` is None when
+    the user may not see that version: it is then neither named nor its id given."""
+
+    plan: PlanState | None
+
+
+def earlier_version_with_actuals(
+    store: PlanRepository, plan: str, user: str | None, *, admin: bool = False
+) -> EarlierVersion | None:
     """The nearest plan `plan` was made from (`plan new-version`, parent by parent) that keeps
     actuals, while `plan` keeps none: a new version starts without them, and they still score
-    the version they were uploaded to."""
+    the version they were uploaded to. Named only to a user who may see it (``may_view``)."""
     state = get_plan(store, plan)
     if store.actuals_versions(state.plan_id):
         return None
@@ -1238,19 +1277,31 @@ def earlier_version_with_actuals(store: PlanRepository, plan: str) -> PlanState 
         except NotFound:
             return None
         if store.actuals_versions(earlier.plan_id):
-            return earlier
+            return EarlierVersion(earlier if may_view(earlier, user, admin=admin) else None)
         parent = earlier.parent_id
     return None
 
 
-def no_actuals_here(store: PlanRepository, plan: str) -> NotFound:
+EARLIER_VERSION_UNSEEN = "an earlier version of this plan keeps them; ask its owner"
+"""Said of actuals kept on an earlier version the user may not see (no name, no id)."""
+
+
+def no_actuals_here(
+    store: PlanRepository, plan: str, user: str | None, *, admin: bool = False
+) -> NotFound:
     """The refusal to score `plan`, which keeps no actuals; it names the earlier version of the
-    plan that keeps them, if one does."""
+    plan that keeps them, if one does and `user` may see it."""
     state = get_plan(store, plan)
     fix = Fix(FixKey.UPLOAD_ACTUALS, plan=state.plan_id)
-    earlier = earlier_version_with_actuals(store, state.plan_id)
-    if earlier is None:
+    found = earlier_version_with_actuals(store, state.plan_id, user, admin=admin)
+    if found is None:
         return NotFound(f"plan {state.plan_id} has no actuals yet", fix)
+    earlier = found.plan
+    if earlier is None:
+        return NotFound(
+            f"plan {state.plan_id} has no actuals yet ({EARLIER_VERSION_UNSEEN})",
+            fix.given(earlier=""),
+        )
     fix = fix.given(
         earlier=earlier.plan_id, earlier_name=earlier.name, earlier_status=earlier.status
     )
