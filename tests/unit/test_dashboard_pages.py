@@ -196,6 +196,7 @@ def test_apply_mapping_rereads_with_the_chosen_columns(tmp_path, rossmann_train)
             ("data-map-freq", "value", "W"),
             ("data-map-week-dates", "value", "start"),
             ("data-map-decimal", "value", ""),
+            ("data-horizon", "value", 13),
         ],
         changed=["data-apply-mapping.n_clicks"],
         client=client,

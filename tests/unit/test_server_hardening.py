@@ -95,6 +95,7 @@ def preview(client, app, file, attributes=None):
             ("data-map-freq", "value", ""),
             ("data-map-week-dates", "value", "start"),
             ("data-map-decimal", "value", ""),
+            ("data-horizon", "value", 13),
         ],
     )
 
