@@ -723,11 +723,13 @@ def _html_page(
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>{html.escape(title)} · Forecast planner</title><link rel='icon' href='data:,'>",
         "<link rel='stylesheet' href='/assets/00-bootstrap-flatly-5.3.8.min.css'>",
+        # the dashboard's colours, so the demo's note (white on light blue, 3.2:1) reads as there
+        "<link rel='stylesheet' href='/assets/forecast.css'>",
         f"{head}</head>",
         "<body class='bg-light'><nav class='navbar navbar-dark bg-primary mb-4'>",
         f"<div class='container-fluid'>{brand}</div></nav>",
         "<main class='container' style='max-width:420px'>",
-        f"<h2 class='mb-3'>{html.escape(title)}</h2>",
+        f"<h1 class='h2 mb-3'>{html.escape(title)}</h1>",
         *body,
         "</main></body></html>",
     ]

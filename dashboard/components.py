@@ -137,7 +137,8 @@ def page_header(title: str, how_to_read: str) -> html.Div:
     """Page title plus the short "how to read this" line every page has."""
     return html.Div(
         [
-            html.H2(title, className="mb-1"),
+            # the page's one level-one heading (screen readers jump to it), at h2's size
+            html.H1(title, className="h2 mb-1"),
             html.P(
                 [html.Strong("How to read this: "), how_to_read],
                 className="text-muted small mb-3",
@@ -301,13 +302,31 @@ def permission_note(permission: Permission) -> html.Small | None:
     return role_note(permission.allowed, permission.reason, permission.fix)
 
 
+def hidden_label(text: str, control_id: str) -> dbc.Label:
+    """A label only screen readers hear, for a control whose placeholder or place shows its
+    purpose on screen (a placeholder is gone once something is typed or picked)."""
+    return dbc.Label(text, html_for=control_id, className="visually-hidden")
+
+
+def named_group(name: str, choices: Any) -> html.Div:
+    """Radio buttons under a name screen readers say before the choice ("Show: Whole plan")."""
+    aria: dict[str, Any] = {"aria-label": name}
+    return html.Div(choices, role="radiogroup", **aria)
+
+
+STAT_CARD_WIDTHS = {"xs": 6, "md": 4, "xl": 2}
+"""A row of six stat cards: two a row on a phone, three on a tablet, six on a laptop (six a row
+at 768 px cut their amounts off and scrolled the page sideways)."""
+
+
 def stat_card(
     label: str, value: str, *, colour: str | None = None, sub: str | None = None
 ) -> dbc.Card:
     style = {"borderTop": f"4px solid {colour}"} if colour else None
     body = [
         html.Div(label, className="text-muted small"),
-        html.H4(value, className="mb-0 stat-value"),
+        # a figure, not a heading: screen readers' heading list is the page's sections
+        html.Div(value, className="h4 mb-0 stat-value"),
     ]
     if sub:
         body.append(html.Div(sub, className="small text-muted"))

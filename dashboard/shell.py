@@ -105,6 +105,7 @@ def layout(pages: Sequence[Any], *, sign_out: bool = True) -> html.Div:
                         # Wide enough for a full name with its version and status: an agreed
                         # plan and its new v1 draft must be told apart; never wider than the
                         # bar (at 1024 px the group wraps below the page links, forecast.css).
+                        html.Label("Plan", htmlFor=ids.NAV_PLAN, className="visually-hidden"),
                         dcc.Dropdown(
                             id=ids.NAV_PLAN,
                             placeholder="Pick a plan",
@@ -157,7 +158,8 @@ def layout(pages: Sequence[Any], *, sign_out: bool = True) -> html.Div:
             navbar,
             offline_notice(),
             refused_notice(),
-            dbc.Container(dash.page_container, fluid=True, className="pb-5"),
+            # the main landmark: a screen reader's "skip to content" lands on the page itself
+            html.Main(dbc.Container(dash.page_container, fluid=True, className="pb-5")),
         ]
     )
 

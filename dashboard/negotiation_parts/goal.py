@@ -47,15 +47,18 @@ def goal_card() -> dbc.Card:
                     html_for=ids.NEG_GOAL,
                 ),
                 dbc.Input(id=ids.NEG_GOAL, placeholder="e.g. 80M or 10/6.5"),
-                dbc.RadioItems(
-                    id=ids.NEG_GOAL_BASIS,
-                    options=[
-                        {"label": "gap against the baseline", "value": "baseline"},
-                        {"label": "gap against the system plan", "value": "system_plan"},
-                    ],
-                    value="baseline",
-                    inline=True,
-                    className="mt-2 small",
+                components.named_group(
+                    "Goal against",
+                    dbc.RadioItems(
+                        id=ids.NEG_GOAL_BASIS,
+                        options=[
+                            {"label": "gap against the baseline", "value": "baseline"},
+                            {"label": "gap against the system plan", "value": "system_plan"},
+                        ],
+                        value="baseline",
+                        inline=True,
+                        className="mt-2 small",
+                    ),
                 ),
                 periods.split_control(),
                 dbc.Button("Set goal", id=ids.NEG_SET_GOAL, color="primary", className="mt-2"),

@@ -44,14 +44,15 @@ def split_control() -> html.Div:
                         id=ids.NEG_PERIOD_GRID,
                         rowData=[],
                         columnDefs=[
-                            {"field": "ds", "headerName": "Period", "flex": 1},
-                            {"field": "basis", "valueFormatter": money, "flex": 1},
+                            {"field": "ds", "headerName": "Period", "flex": 1, "minWidth": 110},
+                            {"field": "basis", "valueFormatter": money, "flex": 1, "minWidth": 120},
                             {
                                 "field": "goal",
                                 "editable": True,
                                 "valueFormatter": money,
                                 "cellDataType": "number",
                                 "flex": 1,
+                                "minWidth": 120,
                             },
                         ],
                         getRowId="params.data.ds",

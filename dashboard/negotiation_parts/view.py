@@ -89,9 +89,17 @@ def stage_bar(stage: str) -> html.Div:
     for i, name in enumerate(STAGES):
         active = name == stage
         done = STAGES.index(stage) > i if stage in STAGES else False
+        # Not by colour alone: a tick marks the stages done, and screen readers hear which
+        # stage is the current one.
         items.append(
             dbc.Badge(
-                f"{i + 1}. {name}",
+                [
+                    f"{'✓ ' if done else ''}{i + 1}. {name}",
+                    html.Span(
+                        ", current stage" if active else (", done" if done else ", to come"),
+                        className="visually-hidden",
+                    ),
+                ],
                 color="primary" if active else ("success" if done else "light"),
                 text_color=None if (active or done) else "dark",
                 className="me-1 p-2",
@@ -174,7 +182,9 @@ def stat_cards(board: NegotiationBoard) -> list:
         return components.minor_to_money(minor, decimals=decimals, currency=board.currency)
 
     def card(title: str, value: int, card_id: str | None = None, **kw: Any) -> dbc.Col:
-        col = dbc.Col(components.stat_card(title, money(value), **kw), md=2)
+        col = dbc.Col(
+            components.stat_card(title, money(value), **kw), **components.STAT_CARD_WIDTHS
+        )
         if card_id:
             col.id = card_id
         return col
@@ -300,8 +310,8 @@ def ledger_columns() -> list[dict[str, Any]]:
             "valueFormatter": pct,
             "type": "numericColumn",
         },
-        {"field": "note", "flex": 2},
-        {"field": "why", "headerName": "Why this assignment", "flex": 3},
+        {"field": "note", "flex": 2, "minWidth": 160},
+        {"field": "why", "headerName": "Why this assignment", "flex": 3, "minWidth": 200},
         {"field": "claimed_by", "headerName": "Claimed by"},
     ]
 

@@ -85,11 +85,14 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     html.Div(
                         [
                             html.H4("Layers", className="mb-0 me-3"),
-                            dbc.RadioItems(
-                                id=ids.ACC_LAYER_SCOPE,
-                                options=[{"label": v, "value": k} for k, v in SCOPES.items()],
-                                value="overall",
-                                inline=True,
+                            components.named_group(
+                                "Layers of",
+                                dbc.RadioItems(
+                                    id=ids.ACC_LAYER_SCOPE,
+                                    options=[{"label": v, "value": k} for k, v in SCOPES.items()],
+                                    value="overall",
+                                    inline=True,
+                                ),
                             ),
                         ],
                         className="d-flex align-items-center mt-3 mb-2",

@@ -84,7 +84,13 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             ),
             dbc.InputGroup(
                 [
-                    dbc.InputGroupText("Wrong file kept? Go back to version"),
+                    dbc.InputGroupText(
+                        html.Label(
+                            "Wrong file kept? Go back to version",
+                            htmlFor=ids.ACTUALS_RESTORE_VERSION,
+                            className="mb-0",
+                        )
+                    ),
                     dcc.Dropdown(
                         id=ids.ACTUALS_RESTORE_VERSION,
                         options=[],

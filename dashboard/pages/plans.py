@@ -53,7 +53,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 id=ids.PLANS_GRID,
                 rowData=[],
                 columnDefs=[
-                    {"field": "name", "flex": 2},
+                    {"field": "name", "flex": 2, "minWidth": 160},
                     {"field": "plan_id", "headerName": "Id", "width": 110},
                     {"field": "version", "width": 100},
                     {"field": "status", "width": 120},
@@ -191,8 +191,14 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     {"field": "at", "width": 190},
                     {"field": "actor", "width": 110},
                     {"field": "action", "width": 140},
-                    {"field": "what", "flex": 3, "wrapText": True, "autoHeight": True},
-                    {"field": "reason", "flex": 1},
+                    {
+                        "field": "what",
+                        "flex": 3,
+                        "minWidth": 200,
+                        "wrapText": True,
+                        "autoHeight": True,
+                    },
+                    {"field": "reason", "flex": 1, "minWidth": 140},
                 ],
                 defaultColDef={"resizable": True, "sortable": True, "filter": True},
                 dashGridOptions={

@@ -52,15 +52,30 @@ def section(ctx: DashboardContext) -> html.Div:
             html.Div(id=TABLE),
             dbc.Row(
                 [
-                    dbc.Col(dbc.Input(id=NAME, placeholder="user name"), md=2),
-                    dbc.Col(dbc.Input(id=DISPLAY, placeholder="display name (optional)"), md=2),
                     dbc.Col(
-                        dbc.Input(
-                            id=PASSWORD,
-                            type="password",
-                            placeholder="password (10+ characters)",
-                            autocomplete="new-password",
-                        ),
+                        [
+                            components.hidden_label("New account's user name", NAME),
+                            dbc.Input(id=NAME, placeholder="user name"),
+                        ],
+                        md=2,
+                    ),
+                    dbc.Col(
+                        [
+                            components.hidden_label("Its display name", DISPLAY),
+                            dbc.Input(id=DISPLAY, placeholder="display name (optional)"),
+                        ],
+                        md=2,
+                    ),
+                    dbc.Col(
+                        [
+                            components.hidden_label("Its password", PASSWORD),
+                            dbc.Input(
+                                id=PASSWORD,
+                                type="password",
+                                placeholder="password (10+ characters)",
+                                autocomplete="new-password",
+                            ),
+                        ],
                         md=3,
                     ),
                     dbc.Col(dbc.Checkbox(id=ADMIN, label="admin", value=False), md=2),
@@ -70,14 +85,23 @@ def section(ctx: DashboardContext) -> html.Div:
             ),
             dbc.Row(
                 [
-                    dbc.Col(dbc.Input(id=RESET_NAME, placeholder="account"), md=3),
                     dbc.Col(
-                        dbc.Input(
-                            id=RESET_PASSWORD,
-                            type="password",
-                            placeholder="its new password (10+ characters)",
-                            autocomplete="new-password",
-                        ),
+                        [
+                            components.hidden_label("Account whose password to set", RESET_NAME),
+                            dbc.Input(id=RESET_NAME, placeholder="account"),
+                        ],
+                        md=3,
+                    ),
+                    dbc.Col(
+                        [
+                            components.hidden_label("Its new password", RESET_PASSWORD),
+                            dbc.Input(
+                                id=RESET_PASSWORD,
+                                type="password",
+                                placeholder="its new password (10+ characters)",
+                                autocomplete="new-password",
+                            ),
+                        ],
                         md=4,
                     ),
                     dbc.Col(md=2),
@@ -87,8 +111,20 @@ def section(ctx: DashboardContext) -> html.Div:
             ),
             dbc.Row(
                 [
-                    dbc.Col(dbc.Input(id=RENAME_NAME, placeholder="account"), md=3),
-                    dbc.Col(dbc.Input(id=RENAME_DISPLAY, placeholder="its display name"), md=4),
+                    dbc.Col(
+                        [
+                            components.hidden_label("Account to rename", RENAME_NAME),
+                            dbc.Input(id=RENAME_NAME, placeholder="account"),
+                        ],
+                        md=3,
+                    ),
+                    dbc.Col(
+                        [
+                            components.hidden_label("Its new display name", RENAME_DISPLAY),
+                            dbc.Input(id=RENAME_DISPLAY, placeholder="its display name"),
+                        ],
+                        md=4,
+                    ),
                     dbc.Col(md=2),
                     dbc.Col(dbc.Button("Set display name", id=RENAME, color="secondary"), md=3),
                 ],

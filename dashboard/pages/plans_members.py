@@ -52,17 +52,32 @@ def section(ctx: DashboardContext) -> html.Div:
             html.Div(id=TABLE),
             dbc.Row(
                 [
-                    dbc.Col(dcc.Dropdown(id=USER, placeholder="Account"), md=3),
                     dbc.Col(
-                        dcc.Dropdown(
-                            id=ROLE,
-                            options=[{"label": t, "value": r} for r, t in ROLE_CHOICES],
-                            value="lead",
-                            clearable=False,
-                        ),
+                        [
+                            components.hidden_label("Account to add", USER),
+                            dcc.Dropdown(id=USER, placeholder="Account"),
+                        ],
+                        md=3,
+                    ),
+                    dbc.Col(
+                        [
+                            components.hidden_label("Role", ROLE),
+                            dcc.Dropdown(
+                                id=ROLE,
+                                options=[{"label": t, "value": r} for r, t in ROLE_CHOICES],
+                                value="lead",
+                                clearable=False,
+                            ),
+                        ],
                         md=4,
                     ),
-                    dbc.Col(dcc.Dropdown(id=TEAM, placeholder="Team (for a lead)"), md=3),
+                    dbc.Col(
+                        [
+                            components.hidden_label("Team (for a lead)", TEAM),
+                            dcc.Dropdown(id=TEAM, placeholder="Team (for a lead)"),
+                        ],
+                        md=3,
+                    ),
                     dbc.Col(dbc.Button("Add", id=ADD, color="primary"), md=2),
                 ],
                 className="g-2 mt-2 align-items-center",
@@ -71,10 +86,13 @@ def section(ctx: DashboardContext) -> html.Div:
             dbc.Row(
                 [
                     dbc.Col(
-                        dcc.Dropdown(
-                            id=COPY_FROM,
-                            placeholder="Or copy the members of another plan you own",
-                        ),
+                        [
+                            components.hidden_label("Copy the members of", COPY_FROM),
+                            dcc.Dropdown(
+                                id=COPY_FROM,
+                                placeholder="Or copy the members of another plan you own",
+                            ),
+                        ],
                         md=7,
                     ),
                     dbc.Col(

@@ -55,6 +55,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                             ),
                             dbc.Col(
                                 [
+                                    components.hidden_label("Team", ids.SBS_TEAM_PICK),
                                     dcc.Dropdown(
                                         id=ids.SBS_TEAM_PICK,
                                         options=[{"label": "All teams", "value": ALL_TEAMS}],
@@ -128,6 +129,11 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
 # -- pure helpers (unit-tested) ---------------------------------------------------------------
 
 
+MONEY_COLUMN_PX = 140
+"""Room for tens of millions to the cent (€28,389,345.06): on a phone the grid fit its columns
+to the screen and cut each amount to €28,389,3…; it scrolls sideways instead."""
+
+
 def difference_columns() -> list[dict[str, Any]]:
     money = components.grid_money(2)
     signed = components.grid_money(2, signed=True)
@@ -143,6 +149,7 @@ def difference_columns() -> list[dict[str, Any]]:
             "field": "system_plan",
             "headerName": figures.SYSTEM_LABEL,
             "valueFormatter": money,
+            "minWidth": MONEY_COLUMN_PX,
             "type": "numericColumn",
             "cellStyle": {"color": figures.SYSTEM_COLOUR},
         },
@@ -150,6 +157,7 @@ def difference_columns() -> list[dict[str, Any]]:
             "field": "target",
             "headerName": figures.NEGOTIATED_LABEL,
             "valueFormatter": money,
+            "minWidth": MONEY_COLUMN_PX,
             "type": "numericColumn",
             "cellStyle": {"color": figures.NEGOTIATED_COLOUR},
         },
@@ -157,6 +165,7 @@ def difference_columns() -> list[dict[str, Any]]:
             "field": "difference",
             "headerName": "Negotiated − system",
             "valueFormatter": signed,
+            "minWidth": MONEY_COLUMN_PX,
             "type": "numericColumn",
         },
         {
@@ -165,8 +174,18 @@ def difference_columns() -> list[dict[str, Any]]:
             "valueFormatter": pct,
             "type": "numericColumn",
         },
-        {"field": "claim", "valueFormatter": money, "type": "numericColumn"},
-        {"field": "assignment", "valueFormatter": money, "type": "numericColumn"},
+        {
+            "field": "claim",
+            "valueFormatter": money,
+            "minWidth": MONEY_COLUMN_PX,
+            "type": "numericColumn",
+        },
+        {
+            "field": "assignment",
+            "valueFormatter": money,
+            "minWidth": MONEY_COLUMN_PX,
+            "type": "numericColumn",
+        },
         {
             "field": "probability",
             "headerName": "Chance to reach",

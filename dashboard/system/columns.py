@@ -14,7 +14,17 @@ EDITABLE = {"function": "params.data && params.data.can_edit === true"}
 """Editable for who may edit: each row carries ``can_edit`` (the page's edit permission, from the
 role and whether the plan is published); the server refuses the others' edits anyway."""
 
-DAY_CELL = {"cellDataType": "text", "headerTooltip": "a date as YYYY-MM-DD, e.g. 2015-09-07"}
+DAY_CELL = {
+    "cellDataType": "text",
+    "headerTooltip": "a date as YYYY-MM-DD, e.g. 2015-09-07",
+    # a quarter's or month's name with its day ("2018 Q1 (from 2018-01-01)") takes two lines
+    # instead of being cut off; a week's day fits on one
+    "wrapText": True,
+    "autoHeight": True,
+}
+DAY_WIDTH = 130
+"""Wide enough for 2015-09-07 on one line: at 190 px the two day columns with the others pushed
+the grid past a laptop's width and squeezed the name and scope to nothing on a tablet."""
 
 SHOWN_DAY = {
     "function": "params.data && params.data[params.colDef.field + '_day'] === params.value "
@@ -54,8 +64,8 @@ def deviation_column(**extra: Any) -> dict[str, Any]:
 
 def event_columns() -> list[dict[str, Any]]:
     return [
-        {"field": "event_id", "headerName": "Id", "width": 90},
-        {"field": "name", "editable": EDITABLE, "flex": 2},
+        {"field": "event_id", "headerName": "Id", "width": 80},
+        {"field": "name", "editable": EDITABLE, "flex": 2, "minWidth": 140, "tooltipField": "name"},
         {
             "field": "kind",
             "editable": EDITABLE,
@@ -67,6 +77,8 @@ def event_columns() -> list[dict[str, Any]]:
             "field": "scope",
             "editable": EDITABLE,
             "flex": 2,
+            "minWidth": 120,
+            "tooltipField": "scope",
             "headerTooltip": "all, StoreType=a; Assortment=c, or ids=1,2,3",
         },
         # typed as the grid shows them (YYYY-MM-DD): the date editor AG Grid infers from ISO
@@ -75,14 +87,14 @@ def event_columns() -> list[dict[str, Any]]:
         {
             "field": "start",
             "editable": EDITABLE,
-            "width": 190,
+            "width": DAY_WIDTH,
             "valueFormatter": SHOWN_DAY,
             **DAY_CELL,
         },
         {
             "field": "end",
             "editable": EDITABLE,
-            "width": 190,
+            "width": DAY_WIDTH,
             "valueFormatter": SHOWN_DAY,
             **DAY_CELL,
         },
@@ -104,8 +116,20 @@ def event_columns() -> list[dict[str, Any]]:
             "cellEditor": "agTextCellEditor",
             "headerTooltip": "empty the cell to take the system's suggestion (a percent)",
         },
-        {"field": "suggested", "headerName": "Suggested", "flex": 2, "tooltipField": "suggested"},
-        {"field": "reason", "editable": EDITABLE, "flex": 2, "tooltipField": "reason"},
+        {
+            "field": "suggested",
+            "headerName": "Suggested",
+            "flex": 2,
+            "minWidth": 140,
+            "tooltipField": "suggested",
+        },
+        {
+            "field": "reason",
+            "editable": EDITABLE,
+            "flex": 2,
+            "minWidth": 120,
+            "tooltipField": "reason",
+        },
         {"field": "author", "width": 100},
     ]
 
@@ -141,7 +165,13 @@ def deviation_columns() -> list[dict[str, Any]]:
             "cellEditorParams": {"values": ["", *REASON_CODES]},
             "width": 140,
         },
-        {"field": "text", "headerName": "Explanation", "editable": EDITABLE, "flex": 2},
+        {
+            "field": "text",
+            "headerName": "Explanation",
+            "editable": EDITABLE,
+            "flex": 2,
+            "minWidth": 180,
+        },
     ]
 
 
@@ -168,7 +198,7 @@ def team_columns() -> list[dict[str, Any]]:
             "type": "numericColumn",
         },
         deviation_column(),
-        {"field": "events", "headerName": "Events", "flex": 1},
+        {"field": "events", "headerName": "Events", "flex": 1, "minWidth": 120},
     ]
 
 

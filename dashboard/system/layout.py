@@ -57,15 +57,18 @@ def overview() -> list[Any]:
         dbc.Row(
             [
                 dbc.Col(
-                    dbc.RadioItems(
-                        id=ids.SYS_LEVEL,
-                        options=[
-                            {"label": "Whole plan", "value": "total"},
-                            {"label": "One team", "value": "team"},
-                            {"label": "One series", "value": "series"},
-                        ],
-                        value="total",
-                        inline=True,
+                    components.named_group(
+                        "Show the chart for",
+                        dbc.RadioItems(
+                            id=ids.SYS_LEVEL,
+                            options=[
+                                {"label": "Whole plan", "value": "total"},
+                                {"label": "One team", "value": "team"},
+                                {"label": "One series", "value": "series"},
+                            ],
+                            value="total",
+                            inline=True,
+                        ),
                     ),
                     md=5,
                 ),
@@ -321,7 +324,15 @@ def factors_section() -> html.Div:
                 rowData=[],
                 columnDefs=factor_columns(),
                 getRowId="params.data.factor_id",
-                defaultColDef={"resizable": True, "sortable": True, "flex": 1, "minWidth": 90},
+                defaultColDef={
+                    "resizable": True,
+                    "sortable": True,
+                    "flex": 1,
+                    "minWidth": 100,
+                    # "Same model, no marker" and the like read whole on a tablet
+                    "wrapHeaderText": True,
+                    "autoHeaderHeight": True,
+                },
                 dashGridOptions={"domLayout": "autoHeight"},
                 className="ag-theme-alpine",
             ),

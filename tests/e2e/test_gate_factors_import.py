@@ -50,7 +50,7 @@ def _open_deviations(dash_duo) -> tuple[int, int] | None:
     try:
         for body in dash_duo.driver.find_elements(By.CSS_SELECTOR, "#sys-totals .card-body"):
             if body.text.startswith("Deviations needing a reason"):
-                value = body.find_element(By.TAG_NAME, "h4").text
+                value = body.find_element(By.CLASS_NAME, "stat-value").text
                 found = re.fullmatch(r"([\d,]+) of ([\d,]+)", value.strip())
                 if found:
                     return int(found[1].replace(",", "")), int(found[2].replace(",", ""))

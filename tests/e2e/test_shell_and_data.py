@@ -21,7 +21,7 @@ def test_empty_store_shows_data_page_with_upload_limit_and_says_when_the_server_
     start_app, tmp_path
 ):
     dash_duo = start_app(tmp_path / "data")
-    dash_duo.wait_for_text_to_equal("h2", "Data", timeout=10)
+    dash_duo.wait_for_text_to_equal("h1", "Data", timeout=10)
     dash_duo.wait_for_contains_text("#data-upload", "up to 50 MB", timeout=5)
     assert "How to read this" in dash_duo.find_element("#_pages_content").text
     assert dash_duo.get_logs() == []

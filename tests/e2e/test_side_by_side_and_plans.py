@@ -40,7 +40,7 @@ def test_side_by_side_numbers_match_the_ledger(start_app, agreed_plan):
         assert cell.text == _money(int(row.target_minor)), row.team
     # the system plan side is the plan with events applied (none here): the baseline
     system_total = int(ledger.loc[ledger["team"] == "TOTAL", "system_plan_minor"].iloc[0])
-    shown = dash_duo.find_element("#sbs-system-total h4").text
+    shown = dash_duo.find_element("#sbs-system-total .stat-value").text
     assert abs(Decimal(shown.replace("€", "").replace(",", "")) * 100 - system_total) <= 100
     dash_duo.wait_for_contains_text("#sbs-period-lines", "Negotiated plan", timeout=20)
     assert dash_duo.get_logs() == []

@@ -12,7 +12,7 @@ from tests.e2e.helpers import UNCHANGED, click, pick, sign_in, type_into
 
 
 def _plan_total(dash_duo) -> str:
-    return dash_duo.find_element("#sys-total-plan h4").text
+    return dash_duo.find_element("#sys-total-plan .stat-value").text
 
 
 def _wait_for_total_other_than(dash_duo, before: str, timeout: float = 20) -> str:
