@@ -5,6 +5,7 @@ says what it carried, clipped, left out and did not carry (`dashboard.data_parts
 from __future__ import annotations
 
 import json
+import time
 from datetime import date, timedelta
 
 import pandas as pd
@@ -15,6 +16,7 @@ from dashboard import ids, uploads
 from dashboard.context import DashboardContext
 from dashboard.data_parts import create, like
 from dashboard.shell import plan_label
+from forecast.plan import utc_now
 from forecast.services import negotiation, plan_like, plans, system
 from forecast.services.errors import NotFound
 from tests.fixtures import OWNER, SIX_STORES, six_store_csv, six_store_fixtures
@@ -82,6 +84,8 @@ def test_the_earlier_plans_offered_are_those_the_person_owns_newest_first(
     ctx, plan, tmp_path, rossmann_train
 ):
     source = six_store_csv(rossmann_train, tmp_path / "rossmann_6stores.csv")
+    while utc_now() <= plans.get_plan(ctx.store, plan.plan_id).created_at:
+        time.sleep(0.05)  # plans are stamped to the second: the newer one is a second later
     newer = plan_like.create_plan_like(
         ctx.store, name="Week 31", source=source, like=plan.plan_id, actor=OWNER
     ).plan
