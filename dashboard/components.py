@@ -308,6 +308,12 @@ def hidden_label(text: str, control_id: str) -> dbc.Label:
     return dbc.Label(text, html_for=control_id, className="visually-hidden")
 
 
+def labelled_col(text: str, control: Any, md: int) -> dbc.Col:
+    """A form row's column holding `control` under a label only screen readers hear
+    (`hidden_label`), for rows of fields whose placeholders say on screen what each is."""
+    return dbc.Col([hidden_label(text, control.id), control], md=md)
+
+
 def named_group(name: str, choices: Any) -> html.Div:
     """Radio buttons under a name screen readers say before the choice ("Show: Whole plan")."""
     aria: dict[str, Any] = {"aria-label": name}

@@ -52,30 +52,24 @@ def section(ctx: DashboardContext) -> html.Div:
             html.Div(id=TABLE),
             dbc.Row(
                 [
-                    dbc.Col(
-                        [
-                            components.hidden_label("New account's user name", NAME),
-                            dbc.Input(id=NAME, placeholder="user name"),
-                        ],
+                    components.labelled_col(
+                        "New account's user name",
+                        dbc.Input(id=NAME, placeholder="user name"),
                         md=2,
                     ),
-                    dbc.Col(
-                        [
-                            components.hidden_label("Its display name", DISPLAY),
-                            dbc.Input(id=DISPLAY, placeholder="display name (optional)"),
-                        ],
+                    components.labelled_col(
+                        "Its display name",
+                        dbc.Input(id=DISPLAY, placeholder="display name (optional)"),
                         md=2,
                     ),
-                    dbc.Col(
-                        [
-                            components.hidden_label("Its password", PASSWORD),
-                            dbc.Input(
-                                id=PASSWORD,
-                                type="password",
-                                placeholder="password (10+ characters)",
-                                autocomplete="new-password",
-                            ),
-                        ],
+                    components.labelled_col(
+                        "Its password",
+                        dbc.Input(
+                            id=PASSWORD,
+                            type="password",
+                            placeholder="password (10+ characters)",
+                            autocomplete="new-password",
+                        ),
                         md=3,
                     ),
                     dbc.Col(dbc.Checkbox(id=ADMIN, label="admin", value=False), md=2),
@@ -85,23 +79,19 @@ def section(ctx: DashboardContext) -> html.Div:
             ),
             dbc.Row(
                 [
-                    dbc.Col(
-                        [
-                            components.hidden_label("Account whose password to set", RESET_NAME),
-                            dbc.Input(id=RESET_NAME, placeholder="account"),
-                        ],
+                    components.labelled_col(
+                        "Account whose password to set",
+                        dbc.Input(id=RESET_NAME, placeholder="account"),
                         md=3,
                     ),
-                    dbc.Col(
-                        [
-                            components.hidden_label("Its new password", RESET_PASSWORD),
-                            dbc.Input(
-                                id=RESET_PASSWORD,
-                                type="password",
-                                placeholder="its new password (10+ characters)",
-                                autocomplete="new-password",
-                            ),
-                        ],
+                    components.labelled_col(
+                        "Its new password",
+                        dbc.Input(
+                            id=RESET_PASSWORD,
+                            type="password",
+                            placeholder="its new password (10+ characters)",
+                            autocomplete="new-password",
+                        ),
                         md=4,
                     ),
                     dbc.Col(md=2),
@@ -111,18 +101,14 @@ def section(ctx: DashboardContext) -> html.Div:
             ),
             dbc.Row(
                 [
-                    dbc.Col(
-                        [
-                            components.hidden_label("Account to rename", RENAME_NAME),
-                            dbc.Input(id=RENAME_NAME, placeholder="account"),
-                        ],
+                    components.labelled_col(
+                        "Account to rename",
+                        dbc.Input(id=RENAME_NAME, placeholder="account"),
                         md=3,
                     ),
-                    dbc.Col(
-                        [
-                            components.hidden_label("Its new display name", RENAME_DISPLAY),
-                            dbc.Input(id=RENAME_DISPLAY, placeholder="its display name"),
-                        ],
+                    components.labelled_col(
+                        "Its new display name",
+                        dbc.Input(id=RENAME_DISPLAY, placeholder="its display name"),
                         md=4,
                     ),
                     dbc.Col(md=2),

@@ -52,30 +52,24 @@ def section(ctx: DashboardContext) -> html.Div:
             html.Div(id=TABLE),
             dbc.Row(
                 [
-                    dbc.Col(
-                        [
-                            components.hidden_label("Account to add", USER),
-                            dcc.Dropdown(id=USER, placeholder="Account"),
-                        ],
+                    components.labelled_col(
+                        "Account to add",
+                        dcc.Dropdown(id=USER, placeholder="Account"),
                         md=3,
                     ),
-                    dbc.Col(
-                        [
-                            components.hidden_label("Role", ROLE),
-                            dcc.Dropdown(
-                                id=ROLE,
-                                options=[{"label": t, "value": r} for r, t in ROLE_CHOICES],
-                                value="lead",
-                                clearable=False,
-                            ),
-                        ],
+                    components.labelled_col(
+                        "Role",
+                        dcc.Dropdown(
+                            id=ROLE,
+                            options=[{"label": t, "value": r} for r, t in ROLE_CHOICES],
+                            value="lead",
+                            clearable=False,
+                        ),
                         md=4,
                     ),
-                    dbc.Col(
-                        [
-                            components.hidden_label("Team (for a lead)", TEAM),
-                            dcc.Dropdown(id=TEAM, placeholder="Team (for a lead)"),
-                        ],
+                    components.labelled_col(
+                        "Team (for a lead)",
+                        dcc.Dropdown(id=TEAM, placeholder="Team (for a lead)"),
                         md=3,
                     ),
                     dbc.Col(dbc.Button("Add", id=ADD, color="primary"), md=2),
@@ -85,14 +79,12 @@ def section(ctx: DashboardContext) -> html.Div:
             html.Div(id=NOTE),
             dbc.Row(
                 [
-                    dbc.Col(
-                        [
-                            components.hidden_label("Copy the members of", COPY_FROM),
-                            dcc.Dropdown(
-                                id=COPY_FROM,
-                                placeholder="Or copy the members of another plan you own",
-                            ),
-                        ],
+                    components.labelled_col(
+                        "Copy the members of",
+                        dcc.Dropdown(
+                            id=COPY_FROM,
+                            placeholder="Or copy the members of another plan you own",
+                        ),
                         md=7,
                     ),
                     dbc.Col(
