@@ -139,3 +139,29 @@ def test_a_one_day_file_off_the_week_end_on_a_week_ending_plan_says_to_read_it_a
     assert "single date, 2012-09-12 (a Wednesday), was read as a week's end" in said
     assert "if it is one day's sales, read it with week dates 'start' (--week-dates start" in said
     assert "on the Actuals page: Week dates, the week's first day" in said
+
+
+def test_week_ending_actuals_on_another_weekday_are_told_to_date_each_week_by_its_last_day():
+    """Read as week ending, a week's date is its last day: the fix said to date each row by the
+    day its week starts on, which the next read would take as a week's end again."""
+    store = MemoryStore()
+    state = plans.create_plan(
+        store,
+        name="us weeks",
+        source=_weekly_csv(ENDS[ENDS <= "2012-08-31"]),
+        filename="walmart.csv",
+        horizon=8,
+        team_attr=None,
+        actor="olga",
+        model="snaive",
+        week_dates="end",
+    )  # weeks run Saturday to Friday
+    sundays = pd.date_range("2012-09-02", periods=3, freq="W-SUN")
+
+    with pytest.raises(plans.InvalidFile) as refused:
+        actuals.upload_actuals(
+            store, state.plan_id, _weekly_csv(sundays), filename="sun.csv", actor="olga"
+        )
+
+    fix = refused.value.problems[0].fix
+    assert fix.startswith("date each row by the Friday its week ends on, summing the sales of")

@@ -375,10 +375,15 @@ def _other_weekday(result: Any, state: PlanState, name: str, week_dates: str) ->
         f"but {runs}: each week would land whole in the plan's week its date falls in, most of "
         "its days in the wrong week"
     )
+    # Read as week ending, a week is dated by its last day; else by its first.
+    dated_by = (
+        f"{last_of_ours} its week ends on"
+        if week_dates == "end"
+        else (f"{DAY_NAMES[ours]} its week starts on")
+    )
     fix = (
-        f"date each row by the {DAY_NAMES[ours]} its week starts on, summing the sales of "
-        f"{DAY_NAMES[ours]} to {last_of_ours}, or upload daily sales (they are summed into the "
-        "plan's weeks)"
+        f"date each row by the {dated_by}, summing the sales of {DAY_NAMES[ours]} to "
+        f"{last_of_ours}, or upload daily sales (they are summed into the plan's weeks)"
     )
     if week_dates != "end" and (found + 1) % 7 == ours:
         fix += (
