@@ -274,7 +274,8 @@ def test_a_verdict_on_most_series_and_periods_is_not_provisional(agreed):
 
 def test_plan_score_says_which_rows_it_left_out_as_plan_actuals_does(agreed):
     """`plan score` had dropped unknown series, rows outside the horizon and a partial week
-    silently; it says them on stderr, as `plan actuals` does (and -q silences them)."""
+    silently; it says them on stderr, as `plan actuals` does (as warnings: -q does not silence
+    what was left out)."""
     path = actuals_file(agreed, ["a0", "b0"], 2, "mixed.csv")
     after = pd.Timestamp(max(agreed["baseline"]["ds"])) + pd.Timedelta(weeks=1)
     with path.open("a") as out:

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from forecast.cli.choices import Duplicates, ReplayRule, WeekDates
+from forecast.cli.choices import Duplicates, ReplayRule
 from forecast.cli.common import (
+    ActualsWeekDatesOpt,
     AsOpt,
     DataDirOpt,
     DbOpt,
@@ -20,8 +21,9 @@ from forecast.cli.common import (
     acting_user,
     echo_json,
     fail,
-    info,
     open_plan_store,
+    say_notes,
+    warn,
 )
 from forecast.cli.plan_app import plan_app
 
@@ -70,14 +72,7 @@ def actuals_cmd(
         ),
     ] = None,
     decimal: DecimalOpt = None,
-    week_dates: Annotated[
-        WeekDates | None,
-        typer.Option(
-            "--week-dates",
-            help="How a weekly file dates its weeks: start (by the first day) or end (by the "
-            "last day, 'week ending'). Default: as the plan's history was dated.",
-        ),
-    ] = None,
+    week_dates: ActualsWeekDatesOpt = None,
     confirm_scale: Annotated[
         bool,
         typer.Option(
@@ -123,9 +118,8 @@ def actuals_cmd(
         return
     typer.echo(upload.message())
     for warning in upload.warnings:  # kept, but said loudly: -q does not silence it
-        typer.echo(f"warning: {warning}", err=True)
-    for note in upload.notes:  # on stderr, as every command's notes: -q silences them
-        info(f"  note: {note}")
+        warn(warning)
+    say_notes(upload.notes)
 
 
 @plan_app.command("fva")

@@ -30,6 +30,7 @@ from forecast.cli.conventions import (
     fail,
     info,
     verbosity,
+    warn,
 )
 
 __all__ = [
@@ -41,7 +42,21 @@ __all__ = [
     "fail",
     "info",
     "verbosity",
+    "warn",
 ]
+
+
+def say_notes(notes: list[str]) -> None:
+    """A file's notes on stderr: those saying sales were left out change what was kept (or
+    scored), so they are warnings, which -q does not silence; the others are notes, which it
+    does."""
+    from forecast.services.actuals import says_left_out
+
+    for note in notes:
+        if says_left_out(note):
+            warn(note)
+        else:
+            info(f"  note: {note}")
 
 
 def echo_json(payload: Any) -> None:
@@ -124,6 +139,14 @@ WeekDatesOpt = Annotated[
         "--week-dates",
         help="How a weekly file dates its weeks: start (by the first day) or end (by the last "
         "day, 'week ending', as US retail files do); weeks are then dated by their first day.",
+    ),
+]
+ActualsWeekDatesOpt = Annotated[
+    WeekDates | None,
+    typer.Option(
+        "--week-dates",
+        help="How a weekly file dates its weeks: start (by the first day) or end (by the "
+        "last day, 'week ending'). Default: as the plan's history was dated.",
     ),
 ]
 DecimalOpt = Annotated[

@@ -221,6 +221,12 @@ def info(message: str) -> None:
         typer.echo(message, err=True)
 
 
+def warn(message: str) -> None:
+    """A warning on stderr: something changed what a command kept or did; -q does not silence
+    it."""
+    typer.echo(f"warning: {message}", err=True)
+
+
 def detail(message: str) -> None:
     """A detail on stderr shown only with -v."""
     if verbosity() >= VERBOSE:

@@ -19,6 +19,7 @@ from forecast.cli.choices import (
     RemainderRuleName,
 )
 from forecast.cli.common import (
+    ActualsWeekDatesOpt,
     AsOpt,
     DataDirOpt,
     DbOpt,
@@ -32,8 +33,9 @@ from forecast.cli.common import (
     fail,
     open_plan_store,
     plan_change_command,
+    say_notes,
 )
-from forecast.cli.conventions import info, lazy_module
+from forecast.cli.conventions import lazy_module
 from forecast.cli.plan_app import plan_app
 from forecast.vocabulary import EXPORT_FORMATS, in_words
 
@@ -656,6 +658,7 @@ def score_cmd(
         typer.Argument(help="Actual sales: unique_id,ds,y or the layout of the plan's sales file."),
     ],
     decimal: DecimalOpt = None,
+    week_dates: ActualsWeekDatesOpt = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
@@ -664,10 +667,11 @@ def score_cmd(
     if not actuals.is_file():
         fail(f"there is no file {actuals}")
     store = open_plan_store(db, data_dir, existing=True)
-    scored = nego.score_file_noted(store, plan, actuals, filename=actuals.name, decimal=decimal)
+    scored = nego.score_file_noted(
+        store, plan, actuals, filename=actuals.name, decimal=decimal, week_dates=week_dates
+    )
     table = scored.table
-    for note in scored.notes:  # on stderr, as `plan actuals` says them: -q silences them
-        info(f"  note: {note}")
+    say_notes(scored.notes)  # as `plan actuals` says them: what was left out, as warnings
     if as_json:
         echo_json(_records(table))
         return

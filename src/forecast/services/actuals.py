@@ -275,6 +275,36 @@ WHOLE_PERIODS_HINT = (
     "lines), upload it again saying its periods are whole"
 )
 
+LEFT_OUT = "left out"
+"""In every note that says rows of the file were left out (so not kept, not scored)."""
+
+
+def says_left_out(note: str) -> bool:
+    """Whether a note of `read_actuals` or `left_out_of_plan` says sales of the file were left
+    out (a partial period, a period with no row, rows outside the plan): it changes what is kept
+    or scored, so the command line says it as a warning, which -q does not silence. A column
+    left out as no key leaves out no sales."""
+    return LEFT_OUT in note and "(not a key)" not in note
+
+
+_SCORING_WORDS = (
+    (f", {WHOLE_PERIODS_HINT}", ""),
+    ("so it does not replace that period's actual", "so its part is not scored as the whole"),
+    ("so they do not replace those periods' actuals", "so their parts are not scored as wholes"),
+    ("upload it once the whole period is in", "score it once the whole period is in"),
+    ("upload them once the whole period is in", "score them once the whole period is in"),
+    ("they count once they are uploaded", "they are scored once the file has them"),
+    ("upload the whole period again later (it replaces this one)", "score it again later"),
+)
+
+
+def in_scoring_words(note: str) -> str:
+    """A note of `read_actuals` as `plan score` says it: what a left-out period means for the
+    score, not for the kept actuals (scoring keeps nothing)."""
+    for upload_words, scoring_words in _SCORING_WORDS:
+        note = note.replace(upload_words, scoring_words)
+    return note
+
 
 def _taken_whole(
     frame: pd.DataFrame, report: Any, freq: str, shut: set[int], filled: np.ndarray

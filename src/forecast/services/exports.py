@@ -46,7 +46,7 @@ from forecast.store import (
     PlanRepository,
     frame_from_bytes,
 )
-from forecast.vocabulary import IMPORT_MEMBERS
+from forecast.vocabulary import IMPORT_MEMBERS, period_label
 
 REQUIRED_BLOBS = ("history", "attributes", "baseline")
 
@@ -157,14 +157,40 @@ def _sheets(
     )
     ledger, basis = _negotiation_sheets(store, state) if "target" in money else (None, None)
     sheets = {"by series-period": by_series, "by team": by_team, "ledger": ledger}
-    sheets["events"] = events_sheet(state.events)
-    sheets["explanations"] = explanations_sheet(
-        state.explanations, system.deviations(store, state.plan_id)
+    sheets["events"] = _with_period_words(events_sheet(state.events), state.freq)
+    sheets["explanations"] = _with_period_words(
+        explanations_sheet(state.explanations, system.deviations(store, state.plan_id)),
+        state.freq,
     )
     sheets.update({"audit log": audit, "basis": basis})
     sheets["models"] = models_sheet(state.baseline.models_used)
     # Before a goal there is no ledger and no basis: those sheets are left out.
     return {name: sheet for name, sheet in sheets.items() if sheet is not None}
+
+
+def _with_period_words(sheet: pd.DataFrame, freq: str | None) -> pd.DataFrame:
+    """A sheet of the XLSX with a ``period`` column naming its dates' periods in words, as the
+    series sheet has it (`period_label`: a quarter ``2018 Q1``, a month ``Jan 2018``; a day or a
+    week by its date): an explanation's cell after its ``ds``, an event's ``start`` to ``end``
+    after its ``end``. A sheet without those columns is left as it is."""
+
+    def words(value: Any) -> str:
+        return period_label(pd.Timestamp(value).strftime("%Y-%m-%d"), freq)
+
+    def span(start: Any, end: Any) -> str:
+        first, last = words(start), words(end)
+        return first if first == last else f"{first} to {last}"
+
+    if "ds" in sheet.columns:
+        after, labels = "ds", [words(day) for day in sheet["ds"]]
+    elif {"start", "end"} <= set(sheet.columns):
+        after = "end"
+        labels = [span(a, b) for a, b in zip(sheet["start"], sheet["end"], strict=True)]
+    else:
+        return sheet
+    out = sheet.copy()
+    out.insert(list(out.columns).index(after) + 1, "period", labels)
+    return out
 
 
 def scope_words(scope: Mapping[str, Any] | None) -> str:

@@ -1138,18 +1138,31 @@ def score_file_noted(
     *,
     filename: str | None = None,
     decimal: str | None = None,
+    week_dates: str | None = None,
 ) -> FileScore:
     """`score` on a sales file of actuals, read as `plan actuals` reads it
     (``services.actuals.read_actuals``): long format (unique_id, ds, y) or the layout of the file
     the plan was made from, in any format, a week the file covers only in part left out; with the
-    reader's notes and what was left out (series not in the plan, periods outside its horizon)."""
-    from forecast.services.actuals import left_out_of_plan, read_actuals
+    reader's notes and what was left out (series not in the plan, periods outside its horizon),
+    said for scoring. ``week_dates``: how a weekly file dates its weeks, "start" or "end" (None:
+    as the plan's history did)."""
+    from forecast.services.actuals import (
+        in_scoring_words,
+        left_out_of_plan,
+        read_actuals,
+        says_left_out,
+    )
 
     state = get_plan(store, plan)
-    frame, notes = read_actuals(store, state.plan_id, source, filename=filename, decimal=decimal)
+    frame, notes = read_actuals(
+        store, state.plan_id, source, filename=filename, decimal=decimal, week_dates=week_dates
+    )
+    notes = [in_scoring_words(note) for note in notes]
     if frame.empty:
         name = filename or (Path(source).name if isinstance(source, str | Path) else "the file")
-        raise Invalid(f"actuals: {name}: {'; '.join(notes) or 'no rows'}; nothing to score")
+        # Why there is nothing to score, without the reader's other notes.
+        why = [note for note in notes if says_left_out(note)]
+        raise Invalid(f"actuals: {name}: {'; '.join(why) or 'no rows'}; nothing to score")
     notes = notes + left_out_of_plan(store, state.plan_id, frame)
     table = score(store, state.plan_id, frame[[schema.UNIQUE_ID, schema.DS, schema.Y]])
     if not has_goal(store, state.plan_id):
@@ -1164,6 +1177,9 @@ def score_file(
     *,
     filename: str | None = None,
     decimal: str | None = None,
+    week_dates: str | None = None,
 ) -> pd.DataFrame:
     """`score_file_noted`'s table alone."""
-    return score_file_noted(store, plan, source, filename=filename, decimal=decimal).table
+    return score_file_noted(
+        store, plan, source, filename=filename, decimal=decimal, week_dates=week_dates
+    ).table
