@@ -64,12 +64,28 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+TITLE_ABOVE_THE_PLOT = {"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 10}}
+"""A title at the top of the chart that reserves its own height (``automargin``)."""
+LEGEND_BELOW_THE_PLOT = {
+    "orientation": "h",
+    "yref": "container",
+    "y": 0,
+    "yanchor": "bottom",
+    "x": 0,
+    "xanchor": "left",
+}
+"""A legend at the foot of the chart, under the axis labels: a legend wrapped onto several lines
+on a phone reserves its own height there instead of growing up into the title."""
+
+
 def _layout(fig: go.Figure, title: str | None, *, y_title: str | None = None) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "x": 0.01, "y": 0.98, "yanchor": "top"} if title else None,
+        title={"text": title, "x": 0.01, "automargin": True, **TITLE_ABOVE_THE_PLOT}
+        if title
+        else None,
         template="plotly_white",
-        margin={"l": 60, "r": 20, "t": 80 if title else 40, "b": 40},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0},
+        margin={"l": 60, "r": 20, "t": 20, "b": 20},
+        legend=LEGEND_BELOW_THE_PLOT,
         hovermode="x unified",
         separators=".,",
     )

@@ -187,6 +187,7 @@ SBS_TEAM_PICK = "sbs-team-pick"
 SBS_PERIOD_LINES = "sbs-period-lines"
 SBS_DIFF_GRID = "sbs-diff-grid"
 SBS_STRETCH = "sbs-stretch"
+SBS_STRETCH_NOTE = "sbs-stretch-note"  # what the stretch probabilities rest on
 
 # -- page 5: plans --------------------------------------------------------------------------
 PLANS_ALERT = "plans-alert"

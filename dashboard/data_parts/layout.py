@@ -89,7 +89,7 @@ def mapping_card() -> dbc.Card:
     return dbc.Card(
         dbc.CardBody(
             [
-                html.H5("Column mapping", className="card-title"),
+                html.H2("Column mapping", className="h5 card-title"),
                 html.P(
                     "Detected from the file. Picking the value column reads the file again at "
                     "once; after changing the key, the date or the frequency, press Apply mapping.",
@@ -163,7 +163,7 @@ def create_card(currency: str = components.FALLBACK_CURRENCY, why: str | None = 
     return dbc.Card(
         dbc.CardBody(
             [
-                html.H5("Create a plan", className="card-title"),
+                html.H2("Create a plan", className="h5 card-title"),
                 *_field(
                     "Plan name",
                     dbc.Input(id=ids.DATA_PLAN_NAME, value=f"Sales plan {date.today():%Y-%m-%d}"),

@@ -411,9 +411,10 @@ def preview_table(history: pd.DataFrame) -> html.Div:
     rows, cols = preview_rows(history)
     return html.Div(
         [
-            html.H5(
+            html.H2(
                 f"Preview: the first {min(len(history), PREVIEW_ROWS):,} rows of the history, "
-                "one per series and period"
+                "one per series and period",
+                className="h5",
             ),
             _grid(ids.DATA_PREVIEW, rows, cols, page_size=20, height="420px"),
         ]

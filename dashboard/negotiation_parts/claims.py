@@ -40,7 +40,7 @@ def team_card(
     body = [
         html.Div(
             [
-                html.H5(f"Team {card.team}", className="mb-0"),
+                html.H3(f"Team {card.team}", className="h5 mb-0"),
                 html.Small("lead: " + leads_text(card), className="text-muted"),
             ],
             className="d-flex justify-content-between align-items-baseline",

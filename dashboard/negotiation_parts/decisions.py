@@ -33,7 +33,7 @@ def _card(*children: Any) -> dbc.Card:
 
 def close_card() -> dbc.Card:
     return _card(
-        html.H5("3 · Close the round (owner)", className="card-title"),
+        html.H2("3 · Close the round (owner)", className="h5 card-title"),
         dbc.Label("If the claims exceed the gap", html_for=ids.NEG_OVERSUB),
         dbc.RadioItems(
             id=ids.NEG_OVERSUB,
@@ -58,7 +58,7 @@ def close_card() -> dbc.Card:
 
 def assign_card() -> dbc.Card:
     return _card(
-        html.H5("4 · Assign the remainder (owner)", className="card-title"),
+        html.H2("4 · Assign the remainder (owner)", className="h5 card-title"),
         dbc.Label("Rule", html_for=ids.NEG_RULE),
         dcc.Dropdown(
             id=ids.NEG_RULE,
@@ -75,7 +75,7 @@ def assign_card() -> dbc.Card:
 
 def lock_card() -> dbc.Card:
     return _card(
-        html.H5("5 · Agree (owner)", className="card-title"),
+        html.H2("5 · Agree (owner)", className="h5 card-title"),
         html.P(
             "Locks the plan: targets, claims and assignments become final and exportable.",
             className="small text-muted",

@@ -40,7 +40,7 @@ def goal_card() -> dbc.Card:
     return dbc.Card(
         dbc.CardBody(
             [
-                html.H5("1 · Goal (owner)", className="card-title"),
+                html.H2("1 · Goal (owner)", className="h5 card-title"),
                 dbc.Label(
                     "Goal for the horizon: an amount (1,500,000, 80M or 10bn), or a ratio of the "
                     "basis such as " + common.RATIO_EXAMPLES,

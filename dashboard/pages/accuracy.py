@@ -84,7 +84,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     ),
                     html.Div(
                         [
-                            html.H4("Layers", className="mb-0 me-3"),
+                            html.H2("Layers", className="h4 mb-0 me-3"),
                             components.named_group(
                                 "Layers of",
                                 dbc.RadioItems(
@@ -115,7 +115,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                         # at a fixed 100 px), at least as wide as above
                         columnSize="autoSize",
                     ),
-                    html.H4("Touches, made-it-worse first", className="mt-4"),
+                    html.H2("Touches, made-it-worse first", className="h4 mt-4"),
                     _grid(
                         ids.ACC_TOUCHES_GRID,
                         [
@@ -175,7 +175,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             html.Div(id=ids.ACC_DOWNLOAD_STATUS, className="small mt-1"),
             html.Div(
                 [
-                    html.H4("Track record", className="mb-0"),
+                    html.H2("Track record", className="h4 mb-0"),
                     dbc.Button("Track record CSV", id=ids.ACC_DOWNLOAD_TRACK, size="sm"),
                 ],
                 className="d-flex gap-3 align-items-center mt-4 mb-2",

@@ -34,7 +34,7 @@ def layout(ctx: DashboardContext) -> html.Div:
 
     return html.Div(
         [
-            html.H4("Replay past cycles", className="mt-4"),
+            html.H2("Replay past cycles", className="h4 mt-4"),
             html.P(
                 "Rebuild the plan of each of the last cycles of the selected plan's history as "
                 "it could have been made at the time, in both cultures, and score both against "
@@ -168,7 +168,7 @@ def summary_panel(summary: dict[str, Any], assumptions: list[str]) -> html.Div:
     )
     return html.Div(
         [
-            html.H5(headline, id="replay-headline"),
+            html.H3(headline, id="replay-headline", className="h5"),
             html.Details(
                 [
                     html.Summary("Assumptions of the replay"),

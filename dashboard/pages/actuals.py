@@ -64,7 +64,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 className="ag-theme-alpine",
             ),
             html.Small(SCORED_CELLS_NOTE, id=ids.ACTUALS_SCORED_NOTE, className="text-muted"),
-            html.H4("Kept actuals", className="mt-4"),
+            html.H2("Kept actuals", className="h4 mt-4"),
             dag.AgGrid(
                 id=ids.ACTUALS_VERSIONS,
                 rowData=[],
@@ -358,7 +358,7 @@ def scored(score: pd.DataFrame, currency: str | None, alert: Any) -> tuple:
     return (
         figures.in_currency(figures.attainment_bars(score), currency),
         score_rows(score, currency),
-        html.H4(verdict(score)),
+        html.H2(verdict(score), className="h4"),
         alert,
     )
 

@@ -59,7 +59,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 ],
                 className="g-3",
             ),
-            html.H4("2 · Claims board (team leads)", className="mt-4"),
+            html.H2("2 · Claims board (team leads)", className="h4 mt-4"),
             html.P(
                 "Each lead claims part of the gap for their own team, with a note on how. "
                 "Amounts are in currency; the share compares the claim with the team's own basis.",
@@ -74,7 +74,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 ],
                 className="g-3 mt-3",
             ),
-            html.H4("Ledger", className="mt-4"),
+            html.H2("Ledger", className="h4 mt-4"),
             html.P(
                 "Per team: basis + claim + assignment = target; once the remainder is assigned, "
                 "the TOTAL row adds up to the goal to the cent (until then it falls short by "

@@ -84,7 +84,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 [
                     dbc.Col(
                         [
-                            html.H4("Download the selected plan", className="mt-4"),
+                            html.H2("Download the selected plan", className="h4 mt-4"),
                             html.Div(id=ids.PLANS_DOWNLOAD_OF, className="mb-1"),
                             html.P(
                                 "CSV: one row per series and period (baseline, system plan, target, team, "
@@ -116,7 +116,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     ),
                     dbc.Col(
                         [
-                            html.H4("New version", className="mt-4"),
+                            html.H2("New version", className="h4 mt-4"),
                             html.P(
                                 "A published or agreed plan is read-only; a new version is a draft copy "
                                 "to change. Owner only.",
@@ -126,7 +126,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                                 "Make a new version", id=ids.PLANS_NEW_VERSION, color="secondary"
                             ),
                             html.Div(id=ids.PLANS_ROLE_NOTE),
-                            html.H4("Archive", className="mt-4"),
+                            html.H2("Archive", className="h4 mt-4"),
                             html.P(
                                 "An archived plan leaves the plan lists and is read-only until it "
                                 "is unarchived; it can still be opened, read and downloaded, and "
@@ -137,7 +137,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                                 "Archive", id=ids.PLANS_ARCHIVE, color="secondary", disabled=True
                             ),
                             html.Div(id=ids.PLANS_ARCHIVE_NOTE),
-                            html.H4("Import a plan", className="mt-4"),
+                            html.H2("Import a plan", className="h4 mt-4"),
                             html.P(
                                 "Drop a JSON bundle exported here ('JSON bundle') or from "
                                 "the command line: it is checked first (signature, data hash, "
@@ -182,7 +182,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             ),
             plans_members.section(ctx),
             plans_accounts.section(ctx),
-            html.H4("Audit log", className="mt-4"),
+            html.H2("Audit log", className="h4 mt-4"),
             dag.AgGrid(
                 id=ids.PLANS_AUDIT_GRID,
                 rowData=[],

@@ -46,7 +46,7 @@ def section(ctx: DashboardContext) -> html.Div:
     del ctx
     return html.Div(
         [
-            html.H4("Accounts (admin)", className="mt-4"),
+            html.H2("Accounts (admin)", className="h4 mt-4"),
             dcc.Store(id=REFRESH, data=0),
             html.Div(id=ALERT),
             html.Div(id=TABLE),

@@ -40,7 +40,7 @@ def section(ctx: DashboardContext) -> html.Div:
     del ctx
     return html.Div(
         [
-            html.H4("Members", className="mt-4"),
+            html.H2("Members", className="h4 mt-4"),
             html.P(
                 "Who works on the selected plan, and in which role. The owner (or an admin) "
                 "adds and removes members; people need an account to be added (an admin adds it under "

@@ -76,7 +76,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                         ],
                         className="g-3",
                     ),
-                    html.H4("Where they disagree", className="mt-3"),
+                    html.H2("Where they disagree", className="h4 mt-3"),
                     dag.AgGrid(
                         id=ids.SBS_DIFF_GRID,
                         rowData=[],
@@ -96,11 +96,11 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                         },
                         className="ag-theme-alpine",
                     ),
-                    html.H4("How far each target stretches", className="mt-4"),
+                    html.H2("How far each target stretches", className="h4 mt-4"),
                     html.P(
                         "Probability that actuals reach the target, judged by how far this engine's "
                         "forecasts of team totals missed over past windows of the plan's own history "
-                        "(the chart's title says how many), around the system plan with its events at "
+                        "(the note under this says how many), around the system plan with its events at "
                         "their stated size, and the target's growth over the same periods last year. "
                         "Where some of a team's series had no rows or a long closure then, the "
                         "growth is like-for-like: the target as it is spread over the series "
@@ -110,6 +110,8 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                         "series was trading, or the history does not reach back that far.",
                         className="small text-muted",
                     ),
+                    # a paragraph, not the chart's title: it wraps on a phone
+                    html.P(id=ids.SBS_STRETCH_NOTE, className="small mb-0"),
                     dcc.Loading(
                         dcc.Graph(
                             id=ids.SBS_STRETCH,
@@ -333,25 +335,27 @@ def difference_rows(comparison: PlanComparison) -> list[dict[str, Any]]:
 
 
 def comparison_outputs(comparison: PlanComparison) -> tuple[Any, ...]:
-    """Cards, team bars, difference rows, stretch chart, team choices, alert, and the style of
-    the parts that compare (hidden before a goal: there is nothing to compare yet)."""
+    """Cards, team bars, difference rows, stretch chart, team choices, alert, the style of the
+    parts that compare (hidden before a goal: there is nothing to compare yet), and what the
+    stretch rests on."""
     if not comparison.has_goal:
         empty = figures.empty_figure("No negotiated plan yet: set a goal on the Negotiation page")
         note = components.info_alert(
             "No negotiated plan yet: the owner sets a goal on the Negotiation page. Until then "
             "the System plan page shows the system plan per team and period."
         )
-        return [], empty, [], empty, [], note, HIDDEN
+        return [], empty, [], empty, [], note, HIDDEN, ""
     return (
         summary_cards(comparison),
         figures.in_currency(
             figures.team_bars(comparison.totals, title="Per team"), comparison.currency
         ),
         difference_rows(comparison),
-        figures.stretch_chart(comparison.stretch, title=comparison.stretch_note),
+        figures.stretch_chart(comparison.stretch),
         [{"label": "All teams", "value": ALL_TEAMS}] + components.options(comparison.teams),
         drift_alert(comparison.summary),
         {},
+        comparison.stretch_note,
     )
 
 
@@ -371,7 +375,8 @@ def period_figure(frame: pd.DataFrame | None, team: str | None) -> Any:
 def render(ctx: DashboardContext, session: dict | None) -> tuple[Any, ...]:
     plan_id = (session or {}).get("plan_id")
     if not plan_id:
-        return [], no_update, [], no_update, no_update, components.need_plan_notice(), HIDDEN
+        notice = components.need_plan_notice()
+        return [], no_update, [], no_update, no_update, notice, HIDDEN, ""
     return comparison_outputs(comparison.compare_plans(ctx.store, plan_id))
 
 
@@ -402,6 +407,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Output(ids.SBS_TEAM_PICK, "options"),
         Output(ids.SBS_ALERT, "children"),
         Output(ids.SBS_PARTS, "style"),
+        Output(ids.SBS_STRETCH_NOTE, "children"),
         Input(ids.NAV_SESSION, "data"),
     )
     bind(

@@ -38,7 +38,7 @@ def action_column(label: str, button_id: str) -> dbc.Col:
 
 def form_card(title: str | None, *body: Any) -> dbc.Card:
     """A form in a card: its title (if any), its rows, and the notes under them."""
-    heading = [html.H5(title, className="card-title")] if title else []
+    heading = [html.H3(title, className="h5 card-title")] if title else []
     return dbc.Card(dbc.CardBody([*heading, *body]), className="mb-2")
 
 
@@ -96,7 +96,7 @@ def overview() -> list[Any]:
             type="dot",
         ),
         html.Div(id=ids.SYS_FAN_MODELS, className="small text-muted mb-2"),
-        html.H5("Per team: system plan against the baseline over the horizon", className="mt-2"),
+        html.H2("Per team: system plan against the baseline over the horizon", className="h5 mt-2"),
         dag.AgGrid(
             id=ids.SYS_TEAM_GRID,
             rowData=[],
@@ -178,7 +178,7 @@ def add_event_form() -> dbc.Card:
 def events_section() -> list[Any]:
     """The add form, the events grid (click a row to select it) and its remove button."""
     return [
-        html.H4("Events", className="mt-3"),
+        html.H2("Events", className="h4 mt-3"),
         html.P(id=ids.SYS_RULE, className="small text-muted"),
         add_event_form(),
         html.Div(
@@ -315,7 +315,7 @@ def factors_section() -> html.Div:
     )
     return html.Div(
         [
-            html.H4("New factors", className="mt-4"),
+            html.H2("New factors", className="h4 mt-4"),
             html.P(FACTORS_HOW_TO, className="small text-muted"),
             form_card(None, form, html.Div(id=ids.SYS_ROLE_FACTOR)),
             dcc.Loading(html.Div(id=ids.SYS_FACTOR_ALERT), type="dot"),
@@ -384,7 +384,7 @@ def gate_section() -> list[Any]:
         className="g-2 mt-2",
     )
     return [
-        html.H4("Deviations that need a reason", className="mt-4"),
+        html.H2("Deviations that need a reason", className="h4 mt-4"),
         threshold_control(),
         html.Div(id=ids.SYS_GATE),
         dag.AgGrid(

@@ -139,6 +139,35 @@ def test_period_lines_band_from_widest_interval():
     )
 
 
+def _titled_charts_with_a_legend() -> dict[str, object]:
+    base = _baseline()
+    plans = base.assign(system_plan=base["baseline"] * 1.1, target=base["baseline"] * 1.3)
+    teams = pd.DataFrame({"team": ["a", "c"], "system_plan": [10.0, 20.0], "target": [12.0, 25.0]})
+    return {
+        "fan": figures.fan_chart(
+            _history(), base, plans[["ds", "system_plan"]], title="Whole plan (seasonal naive)"
+        ),
+        "periods": figures.period_lines(plans, title="Per period, all teams"),
+        "teams": figures.team_bars(teams, title="Per team"),
+        "history": figures.history_chart(_history()),
+    }
+
+
+def test_a_legend_that_wraps_on_a_phone_sits_under_the_plot_not_over_the_title():
+    for name, fig in _titled_charts_with_a_legend().items():
+        legend = fig.layout.legend
+        # at the foot of the whole chart, in a margin of its own under the axis labels
+        assert (legend.yref, legend.y, legend.yanchor) == ("container", 0, "bottom"), name
+        assert legend.orientation == "h", name
+
+
+def test_a_chart_title_reserves_its_own_room_above_the_plot():
+    for name, fig in _titled_charts_with_a_legend().items():
+        title = fig.layout.title
+        assert title.text, name
+        assert title.automargin and (title.yref, title.yanchor) == ("container", "top"), name
+
+
 def test_period_lines_draw_the_band_of_the_sum_they_are_given_not_the_summed_bounds():
     """Two series' 95 % bounds summed were far wider than the interval of their sum (on lumpy
     weekly sales ten to twenty times the baseline): the chart takes the sum's band when given."""

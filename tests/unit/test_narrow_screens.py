@@ -157,3 +157,25 @@ def test_the_sign_in_page_has_a_level_one_heading_and_the_dashboards_colours(tmp
     assert "<h1 class='h2 mb-3'>Sign in</h1>" in text
     # forecast.css darkens the demo note's blue to 4.5:1 (white text on it)
     assert "href='/assets/forecast.css'" in text
+
+
+HEADINGS = {html.H1: 1, html.H2: 2, html.H3: 3, html.H4: 4, html.H5: 5, html.H6: 6}
+
+
+def skipped_heading_levels(layout: Any, start: int = 1) -> list[str]:
+    """The headings of a layout (in document order, after a heading of level `start`) that go
+    more than one level deeper than the heading before them (h1 then h4)."""
+    skips, last = [], start
+    for component in walk(layout):
+        level = HEADINGS.get(type(component))
+        if level is None:
+            continue
+        if level > last + 1:
+            skips.append(f"h{last} then h{level} {component.children!r}")
+        last = level
+    return skips
+
+
+def test_no_page_skips_a_heading_level_under_its_level_one_heading(tmp_path: Path):
+    skipped = {name: skipped_heading_levels(layout) for name, layout in page_layouts(tmp_path)}
+    assert {name: found for name, found in skipped.items() if found} == {}
