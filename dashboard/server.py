@@ -172,7 +172,8 @@ def _request_context() -> str:
         body = flask.request.get_json(silent=True)
         output = body.get("output") if isinstance(body, dict) else None
         if isinstance(output, str):
-            said.append(f"callback {output[:200]}")
+            # Escaped as sent: a newline in it forges no line of the log.
+            said.append(f"callback {output[:200].encode('unicode_escape').decode('ascii')}")
     # The account already loaded for this request, if any: loading it here could fail again.
     user = getattr(flask.g, "_login_user", None)
     if user is not None and user.is_authenticated:

@@ -6,7 +6,6 @@ carried, clipped, left out and not carried."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -220,9 +219,7 @@ FILLED = (
 
 
 def page_words(note: str) -> str:
-    for pattern, words in PAGE_WORDS:
-        note = re.sub(pattern, words, note)
-    return note
+    return view.page_words(note, PAGE_WORDS)
 
 
 def taken_text(key: str, value: Any) -> str:

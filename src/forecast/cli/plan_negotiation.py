@@ -40,7 +40,7 @@ from forecast.cli.plan_app import plan_app
 from forecast.vocabulary import EXPORT_FORMATS, in_words
 
 if TYPE_CHECKING:
-    from forecast.services import exports, plans
+    from forecast.services import exports, plans, uploads
     from forecast.services import money as fmt
     from forecast.services import negotiation as nego
 else:  # imported when a command runs: `forecast --help` does not load pandas
@@ -48,6 +48,7 @@ else:  # imported when a command runs: `forecast --help` does not load pandas
     fmt = lazy_module("forecast.services.money")
     nego = lazy_module("forecast.services.negotiation")
     plans = lazy_module("forecast.services.plans")
+    uploads = lazy_module("forecast.services.uploads")
 
 TeamOpt = Annotated[
     str | None,
@@ -225,12 +226,12 @@ def _read_period_goals(path: Path) -> dict[str, str]:
             fail(
                 f"{path} is larger than {PERIOD_GOALS_MAX_BYTES // 1024:,} KB: {PERIOD_GOALS_ROWS}"
             )
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            text = handle.read(PERIOD_GOALS_MAX_BYTES + 1)  # never more, whatever its size said
-        if len(text) > PERIOD_GOALS_MAX_BYTES:
+        raw = uploads.read_file_at_most(path, PERIOD_GOALS_MAX_BYTES)
+        if raw is None:  # it grew after its size was read
             fail(
                 f"{path} is larger than {PERIOD_GOALS_MAX_BYTES // 1024:,} KB: {PERIOD_GOALS_ROWS}"
             )
+        text = raw.decode("utf-8-sig")
         rows = list(csv.DictReader(io.StringIO(text, newline="")))
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror}")
@@ -630,9 +631,8 @@ def import_cmd(
                 f"{file} is {size / 1024 / 1024:,.0f} MB, more than the limit of "
                 f"{exports.MAX_BUNDLE_BYTES / 1024 / 1024:,.0f} MB a plan bundle may be"
             )
-        with file.open("rb") as handle:  # never more than the bound, whatever its size said
-            data = handle.read(exports.MAX_BUNDLE_BYTES + 1)
-        if len(data) > exports.MAX_BUNDLE_BYTES:
+        data = uploads.read_file_at_most(file, exports.MAX_BUNDLE_BYTES)
+        if data is None:  # it grew after its size was read
             fail(
                 f"{file} is more than the limit of {exports.MAX_BUNDLE_BYTES / 1024 / 1024:,.0f} MB"
             )

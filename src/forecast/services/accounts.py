@@ -295,8 +295,7 @@ def spelled(store: PlanRepository, name: str) -> str:
     """The account's own spelling of a name typed on the command line (`Olga` for olga, matched
     as a sign-in matches it); the name as typed when no account matches, so that the refusal
     names what was typed."""
-    account = _account_to_sign_in(store, name.strip())
-    return account.name if account is not None else name
+    return account_named(store, name) or name
 
 
 def proxy_account(store: PlanRepository, name: str | None) -> Account | None:

@@ -171,13 +171,7 @@ def create_plan_like(
 def plans_to_make_like(store: PlanRepository, user: str | None) -> list[PlanSummary]:
     """The plans `user` owns (every plan for an admin account), newest first: those a page
     offers to make a plan like, as copying their members asks (`plans.member_sources`)."""
-    if not user:
-        return []
-    admin = plans.is_admin(store, user)
-    owned = [
-        s for s in plans.list_plans(store) if admin or store.get(s.plan_id).has_role(user, "owner")
-    ]
-    return sorted(owned, key=lambda s: s.created_at, reverse=True)
+    return plans.owned_plans(store, user)
 
 
 def plan_to_make_like(store: PlanRepository, like: str, user: str | None) -> PlanState:

@@ -855,8 +855,16 @@ def member_sources(store: PlanRepository, plan: str, user: str | None) -> list[P
     admin = is_admin(store, user)
     if target is None or not user or not members_permission(target, user, admin=admin).allowed:
         return []
+    return [s for s in owned_plans(store, user) if s.plan_id != plan]
+
+
+def owned_plans(store: PlanRepository, user: str | None) -> list[PlanSummary]:
+    """The plans `user` owns (every plan for an admin account), newest first."""
+    if not user:
+        return []
+    admin = is_admin(store, user)
     owned = [s for s in list_plans(store) if admin or store.get(s.plan_id).has_role(user, "owner")]
-    return sorted((s for s in owned if s.plan_id != plan), key=lambda s: s.created_at, reverse=True)
+    return sorted(owned, key=lambda s: s.created_at, reverse=True)
 
 
 def plan_to_open(summaries: Sequence[PlanSummary]) -> PlanSummary | None:

@@ -18,9 +18,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forecast import bounds
+from forecast.engine.ingest.bounds import read_at_most
 from forecast.services.errors import NotFound
 
 MAX_AGE_SECONDS = 24 * 3600
+
+
+def read_file_at_most(path: Path, limit: int) -> bytes | None:
+    """A file a person named (on the command line), or None when it holds more than `limit`
+    bytes: never more than ``limit + 1`` are read (`read_at_most`)."""
+    return read_at_most(path, limit)
+
+
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 _MAX_NAME = 200
 

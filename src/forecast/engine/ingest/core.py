@@ -67,6 +67,7 @@ from forecast.engine.ingest.values import (
     parse_flag,
     parse_numbers,
 )
+from forecast.engine.period_weeks import WEEKDAYS as DAY_NAMES
 from forecast.money import format_percent
 from forecast.schema import DS, UNIQUE_ID, Y
 from forecast.vocabulary import DUPLICATE_RULES, WEEK_DATES
@@ -316,9 +317,10 @@ def read_sales(
         ds, inferred.freq, chosen, shut_weekdays, dense_days
     )
     if weekdays_never and chosen == "D":
+        one = " or ".join(DAY_NAMES[day] for day in weekdays_never)
         days = " or ".join(DAY_NAMES[day] + "s" for day in weekdays_never)
         notes.append(
-            f"no row falls on a {days.replace('s or ', ' or ').removesuffix('s')} in the whole "
+            f"no row falls on a {one} in the whole "
             f"file: read as days the business is shut, and a plan forecasts 0 on {days}"
         )
     report = IngestReport(
@@ -1162,9 +1164,6 @@ def quiet_by_chance(uncovered: int, density: float) -> bool:
 
 def _day_number(value: np.datetime64 | pd.Timestamp) -> int:
     return int(pd.Timestamp(value).normalize().value // 86_400_000_000_000)
-
-
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def _absent_days(
