@@ -147,6 +147,11 @@ def page_header(title: str, how_to_read: str) -> html.Div:
     )
 
 
+def file_refused_alert(children: list[Any]) -> dbc.Alert:
+    """The alert of a file refused for its problems (the pages list them in `children`)."""
+    return dbc.Alert(children, color="danger", dismissable=True, className="service-error")
+
+
 def error_alert(exc: BaseException) -> dbc.Alert:
     """A readable alert for a refusal from the services: its reason and how to fix it on the
     pages (``dashboard.fix_hints``), never a command-line flag."""

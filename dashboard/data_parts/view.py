@@ -15,6 +15,8 @@ from dash import html, no_update
 
 from dashboard import components, figures, ids
 from forecast.services import file_check, model_names
+from forecast.services.actuals import DAY_NAMES
+from forecast.services.actuals import WEEKDAY_CODES as WEEKDAYS
 from forecast.services.file_check import FileCheck, FileSummary, TeamChoice
 from forecast.services.money import SignedCurrency
 
@@ -194,8 +196,6 @@ def report(check: FileCheck) -> html.Div:
 
 
 PERIOD_WORDS = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters"}
-WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def periods_in_words(freq: str) -> str:

@@ -492,16 +492,13 @@ def problems_alert(filename: str, problems: Any) -> dbc.Alert:
     fixes = list(dict.fromkeys(PAGE_FIXES.get(p.fix, p.fix) for p in problems if p.fix))
     shared = fixes[0] if len(fixes) == 1 else None
     lines = [html.Li(problem_line(p, with_fix=shared is None)) for p in problems]
-    return dbc.Alert(
+    return components.file_refused_alert(
         [
             html.Strong("Not accepted. "),
             f"{filename} was not kept (nothing changed):",
             html.Ul(lines, className="mb-1"),
             *([html.Div(f"Fix: {shared}.")] if shared else []),
-        ],
-        color="danger",
-        dismissable=True,
-        className="service-error",
+        ]
     )
 
 

@@ -104,17 +104,14 @@ def imported_text(done: event_import.EventImport) -> str:
 def problems_alert(filename: str, problems: Sequence[Any]) -> dbc.Alert:
     listed = [html.Li(components.file_problem_line(p, p.fix)) for p in problems[:PROBLEMS_SHOWN]]
     more = len(problems) - len(listed)
-    return dbc.Alert(
+    return components.file_refused_alert(
         [
             html.Strong(f"{filename} was not imported: {len(problems)} problem(s). "),
             "No event was added. Fix the file and drop it again.",
             html.Ul(
                 listed + ([html.Li(f"… and {more} more")] if more > 0 else []), className="mb-0"
             ),
-        ],
-        color="danger",
-        dismissable=True,
-        className="service-error",
+        ]
     )
 
 

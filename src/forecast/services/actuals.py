@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import bounds, schema
+from forecast.engine.period_weeks import WEEKDAYS as DAY_NAMES
 from forecast.plan import AGREED, PlanState
 from forecast.services.errors import (
     NEUTRAL_FIXES,
@@ -356,7 +357,6 @@ def _other_currency(result: Any, state: PlanState, name: str) -> None:
     raise InvalidFile(f"actuals: {problem}", [problem])
 
 
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 WEEKDAY_CODES = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
 
