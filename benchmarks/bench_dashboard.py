@@ -41,7 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +100,22 @@ def key_for(app: Any, first_output: str, trigger: tuple[str, str]) -> str:
     raise SystemExit(f"no callback writes {first_output} on {trigger}")
 
 
+def _declared(
+    declared: list[dict[str, Any]], given: Sequence[tuple[str, str, Any]], what: str
+) -> list:
+    """A callback's inputs or states in its declared order: the values the benchmark gives, and
+    the rest as a page that has not set them sends them (None: a store never written, a box
+    left empty, a button never pressed)."""
+    values = {(i, p): v for i, p, v in given}
+    unknown = set(values) - {(d["id"], d["property"]) for d in declared}
+    if unknown:
+        raise SystemExit(f"the benchmark gives {what} the callback does not read: {unknown}")
+    return [
+        {"id": d["id"], "property": d["property"], "value": values.get((d["id"], d["property"]))}
+        for d in declared
+    ]
+
+
 def post(
     client: Any, app: Any, first_output: str, inputs: list, state: list = (), changed: int = 0
 ) -> tuple[float, int]:
@@ -109,11 +125,12 @@ def post(
         {"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]}
         for p in key.strip(".").split("...")
     ]
+    spec = app.callback_map[key]
     body = {
         "output": key,
         "outputs": outputs if key.startswith("..") else outputs[0],
-        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
-        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
+        "inputs": _declared(spec["inputs"], inputs, "inputs"),
+        "state": _declared(spec["state"], state, "states"),
         "changedPropIds": [f"{inputs[changed][0]}.{inputs[changed][1]}"],
     }
     start = time.perf_counter()
@@ -121,6 +138,10 @@ def post(
     elapsed = time.perf_counter() - start
     if response.status_code not in (200, 204):
         raise SystemExit(f"{first_output}: HTTP {response.status_code}: {response.data[:300]!r}")
+    refused = re.search(rb'"color": ?"danger"', response.data)
+    if refused:  # a refusal is fast and small: it must not be measured as the render
+        shown = response.data[max(0, refused.start() - 400) : refused.start()]
+        raise SystemExit(f"{first_output}: the page refused the benchmark's request: {shown!r}")
     return elapsed, len(response.data)
 
 
@@ -145,6 +166,11 @@ def session_check(app: Any, client: Any, plan_id: str, runs: int = 200) -> None:
     cookie = client.get_cookie("forecast_session")
     body = {
         "output": "..nav-plan.options...nav-plan.value..",
+        "outputs": [
+            {"id": "nav-plan", "property": "options"},
+            {"id": "nav-plan", "property": "value"},
+        ],
+        "changedPropIds": [],
         "inputs": [{"id": "nav-plans-changed", "property": "data", "value": 0}],
         "state": [{"id": "nav-session", "property": "data", "value": {"plan_id": plan_id}}],
     }
@@ -164,7 +190,10 @@ def session_check(app: Any, client: Any, plan_id: str, runs: int = 200) -> None:
             request.pop()
         times.append(time.perf_counter() - start)
         if refused is not None:
-            raise SystemExit(f"the session check refused the benchmark's request: {refused}")
+            raise SystemExit(
+                f"the session check refused the benchmark's request: {refused} "
+                f"{refused[0].get_data(as_text=True) if isinstance(refused, tuple) else ''}"
+            )
     print(
         f"session check per callback (cookie, account, plan membership): median "
         f"{statistics.median(times) * 1000:.2f} ms, p95 "
@@ -172,16 +201,32 @@ def session_check(app: Any, client: Any, plan_id: str, runs: int = 200) -> None:
     )
 
 
-DOWNLOAD_BUTTONS = (
+DOWNLOAD_BUTTONS = (  # in the order the Plans page's download callback declares them
     "plans-download-csv",
+    "plans-download-csv-excel",
     "plans-download-xlsx",
     "plans-download-json",
-    "plans-download-csv-excel",
 )
 
 
 def download_inputs(pressed: str) -> list[tuple[str, str, Any]]:
     return [(button, "n_clicks", 1 if button == pressed else None) for button in DOWNLOAD_BUTTONS]
+
+
+def post_download(client: Any, app: Any, button: str, session: dict[str, Any]) -> tuple[float, int]:
+    """Press one of the Plans page's download buttons; a download that sends no file (the
+    button not taken as pressed) must not be measured as one."""
+    elapsed, size = post(
+        client,
+        app,
+        "plans-download.data",
+        download_inputs(button),
+        [("nav-session", "data", session)],
+        changed=DOWNLOAD_BUTTONS.index(button),
+    )
+    if size < 1000:
+        raise SystemExit(f"{button}: the download sent no file ({size} bytes)")
+    return elapsed, size
 
 
 RENDER_TARGET = 0.3  # s of server time per render at 10,000 series (issue 12)
@@ -198,14 +243,7 @@ def page_cases(session: dict[str, Any], team: str) -> dict[str, tuple[float | No
         return lambda client, app: post(client, app, first_output, inputs, state)
 
     def download(button: str) -> Post:
-        return lambda client, app: post(
-            client,
-            app,
-            "plans-download.data",
-            download_inputs(button),
-            [("nav-session", "data", session)],
-            changed=DOWNLOAD_BUTTONS.index(button),
-        )
+        return lambda client, app: post_download(client, app, button, session)
 
     return {
         "System plan: render (cards, events, deviations)": (
@@ -351,7 +389,11 @@ def print_targets(
 ) -> None:
     """Each case in `cold_runs` fresh processes: cold (the first call of each; the median and
     the largest) and warm (median of the later calls), CPU and wall, with its target and PASS /
-    MISS on the median CPU time."""
+    MISS on the median CPU time. `cold_runs` 0: each case posted once in this process, to check
+    the requests are still the pages' (no figures)."""
+    if cold_runs == 0:
+        check_cases_here(title, cases, data_dir, plan_id)
+        return
     print(f"\n{title} -- each in {cold_runs} fresh process(es); {load_note()}")
     print(
         f"{'case':52s} {'target':>7s} {'cold cpu':>9s} {'cold max':>9s} {'cold wall':>9s} "
@@ -390,6 +432,21 @@ def print_targets(
     print(f"({load_note()} at the end)")
 
 
+def check_cases_here(
+    title: str, cases: dict[str, tuple[float | None, Post]], data_dir: Path, plan_id: str
+) -> None:
+    from dashboard.app import create_app
+
+    app = create_app(data_dir=str(data_dir))
+    client = app.server.test_client()
+    sign_in(client, "olga")
+    client.get("/")
+    print(f"\n{title} -- each posted once in this process (--cold-runs 0: no figures)")
+    for name, (_target, run) in cases.items():
+        _elapsed, size = run(client, app)
+        print(f"{name:52s} {size / 1024:7.0f}kB  answered")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -411,7 +468,8 @@ def main() -> None:
         type=int,
         default=3,
         help="fresh server processes per target case: the cold figure is the median of their "
-        "first requests (one sample on a busy shared machine is noise)",
+        "first requests (one sample on a busy shared machine is noise); 0: each case posted "
+        "once in this process, without figures (the suite's smoke test)",
     )
     parser.add_argument(
         "--reuse",
@@ -608,7 +666,7 @@ def main() -> None:
                     ("sys-event-start", "value", d0),
                     ("sys-event-end", "value", d1),
                     ("sys-event-effect", "value", "percent"),
-                    ("sys-event-value", "value", 10),
+                    ("sys-event-value", "value", "10"),
                     ("sys-event-reason", "value", "bench"),
                     ("sys-refresh", "data", 0),
                 ],
@@ -707,24 +765,11 @@ def main() -> None:
         ),
         (
             "plans: download CSV",
-            lambda: post(
-                client,
-                app,
-                "plans-download.data",
-                download_inputs("plans-download-csv"),
-                [("nav-session", "data", session)],
-            ),
+            lambda: post_download(client, app, "plans-download-csv", session),
         ),
         (
             "plans: download XLSX (a sheet per view)",
-            lambda: post(
-                client,
-                app,
-                "plans-download.data",
-                download_inputs("plans-download-xlsx"),
-                [("nav-session", "data", session)],
-                changed=1,
-            ),
+            lambda: post_download(client, app, "plans-download-xlsx", session),
         ),
     ]
     once = {

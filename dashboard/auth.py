@@ -44,7 +44,7 @@ from flask.sessions import SecureCookieSessionInterface
 from dashboard import ids
 from forecast.services import accounts
 from forecast.services import plans as plan_service
-from forecast.services.errors import Forbidden, Invalid
+from forecast.services.errors import Forbidden, Invalid, NotFound
 
 LOGIN_PATH = "/login"
 LOGOUT_PATH = "/logout"
@@ -439,6 +439,7 @@ _SHAPES: dict[str, tuple[_ShapeCheck, str]] = {
     ids.COUNTER: (_nothing_or(_whole), "a counter of the page sent something other than a number"),
     ids.CLICKS: (_nothing_or(_whole), "a button sent its clicks as something other than a count"),
     ids.VERSION: (_nothing_or(_whole), "the page sent a version other than a whole number"),
+    ids.WHOLE: (_nothing_or(_whole), "the page sent something other than a whole number"),
     ids.SESSION: (_nothing_or(_session), "the plan selection is not as the page keeps it"),
     ids.TEXT: (_nothing_or(_text), "the page sent something other than text"),
     ids.YES_NO: (
@@ -544,7 +545,8 @@ def _may_see_requested_plan(ctx: Any, user: SignedIn, body: dict[str, Any]) -> b
     """False when a callback names a plan the user may not see (in the plan selection store or
     the navbar's plan picker), or one that does not exist (for an admin too: a tab's session
     kept across a store put back names one, and the pages read it as there); the request was
-    checked against the callback's registration."""
+    checked against the callback's registration. A database that does not answer is no refusal:
+    its ``Unavailable`` goes on to the server's 503 (try again)."""
     # The shell's picker compares the session's plan with the plans the person may see (and
     # says when it is not one of them): answering it nothing left a person removed from the
     # plan they had open with an empty picker and no word, at every reload.
@@ -565,7 +567,7 @@ def _may_see_requested_plan(ctx: Any, user: SignedIn, body: dict[str, Any]) -> b
             continue
         try:
             state = plan_service.get_plan(ctx.store, str(plan_id))
-        except Exception:  # no such plan: nothing to see either
+        except (NotFound, Invalid):  # no such plan: nothing to see either
             return False
         if not user.is_admin and not plan_service.may_view(state, user.name):
             return False
@@ -598,25 +600,28 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
         throttle: accounts.SignInThrottle = server.extensions[THROTTLE_KEY]
         wait = throttle.wait_seconds(*keys)
         if wait:
-            server.logger.warning(
-                "sign-in as %s from %s refused for %s s after repeated failures",
-                _name_to_log(ctx.store, name),
-                flask.request.remote_addr,
-                wait,
-            )
+            # Not logged (nor the name looked up) at each attempt: a flood would fill the log;
+            # the failure that started the wait said so.
             message = (
                 "Too many failed sign-ins from this address (for this name, or for any): "
                 f"try again in {wait} seconds."
             )
             return _page(ctx, message, name=name, status=429)
-        account = accounts.authenticate(ctx.store, name, str(form.get("password", "")))
+        attempt = accounts.attempt_sign_in(ctx.store, name, str(form.get("password", "")))
+        account = attempt.account
         if account is None:
-            throttle.failed(*keys)
-            server.logger.warning(
-                "failed sign-in as %s from %s",
-                _name_to_log(ctx.store, name),
-                flask.request.remote_addr,
-            )
+            started_wait = throttle.failed(*keys)
+            # The account's name, or not what was typed: that may be a password in the wrong box.
+            logged_name = repr(attempt.tried) if attempt.tried is not None else "an unknown name"
+            address = flask.request.remote_addr
+            server.logger.warning("failed sign-in as %s from %s", logged_name, address)
+            if started_wait:
+                server.logger.warning(
+                    "sign-in as %s from %s refused for %s s after repeated failures",
+                    logged_name,
+                    address,
+                    started_wait,
+                )
             # 200: the form again with the message (a 4xx would be a console error in the page)
             return _page(ctx, BAD_CREDENTIALS, name=name)
         throttle.succeeded(*keys)
@@ -681,12 +686,6 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
     def sign_in_script() -> Any:
         # A new sign-in starts with a clean tab: the plan picked by whoever used it before goes.
         return flask.Response("window.sessionStorage.clear();", mimetype="text/javascript")
-
-
-def _name_to_log(store: Any, name: str) -> str:
-    """The account's name, or not what was typed: that may be a password in the wrong box."""
-    known = accounts.account_named(store, name)
-    return repr(known) if known is not None else "an unknown name"
 
 
 def _safe_next(target: str | None) -> str:

@@ -56,26 +56,56 @@ def minor_to_money(minor: int | None, *, decimals: int = 0, currency: str | None
     return money(None if minor is None else minor / 100, decimals=decimals, currency=currency)
 
 
+_ROW_SYMBOL = "((params.data && params.data.cur) || '')"
+
+
+def _places_by_symbol(decimals: int) -> str:
+    """An AG Grid expression for the decimals of the row's currency (its symbol in ``cur``):
+    `decimals`, or fewer for a currency without cents ('¥', '₩'...). A chain of comparisons:
+    AG Grid's expression parser takes no object literal or `??`."""
+    places = f"{int(decimals)}"
+    for sym, own in fmt.symbol_digits().items():
+        places = (
+            f"({_ROW_SYMBOL} == {json.dumps(sym, ensure_ascii=False)} "
+            f"? {min(own, decimals)} : {places})"
+        )
+    return places
+
+
 def grid_money(decimals: int = 2, *, signed: bool = False) -> dict[str, str]:
     """An AG Grid valueFormatter for money: the symbol comes from each row's ``cur`` field
     (``row_currency``), so column definitions stay the same for every plan."""
     plus = "'+'" if signed else "''"
-    # a currency without cents (the row's symbol '¥', '₩'...) is shown with its own decimals
-    # (a chain of comparisons: AG Grid's expression parser takes no object literal or `??`)
-    cur = "((params.data && params.data.cur) || '')"
-    places = f"{int(decimals)}"
-    for sym, own in fmt.symbol_digits().items():
-        places = (
-            f"({cur} == {json.dumps(sym, ensure_ascii=False)} ? {min(own, decimals)} : {places})"
-        )
+    places = _places_by_symbol(decimals)
     # an amount that rounds to zero takes no sign: -0.004 reads $0.00, not -$0.00
     zero = f"Math.abs(params.value) < 0.5 * Math.pow(10, -{places})"
     return {
         "function": f"params.value == null ? '' : (({zero}) ? '' : params.value < 0 ? '-' : "
         + plus
-        + ") + ((params.data && params.data.cur) || '') + d3.format(',.' + "
+        + ") + "
+        + _ROW_SYMBOL
+        + " + d3.format(',.' + "
         + places
         + " + 'f')(Math.abs(params.value))"
+    }
+
+
+def grid_event_value() -> dict[str, str]:
+    """An AG Grid valueFormatter for the events grid's value: an add, cap or set amount in the
+    row's currency (``cur``) as ``forecast.money.format_amount`` shows it (``$6,000``,
+    ``$12,000.50``; a plan in plain numbers ``6,000``); a percent, or text just typed into the
+    cell, as it is."""
+    value = "params.value"
+    cur = _ROW_SYMBOL
+    places = _places_by_symbol(2)
+    amount = (
+        f"params.data && params.data.effect != 'percent' && {value} != null && {value} !== '' "
+        f"&& {value} == +{value}"
+    )
+    digits = f"(Math.round({value}) == {value} ? 0 : {places})"
+    return {
+        "function": f"({amount}) ? ({value} < 0 ? '-' : '') + {cur} + "
+        f"d3.format(',.' + {digits} + 'f')(Math.abs({value})) : {value}"
     }
 
 
@@ -325,6 +355,42 @@ def named_group(name: str, choices: Any) -> html.Div:
     return html.Div(choices, role="radiogroup", **aria)
 
 
+def chart_summary_id(graph_id: str) -> str:
+    """The id of the hidden caption that describes the chart `graph_id` (``described_chart``)."""
+    return f"{graph_id}-summary"
+
+
+def described_chart(name: str, graph: dcc.Graph, *, loading: bool = False) -> html.Figure:
+    """A chart screen readers can name and read: `graph` in a ``<figure>`` named `name` (until
+    the drawn chart's own title replaces it) and described by a hidden caption that the page's
+    script (assets/a11y.js) fills from the figure as drawn: each line or bar set with its total
+    or its values ("System plan €51.2M in total (a €20.1M, c €31.1M)"), or the blank chart's
+    message. `loading`: the chart shows a spinner while its callback runs."""
+    summary_id = chart_summary_id(str(graph.id))  # type: ignore[attr-defined]  # Dash sets it
+    aria: dict[str, Any] = {
+        "aria-label": name,
+        "aria-describedby": summary_id,
+        "data-chart-name": name,
+    }
+    return html.Figure(
+        [
+            dcc.Loading(graph, type="dot") if loading else graph,
+            html.Figcaption(id=summary_id, className="visually-hidden"),
+        ],
+        className="described-chart m-0",
+        **aria,
+    )
+
+
+GRID_ONE_TAB_STOP: dict[str, Any] = {
+    "tabToNextCell": {"function": "false"},
+    "tabToNextHeader": {"function": "false"},
+}
+"""Every AG Grid's options start with these: a grid is one stop for Tab, its cells are reached
+with the arrow keys, and Tab leaves it (AG Grid's own Tab went cell by cell: a keyboard user
+had to press it 60 times through the Plans page's audit table to reach the next button)."""
+
+
 STAT_CARD_WIDTHS = {"xs": 6, "md": 4, "xl": 2}
 """A row of six stat cards: two a row on a phone, three on a tablet, six on a laptop (six a row
 at 768 px cut their amounts off and scrolled the page sideways)."""
@@ -361,12 +427,6 @@ def options(values: Iterable[str]) -> list[dict[str, str]]:
     return [{"label": str(v), "value": str(v)} for v in values]
 
 
-def period_name(iso_date: str, freq: str | None) -> str:
-    """A period as planners name it: a quarter ``2018 Q1``, a month ``Jan 2018``; a day or a
-    week by its date (`freq`: the plan's calendar code, D, W-MON, M or Q)."""
-    return period_label(iso_date, freq)
-
-
 def period_options(dates: Iterable[str], freq: str | None, *, ends: bool) -> list[dict[str, str]]:
     """A date picker's choices over a plan's periods (first days, or last days when `ends`): a
     quarter or a month reads by its name, its day beside it, so ``2018 Q1 (to 2018-03-31)``."""
@@ -377,7 +437,7 @@ def period_options(dates: Iterable[str], freq: str | None, *, ends: bool) -> lis
 
 
 def period_day_label(iso_date: str, freq: str | None, word: str) -> str:
-    name = period_name(iso_date, freq)
+    name = period_label(iso_date, freq)
     return iso_date if name == iso_date else f"{name} ({word} {iso_date})"
 
 
@@ -440,7 +500,7 @@ def currency_options(first: str = FALLBACK_CURRENCY) -> list[dict[str, str]]:
     common ISO codes and plain numbers."""
     codes = dict.fromkeys((first, *COMMON_CURRENCIES))
     return [{"label": f"{code} ({fmt.symbol(code)})", "value": code} for code in codes] + [
-        {"label": "none (plain numbers)", "value": "none"}
+        {"label": fmt.currency_text(None), "value": fmt.NO_CURRENCY_TEXT}
     ]
 
 

@@ -454,11 +454,16 @@ def attainment_bars(score: pd.DataFrame) -> go.Figure:
     wapes = [*score["wape_system_plan"], *score["wape_target"]]
     fig.update_layout(
         barmode="group",
-        title="Error against actuals (WAPE; lower is closer)",
+        title={
+            "text": "Error against actuals (WAPE; lower is closer)",
+            "x": 0.01,
+            "automargin": True,
+            **TITLE_ABOVE_THE_PLOT,
+        },
         yaxis={**percent_axis(wapes), "title": "WAPE"},
         xaxis={"title": "Team"},
-        legend={"orientation": "h", "y": -0.2},
-        margin={"t": 60, "l": 60, "r": 20, "b": 60},
+        legend=LEGEND_BELOW_THE_PLOT,
+        margin={"t": 20, "l": 60, "r": 20, "b": 20},
         template="plotly_white",
     )
     return fig

@@ -15,8 +15,10 @@ import plotly.graph_objects as go
 from dashboard.figures import (
     BASELINE_COLOUR,
     DOWN_COLOUR,
+    LEGEND_BELOW_THE_PLOT,
     NEGOTIATED_COLOUR,
     SYSTEM_COLOUR,
+    TITLE_ABOVE_THE_PLOT,
     UP_COLOUR,
 )
 from dashboard.figures_percent import percent_axis, percent_texts
@@ -39,11 +41,13 @@ def _wapes(frame: pd.DataFrame) -> list[Any]:
 
 def _base_layout(fig: go.Figure, title: str, y_title: str, values: Iterable[Any] = ()) -> go.Figure:
     """Title, legend and a percentage y axis (``20 %``) spanning ``values`` (fractions)."""
+    # the title and the legend reserve their own room: at 390 px a legend placed under the plot
+    # area by a fraction of it wrapped onto the axis title and the dates
     fig.update_layout(
-        title={"text": title, "x": 0.01},
+        title={"text": title, "x": 0.01, "automargin": True, **TITLE_ABOVE_THE_PLOT},
         template="plotly_white",
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        legend={"orientation": "h", "y": -0.2},
+        margin={"l": 60, "r": 20, "t": 20, "b": 20},
+        legend=LEGEND_BELOW_THE_PLOT,
         yaxis={**percent_axis(values), "title": y_title},
         separators=".,",
     )

@@ -93,6 +93,8 @@ PAGE_FIXES: Mapping[FixKey, str] = {
     FixKey.ACTUALS_SCALE: "check the file's unit and decimal mark: re-export it in the plan's "
     "unit, or choose the decimal mark ',' when '.' groups thousands (44.537 for 44537); if the "
     "numbers are right, tick 'The numbers are right' and drop the file again",
+    FixKey.ACTUALS_WHOLE_PERIODS: "upload it once {which} complete, or, if {which} complete "
+    "already (a day without rows had no sales), tick 'Whole periods' and drop the file again",
     FixKey.NAME_PLAN: "type a plan name",
     FixKey.GIVE_ATTRIBUTES: "drop a series attributes file (e.g. a store table) on the Data page",
     FixKey.REPLAY_AT_LEAST_ONE: "set Cycles and Periods per cycle to 1 or more",

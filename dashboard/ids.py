@@ -70,6 +70,7 @@ DATA_PLAN_NAME = "data-plan-name"
 DATA_LIKE = "data-like"  # the plan to make the new one like (its id), or nothing
 DATA_LIKE_HINT = "data-like-hint"  # what the form took from that plan
 DATA_HORIZON = "data-horizon"
+DATA_HORIZON_OFFERED = "data-horizon-offered"  # dcc.Store: the horizon the page last offered
 DATA_TEAM_ATTR = "data-team-attr"
 DATA_MODEL = "data-model"
 DATA_CURRENCY = "data-currency"
@@ -403,6 +404,7 @@ VERSION = "version"  # the plan (or actuals) version the page shows: a whole num
 SESSION = "session"  # {"plan_id": text or nothing, "plan_name": text or nothing}, or nothing
 TEXT = "text"  # text or nothing (a currency kept by the page, a typed search)
 YES_NO = "yes-no"  # true, false or nothing
+WHOLE = "whole"  # a whole number from 0 the page put in a form (the horizon it offered), or nothing
 UPLOAD = "upload"  # dcc.Upload's contents (a data URL) or file name: text, or nothing
 RAW_UPLOAD = (
     "raw-upload"  # {"filename": text or nothing, "contents": text} (forecast.js), or nothing
@@ -429,6 +431,7 @@ STORE_SHAPES: dict[str, str] = {
     DATA_LIMIT: COUNTER,
     DATA_CURRENCY_SET: TEXT,
     DATA_CURRENCY_SIGN: TEXT,
+    DATA_HORIZON_OFFERED: WHOLE,
     SYS_REFRESH: COUNTER,
     SYS_VERSION: VERSION,
     SYS_REMOVED: REMOVAL,

@@ -14,6 +14,7 @@ from dashboard import auth, ids
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
 from forecast.services import plans as plan_service
+from forecast.services.money import currency_text
 
 
 def not_found(pages: Sequence[Any]) -> html.Div:
@@ -170,13 +171,26 @@ def member_label(user: str, roles: list[str], team: str | None) -> str:
     return f"{user} — {', '.join(parts)}" if parts else user
 
 
-def plan_label(summary: Any, superseded: bool = False) -> str:
-    """Name, status and when the plan was made; "older version" once a new version was made from
-    it. (Not its edit count: a new version starts at 1 again, and looked older than its source.)"""
+def plan_label(summary: Any, superseded: bool = False, with_currency: bool = False) -> str:
+    """Name, status (and currency, `with_currency`) and when the plan was made; "older version"
+    once a new version was made from it. (Not its edit count: a new version starts at 1 again,
+    and looked older than its source.)"""
     made = str(summary.created_at)[:10]
+    money = f" · {currency_text(summary.currency)}" if with_currency else ""
     older = " · older version" if superseded else ""
     archived = " · archived" if summary.archived else ""
-    return f"{summary.name} · {summary.status} · made {made}{older}{archived}"
+    return f"{summary.name} · {summary.status}{money} · made {made}{older}{archived}"
+
+
+def plan_options(summaries: list[Any]) -> list[dict[str, str]]:
+    """The plans as the plan pickers name them, each with its currency where they are in more
+    than one."""
+    parents = {s.parent_id for s in summaries}
+    with_currency = len({s.currency for s in summaries}) > 1
+    return [
+        {"label": plan_label(s, s.plan_id in parents, with_currency), "value": s.plan_id}
+        for s in summaries
+    ]
 
 
 def list_plans(
@@ -187,10 +201,7 @@ def list_plans(
     of archived plans, or archived while selected), shown as archived."""
     wanted = (session or {}).get("plan_id")
     summaries = [s for s in auth.visible_plans(ctx.store) if not s.archived or s.plan_id == wanted]
-    parents = {s.parent_id for s in summaries}
-    options = [
-        {"label": plan_label(s, s.plan_id in parents), "value": s.plan_id} for s in summaries
-    ]
+    options = plan_options(summaries)
     if wanted in {s.plan_id for s in summaries}:
         return options, wanted
     opened = plan_service.plan_to_open([s for s in summaries if not s.archived])

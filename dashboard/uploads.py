@@ -17,7 +17,13 @@ from typing import Any
 import flask
 
 from dashboard.context import DashboardContext
-from forecast.services.uploads import Upload, UploadStore, shown_filename, unpacked_refusal
+from forecast.services.uploads import (
+    UNNAMED_FILE,
+    Upload,
+    UploadStore,
+    shown_filename,
+    unpacked_refusal,
+)
 
 OWNER_KEY = "upload_owner"
 
@@ -39,7 +45,7 @@ def over_limit_message(filename: str, size: int, limit: int, where: str) -> str:
 
 def decode(contents: Any, filename: str | None, limit: int, where: str) -> bytes:
     """The bytes of a data URL, refused before decoding when over `limit` (and after, exactly)."""
-    name = shown_filename(filename, "the file")
+    name = shown_filename(filename, UNNAMED_FILE)
     if not isinstance(contents, str) or "," not in contents:
         raise UploadRefused(f"{name} did not arrive as a file upload; drop the file again.")
     payload = contents.split(",", 1)[1]

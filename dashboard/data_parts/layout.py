@@ -11,9 +11,10 @@ from dash import dcc, html
 
 from dashboard import components, figures, ids
 from dashboard.context import DashboardContext
-from forecast.services import model_names
+from forecast.services import file_check, model_names
 from forecast.services.plans import MAX_HORIZON
 
+OFFERED_HORIZON = file_check.default_horizon("W")  # offered before a file says its frequency
 MODELS = ("auto", "snaive", "ets", "theta", "arima", "prophet", "lightgbm")
 FREQS = (("auto-detect", ""), ("day", "D"), ("week", "W"), ("month", "M"), ("quarter", "Q"))
 WEEK_DATES = (
@@ -70,12 +71,13 @@ def upload_column(ctx: DashboardContext) -> list:
         ),
         html.Div(id=ids.DATA_ATTR_STATUS, className="small text-muted mt-1"),
         html.Div(id=ids.DATA_REPORT, className="mt-2"),
-        dcc.Loading(
+        components.described_chart(
+            "History of the uploaded sales",
             dcc.Graph(
                 id=ids.DATA_SUMMARY_CHART,
                 figure=figures.empty_figure("Upload a file to see its history"),
             ),
-            type="dot",
+            loading=True,
         ),
         html.Div(id=ids.DATA_PREVIEW_BOX, className="mt-3"),
     ]
@@ -178,9 +180,16 @@ def create_card(currency: str = components.FALLBACK_CURRENCY, why: str | None = 
                 html.Div(id=ids.DATA_LIKE_HINT, className="small text-muted mt-1"),
                 *_field(
                     "Horizon (periods)",
-                    dbc.Input(id=ids.DATA_HORIZON, type="number", min=1, max=MAX_HORIZON, value=13),
+                    dbc.Input(
+                        id=ids.DATA_HORIZON,
+                        type="number",
+                        min=1,
+                        max=MAX_HORIZON,
+                        value=OFFERED_HORIZON,
+                    ),
                     ids.DATA_HORIZON,
                 ),
+                dcc.Store(id=ids.DATA_HORIZON_OFFERED, data=OFFERED_HORIZON),
                 *_field(
                     "Team dimension (attribute that groups series into teams)",
                     dcc.Dropdown(

@@ -15,7 +15,7 @@ from dash import ctx as callback_ctx
 from dashboard import components, ids
 from dashboard.context import DashboardContext
 from dashboard.data_parts import layout, upload, view
-from dashboard.shell import plan_label
+from dashboard.shell import plan_options
 from dashboard.wiring import bind
 from forecast.services import plan_like
 from forecast.services.errors import ServiceError
@@ -24,23 +24,10 @@ FREQ_CODES = ("D", "W", "M", "Q")
 # The form's fields a read of the file puts its own detection in: any read its team, a new
 # file its horizon and frequency too (the currency is the planner's once a plan is picked).
 REFILLED_AFTER_READ = frozenset({"team_attr_options", "team_attr"})
-REFILLED_AFTER_NEW_FILE = REFILLED_AFTER_READ | {"horizon", "freq"}
+REFILLED_AFTER_NEW_FILE = REFILLED_AFTER_READ | {"horizon", "horizon_offered", "freq"}
 # Settings the form holds as none: "" tells the service they are given so (no team, the file's
 # own frequency), not left for it to take from the earlier plan.
 GIVEN_AS_NONE = ("team_attr", "freq")
-FIELD_WORDS = {
-    "horizon": "horizon",
-    "team_attr": "team dimension",
-    "freq": "periods",
-    "week_dates": "weeks dated by",
-    "model": "model",
-    "id_cols": "series key",
-    "date_col": "date column",
-    "value_col": "sales column",
-    "threshold": "deviation threshold",
-    "currency": "currency",
-    "attribute_columns": "store table columns (the file has none)",
-}
 # The service's notes name commands; the page names its buttons and pages instead.
 PAGE_WORDS = (
     (
@@ -56,6 +43,10 @@ PAGE_WORDS = (
         "with 'Set goal' on the Negotiation page",
     ),  # fmt: skip
     (
+        r"with `forecast plan grant \S+ USER --role lead --team [^`]*`",
+        "under Members on the Plans page",
+    ),
+    (
         r"upload the new periods' actuals with `forecast plan actuals \S+ FILE`",
         "upload the new periods' actuals on the Actuals page",
     ),
@@ -68,20 +59,13 @@ PAGE_WORDS = (
 
 
 def form_of(state: Any) -> dict[str, Any]:
-    """The plan's settings as the create form holds them (its frequency as the form's choice)."""
-    mapping = state.dataset.mapping or {}
-    freq = (state.freq or "")[:1].upper()
-    return {
-        "horizon": state.horizon,
-        "team_attr": state.team_attr or None,
-        "model": state.baseline.model if state.baseline.model in layout.MODELS else None,
-        "currency": state.currency or "none",
+    """The plan's settings as the create form holds them (its frequency as the form's choice,
+    a model the form does not offer as none)."""
+    settings = plan_like.settings_of(state)
+    freq = (settings["freq"] or "")[:1].upper()
+    return settings | {
+        "model": settings["model"] if settings["model"] in layout.MODELS else None,
         "freq": freq if freq in FREQ_CODES else None,
-        "week_dates": mapping.get("week_dates") or "start",
-        "id_cols": list(mapping.get("id_cols") or []) or None,
-        "date_col": mapping.get("date_col"),
-        "value_col": mapping.get("value_col"),
-        "threshold": state.threshold,
     }
 
 
@@ -103,8 +87,7 @@ def given(key: str, value: Any, theirs: dict[str, Any]) -> Any:
 
 def options(summaries: list[Any]) -> list[dict[str, str]]:
     """The plans as the plan picker names them (name, status, when made, older version)."""
-    parents = {s.parent_id for s in summaries}
-    return [{"label": plan_label(s, s.plan_id in parents), "value": s.plan_id} for s in summaries]
+    return plan_options(summaries)
 
 
 def like_options(ctx: DashboardContext, _changed: Any) -> list[dict[str, str]]:
@@ -193,6 +176,7 @@ def filled(
     team, currency = theirs["team_attr"], theirs["currency"]
     return {
         "horizon": theirs["horizon"],
+        "horizon_offered": None,  # the planner's choice now: another frequency does not replace it
         "team_attr_options": with_option(team_options, team, f"{team} (as in {state.name!r})"),
         "team_attr": team,
         "model": theirs["model"] or no_update,
@@ -206,6 +190,7 @@ def filled(
 
 FILLED = (
     Output(ids.DATA_HORIZON, "value", allow_duplicate=True),
+    Output(ids.DATA_HORIZON_OFFERED, "data", allow_duplicate=True),
     Output(ids.DATA_TEAM_ATTR, "options", allow_duplicate=True),
     Output(ids.DATA_TEAM_ATTR, "value", allow_duplicate=True),
     Output(ids.DATA_MODEL, "value"),
@@ -222,18 +207,19 @@ def page_words(note: str) -> str:
     return view.page_words(note, PAGE_WORDS)
 
 
+def as_sentence(words: str) -> str:
+    return f"{words[:1].upper()}{words[1:]}."
+
+
+TAKEN_FORMATS = {
+    "threshold": lambda share: f"{float(share) * 100:g} %",
+    "freq": lambda freq: view.periods_in_words(str(freq)),
+    "week_dates": lambda dated: "the week's last day" if dated == "end" else "the week's first day",
+}
+
+
 def taken_text(key: str, value: Any) -> str:
-    if key == "threshold":
-        shown = f"{float(value) * 100:g} %"
-    elif key == "freq":
-        shown = view.periods_in_words(str(value))
-    elif key == "week_dates":
-        shown = "the week's last day" if value == "end" else "the week's first day"
-    elif isinstance(value, list):
-        shown = ", ".join(map(str, value))
-    else:
-        shown = str(value)
-    return f"{FIELD_WORDS.get(key, key)} {shown}"
+    return plan_like.taken_text(key, value, on_page=True, formats=TAKEN_FORMATS)
 
 
 def events_said(made: plan_like.PlanLike, origin_name: str) -> list[Any]:
@@ -266,7 +252,8 @@ def created_like(made: plan_like.PlanLike, origin_name: str) -> html.Div:
         html.Li(f"Members copied: {members}."),
         *[html.Li(f"Member {note}.") for note in made.members_left_out],
         *events_said(made, origin_name),
-        *[html.Li(f"Not carried: {page_words(note)}.") for note in made.not_carried],
+        *[html.Li(as_sentence(page_words(note))) for note in made.not_carried],
+        *[html.Li(as_sentence(page_words(note))) for note in made.teams_without_lead],
     ]
     return html.Div(
         dbc.Alert(

@@ -38,6 +38,7 @@ OUTPUTS = (
     Output(ids.DATA_CURRENCY_SIGN, "data"),
     Output(ids.DATA_MAP_WEEK_DATES_AREA, "hidden"),
     Output(ids.DATA_HORIZON, "value"),
+    Output(ids.DATA_HORIZON_OFFERED, "data"),
 )
 
 
@@ -87,6 +88,7 @@ def preview(
     week_dates,
     decimal=None,
     horizon=None,
+    last_offered=None,
 ) -> tuple:
     if not upload.has_file(file):
         return view.NOTHING
@@ -107,6 +109,7 @@ def preview(
         picked=options.get("value_col"),
         new_file=callback_ctx.triggered_id == ids.DATA_FILE,
         horizon=horizon,
+        last_offered=last_offered,
     )
 
 
@@ -126,5 +129,6 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         State(ids.DATA_MAP_WEEK_DATES, "value"),
         State(ids.DATA_MAP_DECIMAL, "value"),
         State(ids.DATA_HORIZON, "value"),
+        State(ids.DATA_HORIZON_OFFERED, "data"),
         prevent_initial_call=True,
     )

@@ -70,7 +70,7 @@ def stash_upload(ctx: DashboardContext, file: Any) -> tuple[Any, Any]:
     """The browser sends the contents once; from then on the server works from its copy."""
     if not isinstance(file, dict) or "contents" not in file:
         return no_update, no_update
-    filename = str(file.get("filename") or "upload")
+    filename = str(file.get("filename") or uploads.UNNAMED_FILE)
     try:
         content = uploads.decode(file["contents"], filename, ctx.upload_limit_bytes, TOO_BIG_WHERE)
     except uploads.UploadRefused as exc:

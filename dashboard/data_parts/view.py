@@ -19,6 +19,7 @@ from forecast.services.actuals import DAY_NAMES
 from forecast.services.actuals import WEEKDAY_CODES as WEEKDAYS
 from forecast.services.file_check import FileCheck, FileSummary, TeamChoice
 from forecast.services.money import SignedCurrency
+from forecast.vocabulary import period_label
 
 PREVIEW_ROWS = 200
 VALUE_FIELD = "“Value (sales)” under Column mapping"
@@ -64,6 +65,7 @@ class PreviewOutputs(NamedTuple):
     currency_sign: Any = None  # the one currency sign ($ € £ ¥) or code (USD) on the amounts
     week_dates_hidden: Any = no_update  # the weekly date marks field (`week_dates_hidden`)
     horizon: Any = no_update  # a new file's plan frequency's horizon (`default_horizon`)
+    horizon_offered: Any = no_update  # the horizon the page offered, kept (`offered_horizon`)
 
 
 NOTHING = PreviewOutputs(
@@ -84,14 +86,15 @@ def preview_outputs(
     picked: str | None = None,
     new_file: bool = False,
     horizon: Any = None,
+    last_offered: Any = None,
 ) -> PreviewOutputs:
     """The whole page after a read: the report (or the problems), and the mapping as read. The
     upload's "Reading…" banner goes; the sample's note (which says what was loaded) stays.
     `picked`: the sales column the person picked, still shown when the file has problems with
     it (the report is about that column). A `new_file` offers its frequency's horizon (13
     quarters of a quarterly file were 13 weeks' worth of periods); a file read again keeps the
-    `horizon` as the person left it, unless it is still another frequency's offer (91 days of a
-    daily file read again in weeks would be 91 weeks)."""
+    `horizon` as the person left it, unless it is still the page's `last_offered`, made for
+    another frequency (91 days of a daily file read again in weeks would be 91 weeks)."""
     status = no_update if sample else None
     if not check.ok:
         header = components.options(check.columns)
@@ -118,6 +121,7 @@ def preview_outputs(
     assert check.history is not None
     columns = components.options(check.columns)
     shown = not check.needs_value
+    offered = offered_horizon(check, horizon, new_file, last_offered)
     return PreviewOutputs(
         report=report(check),
         # The file's sales have no currency yet (the plan made from it gets one).
@@ -138,18 +142,19 @@ def preview_outputs(
         create_hint=create_hint(check),
         currency_sign=check.currency_sign,
         week_dates_hidden=week_dates_hidden(check),
-        horizon=offered_horizon(check, horizon, new_file),
+        horizon=offered,
+        horizon_offered=offered,
     )
 
 
-def offered_horizon(check: FileCheck, horizon: Any, new_file: bool) -> Any:
+def offered_horizon(check: FileCheck, horizon: Any, new_file: bool, last_offered: Any) -> Any:
     """The horizon in the plan frequency's own periods: a new file's default, or after a read in
-    another frequency, its default in place of the other's still in the form."""
+    another frequency, its default in place of the one the page offered for the other, while
+    the form still holds it (one the person typed stays, even if another frequency's default)."""
     if check.summary is None:
         return no_update
     offered = file_check.default_horizon(check.summary.freq)
-    defaults = {file_check.default_horizon(code) for code in FREQ_NAMES}
-    if new_file or (horizon != offered and horizon in defaults):
+    if new_file or (horizon != offered and horizon is not None and horizon == last_offered):
         return offered
     return no_update
 
@@ -215,8 +220,7 @@ def counts(summary: FileSummary) -> str:
     """Rows, series and periods: periods are the distinct dates, rows are as read; a quarter or a
     month is named as such (1998 Q1), not by its first day."""
     start, end = (
-        components.period_name(day, summary.freq) if day else "–"
-        for day in (summary.start, summary.end)
+        period_label(day, summary.freq) if day else "–" for day in (summary.start, summary.end)
     )
     return (
         f"{summary.rows:,} rows read: {summary.series:,} series × {summary.periods:,} "
@@ -429,6 +433,7 @@ def _grid(
         rowData=rows,
         columnDefs=cols,
         dashGridOptions={
+            **components.GRID_ONE_TAB_STOP,
             "pagination": True,
             "paginationPageSize": page_size,
             "paginationPageSizeSelector": False,

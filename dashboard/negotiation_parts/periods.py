@@ -56,7 +56,10 @@ def split_control() -> html.Div:
                             },
                         ],
                         getRowId="params.data.ds",
-                        dashGridOptions={"stopEditingWhenCellsLoseFocus": True},
+                        dashGridOptions={
+                            **components.GRID_ONE_TAB_STOP,
+                            "stopEditingWhenCellsLoseFocus": True,
+                        },
                         style={"height": "260px"},
                         className="ag-theme-alpine",
                     ),

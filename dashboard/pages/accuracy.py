@@ -62,7 +62,11 @@ def _grid(
         **options,
         getRowId="params.data.row_id",
         defaultColDef={"resizable": True, "sortable": True},
-        dashGridOptions={"pagination": True, "paginationPageSize": 20},
+        dashGridOptions={
+            **components.GRID_ONE_TAB_STOP,
+            "pagination": True,
+            "paginationPageSize": 20,
+        },
         style={"height": height},
         className="ag-theme-alpine",
     )
@@ -77,10 +81,13 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             html.Div(id=ids.ACC_SCORED_ON, className="small text-muted mb-2"),
             html.Div(
                 [
-                    dcc.Graph(
-                        id=ids.ACC_WATERFALL,
-                        figure=figures.empty_figure("No actuals yet"),
-                        config={"displaylogo": False},
+                    components.described_chart(
+                        "Error of each layer against actuals",
+                        dcc.Graph(
+                            id=ids.ACC_WATERFALL,
+                            figure=figures.empty_figure("No actuals yet"),
+                            config={"displaylogo": False},
+                        ),
                     ),
                     html.Div(
                         [
@@ -194,10 +201,13 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 placeholder="All teams (pick one to see its own record)",
                 style={"maxWidth": "360px"},
             ),
-            dcc.Graph(
-                id=ids.ACC_TRACK_CHART,
-                figure=figures.empty_figure("No scored plan yet"),
-                config={"displaylogo": False},
+            components.described_chart(
+                "Track record of the scored plans",
+                dcc.Graph(
+                    id=ids.ACC_TRACK_CHART,
+                    figure=figures.empty_figure("No scored plan yet"),
+                    config={"displaylogo": False},
+                ),
             ),
             _grid(
                 ids.ACC_TRACK_GRID,

@@ -97,13 +97,17 @@ def layout(ctx: DashboardContext) -> html.Div:
             ),
             html.Div(id=ids.REPLAY_ALERT, className="mt-2"),
             html.Div(id=ids.REPLAY_SUMMARY, className="mt-2"),
-            dcc.Graph(
-                id=ids.REPLAY_FIGURE,
-                figure=figures.empty_figure("Run the replay to see past cycles"),
-                config={"displaylogo": False},
+            components.described_chart(
+                "Error of the replayed past cycles",
+                dcc.Graph(
+                    id=ids.REPLAY_FIGURE,
+                    figure=figures.empty_figure("Run the replay to see past cycles"),
+                    config={"displaylogo": False},
+                ),
             ),
             dag.AgGrid(
                 id=ids.REPLAY_GRID,
+                dashGridOptions=components.GRID_ONE_TAB_STOP,
                 rowData=[],
                 columnDefs=[
                     {"field": "cycle", "width": 90},

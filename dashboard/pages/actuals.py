@@ -49,13 +49,17 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             html.Div(id=ids.ACTUALS_ROLE),
             html.Div(id=ids.ACTUALS_ALERT, className="mt-3"),
             html.Div(id=ids.ACTUALS_VERDICT, className="mt-2"),
-            dcc.Graph(
-                id=ids.ACTUALS_FIGURE,
-                figure=figures.empty_figure("No actuals yet"),
-                config={"displaylogo": False},
+            components.described_chart(
+                "Error against actuals per team",
+                dcc.Graph(
+                    id=ids.ACTUALS_FIGURE,
+                    figure=figures.empty_figure("No actuals yet"),
+                    config={"displaylogo": False},
+                ),
             ),
             dag.AgGrid(
                 id=ids.ACTUALS_GRID,
+                dashGridOptions=components.GRID_ONE_TAB_STOP,
                 rowData=[],
                 columnDefs=score_columns(),
                 getRowId="params.data.team",
@@ -67,6 +71,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             html.H2("Kept actuals", className="h4 mt-4"),
             dag.AgGrid(
                 id=ids.ACTUALS_VERSIONS,
+                dashGridOptions=components.GRID_ONE_TAB_STOP,
                 rowData=[],
                 columnDefs=[
                     {"field": "version", "width": 100},
@@ -463,7 +468,7 @@ def keep_and_score(
     except InvalidFile as exc:
         result = None
         if len(exc.problems) > 1:
-            alert = problems_alert(filename or "the file", exc.problems)
+            alert = problems_alert(filename or uploads.UNNAMED_FILE, exc.problems)
         else:
             alert = components.error_alert(exc)
     except ServiceError as exc:

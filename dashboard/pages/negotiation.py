@@ -91,21 +91,26 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 columnDefs=view.ledger_columns(),
                 defaultColDef={"resizable": True, "sortable": True},
                 getRowId="params.data.team",
-                dashGridOptions={"domLayout": "autoHeight", "suppressColumnVirtualisation": True},
+                dashGridOptions={
+                    **components.GRID_ONE_TAB_STOP,
+                    "domLayout": "autoHeight",
+                    "suppressColumnVirtualisation": True,
+                },
                 className="ag-theme-alpine",
             ),
         ]
     )
 
 
-def _waterfall() -> dcc.Loading:
-    return dcc.Loading(
+def _waterfall() -> html.Figure:
+    return components.described_chart(
+        "From the baseline to the goal",
         dcc.Graph(
             id=ids.NEG_WATERFALL,
             figure=figures.empty_figure("Set a goal to see the gap"),
             style={"height": "380px"},
         ),
-        type="dot",
+        loading=True,
     )
 
 

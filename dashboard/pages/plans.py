@@ -17,6 +17,7 @@ from dashboard.pages import plans_accounts, plans_members
 from dashboard.wiring import bind
 from forecast.services import exports
 from forecast.services import plans as plan_service
+from forecast.services.money import currency_text
 from forecast.services.uploads import unpack_limit
 
 PATH = "/plans"
@@ -57,6 +58,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     {"field": "plan_id", "headerName": "Id", "width": 110},
                     {"field": "version", "width": 100},
                     {"field": "status", "width": 120},
+                    {"field": "currency", "width": 110},
                     {"field": "archived", "headerName": "Archived", "width": 200},
                     {"field": "parent_id", "headerName": "Copy of", "width": 120},
                     {"field": "created_by", "headerName": "Created by", "width": 130},
@@ -66,6 +68,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 getRowId="params.data.plan_id",
                 defaultColDef={"resizable": True, "sortable": True, "filter": True},
                 dashGridOptions={
+                    **components.GRID_ONE_TAB_STOP,
                     "rowSelection": {"mode": "singleRow", "checkboxes": False},
                     "pagination": True,
                     "paginationPageSize": 10,
@@ -202,6 +205,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                 ],
                 defaultColDef={"resizable": True, "sortable": True, "filter": True},
                 dashGridOptions={
+                    **components.GRID_ONE_TAB_STOP,
                     "pagination": True,
                     "paginationPageSize": 20,
                     "paginationPageSizeSelector": False,
@@ -228,6 +232,7 @@ def plan_rows(summaries: list[Any]) -> list[dict[str, Any]]:
             "plan_id": s.plan_id,
             "version": s.version,
             "status": s.status,
+            "currency": currency_text(s.currency),
             "archived": when(s.archived_at),
             "parent_id": s.parent_id or "",
             "created_by": s.created_by,

@@ -257,14 +257,17 @@ def switch_account(
     me, trigger = _admin(), callback_ctx.triggered_id
     if me is None or not isinstance(trigger, dict) or not any(clicks):
         return no_update, no_update  # a table drawn anew, not a click
-    who, enable = str(trigger["user"]), trigger.get("to") == "enable"
-    change = accounts.enable_as if enable else accounts.disable_as
-    _, alert = components.call_service(lambda: change(ctx.store, me, who))
-    done = f"{'Enabled' if enable else 'Disabled'} account {who}."
-    if not enable and alert is None:
-        ownerless = plans.plans_left_without_owner(ctx.store, who)
-        if ownerless:
-            done += f" Note: {plans.without_owner_note(ownerless, who)}."
+    who = str(trigger["user"])
+    if trigger.get("to") == "enable":
+        _, alert = components.call_service(lambda: accounts.enable_as(ctx.store, me, who))
+        done = f"Enabled account {who}."
+    else:
+        disabled, alert = components.call_service(
+            lambda: plans.disable_account(ctx.store, who, actor=me, require_admin=True)
+        )
+        done = f"Disabled account {who}."
+        if disabled is not None and disabled.note:
+            done += f" Note: {disabled.note}."
     return alert or components.success_alert(done), (refresh or 0) + 1
 
 

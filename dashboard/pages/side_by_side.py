@@ -43,13 +43,14 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     dbc.Row(
                         [
                             dbc.Col(
-                                dcc.Loading(
+                                components.described_chart(
+                                    "System plan and negotiated plan per team",
                                     dcc.Graph(
                                         id=ids.SBS_TEAM_BARS,
                                         figure=figures.empty_figure(""),
                                         style={"height": "380px"},
                                     ),
-                                    type="dot",
+                                    loading=True,
                                 ),
                                 lg=6,
                             ),
@@ -62,13 +63,14 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                                         value=ALL_TEAMS,
                                         clearable=False,
                                     ),
-                                    dcc.Loading(
+                                    components.described_chart(
+                                        "Baseline, system plan and negotiated plan per period",
                                         dcc.Graph(
                                             id=ids.SBS_PERIOD_LINES,
                                             figure=figures.empty_figure(""),
                                             style={"height": "340px"},
                                         ),
-                                        type="dot",
+                                        loading=True,
                                     ),
                                 ],
                                 lg=6,
@@ -91,6 +93,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                         },
                         columnSize="responsiveSizeToFit",  # every column in view on a laptop
                         dashGridOptions={
+                            **components.GRID_ONE_TAB_STOP,
                             "domLayout": "autoHeight",
                             "suppressColumnVirtualisation": True,
                         },
@@ -112,13 +115,14 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
                     ),
                     # a paragraph, not the chart's title: it wraps on a phone
                     html.P(id=ids.SBS_STRETCH_NOTE, className="small mb-0"),
-                    dcc.Loading(
+                    components.described_chart(
+                        "Stretch of each team's negotiated target",
                         dcc.Graph(
                             id=ids.SBS_STRETCH,
                             figure=figures.empty_figure(""),
                             style={"height": "300px"},
                         ),
-                        type="dot",
+                        loading=True,
                     ),
                 ],
                 id=ids.SBS_PARTS,

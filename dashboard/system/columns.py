@@ -41,8 +41,9 @@ NEW_VOLUME = "new volume"
 
 def deviation_column(**extra: Any) -> dict[str, Any]:
     """A deviation in percent of the baseline, sorted and filtered as a number: the rows carry
-    ``deviation`` (a number, None where the baseline is 0) and ``new_volume`` (true there), which
-    sorts above every percent and reads "new volume" as in the CLI."""
+    ``deviation`` (a number, None where the baseline is 0: "–") and ``new_volume`` (true where
+    events add to a baseline of 0), which sorts above every percent and reads "new volume" as in
+    the CLI."""
     value = "params.value"
     return {
         "field": "deviation",
@@ -55,7 +56,7 @@ def deviation_column(**extra: Any) -> dict[str, Any]:
         },
         "valueFormatter": {
             "function": f"params.data && params.data.new_volume ? '{NEW_VOLUME}' : "
-            f"({value} == null ? '' : ({value} < 0 ? '-' : '+') + "
+            f"({value} == null ? '–' : ({value} < 0 ? '-' : '+') + "
             f"d3.format('.1f')(Math.abs({value})) + ' %')"
         },
         **extra,
@@ -109,6 +110,7 @@ def event_columns() -> list[dict[str, Any]]:
             "field": "value",
             "editable": EDITABLE,
             "width": 100,
+            "valueFormatter": components.grid_event_value(),
             "type": "numericColumn",
             # typed as text and read on the server as the add form's box is (12,5 is 12.5): a
             # number editor (inferred from the numbers shown) drops the decimal comma

@@ -221,7 +221,8 @@ def edit_event(
 
 def _done(verb: str, saved: system.Saved) -> str:
     """What the page says after an event is saved, with what to know about its periods."""
-    said = f"{verb} {saved.event.describe() if saved.event else 'the event'}."
+    shown = saved.event.describe(currency=saved.plan.currency) if saved.event else "the event"
+    said = f"{verb} {shown}."
     return f"{said} Note: {saved.note}." if saved.note else said
 
 
@@ -254,7 +255,9 @@ def remove_event(ctx: DashboardContext, n, selected, session, version, refresh) 
     )
     if alert is not None:
         return False, alert, bumped(refresh), no_update, True
-    done = components.success_alert(f"Removed {saved.event.describe()}.")
+    done = components.success_alert(
+        f"Removed {saved.event.describe(currency=saved.plan.currency)}."
+    )
     removed = {"event_id": event_id, "version": saved.plan.version}
     return False, done, bumped(refresh), removed, False
 
@@ -270,7 +273,9 @@ def undo_remove(ctx: DashboardContext, n, removed, session, refresh) -> tuple[An
         return system.restore_event(ctx.store, plan_id, user, event_id, expected_version=version)
 
     saved, alert = edits.call(session, restore)
-    message, refreshed = edits.reply(alert, refresh, lambda: f"Restored {saved.event.describe()}.")
+    message, refreshed = edits.reply(
+        alert, refresh, lambda: f"Restored {saved.event.describe(currency=saved.plan.currency)}."
+    )
     return message, refreshed, None, True
 
 

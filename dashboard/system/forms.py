@@ -63,17 +63,11 @@ def number_or_raise(value: Any) -> float:
         raise Invalid(f"the value must be a number, got {value!r}; type digits only") from exc
 
 
-PERCENT_EXAMPLES = "15, -10, 12.5 or 12,5"
-
-
 def event_value(value: Any, effect: str | None, currency: str | None) -> float:
     """An event's value as typed in the add form's box or the events grid's cell, read as the
-    CLI and the Negotiation page read typed numbers: a percent with a decimal comma (``12,5`` is
-    12.5, ``money.typed_percent``), an amount of the add, cap and set effects with thousands
-    separators and the plan's currency (``money.parse_amount``). Text that is no number (``abc``,
-    ``-``) or out of range (``1e400``) is refused, saying what to type."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = repr(value)  # a number the grid kept as it was (the effect changed)
+    CLI reads it (``money.event_value``: a percent with a decimal comma, an amount with
+    thousands separators and the plan's currency); what is no number is refused, saying what
+    to type."""
     typed = str(value if value is not None else "").strip()
     if not typed:
         raise Invalid(
@@ -81,20 +75,9 @@ def event_value(value: Any, effect: str | None, currency: str | None) -> float:
             "percent, taken only with the percent effect and an empty value"
         )
     try:
-        if effect not in (None, "percent"):
-            return float(fmt.parse_amount(typed, currency))
-        number = fmt.exact_number(fmt.typed_percent(typed))
-    except fmt.NumberOutOfRange as exc:
-        raise Invalid(str(exc)) from exc
+        return fmt.event_value(value, effect, currency)
     except fmt.MoneyError as exc:
-        if effect not in (None, "percent"):
-            raise Invalid(str(exc)) from exc
-        number = None
-    if number is None or not number.is_finite():
-        raise Invalid(
-            f"{fmt.shown_text(typed)} is not a percent: type a number such as {PERCENT_EXAMPLES}"
-        )
-    return float(number)
+        raise Invalid(str(exc)) from exc
 
 
 def date_or_raise(value: str | None) -> str:

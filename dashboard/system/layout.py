@@ -87,13 +87,14 @@ def overview() -> list[Any]:
             ],
             className="mb-1",
         ),
-        dcc.Loading(
+        components.described_chart(
+            "Baseline and system plan over the horizon",
             dcc.Graph(
                 id=ids.SYS_FAN,
                 figure=figures.empty_figure("Pick a plan"),
                 style={"height": "420px"},
             ),
-            type="dot",
+            loading=True,
         ),
         html.Div(id=ids.SYS_FAN_MODELS, className="small text-muted mb-2"),
         html.H2("Per team: system plan against the baseline over the horizon", className="h5 mt-2"),
@@ -103,7 +104,11 @@ def overview() -> list[Any]:
             columnDefs=team_columns(),
             getRowId="params.data.team",
             defaultColDef={"resizable": True, "sortable": True},
-            dashGridOptions={"domLayout": "autoHeight", "suppressColumnVirtualisation": True},
+            dashGridOptions={
+                **components.GRID_ONE_TAB_STOP,
+                "domLayout": "autoHeight",
+                "suppressColumnVirtualisation": True,
+            },
             className="ag-theme-alpine",
         ),
     ]
@@ -197,6 +202,7 @@ def events_section() -> list[Any]:
             getRowId="params.data.event_id",
             defaultColDef={"resizable": True, "sortable": True},
             dashGridOptions={
+                **components.GRID_ONE_TAB_STOP,
                 # AG Grid 32+ selection API: a click on the row (or its checkbox) selects it.
                 "rowSelection": {
                     "mode": "singleRow",
@@ -333,7 +339,7 @@ def factors_section() -> html.Div:
                     "wrapHeaderText": True,
                     "autoHeaderHeight": True,
                 },
-                dashGridOptions={"domLayout": "autoHeight"},
+                dashGridOptions={**components.GRID_ONE_TAB_STOP, "domLayout": "autoHeight"},
                 className="ag-theme-alpine",
             ),
         ]
@@ -394,6 +400,7 @@ def gate_section() -> list[Any]:
             getRowId="params.data.cell",
             defaultColDef={"resizable": True, "sortable": True, "filter": True},
             dashGridOptions={
+                **components.GRID_ONE_TAB_STOP,
                 "rowSelection": {"mode": "multiRow", "checkboxes": True},
                 "pagination": True,
                 "paginationPageSize": 15,

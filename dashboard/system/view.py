@@ -4,7 +4,7 @@ grid rows, cards, alerts and notes out. No store, no callback context: unit-test
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import dash_bootstrap_components as dbc
@@ -18,6 +18,7 @@ from forecast.services import system
 from forecast.services.model_names import ModelUse
 from forecast.services.system_views import SystemPage, SystemSetup
 from forecast.services.types import Event, Factor
+from forecast.vocabulary import period_label
 
 DEVIATION_ROWS_SHOWN = 500
 SELECTED_ROWS = "selected"
@@ -74,7 +75,9 @@ def page_outputs(page: SystemPage, combination_rule: str) -> PageOutputs:
     return PageOutputs(
         totals=total_cards(page),
         team_rows=team_rows(page.teams, page.currency),
-        event_rows=event_rows(page.events, can_edit=page.edit.allowed, freq=page.freq),
+        event_rows=event_rows(
+            page.events, can_edit=page.edit.allowed, freq=page.freq, currency=page.currency
+        ),
         deviation_rows=dev_rows,
         gate=gate_alert(page),
         version=page.version,
@@ -195,17 +198,26 @@ def team_rows(teams: pd.DataFrame, currency: str | None = "EUR") -> list[dict[st
             "baseline": round(float(r["baseline"]), 2),
             "system_plan": round(float(r["system_plan"]), 2),
             "adjustment": round(float(r["adjustment"]), 2),
-            **deviation(r["deviation_pct"]),
+            **deviation(team_deviation(r)),
             "events": r["events"],
         }
         for r in teams.to_dict("records")
     ]
 
 
+def team_deviation(team: Mapping[Any, Any]) -> float:
+    """A team's deviation in percent; of a baseline of 0 (a team whose series have all ended)
+    none (NaN), or new volume (infinite) where events add to it."""
+    if float(team["baseline"]):
+        return float(team["deviation_pct"])
+    return math.inf if float(team["adjustment"]) > 0 else math.nan
+
+
 def deviation(percent: Any) -> dict[str, Any]:
     """A grid row's deviation fields (``columns.deviation_column``): the percent as a number, so
     the grid sorts it as one (a formatted text sorted +370.8 before +81.8); None and
-    ``new_volume`` where the baseline is 0 (an infinite percent, "new volume" as in the CLI)."""
+    ``new_volume`` where the baseline is 0 (an infinite percent, "new volume" as in the CLI);
+    None alone (shown "–") where there is no percent (NaN: a baseline of 0 left at 0)."""
     value = float(percent)
     if math.isinf(value) and value > 0:
         return {"deviation": None, "new_volume": True}
@@ -213,7 +225,11 @@ def deviation(percent: Any) -> dict[str, Any]:
 
 
 def event_rows(
-    events: Sequence[Event], *, can_edit: bool = True, freq: str | None = None
+    events: Sequence[Event],
+    *,
+    can_edit: bool = True,
+    freq: str | None = None,
+    currency: str | None = "EUR",
 ) -> list[dict[str, Any]]:
     """The events grid's rows; ``can_edit`` opens their cells' editors (``columns.EDITABLE``).
     The start and end cells hold ISO days (what is typed); ``shown`` names the period they fall
@@ -237,6 +253,7 @@ def event_rows(
                 "end_shown": components.period_day_label(end, freq, "to"),
                 "effect": e.effect,
                 "value": e.value,
+                "cur": components.row_currency(currency),  # the symbol of an amount's value
                 "suggested": system.suggestion_text(e.suggested),
                 "reason": e.reason,
                 "author": e.author,
@@ -278,7 +295,7 @@ def deviation_rows(
                 "level": r["level"],
                 "key": str(r["key"]),
                 "ds": ds,
-                "period": components.period_name(ds, freq),
+                "period": period_label(ds, freq),
                 "baseline": round(float(r["baseline"]), 2),
                 "system_plan": round(float(r["system_plan"]), 2),
                 **deviation(r["deviation_pct"]),

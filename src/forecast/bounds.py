@@ -85,7 +85,11 @@ def text_problem(field: str, text: str | None, limit: int) -> str | None:
     )
 
 
-def base_filename(name: object, default: str = "") -> str:
+UNNAMED_FILE = "the uploaded file"
+"""What a file is called that came without a name (bytes uploaded without one)."""
+
+
+def base_filename(name: object, default: str = UNNAMED_FILE) -> str:
     """A file name as a browser or a person gives it, cut to its base name (no folders, either
     slash), without control characters, at most ``MAX_FILENAME_CHARS`` long (the extension kept
     when it is short). Trimmed, never refused: it only names what was read."""

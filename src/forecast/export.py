@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import Fix, FixKey, Refusal
+from forecast.money import NO_CURRENCY_TEXT
 from forecast.overrides import horizon_periods
 from forecast.vocabulary import EXPORT_FORMATS, period_label
 
@@ -45,10 +46,16 @@ PLAN_COLUMNS = [
     "period_end",
     "period",
     "basis_taken_at",
+    "model",
+    "currency",
 ]
 """The CSV's columns, in order (those a plan has: no basis, target and basis_taken_at before a
-goal is set; basis_taken_at says which system plan or baseline the basis column is, in UTC).
-New columns go at the end, so a reader that takes them by position keeps working."""
+goal is set; basis_taken_at says which system plan or baseline the basis column is, in UTC;
+model is the label of the model that served the series, as the engine wrote it, e.g. "zeros
+(ended: ...)" for a series that ended; currency the plan's ISO code, or "none" for plain
+numbers, in every row so that the CSVs of plans in different currencies stacked into one table
+still say what each amount is in). New columns go at the end, so a reader that takes them by
+position keeps working."""
 MONEY_COLUMNS = ("baseline", "system_plan", "basis", "target")
 """The money columns kept in minor units in a plan frame (``baseline_minor``...)."""
 AMOUNT_COLUMNS = (*MONEY_COLUMNS, "adjustment")
@@ -110,12 +117,16 @@ def plan_rows(
     digits: int = 2,
     freq: str | None = None,
     basis_taken_at: str | None = None,
+    models: Mapping[str, str] | None = None,
+    currency: str | None = None,
 ) -> pd.DataFrame:
     """The export's series-period table (text money from minor units, to the currency's
-    `digits`), one row per series and period, in `PLAN_COLUMNS`' order; before a goal is set it
+    `digits`, and the plan's `currency` named in each row), one row per series and period, in
+    `PLAN_COLUMNS`' order; before a goal is set it
     has no basis, target and basis_taken_at columns. ``period`` names the period for people (a
     quarter ``2018 Q1``, a month ``Jan 2018``; a day or a week by its date); ``ds`` stays the ISO
-    first day."""
+    first day. ``models``: each series' model label (unique_id -> label), the ``model`` column;
+    without it there is none."""
     out = pd.DataFrame(
         {
             "unique_id": negotiated["unique_id"].astype(str),
@@ -140,6 +151,9 @@ def plan_rows(
         # which basis the `basis` column is: a plan agreed before the system plan moved keeps it,
         # and a file without the XLSX's basis sheet must still say so
         out["basis_taken_at"] = basis_taken_at
+    if models is not None:
+        out["model"] = out["unique_id"].map(models)
+    out["currency"] = currency or NO_CURRENCY_TEXT
     return out.reset_index(drop=True)
 
 

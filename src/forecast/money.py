@@ -34,7 +34,10 @@ from forecast.bounds import MAX_ABS_AMOUNT
 
 DISPLAY_LOCALE = "en"  # the house style for showing amounts (symbol first, 1,234.56)
 DEFAULT_LOCALE = "en"  # whose decimal mark a lone separator before three digits may be ("1.500")
-NO_CURRENCY = ("", "none", "-", "plain")
+NO_CURRENCY_TEXT = "none"
+"""A plan in plain numbers, in words: what ``plan create --currency`` and the create form take
+for it and the exports' ``currency`` column holds."""
+NO_CURRENCY = ("", NO_CURRENCY_TEXT, "-", "plain")
 FALLBACK_CURRENCY = "EUR"
 """A new plan's currency where neither the browser nor the shell's locale names a region (the
 bundled sample is German stores)."""
@@ -291,6 +294,21 @@ def format_money(
         )
     sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
     return sign + text
+
+
+def format_amount(
+    value: float | int | Decimal, currency: str | None, *, signed: bool = False
+) -> str:
+    """An amount a person typed (an event's add, cap or set value) as the plan shows money:
+    whole units when it is whole, else with the currency's decimals (``6000, "USD"`` ->
+    ``$6,000``; ``12000.5`` -> ``$12,000.50``; plain numbers ``12,000.50``)."""
+    whole = Decimal(str(value)) == Decimal(str(value)).to_integral_value()
+    return format_money(value, currency, decimals=0 if whole else MINOR_DIGITS, signed=signed)
+
+
+def format_count(count: int) -> str:
+    """A count of rows, series, periods... as every face prints it: ``1300`` -> ``1,300``."""
+    return f"{int(count):,}"
 
 
 def decimals_to_add_up(amounts: Iterable[int], currency: str | None) -> int:

@@ -318,6 +318,15 @@ ABSURD_FACTOR = 10
 # the aggregate
 
 
+@dataclass(frozen=True)
+class RebaseNotes:
+    """What a rebase did, in words (`notes`, in order), and among them the note saying it had
+    to drop the assignment (None: it did not), which the owner must act on."""
+
+    notes: tuple[str, ...]
+    dropped_assignment: str | None = None
+
+
 @dataclass
 class Negotiation:
     """The negotiation of one plan. Team totals are frozen when the goal is set.
@@ -385,6 +394,12 @@ class Negotiation:
         return neg
 
     # -- derived figures ---------------------------------------------------------------------
+    @property
+    def basis_taken(self) -> str | None:
+        """When the basis the numbers rest on was taken (ISO, UTC): when the goal was set or
+        last rebased; None where neither time is kept."""
+        return self.basis_taken_at or self.rebased_at or None
+
     @property
     def teams(self) -> list[str]:
         return sorted(self.team_baseline)
@@ -980,12 +995,13 @@ class Negotiation:
         *,
         basis_by_period: Mapping[str, Mapping[str, int]] | None = None,
         at: str | None = None,
-    ) -> list[str]:
+    ) -> RebaseNotes:
         """Move the negotiation onto the current numbers (owner): claims are kept as amounts, a
         goal given as an amount stays and one given as a ratio is re-applied to the new basis, the
         remainder is recomputed and re-assigned by the recorded rule. In a closed round the
         recorded over-subscription policy is applied again to the new gap, from the claims as
-        made (scaled again, or kept). Returns notes in words; a refusal changes nothing."""
+        made (scaled again, or kept). Returns what it did in words, the assignment it had to
+        drop among them (`RebaseNotes`); a refusal changes nothing."""
         actor.require_owner("rebase the negotiation")
         self._require_stage("rebase the negotiation", Stage.CLAIMING, Stage.ASSIGNING)
         if set(team_baseline) != set(self.team_baseline) or set(team_system_plan) != set(
@@ -1011,7 +1027,7 @@ class Negotiation:
         team_system_plan: Mapping[str, int],
         basis_by_period: Mapping[str, Mapping[str, int]] | None,
         at: str | None,
-    ) -> list[str]:
+    ) -> RebaseNotes:
         notes: list[str] = []
         self.team_baseline = {str(t): int(v) for t, v in team_baseline.items()}
         self.team_system_plan = {str(t): int(v) for t, v in team_system_plan.items()}
@@ -1035,13 +1051,12 @@ class Negotiation:
         self._require_claims_fit(
             self.team_basis, self.basis, "the rebase (reopen the round if it is closed)"
         )
-        if self.stage == Stage.ASSIGNING:
-            self._reassign(actor, notes, at)
+        dropped = self._reassign(actor, notes, at) if self.stage == Stage.ASSIGNING else None
         self.rebased_by = actor.user
         self.rebased_at = at
         self.basis_taken_at = at
         self.check()
-        return notes
+        return RebaseNotes(tuple(notes), dropped)
 
     def _resettle_claims(self, notes: list[str]) -> None:
         """After a rebase of a closed round: the over-subscription policy recorded at close-round
@@ -1067,31 +1082,37 @@ class Negotiation:
         elif was_scaled:
             notes.append("the claims as made fit the new gap: no longer scaled down")
 
-    def _reassign(self, actor: Actor, notes: list[str], at: str | None) -> None:
+    def _reassign(self, actor: Actor, notes: list[str], at: str | None) -> str | None:
         """After a rebase: the recorded rule re-applied to the new remainder (manual amounts only
-        if they still add up to it; otherwise the assignment is dropped, to be made again)."""
+        if they still add up to it; otherwise the assignment is dropped, to be made again).
+        Returns the note saying it was dropped, if it was (also added to `notes`)."""
         if self.rule is None:
             self.assignments = {}
-            return
+            return None
+        dropped: str | None = None
         if self.rule == RemainderRule.MANUAL and sum(self.manual.values()) != self.remainder:
             given = sum(self.manual.values())
             self.assignments, self.rule, self.manual = {}, None, {}
-            notes.append(
+            dropped = (
                 f"the assignment was dropped: the manual amounts ({self.money(given)}) no longer "
                 f"add up to the new remainder {self.money(self.remainder)}, so "
                 f"{self.money(self.open_remainder)} is open; assign it again"
             )
-            return
-        try:
-            self.assign(actor, self.rule, manual=self.manual or None, exclude=self.excluded, at=at)
-        except NegotiationError as exc:
-            self.assignments, self.rule = {}, None
-            notes.append(
-                f"the assignment was dropped: the remainder could not be re-assigned ({exc}), so "
-                f"{self.money(self.open_remainder)} is open; assign it again"
-            )
-            return
-        notes.append(f"remainder {self.money(self.remainder)} re-assigned by {self.rule}")
+        else:
+            try:
+                self.assign(
+                    actor, self.rule, manual=self.manual or None, exclude=self.excluded, at=at
+                )
+            except NegotiationError as exc:
+                self.assignments, self.rule = {}, None
+                dropped = (
+                    f"the assignment was dropped: the remainder could not be re-assigned ({exc}), "
+                    f"so {self.money(self.open_remainder)} is open; assign it again"
+                )
+        notes.append(
+            dropped or f"remainder {self.money(self.remainder)} re-assigned by {self.rule}"
+        )
+        return dropped
 
     def lock(self, actor: Actor, *, at: str | None = None) -> None:
         """Agree the plan: from now on nothing changes (a change is a new version of the plan)."""
@@ -1380,12 +1401,10 @@ def team_period_targets(neg: Negotiation) -> dict[tuple[str, str], int]:
         neg.period_goals[p] - sum(basis.get(t, {}).get(p, 0) for t in teams) for p in periods
     ]
     gap_total = sum(period_gaps)
-    if gap_total == 0:
-        col = (
-            split_quanta(delta_total, [1] * len(periods), q) if delta_total else [0] * len(periods)
-        )
-    elif gap_total == delta_total:
+    if gap_total == delta_total:
         col = period_gaps
+    elif gap_total == 0:
+        col = split_quanta(delta_total, [1] * len(periods), q)
     else:  # a kept over-subscription (or unassigned remainder): periods share it pro rata
         col = [
             g + extra
@@ -1397,7 +1416,7 @@ def team_period_targets(neg: Negotiation) -> dict[tuple[str, str], int]:
         ]
     col_total = sum(col)
     out: dict[tuple[str, str], int] = {}
-    if col_total == 0:
+    if col_total == 0 and not any(col):
         for ti, team in enumerate(teams):
             split = split_quanta(deltas[ti], [basis.get(team, {}).get(p, 0) for p in periods], q)
             for pi, p in enumerate(periods):
@@ -1413,12 +1432,15 @@ def team_period_targets(neg: Negotiation) -> dict[tuple[str, str], int]:
     def f(i: int, j: int) -> int:  # in whole steps of the quantum (all margins are multiples)
         return q * ((row_cum[i] // q) * (col_cum[j] // q) // (col_total // q))
 
-    for ti, team in enumerate(teams):
-        for pi, p in enumerate(periods):
-            d = f(ti + 1, pi + 1) - f(ti, pi + 1) - f(ti + 1, pi) + f(ti, pi)
-            out[(team, p)] = basis.get(team, {}).get(p, 0) + d
-    if min(out.values(), default=0) >= 0:
-        return out
+    if col_total != 0:
+        for ti, team in enumerate(teams):
+            for pi, p in enumerate(periods):
+                d = f(ti + 1, pi + 1) - f(ti, pi + 1) - f(ti + 1, pi) + f(ti, pi)
+                out[(team, p)] = basis.get(team, {}).get(p, 0) + d
+        if min(out.values(), default=0) >= 0:
+            return out
+    # Periods whose changes cancel out (one period's goal above its basis by what another's is
+    # below) have no total change to share by the teams' changes: fitted as below too.
     # A period whose goal is far below its basis: sharing its cut by the teams' changes charged
     # a team more than it has there. Fit the basis to both margins instead (never below zero).
     period_basis_totals = [sum(basis.get(t, {}).get(p, 0) for t in teams) for p in periods]

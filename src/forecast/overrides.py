@@ -22,7 +22,7 @@ import pandas as pd
 
 from forecast import bounds
 from forecast.errors import Fix, FixKey, Refusal
-from forecast.money import format_number, format_percent_value
+from forecast.money import format_amount, format_money, format_number, format_percent_value
 from forecast.vocabulary import EFFECTS, EVENT_KINDS, REASON_CODES
 
 UNIQUE_ID = "unique_id"
@@ -282,21 +282,24 @@ class Event:
                 f"the event ends ({self.end}) before it starts ({self.start}); swap the dates"
             )
 
-    def describe_effect(self) -> str:
-        """The effect in the plan's own values: the plan does not know whether they are units,
-        euros or kilos, so an addition reads "+5,000 per series and period", never "units"."""
+    def describe_effect(self, *, currency: str | None) -> str:
+        """The effect in the plan's values: an amount in the plan's `currency` as every amount
+        of the plan is shown ("+$5,000 per series and period"; a plan in plain numbers "+5,000
+        per series and period", never "units")."""
         v = float(self.value)
+        if self.effect == "percent":
+            return f"{_plain(v, signed=True)} %"
         return {
-            "percent": f"{_plain(v, signed=True)} %",
-            "add": f"{_plain(v, signed=True)} per series and period",
-            "cap": f"cap at {_plain(v)}",
-            "set": f"set to {_plain(v)}",
+            "add": f"{format_amount(v, currency, signed=True)} per series and period",
+            "cap": f"cap at {format_amount(v, currency)}",
+            "set": f"set to {format_amount(v, currency)}",
         }.get(self.effect, f"{self.effect} {_plain(v)}")
 
-    def describe(self) -> str:
+    def describe(self, *, currency: str | None) -> str:
         whole = ", whole periods" if self.counts == PERIODS else ""
+        effect = self.describe_effect(currency=currency)
         return (
-            f"{self.event_id} {self.name!r} ({self.kind}, {self.describe_effect()}, "
+            f"{self.event_id} {self.name!r} ({self.kind}, {effect}, "
             f"{self.scope.describe()}, {self.start}..{self.end}{whole})"
         )
 
@@ -917,10 +920,11 @@ class Factor:
             return None
         return self.baseline_after / self.baseline_before - 1.0
 
-    def describe(self) -> str:
+    def describe(self, *, currency: str | None) -> str:
         return (
             f"{self.factor_id} {self.name!r} from {self.start} on {self.n_series:,} series: "
-            f"baseline {self.baseline_before:,.0f} -> {self.baseline_after:,.0f}"
+            f"baseline {format_money(self.baseline_before, currency)} -> "
+            f"{format_money(self.baseline_after, currency)}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -987,8 +991,10 @@ def outdated_because(
     fingerprints: Mapping[str, str],
     *,
     legacy_holds: bool = False,
+    currency: str | None = None,
 ) -> str | None:
-    """Why `explanation` no longer covers its cell as it now is (None: it still does).
+    """Why `explanation` no longer covers its cell as it now is (None: it still does); a
+    new-volume cell's amounts in the plan's `currency` (``new volume $50 when explained``).
 
     It holds for the events it was written for, as they were (``event_fingerprint``), and for
     the deviation: within half a percentage point, or for a new-volume cell (baseline 0, an
@@ -1012,7 +1018,9 @@ def outdated_because(
             return None if explanation.events is None else "new volume of an unknown amount"
         was = float(explanation.amount)
         if abs(amount - was) > max(NEW_VOLUME_TOLERANCE * abs(was), 0.005):
-            return f"new volume {_plain(was)} when explained, now {_plain(amount)}"
+            return (
+                f"new volume {_cents(was, currency)} when explained, now {_cents(amount, currency)}"
+            )
         return None
     if explanation.deviation_pct is None:
         return f"new volume when explained, now {_pct_text(deviation_pct)}"
@@ -1023,17 +1031,25 @@ def outdated_because(
     return None
 
 
+def _cents(amount: float, currency: str | None) -> str:
+    """An amount of the plan as typed amounts are shown (``format_amount``), to the cent a
+    difference of floats leaves it at (89999.99999 reads $90,000)."""
+    return format_amount(round(amount, 2), currency)
+
+
 def mark_explained(
     marked: pd.DataFrame,
     explanations: Sequence[Explanation],
     events: Sequence[Event],
     *,
     legacy_holds: bool = False,
+    currency: str | None = None,
 ) -> pd.DataFrame:
     """`marked` (from ``deviations``) with ``explained`` (bool), ``outdated`` (an explanation
     exists but was written for other events or another deviation: ``outdated_because``),
     ``why_outdated`` (its reason in words, '' otherwise), ``reason_code``, ``text``,
-    ``author``; the latest explanation of a cell wins. `events` are the plan's events now."""
+    ``author``; the latest explanation of a cell wins. `events` are the plan's events now;
+    `currency` is the plan's, for the amounts ``why_outdated`` names."""
     latest: dict[tuple[str, str, date], Explanation] = {e.cell: e for e in explanations}
     fingerprints = event_fingerprints(events)
     out = marked.copy()
@@ -1046,7 +1062,15 @@ def mark_explained(
         ""
         if e is None
         else (
-            outdated_because(e, d, a, cell_event_ids(lab), fingerprints, legacy_holds=legacy_holds)
+            outdated_because(
+                e,
+                d,
+                a,
+                cell_event_ids(lab),
+                fingerprints,
+                legacy_holds=legacy_holds,
+                currency=currency,
+            )
             or ""
         )
         for e, d, a, lab in zip(found, deviation, amount, labels, strict=True)
@@ -1068,9 +1092,12 @@ def unexplained(
     events: Sequence[Event],
     *,
     legacy_holds: bool = False,
+    currency: str | None = None,
 ) -> pd.DataFrame:
     """The marked deviations that have no (still valid) explanation."""
-    annotated = mark_explained(marked, explanations, events, legacy_holds=legacy_holds)
+    annotated = mark_explained(
+        marked, explanations, events, legacy_holds=legacy_holds, currency=currency
+    )
     return annotated.loc[~annotated["explained"], DEVIATION_COLUMNS].reset_index(drop=True)
 
 

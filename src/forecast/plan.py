@@ -77,7 +77,8 @@ class BaselineInfo:
 
 @dataclass
 class PlanState:
-    """One plan. ``version`` mirrors the store row's version and is not part of the document."""
+    """One plan. ``version`` and ``store_generation`` (`ROW_FIELDS`) come with the store's row
+    and are not part of the document."""
 
     plan_id: str
     name: str
@@ -90,6 +91,10 @@ class PlanState:
     status: str = DRAFT
     parent_id: str | None = None
     version: int = 0
+    store_generation: str | None = field(default=None, compare=False, repr=False)
+    """The generation of the store (``PlanRepository.generation``) read together with the plan:
+    what is computed from this state belongs to it, also when a restore of a backup has replaced
+    the store since. None for a plan not read from a store. The row's, like ``version``."""
     threshold: float = DEFAULT_THRESHOLD
     dataset: DatasetInfo = field(default_factory=DatasetInfo)
     baseline: BaselineInfo = field(default_factory=BaselineInfo)
@@ -155,7 +160,7 @@ class PlanState:
         """A JSON-able deep copy of the document (without ``version``, which is the row's)."""
         out: dict[str, Any] = {}
         for f in fields(self):
-            if f.name == "version":
+            if f.name in ROW_FIELDS:
                 continue
             value = getattr(self, f.name)
             if f.name == "members":
@@ -169,14 +174,22 @@ class PlanState:
     @classmethod
     def from_dict(cls, data: dict[str, Any], version: int = 0) -> PlanState:
         known = {f.name for f in fields(cls)}
-        kwargs = {k: copy.deepcopy(v) for k, v in data.items() if k in known and k != "version"}
+        kwargs = {
+            k: copy.deepcopy(v) for k, v in data.items() if k in known and k not in ROW_FIELDS
+        }
         kwargs["members"] = {u: Member.from_dict(m) for u, m in data.get("members", {}).items()}
         kwargs["dataset"] = _dataclass_from(DatasetInfo, data.get("dataset", {}))
         kwargs["baseline"] = _dataclass_from(BaselineInfo, data.get("baseline", {}))
         return cls(**kwargs, version=version)
 
     def copy(self) -> PlanState:
-        return PlanState.from_dict(self.to_dict(), version=self.version)
+        copied = PlanState.from_dict(self.to_dict(), version=self.version)
+        copied.store_generation = self.store_generation
+        return copied
+
+
+ROW_FIELDS = ("version", "store_generation")
+"""The fields of `PlanState` that the store's row gives, not the plan's document."""
 
 
 def _dataclass_from(kind: type, data: dict[str, Any]) -> Any:

@@ -4,7 +4,9 @@ Tables (created on open):
 
 - ``plans``: id, name, version, status, parent_id, created_by, created_at, updated_at, doc (JSON of
   ``PlanState.to_dict()``), archived_at (NULL unless archived; a copy of the document's, so that
-  a list leaves archived plans out without reading documents).
+  a list leaves archived plans out without reading documents), currency (the document's ISO code,
+  ``''`` for plain numbers, so that a list names it without reading documents; NULL in a row
+  written before the column, whose document a list reads instead).
 - ``plan_blobs``: plan_id, kind (``history``, ``attributes``, ``baseline``, ...), Parquet bytes,
   content hash.
 - ``audit_log``: id, plan_id, version (the version the change produced), at, actor, action, what,
@@ -14,7 +16,8 @@ Tables (created on open):
   y``). An upload adds a version and an audit row in one transaction; the plan's own version does
   not move (actuals are not an edit of the plan).
 - ``installation``: name, value: the installation's secret key (signs plan bundles), made on first
-  use, so every server of one database signs alike.
+  use, so every server of one database signs alike; and the store's generation
+  (``STORE_GENERATION``), which every restore of a backup changes.
 
 - ``sign_in_failures``: key (a user name or a client address), count in a row, last_failed: the
   sign-in throttle, shared by every server of one database; deleted a day after the last failure.
@@ -101,6 +104,7 @@ class PlanSummary:
     created_at: str
     updated_at: str
     archived_at: str | None = None
+    currency: str | None = "EUR"  # the plan's ISO code; None: plain numbers
 
     @property
     def archived(self) -> bool:
@@ -259,7 +263,8 @@ class PlanRepository(ABC):
         history: Sequence[PastChange] = (),
         actuals: Sequence[PastActuals] = (),
     ) -> PlanState:
-        """Store a new plan at version 1 with its blobs and an audit row; return it (version 1).
+        """Store a new plan at version 1 with its blobs and an audit row; return it (version 1,
+        in the generation of the store it was written in).
         `history` (audit rows of another store) and `actuals` (its actuals versions) go in the
         same transaction, the history before the new audit row.
 
@@ -269,7 +274,9 @@ class PlanRepository(ABC):
 
     @abstractmethod
     def get(self, plan_id: str) -> PlanState:
-        """The current state of a plan (``state.version`` set)."""
+        """The current state of a plan (``state.version`` set), with the store's generation it
+        was read in (``state.store_generation``: read together with the plan, so that what a
+        reader computes from it is never taken for what a later restore holds)."""
 
     @abstractmethod
     def list(self) -> list[PlanSummary]:
@@ -285,7 +292,8 @@ class PlanRepository(ABC):
         blobs: Mapping[str, bytes | None] | None = None,
     ) -> PlanState:
         """Write `state` if the stored version is still `expected_version`; blobs given as None are
-        deleted. Returns the state at its new version. Raises ``StaleVersion`` otherwise."""
+        deleted. Returns the state at its new version (in `state`'s generation: what the writer
+        computed from it was read there). Raises ``StaleVersion`` otherwise."""
 
     @abstractmethod
     def get_blob(self, plan_id: str, kind: str) -> bytes:
@@ -317,11 +325,15 @@ class PlanRepository(ABC):
         summary: Any,
         change: Change,
         based_on: int | None = None,
+        generation: str | None = None,
     ) -> ActualsVersion:
         """Keep one upload of actuals as the plan's next actuals version, with one audit row
         (at the plan's current version) in the same transaction. ``based_on``: the actuals
-        version the data was merged over (0: none); ``StaleVersion`` if another was kept since.
-        An archived plan is refused (``Locked``) in the same transaction."""
+        version the data was merged over (0: none); ``StaleVersion`` if another was kept since,
+        or if the store is no longer in ``generation``, the one the caller read the plan in
+        (its ``store_generation``; None: a store never restored): a restore of a backup brings
+        back actuals version numbers with other contents. An archived plan is refused
+        (``Locked``) in the same transaction."""
 
     @abstractmethod
     def actuals_versions(self, plan_id: str) -> builtins.list[ActualsVersion]:
@@ -333,7 +345,8 @@ class PlanRepository(ABC):
 
     @abstractmethod
     def ping(self) -> None:
-        """Answer if the database does (a round trip that reads nothing); ``Unavailable`` if not."""
+        """Answer if the database does (a round trip that reads the store); ``Unavailable`` if
+        not."""
 
     @abstractmethod
     def installation_key(self, purpose: str = "bundle_signing_key") -> bytes:
@@ -406,17 +419,37 @@ class PlanRepository(ABC):
     ) -> builtins.list[AccountLogEntry]:
         """The account log, newest first (of one account with `account`; at most `limit`)."""
 
+    def generation(self) -> str:
+        """Which restore of a backup the store holds: it changes with every restore, so that a
+        cache keyed by it (a plan version's frames) never serves what was read before one: a
+        restored plan's version numbers repeat with other contents. Empty when never restored."""
+        return ""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections (no-op by default)."""
 
     # Shared helpers ------------------------------------------------------------------------
-    def stale_error(self, plan_id: str, expected: int) -> StaleVersion:
+    def stale_error(
+        self, plan_id: str, expected: int, *, restored: bool = False, current: int | None = None
+    ) -> StaleVersion:
         """The refusal of an edit made on version `expected` of a plan that is now at another
         one (SQLite, PostgreSQL and the in-memory store alike): the changes made since, or that
-        there is no such version (a version typed that the plan never had)."""
-        current = self.get(plan_id).version
+        there is no such version (a version typed that the plan never had). `restored`: the plan
+        was read before the store was restored from a backup, so what it read is gone, whatever
+        version number the plan has now. `current`: the plan's version now, where the caller
+        has read it."""
+        if current is None:
+            current = self.get(plan_id).version
         reload = Fix(FixKey.RELOAD_PLAN, plan=plan_id, version=current)
         versions = {"expected_version": expected, "current_version": current}
+        if restored:
+            return StaleVersion(
+                f"the store was restored from a backup since you loaded version {expected} of "
+                f"plan {plan_id} (it is now version {current}): reload it and make the change "
+                "again",
+                reload,
+                **versions,
+            )
         if expected > current or expected < 1:
             return StaleVersion(
                 f"there is no version {expected} of plan {plan_id}; the plan is at version "
@@ -570,6 +603,56 @@ metadata = sa.MetaData()
 STORE_MARK_COLUMNS = frozenset({"id", "name", "doc", "version"})
 """Columns of ``plans`` that every release had: a file with other tables is not a plan store."""
 
+
+def sqlite_tables(conn: sqlite3.Connection) -> dict[str, set[str]]:
+    """The tables of a SQLite database, each with its columns."""
+    names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {
+        name: {row[0] for row in conn.execute("SELECT name FROM pragma_table_info(?)", (name,))}
+        for name in names
+    }
+
+
+def holds_plans(tables: Mapping[str, Collection[str]]) -> bool:
+    """Whether tables (`sqlite_tables`) are a plan store's."""
+    return set(tables.get("plans", ())) >= STORE_MARK_COLUMNS
+
+
+def shown_tables(tables: Collection[str]) -> str:
+    names = sorted(tables)
+    return ", ".join(names[:5]) + (", ..." if len(names) > 5 else "") if names else "none"
+
+
+def sqlite_connection(path: Path, mode: str, *, timeout: float = 30.0) -> sqlite3.Connection:
+    """A connection to the SQLite file `path`: `mode` ro (read only), rw (never creates the
+    file; a reader of a WAL store needs to open its -shm) or rwc. A lock another connection
+    holds is waited for `timeout` seconds."""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True, timeout=timeout)
+
+
+def refuse_another_programs_database(path: Path) -> None:
+    """A SQLite file that holds tables but not this store's plans is another program's: opening
+    it as the store must not add this store's tables to it, nor a restore end it (a wrong
+    --data-dir, or a backup of something else restored as forecast.db). A file without tables,
+    or one SQLite cannot read (damaged or locked: the open, or the restore, says what it is),
+    passes."""
+    if not path.is_file():
+        return
+    try:
+        # Read-write, which never creates the file: a reader of a WAL file needs its -shm. A
+        # check only: sqlite3's default wait for a lock.
+        with contextlib.closing(sqlite_connection(path, "rw", timeout=5.0)) as conn:
+            tables = sqlite_tables(conn)
+    except sqlite3.Error:
+        return
+    if tables and not holds_plans(tables):
+        raise Invalid(
+            f"{path} is not a plan store (its tables: {shown_tables(tables)}); nothing was "
+            "changed in it: give the data directory of the plan store (--data-dir or "
+            "FORECAST_DATA_DIR), or restore a backup that `forecast store backup` wrote"
+        )
+
+
 plans_table = sa.Table(
     "plans",
     metadata,
@@ -583,15 +666,22 @@ plans_table = sa.Table(
     sa.Column("updated_at", sa.String(40), nullable=False),
     sa.Column("doc", sa.Text, nullable=False),
     sa.Column("archived_at", sa.String(40), nullable=True),
+    sa.Column("currency", sa.String(16), nullable=True),
 )
+
+PLAIN_NUMBERS_CELL = ""
+"""The ``currency`` of a plan in plain numbers (its document's None): NULL is a row written
+before the column, whose currency only its document gives."""
 
 # Columns added to a table after it was first released: (table, column, SQL type). create_all
 # makes a missing table whole but leaves an existing one as it is, so a database made before
 # gets these on open (`SqlStore._add_missing_columns`); each is nullable, NULL meaning what
-# documents without the field mean.
+# documents without the field mean (but plans.currency, whose NULL leaves it to the plan's
+# document: the open that adds the column copies each document's currency into it).
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("plans", "archived_at", "VARCHAR(40)"),
     ("users", "demo_password_stamp", "VARCHAR(64)"),
+    ("plans", "currency", "VARCHAR(16)"),
 )
 
 blobs_table = sa.Table(
@@ -636,6 +726,21 @@ actuals_table = sa.Table(
 )
 
 
+def _currency_cell(currency: str | None) -> str:
+    return currency if currency is not None else PLAIN_NUMBERS_CELL
+
+
+def _document_currency(doc: str) -> str | None:
+    """The currency a plan's stored document gives (EUR for one written before plans had one)."""
+    return PlanState.from_dict(json.loads(doc)).currency
+
+
+def _listed_currency(cell: str | None, unfilled_doc: Any) -> str | None:
+    if cell is None:  # a row written before the column, or by a server of an earlier version
+        return _document_currency(str(unfilled_doc))
+    return cell if cell != PLAIN_NUMBERS_CELL else None
+
+
 def _refuse_actuals_on_archived(plan_id: str, archived_at: str | None) -> None:
     if archived_at is not None:
         raise Locked(
@@ -644,8 +749,20 @@ def _refuse_actuals_on_archived(plan_id: str, archived_at: str | None) -> None:
         )
 
 
-def _refuse_stale_actuals(plan_id: str, latest: int, based_on: int | None) -> None:
-    if based_on is not None and latest != based_on:
+def _refuse_stale_actuals(
+    plan_id: str, latest: int, based_on: int | None, *, read_in: str | None, written_in: str
+) -> None:
+    """`read_in`: the store generation the caller read `based_on` in; `written_in`: the
+    store's generation in the writing transaction."""
+    if based_on is None:
+        return
+    if (read_in or "") != written_in:
+        raise StaleVersion(
+            f"the store was restored from a backup since you read actuals version {based_on} "
+            f"of plan {plan_id} (its latest is now version {latest}): nothing was kept; "
+            "upload the file again"
+        )
+    if latest != based_on:
         raise StaleVersion(
             f"actuals version {latest} of plan {plan_id} was kept meanwhile (this was merged "
             f"over version {based_on})"
@@ -676,6 +793,18 @@ installation_table = sa.Table(
 )
 
 INSTALLATION_KEY = "bundle_signing_key"
+STORE_GENERATION = "store_generation"
+"""The ``installation`` row that names the store's generation: a new one with every restore of a
+backup, so that a server's caches drop what they read before it (``PlanRepository.generation``)."""
+
+
+def _generation_query() -> sa.ScalarSelect[Any]:
+    return (
+        sa.select(installation_table.c.value)
+        .where(installation_table.c.name == STORE_GENERATION)
+        .scalar_subquery()
+    )
+
 
 users_table = sa.Table(
     "users",
@@ -885,32 +1014,18 @@ class SqlStore(PlanRepository):
         self._add_missing_columns()
 
     def _refuse_another_programs_database(self) -> None:
-        """A SQLite file that holds tables but not this store's plans is another program's:
-        opening it must not add this store's tables to it (a wrong --data-dir, or a backup of
-        something else restored as forecast.db). It is read before the engine connects: the
-        engine's first connection switches the file to WAL mode, a change kept in the file."""
+        """Read before the engine connects: the engine's first connection switches the file to
+        WAL mode, a change kept in the file."""
+        sqlite_file = self._sqlite_file()
+        if sqlite_file is not None:
+            refuse_another_programs_database(sqlite_file)
+
+    def _sqlite_file(self) -> Path | None:
+        """The SQLite database's file; None for another database or one in memory."""
         path = self.engine.url.database
-        if not path or path == ":memory:" or not Path(path).is_file():
-            return
-        try:
-            with contextlib.closing(
-                sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
-            ) as conn:
-                tables = {
-                    row[0]
-                    for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-                }
-                plans_columns = {row[1] for row in conn.execute("PRAGMA table_info(plans)")}
-        except sqlite3.Error:  # damaged or locked: the engine's open says what the file is
-            return
-        if not tables or ("plans" in tables and plans_columns >= STORE_MARK_COLUMNS):
-            return
-        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
-        raise Invalid(
-            f"{path} is not a plan store (its tables: {shown}); nothing "
-            "was changed in it: give the data directory of the plan store (--data-dir or "
-            "FORECAST_DATA_DIR), or restore a backup that `forecast store backup` wrote"
-        )
+        if self.engine.dialect.name != "sqlite" or not path or path == ":memory:":
+            return None
+        return Path(path)
 
     def _columns(self, table: str) -> set[str]:
         with self.engine.connect() as conn:
@@ -941,6 +1056,27 @@ class SqlStore(PlanRepository):
                         "as the database's owner (any `forecast` command does it), or run "
                         f"ALTER TABLE {name} ADD COLUMN {column} {kind}"
                     ) from exc
+            if (table, column) == ("plans", "currency"):
+                self._fill_plan_currencies()
+
+    def _fill_plan_currencies(self) -> None:
+        """Copy each plan's currency from its document into the column a database made before it
+        just got. Every opener that found the column missing does it (each plan once: a plan
+        another filled meanwhile is left as it is); a plan left unfilled is listed from its
+        document."""
+        c = plans_table.c
+        with self.engine.connect() as conn:
+            unfilled = conn.execute(sa.select(c.id).where(c.currency.is_(None))).scalars().all()
+        for plan_id in unfilled:  # one document in memory at a time
+            with self.engine.begin() as conn:
+                doc = conn.execute(sa.select(c.doc).where(c.id == plan_id)).scalar()
+                if doc is None:
+                    continue
+                conn.execute(
+                    plans_table.update()
+                    .where(c.id == plan_id, c.currency.is_(None))
+                    .values(currency=_currency_cell(_document_currency(doc)))
+                )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -951,15 +1087,17 @@ class SqlStore(PlanRepository):
     # -- reads ------------------------------------------------------------------------------
     @_wrapped("read the plan")
     def get(self, plan_id: str) -> PlanState:
+        # One statement, one snapshot: a restore lands before both or after both.
+        query = sa.select(
+            plans_table.c.doc, plans_table.c.version, _generation_query().label("generation")
+        ).where(plans_table.c.id == plan_id)
         with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(plans_table.c.doc, plans_table.c.version).where(
-                    plans_table.c.id == plan_id
-                )
-            ).first()
+            row = conn.execute(query).first()
         if row is None:
             raise self._not_found(plan_id)
-        return PlanState.from_dict(json.loads(row.doc), version=row.version)
+        state = PlanState.from_dict(json.loads(row.doc), version=row.version)
+        state.store_generation = row.generation or ""
+        return state
 
     @_wrapped("list the plans")
     def list(self) -> list[PlanSummary]:
@@ -976,9 +1114,26 @@ class SqlStore(PlanRepository):
                     c.created_at,
                     c.updated_at,
                     c.archived_at,
+                    c.currency,
+                    # the document only of a row written before the currency column
+                    sa.case((c.currency.is_(None), c.doc)).label("unfilled_doc"),
                 ).order_by(c.created_at, c.id)
             ).all()
-        return [PlanSummary(*row) for row in rows]
+        return [
+            PlanSummary(
+                r.id,
+                r.name,
+                r.version,
+                r.status,
+                r.parent_id,
+                r.created_by,
+                r.created_at,
+                r.updated_at,
+                r.archived_at,
+                _listed_currency(r.currency, r.unfilled_doc),
+            )
+            for r in rows
+        ]
 
     @_wrapped("read the plan's data")
     def get_blob(self, plan_id: str, kind: str) -> bytes:
@@ -1075,6 +1230,7 @@ class SqlStore(PlanRepository):
         summary: Any,
         change: Change,
         based_on: int | None = None,
+        generation: str | None = None,
     ) -> ActualsVersion:
         now = utc_now()
         c = actuals_table.c
@@ -1093,7 +1249,10 @@ class SqlStore(PlanRepository):
             _refuse_actuals_on_archived(plan_id, archived_at)
             last = conn.execute(sa.select(sa.func.max(c.version)).where(c.plan_id == plan_id))
             latest = int(last.scalar() or 0)
-            _refuse_stale_actuals(plan_id, latest, based_on)
+            written_in = conn.execute(sa.select(_generation_query())).scalar() or ""
+            _refuse_stale_actuals(
+                plan_id, latest, based_on, read_in=generation, written_in=written_in
+            )
             version = latest + 1
             audit_id = self._insert_audit(conn, plan_id, int(plan_version), now, change)
             conn.execute(
@@ -1123,8 +1282,22 @@ class SqlStore(PlanRepository):
 
     @_wrapped("read anything")
     def ping(self) -> None:
+        # `SELECT 1` reads no file: a deleted SQLite file answered it from a pooled connection
+        # (or from a new, empty file that connecting made in its place).
+        sqlite_file = self._sqlite_file()
+        if sqlite_file is not None and not sqlite_file.is_file():
+            raise Unavailable(
+                f"the database could not read anything: its file {sqlite_file} is missing; "
+                "check the data directory, or restore the last backup"
+            )
         with self.engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
+            conn.execute(sa.select(plans_table.c.id).limit(1))
+
+    @_wrapped("read the store's generation")
+    def generation(self) -> str:
+        query = sa.select(_generation_query())
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar() or ""
 
     @_wrapped("read the installation's key")
     def installation_key(self, purpose: str = INSTALLATION_KEY) -> bytes:
@@ -1347,6 +1520,7 @@ class SqlStore(PlanRepository):
                     updated_at=now,
                     doc=json.dumps(stored.to_dict(), default=str, ensure_ascii=False),
                     archived_at=stored.archived_at,
+                    currency=_currency_cell(stored.currency),
                 )
             )
             # After the INSERT, which holds SQLite's write lock: a plan added meanwhile is seen.
@@ -1373,6 +1547,7 @@ class SqlStore(PlanRepository):
                     )
                 )
             self._insert_audit(conn, stored.plan_id, 1, now, change)
+            stored.store_generation = conn.execute(sa.select(_generation_query())).scalar() or ""
         return stored
 
     @_wrapped("save the change")
@@ -1391,9 +1566,12 @@ class SqlStore(PlanRepository):
         c = plans_table.c
         with self.engine.begin() as conn:
             # The conditional UPDATE comes first so that SQLite takes its write lock at once.
+            # A state read before a restore of a backup is stale even where the restored plan
+            # has its version number again: saving it would write the old plan over the restored.
+            same_store = sa.func.coalesce(_generation_query(), "") == (state.store_generation or "")
             result = conn.execute(
                 plans_table.update()
-                .where(c.id == state.plan_id, c.version == expected_version)
+                .where(c.id == state.plan_id, c.version == expected_version, same_store)
                 .values(
                     doc=json.dumps(stored.to_dict(), default=str, ensure_ascii=False),
                     version=c.version + 1,
@@ -1402,6 +1580,7 @@ class SqlStore(PlanRepository):
                     parent_id=stored.parent_id,
                     updated_at=now,
                     archived_at=stored.archived_at,
+                    currency=_currency_cell(stored.currency),
                 )
             )
             updated = result.rowcount
@@ -1409,11 +1588,17 @@ class SqlStore(PlanRepository):
                 self._write_blobs(conn, state.plan_id, blobs or {}, now)
                 self._insert_audit(conn, state.plan_id, stored.version, now, change)
         if updated != 1:
+            now_stored = sa.select(c.version, _generation_query().label("generation"))
             with self.engine.connect() as conn:
-                exists = conn.execute(sa.select(c.id).where(c.id == state.plan_id)).first()
-            if not exists:
+                row = conn.execute(now_stored.where(c.id == state.plan_id)).first()
+            if row is None:
                 raise self._not_found(state.plan_id)
-            raise self.stale_error(state.plan_id, expected_version)
+            raise self.stale_error(
+                state.plan_id,
+                expected_version,
+                restored=(row.generation or "") != (state.store_generation or ""),
+                current=row.version,
+            )
         return stored
 
     def _write_blobs(
@@ -1668,6 +1853,7 @@ class MemoryStore(PlanRepository):
                 for number, kept in enumerate(actuals, start=1)
             ]
             self._append_audit(stored.plan_id, 1, now, change)
+        stored.store_generation = self.generation()
         return stored
 
     def _put(self, stored: PlanState) -> None:
@@ -1681,6 +1867,7 @@ class MemoryStore(PlanRepository):
             stored.created_at,
             stored.updated_at,
             stored.archived_at,
+            stored.currency,
         )
         doc = json.dumps(stored.to_dict(), default=str, ensure_ascii=False)
         self._plans[stored.plan_id] = (stored.version, doc, summary)
@@ -1707,7 +1894,9 @@ class MemoryStore(PlanRepository):
             if plan_id not in self._plans:
                 raise self._not_found(plan_id)
             version, doc, _ = self._plans[plan_id]
-        return PlanState.from_dict(json.loads(doc), version=version)
+        state = PlanState.from_dict(json.loads(doc), version=version)
+        state.store_generation = self.generation()
+        return state
 
     def list(self) -> list[PlanSummary]:
         with self._lock:
@@ -1769,6 +1958,7 @@ class MemoryStore(PlanRepository):
         summary: Any,
         change: Change,
         based_on: int | None = None,
+        generation: str | None = None,
     ) -> ActualsVersion:
         now = utc_now()
         with self._lock:
@@ -1776,7 +1966,9 @@ class MemoryStore(PlanRepository):
                 raise self._not_found(plan_id)
             _refuse_actuals_on_archived(plan_id, self._plans[plan_id][2].archived_at)
             kept = self._actuals.setdefault(plan_id, [])
-            _refuse_stale_actuals(plan_id, len(kept), based_on)
+            _refuse_stale_actuals(
+                plan_id, len(kept), based_on, read_in=generation, written_in=self.generation()
+            )
             audit_id = self._append_audit(plan_id, self._plans[plan_id][0], now, change)
             version = ActualsVersion(
                 plan_id,

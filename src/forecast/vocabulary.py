@@ -43,6 +43,8 @@ MODELS: tuple[str, ...] = ("auto", "snaive", "ets", "theta", "arima", "prophet",
 
 FREQUENCIES: tuple[str, ...] = ("D", "W", "M", "Q")
 """Supported frequencies of the regular calendar (day, week, month start, quarter start)."""
+WEEKDAY_CODES: tuple[str, ...] = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+"""The day a weekly calendar's weeks start on, as its code names it (W-MON), Monday first."""
 
 DUPLICATE_RULES: tuple[str, ...] = ("sum", "refuse")
 DECIMAL_MARKS: tuple[str, ...] = (".", ",")
@@ -68,6 +70,9 @@ REASON_CODES: dict[str, str] = {
 }
 PLAN_LEVELS: tuple[str, ...] = ("series", "team", "total")
 """Levels the system plan is shown at."""
+SERIES_STANDINGS: tuple[str, ...] = ("ended", "fallback")
+"""The series `plan show --only` lists: those that ended (forecast as 0), those a fallback
+model served (the model asked for failed)."""
 
 # -- plans -----------------------------------------------------------------------------------
 

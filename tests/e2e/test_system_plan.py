@@ -176,7 +176,7 @@ def test_a_row_click_selects_an_event_removal_asks_first_and_can_be_undone(start
     click(dash_duo, "#sys-event-remove")
     dash_duo.wait_for_contains_text("#sys-remove-question", "Remove event E1 'Flyer'", timeout=10)
     click(dash_duo, "#sys-remove-confirm")
-    dash_duo.wait_for_contains_text("#sys-alert", "+5,000 per series and period", timeout=20)
+    dash_duo.wait_for_contains_text("#sys-alert", "+€5,000 per series and period", timeout=20)
     dash_duo.wait_for_contains_text("#sys-total-plan", "0 event(s)", timeout=20)
     click(dash_duo, "#sys-undo")
     dash_duo.wait_for_contains_text("#sys-alert", "Restored E1 'Flyer'", timeout=20)

@@ -304,7 +304,7 @@ def test_the_margins_printed_are_the_difference_of_the_wapes_printed(held_out):
             r"^(System plan \(events\)|Negotiated target)\s+(-?[\d.]+) %", out, re.M
         )
     }
-    by = re.search(r"\(by ([\d.]+) WAPE points\)", out)
+    by = re.search(r"\(by ([\d.]+) pts\)", out)
     assert len(shown) == 2 and by is not None, out
     margin = abs(shown["System plan (events)"] - shown["Negotiated target"])
     assert float(by.group(1)) == pytest.approx(margin, abs=1e-9)

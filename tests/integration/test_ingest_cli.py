@@ -27,7 +27,7 @@ def test_summary_of_rossmann_with_attributes(rossmann_train, rossmann_stores):
     assert "series:      100" in out
     assert "date range:  2013-01-01 .. 2015-07-31" in out
     assert "frequency:   D" in out
-    assert "missing periods filled with 0: 3128 in 17 series" in out
+    assert "missing periods filled with 0: 3,128 in 17 series" in out
     # those 17, and 5 stores closed for 3 days or more (a refurbishment) between sales
     assert "gaps: 22 series have a long run without sales between sales" in out
     assert "flags:       Open, Promo, StateHoliday, SchoolHoliday" in out
@@ -47,7 +47,7 @@ def test_out_writes_the_long_frame_as_csv_and_parquet(tmp_path, online_retail_da
         )
         assert list(frame.columns) == ["unique_id", "ds", "y"]
         assert frame.unique_id.nunique() == 30
-        assert f"wrote {len(frame)} rows to {out}" in result.stdout
+        assert f"wrote {len(frame):,} rows to {out}" in result.stdout
 
 
 def test_json_summary(retail_monthly):

@@ -94,7 +94,9 @@ def from_the_frames(store, plan_id: str) -> dict:
             series_frames.team_totals(frame, "baseline"),
             series_frames.team_totals(frame, "system_plan"),
         ),
-        "last_year": series_frames.last_year_by_team(frame, history, state.freq),
+        "last_year": series_frames.last_year_by_team(
+            frame, history, state.freq, ended=plans.series_standing(store, state).ended
+        ),
         "fan": {None: (history, baseline, series_plan)},
         # the bands of a sum combine the series' at the correlation the whole history shows
         "correlation": error_correlation(history, season_length(state.freq)),

@@ -27,6 +27,7 @@ from forecast.store import (
 
 WEEKS = pd.date_range("2024-01-01", periods=30, freq="W-MON")
 HORIZON = pd.date_range(WEEKS[-1] + pd.Timedelta(weeks=1), periods=4, freq="W-MON")
+PLAN_CURRENCIES = (("dollars", "USD"), ("yen", "JPY"), ("counts", None))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -58,7 +59,7 @@ def store(make_store) -> SqlStore:
     return make_store()
 
 
-def new_plan(store, name="spring") -> PlanState:
+def new_plan(store, name="spring", currency: str | None = "EUR") -> PlanState:
     ids = ["1", "2", "3"]
     history = pd.DataFrame(
         [{"unique_id": u, "ds": d, "y": 100.0 + i} for u in ids for i, d in enumerate(WEEKS)]
@@ -81,6 +82,7 @@ def new_plan(store, name="spring") -> PlanState:
         team_attr="Region",
         actor="ann",
         baseline=baseline,
+        currency=currency,
     )
 
 
@@ -458,6 +460,36 @@ def test_a_plans_table_made_before_archiving_gets_its_column_on_open_and_keeps_i
     plans.archive(opened, plan_id, "ann")
     assert plans.list_plans(again, include_archived=False) == []
     assert plans.get_plan(make_store(), plan_id).archived_by == "ann"
+
+
+def test_a_plans_table_made_before_the_currency_column_gets_it_filled_from_the_documents(
+    make_store,
+):
+    """A database made before plans listed their currency: opening it adds `currency` and fills
+    it from each plan's document (plain numbers too); a row left without it is listed from its
+    document, and a saved plan keeps it."""
+    store = make_store()
+    made = {name: new_plan(store, name, currency).plan_id for name, currency in PLAN_CURRENCIES}
+    table = f'"{store.schema}".plans' if store.schema else "plans"
+    with store.engine.begin() as conn:
+        conn.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN currency"))
+
+    opened = make_store()  # adds the column and fills it
+    again = make_store()  # a second server opening it then finds the column there
+    expected = dict(PLAN_CURRENCIES)
+    assert {s.name: s.currency for s in plans.list_plans(opened)} == expected
+    with again.engine.connect() as conn:
+        cells = dict(conn.execute(sa.text(f"SELECT name, currency FROM {table}")).all())
+    assert cells == {"dollars": "USD", "yen": "JPY", "counts": ""}
+
+    with again.engine.begin() as conn:  # as a server of the earlier version writes it
+        conn.execute(sa.text(f"UPDATE {table} SET currency = NULL"))
+    assert {s.name: s.currency for s in plans.list_plans(again)} == expected
+    plans.archive(again, made["counts"], "ann")
+    with again.engine.connect() as conn:
+        cells = dict(conn.execute(sa.text(f"SELECT name, currency FROM {table}")).all())
+    assert cells == {"dollars": None, "yen": None, "counts": ""}  # the save wrote its cell
+    assert {s.name: s.currency for s in plans.list_plans(make_store())} == expected
 
 
 def test_a_users_table_made_before_the_demo_mark_gets_its_column_on_open_and_keeps_accounts(

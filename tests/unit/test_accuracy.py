@@ -206,6 +206,22 @@ def test_claims_and_assignments_are_scored_by_the_target_without_them():
     assert rule["audit_ids"] == "[9]"
 
 
+@pytest.mark.parametrize(
+    ("currency", "add", "cap"),
+    [("USD", "add $1,234,567", "cap $110"), (None, "add 1,234,567", "cap 110")],
+)
+def test_an_event_touch_names_its_amount_in_the_plans_money(currency, add, cap):
+    frame, attributes, events = events_fixture()
+    events[1] = replace(events[1], value=1234567.0)  # the flyer adds more than 1e6 (no 1.2e+06)
+    actuals = long({"1": [120, 150, 100, 100], "2": [120, 120, 100, 100], "3": [80, 80, 80, 80]})
+    grid = accuracy.build_grid(frame, actuals, {})
+
+    touches = accuracy.EventTouchInput(events, [], attributes, currency=currency)
+    labels = set(accuracy.touch_table(grid, touches, None)["touch"])
+
+    assert {f"E2 Flyer ({add})", f"E3 Limit ({cap})", "E1 Promo (percent 20)"} <= labels
+
+
 def test_a_touch_without_actuals_for_its_cells_is_not_scored_rather_than_scored_zero():
     frame, attributes, events = events_fixture()
     frame["target"] = frame["system_plan"] * 1.1

@@ -4,8 +4,10 @@ proxy header, and who may do what through the dashboard's callback endpoint."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import sqlite3
 
 import pandas as pd
 import pytest
@@ -694,6 +696,21 @@ def test_a_non_member_gets_nothing_of_a_plan_and_an_admin_sees_it(app, plan):
     assert [o["value"] for o in seen.get_json()["response"]["nav-plan"]["options"]] == [
         plan.plan_id
     ]
+
+
+def test_a_plan_that_cannot_be_read_for_a_database_error_gets_503_not_plan_refused(app, plan):
+    """A database error while reading the plan (here its table gone, the accounts still there)
+    says try again, as every request does: not the refusal that tells the person the plan they
+    had open is no longer theirs."""
+    member = signed_in_client(app, "olga")
+    with contextlib.closing(sqlite3.connect(plan.data_dir / "forecast.db")) as conn:
+        conn.execute("ALTER TABLE plans RENAME TO plans_elsewhere")
+
+    response = member.post("/_dash-update-component", json=_download_body(plan.plan_id))
+
+    assert response.status_code == 503
+    assert "X-Forecast-Refused" not in response.headers
+    assert response.get_json()["error"] == "unavailable"
 
 
 def _download_body(plan_id: str, selection_id: str = "nav-session") -> dict:

@@ -283,6 +283,7 @@ def _what_the_callbacks_write_is_accepted_back(plan_id: str) -> None:
         (ids.DATA_FILE, dict(file, sample=True)),
         (ids.DATA_ATTR_FILE, {"token": "u"}),
         (ids.NAV_SESSION, {"plan_id": None, "plan_name": None}),
+        (ids.DATA_HORIZON_OFFERED, 4),
     ]:
         entry = {"id": store_id, "property": "data", "value": data}
         assert auth._values_as_the_page_sends_them({"inputs": [entry]}) is None, store_id

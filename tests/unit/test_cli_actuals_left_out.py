@@ -100,3 +100,20 @@ def test_plan_score_with_quiet_still_warns_of_what_it_left_out(setup):
     week = f"{setup['weeks'][1]:%Y-%m-%d}"
     assert f"warning: the last W-FRI period (starting {week})" in quiet.stderr
     assert "note:" not in quiet.stderr  # "no goal yet" is a note: silenced
+
+
+def test_plan_score_names_the_plan_series_without_actuals_and_those_the_plan_lacks(setup):
+    # a0 closed since the plan was made (no actuals); z9 opened (no forecast)
+    rows = [(uid, w, 70.0) for uid in ("a1", "b0", "b1", "z9") for w in setup["weeks"][:2]]
+    portfolio_changed = sales_file(setup, "changed.csv", rows)
+
+    scored = invoke(setup, "plan", "score", setup["plan"], str(portfolio_changed))
+
+    assert scored.exit_code == 0, scored.output
+    assert "3 of 4" in scored.stdout
+    warnings = [line for line in scored.stderr.splitlines() if line.startswith("warning: ")]
+    assert "warning: 2 row(s) of 1 series not in the plan left out: z9" in warnings
+    assert (
+        "warning: 1 series of the plan with no actuals in its horizon, left out of the score: a0"
+        in warnings
+    )

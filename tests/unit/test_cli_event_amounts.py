@@ -1,29 +1,110 @@
-"""An event's amount on the command line is read as the page's value box reads it: thousands
-separators, a decimal comma and 40k, not only what Python's float() takes."""
+"""An event's amount on the command line is read as the System plan page's value box reads it,
+through the same parser (`money.event_value`): thousands separators, a decimal comma, 40k and
+the plan's currency sign or code; another currency's sign is refused, naming the plan's."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from test_services_negotiation import team_frames, weekly_team_plan
 from typer.testing import CliRunner
 
+from dashboard.system import forms
 from forecast.cli import app
-from forecast.cli.plan_system import _units
+from forecast.services import system
+from forecast.services.errors import Invalid
+from forecast.services.store_factory import open_store
+
+WINDOW = ["--kind", "other", "--start", "2024-03-01", "--end", "2024-03-07"]
+
+
+@pytest.fixture(scope="module")
+def plans_by_currency(tmp_path_factory) -> dict[str, tuple[str, str]]:
+    """A USD plan and a EUR plan (owner olga) in one data dir: currency -> (data dir, plan)."""
+    data_dir = tmp_path_factory.mktemp("amounts")
+    store = open_store(data_dir=data_dir)
+    made = {
+        currency: weekly_team_plan(store, team_frames(), name=currency, currency=currency).plan_id
+        for currency in ("USD", "EUR")
+    }
+    store.close()
+    return {currency: (str(data_dir), plan) for currency, plan in made.items()}
+
+
+def add_event(where: tuple[str, str], option: str, typed: str):
+    data_dir, plan = where
+    command = ["plan", "event", "add", plan, "--name", "x", *WINDOW, option, typed]
+    return CliRunner().invoke(app, [*command, "--as", "olga", "--data-dir", data_dir, "--json"])
 
 
 @pytest.mark.parametrize(
-    ("typed", "value"),
-    [("40000", 40000.0), ("40,000", 40000.0), ("12,5", 12.5), ("-500", -500.0), ("40k", 40000.0)],
+    ("currency", "option", "typed", "value"),
+    [
+        ("USD", "--add", "$5,000", 5000.0),
+        ("USD", "--cap", "USD 1,500.50", 1500.5),
+        ("USD", "--set", "40k", 40000.0),
+        ("USD", "--add", "-$500", -500.0),
+        ("EUR", "--set", "5.000,50 €", 5000.5),
+        ("EUR", "--cap", "€12,5", 12.5),
+    ],
 )
-def test_an_amount_is_read_as_a_planner_types_it(typed, value):
-    assert _units(typed) == value
+def test_an_amount_with_the_plans_currency_and_separators_is_taken(
+    plans_by_currency, currency, option, typed, value
+):
+    added = add_event(plans_by_currency[currency], option, typed)
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.stdout)["event"]["value"] == value
+
+
+def test_an_amount_in_another_currency_is_refused_naming_the_plans_and_nothing_is_saved(
+    plans_by_currency,
+):
+    data_dir, plan = plans_by_currency["USD"]
+    store = open_store(data_dir=data_dir)
+    before = len(system.list_events(store, plan))
+    refused = add_event((data_dir, plan), "--add", "€5,000")
+    assert refused.exit_code == 2
+    said = " ".join(refused.output.split())
+    assert "'€5,000' names €, but the plan is in USD: type the amount with $" in said
+    assert "--add" in said
+    assert len(system.list_events(store, plan)) == before
+    store.close()
 
 
 @pytest.mark.parametrize("option", ["--add", "--cap", "--set"])
-def test_an_amount_that_is_no_number_is_refused_saying_how_to_type_it(option, tmp_path):
-    result = CliRunner().invoke(
+def test_an_amount_that_is_no_number_is_refused_saying_how_to_type_it(plans_by_currency, option):
+    refused = add_event(plans_by_currency["EUR"], option, "forty")
+    assert refused.exit_code == 2
+    said = " ".join(refused.output.split())
+    assert "'forty' is not a number: type an amount such as 1250000, 1,250,000.50" in said
+    assert "with or without €" in said
+
+
+@pytest.mark.parametrize(
+    "typed", ["€5,000", "5.000,50 €", "1.500", "EUR 1 500", "$5", "12,5,0", "1e400", "-"]
+)
+def test_the_cli_takes_or_refuses_an_amount_as_the_page_does(plans_by_currency, typed):
+    try:
+        on_page: float | str = forms.event_value(typed, "cap", "EUR")
+    except Invalid as exc:
+        on_page = str(exc)
+    edited = add_event(plans_by_currency["EUR"], "--cap", typed)
+    if isinstance(on_page, float):
+        assert edited.exit_code == 0, edited.output
+        assert json.loads(edited.stdout)["event"]["value"] == on_page
+    else:
+        assert edited.exit_code == 2
+        assert on_page in " ".join(edited.output.split())
+
+
+def test_an_edited_amount_is_read_in_the_plans_currency_too(plans_by_currency):
+    data_dir, plan = plans_by_currency["USD"]
+    event_id = json.loads(add_event((data_dir, plan), "--add", "100").stdout)["event"]["event_id"]
+    edited = CliRunner().invoke(
         app,
-        ["plan", "event", "add", "p1", "--name", "x", "--kind", "other", "--start", "2015-08-10",
-         "--end", "2015-08-16", option, "forty", "--data-dir", str(tmp_path)],
+        ["plan", "event", "edit", plan, event_id, "--set", "$2,500.75", "--as", "olga",
+         "--data-dir", data_dir, "--json"],
     )  # fmt: skip
-    assert result.exit_code == 2
-    assert "'forty' is not an amount: type it as 40000, 40,000" in " ".join(result.output.split())
+    assert edited.exit_code == 0, edited.output
+    assert json.loads(edited.stdout)["event"]["value"] == 2500.75

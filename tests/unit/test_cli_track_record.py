@@ -35,3 +35,26 @@ def test_track_record_shows_whole_plan_names_in_one_column(monkeypatch, tmp_path
     start = lines[0].index("from")
     assert [line[start : start + 10] for line in lines[1:4]] == ["2015-04-27"] * 3
     assert lines[3].startswith("9bf0d678  q3 ")
+
+
+def test_track_record_groups_the_thousands_of_its_counts_in_columns_that_line_up(tmp_path):
+    from forecast.services import actuals
+    from forecast.services.store_factory import open_store
+    from tests.unit.test_services_negotiation import team_frames, weekly_team_plan
+
+    store = open_store(data_dir=tmp_path / "data")
+    history, attributes, baseline = team_frames({"a": 3.0e6, "b": 2.0e6}, per_team=500, weeks=10)
+    plan = weekly_team_plan(store, (history, attributes, baseline), name="wide").plan_id
+    first_week = baseline.loc[baseline["ds"] == baseline["ds"].min(), ["unique_id", "ds"]]
+    sold = first_week.assign(ds=first_week["ds"].dt.strftime("%Y-%m-%d"), y=100.0)
+    actuals.upload_actuals(store, plan, sold.to_csv(index=False).encode(), actor="olga")
+    store.close()
+
+    result = CliRunner().invoke(app, ["track-record", "--data-dir", str(tmp_path / "data")])
+
+    assert result.exit_code == 0, result.output
+    header, overall, team_a = result.stdout.splitlines()[:3]
+    assert "1,000 of 1,000" in overall and "1000 of" not in overall
+    assert "500 of 500" in team_a
+    series_ends = header.index("series") + len("series")
+    assert overall[:series_ends].endswith("1,000 of 1,000") and team_a[:series_ends].endswith("500")

@@ -189,6 +189,20 @@ DAMAGES: dict[str, tuple[Callable[[dict, bytes], bytes], str]] = {
         _with("actuals", _actuals_version(data="@@")),
         "the bundle's actuals version 1's data is damaged: it is not base64 text",
     ),
+    "an actuals version's summary as text": (
+        _with("actuals", _actuals_version(summary="x" * 2_000_000)),
+        "the bundle's actuals version 1: its 'summary' is text, where an export writes an "
+        "object of named values or nothing",
+    ),
+    "an actuals version's periods as numbers": (
+        _with("actuals", _actuals_version(summary={"periods": [2024, 2025]})),
+        "the bundle's actuals version 1: its summary's 'periods' is not a list of text",
+    ),
+    "an actuals version's summary beyond the bounds": (
+        _with("actuals", _actuals_version(summary={"periods": [], "note": "x" * 2_000_000})),
+        "the bundle's actuals version 1: its 'summary' is larger or nests deeper than an export "
+        "writes",
+    ),
 }
 
 

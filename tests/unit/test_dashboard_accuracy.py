@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard import figures_accuracy
+from dashboard import figures, figures_accuracy
 from dashboard.pages import accuracy, accuracy_replay
 
 
@@ -405,3 +405,29 @@ def test_the_track_record_says_why_given_vs_offered_has_no_value():
     assert rows[0]["given_vs_offered"] == "– (no value was typed instead of a suggestion)"
     assert rows[1]["given_vs_offered"] == "– (scored for the whole plan, not per team)"
     assert rows[2]["given_vs_offered"] == "+1.23 pts"
+
+
+def test_accuracy_and_actuals_legends_sit_under_the_plot_and_titles_keep_their_own_room():
+    """At 390 px a legend a fifth of the plot below it wrapped onto the dates and the axis
+    title; like the other pages' charts, it sits at the foot of the chart in its own margin."""
+    cycles = pd.DataFrame(
+        [{"scope": "overall", "cycle": 1, "start": "2024-01-05", "wape_baseline": 0.2,
+          "wape_system_plan": 0.1, "wape_target": 0.125}]
+    )  # fmt: skip
+    track = pd.DataFrame(
+        [{"scope": "overall", "key": "TOTAL", "name": "spring", "horizon_start": "2025-03-03",
+          "wape_baseline": 0.2, "wape_system_plan": 0.1, "wape_target": 0.12}]
+    )  # fmt: skip
+    score = pd.DataFrame(
+        {"team": ["a", "c"], "wape_system_plan": [0.1, 0.2], "wape_target": [0.12, 0.1]}
+    )
+    charts = {
+        "replay": figures_accuracy.replay_chart(cycles),
+        "track": figures_accuracy.track_record_chart(track),
+        "attainment": figures.attainment_bars(score),
+    }
+    for name, fig in charts.items():
+        legend = fig.layout.legend
+        assert (legend.yref, legend.y, legend.yanchor) == ("container", 0, "bottom"), name
+        title = fig.layout.title
+        assert title.automargin and (title.yref, title.yanchor) == ("container", "top"), name

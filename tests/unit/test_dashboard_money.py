@@ -18,6 +18,22 @@ def test_grid_formatter_takes_the_symbol_from_the_row() -> None:
     assert components.row_currency("USD") == "$" and components.row_currency(None) == ""
 
 
+def test_the_events_grid_shows_an_amount_with_the_symbol_its_row_carries() -> None:
+    from datetime import date
+
+    from dashboard.system import columns, view
+    from forecast.services.types import Event, Scope
+
+    added = Event("E1", "Flyer", "promotion", Scope(), date(2025, 1, 6), date(2025, 1, 12),
+                  "add", 5000.0)  # fmt: skip
+    (row,) = view.event_rows([added], currency="USD")
+    (plain,) = view.event_rows([added], currency=None)
+    formatter = next(c for c in columns.event_columns() if c["field"] == "value")["valueFormatter"]
+
+    assert row["cur"] == "$" and plain["cur"] == "" and row["value"] == 5000.0
+    assert "params.data.cur" in formatter["function"] and "'percent'" in formatter["function"]
+
+
 def test_charts_are_redrawn_in_the_plan_currency() -> None:
     fig = figures.in_currency(
         figures.gap_waterfall(100.0, {"a": 5.0}, {"b": 3.0}, 120.0, basis_label="System plan"),

@@ -197,6 +197,7 @@ def test_apply_mapping_rereads_with_the_chosen_columns(tmp_path, rossmann_train)
             ("data-map-week-dates", "value", "start"),
             ("data-map-decimal", "value", ""),
             ("data-horizon", "value", 13),
+            ("data-horizon-offered", "data", 13),
         ],
         changed=["data-apply-mapping.n_clicks"],
         client=client,
@@ -214,7 +215,7 @@ PREVIEW = (
     "data-map-value.options...data-map-value.value...data-team-attr.options..."
     "data-team-attr.value...data-map-freq.value...data-upload-status.children..."
     "data-create-hint.children...data-file-read.data...data-currency-sign.data"
-    "...data-map-week-dates-area.hidden...data-horizon.value.."
+    "...data-map-week-dates-area.hidden...data-horizon.value...data-horizon-offered.data.."
 )
 
 

@@ -643,9 +643,26 @@ def test_a_daily_file_read_again_in_weeks_is_offered_a_horizon_in_weeks():
         raw, filename="d.csv", id_cols=["Store"], date_col="Date", value_col="Sales", freq="W"
     )
 
-    assert new.horizon == 91
-    assert view.preview_outputs(weekly, "W", horizon=91).horizon == 13
-    assert view.preview_outputs(weekly, "W", horizon=20).horizon is no_update  # the person's
+    assert new.horizon == new.horizon_offered == 91
+    assert view.preview_outputs(weekly, "W", horizon=91, last_offered=91).horizon == 13
+    assert view.preview_outputs(weekly, "W", horizon=20, last_offered=91).horizon is no_update
+
+
+def test_a_typed_horizon_equal_to_another_frequencys_default_is_kept_when_the_frequency_changes():
+    weeks = pd.date_range("2024-01-05", periods=60, freq="W-FRI")
+    weekly = pd.DataFrame({"Store": 1, "Date": weeks.strftime("%Y-%m-%d"), "Sales": 100})
+    raw = weekly.to_csv(index=False).encode()
+    new = view.preview_outputs(file_check.check_file(raw, filename="w.csv"), "", new_file=True)
+    quarterly = file_check.check_file(
+        raw, filename="w.csv", id_cols=["Store"], date_col="Date", value_col="Sales", freq="Q"
+    )
+
+    typed = view.preview_outputs(quarterly, "Q", horizon=3, last_offered=new.horizon_offered)
+    left = view.preview_outputs(quarterly, "Q", horizon=13, last_offered=new.horizon_offered)
+
+    assert new.horizon == new.horizon_offered == 13
+    assert typed.horizon is no_update and typed.horizon_offered is no_update
+    assert left.horizon == left.horizon_offered == 4
 
 
 def test_a_file_that_failed_to_read_is_not_said_to_carry_no_currency_sign():

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from dash import no_update
+from dash import html, no_update
 
 from dashboard import ids, uploads
 from dashboard.context import DashboardContext
@@ -42,6 +42,22 @@ def horizon_start(ctx, plan_id: str) -> date:
 
 def shown(component) -> str:
     return json.dumps(component.to_plotly_json(), default=lambda c: c.to_plotly_json())
+
+
+def items_of(report) -> list[str]:
+    """The texts of the report's list items (`like.created_like`)."""
+    found: list[str] = []
+
+    def walk(component) -> None:
+        if isinstance(component, html.Li):
+            found.append(str(component.children))
+        children = getattr(component, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if hasattr(child, "to_plotly_json"):
+                walk(child)
+
+    walk(report)
+    return found
 
 
 def form(**changed):
@@ -134,6 +150,14 @@ def test_a_plan_the_person_may_not_see_fills_nothing_and_says_so(ctx, plan):
     assert "not one of the plans you own" in shown(refused[-1])
 
 
+def test_an_earlier_plan_sent_as_no_id_fills_nothing_and_says_so(ctx, plan):
+    for sent in ([plan.plan_id], {"plan_id": plan.plan_id}):
+        with acting_as(ctx.store, OWNER):
+            refused = like.fill(ctx, sent, ids.DATA_LIKE, [], [])
+        assert refused[:-1] == (no_update,) * (len(like.FILLED) - 1)
+        assert "not one of the plans you own" in shown(refused[-1])
+
+
 def test_a_setting_left_as_the_earlier_plan_has_it_is_taken_from_it_a_changed_one_given():
     theirs = {"horizon": 6, "freq": "W", "team_attr": "StoreType", "threshold": 0.25}
     request = {"name": "Week 31", "horizon": 8, "freq": "W", "team_attr": "StoreType"}
@@ -217,6 +241,21 @@ def test_what_a_plan_like_another_does_not_carry_is_said_with_the_page_that_sets
     assert any("'Set goal' on the Negotiation page" in note for note in worded)
 
 
+def test_the_report_says_not_carried_once_for_each_thing_left_behind(ctx, plan):
+    negotiation.set_goal(ctx.store, plan.plan_id, OWNER, ratio="1.1")
+    origin = plans.get_plan(ctx.store, plan.plan_id)
+    made = plan_like.PlanLike(
+        plan=origin,
+        like=origin.plan_id,
+        taken={},
+        not_carried=plan_like.not_carried(ctx.store, origin, origin),
+    )
+    report = like.created_like(made, "Week 30")
+    (goal,) = [item for item in items_of(report) if "goal" in item]
+    assert goal.startswith("The goal not carried: the negotiation starts again"), goal
+    assert goal.lower().count("not carried") == 1, goal
+
+
 def test_a_read_again_keeps_the_horizon_currency_and_frequency_the_person_changed(ctx, plan):
     with acting_as(ctx.store, OWNER):
         again = like.fill(ctx, plan.plan_id, ids.DATA_FILE_READ, [], [])
@@ -231,6 +270,7 @@ def test_a_read_again_keeps_the_horizon_currency_and_frequency_the_person_change
     assert again_filled[f"{ids.DATA_TEAM_ATTR}.value"] == "StoreType"
     # a new file's read puts its own horizon and frequency in: the earlier plan's come back
     assert new_filled[f"{ids.DATA_HORIZON}.value"] == 6
+    assert new_filled[f"{ids.DATA_HORIZON_OFFERED}.data"] is None  # the planner's, not offered
     assert new_filled[f"{ids.DATA_MAP_FREQ}.value"] == "W"
     assert new_filled[f"{ids.DATA_CURRENCY}.value"] is no_update
     assert removed == (no_update,) * len(like.FILLED)
@@ -261,3 +301,14 @@ def test_the_goal_not_carried_is_set_again_against_the_earlier_plans_basis(ctx, 
     assert f"`forecast plan goal {origin.plan_id} --ratio 1.1 --basis system_plan`" in goal
     assert "--spread-by" not in goal  # spread by the system plan, as a goal is unless told
     assert "set the goal against the system plan with 'Set goal'" in like.page_words(goal)
+
+
+def test_a_team_without_a_lead_is_said_with_the_page_that_names_one():
+    note = (
+        "team Metro (new: not in plan p1) has no lead, so nobody can claim for it: name one "
+        "with `forecast plan grant p2 USER --role lead --team Metro`"
+    )
+    assert like.as_sentence(like.page_words(note)) == (
+        "Team Metro (new: not in plan p1) has no lead, so nobody can claim for it: name one "
+        "under Members on the Plans page."
+    )

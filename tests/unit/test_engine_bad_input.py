@@ -61,8 +61,8 @@ def test_constant_zero_three_point_and_early_ending_series_are_served_and_named_
     assert label["constant"] == "naive (constant series)"
     assert label["zeros"] == "zeros"
     assert label["three"].startswith("mean (short series)")
-    assert label["ended"].startswith("ets (no rows after ")
-    assert "read as 0 up to" in label["ended"]
+    assert label["ended"].startswith("zeros (ended: no rows after ")
+    assert "20 periods before the file's end" in label["ended"]
     # Every series is forecast over the same periods ahead, none over the history's.
     ahead = out.groupby("unique_id")["ds"].apply(tuple)
     assert ahead.nunique() == 1

@@ -293,7 +293,7 @@ def test_the_cli_exports_a_plans_events_to_a_csv_file(tmp_path):
 
     written = run("-o", str(out))
     assert written.exit_code == 0, written.output
-    assert f"wrote {out} (3 event(s), {out.stat().st_size} bytes)" in written.stdout
+    assert f"wrote {out} (3 event(s), {out.stat().st_size:,} bytes)" in written.stdout
     assert b"Autumn flyer" in out.read_bytes() and not out.read_bytes().startswith(b"\xef")
     excel = run("--out", str(out), "--excel", "--json")
     assert excel.exit_code == 0, excel.output
@@ -430,15 +430,41 @@ def test_the_flag_read_for_every_offer_is_kept_at_one_byte_a_series_and_date():
     assert int(cells.hits.sum()) == int((history["Promo"] >= 0.5).sum())
 
 
-def test_a_cap_written_with_a_thousands_comma_is_refused_with_the_plain_number_to_write(
+def test_amounts_read_as_the_value_box_reads_them_with_thousands_and_the_plans_currency(
     store, plan_id
 ):
-    grouped = (
+    assert plans.get_plan(store, plan_id).currency == "EUR"
+    amounts = (
         b"name,kind,start,end,effect,value\n"
         b'Supply cap,purchase_limit,2024-10-14,2024-10-20,cap,"40,000"\n'
+        b'Flyer,promotion,2024-10-21,2024-10-27,add,"\xe2\x82\xac5,000"\n'
+        b"Fixed,other,2024-10-28,2024-11-03,set,1.5k EUR\n"
+        b"Sale,promotion,2024-11-04,2024-11-10,percent,15%\n"
     )
+
+    done = event_import.import_events(store, plan_id, "ann", amounts, "amounts.csv")
+
+    assert [(e.effect, e.value) for e in done.added] == [
+        ("cap", 40000),
+        ("add", 5000),
+        ("set", 1500),
+        ("percent", 15),
+    ]
+
+
+def test_an_amount_in_another_currency_is_refused_naming_the_plans_by_row_and_column(
+    store, plan_id
+):
+    dollars = (
+        b"name,kind,start,end,effect,value\n"
+        b"Supply cap,purchase_limit,2024-10-14,2024-10-20,cap,80\n"
+        b'Flyer,promotion,2024-10-21,2024-10-27,add,"$5,000"\n'
+    )
+
     with pytest.raises(InvalidFile) as refused:
-        event_import.import_events(store, plan_id, "ann", grouped, "caps.csv")
+        event_import.import_events(store, plan_id, "ann", dollars, "dollars.csv")
+
     [problem] = [str(p) for p in refused.value.problems]
-    assert problem.startswith("caps.csv:2:value:")
-    assert problem.endswith("-> write it without grouping: 40000")
+    assert problem.startswith("dollars.csv:3:value: '$5,000' names $, but the plan is in EUR")
+    assert "-> type the amount with € or without another currency" in problem
+    assert system.list_events(store, plan_id) == []

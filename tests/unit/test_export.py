@@ -272,6 +272,8 @@ def test_a_plan_without_a_goal_exports_its_system_track_in_every_format():
         "adjustment",
         "period_end",
         "period",
+        "model",
+        "currency",
     }
     total = sum(Decimal(r["system_plan"]) for r in rows)
     assert (
@@ -363,7 +365,7 @@ def test_the_csv_of_a_plan_agreed_on_an_older_basis_says_which_basis_in_every_ro
     nego.lock(store, plan_id, "olga")
     assert nego.summary(store, plan_id)["drifted_teams"] == ["c"]
     rows = list(csv.DictReader(io.StringIO(exports.export_plan(store, plan_id, "csv").decode())))
-    assert list(rows[0])[-1] == "basis_taken_at"  # new columns go last
+    assert list(rows[0])[-3:] == ["basis_taken_at", "model", "currency"]  # new columns go last
     assert {r["basis_taken_at"] for r in rows} == {taken}
     team_c = [r for r in rows if r["team"] == "c"]
     system_plan_c = sum(Decimal(r["system_plan"]) for r in team_c)

@@ -41,13 +41,27 @@ def test_the_csv_gains_the_events_adjustment_at_the_end_and_keeps_its_columns():
     store = MemoryStore()
     plan_id, _ = plan_with_events(store)
     rows = list(csv.DictReader(io.StringIO(exports.export_plan(store, plan_id, "csv").decode())))
-    assert list(rows[0]) == [*OLD_CSV_COLUMNS, "adjustment", "period_end", "period"]
+    assert list(rows[0]) == [
+        *OLD_CSV_COLUMNS,
+        "adjustment",
+        "period_end",
+        "period",
+        "model",
+        "currency",
+    ]
     for row in rows:
         assert Decimal(row["adjustment"]) == Decimal(row["system_plan"]) - Decimal(row["baseline"])
     cut = [Decimal(r["adjustment"]) for r in rows if r["unique_id"] == "b0"]
     assert min(cut) < 0  # a negative amount is a number, not text neutralised with a quote
     assert sum(Decimal(r["adjustment"]) for r in rows if r["team"] == "c") == 0
-    assert export.PLAN_COLUMNS[-4:] == ["adjustment", "period_end", "period", "basis_taken_at"]
+    assert export.PLAN_COLUMNS[-6:] == [
+        "adjustment",
+        "period_end",
+        "period",
+        "basis_taken_at",
+        "model",
+        "currency",
+    ]
     for row in rows:  # a week's last day, for a file that dates its weeks by their end
         assert date.fromisoformat(row["period_end"]) == date.fromisoformat(row["ds"]) + timedelta(6)
 
@@ -65,9 +79,9 @@ def test_the_events_sheet_gives_the_scope_in_words():
     assert exports.scope_words(many) == "Team=a,c; ids " + ", ".join(map(str, range(30)))
     series = book["by series-period"]
     header = [c.value for c in series[1]]
-    assert header[-3:] == ["adjustment", "period_end", "period"]
-    assert series.cell(2, len(header) - 2).number_format != "General"
-    assert isinstance(series.cell(2, len(header) - 1).value, datetime)
+    assert header[-5:] == ["adjustment", "period_end", "period", "model", "currency"]
+    assert series.cell(2, header.index("adjustment") + 1).number_format != "General"
+    assert isinstance(series.cell(2, header.index("period_end") + 1).value, datetime)
 
 
 def test_the_explanations_sheet_says_which_hold_which_are_outdated_and_what_is_open():

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 import pytest
 from test_export import agreed_plan
 from test_services_negotiation import team_frames, team_plan
@@ -155,6 +156,18 @@ def _actuals_in_the_wrong_scale(store: MemoryStore, plan: str) -> None:
     )
 
 
+def _actuals_of_a_partial_week(store: MemoryStore, plan: str) -> None:
+    """Three days of the plan's first week: left out as partial, so nothing is kept."""
+    baseline = plans.load_blob_frame(store, plan, "baseline")
+    first = pd.Timestamp(baseline["ds"].min())
+    days = [f"{first + pd.Timedelta(days=k):%Y-%m-%d}" for k in range(3)]
+    series = baseline["unique_id"].unique()[:2]
+    rows = "".join(f"{uid},{day},10\n" for uid in series for day in days)
+    actuals.upload_actuals(
+        store, plan, f"unique_id,ds,y\n{rows}".encode(), filename="days.csv", actor="olga"
+    )
+
+
 def _short_replay() -> None:
     history, attributes, _ = team_frames()
     replay.replay_frames(
@@ -227,6 +240,7 @@ REFUSALS: dict[FixKey, Callable[[MemoryStore, str], object]] = {
     FixKey.UPLOAD_ACTUALS: lambda s, p: s.get_actuals(p),
     FixKey.ACTUALS_COLUMNS: _actuals_without_the_plans_columns,
     FixKey.ACTUALS_SCALE: _actuals_in_the_wrong_scale,
+    FixKey.ACTUALS_WHOLE_PERIODS: _actuals_of_a_partial_week,
     FixKey.NAME_PLAN: lambda s, p: plans.check_plan_name(" "),
     FixKey.GIVE_ATTRIBUTES: lambda s, p: plans.create_plan_from_frames(
         s,

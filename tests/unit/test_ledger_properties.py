@@ -249,3 +249,22 @@ def test_vectorised_split_equals_largest_remainder(total, weights):
     assert split_ints(total, np.array(weights, dtype=np.int64)).tolist() == largest_remainder(
         total, weights
     )
+
+
+def test_yen_period_goals_that_move_the_plan_between_periods_are_met_period_by_period():
+    """A yen plan whose basis (0.51 yen, all in March) is whole yen once rounded, a goal of 1 yen
+    for February: in whole yen the changes cancel over the horizon (+1 in February, -1 in March),
+    yet each period's targets must add up to its goal (they stayed on the basis: February 0,
+    March 1). Found by the property test above."""
+    periods = ["2024-01-01", "2024-02-01", "2024-03-01"]
+    neg = Negotiation.start({"a": 51})
+    neg.currency = "JPY"
+    neg.set_goal(
+        OWNER,
+        period_goals=dict(zip(periods, [0, 100, 0], strict=True)),
+        period_basis={"a": dict(zip(periods, [0, 0, 51], strict=True))},
+    )
+    neg.close_round(OWNER, "keep")
+    neg.assign(OWNER, "pro_rata_baseline")
+    cells = team_period_targets(neg)
+    assert cells == {("a", periods[0]): 0, ("a", periods[1]): 100, ("a", periods[2]): 0}

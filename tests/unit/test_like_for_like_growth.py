@@ -11,7 +11,7 @@ import pytest
 from forecast.overrides import Scope
 from forecast.services import comparison, system
 from forecast.services import negotiation as nego
-from forecast.services.plans import create_plan_from_frames, grant
+from forecast.services.plans import create_plan_from_frames, grant, series_standing
 from forecast.store import MemoryStore
 
 WEEKS = 130
@@ -175,3 +175,68 @@ def test_a_team_closed_throughout_last_years_periods_stays_blank(plan):
     assert ledger.loc["TOTAL", "target_growth_vs_last_year_pct"] == pytest.approx(
         100 * expected, abs=1e-4
     )
+
+
+def test_a_store_that_has_ended_is_left_out_of_its_teams_growth_as_a_new_one_is() -> None:
+    store = MemoryStore()
+    history = _history()
+    history = history[history["unique_id"].isin(["o1", "o2"])]
+    # o2 closed: its rows stop 8 weeks before the file's end (the engine forecasts it as 0)
+    history = history[
+        (history["unique_id"] == "o1")
+        | (history["ds"] < history["ds"].max() - pd.Timedelta(weeks=7))
+    ]
+    state = create_plan_from_frames(
+        store,
+        name="a store closed",
+        history=history.reset_index(drop=True),
+        attributes=pd.DataFrame({"unique_id": ["o1", "o2"], "Team": ["open", "open"]}),
+        freq="W-FRI",
+        horizon=HORIZON,
+        team_attr="Team",
+        actor="olga",
+        model="snaive",
+    )
+    nego.set_goal(store, state.plan_id, "olga", ratio="1.1")
+
+    ledger = nego.ledger(store, state.plan_id).set_index("team")
+
+    last_year = _last_year_sales(store, state.plan_id, history, {"o1"})
+    assert ledger.loc["open", "last_year_coverage"] == "like-for-like: 1 of 2 series"
+    assert ledger.loc["open", "last_year"] == pytest.approx(last_year, abs=0.005)
+    target = float(ledger.loc["open", "target"])  # all of it on o1: o2's baseline is 0
+    assert ledger.loc["open", "target_growth_vs_last_year_pct"] == pytest.approx(
+        100 * (target / last_year - 1), abs=1e-3
+    )
+
+
+def test_a_product_run_down_to_a_forecast_of_zero_is_compared_as_it_has_not_ended() -> None:
+    """Only a series the plan reads as ended (its model label: `plans.series_standing`) leaves
+    like for like: one its model forecasts at 0 (ETS on a product run down) is still trading."""
+    store = MemoryStore()
+    history = _history()
+    history = history[history["unique_id"].isin(["o1", "o2"])].reset_index(drop=True)
+    # o2 run down: its sales fall by 20 a week to 0 in the last week, a row every week
+    weeks_left = WEEKS - 1 - np.arange(WEEKS)
+    history.loc[history["unique_id"] == "o2", "y"] = weeks_left * 20.0
+    state = create_plan_from_frames(
+        store,
+        name="a product run down",
+        history=history,
+        attributes=pd.DataFrame({"unique_id": ["o1", "o2"], "Team": ["open", "open"]}),
+        freq="W-FRI",
+        horizon=HORIZON,
+        team_attr="Team",
+        actor="olga",
+        model="ets",
+    )
+    nego.set_goal(store, state.plan_id, "olga", ratio="1.1")
+    frame = nego.series_frame(store, state.plan_id)
+    assert (frame.loc[frame["unique_id"] == "o2", "baseline"] == 0).all()
+    assert not series_standing(store, state).ended
+
+    ledger = nego.ledger(store, state.plan_id).set_index("team")
+
+    last_year = _last_year_sales(store, state.plan_id, history, {"o1", "o2"})
+    assert ledger.loc["open", "last_year_coverage"] is None  # every series compared
+    assert ledger.loc["open", "last_year"] == pytest.approx(last_year, abs=0.005)

@@ -280,7 +280,7 @@ def test_messages_name_the_system_plan_in_words_and_amounts_in_the_plans_currenc
         neg.claim(LEAD_A, "a", -200_000, note="x")
     neg.close_round(OWNER)
     neg.assign(OWNER, "even")
-    notes = neg.rebase(OWNER, {"a": 100_000, "b": 100_000}, {"a": 100_000, "b": 120_000})
+    notes = neg.rebase(OWNER, {"a": 100_000, "b": 100_000}, {"a": 100_000, "b": 120_000}).notes
     assert "goal re-applied as 1.1 of the system plan: €2,420.00" in notes
     assert "remainder €220.00 re-assigned by even" in notes
 
@@ -494,3 +494,28 @@ def test_assign_names_the_claim_below_zero_not_the_excluded_teams_share():
     assert "team 'b''s claim -1,500,000,000.00 takes it below zero" in text
     assert "lowers the claim" in text and "exclude it" not in text
     assert refused.value.fix is not None and refused.value.fix.key.value == "reopen_round"
+
+
+def test_a_rebase_that_drops_a_manual_assignment_names_the_note_saying_so():
+    neg = Negotiation.start({"a": 100, "b": 100})
+    neg.set_goal(OWNER, 300)
+    neg.close_round(OWNER)
+    neg.assign(OWNER, "manual", manual={"a": 60, "b": 40})
+
+    rebased = neg.rebase(OWNER, {"a": 100, "b": 120}, {"a": 100, "b": 120})
+
+    assert rebased.dropped_assignment is not None
+    assert rebased.dropped_assignment in rebased.notes
+    assert rebased.dropped_assignment.startswith("the assignment was dropped: the manual amounts")
+
+
+def test_a_rebase_that_reassigns_by_the_rule_drops_no_assignment():
+    neg = Negotiation.start({"a": 100, "b": 100})
+    neg.set_goal(OWNER, 300)
+    neg.close_round(OWNER)
+    neg.assign(OWNER, "even")
+
+    rebased = neg.rebase(OWNER, {"a": 100, "b": 120}, {"a": 100, "b": 120})
+
+    assert rebased.dropped_assignment is None
+    assert rebased.notes[-1].endswith("re-assigned by even")

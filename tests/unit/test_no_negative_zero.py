@@ -63,7 +63,7 @@ def test_overrides_texts_show_a_tiny_change_as_zero_percent() -> None:
         event_id="E1", name="flat", kind="promotion", scope=Scope(),
         start=date(2024, 1, 5), end=date(2024, 1, 11), effect="percent", value=-0.001,
     )  # fmt: skip
-    assert flat.describe_effect() == "0 %"
+    assert flat.describe_effect(currency=None) == "0 %"
 
 
 def test_suggestion_texts_show_a_tiny_uplift_as_zero_percent() -> None:
@@ -80,7 +80,7 @@ def test_cli_plan_system_texts_show_a_tiny_change_as_zero_percent() -> None:
     assert plan_system._pct(TINY_PCT) == "0.0 %"
     assert plan_system._pct(12.345) == "+12.3 %"
     assert plan_system._pct(float("inf")) == "new volume"
-    table = plan_system._table(pd.DataFrame({"deviation_pct": [TINY_PCT]}), ["deviation_pct"])
+    table = plan_system._table(pd.DataFrame({"deviation_pct": [TINY_PCT]}), ["deviation_pct"], None)
     assert "0.0 %" in table and "-0.0" not in table and "+0.0" not in table
     assert accuracy_cmds._pct(-0.00001, True) == "0.00 pts"
 

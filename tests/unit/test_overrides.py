@@ -280,6 +280,16 @@ def test_a_new_volume_cell_stays_explained_only_for_its_amount(attributes):
     assert _first_cell(base, attributes, [nudged], [kept])["explained"]
 
 
+def test_a_new_volume_cells_amounts_are_said_in_the_plans_currency(attributes):
+    base = pd.DataFrame({"unique_id": ["1"], "ds": [WEEKS[0]], "baseline": [0.0]})
+    opening = event("E1", "set", 50.0)
+    bigger = event("E1", "set", 90000.5)
+    why = _explained_for([opening], deviation_pct=None, amount=50.0)
+    same_events = replace(why, events=(("E1", event_fingerprint(bigger)),))
+    first = _first_cell(base, attributes, [bigger], [same_events], currency="USD")
+    assert first["why_outdated"] == "new volume $50 when explained, now $90,000.50"
+
+
 def test_an_explanation_stored_before_events_were_kept_is_outdated_until_the_plan_is_locked(
     baseline, attributes
 ):

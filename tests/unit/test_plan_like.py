@@ -333,3 +333,24 @@ def test_a_clipped_event_that_took_the_suggestion_says_its_value_is_the_old_wind
     (typed,) = [e for e in made.of(plan_like.CLIPPED) if e.name == "Midsummer"]
     assert "--use-suggestion" not in typed.detail  # a typed value is the person's
     store.close()
+
+
+def test_a_plan_made_like_another_names_its_new_teams_that_nobody_leads(data_dir: Path, files):
+    store = open_store(data_dir=data_dir)
+    same_teams = plan_like.create_plan_like(
+        store, name="w25", source=files["this"], like="walmart-q3", actor=OWNER
+    )
+    regrouped = plan_like.create_plan_like(
+        store, name="w25b", source=files["this"], like="walmart-q3", actor=OWNER, team_attr="Promo2"
+    )
+
+    # anna leads team a again; teams c and d had no lead before either: nothing to say
+    assert same_teams.teams_without_lead == []
+    old, new = plans.get_plan(store, "walmart-q3").plan_id, regrouped.plan.plan_id
+    assert regrouped.teams_without_lead == [
+        f"team {team} (new: not in plan {old}) has no lead, so nobody can claim for it: name one "
+        f"with `forecast plan grant {new} USER --role lead --team {team}`"
+        for team in ("0", "1")
+    ]
+    assert regrouped.to_dict()["teams_without_lead"] == regrouped.teams_without_lead
+    store.close()

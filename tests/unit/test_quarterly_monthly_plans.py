@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from dash import no_update
 
-from dashboard import components
 from dashboard.data_parts import view as data_view
 from dashboard.system import view
 from forecast import export
@@ -20,6 +19,7 @@ from forecast.overrides import Event, Scope
 from forecast.plan import DatasetInfo, PlanState
 from forecast.services import file_check, system_views
 from forecast.services.system_views import Permission, SystemSetup
+from forecast.vocabulary import period_label
 
 
 def marked_deviation(day: str) -> pd.DataFrame:
@@ -41,12 +41,12 @@ def marked_deviation(day: str) -> pd.DataFrame:
 
 
 def test_a_quarter_and_a_month_are_named_in_words_and_a_day_or_week_by_its_date():
-    assert components.period_name("2017-01-01", "QS-JAN") == "2017 Q1"
-    assert components.period_name("2017-10-01", "Q") == "2017 Q4"
-    assert components.period_name("2017-01-01", "MS") == "Jan 2017"
-    assert components.period_name("2017-12-01", "M") == "Dec 2017"
-    assert components.period_name("2017-01-02", "W-MON") == "2017-01-02"
-    assert components.period_name("2017-01-02", "D") == "2017-01-02"
+    assert period_label("2017-01-01", "QS-JAN") == "2017 Q1"
+    assert period_label("2017-10-01", "Q") == "2017 Q4"
+    assert period_label("2017-01-01", "MS") == "Jan 2017"
+    assert period_label("2017-12-01", "M") == "Dec 2017"
+    assert period_label("2017-01-02", "W-MON") == "2017-01-02"
+    assert period_label("2017-01-02", "D") == "2017-01-02"
 
 
 def test_the_deviations_list_of_a_quarterly_plan_shows_the_quarter_and_keeps_the_day_as_key():

@@ -118,10 +118,11 @@ def test_growth_over_last_year_is_not_measured_over_a_gap() -> None:
             "unique_id": ["1"] * 13 + ["2"] * 13,
             "ds": list(horizon) * 2,
             "team": ["a"] * 13 + ["b"] * 13,
+            "baseline": 100.0,
             "system_plan": 100.0,
         }
     )
-    last_year = last_year_by_team(frame, history, "W-MON")
+    last_year = last_year_by_team(frame, history, "W-MON", ended=())
     assert last_year["a"].sales == pytest.approx(_three_years()[SEASON + 30 : SEASON + 43].sum())
     assert last_year["b"].sales is None
 

@@ -96,6 +96,7 @@ def preview(client, app, file, attributes=None):
             ("data-map-week-dates", "value", "start"),
             ("data-map-decimal", "value", ""),
             ("data-horizon", "value", 13),
+            ("data-horizon-offered", "data", 13),
         ],
     )
 
@@ -238,6 +239,14 @@ def test_uploads_are_deleted_after_a_day_and_when_discarded(tmp_path):
     store.discard("me", used)
     assert store.sweep(now=time.time() + 2 * 24 * 3600) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_upload_keeps_only_the_printable_base_name_the_browser_gave(tmp_path):
+    store = UploadStore(tmp_path)
+
+    token = store.save("me", b"a", "C:\\fakepath\\sales\x1b[2J\u202e.csv")
+
+    assert store.resolve("me", token).filename == "sales[2J.csv"
 
 
 def test_a_request_for_another_host_name_gets_400(tmp_path):
@@ -732,3 +741,22 @@ def test_a_load_balancer_learns_without_signing_in_whether_the_database_answers(
         "reason": "the database could not be reached",
     }
     assert "forecast.db" not in down.get_data(as_text=True)
+
+
+def test_a_deleted_sqlite_file_makes_the_health_check_fail_and_is_not_made_again(tmp_path):
+    """The server's connection still reads the deleted file: the probe checks the file is there
+    (and connecting would have made a new, empty one in its place)."""
+    folder = tmp_path / "db"
+    folder.mkdir()
+    database = folder / "forecast.db"
+    app = create_app(db_url=f"sqlite:///{database}", data_dir=str(tmp_path / "data"))
+    probe = app.server.test_client()
+    assert probe.get("/healthz").status_code == 200
+
+    for kept in folder.iterdir():  # the file and its write-ahead log
+        kept.unlink()
+    down = probe.get("/healthz")
+
+    assert down.status_code == 503
+    assert down.get_json()["status"] == "unavailable"
+    assert not database.exists()

@@ -37,6 +37,19 @@ def test_failed_and_throttled_sign_ins_are_logged_by_account_and_address(app, ca
     assert "wrong guess" not in caplog.text and PASSWORD not in caplog.text
 
 
+def test_a_throttled_name_is_logged_once_when_its_wait_starts_not_at_every_attempt(app, caplog):
+    """A flood of sign-ins while the name waits does not fill the log: the failure that started
+    the wait said so."""
+    client = app.server.test_client()
+    with caplog.at_level(logging.WARNING, logger=app.server.logger.name):
+        for attempt in range(accounts.FREE_FAILURES):
+            sign_in(client, "piet", f"wrong guess {attempt}")
+        refused = [sign_in(client, "piet", PASSWORD).status_code for _ in range(3)]
+    assert refused == [429, 429, 429]
+    assert caplog.text.count("sign-in as 'piet' from 127.0.0.1 refused for 30 s") == 1
+    assert caplog.text.count("failed sign-in as 'piet'") == accounts.FREE_FAILURES
+
+
 def test_an_unexpected_error_is_logged_with_its_callback_and_the_signed_in_account(app, caplog):
     def broken() -> str:
         raise RuntimeError("the failure itself")

@@ -562,7 +562,7 @@ def test_an_event_stored_before_days_were_counted_still_counts_whole_periods(sto
     plans.change_plan(store, plan_id, actor="ann", action="edit_event", mutate=as_stored_before)
     (legacy,) = system.list_events(store, plan_id)
     assert legacy.counts == PERIODS and legacy.event_id == saved.event.event_id
-    assert "whole periods" in legacy.describe()
+    assert "whole periods" in legacy.describe(currency=None)
     assert system.system_plan(store, plan_id).set_index(["unique_id", "ds"]).loc[
         ("1", HORIZON_WEEKS[1]), "system_plan"
     ] == pytest.approx(135.0)

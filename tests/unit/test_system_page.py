@@ -96,6 +96,26 @@ def test_team_summary_sums_the_horizon_and_lists_events():
     assert rows["a"]["deviation"] == 15.0 and rows["a"]["new_volume"] is False
 
 
+def test_a_team_whose_series_have_all_ended_shows_no_percent_and_new_volume_where_events_add():
+    series_plan = pd.DataFrame(
+        {
+            "team": ["open", "ended", "reopened"],
+            "baseline": [100.0, 0.0, 0.0],
+            "system_plan": [100.0, 0.0, 40.0],
+            "events": ["", "", "E1"],
+        }
+    )
+    from dashboard.system import columns
+
+    rows = {r["team"]: r for r in view.team_rows(system_views.team_summary(series_plan))}
+    (column,) = [c for c in columns.team_columns() if c["field"] == "deviation"]
+
+    assert (rows["open"]["deviation"], rows["open"]["new_volume"]) == (0.0, False)
+    assert (rows["ended"]["deviation"], rows["ended"]["new_volume"]) == (None, False)
+    assert (rows["reopened"]["deviation"], rows["reopened"]["new_volume"]) == (None, True)
+    assert "== null ? '–'" in column["valueFormatter"]["function"]
+
+
 def test_team_totals_are_the_cents_of_each_series_period_as_in_the_ledger():
     # 0.504 + 0.504 is 1.008 as floats, shown as 1.01; the ledger rounds each cell to the cent
     # first (0.50 + 0.50 = 1.00), and the page must agree with it
@@ -334,7 +354,7 @@ def test_add_event_callback_adds_for_a_planner_and_refuses_a_lead(ctx, plan_id):
     olga = {"plan_id": plan_id}
     with acting_as(ctx.store, "olga"):
         alert, refresh = events.add_event(ctx, 1, olga, None, *form)
-    assert "Added E1 'Promo' (promotion, +5,000 per series and period" in text(alert)
+    assert "Added E1 'Promo' (promotion, +€5,000 per series and period" in text(alert)
     assert "units" not in text(alert) and refresh == 1
     lena = {"plan_id": plan_id, "user": "olga"}  # the browser's word is not looked at
     with acting_as(ctx.store, "lena"):

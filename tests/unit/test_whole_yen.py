@@ -451,3 +451,86 @@ def test_plan_show_side_by_side_and_the_chart_read_as_the_export_adds_up(currenc
     team_chart = system_views.fan_frames(store, plan_id, "team", "a").system_plan
     team_rows = rows[rows["team"] == "a"].groupby("ds")["system_plan"].sum()
     assert team_chart["system_plan"].round(2).tolist() == team_rows.round(2).tolist()
+
+
+def test_an_event_amount_finer_than_a_yen_is_refused_alike_on_every_face(tmp_path) -> None:
+    """The CLI and the audit said "set to ¥0" for 0.5 and "+¥12,000" for ¥12,000.5 (rounded
+    half-even) while the events grid showed ¥1 and ¥12,001: now none of the faces takes it."""
+    from typer.testing import CliRunner
+
+    from dashboard.system import events, forms
+    from forecast.cli import app
+    from forecast.services import event_import, system
+    from forecast.services.plans import InvalidFile
+    from forecast.services.store_factory import open_store
+
+    finer = r"yen have no smaller unit; type whole yen"
+    with pytest.raises(Invalid, match=rf"^0\.5: {finer}"):
+        forms.event_value("0.5", "set", "JPY")  # the page's value box
+    with pytest.raises(Invalid, match=rf"^¥12,000\.5: {finer}"):
+        row = {"event_id": "E1", "effect": "add", "value": "¥12,000.5"}
+        events.edit_arguments({"colId": "value", "data": row}, "JPY")  # a grid cell edited
+    with pytest.raises(Invalid, match=r"won have no smaller unit; type whole won"):
+        forms.event_value("1,5", "cap", "KRW")
+    assert forms.event_value("¥12,000", "add", "JPY") == 12000.0
+
+    store = open_store(data_dir=tmp_path)
+    plan_id = yen_plan(store)
+    calendar = (
+        b"name,kind,start,end,effect,value\n"
+        b'Flyer,promotion,2024-03-01,2024-03-07,add,"\xc2\xa512,000.5"\n'
+    )
+    with pytest.raises(InvalidFile) as refused:
+        event_import.import_events(store, plan_id, "olga", calendar, "yen.csv")
+    [problem] = [str(p) for p in refused.value.problems]
+    assert problem.startswith("yen.csv:2:value: ¥12,000.5") and problem.endswith(f"-> {finer}")
+    store.close()
+
+    window = ["--kind", "other", "--start", "2024-03-01", "--end", "2024-03-07"]
+    added = CliRunner().invoke(
+        app,
+        ["plan", "event", "add", plan_id, "--name", "x", *window, "--set", "0.5", "--as", "olga",
+         "--data-dir", str(tmp_path)],
+    )  # fmt: skip
+    assert added.exit_code == 2
+    assert f"0.5: {finer}" in " ".join(added.output.split())
+    store = open_store(data_dir=tmp_path)
+    assert system.list_events(store, plan_id) == []
+    store.close()
+
+
+def test_an_imported_amount_finer_than_a_yen_is_refused_in_any_cell_or_locale() -> None:
+    """A number cell of a workbook and ``12000,5`` in a file of decimal commas were read without
+    the whole-yen check the page, the command line and a text cell make: stored as ¥12,000.5."""
+    from forecast.services import event_import, system
+    from forecast.services.plans import InvalidFile
+
+    store = MemoryStore()
+    plan_id = yen_plan(store)
+    decimal_commas = (
+        b"name;kind;start;end;effect;value\n"
+        b"Flyer;promotion;2024-03-01;2024-03-07;add;12000,5\n"
+        b"Fair;festival;2024-03-01;2024-03-07;percent;12,5\n"
+    )
+    workbook = io.BytesIO()
+    pd.DataFrame(
+        {
+            "name": ["Flyer"],
+            "kind": ["promotion"],
+            "start": ["2024-03-01"],
+            "end": ["2024-03-07"],
+            "effect": ["set"],
+            "value": [12000.5],
+        }
+    ).to_excel(workbook, index=False)
+    finer = "-> yen have no smaller unit; type whole yen"
+
+    for name, data, shown in [
+        ("commas.csv", decimal_commas, "12000,5"),
+        ("calendar.xlsx", workbook.getvalue(), "12000.5"),
+    ]:
+        with pytest.raises(InvalidFile) as refused:
+            event_import.import_events(store, plan_id, "olga", data, name)
+        [problem] = [str(p) for p in refused.value.problems]
+        assert problem.startswith(f"{name}:2:value: {shown}") and problem.endswith(finer), problem
+    assert system.list_events(store, plan_id) == []

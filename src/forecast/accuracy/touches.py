@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.accuracy.grid import UNIQUE_ID, ScoredGrid
-from forecast.money import format_money, format_percent_value
+from forecast.money import format_amount, format_money, format_percent_value
 from forecast.overrides import (
     Event,
     Explanation,
@@ -66,6 +66,14 @@ NO_ACTUALS_YET = "no actuals yet for its series and periods"
 POINTS_DECIMALS = 2
 """A touch's value added is read in WAPE points to two decimals: one that rounds to 0.00 pts
 made no visible change (it is listed after those that made it worse or helped)."""
+
+
+def shown_points(value_added_wape: float) -> float:
+    """A touch's value added in WAPE points as it reads beside the touch (`POINTS_DECIMALS`,
+    rounded as ``format_points`` rounds): 0.0 there is no change, whichever way it went."""
+    return round(float(value_added_wape) * 100, POINTS_DECIMALS)
+
+
 COVERS_NOTHING = "it covers no series-period of the plan"
 EVENT_STEP = "baseline -> system plan"
 # The effect each of the combination rule's components (``overrides.effect_parts``) comes from.
@@ -101,6 +109,7 @@ class EventTouchInput:
     events: Sequence[Event]
     explanations: Sequence[Explanation]
     attributes: pd.DataFrame  # unique_id + attribute columns (the events' scopes)
+    currency: str | None = None  # the plan's ISO code, for the add, cap and set amounts
 
 
 @dataclass(frozen=True)
@@ -586,6 +595,14 @@ def given_vs_offered(touches: pd.DataFrame) -> float | None:
     return float(rows.iloc[0]["value_added_wape"])
 
 
+def _effect_label(event: Event, currency: str | None) -> str:
+    """``percent 20``, ``add $6,000``: an event's effect in a touch's label, its amount in the
+    plan's currency."""
+    if event.effect == "percent":
+        return f"percent {event.value:g}"
+    return f"{event.effect} {format_amount(event.value, currency)}"
+
+
 def _amount(minor: int, currency: str | None) -> str:
     """``+$532,469.96``: a claim or assignment in the plan's currency, signed."""
     return format_money(Decimal(int(minor)) / 100, currency, decimals=2, signed=True)
@@ -619,7 +636,7 @@ def touch_table(
             rows.append(
                 _row(
                     "event",
-                    f"{event.event_id} {event.name} ({event.effect} {event.value:g})",
+                    f"{event.event_id} {event.name} ({_effect_label(event, events.currency)})",
                     event.author,
                     EVENT_STEP,
                     measured,
@@ -705,8 +722,7 @@ def touch_table(
         return table
     # made it worse first, then helped, then those whose change reads 0.00 pts (either way),
     # then those not scored
-    points = (table["value_added_wape"].astype(float) * 100).round(POINTS_DECIMALS)
-    unseen = points.eq(0)
+    unseen = table["value_added_wape"].astype(float).map(shown_points).eq(0)
     scored = table["scored"].astype(bool)
     worse = table[table["made_worse"] & ~unseen].sort_values("value_added", kind="stable")
     better = table[scored & ~table["made_worse"] & ~unseen].sort_values(

@@ -22,6 +22,7 @@ from forecast.cli.common import (
     echo_json,
     fail,
     open_plan_store,
+    rests_on_columns,
     say_notes,
     warn,
 )
@@ -44,12 +45,13 @@ def _pct(value: float | None, signed: bool = False) -> str:
     return fmt.format_percent(value, 2)
 
 
-def _margin(row: Any) -> float:
-    """The margin in points as the difference of the two WAPEs as shown (hundredths)."""
+def _by_margin(row: Any) -> str:
+    """``by 0.62 pts``: the margin as the difference of the two WAPEs as shown (hundredths), in
+    the words of the pages' verdicts, for `plan fva` and `track-record` alike."""
     from forecast.services import money as fmt
 
     shown = fmt.shown_margin(row.get("wape_system_plan"), row.get("wape_target"))
-    return 100 * abs(row["margin"] if shown is None else shown)
+    return f"by {fmt.format_points(abs(row['margin'] if shown is None else shown), 2)}"
 
 
 @plan_app.command("actuals")
@@ -119,7 +121,7 @@ def actuals_cmd(
     typer.echo(upload.message())
     for warning in upload.warnings:  # kept, but said loudly: -q does not silence it
         warn(warning)
-    say_notes(upload.notes)
+    say_notes(upload.noted)
 
 
 @plan_app.command("fva")
@@ -189,7 +191,7 @@ def _print_report(report: Any) -> None:
     if verdict["closer"]:
         typer.echo(
             (
-                f"closer: {CULTURES[verdict['closer']]} (by {_margin(verdict):.2f} WAPE points)"
+                f"closer: {CULTURES[verdict['closer']]} ({_by_margin(verdict)})"
                 if verdict["closer"] != "tie"
                 else "the system plan and the negotiated target tie"
             )
@@ -235,25 +237,24 @@ def track_record_cmd(
     rows = table.to_dict(orient="records")
     # the whole name, as `plan list` shows it: the column is as wide as the longest
     wide = max(len("name"), *(len(str(row["name"])) for row in rows)) + 2
+    rests_on, series_wide, periods_wide = rests_on_columns(rows)
     typer.echo(
-        f"{'plan':<10}{'name':<{wide}}{'from':<12}{'scope':<14}{'series':>12}{'periods':>10}"
+        f"{'plan':<10}{'name':<{wide}}{'from':<12}{'scope':<14}{'series':>{series_wide}}"
+        f"{'periods':>{periods_wide}}"
         f"{'WAPE system':>12}{'WAPE negotiated':>16}{'given vs offered':>18}  closer"
     )
     provisional = False
-    for row in rows:
+    for row, (series, periods) in zip(rows, rests_on, strict=True):
         scope = "overall" if row["scope"] == "overall" else f"team {row['key']}"
         closer = CULTURES.get(str(row["closer"]), "–")
-        # What the verdict rests on: the scope's series and the plan's periods with actuals.
-        series = f"{row['series_scored']} of {row['series_total']}"
-        periods = f"{row['periods_scored']} of {row['periods_total']}"
         thin = bool(row["provisional"]) and row["closer"] is not None
         provisional |= thin
         typer.echo(
             f"{row['plan_id']:<10}{str(row['name']):<{wide}}{str(row['horizon_start']):<12}"
-            f"{scope:<14}{series:>12}{periods:>10}"
+            f"{scope:<14}{series:>{series_wide}}{periods:>{periods_wide}}"
             f"{_pct(row['wape_system_plan']):>12}{_pct(row['wape_target']):>16}"
             f"{_pct(row['given_vs_offered'], True):>18}  {closer}"
-            + (f" by {_margin(row):.2f} pts" if row["closer"] not in (None, "tie") else "")
+            + (f" {_by_margin(row)}" if row["closer"] not in (None, "tie") else "")
             + (" (provisional)" if thin else "")
         )
     typer.echo(

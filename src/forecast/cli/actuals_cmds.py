@@ -56,11 +56,14 @@ def actuals_versions_cmd(
                 f"uploaded so far: `forecast plan actuals-versions {earlier.plan_id}`"
             )
         return
+    from forecast.services.money import format_count
+
     typer.echo(f"{'version':>7}  {'at':<25} {'by':<12} {'series-periods':>14}  file")
     for v in versions:
         mark = "  (in force)" if v is versions[-1] else ""
         typer.echo(
-            f"{v.version:>7}  {v.at:<25} {v.uploaded_by:<12} {v.rows:>14}  {v.filename}{mark}"
+            f"{v.version:>7}  {v.at:<25} {v.uploaded_by:<12} {format_count(v.rows):>14}  "
+            f"{v.filename}{mark}"
         )
 
 

@@ -22,6 +22,7 @@ from forecast.vocabulary import (
     REASON_CODES,
     REPLAY_RULES,
     ROLES,
+    SERIES_STANDINGS,
     WEEK_DATES,
     Basis,
     Oversubscription,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     EventKind: TypeAlias = str
     ReasonCode: TypeAlias = str
     PlanLevel: TypeAlias = str
+    SeriesOnly: TypeAlias = str
     Role: TypeAlias = str
     ExportFormat: TypeAlias = str
     ImportMembers: TypeAlias = str
@@ -58,6 +60,7 @@ else:
     EventKind = choice(EVENT_KINDS)
     ReasonCode = choice(REASON_CODES)
     PlanLevel = choice(PLAN_LEVELS)
+    SeriesOnly = choice(SERIES_STANDINGS)
     Role = choice(ROLES)
     ExportFormat = choice(EXPORT_FORMATS)
     ImportMembers = choice(IMPORT_MEMBERS)

@@ -14,9 +14,9 @@ import inspect
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -33,6 +33,9 @@ from forecast.cli.conventions import (
     warn,
 )
 
+if TYPE_CHECKING:
+    from forecast.services.actuals_notes import ActualsNote
+
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_NOT_FOUND",
@@ -46,17 +49,15 @@ __all__ = [
 ]
 
 
-def say_notes(notes: list[str]) -> None:
+def say_notes(notes: Sequence[ActualsNote]) -> None:
     """A file's notes on stderr: those saying sales were left out change what was kept (or
     scored), so they are warnings, which -q does not silence; the others are notes, which it
     does."""
-    from forecast.services.actuals import says_left_out
-
     for note in notes:
-        if says_left_out(note):
-            warn(note)
+        if note.left_out:
+            warn(note.text)
         else:
-            info(f"  note: {note}")
+            info(f"  note: {note.text}")
 
 
 def echo_json(payload: Any) -> None:
@@ -221,6 +222,26 @@ def columns(
             info(f"note: {old} is now spelled {new}; the old name goes away in the next release")
     ids = [part.strip() for item in (id_col or []) + (old_id or []) for part in item.split(",")]
     return [i for i in ids if i] or None, date_col or old_date, value_col or old_value
+
+
+def rests_on_columns(
+    rows: Sequence[Mapping[Any, Any]],
+) -> tuple[list[tuple[str, str]], int, int]:
+    """What each verdict of `plan score` and `track-record` rests on: its series and periods with
+    actuals as ``1,115 of 1,115``, and the widths of the two right-aligned columns showing them
+    (as wide as the longest text plus two spaces, so it never runs into the column before)."""
+    from forecast.services.money import format_count as count
+
+    rests_on = [
+        (
+            f"{count(row['series_scored'])} of {count(row['series_total'])}",
+            f"{count(row['periods_scored'])} of {count(row['periods_total'])}",
+        )
+        for row in rows
+    ]
+    series_wide = max([12, *(len(series) + 2 for series, _ in rests_on)])
+    periods_wide = max([10, *(len(periods) + 2 for _, periods in rests_on)])
+    return rests_on, series_wide, periods_wide
 
 
 # -- who and where ---------------------------------------------------------------------------

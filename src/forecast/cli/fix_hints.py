@@ -83,6 +83,9 @@ CLI_FIXES: Mapping[FixKey, str] = {
     FixKey.ACTUALS_SCALE: "check the file's unit and decimal mark: re-export it in the plan's "
     "unit, or pass --decimal , when '.' groups thousands (44.537 for 44537); if the numbers are "
     "right, run `forecast plan actuals {plan} FILE --confirm-scale`",
+    FixKey.ACTUALS_WHOLE_PERIODS: "upload it once {which} complete, or, if {which} complete "
+    "already (a day without rows had no sales), run `forecast plan actuals {plan} FILE "
+    "--whole-periods`",
     FixKey.NAME_PLAN: "pass --name",
     FixKey.GIVE_ATTRIBUTES: "give an attributes file with --attributes",
     FixKey.REPLAY_AT_LEAST_ONE: "give --cycles and --horizon of at least 1",

@@ -84,7 +84,9 @@ def ingest(
         return
     typer.echo(summary(result))
     if out is not None:
-        typer.echo(f"wrote {len(result.history)} rows to {out}")
+        from forecast.services.money import format_count
+
+        typer.echo(f"wrote {format_count(len(result.history))} rows to {out}")
 
 
 def write_history(result: IngestResult, out: Path) -> None:
@@ -97,6 +99,8 @@ def write_history(result: IngestResult, out: Path) -> None:
 
 def summary(result: IngestResult) -> str:
     """The human summary of one ingest: what a planner checks before trusting the numbers."""
+    from forecast.services.money import format_count as count
+
     r, m = result.report, result.mapping
     start = f"{r.start:%Y-%m-%d}" if r.start is not None else "-"
     end = f"{r.end:%Y-%m-%d}" if r.end is not None else "-"
@@ -108,28 +112,28 @@ def summary(result: IngestResult) -> str:
             else ""
         )
         + ")",
-        f"rows read:   {r.rows_read}",
-        f"series:      {r.series}",
+        f"rows read:   {count(r.rows_read)}",
+        f"series:      {count(r.series)}",
         f"date range:  {start} .. {end}",
         f"frequency:   {r.freq}",
-        f"periods:     {r.periods} ({r.series_periods} series-periods)",
-        f"missing periods filled with 0: {r.missing_periods_filled}"
-        + (f" in {len(r.missing_by_series)} series" if r.missing_by_series else ""),
+        f"periods:     {count(r.periods)} ({count(r.series_periods)} series-periods)",
+        f"missing periods filled with 0: {count(r.missing_periods_filled)}"
+        + (f" in {count(len(r.missing_by_series))} series" if r.missing_by_series else ""),
     ]
     if r.missing_by_series:
         worst = sorted(r.missing_by_series.items(), key=lambda kv: -kv[1])[:10]
-        lines.append("  most filled: " + ", ".join(f"{k} ({v})" for k, v in worst))
+        lines.append("  most filled: " + ", ".join(f"{k} ({count(v)})" for k, v in worst))
     from forecast.services.file_check import gapped_series
 
     gapped = gapped_series(result.history, str(result.freq))
     if gapped:
         lines.append(
-            f"  gaps: {gapped} series have a long run without sales between sales; the "
+            f"  gaps: {count(gapped)} series have a long run without sales between sales; the "
             "forecast reads it from the same periods a season before"
         )
     lines += [
-        f"rows summed into another row: {r.duplicates_summed}",
-        f"negative values: {r.negative_values}",
+        f"rows summed into another row: {count(r.duplicates_summed)}",
+        f"negative values: {count(r.negative_values)}",
         f"flags:       {', '.join(result.flags) or '-'}",
         f"attributes:  {', '.join(c for c in result.attributes.columns if c != 'unique_id') or '-'}",
         "mapping:     "

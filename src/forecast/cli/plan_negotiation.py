@@ -33,6 +33,7 @@ from forecast.cli.common import (
     fail,
     open_plan_store,
     plan_change_command,
+    rests_on_columns,
     say_notes,
 )
 from forecast.cli.conventions import lazy_module
@@ -222,17 +223,10 @@ PERIOD_GOALS_ROWS = "a goal per period needs one short row per period (ds,goal)"
 
 def _read_period_goals(path: Path) -> dict[str, str]:
     try:
-        if path.stat().st_size > PERIOD_GOALS_MAX_BYTES:
-            fail(
-                f"{path} is larger than {PERIOD_GOALS_MAX_BYTES // 1024:,} KB: {PERIOD_GOALS_ROWS}"
-            )
-        raw = uploads.read_file_at_most(path, PERIOD_GOALS_MAX_BYTES)
-        if raw is None:  # it grew after its size was read
-            fail(
-                f"{path} is larger than {PERIOD_GOALS_MAX_BYTES // 1024:,} KB: {PERIOD_GOALS_ROWS}"
-            )
-        text = raw.decode("utf-8-sig")
+        text = uploads.read_bounded(path, PERIOD_GOALS_MAX_BYTES).decode("utf-8-sig")
         rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    except uploads.FileTooBig:
+        fail(f"{path} is larger than {PERIOD_GOALS_MAX_BYTES // 1024:,} KB: {PERIOD_GOALS_ROWS}")
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror}")
     except UnicodeDecodeError:
@@ -559,7 +553,9 @@ def export_cmd(
     if as_json:
         echo_json({"plan": plan, "format": fmt, "out": str(out), "bytes": len(data)})
     else:
-        typer.echo(f"wrote {out} ({fmt}, {len(data)} bytes)")
+        from forecast.services.money import format_count
+
+        typer.echo(f"wrote {out} ({fmt}, {format_count(len(data))} bytes)")
         if nego.negotiation_of(plans.get_plan(store, plan)) is None:
             typer.echo(
                 "no goal yet: the export holds the system track (baseline and system plan); "
@@ -625,17 +621,14 @@ def import_cmd(
     here (imported before) is refused: import it again with --name NEW_NAME. The output names
     every member kept (with their roles) and every member left out, and why."""
     try:
-        size = file.stat().st_size
-        if size > exports.MAX_BUNDLE_BYTES:  # said before reading it whole
+        data = uploads.read_bounded(file, exports.MAX_BUNDLE_BYTES)
+    except uploads.FileTooBig as exc:
+        if exc.size > exports.MAX_BUNDLE_BYTES:  # said before reading it whole
             fail(
-                f"{file} is {size / 1024 / 1024:,.0f} MB, more than the limit of "
+                f"{file} is {exc.size / 1024 / 1024:,.0f} MB, more than the limit of "
                 f"{exports.MAX_BUNDLE_BYTES / 1024 / 1024:,.0f} MB a plan bundle may be"
             )
-        data = uploads.read_file_at_most(file, exports.MAX_BUNDLE_BYTES)
-        if data is None:  # it grew after its size was read
-            fail(
-                f"{file} is more than the limit of {exports.MAX_BUNDLE_BYTES / 1024 / 1024:,.0f} MB"
-            )
+        fail(f"{file} is more than the limit of {exports.MAX_BUNDLE_BYTES / 1024 / 1024:,.0f} MB")
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror}")
     store = open_plan_store(db, data_dir)
@@ -672,31 +665,31 @@ def score_cmd(
     )
     table = scored.table
     say_notes(scored.notes)  # as `plan actuals` says them: what was left out, as warnings
-    if as_json:
-        echo_json(_records(table))
-        return
     currency = plans.get_plan(store, plan).currency
+    if as_json:
+        # each row names what its amounts are in: rows of plans in other currencies put together
+        # (one organisation's EUR, USD and JPY plans) must not add up as one money
+        echo_json([row | {"currency": currency} for row in _records(table)])
+        return
+    rows = _records(table)
+    rests_on, series_wide, periods_wide = rests_on_columns(rows)
     typer.echo(
-        f"{'team':<16}{'actual':>20}{'series':>12}{'periods':>10}{'WAPE system':>13}"
-        f"{'WAPE negotiated':>17}  closer"
+        f"{'team':<16}{'actual':>20}{'series':>{series_wide}}{'periods':>{periods_wide}}"
+        f"{'WAPE system':>13}{'WAPE negotiated':>17}  closer"
     )
     words = {"system_plan": "system plan", "target": "negotiated target", "tie": "tie"}
     provisional = False
-    for row in _records(table):
+    for row, (series, periods) in zip(rows, rests_on, strict=True):
         ws, wt = row["wape_system_plan"], row["wape_target"]
         actual = fmt.format_money(row["actual"], currency, decimals=2)
         closer = words.get(str(row["closer"]), "– (no actual sales: WAPE is undefined)")
-        # What the verdict rests on: the team's series and periods with actuals.
-        series = f"{row['series_scored']} of {row['series_total']}"
-        periods = f"{row['periods_scored']} of {row['periods_total']}"
         thin = bool(row["provisional"]) and row["closer"] is not None
         provisional |= thin
         if row["target"] is None:  # no goal yet: only the system plan is scored
             closer = "– (no negotiated target yet)"
         typer.echo(
-            f"{str(row['team']):<16}{actual:>20}{series:>12}{periods:>10}"
-            f"{'–' if ws is None else f'{100 * ws:.2f}%':>13}"
-            f"{'–' if wt is None else f'{100 * wt:.2f}%':>17}  {closer}"
+            f"{str(row['team']):<16}{actual:>20}{series:>{series_wide}}{periods:>{periods_wide}}"
+            f"{fmt.format_percent(ws, 2):>13}{fmt.format_percent(wt, 2):>17}  {closer}"
             + (" (provisional)" if thin else "")
         )
     if provisional:

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Annotated, Any, cast, overload
 
 import typer
 
-from forecast.cli.choices import EventKind, Model, PlanLevel, ReasonCode, Role, WeekDates
+from forecast.cli.choices import (
+    EventKind,
+    Model,
+    PlanLevel,
+    ReasonCode,
+    Role,
+    SeriesOnly,
+    WeekDates,
+)
 from forecast.cli.common import (
     AsOpt,
     DataDirOpt,
@@ -89,18 +97,14 @@ IdsOpt = Annotated[str | None, typer.Option("--ids", help="Comma-separated serie
 
 
 def _percent(text: str) -> float:
-    """``15``, ``15%``, ``+15 %``, ``12,5`` or ``-10`` as a number of percent; anything else is
-    refused."""
-    from forecast.services.money import typed_percent
+    """``15``, ``15%``, ``+15 %``, ``12,5`` or ``-10`` as a number of percent, as the page's
+    value box reads it; anything else is refused."""
+    from forecast.services.money import MoneyError, event_value
 
-    cleaned = typed_percent(text)
     try:
-        value = float(cleaned)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{str(text)[:32]!r} is not a percent; e.g. 15, 15% or -10"
-        ) from None
-    return value
+        return event_value(text, "percent", None)
+    except MoneyError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 PercentOpt = Annotated[
@@ -108,32 +112,27 @@ PercentOpt = Annotated[
     typer.Option("--percent", help="Percent change, e.g. 15, 15% or -10.", parser=_percent),
 ]
 
-
-def _units(text: str) -> float:
-    """An event's amount in the plan's values as typed: ``40000``, ``40,000``, ``12,5``,
-    ``-500`` or ``40k``, as the page's value box reads it."""
-    from forecast.services.money import MoneyError, parse_amount
-
-    try:
-        return float(parse_amount(text, None))
-    except MoneyError:
-        raise typer.BadParameter(
-            f"{str(text)[:32]!r} is not an amount: type it as 40000, 40,000, 12,5 or 40k, "
-            "without a currency sign"
-        ) from None
-
-
+AMOUNT_HELP = (
+    " Typed as on the page: 40000, 40,000, 12,5 or 40k, with or without the plan's currency "
+    "($5,000 in a USD plan)."
+)
 AddOpt = Annotated[
-    float | None,
-    typer.Option("--add", help="Units added per period (may be negative).", parser=_units),
+    str | None,
+    typer.Option(
+        "--add", metavar="<amount>", help="Units added per period (may be negative)." + AMOUNT_HELP
+    ),
 ]
 CapOpt = Annotated[
-    float | None,
-    typer.Option("--cap", help="Upper limit per series and period.", parser=_units),
+    str | None,
+    typer.Option(
+        "--cap", metavar="<amount>", help="Upper limit per series and period." + AMOUNT_HELP
+    ),
 ]
 SetOpt = Annotated[
-    float | None,
-    typer.Option("--set", help="Replace the baseline by this value.", parser=_units),
+    str | None,
+    typer.Option(
+        "--set", metavar="<amount>", help="Replace the baseline by this value." + AMOUNT_HELP
+    ),
 ]
 
 KindOpt = Annotated[EventKind, typer.Option("--kind", help="Event kind.")]
@@ -142,8 +141,17 @@ KindOpt = Annotated[EventKind, typer.Option("--kind", help="Event kind.")]
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _effect(percent: float | None, add: float | None, cap: float | None, set_: float | None):
-    given = {
+def _effect(
+    change: PlanChange,
+    percent: float | None,
+    add: str | None,
+    cap: str | None,
+    set_: str | None,
+) -> tuple[str | None, float | None]:
+    """The one effect given and its value; an amount (--add, --cap, --set) is read in the plan's
+    currency as the page's value box reads it (``money.event_value``: ``$5,000``, ``5.000,50 €``),
+    so the plan is read first."""
+    given: dict[str, float | str] = {
         name: value
         for name, value in (("percent", percent), ("add", add), ("cap", cap), ("set", set_))
         if value is not None
@@ -152,7 +160,16 @@ def _effect(percent: float | None, add: float | None, cap: float | None, set_: f
         fail(f"give one effect, not {' and '.join('--' + k for k in given)}")
     if not given:
         return None, None
-    return next(iter(given.items()))
+    effect, typed = next(iter(given.items()))
+    if isinstance(typed, float):
+        return effect, typed
+    from forecast.services.money import MoneyError, event_value
+
+    currency = plans.get_plan(change.store, change.plan).currency
+    try:
+        return effect, event_value(typed, effect, currency)
+    except MoneyError as exc:
+        raise typer.BadParameter(str(exc), param_hint=f"'--{effect}'") from None
 
 
 DAY = ["%Y-%m-%d"]  # dates are days, YYYY-MM-DD; typer refuses anything else naming the option
@@ -192,26 +209,53 @@ def _saved(state: PlanState) -> dict[str, Any]:
     return {"plan_id": state.plan_id, "version": state.version, "status": state.status}
 
 
-def _pct(value: float) -> str:
+def _pct(value: float, baseline: float | None = None) -> str:
+    """A deviation in percent of the baseline: of a baseline of 0, new volume where events add
+    to it, else none ("–", as the pages show it: a series that has ended, forecast as 0)."""
     import numpy as np
 
-    return "new volume" if not np.isfinite(value) else signed_percent(value)
+    if np.isinf(value):
+        return "new volume"
+    return "–" if baseline == 0 or np.isnan(value) else signed_percent(value)
 
 
-def _table(frame: pd.DataFrame, columns: list[str]) -> str:
+def _table(frame: pd.DataFrame, columns: list[str], currency: str | None) -> str:
+    """The rows as text, their amounts in the plan's `currency` as the pages' grids show them
+    (whole units: ``$85,475``; a plan in plain numbers ``85,475``)."""
     import pandas as pd
+
+    from forecast.services.money import format_money
 
     shown = frame[columns].copy()
     for col in shown.columns:
         if pd.api.types.is_datetime64_any_dtype(shown[col]):
             shown[col] = shown[col].dt.strftime("%Y-%m-%d")
         elif col == "deviation_pct":
-            shown[col] = shown[col].map(_pct)
+            bases = frame["baseline"] if "baseline" in frame else [None] * len(frame)
+            shown[col] = [_pct(v, b) for v, b in zip(shown[col], bases, strict=True)]
         elif col == "events":
             shown[col] = shown[col].map(_few_events)
         elif pd.api.types.is_float_dtype(shown[col]):
-            shown[col] = shown[col].map(lambda v: f"{v:,.0f}")
-    return shown.to_string(index=False)
+            shown[col] = shown[col].map(lambda v: format_money(v, currency))
+    text = [c for c in columns if _is_text(frame[c]) and c not in ("ds", "deviation_pct")]
+    lines = _left_aligned(shown, text).to_string(index=False).splitlines()
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _is_text(column: pd.Series) -> bool:
+    import pandas as pd
+
+    dtype = column.dtype
+    return isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype)
+
+
+def _left_aligned(shown: pd.DataFrame, text: list[str]) -> pd.DataFrame:
+    """`shown` with the `text` columns (ids, names, a model's label) padded on the right to one
+    width, their headers too, so that ``to_string``, which right-aligns every column as numbers
+    are, leaves them aligned on the left."""
+    widths = {c: max([len(c), *(len(str(v)) for v in shown[c])]) for c in text}
+    padded = shown.assign(**{c: [str(v).ljust(widths[c]) for v in shown[c]] for c in text})
+    return padded.rename(columns={c: c.ljust(widths[c]) for c in text})
 
 
 EVENTS_LISTED = 4
@@ -225,11 +269,11 @@ def _few_events(ids: Any) -> str:
     return ",".join(listed[:EVENTS_LISTED]) + more
 
 
-def _event_line(event: Event) -> str:
+def _event_line(event: Event, currency: str | None) -> str:
     suggested = system.suggestion_text(event.suggested)
     suggestion = f"; suggested {suggested}" if suggested else ""
     reason = f"; reason: {event.reason}" if event.reason else ""
-    return f"{event.describe()} by {event.author}{suggestion}{reason}"
+    return f"{event.describe(currency=currency)} by {event.author}{suggestion}{reason}"
 
 
 def _member_text(user: str, roles: list[str], team: str | None, disabled: bool) -> str:
@@ -239,6 +283,7 @@ def _member_text(user: str, roles: list[str], team: str | None, disabled: bool) 
 
 def _plan_header(state: PlanState, disabled: set[str] | frozenset[str] = frozenset()) -> list[str]:
     from forecast.services import model_names
+    from forecast.services.money import currency_text
 
     chose = model_names.choice_text(state.baseline.selection)
     used = state.baseline.models_used
@@ -264,7 +309,7 @@ def _plan_header(state: PlanState, disabled: set[str] | frozenset[str] = frozens
         + ", ".join(_model_use_text(use) for use in model_names.model_uses(used)),
         *([f"  {chose}"] if chose else []),
         f"  {plans.teams_text(state.team_attr)}; deviation threshold {percent_text(state.threshold, 0)}; "
-        f"currency {state.currency or 'none (plain numbers)'}",
+        f"currency {currency_text(state.currency)}",
         f"  members: {members}",
     ]
 
@@ -439,29 +484,9 @@ def create(
     typer.echo("\n".join(_plan_header(state)[1:]))
 
 
-_TAKEN_WORDS = {
-    "horizon": "horizon",
-    "team_attr": "team attribute",
-    "freq": "frequency",
-    "week_dates": "week dates",
-    "model": "model",
-    "id_cols": "id columns",
-    "date_col": "date column",
-    "value_col": "value column",
-    "threshold": "threshold",
-    "currency": "currency",
-    "attribute_columns": "attribute columns",
-}
-
-
 def _taken_text(key: str, value: Any) -> str:
-    if key == "threshold":
-        shown = percent_text(float(value), 0)
-    elif isinstance(value, list):
-        shown = ", ".join(map(str, value))
-    else:
-        shown = str(value)
-    return f"{_TAKEN_WORDS.get(key, key)} {shown}"
+    threshold = {"threshold": lambda share: percent_text(float(share), 0)}
+    return plan_like.taken_text(key, value, on_page=False, formats=threshold)
 
 
 def _made_like(made: plan_like.PlanLike, as_json: bool) -> None:
@@ -482,6 +507,8 @@ def _made_like(made: plan_like.PlanLike, as_json: bool) -> None:
         typer.echo(f"event {event.text()}")
     for note in made.not_carried:
         typer.echo(f"note: {note}")
+    for note in made.teams_without_lead:
+        typer.echo(f"note: {note}")
 
 
 @plan_app.command("list")
@@ -494,6 +521,8 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """List the plans in the store (without the archived ones unless --all)."""
+    from forecast.services.money import currency_text
+
     every = plans.list_plans(open_plan_store(db, data_dir, existing=True))
     summaries = every if all_ else [s for s in every if not s.archived]
     hidden = len(every) - len(summaries)
@@ -515,7 +544,8 @@ def list_(
         older = f"  older version: new version {newer[s.plan_id]}" if s.plan_id in newer else ""
         archived = f"  archived {s.archived_at}" if s.archived else ""
         typer.echo(
-            f"{s.plan_id}  {s.name!r}  version {s.version}  {s.status}{parent}  "
+            f"{s.plan_id}  {s.name!r}  version {s.version}  {s.status}  "
+            f"currency {currency_text(s.currency)}{parent}  "
             f"by {s.created_by}  updated {s.updated_at}{older}{archived}"
         )
     if hidden:
@@ -526,21 +556,38 @@ def list_(
 def show(
     plan: PlanArg,
     level: Annotated[PlanLevel, typer.Option("--level", help="Level of the rows.")] = "team",
+    only: Annotated[
+        SeriesOnly | None,
+        typer.Option(
+            "--only",
+            help="Only the series that ended (forecast as 0) or that a fallback model served "
+            "(the model asked for failed); shows the series level.",
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Rows to print (text only).")] = 60,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The plan and its system plan (baseline, adjustment, final, deviation) at a level."""
+    """The plan and its system plan (baseline, adjustment, final, deviation) at a level; at the
+    series level with the model that served each series."""
     store = open_plan_store(db, data_dir, existing=True)
     state = plans.get_plan(store, plan)
+    standing = plans.series_standing(store, state)
+    if only is not None:
+        level = "series"
     frame = system.shown_plan(store, state.plan_id, level=level)  # as the exports have it
+    if only is not None:
+        frame = frame[frame["unique_id"].astype(str).isin(standing.series(only))]
     marked = system.deviations(store, state.plan_id)
     if as_json:
         echo_json(
             {
                 "plan": state.to_dict() | {"version": state.version},
                 "level": level,
+                "only": only,
+                "series_ended": {uid: f"{day:%Y-%m-%d}" for uid, day in standing.ended.items()},
+                "series_on_fallback": list(standing.on_fallback),
                 "system_plan": _records(frame),
                 "deviations": _records(marked),
                 "combination_rule": system.COMBINATION_RULE,
@@ -551,26 +598,41 @@ def show(
     events = system.events_of(state)
     typer.echo(f"  events ({len(events)}):")
     for event in events:
-        typer.echo(f"    {_event_line(event)}")
+        typer.echo(f"    {_event_line(event, state.currency)}")
     factors = system.factors_of(state)
     if factors:
         typer.echo(f"  factors ({len(factors)}):")
         for factor in factors:
-            typer.echo(f"    {factor.describe()}")
+            typer.echo(f"    {factor.describe(currency=state.currency)}")
     gate = system.gate_of(state, marked)
     typer.echo(
         f"  deviations above {percent_text(gate.threshold, 0)}: {gate.marked} marked, "
         f"{gate.open} unexplained"
     )
     typer.echo(f"  rule: {system.COMBINATION_RULE}")
+    if standing:
+        typer.echo(f"  series: {standing.text()}: {_listed_by(state.plan_id, standing)}")
     key = ["unique_id"] if level == "series" else ["team"]
     columns = [*key, "ds", "baseline", "adjustment", "system_plan", "deviation_pct", "events"]
+    if level == "series":
+        columns.append("model")
     typer.echo("")
-    if state.currency:
-        typer.echo(f"amounts in {state.currency}")
-    typer.echo(_table(frame.head(limit), columns))
+    if only is not None and frame.empty:
+        typer.echo(f"no series of plan {state.plan_id} is {_ONLY_WORDS[only]}")
+        return
+    typer.echo(_table(frame.head(limit), columns, state.currency))
     if len(frame) > limit:
         typer.echo(f"... {len(frame) - limit} more rows (--limit, or --json for all)")
+
+
+_ONLY_WORDS = {"ended": "ended", "fallback": "on a fallback model"}
+
+
+def _listed_by(plan_id: str, standing: plans.SeriesStanding) -> str:
+    """The commands that list the series `standing` counts."""
+    options = [name for name in ("ended", "fallback") if standing.series(name)]
+    listed = " and ".join(f"`forecast plan show {plan_id} --only {name}`" for name in options)
+    return f"{listed} list{'s' if len(options) == 1 else ''} them"
 
 
 @plan_app.command("members")
@@ -758,7 +820,7 @@ def event_add(
     reason: Annotated[str, typer.Option("--reason", help="Why this event.")] = "",
 ) -> None:
     """Add an event override (percent, add, cap or set) to a scope and period."""
-    effect, value = _effect(percent, add, cap, set_)
+    effect, value = _effect(change, percent, add, cap, set_)
     saved = change.apply(
         system.add_event,
         name=name,
@@ -775,7 +837,7 @@ def event_add(
     if change.as_json:
         echo_json({"event": saved.event.to_dict(), "version": saved.version, "note": saved.note})
         return
-    typer.echo(f"added {_event_line(saved.event)}")
+    typer.echo(f"added {_event_line(saved.event, saved.plan.currency)}")
     if saved.note:
         typer.echo(f"note: {saved.note}")
     typer.echo(f"plan {saved.plan.plan_id} is now version {saved.version}")
@@ -806,7 +868,7 @@ def event_edit(
     ] = False,
 ) -> None:
     """Change an event; options not given stay as they are (--scope/--ids replace the scope)."""
-    effect, value = _effect(percent, add, cap, set_)
+    effect, value = _effect(change, percent, add, cap, set_)
     new_scope = _scope(scope, ids) if (scope or ids) else None
     saved = change.apply(
         system.edit_event,
@@ -825,7 +887,7 @@ def event_edit(
     if change.as_json:
         echo_json({"event": saved.event.to_dict(), "version": saved.version, "note": saved.note})
         return
-    typer.echo(f"edited {_event_line(saved.event)}")
+    typer.echo(f"edited {_event_line(saved.event, saved.plan.currency)}")
     if saved.note:
         typer.echo(f"note: {saved.note}")
 
@@ -860,7 +922,7 @@ def event_restore(
         echo_json(_saved(saved.plan) | {"event": saved.event.to_dict() if saved.event else None})
         return
     typer.echo(
-        f"restored {_event_line(saved.event) if saved.event else event_id}\n"
+        f"restored {_event_line(saved.event, saved.plan.currency) if saved.event else event_id}\n"
         f"plan {saved.plan.plan_id} is now version {saved.version}"
     )
 
@@ -893,7 +955,7 @@ def event_import(
         info(f"note: {note}")
     verb = "would add" if done.dry_run else "added"
     for event, row in zip(done.added, done.rows, strict=True):
-        typer.echo(f"{verb} {event.describe()} (row {row})")
+        typer.echo(f"{verb} {event.describe(currency=done.plan.currency)} (row {row})")
     for skipped in done.skipped:
         typer.echo(f"skipped row {skipped.row} {skipped.name!r}: {skipped.why}")
     added = "would be added" if done.dry_run else "added"
@@ -927,7 +989,9 @@ def event_export(
     if as_json:
         echo_json({"plan": plan, "out": str(out), "events": count, "bytes": len(data)})
     else:
-        typer.echo(f"wrote {out} ({count} event(s), {len(data)} bytes)")
+        from forecast.services.money import format_count
+
+        typer.echo(f"wrote {out} ({format_count(count)} event(s), {format_count(len(data))} bytes)")
 
 
 @event_app.command("list")
@@ -935,14 +999,15 @@ def event_list(
     plan: PlanArg, db: DbOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False
 ) -> None:
     """The plan's events in the order they apply."""
-    events = system.list_events(open_plan_store(db, data_dir, existing=True), plan)
+    state = plans.get_plan(open_plan_store(db, data_dir, existing=True), plan)
+    events = system.events_of(state)
     if as_json:
         echo_json([e.to_dict() for e in events])
         return
     if not events:
         typer.echo("no events")
     for event in events:
-        typer.echo(_event_line(event))
+        typer.echo(_event_line(event, state.currency))
     typer.echo(f"rule: {system.COMBINATION_RULE}")
 
 
@@ -1069,7 +1134,7 @@ def deviations(
             columns += ["explained", "reason_code"]
         if shown["outdated"].any():
             columns += ["why_outdated"]  # e.g. "explained for E2, now E4"
-        typer.echo(_table(shown.head(limit), columns))
+        typer.echo(_table(shown.head(limit), columns, state.currency))
         if len(shown) > limit:
             typer.echo(f"... {len(shown) - limit} more (--limit, or --json for all)")
 
@@ -1206,15 +1271,20 @@ def mark_factor(
             }
         )
         return
+    from forecast.services.money import format_count, format_money
+
+    currency = saved.plan.currency
     typer.echo(
-        f"factor {factor.factor_id} {name!r}: {factor.n_series} series re-forecast with "
-        f"{factor.model}; baseline {factor.baseline_before:,.0f} -> {factor.baseline_after:,.0f}"
+        f"factor {factor.factor_id} {name!r}: {format_count(factor.n_series)} series re-forecast "
+        f"with {factor.model}; baseline {format_money(factor.baseline_before, currency)} -> "
+        f"{format_money(factor.baseline_after, currency)}"
     )
+    without = format_money(factor.baseline_without_factor or 0, currency)
     typer.echo(
-        f"  (the same model without the factor: {factor.baseline_without_factor or 0:,.0f}; "
+        f"  (the same model without the factor: {without}; "
         "the difference to 'after' is the factor's own effect)"
     )
     columns = ["before", "without_factor", "after"]
     per_period = comparison.groupby("ds")[columns].sum().reset_index()
     per_period["deviation_pct"] = (per_period["after"] / per_period["before"] - 1.0) * 100.0
-    typer.echo(_table(per_period, ["ds", *columns, "deviation_pct"]))
+    typer.echo(_table(per_period, ["ds", *columns, "deviation_pct"], currency))

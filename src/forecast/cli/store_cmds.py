@@ -1,7 +1,9 @@
-"""`forecast store backup`: the plan store itself (a consistent copy while servers run)."""
+"""`forecast store backup|restore`: the plan store itself (a consistent copy while servers run,
+and that copy put back while they run)."""
 
 from __future__ import annotations
 
+import shlex
 from typing import Annotated
 
 import typer
@@ -12,7 +14,7 @@ from forecast.cli.conventions import lazy_module
 backup = lazy_module("forecast.services.backup")
 
 store_app = typer.Typer(
-    help="The plan store itself: backups (restore: README, section Backups).",
+    help="The plan store itself: backup and restore (README, section Backups).",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -58,3 +60,52 @@ def backup_cmd(
             else f" after renaming it forecast.db, or --db sqlite:///{done.path}"
         )
     )
+
+
+@store_app.command("restore")
+def restore_cmd(
+    backup_path: Annotated[
+        str,
+        typer.Argument(
+            metavar="BACKUP",
+            help="The backup to restore: a file `forecast store backup` wrote, or its folder.",
+        ),
+    ],
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Replace everything in the SQLite store by the backup, while servers keep running: they
+    show the restored plans from their next request on, and everyone signed in signs in again.
+    A file that is not a sound backup of a plan store is refused and nothing changes. A
+    PostgreSQL store: the command says which pg_restore to run. The store as it was is backed
+    up beside it first, so that the restore can be undone; if that backup fails, nothing
+    changes."""
+    done = backup.restore_store(backup_path, db, data_dir)
+    undo = None
+    if done.safety_copy is not None:
+        undo = shlex.join(
+            ["forecast", "store", "restore", str(done.safety_copy)]
+            # the store restored into, named as the operator named it, but from any folder
+            + (["--db", f"sqlite:///{done.path}"] if db else [])
+            + (["--data-dir", str(done.path.parent)] if data_dir else [])
+        )
+    if as_json:
+        echo_json(
+            {
+                "path": str(done.path),
+                "source": str(done.source),
+                "plans": done.plans,
+                "accounts": done.accounts,
+                "safety_copy": None if done.safety_copy is None else str(done.safety_copy),
+                "undo": undo,
+            }
+        )
+        return
+    typer.echo(
+        f"restored {done.source} into {done.path}: {done.plans} plan(s), {done.accounts} "
+        "account(s). Servers running on this store show the restored data from their next "
+        "request on, and everyone signed in there signs in again"
+    )
+    if undo is not None:
+        typer.echo(f"the store as it was is kept in {done.safety_copy}: `{undo}` puts it back")

@@ -163,15 +163,15 @@ def disable(
     store = open_plan_store(db, data_dir, existing=True)
     name = accounts.spelled(store, name)
     actor = _actor(store, as_user)  # an unknown --as is bad input, before any refusal
-    accounts.disable(store, name, actor=actor)
-    ownerless = plans.plans_left_without_owner(store, name)
+    disabled = plans.disable_account(store, name, actor=actor)
     if as_json:
         shown = _account_json(accounts.get_user(store, name))
-        echo_json({**shown, "plans_without_owner": [s.plan_id for s in ownerless]})
+        ownerless = [s.plan_id for s in disabled.plans_without_owner]
+        echo_json({**shown, "plans_without_owner": ownerless})
         return
     typer.echo(f"disabled account {name} (`forecast user enable {name}` lets it sign in again)")
-    if ownerless:
-        typer.echo(f"note: {plans.without_owner_note(ownerless, name)}")
+    if disabled.note:
+        typer.echo(f"note: {disabled.note}")
 
 
 @user_app.command("enable")

@@ -58,6 +58,7 @@ from forecast.engine.interval_calibration import (
     apply_calibration,
     fit_calibration,
 )
+from forecast.engine.label_notes import fallback_note
 from forecast.engine.metrics import mase, mase_scale
 from forecast.engine.models import ModelError
 from forecast.engine.models.global_lgbm import NAME as GLOBAL_MODEL
@@ -623,11 +624,11 @@ def _forecast_members(task: SeriesTask) -> tuple[str, dict[str, np.ndarray]]:
             failures.append(f"{member} failed: {' '.join(str(exc).split())[:50]}")
     if not parts:
         label, values = run_chain(task, ("snaive",))
-        return f"{label} (fallback: {'; '.join(failures)})", values
+        return f"{label} ({fallback_note(failures)})", values
     values = {key: combine(combiner, [p[key] for p in parts]) for key in parts[0]}
     label = strategy_label((combiner, tuple(served)))
     if failures:
-        label += f" (fallback: {'; '.join(failures)})"
+        label += f" ({fallback_note(failures)})"
     return label, values
 
 

@@ -20,6 +20,7 @@ from forecast.bounds import horizon_problem
 from forecast.engine import calendar, period_weeks
 from forecast.engine.gaps import gap_sources
 from forecast.engine.interval_calibration import IntervalCalibration
+from forecast.engine.label_notes import ended_note, fallback_note
 from forecast.engine.models import ModelError, SeasonalNaive, hi_key, lo_key, make_model
 from forecast.engine.models.global_lgbm import NAME as GLOBAL_MODEL
 from forecast.engine.models.global_lgbm import FittedGlobal, GlobalForecasts
@@ -61,6 +62,14 @@ FALLBACKS: dict[str, tuple[str, ...]] = {
 EXPLODE_FACTOR = 10.0
 INTERMITTENT_ZERO_SHARE = 0.5
 MIN_POINTS_FOR_MODELS = 10
+ENDED_MIN_PERIODS = 3
+ENDED_MIN_DAYS = 28
+"""A series whose rows stop at least ``ENDED_MIN_PERIODS`` periods and ``ENDED_MIN_DAYS`` days
+before the file's end, while the other series go on and it had sold in most periods before, has
+ended (a closed store, a delisted product): it is forecast as 0 and its label says so. Left to
+the models, the same closed store was forecast at 0 by ETS and Theta but at last year's sales by
+seasonal naive (and near them by combinations holding it), and a goal's targets were spread onto
+it. A shorter silence is read as 0 and forecast by the model: a late delivery looks the same."""
 
 
 @dataclass
@@ -96,6 +105,8 @@ class SeriesTask:
     """Why the global model has no forecast for this series (e.g. too short for its lags)."""
     note: str | None = None
     """Said in the model column after the label, e.g. that the series ended before the others."""
+    ended: bool = False
+    """Whether the series has ended (``ENDED_MIN_DAYS``): forecast as 0 (``special_case``)."""
     gaps: np.ndarray | None = None
     """Positions in ``y`` inside a gap, filled from a season before: not sales, so backtests
     do not score a forecast against them (``gaps.observed``)."""
@@ -169,7 +180,7 @@ def special_case(task: SeriesTask) -> tuple[str, dict[str, np.ndarray]] | None:
 
     y = task.y
     h, levels = task.horizon, task.levels
-    if len(y) == 0 or not np.any(y != 0):
+    if len(y) == 0 or not np.any(y != 0) or task.ended:
         return "zeros", Zeros().fit(y).predict(h, levels)
     if len(y) < MIN_POINTS_FOR_MODELS:
         return "mean (short series)", ZeroAwareMean(task.season).fit(y).predict(h, levels)
@@ -192,13 +203,13 @@ def run_chain(task: SeriesTask, chain: Sequence[str]) -> tuple[str, dict[str, np
         if name == "snaive" and task.season > 1 and not copies_season(len(task.y), task.season):
             name = "naive"  # it repeated the last value: no season was copied
             failures.append(last_value_note(task.season))
-        label = name if not failures else f"{name} (fallback: {'; '.join(failures)})"
+        label = name if not failures else f"{name} ({fallback_note(failures)})"
         return label, values
     # seasonal naive cannot fail on a non-empty series; keep a last resort anyway
     from forecast.engine.models import ZeroAwareMean
 
     values = ZeroAwareMean(task.season).fit(task.y).predict(task.horizon, task.levels)
-    return f"mean (fallback: {'; '.join(failures)})", values
+    return f"mean ({fallback_note(failures)})", values
 
 
 def closure_flags(task: SeriesTask) -> list[int]:
@@ -397,12 +408,18 @@ def _cut_series(
                 exog[at] = flags_all[a:b]
             dates = full
         ended = None
+        has_ended = False
         if dates[-1] < spec.last_overall:
             # No rows after a date others go on from: no sales, read as 0 up to where the file
             # ends, so every series is forecast over the same periods ahead (not over past ones).
             tail = pd.date_range(dates[-1], spec.last_overall, freq=offset)[1:]
             if len(tail):
-                ended = f"no rows after {dates[-1]:%Y-%m-%d}: read as 0 up to {tail[-1]:%Y-%m-%d}"
+                has_ended = _has_ended(y, dates[-1], tail)
+                ended = (
+                    ended_note(dates[-1], len(tail))
+                    if has_ended
+                    else f"no rows after {dates[-1]:%Y-%m-%d}: read as 0 up to {tail[-1]:%Y-%m-%d}"
+                )
                 y = np.concatenate([y, np.zeros(len(tail))])
                 if exog is not None:
                     exog = np.vstack([exog, np.zeros((len(tail), len(flags)))])
@@ -447,7 +464,17 @@ def _cut_series(
             offset=offset,
             note=_joined(ended, gap_note),
             gaps=gaps,
+            ended=has_ended,
         )
+
+
+def _has_ended(y: np.ndarray, last_row: pd.Timestamp, tail: pd.DatetimeIndex) -> bool:
+    """Whether a series without rows over ``tail`` (the periods after ``last_row`` up to the
+    file's end) has ended (``ENDED_MIN_DAYS``), rather than paused or sold now and then."""
+    silent_days = (tail[-1] - last_row).days
+    if len(tail) < ENDED_MIN_PERIODS or silent_days < ENDED_MIN_DAYS:
+        return False
+    return bool(len(y) and np.mean(y == 0) <= INTERMITTENT_ZERO_SHARE)
 
 
 def _joined(*notes: str | None) -> str | None:

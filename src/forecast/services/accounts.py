@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import re
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -271,8 +273,24 @@ def authenticate(store: PlanRepository, name: str, password: str) -> Account | N
     """The account when name and password match an active account; None otherwise (the caller
     says the same for an unknown name, a wrong password and a disabled account). The name is
     matched ignoring capitals (`Olga` signs in as olga): the session is the returned account's."""
+    return attempt_sign_in(store, name, password).account
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """A sign-in's outcome: `account` signed in (None when refused), and `tried`, the name of
+    the account the typed name matched (None for an unknown name), for a server's log: what
+    someone typed as a name may be their password, typed in the wrong box."""
+
+    account: Account | None
+    tried: str | None
+
+
+def attempt_sign_in(store: PlanRepository, name: str, password: str) -> SignInAttempt:
+    """`authenticate`, with the name of the account it tried, looked up once."""
     dummy = _dummy_hash()
     account = _account_to_sign_in(store, (name or "").strip())
+    tried = account.name if account is not None else None
     stored = account.password_hash if account is not None else None
     try:
         _hasher.verify(stored or dummy, password or "")
@@ -280,22 +298,16 @@ def authenticate(store: PlanRepository, name: str, password: str) -> Account | N
     except (VerificationError, InvalidHashError):
         matched = False
     if not matched or account is None or not account.active:
-        return None
-    return account
-
-
-def account_named(store: PlanRepository, name: str) -> str | None:
-    """The name of the account a sign-in as `name` would try (None for an unknown name), for a
-    server's log: what someone typed as a name may be their password, typed in the wrong box."""
-    account = _account_to_sign_in(store, (name or "").strip())
-    return account.name if account is not None else None
+        return SignInAttempt(None, tried)
+    return SignInAttempt(account, tried)
 
 
 def spelled(store: PlanRepository, name: str) -> str:
     """The account's own spelling of a name typed on the command line (`Olga` for olga, matched
     as a sign-in matches it); the name as typed when no account matches, so that the refusal
     names what was typed."""
-    return account_named(store, name) or name
+    account = _account_to_sign_in(store, (name or "").strip())
+    return account.name if account is not None else name
 
 
 def proxy_account(store: PlanRepository, name: str | None) -> Account | None:
@@ -503,7 +515,8 @@ class SignInThrottle:
         ]
         return max([0, *[int(w) + 1 for w in waits if w > 0]])
 
-    def failed(self, *keys: str) -> None:
+    def failed(self, *keys: str) -> int:
+        """Count a failure of each of `keys`; the seconds of waiting it starts (0: none yet)."""
         now = self._clock()
         addresses = [k for k in keys if k.startswith(_ADDRESS)]
         ended = [  # an address's run of failures ended: this failure starts a new one
@@ -513,8 +526,12 @@ class SignInThrottle:
         ]
         if ended:
             self._store.clear_sign_in_failures(ended)
+        waits = [0.0]
         for key in keys:
-            self._store.sign_in_failure(key, now, forget_before=now - FORGET_SECONDS)
+            count = self._store.sign_in_failure(key, now, forget_before=now - FORGET_SECONDS)
+            if count >= _free(key):
+                waits.append(_delay(count, _free(key)))
+        return math.ceil(max(waits))
 
     def succeeded(self, *keys: str) -> None:
         """Forget the failures of `keys`: on a success, only the name's from that address (an

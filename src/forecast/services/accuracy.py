@@ -23,7 +23,7 @@ import pandas as pd
 
 from forecast import accuracy, schema
 from forecast.accuracy.grid import AccuracyError
-from forecast.accuracy.touches import NO_ACTUALS_YET, POINTS_DECIMALS, EventGrid
+from forecast.accuracy.touches import NO_ACTUALS_YET, EventGrid, shown_points
 from forecast.negotiation import NegotiationError
 from forecast.plan import AGREED, PUBLISHED, PlanState
 from forecast.services import accuracy_grid, system
@@ -318,6 +318,7 @@ def fva(
     # A saved plan version scored on a kept actuals version never changes: reuse the report.
     return _REPORTS.get(
         store,
+        state,
         (state.plan_id, state.version, wanted),
         lambda: _compute_fva(store, state, wanted, progress),
     )
@@ -372,7 +373,9 @@ def _load_inputs(store: PlanRepository, state: PlanState, actuals_version: int) 
             f"the actuals of plan {state.plan_id} (version {info.version}) cover none of its "
             "series-periods; upload actuals for the plan's horizon"
         )
-    touch_input = accuracy.EventTouchInput(events, system.explanations_of(state), attributes)
+    touch_input = accuracy.EventTouchInput(
+        events, system.explanations_of(state), attributes, currency=state.currency
+    )
     return _Inputs(info, grid, touch_input, event_grid, store.audit(state.plan_id), notes)
 
 
@@ -381,6 +384,7 @@ def _compute_fva(
 ) -> FvaReport:
     inputs = _INPUTS.get(
         store,
+        state,
         (state.plan_id, state.version, actuals_version),
         lambda: _load_inputs(store, state, actuals_version),
     )
@@ -441,7 +445,7 @@ def touch_verdict(touch: Mapping[Any, Any]) -> str:
         return f"not scored: {touch.get('not_scored') or NO_ACTUALS_YET}"
     points = touch.get("value_added_wape")
     if points is not None and points == points:
-        shown = round(float(points) * 100, POINTS_DECIMALS)
+        shown = shown_points(points)
         return MADE_WORSE if shown < 0 else HELPED if shown > 0 else NO_CHANGE
     # no WAPE to show (actuals that add up to 0): by the amount
     added = touch.get("value_added")
@@ -611,7 +615,27 @@ def _with_versions(report: FvaReport) -> tuple[pd.DataFrame, pd.DataFrame]:
     touches = report.touches.copy()
     touches.insert(0, "plan_id", report.plan_id)
     touches.insert(1, "actuals_version", actuals_version)
-    return layers, touches
+    return _in_currency(layers, report.currency), _in_currency(touches, report.currency)
+
+
+MONEY_COLUMNS = ("actual", "forecast", "error_without", "error_with", "value_added")
+"""The amounts of the layer and touch tables (actual sales, forecast, absolute errors), in the
+plan's currency."""
+
+
+def _in_currency(table: pd.DataFrame, currency: str | None) -> pd.DataFrame:
+    """`table` with its amounts to the currency's decimals (JPY: whole yen, not a float's
+    7246311.5450977) and the currency named in every row (last, so that readers by position
+    keep working), as the plan's CSV: the tables of plans in other currencies put together
+    still say what each amount is in."""
+    from forecast.money import NO_CURRENCY_TEXT, shown_digits
+
+    out = table.copy()
+    for column in MONEY_COLUMNS:
+        if column in out.columns:
+            out[column] = pd.to_numeric(out[column]).round(shown_digits(currency))
+    out["currency"] = currency or NO_CURRENCY_TEXT
+    return out
 
 
 def fva_download(
@@ -642,13 +666,21 @@ def fva_download(
         and actuals_version >= 1
     ):
         raise Invalid("the page did not say which actuals version it shows; reload the page")
+    currency: str | None = None
     if plan:
         report = fva(store, plan, actuals_version=actuals_version)
         stem = f"fva-{report.plan_id}-actuals-v{report.actuals.get('version')}"
         frames["layers"], frames["touches"] = _with_versions(report)
+        currency = report.currency
     if fmt == "xlsx":
+        from forecast.money import excel_format
+
         frames["track"] = track_record(store, plans)
-        return export.to_xlsx({DOWNLOADS[k]: v for k, v in frames.items()}), f"{stem}.xlsx"
+        sheets = {DOWNLOADS[k]: v for k, v in frames.items()}
+        workbook = export.to_xlsx(
+            sheets, money_columns=MONEY_COLUMNS, money_format=excel_format(currency)
+        )
+        return workbook, f"{stem}.xlsx"
     if table == "track":
         return export.to_csv(track_record(store, plans)), "track-record.csv"
     if table not in frames:

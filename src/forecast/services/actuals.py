@@ -6,23 +6,29 @@ XLSX or Parquet, in the plan's own sales-file layout or as ``unique_id, ds, y``,
 calendar; duplicate rows follow the ``duplicates`` rule ("sum" or "refuse"; by default refused,
 but summed in the layout of a plan whose history summed several rows a day). Rows of series
 or periods outside the plan are named and left out with a count; a file that shares no series and
-period with the plan is refused. Each upload is merged over the previous version (a re-sent
-series-period replaces the old value), so the latest version holds every actual known.
+period with the plan is refused, and so is one that reading left nothing of (its periods only
+partly covered), saying why kind by kind. Each upload is merged over the previous version (a
+re-sent series-period replaces the old value), so the latest version holds every actual known;
+the 0 counted for an ended series without rows is no value of the file and replaces none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from forecast import bounds, schema
 from forecast.engine.period_weeks import WEEKDAYS as DAY_NAMES
+from forecast.engine.stretch import period_word
+from forecast.money import format_count as count
 from forecast.plan import AGREED, PlanState
+from forecast.services.actuals_notes import PARTIAL_PERIOD_KINDS, ActualsNote, NoteKind, texts
 from forecast.services.errors import (
     NEUTRAL_FIXES,
     Fix,
@@ -33,13 +39,16 @@ from forecast.services.errors import (
     StaleVersion,
 )
 from forecast.services.plans import (
+    BASELINE,
     SAME_DATE_ROWS_SUMMED,
     InvalidFile,
     get_plan,
     load_blob_frame,
     may_view,
     require_not_archived,
+    series_standing,
     shut_weekdays,
+    version_frame,
 )
 from forecast.store import (
     ActualsVersion,
@@ -49,6 +58,10 @@ from forecast.store import (
     frame_from_bytes,
     frame_to_bytes,
 )
+from forecast.vocabulary import WEEKDAY_CODES
+
+if TYPE_CHECKING:
+    from forecast.engine.ingest import IngestReport
 
 KEY = [schema.UNIQUE_ID, schema.DS]
 NAMES_SHOWN = 10
@@ -62,12 +75,16 @@ class ActualsUpload:
     replaced: int  # of which replaced an earlier value
     total: int  # series-periods known after this upload
     left_out: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    noted: list[ActualsNote] = field(default_factory=list)  # what reading the file said
     changed: int = 0  # of the replaced, those whose value differs from the kept one
     filename: str = ""  # the file uploaded (the version's own when one was made)
     restored_from: int | None = None  # the earlier version this one restores
     dropped: int = 0  # series-periods known before that this version no longer has
     warnings: list[str] = field(default_factory=list)  # kept, but to be said loudly (scale)
+
+    @property
+    def notes(self) -> list[str]:
+        return texts(self.noted)
 
     @property
     def unchanged(self) -> bool:
@@ -87,21 +104,22 @@ class ActualsUpload:
         if self.restored_from is not None:
             return (
                 f"actuals version {self.version.version} of plan {self.version.plan_id} restores "
-                f"version {self.restored_from}: {self.total} series-periods known, "
-                f"{self.changed} value(s) changed back, {self.dropped} series-period(s) no longer "
-                "known"
+                f"version {self.restored_from}: {count(self.total)} series-periods known, "
+                f"{count(self.changed)} value(s) changed back, {count(self.dropped)} "
+                "series-period(s) no longer known"
             )
         if self.unchanged:
             text = (
                 f"nothing new in {self.filename}: its "
-                f"{self.kept} series-periods equal those of actuals version "
+                f"{count(self.kept)} series-periods equal those of actuals version "
                 f"{self.version.version} of plan {self.version.plan_id}; no version was made"
             )
             return text + self._set_aside()
         text = (
             f"actuals version {self.version.version} of plan {self.version.plan_id} from "
-            f"{self.version.filename}: {self.kept} series-periods kept ({self.new} new, "
-            f"{self.replaced} replaced{self._of_them_changed()}); {self.total} known in all"
+            f"{self.version.filename}: {count(self.kept)} series-periods kept "
+            f"({count(self.new)} new, {count(self.replaced)} replaced{self._of_them_changed()}); "
+            f"{count(self.total)} known in all"
         )
         return text + self._set_aside()
 
@@ -112,7 +130,7 @@ class ActualsUpload:
     def _of_them_changed(self) -> str:
         if not self.replaced or self.changed == self.replaced:
             return ""
-        return f", {self.changed} of them with a new value"
+        return f", {count(self.changed)} of them with a new value"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -143,8 +161,9 @@ def _preview(values: list[str]) -> str:
 
 def _unpacked(source: str | Path | bytes, filename: str | None) -> tuple[bytes, str, set[str]]:
     """The file's bytes (read and gunzipped once, however many layouts are tried), the name
-    problems give it, and the column names of a text file's first line (empty for a spreadsheet
-    or Parquet file: the reader tries both layouts on those)."""
+    problems give it (as the person gave it: the upload's name, else the path as typed), and the
+    column names of a text file's first line (empty for a spreadsheet or Parquet file: the
+    reader tries both layouts on those)."""
     from forecast.engine.ingest import IngestError, unpacked
     from forecast.services.file_check import header_of
 
@@ -157,6 +176,26 @@ def _unpacked(source: str | Path | bytes, filename: str | None) -> tuple[bytes, 
     return raw, name, set(header_of(raw))
 
 
+@dataclass(frozen=True)
+class ReadActuals:
+    """A file of actuals as read (`read_actuals_apart`): its rows on the plan's calendar, apart
+    from the 0 sales counted for the ended series it has no row of (not the file's: an upload
+    keeps them only where no actual is kept), the notes of reading it, and the series the plan
+    reads as ended (with the day each closed)."""
+
+    rows: pd.DataFrame
+    ended_zeros: pd.DataFrame
+    notes: list[ActualsNote]
+    ended: dict[str, date]
+
+    def with_ended_zeros(self) -> pd.DataFrame:
+        if self.ended_zeros.empty:
+            return self.rows
+        return pd.concat([self.rows, self.ended_zeros], ignore_index=True).sort_values(
+            KEY, ignore_index=True
+        )
+
+
 def read_actuals(
     store: PlanRepository,
     plan: str,
@@ -167,8 +206,35 @@ def read_actuals(
     decimal: str | None = None,
     week_dates: str | None = None,
     whole_periods: bool = False,
-) -> tuple[pd.DataFrame, list[str]]:
-    """The file as ``unique_id, ds, y`` on the plan's calendar, and the reader's notes.
+) -> tuple[pd.DataFrame, list[ActualsNote]]:
+    """The file as scoring takes it: its rows with the ended series it has no row of as 0 sales
+    (`read_actuals_apart`, which says the options), and the notes of reading it."""
+    read = read_actuals_apart(
+        store,
+        plan,
+        source,
+        filename=filename,
+        duplicates=duplicates,
+        decimal=decimal,
+        week_dates=week_dates,
+        whole_periods=whole_periods,
+    )
+    return read.with_ended_zeros(), read.notes
+
+
+def read_actuals_apart(
+    store: PlanRepository,
+    plan: str,
+    source: str | Path | bytes,
+    *,
+    filename: str | None = None,
+    duplicates: str | None = "sum",
+    decimal: str | None = None,
+    week_dates: str | None = None,
+    whole_periods: bool = False,
+) -> ReadActuals:
+    """The file as ``unique_id, ds, y`` on the plan's calendar, the 0 sales of the ended series
+    it has no row of (`_ended_series_as_zero`), and the reader's notes.
     ``decimal``: the CSV file's decimal mark ('.' or ','; None: detected, see ``read_sales``).
     ``week_dates``: how a weekly file dates its weeks, "start" or "end" (None: as the plan's
     history did). A weekly file whose weeks start on another weekday than the plan's is refused
@@ -177,7 +243,7 @@ def read_actuals(
     ``duplicates=None``: rows repeating a series and date as the plan's history had them
     (`duplicates_as_history`): summed in the layout of a history that had several rows per
     series and date (order lines), said in a note; refused otherwise."""
-    from forecast.engine.ingest import IngestError, NoRows, Problem, read_sales
+    from forecast.engine.ingest import IngestError, NoRows, Problem, ReaderNote, read_sales
 
     state = get_plan(store, plan)
     mapping = state.dataset.mapping or {}
@@ -200,10 +266,9 @@ def read_actuals(
     elif mapping.get("id_cols") and mapping.get("date_col") and mapping.get("value_col"):
         planned = {k: mapping[k] for k in ("id_cols", "date_col", "value_col")}
         wanted = [*mapping["id_cols"], mapping["date_col"], mapping["value_col"]]
-        name = filename or (source if isinstance(source, str | Path) else "")
         if header and not set(wanted) <= header:
             # The reader would ask for column options that uploading actuals does not have.
-            file = Path(str(name)).name
+            file = shown
             what = (
                 f"the file has neither the plan's columns ({', '.join(wanted)}) nor "
                 f"unique_id, ds, y; its columns are {_preview(sorted(header))}"
@@ -235,12 +300,12 @@ def read_actuals(
     frame = result.history[[schema.UNIQUE_ID, schema.DS, schema.Y]].copy()
     frame[schema.UNIQUE_ID] = frame[schema.UNIQUE_ID].astype(str)
     frame[schema.DS] = pd.to_datetime(frame[schema.DS])
-    notes = [n for n in result.report.notes if "filled" not in n.lower()]
+    report = result.report
+    # Actuals take no period without rows as 0 (below): the reader's note on filling is not said.
     notes = [
-        f"{n}; upload it once the whole period is in, {WHOLE_PERIODS_HINT}"
-        if "is only partly covered by the data" in n
-        else n
-        for n in notes
+        _reader_note(n, report)
+        for n in report.notes
+        if report.kind_of(n) is not ReaderNote.EMPTY_PERIODS_FILLED
     ]
     if duplicates is None and rule == "sum":
         notes = [_summed_as_history(n, state) for n in notes]
@@ -251,24 +316,132 @@ def read_actuals(
     filled = np.zeros(len(frame), dtype=bool)
     if result.filled is not None:
         filled = result.filled.reindex(frame.index, fill_value=False).to_numpy(dtype=bool)
+    # Which series have rows is told by the rows as read, before any cell is left out: a series
+    # whose only rows lie in a partial period has rows, it is not silent.
+    as_read = frame.loc[~filled, [schema.UNIQUE_ID, schema.DS]]
     if filled.any() and not whole_periods:
         # Named only in the periods the file has rows for: a series missing from them.
         in_file = frame[schema.DS].isin(frame.loc[~filled, schema.DS].unique()).to_numpy()
         named = filled & in_file
         if named.any():
             series = frame.loc[named, schema.UNIQUE_ID].nunique()
+            which = f"{count(int(named.sum()))} period(s) with no row inside {count(series)} series"
+            what = f"{which} left out (not taken as zero sales)"
             notes.append(
-                f"{int(named.sum())} period(s) with no row inside {series} series left out "
-                "(not taken as zero sales): they count once they are uploaded"
+                ActualsNote(
+                    NoteKind.LEFT_OUT_NO_ROW,
+                    f"{what}: they count once they are uploaded",
+                    f"{what}: they are scored once the file has them",
+                    why_left_out=f"{which} (not taken as zero sales) were left out",
+                )
             )
         frame = frame[~filled].reset_index(drop=True)
     shut = set(result.report.weekdays_never) | set(shut_weekdays(state))
     if whole_periods:
         notes += _taken_whole(frame, result.report, result.report.freq, shut, filled)
-        return frame, notes
-    frame, partial = _without_partial_periods(frame, result.report, result.report.freq, shut)
-    notes += partial
-    return frame, notes
+    else:
+        frame, partial = _without_partial_periods(frame, result.report, result.report.freq, shut)
+        notes += partial
+    ended = series_standing(store, state).ended
+    zeros, ended_notes = _ended_series_as_zero(
+        store, state, ended, frame, as_read, result.report.series_days
+    )
+    return ReadActuals(frame, zeros, notes + ended_notes, ended)
+
+
+def _plan_cells(store: PlanRepository, state: PlanState) -> tuple[pd.Index, pd.DatetimeIndex]:
+    """The plan's series and the periods of its horizon (in order), from its baseline."""
+    baseline = version_frame(store, state, BASELINE)
+    series = pd.Index(baseline[schema.UNIQUE_ID].astype(str).unique())
+    periods = pd.DatetimeIndex(sorted(baseline[schema.DS].unique()))
+    return series, periods
+
+
+def _ended_series_as_zero(
+    store: PlanRepository,
+    state: PlanState,
+    ended: dict[str, date],
+    frame: pd.DataFrame,
+    as_read: pd.DataFrame,
+    series_days: dict[str, tuple[pd.Timestamp, pd.Timestamp]],
+) -> tuple[pd.DataFrame, list[ActualsNote]]:
+    """A series the plan reads as ended (a closed store, forecast as 0) that has no row in the
+    file is counted as 0 sales in each of the plan's periods the file keeps rows of (`frame`),
+    as the history's reader read the store's silence: else a missing row is taken as not yet
+    arrived, and the plan's right 0 is never scored. Those 0 rows are returned apart from the
+    file's. One that has rows in the plan's periods as read (`as_read`, before partial cells were
+    left out; `series_days`: a daily file's series' own first and last days, also of rows in an
+    edge period the reader left out) reopened: it is taken as it is, and said. `ended`: the
+    series the plan reads as ended, with the day each closed."""
+    no_zeros = frame.iloc[0:0]
+    if not ended or frame.empty:
+        return no_zeros, []
+    plan_series, periods = _plan_cells(store, state)
+    of_plan = frame[frame[schema.UNIQUE_ID].isin(plan_series) & frame[schema.DS].isin(periods)]
+    covered = pd.DatetimeIndex(sorted(of_plan[schema.DS].unique()))
+    if covered.empty:
+        return no_zeros, []
+    with_rows = set(as_read.loc[as_read[schema.DS].isin(periods), schema.UNIQUE_ID])
+    with_rows |= _with_days_in(series_days, periods, state.freq)
+    silent = [uid for uid in ended if uid not in with_rows]
+    reopened = [uid for uid in ended if uid in with_rows]
+    zeros = pd.MultiIndex.from_product([silent, covered], names=KEY).to_frame(index=False)
+    zeros[schema.Y] = 0.0
+    notes = _ended_as_zero_note(ended, zeros)
+    if reopened:
+        have = "has" if len(reopened) == 1 else "have"
+        notes.append(
+            ActualsNote(
+                NoteKind.ENDED_SERIES_WITH_ROWS,
+                f"{count(len(reopened))} series the plan reads as ended "
+                f"({_closed_since(ended, reopened)}) {have} rows in the file (reopened?): taken "
+                f"as they are, though the plan forecast 0: {_preview(reopened)}",
+            )
+        )
+    return zeros, notes
+
+
+def _with_days_in(
+    series_days: dict[str, tuple[pd.Timestamp, pd.Timestamp]], periods: pd.DatetimeIndex, freq: str
+) -> set[str]:
+    """The series whose own days (first to last) reach into one of the plan's `periods`."""
+    if not series_days or periods.empty:
+        return set()
+    from forecast.engine.ingest.regularise import periods as period_codes
+
+    def code(day: pd.Timestamp) -> int:
+        return int(period_codes(np.array([pd.Timestamp(day).to_datetime64()]), freq)[0])
+
+    first, last = code(periods.min()), code(periods.max())
+    return {
+        uid
+        for uid, (own_first, own_last) in series_days.items()
+        if code(own_last) >= first and code(own_first) <= last
+    }
+
+
+def _ended_as_zero_note(ended: dict[str, date], zeros: pd.DataFrame) -> list[ActualsNote]:
+    """The note on the ended series counted as 0 sales (`zeros`); none when there are none."""
+    if zeros.empty:
+        return []
+    silent = sorted(zeros[schema.UNIQUE_ID].unique().tolist())
+    periods = zeros[schema.DS].nunique()
+    have = "has" if len(silent) == 1 else "have"
+    return [
+        ActualsNote(
+            NoteKind.ENDED_SERIES_AS_ZERO,
+            f"{count(len(silent))} series the plan reads as ended ({_closed_since(ended, silent)}) "
+            f"{have} no rows: counted as 0 sales in {count(periods)} period(s), as the plan "
+            f"forecast them: {_preview(silent)}",
+        )
+    ]
+
+
+def _closed_since(ended: dict[str, date], which: list[str]) -> str:
+    """``closed since 2024-01-26``; ``closed since 2023-11-03 to 2024-01-26`` for several."""
+    dates = sorted({ended[uid] for uid in which})
+    since = f"{dates[0]:%Y-%m-%d}" + (f" to {dates[-1]:%Y-%m-%d}" if len(dates) > 1 else "")
+    return f"closed since {since}"
 
 
 WHOLE_PERIODS_HINT = (
@@ -276,57 +449,102 @@ WHOLE_PERIODS_HINT = (
     "lines), upload it again saying its periods are whole"
 )
 
-LEFT_OUT = "left out"
-"""In every note that says rows of the file were left out (so not kept, not scored)."""
+
+def _reader_note(note: str, report: IngestReport) -> ActualsNote:
+    """A note of the file's reader (of `report`) as reading actuals says it: an edge period the
+    reader left out is to be uploaded (or scored) once whole."""
+    from forecast.engine.ingest import ReaderNote
+
+    kind = report.kind_of(note)
+    if kind is ReaderNote.EDGE_PERIOD_LEFT_OUT:
+        period = report.period_of(note)
+        return ActualsNote(
+            NoteKind.LEFT_OUT_EDGE_PERIOD,
+            f"{note}; upload it once the whole period is in, {WHOLE_PERIODS_HINT}",
+            f"{note}; score it once the whole period is in",
+            period=period,
+            why_left_out=_edge_left_out(report, period) if period else "",
+        )
+    if kind is ReaderNote.SAME_DATE_ROWS_SUMMED:
+        return ActualsNote(NoteKind.ROWS_SUMMED, note)
+    return ActualsNote(NoteKind.READER, note)
 
 
-def says_left_out(note: str) -> bool:
-    """Whether a note of `read_actuals` or `left_out_of_plan` says sales of the file were left
-    out (a partial period, a period with no row, rows outside the plan): it changes what is kept
-    or scored, so the command line says it as a warning, which -q does not silence. A column
-    left out as no key leaves out no sales."""
-    return LEFT_OUT in note and "(not a key)" not in note
+def _edge_left_out(report: IngestReport, period: tuple[pd.Timestamp, pd.Timestamp]) -> str:
+    """Which edge period the reader left out and how much of it the file's dates cover."""
+    from forecast.engine.ingest.regularise import native_step_days
+
+    start, end = period
+    step = native_step_days(report.native_freq) or 1
+    first = report.first_day if report.first_day is not None else start
+    last = report.last_day + pd.Timedelta(days=step - 1) if report.last_day is not None else end
+    covered = (min(last, end) - max(first, start)).days + 1
+    return _partly_covered(report.freq, period, f"{covered} of {(end - start).days + 1} days")
 
 
-_SCORING_WORDS = (
-    (f", {WHOLE_PERIODS_HINT}", ""),
-    ("so it does not replace that period's actual", "so its part is not scored as the whole"),
-    ("so they do not replace those periods' actuals", "so their parts are not scored as wholes"),
-    ("upload it once the whole period is in", "score it once the whole period is in"),
-    ("upload them once the whole period is in", "score them once the whole period is in"),
-    ("they count once they are uploaded", "they are scored once the file has them"),
-    ("upload the whole period again later (it replaces this one)", "score it again later"),
-)
+def _partly_covered(freq: str, period: tuple[pd.Timestamp, pd.Timestamp], how_much: str) -> str:
+    start, end = period
+    return (
+        f"the {period_word(freq)} {start:%Y-%m-%d}..{end:%Y-%m-%d} is only partly covered "
+        f"({how_much}) and was left out"
+    )
 
 
-def in_scoring_words(note: str) -> str:
-    """A note of `read_actuals` as `plan score` says it: what a left-out period means for the
-    score, not for the kept actuals (scoring keeps nothing)."""
-    for upload_words, scoring_words in _SCORING_WORDS:
-        note = note.replace(upload_words, scoring_words)
-    return note
+SHUT_DAYS_AS_ZERO = "(rows of 0 for days the shops were shut)"
+
+
+def _partial_period_note(
+    kind: NoteKind,
+    period: tuple[pd.Timestamp, pd.Timestamp],
+    facts: str,
+    why: str,
+    after: str = "",
+) -> ActualsNote:
+    """A period left out as partial: `facts` say which and how much of it the file covers,
+    `why` the same in the short words of a refusal; `after` follows the advice (how else to
+    read the file)."""
+    return ActualsNote(
+        kind,
+        f"{facts}: left out, so it does not replace that period's actual; upload it once the "
+        f"whole period is in {SHUT_DAYS_AS_ZERO}, {WHOLE_PERIODS_HINT}{after}",
+        f"{facts}: left out, so its part is not scored as the whole; score it once the whole "
+        f"period is in {SHUT_DAYS_AS_ZERO}{after}",
+        period=period,
+        why_left_out=f"{why}{after}",
+    )
 
 
 def _taken_whole(
     frame: pd.DataFrame, report: Any, freq: str, shut: set[int], filled: np.ndarray
-) -> list[str]:
+) -> list[ActualsNote]:
     """The note for a file whose periods were kept whole at the person's word: which of them
     its rows do not cover, and how many empty series-periods were kept as 0."""
     _, partial = _without_partial_periods(frame, report, freq, shut)
-    periods = sorted(n.split(" ")[2] for n in partial if n.startswith("the period "))
-    of_series = len(partial) > len(periods)  # a series' rows start later or end earlier
+    periods = [
+        f"{start:%Y-%m-%d}..{end:%Y-%m-%d}"
+        for start, end in sorted(n.period for n in partial if n.period is not None)
+    ]
+    # a series' rows start later or end earlier
+    of_series = any(n.kind is NoteKind.LEFT_OUT_PARTIAL_SERIES_PERIODS for n in partial)
     notes = []
     if periods or of_series:
         what = f"the period(s) {_preview(periods)}" if periods else ""
         if of_series:
             what += (" and " if what else "") + "periods some series' rows cover only in part"
         notes.append(
-            f"kept as whole periods, as told: {what} count as complete (a day without rows had "
-            "no sales)"
+            ActualsNote(
+                NoteKind.KEPT_WHOLE_BY_REQUEST,
+                f"kept as whole periods, as told: {what} count as complete (a day without rows "
+                "had no sales)",
+            )
         )
     if filled.any():
         notes.append(
-            f"{int(filled.sum())} series-period(s) with no row kept as 0 (whole periods, as told)"
+            ActualsNote(
+                NoteKind.KEPT_EMPTY_AS_ZERO,
+                f"{int(filled.sum())} series-period(s) with no row kept as 0 (whole periods, as "
+                "told)",
+            )
         )
     return notes
 
@@ -353,11 +571,8 @@ def _other_currency(result: Any, state: PlanState, name: str) -> None:
     )
     fix = f"convert the amounts to {state.currency} and upload the file again"
     column = result.mapping.value_col
-    problem = Problem(Path(name).name, None, column, sign, what, fix)
+    problem = Problem(name, None, column, sign, what, fix)
     raise InvalidFile(f"actuals: {problem}", [problem])
-
-
-WEEKDAY_CODES = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
 
 def _other_weekday(result: Any, state: PlanState, name: str, week_dates: str) -> None:
@@ -445,18 +660,17 @@ def duplicates_as_history(state: PlanState, columns: dict[str, Any]) -> str:
 SUMMED_AS_HISTORY = "as the plan's history summed the rows of its sales file"
 
 
-def _summed_as_history(note: str, state: PlanState) -> str:
+def _summed_as_history(note: ActualsNote, state: PlanState) -> ActualsNote:
     """The reader's note on rows summed, saying why they were: the plan's own layout, whose
     history had several rows per series and date."""
-    from forecast.engine.ingest.core import DUPLICATES_SUMMED
-
-    if DUPLICATES_SUMMED not in note:
+    if note.kind is not NoteKind.ROWS_SUMMED:
         return note
     file = f" ({state.dataset.filename})" if state.dataset.filename else ""
-    return (
-        f"{note}, {SUMMED_AS_HISTORY}{file}, which has several rows per series and date (order "
-        "lines); if one of them was a correction, upload the file with that one row only (it "
-        "replaces the sum)"
+    return ActualsNote(
+        NoteKind.ROWS_SUMMED,
+        f"{note.text}, {SUMMED_AS_HISTORY}{file}, which has several rows per series and date "
+        "(order lines); if one of them was a correction, upload the file with that one row only "
+        "(it replaces the sum)",
     )
 
 
@@ -471,12 +685,7 @@ def _duplicates_of_actuals(problems: list[Any]) -> list[Any]:
     """The reader's repeated-row problems with the fix in the words of actuals."""
     import dataclasses
 
-    from forecast.engine.ingest.problems import DUPLICATE_FIX
-
-    return [
-        dataclasses.replace(p, fix=DUPLICATES_FIX) if p.fix == DUPLICATE_FIX else p
-        for p in problems
-    ]
+    return [dataclasses.replace(p, fix=DUPLICATES_FIX) if p.repeated_row else p for p in problems]
 
 
 def _no_rows_of_actuals(exc: Any, state: PlanState) -> list[Any]:
@@ -503,7 +712,7 @@ def _no_rows_of_actuals(exc: Any, state: PlanState) -> list[Any]:
 
 def _without_partial_periods(
     frame: pd.DataFrame, report: Any, freq: str, shut: set[int] | None = None
-) -> tuple[pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, list[ActualsNote]]:
     """Leave out a first or last period the file's own dates cover only in part: daily sales of
     a Sunday summed into its week would replace the whole week's actual (and a lone partial week
     too, which the history's reader keeps). The note says which, and to send the whole period.
@@ -512,7 +721,7 @@ def _without_partial_periods(
     first, last = report.first_day, report.last_day
     if first is None or last is None or frame.empty:
         return frame, []
-    from forecast.engine.ingest.regularise import period_starts, periods
+    from forecast.engine.ingest.regularise import native_step_days, period_starts, periods
 
     def period_end(start: pd.Timestamp) -> pd.Timestamp:
         code = periods(np.array([start.to_datetime64()]), freq)[0]
@@ -521,7 +730,7 @@ def _without_partial_periods(
     starts = sorted(pd.DatetimeIndex(frame[schema.DS].unique()))
     # How far the file's last date reaches: a week of a weekly file, a day of a daily one. With
     # one date only the frequency is not told: a date on a period start is a whole period.
-    step = {"D": 1, "W": 7}.get(str(report.native_freq or "")[:1])
+    step = native_step_days(report.native_freq)
     if step is not None:
         last = last + pd.Timedelta(days=step - 1)
         shut = set(report.weekdays_never if shut is None else shut)
@@ -532,7 +741,7 @@ def _without_partial_periods(
                 last += pd.Timedelta(days=1)
     elif first in starts and last in starts:
         last = period_end(starts[-1])
-    notes: list[str] = []
+    notes: list[ActualsNote] = []
     drop: list[pd.Timestamp] = []
     for start in {starts[0], starts[-1]}:
         end = period_end(start)
@@ -544,23 +753,27 @@ def _without_partial_periods(
                 continue
             drop.append(start)
             covered_from, covered_to = max(first, start), min(last, end)
-            days = (covered_to - covered_from).days + 1
+            days = f"{(covered_to - covered_from).days + 1} of {(end - start).days + 1} days"
             notes.append(
-                f"the period {start:%Y-%m-%d}..{end:%Y-%m-%d} is covered by the file only from "
-                f"{covered_from:%Y-%m-%d} to {covered_to:%Y-%m-%d} ({days} of "
-                f"{(end - start).days + 1} days): left out, so it does not replace that period's "
-                "actual; upload it once the whole period is in (rows of 0 for days the shops "
-                f"were shut), {WHOLE_PERIODS_HINT}"
-                + _week_ending_hint(step, first, last, end, freq)
+                _partial_period_note(
+                    NoteKind.LEFT_OUT_PARTIAL_PERIOD,
+                    (start, end),
+                    f"the period {start:%Y-%m-%d}..{end:%Y-%m-%d} is covered by the file only "
+                    f"from {covered_from:%Y-%m-%d} to {covered_to:%Y-%m-%d} ({days})",
+                    _partly_covered(freq, (start, end), days),
+                    _week_ending_hint(step, first, last, end, freq),
+                )
             )
-    notes += _periods_with_absent_days(report.absent_days, step or 1, starts, period_end, drop)
+    notes += _periods_with_absent_days(
+        report.absent_days, step or 1, starts, period_end, drop, freq
+    )
     frame = frame[~frame[schema.DS].isin(drop)].reset_index(drop=True)
     if step == 1 and report.dates_regular:
         frame, series_notes = _without_partial_series_edges(
             frame, report.series_days, (first, last), shut or set(), freq, period_end
         )
         notes += series_notes
-    return frame, sorted(notes)
+    return frame, sorted(notes, key=lambda note: note.text)
 
 
 def _quiet_edge(report: Any, step: int, gaps: tuple[pd.Timedelta, pd.Timedelta]) -> bool:
@@ -578,13 +791,18 @@ def _quiet_edge(report: Any, step: int, gaps: tuple[pd.Timedelta, pd.Timedelta])
     return quiet_by_chance(uncovered // step, report.date_density)
 
 
-def _kept_quiet_edge(report: Any, start: pd.Timestamp, end: pd.Timestamp) -> str:
-    return (
+def _kept_quiet_edge(report: Any, start: pd.Timestamp, end: pd.Timestamp) -> ActualsNote:
+    facts = (
         f"the period {start:%Y-%m-%d}..{end:%Y-%m-%d} is kept though the file's rows span only "
         f"{report.first_day:%Y-%m-%d}..{report.last_day:%Y-%m-%d}: the file has rows on "
         f"{round(100 * report.date_density)} % of its days, so a few days without rows at its edge are "
-        "days without sales, as in the plan's history; if some have not arrived yet, upload "
-        "the whole period again later (it replaces this one)"
+        "days without sales, as in the plan's history; if some have not arrived yet"
+    )
+    return ActualsNote(
+        NoteKind.KEPT_QUIET_EDGE,
+        f"{facts}, upload the whole period again later (it replaces this one)",
+        f"{facts}, score it again later",
+        period=(start, end),
     )
 
 
@@ -608,7 +826,7 @@ def _without_partial_series_edges(
     shut: set[int],
     freq: str,
     period_end: Any,
-) -> tuple[pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, list[ActualsNote]]:
     """A series of a daily file that ends before the file's last day (its last days have not
     arrived yet) or starts after its first: the period it covers only in part is left out for
     that series, as a partial period of the whole file is, so its sum does not replace the whole
@@ -644,12 +862,23 @@ def _without_partial_series_edges(
     left = frame[rows]
     pairs = zip(left[schema.UNIQUE_ID], left[schema.DS], strict=True)
     examples = [f"{uid} {day:%Y-%m-%d}" for uid, day in pairs]
-    note = (
+    which = (
         f"{int(rows.sum())} period(s) of {left[schema.UNIQUE_ID].nunique()} series that the file "
         f"covers only in part for that series (its rows start later or end earlier than the "
-        f"file's): left out, so they do not replace those periods' actuals; upload them once "
-        "the whole period is in, with rows of 0 for days a store was shut (also one that "
-        f"opened or closed in that period), {WHOLE_PERIODS_HINT}: {_preview(examples)}"
+        f"file's): left out"
+    )
+    shut_days = (
+        "once the whole period is in, with rows of 0 for days a store was shut (also one that "
+        "opened or closed in that period)"
+    )
+    note = ActualsNote(
+        NoteKind.LEFT_OUT_PARTIAL_SERIES_PERIODS,
+        f"{which}, so they do not replace those periods' actuals; upload them {shut_days}, "
+        f"{WHOLE_PERIODS_HINT}: {_preview(examples)}",
+        f"{which}, so their parts are not scored as wholes; score them {shut_days}: "
+        f"{_preview(examples)}",
+        why_left_out=f"{int(rows.sum())} period(s) of {left[schema.UNIQUE_ID].nunique()} series "
+        f"are only partly covered for that series and were left out: {_preview(examples)}",
     )
     return frame[~rows].reset_index(drop=True), [note]
 
@@ -660,7 +889,8 @@ def _periods_with_absent_days(
     starts: list[pd.Timestamp],
     period_end: Any,
     drop: list[pd.Timestamp],
-) -> list[str]:
+    freq: str,
+) -> list[ActualsNote]:
     """A period inside the file whose days the file skips (no row of any series on them) is
     partial too: its sum would replace the whole period's actual. Adds such periods to ``drop``.
     ``step``: the days each of the file's dates stands for (7 for a weekly file)."""
@@ -674,12 +904,17 @@ def _periods_with_absent_days(
     for start, days in by_period.items():
         drop.append(start)
         end = period_end(start)
+        missing = f"{len(days) * step} of {(end - start).days + 1} days"
         notes.append(
-            f"the period {start:%Y-%m-%d}..{end:%Y-%m-%d} has no row in the file for "
-            f"{_preview([f'{d:%Y-%m-%d}' for d in days])} ({len(days) * step} of "
-            f"{(end - start).days + 1} days): left out, so it does not replace that period's "
-            "actual; upload it once the whole period is in (rows of 0 for days the shops were "
-            f"shut), {WHOLE_PERIODS_HINT}"
+            _partial_period_note(
+                NoteKind.LEFT_OUT_DAYS_MISSING,
+                (start, end),
+                f"the period {start:%Y-%m-%d}..{end:%Y-%m-%d} has no row in the file for "
+                f"{_preview([f'{d:%Y-%m-%d}' for d in days])} ({missing})",
+                f"the {period_word(freq)} {start:%Y-%m-%d}..{end:%Y-%m-%d} has no row in the "
+                f"file for {_preview([f'{d:%Y-%m-%d}' for d in days])} ({missing}) and was left "
+                "out",
+            )
         )
     return notes
 
@@ -696,8 +931,8 @@ def _split(
         left_out["series"] = {
             "rows": rows,
             "names": names,
-            "message": f"{rows} row(s) of {len(names)} series not in the plan left out: "
-            f"{_preview(names)}",
+            "message": f"{count(rows)} row(s) of {count(len(names))} series not in the plan "
+            f"left out: {_preview(names)}",
         }
     in_horizon = frame[schema.DS].isin(periods)
     outside = known_series & ~in_horizon
@@ -708,20 +943,41 @@ def _split(
         left_out["periods"] = {
             "rows": rows,
             "names": dates,
-            "message": f"{rows} row(s) of {len(dates)} period(s) outside the plan's horizon "
-            f"{first:%Y-%m-%d}..{last:%Y-%m-%d} left out: {_preview(dates)}",
+            "message": f"{count(rows)} row(s) of {count(len(dates))} period(s) outside the "
+            f"plan's horizon {first:%Y-%m-%d}..{last:%Y-%m-%d} left out: {_preview(dates)}",
         }
     return frame[known_series & in_horizon].reset_index(drop=True), left_out
 
 
-def left_out_of_plan(store: PlanRepository, plan: str, frame: pd.DataFrame) -> list[str]:
-    """What of a read file (``read_actuals``) lies outside the plan, in the words an upload
-    uses: rows of series the plan does not have, rows of periods outside its horizon."""
-    baseline = load_blob_frame(store, get_plan(store, plan).plan_id, "baseline")
-    series = pd.Index(baseline[schema.UNIQUE_ID].astype(str).unique())
-    periods = pd.DatetimeIndex(sorted(baseline[schema.DS].unique()))
-    _, left_out = _split(frame, series, periods)
-    return [item["message"] for item in left_out.values()]
+def split_by_plan(
+    store: PlanRepository, state: PlanState, frame: pd.DataFrame
+) -> tuple[pd.DataFrame, list[ActualsNote]]:
+    """The rows of a read file (``read_actuals``) inside the plan, and what lies outside it, in
+    the words an upload uses: rows of series the plan does not have, rows of periods outside
+    its horizon."""
+    series, periods = _plan_cells(store, state)
+    inside, left_out = _split(frame, series, periods)
+    return inside, [
+        ActualsNote(NoteKind.LEFT_OUT_OUTSIDE_PLAN, item["message"]) for item in left_out.values()
+    ]
+
+
+def plan_series_without_actuals(
+    store: PlanRepository, state: PlanState, frame: pd.DataFrame
+) -> list[ActualsNote]:
+    """Which of the plan's series a read file (``read_actuals``) has no sales of in the plan's
+    horizon, as a note for scoring (a store closed since the plan was made, or one not yet in
+    the file): the score counts them ("43 of 44 series"), this names them."""
+    plan_series, periods = _plan_cells(store, state)
+    seen = frame.loc[frame[schema.DS].isin(periods), schema.UNIQUE_ID].astype(str).unique()
+    missing = sorted(plan_series.difference(pd.Index(seen)).tolist())
+    if not missing:
+        return []
+    said = (
+        f"{count(len(missing))} series of the plan with no actuals in its horizon, left out of "
+        f"the score: {_preview(missing)}"
+    )
+    return [ActualsNote(NoteKind.LEFT_OUT_PLAN_SERIES, said)]
 
 
 ACTUALS_ROLES = ("owner", "planner")
@@ -816,9 +1072,9 @@ def upload_actuals(
     require_not_archived(state, "upload actuals to it")
     # A browser's file name (or a path) kept as its base name, at most ~200 characters.
     name = bounds.base_filename(
-        filename or (Path(source).name if not isinstance(source, bytes) else ""), "actuals"
+        filename or (Path(source).name if not isinstance(source, bytes) else "")
     )
-    frame, notes = read_actuals(
+    read = read_actuals_apart(
         store,
         state.plan_id,
         source,
@@ -828,14 +1084,14 @@ def upload_actuals(
         week_dates=week_dates,
         whole_periods=whole_periods,
     )
-    baseline = load_blob_frame(store, state.plan_id, "baseline")
-    series = pd.Index(baseline[schema.UNIQUE_ID].astype(str).unique())
-    periods = pd.DatetimeIndex(sorted(baseline[schema.DS].unique()))
+    frame, notes = read.rows, read.notes
+    baseline = version_frame(store, state, BASELINE)
+    series, periods = _plan_cells(store, state)
     inside, left_out = _split(frame, series, periods)
-    partial = [n for n in notes if n.startswith("the period ") and "left out" in n]
-    if inside.empty and frame.empty and partial:
-        raise Invalid(f"actuals: {name}: {'; '.join(partial)}; nothing was kept")
     if inside.empty:
+        emptied_by = _emptied_by(notes, periods, in_the_file=not frame.empty)
+        if emptied_by:
+            raise _nothing_kept(name, emptied_by, left_out, state)
         first, last = periods.min(), periods.max()
         found = ""
         if len(frame):
@@ -857,42 +1113,47 @@ def upload_actuals(
                 f"actuals: {name}: {why}; nothing was kept",
                 Fix(FixKey.ACTUALS_SCALE, plan=state.plan_id),
             )
-        notes = [*notes, *far_off_cells(inside, baseline, history)]
+        far_off = far_off_cells(inside, baseline, history)
+        notes = [*notes, *(ActualsNote(NoteKind.FAR_OFF_CELLS, n) for n in far_off)]
         warnings = [w for w in [scale_warning(inside, baseline, history)] if w]
     else:
         warnings = []
-    summed = _summed_duplicates(notes) if duplicates == "sum" else []
-    warnings += summed
-    notes = [n for n in notes if not any(w.startswith(n) for w in summed)]
+    if duplicates == "sum":  # summed as asked: said loudly, as a warning
+        warnings += _summed_duplicates(notes)
+        notes = [n for n in notes if n.kind is not NoteKind.ROWS_SUMMED]
     for attempt in range(1, MERGE_ATTEMPTS + 1):
         # Merged over the version in force; kept only if that is still the latest when written
         # (another upload or a restore in between: merged again over the new one).
         previous, based_on = _in_force(store, state.plan_id, inside)
         seen = previous.set_index(KEY).index
-        incoming = inside.set_index(KEY).index
+        # An ended series' 0 is no sale of the file: it only fills a series-period not known.
+        filling = read.ended_zeros[~read.ended_zeros.set_index(KEY).index.isin(seen)]
+        kept_notes = _zero_note_of_filling(read.ended, notes, filling)
+        kept = pd.concat([inside, filling], ignore_index=True) if len(filling) else inside
+        incoming = kept.set_index(KEY).index
         replaced = int(incoming.isin(seen).sum())
         merged = (
-            pd.concat([previous[~seen.isin(incoming)], inside], ignore_index=True)
+            pd.concat([previous[~seen.isin(incoming)], kept], ignore_index=True)
             .sort_values(KEY)
             .reset_index(drop=True)
         )
-        periods_in = sorted(inside[schema.DS].dt.strftime("%Y-%m-%d").unique().tolist())
-        new = len(inside) - replaced
-        changed = _changed(previous, inside)
+        periods_in = sorted(kept[schema.DS].dt.strftime("%Y-%m-%d").unique().tolist())
+        new = len(kept) - replaced
+        changed = _changed(previous, kept)
         if new == 0 and changed == 0:  # the same file again: a version would only add noise
             return ActualsUpload(
                 version=store.actuals_versions(state.plan_id)[-1],
-                kept=len(inside),
+                kept=len(kept),
                 new=0,
                 replaced=replaced,
                 total=len(previous),
                 left_out=left_out,
-                notes=notes,
+                noted=kept_notes,
                 filename=name,
                 warnings=warnings,
             )
         summary: dict[str, Any] = {
-            "kept": len(inside),
+            "kept": len(kept),
             "new": new,
             "replaced": replaced,
             "total": len(merged),
@@ -904,8 +1165,8 @@ def upload_actuals(
             "whole_periods": whole_periods,
         }
         what = (
-            f"upload actuals from {name}: {len(inside)} series-periods ({new} new, "
-            f"{replaced} replaced) for {len(periods_in)} period(s)"
+            f"upload actuals from {name}: {count(len(kept))} series-periods ({count(new)} new, "
+            f"{count(replaced)} replaced) for {count(len(periods_in))} period(s)"
         )
         if left_out:
             what += "; " + "; ".join(v["message"] for v in left_out.values())
@@ -918,37 +1179,85 @@ def upload_actuals(
                 summary=summary,
                 change=Change(actor=actor, action="upload_actuals", what=what, after=summary),
                 based_on=based_on,
+                generation=state.store_generation,
             )
             break
         except StaleVersion:
-            if attempt == MERGE_ATTEMPTS:
+            # Merging again mends an upload kept meanwhile, not a restore since the plan was read.
+            if attempt == MERGE_ATTEMPTS or _restored_since(store, state):
                 raise
-    touched = pd.DatetimeIndex(inside[schema.DS].unique())
+    touched = pd.DatetimeIndex(kept[schema.DS].unique())
     warnings += periods_all_zero(merged, baseline, touched, version=version.version)
     return ActualsUpload(
         version=version,
-        kept=len(inside),
+        kept=len(kept),
         new=new,
         replaced=replaced,
         total=len(merged),
         left_out=left_out,
-        notes=notes,
+        noted=kept_notes,
         changed=changed,
         filename=name,
         warnings=warnings,
     )
 
 
-def _summed_duplicates(notes: list[str]) -> list[str]:
+def _zero_note_of_filling(
+    ended: dict[str, date], notes: list[ActualsNote], filling: pd.DataFrame
+) -> list[ActualsNote]:
+    """`notes` with the one on ended series counted as 0 saying the 0 rows an upload keeps
+    (`filling`: those of series-periods no actual is kept of), or gone when it keeps none."""
+    out: list[ActualsNote] = []
+    for note in notes:
+        if note.kind is NoteKind.ENDED_SERIES_AS_ZERO:
+            out += _ended_as_zero_note(ended, filling)
+        else:
+            out.append(note)
+    return out
+
+
+def _emptied_by(
+    notes: list[ActualsNote], periods: pd.DatetimeIndex, *, in_the_file: bool
+) -> list[ActualsNote]:
+    """The notes of reading a file that left nothing of it inside the plan: those that left out
+    one of the plan's periods, and, when nothing of the file was left at all (not
+    `in_the_file`), also those that name no period."""
+    return [
+        note
+        for note in notes
+        if note.left_out
+        and (note.period[0] in periods if note.period is not None else not in_the_file)
+    ]
+
+
+def _nothing_kept(
+    name: str, emptied_by: list[ActualsNote], left_out: dict[str, Any], state: PlanState
+) -> Invalid:
+    """The refusal of a file that reading left nothing of inside the plan: why, kind by kind
+    (what the rest of it lies outside of, too), and what to do once."""
+    whys = [note.why for note in emptied_by] + [item["message"] for item in left_out.values()]
+    partial = [note.period for note in emptied_by if note.kind in PARTIAL_PERIOD_KINDS]
+    noun = period_word(state.freq)
+    if not partial:
+        which = "its periods are"
+    elif len(set(partial)) == 1:
+        which = f"the {noun} is"
+    else:
+        which = f"the {noun}s are"
+    return Invalid(
+        f"actuals: {name}: {'; '.join(whys)}; nothing was kept",
+        Fix(FixKey.ACTUALS_WHOLE_PERIODS, plan=state.plan_id, which=which),
+    )
+
+
+def _summed_duplicates(notes: list[ActualsNote]) -> list[str]:
     """The reader's note on rows summed (``duplicates="sum"``, as asked) as a warning: a sum of
     repeated rows is kept, but said loudly, since one of them may have been a correction."""
-    from forecast.engine.ingest.core import DUPLICATES_SUMMED
-
     return [
-        f"{note}, as asked: kept as their sum; if one of them was a correction, upload the file "
-        "with that one row only (it replaces the sum)"
+        f"{note.text}, as asked: kept as their sum; if one of them was a correction, upload the "
+        "file with that one row only (it replaces the sum)"
         for note in notes
-        if DUPLICATES_SUMMED in note
+        if note.kind is NoteKind.ROWS_SUMMED
     ]
 
 
@@ -1212,8 +1521,11 @@ def restore_actuals(store: PlanRepository, plan: str, version: int, *, actor: st
             summary=summary,
             change=Change(actor=actor, action="restore_actuals", what=what, after=summary),
             based_on=latest,
+            generation=state.store_generation,
         )
     except StaleVersion:
+        if _restored_since(store, state):
+            raise
         # Restoring is a judgement on what was in force: one kept meanwhile is looked at first.
         newer = store.actuals_versions(state.plan_id)[-1]
         raise StaleVersion(
@@ -1255,6 +1567,11 @@ MERGE_ATTEMPTS = 20
 """An upload is merged again over a version kept meanwhile this many times before it is
 refused (each attempt rereads the version in force; a steady stream of uploads is needed to
 lose twenty races)."""
+
+
+def _restored_since(store: PlanRepository, state: PlanState) -> bool:
+    """Whether the store was restored from a backup since `state` was read."""
+    return store.generation() != (state.store_generation or "")
 
 
 def _in_force(

@@ -1,4 +1,5 @@
-"""A backup of the plan store while servers run: ``backup_store(target, db_url, data_dir)``.
+"""A backup of the plan store while servers run: ``backup_store(target, db_url, data_dir)``, and
+its restore, also while servers run: ``restore_store(backup, db_url, data_dir)``.
 
 The SQLite store runs in WAL mode: a committed change lives in ``forecast.db-wal`` until a
 checkpoint moves it into ``forecast.db``, so copying the file alone (``cp forecast.db``) gives a
@@ -10,28 +11,69 @@ The copy is written to a temporary file in the target's folder, checked, synced 
 onto the target, so a full disk or a failure half-way leaves no half-written file under the
 target's name. An existing file is replaced only when asked.
 
-A PostgreSQL store is backed up with PostgreSQL's own tool: ``pg_dump_command`` says how, for
-the URL's database, without its password.
+A restore writes the backup into the store's own file through the same API, in one write
+transaction: servers that hold the store open read the restored store from their next read on
+(replacing the file under them instead leaves them reading the old one, through the write-ahead
+log they keep open, and other processes waiting on their locks). The backup is first copied
+beside the store and checked (a file that is not a sound plan store, or whose plans' documents
+and data are not as they were written, is refused before anything changes), brought up to this
+version's tables, given a new store generation (caches keyed by it drop what they read before
+the restore: restored version numbers repeat with other contents),
+given the store's own installation keys (a restore replaces the plans, not the installation: the
+servers running through it keep signing cookies with the key they read when they started, and
+the bundles this installation exported still verify, also where the backup has no keys, made
+before its first serve or export, or another installation's) and its open sign-ins ended; a
+failure of the copy into the store rolls it back, and so does another connection holding the
+store's write lock longer than ``BUSY_SECONDS``. Before the copy goes in, the store as it is is
+backed up beside it (``forecast-before-restore-<time>.db``), so that a mistaken restore can be
+undone by restoring that file: when that copy cannot be made (too little space, a damaged
+store), nothing is restored.
+
+A PostgreSQL store is backed up and restored with PostgreSQL's own tools: ``pg_dump_command`` and
+``pg_restore_command`` say how, for the URL's database, without its password.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import os
+import secrets
 import shlex
+import shutil
 import sqlite3
 import tempfile
+import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from forecast.services.errors import Conflict, Invalid, NotFound, Unavailable
-from forecast.services.store_factory import DB_FILENAME, resolve_db_url, sqlite_file
+from forecast.plan import PlanState
+from forecast.services.errors import Conflict, Invalid, NotFound, ServiceError, Unavailable
+from forecast.services.store_factory import DB_FILENAME, open_store, resolve_db_url, sqlite_file
+from forecast.store import (
+    STORE_GENERATION,
+    content_hash,
+    holds_plans,
+    refuse_another_programs_database,
+    shown_tables,
+    sqlite_connection,
+    sqlite_tables,
+)
 
 PAGES_PER_STEP = 1024
 """Pages the backup copies per step: between steps a writer of the store gets its turn (SQLite's
 backup restarts a step after a writer of another connection changed the source)."""
+
+BUSY_SECONDS = 30.0
+"""How long a restore waits for the store's write lock, which another connection may hold (a
+long write, a stuck server), before it gives up and changes nothing."""
+
+_BUSY_ANSWERS = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+_DAMAGED_ANSWERS = (sqlite3.SQLITE_CORRUPT,)
 
 
 @dataclass(frozen=True)
@@ -139,7 +181,7 @@ def _copy(source: Path, temp: Path) -> None:
     try:
         # Read-write, not read-only: a reader of a WAL store needs its -shm (the file is never
         # created here: mode=rw).
-        src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=rw", uri=True, timeout=30)
+        src = sqlite_connection(source, "rw")
     except sqlite3.Error as exc:
         raise Unavailable(
             f"cannot read the plan store {source}: {exc}; nothing was written"
@@ -147,7 +189,6 @@ def _copy(source: Path, temp: Path) -> None:
     try:
         dst = sqlite3.connect(temp)
         try:
-            src.execute("PRAGMA busy_timeout=30000")
             src.backup(dst, pages=PAGES_PER_STEP)
             # One self-contained file: the copy needs no -wal beside it (the store switches it to
             # WAL again when it is opened as a store).
@@ -220,11 +261,392 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+@dataclass(frozen=True)
+class Restore:
+    """A backup restored: into which store, from which file, what the store now holds, and the
+    backup of the store as it was before (None when there was no store)."""
+
+    path: Path
+    source: Path
+    plans: int
+    accounts: int
+    safety_copy: Path | None
+
+
+def restore_store(
+    backup: str | Path, db_url: str | None = None, data_dir: str | Path | None = None
+) -> Restore:
+    """Put the backup `backup` (a file `backup_store` wrote, or a folder with ``forecast.db``)
+    in place of the SQLite store at `db_url` / `data_dir`, while servers may hold that store
+    open: they serve the restored plans from their next request on. A file that is not a sound
+    plan store is refused and nothing changes; a PostgreSQL store is pointed to pg_restore.
+    The store as it was is backed up beside it first (`Restore.safety_copy`); if that fails,
+    nothing changes."""
+    target = sqlite_file(db_url, data_dir)
+    if target is None:
+        url = resolve_db_url(db_url, data_dir)
+        raise Invalid(
+            "the plan store is a PostgreSQL database, which this command does not restore: stop "
+            f"the servers, run {pg_restore_command(url, backup)} (the password from PGPASSWORD "
+            "or ~/.pgpass), then start them again (a running server keeps what it read before)"
+        )
+    source = Path(backup).expanduser()
+    if source.is_dir():
+        source = source / DB_FILENAME
+    if not source.is_file():
+        raise NotFound(f"there is no backup {source}; nothing was changed")
+    target = target.absolute()
+    if target.exists() and source.resolve() == target.resolve():
+        raise Invalid(f"{source} is the plan store itself; restore a backup of it")
+    refuse_another_programs_database(target)
+    made_folders = [
+        folder for folder in (target.parent, *target.parent.parents) if not folder.exists()
+    ]
+    resolve_db_url(db_url, data_dir)  # makes the data directory of a new store
+    try:
+        return _restore_into(source, target)
+    except BaseException:
+        for folder in made_folders:  # deepest first, each only while empty
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def _restore_into(source: Path, target: Path) -> Restore:
+    _refuse_too_little_space(target, source)
+    try:
+        handle, temp_name = tempfile.mkstemp(
+            prefix=f".{target.name}.restore.", suffix=".tmp", dir=target.parent
+        )
+    except OSError as exc:
+        raise Invalid(
+            f"cannot write in {target.parent} ({exc.strerror}); nothing was changed"
+        ) from exc
+    os.close(handle)
+    temp = Path(temp_name)
+    try:
+        prepared = _prepared_copy(source, temp, _page_size(target), _installation_keys(target))
+        safety_copy = _keep_the_store_as_it_is(target, source)
+        try:
+            _write_into_store(temp, target)
+        except BaseException:
+            if safety_copy is not None and not _holds_generation(target, prepared.generation):
+                safety_copy.unlink(missing_ok=True)  # the store is as it was: not needed
+            raise
+    finally:
+        for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
+            leftover.unlink(missing_ok=True)
+    return Restore(target, source.absolute(), prepared.plans, prepared.accounts, safety_copy)
+
+
+def _holds_generation(target: Path, generation: str) -> bool:
+    """Whether the store is in `generation`, the restored copy's (True where that cannot be read:
+    the copy of the store as it was is kept then)."""
+    try:
+        with _opened(target, "rw") as conn:
+            found = conn.execute(
+                "SELECT value FROM installation WHERE name = ?", (STORE_GENERATION,)
+            ).fetchone()
+    except sqlite3.Error:
+        return True
+    return found is not None and found[0] == generation
+
+
+SAFETY_COPY_MARK = "before-restore"
+"""In the name of the backup a restore makes of the store it replaces:
+``forecast-before-restore-2026-12-06T153012Z.db``."""
+
+
+def _keep_the_store_as_it_is(target: Path, source: Path) -> Path | None:
+    """A backup of the store that the restore replaces, beside it (None: there is no store, so
+    nothing to keep); if none can be made, the restore is refused."""
+    if not target.is_file() or _has_no_tables(target):
+        return None
+    try:
+        return _backup_into(target, _safety_copy_path(target), overwrite=False).path
+    except ServiceError as exc:
+        _refuse_too_little_space(target, source)
+        problem = _store_problem(target)
+        if problem:
+            raise Unavailable(
+                f"the plan store {target} is damaged ({problem}), so no copy of it as it is can "
+                "be kept before the restore replaces it; nothing was restored. To restore "
+                f"anyway: stop the servers, move {target.name}, {target.name}-wal and "
+                f"{target.name}-shm out of {target.parent} (that keeps the store as it was), "
+                "then restore again"
+            ) from exc
+        raise Unavailable(
+            f"no copy of the store as it is could be kept before the restore replaces it "
+            f"({exc}); nothing was restored"
+        ) from exc
+
+
+def _safety_copy_path(target: Path) -> Path:
+    stamp = time.strftime("%Y-%m-%dT%H%M%SZ", time.gmtime())
+    name = f"{target.stem}-{SAFETY_COPY_MARK}-{stamp}"
+    path, number = target.with_name(f"{name}{target.suffix}"), 2
+    while path.exists():  # two restores within a second
+        path, number = target.with_name(f"{name}-{number}{target.suffix}"), number + 1
+    return path
+
+
+def _has_no_tables(target: Path) -> bool:
+    """An empty file, or a database without tables: nothing a restore could be undone to."""
+    try:
+        with _opened(target, "rw") as conn:
+            return not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'").fetchone()
+    except sqlite3.Error:  # damaged: kept, or refused, as a store
+        return False
+
+
+def _store_problem(target: Path) -> str | None:
+    """SQLite's finding in the store's file when it is damaged, else None."""
+    try:
+        with _opened(target, "rw") as conn:
+            return _check_problem(conn)
+    except sqlite3.Error as exc:
+        return str(exc)
+
+
+def _refuse_too_little_space(target: Path, backup: Path) -> None:
+    """Refused before anything is written when the store's folder cannot hold what a restore
+    writes there: a backup of the store as it is, the backup copied beside it, and the backup's
+    pages once more in the store's write-ahead log before they reach the file."""
+    if not target.parent.is_dir():
+        return
+    store_bytes = sum(
+        path.stat().st_size for path in (target, Path(f"{target}-wal")) if path.is_file()
+    )
+    backup_bytes = backup.stat().st_size
+    needed = store_bytes + 2 * backup_bytes
+    free = shutil.disk_usage(target.parent).free
+    if free < needed:
+        raise Unavailable(
+            f"there is not enough free space in {target.parent} to restore: the restore keeps "
+            f"a copy of the store as it is ({_megabytes(store_bytes)}) and writes the backup "
+            f"beside it and through the store's log ({_megabytes(backup_bytes)} each), about "
+            f"{_megabytes(needed)}, and {_megabytes(free)} are free; nothing was restored: free "
+            f"{_megabytes(needed - free)} more there and restore again"
+        )
+
+
+def _megabytes(size: int) -> str:
+    """Rounded up: "free 0.1 MB more" where a few bytes are missing, never "0.0 MB"."""
+    return f"{math.ceil(size / 1024 / 1024 * 10) / 10:,.1f} MB"
+
+
+def _opened(path: Path, mode: str) -> contextlib.closing[sqlite3.Connection]:
+    """`sqlite_connection`, closed after the block."""
+    return contextlib.closing(sqlite_connection(path, mode))
+
+
+def _page_size(target: Path) -> int | None:
+    """The page size of the store's file (a copy into a WAL file must have the same), if any."""
+    if not target.is_file():
+        return None
+    try:
+        with _opened(target, "rw") as conn:
+            return int(conn.execute("PRAGMA page_size").fetchone()[0])
+    except sqlite3.Error:
+        return None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A backup made ready to go into the store: what it holds, and its new generation."""
+
+    plans: int
+    accounts: int
+    generation: str
+
+
+def _prepared_copy(
+    source: Path, temp: Path, page_size: int | None, keys: dict[str, str] | None
+) -> _Prepared:
+    """The backup copied into `temp`, checked to be a sound plan store (SQLite's check, and every
+    plan's document and data as they were written), brought up to this version's tables, given
+    a new generation, the store's installation `keys` in place of the backup's (the backup's
+    are kept where `keys` is None: no store could be read) and its sign-ins ended (the sign-ins
+    of the store are replaced by the backup's, which must not come back to life). `source`
+    itself is only read."""
+    refused = f"{source} is not a backup of the plan store"
+    try:
+        with _opened(source, "ro") as src, _opened(temp, "rw") as copy:
+            src.backup(copy)
+            problem = _check_problem(copy)
+            if problem:
+                raise _damaged(source, problem)
+            tables = sqlite_tables(copy)
+            if not holds_plans(tables):
+                raise Invalid(
+                    f"{refused} (its tables: {shown_tables(tables)}); nothing was changed: give "
+                    "a file that `forecast store backup` wrote"
+                )
+            problem = _damaged_plan(copy, tables)
+            if problem:
+                raise _damaged(source, problem)
+    except sqlite3.DatabaseError as exc:
+        if _answer(exc) in _DAMAGED_ANSWERS:
+            raise _damaged(source, str(exc)) from exc
+        if isinstance(exc, sqlite3.OperationalError):  # unreadable, a full disk: not the file
+            raise Unavailable(
+                f"copying the backup {source} into {temp.parent} failed ({exc}); nothing was "
+                "changed"
+            ) from exc
+        raise Invalid(f"{refused} (SQLite cannot read it: {exc}); nothing was changed") from exc
+    _add_this_versions_tables(temp)
+    generation = secrets.token_hex(16)
+    try:
+        with _opened(temp, "rw") as copy:
+            copy.isolation_level = None  # the transaction below is begun and committed here
+            copy.execute("PRAGMA journal_mode=DELETE")
+            if page_size and copy.execute("PRAGMA page_size").fetchone()[0] != page_size:
+                copy.execute(f"PRAGMA page_size={int(page_size)}")
+                copy.execute("VACUUM")
+            copy.execute("BEGIN")
+            if keys is not None:  # the store's keys only: none of another installation's
+                copy.execute("DELETE FROM installation")
+            copy.executemany(
+                "INSERT OR REPLACE INTO installation (name, value) VALUES (?, ?)",
+                [*(keys or {}).items(), (STORE_GENERATION, generation)],
+            )
+            copy.execute(
+                "UPDATE sign_in_sessions SET ended_at = ? WHERE ended_at IS NULL", (time.time(),)
+            )
+            plans = copy.execute("SELECT count(*) FROM plans").fetchone()[0]
+            accounts = copy.execute("SELECT count(*) FROM users").fetchone()[0]
+            copy.execute("COMMIT")
+    except sqlite3.Error as exc:
+        raise Unavailable(
+            f"preparing the restore in {temp.parent} failed ({exc}); nothing was changed"
+        ) from exc
+    return _Prepared(int(plans), int(accounts), generation)
+
+
+def _damaged(source: Path, problem: str) -> Invalid:
+    return Invalid(
+        f"the backup {source} is damaged ({problem}); nothing was changed: restore another one"
+    )
+
+
+def _answer(exc: sqlite3.Error) -> int | None:
+    """SQLite's primary result code of an error (SQLITE_CORRUPT also for its extended codes)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
+def _damaged_plan(copy: sqlite3.Connection, tables: Collection[str]) -> str | None:
+    """What is damaged inside a plan of a store SQLite's check passes (bytes overwritten within
+    a row: a plan would fail to open after the restore): a document that does not read as a plan,
+    data that differ from the hash written with them. None when every plan is whole. `tables`:
+    the store's (a backup of an earlier version may lack some)."""
+    for plan_id, doc in copy.execute("SELECT id, doc FROM plans ORDER BY id"):
+        try:
+            PlanState.from_dict(json.loads(doc))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            return f"plan {plan_id}'s document does not read as a plan: {exc}"
+    if "plan_blobs" in tables:
+        blobs = "SELECT plan_id, kind, data, content_hash FROM plan_blobs ORDER BY plan_id, kind"
+        for plan_id, kind, data, written_hash in copy.execute(blobs):  # one at a time: large
+            if not _as_written(data, written_hash):
+                return f"plan {plan_id}'s {kind} differs from what was written"
+    if "actuals" in tables:
+        kept = "SELECT plan_id, version, data, content_hash FROM actuals ORDER BY plan_id, version"
+        for plan_id, version, data, written_hash in copy.execute(kept):
+            if not _as_written(data, written_hash):
+                return f"plan {plan_id}'s actuals version {version} differ from what was written"
+    return None
+
+
+def _as_written(data: object, written_hash: str) -> bool:
+    return isinstance(data, bytes) and content_hash(data) == written_hash
+
+
+def _installation_keys(target: Path) -> dict[str, str] | None:
+    """The store's installation keys (what signs its cookies and bundles), without its
+    generation: empty for a store that has made none yet. None where there is no store, or it
+    cannot be read (a damaged store takes the backup's)."""
+    if not target.is_file():
+        return None
+    try:
+        with _opened(target, "rw") as conn:
+            tables = sqlite_tables(conn)
+            if not holds_plans(tables):
+                return None
+            if "installation" not in tables:
+                return {}
+            rows = conn.execute(
+                "SELECT name, value FROM installation WHERE name != ?", (STORE_GENERATION,)
+            ).fetchall()
+    except sqlite3.Error:
+        return None
+    return {str(name): str(value) for name, value in rows}
+
+
+def _add_this_versions_tables(temp: Path) -> None:
+    """A backup of an earlier version lacks tables and columns added since, which a running
+    server reads: opening the copy as a store adds them."""
+    open_store(db_url=f"sqlite:///{temp}").close()
+
+
+def _write_into_store(temp: Path, target: Path) -> None:
+    """The prepared copy written into the store's own file in one write transaction (SQLite's
+    backup API), so that connections holding the store open read it at their next transaction;
+    a failure rolls it back. While another connection holds the store's write lock SQLite answers
+    busy and the copy is tried again, for `BUSY_SECONDS` at most (Ctrl-C stops it meanwhile)."""
+    give_up_at = time.monotonic() + BUSY_SECONDS
+
+    def give_up_when_busy_too_long(status: int, remaining: int, pages: int) -> None:
+        if status in _BUSY_ANSWERS and time.monotonic() >= give_up_at:
+            raise _StayedBusy
+
+    try:
+        with _opened(temp, "ro") as src, _opened(target, "rwc") as live:
+            # Each try answers at once, so that the deadline above is what the wait lasts.
+            live.execute("PRAGMA busy_timeout=0")
+            src.backup(live, progress=give_up_when_busy_too_long)
+            with contextlib.suppress(sqlite3.Error):  # the write-ahead log folded in, if idle
+                live.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except _StayedBusy:
+        raise Unavailable(
+            f"the plan store {target} stayed busy (another connection held its write lock for "
+            f"{BUSY_SECONDS:g} seconds); nothing was changed: try again"
+        ) from None
+    except sqlite3.Error as exc:
+        text = str(exc)
+        if _answer(exc) in _BUSY_ANSWERS or "locked" in text or "busy" in text:
+            raise Unavailable(
+                f"the plan store {target} stayed busy ({text}); nothing was changed: try again"
+            ) from exc
+        raise Unavailable(
+            f"the restore could not write into the plan store {target} ({text}); nothing was "
+            f"changed. If the store is damaged: stop the servers, move {target.name} and the "
+            f"{target.name}-wal and {target.name}-shm beside it away, and restore again"
+        ) from exc
+
+
+class _StayedBusy(Exception):
+    """The store's write lock stayed held by another connection past `BUSY_SECONDS`."""
+
+
+def pg_restore_command(url: str, backup: str | Path) -> str:
+    """The pg_restore command that puts the pg_dump file `backup` back into the database of
+    `url` (its tables replaced), without the URL's password."""
+    words = ["pg_restore", "--clean", "--if-exists", "--single-transaction"]
+    return shlex.join([*words, *_server_words(url), os.fspath(backup)])
+
+
 def pg_dump_command(url: str, target: str | Path) -> str:
     """The pg_dump command that backs up the database of `url` into `target` (custom format, for
     pg_restore), without the URL's password."""
+    return shlex.join(["pg_dump", "--format=custom", f"--file={target}", *_server_words(url)])
+
+
+def _server_words(url: str) -> list[str]:
+    """The host, port, user and database of `url` as PostgreSQL's tools take them (never the
+    password)."""
     parsed = make_url(url)
-    words = ["pg_dump", "--format=custom", f"--file={target}"]
+    words = []
     if parsed.host:
         words.append(f"--host={parsed.host}")
     if parsed.port:
@@ -232,4 +654,4 @@ def pg_dump_command(url: str, target: str | Path) -> str:
     if parsed.username:
         words.append(f"--username={parsed.username}")
     words.append(f"--dbname={parsed.database or ''}")
-    return shlex.join(words)
+    return words

@@ -19,6 +19,7 @@ import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +28,12 @@ import pandas as pd
 
 from forecast import bounds, export, overrides
 from forecast.engine.ingest import IngestError, Problem
-from forecast.engine.ingest.bounds import read_at_most
-from forecast.money import typed_percent
+from forecast.engine.ingest.bounds import FileTooBig, read_bounded
+from forecast.money import DEFAULT_LOCALE, check_whole, typed_percent
 from forecast.overrides import Event, OverrideError, Scope
 from forecast.plan import PlanState, utc_now
 from forecast.services import exports, plans, system
+from forecast.services.money import MoneyError, event_value
 from forecast.services.plans import InvalidFile
 from forecast.store import PlanRepository
 
@@ -142,26 +144,25 @@ def _load(source: str | Path | bytes, filename: str | None) -> tuple[bytes, str]
     """The file's bytes and the name its problems give it, refused beyond the bound before it
     is read (and while it is read: a file still being written grows)."""
     limit = bounds.MAX_EVENT_FILE_BYTES
-    data: bytes | None
-    if isinstance(source, bytes | bytearray | memoryview):
-        shown = bounds.base_filename(filename, "<upload>")
-        data, size = bytes(source), len(source)
-    else:
+    try:
+        if isinstance(source, bytes | bytearray | memoryview):
+            shown = bounds.base_filename(filename)
+            if len(source) > limit:
+                raise FileTooBig(len(source))
+            return bytes(source), shown
         path = Path(source).expanduser()
         shown = filename or str(source)
         if not path.is_file():
             what = "this is a folder, not a file" if path.is_dir() else "file not found"
             raise _refused([Problem.whole_file(shown, what, "check the path and try again")])
-        size = path.stat().st_size
-        data = read_at_most(path, limit) if size <= limit else None
-    if data is None or size > limit:
+        return read_bounded(path, limit), shown
+    except FileTooBig as exc:
         what = (
-            f"the file is {max(size, limit + 1) / 1024 / 1024:,.1f} MB, more than the "
+            f"the file is {max(exc.size, limit + 1) / 1024 / 1024:,.1f} MB, more than the "
             f"{limit / 1024 / 1024:,.0f} MB an events file may be; it was not read"
         )
         fix = "split it (e.g. one file per quarter), or save the events sheet alone as .csv"
-        raise _refused([Problem.whole_file(shown, what, fix)])
-    return data, shown
+        raise _refused([Problem.whole_file(shown, what, fix)]) from None
 
 
 @dataclass(frozen=True)
@@ -278,7 +279,7 @@ def _read_events(
     for i, number in enumerate(table.rows):
         row = _Row(name, int(number))
         cell = {key: values[i] for key, values in cells.items()}
-        event = _event(row, cell, scopes, (first, last), day_first, table.numbers)
+        event = _event(row, cell, scopes, (first, last), day_first, table.numbers, state.currency)
         problems += row.problems
         if event is not None and not row.problems:
             events.append((row.number, event))
@@ -313,6 +314,7 @@ def _event(
     horizon: tuple[date, date],
     day_first: bool | None,
     numbers: str,
+    currency: str | None,
 ) -> Event | None:
     name = _unquoted(_text(cell["name"]))
     if not name:
@@ -332,7 +334,8 @@ def _event(
         row.problem(
             "effect", cell["effect"], "not an effect", f"use one of {', '.join(system.EFFECTS)}"
         )
-    value = _checked_value(row, cell["value"], effect, _value(row, cell["value"], effect, numbers))
+    typed = _value(row, cell["value"], effect, numbers, currency)
+    value = _checked_value(row, cell["value"], effect, typed)
     start = _day(row, "start", cell["start"], day_first)
     end = _day(row, "end", cell["end"], day_first)
     first, last = horizon
@@ -397,12 +400,16 @@ _EUROPEAN = re.compile(r"[-+]?\d{1,3}(?:\.\d{3})+(?:,\d+)?|[-+]?\d+,\d+")
 _DOT_THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2}\.\d{3}")  # 1.000: a thousand, or one?
 _COMMA_THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?")  # 40,000 or 1,234.5
 VALUE_FIX = "write a plain number, e.g. 15, 15%, -10, 12.5 or 12,5"
+AMOUNT_EFFECTS = tuple(effect for effect in system.EFFECTS if effect != "percent")
 
 
-def _value(row: _Row, value: Any, effect: str, numbers: str) -> float | None:
+def _value(row: _Row, value: Any, effect: str, numbers: str, currency: str | None) -> float | None:
     """A number as a spreadsheet holds it, or as typed (``15``, ``15%``, ``12,5``; in a file
-    with a decimal comma ``1.000,5``). A number whose magnitude the file leaves open (1.000 in
-    a ';' file: a thousand, or one) is refused, not guessed."""
+    with a decimal comma ``1.000,5``); an amount of the add, cap and set effects as the page's
+    value box and `plan event add --add` read it (``event_value``: ``€5,000``, ``40,000``,
+    ``40k``; another currency's sign refused naming the plan's `currency`). A number whose
+    magnitude the file leaves open (1.000 in a ';' file: a thousand, or one) is refused, not
+    guessed."""
     if isinstance(value, bool):
         row.problem("value", value, "not a number", VALUE_FIX)
         return None
@@ -426,6 +433,8 @@ def _value(row: _Row, value: Any, effect: str, numbers: str) -> float | None:
             what = f"{body} may be {body.replace('.', '')} (a '.' grouping thousands) or {body}"
             row.problem("value", value, what, "write it without grouping, e.g. 1000 or 1.0")
             return None
+        elif effect in AMOUNT_EFFECTS:
+            return _amount(row, value, text, effect, currency, numbers)
         elif numbers == PLAIN and _COMMA_THOUSANDS.fullmatch(body):
             plain = body.replace(",", "")
             row.problem(
@@ -436,7 +445,32 @@ def _value(row: _Row, value: Any, effect: str, numbers: str) -> float | None:
     if not math.isfinite(number):
         row.problem("value", value, "not a number", VALUE_FIX)
         return None
+    if effect in AMOUNT_EFFECTS:
+        # a number cell or a decimal-comma text reaches here without ``event_value``'s check
+        try:
+            check_whole(Decimal(repr(number)), currency, _text(value))
+        except MoneyError as exc:
+            _money_problem(row, value, exc)
+            return None
     return number
+
+
+def _amount(
+    row: _Row, value: Any, text: str, effect: str, currency: str | None, numbers: str
+) -> float | None:
+    """An amount written as text, read by ``event_value``: in a file of decimal commas, a lone
+    '.' before three digits groups thousands (1.000 is a thousand)."""
+    locale = "de" if numbers == DECIMAL_COMMA else DEFAULT_LOCALE
+    try:
+        return event_value(text, effect, currency, locale=locale)
+    except MoneyError as exc:
+        _money_problem(row, value, exc)
+        return None
+
+
+def _money_problem(row: _Row, value: Any, exc: MoneyError) -> None:
+    what, _, fix = str(exc).partition(": ")
+    row.problem("value", value, what, fix or VALUE_FIX)
 
 
 _ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?")
@@ -588,7 +622,7 @@ def _save(
     added: list[Event] = []
     added_rows: list[int] = []
     late: list[Skipped] = []
-    audit_name = bounds.base_filename(file, "<upload>")
+    audit_name = bounds.base_filename(file)
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         # Numbered and compared on the state being saved: a retried save (another writer came

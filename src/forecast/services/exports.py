@@ -17,7 +17,7 @@ from forecast import export, schema
 from forecast.errors import Refusal, reason_of
 from forecast.negotiation import Negotiation
 from forecast.overrides import Event, Explanation, Factor, Scope, UnknownScope
-from forecast.plan import PlanState, utc_now
+from forecast.plan import ROW_FIELDS, PlanState, utc_now
 from forecast.services import accounts, model_names, plan_totals, stretch_calibration, system
 from forecast.services import negotiation as nego
 from forecast.services.errors import (
@@ -37,6 +37,7 @@ from forecast.services.plans import (
     load_blob_frame,
     new_plan_id,
     refuse_taken_name,
+    series_models,
 )
 from forecast.store import (
     Change,
@@ -46,7 +47,7 @@ from forecast.store import (
     PlanRepository,
     frame_from_bytes,
 )
-from forecast.vocabulary import IMPORT_MEMBERS, period_label
+from forecast.vocabulary import IMPORT_MEMBERS, WEEK_DATES, period_label
 
 REQUIRED_BLOBS = ("history", "attributes", "baseline")
 
@@ -69,7 +70,9 @@ def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool =
         state.version,
         digits=shown_digits(state.currency),
         freq=state.freq,
-        basis_taken_at=_basis_taken_at(store, state),
+        basis_taken_at=_basis_taken_at(state),
+        models=series_models(store, state),
+        currency=state.currency,
     )
     if fmt == "csv":
         return export.to_csv(rows, excel=excel_csv)
@@ -92,13 +95,10 @@ def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool =
     return export.write_bundle(_bundle_content(store, state, negotiated), store.installation_key())
 
 
-def _basis_taken_at(store: PlanRepository, state: PlanState) -> str | None:
+def _basis_taken_at(state: PlanState) -> str | None:
     """When the negotiation's basis was taken (ISO, UTC; None before a goal)."""
-    if nego.negotiation_of(state) is None:
-        return None
-    summary = nego.summary(store, state.plan_id)
-    taken = summary.get("basis_taken_at") or summary.get("rebased_at")
-    return str(taken) if taken else None
+    negotiation = nego.negotiation_of(state)
+    return negotiation.basis_taken if negotiation is not None else None
 
 
 def _too_long_for_excel(rows: int) -> export.ExportError:
@@ -836,7 +836,6 @@ class _ColumnsWritten:
     same_date_rows_summed: bool = False
 
 
-_WEEK_DATES = ("start", "end")
 _WEEKDAYS = range(7)  # Monday 0
 
 
@@ -855,7 +854,7 @@ def _free_form_misfit(state: PlanState) -> str | None:
     found = _misfit(columns, _ColumnsWritten, where)
     if found is not None:
         return found
-    if columns.get("week_dates", "start") not in _WEEK_DATES:
+    if columns.get("week_dates", "start") not in WEEK_DATES:
         return (
             f"{where} / 'week_dates' is {_shortened(repr(columns['week_dates']), 40)}, where an "
             "export writes 'start' or 'end'"
@@ -875,7 +874,7 @@ def _plan_document(bundle: export.Bundle) -> PlanState:
     doc = bundle.doc
     hints = get_type_hints(PlanState)
     for known in fields(PlanState):
-        if known.name == "version":  # the store row's, not the document's
+        if known.name in ROW_FIELDS:  # the store row's, not the document's
             continue
         where = f"the bundle's plan document: its {known.name!r}"
         if known.name not in doc:
@@ -1008,9 +1007,35 @@ _ACTUALS_VERSION_FIELDS = (
 )
 
 
+def _actuals_summary_bytes(summary: Any, part: str) -> int:
+    """The JSON size of an actuals version's summary (`part` names the version), refused unless
+    it is what an upload writes: nothing, or an object whose ``periods`` (if any) is a list of
+    text (pages and commands list them), within the bounds of an audit row's details."""
+    if summary is None:
+        return 0
+    if not isinstance(summary, dict):
+        raise _damaged(
+            f"{part}: its 'summary' is {export.kind_of(summary)}, where an export writes "
+            f"{export.kind_words(dict)} or nothing"
+        )
+    periods = summary.get("periods", [])
+    if not isinstance(periods, list) or not all(isinstance(p, str) for p in periods):
+        raise _damaged(
+            f"{part}: its summary's 'periods' is not a list of text, where an export writes one"
+        )
+    size = _detail_bytes(summary, None)
+    if size is None:
+        raise _damaged(
+            f"{part}: its 'summary' is larger or nests deeper than an export writes, or is not "
+            "plain JSON"
+        )
+    return size
+
+
 def _past_actuals(bundle: export.Bundle, unpacked_limit: int | None) -> list[PastActuals]:
     """The source plan's actuals versions (bundles since they carry them), checked like the
-    plan's own blobs; an older bundle gives none."""
+    plan's own blobs, their summaries within a budget of their own as large as the audit rows'
+    details; an older bundle gives none."""
     rows = bundle.content.get("actuals") or []
     if not isinstance(rows, list):
         raise _damaged(
@@ -1018,6 +1043,7 @@ def _past_actuals(bundle: export.Bundle, unpacked_limit: int | None) -> list[Pas
             "a list"
         )
     kept = []
+    summaries_budget = AUDIT_DETAILS_TOTAL_BYTES
     for number, row in enumerate(rows, 1):
         part = f"the bundle's actuals version {number}"
         if not isinstance(row, dict):
@@ -1032,6 +1058,12 @@ def _past_actuals(bundle: export.Bundle, unpacked_limit: int | None) -> list[Pas
                     f"{part}: its {key!r} is {export.kind_of(row[key])}, where an export "
                     f"writes {export.kind_words(kind)}"
                 )
+        summaries_budget -= _actuals_summary_bytes(row.get("summary"), part)
+        if summaries_budget < 0:
+            raise _damaged(
+                f"{part}: the actuals versions' summaries up to it are larger together than an "
+                "export writes"
+            )
         what = f"actuals version {number}'s data"
         data = export.frame_bytes(row["data"], what)
         _checked_parquet(data, what, unpacked_limit)

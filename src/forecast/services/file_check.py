@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from forecast import schema
+from forecast import bounds, schema
 from forecast.services.plans import InvalidFile, read_file
 from forecast.services.series_frames import gap_rows
 
@@ -152,7 +152,7 @@ def check_file(
     decimal: str | None = None,
 ) -> FileCheck:
     """Read `source` as plan creation would (the same options) and say what it holds."""
-    name = filename or (Path(source).name if not isinstance(source, bytes) else "upload")
+    name = filename or (Path(source).name if not isinstance(source, bytes) else bounds.UNNAMED_FILE)
     try:
         result = read_file(
             source,

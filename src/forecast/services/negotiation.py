@@ -23,6 +23,7 @@ import pandas as pd
 
 from forecast import accuracy, schema
 from forecast import negotiation as domain
+from forecast.bounds import UNNAMED_FILE
 from forecast.engine.stretch import apply_calibration
 from forecast.money import format_minor as _format_minor
 from forecast.money import format_percent, minute_utc
@@ -30,6 +31,7 @@ from forecast.money import quantum as currency_quantum
 from forecast.negotiation import Actor, Negotiation, NegotiationError, from_minor, to_minor
 from forecast.plan import AGREED, PUBLISHED, PlanState, utc_now
 from forecast.services import plan_totals, series_frames, stretch_calibration
+from forecast.services.actuals_notes import ActualsNote, NoteKind
 from forecast.services.cache import PerStoreCache
 from forecast.services.errors import (
     Fix,
@@ -223,7 +225,7 @@ _PLAN_DATA: PerStoreCache[pd.DataFrame] = PerStoreCache(size=4)
 def _plan_data(store: PlanRepository, state: PlanState) -> pd.DataFrame:
     """The series frame of one plan version (shared: read it, do not change it)."""
     return _PLAN_DATA.get(
-        store, (state.plan_id, state.version), lambda: _load_plan_data(store, state)
+        store, state, (state.plan_id, state.version), lambda: _load_plan_data(store, state)
     )
 
 
@@ -559,15 +561,20 @@ def assign(
 @dataclass(frozen=True)
 class Rebased:
     """The result of a rebase: the plan at its new version, how far the basis moved (minor
-    units), what the rebase did in words (`notes`, as the audit row has them) and whether it had
-    to drop the assignment (manual amounts that no longer add up to the new remainder, or a rule
-    that no longer applies): then `open_remainder` is open and the owner assigns it again."""
+    units), what the rebase did in words (`notes`, as the audit row has them) and, if it had to
+    drop the assignment (manual amounts that no longer add up to the new remainder, or a rule
+    that no longer applies), the note saying so (`attention`, what the owner must do now; None
+    when nothing): then `open_remainder` is open and the owner assigns it again."""
 
     plan: PlanState
     moved: int
     notes: tuple[str, ...]
-    dropped_assignment: bool
+    attention: str | None
     open_remainder: int
+
+    @property
+    def dropped_assignment(self) -> bool:
+        return self.attention is not None
 
     @property
     def plan_id(self) -> str:
@@ -576,14 +583,6 @@ class Rebased:
     @property
     def version(self) -> int:
         return self.plan.version
-
-    @property
-    def attention(self) -> str | None:
-        """What the owner must do now, in words (None when nothing): the note on the dropped
-        assignment."""
-        if not self.dropped_assignment:
-            return None
-        return next((n for n in self.notes if "assignment was dropped" in n), self.notes[-1])
 
 
 def rebase(
@@ -613,13 +612,13 @@ def rebase(
                 f"{in_words(neg.basis.value)} in every team and period"
             )
         before = {"goal": neg.goal, "basis": neg.team_basis, "assignments": neg.assignments}
-        had_rule = neg.rule is not None
-        notes = neg.rebase(who, baseline, system, basis_by_period=by_period, at=utc_now())
+        rebased = neg.rebase(who, baseline, system, basis_by_period=by_period, at=utc_now())
+        notes = rebased.notes
         moved = sum(drift.values())
         outcome.update(
             moved=moved,
-            notes=tuple(notes),
-            dropped_assignment=had_rule and neg.rule is None,
+            notes=notes,
+            attention=rebased.dropped_assignment,
             open_remainder=neg.open_remainder,
         )
         what = (
@@ -1128,7 +1127,7 @@ class FileScore:
     it), and `NO_GOAL_SCORED` for a plan without a goal."""
 
     table: pd.DataFrame
-    notes: list[str]
+    notes: list[ActualsNote]
 
 
 def score_file_noted(
@@ -1147,26 +1146,27 @@ def score_file_noted(
     said for scoring. ``week_dates``: how a weekly file dates its weeks, "start" or "end" (None:
     as the plan's history did)."""
     from forecast.services.actuals import (
-        in_scoring_words,
-        left_out_of_plan,
+        plan_series_without_actuals,
         read_actuals,
-        says_left_out,
+        split_by_plan,
     )
 
     state = get_plan(store, plan)
-    frame, notes = read_actuals(
+    frame, read_notes = read_actuals(
         store, state.plan_id, source, filename=filename, decimal=decimal, week_dates=week_dates
     )
-    notes = [in_scoring_words(note) for note in notes]
-    if frame.empty:
-        name = filename or (Path(source).name if isinstance(source, str | Path) else "the file")
+    notes = [note.for_scoring() for note in read_notes]
+    inside, outside_plan = split_by_plan(store, state, frame)
+    notes += outside_plan
+    if inside.empty:
+        name = filename or (str(source) if isinstance(source, str | Path) else UNNAMED_FILE)
         # Why there is nothing to score, without the reader's other notes.
-        why = [note for note in notes if says_left_out(note)]
+        why = [note.text for note in notes if note.left_out]
         raise Invalid(f"actuals: {name}: {'; '.join(why) or 'no rows'}; nothing to score")
-    notes = notes + left_out_of_plan(store, state.plan_id, frame)
+    notes += plan_series_without_actuals(store, state, frame)
     table = score(store, state.plan_id, frame[[schema.UNIQUE_ID, schema.DS, schema.Y]])
     if not has_goal(store, state.plan_id):
-        notes.append(NO_GOAL_SCORED)
+        notes.append(ActualsNote(NoteKind.NO_GOAL_SCORED, NO_GOAL_SCORED))
     return FileScore(table, notes)
 
 

@@ -13,7 +13,7 @@ deviations of a new baseline are new.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from forecast import schema
+from forecast.money import NO_CURRENCY_TEXT
 from forecast.overrides import OFFER_COUNTS, Event, OverrideError, horizon_periods, takes_offer
 from forecast.plan import PlanState
 from forecast.services import plans, system
@@ -70,6 +71,9 @@ class PlanLike:
     events: list[EventCarried] = field(default_factory=list)
     not_carried: list[str] = field(default_factory=list)
     """What the other plan had that the new one starts without, each with what to do."""
+    teams_without_lead: list[str] = field(default_factory=list)
+    """Where the other plan had leads: the new plan's teams nobody leads, new ones or ones led
+    there, each in words with what to do; nobody can claim for such a team."""
 
     def of(self, outcome: str) -> list[EventCarried]:
         return [e for e in self.events if e.outcome == outcome]
@@ -85,7 +89,70 @@ class PlanLike:
             "events_clipped": [e.to_dict() for e in self.of(CLIPPED)],
             "events_left_out": [e.to_dict() for e in self.of(LEFT_OUT)],
             "not_carried": self.not_carried,
+            "teams_without_lead": self.teams_without_lead,
         }
+
+
+def settings_of(origin: PlanState) -> dict[str, Any]:
+    """The settings a plan made like `origin` takes from it unless given again, by the names
+    `create_plan_like` takes them: a team or frequency it has none of is None, its currency
+    ``none`` for plain numbers."""
+    mapping = origin.dataset.mapping or {}
+    return {
+        "horizon": origin.horizon,
+        "team_attr": origin.team_attr or None,
+        "model": origin.baseline.model,
+        "currency": origin.currency or NO_CURRENCY_TEXT,
+        "freq": origin.freq or None,
+        "week_dates": mapping.get("week_dates") or "start",
+        "id_cols": list(mapping.get("id_cols") or []) or None,
+        "date_col": mapping.get("date_col"),
+        "value_col": mapping.get("value_col"),
+        "threshold": origin.threshold,
+    }
+
+
+@dataclass(frozen=True)
+class SettingWords:
+    """A setting a plan made like another took, as each face names it: the command line after
+    its option, the Data page after its create form's field."""
+
+    command: str
+    page: str
+
+
+TAKEN_WORDS = {
+    "horizon": SettingWords("horizon", "horizon"),
+    "team_attr": SettingWords("team attribute", "team dimension"),
+    "freq": SettingWords("frequency", "periods"),
+    "week_dates": SettingWords("week dates", "weeks dated by"),
+    "model": SettingWords("model", "model"),
+    "id_cols": SettingWords("id columns", "series key"),
+    "date_col": SettingWords("date column", "date column"),
+    "value_col": SettingWords("value column", "sales column"),
+    "threshold": SettingWords("threshold", "deviation threshold"),
+    "currency": SettingWords("currency", "currency"),
+    "attribute_columns": SettingWords(
+        "attribute columns", "store table columns (the file has none)"
+    ),
+}
+
+
+def taken_text(
+    key: str, value: Any, *, on_page: bool, formats: Mapping[str, Callable[[Any], str]]
+) -> str:
+    """A setting of `PlanLike.taken` in a face's words: its name there (`TAKEN_WORDS`), then its
+    value as the face's `formats` show it by key (a threshold as a percent), a list joined by
+    commas, anything else as text."""
+    words = TAKEN_WORDS.get(key)
+    name = key if words is None else words.page if on_page else words.command
+    if key in formats:
+        shown = formats[key](value)
+    elif isinstance(value, list):
+        shown = ", ".join(map(str, value))
+    else:
+        shown = str(value)
+    return f"{name} {shown}"
 
 
 def create_plan_like(
@@ -119,7 +186,7 @@ def create_plan_like(
     tell the formats of files given as bytes (an upload)."""
     origin = plans.get_plan(store, like)
     plans.require_members_manager(store, origin, actor, DOING)
-    mapping = origin.dataset.mapping or {}
+    theirs = settings_of(origin)
     taken: dict[str, Any] = {}
 
     def given_or_taken(key: str, given: Any, theirs: Any) -> Any:
@@ -135,22 +202,22 @@ def create_plan_like(
         store,
         name=name,
         source=source,
-        horizon=given_or_taken("horizon", horizon, origin.horizon),
-        team_attr=given_or_taken("team_attr", team_attr, origin.team_attr) or None,
+        horizon=given_or_taken("horizon", horizon, theirs["horizon"]),
+        team_attr=given_or_taken("team_attr", team_attr, theirs["team_attr"]) or None,
         actor=actor,
         filename=filename,
         attributes_file=attributes_file,
         attributes_filename=attributes_filename,
-        freq=given_or_taken("freq", freq, origin.freq) or None,
-        week_dates=given_or_taken("week_dates", week_dates, mapping.get("week_dates", "start")),
+        freq=given_or_taken("freq", freq, theirs["freq"]) or None,
+        week_dates=given_or_taken("week_dates", week_dates, theirs["week_dates"]),
         decimal=decimal,
-        model=given_or_taken("model", model, origin.baseline.model),
+        model=given_or_taken("model", model, theirs["model"]),
         levels=origin.baseline.levels,
-        id_cols=given_or_taken("id_cols", given_ids, mapping.get("id_cols") or None),
-        date_col=given_or_taken("date_col", date_col, mapping.get("date_col")),
-        value_col=given_or_taken("value_col", value_col, mapping.get("value_col")),
-        threshold=given_or_taken("threshold", threshold, origin.threshold),
-        currency=given_or_taken("currency", currency, origin.currency or "none"),
+        id_cols=given_or_taken("id_cols", given_ids, theirs["id_cols"]),
+        date_col=given_or_taken("date_col", date_col, theirs["date_col"]),
+        value_col=given_or_taken("value_col", value_col, theirs["value_col"]),
+        threshold=given_or_taken("threshold", threshold, theirs["threshold"]),
+        currency=given_or_taken("currency", currency, theirs["currency"]),
         jobs=jobs,
         progress=progress,
         like=likeness,
@@ -165,6 +232,7 @@ def create_plan_like(
         likeness.members_left_out,
         likeness.events,
         not_carried(store, origin, state),
+        likeness.teams_without_lead,
     )
 
 
@@ -174,10 +242,12 @@ def plans_to_make_like(store: PlanRepository, user: str | None) -> list[PlanSumm
     return plans.owned_plans(store, user)
 
 
-def plan_to_make_like(store: PlanRepository, like: str, user: str | None) -> PlanState:
-    """The plan `like` (an id a page sent) if `user` may make a plan like it; one they may not
-    is refused as if it did not exist (nobody learns it does)."""
-    if like not in {s.plan_id for s in plans_to_make_like(store, user)}:
+def plan_to_make_like(store: PlanRepository, like: object, user: str | None) -> PlanState:
+    """The plan `like` (an id a page sent) if `user` may make a plan like it; one they may not,
+    or anything the browser sent that is no id, is refused as if it did not exist (nobody learns
+    it does)."""
+    owned = {s.plan_id for s in plans_to_make_like(store, user)}
+    if not isinstance(like, str) or like not in owned:
         raise NotFound(
             "the earlier plan picked under 'Like an earlier plan' is not one of the plans you own "
             "(it was removed, or you no longer hold its owner role): pick another there, or "
@@ -241,6 +311,7 @@ class _Likeness:
         self.members: list[str] = []
         self.members_left_out: list[str] = []
         self.events: list[EventCarried] = []
+        self.teams_without_lead: list[str] = []
 
     def attributes(self, history: pd.DataFrame, attributes: pd.DataFrame | None) -> pd.DataFrame:
         ids = pd.Index(history[schema.UNIQUE_ID].astype(str).unique())
@@ -252,7 +323,7 @@ class _Likeness:
         missing = [c for c in self.origin.dataset.attribute_columns if c not in attributes]
         if self.attributes_given or not missing:
             return attributes
-        theirs = plans.load_blob_frame(self.store, self.origin.plan_id, plans.ATTRIBUTES)
+        theirs = plans.version_frame(self.store, self.origin, plans.ATTRIBUTES)
         unknown = ids.difference(pd.Index(theirs[schema.UNIQUE_ID].astype(str)))
         if len(unknown):
             shown = ", ".join(map(str, unknown[:10]))
@@ -273,11 +344,12 @@ class _Likeness:
         teams = {str(t) for t in plans.teams_of(attributes, state.team_attr).unique()}
         disabled = plans.disabled_members(self.store, self.origin)
         self.members, self.members_left_out = plans.copy_roles(state, self.origin, teams, disabled)
+        self.teams_without_lead = self._leaderless(state, teams)
         periods = horizon_periods(baseline[schema.DS].unique())
         first, last = periods[schema.DS].min().date(), periods["end"].max().date()
         carried: list[dict[str, Any]] = []
         for event in system.events_of(self.origin):
-            kept, outcome = _within(event, first, last, attributes, state.plan_id)
+            kept, outcome = _within(event, first, last, attributes, state)
             self.events.append(outcome)
             if kept is not None:
                 state.events.append(kept.to_dict())
@@ -305,9 +377,29 @@ class _Likeness:
         }
         return "; " + "; ".join(words), record
 
+    def _leaderless(self, state: PlanState, teams: set[str]) -> list[str]:
+        """The teams of `state` nobody leads that are new or were led in the other plan, in
+        words; none where the other plan had no leads (negotiated without them)."""
+        led_before = {str(m.team) for m in self.origin.members.values() if "lead" in m.roles}
+        if not led_before:
+            return []
+        led = {str(m.team) for m in state.members.values() if "lead" in m.roles}
+        theirs = plans.version_frame(self.store, self.origin, plans.ATTRIBUTES)
+        before = {str(t) for t in plans.teams_of(theirs, self.origin.team_attr).unique()}
+        said = []
+        for team in sorted(teams - led):
+            if team in before and team not in led_before:
+                continue  # nobody led it before either: as the owner left it
+            new = f" (new: not in plan {self.origin.plan_id})" if team not in before else ""
+            said.append(
+                f"team {team}{new} has no lead, so nobody can claim for it: name one with "
+                f"`forecast plan grant {state.plan_id} USER --role lead --team {team}`"
+            )
+        return said
+
 
 def _within(
-    event: Event, first: Any, last: Any, attributes: pd.DataFrame, plan_id: str
+    event: Event, first: Any, last: Any, attributes: pd.DataFrame, state: PlanState
 ) -> tuple[Event | None, EventCarried]:
     """The event on the new horizon `first`..`last` (clipped to it where it reaches beyond),
     or None with why it is left out."""
@@ -327,7 +419,8 @@ def _within(
     if event.counts == OFFER_COUNTS and takes_offer(event):
         # Its value is the uplift learned for its whole old window, not for the part kept.
         detail += (
-            f"; it keeps {event.describe_effect()}, the suggestion for {days}: `forecast plan event "
-            f"edit {plan_id} {event.event_id} --use-suggestion` takes the one for {start}..{end}"
+            f"; it keeps {event.describe_effect(currency=state.currency)}, the suggestion for "
+            f"{days}: `forecast plan event edit {state.plan_id} {event.event_id} "
+            f"--use-suggestion` takes the one for {start}..{end}"
         )
     return clipped, EventCarried(event.event_id, event.name, CLIPPED, detail)

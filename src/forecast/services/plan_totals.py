@@ -49,6 +49,7 @@ from forecast.services.cache import PerStoreCache
 from forecast.services.series_frames import (
     LastYearCounts,
     comparable_rows,
+    ended_of,
     fan_sums,
     last_year_cells,
     last_year_reached,
@@ -64,13 +65,14 @@ SYSTEM_KIND = "read_model:system_totals"
 KINDS = (BASELINE_KIND, SYSTEM_KIND)
 CELLS_KIND = "read_model:system_plan_cells"  # the system plan per baseline row (with events)
 DATA_KINDS = ("history", "attributes", "baseline")
-METHOD = "plan-totals-7"  # change it when what the blobs hold changes: older ones are recomputed
+METHOD = "plan-totals-8"  # change it when what the blobs hold changes: older ones are recomputed
 # 2 (2026-12-04): last year's sales are None for a team where a series had a gap then
 # 3 (2026-12-06): the fan chart's bands of a team and the whole plan are the interval of the sum
 # (series' half-widths in quadrature), no longer the sum of the series' bounds
 # 5 (2026-12-07): the fan chart's system plan per period is the exported cells added up
 # 6: last year's sales like for like (the series trading then), with the system plan of those
 # 7: ... and over the periods whose year before lies in the history (a horizon over a year)
+# 8: ... and without the series that have ended (their baseline's model label says so)
 _INPUTS = b"inputs"  # the metadata key of the fingerprint
 
 
@@ -138,6 +140,7 @@ def _baseline_part(
     history: pd.DataFrame,
     last_year: Mapping[str, LastYearCounts],
     comparable: np.ndarray,
+    reached: np.ndarray,
 ) -> pd.DataFrame:
     moments = domain.stretch_moments(frame)
     baseline_minor = team_totals(frame, schema.BASELINE)
@@ -172,7 +175,6 @@ def _baseline_part(
     )
     # the series not trading a year earlier: the system part (recomputed alone when only the
     # events change) leaves them out of a like-for-like growth's share without the history
-    reached = last_year_reached(frame, history, state.freq)
     not_comparable = pd.DataFrame(
         {
             "part": NOT_COMPARABLE,
@@ -394,10 +396,11 @@ def compute_parts(
     team_of = _team_of(series_plan)
     history = frames.history()
     cells = last_year_cells(frame, history, state.freq)
-    comparable = comparable_rows(frame, cells, last_year_reached(frame, history, state.freq))
+    reached = last_year_reached(frame, history, state.freq)
+    comparable = comparable_rows(frame, cells, reached, ended=ended_of(frames.baseline))
     last_year = last_year_sales(frame, cells, comparable)
     return (
-        _baseline_part(state, frames, frame, team_of, history, last_year, comparable),
+        _baseline_part(state, frames, frame, team_of, history, last_year, comparable, reached),
         _system_part(frame, series_plan, team_of, quantum(state.currency), comparable),
         series_plan,
     )
@@ -411,7 +414,7 @@ _TOTALS: PerStoreCache[PlanTotals] = PerStoreCache(size=8)
 def of_plan(store: PlanRepository, state: PlanState) -> PlanTotals:
     """The plan totals of this plan version: the stored read model when it was computed from
     what the plan holds now, else computed from the frames (and kept in memory)."""
-    return _TOTALS.get(store, (state.plan_id, state.version), lambda: _read(store, state))
+    return _TOTALS.get(store, state, (state.plan_id, state.version), lambda: _read(store, state))
 
 
 def _read(store: PlanRepository, state: PlanState) -> PlanTotals:
@@ -492,7 +495,7 @@ class Written:
         from forecast.services import plans
         from forecast.services import system as system_track
 
-        _TOTALS.put(store, (saved.plan_id, saved.version), self.totals)
+        _TOTALS.put(store, saved, (saved.plan_id, saved.version), self.totals)
         system_track.keep_series_plan(store, saved, self.series_plan)
         for kind, frame in self.unchanged.items():
             plans.keep_version_frame(store, saved, kind, frame)

@@ -12,7 +12,8 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,6 +22,7 @@ import pandas as pd
 from forecast import bounds, schema
 from forecast.bounds import MAX_HORIZON as MAX_HORIZON  # re-exported for the pages
 from forecast.bounds import horizon_problem
+from forecast.engine import label_notes
 from forecast.plan import (
     AGREED,
     DRAFT,
@@ -43,6 +45,7 @@ from forecast.services.errors import (
     ServiceError,
     StaleVersion,
 )
+from forecast.services.series_frames import labels_of
 from forecast.store import (
     AuditEntry,
     Change,
@@ -53,6 +56,7 @@ from forecast.store import (
     frame_from_bytes,
     frame_to_bytes,
 )
+from forecast.vocabulary import SERIES_STANDINGS
 
 Progress = Callable[[float, str], None]
 
@@ -172,6 +176,7 @@ def version_frame(store: PlanRepository, state: PlanState, kind: str) -> pd.Data
     callers: read it, never change it."""
     return _VERSION_FRAMES.get(
         store,
+        state,
         (state.plan_id, state.version, kind),
         lambda: blob_frame(store.get_blob(state.plan_id, kind), VERSION_FRAME_SKIPS.get(kind, ())),
     )
@@ -186,13 +191,48 @@ def series_models(store: PlanRepository, state: PlanState) -> dict[str, str]:
 
     def read() -> dict[str, str]:
         columns = [schema.UNIQUE_ID, schema.MODEL]
-        table = blob_frame(store.get_blob(state.plan_id, BASELINE), columns=columns)
-        first = table.drop_duplicates(schema.UNIQUE_ID)
-        ids, labels = first[schema.UNIQUE_ID].tolist(), first[schema.MODEL].astype(str).tolist()
-        return dict(zip(ids, labels, strict=True))
+        return labels_of(blob_frame(store.get_blob(state.plan_id, BASELINE), columns=columns))
 
     key = (state.plan_id, store.blob_hashes(state.plan_id).get(BASELINE))
-    return _SERIES_MODELS.get(store, key, read)
+    return _SERIES_MODELS.get(store, state, key, read)
+
+
+@dataclass(frozen=True)
+class SeriesStanding:
+    """The series of a plan its baseline reads as ended (a closed store: forecast as 0), with
+    the date of each one's last row, and those a fallback model served (the model asked for
+    failed), as their ``model`` labels say (`engine.label_notes`)."""
+
+    ended: dict[str, date] = field(default_factory=dict)
+    on_fallback: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.ended or self.on_fallback)
+
+    def series(self, standing: str) -> list[str]:
+        """The series of a `vocabulary.SERIES_STANDINGS` choice: "ended" or "fallback"."""
+        if standing not in SERIES_STANDINGS:
+            raise Invalid(
+                f"standing must be one of {', '.join(SERIES_STANDINGS)}, got {standing!r}"
+            )
+        return list(self.ended) if standing == "ended" else list(self.on_fallback)
+
+    def text(self) -> str:
+        """``2 series ended (forecast as 0), 3 on a fallback model``."""
+        parts = []
+        if self.ended:
+            parts.append(f"{len(self.ended):,} series ended (forecast as 0)")
+        if self.on_fallback:
+            parts.append(f"{len(self.on_fallback):,} on a fallback model")
+        return ", ".join(parts)
+
+
+def series_standing(store: PlanRepository, state: PlanState) -> SeriesStanding:
+    """Which series of this plan have ended and which a fallback model served."""
+    labels = series_models(store, state)
+    ended = label_notes.ended_series(labels)
+    fallback = tuple(uid for uid, label in labels.items() if label_notes.on_fallback(label))
+    return SeriesStanding(dict(sorted(ended.items())), tuple(sorted(fallback)))
 
 
 def keep_version_frame(
@@ -200,7 +240,7 @@ def keep_version_frame(
 ) -> None:
     """A writer that saved `state` without changing its `kind` blob hands on the `version_frame`
     it read of the version before (the same data)."""
-    _VERSION_FRAMES.put(store, (state.plan_id, state.version, kind), frame)
+    _VERSION_FRAMES.put(store, state, (state.plan_id, state.version, kind), frame)
 
 
 def blob_frame(
@@ -689,6 +729,32 @@ def without_owner_note(summaries: Sequence[PlanSummary], name: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class DisabledAccount:
+    """An account just disabled and the plans still being planned it leaves without an active
+    owner (``plans_left_without_owner``)."""
+
+    name: str
+    plans_without_owner: list[PlanSummary]
+
+    @property
+    def note(self) -> str:
+        """What to do about those plans ('' for none): ``without_owner_note``."""
+        return without_owner_note(self.plans_without_owner, self.name)
+
+
+def disable_account(
+    store: PlanRepository, name: str, *, actor: str | None, require_admin: bool = False
+) -> DisabledAccount:
+    """Disable `name`'s account (``accounts.disable``; with `require_admin`, by an admin other
+    than `name`: ``accounts.disable_as``) and say which plans it leaves without an owner."""
+    if require_admin:
+        accounts.disable_as(store, actor, name)
+    else:
+        accounts.disable(store, name, actor=actor)
+    return DisabledAccount(name, plans_left_without_owner(store, name))
+
+
 def require_members_manager(
     store: PlanRepository, state: PlanState, actor: str, doing: str
 ) -> None:
@@ -1010,7 +1076,7 @@ def create_plan(
     _currency(currency)  # refuse a bad code before reading the file
     check_model(model)
     if filename is not None:  # a browser's file name: its base name, at most ~200 characters
-        filename = bounds.base_filename(filename, "upload")
+        filename = bounds.base_filename(filename)
     _report(progress, 0.0, "reading the sales file")
     result = read_file(
         source,

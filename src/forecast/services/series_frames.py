@@ -5,6 +5,8 @@ made from the plan's frames (pure pandas): `services.negotiation` and the plan t
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import date
 from typing import Any, NamedTuple, cast
 
 import numpy as np
@@ -12,7 +14,7 @@ import pandas as pd
 
 from forecast import negotiation as domain
 from forecast import schema
-from forecast.engine import gaps
+from forecast.engine import gaps, label_notes
 from forecast.engine.aggregate_intervals import sum_with_intervals
 from forecast.engine.calendar import season_length
 
@@ -110,16 +112,40 @@ def last_year_reached(frame: pd.DataFrame, history: pd.DataFrame, freq: str) -> 
 
 
 def comparable_rows(
-    frame: pd.DataFrame, cells: pd.Series, reached: np.ndarray | None = None
+    frame: pd.DataFrame,
+    cells: pd.Series,
+    reached: np.ndarray | None = None,
+    *,
+    ended: Collection[str],
 ) -> np.ndarray:
     """Per row of the series frame: whether it counts in a like-for-like growth: its period a
     year earlier lies in the history (`reached`, `last_year_reached`; all when not given) and
     its series was trading in every one of last year's periods so reached (`last_year_cells`
-    known in all of them)."""
+    known in all of them) and has not ended: a series of `ended` (a store the baseline's label
+    reads as closed, `ended_of`, as `plans.series_standing` does) is left out, as a new one is,
+    so that a closure does not read as a fall of the others. A series forecast to sell nothing
+    that has not ended (a product run down, forecast 0 by its model) is compared."""
     reach = np.ones(len(frame), dtype=bool) if reached is None else reached
     unknown = pd.Series(cells.isna().to_numpy(dtype=bool) & reach, index=frame.index)
-    missing = unknown.groupby(frame[schema.UNIQUE_ID].to_numpy()).transform("any")
-    return ~missing.to_numpy(dtype=bool) & reach
+    ids = frame[schema.UNIQUE_ID].to_numpy()
+    missing = unknown.groupby(ids).transform("any").to_numpy(dtype=bool)
+    closed = frame[schema.UNIQUE_ID].astype(str).isin(list(ended)).to_numpy(dtype=bool)
+    return ~missing & ~closed & reach
+
+
+def ended_of(baseline: pd.DataFrame) -> dict[str, date]:
+    """The series a baseline's ``model`` labels read as ended (`label_notes.ended_series`), with
+    the date of each one's last row."""
+    if schema.MODEL not in baseline:
+        return {}
+    return label_notes.ended_series(labels_of(baseline))
+
+
+def labels_of(baseline: pd.DataFrame) -> dict[str, str]:
+    """Each series' ``model`` label in a baseline (its first row's: one model serves a series)."""
+    first = baseline.drop_duplicates(schema.UNIQUE_ID)
+    ids = first[schema.UNIQUE_ID].astype(str).tolist()
+    return dict(zip(ids, first[schema.MODEL].astype(str).tolist(), strict=True))
 
 
 def last_year_sales(
@@ -152,15 +178,17 @@ def last_year_sales(
 
 
 def last_year_by_team(
-    frame: pd.DataFrame, history: pd.DataFrame, freq: str
+    frame: pd.DataFrame, history: pd.DataFrame, freq: str, *, ended: Collection[str]
 ) -> dict[str, domain.LastYear]:
     """Actual sales per team over the horizon's periods shifted back one year, like for like
     (`domain.LastYear`): over the series trading in every one of them, with the system plan
     (the frame's ``system_plan``) of those series and of the team to compare the team's amounts
     with. Sales are None where no series of the team was (no rows: the history does not reach
-    back so far, or a long closure, ``engine.gaps``: a growth over a gap would measure it)."""
+    back so far, or a long closure, ``engine.gaps``: a growth over a gap would measure it).
+    `ended`: the series that have ended (`ended_of`), left out."""
     cells = last_year_cells(frame, history, freq)
-    comparable = comparable_rows(frame, cells, last_year_reached(frame, history, freq))
+    reached = last_year_reached(frame, history, freq)
+    comparable = comparable_rows(frame, cells, reached, ended=ended)
     plan = team_totals(frame, schema.SYSTEM_PLAN)
     comparable_plan = team_totals(frame[comparable], schema.SYSTEM_PLAN)
     return {

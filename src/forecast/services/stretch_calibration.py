@@ -104,4 +104,4 @@ def of_plan(
         state.horizon,
         engine_stretch.METHOD,
     )
-    return _LAZY.get(store, key, lambda: of_state(state, *inputs()))
+    return _LAZY.get(store, state, key, lambda: of_state(state, *inputs()))

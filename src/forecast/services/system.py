@@ -117,7 +117,7 @@ def _marked(store: PlanRepository, state: PlanState) -> pd.DataFrame:
         marked = overrides.deviations(_system_plan_frame(store, state), state.threshold)
         return _annotated(state, marked)
 
-    return _MARKED.get(store, (state.plan_id, state.version), compute)
+    return _MARKED.get(store, state, (state.plan_id, state.version), compute)
 
 
 # A saved plan version never changes (every edit, threshold and explanation moves the version),
@@ -130,7 +130,7 @@ _MARKED: PerStoreCache[pd.DataFrame] = PerStoreCache(size=4)
 def keep_series_plan(store: PlanRepository, state: PlanState, series_plan: pd.DataFrame) -> None:
     """A writer that has just applied the saved version's events keeps the result for the
     version's readers (the frame `_system_plan_frame` would compute; read-only from here on)."""
-    _SYSTEM_PLAN.put(store, (state.plan_id, state.version), series_plan)
+    _SYSTEM_PLAN.put(store, state, (state.plan_id, state.version), series_plan)
 
 
 def _annotated(state: PlanState, marked: pd.DataFrame) -> pd.DataFrame:
@@ -139,7 +139,11 @@ def _annotated(state: PlanState, marked: pd.DataFrame) -> pd.DataFrame:
     which events they were written for); on a published or agreed plan, whose events can no
     longer change, they hold by the old rule (the deviation)."""
     return overrides.mark_explained(
-        marked, explanations_of(state), events_of(state), legacy_holds=state.locked
+        marked,
+        explanations_of(state),
+        events_of(state),
+        legacy_holds=state.locked,
+        currency=state.currency,
     )
 
 
@@ -170,7 +174,7 @@ def _system_plan_frame(
 
     if events is not None:
         return compute()
-    return _SYSTEM_PLAN.get(store, (state.plan_id, state.version), compute)
+    return _SYSTEM_PLAN.get(store, state, (state.plan_id, state.version), compute)
 
 
 def system_plan(store: PlanRepository, plan: str, level: str = "series") -> pd.DataFrame:
@@ -193,7 +197,8 @@ def shown_plan(store: PlanRepository, plan: str, level: str = "series") -> pd.Da
     back, `series_frames.whole_cells`), the adjustment their difference, and the team and total
     levels summed from those cells, so a period's total reads as the exported rows add up and
     baseline + adjustment = system plan on every row. The deviation of a series-period stays the
-    gate's (from the unrounded amounts)."""
+    gate's (from the unrounded amounts). The series level ends with each series' ``model``
+    label, as the engine wrote it (an ended series, a fallback model)."""
     if level not in LEVELS:
         raise Invalid(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
     state = plans.get_plan(store, plan)
@@ -206,6 +211,9 @@ def shown_plan(store: PlanRepository, plan: str, level: str = "series") -> pd.Da
         frame = overrides.aggregate(frame, level)  # exact sums of the cells' minor units
     for column in (schema.BASELINE, "adjustment", schema.SYSTEM_PLAN):
         frame[column] = frame[column].astype("int64") / 100
+    if level == "series":  # which model served each series, as the engine labelled it
+        labels = plans.series_models(store, state)
+        frame[schema.MODEL] = frame[schema.UNIQUE_ID].astype(str).map(labels)
     return frame
 
 
@@ -291,7 +299,7 @@ def _suggest(store: PlanRepository, state: PlanState, kind: str, scope: Scope) -
         return None
     attributes = sorted((key, tuple(values)) for key, values in scope.attributes.items())
     key = (state.plan_id, state.version, kind, tuple(attributes), tuple(scope.ids))
-    return _SUGGESTIONS.get(store, key, lambda: _learn(store, state, kind, scope))
+    return _SUGGESTIONS.get(store, state, key, lambda: _learn(store, state, kind, scope))
 
 
 def _learn(store: PlanRepository, state: PlanState, kind: str, scope: Scope) -> Uplift | None:
@@ -412,7 +420,7 @@ def _flag_cells(store: PlanRepository, state: PlanState, flag: str) -> _FlagCell
         return _FlagCells(pd.Index(series), seen, hits.reshape(len(series), len(seen)))
 
     key = (state.plan_id, state.dataset.history_hash, flag)
-    return _FLAG_CELLS.get(store, key, compute)
+    return _FLAG_CELLS.get(store, state, key, compute)
 
 
 class _OfferGrid:
@@ -507,7 +515,7 @@ def _series_uplift(store: PlanRepository, state: PlanState, flag: str) -> pd.Dat
         return series_uplift(history, flag)
 
     key = (state.plan_id, state.dataset.history_hash, flag)
-    return _SERIES_UPLIFT.get(store, key, compute)
+    return _SERIES_UPLIFT.get(store, state, key, compute)
 
 
 # -- events ----------------------------------------------------------------------------------
@@ -593,7 +601,7 @@ def add_event(
         added[:] = [numbered]
         s.events.append(numbered.to_dict())
         s.next_event_number += 1
-        return f"add event {numbered.describe()}", None, numbered.to_dict()
+        return f"add event {numbered.describe(currency=s.currency)}", None, numbered.to_dict()
 
     saved = _change_events(
         store,
@@ -837,8 +845,9 @@ def edit_event(
         # A value typed now counts by days; otherwise the event keeps how it counts.
         counts=old.counts if value is None else overrides.DAYS,
     )
+    old_text = old.describe(currency=state.currency)
     if new == old and not use_suggestion:
-        raise Invalid(f"nothing to change: event {event_id} already is {old.describe()}")
+        raise Invalid(f"nothing to change: event {event_id} already is {old_text}")
     _checked(store, state, new)
     where = (new.kind, new.scope, new.start, new.end)
     followed: str | None = None
@@ -855,22 +864,23 @@ def edit_event(
             if follows:
                 followed = (
                     f"{event_id} took the suggestion, so it takes the one for its "
-                    f"{_moved(old, new)} now: {new.describe_effect()} (was "
-                    f"{old.describe_effect()})"
+                    f"{_moved(old, new)} now: {new.describe_effect(currency=state.currency)} "
+                    f"(was {old.describe_effect(currency=state.currency)})"
                 )
         elif follows:
             # Nothing offered there: the value stays, counted by days as a typed one is.
             new = replace(new, counts=overrides.DAYS)
             followed = (
                 f"there is no suggestion for {event_id}'s {_moved(old, new)}: it keeps "
-                f"{old.describe_effect()} and now counts by the days it covers, as a typed value"
+                f"{old.describe_effect(currency=state.currency)} and now counts by the days it "
+                "covers, as a typed value"
             )
         if new == old:
-            raise Invalid(f"nothing to change: event {event_id} already is {old.describe()}")
+            raise Invalid(f"nothing to change: event {event_id} already is {old_text}")
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         s.events = [new.to_dict() if e["event_id"] == event_id else e for e in s.events]
-        return f"edit event {new.describe()}", old.to_dict(), new.to_dict()
+        return f"edit event {new.describe(currency=s.currency)}", old.to_dict(), new.to_dict()
 
     expected = state.version if expected_version is None else expected_version
     saved = _change_events(
@@ -909,7 +919,7 @@ def remove_event(
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         s.events = [e for e in s.events if e["event_id"] != event_id]
-        return f"remove event {old.describe()}", old.to_dict(), None
+        return f"remove event {old.describe(currency=s.currency)}", old.to_dict(), None
 
     saved = _change_events(
         store, state.plan_id, actor, "remove_event", mutate, expected_version, reason=reason
@@ -952,7 +962,7 @@ def restore_event(
         # Back in its place, not at the end: where 'set' events overlap the one added last
         # wins, so an appended event would now win over events added after it.
         s.events.insert(_place_of(s.events, event_id), event.to_dict())
-        return f"restore event {event.describe()}", None, event.to_dict()
+        return f"restore event {event.describe(currency=s.currency)}", None, event.to_dict()
 
     saved = _change_events(store, state.plan_id, actor, "restore_event", mutate, expected_version)
     return Saved(saved, event=event)

@@ -321,6 +321,7 @@ def fan_frames(store: PlanRepository, plan: str, level: str, key: str | None) ->
     if level == "series" and key:
         history, baseline = _FAN_FRAMES.get(
             store,
+            state,
             (state.plan_id, state.version),
             lambda: (
                 plans.load_blob_frame(store, state.plan_id, plans.HISTORY),

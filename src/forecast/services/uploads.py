@@ -18,20 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forecast import bounds
-from forecast.engine.ingest.bounds import read_at_most
+from forecast.engine.ingest.bounds import FileTooBig as FileTooBig  # the CLI's way to them
+from forecast.engine.ingest.bounds import read_bounded as read_bounded
 from forecast.services.errors import NotFound
 
 MAX_AGE_SECONDS = 24 * 3600
 
 
-def read_file_at_most(path: Path, limit: int) -> bytes | None:
-    """A file a person named (on the command line), or None when it holds more than `limit`
-    bytes: never more than ``limit + 1`` are read (`read_at_most`)."""
-    return read_at_most(path, limit)
-
-
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
-_MAX_NAME = 200
 
 
 @dataclass(frozen=True)
@@ -40,7 +34,10 @@ class Upload:
     filename: str
 
 
-def shown_filename(name: object, default: str) -> str:
+UNNAMED_FILE = bounds.UNNAMED_FILE
+
+
+def shown_filename(name: object, default: str = UNNAMED_FILE) -> str:
     """The name a browser gave an upload, as the pages may say it back: its base name, without
     control characters, bounded in length (``forecast.bounds.base_filename``)."""
     return bounds.base_filename(name, default)
@@ -66,7 +63,7 @@ class UploadStore:
         token = secrets.token_urlsafe(24)  # 32 characters of [A-Za-z0-9_-]
         meta = {
             "owner": _owner_digest(owner),
-            "filename": Path(str(filename)).name[:_MAX_NAME] or "upload",
+            "filename": bounds.base_filename(filename),
             "saved_at": time.time(),
         }
         (self.folder / token).write_bytes(content)

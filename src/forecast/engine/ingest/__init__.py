@@ -39,6 +39,7 @@ from forecast.engine.ingest.types import (
     IngestResult,
     NoRows,
     Problem,
+    ReaderNote,
     ValueChoice,
 )
 
@@ -49,6 +50,7 @@ __all__ = [
     "IngestResult",
     "NoRows",
     "Problem",
+    "ReaderNote",
     "ValueChoice",
     "check_unpacked",
     "pandas_freq",

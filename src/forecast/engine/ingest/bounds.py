@@ -52,13 +52,28 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:,.0f} MB"
 
 
-def read_at_most(path: Path, limit: int) -> bytes | None:
-    """The bytes of the file at `path`, or None when it holds more than `limit`: never more
-    than ``limit + 1`` bytes are read, whatever its size said a moment before (a file still
-    being written grows)."""
+class FileTooBig(Exception):
+    """A file holds more than the bound it was read under. `size` is what its size said before
+    it was read: within the bound when the file grew while it was read (one still being
+    written)."""
+
+    def __init__(self, size: int):
+        super().__init__(f"the file holds more than its bound ({size:,} bytes when looked at)")
+        self.size = size
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of the file at `path`, refused (`FileTooBig`) from its size before it is read
+    when that is over `limit`, and while it is read when it grows past it: never more than
+    ``limit + 1`` bytes are read. Each caller words the refusal its own way."""
+    size = path.stat().st_size
+    if size > limit:
+        raise FileTooBig(size)
     with path.open("rb") as handle:
         data = handle.read(limit + 1)
-    return None if len(data) > limit else data
+    if len(data) > limit:
+        raise FileTooBig(size)
+    return data
 
 
 def too_big(name: str, what: str, fix: str = _SPLIT_FIX) -> IngestError:

@@ -31,6 +31,7 @@ from forecast.engine.ingest.regularise import (
     build_grid,
     choose_freq,
     infer_freq,
+    native_step_days,
     normalise_freq,
     partial_edge_periods,
     period_starts,
@@ -51,6 +52,7 @@ from forecast.engine.ingest.types import (
     IngestResult,
     NoRows,
     Problem,
+    ReaderNote,
     ValueChoice,
 )
 from forecast.engine.ingest.values import (
@@ -68,7 +70,7 @@ from forecast.engine.ingest.values import (
     parse_numbers,
 )
 from forecast.engine.period_weeks import WEEKDAYS as DAY_NAMES
-from forecast.money import format_percent
+from forecast.money import format_count, format_percent
 from forecast.schema import DS, UNIQUE_ID, Y
 from forecast.vocabulary import DUPLICATE_RULES, WEEK_DATES
 
@@ -264,7 +266,15 @@ def read_sales(
     same_date = (
         0 if not merged else merged if chosen == "D" else series.same_date_duplicates(uid_codes, ds)
     )
-    notes += _aggregation_notes(merged, same_date, chosen, uid_codes, ds, uid_names, row_numbers)
+    note_kinds: dict[str, ReaderNote] = {}
+    if same_date:
+        summed = _same_date_note(same_date, uid_codes, ds, uid_names, row_numbers)
+        notes.append(summed)
+        note_kinds[summed] = ReaderNote.SAME_DATE_ROWS_SUMMED
+    if merged > same_date:
+        notes.append(
+            f"{format_count(merged - same_date)} rows aggregated (sum) to {chosen} periods"
+        )
     history = pd.DataFrame(
         {
             UNIQUE_ID: series.take_text(uid_names, grid.series),
@@ -274,16 +284,23 @@ def read_sales(
     )
     for col, values in flag_values.items():
         history[col] = grid.any(values)
-    history, kept = _drop_partial_edges(history, grid, inferred.freq, chosen, ds, whole_edges)
+    density = _density(ds, inferred.freq) if len(ds) else 0.0
+    history, kept = _drop_partial_edges(
+        history, grid, inferred.freq, chosen, ds, density, whole_edges
+    )
     partial_notes = kept.notes
     # The cells the file had no row for (y filled with 0), row by row of the history.
     filled_rows = pd.Series(grid.rows_per_cell[kept.rows] == 0, index=history.index)
     notes += partial_notes
+    note_kinds |= dict.fromkeys(partial_notes, ReaderNote.EDGE_PERIOD_LEFT_OUT)
+    note_periods = dict(zip(partial_notes, kept.periods, strict=True))
     negative = int((numbers.values < 0).sum())
     if negative:
         notes.append(f"{negative} negative values kept as they are (returns or corrections?)")
     filled = grid.filled_per_series()
-    notes += _sparse_note(history, filled_rows, chosen)
+    sparse = _sparse_note(history, filled_rows, chosen)
+    notes += sparse
+    note_kinds |= dict.fromkeys(sparse, ReaderNote.EMPTY_PERIODS_FILLED)
     notes += _weekly_sums_note(history, chosen)
 
     attr_cols, attributes = series.attributes(frame, others, id_names, uid_codes, uid_names)
@@ -348,9 +365,11 @@ def read_sales(
         absent_days=absent_days,
         weekdays_never=weekdays_never,
         dates_regular=dates_regular,
-        date_density=_density(ds, inferred.freq) if len(ds) else 0.0,
+        date_density=density,
         series_days=_short_series_days(uid_codes, ds, uid_names),
         currency_sign=currency_sign,
+        note_kinds=note_kinds,
+        note_periods=note_periods,
     )
     return IngestResult(
         history, attributes, chosen, flags, mapping, report, roles.value_choice, filled_rows
@@ -1080,6 +1099,7 @@ def _grid(name: str, date_col: str, codes: np.ndarray, p: np.ndarray, n: int, fr
 class _Kept:
     rows: np.ndarray  # the grid's cells kept, one per row of the history left
     notes: list[str]
+    periods: list[tuple[pd.Timestamp, pd.Timestamp]]  # of each note, its first and last day
 
 
 def _drop_partial_edges(
@@ -1088,25 +1108,30 @@ def _drop_partial_edges(
     native: str | None,
     chosen: str,
     ds: np.ndarray,
+    density: float,
     whole: bool = False,
 ) -> tuple[pd.DataFrame, _Kept]:
     """Leave out a first or last period that the (finer) data covers only in part (unless
-    `whole`); with the history, which of the grid's cells it kept and the notes."""
-    everything = _Kept(np.arange(len(history)), [])
+    `whole`; `density` is the file's `_density`); with the history, which of the grid's cells
+    it kept and the notes."""
+    everything = _Kept(np.arange(len(history)), [], [])
     if not len(ds) or whole:
         return history, everything
     first_date, last_date = ds.min(), ds.max()
-    density = _density(ds, native)
     if density < EDGE_DENSITY:
         return history, everything  # sparse dates: a quiet edge is not partial
     drop_first, drop_last = partial_edge_periods(native, chosen, first_date, last_date)
     notes: list[str] = []
+    left_out: list[tuple[pd.Timestamp, pd.Timestamp]] = []
     keep = np.ones(len(history), dtype=bool)
     for period, edge, day in ((drop_first, "first", first_date), (drop_last, "last", last_date)):
         if period is None or not _uncovered_is_telling(period, edge, day, chosen, native, density):
             continue
         keep &= grid.period != period
-        start = pd.Timestamp(period_starts(np.array([period]), chosen)[0])
+        start, after = (
+            pd.Timestamp(d) for d in period_starts(np.array([period, period + 1]), chosen)
+        )
+        left_out.append((start, after - pd.Timedelta(days=1)))
         notes.append(
             f"the {edge} {chosen} period (starting {start:%Y-%m-%d}) is only partly covered by the "
             f"data ({'from' if edge == 'first' else 'up to'} {pd.Timestamp(day):%Y-%m-%d}); left out so "
@@ -1114,7 +1139,7 @@ def _drop_partial_edges(
         )
     if keep.all():
         return history, everything
-    return history[keep].reset_index(drop=True), _Kept(np.flatnonzero(keep), notes)
+    return history[keep].reset_index(drop=True), _Kept(np.flatnonzero(keep), notes, left_out)
 
 
 EDGE_DENSITY = 0.5
@@ -1127,7 +1152,7 @@ sparse dates (a sale now and then) do not say the data stops there."""
 def _density(ds: np.ndarray, native: str | None) -> float:
     """The share of the days (or weeks) from the first date to the last that have rows; 0 for a
     calendar coarser than weekly."""
-    step = {"D": 1, "W": 7}.get((native or "")[:1])
+    step = native_step_days(native)
     if step is None:
         return 0.0
     days = np.unique(ds.astype("datetime64[D]").astype(np.int64))
@@ -1180,7 +1205,7 @@ def _absent_days(
     periods it spans have every expected date (or, on its own calendar, 95 % of its dates are
     there), or when `dense` (the plan's daily history was): in sparse data (order lines) a
     quiet day is no missing delivery."""
-    step = {"D": 1, "W": 7}.get((native or "")[:1])
+    step = native_step_days(native)
     if step is None or not len(ds):
         return [], [], False
     days = np.unique(ds.astype("datetime64[D]").astype(np.int64))
@@ -1209,36 +1234,24 @@ def _absent_days(
 
 
 DUPLICATES_SUMMED = "share a series and date with another row; summed"
-"""The words of the note on rows summed under ``duplicates="sum"`` (callers look for it)."""
+"""The words of the note on rows summed under ``duplicates="sum"``."""
 
 
-def _aggregation_notes(
-    merged: int,
-    same_date: int,
-    freq: str,
-    codes: np.ndarray,
-    ds: np.ndarray,
-    names: np.ndarray,
-    row_numbers: np.ndarray,
-) -> list[str]:
-    if not merged:
-        return []
-    notes = []
-    if same_date:
-        said = f"{same_date} rows {DUPLICATES_SUMMED}"
-        # rows at other times of one day share its date but no timestamp: no pair to name
-        first = series.first_same_date_rows(codes, ds)
-        if first is not None:
-            earlier, later = first
-            day = pd.Timestamp(ds[later]).strftime("%Y-%m-%d")
-            said += (
-                f" (the first: rows {int(row_numbers[earlier])} and {int(row_numbers[later])}, "
-                f"series {names[int(codes[later])]} on {day})"
-            )
-        notes.append(said)
-    if merged > same_date:
-        notes.append(f"{merged - same_date} rows aggregated (sum) to {freq} periods")
-    return notes
+def _same_date_note(
+    same_date: int, codes: np.ndarray, ds: np.ndarray, names: np.ndarray, row_numbers: np.ndarray
+) -> str:
+    """The note on rows sharing a series and date, summed, naming the first such pair."""
+    said = f"{same_date} rows {DUPLICATES_SUMMED}"
+    # rows at other times of one day share its date but no timestamp: no pair to name
+    first = series.first_same_date_rows(codes, ds)
+    if first is not None:
+        earlier, later = first
+        day = pd.Timestamp(ds[later]).strftime("%Y-%m-%d")
+        said += (
+            f" (the first: rows {int(row_numbers[earlier])} and {int(row_numbers[later])}, "
+            f"series {names[int(codes[later])]} on {day})"
+        )
+    return said
 
 
 def _weekly_sums_note(history: pd.DataFrame, freq: str) -> list[str]:

@@ -160,6 +160,7 @@ def duplicate_problems(
                 f"second row for series {names[codes[i]]!r} on this date (first at row "
                 f"{int(row_numbers[first])})",
                 fix,
+                repeated_row=True,
             )
         )
     if len(hits) > MAX_PROBLEMS_PER_KIND:
@@ -171,6 +172,7 @@ def duplicate_problems(
                 None,
                 f"{len(hits) - MAX_PROBLEMS_PER_KIND} more duplicate rows ({len(hits)} in all)",
                 fix,
+                repeated_row=True,
             )
         )
     return out

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecast.bounds import UNNAMED_FILE
 from forecast.engine.ingest import bounds
 from forecast.engine.ingest.types import IngestError, NoRows, Problem
 from forecast.engine.ingest.values import without_currency_sign
@@ -56,7 +57,7 @@ class CsvFormat:
 def load_source(source: str | Path | bytes, filename: str | None) -> tuple[bytes, str]:
     """The raw bytes of `source` and the name used in problems."""
     if isinstance(source, bytes | bytearray | memoryview):
-        return bytes(source), filename or "<upload>"
+        return bytes(source), filename or UNNAMED_FILE
     path = Path(source).expanduser()
     name = filename or str(source)
     if not path.exists():
@@ -67,20 +68,16 @@ def load_source(source: str | Path | bytes, filename: str | None) -> tuple[bytes
         raise IngestError(
             [Problem.whole_file(name, "this is a folder, not a file", "pass one sales file")]
         )
-    size = path.stat().st_size  # from its size, before it is read into memory
-    data = (
-        None
-        if size > bounds.MAX_UNPACKED_BYTES
-        else bounds.read_at_most(path, bounds.MAX_UNPACKED_BYTES)
-    )
-    if data is None:
+    limit = bounds.MAX_UNPACKED_BYTES
+    try:
+        return bounds.read_bounded(path, limit), name
+    except bounds.FileTooBig as exc:
         raise bounds.too_big(
             name,
-            f"the file is {max(size, bounds.MAX_UNPACKED_BYTES + 1) / 1024 / 1024:,.0f} MB, more "
-            f"than the limit of {bounds.MAX_UNPACKED_BYTES / 1024 / 1024:,.0f} MB; it was not read",
+            f"the file is {max(exc.size, limit + 1) / 1024 / 1024:,.0f} MB, more "
+            f"than the limit of {limit / 1024 / 1024:,.0f} MB; it was not read",
             "split the file (for example one file per year or per region)",
-        )
-    return data, name
+        ) from None
 
 
 def unpacked(source: str | Path | bytes, filename: str | None = None) -> tuple[bytes, str]:
@@ -432,7 +429,7 @@ def read_csv_columns_text(raw: bytes, fmt: CsvFormat, positions: list[int]) -> p
     )
 
 
-def spreadsheet_rows(raw: bytes, fmt: CsvFormat, name: str = "the file") -> np.ndarray:
+def spreadsheet_rows(raw: bytes, fmt: CsvFormat, name: str = UNNAMED_FILE) -> np.ndarray:
     """Spreadsheet row number (header = 1) of each data row pandas returns.
 
     pandas skips blank lines and a quoted cell may span lines, so the data row index alone can be

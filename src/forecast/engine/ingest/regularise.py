@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+from forecast.vocabulary import WEEKDAY_CODES as WEEKDAYS
+
 _RANK = {"D": 0, "W": 1, "M": 2, "Q": 3}
 _NAMES = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly"}
 
@@ -214,7 +215,9 @@ def build_grid(codes: np.ndarray, p: np.ndarray, n_series: int) -> Grid:
     return Grid(series, period, position, rows_per_cell, n_series)
 
 
-def _native_step_days(native: str | None) -> int | None:
+def native_step_days(native: str | None) -> int | None:
+    """The days one row of a file's own calendar `native` covers: 1 daily, 7 weekly; None for
+    a coarser calendar (or none told)."""
     if native is None:
         return None
     return {"D": 1, "W": 7}.get(base(native))
@@ -228,7 +231,7 @@ def partial_edge_periods(
     Daily rows summed into weeks that end after the file's last day (or start before its first)
     would look like a collapse in sales; such edge periods are left out. Only when the data is
     finer (daily or weekly) than the chosen calendar; (None, None) otherwise."""
-    step = _native_step_days(native)
+    step = native_step_days(native)
     if step is None or _RANK[base(chosen)] <= _RANK[base(native or "D")]:
         return None, None
     first_day = int(_days(np.array([first_date]))[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -24,6 +25,7 @@ class Problem:
     # The rows this line stands for: 1, or for the closing "N more rows have the same problem"
     # line, those N.
     rows: int = 1
+    repeated_row: bool = False  # a row repeating an earlier row's series and date
 
     @classmethod
     def whole_file(cls, file: str, message: str, fix: str) -> Problem:
@@ -118,6 +120,15 @@ class ValueChoice:
         return self.how in (VALUE_GIVEN, VALUE_NAMED)
 
 
+class ReaderNote(StrEnum):
+    """What a note of the reader is about, for the notes a caller acts on (reading actuals:
+    a period left out, zeros filled in, rows summed); the notes' words are for people only."""
+
+    EDGE_PERIOD_LEFT_OUT = "edge_period_left_out"  # a first or last period the dates cover in part
+    EMPTY_PERIODS_FILLED = "empty_periods_filled"  # most periods had no rows and were filled with 0
+    SAME_DATE_ROWS_SUMMED = "same_date_rows_summed"  # rows sharing a series and date, summed
+
+
 @dataclass
 class IngestReport:
     """What ingest did to the file: counts a planner can check against their own numbers."""
@@ -155,9 +166,21 @@ class IngestReport:
     # a series' own first and last dates, only for series that start later or end earlier than
     # the file (a store whose last days have not arrived yet)
     currency_sign: str | None = None  # the one currency sign ($ € £ ¥) or code (USD) on the values
+    note_kinds: dict[str, ReaderNote] = field(default_factory=dict)  # notes that have a kind
+    note_periods: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=dict)
+    # the period (first and last day) a note is about: an edge period left out
+
+    def kind_of(self, note: str) -> ReaderNote | None:
+        """What one of `notes` is about (None: a note that is only said)."""
+        return self.note_kinds.get(note)
+
+    def period_of(self, note: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        """The first and last day of the period one of `notes` is about (None: not one)."""
+        return self.note_periods.get(note)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
+        del out["note_kinds"], out["note_periods"]  # the notes are said as they are
         out["start"] = None if self.start is None else f"{self.start:%Y-%m-%d}"
         out["end"] = None if self.end is None else f"{self.end:%Y-%m-%d}"
         for key in ("first_day", "last_day"):

@@ -1,0 +1,365 @@
+"""`forecast store restore` while `forecast serve` runs on the same SQLite store: the server's
+next request shows the restored plans, not what it read (or cached) before, and a file that is
+not a sound backup of a plan store is refused before anything changes."""
+
+from __future__ import annotations
+
+import copy
+import http.cookiejar
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from forecast.cli import app
+from forecast.errors import StaleVersion
+from forecast.services import plan_totals, plans
+from forecast.services.backup import backup_store, restore_store
+from forecast.services.store_factory import open_store
+from forecast.store import Change
+from tests.integration.test_serve_wire import _served
+from tests.integration.test_store import add_event, new_plan
+from tests.signin import PASSWORD, add_accounts
+from tests.unit.test_backup_refusals import _store_with_a_lost_freelist
+
+runner = CliRunner()
+
+
+class Browser:
+    """One signed-in browser of a served app: its cookie, and the System plan page's render
+    callback posted as the page posts it."""
+
+    def __init__(self, port: int, name: str) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        page = self.opener.open(self.base + "/login", timeout=30).read().decode()
+        token = re.search(r"name='csrf' value='([^']+)'", page)
+        assert token, page[:300]
+        form = {"csrf": token.group(1), "name": name, "password": PASSWORD}
+        self.opener.open(self.base + "/login", urllib.parse.urlencode(form).encode(), timeout=30)
+
+    def at(self, port: int) -> Browser:
+        """The same browser, its cookie too, at another server of the store."""
+        elsewhere = copy.copy(self)
+        elsewhere.base = f"http://127.0.0.1:{port}"
+        return elsewhere
+
+    def system_page(self, plan_id: str) -> tuple[int, list[str], str]:
+        """The plan version the page shows, its events' names and the System plan card's
+        change against the baseline (what the plan's cached frames give)."""
+        dependencies = json.loads(
+            self.opener.open(self.base + "/_dash-dependencies", timeout=30).read()
+        )
+        key = next(d["output"] for d in dependencies if "sys-version.data" in d["output"])
+        outputs = []
+        for part in key.strip(".").split("..."):
+            component, prop = part.rsplit(".", 1)
+            outputs.append({"id": component, "property": prop})
+        body = {
+            "output": key,
+            "outputs": outputs,
+            "inputs": [
+                {"id": "nav-session", "property": "data", "value": {"plan_id": plan_id}},
+                {"id": "sys-refresh", "property": "data", "value": 0},
+            ],
+            "state": [],
+            "changedPropIds": ["nav-session.data"],
+        }
+        request = urllib.request.Request(
+            self.base + "/_dash-update-component",
+            json.dumps(body).encode(),
+            {"Content-Type": "application/json"},
+        )
+        shown = json.loads(self.opener.open(request, timeout=120).read())["response"]
+        change = re.search(
+            r"([+\-\u2212]?[\d.,]+ %) against the baseline",
+            json.dumps(shown["sys-totals"], ensure_ascii=False),
+        )
+        assert change, shown["sys-totals"]
+        events = [row["name"] for row in shown["sys-events-grid"]["rowData"]]
+        return shown["sys-version"]["data"], events, change.group(1)
+
+
+def _restore(backup: Path, data: Path) -> subprocess.CompletedProcess[str]:
+    """`forecast store restore` from a process of its own, as an operator runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "forecast", "store", "restore", str(backup)]
+        + ["--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_backup_restored_while_the_server_runs_is_what_its_next_request_shows(tmp_path):
+    """A change after the backup, seen by the server; the restore from another process; the
+    server's next request shows the backup's plan, and a server started after the restore takes a
+    sign-in on the one that ran through it (the backup, made before any server started, has no
+    cookie key: the store keeps its own). Then another change takes the version number the undone
+    one had: the server shows the new change, not its cached frames of the old."""
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    try:
+        plan_id = new_plan(store).plan_id
+        add_accounts(store, ["ann"])
+        backup = backup_store(tmp_path / "backup.db", data_dir=data).path
+        with _served(data) as port:
+            before = Browser(port, "ann")
+            assert before.system_page(plan_id) == (1, [], "0.0 %")
+            add_event(store, plan_id, value=50.0)
+            version, events, raised = before.system_page(plan_id)
+            assert (version, events) == (2, ["promo 50.0"]) and raised.startswith("+")
+
+            restored = _restore(backup, data)
+            assert restored.returncode == 0, restored.stderr
+            assert "show the restored data from their next request on" in restored.stdout
+
+            with pytest.raises(urllib.error.HTTPError) as ended:  # its sign-in was not restored
+                before.system_page(plan_id)
+            assert ended.value.code == 401
+            after = Browser(port, "ann")
+            assert after.system_page(plan_id) == (1, [], "0.0 %")
+            with _served(data) as started_after:
+                assert after.at(started_after).system_page(plan_id) == (1, [], "0.0 %")
+
+            add_event(store, plan_id, value=-30.0)  # version 2 again, with other contents
+            version, events, lowered = after.system_page(plan_id)
+            assert (version, events) == (2, ["promo -30.0"])
+            assert lowered[0] in "-\u2212", lowered
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    "contents",
+    ["garbage", "another program's database", "an empty database"],
+)
+def test_a_file_that_is_not_a_backup_of_a_plan_store_is_refused_and_nothing_changes(
+    tmp_path, contents
+):
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    try:
+        state = new_plan(store)
+        add_event(store, state.plan_id)
+        kept = plans.get_plan(store, state.plan_id)
+        backup = tmp_path / "not-a-backup.db"
+        if contents == "garbage":
+            backup.write_bytes(b"not a database at all " * 500)
+        else:
+            with sqlite3.connect(backup) as conn:
+                if contents == "another program's database":
+                    conn.execute("CREATE TABLE invoices (id INTEGER, total REAL)")
+                else:
+                    conn.execute("PRAGMA user_version = 1")
+            conn.close()
+        before = backup.read_bytes()
+
+        refused = runner.invoke(app, ["store", "restore", str(backup), "--data-dir", str(data)])
+        assert refused.exit_code == 2, refused.output
+        assert "is not a backup of the plan store" in refused.output
+        assert "nothing was changed" in refused.output
+
+        assert plans.get_plan(store, state.plan_id).to_dict() == kept.to_dict()
+        assert [e.action for e in store.audit(state.plan_id)][-1] == "add_event"
+        assert backup.read_bytes() == before
+        assert sorted(p.name for p in data.iterdir() if ".restore." in p.name) == []
+    finally:
+        store.close()
+
+
+def test_a_postgresql_store_is_pointed_to_pg_restore_without_its_password(tmp_path):
+    url = "postgresql://planner:s3cret-pw@db.internal:5433/forecast"
+    refused = runner.invoke(
+        app,
+        [
+            "store",
+            "restore",
+            str(tmp_path / "plans.dump"),
+            "--db",
+            url,
+            "--data-dir",
+            str(tmp_path),
+        ],
+    )
+    assert refused.exit_code == 2, refused.output
+    assert "s3cret-pw" not in refused.output
+    assert "stop the servers" in refused.output
+    assert (
+        "pg_restore --clean --if-exists --single-transaction --host=db.internal --port=5433 "
+        f"--username=planner --dbname=forecast {tmp_path / 'plans.dump'}"
+    ) in " ".join(refused.output.split())
+
+
+def test_a_request_that_read_the_plan_before_a_restore_keeps_nothing_for_the_restored_plan(
+    tmp_path,
+):
+    """A server's request reads the plan (version 2, an event of +50), a restore from another
+    process brings version 1 back, the request goes on and computes its totals from what it
+    read; then version 2 is made again with -30. The server's next request shows -30."""
+    data = tmp_path / "data"
+    served, other = open_store(data_dir=data), open_store(data_dir=data)
+    try:
+        plan_id = new_plan(other).plan_id
+        backup = backup_store(tmp_path / "backup.db", data_dir=data).path
+        add_event(other, plan_id, value=50.0)
+        read_before = plans.get_plan(served, plan_id)
+        assert read_before.version == 2
+
+        restore_store(backup, data_dir=data)
+        plan_totals.of_plan(served, read_before)  # the request, going on after the restore
+
+        add_event(other, plan_id, value=-30.0)
+        read_after = plans.get_plan(served, plan_id)
+        assert (read_after.version, read_after.events[0]["value"]) == (2, -30.0)
+        totals = plan_totals.of_plan(served, read_after)
+        assert totals.team_system_plan["north"] < totals.team_baseline["north"]
+    finally:
+        served.close()
+        other.close()
+
+
+def test_a_restore_keeps_the_store_as_it_was_and_restoring_that_copy_undoes_it(tmp_path):
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = backup_store(tmp_path / "backup.db", data_dir=data).path
+        add_event(store, plan_id, value=50.0)
+
+        restored = runner.invoke(
+            app, ["store", "restore", str(backup), "--data-dir", str(data), "--json"]
+        )
+        assert restored.exit_code == 0, restored.output
+        answer = json.loads(restored.output)
+        kept = Path(answer["safety_copy"])
+        assert kept.parent == data.absolute() and "before-restore" in kept.name
+        assert answer["undo"] == f"forecast store restore {kept} --data-dir {data.absolute()}"
+        assert plans.get_plan(store, plan_id).version == 1
+
+        undone = runner.invoke(app, ["store", "restore", str(kept), "--data-dir", str(data)])
+        assert undone.exit_code == 0, undone.output
+        assert plans.get_plan(store, plan_id).version == 2  # the event is back
+        said = " ".join(undone.output.split())
+        again = next(p for p in data.iterdir() if "before-restore" in p.name and p != kept)
+        assert f"the store as it was is kept in {again}: `forecast store restore {again}" in said
+        assert " puts it back" in said
+    finally:
+        store.close()
+
+
+def test_a_restore_into_a_new_store_keeps_no_copy(tmp_path):
+    source = tmp_path / "source"
+    open_store(data_dir=source).close()
+    backup = backup_store(tmp_path / "backup.db", data_dir=source).path
+    data = tmp_path / "new"
+    restored = runner.invoke(
+        app, ["store", "restore", str(backup), "--data-dir", str(data), "--json"]
+    )
+    assert restored.exit_code == 0, restored.output
+    assert json.loads(restored.output)["safety_copy"] is None
+    assert not [p for p in data.iterdir() if "before-restore" in p.name]
+
+
+def test_a_store_that_cannot_be_copied_as_it_is_is_not_restored_into(tmp_path):
+    """SQLite's check finds the store damaged: no copy of it can be kept, so it is left as it
+    is, with the way to restore anyway."""
+    source = tmp_path / "source"
+    open_store(data_dir=source).close()
+    backup = backup_store(tmp_path / "backup.db", data_dir=source).path
+    data = tmp_path / "data"
+    _store_with_a_lost_freelist(data)
+    damaged = data / "forecast.db"
+    before = damaged.read_bytes()
+
+    refused = runner.invoke(app, ["store", "restore", str(backup), "--data-dir", str(data)])
+
+    said = " ".join(refused.output.split())
+    assert refused.exit_code != 0, said
+    assert "is damaged" in said and "nothing was restored" in said, said
+    assert "move forecast.db, forecast.db-wal and forecast.db-shm out of" in said
+    assert damaged.read_bytes() == before
+    assert not [p for p in data.iterdir() if "before-restore" in p.name or ".tmp" in p.name]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MB file system of its own (tmpfs; mounting needs root)."""
+    folder = tmp_path / "small"
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr!r}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_restore_on_a_disk_without_room_for_the_copy_says_how_much_space_it_needs(
+    tmp_path, small_disk
+):
+    data = small_disk / "data"
+    store = open_store(data_dir=data)
+    try:
+        new_plan(store)
+    finally:
+        store.close()
+    big = tmp_path / "big"
+    open_store(data_dir=big).close()
+    with sqlite3.connect(big / "forecast.db") as conn:
+        conn.execute("CREATE TABLE filler (text TEXT)")
+        conn.executemany("INSERT INTO filler VALUES (?)", [("x" * 1000,) for _ in range(900)])
+    conn.close()
+    backup = backup_store(tmp_path / "backup.db", data_dir=big).path
+    before = (data / "forecast.db").read_bytes()
+
+    refused = runner.invoke(app, ["store", "restore", str(backup), "--data-dir", str(data)])
+
+    said = " ".join(refused.output.split())
+    assert refused.exit_code != 0, said
+    assert f"there is not enough free space in {data}" in said, said
+    assert "nothing was restored: free " in said and " MB more there" in said
+    assert (data / "forecast.db").read_bytes() == before
+    assert not [p for p in data.iterdir() if "before-restore" in p.name]
+
+
+def test_an_edit_read_before_a_restore_is_refused_rather_than_written_over_the_restored_plan(
+    tmp_path,
+):
+    """A request reads the plan (version 2, an event of +50), a restore brings version 1 back and
+    someone makes version 2 again; the request's save on version 2 would write the old plan over
+    the restored one: it is refused as stale, saying the store was restored."""
+    data = tmp_path / "data"
+    served, other = open_store(data_dir=data), open_store(data_dir=data)
+    try:
+        plan_id = new_plan(other).plan_id
+        backup = backup_store(tmp_path / "backup.db", data_dir=data).path
+        add_event(other, plan_id, value=50.0)
+        read_before = served.get(plan_id)
+
+        restore_store(backup, data_dir=data)
+        add_event(other, plan_id, value=-30.0)
+        with pytest.raises(StaleVersion, match="restored from a backup") as refused:
+            served.save(
+                read_before,
+                Change(actor="ann", action="rename", what="a change made on what it read"),
+                expected_version=read_before.version,
+            )
+        assert refused.value.current_version == 2
+        assert [e["value"] for e in served.get(plan_id).events] == [-30.0]
+    finally:
+        served.close()
+        other.close()

@@ -1,0 +1,37 @@
+"""`forecast plan score` as text: counts of a thousand series and more ("1,000 of 1,000") stay in
+their column, apart from the actual sales before them (they ran into them: "€100,000.001,000 of
+1,000")."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from forecast.cli import app
+
+
+def test_plan_score_keeps_counts_of_a_thousand_series_apart_from_the_actual_sales(tmp_path):
+    from forecast.services.store_factory import open_store
+    from tests.unit.test_services_negotiation import team_frames, weekly_team_plan
+
+    store = open_store(data_dir=tmp_path / "data")
+    history, attributes, baseline = team_frames({"a": 3.0e6, "b": 2.0e6}, per_team=500, weeks=10)
+    plan = weekly_team_plan(store, (history, attributes, baseline), name="wide").plan_id
+    store.close()
+    first_week = baseline.loc[baseline["ds"] == baseline["ds"].min(), ["unique_id", "ds"]]
+    sold = first_week.assign(ds=first_week["ds"].dt.strftime("%Y-%m-%d"), y=100.0)
+    sales = tmp_path / "sales.csv"
+    sold.to_csv(sales, index=False)
+
+    result = CliRunner().invoke(
+        app, ["plan", "score", plan, str(sales), "--data-dir", str(tmp_path / "data")]
+    )
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    header = lines[0]
+    total = next(line for line in lines if line.startswith("TOTAL"))
+    series_ends = header.index("series") + len("series")
+    periods_ends = header.index("periods") + len("periods")
+    assert total[:series_ends].endswith(" 1,000 of 1,000")
+    assert total[:series_ends].split()[-4] == "€100,000.00"
+    assert total[series_ends:periods_ends].endswith("  1 of 4")
