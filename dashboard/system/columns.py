@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dashboard import components, figures
-from forecast.services.types import EFFECTS, EVENT_KINDS, REASON_CODES
+from forecast.services.types import EFFECTS, EVENT_KINDS, NEW_VOLUME, NO_DEVIATION, REASON_CODES
 
 # the symbol comes from each row's ``cur`` field (the plan's currency, see view.py)
 MONEY = components.grid_money(0)
@@ -35,15 +35,12 @@ a quarterly or monthly plan's ``2018 Q1 (from 2018-01-01)``) while the cell hold
 name was made for (``start_day``); the editor still gets the ISO day, and a day just typed shows
 as typed."""
 
-NEW_VOLUME = "new volume"
-"""A deviation from a baseline of 0 (the CLI's words, ``forecast plan deviations``)."""
-
 
 def deviation_column(**extra: Any) -> dict[str, Any]:
     """A deviation in percent of the baseline, sorted and filtered as a number: the rows carry
-    ``deviation`` (a number, None where the baseline is 0: "–") and ``new_volume`` (true where
-    events add to a baseline of 0), which sorts above every percent and reads "new volume" as in
-    the CLI."""
+    the fields ``view.deviation`` makes of the one rule (``Deviation``): ``deviation`` (a number,
+    None where there is none: "–") and ``new_volume`` (true where events add to a baseline of 0),
+    which sorts above every percent and reads "new volume" as in the CLI."""
     value = "params.value"
     return {
         "field": "deviation",
@@ -56,7 +53,7 @@ def deviation_column(**extra: Any) -> dict[str, Any]:
         },
         "valueFormatter": {
             "function": f"params.data && params.data.new_volume ? '{NEW_VOLUME}' : "
-            f"({value} == null ? '–' : ({value} < 0 ? '-' : '+') + "
+            f"({value} == null ? '{NO_DEVIATION}' : ({value} < 0 ? '-' : '+') + "
             f"d3.format('.1f')(Math.abs({value})) + ' %')"
         },
         **extra,

@@ -3,8 +3,7 @@ grid rows, cards, alerts and notes out. No store, no callback context: unit-test
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import dash_bootstrap_components as dbc
@@ -17,7 +16,7 @@ from forecast.services import money as fmt
 from forecast.services import system
 from forecast.services.model_names import ModelUse
 from forecast.services.system_views import SystemPage, SystemSetup
-from forecast.services.types import Event, Factor
+from forecast.services.types import NEW_VOLUME, Deviation, Event, Factor
 from forecast.vocabulary import period_label
 
 DEVIATION_ROWS_SHOWN = 500
@@ -198,30 +197,20 @@ def team_rows(teams: pd.DataFrame, currency: str | None = "EUR") -> list[dict[st
             "baseline": round(float(r["baseline"]), 2),
             "system_plan": round(float(r["system_plan"]), 2),
             "adjustment": round(float(r["adjustment"]), 2),
-            **deviation(team_deviation(r)),
+            **deviation(Deviation.of(r["deviation_pct"], r["baseline"], r["adjustment"])),
             "events": r["events"],
         }
         for r in teams.to_dict("records")
     ]
 
 
-def team_deviation(team: Mapping[Any, Any]) -> float:
-    """A team's deviation in percent; of a baseline of 0 (a team whose series have all ended)
-    none (NaN), or new volume (infinite) where events add to it."""
-    if float(team["baseline"]):
-        return float(team["deviation_pct"])
-    return math.inf if float(team["adjustment"]) > 0 else math.nan
-
-
-def deviation(percent: Any) -> dict[str, Any]:
-    """A grid row's deviation fields (``columns.deviation_column``): the percent as a number, so
-    the grid sorts it as one (a formatted text sorted +370.8 before +81.8); None and
-    ``new_volume`` where the baseline is 0 (an infinite percent, "new volume" as in the CLI);
-    None alone (shown "–") where there is no percent (NaN: a baseline of 0 left at 0)."""
-    value = float(percent)
-    if math.isinf(value) and value > 0:
-        return {"deviation": None, "new_volume": True}
-    return {"deviation": None if math.isnan(value) else round(value, 1), "new_volume": False}
+def deviation(shown: Deviation) -> dict[str, Any]:
+    """A grid row's deviation fields (``columns.deviation_column``) of the one rule
+    (``Deviation``): the percent as a number, so the grid sorts it as one (a formatted text
+    sorted +370.8 before +81.8); None and ``new_volume`` where events add to a baseline of 0;
+    None alone (shown "–") where there is none."""
+    percent = None if shown.percent is None else round(shown.percent, 1)
+    return {"deviation": percent, "new_volume": shown.new_volume}
 
 
 def event_rows(
@@ -298,7 +287,7 @@ def deviation_rows(
                 "period": period_label(ds, freq),
                 "baseline": round(float(r["baseline"]), 2),
                 "system_plan": round(float(r["system_plan"]), 2),
-                **deviation(r["deviation_pct"]),
+                **deviation(Deviation.of(r["deviation_pct"], r["baseline"])),
                 "events": r["events"],
                 "status": status,
                 # why an outdated explanation no longer holds ("explained for E2, now E4")
@@ -325,7 +314,7 @@ def factor_rows(factors: Sequence[Factor], currency: str | None = "EUR") -> list
             "baseline_before": f.baseline_before,
             "baseline_after": f.baseline_after,
             "baseline_without_factor": f.baseline_without_factor,
-            "change": "new volume" if f.change is None else components.percent(f.change),
+            "change": NEW_VOLUME if f.change is None else components.percent(f.change),
             "author": f.author,
             "cur": cur,
         }

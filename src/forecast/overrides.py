@@ -775,6 +775,52 @@ def aggregate(system_plan: pd.DataFrame, level: str = "team") -> pd.DataFrame:
 
 # -- deviation gate --------------------------------------------------------------------------
 
+NEW_VOLUME = "new volume"
+"""What a deviation from a baseline of 0 is where events add to it (no percent of 0 exists)."""
+NO_DEVIATION = "–"
+"""What a deviation from a baseline of 0 left at 0 is: none (a series or team that has ended)."""
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """A deviation from the baseline as every face shows it: a percent, new volume (a baseline
+    of 0 that events add to) or none (a baseline of 0 left at 0, or no percent at all). The one
+    rule the System plan page, the CLI, the exports and the gate's messages word it by."""
+
+    percent: float | None = None  # None: new volume or none
+    new_volume: bool = False
+
+    @classmethod
+    def of(cls, pct: Any, baseline: Any = None, adjustment: Any = None) -> Deviation:
+        """The deviation of a cell, series or team: `pct` as computed (infinite where events add
+        to a baseline of 0, as ``system_plan`` has it; NaN: none). Where `baseline` is given and
+        is 0 the percent says nothing: new volume where `adjustment` (or, not given, the
+        percent) is above 0, else none (``team_summary`` keeps 0 there)."""
+        value = float(pct)
+        if baseline is not None and not float(baseline):
+            added = value if adjustment is None else float(adjustment)
+            return cls(new_volume=True) if added > 0 else cls()
+        if np.isinf(value):
+            return cls(new_volume=True)
+        return cls() if np.isnan(value) else cls(percent=value)
+
+    @classmethod
+    def explained(cls, pct: float | None) -> Deviation:
+        """The deviation an explanation was written for: it stores none (None) for new volume."""
+        return cls(new_volume=True) if pct is None else cls.of(pct)
+
+    @property
+    def text(self) -> str:
+        """``+12.3 %``, ``new volume`` or ``–``."""
+        if self.new_volume:
+            return NEW_VOLUME
+        return (
+            NO_DEVIATION
+            if self.percent is None
+            else format_percent_value(self.percent, signed=True)
+        )
+
+
 DEVIATION_COLUMNS = ["level", "key", DS, BASELINE, SYSTEM_PLAN, "deviation_pct", "events"]
 
 
@@ -978,9 +1024,8 @@ def _ids_text(ids: Sequence[str]) -> str:
 
 
 def _pct_text(pct: float | None) -> str:
-    if pct is None or not np.isfinite(pct):
-        return "new volume"
-    return format_percent_value(pct, signed=True)
+    """An explanation's deviation (None: it explained new volume) or a cell's."""
+    return Deviation.explained(pct).text
 
 
 def outdated_because(
@@ -1107,7 +1152,7 @@ def describe_cells(frame: pd.DataFrame, limit: int = 15) -> str:
     lines = []
     for row in frame.head(limit).itertuples(index=False):
         pct = cast(float, row.deviation_pct)
-        shown = "new volume" if np.isinf(pct) else format_percent_value(pct, signed=True)
+        shown = Deviation.of(pct).text
         ds = cast(pd.Timestamp, row.ds)
         why = str(getattr(row, "why_outdated", "") or "")
         outdated = f" (outdated: {why})" if why else ""

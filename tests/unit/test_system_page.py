@@ -290,6 +290,56 @@ def test_deviations_are_numbers_the_grid_sorts_and_new_volume_where_the_baseline
         assert column["cellDataType"] == "number" and "new volume" in str(column)
 
 
+def page_word(row: dict) -> str:
+    """What the grids' deviation column shows for a row (``columns.deviation_column``)."""
+    if row["new_volume"]:
+        return "new volume"
+    value = row["deviation"]
+    return "–" if value is None else f"{'-' if value < 0 else '+'}{abs(value):.1f} %"
+
+
+def test_the_page_the_cli_and_the_export_show_a_deviation_from_a_baseline_of_0_by_one_rule():
+    """New volume where events add to a baseline of 0, "–" (none) where it stays 0, whatever
+    percent the frame holds there: the page's grids, the CLI's tables and the export sheet all
+    take it from one rule (forecast.services.types.Deviation)."""
+    from forecast.cli import plan_system
+
+    marked = pd.DataFrame(
+        {
+            "level": ["series"] * 3,
+            "key": ["opened", "ended", "grown"],
+            "ds": pd.to_datetime(["2024-01-01"] * 3),
+            "baseline": [0.0, 0.0, 10.0],
+            "system_plan": [5.0, 0.0, 12.0],
+            "deviation_pct": [float("inf"), 0.0, 20.0],
+            "events": ["E1", "", "E1"],
+            "explained": [False] * 3,
+            "outdated": [False] * 3,
+            "reason_code": [""] * 3,
+            "text": [""] * 3,
+        }
+    )
+    expected = {"opened": "new volume", "ended": "–", "grown": "+20.0 %"}
+    rows, _ = view.deviation_rows(marked)
+    assert {r["key"]: page_word(r) for r in rows} == expected
+    table = plan_system._table(marked, ["key", "baseline", "deviation_pct"], None)
+    cli = {line.split()[0]: line.split(None, 2)[2].strip() for line in table.splitlines()[1:]}
+    assert cli == expected
+    sheet = exports.explanations_sheet([], marked).set_index("key")["deviation_pct"]
+    assert sheet.to_dict() == {"opened": "new volume", "ended": None, "grown": 20.0}
+    summary = system_views.team_summary(
+        pd.DataFrame(
+            {
+                "team": ["opened", "ended", "grown"],
+                "baseline": [0.0, 0.0, 10.0],
+                "system_plan": [5.0, 0.0, 12.0],
+                "events": ["E1", "", "E1"],
+            }
+        )
+    )
+    assert {r["team"]: page_word(r) for r in view.team_rows(summary)} == expected
+
+
 def test_page_outputs_say_what_the_gate_blocks_and_why_a_lead_cannot_edit(ctx, plan_id):
     add_promo(ctx, plan_id)
     out = view.page_outputs(system_views.system_page(ctx.store, plan_id, "lena"), "rule")

@@ -210,13 +210,11 @@ def _saved(state: PlanState) -> dict[str, Any]:
 
 
 def _pct(value: float, baseline: float | None = None) -> str:
-    """A deviation in percent of the baseline: of a baseline of 0, new volume where events add
-    to it, else none ("–", as the pages show it: a series that has ended, forecast as 0)."""
-    import numpy as np
+    """A deviation in percent of the baseline, by the one rule (``Deviation``): new volume
+    where events add to a baseline of 0, "–" where it stays 0."""
+    from forecast.services.types import Deviation
 
-    if np.isinf(value):
-        return "new volume"
-    return "–" if baseline == 0 or np.isnan(value) else signed_percent(value)
+    return Deviation.of(value, baseline).text
 
 
 def _table(frame: pd.DataFrame, columns: list[str], currency: str | None) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import types
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -16,7 +15,15 @@ import pandas as pd
 from forecast import export, schema
 from forecast.errors import Refusal, reason_of
 from forecast.negotiation import Negotiation
-from forecast.overrides import Event, Explanation, Factor, Scope, UnknownScope
+from forecast.overrides import (
+    NEW_VOLUME,
+    Deviation,
+    Event,
+    Explanation,
+    Factor,
+    Scope,
+    UnknownScope,
+)
 from forecast.plan import ROW_FIELDS, PlanState, utc_now
 from forecast.services import accounts, model_names, plan_totals, stretch_calibration, system
 from forecast.services import negotiation as nego
@@ -300,7 +307,9 @@ def explanations_sheet(
             {
                 **_cell_columns(cell, now, status),
                 **own,
-                "explained_deviation_pct": _deviation_shown(explanation.get("deviation_pct")),
+                "explained_deviation_pct": _deviation_shown(
+                    Deviation.explained(explanation.get("deviation_pct"))
+                ),
                 "explained_events": _event_ids(explanation.get("events")),
             }
         )
@@ -325,17 +334,19 @@ def _cell_columns(
         "ds": cell[2],
         "status": status,
         "events": "" if now is None else str(now["events"]),
-        "deviation_pct": None if now is None else _deviation_shown(now["deviation_pct"]),
+        "deviation_pct": None
+        if now is None
+        else _deviation_shown(Deviation.of(now["deviation_pct"], now.get("baseline"))),
     }
 
 
-def _deviation_shown(value: Any) -> Any:
-    """A deviation for a cell: a deviation from a baseline of 0 is new volume, as the CLI says
-    (no "inf" in a cell; an explanation of new volume stores none). Rounded as the ledger
-    sheet's percentages are: +40 % reads 40, not 39.999999999999986."""
-    if value is None or (isinstance(value, float) and math.isinf(value)):
-        return "new volume"
-    return round(float(value), PERCENT_PLACES)
+def _deviation_shown(deviation: Deviation) -> Any:
+    """A deviation for a cell, by the one rule (``Deviation``): new volume as the CLI says it (no
+    "inf" in a cell), empty where there is none. Rounded as the ledger sheet's percentages are:
+    +40 % reads 40, not 39.999999999999986."""
+    if deviation.new_volume:
+        return NEW_VOLUME
+    return None if deviation.percent is None else round(deviation.percent, PERCENT_PLACES)
 
 
 def _event_ids(recorded: Any) -> str:

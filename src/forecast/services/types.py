@@ -13,7 +13,10 @@ from forecast.negotiation import format_money
 from forecast.overrides import (
     EFFECTS,
     EVENT_KINDS,
+    NEW_VOLUME,
+    NO_DEVIATION,
     REASON_CODES,
+    Deviation,
     Event,
     Explanation,
     Factor,
@@ -26,7 +29,10 @@ from forecast.schema import hi_col, interval_columns, levels_in, lo_col
 __all__ = [
     "EFFECTS",
     "EVENT_KINDS",
+    "NEW_VOLUME",
+    "NO_DEVIATION",
     "REASON_CODES",
+    "Deviation",
     "Event",
     "Explanation",
     "Factor",
