@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from forecast.services.errors import Fix, FixKey, explain, fix_of, reason_of
+from forecast.services.like_notes import LikeFix, WordsOf
 
 PAGE_FIXES: Mapping[FixKey, str] = {
     FixKey.ASK_FOR_LEAD: "ask the plan owner to make you lead of team {team} on the Plans page",
@@ -101,6 +102,28 @@ PAGE_FIXES: Mapping[FixKey, str] = {
     FixKey.SHORTEN_REPLAY: "lower Cycles or Periods per cycle",
     FixKey.RELOAD_PLAN: "reload the page to see the plan as it is now and make your change again",
 }
+
+
+PAGE_LIKE_FIXES: WordsOf = {
+    LikeFix.EXPLAIN_AGAIN: lambda f: (
+        "explain them again under 'Deviations that need a reason' on the System plan page"
+    ),
+    LikeFix.MARK_FACTORS_AGAIN: lambda f: (
+        "mark them again with 'Mark and re-forecast' on the System plan page"
+    ),
+    LikeFix.SET_GOAL_AGAIN: lambda f: (
+        f"set the goal{' per period' * bool(f['per_period'])} {f['against']} with 'Set goal' on "
+        "the Negotiation page"
+    ),
+    LikeFix.UPLOAD_ACTUALS: lambda f: "upload the new periods' actuals on the Actuals page",
+    LikeFix.NAME_LEAD: lambda f: "name one under Members on the Plans page",
+    LikeFix.TAKE_SUGGESTION: lambda f: (
+        f"empty the value of event {f['event_id']} in the events table on the System plan page "
+        f"to take the one for {f['days']}"
+    ),
+}
+"""How to put back what a plan made like another does not take (``plan_like.LikeNote``), as
+the pages and their buttons; the CLI words the same keys (``forecast.cli.fix_hints.LIKE_FIXES``)."""
 
 
 def page_text(reason: str, fix: Fix | None) -> str:

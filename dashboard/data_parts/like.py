@@ -15,6 +15,7 @@ from dash import ctx as callback_ctx
 from dashboard import components, ids
 from dashboard.context import DashboardContext
 from dashboard.data_parts import layout, upload, view
+from dashboard.fix_hints import PAGE_LIKE_FIXES
 from dashboard.shell import plan_options
 from dashboard.wiring import bind
 from forecast.services import plan_like
@@ -28,34 +29,6 @@ REFILLED_AFTER_NEW_FILE = REFILLED_AFTER_READ | {"horizon", "horizon_offered", "
 # Settings the form holds as none: "" tells the service they are given so (no team, the file's
 # own frequency), not left for it to take from the earlier plan.
 GIVEN_AS_NONE = ("team_attr", "freq")
-# The service's notes name commands; the page names its buttons and pages instead.
-PAGE_WORDS = (
-    (
-        r"see them with `forecast plan deviations \S+` and explain them again",
-        "explain them again under 'Deviations that need a reason' on the System plan page",
-    ),
-    (
-        r"mark them again with `forecast plan mark-factor \S+ \.\.\.`",
-        "mark them again with 'Mark and re-forecast' on the System plan page",
-    ),
-    (
-        r"with `forecast plan goal [^`]*`",
-        "with 'Set goal' on the Negotiation page",
-    ),  # fmt: skip
-    (
-        r"with `forecast plan grant \S+ USER --role lead --team [^`]*`",
-        "under Members on the Plans page",
-    ),
-    (
-        r"upload the new periods' actuals with `forecast plan actuals \S+ FILE`",
-        "upload the new periods' actuals on the Actuals page",
-    ),
-    (
-        r"`forecast plan event edit \S+ (\S+) --use-suggestion` takes the one for",
-        r"empty the value of event \1 in the events table on the System plan page to take the "
-        "one for",
-    ),
-)
 
 
 def form_of(state: Any) -> dict[str, Any]:
@@ -203,8 +176,9 @@ FILLED = (
 )
 
 
-def page_words(note: str) -> str:
-    return view.page_words(note, PAGE_WORDS)
+def note_text(note: plan_like.LikeNote) -> str:
+    """A note of the service in the page's words: its fix names the page and the button."""
+    return note.text(PAGE_LIKE_FIXES)
 
 
 def as_sentence(words: str) -> str:
@@ -235,7 +209,7 @@ def events_said(made: plan_like.PlanLike, origin_name: str) -> list[Any]:
         events = made.of(outcome)
         if events:
             parts = [
-                f"{e.event_id} {e.name!r}" + (f" ({page_words(e.detail)})" if e.detail else "")
+                f"{e.event_id} {e.name!r}" + (f" ({e.said(PAGE_LIKE_FIXES)})" if e.detail else "")
                 for e in events
             ]
             said.append(html.Li(f"{head}: " + "; ".join(parts) + "."))
@@ -252,8 +226,8 @@ def created_like(made: plan_like.PlanLike, origin_name: str) -> html.Div:
         html.Li(f"Members copied: {members}."),
         *[html.Li(f"Member {note}.") for note in made.members_left_out],
         *events_said(made, origin_name),
-        *[html.Li(as_sentence(page_words(note))) for note in made.not_carried],
-        *[html.Li(as_sentence(page_words(note))) for note in made.teams_without_lead],
+        *[html.Li(as_sentence(note_text(note))) for note in made.not_carried],
+        *[html.Li(as_sentence(note_text(note))) for note in made.teams_without_lead],
     ]
     return html.Div(
         dbc.Alert(

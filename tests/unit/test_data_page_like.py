@@ -16,9 +16,11 @@ from dashboard import ids, uploads
 from dashboard.context import DashboardContext
 from dashboard.data_parts import create, like
 from dashboard.shell import plan_label
+from forecast.cli.fix_hints import LIKE_FIXES
 from forecast.plan import utc_now
 from forecast.services import negotiation, plan_like, plans, system
 from forecast.services.errors import NotFound
+from forecast.services.like_notes import LikeFix, LikeNote
 from tests.fixtures import OWNER, SIX_STORES, six_store_csv, six_store_fixtures
 from tests.signin import acting_as
 
@@ -236,7 +238,7 @@ def test_what_a_plan_like_another_does_not_carry_is_said_with_the_page_that_sets
     negotiation.set_goal(ctx.store, plan.plan_id, OWNER, ratio="1.1")
     origin = plans.get_plan(ctx.store, plan.plan_id)
     notes = plan_like.not_carried(ctx.store, origin, origin)
-    worded = [like.page_words(note) for note in notes]
+    worded = [like.note_text(note) for note in notes]
     assert worded and not any("forecast plan" in note for note in worded)
     assert any("'Set goal' on the Negotiation page" in note for note in worded)
 
@@ -296,19 +298,61 @@ def test_a_team_cleared_or_frequency_on_automatic_is_given_as_none_not_taken(
 def test_the_goal_not_carried_is_set_again_against_the_earlier_plans_basis(ctx, plan):
     negotiation.set_goal(ctx.store, plan.plan_id, OWNER, ratio="1.1", basis="system_plan")
     origin = plans.get_plan(ctx.store, plan.plan_id)
-    (goal,) = [n for n in plan_like.not_carried(ctx.store, origin, origin) if "goal" in n]
+    (note,) = [
+        n
+        for n in plan_like.not_carried(ctx.store, origin, origin)
+        if n.fix == LikeFix.SET_GOAL_AGAIN
+    ]
+    goal = note.text(LIKE_FIXES)
 
     assert f"`forecast plan goal {origin.plan_id} --ratio 1.1 --basis system_plan`" in goal
     assert "--spread-by" not in goal  # spread by the system plan, as a goal is unless told
-    assert "set the goal against the system plan with 'Set goal'" in like.page_words(goal)
+    assert "set the goal against the system plan with 'Set goal'" in like.note_text(note)
 
 
 def test_a_team_without_a_lead_is_said_with_the_page_that_names_one():
-    note = (
+    note = LikeNote(
+        "team Metro (new: not in plan p1) has no lead, so nobody can claim for it:",
+        LikeFix.NAME_LEAD,
+        {"plan": "p2", "team": "Metro"},
+    )
+    assert note.text(LIKE_FIXES) == (
         "team Metro (new: not in plan p1) has no lead, so nobody can claim for it: name one "
         "with `forecast plan grant p2 USER --role lead --team Metro`"
     )
-    assert like.as_sentence(like.page_words(note)) == (
+    assert like.as_sentence(like.note_text(note)) == (
         "Team Metro (new: not in plan p1) has no lead, so nobody can claim for it: name one "
         "under Members on the Plans page."
     )
+
+
+def test_the_page_and_the_cli_word_the_same_notes_of_a_plan_made_like_another(ctx, plan):
+    """The service says what a plan made like another leaves behind once (`LikeNote`: the facts
+    and a fix key); the CLI words the fix as a command, the Data page as its page and button,
+    never a command or an option."""
+    import re
+
+    from dashboard.fix_hints import PAGE_LIKE_FIXES
+
+    negotiation.set_goal(ctx.store, plan.plan_id, OWNER, ratio="1.1", basis="system_plan")
+    origin = plans.get_plan(ctx.store, plan.plan_id)
+    facts = {
+        "plan": "p2",
+        "team": "Metro",
+        "event_id": "E3",
+        "days": "2015-06-22..2015-06-28",
+        "per_period": True,
+        "ratio": None,
+        "basis": "baseline",
+        "spread_by": "target",
+        "against": "against the baseline, spread by the target",
+    }
+    notes = plan_like.not_carried(ctx.store, origin, origin)
+    notes += [LikeNote(f"{key} left behind:", key, facts) for key in LikeFix]
+    assert set(LIKE_FIXES) == set(PAGE_LIKE_FIXES) == set(LikeFix)
+    flag = re.compile(r"(?<![\w-])--[a-z]|`")
+    for note in notes:
+        cli, page = note.text(LIKE_FIXES), like.note_text(note)
+        assert cli.startswith(note.what) and page.startswith(note.what), (cli, page)
+        assert "`forecast plan " in cli, cli
+        assert "forecast plan" not in page and not flag.search(page), page

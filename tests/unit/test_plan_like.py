@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from forecast.cli import app as cli
 from forecast.cli.conventions import EXIT_REFUSED
+from forecast.cli.fix_hints import LIKE_FIXES
 from forecast.overrides import Scope
 from forecast.services import plan_like, plans, system
 from forecast.services.errors import Forbidden, Invalid
@@ -256,12 +257,12 @@ def test_a_plan_made_like_another_says_what_it_starts_without_and_how_to_set_it_
     )
 
     new = made.plan.plan_id
-    explanations, negotiated = made.not_carried
+    explanations, negotiated = (note.text(LIKE_FIXES) for note in made.not_carried)
     assert f"{len(old.explanations)} explanation(s) not carried" in explanations
     assert f"forecast plan deviations {new}" in explanations
     assert negotiated.startswith("the goal and its 1 claim(s) not carried")
     assert f"forecast plan goal {new} --ratio 1.1" in negotiated
-    assert made.to_dict()["not_carried"] == made.not_carried
+    assert made.to_dict(LIKE_FIXES)["not_carried"] == [explanations, negotiated]
     store.close()
 
 
@@ -325,13 +326,13 @@ def test_a_clipped_event_that_took_the_suggestion_says_its_value_is_the_old_wind
     )
 
     (clipped,) = [e for e in made.of(plan_like.CLIPPED) if e.event_id == took.event_id]
-    assert "the suggestion for 2015-06-15..2015-06-28" in clipped.detail
+    assert "the suggestion for 2015-06-15..2015-06-28" in clipped.said(LIKE_FIXES)
     assert (
         f"`forecast plan event edit {made.plan.plan_id} {took.event_id} --use-suggestion`"
-        in clipped.detail
+        in clipped.said(LIKE_FIXES)
     )
     (typed,) = [e for e in made.of(plan_like.CLIPPED) if e.name == "Midsummer"]
-    assert "--use-suggestion" not in typed.detail  # a typed value is the person's
+    assert "--use-suggestion" not in typed.said(LIKE_FIXES)  # a typed value is the person's
     store.close()
 
 
@@ -347,10 +348,11 @@ def test_a_plan_made_like_another_names_its_new_teams_that_nobody_leads(data_dir
     # anna leads team a again; teams c and d had no lead before either: nothing to say
     assert same_teams.teams_without_lead == []
     old, new = plans.get_plan(store, "walmart-q3").plan_id, regrouped.plan.plan_id
-    assert regrouped.teams_without_lead == [
+    said = [note.text(LIKE_FIXES) for note in regrouped.teams_without_lead]
+    assert said == [
         f"team {team} (new: not in plan {old}) has no lead, so nobody can claim for it: name one "
         f"with `forecast plan grant {new} USER --role lead --team {team}`"
         for team in ("0", "1")
     ]
-    assert regrouped.to_dict()["teams_without_lead"] == regrouped.teams_without_lead
+    assert regrouped.to_dict(LIKE_FIXES)["teams_without_lead"] == said
     store.close()

@@ -8,8 +8,10 @@ module words each key for the CLI. The dashboard words the same keys for its pag
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from forecast.services.errors import FixKey, explain, fix_of, reason_of
+from forecast.services.like_notes import LikeFix, WordsOf
 
 CLI_FIXES: Mapping[FixKey, str] = {
     FixKey.ASK_FOR_LEAD: (
@@ -95,6 +97,43 @@ CLI_FIXES: Mapping[FixKey, str] = {
         "--expected-version {version}"
     ),
 }
+
+
+def _goal_options(facts: Mapping[str, Any]) -> str:
+    """The options of `forecast plan goal` that set the goal again as the earlier plan had it."""
+    ratio = facts["ratio"]
+    how = (
+        "--per-period FILE" if facts["per_period"] else f"--ratio {ratio}" if ratio else "--total X"
+    )
+    how += f" --basis {facts['basis']}" * (facts["basis"] != "baseline")
+    how += f" --spread-by {facts['spread_by']}" * (facts["spread_by"] != "system_plan")
+    return how
+
+
+LIKE_FIXES: WordsOf = {
+    LikeFix.EXPLAIN_AGAIN: lambda f: (
+        f"see them with `forecast plan deviations {f['plan']}` and explain them again"
+    ),
+    LikeFix.MARK_FACTORS_AGAIN: lambda f: (
+        f"mark them again with `forecast plan mark-factor {f['plan']} ...`"
+    ),
+    LikeFix.SET_GOAL_AGAIN: lambda f: (
+        f"set the goal{' per period' * bool(f['per_period'])} {f['against']} with "
+        f"`forecast plan goal {f['plan']} {_goal_options(f)}`"
+    ),
+    LikeFix.UPLOAD_ACTUALS: lambda f: (
+        f"upload the new periods' actuals with `forecast plan actuals {f['plan']} FILE`"
+    ),
+    LikeFix.NAME_LEAD: lambda f: (
+        f"name one with `forecast plan grant {f['plan']} USER --role lead --team {f['team']}`"
+    ),
+    LikeFix.TAKE_SUGGESTION: lambda f: (
+        f"`forecast plan event edit {f['plan']} {f['event_id']} --use-suggestion` takes the one "
+        f"for {f['days']}"
+    ),
+}
+"""How to put back what a plan made like another does not take (``plan_like.LikeNote``), as
+commands; the Data page words the same keys (``dashboard.fix_hints.PAGE_LIKE_FIXES``)."""
 
 
 def cli_message(exc: BaseException) -> str:

@@ -488,8 +488,10 @@ def _taken_text(key: str, value: Any) -> str:
 
 
 def _made_like(made: plan_like.PlanLike, as_json: bool) -> None:
+    from forecast.cli.fix_hints import LIKE_FIXES
+
     if as_json:
-        echo_json(made.to_dict())
+        echo_json(made.to_dict(LIKE_FIXES))
         return
     state = made.plan
     typer.echo(f"created plan {state.plan_id} {state.name!r} like plan {made.like}")
@@ -499,14 +501,12 @@ def _made_like(made: plan_like.PlanLike, as_json: bool) -> None:
         typer.echo(f"taken from plan {made.like}: {taken}")
     if made.members:
         typer.echo(f"members copied: {', '.join(made.members)}")
-    for note in made.members_left_out:
-        typer.echo(f"note: member {note}", err=True)
+    for left_out in made.members_left_out:
+        typer.echo(f"note: member {left_out}", err=True)
     for event in made.events:
-        typer.echo(f"event {event.text()}")
-    for note in made.not_carried:
-        typer.echo(f"note: {note}")
-    for note in made.teams_without_lead:
-        typer.echo(f"note: {note}")
+        typer.echo(f"event {event.text(LIKE_FIXES)}")
+    for note in [*made.not_carried, *made.teams_without_lead]:
+        typer.echo(f"note: {note.text(LIKE_FIXES)}")
 
 
 @plan_app.command("list")

@@ -26,6 +26,7 @@ from forecast.overrides import OFFER_COUNTS, Event, OverrideError, horizon_perio
 from forecast.plan import PlanState
 from forecast.services import plans, system
 from forecast.services.errors import Fix, FixKey, Invalid, NotFound
+from forecast.services.like_notes import LikeFix, LikeNote, WordsOf
 from forecast.store import PlanRepository, PlanSummary
 
 CARRIED = "carried"
@@ -37,24 +38,31 @@ DOING = "make a plan like this one"
 @dataclass(frozen=True)
 class EventCarried:
     """What became of one event of the other plan: carried as it was, clipped to the new
-    horizon (its new days), or left out (why)."""
+    horizon (its new days), or left out (why); a clipped one that took the suggestion says
+    what it keeps and how to take the one for its new days (`note`)."""
 
     event_id: str
     name: str
     outcome: str  # CARRIED, CLIPPED or LEFT_OUT
     detail: str = ""
+    note: LikeNote | None = None
 
-    def text(self) -> str:
-        return f"{self.event_id} {self.name!r} {self.outcome}" + (
-            f" ({self.detail})" if self.detail else ""
-        )
+    def said(self, fixes: WordsOf | None = None) -> str:
+        """The detail with the note's fix in the words of `fixes` (a face's)."""
+        if self.note is None:
+            return self.detail
+        return f"{self.detail}; {self.note.text(fixes)}"
 
-    def to_dict(self) -> dict[str, Any]:
+    def text(self, fixes: WordsOf | None = None) -> str:
+        said = self.said(fixes)
+        return f"{self.event_id} {self.name!r} {self.outcome}" + (f" ({said})" if said else "")
+
+    def to_dict(self, fixes: WordsOf | None = None) -> dict[str, Any]:
         return {
             "event_id": self.event_id,
             "name": self.name,
             "outcome": self.outcome,
-            "detail": self.detail,
+            "detail": self.said(fixes),
         }
 
 
@@ -69,27 +77,28 @@ class PlanLike:
     members: list[str] = field(default_factory=list)
     members_left_out: list[str] = field(default_factory=list)
     events: list[EventCarried] = field(default_factory=list)
-    not_carried: list[str] = field(default_factory=list)
+    not_carried: list[LikeNote] = field(default_factory=list)
     """What the other plan had that the new one starts without, each with what to do."""
-    teams_without_lead: list[str] = field(default_factory=list)
+    teams_without_lead: list[LikeNote] = field(default_factory=list)
     """Where the other plan had leads: the new plan's teams nobody leads, new ones or ones led
-    there, each in words with what to do; nobody can claim for such a team."""
+    there, each with what to do; nobody can claim for such a team."""
 
     def of(self, outcome: str) -> list[EventCarried]:
         return [e for e in self.events if e.outcome == outcome]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, fixes: WordsOf | None = None) -> dict[str, Any]:
+        """The report as data, its notes worded with the fixes of `fixes` (a face's)."""
         return self.plan.to_dict() | {
             "version": self.plan.version,
             "like": self.like,
             "taken": self.taken,
             "members_added": self.members,
             "members_left_out": self.members_left_out,
-            "events_carried": [e.to_dict() for e in self.of(CARRIED)],
-            "events_clipped": [e.to_dict() for e in self.of(CLIPPED)],
-            "events_left_out": [e.to_dict() for e in self.of(LEFT_OUT)],
-            "not_carried": self.not_carried,
-            "teams_without_lead": self.teams_without_lead,
+            "events_carried": [e.to_dict(fixes) for e in self.of(CARRIED)],
+            "events_clipped": [e.to_dict(fixes) for e in self.of(CLIPPED)],
+            "events_left_out": [e.to_dict(fixes) for e in self.of(LEFT_OUT)],
+            "not_carried": [n.text(fixes) for n in self.not_carried],
+            "teams_without_lead": [n.text(fixes) for n in self.teams_without_lead],
         }
 
 
@@ -256,30 +265,32 @@ def plan_to_make_like(store: PlanRepository, like: object, user: str | None) -> 
     return plans.get_plan(store, like)
 
 
-def not_carried(store: PlanRepository, origin: PlanState, made: PlanState) -> list[str]:
-    """What `origin` holds that a plan made like it does not take, in a planner's words with the
-    command that puts it in `made` again; only what `origin` has."""
-    said: list[str] = []
+def not_carried(store: PlanRepository, origin: PlanState, made: PlanState) -> list[LikeNote]:
+    """What `origin` holds that a plan made like it does not take, each with how to put it in
+    `made` again (worded by each face); only what `origin` has."""
+    said: list[LikeNote] = []
+    plan = {"plan": made.plan_id}
     explained = len(origin.explanations)
     if explained:
         said.append(
-            f"{explained} explanation(s) not carried: the new baseline has its own deviations; "
-            f"see them with `forecast plan deviations {made.plan_id}` and explain them again"
+            LikeNote(
+                f"{explained} explanation(s) not carried: the new baseline has its own deviations;",
+                LikeFix.EXPLAIN_AGAIN,
+                plan,
+            )
         )
     if origin.factors:
         said.append(
-            f"{len(origin.factors)} marked factor(s) not carried: mark them again with "
-            f"`forecast plan mark-factor {made.plan_id} ...`"
+            LikeNote(
+                f"{len(origin.factors)} marked factor(s) not carried:",
+                LikeFix.MARK_FACTORS_AGAIN,
+                plan,
+            )
         )
     negotiation = origin.negotiation or {}
     if negotiation.get("goal") is not None:
-        ratio = negotiation.get("goal_ratio")
-        per_period = bool(negotiation.get("period_goals"))
-        how = "--per-period FILE" if per_period else f"--ratio {ratio}" if ratio else "--total X"
         basis = str(negotiation.get("basis") or "baseline")
         spread_by = str(negotiation.get("spread_by") or "system_plan")
-        how += f" --basis {basis}" * (basis != "baseline")
-        how += f" --spread-by {spread_by}" * (spread_by != "system_plan")
         against = f"against the {basis.replace('_', ' ')}" + (
             f", spread by the {spread_by.replace('_', ' ')}" * (spread_by != "system_plan")
         )
@@ -288,14 +299,26 @@ def not_carried(store: PlanRepository, origin: PlanState, made: PlanState) -> li
         parts += ["the assignment"] * bool(negotiation.get("assignments"))
         what = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
         said.append(
-            f"{what} not carried: the negotiation starts again; set the goal"
-            f"{' per period' * per_period} {against} with "
-            f"`forecast plan goal {made.plan_id} {how}`"
+            LikeNote(
+                f"{what} not carried: the negotiation starts again;",
+                LikeFix.SET_GOAL_AGAIN,
+                plan
+                | {
+                    "per_period": bool(negotiation.get("period_goals")),
+                    "ratio": negotiation.get("goal_ratio"),
+                    "basis": basis,
+                    "spread_by": spread_by,
+                    "against": against,
+                },
+            )
         )
     if store.actuals_versions(origin.plan_id):
         said.append(
-            f"actuals not carried: those kept with plan {origin.plan_id} score that plan; "
-            f"upload the new periods' actuals with `forecast plan actuals {made.plan_id} FILE`"
+            LikeNote(
+                f"actuals not carried: those kept with plan {origin.plan_id} score that plan;",
+                LikeFix.UPLOAD_ACTUALS,
+                plan,
+            )
         )
     return said
 
@@ -311,7 +334,7 @@ class _Likeness:
         self.members: list[str] = []
         self.members_left_out: list[str] = []
         self.events: list[EventCarried] = []
-        self.teams_without_lead: list[str] = []
+        self.teams_without_lead: list[LikeNote] = []
 
     def attributes(self, history: pd.DataFrame, attributes: pd.DataFrame | None) -> pd.DataFrame:
         ids = pd.Index(history[schema.UNIQUE_ID].astype(str).unique())
@@ -377,9 +400,9 @@ class _Likeness:
         }
         return "; " + "; ".join(words), record
 
-    def _leaderless(self, state: PlanState, teams: set[str]) -> list[str]:
-        """The teams of `state` nobody leads that are new or were led in the other plan, in
-        words; none where the other plan had no leads (negotiated without them)."""
+    def _leaderless(self, state: PlanState, teams: set[str]) -> list[LikeNote]:
+        """The teams of `state` nobody leads that are new or were led in the other plan; none
+        where the other plan had no leads (negotiated without them)."""
         led_before = {str(m.team) for m in self.origin.members.values() if "lead" in m.roles}
         if not led_before:
             return []
@@ -392,8 +415,11 @@ class _Likeness:
                 continue  # nobody led it before either: as the owner left it
             new = f" (new: not in plan {self.origin.plan_id})" if team not in before else ""
             said.append(
-                f"team {team}{new} has no lead, so nobody can claim for it: name one with "
-                f"`forecast plan grant {state.plan_id} USER --role lead --team {team}`"
+                LikeNote(
+                    f"team {team}{new} has no lead, so nobody can claim for it:",
+                    LikeFix.NAME_LEAD,
+                    {"plan": state.plan_id, "team": team},
+                )
             )
         return said
 
@@ -416,11 +442,13 @@ def _within(
         return event, EventCarried(event.event_id, event.name, CARRIED)
     clipped = replace(event, start=start, end=end)
     detail = f"{days} to {start}..{end}, the new horizon's part"
+    note = None
     if event.counts == OFFER_COUNTS and takes_offer(event):
         # Its value is the uplift learned for its whole old window, not for the part kept.
-        detail += (
-            f"; it keeps {event.describe_effect(currency=state.currency)}, the suggestion for "
-            f"{days}: `forecast plan event edit {state.plan_id} {event.event_id} "
-            f"--use-suggestion` takes the one for {start}..{end}"
+        note = LikeNote(
+            f"it keeps {event.describe_effect(currency=state.currency)}, the suggestion for "
+            f"{days}:",
+            LikeFix.TAKE_SUGGESTION,
+            {"plan": state.plan_id, "event_id": event.event_id, "days": f"{start}..{end}"},
         )
-    return clipped, EventCarried(event.event_id, event.name, CLIPPED, detail)
+    return clipped, EventCarried(event.event_id, event.name, CLIPPED, detail, note)
