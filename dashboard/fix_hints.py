@@ -94,6 +94,9 @@ PAGE_FIXES: Mapping[FixKey, str] = {
     FixKey.ACTUALS_SCALE: "check the file's unit and decimal mark: re-export it in the plan's "
     "unit, or choose the decimal mark ',' when '.' groups thousands (44.537 for 44537); if the "
     "numbers are right, tick 'The numbers are right' and drop the file again",
+    FixKey.ACTUALS_DUPLICATES: "a repeated series and date in actuals is usually a correction: "
+    "keep the one right row and upload again; if the rows are parts to add up (order lines, "
+    "say), tick 'Sum rows of the same series and date' above and drop the file again",
     FixKey.ACTUALS_WHOLE_PERIODS: "upload it once {which} complete, or, if {which} complete "
     "already (a day without rows had no sales), tick 'Whole periods' and drop the file again",
     FixKey.NAME_PLAN: "type a plan name",

@@ -13,6 +13,7 @@ from dash import ctx as callback_ctx
 
 from dashboard import components, figures, ids, uploads
 from dashboard.context import DashboardContext
+from dashboard.fix_hints import PAGE_FIXES
 from dashboard.wiring import bind
 from forecast.services import accuracy, actuals, negotiation, plans
 from forecast.services import money as fmt
@@ -466,8 +467,9 @@ def keep_and_score(
             whole_periods=whole_periods,
         )
     except InvalidFile as exc:
+        # one problem or many, each with its fix in this page's words
         result = None
-        if len(exc.problems) > 1:
+        if exc.problems:
             alert = problems_alert(filename or uploads.UNNAMED_FILE, exc.problems)
         else:
             alert = components.error_alert(exc)
@@ -481,20 +483,17 @@ def keep_and_score(
     return scored(score, _currency(ctx, plan_id), upload_message(upload))
 
 
-PAGE_FIXES = {
-    actuals.DUPLICATES_FIX: (
-        "a repeated series and date in actuals is usually a correction: keep the one right row "
-        "and upload again; if the rows are parts to add up (order lines, say), tick 'Sum rows of "
-        "the same series and date' above and drop the file again"
-    )
-}
-"""A reader's fix in the words of this page, where it names a command-line option."""
+def page_fix(problem: Any) -> str:
+    """A problem's fix in the pages' words: its key's (``dashboard.fix_hints``) where it has one
+    (a repeated row: the box to tick, not the command line's option), else as worded."""
+    fix_in = getattr(problem, "fix_in", None)
+    return str(fix_in(PAGE_FIXES) if fix_in is not None else problem.fix)
 
 
 def problems_alert(filename: str, problems: Any) -> dbc.Alert:
-    """A file refused for several problems: one line each (row, column, what), and a fix they
+    """A file refused for its problems: one line each (row, column, what), and a fix they
     share said once after them, not repeated on every line as one run-on paragraph."""
-    fixes = list(dict.fromkeys(PAGE_FIXES.get(p.fix, p.fix) for p in problems if p.fix))
+    fixes = list(dict.fromkeys(page_fix(p) for p in problems if p.fix))
     shared = fixes[0] if len(fixes) == 1 else None
     lines = [html.Li(problem_line(p, with_fix=shared is None)) for p in problems]
     return components.file_refused_alert(
@@ -510,7 +509,7 @@ def problems_alert(filename: str, problems: Any) -> dbc.Alert:
 def problem_line(problem: Any, *, with_fix: bool) -> str:
     """A problem's line, with its own fix (in this page's words) when the problems do not
     share one."""
-    fix = PAGE_FIXES.get(problem.fix, problem.fix) if with_fix else None
+    fix = page_fix(problem) if with_fix else None
     return components.file_problem_line(problem, fix)
 
 

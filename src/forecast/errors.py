@@ -58,6 +58,7 @@ class FixKey(StrEnum):
     UPLOAD_ACTUALS = "upload_actuals"  # the plan has no actuals yet
     ACTUALS_COLUMNS = "actuals_columns"  # {columns}: actuals without the plan's own columns
     ACTUALS_SCALE = "actuals_scale"  # {plan}: actuals a hundredfold off the plan's numbers
+    ACTUALS_DUPLICATES = "actuals_duplicates"  # rows of actuals repeating a series and date
     ACTUALS_WHOLE_PERIODS = "actuals_whole_periods"  # {plan} {which}: nothing kept of partial
     # periods; {which}: "the week is", "the weeks are", "its periods are"
     NAME_PLAN = "name_plan"  # a plan without a name
@@ -119,6 +120,8 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.ACTUALS_SCALE: "check the file's unit and decimal mark: re-export it in the plan's "
     "unit, or read it with the decimal mark ',' when '.' groups thousands (44.537 for 44537); "
     "if the numbers are right, upload them again confirming their scale",
+    FixKey.ACTUALS_DUPLICATES: "a repeated series and date in actuals is usually a correction: "
+    "keep the one right row and upload again; if the rows are parts to add up, sum them",
     FixKey.ACTUALS_WHOLE_PERIODS: "upload it once {which} complete, or, if {which} complete "
     "already (a day without rows had no sales), upload it again saying its periods are whole",
     FixKey.NAME_PLAN: "give the plan a name",

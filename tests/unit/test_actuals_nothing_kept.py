@@ -156,3 +156,30 @@ def test_plan_score_refuses_a_file_wholly_outside_the_plan_naming_what_it_lies_o
     assert "1 row(s) of 1 series not in the plan left out: zz" in said
     assert "2 row(s) of 1 period(s) outside the plan's horizon" in said
     assert "with no actuals in its horizon" not in said
+
+
+def test_a_file_refused_for_one_repeated_row_says_each_faces_own_way_to_sum_them(
+    setup,  # noqa: F811
+    store,
+):
+    """One repeated row (one problem): the command line names its option, the Actuals page the
+    box to tick, as the page does for many such rows; neither says the other's words."""
+    rows = daily_rows(setup["weeks"][0], 7)
+    lines = [f"{uid},{day:%Y-%m-%d},{y}" for uid, day, y in [*rows, rows[0]]]
+    repeated = setup["base"] / "twice.csv"
+    repeated.write_text("\n".join(["unique_id,ds,y", *lines]) + "\n")
+    ctx = type("Ctx", (), {"store": store})()
+
+    refused = invoke(setup, "plan", "actuals", setup["plan"], str(repeated), "--as", "olga")
+    with acting_as(store, "olga"):
+        shown = actuals_page.keep_and_score(
+            ctx, setup["plan"], {}, repeated.read_bytes(), "twice.csv"
+        )[-1]
+
+    cli = " ".join(refused.stderr.split())
+    assert refused.exit_code == 2 and "second row for series 'a0'" in cli
+    assert "--duplicates sum" in cli and "Actuals page" not in cli, cli
+    page = " ".join(str(shown).split())
+    assert "second row for series 'a0'" in page and "usually a correction" in page
+    assert "tick 'Sum rows of the same series and date'" in page
+    assert "--duplicates" not in page, page

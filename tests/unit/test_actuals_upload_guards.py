@@ -12,6 +12,7 @@ from dash import html
 from test_actuals_scale import as_csv, forecast_times, make_plan
 
 from dashboard.pages import actuals as actuals_page
+from forecast.cli.fix_hints import CLI_FIXES
 from forecast.services import actuals
 from forecast.services.errors import Invalid
 from forecast.services.plans import InvalidFile
@@ -249,7 +250,8 @@ def test_repeated_rows_in_actuals_are_refused_by_default_naming_the_rows(store, 
     [problem] = refused.value.problems
     assert problem.file == "dup.csv" and problem.row is not None
     assert "second row for series" in problem.message and "(first at row 5)" in problem.message
-    assert "usually a correction" in problem.fix and "--duplicates sum" in problem.fix
+    said = problem.fix_in(CLI_FIXES)  # the command line's words of its fix
+    assert "usually a correction" in said and "--duplicates sum" in said
     assert store.actuals_versions(plan) == []
 
 

@@ -125,7 +125,7 @@ class Failure:
 
 def fix_data(key: str | None, params: dict[str, str] | None, text: str) -> dict[str, Any]:
     """A fix in --json, one shape wherever it appears (an error's own, a file problem's):
-    ``key`` names the way to put it right (None for a file problem's fix, which has only
+    ``key`` names the way to put it right (None for a file problem's fix that has only
     words), ``params`` what it is about, ``text`` the words the text output shows."""
     return {"key": key, "params": dict(params or {}), "text": text}
 
@@ -133,8 +133,20 @@ def fix_data(key: str | None, params: dict[str, str] | None, text: str) -> dict[
 def _problem_dict(problem: Any) -> dict[str, Any]:
     keys = ("file", "row", "column", "value", "message")
     if all(hasattr(problem, k) for k in (*keys, "fix")):
-        return {k: getattr(problem, k) for k in keys} | {"fix": fix_data(None, None, problem.fix)}
+        fixed_by = getattr(problem, "fixed_by", None)
+        key, params = (fixed_by.key.value, fixed_by.params) if fixed_by else (None, None)
+        return {k: getattr(problem, k) for k in keys} | {"fix": fix_data(key, params, problem.fix)}
     return {"message": str(problem)}
+
+
+def _cli_worded(problem: Any, templates: Any) -> Any:
+    """A file's problem with its fix in the command line's words where it has a key
+    (``Problem.fixed_by``: an option to pass), as the text and --json outputs show it."""
+    if getattr(problem, "fixed_by", None) is None:
+        return problem
+    import dataclasses
+
+    return dataclasses.replace(problem, fix=problem.fix_in(templates))
 
 
 def classify(exc: BaseException) -> Failure:
@@ -152,7 +164,7 @@ def classify(exc: BaseException) -> Failure:
             code, error = _BY_CLASS_NAME[klass.__name__]
             from forecast.cli.fix_hints import CLI_FIXES, cli_message
 
-            problems = list(getattr(exc, "problems", None) or [])
+            problems = [_cli_worded(p, CLI_FIXES) for p in getattr(exc, "problems", None) or []]
             message = cli_message(exc)
             if problems:
                 # a closing "N more rows have the same problem" line stands for N rows

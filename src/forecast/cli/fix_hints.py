@@ -85,6 +85,9 @@ CLI_FIXES: Mapping[FixKey, str] = {
     FixKey.ACTUALS_SCALE: "check the file's unit and decimal mark: re-export it in the plan's "
     "unit, or pass --decimal , when '.' groups thousands (44.537 for 44537); if the numbers are "
     "right, run `forecast plan actuals {plan} FILE --confirm-scale`",
+    FixKey.ACTUALS_DUPLICATES: "a repeated series and date in actuals is usually a correction: "
+    "keep the one right row and upload again; if the rows are parts to add up, sum them "
+    "(--duplicates sum)",
     FixKey.ACTUALS_WHOLE_PERIODS: "upload it once {which} complete, or, if {which} complete "
     "already (a day without rows had no sales), run `forecast plan actuals {plan} FILE "
     "--whole-periods`",

@@ -274,7 +274,7 @@ def read_actuals_apart(
                 f"unique_id, ds, y; its columns are {_preview(sorted(header))}"
             )
             fix = Fix(FixKey.ACTUALS_COLUMNS, columns=", ".join(wanted), plan=state.plan_id)
-            problem = Problem(file, 1, None, None, what, fix.render(NEUTRAL_FIXES))
+            problem = Problem(file, 1, None, None, what, fix.render(NEUTRAL_FIXES), fixed_by=fix)
             raise InvalidFile(f"actuals: {file} {what.removeprefix('the file ')}", [problem], fix)
         if not header:  # a spreadsheet or Parquet: either layout, unique_id, ds, y first
             attempts.append(options | long)
@@ -674,18 +674,19 @@ def _summed_as_history(note: ActualsNote, state: PlanState) -> ActualsNote:
     )
 
 
-DUPLICATES_FIX = (
-    "a repeated series and date in actuals is usually a correction: keep the one right row and "
-    "upload again; if the rows are parts to add up, sum them (--duplicates sum; on the Actuals "
-    "page: tick 'Sum rows of the same series and date')"
-)
+DUPLICATES_FIX = Fix(FixKey.ACTUALS_DUPLICATES)
+"""The fix of a repeated row of actuals, worded by each face (its option, its tick box)."""
 
 
 def _duplicates_of_actuals(problems: list[Any]) -> list[Any]:
-    """The reader's repeated-row problems with the fix in the words of actuals."""
+    """The reader's repeated-row problems with the fix of actuals (`DUPLICATES_FIX`)."""
     import dataclasses
 
-    return [dataclasses.replace(p, fix=DUPLICATES_FIX) if p.repeated_row else p for p in problems]
+    neutral = DUPLICATES_FIX.render(NEUTRAL_FIXES)
+    return [
+        dataclasses.replace(p, fix=neutral, fixed_by=DUPLICATES_FIX) if p.repeated_row else p
+        for p in problems
+    ]
 
 
 def _no_rows_of_actuals(exc: Any, state: PlanState) -> list[Any]:

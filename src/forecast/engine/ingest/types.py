@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
 import pandas as pd
+
+from forecast.errors import Fix, FixKey
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,13 @@ class Problem:
     # line, those N.
     rows: int = 1
     repeated_row: bool = False  # a row repeating an earlier row's series and date
+    # The fix as a key each face words (the CLI its options, a page its fields); `fix` holds
+    # its neutral words then.
+    fixed_by: Fix | None = None
+
+    def fix_in(self, templates: Mapping[FixKey, str]) -> str:
+        """The fix in the words of `templates` (a face's) where it has a key, else as worded."""
+        return self.fix if self.fixed_by is None else self.fixed_by.render(templates)
 
     @classmethod
     def whole_file(cls, file: str, message: str, fix: str) -> Problem:
