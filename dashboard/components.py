@@ -14,7 +14,7 @@ from dash import dcc, html
 
 from dashboard.fix_hints import page_message, page_text
 from forecast.services import money as fmt
-from forecast.services.actuals import EARLIER_VERSION_UNSEEN
+from forecast.services.actuals import EARLIER_VERSION_UNSEEN, EarlierVersion
 from forecast.services.errors import (
     Fix,
     FixKey,
@@ -188,12 +188,9 @@ def error_alert(exc: BaseException) -> dbc.Alert:
     fix = fix_of(exc)
     if isinstance(exc, NotFound) and fix is not None and fix.key in _STATE_TITLES:
         reason = STATE_REASONS[fix.key]
-        if "earlier" in fix.params:  # a new version: its actuals are on the one before
-            reason += ": " + earlier_version_keeps_actuals(
-                fix.params["earlier"],
-                fix.params.get("earlier_name", ""),
-                fix.params.get("earlier_status", ""),
-            )
+        earlier = EarlierVersion.from_fix(fix)
+        if earlier is not None:  # a new version: its actuals are on the one before
+            reason += ": " + earlier_version_keeps_actuals(earlier)
         return dbc.Alert(
             [
                 html.Strong(_STATE_TITLES[fix.key] + ". "),
@@ -213,12 +210,13 @@ def error_alert(exc: BaseException) -> dbc.Alert:
     )
 
 
-def earlier_version_keeps_actuals(plan_id: str, name: str, status: str) -> str:
-    """Why a new version (``plan new-version``, "New version") shows no actuals: they stay with
-    the version they were uploaded to, named here with how to see them scored; with no
-    `plan_id` (a version the user may not see) neither named nor identified."""
-    if not plan_id:
+def earlier_version_keeps_actuals(earlier: EarlierVersion) -> str:
+    """Why a new version (``plan new-version``, "New version") shows no actuals, in the pages'
+    words: they stay with the version they were uploaded to, named here with how to see them
+    scored; one the user may not see neither named nor identified."""
+    if not earlier.seen:
         return EARLIER_VERSION_UNSEEN
+    plan_id, name, status = earlier.plan_id, earlier.name, earlier.status
     named = f"'{name}' ({plan_id}, {status})" if name else plan_id
     return (
         f"it is a new version of {named}, which keeps the actuals uploaded so far; choose that "

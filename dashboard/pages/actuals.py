@@ -562,12 +562,7 @@ def earlier_version_notice(ctx: DashboardContext, plan_id: str) -> dbc.Alert | N
     )
     if found is None:
         return None
-    earlier = found.plan
-    because = (
-        components.earlier_version_keeps_actuals(earlier.plan_id, earlier.name, earlier.status)
-        if earlier is not None
-        else components.earlier_version_keeps_actuals("", "", "")
-    )
+    because = components.earlier_version_keeps_actuals(found)
     return components.info_alert(f"No actuals kept on this plan yet: {because}.")
 
 

@@ -152,3 +152,48 @@ def test_restoring_the_actuals_in_force_or_equal_ones_changes_nothing_and_is_no_
     assert "is already the one in force: nothing changed" in same_version.message()
     assert equal_actuals.unchanged
     assert "holds the same actuals as version 3, the one in force" in equal_actuals.message()
+
+
+def test_the_refusal_the_page_and_the_cli_name_the_same_earlier_version_from_one_set_of_facts(
+    tmp_path,
+):
+    """The service finds the earlier version that keeps the actuals once (`EarlierVersion`: its
+    id, name and status, or none of them for one the user may not see); a refusal carries those
+    facts, and the refusal, the Actuals page and `forecast plan actuals-versions` each word them."""
+    from typer.testing import CliRunner
+
+    from dashboard import components
+    from dashboard.context import DashboardContext
+    from dashboard.pages import actuals as actuals_page
+    from forecast.cli import app
+    from forecast.services.store_factory import open_store
+
+    data_dir = tmp_path / "data"
+    store = open_store(data_dir=data_dir)
+    first, second = _new_version_granted_to_piet_only(store)
+    earlier = store.get(first)
+    found = actuals.earlier_version_with_actuals(store, second, "olga")
+    unseen = actuals.earlier_version_with_actuals(store, second, "piet")
+    refused = {}
+    for user in ("olga", "piet"):
+        with pytest.raises(NotFound) as refusal:
+            accuracy.fva(store, second, user=user)
+        refused[user] = refusal.value
+    ctx = DashboardContext(_store=store)
+    with acting_as(store, "olga"):
+        notice = _alert_text(actuals_page.earlier_version_notice(ctx, second))
+    store.close()
+    listed = CliRunner().invoke(
+        app, ["plan", "actuals-versions", second, "--data-dir", str(data_dir)]
+    )
+
+    assert (found.plan_id, found.name, found.status) == (first, earlier.name, earlier.status)
+    assert actuals.EarlierVersion.from_fix(refused["olga"].fix) == found
+    assert actuals.EarlierVersion.from_fix(refused["piet"].fix) == unseen
+    assert not unseen.seen and (unseen.plan_id, unseen.name, unseen.status) == ("", "", "")
+    on_page = components.earlier_version_keeps_actuals(found)
+    assert on_page in notice and on_page in _alert_text(components.error_alert(refused["olga"]))
+    for said in (str(refused["olga"]), notice, listed.stdout):
+        assert first in said and earlier.status in said, said
+    assert f"'{earlier.name}' ({first}, {earlier.status})" in notice
+    assert f"its earlier version {first} ({earlier.status}) keeps the actuals" in listed.stdout

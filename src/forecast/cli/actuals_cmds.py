@@ -49,11 +49,10 @@ def actuals_versions_cmd(
         typer.echo(f"plan {plan} keeps no actuals yet: `forecast plan actuals {plan} FILE`")
         # The command line works on the store directly: whoever opens it sees every plan.
         found = actuals.earlier_version_with_actuals(store, plan, None, admin=True)
-        earlier = found.plan if found else None
-        if earlier is not None:
+        if found is not None and found.seen:
             typer.echo(
-                f"its earlier version {earlier.plan_id} ({earlier.status}) keeps the actuals "
-                f"uploaded so far: `forecast plan actuals-versions {earlier.plan_id}`"
+                f"its earlier version {found.plan_id} ({found.status}) keeps the actuals "
+                f"uploaded so far: `forecast plan actuals-versions {found.plan_id}`"
             )
         return
     from forecast.services.money import format_count

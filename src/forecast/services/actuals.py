@@ -1606,10 +1606,47 @@ def actuals_versions(store: PlanRepository, plan: str) -> list[ActualsVersion]:
 
 @dataclass(frozen=True)
 class EarlierVersion:
-    """The earlier version of a plan that keeps the actuals the plan lacks. ``plan`` is None when
-    the user may not see that version: it is then neither named nor its id given."""
+    """The earlier version of a plan that keeps the actuals the plan lacks, the facts every face
+    words: its id, name and status, all "" for one the user may not see (then neither named nor
+    identified). ``plan`` is that version where it was looked up and may be seen; a refusal
+    carries the facts in its fix (`params`, read back by `from_fix`)."""
 
-    plan: PlanState | None
+    plan_id: str = ""
+    name: str = ""
+    status: str = ""
+    plan: PlanState | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, plan: PlanState | None) -> EarlierVersion:
+        """The version `plan`, or (None) one the user may not see."""
+        return cls() if plan is None else cls(plan.plan_id, plan.name, plan.status, plan)
+
+    @property
+    def seen(self) -> bool:
+        return bool(self.plan_id)
+
+    def params(self) -> dict[str, str]:
+        """The facts as a refusal's fix carries them (no name nor status of an unseen one)."""
+        if not self.seen:
+            return {"earlier": ""}
+        return {"earlier": self.plan_id, "earlier_name": self.name, "earlier_status": self.status}
+
+    @classmethod
+    def from_fix(cls, fix: Fix | None) -> EarlierVersion | None:
+        """The earlier version a refusal's fix names (`no_actuals_here`), if it names one."""
+        if fix is None or "earlier" not in fix.params:
+            return None
+        p = fix.params
+        return cls(p["earlier"], p.get("earlier_name", ""), p.get("earlier_status", ""))
+
+    def text(self) -> str:
+        """In neutral words, as a refusal's reason says it (each face words it its own way)."""
+        if not self.seen:
+            return EARLIER_VERSION_UNSEEN
+        return (
+            f"it is a new version of plan {self.plan_id}, {self.status}, which keeps the actuals "
+            f"uploaded so far: score that one by its id, {self.plan_id}"
+        )
 
 
 def earlier_version_with_actuals(
@@ -1630,7 +1667,7 @@ def earlier_version_with_actuals(
         except NotFound:
             return None
         if store.actuals_versions(earlier.plan_id):
-            return EarlierVersion(earlier if may_view(earlier, user, admin=admin) else None)
+            return EarlierVersion.of(earlier if may_view(earlier, user, admin=admin) else None)
         parent = earlier.parent_id
     return None
 
@@ -1649,20 +1686,8 @@ def no_actuals_here(
     found = earlier_version_with_actuals(store, state.plan_id, user, admin=admin)
     if found is None:
         return NotFound(f"plan {state.plan_id} has no actuals yet", fix)
-    earlier = found.plan
-    if earlier is None:
-        return NotFound(
-            f"plan {state.plan_id} has no actuals yet ({EARLIER_VERSION_UNSEEN})",
-            fix.given(earlier=""),
-        )
-    fix = fix.given(
-        earlier=earlier.plan_id, earlier_name=earlier.name, earlier_status=earlier.status
-    )
     return NotFound(
-        f"plan {state.plan_id} has no actuals yet (it is a new version of plan "
-        f"{earlier.plan_id}, {earlier.status}, which keeps the actuals uploaded so far: score "
-        f"that one by its id, {earlier.plan_id})",
-        fix,
+        f"plan {state.plan_id} has no actuals yet ({found.text()})", fix.given(**found.params())
     )
 
 
