@@ -330,10 +330,10 @@ def team_label(choice: TeamChoice) -> str:
     return f"{choice.column} ({choice.teams:,} teams)"
 
 
-def page_words(text: str, table: Sequence[tuple[str, Any]] = PAGE_WORDS) -> str:
+def page_words(text: str) -> str:
     """A reader's message in the page's words: an option of the command line becomes the field
-    under Column mapping that sets it (or, with another `table`, whatever that one says)."""
-    for pattern, words in table:
+    under Column mapping that sets it."""
+    for pattern, words in PAGE_WORDS:
         text = re.sub(pattern, words, text)
     return text
 
