@@ -1254,7 +1254,8 @@ class SqlStore(PlanRepository):
                 plan_id, latest, based_on, read_in=generation, written_in=written_in
             )
             version = latest + 1
-            audit_id = self._insert_audit(conn, plan_id, int(plan_version), now, change)
+            kept_as = _kept_as(change, version)
+            audit_id = self._insert_audit(conn, plan_id, int(plan_version), now, kept_as)
             conn.execute(
                 actuals_table.insert().values(
                     plan_id=plan_id,
@@ -1639,6 +1640,16 @@ class SqlStore(PlanRepository):
         return int(key[0])
 
 
+def _kept_as(change: Change, version: int) -> Change:
+    """The audit row of keeping actuals `version`: it names the version it kept, in its words
+    and as ``actuals_version`` in its ``after``, as a plan's change names the plan version it made
+    (the number is only known here, in the writing transaction)."""
+    after = change.after
+    if after is None or isinstance(after, dict):
+        after = {**(after or {}), "actuals_version": version}
+    return replace(change, what=f"{change.what}; kept as actuals version {version}", after=after)
+
+
 def _past_change(past: PastChange) -> Change:
     return Change(
         actor=past.actor,
@@ -1969,7 +1980,8 @@ class MemoryStore(PlanRepository):
             _refuse_stale_actuals(
                 plan_id, len(kept), based_on, read_in=generation, written_in=self.generation()
             )
-            audit_id = self._append_audit(plan_id, self._plans[plan_id][0], now, change)
+            kept_as = _kept_as(change, len(kept) + 1)
+            audit_id = self._append_audit(plan_id, self._plans[plan_id][0], now, kept_as)
             version = ActualsVersion(
                 plan_id,
                 len(kept) + 1,
