@@ -449,19 +449,22 @@ def no_actuals(alert: Any) -> tuple:
 
 
 def render_track(ctx: DashboardContext, _session: dict | None, team: str | None) -> tuple:
-    """Every plan the user may see with actuals, scored on its published and agreed version."""
+    """Every plan the user may see with actuals, scored on its published and agreed version;
+    the team picker offers the teams of those plans, and keeps the team chosen only while it is
+    one of them (a team of plans no longer shown reads as all teams, not as an empty chart)."""
     track, _alert = components.call_service(
         lambda: accuracy.track_record(ctx.store, auth.visible_plans(ctx.store))
     )
     if track is None or track.empty:
-        return figures.empty_figure("No scored plan yet"), [], []
+        return figures.empty_figure("No scored plan yet"), [], [], None
     teams = sorted(track.loc[track["scope"] == "team", "key"].astype(str).unique())
-    team = team if isinstance(team, str) else None  # its options are team names (text)
+    team = team if isinstance(team, str) and team in teams else None
     shown = track if not team else track[(track["scope"] == "overall") | (track["key"] == team)]
     return (
-        figures_accuracy.track_record_chart(track, team or None),
+        figures_accuracy.track_record_chart(track, team),
         track_rows(shown),
         components.options(teams),
+        team,
     )
 
 
@@ -509,8 +512,8 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         Input(ids.ACC_LAYER_SCOPE, "value"),
     )
     track = (Output(ids.ACC_TRACK_CHART, "figure"), Output(ids.ACC_TRACK_GRID, "rowData"))
-    team = Output(ids.ACC_TRACK_TEAM, "options")
-    bind(app, ctx, render_track, *track, team, session, Input(ids.ACC_TRACK_TEAM, "value"))
+    team = (Output(ids.ACC_TRACK_TEAM, "options"), Output(ids.ACC_TRACK_TEAM, "value"))
+    bind(app, ctx, render_track, *track, *team, session, Input(ids.ACC_TRACK_TEAM, "value"))
     bind(
         app,
         ctx,

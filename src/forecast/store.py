@@ -303,6 +303,15 @@ class PlanRepository(ABC):
     def blob_kinds(self, plan_id: str) -> builtins.list[str]:
         """The kinds of blob a plan has, sorted."""
 
+    def plan_members(self) -> dict[str, dict[str, builtins.list[str]]]:
+        """Every plan's members and their roles (``{plan_id: {user: roles}}``), read without the
+        rest of the plans' documents where the store can: what the plan lists a person sees
+        check. Stores that keep the members apart override this."""
+        return {
+            s.plan_id: {user: list(m.roles) for user, m in self.get(s.plan_id).members.items()}
+            for s in self.list()
+        }
+
     def blob_hashes(self, plan_id: str) -> dict[str, str]:
         """``content_hash`` of each of the plan's blobs by kind (a read model checks by them that
         it was computed from the blobs stored now); stores that keep the hashes override this."""
@@ -667,6 +676,9 @@ plans_table = sa.Table(
     sa.Column("doc", sa.Text, nullable=False),
     sa.Column("archived_at", sa.String(40), nullable=True),
     sa.Column("currency", sa.String(16), nullable=True),
+    # the members' roles apart from the document (`_members_cell`): the plan lists read them
+    # without the rest; NULL, or a cell of another version than the row's, leaves it to the doc
+    sa.Column("members", sa.Text, nullable=True),
 )
 
 PLAIN_NUMBERS_CELL = ""
@@ -682,6 +694,7 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("plans", "archived_at", "VARCHAR(40)"),
     ("users", "demo_password_stamp", "VARCHAR(64)"),
     ("plans", "currency", "VARCHAR(16)"),
+    ("plans", "members", "TEXT"),
 )
 
 blobs_table = sa.Table(
@@ -733,6 +746,34 @@ def _currency_cell(currency: str | None) -> str:
 def _document_currency(doc: str) -> str | None:
     """The currency a plan's stored document gives (EUR for one written before plans had one)."""
     return PlanState.from_dict(json.loads(doc)).currency
+
+
+def _members_cell(state: PlanState, version: int) -> str:
+    """The ``members`` cell of a plan row at `version`: each member's roles, with the version
+    they are of. A server of an earlier version saves a plan without it, so a cell whose version
+    is not the row's is stale and the document is read instead."""
+    members = {user: list(m.roles) for user, m in sorted(state.members.items())}
+    return json.dumps({"version": version, "members": members}, ensure_ascii=False)
+
+
+def _cell_members(cell: str | None, version: int) -> dict[str, builtins.list[str]] | None:
+    """The members a ``members`` cell holds for a row at `version`; None when the cell cannot
+    say (NULL, or written at another version): the document then says."""
+    if cell is None:
+        return None
+    try:
+        held = json.loads(cell)
+    except ValueError:
+        return None
+    if not isinstance(held, dict) or held.get("version") != version:
+        return None
+    members = held.get("members")
+    return members if isinstance(members, dict) else None
+
+
+def _document_members(doc: str) -> dict[str, builtins.list[str]]:
+    state = PlanState.from_dict(json.loads(doc))
+    return {user: list(m.roles) for user, m in state.members.items()}
 
 
 def _listed_currency(cell: str | None, unfilled_doc: Any) -> str | None:
@@ -1058,6 +1099,26 @@ class SqlStore(PlanRepository):
                     ) from exc
             if (table, column) == ("plans", "currency"):
                 self._fill_plan_currencies()
+            if (table, column) == ("plans", "members"):
+                self._fill_plan_members()
+
+    def _fill_plan_members(self) -> None:
+        """Write each plan's members cell from its document, in a database made before the
+        column (each plan once; one a save filled meanwhile is left as it is)."""
+        c = plans_table.c
+        with self.engine.connect() as conn:
+            unfilled = conn.execute(sa.select(c.id).where(c.members.is_(None))).scalars().all()
+        for plan_id in unfilled:  # one document in memory at a time
+            with self.engine.begin() as conn:
+                row = conn.execute(sa.select(c.doc, c.version).where(c.id == plan_id)).first()
+                if row is None:
+                    continue
+                state = PlanState.from_dict(json.loads(row.doc))
+                conn.execute(
+                    plans_table.update()
+                    .where(c.id == plan_id, c.members.is_(None), c.version == row.version)
+                    .values(members=_members_cell(state, int(row.version)))
+                )
 
     def _fill_plan_currencies(self) -> None:
         """Copy each plan's currency from its document into the column a database made before it
@@ -1134,6 +1195,18 @@ class SqlStore(PlanRepository):
             )
             for r in rows
         ]
+
+    @_wrapped("list the plans' members")
+    def plan_members(self) -> dict[str, dict[str, builtins.list[str]]]:
+        c = plans_table.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(c.id, c.version, c.members)).all()
+            found = {r.id: _cell_members(r.members, r.version) for r in rows}
+            unsaid = [plan_id for plan_id, members in found.items() if members is None]
+            for plan_id in unsaid:  # a row an earlier version wrote: its document says
+                doc = conn.execute(sa.select(c.doc).where(c.id == plan_id)).scalar()
+                found[plan_id] = {} if doc is None else _document_members(doc)
+        return {plan_id: members or {} for plan_id, members in found.items()}
 
     @_wrapped("read the plan's data")
     def get_blob(self, plan_id: str, kind: str) -> bytes:
@@ -1254,7 +1327,8 @@ class SqlStore(PlanRepository):
                 plan_id, latest, based_on, read_in=generation, written_in=written_in
             )
             version = latest + 1
-            audit_id = self._insert_audit(conn, plan_id, int(plan_version), now, change)
+            kept_as = _kept_as(change, version)
+            audit_id = self._insert_audit(conn, plan_id, int(plan_version), now, kept_as)
             conn.execute(
                 actuals_table.insert().values(
                     plan_id=plan_id,
@@ -1521,6 +1595,7 @@ class SqlStore(PlanRepository):
                     doc=json.dumps(stored.to_dict(), default=str, ensure_ascii=False),
                     archived_at=stored.archived_at,
                     currency=_currency_cell(stored.currency),
+                    members=_members_cell(stored, 1),
                 )
             )
             # After the INSERT, which holds SQLite's write lock: a plan added meanwhile is seen.
@@ -1581,6 +1656,7 @@ class SqlStore(PlanRepository):
                     updated_at=now,
                     archived_at=stored.archived_at,
                     currency=_currency_cell(stored.currency),
+                    members=_members_cell(stored, stored.version),
                 )
             )
             updated = result.rowcount
@@ -1637,6 +1713,16 @@ class SqlStore(PlanRepository):
         key = result.inserted_primary_key
         assert key is not None  # an INSERT always has one
         return int(key[0])
+
+
+def _kept_as(change: Change, version: int) -> Change:
+    """The audit row of keeping actuals `version`: it names the version it kept, in its words
+    and as ``actuals_version`` in its ``after``, as a plan's change names the plan version it made
+    (the number is only known here, in the writing transaction)."""
+    after = change.after
+    if after is None or isinstance(after, dict):
+        after = {**(after or {}), "actuals_version": version}
+    return replace(change, what=f"{change.what}; kept as actuals version {version}", after=after)
 
 
 def _past_change(past: PastChange) -> Change:
@@ -1969,7 +2055,8 @@ class MemoryStore(PlanRepository):
             _refuse_stale_actuals(
                 plan_id, len(kept), based_on, read_in=generation, written_in=self.generation()
             )
-            audit_id = self._append_audit(plan_id, self._plans[plan_id][0], now, change)
+            kept_as = _kept_as(change, len(kept) + 1)
+            audit_id = self._append_audit(plan_id, self._plans[plan_id][0], now, kept_as)
             version = ActualsVersion(
                 plan_id,
                 len(kept) + 1,

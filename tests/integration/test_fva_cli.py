@@ -249,7 +249,10 @@ def test_the_accuracy_pages_track_record_lists_only_plans_the_user_belongs_to(he
 
     app = create_app(data_dir=str(data_dir))
     add_app_accounts(app, ["olga", "zoe"])
-    track = "..acc-track-chart.figure...acc-track-grid.rowData...acc-track-team.options.."
+    track = (
+        "..acc-track-chart.figure...acc-track-grid.rowData...acc-track-team.options"
+        "...acc-track-team.value.."
+    )
     team = ("acc-track-team", "value", None)
     member = call(app, track, [("nav-session", "data", {"plan": None, "user": "olga"}), team])
     outsider = call(app, track, [("nav-session", "data", {"plan": None, "user": "zoe"}), team])

@@ -35,3 +35,32 @@ def test_plan_score_keeps_counts_of_a_thousand_series_apart_from_the_actual_sale
     assert total[:series_ends].endswith(" 1,000 of 1,000")
     assert total[:series_ends].split()[-4] == "€100,000.00"
     assert total[series_ends:periods_ends].endswith("  1 of 4")
+
+
+def test_plan_score_sizes_the_team_column_to_the_longest_team_name(tmp_path):
+    """The team column was 16 characters whatever the names: a longer team name pushed its row's
+    numbers out of their columns. It is as wide as the longest name (or its header), whole."""
+    from forecast.services.store_factory import open_store
+    from tests.unit.test_services_negotiation import team_frames, weekly_team_plan
+
+    long_name = "Northern region hypermarkets"
+    store = open_store(data_dir=tmp_path / "data")
+    history, attributes, baseline = team_frames({long_name: 3.0e4, "b": 2.0e4}, weeks=10)
+    plan = weekly_team_plan(store, (history, attributes, baseline), name="long").plan_id
+    store.close()
+    first_week = baseline.loc[baseline["ds"] == baseline["ds"].min(), ["unique_id", "ds"]]
+    sold = first_week.assign(ds=first_week["ds"].dt.strftime("%Y-%m-%d"), y=100.0)
+    sales = tmp_path / "sales.csv"
+    sold.to_csv(sales, index=False)
+
+    result = CliRunner().invoke(
+        app, ["plan", "score", plan, str(sales), "--data-dir", str(tmp_path / "data")]
+    )
+
+    assert result.exit_code == 0, result.output
+    header, *rows = [line for line in result.stdout.splitlines() if line.strip()][:4]
+    assert sorted(row.split("  ")[0] for row in rows) == sorted([long_name, "TOTAL", "b"])
+    actual_ends = header.index("actual") + len("actual")
+    for row in rows:
+        assert row[:actual_ends].rstrip().endswith(".00"), (header, row)  # the actual, aligned
+        assert row[actual_ends] == " "

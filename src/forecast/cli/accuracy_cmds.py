@@ -19,6 +19,7 @@ from forecast.cli.common import (
     PlanArg,
     WeekDatesOpt,
     acting_user,
+    column_width,
     echo_json,
     fail,
     open_plan_store,
@@ -236,7 +237,7 @@ def track_record_cmd(
         return
     rows = table.to_dict(orient="records")
     # the whole name, as `plan list` shows it: the column is as wide as the longest
-    wide = max(len("name"), *(len(str(row["name"])) for row in rows)) + 2
+    wide = column_width("name", (row["name"] for row in rows))
     rests_on, series_wide, periods_wide = rests_on_columns(rows)
     typer.echo(
         f"{'plan':<10}{'name':<{wide}}{'from':<12}{'scope':<14}{'series':>{series_wide}}"

@@ -14,7 +14,7 @@ import inspect
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -222,6 +222,12 @@ def columns(
             info(f"note: {old} is now spelled {new}; the old name goes away in the next release")
     ids = [part.strip() for item in (id_col or []) + (old_id or []) for part in item.split(",")]
     return [i for i in ids if i] or None, date_col or old_date, value_col or old_value
+
+
+def column_width(header: str, values: Iterable[Any], gap: int = 2) -> int:
+    """The width of a left-aligned text column (a team, a plan's name): the longest of its
+    `values` and its `header`, whole, plus `gap` spaces before the next column."""
+    return max([len(header), *(len(str(value)) for value in values)]) + gap
 
 
 def rests_on_columns(

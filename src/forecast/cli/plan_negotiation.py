@@ -29,6 +29,7 @@ from forecast.cli.common import (
     PlanArg,
     PlanChange,
     acting_user,
+    column_width,
     echo_json,
     fail,
     open_plan_store,
@@ -673,8 +674,9 @@ def score_cmd(
         return
     rows = _records(table)
     rests_on, series_wide, periods_wide = rests_on_columns(rows)
+    team_wide = column_width("team", (row["team"] for row in rows))  # every name whole
     typer.echo(
-        f"{'team':<16}{'actual':>20}{'series':>{series_wide}}{'periods':>{periods_wide}}"
+        f"{'team':<{team_wide}}{'actual':>20}{'series':>{series_wide}}{'periods':>{periods_wide}}"
         f"{'WAPE system':>13}{'WAPE negotiated':>17}  closer"
     )
     words = {"system_plan": "system plan", "target": "negotiated target", "tie": "tie"}
@@ -688,7 +690,8 @@ def score_cmd(
         if row["target"] is None:  # no goal yet: only the system plan is scored
             closer = "– (no negotiated target yet)"
         typer.echo(
-            f"{str(row['team']):<16}{actual:>20}{series:>{series_wide}}{periods:>{periods_wide}}"
+            f"{str(row['team']):<{team_wide}}{actual:>20}{series:>{series_wide}}"
+            f"{periods:>{periods_wide}}"
             f"{fmt.format_percent(ws, 2):>13}{fmt.format_percent(wt, 2):>17}  {closer}"
             + (" (provisional)" if thin else "")
         )

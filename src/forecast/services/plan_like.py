@@ -5,7 +5,9 @@ whatever the caller does not give again: the team attribute, the attribute colum
 when the new file has none, the frequency, how weeks are dated, the file's id, date and value
 columns, the model, the currency, the deviation threshold and the horizon. The new plan gets the
 other plan's members (as `plans.copy_members` gives them) and its events whose days still overlap
-the new horizon: one partly outside it is clipped to it, one wholly outside is left out. Each
+the new horizon: one partly outside it is clipped to it, one wholly outside is left out. The
+events kept go through the checks `system.add_event` runs, on the new plan's baseline: one that
+would plan a series-period there beyond `forecast.bounds` is left out too, and said. Each
 carried event keeps its author and reason; the creation's one audit row says the plan was made
 like the other and records which events came from it. Explanations are not carried: the
 deviations of a new baseline are new.
@@ -22,7 +24,16 @@ import pandas as pd
 
 from forecast import schema
 from forecast.money import NO_CURRENCY_TEXT
-from forecast.overrides import OFFER_COUNTS, Event, OverrideError, horizon_periods, takes_offer
+from forecast.overrides import (
+    OFFER_COUNTS,
+    Event,
+    OverrideError,
+    apply_events,
+    check_plan_bounds,
+    horizon_periods,
+    takes_offer,
+    validate_event,
+)
 from forecast.plan import PlanState
 from forecast.services import plans, system
 from forecast.services.errors import Fix, FixKey, Invalid, NotFound
@@ -371,8 +382,9 @@ class _Likeness:
         periods = horizon_periods(baseline[schema.DS].unique())
         first, last = periods[schema.DS].min().date(), periods["end"].max().date()
         carried: list[dict[str, Any]] = []
-        for event in system.events_of(self.origin):
-            kept, outcome = _within(event, first, last, attributes, state)
+        events = system.events_of(self.origin)
+        within = [_within(event, first, last, attributes, state) for event in events]
+        for kept, outcome in _fitting(within, baseline, attributes, state):
             self.events.append(outcome)
             if kept is not None:
                 state.events.append(kept.to_dict())
@@ -422,6 +434,63 @@ class _Likeness:
                 )
             )
         return said
+
+
+def _fitting(
+    within: list[tuple[Event | None, EventCarried]],
+    baseline: pd.DataFrame,
+    attributes: pd.DataFrame,
+    state: PlanState,
+) -> list[tuple[Event | None, EventCarried]]:
+    """The events kept on the new horizon (`_within`'s answers) put through the checks
+    ``system.add_event`` runs, on the new plan's own baseline: the event's rules, its days
+    within the horizon and its scope (``overrides.validate_event``), then the system plan they
+    make within ``forecast.bounds`` (``overrides.check_plan_bounds``: events compound). One that
+    fails is left out with why and what to do; the others are kept. Where all of them together
+    fit (the usual case) the system plan is computed once; otherwise they are added one by one,
+    in the other plan's order, and each that would push the plan beyond the bounds is left out."""
+    horizon = baseline[schema.DS].unique()
+    checked: list[tuple[Event | None, EventCarried]] = []
+    for kept, outcome in within:
+        if kept is not None:
+            try:
+                validate_event(kept, attributes, horizon)
+            except OverrideError as exc:
+                checked.append((None, _left_out(kept, str(exc), state)))
+                continue
+        checked.append((kept, outcome))
+
+    def beyond(events: list[Event]) -> str | None:
+        try:
+            check_plan_bounds(apply_events(baseline, attributes, events, state.team_attr))
+        except OverrideError as exc:
+            return str(exc)
+        return None
+
+    if beyond([e for e, _ in checked if e is not None]) is None:
+        return checked
+    fitting: list[Event] = []
+    out: list[tuple[Event | None, EventCarried]] = []
+    for kept, outcome in checked:
+        why = None if kept is None else beyond([*fitting, kept])
+        if kept is None or why is None:
+            fitting += [kept] if kept is not None else []
+            out.append((kept, outcome))
+        else:
+            out.append((None, _left_out(kept, why, state)))
+    return out
+
+
+def _left_out(event: Event, why: str, state: PlanState) -> EventCarried:
+    """An event of the other plan that the new plan's checks refuse: why, and how to add it
+    again (with a smaller effect, or other dates or series)."""
+    return EventCarried(
+        event.event_id,
+        event.name,
+        LEFT_OUT,
+        f"on the new plan's baseline {why.removeprefix('with this event ')}; add it to the "
+        f"new plan again as it fits there: `forecast plan event add {state.plan_id} ...`",
+    )
 
 
 def _within(

@@ -910,7 +910,11 @@ def plans_visible_to(
     summaries = list_plans(store, include_archived=include_archived)
     if admin:
         return summaries
-    return [s for s in summaries if may_view(store.get(s.plan_id), user)]
+    if not user:
+        return []
+    # The members alone, not every plan's document (`may_view` of each, without reading it).
+    members = store.plan_members()
+    return [s for s in summaries if user in members.get(s.plan_id, {})]
 
 
 def member_sources(store: PlanRepository, plan: str, user: str | None) -> list[PlanSummary]:
@@ -928,9 +932,11 @@ def owned_plans(store: PlanRepository, user: str | None) -> list[PlanSummary]:
     """The plans `user` owns (every plan for an admin account), newest first."""
     if not user:
         return []
-    admin = is_admin(store, user)
-    owned = [s for s in list_plans(store) if admin or store.get(s.plan_id).has_role(user, "owner")]
-    return sorted(owned, key=lambda s: s.created_at, reverse=True)
+    summaries = list_plans(store)
+    if not is_admin(store, user):
+        members = store.plan_members()  # the members alone, not every plan's document
+        summaries = [s for s in summaries if "owner" in members.get(s.plan_id, {}).get(user, [])]
+    return sorted(summaries, key=lambda s: s.created_at, reverse=True)
 
 
 def plan_to_open(summaries: Sequence[PlanSummary]) -> PlanSummary | None:

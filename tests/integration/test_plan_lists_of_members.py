@@ -1,0 +1,94 @@
+"""The plan lists a person sees (the dashboard's plan picker, the plans they may make a plan
+like) hold exactly the plans they are a member of (or own), on SQLite and PostgreSQL, read from
+the members kept beside each plan row rather than from every plan's whole document: a grant or
+a revoke shows at once, a database made before that column gets it on open, and a plan saved by
+a server of an earlier version (which leaves the column as it was) is judged by its document."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from forecast.services import plans
+from forecast.store import SqlStore, normalise_url, plans_table
+from tests.integration.test_store import new_plan
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request, tmp_path) -> Iterator[tuple[str, str | None]]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'forecast.db'}", None
+        return
+    schema = f"test_{uuid.uuid4().hex[:10]}"
+    pg = request.getfixturevalue("postgres_url")
+    yield pg, schema
+    engine = sa.create_engine(normalise_url(pg))
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def _ids(summaries) -> set[str]:
+    ids = [s.plan_id for s in summaries]
+    assert len(ids) == len(set(ids))
+    return set(ids)
+
+
+def test_a_member_sees_exactly_their_plans_and_an_owner_exactly_those_they_own(url):
+    store = SqlStore(url[0], schema=url[1])
+    made = [new_plan(store, name=f"plan {i}").plan_id for i in range(5)]
+    plans.grant(store, made[1], "ann", "vic", "planner")
+    plans.grant(store, made[3], "ann", "vic", "lead", team="north")
+    plans.grant(store, made[4], "ann", "vic", "owner")
+
+    assert _ids(plans.plans_visible_to(store, "vic")) == {made[1], made[3], made[4]}
+    assert _ids(plans.plans_visible_to(store, "ann")) == set(made)
+    assert plans.plans_visible_to(store, "zoe") == []
+    assert plans.plans_visible_to(store, None) == []
+    assert _ids(plans.plans_visible_to(store, "zoe", admin=True)) == set(made)
+    assert _ids(plans.owned_plans(store, "vic")) == {made[4]}
+
+    plans.revoke(store, made[3], "ann", "vic", "lead")  # vic's only role there
+    assert _ids(plans.plans_visible_to(store, "vic")) == {made[1], made[4]}
+    store.close()
+
+
+def test_a_database_made_before_the_members_column_gets_it_filled_on_open(url):
+    store = SqlStore(url[0], schema=url[1])
+    made = [new_plan(store, name=f"plan {i}").plan_id for i in range(3)]
+    plans.grant(store, made[2], "ann", "vic", "planner")
+    table = f'"{url[1]}".plans' if url[1] else "plans"
+    with store.engine.begin() as conn:
+        conn.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN members"))
+    store.close()
+
+    reopened = SqlStore(url[0], schema=url[1])
+
+    assert _ids(plans.plans_visible_to(reopened, "vic")) == {made[2]}
+    with reopened.engine.connect() as conn:
+        unfilled = conn.execute(
+            sa.select(sa.func.count()).where(plans_table.c.members.is_(None))
+        ).scalar()
+    assert unfilled == 0
+    reopened.close()
+
+
+def test_a_plan_saved_without_its_members_cell_is_judged_by_its_document(url):
+    """A server of an earlier version saves the document and the version, not the cell."""
+    store = SqlStore(url[0], schema=url[1])
+    plan = new_plan(store).plan_id
+    state = plans.get_plan(store, plan)
+    state.grant("vic", "planner")
+    doc = json.dumps(state.to_dict(), default=str)
+    c = plans_table.c
+    with store.engine.begin() as conn:
+        conn.execute(
+            plans_table.update().where(c.id == plan).values(doc=doc, version=c.version + 1)
+        )
+
+    assert _ids(plans.plans_visible_to(store, "vic")) == {plan}
+    store.close()

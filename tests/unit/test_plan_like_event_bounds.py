@@ -1,0 +1,99 @@
+"""A plan made like another (`plan create --like`) carries the other plan's events through the
+checks `add_event` runs on the new plan: an event that, on the new file's baseline, would plan a
+series-period beyond `forecast.bounds` (the ledger's sums would no longer be exact) is left out
+and said, naming the event and what to do, as an event outside the new horizon is; the events
+that fit are carried, and the plan is written once, with those only."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from test_services_negotiation import team_frames
+
+from forecast import bounds
+from forecast.overrides import Scope
+from forecast.services import plan_like, plans, system
+from forecast.services.errors import Invalid
+from forecast.store import MemoryStore
+
+BIG = 5e10  # a series' weekly sales in the new file (within the 10**12 a row may be)
+
+
+def _history() -> pd.DataFrame:
+    history, _, _ = team_frames()
+    return history
+
+
+def _csv(history: pd.DataFrame) -> bytes:
+    return history.assign(ds=history["ds"].dt.strftime("%Y-%m-%d")).to_csv(index=False).encode()
+
+
+@pytest.fixture
+def made() -> tuple[MemoryStore, str, bytes]:
+    """Last week's plan of weekly sales of about 100, with a +5,000 % event on series a0 and a
+    +10 % one on every series; this week's file sells `BIG` a week of a0."""
+    store = MemoryStore()
+    history = _history()
+    old = plans.create_plan(
+        store, name="last week", source=_csv(history), filename="sales.csv", horizon=4,
+        team_attr=None, actor="olga", model="snaive",
+    ).plan_id  # fmt: skip
+    weeks = plans.load_blob_frame(store, old, plans.BASELINE)["ds"].sort_values().unique()
+    first, last = (f"{pd.Timestamp(d):%Y-%m-%d}" for d in (weeks[0], weeks[-1]))
+    system.add_event(
+        store, old, "olga", name="Launch", kind="promotion", scope=Scope(ids=("a0",)),
+        start=first, end=last, effect="percent", value=5000, reason="the launch",
+    )  # fmt: skip
+    system.add_event(
+        store, old, "olga", name="Summer", kind="festival", start=first, end=last,
+        effect="percent", value=10, reason="summer",
+    )  # fmt: skip
+    bigger = history.assign(y=history["y"].where(history["unique_id"] != "a0", BIG))
+    return store, old, _csv(bigger)
+
+
+def test_an_event_beyond_the_bounds_on_the_new_baseline_is_left_out_and_said(made):
+    store, old, this_week = made
+
+    done = plan_like.create_plan_like(
+        store, name="this week", source=this_week, filename="sales.csv", like=old, actor="olga"
+    )
+
+    outcomes = {e.name: e for e in done.events}
+    assert outcomes["Summer"].outcome == plan_like.CARRIED
+    launch = outcomes["Launch"]
+    launch_event = next(
+        e for e in system.events_of(plans.get_plan(store, old)) if e.name == "Launch"
+    )
+    assert launch.outcome == plan_like.LEFT_OUT
+    assert "series a0" in launch.detail and "beyond the largest value accepted" in launch.detail
+    assert f"forecast plan event add {done.plan.plan_id}" in launch.detail  # what to do
+    saved = plans.get_plan(store, done.plan.plan_id)
+    assert [e.name for e in system.events_of(saved)] == ["Summer"]
+    planned = system.system_plan(store, saved.plan_id)["system_plan"].abs()
+    assert planned.max() <= bounds.MAX_ABS_VALUE
+    creation = [e for e in store.audit(saved.plan_id) if e.action == "create"][0]
+    assert [e["name"] for e in creation.after["events_left_out"]] == ["Launch"]
+    assert "Launch' left out" in creation.what
+
+    # the same event, added to the new plan by hand, is refused by the same check
+    with pytest.raises(Invalid, match="beyond the largest value accepted"):
+        system.add_event(
+            store, saved.plan_id, "olga", name="Launch", kind="promotion",
+            scope=Scope(ids=("a0",)), start=launch_event.start, end=launch_event.end, effect="percent",
+            value=5000,
+        )  # fmt: skip
+
+
+def test_the_events_that_fit_the_new_file_are_all_carried(made):
+    store, old, _ = made
+    same = _csv(_history())
+
+    done = plan_like.create_plan_like(
+        store, name="same file", source=same, filename="sales.csv", like=old, actor="olga"
+    )
+
+    assert [(e.name, e.outcome) for e in done.events] == [
+        ("Launch", plan_like.CARRIED),
+        ("Summer", plan_like.CARRIED),
+    ]
