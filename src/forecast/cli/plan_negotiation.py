@@ -415,21 +415,26 @@ def ledger_cmd(
     typer.echo(_summary_text(summary))
     typer.echo("")
     money = ["system_plan", "basis", "basis_drift", "claim", "assignment", "target"]
+    rows = table.to_dict(orient="records")
+    amounts = {
+        c: [fmt.format_minor(int(row[c + nego.MINOR]), summary.get("currency")) for row in rows]
+        for c in money
+    }
+    # every name and amount whole: a long team name or a large amount widens its column
+    team_wide = column_width("team", (row["team"] for row in rows))
+    wide = {c: max(20, column_width(c, amounts[c])) for c in money}
     header = (
-        f"{'team':<16}"
-        + "".join(f"{c:>20}" for c in money)
+        f"{'team':<{team_wide}}"
+        + "".join(f"{c:>{wide[c]}}" for c in money)
         + f"{'claim/basis':>13}{'vs LY':>11}  note"
     )
     typer.echo(header)
-    for row in table.to_dict(orient="records"):
+    for i, row in enumerate(rows):
         pct = row["claim_pct_of_basis"]
         pct_text = "" if pct is None or pct != pct else fmt.format_percent_value(pct, 1)
         typer.echo(
-            f"{str(row['team']):<16}"
-            + "".join(
-                f"{fmt.format_minor(int(row[c + nego.MINOR]), summary.get('currency')):>20}"
-                for c in money
-            )
+            f"{str(row['team']):<{team_wide}}"
+            + "".join(f"{amounts[c][i]:>{wide[c]}}" for c in money)
             + f"{pct_text:>13}{_growth_text(row.get('target_growth_vs_last_year_pct'), row):>11}"
             + f"  {row['note']}"
         )
@@ -438,7 +443,7 @@ def ledger_cmd(
     if reasons:
         typer.echo("")
         for row in reasons:
-            typer.echo(f"{str(row['team']):<16}{row['why']}")
+            typer.echo(f"{str(row['team']):<{team_wide}}{row['why']}")
 
 
 def _pct_text(value: Any) -> str:
@@ -498,14 +503,22 @@ def stretch_cmd(
         return
     table = nego.with_goal_row(table)  # in words; the JSON keeps the key TOTAL
     currency = nego.summary(store, plan).get("currency")
-    typer.echo(f"{'team':<16}{'target':>22}{'expected':>22}{'P(reach)':>10}{'vs last year':>14}")
-    for row in _records(table):
+    records = _records(table)
+    targets = [fmt.format_money(row["target"], currency, decimals=2) for row in records]
+    expected = [fmt.format_money(row["expected"], currency, decimals=2) for row in records]
+    team_wide = column_width("team", (row["team"] for row in records))
+    target_wide = max(22, column_width("target", targets))
+    expected_wide = max(22, column_width("expected", expected))
+    typer.echo(
+        f"{'team':<{team_wide}}{'target':>{target_wide}}{'expected':>{expected_wide}}"
+        f"{'P(reach)':>10}{'vs last year':>14}"
+    )
+    for row, target, expects in zip(records, targets, expected, strict=True):
         growth = fmt.format_percent(row["growth_vs_last_year"], 1, signed=True)
         if row["growth_vs_last_year"] is not None and _covers_part(row):
             growth += LIKE_FOR_LIKE_MARK
         typer.echo(
-            f"{str(row['team']):<16}{fmt.format_money(row['target'], currency, decimals=2):>22}"
-            f"{fmt.format_money(row['expected'], currency, decimals=2):>22}"
+            f"{str(row['team']):<{team_wide}}{target:>{target_wide}}{expects:>{expected_wide}}"
             # the probability as the dashboard's pages show it (whole percents: it rests on a
             # few past windows); a space keeps a wide growth from running into it
             f"{fmt.format_probability(row['probability_reach']):>10} {growth:>13}"
