@@ -13,6 +13,7 @@ is its owner and a planner.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -156,8 +157,9 @@ class PlanState:
         return self.archived_at is not None
 
     # -- serialisation ---------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-able deep copy of the document (without ``version``, which is the row's)."""
+    def _document(self) -> dict[str, Any]:
+        """The document (without the row's fields) holding this state's own values, not copies:
+        only for writing out at once, never to keep or to change."""
         out: dict[str, Any] = {}
         for f in fields(self):
             if f.name in ROW_FIELDS:
@@ -168,22 +170,42 @@ class PlanState:
             elif f.name in ("dataset", "baseline"):
                 out[f.name] = asdict(value)
             else:
-                out[f.name] = copy.deepcopy(value)
+                out[f.name] = value
         return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able deep copy of the document (without ``version``, which is the row's)."""
+        return {name: _copied(value) for name, value in self._document().items()}
+
+    def to_json(self) -> str:
+        """The document as the store keeps it: ``json.dumps(self.to_dict())`` without copying
+        the document first (a large plan's explanations run to megabytes)."""
+        return json.dumps(self._document(), default=str, ensure_ascii=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], version: int = 0) -> PlanState:
+        """A state of its own: nothing of `data` is shared with it."""
         known = {f.name for f in fields(cls)}
-        kwargs = {
-            k: copy.deepcopy(v) for k, v in data.items() if k in known and k not in ROW_FIELDS
-        }
+        return cls._holding({k: _copied(v) for k, v in data.items() if k in known}, version)
+
+    @classmethod
+    def from_json(cls, text: str, version: int = 0) -> PlanState:
+        """The state of a stored document (`to_json`); parsed afresh, so shared with nobody."""
+        return cls._holding(json.loads(text), version)
+
+    @classmethod
+    def _holding(cls, data: dict[str, Any], version: int) -> PlanState:
+        """A state holding `data`'s values themselves: only for a document nobody else holds."""
+        known = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in known and k not in ROW_FIELDS}
         kwargs["members"] = {u: Member.from_dict(m) for u, m in data.get("members", {}).items()}
         kwargs["dataset"] = _dataclass_from(DatasetInfo, data.get("dataset", {}))
         kwargs["baseline"] = _dataclass_from(BaselineInfo, data.get("baseline", {}))
         return cls(**kwargs, version=version)
 
     def copy(self) -> PlanState:
-        copied = PlanState.from_dict(self.to_dict(), version=self.version)
+        """A deep copy: changing either changes nothing of the other."""
+        copied = PlanState._holding(self.to_dict(), version=self.version)
         copied.store_generation = self.store_generation
         return copied
 
@@ -193,5 +215,24 @@ ROW_FIELDS = ("version", "store_generation")
 
 
 def _dataclass_from(kind: type, data: dict[str, Any]) -> Any:
+    """`kind` holding `data`'s values themselves (the caller copies what it keeps using)."""
     known = {f.name for f in fields(kind)}
-    return kind(**{k: copy.deepcopy(v) for k, v in data.items() if k in known})
+    return kind(**{k: v for k, v in data.items() if k in known})
+
+
+_UNCHANGEABLE = frozenset((str, int, float, bool, type(None)))
+
+
+def _copied(value: Any) -> Any:
+    """A deep copy of a document's value, as `copy.deepcopy` makes it but several times faster
+    for what a document holds (dicts and lists of strings and numbers): copying a large plan's
+    document took most of the time of each read and save. Anything else goes to
+    `copy.deepcopy`. (Two references to one object become two copies; a document has none.)"""
+    kind = type(value)
+    if kind is dict:
+        return {k: v if type(v) in _UNCHANGEABLE else _copied(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _UNCHANGEABLE else _copied(v) for v in value]
+    if kind in _UNCHANGEABLE:
+        return value
+    return copy.deepcopy(value)

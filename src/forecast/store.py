@@ -745,7 +745,7 @@ def _currency_cell(currency: str | None) -> str:
 
 def _document_currency(doc: str) -> str | None:
     """The currency a plan's stored document gives (EUR for one written before plans had one)."""
-    return PlanState.from_dict(json.loads(doc)).currency
+    return PlanState.from_json(doc).currency
 
 
 def _members_cell(state: PlanState, version: int) -> str:
@@ -1156,7 +1156,7 @@ class SqlStore(PlanRepository):
             row = conn.execute(query).first()
         if row is None:
             raise self._not_found(plan_id)
-        state = PlanState.from_dict(json.loads(row.doc), version=row.version)
+        state = PlanState.from_json(row.doc, version=row.version)
         state.store_generation = row.generation or ""
         return state
 
@@ -1592,7 +1592,7 @@ class SqlStore(PlanRepository):
                     created_by=stored.created_by,
                     created_at=stored.created_at,
                     updated_at=now,
-                    doc=json.dumps(stored.to_dict(), default=str, ensure_ascii=False),
+                    doc=stored.to_json(),
                     archived_at=stored.archived_at,
                     currency=_currency_cell(stored.currency),
                     members=_members_cell(stored, 1),
@@ -1648,7 +1648,7 @@ class SqlStore(PlanRepository):
                 plans_table.update()
                 .where(c.id == state.plan_id, c.version == expected_version, same_store)
                 .values(
-                    doc=json.dumps(stored.to_dict(), default=str, ensure_ascii=False),
+                    doc=stored.to_json(),
                     version=c.version + 1,
                     name=stored.name,
                     status=stored.status,
@@ -1955,7 +1955,7 @@ class MemoryStore(PlanRepository):
             stored.archived_at,
             stored.currency,
         )
-        doc = json.dumps(stored.to_dict(), default=str, ensure_ascii=False)
+        doc = stored.to_json()
         self._plans[stored.plan_id] = (stored.version, doc, summary)
 
     def _append_audit(self, plan_id: str, version: int, now: str, change: Change) -> int:
@@ -1980,7 +1980,7 @@ class MemoryStore(PlanRepository):
             if plan_id not in self._plans:
                 raise self._not_found(plan_id)
             version, doc, _ = self._plans[plan_id]
-        state = PlanState.from_dict(json.loads(doc), version=version)
+        state = PlanState.from_json(doc, version=version)
         state.store_generation = self.generation()
         return state
 

@@ -60,3 +60,56 @@ def test_published_and_agreed_plans_are_locked():
     assert state.locked
     state.status = "agreed"
     assert state.locked
+
+
+def explained_state() -> PlanState:
+    """A plan with the nested parts a large plan has thousands of (explanations with their
+    events, a negotiation with claims)."""
+    state = make_state()
+    state.events.append({"event_id": "E1", "scope": {"ids": ["1", "2"]}, "value": 10.0})
+    state.explanations.append(
+        {"level": "team", "key": "a", "events": {"E1": "df1e7087339b"}, "amount": -3.5}
+    )
+    state.negotiation = {"goal": {"ratio": "1.05"}, "claims": [{"team": "a", "notes": ["x"]}]}
+    return state
+
+
+def change_every_nested_part(state: PlanState) -> None:
+    state.events[0]["scope"]["ids"].append("3")
+    state.explanations[0]["events"]["E2"] = "7ecab9481fe0"
+    state.negotiation["goal"]["ratio"] = "2"
+    state.negotiation["claims"][0]["notes"].append("y")
+    state.dataset.flags.append("changed")
+    state.members["ann"].roles.append("lead")
+
+
+def test_a_copy_shares_nothing_with_its_original_either_way():
+    original = explained_state()
+    as_made = original.to_json()  # a string: nothing can change it
+    copied = original.copy()
+    assert copied == original
+    change_every_nested_part(copied)
+    assert original.to_json() == as_made
+    again = original.copy()
+    change_every_nested_part(original)
+    assert again.to_json() == as_made
+
+
+def test_a_document_read_or_written_shares_nothing_with_the_state():
+    state = explained_state()
+    as_made = state.to_json()
+    doc = state.to_dict()
+    doc["explanations"][0]["events"]["E2"] = "changed"
+    doc["negotiation"]["claims"][0]["notes"].append("changed")
+    assert state.to_json() == as_made
+    given = json.loads(as_made)
+    change_every_nested_part(PlanState.from_dict(given))
+    assert json.dumps(given, ensure_ascii=False) == as_made
+
+
+def test_the_stored_json_is_the_document_and_reads_back_as_the_same_plan():
+    state = explained_state()
+    text = state.to_json()
+    assert json.loads(text) == json.loads(json.dumps(state.to_dict()))
+    again = PlanState.from_json(text, version=4)
+    assert again.to_dict() == state.to_dict() and again.version == 4

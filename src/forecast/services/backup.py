@@ -36,7 +36,6 @@ A PostgreSQL store is backed up and restored with PostgreSQL's own tools: ``pg_d
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import os
 import secrets
@@ -542,7 +541,7 @@ def _damaged_plan(copy: sqlite3.Connection, tables: Collection[str]) -> str | No
     the store's (a backup of an earlier version may lack some)."""
     for plan_id, doc in copy.execute("SELECT id, doc FROM plans ORDER BY id"):
         try:
-            PlanState.from_dict(json.loads(doc))
+            PlanState.from_json(doc)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             return f"plan {plan_id}'s document does not read as a plan: {exc}"
     if "plan_blobs" in tables:
