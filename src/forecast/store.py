@@ -307,10 +307,7 @@ class PlanRepository(ABC):
         """Every plan's members and their roles (``{plan_id: {user: roles}}``), read without the
         rest of the plans' documents where the store can: what the plan lists a person sees
         check. Stores that keep the members apart override this."""
-        return {
-            s.plan_id: {user: list(m.roles) for user, m in self.get(s.plan_id).members.items()}
-            for s in self.list()
-        }
+        return {s.plan_id: roles_by_user(self.get(s.plan_id)) for s in self.list()}
 
     def blob_hashes(self, plan_id: str) -> dict[str, str]:
         """``content_hash`` of each of the plan's blobs by kind (a read model checks by them that
@@ -752,7 +749,7 @@ def _members_cell(state: PlanState, version: int) -> str:
     """The ``members`` cell of a plan row at `version`: each member's roles, with the version
     they are of. A server of an earlier version saves a plan without it, so a cell whose version
     is not the row's is stale and the document is read instead."""
-    members = {user: list(m.roles) for user, m in sorted(state.members.items())}
+    members = dict(sorted(roles_by_user(state).items()))
     return json.dumps({"version": version, "members": members}, ensure_ascii=False)
 
 
@@ -771,9 +768,23 @@ def _cell_members(cell: str | None, version: int) -> dict[str, builtins.list[str
     return members if isinstance(members, dict) else None
 
 
-def _document_members(doc: str) -> dict[str, builtins.list[str]]:
-    state = PlanState.from_dict(json.loads(doc))
+def roles_by_user(state: PlanState) -> dict[str, builtins.list[str]]:
+    """A plan's members and their roles, as the plan lists read them."""
     return {user: list(m.roles) for user, m in state.members.items()}
+
+
+DAMAGED_DOCUMENT = (ValueError, TypeError, KeyError, AttributeError)
+"""What reading a stored plan document that is not one raises (hand-edited, or written by
+another program)."""
+
+
+def _document_members(doc: str) -> dict[str, builtins.list[str]]:
+    """The members a stored document names; none for a document that cannot be read, so one
+    damaged plan leaves the others' lists whole (an admin still lists it; opening it refuses)."""
+    try:
+        return roles_by_user(PlanState.from_json(doc))
+    except DAMAGED_DOCUMENT:
+        return {}
 
 
 def _listed_currency(cell: str | None, unfilled_doc: Any) -> str | None:
@@ -1113,7 +1124,12 @@ class SqlStore(PlanRepository):
                 row = conn.execute(sa.select(c.doc, c.version).where(c.id == plan_id)).first()
                 if row is None:
                     continue
-                state = PlanState.from_dict(json.loads(row.doc))
+                try:
+                    state = PlanState.from_json(row.doc)
+                except DAMAGED_DOCUMENT:
+                    # a damaged document: its cell stays empty, so the lists read the document
+                    # and refuse it with the reason there; the store still opens
+                    continue
                 conn.execute(
                     plans_table.update()
                     .where(c.id == plan_id, c.members.is_(None), c.version == row.version)
@@ -1133,10 +1149,14 @@ class SqlStore(PlanRepository):
                 doc = conn.execute(sa.select(c.doc).where(c.id == plan_id)).scalar()
                 if doc is None:
                     continue
+                try:
+                    currency = _document_currency(doc)
+                except DAMAGED_DOCUMENT:
+                    continue  # a damaged document: listed from it, and refused there with why
                 conn.execute(
                     plans_table.update()
                     .where(c.id == plan_id, c.currency.is_(None))
-                    .values(currency=_currency_cell(_document_currency(doc)))
+                    .values(currency=_currency_cell(currency))
                 )
 
     def close(self) -> None:
@@ -1156,7 +1176,14 @@ class SqlStore(PlanRepository):
             row = conn.execute(query).first()
         if row is None:
             raise self._not_found(plan_id)
-        state = PlanState.from_json(row.doc, version=row.version)
+        try:
+            state = PlanState.from_json(row.doc, version=row.version)
+        except DAMAGED_DOCUMENT as exc:
+            raise Unavailable(
+                f"plan {plan_id}'s stored document cannot be read ({type(exc).__name__}: "
+                f"{str(exc)[:DAMAGE_SHOWN]}). Nothing was changed; restore the last backup "
+                "(`forecast store restore`, README section Backups)"
+            ) from exc
         state.store_generation = row.generation or ""
         return state
 

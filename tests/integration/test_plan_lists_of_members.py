@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+from forecast.errors import Unavailable
 from forecast.services import plans
 from forecast.store import SqlStore, normalise_url, plans_table
 from tests.integration.test_store import new_plan
@@ -91,4 +92,57 @@ def test_a_plan_saved_without_its_members_cell_is_judged_by_its_document(url):
         )
 
     assert _ids(plans.plans_visible_to(store, "vic")) == {plan}
+    store.close()
+
+
+def test_a_store_made_before_the_members_column_opens_even_with_a_damaged_plan(url):
+    """Filling the new column reads every plan's document: one that cannot be read is left for
+    its own read to refuse, with the reason, and every other plan still gets its cell."""
+    store = SqlStore(url[0], schema=url[1])
+    damaged, healthy = (new_plan(store, name=f"plan {i}").plan_id for i in range(2))
+    plans.grant(store, healthy, "ann", "vic", "planner")
+    table = f'"{url[1]}".plans' if url[1] else "plans"
+    c = plans_table.c
+    with store.engine.begin() as conn:
+        conn.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN members"))
+    with store.engine.begin() as conn:
+        conn.execute(
+            plans_table.update().where(c.id == damaged).values(doc=json.dumps({"members": []}))
+        )
+    store.close()
+
+    reopened = SqlStore(url[0], schema=url[1])
+
+    assert _ids(plans.plans_visible_to(reopened, "vic")) == {healthy}
+    with reopened.engine.connect() as conn:
+        cells = dict(conn.execute(sa.select(c.id, c.members)).all())
+    assert cells[damaged] is None
+    assert json.loads(cells[healthy])["members"]["vic"] == ["planner"]
+    assert _ids(plans.plans_visible_to(reopened, "zoe", admin=True)) == {damaged, healthy}
+    with pytest.raises(Unavailable, match=f"plan {damaged}'s stored document cannot be read"):
+        plans.get_plan(reopened, damaged)
+    reopened.close()
+
+
+def test_the_members_cell_follows_every_grant_and_revoke_at_the_rows_version(url):
+    """The lists read the cell, not the document: it must say what the document says, stamped
+    with the row's version, after each change."""
+    store = SqlStore(url[0], schema=url[1])
+    plan = new_plan(store).plan_id
+    c = plans_table.c
+
+    def cell_and_document() -> tuple[dict, dict, int]:
+        with store.engine.connect() as conn:
+            row = conn.execute(sa.select(c.members, c.version).where(c.id == plan)).one()
+        held = json.loads(row.members)
+        document = {u: list(m.roles) for u, m in plans.get_plan(store, plan).members.items()}
+        return held, document, row.version
+
+    plans.grant(store, plan, "ann", "vic", "planner")
+    plans.grant(store, plan, "ann", "zoe", "lead", team="north")
+    plans.revoke(store, plan, "ann", "vic", "planner")
+    held, document, version = cell_and_document()
+    assert held["version"] == version
+    assert held["members"] == document
+    assert "vic" not in held["members"] and held["members"]["zoe"] == ["lead"]
     store.close()
