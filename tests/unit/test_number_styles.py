@@ -137,8 +137,9 @@ def test_score_prints_its_wape_in_the_percent_style(made, plan, actual):
     lines = run(made, "plan", "score", str(made[plan]), str(made["week1"])).splitlines()
 
     assert lines[:2] == [
-        "team                 actual      series   periods  WAPE system  WAPE negotiated  closer",
-        f"a{actual:>26}  125 of 125    1 of 4      55.56 %                –  – (no "
+        "team                          actual      series   periods  WAPE system  WAPE negotiated"
+        "  closer",
+        f"a{actual:>35}  125 of 125    1 of 4      55.56 %                –  – (no "
         "negotiated target yet)",
     ]
 

@@ -239,20 +239,21 @@ def track_record_cmd(
     # the whole name, as `plan list` shows it: the column is as wide as the longest
     wide = column_width("name", (row["name"] for row in rows))
     rests_on, series_wide, periods_wide = rests_on_columns(rows)
+    scopes = [_scope(row) for row in rows]
+    scope_wide = column_width("scope", scopes, least=14)
     typer.echo(
-        f"{'plan':<10}{'name':<{wide}}{'from':<12}{'scope':<14}{'series':>{series_wide}}"
+        f"{'plan':<10}{'name':<{wide}}{'from':<12}{'scope':<{scope_wide}}{'series':>{series_wide}}"
         f"{'periods':>{periods_wide}}"
         f"{'WAPE system':>12}{'WAPE negotiated':>16}{'given vs offered':>18}  closer"
     )
     provisional = False
-    for row, (series, periods) in zip(rows, rests_on, strict=True):
-        scope = "overall" if row["scope"] == "overall" else f"team {row['key']}"
+    for row, scope, (series, periods) in zip(rows, scopes, rests_on, strict=True):
         closer = CULTURES.get(str(row["closer"]), "–")
         thin = bool(row["provisional"]) and row["closer"] is not None
         provisional |= thin
         typer.echo(
             f"{row['plan_id']:<10}{str(row['name']):<{wide}}{str(row['horizon_start']):<12}"
-            f"{scope:<14}{series:>{series_wide}}{periods:>{periods_wide}}"
+            f"{scope:<{scope_wide}}{series:>{series_wide}}{periods:>{periods_wide}}"
             f"{_pct(row['wape_system_plan']):>12}{_pct(row['wape_target']):>16}"
             f"{_pct(row['given_vs_offered'], True):>18}  {closer}"
             + (f" {_by_margin(row)}" if row["closer"] not in (None, "tie") else "")
@@ -328,14 +329,16 @@ def replay_cmd(
     for line in result.assumptions:
         typer.echo(f"assumption: {line}")
     typer.echo("")
+    cycles = result.cycles.to_dict(orient="records")
+    scope_wide = column_width("scope", (_scope(row) for row in cycles), least=14)
     typer.echo(
-        f"{'cycle':<7}{'from':<12}{'scope':<14}{'WAPE base':>10}{'WAPE system':>12}"
+        f"{'cycle':<7}{'from':<12}{'scope':<{scope_wide}}{'WAPE base':>10}{'WAPE system':>12}"
         f"{'WAPE negotiated':>16}  {'closer':<19}baseline model"
     )
-    for row in result.cycles.to_dict(orient="records"):
-        scope = "overall" if row["scope"] == "overall" else f"team {row['key']}"
+    for row in cycles:
         typer.echo(
-            f"{row['cycle']:<7}{row['start']:<12}{scope:<14}{_pct(row['wape_baseline']):>10}"
+            f"{row['cycle']:<7}{row['start']:<12}{_scope(row):<{scope_wide}}"
+            f"{_pct(row['wape_baseline']):>10}"
             f"{_pct(row['wape_system_plan']):>12}{_pct(row['wape_target']):>16}"
             f"  {CULTURES.get(str(row['closer']), '–'):<19}{row['baseline_model']}"
         )
@@ -355,3 +358,8 @@ def replay_cmd(
 def register(app: typer.Typer) -> None:
     app.command("track-record")(track_record_cmd)
     app.command("replay")(replay_cmd)
+
+
+def _scope(row: dict[str, Any]) -> str:
+    """A row's scope in words: the whole plan, or one team."""
+    return "overall" if row["scope"] == "overall" else f"team {row['key']}"

@@ -224,10 +224,11 @@ def columns(
     return [i for i in ids if i] or None, date_col or old_date, value_col or old_value
 
 
-def column_width(header: str, values: Iterable[Any], gap: int = 2) -> int:
-    """The width of a left-aligned text column (a team, a plan's name): the longest of its
-    `values` and its `header`, whole, plus `gap` spaces before the next column."""
-    return max([len(header), *(len(str(value)) for value in values)]) + gap
+def column_width(header: str, values: Iterable[Any], gap: int = 2, least: int = 0) -> int:
+    """The width of a text column (a team, a plan's name, an amount): the longest of its
+    `values` and its `header`, whole, plus `gap` spaces before the next column; at least
+    `least`, the width the column has had, so that short values keep the table's look."""
+    return max(least, max([len(header), *(len(str(value)) for value in values)]) + gap)
 
 
 def rests_on_columns(

@@ -421,8 +421,8 @@ def ledger_cmd(
         for c in money
     }
     # every name and amount whole: a long team name or a large amount widens its column
-    team_wide = column_width("team", (row["team"] for row in rows))
-    wide = {c: max(20, column_width(c, amounts[c])) for c in money}
+    team_wide = column_width("team", (row["team"] for row in rows), least=16)
+    wide = {c: column_width(c, amounts[c], least=20) for c in money}
     header = (
         f"{'team':<{team_wide}}"
         + "".join(f"{c:>{wide[c]}}" for c in money)
@@ -506,9 +506,9 @@ def stretch_cmd(
     records = _records(table)
     targets = [fmt.format_money(row["target"], currency, decimals=2) for row in records]
     expected = [fmt.format_money(row["expected"], currency, decimals=2) for row in records]
-    team_wide = column_width("team", (row["team"] for row in records))
-    target_wide = max(22, column_width("target", targets))
-    expected_wide = max(22, column_width("expected", expected))
+    team_wide = column_width("team", (row["team"] for row in records), least=16)
+    target_wide = column_width("target", targets, least=22)
+    expected_wide = column_width("expected", expected, least=22)
     typer.echo(
         f"{'team':<{team_wide}}{'target':>{target_wide}}{'expected':>{expected_wide}}"
         f"{'P(reach)':>10}{'vs last year':>14}"
@@ -686,24 +686,25 @@ def score_cmd(
         echo_json([row | {"currency": currency} for row in _records(table)])
         return
     rows = _records(table)
+    amounts = [fmt.format_money(row["actual"], currency, decimals=2) for row in rows]
+    actual_wide = column_width("actual", amounts, least=20)
     rests_on, series_wide, periods_wide = rests_on_columns(rows)
-    team_wide = column_width("team", (row["team"] for row in rows))  # every name whole
+    team_wide = column_width("team", (row["team"] for row in rows), least=16)
     typer.echo(
-        f"{'team':<{team_wide}}{'actual':>20}{'series':>{series_wide}}{'periods':>{periods_wide}}"
+        f"{'team':<{team_wide}}{'actual':>{actual_wide}}{'series':>{series_wide}}{'periods':>{periods_wide}}"
         f"{'WAPE system':>13}{'WAPE negotiated':>17}  closer"
     )
     words = {"system_plan": "system plan", "target": "negotiated target", "tie": "tie"}
     provisional = False
-    for row, (series, periods) in zip(rows, rests_on, strict=True):
+    for row, actual, (series, periods) in zip(rows, amounts, rests_on, strict=True):
         ws, wt = row["wape_system_plan"], row["wape_target"]
-        actual = fmt.format_money(row["actual"], currency, decimals=2)
         closer = words.get(str(row["closer"]), "– (no actual sales: WAPE is undefined)")
         thin = bool(row["provisional"]) and row["closer"] is not None
         provisional |= thin
         if row["target"] is None:  # no goal yet: only the system plan is scored
             closer = "– (no negotiated target yet)"
         typer.echo(
-            f"{str(row['team']):<{team_wide}}{actual:>20}{series:>{series_wide}}"
+            f"{str(row['team']):<{team_wide}}{actual:>{actual_wide}}{series:>{series_wide}}"
             f"{periods:>{periods_wide}}"
             f"{fmt.format_percent(ws, 2):>13}{fmt.format_percent(wt, 2):>17}  {closer}"
             + (" (provisional)" if thin else "")
