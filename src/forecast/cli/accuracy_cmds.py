@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -329,13 +330,13 @@ def replay_cmd(
     for line in result.assumptions:
         typer.echo(f"assumption: {line}")
     typer.echo("")
-    cycles = result.cycles.to_dict(orient="records")
-    scope_wide = column_width("scope", (_scope(row) for row in cycles), least=14)
+    cycle_rows = result.cycles.to_dict(orient="records")
+    scope_wide = column_width("scope", (_scope(row) for row in cycle_rows), least=14)
     typer.echo(
         f"{'cycle':<7}{'from':<12}{'scope':<{scope_wide}}{'WAPE base':>10}{'WAPE system':>12}"
         f"{'WAPE negotiated':>16}  {'closer':<19}baseline model"
     )
-    for row in cycles:
+    for row in cycle_rows:
         typer.echo(
             f"{row['cycle']:<7}{row['start']:<12}{_scope(row):<{scope_wide}}"
             f"{_pct(row['wape_baseline']):>10}"
@@ -360,6 +361,6 @@ def register(app: typer.Typer) -> None:
     app.command("replay")(replay_cmd)
 
 
-def _scope(row: dict[str, Any]) -> str:
+def _scope(row: Mapping[Any, Any]) -> str:
     """A row's scope in words: the whole plan, or one team."""
     return "overall" if row["scope"] == "overall" else f"team {row['key']}"
