@@ -12,17 +12,7 @@ LONG_NAME = "Northern region hypermarkets"
 
 
 def test_plan_score_keeps_counts_of_a_thousand_series_apart_from_the_actual_sales(tmp_path):
-    from forecast.services.store_factory import open_store
-    from tests.unit.test_services_negotiation import team_frames, weekly_team_plan
-
-    store = open_store(data_dir=tmp_path / "data")
-    history, attributes, baseline = team_frames({"a": 3.0e6, "b": 2.0e6}, per_team=500, weeks=10)
-    plan = weekly_team_plan(store, (history, attributes, baseline), name="wide").plan_id
-    store.close()
-    first_week = baseline.loc[baseline["ds"] == baseline["ds"].min(), ["unique_id", "ds"]]
-    sold = first_week.assign(ds=first_week["ds"].dt.strftime("%Y-%m-%d"), y=100.0)
-    sales = tmp_path / "sales.csv"
-    sold.to_csv(sales, index=False)
+    plan, sales = _scored_plan(tmp_path, {"a": 3.0e6, "b": 2.0e6}, sold_each=100.0, per_team=500)
 
     result = CliRunner().invoke(
         app, ["plan", "score", plan, str(sales), "--data-dir", str(tmp_path / "data")]
@@ -68,13 +58,16 @@ def test_plan_score_sizes_the_team_column_to_the_longest_team_name(tmp_path):
         assert row[actual_ends] == " "
 
 
-def _scored_plan(tmp_path, teams: dict[str, float], sold_each: float) -> tuple[str, object]:
-    """A weekly plan of `teams` whose first week sold `sold_each` per series, as a CSV."""
+def _scored_plan(
+    tmp_path, teams: dict[str, float], sold_each: float, per_team: int = 3
+) -> tuple[str, object]:
+    """A weekly plan of `teams` (`per_team` series each) whose first week sold `sold_each` per
+    series, as a CSV."""
     from forecast.services.store_factory import open_store
     from tests.unit.test_services_negotiation import team_frames, weekly_team_plan
 
     store = open_store(data_dir=tmp_path / "data")
-    history, attributes, baseline = team_frames(teams, weeks=10)
+    history, attributes, baseline = team_frames(teams, per_team=per_team, weeks=10)
     plan = weekly_team_plan(store, (history, attributes, baseline), name="wide").plan_id
     store.close()
     first_week = baseline.loc[baseline["ds"] == baseline["ds"].min(), ["unique_id", "ds"]]
