@@ -4,6 +4,7 @@ not a sound backup of a plan store is refused before anything changes."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import http.cookiejar
 import json
@@ -11,6 +12,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -21,6 +23,7 @@ from typer.testing import CliRunner
 
 from forecast.cli import app
 from forecast.errors import StaleVersion
+from forecast.services import backup as backup_service
 from forecast.services import plan_totals, plans
 from forecast.services.backup import backup_store, restore_store
 from forecast.services.store_factory import open_store
@@ -363,3 +366,86 @@ def test_an_edit_read_before_a_restore_is_refused_rather_than_written_over_the_r
     finally:
         served.close()
         other.close()
+
+
+def test_a_change_committed_while_the_restore_keeps_its_copy_is_kept_or_refused_never_lost(
+    tmp_path, monkeypatch
+):
+    """Another connection writes into the store right after the restore has copied it as it is
+    (a thread of its own, through SQLite, not waiting for a lock): its change is either in that
+    copy, so restoring the copy brings it back, or refused to the writer, who knows it did not
+    happen. Never committed into a store the restore then replaces, and so in neither."""
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = backup_store(tmp_path / "backup.db", data_dir=data).path
+    finally:
+        store.close()
+    written: dict[str, object] = {}
+
+    def rename_in_another_connection() -> None:
+        writer = sqlite3.connect(data / "forecast.db", timeout=0, isolation_level=None)
+        try:
+            writer.execute("UPDATE plans SET name = 'renamed meanwhile' WHERE id = ?", (plan_id,))
+            written["outcome"] = "committed"
+        except sqlite3.OperationalError as exc:
+            written["outcome"] = f"refused: {exc}"
+        finally:
+            writer.close()
+
+    keep = backup_service._keep_the_store_as_it_is
+
+    def keep_then_write(target, source):
+        kept = keep(target, source)
+        writer = threading.Thread(target=rename_in_another_connection)
+        writer.start()
+        writer.join()
+        return kept
+
+    monkeypatch.setattr(backup_service, "_keep_the_store_as_it_is", keep_then_write)
+    restored = restore_store(backup, data_dir=data)
+    monkeypatch.undo()
+
+    assert restored.safety_copy is not None
+    with contextlib.closing(sqlite3.connect(restored.safety_copy)) as kept:
+        (kept_name,) = kept.execute("SELECT name FROM plans WHERE id = ?", (plan_id,)).fetchone()
+    if written["outcome"] == "committed":
+        assert kept_name == "renamed meanwhile", "a committed change is in no store"
+    else:
+        assert written["outcome"] == "refused: database is locked", written
+        assert kept_name == "spring"
+
+
+def test_a_store_in_rollback_mode_put_in_place_by_hand_is_kept_as_it_is_too(tmp_path):
+    """A backup copied over forecast.db by hand and not opened since is in rollback mode (where
+    the restore's write lock keeps other readers out): the restore still keeps it, and restoring
+    that copy brings it back."""
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    try:
+        plan_id = new_plan(store).plan_id
+        add_event(store, plan_id, value=50.0)
+    finally:
+        store.close()
+    by_hand = backup_store(tmp_path / "by-hand.db", data_dir=data).path
+    older = tmp_path / "older"
+    store = open_store(data_dir=older)
+    try:
+        new_plan(store, name="older")
+    finally:
+        store.close()
+    backup = backup_store(tmp_path / "backup.db", data_dir=older).path
+    for name in ("forecast.db", "forecast.db-wal", "forecast.db-shm"):
+        (data / name).unlink(missing_ok=True)
+    (data / "forecast.db").write_bytes(by_hand.read_bytes())
+
+    restored = restore_store(backup, data_dir=data)
+
+    assert restored.safety_copy is not None and restored.plans == 1
+    restore_store(restored.safety_copy, data_dir=data)
+    store = open_store(data_dir=data)
+    try:
+        assert plans.get_plan(store, plan_id).version == 2
+    finally:
+        store.close()

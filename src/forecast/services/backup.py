@@ -24,10 +24,12 @@ servers running through it keep signing cookies with the key they read when they
 the bundles this installation exported still verify, also where the backup has no keys, made
 before its first serve or export, or another installation's) and its open sign-ins ended; a
 failure of the copy into the store rolls it back, and so does another connection holding the
-store's write lock longer than ``BUSY_SECONDS``. Before the copy goes in, the store as it is is
-backed up beside it (``forecast-before-restore-<time>.db``), so that a mistaken restore can be
-undone by restoring that file: when that copy cannot be made (too little space, a damaged
-store), nothing is restored.
+store's write lock longer than ``BUSY_SECONDS``. Once the copy's write transaction holds the
+store's write lock, and before it commits, the store as it is is backed up beside it
+(``forecast-before-restore-<time>.db``), so that a mistaken restore can be undone by restoring
+that file: no change can be committed between that backup and the restore (a server's write
+waits for the restore, and then meets the restored store), and when that copy cannot be made
+(too little space, a damaged store), nothing is restored.
 
 A PostgreSQL store is backed up and restored with PostgreSQL's own tools: ``pg_dump_command`` and
 ``pg_restore_command`` say how, for the URL's database, without its password.
@@ -45,7 +47,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -324,19 +326,34 @@ def _restore_into(source: Path, target: Path) -> Restore:
         ) from exc
     os.close(handle)
     temp = Path(temp_name)
+    kept: list[Path | None] = []
     try:
         prepared = _prepared_copy(source, temp, _page_size(target), _installation_keys(target))
-        safety_copy = _keep_the_store_as_it_is(target, source)
+        holds_a_store = _holds_a_store_in_wal_mode(target)
+
+        def keep_the_store_as_it_is() -> None:  # while the restore holds the write lock
+            if holds_a_store:
+                kept.append(_keep_the_store_as_it_is(target, source))
+            elif _became_a_store(target):
+                raise Conflict(
+                    f"a plan store was made in {target} while the restore began (a server "
+                    "started on it?); nothing was restored: restore again, which keeps a copy "
+                    "of that store first"
+                )
+            else:
+                kept.append(None)
+
         try:
-            _write_into_store(temp, target)
+            _write_into_store(temp, target, while_locked=keep_the_store_as_it_is)
         except BaseException:
+            safety_copy = kept[0] if kept else None
             if safety_copy is not None and not _holds_generation(target, prepared.generation):
                 safety_copy.unlink(missing_ok=True)  # the store is as it was: not needed
             raise
     finally:
         for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
             leftover.unlink(missing_ok=True)
-    return Restore(target, source.absolute(), prepared.plans, prepared.accounts, safety_copy)
+    return Restore(target, source.absolute(), prepared.plans, prepared.accounts, kept[0])
 
 
 def _holds_generation(target: Path, generation: str) -> bool:
@@ -368,17 +385,62 @@ def _keep_the_store_as_it_is(target: Path, source: Path) -> Path | None:
         _refuse_too_little_space(target, source)
         problem = _store_problem(target)
         if problem:
-            raise Unavailable(
-                f"the plan store {target} is damaged ({problem}), so no copy of it as it is can "
-                "be kept before the restore replaces it; nothing was restored. To restore "
-                f"anyway: stop the servers, move {target.name}, {target.name}-wal and "
-                f"{target.name}-shm out of {target.parent} (that keeps the store as it was), "
-                "then restore again"
-            ) from exc
+            raise _damaged_store(target, problem) from exc
         raise Unavailable(
             f"no copy of the store as it is could be kept before the restore replaces it "
             f"({exc}); nothing was restored"
         ) from exc
+
+
+def _damaged_store(target: Path, problem: str) -> Unavailable:
+    return Unavailable(
+        f"the plan store {target} is damaged ({problem}), so no copy of it as it is can be "
+        "kept before the restore replaces it; nothing was restored. To restore anyway: stop "
+        f"the servers, move {target.name}, {target.name}-wal and {target.name}-shm out of "
+        f"{target.parent} (that keeps the store as it was), then restore again"
+    )
+
+
+def _holds_a_store_in_wal_mode(target: Path) -> bool:
+    """Whether the file holds a store to keep a copy of (a file with tables), in WAL mode: the
+    copy is read while the restore holds the store's write lock, which keeps other readers out
+    of a file in rollback mode, not of one in WAL mode. A store in rollback mode (a backup put in
+    place by hand and not opened since: opening a store switches it to WAL) is switched to WAL
+    here, as opening it does; a damaged one is refused as it is."""
+    if not target.is_file() or _has_no_tables(target):
+        return False
+    # Unreadable: the check below says why.
+    with contextlib.suppress(sqlite3.Error), _opened(target, "rw") as conn:
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            return True
+    problem = _store_problem(target)
+    if problem:
+        raise _damaged_store(target, problem)
+    try:
+        with _opened(target, "rw") as conn:
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    except sqlite3.Error as exc:
+        mode = str(exc)
+    if mode != "wal":
+        raise Unavailable(
+            f"the plan store {target} could not be switched to WAL mode ({mode}), which the "
+            "copy of it as it is needs while the restore replaces it; nothing was restored: try "
+            "again, or start a server on it once and restore then"
+        )
+    return True
+
+
+def _became_a_store(target: Path) -> bool:
+    """Whether a store was made in the file since `_holds_a_store_in_wal_mode` found none (a
+    server started on an empty data directory meanwhile), read while the restore holds the write
+    lock, without waiting: a file that lock keeps readers out of is in rollback mode, and a store
+    a server makes is in WAL mode."""
+    try:
+        with contextlib.closing(sqlite_connection(target, "rw", timeout=0)) as conn:
+            found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'").fetchone()
+    except sqlite3.Error:
+        return False
+    return found is not None
 
 
 def _safety_copy_path(target: Path) -> Path:
@@ -589,22 +651,37 @@ def _add_this_versions_tables(temp: Path) -> None:
     open_store(db_url=f"sqlite:///{temp}").close()
 
 
-def _write_into_store(temp: Path, target: Path) -> None:
+def _write_into_store(temp: Path, target: Path, *, while_locked: Callable[[], None]) -> None:
     """The prepared copy written into the store's own file in one write transaction (SQLite's
     backup API), so that connections holding the store open read it at their next transaction;
     a failure rolls it back. While another connection holds the store's write lock SQLite answers
-    busy and the copy is tried again, for `BUSY_SECONDS` at most (Ctrl-C stops it meanwhile)."""
-    give_up_at = time.monotonic() + BUSY_SECONDS
+    busy and the copy is tried again, for `BUSY_SECONDS` at most (Ctrl-C stops it meanwhile).
 
-    def give_up_when_busy_too_long(status: int, remaining: int, pages: int) -> None:
-        if status in _BUSY_ANSWERS and time.monotonic() >= give_up_at:
-            raise _StayedBusy
+    `while_locked` runs once the write transaction holds the store's write lock, before it
+    commits (the copy of the store as it is: no change can be committed between that copy and
+    the restore, and so lost from both); what it raises rolls the restore back. The copy goes in
+    one page a step, so that the first step takes the lock without committing (a larger step
+    could be the whole copy, committed before `while_locked` runs) and keeps no more than a page
+    in memory (spilling it would lock out the readers that `while_locked` opens)."""
+    give_up_at = time.monotonic() + BUSY_SECONDS
+    locked = False
+
+    def each_step(status: int, remaining: int, pages: int) -> None:
+        nonlocal locked
+        if status in _BUSY_ANSWERS:
+            if time.monotonic() >= give_up_at:
+                raise _StayedBusy
+        elif not locked:
+            locked = True
+            while_locked()
 
     try:
         with _opened(temp, "ro") as src, _opened(target, "rwc") as live:
             # Each try answers at once, so that the deadline above is what the wait lasts.
             live.execute("PRAGMA busy_timeout=0")
-            src.backup(live, progress=give_up_when_busy_too_long)
+            src.backup(live, pages=1, progress=each_step)
+            if not locked:  # not reached: a plan store is more than one page
+                raise RuntimeError("the restore was committed in one step")
             with contextlib.suppress(sqlite3.Error):  # the write-ahead log folded in, if idle
                 live.execute("PRAGMA wal_checkpoint(PASSIVE)")
     except _StayedBusy:
