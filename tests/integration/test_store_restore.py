@@ -396,8 +396,8 @@ def test_a_change_committed_while_the_restore_keeps_its_copy_is_kept_or_refused_
 
     keep = backup_service._keep_the_store_as_it_is
 
-    def keep_then_write(target, source):
-        kept = keep(target, source)
+    def keep_then_write(*args):
+        kept = keep(*args)
         writer = threading.Thread(target=rename_in_another_connection)
         writer.start()
         writer.join()
@@ -449,3 +449,56 @@ def test_a_store_in_rollback_mode_put_in_place_by_hand_is_kept_as_it_is_too(tmp_
         assert plans.get_plan(store, plan_id).version == 2
     finally:
         store.close()
+
+
+def test_a_restore_is_recorded_in_the_restored_stores_log_with_the_backup_and_the_copy(
+    tmp_path,
+):
+    """Who restored which backup (its path, when its file was written, its store generation)
+    and where the store as it was is kept: `forecast store log` of the restored store says so.
+    A backup of a restored store carries that row, and its restore says which generation it
+    held."""
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = backup_store(tmp_path / "backup.db", data_dir=data).path
+        add_event(store, plan_id, value=50.0)
+    finally:
+        store.close()
+    assert (
+        "nothing recorded in the store log yet"
+        in runner.invoke(app, ["store", "log", "--data-dir", str(data)]).output
+    )
+
+    restored = runner.invoke(
+        app, ["store", "restore", str(backup), "--data-dir", str(data), "--as", "ops-anna"]
+    )
+    assert restored.exit_code == 0, restored.output
+    (kept,) = [p for p in data.iterdir() if "before-restore" in p.name]
+
+    shown = runner.invoke(app, ["store", "log", "--data-dir", str(data)])
+    assert shown.exit_code == 0, shown.output
+    (line,) = shown.output.splitlines()
+    assert f"  ops-anna  restored the backup {backup} (its file written " in line
+    assert "of a store never restored): 1 plan(s), 0 account(s)" in line
+    assert line.endswith(f"the store as it was is kept in {kept}")
+
+    again = backup_store(tmp_path / "restored.db", data_dir=data).path
+    restored = runner.invoke(
+        app, ["store", "restore", str(again), "--data-dir", str(data), "--as", "ops-ben"]
+    )
+    assert restored.exit_code == 0, restored.output
+    rows = json.loads(
+        runner.invoke(app, ["store", "log", "--data-dir", str(data), "--json"]).output
+    )
+    assert [(r["actor"], r["action"]) for r in rows] == [
+        ("ops-ben", "restore"),
+        ("ops-anna", "restore"),
+    ]
+    first, second = rows[1]["details"], rows[0]["details"]
+    assert (first["backup"], first["safety_copy"]) == (str(backup), str(kept))
+    assert first["backup_generation"] is None
+    assert second["backup"] == str(again)
+    assert second["backup_generation"] == first["generation"]
+    assert second["backup_latest_change"] == rows[1]["at"]  # the first restore's row

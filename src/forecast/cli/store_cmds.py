@@ -3,12 +3,14 @@ and that copy put back while they run)."""
 
 from __future__ import annotations
 
+import getpass
+import os
 import shlex
 from typing import Annotated
 
 import typer
 
-from forecast.cli.common import DataDirOpt, DbOpt, JsonOpt, echo_json
+from forecast.cli.common import DataDirOpt, DbOpt, JsonOpt, echo_json, open_plan_store
 from forecast.cli.conventions import lazy_module
 
 backup = lazy_module("forecast.services.backup")
@@ -71,6 +73,14 @@ def restore_cmd(
             help="The backup to restore: a file `forecast store backup` wrote, or its folder.",
         ),
     ],
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Who restores, for the store log (default: $FORECAST_USER or your login name; "
+            "not checked against the accounts, which the restore replaces).",
+        ),
+    ] = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
@@ -80,8 +90,9 @@ def restore_cmd(
     A file that is not a sound backup of a plan store is refused and nothing changes. A
     PostgreSQL store: the command says which pg_restore to run. The store as it was is backed
     up beside it first, so that the restore can be undone; if that backup fails, nothing
-    changes."""
-    done = backup.restore_store(backup_path, db, data_dir)
+    changes. The restored store's log (`forecast store log`) records who restored which backup
+    and where the store as it was is kept."""
+    done = backup.restore_store(backup_path, db, data_dir, actor=_operator(as_user))
     undo = None
     if done.safety_copy is not None:
         undo = shlex.join(
@@ -109,3 +120,38 @@ def restore_cmd(
     )
     if undo is not None:
         typer.echo(f"the store as it was is kept in {done.safety_copy}: `{undo}` puts it back")
+
+
+def _operator(as_user: str | None) -> str:
+    """Who the store log names for a restore: --as, $FORECAST_USER or the login name."""
+    named = (as_user or os.environ.get("FORECAST_USER") or "").strip()
+    if not named:
+        try:
+            named = getpass.getuser()
+        except Exception:  # no login name in some containers
+            named = ""
+    return named or backup.COMMAND_LINE
+
+
+@store_app.command("log")
+def log_cmd(
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Rows to print, newest first.")] = 50,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The store log, newest first: who restored which backup into the store, when, and where
+    the store as it was is kept (the restored store carries the log of the backup's store, and
+    the restore's row; the log of the store it replaced is in that copy)."""
+    store = open_plan_store(db, data_dir, existing=True)
+    try:
+        rows = store.store_log(limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        echo_json([r.__dict__ for r in rows])
+        return
+    if not rows:
+        typer.echo("nothing recorded in the store log yet (a restore of a backup is)")
+    for r in rows:
+        typer.echo(f"{r.at}  {r.actor}  {r.what}")

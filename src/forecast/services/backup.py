@@ -49,11 +49,12 @@ import tempfile
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from forecast.plan import PlanState
+from forecast.plan import PlanState, utc_now
 from forecast.services.errors import Conflict, Invalid, NotFound, ServiceError, Unavailable
 from forecast.services.store_factory import DB_FILENAME, open_store, resolve_db_url, sqlite_file
 from forecast.store import (
@@ -65,6 +66,9 @@ from forecast.store import (
     sqlite_connection,
     sqlite_tables,
 )
+
+COMMAND_LINE = "command line"
+"""Who the store log names for a restore when no one is named."""
 
 PAGES_PER_STEP = 1024
 """Pages the backup copies per step: between steps a writer of the store gets its turn (SQLite's
@@ -276,14 +280,19 @@ class Restore:
 
 
 def restore_store(
-    backup: str | Path, db_url: str | None = None, data_dir: str | Path | None = None
+    backup: str | Path,
+    db_url: str | None = None,
+    data_dir: str | Path | None = None,
+    *,
+    actor: str = COMMAND_LINE,
 ) -> Restore:
     """Put the backup `backup` (a file `backup_store` wrote, or a folder with ``forecast.db``)
     in place of the SQLite store at `db_url` / `data_dir`, while servers may hold that store
     open: they serve the restored plans from their next request on. A file that is not a sound
     plan store is refused and nothing changes; a PostgreSQL store is pointed to pg_restore.
     The store as it was is backed up beside it first (`Restore.safety_copy`); if that fails,
-    nothing changes."""
+    nothing changes. The restored store's log (``store_log``) records the restore: `actor`,
+    the backup, and where the store as it was is kept."""
     target = sqlite_file(db_url, data_dir)
     if target is None:
         url = resolve_db_url(db_url, data_dir)
@@ -306,7 +315,7 @@ def restore_store(
     ]
     resolve_db_url(db_url, data_dir)  # makes the data directory of a new store
     try:
-        return _restore_into(source, target)
+        return _restore_into(source, target, actor)
     except BaseException:
         for folder in made_folders:  # deepest first, each only while empty
             with contextlib.suppress(OSError):
@@ -314,7 +323,7 @@ def restore_store(
         raise
 
 
-def _restore_into(source: Path, target: Path) -> Restore:
+def _restore_into(source: Path, target: Path, actor: str) -> Restore:
     _refuse_too_little_space(target, source)
     try:
         handle, temp_name = tempfile.mkstemp(
@@ -328,12 +337,21 @@ def _restore_into(source: Path, target: Path) -> Restore:
     temp = Path(temp_name)
     kept: list[Path | None] = []
     try:
-        prepared = _prepared_copy(source, temp, _page_size(target), _installation_keys(target))
-        holds_a_store = _holds_a_store_in_wal_mode(target)
+        # Named before the copy is prepared: the restore's row in the store log names it.
+        safety_path = _safety_copy_path(target) if _holds_a_store(target) else None
+        prepared = _prepared_copy(
+            source,
+            temp,
+            _page_size(target),
+            _installation_keys(target),
+            _Record(actor, safety_path),
+        )
+        if safety_path is not None:
+            _switch_to_wal_mode(target)
 
         def keep_the_store_as_it_is() -> None:  # while the restore holds the write lock
-            if holds_a_store:
-                kept.append(_keep_the_store_as_it_is(target, source))
+            if safety_path is not None:
+                kept.append(_keep_the_store_as_it_is(target, source, safety_path))
             elif _became_a_store(target):
                 raise Conflict(
                     f"a plan store was made in {target} while the restore began (a server "
@@ -374,13 +392,13 @@ SAFETY_COPY_MARK = "before-restore"
 ``forecast-before-restore-2026-12-06T153012Z.db``."""
 
 
-def _keep_the_store_as_it_is(target: Path, source: Path) -> Path | None:
-    """A backup of the store that the restore replaces, beside it (None: there is no store, so
-    nothing to keep); if none can be made, the restore is refused."""
-    if not target.is_file() or _has_no_tables(target):
+def _keep_the_store_as_it_is(target: Path, source: Path, path: Path) -> Path | None:
+    """A backup of the store that the restore replaces, beside it, in `path` (None: there is no
+    store, so nothing to keep); if none can be made, the restore is refused."""
+    if not _holds_a_store(target):
         return None
     try:
-        return _backup_into(target, _safety_copy_path(target), overwrite=False).path
+        return _backup_into(target, path, overwrite=False).path
     except ServiceError as exc:
         _refuse_too_little_space(target, source)
         problem = _store_problem(target)
@@ -401,18 +419,20 @@ def _damaged_store(target: Path, problem: str) -> Unavailable:
     )
 
 
-def _holds_a_store_in_wal_mode(target: Path) -> bool:
-    """Whether the file holds a store to keep a copy of (a file with tables), in WAL mode: the
-    copy is read while the restore holds the store's write lock, which keeps other readers out
-    of a file in rollback mode, not of one in WAL mode. A store in rollback mode (a backup put in
-    place by hand and not opened since: opening a store switches it to WAL) is switched to WAL
-    here, as opening it does; a damaged one is refused as it is."""
-    if not target.is_file() or _has_no_tables(target):
-        return False
+def _holds_a_store(target: Path) -> bool:
+    """Whether the file holds a store to keep a copy of: a file with tables."""
+    return target.is_file() and not _has_no_tables(target)
+
+
+def _switch_to_wal_mode(target: Path) -> None:
+    """The store made ready to be copied as it is while the restore holds its write lock, which
+    keeps other readers out of a file in rollback mode, not of one in WAL mode. A store in
+    rollback mode (a backup put in place by hand and not opened since: opening a store switches
+    it to WAL) is switched to WAL here, as opening it does; a damaged one is refused as it is."""
     # Unreadable: the check below says why.
     with contextlib.suppress(sqlite3.Error), _opened(target, "rw") as conn:
         if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
-            return True
+            return
     problem = _store_problem(target)
     if problem:
         raise _damaged_store(target, problem)
@@ -427,11 +447,10 @@ def _holds_a_store_in_wal_mode(target: Path) -> bool:
             "copy of it as it is needs while the restore replaces it; nothing was restored: try "
             "again, or start a server on it once and restore then"
         )
-    return True
 
 
 def _became_a_store(target: Path) -> bool:
-    """Whether a store was made in the file since `_holds_a_store_in_wal_mode` found none (a
+    """Whether a store was made in the file since `_holds_a_store` found none (a
     server started on an empty data directory meanwhile), read while the restore holds the write
     lock, without waiting: a file that lock keeps readers out of is in rollback mode, and a store
     a server makes is in WAL mode."""
@@ -522,15 +541,29 @@ class _Prepared:
     generation: str
 
 
+@dataclass(frozen=True)
+class _Record:
+    """What the restore's row in the store log says beyond the backup: who restored it, and
+    where the store as it was is kept (None: there was none)."""
+
+    actor: str
+    safety_copy: Path | None
+
+
 def _prepared_copy(
-    source: Path, temp: Path, page_size: int | None, keys: dict[str, str] | None
+    source: Path,
+    temp: Path,
+    page_size: int | None,
+    keys: dict[str, str] | None,
+    record: _Record,
 ) -> _Prepared:
     """The backup copied into `temp`, checked to be a sound plan store (SQLite's check, and every
     plan's document and data as they were written), brought up to this version's tables, given
     a new generation, the store's installation `keys` in place of the backup's (the backup's
     are kept where `keys` is None: no store could be read) and its sign-ins ended (the sign-ins
-    of the store are replaced by the backup's, which must not come back to life). `source`
-    itself is only read."""
+    of the store are replaced by the backup's, which must not come back to life), and the
+    restore recorded in its store log (`record`), so that the store and the record of how it
+    came go in together. `source` itself is only read."""
     refused = f"{source} is not a backup of the plan store"
     try:
         with _opened(source, "ro") as src, _opened(temp, "rw") as copy:
@@ -566,6 +599,7 @@ def _prepared_copy(
                 copy.execute(f"PRAGMA page_size={int(page_size)}")
                 copy.execute("VACUUM")
             copy.execute("BEGIN")
+            backup_facts = _backup_facts(copy, source)
             if keys is not None:  # the store's keys only: none of another installation's
                 copy.execute("DELETE FROM installation")
             copy.executemany(
@@ -577,12 +611,76 @@ def _prepared_copy(
             )
             plans = copy.execute("SELECT count(*) FROM plans").fetchone()[0]
             accounts = copy.execute("SELECT count(*) FROM users").fetchone()[0]
+            _record_the_restore(copy, record, backup_facts, generation, int(plans), int(accounts))
             copy.execute("COMMIT")
     except sqlite3.Error as exc:
         raise Unavailable(
             f"preparing the restore in {temp.parent} failed ({exc}); nothing was changed"
         ) from exc
     return _Prepared(int(plans), int(accounts), generation)
+
+
+def _backup_facts(copy: sqlite3.Connection, source: Path) -> dict[str, object]:
+    """What tells a backup apart, read from its copy before the restore changes it: its path,
+    when its file was written, its latest recorded change, and its store generation (None: the
+    store it was made of was never restored)."""
+    latest = copy.execute(
+        "SELECT max(at) FROM (SELECT max(at) AS at FROM audit_log "
+        "UNION ALL SELECT max(at) FROM account_log UNION ALL SELECT max(at) FROM store_log)"
+    ).fetchone()[0]
+    found = copy.execute(
+        "SELECT value FROM installation WHERE name = ?", (STORE_GENERATION,)
+    ).fetchone()
+    written = datetime.fromtimestamp(source.stat().st_mtime, UTC).replace(microsecond=0)
+    return {
+        "backup": str(source.absolute()),
+        "backup_written": written.isoformat(),
+        "backup_latest_change": latest,
+        "backup_generation": None if found is None else found[0],
+    }
+
+
+RESTORE_ACTION = "restore"
+"""The store log's action of a restore of a backup."""
+
+
+def _record_the_restore(
+    copy: sqlite3.Connection,
+    record: _Record,
+    facts: dict[str, object],
+    generation: str,
+    plans: int,
+    accounts: int,
+) -> None:
+    """The restore's row in the store log of the copy that goes in place of the store."""
+    safety = None if record.safety_copy is None else str(record.safety_copy)
+    details = {
+        **facts,
+        "generation": generation,
+        "plans": plans,
+        "accounts": accounts,
+        "safety_copy": safety,
+    }
+    backup_generation = facts["backup_generation"]
+    what = (
+        f"restored the backup {facts['backup']} (its file written {facts['backup_written']}, "
+        f"its latest recorded change {facts['backup_latest_change'] or 'none'}, "
+        + (
+            f"store generation {backup_generation}"
+            if backup_generation
+            else "of a store never restored"
+        )
+        + f"): {plans} plan(s), {accounts} account(s); "
+        + (
+            f"the store as it was is kept in {safety}"
+            if safety
+            else "there was no store to keep a copy of"
+        )
+    )
+    copy.execute(
+        "INSERT INTO store_log (at, actor, action, what, details) VALUES (?, ?, ?, ?, ?)",
+        (utc_now(), record.actor[:200], RESTORE_ACTION, what, json.dumps(details)),
+    )
 
 
 def _damaged(source: Path, problem: str) -> Invalid:
