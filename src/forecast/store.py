@@ -440,6 +440,11 @@ class PlanRepository(ABC):
         `limit`. Empty in a store that keeps none (the in-memory one)."""
         return []
 
+    def record_in_store_log(  # noqa: B027 - optional hook
+        self, actor: str, action: str, what: str, details: dict[str, Any]
+    ) -> None:
+        """A row of the store log (the in-memory store keeps none)."""
+
     def generation(self) -> str:
         """Which restore of a backup the store holds: it changes with every restore, so that a
         cache keyed by it (a plan version's frames) never serves what was read before one: a
@@ -1526,6 +1531,22 @@ class SqlStore(PlanRepository):
         ]
 
     # -- writes -----------------------------------------------------------------------------
+
+    @_wrapped("write the store log")
+    def record_in_store_log(
+        self, actor: str, action: str, what: str, details: dict[str, Any]
+    ) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                store_log_table.insert().values(
+                    at=utc_now(),
+                    actor=actor[:200],
+                    action=action,
+                    what=what,
+                    details=json.dumps(details),
+                )
+            )
+
     @_wrapped("store the new plan")
     def add(
         self,

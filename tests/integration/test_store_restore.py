@@ -502,3 +502,64 @@ def test_a_restore_is_recorded_in_the_restored_stores_log_with_the_backup_and_th
     assert second["backup"] == str(again)
     assert second["backup_generation"] == first["generation"]
     assert second["backup_latest_change"] == rows[1]["at"]  # the first restore's row
+
+
+def test_safety_copies_are_listed_after_a_restore_and_only_they_are_deleted_when_old(tmp_path):
+    """The restore lists the copies beside the store, with sizes and dates; `store
+    safety-copies --delete-older-than DAYS` deletes those made longer ago (their names say
+    when), records it in the store log, and touches no other file, nor copies elsewhere."""
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = backup_store(tmp_path / "backup.db", data_dir=data).path
+        add_event(store, plan_id, value=50.0)
+    finally:
+        store.close()
+    old = ["forecast-before-restore-2020-01-02T030405Z.db"]
+    old.append("forecast-before-restore-2020-01-02T030405Z-2.db")
+    others = [
+        "forecast-before-restore-2020-01-02T030405Z.db.bak",
+        "plans-before-restore-2020-01-02T030405Z.db",
+        "forecast-before-restore-last-year.db",
+        "forecast-2020-01-02T030405Z.db",
+    ]
+    for name in [*old, *others]:
+        (data / name).write_bytes(backup.read_bytes())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / old[0]).write_bytes(backup.read_bytes())
+
+    before = set(data.iterdir())
+    restored = runner.invoke(app, ["store", "restore", str(backup), "--data-dir", str(data)])
+    assert restored.exit_code == 0, restored.output
+    (made,) = [p for p in set(data.iterdir()) - before if not p.name.startswith("forecast.db")]
+    said = restored.output.splitlines()
+    assert "safety copies beside the store (3, " in restored.output
+    listed = [line.split()[-1] for line in said if line.startswith("  ")]
+    assert listed == [str(data.absolute() / name) for name in old] + [str(made)]
+    assert any(line.startswith("  2020-01-02 03:04:05 UTC ") for line in said)
+    assert "`forecast store safety-copies --delete-older-than DAYS`" in restored.output
+
+    deleted = runner.invoke(
+        app,
+        ["store", "safety-copies", "--delete-older-than", "30", "--as", "ops-anna"]
+        + ["--data-dir", str(data), "--json"],
+    )
+    assert deleted.exit_code == 0, deleted.output
+    answer = json.loads(deleted.output)
+    assert [Path(c["path"]).name for c in answer["deleted"]] == old
+    assert [Path(c["path"]) for c in answer["kept"]] == [made]
+    left = sorted(p.name for p in data.iterdir() if not p.name.startswith("forecast.db"))
+    assert left == sorted([made.name, *others])
+    assert (elsewhere / old[0]).is_file()
+
+    shown = runner.invoke(app, ["store", "log", "--data-dir", str(data)]).output
+    first = shown.splitlines()[0]
+    assert "  ops-anna  deleted 2 safety copies of the store as it was before a restore" in first
+    assert first.endswith(f"in all: {old[0]}, {old[1]}")
+    store = open_store(data_dir=data)
+    try:
+        assert plans.get_plan(store, plan_id).version == 1
+    finally:
+        store.close()

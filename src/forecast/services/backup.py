@@ -41,6 +41,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import secrets
 import shlex
 import shutil
@@ -49,7 +50,7 @@ import tempfile
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -462,13 +463,120 @@ def _became_a_store(target: Path) -> bool:
     return found is not None
 
 
+_STAMP = "%Y-%m-%dT%H%M%SZ"
+
+
 def _safety_copy_path(target: Path) -> Path:
-    stamp = time.strftime("%Y-%m-%dT%H%M%SZ", time.gmtime())
+    stamp = time.strftime(_STAMP, time.gmtime())
     name = f"{target.stem}-{SAFETY_COPY_MARK}-{stamp}"
     path, number = target.with_name(f"{name}{target.suffix}"), 2
     while path.exists():  # two restores within a second
         path, number = target.with_name(f"{name}-{number}{target.suffix}"), number + 1
     return path
+
+
+@dataclass(frozen=True)
+class SafetyCopy:
+    """A copy of the store as it was that a restore kept beside it: its file, size, and when the
+    restore made it (from its name)."""
+
+    path: Path
+    bytes: int
+    made: datetime
+
+
+def safety_copies(
+    db_url: str | None = None, data_dir: str | Path | None = None
+) -> list[SafetyCopy]:
+    """The copies restores kept beside the SQLite store at `db_url` / `data_dir`, oldest first:
+    the files of its folder named as a restore names them (``forecast-before-restore-<UTC
+    time>[-n].db``), nothing else. None for a PostgreSQL store (its restores keep none)."""
+    target = sqlite_file(db_url, data_dir)
+    if target is None or not target.parent.is_dir():
+        return []
+    return _safety_copies_of(target.absolute())
+
+
+def _safety_copies_of(target: Path) -> list[SafetyCopy]:
+    named = re.compile(
+        rf"{re.escape(target.stem)}-{SAFETY_COPY_MARK}-(\d{{4}}-\d\d-\d\dT\d{{6}}Z)"
+        rf"(?:-(\d+))?{re.escape(target.suffix)}"
+    )
+    found = []
+    for path in target.parent.iterdir():
+        matched = named.fullmatch(path.name)
+        if not matched or path == target or path.is_symlink() or not path.is_file():
+            continue
+        made = datetime.strptime(matched.group(1), _STAMP).replace(tzinfo=UTC)
+        found.append(
+            (made, int(matched.group(2) or 1), SafetyCopy(path, path.stat().st_size, made))
+        )
+    return [copy for *_, copy in sorted(found, key=lambda row: row[:2])]  # as they were made
+
+
+SAFETY_COPIES_DROPPED = "delete_safety_copies"
+"""The store log's action of safety copies deleted."""
+
+
+def drop_safety_copies(
+    older_than_days: int,
+    db_url: str | None = None,
+    data_dir: str | Path | None = None,
+    *,
+    actor: str = COMMAND_LINE,
+) -> list[SafetyCopy]:
+    """Delete the copies restores kept beside the SQLite store that were made more than
+    `older_than_days` days ago (only files named as a restore names them, in the store's
+    folder), and record which in the store's log; the deleted, oldest first."""
+    if older_than_days < 1:
+        raise Invalid("give the days as a whole number of 1 or more; nothing was deleted")
+    target = sqlite_file(db_url, data_dir)
+    if target is None:
+        raise Invalid(
+            "the plan store is a PostgreSQL database: its restores keep no copies beside it; "
+            "nothing was deleted"
+        )
+    if not target.is_file():
+        raise NotFound(
+            f"there is no plan store in {target.parent} (no {target.name}): give the right "
+            "--data-dir or --db; nothing was deleted"
+        )
+    cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
+    dropped = []
+    for copy in _safety_copies_of(target.absolute()):
+        if copy.made < cutoff:
+            copy.path.unlink(missing_ok=True)
+            dropped.append(copy)
+    if dropped:
+        _record_the_dropped(target, dropped, older_than_days, actor)
+    return dropped
+
+
+def _record_the_dropped(
+    target: Path, dropped: list[SafetyCopy], older_than_days: int, actor: str
+) -> None:
+    names = ", ".join(copy.path.name for copy in dropped)
+    size = _megabytes(sum(copy.bytes for copy in dropped))
+    what = (
+        f"deleted {_copies(len(dropped))} of the store as it was before a restore, made more "
+        f"than {older_than_days} day(s) before, {size} in all: {names}"
+    )
+    details = {
+        "older_than_days": older_than_days,
+        "deleted": [
+            {"path": str(copy.path), "bytes": copy.bytes, "made": copy.made.isoformat()}
+            for copy in dropped
+        ],
+    }
+    store = open_store(db_url=f"sqlite:///{target}")
+    try:
+        store.record_in_store_log(actor, SAFETY_COPIES_DROPPED, what, details)
+    finally:
+        store.close()
+
+
+def _copies(count: int) -> str:
+    return f"{count} safety cop{'y' if count == 1 else 'ies'}"
 
 
 def _has_no_tables(target: Path) -> bool:
