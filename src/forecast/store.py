@@ -18,6 +18,9 @@ Tables (created on open):
 - ``installation``: name, value: the installation's secret key (signs plan bundles), made on first
   use, so every server of one database signs alike; and the store's generation
   (``STORE_GENERATION``), which every restore of a backup changes.
+- ``store_log``: id, at, actor, action, what, details (JSON): what was done to the store itself,
+  such as a restore of a backup (written into the restored store with it: which backup, and
+  where the store as it was is kept) or safety copies deleted.
 
 - ``sign_in_failures``: key (a user name or a client address), count in a row, last_failed: the
   sign-in throttle, shared by every server of one database; deleted a day after the last failure.
@@ -162,6 +165,19 @@ class AccountLogEntry:
     account: str
     action: str
     what: str
+
+
+@dataclass(frozen=True)
+class StoreLogEntry:
+    """One row of the store log: who did what to the store itself (a restore), when; `details`:
+    the same in fields (the backup restored, the copy of the store as it was)."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    what: str
+    details: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -424,6 +440,16 @@ class PlanRepository(ABC):
         self, *, account: str | None = None, limit: int | None = None
     ) -> builtins.list[AccountLogEntry]:
         """The account log, newest first (of one account with `account`; at most `limit`)."""
+
+    def store_log(self, *, limit: int | None = None) -> builtins.list[StoreLogEntry]:
+        """The store log (restores of a backup, safety copies deleted), newest first; at most
+        `limit`. Empty in a store that keeps none (the in-memory one)."""
+        return []
+
+    def record_in_store_log(  # noqa: B027 - optional hook
+        self, actor: str, action: str, what: str, details: dict[str, Any]
+    ) -> None:
+        """A row of the store log (the in-memory store keeps none)."""
 
     def generation(self) -> str:
         """Which restore of a backup the store holds: it changes with every restore, so that a
@@ -896,6 +922,20 @@ account_log_table = sa.Table(
     sa.Column("account", sa.String(200), nullable=False, index=True),
     sa.Column("action", sa.String(40), nullable=False),
     sa.Column("what", sa.Text, nullable=False),
+)
+
+# What was done to the store itself: a restore of a backup (written by the restore into the store
+# it puts in place, in the same transaction: the restored store replaces this table too), safety
+# copies of the store deleted. Raw SQLite writes it (services.backup): the columns stay plain.
+store_log_table = sa.Table(
+    "store_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("what", sa.Text, nullable=False),
+    sa.Column("details", sa.Text, nullable=True),
 )
 
 sessions_table = sa.Table(
@@ -1578,7 +1618,36 @@ class SqlStore(PlanRepository):
             rows = conn.execute(query).all()
         return [AccountLogEntry(r.id, r.at, r.actor, r.account, r.action, r.what) for r in rows]
 
+    @_wrapped("read the store log")
+    def store_log(self, *, limit: int | None = None) -> builtins.list[StoreLogEntry]:
+        t = store_log_table
+        query = sa.select(t).order_by(t.c.id.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            StoreLogEntry(r.id, r.at, r.actor, r.action, r.what, json.loads(r.details or "{}"))
+            for r in rows
+        ]
+
     # -- writes -----------------------------------------------------------------------------
+
+    @_wrapped("write the store log")
+    def record_in_store_log(
+        self, actor: str, action: str, what: str, details: dict[str, Any]
+    ) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                store_log_table.insert().values(
+                    at=utc_now(),
+                    actor=actor[:200],
+                    action=action,
+                    what=what,
+                    details=json.dumps(details),
+                )
+            )
+
     @_wrapped("store the new plan")
     def add(
         self,

@@ -4,6 +4,7 @@ not a sound backup of a plan store is refused before anything changes."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import http.cookiejar
 import json
@@ -11,6 +12,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -21,6 +23,7 @@ from typer.testing import CliRunner
 
 from forecast.cli import app
 from forecast.errors import StaleVersion
+from forecast.services import backup as backup_service
 from forecast.services import plan_totals, plans
 from forecast.services.backup import backup_store, restore_store
 from forecast.services.store_factory import open_store
@@ -363,3 +366,200 @@ def test_an_edit_read_before_a_restore_is_refused_rather_than_written_over_the_r
     finally:
         served.close()
         other.close()
+
+
+def test_a_change_committed_while_the_restore_keeps_its_copy_is_kept_or_refused_never_lost(
+    tmp_path, monkeypatch
+):
+    """Another connection writes into the store right after the restore has copied it as it is
+    (a thread of its own, through SQLite, not waiting for a lock): its change is either in that
+    copy, so restoring the copy brings it back, or refused to the writer, who knows it did not
+    happen. Never committed into a store the restore then replaces, and so in neither."""
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = backup_store(tmp_path / "backup.db", data_dir=data).path
+    finally:
+        store.close()
+    written: dict[str, object] = {}
+
+    def rename_in_another_connection() -> None:
+        writer = sqlite3.connect(data / "forecast.db", timeout=0, isolation_level=None)
+        try:
+            writer.execute("UPDATE plans SET name = 'renamed meanwhile' WHERE id = ?", (plan_id,))
+            written["outcome"] = "committed"
+        except sqlite3.OperationalError as exc:
+            written["outcome"] = f"refused: {exc}"
+        finally:
+            writer.close()
+
+    keep = backup_service._keep_the_store_as_it_is
+
+    def keep_then_write(*args):
+        kept = keep(*args)
+        writer = threading.Thread(target=rename_in_another_connection)
+        writer.start()
+        writer.join()
+        return kept
+
+    monkeypatch.setattr(backup_service, "_keep_the_store_as_it_is", keep_then_write)
+    restored = restore_store(backup, data_dir=data)
+    monkeypatch.undo()
+
+    assert restored.safety_copy is not None
+    with contextlib.closing(sqlite3.connect(restored.safety_copy)) as kept:
+        (kept_name,) = kept.execute("SELECT name FROM plans WHERE id = ?", (plan_id,)).fetchone()
+    if written["outcome"] == "committed":
+        assert kept_name == "renamed meanwhile", "a committed change is in no store"
+    else:
+        assert written["outcome"] == "refused: database is locked", written
+        assert kept_name == "spring"
+
+
+def test_a_store_in_rollback_mode_put_in_place_by_hand_is_kept_as_it_is_too(tmp_path):
+    """A backup copied over forecast.db by hand and not opened since is in rollback mode (where
+    the restore's write lock keeps other readers out): the restore still keeps it, and restoring
+    that copy brings it back."""
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    try:
+        plan_id = new_plan(store).plan_id
+        add_event(store, plan_id, value=50.0)
+    finally:
+        store.close()
+    by_hand = backup_store(tmp_path / "by-hand.db", data_dir=data).path
+    older = tmp_path / "older"
+    store = open_store(data_dir=older)
+    try:
+        new_plan(store, name="older")
+    finally:
+        store.close()
+    backup = backup_store(tmp_path / "backup.db", data_dir=older).path
+    for name in ("forecast.db", "forecast.db-wal", "forecast.db-shm"):
+        (data / name).unlink(missing_ok=True)
+    (data / "forecast.db").write_bytes(by_hand.read_bytes())
+
+    restored = restore_store(backup, data_dir=data)
+
+    assert restored.safety_copy is not None and restored.plans == 1
+    restore_store(restored.safety_copy, data_dir=data)
+    store = open_store(data_dir=data)
+    try:
+        assert plans.get_plan(store, plan_id).version == 2
+    finally:
+        store.close()
+
+
+def test_a_restore_is_recorded_in_the_restored_stores_log_with_the_backup_and_the_copy(
+    tmp_path,
+):
+    """Who restored which backup (its path, when its file was written, its store generation)
+    and where the store as it was is kept: `forecast store log` of the restored store says so.
+    A backup of a restored store carries that row, and its restore says which generation it
+    held."""
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = backup_store(tmp_path / "backup.db", data_dir=data).path
+        add_event(store, plan_id, value=50.0)
+    finally:
+        store.close()
+    assert (
+        "nothing recorded in the store log yet"
+        in runner.invoke(app, ["store", "log", "--data-dir", str(data)]).output
+    )
+
+    restored = runner.invoke(
+        app, ["store", "restore", str(backup), "--data-dir", str(data), "--as", "ops-anna"]
+    )
+    assert restored.exit_code == 0, restored.output
+    (kept,) = [p for p in data.iterdir() if "before-restore" in p.name]
+
+    shown = runner.invoke(app, ["store", "log", "--data-dir", str(data)])
+    assert shown.exit_code == 0, shown.output
+    (line,) = shown.output.splitlines()
+    assert f"  ops-anna  restored the backup {backup} (its file written " in line
+    assert "of a store never restored): 1 plan(s), 0 account(s)" in line
+    assert line.endswith(f"the store as it was is kept in {kept}")
+
+    again = backup_store(tmp_path / "restored.db", data_dir=data).path
+    restored = runner.invoke(
+        app, ["store", "restore", str(again), "--data-dir", str(data), "--as", "ops-ben"]
+    )
+    assert restored.exit_code == 0, restored.output
+    rows = json.loads(
+        runner.invoke(app, ["store", "log", "--data-dir", str(data), "--json"]).output
+    )
+    assert [(r["actor"], r["action"]) for r in rows] == [
+        ("ops-ben", "restore"),
+        ("ops-anna", "restore"),
+    ]
+    first, second = rows[1]["details"], rows[0]["details"]
+    assert (first["backup"], first["safety_copy"]) == (str(backup), str(kept))
+    assert first["backup_generation"] is None
+    assert second["backup"] == str(again)
+    assert second["backup_generation"] == first["generation"]
+    assert second["backup_latest_change"] == rows[1]["at"]  # the first restore's row
+
+
+def test_safety_copies_are_listed_after_a_restore_and_only_they_are_deleted_when_old(tmp_path):
+    """The restore lists the copies beside the store, with sizes and dates; `store
+    safety-copies --delete-older-than DAYS` deletes those made longer ago (their names say
+    when), records it in the store log, and touches no other file, nor copies elsewhere."""
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = backup_store(tmp_path / "backup.db", data_dir=data).path
+        add_event(store, plan_id, value=50.0)
+    finally:
+        store.close()
+    old = ["forecast-before-restore-2020-01-02T030405Z.db"]
+    old.append("forecast-before-restore-2020-01-02T030405Z-2.db")
+    others = [
+        "forecast-before-restore-2020-01-02T030405Z.db.bak",
+        "plans-before-restore-2020-01-02T030405Z.db",
+        "forecast-before-restore-last-year.db",
+        "forecast-2020-01-02T030405Z.db",
+    ]
+    for name in [*old, *others]:
+        (data / name).write_bytes(backup.read_bytes())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / old[0]).write_bytes(backup.read_bytes())
+
+    before = set(data.iterdir())
+    restored = runner.invoke(app, ["store", "restore", str(backup), "--data-dir", str(data)])
+    assert restored.exit_code == 0, restored.output
+    (made,) = [p for p in set(data.iterdir()) - before if not p.name.startswith("forecast.db")]
+    said = restored.output.splitlines()
+    assert "safety copies beside the store (3, " in restored.output
+    listed = [line.split()[-1] for line in said if line.startswith("  ")]
+    assert listed == [str(data.absolute() / name) for name in old] + [str(made)]
+    assert any(line.startswith("  2020-01-02 03:04:05 UTC ") for line in said)
+    assert "`forecast store safety-copies --delete-older-than DAYS`" in restored.output
+
+    deleted = runner.invoke(
+        app,
+        ["store", "safety-copies", "--delete-older-than", "30", "--as", "ops-anna"]
+        + ["--data-dir", str(data), "--json"],
+    )
+    assert deleted.exit_code == 0, deleted.output
+    answer = json.loads(deleted.output)
+    assert [Path(c["path"]).name for c in answer["deleted"]] == old
+    assert [Path(c["path"]) for c in answer["kept"]] == [made]
+    left = sorted(p.name for p in data.iterdir() if not p.name.startswith("forecast.db"))
+    assert left == sorted([made.name, *others])
+    assert (elsewhere / old[0]).is_file()
+
+    shown = runner.invoke(app, ["store", "log", "--data-dir", str(data)]).output
+    first = shown.splitlines()[0]
+    assert "  ops-anna  deleted 2 safety copies of the store as it was before a restore" in first
+    assert first.endswith(f"in all: {old[0]}, {old[1]}")
+    store = open_store(data_dir=data)
+    try:
+        assert plans.get_plan(store, plan_id).version == 1
+    finally:
+        store.close()

@@ -1,20 +1,24 @@
-"""`forecast store backup|restore`: the plan store itself (a consistent copy while servers run,
-and that copy put back while they run)."""
+"""`forecast store backup|restore|log|safety-copies`: the plan store itself (a consistent copy
+while servers run, and that copy put back while they run; the store's log of its restores; the
+copies of the store as it was that restores keep beside it)."""
 
 from __future__ import annotations
 
+import getpass
+import os
 import shlex
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from forecast.cli.common import DataDirOpt, DbOpt, JsonOpt, echo_json
+from forecast.cli.common import DataDirOpt, DbOpt, JsonOpt, echo_json, open_plan_store
 from forecast.cli.conventions import lazy_module
 
 backup = lazy_module("forecast.services.backup")
 
 store_app = typer.Typer(
-    help="The plan store itself: backup and restore (README, section Backups).",
+    help="The plan store itself: backup, restore, its log and the safety copies restores keep "
+    "(README, section Backups).",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -71,6 +75,14 @@ def restore_cmd(
             help="The backup to restore: a file `forecast store backup` wrote, or its folder.",
         ),
     ],
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Who restores, for the store log (default: $FORECAST_USER or your login name; "
+            "not checked against the accounts, which the restore replaces).",
+        ),
+    ] = None,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
@@ -80,8 +92,9 @@ def restore_cmd(
     A file that is not a sound backup of a plan store is refused and nothing changes. A
     PostgreSQL store: the command says which pg_restore to run. The store as it was is backed
     up beside it first, so that the restore can be undone; if that backup fails, nothing
-    changes."""
-    done = backup.restore_store(backup_path, db, data_dir)
+    changes. The restored store's log (`forecast store log`) records who restored which backup
+    and where the store as it was is kept."""
+    done = backup.restore_store(backup_path, db, data_dir, actor=_operator(as_user))
     undo = None
     if done.safety_copy is not None:
         undo = shlex.join(
@@ -90,6 +103,7 @@ def restore_cmd(
             + (["--db", f"sqlite:///{done.path}"] if db else [])
             + (["--data-dir", str(done.path.parent)] if data_dir else [])
         )
+    kept = backup.safety_copies(db, data_dir)
     if as_json:
         echo_json(
             {
@@ -99,6 +113,7 @@ def restore_cmd(
                 "accounts": done.accounts,
                 "safety_copy": None if done.safety_copy is None else str(done.safety_copy),
                 "undo": undo,
+                "safety_copies": [_copy_json(copy) for copy in kept],
             }
         )
         return
@@ -109,3 +124,110 @@ def restore_cmd(
     )
     if undo is not None:
         typer.echo(f"the store as it was is kept in {done.safety_copy}: `{undo}` puts it back")
+    if kept:
+        _echo_copies(kept)
+        typer.echo(
+            "each holds what a backup holds; `forecast store safety-copies --delete-older-than "
+            "DAYS` deletes those made more than DAYS days ago"
+        )
+
+
+def _copy_json(copy: Any) -> dict[str, Any]:
+    return {"path": str(copy.path), "bytes": copy.bytes, "made": copy.made.isoformat()}
+
+
+def _echo_copies(copies: list[Any]) -> None:
+    size = sum(copy.bytes for copy in copies) / 1024 / 1024
+    typer.echo(f"safety copies beside the store ({len(copies)}, {size:,.1f} MB in all):")
+    for copy in copies:
+        made = copy.made.strftime("%Y-%m-%d %H:%M:%S UTC")
+        typer.echo(f"  {made}  {copy.bytes / 1024 / 1024:>9,.1f} MB  {copy.path}")
+
+
+@store_app.command("safety-copies")
+def safety_copies_cmd(
+    delete_older_than: Annotated[
+        int | None,
+        typer.Option(
+            "--delete-older-than",
+            metavar="DAYS",
+            min=1,
+            help="Delete the safety copies made more than DAYS days ago (recorded in the store "
+            "log).",
+        ),
+    ] = None,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Who deletes, for the store log (default: $FORECAST_USER or your login name).",
+        ),
+    ] = None,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The copies of the store as it was that restores kept beside it
+    (forecast-before-restore-<time>.db), oldest first, with their sizes and dates; with
+    --delete-older-than, delete those made more than DAYS days ago. Only files named so in the
+    store's folder are listed or deleted."""
+    dropped = None
+    if delete_older_than is not None:
+        dropped = backup.drop_safety_copies(
+            delete_older_than, db, data_dir, actor=_operator(as_user)
+        )
+    kept = backup.safety_copies(db, data_dir)
+    if as_json:
+        echo_json(
+            {
+                "deleted": None if dropped is None else [_copy_json(c) for c in dropped],
+                "kept": [_copy_json(c) for c in kept],
+            }
+        )
+        return
+    if dropped is not None:
+        size = sum(copy.bytes for copy in dropped) / 1024 / 1024
+        typer.echo(
+            f"deleted {len(dropped)} safety cop{'y' if len(dropped) == 1 else 'ies'} made more "
+            f"than {delete_older_than} day(s) ago ({size:,.1f} MB)"
+            + "".join(f"\n  {copy.path}" for copy in dropped)
+        )
+    if kept:
+        _echo_copies(kept)
+    else:
+        typer.echo("no safety copies beside the store")
+
+
+def _operator(as_user: str | None) -> str:
+    """Who the store log names for a restore: --as, $FORECAST_USER or the login name."""
+    named = (as_user or os.environ.get("FORECAST_USER") or "").strip()
+    if not named:
+        try:
+            named = getpass.getuser()
+        except Exception:  # no login name in some containers
+            named = ""
+    return named or backup.COMMAND_LINE
+
+
+@store_app.command("log")
+def log_cmd(
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Rows to print, newest first.")] = 50,
+    db: DbOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The store log, newest first: who restored which backup into the store, when, and where
+    the store as it was is kept (the restored store carries the log of the backup's store, and
+    the restore's row; the log of the store it replaced is in that copy)."""
+    store = open_plan_store(db, data_dir, existing=True)
+    try:
+        rows = store.store_log(limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        echo_json([r.__dict__ for r in rows])
+        return
+    if not rows:
+        typer.echo("nothing recorded in the store log yet (a restore of a backup is)")
+    for r in rows:
+        typer.echo(f"{r.at}  {r.actor}  {r.what}")

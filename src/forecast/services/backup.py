@@ -24,10 +24,12 @@ servers running through it keep signing cookies with the key they read when they
 the bundles this installation exported still verify, also where the backup has no keys, made
 before its first serve or export, or another installation's) and its open sign-ins ended; a
 failure of the copy into the store rolls it back, and so does another connection holding the
-store's write lock longer than ``BUSY_SECONDS``. Before the copy goes in, the store as it is is
-backed up beside it (``forecast-before-restore-<time>.db``), so that a mistaken restore can be
-undone by restoring that file: when that copy cannot be made (too little space, a damaged
-store), nothing is restored.
+store's write lock longer than ``BUSY_SECONDS``. Once the copy's write transaction holds the
+store's write lock, and before it commits, the store as it is is backed up beside it
+(``forecast-before-restore-<time>.db``), so that a mistaken restore can be undone by restoring
+that file: no change can be committed between that backup and the restore (a server's write
+waits for the restore, and then meets the restored store), and when that copy cannot be made
+(too little space, a damaged store), nothing is restored.
 
 A PostgreSQL store is backed up and restored with PostgreSQL's own tools: ``pg_dump_command`` and
 ``pg_restore_command`` say how, for the URL's database, without its password.
@@ -38,19 +40,21 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import re
 import secrets
 import shlex
 import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from forecast.plan import PlanState
+from forecast.plan import PlanState, utc_now
 from forecast.services.errors import Conflict, Invalid, NotFound, ServiceError, Unavailable
 from forecast.services.store_factory import DB_FILENAME, open_store, resolve_db_url, sqlite_file
 from forecast.store import (
@@ -62,6 +66,9 @@ from forecast.store import (
     sqlite_connection,
     sqlite_tables,
 )
+
+COMMAND_LINE = "command line"
+"""Who the store log names for a restore when no one is named."""
 
 PAGES_PER_STEP = 1024
 """Pages the backup copies per step: between steps a writer of the store gets its turn (SQLite's
@@ -273,14 +280,19 @@ class Restore:
 
 
 def restore_store(
-    backup: str | Path, db_url: str | None = None, data_dir: str | Path | None = None
+    backup: str | Path,
+    db_url: str | None = None,
+    data_dir: str | Path | None = None,
+    *,
+    actor: str = COMMAND_LINE,
 ) -> Restore:
     """Put the backup `backup` (a file `backup_store` wrote, or a folder with ``forecast.db``)
     in place of the SQLite store at `db_url` / `data_dir`, while servers may hold that store
     open: they serve the restored plans from their next request on. A file that is not a sound
     plan store is refused and nothing changes; a PostgreSQL store is pointed to pg_restore.
     The store as it was is backed up beside it first (`Restore.safety_copy`); if that fails,
-    nothing changes."""
+    nothing changes. The restored store's log (``store_log``) records the restore: `actor`,
+    the backup, and where the store as it was is kept."""
     target = sqlite_file(db_url, data_dir)
     if target is None:
         url = resolve_db_url(db_url, data_dir)
@@ -303,7 +315,7 @@ def restore_store(
     ]
     resolve_db_url(db_url, data_dir)  # makes the data directory of a new store
     try:
-        return _restore_into(source, target)
+        return _restore_into(source, target, actor)
     except BaseException:
         for folder in made_folders:  # deepest first, each only while empty
             with contextlib.suppress(OSError):
@@ -311,7 +323,7 @@ def restore_store(
         raise
 
 
-def _restore_into(source: Path, target: Path) -> Restore:
+def _restore_into(source: Path, target: Path, actor: str) -> Restore:
     _refuse_too_little_space(target, source)
     try:
         handle, temp_name = tempfile.mkstemp(
@@ -323,19 +335,43 @@ def _restore_into(source: Path, target: Path) -> Restore:
         ) from exc
     os.close(handle)
     temp = Path(temp_name)
+    kept: list[Path | None] = []
     try:
-        prepared = _prepared_copy(source, temp, _page_size(target), _installation_keys(target))
-        safety_copy = _keep_the_store_as_it_is(target, source)
+        # Named before the copy is prepared: the restore's row in the store log names it.
+        safety_path = _safety_copy_path(target) if _holds_a_store(target) else None
+        prepared = _prepared_copy(
+            source,
+            temp,
+            _page_size(target),
+            _installation_keys(target),
+            _Record(actor, safety_path),
+        )
+        if safety_path is not None:
+            _switch_to_wal_mode(target)
+
+        def keep_the_store_as_it_is() -> None:  # while the restore holds the write lock
+            if safety_path is not None:
+                kept.append(_keep_the_store_as_it_is(target, source, safety_path))
+            elif _became_a_store(target):
+                raise Conflict(
+                    f"a plan store was made in {target} while the restore began (a server "
+                    "started on it?); nothing was restored: restore again, which keeps a copy "
+                    "of that store first"
+                )
+            else:
+                kept.append(None)
+
         try:
-            _write_into_store(temp, target)
+            _write_into_store(temp, target, while_locked=keep_the_store_as_it_is)
         except BaseException:
+            safety_copy = kept[0] if kept else None
             if safety_copy is not None and not _holds_generation(target, prepared.generation):
                 safety_copy.unlink(missing_ok=True)  # the store is as it was: not needed
             raise
     finally:
         for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
             leftover.unlink(missing_ok=True)
-    return Restore(target, source.absolute(), prepared.plans, prepared.accounts, safety_copy)
+    return Restore(target, source.absolute(), prepared.plans, prepared.accounts, kept[0])
 
 
 def _holds_generation(target: Path, generation: str) -> bool:
@@ -356,37 +392,190 @@ SAFETY_COPY_MARK = "before-restore"
 ``forecast-before-restore-2026-12-06T153012Z.db``."""
 
 
-def _keep_the_store_as_it_is(target: Path, source: Path) -> Path | None:
-    """A backup of the store that the restore replaces, beside it (None: there is no store, so
-    nothing to keep); if none can be made, the restore is refused."""
-    if not target.is_file() or _has_no_tables(target):
+def _keep_the_store_as_it_is(target: Path, source: Path, path: Path) -> Path | None:
+    """A backup of the store that the restore replaces, beside it, in `path` (None: there is no
+    store, so nothing to keep); if none can be made, the restore is refused."""
+    if not _holds_a_store(target):
         return None
     try:
-        return _backup_into(target, _safety_copy_path(target), overwrite=False).path
+        return _backup_into(target, path, overwrite=False).path
     except ServiceError as exc:
         _refuse_too_little_space(target, source)
         problem = _store_problem(target)
         if problem:
-            raise Unavailable(
-                f"the plan store {target} is damaged ({problem}), so no copy of it as it is can "
-                "be kept before the restore replaces it; nothing was restored. To restore "
-                f"anyway: stop the servers, move {target.name}, {target.name}-wal and "
-                f"{target.name}-shm out of {target.parent} (that keeps the store as it was), "
-                "then restore again"
-            ) from exc
+            raise _damaged_store(target, problem) from exc
         raise Unavailable(
             f"no copy of the store as it is could be kept before the restore replaces it "
             f"({exc}); nothing was restored"
         ) from exc
 
 
+def _damaged_store(target: Path, problem: str) -> Unavailable:
+    return Unavailable(
+        f"the plan store {target} is damaged ({problem}), so no copy of it as it is can be "
+        "kept before the restore replaces it; nothing was restored. To restore anyway: stop "
+        f"the servers, move {target.name}, {target.name}-wal and {target.name}-shm out of "
+        f"{target.parent} (that keeps the store as it was), then restore again"
+    )
+
+
+def _holds_a_store(target: Path) -> bool:
+    """Whether the file holds a store to keep a copy of: a file with tables."""
+    return target.is_file() and not _has_no_tables(target)
+
+
+def _switch_to_wal_mode(target: Path) -> None:
+    """The store made ready to be copied as it is while the restore holds its write lock, which
+    keeps other readers out of a file in rollback mode, not of one in WAL mode. A store in
+    rollback mode (a backup put in place by hand and not opened since: opening a store switches
+    it to WAL) is switched to WAL here, as opening it does; a damaged one is refused as it is."""
+    # Unreadable: the check below says why.
+    with contextlib.suppress(sqlite3.Error), _opened(target, "rw") as conn:
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            return
+    problem = _store_problem(target)
+    if problem:
+        raise _damaged_store(target, problem)
+    try:
+        with _opened(target, "rw") as conn:
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    except sqlite3.Error as exc:
+        mode = str(exc)
+    if mode != "wal":
+        raise Unavailable(
+            f"the plan store {target} could not be switched to WAL mode ({mode}), which the "
+            "copy of it as it is needs while the restore replaces it; nothing was restored: try "
+            "again, or start a server on it once and restore then"
+        )
+
+
+def _became_a_store(target: Path) -> bool:
+    """Whether a store was made in the file since `_holds_a_store` found none (a
+    server started on an empty data directory meanwhile), read while the restore holds the write
+    lock, without waiting: a file that lock keeps readers out of is in rollback mode, and a store
+    a server makes is in WAL mode."""
+    try:
+        with contextlib.closing(sqlite_connection(target, "rw", timeout=0)) as conn:
+            found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'").fetchone()
+    except sqlite3.Error:
+        return False
+    return found is not None
+
+
+_STAMP = "%Y-%m-%dT%H%M%SZ"
+
+
 def _safety_copy_path(target: Path) -> Path:
-    stamp = time.strftime("%Y-%m-%dT%H%M%SZ", time.gmtime())
+    stamp = time.strftime(_STAMP, time.gmtime())
     name = f"{target.stem}-{SAFETY_COPY_MARK}-{stamp}"
     path, number = target.with_name(f"{name}{target.suffix}"), 2
     while path.exists():  # two restores within a second
         path, number = target.with_name(f"{name}-{number}{target.suffix}"), number + 1
     return path
+
+
+@dataclass(frozen=True)
+class SafetyCopy:
+    """A copy of the store as it was that a restore kept beside it: its file, size, and when the
+    restore made it (from its name)."""
+
+    path: Path
+    bytes: int
+    made: datetime
+
+
+def safety_copies(
+    db_url: str | None = None, data_dir: str | Path | None = None
+) -> list[SafetyCopy]:
+    """The copies restores kept beside the SQLite store at `db_url` / `data_dir`, oldest first:
+    the files of its folder named as a restore names them (``forecast-before-restore-<UTC
+    time>[-n].db``), nothing else. None for a PostgreSQL store (its restores keep none)."""
+    target = sqlite_file(db_url, data_dir)
+    if target is None or not target.parent.is_dir():
+        return []
+    return _safety_copies_of(target.absolute())
+
+
+def _safety_copies_of(target: Path) -> list[SafetyCopy]:
+    named = re.compile(
+        rf"{re.escape(target.stem)}-{SAFETY_COPY_MARK}-(\d{{4}}-\d\d-\d\dT\d{{6}}Z)"
+        rf"(?:-(\d+))?{re.escape(target.suffix)}"
+    )
+    found = []
+    for path in target.parent.iterdir():
+        matched = named.fullmatch(path.name)
+        if not matched or path == target or path.is_symlink() or not path.is_file():
+            continue
+        made = datetime.strptime(matched.group(1), _STAMP).replace(tzinfo=UTC)
+        found.append(
+            (made, int(matched.group(2) or 1), SafetyCopy(path, path.stat().st_size, made))
+        )
+    return [copy for *_, copy in sorted(found, key=lambda row: row[:2])]  # as they were made
+
+
+SAFETY_COPIES_DROPPED = "delete_safety_copies"
+"""The store log's action of safety copies deleted."""
+
+
+def drop_safety_copies(
+    older_than_days: int,
+    db_url: str | None = None,
+    data_dir: str | Path | None = None,
+    *,
+    actor: str = COMMAND_LINE,
+) -> list[SafetyCopy]:
+    """Delete the copies restores kept beside the SQLite store that were made more than
+    `older_than_days` days ago (only files named as a restore names them, in the store's
+    folder), and record which in the store's log; the deleted, oldest first."""
+    if older_than_days < 1:
+        raise Invalid("give the days as a whole number of 1 or more; nothing was deleted")
+    target = sqlite_file(db_url, data_dir)
+    if target is None:
+        raise Invalid(
+            "the plan store is a PostgreSQL database: its restores keep no copies beside it; "
+            "nothing was deleted"
+        )
+    if not target.is_file():
+        raise NotFound(
+            f"there is no plan store in {target.parent} (no {target.name}): give the right "
+            "--data-dir or --db; nothing was deleted"
+        )
+    cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
+    dropped = []
+    for copy in _safety_copies_of(target.absolute()):
+        if copy.made < cutoff:
+            copy.path.unlink(missing_ok=True)
+            dropped.append(copy)
+    if dropped:
+        _record_the_dropped(target, dropped, older_than_days, actor)
+    return dropped
+
+
+def _record_the_dropped(
+    target: Path, dropped: list[SafetyCopy], older_than_days: int, actor: str
+) -> None:
+    names = ", ".join(copy.path.name for copy in dropped)
+    size = _megabytes(sum(copy.bytes for copy in dropped))
+    what = (
+        f"deleted {_copies(len(dropped))} of the store as it was before a restore, made more "
+        f"than {older_than_days} day(s) before, {size} in all: {names}"
+    )
+    details = {
+        "older_than_days": older_than_days,
+        "deleted": [
+            {"path": str(copy.path), "bytes": copy.bytes, "made": copy.made.isoformat()}
+            for copy in dropped
+        ],
+    }
+    store = open_store(db_url=f"sqlite:///{target}")
+    try:
+        store.record_in_store_log(actor, SAFETY_COPIES_DROPPED, what, details)
+    finally:
+        store.close()
+
+
+def _copies(count: int) -> str:
+    return f"{count} safety cop{'y' if count == 1 else 'ies'}"
 
 
 def _has_no_tables(target: Path) -> bool:
@@ -459,15 +648,29 @@ class _Prepared:
     generation: str
 
 
+@dataclass(frozen=True)
+class _Record:
+    """What the restore's row in the store log says beyond the backup: who restored it, and
+    where the store as it was is kept (None: there was none)."""
+
+    actor: str
+    safety_copy: Path | None
+
+
 def _prepared_copy(
-    source: Path, temp: Path, page_size: int | None, keys: dict[str, str] | None
+    source: Path,
+    temp: Path,
+    page_size: int | None,
+    keys: dict[str, str] | None,
+    record: _Record,
 ) -> _Prepared:
     """The backup copied into `temp`, checked to be a sound plan store (SQLite's check, and every
     plan's document and data as they were written), brought up to this version's tables, given
     a new generation, the store's installation `keys` in place of the backup's (the backup's
     are kept where `keys` is None: no store could be read) and its sign-ins ended (the sign-ins
-    of the store are replaced by the backup's, which must not come back to life). `source`
-    itself is only read."""
+    of the store are replaced by the backup's, which must not come back to life), and the
+    restore recorded in its store log (`record`), so that the store and the record of how it
+    came go in together. `source` itself is only read."""
     refused = f"{source} is not a backup of the plan store"
     try:
         with _opened(source, "ro") as src, _opened(temp, "rw") as copy:
@@ -503,6 +706,7 @@ def _prepared_copy(
                 copy.execute(f"PRAGMA page_size={int(page_size)}")
                 copy.execute("VACUUM")
             copy.execute("BEGIN")
+            backup_facts = _backup_facts(copy, source)
             if keys is not None:  # the store's keys only: none of another installation's
                 copy.execute("DELETE FROM installation")
             copy.executemany(
@@ -514,12 +718,76 @@ def _prepared_copy(
             )
             plans = copy.execute("SELECT count(*) FROM plans").fetchone()[0]
             accounts = copy.execute("SELECT count(*) FROM users").fetchone()[0]
+            _record_the_restore(copy, record, backup_facts, generation, int(plans), int(accounts))
             copy.execute("COMMIT")
     except sqlite3.Error as exc:
         raise Unavailable(
             f"preparing the restore in {temp.parent} failed ({exc}); nothing was changed"
         ) from exc
     return _Prepared(int(plans), int(accounts), generation)
+
+
+def _backup_facts(copy: sqlite3.Connection, source: Path) -> dict[str, object]:
+    """What tells a backup apart, read from its copy before the restore changes it: its path,
+    when its file was written, its latest recorded change, and its store generation (None: the
+    store it was made of was never restored)."""
+    latest = copy.execute(
+        "SELECT max(at) FROM (SELECT max(at) AS at FROM audit_log "
+        "UNION ALL SELECT max(at) FROM account_log UNION ALL SELECT max(at) FROM store_log)"
+    ).fetchone()[0]
+    found = copy.execute(
+        "SELECT value FROM installation WHERE name = ?", (STORE_GENERATION,)
+    ).fetchone()
+    written = datetime.fromtimestamp(source.stat().st_mtime, UTC).replace(microsecond=0)
+    return {
+        "backup": str(source.absolute()),
+        "backup_written": written.isoformat(),
+        "backup_latest_change": latest,
+        "backup_generation": None if found is None else found[0],
+    }
+
+
+RESTORE_ACTION = "restore"
+"""The store log's action of a restore of a backup."""
+
+
+def _record_the_restore(
+    copy: sqlite3.Connection,
+    record: _Record,
+    facts: dict[str, object],
+    generation: str,
+    plans: int,
+    accounts: int,
+) -> None:
+    """The restore's row in the store log of the copy that goes in place of the store."""
+    safety = None if record.safety_copy is None else str(record.safety_copy)
+    details = {
+        **facts,
+        "generation": generation,
+        "plans": plans,
+        "accounts": accounts,
+        "safety_copy": safety,
+    }
+    backup_generation = facts["backup_generation"]
+    what = (
+        f"restored the backup {facts['backup']} (its file written {facts['backup_written']}, "
+        f"its latest recorded change {facts['backup_latest_change'] or 'none'}, "
+        + (
+            f"store generation {backup_generation}"
+            if backup_generation
+            else "of a store never restored"
+        )
+        + f"): {plans} plan(s), {accounts} account(s); "
+        + (
+            f"the store as it was is kept in {safety}"
+            if safety
+            else "there was no store to keep a copy of"
+        )
+    )
+    copy.execute(
+        "INSERT INTO store_log (at, actor, action, what, details) VALUES (?, ?, ?, ?, ?)",
+        (utc_now(), record.actor[:200], RESTORE_ACTION, what, json.dumps(details)),
+    )
 
 
 def _damaged(source: Path, problem: str) -> Invalid:
@@ -588,22 +856,37 @@ def _add_this_versions_tables(temp: Path) -> None:
     open_store(db_url=f"sqlite:///{temp}").close()
 
 
-def _write_into_store(temp: Path, target: Path) -> None:
+def _write_into_store(temp: Path, target: Path, *, while_locked: Callable[[], None]) -> None:
     """The prepared copy written into the store's own file in one write transaction (SQLite's
     backup API), so that connections holding the store open read it at their next transaction;
     a failure rolls it back. While another connection holds the store's write lock SQLite answers
-    busy and the copy is tried again, for `BUSY_SECONDS` at most (Ctrl-C stops it meanwhile)."""
-    give_up_at = time.monotonic() + BUSY_SECONDS
+    busy and the copy is tried again, for `BUSY_SECONDS` at most (Ctrl-C stops it meanwhile).
 
-    def give_up_when_busy_too_long(status: int, remaining: int, pages: int) -> None:
-        if status in _BUSY_ANSWERS and time.monotonic() >= give_up_at:
-            raise _StayedBusy
+    `while_locked` runs once the write transaction holds the store's write lock, before it
+    commits (the copy of the store as it is: no change can be committed between that copy and
+    the restore, and so lost from both); what it raises rolls the restore back. The copy goes in
+    one page a step, so that the first step takes the lock without committing (a larger step
+    could be the whole copy, committed before `while_locked` runs) and keeps no more than a page
+    in memory (spilling it would lock out the readers that `while_locked` opens)."""
+    give_up_at = time.monotonic() + BUSY_SECONDS
+    locked = False
+
+    def each_step(status: int, remaining: int, pages: int) -> None:
+        nonlocal locked
+        if status in _BUSY_ANSWERS:
+            if time.monotonic() >= give_up_at:
+                raise _StayedBusy
+        elif not locked:
+            locked = True
+            while_locked()
 
     try:
         with _opened(temp, "ro") as src, _opened(target, "rwc") as live:
             # Each try answers at once, so that the deadline above is what the wait lasts.
             live.execute("PRAGMA busy_timeout=0")
-            src.backup(live, progress=give_up_when_busy_too_long)
+            src.backup(live, pages=1, progress=each_step)
+            if not locked:  # not reached: a plan store is more than one page
+                raise RuntimeError("the restore was committed in one step")
             with contextlib.suppress(sqlite3.Error):  # the write-ahead log folded in, if idle
                 live.execute("PRAGMA wal_checkpoint(PASSIVE)")
     except _StayedBusy:
