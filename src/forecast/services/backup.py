@@ -38,6 +38,7 @@ A PostgreSQL store is backed up and restored with PostgreSQL's own tools: ``pg_d
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import re
