@@ -17,6 +17,8 @@ from forecast.services.errors import Invalid
 from forecast.store import MemoryStore
 
 BIG = 5e10  # a series' weekly sales in the new file (within the 10**12 a row may be)
+# a0's weekly sales on which +5,000 % alone fits (9.69e11) but not with +10 % more (1.07e12)
+BIG_TOGETHER = 1.9e10
 
 
 def _history() -> pd.DataFrame:
@@ -28,10 +30,15 @@ def _csv(history: pd.DataFrame) -> bytes:
     return history.assign(ds=history["ds"].dt.strftime("%Y-%m-%d")).to_csv(index=False).encode()
 
 
-@pytest.fixture
-def made() -> tuple[MemoryStore, str, bytes]:
-    """Last week's plan of weekly sales of about 100, with a +5,000 % event on series a0 and a
-    +10 % one on every series; this week's file sells `BIG` a week of a0."""
+LAUNCH = {"name": "Launch", "kind": "promotion", "scope": Scope(ids=("a0",)), "value": 5000}
+SUMMER = {"name": "Summer", "kind": "festival", "scope": Scope(), "value": 10}
+
+
+def _last_week(
+    big: float, events: tuple[dict, ...] = (LAUNCH, SUMMER)
+) -> tuple[MemoryStore, str, bytes]:
+    """Last week's plan of weekly sales of about 100 with `events` (percent changes over the
+    whole horizon, in that order); this week's file sells `big` a week of a0."""
     store = MemoryStore()
     history = _history()
     old = plans.create_plan(
@@ -40,16 +47,20 @@ def made() -> tuple[MemoryStore, str, bytes]:
     ).plan_id  # fmt: skip
     weeks = plans.load_blob_frame(store, old, plans.BASELINE)["ds"].sort_values().unique()
     first, last = (f"{pd.Timestamp(d):%Y-%m-%d}" for d in (weeks[0], weeks[-1]))
-    system.add_event(
-        store, old, "olga", name="Launch", kind="promotion", scope=Scope(ids=("a0",)),
-        start=first, end=last, effect="percent", value=5000, reason="the launch",
-    )  # fmt: skip
-    system.add_event(
-        store, old, "olga", name="Summer", kind="festival", start=first, end=last,
-        effect="percent", value=10, reason="summer",
-    )  # fmt: skip
-    bigger = history.assign(y=history["y"].where(history["unique_id"] != "a0", BIG))
+    for event in events:
+        system.add_event(
+            store, old, "olga", **event, start=first, end=last, effect="percent",
+            reason=event["name"].lower(),
+        )  # fmt: skip
+    bigger = history.assign(y=history["y"].where(history["unique_id"] != "a0", big))
     return store, old, _csv(bigger)
+
+
+@pytest.fixture
+def made() -> tuple[MemoryStore, str, bytes]:
+    """Last week's plan of weekly sales of about 100, with a +5,000 % event on series a0 and a
+    +10 % one on every series; this week's file sells `BIG` a week of a0."""
+    return _last_week(BIG)
 
 
 def test_an_event_beyond_the_bounds_on_the_new_baseline_is_left_out_and_said(made):
@@ -97,3 +108,31 @@ def test_the_events_that_fit_the_new_file_are_all_carried(made):
         ("Launch", plan_like.CARRIED),
         ("Summer", plan_like.CARRIED),
     ]
+
+
+@pytest.mark.parametrize(
+    "order", [(LAUNCH, SUMMER), (SUMMER, LAUNCH)], ids=["launch-first", "launch-last"]
+)
+def test_of_events_that_only_together_go_beyond_the_one_that_pushes_the_cell_over_is_left_out(
+    order,
+):
+    """Each event alone fits the new baseline; together they plan a0 beyond the bounds. The
+    +5,000 % launch is what pushes a0 over, not the +10 % on every series: the launch is left
+    out wherever it stands in the other plan's events, naming the event stacked with it."""
+    store, old, this_week = _last_week(BIG_TOGETHER, order)
+
+    done = plan_like.create_plan_like(
+        store, name="this week", source=this_week, filename="sales.csv", like=old, actor="olga"
+    )
+
+    outcomes = {e.name: e for e in done.events}
+    assert outcomes["Summer"].outcome == plan_like.CARRIED
+    assert outcomes["Launch"].outcome == plan_like.LEFT_OUT
+    summer_id = outcomes["Summer"].event_id
+    detail = outcomes["Launch"].detail
+    assert f"with {summer_id} 'Summer' on the same series-period, series a0" in detail, detail
+    assert "beyond the largest value accepted" in detail
+    saved = plans.get_plan(store, done.plan.plan_id)
+    assert [e.name for e in system.events_of(saved)] == ["Summer"]
+    planned = system.system_plan(store, saved.plan_id)["system_plan"].abs()
+    assert planned.max() <= bounds.MAX_ABS_VALUE
