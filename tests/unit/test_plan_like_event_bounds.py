@@ -6,15 +6,22 @@ that fit are carried, and the plan is written once, with those only."""
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from test_services_negotiation import team_frames
+from typer.testing import CliRunner
 
+from dashboard.data_parts import like
 from forecast import bounds
+from forecast.cli import app as cli
 from forecast.overrides import Scope
 from forecast.services import plan_like, plans, system
 from forecast.services.errors import Invalid
-from forecast.store import MemoryStore
+from forecast.services.like_notes import LikeFix
+from forecast.services.store_factory import open_store
+from forecast.store import Change, MemoryStore, PlanRepository
 
 BIG = 5e10  # a series' weekly sales in the new file (within the 10**12 a row may be)
 # a0's weekly sales on which +5,000 % alone fits (9.69e11) but not with +10 % more (1.07e12)
@@ -35,11 +42,12 @@ SUMMER = {"name": "Summer", "kind": "festival", "scope": Scope(), "value": 10}
 
 
 def _last_week(
-    big: float, events: tuple[dict, ...] = (LAUNCH, SUMMER)
-) -> tuple[MemoryStore, str, bytes]:
+    big: float, events: tuple[dict, ...] = (LAUNCH, SUMMER), store: PlanRepository | None = None
+) -> tuple[PlanRepository, str, bytes]:
     """Last week's plan of weekly sales of about 100 with `events` (percent changes over the
-    whole horizon, in that order); this week's file sells `big` a week of a0."""
-    store = MemoryStore()
+    whole horizon, in that order) in `store` (a new one in memory if none); this week's file
+    sells `big` a week of a0."""
+    store = store or MemoryStore()
     history = _history()
     old = plans.create_plan(
         store, name="last week", source=_csv(history), filename="sales.csv", horizon=4,
@@ -78,7 +86,8 @@ def test_an_event_beyond_the_bounds_on_the_new_baseline_is_left_out_and_said(mad
     )
     assert launch.outcome == plan_like.LEFT_OUT
     assert "series a0" in launch.detail and "beyond the largest value accepted" in launch.detail
-    assert f"forecast plan event add {done.plan.plan_id}" in launch.detail  # what to do
+    assert launch.detail.startswith("on the new plan's baseline series a0")
+    assert launch.note is not None and launch.note.fix == LikeFix.ADD_EVENT_AGAIN  # what to do
     saved = plans.get_plan(store, done.plan.plan_id)
     assert [e.name for e in system.events_of(saved)] == ["Summer"]
     planned = system.system_plan(store, saved.plan_id)["system_plan"].abs()
@@ -86,6 +95,10 @@ def test_an_event_beyond_the_bounds_on_the_new_baseline_is_left_out_and_said(mad
     creation = [e for e in store.audit(saved.plan_id) if e.action == "create"][0]
     assert [e["name"] for e in creation.after["events_left_out"]] == ["Launch"]
     assert "Launch' left out" in creation.what
+    # the audit row words what to do for no face: no command, no page
+    (left_out,) = creation.after["events_left_out"]
+    assert left_out["detail"].endswith("; add it to the new plan again as it fits there")
+    assert "forecast " not in creation.what and "System plan page" not in creation.what
 
     # the same event, added to the new plan by hand, is refused by the same check
     with pytest.raises(Invalid, match="beyond the largest value accepted"):
@@ -136,3 +149,62 @@ def test_of_events_that_only_together_go_beyond_the_one_that_pushes_the_cell_ove
     assert [e.name for e in system.events_of(saved)] == ["Summer"]
     planned = system.system_plan(store, saved.plan_id)["system_plan"].abs()
     assert planned.max() <= bounds.MAX_ABS_VALUE
+
+
+def test_the_command_line_says_the_command_that_adds_an_event_left_out_again(tmp_path):
+    data_dir = tmp_path / "data"
+    store = open_store(data_dir=data_dir)
+    _, old, this_week = _last_week(BIG, store=store)
+    store.close()
+    sales = tmp_path / "sales.csv"
+    sales.write_bytes(this_week)
+
+    made = CliRunner().invoke(
+        cli,
+        ["plan", "create", str(sales), "--name", "this week", "--like", old, "--as", "olga",
+         "--data-dir", str(data_dir)],
+    )  # fmt: skip
+
+    assert made.exit_code == 0, made.output
+    (launch,) = [line for line in made.stdout.splitlines() if "'Launch' left out" in line]
+    new_id = made.stdout.split()[2]  # created plan <id> ...
+    assert launch.startswith("event E1 'Launch' left out (on the new plan's baseline series a0")
+    assert launch.endswith(
+        f"; add it to the new plan again as it fits there: `forecast plan event add {new_id} ...`)"
+    ), launch
+
+
+def test_the_data_page_says_where_to_add_an_event_left_out_again_and_no_command(made):
+    store, old, this_week = made
+
+    _, report = like.make_plan_like(
+        store, old, "olga", {"name": "this week"}, source=this_week, filename="sales.csv"
+    )
+
+    said = json.dumps(report.to_plotly_json(), default=lambda c: c.to_plotly_json())
+    assert "Events left out: E1 'Launch' (on the new plan's baseline series a0" in said
+    assert (
+        "; add it to the new plan again as it fits there under 'Add an event' on the System "
+        "plan page)" in said
+    ), said
+    assert "forecast " not in said  # no command of the command line on the page
+
+
+def test_an_event_its_own_rules_refuse_on_the_new_plan_is_not_said_to_be_on_its_baseline(made):
+    """Only the bounds are the new baseline's: an event whose own rules refuse it (here a
+    percent the rules no longer accept) says those rules alone."""
+    store, old, this_week = made
+    state = plans.get_plan(store, old)
+    state.events[0]["value"] = bounds.MAX_EVENT_PERCENT * 2  # stored before a stricter rule
+    store.save(
+        state, Change("olga", "edit", "an older rule's event"), expected_version=state.version
+    )
+
+    done = plan_like.create_plan_like(
+        store, name="this week", source=this_week, filename="sales.csv", like=old, actor="olga"
+    )
+
+    launch = next(e for e in done.events if e.name == "Launch")
+    assert launch.outcome == plan_like.LEFT_OUT
+    assert not launch.detail.startswith("on the new plan's baseline"), launch.detail
+    assert launch.note is not None and launch.note.fix == LikeFix.ADD_EVENT_AGAIN

@@ -461,7 +461,7 @@ def _fitting(
             try:
                 validate_event(kept, attributes, horizon)
             except OverrideError as exc:
-                checked.append((None, _left_out(kept, str(exc), state, on_baseline=True)))
+                checked.append((None, _left_out(kept, str(exc), state)))
                 continue
         checked.append((kept, outcome))
 
@@ -539,7 +539,8 @@ def _left_out(
 ) -> EventCarried:
     """An event of the other plan that the new plan's checks refuse: why (`on_baseline`: the
     system plan it makes on the new baseline is beyond the bounds, with the `stacked` events
-    there too), and how to add it again (with a smaller effect, or other dates or series)."""
+    there too; else its own rules refuse it), and a note on adding it again (with a smaller
+    effect, or other dates or series), worded by each face."""
     if on_baseline:
         why = why.removeprefix("with this event ")
         if stacked:
@@ -547,13 +548,10 @@ def _left_out(
             where = "too" if why.startswith("the system plan") else "on the same series-period"
             why = f"with {others} {where}, {why}"
         why = f"on the new plan's baseline{',' * bool(stacked)} {why}"
-    return EventCarried(
-        event.event_id,
-        event.name,
-        LEFT_OUT,
-        f"{why}; add it to the new plan again as it fits there: "
-        f"`forecast plan event add {state.plan_id} ...`",
+    again = LikeNote(
+        "", LikeFix.ADD_EVENT_AGAIN, {"plan": state.plan_id, "event_id": event.event_id}
     )
+    return EventCarried(event.event_id, event.name, LEFT_OUT, why, again)
 
 
 def _within(
