@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 
@@ -41,6 +42,10 @@ class LikeNote:
     what: str
     fix: LikeFix
     facts: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Its own facts, read-only: notes made from one dict (a plan's id) share nothing.
+        object.__setattr__(self, "facts", MappingProxyType(dict(self.facts)))
 
     def text(self, fixes: WordsOf | None = None) -> str:
         """The note with its fix in the words of `fixes` (a face's), else in neutral words."""
