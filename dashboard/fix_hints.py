@@ -124,6 +124,9 @@ PAGE_LIKE_FIXES: WordsOf = {
         f"empty the value of event {f['event_id']} in the events table on the System plan page "
         f"to take the one for {f['days']}"
     ),
+    LikeFix.ADD_EVENT_AGAIN: lambda f: (
+        "add it to the new plan again as it fits there under 'Add an event' on the System plan page"
+    ),
 }
 """How to put back what a plan made like another does not take (``plan_like.LikeNote``), as
 the pages and their buttons; the CLI words the same keys (``forecast.cli.fix_hints.LIKE_FIXES``)."""

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from dashboard import components, figures
-from forecast.services.types import EFFECTS, EVENT_KINDS, NEW_VOLUME, NO_DEVIATION, REASON_CODES
+from forecast.services.types import EFFECTS, EVENT_KINDS, NO_DEVIATION, REASON_CODES
 
 # the symbol comes from each row's ``cur`` field (the plan's currency, see view.py)
 MONEY = components.grid_money(0)
+
+DEVIATION_TEXT = "deviation_text"
+"""The row field holding a deviation as the one rule words it (``view.deviation``)."""
 
 EDITABLE = {"function": "params.data && params.data.can_edit === true"}
 """Editable for who may edit: each row carries ``can_edit`` (the page's edit permission, from the
@@ -39,9 +42,9 @@ as typed."""
 def deviation_column(**extra: Any) -> dict[str, Any]:
     """A deviation in percent of the baseline, sorted and filtered as a number: the rows carry
     the fields ``view.deviation`` makes of the one rule (``Deviation``): ``deviation`` (a number,
-    None where there is none: "–") and ``new_volume`` (true where events add to a baseline of 0),
-    which sorts above every percent and reads "new volume" as in the CLI."""
-    value = "params.value"
+    None where there is none) and ``new_volume`` (true where events add to a baseline of 0),
+    which sorts above every percent; the cell shows the row's ``deviation_text``, the rule's
+    words ("+5,000.0 %", "new volume", "–") as the CLI and the exports print them."""
     return {
         "field": "deviation",
         "headerName": "Deviation",
@@ -52,9 +55,8 @@ def deviation_column(**extra: Any) -> dict[str, Any]:
             "(params.data ? params.data.deviation : null)"
         },
         "valueFormatter": {
-            "function": f"params.data && params.data.new_volume ? '{NEW_VOLUME}' : "
-            f"({value} == null ? '{NO_DEVIATION}' : ({value} < 0 ? '-' : '+') + "
-            f"d3.format('.1f')(Math.abs({value})) + ' %')"
+            "function": f"params.data && params.data.{DEVIATION_TEXT} != null ? "
+            f"params.data.{DEVIATION_TEXT} : '{NO_DEVIATION}'"
         },
         **extra,
     }

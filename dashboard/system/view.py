@@ -206,11 +206,13 @@ def team_rows(teams: pd.DataFrame, currency: str | None = "EUR") -> list[dict[st
 
 def deviation(shown: Deviation) -> dict[str, Any]:
     """A grid row's deviation fields (``columns.deviation_column``) of the one rule
-    (``Deviation``): the percent as a number, so the grid sorts it as one (a formatted text
-    sorted +370.8 before +81.8); None and ``new_volume`` where events add to a baseline of 0;
-    None alone (shown "–") where there is none."""
+    (``Deviation``): the percent as a number, so the grid sorts and filters it as one (a
+    formatted text sorted +370.8 before +81.8); None and ``new_volume`` where events add to a
+    baseline of 0; None alone where there is none. The cell shows ``deviation_text``, the
+    rule's own words (``Deviation.text``: "+5,000.0 %", "new volume", "–"), as the CLI and the
+    exports do: no second formatting in the browser to disagree with them."""
     percent = None if shown.percent is None else round(shown.percent, 1)
-    return {"deviation": percent, "new_volume": shown.new_volume}
+    return {"deviation": percent, "new_volume": shown.new_volume, "deviation_text": shown.text}
 
 
 def event_rows(

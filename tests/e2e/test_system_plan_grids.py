@@ -1,4 +1,5 @@
-"""The System plan page's grids in a real browser: deviations sort as numbers."""
+"""The System plan page's grids in a real browser: deviations sort as numbers and read as the
+CLI prints them."""
 
 from __future__ import annotations
 
@@ -21,17 +22,17 @@ def _shown(dash_duo, grid: str, column: str) -> list[str]:
 
 
 def _percent(text: str) -> float:
-    return float(text.removesuffix(" %"))
+    return float(text.removesuffix(" %").replace(",", ""))
 
 
-def test_deviations_sort_by_their_number_not_their_text(start_app, e2e_plan):
+def test_deviations_sort_by_their_number_not_their_text_and_read_as_in_the_cli(start_app, e2e_plan):
     from forecast.services import system
     from forecast.services.store_factory import open_store
 
     store = open_store(data_dir=e2e_plan.data_dir)
     frame = system.system_plan(store, e2e_plan.plan_id)
     dates, ids = sorted(frame["ds"].unique()), sorted(frame["unique_id"].astype(str).unique())
-    for series, percent in zip(ids, (300, 90, -25), strict=False):
+    for series, percent in zip(ids, (300, 90, -25, 5000), strict=False):
         system.add_event(
             store,
             e2e_plan.plan_id,
@@ -46,11 +47,12 @@ def test_deviations_sort_by_their_number_not_their_text(start_app, e2e_plan):
         )
     store.close()
     dash_duo = start_app(e2e_plan.data_dir, "/system")
-    dash_duo.wait_for_contains_text("#sys-total-plan", "3 event(s)", timeout=20)
+    dash_duo.wait_for_contains_text("#sys-total-plan", "4 event(s)", timeout=20)
     until(lambda: "+300.0 %" in _shown(dash_duo, "sys-deviations-grid", "deviation"), 20)
     click(dash_duo, "#sys-deviations-grid .ag-header-cell[col-id=deviation] .ag-header-cell-label")
     shown = _shown(dash_duo, "sys-deviations-grid", "deviation")
-    assert {"+300.0 %", "+90.0 %", "-25.0 %"} <= set(shown), shown
+    # thousands grouped as the CLI and the exports print them (Deviation.text)
+    assert {"+300.0 %", "+90.0 %", "-25.0 %", "+5,000.0 %"} <= set(shown), shown
     assert [_percent(s) for s in shown] == sorted(_percent(s) for s in shown), shown
     click(dash_duo, "#sys-team-grid .ag-header-cell[col-id=deviation] .ag-header-cell-label")
     teams = _shown(dash_duo, "sys-team-grid", "deviation")

@@ -19,6 +19,7 @@ from forecast.cli.fix_hints import LIKE_FIXES
 from forecast.overrides import Scope
 from forecast.services import plan_like, plans, system
 from forecast.services.errors import Forbidden, Invalid
+from forecast.services.like_notes import LikeFix, LikeNote
 from forecast.services.store_factory import open_store
 from tests.fixtures import OWNER, SIX_STORES
 
@@ -264,6 +265,26 @@ def test_a_plan_made_like_another_says_what_it_starts_without_and_how_to_set_it_
     assert f"forecast plan goal {new} --ratio 1.1" in negotiated
     assert made.to_dict(LIKE_FIXES)["not_carried"] == [explanations, negotiated]
     store.close()
+
+
+def test_each_note_of_what_is_not_carried_has_facts_of_its_own(data_dir: Path):
+    from forecast.services import negotiation
+
+    store = open_store(data_dir=data_dir)
+    negotiation.set_goal(store, "walmart-q3", OWNER, ratio="1.1")
+    old = plans.get_plan(store, "walmart-q3")
+    notes = plan_like.not_carried(store, old, old)  # the explanations' and the goal's
+    store.close()
+
+    assert len(notes) == 2
+    with pytest.raises(TypeError):  # read-only: a face wording one cannot change another
+        notes[0].facts["plan"] = "another"  # type: ignore[index]
+    assert [n.facts["plan"] for n in notes] == [old.plan_id] * 2
+    assert notes[0].facts is not notes[1].facts
+    given = {"plan": "p1", "team": "a"}
+    lead = LikeNote("team a has no lead:", LikeFix.NAME_LEAD, given)
+    given["team"] = "b"
+    assert lead.facts["team"] == "a"
 
 
 def test_a_plan_made_like_one_without_goal_or_explanations_names_nothing_left_behind(

@@ -113,7 +113,12 @@ def test_a_team_whose_series_have_all_ended_shows_no_percent_and_new_volume_wher
     assert (rows["open"]["deviation"], rows["open"]["new_volume"]) == (0.0, False)
     assert (rows["ended"]["deviation"], rows["ended"]["new_volume"]) == (None, False)
     assert (rows["reopened"]["deviation"], rows["reopened"]["new_volume"]) == (None, True)
-    assert "== null ? '–'" in column["valueFormatter"]["function"]
+    assert "deviation_text" in column["valueFormatter"]["function"]
+    assert [rows[t]["deviation_text"] for t in ("open", "ended", "reopened")] == [
+        "0.0 %",
+        "–",
+        "new volume",
+    ]
 
 
 def test_team_totals_are_the_cents_of_each_series_period_as_in_the_ledger():
@@ -287,15 +292,26 @@ def test_deviations_are_numbers_the_grid_sorts_and_new_volume_where_the_baseline
 
     for grid in (columns.deviation_columns(), columns.team_columns()):
         (column,) = [c for c in grid if c["field"] == "deviation"]
-        assert column["cellDataType"] == "number" and "new volume" in str(column)
+        assert column["cellDataType"] == "number"
+    texts = {r["key"]: r["deviation_text"] for r in rows}
+    assert texts == {
+        "1": "+370.8 %",
+        "2": "+81.8 %",
+        "3": "-100.0 %",
+        "4": "-25.0 %",
+        "5": "new volume",
+    }
 
 
 def page_word(row: dict) -> str:
-    """What the grids' deviation column shows for a row (``columns.deviation_column``)."""
-    if row["new_volume"]:
-        return "new volume"
-    value = row["deviation"]
-    return "–" if value is None else f"{'-' if value < 0 else '+'}{abs(value):.1f} %"
+    """What the grids' deviation column shows for a row: the text the row carries, which its
+    valueFormatter shows (``columns.deviation_column``)."""
+    from dashboard.system import columns
+
+    for grid in (columns.deviation_columns(), columns.team_columns()):
+        (column,) = [c for c in grid if c["field"] == "deviation"]
+        assert f"params.data.{columns.DEVIATION_TEXT}" in column["valueFormatter"]["function"]
+    return row[columns.DEVIATION_TEXT]
 
 
 def test_the_page_the_cli_and_the_export_show_a_deviation_from_a_baseline_of_0_by_one_rule():
@@ -338,6 +354,36 @@ def test_the_page_the_cli_and_the_export_show_a_deviation_from_a_baseline_of_0_b
         )
     )
     assert {r["team"]: page_word(r) for r in view.team_rows(summary)} == expected
+
+
+def test_the_grids_show_a_deviation_in_the_words_the_cli_prints_for_the_same_cell():
+    """A deviation of +5,000 % reads "+5,000.0 %" and one of -0.04 % reads "0.0 %" on the page
+    as in the CLI: the rows carry the rule's text and the grid shows it (no second formatting
+    in the browser), while sorting on the number."""
+    from forecast.cli import plan_system
+
+    marked = pd.DataFrame(
+        {
+            "level": ["series"] * 4,
+            "key": ["launched", "flat", "down", "opened"],
+            "ds": pd.to_datetime(["2024-01-01"] * 4),
+            "baseline": [10.0, 10_000.0, 200.0, 0.0],
+            "system_plan": [510.0, 9_999.996, 150.0, 5.0],
+            "deviation_pct": [5000.0, -0.04, -25.0, float("inf")],
+            "events": ["E1"] * 4,
+            "explained": [False] * 4,
+            "outdated": [False] * 4,
+            "reason_code": [""] * 4,
+            "text": [""] * 4,
+        }
+    )
+    rows, _ = view.deviation_rows(marked)
+    table = plan_system._table(marked, ["key", "baseline", "deviation_pct"], None)
+    cli = {line.split()[0]: line.split(None, 2)[2].strip() for line in table.splitlines()[1:]}
+
+    assert {r["key"]: page_word(r) for r in rows} == cli
+    assert cli["launched"] == "+5,000.0 %" and cli["flat"] == "0.0 %"
+    assert {r["key"]: r["deviation"] for r in rows}["launched"] == 5000.0  # sorted as a number
 
 
 def test_page_outputs_say_what_the_gate_blocks_and_why_a_lead_cannot_edit(ctx, plan_id):

@@ -134,6 +134,9 @@ LIKE_FIXES: WordsOf = {
         f"`forecast plan event edit {f['plan']} {f['event_id']} --use-suggestion` takes the one "
         f"for {f['days']}"
     ),
+    LikeFix.ADD_EVENT_AGAIN: lambda f: (
+        f"add it to the new plan again as it fits there: `forecast plan event add {f['plan']} ...`"
+    ),
 }
 """How to put back what a plan made like another does not take (``plan_like.LikeNote``), as
 commands; the Data page words the same keys (``dashboard.fix_hints.PAGE_LIKE_FIXES``)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 
@@ -24,6 +25,7 @@ class LikeFix(StrEnum):
     UPLOAD_ACTUALS = "upload_actuals"  # {plan}: the actuals stay with the other plan
     NAME_LEAD = "name_lead"  # {plan} {team}: a team nobody leads
     TAKE_SUGGESTION = "take_suggestion"  # {plan} {event_id} {days}: a clipped event's offer
+    ADD_EVENT_AGAIN = "add_event_again"  # {plan} {event_id}: an event the new plan refused
 
 
 WordsOf = Mapping["LikeFix", Callable[[Mapping[str, Any]], str]]
@@ -33,17 +35,22 @@ WordsOf = Mapping["LikeFix", Callable[[Mapping[str, Any]], str]]
 @dataclass(frozen=True)
 class LikeNote:
     """Something a plan made like another starts without: what (`what`, the facts in words
-    every face shares, ending where the fix follows) and how to put it back (`fix`, worded by
-    each face with `facts`: the new plan's id as ``plan`` and what the key lists)."""
+    every face shares, ending where the fix follows; empty where the fix says all, as after an
+    event's reason for being left out) and how to put it back (`fix`, worded by each face with
+    `facts`: the new plan's id as ``plan`` and what the key lists)."""
 
     what: str
     fix: LikeFix
     facts: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Its own facts, read-only: notes made from one dict (a plan's id) share nothing.
+        object.__setattr__(self, "facts", MappingProxyType(dict(self.facts)))
+
     def text(self, fixes: WordsOf | None = None) -> str:
         """The note with its fix in the words of `fixes` (a face's), else in neutral words."""
         words = (fixes or NEUTRAL_LIKE_FIXES)[self.fix](self.facts)
-        return f"{self.what} {words}"
+        return f"{self.what} {words}" if self.what else words
 
 
 NEUTRAL_LIKE_FIXES: WordsOf = {
@@ -55,4 +62,5 @@ NEUTRAL_LIKE_FIXES: WordsOf = {
     LikeFix.UPLOAD_ACTUALS: lambda f: "upload the new periods' actuals",
     LikeFix.NAME_LEAD: lambda f: "name one",
     LikeFix.TAKE_SUGGESTION: lambda f: f"taking the suggestion again takes the one for {f['days']}",
+    LikeFix.ADD_EVENT_AGAIN: lambda f: "add it to the new plan again as it fits there",
 }

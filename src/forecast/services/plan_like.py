@@ -20,12 +20,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from forecast import schema
+from forecast import bounds, schema
 from forecast.money import NO_CURRENCY_TEXT
 from forecast.overrides import (
     OFFER_COUNTS,
+    SYSTEM_PLAN,
     Event,
     OverrideError,
     apply_events,
@@ -447,8 +449,11 @@ def _fitting(
     within the horizon and its scope (``overrides.validate_event``), then the system plan they
     make within ``forecast.bounds`` (``overrides.check_plan_bounds``: events compound). One that
     fails is left out with why and what to do; the others are kept. Where all of them together
-    fit (the usual case) the system plan is computed once; otherwise they are added one by one,
-    in the other plan's order, and each that would push the plan beyond the bounds is left out."""
+    fit (the usual case) the system plan is computed once. Otherwise each is judged alone on the
+    new baseline first, and one that alone goes beyond the bounds is left out; then, while the
+    rest together still go beyond, the one with the largest effect on the series-period beyond
+    (on the total, where the total is) is left out, naming the others stacked there. The order
+    of the other plan's events does not decide which is blamed."""
     horizon = baseline[schema.DS].unique()
     checked: list[tuple[Event | None, EventCarried]] = []
     for kept, outcome in within:
@@ -460,37 +465,93 @@ def _fitting(
                 continue
         checked.append((kept, outcome))
 
-    def beyond(events: list[Event]) -> str | None:
+    def planned(events: list[Event]) -> pd.DataFrame:
+        return apply_events(baseline, attributes, events, state.team_attr)
+
+    def beyond(plan: pd.DataFrame) -> str | None:
         try:
-            check_plan_bounds(apply_events(baseline, attributes, events, state.team_attr))
+            check_plan_bounds(plan)
         except OverrideError as exc:
             return str(exc)
         return None
 
-    if beyond([e for e, _ in checked if e is not None]) is None:
+    rest = [e for e, _ in checked if e is not None]
+    together = planned(rest)
+    if beyond(together) is None:
         return checked
-    fitting: list[Event] = []
-    out: list[tuple[Event | None, EventCarried]] = []
-    for kept, outcome in checked:
-        why = None if kept is None else beyond([*fitting, kept])
-        if kept is None or why is None:
-            fitting += [kept] if kept is not None else []
-            out.append((kept, outcome))
-        else:
-            out.append((None, _left_out(kept, why, state)))
-    return out
+    left_out: dict[str, EventCarried] = {}
+    for event in rest:
+        why = beyond(planned([event]))
+        if why is not None:
+            left_out[event.event_id] = _left_out(event, why, state, on_baseline=True)
+    rest = [e for e in rest if e.event_id not in left_out]
+    while rest:
+        together = planned(rest)
+        why = beyond(together)
+        if why is None:
+            break
+        culprit, stacked = _largest_effect(rest, together, planned)
+        left_out[culprit.event_id] = _left_out(
+            culprit, why, state, on_baseline=True, stacked=stacked
+        )
+        rest = [e for e in rest if e is not culprit]
+    return [
+        (None, left_out[kept.event_id])
+        if kept is not None and kept.event_id in left_out
+        else (kept, outcome)
+        for kept, outcome in checked
+    ]
 
 
-def _left_out(event: Event, why: str, state: PlanState) -> EventCarried:
-    """An event of the other plan that the new plan's checks refuse: why, and how to add it
-    again (with a smaller effect, or other dates or series)."""
-    return EventCarried(
-        event.event_id,
-        event.name,
-        LEFT_OUT,
-        f"on the new plan's baseline {why.removeprefix('with this event ')}; add it to the "
-        f"new plan again as it fits there: `forecast plan event add {state.plan_id} ...`",
+def _largest_effect(
+    events: list[Event], together: pd.DataFrame, planned: Callable[[list[Event]], pd.DataFrame]
+) -> tuple[Event, list[Event]]:
+    """Of `events`, whose system plan `together` goes beyond the bounds (each alone does not),
+    the one whose leaving out brings the first series-period beyond furthest back (where no
+    series-period is beyond, the plan's total), and the others that touch that series-period."""
+    values = together[SYSTEM_PLAN].to_numpy(dtype=float)
+    over = np.flatnonzero(~(np.abs(values) <= bounds.MAX_ABS_VALUE))
+    if len(over):
+        row = int(over[0])
+        touching = set(str(together["events"].iloc[row]).split(","))
+        stacked = [e for e in events if e.event_id in touching] or list(events)
+
+        def left(plan: pd.DataFrame) -> float:
+            return abs(float(plan[SYSTEM_PLAN].iloc[row]))
+
+    else:
+        stacked = list(events)
+
+        def left(plan: pd.DataFrame) -> float:
+            return float(plan[SYSTEM_PLAN].abs().sum())
+
+    culprit = min(stacked, key=lambda e: left(planned([o for o in events if o is not e])))
+    return culprit, [e for e in stacked if e is not culprit]
+
+
+def _left_out(
+    event: Event,
+    why: str,
+    state: PlanState,
+    *,
+    on_baseline: bool = False,
+    stacked: Sequence[Event] = (),
+) -> EventCarried:
+    """An event of the other plan that the new plan's checks refuse: why (`on_baseline`: the
+    system plan it makes on the new baseline is beyond the bounds, with the `stacked` events
+    there too; else its own rules refuse it), and a note on adding it again (with a smaller
+    effect, or other dates or series), worded by each face."""
+    if on_baseline:
+        why = why.removeprefix("with this event ")
+        if stacked:
+            others = ", ".join(f"{e.event_id} {e.name!r}" for e in stacked)
+            where = "too" if why.startswith("the system plan") else "on the same series-period"
+            why = f"with {others} {where}, {why}"
+        why = f"on the new plan's baseline{',' * bool(stacked)} {why}"
+    again = LikeNote(
+        "", LikeFix.ADD_EVENT_AGAIN, {"plan": state.plan_id, "event_id": event.event_id}
     )
+    return EventCarried(event.event_id, event.name, LEFT_OUT, why, again)
 
 
 def _within(
