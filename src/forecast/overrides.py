@@ -10,6 +10,7 @@ and per team total per period) the deviation must be *explained* before the plan
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -210,9 +211,17 @@ class Scope:
 
 def _as_date(value: date | str | pd.Timestamp, what: str) -> date:
     try:
-        return pd.Timestamp(value).date()
+        return _date_of_text(value) if isinstance(value, str) else pd.Timestamp(value).date()
     except (ValueError, TypeError) as exc:
         raise PeriodError(f"{what} {value!r} is not a date; use YYYY-MM-DD") from exc
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_of_text(value: str) -> date:
+    """``pd.Timestamp(value).date()`` once per text: a plan's explanations and events name the
+    same few dates thousands of times (dates are immutable; a text that is no date raises each
+    time, never cached)."""
+    return pd.Timestamp(value).date()
 
 
 def _plain(value: float, *, signed: bool = False) -> str:
@@ -741,13 +750,31 @@ def _event_labels(touched: np.ndarray, ids: Sequence[str]) -> pd.Categorical:
     )
 
 
-def _join_events(values: pd.Series) -> str:
-    seen: dict[str, None] = {}
-    for label in values.unique():
-        for event_id in str(label).split(","):
-            if event_id:
-                seen[event_id] = None
-    return ",".join(seen)
+def _joined_events(labels: pd.Series, groups: np.ndarray, n_groups: int) -> Any:
+    """Per group (``groups``: each row's group number, -1 for a row in none), the event ids of
+    its rows' labels joined by commas, each once, in the order they first appear (the rows in
+    order, each label's ids in order), in the column's dtype where it holds them (as
+    ``groupby.agg`` casts). One pass over the distinct (group, label) pairs, not a Python call
+    per group: a team-period table has few distinct labels over many rows."""
+    values: Any = labels
+    if not isinstance(labels.dtype, pd.CategoricalDtype) and labels.hasnans:
+        values = labels.to_numpy(dtype=object, copy=True)  # a missing label reads as its text
+        missing = pd.isna(values)
+        values[missing] = [str(v) for v in values[missing]]
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    ids_of = [[i for i in str(label).split(",") if i] for label in uniques]
+    width = max(len(uniques), 1)
+    kept = groups >= 0
+    first = pd.unique(groups[kept].astype(np.int64) * width + codes[kept])  # first appearances
+    seen: list[dict[str, None]] = [{} for _ in range(n_groups)]
+    for pair in first[np.argsort(first // width, kind="stable")].tolist():
+        group, code = divmod(pair, width)
+        seen[group].update(dict.fromkeys(ids_of[code]))
+    joined = np.empty(n_groups, dtype=object)
+    joined[:] = [",".join(ids) for ids in seen]
+    # The cast groupby.agg gives a Python function's results: the column's own dtype (a
+    # categorical) where every joined label is one of its values, else strings.
+    return labels.array._cast_pointwise_result(joined)
 
 
 def aggregate(system_plan: pd.DataFrame, level: str = "team") -> pd.DataFrame:
@@ -758,7 +785,8 @@ def aggregate(system_plan: pd.DataFrame, level: str = "team") -> pd.DataFrame:
         raise ValueError(f"level must be 'team' or 'total', got {level!r}")
     grouped = system_plan.groupby(keys, sort=True, observed=True)
     out = grouped[[BASELINE, "adjustment", SYSTEM_PLAN]].sum()
-    out["events"] = grouped["events"].agg(_join_events)
+    groups = grouped.ngroup().fillna(-1).to_numpy(dtype=np.int64)  # -1: a key left out (NaN)
+    out["events"] = _joined_events(system_plan["events"], groups, len(out))
     out = out.reset_index()
     base = out[BASELINE].to_numpy(dtype=float)
     adjustment = out["adjustment"].to_numpy(dtype=float)
@@ -925,20 +953,32 @@ class Explanation:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Explanation:
+        """The explanation a stored dict holds. A plan's gate reads every stored explanation,
+        so this fills the fields directly, as ``__init__`` and ``__post_init__`` would (the
+        same values: ``tests/unit/test_overrides.py`` holds them equal)."""
         events = data.get("events")
         amount = data.get("amount")
-        return cls(
+        explanation = object.__new__(cls)
+        explanation.__dict__.update(
             level=data["level"],
-            key=data["key"],
-            ds=data["ds"],
+            key=str(data["key"]),
+            ds=_as_date(data["ds"], "date"),
             reason_code=data["reason_code"],
             text=data.get("text", ""),
             author=data.get("author", ""),
             at=data.get("at"),
             deviation_pct=data.get("deviation_pct"),
             amount=None if amount is None else float(amount),
-            events=None if events is None else tuple(dict(events).items()),
+            events=(
+                None if events is None else tuple((str(i), str(f)) for i, f in dict(events).items())
+            ),
         )
+        return explanation
+
+    @classmethod
+    def cell_of(cls, data: Mapping[str, Any]) -> tuple[str, str, date]:
+        """``from_dict(data).cell`` without reading the rest of the stored dict."""
+        return (data["level"], str(data["key"]), _as_date(data["ds"], "date"))
 
 
 @dataclass(frozen=True)

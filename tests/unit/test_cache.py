@@ -111,3 +111,17 @@ def test_a_plan_is_read_with_the_generation_of_the_store_it_was_read_in(tmp_path
         assert after == before  # the same plan, read in another generation
     finally:
         store.close()
+
+
+def test_a_value_carried_to_a_later_version_is_served_for_it_and_nothing_is_carried_unkept():
+    """A writer whose save left a value's inputs as they were hands it on to the new version;
+    where nothing was cached, the new version computes its own."""
+    cache: PerStoreCache[str] = PerStoreCache(size=4)
+    store = MemoryStore()
+    before = _plan_read_from(store)
+    cache.get(store, before, ("plan", 1), lambda: "version 1")
+    after = store.get("plan")
+    cache.carry(store, before, ("plan", 1), after, ("plan", 2))
+    assert cache.get(store, after, ("plan", 2), lambda: "computed") == "version 1"
+    cache.carry(store, before, ("plan", 7), after, ("plan", 8))  # never cached: nothing carried
+    assert cache.get(store, after, ("plan", 8), lambda: "computed") == "computed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 from datetime import date
 
@@ -139,6 +140,53 @@ def test_team_and_total_aggregates_sum_the_series(baseline, attributes):
     total = aggregate(plan, "total")
     assert total["system_plan"].iloc[0] == pytest.approx(500.0)
     assert total["deviation_pct"].iloc[0] == pytest.approx(25.0)
+
+
+def test_a_team_cell_names_each_event_of_its_series_once_in_the_order_they_first_appear(
+    baseline, attributes
+):
+    """Overlapping events: a team's (and the total's) cell names every event that touched one of
+    its series-periods, each once, in the order the series' labels name them first."""
+    week = {"start": WEEKS[0].date(), "end": (WEEKS[1] + pd.Timedelta(days=6)).date()}
+    events = [
+        event("E1", scope=Scope(ids=("2",)), **week),  # series 2 only
+        event("E2", scope=Scope(ids=("1", "2")), start=WEEKS[1].date(), end=week["end"]),
+        event("E3", scope=Scope({"StoreType": ("b",)}), **week),
+    ]
+    plan = apply_events(baseline, attributes, events, "StoreType")
+    assert cell(plan, "1", WEEKS[1])["events"] == "E2"
+    assert cell(plan, "2", WEEKS[1])["events"] == "E1,E2"
+    teams = aggregate(plan, "team")
+    labels = teams.set_index(["team", "ds"])["events"].to_dict()
+    assert labels[("a", WEEKS[0])] == "E1"
+    # series 1 comes first and names E2 only; series 2 adds E1
+    assert labels[("a", WEEKS[1])] == "E2,E1"
+    assert labels[("b", WEEKS[1])] == "E3"
+    assert labels[("c", WEEKS[1])] == "" and labels[("a", WEEKS[2])] == ""
+    total = aggregate(plan, "total")
+    assert total["events"].tolist() == ["E1,E3", "E2,E1,E3", "", ""]
+
+
+def test_team_cells_of_labels_given_as_text_join_them_the_same_way():
+    """A system plan whose labels are plain text (not categories), one of them missing: read as
+    'nan', which ``cell_event_ids`` leaves out."""
+    plan = pd.DataFrame(
+        {
+            "unique_id": ["1", "2", "3", "1", "2", "3"],
+            "ds": [WEEKS[0]] * 3 + [WEEKS[1]] * 3,
+            "team": ["a", "a", "b", "a", "a", "b"],
+            "baseline": [100.0] * 6,
+            "adjustment": [10.0, 0.0, 0.0, 5.0, 5.0, 0.0],
+            "system_plan": [110.0, 100.0, 100.0, 105.0, 105.0, 100.0],
+            "deviation_pct": [10.0, 0.0, 0.0, 5.0, 5.0, 0.0],
+            # "E4,E2" comes first in the frame, but after "E5" in team a's second week
+            "events": ["E4,E2", "", None, "E5", "E4,E2", ""],
+        }
+    )
+    teams = aggregate(plan, "team")
+    assert teams["events"].tolist() == ["E4,E2", "E5,E4,E2", "nan", ""]
+    assert teams["adjustment"].tolist() == [10.0, 10.0, 0.0, 0.0]
+    assert aggregate(plan, "total")["events"].tolist() == ["E4,E2,nan", "E5,E4,E2"]
 
 
 def test_gate_marks_series_and_team_cells_above_threshold(baseline, attributes):
@@ -353,6 +401,41 @@ def test_bad_explanations_are_refused():
         Explanation("series", "1", "2024-01-05", "because", "x", "ann").check()
     with pytest.raises(ExplanationError, match="needs a text"):
         Explanation("series", "1", "2024-01-05", "promotion", " ", "ann").check()
+
+
+def test_an_explanation_read_from_a_stored_dict_is_the_one_its_fields_make():
+    """What a stored explanation reads as is what the constructor makes of the same fields:
+    the key as text, the day as a date, the amount as a float, the events as text pairs."""
+    written = Explanation(
+        "series", "1", date(2024, 1, 5), "promotion", "flyer", "ann", "2024-01-02T10:00:00Z",
+        35.0, 35.5, (("E1", "f1"), ("E2", "f2")),
+    )  # fmt: skip
+    assert Explanation.from_dict(written.to_dict()) == written
+    stored = {
+        "level": "team",
+        "key": 7,
+        "ds": "2024-01-05T00:00:00",
+        "reason_code": "festival",
+        "amount": 12,
+        "events": [["E3", 123]],
+    }
+    read = Explanation.from_dict(stored)
+    assert read == Explanation(
+        "team", "7", date(2024, 1, 5), "festival", "", "", amount=12.0, events={"E3": 123}
+    )
+    assert (read.key, read.ds, read.amount, read.events) == ("7", date(2024, 1, 5), 12.0,
+                                                             (("E3", "123"),))  # fmt: skip
+    assert read.at is None and read.deviation_pct is None
+    assert Explanation.from_dict(stored | {"events": None}).events is None
+    assert Explanation.cell_of(stored) == read.cell == ("team", "7", date(2024, 1, 5))
+    with pytest.raises(PeriodError, match="date 'soon' is not a date"):
+        Explanation.from_dict(stored | {"ds": "soon"})
+    with pytest.raises(PeriodError):  # the same text again: still refused
+        Explanation.from_dict(stored | {"ds": "soon"})
+    with pytest.raises(KeyError):
+        Explanation.from_dict({k: v for k, v in stored.items() if k != "reason_code"})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        read.text = "changed"  # type: ignore[misc]
 
 
 def test_event_round_trips_through_its_dict():

@@ -581,6 +581,48 @@ def test_explaining_an_explained_cell_again_says_whose_explanation_it_replaces(s
     assert entry.before[0]["text"] == "flyer"  # the audit log keeps what was replaced
 
 
+def test_an_explanation_reads_back_after_later_edits_and_the_plan_follows_its_events(
+    store, plan_id
+):
+    """An explanation stays what was written through later edits (another explanation, a new
+    threshold); the system plan after edits that leave the events as they were is the plan's,
+    and an event added later shows in it and in the gate."""
+    add_promo(store, plan_id, value=50.0, ids=("1", "2"))
+    week = HORIZON_WEEKS[1]
+    before = system.system_plan(store, plan_id)
+    system.explain(
+        store, plan_id, "ann", reason_code="promotion", text="flyer", cells=[("series", "1", week)]
+    )
+    system.explain(
+        store, plan_id, "ann", reason_code="festival", text="fair", cells=[("team", "a", week)]
+    )
+    system.set_threshold(store, plan_id, "ann", 0.25)
+
+    marked = system.deviations(store, plan_id).set_index(["level", "key"])
+    assert marked.loc[("series", "1"), ["explained", "reason_code", "text", "author"]].tolist() == [
+        True, "promotion", "flyer", "ann",
+    ]  # fmt: skip
+    assert marked.loc[("team", "a"), ["explained", "text"]].tolist() == [True, "fair"]
+    assert not marked.loc[("series", "2"), "explained"]
+    open_cells = system.unexplained(store, plan_id)
+    assert list(zip(open_cells["level"], open_cells["key"], strict=True)) == [("series", "2")]
+    pd.testing.assert_frame_equal(system.system_plan(store, plan_id), before)
+
+    add_promo(store, plan_id, value=40.0, ids=("3",))  # team b, the same week
+    after = system.system_plan(store, plan_id).set_index(["unique_id", "ds"])
+    assert after.loc[("3", week), "system_plan"] == pytest.approx(140.0)
+    assert after.loc[("3", week), "events"] == "E2"
+    assert after.loc[("1", week), "system_plan"] == pytest.approx(150.0)
+    open_cells = system.unexplained(store, plan_id)
+    assert sorted(zip(open_cells["level"], open_cells["key"], strict=True)) == [
+        ("series", "2"), ("series", "3"), ("team", "b"),
+    ]  # fmt: skip
+    assert (
+        system.deviations(store, plan_id).set_index(["level", "key"]).loc[("series", "1"), "text"]
+        == "flyer"
+    )
+
+
 def test_an_event_that_takes_the_learned_uplift_counts_whole_periods(store, plan_id):
     from forecast.overrides import DAYS, PERIODS
 

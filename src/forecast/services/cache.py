@@ -60,6 +60,25 @@ class PerStoreCache(Generic[V]):
         `state` (its generation is the one the writer read the plan in)."""
         self._keep(store, (_read_in(store, state), key), value)
 
+    def carry(
+        self,
+        store: PlanRepository,
+        before: PlanState,
+        before_key: Hashable,
+        after: PlanState,
+        after_key: Hashable,
+    ) -> None:
+        """Keep the value cached for (`before`, `before_key`), if any, for (`after`,
+        `after_key`) too: a writer that knows the value is the same for both (a save that left
+        what it is computed from as it was)."""
+        entry = (_read_in(store, before), before_key)
+        with self._lock:
+            entries = self._entries.get(store)
+            if entries is None or entry not in entries:
+                return
+            value = entries[entry]
+        self._keep(store, (_read_in(store, after), after_key), value)
+
     def _keep(self, store: PlanRepository, entry: tuple[str, Hashable], value: V) -> None:
         with self._lock:
             entries = self._entries.setdefault(store, OrderedDict())

@@ -411,7 +411,37 @@ def change_plan(
             continue
         if totals is not None:
             totals.keep(store, saved)
+        elif not blobs and _same_read_model_inputs(state, working):
+            _carry_read_models(store, state, saved)
         return saved
+
+
+def _same_read_model_inputs(before: PlanState, after: PlanState) -> bool:
+    """Whether a change left what the system plan is computed from as it was (its data blobs
+    aside): the events, the team dimension and the calendar."""
+    return (
+        before.events == after.events
+        and before.team_attr == after.team_attr
+        and before.freq == after.freq
+    )
+
+
+def _carry_read_models(store: PlanRepository, before: PlanState, saved: PlanState) -> None:
+    """A save that changed neither the data nor the events, team dimension or calendar (an
+    explanation, a threshold, a claim) leaves the frames the system plan is computed from, and
+    the system plan itself, as they were: the new version reuses those read or computed for the
+    version before, not reading and computing them again."""
+    from forecast.services import system as system_track
+
+    for kind in (HISTORY, ATTRIBUTES, BASELINE):
+        _VERSION_FRAMES.carry(
+            store,
+            before,
+            (before.plan_id, before.version, kind),
+            saved,
+            (saved.plan_id, saved.version, kind),
+        )
+    system_track.carry_series_plan(store, before, saved)
 
 
 def _require_account(store: PlanRepository, user: str) -> None:

@@ -133,6 +133,14 @@ def keep_series_plan(store: PlanRepository, state: PlanState, series_plan: pd.Da
     _SYSTEM_PLAN.put(store, state, (state.plan_id, state.version), series_plan)
 
 
+def carry_series_plan(store: PlanRepository, before: PlanState, saved: PlanState) -> None:
+    """A writer whose save left the events and the data as they were hands the version before's
+    system plan (if computed) on to the saved version (the same frame; read-only)."""
+    _SYSTEM_PLAN.carry(
+        store, before, (before.plan_id, before.version), saved, (saved.plan_id, saved.version)
+    )
+
+
 def _annotated(state: PlanState, marked: pd.DataFrame) -> pd.DataFrame:
     """`marked` with whether each cell is explained (``overrides.mark_explained``). Explanations
     stored before they kept their events count as outdated on a draft plan (they cannot say
@@ -224,10 +232,7 @@ def deviations(store: PlanRepository, plan: str) -> pd.DataFrame:
 
 
 def unexplained(store: PlanRepository, plan: str) -> pd.DataFrame:
-    state = plans.get_plan(store, plan)
-    marked = _annotated(
-        state, overrides.deviations(_system_plan_frame(store, state), state.threshold)
-    )
+    marked = _marked(store, plans.get_plan(store, plan))
     return marked.loc[~marked["explained"], overrides.DEVIATION_COLUMNS].reset_index(drop=True)
 
 
@@ -1014,7 +1019,7 @@ def explain(
     plans.require_role(state, actor, "planner", "explain deviations")
     plans.require_unlocked(state, "explain deviations")
     frame = _system_plan_frame(store, state)
-    marked = _annotated(state, overrides.deviations(frame, state.threshold))
+    marked = _marked(store, state)  # shared: selections below copy, nothing changes it
     fingerprints = overrides.event_fingerprints(events_of(state))
     when: pd.Timestamp | None = None
     if ds is not None:
@@ -1106,8 +1111,9 @@ def explain(
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         cells = {e.cell for e in new}
-        kept = [e for e in s.explanations if Explanation.from_dict(e).cell not in cells]
-        replaced[:] = [e for e in s.explanations if Explanation.from_dict(e).cell in cells]
+        hit = [Explanation.cell_of(e) in cells for e in s.explanations]
+        kept = [e for e, h in zip(s.explanations, hit, strict=True) if not h]
+        replaced[:] = [e for e, h in zip(s.explanations, hit, strict=True) if h]
         s.explanations = kept + [e.to_dict() for e in new]
         first = new[0]
         if len(new) == 1:
