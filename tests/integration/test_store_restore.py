@@ -371,10 +371,11 @@ def test_an_edit_read_before_a_restore_is_refused_rather_than_written_over_the_r
 def test_a_change_committed_while_the_restore_keeps_its_copy_is_kept_or_refused_never_lost(
     tmp_path, monkeypatch
 ):
-    """Another connection writes into the store right after the restore has copied it as it is
-    (a thread of its own, through SQLite, not waiting for a lock): its change is either in that
-    copy, so restoring the copy brings it back, or refused to the writer, who knows it did not
-    happen. Never committed into a store the restore then replaces, and so in neither."""
+    """Another connection writes into the store right after the restore has made sure, under
+    its write lock, that its copy of the store as it is is up to date (a thread of its own,
+    through SQLite, not waiting for a lock): its change is either in that copy, so restoring the
+    copy brings it back, or refused to the writer, who knows it did not happen. Never committed
+    into a store the restore then replaces, and so in neither."""
     data = tmp_path / "data"
     store = open_store(data_dir=data)
     try:
@@ -394,7 +395,7 @@ def test_a_change_committed_while_the_restore_keeps_its_copy_is_kept_or_refused_
         finally:
             writer.close()
 
-    keep = backup_service._keep_the_store_as_it_is
+    keep = backup_service._kept_up_to_date
 
     def keep_then_write(*args):
         kept = keep(*args)
@@ -403,7 +404,7 @@ def test_a_change_committed_while_the_restore_keeps_its_copy_is_kept_or_refused_
         writer.join()
         return kept
 
-    monkeypatch.setattr(backup_service, "_keep_the_store_as_it_is", keep_then_write)
+    monkeypatch.setattr(backup_service, "_kept_up_to_date", keep_then_write)
     restored = restore_store(backup, data_dir=data)
     monkeypatch.undo()
 
@@ -415,6 +416,51 @@ def test_a_change_committed_while_the_restore_keeps_its_copy_is_kept_or_refused_
     else:
         assert written["outcome"] == "refused: database is locked", written
         assert kept_name == "spring"
+
+
+def test_a_change_committed_after_the_copy_before_the_restores_lock_is_in_that_copy(
+    tmp_path, monkeypatch
+):
+    """The restore copies the store as it is before it takes the store's write lock (servers go
+    on saving meanwhile); a change another connection commits after that copy, before the lock,
+    is in the copy the restore keeps all the same (it copies again under the lock), so restoring
+    that copy brings the change back."""
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = backup_store(tmp_path / "backup.db", data_dir=data).path
+    finally:
+        store.close()
+    written: list[str] = []
+
+    def rename_in_another_connection() -> None:
+        writer = sqlite3.connect(data / "forecast.db", timeout=0, isolation_level=None)
+        try:
+            writer.execute("UPDATE plans SET name = 'renamed meanwhile' WHERE id = ?", (plan_id,))
+        finally:
+            writer.close()
+        written.append("committed")
+
+    keep = backup_service._keep_the_store_as_it_is
+
+    def keep_then_write(*args):
+        kept = keep(*args)
+        if not written:  # after the first copy only
+            writer = threading.Thread(target=rename_in_another_connection)
+            writer.start()
+            writer.join()
+            assert written == ["committed"]  # no lock held yet: the change goes in
+        return kept
+
+    monkeypatch.setattr(backup_service, "_keep_the_store_as_it_is", keep_then_write)
+    restored = restore_store(backup, data_dir=data)
+    monkeypatch.undo()
+
+    assert restored.safety_copy is not None
+    with contextlib.closing(sqlite3.connect(restored.safety_copy)) as kept:
+        (kept_name,) = kept.execute("SELECT name FROM plans WHERE id = ?", (plan_id,)).fetchone()
+    assert kept_name == "renamed meanwhile", "a committed change is in no store"
 
 
 def test_a_store_in_rollback_mode_put_in_place_by_hand_is_kept_as_it_is_too(tmp_path):

@@ -24,12 +24,13 @@ servers running through it keep signing cookies with the key they read when they
 the bundles this installation exported still verify, also where the backup has no keys, made
 before its first serve or export, or another installation's) and its open sign-ins ended; a
 failure of the copy into the store rolls it back, and so does another connection holding the
-store's write lock longer than ``BUSY_SECONDS``. Once the copy's write transaction holds the
-store's write lock, and before it commits, the store as it is is backed up beside it
-(``forecast-before-restore-<time>.db``), so that a mistaken restore can be undone by restoring
-that file: no change can be committed between that backup and the restore (a server's write
-waits for the restore, and then meets the restored store), and when that copy cannot be made
-(too little space, a damaged store), nothing is restored.
+store's write lock longer than ``BUSY_SECONDS``. Before that copy, the store as it is is backed
+up beside it (``forecast-before-restore-<time>.db``), so that a mistaken restore can be undone
+by restoring that file; servers go on saving meanwhile, and once the copy's write transaction
+holds the store's write lock, before it commits, the store is backed up again if a change was
+committed since (``PRAGMA data_version``, rare): no change can be committed between that check
+and the restore (a server's write waits for the restore, and then meets the restored store),
+and when that copy cannot be made (too little space, a damaged store), nothing is restored.
 
 A PostgreSQL store is backed up and restored with PostgreSQL's own tools: ``pg_dump_command`` and
 ``pg_restore_command`` say how, for the URL's database, without its password.
@@ -347,28 +348,33 @@ def _restore_into(source: Path, target: Path, actor: str) -> Restore:
             _installation_keys(target),
             _Record(actor, safety_path),
         )
-        if safety_path is not None:
-            _switch_to_wal_mode(target)
-
-        def keep_the_store_as_it_is() -> None:  # while the restore holds the write lock
+        with contextlib.ExitStack() as watching:
+            watch = None
             if safety_path is not None:
-                kept.append(_keep_the_store_as_it_is(target, source, safety_path))
-            elif _became_a_store(target):
-                raise Conflict(
-                    f"a plan store was made in {target} while the restore began (a server "
-                    "started on it?); nothing was restored: restore again, which keeps a copy "
-                    "of that store first"
-                )
-            else:
-                kept.append(None)
+                _switch_to_wal_mode(target)
+                watch = watching.enter_context(_ChangeWatch(target))
 
-        try:
-            _write_into_store(temp, target, while_locked=keep_the_store_as_it_is)
-        except BaseException:
-            safety_copy = kept[0] if kept else None
-            if safety_copy is not None and not _holds_generation(target, prepared.generation):
-                safety_copy.unlink(missing_ok=True)  # the store is as it was: not needed
-            raise
+            def keep_the_store_as_it_is() -> None:  # while the restore holds the write lock
+                if safety_path is not None and watch is not None:
+                    kept[0] = _kept_up_to_date(target, source, safety_path, kept[0], watch)
+                elif _became_a_store(target):
+                    raise Conflict(
+                        f"a plan store was made in {target} while the restore began (a server "
+                        "started on it?); nothing was restored: restore again, which keeps a "
+                        "copy of that store first"
+                    )
+                else:
+                    kept.append(None)
+
+            try:
+                if safety_path is not None:  # the bulk of the copy, before the write lock
+                    kept.append(_keep_the_store_as_it_is(target, source, safety_path))
+                _write_into_store(temp, target, while_locked=keep_the_store_as_it_is)
+            except BaseException:
+                safety_copy = kept[0] if kept else None
+                if safety_copy is not None and not _holds_generation(target, prepared.generation):
+                    safety_copy.unlink(missing_ok=True)  # the store is as it was: not needed
+                raise
     finally:
         for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
             leftover.unlink(missing_ok=True)
@@ -399,7 +405,8 @@ def _keep_the_store_as_it_is(target: Path, source: Path, path: Path) -> Path | N
     if not _holds_a_store(target):
         return None
     try:
-        return _backup_into(target, path, overwrite=False).path
+        # Replaces only the copy this restore made before its write lock (the name is its own).
+        return _backup_into(target, path, overwrite=path.is_file()).path
     except ServiceError as exc:
         _refuse_too_little_space(target, source)
         problem = _store_problem(target)
@@ -409,6 +416,52 @@ def _keep_the_store_as_it_is(target: Path, source: Path, path: Path) -> Path | N
             f"no copy of the store as it is could be kept before the restore replaces it "
             f"({exc}); nothing was restored"
         ) from exc
+
+
+def _kept_up_to_date(
+    target: Path, source: Path, path: Path, kept: Path | None, watch: _ChangeWatch
+) -> Path | None:
+    """The copy of the store as it is, `kept` before the restore's write lock, made again while
+    the restore holds that lock if a change was committed since (rare): so the copy holds every
+    change committed before the restore."""
+    if not watch.changed():
+        return kept
+    return _keep_the_store_as_it_is(target, source, path)
+
+
+class _ChangeWatch:
+    """Whether a change was committed into the store since the watch began (SQLite's
+    ``PRAGMA data_version``, read on a connection kept open across): the copy of the store as it
+    is, made before the restore's write lock, is made again under that lock only then."""
+
+    def __init__(self, target: Path) -> None:
+        self._conn: sqlite3.Connection | None = None
+        self._began: int | None = None
+        try:
+            self._conn = sqlite_connection(target, "rw")
+            self._began = self._version()
+        except sqlite3.Error:  # unreadable: changed() answers True, and the copy is made again
+            self._began = None
+
+    def _version(self) -> int:
+        assert self._conn is not None
+        # fetchall: the statement runs to its end, so no read transaction stays open.
+        return int(self._conn.execute("PRAGMA data_version").fetchall()[0][0])
+
+    def changed(self) -> bool:
+        if self._conn is None or self._began is None:
+            return True
+        try:
+            return self._version() != self._began
+        except sqlite3.Error:
+            return True
+
+    def __enter__(self) -> _ChangeWatch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._conn is not None:
+            self._conn.close()
 
 
 def _damaged_store(target: Path, problem: str) -> Unavailable:
@@ -864,11 +917,13 @@ def _write_into_store(temp: Path, target: Path, *, while_locked: Callable[[], No
     busy and the copy is tried again, for `BUSY_SECONDS` at most (Ctrl-C stops it meanwhile).
 
     `while_locked` runs once the write transaction holds the store's write lock, before it
-    commits (the copy of the store as it is: no change can be committed between that copy and
-    the restore, and so lost from both); what it raises rolls the restore back. The copy goes in
-    one page a step, so that the first step takes the lock without committing (a larger step
-    could be the whole copy, committed before `while_locked` runs) and keeps no more than a page
-    in memory (spilling it would lock out the readers that `while_locked` opens)."""
+    commits (the check that the copy of the store as it is, made before, still holds every
+    committed change: none can be committed between that check and the restore, and so lost
+    from both); what it raises rolls the restore back. The copy goes in two steps: all its pages
+    but the last, which takes the lock without committing (SQLite's backup in Python keeps one
+    step size), and the last page, which commits; between them `while_locked` runs. Steps of a
+    page each kept the lock twice as long on a large store. The store is in WAL mode where
+    `while_locked` reads it, so the pages the first step spills do not lock out its readers."""
     give_up_at = time.monotonic() + BUSY_SECONDS
     locked = False
 
@@ -885,7 +940,8 @@ def _write_into_store(temp: Path, target: Path, *, while_locked: Callable[[], No
         with _opened(temp, "ro") as src, _opened(target, "rwc") as live:
             # Each try answers at once, so that the deadline above is what the wait lasts.
             live.execute("PRAGMA busy_timeout=0")
-            src.backup(live, pages=1, progress=each_step)
+            pages = int(src.execute("PRAGMA page_count").fetchall()[0][0])
+            src.backup(live, pages=max(1, pages - 1), progress=each_step)
             if not locked:  # not reached: a plan store is more than one page
                 raise RuntimeError("the restore was committed in one step")
             with contextlib.suppress(sqlite3.Error):  # the write-ahead log folded in, if idle
