@@ -176,7 +176,8 @@ def test_a_file_that_is_not_a_backup_of_a_plan_store_is_refused_and_nothing_chan
         assert plans.get_plan(store, state.plan_id).to_dict() == kept.to_dict()
         assert [e.action for e in store.audit(state.plan_id)][-1] == "add_event"
         assert backup.read_bytes() == before
-        assert sorted(p.name for p in data.iterdir() if ".restore." in p.name) == []
+        left = [p.name for p in data.iterdir() if ".restore." in p.name or "before-" in p.name]
+        assert left == []  # nor a name reserved for the copy of the store as it was
     finally:
         store.close()
 
@@ -461,6 +462,42 @@ def test_a_change_committed_after_the_copy_before_the_restores_lock_is_in_that_c
     with contextlib.closing(sqlite3.connect(restored.safety_copy)) as kept:
         (kept_name,) = kept.execute("SELECT name FROM plans WHERE id = ?", (plan_id,)).fetchone()
     assert kept_name == "renamed meanwhile", "a committed change is in no store"
+
+
+def test_two_restores_within_one_second_keep_two_safety_copies(tmp_path, monkeypatch):
+    """A second restore names its safety copy while the first, named in the same second, is
+    still preparing (its copy not written yet): both restores go through, each keeps its own
+    copy, and each copy holds the store as that restore found it."""
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = backup_store(tmp_path / "backup.db", data_dir=data).path
+        add_event(store, plan_id, value=50.0)
+    finally:
+        store.close()
+    monkeypatch.setattr(backup_service, "_utc_stamp", lambda: "2026-12-07T101112Z")
+    prepare = backup_service._prepared_copy
+    second: list[Path | None] = []
+
+    def another_restore_meanwhile(*args):
+        if not second:
+            second.append(None)
+            second[0] = restore_store(backup, data_dir=data).safety_copy
+        return prepare(*args)
+
+    monkeypatch.setattr(backup_service, "_prepared_copy", another_restore_meanwhile)
+    first = restore_store(backup, data_dir=data).safety_copy
+    monkeypatch.undo()
+
+    assert first is not None and second[0] is not None
+    assert first.name == "forecast-before-restore-2026-12-07T101112Z.db"
+    assert second[0].name == "forecast-before-restore-2026-12-07T101112Z-2.db"
+    versions = []
+    for kept in (second[0], first):
+        with contextlib.closing(sqlite3.connect(kept)) as conn:
+            versions.append(conn.execute("SELECT version FROM plans").fetchone()[0])
+    assert versions == [2, 1]  # the store with the event; then as the second restore left it
 
 
 def test_a_store_in_rollback_mode_put_in_place_by_hand_is_kept_as_it_is_too(tmp_path):

@@ -338,6 +338,8 @@ def _restore_into(source: Path, target: Path, actor: str) -> Restore:
     os.close(handle)
     temp = Path(temp_name)
     kept: list[Path | None] = []
+    safety_path: Path | None = None
+    generation: str | None = None
     try:
         # Named before the copy is prepared: the restore's row in the store log names it.
         safety_path = _safety_copy_path(target) if _holds_a_store(target) else None
@@ -348,6 +350,7 @@ def _restore_into(source: Path, target: Path, actor: str) -> Restore:
             _installation_keys(target),
             _Record(actor, safety_path),
         )
+        generation = prepared.generation
         with contextlib.ExitStack() as watching:
             watch = None
             if safety_path is not None:
@@ -366,15 +369,17 @@ def _restore_into(source: Path, target: Path, actor: str) -> Restore:
                 else:
                     kept.append(None)
 
-            try:
-                if safety_path is not None:  # the bulk of the copy, before the write lock
-                    kept.append(_keep_the_store_as_it_is(target, source, safety_path))
-                _write_into_store(temp, target, while_locked=keep_the_store_as_it_is)
-            except BaseException:
-                safety_copy = kept[0] if kept else None
-                if safety_copy is not None and not _holds_generation(target, prepared.generation):
-                    safety_copy.unlink(missing_ok=True)  # the store is as it was: not needed
-                raise
+            if safety_path is not None:  # the bulk of the copy, before the write lock
+                kept.append(_keep_the_store_as_it_is(target, source, safety_path))
+            _write_into_store(temp, target, while_locked=keep_the_store_as_it_is)
+        if safety_path is not None and kept[0] is None:  # no store to keep after all
+            safety_path.unlink(missing_ok=True)
+    except BaseException:
+        if safety_path is not None and (
+            generation is None or not _holds_generation(target, generation)
+        ):
+            safety_path.unlink(missing_ok=True)  # the store is as it was: not needed
+        raise
     finally:
         for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
             leftover.unlink(missing_ok=True)
@@ -519,13 +524,28 @@ def _became_a_store(target: Path) -> bool:
 _STAMP = "%Y-%m-%dT%H%M%SZ"
 
 
+def _utc_stamp() -> str:
+    """The time in the name of a safety copy, to the second (UTC)."""
+    return time.strftime(_STAMP, time.gmtime())
+
+
 def _safety_copy_path(target: Path) -> Path:
-    stamp = time.strftime(_STAMP, time.gmtime())
-    name = f"{target.stem}-{SAFETY_COPY_MARK}-{stamp}"
+    """A name for the safety copy, reserved by an empty file made here (none of that name
+    before): two restores within a second, one naming its copy while the other prepares, take
+    ``-2``, ``-3`` and so on. The copy replaces that file; a restore that fails removes it."""
+    name = f"{target.stem}-{SAFETY_COPY_MARK}-{_utc_stamp()}"
     path, number = target.with_name(f"{name}{target.suffix}"), 2
-    while path.exists():  # two restores within a second
-        path, number = target.with_name(f"{name}-{number}{target.suffix}"), number + 1
-    return path
+    while True:
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            path, number = target.with_name(f"{name}-{number}{target.suffix}"), number + 1
+            continue
+        except OSError as exc:
+            raise Invalid(
+                f"cannot write in {target.parent} ({exc.strerror}); nothing was changed"
+            ) from exc
+        return path
 
 
 @dataclass(frozen=True)
