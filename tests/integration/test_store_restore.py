@@ -8,6 +8,7 @@ import contextlib
 import copy
 import http.cookiejar
 import json
+import random
 import re
 import sqlite3
 import subprocess
@@ -646,3 +647,30 @@ def test_safety_copies_are_listed_after_a_restore_and_only_they_are_deleted_when
         assert plans.get_plan(store, plan_id).version == 1
     finally:
         store.close()
+
+
+def test_deleting_old_safety_copies_of_a_damaged_store_is_refused_and_deletes_nothing(tmp_path):
+    """A store that cannot record the deletion in its log (here damaged: 100 random bytes) is
+    checked before any copy goes: the copies, perhaps all that is left of it, stay, and the
+    refusal says nothing was deleted."""
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    try:
+        new_plan(store)
+    finally:
+        store.close()
+    backup = backup_store(tmp_path / "backup.db", data_dir=data).path
+    old = data / "forecast-before-restore-2020-01-02T030405Z.db"
+    old.write_bytes(backup.read_bytes())
+    for name in ("forecast.db-wal", "forecast.db-shm"):
+        (data / name).unlink(missing_ok=True)
+    (data / "forecast.db").write_bytes(bytes(random.Random(7).getrandbits(8) for _ in range(100)))
+
+    refused = runner.invoke(
+        app, ["store", "safety-copies", "--delete-older-than", "30", "--data-dir", str(data)]
+    )
+
+    said = " ".join(refused.output.split())
+    assert refused.exit_code != 0, said
+    assert "nothing was deleted" in said, said
+    assert old.read_bytes() == backup.read_bytes()

@@ -61,6 +61,7 @@ from forecast.services.errors import Conflict, Invalid, NotFound, ServiceError, 
 from forecast.services.store_factory import DB_FILENAME, open_store, resolve_db_url, sqlite_file
 from forecast.store import (
     STORE_GENERATION,
+    PlanRepository,
     content_hash,
     holds_plans,
     refuse_another_programs_database,
@@ -614,19 +615,38 @@ def drop_safety_copies(
             f"there is no plan store in {target.parent} (no {target.name}): give the right "
             "--data-dir or --db; nothing was deleted"
         )
-    cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
-    dropped = []
-    for copy in _safety_copies_of(target.absolute()):
-        if copy.made < cutoff:
-            copy.path.unlink(missing_ok=True)
-            dropped.append(copy)
-    if dropped:
-        _record_the_dropped(target, dropped, older_than_days, actor)
+    # The store opened (and so checked) first: one that cannot record the deletion (damaged,
+    # locked) refuses it before any copy is gone, for they may be all that is left of it.
+    try:
+        store = open_store(db_url=f"sqlite:///{target}")
+    except ServiceError as exc:
+        raise Unavailable(
+            f"the plan store {target} cannot be opened to record the deletion ({exc}); nothing "
+            "was deleted: the safety copies may be what is left of the store"
+        ) from exc
+    try:
+        cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
+        dropped = []
+        for copy in _safety_copies_of(target.absolute()):
+            if copy.made < cutoff:
+                copy.path.unlink(missing_ok=True)
+                dropped.append(copy)
+        if dropped:
+            try:
+                _record_the_dropped(store, dropped, older_than_days, actor)
+            except Exception as exc:
+                deleted = ", ".join(str(copy.path) for copy in dropped)
+                raise Unavailable(
+                    f"deleted {_copies(len(dropped))} ({deleted}), but the store log could not "
+                    f"record it ({exc})"
+                ) from exc
+    finally:
+        store.close()
     return dropped
 
 
 def _record_the_dropped(
-    target: Path, dropped: list[SafetyCopy], older_than_days: int, actor: str
+    store: PlanRepository, dropped: list[SafetyCopy], older_than_days: int, actor: str
 ) -> None:
     names = ", ".join(copy.path.name for copy in dropped)
     size = _megabytes(sum(copy.bytes for copy in dropped))
@@ -641,11 +661,7 @@ def _record_the_dropped(
             for copy in dropped
         ],
     }
-    store = open_store(db_url=f"sqlite:///{target}")
-    try:
-        store.record_in_store_log(actor, SAFETY_COPIES_DROPPED, what, details)
-    finally:
-        store.close()
+    store.record_in_store_log(actor, SAFETY_COPIES_DROPPED, what, details)
 
 
 def _copies(count: int) -> str:
