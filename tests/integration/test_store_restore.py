@@ -623,7 +623,8 @@ def test_safety_copies_are_listed_after_a_restore_and_only_they_are_deleted_when
     listed = [line.split()[-1] for line in said if line.startswith("  ")]
     assert listed == [str(data.absolute() / name) for name in old] + [str(made)]
     assert any(line.startswith("  2020-01-02 03:04:05 UTC ") for line in said)
-    assert "`forecast store safety-copies --delete-older-than DAYS`" in restored.output
+    delete = f"`forecast store safety-copies --delete-older-than DAYS --data-dir {data.absolute()}`"
+    assert delete in restored.output  # the store restored into, from any folder
 
     deleted = runner.invoke(
         app,
