@@ -8,6 +8,7 @@ import contextlib
 import copy
 import http.cookiejar
 import json
+import random
 import re
 import sqlite3
 import subprocess
@@ -176,7 +177,8 @@ def test_a_file_that_is_not_a_backup_of_a_plan_store_is_refused_and_nothing_chan
         assert plans.get_plan(store, state.plan_id).to_dict() == kept.to_dict()
         assert [e.action for e in store.audit(state.plan_id)][-1] == "add_event"
         assert backup.read_bytes() == before
-        assert sorted(p.name for p in data.iterdir() if ".restore." in p.name) == []
+        left = [p.name for p in data.iterdir() if ".restore." in p.name or "before-" in p.name]
+        assert left == []  # nor a name reserved for the copy of the store as it was
     finally:
         store.close()
 
@@ -371,10 +373,11 @@ def test_an_edit_read_before_a_restore_is_refused_rather_than_written_over_the_r
 def test_a_change_committed_while_the_restore_keeps_its_copy_is_kept_or_refused_never_lost(
     tmp_path, monkeypatch
 ):
-    """Another connection writes into the store right after the restore has copied it as it is
-    (a thread of its own, through SQLite, not waiting for a lock): its change is either in that
-    copy, so restoring the copy brings it back, or refused to the writer, who knows it did not
-    happen. Never committed into a store the restore then replaces, and so in neither."""
+    """Another connection writes into the store right after the restore has made sure, under
+    its write lock, that its copy of the store as it is is up to date (a thread of its own,
+    through SQLite, not waiting for a lock): its change is either in that copy, so restoring the
+    copy brings it back, or refused to the writer, who knows it did not happen. Never committed
+    into a store the restore then replaces, and so in neither."""
     data = tmp_path / "data"
     store = open_store(data_dir=data)
     try:
@@ -394,7 +397,7 @@ def test_a_change_committed_while_the_restore_keeps_its_copy_is_kept_or_refused_
         finally:
             writer.close()
 
-    keep = backup_service._keep_the_store_as_it_is
+    keep = backup_service._kept_up_to_date
 
     def keep_then_write(*args):
         kept = keep(*args)
@@ -403,7 +406,7 @@ def test_a_change_committed_while_the_restore_keeps_its_copy_is_kept_or_refused_
         writer.join()
         return kept
 
-    monkeypatch.setattr(backup_service, "_keep_the_store_as_it_is", keep_then_write)
+    monkeypatch.setattr(backup_service, "_kept_up_to_date", keep_then_write)
     restored = restore_store(backup, data_dir=data)
     monkeypatch.undo()
 
@@ -415,6 +418,87 @@ def test_a_change_committed_while_the_restore_keeps_its_copy_is_kept_or_refused_
     else:
         assert written["outcome"] == "refused: database is locked", written
         assert kept_name == "spring"
+
+
+def test_a_change_committed_after_the_copy_before_the_restores_lock_is_in_that_copy(
+    tmp_path, monkeypatch
+):
+    """The restore copies the store as it is before it takes the store's write lock (servers go
+    on saving meanwhile); a change another connection commits after that copy, before the lock,
+    is in the copy the restore keeps all the same (it copies again under the lock), so restoring
+    that copy brings the change back."""
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = backup_store(tmp_path / "backup.db", data_dir=data).path
+    finally:
+        store.close()
+    written: list[str] = []
+
+    def rename_in_another_connection() -> None:
+        writer = sqlite3.connect(data / "forecast.db", timeout=0, isolation_level=None)
+        try:
+            writer.execute("UPDATE plans SET name = 'renamed meanwhile' WHERE id = ?", (plan_id,))
+        finally:
+            writer.close()
+        written.append("committed")
+
+    keep = backup_service._keep_the_store_as_it_is
+
+    def keep_then_write(*args):
+        kept = keep(*args)
+        if not written:  # after the first copy only
+            writer = threading.Thread(target=rename_in_another_connection)
+            writer.start()
+            writer.join()
+            assert written == ["committed"]  # no lock held yet: the change goes in
+        return kept
+
+    monkeypatch.setattr(backup_service, "_keep_the_store_as_it_is", keep_then_write)
+    restored = restore_store(backup, data_dir=data)
+    monkeypatch.undo()
+
+    assert restored.safety_copy is not None
+    with contextlib.closing(sqlite3.connect(restored.safety_copy)) as kept:
+        (kept_name,) = kept.execute("SELECT name FROM plans WHERE id = ?", (plan_id,)).fetchone()
+    assert kept_name == "renamed meanwhile", "a committed change is in no store"
+
+
+def test_two_restores_within_one_second_keep_two_safety_copies(tmp_path, monkeypatch):
+    """A second restore names its safety copy while the first, named in the same second, is
+    still preparing (its copy not written yet): both restores go through, each keeps its own
+    copy, and each copy holds the store as that restore found it."""
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = backup_store(tmp_path / "backup.db", data_dir=data).path
+        add_event(store, plan_id, value=50.0)
+    finally:
+        store.close()
+    monkeypatch.setattr(backup_service, "_utc_stamp", lambda: "2026-12-07T101112Z")
+    prepare = backup_service._prepared_copy
+    second: list[Path | None] = []
+
+    def another_restore_meanwhile(*args):
+        if not second:
+            second.append(None)
+            second[0] = restore_store(backup, data_dir=data).safety_copy
+        return prepare(*args)
+
+    monkeypatch.setattr(backup_service, "_prepared_copy", another_restore_meanwhile)
+    first = restore_store(backup, data_dir=data).safety_copy
+    monkeypatch.undo()
+
+    assert first is not None and second[0] is not None
+    assert first.name == "forecast-before-restore-2026-12-07T101112Z.db"
+    assert second[0].name == "forecast-before-restore-2026-12-07T101112Z-2.db"
+    versions = []
+    for kept in (second[0], first):
+        with contextlib.closing(sqlite3.connect(kept)) as conn:
+            versions.append(conn.execute("SELECT version FROM plans").fetchone()[0])
+    assert versions == [2, 1]  # the store with the event; then as the second restore left it
 
 
 def test_a_store_in_rollback_mode_put_in_place_by_hand_is_kept_as_it_is_too(tmp_path):
@@ -539,7 +623,8 @@ def test_safety_copies_are_listed_after_a_restore_and_only_they_are_deleted_when
     listed = [line.split()[-1] for line in said if line.startswith("  ")]
     assert listed == [str(data.absolute() / name) for name in old] + [str(made)]
     assert any(line.startswith("  2020-01-02 03:04:05 UTC ") for line in said)
-    assert "`forecast store safety-copies --delete-older-than DAYS`" in restored.output
+    delete = f"`forecast store safety-copies --delete-older-than DAYS --data-dir {data.absolute()}`"
+    assert delete in restored.output  # the store restored into, from any folder
 
     deleted = runner.invoke(
         app,
@@ -563,3 +648,30 @@ def test_safety_copies_are_listed_after_a_restore_and_only_they_are_deleted_when
         assert plans.get_plan(store, plan_id).version == 1
     finally:
         store.close()
+
+
+def test_deleting_old_safety_copies_of_a_damaged_store_is_refused_and_deletes_nothing(tmp_path):
+    """A store that cannot record the deletion in its log (here damaged: 100 random bytes) is
+    checked before any copy goes: the copies, perhaps all that is left of it, stay, and the
+    refusal says nothing was deleted."""
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    try:
+        new_plan(store)
+    finally:
+        store.close()
+    backup = backup_store(tmp_path / "backup.db", data_dir=data).path
+    old = data / "forecast-before-restore-2020-01-02T030405Z.db"
+    old.write_bytes(backup.read_bytes())
+    for name in ("forecast.db-wal", "forecast.db-shm"):
+        (data / name).unlink(missing_ok=True)
+    (data / "forecast.db").write_bytes(bytes(random.Random(7).getrandbits(8) for _ in range(100)))
+
+    refused = runner.invoke(
+        app, ["store", "safety-copies", "--delete-older-than", "30", "--data-dir", str(data)]
+    )
+
+    said = " ".join(refused.output.split())
+    assert refused.exit_code != 0, said
+    assert "nothing was deleted" in said, said
+    assert old.read_bytes() == backup.read_bytes()

@@ -95,14 +95,13 @@ def restore_cmd(
     changes. The restored store's log (`forecast store log`) records who restored which backup
     and where the store as it was is kept."""
     done = backup.restore_store(backup_path, db, data_dir, actor=_operator(as_user))
+    # The store restored into, named as the operator named it, but from any folder.
+    store_words = (["--db", f"sqlite:///{done.path}"] if db else []) + (
+        ["--data-dir", str(done.path.parent)] if data_dir else []
+    )
     undo = None
     if done.safety_copy is not None:
-        undo = shlex.join(
-            ["forecast", "store", "restore", str(done.safety_copy)]
-            # the store restored into, named as the operator named it, but from any folder
-            + (["--db", f"sqlite:///{done.path}"] if db else [])
-            + (["--data-dir", str(done.path.parent)] if data_dir else [])
-        )
+        undo = shlex.join(["forecast", "store", "restore", str(done.safety_copy), *store_words])
     kept = backup.safety_copies(db, data_dir)
     if as_json:
         echo_json(
@@ -126,9 +125,11 @@ def restore_cmd(
         typer.echo(f"the store as it was is kept in {done.safety_copy}: `{undo}` puts it back")
     if kept:
         _echo_copies(kept)
+        delete = shlex.join(
+            ["forecast", "store", "safety-copies", "--delete-older-than", "DAYS", *store_words]
+        )
         typer.echo(
-            "each holds what a backup holds; `forecast store safety-copies --delete-older-than "
-            "DAYS` deletes those made more than DAYS days ago"
+            f"each holds what a backup holds; `{delete}` deletes those made more than DAYS days ago"
         )
 
 

@@ -24,12 +24,13 @@ servers running through it keep signing cookies with the key they read when they
 the bundles this installation exported still verify, also where the backup has no keys, made
 before its first serve or export, or another installation's) and its open sign-ins ended; a
 failure of the copy into the store rolls it back, and so does another connection holding the
-store's write lock longer than ``BUSY_SECONDS``. Once the copy's write transaction holds the
-store's write lock, and before it commits, the store as it is is backed up beside it
-(``forecast-before-restore-<time>.db``), so that a mistaken restore can be undone by restoring
-that file: no change can be committed between that backup and the restore (a server's write
-waits for the restore, and then meets the restored store), and when that copy cannot be made
-(too little space, a damaged store), nothing is restored.
+store's write lock longer than ``BUSY_SECONDS``. Before that copy, the store as it is is backed
+up beside it (``forecast-before-restore-<time>.db``), so that a mistaken restore can be undone
+by restoring that file; servers go on saving meanwhile, and once the copy's write transaction
+holds the store's write lock, before it commits, the store is backed up again if a change was
+committed since (``PRAGMA data_version``, rare): no change can be committed between that check
+and the restore (a server's write waits for the restore, and then meets the restored store),
+and when that copy cannot be made (too little space, a damaged store), nothing is restored.
 
 A PostgreSQL store is backed up and restored with PostgreSQL's own tools: ``pg_dump_command`` and
 ``pg_restore_command`` say how, for the URL's database, without its password.
@@ -60,6 +61,7 @@ from forecast.services.errors import Conflict, Invalid, NotFound, ServiceError, 
 from forecast.services.store_factory import DB_FILENAME, open_store, resolve_db_url, sqlite_file
 from forecast.store import (
     STORE_GENERATION,
+    PlanRepository,
     content_hash,
     holds_plans,
     refuse_another_programs_database,
@@ -337,6 +339,8 @@ def _restore_into(source: Path, target: Path, actor: str) -> Restore:
     os.close(handle)
     temp = Path(temp_name)
     kept: list[Path | None] = []
+    safety_path: Path | None = None
+    generation: str | None = None
     try:
         # Named before the copy is prepared: the restore's row in the store log names it.
         safety_path = _safety_copy_path(target) if _holds_a_store(target) else None
@@ -347,28 +351,36 @@ def _restore_into(source: Path, target: Path, actor: str) -> Restore:
             _installation_keys(target),
             _Record(actor, safety_path),
         )
-        if safety_path is not None:
-            _switch_to_wal_mode(target)
-
-        def keep_the_store_as_it_is() -> None:  # while the restore holds the write lock
+        generation = prepared.generation
+        with contextlib.ExitStack() as watching:
+            watch = None
             if safety_path is not None:
-                kept.append(_keep_the_store_as_it_is(target, source, safety_path))
-            elif _became_a_store(target):
-                raise Conflict(
-                    f"a plan store was made in {target} while the restore began (a server "
-                    "started on it?); nothing was restored: restore again, which keeps a copy "
-                    "of that store first"
-                )
-            else:
-                kept.append(None)
+                _switch_to_wal_mode(target)
+                watch = watching.enter_context(_ChangeWatch(target))
 
-        try:
+            def keep_the_store_as_it_is() -> None:  # while the restore holds the write lock
+                if safety_path is not None and watch is not None:
+                    kept[0] = _kept_up_to_date(target, source, safety_path, kept[0], watch)
+                elif _became_a_store(target):
+                    raise Conflict(
+                        f"a plan store was made in {target} while the restore began (a server "
+                        "started on it?); nothing was restored: restore again, which keeps a "
+                        "copy of that store first"
+                    )
+                else:
+                    kept.append(None)
+
+            if safety_path is not None:  # the bulk of the copy, before the write lock
+                kept.append(_keep_the_store_as_it_is(target, source, safety_path))
             _write_into_store(temp, target, while_locked=keep_the_store_as_it_is)
-        except BaseException:
-            safety_copy = kept[0] if kept else None
-            if safety_copy is not None and not _holds_generation(target, prepared.generation):
-                safety_copy.unlink(missing_ok=True)  # the store is as it was: not needed
-            raise
+        if safety_path is not None and kept[0] is None:  # no store to keep after all
+            safety_path.unlink(missing_ok=True)
+    except BaseException:
+        if safety_path is not None and (
+            generation is None or not _holds_generation(target, generation)
+        ):
+            safety_path.unlink(missing_ok=True)  # the store is as it was: not needed
+        raise
     finally:
         for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
             leftover.unlink(missing_ok=True)
@@ -399,7 +411,8 @@ def _keep_the_store_as_it_is(target: Path, source: Path, path: Path) -> Path | N
     if not _holds_a_store(target):
         return None
     try:
-        return _backup_into(target, path, overwrite=False).path
+        # Replaces only the copy this restore made before its write lock (the name is its own).
+        return _backup_into(target, path, overwrite=path.is_file()).path
     except ServiceError as exc:
         _refuse_too_little_space(target, source)
         problem = _store_problem(target)
@@ -409,6 +422,52 @@ def _keep_the_store_as_it_is(target: Path, source: Path, path: Path) -> Path | N
             f"no copy of the store as it is could be kept before the restore replaces it "
             f"({exc}); nothing was restored"
         ) from exc
+
+
+def _kept_up_to_date(
+    target: Path, source: Path, path: Path, kept: Path | None, watch: _ChangeWatch
+) -> Path | None:
+    """The copy of the store as it is, `kept` before the restore's write lock, made again while
+    the restore holds that lock if a change was committed since (rare): so the copy holds every
+    change committed before the restore."""
+    if not watch.changed():
+        return kept
+    return _keep_the_store_as_it_is(target, source, path)
+
+
+class _ChangeWatch:
+    """Whether a change was committed into the store since the watch began (SQLite's
+    ``PRAGMA data_version``, read on a connection kept open across): the copy of the store as it
+    is, made before the restore's write lock, is made again under that lock only then."""
+
+    def __init__(self, target: Path) -> None:
+        self._conn: sqlite3.Connection | None = None
+        self._began: int | None = None
+        try:
+            self._conn = sqlite_connection(target, "rw")
+            self._began = self._version()
+        except sqlite3.Error:  # unreadable: changed() answers True, and the copy is made again
+            self._began = None
+
+    def _version(self) -> int:
+        assert self._conn is not None
+        # fetchall: the statement runs to its end, so no read transaction stays open.
+        return int(self._conn.execute("PRAGMA data_version").fetchall()[0][0])
+
+    def changed(self) -> bool:
+        if self._conn is None or self._began is None:
+            return True
+        try:
+            return self._version() != self._began
+        except sqlite3.Error:
+            return True
+
+    def __enter__(self) -> _ChangeWatch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._conn is not None:
+            self._conn.close()
 
 
 def _damaged_store(target: Path, problem: str) -> Unavailable:
@@ -466,13 +525,28 @@ def _became_a_store(target: Path) -> bool:
 _STAMP = "%Y-%m-%dT%H%M%SZ"
 
 
+def _utc_stamp() -> str:
+    """The time in the name of a safety copy, to the second (UTC)."""
+    return time.strftime(_STAMP, time.gmtime())
+
+
 def _safety_copy_path(target: Path) -> Path:
-    stamp = time.strftime(_STAMP, time.gmtime())
-    name = f"{target.stem}-{SAFETY_COPY_MARK}-{stamp}"
+    """A name for the safety copy, reserved by an empty file made here (none of that name
+    before): two restores within a second, one naming its copy while the other prepares, take
+    ``-2``, ``-3`` and so on. The copy replaces that file; a restore that fails removes it."""
+    name = f"{target.stem}-{SAFETY_COPY_MARK}-{_utc_stamp()}"
     path, number = target.with_name(f"{name}{target.suffix}"), 2
-    while path.exists():  # two restores within a second
-        path, number = target.with_name(f"{name}-{number}{target.suffix}"), number + 1
-    return path
+    while True:
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            path, number = target.with_name(f"{name}-{number}{target.suffix}"), number + 1
+            continue
+        except OSError as exc:
+            raise Invalid(
+                f"cannot write in {target.parent} ({exc.strerror}); nothing was changed"
+            ) from exc
+        return path
 
 
 @dataclass(frozen=True)
@@ -541,19 +615,38 @@ def drop_safety_copies(
             f"there is no plan store in {target.parent} (no {target.name}): give the right "
             "--data-dir or --db; nothing was deleted"
         )
-    cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
-    dropped = []
-    for copy in _safety_copies_of(target.absolute()):
-        if copy.made < cutoff:
-            copy.path.unlink(missing_ok=True)
-            dropped.append(copy)
-    if dropped:
-        _record_the_dropped(target, dropped, older_than_days, actor)
+    # The store opened (and so checked) first: one that cannot record the deletion (damaged,
+    # locked) refuses it before any copy is gone, for they may be all that is left of it.
+    try:
+        store = open_store(db_url=f"sqlite:///{target}")
+    except ServiceError as exc:
+        raise Unavailable(
+            f"the plan store {target} cannot be opened to record the deletion ({exc}); nothing "
+            "was deleted: the safety copies may be what is left of the store"
+        ) from exc
+    try:
+        cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
+        dropped = []
+        for copy in _safety_copies_of(target.absolute()):
+            if copy.made < cutoff:
+                copy.path.unlink(missing_ok=True)
+                dropped.append(copy)
+        if dropped:
+            try:
+                _record_the_dropped(store, dropped, older_than_days, actor)
+            except Exception as exc:
+                deleted = ", ".join(str(copy.path) for copy in dropped)
+                raise Unavailable(
+                    f"deleted {_copies(len(dropped))} ({deleted}), but the store log could not "
+                    f"record it ({exc})"
+                ) from exc
+    finally:
+        store.close()
     return dropped
 
 
 def _record_the_dropped(
-    target: Path, dropped: list[SafetyCopy], older_than_days: int, actor: str
+    store: PlanRepository, dropped: list[SafetyCopy], older_than_days: int, actor: str
 ) -> None:
     names = ", ".join(copy.path.name for copy in dropped)
     size = _megabytes(sum(copy.bytes for copy in dropped))
@@ -568,11 +661,7 @@ def _record_the_dropped(
             for copy in dropped
         ],
     }
-    store = open_store(db_url=f"sqlite:///{target}")
-    try:
-        store.record_in_store_log(actor, SAFETY_COPIES_DROPPED, what, details)
-    finally:
-        store.close()
+    store.record_in_store_log(actor, SAFETY_COPIES_DROPPED, what, details)
 
 
 def _copies(count: int) -> str:
@@ -864,11 +953,13 @@ def _write_into_store(temp: Path, target: Path, *, while_locked: Callable[[], No
     busy and the copy is tried again, for `BUSY_SECONDS` at most (Ctrl-C stops it meanwhile).
 
     `while_locked` runs once the write transaction holds the store's write lock, before it
-    commits (the copy of the store as it is: no change can be committed between that copy and
-    the restore, and so lost from both); what it raises rolls the restore back. The copy goes in
-    one page a step, so that the first step takes the lock without committing (a larger step
-    could be the whole copy, committed before `while_locked` runs) and keeps no more than a page
-    in memory (spilling it would lock out the readers that `while_locked` opens)."""
+    commits (the check that the copy of the store as it is, made before, still holds every
+    committed change: none can be committed between that check and the restore, and so lost
+    from both); what it raises rolls the restore back. The copy goes in two steps: all its pages
+    but the last, which takes the lock without committing (SQLite's backup in Python keeps one
+    step size), and the last page, which commits; between them `while_locked` runs. Steps of a
+    page each kept the lock twice as long on a large store. The store is in WAL mode where
+    `while_locked` reads it, so the pages the first step spills do not lock out its readers."""
     give_up_at = time.monotonic() + BUSY_SECONDS
     locked = False
 
@@ -885,7 +976,8 @@ def _write_into_store(temp: Path, target: Path, *, while_locked: Callable[[], No
         with _opened(temp, "ro") as src, _opened(target, "rwc") as live:
             # Each try answers at once, so that the deadline above is what the wait lasts.
             live.execute("PRAGMA busy_timeout=0")
-            src.backup(live, pages=1, progress=each_step)
+            pages = int(src.execute("PRAGMA page_count").fetchall()[0][0])
+            src.backup(live, pages=max(1, pages - 1), progress=each_step)
             if not locked:  # not reached: a plan store is more than one page
                 raise RuntimeError("the restore was committed in one step")
             with contextlib.suppress(sqlite3.Error):  # the write-ahead log folded in, if idle
