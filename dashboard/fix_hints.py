@@ -124,6 +124,19 @@ PAGE_FIXES: Mapping[FixKey, str] = {
     FixKey.OTHER_VALUE_COLUMN: "pick another in “Value (sales)”",
     FixKey.SPLIT_SERIES: "pick the key columns in “Series key” to split it",
     FixKey.COARSER_CALENDAR: "“Frequency” {period}",
+    # Actuals dated by another weekday than the plan's weeks, as the Actuals page's Week dates:
+    FixKey.ACTUALS_ONE_DAY: "if it is one day's sales, choose Week dates: the week's first day, "
+    "and drop the file again; if it is a week's, date it by the {last} the week ends on",
+    FixKey.ACTUALS_WEEKDAY: "date each row by the {dated_by}, summing the sales of {first} to "
+    "{last}, or upload daily sales (they are summed into the plan's weeks)",
+    FixKey.ACTUALS_WEEKDAY_OR_END: "date each row by the {dated_by}, summing the sales of {first} "
+    "to {last}, or upload daily sales (they are summed into the plan's weeks); if each date is "
+    "the {last} that ends a {first}-to-{last} week, choose Week dates: the week's last day, and "
+    "drop the file again",
+    FixKey.ACTUALS_WEEK_ENDING: "upload it once {which} complete, or, if {which} complete "
+    "already (a day without rows had no sales), tick 'Whole periods' and drop the file again; if "
+    "{date} dates a whole week's sales by its last day, choose Week dates: the week's last day, "
+    "and drop the file again",
 }
 
 

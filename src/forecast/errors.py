@@ -81,6 +81,13 @@ class FixKey(StrEnum):
     OTHER_VALUE_COLUMN = "other_value_column"  # a note: the sales column was guessed
     SPLIT_SERIES = "split_series"  # a note: no series key, one series
     COARSER_CALENDAR = "coarser_calendar"  # {freq} {period}: a note: mostly empty periods
+    # Actuals dated by another weekday than the plan's weeks ({first}, {last}: the plan's
+    # weeks' first and last weekday; {dated_by}: "Friday its week starts on"):
+    ACTUALS_ONE_DAY = "actuals_one_day"  # {last}: one date read as a week's end
+    ACTUALS_WEEKDAY = "actuals_weekday"  # {dated_by} {first} {last}: weeks on another weekday
+    ACTUALS_WEEKDAY_OR_END = "actuals_weekday_or_end"  # the same, or dated by their end
+    ACTUALS_WEEK_ENDING = "actuals_week_ending"  # {plan} {which} {date}: nothing kept of a
+    # partial week, whose one date may be the week's end
 
 
 # How to put it right, in words that fit every face (what ``str(error)`` says).
@@ -160,6 +167,16 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.OTHER_VALUE_COLUMN: "name another to choose it",
     FixKey.SPLIT_SERIES: "name the series key columns to split it",
     FixKey.COARSER_CALENDAR: "{period}s, frequency {freq}",
+    FixKey.ACTUALS_ONE_DAY: "if it is one day's sales, read it with week dates 'start' (the "
+    "week's first day); if it is a week's, date it by the {last} the week ends on",
+    FixKey.ACTUALS_WEEKDAY: "date each row by the {dated_by}, summing the sales of {first} to "
+    "{last}, or upload daily sales (they are summed into the plan's weeks)",
+    FixKey.ACTUALS_WEEKDAY_OR_END: "date each row by the {dated_by}, summing the sales of {first} "
+    "to {last}, or upload daily sales (they are summed into the plan's weeks); if each date is "
+    "the {last} that ends a {first}-to-{last} week, read it as week ending",
+    FixKey.ACTUALS_WEEK_ENDING: "upload it once {which} complete, or, if {which} complete "
+    "already (a day without rows had no sales), upload it again saying its periods are whole; if "
+    "{date} dates a whole week's sales by its last day, read the file as week ending",
 }
 
 

@@ -306,6 +306,12 @@ def test_every_fix_is_raised_by_a_refusal_here() -> None:
         - {
             FixKey.GIVE_EFFECT_OR_SUGGESTION,
             FixKey.ACTUALS_DUPLICATES,
+            # a file of actuals on another weekday than the plan's weeks (a file problem's), and
+            # a one-date week-ending file left out (test_actuals_week_dates_by_face)
+            FixKey.ACTUALS_ONE_DAY,
+            FixKey.ACTUALS_WEEKDAY,
+            FixKey.ACTUALS_WEEKDAY_OR_END,
+            FixKey.ACTUALS_WEEK_ENDING,
         }
         - READER_FIXES
     )

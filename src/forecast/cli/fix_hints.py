@@ -116,6 +116,17 @@ CLI_FIXES: Mapping[FixKey, str] = {
     FixKey.OTHER_VALUE_COLUMN: "pass --value-col to choose another",
     FixKey.SPLIT_SERIES: "pass --id-col to split",
     FixKey.COARSER_CALENDAR: "--freq {freq}",
+    FixKey.ACTUALS_ONE_DAY: "if it is one day's sales, read it with week dates 'start' "
+    "(--week-dates start); if it is a week's, date it by the {last} the week ends on",
+    FixKey.ACTUALS_WEEKDAY: "date each row by the {dated_by}, summing the sales of {first} to "
+    "{last}, or upload daily sales (they are summed into the plan's weeks)",
+    FixKey.ACTUALS_WEEKDAY_OR_END: "date each row by the {dated_by}, summing the sales of {first} "
+    "to {last}, or upload daily sales (they are summed into the plan's weeks); if each date is "
+    "the {last} that ends a {first}-to-{last} week, read it as week ending (--week-dates end)",
+    FixKey.ACTUALS_WEEK_ENDING: "upload it once {which} complete, or, if {which} complete "
+    "already (a day without rows had no sales), run `forecast plan actuals {plan} FILE "
+    "--whole-periods`; if {date} dates a whole week's sales by its last day, read the file as "
+    "week ending (--week-dates end)",
 }
 
 
