@@ -8,6 +8,7 @@ module words each key for the pages, naming their buttons and fields, never a co
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from forecast.services.errors import Fix, FixKey, explain, fix_of, reason_of
 from forecast.services.like_notes import LikeFix, WordsOf
@@ -104,6 +105,38 @@ PAGE_FIXES: Mapping[FixKey, str] = {
     FixKey.REPLAY_AT_LEAST_ONE: "set Cycles and Periods per cycle to 1 or more",
     FixKey.SHORTEN_REPLAY: "lower Cycles or Periods per cycle",
     FixKey.RELOAD_PLAN: "reload the page to see the plan as it is now and make your change again",
+    # The sales file reader's, as the fields under Column mapping on the Data page:
+    FixKey.DATE_COLUMN_OF_FILE: "pick one of the columns in the file in “Date”: {columns}",
+    FixKey.VALUE_COLUMN_OF_FILE: "pick one of the columns in the file in “Value (sales)”: "
+    "{columns}",
+    FixKey.ID_COLUMN_OF_FILE: "pick one of the columns in the file in “Series key”: {columns}",
+    FixKey.NAME_DATE_COLUMN: "pick the date column in “Date”; the columns are: {columns}",
+    FixKey.NAME_VALUE_COLUMN: "pick the sales column in “Value (sales)”; the columns are: "
+    "{columns}",
+    FixKey.DISTINCT_COLUMNS: "give “Date”, “Value (sales)” and “Series key” different columns",
+    FixKey.NAME_FREQ: "choose the “Frequency” (day, week, month or quarter)",
+    FixKey.COARSER_FREQ: "choose a coarser “Frequency” (week or month), or check the dates for "
+    "typos",
+    FixKey.DECIMAL_MARK: "if the '.' groups thousands (as in files with ';' between columns), "
+    "choose ',' as the Decimal mark; if it is a decimal point, choose '.'; or re-export the file "
+    "with plain numbers (44537, or 44.5370 for a decimal point)",
+    FixKey.SUM_DUPLICATES: "remove the duplicate row and upload the file again",
+    FixKey.OTHER_VALUE_COLUMN: "pick another in “Value (sales)”",
+    FixKey.SPLIT_SERIES: "pick the key columns in “Series key” to split it",
+    FixKey.COARSER_CALENDAR: "“Frequency” {period}",
+    # Actuals dated by another weekday than the plan's weeks, as the Actuals page's Week dates:
+    FixKey.ACTUALS_ONE_DAY: "if it is one day's sales, choose Week dates: the week's first day, "
+    "and drop the file again; if it is a week's, date it by the {last} the week ends on",
+    FixKey.ACTUALS_WEEKDAY: "date each row by the {dated_by}, summing the sales of {first} to "
+    "{last}, or upload daily sales (they are summed into the plan's weeks)",
+    FixKey.ACTUALS_WEEKDAY_OR_END: "date each row by the {dated_by}, summing the sales of {first} "
+    "to {last}, or upload daily sales (they are summed into the plan's weeks); if each date is "
+    "the {last} that ends a {first}-to-{last} week, choose Week dates: the week's last day, and "
+    "drop the file again",
+    FixKey.ACTUALS_WEEK_ENDING: "upload it once {which} complete, or, if {which} complete "
+    "already (a day without rows had no sales), tick 'Whole periods' and drop the file again; if "
+    "{date} dates a whole week's sales by its last day, choose Week dates: the week's last day, "
+    "and drop the file again",
 }
 
 
@@ -140,3 +173,11 @@ def page_text(reason: str, fix: Fix | None) -> str:
 def page_message(exc: BaseException) -> str:
     """An error's reason and its fix in the pages' words (the message as is for other errors)."""
     return page_text(reason_of(exc), fix_of(exc))
+
+
+def page_fix(problem: Any) -> str:
+    """A file problem's fix in the pages' words: its key's where it has one (a repeated row of
+    actuals: the box to tick; the reader's: the field under Column mapping, not the command
+    line's option), else as worded."""
+    fix_in = getattr(problem, "fix_in", None)
+    return str(fix_in(PAGE_FIXES) if fix_in is not None else problem.fix)

@@ -4,7 +4,6 @@ mapping's options out. No store, no callback context: unit-tested directly."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -14,6 +13,7 @@ import pandas as pd
 from dash import html, no_update
 
 from dashboard import components, figures, ids
+from dashboard.fix_hints import PAGE_FIXES, page_fix
 from forecast.services import file_check, model_names
 from forecast.services.actuals import DAY_NAMES
 from forecast.services.actuals import WEEKDAY_CODES as WEEKDAYS
@@ -23,25 +23,6 @@ from forecast.vocabulary import period_label
 
 PREVIEW_ROWS = 200
 VALUE_FIELD = "“Value (sales)” under Column mapping"
-# The reader words its fixes for the command line; on the page each option is a field.
-FIELDS = {
-    "--date-col": "“Date”",
-    "--value-col": "“Value (sales)”",
-    "--id-col": "“Series key”",
-}
-FREQ_NAMES = {"D": "day", "W": "week", "M": "month", "Q": "quarter"}
-PAGE_WORDS = (
-    (r"\(pass --value-col to choose another\)", lambda m: "(pick another in “Value (sales)”)"),
-    (r"pass --id-col to split", lambda m: "pick the key columns in “Series key” to split it"),
-    (r"pass (--[a-z-]+) with ([^;:]+)", lambda m: f"pick {m[2]} in {FIELDS.get(m[1], m[1])}"),
-    (
-        r"give each of --date-col, --value-col and --id-col a different column",
-        lambda m: "give “Date”, “Value (sales)” and “Series key” different columns",
-    ),
-    (r"pass a coarser --freq \(W or M\)", lambda m: "choose a coarser “Frequency” (week or month)"),
-    (r"pass --freq D, W, M or Q", lambda m: "choose the “Frequency” (day, week, month or quarter)"),
-    (r"--freq ([DWMQ])", lambda m: f"“Frequency” {FREQ_NAMES[m[1]]}"),
-)
 
 
 class PreviewOutputs(NamedTuple):
@@ -252,13 +233,19 @@ def report_panel(check: FileCheck) -> dbc.Alert:
         html.Li(f"Value (sales): {check.value_col}"),
         html.Li("Flags: " + (", ".join(summary.flags) or "none")),
         html.Li("Attributes: " + (", ".join(summary.attributes) or "none")),
-        *[html.Li(page_words(note)) for note in summary.notes],
+        *[html.Li(note) for note in notes_said(summary)],
     ]
     return dbc.Alert(
         [html.Strong("Validation report: the file is valid. "), html.Ul(items, className="mb-0")],
         color="success",
         id=ids.DATA_REPORT_OK,
     )
+
+
+def notes_said(summary: FileSummary) -> list[str]:
+    """The reader's notes in the page's words: a fix names the field under Column mapping that
+    makes it (``dashboard.fix_hints``), not the command line's option."""
+    return summary.notes_in(PAGE_FIXES)
 
 
 def ask_value(check: FileCheck) -> dbc.Alert:
@@ -330,22 +317,14 @@ def team_label(choice: TeamChoice) -> str:
     return f"{choice.column} ({choice.teams:,} teams)"
 
 
-def page_words(text: str) -> str:
-    """A reader's message in the page's words: an option of the command line becomes the field
-    under Column mapping that sets it."""
-    for pattern, words in PAGE_WORDS:
-        text = re.sub(pattern, words, text)
-    return text
-
-
 def problem_rows(problems: Sequence[Any]) -> list[dict[str, Any]]:
     return [
         {
             "row": p.row,
             "column": p.column,
             "value": p.value,
-            "problem": page_words(p.message),
-            "fix": page_words(p.fix),
+            "problem": p.message,
+            "fix": page_fix(p),
         }
         for p in problems
     ]

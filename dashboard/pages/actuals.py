@@ -13,7 +13,7 @@ from dash import ctx as callback_ctx
 
 from dashboard import components, figures, ids, uploads
 from dashboard.context import DashboardContext
-from dashboard.fix_hints import PAGE_FIXES
+from dashboard.fix_hints import page_fix
 from dashboard.wiring import bind
 from forecast.services import accuracy, actuals, negotiation, plans
 from forecast.services import money as fmt
@@ -481,13 +481,6 @@ def keep_and_score(
     if score is None:
         return unscored(upload_message(upload), html.P(NO_GOAL_NOTE, className="text-muted"))
     return scored(score, _currency(ctx, plan_id), upload_message(upload))
-
-
-def page_fix(problem: Any) -> str:
-    """A problem's fix in the pages' words: its key's (``dashboard.fix_hints``) where it has one
-    (a repeated row: the box to tick, not the command line's option), else as worded."""
-    fix_in = getattr(problem, "fix_in", None)
-    return str(fix_in(PAGE_FIXES) if fix_in is not None else problem.fix)
 
 
 def problems_alert(filename: str, problems: Any) -> dbc.Alert:

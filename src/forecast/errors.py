@@ -67,6 +67,27 @@ class FixKey(StrEnum):
     SHORTEN_REPLAY = "shorten_replay"  # the history is too short for the replay asked
     RELOAD_PLAN = "reload_plan"  # {plan} {version}: an edit made on an older version
     CHOOSE_PLAN_NAME = "choose_plan_name"  # {plan}: a new plan's name is taken by {plan}
+    # The sales file reader's (each face names its own option or field):
+    DATE_COLUMN_OF_FILE = "date_column_of_file"  # {columns}: no such date column
+    VALUE_COLUMN_OF_FILE = "value_column_of_file"  # {columns}: no such value column
+    ID_COLUMN_OF_FILE = "id_column_of_file"  # {columns}: no such series key column
+    NAME_DATE_COLUMN = "name_date_column"  # {columns}: no column holds dates
+    NAME_VALUE_COLUMN = "name_value_column"  # {columns}: no column holds numbers
+    DISTINCT_COLUMNS = "distinct_columns"  # one column given two roles
+    NAME_FREQ = "name_freq"  # the frequency cannot be told from the dates
+    COARSER_FREQ = "coarser_freq"  # the regular calendar would be too large
+    DECIMAL_MARK = "decimal_mark"  # 44.537 in a file whose '.' may group thousands
+    SUM_DUPLICATES = "sum_duplicates"  # rows repeating a series and date, refused
+    OTHER_VALUE_COLUMN = "other_value_column"  # a note: the sales column was guessed
+    SPLIT_SERIES = "split_series"  # a note: no series key, one series
+    COARSER_CALENDAR = "coarser_calendar"  # {freq} {period}: a note: mostly empty periods
+    # Actuals dated by another weekday than the plan's weeks ({first}, {last}: the plan's
+    # weeks' first and last weekday; {dated_by}: "Friday its week starts on"):
+    ACTUALS_ONE_DAY = "actuals_one_day"  # {last}: one date read as a week's end
+    ACTUALS_WEEKDAY = "actuals_weekday"  # {dated_by} {first} {last}: weeks on another weekday
+    ACTUALS_WEEKDAY_OR_END = "actuals_weekday_or_end"  # the same, or dated by their end
+    ACTUALS_WEEK_ENDING = "actuals_week_ending"  # {plan} {which} {date}: nothing kept of a
+    # partial week, whose one date may be the week's end
 
 
 # How to put it right, in words that fit every face (what ``str(error)`` says).
@@ -129,6 +150,33 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.REPLAY_AT_LEAST_ONE: "replay at least one cycle of at least one period",
     FixKey.SHORTEN_REPLAY: "replay fewer cycles or fewer periods per cycle",
     FixKey.RELOAD_PLAN: "reload the plan (version {version}) and make your change again",
+    FixKey.DATE_COLUMN_OF_FILE: "name the date column, one of the columns in the file: {columns}",
+    FixKey.VALUE_COLUMN_OF_FILE: "name the value column, one of the columns in the file: {columns}",
+    FixKey.ID_COLUMN_OF_FILE: "name the series key columns among the columns in the file: "
+    "{columns}",
+    FixKey.NAME_DATE_COLUMN: "name the date column; the columns are: {columns}",
+    FixKey.NAME_VALUE_COLUMN: "name the sales column; the columns are: {columns}",
+    FixKey.DISTINCT_COLUMNS: "give the date, the value and the series key each a different column",
+    FixKey.NAME_FREQ: "name the frequency: day, week, month or quarter",
+    FixKey.COARSER_FREQ: "read it by a coarser frequency (week or month), or check the dates "
+    "for typos",
+    FixKey.DECIMAL_MARK: "if the '.' groups thousands (as in files with ';' between columns), "
+    "read the file with the decimal mark ','; if it is a decimal point, with the decimal mark "
+    "'.'; or re-export the file with plain numbers (44537, or 44.5370 for a decimal point)",
+    FixKey.SUM_DUPLICATES: "remove the duplicate row, or read the file summing duplicates",
+    FixKey.OTHER_VALUE_COLUMN: "name another to choose it",
+    FixKey.SPLIT_SERIES: "name the series key columns to split it",
+    FixKey.COARSER_CALENDAR: "{period}s, frequency {freq}",
+    FixKey.ACTUALS_ONE_DAY: "if it is one day's sales, read it with week dates 'start' (the "
+    "week's first day); if it is a week's, date it by the {last} the week ends on",
+    FixKey.ACTUALS_WEEKDAY: "date each row by the {dated_by}, summing the sales of {first} to "
+    "{last}, or upload daily sales (they are summed into the plan's weeks)",
+    FixKey.ACTUALS_WEEKDAY_OR_END: "date each row by the {dated_by}, summing the sales of {first} "
+    "to {last}, or upload daily sales (they are summed into the plan's weeks); if each date is "
+    "the {last} that ends a {first}-to-{last} week, read it as week ending",
+    FixKey.ACTUALS_WEEK_ENDING: "upload it once {which} complete, or, if {which} complete "
+    "already (a day without rows had no sales), upload it again saying its periods are whole; if "
+    "{date} dates a whole week's sales by its last day, read the file as week ending",
 }
 
 

@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 from test_services_negotiation import team_frames
 
+from dashboard.fix_hints import PAGE_FIXES
 from dashboard.pages import actuals as actuals_page
+from forecast.cli.fix_hints import CLI_FIXES
 from forecast.engine.ingest import IngestError, read_sales
 from forecast.services import actuals, plans
 from forecast.services.errors import FixKey, Invalid
@@ -31,7 +33,7 @@ def test_a_semicolon_file_with_dots_between_thousands_is_refused_with_both_readi
     first = refused.value.problems[0]
     assert (first.file, first.row, first.column, first.value) == ("act.csv", 2, "y", "44.537")
     assert "44.537 = 44537" in first.message and "decimal point (44.537)" in first.message
-    assert "--decimal ," in first.fix and "Decimal mark" in first.fix
+    assert "--decimal ," in first.fix_in(CLI_FIXES) and "Decimal mark" in first.fix_in(PAGE_FIXES)
     assert [p.row for p in refused.value.problems] == [2, 4, 5, 7]  # only the dotted cells
 
 

@@ -12,7 +12,7 @@ from dash import html
 from test_actuals_scale import as_csv, forecast_times, make_plan
 
 from dashboard.pages import actuals as actuals_page
-from forecast.cli.fix_hints import CLI_FIXES
+from forecast.cli.fix_hints import CLI_FIXES, cli_message
 from forecast.services import actuals
 from forecast.services.errors import Invalid
 from forecast.services.plans import InvalidFile
@@ -54,7 +54,7 @@ def test_weekly_actuals_dated_by_the_last_day_of_the_plans_weeks_are_kept_when_r
 
     with pytest.raises(InvalidFile) as refused:
         actuals.upload_actuals(store, plan, as_csv(ending), filename="end.csv", actor="olga")
-    assert "--week-dates end" in refused.value.problems[0].fix
+    assert "--week-dates end" in refused.value.problems[0].fix_in(CLI_FIXES)
 
     kept = actuals.upload_actuals(
         store, plan, as_csv(ending), filename="end.csv", actor="olga", week_dates="end"
@@ -92,7 +92,7 @@ def test_a_one_week_file_dated_by_the_weeks_last_day_is_refused_saying_to_read_i
     with pytest.raises(Invalid) as refused:
         actuals.upload_actuals(store, plan, as_csv(ending), filename="end.csv", actor="olga")
 
-    said = str(refused.value)
+    said = cli_message(refused.value)
     assert "(1 of 7 days)" in said and "read the file as week ending (--week-dates end" in said
 
 

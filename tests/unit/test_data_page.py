@@ -12,6 +12,7 @@ from dash import no_update
 
 from dashboard import ids
 from dashboard.data_parts import create, preview, view
+from forecast.cli.fix_hints import CLI_FIXES
 from forecast.engine.ingest import read_sales
 from forecast.engine.runner import LocalRunner, map_in_steps
 from forecast.services import file_check
@@ -148,7 +149,8 @@ def test_a_sparse_files_note_says_days_not_the_calendar_code():
     assert check.summary is not None
     (note,) = [n for n in check.summary.notes if "had no rows" in n]
     assert note.startswith("84 % of the days had no rows and were filled with 0")
-    assert "a coarser calendar (“Frequency” week)" in view.page_words(note)
+    (page_note,) = [n for n in view.notes_said(check.summary) if "had no rows" in n]
+    assert "a coarser calendar (“Frequency” week)" in page_note
 
 
 def test_order_lines_too_sparse_for_weeks_are_pointed_to_months_with_each_calendars_share():
@@ -165,14 +167,15 @@ def test_order_lines_too_sparse_for_weeks_are_pointed_to_months_with_each_calend
     check = file_check.check_file(raw, filename="orders.csv", freq="D")
 
     assert check.summary is not None
-    (note,) = [n for n in check.summary.notes if "had no rows" in n]
+    (note,) = [n for n in check.summary.notes_in(CLI_FIXES) if "had no rows" in n]
     assert note.startswith(
         "95 % of the days had no rows and were filled with 0 (by week 66 %, by month 0 %"
     )
     assert note.endswith(
         "would be empty); a coarser calendar (--freq M) may suit these series better"
     )
-    assert "a coarser calendar (“Frequency” month)" in view.page_words(note)
+    (page_note,) = [n for n in view.notes_said(check.summary) if "had no rows" in n]
+    assert "a coarser calendar (“Frequency” month)" in page_note
 
 
 def test_the_report_names_series_with_a_gap_the_forecast_reads_from_a_season_before():
@@ -442,10 +445,16 @@ def test_the_readers_fixes_name_the_pages_fields_not_command_line_options():
     (row,) = view.problem_rows(check.problems)
 
     assert "“Date”" in row["fix"] and "--" not in row["fix"]
-    assert view.page_words("one series named 'total'; pass --id-col to split") == (
-        "one series named 'total'; pick the key columns in “Series key” to split it"
-    )
-    assert "--" not in view.page_words("a coarser calendar (--freq W) may suit these series")
+    one_series = b"Day,Sales\n" + b"".join(f"2024-01-{d:02d},{d}\n".encode() for d in range(1, 21))
+    notes = view.notes_said(file_check.check_file(one_series, filename="one.csv").summary)
+    assert any(
+        n.endswith("one series named 'total'; pick the key columns in “Series key” to split it")
+        for n in notes
+    ), notes
+    sparse = b"Store,Day,Sales\n" + b"".join(f"1,2024-01-{d:02d},1\n".encode() for d in (1, 9, 17))
+    notes = view.notes_said(file_check.check_file(sparse, filename="s.csv", freq="D").summary)
+    (coarser,) = [n for n in notes if "coarser calendar" in n]
+    assert "--" not in coarser
 
 
 def test_a_file_whose_sales_column_holds_text_can_be_mapped_to_another_column():
@@ -477,7 +486,7 @@ def test_a_file_with_dots_grouping_thousands_is_read_with_the_decimal_mark_picke
     ]
     content = "\n".join(rows).encode()
     doubtful = file_check.check_file(content, filename="dotted.csv")
-    assert doubtful.problems and "Decimal mark" in json.dumps([str(p) for p in doubtful.problems])
+    assert doubtful.problems and "Decimal mark" in json.dumps(view.problem_rows(doubtful.problems))
     options = preview.read_options(
         ids.DATA_APPLY_MAPPING, {}, ["Store"], "Date", "Sales", None, None, ","
     )

@@ -8,6 +8,7 @@ import io
 import pandas as pd
 import pytest
 
+from forecast.cli.fix_hints import CLI_FIXES
 from forecast.engine.ingest import IngestError, NoRows, Problem, read_sales
 
 TOTALS_FIX = "this looks like a totals row: delete it (forecast sums the series itself)"
@@ -132,7 +133,7 @@ def test_dollar_amounts_written_like_44_537_throughout_are_refused_as_ambiguous(
     data = "sku,date,sales\nA,2024-01-05,$44.537\nA,2024-01-12,$12.000\nA,2024-01-19,$7\n"
     problems = problems_of(data)
     assert [(p.row, p.value) for p in problems] == [(2, "$44.537"), (3, "$12.000")]
-    assert "ambiguous" in problems[0].message and "--decimal" in problems[0].fix
+    assert "ambiguous" in problems[0].message and "--decimal" in problems[0].fix_in(CLI_FIXES)
     result = read_sales(data.encode(), filename="sales.csv", decimal=",")
     assert list(result.history.y) == [44537, 12000, 7]
 

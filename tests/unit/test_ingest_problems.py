@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from forecast.cli.fix_hints import CLI_FIXES
 from forecast.engine.ingest import IngestError, NoRows, Problem, read_sales
 
 
@@ -109,20 +110,20 @@ def test_a_header_without_rows_is_named_with_its_columns_and_the_fix_says_to_add
 def test_no_date_column_lists_the_columns():
     (problem,) = problems_of("store,week,sales\n1,a,10\n2,b,11\n")
     assert problem.message == "no column holds dates"
-    assert "--date" in problem.fix and "store, week, sales" in problem.fix
+    assert "--date" in problem.fix_in(CLI_FIXES) and "store, week, sales" in problem.fix
 
 
 def test_no_numeric_column():
     (problem,) = problems_of("store,date,note\n1,2024-01-01,good\n1,2024-01-02,bad\n")
     assert problem.message == "no column holds numbers to forecast"
-    assert "--value" in problem.fix
+    assert "--value" in problem.fix_in(CLI_FIXES)
 
 
 def test_unknown_columns_given_by_the_user_are_all_reported_with_the_available_ones():
     problems = problems_of(GOOD, id_cols=["shop"], date_col="day", value_col="qty")
     assert [p.column for p in problems] == ["day", "qty", "shop"]
     assert all("store, date, sales" in p.fix for p in problems)
-    assert "--value" in problems[1].fix
+    assert "--value" in problems[1].fix_in(CLI_FIXES)
 
 
 def test_user_column_names_match_ignoring_case_and_spacing():
@@ -158,7 +159,7 @@ def test_duplicates_can_be_refused_row_by_row():
     assert [(p.row, p.value) for p in problems] == [(6, "2024-01-02"), (7, "2024-01-01")]
     assert "second row for series '1'" in problems[0].message
     assert "first at row 3" in problems[0].message
-    assert "--duplicates sum" in problems[0].fix
+    assert "--duplicates sum" in problems[0].fix_in(CLI_FIXES)
 
 
 def test_duplicates_are_summed_by_default():
@@ -199,7 +200,7 @@ def test_cannot_make_weekly_data_daily():
     data = "store,date,sales\n" + "".join(f"1,{d:%Y-%m-%d},1\n" for d in fridays)
     (problem,) = problems_of(data, freq="D")
     assert problem.message == "the data is weekly, it cannot be made daily"
-    assert "--freq" in problem.fix
+    assert "--freq" in problem.fix_in(CLI_FIXES)
 
 
 def test_single_date_needs_a_frequency():
@@ -349,7 +350,7 @@ def test_a_calendar_too_large_asks_for_a_coarser_frequency(monkeypatch):
     data = "store,date,sales\n" + "".join(f"1,2024-01-0{d},1\n" for d in range(1, 6))
     (problem,) = problems_of(data + "1,2024-03-01,2\n")
     assert problem.message == "the regular D calendar would need 61 series-periods"
-    assert "coarser --freq" in problem.fix
+    assert "coarser --freq" in problem.fix_in(CLI_FIXES)
     assert (
         len(
             read_sales(

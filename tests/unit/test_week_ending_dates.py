@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dashboard.fix_hints import PAGE_FIXES
+from forecast.cli.fix_hints import CLI_FIXES
 from forecast.engine.ingest import IngestError, read_sales
 from forecast.services import actuals, plans, system
 from forecast.store import MemoryStore
@@ -137,8 +139,12 @@ def test_a_one_day_file_off_the_week_end_on_a_week_ending_plan_says_to_read_it_a
 
     said = str(refused.value)
     assert "single date, 2012-09-12 (a Wednesday), was read as a week's end" in said
-    assert "if it is one day's sales, read it with week dates 'start' (--week-dates start" in said
-    assert "on the Actuals page: Week dates, the week's first day" in said
+    # each face says its own way to read it as one day: the CLI's option, the page's field
+    (problem,) = refused.value.problems
+    cli, page = problem.fix_in(CLI_FIXES), problem.fix_in(PAGE_FIXES)
+    assert "if it is one day's sales, read it with week dates 'start' (--week-dates start" in cli
+    assert "Week dates: the week's first day" in page
+    assert "Actuals page" not in cli and "Week dates" not in cli and "--" not in page
 
 
 def test_week_ending_actuals_on_another_weekday_are_told_to_date_each_week_by_its_last_day():

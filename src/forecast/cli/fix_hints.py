@@ -99,6 +99,34 @@ CLI_FIXES: Mapping[FixKey, str] = {
         "look at the plan again (`forecast plan show {plan}`) and make your change again with "
         "--expected-version {version}"
     ),
+    FixKey.DATE_COLUMN_OF_FILE: "pass --date-col with one of the columns in the file: {columns}",
+    FixKey.VALUE_COLUMN_OF_FILE: "pass --value-col with one of the columns in the file: {columns}",
+    FixKey.ID_COLUMN_OF_FILE: "pass --id-col with one of the columns in the file: {columns}",
+    FixKey.NAME_DATE_COLUMN: "pass --date-col with the date column; the columns are: {columns}",
+    FixKey.NAME_VALUE_COLUMN: "pass --value-col with the sales column; the columns are: {columns}",
+    FixKey.DISTINCT_COLUMNS: "give each of --date-col, --value-col and --id-col a different column",
+    FixKey.NAME_FREQ: "pass --freq D, W, M or Q",
+    FixKey.COARSER_FREQ: "pass a coarser --freq (W or M), or check the dates for typos",
+    FixKey.DECIMAL_MARK: "if the '.' groups thousands (as in files with ';' between columns), "
+    "read the file with the decimal mark ',' (--decimal ,); if it is a decimal point, with the "
+    "decimal mark '.'; or re-export the file with plain numbers (44537, or 44.5370 for a "
+    "decimal point)",
+    FixKey.SUM_DUPLICATES: "remove the duplicate row, or let ingest sum duplicates "
+    "(--duplicates sum)",
+    FixKey.OTHER_VALUE_COLUMN: "pass --value-col to choose another",
+    FixKey.SPLIT_SERIES: "pass --id-col to split",
+    FixKey.COARSER_CALENDAR: "--freq {freq}",
+    FixKey.ACTUALS_ONE_DAY: "if it is one day's sales, read it with week dates 'start' "
+    "(--week-dates start); if it is a week's, date it by the {last} the week ends on",
+    FixKey.ACTUALS_WEEKDAY: "date each row by the {dated_by}, summing the sales of {first} to "
+    "{last}, or upload daily sales (they are summed into the plan's weeks)",
+    FixKey.ACTUALS_WEEKDAY_OR_END: "date each row by the {dated_by}, summing the sales of {first} "
+    "to {last}, or upload daily sales (they are summed into the plan's weeks); if each date is "
+    "the {last} that ends a {first}-to-{last} week, read it as week ending (--week-dates end)",
+    FixKey.ACTUALS_WEEK_ENDING: "upload it once {which} complete, or, if {which} complete "
+    "already (a day without rows had no sales), run `forecast plan actuals {plan} FILE "
+    "--whole-periods`; if {date} dates a whole week's sales by its last day, read the file as "
+    "week ending (--week-dates end)",
 }
 
 

@@ -77,7 +77,9 @@ def ingest(
     if out is not None:
         write_history(result, out)
     if as_json:
-        payload = result.to_dict()
+        from forecast.cli.fix_hints import CLI_FIXES
+
+        payload = result.to_dict(CLI_FIXES)  # the notes' fixes as options to pass
         if out is not None:
             payload["out"] = str(out)
         echo_json(payload)
@@ -141,6 +143,8 @@ def summary(result: IngestResult) -> str:
     ]
     if m.ignored:
         lines.append(f"ignored:     {', '.join(m.ignored)}")
-    for note in r.notes:
+    from forecast.cli.fix_hints import CLI_FIXES
+
+    for note in r.notes_in(CLI_FIXES):  # a note's fix as an option to pass
         lines.append(f"note: {note}")
     return "\n".join(lines)

@@ -498,11 +498,12 @@ def _partial_period_note(
     period: tuple[pd.Timestamp, pd.Timestamp],
     facts: str,
     why: str,
-    after: str = "",
+    week_end: pd.Timestamp | None = None,
 ) -> ActualsNote:
     """A period left out as partial: `facts` say which and how much of it the file covers,
-    `why` the same in the short words of a refusal; `after` follows the advice (how else to
-    read the file)."""
+    `why` the same in the short words of a refusal; `week_end`: the file's one date, the last
+    day of the period, which may date the whole week by its end (the advice says so too)."""
+    after = _week_ending_hint(week_end)
     return ActualsNote(
         kind,
         f"{facts}: left out, so it does not replace that period's actual; upload it once the "
@@ -510,7 +511,8 @@ def _partial_period_note(
         f"{facts}: left out, so its part is not scored as the whole; score it once the whole "
         f"period is in {SHUT_DAYS_AS_ZERO}{after}",
         period=period,
-        why_left_out=f"{why}{after}",
+        why_left_out=why,  # a refusal's fix says how to read a week-ending file
+        week_end=week_end,
     )
 
 
@@ -605,14 +607,12 @@ def _other_weekday(result: Any, state: PlanState, name: str, week_dates: str) ->
             f"but {runs}: that week would land whole in the plan's week its date falls in, most "
             "of its days in the wrong week"
         )
-        fix = (
-            "if it is one day's sales, read it with week dates 'start' (--week-dates start; on "
-            "the Actuals page: Week dates, the week's first day); if it is a week's, date it by "
-            f"the {last_of_ours} the week ends on"
+        problem = Problem.keyed(
+            name, None, column, written, what, Fix(FixKey.ACTUALS_ONE_DAY, last=last_of_ours)
         )
-        problem = Problem(name, None, column, written, what, fix)
         raise InvalidFile(
-            f"actuals: {name}: column {column}: {what}; nothing was kept. Fix: {fix}", [problem]
+            f"actuals: {name}: column {column}: {what}; nothing was kept. Fix: {problem.fix}",
+            [problem],
         )
     how = " (read as the last day of each week)" if week_dates == "end" else ""
     what = (
@@ -626,19 +626,14 @@ def _other_weekday(result: Any, state: PlanState, name: str, week_dates: str) ->
         if week_dates == "end"
         else (f"{DAY_NAMES[ours]} its week starts on")
     )
-    fix = (
-        f"date each row by the {dated_by}, summing the sales of {DAY_NAMES[ours]} to "
-        f"{last_of_ours}, or upload daily sales (they are summed into the plan's weeks)"
-    )
-    if week_dates != "end" and (found + 1) % 7 == ours:
-        fix += (
-            f"; if each date is the {last_of_ours} that ends a {DAY_NAMES[ours]}-to-"
-            f"{last_of_ours} week, read it as week ending (--week-dates end; on the Actuals "
-            "page: Week dates, the week's last day)"
-        )
-    problem = Problem(name, None, column, written, what, fix)
+    # Dated by the day that ends the plan's weeks, they may be read as week ending.
+    ending = week_dates != "end" and (found + 1) % 7 == ours
+    key = FixKey.ACTUALS_WEEKDAY_OR_END if ending else FixKey.ACTUALS_WEEKDAY
+    fix = Fix(key, dated_by=dated_by, first=DAY_NAMES[ours], last=last_of_ours)
+    problem = Problem.keyed(name, None, column, written, what, fix)
     raise InvalidFile(
-        f"actuals: {name}: column {column}: {what}; nothing was kept. Fix: {fix}", [problem]
+        f"actuals: {name}: column {column}: {what}; nothing was kept. Fix: {problem.fix}",
+        [problem],
     )
 
 
@@ -762,7 +757,7 @@ def _without_partial_periods(
                     f"the period {start:%Y-%m-%d}..{end:%Y-%m-%d} is covered by the file only "
                     f"from {covered_from:%Y-%m-%d} to {covered_to:%Y-%m-%d} ({days})",
                     _partly_covered(freq, (start, end), days),
-                    _week_ending_hint(step, first, last, end, freq),
+                    _week_end(step, first, last, end, freq),
                 )
             )
     notes += _periods_with_absent_days(
@@ -807,16 +802,25 @@ def _kept_quiet_edge(report: Any, start: pd.Timestamp, end: pd.Timestamp) -> Act
     )
 
 
-def _week_ending_hint(
+def _week_end(
     step: int | None, first: pd.Timestamp, last: pd.Timestamp, end: pd.Timestamp, freq: str
-) -> str:
+) -> pd.Timestamp | None:
     """A file of one date on the last day of one of the plan's weeks is most likely that week's
-    total dated by its end (a one-week correction), not one day of sales: say how to read it."""
+    total dated by its end (a one-week correction), not one day of sales: that date (None: not
+    such a file)."""
     if step is not None or first != last or last != end or not freq.startswith("W-"):
+        return None
+    return last
+
+
+def _week_ending_hint(week_end: pd.Timestamp | None) -> str:
+    """How else to read a file of one date that may date a week by its end, in neutral words
+    (each face words it in the refusal of the file: `FixKey.ACTUALS_WEEK_ENDING`)."""
+    if week_end is None:
         return ""
     return (
-        f"; if {last:%Y-%m-%d} dates a whole week's sales by its last day, read the file as "
-        "week ending (--week-dates end; on the Actuals page: Week dates, the week's last day)"
+        f"; if {week_end:%Y-%m-%d} dates a whole week's sales by its last day, read the file as "
+        "week ending"
     )
 
 
@@ -1245,10 +1249,18 @@ def _nothing_kept(
         which = f"the {noun} is"
     else:
         which = f"the {noun}s are"
-    return Invalid(
-        f"actuals: {name}: {'; '.join(whys)}; nothing was kept",
-        Fix(FixKey.ACTUALS_WHOLE_PERIODS, plan=state.plan_id, which=which),
+    week_ends = [note.week_end for note in emptied_by if note.week_end is not None]
+    fix = (
+        Fix(
+            FixKey.ACTUALS_WEEK_ENDING,
+            plan=state.plan_id,
+            which=which,
+            date=f"{week_ends[0]:%Y-%m-%d}",
+        )
+        if week_ends
+        else Fix(FixKey.ACTUALS_WHOLE_PERIODS, plan=state.plan_id, which=which)
     )
+    return Invalid(f"actuals: {name}: {'; '.join(whys)}; nothing was kept", fix)
 
 
 def _summed_duplicates(notes: list[ActualsNote]) -> list[str]:

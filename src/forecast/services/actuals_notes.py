@@ -67,6 +67,9 @@ class ActualsNote:
     # What a left-out note left out and why, without what to do: its words in the refusal of a
     # file it left nothing of, which says what to do once ("": the same words as `text`).
     why_left_out: str = ""
+    # A file of one date on the last day of one of the plan's weeks, left out as partial: that
+    # date, which may date the whole week by its end (the refusal's fix says how to read it so).
+    week_end: pd.Timestamp | None = None
 
     @property
     def left_out(self) -> bool:

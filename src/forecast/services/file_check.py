@@ -18,7 +18,7 @@ what the planner still has to decide:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +31,8 @@ from forecast.services.series_frames import gap_rows
 
 if TYPE_CHECKING:
     from forecast.engine.ingest import IngestResult, ValueChoice
+    from forecast.engine.ingest.types import NoteFix
+    from forecast.errors import FixKey
 
 # Attribute names that group series into teams, most telling first.
 TEAM_NAME_HINTS = (
@@ -94,10 +96,17 @@ class FileSummary:
     a season before (``engine.gaps``)."""
     flags: tuple[str, ...] = ()
     attributes: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # the reader's, in neutral words (`notes_in` words their fixes)
     native_freq: str = ""
     """The frequency of the file's own dates (``W-SUN``: a weekly file), before any coarser plan
     calendar adds them up; empty where it could not be told (one date)."""
+    note_fixes: Mapping[str, NoteFix] = field(default_factory=dict)
+    """The notes that say a fix, by their neutral words: the fix as a key each face words."""
+
+    def notes_in(self, templates: Mapping[FixKey, str]) -> list[str]:
+        """The notes, each fix in the words of `templates` (the Data page's: its fields)."""
+        fixes = self.note_fixes
+        return [fixes[note].said(templates) if note in fixes else note for note in self.notes]
 
 
 @dataclass
@@ -240,6 +249,7 @@ def summarise(result: IngestResult) -> FileSummary:
         attributes=tuple(c for c in result.attributes.columns if c != schema.UNIQUE_ID),
         notes=tuple(str(n) for n in rep.notes),
         native_freq=str(rep.native_freq or ""),
+        note_fixes=dict(rep.note_fixes),
     )
 
 

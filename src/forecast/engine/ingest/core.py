@@ -51,6 +51,7 @@ from forecast.engine.ingest.types import (
     IngestReport,
     IngestResult,
     NoRows,
+    NoteFix,
     Problem,
     ReaderNote,
     ValueChoice,
@@ -70,6 +71,7 @@ from forecast.engine.ingest.values import (
     parse_numbers,
 )
 from forecast.engine.period_weeks import WEEKDAYS as DAY_NAMES
+from forecast.errors import Fix, FixKey
 from forecast.money import format_count, format_percent
 from forecast.schema import DS, UNIQUE_ID, Y
 from forecast.vocabulary import DUPLICATE_RULES, WEEK_DATES
@@ -126,7 +128,10 @@ def read_sales(
             )
             date_col, value_col = WIDE_DATE, WIDE_VALUE
             user_ids = user_ids if user_ids is not None else keys
-    roles = _choose_columns(table, name, user_ids, date_col, value_col, notes, option_problems)
+    note_fixes: dict[str, NoteFix] = {}  # the notes that say a fix, by their neutral words
+    roles = _choose_columns(
+        table, name, user_ids, date_col, value_col, notes, note_fixes, option_problems
+    )
     problems: list[Problem] = []
     frame = (
         table.frame if table.frame is not None else _read_whole_csv(table, roles, raw, name, notes)
@@ -246,7 +251,7 @@ def read_sales(
     if chosen is None and not problems:
         message = freq_problem or inferred.note or "the frequency cannot be told from the dates"
         problems.append(
-            Problem(name, None, date_col_name, None, message, "pass --freq D, W, M or Q")
+            Problem.keyed(name, None, date_col_name, None, message, Fix(FixKey.NAME_FREQ))
         )
     if problems:
         if table.fmt is not None:
@@ -298,7 +303,7 @@ def read_sales(
     if negative:
         notes.append(f"{negative} negative values kept as they are (returns or corrections?)")
     filled = grid.filled_per_series()
-    sparse = _sparse_note(history, filled_rows, chosen)
+    sparse = [_said(note, note_fixes) for note in _sparse_note(history, filled_rows, chosen)]
     notes += sparse
     note_kinds |= dict.fromkeys(sparse, ReaderNote.EMPTY_PERIODS_FILLED)
     notes += _weekly_sums_note(history, chosen)
@@ -316,8 +321,11 @@ def read_sales(
     ignored = [c for c in others if c not in attr_cols and c not in id_names]
     notes += series.ignored_notes(frame, ignored)
     if not id_names:
-        notes.append(
-            f"no series key column: one series named {series.SINGLE_SERIES_ID!r}; pass --id-col to split"
+        _fixed_note(
+            notes,
+            note_fixes,
+            f"no series key column: one series named {series.SINGLE_SERIES_ID!r}; {{fix}}",
+            Fix(FixKey.SPLIT_SERIES),
         )
 
     mapping = ColumnMapping(
@@ -370,6 +378,7 @@ def read_sales(
         currency_sign=currency_sign,
         note_kinds=note_kinds,
         note_periods=note_periods,
+        note_fixes=note_fixes,
     )
     return IngestResult(
         history, attributes, chosen, flags, mapping, report, roles.value_choice, filled_rows
@@ -750,6 +759,7 @@ def _choose_columns(
     date_col: str | None,
     value_col: str | None,
     notes: list[str],
+    note_fixes: dict[str, NoteFix],
     problems: list[Problem],
 ) -> _Roles:
     """The user's columns checked (all problems at once, with those of the options), then the
@@ -760,15 +770,21 @@ def _choose_columns(
     date = value = None
     ids: list[str] | None = None
     if date_col is not None:
-        date, found = detect.resolve(date_col, columns, name, "date column", "--date-col")
+        date, found = detect.resolve(
+            date_col, columns, name, "date column", FixKey.DATE_COLUMN_OF_FILE
+        )
         problems += found
     if value_col is not None:
-        value, found = detect.resolve(value_col, columns, name, "value column", "--value-col")
+        value, found = detect.resolve(
+            value_col, columns, name, "value column", FixKey.VALUE_COLUMN_OF_FILE
+        )
         problems += found
     if user_ids is not None:
         ids = []
         for col in user_ids:
-            got, found = detect.resolve(col, columns, name, "series key (id) column", "--id-col")
+            got, found = detect.resolve(
+                col, columns, name, "series key (id) column", FixKey.ID_COLUMN_OF_FILE
+            )
             problems += found
             if got is not None:
                 ids.append(got)
@@ -786,7 +802,7 @@ def _choose_columns(
                 Problem.whole_file(
                     name,
                     "no column holds dates",
-                    f"pass --date-col with the date column; the columns are: {', '.join(columns)}",
+                    Fix(FixKey.NAME_DATE_COLUMN, columns=", ".join(columns)),
                 )
             )
     taken |= {date} if date else set()
@@ -796,24 +812,30 @@ def _choose_columns(
         choice = detect.choose_value(sample, taken, set(flags), decimal_comma, text)
         value = choice.column if choice is not None else None
         if choice is not None and choice.how == VALUE_FIRST_NUMERIC:
-            notes.append(
+            _fixed_note(
+                notes,
+                note_fixes,
                 f"no column is named like sales; forecasting {value}, the first numeric "
-                "column (pass --value-col to choose another)"
+                "column ({fix})",
+                Fix(FixKey.OTHER_VALUE_COLUMN),
             )
         if choice is not None and choice.how == VALUE_SEVERAL_NAMED:
             others = ", ".join(
                 c for c in choice.candidates if c != value and detect.is_value_name(c)
             )
-            notes.append(
+            _fixed_note(
+                notes,
+                note_fixes,
                 f"several columns are named like sales; forecasting {value}, not {others} "
-                "(pass --value-col to choose another)"
+                "({fix})",
+                Fix(FixKey.OTHER_VALUE_COLUMN),
             )
         if value is None:
             problems.append(
                 Problem.whole_file(
                     name,
                     "no column holds numbers to forecast",
-                    f"pass --value-col with the sales column; the columns are: {', '.join(columns)}",
+                    Fix(FixKey.NAME_VALUE_COLUMN, columns=", ".join(columns)),
                 )
             )
     if problems:
@@ -831,13 +853,13 @@ def _role_clashes(name: str, date: str | None, value: str | None, ids: list[str]
             continue
         if col in seen:
             problems.append(
-                Problem(
+                Problem.keyed(
                     name,
                     None,
                     col,
                     None,
                     f"column {col!r} cannot be both the {seen[col]} and the {role}",
-                    "give each of --date-col, --value-col and --id-col a different column",
+                    Fix(FixKey.DISTINCT_COLUMNS),
                 )
             )
         seen.setdefault(col, role)
@@ -1083,13 +1105,13 @@ def _grid(name: str, date_col: str, codes: np.ndarray, p: np.ndarray, n: int, fr
     except CalendarTooLarge as exc:
         raise IngestError(
             [
-                Problem(
+                Problem.keyed(
                     name,
                     None,
                     date_col,
                     None,
                     f"the regular {freq} calendar would need {exc.cells:,} series-periods",
-                    "pass a coarser --freq (W or M), or check the dates for typos",
+                    Fix(FixKey.COARSER_FREQ),
                 )
             ]
         ) from None
@@ -1274,7 +1296,7 @@ SUITED_EMPTY_SHARE = 0.25
 """The suggested calendar is the finest coarser one whose periods are empty at most this often."""
 
 
-def _sparse_note(history: pd.DataFrame, filled: pd.Series, freq: str) -> list[str]:
+def _sparse_note(history: pd.DataFrame, filled: pd.Series, freq: str) -> list[NoteFix]:
     """The note for a history mostly made of filled zeros: the share empty, and the finest
     coarser calendar whose periods are seldom empty (Superstore's order lines by region and
     sub-category: 91 % of the days empty, by week 59 %, by month 21 %: monthly), with the
@@ -1296,11 +1318,32 @@ def _sparse_note(history: pd.DataFrame, filled: pd.Series, freq: str) -> list[st
             break
     by = {"W": "by week", "M": "by month", "Q": "by quarter"}
     steps = ", ".join(f"{by[code]} {format_percent(share, 0)}" for code, share in shares)
+    suited = shares[-1][0]
     return [
-        f"{format_percent(empty / cells, 0)} of the {names.get(freq[0], 'periods')} had no rows "
-        f"and were filled with 0 ({steps} would be empty); a coarser calendar "
-        f"(--freq {shares[-1][0]}) may suit these series better"
+        NoteFix(
+            f"{format_percent(empty / cells, 0)} of the {names.get(freq[0], 'periods')} had no "
+            f"rows and were filled with 0 ({steps} would be empty); a coarser calendar ({{fix}}) "
+            "may suit these series better",
+            Fix(FixKey.COARSER_CALENDAR, freq=suited, period=PERIOD_NAMES[suited]),
+        )
     ]
+
+
+PERIOD_NAMES = {"D": "day", "W": "week", "M": "month", "Q": "quarter"}
+"""A calendar's code as its period is called."""
+
+
+def _fixed_note(notes: list[str], fixes: dict[str, NoteFix], words: str, fix: Fix) -> None:
+    """A note that says a fix, in neutral words, its fix kept as a key each face words."""
+    said = _said(NoteFix(words, fix), fixes)
+    notes.append(said)
+
+
+def _said(note: NoteFix, fixes: dict[str, NoteFix]) -> str:
+    """The note in neutral words, its fix kept (by those words) in `fixes`."""
+    text = note.said()
+    fixes[text] = note
+    return text
 
 
 def _not_a_date(text: str | None, day_first: bool | None) -> str:

@@ -24,6 +24,7 @@ from forecast.engine.ingest.values import (
     TRUE_TEXT,
     parse_flag,
 )
+from forecast.errors import Fix, FixKey
 
 # Ordered: the first name found wins.
 VALUE_NAME_HINTS = (
@@ -128,9 +129,10 @@ def norm(name: str) -> str:
 
 
 def resolve(
-    name: str, columns: Sequence[str], file: str, role: str, option: str
+    name: str, columns: Sequence[str], file: str, role: str, fix: FixKey
 ) -> tuple[str | None, list[Problem]]:
-    """The column the user meant (exact, then case/spacing-insensitive), or a problem listing columns."""
+    """The column the user meant (exact, then case/spacing-insensitive), or a problem listing
+    columns (`fix`: the key that names the role's option or field)."""
     if name in columns:
         return name, []
     matches = [c for c in columns if norm(c) == norm(name)]
@@ -138,13 +140,13 @@ def resolve(
         return matches[0], []
     available = ", ".join(columns)
     return None, [
-        Problem(
+        Problem.keyed(
             file,
             None,
             name,
             None,
             f"there is no column {name!r} to use as the {role}",
-            f"pass {option} with one of the columns in the file: {available}",
+            Fix(fix, columns=available),
         )
     ]
 

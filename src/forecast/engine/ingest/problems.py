@@ -12,6 +12,7 @@ import pandas as pd
 
 from forecast.engine.ingest.types import Problem
 from forecast.engine.ingest.values import number_problem
+from forecast.errors import NEUTRAL_FIXES, Fix, FixKey
 
 MAX_PROBLEMS_PER_KIND = 20
 """Rows listed per column and kind of problem; the rest are counted in one closing problem."""
@@ -68,13 +69,19 @@ def row_problems(
     mask: np.ndarray,
     cells: pd.Series | None,
     message: Callable[[str | None], str],
-    fix: str,
+    fix: str | Fix,
 ) -> list[Problem]:
+    """A problem per row of `mask` (the first `MAX_PROBLEMS_PER_KIND`, then one for the rest);
+    `fix`: its words, or a key each face words."""
+    keyed = fix if isinstance(fix, Fix) else None
+    words = fix.render(NEUTRAL_FIXES) if isinstance(fix, Fix) else fix
     hits = np.flatnonzero(mask)
     out = []
     for i in hits[:MAX_PROBLEMS_PER_KIND]:
         value = cell(cells, int(i))
-        out.append(Problem(file, int(row_numbers[i]), column, value, message(value), fix))
+        out.append(
+            Problem(file, int(row_numbers[i]), column, value, message(value), words, fixed_by=keyed)
+        )
     if len(hits) > MAX_PROBLEMS_PER_KIND:
         rest = len(hits) - MAX_PROBLEMS_PER_KIND
         out.append(
@@ -85,8 +92,9 @@ def row_problems(
                 None,
                 f"{rest} more rows have the same problem ({len(hits)} in all, last at row "
                 f"{int(row_numbers[hits[-1]])})",
-                fix,
+                words,
                 rows=rest,
+                fixed_by=keyed,
             )
         )
     return out
@@ -125,7 +133,8 @@ def _fixed(message: str, _value: str | None) -> str:
     return message
 
 
-DUPLICATE_FIX = "remove the duplicate row, or let ingest sum duplicates (--duplicates sum)"
+DUPLICATE_FIX = Fix(FixKey.SUM_DUPLICATES)
+"""A repeated row's fix, worded by each face (the CLI: its --duplicates option)."""
 
 
 def duplicate_problems(
@@ -148,11 +157,11 @@ def duplicate_problems(
     first_of = key.assign(i=index).drop_duplicates(["c", "d"]).set_index(["c", "d"])["i"]
     hits = index[dup]
     fix = DUPLICATE_FIX
-    out = []
+    out: list[Problem] = []
     for i in hits[:MAX_PROBLEMS_PER_KIND]:
         first = int(first_of.loc[(codes[i], ds[i])])
         out.append(
-            Problem(
+            Problem.keyed(
                 file,
                 int(row_numbers[i]),
                 column,
@@ -165,7 +174,7 @@ def duplicate_problems(
         )
     if len(hits) > MAX_PROBLEMS_PER_KIND:
         out.append(
-            Problem(
+            Problem.keyed(
                 file,
                 None,
                 column,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from forecast.errors import Fix, FixKey
+from forecast.errors import NEUTRAL_FIXES, Fix, FixKey
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,26 @@ class Problem:
         return self.fix if self.fixed_by is None else self.fixed_by.render(templates)
 
     @classmethod
-    def whole_file(cls, file: str, message: str, fix: str) -> Problem:
+    def keyed(
+        cls,
+        file: str,
+        row: int | None,
+        column: str | None,
+        value: str | None,
+        message: str,
+        fix: Fix,
+        **more: Any,
+    ) -> Problem:
+        """A problem whose fix is a key each face words (`fix` holds its neutral words)."""
+        return cls(
+            file, row, column, value, message, fix.render(NEUTRAL_FIXES), fixed_by=fix, **more
+        )
+
+    @classmethod
+    def whole_file(cls, file: str, message: str, fix: str | Fix) -> Problem:
         """A problem of the file as a whole: no row, column or value to point at."""
+        if isinstance(fix, Fix):
+            return cls.keyed(file, None, None, None, message, fix)
         return cls(file, None, None, None, message, fix)
 
     def __str__(self) -> str:
@@ -130,6 +148,20 @@ class ValueChoice:
         return self.how in (VALUE_GIVEN, VALUE_NAMED)
 
 
+@dataclass(frozen=True)
+class NoteFix:
+    """A note of the reader that says how to change what it did: `words`, the note with
+    ``{fix}`` where its fix goes, and the fix as a key each face words (the CLI its option, the
+    Data page its field); `IngestReport.notes` hold it in neutral words."""
+
+    words: str
+    fix: Fix
+
+    def said(self, templates: Mapping[FixKey, str] = NEUTRAL_FIXES) -> str:
+        """The note with its fix in the words of `templates` (a face's)."""
+        return self.words.replace("{fix}", self.fix.render(templates))
+
+
 class ReaderNote(StrEnum):
     """What a note of the reader is about, for the notes a caller acts on (reading actuals:
     a period left out, zeros filled in, rows summed); the notes' words are for people only."""
@@ -179,6 +211,17 @@ class IngestReport:
     note_kinds: dict[str, ReaderNote] = field(default_factory=dict)  # notes that have a kind
     note_periods: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=dict)
     # the period (first and last day) a note is about: an edge period left out
+    note_fixes: dict[str, NoteFix] = field(default_factory=dict)  # notes that say a fix
+
+    def note_in(self, note: str, templates: Mapping[FixKey, str] = NEUTRAL_FIXES) -> str:
+        """One of `notes` with its fix, if it says one, in the words of `templates` (a face's:
+        the CLI's options, the Data page's fields)."""
+        fixed = self.note_fixes.get(note)
+        return note if fixed is None else fixed.said(templates)
+
+    def notes_in(self, templates: Mapping[FixKey, str] = NEUTRAL_FIXES) -> list[str]:
+        """The notes, each fix in the words of `templates`."""
+        return [self.note_in(note, templates) for note in self.notes]
 
     def kind_of(self, note: str) -> ReaderNote | None:
         """What one of `notes` is about (None: a note that is only said)."""
@@ -188,9 +231,11 @@ class IngestReport:
         """The first and last day of the period one of `notes` is about (None: not one)."""
         return self.note_periods.get(note)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, templates: Mapping[FixKey, str] = NEUTRAL_FIXES) -> dict[str, Any]:
+        """The report as data, its notes' fixes in the words of `templates` (a face's)."""
         out = asdict(self)
-        del out["note_kinds"], out["note_periods"]  # the notes are said as they are
+        del out["note_kinds"], out["note_periods"], out["note_fixes"]  # the notes are said
+        out["notes"] = self.notes_in(templates)
         out["start"] = None if self.start is None else f"{self.start:%Y-%m-%d}"
         out["end"] = None if self.end is None else f"{self.end:%Y-%m-%d}"
         for key in ("first_day", "last_day"):
@@ -224,12 +269,13 @@ class IngestResult:
     # period, so y was filled with 0 (a gap inside the series); None: built by hand, not told.
     filled: pd.Series | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, templates: Mapping[FixKey, str] = NEUTRAL_FIXES) -> dict[str, Any]:
+        """The result as data, the notes' fixes in the words of `templates` (a face's)."""
         return {
             "freq": self.freq,
             "flags": list(self.flags),
             "mapping": self.mapping.to_dict(),
-            "report": self.report.to_dict(),
+            "report": self.report.to_dict(templates),
             "value_choice": None
             if self.value_choice is None
             else {

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.bounds import MAX_ABS_VALUE, value_bound_text
+from forecast.errors import Fix, FixKey
 from forecast.money import CURRENCY_CODES, SIGN_CURRENCIES
 from forecast.vocabulary import DECIMAL_MARKS as DECIMAL_MARKS
 
@@ -35,12 +36,9 @@ _SIGNS_AND_CODES = frozenset(CURRENCY_SIGNS) | CURRENCY_CODES
 # Commas grouping thousands before a decimal point: 1,234 or 1,234,567.50
 _COMMA_GROUPED = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 
-DOT_THOUSANDS_FIX = (
-    "if the '.' groups thousands (as in files with ';' between columns), read the file with the "
-    "decimal mark ',' (--decimal , on the command line, Decimal mark on the Data and Actuals "
-    "pages); if it is a decimal point, with the decimal mark '.'; or re-export the file with "
-    "plain numbers (44537, or 44.5370 for a decimal point)"
-)
+DOT_THOUSANDS_FIX = Fix(FixKey.DECIMAL_MARK)
+"""Read 44.537 with the decimal mark it has, worded by each face (the CLI's --decimal, the
+pages' Decimal mark)."""
 
 TRUE_TEXT = frozenset({"1", "1.0", "true", "t", "yes", "y"})
 FALSE_TEXT = frozenset({"0", "0.0", "false", "f", "no", "n"})
