@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 
 import pytest
 from typer.testing import CliRunner
@@ -165,3 +166,41 @@ def test_a_backup_of_a_damaged_store_says_the_store_is_damaged_not_to_try_again(
     assert "is itself damaged" in done.output and "restore the last good one" in done.output
     assert "try again" not in done.output
     assert not target.exists()
+
+
+def test_a_backup_of_a_store_a_server_keeps_writing_to_does_not_start_over(tmp_path):
+    """SQLite's backup, copied in steps, starts over whenever another connection writes between
+    two steps: on a store a server writes to every moment it never ended (a 1.2 GB store had
+    200 MB of its copy after ten minutes). Copied in one read, writers go on beside it."""
+    data = tmp_path / "busy"
+    store = open_store(data_dir=data)
+    new_plan(store)
+    store.close()
+    with sqlite3.connect(data / "forecast.db") as conn:
+        conn.execute("CREATE TABLE ballast (b BLOB)")
+        conn.executemany(
+            "INSERT INTO ballast VALUES (randomblob(1024 * 1024))", [()] * 64
+        )  # many steps' worth of pages
+    backed_up = threading.Event()
+    writes_left = [20_000]  # the writer gives up at last, so the old way ends too
+
+    def keep_writing() -> None:
+        writer = sqlite3.connect(data / "forecast.db", isolation_level=None, timeout=30)
+        writer.execute("CREATE TABLE IF NOT EXISTS ticks (n INTEGER)")
+        while not backed_up.is_set() and writes_left[0] > 0:
+            writer.execute("INSERT INTO ticks VALUES (1)")  # one commit each
+            writes_left[0] -= 1
+        writer.close()
+
+    thread = threading.Thread(target=keep_writing)
+    thread.start()
+    try:
+        backup_store(tmp_path / "copy.db", data_dir=data)
+        still_writing = writes_left[0] > 0
+    finally:
+        backed_up.set()
+        thread.join()
+
+    assert still_writing, "the backup ended only once the writer stopped"
+    with sqlite3.connect(tmp_path / "copy.db") as copy:
+        assert copy.execute("SELECT count(*) FROM ballast").fetchone() == (64,)

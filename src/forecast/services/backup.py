@@ -74,8 +74,11 @@ COMMAND_LINE = "command line"
 """Who the store log names for a restore when no one is named."""
 
 PAGES_PER_STEP = 1024
-"""Pages the backup copies per step: between steps a writer of the store gets its turn (SQLite's
-backup restarts a step after a writer of another connection changed the source)."""
+"""Pages the backup copies per step from a store in rollback mode, where a reader blocks writers:
+between steps a writer gets its turn (and the backup starts over after it wrote). A store in WAL
+mode, as every opened store is, is copied in one step: its writers go on beside the reader,
+and a copy in steps would start over at every write and, on a store written to every moment,
+never end."""
 
 BUSY_SECONDS = 30.0
 """How long a restore waits for the store's write lock, which another connection may hold (a
@@ -184,6 +187,12 @@ def _names_a_folder(target: str | Path) -> bool:
     return text.endswith(os.sep) or bool(os.altsep and text.endswith(os.altsep))
 
 
+def _pages_per_step(source: sqlite3.Connection) -> int:
+    """All pages in one step (-1) from a store in WAL mode, `PAGES_PER_STEP` otherwise."""
+    mode = source.execute("PRAGMA journal_mode").fetchone()
+    return -1 if mode and str(mode[0]).lower() == "wal" else PAGES_PER_STEP
+
+
 def _copy(source: Path, temp: Path) -> None:
     """The store's committed state into `temp` through the online backup API, then checked and
     made durable; a failure (disk full, the store locked too long) leaves `temp` to be removed."""
@@ -198,7 +207,7 @@ def _copy(source: Path, temp: Path) -> None:
     try:
         dst = sqlite3.connect(temp)
         try:
-            src.backup(dst, pages=PAGES_PER_STEP)
+            src.backup(dst, pages=_pages_per_step(src))
             # One self-contained file: the copy needs no -wal beside it (the store switches it to
             # WAL again when it is opened as a store).
             dst.execute("PRAGMA journal_mode=DELETE")
