@@ -815,7 +815,11 @@ def _document_members(doc: str) -> dict[str, builtins.list[str]]:
 
 def _listed_currency(cell: str | None, unfilled_doc: Any) -> str | None:
     if cell is None:  # a row written before the column, or by a server of an earlier version
-        return _document_currency(str(unfilled_doc))
+        try:
+            return _document_currency(str(unfilled_doc))
+        except DAMAGED_DOCUMENT:
+            return None  # listed all the same; opening it refuses, with the reason
+
     return cell if cell != PLAIN_NUMBERS_CELL else None
 
 

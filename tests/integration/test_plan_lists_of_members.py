@@ -146,3 +146,20 @@ def test_the_members_cell_follows_every_grant_and_revoke_at_the_rows_version(url
     assert held["members"] == document
     assert "vic" not in held["members"] and held["members"]["zoe"] == ["lead"]
     store.close()
+
+
+def test_a_damaged_plan_without_its_currency_cell_leaves_the_plan_list_whole(url):
+    """A plan whose currency cell is empty is listed from its document: one that cannot be
+    read is listed all the same (its currency unsaid), and opening it refuses with why."""
+    store = SqlStore(url[0], schema=url[1])
+    damaged, healthy = (new_plan(store, name=f"plan {i}").plan_id for i in range(2))
+    c = plans_table.c
+    with store.engine.begin() as conn:
+        conn.execute(
+            plans_table.update().where(c.id == damaged).values(doc='{"broken', currency=None)
+        )
+
+    assert _ids(plans.list_plans(store)) == {damaged, healthy}
+    with pytest.raises(Unavailable, match=f"plan {damaged}'s stored document cannot be read"):
+        plans.get_plan(store, damaged)
+    store.close()
