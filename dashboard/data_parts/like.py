@@ -58,14 +58,9 @@ def given(key: str, value: Any, theirs: dict[str, Any]) -> Any:
     return value
 
 
-def options(summaries: list[Any]) -> list[dict[str, str]]:
-    """The plans as the plan picker names them (name, status, when made, older version)."""
-    return plan_options(summaries)
-
-
 def like_options(ctx: DashboardContext, _changed: Any) -> list[dict[str, str]]:
     user = components.acting_user(None, ctx)
-    return options(plan_like.plans_to_make_like(ctx.store, user))
+    return plan_options(plan_like.plans_to_make_like(ctx.store, user))
 
 
 def with_option(choices: Any, value: str | None, label: str) -> Any:

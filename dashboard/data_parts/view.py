@@ -15,6 +15,7 @@ from dash import html, no_update
 from dashboard import components, figures, ids
 from dashboard.fix_hints import PAGE_FIXES, page_fix
 from forecast.services import file_check, model_names
+from forecast.services import money as fmt
 from forecast.services.actuals import DAY_NAMES
 from forecast.services.actuals import WEEKDAY_CODES as WEEKDAYS
 from forecast.services.file_check import FileCheck, FileSummary, TeamChoice
@@ -151,7 +152,7 @@ def week_dates_hidden(check: FileCheck) -> bool:
 def no_sign_hint(current: str | None) -> str:
     """Why the form's currency stays on a file whose amounts carry no sign: nothing in the file
     (not its country either) tells the currency, so the planner is asked to check it."""
-    if not current or current == "none":
+    if not current or current == fmt.NO_CURRENCY_TEXT:
         return "The file's amounts carry no currency sign: amounts are plain numbers."
     return (
         f"The file's amounts carry no currency sign: {current} stays as the page chose it, not "

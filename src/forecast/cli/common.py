@@ -254,17 +254,24 @@ def rests_on_columns(
 # -- who and where ---------------------------------------------------------------------------
 
 
+def named_user(as_user: str | None) -> str:
+    """The name a command is run under: --as, else $FORECAST_USER, else the login name ("" when
+    there is none)."""
+    user = (as_user or os.environ.get("FORECAST_USER") or "").strip()
+    if user:
+        return user
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return ""
+
+
 def acting_user(as_user: str | None, db: str | None = None, data_dir: Path | None = None) -> str:
     """The user a command acts as: --as, else $FORECAST_USER, else the login name.
 
     The CLI is a console on the store: whoever can open the database is trusted. Once the store
     holds accounts, the name must be an existing, active account (services.accounts)."""
-    user = (as_user or os.environ.get("FORECAST_USER") or "").strip()
-    if not user:
-        try:
-            user = getpass.getuser()
-        except Exception:  # no login name in some containers
-            user = ""
+    user = named_user(as_user)
     if not user:
         fail("who are you? pass --as USER or set FORECAST_USER")
     from forecast.services import accounts

@@ -38,6 +38,7 @@ from forecast.cli.common import (
     PlanChange,
     ValueColOpt,
     acting_user,
+    column_width,
     columns,
     echo_json,
     fail,
@@ -251,7 +252,7 @@ def _left_aligned(shown: pd.DataFrame, text: list[str]) -> pd.DataFrame:
     """`shown` with the `text` columns (ids, names, a model's label) padded on the right to one
     width, their headers too, so that ``to_string``, which right-aligns every column as numbers
     are, leaves them aligned on the left."""
-    widths = {c: max([len(c), *(len(str(v)) for v in shown[c])]) for c in text}
+    widths = {c: column_width(c, shown[c], gap=0) for c in text}
     padded = shown.assign(**{c: [str(v).ljust(widths[c]) for v in shown[c]] for c in text})
     return padded.rename(columns={c: c.ljust(widths[c]) for c in text})
 

@@ -4,14 +4,12 @@ copies of the store as it was that restores keep beside it)."""
 
 from __future__ import annotations
 
-import getpass
-import os
 import shlex
 from typing import Annotated, Any
 
 import typer
 
-from forecast.cli.common import DataDirOpt, DbOpt, JsonOpt, echo_json, open_plan_store
+from forecast.cli.common import DataDirOpt, DbOpt, JsonOpt, echo_json, named_user, open_plan_store
 from forecast.cli.conventions import lazy_module
 
 backup = lazy_module("forecast.services.backup")
@@ -201,13 +199,7 @@ def safety_copies_cmd(
 
 def _operator(as_user: str | None) -> str:
     """Who the store log names for a restore: --as, $FORECAST_USER or the login name."""
-    named = (as_user or os.environ.get("FORECAST_USER") or "").strip()
-    if not named:
-        try:
-            named = getpass.getuser()
-        except Exception:  # no login name in some containers
-            named = ""
-    return named or backup.COMMAND_LINE
+    return named_user(as_user) or backup.COMMAND_LINE
 
 
 @store_app.command("log")
