@@ -351,6 +351,17 @@ class PlanChange:
         )
 
 
+def note_basis_drift(store: Any, plan_id: str) -> None:
+    """After a change that may move the basis of a negotiation (an event added, edited, removed
+    or restored, a factor, a new baseline): one `note:` line on stderr while the negotiation rests
+    on an older basis than the current one, naming the drift per team and the rebase command."""
+    from forecast.services.basis_drift import basis_drift
+
+    drift = basis_drift(store, plan_id)
+    if drift is not None:
+        info(f"note: {drift.note()}")
+
+
 _PLAN_CHANGE_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
     ("as_user", AsOpt, None),
     ("expected_version", VersionOpt, None),

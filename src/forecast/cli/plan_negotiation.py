@@ -32,6 +32,7 @@ from forecast.cli.common import (
     column_width,
     echo_json,
     fail,
+    info,
     open_plan_store,
     plan_change_command,
     rests_on_columns,
@@ -42,10 +43,12 @@ from forecast.cli.plan_app import plan_app
 from forecast.vocabulary import EXPORT_FORMATS, in_words
 
 if TYPE_CHECKING:
+    from forecast.services import basis_drift as drifts
     from forecast.services import exports, plans, uploads
     from forecast.services import money as fmt
     from forecast.services import negotiation as nego
 else:  # imported when a command runs: `forecast --help` does not load pandas
+    drifts = lazy_module("forecast.services.basis_drift")
     exports = lazy_module("forecast.services.exports")
     fmt = lazy_module("forecast.services.money")
     nego = lazy_module("forecast.services.negotiation")
@@ -498,6 +501,9 @@ def stretch_cmd(
     """How far each target stretches: probability to reach it, growth over last year."""
     store = open_plan_store(db, data_dir, existing=True)
     table = nego.stretch(store, plan)
+    drift = drifts.basis_drift(store, plan)
+    if drift is not None:
+        info(f"note: {drift.stretch_note()}")
     if as_json:
         echo_json(_records(table))
         return

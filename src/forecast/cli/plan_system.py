@@ -43,6 +43,7 @@ from forecast.cli.common import (
     echo_json,
     fail,
     info,
+    note_basis_drift,
     open_plan_store,
     plan_change_command,
 )
@@ -833,6 +834,7 @@ def event_add(
         reason=reason,
     )
     assert saved.event is not None
+    note_basis_drift(change.store, saved.plan.plan_id)
     if change.as_json:
         echo_json({"event": saved.event.to_dict(), "version": saved.version, "note": saved.note})
         return
@@ -883,6 +885,7 @@ def event_edit(
         use_suggestion=use_suggestion,
     )
     assert saved.event is not None
+    note_basis_drift(change.store, saved.plan.plan_id)
     if change.as_json:
         echo_json({"event": saved.event.to_dict(), "version": saved.version, "note": saved.note})
         return
@@ -899,6 +902,7 @@ def event_remove(
 ) -> None:
     """Remove an event."""
     saved = change.apply(system.remove_event, event_id, reason=reason)
+    note_basis_drift(change.store, saved.plan.plan_id)
     if change.as_json:
         echo_json(_saved(saved.plan) | {"removed": event_id})
         return
@@ -917,6 +921,7 @@ def event_restore(
     audit log keeps it; `plan audit` lists removals). Refused while the event is in the plan,
     or the plan is published or agreed."""
     saved = change.apply(system.restore_event, event_id)
+    note_basis_drift(change.store, saved.plan.plan_id)
     if change.as_json:
         echo_json(_saved(saved.plan) | {"event": saved.event.to_dict() if saved.event else None})
         return
@@ -947,6 +952,8 @@ def event_import(
     refuses the whole file, naming each row and column. Events already in the plan are
     skipped, so importing a file again adds nothing."""
     done = change.apply(events_import.import_events, file, dry_run=dry_run)
+    if done.added and not done.dry_run:
+        note_basis_drift(change.store, done.plan.plan_id)
     if change.as_json:
         echo_json(done.to_dict())
         return
@@ -1260,6 +1267,7 @@ def mark_factor(
     )
     factor = saved.factor
     assert factor is not None  # mark_factor always records one
+    note_basis_drift(change.store, saved.plan.plan_id)
     comparison = system.factor_comparison(change.store, saved.plan.plan_id, factor.factor_id)
     if change.as_json:
         echo_json(
