@@ -26,6 +26,11 @@ NAV_REFUSED_TEXT = "nav-refused-text"
 NAV_REFUSED_SIGN_IN = "nav-refused-sign-in"  # link to the sign-in page, back to this page after
 NAV_REFUSED_RELOAD = "nav-refused-reload"  # link that reloads the page (the picker: your plans)
 NAV_PLAN_NOTE = "nav-plan-note"  # by the plan picker: the plan this tab had open is lost
+# Above every page: the negotiation rests on an older basis than the current system plan
+# (dashboard/drift_notice.py); the owner's link to the Negotiation page's Rebase in it.
+NAV_DRIFT = "nav-drift"
+NAV_DRIFT_REBASE = "nav-drift-rebase"
+NAV_PLAN_EDITED = "nav-plan-edited"  # dcc.Store bumped when a page moved the plan's basis
 # The shell's callbacks that read the session's plan only to compare it with the plans the
 # person may see (the picker, who is signed in, the note above): they run when the session names
 # a plan the person lost, so that the picker offers the others and says what happened.
@@ -424,6 +429,7 @@ CONTENT = "content"  # what the server itself put on the page (an alert, a label
 STORE_SHAPES: dict[str, str] = {
     NAV_SESSION: SESSION,
     NAV_PLANS_CHANGED: COUNTER,
+    NAV_PLAN_EDITED: COUNTER,
     DATA_RAW: RAW_UPLOAD,
     DATA_FILE: UPLOADED,
     DATA_ATTR_FILE: UPLOADED,

@@ -10,7 +10,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html
 
-from dashboard import auth, ids
+from dashboard import auth, drift_notice, ids
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
 from forecast.services import plans as plan_service
@@ -160,7 +160,11 @@ def layout(pages: Sequence[Any], *, sign_out: bool = True) -> html.Div:
             offline_notice(),
             refused_notice(),
             # the main landmark: a screen reader's "skip to content" lands on the page itself
-            html.Main(dbc.Container(dash.page_container, fluid=True, className="pb-5")),
+            html.Main(
+                dbc.Container(
+                    [drift_notice.container(), dash.page_container], fluid=True, className="pb-5"
+                )
+            ),
         ]
     )
 
@@ -263,3 +267,4 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     bind(app, ctx, remember, *remembered, Input(ids.NAV_PLAN, "value"), session)
     changed, picked = Input(ids.NAV_PLANS_CHANGED, "data"), Input(ids.NAV_PLAN, "value")
     bind(app, ctx, lost_plan_note, Output(ids.NAV_PLAN_NOTE, "children"), changed, picked, session)
+    drift_notice.register(app, ctx)

@@ -308,21 +308,6 @@ def asks_for_note(
     return f"{pct}; {text}"
 
 
-def drift_alert(summary: dict[str, Any]) -> Any:
-    """A warning while the negotiation rests on an older system plan than the current one."""
-    if not summary.get("drifted_teams") or summary.get("agreed_on_recorded_basis"):
-        return None
-    return dbc.Alert(
-        f"The negotiation's basis is older than the current system plan (teams "
-        f"{', '.join(summary['drifted_teams'])}, drift "
-        f"{components.minor_to_money(summary['drift_total'], currency=summary.get('currency'))}): "
-        "the negotiated plan of those "
-        "teams still rests on the old numbers until the owner rebases on the Negotiation page.",
-        color="warning",
-        id="sbs-drift-alert",
-    )
-
-
 def _signed_money(value: float, currency: str | None = "EUR") -> str:
     return ("+" if value >= 0 else "") + components.money(value, currency=currency)
 
@@ -357,7 +342,7 @@ def comparison_outputs(comparison: PlanComparison) -> tuple[Any, ...]:
         difference_rows(comparison),
         figures.stretch_chart(comparison.stretch),
         [{"label": "All teams", "value": ALL_TEAMS}] + components.options(comparison.teams),
-        drift_alert(comparison.summary),
+        None,  # a basis drift: the shell's notice above every page says it (drift_notice)
         {},
         comparison.stretch_note,
     )

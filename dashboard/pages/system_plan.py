@@ -8,7 +8,7 @@ from typing import Any
 
 from dash import Dash, html
 
-from dashboard import components
+from dashboard import components, drift_notice, ids
 from dashboard.context import DashboardContext
 from dashboard.system import event_file, events, factors, fan, gate, overview
 from dashboard.system import layout as parts
@@ -39,3 +39,4 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     for part in (overview, fan, events, event_file, gate, factors):
         part.register(app, ctx)
+    drift_notice.relay_edits(app, ids.SYS_REFRESH)  # an event may move the negotiation's basis
