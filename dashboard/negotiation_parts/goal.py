@@ -13,6 +13,7 @@ from dash import Dash, Input, Output, State, html, no_update
 from dashboard import components, ids
 from dashboard.context import DashboardContext
 from dashboard.negotiation_parts import common, periods
+from forecast.services import money as fmt
 from forecast.services import negotiation
 from forecast.services.errors import ServiceError
 
@@ -26,12 +27,16 @@ def goal_message(
 ) -> str:
     """What the owner sees after setting the goal, and how far it is below the system plan when
     it is (a total far below the basis is refused before: `LEAST_SHARE_OF_BASIS`)."""
-    shown = components.minor_to_money(goal_minor, currency=currency)
-    message = f"Goal set to {shown}; the claiming round is open."
+
+    def shown(minor: int) -> str:  # cents when the amount has them, as the stat cards show it
+        decimals = fmt.decimals_to_add_up([minor], currency)
+        return components.minor_to_money(minor, decimals=decimals, currency=currency)
+
+    message = f"Goal set to {shown(goal_minor)}; the claiming round is open."
     if system_minor > goal_minor >= basis_minor * 0.1:
         message += (
             f" It is {components.percent(1 - goal_minor / system_minor, 1)} below the system "
-            f"plan ({components.minor_to_money(system_minor, currency=currency)})."
+            f"plan ({shown(system_minor)})."
         )
     return message
 

@@ -215,7 +215,8 @@ def to_xlsx(
 ) -> bytes:
     """One worksheet per frame (name -> frame): header row bold and frozen, an autofilter over
     the table, dates as real dates (yyyy-mm-dd), the `money_columns` in `money_format` (e.g. the
-    plan currency's, ``forecast.money.excel_format``), other numbers as they are, text
+    plan currency's, ``forecast.money.excel_format``), columns named ``..._pct...`` (numbers
+    of percent, as the CSV has them) as "12.5 %", other numbers as they are, text
     neutralised and always written as text (never a formula).
 
     The cells' XML is built column by column (`forecast.export_xlsx`): a 130,000-row plan takes
@@ -232,17 +233,29 @@ def to_xlsx(
     written = []
     for name, frame in sheets.items():
         header = [str(_cell(str(column)) or "") for column in frame.columns]
-        money = [str(column) in money_columns for column in frame.columns]
+        numbers = [_number_kind(str(column), money_columns) for column in frame.columns]
         widths = [
             16.0 if str(c) in money_columns or str(c) in DATE_COLUMNS else 12.0
             for c in frame.columns
         ]
         dated = pd.DataFrame({i: _as_dates(frame[c]) for i, c in enumerate(frame.columns)})
-        xml = export_xlsx.sheet_xml(dated, header, money, widths, _cell, DANGEROUS_PREFIXES)
+        xml = export_xlsx.sheet_xml(dated, header, numbers, widths, _cell, DANGEROUS_PREFIXES)
         last = export_xlsx.column_letter(max(len(frame.columns) - 1, 0))
         table = f"A1:{last}{max(len(frame), 1) + 1}" if len(frame.columns) else ""
         written.append((_sheet_title(name), table, xml))
     return export_xlsx.workbook_bytes(written, money_format)
+
+
+PERCENT_WORD = "pct"
+"""Columns with this word in their name (``deviation_pct``, ``claim_pct_of_basis``) hold numbers
+of percent (12.5 for 12.5 %): the XLSX shows them as such."""
+
+
+def _number_kind(column: str, money_columns: Sequence[str]) -> str | None:
+    """How the XLSX shows a column's numbers: "money", "percent" or None (as they are)."""
+    if column in money_columns:
+        return "money"
+    return "percent" if PERCENT_WORD in column.split("_") else None
 
 
 DATE_COLUMNS = (

@@ -5,7 +5,8 @@ about ten).
 The workbook is the minimal one the Office Open XML standard asks for (content types, the
 workbook with its sheets and filter ranges, one style sheet, a worksheet per frame): the header
 row bold and frozen, an autofilter over the table, column widths, dates as real dates, money in
-the given number format, other numbers as they are, and text always as inline text (never a
+the given number format, numbers of percent (12.5 for 12.5 %) as ``12.5 %``, other numbers as
+they are, and text always as inline text (never a
 formula, whatever it starts with; `forecast.export` neutralises it first).
 """
 
@@ -32,7 +33,11 @@ EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
 NS_PER_DAY = 86_400 * 10**9
 
 # cellXfs positions (styles.xml below)
-GENERAL, BOLD, DATE, STAMP, MONEY = 0, 1, 2, 3, 4
+GENERAL, BOLD, DATE, STAMP, MONEY, PERCENT = 0, 1, 2, 3, 4, 5
+# a number of percent (12.5 for 12.5 %, as the CSV has it) shown as "12.5 %": Excel's own
+# percent format would multiply the number by 100
+PERCENT_FORMAT = '0.0" %"'
+NUMBER_STYLES = {None: "", "money": f' s="{MONEY}"', "percent": f' s="{PERCENT}"'}
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -70,14 +75,15 @@ def _blank_where(cells: pa.Array, present: np.ndarray) -> pa.Array:
 def column_cells(
     values: pd.Series,
     refs: pa.Array,
-    money: bool,
+    number: str | None,
     cell: Callable[[object], object],
     prefixes: tuple[str, ...],
 ) -> pa.Array:
     """The XML of one column's cells, one string per row ('' for an empty cell). `refs` are the
-    cells' references (``B2``, ``B3``...); `cell` turns a value of a mixed column into a number,
-    text, datetime, bool or None (``forecast.export._cell``)."""
-    number_style = f' s="{MONEY}"' if money else ""
+    cells' references (``B2``, ``B3``...); `number` is how its numbers are shown (None as they
+    are, "money" or "percent"); `cell` turns a value of a mixed column into a number, text,
+    datetime, bool or None (``forecast.export._cell``)."""
+    number_style = NUMBER_STYLES[number]
     if pd.api.types.is_bool_dtype(values) and not values.isna().any():
         flags = pa.array(np.where(values.to_numpy(dtype=bool), "1", "0"))
         return _join('<c r="', refs, '" t="b"><v>', flags, "</v></c>")
@@ -185,7 +191,7 @@ def _concatenated(rows: pa.Array) -> bytes:
 def sheet_xml(
     frame: pd.DataFrame,
     header: list[str],
-    money: Sequence[bool],
+    numbers: Sequence[str | None],
     widths: Sequence[float],
     cell: Callable[[object], object],
     prefixes: tuple[str, ...],
@@ -195,7 +201,7 @@ def sheet_xml(
     table = f"A1:{last}{max(n_rows, 1) + 1}"
     row_numbers = _numbers(np.arange(2, n_rows + 2, dtype=np.int64))
     columns = [
-        column_cells(frame[name], _join(column_letter(j), row_numbers), money[j], cell, prefixes)
+        column_cells(frame[name], _join(column_letter(j), row_numbers), numbers[j], cell, prefixes)
         for j, name in enumerate(frame.columns)
     ]
     rows = _join('<row r="', row_numbers, '">', *columns, "</row>")
@@ -224,9 +230,10 @@ def sheet_xml(
 
 def styles_xml(money_format: str) -> str:
     formats = (
-        '<numFmts count="3"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
+        '<numFmts count="4"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
         '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm:ss"/>'
-        f'<numFmt numFmtId="166" formatCode={quoteattr(money_format)}/></numFmts>'
+        f'<numFmt numFmtId="166" formatCode={quoteattr(money_format)}/>'
+        f'<numFmt numFmtId="167" formatCode={quoteattr(PERCENT_FORMAT)}/></numFmts>'
     )
     xf = '<xf numFmtId="{fmt}" fontId="{font}" fillId="0" borderId="0" xfId="0"{apply}/>'
     cell_xfs = "".join(
@@ -236,6 +243,7 @@ def styles_xml(money_format: str) -> str:
             xf.format(fmt=164, font=0, apply=' applyNumberFormat="1"'),
             xf.format(fmt=165, font=0, apply=' applyNumberFormat="1"'),
             xf.format(fmt=166, font=0, apply=' applyNumberFormat="1"'),
+            xf.format(fmt=167, font=0, apply=' applyNumberFormat="1"'),
         ]
     )
     return (
@@ -246,7 +254,7 @@ def styles_xml(money_format: str) -> str:
         '<fill><patternFill patternType="gray125"/></fill></fills>'
         '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
         '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
-        f'</cellStyleXfs><cellXfs count="5">{cell_xfs}</cellXfs>'
+        f'</cellStyleXfs><cellXfs count="6">{cell_xfs}</cellXfs>'
         '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
         "</styleSheet>"
     )

@@ -218,7 +218,7 @@ RULE_LABELS = {
     RemainderRule.EVEN: "even split",
     RemainderRule.PRO_RATA_CLAIMS: "pro rata to claims",
     RemainderRule.MANUAL: "manual amounts",
-    RemainderRule.PRO_RATA_SHORTFALL: "spare volunteers (pro rata among teams short of their share)",
+    RemainderRule.PRO_RATA_SHORTFALL: "spare volunteers (by shortfall among teams short of their share)",
 }
 
 
@@ -910,10 +910,11 @@ class Negotiation:
                     "no eligible team claimed less than its pro rata share of the gap, so the "
                     "rule that spares volunteers has nobody to assign to; use another rule"
                 )
-            weights = [self.team_basis[t] if short[t] else 0 for t in eligible]
-            if not any(weights):  # short teams without a basis share evenly
-                weights = [1 if short[t] else 0 for t in eligible]
-            return weights
+            # each short team by its shortfall (its pro rata share of the gap minus its claim),
+            # so that, when nobody over-claims, every team ends at its pro rata share
+            sign = 1 if remainder >= 0 else -1
+            scaled = self._scaled_shortfalls()
+            return [max(0, sign * scaled[t]) if short[t] else 0 for t in eligible]
         # pro rata to claims: only claims in the remainder's direction count
         sign = 1 if remainder >= 0 else -1
         weights = [max(0, sign * self._claim_amount(t)) for t in eligible]
@@ -931,6 +932,18 @@ class Negotiation:
         if total == 0:
             return gap / max(len(self.teams), 1)
         return gap * Decimal(self.team_basis[team]) / Decimal(total)
+
+    def _scaled_shortfalls(self) -> dict[str, int]:
+        """Per team: its shortfall (pro rata share of the gap minus its claim) times the basis
+        total (times the number of teams when there is no basis): exact integers in the same
+        proportions as the shortfalls, to weigh the remainder by."""
+        total = self.basis_total
+        gap = int(self.gap or 0)
+        if total == 0:
+            n = max(len(self.teams), 1)
+            return {t: gap - self._claim_amount(t) * n for t in self.teams}
+        basis = self.team_basis
+        return {t: gap * basis[t] - self._claim_amount(t) * total for t in self.teams}
 
     def short_of_share(self, remainder: int | None = None) -> dict[str, bool]:
         """Per team: did it claim less than its pro rata share of the gap, in the direction of
@@ -967,8 +980,10 @@ class Negotiation:
                 claimed = self.money(self._claim_amount(team))
                 if short[team]:
                     out[team] = (
-                        f"{label}: claimed {claimed} of its pro rata share {fair}, so it takes "
-                        f"part of the remainder in proportion to its {BASIS_WORDS[self.basis]}{of}"
+                        f"{label}: claimed {claimed} of its pro rata share {fair} of the gap on "
+                        f"its {BASIS_WORDS[self.basis]}, so it takes part of the remainder in "
+                        f"proportion to its shortfall (the amount it is short of its pro rata "
+                        f"share){of}"
                     )
                 else:
                     out[team] = (

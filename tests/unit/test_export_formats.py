@@ -127,3 +127,39 @@ def test_csv_floats_carry_no_float_noise() -> None:
     frame = pd.DataFrame({"actual": [601857990.5699999, 0.1 + 0.2, 1e-7], "n": [1, 2, 3]})
     rows = list(csv.reader(io.StringIO(export.to_csv(frame).decode())))
     assert rows[1:] == [["601857990.57", "1"], ["0.3", "2"], ["1e-07", "3"]]
+
+
+PERCENT_FORMAT = '0.0" %"'
+
+
+def test_xlsx_percent_columns_read_as_percent_and_keep_the_numbers_of_the_csv() -> None:
+    """claim_pct_of_basis 8.3333 was a bare 8.3333 in General format: it reads "8.3 %" now, the
+    cell still holding the number of percent the CSV gives (not 0.083333)."""
+    from test_export_system_track import plan_with_events
+
+    from forecast.services import system
+
+    store = MemoryStore()
+    plan_id = plan_in(store, "USD")
+    book = load_workbook(io.BytesIO(exports.export_plan(store, plan_id, "xlsx")))
+    ledger = book["ledger"]
+    header = [c.value for c in ledger[1]]
+    for column in ("claim_pct_of_basis", "target_vs_basis_pct", "target_growth_vs_last_year_pct"):
+        cells = [ledger.cell(r, header.index(column) + 1) for r in range(2, ledger.max_row + 1)]
+        assert {c.number_format for c in cells if c.value is not None} == {PERCENT_FORMAT}, column
+    claim_pct = ledger.cell(2, header.index("claim_pct_of_basis") + 1).value
+    assert ledger.cell(2, header.index("team") + 1).value == "a"
+    assert claim_pct == pytest.approx(8.3333)  # 250M of a's 3bn, as a number of percent
+    assert ledger.cell(2, header.index("team") + 1).number_format == "General"
+
+    other = MemoryStore()
+    events_plan, _ = plan_with_events(other)
+    ds = system.deviations(other, events_plan)["ds"].min()
+    system.explain(other, events_plan, "olga", reason_code="promotion", text="flyer",
+                   level="series", key="a0", ds=ds)  # fmt: skip
+    sheet = load_workbook(io.BytesIO(exports.export_plan(other, events_plan, "xlsx")))[
+        "explanations"
+    ]
+    header = [c.value for c in sheet[1]]
+    deviation = sheet.cell(2, header.index("deviation_pct") + 1)
+    assert isinstance(deviation.value, int | float) and deviation.number_format == PERCENT_FORMAT

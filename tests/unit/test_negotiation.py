@@ -443,10 +443,13 @@ def test_why_this_assignment_names_the_basis_in_words_not_its_key():
     neg.set_goal(OWNER, 8 * BN, basis="system_plan")
     neg.claim(LEAD_A, "a", BN // 10, note="more shelf space")
     neg.close_round(OWNER)
-    for rule in ("pro_rata_baseline", "pro_rata_shortfall"):
+    for rule, words in (
+        ("pro_rata_baseline", "in proportion to its system plan ("),
+        ("pro_rata_shortfall", "of the gap on its system plan, so it"),
+    ):
         neg.assign(OWNER, rule)
         why = neg.assignment_reasons()["b"]
-        assert "in proportion to its system plan (" in why and "system_plan" not in why
+        assert words in why and "system_plan" not in why
 
 
 @pytest.mark.parametrize("typed", ["12,500/10000", "1,000%", "10,000/6500"])
@@ -519,3 +522,42 @@ def test_a_rebase_that_reassigns_by_the_rule_drops_no_assignment():
 
     assert rebased.dropped_assignment is None
     assert rebased.notes[-1].endswith("re-assigned by even")
+
+
+# -- the rule that spares volunteers: each short team by its shortfall ---------------------------
+
+EUR = 100  # one euro in cents
+
+
+def shortfall_example(claims: dict[str, int]) -> Negotiation:
+    """Bases 60/30/10 and a gap of 100 (euros); the claims as given, the round closed."""
+    neg = Negotiation.start({"a": 60 * EUR, "b": 30 * EUR, "c": 10 * EUR})
+    neg.set_goal(OWNER, 200 * EUR)
+    leads = {"a": LEAD_A, "b": LEAD_B, "c": Actor("cleo", frozenset({"lead"}), "c")}
+    for team, amount in claims.items():
+        neg.claim(leads[team], team, amount, note="initiative")
+    neg.close_round(OWNER)
+    return neg
+
+
+def test_spare_volunteers_fills_each_short_team_up_to_its_pro_rata_share():
+    """b volunteered 25 of its fair 30: it is short by 5 and gets 5, not 22.5 of the remainder
+    by its basis (which took it to 47.5, far above its share, and left a below its own)."""
+    neg = shortfall_example({"b": 25 * EUR})
+    shares = neg.assign(OWNER, "pro_rata_shortfall")
+    assert shares == {"a": 60 * EUR, "b": 5 * EUR, "c": 10 * EUR}
+    assert neg.targets() == {"a": 120 * EUR, "b": 60 * EUR, "c": 20 * EUR}
+    why = neg.assignment_reasons()
+    assert "in proportion to its shortfall" in why["b"]
+    assert "claimed 25.00 of its pro rata share 30.00" in why["b"]
+    assert "short of its pro rata share" in why["b"]
+
+
+def test_spare_volunteers_splits_a_smaller_remainder_by_shortfall_when_a_team_over_claims():
+    """a claims 80 of its fair 60 (over by 20): the remainder of 10 goes to b (short by 20) and
+    c (short by 10) as 2 : 1, exact to the cent; a, the volunteer, gets nothing."""
+    neg = shortfall_example({"a": 80 * EUR, "b": 10 * EUR})
+    shares = neg.assign(OWNER, "pro_rata_shortfall")
+    assert shares == {"a": 0, "b": 667, "c": 333}
+    assert sum(neg.targets().values()) == 200 * EUR
+    assert "spared" in neg.assignment_reasons()["a"]

@@ -688,3 +688,15 @@ def test_a_rise_of_the_basis_reads_with_its_plus_sign_on_the_card_as_in_the_bann
     assert f"basis moved by {rise}" in str(claims.team_card(card, board.currency))
     drift_column = next(c for c in view.ledger_columns() if c["field"] == "basis_drift")
     assert drift_column["valueFormatter"] == components.grid_money(2, signed=True)
+
+
+def test_the_goal_alert_shows_cents_when_the_goal_has_them():
+    """84.000.000,50 was said as 'Goal set to €84,000,000': the cents the cards show were lost."""
+    with_cents = goal.goal_message(8_400_000_050, 6_500_000_000, "EUR")
+    assert with_cents.startswith("Goal set to €84,000,000.50;")
+    whole = goal.goal_message(8_400_000_000, 6_500_000_000, "EUR", system_minor=9_000_000_025)
+    assert whole.startswith("Goal set to €84,000,000;")
+    assert "(€90,000,000.25)" in whole  # the system plan's cents too
+    assert goal.goal_message(8_400_000_000, 6_500_000_000, "JPY").startswith(
+        "Goal set to ¥84,000,000;"
+    )

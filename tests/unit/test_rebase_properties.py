@@ -252,3 +252,31 @@ def test_through_the_services_the_ledger_adds_up_and_a_rebase_matches_the_system
             assert by_team.loc[team, "target_minor"] == ledger.loc[team, "target_minor"]
             if rebased:
                 assert ledger.loc[team, "basis_minor"] == ledger.loc[team, "system_plan_minor"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(0, 10**11), min_size=len(TEAMS), max_size=len(TEAMS)),
+    st.integers(50, 250),
+    st.dictionaries(st.sampled_from(TEAMS), st.integers(0, 100), max_size=len(TEAMS)),
+)
+def test_spare_volunteers_without_an_over_claim_takes_every_team_to_its_pro_rata_share(
+    baselines, goal_pct, claim_pcts
+):
+    """With pro_rata_shortfall and no team claiming beyond its pro rata share of the gap (any
+    part of it, 0 to 100 %), every team's target is its basis plus its pro rata share of the
+    gap, to the cent, and the targets add up to the goal."""
+    world = World(dict(zip(TEAMS, baselines, strict=True)))
+    world.apply(("goal", goal_pct, 0))
+    neg = world.neg
+    for team, pct in claim_pcts.items():
+        part = int(neg.fair_share(team) * pct / 100)  # toward zero: never beyond the share
+        if part:
+            neg.claim(lead(team), team, part, note="initiative")
+    neg.close_round(OWNER)
+    neg.assign(OWNER, "pro_rata_shortfall")
+    targets = neg.targets()
+    assert sum(targets.values()) == neg.goal
+    for team in TEAMS:
+        gap_share = targets[team] - neg.team_basis[team]
+        assert abs(gap_share - neg.fair_share(team)) < 1, (team, gap_share, neg.fair_share(team))

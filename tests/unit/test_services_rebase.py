@@ -186,8 +186,9 @@ def test_the_rule_that_spares_volunteers_gives_them_nothing_and_says_why(store, 
     ledger = ledger_by_team(store, plan_id)
     assert ledger.loc["a", "assignment_minor"] == 0
     remainder = 20_000_000_000  # 1.3bn - 1.1bn
-    # b and c share the remainder pro rata to their baseline (2.0 : 1.5)
-    assert ledger.loc["b", "assignment_minor"] == round(remainder * 2.0 / 3.5)
+    # b and c share the remainder by their shortfalls: b claimed 0.1bn of its fair 0.4bn and c
+    # nothing of its fair 0.3bn, both 0.3bn short, so 1 : 1 (by baseline it was 2.0 : 1.5)
+    assert ledger.loc["b", "assignment_minor"] == remainder // 2
     assert ledger.loc["b", "assignment_minor"] + ledger.loc["c", "assignment_minor"] == remainder
     assert "spared" in ledger.loc["a", "why"]
     assert "of its pro rata share" in ledger.loc["b", "why"]

@@ -332,7 +332,7 @@ def change_plan(
     reason: str | None = None,
     allow_locked: bool = False,
     blobs: Mapping[str, bytes | None] | None = None,
-    retry_stale: bool = False,
+    retry_stale: bool = True,
     allow_archived: bool = False,
     guard: Callable[[PlanState], None] | None = None,
     authorize: Callable[[PlanState], None] | None = None,
@@ -343,11 +343,13 @@ def change_plan(
     written then) and returns ``(what, before, after)`` for the audit log. `blobs` are written in
     the same transaction. Returns the saved state at its new version.
 
-    With `retry_stale` and no `expected_version` ("whatever is current"), a save that loses a race
-    to another writer is redone on the fresh state (mutate runs again) for as long as it takes:
-    every lost race means another writer made progress, and mutate re-checks the change on the
-    fresh state and refuses (with its reason) once it no longer applies. Use it only where mutate
-    is valid on any later state (appends, idempotent sets, domain operations that re-check).
+    Without an `expected_version` ("whatever is current"), a save that loses a race to another
+    writer is redone on the fresh state (mutate runs again) for as long as it takes: every lost
+    race means another writer made progress, and mutate re-checks the change on the fresh state
+    and refuses (with its reason) once it no longer applies. So mutate must be valid on any later
+    state: it finds what it changes in the state it is given (an event by its id), not in the
+    state read before. `retry_stale=False` refuses such a save as stale instead (no use case
+    does: a person who gave no version has no version to make the change again with).
 
     An archived plan is refused whatever `allow_locked` says (only `unarchive` passes
     `allow_archived`). `guard(state)` refuses what no version of the plan would allow (e.g. an

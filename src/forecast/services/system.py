@@ -828,11 +828,69 @@ def edit_event(
     state = plans.get_plan(store, plan)
     plans.require_role(state, actor, "planner", "edit events")
     plans.require_unlocked(state, "edit events")
-    old = get_event(state, event_id)
+    get_event(state, event_id)
     if (effect is None) != (value is None) and effect is not None:
         raise Invalid("a new effect needs its value too", Fix(FixKey.GIVE_EFFECT_VALUE))
     if use_suggestion and value is not None:
         raise Invalid("give a value or take the suggestion, not both")
+    fields = {"name": name, "kind": kind, "scope": scope, "start": start, "end": end}
+    made: list[tuple[Event, str | None]] = []
+
+    def mutate(s: PlanState) -> tuple[str, Any, Any]:
+        # The edit is made on the event as the state being saved has it: a save redone after a
+        # lost race applies the fields given to the event as the other writer left it, and is
+        # refused (with the reason) once the event is gone or already is as asked.
+        old = _event_still_there(s, event_id, "edit")
+        new, followed = _edited(
+            store,
+            s,
+            old,
+            fields,
+            effect=effect,
+            value=value,
+            reason=reason,
+            use_suggestion=use_suggestion,
+        )
+        made[:] = [(new, followed)]
+        s.events = [new.to_dict() if e["event_id"] == event_id else e for e in s.events]
+        return f"edit event {new.describe(currency=s.currency)}", old.to_dict(), new.to_dict()
+
+    saved = _change_events(
+        store, state.plan_id, actor, "edit_event", mutate, expected_version, reason=reason
+    )
+    new, followed = made[0]
+    notes = [n for n in (followed, _coverage_note(store, saved, new)) if n]
+    return Saved(saved, event=new, note="; ".join(notes) or None)
+
+
+def _event_still_there(state: PlanState, event_id: str, doing: str) -> Event:
+    """The event `event_id` as `state` has it; refused, saying so, if it was removed since the
+    edit was asked for (a save redone after losing a race to the removal)."""
+    try:
+        return get_event(state, event_id)
+    except NotFound as exc:
+        raise NotFound(
+            f"event {event_id!r} is no longer in plan {state.plan_id}: it was removed meanwhile, "
+            f"so there is nothing to {doing} (the plan's audit log says who removed it)"
+        ) from exc
+
+
+def _edited(
+    store: PlanRepository,
+    state: PlanState,
+    old: Event,
+    fields: Mapping[str, Any],
+    *,
+    effect: str | None,
+    value: float | None,
+    reason: str | None,
+    use_suggestion: bool,
+) -> tuple[Event, str | None]:
+    """`old` with the fields given changed (the others stay), checked on `state`, and a note
+    when it follows the suggestion for its new window."""
+    event_id = old.event_id
+    name, kind, scope = fields["name"], fields["kind"], fields["scope"]
+    start, end = fields["start"], fields["end"]
     _valid_dates(start or old.start, end or old.end)
     new = Event(
         event_id=old.event_id,
@@ -882,17 +940,7 @@ def edit_event(
             )
         if new == old:
             raise Invalid(f"nothing to change: event {event_id} already is {old_text}")
-
-    def mutate(s: PlanState) -> tuple[str, Any, Any]:
-        s.events = [new.to_dict() if e["event_id"] == event_id else e for e in s.events]
-        return f"edit event {new.describe(currency=s.currency)}", old.to_dict(), new.to_dict()
-
-    expected = state.version if expected_version is None else expected_version
-    saved = _change_events(
-        store, state.plan_id, actor, "edit_event", mutate, expected, reason=reason
-    )
-    notes = [n for n in (followed, _coverage_note(store, saved, new)) if n]
-    return Saved(saved, event=new, note="; ".join(notes) or None)
+    return new, followed
 
 
 def _moved(old: Event, new: Event) -> str:
@@ -920,16 +968,20 @@ def remove_event(
 ) -> Saved:
     plans.check_text("the reason for removing an event", reason)
     state = plans.get_plan(store, plan)
-    old = get_event(state, event_id)
+    get_event(state, event_id)
+    removed: list[Event] = []
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
+        # the event as the state being saved has it (a redone save: as another writer left it)
+        old = _event_still_there(s, event_id, "remove")
+        removed[:] = [old]
         s.events = [e for e in s.events if e["event_id"] != event_id]
         return f"remove event {old.describe(currency=s.currency)}", old.to_dict(), None
 
     saved = _change_events(
         store, state.plan_id, actor, "remove_event", mutate, expected_version, reason=reason
     )
-    return Saved(saved, event=old)
+    return Saved(saved, event=removed[0])
 
 
 def restore_event(
@@ -964,6 +1016,8 @@ def restore_event(
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         if any(e["event_id"] == event_id for e in s.events):
             raise Invalid(f"event {event_id} was restored already; reload the page")
+        if s.version != state.version:
+            _checked(store, s, event)  # a redone save: the event checked with the fresh events
         # Back in its place, not at the end: where 'set' events overlap the one added last
         # wins, so an appended event would now win over events added after it.
         s.events.insert(_place_of(s.events, event_id), event.to_dict())
@@ -1233,18 +1287,13 @@ def publish(
     state = plans.get_plan(store, plan)
     plans.require_role(state, actor, "owner", "publish")
     plans.require_unlocked(state, "publish it again")
-    marked = _marked(store, state)
-    gate = gate_of(state, marked)
-    if gate.blocks_publishing:
-        open_cells = marked.loc[~marked["explained"]]
-        raise WrongStage(
-            f"plan {state.plan_id} cannot be published: {gate.open} deviation(s) above "
-            f"{percent_text(state.threshold, 0)} have no explanation:\n"
-            f"{overrides.describe_cells(open_cells)}\n",
-            Fix(FixKey.EXPLAIN_DEVIATIONS, plan=state.plan_id),
-        )
+    _require_explained(store, state)
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
+        if s.version != state.version:
+            # a redone save: the gate as the fresh state stands (another writer's event may
+            # have opened a deviation, or an explanation closed one)
+            _require_explained(store, s)
         s.status = PUBLISHED
         s.published_at = utc_now()
         s.published_by = actor
@@ -1257,11 +1306,25 @@ def publish(
             actor=actor,
             action="publish",
             mutate=mutate,
-            expected_version=state.version if expected_version is None else expected_version,
+            expected_version=expected_version,
             role="owner",
             doing="publish",
         )
     )
+
+
+def _require_explained(store: PlanRepository, state: PlanState) -> None:
+    """Refuse to publish while any marked deviation of `state` is unexplained, listing them."""
+    marked = _marked(store, state)
+    gate = gate_of(state, marked)
+    if gate.blocks_publishing:
+        open_cells = marked.loc[~marked["explained"]]
+        raise WrongStage(
+            f"plan {state.plan_id} cannot be published: {gate.open} deviation(s) above "
+            f"{percent_text(state.threshold, 0)} have no explanation:\n"
+            f"{overrides.describe_cells(open_cells)}\n",
+            Fix(FixKey.EXPLAIN_DEVIATIONS, plan=state.plan_id),
+        )
 
 
 def new_version(store: PlanRepository, plan: str, actor: str, name: str | None = None) -> PlanState:
@@ -1273,6 +1336,17 @@ def new_version(store: PlanRepository, plan: str, actor: str, name: str | None =
 
 def factor_column(factor_id: str) -> str:
     return f"factor_{factor_id}"
+
+
+class _InputsMoved(Exception):
+    """What a change was computed from moved under it (another writer saved first): compute it
+    again on the fresh state."""
+
+
+def _factor_inputs(state: PlanState) -> tuple[Any, ...]:
+    """What marking a factor re-forecasts from: the data, the baseline, the factors marked so
+    far (their ids and markers) and the calendar."""
+    return (state.dataset, state.baseline, state.factors, state.freq, state.horizon)
 
 
 def mark_factor(
@@ -1289,7 +1363,38 @@ def mark_factor(
     """Mark series with a factor the model has not seen (from `start` on) and re-forecast them
     with a 0/1 marker as regressor (1 from `start` on and over the whole horizon). The baselines
     before and after are kept (blobs ``factor_before:<id>`` / ``factor_after:<id>``) and the plan's
-    baseline uses the new one."""
+    baseline uses the new one.
+
+    Without `expected_version`, a save that loses a race is redone on the fresh state; when
+    another writer changed what the re-forecast rests on (marked a factor itself), the factor
+    is computed again on the fresh data."""
+    while True:
+        try:
+            return _mark_factor_once(
+                store,
+                plan,
+                actor,
+                name=name,
+                scope=scope,
+                start=start,
+                model=model,
+                expected_version=expected_version,
+            )
+        except _InputsMoved:
+            continue
+
+
+def _mark_factor_once(
+    store: PlanRepository,
+    plan: str,
+    actor: str,
+    *,
+    name: str,
+    scope: Scope,
+    start: date | str,
+    model: str | None,
+    expected_version: int | None,
+) -> Saved:
     from forecast.engine.baseline import forecast_baseline
 
     plans.check_text("a factor's name", name, bounds.MAX_NAME_CHARS)
@@ -1370,6 +1475,8 @@ def mark_factor(
     )
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
+        if _factor_inputs(s) != _factor_inputs(state):
+            raise _InputsMoved  # nothing is written; the factor is computed again
         s.factors.append(factor.to_dict())
         s.baseline = plans.baseline_info(
             new_baseline, s.baseline.model, s.baseline.levels, s.baseline.selection
@@ -1391,7 +1498,7 @@ def mark_factor(
         actor=actor,
         action="mark_factor",
         mutate=mutate,
-        expected_version=state.version if expected_version is None else expected_version,
+        expected_version=expected_version,
         role="planner",
         doing="mark factors",
         blobs={
