@@ -152,6 +152,17 @@ def account_log_as(
     return account_log(store, limit=limit)
 
 
+def was_admin(store: PlanRepository, name: str) -> bool:
+    """Whether the account log shows `name` an admin at some time (added as one, or made one):
+    a page drawn for an admin may still be open after the role was taken away."""
+    for entry in store.account_log(account=name):
+        if entry.action == "add" and entry.what.startswith(f"added account {name} (admin"):
+            return True
+        if entry.action == "set" and f"made {name} an admin" in entry.what.split("; "):
+            return True
+    return False
+
+
 def list_users(store: PlanRepository) -> list[Account]:
     return store.list_accounts()
 

@@ -1,0 +1,83 @@
+"""People change while a negotiation round is open: an admin demoted, an account added or
+disabled, a lead gone or moved to another team. Each page and command says what happened and
+what to do, instead of doing nothing or pointing at someone who cannot help."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
+
+from dashboard.context import DashboardContext
+from dashboard.pages import plans_accounts
+from forecast.services import accounts
+from forecast.store import MemoryStore
+from tests.signin import PASSWORD, acting_as, add_accounts
+
+
+@contextmanager
+def clicked(component_id: dict) -> Iterator[None]:
+    """The callback context of a click on the pattern-matching button `component_id`."""
+    prop = f"{json.dumps(component_id, separators=(',', ':'), sort_keys=True)}.n_clicks"
+    token = context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop, "value": 1}]))
+    try:
+        yield
+    finally:
+        context_value.reset(token)
+
+
+def _text(component: object) -> str:
+    return str(getattr(component, "to_plotly_json", lambda: component)())
+
+
+def test_a_former_admins_clicks_in_the_accounts_section_say_why_nothing_changed():
+    store = MemoryStore()
+    add_accounts(store, ["root", "olga", "piet"], admin=["root", "olga"])
+    ctx = DashboardContext(_store=store)
+    accounts.set_attributes(store, "olga", admin=False, actor="root")  # while olga's page is open
+    said = "no longer an admin: nothing was changed"
+    with acting_as(store, "olga"):
+        calls = [
+            plans_accounts.add_account(ctx, 1, "nina", None, PASSWORD, False, 4),
+            plans_accounts.set_display_name(ctx, 1, "piet", "Piet P.", 4),
+            plans_accounts.reset_password(ctx, 1, "piet", "another long password", 4),
+        ]
+        with clicked({"type": plans_accounts.SWITCH, "user": "piet", "to": "disable"}):
+            calls.append(plans_accounts.switch_account(ctx, [1], 4))
+        with clicked({"type": plans_accounts.ADMIN_SWITCH, "user": "piet", "to": "admin"}):
+            calls.append(plans_accounts.switch_admin(ctx, [1], 4))
+        for alert, refresh in calls:
+            assert said in _text(alert)
+            assert refresh == 5  # the section is drawn anew: hidden for a non-admin
+        # a table drawn anew (no click) still answers nothing
+        assert plans_accounts.add_account(ctx, None, "nina", None, PASSWORD, False, 4)[1] is (
+            plans_accounts.no_update
+        )
+        with clicked({"type": plans_accounts.SWITCH, "user": "piet", "to": "disable"}):
+            assert plans_accounts.switch_account(ctx, [None], 4)[1] is plans_accounts.no_update
+    with acting_as(store, "piet"), clicked({"type": plans_accounts.SWITCH, "user": "olga"}):
+        # never an admin, so never shown the section: a forged click is answered with nothing
+        assert plans_accounts.switch_account(ctx, [1], 4) == (
+            plans_accounts.no_update,
+            plans_accounts.no_update,
+        )
+    assert store.get_account("nina") is None
+    piet = store.get_account("piet")
+    assert piet.active and not piet.is_admin and piet.display_name == "piet"
+    assert store.get_account("olga").active
+
+
+def test_the_accounts_alert_is_not_hidden_with_the_section():
+    def ids(component: object) -> list[str]:
+        found = [getattr(component, "id", None)]
+        children = getattr(component, "children", None) or []
+        for child in children if isinstance(children, list) else [children]:
+            found += ids(child)
+        return [i for i in found if isinstance(i, str)]
+
+    layout = plans_accounts.section(DashboardContext(_store=MemoryStore()))
+    hidden = next(c for c in layout.children if getattr(c, "id", None) == plans_accounts.SECTION)
+    assert plans_accounts.ALERT in ids(layout) and plans_accounts.ALERT not in ids(hidden)
