@@ -81,3 +81,18 @@ def test_the_accounts_alert_is_not_hidden_with_the_section():
     layout = plans_accounts.section(DashboardContext(_store=MemoryStore()))
     hidden = next(c for c in layout.children if getattr(c, "id", None) == plans_accounts.SECTION)
     assert plans_accounts.ALERT in ids(layout) and plans_accounts.ALERT not in ids(hidden)
+
+
+def test_the_members_editor_is_drawn_anew_when_an_account_is_added_or_disabled(tmp_path):
+    """An admin adds nina (or disables piet) under Accounts: the members editor on the same
+    page offers nina at once and marks piet "(disabled)", without a reload."""
+    from dashboard.app import create_app
+    from dashboard.pages import plans_members
+    from tests.signin import callback_key
+
+    app = create_app(data_dir=str(tmp_path / "data"))
+    m = plans_members
+    outputs = [f"{m.TABLE}.children", f"{m.USER}.options", f"{m.TEAM}.options"]
+    editor = "..{}..".format("...".join([*outputs, f"{m.ADD}.disabled", f"{m.NOTE}.children"]))
+    drawn = callback_key(app, editor, (plans_members.REFRESH, "data"))
+    assert callback_key(app, editor, (plans_accounts.REFRESH, "data")) == drawn
