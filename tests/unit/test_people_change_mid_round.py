@@ -96,3 +96,63 @@ def test_the_members_editor_is_drawn_anew_when_an_account_is_added_or_disabled(t
     editor = "..{}..".format("...".join([*outputs, f"{m.ADD}.disabled", f"{m.NOTE}.children"]))
     drawn = callback_key(app, editor, (plans_members.REFRESH, "data"))
     assert callback_key(app, editor, (plans_accounts.REFRESH, "data")) == drawn
+
+
+def _round_with_claims(store: MemoryStore) -> str:
+    """Owner olga, planner pia, leads lara (team a) and lena (team b), each with a claim."""
+    from forecast.services import negotiation as nego
+    from forecast.services import plans
+    from tests.unit.test_services_negotiation import team_plan
+
+    add_accounts(store, ["olga", "lara", "lena", "pia"])
+    plan = team_plan(store, "round", {"a": "lara", "b": "lena"})
+    plans.grant(store, plan, "olga", "pia", "planner")
+    nego.set_goal(store, plan, "olga", ratio="10/6.5")
+    nego.claim(store, plan, "lara", "a", amount="1000", note="new stores")
+    nego.claim(store, plan, "lena", "b", amount="500", note="promo")
+    return plan
+
+
+def test_a_lead_who_left_is_not_named_as_the_one_to_ask():
+    """`forecast user disable lara` (team a's lead left), then the owner withdraws team a's
+    claim: the refusal told her to ask lara "to claim for it"; now it says to grant a new lead."""
+    import pytest
+
+    from forecast.cli.fix_hints import cli_message
+    from forecast.services import negotiation as nego
+    from forecast.services.errors import Fix, FixKey, ServiceError
+    from forecast.services.negotiation_board import negotiation_board
+
+    store = MemoryStore()
+    plan = _round_with_claims(store)
+    accounts.disable(store, "lara")
+    with pytest.raises(ServiceError) as gone:
+        nego.unclaim(store, plan, "olga", "a")
+    assert gone.value.fix == Fix(FixKey.GRANT_LEAD, plan=plan, team="a")
+    said = cli_message(gone.value)
+    assert "lead (lara, whose account is disabled); grant a lead with" in said, said
+    assert f"`forecast plan grant {plan} USER --role lead --team a`" in said
+    assert "to claim for it" not in said
+    board = negotiation_board(store, plan, "olga")
+    assert board.actions.withdraw["a"].fix == Fix(FixKey.GRANT_LEAD, team="a")
+    assert board.actions.claim["a"].fix == Fix(FixKey.GRANT_LEAD, team="a")
+    with pytest.raises(ServiceError) as planner:  # a planner asks the owner to make them lead
+        nego.unclaim(store, plan, "pia", "a")
+    assert planner.value.fix == Fix(FixKey.ASK_FOR_LEAD, plan=plan, user="pia", team="a")
+
+
+def test_the_owner_is_asked_to_have_the_lead_withdraw_not_claim():
+    import pytest
+
+    from forecast.cli.fix_hints import cli_message
+    from forecast.services import negotiation as nego
+    from forecast.services.errors import ServiceError
+
+    store = MemoryStore()
+    plan = _round_with_claims(store)
+    with pytest.raises(ServiceError) as asked:
+        nego.unclaim(store, plan, "olga", "b")
+    assert cli_message(asked.value).endswith(
+        f"ask lena, the lead of team b, to withdraw its claim (`forecast plan unclaim {plan} "
+        "--team b`)"
+    )
