@@ -156,3 +156,29 @@ def test_the_owner_is_asked_to_have_the_lead_withdraw_not_claim():
         f"ask lena, the lead of team b, to withdraw its claim (`forecast plan unclaim {plan} "
         "--team b`)"
     )
+
+
+def test_a_lead_moved_to_another_team_while_typing_is_told_so_not_to_save_again():
+    """Lena types team b's claim while the owner makes her lead of team c: her save is refused
+    as stale, and the page said "press Save claim again", which the card then refused."""
+    from dashboard.negotiation_parts import claims, common
+    from forecast.services import plans
+    from forecast.services.negotiation_board import negotiation_board
+
+    store = MemoryStore()
+    plan = _round_with_claims(store)
+    ctx, session = DashboardContext(_store=store), {"plan_id": plan}
+    shown = negotiation_board(store, plan, "lena").version
+    plans.grant(store, plan, "olga", "lena", "lead", team="c")
+    with acting_as(store, "lena"):
+        alert, _, _ = claims.act(ctx, "b", "neg-claim-save", "900", "promo+", session, shown, 3)
+    said = _text(alert)
+    assert common.refused(alert)
+    assert "You now lead team c, not team b: nothing was saved." in said, said
+    assert "Save claim again" not in said
+    shown = negotiation_board(store, plan, "lena").version
+    plans.revoke(store, plan, "olga", "lena", "lead")
+    with acting_as(store, "lena"):
+        alert, _, _ = claims.act(ctx, "c", "neg-claim-withdraw", None, None, session, shown, 4)
+    said = _text(alert)
+    assert "You are no longer the lead of team c: the claim was not withdrawn." in said, said
