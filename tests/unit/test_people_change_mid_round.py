@@ -182,3 +182,29 @@ def test_a_lead_moved_to_another_team_while_typing_is_told_so_not_to_save_again(
         alert, _, _ = claims.act(ctx, "c", "neg-claim-withdraw", None, None, session, shown, 4)
     said = _text(alert)
     assert "You are no longer the lead of team c: the claim was not withdrawn." in said, said
+
+
+def test_grant_and_revoke_take_a_name_in_other_capitals_as_the_account_it_matches():
+    """`forecast plan grant PLAN Pia --role planner` refused "there is no account 'Pia'; an admin
+    adds it with `forecast user add Pia`", a command refused in turn (pia is taken)."""
+    from dataclasses import replace
+
+    import pytest
+
+    from forecast.services import plans
+    from forecast.services.errors import ServiceError
+
+    store = MemoryStore()
+    plan = _round_with_claims(store)
+    add_accounts(store, ["kim"])
+    plans.grant(store, plan, "olga", "Kim", "planner")
+    assert "kim" in plans.get_plan(store, plan).members
+    assert "Kim" not in plans.get_plan(store, plan).members
+    plans.revoke(store, plan, "olga", "PIA", "planner")
+    assert "pia" not in plans.get_plan(store, plan).members
+    # a store from before such names were refused may hold lena and LENA: "Lena" is either
+    store._accounts["LENA"] = replace(store.get_account("lena"), name="LENA")
+    with pytest.raises(ServiceError) as either:
+        plans.grant(store, plan, "olga", "Lena", "planner")
+    said = str(either.value)
+    assert "LENA, lena" in said and "user add" not in said, said

@@ -321,6 +321,15 @@ def spelled(store: PlanRepository, name: str) -> str:
     return account.name if account is not None else name
 
 
+def alike(store: PlanRepository, name: str) -> list[str]:
+    """The names of the accounts that differ from `name` only in capitals, when there are
+    several (a store from before such names were refused: piet and PIET, so Piet is neither)."""
+    if store.get_account(name) is not None or not _NAME.match(name):
+        return []
+    found = [a.name for a in store.find_accounts_ignoring_case(name)]
+    return found if len(found) > 1 else []
+
+
 def proxy_account(store: PlanRepository, name: str | None) -> Account | None:
     """The active account an authenticating proxy's header names, matched as a sign-in matches
     a typed name (`OLGA` from a company directory is olga); None when there is none."""

@@ -444,12 +444,29 @@ def _carry_read_models(store: PlanRepository, before: PlanState, saved: PlanStat
     system_track.carry_series_plan(store, before, saved)
 
 
-def _require_account(store: PlanRepository, user: str) -> None:
+def _account_name(store: PlanRepository, user: str) -> str:
+    """The account a typed name means, in its own spelling, matched as `--as` and a sign-in
+    match it (`Piet` is piet's account); the name as typed when no account matches. A name that
+    two accounts match (piet and PIET, in a store from before such names were refused) is
+    refused, naming both."""
+    either = accounts.alike(store, user)
+    if either:
+        raise NotFound(
+            f"there is no account {user!r}, and the accounts {', '.join(either)} differ from it "
+            "only in capitals: name the one you mean as it is spelled"
+        )
+    return accounts.spelled(store, user)
+
+
+def _require_account(store: PlanRepository, user: str) -> str:
     """Once the store has accounts, a role goes to an active one: a typo made a member nobody
     could sign in as, and a disabled account (someone who left) was put back on the plan
-    unnoticed. A store from before accounts takes any name, as before."""
+    unnoticed. The name is matched as `--as` and a sign-in match it (`Piet` is piet's account)
+    and the account's own spelling is returned. A store from before accounts takes any name,
+    as before."""
     if not accounts.has_accounts(store):
-        return
+        return user
+    user = _account_name(store, user)
     account = store.get_account(user)
     if account is None:
         raise NotFound(
@@ -462,6 +479,7 @@ def _require_account(store: PlanRepository, user: str) -> None:
             f"enables it first (`forecast user enable {user}`, or Enable under Accounts on the "
             "Plans page)"
         )
+    return user
 
 
 def grant(
@@ -484,7 +502,7 @@ def grant(
         raise Invalid(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     state = get_plan(store, plan)
     require_members_manager(store, state, actor, "grant roles")  # before the teams are named
-    _require_account(store, user)
+    user = _require_account(store, user)
     if role == "lead":
         if not team:
             raise Invalid(
@@ -635,6 +653,9 @@ def revoke(
     if role not in ROLES:
         raise Invalid(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     state = get_plan(store, plan)
+    if user not in state.members:  # a member's name as the account spells it (`--as` alike)
+        require_members_manager(store, state, actor, "change members")  # before naming any
+        user = _account_name(store, user)
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         if not s.has_role(user, role):
