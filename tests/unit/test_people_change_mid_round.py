@@ -208,3 +208,25 @@ def test_grant_and_revoke_take_a_name_in_other_capitals_as_the_account_it_matche
         plans.grant(store, plan, "olga", "Lena", "planner")
     said = str(either.value)
     assert "LENA, lena" in said and "user add" not in said, said
+
+
+def test_a_plan_left_without_an_owner_in_a_store_without_an_admin_says_how_to_make_one(tmp_path):
+    """`forecast user disable ann` in a store whose accounts are all plain ones: the note said
+    to grant an owner `--as ADMIN`, and there was no admin to name."""
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+    from forecast.services.store_factory import open_store
+    from tests.integration.test_store import new_plan
+
+    store = open_store(data_dir=tmp_path)
+    for name in ("ann", "bea"):
+        accounts.add_user(store, name, None)
+    alone = new_plan(store, name="ann alone").plan_id
+    store.close()
+    done = CliRunner().invoke(app, ["user", "disable", "ann", "--data-dir", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    assert f"ann was the only active owner of {alone} ('ann alone')" in done.output
+    assert "no active account is an admin" in done.output, done.output
+    assert "`forecast user set NAME --admin`" in done.output
+    assert f"forecast plan grant {alone} USER --role owner --as ADMIN" in done.output

@@ -767,17 +767,26 @@ def plans_left_without_owner(store: PlanRepository, name: str) -> list[PlanSumma
     return left
 
 
-def without_owner_note(summaries: Sequence[PlanSummary], name: str) -> str:
-    """What to do about the plans `name` leaves without an active owner ('' for none)."""
+def without_owner_note(
+    summaries: Sequence[PlanSummary], name: str, *, admin_exists: bool = True
+) -> str:
+    """What to do about the plans `name` leaves without an active owner ('' for none). Only
+    an admin can give them an owner: in a store without an active admin, how to make one."""
     if not summaries:
         return ""
     shown = ", ".join(f"{s.plan_id} ({s.name!r})" for s in summaries)
     first = summaries[0].plan_id
     each = "each" if len(summaries) > 1 else "it"
-    return (
+    note = (
         f"{name} was the only active owner of {shown}: give {each} an owner (`forecast plan grant "
         f"{first} USER --role owner --as ADMIN`, or an admin on the Plans page)"
     )
+    if not admin_exists:
+        note += (
+            "; no active account is an admin, so make one first with "
+            "`forecast user set NAME --admin`"
+        )
+    return note
 
 
 @dataclass(frozen=True)
@@ -787,11 +796,14 @@ class DisabledAccount:
 
     name: str
     plans_without_owner: list[PlanSummary]
+    admin_exists: bool = True  # whether an active admin account is left to give them an owner
 
     @property
     def note(self) -> str:
         """What to do about those plans ('' for none): ``without_owner_note``."""
-        return without_owner_note(self.plans_without_owner, self.name)
+        return without_owner_note(
+            self.plans_without_owner, self.name, admin_exists=self.admin_exists
+        )
 
 
 def disable_account(
@@ -803,7 +815,8 @@ def disable_account(
         accounts.disable_as(store, actor, name)
     else:
         accounts.disable(store, name, actor=actor)
-    return DisabledAccount(name, plans_left_without_owner(store, name))
+    admins = [a for a in accounts.list_users(store) if a.is_admin and a.active]
+    return DisabledAccount(name, plans_left_without_owner(store, name), admin_exists=bool(admins))
 
 
 def require_members_manager(
