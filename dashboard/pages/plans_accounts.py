@@ -123,9 +123,14 @@ def section(ctx: DashboardContext) -> html.Div:
     return html.Div([shown_to_admins, html.Div(id=ALERT)])
 
 
+OWN_ACCOUNT = "you cannot disable or demote yourself; another admin can"
+"""Why the admin's own Disable and Take admin are greyed out (said next to them and on hover)."""
+
+
 def accounts_table(found: list[Any], me: str) -> Any:
     rows = []
     for account in found:
+        own = {"disabled": True, "title": OWN_ACCOUNT} if account.name == me else {}
         marks = [
             m for m, on in (("admin", account.is_admin), ("disabled", not account.active)) if on
         ]
@@ -136,7 +141,7 @@ def accounts_table(found: list[Any], me: str) -> Any:
             color="link",
             size="sm",
             className="p-0",
-            disabled=account.name == me,
+            **own,
         )
         role = "no-admin" if account.is_admin else "admin"
         admin_button = dbc.Button(
@@ -145,7 +150,7 @@ def accounts_table(found: list[Any], me: str) -> Any:
             color="link",
             size="sm",
             className="p-0 ms-3",
-            disabled=account.name == me,
+            **own,
         )
         rows.append(
             html.Tr(
@@ -153,7 +158,10 @@ def accounts_table(found: list[Any], me: str) -> Any:
                     html.Td(account.name),
                     html.Td(account.display_name if account.display_name != account.name else ""),
                     html.Td(", ".join(marks)),
-                    html.Td([button, admin_button]),
+                    html.Td(
+                        [button, admin_button]
+                        + ([html.Small(f" ({OWN_ACCOUNT})", className="text-muted")] if own else [])
+                    ),
                 ]
             )
         )

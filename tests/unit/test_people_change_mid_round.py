@@ -230,3 +230,16 @@ def test_a_plan_left_without_an_owner_in_a_store_without_an_admin_says_how_to_ma
     assert "no active account is an admin" in done.output, done.output
     assert "`forecast user set NAME --admin`" in done.output
     assert f"forecast plan grant {alone} USER --role owner --as ADMIN" in done.output
+
+
+def test_the_admins_own_greyed_out_buttons_say_why():
+    store = MemoryStore()
+    add_accounts(store, ["root", "ada", "piet"], admin=["root", "ada"])
+    table = plans_accounts.accounts_table(accounts.list_users(store), "root")
+    rows = {row.children[0].children: row for row in table.children[1].children}
+    own = rows["root"].children[3].children[:2]  # Disable, Take admin
+    assert all(button.disabled for button in own)
+    why = "you cannot disable or demote yourself; another admin can"
+    assert all(button.title == why for button in own), [b.title for b in own]
+    assert why in _text(rows["root"])  # said on the page too, not only on hover
+    assert not any(getattr(b, "title", None) for b in rows["ada"].children[3].children)
