@@ -243,3 +243,15 @@ def test_the_admins_own_greyed_out_buttons_say_why():
     assert all(button.title == why for button in own), [b.title for b in own]
     assert why in _text(rows["root"])  # said on the page too, not only on hover
     assert not any(getattr(b, "title", None) for b in rows["ada"].children[3].children)
+
+
+def test_the_user_name_rule_says_which_letters():
+    """`forecast user add zoë` was refused as using something else than "letters"."""
+    import pytest
+
+    from forecast.services.errors import Invalid
+
+    with pytest.raises(Invalid) as refused:
+        accounts.check_user_name("zoë")
+    said = str(refused.value)
+    assert "may use ASCII letters a-z (either case), digits and . _ @ + - only" in said, said

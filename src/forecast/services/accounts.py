@@ -58,8 +58,8 @@ def check_user_name(name: str) -> str:
         )
     if not _NAME.match(name):
         raise Invalid(
-            f"user name {name!r} may use letters, digits and . _ @ + - only, "
-            "starting with a letter or digit"
+            f"user name {name!r} may use ASCII letters a-z (either case), digits and . _ @ + - "
+            "only, starting with a letter or digit"
         )
     return name
 
