@@ -20,6 +20,9 @@ PAGE_FIXES: Mapping[FixKey, str] = {
         "account, the role lead and the team, then 'Add'"
     ),
     FixKey.ASK_TEAM_LEAD: "ask {leads}, the lead of team {team}, to claim for it",
+    FixKey.ASK_TEAM_LEAD_TO_WITHDRAW: (
+        "ask {leads}, the lead of team {team}, to withdraw its claim with 'Withdraw' on its card"
+    ),
     FixKey.GRANT_ROLE: "the owner can grant it under Members on the Plans page",
     FixKey.CHOOSE_LEAD_TEAM: "pick the lead's team in 'Team (for a lead)' ({teams})",
     FixKey.SET_GOAL: "the owner sets it first with 'Set goal' on the Negotiation page",

@@ -182,7 +182,7 @@ def act(ctx: DashboardContext, team: str, kind: str, typed, note, session, versi
     if again is no_update or not common.refused(alert):
         return alert, again, None
     return (
-        kept_after_refusal(ctx, team, alert, typed, note, session, version),
+        kept_after_refusal(ctx, team, alert, typed, note, session, version, kind=kind),
         again,
         (kept_typing(ctx, team, typed, note, session)),
     )
@@ -200,19 +200,35 @@ def kept_typing(ctx: DashboardContext, team: str, typed, note, session) -> dict[
 
 
 def kept_after_refusal(
-    ctx: DashboardContext, team: str, alert: Any, typed, note, session, version
+    ctx: DashboardContext,
+    team: str,
+    alert: Any,
+    typed,
+    note,
+    session,
+    version,
+    *,
+    kind: str = ids.NEG_CLAIM_SAVE,
 ) -> Any:
     """The refusal, and for a stale page what changed meanwhile: whether it touched this team,
-    and that the typing is still in the boxes to save again on the version now shown."""
+    and that the typing is still in the boxes to save again on the version now shown. When the
+    change was the person's own role (moved to another team's lead, or no lead any more), that
+    is said instead: pressing the button again would only be refused."""
     plan_id, user = (session or {}).get("plan_id"), components.acting_user(session)
     shown = version if isinstance(version, int) and not isinstance(version, bool) else None
-    if not plan_id or shown is None or not (typed or note):
+    if not plan_id or shown is None:
         return alert
     try:
         others = live.changes_by_others(ctx.store, plan_id, shown, user)
     except ServiceError:
         return alert
-    if not others:
+    moved = _own_role_changed(ctx, plan_id, user, team, others)
+    if moved is not None:
+        undone = (
+            "the claim was not withdrawn" if kind == ids.NEG_CLAIM_WITHDRAW else "nothing was saved"
+        )
+        return _refusal_note(f"{moved}: {undone}.", "Your role in this plan changed. ")
+    if not others or not (typed or note):
         return alert  # not a race with someone else: the refusal says why
     touched = [live.teams_touched(e) for e in others]
     what = "; ".join(f"{e.actor}: {e.what}" for e in others[-3:])
@@ -228,9 +244,17 @@ def kept_after_refusal(
             f"The page now shows it; what you typed for team {team} is still in its boxes: "
             "check it against the change, then press Save claim again."
         )
+    return _refusal_note(said, "Someone changed the plan in the meantime. ")
+
+
+MEMBER_CHANGES = ("grant", "revoke")
+"""The audit actions that change a plan's members (and so who leads which team)."""
+
+
+def _refusal_note(said: str, title: str) -> html.Div:
     return html.Div(
         dbc.Alert(
-            [html.Strong("Someone changed the plan in the meantime. "), html.Span(said)],
+            [html.Strong(title), html.Span(said)],
             color="warning",
             dismissable=True,
             className="service-error",
@@ -238,6 +262,27 @@ def kept_after_refusal(
         ),
         className="neg-refused",
     )
+
+
+def _own_role_changed(
+    ctx: DashboardContext, plan_id: str, user: str | None, team: str, others: list[Any]
+) -> str | None:
+    """What became of `user`'s lead of `team` when the members changed since the page was
+    drawn (`others`: the changes since; a card's buttons are a lead's, for their own team):
+    "You now lead team b, not team c", or None when they still lead it, the members did not
+    change, or the plan cannot be read (the refusal says why)."""
+    if user is None or not any(e.action in MEMBER_CHANGES for e in others):
+        return None
+    try:
+        state = plans.get_plan(ctx.store, plan_id)
+    except ServiceError:
+        return None
+    now = state.team_of(user) if "lead" in state.roles_of(user) else None
+    if now == team:
+        return None
+    if now is None:
+        return f"You are no longer the lead of team {team}"
+    return f"You now lead team {now}, not team {team}"
 
 
 def _clicked() -> tuple[str, str] | None:

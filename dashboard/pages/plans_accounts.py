@@ -44,11 +44,10 @@ HIDDEN = {"display": "none"}
 
 def section(ctx: DashboardContext) -> html.Div:
     del ctx
-    return html.Div(
+    shown_to_admins = html.Div(
         [
             html.H2("Accounts (admin)", className="h4 mt-4"),
             dcc.Store(id=REFRESH, data=0),
-            html.Div(id=ALERT),
             html.Div(id=TABLE),
             dbc.Row(
                 [
@@ -120,11 +119,18 @@ def section(ctx: DashboardContext) -> html.Div:
         id=SECTION,
         style=HIDDEN,
     )
+    # the alert stays outside what is hidden: a former admin's click is answered there
+    return html.Div([shown_to_admins, html.Div(id=ALERT)])
+
+
+OWN_ACCOUNT = "you cannot disable or demote yourself; another admin can"
+"""Why the admin's own Disable and Take admin are greyed out (said next to them and on hover)."""
 
 
 def accounts_table(found: list[Any], me: str) -> Any:
     rows = []
     for account in found:
+        own = {"disabled": True, "title": OWN_ACCOUNT} if account.name == me else {}
         marks = [
             m for m, on in (("admin", account.is_admin), ("disabled", not account.active)) if on
         ]
@@ -135,7 +141,7 @@ def accounts_table(found: list[Any], me: str) -> Any:
             color="link",
             size="sm",
             className="p-0",
-            disabled=account.name == me,
+            **own,
         )
         role = "no-admin" if account.is_admin else "admin"
         admin_button = dbc.Button(
@@ -144,7 +150,7 @@ def accounts_table(found: list[Any], me: str) -> Any:
             color="link",
             size="sm",
             className="p-0 ms-3",
-            disabled=account.name == me,
+            **own,
         )
         rows.append(
             html.Tr(
@@ -152,7 +158,10 @@ def accounts_table(found: list[Any], me: str) -> Any:
                     html.Td(account.name),
                     html.Td(account.display_name if account.display_name != account.name else ""),
                     html.Td(", ".join(marks)),
-                    html.Td([button, admin_button]),
+                    html.Td(
+                        [button, admin_button]
+                        + ([html.Small(f" ({OWN_ACCOUNT})", className="text-muted")] if own else [])
+                    ),
                 ]
             )
         )
@@ -202,8 +211,10 @@ def add_account(
     refresh: int | None,
 ) -> tuple[Any, Any]:
     me = _admin()
-    if not n or me is None:
+    if not n:
         return no_update, no_update
+    if me is None:
+        return _no_longer_admin(ctx, refresh)
     added, alert = components.call_service(
         lambda: accounts.add_user_as(
             ctx.store, me, name or "", password or "", admin=bool(admin), display_name=display
@@ -224,8 +235,10 @@ def set_display_name(
 ) -> tuple[Any, Any]:
     """An admin gives an account the name the pages show for it (one row of the account log)."""
     me = _admin()
-    if not n or me is None:
+    if not n:
         return no_update, no_update
+    if me is None:
+        return _no_longer_admin(ctx, refresh)
     who = (name or "").strip()
     return _attributes_set(
         lambda: accounts.set_attributes_as(ctx.store, me, who, display_name=display or ""), refresh
@@ -241,8 +254,10 @@ def reset_password(
 ) -> tuple[Any, Any]:
     """An admin sets someone's password (a forgotten one); their open sessions end."""
     me = _admin()
-    if not n or me is None:
+    if not n:
         return no_update, no_update
+    if me is None:
+        return _no_longer_admin(ctx, refresh)
     who = (name or "").strip()
     _, alert = components.call_service(
         lambda: accounts.set_password_as(ctx.store, me, who, password or "")
@@ -255,8 +270,10 @@ def switch_account(
     ctx: DashboardContext, clicks: list[int | None], refresh: int | None
 ) -> tuple[Any, Any]:
     me, trigger = _admin(), callback_ctx.triggered_id
-    if me is None or not isinstance(trigger, dict) or not any(clicks):
+    if not isinstance(trigger, dict) or not any(clicks):
         return no_update, no_update  # a table drawn anew, not a click
+    if me is None:
+        return _no_longer_admin(ctx, refresh)
     who = str(trigger["user"])
     if trigger.get("to") == "enable":
         _, alert = components.call_service(lambda: accounts.enable_as(ctx.store, me, who))
@@ -276,8 +293,10 @@ def switch_admin(
 ) -> tuple[Any, Any]:
     """An admin makes an account admin or takes the role away (one row of the account log)."""
     me, trigger = _admin(), callback_ctx.triggered_id
-    if me is None or not isinstance(trigger, dict) or not any(clicks):
+    if not isinstance(trigger, dict) or not any(clicks):
         return no_update, no_update  # a table drawn anew, not a click
+    if me is None:
+        return _no_longer_admin(ctx, refresh)
     who, admin = str(trigger["user"]), trigger.get("to") == "admin"
     return _attributes_set(
         lambda: accounts.set_attributes_as(ctx.store, me, who, admin=admin), refresh
@@ -293,6 +312,19 @@ def _attributes_set(change: Any, refresh: int | None) -> tuple[Any, Any]:
     account, changed = result
     done = f"Done: {changed[0]}." if changed else f"No change: {account.name} was so already."
     return components.success_alert(done), (refresh or 0) + 1
+
+
+NO_LONGER_ADMIN = "You are no longer an admin: nothing was changed."
+
+
+def _no_longer_admin(ctx: DashboardContext, refresh: int | None) -> tuple[Any, Any]:
+    """A click of someone whose admin role was taken away since the section was drawn: say so
+    (it would otherwise do nothing at all) and draw the section anew, which hides it. Someone
+    who never was an admin never saw the section: a forged click is answered with nothing."""
+    account = auth.current_account()
+    if account is None or not accounts.was_admin(ctx.store, account.name):
+        return no_update, no_update
+    return components.attention_alert(NO_LONGER_ADMIN), (refresh or 0) + 1
 
 
 def _admin() -> str | None:

@@ -11,6 +11,7 @@ from dash import ctx as callback_ctx
 
 from dashboard import components, ids
 from dashboard.context import DashboardContext
+from dashboard.pages import plans_accounts
 from dashboard.wiring import bind
 from forecast.services import accounts
 from forecast.services import plans as plan_service
@@ -163,7 +164,14 @@ def members_view(
     return table, components.options(people), components.options(teams), not can_edit, note
 
 
-def render(ctx: DashboardContext, session: dict | None, _refresh: int | None) -> tuple:
+def render(
+    ctx: DashboardContext,
+    session: dict | None,
+    _refresh: int | None,
+    _accounts_refresh: int | None = None,
+) -> tuple:
+    """Drawn anew when the plan, its members or an account changes (an account added under
+    Accounts can be added at once; one disabled there is marked "(disabled)")."""
     plan_id, user = (session or {}).get("plan_id"), components.acting_user(session)
     if not plan_id:
         return components.need_plan_notice(), [], [], True, None
@@ -261,7 +269,8 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     session, refresh = Input(ids.NAV_SESSION, "data"), Input(REFRESH, "data")
     view = (Output(TABLE, "children"), Output(USER, "options"), Output(TEAM, "options"))
     edit = (Output(ADD, "disabled"), Output(NOTE, "children"))
-    bind(app, ctx, render, *view, *edit, session, refresh)
+    account_changes = Input(plans_accounts.REFRESH, "data")
+    bind(app, ctx, render, *view, *edit, session, refresh, account_changes)
     changed = (
         Output(ALERT, "children", allow_duplicate=True),
         Output(REFRESH, "data", allow_duplicate=True),

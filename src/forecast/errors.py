@@ -25,6 +25,7 @@ class FixKey(StrEnum):
     ASK_FOR_LEAD = "ask_for_lead"  # {user} {team}: a planner who is no lead wants to claim
     GRANT_LEAD = "grant_lead"  # {team}: the owner wants to claim; a lead must do it
     ASK_TEAM_LEAD = "ask_team_lead"  # {team} {leads}: the team has a lead, who claims for it
+    ASK_TEAM_LEAD_TO_WITHDRAW = "ask_team_lead_to_withdraw"  # {team} {leads}: ... who withdraws
     GRANT_ROLE = "grant_role"  # {user} {role}: the user lacks a role on the plan
     CHOOSE_LEAD_TEAM = "choose_lead_team"  # {teams}: a lead needs a team
     SET_GOAL = "set_goal"  # the negotiation has no goal yet
@@ -95,6 +96,7 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.ASK_FOR_LEAD: "ask the plan owner to make {user} the lead of team {team}",
     FixKey.GRANT_LEAD: "make a member the lead of team {team} first",
     FixKey.ASK_TEAM_LEAD: "ask {leads}, the lead of team {team}",
+    FixKey.ASK_TEAM_LEAD_TO_WITHDRAW: "ask {leads}, the lead of team {team}, to withdraw its claim",
     FixKey.GRANT_ROLE: "the owner can grant {user} the {role} role",
     FixKey.CHOOSE_LEAD_TEAM: "choose the lead's team, one of {teams}",
     FixKey.SET_GOAL: "the owner sets the goal first",

@@ -234,6 +234,10 @@ def parse_enum(kind: type[StrEnum], value: str | StrEnum, what: str) -> Any:
         raise NegotiationError(f"unknown {what} {value!r}; use one of {options}") from None
 
 
+WITHDRAW = "withdraw a claim"
+"""What withdrawing a team's claim is called in a refusal ("cannot withdraw a claim")."""
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who acts, with the roles they hold in this plan (owner, planner, lead) and a lead's team."""
@@ -243,6 +247,9 @@ class Actor:
     team: str | None = None
     # The leads of every team of the plan, (team, user) pairs: who to ask instead.
     team_leads: tuple[tuple[str, str], ...] = ()
+    # Leads whose account is disabled (people who left), never named as the ones to ask: a team
+    # whose every lead has left needs a new lead.
+    left_leads: tuple[tuple[str, str], ...] = ()
 
     def require_owner(self, doing: str) -> None:
         if "owner" not in self.roles:
@@ -253,19 +260,25 @@ class Actor:
 
     def require_lead_of(self, team: str, doing: str) -> None:
         leads = ", ".join(sorted(user for t, user in self.team_leads if t == team))
+        ask = FixKey.ASK_TEAM_LEAD_TO_WITHDRAW if doing == WITHDRAW else FixKey.ASK_TEAM_LEAD
+        gone = sorted(user for t, user in self.left_leads if t == team)
+        whose = "whose accounts are" if len(gone) > 1 else "whose account is"
+        left = f" ({', '.join(gone)}, {whose} disabled)" if gone and not leads else ""
         if "lead" not in self.roles and leads:
             raise NotAllowed(
                 f"user {self.user} cannot {doing} for team {team!r}: claims are made by the team's lead",
-                Fix(FixKey.ASK_TEAM_LEAD, team=team, leads=leads),
+                Fix(ask, team=team, leads=leads),
             )
         if "owner" in self.roles and "lead" not in self.roles:
             raise NotAllowed(
-                f"user {self.user} cannot {doing} for team {team!r}: claims are made by the team's lead",
+                f"user {self.user} cannot {doing} for team {team!r}: claims are made by the team's "
+                f"lead{left}",
                 Fix(FixKey.GRANT_LEAD, team=team),
             )
         if "lead" not in self.roles:
             raise NotAllowed(
-                f"user {self.user} cannot {doing}: only a team lead can, for their own team",
+                f"user {self.user} cannot {doing}: only a team lead can, for their own team"
+                + (f"; team {team}'s lead{left}" if left else ""),
                 Fix(FixKey.ASK_FOR_LEAD, user=self.user, team=team),
             )
         if self.team != team:
@@ -273,7 +286,7 @@ class Actor:
             # this lead there.
             raise NotAllowed(
                 f"user {self.user} is the lead of team {self.team!r} and cannot {doing} for team {team!r}",
-                Fix(FixKey.ASK_TEAM_LEAD, team=team, leads=leads)
+                Fix(ask, team=team, leads=leads)
                 if leads
                 else Fix(FixKey.ASK_FOR_LEAD, user=self.user, team=team),
             )
@@ -741,8 +754,8 @@ class Negotiation:
     def unclaim(self, actor: Actor, team: str) -> Claim:
         """Withdraw the team's claim."""
         self._require_team(team)
-        actor.require_lead_of(team, "withdraw a claim")
-        self._require_stage("withdraw a claim", Stage.CLAIMING)
+        actor.require_lead_of(team, WITHDRAW)
+        self._require_stage(WITHDRAW, Stage.CLAIMING)
         if team not in self.claims:
             raise NegotiationError(f"team {team!r} has no claim to withdraw")
         removed = self.claims.pop(team)

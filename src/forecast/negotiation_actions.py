@@ -11,7 +11,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from forecast.errors import Fix, explain
-from forecast.negotiation import Actor, Negotiation, NegotiationError, Stage, StageError
+from forecast.negotiation import (
+    WITHDRAW,
+    Actor,
+    Negotiation,
+    NegotiationError,
+    Stage,
+    StageError,
+)
 
 
 @dataclass(frozen=True)
@@ -103,5 +110,5 @@ def available_actions(
             owner_in("set the goal, close, assign or lock", *Stage.__members__.values())
         ),
         claim={t: _permission(lead_of(t, "claim", False)) for t in teams},
-        withdraw={t: _permission(lead_of(t, "withdraw a claim", True)) for t in teams},
+        withdraw={t: _permission(lead_of(t, WITHDRAW, True)) for t in teams},
     )

@@ -189,6 +189,7 @@ REFUSALS: dict[FixKey, Callable[[MemoryStore, str], object]] = {
     FixKey.ASK_FOR_LEAD: lambda s, p: nego.claim(s, _claiming(s, p), "pia", "c", amount="10"),
     FixKey.GRANT_LEAD: lambda s, p: nego.claim(s, _claiming(s, p), "olga", "c", amount="10"),
     FixKey.ASK_TEAM_LEAD: lambda s, p: nego.claim(s, _claiming(s, p), "pia", "a", amount="10"),
+    FixKey.ASK_TEAM_LEAD_TO_WITHDRAW: lambda s, p: nego.unclaim(s, _claiming(s, p), "pia", "a"),
     FixKey.GRANT_ROLE: lambda s, p: system.add_event(
         s, p, "lara", name="x", kind="other", start="2024-03-01", end="2024-03-01"
     ),

@@ -23,6 +23,10 @@ CLI_FIXES: Mapping[FixKey, str] = {
         "ask {leads}, the lead of team {team}, to claim for it "
         "(`forecast plan claim {plan} --team {team} --amount AMOUNT --note ...`)"
     ),
+    FixKey.ASK_TEAM_LEAD_TO_WITHDRAW: (
+        "ask {leads}, the lead of team {team}, to withdraw its claim "
+        "(`forecast plan unclaim {plan} --team {team}`)"
+    ),
     FixKey.GRANT_ROLE: (
         "the owner can grant it with `forecast plan grant {plan} {user} --role {role}`"
     ),

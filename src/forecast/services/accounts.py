@@ -58,8 +58,8 @@ def check_user_name(name: str) -> str:
         )
     if not _NAME.match(name):
         raise Invalid(
-            f"user name {name!r} may use letters, digits and . _ @ + - only, "
-            "starting with a letter or digit"
+            f"user name {name!r} may use ASCII letters a-z (either case), digits and . _ @ + - "
+            "only, starting with a letter or digit"
         )
     return name
 
@@ -150,6 +150,17 @@ def account_log_as(
     """The account log for an admin (the dashboard's Accounts section)."""
     require_admin(store, actor)
     return account_log(store, limit=limit)
+
+
+def was_admin(store: PlanRepository, name: str) -> bool:
+    """Whether the account log shows `name` an admin at some time (added as one, or made one):
+    a page drawn for an admin may still be open after the role was taken away."""
+    for entry in store.account_log(account=name):
+        if entry.action == "add" and entry.what.startswith(f"added account {name} (admin"):
+            return True
+        if entry.action == "set" and f"made {name} an admin" in entry.what.split("; "):
+            return True
+    return False
 
 
 def list_users(store: PlanRepository) -> list[Account]:
@@ -308,6 +319,15 @@ def spelled(store: PlanRepository, name: str) -> str:
     names what was typed."""
     account = _account_to_sign_in(store, (name or "").strip())
     return account.name if account is not None else name
+
+
+def alike(store: PlanRepository, name: str) -> list[str]:
+    """The names of the accounts that differ from `name` only in capitals, when there are
+    several (a store from before such names were refused: piet and PIET, so Piet is neither)."""
+    if store.get_account(name) is not None or not _NAME.match(name):
+        return []
+    found = [a.name for a in store.find_accounts_ignoring_case(name)]
+    return found if len(found) > 1 else []
 
 
 def proxy_account(store: PlanRepository, name: str | None) -> Account | None:

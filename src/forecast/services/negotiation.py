@@ -12,7 +12,7 @@ locking agrees the plan: its status becomes ``agreed`` and nothing in it changes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -48,6 +48,7 @@ from forecast.services.plans import (
     HISTORY,
     change_plan,
     check_text,
+    disabled_members,
     get_plan,
     load_blob_frame,
     version_frame,
@@ -61,19 +62,24 @@ MINOR = "_minor"
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def actor_of(state: PlanState, user: str) -> Actor:
+def actor_of(state: PlanState, user: str, *, disabled: Collection[str] = ()) -> Actor:
     """The domain's view of a user: their roles in this plan and, for a lead, their team. Who
-    leads the other teams (named in refusals: "ask them") is told to members only."""
+    leads the other teams (named in refusals: "ask them") is told to members only; a lead whose
+    account is `disabled` (`plans.disabled_members`: they left) is never the one to ask."""
     roles = frozenset(state.roles_of(user))
-    leads = tuple(
-        sorted(
-            (member.team, name)
-            for name, member in state.members.items()
-            if "lead" in member.roles and member.team is not None
-        )
+    leads = sorted(
+        (member.team, name)
+        for name, member in state.members.items()
+        if "lead" in member.roles and member.team is not None
     )
+    active = tuple(lead for lead in leads if lead[1] not in disabled)
+    left = tuple(lead for lead in leads if lead[1] in disabled)
     return Actor(
-        user=user, roles=roles, team=state.team_of(user), team_leads=leads if roles else ()
+        user=user,
+        roles=roles,
+        team=state.team_of(user),
+        team_leads=active if roles else (),
+        left_leads=left if roles else (),
     )
 
 
@@ -170,7 +176,8 @@ def _change(
     def mutate(state: PlanState) -> tuple[str, Any, Any]:
         agreed(state)
         try:
-            neg, what, before, after = operate(state, negotiation_of(state), actor_of(state, actor))
+            who = actor_of(state, actor, disabled=disabled_members(store, state))
+            neg, what, before, after = operate(state, negotiation_of(state), who)
         except NegotiationError as exc:
             raise _translate(exc, state.plan_id) from exc
         state.negotiation = neg.to_dict()

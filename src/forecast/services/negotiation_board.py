@@ -128,9 +128,10 @@ def negotiation_board(store: PlanRepository, plan: str, user: str | None) -> Neg
     baseline, system = nego.current_totals(store, state)
     teams = tuple(sorted(baseline))
     drift = neg.drift(baseline, system) if neg is not None else {}
+    disabled = plans.disabled_members(store, state)
     actions = available_actions(
         neg,
-        nego.actor_of(state, user or ""),
+        nego.actor_of(state, user or "", disabled=disabled),
         teams,
         drift=drift,
         system_published=state.status == PUBLISHED,
@@ -138,7 +139,6 @@ def negotiation_board(store: PlanRepository, plan: str, user: str | None) -> Neg
     if state.archived:
         actions = _all_refused(actions, state.plan_id)
     leads = _leads_by_team(state)
-    disabled = plans.disabled_members(store, state)
     common: dict[str, Any] = {
         "plan_id": state.plan_id,
         "version": state.version,

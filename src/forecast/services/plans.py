@@ -446,12 +446,29 @@ def _carry_read_models(store: PlanRepository, before: PlanState, saved: PlanStat
     system_track.carry_series_plan(store, before, saved)
 
 
-def _require_account(store: PlanRepository, user: str) -> None:
+def _account_name(store: PlanRepository, user: str) -> str:
+    """The account a typed name means, in its own spelling, matched as `--as` and a sign-in
+    match it (`Piet` is piet's account); the name as typed when no account matches. A name that
+    two accounts match (piet and PIET, in a store from before such names were refused) is
+    refused, naming both."""
+    either = accounts.alike(store, user)
+    if either:
+        raise NotFound(
+            f"there is no account {user!r}, and the accounts {', '.join(either)} differ from it "
+            "only in capitals: name the one you mean as it is spelled"
+        )
+    return accounts.spelled(store, user)
+
+
+def _require_account(store: PlanRepository, user: str) -> str:
     """Once the store has accounts, a role goes to an active one: a typo made a member nobody
     could sign in as, and a disabled account (someone who left) was put back on the plan
-    unnoticed. A store from before accounts takes any name, as before."""
+    unnoticed. The name is matched as `--as` and a sign-in match it (`Piet` is piet's account)
+    and the account's own spelling is returned. A store from before accounts takes any name,
+    as before."""
     if not accounts.has_accounts(store):
-        return
+        return user
+    user = _account_name(store, user)
     account = store.get_account(user)
     if account is None:
         raise NotFound(
@@ -464,6 +481,7 @@ def _require_account(store: PlanRepository, user: str) -> None:
             f"enables it first (`forecast user enable {user}`, or Enable under Accounts on the "
             "Plans page)"
         )
+    return user
 
 
 def grant(
@@ -486,7 +504,7 @@ def grant(
         raise Invalid(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     state = get_plan(store, plan)
     require_members_manager(store, state, actor, "grant roles")  # before the teams are named
-    _require_account(store, user)
+    user = _require_account(store, user)
     if role == "lead":
         if not team:
             raise Invalid(
@@ -637,6 +655,9 @@ def revoke(
     if role not in ROLES:
         raise Invalid(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     state = get_plan(store, plan)
+    if user not in state.members:  # a member's name as the account spells it (`--as` alike)
+        require_members_manager(store, state, actor, "change members")  # before naming any
+        user = _account_name(store, user)
 
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         if not s.has_role(user, role):
@@ -748,17 +769,26 @@ def plans_left_without_owner(store: PlanRepository, name: str) -> list[PlanSumma
     return left
 
 
-def without_owner_note(summaries: Sequence[PlanSummary], name: str) -> str:
-    """What to do about the plans `name` leaves without an active owner ('' for none)."""
+def without_owner_note(
+    summaries: Sequence[PlanSummary], name: str, *, admin_exists: bool = True
+) -> str:
+    """What to do about the plans `name` leaves without an active owner ('' for none). Only
+    an admin can give them an owner: in a store without an active admin, how to make one."""
     if not summaries:
         return ""
     shown = ", ".join(f"{s.plan_id} ({s.name!r})" for s in summaries)
     first = summaries[0].plan_id
     each = "each" if len(summaries) > 1 else "it"
-    return (
+    note = (
         f"{name} was the only active owner of {shown}: give {each} an owner (`forecast plan grant "
         f"{first} USER --role owner --as ADMIN`, or an admin on the Plans page)"
     )
+    if not admin_exists:
+        note += (
+            "; no active account is an admin, so make one first with "
+            "`forecast user set NAME --admin`"
+        )
+    return note
 
 
 @dataclass(frozen=True)
@@ -768,11 +798,14 @@ class DisabledAccount:
 
     name: str
     plans_without_owner: list[PlanSummary]
+    admin_exists: bool = True  # whether an active admin account is left to give them an owner
 
     @property
     def note(self) -> str:
         """What to do about those plans ('' for none): ``without_owner_note``."""
-        return without_owner_note(self.plans_without_owner, self.name)
+        return without_owner_note(
+            self.plans_without_owner, self.name, admin_exists=self.admin_exists
+        )
 
 
 def disable_account(
@@ -784,7 +817,8 @@ def disable_account(
         accounts.disable_as(store, actor, name)
     else:
         accounts.disable(store, name, actor=actor)
-    return DisabledAccount(name, plans_left_without_owner(store, name))
+    admins = [a for a in accounts.list_users(store) if a.is_admin and a.active]
+    return DisabledAccount(name, plans_left_without_owner(store, name), admin_exists=bool(admins))
 
 
 def require_members_manager(
