@@ -121,8 +121,8 @@ def add_user(
         created_at=now,
         updated_at=now,
     )
-    marks = [m for m, on in (("admin", admin), ("no password", password is None)) if on]
-    what = f"added account {name}" + (f" ({', '.join(marks)})" if marks else "")
+    marks = [m for m, on in ((_ADMIN_MARK, admin), ("no password", password is None)) if on]
+    what = _added(name) + (f" ({', '.join(marks)})" if marks else "")
     if display != name:
         what += f", display name {display!r}"
     store.add_account(account, AccountChange(_who(actor), "add", what))
@@ -152,13 +152,26 @@ def account_log_as(
     return account_log(store, limit=limit)
 
 
+_ADMIN_MARK = "admin"
+
+
+def _added(name: str) -> str:
+    """The account log's words for an account added (`was_admin` reads them back)."""
+    return f"added account {name}"
+
+
+def _made_admin(name: str) -> str:
+    """The account log's words for an account made an admin (`was_admin` reads them back)."""
+    return f"made {name} an admin"
+
+
 def was_admin(store: PlanRepository, name: str) -> bool:
     """Whether the account log shows `name` an admin at some time (added as one, or made one):
     a page drawn for an admin may still be open after the role was taken away."""
     for entry in store.account_log(account=name):
-        if entry.action == "add" and entry.what.startswith(f"added account {name} (admin"):
+        if entry.action == "add" and entry.what.startswith(f"{_added(name)} ({_ADMIN_MARK}"):
             return True
-        if entry.action == "set" and f"made {name} an admin" in entry.what.split("; "):
+        if entry.action == "set" and _made_admin(name) in entry.what.split("; "):
             return True
     return False
 
@@ -422,7 +435,7 @@ def set_attributes(
         if not admin:
             refuse_last_admin(store, name, "take the admin role from")
         values["is_admin"] = admin
-        said.append(f"made {name} an admin" if admin else f"took the admin role from {name}")
+        said.append(_made_admin(name) if admin else f"took the admin role from {name}")
     if display_name is not None:
         display = display_name.strip()
         if not display:
