@@ -107,6 +107,10 @@ class SeriesTask:
     """Said in the model column after the label, e.g. that the series ended before the others."""
     ended: bool = False
     """Whether the series has ended (``ENDED_MIN_DAYS``): forecast as 0 (``special_case``)."""
+    unsold: int = 0
+    """Periods at the end of ``y`` without rows in the file (the series stops before the
+    others), read as 0 up to the file's end: not sales, so the global model neither learns from
+    nor scores against them (``models.global_lgbm``)."""
     gaps: np.ndarray | None = None
     """Positions in ``y`` inside a gap, filled from a season before: not sales, so backtests
     do not score a forecast against them (``gaps.observed``)."""
@@ -409,6 +413,7 @@ def _cut_series(
             dates = full
         ended = None
         has_ended = False
+        unsold = 0
         if dates[-1] < spec.last_overall:
             # No rows after a date others go on from: no sales, read as 0 up to where the file
             # ends, so every series is forecast over the same periods ahead (not over past ones).
@@ -421,6 +426,7 @@ def _cut_series(
                     else f"no rows after {dates[-1]:%Y-%m-%d}: read as 0 up to {tail[-1]:%Y-%m-%d}"
                 )
                 y = np.concatenate([y, np.zeros(len(tail))])
+                unsold = len(tail)
                 if exog is not None:
                     exog = np.vstack([exog, np.zeros((len(tail), len(flags)))])
                 dates = pd.DatetimeIndex(dates.append(tail))
@@ -465,6 +471,7 @@ def _cut_series(
             note=_joined(ended, gap_note),
             gaps=gaps,
             ended=has_ended,
+            unsold=unsold,
         )
 
 
