@@ -380,6 +380,7 @@ def _cut_series(
 ) -> Iterator[SeriesTask]:
     flags, horizon, base = spec.flags, spec.horizon, spec.base
     future_lookup, given_flags = _future_lookup(future, flags)
+    given_series = set() if future_lookup is None else set(future_lookup.index.get_level_values(0))
     ds_all = history[DS].to_numpy()
     y_all = history[Y].to_numpy(dtype=float)
     flags_all = history[flags].to_numpy(dtype=float, na_value=np.nan) if flags else None
@@ -448,7 +449,7 @@ def _cut_series(
         if exog is not None:
             exog = np.where(np.isnan(exog), 0.0, exog)
             fut_exog = unknown_future_flags(exog, spec.season, horizon)
-            if future_lookup is not None:
+            if future_lookup is not None and uid in given_series:
                 known = future_lookup.reindex(
                     pd.MultiIndex.from_arrays([[uid] * horizon, future_ds])
                 ).to_numpy(dtype=float)
@@ -495,7 +496,8 @@ def _check_future_flags(
     flags: Sequence[str],
     given: Sequence[str],
 ) -> None:
-    """A flag given in ``future`` must cover the whole horizon of every series."""
+    """A flag given in ``future`` must cover the whole horizon of every series it gives (a
+    series it does not name at all gets the flags nobody gave: ``unknown_future_flags``)."""
     for j, flag in enumerate(flags):
         if flag not in given:
             continue
@@ -505,8 +507,8 @@ def _check_future_flags(
             raise SchemaError(
                 f"future flag {flag!r} is missing for series {uid!r} on {first:%Y-%m-%d}"
                 f" ({int(missing.sum())} of {len(future_ds)} horizon periods); give {flag} for "
-                f"every period from {future_ds[0]:%Y-%m-%d} to {future_ds[-1]:%Y-%m-%d}, or "
-                "leave the column out of the future file to use the default."
+                f"every period from {future_ds[0]:%Y-%m-%d} to {future_ds[-1]:%Y-%m-%d} (a future "
+                "row per period), or no future rows for the series to use the default."
             )
 
 
