@@ -195,3 +195,73 @@ def test_two_years_of_monthly_sales_get_intervals_that_widen_not_a_single_line()
     assert (
         fc["baseline-hi-95"] - fc["baseline-lo-95"] > fc["baseline-hi-80"] - fc["baseline-lo-80"]
     ).all()
+
+
+def flagged_weekly(count: int = 12, weeks: int = 130, seed: int = 4) -> pd.DataFrame:
+    """Weekly sales of shops with a yearly swing, promo weeks (+40 %) and an ``open`` flag."""
+    rng = np.random.default_rng(seed)
+    ds = pd.date_range("2023-01-06", periods=weeks, freq="W-FRI")
+    season = 1 + 0.3 * np.sin(2 * np.pi * np.arange(weeks) / 52)
+    frames = []
+    for k in range(count):
+        promo = (rng.random(weeks) < 0.25).astype(float)
+        y = (80 + 10 * k) * season * (1 + 0.4 * promo) * rng.normal(1, 0.03, weeks)
+        frames.append(
+            pd.DataFrame({"unique_id": f"S{k}", "ds": ds, "y": y, "promo": promo, "open": 1.0})
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _widths(fc: pd.DataFrame, level: int, horizon: int) -> np.ndarray:
+    width = fc[f"baseline-hi-{level}"] - fc[f"baseline-lo-{level}"]
+    return width.to_numpy().reshape(-1, horizon)  # series x step
+
+
+def test_a_series_ending_two_weeks_early_leaves_the_other_series_as_they_were() -> None:
+    # The ended series' last two weeks are read as 0 up to the file's end; they were training
+    # targets and held out for the intervals: the others' 95 % bands widened 7x at steps 7-8.
+    history = flagged_weekly()
+    short = history.drop(history[history["unique_id"] == "S5"].tail(2).index)
+    with_short = forecast_baseline(short, 8, model="lightgbm", levels=(80, 95))
+    without = forecast_baseline(
+        history[history["unique_id"] != "S5"], 8, model="lightgbm", levels=(80, 95)
+    )
+    label = with_short.loc[with_short["unique_id"] == "S5", "model"].iloc[0]
+    assert label == "lightgbm (no rows after 2025-06-13: read as 0 up to 2025-06-27)"
+    others = with_short[with_short["unique_id"] != "S5"].reset_index(drop=True)
+    assert list(others["unique_id"]) == list(without["unique_id"])
+    # the ended series' own weeks still train the model, so not to the digit: within the
+    # noise of one more series in the training set
+    np.testing.assert_allclose(others["baseline"], without["baseline"], rtol=0.08)
+    for level in (80, 95):
+        ratio = _widths(others, level, 8) / _widths(without, level, 8)
+        assert ratio.mean(axis=0).min() > 0.8, ratio
+        assert ratio.mean(axis=0).max() < 1.25, ratio
+
+
+def test_a_series_ending_early_is_forecast_from_its_last_row_not_from_the_zeros() -> None:
+    history = flagged_weekly()
+    short = history.drop(history[history["unique_id"] == "S5"].tail(2).index)
+    ended = forecast_baseline(short, 8, model="lightgbm")
+    full = forecast_baseline(history, 8, model="lightgbm")
+    mine = ended.loc[ended["unique_id"] == "S5", "baseline"].to_numpy()
+    had = full.loc[full["unique_id"] == "S5", "baseline"].to_numpy()
+    np.testing.assert_allclose(mine, had, rtol=0.1)  # was 44 % lower
+
+
+def test_one_odd_week_of_one_series_does_not_set_every_series_95_band() -> None:
+    # 12 series: the conformal quantile of 95 % was the largest held-out error of any series,
+    # so one series' spike (3x its sales in the fifth week before the end) widened every
+    # series' 95 % band from the fourth step on
+    history = flagged_weekly()
+    spiked = history.copy()
+    row = spiked[spiked["unique_id"] == "S3"].index[-5]
+    spiked.loc[row, "y"] *= 3
+    calm = forecast_baseline(history, 8, model="lightgbm", levels=(80, 95))
+    odd = forecast_baseline(spiked, 8, model="lightgbm", levels=(80, 95))
+    others = (calm["unique_id"] != "S3").to_numpy()
+    ratio = _widths(odd[others], 95, 8) / _widths(calm[others], 95, 8)
+    assert ratio.mean(axis=0).max() < 1.5, ratio.mean(axis=0)
+    for fc in (calm, odd):  # and the 80 % band sits inside the 95 % band
+        assert (fc["baseline-lo-95"] < fc["baseline-lo-80"]).all()
+        assert (fc["baseline-hi-80"] < fc["baseline-hi-95"]).all()

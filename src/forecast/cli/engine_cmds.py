@@ -149,6 +149,7 @@ def baseline(
             jobs=jobs,
             progress=counts(report, "series fitted"),
             shut_weekdays=result.report.weekdays_never,
+            future=result.future,
         )
     write_frame(frame, out)
     series = frame["unique_id"].nunique()
@@ -164,6 +165,13 @@ def baseline(
     note = engine.interval_note(frame)
     if note:
         typer.echo(f"intervals: {note}")
+    if result.future is not None:
+        future = result.future
+        typer.echo(
+            f"planned flags given in the file: {', '.join(result.flags)} "
+            f"({future['unique_id'].nunique()} series, {future['ds'].min():%Y-%m-%d} to "
+            f"{future['ds'].max():%Y-%m-%d})"
+        )
 
 
 def backtest_cmd(

@@ -255,6 +255,7 @@ def window_task(
         exog=None if exog is None else exog[:start],
         future_exog=None if exog is None else exog[start:end],
         gaps=None if task.gaps is None else task.gaps[task.gaps < start],
+        unsold=max(0, task.unsold - (n - start)),
     )
 
 

@@ -107,6 +107,10 @@ class SeriesTask:
     """Said in the model column after the label, e.g. that the series ended before the others."""
     ended: bool = False
     """Whether the series has ended (``ENDED_MIN_DAYS``): forecast as 0 (``special_case``)."""
+    unsold: int = 0
+    """Periods at the end of ``y`` without rows in the file (the series stops before the
+    others), read as 0 up to the file's end: not sales, so the global model neither learns from
+    nor scores against them (``models.global_lgbm``)."""
     gaps: np.ndarray | None = None
     """Positions in ``y`` inside a gap, filled from a season before: not sales, so backtests
     do not score a forecast against them (``gaps.observed``)."""
@@ -376,6 +380,7 @@ def _cut_series(
 ) -> Iterator[SeriesTask]:
     flags, horizon, base = spec.flags, spec.horizon, spec.base
     future_lookup, given_flags = _future_lookup(future, flags)
+    given_series = set() if future_lookup is None else set(future_lookup.index.get_level_values(0))
     ds_all = history[DS].to_numpy()
     y_all = history[Y].to_numpy(dtype=float)
     flags_all = history[flags].to_numpy(dtype=float, na_value=np.nan) if flags else None
@@ -409,6 +414,7 @@ def _cut_series(
             dates = full
         ended = None
         has_ended = False
+        unsold = 0
         if dates[-1] < spec.last_overall:
             # No rows after a date others go on from: no sales, read as 0 up to where the file
             # ends, so every series is forecast over the same periods ahead (not over past ones).
@@ -421,6 +427,7 @@ def _cut_series(
                     else f"no rows after {dates[-1]:%Y-%m-%d}: read as 0 up to {tail[-1]:%Y-%m-%d}"
                 )
                 y = np.concatenate([y, np.zeros(len(tail))])
+                unsold = len(tail)
                 if exog is not None:
                     exog = np.vstack([exog, np.zeros((len(tail), len(flags)))])
                 dates = pd.DatetimeIndex(dates.append(tail))
@@ -442,7 +449,7 @@ def _cut_series(
         if exog is not None:
             exog = np.where(np.isnan(exog), 0.0, exog)
             fut_exog = unknown_future_flags(exog, spec.season, horizon)
-            if future_lookup is not None:
+            if future_lookup is not None and uid in given_series:
                 known = future_lookup.reindex(
                     pd.MultiIndex.from_arrays([[uid] * horizon, future_ds])
                 ).to_numpy(dtype=float)
@@ -465,6 +472,7 @@ def _cut_series(
             note=_joined(ended, gap_note),
             gaps=gaps,
             ended=has_ended,
+            unsold=unsold,
         )
 
 
@@ -488,7 +496,8 @@ def _check_future_flags(
     flags: Sequence[str],
     given: Sequence[str],
 ) -> None:
-    """A flag given in ``future`` must cover the whole horizon of every series."""
+    """A flag given in ``future`` must cover the whole horizon of every series it gives (a
+    series it does not name at all gets the flags nobody gave: ``unknown_future_flags``)."""
     for j, flag in enumerate(flags):
         if flag not in given:
             continue
@@ -498,8 +507,8 @@ def _check_future_flags(
             raise SchemaError(
                 f"future flag {flag!r} is missing for series {uid!r} on {first:%Y-%m-%d}"
                 f" ({int(missing.sum())} of {len(future_ds)} horizon periods); give {flag} for "
-                f"every period from {future_ds[0]:%Y-%m-%d} to {future_ds[-1]:%Y-%m-%d}, or "
-                "leave the column out of the future file to use the default."
+                f"every period from {future_ds[0]:%Y-%m-%d} to {future_ds[-1]:%Y-%m-%d} (a future "
+                "row per period), or no future rows for the series to use the default."
             )
 
 

@@ -49,6 +49,7 @@ def read_sales_file(
             attributes_file=attributes_file,
             week_dates=week_dates,
             decimal=decimal,
+            future_rows=True,
         )
     except IngestError as exc:
         raise InvalidFile(str(exc), exc.problems) from exc
@@ -65,8 +66,10 @@ def baseline(
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
     shut_weekdays: Sequence[int] = (),
+    future: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The baseline per series (see ``forecast.engine.baseline.forecast_baseline``)."""
+    """The baseline per series (see ``forecast.engine.baseline.forecast_baseline``); ``future``:
+    the flags planned for the periods ahead (``IngestResult.future``)."""
     try:
         return forecast_baseline(
             history,
@@ -78,6 +81,7 @@ def baseline(
             jobs=jobs,
             progress=progress,
             shut_weekdays=shut_weekdays,
+            future=future,
         )
     except SchemaError as exc:
         raise Invalid.from_error(exc) from exc

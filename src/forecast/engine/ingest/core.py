@@ -93,6 +93,7 @@ def read_sales(
     dense_days: bool = False,
     decimal: str | None = None,
     whole_edges: bool = False,
+    future_rows: bool = False,
 ) -> IngestResult:
     """Read a sales file into `unique_id, ds, y` (+ flag columns) on a regular calendar.
 
@@ -101,6 +102,11 @@ def read_sales(
     file without rows is missing, not quiet (``report.absent_days``). ``whole_edges``: keep a
     first or last period the file's dates cover only in part (its reader was told they are
     whole); else it is left out, with a note.
+
+    ``future_rows``: rows dated after the file's last sales date whose sales cell is empty, in a
+    file with flags, are the flags planned for the periods ahead (``IngestResult.future``), not
+    missing sales; a flag left empty on such a row is refused by row and column. Without it (an
+    actuals file), they are missing sales, as an empty sales cell inside the history always is.
 
     ``week_dates="end"``: the dates of a weekly file mark the last day of each week ("week
     ending", as US retail files have them); each week is then labelled by its first day, as
@@ -156,6 +162,10 @@ def read_sales(
     # Every row-level check runs before anything raises: all problems are reported at once.
     date_col_name, value_col_name = roles.date, roles.value
     dates = parse_dates(frame[date_col_name])
+    ahead = _future_rows(frame, row_numbers, dates, roles, decimal_comma) if future_rows else None
+    if ahead is not None:  # the history is the rows up to the last sales date
+        frame, row_numbers = frame[~ahead.mask].reset_index(drop=True), row_numbers[~ahead.mask]
+        dates = parse_dates(frame[date_col_name])
     notes += dates.notes
     totals = _totals_rows(frame, value_col_name, dates.missing | dates.bad)
     problems += _date_problems(
@@ -253,6 +263,8 @@ def read_sales(
         problems.append(
             Problem.keyed(name, None, date_col_name, None, message, Fix(FixKey.NAME_FREQ))
         )
+    if ahead is not None:
+        problems += ahead.problems(name, flags)
     if problems:
         if table.fmt is not None:
             spreadsheet = reader.spreadsheet_rows(raw, table.fmt, name)
@@ -380,8 +392,120 @@ def read_sales(
         note_periods=note_periods,
         note_fixes=note_fixes,
     )
+    future = None
+    if ahead is not None and flags:
+        future, note = ahead.flags_frame(frame, id_names, flags, chosen, set(history[UNIQUE_ID]))
+        notes.append(note)
     return IngestResult(
-        history, attributes, chosen, flags, mapping, report, roles.value_choice, filled_rows
+        history,
+        attributes,
+        chosen,
+        flags,
+        mapping,
+        report,
+        roles.value_choice,
+        filled_rows,
+        future,
+    )
+
+
+@dataclass
+class _Ahead:
+    """Rows after the file's last sales date whose sales cell is empty: the planned flags
+    (promotions, holidays, openings) of the periods ahead, not sales (``_future_rows``)."""
+
+    mask: np.ndarray  # per row of the file as read
+    frame: pd.DataFrame  # those rows
+    row_numbers: np.ndarray
+    dates: np.ndarray  # datetime64[ns]
+    last_sold: pd.Timestamp
+
+    def problems(self, name: str, flags: Sequence[str]) -> list[Problem]:
+        """A future row must give every flag: an empty flag cell is named by row and column."""
+        found: list[Problem] = []
+        after = f"{self.last_sold:%Y-%m-%d}"
+        for flag in flags:
+            message = (
+                f"future row (sales empty, after the last sales date {after}): flag {flag} is empty"
+            )
+
+            def said(_value: str | None, text: str = message) -> str:
+                return text
+
+            found += row_problems(
+                name,
+                flag,
+                self.row_numbers,
+                _blank(self.frame[flag]),
+                None,
+                said,
+                f"give {flag} (0 or 1) on every future row, or delete the future rows",
+            )
+        return found
+
+    def flags_frame(
+        self,
+        history: pd.DataFrame,
+        id_names: Sequence[str],
+        flags: Sequence[str],
+        freq: str,
+        known: set[str],
+    ) -> tuple[pd.DataFrame, str]:
+        """``unique_id, ds`` and the flags of the future rows on the history's calendar (a
+        period's flag is 1 if any of its rows says so), and the note saying so."""
+        keys = list(id_names)
+        both = pd.concat([history[keys], self.frame[keys]], ignore_index=True)
+        codes, names, _ = series.series_codes(both, keys)
+        uids = np.asarray(names, dtype=object)[codes[len(history) :]].astype(str)
+        out = pd.DataFrame({UNIQUE_ID: uids, DS: period_starts(periods(self.dates, freq), freq)})
+        for flag in flags:
+            cells = pd.concat([history[flag], self.frame[flag]], ignore_index=True)
+            parsed = parse_flag(cells, hinted=detect.flag_named(flag))
+            out[flag] = 0.0 if parsed is None else parsed[len(history) :]
+        out = out.groupby([UNIQUE_ID, DS], as_index=False, sort=True).max()
+        unknown = sorted(set(out[UNIQUE_ID]) - known)
+        out = out[out[UNIQUE_ID].isin(known)].reset_index(drop=True)
+        note = (
+            f"{format_count(len(self.frame))} future rows (sales empty, after the last sales date "
+            f"{self.last_sold:%Y-%m-%d}): read as the planned {', '.join(flags)} of "
+            f"{format_count(out[UNIQUE_ID].nunique())} series"
+        )
+        if len(out):
+            note += f" from {out[DS].min():%Y-%m-%d} to {out[DS].max():%Y-%m-%d}"
+        if unknown:
+            note += f"; left out for {len(unknown)} series without sales ({unknown[0]}...)"
+        return out, note
+
+
+def _future_rows(
+    frame: pd.DataFrame,
+    row_numbers: np.ndarray,
+    dates: ParsedDates,
+    roles: _Roles,
+    decimal_comma: bool,
+) -> _Ahead | None:
+    """The rows dated after the file's last sales date whose sales cell is empty, in a file
+    with flag columns: planned flags, not sales (None: no such rows). An empty sales cell up
+    to the last sales date is missing sales, refused as before."""
+    if not roles.flags:
+        return None
+    cells = frame[roles.value]
+    amounts = currency_amounts(cells, decimal_comma)
+    numbers = parse_numbers(cells if amounts is None else amounts.text, decimal_comma=decimal_comma)
+    if not numbers.missing.any():
+        return None
+    assert dates.out_of_range is not None
+    ds = np.asarray(dates.values, dtype="datetime64[ns]")
+    dated = ~(dates.missing | dates.bad | dates.out_of_range)
+    sold = dated & ~numbers.missing
+    if not sold.any():
+        return None
+    last = ds[sold].max()
+    mask = dated & numbers.missing & (ds > last)
+    if not mask.any():
+        return None
+    return _Ahead(
+        mask, frame[mask].reset_index(drop=True), row_numbers[mask], ds[mask], pd.Timestamp(last)
     )
 
 

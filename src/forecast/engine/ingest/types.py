@@ -268,6 +268,9 @@ class IngestResult:
     # Per row of `history` (same index): True where the file had no row for that series and
     # period, so y was filled with 0 (a gap inside the series); None: built by hand, not told.
     filled: pd.Series | None = None
+    # The planned flags of the periods ahead: unique_id, ds + flag columns, from the file's rows
+    # after its last sales date whose sales cell is empty (None: the file has none).
+    future: pd.DataFrame | None = None
 
     def to_dict(self, templates: Mapping[FixKey, str] = NEUTRAL_FIXES) -> dict[str, Any]:
         """The result as data, the notes' fixes in the words of `templates` (a face's)."""

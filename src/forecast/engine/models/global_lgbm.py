@@ -10,8 +10,23 @@ step's lags), vectorised across series.
 
 Intervals are conformal: the last ``horizon`` periods of every series are held out, a second
 model trained on the rest forecasts them, and the per-step quantiles of the absolute scaled
-errors over the series give the half-widths (monotone in the step). Series too short for the
-lags get no global forecast (``GlobalForecasts.reasons`` says why; the caller falls back).
+errors over the series give the half-widths (monotone in the step): the ``ceil((n + 1) *
+level / 100)``-th smallest error of the n series, not a value interpolated towards the next
+one (that pulled a share of one series' odd week into every series' 80 % band). With few series
+that rank is past the largest error (at 95 % with fewer than 19 series), and the largest error
+of any series set every series' band. There the steps are pooled instead: each error is
+divided by the typical error of its step (the mean of the step's errors without its largest, so
+that one series' odd week does not set the step's scale either), the conformal quantile is
+taken over all the steps' ratios together (n x horizon of them), and each step's half-width is
+that quantile times its typical error. A wider level is never narrower than a narrower one.
+Series too short for the lags get no global forecast (``GlobalForecasts.reasons`` says why; the
+caller falls back).
+
+A series whose rows stop before the others' (``SeriesTask.unsold``: the baseline reads the
+periods up to the file's end as 0) is read as ending at its last row: those zeros are not sales,
+so they are neither training targets, nor lags, nor held out for the intervals; its forecast
+starts after its last row, over the unsold periods (with the flags guessed as for the future)
+and then the horizon, and its intervals are those of the steps that far ahead.
 """
 
 from __future__ import annotations
@@ -88,6 +103,41 @@ def series_scale(y: np.ndarray, season: int) -> float:
     if scale <= 0:
         scale = float(np.mean(np.abs(y))) if len(y) else 0.0
     return scale if scale > 0 else 1.0
+
+
+def sold_part(task: SeriesTask) -> SeriesTask:
+    """The task as the global model reads it: without its periods that have no rows
+    (``SeriesTask.unsold``), forecast from its last row over them and then its horizon."""
+    if not task.unsold:
+        return task
+    from dataclasses import replace
+
+    from forecast.engine.baseline import unknown_future_flags
+
+    real = len(task.y) - task.unsold
+    exog, future_exog = task.exog, task.future_exog
+    if exog is not None:
+        guessed = unknown_future_flags(exog[:real], task.season, task.unsold)
+        future_exog = guessed if future_exog is None else np.vstack([guessed, future_exog])
+        exog = exog[:real]
+    return replace(
+        task,
+        y=task.y[:real],
+        ds=task.ds[:real],
+        future_ds=pd.DatetimeIndex(task.ds[real:].append(task.future_ds)),
+        exog=exog,
+        future_exog=future_exog,
+        gaps=None if task.gaps is None else task.gaps[task.gaps < real],
+        unsold=0,
+    )
+
+
+def _pad(rows: np.ndarray, length: int) -> np.ndarray:
+    """``rows`` with its last row repeated up to ``length`` rows (steps past a series' own
+    horizon, forecast only because another series of the batch looks further ahead)."""
+    if len(rows) >= length or not len(rows):
+        return rows
+    return np.vstack([rows, np.repeat(rows[-1:], length - len(rows), axis=0)])
 
 
 def _calendar(ds: pd.DatetimeIndex, base: str) -> np.ndarray:
@@ -265,7 +315,7 @@ class GlobalLightGBM:
                 exog = None if exog is None else exog[len(t.y) - cut :][:horizon]
             else:
                 ds, exog = t.future_ds[:horizon], t.future_exog
-            known.append(self._known(ds, exog, self._width))
+            known.append(_pad(self._known(ds, exog, self._width), horizon))
         out = np.zeros((len(tasks), horizon))
         for k in range(horizon):
             lags = _lag_features(hist, m, seasonal)
@@ -281,6 +331,8 @@ class GlobalLightGBM:
         """Train once on every long-enough task (where the data is). The result is small and
         picklable: ``predict`` runs it on any batch of the tasks, on any worker."""
         need = min_length(self.season)
+        plan_horizon = max((t.horizon for t in tasks), default=0)
+        tasks = [sold_part(t) for t in tasks]
         reasons = {
             t.uid: f"too short for its lags ({len(t.y)} periods, needs {need})"
             for t in tasks
@@ -294,18 +346,20 @@ class GlobalLightGBM:
         self._width = self._exog_width(usable)
         fitted.model = self._train(*self._dataset(usable, 0)).model_to_string()
         if calibrate and levels:
-            fitted.widths = self._conformal(usable, horizon, levels)
+            fitted.widths = self._conformal(usable, horizon, levels, plan_horizon)
         return fitted
 
     def calibrate(
         self, fitted: FittedGlobal, tasks: Sequence[SeriesTask], levels: Sequence[int]
     ) -> FittedGlobal:
         """``fitted`` (trained by ``fit`` without calibration) with its conformal half-widths."""
+        plan_horizon = max((t.horizon for t in tasks), default=0)
+        tasks = [sold_part(t) for t in tasks]
         usable = [t for t in tasks if len(t.y) >= min_length(self.season)]
         if usable and fitted.model:
             self._width = self._exog_width(usable)
             horizon = max(t.horizon for t in usable)
-            fitted.widths = self._conformal(usable, horizon, levels)
+            fitted.widths = self._conformal(usable, horizon, levels, plan_horizon)
         fitted.levels = tuple(int(lv) for lv in levels)
         return fitted
 
@@ -316,16 +370,24 @@ class GlobalLightGBM:
         return self.fit(tasks, levels, calibrate).predict(tasks)
 
     def _conformal(
-        self, tasks: Sequence[SeriesTask], horizon: int, levels: Sequence[int]
+        self,
+        tasks: Sequence[SeriesTask],
+        horizon: int,
+        levels: Sequence[int],
+        hold: int | None = None,
     ) -> dict[int, np.ndarray]:
-        """Half-widths per step (in scaled units) from a held-out last horizon of each series.
+        """Half-widths per step (in scaled units) from a held-out last ``hold`` periods of each
+        series (the plan's horizon; ``horizon`` is longer where a series' forecast starts at its
+        last row, before the others' end: ``sold_part``).
 
         Where no series is long enough to hold out the whole horizon beside its lags (two years
         of monthly sales for six months ahead), the longest possible last stretch is held out
         and the steps past it grow from its last one as the square root of the step: without
         that the intervals had no width at all and covered none of the actuals."""
         longest = max((len(t.y) for t in tasks), default=0)
-        held_out = min(horizon, longest - min_length(self.season))
+        held_out = min(
+            horizon if hold is None else min(hold, horizon), longest - min_length(self.season)
+        )
         if held_out < 1:
             return {}
         held = [t for t in tasks if len(t.y) >= min_length(self.season) + held_out]
@@ -333,14 +395,43 @@ class GlobalLightGBM:
         scaled, scales = self._recursive(booster, held, held_out, held_out)
         actual = np.vstack([t.y[len(t.y) - held_out :] for t in held]) / scales[:, None]
         errors = np.abs(actual - scaled)
-        n = len(held)
         growth = np.sqrt(np.arange(held_out + 1, horizon + 1) / held_out)
-        out = {}
-        for level in levels:
-            q = min(math.ceil((n + 1) * level / 100) / n, 1.0)
-            per_step = np.maximum.accumulate(np.quantile(errors, q, axis=0))
+        out: dict[int, np.ndarray] = {}
+        narrower = np.zeros(held_out)
+        for level in sorted(levels):
+            found = _conformal_quantile(errors, level)
+            if found is None:  # it would be the largest error: the steps pooled
+                found = _pooled_steps(errors, level)
+            per_step = np.maximum.accumulate(np.maximum(found, narrower))
+            narrower = per_step
             out[level] = np.concatenate([per_step, per_step[-1] * growth])
         return out
+
+
+def _pooled_steps(errors: np.ndarray, level: int) -> np.ndarray:
+    """Per-step half-widths at ``level`` from too few series for a per-step conformal quantile
+    below the largest error: the errors (series x step) divided by their step's typical error
+    (the mean without the step's largest), the conformal quantile of all those ratios together,
+    times each step's typical error (module doc)."""
+    count = len(errors)
+    typical = errors.mean(axis=0)
+    if count > 1:
+        typical = (errors.sum(axis=0) - errors.max(axis=0)) / (count - 1)
+    ratios = errors[:, typical > 0] / typical[typical > 0]
+    if not ratios.size:
+        return np.zeros(errors.shape[1])
+    pooled = _conformal_quantile(ratios.reshape(-1, 1), level)
+    return (ratios.max() if pooled is None else float(pooled[0])) * typical
+
+
+def _conformal_quantile(errors: np.ndarray, level: int) -> np.ndarray | None:
+    """Per column, the ``ceil((n + 1) * level / 100)``-th smallest of the n rows' errors (the
+    split-conformal quantile), or None where that is past the largest (too few rows)."""
+    count = len(errors)
+    rank = math.ceil((count + 1) * level / 100)
+    if count == 0 or rank > count:
+        return None
+    return np.sort(errors, axis=0)[rank - 1]
 
 
 _BOOSTERS: dict[int, Any] = {}
@@ -374,7 +465,8 @@ class FittedGlobal:
         """Forecasts of the tasks (a batch or all of them; each series' numbers are the same)."""
         result = GlobalForecasts()
         usable = []
-        for task in tasks:
+        unsold = {t.uid: t.unsold for t in tasks}
+        for task in map(sold_part, tasks):
             if task.uid in self.reasons or not self.model:
                 result.reasons[task.uid] = self.reasons.get(
                     task.uid, "the global model had no series long enough to train on"
@@ -388,11 +480,12 @@ class FittedGlobal:
         horizon = max(t.horizon for t in usable)
         scaled, scales = self.spec._recursive(self._booster(), usable, 0, horizon)
         for i, task in enumerate(usable):
-            h = task.horizon
-            mean = scaled[i, :h] * scales[i]
+            steps = slice(unsold[task.uid], task.horizon)  # (past the unsold periods: sold_part)
+            mean = scaled[i, steps] * scales[i]
             values = {"mean": mean}
             for level in self.levels:
-                half = self.widths.get(level, np.zeros(horizon))[:h] * scales[i]
+                widths = _pad(self.widths.get(level, np.zeros(horizon))[:, None], horizon)[:, 0]
+                half = widths[steps] * scales[i]
                 values[lo_key(level)] = mean - half
                 values[hi_key(level)] = mean + half
             result.values[task.uid] = values

@@ -1,0 +1,144 @@
+"""Planned promotions given as future rows of the sales file: rows after the last sales date
+whose sales cell is empty and whose flags are filled are read as known-future flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.engine.ingest import IngestError, read_sales
+
+
+def sales_with_future(count: int = 12, weeks: int = 130, ahead: int = 8, seed: int = 4) -> str:
+    """A weekly CSV of shops with promo weeks (+40 %), then ``ahead`` weeks of planned flags
+    with the sales cell empty (every other week a promo)."""
+    rng = np.random.default_rng(seed)
+    ds = pd.date_range("2023-01-06", periods=weeks + ahead, freq="W-FRI")
+    season = 1 + 0.3 * np.sin(2 * np.pi * np.arange(weeks) / 52)
+    lines = ["store,week,sales,promo,open"]
+    for k in range(count):
+        promo = (rng.random(weeks) < 0.25).astype(int)
+        y = (80 + 10 * k) * season * (1 + 0.4 * promo) * rng.normal(1, 0.03, weeks)
+        for t in range(weeks):
+            lines.append(f"S{k},{ds[t]:%Y-%m-%d},{y[t]:.1f},{promo[t]},1")
+        for t in range(weeks, weeks + ahead):
+            lines.append(f"S{k},{ds[t]:%Y-%m-%d},,{int(t % 2 == 0)},1")
+    return "\n".join(lines) + "\n"
+
+
+def without_future(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if ",," not in line) + "\n"
+
+
+def test_future_rows_are_read_as_planned_flags_not_refused(tmp_path: Path) -> None:
+    path = tmp_path / "sales.csv"
+    path.write_text(sales_with_future(count=2))
+    result = read_sales(path, future_rows=True)
+    assert result.history["ds"].max() == pd.Timestamp("2025-06-27")  # the last sales week
+    assert result.history["y"].notna().all()
+    future = result.future
+    assert future is not None
+    assert list(future.columns) == ["unique_id", "ds", "promo", "open"]
+    assert len(future) == 2 * 8
+    assert future["ds"].min() == pd.Timestamp("2025-07-04")
+    assert future.groupby("unique_id")["promo"].sum().tolist() == [4.0, 4.0]
+    assert any("future rows" in note and "promo, open" in note for note in result.report.notes)
+
+
+def test_a_future_row_with_a_flag_empty_names_the_flag_the_row_and_the_column(
+    tmp_path: Path,
+) -> None:
+    lines = sales_with_future(count=2).splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("S1,2025-07-18"))
+    lines[at] = "S1,2025-07-18,,,1"
+    path = tmp_path / "sales.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(IngestError) as err:
+        read_sales(path, future_rows=True)
+    (problem,) = err.value.problems
+    assert problem.row == at + 1  # spreadsheet row: the header is row 1
+    assert problem.column == "promo"
+    assert "flag promo is empty" in problem.message
+    assert "future row" in problem.message
+
+
+def test_an_empty_sales_cell_inside_the_history_is_still_refused(tmp_path: Path) -> None:
+    lines = sales_with_future(count=2).splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("S0,2024-03-01"))
+    store, week, _, promo, open_ = lines[at].split(",")
+    lines[at] = f"{store},{week},,{promo},{open_}"
+    path = tmp_path / "sales.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(IngestError) as err:
+        read_sales(path, future_rows=True)
+    (problem,) = err.value.problems
+    assert problem.row == at + 1
+    assert problem.column == "sales"
+    assert problem.message == "value is missing (empty or NA)"
+
+
+@pytest.mark.slow  # trains LightGBM twice
+def test_planned_promotions_raise_the_lightgbm_forecast_where_promo_is_1(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    text = sales_with_future()
+    (tmp_path / "planned.csv").write_text(text)
+    (tmp_path / "plain.csv").write_text(without_future(text))
+    runner = CliRunner()
+    outputs = {}
+    for name in ("planned", "plain"):
+        out = tmp_path / f"{name}_baseline.csv"
+        done = runner.invoke(
+            app,
+            [
+                "baseline",
+                str(tmp_path / f"{name}.csv"),
+                "-h",
+                "8",
+                "-m",
+                "lightgbm",
+                "-o",
+                str(out),
+            ],
+        )
+        assert done.exit_code == 0, done.output
+        outputs[name] = (done.output, pd.read_csv(out, parse_dates=["ds"]))
+    said, planned = outputs["planned"]
+    _, plain = outputs["plain"]
+    assert "planned flags given in the file: promo, open" in said
+    promo_week = (planned["ds"] - pd.Timestamp("2025-07-04")).dt.days // 7 % 2 == 0
+    lift = planned["baseline"] / plain["baseline"]
+    assert lift[promo_week].mean() > 1.2  # the promo weeks: about +40 %
+    assert lift[~promo_week].mean() == pytest.approx(1.0, abs=0.1)
+
+
+def test_future_rows_shorter_than_the_horizon_name_the_flag_the_series_and_the_week(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    path = tmp_path / "sales.csv"
+    path.write_text(sales_with_future(count=2, ahead=4))
+    out = tmp_path / "baseline.csv"
+    done = CliRunner().invoke(
+        app, ["baseline", str(path), "-h", "6", "-m", "snaive", "-o", str(out)]
+    )
+    assert done.exit_code != 0
+    said = " ".join(done.output.split())
+    assert "future flag 'promo' is missing for series 'S0' on 2025-08-01" in said
+    assert "2 of 6 horizon periods" in said
+
+
+def test_an_actuals_reading_still_refuses_rows_without_sales(tmp_path: Path) -> None:
+    path = tmp_path / "sales.csv"
+    path.write_text(sales_with_future(count=1, ahead=2))
+    with pytest.raises(IngestError) as err:
+        read_sales(path)  # future_rows not asked for: an actuals file has no plans in it
+    assert {p.message for p in err.value.problems} == {"value is missing (empty or NA)"}
