@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,6 @@ import pytest
 from forecast.engine.baseline import forecast_baseline
 from forecast.engine.dask_runner import AHEAD, DaskRunner
 from forecast.engine.runner import SCHEDULER_ENV, LocalRunner, make_runner
-from forecast.schema import SchemaError
 
 distributed = pytest.importorskip("distributed")
 
@@ -58,8 +58,17 @@ def test_scheduler_from_the_environment_picks_the_dask_runner(thread_cluster, mo
 
 
 def test_an_unreachable_scheduler_is_named_in_the_error() -> None:
-    with pytest.raises(SchemaError, match="tcp://127.0.0.1:1"):
+    from dashboard import components
+    from forecast.cli.fix_hints import cli_message
+    from forecast.services.errors import Unavailable
+
+    # the cluster is down, not the input wrong: unavailable (exit 5), no longer a SchemaError
+    with pytest.raises(Unavailable, match="tcp://127.0.0.1:1") as refused:
         DaskRunner("tcp://127.0.0.1:1", timeout="1s")
+    assert "drop --scheduler" in cli_message(refused.value)
+    shown = "".join(str(c) for c in components.error_alert(refused.value).children[1].children)
+    assert "The Dask cluster at tcp://127.0.0.1:1 cannot be reached" in shown
+    assert "ask whoever runs the server" in shown and "--scheduler" not in shown
 
 
 @pytest.mark.slow
@@ -143,3 +152,42 @@ def test_the_global_model_trains_once_here_and_predicts_on_the_workers_with_the_
     pdt.assert_frame_equal(local, remote)
     assert global_lgbm._BOOSTERS == {}  # nothing predicted in this process
     assert sum(loaded.values()) >= 1  # the workers rebuilt the shipped model and predicted
+
+
+def test_a_cluster_without_workers_is_refused_saying_how_to_start_one() -> None:
+    """Not "internal error: TimeoutError: No valid workers found" a minute later."""
+    from dashboard.fix_hints import page_message
+    from forecast.cli.fix_hints import cli_message
+    from forecast.services.errors import Unavailable
+
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as cluster:
+        address = cluster.scheduler_address
+        with (
+            pytest.raises(Unavailable, match=f"{address} has no workers") as refused,
+            DaskRunner(address, timeout="1s") as runner,
+        ):
+            runner.map(abs, [-1, 2])
+    assert f"`dask worker {address}`" in cli_message(refused.value)
+    on_the_page = page_message(refused.value)
+    assert "ask whoever runs the server" in on_the_page and "--scheduler" not in on_the_page
+
+
+def test_all_workers_lost_mid_run_is_refused_saying_how_to_start_one() -> None:
+    from forecast.cli.fix_hints import cli_message
+    from forecast.services.errors import Unavailable
+
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
+    ) as cluster:
+        address = cluster.scheduler_address
+        with DaskRunner(address, timeout="1s", in_flight=2) as runner:
+            stream = runner.imap(abs, range(-500, 500))
+            assert next(stream) == 500
+            cluster.scale(0)
+            for _ in range(200):  # until the scheduler knows the worker is gone
+                if not runner.client.nthreads():
+                    break
+                time.sleep(0.05)
+            with pytest.raises(Unavailable, match=f"{address} has no workers") as refused:
+                list(stream)
+    assert f"`dask worker {address}`" in cli_message(refused.value)

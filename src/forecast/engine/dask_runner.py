@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from forecast.engine.runner import _run_chunk
+from forecast.errors import Fix, FixKey, Unavailable
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -53,24 +54,44 @@ class DaskRunner:
         retries: int = 3,
         timeout: str = "10s",
     ) -> None:
+        from dask.utils import parse_timedelta
         from distributed import Client
 
         if client is None and not address:
             raise ValueError("DaskRunner needs a scheduler address (tcp://HOST:PORT) or a client")
         self._own_client = client is None
+        self._wait = float(parse_timedelta(timeout))
         try:
             self.client = client if client is not None else Client(address, timeout=timeout)
         except OSError as exc:
-            from forecast.schema import SchemaError
-
-            raise SchemaError(
-                f"cannot reach the Dask scheduler at {address} ({exc}); start one with "
-                "`dask scheduler` and `dask worker ADDRESS`, or drop --scheduler."
+            raise Unavailable(
+                f"the Dask cluster at {address} cannot be reached ({exc})",
+                Fix(FixKey.DASK_SCHEDULER, address=address),
             ) from None
+        self.address = str(address or self.client.scheduler.address)
         self.batch_size = batch_size
         self.in_flight = max(int(in_flight), 1)
         self.retries = retries
+        self._need_workers()
         self.jobs = self._threads()
+
+    def _need_workers(self, lost: bool = False) -> None:
+        """Wait up to the timeout for a worker (a cluster just started may not have one yet);
+        none there: refused with how to start one, not a TimeoutError a minute later."""
+        try:
+            self.client.wait_for_workers(1, timeout=self._wait)
+        except TimeoutError:
+            self.close()
+            raise Unavailable(
+                f"the Dask cluster at {self.address} has no workers"
+                + (" (it lost them all during the run)" if lost else ""),
+                Fix(FixKey.DASK_WORKERS, address=self.address),
+            ) from None
+
+    def workers(self) -> tuple[int, int]:
+        """``(workers, threads)`` on the cluster now."""
+        nthreads = self.client.nthreads()
+        return len(nthreads), sum(nthreads.values())
 
     def _threads(self) -> int:
         """Worker threads on the cluster now (workers may come and go during a run)."""
@@ -113,6 +134,8 @@ class DaskRunner:
                     future = self._submit(fn, item)
                     break
                 except OSError:  # the worker it went to died before the scheduler knew
+                    if not self.client.nthreads():  # none left (a TimeoutError): wait for one
+                        self._need_workers(lost=True)
                     if attempt == self.retries:
                         raise
                     time.sleep(0.5 * (attempt + 1))
