@@ -16,6 +16,7 @@ import pytest
 from forecast.engine.baseline import forecast_baseline
 from forecast.engine.dask_runner import AHEAD, DaskRunner
 from forecast.engine.runner import SCHEDULER_ENV, LocalRunner, make_runner
+from forecast.schema import SchemaError
 
 distributed = pytest.importorskip("distributed")
 
@@ -191,3 +192,29 @@ def test_all_workers_lost_mid_run_is_refused_saying_how_to_start_one() -> None:
             with pytest.raises(Unavailable, match=f"{address} has no workers") as refused:
                 list(stream)
     assert f"`dask worker {address}`" in cli_message(refused.value)
+
+
+@pytest.mark.parametrize("address", ["http://127.0.0.1:8561", "garbage", "tcp://127.0.0.1"])
+def test_a_malformed_scheduler_address_is_refused_with_the_form_expected(address) -> None:
+    """Not "internal error: ValueError: unknown address scheme 'http'"."""
+    with pytest.raises(SchemaError, match="not of the form tcp://HOST:PORT"):
+        make_runner(scheduler=address)
+    with pytest.raises(SchemaError, match="not of the form tcp://HOST:PORT"):
+        DaskRunner(address, timeout="1s")
+
+
+def test_baseline_with_a_malformed_scheduler_exits_2_saying_the_form(tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    monkeypatch.delenv(SCHEDULER_ENV, raising=False)  # --scheduler sets it for the process
+    sales = tmp_path / "sales.csv"
+    weekly_history(2).to_csv(sales, index=False)
+    out = tmp_path / "out.csv"
+    args = ["baseline", str(sales), "--horizon", "4", "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--scheduler", "http://127.0.0.1:8561"])
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.output
+    assert "'http://127.0.0.1:8561' is not of the form tcp://HOST:PORT" in result.output
+    assert not out.exists()

@@ -23,8 +23,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from forecast.engine.runner import _run_chunk
+from forecast.engine.runner import _run_chunk, bad_address
 from forecast.errors import Fix, FixKey, Unavailable
+from forecast.schema import SchemaError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -68,6 +69,8 @@ class DaskRunner:
                 f"the Dask cluster at {address} cannot be reached ({exc})",
                 Fix(FixKey.DASK_SCHEDULER, address=address),
             ) from None
+        except ValueError as exc:  # http://..., or no port: not an address Dask reads
+            raise SchemaError(bad_address(str(address), str(exc))) from None
         self.address = str(address or self.client.scheduler.address)
         self.batch_size = batch_size
         self.in_flight = max(int(in_flight), 1)
