@@ -218,3 +218,61 @@ def test_baseline_with_a_malformed_scheduler_exits_2_saying_the_form(tmp_path, m
     assert "internal error" not in result.output
     assert "'http://127.0.0.1:8561' is not of the form tcp://HOST:PORT" in result.output
     assert not out.exists()
+
+
+def _forecast(*args: str) -> list[str]:
+    import sys
+
+    return [sys.executable, "-m", "forecast", *args]
+
+
+@pytest.mark.parametrize("how", ["--scheduler", SCHEDULER_ENV])
+def test_serve_refuses_a_malformed_scheduler_address_before_it_starts(how, tmp_path) -> None:
+    """In the dashboard it made Create plan do nothing for minutes; now the server does not
+    start with it."""
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != SCHEDULER_ENV}
+    args = ["serve", "--port", "8598", "--data-dir", str(tmp_path / "data")]
+    if how == SCHEDULER_ENV:
+        env[SCHEDULER_ENV] = "http://127.0.0.1:8561"
+    else:
+        args += ["--scheduler", "http://127.0.0.1:8561"]
+    done = subprocess.run(_forecast(*args), env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "'http://127.0.0.1:8561' is not of the form tcp://HOST:PORT" in done.stderr
+    assert "dashboard on http" not in done.stdout
+
+
+def test_serve_with_a_scheduler_that_is_down_warns_and_starts_all_the_same(tmp_path) -> None:
+    """The cluster may come up later: a warning with the fix, not a refusal."""
+    import subprocess
+    import urllib.request
+
+    env = {k: v for k, v in os.environ.items() if k != SCHEDULER_ENV}
+    log_path = tmp_path / "serve.log"
+    args = ["serve", "--port", "8597", "--data-dir", str(tmp_path / "data")]
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            _forecast(*args, "--scheduler", "tcp://127.0.0.1:8599"),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            for _ in range(400):
+                try:
+                    answered = urllib.request.urlopen("http://127.0.0.1:8597/", timeout=2).status
+                    break
+                except OSError:
+                    if server.poll() is not None:
+                        break
+                    time.sleep(0.25)
+            assert server.poll() is None, log_path.read_text()
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    said = log_path.read_text()
+    assert answered == 200
+    assert "warning: the Dask cluster at tcp://127.0.0.1:8599 cannot be reached" in said
+    assert "`dask worker tcp://127.0.0.1:8599`" in said and "starts all the same" in said

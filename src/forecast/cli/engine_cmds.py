@@ -50,12 +50,13 @@ SchedulerOpt = Annotated[
 ]
 
 
-def use_scheduler(scheduler: str | None) -> None:
-    """Route the engine's per-series work to a Dask cluster for this process."""
-    if scheduler:
-        from forecast.services import engine
+def use_scheduler(scheduler: str | None) -> str | None:
+    """Route the engine's per-series work to a Dask cluster for this process (--scheduler, else
+    $FORECAST_DASK_SCHEDULER): its address, or None for this machine. A malformed address is
+    refused here, before the command reads anything."""
+    from forecast.services import engine
 
-        engine.use_scheduler(scheduler)
+    return engine.use_scheduler(scheduler)
 
 
 def register(app: typer.Typer) -> None:
