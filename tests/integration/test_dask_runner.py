@@ -208,7 +208,7 @@ def test_baseline_with_a_malformed_scheduler_exits_2_saying_the_form(tmp_path, m
 
     from forecast.cli import app
 
-    monkeypatch.delenv(SCHEDULER_ENV, raising=False)  # --scheduler sets it for the process
+    monkeypatch.setenv(SCHEDULER_ENV, "")  # unset; --scheduler sets it, undone after the test
     sales = tmp_path / "sales.csv"
     weekly_history(2).to_csv(sales, index=False)
     out = tmp_path / "out.csv"
@@ -276,3 +276,29 @@ def test_serve_with_a_scheduler_that_is_down_warns_and_starts_all_the_same(tmp_p
     assert answered == 200
     assert "warning: the Dask cluster at tcp://127.0.0.1:8599 cannot be reached" in said
     assert "`dask worker tcp://127.0.0.1:8599`" in said and "starts all the same" in said
+
+
+@pytest.mark.parametrize("command", ["baseline", "backtest", "plan create"])
+def test_a_run_on_the_cluster_says_so_with_its_workers(
+    command, thread_cluster, tmp_path, monkeypatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    monkeypatch.setenv(SCHEDULER_ENV, "")  # unset; --scheduler sets it, undone after the test
+    sales = tmp_path / "sales.csv"
+    weekly_history(3).to_csv(sales, index=False)
+    args = {
+        "baseline": ["baseline", str(sales), "--out", str(tmp_path / "out.csv")],
+        "backtest": ["backtest", str(sales), "--windows", "1", "-m", "snaive"],
+        "plan create": ["plan", "create", str(sales), "--name", "on the cluster"],
+    }[command] + ["--horizon", "4", "--scheduler", thread_cluster.scheduler_address]
+    if command == "plan create":
+        args += ["--data-dir", str(tmp_path / "data"), "--as", "ann"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.stderr.splitlines() if "Dask cluster" in line]
+    address = thread_cluster.scheduler_address
+    assert said == [f"fitted on the Dask cluster at {address} (2 workers, 2 threads)"]
+    assert "Dask cluster" not in result.stdout  # a note, not the command's result

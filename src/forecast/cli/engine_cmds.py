@@ -59,6 +59,15 @@ def use_scheduler(scheduler: str | None) -> str | None:
     return engine.use_scheduler(scheduler)
 
 
+def say_where_fitted() -> None:
+    """One line on stderr when the run was fitted on a Dask cluster: its address and size."""
+    from forecast.services import engine
+
+    note = engine.cluster_note()
+    if note:
+        info(note)
+
+
 def register(app: typer.Typer) -> None:
     """Add the engine commands to the top-level app."""
     app.command("baseline")(baseline)
@@ -151,6 +160,7 @@ def baseline(
             progress=counts(report, "series fitted"),
             shut_weekdays=result.report.weekdays_never,
         )
+    say_where_fitted()
     write_frame(frame, out)
     series = frame["unique_id"].nunique()
     first, last = frame["ds"].min(), frame["ds"].max()
@@ -218,6 +228,7 @@ def backtest_cmd(
             jobs=jobs,
             progress=report,
         )
+    say_where_fitted()
     typer.echo(
         f"backtest: {by_series['unique_id'].nunique()} series, {windows} window(s) of "
         f"{horizon} periods ({result.freq})"

@@ -34,6 +34,19 @@ AHEAD = 4
 """Results that finished ahead of an earlier one wait on the client at most this many windows."""
 
 
+_USED: dict[str, tuple[int, int]] = {}
+"""The clusters work of this process ran on, since ``take_used`` last took them: address ->
+(most workers, most worker threads) seen when a map started."""
+
+
+def take_used() -> dict[str, tuple[int, int]]:
+    """The clusters this process ran work on since the last call (address -> (workers,
+    threads)), for a face to say where a run was fitted."""
+    used = dict(_USED)
+    _USED.clear()
+    return used
+
+
 def _call(fn: Callable[[Any], Any], item: Any) -> Any:
     return fn(item)
 
@@ -98,7 +111,12 @@ class DaskRunner:
 
     def _threads(self) -> int:
         """Worker threads on the cluster now (workers may come and go during a run)."""
-        return max(sum(self.client.nthreads().values()), 1)
+        return max(self.workers()[1], 1)
+
+    def _used(self) -> None:
+        workers, threads = self.workers()
+        seen = _USED.get(self.address, (0, 0))
+        _USED[self.address] = (max(seen[0], workers), max(seen[1], threads))
 
     def _batches(self, items: Sequence[Any]) -> list[list[Any]]:
         size = self.batch_size or min(64, max(1, math.ceil(len(items) / (self.jobs * 4))))
@@ -124,6 +142,7 @@ class DaskRunner:
         from distributed import as_completed
 
         self.jobs = self._threads()
+        self._used()
         window = self.jobs * self.in_flight
         pending = enumerate(items)
         running: dict[Any, tuple[int, Any, int]] = {}

@@ -124,8 +124,10 @@ def use_scheduler(scheduler: str | None) -> str | None:
     with the form expected) before anything runs."""
     import os
 
+    from forecast.engine.dask_runner import take_used
     from forecast.engine.runner import SCHEDULER_ENV, scheduler_address
 
+    take_used()  # a command says where its own run was fitted, not an earlier one's
     address = (scheduler or os.environ.get(SCHEDULER_ENV, "")).strip()
     if not address:
         return None
@@ -150,3 +152,21 @@ def cluster_problem(address: str, timeout: str = "5s") -> ServiceError | None:
     except SchemaError as exc:
         return Invalid.from_error(exc)
     return None
+
+
+def cluster_note() -> str | None:
+    """Where the runs of this process since the last call were fitted, when on a Dask cluster:
+    "fitted on the Dask cluster at tcp://HOST:PORT (N workers, M threads)" (None: this
+    machine)."""
+    from forecast.engine.dask_runner import take_used
+
+    notes = [
+        f"fitted on the Dask cluster at {address} ({_count(workers, 'worker')}, "
+        f"{_count(threads, 'thread')})"
+        for address, (workers, threads) in take_used().items()
+    ]
+    return "\n".join(notes) or None
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
