@@ -45,6 +45,14 @@ PAGE_FIXES: Mapping[FixKey, str] = {
         "and press 'Publish the system plan' there first"
     ),
     FixKey.NEW_VERSION: "use 'Make a new version' on the Plans page to change it",
+    FixKey.DASK_SCHEDULER: (
+        "this server fits its plans on that cluster: ask whoever runs the server to start it, "
+        "then try again"
+    ),
+    FixKey.DASK_WORKERS: (
+        "this server fits its plans on that cluster: ask whoever runs the server to start its "
+        "workers, then try again"
+    ),
     FixKey.CHOOSE_PLAN_NAME: (
         "type another plan name, or make a new version of that plan with 'Make a new version' "
         "on the Plans page, which keeps its name"

@@ -68,6 +68,8 @@ class FixKey(StrEnum):
     SHORTEN_REPLAY = "shorten_replay"  # the history is too short for the replay asked
     RELOAD_PLAN = "reload_plan"  # {plan} {version}: an edit made on an older version
     CHOOSE_PLAN_NAME = "choose_plan_name"  # {plan}: a new plan's name is taken by {plan}
+    DASK_SCHEDULER = "dask_scheduler"  # {address}: the Dask cluster's scheduler cannot be reached
+    DASK_WORKERS = "dask_workers"  # {address}: the Dask cluster has no workers (or lost them all)
     # The sales file reader's (each face names its own option or field):
     DATE_COLUMN_OF_FILE = "date_column_of_file"  # {columns}: no such date column
     VALUE_COLUMN_OF_FILE = "value_column_of_file"  # {columns}: no such value column
@@ -152,6 +154,14 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.REPLAY_AT_LEAST_ONE: "replay at least one cycle of at least one period",
     FixKey.SHORTEN_REPLAY: "replay fewer cycles or fewer periods per cycle",
     FixKey.RELOAD_PLAN: "reload the plan (version {version}) and make your change again",
+    FixKey.DASK_SCHEDULER: (
+        "start its scheduler with `dask scheduler` and a worker with `dask worker {address}`, "
+        "or fit on this machine without the cluster"
+    ),
+    FixKey.DASK_WORKERS: (
+        "start a worker with `dask worker {address}` (on any machine that reaches the "
+        "scheduler), or fit on this machine without the cluster"
+    ),
     FixKey.DATE_COLUMN_OF_FILE: "name the date column, one of the columns in the file: {columns}",
     FixKey.VALUE_COLUMN_OF_FILE: "name the value column, one of the columns in the file: {columns}",
     FixKey.ID_COLUMN_OF_FILE: "name the series key columns among the columns in the file: "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 import numpy as np
 import pandas as pd
@@ -58,8 +59,17 @@ def test_scheduler_from_the_environment_picks_the_dask_runner(thread_cluster, mo
 
 
 def test_an_unreachable_scheduler_is_named_in_the_error() -> None:
-    with pytest.raises(SchemaError, match="tcp://127.0.0.1:1"):
+    from dashboard import components
+    from forecast.cli.fix_hints import cli_message
+    from forecast.services.errors import Unavailable
+
+    # the cluster is down, not the input wrong: unavailable (exit 5), no longer a SchemaError
+    with pytest.raises(Unavailable, match="tcp://127.0.0.1:1") as refused:
         DaskRunner("tcp://127.0.0.1:1", timeout="1s")
+    assert "drop --scheduler" in cli_message(refused.value)
+    shown = "".join(str(c) for c in components.error_alert(refused.value).children[1].children)
+    assert "The Dask cluster at tcp://127.0.0.1:1 cannot be reached" in shown
+    assert "ask whoever runs the server" in shown and "--scheduler" not in shown
 
 
 @pytest.mark.slow
@@ -143,3 +153,152 @@ def test_the_global_model_trains_once_here_and_predicts_on_the_workers_with_the_
     pdt.assert_frame_equal(local, remote)
     assert global_lgbm._BOOSTERS == {}  # nothing predicted in this process
     assert sum(loaded.values()) >= 1  # the workers rebuilt the shipped model and predicted
+
+
+def test_a_cluster_without_workers_is_refused_saying_how_to_start_one() -> None:
+    """Not "internal error: TimeoutError: No valid workers found" a minute later."""
+    from dashboard.fix_hints import page_message
+    from forecast.cli.fix_hints import cli_message
+    from forecast.services.errors import Unavailable
+
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as cluster:
+        address = cluster.scheduler_address
+        with (
+            pytest.raises(Unavailable, match=f"{address} has no workers") as refused,
+            DaskRunner(address, timeout="1s") as runner,
+        ):
+            runner.map(abs, [-1, 2])
+    assert f"`dask worker {address}`" in cli_message(refused.value)
+    on_the_page = page_message(refused.value)
+    assert "ask whoever runs the server" in on_the_page and "--scheduler" not in on_the_page
+
+
+def test_all_workers_lost_mid_run_is_refused_saying_how_to_start_one() -> None:
+    from forecast.cli.fix_hints import cli_message
+    from forecast.services.errors import Unavailable
+
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
+    ) as cluster:
+        address = cluster.scheduler_address
+        with DaskRunner(address, timeout="1s", in_flight=2) as runner:
+            stream = runner.imap(abs, range(-500, 500))
+            assert next(stream) == 500
+            cluster.scale(0)
+            for _ in range(200):  # until the scheduler knows the worker is gone
+                if not runner.client.nthreads():
+                    break
+                time.sleep(0.05)
+            with pytest.raises(Unavailable, match=f"{address} has no workers") as refused:
+                list(stream)
+    assert f"`dask worker {address}`" in cli_message(refused.value)
+
+
+@pytest.mark.parametrize("address", ["http://127.0.0.1:8561", "garbage", "tcp://127.0.0.1"])
+def test_a_malformed_scheduler_address_is_refused_with_the_form_expected(address) -> None:
+    """Not "internal error: ValueError: unknown address scheme 'http'"."""
+    with pytest.raises(SchemaError, match="not of the form tcp://HOST:PORT"):
+        make_runner(scheduler=address)
+    with pytest.raises(SchemaError, match="not of the form tcp://HOST:PORT"):
+        DaskRunner(address, timeout="1s")
+
+
+def test_baseline_with_a_malformed_scheduler_exits_2_saying_the_form(tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    monkeypatch.setenv(SCHEDULER_ENV, "")  # unset; --scheduler sets it, undone after the test
+    sales = tmp_path / "sales.csv"
+    weekly_history(2).to_csv(sales, index=False)
+    out = tmp_path / "out.csv"
+    args = ["baseline", str(sales), "--horizon", "4", "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--scheduler", "http://127.0.0.1:8561"])
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.output
+    assert "'http://127.0.0.1:8561' is not of the form tcp://HOST:PORT" in result.output
+    assert not out.exists()
+
+
+def _forecast(*args: str) -> list[str]:
+    import sys
+
+    return [sys.executable, "-m", "forecast", *args]
+
+
+@pytest.mark.parametrize("how", ["--scheduler", SCHEDULER_ENV])
+def test_serve_refuses_a_malformed_scheduler_address_before_it_starts(how, tmp_path) -> None:
+    """In the dashboard it made Create plan do nothing for minutes; now the server does not
+    start with it."""
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != SCHEDULER_ENV}
+    args = ["serve", "--port", "8598", "--data-dir", str(tmp_path / "data")]
+    if how == SCHEDULER_ENV:
+        env[SCHEDULER_ENV] = "http://127.0.0.1:8561"
+    else:
+        args += ["--scheduler", "http://127.0.0.1:8561"]
+    done = subprocess.run(_forecast(*args), env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "'http://127.0.0.1:8561' is not of the form tcp://HOST:PORT" in done.stderr
+    assert "dashboard on http" not in done.stdout
+
+
+def test_serve_with_a_scheduler_that_is_down_warns_and_starts_all_the_same(tmp_path) -> None:
+    """The cluster may come up later: a warning with the fix, not a refusal."""
+    import subprocess
+    import urllib.request
+
+    env = {k: v for k, v in os.environ.items() if k != SCHEDULER_ENV}
+    log_path = tmp_path / "serve.log"
+    args = ["serve", "--port", "8597", "--data-dir", str(tmp_path / "data")]
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            _forecast(*args, "--scheduler", "tcp://127.0.0.1:8599"),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            for _ in range(400):
+                try:
+                    answered = urllib.request.urlopen("http://127.0.0.1:8597/", timeout=2).status
+                    break
+                except OSError:
+                    if server.poll() is not None:
+                        break
+                    time.sleep(0.25)
+            assert server.poll() is None, log_path.read_text()
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    said = log_path.read_text()
+    assert answered == 200
+    assert "warning: the Dask cluster at tcp://127.0.0.1:8599 cannot be reached" in said
+    assert "`dask worker tcp://127.0.0.1:8599`" in said and "starts all the same" in said
+
+
+@pytest.mark.parametrize("command", ["baseline", "backtest", "plan create"])
+def test_a_run_on_the_cluster_says_so_with_its_workers(
+    command, thread_cluster, tmp_path, monkeypatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    monkeypatch.setenv(SCHEDULER_ENV, "")  # unset; --scheduler sets it, undone after the test
+    sales = tmp_path / "sales.csv"
+    weekly_history(3).to_csv(sales, index=False)
+    args = {
+        "baseline": ["baseline", str(sales), "--out", str(tmp_path / "out.csv")],
+        "backtest": ["backtest", str(sales), "--windows", "1", "-m", "snaive"],
+        "plan create": ["plan", "create", str(sales), "--name", "on the cluster"],
+    }[command] + ["--horizon", "4", "--scheduler", thread_cluster.scheduler_address]
+    if command == "plan create":
+        args += ["--data-dir", str(tmp_path / "data"), "--as", "ann"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.stderr.splitlines() if "Dask cluster" in line]
+    address = thread_cluster.scheduler_address
+    assert said == [f"fitted on the Dask cluster at {address} (2 workers, 2 threads)"]
+    assert "Dask cluster" not in result.stdout  # a note, not the command's result

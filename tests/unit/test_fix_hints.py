@@ -313,6 +313,9 @@ def test_every_fix_is_raised_by_a_refusal_here() -> None:
             FixKey.ACTUALS_WEEKDAY,
             FixKey.ACTUALS_WEEKDAY_OR_END,
             FixKey.ACTUALS_WEEK_ENDING,
+            # a Dask cluster down or without workers (tests/integration/test_dask_runner.py)
+            FixKey.DASK_SCHEDULER,
+            FixKey.DASK_WORKERS,
         }
         - READER_FIXES
     )

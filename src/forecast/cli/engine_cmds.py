@@ -50,12 +50,22 @@ SchedulerOpt = Annotated[
 ]
 
 
-def use_scheduler(scheduler: str | None) -> None:
-    """Route the engine's per-series work to a Dask cluster for this process."""
-    if scheduler:
-        from forecast.services import engine
+def use_scheduler(scheduler: str | None) -> str | None:
+    """Route the engine's per-series work to a Dask cluster for this process (--scheduler, else
+    $FORECAST_DASK_SCHEDULER): its address, or None for this machine. A malformed address is
+    refused here, before the command reads anything."""
+    from forecast.services import engine
 
-        engine.use_scheduler(scheduler)
+    return engine.use_scheduler(scheduler)
+
+
+def say_where_fitted() -> None:
+    """One line on stderr when the run was fitted on a Dask cluster: its address and size."""
+    from forecast.services import engine
+
+    note = engine.cluster_note()
+    if note:
+        info(note)
 
 
 def register(app: typer.Typer) -> None:
@@ -151,6 +161,7 @@ def baseline(
             shut_weekdays=result.report.weekdays_never,
             future=result.future,
         )
+    say_where_fitted()
     write_frame(frame, out)
     series = frame["unique_id"].nunique()
     first, last = frame["ds"].min(), frame["ds"].max()
@@ -225,6 +236,7 @@ def backtest_cmd(
             jobs=jobs,
             progress=report,
         )
+    say_where_fitted()
     typer.echo(
         f"backtest: {by_series['unique_id'].nunique()} series, {windows} window(s) of "
         f"{horizon} periods ({result.freq})"

@@ -45,6 +45,15 @@ CLI_FIXES: Mapping[FixKey, str] = {
         "threshold is explained (`forecast plan deviations {plan}` lists them)"
     ),
     FixKey.NEW_VERSION: "make a new version with `forecast plan new-version {plan}`",
+    FixKey.DASK_SCHEDULER: (
+        "start its scheduler with `dask scheduler` and a worker with `dask worker {address}`, "
+        "or drop --scheduler (and unset FORECAST_DASK_SCHEDULER) to fit on this machine"
+    ),
+    FixKey.DASK_WORKERS: (
+        "start a worker with `dask worker {address}` (on any machine that reaches the "
+        "scheduler), or drop --scheduler (and unset FORECAST_DASK_SCHEDULER) to fit on this "
+        "machine"
+    ),
     FixKey.CHOOSE_PLAN_NAME: (
         "choose another --name (for a longer sales file, `forecast plan create FILE --name NEW "
         "--like {plan}` takes that plan's settings, members and events), or make a new version "

@@ -48,7 +48,7 @@ from forecast.cli.common import (
     plan_change_command,
 )
 from forecast.cli.conventions import fix_data, lazy_module
-from forecast.cli.engine_cmds import SchedulerOpt, use_scheduler
+from forecast.cli.engine_cmds import SchedulerOpt, say_where_fitted, use_scheduler
 from forecast.cli.plan_app import plan_app
 from forecast.cli.progress import progress
 from forecast.vocabulary import period_label
@@ -458,6 +458,7 @@ def create(
                 progress=report,
                 **read,
             )
+        say_where_fitted()
         _made_like(made, as_json)
         return
     store = open_plan_store(db, data_dir)
@@ -477,6 +478,7 @@ def create(
             progress=report,
             **read,
         )
+    say_where_fitted()
     if as_json:
         echo_json(state.to_dict() | {"version": state.version})
         return

@@ -9,7 +9,7 @@ import typer
 
 from forecast.cli.choices import AuthModeName
 from forecast.cli.common import DataDirOpt, DbOpt, ModelOpt, info
-from forecast.cli.conventions import EXIT_REFUSED, fail
+from forecast.cli.conventions import EXIT_REFUSED, fail, warn
 from forecast.cli.engine_cmds import SchedulerOpt, use_scheduler
 from forecast.cli.progress import progress
 
@@ -111,7 +111,9 @@ def register(app: typer.Typer) -> None:
         session_hours: SessionHours = 12.0,
     ) -> None:
         """Start the dashboard on http://HOST:PORT (waitress; everyone signs in: `forecast user`)."""
-        use_scheduler(scheduler)
+        address = use_scheduler(scheduler)
+        if address:
+            _check_cluster(address)
         run_dashboard(
             host=host,
             port=port,
@@ -155,6 +157,20 @@ def register(app: typer.Typer) -> None:
                 debug=False,
                 allow_demo_passwords=allow_demo_passwords,
             )
+
+
+def _check_cluster(address: str) -> None:
+    """Warn when the Dask cluster the plans are fitted on does not answer now (with a worker):
+    it may come up later, so the server starts all the same."""
+    from forecast.cli.fix_hints import cli_message
+    from forecast.services import engine
+
+    problem = engine.cluster_problem(address)
+    if problem is not None:
+        warn(
+            f"{cli_message(problem)}; the dashboard starts all the same, and plans are fitted "
+            "there once it answers"
+        )
 
 
 def _echo_demo_sign_in(*, db: str | None, data_dir: Path | str | None, plan_id: str) -> None:

@@ -23,13 +23,28 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from forecast.engine.runner import _run_chunk
+from forecast.engine.runner import _run_chunk, bad_address
+from forecast.errors import Fix, FixKey, Unavailable
+from forecast.schema import SchemaError
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 AHEAD = 4
 """Results that finished ahead of an earlier one wait on the client at most this many windows."""
+
+
+_USED: dict[str, tuple[int, int]] = {}
+"""The clusters work of this process ran on, since ``take_used`` last took them: address ->
+(most workers, most worker threads) seen when a map started."""
+
+
+def take_used() -> dict[str, tuple[int, int]]:
+    """The clusters this process ran work on since the last call (address -> (workers,
+    threads)), for a face to say where a run was fitted."""
+    used = dict(_USED)
+    _USED.clear()
+    return used
 
 
 def _call(fn: Callable[[Any], Any], item: Any) -> Any:
@@ -53,28 +68,55 @@ class DaskRunner:
         retries: int = 3,
         timeout: str = "10s",
     ) -> None:
+        from dask.utils import parse_timedelta
         from distributed import Client
 
         if client is None and not address:
             raise ValueError("DaskRunner needs a scheduler address (tcp://HOST:PORT) or a client")
         self._own_client = client is None
+        self._wait = float(parse_timedelta(timeout))
         try:
             self.client = client if client is not None else Client(address, timeout=timeout)
         except OSError as exc:
-            from forecast.schema import SchemaError
-
-            raise SchemaError(
-                f"cannot reach the Dask scheduler at {address} ({exc}); start one with "
-                "`dask scheduler` and `dask worker ADDRESS`, or drop --scheduler."
+            raise Unavailable(
+                f"the Dask cluster at {address} cannot be reached ({exc})",
+                Fix(FixKey.DASK_SCHEDULER, address=address),
             ) from None
+        except ValueError as exc:  # http://..., or no port: not an address Dask reads
+            raise SchemaError(bad_address(str(address), str(exc))) from None
+        self.address = str(address or self.client.scheduler.address)
         self.batch_size = batch_size
         self.in_flight = max(int(in_flight), 1)
         self.retries = retries
+        self._need_workers()
         self.jobs = self._threads()
+
+    def _need_workers(self, lost: bool = False) -> None:
+        """Wait up to the timeout for a worker (a cluster just started may not have one yet);
+        none there: refused with how to start one, not a TimeoutError a minute later."""
+        try:
+            self.client.wait_for_workers(1, timeout=self._wait)
+        except TimeoutError:
+            self.close()
+            raise Unavailable(
+                f"the Dask cluster at {self.address} has no workers"
+                + (" (it lost them all during the run)" if lost else ""),
+                Fix(FixKey.DASK_WORKERS, address=self.address),
+            ) from None
+
+    def workers(self) -> tuple[int, int]:
+        """``(workers, threads)`` on the cluster now."""
+        nthreads = self.client.nthreads()
+        return len(nthreads), sum(nthreads.values())
 
     def _threads(self) -> int:
         """Worker threads on the cluster now (workers may come and go during a run)."""
-        return max(sum(self.client.nthreads().values()), 1)
+        return max(self.workers()[1], 1)
+
+    def _used(self) -> None:
+        workers, threads = self.workers()
+        seen = _USED.get(self.address, (0, 0))
+        _USED[self.address] = (max(seen[0], workers), max(seen[1], threads))
 
     def _batches(self, items: Sequence[Any]) -> list[list[Any]]:
         size = self.batch_size or min(64, max(1, math.ceil(len(items) / (self.jobs * 4))))
@@ -100,6 +142,7 @@ class DaskRunner:
         from distributed import as_completed
 
         self.jobs = self._threads()
+        self._used()
         window = self.jobs * self.in_flight
         pending = enumerate(items)
         running: dict[Any, tuple[int, Any, int]] = {}
@@ -113,6 +156,8 @@ class DaskRunner:
                     future = self._submit(fn, item)
                     break
                 except OSError:  # the worker it went to died before the scheduler knew
+                    if not self.client.nthreads():  # none left (a TimeoutError): wait for one
+                        self._need_workers(lost=True)
                     if attempt == self.retries:
                         raise
                     time.sleep(0.5 * (attempt + 1))

@@ -21,11 +21,14 @@ import itertools
 import math
 import multiprocessing
 import os
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from forecast.schema import SchemaError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -204,19 +207,50 @@ def map_in_steps(
 SCHEDULER_ENV = "FORECAST_DASK_SCHEDULER"
 """Environment variable with a Dask scheduler address (``tcp://HOST:PORT``)."""
 
+_HOST_PORT = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):([0-9]{1,5})")
+_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+"""Dask's schemes of a HOST:PORT address (``inproc://``, a cluster inside this process, has none)."""
+
+
+def bad_address(address: str, detail: str = "") -> str:
+    """Why ``address`` is refused as a Dask scheduler's, and the form expected."""
+    scheme = address.split("://", 1)[0] if "://" in address else ""
+    known = scheme in (*_SCHEMES, "inproc")
+    why = f"{scheme}:// is not a scheme of Dask's" if scheme and not known else detail
+    return (
+        f"the Dask scheduler address '{address}' is not of the form tcp://HOST:PORT"
+        + (f" ({why})" if why else "")
+        + "; give it as `dask scheduler` prints it, e.g. tcp://10.0.0.5:8786"
+    )
+
+
+def scheduler_address(text: str) -> str:
+    """``text`` as a Dask scheduler address ``tcp://HOST:PORT`` (``HOST:PORT`` alone is taken
+    as tcp; Dask's other schemes are kept); any other form is refused (SchemaError) with the
+    form expected, before any connection is tried."""
+    address = text.strip()
+    scheme, _, rest = address.rpartition("://")
+    if scheme == "inproc" and rest:
+        return address
+    match = _HOST_PORT.fullmatch(rest)
+    if scheme not in ("", *_SCHEMES) or match is None or not 0 < int(match[2]) < 65536:
+        raise SchemaError(bad_address(address))
+    return address if scheme else f"tcp://{address}"
+
 
 def make_runner(
     jobs: int = 1, runner: Runner | None = None, scheduler: str | None = None
 ) -> Runner:
     """The runner to use: an explicit one wins; then a Dask scheduler (``scheduler``, else
-    ``FORECAST_DASK_SCHEDULER``); else a LocalRunner with ``jobs`` workers."""
+    ``FORECAST_DASK_SCHEDULER``, of the form ``tcp://HOST:PORT``); else a LocalRunner with
+    ``jobs`` workers."""
     if runner is not None:
         return runner
     address = scheduler or os.environ.get(SCHEDULER_ENV, "").strip()
     if address:
         from forecast.engine.dask_runner import DaskRunner
 
-        return DaskRunner(address)
+        return DaskRunner(scheduler_address(address))
     return LocalRunner(jobs=jobs)
 
 

@@ -18,7 +18,7 @@ from forecast.engine.backtest import backtest as _backtest
 from forecast.engine.baseline import INTERVAL_CALIBRATION, forecast_baseline
 from forecast.engine.ingest import IngestError, IngestResult, read_sales
 from forecast.schema import SchemaError
-from forecast.services.errors import Invalid
+from forecast.services.errors import Invalid, ServiceError
 from forecast.services.plans import InvalidFile
 
 BACKTEST_MODELS: tuple[str, ...] = DEFAULT_MODELS
@@ -121,11 +121,56 @@ def backtest(
         raise Invalid.from_error(exc) from exc
 
 
-def use_scheduler(scheduler: str) -> None:
+def use_scheduler(scheduler: str | None) -> str | None:
     """Send the engine's per-series work of this process to the Dask cluster at `scheduler`
-    (tcp://HOST:PORT), as FORECAST_DASK_SCHEDULER does."""
+    (tcp://HOST:PORT), as FORECAST_DASK_SCHEDULER does; without it, to that variable's cluster
+    if it is set. The address in use (None: this machine); a malformed one is refused (Invalid,
+    with the form expected) before anything runs."""
     import os
 
-    from forecast.engine.runner import SCHEDULER_ENV
+    from forecast.engine.dask_runner import take_used
+    from forecast.engine.runner import SCHEDULER_ENV, scheduler_address
 
-    os.environ[SCHEDULER_ENV] = scheduler
+    take_used()  # a command says where its own run was fitted, not an earlier one's
+    address = (scheduler or os.environ.get(SCHEDULER_ENV, "")).strip()
+    if not address:
+        return None
+    try:
+        address = scheduler_address(address)
+    except SchemaError as exc:
+        raise Invalid.from_error(exc) from exc
+    os.environ[SCHEDULER_ENV] = address
+    return address
+
+
+def cluster_problem(address: str, timeout: str = "5s") -> ServiceError | None:
+    """What a run would meet on the Dask cluster at `address` now (tried for up to `timeout`):
+    None when it answers with a worker, else the refusal (it cannot be reached, it has no
+    workers)."""
+    from forecast.engine.dask_runner import DaskRunner
+
+    try:
+        DaskRunner(address, timeout=timeout).close()
+    except ServiceError as exc:
+        return exc
+    except SchemaError as exc:
+        return Invalid.from_error(exc)
+    return None
+
+
+def cluster_note() -> str | None:
+    """Where the runs of this process since the last call were fitted, when on a Dask cluster:
+    "fitted on the Dask cluster at tcp://HOST:PORT (N workers, M threads)" (None: this
+    machine)."""
+    from forecast.engine.dask_runner import take_used
+
+    notes = [
+        f"fitted on the Dask cluster at {address} ({_count(workers, 'worker')}, "
+        f"{_count(threads, 'thread')})"
+        for address, (workers, threads) in take_used().items()
+    ]
+    return "\n".join(notes) or None
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
