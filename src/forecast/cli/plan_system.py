@@ -301,10 +301,10 @@ def _plan_header(state: PlanState, disabled: set[str] | frozenset[str] = frozens
         f"plan {state.plan_id} {state.name!r} version {state.version} ({state.status})",
         *archived,
         f"  data: {state.dataset.filename or 'frames'}, {state.dataset.n_series} series, "
-        f"{state.dataset.start}..{state.dataset.end}, freq {state.freq}, "
+        f"{plans.span_text(state.freq, state.dataset.start, state.dataset.end)}, freq {state.freq}, "
         f"flags: {', '.join(state.dataset.flags) or 'none'}",
         f"  baseline: {state.baseline.model} over {state.horizon} periods "
-        f"{state.baseline.start}..{state.baseline.end}; models used: "
+        f"{plans.horizon_text(state)}; models used: "
         + ", ".join(_model_use_text(use) for use in model_names.model_uses(used)),
         *([f"  {chose}"] if chose else []),
         f"  {plans.teams_text(state.team_attr)}; deviation threshold {percent_text(state.threshold, 0)}; "
