@@ -106,6 +106,7 @@ class ActualsUpload:
             return (
                 f"actuals version {self.version.version} of plan {self.version.plan_id} restores "
                 f"version {self.restored_from}: {count(self.total)} series-periods known, "
+                f"{count(self.new)} series-period(s) back, "
                 f"{count(self.changed)} value(s) changed back, {count(self.dropped)} "
                 "series-period(s) no longer known"
             )
@@ -1524,8 +1525,8 @@ def restore_actuals(store: PlanRepository, plan: str, version: int, *, actor: st
     }
     what = (
         f"restore actuals version {version} ({old_info.filename}, {old_info.uploaded_by}, "
-        f"{old_info.at}) over version {latest}: {len(restored)} series-periods, {changed} "
-        f"value(s) changed back, {dropped} series-period(s) no longer known"
+        f"{old_info.at}) over version {latest}: {len(restored)} series-periods, "
+        f"{len(restored) - replaced} series-period(s) back, {changed} value(s) changed back, {dropped} series-period(s) no longer known"
     )
     try:
         made = store.add_actuals(
