@@ -942,11 +942,21 @@ def event_import(
             "--dry-run", help="Check the file and say what would be added; write nothing."
         ),
     ] = False,
+    shift: Annotated[
+        str | None,
+        typer.Option(
+            help="Move every row's dates by this much before checking them: last year's events "
+            "(`plan event export OLD`) onto this year's plan. 52w (weeks), 364d (days), 12m "
+            "(months) or 1y (52 weeks on a daily or weekly plan, so the weekday stays; 12 months "
+            "on a monthly one); -1y moves back. Effects stay as written.",
+            metavar="<N{d|w|m|y}>",
+        ),
+    ] = None,
 ) -> None:
     """Add every event of a file (a promotions calendar) in one change, or none: a bad row
     refuses the whole file, naming each row and column. Events already in the plan are
     skipped, so importing a file again adds nothing."""
-    done = change.apply(events_import.import_events, file, dry_run=dry_run)
+    done = change.apply(events_import.import_events, file, dry_run=dry_run, shift=shift)
     if change.as_json:
         echo_json(done.to_dict())
         return
