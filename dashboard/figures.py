@@ -28,6 +28,7 @@ DOWN_COLOUR = "#dc2626"
 SYSTEM_LABEL = "System plan"
 NEGOTIATED_LABEL = "Negotiated plan"
 BASELINE_LABEL = "Baseline"
+ACTUALS_LABEL = "Actuals"
 
 TITLE_WIDTH = 100  # characters per line of a long chart title
 CURRENCY = "€"  # what the builders draw; ``in_currency`` shows a chart in the plan's currency
@@ -318,7 +319,8 @@ def team_bars(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
 
 
 def period_lines(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
-    """Per period: the baseline's interval band, the system plan and the negotiated plan.
+    """Per period: the baseline's interval band, the system plan, the negotiated plan and, where
+    the plan keeps actuals, the actuals (``frame.attrs["actuals"]``: ds, actual per period).
 
     `frame`: ds, system_plan, target, and optionally baseline + baseline-lo-L/-hi-L columns
     (summed by ds, so per-series frames are fine). The band is ``frame.attrs["bands"]`` where
@@ -341,6 +343,11 @@ def period_lines(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
         fig.add_trace(_baseline_line(per))
     fig.add_trace(_plan_line(per, "system_plan"))
     fig.add_trace(_plan_line(per, "target"))
+    actuals = frame.attrs.get("actuals")
+    if actuals is not None and len(actuals):
+        kept = actuals.assign(ds=lambda f: pd.to_datetime(f["ds"])).sort_values("ds")
+        line = {"color": HISTORY_COLOUR, "width": 2}
+        fig.add_trace(_line(kept, "actual", ACTUALS_LABEL, line, markers=True))
     return period_ticks(_layout(fig, title), per["ds"])
 
 

@@ -122,6 +122,7 @@ SYS_EVENT_SUGGESTION = "sys-event-suggestion"
 SYS_EVENT_ADD = "sys-event-add"
 SYS_EVENT_REMOVE = "sys-event-remove"
 SYS_EVENTS_UPLOAD = "sys-events-upload"
+SYS_EVENTS_SHIFT = "sys-events-shift"  # move the file's dates by (52w, 1y) before checking
 SYS_EVENTS_FILE_ALERT = "sys-events-file-alert"  # what the import did, under the drop zone
 SYS_EVENTS_DOWNLOAD_CSV = "sys-events-download-csv"  # the button
 SYS_EVENTS_DOWNLOAD = "sys-events-download"  # its dcc.Download
@@ -303,6 +304,7 @@ TEXT_FIELDS = frozenset(
         SYS_EVENT_SCOPE,
         SYS_EVENT_VALUE,
         SYS_EVENT_REASON,
+        SYS_EVENTS_SHIFT,
         SYS_THRESHOLD,
         SYS_FACTOR_NAME,
         SYS_FACTOR_SCOPE,

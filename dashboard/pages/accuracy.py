@@ -257,28 +257,10 @@ def points(value: Any) -> str:
     return components.points(_num(value), signed=True)
 
 
-def shown_value_added(records: list[dict[Any, Any]]) -> list[float | None]:
-    """Each layer's WAPE value added as the difference of the WAPEs the table shows (in
-    hundredths of a percent, ``fmt.shown_margin``): from its ``step_from`` layer, else the layer
-    before it of the same key; the service's exact figure where neither is in the table."""
-    wapes: dict[tuple[Any, Any], float | None] = {}
-    previous: dict[Any, Any] = {}
-    shown: list[float | None] = []
-    for r in records:
-        key, added = r["key"], _num(r["value_added_wape"])
-        source = r.get("step_from") or previous.get(key)
-        start = wapes.get((key, source))
-        margin = fmt.shown_margin(start, _num(r["wape"])) if added is not None else None
-        shown.append(added if margin is None else margin)
-        wapes[(key, r["layer"])] = _num(r["wape"])
-        previous[key] = r["layer"]
-    return shown
-
-
 def layer_rows(layers: pd.DataFrame, scope: str) -> list[dict[str, Any]]:
     part = layers[layers["scope"] == scope]
     records = part.to_dict(orient="records")
-    added = shown_value_added(records)
+    added = accuracy.shown_value_added(records)
     rows = []
     for i, r in enumerate(records):
         mase, mase_added = _num(r["mase"]), _num(r["value_added_mase"])

@@ -145,9 +145,16 @@ def difference_columns() -> list[dict[str, Any]]:
     signed = components.grid_money(2, signed=True)
     pct = components.grid_percent(1)
     # As forecast.money.format_probability: never "100 %" or "0 %" (the card says "> 99 %").
+    # Once every period has actuals the row says what was reached instead (``outcome``), while
+    # some have, how many beside the chance (``periods_in``): `with_actuals`.
+    chance = (
+        "(params.value == null ? '' : params.value * 100 >= 99.5 ? '> 99 %' : "
+        "params.value * 100 < 0.5 ? '< 1 %' : d3.format('.0f')(params.value * 100) + ' %')"
+    )
     prob = {
-        "function": "params.value == null ? '' : params.value * 100 >= 99.5 ? '> 99 %' : "
-        "params.value * 100 < 0.5 ? '< 1 %' : d3.format('.0f')(params.value * 100) + ' %'"
+        "function": "params.data && params.data.outcome ? params.data.outcome : "
+        f"{chance} + (params.data && params.data.periods_in ? "
+        "(params.value == null ? '' : ' · ') + params.data.periods_in : '')"
     }
     return [
         {"field": "team", "width": 100},
@@ -195,7 +202,10 @@ def difference_columns() -> list[dict[str, Any]]:
         {
             "field": "probability",
             "headerName": "Chance to reach",
+            "headerTooltip": "The chance that actuals reach the negotiated target; once every "
+            "period has actuals, whether they did (reached, or missed by how much)",
             "valueFormatter": prob,
+            "minWidth": MONEY_COLUMN_PX,
             "type": "numericColumn",
         },
         {
@@ -219,10 +229,20 @@ def summary_cards(comparison: PlanComparison) -> list[dbc.Col]:
     """The four cards above the charts: both totals, the difference, the largest disagreement."""
     total, worst = comparison.total, comparison.largest_disagreement
     cur = comparison.currency
+    kept = comparison.actuals
+    worst_kept = kept[kept["team"].astype(str) == str(worst["team"])] if len(kept) else kept
+    said = with_actuals(
+        {"target": worst["target"]},
+        {str(k): v for k, v in worst_kept.iloc[0].items()} if len(worst_kept) else None,
+        cur,
+    )
     chance = (
-        ""
+        f", {said['outcome']}"
+        if "outcome" in said
+        else ""
         if pd.isna(worst["probability"])
         else f", {components.probability(worst['probability'])} chance to reach"
+        + (f" ({said['periods_in']})" if "periods_in" in said else "")
     )
     return [
         dbc.Col(
@@ -314,13 +334,46 @@ def _signed_money(value: float, currency: str | None = "EUR") -> str:
 
 def difference_rows(comparison: PlanComparison) -> list[dict[str, Any]]:
     """Grid rows of the comparison (missing numbers as None, so the grid shows them empty); each
-    carries the currency symbol (``cur``) its money columns are shown with."""
+    carries the currency symbol (``cur``) its money columns are shown with, and what the kept
+    actuals say of its target (`with_actuals`)."""
     frame = comparison.differences.astype(object)
     cur = components.row_currency(comparison.currency)
+    kept = comparison.actuals
+    by_team = (
+        {str(r["team"]): {str(k): v for k, v in r.items()} for r in kept.to_dict("records")}
+        if len(kept)
+        else {}
+    )
     return [
-        {**{str(k): v for k, v in row.items()}, "cur": cur}
+        with_actuals(
+            {**{str(k): v for k, v in row.items()}, "cur": cur},
+            by_team.get(str(row["team"])),
+            comparison.currency,
+        )
         for row in frame.where(frame.notna(), None).to_dict("records")
     ]
+
+
+def with_actuals(
+    row: dict[str, Any], kept: dict[str, Any] | None, currency: str | None
+) -> dict[str, Any]:
+    """A table row with what its kept actuals say (`kept`: actual, periods_in, periods_total):
+    every period in, ``outcome`` "reached, actuals €X" or "missed by €Y, actuals €X" against the
+    negotiated target, in place of a chance of something already over; some in,
+    ``periods_in`` "N of M periods in" beside the chance; none, the row as it was."""
+    if not kept or not kept.get("periods_in"):
+        return row
+    done, total = int(kept["periods_in"]), int(kept["periods_total"])
+    if done < total:
+        return {**row, "periods_in": f"{done} of {total} periods in"}
+    actual, target = float(kept["actual"]), float(row.get("target") or 0.0)
+    shown = components.money(actual, decimals=2, currency=currency)
+    if round(actual, 2) >= round(target, 2):
+        outcome = f"reached, actuals {shown}"
+    else:
+        short = components.money(target - actual, decimals=2, currency=currency)
+        outcome = f"missed by {short}, actuals {shown}"
+    return {**row, "outcome": outcome, "actual": actual}
 
 
 def comparison_outputs(comparison: PlanComparison) -> tuple[Any, ...]:

@@ -35,6 +35,32 @@ def zone() -> Any:
     )
 
 
+SHIFT_HELP = (
+    "Move every row's dates before the import checks them: 52w (weeks), 364d (days), 12m "
+    "(months) or 1y (52 weeks on a daily or weekly plan, so the weekday stays; 12 months on a "
+    "monthly one); -1y moves back. Empty: the dates as written"
+)
+
+
+def shift_field() -> Any:
+    """How far to move the file's dates before they are checked: last year's events (their
+    downloaded CSV) onto this year's plan."""
+    return html.Div(
+        [
+            dbc.Label("Move dates by", html_for=ids.SYS_EVENTS_SHIFT, className="small mb-0"),
+            dbc.Input(
+                id=ids.SYS_EVENTS_SHIFT,
+                type="text",
+                placeholder="e.g. 1y",
+                size="sm",
+                debounce=True,
+                style={"width": "7rem"},
+            ),
+        ],
+        title=SHIFT_HELP,
+    )
+
+
 def download_button() -> dbc.Button:
     return dbc.Button(
         "Download events (CSV)",
@@ -63,10 +89,10 @@ def download_events(ctx: DashboardContext, n_clicks: Any, session: Any) -> tuple
 
 
 def import_file(
-    ctx: DashboardContext, contents: Any, filename: Any, session, version, refresh
+    ctx: DashboardContext, contents: Any, filename: Any, shift: Any, session, version, refresh
 ) -> tuple[Any, Any, Any]:
     """(alert, refresh counter, the upload's contents cleared so the same file can be dropped
-    again)."""
+    again). `shift`: the "Move dates by" field (``event_import.parse_shift``)."""
     if not contents:
         return no_update, no_update, no_update
     name = uploads.shown_filename(filename, "the events file")
@@ -77,7 +103,13 @@ def import_file(
     plan_id, user = components.action_plan(session), components.acting_user(session) or ""
     try:
         done = event_import.import_events(
-            ctx.store, plan_id, user, raw, name, expected_version=components.page_version(version)
+            ctx.store,
+            plan_id,
+            user,
+            raw,
+            name,
+            expected_version=components.page_version(version),
+            shift=shift if isinstance(shift, str) else None,
         )
     except InvalidFile as exc:  # every problem listed, not only the first
         return problems_alert(name, exc.problems), no_update, None
@@ -95,6 +127,8 @@ def imported_text(done: event_import.EventImport) -> str:
         names = ", ".join(event.name for event in done.added[:5])
         more = f" and {len(done.added) - 5} more" if len(done.added) > 5 else ""
         said = f"Imported {len(done.added)} event(s) from {done.file} as {numbers}: {names}{more}."
+        moved = [note for note in done.notes if note.startswith("every row's dates moved")]
+        said += "".join(f" {note[0].upper()}{note[1:]}." for note in moved)
     if done.skipped:
         reasons = "; ".join(f"row {s.row} {s.name!r}: {s.why}" for s in done.skipped[:5])
         said += f" {len(done.skipped)} row(s) skipped ({reasons})."
@@ -122,6 +156,7 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         import_file,
         Input(ids.SYS_EVENTS_UPLOAD, "contents"),
         State(ids.SYS_EVENTS_UPLOAD, "filename"),
+        State(ids.SYS_EVENTS_SHIFT, "value"),
         outputs=(
             Output(ids.SYS_EVENTS_FILE_ALERT, "children"),
             REFRESH,

@@ -189,6 +189,7 @@ def events_section() -> list[Any]:
         html.Div(
             [
                 html.Div(event_file.zone(), className="flex-grow-1"),
+                event_file.shift_field(),
                 event_file.download_button(),
                 dcc.Download(id=ids.SYS_EVENTS_DOWNLOAD),
             ],

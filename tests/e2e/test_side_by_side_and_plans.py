@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from tests.e2e.helpers import click
+from tests.fixtures import OWNER
 
 
 def _ledger(data_dir: Path):
@@ -75,4 +76,32 @@ def test_new_version_needs_owner_and_is_selected(start_app, agreed_plan):
     click(dash_duo, "#plans-new-version")
     dash_duo.wait_for_contains_text("#plans-alert", "New draft version", timeout=20)
     dash_duo.wait_for_contains_text("#nav-plan", "draft", timeout=20)
+    assert dash_duo.get_logs() == []
+
+
+def test_side_by_side_after_the_quarter_shows_the_actuals_and_what_was_reached(
+    start_app, agreed_plan
+):
+    """Actuals of every period kept: the per-period chart draws them, and the table says what
+    was reached (or missed by how much) where it gave a chance of something already over."""
+    from forecast.services import actuals, plans
+    from forecast.services.store_factory import open_store
+
+    store = open_store(data_dir=agreed_plan.data_dir)
+    plan = agreed_plan.plan_id
+    baseline = plans.load_blob_frame(store, plan, "baseline")
+    cells = baseline[["unique_id", "ds"]].assign(
+        ds=lambda f: f["ds"].dt.strftime("%Y-%m-%d"), y=baseline["baseline"].round(2)
+    )
+    actuals.upload_actuals(
+        store, plan, cells.to_csv(index=False).encode(), filename="q.csv", actor=OWNER
+    )
+    store.close()
+
+    dash_duo = start_app(agreed_plan.data_dir, "/side-by-side")
+    dash_duo.wait_for_contains_text("#sbs-period-lines", "Actuals", timeout=20)
+    total = "#sbs-diff-grid .ag-center-cols-container [row-id=TOTAL] [col-id=probability]"
+    dash_duo.wait_for_element(total, timeout=20)
+    # the target is 10/6.5 of the baseline: actuals at the baseline miss it
+    dash_duo.wait_for_contains_text(total, "missed by €", timeout=20)
     assert dash_duo.get_logs() == []

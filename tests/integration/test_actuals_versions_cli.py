@@ -52,6 +52,26 @@ def test_restoring_the_version_before_a_wrong_file_makes_it_the_next_version(pla
     store.close()
 
 
+def test_restoring_a_later_version_again_says_how_many_series_periods_came_back(
+    plan_with_two_uploads,
+):
+    """Version 1 (3 series-periods) restored over version 2 (4) drops one; restoring version 2
+    then brings it back, and the message counts it, as it counts the values changed back."""
+    url, plan = plan_with_two_uploads
+    assert run("plan", "actuals-restore", plan, "1", "--as", "ann", "--db", url).exit_code == 0
+
+    done = run("plan", "actuals-restore", plan, "2", "--as", "ann", "--db", url)
+
+    assert done.exit_code == 0, done.output
+    assert (
+        "restores version 2: 4 series-periods known, 1 series-period(s) back, 3 value(s) changed "
+        "back, 0 series-period(s) no longer known" in done.output
+    )
+    store = SqlStore(url)
+    assert "1 series-period(s) back" in store.audit(plan)[-1].what
+    store.close()
+
+
 def test_restore_is_refused_for_a_lead_and_an_unknown_version(plan_with_two_uploads):
     url, plan = plan_with_two_uploads
     store = SqlStore(url)

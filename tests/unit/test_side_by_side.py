@@ -221,3 +221,67 @@ def test_people_ask_for_subtracts_a_basis_drift_and_omits_a_zero_events_effect()
     assert side_by_side.asks_for_note(summary, 8.8, 11_305_600).endswith(
         "claims €39,727 + assigned €67,725 − basis drift (-€5,604)"
     )
+
+
+def test_a_row_whose_every_period_is_in_says_what_was_reached_not_a_chance():
+    row = {"team": "north", "target": 1000.0, "probability": 0.4, "cur": "$"}
+    whole = {"actual": 1000.0, "periods_in": 13, "periods_total": 13}
+    short = {"actual": 876.5, "periods_in": 13, "periods_total": 13}
+
+    reached = side_by_side.with_actuals(row, whole, "USD")
+    missed = side_by_side.with_actuals(row, short, "USD")
+
+    assert reached["outcome"] == "reached, actuals $1,000.00"
+    assert missed["outcome"] == "missed by $123.50, actuals $876.50"
+    assert reached["probability"] == 0.4  # kept: the grid shows the outcome in its place
+
+
+def test_a_row_partly_covered_says_how_many_periods_are_in_beside_its_chance():
+    row = {"team": "north", "target": 1000.0, "probability": 0.4}
+    partly = side_by_side.with_actuals(
+        row, {"actual": 300.0, "periods_in": 4, "periods_total": 13}, "EUR"
+    )
+    assert partly["periods_in"] == "4 of 13 periods in" and "outcome" not in partly
+    assert side_by_side.with_actuals(row, None, "EUR") == row
+
+
+def test_the_chance_column_shows_the_outcome_or_the_periods_in_the_row_carries():
+    (prob,) = [c for c in side_by_side.difference_columns() if c["field"] == "probability"]
+    code = prob["valueFormatter"]["function"]
+    assert "params.data.outcome" in code and "params.data.periods_in" in code
+
+
+def test_the_period_chart_draws_the_kept_actuals(store):
+    from forecast.services import actuals
+
+    nego.set_goal(store, store.plan_id, "olga", ratio="1.2")
+    before = comparison.period_comparison(store, store.plan_id, None)
+    assert before is not None
+    assert "Actuals" not in [t.name for t in figures.period_lines(before).data]
+    cells = before[["unique_id", "ds"]].assign(y=100.0)
+    first = cells[cells["ds"] == cells["ds"].min()]
+    text = first.assign(ds=first["ds"].dt.strftime("%Y-%m-%d")).to_csv(index=False).encode()
+    actuals.upload_actuals(store, store.plan_id, text, filename="a.csv", actor="olga")
+
+    after = comparison.period_comparison(store, store.plan_id, "north")
+    compared = comparison.compare_plans(store, store.plan_id)
+
+    assert after is not None
+    (line,) = [t for t in figures.period_lines(after).data if t.name == "Actuals"]
+    north = int((after["ds"] == after["ds"].min()).sum())
+    assert list(line.y) == [100.0 * north]
+    rows = {r["team"]: r for r in side_by_side.difference_rows(compared)}
+    periods = int(after["ds"].nunique())
+    assert rows["north"]["periods_in"] == f"1 of {periods} periods in"
+    assert rows["TOTAL"]["periods_in"] == f"1 of {periods} periods in"
+
+    every = cells.assign(ds=cells["ds"].dt.strftime("%Y-%m-%d")).to_csv(index=False).encode()
+    actuals.upload_actuals(store, store.plan_id, every, filename="all.csv", actor="olga")
+    over = {
+        r["team"]: r
+        for r in side_by_side.difference_rows(comparison.compare_plans(store, store.plan_id))
+    }
+    sold = 100.0 * int((after["ds"] == after["ds"].min()).sum()) * periods
+    short = round(over["north"]["target"] - sold, 2)
+    assert over["north"]["outcome"] == f"missed by €{short:,.2f}, actuals €{sold:,.2f}"
+    assert "periods_in" not in over["north"]

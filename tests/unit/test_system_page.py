@@ -916,7 +916,13 @@ def test_a_dropped_calendar_adds_its_events_in_one_version_and_says_which(ctx, p
     before = plan_service.get_plan(ctx.store, plan_id).version
     with acting_as(ctx.store, "olga"):
         alert, refresh, cleared = event_file.import_file(
-            ctx, dropped(calendar(ctx, plan_id)), "promos.csv", {"plan_id": plan_id}, before, 4
+            ctx,
+            dropped(calendar(ctx, plan_id)),
+            "promos.csv",
+            None,
+            {"plan_id": plan_id},
+            before,
+            4,
         )
     assert "Imported 2 event(s) from promos.csv as E1..E2: May flyer, Supplier cut." in text(alert)
     assert refresh == 5 and cleared is None
@@ -924,17 +930,40 @@ def test_a_dropped_calendar_adds_its_events_in_one_version_and_says_which(ctx, p
     assert plan_service.get_plan(ctx.store, plan_id).version == before + 1
     with acting_as(ctx.store, "olga"):  # the same file again adds nothing
         again, _, _ = event_file.import_file(
-            ctx, dropped(calendar(ctx, plan_id)), "promos.csv", {"plan_id": plan_id}, None, 5
+            ctx, dropped(calendar(ctx, plan_id)), "promos.csv", None, {"plan_id": plan_id}, None, 5
         )
     assert "Nothing new in promos.csv. 2 row(s) skipped" in text(again)
     assert len(system.list_events(ctx.store, plan_id)) == 2
+
+
+def test_last_years_calendar_dropped_with_a_shift_lands_on_this_years_dates(ctx, plan_id):
+    """The "Move dates by" field: a calendar of dates 52 weeks before the horizon imports with
+    1y (52 weeks on this weekly plan), and a shift that cannot be read says how to write one."""
+    start = pd.Timestamp(first_date(ctx, plan_id)) - pd.Timedelta(weeks=52)
+    end = pd.Timestamp(period_ends(ctx, plan_id)[0]) - pd.Timedelta(weeks=52)
+    last_year = (
+        "name,kind,scope,start,end,effect,value,reason\n"
+        f"May flyer,promotion,StoreType=a,{start:%Y-%m-%d},{end:%Y-%m-%d},percent,15%,flyer\n"
+    )
+    with acting_as(ctx.store, "olga"):
+        refused, _, _ = event_file.import_file(
+            ctx, dropped(last_year), "old.csv", "a year", {"plan_id": plan_id}, None, 0
+        )
+        alert, _, _ = event_file.import_file(
+            ctx, dropped(last_year), "old.csv", "1y", {"plan_id": plan_id}, None, 0
+        )
+    assert "cannot read the shift 'a year'" in text(refused).lower()
+    assert "Imported 1 event(s) from old.csv as E1: May flyer." in text(alert)
+    assert "moved by 1 year (52 weeks" in text(alert)
+    (event,) = system.list_events(ctx.store, plan_id)
+    assert str(event.start) == first_date(ctx, plan_id)
 
 
 def test_a_calendar_with_a_bad_row_adds_nothing_and_lists_the_row_and_column(ctx, plan_id):
     bad = calendar(ctx, plan_id, end="2015-13-45")
     with acting_as(ctx.store, "olga"):
         alert, refresh, cleared = event_file.import_file(
-            ctx, dropped(bad), "promos.csv", {"plan_id": plan_id}, None, 0
+            ctx, dropped(bad), "promos.csv", None, {"plan_id": plan_id}, None, 0
         )
     shown = text(alert)
     assert "promos.csv was not imported: 2 problem(s)" in shown and "No event was added" in shown
@@ -946,7 +975,7 @@ def test_a_calendar_with_a_bad_row_adds_nothing_and_lists_the_row_and_column(ctx
 def test_a_lead_cannot_import_events(ctx, plan_id):
     with acting_as(ctx.store, "lena"):
         alert, _, _ = event_file.import_file(
-            ctx, dropped(calendar(ctx, plan_id)), "promos.csv", {"plan_id": plan_id}, None, 0
+            ctx, dropped(calendar(ctx, plan_id)), "promos.csv", None, {"plan_id": plan_id}, None, 0
         )
     assert "Not allowed for your role" in text(alert)
     assert system.list_events(ctx.store, plan_id) == []
@@ -956,7 +985,7 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(ctx, plan_id, monkey
     monkeypatch.setattr(event_file.event_import, "MAX_FILE_BYTES", 100)
     with acting_as(ctx.store, "olga"):
         alert, _, _ = event_file.import_file(
-            ctx, dropped(calendar(ctx, plan_id)), "promos.csv", {"plan_id": plan_id}, None, 0
+            ctx, dropped(calendar(ctx, plan_id)), "promos.csv", None, {"plan_id": plan_id}, None, 0
         )
     assert "over the upload limit" in text(alert)
     assert system.list_events(ctx.store, plan_id) == []

@@ -182,12 +182,13 @@ def _print_report(report: Any) -> None:
         typer.echo(f"  note: {note}")
     typer.echo("")
     typer.echo(f"{'layer':<24}{'WAPE':>9}{'MASE':>8}{'bias':>10}{'value added':>14}")
-    for row in report.overall().to_dict(orient="records"):
+    rows = report.overall().to_dict(orient="records")
+    # the value added as the WAPEs beside it show it: the closer line's and the pages' figure
+    for row, shown in zip(rows, accuracy.shown_value_added(rows), strict=True):
         mase = "–" if row["mase"] is None or row["mase"] != row["mase"] else f"{row['mase']:.3f}"
         bias = fmt.format_percent(row["bias"], 2, signed=True)
         typer.echo(
-            f"{row['label']:<24}{_pct(row['wape']):>9}{mase:>8}{bias:>10}"
-            f"{_pct(row['value_added_wape'], True):>14}"
+            f"{row['label']:<24}{_pct(row['wape']):>9}{mase:>8}{bias:>10}{_pct(shown, True):>14}"
         )
     typer.echo(report.steps_text())
     if verdict["closer"]:

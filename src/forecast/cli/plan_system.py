@@ -302,10 +302,10 @@ def _plan_header(state: PlanState, disabled: set[str] | frozenset[str] = frozens
         f"plan {state.plan_id} {state.name!r} version {state.version} ({state.status})",
         *archived,
         f"  data: {state.dataset.filename or 'frames'}, {state.dataset.n_series} series, "
-        f"{state.dataset.start}..{state.dataset.end}, freq {state.freq}, "
+        f"{plans.span_text(state.freq, state.dataset.start, state.dataset.end)}, freq {state.freq}, "
         f"flags: {', '.join(state.dataset.flags) or 'none'}",
         f"  baseline: {state.baseline.model} over {state.horizon} periods "
-        f"{state.baseline.start}..{state.baseline.end}; models used: "
+        f"{plans.horizon_text(state)}; models used: "
         + ", ".join(_model_use_text(use) for use in model_names.model_uses(used)),
         *([f"  {chose}"] if chose else []),
         f"  {plans.teams_text(state.team_attr)}; deviation threshold {percent_text(state.threshold, 0)}; "
@@ -949,11 +949,21 @@ def event_import(
             "--dry-run", help="Check the file and say what would be added; write nothing."
         ),
     ] = False,
+    shift: Annotated[
+        str | None,
+        typer.Option(
+            help="Move every row's dates by this much before checking them: last year's events "
+            "(`plan event export OLD`) onto this year's plan. 52w (weeks), 364d (days), 12m "
+            "(months) or 1y (52 weeks on a daily or weekly plan, so the weekday stays; 12 months "
+            "on a monthly one); -1y moves back. Effects stay as written.",
+            metavar="<N{d|w|m|y}>",
+        ),
+    ] = None,
 ) -> None:
     """Add every event of a file (a promotions calendar) in one change, or none: a bad row
     refuses the whole file, naming each row and column. Events already in the plan are
     skipped, so importing a file again adds nothing."""
-    done = change.apply(events_import.import_events, file, dry_run=dry_run)
+    done = change.apply(events_import.import_events, file, dry_run=dry_run, shift=shift)
     if done.added and not done.dry_run:
         note_basis_drift(change.store, done.plan.plan_id)
     if change.as_json:

@@ -24,6 +24,7 @@ import pandas as pd
 from forecast import accuracy, schema
 from forecast.accuracy.grid import AccuracyError
 from forecast.accuracy.touches import NO_ACTUALS_YET, EventGrid, shown_points
+from forecast.money import shown_margin
 from forecast.negotiation import NegotiationError
 from forecast.plan import AGREED, PUBLISHED, PlanState
 from forecast.services import accuracy_grid, system
@@ -431,6 +432,33 @@ def _compute_fva(
         target_basis=grid.step_from("target") if "target" in grid.layers else None,
         currency=state.currency,
     )
+
+
+def shown_value_added(records: Sequence[Mapping[Any, Any]]) -> list[float | None]:
+    """Each layer's WAPE value added as the difference of the WAPEs shown beside it (hundredths
+    of a percent, ``money.shown_margin``), so a layer table, the verdict's margin (``closer``),
+    the track record and the pages print one figure for one gap: from the row's ``step_from``
+    layer, else the layer before it of the same ``key``; the exact figure where neither is in the
+    records. `records` are rows of a layer table (``layer_table``), in its order. ``--json`` and
+    downloads keep the exact ``value_added_wape``."""
+    wapes: dict[tuple[Any, Any], float | None] = {}
+    previous: dict[Any, Any] = {}
+    shown: list[float | None] = []
+    for r in records:
+        key, added, wape = r.get("key"), _number(r.get("value_added_wape")), _number(r.get("wape"))
+        source = r.get("step_from") or previous.get(key)
+        start = wapes.get((key, source))
+        margin = shown_margin(start, wape) if added is not None else None
+        shown.append(added if margin is None else margin)
+        wapes[(key, r["layer"])] = wape
+        previous[key] = r["layer"]
+    return shown
+
+
+def _number(value: Any) -> float | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return float(value)
 
 
 MADE_WORSE, HELPED, NO_CHANGE = "made it worse", "helped", "no change"

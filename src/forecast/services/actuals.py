@@ -43,6 +43,7 @@ from forecast.services.plans import (
     SAME_DATE_ROWS_SUMMED,
     InvalidFile,
     get_plan,
+    horizon_text,
     load_blob_frame,
     may_view,
     require_not_archived,
@@ -105,6 +106,7 @@ class ActualsUpload:
             return (
                 f"actuals version {self.version.version} of plan {self.version.plan_id} restores "
                 f"version {self.restored_from}: {count(self.total)} series-periods known, "
+                f"{count(self.new)} series-period(s) back, "
                 f"{count(self.changed)} value(s) changed back, {count(self.dropped)} "
                 "series-period(s) no longer known"
             )
@@ -694,7 +696,9 @@ def _no_rows_of_actuals(exc: Any, state: PlanState) -> list[Any]:
     planned_cols = ",".join(str(c) for c in planned) if all(planned) and len(planned) > 2 else ""
     long = ",".join((schema.UNIQUE_ID, schema.DS, schema.Y))
     start, end = state.baseline.start, state.baseline.end
-    periods = f"the plan's periods ({start} to {end})" if start and end else "the plan's periods"
+    periods = (
+        f"the plan's periods ({horizon_text(state)})" if start and end else "the plan's periods"
+    )
     if exc.columns:  # a header and nothing under it
         in_long = {schema.UNIQUE_ID, schema.DS, schema.Y} <= set(exc.columns)
         layout = planned_cols if planned_cols and not in_long else long
@@ -925,9 +929,9 @@ def _periods_with_absent_days(
 
 
 def _split(
-    frame: pd.DataFrame, series: pd.Index, periods: pd.DatetimeIndex
+    frame: pd.DataFrame, series: pd.Index, periods: pd.DatetimeIndex, horizon: str
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """(rows inside the plan, what was left out and why)."""
+    """(rows inside the plan, what was left out and why); `horizon`: as ``horizon_text``."""
     left_out: dict[str, Any] = {}
     known_series = frame[schema.UNIQUE_ID].isin(series)
     if not known_series.all():
@@ -944,12 +948,11 @@ def _split(
     if outside.any():
         dates = sorted(frame.loc[outside, schema.DS].dt.strftime("%Y-%m-%d").unique().tolist())
         rows = int(outside.sum())
-        first, last = periods.min(), periods.max()
         left_out["periods"] = {
             "rows": rows,
             "names": dates,
             "message": f"{count(rows)} row(s) of {count(len(dates))} period(s) outside the "
-            f"plan's horizon {first:%Y-%m-%d}..{last:%Y-%m-%d} left out: {_preview(dates)}",
+            f"plan's horizon {horizon} left out: {_preview(dates)}",
         }
     return frame[known_series & in_horizon].reset_index(drop=True), left_out
 
@@ -961,7 +964,7 @@ def split_by_plan(
     the words an upload uses: rows of series the plan does not have, rows of periods outside
     its horizon."""
     series, periods = _plan_cells(store, state)
-    inside, left_out = _split(frame, series, periods)
+    inside, left_out = _split(frame, series, periods, horizon_text(state))
     return inside, [
         ActualsNote(NoteKind.LEFT_OUT_OUTSIDE_PLAN, item["message"]) for item in left_out.values()
     ]
@@ -1092,12 +1095,12 @@ def upload_actuals(
     frame, notes = read.rows, read.notes
     baseline = version_frame(store, state, BASELINE)
     series, periods = _plan_cells(store, state)
-    inside, left_out = _split(frame, series, periods)
+    inside, left_out = _split(frame, series, periods, horizon_text(state))
     if inside.empty:
         emptied_by = _emptied_by(notes, periods, in_the_file=not frame.empty)
         if emptied_by:
             raise _nothing_kept(name, emptied_by, left_out, state)
-        first, last = periods.min(), periods.max()
+        first = periods.min()
         found = ""
         if len(frame):
             found = (
@@ -1106,7 +1109,7 @@ def upload_actuals(
             )
         raise Invalid(
             f"actuals: {name} shares no series and period with plan {state.plan_id}, whose "
-            f"horizon is {first:%Y-%m-%d}..{last:%Y-%m-%d} over {len(series)} series{found}; "
+            f"horizon is {horizon_text(state)} over {len(series)} series{found}; "
             "check the ids and the dates (the plan's periods start on "
             f"{first:%A}s)"
         )
@@ -1522,8 +1525,8 @@ def restore_actuals(store: PlanRepository, plan: str, version: int, *, actor: st
     }
     what = (
         f"restore actuals version {version} ({old_info.filename}, {old_info.uploaded_by}, "
-        f"{old_info.at}) over version {latest}: {len(restored)} series-periods, {changed} "
-        f"value(s) changed back, {dropped} series-period(s) no longer known"
+        f"{old_info.at}) over version {latest}: {len(restored)} series-periods, "
+        f"{len(restored) - replaced} series-period(s) back, {changed} value(s) changed back, {dropped} series-period(s) no longer known"
     )
     try:
         made = store.add_actuals(

@@ -3,17 +3,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from forecast import schema
 from forecast.negotiation import round_to
 from forecast.services import negotiation, plan_totals
+from forecast.services.actuals import load_actuals
 from forecast.services.errors import Fix, FixKey, WrongStage
 from forecast.services.negotiation_board import stretch_note
-from forecast.services.plans import get_plan
+from forecast.services.plans import ATTRIBUTES, get_plan, load_blob_frame, teams_of
 from forecast.store import PlanRepository
 
 TOTAL = "TOTAL"
@@ -46,6 +48,8 @@ class PlanComparison:
     summary: dict[str, Any]  # negotiation.summary: claimed, assigned, basis drift per team
     currency: str | None = "EUR"  # the plan's ISO code; None: plain numbers
     stretch_note: str = ""  # what the probabilities rest on ("from 6 past 13-week windows ...")
+    # per team and TOTAL, from the kept actuals: actual, periods_in, periods_total (empty: none)
+    actuals: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def teams(self) -> list[str]:
@@ -200,7 +204,54 @@ def compare_plans(store: PlanRepository, plan: str) -> PlanComparison:
         summary=summary,
         currency=summary.get("currency"),
         stretch_note=stretch_note(stretch),
+        actuals=actuals_by_team(store, plan),
     )
+
+
+ACTUALS_COLUMNS = ["team", "actual", "periods_in", "periods_total"]
+
+
+def _kept_actuals(store: PlanRepository, plan: str) -> tuple[Any, pd.DataFrame | None]:
+    """The plan and its kept actuals in force with each series' team (None: none kept)."""
+    state = get_plan(store, plan)
+    if not store.actuals_versions(state.plan_id):
+        return state, None
+    _, kept = load_actuals(store, state.plan_id)
+    teams = teams_of(load_blob_frame(store, state.plan_id, ATTRIBUTES), state.team_attr)
+    kept = kept.assign(team=kept[schema.UNIQUE_ID].astype(str).map(teams))
+    return state, kept[kept["team"].notna()]
+
+
+def actuals_by_team(store: PlanRepository, plan: str) -> pd.DataFrame:
+    """Per team and TOTAL, what the kept actuals (the version in force) say of the horizon:
+    ``actual`` (their sum), ``periods_in`` (the periods with an actual) of ``periods_total``.
+    Empty while the plan keeps no actuals. The Side by side page says "reached" or "missed by"
+    where every period is in, and "N of M periods in" beside the chance while some are."""
+    state, kept = _kept_actuals(store, plan)
+    if kept is None:
+        return pd.DataFrame(columns=ACTUALS_COLUMNS)
+    rows = [
+        {
+            "team": str(team),
+            "actual": float(part[schema.Y].sum()),
+            "periods_in": int(part[schema.DS].nunique()),
+            "periods_total": int(state.horizon),
+        }
+        for team, part in [*kept.groupby("team", sort=True), (TOTAL, kept)]
+    ]
+    return pd.DataFrame(rows, columns=ACTUALS_COLUMNS)
+
+
+def period_actuals(store: PlanRepository, plan: str, team: str | None) -> pd.DataFrame:
+    """The kept actuals of `team` (None: every team) summed per period: ``ds, actual``; only the
+    periods with an actual, empty while the plan keeps none."""
+    _, kept = _kept_actuals(store, plan)
+    if kept is None:
+        return pd.DataFrame({"ds": pd.DatetimeIndex([]), "actual": []})
+    if team:
+        kept = kept[kept["team"] == team]
+    per = kept.groupby(schema.DS, as_index=False).agg(actual=(schema.Y, "sum"))
+    return per.sort_values(schema.DS).reset_index(drop=True)
 
 
 def period_comparison(store: PlanRepository, plan: str, team: str | None) -> pd.DataFrame | None:
@@ -217,6 +268,7 @@ def period_comparison(store: PlanRepository, plan: str, team: str | None) -> pd.
     # sum of the series' bounds (`engine.aggregate_intervals`).
     _, bands, _ = plan_totals.of_plan(store, get_plan(store, plan)).fan(team or None)
     frame.attrs["bands"] = bands
+    frame.attrs["actuals"] = period_actuals(store, plan, team)
     return frame
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -33,6 +33,7 @@ from forecast.money import DEFAULT_LOCALE, check_whole, typed_percent
 from forecast.overrides import Event, OverrideError, Scope
 from forecast.plan import PlanState, utc_now
 from forecast.services import exports, plans, system
+from forecast.services.errors import Invalid
 from forecast.services.money import MoneyError, event_value
 from forecast.services.plans import InvalidFile
 from forecast.store import PlanRepository
@@ -43,6 +44,61 @@ REQUIRED = ("name", "kind", "start", "end", "effect", "value")
 EVENTS_SHEET = "events"
 DOING = "import events"
 FILE_FIX = "save the events as .csv or .xlsx, one row per event under a header row"
+
+
+SHIFT_UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
+SHIFT_FIX = (
+    "write a whole number and a unit: 52w (weeks), 364d (days), 12m (months) or 1y (a year: "
+    "52 weeks on a daily or weekly plan, so each date keeps its weekday; 12 months on a monthly "
+    "or quarterly one); a minus moves dates back (-1y)"
+)
+
+
+@dataclass(frozen=True)
+class DateShift:
+    """How far an import moves every row's dates before checking them: last year's calendar
+    (Labor Day, Thanksgiving...) onto this year's plan. ``text`` as typed (``52w``, ``1y``)."""
+
+    count: int
+    unit: str  # d, w, m, y
+    text: str
+
+    def offset(self, freq: str) -> pd.DateOffset | pd.Timedelta:
+        """The move on a plan of `freq`: a year is 52 weeks on a daily or weekly plan (the
+        weekday stays: the Friday after Thanksgiving lands on a Friday), 12 months on a monthly
+        or quarterly one."""
+        if self.unit == "d":
+            return pd.Timedelta(days=self.count)
+        if self.unit == "w":
+            return pd.Timedelta(weeks=self.count)
+        if self.unit == "m":
+            return pd.DateOffset(months=self.count)
+        if freq.split("-")[0] in ("D", "W"):
+            return pd.Timedelta(weeks=52 * self.count)
+        return pd.DateOffset(years=self.count)
+
+    def words(self, freq: str) -> str:
+        """``52 weeks`` / ``1 year (52 weeks, the weekday kept)`` / ``-3 months``."""
+        plural = "" if abs(self.count) == 1 else "s"
+        said = f"{self.count} {SHIFT_UNITS[self.unit]}{plural}"
+        if self.unit == "y" and freq.split("-")[0] in ("D", "W"):
+            said += f" ({52 * self.count} weeks, so each date keeps its weekday)"
+        return said
+
+    def move(self, day: date, freq: str) -> date:
+        return (pd.Timestamp(day) + self.offset(freq)).date()
+
+
+def parse_shift(text: str | None) -> DateShift | None:
+    """`text` (``52w``, ``+1y``, ``-7d``, ``12m``; blank: no shift) as a `DateShift`, or
+    ``Invalid`` saying how to write one."""
+    typed = (text or "").strip()
+    if not typed:
+        return None
+    found = re.fullmatch(r"([+-]?\d{1,4})\s*([dwmy])", typed.lower())
+    if found is None or int(found.group(1)) == 0:
+        raise Invalid(f"cannot read the shift {typed!r}: {SHIFT_FIX}")
+    return DateShift(int(found.group(1)), found.group(2), typed)
 
 
 @dataclass(frozen=True)
@@ -98,10 +154,14 @@ def import_events(
     *,
     expected_version: int | None = None,
     dry_run: bool = False,
+    shift: str | None = None,
 ) -> EventImport:
     """Add every event of the file `source` (a path, or an upload's bytes named `filename`) to
     the plan as one change, or refuse the whole file (``InvalidFile`` listing every problem).
-    ``dry_run`` checks and reports what would be added and skipped without writing."""
+    ``dry_run`` checks and reports what would be added and skipped without writing. `shift`
+    (``52w``, ``1y``: `parse_shift`) moves every row's dates before they are checked, last
+    year's events onto this year's plan; their effects stay as written."""
+    moved = parse_shift(shift)
     state = plans.get_plan(store, plan)
     plans.require_role(state, actor, "planner", DOING)
     plans.require_unlocked(state, DOING)
@@ -110,7 +170,12 @@ def import_events(
     raw, shown = _load(source, filename)
     table = _read_table(raw, shown)
     notes = table.notes
-    rows = _read_events(store, state, table, shown)
+    rows = _read_events(store, state, table, shown, moved)
+    if moved is not None:
+        notes = [
+            *notes,
+            f"every row's dates moved by {moved.words(state.freq)} (shift {moved.text})",
+        ]
     new, skipped = _without_repeats(rows, system.events_of(state))
     if new:
         try:
@@ -256,7 +321,11 @@ class _Row:
 
 
 def _read_events(
-    store: PlanRepository, state: PlanState, table: _Table, name: str
+    store: PlanRepository,
+    state: PlanState,
+    table: _Table,
+    name: str,
+    shift: DateShift | None = None,
 ) -> list[tuple[int, Event]]:
     """Each row as an event (file row, event), or ``InvalidFile`` with every problem found."""
     columns = _columns(table.frame, name)
@@ -279,7 +348,16 @@ def _read_events(
     for i, number in enumerate(table.rows):
         row = _Row(name, int(number))
         cell = {key: values[i] for key, values in cells.items()}
-        event = _event(row, cell, scopes, (first, last), day_first, table.numbers, state.currency)
+        event = _event(
+            row,
+            cell,
+            scopes,
+            (first, last),
+            day_first,
+            table.numbers,
+            state.currency,
+            None if shift is None else lambda day: shift.move(day, state.freq),
+        )
         problems += row.problems
         if event is not None and not row.problems:
             events.append((row.number, event))
@@ -315,6 +393,7 @@ def _event(
     day_first: bool | None,
     numbers: str,
     currency: str | None,
+    move: Callable[[date], date] | None = None,
 ) -> Event | None:
     name = _unquoted(_text(cell["name"]))
     if not name:
@@ -338,6 +417,8 @@ def _event(
     value = _checked_value(row, cell["value"], effect, typed)
     start = _day(row, "start", cell["start"], day_first)
     end = _day(row, "end", cell["end"], day_first)
+    if move is not None:  # checked where the shift puts them
+        start, end = (None if day is None else move(day) for day in (start, end))
     first, last = horizon
     if start is not None and end is not None and end < start:
         row.problem(

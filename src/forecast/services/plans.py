@@ -270,6 +270,34 @@ def audit_log(store: PlanRepository, plan: str) -> list[AuditEntry]:
     return store.audit(get_plan(store, plan).plan_id)
 
 
+def period_span(freq: str, first: Any, last: Any) -> tuple[date, date]:
+    """The days periods `first`..`last` (period starts, as the plan keeps them) cover: the first
+    period's first day to the last period's last day. A week-ending file's last week
+    (2011-12-24..2011-12-30, its date 2011-12-30) reads inside it, as a week-start file's does."""
+    import numpy as np
+
+    from forecast.engine.ingest.regularise import period_starts, periods
+
+    start, end = pd.Timestamp(first), pd.Timestamp(last)
+    following = period_starts(periods(np.array([end.to_datetime64()]), freq) + 1, freq)[0]
+    return start.date(), (pd.Timestamp(following) - pd.Timedelta(days=1)).date()
+
+
+def span_text(freq: str, first: Any, last: Any) -> str:
+    """The one way a horizon (or any run of periods) is written: ``2011-10-01..2011-12-30``, its
+    first day to its last (``period_span``), the days an event's dates are checked against;
+    ``None..None`` where a plan does not know them (as it was written before)."""
+    if not first or not last:
+        return f"{first}..{last}"
+    start, end = period_span(freq, first, last)
+    return f"{start}..{end}"
+
+
+def horizon_text(state: PlanState) -> str:
+    """The plan's horizon as `span_text` writes it."""
+    return span_text(state.freq, state.baseline.start, state.baseline.end)
+
+
 def teams_text(team_attr: str | None) -> str:
     """How a plan's teams are made, in words: "teams by StoreType", or for a plan without a team
     dimension the one team it has (the Data page's "none: one team for all series")."""

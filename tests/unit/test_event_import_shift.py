@@ -1,0 +1,110 @@
+"""Last year's events on this year's plan: `plan event export OLD` then `plan event import NEW
+FILE --shift 52w` (or `1y`) moves every row's dates before checking them; without it every row
+fell outside the new horizon and recurring events (Thanksgiving...) were typed again each year."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from test_week_ending_dates import _weekly_csv
+from typer.testing import CliRunner
+
+from forecast.cli import app
+from forecast.services import event_import, plans, system
+from forecast.services.errors import Invalid
+from forecast.services.store_factory import open_store
+
+ENDS = pd.date_range("2010-10-01", "2012-09-28", freq="W-FRI")
+
+
+def _plan(store, name: str, last_week: str) -> str:
+    ends = ENDS[pd.Timestamp(last_week) >= ENDS]
+    state = plans.create_plan(
+        store,
+        name=name,
+        source=_weekly_csv(ends),
+        filename="walmart.csv",
+        horizon=13,
+        team_attr=None,
+        actor="olga",
+        model="snaive",
+        week_dates="end",
+    )
+    return state.plan_id
+
+
+@pytest.fixture
+def two_years(tmp_path):
+    """Q4 2011 with Thanksgiving and Black Friday as an event, and Q4 2012 without events."""
+    store = open_store(data_dir=tmp_path)
+    old = _plan(store, "q4 2011", "2011-09-30")
+    new = _plan(store, "q4 2012", "2012-09-28")
+    system.add_event(
+        store,
+        old,
+        "olga",
+        name="Thanksgiving",
+        kind="festival",
+        start="2011-11-24",
+        end="2011-11-25",
+        effect="percent",
+        value=40.0,
+        reason="turkey week",
+    )
+    store.close()
+    return tmp_path, old, new
+
+
+def _run(tmp_path, *args: str):
+    return CliRunner().invoke(app, [*args, "--data-dir", str(tmp_path), "--as", "olga"])
+
+
+def _export(tmp_path, plan: str):
+    out = tmp_path / "ev.csv"
+    done = CliRunner().invoke(
+        app, ["plan", "event", "export", plan, "-o", str(out), "--data-dir", str(tmp_path)]
+    )
+    assert done.exit_code == 0, done.output
+    return out
+
+
+@pytest.mark.parametrize("shift", ["52w", "1y"])
+def test_last_years_events_import_a_year_later_on_the_same_weekdays(two_years, shift):
+    tmp_path, old, new = two_years
+    ev = _export(tmp_path, old)
+    unshifted = _run(tmp_path, "plan", "event", "import", new, str(ev))
+    assert unshifted.exit_code != 0 and "outside the plan's horizon" in unshifted.output
+
+    done = _run(tmp_path, "plan", "event", "import", new, str(ev), "--shift", shift)
+
+    assert done.exit_code == 0, done.output
+    assert "moved by" in done.output and "52 weeks" in done.output
+    store = open_store(data_dir=tmp_path)
+    (event,) = system.events_of(plans.get_plan(store, new))
+    store.close()
+    # Thanksgiving 2012 is Thursday 2012-11-22: 52 weeks after 2011-11-24, a Thursday too
+    assert (str(event.start), str(event.end)) == ("2012-11-22", "2012-11-23")
+    assert event.name == "Thanksgiving" and event.effect == "percent" and event.value == 40.0
+    assert event.reason == "turkey week"
+
+
+@pytest.mark.parametrize("text", ["1 year", "52", "w52", "0w", "3x"])
+def test_a_shift_that_cannot_be_read_is_refused_saying_how_to_write_one(two_years, text):
+    tmp_path, old, new = two_years
+    ev = _export(tmp_path, old)
+
+    done = _run(tmp_path, "plan", "event", "import", new, str(ev), "--shift", text)
+
+    assert done.exit_code != 0
+    assert f"cannot read the shift {text!r}" in done.output
+    assert "52w (weeks)" in done.output
+
+
+def test_a_year_on_a_monthly_plan_is_twelve_months():
+    year = event_import.parse_shift("1y")
+    assert year is not None
+    assert str(year.move(pd.Timestamp("2011-12-01").date(), "M")) == "2012-12-01"
+    assert str(year.move(pd.Timestamp("2011-11-24").date(), "W-SAT")) == "2012-11-22"
+    assert event_import.parse_shift("  ") is None
+    with pytest.raises(Invalid):
+        event_import.parse_shift("+y")
