@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
+from pathlib import Path
 from typing import Any
 
 import flask
@@ -66,8 +67,13 @@ def decode(contents: Any, filename: str | None, limit: int, where: str) -> bytes
     return raw
 
 
+def folder(cache: Path) -> Path:
+    """Where uploads wait in the cache folder `cache`."""
+    return cache / "uploads"
+
+
 def store(ctx: DashboardContext) -> UploadStore:
-    return UploadStore(ctx.cache_dir() / "uploads")
+    return UploadStore(folder(ctx.cache_dir()))
 
 
 def owner(ctx: DashboardContext) -> str:

@@ -194,7 +194,7 @@ def run_dashboard(
     session_hours: float = 12.0,
 ) -> None:
     from dashboard import jobs
-    from dashboard.app import create_app
+    from dashboard.app import check_writable, create_app
     from forecast.services import accounts
 
     hosts = list(allowed_hosts or [])
@@ -206,7 +206,9 @@ def run_dashboard(
             "answered until you name the host the team uses with --allowed-host NAME",
             err=True,
         )
-    # A store that cannot be opened raises a service error; the root group gives its exit code.
+    # A store that cannot be opened, or that this user may not write (nor its cache), raises a
+    # service error before anything listens; the root group gives its exit code.
+    check_writable(db, None if data_dir is None else str(data_dir))
     app = create_app(
         db_url=db,
         data_dir=None if data_dir is None else str(data_dir),
