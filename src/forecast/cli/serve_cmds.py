@@ -243,11 +243,11 @@ def run_dashboard(
         typer.echo(listening)
         app.run(host=host, port=port, debug=True)
         return
-    import logging
-
     import waitress
 
-    logging.basicConfig()  # waitress's warnings (a queue of requests) reach stderr
+    # waitress's warnings (a queue of requests) and the dashboard's own lines (sign-ins,
+    # unexpected errors with their id) reach stderr, each with its time, level and source
+    configure_logging(app.server.logger.name)
     try:
         server = waitress.create_server(
             app.server,
@@ -269,6 +269,19 @@ def run_dashboard(
         _refuse_port(host, port, exc)
     typer.echo(listening)  # only once the port is ours
     _serve_until_stopped(server.run, jobs.stop_jobs)
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LOG_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"  # ISO 8601, with the offset from UTC
+
+
+def configure_logging(app_logger: str) -> None:
+    """The server's log on stderr: a line per event with an ISO time, the level and the logger;
+    the dashboard's own logger at INFO (sign-ins and sign-outs), the libraries' at WARNING."""
+    import logging
+
+    logging.basicConfig(format=LOG_FORMAT, datefmt=LOG_TIME_FORMAT)
+    logging.getLogger(app_logger).setLevel(logging.INFO)
 
 
 def _serve_until_stopped(run: Any, stop_jobs: Any) -> None:
