@@ -20,6 +20,7 @@ import flask
 from dashboard.context import DashboardContext
 from forecast.services.uploads import (
     UNNAMED_FILE,
+    NoRoom,
     Upload,
     UploadStore,
     shown_filename,
@@ -117,7 +118,11 @@ def _owner_from_cookie(ctx: DashboardContext) -> str:
 
 
 def save(ctx: DashboardContext, content: bytes, filename: str) -> str:
-    return store(ctx).save(owner(ctx), content, filename)
+    """Keep an upload for this session; `UploadRefused` when the server has no room for it."""
+    try:
+        return store(ctx).save(owner(ctx), content, filename)
+    except NoRoom as exc:
+        raise UploadRefused(f"{exc}.") from exc
 
 
 def resolve(ctx: DashboardContext, ref: Any) -> Upload:

@@ -8,9 +8,11 @@ Uploads are deleted when used, and any older than `MAX_AGE_SECONDS` on the next 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 import json
+import logging
 import re
 import secrets
 import time
@@ -20,7 +22,7 @@ from pathlib import Path
 from forecast import bounds
 from forecast.engine.ingest.bounds import FileTooBig as FileTooBig  # the CLI's way to them
 from forecast.engine.ingest.bounds import read_bounded as read_bounded
-from forecast.services.errors import NotFound
+from forecast.services.errors import NotFound, Unavailable
 
 MAX_AGE_SECONDS = 24 * 3600
 
@@ -47,6 +49,16 @@ def _owner_digest(owner: str) -> str:
     return hashlib.sha256(owner.encode("utf-8")).hexdigest()
 
 
+NO_ROOM = frozenset({errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)})
+"""A write refused for want of room: the disk or the user's quota full, a file size limit."""
+
+_log = logging.getLogger(__name__)
+
+
+class NoRoom(Unavailable):
+    """An upload the server had no room to keep (its partial file is gone)."""
+
+
 class UploadStore:
     """Files in one folder: `<token>` (the bytes) and `<token>.json` (owner digest, name, time)."""
 
@@ -66,8 +78,24 @@ class UploadStore:
             "filename": bounds.base_filename(filename),
             "saved_at": time.time(),
         }
-        (self.folder / token).write_bytes(content)
-        (self.folder / f"{token}.json").write_text(json.dumps(meta))
+        try:
+            (self.folder / token).write_bytes(content)
+            (self.folder / f"{token}.json").write_text(json.dumps(meta))
+        except OSError as exc:
+            self._delete(token)  # no file without its record, nor half a file
+            if exc.errno not in NO_ROOM:
+                raise
+            _log.warning(
+                "an upload of %s bytes was not kept in %s: %s",
+                len(content),
+                self.folder,
+                exc.strerror or exc,
+            )
+            raise NoRoom(
+                f"{meta['filename']} was not kept: the server's disk is full (or a file of this "
+                "size is over its limit). Nothing was saved; try again later, and tell whoever "
+                "runs the server"
+            ) from exc
         return token
 
     def resolve(self, owner: str, token: object) -> Upload:
