@@ -8,11 +8,13 @@ Uploads are deleted when used, and any older than `MAX_AGE_SECONDS` on the next 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import hmac
 import json
 import logging
+import os
 import re
 import secrets
 import time
@@ -28,6 +30,14 @@ MAX_AGE_SECONDS = 24 * 3600
 
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
+_PLACE_ID = re.compile(r"^[A-Za-z0-9_-]{8}$")
+PLACE_ID_FILE = "place-id"
+NOT_ON_THIS_SERVER = (
+    "the uploaded file is not on this server: it was dropped on another server of the planner "
+    "(behind a load balancer that does not keep each browser on one server; whoever runs the "
+    "servers turns on sticky sessions, see the README, Running it for a team); drop the file "
+    "again"
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +82,8 @@ class UploadStore:
             raise ValueError("an upload needs an owner")
         self.folder.mkdir(parents=True, exist_ok=True)
         self.sweep()
-        token = secrets.token_urlsafe(24)  # 32 characters of [A-Za-z0-9_-]
+        # 32 characters of [A-Za-z0-9_-]: this folder's id, then 18 random bytes
+        token = self.place_id() + secrets.token_urlsafe(18)
         meta = {
             "owner": _owner_digest(owner),
             "filename": bounds.base_filename(filename),
@@ -106,11 +117,38 @@ class UploadStore:
             or not owner
             or not hmac.compare_digest(str(meta.get("owner", "")), _owner_digest(owner))
         ):
+            if (
+                meta is None
+                and isinstance(token, str)
+                and _TOKEN.match(token)
+                and not token.startswith(self.place_id())
+            ):
+                raise NotFound(NOT_ON_THIS_SERVER)
             raise NotFound(
                 "the uploaded file is no longer on the server (uploads are kept for a day and "
                 "deleted once used); drop the file again"
             )
         return Upload((self.folder / str(token)).read_bytes(), str(meta["filename"]))
+
+    def place_id(self) -> str:
+        """This folder's id (made on first use): every token saved here starts with it, so a
+        token of another folder (another server behind the same balancer) is told apart from one
+        used up or expired."""
+        path = self.folder / PLACE_ID_FILE
+        with contextlib.suppress(OSError):
+            kept = path.read_text().strip()
+            if _PLACE_ID.match(kept):
+                return kept
+        self.folder.mkdir(parents=True, exist_ok=True)
+        made = self.folder / f".{PLACE_ID_FILE}-{secrets.token_hex(8)}"
+        made.write_text(secrets.token_urlsafe(6))  # 8 characters of [A-Za-z0-9_-]
+        try:
+            os.link(made, path)  # one id, whichever of two first savers wins
+        except FileExistsError:
+            pass
+        finally:
+            made.unlink(missing_ok=True)
+        return path.read_text().strip()
 
     def discard(self, owner: str, token: object) -> None:
         """Delete the upload (only its owner can)."""
