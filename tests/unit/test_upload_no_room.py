@@ -12,14 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from forecast.services.uploads import PLACE_ID_FILE, NoRoom, UploadStore
+from forecast.services.uploads import NoRoom, UploadStore
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _uploads_in(folder: Path) -> list[Path]:
-    """The files of uploads in `folder` (not its id, which the folder keeps)."""
-    return [path for path in folder.iterdir() if path.name != PLACE_ID_FILE]
 
 
 def test_an_upload_over_the_servers_file_size_limit_is_refused_and_leaves_no_file(tmp_path):
@@ -50,7 +45,7 @@ def test_an_upload_over_the_servers_file_size_limit_is_refused_and_leaves_no_fil
     assert result.returncode == 0, result.stdout + result.stderr
     assert "sales.csv was not kept: the server's disk is full" in result.stdout
     assert "Nothing was saved" in result.stdout
-    assert _uploads_in(folder) == []
+    assert list(folder.iterdir()) == []
 
 
 def test_a_full_disk_while_an_uploads_record_is_written_removes_its_bytes_too(
@@ -69,7 +64,7 @@ def test_a_full_disk_while_an_uploads_record_is_written_removes_its_bytes_too(
     monkeypatch.setattr(Path, "write_text", full)
     with pytest.raises(NoRoom, match="sales.csv was not kept: the server's disk is full"):
         uploads.save("a session", b"store,date,sales\n", "sales.csv")
-    assert _uploads_in(tmp_path) == []
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_data_page_shows_the_refusal_where_it_shows_a_file_refused(tmp_path, monkeypatch):

@@ -8,15 +8,15 @@ Uploads are deleted when used, and any older than `MAX_AGE_SECONDS` on the next 
 
 from __future__ import annotations
 
-import contextlib
+import base64
 import errno
 import hashlib
 import hmac
 import json
 import logging
-import os
 import re
 import secrets
+import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +30,6 @@ MAX_AGE_SECONDS = 24 * 3600
 
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
-_PLACE_ID = re.compile(r"^[A-Za-z0-9_-]{8}$")
-PLACE_ID_FILE = "place-id"
 NOT_ON_THIS_SERVER = (
     "the uploaded file is not on this server: it was dropped on another server of the planner "
     "(behind a load balancer that does not keep each browser on one server; whoever runs the "
@@ -131,24 +129,11 @@ class UploadStore:
         return Upload((self.folder / str(token)).read_bytes(), str(meta["filename"]))
 
     def place_id(self) -> str:
-        """This folder's id (made on first use): every token saved here starts with it, so a
-        token of another folder (another server behind the same balancer) is told apart from one
-        used up or expired."""
-        path = self.folder / PLACE_ID_FILE
-        with contextlib.suppress(OSError):
-            kept = path.read_text().strip()
-            if _PLACE_ID.match(kept):
-                return kept
-        self.folder.mkdir(parents=True, exist_ok=True)
-        made = self.folder / f".{PLACE_ID_FILE}-{secrets.token_hex(8)}"
-        made.write_text(secrets.token_urlsafe(6))  # 8 characters of [A-Za-z0-9_-]
-        try:
-            os.link(made, path)  # one id, whichever of two first savers wins
-        except FileExistsError:
-            pass
-        finally:
-            made.unlink(missing_ok=True)
-        return path.read_text().strip()
+        """This server's id for this folder (its machine's name and the folder's path, hashed):
+        every token saved here starts with it, so a token of another server behind the same
+        balancer is told apart from one used up or expired."""
+        place = f"{socket.gethostname()}\0{self.folder.resolve()}".encode()
+        return base64.urlsafe_b64encode(hashlib.sha256(place).digest()[:6]).decode("ascii")
 
     def discard(self, owner: str, token: object) -> None:
         """Delete the upload (only its owner can)."""
