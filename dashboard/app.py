@@ -6,6 +6,7 @@ registered on the app instance (not globally), so several apps can live in one p
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,7 +14,7 @@ import dash
 import flask
 from dash import Dash
 
-from dashboard import auth, jobs, shell
+from dashboard import auth, jobs, shell, uploads
 from dashboard.context import DashboardContext
 from dashboard.pages import accuracy, actuals, data, negotiation, plans, side_by_side, system_plan
 from dashboard.secret import load_secret_key
@@ -47,7 +48,11 @@ def create_app(
 
     ctx = DashboardContext(db_url=db_url, data_dir=data_dir, upload_limit_bytes=upload_limit_bytes)
     _ = ctx.store  # open it now: a wrong URL or data dir is refused before anything is served
-    cache = diskcache.Cache(str(ctx.cache_dir()))
+    try:
+        cache = diskcache.Cache(str(ctx.cache_dir()))
+    except (OSError, sqlite3.Error):  # a cache this user may not write: which, and the fix
+        check_writable(db_url, data_dir)
+        raise
     app = Dash(
         __name__,
         use_pages=True,
@@ -90,6 +95,25 @@ def create_app(
 
 
 CTX_KEY = "FORECAST_DASHBOARD_CTX"
+
+
+def check_writable(db_url: str | None, data_dir: str | None) -> None:
+    """Refuse (``Unavailable``, naming the file or folder and the fix) a store or a cache this
+    process may not write: a server started by a service user without write permission there
+    answered its health check and failed every sign-in, or stopped with SQLite's words alone."""
+    from forecast.services import store_factory, writable
+
+    ctx = DashboardContext(db_url=db_url, data_dir=data_dir)
+    cache = ctx.cache_path()
+    writable.refuse_unwritable(
+        store_factory.sqlite_file(db_url, data_dir),
+        [cache, uploads.folder(cache)],
+        [cache / CACHE_FILE],
+    )
+
+
+CACHE_FILE = "cache.db"
+"""diskcache's own SQLite file in the cache folder (background jobs' progress and results)."""
 
 
 def _redirect(app: Dash, alias: str, path: str) -> None:

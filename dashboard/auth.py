@@ -250,6 +250,14 @@ def install(
 def _refuse(path: str, mode: str, header: str) -> Any:
     if mode == "header":
         name = flask.request.headers.get(header, "").strip()
+        # Escaped as sent (a newline in the header forges no line of the log), and bounded.
+        said = repr(name[:200]) if name else f"no {header} header"
+        flask.current_app.logger.info(
+            "refused %s from %s: %s",
+            path[:200].encode("unicode_escape").decode("ascii"),
+            flask.request.remote_addr,
+            f"the proxy's {header} names {said}, who has no active account" if name else said,
+        )
         message = (
             f"The proxy signed you in as {name!r}, but there is no active account of that name: "
             f"an admin adds it with `forecast user add {name} --no-password`."
@@ -634,6 +642,7 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
         flask.session[CREDENTIAL] = accounts.credential_stamp(account)
         flask.session[SIGNED_IN_AT] = signed_in_at
         flask.session[SESSION_ID] = secret
+        server.logger.info("signed in: %r from %s", account.name, flask.request.remote_addr)
         return flask.redirect(_safe_next(form.get("next")))
 
     @server.route(LOGOUT_PATH, methods=["GET", "POST"])
@@ -641,7 +650,10 @@ def _add_sign_in_routes(server: flask.Flask, ctx: Any) -> None:
         if flask.request.method != "POST":  # a link or a reload: signs nobody out
             return flask.redirect(LOGIN_PATH)
         # Ended in the store: the cookie, copied off this browser or not, signs in nobody now.
+        user = current_account()
         accounts.sign_out(ctx.store, flask.session.get(SESSION_ID))
+        if user is not None:
+            server.logger.info("signed out: %r from %s", user.name, flask.request.remote_addr)
         flask_login.logout_user()
         flask.session.clear()
         return flask.redirect(LOGIN_PATH)

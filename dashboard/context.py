@@ -42,9 +42,13 @@ class DashboardContext:
         """The data directory (also with a database URL: keys and caches live here)."""
         return Path(self.data_dir) if self.data_dir else _default_data_dir()
 
-    def cache_dir(self) -> Path:
+    def cache_path(self) -> Path:
         """Where the background-callback cache lives: inside the data directory."""
-        path = self.home() / "dashboard-cache"
+        return self.home() / "dashboard-cache"
+
+    def cache_dir(self) -> Path:
+        """`cache_path`, made if missing."""
+        path = self.cache_path()
         path.mkdir(parents=True, exist_ok=True)
         return path
 

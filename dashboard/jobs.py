@@ -43,6 +43,11 @@ steps."""
 
 OVERDUE = "it made no progress for {minutes:g} minutes and was stopped"
 LOST = "its process ended without an answer (it was stopped, or ran out of memory)"
+NOT_HERE = (
+    "this server has no such job: the page's request went to another server of the planner than "
+    "the one making it (behind a load balancer that does not keep each browser on one server; "
+    "whoever runs the servers turns on sticky sessions, see the README, Running it for a team)"
+)
 
 
 _start_lock = threading.Lock()
@@ -130,10 +135,15 @@ class CleanJobManager(DiskcacheManager):
         a finished job at once, so its id may name another process later: that one is never
         reported as the job, nor killed."""
         born = self.handle.get(_born_key(int(job)))
+        if born is None:  # not started here (another server's job): a process of ours has no say
+            return False
         try:
-            return born is None or psutil.Process(int(job)).create_time() == born
+            return bool(psutil.Process(int(job)).create_time() == born)
         except psutil.Error:
             return False
+
+    def _started_here(self, job: Any) -> bool:
+        return self.handle.get(_born_key(int(job))) is not None
 
     def job_running(self, job: Any) -> bool:
         try:
@@ -161,7 +171,7 @@ class CleanJobManager(DiskcacheManager):
                 return super().get_result(key, job)
             if self.handle.get(_stopped_key(job)):  # cancelled: Dash closes it quietly
                 return result
-            problem = LOST
+            problem = LOST if alive is not None or self._started_here(job) else NOT_HERE
         elif alive is not None and time.time() - float(alive) > self.limit_seconds:
             self.terminate_job(job)
             problem = OVERDUE.format(minutes=self.limit_seconds / 60)

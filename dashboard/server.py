@@ -8,6 +8,7 @@ when the dashboard runs behind TLS-terminating proxies.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 
 import flask
@@ -32,6 +33,10 @@ HEALTH_PATH = "/healthz"  # for a load balancer or service manager: 200 or 503, 
 DASH_ENDPOINTS = "/_dash-"  # the callbacks' and layout's requests: they read JSON
 RETRY_AFTER_SECONDS = 5
 CALLBACK_MISMATCH = "Bad request: not a callback of this dashboard, as registered."
+ERROR_ID_BYTES = 4
+"""An unexpected error's id (8 hex digits) is in its answer and in the log's line: whoever saw the
+error quotes it, and the operator finds the traceback."""
+ERROR_ID_HEADER = "X-Forecast-Error-Id"  # the id, for the page's notice (assets/forecast.js)
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -157,12 +162,17 @@ def harden(app: Dash, ctx: DashboardContext, allowed_hosts: Iterable[str] | None
         if type(exc) is CallbackException:  # a request not matching the callback (not a subclass:
             # those are the callback's own errors, such as a bad return value)
             return _plain(400, CALLBACK_MISMATCH)
-        server.logger.exception("unexpected error in %s%s", flask.request.path, _request_context())
-        return _plain(
+        error_id = secrets.token_hex(ERROR_ID_BYTES)
+        server.logger.exception(
+            "unexpected error %s in %s%s", error_id, flask.request.path, _request_context()
+        )
+        response = _plain(
             500,
             "Something went wrong on the server; nothing was changed by this request. "
-            "The details are in the server's log.",
+            f"The details are in the server's log under id {error_id}.",
         )
+        response.headers[ERROR_ID_HEADER] = error_id
+        return response
 
 
 def _request_context() -> str:

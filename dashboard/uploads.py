@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
+from pathlib import Path
 from typing import Any
 
 import flask
@@ -19,6 +20,7 @@ import flask
 from dashboard.context import DashboardContext
 from forecast.services.uploads import (
     UNNAMED_FILE,
+    NoRoom,
     Upload,
     UploadStore,
     shown_filename,
@@ -66,8 +68,13 @@ def decode(contents: Any, filename: str | None, limit: int, where: str) -> bytes
     return raw
 
 
+def folder(cache: Path) -> Path:
+    """Where uploads wait in the cache folder `cache`."""
+    return cache / "uploads"
+
+
 def store(ctx: DashboardContext) -> UploadStore:
-    return UploadStore(ctx.cache_dir() / "uploads")
+    return UploadStore(folder(ctx.cache_dir()))
 
 
 def owner(ctx: DashboardContext) -> str:
@@ -111,7 +118,11 @@ def _owner_from_cookie(ctx: DashboardContext) -> str:
 
 
 def save(ctx: DashboardContext, content: bytes, filename: str) -> str:
-    return store(ctx).save(owner(ctx), content, filename)
+    """Keep an upload for this session; `UploadRefused` when the server has no room for it."""
+    try:
+        return store(ctx).save(owner(ctx), content, filename)
+    except NoRoom as exc:
+        raise UploadRefused(f"{exc}.") from exc
 
 
 def resolve(ctx: DashboardContext, ref: Any) -> Upload:

@@ -43,6 +43,7 @@
     var BACK = "The server can be reached again; a change made while it could not be was not " +
         "saved: make it again.";
     var REFUSED_HEADER = "X-Forecast-Refused";
+    var ERROR_ID_HEADER = "X-Forecast-Error-Id";
     var SIGN_IN = "/login";
     // A proxy in front of a stopped server answers 502 to 504: that is not reaching it either.
     function unreachable(response) { return response.status >= 502 && response.status <= 504; }
@@ -52,6 +53,7 @@
     var lostChange = false;
     var offlineText = null;
     var refusedChange = false;
+    var serverError = null;  // the words of the last unexpected error, until a change gets through
     function notice() { return document.getElementById("nav-offline"); }
     function show(text) {
         var el = notice();
@@ -68,7 +70,17 @@
     }
     function answered() {
         stopRetrying();
-        if (lostChange) { show(BACK); } else { hide(); }
+        if (lostChange) { show(BACK); } else if (serverError) { show(serverError); } else { hide(); }
+    }
+    // Any other 5xx is an unexpected error on the server (the answer's id names its lines in the
+    // server's log): the click did nothing visible but a console line. The notice says so, and
+    // stays until a change of the person's gets through.
+    function failedOnServer(response) {
+        var id = response.headers.get(ERROR_ID_HEADER);
+        serverError = "Something went wrong on the server; nothing was changed by this action. " +
+            (id ? "The details are in the server's log under id " + id + "."
+                : "The details are in the server's log.");
+        show(serverError);
     }
     function tryServer() {
         originalFetch(window.location.href, {method: "HEAD", cache: "no-store"}).then(function (r) {
@@ -144,8 +156,14 @@
                 unreached(byPerson);
                 return response;
             }
+            if (response.status >= 500) {
+                stopRetrying();
+                failedOnServer(response);
+                return response;
+            }
             if (byPerson) {
                 lostChange = false;
+                serverError = null;
                 hide();
             } else {
                 answered();

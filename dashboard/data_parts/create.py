@@ -147,13 +147,15 @@ def job_failed(exc: Exception) -> tuple[Any, Any, Any]:
     problem = jobs.failure(exc)
     if problem is None:  # a bug in the job: Dash reports it with its traceback, as before
         raise exc
+    said = (
+        f"the plan's progress cannot be followed here: {problem}. Look in the plan picker above "
+        "in a while whether it was saved; if not, press Create plan again"
+        if problem == jobs.NOT_HERE
+        else f"the plan was not created: {problem}. Look in the plan picker above whether it "
+        "was saved after all; if not, press Create plan again"
+    )
     return (
-        components.error_alert(
-            Unavailable(
-                f"the plan was not created: {problem}. Look in the plan picker above whether it "
-                "was saved after all; if not, press Create plan again"
-            )
-        ),
+        components.error_alert(Unavailable(said)),
         no_update,
         no_update,
     )

@@ -4,7 +4,7 @@ linked to it (`html_for`), so screen readers name each field."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, datetime
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -168,7 +168,9 @@ def create_card(currency: str = components.FALLBACK_CURRENCY, why: str | None = 
                 html.H2("Create a plan", className="h5 card-title"),
                 *_field(
                     "Plan name",
-                    dbc.Input(id=ids.DATA_PLAN_NAME, value=f"Sales plan {date.today():%Y-%m-%d}"),
+                    dbc.Input(
+                        id=ids.DATA_PLAN_NAME, value=f"Sales plan {datetime.now(UTC):%Y-%m-%d}"
+                    ),
                     ids.DATA_PLAN_NAME,
                     first=True,
                 ),

@@ -53,8 +53,11 @@ def use_sample(ctx: DashboardContext, clicks: int | None) -> tuple[Any, Any, Any
     a sign on a file uploaded next may still change it)."""
     if not clicks:  # layout insertion, not a click
         return no_update, no_update, no_update, no_update
-    sales = uploads.save(ctx, SAMPLE_SALES.read_bytes(), SAMPLE_SALES.name)
-    stores = uploads.save(ctx, SAMPLE_STORES.read_bytes(), SAMPLE_STORES.name)
+    try:
+        sales = uploads.save(ctx, SAMPLE_SALES.read_bytes(), SAMPLE_SALES.name)
+        stores = uploads.save(ctx, SAMPLE_STORES.read_bytes(), SAMPLE_STORES.name)
+    except uploads.UploadRefused as exc:  # no room on the server's disk
+        return None, dbc.Alert(str(exc), color="danger"), no_update, no_update
     file = {
         "token": sales,
         "filename": SAMPLE_SALES.name,
@@ -73,9 +76,10 @@ def stash_upload(ctx: DashboardContext, file: Any) -> tuple[Any, Any]:
     filename = str(file.get("filename") or uploads.UNNAMED_FILE)
     try:
         content = uploads.decode(file["contents"], filename, ctx.upload_limit_bytes, TOO_BIG_WHERE)
+        token = uploads.save(ctx, content, filename)
     except uploads.UploadRefused as exc:
         return None, dbc.Alert(str(exc), color="danger", id=ids.DATA_UPLOAD_TOO_BIG)
-    return {"token": uploads.save(ctx, content, filename), "filename": filename}, no_update
+    return {"token": token, "filename": filename}, no_update
 
 
 def stash_attributes(
@@ -87,10 +91,10 @@ def stash_attributes(
         return no_update, no_update, no_update
     try:
         content = uploads.decode(contents, filename, ctx.upload_limit_bytes, TOO_BIG_WHERE)
+        token = uploads.save(ctx, content, filename)
     except uploads.UploadRefused as exc:
         refused = html.Span(str(exc), className="text-danger", id=ids.DATA_ATTR_TOO_BIG)
         return None, refused, None
-    token = uploads.save(ctx, content, filename)
     return {"token": token}, f"Store table: {filename}, joined on the series key.", None
 
 

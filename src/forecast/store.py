@@ -62,6 +62,7 @@ import contextlib
 import hashlib
 import io
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -543,12 +544,13 @@ def _first_line(exc: sa_exc.DBAPIError) -> str:
 
 
 @contextmanager
-def database_errors(doing: str) -> Iterator[None]:
+def database_errors(doing: str, store: object = None) -> Iterator[None]:
     """Turn the database's errors while `doing` into the errors the faces show.
 
     IntegrityError and DataError (e.g. a value longer than its column on PostgreSQL) mean the
-    data was refused: ``Invalid``. OperationalError (server gone, file locked too long):
-    ``Unavailable``. The transaction has rolled back in every case, so nothing was written.
+    data was refused: ``Invalid``. OperationalError (server gone, file locked too long, a SQLite
+    file this user may not write, named from `store`): ``Unavailable``. The transaction has
+    rolled back in every case, so nothing was written.
     """
     try:
         yield
@@ -581,6 +583,12 @@ def database_errors(doing: str) -> Iterator[None]:
             ) from exc
         if not isinstance(exc, sa_exc.OperationalError):
             raise
+        if _from_sqlite(exc) and sqlite_readonly(exc.orig):
+            saved = ";" if doing.split(" ", 1)[0] in _READS else ". Nothing was saved;"
+            raise Unavailable(
+                f"the database could not {doing}: {not_writable(_file_of(store), exc.orig)}"
+                f"{saved} {writable_fix(_file_of(store))}, and try again"
+            ) from exc
         if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
             raise Unavailable(
                 f"the database could not {doing}: a row or lock it needed (a plan, an account, "
@@ -618,11 +626,64 @@ def _from_sqlite(exc: sa_exc.DBAPIError) -> bool:
     return type(getattr(exc, "orig", None)).__module__.startswith("sqlite3")
 
 
+SQLITE_READONLY = 8
+"""SQLite's primary result code for a write to a file (or folder) it may not write; its extended
+codes (SQLITE_READONLY_DIRECTORY, ...) keep it in the low byte."""
+
+
+def sqlite_readonly(error: object) -> bool:
+    """Whether a SQLite error is its "attempt to write a readonly database": the file, or the
+    folder its journal goes to, is not writable for the user this process runs as."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF == SQLITE_READONLY
+    return "readonly database" in str(error).lower()
+
+
+def running_as() -> str:
+    """The name of the user this process runs as (its id when the system has no name for it)."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError, AttributeError):  # no pwd module (Windows), or a bare uid
+        return str(getattr(os, "geteuid", lambda: "this user")())
+
+
+def not_writable(file: Path | None, error: object) -> str:
+    """What happened, naming the file: "the SQLite file PATH is not writable (SQLite's words)"."""
+    where = f"the SQLite file {file}" if file is not None else "the SQLite file"
+    return f"{where} is not writable ({str(error).strip().splitlines()[0]})"
+
+
+def writable_fix(file: Path | None) -> str:
+    """How to fix a SQLite file that is not writable: its and its folder's permissions for the
+    user this process runs as (SQLite writes its journal beside the file)."""
+    if file is None:
+        return (
+            f"check that user {running_as()} may write the file and its folder (SQLite writes "
+            "its journal beside the file): their owner and permissions"
+        )
+    return (
+        f"check that user {running_as()} may write {file} and its folder {file.parent} (SQLite "
+        "writes its journal beside the file): their owner and permissions"
+    )
+
+
+def _file_of(store: object) -> Path | None:
+    """The SQLite file of `store` (a `SqlStore`), when it has one."""
+    find = getattr(store, "_sqlite_file", None)
+    if find is None or getattr(store, "engine", None) is None:
+        return None
+    file = find()
+    return file if isinstance(file, Path) else None
+
+
 def _wrapped(doing: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     def decorate(fn: Callable[_P, _R]) -> Callable[_P, _R]:
         @wraps(fn)
         def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-            with database_errors(doing):
+            with database_errors(doing, args[0] if args else None):
                 return fn(*args, **kwargs)
 
         return call
@@ -1064,7 +1125,7 @@ class SqlStore(PlanRepository):
         self.url = normalise_url(url)
         if engine is None:
             engine = _make_engine(self.url)
-        with database_errors("open the plan store"):
+        with database_errors("open the plan store", self):
             self.schema = schema
             self.engine = (
                 engine.execution_options(schema_translate_map={None: schema}) if schema else engine
@@ -1121,6 +1182,10 @@ class SqlStore(PlanRepository):
         path = self.engine.url.database
         if self.engine.dialect.name != "sqlite" or not path or path == ":memory:":
             return None
+        if path.startswith("file:"):  # a URI filename (sqlite:///file:PATH?mode=ro&uri=true)
+            from urllib.parse import unquote
+
+            return Path(unquote(path.removeprefix("file:")))
         return Path(path)
 
     def _columns(self, table: str) -> set[str]:

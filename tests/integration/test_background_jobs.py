@@ -185,3 +185,23 @@ def test_a_server_stopped_by_sigterm_stops_the_plan_being_made():
         for leftover in started:  # on a failure: none left running after the test
             with contextlib.suppress(psutil.Error):
                 leftover.kill()
+
+
+def test_a_job_polled_on_another_server_says_it_is_not_there_and_is_left_running(tmp_path):
+    """Two servers behind a round-robin balancer (here: two apps, each with its data directory,
+    on one machine): the page's poll for a plan being made on one reaches the other. That one
+    says the job is not on it (sticky sessions), not that its process ran out of memory, and
+    neither waits for the process of that id nor stops it."""
+    making = create_app(data_dir=str(tmp_path / "one"))._background_manager
+    other = create_app(data_dir=str(tmp_path / "two"))._background_manager
+    job = _start(making, "plan", sleep_forever)
+    try:
+        result = other.get_result("plan", job)
+        assert result is not other.UNDEFINED, "the other server went on waiting for it"
+        problem = jobs.failure(Exception(result["background_callback_error"]["msg"]))
+        assert problem == jobs.NOT_HERE
+        assert "sticky sessions" in problem and "memory" not in problem
+        other.terminate_job(job)  # Dash's clean-up of a failed poll
+        assert making.job_running(job), "the other server stopped a process it did not start"
+    finally:
+        making.terminate_job(job)

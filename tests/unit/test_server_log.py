@@ -5,9 +5,11 @@ error which callback failed and for whom (every callback posts to the same path)
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
+from dashboard import auth
 from dashboard.app import create_app
 from forecast.services import accounts
 from tests.fixtures import six_store_fixtures
@@ -62,3 +64,71 @@ def test_an_unexpected_error_is_logged_with_its_callback_and_the_signed_in_accou
     assert "callback system-grid.rowData" in caplog.text
     assert "signed in as 'olga'" in caplog.text
     assert "the failure itself" in caplog.text
+
+
+def test_an_unexpected_error_answers_with_a_short_id_that_its_log_line_gives_too(app, caplog):
+    """Whoever saw the error quotes the id; the operator finds its traceback by it."""
+
+    def broken() -> str:
+        raise RuntimeError("the failure itself")
+
+    app.server.add_url_rule("/broken-for-the-test", view_func=broken, methods=["POST"])
+    client = signed_in_client(app, "olga")
+    with caplog.at_level(logging.ERROR, logger=app.server.logger.name):
+        answers = [client.post("/broken-for-the-test", json={}) for _ in range(2)]
+    ids = []
+    for answer in answers:
+        text = answer.get_data(as_text=True)
+        found = re.search(r"in the server's log under id ([0-9a-f]{8})\.", text)
+        assert answer.status_code == 500 and found, text
+        assert answer.headers["X-Forecast-Error-Id"] == found.group(1)
+        ids.append(found.group(1))
+        assert f"unexpected error {found.group(1)} in /broken-for-the-test" in caplog.text
+    assert ids[0] != ids[1]
+    assert "the failure itself" not in "".join(a.get_data(as_text=True) for a in answers)
+
+
+def _session_secret(app, client) -> str:
+    cookie = client.get_cookie(auth.SESSION_COOKIE)
+    serializer = app.server.session_interface.get_signing_serializer(app.server)
+    return serializer.loads(cookie.value)[auth.SESSION_ID]
+
+
+def test_sign_in_and_sign_out_are_logged_by_name_and_address_never_the_password_or_session(
+    app, caplog
+):
+    with caplog.at_level(logging.INFO, logger=app.server.logger.name):
+        client = signed_in_client(app, "olga")
+        secret = _session_secret(app, client)
+        cookie = client.get_cookie(auth.SESSION_COOKIE).value
+        assert client.post("/logout").status_code == 302
+    infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert "signed in: 'olga' from 127.0.0.1" in infos
+    assert "signed out: 'olga' from 127.0.0.1" in infos
+    assert PASSWORD not in caplog.text
+    assert secret not in caplog.text and cookie not in caplog.text
+
+
+def test_refusals_of_the_proxys_header_are_logged_with_the_name_it_gave(plan, caplog):
+    app = create_app(data_dir=str(plan.data_dir), auth_mode="header")
+    client = app.server.test_client()
+    with caplog.at_level(logging.INFO, logger=app.server.logger.name):
+        assert client.get("/", headers={"X-Forwarded-User": "bob\x1b[2Jforged"}).status_code == 403
+        assert client.get("/plans").status_code == 403
+        assert client.get("/", headers={"X-Forwarded-User": "olga"}).status_code == 200
+    infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert infos == [
+        "refused / from 127.0.0.1: the proxy's X-Forwarded-User names 'bob\\x1b[2Jforged', who has no "
+        "active account",
+        "refused /plans from 127.0.0.1: no X-Forwarded-User header",
+    ]
+
+
+def test_the_servers_log_lines_carry_an_iso_time_the_level_and_the_logger():
+    from forecast.cli.serve_cmds import LOG_FORMAT, LOG_TIME_FORMAT
+
+    record = logging.LogRecord("dashboard.app", logging.INFO, __file__, 1, "signed in", (), None)
+    line = logging.Formatter(LOG_FORMAT, LOG_TIME_FORMAT).format(record)
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} INFO dashboard\.app: signed in", line
+    ), line

@@ -210,7 +210,7 @@ def run_dashboard(
     session_hours: float = 12.0,
 ) -> None:
     from dashboard import jobs
-    from dashboard.app import create_app
+    from dashboard.app import check_writable, create_app
     from forecast.services import accounts
 
     hosts = list(allowed_hosts or [])
@@ -222,7 +222,9 @@ def run_dashboard(
             "answered until you name the host the team uses with --allowed-host NAME",
             err=True,
         )
-    # A store that cannot be opened raises a service error; the root group gives its exit code.
+    # A store that cannot be opened, or that this user may not write (nor its cache), raises a
+    # service error before anything listens; the root group gives its exit code.
+    check_writable(db, None if data_dir is None else str(data_dir))
     app = create_app(
         db_url=db,
         data_dir=None if data_dir is None else str(data_dir),
@@ -257,11 +259,11 @@ def run_dashboard(
         typer.echo(listening)
         app.run(host=host, port=port, debug=True)
         return
-    import logging
-
     import waitress
 
-    logging.basicConfig()  # waitress's warnings (a queue of requests) reach stderr
+    # waitress's warnings (a queue of requests) and the dashboard's own lines (sign-ins,
+    # unexpected errors with their id) reach stderr, each with its time, level and source
+    configure_logging(app.server.logger.name)
     try:
         server = waitress.create_server(
             app.server,
@@ -283,6 +285,19 @@ def run_dashboard(
         _refuse_port(host, port, exc)
     typer.echo(listening)  # only once the port is ours
     _serve_until_stopped(server.run, jobs.stop_jobs)
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LOG_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"  # ISO 8601, with the offset from UTC
+
+
+def configure_logging(app_logger: str) -> None:
+    """The server's log on stderr: a line per event with an ISO time, the level and the logger;
+    the dashboard's own logger at INFO (sign-ins and sign-outs), the libraries' at WARNING."""
+    import logging
+
+    logging.basicConfig(format=LOG_FORMAT, datefmt=LOG_TIME_FORMAT)
+    logging.getLogger(app_logger).setLevel(logging.INFO)
 
 
 def _serve_until_stopped(run: Any, stop_jobs: Any) -> None:

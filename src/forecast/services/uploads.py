@@ -8,11 +8,15 @@ Uploads are deleted when used, and any older than `MAX_AGE_SECONDS` on the next 
 
 from __future__ import annotations
 
+import base64
+import errno
 import hashlib
 import hmac
 import json
+import logging
 import re
 import secrets
+import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +24,18 @@ from pathlib import Path
 from forecast import bounds
 from forecast.engine.ingest.bounds import FileTooBig as FileTooBig  # the CLI's way to them
 from forecast.engine.ingest.bounds import read_bounded as read_bounded
-from forecast.services.errors import NotFound
+from forecast.services.errors import NotFound, Unavailable
 
 MAX_AGE_SECONDS = 24 * 3600
 
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
+NOT_ON_THIS_SERVER = (
+    "the uploaded file is not on this server: it was dropped on another server of the planner "
+    "(behind a load balancer that does not keep each browser on one server; whoever runs the "
+    "servers turns on sticky sessions, see the README, Running it for a team); drop the file "
+    "again"
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,16 @@ def _owner_digest(owner: str) -> str:
     return hashlib.sha256(owner.encode("utf-8")).hexdigest()
 
 
+NO_ROOM = frozenset({errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)})
+"""A write refused for want of room: the disk or the user's quota full, a file size limit."""
+
+_log = logging.getLogger(__name__)
+
+
+class NoRoom(Unavailable):
+    """An upload the server had no room to keep (its partial file is gone)."""
+
+
 class UploadStore:
     """Files in one folder: `<token>` (the bytes) and `<token>.json` (owner digest, name, time)."""
 
@@ -60,14 +80,31 @@ class UploadStore:
             raise ValueError("an upload needs an owner")
         self.folder.mkdir(parents=True, exist_ok=True)
         self.sweep()
-        token = secrets.token_urlsafe(24)  # 32 characters of [A-Za-z0-9_-]
+        # 32 characters of [A-Za-z0-9_-]: this folder's id, then 18 random bytes
+        token = self.place_id() + secrets.token_urlsafe(18)
         meta = {
             "owner": _owner_digest(owner),
             "filename": bounds.base_filename(filename),
             "saved_at": time.time(),
         }
-        (self.folder / token).write_bytes(content)
-        (self.folder / f"{token}.json").write_text(json.dumps(meta))
+        try:
+            (self.folder / token).write_bytes(content)
+            (self.folder / f"{token}.json").write_text(json.dumps(meta))
+        except OSError as exc:
+            self._delete(token)  # no file without its record, nor half a file
+            if exc.errno not in NO_ROOM:
+                raise
+            _log.warning(
+                "an upload of %s bytes was not kept in %s: %s",
+                len(content),
+                self.folder,
+                exc.strerror or exc,
+            )
+            raise NoRoom(
+                f"{meta['filename']} was not kept: the server's disk is full (or a file of this "
+                "size is over its limit). Nothing was saved; try again later, and tell whoever "
+                "runs the server"
+            ) from exc
         return token
 
     def resolve(self, owner: str, token: object) -> Upload:
@@ -78,11 +115,25 @@ class UploadStore:
             or not owner
             or not hmac.compare_digest(str(meta.get("owner", "")), _owner_digest(owner))
         ):
+            if (
+                meta is None
+                and isinstance(token, str)
+                and _TOKEN.match(token)
+                and not token.startswith(self.place_id())
+            ):
+                raise NotFound(NOT_ON_THIS_SERVER)
             raise NotFound(
                 "the uploaded file is no longer on the server (uploads are kept for a day and "
                 "deleted once used); drop the file again"
             )
         return Upload((self.folder / str(token)).read_bytes(), str(meta["filename"]))
+
+    def place_id(self) -> str:
+        """This server's id for this folder (its machine's name and the folder's path, hashed):
+        every token saved here starts with it, so a token of another server behind the same
+        balancer is told apart from one used up or expired."""
+        place = f"{socket.gethostname()}\0{self.folder.resolve()}".encode()
+        return base64.urlsafe_b64encode(hashlib.sha256(place).digest()[:6]).decode("ascii")
 
     def discard(self, owner: str, token: object) -> None:
         """Delete the upload (only its owner can)."""

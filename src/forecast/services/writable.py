@@ -1,0 +1,79 @@
+"""Whether this process may write where a server writes: the store's SQLite file (and its folder,
+where SQLite keeps its journal) and the folders of its caches.
+
+Checked when `forecast serve` starts, so that a store or cache the service user may not write is
+refused then, naming the file and the fix, instead of a server that answers its health check and
+fails every sign-in. Each check writes for real (and takes it back): the permission bits do not
+tell the whole story (a read-only mount, an ACL, a process with or without root's rights).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from forecast.services.errors import Unavailable
+from forecast.store import not_writable, running_as, sqlite_readonly, writable_fix
+
+PROBE_TABLE = "forecast_write_check"
+PROBE_WAIT_SECONDS = 5.0
+"""How long the check waits for another writer of the store; a busy store is not a refusal."""
+
+
+def sqlite_problem(file: Path) -> str | None:
+    """Why this process may not write the SQLite `file` (None: it may, or there is no file yet:
+    opening the store makes it, and says so when its folder is not writable). A table is made in
+    a transaction that is rolled back: nothing stays in the file."""
+    if not file.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(str(file), timeout=PROBE_WAIT_SECONDS, isolation_level=None)
+    except sqlite3.Error as exc:
+        return f"{not_writable(file, exc)}; {writable_fix(file)}"
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(f"CREATE TABLE {PROBE_TABLE} (x)")
+    except sqlite3.Error as exc:
+        if sqlite_readonly(exc):
+            return f"{not_writable(file, exc)}; {writable_fix(file)}"
+        return None  # busy, or not a database: opening the store says what is wrong with it
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        conn.close()
+    return None
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why this process may not make files in `folder` (made if missing); None when it may."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".forecast-write-check-", dir=folder)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        return (
+            f"the folder {folder} is not writable ({exc.strerror or exc}); check that user "
+            f"{running_as()} may write it: its owner and permissions"
+        )
+    return None
+
+
+def refuse_unwritable(
+    store_file: Path | None, folders: Sequence[Path], other_files: Sequence[Path] = ()
+) -> None:
+    """Raise ``Unavailable`` naming the first place this process may not write (the store's
+    SQLite file, then each folder, then the other SQLite files, e.g. a cache's), with the fix;
+    nothing happens when it may write them all (or they do not exist yet)."""
+    problem = sqlite_problem(store_file) if store_file is not None else None
+    for folder in folders:
+        problem = problem or folder_problem(folder)
+    for file in other_files:
+        problem = problem or sqlite_problem(file)
+    if problem:
+        raise Unavailable(problem)
