@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -189,9 +190,16 @@ class PlanState:
         return cls._holding({k: _copied(v) for k, v in data.items() if k in known}, version)
 
     @classmethod
-    def from_json(cls, text: str, version: int = 0) -> PlanState:
-        """The state of a stored document (`to_json`); parsed afresh, so shared with nobody."""
-        return cls._holding(json.loads(text), version)
+    def from_json(
+        cls, text: str, version: int = 0, *, lacking: Mapping[str, Any] | None = None
+    ) -> PlanState:
+        """The state of a stored document (`to_json`); parsed afresh, so shared with nobody.
+        `lacking`: values for keys the document lacks (absent, not null): what the store's row
+        still holds of a document an older release saved without them."""
+        data = json.loads(text)
+        for key, value in (lacking or {}).items():
+            data.setdefault(key, value)
+        return cls._holding(data, version)
 
     @classmethod
     def _holding(cls, data: dict[str, Any], version: int) -> PlanState:
