@@ -20,7 +20,9 @@ Tables (created on open):
   not move (actuals are not an edit of the plan).
 - ``installation``: name, value: the installation's secret key (signs plan bundles), made on first
   use, so every server of one database signs alike; and the store's generation
-  (``STORE_GENERATION``), which every restore of a backup changes.
+  (``STORE_GENERATION``), which every restore of a backup changes; and the store's format
+  (``STORE_FORMAT_ROW``), written when a release makes or upgrades the store: a release refuses
+  a store of a format newer than its own (``STORE_FORMAT``), before changing anything in it.
 - ``store_log``: id, at, actor, action, what, details (JSON): what was done to the store itself,
   such as a restore of a backup (written into the restored store with it: which backup, and
   where the store as it was is kept) or safety copies deleted.
@@ -900,6 +902,17 @@ STORE_GENERATION = "store_generation"
 backup, so that a server's caches drop what they read before it (``PlanRepository.generation``)."""
 
 
+STORE_FORMAT_ROW = "store_format"
+"""The ``installation`` row that names the store's format (`STORE_FORMAT`), written when the
+store is made or upgraded by a release."""
+
+STORE_FORMAT = 1
+"""The format of the store this release writes: its tables and its plans' documents. A release
+that changes them so that an earlier one would misread or damage them raises it; a release
+refuses to open a store of a format newer than its own (the first with the number: none older
+than it knows to refuse). 1: the first release that wrote the number."""
+
+
 def _generation_query() -> sa.ScalarSelect[Any]:
     return (
         sa.select(installation_table.c.value)
@@ -1099,6 +1112,7 @@ class SqlStore(PlanRepository):
         if self.schema:
             with engine.begin() as conn:
                 conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+        self._refuse_a_newer_format()
         try:
             metadata.create_all(self.engine)
         except sa_exc.ProgrammingError as exc:  # a role that may use the tables, not make them
@@ -1115,11 +1129,13 @@ class SqlStore(PlanRepository):
                 f"SELECT, INSERT, UPDATE, DELETE ON {tables} TO this role)"
             ) from exc
         self._add_missing_columns()
+        self._write_format()
 
     def _create_tables_sqlite(self) -> None:
         """create_all checks a table is missing, then makes it: another process making it in
         between fails this one's CREATE TABLE ("already exists"). Checking again finds it."""
         self._refuse_another_programs_database()
+        self._refuse_a_newer_format()
         for attempt in range(len(metadata.tables) + 1):
             try:
                 metadata.create_all(self.engine)
@@ -1128,6 +1144,51 @@ class SqlStore(PlanRepository):
                 if "already exists" not in str(exc.orig) or attempt == len(metadata.tables):
                     raise
         self._add_missing_columns()
+        self._write_format()
+
+    def _stored_format(self) -> str | None:
+        """The store's format number as its ``installation`` row says it; None for a store made
+        before the number (or a new one)."""
+        with self.engine.connect() as conn:
+            if not sa.inspect(conn).has_table("installation", schema=self.schema):
+                return None
+            c = installation_table.c
+            return conn.execute(sa.select(c.value).where(c.name == STORE_FORMAT_ROW)).scalar()
+
+    def _refuse_a_newer_format(self) -> None:
+        """Before anything is made or added: a newer release's store is left as it was."""
+        stored = self._stored_format()
+        if stored is None:
+            return
+        try:
+            newer = int(stored) > STORE_FORMAT
+        except ValueError:
+            newer = True
+        if newer:
+            raise Unavailable(
+                f"this store was written by a newer release (format {stored}); install that "
+                f"release or newer (this one writes format "
+                f"{STORE_FORMAT}; going back to an older release is not supported). Nothing "
+                "was changed in it"
+            )
+
+    def _write_format(self) -> None:
+        """Write this release's format into a store made or upgraded just now. Two openers of
+        one store may both write it: the one that finds it written goes on."""
+        if self._stored_format() == str(STORE_FORMAT):
+            return
+        c = installation_table.c
+        row = {"name": STORE_FORMAT_ROW, "value": str(STORE_FORMAT)}
+        try:
+            with self.engine.begin() as conn:
+                updated = conn.execute(
+                    installation_table.update().where(c.name == STORE_FORMAT_ROW).values(row)
+                ).rowcount
+                if not updated:
+                    conn.execute(installation_table.insert().values(row))
+        except sa_exc.IntegrityError:
+            if self._stored_format() != str(STORE_FORMAT):
+                raise
 
     def _refuse_another_programs_database(self) -> None:
         """Read before the engine connects: the engine's first connection switches the file to
