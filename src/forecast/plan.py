@@ -111,7 +111,8 @@ class PlanState:
     # Negotiation track: owned and filled by forecast.negotiation / services.negotiation.
     negotiation: dict[str, Any] = field(default_factory=dict)
     # The plan's currency (ISO 4217 code) or None for plain numbers. Documents written before the
-    # field existed read as EUR, the currency they were shown in.
+    # field existed read as EUR, the currency the dashboard showed them in from its first release
+    # (the command line printed plain numbers; no key of such a document tells which was meant).
     currency: str | None = "EUR"
     # forecast.engine.stretch.StretchCalibration.to_dict(), computed at creation ({} = not yet).
     stretch_calibration: dict[str, Any] = field(default_factory=dict)
