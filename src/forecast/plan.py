@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -110,7 +111,8 @@ class PlanState:
     # Negotiation track: owned and filled by forecast.negotiation / services.negotiation.
     negotiation: dict[str, Any] = field(default_factory=dict)
     # The plan's currency (ISO 4217 code) or None for plain numbers. Documents written before the
-    # field existed read as EUR, the currency they were shown in.
+    # field existed read as EUR, the currency the dashboard showed them in from its first release
+    # (the command line printed plain numbers; no key of such a document tells which was meant).
     currency: str | None = "EUR"
     # forecast.engine.stretch.StretchCalibration.to_dict(), computed at creation ({} = not yet).
     stretch_calibration: dict[str, Any] = field(default_factory=dict)
@@ -189,9 +191,16 @@ class PlanState:
         return cls._holding({k: _copied(v) for k, v in data.items() if k in known}, version)
 
     @classmethod
-    def from_json(cls, text: str, version: int = 0) -> PlanState:
-        """The state of a stored document (`to_json`); parsed afresh, so shared with nobody."""
-        return cls._holding(json.loads(text), version)
+    def from_json(
+        cls, text: str, version: int = 0, *, lacking: Mapping[str, Any] | None = None
+    ) -> PlanState:
+        """The state of a stored document (`to_json`); parsed afresh, so shared with nobody.
+        `lacking`: values for keys the document lacks (absent, not null): what the store's row
+        still holds of a document an older release saved without them."""
+        data = json.loads(text)
+        for key, value in (lacking or {}).items():
+            data.setdefault(key, value)
+        return cls._holding(data, version)
 
     @classmethod
     def _holding(cls, data: dict[str, Any], version: int) -> PlanState:

@@ -6,7 +6,10 @@ Tables (created on open):
   ``PlanState.to_dict()``), archived_at (NULL unless archived; a copy of the document's, so that
   a list leaves archived plans out without reading documents), currency (the document's ISO code,
   ``''`` for plain numbers, so that a list names it without reading documents; NULL in a row
-  written before the column, whose document a list reads instead).
+  written before the column, whose document a list reads instead). A document an older release
+  saved lacks the keys it did not know, and that release left these columns as they were: a
+  read takes such a key from its column (`_kept_in_row`), and a list reads the document of a row
+  whose ``members`` cell is not of the row's version (saved last by an older release).
 - ``plan_blobs``: plan_id, kind (``history``, ``attributes``, ``baseline``, ...), Parquet bytes,
   content hash.
 - ``audit_log``: id, plan_id, version (the version the change produced), at, actor, action, what,
@@ -17,7 +20,9 @@ Tables (created on open):
   not move (actuals are not an edit of the plan).
 - ``installation``: name, value: the installation's secret key (signs plan bundles), made on first
   use, so every server of one database signs alike; and the store's generation
-  (``STORE_GENERATION``), which every restore of a backup changes.
+  (``STORE_GENERATION``), which every restore of a backup changes; and the store's format
+  (``STORE_FORMAT_ROW``), written when a release makes or upgrades the store: a release refuses
+  a store of a format newer than its own (``STORE_FORMAT``), before changing anything in it.
 - ``store_log``: id, at, actor, action, what, details (JSON): what was done to the store itself,
   such as a restore of a backup (written into the restored store with it: which backup, and
   where the store as it was is kept) or safety copies deleted.
@@ -874,14 +879,31 @@ def _document_members(doc: str) -> dict[str, builtins.list[str]]:
         return {}
 
 
-def _listed_currency(cell: str | None, unfilled_doc: Any) -> str | None:
-    if cell is None:  # a row written before the column, or by a server of an earlier version
-        try:
-            return _document_currency(str(unfilled_doc))
-        except DAMAGED_DOCUMENT:
-            return None  # listed all the same; opening it refuses, with the reason
+def _kept_in_row(currency_cell: str | None, archived_at: str | None) -> dict[str, Any]:
+    """What a plan row's columns hold of the document's keys, for a document that lacks them
+    (`PlanState.from_json`'s `lacking`). An older release saves a plan with the keys it knows
+    only and leaves the columns it does not know as they were: a key today's release always
+    writes that the document lacks (absent, not null) is the column's, which that release could
+    not have changed. A NULL column (a row written before it) leaves the document's default."""
+    kept: dict[str, Any] = {}
+    if currency_cell is not None:
+        kept["currency"] = currency_cell if currency_cell != PLAIN_NUMBERS_CELL else None
+    if archived_at is not None:
+        kept["archived_at"] = archived_at
+    return kept
 
-    return cell if cell != PLAIN_NUMBERS_CELL else None
+
+def _listed_from_document(
+    doc: Any, currency_cell: str | None, archived_at: str | None
+) -> tuple[str | None, str | None]:
+    """The archive time and currency a list gives a row whose columns alone cannot say, read as
+    `SqlStore.get` reads the plan."""
+    kept = _kept_in_row(currency_cell, archived_at)
+    try:
+        state = PlanState.from_json(str(doc), lacking=kept)
+    except DAMAGED_DOCUMENT:  # listed all the same; opening it refuses, with the reason
+        return archived_at, kept.get("currency")
+    return state.archived_at, state.currency
 
 
 def _refuse_actuals_on_archived(plan_id: str, archived_at: str | None) -> None:
@@ -939,6 +961,17 @@ INSTALLATION_KEY = "bundle_signing_key"
 STORE_GENERATION = "store_generation"
 """The ``installation`` row that names the store's generation: a new one with every restore of a
 backup, so that a server's caches drop what they read before it (``PlanRepository.generation``)."""
+
+
+STORE_FORMAT_ROW = "store_format"
+"""The ``installation`` row that names the store's format (`STORE_FORMAT`), written when the
+store is made or upgraded by a release."""
+
+STORE_FORMAT = 1
+"""The format of the store this release writes: its tables and its plans' documents. A release
+that changes them so that an earlier one would misread or damage them raises it; a release
+refuses to open a store of a format newer than its own (the first with the number: none older
+than it knows to refuse). 1: the first release that wrote the number."""
 
 
 def _generation_query() -> sa.ScalarSelect[Any]:
@@ -1140,6 +1173,7 @@ class SqlStore(PlanRepository):
         if self.schema:
             with engine.begin() as conn:
                 conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+        self._refuse_a_newer_format()
         try:
             metadata.create_all(self.engine)
         except sa_exc.ProgrammingError as exc:  # a role that may use the tables, not make them
@@ -1156,11 +1190,13 @@ class SqlStore(PlanRepository):
                 f"SELECT, INSERT, UPDATE, DELETE ON {tables} TO this role)"
             ) from exc
         self._add_missing_columns()
+        self._write_format()
 
     def _create_tables_sqlite(self) -> None:
         """create_all checks a table is missing, then makes it: another process making it in
         between fails this one's CREATE TABLE ("already exists"). Checking again finds it."""
         self._refuse_another_programs_database()
+        self._refuse_a_newer_format()
         for attempt in range(len(metadata.tables) + 1):
             try:
                 metadata.create_all(self.engine)
@@ -1169,6 +1205,51 @@ class SqlStore(PlanRepository):
                 if "already exists" not in str(exc.orig) or attempt == len(metadata.tables):
                     raise
         self._add_missing_columns()
+        self._write_format()
+
+    def _stored_format(self) -> str | None:
+        """The store's format number as its ``installation`` row says it; None for a store made
+        before the number (or a new one)."""
+        with self.engine.connect() as conn:
+            if not sa.inspect(conn).has_table("installation", schema=self.schema):
+                return None
+            c = installation_table.c
+            return conn.execute(sa.select(c.value).where(c.name == STORE_FORMAT_ROW)).scalar()
+
+    def _refuse_a_newer_format(self) -> None:
+        """Before anything is made or added: a newer release's store is left as it was."""
+        stored = self._stored_format()
+        if stored is None:
+            return
+        try:
+            newer = int(stored) > STORE_FORMAT
+        except ValueError:
+            newer = True
+        if newer:
+            raise Unavailable(
+                f"this store was written by a newer release (format {stored}); install that "
+                f"release or newer (this one writes format "
+                f"{STORE_FORMAT}; going back to an older release is not supported). Nothing "
+                "was changed in it"
+            )
+
+    def _write_format(self) -> None:
+        """Write this release's format into a store made or upgraded just now. Two openers of
+        one store may both write it: the one that finds it written goes on."""
+        if self._stored_format() == str(STORE_FORMAT):
+            return
+        c = installation_table.c
+        row = {"name": STORE_FORMAT_ROW, "value": str(STORE_FORMAT)}
+        try:
+            with self.engine.begin() as conn:
+                updated = conn.execute(
+                    installation_table.update().where(c.name == STORE_FORMAT_ROW).values(row)
+                ).rowcount
+                if not updated:
+                    conn.execute(installation_table.insert().values(row))
+        except sa_exc.IntegrityError:
+            if self._stored_format() != str(STORE_FORMAT):
+                raise
 
     def _refuse_another_programs_database(self) -> None:
         """Read before the engine connects: the engine's first connection switches the file to
@@ -1278,23 +1359,39 @@ class SqlStore(PlanRepository):
     @_wrapped("read the plan")
     def get(self, plan_id: str) -> PlanState:
         # One statement, one snapshot: a restore lands before both or after both.
+        c = plans_table.c
         query = sa.select(
-            plans_table.c.doc, plans_table.c.version, _generation_query().label("generation")
-        ).where(plans_table.c.id == plan_id)
+            c.doc, c.version, c.currency, c.archived_at, _generation_query().label("generation")
+        ).where(c.id == plan_id)
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         if row is None:
             raise self._not_found(plan_id)
         try:
-            state = PlanState.from_json(row.doc, version=row.version)
+            state = PlanState.from_json(
+                row.doc, version=row.version, lacking=_kept_in_row(row.currency, row.archived_at)
+            )
         except DAMAGED_DOCUMENT as exc:
             raise Unavailable(
                 f"plan {plan_id}'s stored document cannot be read ({type(exc).__name__}: "
                 f"{str(exc)[:DAMAGE_SHOWN]}). Nothing was changed; restore the last backup "
                 "(`forecast store restore`, README section Backups)"
             ) from exc
+        if state.archived_at is not None and state.archived_by is None:
+            # archived by this release, saved since by an older one: the audit log says by whom
+            state.archived_by = self._archived_by(plan_id)
         state.store_generation = row.generation or ""
         return state
+
+    def _archived_by(self, plan_id: str) -> str | None:
+        a = audit_table.c
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(a.actor)
+                .where(a.plan_id == plan_id, a.action == "archive")
+                .order_by(a.id.desc())
+                .limit(1)
+            ).scalar()
 
     @_wrapped("list the plans")
     def list(self) -> list[PlanSummary]:
@@ -1312,10 +1409,17 @@ class SqlStore(PlanRepository):
                     c.updated_at,
                     c.archived_at,
                     c.currency,
-                    # the document only of a row written before the currency column
-                    sa.case((c.currency.is_(None), c.doc)).label("unfilled_doc"),
+                    c.members,
                 ).order_by(c.created_at, c.id)
             ).all()
+            read: dict[str, tuple[str | None, str | None]] = {}
+            for r in rows:
+                # The columns say what the document says in a row this release wrote last (its
+                # members cell stamped with the row's version); in any other, the document
+                # says, read as `get` reads it: one at a time, and rare.
+                if r.currency is None or _cell_members(r.members, r.version) is None:
+                    doc = conn.execute(sa.select(c.doc).where(c.id == r.id)).scalar()
+                    read[r.id] = _listed_from_document(doc, r.currency, r.archived_at)
         return [
             PlanSummary(
                 r.id,
@@ -1326,8 +1430,7 @@ class SqlStore(PlanRepository):
                 r.created_by,
                 r.created_at,
                 r.updated_at,
-                r.archived_at,
-                _listed_currency(r.currency, r.unfilled_doc),
+                *read.get(r.id, (r.archived_at, _kept_in_row(r.currency, None).get("currency"))),
             )
             for r in rows
         ]
