@@ -13,6 +13,8 @@ if [ "$WANT_SYSTEM" = "all" ]; then
     command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
     command -v pg_ctlcluster >/dev/null 2>&1 || need_apt+=(postgresql)
     ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need_apt+=(postgresql)
+    # capsh drops root's permission override so the tests can see a store root cannot write
+    command -v capsh >/dev/null 2>&1 || [ -x /usr/sbin/capsh ] || need_apt+=(libcap2-bin)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
