@@ -55,10 +55,15 @@ model is the label of the model that served the series, as the engine wrote it, 
 (ended: ...)" for a series that ended; currency the plan's ISO code, or "none" for plain
 numbers, in every row so that the CSVs of plans in different currencies stacked into one table
 still say what each amount is in). New columns go at the end, so a reader that takes them by
-position keeps working."""
+position keeps working. A plan with actuals kept adds `ACTUALS_COLUMNS` after them."""
+ACTUALS_COLUMNS = ["actual", "actuals_version"]
+"""The columns a plan with actuals kept adds at the end: ``actual``, the kept actual of the
+series-period (the latest actuals version, the one the track record scores; empty where the
+period has none yet), and ``actuals_version``, that version's number. A plan without actuals has
+neither: its export is as it was before actuals existed."""
 MONEY_COLUMNS = ("baseline", "system_plan", "basis", "target")
 """The money columns kept in minor units in a plan frame (``baseline_minor``...)."""
-AMOUNT_COLUMNS = (*MONEY_COLUMNS, "adjustment")
+AMOUNT_COLUMNS = (*MONEY_COLUMNS, "adjustment", "actual")
 """The plan rows' amounts, written as exact numbers (never neutralised: -12.50 is a number)."""
 EXCEL_MAX_ROWS = 1_048_576
 """Rows of an Excel worksheet, the header included: a longer sheet does not open whole."""
@@ -119,6 +124,8 @@ def plan_rows(
     basis_taken_at: str | None = None,
     models: Mapping[str, str] | None = None,
     currency: str | None = None,
+    actual_minor: pd.Series | None = None,
+    actuals_version: int | None = None,
 ) -> pd.DataFrame:
     """The export's series-period table (text money from minor units, to the currency's
     `digits`, and the plan's `currency` named in each row), one row per series and period, in
@@ -126,7 +133,9 @@ def plan_rows(
     has no basis, target and basis_taken_at columns. ``period`` names the period for people (a
     quarter ``2018 Q1``, a month ``Jan 2018``; a day or a week by its date); ``ds`` stays the ISO
     first day. ``models``: each series' model label (unique_id -> label), the ``model`` column;
-    without it there is none."""
+    without it there is none. ``actual_minor``: the kept actual of each row in minor units (a
+    nullable column, NA where the period has none yet) of actuals version `actuals_version`, the
+    `ACTUALS_COLUMNS`; without it (a plan without actuals) there are none."""
     out = pd.DataFrame(
         {
             "unique_id": negotiated["unique_id"].astype(str),
@@ -154,6 +163,12 @@ def plan_rows(
     if models is not None:
         out["model"] = out["unique_id"].map(models)
     out["currency"] = currency or NO_CURRENCY_TEXT
+    if actual_minor is not None:
+        known = actual_minor.notna().to_numpy()
+        shown = np.full(len(out), "", dtype=object)
+        shown[known] = money_texts(actual_minor[known].to_numpy(dtype=np.int64), digits)
+        out["actual"] = shown
+        out["actuals_version"] = int(actuals_version or 0)
     return out.reset_index(drop=True)
 
 

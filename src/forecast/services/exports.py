@@ -10,6 +10,7 @@ from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from decimal import Decimal
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+import numpy as np
 import pandas as pd
 
 from forecast import export, schema
@@ -26,6 +27,7 @@ from forecast.overrides import (
 )
 from forecast.plan import ROW_FIELDS, PlanState, utc_now
 from forecast.services import accounts, model_names, plan_totals, stretch_calibration, system
+from forecast.services import actuals as actuals_service
 from forecast.services import negotiation as nego
 from forecast.services.errors import (
     Fix,
@@ -69,6 +71,7 @@ def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool =
         raise Invalid(f"unknown export format {fmt!r}; use one of {', '.join(export.FORMATS)}")
     state = get_plan(store, plan)
     negotiated = _plan_frame(store, state)
+    actual_minor, actuals_version = _kept_actuals(store, state, negotiated)
     from forecast.money import shown_digits
 
     rows = export.plan_rows(
@@ -80,6 +83,8 @@ def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool =
         basis_taken_at=_basis_taken_at(state),
         models=series_models(store, state),
         currency=state.currency,
+        actual_minor=actual_minor,
+        actuals_version=actuals_version,
     )
     if fmt == "csv":
         return export.to_csv(rows, excel=excel_csv)
@@ -88,7 +93,7 @@ def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool =
 
         if len(rows) + 1 > export.EXCEL_MAX_ROWS:  # refused before the other sheets are built
             raise Invalid.from_error(_too_long_for_excel(len(rows)))
-        sheets = _sheets(store, state, rows, negotiated)
+        sheets = _sheets(store, state, rows, negotiated, actual_minor)
         # "amount": the explanations sheet's amount of the deviation an explanation was written for
         money = sorted(
             {*export.AMOUNT_COLUMNS, "claim", "assignment", "basis_drift", "last_year", "amount"}
@@ -100,6 +105,27 @@ def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool =
         except export.ExportError as exc:
             raise Invalid.from_error(exc) from exc
     return export.write_bundle(_bundle_content(store, state, negotiated), store.installation_key())
+
+
+def _kept_actuals(
+    store: PlanRepository, state: PlanState, negotiated: pd.DataFrame
+) -> tuple[pd.Series | None, int | None]:
+    """The kept actual of each row of `negotiated` in minor units (nullable: NA where the period
+    has none yet) and its actuals version: the latest, the one the track record scores
+    (`actuals.load_actuals`). (None, None) while the plan keeps no actuals."""
+    if not store.actuals_versions(state.plan_id):
+        return None, None
+    info, kept = actuals_service.load_actuals(store, state.plan_id)
+    by_cell = kept.groupby([schema.UNIQUE_ID, schema.DS])[schema.Y].sum()
+    cells = pd.MultiIndex.from_arrays(
+        [
+            negotiated[schema.UNIQUE_ID].astype(str).to_numpy(),
+            pd.to_datetime(negotiated[schema.DS]).to_numpy(),
+        ]
+    )
+    values = by_cell.reindex(cells).to_numpy(dtype=float)
+    minor = pd.Series(np.round(values * 100), index=negotiated.index).astype("Int64")
+    return minor, info.version
 
 
 def _basis_taken_at(state: PlanState) -> str | None:
@@ -131,7 +157,11 @@ def _plan_frame(store: PlanRepository, state: PlanState) -> pd.DataFrame:
 
 
 def _sheets(
-    store: PlanRepository, state: PlanState, rows: pd.DataFrame, negotiated: pd.DataFrame
+    store: PlanRepository,
+    state: PlanState,
+    rows: pd.DataFrame,
+    negotiated: pd.DataFrame,
+    actual_minor: pd.Series | None = None,
 ) -> dict[str, pd.DataFrame]:
     money = export.money_columns_of(negotiated)
     by_series = rows.copy()
@@ -146,6 +176,15 @@ def _sheets(
         # Any list can be a column; the stubs leave Decimal out of the allowed scalars.
         by_team[col] = [  # type: ignore[assignment]
             Decimal(int(v)) / 100 for v in sums[f"{col}_minor"]
+        ]
+    if actual_minor is not None:
+        by_series["actual"] = [None if pd.isna(v) else int(v) / 100 for v in actual_minor]
+        # a team's actual only where each of its series-periods has one: a sum of some periods
+        # beside the targets of all would read as a miss
+        teams = actual_minor.groupby(negotiated["team"].to_numpy())
+        complete, total = teams.apply(lambda v: bool(v.notna().all())), teams.sum()
+        by_team["actual"] = [  # type: ignore[assignment]
+            Decimal(int(total[team])) / 100 if complete[team] else None for team in sums.index
         ]
     audit = pd.DataFrame(
         [
