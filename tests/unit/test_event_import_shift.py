@@ -108,3 +108,21 @@ def test_a_year_on_a_monthly_plan_is_twelve_months():
     assert event_import.parse_shift("  ") is None
     with pytest.raises(Invalid):
         event_import.parse_shift("+y")
+
+
+@pytest.mark.parametrize(
+    ("shift", "start", "end", "moved"),
+    [
+        ("1y", "2011-02-01", "2011-02-28", ("2012-02-01", "2012-02-29")),
+        ("1m", "2011-04-01", "2011-04-30", ("2011-05-01", "2011-05-31")),
+        ("-1y", "2012-02-01", "2012-02-29", ("2011-02-01", "2011-02-28")),
+        ("1m", "2011-04-10", "2011-04-20", ("2011-05-10", "2011-05-20")),
+    ],
+)
+def test_a_monthly_event_ending_on_its_months_last_day_ends_on_the_moved_months_last_day(
+    shift, start, end, moved
+):
+    by = event_import.parse_shift(shift)
+    assert by is not None
+    span = (by.move(pd.Timestamp(day).date(), "MS") for day in (start, end))
+    assert tuple(str(day) for day in span) == moved

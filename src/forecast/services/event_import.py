@@ -86,7 +86,13 @@ class DateShift:
         return said
 
     def move(self, day: date, freq: str) -> date:
-        return (pd.Timestamp(day) + self.offset(freq)).date()
+        """`day` moved; by months or years a month's last day stays its month's last day (an
+        event to 2011-02-28 a year on ends 2012-02-29, not a day short)."""
+        offset = self.offset(freq)
+        moved = pd.Timestamp(day) + offset
+        if isinstance(offset, pd.DateOffset) and pd.Timestamp(day).is_month_end:
+            moved += pd.offsets.MonthEnd(0)
+        return moved.date()
 
 
 def parse_shift(text: str | None) -> DateShift | None:
