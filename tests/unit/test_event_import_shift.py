@@ -126,3 +126,24 @@ def test_a_monthly_event_ending_on_its_months_last_day_ends_on_the_moved_months_
     assert by is not None
     span = (by.move(pd.Timestamp(day).date(), "MS") for day in (start, end))
     assert tuple(str(day) for day in span) == moved
+
+
+@pytest.mark.parametrize("text", ["9999y", "-9999m", "9999w", "101y"])
+def test_a_shift_of_centuries_is_refused_saying_how_far_one_may_go(two_years, text):
+    tmp_path, old, new = two_years
+    ev = _export(tmp_path, old)
+
+    done = _run(tmp_path, "plan", "event", "import", new, str(ev), "--shift", text)
+
+    assert done.exit_code != 0 and "internal error" not in done.output
+    assert f"the shift {text!r} is more than 100 years" in done.output
+    assert "52w (weeks)" in done.output
+
+
+def test_a_date_the_shift_moves_past_the_calendar_is_that_rows_problem():
+    year = event_import.parse_shift("100y")
+    assert year is not None
+    with pytest.raises(Invalid, match="past the calendar"):
+        year.move(pd.Timestamp("9950-06-30").date(), "MS")
+    with pytest.raises(Invalid, match="past the calendar"):
+        year.move(pd.Timestamp("9950-06-30").date(), "W-FRI")

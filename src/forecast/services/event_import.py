@@ -14,6 +14,7 @@ and value) is skipped, so importing a file again adds nothing.
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -47,6 +48,7 @@ FILE_FIX = "save the events as .csv or .xlsx, one row per event under a header r
 
 
 SHIFT_UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
+MAX_SHIFT = {"d": 36_524, "w": 5_217, "m": 1_200, "y": 100}  # a century, each unit's most
 SHIFT_FIX = (
     "write a whole number and a unit: 52w (weeks), 364d (days), 12m (months) or 1y (a year: "
     "52 weeks on a daily or weekly plan, so each date keeps its weekday; 12 months on a monthly "
@@ -87,12 +89,22 @@ class DateShift:
 
     def move(self, day: date, freq: str) -> date:
         """`day` moved; by months or years a month's last day stays its month's last day (an
-        event to 2011-02-28 a year on ends 2012-02-29, not a day short)."""
+        event to 2011-02-28 a year on ends 2012-02-29, not a day short). ``Invalid`` where the
+        move leaves the calendar (before year 1, after 9999)."""
         offset = self.offset(freq)
-        moved = pd.Timestamp(day) + offset
-        if isinstance(offset, pd.DateOffset) and pd.Timestamp(day).is_month_end:
-            moved += pd.offsets.MonthEnd(0)
-        return moved.date()
+        try:
+            if isinstance(offset, pd.Timedelta):
+                return day + offset.to_pytimedelta()
+            by = self.count * (12 if self.unit == "y" else 1)
+            months = day.year * 12 + day.month - 1 + by
+            year, month = divmod(months, 12)
+            last = calendar.monthrange(year, month + 1)[1]
+            ends_month = day.day == calendar.monthrange(day.year, day.month)[1]
+            return date(year, month + 1, last if ends_month else min(day.day, last))
+        except (OverflowError, ValueError) as exc:
+            raise Invalid(
+                f"the shift {self.text!r} moves {day} past the calendar's years 1..9999"
+            ) from exc
 
 
 def parse_shift(text: str | None) -> DateShift | None:
@@ -104,7 +116,13 @@ def parse_shift(text: str | None) -> DateShift | None:
     found = re.fullmatch(r"([+-]?\d{1,4})\s*([dwmy])", typed.lower())
     if found is None or int(found.group(1)) == 0:
         raise Invalid(f"cannot read the shift {typed!r}: {SHIFT_FIX}")
-    return DateShift(int(found.group(1)), found.group(2), typed)
+    number, unit = int(found.group(1)), found.group(2)
+    if abs(number) > MAX_SHIFT[unit]:
+        raise Invalid(
+            f"the shift {typed!r} is more than {MAX_SHIFT['y']} years: {SHIFT_FIX}, at most "
+            f"{MAX_SHIFT['y']} years ({MAX_SHIFT['w']}w, {MAX_SHIFT['m']}m or {MAX_SHIFT['d']}d)"
+        )
+    return DateShift(number, unit, typed)
 
 
 @dataclass(frozen=True)
@@ -424,7 +442,9 @@ def _event(
     start = _day(row, "start", cell["start"], day_first)
     end = _day(row, "end", cell["end"], day_first)
     if move is not None:  # checked where the shift puts them
-        start, end = (None if day is None else move(day) for day in (start, end))
+        start, end = (
+            _moved(row, key, cell[key], day, move) for key, day in (("start", start), ("end", end))
+        )
     first, last = horizon
     if start is not None and end is not None and end < start:
         row.problem(
@@ -466,6 +486,19 @@ def _event(
     if row.problems or value is None or start is None or end is None or scope is None:
         return None
     return Event("E0", name, kind, scope, start, end, effect, value, reason=reason, counts=counts)
+
+
+def _moved(
+    row: _Row, column: str, cell: Any, day: date | None, move: Callable[[date], date]
+) -> date | None:
+    """`day` where the shift puts it, or None with the row's problem where it cannot."""
+    if day is None:
+        return None
+    try:
+        return move(day)
+    except Invalid as exc:
+        row.problem(column, cell, str(exc), "shift by less, or correct the date")
+        return None
 
 
 def _checked_value(row: _Row, cell: Any, effect: str, value: float | None) -> float | None:
