@@ -147,3 +147,21 @@ def test_a_date_the_shift_moves_past_the_calendar_is_that_rows_problem():
         year.move(pd.Timestamp("9950-06-30").date(), "MS")
     with pytest.raises(Invalid, match="past the calendar"):
         year.move(pd.Timestamp("9950-06-30").date(), "W-FRI")
+
+
+def test_a_shifted_row_outside_the_horizon_says_where_it_was_moved_from_and_the_files_dates(
+    two_years,
+):
+    tmp_path, old, new = two_years
+    ev = _export(tmp_path, old)
+
+    done = _run(tmp_path, "plan", "event", "import", new, str(ev), "--shift", "2y")
+
+    assert done.exit_code != 0
+    said = " ".join(done.output.split())
+    # 104 weeks after 2011-11-24 is 2013-11-21, past the new plan's Q4 2012
+    assert "the period 2013-11-21..2013-11-22 (moved by 2 years from 2011-11-24..2011-11-25)" in (
+        said
+    )
+    # the fix in the file's own dates: the new horizon moved back by the shift
+    assert "in the file, dates inside 2010-10-" in said

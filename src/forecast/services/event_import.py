@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar
 import math
 import re
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -78,6 +78,11 @@ class DateShift:
         if freq.split("-")[0] in ("D", "W"):
             return pd.Timedelta(weeks=52 * self.count)
         return pd.DateOffset(years=self.count)
+
+    def short(self) -> str:
+        """``2 years`` / ``-3 months`` / ``1 week``."""
+        plural = "" if abs(self.count) == 1 else "s"
+        return f"{self.count} {SHIFT_UNITS[self.unit]}{plural}"
 
     def words(self, freq: str) -> str:
         """``52 weeks`` / ``1 year (52 weeks, the weekday kept)`` / ``-3 months``."""
@@ -380,7 +385,7 @@ def _read_events(
             day_first,
             table.numbers,
             state.currency,
-            None if shift is None else lambda day: shift.move(day, state.freq),
+            None if shift is None else (shift, state.freq),
         )
         problems += row.problems
         if event is not None and not row.problems:
@@ -417,8 +422,11 @@ def _event(
     day_first: bool | None,
     numbers: str,
     currency: str | None,
-    move: Callable[[date], date] | None = None,
+    shift: tuple[DateShift, str] | None = None,
 ) -> Event | None:
+    """The row as an event, or None with its problems said on `row`. `shift`: the import's
+    shift and the plan's frequency; a problem with the moved dates says where they were moved
+    from, and its fix is in the file's own dates."""
     name = _unquoted(_text(cell["name"]))
     if not name:
         row.problem("name", cell["name"], "an event needs a name", "e.g. Summer promotion")
@@ -441,11 +449,32 @@ def _event(
     value = _checked_value(row, cell["value"], effect, typed)
     start = _day(row, "start", cell["start"], day_first)
     end = _day(row, "end", cell["end"], day_first)
-    if move is not None:  # checked where the shift puts them
+    own_start, own_end = start, end  # as the file has them
+    if shift is not None:  # checked where the shift puts them
+        by, freq = shift
         start, end = (
-            _moved(row, key, cell[key], day, move) for key, day in (("start", start), ("end", end))
+            _moved(row, key, cell[key], day, by, freq)
+            for key, day in (("start", start), ("end", end))
         )
     first, last = horizon
+
+    def was(day: date | None = None) -> str:
+        """Where the shift moved the dates from, for a problem with the moved ones."""
+        if shift is None:
+            return ""
+        return f" (moved by {shift[0].short()} from {day or f'{own_start}..{own_end}'})"
+
+    def in_file(what: str, *days: date) -> str:
+        """`what` of the fix also in the file's own dates (the shift's undone)."""
+        if shift is None:
+            return ""
+        back = DateShift(-shift[0].count, shift[0].unit, shift[0].text)
+        try:
+            own = [back.move(day, shift[1]) for day in days]
+        except Invalid:
+            return ""
+        return f" (in the file, {what.format(*own)})"
+
     if start is not None and end is not None and end < start:
         row.problem(
             "end", cell["end"], f"the event ends before it starts on {start}", "swap the dates"
@@ -454,23 +483,23 @@ def _event(
         row.problem(
             "start",
             cell["start"],
-            f"the period {start}..{end} is outside the plan's horizon {first}..{last}",
-            "choose dates inside it",
+            f"the period {start}..{end}{was()} is outside the plan's horizon {first}..{last}",
+            "choose dates inside it" + in_file("dates inside {}..{}", first, last),
         )
     else:
         if start is not None and start < first:
             row.problem(
                 "start",
                 cell["start"],
-                f"before the plan's horizon {first}..{last}",
-                f"start on {first} or later",
+                f"before the plan's horizon {first}..{last}{was(own_start)}",
+                f"start on {first} or later" + in_file("{} or later", first),
             )
         if end is not None and end > last:
             row.problem(
                 "end",
                 cell["end"],
-                f"after the plan's horizon {first}..{last}",
-                f"end on {last} or earlier",
+                f"after the plan's horizon {first}..{last}{was(own_end)}",
+                f"end on {last} or earlier" + in_file("{} or earlier", last),
             )
     scope = scopes.scope(row, cell.get("scope"))
     counts = _text(cell.get("counts")).lower() or overrides.DAYS
@@ -489,13 +518,13 @@ def _event(
 
 
 def _moved(
-    row: _Row, column: str, cell: Any, day: date | None, move: Callable[[date], date]
+    row: _Row, column: str, cell: Any, day: date | None, shift: DateShift, freq: str
 ) -> date | None:
     """`day` where the shift puts it, or None with the row's problem where it cannot."""
     if day is None:
         return None
     try:
-        return move(day)
+        return shift.move(day, freq)
     except Invalid as exc:
         row.problem(column, cell, str(exc), "shift by less, or correct the date")
         return None
