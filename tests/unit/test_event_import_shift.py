@@ -165,3 +165,36 @@ def test_a_shifted_row_outside_the_horizon_says_where_it_was_moved_from_and_the_
     )
     # the fix in the file's own dates: the new horizon moved back by the shift
     assert "in the file, dates inside 2010-10-" in said
+
+
+def test_the_success_note_lists_each_moved_events_dates_it_has_from_the_import_not_its_words(
+    two_years,
+):
+    from dataclasses import replace
+
+    from dashboard.system import event_file
+
+    tmp_path, old, new = two_years
+    ev = _export(tmp_path, old)
+    store = open_store(data_dir=tmp_path)
+    done = event_import.import_events(store, new, "olga", ev, shift="1y", dry_run=True)
+    store.close()
+
+    said = event_file.imported_text(replace(done, notes=[]))  # not read back from a note's words
+
+    assert "moved by 1 year (52 weeks)" in said
+    # a holiday 52 weeks on may be a week off (Thanksgiving 2013 is 11-28): the dates to check
+    assert "Thanksgiving 2011-11-24..2011-11-25 → 2012-11-22..2012-11-23" in said
+    cli = _run(tmp_path, "plan", "event", "import", new, str(ev), "--shift", "1y")
+    assert "(row 2, moved from 2011-11-24..2011-11-25)" in cli.output
+
+
+def test_the_shift_rule_is_said_in_one_wording_wherever_it_is_explained():
+    from dashboard.system import event_file
+
+    help_text = " ".join(_run("/nonexistent", "plan", "event", "import", "--help").output.split())
+    rule = event_import.SHIFT_YEAR
+    assert "12 months on a monthly or quarterly plan" in rule
+    assert "not always its holiday" in rule  # 52 weeks keep the weekday, not the holiday
+    assert rule in event_import.SHIFT_FIX and rule in event_file.SHIFT_HELP
+    assert "not always its holiday" in help_text and "monthly or quarterly" in help_text

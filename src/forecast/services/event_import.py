@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast import bounds, export, overrides
+from forecast import bounds, export, overrides, vocabulary
 from forecast.engine.ingest import IngestError, Problem
 from forecast.engine.ingest.bounds import FileTooBig, read_bounded
 from forecast.money import DEFAULT_LOCALE, check_whole, typed_percent
@@ -47,12 +47,12 @@ DOING = "import events"
 FILE_FIX = "save the events as .csv or .xlsx, one row per event under a header row"
 
 
-SHIFT_UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
-MAX_SHIFT = {"d": 36_524, "w": 5_217, "m": 1_200, "y": 100}  # a century, each unit's most
-SHIFT_FIX = (
-    "write a whole number and a unit: 52w (weeks), 364d (days), 12m (months) or 1y (a year: "
-    "52 weeks on a daily or weekly plan, so each date keeps its weekday; 12 months on a monthly "
-    "or quarterly one); a minus moves dates back (-1y)"
+# The shift's words live with the vocabularies (no pandas), for the CLI's help.
+SHIFT_UNITS, MAX_SHIFT, SHIFT_YEAR, SHIFT_FIX = (
+    vocabulary.SHIFT_UNITS,
+    vocabulary.MAX_SHIFT,
+    vocabulary.SHIFT_YEAR,
+    vocabulary.SHIFT_FIX,
 )
 
 
@@ -66,9 +66,7 @@ class DateShift:
     text: str
 
     def offset(self, freq: str) -> pd.DateOffset | pd.Timedelta:
-        """The move on a plan of `freq`: a year is 52 weeks on a daily or weekly plan (the
-        weekday stays: the Friday after Thanksgiving lands on a Friday), 12 months on a monthly
-        or quarterly one."""
+        """The move on a plan of `freq`: a year as `SHIFT_YEAR` says."""
         if self.unit == "d":
             return pd.Timedelta(days=self.count)
         if self.unit == "w":
@@ -85,11 +83,10 @@ class DateShift:
         return f"{self.count} {SHIFT_UNITS[self.unit]}{plural}"
 
     def words(self, freq: str) -> str:
-        """``52 weeks`` / ``1 year (52 weeks, the weekday kept)`` / ``-3 months``."""
-        plural = "" if abs(self.count) == 1 else "s"
-        said = f"{self.count} {SHIFT_UNITS[self.unit]}{plural}"
+        """``52 weeks`` / ``1 year (52 weeks)`` / ``-3 months``."""
+        said = self.short()
         if self.unit == "y" and freq.split("-")[0] in ("D", "W"):
-            said += f" ({52 * self.count} weeks, so each date keeps its weekday)"
+            said += f" ({52 * self.count} weeks)"
         return said
 
     def move(self, day: date, freq: str) -> date:
@@ -154,6 +151,9 @@ class EventImport:
     dry_run: bool = False
     rows: list[int] = field(default_factory=list)  # the file's row of each added event
     notes: list[str] = field(default_factory=list)
+    shift: str = ""  # how far the dates were moved ("1 year (52 weeks)"); "": not moved
+    # each added event's start and end as the file has them, before the shift (empty: none)
+    moved_from: list[tuple[date, date]] = field(default_factory=list)
 
     @property
     def version(self) -> int:
@@ -171,6 +171,8 @@ class EventImport:
             ],
             "skipped": [s.to_dict() for s in self.skipped],
             "notes": self.notes,
+            "shift": self.shift,
+            "moved_from": [[str(start), str(end)] for start, end in self.moved_from],
         }
 
 
@@ -199,7 +201,8 @@ def import_events(
     raw, shown = _load(source, filename)
     table = _read_table(raw, shown)
     notes = table.notes
-    rows = _read_events(store, state, table, shown, moved)
+    own_dates: dict[int, tuple[date, date]] = {}
+    rows = _read_events(store, state, table, shown, moved, own_dates)
     if moved is not None:
         notes = [
             *notes,
@@ -219,6 +222,9 @@ def import_events(
     else:
         offered = _with_suggestions(store, state, new, actor)
         done = _save(store, state, actor, shown, offered, skipped, expected_version, notes)
+    if moved is not None:
+        done.shift = moved.words(state.freq)
+        done.moved_from = [own_dates[row] for row in done.rows]
     horizon = system.horizon_dates(store, state)
     periods = overrides.horizon_periods(horizon)
     for event, row in zip(done.added, done.rows, strict=True):
@@ -343,6 +349,7 @@ class _Row:
     file: str
     number: int
     problems: list[Problem] = field(default_factory=list)
+    own: tuple[date, date] | None = None  # its start and end as the file has them
 
     def problem(self, column: str | None, value: Any, message: str, fix: str) -> None:
         shown = None if value is None else _text(value)[:60]
@@ -355,8 +362,10 @@ def _read_events(
     table: _Table,
     name: str,
     shift: DateShift | None = None,
+    own_dates: dict[int, tuple[date, date]] | None = None,
 ) -> list[tuple[int, Event]]:
-    """Each row as an event (file row, event), or ``InvalidFile`` with every problem found."""
+    """Each row as an event (file row, event), or ``InvalidFile`` with every problem found.
+    `own_dates` gets each row's start and end as the file has them (before the shift)."""
     columns = _columns(table.frame, name)
     if len(table.frame) > bounds.MAX_EVENT_ROWS:
         what = (
@@ -390,6 +399,8 @@ def _read_events(
         problems += row.problems
         if event is not None and not row.problems:
             events.append((row.number, event))
+            if own_dates is not None and row.own is not None:
+                own_dates[row.number] = row.own
     if problems:
         raise _refused(problems)
     return events
@@ -450,6 +461,8 @@ def _event(
     start = _day(row, "start", cell["start"], day_first)
     end = _day(row, "end", cell["end"], day_first)
     own_start, own_end = start, end  # as the file has them
+    if start is not None and end is not None:
+        row.own = (start, end)
     if shift is not None:  # checked where the shift puts them
         by, freq = shift
         start, end = (
