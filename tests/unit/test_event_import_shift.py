@@ -198,3 +198,17 @@ def test_the_shift_rule_is_said_in_one_wording_wherever_it_is_explained():
     assert "not always its holiday" in rule  # 52 weeks keep the weekday, not the holiday
     assert rule in event_import.SHIFT_FIX and rule in event_file.SHIFT_HELP
     assert "not always its holiday" in help_text and "monthly or quarterly" in help_text
+
+
+def test_a_row_the_shift_moves_past_year_9999_is_refused_as_that_rows_problem(tmp_path):
+    store = open_store(data_dir=tmp_path)
+    new = _plan(store, "q4 2012", "2012-09-28")
+    far = b"name,kind,start,end,effect,value\nX,festival,9999-11-24,9999-11-25,percent,10\n"
+
+    with pytest.raises(plans.InvalidFile) as refused:
+        event_import.import_events(store, new, "olga", far, "far.csv", shift="1y", dry_run=True)
+    store.close()
+
+    (start, end) = refused.value.problems
+    assert (start.row, start.column, end.column) == (2, "start", "end")
+    assert "the shift '1y' moves 9999-11-24 past the calendar's years 1..9999" in str(start)
