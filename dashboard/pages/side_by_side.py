@@ -357,15 +357,19 @@ def difference_rows(comparison: PlanComparison) -> list[dict[str, Any]]:
 def with_actuals(
     row: dict[str, Any], kept: dict[str, Any] | None, currency: str | None
 ) -> dict[str, Any]:
-    """A table row with what its kept actuals say (`kept`: actual, periods_in, periods_total):
-    every period in, ``outcome`` "reached, actuals €X" or "missed by €Y, actuals €X" against the
-    negotiated target, in place of a chance of something already over; some in,
-    ``periods_in`` "N of M periods in" beside the chance; none, the row as it was."""
-    if not kept or not kept.get("periods_in"):
+    """A table row with what its kept actuals say (`kept`: actual, periods_in, periods_total,
+    periods_partial): every period in (each series of the team has its actual), ``outcome``
+    "reached, actuals €X" or "missed by €Y, actuals €X" against the negotiated target, in place
+    of a chance of something already over; some in, ``periods_in`` "N of M periods in" beside
+    the chance, with "(K partly)" for the periods only some series are in; none, the row as it
+    was."""
+    partly = int((kept or {}).get("periods_partial") or 0)
+    if not kept or not (kept.get("periods_in") or partly):
         return row
     done, total = int(kept["periods_in"]), int(kept["periods_total"])
     if done < total:
-        return {**row, "periods_in": f"{done} of {total} periods in"}
+        said = f"{done} of {total} periods in" + (f" ({partly} partly)" if partly else "")
+        return {**row, "periods_in": said}
     actual, target = float(kept["actual"]), float(row.get("target") or 0.0)
     shown = components.money(actual, decimals=2, currency=currency)
     if round(actual, 2) >= round(target, 2):

@@ -36,9 +36,8 @@ def zone() -> Any:
 
 
 SHIFT_HELP = (
-    "Move every row's dates before the import checks them: 52w (weeks), 364d (days), 12m "
-    "(months) or 1y (52 weeks on a daily or weekly plan, so the weekday stays; 12 months on a "
-    "monthly one); -1y moves back. Empty: the dates as written"
+    f"Move every row's dates before the import checks them: {event_import.SHIFT_FIX}. Empty: "
+    "the dates as written"
 )
 
 
@@ -127,12 +126,32 @@ def imported_text(done: event_import.EventImport) -> str:
         names = ", ".join(event.name for event in done.added[:5])
         more = f" and {len(done.added) - 5} more" if len(done.added) > 5 else ""
         said = f"Imported {len(done.added)} event(s) from {done.file} as {numbers}: {names}{more}."
-        moved = [note for note in done.notes if note.startswith("every row's dates moved")]
-        said += "".join(f" {note[0].upper()}{note[1:]}." for note in moved)
+        said += moved_text(done)
     if done.skipped:
         reasons = "; ".join(f"row {s.row} {s.name!r}: {s.why}" for s in done.skipped[:5])
         said += f" {len(done.skipped)} row(s) skipped ({reasons})."
     return said
+
+
+MOVED_SHOWN = 10
+
+
+def moved_text(done: event_import.EventImport) -> str:
+    """` Every row's dates moved by 1 year (52 weeks): Thanksgiving 2011-11-24..2011-11-25 →
+    2012-11-22..2012-11-23; check they are the days you mean.` ("" without a shift): each added
+    event's dates from the file and where they landed, as the import carries them."""
+    if not done.shift:
+        return ""
+    pairs = list(zip(done.added, done.moved_from, strict=False))
+    listed = "; ".join(
+        f"{event.name} {own_start}..{own_end} → {event.start}..{event.end}"
+        for event, (own_start, own_end) in pairs[:MOVED_SHOWN]
+    )
+    more = f"; and {len(pairs) - MOVED_SHOWN} more" if len(pairs) > MOVED_SHOWN else ""
+    return (
+        f" Every row's dates moved by {done.shift}: {listed}{more}; check they are the days "
+        "you mean."
+    )
 
 
 def problems_alert(filename: str, problems: Sequence[Any]) -> dbc.Alert:

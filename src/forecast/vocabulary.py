@@ -125,3 +125,19 @@ IMPORTED_HISTORY = "imported_history"
 
 # How the dashboard learns who is signed in: its own accounts, or an authenticating proxy's header.
 AUTH_MODES = ("password", "header")
+
+
+# -- an event import's date shift (forecast.services.event_import.DateShift) --
+
+SHIFT_UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
+MAX_SHIFT = {"d": 36_524, "w": 5_217, "m": 1_200, "y": 100}  # a century in each unit
+SHIFT_YEAR = (
+    "1y (a year: 52 weeks on a daily or weekly plan, so each date keeps its weekday but not "
+    "always its holiday, e.g. Thanksgiving 2012-11-22 moves to 2013-11-21, a week before "
+    "Thanksgiving 2013: check the moved dates; 12 months on a monthly or quarterly plan)"
+)
+"""What a year's shift does: the one wording the CLI's and the dashboard's help use."""
+SHIFT_FIX = (
+    f"write a whole number and a unit: 52w (weeks), 364d (days), 12m (months) or {SHIFT_YEAR}; "
+    "a minus moves dates back (-1y)"
+)

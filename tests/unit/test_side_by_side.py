@@ -285,3 +285,60 @@ def test_the_period_chart_draws_the_kept_actuals(store):
     short = round(over["north"]["target"] - sold, 2)
     assert over["north"]["outcome"] == f"missed by €{short:,.2f}, actuals €{sold:,.2f}"
     assert "periods_in" not in over["north"]
+
+
+def _upload_cells(store, cells: pd.DataFrame, name: str = "a.csv") -> None:
+    from forecast.services import actuals
+
+    text = cells.assign(ds=cells["ds"].dt.strftime("%Y-%m-%d")).to_csv(index=False).encode()
+    actuals.upload_actuals(store, store.plan_id, text, filename=name, actor="olga")
+
+
+def test_a_period_one_series_of_the_team_has_no_actual_yet_is_not_in(store):
+    nego.set_goal(store, store.plan_id, "olga", ratio="1.0")
+    frame = comparison.period_comparison(store, store.plan_id, None)
+    assert frame is not None
+    cells = frame[["unique_id", "ds"]].assign(y=100.0)
+    last = cells["ds"].max()
+    # one north shop's last week has not arrived yet (uploads take it as not in, not as 0)
+    _upload_cells(store, cells[~((cells["unique_id"] == "2") & (cells["ds"] == last))])
+
+    rows = {
+        r["team"]: r
+        for r in side_by_side.difference_rows(comparison.compare_plans(store, store.plan_id))
+    }
+    assert "outcome" not in rows["north"] and "outcome" not in rows["TOTAL"]
+    assert rows["north"]["periods_in"] == "3 of 4 periods in (1 partly)"
+    assert rows["TOTAL"]["periods_in"] == "3 of 4 periods in (1 partly)"
+    assert rows["south"]["outcome"].startswith(("reached", "missed by"))
+    north = comparison.period_comparison(store, store.plan_id, "north")
+    assert north is not None
+    (line,) = [t for t in figures.period_lines(north).data if t.name == "Actuals"]
+    assert list(line.y) == [200.0, 200.0, 200.0]  # the half-in last week is not drawn as a dip
+
+
+def test_a_series_with_no_actuals_at_all_keeps_its_team_from_a_verdict(store):
+    nego.set_goal(store, store.plan_id, "olga", ratio="1.0")
+    frame = comparison.period_comparison(store, store.plan_id, None)
+    assert frame is not None
+    cells = frame[["unique_id", "ds"]].assign(y=100.0)
+    _upload_cells(store, cells[cells["unique_id"] != "2"])
+
+    rows = {
+        r["team"]: r
+        for r in side_by_side.difference_rows(comparison.compare_plans(store, store.plan_id))
+    }
+    assert "outcome" not in rows["north"] and "outcome" not in rows["TOTAL"]
+    assert rows["north"]["periods_in"] == "0 of 4 periods in (4 partly)"
+    assert rows["TOTAL"]["periods_in"] == "0 of 4 periods in (4 partly)"
+    assert "outcome" in rows["south"]
+    north = comparison.period_comparison(store, store.plan_id, "north")
+    assert north is not None
+    assert "Actuals" not in [t.name for t in figures.period_lines(north).data]
+
+    _upload_cells(store, cells[cells["unique_id"] == "2"], "b.csv")  # the late shop arrives
+    rows = {
+        r["team"]: r
+        for r in side_by_side.difference_rows(comparison.compare_plans(store, store.plan_id))
+    }
+    assert "periods_in" not in rows["north"] and rows["north"]["outcome"].endswith("€800.00")

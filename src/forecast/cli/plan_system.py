@@ -51,7 +51,7 @@ from forecast.cli.conventions import fix_data, lazy_module
 from forecast.cli.engine_cmds import SchedulerOpt, say_where_fitted, use_scheduler
 from forecast.cli.plan_app import plan_app
 from forecast.cli.progress import progress
-from forecast.vocabulary import period_label
+from forecast.vocabulary import SHIFT_FIX, period_label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -953,9 +953,8 @@ def event_import(
         str | None,
         typer.Option(
             help="Move every row's dates by this much before checking them: last year's events "
-            "(`plan event export OLD`) onto this year's plan. 52w (weeks), 364d (days), 12m "
-            "(months) or 1y (52 weeks on a daily or weekly plan, so the weekday stays; 12 months "
-            "on a monthly one); -1y moves back. Effects stay as written.",
+            f"(`plan event export OLD`) onto this year's plan; {SHIFT_FIX}. "
+            "Effects stay as written.",
             metavar="<N{d|w|m|y}>",
         ),
     ] = None,
@@ -972,8 +971,11 @@ def event_import(
     for note in done.notes:
         info(f"note: {note}")
     verb = "would add" if done.dry_run else "added"
-    for event, row in zip(done.added, done.rows, strict=True):
-        typer.echo(f"{verb} {event.describe(currency=done.plan.currency)} (row {row})")
+    moved_from = [f", moved from {start}..{end}" for start, end in done.moved_from]
+    for event, row, was in zip(
+        done.added, done.rows, moved_from or [""] * len(done.rows), strict=True
+    ):
+        typer.echo(f"{verb} {event.describe(currency=done.plan.currency)} (row {row}{was})")
     for skipped in done.skipped:
         typer.echo(f"skipped row {skipped.row} {skipped.name!r}: {skipped.why}")
     added = "would be added" if done.dry_run else "added"

@@ -351,7 +351,7 @@ def read_actuals_apart(
     return ReadActuals(frame, zeros, notes + ended_notes, ended)
 
 
-def _plan_cells(store: PlanRepository, state: PlanState) -> tuple[pd.Index, pd.DatetimeIndex]:
+def plan_cells(store: PlanRepository, state: PlanState) -> tuple[pd.Index, pd.DatetimeIndex]:
     """The plan's series and the periods of its horizon (in order), from its baseline."""
     baseline = version_frame(store, state, BASELINE)
     series = pd.Index(baseline[schema.UNIQUE_ID].astype(str).unique())
@@ -378,7 +378,7 @@ def _ended_series_as_zero(
     no_zeros = frame.iloc[0:0]
     if not ended or frame.empty:
         return no_zeros, []
-    plan_series, periods = _plan_cells(store, state)
+    plan_series, periods = plan_cells(store, state)
     of_plan = frame[frame[schema.UNIQUE_ID].isin(plan_series) & frame[schema.DS].isin(periods)]
     covered = pd.DatetimeIndex(sorted(of_plan[schema.DS].unique()))
     if covered.empty:
@@ -963,7 +963,7 @@ def split_by_plan(
     """The rows of a read file (``read_actuals``) inside the plan, and what lies outside it, in
     the words an upload uses: rows of series the plan does not have, rows of periods outside
     its horizon."""
-    series, periods = _plan_cells(store, state)
+    series, periods = plan_cells(store, state)
     inside, left_out = _split(frame, series, periods, horizon_text(state))
     return inside, [
         ActualsNote(NoteKind.LEFT_OUT_OUTSIDE_PLAN, item["message"]) for item in left_out.values()
@@ -976,7 +976,7 @@ def plan_series_without_actuals(
     """Which of the plan's series a read file (``read_actuals``) has no sales of in the plan's
     horizon, as a note for scoring (a store closed since the plan was made, or one not yet in
     the file): the score counts them ("43 of 44 series"), this names them."""
-    plan_series, periods = _plan_cells(store, state)
+    plan_series, periods = plan_cells(store, state)
     seen = frame.loc[frame[schema.DS].isin(periods), schema.UNIQUE_ID].astype(str).unique()
     missing = sorted(plan_series.difference(pd.Index(seen)).tolist())
     if not missing:
@@ -1094,7 +1094,7 @@ def upload_actuals(
     )
     frame, notes = read.rows, read.notes
     baseline = version_frame(store, state, BASELINE)
-    series, periods = _plan_cells(store, state)
+    series, periods = plan_cells(store, state)
     inside, left_out = _split(frame, series, periods, horizon_text(state))
     if inside.empty:
         emptied_by = _emptied_by(notes, periods, in_the_file=not frame.empty)

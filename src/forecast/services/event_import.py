@@ -14,9 +14,10 @@ and value) is skipped, so importing a file again adds nothing.
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast import bounds, export, overrides
+from forecast import bounds, export, overrides, vocabulary
 from forecast.engine.ingest import IngestError, Problem
 from forecast.engine.ingest.bounds import FileTooBig, read_bounded
 from forecast.money import DEFAULT_LOCALE, check_whole, typed_percent
@@ -46,11 +47,12 @@ DOING = "import events"
 FILE_FIX = "save the events as .csv or .xlsx, one row per event under a header row"
 
 
-SHIFT_UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
-SHIFT_FIX = (
-    "write a whole number and a unit: 52w (weeks), 364d (days), 12m (months) or 1y (a year: "
-    "52 weeks on a daily or weekly plan, so each date keeps its weekday; 12 months on a monthly "
-    "or quarterly one); a minus moves dates back (-1y)"
+# The shift's words live with the vocabularies (no pandas), for the CLI's help.
+SHIFT_UNITS, MAX_SHIFT, SHIFT_YEAR, SHIFT_FIX = (
+    vocabulary.SHIFT_UNITS,
+    vocabulary.MAX_SHIFT,
+    vocabulary.SHIFT_YEAR,
+    vocabulary.SHIFT_FIX,
 )
 
 
@@ -64,9 +66,7 @@ class DateShift:
     text: str
 
     def offset(self, freq: str) -> pd.DateOffset | pd.Timedelta:
-        """The move on a plan of `freq`: a year is 52 weeks on a daily or weekly plan (the
-        weekday stays: the Friday after Thanksgiving lands on a Friday), 12 months on a monthly
-        or quarterly one."""
+        """The move on a plan of `freq`: a year as `SHIFT_YEAR` says."""
         if self.unit == "d":
             return pd.Timedelta(days=self.count)
         if self.unit == "w":
@@ -77,16 +77,36 @@ class DateShift:
             return pd.Timedelta(weeks=52 * self.count)
         return pd.DateOffset(years=self.count)
 
-    def words(self, freq: str) -> str:
-        """``52 weeks`` / ``1 year (52 weeks, the weekday kept)`` / ``-3 months``."""
+    def short(self) -> str:
+        """``2 years`` / ``-3 months`` / ``1 week``."""
         plural = "" if abs(self.count) == 1 else "s"
-        said = f"{self.count} {SHIFT_UNITS[self.unit]}{plural}"
+        return f"{self.count} {SHIFT_UNITS[self.unit]}{plural}"
+
+    def words(self, freq: str) -> str:
+        """``52 weeks`` / ``1 year (52 weeks)`` / ``-3 months``."""
+        said = self.short()
         if self.unit == "y" and freq.split("-")[0] in ("D", "W"):
-            said += f" ({52 * self.count} weeks, so each date keeps its weekday)"
+            said += f" ({52 * self.count} weeks)"
         return said
 
     def move(self, day: date, freq: str) -> date:
-        return (pd.Timestamp(day) + self.offset(freq)).date()
+        """`day` moved; by months or years a month's last day stays its month's last day (an
+        event to 2011-02-28 a year on ends 2012-02-29, not a day short). ``Invalid`` where the
+        move leaves the calendar (before year 1, after 9999)."""
+        offset = self.offset(freq)
+        try:
+            if isinstance(offset, pd.Timedelta):
+                return day + offset.to_pytimedelta()
+            by = self.count * (12 if self.unit == "y" else 1)
+            months = day.year * 12 + day.month - 1 + by
+            year, month = divmod(months, 12)
+            last = calendar.monthrange(year, month + 1)[1]
+            ends_month = day.day == calendar.monthrange(day.year, day.month)[1]
+            return date(year, month + 1, last if ends_month else min(day.day, last))
+        except (OverflowError, ValueError) as exc:
+            raise Invalid(
+                f"the shift {self.text!r} moves {day} past the calendar's years 1..9999"
+            ) from exc
 
 
 def parse_shift(text: str | None) -> DateShift | None:
@@ -98,7 +118,13 @@ def parse_shift(text: str | None) -> DateShift | None:
     found = re.fullmatch(r"([+-]?\d{1,4})\s*([dwmy])", typed.lower())
     if found is None or int(found.group(1)) == 0:
         raise Invalid(f"cannot read the shift {typed!r}: {SHIFT_FIX}")
-    return DateShift(int(found.group(1)), found.group(2), typed)
+    number, unit = int(found.group(1)), found.group(2)
+    if abs(number) > MAX_SHIFT[unit]:
+        raise Invalid(
+            f"the shift {typed!r} is more than {MAX_SHIFT['y']} years: {SHIFT_FIX}, at most "
+            f"{MAX_SHIFT['y']} years ({MAX_SHIFT['w']}w, {MAX_SHIFT['m']}m or {MAX_SHIFT['d']}d)"
+        )
+    return DateShift(number, unit, typed)
 
 
 @dataclass(frozen=True)
@@ -125,6 +151,9 @@ class EventImport:
     dry_run: bool = False
     rows: list[int] = field(default_factory=list)  # the file's row of each added event
     notes: list[str] = field(default_factory=list)
+    shift: str = ""  # how far the dates were moved ("1 year (52 weeks)"); "": not moved
+    # each added event's start and end as the file has them, before the shift (empty: none)
+    moved_from: list[tuple[date, date]] = field(default_factory=list)
 
     @property
     def version(self) -> int:
@@ -142,6 +171,8 @@ class EventImport:
             ],
             "skipped": [s.to_dict() for s in self.skipped],
             "notes": self.notes,
+            "shift": self.shift,
+            "moved_from": [[str(start), str(end)] for start, end in self.moved_from],
         }
 
 
@@ -170,7 +201,8 @@ def import_events(
     raw, shown = _load(source, filename)
     table = _read_table(raw, shown)
     notes = table.notes
-    rows = _read_events(store, state, table, shown, moved)
+    own_dates: dict[int, tuple[date, date]] = {}
+    rows = _read_events(store, state, table, shown, moved, own_dates)
     if moved is not None:
         notes = [
             *notes,
@@ -190,6 +222,9 @@ def import_events(
     else:
         offered = _with_suggestions(store, state, new, actor)
         done = _save(store, state, actor, shown, offered, skipped, expected_version, notes)
+    if moved is not None:
+        done.shift = moved.words(state.freq)
+        done.moved_from = [own_dates[row] for row in done.rows]
     horizon = system.horizon_dates(store, state)
     periods = overrides.horizon_periods(horizon)
     for event, row in zip(done.added, done.rows, strict=True):
@@ -314,6 +349,7 @@ class _Row:
     file: str
     number: int
     problems: list[Problem] = field(default_factory=list)
+    own: tuple[date, date] | None = None  # its start and end as the file has them
 
     def problem(self, column: str | None, value: Any, message: str, fix: str) -> None:
         shown = None if value is None else _text(value)[:60]
@@ -326,8 +362,10 @@ def _read_events(
     table: _Table,
     name: str,
     shift: DateShift | None = None,
+    own_dates: dict[int, tuple[date, date]] | None = None,
 ) -> list[tuple[int, Event]]:
-    """Each row as an event (file row, event), or ``InvalidFile`` with every problem found."""
+    """Each row as an event (file row, event), or ``InvalidFile`` with every problem found.
+    `own_dates` gets each row's start and end as the file has them (before the shift)."""
     columns = _columns(table.frame, name)
     if len(table.frame) > bounds.MAX_EVENT_ROWS:
         what = (
@@ -356,11 +394,13 @@ def _read_events(
             day_first,
             table.numbers,
             state.currency,
-            None if shift is None else lambda day: shift.move(day, state.freq),
+            None if shift is None else (shift, state.freq),
         )
         problems += row.problems
         if event is not None and not row.problems:
             events.append((row.number, event))
+            if own_dates is not None and row.own is not None:
+                own_dates[row.number] = row.own
     if problems:
         raise _refused(problems)
     return events
@@ -393,8 +433,11 @@ def _event(
     day_first: bool | None,
     numbers: str,
     currency: str | None,
-    move: Callable[[date], date] | None = None,
+    shift: tuple[DateShift, str] | None = None,
 ) -> Event | None:
+    """The row as an event, or None with its problems said on `row`. `shift`: the import's
+    shift and the plan's frequency; a problem with the moved dates says where they were moved
+    from, and its fix is in the file's own dates."""
     name = _unquoted(_text(cell["name"]))
     if not name:
         row.problem("name", cell["name"], "an event needs a name", "e.g. Summer promotion")
@@ -417,9 +460,34 @@ def _event(
     value = _checked_value(row, cell["value"], effect, typed)
     start = _day(row, "start", cell["start"], day_first)
     end = _day(row, "end", cell["end"], day_first)
-    if move is not None:  # checked where the shift puts them
-        start, end = (None if day is None else move(day) for day in (start, end))
+    own_start, own_end = start, end  # as the file has them
+    if start is not None and end is not None:
+        row.own = (start, end)
+    if shift is not None:  # checked where the shift puts them
+        by, freq = shift
+        start, end = (
+            _moved(row, key, cell[key], day, by, freq)
+            for key, day in (("start", start), ("end", end))
+        )
     first, last = horizon
+
+    def was(day: date | None = None) -> str:
+        """Where the shift moved the dates from, for a problem with the moved ones."""
+        if shift is None:
+            return ""
+        return f" (moved by {shift[0].short()} from {day or f'{own_start}..{own_end}'})"
+
+    def in_file(what: str, *days: date) -> str:
+        """`what` of the fix also in the file's own dates (the shift's undone)."""
+        if shift is None:
+            return ""
+        back = DateShift(-shift[0].count, shift[0].unit, shift[0].text)
+        try:
+            own = [back.move(day, shift[1]) for day in days]
+        except Invalid:
+            return ""
+        return f" (in the file, {what.format(*own)})"
+
     if start is not None and end is not None and end < start:
         row.problem(
             "end", cell["end"], f"the event ends before it starts on {start}", "swap the dates"
@@ -428,23 +496,23 @@ def _event(
         row.problem(
             "start",
             cell["start"],
-            f"the period {start}..{end} is outside the plan's horizon {first}..{last}",
-            "choose dates inside it",
+            f"the period {start}..{end}{was()} is outside the plan's horizon {first}..{last}",
+            "choose dates inside it" + in_file("dates inside {}..{}", first, last),
         )
     else:
         if start is not None and start < first:
             row.problem(
                 "start",
                 cell["start"],
-                f"before the plan's horizon {first}..{last}",
-                f"start on {first} or later",
+                f"before the plan's horizon {first}..{last}{was(own_start)}",
+                f"start on {first} or later" + in_file("{} or later", first),
             )
         if end is not None and end > last:
             row.problem(
                 "end",
                 cell["end"],
-                f"after the plan's horizon {first}..{last}",
-                f"end on {last} or earlier",
+                f"after the plan's horizon {first}..{last}{was(own_end)}",
+                f"end on {last} or earlier" + in_file("{} or earlier", last),
             )
     scope = scopes.scope(row, cell.get("scope"))
     counts = _text(cell.get("counts")).lower() or overrides.DAYS
@@ -460,6 +528,19 @@ def _event(
     if row.problems or value is None or start is None or end is None or scope is None:
         return None
     return Event("E0", name, kind, scope, start, end, effect, value, reason=reason, counts=counts)
+
+
+def _moved(
+    row: _Row, column: str, cell: Any, day: date | None, shift: DateShift, freq: str
+) -> date | None:
+    """`day` where the shift puts it, or None with the row's problem where it cannot."""
+    if day is None:
+        return None
+    try:
+        return shift.move(day, freq)
+    except Invalid as exc:
+        row.problem(column, cell, str(exc), "shift by less, or correct the date")
+        return None
 
 
 def _checked_value(row: _Row, cell: Any, effect: str, value: float | None) -> float | None:
