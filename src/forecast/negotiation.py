@@ -263,8 +263,13 @@ class Actor:
         leads = ", ".join(sorted(user for t, user in self.team_leads if t == team))
         ask = FixKey.ASK_TEAM_LEAD_TO_WITHDRAW if doing == WITHDRAW else FixKey.ASK_TEAM_LEAD
         gone = sorted(user for t, user in self.left_leads if t == team)
-        whose = "whose accounts are" if len(gone) > 1 else "whose account is"
-        left = f" ({', '.join(gone)}, {whose} disabled)" if gone and not leads else ""
+        if len(gone) > 1:
+            who_left = (
+                f"team {team}'s leads ({', '.join(gone)}) have left: their accounts are disabled"
+            )
+        else:
+            who_left = f"team {team}'s lead {''.join(gone)} has left: the account is disabled"
+        left = f"; {who_left}" if gone and not leads else ""
         if "lead" not in self.roles and leads:
             raise NotAllowed(
                 f"user {self.user} cannot {doing} for team {team!r}: claims are made by the team's lead",
@@ -278,8 +283,7 @@ class Actor:
             )
         if "lead" not in self.roles:
             raise NotAllowed(
-                f"user {self.user} cannot {doing}: only a team lead can, for their own team"
-                + (f"; team {team}'s lead{left}" if left else ""),
+                f"user {self.user} cannot {doing}: only a team lead can, for their own team" + left,
                 Fix(FixKey.ASK_FOR_LEAD, user=self.user, team=team),
             )
         if self.team != team:

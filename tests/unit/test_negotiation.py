@@ -576,3 +576,20 @@ def test_pro_rata_shortfall_keeps_its_split_by_basis_among_the_short_teams():
         "rata share 30.00, so it takes part of the remainder in proportion to its baseline "
         "(30.0 % of the remainder)"
     )
+
+
+def test_a_refusal_says_the_leads_of_a_team_have_left_by_their_count():
+    """'team b's lead (lara, lena, whose accounts are disabled)' read as one lead named in
+    brackets: the refusal says who left, 'lead ... has' for one and 'leads ... have' for two."""
+    two = Actor("pia", frozenset({"planner"}), left_leads=(("b", "lara"), ("b", "lena")))
+    with pytest.raises(NotAllowed) as refused:
+        two.require_lead_of("b", "claim")
+    assert "; team b's leads (lara, lena) have left: their accounts are disabled" in str(
+        refused.value
+    )
+    one = Actor("olga", frozenset({"owner"}), left_leads=(("b", "lara"),))
+    with pytest.raises(NotAllowed) as refused:
+        one.require_lead_of("b", "claim")
+    assert "made by the team's lead; team b's lead lara has left: the account is disabled" in str(
+        refused.value
+    )
