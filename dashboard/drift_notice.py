@@ -1,7 +1,8 @@
 """The basis drift notice in the shell, above every page: while the negotiation of the selected
 plan rests on an older basis than the current system plan (an event, a factor since the goal was
-set), it says so per team; the owner gets the way to the Negotiation page's Rebase, the others
-who can rebase. One service call (`services.basis_drift`) and a pure builder (`notice`).
+set or last rebased), it says so per team; the owner gets the way to the Negotiation page's
+Rebase, the others who can rebase (an admin must grant an owner first when every owner has
+left). One service call (`services.basis_drift`) and a pure builder (`notice`).
 
 The Negotiation page shows its own banner next to the Rebase button, so the shell's stays empty
 there. The System plan page passes its edits on (`relay_edits`): the notice follows an event added
@@ -41,9 +42,14 @@ def notice(drift: BasisDrift | None, user: str | None) -> Any:
             ),
             f" (or `{drift.rebase_command}`).",
         ]
-    else:
-        owners = ", ".join(drift.owners) or "the plan's owner"
-        way = [f"Only its owner ({owners}) can rebase, on the Negotiation page."]
+    elif drift.owners:
+        owner = "owner" if len(drift.owners) == 1 else "owners"
+        way = [f"Only its {owner} ({', '.join(drift.owners)}) can rebase, on the Negotiation page."]
+    else:  # every owner has left (accounts disabled)
+        way = [
+            "No owner of this plan can sign in: an admin must grant an owner first, who can then "
+            "rebase on the Negotiation page."
+        ]
     return dbc.Alert(
         [html.Strong("Basis drift: "), drift.text(money), " ", *way],
         color="warning",

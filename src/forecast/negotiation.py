@@ -218,7 +218,8 @@ RULE_LABELS = {
     RemainderRule.EVEN: "even split",
     RemainderRule.PRO_RATA_CLAIMS: "pro rata to claims",
     RemainderRule.MANUAL: "manual amounts",
-    RemainderRule.PRO_RATA_SHORTFALL: "spare volunteers (by shortfall among teams short of their share)",
+    RemainderRule.PRO_RATA_SHORTFALL: "spare volunteers (pro rata among teams short of their share)",
+    RemainderRule.FILL_SHORTFALL: "fill each short team up to its pro rata share (by shortfall)",
 }
 
 
@@ -262,8 +263,13 @@ class Actor:
         leads = ", ".join(sorted(user for t, user in self.team_leads if t == team))
         ask = FixKey.ASK_TEAM_LEAD_TO_WITHDRAW if doing == WITHDRAW else FixKey.ASK_TEAM_LEAD
         gone = sorted(user for t, user in self.left_leads if t == team)
-        whose = "whose accounts are" if len(gone) > 1 else "whose account is"
-        left = f" ({', '.join(gone)}, {whose} disabled)" if gone and not leads else ""
+        if len(gone) > 1:
+            who_left = (
+                f"team {team}'s leads ({', '.join(gone)}) have left: their accounts are disabled"
+            )
+        else:
+            who_left = f"team {team}'s lead {''.join(gone)} has left: the account is disabled"
+        left = f"; {who_left}" if gone and not leads else ""
         if "lead" not in self.roles and leads:
             raise NotAllowed(
                 f"user {self.user} cannot {doing} for team {team!r}: claims are made by the team's lead",
@@ -277,8 +283,7 @@ class Actor:
             )
         if "lead" not in self.roles:
             raise NotAllowed(
-                f"user {self.user} cannot {doing}: only a team lead can, for their own team"
-                + (f"; team {team}'s lead{left}" if left else ""),
+                f"user {self.user} cannot {doing}: only a team lead can, for their own team" + left,
                 Fix(FixKey.ASK_FOR_LEAD, user=self.user, team=team),
             )
         if self.team != team:
@@ -916,18 +921,25 @@ class Negotiation:
                     f"the eligible teams have no {in_words(self.basis)}; use another rule"
                 )
             return weights
-        if rule == RemainderRule.PRO_RATA_SHORTFALL:
+        if rule in (RemainderRule.PRO_RATA_SHORTFALL, RemainderRule.FILL_SHORTFALL):
             short = self.short_of_share(remainder)
             if remainder and not any(short[t] for t in eligible):
                 raise InvalidAmount(
                     "no eligible team claimed less than its pro rata share of the gap, so the "
                     "rule that spares volunteers has nobody to assign to; use another rule"
                 )
-            # each short team by its shortfall (its pro rata share of the gap minus its claim),
-            # so that, when nobody over-claims, every team ends at its pro rata share
-            sign = 1 if remainder >= 0 else -1
-            scaled = self._scaled_shortfalls()
-            return [max(0, sign * scaled[t]) if short[t] else 0 for t in eligible]
+            if rule == RemainderRule.FILL_SHORTFALL:
+                # each short team by its shortfall (its pro rata share of the gap minus its
+                # claim), so that, when nobody over-claims, every team ends at its pro rata share
+                sign = 1 if remainder >= 0 else -1
+                scaled = self._scaled_shortfalls()
+                return [max(0, sign * scaled[t]) if short[t] else 0 for t in eligible]
+            # pro rata to the basis among the short teams (the rule's meaning since plans first
+            # stored it: a plan assigned by it keeps its split on a rebase)
+            weights = [self.team_basis[t] if short[t] else 0 for t in eligible]
+            if not any(weights):  # short teams without a basis share evenly
+                weights = [1 if short[t] else 0 for t in eligible]
+            return weights
         # pro rata to claims: only claims in the remainder's direction count
         sign = 1 if remainder >= 0 else -1
         weights = [max(0, sign * self._claim_amount(t)) for t in eligible]
@@ -960,7 +972,8 @@ class Negotiation:
 
     def short_of_share(self, remainder: int | None = None) -> dict[str, bool]:
         """Per team: did it claim less than its pro rata share of the gap, in the direction of
-        the remainder? (Those are the teams the rule `pro_rata_shortfall` assigns to.)"""
+        the remainder? (Those are the teams the rules `pro_rata_shortfall` and `fill_shortfall`
+        assign to.)"""
         remainder = self.remainder if remainder is None else remainder
         sign = 1 if remainder >= 0 else -1
         return {t: sign * (self.fair_share(t) - self._claim_amount(t)) > 0 for t in self.teams}
@@ -991,7 +1004,12 @@ class Negotiation:
             else:
                 fair = self.money(int(self.fair_share(team).to_integral_value()))
                 claimed = self.money(self._claim_amount(team))
-                if short[team]:
+                if short[team] and self.rule == RemainderRule.PRO_RATA_SHORTFALL:
+                    out[team] = (
+                        f"{label}: claimed {claimed} of its pro rata share {fair}, so it takes "
+                        f"part of the remainder in proportion to its {BASIS_WORDS[self.basis]}{of}"
+                    )
+                elif short[team]:
                     out[team] = (
                         f"{label}: claimed {claimed} of its pro rata share {fair} of the gap on "
                         f"its {BASIS_WORDS[self.basis]}, so it takes part of the remainder in "

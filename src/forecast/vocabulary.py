@@ -95,9 +95,12 @@ class RemainderRule(StrEnum):
     PRO_RATA_CLAIMS = "pro_rata_claims"
     MANUAL = "manual"
     # spares the volunteers: only teams that claimed less than their pro rata share of the gap
-    # take the remainder, each in proportion to its shortfall (the amount it is short of its
-    # share), so that without an over-claim every team ends at its pro rata share
+    # take the remainder, pro rata to their basis among them
     PRO_RATA_SHORTFALL = "pro_rata_shortfall"
+    # spares the volunteers too, but each short team takes the remainder in proportion to its
+    # shortfall (the amount it is short of its share), so that without an over-claim every team
+    # ends at its pro rata share
+    FILL_SHORTFALL = "fill_shortfall"
 
 
 REPLAY_RULES = tuple(r.value for r in RemainderRule if r is not RemainderRule.MANUAL)

@@ -210,10 +210,17 @@ def test_replay_offers_every_rule_but_the_manual_one_on_the_page_and_the_command
     from dashboard.pages.accuracy_replay import RULES
     from forecast.cli import app
 
-    assert list(RULES) == ["pro_rata_baseline", "even", "pro_rata_claims", "pro_rata_shortfall"]
+    assert list(RULES) == [
+        "pro_rata_baseline",
+        "even",
+        "pro_rata_claims",
+        "pro_rata_shortfall",
+        "fill_shortfall",
+    ]
     refused = CliRunner().invoke(app, ["replay", "any.csv", "--rule", "manual"])
     assert refused.exit_code == 2
     assert "'pro_rata_shortfall'" in refused.output
+    assert "'fill_shortfall'" in refused.output
 
 
 def test_replay_refuses_more_cycles_than_it_allows_before_fitting_anything(six_stores):

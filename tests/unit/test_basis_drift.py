@@ -79,3 +79,30 @@ def test_per_team_signs_each_drift():
     assert drift.per_team() == "a +€1,200.00, b −€50.00"
     assert drift.text().startswith("The negotiation's basis is older than the current baseline")
     assert "(teams a +€1,200.00, b −€50.00)" in drift.text()
+
+
+def test_the_owners_who_left_are_not_named_as_the_ones_who_rebase(store, plan_id):
+    """olga made piet co-owner; piet left (account disabled): only olga can rebase. Once olga
+    left too, nobody active can: the owners are none, and the notice says an admin grants one."""
+    from forecast.services import accounts
+    from forecast.services.plans import grant
+    from tests.signin import add_accounts
+
+    add_accounts(store, ["root", "olga", "piet"], admin=["root"])
+    grant(store, plan_id, "olga", "piet", "owner")
+    nego.set_goal(store, plan_id, "olga", total="7000000000", basis="system_plan")
+    promote_team_c(store, plan_id)
+    assert basis_drift.basis_drift(store, plan_id).owners == ("olga", "piet")
+    accounts.disable(store, "piet")
+    assert basis_drift.basis_drift(store, plan_id).owners == ("olga",)
+    accounts.disable(store, "olga")
+    assert basis_drift.basis_drift(store, plan_id).owners == ()
+
+
+def test_the_notice_says_one_team_or_many_and_when_the_basis_was_taken():
+    one = basis_drift.BasisDrift("P1", "system_plan", "EUR", {"c": 500}).text()
+    assert "since the goal was set or last rebased (team c +€5.00)" in one
+    assert "targets of that team still rest on the old numbers" in one
+    two = basis_drift.BasisDrift("P1", "system_plan", "EUR", {"b": -100, "c": 500}).text()
+    assert "(teams b −€1.00, c +€5.00)" in two
+    assert "targets of those teams still rest on the old numbers" in two

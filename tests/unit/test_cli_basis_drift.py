@@ -117,3 +117,38 @@ def _drift_note_of_stretch(stderr: str) -> str:
     assert len(notes) == 1, stderr
     assert notes[0].startswith("note: the targets rest on the system plan the goal was set on")
     return notes[0]
+
+
+def test_event_import_notes_the_drift_and_a_dry_run_does_not(tmp_path, plan):
+    first, last = _horizon(tmp_path, plan)
+    calendar = tmp_path / "calendar.csv"
+    calendar.write_text(
+        "name,kind,scope,start,end,effect,value,reason\n"
+        f"c promo,promotion,Team=c,{first},{last},percent,25,flyer\n"
+    )
+    checked = _cli(tmp_path, "plan", "event", "import", plan, str(calendar), "--dry-run")
+    assert "basis is older" not in checked.stderr  # nothing written, nothing moved
+    imported = _cli(tmp_path, "plan", "event", "import", plan, str(calendar))
+    note = _drift_note(imported.stderr)
+    assert "(c +€" in note and note.endswith(REBASE.format(plan=plan))
+
+
+def test_a_drift_note_that_cannot_be_read_leaves_the_saved_command_a_success(
+    tmp_path, plan, monkeypatch
+):
+    """The note is read after the change is saved: a refusal while reading it (the plan gone
+    meanwhile, say) must not turn the saved change into a failed command."""
+    from forecast.services import basis_drift
+    from forecast.services.errors import NotFound
+
+    def unreadable(store, plan_id):
+        raise NotFound(f"no plan {plan_id!r}")
+
+    monkeypatch.setattr(basis_drift, "basis_drift", unreadable)
+    added = _add_c_promo(tmp_path, plan)  # exit 0, checked by _cli
+    assert "added" in added.stdout and "basis is older" not in added.stderr
+    store = open_store(data_dir=tmp_path / "data")
+    try:
+        assert negotiation.summary(store, plan)["drifted_teams"] == ["c"]  # the event is saved
+    finally:
+        store.close()

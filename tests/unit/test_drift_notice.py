@@ -133,3 +133,17 @@ def test_a_lead_is_told_who_rebases_and_the_notice_is_gone_after_the_rebase(plan
     finally:
         store.close()
     assert _shown(app, plan.plan_id, "/system", lena) == ""
+
+
+def test_two_owners_are_named_as_owners():
+    two = BasisDrift("P1", "system_plan", "EUR", {"c": 1}, owners=("olga", "piet"))
+    assert "Only its owners (olga, piet) can rebase, on the Negotiation page." in _text(
+        drift_notice.notice(two, "lena")
+    )
+
+
+def test_without_an_active_owner_the_notice_says_an_admin_must_grant_one_first():
+    orphan = BasisDrift("P1", "system_plan", "EUR", {"c": 1}, owners=())
+    text = _text(drift_notice.notice(orphan, "lena"))
+    assert "No owner of this plan can sign in: an admin must grant an owner first" in text
+    assert "the plan's owner" not in text

@@ -316,6 +316,7 @@ def test_xlsx_refuses_a_sheet_longer_than_excel_holds_and_points_to_csv():
     "rule, manual",
     [
         ("pro_rata_shortfall", None),
+        ("fill_shortfall", None),
         ("pro_rata_baseline", None),
         ("even", None),
         ("pro_rata_claims", None),
@@ -344,7 +345,7 @@ def test_a_bundle_of_a_plan_in_a_currency_reimports_whatever_rule_assigned_the_r
     ledger = nego.ledger(store, copy)
     assert ledger.equals(nego.ledger(store, plan_id))
     assert get_plan(store, copy).currency == "USD"
-    if rule == "pro_rata_shortfall":
+    if rule in ("pro_rata_shortfall", "fill_shortfall"):
         assert ledger.set_index("team").loc["a", "why"].count("$") == 2
     left = nego.negotiated_plan(store, plan_id)["target_minor"].tolist()
     assert nego.negotiated_plan(store, copy)["target_minor"].tolist() == left

@@ -445,7 +445,8 @@ def test_why_this_assignment_names_the_basis_in_words_not_its_key():
     neg.close_round(OWNER)
     for rule, words in (
         ("pro_rata_baseline", "in proportion to its system plan ("),
-        ("pro_rata_shortfall", "of the gap on its system plan, so it"),
+        ("pro_rata_shortfall", "in proportion to its system plan ("),
+        ("fill_shortfall", "of the gap on its system plan, so it"),
     ):
         neg.assign(OWNER, rule)
         why = neg.assignment_reasons()["b"]
@@ -524,7 +525,7 @@ def test_a_rebase_that_reassigns_by_the_rule_drops_no_assignment():
     assert rebased.notes[-1].endswith("re-assigned by even")
 
 
-# -- the rule that spares volunteers: each short team by its shortfall ---------------------------
+# -- fill_shortfall: spares volunteers too, each short team by its shortfall ------------------
 
 EUR = 100  # one euro in cents
 
@@ -540,11 +541,11 @@ def shortfall_example(claims: dict[str, int]) -> Negotiation:
     return neg
 
 
-def test_spare_volunteers_fills_each_short_team_up_to_its_pro_rata_share():
+def test_fill_shortfall_fills_each_short_team_up_to_its_pro_rata_share():
     """b volunteered 25 of its fair 30: it is short by 5 and gets 5, not 22.5 of the remainder
     by its basis (which took it to 47.5, far above its share, and left a below its own)."""
     neg = shortfall_example({"b": 25 * EUR})
-    shares = neg.assign(OWNER, "pro_rata_shortfall")
+    shares = neg.assign(OWNER, "fill_shortfall")
     assert shares == {"a": 60 * EUR, "b": 5 * EUR, "c": 10 * EUR}
     assert neg.targets() == {"a": 120 * EUR, "b": 60 * EUR, "c": 20 * EUR}
     why = neg.assignment_reasons()
@@ -553,11 +554,42 @@ def test_spare_volunteers_fills_each_short_team_up_to_its_pro_rata_share():
     assert "short of its pro rata share" in why["b"]
 
 
-def test_spare_volunteers_splits_a_smaller_remainder_by_shortfall_when_a_team_over_claims():
+def test_fill_shortfall_splits_a_smaller_remainder_by_shortfall_when_a_team_over_claims():
     """a claims 80 of its fair 60 (over by 20): the remainder of 10 goes to b (short by 20) and
     c (short by 10) as 2 : 1, exact to the cent; a, the volunteer, gets nothing."""
     neg = shortfall_example({"a": 80 * EUR, "b": 10 * EUR})
-    shares = neg.assign(OWNER, "pro_rata_shortfall")
+    shares = neg.assign(OWNER, "fill_shortfall")
     assert shares == {"a": 0, "b": 667, "c": 333}
     assert sum(neg.targets().values()) == 200 * EUR
     assert "spared" in neg.assignment_reasons()["a"]
+
+
+def test_pro_rata_shortfall_keeps_its_split_by_basis_among_the_short_teams():
+    """Plans assigned by `pro_rata_shortfall` store only the rule's name: it still splits the
+    remainder pro rata to the basis among the short teams and says so (all three are short here,
+    so 60 : 30 : 10 of the remainder of 75), as it did before `fill_shortfall` existed."""
+    neg = shortfall_example({"b": 25 * EUR})
+    shares = neg.assign(OWNER, "pro_rata_shortfall")
+    assert shares == {"a": 4500, "b": 2250, "c": 750}
+    assert neg.assignment_reasons()["b"] == (
+        "spare volunteers (pro rata among teams short of their share): claimed 25.00 of its pro "
+        "rata share 30.00, so it takes part of the remainder in proportion to its baseline "
+        "(30.0 % of the remainder)"
+    )
+
+
+def test_a_refusal_says_the_leads_of_a_team_have_left_by_their_count():
+    """'team b's lead (lara, lena, whose accounts are disabled)' read as one lead named in
+    brackets: the refusal says who left, 'lead ... has' for one and 'leads ... have' for two."""
+    two = Actor("pia", frozenset({"planner"}), left_leads=(("b", "lara"), ("b", "lena")))
+    with pytest.raises(NotAllowed) as refused:
+        two.require_lead_of("b", "claim")
+    assert "; team b's leads (lara, lena) have left: their accounts are disabled" in str(
+        refused.value
+    )
+    one = Actor("olga", frozenset({"owner"}), left_leads=(("b", "lara"),))
+    with pytest.raises(NotAllowed) as refused:
+        one.require_lead_of("b", "claim")
+    assert "made by the team's lead; team b's lead lara has left: the account is disabled" in str(
+        refused.value
+    )

@@ -130,7 +130,9 @@ def test_a_lead_who_left_is_not_named_as_the_one_to_ask():
         nego.unclaim(store, plan, "olga", "a")
     assert gone.value.fix == Fix(FixKey.GRANT_LEAD, plan=plan, team="a")
     said = cli_message(gone.value)
-    assert "lead (lara, whose account is disabled); grant a lead with" in said, said
+    assert (
+        "lead; team a's lead lara has left: the account is disabled; grant a lead with" in said
+    ), said
     assert f"`forecast plan grant {plan} USER --role lead --team a`" in said
     assert "to claim for it" not in said
     board = negotiation_board(store, plan, "olga")

@@ -13,7 +13,15 @@ from hypothesis import strategies as st
 from forecast.negotiation import Actor, Negotiation, NegotiationError, Stage
 
 OWNER = Actor("owner", frozenset({"owner"}))
-RULES = ["pro_rata_baseline", "even", "pro_rata_claims", "pro_rata_shortfall", "manual"]
+RULES = [
+    "pro_rata_baseline",
+    "even",
+    "pro_rata_claims",
+    "pro_rata_shortfall",
+    "fill_shortfall",
+    "manual",
+]
+BY_A_RULE = RULES[:-1]  # every rule but the manual one
 TEAMS = list("abcde")
 
 
@@ -143,7 +151,7 @@ def test_the_ledger_adds_up_after_any_sequence_and_matches_the_system_plan_once_
     st.booleans(),
     st.dictionaries(st.sampled_from(TEAMS), st.integers(0, 60), max_size=len(TEAMS)),
     st.sampled_from(["keep", "scale"]),
-    st.sampled_from(RULES[:4]),
+    st.sampled_from(BY_A_RULE),
     st.lists(st.tuples(st.sampled_from(TEAMS), st.integers(-100, 100)), max_size=4),
 )
 def test_after_a_closed_round_is_rebased_no_team_gets_a_negative_share_of_a_positive_remainder(
@@ -179,7 +187,7 @@ service_operation = st.one_of(
     st.tuples(st.just("claim"), st.sampled_from(["a", "b"]), st.integers(-(10**8), 10**9)),
     st.tuples(st.just("rebase"), st.just(""), st.just(0)),
     st.tuples(st.just("close"), st.sampled_from(["keep", "scale"]), st.just(0)),
-    st.tuples(st.just("assign"), st.sampled_from(RULES[:4]), st.just(0)),
+    st.tuples(st.just("assign"), st.sampled_from(BY_A_RULE), st.just(0)),
 )
 
 
@@ -260,10 +268,10 @@ def test_through_the_services_the_ledger_adds_up_and_a_rebase_matches_the_system
     st.integers(50, 250),
     st.dictionaries(st.sampled_from(TEAMS), st.integers(0, 100), max_size=len(TEAMS)),
 )
-def test_spare_volunteers_without_an_over_claim_takes_every_team_to_its_pro_rata_share(
+def test_fill_shortfall_without_an_over_claim_takes_every_team_to_its_pro_rata_share(
     baselines, goal_pct, claim_pcts
 ):
-    """With pro_rata_shortfall and no team claiming beyond its pro rata share of the gap (any
+    """With fill_shortfall and no team claiming beyond its pro rata share of the gap (any
     part of it, 0 to 100 %), every team's target is its basis plus its pro rata share of the
     gap, to the cent, and the targets add up to the goal."""
     world = World(dict(zip(TEAMS, baselines, strict=True)))
@@ -274,7 +282,7 @@ def test_spare_volunteers_without_an_over_claim_takes_every_team_to_its_pro_rata
         if part:
             neg.claim(lead(team), team, part, note="initiative")
     neg.close_round(OWNER)
-    neg.assign(OWNER, "pro_rata_shortfall")
+    neg.assign(OWNER, "fill_shortfall")
     targets = neg.targets()
     assert sum(targets.values()) == neg.goal
     for team in TEAMS:

@@ -186,13 +186,56 @@ def test_the_rule_that_spares_volunteers_gives_them_nothing_and_says_why(store, 
     ledger = ledger_by_team(store, plan_id)
     assert ledger.loc["a", "assignment_minor"] == 0
     remainder = 20_000_000_000  # 1.3bn - 1.1bn
-    # b and c share the remainder by their shortfalls: b claimed 0.1bn of its fair 0.4bn and c
-    # nothing of its fair 0.3bn, both 0.3bn short, so 1 : 1 (by baseline it was 2.0 : 1.5)
-    assert ledger.loc["b", "assignment_minor"] == remainder // 2
+    # b and c share the remainder pro rata to their baseline (2.0 : 1.5)
+    assert ledger.loc["b", "assignment_minor"] == round(remainder * 2.0 / 3.5)
     assert ledger.loc["b", "assignment_minor"] + ledger.loc["c", "assignment_minor"] == remainder
     assert "spared" in ledger.loc["a", "why"]
     assert "of its pro rata share" in ledger.loc["b", "why"]
     assert ledger.loc["TOTAL", "target_minor"] == 780_000_000_000
+
+
+def test_fill_shortfall_splits_the_remainder_by_the_shortfalls(store, plan_id):
+    nego.set_goal(store, plan_id, "olga", total="7800000000")  # gap 1.3bn = 20 % of 6.5bn
+    nego.claim(store, plan_id, "anna", "a", amount="1000000000", note="33 % more")  # share 0.6bn
+    nego.claim(store, plan_id, "bert", "b", amount="100000000", note="a little")  # share 0.4bn
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "fill_shortfall")
+    ledger = ledger_by_team(store, plan_id)
+    assert ledger.loc["a", "assignment_minor"] == 0
+    remainder = 20_000_000_000  # 1.3bn - 1.1bn
+    # b and c share the remainder by their shortfalls: b claimed 0.1bn of its fair 0.4bn and c
+    # nothing of its fair 0.3bn, both 0.3bn short, so 1 : 1 (by baseline it would be 2.0 : 1.5)
+    assert ledger.loc["b", "assignment_minor"] == remainder // 2
+    assert ledger.loc["b", "assignment_minor"] + ledger.loc["c", "assignment_minor"] == remainder
+    assert "spared" in ledger.loc["a", "why"]
+    assert "in proportion to its shortfall" in ledger.loc["b", "why"]
+    assert ledger.loc["TOTAL", "target_minor"] == 780_000_000_000
+
+
+def test_a_plan_assigned_by_pro_rata_shortfall_keeps_its_split_and_wording_on_rebase(
+    store, plan_id
+):
+    """The plan stores only the rule's name: a rebase re-assigns by the same meaning (pro rata to
+    the basis among the short teams) and the ledger's why still says so."""
+    nego.set_goal(store, plan_id, "olga", total="8500000000", basis="system_plan")
+    nego.claim(store, plan_id, "anna", "a", amount="1000000000", note="more than its share")
+    nego.claim(store, plan_id, "bert", "b", amount="100000000", note="a little")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_shortfall")
+    promote_team_c(store, plan_id)  # c's system plan 1.5bn -> 1.875bn
+    nego.rebase(store, plan_id, "olga")
+    ledger = ledger_by_team(store, plan_id)
+    remainder = int(nego.summary(store, plan_id)["remainder"])
+    assert remainder > 0  # 8.5bn - 6.875bn - 1.1bn claimed
+    b, c = int(ledger.loc["b", "basis_minor"]), int(ledger.loc["c", "basis_minor"])
+    assert ledger.loc["a", "assignment_minor"] == 0
+    assert ledger.loc["b", "assignment_minor"] == pytest.approx(remainder * b / (b + c), abs=1)
+    assert ledger.loc["b", "assignment_minor"] + ledger.loc["c", "assignment_minor"] == remainder
+    assert (
+        "so it takes part of the remainder in proportion to its system plan ("
+        in (ledger.loc["b", "why"])
+    )
+    assert "shortfall" not in ledger.loc["b", "why"]
 
 
 class RacingStore(MemoryStore):

@@ -208,3 +208,61 @@ def test_nothing_left_to_change_after_a_race_is_refused_with_the_reason(store, p
     store.losses = 1
     with pytest.raises(Invalid, match="nothing to change"):
         system.edit_event(store, plan_id, "olga", event_id, value=7.0)
+
+
+def big_addition(store, plan_id, name: str):
+    """+600bn on each of team c's series in the first horizon week: within the bounds alone
+    (1e12 per series-period), beyond them together with a second one."""
+    first = nego.series_frame(store, plan_id)["ds"].min()
+    return system.add_event(
+        store,
+        plan_id,
+        "olga",
+        name=name,
+        kind="promotion",
+        scope=Scope(attributes={"Team": ("c",)}),
+        start=first.date(),
+        end=(first + pd.Timedelta(days=6)).date(),
+        effect="add",
+        value=6e11,
+        reason="fair",
+    )
+
+
+def test_an_event_added_after_a_lost_race_is_checked_with_the_rivals_events(store, plan_id):
+    """A rival adds a large event meanwhile: the redone add, within the bounds on the state it
+    first read, would go past them with the rival's event, and is refused with the reason."""
+    store.rival = lambda: big_addition(store, plan_id, "rival fair")
+    store.losses = 1
+    with pytest.raises(Invalid, match="beyond the largest value accepted"):
+        big_addition(store, plan_id, "second fair")
+    assert [e["name"] for e in get_plan(store, plan_id).events] == ["rival fair"]
+
+
+def test_a_restore_after_a_lost_race_is_checked_with_the_rivals_events(store, plan_id):
+    """The rival's event added meanwhile would take the restored one past the bounds: refused."""
+    event_id = big_addition(store, plan_id, "fair").event.event_id
+    system.remove_event(store, plan_id, "olga", event_id, reason="moved")
+    store.rival = lambda: big_addition(store, plan_id, "rival fair")
+    store.losses = 1
+    with pytest.raises(Invalid, match="beyond the largest value accepted"):
+        system.restore_event(store, plan_id, "olga", event_id)
+    assert [e["name"] for e in get_plan(store, plan_id).events] == ["rival fair"]
+
+
+def test_an_import_after_a_lost_race_is_checked_with_the_rivals_events(store, plan_id):
+    """The file's event is within the bounds on the state the import first read; a rival's event
+    added meanwhile takes the two past them: the redone import is refused with the reason."""
+    from forecast.services import event_import
+
+    first = nego.series_frame(store, plan_id)["ds"].min()
+    calendar = (
+        "name,kind,scope,start,end,effect,value,reason\n"
+        f"second fair,promotion,Team=c,{first:%Y-%m-%d},"
+        f"{first + pd.Timedelta(days=6):%Y-%m-%d},add,600000000000,fair\n"
+    ).encode()
+    store.rival = lambda: big_addition(store, plan_id, "rival fair")
+    store.losses = 1
+    with pytest.raises(Invalid, match="beyond the largest value accepted"):
+        event_import.import_events(store, plan_id, "olga", calendar, "calendar.csv")
+    assert [e["name"] for e in get_plan(store, plan_id).events] == ["rival fair"]

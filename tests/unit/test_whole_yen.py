@@ -57,6 +57,7 @@ def test_a_jpy_negotiation_from_fractional_yen_balances_in_whole_yen_by_every_ru
         ("even", "keep"),
         ("pro_rata_claims", "scale"),
         ("pro_rata_shortfall", "keep"),
+        ("fill_shortfall", "keep"),
     ]:
         neg = Negotiation.start({"a": 2_710_040_155, "b": 81_919_349, "c": 832_891_677})
         neg.currency = "JPY"

@@ -282,8 +282,10 @@ def replay_cmd(
     rule: Annotated[
         ReplayRule,
         typer.Option(
-            help="Remainder rule: pro_rata_baseline, even, pro_rata_claims or pro_rata_shortfall "
-            "(spares the teams that claimed at least their pro rata share)."
+            help="Remainder rule: pro_rata_baseline, even, pro_rata_claims, pro_rata_shortfall "
+            "(spares the teams that claimed at least their pro rata share; the others pro rata to "
+            "their basis) or fill_shortfall (spares them too; the others by their shortfall, up "
+            "to their pro rata share)."
         ),
     ] = "pro_rata_baseline",
     claim: Annotated[

@@ -354,10 +354,16 @@ class PlanChange:
 def note_basis_drift(store: Any, plan_id: str) -> None:
     """After a change that may move the basis of a negotiation (an event added, edited, removed
     or restored, a factor, a new baseline): one `note:` line on stderr while the negotiation rests
-    on an older basis than the current one, naming the drift per team and the rebase command."""
-    from forecast.services.basis_drift import basis_drift
+    on an older basis than the current one, naming the drift per team and the rebase command.
+    Best-effort: the change is saved before, so a refusal while reading the note (the plan
+    removed meanwhile, say) skips the note and leaves the command's success alone."""
+    from forecast.services import basis_drift
+    from forecast.services.errors import ServiceError
 
-    drift = basis_drift(store, plan_id)
+    try:
+        drift = basis_drift.basis_drift(store, plan_id)
+    except ServiceError:
+        return
     if drift is not None:
         info(f"note: {drift.note()}")
 

@@ -346,7 +346,9 @@ def assign_cmd(
         typer.Option(
             "--rule",
             help="pro_rata_baseline, even, pro_rata_claims, pro_rata_shortfall (spares the teams that "
-            "claimed at least their pro rata share) or manual.",
+            "claimed at least their pro rata share; the others pro rata to their basis), "
+            "fill_shortfall (spares them too; the others by their shortfall, up to their pro rata "
+            "share) or manual.",
         ),
     ],
     manual: Annotated[

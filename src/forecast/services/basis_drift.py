@@ -13,7 +13,7 @@ from typing import Any
 
 from forecast.money import format_minor
 from forecast.services import negotiation
-from forecast.services.plans import get_plan
+from forecast.services.plans import disabled_members, get_plan
 from forecast.store import PlanRepository
 from forecast.vocabulary import in_words
 
@@ -26,7 +26,8 @@ class BasisDrift:
     basis: str  # "baseline" or "system_plan": the column the goal was set against
     currency: str | None
     by_team: Mapping[str, int]  # the teams whose basis moved: current minus recorded (minor units)
-    owners: tuple[str, ...] = field(default=())  # who may rebase
+    # who may rebase: the owners whose account is active (none: an admin grants one first)
+    owners: tuple[str, ...] = field(default=())
 
     @property
     def total(self) -> int:
@@ -50,12 +51,13 @@ class BasisDrift:
 
     def text(self, money: Callable[[int], str] | None = None) -> str:
         """The notice in words, without the way out (each face says its own)."""
-        teams = "team" if len(self.by_team) == 1 else "teams"
+        one = len(self.by_team) == 1
+        teams, those = ("team", "that team") if one else ("teams", "those teams")
         return (
             f"The negotiation's basis is older than the current {self.basis_words}: the "
-            f"{self.basis_words} moved since the goal was set ({teams} {self.per_team(money)}), "
-            "and the negotiated plan and targets of those teams still rest on the old numbers "
-            "until the owner rebases."
+            f"{self.basis_words} moved since the goal was set or last rebased ({teams} "
+            f"{self.per_team(money)}), and the negotiated plan and targets of {those} still rest "
+            "on the old numbers until the owner rebases."
         )
 
     def note(self) -> str:
@@ -96,7 +98,11 @@ def drift_of(summary: Mapping[str, Any], owners: tuple[str, ...] = ()) -> BasisD
 
 def basis_drift(store: PlanRepository, plan: str) -> BasisDrift | None:
     """Whether the negotiation of `plan` rests on an older basis than the current one, per team,
-    with who may rebase it; None when it does not (or has no goal, or is agreed)."""
+    with who may rebase it (its owners whose account is active: one who left cannot); None when
+    it does not (or has no goal, or is agreed)."""
     state = get_plan(store, plan)
-    owners = tuple(sorted(n for n, m in state.members.items() if "owner" in m.roles))
+    left = disabled_members(store, state)
+    owners = tuple(
+        sorted(n for n, m in state.members.items() if "owner" in m.roles and n not in left)
+    )
     return drift_of(negotiation.summary(store, plan), owners)

@@ -210,11 +210,7 @@ def import_events(
         ]
     new, skipped = _without_repeats(rows, system.events_of(state))
     if new:
-        try:
-            system.check_added_events(store, state, [event for _, event in new])
-        except OverrideError as exc:
-            problem = Problem.whole_file(shown, str(exc), "fewer or smaller events")
-            raise InvalidFile(f"events: {problem}", [problem]) from exc
+        _check_bounds(store, state, [event for _, event in new], shown)
     if dry_run or not new:
         numbered = _numbered([event for _, event in new], state.next_event_number)
         rows_added = [row for row, _ in new]
@@ -771,6 +767,16 @@ def _with_suggestions(
     ]
 
 
+def _check_bounds(store: PlanRepository, state: PlanState, events: list[Event], shown: str) -> None:
+    """Refuse the whole file when its `events`, added to the plan's own, would push the system
+    plan beyond ``forecast.bounds``."""
+    try:
+        system.check_added_events(store, state, events)
+    except OverrideError as exc:
+        problem = Problem.whole_file(shown, str(exc), "fewer or smaller events")
+        raise InvalidFile(f"events: {problem}", [problem]) from exc
+
+
 def _save(
     store: PlanRepository,
     state: PlanState,
@@ -791,6 +797,8 @@ def _save(
         # first) neither reuses an id nor adds what that writer added meanwhile.
         fresh, repeats = _without_repeats(rows, system.events_of(s))
         numbered = _numbered([event for _, event in fresh], s.next_event_number)
+        if s.version != state.version and numbered:
+            _check_bounds(store, s, numbered, file)  # a redone save: with the fresh events
         added[:], added_rows[:], late[:] = numbered, [row for row, _ in fresh], repeats
         for event in numbered:
             s.events.append(event.to_dict())

@@ -603,6 +603,8 @@ def add_event(
     def mutate(s: PlanState) -> tuple[str, Any, Any]:
         # The id comes from the state being saved, so a retried save never reuses an id.
         numbered = replace(event, event_id=f"E{s.next_event_number}")
+        if s.version != state.version:
+            _checked(store, s, numbered)  # a redone save: checked with the fresh events
         added[:] = [numbered]
         s.events.append(numbered.to_dict())
         s.next_event_number += 1
