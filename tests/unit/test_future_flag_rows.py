@@ -142,3 +142,28 @@ def test_an_actuals_reading_still_refuses_rows_without_sales(tmp_path: Path) -> 
     with pytest.raises(IngestError) as err:
         read_sales(path)  # future_rows not asked for: an actuals file has no plans in it
     assert {p.message for p in err.value.problems} == {"value is missing (empty or NA)"}
+
+
+def test_future_rows_only_of_a_series_without_sales_leave_the_baseline_as_without_them(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    # the future rows name only S9, which has no sales: none of them is read, and the
+    # baseline said "internal error: ValueError: NaTType does not support strftime"
+    plain = without_future(sales_with_future(count=2))
+    path = tmp_path / "sales.csv"
+    path.write_text(plain + "S9,2025-07-04,,1,1\nS9,2025-07-11,,0,1\n")
+    result = read_sales(path, future_rows=True)
+    assert result.future is None
+    assert any("left out for 1 series without sales (S9...)" in n for n in result.report.notes)
+    out = tmp_path / "baseline.csv"
+    done = CliRunner().invoke(
+        app, ["baseline", str(path), "-h", "4", "-m", "snaive", "-o", str(out)]
+    )
+    assert done.exit_code == 0, done.output
+    assert "internal error" not in done.output
+    assert "planned flags given" not in done.output
+    assert pd.read_csv(out)["unique_id"].unique().tolist() == ["S0", "S1"]

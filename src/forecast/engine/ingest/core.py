@@ -396,6 +396,8 @@ def read_sales(
     if ahead is not None and flags:
         future, note = ahead.flags_frame(frame, id_names, flags, chosen, set(history[UNIQUE_ID]))
         notes.append(note)
+        if future.empty:  # every future row names a series without sales: none is read
+            future = None
     return IngestResult(
         history,
         attributes,
