@@ -167,3 +167,43 @@ def test_future_rows_only_of_a_series_without_sales_leave_the_baseline_as_withou
     assert "internal error" not in done.output
     assert "planned flags given" not in done.output
     assert pd.read_csv(out)["unique_id"].unique().tolist() == ["S0", "S1"]
+
+
+def test_plan_create_says_to_delete_future_flag_rows_not_to_enter_0_sales(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    # a plan reads no planned flags: its fix said "enter the sales (0 if nothing was sold)",
+    # which would have made the planned weeks weeks without sales
+    path = tmp_path / "sales.csv"
+    path.write_text(sales_with_future(count=2, ahead=2))
+    data_dir = tmp_path / "data"
+    args = ["--name", "spring", "--horizon", "8", "--data-dir", str(data_dir)]
+    done = CliRunner().invoke(app, ["plan", "create", str(path), *args])
+    assert done.exit_code != 0
+    said = " ".join(done.output.split())
+    assert "0 if nothing was sold" not in said
+    assert (
+        "the rows after the last sales date (2025-06-27) with the sales empty look like planned "
+        "flags (promo, open): a plan does not read them (promotions enter a plan as events), so "
+        "delete those rows"
+    ) in said
+    # deleted, the plan is created
+    (tmp_path / "plain.csv").write_text(without_future(path.read_text()))
+    done = CliRunner().invoke(app, ["plan", "create", str(tmp_path / "plain.csv"), *args])
+    assert done.exit_code == 0, done.output
+
+
+def test_an_empty_sales_cell_inside_the_history_keeps_its_fix_in_a_plan(tmp_path: Path) -> None:
+    lines = sales_with_future(count=2, ahead=2).splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("S0,2024-03-01"))
+    store, week, _, promo, open_ = lines[at].split(",")
+    lines[at] = f"{store},{week},,{promo},{open_}"
+    path = tmp_path / "sales.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(IngestError) as err:
+        read_sales(path)
+    assert {p.fix for p in err.value.problems} == {
+        "enter the sales (0 if nothing was sold) or delete the row"
+    }
