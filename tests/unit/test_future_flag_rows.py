@@ -207,3 +207,26 @@ def test_an_empty_sales_cell_inside_the_history_keeps_its_fix_in_a_plan(tmp_path
     assert {p.fix for p in err.value.problems} == {
         "enter the sales (0 if nothing was sold) or delete the row"
     }
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_ingest_out_keeps_the_planned_flags_for_the_baseline_to_read(
+    tmp_path: Path, suffix: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    # --out wrote the history only: the planned flags were dropped without a word
+    path = tmp_path / "sales.csv"
+    path.write_text(sales_with_future(count=2))
+    out = tmp_path / f"long{suffix}"
+    done = CliRunner().invoke(app, ["ingest", str(path), "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    assert f"wrote 260 rows and 16 rows of planned flags (sales empty) to {out}" in " ".join(
+        done.output.split()
+    )
+    given, written = read_sales(path, future_rows=True), read_sales(out, future_rows=True)
+    assert given.future is not None and written.future is not None
+    pd.testing.assert_frame_equal(written.future, given.future)
+    pd.testing.assert_frame_equal(written.history, given.history)
