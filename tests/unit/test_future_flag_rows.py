@@ -230,3 +230,28 @@ def test_ingest_out_keeps_the_planned_flags_for_the_baseline_to_read(
     assert given.future is not None and written.future is not None
     pd.testing.assert_frame_equal(written.future, given.future)
     pd.testing.assert_frame_equal(written.history, given.history)
+
+
+def test_the_planned_flags_line_spans_the_horizon_and_says_when_the_model_ignores_them(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    # 8 weeks of planned flags, a 3-week horizon: the line said "to 2025-08-22", and a
+    # seasonal naive baseline, which reads no flags, was said to be given them like any other
+    path = tmp_path / "sales.csv"
+    path.write_text(sales_with_future(count=2, ahead=8))
+    said = {}
+    for model in ("snaive", "ets"):
+        out = tmp_path / f"{model}.csv"
+        done = CliRunner().invoke(
+            app, ["baseline", str(path), "-h", "3", "-m", model, "-o", str(out)]
+        )
+        assert done.exit_code == 0, done.output
+        said[model] = " ".join(done.output.split())
+    span = "planned flags given in the file: promo, open (2 series, 2025-07-04 to 2025-07-18)"
+    assert f"{span} (not used by snaive)" in said["snaive"]
+    assert span in said["ets"]
+    assert "not used by" not in said["ets"]
