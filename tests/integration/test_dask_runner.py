@@ -220,6 +220,35 @@ def test_baseline_with_a_malformed_scheduler_exits_2_saying_the_form(tmp_path, m
     assert not out.exists()
 
 
+@pytest.mark.parametrize("how", ["--scheduler", SCHEDULER_ENV])
+def test_a_malformed_scheduler_address_is_refused_naming_where_it_came_from(
+    how, tmp_path, monkeypatch
+) -> None:
+    """From the variable it was refused as if given on the command line, which it was not."""
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    monkeypatch.setenv(SCHEDULER_ENV, "")  # unset; --scheduler sets it, undone after the test
+    sales = tmp_path / "sales.csv"
+    weekly_history(2).to_csv(sales, index=False)
+    args = ["baseline", str(sales), "--horizon", "4", "--out", str(tmp_path / "out.csv")]
+    if how == SCHEDULER_ENV:
+        monkeypatch.setenv(SCHEDULER_ENV, "garbage")
+    else:
+        args += ["--scheduler", "garbage"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    form = "the Dask scheduler address 'garbage' is not of the form tcp://HOST:PORT"
+    if how == SCHEDULER_ENV:
+        assert f"{SCHEDULER_ENV} (set in the environment): {form}" in said
+        assert f"or unset {SCHEDULER_ENV} to fit on this machine" in said
+    else:
+        assert f"--scheduler: {form}" in said
+        assert "unset" not in said
+
+
 def _forecast(*args: str) -> list[str]:
     import sys
 
@@ -242,6 +271,8 @@ def test_serve_refuses_a_malformed_scheduler_address_before_it_starts(how, tmp_p
     assert done.returncode == 2, done.stderr
     assert "'http://127.0.0.1:8561' is not of the form tcp://HOST:PORT" in done.stderr
     assert "dashboard on http" not in done.stdout
+    source = f"{SCHEDULER_ENV} (set in the environment):" if how == SCHEDULER_ENV else f"{how}:"
+    assert f"{source} the Dask scheduler address" in done.stderr
 
 
 def test_serve_with_a_scheduler_that_is_down_warns_and_starts_all_the_same(tmp_path) -> None:
