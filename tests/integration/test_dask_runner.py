@@ -249,6 +249,20 @@ def test_a_malformed_scheduler_address_is_refused_naming_where_it_came_from(
         assert "unset" not in said
 
 
+def free_ports(count: int = 1) -> list[int]:
+    """`count` different ports nothing listens on now (each bound to port 0 and read, all held
+    until the last is read, then released): parallel runs of these tests cannot meet on a
+    fixed one."""
+    import socket
+    from contextlib import ExitStack
+
+    with ExitStack() as held:
+        probes = [held.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [int(probe.getsockname()[1]) for probe in probes]
+
+
 def _forecast(*args: str) -> list[str]:
     import sys
 
@@ -262,7 +276,8 @@ def test_serve_refuses_a_malformed_scheduler_address_before_it_starts(how, tmp_p
     import subprocess
 
     env = {k: v for k, v in os.environ.items() if k != SCHEDULER_ENV}
-    args = ["serve", "--port", "8598", "--data-dir", str(tmp_path / "data")]
+    (port,) = free_ports()
+    args = ["serve", "--port", str(port), "--data-dir", str(tmp_path / "data")]
     if how == SCHEDULER_ENV:
         env[SCHEDULER_ENV] = "http://127.0.0.1:8561"
     else:
@@ -282,10 +297,12 @@ def test_serve_with_a_scheduler_that_is_down_warns_and_starts_all_the_same(tmp_p
 
     env = {k: v for k, v in os.environ.items() if k != SCHEDULER_ENV}
     log_path = tmp_path / "serve.log"
-    args = ["serve", "--port", "8597", "--data-dir", str(tmp_path / "data")]
+    port, unused = free_ports(2)
+    down = f"tcp://127.0.0.1:{unused}"  # nothing listens there
+    args = ["serve", "--port", str(port), "--data-dir", str(tmp_path / "data")]
     with log_path.open("wb") as log:
         server = subprocess.Popen(
-            _forecast(*args, "--scheduler", "tcp://127.0.0.1:8599"),
+            _forecast(*args, "--scheduler", down),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -293,7 +310,7 @@ def test_serve_with_a_scheduler_that_is_down_warns_and_starts_all_the_same(tmp_p
         try:
             for _ in range(400):
                 try:
-                    answered = urllib.request.urlopen("http://127.0.0.1:8597/", timeout=2).status
+                    answered = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).status
                     break
                 except OSError:
                     if server.poll() is not None:
@@ -305,8 +322,8 @@ def test_serve_with_a_scheduler_that_is_down_warns_and_starts_all_the_same(tmp_p
             server.wait(timeout=20)
     said = log_path.read_text()
     assert answered == 200
-    assert "warning: the Dask cluster at tcp://127.0.0.1:8599 cannot be reached" in said
-    assert "`dask worker tcp://127.0.0.1:8599`" in said and "starts all the same" in said
+    assert f"warning: the Dask cluster at {down} cannot be reached" in said
+    assert f"`dask worker {down}`" in said and "starts all the same" in said
 
 
 @pytest.mark.parametrize("command", ["baseline", "backtest", "plan create"])
