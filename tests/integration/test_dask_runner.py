@@ -220,6 +220,49 @@ def test_baseline_with_a_malformed_scheduler_exits_2_saying_the_form(tmp_path, m
     assert not out.exists()
 
 
+@pytest.mark.parametrize("how", ["--scheduler", SCHEDULER_ENV])
+def test_a_malformed_scheduler_address_is_refused_naming_where_it_came_from(
+    how, tmp_path, monkeypatch
+) -> None:
+    """From the variable it was refused as if given on the command line, which it was not."""
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    monkeypatch.setenv(SCHEDULER_ENV, "")  # unset; --scheduler sets it, undone after the test
+    sales = tmp_path / "sales.csv"
+    weekly_history(2).to_csv(sales, index=False)
+    args = ["baseline", str(sales), "--horizon", "4", "--out", str(tmp_path / "out.csv")]
+    if how == SCHEDULER_ENV:
+        monkeypatch.setenv(SCHEDULER_ENV, "garbage")
+    else:
+        args += ["--scheduler", "garbage"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    form = "the Dask scheduler address 'garbage' is not of the form tcp://HOST:PORT"
+    if how == SCHEDULER_ENV:
+        assert f"{SCHEDULER_ENV} (set in the environment): {form}" in said
+        assert f"or unset {SCHEDULER_ENV} to fit on this machine" in said
+    else:
+        assert f"--scheduler: {form}" in said
+        assert "unset" not in said
+
+
+def free_ports(count: int = 1) -> list[int]:
+    """`count` different ports nothing listens on now (each bound to port 0 and read, all held
+    until the last is read, then released): parallel runs of these tests cannot meet on a
+    fixed one."""
+    import socket
+    from contextlib import ExitStack
+
+    with ExitStack() as held:
+        probes = [held.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [int(probe.getsockname()[1]) for probe in probes]
+
+
 def _forecast(*args: str) -> list[str]:
     import sys
 
@@ -233,7 +276,8 @@ def test_serve_refuses_a_malformed_scheduler_address_before_it_starts(how, tmp_p
     import subprocess
 
     env = {k: v for k, v in os.environ.items() if k != SCHEDULER_ENV}
-    args = ["serve", "--port", "8598", "--data-dir", str(tmp_path / "data")]
+    (port,) = free_ports()
+    args = ["serve", "--port", str(port), "--data-dir", str(tmp_path / "data")]
     if how == SCHEDULER_ENV:
         env[SCHEDULER_ENV] = "http://127.0.0.1:8561"
     else:
@@ -242,6 +286,8 @@ def test_serve_refuses_a_malformed_scheduler_address_before_it_starts(how, tmp_p
     assert done.returncode == 2, done.stderr
     assert "'http://127.0.0.1:8561' is not of the form tcp://HOST:PORT" in done.stderr
     assert "dashboard on http" not in done.stdout
+    source = f"{SCHEDULER_ENV} (set in the environment):" if how == SCHEDULER_ENV else f"{how}:"
+    assert f"{source} the Dask scheduler address" in done.stderr
 
 
 def test_serve_with_a_scheduler_that_is_down_warns_and_starts_all_the_same(tmp_path) -> None:
@@ -251,10 +297,12 @@ def test_serve_with_a_scheduler_that_is_down_warns_and_starts_all_the_same(tmp_p
 
     env = {k: v for k, v in os.environ.items() if k != SCHEDULER_ENV}
     log_path = tmp_path / "serve.log"
-    args = ["serve", "--port", "8597", "--data-dir", str(tmp_path / "data")]
+    port, unused = free_ports(2)
+    down = f"tcp://127.0.0.1:{unused}"  # nothing listens there
+    args = ["serve", "--port", str(port), "--data-dir", str(tmp_path / "data")]
     with log_path.open("wb") as log:
         server = subprocess.Popen(
-            _forecast(*args, "--scheduler", "tcp://127.0.0.1:8599"),
+            _forecast(*args, "--scheduler", down),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -262,7 +310,7 @@ def test_serve_with_a_scheduler_that_is_down_warns_and_starts_all_the_same(tmp_p
         try:
             for _ in range(400):
                 try:
-                    answered = urllib.request.urlopen("http://127.0.0.1:8597/", timeout=2).status
+                    answered = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).status
                     break
                 except OSError:
                     if server.poll() is not None:
@@ -274,8 +322,8 @@ def test_serve_with_a_scheduler_that_is_down_warns_and_starts_all_the_same(tmp_p
             server.wait(timeout=20)
     said = log_path.read_text()
     assert answered == 200
-    assert "warning: the Dask cluster at tcp://127.0.0.1:8599 cannot be reached" in said
-    assert "`dask worker tcp://127.0.0.1:8599`" in said and "starts all the same" in said
+    assert f"warning: the Dask cluster at {down} cannot be reached" in said
+    assert f"`dask worker {down}`" in said and "starts all the same" in said
 
 
 @pytest.mark.parametrize("command", ["baseline", "backtest", "plan create"])

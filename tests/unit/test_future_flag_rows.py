@@ -142,3 +142,116 @@ def test_an_actuals_reading_still_refuses_rows_without_sales(tmp_path: Path) -> 
     with pytest.raises(IngestError) as err:
         read_sales(path)  # future_rows not asked for: an actuals file has no plans in it
     assert {p.message for p in err.value.problems} == {"value is missing (empty or NA)"}
+
+
+def test_future_rows_only_of_a_series_without_sales_leave_the_baseline_as_without_them(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    # the future rows name only S9, which has no sales: none of them is read, and the
+    # baseline said "internal error: ValueError: NaTType does not support strftime"
+    plain = without_future(sales_with_future(count=2))
+    path = tmp_path / "sales.csv"
+    path.write_text(plain + "S9,2025-07-04,,1,1\nS9,2025-07-11,,0,1\n")
+    result = read_sales(path, future_rows=True)
+    assert result.future is None
+    assert any("left out for 1 series without sales (S9...)" in n for n in result.report.notes)
+    out = tmp_path / "baseline.csv"
+    done = CliRunner().invoke(
+        app, ["baseline", str(path), "-h", "4", "-m", "snaive", "-o", str(out)]
+    )
+    assert done.exit_code == 0, done.output
+    assert "internal error" not in done.output
+    assert "planned flags given" not in done.output
+    assert pd.read_csv(out)["unique_id"].unique().tolist() == ["S0", "S1"]
+
+
+def test_plan_create_says_to_delete_future_flag_rows_not_to_enter_0_sales(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    # a plan reads no planned flags: its fix said "enter the sales (0 if nothing was sold)",
+    # which would have made the planned weeks weeks without sales
+    path = tmp_path / "sales.csv"
+    path.write_text(sales_with_future(count=2, ahead=2))
+    data_dir = tmp_path / "data"
+    args = ["--name", "spring", "--horizon", "8", "--data-dir", str(data_dir)]
+    done = CliRunner().invoke(app, ["plan", "create", str(path), *args])
+    assert done.exit_code != 0
+    said = " ".join(done.output.split())
+    assert "0 if nothing was sold" not in said
+    assert (
+        "the rows after the last sales date (2025-06-27) with the sales empty look like planned "
+        "flags (promo, open): a plan does not read them (promotions enter a plan as events), so "
+        "delete those rows"
+    ) in said
+    # deleted, the plan is created
+    (tmp_path / "plain.csv").write_text(without_future(path.read_text()))
+    done = CliRunner().invoke(app, ["plan", "create", str(tmp_path / "plain.csv"), *args])
+    assert done.exit_code == 0, done.output
+
+
+def test_an_empty_sales_cell_inside_the_history_keeps_its_fix_in_a_plan(tmp_path: Path) -> None:
+    lines = sales_with_future(count=2, ahead=2).splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("S0,2024-03-01"))
+    store, week, _, promo, open_ = lines[at].split(",")
+    lines[at] = f"{store},{week},,{promo},{open_}"
+    path = tmp_path / "sales.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(IngestError) as err:
+        read_sales(path)
+    assert {p.fix for p in err.value.problems} == {
+        "enter the sales (0 if nothing was sold) or delete the row"
+    }
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_ingest_out_keeps_the_planned_flags_for_the_baseline_to_read(
+    tmp_path: Path, suffix: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    # --out wrote the history only: the planned flags were dropped without a word
+    path = tmp_path / "sales.csv"
+    path.write_text(sales_with_future(count=2))
+    out = tmp_path / f"long{suffix}"
+    done = CliRunner().invoke(app, ["ingest", str(path), "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    assert f"wrote 260 rows and 16 rows of planned flags (sales empty) to {out}" in " ".join(
+        done.output.split()
+    )
+    given, written = read_sales(path, future_rows=True), read_sales(out, future_rows=True)
+    assert given.future is not None and written.future is not None
+    pd.testing.assert_frame_equal(written.future, given.future)
+    pd.testing.assert_frame_equal(written.history, given.history)
+
+
+def test_the_planned_flags_line_spans_the_horizon_and_says_when_the_model_ignores_them(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    # 8 weeks of planned flags, a 3-week horizon: the line said "to 2025-08-22", and a
+    # seasonal naive baseline, which reads no flags, was said to be given them like any other
+    path = tmp_path / "sales.csv"
+    path.write_text(sales_with_future(count=2, ahead=8))
+    said = {}
+    for model in ("snaive", "ets"):
+        out = tmp_path / f"{model}.csv"
+        done = CliRunner().invoke(
+            app, ["baseline", str(path), "-h", "3", "-m", model, "-o", str(out)]
+        )
+        assert done.exit_code == 0, done.output
+        said[model] = " ".join(done.output.split())
+    span = "planned flags given in the file: promo, open (2 series, 2025-07-04 to 2025-07-18)"
+    assert f"{span} (not used by snaive)" in said["snaive"]
+    assert span in said["ets"]
+    assert "not used by" not in said["ets"]

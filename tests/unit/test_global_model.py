@@ -197,7 +197,9 @@ def test_two_years_of_monthly_sales_get_intervals_that_widen_not_a_single_line()
     ).all()
 
 
-def flagged_weekly(count: int = 12, weeks: int = 130, seed: int = 4) -> pd.DataFrame:
+def flagged_weekly(
+    count: int = 12, weeks: int = 130, seed: int = 4, noise: float = 0.03
+) -> pd.DataFrame:
     """Weekly sales of shops with a yearly swing, promo weeks (+40 %) and an ``open`` flag."""
     rng = np.random.default_rng(seed)
     ds = pd.date_range("2023-01-06", periods=weeks, freq="W-FRI")
@@ -205,7 +207,7 @@ def flagged_weekly(count: int = 12, weeks: int = 130, seed: int = 4) -> pd.DataF
     frames = []
     for k in range(count):
         promo = (rng.random(weeks) < 0.25).astype(float)
-        y = (80 + 10 * k) * season * (1 + 0.4 * promo) * rng.normal(1, 0.03, weeks)
+        y = (80 + 10 * k) * season * (1 + 0.4 * promo) * rng.normal(1, noise, weeks)
         frames.append(
             pd.DataFrame({"unique_id": f"S{k}", "ds": ds, "y": y, "promo": promo, "open": 1.0})
         )
@@ -249,19 +251,13 @@ def test_a_series_ending_early_is_forecast_from_its_last_row_not_from_the_zeros(
     np.testing.assert_allclose(mine, had, rtol=0.1)  # was 44 % lower
 
 
-def test_one_odd_week_of_one_series_does_not_set_every_series_95_band() -> None:
-    # 12 series: the conformal quantile of 95 % was the largest held-out error of any series,
-    # so one series' spike (3x its sales in the fifth week before the end) widened every
-    # series' 95 % band from the fourth step on
-    history = flagged_weekly()
-    spiked = history.copy()
-    row = spiked[spiked["unique_id"] == "S3"].index[-5]
-    spiked.loc[row, "y"] *= 3
-    calm = forecast_baseline(history, 8, model="lightgbm", levels=(80, 95))
-    odd = forecast_baseline(spiked, 8, model="lightgbm", levels=(80, 95))
-    others = (calm["unique_id"] != "S3").to_numpy()
-    ratio = _widths(odd[others], 95, 8) / _widths(calm[others], 95, 8)
-    assert ratio.mean(axis=0).max() < 1.5, ratio.mean(axis=0)
-    for fc in (calm, odd):  # and the 80 % band sits inside the 95 % band
-        assert (fc["baseline-lo-95"] < fc["baseline-lo-80"]).all()
-        assert (fc["baseline-hi-80"] < fc["baseline-hi-95"]).all()
+def test_two_series_get_95_bands_within_reach_of_their_own_sales() -> None:
+    # Two series: the pooled steps divided each error by the other series' error, and one
+    # seed gave a 95 % upper bound of 1,617 on a series whose weeks are 50-130
+    for seed in range(4):
+        history = flagged_weekly(count=2, seed=seed, noise=0.1)
+        fc = forecast_baseline(history, 8, model="lightgbm", levels=(80, 95))
+        for uid, rows in fc.groupby("unique_id"):
+            largest = history.loc[history["unique_id"] == uid, "y"].max()
+            assert (rows["baseline-hi-95"] < 3 * largest).all(), (seed, uid, rows)
+            assert (rows["baseline-hi-80"] <= rows["baseline-hi-95"]).all()

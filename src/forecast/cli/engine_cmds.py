@@ -177,12 +177,14 @@ def baseline(
     if note:
         typer.echo(f"intervals: {note}")
     if result.future is not None:
-        future = result.future
-        typer.echo(
-            f"planned flags given in the file: {', '.join(result.flags)} "
-            f"({future['unique_id'].nunique()} series, {future['ds'].min():%Y-%m-%d} to "
-            f"{future['ds'].max():%Y-%m-%d})"
-        )
+        future = result.future[result.future["ds"].between(first, last)]  # the horizon's
+        if len(future):
+            unused = f" (not used by {model})" if model in engine.FLAGLESS_MODELS else ""
+            typer.echo(
+                f"planned flags given in the file: {', '.join(result.flags)} "
+                f"({future['unique_id'].nunique()} series, {future['ds'].min():%Y-%m-%d} to "
+                f"{future['ds'].max():%Y-%m-%d}){unused}"
+            )
 
 
 def backtest_cmd(

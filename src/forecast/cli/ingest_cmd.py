@@ -50,7 +50,11 @@ def ingest(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write the long frame to OUT.csv or OUT.parquet."),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write the long frame to OUT.csv or OUT.parquet (planned flags: rows, sales empty).",
+        ),
     ] = None,
     as_json: JsonOpt = False,
     old_id: OldIdOpt = None,
@@ -88,15 +92,24 @@ def ingest(
     if out is not None:
         from forecast.services.money import format_count
 
-        typer.echo(f"wrote {format_count(len(result.history))} rows to {out}")
+        ahead = 0 if result.future is None else len(result.future)
+        planned = f" and {format_count(ahead)} rows of planned flags (sales empty)" if ahead else ""
+        typer.echo(f"wrote {format_count(len(result.history))} rows{planned} to {out}")
 
 
 def write_history(result: IngestResult, out: Path) -> None:
+    """The long frame, then the planned flags of the periods ahead (``result.future``) as rows
+    with the sales empty, as the file gave them: ``baseline`` on OUT reads them again."""
+    import pandas as pd
+
     out.parent.mkdir(parents=True, exist_ok=True)
+    frame = result.history
+    if result.future is not None and len(result.future):
+        frame = pd.concat([frame, result.future], ignore_index=True)[list(frame.columns)]
     if out.suffix.lower() == ".parquet":
-        result.history.to_parquet(out, index=False)
+        frame.to_parquet(out, index=False)
     else:
-        result.history.to_csv(out, index=False, date_format="%Y-%m-%d")
+        frame.to_csv(out, index=False, date_format="%Y-%m-%d")
 
 
 def summary(result: IngestResult) -> str:

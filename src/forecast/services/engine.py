@@ -22,6 +22,9 @@ from forecast.services.errors import Invalid, ServiceError
 from forecast.services.plans import InvalidFile
 
 BACKTEST_MODELS: tuple[str, ...] = DEFAULT_MODELS
+FLAGLESS_MODELS: frozenset[str] = frozenset({"snaive", "naive", "mean", "zeros"})
+"""Models that read no flag columns (``models.naive``): planned flags change nothing of theirs.
+ETS, Theta, STL-ETS, Fourier-ETS (``models.exog``), ARIMA, Prophet and LightGBM read them."""
 """The models a backtest compares when none are named (every model and auto)."""
 
 
@@ -121,11 +124,12 @@ def backtest(
         raise Invalid.from_error(exc) from exc
 
 
-def use_scheduler(scheduler: str | None) -> str | None:
+def use_scheduler(scheduler: str | None, given_as: str = "--scheduler") -> str | None:
     """Send the engine's per-series work of this process to the Dask cluster at `scheduler`
     (tcp://HOST:PORT), as FORECAST_DASK_SCHEDULER does; without it, to that variable's cluster
     if it is set. The address in use (None: this machine); a malformed one is refused (Invalid,
-    with the form expected) before anything runs."""
+    with the form expected, led by where it came from: `given_as`, the option that gave
+    `scheduler`, or the variable) before anything runs."""
     import os
 
     from forecast.engine.dask_runner import take_used
@@ -138,7 +142,12 @@ def use_scheduler(scheduler: str | None) -> str | None:
     try:
         address = scheduler_address(address)
     except SchemaError as exc:
-        raise Invalid.from_error(exc) from exc
+        if scheduler:
+            raise Invalid.from_error(exc, prefix=f"{given_as}: ") from exc
+        raise Invalid(
+            f"{SCHEDULER_ENV} (set in the environment): {exc}, or unset {SCHEDULER_ENV} to "
+            "fit on this machine"
+        ) from exc
     os.environ[SCHEDULER_ENV] = address
     return address
 

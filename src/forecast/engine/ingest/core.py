@@ -60,6 +60,7 @@ from forecast.engine.ingest.values import (
     DECIMAL_MARKS,
     DOT_THOUSANDS_FIX,
     Amounts,
+    ParsedNumbers,
     currency_amounts,
     currency_sign_of,
     dot_thousands,
@@ -175,6 +176,9 @@ def read_sales(
     amounts = currency_amounts(value_cells, decimal_comma)
     read_as = value_cells if amounts is None else amounts.text
     numbers = parse_numbers(read_as, decimal_comma=decimal_comma)
+    missing_fix = "enter the sales (0 if nothing was sold) or delete the row"
+    if not future_rows and numbers.missing.any():
+        missing_fix = _planned_rows_fix(frame, row_numbers, dates, roles, decimal_comma, numbers)
     problems += row_problems(
         name,
         value_col_name,
@@ -182,7 +186,7 @@ def read_sales(
         numbers.missing,
         value_cells,
         lambda v: "value is missing (empty or NA)",
-        "enter the sales (0 if nothing was sold) or delete the row",
+        missing_fix,
     )
     problems += grouped_number_problems(
         name, value_col_name, row_numbers, numbers.bad, value_cells, read_as
@@ -396,6 +400,8 @@ def read_sales(
     if ahead is not None and flags:
         future, note = ahead.flags_frame(frame, id_names, flags, chosen, set(history[UNIQUE_ID]))
         notes.append(note)
+        if future.empty:  # every future row names a series without sales: none is read
+            future = None
     return IngestResult(
         history,
         attributes,
@@ -506,6 +512,28 @@ def _future_rows(
         return None
     return _Ahead(
         mask, frame[mask].reset_index(drop=True), row_numbers[mask], ds[mask], pd.Timestamp(last)
+    )
+
+
+def _planned_rows_fix(
+    frame: pd.DataFrame,
+    row_numbers: np.ndarray,
+    dates: ParsedDates,
+    roles: _Roles,
+    decimal_comma: bool,
+    numbers: ParsedNumbers,
+) -> str:
+    """The fix of the rows without sales in a reading that takes no future rows (a plan's sales
+    or actuals): where they all come after the last sales date, with flags, they look like
+    planned flags, which a plan does not read; entering 0 would make them periods of no sales."""
+    ahead = _future_rows(frame, row_numbers, dates, roles, decimal_comma)
+    if ahead is None or (numbers.missing & ~ahead.mask).any():  # missing sales in the history
+        return "enter the sales (0 if nothing was sold) or delete the row"
+    return (
+        f"the rows after the last sales date ({ahead.last_sold:%Y-%m-%d}) with the sales empty "
+        f"look like planned flags ({', '.join(roles.flags)}): a plan does not read them (promotions "
+        "enter a plan as events), so delete those rows (do not enter 0: that would make them "
+        "periods of no sales)"
     )
 
 

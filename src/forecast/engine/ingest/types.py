@@ -269,7 +269,8 @@ class IngestResult:
     # period, so y was filled with 0 (a gap inside the series); None: built by hand, not told.
     filled: pd.Series | None = None
     # The planned flags of the periods ahead: unique_id, ds + flag columns, from the file's rows
-    # after its last sales date whose sales cell is empty (None: the file has none).
+    # after its last sales date whose sales cell is empty (None: the file has none, or they all
+    # name series without sales).
     future: pd.DataFrame | None = None
 
     def to_dict(self, templates: Mapping[FixKey, str] = NEUTRAL_FIXES) -> dict[str, Any]:

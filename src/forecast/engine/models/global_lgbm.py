@@ -10,17 +10,8 @@ step's lags), vectorised across series.
 
 Intervals are conformal: the last ``horizon`` periods of every series are held out, a second
 model trained on the rest forecasts them, and the per-step quantiles of the absolute scaled
-errors over the series give the half-widths (monotone in the step): the ``ceil((n + 1) *
-level / 100)``-th smallest error of the n series, not a value interpolated towards the next
-one (that pulled a share of one series' odd week into every series' 80 % band). With few series
-that rank is past the largest error (at 95 % with fewer than 19 series), and the largest error
-of any series set every series' band. There the steps are pooled instead: each error is
-divided by the typical error of its step (the mean of the step's errors without its largest, so
-that one series' odd week does not set the step's scale either), the conformal quantile is
-taken over all the steps' ratios together (n x horizon of them), and each step's half-width is
-that quantile times its typical error. A wider level is never narrower than a narrower one.
-Series too short for the lags get no global forecast (``GlobalForecasts.reasons`` says why; the
-caller falls back).
+errors over the series give the half-widths (monotone in the step). Series too short for the
+lags get no global forecast (``GlobalForecasts.reasons`` says why; the caller falls back).
 
 A series whose rows stop before the others' (``SeriesTask.unsold``: the baseline reads the
 periods up to the file's end as 0) is read as ending at its last row: those zeros are not sales,
@@ -395,43 +386,14 @@ class GlobalLightGBM:
         scaled, scales = self._recursive(booster, held, held_out, held_out)
         actual = np.vstack([t.y[len(t.y) - held_out :] for t in held]) / scales[:, None]
         errors = np.abs(actual - scaled)
+        n = len(held)
         growth = np.sqrt(np.arange(held_out + 1, horizon + 1) / held_out)
-        out: dict[int, np.ndarray] = {}
-        narrower = np.zeros(held_out)
-        for level in sorted(levels):
-            found = _conformal_quantile(errors, level)
-            if found is None:  # it would be the largest error: the steps pooled
-                found = _pooled_steps(errors, level)
-            per_step = np.maximum.accumulate(np.maximum(found, narrower))
-            narrower = per_step
+        out = {}
+        for level in levels:
+            q = min(math.ceil((n + 1) * level / 100) / n, 1.0)
+            per_step = np.maximum.accumulate(np.quantile(errors, q, axis=0))
             out[level] = np.concatenate([per_step, per_step[-1] * growth])
         return out
-
-
-def _pooled_steps(errors: np.ndarray, level: int) -> np.ndarray:
-    """Per-step half-widths at ``level`` from too few series for a per-step conformal quantile
-    below the largest error: the errors (series x step) divided by their step's typical error
-    (the mean without the step's largest), the conformal quantile of all those ratios together,
-    times each step's typical error (module doc)."""
-    count = len(errors)
-    typical = errors.mean(axis=0)
-    if count > 1:
-        typical = (errors.sum(axis=0) - errors.max(axis=0)) / (count - 1)
-    ratios = errors[:, typical > 0] / typical[typical > 0]
-    if not ratios.size:
-        return np.zeros(errors.shape[1])
-    pooled = _conformal_quantile(ratios.reshape(-1, 1), level)
-    return (ratios.max() if pooled is None else float(pooled[0])) * typical
-
-
-def _conformal_quantile(errors: np.ndarray, level: int) -> np.ndarray | None:
-    """Per column, the ``ceil((n + 1) * level / 100)``-th smallest of the n rows' errors (the
-    split-conformal quantile), or None where that is past the largest (too few rows)."""
-    count = len(errors)
-    rank = math.ceil((count + 1) * level / 100)
-    if count == 0 or rank > count:
-        return None
-    return np.sort(errors, axis=0)[rank - 1]
 
 
 _BOOSTERS: dict[int, Any] = {}
