@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from forecast.engine.runner import _run_chunk, bad_address
+from forecast.engine.runner import _run_chunk, bad_address, scheduler_address
 from forecast.errors import Fix, FixKey, Unavailable
 from forecast.schema import SchemaError
 
@@ -73,6 +73,9 @@ class DaskRunner:
 
         if client is None and not address:
             raise ValueError("DaskRunner needs a scheduler address (tcp://HOST:PORT) or a client")
+        if client is None:
+            # refused before Dask starts its event loop (which can take seconds on a busy machine)
+            address = scheduler_address(str(address))
         self._own_client = client is None
         self._wait = float(parse_timedelta(timeout))
         try:
