@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -132,3 +134,21 @@ def test_the_servers_log_lines_carry_an_iso_time_the_level_and_the_logger():
     assert re.fullmatch(
         r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} INFO dashboard\.app: signed in", line
     ), line
+
+
+def test_a_line_the_dashboard_logs_reaches_the_servers_stderr_once_in_the_log_format(tmp_path):
+    script = (
+        "import sys\n"
+        "from dashboard.app import create_app\n"
+        "from forecast.cli.serve_cmds import configure_logging\n"
+        "app = create_app(data_dir=sys.argv[1])\n"
+        "configure_logging(app.server.logger.name)\n"
+        "app.server.logger.info('signed in: kim from 1.2.3.4')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if "signed in: kim" in line]
+    assert len(lines) == 1, done.stderr
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} INFO dashboard\.app: ", lines[0])

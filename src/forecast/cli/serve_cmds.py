@@ -296,8 +296,14 @@ def configure_logging(app_logger: str) -> None:
     the dashboard's own logger at INFO (sign-ins and sign-outs), the libraries' at WARNING."""
     import logging
 
+    from flask.logging import default_handler
+
     logging.basicConfig(format=LOG_FORMAT, datefmt=LOG_TIME_FORMAT)
-    logging.getLogger(app_logger).setLevel(logging.INFO)
+    logger = logging.getLogger(app_logger)
+    # Flask gave its logger a handler of its own when the app first logged (no root handler was
+    # there yet): with it, every line would reach stderr twice, once without the format above
+    logger.removeHandler(default_handler)
+    logger.setLevel(logging.INFO)
 
 
 def _serve_until_stopped(run: Any, stop_jobs: Any) -> None:
