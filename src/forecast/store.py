@@ -1250,6 +1250,11 @@ class SqlStore(PlanRepository):
         except sa_exc.IntegrityError:
             if self._stored_format() != str(STORE_FORMAT):
                 raise
+        except sa_exc.OperationalError as exc:
+            # a store opened read-only (a reporting copy, a user with read rights only) is read
+            # as it is: its format is known to be no newer, and a writer will note it
+            if not sqlite_readonly(exc.orig):
+                raise
 
     def _refuse_another_programs_database(self) -> None:
         """Read before the engine connects: the engine's first connection switches the file to

@@ -68,3 +68,18 @@ def test_a_store_of_a_newer_format_is_refused_and_left_as_it_was(url):  # noqa: 
     engine.dispose()
     assert kept == newer
     assert ids == [plan]
+
+
+def test_a_store_of_the_release_before_opens_read_only_to_be_read(tmp_path):
+    """A store the release before made has no format row: opened read-only (a reporting copy,
+    a user with read rights only) it is read, not refused for the row it cannot write."""
+    file = tmp_path / "forecast.db"
+    store = SqlStore(f"sqlite:///{file}")
+    plan = new_plan(store).plan_id
+    _set_format(store, None)
+    store.close()
+    reader = SqlStore(f"sqlite:///file:{file}?mode=ro&uri=true")
+    try:
+        assert [p.plan_id for p in plans.list_plans(reader)] == [plan]
+    finally:
+        reader.close()
