@@ -212,3 +212,11 @@ def test_a_row_the_shift_moves_past_year_9999_is_refused_as_that_rows_problem(tm
     (start, end) = refused.value.problems
     assert (start.row, start.column, end.column) == (2, "start", "end")
     assert "the shift '1y' moves 9999-11-24 past the calendar's years 1..9999" in str(start)
+
+
+def test_every_count_up_to_the_limit_is_read_in_each_unit_and_one_more_is_refused_as_too_far():
+    for unit, most in event_import.MAX_SHIFT.items():
+        shift = event_import.parse_shift(f"{most}{unit}")
+        assert shift is not None and shift.count == most
+        with pytest.raises(Invalid, match="more than 100 years; move by at most 100 years"):
+            event_import.parse_shift(f"{most + 1}{unit}")

@@ -115,14 +115,16 @@ def parse_shift(text: str | None) -> DateShift | None:
     typed = (text or "").strip()
     if not typed:
         return None
-    found = re.fullmatch(r"([+-]?\d{1,4})\s*([dwmy])", typed.lower())
+    # digits enough for the largest count allowed in any unit; a larger count is refused below
+    found = re.fullmatch(r"([+-]?\d{1,6})\s*([dwmy])", typed.lower())
     if found is None or int(found.group(1)) == 0:
         raise Invalid(f"cannot read the shift {typed!r}: {SHIFT_FIX}")
     number, unit = int(found.group(1)), found.group(2)
     if abs(number) > MAX_SHIFT[unit]:
         raise Invalid(
-            f"the shift {typed!r} is more than {MAX_SHIFT['y']} years: {SHIFT_FIX}, at most "
-            f"{MAX_SHIFT['y']} years ({MAX_SHIFT['w']}w, {MAX_SHIFT['m']}m or {MAX_SHIFT['d']}d)"
+            f"the shift {typed!r} is more than {MAX_SHIFT['y']} years; move by at most "
+            f"{MAX_SHIFT['y']} years ({MAX_SHIFT['w']}w, {MAX_SHIFT['m']}m or {MAX_SHIFT['d']}d). "
+            f"{SHIFT_FIX}"
         )
     return DateShift(number, unit, typed)
 
