@@ -28,9 +28,6 @@ def notice(drift: BasisDrift | None, user: str | None) -> Any:
     if drift is None:
         return None
 
-    def money(minor: int) -> str:
-        return components.minor_to_money(minor, currency=drift.currency)
-
     if user in drift.owners:
         way: Any = [
             "You own the plan: ",
@@ -51,7 +48,7 @@ def notice(drift: BasisDrift | None, user: str | None) -> Any:
             "rebase on the Negotiation page."
         ]
     return dbc.Alert(
-        [html.Strong("Basis drift: "), drift.text(money), " ", *way],
+        [html.Strong("Basis drift: "), drift.text(), " ", *way],
         color="warning",
         className="py-2 small",
     )

@@ -147,3 +147,19 @@ def test_without_an_active_owner_the_notice_says_an_admin_must_grant_one_first()
     text = _text(drift_notice.notice(orphan, "lena"))
     assert "No owner of this plan can sign in: an admin must grant an owner first" in text
     assert "the plan's owner" not in text
+
+
+def test_the_notice_shows_a_drift_of_cents_as_the_command_line_does():
+    cents = BasisDrift("P1", "system_plan", "EUR", {"c": 40, "d": -149}, owners=("olga",))
+    text = _text(drift_notice.notice(cents, "lena"))
+    assert "teams c +€0.40, d −€1.49" in text
+    assert cents.per_team() in cents.note()
+
+
+def test_without_an_active_owner_the_command_lines_note_says_an_admin_grants_one_first():
+    orphan = BasisDrift("P1", "system_plan", "EUR", {"c": 1}, owners=())
+    for said in (orphan.note(), orphan.stretch_note()):
+        assert "the owner rebases" not in said
+        assert "an admin grants an owner first (`forecast plan grant P1 NAME --role owner`)" in said
+        assert said.endswith("who rebases with `forecast plan rebase P1`")
+    assert "until the owner rebases" not in orphan.text()

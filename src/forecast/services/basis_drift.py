@@ -57,14 +57,25 @@ class BasisDrift:
             f"The negotiation's basis is older than the current {self.basis_words}: the "
             f"{self.basis_words} moved since the goal was set or last rebased ({teams} "
             f"{self.per_team(money)}), and the negotiated plan and targets of {those} still rest "
-            "on the old numbers until the owner rebases."
+            "on the old numbers until it is rebased."
+        )
+
+    @property
+    def way_out(self) -> str:
+        """Who rebases, and how, for the CLI: the owner, or (every owner has left) an owner an
+        admin grants first."""
+        if self.owners:
+            return f"the owner rebases with `{self.rebase_command}`"
+        return (
+            "no owner of the plan can sign in: an admin grants an owner first (`forecast plan "
+            f"grant {self.plan_id} NAME --role owner`), who rebases with `{self.rebase_command}`"
         )
 
     def note(self) -> str:
         """One line for the CLI: the drift per team and the command that rebases."""
         return (
             f"the negotiation's basis is older than the current {self.basis_words} "
-            f"({self.per_team()}); the owner rebases with `{self.rebase_command}`"
+            f"({self.per_team()}); {self.way_out}"
         )
 
     def stretch_note(self) -> str:
@@ -73,8 +84,7 @@ class BasisDrift:
         return (
             f"the targets rest on the {self.basis_words} the goal was set on; P(reach) judges "
             "them against the current system plan (`expected`), and the "
-            f"{self.basis_words} has moved since ({self.per_team()}); the owner rebases with "
-            f"`{self.rebase_command}`"
+            f"{self.basis_words} has moved since ({self.per_team()}); {self.way_out}"
         )
 
 
