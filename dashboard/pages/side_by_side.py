@@ -236,14 +236,13 @@ def summary_cards(comparison: PlanComparison) -> list[dbc.Col]:
         {str(k): v for k, v in worst_kept.iloc[0].items()} if len(worst_kept) else None,
         cur,
     )
-    chance = (
-        f", {said['outcome']}"
-        if "outcome" in said
-        else ""
-        if pd.isna(worst["probability"])
-        else f", {components.probability(worst['probability'])} chance to reach"
-        + (f" ({said['periods_in']})" if "periods_in" in said else "")
-    )
+    periods_in = f" ({said['periods_in']})" if "periods_in" in said else ""
+    if "outcome" in said:
+        chance = f", {said['outcome']}"
+    elif pd.isna(worst["probability"]):
+        chance = f", {said['periods_in']}" if periods_in else ""
+    else:
+        chance = f", {components.probability(worst['probability'])} chance to reach{periods_in}"
     return [
         dbc.Col(
             components.stat_card(

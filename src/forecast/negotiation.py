@@ -290,7 +290,8 @@ class Actor:
             # A lead has one team: its own lead claims for the other team, or the owner moves
             # this lead there.
             raise NotAllowed(
-                f"user {self.user} is the lead of team {self.team!r} and cannot {doing} for team {team!r}",
+                f"user {self.user} is the lead of team {self.team!r} and cannot {doing} for team "
+                f"{team!r}{left}",
                 Fix(ask, team=team, leads=leads)
                 if leads
                 else Fix(FixKey.ASK_FOR_LEAD, user=self.user, team=team),

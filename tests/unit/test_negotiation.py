@@ -593,3 +593,19 @@ def test_a_refusal_says_the_leads_of_a_team_have_left_by_their_count():
     assert "made by the team's lead; team b's lead lara has left: the account is disabled" in str(
         refused.value
     )
+
+
+def test_a_lead_of_another_team_is_told_the_teams_lead_has_left_too():
+    kim = Actor(
+        "kim",
+        frozenset({"lead"}),
+        team="a",
+        team_leads=(("a", "kim"),),
+        left_leads=(("b", "lara"),),
+    )
+    with pytest.raises(NotAllowed) as refused:
+        kim.require_lead_of("b", "claim")
+    assert str(refused.value).startswith(
+        "user kim is the lead of team 'a' and cannot claim for team 'b'; team b's lead lara has "
+        "left: the account is disabled"
+    )

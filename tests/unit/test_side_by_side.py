@@ -342,3 +342,19 @@ def test_a_series_with_no_actuals_at_all_keeps_its_team_from_a_verdict(store):
         for r in side_by_side.difference_rows(comparison.compare_plans(store, store.plan_id))
     }
     assert "periods_in" not in rows["north"] and rows["north"]["outcome"].endswith("€800.00")
+
+
+def test_the_largest_disagreement_card_says_the_periods_in_without_a_chance(store):
+    from dataclasses import replace
+
+    nego.set_goal(store, store.plan_id, "olga", ratio="1.2")
+    frame = comparison.period_comparison(store, store.plan_id, None)
+    assert frame is not None
+    cells = frame[["unique_id", "ds"]].assign(y=100.0)
+    _upload_cells(store, cells[cells["ds"] == cells["ds"].min()])
+    compared = comparison.compare_plans(store, store.plan_id)
+    no_chance = replace(compared, differences=compared.differences.assign(probability=float("nan")))
+
+    text = json.dumps(side_by_side.summary_cards(no_chance), cls=plotly.utils.PlotlyJSONEncoder)
+
+    assert f"1 of {cells['ds'].nunique()} periods in" in text
