@@ -163,3 +163,9 @@ def test_without_an_active_owner_the_command_lines_note_says_an_admin_grants_one
         assert "an admin grants an owner first (`forecast plan grant P1 NAME --role owner`)" in said
         assert said.endswith("who rebases with `forecast plan rebase P1`")
     assert "until the owner rebases" not in orphan.text()
+
+
+def test_the_notices_link_goes_to_the_negotiation_pages_path():
+    from dashboard.pages import negotiation as negotiation_page
+
+    assert drift_notice.NEGOTIATION_PATH == negotiation_page.PATH
