@@ -29,6 +29,8 @@ from typing import Any
 import psutil
 from dash import DiskcacheManager
 
+from forecast.services.uploads import STICKY_SESSIONS
+
 START_METHOD = "forkserver"
 PRELOAD = ("dashboard.app",)
 """What the fork server imports once, before it forks any job (the jobs' own modules: the
@@ -45,8 +47,7 @@ OVERDUE = "it made no progress for {minutes:g} minutes and was stopped"
 LOST = "its process ended without an answer (it was stopped, or ran out of memory)"
 NOT_HERE = (
     "this server has no such job: the page's request went to another server of the planner than "
-    "the one making it (behind a load balancer that does not keep each browser on one server; "
-    "whoever runs the servers turns on sticky sessions, see the README, Running it for a team)"
+    f"the one making it ({STICKY_SESSIONS})"
 )
 
 
@@ -134,7 +135,7 @@ class CleanJobManager(DiskcacheManager):
         """Whether process `job` is still the job started under that id. The fork server reaps
         a finished job at once, so its id may name another process later: that one is never
         reported as the job, nor killed."""
-        born = self.handle.get(_born_key(int(job)))
+        born = self._born(job)
         if born is None:  # not started here (another server's job): a process of ours has no say
             return False
         try:
@@ -142,8 +143,12 @@ class CleanJobManager(DiskcacheManager):
         except psutil.Error:
             return False
 
+    def _born(self, job: Any) -> Any:
+        """When process `job` was started here (None: not started by this server)."""
+        return self.handle.get(_born_key(int(job)))
+
     def _started_here(self, job: Any) -> bool:
-        return self.handle.get(_born_key(int(job))) is not None
+        return self._born(job) is not None
 
     def job_running(self, job: Any) -> bool:
         try:

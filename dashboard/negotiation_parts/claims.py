@@ -277,7 +277,7 @@ def _own_role_changed(
         state = plans.get_plan(ctx.store, plan_id)
     except ServiceError:
         return None
-    now = state.team_of(user) if "lead" in state.roles_of(user) else None
+    now = state.team_of(user) if state.has_role(user, "lead") else None
     if now == team:
         return None
     if now is None:

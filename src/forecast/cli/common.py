@@ -246,8 +246,8 @@ def rests_on_columns(
         )
         for row in rows
     ]
-    series_wide = max([12, *(len(series) + 2 for series, _ in rests_on)])
-    periods_wide = max([10, *(len(periods) + 2 for _, periods in rests_on)])
+    series_wide = column_width("series", (series for series, _ in rests_on), least=12)
+    periods_wide = column_width("periods", (periods for _, periods in rests_on), least=10)
     return rests_on, series_wide, periods_wide
 
 

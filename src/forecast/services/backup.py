@@ -60,6 +60,7 @@ from forecast.plan import PlanState, utc_now
 from forecast.services.errors import Conflict, Invalid, NotFound, ServiceError, Unavailable
 from forecast.services.store_factory import DB_FILENAME, open_store, resolve_db_url, sqlite_file
 from forecast.store import (
+    DAMAGED_DOCUMENT,
     STORE_GENERATION,
     PlanRepository,
     content_hash,
@@ -909,7 +910,7 @@ def _damaged_plan(copy: sqlite3.Connection, tables: Collection[str]) -> str | No
     for plan_id, doc in copy.execute("SELECT id, doc FROM plans ORDER BY id"):
         try:
             PlanState.from_json(doc)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        except DAMAGED_DOCUMENT as exc:
             return f"plan {plan_id}'s document does not read as a plan: {exc}"
     if "plan_blobs" in tables:
         blobs = "SELECT plan_id, kind, data, content_hash FROM plan_blobs ORDER BY plan_id, kind"

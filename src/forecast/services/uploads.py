@@ -30,11 +30,14 @@ MAX_AGE_SECONDS = 24 * 3600
 
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
+STICKY_SESSIONS = (
+    "behind a load balancer that does not keep each browser on one server; whoever runs the "
+    "servers turns on sticky sessions, see the README, Running it for a team"
+)
+"""Why a request met a server other than the one holding its upload or job, and the way out."""
 NOT_ON_THIS_SERVER = (
     "the uploaded file is not on this server: it was dropped on another server of the planner "
-    "(behind a load balancer that does not keep each browser on one server; whoever runs the "
-    "servers turns on sticky sessions, see the README, Running it for a team); drop the file "
-    "again"
+    f"({STICKY_SESSIONS}); drop the file again"
 )
 
 
