@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from forecast.schema import DS, UNIQUE_ID, SchemaError
+from forecast.vocabulary import WEEKDAY_CODES
 
-_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
 SEASON_LENGTH = {"D": 7, "W": 52, "M": 12, "Q": 4}
@@ -63,7 +63,7 @@ def anchored_offset(base: str, dates: pd.DatetimeIndex) -> str:
     if base == "D":
         return "D"
     if base == "W":
-        return f"W-{_WEEKDAYS[last.day_of_week]}"
+        return f"W-{WEEKDAY_CODES[last.day_of_week]}"
     if base == "M":
         if (dates.day == 1).all():
             return "MS"

@@ -171,7 +171,9 @@ def was_admin(store: PlanRepository, name: str) -> bool:
     for entry in store.account_log(account=name):
         if entry.action == "add" and entry.what.startswith(f"{_added(name)} ({_ADMIN_MARK}"):
             return True
-        if entry.action == "set" and _made_admin(name) in entry.what.split("; "):
+        # the admin part comes first in a "set" entry; a display name may hold any words
+        made = _made_admin(name)
+        if entry.action == "set" and (entry.what == made or entry.what.startswith(f"{made}; ")):
             return True
     return False
 
