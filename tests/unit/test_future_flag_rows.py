@@ -255,3 +255,19 @@ def test_the_planned_flags_line_spans_the_horizon_and_says_when_the_model_ignore
     assert f"{span} (not used by snaive)" in said["snaive"]
     assert span in said["ets"]
     assert "not used by" not in said["ets"]
+
+
+def test_a_future_row_without_its_series_key_is_refused_not_given_to_another_series(
+    tmp_path: Path,
+) -> None:
+    lines = sales_with_future(count=2).splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("S1,2025-07-18"))
+    lines[at] = lines[at].removeprefix("S1")
+    path = tmp_path / "sales.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(IngestError) as err:
+        read_sales(path, future_rows=True)
+    (problem,) = err.value.problems
+    assert problem.row == at + 1
+    assert problem.column == "store"
+    assert "series key is empty" in problem.message

@@ -225,7 +225,7 @@ def read_sales(
         id_missing & ~totals_keyed,
         None,
         lambda v: "series key is empty",
-        "fill in the key (store, item...) or delete the row",
+        KEY_FIX,
     )
     problems += row_problems(
         name,
@@ -268,7 +268,7 @@ def read_sales(
             Problem.keyed(name, None, date_col_name, None, message, Fix(FixKey.NAME_FREQ))
         )
     if ahead is not None:
-        problems += ahead.problems(name, flags)
+        problems += ahead.problems(name, flags, id_names)
     if problems:
         if table.fmt is not None:
             spreadsheet = reader.spreadsheet_rows(raw, table.fmt, name)
@@ -415,6 +415,10 @@ def read_sales(
     )
 
 
+KEY_FIX = "fill in the key (store, item...) or delete the row"
+"""The fix of a row whose series key is empty, in the history or among the future rows."""
+
+
 @dataclass
 class _Ahead:
     """Rows after the file's last sales date whose sales cell is empty: the planned flags
@@ -426,9 +430,19 @@ class _Ahead:
     dates: np.ndarray  # datetime64[ns]
     last_sold: pd.Timestamp
 
-    def problems(self, name: str, flags: Sequence[str]) -> list[Problem]:
-        """A future row must give every flag: an empty flag cell is named by row and column."""
-        found: list[Problem] = []
+    def problems(self, name: str, flags: Sequence[str], id_names: Sequence[str]) -> list[Problem]:
+        """A future row must name its series and give every flag: an empty key or flag cell is
+        named by row and column (a row without its key would give its flags to another series)."""
+        keys = ", ".join(id_names)
+        found = row_problems(
+            name,
+            keys,
+            self.row_numbers,
+            series.series_codes(self.frame, list(id_names))[2],
+            None,
+            lambda v: "series key is empty",
+            KEY_FIX,
+        )
         after = f"{self.last_sold:%Y-%m-%d}"
         for flag in flags:
             message = (
