@@ -43,6 +43,8 @@ MODELS: tuple[str, ...] = ("auto", "snaive", "ets", "theta", "arima", "prophet",
 
 FREQUENCIES: tuple[str, ...] = ("D", "W", "M", "Q")
 """Supported frequencies of the regular calendar (day, week, month start, quarter start)."""
+PERIOD_WORDS = {"D": "day", "W": "week", "M": "month", "Q": "quarter"}
+"""A calendar's period in a word, by the first letter of its code (W-FRI: week)."""
 WEEKDAY_CODES: tuple[str, ...] = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 """The day a weekly calendar's weeks start on, as its code names it (W-MON), Monday first."""
 

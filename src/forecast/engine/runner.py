@@ -250,7 +250,7 @@ def make_runner(
     if address:
         from forecast.engine.dask_runner import DaskRunner
 
-        return DaskRunner(scheduler_address(address))
+        return DaskRunner(address)  # which checks the address's form first
     return LocalRunner(jobs=jobs)
 
 

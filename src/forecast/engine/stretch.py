@@ -52,6 +52,7 @@ from forecast.engine.stretch_models import (
     min_train,
     model_label,
 )
+from forecast.vocabulary import PERIOD_WORDS
 
 TOTAL = "TOTAL"
 METHOD = "family-residuals-v8"  # stored calibrations of another method are recomputed
@@ -181,7 +182,7 @@ def _part_of_year(freq: str) -> str:
 
 def period_word(freq: str) -> str:
     code = (freq or "").upper()
-    return {"W": "week", "D": "day", "M": "month", "Q": "quarter"}.get(code[:1], "period")
+    return PERIOD_WORDS.get(code[:1], "period")
 
 
 def team_totals(history: pd.DataFrame, teams: pd.Series, season: int = 1) -> pd.DataFrame:

@@ -75,7 +75,7 @@ from forecast.engine.period_weeks import WEEKDAYS as DAY_NAMES
 from forecast.errors import Fix, FixKey
 from forecast.money import format_count, format_percent
 from forecast.schema import DS, UNIQUE_ID, Y
-from forecast.vocabulary import DUPLICATE_RULES, WEEK_DATES
+from forecast.vocabulary import DUPLICATE_RULES, PERIOD_WORDS, WEEK_DATES
 
 
 def read_sales(
@@ -1490,12 +1490,11 @@ def _sparse_note(history: pd.DataFrame, filled: pd.Series, freq: str) -> list[No
             f"{format_percent(empty / cells, 0)} of the {names.get(freq[0], 'periods')} had no "
             f"rows and were filled with 0 ({steps} would be empty); a coarser calendar ({{fix}}) "
             "may suit these series better",
-            Fix(FixKey.COARSER_CALENDAR, freq=suited, period=PERIOD_NAMES[suited]),
+            Fix(FixKey.COARSER_CALENDAR, freq=suited, period=PERIOD_WORDS[suited]),
         )
     ]
 
 
-PERIOD_NAMES = {"D": "day", "W": "week", "M": "month", "Q": "quarter"}
 """A calendar's code as its period is called."""
 
 

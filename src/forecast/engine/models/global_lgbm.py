@@ -441,13 +441,16 @@ class FittedGlobal:
             return result
         horizon = max(t.horizon for t in usable)
         scaled, scales = self.spec._recursive(self._booster(), usable, 0, horizon)
+        widths = {
+            level: _pad(self.widths.get(level, np.zeros(horizon))[:, None], horizon)[:, 0]
+            for level in self.levels
+        }
         for i, task in enumerate(usable):
             steps = slice(unsold[task.uid], task.horizon)  # (past the unsold periods: sold_part)
             mean = scaled[i, steps] * scales[i]
             values = {"mean": mean}
             for level in self.levels:
-                widths = _pad(self.widths.get(level, np.zeros(horizon))[:, None], horizon)[:, 0]
-                half = widths[steps] * scales[i]
+                half = widths[level][steps] * scales[i]
                 values[lo_key(level)] = mean - half
                 values[hi_key(level)] = mean + half
             result.values[task.uid] = values
