@@ -13,6 +13,16 @@ from typing import Any
 from forecast.services.errors import Fix, FixKey, explain, fix_of, reason_of
 from forecast.services.like_notes import LikeFix, WordsOf
 
+# the wordings two fixes begin with (the longer one adds a way out)
+_WHOLE_PERIODS = (
+    "upload it once {which} complete, or, if {which} complete already (a day without rows had"
+    " no sales), tick 'Whole periods' and drop the file again"
+)
+_WEEKDAY = (
+    "date each row by the {dated_by}, summing the sales of {first} to {last}, or upload daily"
+    " sales (they are summed into the plan's weeks)"
+)
+
 PAGE_FIXES: Mapping[FixKey, str] = {
     FixKey.ASK_FOR_LEAD: "ask the plan owner to make you lead of team {team} on the Plans page",
     FixKey.GRANT_LEAD: (
@@ -109,8 +119,7 @@ PAGE_FIXES: Mapping[FixKey, str] = {
     FixKey.ACTUALS_DUPLICATES: "a repeated series and date in actuals is usually a correction: "
     "keep the one right row and upload again; if the rows are parts to add up (order lines, "
     "say), tick 'Sum rows of the same series and date' above and drop the file again",
-    FixKey.ACTUALS_WHOLE_PERIODS: "upload it once {which} complete, or, if {which} complete "
-    "already (a day without rows had no sales), tick 'Whole periods' and drop the file again",
+    FixKey.ACTUALS_WHOLE_PERIODS: _WHOLE_PERIODS,
     FixKey.NAME_PLAN: "type a plan name",
     FixKey.GIVE_ATTRIBUTES: "drop a series attributes file (e.g. a store table) on the Data page",
     FixKey.REPLAY_AT_LEAST_ONE: "set Cycles and Periods per cycle to 1 or more",
@@ -138,16 +147,13 @@ PAGE_FIXES: Mapping[FixKey, str] = {
     # Actuals dated by another weekday than the plan's weeks, as the Actuals page's Week dates:
     FixKey.ACTUALS_ONE_DAY: "if it is one day's sales, choose Week dates: the week's first day, "
     "and drop the file again; if it is a week's, date it by the {last} the week ends on",
-    FixKey.ACTUALS_WEEKDAY: "date each row by the {dated_by}, summing the sales of {first} to "
-    "{last}, or upload daily sales (they are summed into the plan's weeks)",
-    FixKey.ACTUALS_WEEKDAY_OR_END: "date each row by the {dated_by}, summing the sales of {first} "
-    "to {last}, or upload daily sales (they are summed into the plan's weeks); if each date is "
-    "the {last} that ends a {first}-to-{last} week, choose Week dates: the week's last day, and "
-    "drop the file again",
-    FixKey.ACTUALS_WEEK_ENDING: "upload it once {which} complete, or, if {which} complete "
-    "already (a day without rows had no sales), tick 'Whole periods' and drop the file again; if "
-    "{date} dates a whole week's sales by its last day, choose Week dates: the week's last day, "
-    "and drop the file again",
+    FixKey.ACTUALS_WEEKDAY: _WEEKDAY,
+    FixKey.ACTUALS_WEEKDAY_OR_END: _WEEKDAY
+    + "; if each date is the {last} that ends a {first}-to-{last} week, choose Week dates: the "
+    "week's last day, and drop the file again",
+    FixKey.ACTUALS_WEEK_ENDING: _WHOLE_PERIODS
+    + "; if {date} dates a whole week's sales by its last day, choose Week dates: the week's "
+    "last day, and drop the file again",
 }
 
 

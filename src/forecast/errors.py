@@ -94,6 +94,17 @@ class FixKey(StrEnum):
 
 
 # How to put it right, in words that fit every face (what ``str(error)`` says).
+
+# the wordings two fixes begin with (the longer one adds a way out)
+_WHOLE_PERIODS = (
+    "upload it once {which} complete, or, if {which} complete already (a day without rows had"
+    " no sales), upload it again saying its periods are whole"
+)
+_WEEKDAY = (
+    "date each row by the {dated_by}, summing the sales of {first} to {last}, or upload daily"
+    " sales (they are summed into the plan's weeks)"
+)
+
 NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.ASK_FOR_LEAD: "ask the plan owner to make {user} the lead of team {team}",
     FixKey.GRANT_LEAD: "make a member the lead of team {team} first",
@@ -147,8 +158,7 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     "if the numbers are right, upload them again confirming their scale",
     FixKey.ACTUALS_DUPLICATES: "a repeated series and date in actuals is usually a correction: "
     "keep the one right row and upload again; if the rows are parts to add up, sum them",
-    FixKey.ACTUALS_WHOLE_PERIODS: "upload it once {which} complete, or, if {which} complete "
-    "already (a day without rows had no sales), upload it again saying its periods are whole",
+    FixKey.ACTUALS_WHOLE_PERIODS: _WHOLE_PERIODS,
     FixKey.NAME_PLAN: "give the plan a name",
     FixKey.GIVE_ATTRIBUTES: "give a table of series attributes (e.g. a store table)",
     FixKey.REPLAY_AT_LEAST_ONE: "replay at least one cycle of at least one period",
@@ -181,14 +191,11 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.COARSER_CALENDAR: "{period}s, frequency {freq}",
     FixKey.ACTUALS_ONE_DAY: "if it is one day's sales, read it with week dates 'start' (the "
     "week's first day); if it is a week's, date it by the {last} the week ends on",
-    FixKey.ACTUALS_WEEKDAY: "date each row by the {dated_by}, summing the sales of {first} to "
-    "{last}, or upload daily sales (they are summed into the plan's weeks)",
-    FixKey.ACTUALS_WEEKDAY_OR_END: "date each row by the {dated_by}, summing the sales of {first} "
-    "to {last}, or upload daily sales (they are summed into the plan's weeks); if each date is "
-    "the {last} that ends a {first}-to-{last} week, read it as week ending",
-    FixKey.ACTUALS_WEEK_ENDING: "upload it once {which} complete, or, if {which} complete "
-    "already (a day without rows had no sales), upload it again saying its periods are whole; if "
-    "{date} dates a whole week's sales by its last day, read the file as week ending",
+    FixKey.ACTUALS_WEEKDAY: _WEEKDAY,
+    FixKey.ACTUALS_WEEKDAY_OR_END: _WEEKDAY
+    + "; if each date is the {last} that ends a {first}-to-{last} week, read it as week ending",
+    FixKey.ACTUALS_WEEK_ENDING: _WHOLE_PERIODS
+    + "; if {date} dates a whole week's sales by its last day, read the file as week ending",
 }
 
 

@@ -13,6 +13,16 @@ from typing import Any
 from forecast.services.errors import FixKey, explain, fix_of, reason_of
 from forecast.services.like_notes import LikeFix, WordsOf
 
+# the wordings two fixes begin with (the longer one adds a way out)
+_WHOLE_PERIODS = (
+    "upload it once {which} complete, or, if {which} complete already (a day without rows had"
+    " no sales), run `forecast plan actuals {plan} FILE --whole-periods`"
+)
+_WEEKDAY = (
+    "date each row by the {dated_by}, summing the sales of {first} to {last}, or upload daily"
+    " sales (they are summed into the plan's weeks)"
+)
+
 CLI_FIXES: Mapping[FixKey, str] = {
     FixKey.ASK_FOR_LEAD: (
         "ask the plan owner to make you its lead with "
@@ -101,9 +111,7 @@ CLI_FIXES: Mapping[FixKey, str] = {
     FixKey.ACTUALS_DUPLICATES: "a repeated series and date in actuals is usually a correction: "
     "keep the one right row and upload again; if the rows are parts to add up, sum them "
     "(--duplicates sum)",
-    FixKey.ACTUALS_WHOLE_PERIODS: "upload it once {which} complete, or, if {which} complete "
-    "already (a day without rows had no sales), run `forecast plan actuals {plan} FILE "
-    "--whole-periods`",
+    FixKey.ACTUALS_WHOLE_PERIODS: _WHOLE_PERIODS,
     FixKey.NAME_PLAN: "pass --name",
     FixKey.GIVE_ATTRIBUTES: "give an attributes file with --attributes",
     FixKey.REPLAY_AT_LEAST_ONE: "give --cycles and --horizon of at least 1",
@@ -131,15 +139,13 @@ CLI_FIXES: Mapping[FixKey, str] = {
     FixKey.COARSER_CALENDAR: "--freq {freq}",
     FixKey.ACTUALS_ONE_DAY: "if it is one day's sales, read it with week dates 'start' "
     "(--week-dates start); if it is a week's, date it by the {last} the week ends on",
-    FixKey.ACTUALS_WEEKDAY: "date each row by the {dated_by}, summing the sales of {first} to "
-    "{last}, or upload daily sales (they are summed into the plan's weeks)",
-    FixKey.ACTUALS_WEEKDAY_OR_END: "date each row by the {dated_by}, summing the sales of {first} "
-    "to {last}, or upload daily sales (they are summed into the plan's weeks); if each date is "
-    "the {last} that ends a {first}-to-{last} week, read it as week ending (--week-dates end)",
-    FixKey.ACTUALS_WEEK_ENDING: "upload it once {which} complete, or, if {which} complete "
-    "already (a day without rows had no sales), run `forecast plan actuals {plan} FILE "
-    "--whole-periods`; if {date} dates a whole week's sales by its last day, read the file as "
-    "week ending (--week-dates end)",
+    FixKey.ACTUALS_WEEKDAY: _WEEKDAY,
+    FixKey.ACTUALS_WEEKDAY_OR_END: _WEEKDAY
+    + "; if each date is the {last} that ends a {first}-to-{last} week, read it as week ending "
+    "(--week-dates end)",
+    FixKey.ACTUALS_WEEK_ENDING: _WHOLE_PERIODS
+    + "; if {date} dates a whole week's sales by its last day, read the file as week ending "
+    "(--week-dates end)",
 }
 
 
