@@ -51,6 +51,7 @@ def shift_field() -> Any:
                 id=ids.SYS_EVENTS_SHIFT,
                 type="text",
                 placeholder="e.g. 1y",
+                maxLength=12,
                 size="sm",
                 debounce=True,
                 style={"width": "7rem"},

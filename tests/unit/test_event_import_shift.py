@@ -220,3 +220,10 @@ def test_every_count_up_to_the_limit_is_read_in_each_unit_and_one_more_is_refuse
         assert shift is not None and shift.count == most
         with pytest.raises(Invalid, match="more than 100 years; move by at most 100 years"):
             event_import.parse_shift(f"{most + 1}{unit}")
+
+
+def test_a_long_unreadable_shift_is_said_back_in_part_only():
+    with pytest.raises(Invalid) as refused:
+        event_import.parse_shift("1" * 5000 + "y")
+    assert "cannot read the shift '1111" in str(refused.value)
+    assert len(str(refused.value)) < 1000

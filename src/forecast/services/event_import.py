@@ -118,7 +118,8 @@ def parse_shift(text: str | None) -> DateShift | None:
     # digits enough for the largest count allowed in any unit; a larger count is refused below
     found = re.fullmatch(r"([+-]?\d{1,6})\s*([dwmy])", typed.lower())
     if found is None or int(found.group(1)) == 0:
-        raise Invalid(f"cannot read the shift {typed!r}: {SHIFT_FIX}")
+        shown = typed if len(typed) <= 40 else f"{typed[:40]}..."  # said back: a bounded part
+        raise Invalid(f"cannot read the shift {shown!r}: {SHIFT_FIX}")
     number, unit = int(found.group(1)), found.group(2)
     if abs(number) > MAX_SHIFT[unit]:
         raise Invalid(
