@@ -1311,48 +1311,44 @@ class SqlStore(PlanRepository):
     def _fill_plan_members(self) -> None:
         """Write each plan's members cell from its document, in a database made before the
         column (each plan once; one a save filled meanwhile is left as it is)."""
-        c = plans_table.c
-        with self.engine.connect() as conn:
-            unfilled = conn.execute(sa.select(c.id).where(c.members.is_(None))).scalars().all()
-        for plan_id in unfilled:  # one document in memory at a time
-            with self.engine.begin() as conn:
-                row = conn.execute(sa.select(c.doc, c.version).where(c.id == plan_id)).first()
-                if row is None:
-                    continue
-                try:
-                    state = PlanState.from_json(row.doc)
-                except DAMAGED_DOCUMENT:
-                    # a damaged document: its cell stays empty, so the lists read the document
-                    # and refuse it with the reason there; the store still opens
-                    continue
-                conn.execute(
-                    plans_table.update()
-                    .where(c.id == plan_id, c.members.is_(None), c.version == row.version)
-                    .values(members=_members_cell(state, int(row.version)))
-                )
+        self._fill_from_documents(
+            plans_table.c.members,
+            lambda doc, version: _members_cell(PlanState.from_json(doc), version),
+            same_version=True,
+        )
 
     def _fill_plan_currencies(self) -> None:
         """Copy each plan's currency from its document into the column a database made before it
         just got. Every opener that found the column missing does it (each plan once: a plan
         another filled meanwhile is left as it is); a plan left unfilled is listed from its
         document."""
+        self._fill_from_documents(
+            plans_table.c.currency, lambda doc, _version: _currency_cell(_document_currency(doc))
+        )
+
+    def _fill_from_documents(
+        self, column: Any, cell_of: Callable[[str, int], str], *, same_version: bool = False
+    ) -> None:
+        """Fill `column` where it is empty with `cell_of(document, version)`, one plan (one
+        document in memory) at a time. A damaged document leaves its cell empty: the lists read
+        the document and refuse it there with the reason, and the store still opens.
+        `same_version`: write only while the row is at the version read."""
         c = plans_table.c
         with self.engine.connect() as conn:
-            unfilled = conn.execute(sa.select(c.id).where(c.currency.is_(None))).scalars().all()
-        for plan_id in unfilled:  # one document in memory at a time
+            unfilled = conn.execute(sa.select(c.id).where(column.is_(None))).scalars().all()
+        for plan_id in unfilled:
             with self.engine.begin() as conn:
-                doc = conn.execute(sa.select(c.doc).where(c.id == plan_id)).scalar()
-                if doc is None:
+                row = conn.execute(sa.select(c.doc, c.version).where(c.id == plan_id)).first()
+                if row is None or row.doc is None:
                     continue
                 try:
-                    currency = _document_currency(doc)
+                    cell = cell_of(row.doc, int(row.version))
                 except DAMAGED_DOCUMENT:
-                    continue  # a damaged document: listed from it, and refused there with why
-                conn.execute(
-                    plans_table.update()
-                    .where(c.id == plan_id, c.currency.is_(None))
-                    .values(currency=_currency_cell(currency))
-                )
+                    continue
+                where = [c.id == plan_id, column.is_(None)]
+                if same_version:
+                    where.append(c.version == row.version)
+                conn.execute(plans_table.update().where(*where).values({column.name: cell}))
 
     def close(self) -> None:
         self.engine.dispose()
