@@ -1285,6 +1285,7 @@ class Negotiation:
             "agreed_by": self.agreed_by,
             "agreed_at": self.agreed_at,
             "basis_taken_at": self.basis_taken_at,
+            "basis_taken": self.basis_taken,
             "rebased_by": self.rebased_by,
             "rebased_at": self.rebased_at,
         }

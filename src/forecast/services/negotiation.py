@@ -751,7 +751,7 @@ def basis_status(summary_: Mapping[str, Any]) -> str:
     if summary_.get("goal") is None:
         return "no goal yet"
     basis = in_words(summary_.get("basis", "baseline"))
-    taken = summary_.get("basis_taken_at") or summary_.get("rebased_at")
+    taken = summary_.get("basis_taken")
     when = f" taken {minute_utc(taken)}" if taken else ""
     drift = int(summary_.get("drift_total") or 0)
     if summary_.get("agreed_on_recorded_basis"):
