@@ -110,7 +110,7 @@ def restore_cmd(
                 "accounts": done.accounts,
                 "safety_copy": None if done.safety_copy is None else str(done.safety_copy),
                 "undo": undo,
-                "safety_copies": [_copy_json(copy) for copy in kept],
+                "safety_copies": [copy.to_dict() for copy in kept],
             }
         )
         return
@@ -129,10 +129,6 @@ def restore_cmd(
         typer.echo(
             f"each holds what a backup holds; `{delete}` deletes those made more than DAYS days ago"
         )
-
-
-def _copy_json(copy: Any) -> dict[str, Any]:
-    return {"path": str(copy.path), "bytes": copy.bytes, "made": copy.made.isoformat()}
 
 
 def _echo_copies(copies: list[Any]) -> None:
@@ -179,15 +175,15 @@ def safety_copies_cmd(
     if as_json:
         echo_json(
             {
-                "deleted": None if dropped is None else [_copy_json(c) for c in dropped],
-                "kept": [_copy_json(c) for c in kept],
+                "deleted": None if dropped is None else [c.to_dict() for c in dropped],
+                "kept": [c.to_dict() for c in kept],
             }
         )
         return
     if dropped is not None:
         size = sum(copy.bytes for copy in dropped) / 1024 / 1024
         typer.echo(
-            f"deleted {len(dropped)} safety cop{'y' if len(dropped) == 1 else 'ies'} made more "
+            f"deleted {backup.copies_phrase(len(dropped))} made more "
             f"than {delete_older_than} day(s) ago ({size:,.1f} MB)"
             + "".join(f"\n  {copy.path}" for copy in dropped)
         )

@@ -53,6 +53,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -568,6 +569,10 @@ class SafetyCopy:
     bytes: int
     made: datetime
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for the store log's details and the CLI's JSON."""
+        return {"path": str(self.path), "bytes": self.bytes, "made": self.made.isoformat()}
+
 
 def safety_copies(
     db_url: str | None = None, data_dir: str | Path | None = None
@@ -647,7 +652,7 @@ def drop_safety_copies(
             except Exception as exc:
                 deleted = ", ".join(str(copy.path) for copy in dropped)
                 raise Unavailable(
-                    f"deleted {_copies(len(dropped))} ({deleted}), but the store log could not "
+                    f"deleted {copies_phrase(len(dropped))} ({deleted}), but the store log could not "
                     f"record it ({exc})"
                 ) from exc
     finally:
@@ -661,20 +666,18 @@ def _record_the_dropped(
     names = ", ".join(copy.path.name for copy in dropped)
     size = _megabytes(sum(copy.bytes for copy in dropped))
     what = (
-        f"deleted {_copies(len(dropped))} of the store as it was before a restore, made more "
+        f"deleted {copies_phrase(len(dropped))} of the store as it was before a restore, made more "
         f"than {older_than_days} day(s) before, {size} in all: {names}"
     )
     details = {
         "older_than_days": older_than_days,
-        "deleted": [
-            {"path": str(copy.path), "bytes": copy.bytes, "made": copy.made.isoformat()}
-            for copy in dropped
-        ],
+        "deleted": [copy.to_dict() for copy in dropped],
     }
     store.record_in_store_log(actor, SAFETY_COPIES_DROPPED, what, details)
 
 
-def _copies(count: int) -> str:
+def copies_phrase(count: int) -> str:
+    """``1 safety copy``, ``3 safety copies``."""
     return f"{count} safety cop{'y' if count == 1 else 'ies'}"
 
 
