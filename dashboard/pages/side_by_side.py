@@ -13,7 +13,7 @@ from dash import Dash, Input, Output, dcc, html, no_update
 from dashboard import components, figures, ids
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
-from forecast.services import comparison
+from forecast.services import comparison, team_actuals
 from forecast.services.comparison import PlanComparison
 
 PATH = "/side-by-side"
@@ -338,11 +338,7 @@ def difference_rows(comparison: PlanComparison) -> list[dict[str, Any]]:
     frame = comparison.differences.astype(object)
     cur = components.row_currency(comparison.currency)
     kept = comparison.actuals
-    by_team = (
-        {str(r["team"]): {str(k): v for k, v in r.items()} for r in kept.to_dict("records")}
-        if len(kept)
-        else {}
-    )
+    by_team = team_actuals.by_team(kept) if len(kept) else {}
     return [
         with_actuals(
             {**{str(k): v for k, v in row.items()}, "cur": cur},
@@ -361,22 +357,21 @@ def with_actuals(
     "reached, actuals €X" or "missed by €Y, actuals €X" against the negotiated target, in place
     of a chance of something already over; some in, ``periods_in`` "N of M periods in" beside
     the chance, with "(K partly)" for the periods only some series are in; none, the row as it
-    was."""
-    partly = int((kept or {}).get("periods_partial") or 0)
-    if not kept or not (kept.get("periods_in") or partly):
+    was. The rule is `team_actuals.verdict`, as the Negotiation page's cards have it."""
+    said = team_actuals.verdict(kept, int(round(100 * float(row.get("target") or 0.0))))
+    if said is None:
         return row
-    done, total = int(kept["periods_in"]), int(kept["periods_total"])
-    if done < total:
-        said = f"{done} of {total} periods in" + (f" ({partly} partly)" if partly else "")
-        return {**row, "periods_in": said}
-    actual, target = float(kept["actual"]), float(row.get("target") or 0.0)
-    shown = components.money(actual, decimals=2, currency=currency)
-    if round(actual, 2) >= round(target, 2):
+    if not said.over:
+        partly = said.periods_partial
+        text = f"{said.periods_in} of {said.periods_total} periods in"
+        return {**row, "periods_in": text + (f" ({partly} partly)" if partly else "")}
+    shown = components.minor_to_money(said.actual or 0, decimals=2, currency=currency)
+    if said.kind == "reached":
         outcome = f"reached, actuals {shown}"
     else:
-        short = components.money(target - actual, decimals=2, currency=currency)
+        short = components.minor_to_money(said.short, decimals=2, currency=currency)
         outcome = f"missed by {short}, actuals {shown}"
-    return {**row, "outcome": outcome, "actual": actual}
+    return {**row, "outcome": outcome, "actual": (said.actual or 0) / 100}
 
 
 def comparison_outputs(comparison: PlanComparison) -> tuple[Any, ...]:

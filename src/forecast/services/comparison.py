@@ -12,13 +12,12 @@ import pandas as pd
 from forecast import schema
 from forecast.negotiation import round_to
 from forecast.services import negotiation, plan_totals
-from forecast.services.actuals import load_actuals, plan_cells
 from forecast.services.errors import Fix, FixKey, WrongStage
 from forecast.services.negotiation_board import stretch_note
-from forecast.services.plans import ATTRIBUTES, get_plan, load_blob_frame, teams_of
+from forecast.services.plans import get_plan
+from forecast.services.team_actuals import TOTAL, actuals_by_team, kept_actuals
 from forecast.store import PlanRepository
 
-TOTAL = "TOTAL"
 DIFFERENCE_COLUMNS = [
     "team",
     "system_plan",
@@ -48,8 +47,8 @@ class PlanComparison:
     summary: dict[str, Any]  # negotiation.summary: claimed, assigned, basis drift per team
     currency: str | None = "EUR"  # the plan's ISO code; None: plain numbers
     stretch_note: str = ""  # what the probabilities rest on ("from 6 past 13-week windows ...")
-    # per team and TOTAL, from the kept actuals: actual, periods_in, periods_total,
-    # periods_partial (empty: none)
+    # per team and TOTAL, from the kept actuals (`team_actuals.actuals_by_team`): actual,
+    # actual_minor, periods_in, periods_total, periods_partial (empty: none)
     actuals: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
@@ -209,68 +208,11 @@ def compare_plans(store: PlanRepository, plan: str) -> PlanComparison:
     )
 
 
-ACTUALS_COLUMNS = ["team", "actual", "periods_in", "periods_total", "periods_partial"]
-
-
-def _kept_actuals(store: PlanRepository, plan: str) -> tuple[Any, pd.DataFrame | None]:
-    """The plan and its kept actuals in force with each series' team and ``full``: whether
-    every series of the plan in that team has an actual in that period (None: none kept). An
-    upload takes a series-period without a row as not arrived yet (an ended series' 0 is
-    kept as a row), so a period is only in for a team once each of its series' is."""
-    state = get_plan(store, plan)
-    if not store.actuals_versions(state.plan_id):
-        return state, None
-    _, kept = load_actuals(store, state.plan_id)
-    teams = teams_of(load_blob_frame(store, state.plan_id, ATTRIBUTES), state.team_attr)
-    series, periods = plan_cells(store, state)
-    kept = kept.assign(team=kept[schema.UNIQUE_ID].astype(str).map(teams))
-    kept = kept[
-        kept["team"].notna()
-        & kept[schema.DS].isin(periods)
-        & kept[schema.UNIQUE_ID].astype(str).isin(series)
-    ]
-    of_plan = pd.Series(series, dtype=str).map(teams).dropna()
-    per_team = of_plan.value_counts()
-    # per row: how many of its team's series are in its period, of how many the plan has
-    in_period = kept.groupby(["team", schema.DS])[schema.UNIQUE_ID].transform("nunique")
-    every = kept.groupby(schema.DS)[schema.UNIQUE_ID].transform("nunique") >= len(of_plan)
-    kept = kept.assign(
-        full=(in_period >= kept["team"].map(per_team).fillna(0)).to_numpy(),
-        full_total=every.to_numpy(),
-    )
-    return state, kept
-
-
-def actuals_by_team(store: PlanRepository, plan: str) -> pd.DataFrame:
-    """Per team and TOTAL, what the kept actuals (the version in force) say of the horizon:
-    ``actual`` (their sum), ``periods_in`` (the periods every series of the team has an actual
-    in) of ``periods_total``, ``periods_partial`` (the periods only some have one in). Empty
-    while the plan keeps no actuals. The Side by side page says "reached" or "missed by" where
-    every period is in, and "N of M periods in" beside the chance while some are."""
-    state, kept = _kept_actuals(store, plan)
-    if kept is None:
-        return pd.DataFrame(columns=ACTUALS_COLUMNS)
-
-    def row(team: str, part: pd.DataFrame, full: str) -> dict[str, Any]:
-        periods = part.groupby(schema.DS)[full].first()
-        return {
-            "team": team,
-            "actual": float(part[schema.Y].sum()),
-            "periods_in": int(periods.sum()),
-            "periods_total": int(state.horizon),
-            "periods_partial": int((~periods).sum()),
-        }
-
-    rows = [row(str(team), part, "full") for team, part in kept.groupby("team", sort=True)]
-    rows.append(row(TOTAL, kept, "full_total"))
-    return pd.DataFrame(rows, columns=ACTUALS_COLUMNS)
-
-
 def period_actuals(store: PlanRepository, plan: str, team: str | None) -> pd.DataFrame:
     """The kept actuals of `team` (None: every team) summed per period: ``ds, actual``; only the
     periods every series of the team (of the plan) has an actual in, so a period half in is
     not drawn as a dip; empty while the plan keeps none."""
-    _, kept = _kept_actuals(store, plan)
+    _, kept = kept_actuals(store, plan)
     if kept is None:
         return pd.DataFrame({"ds": pd.DatetimeIndex([]), "actual": []})
     kept = kept[(kept["team"] == team) & kept["full"]] if team else kept[kept["full_total"]]

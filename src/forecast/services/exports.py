@@ -26,7 +26,14 @@ from forecast.overrides import (
     UnknownScope,
 )
 from forecast.plan import ROW_FIELDS, PlanState, utc_now
-from forecast.services import accounts, model_names, plan_totals, stretch_calibration, system
+from forecast.services import (
+    accounts,
+    model_names,
+    plan_totals,
+    stretch_calibration,
+    system,
+    team_actuals,
+)
 from forecast.services import actuals as actuals_service
 from forecast.services import negotiation as nego
 from forecast.services.errors import (
@@ -179,12 +186,13 @@ def _sheets(
         ]
     if actual_minor is not None:
         by_series["actual"] = [None if pd.isna(v) else int(v) / 100 for v in actual_minor]
-        # a team's actual only where each of its series-periods has one: a sum of some periods
-        # beside the targets of all would read as a miss
-        teams = actual_minor.groupby(negotiated["team"].to_numpy())
-        complete, total = teams.apply(lambda v: bool(v.notna().all())), teams.sum()
+        # a team's actual only where each of its series-periods has one (the Side by side
+        # page's rule, `team_actuals`): a sum of some periods beside the targets of all would
+        # read as a miss
+        kept = team_actuals.by_team(team_actuals.actuals_by_team(store, state.plan_id))
+        actual = [team_actuals.team_actual_minor(kept.get(str(team))) for team in sums.index]
         by_team["actual"] = [  # type: ignore[assignment]
-            Decimal(int(total[team])) / 100 if complete[team] else None for team in sums.index
+            None if minor is None else Decimal(minor) / 100 for minor in actual
         ]
     audit = pd.DataFrame(
         [

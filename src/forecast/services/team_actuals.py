@@ -1,0 +1,156 @@
+"""A team's actual over the plan's horizon, and what it says of the team's target: the one rule
+the Side by side page, the Negotiation page's cards, `plan stretch` and the export's by-team sheet
+read.
+
+`actuals_by_team` sums each team's kept actuals (the version in force) and counts the periods
+each of its series has an actual in; `all_in` says whether the horizon is over for the team (every
+period in); `verdict` says, against a target, "reached" or "missed" once it is, and how many
+periods are in while only some are."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from forecast import schema
+from forecast.services.actuals import load_actuals, plan_cells
+from forecast.services.plans import ATTRIBUTES, get_plan, load_blob_frame, teams_of
+from forecast.store import PlanRepository
+
+TOTAL = "TOTAL"
+ACTUALS_COLUMNS = [
+    "team",
+    "actual",
+    "actual_minor",
+    "periods_in",
+    "periods_total",
+    "periods_partial",
+]
+
+
+def kept_actuals(store: PlanRepository, plan: str) -> tuple[Any, pd.DataFrame | None]:
+    """The plan and its kept actuals in force with each series' team and ``full``: whether
+    every series of the plan in that team has an actual in that period (None: none kept). An
+    upload takes a series-period without a row as not arrived yet (an ended series' 0 is
+    kept as a row), so a period is only in for a team once each of its series' is."""
+    state = get_plan(store, plan)
+    if not store.actuals_versions(state.plan_id):
+        return state, None
+    _, kept = load_actuals(store, state.plan_id)
+    teams = teams_of(load_blob_frame(store, state.plan_id, ATTRIBUTES), state.team_attr)
+    series, periods = plan_cells(store, state)
+    kept = kept.assign(team=kept[schema.UNIQUE_ID].astype(str).map(teams))
+    kept = kept[
+        kept["team"].notna()
+        & kept[schema.DS].isin(periods)
+        & kept[schema.UNIQUE_ID].astype(str).isin(series)
+    ]
+    of_plan = pd.Series(series, dtype=str).map(teams).dropna()
+    per_team = of_plan.value_counts()
+    # per row: how many of its team's series are in its period, of how many the plan has
+    in_period = kept.groupby(["team", schema.DS])[schema.UNIQUE_ID].transform("nunique")
+    every = kept.groupby(schema.DS)[schema.UNIQUE_ID].transform("nunique") >= len(of_plan)
+    kept = kept.assign(
+        full=(in_period >= kept["team"].map(per_team).fillna(0)).to_numpy(),
+        full_total=every.to_numpy(),
+    )
+    return state, kept
+
+
+def actuals_by_team(store: PlanRepository, plan: str) -> pd.DataFrame:
+    """Per team and TOTAL, what the kept actuals (the version in force) say of the horizon:
+    ``actual_minor`` (their sum, rounded to the cent once: a till's sub-cent amounts add up
+    before they are rounded) and ``actual`` (the same in currency units), ``periods_in`` (the
+    periods every series of the team has an actual in) of ``periods_total``, ``periods_partial``
+    (the periods only some have one in). Empty while the plan keeps no actuals; a team without
+    any kept actual has no row."""
+    state, kept = kept_actuals(store, plan)
+    if kept is None:
+        return pd.DataFrame(columns=ACTUALS_COLUMNS)
+
+    def row(team: str, part: pd.DataFrame, full: str) -> dict[str, Any]:
+        periods = part.groupby(schema.DS)[full].first()
+        minor = int(np.round(float(part[schema.Y].sum()) * 100))
+        return {
+            "team": team,
+            "actual": minor / 100,
+            "actual_minor": minor,
+            "periods_in": int(periods.sum()),
+            "periods_total": int(state.horizon),
+            "periods_partial": int((~periods).sum()),
+        }
+
+    rows = [row(str(team), part, "full") for team, part in kept.groupby("team", sort=True)]
+    rows.append(row(TOTAL, kept, "full_total"))
+    return pd.DataFrame(rows, columns=ACTUALS_COLUMNS)
+
+
+def by_team(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """`actuals_by_team`'s rows keyed by team (and TOTAL)."""
+    return {str(r["team"]): {str(k): v for k, v in r.items()} for r in frame.to_dict("records")}
+
+
+def all_in(kept: Mapping[str, Any] | None) -> bool:
+    """Whether every period of the horizon is in for the team (`kept`: its `actuals_by_team`
+    row; None: none kept): its actual is then the horizon's, to hold against the target."""
+    return bool(kept) and int(kept["periods_in"]) >= int(kept["periods_total"])  # type: ignore[index]
+
+
+def team_actual_minor(kept: Mapping[str, Any] | None) -> int | None:
+    """The team's actual over the horizon (minor units) once every period is in, else None: a
+    sum of some periods beside the target of all would read as a miss."""
+    if not all_in(kept):
+        return None
+    assert kept is not None
+    if "actual_minor" in kept:
+        return int(kept["actual_minor"])
+    return int(np.round(float(kept["actual"]) * 100))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a team's kept actuals say of its target. ``kind``: "reached" or "missed" once every
+    period is in (``actual`` against ``target``, minor units), "partial" while only some are
+    (``periods_in`` of ``periods_total``; ``periods_partial`` only some series are in)."""
+
+    kind: Literal["reached", "missed", "partial"]
+    actual: int | None  # None while only some periods are in
+    target: int
+    periods_in: int
+    periods_total: int
+    periods_partial: int = 0
+
+    @property
+    def over(self) -> bool:
+        """Whether the horizon is over for the team: reached or missed, no chance left to give."""
+        return self.kind != "partial"
+
+    @property
+    def short(self) -> int:
+        """By how much the actual falls short of the target (minor units; 0 when reached)."""
+        return 0 if self.actual is None else max(self.target - self.actual, 0)
+
+
+def verdict(kept: Mapping[str, Any] | None, target_minor: int) -> Verdict | None:
+    """What `kept` (a team's `actuals_by_team` row; None: none kept) says of `target_minor`:
+    None while no period of the team has an actual; "partial" while some have; "reached" (the
+    actual at or over the target, to the cent) or "missed" once every period is in."""
+    partly = int((kept or {}).get("periods_partial") or 0)
+    if not kept or not (kept.get("periods_in") or partly):
+        return None
+    done, total = int(kept["periods_in"]), int(kept["periods_total"])
+    actual = team_actual_minor(kept)
+    facts = {
+        "target": int(target_minor),
+        "periods_in": done,
+        "periods_total": total,
+        "periods_partial": partly,
+    }
+    if actual is None:
+        return Verdict("partial", actual=None, **facts)
+    kind: Literal["reached", "missed"] = "reached" if actual >= target_minor else "missed"
+    return Verdict(kind, actual=actual, **facts)
