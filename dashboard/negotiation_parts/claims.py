@@ -74,12 +74,14 @@ def team_card(
         ),
         drift,
         html.Div(
-            [
+            outcome_words(card, currency)
+            or [
                 html.Span("Probability to reach the target: "),
                 html.Strong(
                     components.probability(card.probability),
                     id={"type": "neg-prob", "team": card.team},
                 ),
+                html.Span(periods_in_words(card), className="text-muted"),
             ],
             className="small",
         ),
@@ -95,6 +97,35 @@ def team_card(
         md=6,
         lg=4,
     )
+
+
+def outcome_words(card: TeamCard, currency: str | None) -> list | None:
+    """Once every period of the team's horizon has its actuals (`card.actuals`), what they came
+    to against the target, in place of a chance of something already over: "Reached: actual X
+    against target Y" or "Missed by Z (actual X against target Y)"; None before."""
+    said = card.actuals
+    if said is None or not said.over:
+        return None
+
+    def money(minor: int | None) -> str:
+        return components.minor_to_money(minor, decimals=2, currency=currency)
+
+    against = f"actual {money(said.actual)} against target {money(said.target)}"
+    words = (
+        f"Reached: {against}"
+        if said.kind == "reached"
+        else f"Missed by {money(said.short)} ({against})"
+    )
+    return [html.Strong(words, id={"type": "neg-prob", "team": card.team})]
+
+
+def periods_in_words(card: TeamCard) -> str:
+    """While only some periods' actuals are in: " (n of m periods' actuals in)" beside the
+    chance (the chance is still of the whole horizon); "" before any is."""
+    said = card.actuals
+    if said is None or said.over:
+        return ""
+    return f" ({said.periods_in} of {said.periods_total} periods' actuals in)"
 
 
 def leads_text(card: TeamCard) -> str:

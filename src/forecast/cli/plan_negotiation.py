@@ -44,7 +44,7 @@ from forecast.vocabulary import EXPORT_FORMATS, in_words
 
 if TYPE_CHECKING:
     from forecast.services import basis_drift as drifts
-    from forecast.services import exports, plans, uploads
+    from forecast.services import exports, plans, team_actuals, uploads
     from forecast.services import money as fmt
     from forecast.services import negotiation as nego
 else:  # imported when a command runs: `forecast --help` does not load pandas
@@ -53,6 +53,7 @@ else:  # imported when a command runs: `forecast --help` does not load pandas
     fmt = lazy_module("forecast.services.money")
     nego = lazy_module("forecast.services.negotiation")
     plans = lazy_module("forecast.services.plans")
+    team_actuals = lazy_module("forecast.services.team_actuals")
     uploads = lazy_module("forecast.services.uploads")
 
 TeamOpt = Annotated[
@@ -493,6 +494,24 @@ def _records(table: Any) -> list[dict[str, Any]]:
     return out
 
 
+def _actuals_words(verdict: team_actuals.Verdict, currency: str | None) -> str:
+    """What a team's kept actuals came to against its target, as `plan stretch` says it."""
+
+    def money(minor: int | None) -> str:
+        return fmt.format_money(None if minor is None else minor / 100, currency, decimals=2)
+
+    if not verdict.over:
+        partly = f" ({verdict.periods_partial} partly)" if verdict.periods_partial else ""
+        return (
+            f"{verdict.periods_in} of {verdict.periods_total} periods' actuals in{partly}; "
+            "P(reach) is of the whole horizon"
+        )
+    against = f"actual {money(verdict.actual)} against target {money(verdict.target)}"
+    if verdict.kind == "reached":
+        return f"reached, {against}"
+    return f"missed by {money(verdict.short)} ({against})"
+
+
 @plan_app.command("stretch")
 def stretch_cmd(
     plan: PlanArg,
@@ -521,15 +540,32 @@ def stretch_cmd(
         f"{'team':<{team_wide}}{'target':>{target_wide}}{'expected':>{expected_wide}}"
         f"{'P(reach)':>10}{'vs last year':>14}"
     )
+    # what the kept actuals say of each team's target (the Negotiation and Side by side
+    # pages' rule): once every period is in, reached or missed in place of the chance
+    said = team_actuals.verdicts(
+        store,
+        plan,
+        {
+            str(row["team"]): int(round(100 * float(row["target"])))
+            for row in records
+            if str(row["team"]) not in (nego.GOAL_ROW, "TOTAL")
+        },
+    )
     for row, target, expects in zip(records, targets, expected, strict=True):
         growth = fmt.format_percent(row["growth_vs_last_year"], 1, signed=True)
         if row["growth_vs_last_year"] is not None and _covers_part(row):
             growth += LIKE_FOR_LIKE_MARK
+        over = said.get(str(row["team"]))
+        # the probability as the dashboard's pages show it (whole percents: it rests on a
+        # few past windows); a space keeps a wide growth from running into it
+        chance = (
+            over.kind
+            if over is not None and over.over
+            else fmt.format_probability(row["probability_reach"])
+        )
         typer.echo(
             f"{str(row['team']):<{team_wide}}{target:>{target_wide}}{expects:>{expected_wide}}"
-            # the probability as the dashboard's pages show it (whole percents: it rests on a
-            # few past windows); a space keeps a wide growth from running into it
-            f"{fmt.format_probability(row['probability_reach']):>10} {growth:>13}"
+            f"{chance:>10} {growth:>13}"
         )
     for row in _records(table):
         if row["team"] == nego.GOAL_ROW and row.get("teams_target") is not None:
@@ -540,6 +576,8 @@ def stretch_cmd(
                 f"TOTAL) {fmt.format_money(row['teams_target'], currency, decimals=2)}: P(reach) "
                 f"{fmt.format_probability(row['teams_probability_reach'])}, {growth} vs last year"
             )
+    for team, verdict in said.items():
+        typer.echo(f"{team}: {_actuals_words(verdict, currency)}")
     for note in dict.fromkeys(str(r["rests_on"]) for r in _records(table)):
         typer.echo(f"P(reach) {note}")
     _echo_coverage(table, "vs last year")

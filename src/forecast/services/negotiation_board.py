@@ -21,6 +21,7 @@ from forecast.services import negotiation as nego
 from forecast.services import plans
 from forecast.services.errors import Fix, FixKey
 from forecast.services.plans import get_plan
+from forecast.services.team_actuals import Verdict, verdicts
 from forecast.store import PlanRepository
 
 # the remainder rules as the page offers them: value -> label (the domain's labels)
@@ -48,6 +49,10 @@ class TeamCard:
     has_goal: bool = True
     disabled_leads: tuple[str, ...] = ()
     """Those of `leads` whose account is disabled (someone who left): the card marks them."""
+    actuals: Verdict | None = None
+    """What the kept actuals say of the target (`team_actuals.verdict`, the Side by side page's
+    rule): reached or missed once every period is in, in place of a chance of something over;
+    how many periods are in while some are; None while none is."""
 
 
 @dataclass(frozen=True)
@@ -165,8 +170,10 @@ def negotiation_board(store: PlanRepository, plan: str, user: str | None) -> Neg
         str(t): float(p) for t, p in zip(stretch["team"], stretch["probability_reach"], strict=True)
     }
     rows = {str(r["team"]): {str(k): v for k, v in r.items()} for r in ledger.to_dict("records")}
-    cards = tuple(
-        _card(t, leads, actions, rows.get(t), probability.get(t), disabled) for t in teams
+    cards = _with_actuals(
+        store,
+        state.plan_id,
+        tuple(_card(t, leads, actions, rows.get(t), probability.get(t), disabled) for t in teams),
     )
     rule = summary.get("rule")
     return NegotiationBoard(
@@ -233,6 +240,15 @@ def _card(
         can_claim=actions.claim[team],
         can_withdraw=actions.withdraw[team],
     )
+
+
+def _with_actuals(
+    store: PlanRepository, plan_id: str, cards: tuple[TeamCard, ...]
+) -> tuple[TeamCard, ...]:
+    """The cards with what their teams' kept actuals say of their targets (none kept: as
+    they are)."""
+    said = verdicts(store, plan_id, {card.team: card.target for card in cards})
+    return tuple(replace(card, actuals=said.get(card.team)) for card in cards)
 
 
 def _waterfall(summary: dict[str, Any], ledger: pd.DataFrame) -> WaterfallSteps:

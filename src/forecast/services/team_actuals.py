@@ -154,3 +154,10 @@ def verdict(kept: Mapping[str, Any] | None, target_minor: int) -> Verdict | None
         return Verdict("partial", actual=None, **facts)
     kind: Literal["reached", "missed"] = "reached" if actual >= target_minor else "missed"
     return Verdict(kind, actual=actual, **facts)
+
+
+def verdicts(store: PlanRepository, plan: str, targets: Mapping[str, int]) -> dict[str, Verdict]:
+    """`verdict` of each team of `targets` (team: target, minor units) that has kept actuals."""
+    kept = by_team(actuals_by_team(store, plan))
+    said = {team: verdict(kept.get(str(team)), target) for team, target in targets.items()}
+    return {team: v for team, v in said.items() if v is not None}

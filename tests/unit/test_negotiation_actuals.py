@@ -1,0 +1,106 @@
+"""The Negotiation page once the actuals arrive: a team whose every period is in reads what it
+came to (reached, or missed by how much) against its target in place of a chance of something
+over; a team with some periods in keeps its chance and says how many are. The rule is the Side
+by side page's (`team_actuals.verdict`); `plan stretch` says the same per team."""
+
+from __future__ import annotations
+
+import json
+
+from test_actuals_scale import as_csv
+from test_export_actuals import agreed_plan, sales
+from typer.testing import CliRunner
+
+from dashboard.negotiation_parts import claims
+from forecast.cli import app
+from forecast.services import actuals, comparison
+from forecast.services.negotiation_board import negotiation_board
+from forecast.services.store_factory import open_store
+from forecast.store import MemoryStore
+
+
+def _text(component) -> str:
+    return json.dumps(component.to_plotly_json(), default=str, ensure_ascii=False)
+
+
+def _upload(store, plan_id: str, factor: float) -> None:
+    kept = sales(store, plan_id, factor)  # team a: every period; b and c: their first two
+    actuals.upload_actuals(store, plan_id, as_csv(kept), filename="sold.csv", actor="olga")
+
+
+def test_a_card_says_reached_or_missed_once_every_period_is_in_and_the_periods_in_before():
+    store = MemoryStore()
+    plan_id = agreed_plan(store)
+    before = {c.team: c for c in negotiation_board(store, plan_id, "olga").cards}
+    _upload(store, plan_id, 1.03)
+
+    cards = {c.team: c for c in negotiation_board(store, plan_id, "olga").cards}
+
+    assert {c.actuals for c in before.values()} == {None}
+    a, b, c = cards["a"].actuals, cards["b"].actuals, cards["c"].actuals
+    assert a is not None and b is not None and c is not None
+    kept = comparison.compare_plans(store, plan_id).actuals.set_index("team")
+    assert a.over and a.actual == int(kept.loc["a", "actual_minor"])
+    assert a.target == cards["a"].target
+    assert a.kind == ("reached" if a.actual >= a.target else "missed")
+    horizon = int(kept.loc["a", "periods_total"])
+    # b's third series misses its second period: one period in, one partly
+    assert (b.kind, b.periods_in, b.periods_partial, b.periods_total) == ("partial", 1, 1, horizon)
+    assert (c.kind, c.periods_in, c.periods_total) == ("partial", 2, horizon)
+
+
+def test_a_missed_target_reads_by_how_much_and_a_reached_one_reads_reached():
+    store = MemoryStore()
+    plan_id = agreed_plan(store)
+    _upload(store, plan_id, 0.5)  # half the baseline: every target missed
+    board = negotiation_board(store, plan_id, "olga")
+    cards = {c.team: c for c in board.cards}
+    a = cards["a"].actuals
+    assert a is not None and a.kind == "missed"
+
+    shown = _text(claims.team_card(cards["a"], board.currency))
+
+    def money(minor: int) -> str:
+        return f"€{minor / 100:,.2f}"
+
+    assert (
+        f"Missed by {money(a.target - a.actual)} (actual {money(a.actual)} against target "
+        f"{money(a.target)})" in shown
+    )
+    assert "Probability to reach" not in shown
+    partly = _text(claims.team_card(cards["c"], board.currency))
+    assert "Probability to reach the target" in partly
+    assert f"(2 of {a.periods_total} periods' actuals in)" in partly
+
+    store = MemoryStore()
+    plan_id = agreed_plan(store)
+    _upload(store, plan_id, 3.0)  # three times the baseline: team a's target reached
+    board = negotiation_board(store, plan_id, "olga")
+    (card,) = [c for c in board.cards if c.team == "a"]
+    assert card.actuals is not None and card.actuals.kind == "reached"
+    shown = _text(claims.team_card(card, board.currency))
+    assert (
+        f"Reached: actual {money(card.actuals.actual)} against target {money(card.target)}" in shown
+    )
+    assert "Probability to reach" not in shown
+
+
+def test_plan_stretch_says_per_team_what_the_actuals_came_to(tmp_path):
+    store = open_store(data_dir=tmp_path)
+    plan_id = agreed_plan(store)
+    _upload(store, plan_id, 0.5)
+    cards = {c.team: c for c in negotiation_board(store, plan_id, "olga").cards}
+    store.close()
+
+    result = CliRunner().invoke(app, ["plan", "stretch", plan_id, "--data-dir", str(tmp_path)])
+
+    assert result.exit_code == 0, result.output
+    a = cards["a"].actuals
+    assert a is not None
+    assert (
+        f"a: missed by €{(a.target - a.actual) / 100:,.2f} (actual €{a.actual / 100:,.2f} "
+        f"against target €{a.target / 100:,.2f})" in result.stdout
+    )
+    horizon = a.periods_total
+    assert f"b: 1 of {horizon} periods' actuals in (1 partly)" in result.stdout
+    assert f"c: 2 of {horizon} periods' actuals in" in result.stdout
