@@ -258,15 +258,42 @@ def test_a_period_given_twice_in_two_spellings_is_refused_not_summed(store, plan
     assert nego.negotiation_of(get_plan(store, plan_id)) is None
 
 
-@pytest.mark.parametrize("second", ["2015-08-17", "2015/08/17"])
-def test_a_per_period_file_giving_a_period_twice_is_refused_naming_the_row(tmp_path, second):
-    from forecast.cli.conventions import CliError
-    from forecast.cli.plan_negotiation import _read_period_goals
+@pytest.mark.parametrize("again", ["same", "slashes"])
+def test_a_per_period_file_giving_a_period_twice_is_refused_with_the_goals_reason(tmp_path, again):
+    # one rule: the command line reads the file's rows as they are and shows the service's
+    # refusal (it had its own check, which the service's repeated)
+    from typer.testing import CliRunner
 
+    from forecast.cli import app
+    from forecast.services.store_factory import open_store
+
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    plan_id = team_plan(store, "p", {"a": "anna"})
+    dates = sorted(nego.series_frame(store, plan_id)["ds"].dt.strftime("%Y-%m-%d").unique())
+    store.close()
+    last = dates[-1]
+    second = last if again == "same" else last.replace("-", "/")
     path = tmp_path / "goals.csv"
-    path.write_text(f"ds,goal\n2015-08-10,5000000\n2015-08-17,3000000\n{second},3000000\n")
-    with pytest.raises(CliError, match=f"row 4: period {second} is given again, first in row 3"):
-        _read_period_goals(path)
+    rows = "".join(f"{d},1000000000\n" for d in dates)
+    path.write_text(f"ds,goal\n{rows}{second},3000000\n")
+
+    args = ["plan", "goal", plan_id, "--per-period", str(path), "--data-dir", str(data)]
+    result = CliRunner().invoke(app, [*args, "--as", "olga"])
+
+    reason = (
+        f"per-period goal: '{last}' is given twice"
+        if again == "same"
+        else f"per-period goal: '{second}' and '{last}' are the same period {last}"
+    )
+    assert result.exit_code != 0
+    assert reason in " ".join(result.output.split())
+    assert "give each period's goal once" in result.output
+    store = open_store(data_dir=data)
+    try:
+        assert nego.negotiation_of(get_plan(store, plan_id)) is None
+    finally:
+        store.close()
 
 
 def test_agreed_plan_is_immutable_and_a_new_version_can_change(store, plan_id):

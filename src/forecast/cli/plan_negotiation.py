@@ -226,7 +226,7 @@ not such a list."""
 PERIOD_GOALS_ROWS = "a goal per period needs one short row per period (ds,goal)"
 
 
-def _read_period_goals(path: Path) -> dict[str, str]:
+def _read_period_goals(path: Path) -> list[tuple[str, str]]:
     try:
         text = uploads.read_bounded(path, PERIOD_GOALS_MAX_BYTES).decode("utf-8-sig")
         rows = list(csv.DictReader(io.StringIO(text, newline="")))
@@ -240,22 +240,12 @@ def _read_period_goals(path: Path) -> dict[str, str]:
         fail(f"{path} cannot be read as CSV ({exc}): save it as CSV with the columns ds,goal")
     if not rows or not {"ds", "goal"} <= set(rows[0]):
         fail(f"{path} needs the columns ds,goal (one row per period of the horizon)")
-    goals: dict[str, str] = {}
-    seen: dict[str, tuple[int, str]] = {}  # period -> the row that gave it first, as spelled
+    goals: list[tuple[str, str]] = []
     for number, row in enumerate(rows, start=2):
         if not row["ds"] or not row["goal"]:
             fail(f"{path} row {number}: ds and goal must both be given")
-        ds = row["ds"].strip()
-        key = nego.period_key(ds) or ds  # not a date: the goal refuses it, naming it
-        if key in seen:
-            first, spelled = seen[key]
-            same = "" if spelled == ds else f" ({spelled})"
-            fail(
-                f"{path} row {number}: period {ds} is given again, first in row {first}{same}; "
-                "give each period's goal once"
-            )
-        seen[key] = (number, ds)
-        goals[ds] = row["goal"].strip()
+        # as the file gives them, a period twice too: the goal refuses that, naming it
+        goals.append((row["ds"].strip(), row["goal"].strip()))
     return goals
 
 

@@ -290,14 +290,17 @@ def set_goal(
     *,
     total: Decimal | str | float | None = None,
     ratio: Decimal | str | None = None,
-    per_period: Mapping[str, Decimal | str | float] | None = None,
+    per_period: Mapping[str, Decimal | str | float]
+    | Iterable[tuple[str, Decimal | str | float]]
+    | None = None,
     basis: str | None = None,
     spread_by: str | None = None,
     expected_version: int | None = None,
     least_share_of_basis: Decimal | None = None,
 ) -> PlanState:
     """Set the goal (owner): a total in currency units, a ratio of the basis total (e.g. "10/6.5"),
-    or per period ({ISO date: amount}). Opens the claiming round. The teams' baseline and system
+    or per period ({ISO date: amount}, or (date, amount) pairs as a file's rows give them: a period
+    given twice is refused, the only check of it). Opens the claiming round. The teams' baseline and system
     plan totals are taken (frozen) now; setting the goal again while claiming refreshes them.
     `basis` and `spread_by` not given keep the ones the goal was set with before (a first goal:
     the baseline, spread by the system plan). `least_share_of_basis`: a total below this share of
@@ -312,10 +315,15 @@ def set_goal(
     spelled: dict[str, str] = {}
     if per_period:
         period_minor = {}
-        for period, amount in per_period.items():
+        pairs = per_period.items() if isinstance(per_period, Mapping) else per_period
+        for period, amount in pairs:
             key = period_key(period)
             if key is None:
                 raise Invalid(f"per-period goal: {period!r} is not a date (use YYYY-MM-DD)")
+            if spelled.get(key) == str(period):
+                raise Invalid(
+                    f"per-period goal: {period!r} is given twice; give each period's goal once"
+                )
             if key in spelled:
                 raise Invalid(
                     f"per-period goal: {period!r} and {spelled[key]!r} are the same period "
