@@ -121,6 +121,21 @@ class PlanSummary:
 
 
 @dataclass(frozen=True)
+class WriteRefusal:
+    """A database's refusal of a write to one of the store's tables (`PlanRepository.
+    write_refusal`): the statement and table refused, in the database's words (`reason`); whether
+    every write is refused whatever the rights (`read_only`: a read-only session or a standby
+    server) or this role lacks a right; the role, and the schema of the tables."""
+
+    statement: str
+    table: str
+    reason: str
+    read_only: bool
+    role: str
+    schema: str
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     id: int
     plan_id: str
@@ -457,6 +472,12 @@ class PlanRepository(ABC):
     ) -> None:
         """A row of the store log (the in-memory store keeps none)."""
 
+    def write_refusal(self) -> WriteRefusal | None:
+        """Why this store's database takes no write from this process (PostgreSQL: a role
+        without the right to write its tables, a read-only session or server); None when it
+        takes them, and for the other stores (a SQLite file's check is the services')."""
+        return None
+
     def generation(self) -> str:
         """Which restore of a backup the store holds: it changes with every restore, so that a
         cache keyed by it (a plan version's frames) never serves what was read before one: a
@@ -554,7 +575,8 @@ def database_errors(doing: str, store: object = None) -> Iterator[None]:
 
     IntegrityError and DataError (e.g. a value longer than its column on PostgreSQL) mean the
     data was refused: ``Invalid``. OperationalError (server gone, file locked too long, a SQLite
-    file this user may not write, named from `store`): ``Unavailable``. The transaction has
+    file this user may not write, named from `store`), a PostgreSQL role without a right, a
+    read-only session: ``Unavailable``. The transaction has
     rolled back in every case, so nothing was written.
     """
     try:
@@ -577,6 +599,14 @@ def database_errors(doing: str, store: object = None) -> Iterator[None]:
             f"the database refused this server's role to {doing}: {_first_line(exc)}. Nothing "
             "was saved; the database's owner grants the role its tables (GRANT SELECT, INSERT, "
             "UPDATE, DELETE ON ALL TABLES IN SCHEMA ... TO role; after an upgrade, the new ones)"
+        ) from exc
+    except sa_exc.InternalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != READ_ONLY_TRANSACTION:
+            raise
+        raise Unavailable(
+            f"the database refused to {doing}: {_first_line(exc)}. Nothing was saved; its "
+            "sessions became read-only (default_transaction_read_only turned on, or the server "
+            "is a standby now): give the servers the URL of the primary, or turn the setting off"
         ) from exc
     except sa_exc.DatabaseError as exc:
         if _from_sqlite(exc) and _damaged_file(exc):
@@ -1062,6 +1092,7 @@ CONNECT_TIMEOUT_SECONDS = 10
 """PostgreSQL: how long connecting to an unreachable host is tried before ``Unavailable``."""
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE of a lock_timeout
 INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE of a permission denied
+READ_ONLY_TRANSACTION = "25006"  # PostgreSQL's SQLSTATE of a write in a read-only transaction
 
 SCHEMA_LOCK = 7_305_112_002
 """PostgreSQL advisory lock held while the store's tables are made or completed on open."""
@@ -1148,6 +1179,33 @@ def close_open_stores() -> None:
     for store in list(_OPEN_STORES):
         with contextlib.suppress(Exception):  # leaving anyway: a store that fails to close stays
             store.close()
+
+
+def _write_probes(table: sa.Table) -> list[tuple[str, Any]]:
+    """An INSERT, an UPDATE and a DELETE of `table` that touch no row."""
+    columns = list(table.c)
+    key = next(iter(table.primary_key.columns), columns[0])
+    nothing = sa.false()
+    return [
+        ("INSERT", table.insert().from_select(columns, sa.select(*columns).where(nothing))),
+        ("UPDATE", table.update().where(nothing).values({key.name: key})),
+        ("DELETE", table.delete().where(nothing)),
+    ]
+
+
+def _sequence_refused(conn: Connection, table: sa.Table, schema: str) -> str | None:
+    """Why an INSERT into `table` could not number its row (the role may not use the sequence
+    of its id); None when it may, or the table numbers none."""
+    column = table.autoincrement_column
+    if column is None:
+        return None
+    sequence = conn.execute(
+        sa.select(sa.func.pg_get_serial_sequence(f'"{schema}".{table.name}', column.name))
+    ).scalar()
+    if sequence is None:
+        return None
+    may = conn.execute(sa.select(sa.func.has_sequence_privilege(sequence, "USAGE"))).scalar()
+    return None if may else f"permission denied for sequence {sequence}"
 
 
 class SqlStore(PlanRepository):
@@ -1606,6 +1664,40 @@ class SqlStore(PlanRepository):
             )
         with self.engine.connect() as conn:
             conn.execute(sa.select(plans_table.c.id).limit(1))
+
+    @_wrapped("check that this server may write the tables")
+    def write_refusal(self) -> WriteRefusal | None:
+        """PostgreSQL: every table of the store is written to (INSERT, UPDATE and DELETE, each
+        of no row: the database checks the role's rights and a read-only session or server all
+        the same) in one transaction that is rolled back, so nothing changes; the role's right to
+        use the sequences of the tables' ids is asked of the database. The first refusal, or None.
+        Always None on SQLite (whose file the services check: `services.writable`)."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        with self.engine.connect() as conn:
+            role, schema = conn.execute(sa.text("SELECT current_user, current_schema()")).one()
+            schema = self.schema or schema
+            try:  # one transaction (begun by the query above), rolled back
+                for table in metadata.sorted_tables:
+                    for statement, probe in _write_probes(table):
+                        try:
+                            conn.execute(probe)
+                        except sa_exc.DBAPIError as exc:
+                            state = getattr(exc.orig, "sqlstate", None)
+                            if state not in (INSUFFICIENT_PRIVILEGE, READ_ONLY_TRANSACTION):
+                                raise
+                            read_only = state == READ_ONLY_TRANSACTION
+                            reason = _first_line(exc)
+                            return WriteRefusal(
+                                statement, table.name, reason, read_only, role, schema
+                            )
+                for table in metadata.sorted_tables:
+                    refused = _sequence_refused(conn, table, schema)
+                    if refused:
+                        return WriteRefusal("INSERT", table.name, refused, False, role, schema)
+            finally:
+                conn.rollback()
+        return None
 
     @_wrapped("read the store's generation")
     def generation(self) -> str:
