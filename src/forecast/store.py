@@ -1181,6 +1181,17 @@ def close_open_stores() -> None:
             store.close()
 
 
+def _file_identity(path: Path | None) -> tuple[int, int] | None:
+    """The device and inode of the file at `path` (None: no path, or no file there)."""
+    if path is None:
+        return None
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 def _write_probes(table: sa.Table) -> list[tuple[str, Any]]:
     """An INSERT, an UPDATE and a DELETE of `table` that touch no row."""
     columns = list(table.c)
@@ -1214,6 +1225,7 @@ class SqlStore(PlanRepository):
     def __init__(self, url: str, *, schema: str | None = None, engine: Engine | None = None):
         _OPEN_STORES.add(self)
         self.url = normalise_url(url)
+        self._opened_file: tuple[int, int] | None = None  # the SQLite file's, once open
         if engine is None:
             engine = _make_engine(self.url)
         with database_errors("open the plan store", self):
@@ -1226,6 +1238,7 @@ class SqlStore(PlanRepository):
                     self._create_tables(engine)
             else:
                 self._create_tables_sqlite()
+        self._opened_file = _file_identity(self._sqlite_file())
 
     def _create_tables(self, engine: Engine) -> None:
         if self.schema:
@@ -1264,6 +1277,40 @@ class SqlStore(PlanRepository):
                     raise
         self._add_missing_columns()
         self._write_format()
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction (`engine.begin()`), begun only while the store's SQLite file is
+        still the one it opened (`_refuse_another_file`)."""
+        self._refuse_another_file("Nothing was saved")
+        with self.engine.begin() as conn:
+            yield conn
+
+    def _refuse_another_file(self, outcome: str) -> None:
+        """Refuse (``Unavailable``) when the path of the store's SQLite file no longer leads to
+        the file this store opened (the same device and inode): it was moved, deleted or
+        replaced while the store was open. Its connections would go on with the file they
+        opened, whose writes a deleted file loses and a restarted server does not read. One
+        stat; nothing on PostgreSQL or in memory."""
+        opened = self._opened_file
+        if opened is None:
+            return
+        path = self._sqlite_file()
+        assert path is not None
+        now = _file_identity(path)
+        if now == opened:
+            return
+        what = (
+            f"the SQLite file {path} is gone (moved or deleted while the store was open)"
+            if now is None
+            else f"the SQLite file {path} is another file than the one this server opened (the "
+            "store's file was moved or replaced while it ran)"
+        )
+        raise Unavailable(
+            f"{what}. {outcome}; put the store's file back at {path} (or restore the last "
+            "backup there: `forecast store restore`), or restart the server, which opens the "
+            "file it finds there (a new, empty store where there is none)"
+        )
 
     def _stored_format(self) -> str | None:
         """The store's format number as its ``installation`` row says it; None for a store made
@@ -1605,7 +1652,7 @@ class SqlStore(PlanRepository):
     ) -> ActualsVersion:
         now = utc_now()
         c = actuals_table.c
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             # Lock the plan row first (PostgreSQL; SQLite's write lock comes with the UPDATE) so
             # that two uploads at once number their versions one after the other.
             locked = conn.execute(
@@ -1654,14 +1701,9 @@ class SqlStore(PlanRepository):
 
     @_wrapped("read anything")
     def ping(self) -> None:
-        # `SELECT 1` reads no file: a deleted SQLite file answered it from a pooled connection
-        # (or from a new, empty file that connecting made in its place).
-        sqlite_file = self._sqlite_file()
-        if sqlite_file is not None and not sqlite_file.is_file():
-            raise Unavailable(
-                f"the database could not read anything: its file {sqlite_file} is missing; "
-                "check the data directory, or restore the last backup"
-            )
+        # A deleted (or moved, or replaced) SQLite file answers from a pooled connection, or
+        # from a new, empty file that connecting made in its place.
+        self._refuse_another_file("The store cannot be used")
         with self.engine.connect() as conn:
             conn.execute(sa.select(plans_table.c.id).limit(1))
 
@@ -1712,7 +1754,7 @@ class SqlStore(PlanRepository):
             found = conn.execute(query).scalar()
         if found is None:
             try:
-                with self.engine.begin() as conn:
+                with self._writing() as conn:
                     conn.execute(
                         installation_table.insert().values(
                             name=purpose, value=secrets.token_hex(32)
@@ -1730,7 +1772,7 @@ class SqlStore(PlanRepository):
         self, session_id: str, account: str, at: float, *, forget_before: float
     ) -> None:
         c = sessions_table.c
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(sessions_table.delete().where(c.signed_in_at < forget_before))
             conn.execute(
                 sessions_table.insert().values(id=session_id, account=account, signed_in_at=at)
@@ -1749,7 +1791,7 @@ class SqlStore(PlanRepository):
     ) -> int:
         c = sessions_table.c
         which = c.id == session_id if session_id is not None else c.account == account
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             result = conn.execute(
                 sessions_table.update().where(which, c.ended_at.is_(None)).values(ended_at=at)
             )
@@ -1760,7 +1802,7 @@ class SqlStore(PlanRepository):
         c = failures_table.c
         for attempt in range(3):
             try:
-                with self.engine.begin() as conn:
+                with self._writing() as conn:
                     conn.execute(failures_table.delete().where(c.last_failed < forget_before))
                     counted = conn.execute(
                         failures_table.update()
@@ -1802,7 +1844,7 @@ class SqlStore(PlanRepository):
 
     @_wrapped("forget the failed sign-ins")
     def clear_sign_in_failures(self, keys: Collection[str]) -> None:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(failures_table.delete().where(failures_table.c.key.in_(list(keys))))
 
     # -- accounts ---------------------------------------------------------------------------
@@ -1810,7 +1852,7 @@ class SqlStore(PlanRepository):
     def add_account(self, account: Account, change: AccountChange | None = None) -> None:
         postgres = self.engine.dialect.name == "postgresql"
         try:  # the primary key decides: of two accounts added at once under one name, one stays
-            with self.engine.begin() as conn:
+            with self._writing() as conn:
                 if postgres:  # accounts are added one at a time: no two names alike but case
                     conn.execute(sa.select(sa.func.pg_advisory_xact_lock(ACCOUNT_NAMES_LOCK)))
                 conn.execute(users_table.insert().values(**account.__dict__))
@@ -1858,7 +1900,7 @@ class SqlStore(PlanRepository):
         unknown = set(values) - set(ACCOUNT_FIELDS)
         if unknown:
             raise ValueError(f"unknown account fields {sorted(unknown)}")
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             result = conn.execute(
                 users_table.update()
                 .where(users_table.c.name == name)
@@ -1902,7 +1944,7 @@ class SqlStore(PlanRepository):
     def record_in_store_log(
         self, actor: str, action: str, what: str, details: dict[str, Any]
     ) -> None:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(
                 store_log_table.insert().values(
                     at=utc_now(),
@@ -1937,6 +1979,7 @@ class SqlStore(PlanRepository):
             if postgres
             else self.engine
         )
+        self._refuse_another_file("Nothing was saved")
         with names.begin() as conn:
             if postgres:  # plans are added one at a time: names stay one
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(PLAN_NAMES_LOCK)))
@@ -2000,7 +2043,7 @@ class SqlStore(PlanRepository):
         stored.updated_at = now
         stored.version = expected_version + 1
         c = plans_table.c
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             # The conditional UPDATE comes first so that SQLite takes its write lock at once.
             # A state read before a restore of a backup is stale even where the restored plan
             # has its version number again: saving it would write the old plan over the restored.
