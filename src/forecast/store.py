@@ -666,12 +666,19 @@ SQLITE_READONLY = 8
 codes (SQLITE_READONLY_DIRECTORY, ...) keep it in the low byte."""
 
 
+def sqlite_answer(error: object) -> int | None:
+    """SQLite's primary result code of an error (its extended codes keep it in the low byte:
+    SQLITE_CORRUPT for each kind of damage); None for an error without one."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
 def sqlite_readonly(error: object) -> bool:
     """Whether a SQLite error is its "attempt to write a readonly database": the file, or the
     folder its journal goes to, is not writable for the user this process runs as."""
-    code = getattr(error, "sqlite_errorcode", None)
-    if isinstance(code, int):
-        return code & 0xFF == SQLITE_READONLY
+    answer = sqlite_answer(error)
+    if answer is not None:
+        return answer == SQLITE_READONLY
     return "readonly database" in str(error).lower()
 
 
@@ -727,6 +734,16 @@ def _wrapped(doing: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
 
 
 metadata = sa.MetaData()
+
+LOG_ACTOR_CHARS = 200
+"""The length of the actor column of the store log and the account log: a longer name (one a
+command line gives, unchecked) is cut to it (`logged_actor`)."""
+
+
+def logged_actor(actor: str) -> str:
+    """The actor as a log row of the store log or the account log keeps it."""
+    return actor[:LOG_ACTOR_CHARS]
+
 
 STORE_MARK_COLUMNS = frozenset({"id", "name", "doc", "version"})
 """Columns of ``plans`` that every release had: a file with other tables is not a plan store."""
@@ -1046,7 +1063,7 @@ account_log_table = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("at", sa.String(40), nullable=False),
-    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("actor", sa.String(LOG_ACTOR_CHARS), nullable=False),
     sa.Column("account", sa.String(200), nullable=False, index=True),
     sa.Column("action", sa.String(40), nullable=False),
     sa.Column("what", sa.Text, nullable=False),
@@ -1060,7 +1077,7 @@ store_log_table = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("at", sa.String(40), nullable=False),
-    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("actor", sa.String(LOG_ACTOR_CHARS), nullable=False),
     sa.Column("action", sa.String(40), nullable=False),
     sa.Column("what", sa.Text, nullable=False),
     sa.Column("details", sa.Text, nullable=True),
@@ -1948,7 +1965,7 @@ class SqlStore(PlanRepository):
             conn.execute(
                 store_log_table.insert().values(
                     at=utc_now(),
-                    actor=actor[:200],
+                    actor=logged_actor(actor),
                     action=action,
                     what=what,
                     details=json.dumps(details),
@@ -2156,7 +2173,7 @@ def _insert_account_change(conn: Connection, account: str, change: AccountChange
     conn.execute(
         account_log_table.insert().values(
             at=utc_now(),
-            actor=change.actor[:200],
+            actor=logged_actor(change.actor),
             account=account,
             action=change.action,
             what=change.what,
