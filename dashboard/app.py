@@ -98,17 +98,19 @@ CTX_KEY = "FORECAST_DASHBOARD_CTX"
 
 
 def check_writable(db_url: str | None, data_dir: str | None) -> None:
-    """Refuse (``Unavailable``, naming the file or folder and the fix) a store or a cache this
-    process may not write: a server started by a service user without write permission there
+    """Refuse (``Unavailable``, naming the file, folder or database and the fix) a store (its
+    SQLite file, or its tables in PostgreSQL) or a cache this process may not write: a server started by a service user without write permission there
     answered its health check and failed every sign-in, or stopped with SQLite's words alone."""
     from forecast.services import store_factory, writable
 
     ctx = DashboardContext(db_url=db_url, data_dir=data_dir)
     cache = ctx.cache_path()
+    store_file = store_factory.sqlite_file(db_url, data_dir)
     writable.refuse_unwritable(
-        store_factory.sqlite_file(db_url, data_dir),
+        store_file,
         [cache, uploads.folder(cache)],
         [cache / CACHE_FILE],
+        database=None if store_file else store_factory.resolve_db_url(db_url, data_dir),
     )
 
 

@@ -18,7 +18,9 @@ start_cluster() {
     fi
     port=$(pg_lsclusters -h | awk -v v="$ver" '$1==v && $2=="main" {print $3}')
     run_psql() { $SUDO -u postgres psql -p "$port" -qAt "$@" 2>/dev/null || su postgres -c "psql -p $port -qAt $(printf '%q ' "$@")"; }
-    run_psql -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='forecast') THEN CREATE ROLE forecast LOGIN PASSWORD 'forecast' CREATEDB; END IF; END \$\$;" >/dev/null
+    run_psql -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='forecast') THEN CREATE ROLE forecast LOGIN PASSWORD 'forecast' CREATEDB CREATEROLE; END IF; END \$\$;" >/dev/null
+    # CREATEROLE: the tests of a role that may only read the store make such a role (and drop it).
+    run_psql -c "ALTER ROLE forecast CREATEROLE" >/dev/null
     run_psql -tc "SELECT 1 FROM pg_database WHERE datname='forecast_test'" | grep -q 1 || run_psql -c "CREATE DATABASE forecast_test OWNER forecast" >/dev/null
 }
 

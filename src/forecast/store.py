@@ -121,6 +121,21 @@ class PlanSummary:
 
 
 @dataclass(frozen=True)
+class WriteRefusal:
+    """A database's refusal of a write to one of the store's tables (`PlanRepository.
+    write_refusal`): the statement and table refused, in the database's words (`reason`); whether
+    every write is refused whatever the rights (`read_only`: a read-only session or a standby
+    server) or this role lacks a right; the role, and the schema of the tables."""
+
+    statement: str
+    table: str
+    reason: str
+    read_only: bool
+    role: str
+    schema: str
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     id: int
     plan_id: str
@@ -457,6 +472,12 @@ class PlanRepository(ABC):
     ) -> None:
         """A row of the store log (the in-memory store keeps none)."""
 
+    def write_refusal(self) -> WriteRefusal | None:
+        """Why this store's database takes no write from this process (PostgreSQL: a role
+        without the right to write its tables, a read-only session or server); None when it
+        takes them, and for the other stores (a SQLite file's check is the services')."""
+        return None
+
     def generation(self) -> str:
         """Which restore of a backup the store holds: it changes with every restore, so that a
         cache keyed by it (a plan version's frames) never serves what was read before one: a
@@ -554,7 +575,8 @@ def database_errors(doing: str, store: object = None) -> Iterator[None]:
 
     IntegrityError and DataError (e.g. a value longer than its column on PostgreSQL) mean the
     data was refused: ``Invalid``. OperationalError (server gone, file locked too long, a SQLite
-    file this user may not write, named from `store`): ``Unavailable``. The transaction has
+    file this user may not write, named from `store`), a PostgreSQL role without a right, a
+    read-only session: ``Unavailable``. The transaction has
     rolled back in every case, so nothing was written.
     """
     try:
@@ -577,6 +599,14 @@ def database_errors(doing: str, store: object = None) -> Iterator[None]:
             f"the database refused this server's role to {doing}: {_first_line(exc)}. Nothing "
             "was saved; the database's owner grants the role its tables (GRANT SELECT, INSERT, "
             "UPDATE, DELETE ON ALL TABLES IN SCHEMA ... TO role; after an upgrade, the new ones)"
+        ) from exc
+    except sa_exc.InternalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != READ_ONLY_TRANSACTION:
+            raise
+        raise Unavailable(
+            f"the database refused to {doing}: {_first_line(exc)}. Nothing was saved; its "
+            "sessions became read-only (default_transaction_read_only turned on, or the server "
+            "is a standby now): give the servers the URL of the primary, or turn the setting off"
         ) from exc
     except sa_exc.DatabaseError as exc:
         if _from_sqlite(exc) and _damaged_file(exc):
@@ -636,12 +666,19 @@ SQLITE_READONLY = 8
 codes (SQLITE_READONLY_DIRECTORY, ...) keep it in the low byte."""
 
 
+def sqlite_answer(error: object) -> int | None:
+    """SQLite's primary result code of an error (its extended codes keep it in the low byte:
+    SQLITE_CORRUPT for each kind of damage); None for an error without one."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
 def sqlite_readonly(error: object) -> bool:
     """Whether a SQLite error is its "attempt to write a readonly database": the file, or the
     folder its journal goes to, is not writable for the user this process runs as."""
-    code = getattr(error, "sqlite_errorcode", None)
-    if isinstance(code, int):
-        return code & 0xFF == SQLITE_READONLY
+    answer = sqlite_answer(error)
+    if answer is not None:
+        return answer == SQLITE_READONLY
     return "readonly database" in str(error).lower()
 
 
@@ -697,6 +734,16 @@ def _wrapped(doing: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
 
 
 metadata = sa.MetaData()
+
+LOG_ACTOR_CHARS = 200
+"""The length of the actor column of the store log and the account log: a longer name (one a
+command line gives, unchecked) is cut to it (`logged_actor`)."""
+
+
+def logged_actor(actor: str) -> str:
+    """The actor as a log row of the store log or the account log keeps it."""
+    return actor[:LOG_ACTOR_CHARS]
+
 
 STORE_MARK_COLUMNS = frozenset({"id", "name", "doc", "version"})
 """Columns of ``plans`` that every release had: a file with other tables is not a plan store."""
@@ -1016,7 +1063,7 @@ account_log_table = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("at", sa.String(40), nullable=False),
-    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("actor", sa.String(LOG_ACTOR_CHARS), nullable=False),
     sa.Column("account", sa.String(200), nullable=False, index=True),
     sa.Column("action", sa.String(40), nullable=False),
     sa.Column("what", sa.Text, nullable=False),
@@ -1030,7 +1077,7 @@ store_log_table = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("at", sa.String(40), nullable=False),
-    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("actor", sa.String(LOG_ACTOR_CHARS), nullable=False),
     sa.Column("action", sa.String(40), nullable=False),
     sa.Column("what", sa.Text, nullable=False),
     sa.Column("details", sa.Text, nullable=True),
@@ -1062,6 +1109,7 @@ CONNECT_TIMEOUT_SECONDS = 10
 """PostgreSQL: how long connecting to an unreachable host is tried before ``Unavailable``."""
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE of a lock_timeout
 INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE of a permission denied
+READ_ONLY_TRANSACTION = "25006"  # PostgreSQL's SQLSTATE of a write in a read-only transaction
 
 SCHEMA_LOCK = 7_305_112_002
 """PostgreSQL advisory lock held while the store's tables are made or completed on open."""
@@ -1150,12 +1198,51 @@ def close_open_stores() -> None:
             store.close()
 
 
+def _file_identity(path: Path | None) -> tuple[int, int] | None:
+    """The device and inode of the file at `path` (None: no path, or no file there)."""
+    if path is None:
+        return None
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _write_probes(table: sa.Table) -> list[tuple[str, Any]]:
+    """An INSERT, an UPDATE and a DELETE of `table` that touch no row."""
+    columns = list(table.c)
+    key = next(iter(table.primary_key.columns), columns[0])
+    nothing = sa.false()
+    return [
+        ("INSERT", table.insert().from_select(columns, sa.select(*columns).where(nothing))),
+        ("UPDATE", table.update().where(nothing).values({key.name: key})),
+        ("DELETE", table.delete().where(nothing)),
+    ]
+
+
+def _sequence_refused(conn: Connection, table: sa.Table, schema: str) -> str | None:
+    """Why an INSERT into `table` could not number its row (the role may not use the sequence
+    of its id); None when it may, or the table numbers none."""
+    column = table.autoincrement_column
+    if column is None:
+        return None
+    sequence = conn.execute(
+        sa.select(sa.func.pg_get_serial_sequence(f'"{schema}".{table.name}', column.name))
+    ).scalar()
+    if sequence is None:
+        return None
+    may = conn.execute(sa.select(sa.func.has_sequence_privilege(sequence, "USAGE"))).scalar()
+    return None if may else f"permission denied for sequence {sequence}"
+
+
 class SqlStore(PlanRepository):
     """The repository on SQLite or PostgreSQL. `schema` (PostgreSQL only) isolates tests."""
 
     def __init__(self, url: str, *, schema: str | None = None, engine: Engine | None = None):
         _OPEN_STORES.add(self)
         self.url = normalise_url(url)
+        self._opened_file: tuple[int, int] | None = None  # the SQLite file's, once open
         if engine is None:
             engine = _make_engine(self.url)
         with database_errors("open the plan store", self):
@@ -1168,6 +1255,7 @@ class SqlStore(PlanRepository):
                     self._create_tables(engine)
             else:
                 self._create_tables_sqlite()
+        self._opened_file = _file_identity(self._sqlite_file())
 
     def _create_tables(self, engine: Engine) -> None:
         if self.schema:
@@ -1206,6 +1294,40 @@ class SqlStore(PlanRepository):
                     raise
         self._add_missing_columns()
         self._write_format()
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction (`engine.begin()`), begun only while the store's SQLite file is
+        still the one it opened (`_refuse_another_file`)."""
+        self._refuse_another_file("Nothing was saved")
+        with self.engine.begin() as conn:
+            yield conn
+
+    def _refuse_another_file(self, outcome: str) -> None:
+        """Refuse (``Unavailable``) when the path of the store's SQLite file no longer leads to
+        the file this store opened (the same device and inode): it was moved, deleted or
+        replaced while the store was open. Its connections would go on with the file they
+        opened, whose writes a deleted file loses and a restarted server does not read. One
+        stat; nothing on PostgreSQL or in memory."""
+        opened = self._opened_file
+        if opened is None:
+            return
+        path = self._sqlite_file()
+        assert path is not None
+        now = _file_identity(path)
+        if now == opened:
+            return
+        what = (
+            f"the SQLite file {path} is gone (moved or deleted while the store was open)"
+            if now is None
+            else f"the SQLite file {path} is another file than the one this server opened (the "
+            "store's file was moved or replaced while it ran)"
+        )
+        raise Unavailable(
+            f"{what}. {outcome}; put the store's file back at {path} (or restore the last "
+            "backup there: `forecast store restore`), or restart the server, which opens the "
+            "file it finds there (a new, empty store where there is none)"
+        )
 
     def _stored_format(self) -> str | None:
         """The store's format number as its ``installation`` row says it; None for a store made
@@ -1547,7 +1669,7 @@ class SqlStore(PlanRepository):
     ) -> ActualsVersion:
         now = utc_now()
         c = actuals_table.c
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             # Lock the plan row first (PostgreSQL; SQLite's write lock comes with the UPDATE) so
             # that two uploads at once number their versions one after the other.
             locked = conn.execute(
@@ -1596,16 +1718,45 @@ class SqlStore(PlanRepository):
 
     @_wrapped("read anything")
     def ping(self) -> None:
-        # `SELECT 1` reads no file: a deleted SQLite file answered it from a pooled connection
-        # (or from a new, empty file that connecting made in its place).
-        sqlite_file = self._sqlite_file()
-        if sqlite_file is not None and not sqlite_file.is_file():
-            raise Unavailable(
-                f"the database could not read anything: its file {sqlite_file} is missing; "
-                "check the data directory, or restore the last backup"
-            )
+        # A deleted (or moved, or replaced) SQLite file answers from a pooled connection, or
+        # from a new, empty file that connecting made in its place.
+        self._refuse_another_file("The store cannot be used")
         with self.engine.connect() as conn:
             conn.execute(sa.select(plans_table.c.id).limit(1))
+
+    @_wrapped("check that this server may write the tables")
+    def write_refusal(self) -> WriteRefusal | None:
+        """PostgreSQL: every table of the store is written to (INSERT, UPDATE and DELETE, each
+        of no row: the database checks the role's rights and a read-only session or server all
+        the same) in one transaction that is rolled back, so nothing changes; the role's right to
+        use the sequences of the tables' ids is asked of the database. The first refusal, or None.
+        Always None on SQLite (whose file the services check: `services.writable`)."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        with self.engine.connect() as conn:
+            role, schema = conn.execute(sa.text("SELECT current_user, current_schema()")).one()
+            schema = self.schema or schema
+            try:  # one transaction (begun by the query above), rolled back
+                for table in metadata.sorted_tables:
+                    for statement, probe in _write_probes(table):
+                        try:
+                            conn.execute(probe)
+                        except sa_exc.DBAPIError as exc:
+                            state = getattr(exc.orig, "sqlstate", None)
+                            if state not in (INSUFFICIENT_PRIVILEGE, READ_ONLY_TRANSACTION):
+                                raise
+                            read_only = state == READ_ONLY_TRANSACTION
+                            reason = _first_line(exc)
+                            return WriteRefusal(
+                                statement, table.name, reason, read_only, role, schema
+                            )
+                for table in metadata.sorted_tables:
+                    refused = _sequence_refused(conn, table, schema)
+                    if refused:
+                        return WriteRefusal("INSERT", table.name, refused, False, role, schema)
+            finally:
+                conn.rollback()
+        return None
 
     @_wrapped("read the store's generation")
     def generation(self) -> str:
@@ -1620,7 +1771,7 @@ class SqlStore(PlanRepository):
             found = conn.execute(query).scalar()
         if found is None:
             try:
-                with self.engine.begin() as conn:
+                with self._writing() as conn:
                     conn.execute(
                         installation_table.insert().values(
                             name=purpose, value=secrets.token_hex(32)
@@ -1638,7 +1789,7 @@ class SqlStore(PlanRepository):
         self, session_id: str, account: str, at: float, *, forget_before: float
     ) -> None:
         c = sessions_table.c
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(sessions_table.delete().where(c.signed_in_at < forget_before))
             conn.execute(
                 sessions_table.insert().values(id=session_id, account=account, signed_in_at=at)
@@ -1657,7 +1808,7 @@ class SqlStore(PlanRepository):
     ) -> int:
         c = sessions_table.c
         which = c.id == session_id if session_id is not None else c.account == account
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             result = conn.execute(
                 sessions_table.update().where(which, c.ended_at.is_(None)).values(ended_at=at)
             )
@@ -1668,7 +1819,7 @@ class SqlStore(PlanRepository):
         c = failures_table.c
         for attempt in range(3):
             try:
-                with self.engine.begin() as conn:
+                with self._writing() as conn:
                     conn.execute(failures_table.delete().where(c.last_failed < forget_before))
                     counted = conn.execute(
                         failures_table.update()
@@ -1710,7 +1861,7 @@ class SqlStore(PlanRepository):
 
     @_wrapped("forget the failed sign-ins")
     def clear_sign_in_failures(self, keys: Collection[str]) -> None:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(failures_table.delete().where(failures_table.c.key.in_(list(keys))))
 
     # -- accounts ---------------------------------------------------------------------------
@@ -1718,7 +1869,7 @@ class SqlStore(PlanRepository):
     def add_account(self, account: Account, change: AccountChange | None = None) -> None:
         postgres = self.engine.dialect.name == "postgresql"
         try:  # the primary key decides: of two accounts added at once under one name, one stays
-            with self.engine.begin() as conn:
+            with self._writing() as conn:
                 if postgres:  # accounts are added one at a time: no two names alike but case
                     conn.execute(sa.select(sa.func.pg_advisory_xact_lock(ACCOUNT_NAMES_LOCK)))
                 conn.execute(users_table.insert().values(**account.__dict__))
@@ -1766,7 +1917,7 @@ class SqlStore(PlanRepository):
         unknown = set(values) - set(ACCOUNT_FIELDS)
         if unknown:
             raise ValueError(f"unknown account fields {sorted(unknown)}")
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             result = conn.execute(
                 users_table.update()
                 .where(users_table.c.name == name)
@@ -1810,11 +1961,11 @@ class SqlStore(PlanRepository):
     def record_in_store_log(
         self, actor: str, action: str, what: str, details: dict[str, Any]
     ) -> None:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(
                 store_log_table.insert().values(
                     at=utc_now(),
-                    actor=actor[:200],
+                    actor=logged_actor(actor),
                     action=action,
                     what=what,
                     details=json.dumps(details),
@@ -1845,6 +1996,7 @@ class SqlStore(PlanRepository):
             if postgres
             else self.engine
         )
+        self._refuse_another_file("Nothing was saved")
         with names.begin() as conn:
             if postgres:  # plans are added one at a time: names stay one
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(PLAN_NAMES_LOCK)))
@@ -1908,7 +2060,7 @@ class SqlStore(PlanRepository):
         stored.updated_at = now
         stored.version = expected_version + 1
         c = plans_table.c
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             # The conditional UPDATE comes first so that SQLite takes its write lock at once.
             # A state read before a restore of a backup is stale even where the restored plan
             # has its version number again: saving it would write the old plan over the restored.
@@ -2021,7 +2173,7 @@ def _insert_account_change(conn: Connection, account: str, change: AccountChange
     conn.execute(
         account_log_table.insert().values(
             at=utc_now(),
-            actor=change.actor[:200],
+            actor=logged_actor(change.actor),
             account=account,
             action=change.action,
             what=change.what,

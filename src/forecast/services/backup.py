@@ -66,8 +66,10 @@ from forecast.store import (
     PlanRepository,
     content_hash,
     holds_plans,
+    logged_actor,
     refuse_another_programs_database,
     shown_tables,
+    sqlite_answer,
     sqlite_connection,
     sqlite_tables,
 )
@@ -491,8 +493,9 @@ def _damaged_store(target: Path, problem: str) -> Unavailable:
 
 
 def _holds_a_store(target: Path) -> bool:
-    """Whether the file holds a store to keep a copy of: a file with tables."""
-    return target.is_file() and not _has_no_tables(target)
+    """Whether the file holds a store to keep a copy of: a file with tables (or one SQLite
+    cannot read: damaged, it is kept, or refused, as a store)."""
+    return target.is_file() and _has_tables(target) is not False
 
 
 def _switch_to_wal_mode(target: Path) -> None:
@@ -525,11 +528,17 @@ def _became_a_store(target: Path) -> bool:
     server started on an empty data directory meanwhile), read while the restore holds the write
     lock, without waiting: a file that lock keeps readers out of is in rollback mode, and a store
     a server makes is in WAL mode."""
+    return _has_tables(target, wait=0) is True
+
+
+def _has_tables(target: Path, *, wait: float = 30.0) -> bool | None:
+    """Whether the SQLite file has tables (an empty file, or a database without tables: no);
+    None when SQLite cannot read it (damaged, or locked past `wait` seconds)."""
     try:
-        with contextlib.closing(sqlite_connection(target, "rw", timeout=0)) as conn:
+        with contextlib.closing(sqlite_connection(target, "rw", timeout=wait)) as conn:
             found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'").fetchone()
     except sqlite3.Error:
-        return False
+        return None
     return found is not None
 
 
@@ -681,15 +690,6 @@ def copies_phrase(count: int) -> str:
     return f"{count} safety cop{'y' if count == 1 else 'ies'}"
 
 
-def _has_no_tables(target: Path) -> bool:
-    """An empty file, or a database without tables: nothing a restore could be undone to."""
-    try:
-        with _opened(target, "rw") as conn:
-            return not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'").fetchone()
-    except sqlite3.Error:  # damaged: kept, or refused, as a store
-        return False
-
-
 def _store_problem(target: Path) -> str | None:
     """SQLite's finding in the store's file when it is damaged, else None."""
     try:
@@ -791,7 +791,7 @@ def _prepared_copy(
             if problem:
                 raise _damaged(source, problem)
     except sqlite3.DatabaseError as exc:
-        if _answer(exc) in _DAMAGED_ANSWERS:
+        if sqlite_answer(exc) in _DAMAGED_ANSWERS:
             raise _damaged(source, str(exc)) from exc
         if isinstance(exc, sqlite3.OperationalError):  # unreadable, a full disk: not the file
             raise Unavailable(
@@ -889,7 +889,7 @@ def _record_the_restore(
     )
     copy.execute(
         "INSERT INTO store_log (at, actor, action, what, details) VALUES (?, ?, ?, ?, ?)",
-        (utc_now(), record.actor[:200], RESTORE_ACTION, what, json.dumps(details)),
+        (utc_now(), logged_actor(record.actor), RESTORE_ACTION, what, json.dumps(details)),
     )
 
 
@@ -897,12 +897,6 @@ def _damaged(source: Path, problem: str) -> Invalid:
     return Invalid(
         f"the backup {source} is damaged ({problem}); nothing was changed: restore another one"
     )
-
-
-def _answer(exc: sqlite3.Error) -> int | None:
-    """SQLite's primary result code of an error (SQLITE_CORRUPT also for its extended codes)."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    return None if code is None else code & 0xFF
 
 
 def _damaged_plan(copy: sqlite3.Connection, tables: Collection[str]) -> str | None:
@@ -1002,7 +996,7 @@ def _write_into_store(temp: Path, target: Path, *, while_locked: Callable[[], No
         ) from None
     except sqlite3.Error as exc:
         text = str(exc)
-        if _answer(exc) in _BUSY_ANSWERS or "locked" in text or "busy" in text:
+        if sqlite_answer(exc) in _BUSY_ANSWERS or "locked" in text or "busy" in text:
             raise Unavailable(
                 f"the plan store {target} stayed busy ({text}); nothing was changed: try again"
             ) from exc

@@ -40,17 +40,19 @@ def resolve_db_url(db_url: str | None = None, data_dir: str | Path | None = None
         url = normalise_url(url)
         if "://" not in url:
             raise Invalid(
-                f"{given} {_safe(url)!r} is not a database URL; use postgresql://user:password@"
+                f"{given} {without_password(url)!r} is not a database URL; use postgresql://user:password@"
                 "host/db or leave it out to use the SQLite file in the data directory"
             )
         try:
             driver = make_url(url).drivername
         except ArgumentError as exc:
-            raise Invalid(f"{given} {_safe(url)} is not a database URL; {SUPPORTED}") from exc
+            raise Invalid(
+                f"{given} {without_password(url)} is not a database URL; {SUPPORTED}"
+            ) from exc
         if driver not in _DRIVERS:
             backend = driver.split("+")[0]
             name = driver if backend in _DRIVERS.values() else backend  # postgresql+psycopg2
-            raise Invalid(f"{given} {_safe(url)}: {name} is not supported; {SUPPORTED}")
+            raise Invalid(f"{given} {without_password(url)}: {name} is not supported; {SUPPORTED}")
         return url
     directory = Path(data_dir).expanduser() if data_dir else default_data_dir()
     try:
@@ -86,13 +88,13 @@ def open_store(db_url: str | None = None, data_dir: str | Path | None = None) ->
         # (forecast.errors); a raw OperationalError is kept as a safety net.
         if isinstance(exc, Unavailable | OperationalError):
             raise Unavailable(cannot_open(url, exc)) from exc
-        raise Invalid(f"cannot open the plan store at {_safe(url)}: {exc}") from exc
+        raise Invalid(f"cannot open the plan store at {without_password(url)}: {exc}") from exc
 
 
 def cannot_open(url: str, exc: BaseException) -> str:
     """Why the store at `url` could not be opened, once, in the words of its backend and the
     cause: the user and password, the server at host:port, the database's name, the file."""
-    where = f"cannot open the plan store at {_safe(url)}"
+    where = f"cannot open the plan store at {without_password(url)}"
     cause = exc if isinstance(exc, OperationalError) else exc.__cause__
     if not isinstance(cause, OperationalError):
         return f"{where}: {reason_of(exc)}"
@@ -154,7 +156,7 @@ def _postgres_problem(parsed: URL, cause: OperationalError, driver: str, text: s
     return f"{server} refused the connection ({reason}); check the URL and the server"
 
 
-def _safe(url: str) -> str:
+def without_password(url: str) -> str:
     """The URL without its password, for messages (one without a password stays as it is)."""
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)

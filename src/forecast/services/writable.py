@@ -1,23 +1,26 @@
 """Whether this process may write where a server writes: the store's SQLite file (and its folder,
-where SQLite keeps its journal) and the folders of its caches.
+where SQLite keeps its journal) or its PostgreSQL tables, and the folders of its caches.
 
 Checked when `forecast serve` starts, so that a store or cache the service user may not write is
 refused then, naming the file and the fix, instead of a server that answers its health check and
 fails every sign-in. Each check writes for real (and takes it back): the permission bits do not
-tell the whole story (a read-only mount, an ACL, a process with or without root's rights).
+tell the whole story (a read-only mount, an ACL, a process with or without root's rights; on
+PostgreSQL, grants to the role or its groups, a read-only session or a standby server).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from forecast.services.errors import Unavailable
-from forecast.store import not_writable, running_as, sqlite_readonly, writable_fix
+from forecast.services.store_factory import open_store, without_password
+from forecast.store import WriteRefusal, not_writable, running_as, sqlite_readonly, writable_fix
 
 PROBE_TABLE = "forecast_write_check"
 PROBE_WAIT_SECONDS = 5.0
@@ -49,6 +52,50 @@ def sqlite_problem(file: Path) -> str | None:
     return None
 
 
+def database_problem(url: str) -> str | None:
+    """Why this process may not write the store's tables in the database server at `url` (None:
+    it may). Each table is written to in a transaction that is rolled back: nothing changes. A
+    store that cannot be opened raises what opening it says."""
+    store = open_store(url)
+    try:
+        refusal = store.write_refusal()
+    finally:
+        store.close()
+    return None if refusal is None else refused_writes(without_password(url), refusal)
+
+
+def refused_writes(url: str, refusal: WriteRefusal) -> str:
+    """The refusal, naming the store's `url` (without its password), and the fix."""
+    said = (
+        f"the PostgreSQL store at {url} takes no writes from this server: the database refused "
+        f"to {refusal.statement} into the table {refusal.table} ({refusal.reason})"
+        if refusal.statement == "INSERT"
+        else f"the PostgreSQL store at {url} takes no writes from this server: the database "
+        f"refused to {refusal.statement} the table {refusal.table} ({refusal.reason})"
+    )
+    role, schema = _name(refusal.role), _name(refusal.schema)
+    if refusal.read_only:
+        return (
+            f"{said}; its sessions are read-only: turn default_transaction_read_only off where "
+            f"it is set (ALTER ROLE {role} SET default_transaction_read_only = off, the same for "
+            "the database, or the URL's options), or, if the server is a standby, give the URL "
+            "of the primary"
+        )
+    return (
+        f"{said}; the role {role} may not write the store: the database's owner grants it the "
+        f"tables (GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO "
+        f"{role}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}), or give the "
+        "server the URL of a role that may write them (--db or FORECAST_DB_URL)"
+    )
+
+
+def _name(identifier: str) -> str:
+    """A PostgreSQL name as SQL takes it: quoted unless it is lower-case letters, digits, _."""
+    if re.fullmatch(r"[a-z_][a-z0-9_$]*", identifier):
+        return identifier
+    return '"' + identifier.replace('"', '""') + '"'
+
+
 def folder_problem(folder: Path) -> str | None:
     """Why this process may not make files in `folder` (made if missing); None when it may."""
     try:
@@ -65,12 +112,20 @@ def folder_problem(folder: Path) -> str | None:
 
 
 def refuse_unwritable(
-    store_file: Path | None, folders: Sequence[Path], other_files: Sequence[Path] = ()
+    store_file: Path | None,
+    folders: Sequence[Path],
+    other_files: Sequence[Path] = (),
+    *,
+    database: str | None = None,
 ) -> None:
     """Raise ``Unavailable`` naming the first place this process may not write (the store's
-    SQLite file, then each folder, then the other SQLite files, e.g. a cache's), with the fix;
-    nothing happens when it may write them all (or they do not exist yet)."""
-    problem = sqlite_problem(store_file) if store_file is not None else None
+    SQLite file, or the tables of the store in the `database` server at that URL, then each
+    folder, then the other SQLite files, e.g. a cache's), with the fix; nothing happens when it
+    may write them all (or they do not exist yet)."""
+    if store_file is not None:
+        problem = sqlite_problem(store_file)
+    else:
+        problem = database_problem(database) if database is not None else None
     for folder in folders:
         problem = problem or folder_problem(folder)
     for file in other_files:
