@@ -92,6 +92,7 @@ DATA_PROGRESS = "data-progress"
 DATA_PROGRESS_TEXT = "data-progress-text"
 DATA_CREATE_RESULT = "data-create-result"
 DATA_CREATE_OK = "data-create-ok"
+DATA_FALLBACKS = "data-fallbacks"  # inside DATA_CREATE_OK: the series a fallback served
 DATA_LIKE_REPORT = "data-like-report"  # inside DATA_CREATE_OK: what a plan made like another took
 
 # -- page 2: system plan --------------------------------------------------------------------

@@ -107,7 +107,7 @@ def make_plan(
         state = plans.create_plan(
             store, **files, actor=actor, progress=reporter(set_progress), **request
         )
-        return state, view.created(state)
+        return state, view.created(state, plans.served_by_fallback(store, state))
     finally:
         store.close()
 

@@ -6,6 +6,7 @@ carried, clipped, left out and not carried."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -18,8 +19,9 @@ from dashboard.data_parts import layout, upload, view
 from dashboard.fix_hints import PAGE_LIKE_FIXES
 from dashboard.shell import plan_options
 from dashboard.wiring import bind
-from forecast.services import plan_like
+from forecast.services import plan_like, plans
 from forecast.services.errors import ServiceError
+from forecast.services.model_names import FallbackServed
 
 FREQ_CODES = ("D", "W", "M", "Q")
 # The form's fields a read of the file puts its own detection in: any read its team, a new
@@ -211,8 +213,11 @@ def events_said(made: plan_like.PlanLike, origin_name: str) -> list[Any]:
     return said
 
 
-def created_like(made: plan_like.PlanLike, origin_name: str) -> html.Div:
-    """What the new plan took from the earlier one, in the page's words (the CLI's report)."""
+def created_like(
+    made: plan_like.PlanLike, origin_name: str, served: Sequence[FallbackServed] = ()
+) -> html.Div:
+    """What the new plan took from the earlier one, in the page's words (the CLI's report), and
+    the series a fallback served (`view.fallbacks_said`)."""
     state = made.plan
     taken = "; ".join(taken_text(k, v) for k, v in made.taken.items()) or "nothing"
     members = ", ".join(made.members) or "none besides you"
@@ -225,19 +230,22 @@ def created_like(made: plan_like.PlanLike, origin_name: str) -> html.Div:
         *[html.Li(as_sentence(note_text(note))) for note in made.teams_without_lead],
     ]
     return html.Div(
-        dbc.Alert(
-            [
-                html.Strong(
-                    f"Plan {state.name!r} created like {origin_name!r} "
-                    f"({state.dataset.n_series:,} series, horizon {state.horizon}). It is now "
-                    "selected above."
-                ),
-                html.Ul(items, className="mb-0 mt-2", id=ids.DATA_LIKE_REPORT),
-            ],
-            color="success",
-            dismissable=True,
-            className="service-ok",
-        ),
+        [
+            dbc.Alert(
+                [
+                    html.Strong(
+                        f"Plan {state.name!r} created like {origin_name!r} "
+                        f"({state.dataset.n_series:,} series, horizon {state.horizon}). It is "
+                        "now selected above."
+                    ),
+                    html.Ul(items, className="mb-0 mt-2", id=ids.DATA_LIKE_REPORT),
+                ],
+                color="success",
+                dismissable=True,
+                className="service-ok",
+            ),
+            view.fallbacks_said(served),
+        ],
         id=ids.DATA_CREATE_OK,
     )
 
@@ -249,7 +257,7 @@ def make_plan_like(store: Any, like: str, actor: str, request: dict[str, Any], *
     made = plan_like.create_plan_like(
         store, like=origin.plan_id, actor=actor, **files, **like_request(request, form_of(origin))
     )
-    return made, created_like(made, origin.name)
+    return made, created_like(made, origin.name, plans.served_by_fallback(store, made.plan))
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:

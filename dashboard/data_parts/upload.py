@@ -48,9 +48,22 @@ def discard_used(ctx: DashboardContext, file: dict, dropped: Any) -> None:
         uploads.discard(ctx, used)
 
 
-def use_sample(ctx: DashboardContext, clicks: int | None) -> tuple[Any, Any, Any, Any]:
+def discard_replaced(ctx: DashboardContext, replaced: Any) -> None:
+    """The server's copy of the file the page held before (and the sample's own store table
+    with it): the page now holds another, so nothing refers to it any more. Only this
+    session's token resolves (`uploads.discard`); a store table dropped beside it stays, since
+    the page still joins it to the next file."""
+    if isinstance(replaced, dict):
+        for ref in (replaced, replaced.get("attributes")):
+            uploads.discard(ctx, ref)
+
+
+def use_sample(
+    ctx: DashboardContext, clicks: int | None, replaced: Any = None
+) -> tuple[Any, Any, Any, Any]:
     """The bundled sample, in its own currency (put in the form by the page, not the planner:
-    a sign on a file uploaded next may still change it)."""
+    a sign on a file uploaded next may still change it). The file the page held (`replaced`)
+    leaves the server."""
     if not clicks:  # layout insertion, not a click
         return no_update, no_update, no_update, no_update
     try:
@@ -58,6 +71,7 @@ def use_sample(ctx: DashboardContext, clicks: int | None) -> tuple[Any, Any, Any
         stores = uploads.save(ctx, SAMPLE_STORES.read_bytes(), SAMPLE_STORES.name)
     except uploads.UploadRefused as exc:  # no room on the server's disk
         return None, dbc.Alert(str(exc), color="danger"), no_update, no_update
+    discard_replaced(ctx, replaced)
     file = {
         "token": sales,
         "filename": SAMPLE_SALES.name,
@@ -69,8 +83,10 @@ def use_sample(ctx: DashboardContext, clicks: int | None) -> tuple[Any, Any, Any
     return file, components.info_alert(note), SAMPLE_CURRENCY, SAMPLE_CURRENCY
 
 
-def stash_upload(ctx: DashboardContext, file: Any) -> tuple[Any, Any]:
-    """The browser sends the contents once; from then on the server works from its copy."""
+def stash_upload(ctx: DashboardContext, file: Any, replaced: Any = None) -> tuple[Any, Any]:
+    """The browser sends the contents once; from then on the server works from its copy. The
+    file the page held before (`replaced`) leaves the server, also when the new one is refused
+    (the page then holds none)."""
     if not isinstance(file, dict) or "contents" not in file:
         return no_update, no_update
     filename = str(file.get("filename") or uploads.UNNAMED_FILE)
@@ -78,23 +94,28 @@ def stash_upload(ctx: DashboardContext, file: Any) -> tuple[Any, Any]:
         content = uploads.decode(file["contents"], filename, ctx.upload_limit_bytes, TOO_BIG_WHERE)
         token = uploads.save(ctx, content, filename)
     except uploads.UploadRefused as exc:
+        discard_replaced(ctx, replaced)
         return None, dbc.Alert(str(exc), color="danger", id=ids.DATA_UPLOAD_TOO_BIG)
+    discard_replaced(ctx, replaced)
     return {"token": token, "filename": filename}, no_update
 
 
 def stash_attributes(
-    ctx: DashboardContext, contents: str | None, filename: str | None
+    ctx: DashboardContext, contents: str | None, filename: str | None, replaced: Any = None
 ) -> tuple[Any, Any, Any]:
     """The store table kept on the server; the upload then forgets the contents, so that the
-    same file dropped again (say, after the sales file changed) is read again."""
+    same file dropped again (say, after the sales file changed) is read again. The store table
+    dropped before (`replaced`) leaves the server, also when the new one is refused."""
     if not contents or not filename:
         return no_update, no_update, no_update
     try:
         content = uploads.decode(contents, filename, ctx.upload_limit_bytes, TOO_BIG_WHERE)
         token = uploads.save(ctx, content, filename)
     except uploads.UploadRefused as exc:
+        uploads.discard(ctx, replaced)
         refused = html.Span(str(exc), className="text-danger", id=ids.DATA_ATTR_TOO_BIG)
         return None, refused, None
+    uploads.discard(ctx, replaced)
     return {"token": token}, f"Store table: {filename}, joined on the series key.", None
 
 
@@ -118,8 +139,9 @@ def register(app: Dash, ctx: DashboardContext) -> None:
     sample = Input(ids.DATA_USE_SAMPLE, "n_clicks")
     currency = Output(ids.DATA_CURRENCY, "value")
     currency_set = Output(ids.DATA_CURRENCY_SET, "data", allow_duplicate=True)
-    bind(app, ctx, use_sample, file, status, currency, currency_set, sample, **once)
-    bind(app, ctx, stash_upload, file, status, Input(ids.DATA_RAW, "data"), **once)
+    held = State(ids.DATA_FILE, "data")  # the file the page held: replaced, it leaves the server
+    bind(app, ctx, use_sample, file, status, currency, currency_set, sample, held, **once)
+    bind(app, ctx, stash_upload, file, status, Input(ids.DATA_RAW, "data"), held, **once)
     bind(
         app,
         ctx,
@@ -129,5 +151,6 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         Output(ids.DATA_ATTR_UPLOAD, "contents"),
         Input(ids.DATA_ATTR_UPLOAD, "contents"),
         State(ids.DATA_ATTR_UPLOAD, "filename"),
+        State(ids.DATA_ATTR_FILE, "data"),
         **once,
     )

@@ -19,6 +19,7 @@ from forecast.services import money as fmt
 from forecast.services.actuals import DAY_NAMES
 from forecast.services.actuals import WEEKDAY_CODES as WEEKDAYS
 from forecast.services.file_check import FileCheck, FileSummary, TeamChoice
+from forecast.services.model_names import FallbackServed
 from forecast.services.money import SignedCurrency
 from forecast.vocabulary import period_label
 
@@ -423,18 +424,55 @@ def _grid(
     )
 
 
-def created(state: Any) -> html.Div:
+FALLBACKS_LISTED = 10
+"""Series named in the plan's report as served by a fallback; the rest are counted."""
+
+
+def fallbacks_said(served: Sequence[FallbackServed]) -> dbc.Alert | None:
+    """The series a fallback served (`plans.served_by_fallback`), each with the model that did
+    and why in the model column's words, the first `FALLBACKS_LISTED` then "and N more"; None
+    when the model asked for served every series. It stays until closed (the plan's "created"
+    line goes by itself)."""
+    if not served:
+        return None
+    items = [html.Li(f"{s.series}: {s.model} ({s.reason})") for s in served[:FALLBACKS_LISTED]]
+    rest = len(served) - FALLBACKS_LISTED
+    if rest > 0:
+        items.append(
+            html.Li(
+                f"and {rest:,} more (the model column of the plan's CSV export names the model "
+                "of every series)"
+            )
+        )
+    return dbc.Alert(
+        [
+            html.Strong(
+                f"{len(served):,} series served by a fallback, not by the model asked for:"
+            ),
+            html.Ul(items, className="mb-0 mt-2"),
+        ],
+        color="warning",
+        dismissable=True,
+        className="service-attention",
+        id=ids.DATA_FALLBACKS,
+    )
+
+
+def created(state: Any, served: Sequence[FallbackServed] = ()) -> html.Div:
     models = ", ".join(
         f"{use.label} for {use.series:,}" + "".join(f" ({noted})" for noted in use.noted)
         for use in model_names.model_uses(state.baseline.models_used)
     )
     chose = model_names.choice_text(state.baseline.selection)
     return html.Div(
-        components.success_alert(
-            f"Plan {state.name!r} created ({state.dataset.n_series:,} series, horizon "
-            f"{state.horizon}; models {models}; the System plan page says what each is). It is "
-            "now selected above." + (f" {chose[0].upper()}{chose[1:]}" if chose else "")
-        ),
+        [
+            components.success_alert(
+                f"Plan {state.name!r} created ({state.dataset.n_series:,} series, horizon "
+                f"{state.horizon}; models {models}; the System plan page says what each is). It "
+                "is now selected above." + (f" {chose[0].upper()}{chose[1:]}" if chose else "")
+            ),
+            fallbacks_said(served),
+        ],
         id=ids.DATA_CREATE_OK,
     )
 

@@ -178,6 +178,7 @@ def test_apply_mapping_rereads_with_the_chosen_columns(tmp_path, rossmann_train)
         app,
         "..data-file.data...data-upload-status.children..",
         [("data-raw", "data", {"contents": contents, "filename": rossmann_train.name})],
+        [("data-file", "data", None)],  # the file the page held: none yet
         client=client,
     )
     token = stashed["data-file"]["data"]["token"]
@@ -265,7 +266,7 @@ def test_attributes_file_over_the_limit_is_refused_visibly(tmp_path, rossmann_st
         app,
         "..data-attr-file.data...data-attr-status.children...data-attr-upload.contents..",
         [("data-attr-upload", "contents", contents)],
-        [("data-attr-upload", "filename", rossmann_stores.name)],
+        [("data-attr-upload", "filename", rossmann_stores.name), ("data-attr-file", "data", None)],
     )
     assert out["data-attr-file"]["data"] is None
     assert "over the upload limit" in _text(out["data-attr-status"]["children"])

@@ -680,3 +680,46 @@ def test_a_file_that_failed_to_read_is_not_said_to_carry_no_currency_sign():
 
     assert out.read_cleanly is False
     assert out.currency_sign is no_update  # the currency hint waits for a clean read
+
+
+def test_an_upload_replaced_by_the_sample_or_another_upload_leaves_the_server(tmp_path):
+    """The upload folder kept every file a session dropped until a plan was made from the last
+    one: the sample after an upload, or a second upload after a first, left the first behind."""
+    import base64
+
+    import flask
+
+    from dashboard import uploads
+    from dashboard.context import DashboardContext
+    from dashboard.data_parts import upload
+
+    ctx = DashboardContext(data_dir=str(tmp_path))
+    kept = uploads.folder(ctx.cache_dir())
+
+    def tokens() -> set[str]:
+        return {path.stem for path in kept.glob("*.json")}
+
+    def dropped(name: str) -> dict:
+        contents = "data:text/csv;base64," + base64.b64encode(csv_bytes({"Sales": sales})).decode()
+        return {"contents": contents, "filename": name}
+
+    app = flask.Flask(__name__)
+    app.secret_key = "test"
+    with app.test_request_context():  # one browser session
+        first, _ = upload.stash_upload(ctx, dropped("first.csv"), None)
+        second, _ = upload.stash_upload(ctx, dropped("second.csv"), first)
+        assert tokens() == {second["token"]}  # the second upload replaced the first
+        sample, *_ = upload.use_sample(ctx, 1, second)
+        assert tokens() == {sample["token"], sample["attributes"]["token"]}
+        again, *_ = upload.use_sample(ctx, 2, sample)  # the sample's store table goes too
+        assert tokens() == {again["token"], again["attributes"]["token"]}
+        third, _ = upload.stash_upload(ctx, dropped("third.csv"), again)
+        assert tokens() == {third["token"]}
+        table = "data:text/csv;base64," + base64.b64encode(b"Store,Type\n1,a\n").decode()
+        store_table, _, _ = upload.stash_attributes(ctx, table, "stores.csv", None)
+        other_table, _, _ = upload.stash_attributes(ctx, table, "stores2.csv", store_table)
+        assert tokens() == {third["token"], other_table["token"]}
+        assert upload.files_of(ctx, third, other_table)[0].filename == "third.csv"
+    with app.test_request_context():  # another session cannot discard this one's upload
+        upload.stash_upload(ctx, dropped("theirs.csv"), third)
+    assert third["token"] in tokens()

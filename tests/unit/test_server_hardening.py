@@ -73,6 +73,7 @@ def stash(client, app, content: bytes = SALES, filename: str = "sales.csv"):
         app,
         "..data-file.data...data-upload-status.children..",
         [("data-raw", "data", {"contents": data_url(content), "filename": filename})],
+        [("data-file", "data", None)],  # the file the page held: none yet
     )
     assert response.status_code == 200
     return response.get_json()["response"]
@@ -480,7 +481,11 @@ def test_a_database_that_cannot_be_reached_gets_503_saying_so(tmp_path):
     page = client.get("/")
     layout = client.get("/_dash-layout")
     callback = post(
-        client, app, "..data-file.data...data-upload-status.children..", [("data-raw", "data", {})]
+        client,
+        app,
+        "..data-file.data...data-upload-status.children..",
+        [("data-raw", "data", {})],
+        [("data-file", "data", None)],
     )
 
     assert page.status_code == layout.status_code == callback.status_code == 503

@@ -20,7 +20,13 @@ from forecast.bounds import horizon_problem
 from forecast.engine import calendar, period_weeks
 from forecast.engine.gaps import gap_sources
 from forecast.engine.interval_calibration import IntervalCalibration
-from forecast.engine.label_notes import ended_note, fallback_note
+from forecast.engine.label_notes import (
+    CONSTANT_SERIES,
+    INTERMITTENT,
+    SHORT_SERIES,
+    ended_note,
+    fallback_note,
+)
 from forecast.engine.models import ModelError, SeasonalNaive, hi_key, lo_key, make_model
 from forecast.engine.models.global_lgbm import NAME as GLOBAL_MODEL
 from forecast.engine.models.global_lgbm import FittedGlobal, GlobalForecasts
@@ -187,11 +193,11 @@ def special_case(task: SeriesTask) -> tuple[str, dict[str, np.ndarray]] | None:
     if len(y) == 0 or not np.any(y != 0) or task.ended:
         return "zeros", Zeros().fit(y).predict(h, levels)
     if len(y) < MIN_POINTS_FOR_MODELS:
-        return "mean (short series)", ZeroAwareMean(task.season).fit(y).predict(h, levels)
+        return f"mean ({SHORT_SERIES})", ZeroAwareMean(task.season).fit(y).predict(h, levels)
     if np.all(y == y[0]):
-        return "naive (constant series)", Naive().fit(y).predict(h, levels)
+        return f"naive ({CONSTANT_SERIES})", Naive().fit(y).predict(h, levels)
     if np.mean(y == 0) > INTERMITTENT_ZERO_SHARE:
-        return "mean (intermittent)", ZeroAwareMean(task.season).fit(y).predict(h, levels)
+        return f"mean ({INTERMITTENT})", ZeroAwareMean(task.season).fit(y).predict(h, levels)
     return None
 
 

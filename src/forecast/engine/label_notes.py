@@ -10,6 +10,12 @@ from datetime import date
 
 ENDED_START = "ended: no rows after "
 FALLBACK_START = "fallback: "
+SHORT_SERIES = "short series"
+CONSTANT_SERIES = "constant series"
+INTERMITTENT = "intermittent"
+SPECIAL_CASES = (SHORT_SERIES, CONSTANT_SERIES, INTERMITTENT)
+"""The notes of the series served before any model is tried (``baseline.special_case``): too
+short for a model, constant, or mostly without sales; an all-zero series is "zeros" alone."""
 _ENDED = re.compile(r"\(" + re.escape(ENDED_START) + r"(\d{4}-\d{2}-\d{2}),")
 
 

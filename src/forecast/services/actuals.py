@@ -276,7 +276,7 @@ def read_actuals_apart(
                 f"unique_id, ds, y; its columns are {_preview(sorted(header))}"
             )
             fix = Fix(FixKey.ACTUALS_COLUMNS, columns=", ".join(wanted), plan=state.plan_id)
-            problem = Problem(file, 1, None, None, what, fix.render(NEUTRAL_FIXES), fixed_by=fix)
+            problem = Problem.keyed(file, 1, None, None, what, fix)
             raise InvalidFile(f"actuals: {file} {what.removeprefix('the file ')}", [problem], fix)
         if not header:  # a spreadsheet or Parquet: either layout, unique_id, ds, y first
             attempts.append(options | long)

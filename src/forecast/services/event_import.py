@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -65,17 +65,16 @@ class DateShift:
     unit: str  # d, w, m, y
     text: str
 
-    def offset(self, freq: str) -> pd.DateOffset | pd.Timedelta:
-        """The move on a plan of `freq`: a year as `SHIFT_YEAR` says."""
+    def days(self, freq: str) -> int | None:
+        """The move on a plan of `freq` in days, or None for a move by calendar months: a year
+        as `SHIFT_YEAR` says (52 weeks on a plan of days or weeks, 12 months otherwise)."""
         if self.unit == "d":
-            return pd.Timedelta(days=self.count)
+            return self.count
         if self.unit == "w":
-            return pd.Timedelta(weeks=self.count)
-        if self.unit == "m":
-            return pd.DateOffset(months=self.count)
-        if freq.split("-")[0] in ("D", "W"):
-            return pd.Timedelta(weeks=52 * self.count)
-        return pd.DateOffset(years=self.count)
+            return 7 * self.count
+        if self.unit == "y" and freq.split("-")[0] in ("D", "W"):
+            return 7 * 52 * self.count
+        return None
 
     def short(self) -> str:
         """``2 years`` / ``-3 months`` / ``1 week``."""
@@ -93,10 +92,10 @@ class DateShift:
         """`day` moved; by months or years a month's last day stays its month's last day (an
         event to 2011-02-28 a year on ends 2012-02-29, not a day short). ``Invalid`` where the
         move leaves the calendar (before year 1, after 9999)."""
-        offset = self.offset(freq)
+        days = self.days(freq)
         try:
-            if isinstance(offset, pd.Timedelta):
-                return day + offset.to_pytimedelta()
+            if days is not None:
+                return day + timedelta(days=days)
             by = self.count * (12 if self.unit == "y" else 1)
             months = day.year * 12 + day.month - 1 + by
             year, month = divmod(months, 12)

@@ -8,10 +8,15 @@ sentence for people: the dashboard shows it beside the label, ``forecast models`
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from forecast.engine import label_notes
 from forecast.money import format_percent
+
+NO_SALES = "the series has no sales"
+"""Why an all-zero series is served "zeros" (its label has no note): `forecast models`' words."""
 
 MODEL_NAMES: dict[str, str] = {
     "auto": "chosen per run: the model or combination that missed least on backtests of this "
@@ -19,7 +24,7 @@ MODEL_NAMES: dict[str, str] = {
     "snaive": "seasonal naive: the same period a season (a year, or a week on daily data) before",
     "naive": "naive: the last value, repeated",
     "mean": "the mean of the recent periods",
-    "zeros": "zero: the series has no sales",
+    "zeros": f"zero: {NO_SALES}",
     "ets": "exponential smoothing (ETS): level, damped trend and season, additive, "
     "multiplicative or on a Box-Cox scale, chosen per series by AICc",
     "hw": "Holt-Winters exponential smoothing with a damped trend",
@@ -97,6 +102,46 @@ def explain(label: str) -> str:
             what = COMBINERS[combiner.strip()]
             return f"{what} of {len(members)} forecasts: {parts}{note}"
     return f"{describe(head)}{note}"
+
+
+@dataclass(frozen=True)
+class FallbackServed:
+    """A series the model asked for did not serve, the model that did (the ``model`` column's
+    label without its notes) and why, in the notes' words (``short series``, ``ended: no rows
+    after ...``, ``fallback: ets failed: ...``)."""
+
+    series: str
+    model: str
+    reason: str
+
+
+def fallback_reason(label: str) -> str | None:
+    """Why the series of a ``model`` label was served by a fallback, from its notes: a special
+    case (short, constant, intermittent, all zero), an end before the others, a model that
+    failed; None when the model asked for served it (notes such as a filled gap or a late
+    delivery read as 0 say how, not that another model served)."""
+    head, notes = notes_of(label)
+    reasons: list[str] = []
+    for note in notes:
+        if note.startswith(label_notes.FALLBACK_START) or note in label_notes.SPECIAL_CASES:
+            reasons.append(note)  # whole: a fallback's failures are joined by "; " too
+        else:
+            parts = note.split("; ")
+            reasons += [p for p in parts if p.startswith(label_notes.ENDED_START)]
+    if not reasons and head == "zeros":
+        reasons.append(NO_SALES)
+    return "; ".join(reasons) or None
+
+
+def served_by_fallback(labels: Mapping[str, str]) -> tuple[FallbackServed, ...]:
+    """Of the series' ``model`` labels (series key: label), those served by a fallback
+    (`fallback_reason`), by series key."""
+    served = []
+    for series, label in sorted(labels.items()):
+        reason = fallback_reason(label)
+        if reason is not None:
+            served.append(FallbackServed(series, notes_of(label)[0], reason))
+    return tuple(served)
 
 
 @dataclass(frozen=True)

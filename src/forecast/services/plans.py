@@ -32,7 +32,7 @@ from forecast.plan import (
     PlanState,
     utc_now,
 )
-from forecast.services import accounts, accuracy_grid, plan_totals
+from forecast.services import accounts, accuracy_grid, model_names, plan_totals
 from forecast.services.cache import PerStoreCache
 from forecast.services.errors import (
     Conflict,
@@ -233,6 +233,15 @@ def series_standing(store: PlanRepository, state: PlanState) -> SeriesStanding:
     ended = label_notes.ended_series(labels)
     fallback = tuple(uid for uid, label in labels.items() if label_notes.on_fallback(label))
     return SeriesStanding(dict(sorted(ended.items())), tuple(sorted(fallback)))
+
+
+def served_by_fallback(
+    store: PlanRepository, state: PlanState
+) -> tuple[model_names.FallbackServed, ...]:
+    """The series of this plan a fallback served (special cases, ended series, failed models),
+    each with the model that served it and why, as its ``model`` label says: what the Data
+    page names after the plan is made (`model_names.served_by_fallback`)."""
+    return model_names.served_by_fallback(series_models(store, state))
 
 
 def keep_version_frame(

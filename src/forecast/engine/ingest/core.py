@@ -163,22 +163,23 @@ def read_sales(
     # Every row-level check runs before anything raises: all problems are reported at once.
     date_col_name, value_col_name = roles.date, roles.value
     dates = parse_dates(frame[date_col_name])
-    ahead = _future_rows(frame, row_numbers, dates, roles, decimal_comma) if future_rows else None
+    amounts, numbers = _sales_read(frame[value_col_name], decimal_comma)
+    ahead = _future_rows(frame, row_numbers, dates, roles, numbers) if future_rows else None
     if ahead is not None:  # the history is the rows up to the last sales date
-        frame, row_numbers = frame[~ahead.mask].reset_index(drop=True), row_numbers[~ahead.mask]
+        sold_rows = ~ahead.mask
+        frame, row_numbers = frame[sold_rows].reset_index(drop=True), row_numbers[sold_rows]
         dates = parse_dates(frame[date_col_name])
+        amounts, numbers = _rows_of(amounts, numbers, sold_rows)
     notes += dates.notes
     totals = _totals_rows(frame, value_col_name, dates.missing | dates.bad)
     problems += _date_problems(
         name, date_col_name, row_numbers, dates, frame[date_col_name], totals
     )
     value_cells = frame[value_col_name]
-    amounts = currency_amounts(value_cells, decimal_comma)
     read_as = value_cells if amounts is None else amounts.text
-    numbers = parse_numbers(read_as, decimal_comma=decimal_comma)
     missing_fix = "enter the sales (0 if nothing was sold) or delete the row"
     if not future_rows and numbers.missing.any():
-        missing_fix = _planned_rows_fix(frame, row_numbers, dates, roles, decimal_comma, numbers)
+        missing_fix = _planned_rows_fix(frame, row_numbers, dates, roles, numbers)
     problems += row_problems(
         name,
         value_col_name,
@@ -497,21 +498,39 @@ class _Ahead:
         return out, note
 
 
+def _sales_read(cells: pd.Series, decimal_comma: bool) -> tuple[Amounts | None, ParsedNumbers]:
+    """The sales column read once: its currency signs taken off (None: it carries none), then
+    its numbers."""
+    amounts = currency_amounts(cells, decimal_comma)
+    numbers = parse_numbers(cells if amounts is None else amounts.text, decimal_comma=decimal_comma)
+    return amounts, numbers
+
+
+def _rows_of(
+    amounts: Amounts | None, numbers: ParsedNumbers, kept: np.ndarray
+) -> tuple[Amounts | None, ParsedNumbers]:
+    """`_sales_read`'s reading of the rows `kept` (numbered from 0 again, as the frame is); no
+    `Amounts` when none of those rows carries a sign, as `currency_amounts` reads them."""
+    if amounts is not None:
+        signs = amounts.signs[kept]
+        text = amounts.text[kept].reset_index(drop=True)
+        amounts = Amounts(text, signs) if any(signs) else None
+    return amounts, ParsedNumbers(numbers.values[kept], numbers.missing[kept], numbers.bad[kept])
+
+
 def _future_rows(
     frame: pd.DataFrame,
     row_numbers: np.ndarray,
     dates: ParsedDates,
     roles: _Roles,
-    decimal_comma: bool,
+    numbers: ParsedNumbers,
 ) -> _Ahead | None:
-    """The rows dated after the file's last sales date whose sales cell is empty, in a file
-    with flag columns: planned flags, not sales (None: no such rows). An empty sales cell up
-    to the last sales date is missing sales, refused as before."""
+    """The rows dated after the file's last sales date whose sales cell is empty (`numbers`:
+    the sales column as read), in a file with flag columns: planned flags, not sales (None: no
+    such rows). An empty sales cell up to the last sales date is missing sales, refused as
+    before."""
     if not roles.flags:
         return None
-    cells = frame[roles.value]
-    amounts = currency_amounts(cells, decimal_comma)
-    numbers = parse_numbers(cells if amounts is None else amounts.text, decimal_comma=decimal_comma)
     if not numbers.missing.any():
         return None
     assert dates.out_of_range is not None
@@ -534,13 +553,12 @@ def _planned_rows_fix(
     row_numbers: np.ndarray,
     dates: ParsedDates,
     roles: _Roles,
-    decimal_comma: bool,
     numbers: ParsedNumbers,
 ) -> str:
     """The fix of the rows without sales in a reading that takes no future rows (a plan's sales
     or actuals): where they all come after the last sales date, with flags, they look like
     planned flags, which a plan does not read; entering 0 would make them periods of no sales."""
-    ahead = _future_rows(frame, row_numbers, dates, roles, decimal_comma)
+    ahead = _future_rows(frame, row_numbers, dates, roles, numbers)
     if ahead is None or (numbers.missing & ~ahead.mask).any():  # missing sales in the history
         return "enter the sales (0 if nothing was sold) or delete the row"
     return (

@@ -12,7 +12,7 @@ import pandas as pd
 
 from forecast.engine.ingest.types import Problem
 from forecast.engine.ingest.values import number_problem
-from forecast.errors import NEUTRAL_FIXES, Fix, FixKey
+from forecast.errors import Fix, FixKey
 
 MAX_PROBLEMS_PER_KIND = 20
 """Rows listed per column and kind of problem; the rest are counted in one closing problem."""
@@ -72,29 +72,24 @@ def row_problems(
     fix: str | Fix,
 ) -> list[Problem]:
     """A problem per row of `mask` (the first `MAX_PROBLEMS_PER_KIND`, then one for the rest);
-    `fix`: its words, or a key each face words."""
-    keyed = fix if isinstance(fix, Fix) else None
-    words = fix.render(NEUTRAL_FIXES) if isinstance(fix, Fix) else fix
+    `fix`: its words, or a key each face words (`Problem.keyed`)."""
     hits = np.flatnonzero(mask)
     out = []
     for i in hits[:MAX_PROBLEMS_PER_KIND]:
         value = cell(cells, int(i))
-        out.append(
-            Problem(file, int(row_numbers[i]), column, value, message(value), words, fixed_by=keyed)
-        )
+        out.append(Problem.keyed(file, int(row_numbers[i]), column, value, message(value), fix))
     if len(hits) > MAX_PROBLEMS_PER_KIND:
         rest = len(hits) - MAX_PROBLEMS_PER_KIND
         out.append(
-            Problem(
+            Problem.keyed(
                 file,
                 None,
                 column,
                 None,
                 f"{rest} more rows have the same problem ({len(hits)} in all, last at row "
                 f"{int(row_numbers[hits[-1]])})",
-                words,
+                fix,
                 rows=rest,
-                fixed_by=keyed,
             )
         )
     return out

@@ -45,20 +45,21 @@ class Problem:
         column: str | None,
         value: str | None,
         message: str,
-        fix: Fix,
+        fix: str | Fix,
         **more: Any,
     ) -> Problem:
-        """A problem whose fix is a key each face words (`fix` holds its neutral words)."""
-        return cls(
-            file, row, column, value, message, fix.render(NEUTRAL_FIXES), fixed_by=fix, **more
-        )
+        """A problem whose fix is a key each face words (`fix` then holds its neutral words), or
+        its words as they are: the one rule for both."""
+        if isinstance(fix, Fix):
+            return cls(
+                file, row, column, value, message, fix.render(NEUTRAL_FIXES), fixed_by=fix, **more
+            )
+        return cls(file, row, column, value, message, fix, **more)
 
     @classmethod
     def whole_file(cls, file: str, message: str, fix: str | Fix) -> Problem:
         """A problem of the file as a whole: no row, column or value to point at."""
-        if isinstance(fix, Fix):
-            return cls.keyed(file, None, None, None, message, fix)
-        return cls(file, None, None, None, message, fix)
+        return cls.keyed(file, None, None, None, message, fix)
 
     def __str__(self) -> str:
         # file:row:column as the spec prints it; "-" where a part does not apply.
