@@ -183,27 +183,28 @@ def test_a_file_that_is_not_a_backup_of_a_plan_store_is_refused_and_nothing_chan
         store.close()
 
 
-def test_a_postgresql_store_is_pointed_to_pg_restore_without_its_password(tmp_path):
+def test_a_postgresql_restore_without_pg_restore_names_the_package_and_the_manual_command(
+    tmp_path, monkeypatch
+):
+    """A machine without PostgreSQL's client tools (none on the PATH): the restore is refused
+    before it connects, naming the package and the pg_restore command, without the password."""
+    archive = tmp_path / "plans.dump"
+    archive.write_bytes(b"PGDMP" + bytes(100))
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))
     url = "postgresql://planner:s3cret-pw@db.internal:5433/forecast"
     refused = runner.invoke(
-        app,
-        [
-            "store",
-            "restore",
-            str(tmp_path / "plans.dump"),
-            "--db",
-            url,
-            "--data-dir",
-            str(tmp_path),
-        ],
+        app, ["store", "restore", str(archive), "--db", url, "--data-dir", str(tmp_path)]
     )
-    assert refused.exit_code == 2, refused.output
-    assert "s3cret-pw" not in refused.output
-    assert "stop the servers" in refused.output
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 5, said
+    assert "s3cret-pw" not in said
+    assert "pg_restore is not installed here; nothing was changed" in said
+    assert "postgresql-client" in said
     assert (
         "pg_restore --clean --if-exists --single-transaction --host=db.internal --port=5433 "
-        f"--username=planner --dbname=forecast {tmp_path / 'plans.dump'}"
-    ) in " ".join(refused.output.split())
+        f"--username=planner --dbname=forecast {archive}"
+    ) in said
+    assert "the sign-ins saved in the backup would be open again" in said
 
 
 def test_a_request_that_read_the_plan_before_a_restore_keeps_nothing_for_the_restored_plan(

@@ -70,7 +70,8 @@ def restore_cmd(
         str,
         typer.Argument(
             metavar="BACKUP",
-            help="The backup to restore: a file `forecast store backup` wrote, or its folder.",
+            help="The backup to restore: a file `forecast store backup` wrote, or its folder "
+            "(PostgreSQL: the pg_dump archive it says how to make).",
         ),
     ],
     as_user: Annotated[
@@ -85,14 +86,19 @@ def restore_cmd(
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Replace everything in the SQLite store by the backup, while servers keep running: they
-    show the restored plans from their next request on, and everyone signed in signs in again.
-    A file that is not a sound backup of a plan store is refused and nothing changes. A
-    PostgreSQL store: the command says which pg_restore to run. The store as it was is backed
-    up beside it first, so that the restore can be undone; if that backup fails, nothing
-    changes. The restored store's log (`forecast store log`) records who restored which backup
-    and where the store as it was is kept."""
+    """Replace everything in the store by the backup, while servers keep running: they show
+    the restored plans from their next request on, and everyone signed in signs in again. A
+    file that is not a sound backup of a plan store is refused and nothing changes. A
+    PostgreSQL store takes the pg_dump archive `forecast store backup` says how to make, and
+    runs pg_restore (from postgresql-client) in one transaction, then ends the sign-ins and
+    records the restore as for SQLite. The SQLite store as it was is backed up beside it
+    first, so that the restore can be undone; if that backup fails, nothing changes. The
+    restored store's log (`forecast store log`) records who restored which backup and where
+    the store as it was is kept."""
     done = backup.restore_store(backup_path, db, data_dir, actor=_operator(as_user))
+    if done.path is None:  # a PostgreSQL store: no safety copies
+        _echo_postgres_restore(done, as_json)
+        return
     # The store restored into, named as the operator named it, but from any folder.
     store_words = (["--db", f"sqlite:///{done.path}"] if db else []) + (
         ["--data-dir", str(done.path.parent)] if data_dir else []
@@ -129,6 +135,30 @@ def restore_cmd(
         typer.echo(
             f"each holds what a backup holds; `{delete}` deletes those made more than DAYS days ago"
         )
+
+
+def _echo_postgres_restore(done: Any, as_json: bool) -> None:
+    if as_json:
+        echo_json(
+            {
+                "path": None,
+                "store": done.store,
+                "source": str(done.source),
+                "plans": done.plans,
+                "accounts": done.accounts,
+                "safety_copy": None,
+                "undo": None,
+                "safety_copies": [],
+            }
+        )
+        return
+    typer.echo(
+        f"restored {done.source} into {done.store}: {done.plans} plan(s), {done.accounts} "
+        "account(s). Servers running on this store show the restored data from their next "
+        "request on, and everyone signed in there signs in again. No copy of the store as it "
+        "was is kept: back it up with pg_dump (`forecast store backup` says how) before a "
+        "restore to be able to undo it"
+    )
 
 
 def _echo_copies(copies: list[Any]) -> None:

@@ -32,8 +32,11 @@ committed since (``PRAGMA data_version``, rare): no change can be committed betw
 and the restore (a server's write waits for the restore, and then meets the restored store),
 and when that copy cannot be made (too little space, a damaged store), nothing is restored.
 
-A PostgreSQL store is backed up and restored with PostgreSQL's own tools: ``pg_dump_command`` and
-``pg_restore_command`` say how, for the URL's database, without its password.
+A PostgreSQL store is backed up with PostgreSQL's own pg_dump (``pg_dump_command`` says how, for
+the URL's database, without its password), and restored by ``restore_store``, which runs
+pg_restore (``pg_restore_command``'s arguments, in one transaction) and then does in the restored
+database what the SQLite restore does in its copy (``_after_restore``: the store's installation
+keys, a new store generation, its sign-ins ended, the store log's row).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ import secrets
 import shlex
 import shutil
 import sqlite3
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Collection
@@ -55,15 +59,33 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from forecast.plan import PlanState, utc_now
-from forecast.services.errors import Conflict, Invalid, NotFound, ServiceError, Unavailable
-from forecast.services.store_factory import DB_FILENAME, open_store, resolve_db_url, sqlite_file
+from forecast.services.errors import (
+    Conflict,
+    Invalid,
+    NotFound,
+    ServiceError,
+    Unavailable,
+    reason_of,
+)
+from forecast.services.store_factory import (
+    DB_FILENAME,
+    cannot_open,
+    open_store,
+    resolve_db_url,
+    sqlite_file,
+    without_password,
+)
 from forecast.store import (
+    CONNECT_TIMEOUT_SECONDS,
     DAMAGED_DOCUMENT,
     STORE_GENERATION,
     PlanRepository,
+    SqlStore,
     content_hash,
     holds_plans,
     logged_actor,
@@ -119,7 +141,7 @@ def backup_store(
         raise Invalid(
             "the plan store is a PostgreSQL database, which this command does not copy; back it "
             f"up with PostgreSQL's own tool: {pg_dump_command(url, target)} (the password from "
-            "PGPASSWORD or ~/.pgpass; restore with pg_restore)"
+            f"PGPASSWORD or ~/.pgpass); `forecast store restore {target} --db URL` puts it back"
         )
     if not source.is_file():
         raise NotFound(
@@ -288,11 +310,18 @@ class Restore:
     """A backup restored: into which store, from which file, what the store now holds, and the
     backup of the store as it was before (None when there was no store)."""
 
-    path: Path
+    path: Path | None
     source: Path
     plans: int
     accounts: int
     safety_copy: Path | None
+    store: str = ""
+    """The store restored into, as shown: its file, or a PostgreSQL URL without its password
+    (`path` None)."""
+
+    def __post_init__(self) -> None:
+        if not self.store and self.path is not None:
+            object.__setattr__(self, "store", str(self.path))
 
 
 def restore_store(
@@ -305,18 +334,14 @@ def restore_store(
     """Put the backup `backup` (a file `backup_store` wrote, or a folder with ``forecast.db``)
     in place of the SQLite store at `db_url` / `data_dir`, while servers may hold that store
     open: they serve the restored plans from their next request on. A file that is not a sound
-    plan store is refused and nothing changes; a PostgreSQL store is pointed to pg_restore.
+    plan store is refused and nothing changes; a PostgreSQL store takes a pg_dump archive
+    (`_restore_postgres`, which keeps no copy of the store as it was).
     The store as it was is backed up beside it first (`Restore.safety_copy`); if that fails,
     nothing changes. The restored store's log (``store_log``) records the restore: `actor`,
     the backup, and where the store as it was is kept."""
     target = sqlite_file(db_url, data_dir)
     if target is None:
-        url = resolve_db_url(db_url, data_dir)
-        raise Invalid(
-            "the plan store is a PostgreSQL database, which this command does not restore: stop "
-            f"the servers, run {pg_restore_command(url, backup)} (the password from PGPASSWORD "
-            "or ~/.pgpass), then start them again (a running server keeps what it read before)"
-        )
+        return _restore_postgres(Path(backup).expanduser(), resolve_db_url(db_url, data_dir), actor)
     source = Path(backup).expanduser()
     if source.is_dir():
         source = source / DB_FILENAME
@@ -758,6 +783,8 @@ class _Record:
 
     actor: str
     safety_copy: Path | None
+    without_copy: str = "there was no store to keep a copy of"
+    """What the row says where `safety_copy` is None."""
 
 
 def _prepared_copy(
@@ -800,7 +827,6 @@ def _prepared_copy(
             ) from exc
         raise Invalid(f"{refused} (SQLite cannot read it: {exc}); nothing was changed") from exc
     _add_this_versions_tables(temp)
-    generation = secrets.token_hex(16)
     try:
         with _opened(temp, "rw") as copy:
             copy.isolation_level = None  # the transaction below is begun and committed here
@@ -809,44 +835,75 @@ def _prepared_copy(
                 copy.execute(f"PRAGMA page_size={int(page_size)}")
                 copy.execute("VACUUM")
             copy.execute("BEGIN")
-            backup_facts = _backup_facts(copy, source)
-            if keys is not None:  # the store's keys only: none of another installation's
-                copy.execute("DELETE FROM installation")
-            copy.executemany(
-                "INSERT OR REPLACE INTO installation (name, value) VALUES (?, ?)",
-                [*(keys or {}).items(), (STORE_GENERATION, generation)],
-            )
-            copy.execute(
-                "UPDATE sign_in_sessions SET ended_at = ? WHERE ended_at IS NULL", (time.time(),)
-            )
-            plans = copy.execute("SELECT count(*) FROM plans").fetchone()[0]
-            accounts = copy.execute("SELECT count(*) FROM users").fetchone()[0]
-            _record_the_restore(copy, record, backup_facts, generation, int(plans), int(accounts))
+            prepared = _after_restore(_sqlite_sql(copy), source, keys, record)
             copy.execute("COMMIT")
     except sqlite3.Error as exc:
         raise Unavailable(
             f"preparing the restore in {temp.parent} failed ({exc}); nothing was changed"
         ) from exc
-    return _Prepared(int(plans), int(accounts), generation)
+    return prepared
 
 
-def _backup_facts(copy: sqlite3.Connection, source: Path) -> dict[str, object]:
+_Sql = Callable[[str, dict[str, object]], list[tuple[Any, ...]]]
+"""A statement run in the restored store's transaction (named parameters, ``:name``): its rows,
+none for a statement that returns none. The same statements run on SQLite and PostgreSQL."""
+
+
+def _sqlite_sql(conn: sqlite3.Connection) -> _Sql:
+    return lambda statement, params: conn.execute(statement, params).fetchall()
+
+
+def _sqlalchemy_sql(conn: sa.Connection) -> _Sql:
+    def run(statement: str, params: dict[str, object]) -> list[tuple[Any, ...]]:
+        result = conn.execute(sa.text(statement), params)
+        return [tuple(row) for row in result] if result.returns_rows else []
+
+    return run
+
+
+def _after_restore(
+    run: _Sql, source: Path, keys: dict[str, str] | None, record: _Record
+) -> _Prepared:
+    """What every restore does in the restored store, SQLite's and PostgreSQL's alike, in one
+    transaction the caller begins and commits: the backup's facts read (`_backup_facts`), the
+    store's installation `keys` in place of the backup's (the backup's are kept where `keys` is
+    None: no store could be read), a new store generation (caches keyed by it drop what they
+    read before: restored version numbers repeat with other contents), its open sign-ins ended
+    (the backup's must not come back to life) and the restore recorded in its store log."""
+    facts = _backup_facts(run, source)
+    generation = secrets.token_hex(16)
+    if keys is not None:  # the store's keys only: none of another installation's
+        run("DELETE FROM installation", {})
+    for name, value in [*(keys or {}).items(), (STORE_GENERATION, generation)]:
+        run("DELETE FROM installation WHERE name = :name", {"name": name})
+        run(
+            "INSERT INTO installation (name, value) VALUES (:name, :value)",
+            {"name": name, "value": value},
+        )
+    run("UPDATE sign_in_sessions SET ended_at = :at WHERE ended_at IS NULL", {"at": time.time()})
+    plans = int(run("SELECT count(*) FROM plans", {})[0][0])
+    accounts = int(run("SELECT count(*) FROM users", {})[0][0])
+    _record_the_restore(run, record, facts, generation, plans, accounts)
+    return _Prepared(plans, accounts, generation)
+
+
+def _backup_facts(run: _Sql, source: Path) -> dict[str, object]:
     """What tells a backup apart, read from its copy before the restore changes it: its path,
     when its file was written, its latest recorded change, and its store generation (None: the
     store it was made of was never restored)."""
-    latest = copy.execute(
+    ((latest,),) = run(
         "SELECT max(at) FROM (SELECT max(at) AS at FROM audit_log "
-        "UNION ALL SELECT max(at) FROM account_log UNION ALL SELECT max(at) FROM store_log)"
-    ).fetchone()[0]
-    found = copy.execute(
-        "SELECT value FROM installation WHERE name = ?", (STORE_GENERATION,)
-    ).fetchone()
+        "UNION ALL SELECT max(at) FROM account_log UNION ALL SELECT max(at) FROM store_log) "
+        "AS latest",
+        {},
+    )
+    found = run("SELECT value FROM installation WHERE name = :name", {"name": STORE_GENERATION})
     written = datetime.fromtimestamp(source.stat().st_mtime, UTC).replace(microsecond=0)
     return {
         "backup": str(source.absolute()),
         "backup_written": written.isoformat(),
         "backup_latest_change": latest,
-        "backup_generation": None if found is None else found[0],
+        "backup_generation": found[0][0] if found else None,
     }
 
 
@@ -855,7 +912,7 @@ RESTORE_ACTION = "restore"
 
 
 def _record_the_restore(
-    copy: sqlite3.Connection,
+    run: _Sql,
     record: _Record,
     facts: dict[str, object],
     generation: str,
@@ -881,15 +938,18 @@ def _record_the_restore(
             else "of a store never restored"
         )
         + f"): {plans} plan(s), {accounts} account(s); "
-        + (
-            f"the store as it was is kept in {safety}"
-            if safety
-            else "there was no store to keep a copy of"
-        )
+        + (f"the store as it was is kept in {safety}" if safety else record.without_copy)
     )
-    copy.execute(
-        "INSERT INTO store_log (at, actor, action, what, details) VALUES (?, ?, ?, ?, ?)",
-        (utc_now(), logged_actor(record.actor), RESTORE_ACTION, what, json.dumps(details)),
+    run(
+        "INSERT INTO store_log (at, actor, action, what, details) "
+        "VALUES (:at, :actor, :action, :what, :details)",
+        {
+            "at": utc_now(),
+            "actor": logged_actor(record.actor),
+            "action": RESTORE_ACTION,
+            "what": what,
+            "details": json.dumps(details),
+        },
     )
 
 
@@ -1009,6 +1069,195 @@ def _write_into_store(temp: Path, target: Path, *, while_locked: Callable[[], No
 
 class _StayedBusy(Exception):
     """The store's write lock stayed held by another connection past `BUSY_SECONDS`."""
+
+
+PG_ARCHIVE_MAGIC = b"PGDMP"
+"""How a pg_dump archive of the custom format begins (the format `pg_dump_command` writes)."""
+
+PG_RESTORE_SECONDS = 3600.0
+"""How long a restore waits for pg_restore before it stops it (its one transaction rolled back,
+nothing changed)."""
+
+PG_CLIENT_PACKAGE = "postgresql-client"
+"""Debian's package of pg_dump and pg_restore."""
+
+_PG_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE (?:\S+) (\S+) ")
+"""A table in the list pg_restore --list prints: ``216; 1259 16390 TABLE public plans owner``."""
+
+
+def _restore_postgres(source: Path, url: str, actor: str) -> Restore:
+    """`restore_store` into the PostgreSQL database of `url`: the pg_dump archive `source`
+    checked (refused, with nothing touched, when it is not one, or not of a plan store), put back
+    by pg_restore (`pg_restore_command`, in one transaction: nothing changes when it fails; the
+    URL's password through PGPASSWORD, never on its command line), then the restore's aftercare
+    (`_after_restore`, as the SQLite restore does it) in the restored database, whose tables are
+    first brought up to this version's. That aftercare is a transaction of its own, right after
+    pg_restore's: a server that reads the store in between sees the backup's sign-ins and
+    generation for that moment. No copy of the store as it was is kept (PostgreSQL's backups
+    are made with pg_dump, before a restore)."""
+    shown_url = without_password(url)
+    manual = pg_restore_command(url, source)
+    if source.is_dir():
+        raise Invalid(
+            f"{source} is a folder; nothing was changed: give the pg_dump archive file (a "
+            f"PostgreSQL store is backed up with {pg_dump_command(url, 'FILE')})"
+        )
+    if not source.is_file():
+        raise NotFound(f"there is no backup {source}; nothing was changed")
+    with open(source, "rb") as archive:
+        begins = archive.read(len(PG_ARCHIVE_MAGIC))
+    if begins != PG_ARCHIVE_MAGIC:
+        raise _not_an_archive(source, url, "")
+    program = shutil.which("pg_restore")
+    if program is None:
+        raise Unavailable(
+            f"pg_restore is not installed here; nothing was changed: install Debian's package "
+            f"{PG_CLIENT_PACKAGE} (PostgreSQL's client tools) and restore again. Restoring by "
+            f"hand ({manual}, the password from PGPASSWORD or ~/.pgpass) leaves out what this "
+            "command does after it: the sign-ins saved in the backup would be open again, the "
+            "store log would not record the restore, and servers could keep what they read "
+            "before it"
+        )
+    tables = _archive_tables(program, source, url)
+    if "plans" not in tables:
+        raise _not_an_archive(source, url, f" of a plan store (its tables: {shown_tables(tables)})")
+    keys = _postgres_installation_keys(url)
+    _run_pg_restore(program, source, url)
+    record = _Record(
+        actor,
+        None,
+        without_copy="no copy of the store as it was is kept (a PostgreSQL store: back it up "
+        "with pg_dump before a restore)",
+    )
+    try:
+        store = open_store(db_url=url)  # brings its tables up to this version's
+    except ServiceError as exc:
+        raise _aftercare_failed(source, shown_url, exc) from exc
+    try:
+        if not isinstance(store, SqlStore):  # not reached: a URL opens a SqlStore
+            raise TypeError(type(store).__name__)
+        with store.engine.begin() as conn:
+            prepared = _after_restore(_sqlalchemy_sql(conn), source, keys, record)
+    except Exception as exc:
+        raise _aftercare_failed(source, shown_url, exc) from exc
+    finally:
+        store.close()
+    return Restore(
+        path=None,
+        source=source.absolute(),
+        plans=prepared.plans,
+        accounts=prepared.accounts,
+        safety_copy=None,
+        store=shown_url,
+    )
+
+
+def _not_an_archive(source: Path, url: str, what: str) -> Invalid:
+    return Invalid(
+        f"{source} is not a pg_dump archive{what}; nothing was changed: restore a file made "
+        f"with {pg_dump_command(url, source.name)} (the custom format; `forecast store backup` "
+        "on this store says so too)"
+    )
+
+
+def _aftercare_failed(source: Path, shown_url: str, exc: BaseException) -> Unavailable:
+    return Unavailable(
+        f"pg_restore restored {source} into {shown_url}, but what follows a restore failed "
+        f"({reason_of(exc) if isinstance(exc, ServiceError) else exc}): the sign-ins saved in "
+        "the backup may be open again and the store log does not record the restore; restore "
+        "the same backup again"
+    )
+
+
+def _pg_environment(url: str) -> dict[str, str]:
+    """The environment of pg_restore: the URL's password in PGPASSWORD (none: PGPASSWORD or
+    ~/.pgpass as they are), and a wait for another session's lock bounded by `BUSY_SECONDS`."""
+    env = dict(os.environ)
+    password = make_url(url).password
+    if password:
+        env["PGPASSWORD"] = str(password)
+    bounded = f"-c lock_timeout={int(BUSY_SECONDS * 1000)}"
+    env["PGOPTIONS"] = f"{env['PGOPTIONS']} {bounded}" if env.get("PGOPTIONS") else bounded
+    return env
+
+
+def _pg_said(text: str, url: str) -> str:
+    """What a PostgreSQL tool printed, on one line, without the URL's password."""
+    said = " ".join(text.split())
+    password = make_url(url).password
+    if password:
+        said = said.replace(str(password), "***")
+    return said or "it printed nothing"
+
+
+def _archive_tables(program: str, source: Path, url: str) -> list[str]:
+    """The tables in the pg_dump archive (pg_restore --list reads its table of contents, without
+    connecting); a file it cannot read is refused."""
+    try:
+        listed = subprocess.run(
+            [program, "--list", os.fspath(source)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=_pg_environment(url),
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise Unavailable(
+            f"pg_restore did not read {source} within 2 minutes; nothing was changed"
+        ) from exc
+    if listed.returncode != 0:
+        raise _not_an_archive(
+            source, url, f" that pg_restore can read (it says: {_pg_said(listed.stderr, url)})"
+        )
+    return [found.group(1) for found in map(_PG_TABLE.match, listed.stdout.splitlines()) if found]
+
+
+def _run_pg_restore(program: str, source: Path, url: str) -> None:
+    """pg_restore with `pg_restore_command`'s arguments: one transaction, so that on a failure,
+    or when it is stopped after `PG_RESTORE_SECONDS`, nothing was changed."""
+    words = shlex.split(pg_restore_command(url, source))
+    try:
+        done = subprocess.run(
+            [program, *words[1:]],
+            capture_output=True,
+            text=True,
+            timeout=PG_RESTORE_SECONDS,
+            env=_pg_environment(url),
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise Unavailable(
+            f"pg_restore did not finish restoring {source} within "
+            f"{PG_RESTORE_SECONDS / 60:g} minutes and was stopped; nothing was changed (one "
+            "transaction)"
+        ) from exc
+    if done.returncode != 0:
+        raise Unavailable(
+            f"pg_restore could not restore {source} into {without_password(url)}; nothing was "
+            f"changed (one transaction). It says: {_pg_said(done.stderr, url)}"
+        )
+
+
+def _postgres_installation_keys(url: str) -> dict[str, str] | None:
+    """`_installation_keys` of the PostgreSQL store: its keys without its generation, empty for
+    a store that has made none yet, None where it holds no plan store. Only read: a store that
+    cannot be reached is refused before anything changes."""
+    engine = sa.create_engine(url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    try:
+        with engine.connect() as conn:
+            tables = set(sa.inspect(conn).get_table_names())
+            if "plans" not in tables:
+                return None
+            if "installation" not in tables:
+                return {}
+            rows = conn.execute(
+                sa.text("SELECT name, value FROM installation WHERE name != :name"),
+                {"name": STORE_GENERATION},
+            ).all()
+    except SQLAlchemyError as exc:
+        raise Unavailable(f"{cannot_open(url, exc)}; nothing was changed") from exc
+    finally:
+        engine.dispose()
+    return {str(name): str(value) for name, value in rows}
 
 
 def pg_restore_command(url: str, backup: str | Path) -> str:

@@ -1,0 +1,166 @@
+"""`forecast store restore` on a PostgreSQL store, against the suite's real PostgreSQL and the
+machine's own pg_dump and pg_restore: the backup `forecast store backup` says to make (pg_dump,
+custom format) is put back by the command itself, with what the SQLite restore does after it: a
+row in the store log, a new store generation and the sign-ins ended. Each test's store is a
+database of its own (pg_dump and pg_restore work on whole databases)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
+
+from forecast.cli import app
+from forecast.services import plans
+from forecast.services.backup import pg_dump_command
+from forecast.services.store_factory import open_store
+from forecast.store import normalise_url
+from tests.integration.test_store import add_event, new_plan
+from tests.signin import add_accounts
+
+pytestmark = pytest.mark.postgres
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def database(postgres_url) -> Iterator[str]:
+    """The URL of a new, empty database of the suite's role (dropped after the test)."""
+    if shutil.which("pg_restore") is None or shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump and pg_restore are not installed (Debian's postgresql-client)")
+    suite = make_url(normalise_url(postgres_url))
+    name = f"forecast_restore_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(suite, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        yield suite.set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def _with_password(url: str) -> str:
+    """How the URL's password would show in a message (the suite's role's password is its name,
+    which the messages do show)."""
+    parsed = make_url(url)
+    return f"{parsed.username}:{parsed.password}@"
+
+
+def _pg_dump(url: str, target: Path) -> None:
+    """The backup as `forecast store backup` tells an operator to make it."""
+    password = make_url(url).password
+    env = {**os.environ, "PGPASSWORD": str(password)}
+    subprocess.run(shlex.split(pg_dump_command(url, target)), env=env, check=True, timeout=60)
+
+
+def test_a_pg_dump_backup_is_restored_by_the_command_with_the_sqlite_restores_aftercare(
+    database, tmp_path
+):
+    """A change and a sign-in after the backup, and a sign-in the backup holds: the restore
+    brings the plan back as it was, ends both sign-ins, records who restored which backup in the
+    store log and gives the store a new generation, keeping the store's installation key (what
+    signs its cookies and bundles); its password is in nothing it says."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        add_accounts(store, ["ann"])
+        store.start_session("in-the-backup", "ann", time.time(), forget_before=0)
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        before_generation = store.generation()
+        key = store.installation_key()  # made after the backup: the store's, kept
+        add_event(store, plan_id, value=50.0)
+        store.start_session("after-the-backup", "ann", time.time(), forget_before=0)
+        for _ in range(6):  # as a running server reads: psycopg prepares what it runs often
+            assert plans.get_plan(store, plan_id).version == 2
+
+        restored = runner.invoke(
+            app, ["store", "restore", str(backup), "--db", database, "--as", "ops-anna"]
+        )
+        said = " ".join(restored.output.split())
+        assert restored.exit_code == 0, said
+        assert _with_password(database) not in said
+        assert f"restored {backup}" in said and "1 plan(s), 1 account(s)" in said
+
+        assert plans.get_plan(store, plan_id).version == 1  # the change is gone
+        kept = store.get_session("in-the-backup")
+        assert kept is not None and kept.ended_at is not None  # not back to life
+        assert store.get_session("after-the-backup") is None
+        (row,) = store.store_log()
+        assert (row.actor, row.action) == ("ops-anna", "restore")
+        assert row.details["backup"] == str(backup)
+        assert f"restored the backup {backup} (" in row.what
+        assert store.generation() not in ("", before_generation)
+        assert row.details["generation"] == store.generation()
+        assert store.installation_key() == key
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("contents", ["a SQLite backup", "a plain SQL dump"])
+def test_a_file_that_is_not_a_pg_dump_archive_is_refused_and_nothing_changes(
+    database, tmp_path, contents
+):
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        add_event(store, plan_id, value=50.0)
+        not_an_archive = tmp_path / "plans.backup"
+        if contents == "a SQLite backup":
+            data = tmp_path / "data"
+            open_store(data_dir=data).close()
+            not_an_archive.write_bytes((data / "forecast.db").read_bytes())
+        else:
+            not_an_archive.write_text("DROP TABLE plans;\n")
+        generation = store.generation()
+
+        refused = runner.invoke(app, ["store", "restore", str(not_an_archive), "--db", database])
+
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 2, said
+        assert f"{not_an_archive} is not a pg_dump archive" in said
+        assert "nothing was changed" in said
+        assert "pg_dump --format=custom" in said  # the backup to make instead
+        assert _with_password(database) not in said
+        assert plans.get_plan(store, plan_id).version == 2
+        assert store.store_log() == [] and store.generation() == generation
+    finally:
+        store.close()
+
+
+def test_a_restore_pg_restore_refuses_says_why_in_its_words_and_changes_nothing(database, tmp_path):
+    """A report someone made on the plans (a view) keeps pg_restore from dropping the table:
+    its error is reported, and its one transaction left the store as it was."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        add_event(store, plan_id, value=50.0)
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("CREATE VIEW plan_report AS SELECT id, name FROM plans"))
+
+        failed = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+
+        said = " ".join(failed.output.split())
+        assert failed.exit_code == 5, said
+        assert f"pg_restore could not restore {backup} into " in said
+        assert "plan_report depends on table" in said, said  # pg_restore's own words
+        assert "nothing was changed (one transaction)" in said
+        assert _with_password(database) not in said
+        assert plans.get_plan(store, plan_id).version == 2
+        assert store.store_log() == []
+    finally:
+        store.close()
