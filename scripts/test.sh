@@ -2,6 +2,7 @@
 # The whole check on a fresh machine: installs what it needs, starts PostgreSQL, then
 #   1. lint: ruff check, ruff format --check, mypy (src/ and dashboard/), the import contract
 #      (lint-imports: the layers of docs/ARCHITECTURE.md, see [tool.importlinter] in pyproject.toml);
+#      mypy and the import contract run beside stage 2, and their verdict is read before stage 3;
 #   2. the fast unit tests (tests/unit, not marked slow), so a broken basic fails in seconds;
 #   3. the rest: slow unit tests, integration, browser end-to-end in headless Chromium;
 #   4. the wheel smoke test (scripts/wheel_smoke.sh), which runs beside stages 1-3 (it mostly
@@ -27,6 +28,10 @@ fi
 smoke_log=$(mktemp)
 smoke_pid=""
 stop_smoke() {
+    if [ -n "${types_pid:-}" ]; then
+        kill "$types_pid" 2>/dev/null || true
+        rm -f "${types_log:-}"
+    fi
     if [ -n "${warm_pid:-}" ]; then
         kill "$warm_pid" 2>/dev/null || true
     fi
@@ -53,17 +58,35 @@ if [ "$lint_only" -eq 0 ]; then
     warm_pid=$!
 fi
 
-echo "test: lint (ruff check, ruff format --check, mypy, import contract)"
+echo "test: lint (ruff check, ruff format --check; mypy and the import contract beside the fast unit tests)"
 lint_rc=0
 $BIN/ruff check src dashboard tests benchmarks || lint_rc=1
 $BIN/ruff format --check src dashboard tests benchmarks || lint_rc=1
-$BIN/mypy || lint_rc=1
-$BIN/lint-imports --no-cache || lint_rc=1
 if [ "$lint_rc" -ne 0 ]; then
     echo "test: lint failed (see above); fix it before the tests run" >&2
     exit 1
 fi
-[ "$lint_only" -eq 1 ] && exit 0
+# mypy takes most of a minute on one core from a fresh clone (no cache); beside the fast unit
+# tests it costs their two workers far less than that, and its verdict is read before the rest.
+types_log=$(mktemp)
+types_check() { $BIN/mypy && $BIN/lint-imports --no-cache; }
+if [ "$lint_only" -eq 1 ]; then
+    types_check
+    exit $?
+fi
+types_check >"$types_log" 2>&1 &
+types_pid=$!
+types_verdict() {
+    local rc=0
+    wait "$types_pid" || rc=$?
+    types_pid=""
+    cat "$types_log"
+    rm -f "$types_log"
+    if [ "$rc" -ne 0 ]; then
+        echo "test: lint failed (mypy or the import contract, see above)" >&2
+        exit 1
+    fi
+}
 
 if [ -z "${FORECAST_TEST_PG_URL:-}" ]; then
     if url=$(bash scripts/postgres.sh); then
@@ -101,9 +124,11 @@ fast_rc=0
 run_stage "${FORECAST_TEST_WORKERS:-2}" -m "not slow" tests/unit "$@" || fast_rc=$?
 if [ "$fast_rc" -ne 0 ] && [ "$fast_rc" -ne 5 ]; then
     echo "test: fast unit tests failed; the slow tests were not run" >&2
+    types_verdict
     exit "$fast_rc"
 fi
 
+types_verdict
 echo "test: slow unit tests, integration and browser tests"
 rest_rc=0
 # The slowest tests are listed, so that the 15-minute budget of CI can be watched.

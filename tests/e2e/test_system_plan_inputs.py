@@ -74,7 +74,8 @@ def test_an_event_value_that_is_no_number_or_an_empty_cap_is_refused_not_the_sug
     dash_duo.wait_for_contains_text("#sys-alert", "'abc' is not a percent", timeout=20)
     _add(dash_duo, "Huge", "1e400")
     dash_duo.wait_for_contains_text("#sys-alert", "out of range", timeout=20)
-    assert "0 event(s)" in dash_duo.find_element("#sys-total-plan").text
+    # (waited for: the card may be re-rendered while it is read)
+    dash_duo.wait_for_contains_text("#sys-total-plan", "0 event(s)", timeout=10)
     # left empty, the value is the suggestion, and the confirmation says so
     _add(dash_duo, "Offer", "")
     dash_duo.wait_for_contains_text("#sys-alert", "Added E1 'Offer'", timeout=20)
