@@ -131,6 +131,7 @@ def resolve(ctx: DashboardContext, ref: Any) -> Upload:
     return store(ctx).resolve(owner(ctx), token)
 
 
-def discard(ctx: DashboardContext, ref: Any) -> None:
+def discard(ctx: DashboardContext, ref: Any, why: str | None = None) -> None:
+    """Delete this session's upload `ref`; with `why`, a later `resolve` of it says why."""
     token = ref.get("token") if isinstance(ref, dict) else None
-    store(ctx).discard(owner(ctx), token)
+    store(ctx).discard(owner(ctx), token, why)

@@ -128,16 +128,16 @@ def create_plan(
         request = FILE_HAS_PROBLEMS
     if isinstance(request, str):
         return components.info_alert(request), no_update, no_update
-    try:
+    try:  # the job's first reading (the form's checks above read nothing): the bytes, held
         sales, attributes = upload.files_of(ctx, file, dropped)
-    except NotFound as exc:
+    except NotFound as exc:  # replaced or used already: `uploads.resolve` says which
         return components.error_alert(exc), no_update, no_update
     made, alert = components.call_service(
         lambda: make_plan(ctx, sales, attributes, request, set_progress, like)
     )
     if alert is not None:
         return alert, no_update, no_update
-    upload.discard_used(ctx, file, dropped)
+    upload.discard_used(ctx, file)
     state, said = made
     return said, {"plan_id": state.plan_id}, (changed or 0) + 1
 
@@ -192,6 +192,10 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         running=[
             (Output(ids.DATA_CREATE, "disabled"), True, False),
             (Output(ids.DATA_CANCEL, "disabled"), False, True),
+            # what would replace the files the job reads: not while it runs
+            (Output(ids.DATA_UPLOAD, "disabled"), True, False),
+            (Output(ids.DATA_USE_SAMPLE, "disabled"), True, False),
+            (Output(ids.DATA_ATTR_UPLOAD, "disabled"), True, False),
         ],
         progress=[Output(ids.DATA_PROGRESS, "value"), Output(ids.DATA_PROGRESS_TEXT, "children")],
         cancel=[Input(ids.DATA_CANCEL, "n_clicks")],

@@ -217,7 +217,7 @@ def created_like(
     made: plan_like.PlanLike, origin_name: str, served: Sequence[FallbackServed] = ()
 ) -> html.Div:
     """What the new plan took from the earlier one, in the page's words (the CLI's report), and
-    the series a fallback served (`view.fallbacks_said`)."""
+    the series the model asked for did not serve (`view.fallbacks_said`)."""
     state = made.plan
     taken = "; ".join(taken_text(k, v) for k, v in made.taken.items()) or "nothing"
     members = ", ".join(made.members) or "none besides you"
@@ -244,7 +244,7 @@ def created_like(
                 dismissable=True,
                 className="service-ok",
             ),
-            view.fallbacks_said(served),
+            view.fallbacks_said(served, state.plan_id),
         ],
         id=ids.DATA_CREATE_OK,
     )

@@ -13,6 +13,7 @@ from dashboard import components, ids, uploads
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
 from forecast.services.demo import SAMPLE_CURRENCY, SAMPLE_SALES, SAMPLE_STORES
+from forecast.services.uploads import GONE_REPLACED, GONE_USED
 
 TOO_BIG_WHERE = "load it from the command line with `forecast plan create FILE`"
 
@@ -42,10 +43,12 @@ def file_arguments(sales: Any, attributes: Any) -> dict[str, Any]:
     }
 
 
-def discard_used(ctx: DashboardContext, file: dict, dropped: Any) -> None:
-    """The plan holds the data now: the uploads it was made from go."""
-    for used in (file, attributes_ref(file, dropped)):
-        uploads.discard(ctx, used)
+def discard_used(ctx: DashboardContext, file: dict) -> None:
+    """The plan holds the data now: the sales file it was made from goes (with the sample's own
+    store table). A store table dropped beside it stays: the page still shows it joined, and a
+    second plan made from the next file joins it again (it is small)."""
+    for used in (file, file.get("attributes")):
+        uploads.discard(ctx, used, GONE_USED)
 
 
 def discard_replaced(ctx: DashboardContext, replaced: Any) -> None:
@@ -55,7 +58,7 @@ def discard_replaced(ctx: DashboardContext, replaced: Any) -> None:
     the page still joins it to the next file."""
     if isinstance(replaced, dict):
         for ref in (replaced, replaced.get("attributes")):
-            uploads.discard(ctx, ref)
+            uploads.discard(ctx, ref, GONE_REPLACED)
 
 
 def use_sample(
@@ -63,13 +66,17 @@ def use_sample(
 ) -> tuple[Any, Any, Any, Any]:
     """The bundled sample, in its own currency (put in the form by the page, not the planner:
     a sign on a file uploaded next may still change it). The file the page held (`replaced`)
-    leaves the server."""
+    leaves the server, also when the sample is refused (the page then holds none, and nothing
+    of the sample is left behind)."""
     if not clicks:  # layout insertion, not a click
         return no_update, no_update, no_update, no_update
+    sales = None
     try:
         sales = uploads.save(ctx, SAMPLE_SALES.read_bytes(), SAMPLE_SALES.name)
         stores = uploads.save(ctx, SAMPLE_STORES.read_bytes(), SAMPLE_STORES.name)
     except uploads.UploadRefused as exc:  # no room on the server's disk
+        uploads.discard(ctx, {"token": sales})
+        discard_replaced(ctx, replaced)
         return None, dbc.Alert(str(exc), color="danger"), no_update, no_update
     discard_replaced(ctx, replaced)
     file = {
@@ -112,10 +119,10 @@ def stash_attributes(
         content = uploads.decode(contents, filename, ctx.upload_limit_bytes, TOO_BIG_WHERE)
         token = uploads.save(ctx, content, filename)
     except uploads.UploadRefused as exc:
-        uploads.discard(ctx, replaced)
+        uploads.discard(ctx, replaced, GONE_REPLACED)
         refused = html.Span(str(exc), className="text-danger", id=ids.DATA_ATTR_TOO_BIG)
         return None, refused, None
-    uploads.discard(ctx, replaced)
+    uploads.discard(ctx, replaced, GONE_REPLACED)
     return {"token": token}, f"Store table: {filename}, joined on the series key.", None
 
 

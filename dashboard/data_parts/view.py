@@ -425,14 +425,15 @@ def _grid(
 
 
 FALLBACKS_LISTED = 10
-"""Series named in the plan's report as served by a fallback; the rest are counted."""
+"""Series named in the plan's report as not served by the model asked for; the rest counted."""
 
 
-def fallbacks_said(served: Sequence[FallbackServed]) -> dbc.Alert | None:
-    """The series a fallback served (`plans.served_by_fallback`), each with the model that did
-    and why in the model column's words, the first `FALLBACKS_LISTED` then "and N more"; None
-    when the model asked for served every series. It stays until closed (the plan's "created"
-    line goes by itself)."""
+def fallbacks_said(served: Sequence[FallbackServed], plan_id: str) -> dbc.Alert | None:
+    """The series the model asked for did not serve (`plans.served_by_fallback`: special
+    cases, ended series, failed models), each with the model that did and why in the model
+    column's words, the first `FALLBACKS_LISTED` then "and N more" with the command that lists
+    the same series; None when the model asked for served every series. It stays until closed
+    (the plan's "created" line goes by itself)."""
     if not served:
         return None
     items = [html.Li(f"{s.series}: {s.model} ({s.reason})") for s in served[:FALLBACKS_LISTED]]
@@ -440,15 +441,14 @@ def fallbacks_said(served: Sequence[FallbackServed]) -> dbc.Alert | None:
     if rest > 0:
         items.append(
             html.Li(
-                f"and {rest:,} more (the model column of the plan's CSV export names the model "
-                "of every series)"
+                f"and {rest:,} more: `forecast plan show {plan_id} --only other-model` lists "
+                "them all (the model column of the plan's CSV export names the model of every "
+                "series)"
             )
         )
     return dbc.Alert(
         [
-            html.Strong(
-                f"{len(served):,} series served by a fallback, not by the model asked for:"
-            ),
+            html.Strong(f"{len(served):,} series not served by the model asked for:"),
             html.Ul(items, className="mb-0 mt-2"),
         ],
         color="warning",
@@ -471,7 +471,7 @@ def created(state: Any, served: Sequence[FallbackServed] = ()) -> html.Div:
                 f"{state.horizon}; models {models}; the System plan page says what each is). It "
                 "is now selected above." + (f" {chose[0].upper()}{chose[1:]}" if chose else "")
             ),
-            fallbacks_said(served),
+            fallbacks_said(served, state.plan_id),
         ],
         id=ids.DATA_CREATE_OK,
     )

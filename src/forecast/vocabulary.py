@@ -72,9 +72,11 @@ REASON_CODES: dict[str, str] = {
 }
 PLAN_LEVELS: tuple[str, ...] = ("series", "team", "total")
 """Levels the system plan is shown at."""
-SERIES_STANDINGS: tuple[str, ...] = ("ended", "fallback")
-"""The series `plan show --only` lists: those that ended (forecast as 0), those a fallback
-model served (the model asked for failed)."""
+SERIES_STANDINGS: tuple[str, ...] = ("ended", "special", "fallback", "other-model")
+"""The series `plan show --only` lists: those that ended (forecast as 0), the special cases
+served before any model is tried (too short, constant, mostly or all without sales), those a
+fallback model served (the model asked for failed), and all three together: every series a
+model other than the one asked for served, as the Data page lists them."""
 
 # -- plans -----------------------------------------------------------------------------------
 

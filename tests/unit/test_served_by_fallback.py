@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from dashboard import ids
 from dashboard.context import DashboardContext
 from dashboard.data_parts import create, view
 from forecast.services import model_names, plans
@@ -66,7 +67,7 @@ def test_a_plan_made_on_the_data_page_names_the_series_a_fallback_served_and_why
     assert served["closed"].reason.startswith("ended: no rows after ")
     assert served["closed"].reason.endswith("20 periods before the file's end")
     said = text(report)
-    assert "4 series served by a fallback" in said
+    assert "4 series not served by the model asked for" in said
     assert "constant: naive (constant series)" in said and "three: mean (short series)" in said
     assert "nothing: zeros (the series has no sales)" in said
     assert "closed: zeros (ended: no rows after " in said and "normal:" not in said
@@ -106,12 +107,13 @@ def test_the_plan_created_report_lists_the_series_served_by_a_fallback_the_first
         FallbackServed(f"store {n:02d}", "zeros", "the series has no sales") for n in range(13)
     )
     said = text(view.created(plan_state(), served))
-    assert "13 series served by a fallback" in said
+    assert "13 series not served by the model asked for" in said
     assert "store 00: zeros (the series has no sales)" in said and "store 09: zeros" in said
     assert "store 10" not in said and "and 3 more" in said
+    assert "`forecast plan show p1 --only other-model` lists them all" in said
     few = text(view.created(plan_state(), served[:2]))
-    assert "2 series served by a fallback" in few and "more" not in few
-    assert "served by a fallback" not in text(view.created(plan_state()))
+    assert "2 series not served by the model asked for" in few and "more" not in few
+    assert "not served by the model asked for" not in text(view.created(plan_state()))
 
 
 def test_a_plan_made_like_another_lists_them_too():
@@ -121,5 +123,83 @@ def test_a_plan_made_like_another_lists_them_too():
     made = PlanLike(plan=plan_state(), like="p0", taken={})
     served = (FallbackServed("7", "mean", "short series"),)
     said = text(like.created_like(made, "Week 30", served))
-    assert "1 series served by a fallback" in said and "7: mean (short series)" in said
-    assert "served by a fallback" not in text(like.created_like(made, "Week 30"))
+    assert "1 series not served by the model asked for" in said
+    assert "7: mean (short series)" in said
+    assert "not served by the model asked for" not in text(like.created_like(made, "Week 30"))
+
+
+def test_the_data_page_and_plan_show_name_the_same_series_the_model_asked_for_did_not_serve(
+    tmp_path,
+):
+    """The Data page listed constant, all-zero, 3-point and ended series as "served by a
+    fallback" while `plan show --only fallback` (and the `series:` line, and --json's
+    `series_on_fallback`) named only those whose model failed: two faces, two sets."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
+    young = regular("young", n=30, seed=5)  # under a season: snaive fails, naive serves
+    young["Date"] = pd.date_range(end="2022-07-08", periods=30, freq="W-FRI").strftime("%Y-%m-%d")
+    source = pd.concat(
+        [
+            regular("normal"),
+            weekly("constant", np.full(80, 7.0)),
+            weekly("nothing", np.zeros(80)),
+            weekly("three", np.array([5.0, 6.0, 7.0]), start="2022-06-03"),
+            regular("closed", n=60, seed=3),
+            young,
+        ]
+    )
+    ctx = DashboardContext(data_dir=str(tmp_path))
+    request = create.plan_request(
+        "Faces", 4, None, "snaive", ["Store"], "Date", "Sales", "W", "EUR"
+    )
+    assert isinstance(request, dict)
+    store = ctx.fresh_store()
+    try:
+        with acting_as(store, "olga"):
+            sales = Upload(source.to_csv(index=False).encode(), "sales.csv")
+            state, report = create.make_plan(ctx, sales, None, request, lambda _: None)
+    finally:
+        store.close()
+    said = text(report)
+    alert = next(
+        part for part in report.children if getattr(part, "id", None) == ids.DATA_FALLBACKS
+    )
+    on_the_page = [item.children.split(":")[0] for item in alert.children[1].children]
+    head = re.search(r"(\d+) series not served by the model asked for", said)
+
+    def shown(*args: str):
+        result = CliRunner().invoke(
+            app, ["plan", "show", state.plan_id, *args, "--data-dir", str(tmp_path)]
+        )
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    listed = json.loads(shown("--only", "other-model", "--json"))
+    by_kind = {
+        only: {
+            row["unique_id"] for row in json.loads(shown("--only", only, "--json"))["system_plan"]
+        }
+        for only in ("ended", "special", "fallback")
+    }
+
+    expected = ["closed", "constant", "nothing", "three", "young"]
+    assert sorted(on_the_page) == expected and head is not None and head.group(1) == "5"
+    assert sorted({row["unique_id"] for row in listed["system_plan"]}) == expected
+    assert listed["series_other_model"] == expected
+    assert by_kind == {
+        "ended": {"closed"},
+        "special": {"constant", "nothing", "three"},
+        "fallback": {"young"},
+    }
+    assert listed["series_on_fallback"] == ["young"] and list(listed["series_ended"]) == ["closed"]
+    assert (
+        "  series: 1 series ended (forecast as 0), 3 special cases (too short, constant, mostly "
+        "or all without sales), 1 on a fallback model: "
+        f"`forecast plan show {state.plan_id} --only ended`, `forecast plan show "
+        f"{state.plan_id} --only special` and `forecast plan show {state.plan_id} --only "
+        "fallback` list them"
+    ) in shown().splitlines()

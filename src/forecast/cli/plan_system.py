@@ -562,8 +562,11 @@ def show(
         SeriesOnly | None,
         typer.Option(
             "--only",
-            help="Only the series that ended (forecast as 0) or that a fallback model served "
-            "(the model asked for failed); shows the series level.",
+            help="Only the series that ended (forecast as 0), the special cases served before "
+            "any model is tried (too short, constant, mostly or all without sales), those a "
+            "fallback model served (the model asked for failed), or all of them (other-model: "
+            "every series the model asked for did not serve, as the Data page lists them); "
+            "shows the series level.",
         ),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Rows to print (text only).")] = 60,
@@ -590,6 +593,8 @@ def show(
                 "only": only,
                 "series_ended": {uid: f"{day:%Y-%m-%d}" for uid, day in standing.ended.items()},
                 "series_on_fallback": list(standing.on_fallback),
+                "series_special": list(standing.special),
+                "series_other_model": standing.series("other-model"),
                 "system_plan": _records(frame),
                 "deviations": _records(marked),
                 "combination_rule": system.COMBINATION_RULE,
@@ -627,13 +632,21 @@ def show(
         typer.echo(f"... {len(frame) - limit} more rows (--limit, or --json for all)")
 
 
-_ONLY_WORDS = {"ended": "ended", "fallback": "on a fallback model"}
+_ONLY_WORDS = {
+    "ended": "ended",
+    "special": "a special case",
+    "fallback": "on a fallback model",
+    "other-model": "served by a model other than the one asked for",
+}
 
 
 def _listed_by(plan_id: str, standing: plans.SeriesStanding) -> str:
     """The commands that list the series `standing` counts."""
-    options = [name for name in ("ended", "fallback") if standing.series(name)]
-    listed = " and ".join(f"`forecast plan show {plan_id} --only {name}`" for name in options)
+    options = [name for name in ("ended", "special", "fallback") if standing.series(name)]
+    commands = [f"`forecast plan show {plan_id} --only {name}`" for name in options]
+    listed = " and ".join(
+        [", ".join(commands[:-1]), commands[-1]] if len(commands) > 1 else commands
+    )
     return f"{listed} list{'s' if len(options) == 1 else ''} them"
 
 

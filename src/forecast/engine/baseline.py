@@ -24,6 +24,7 @@ from forecast.engine.label_notes import (
     CONSTANT_SERIES,
     INTERMITTENT,
     SHORT_SERIES,
+    ZEROS,
     ended_note,
     fallback_note,
 )
@@ -191,7 +192,7 @@ def special_case(task: SeriesTask) -> tuple[str, dict[str, np.ndarray]] | None:
     y = task.y
     h, levels = task.horizon, task.levels
     if len(y) == 0 or not np.any(y != 0) or task.ended:
-        return "zeros", Zeros().fit(y).predict(h, levels)
+        return ZEROS, Zeros().fit(y).predict(h, levels)
     if len(y) < MIN_POINTS_FOR_MODELS:
         return f"mean ({SHORT_SERIES})", ZeroAwareMean(task.season).fit(y).predict(h, levels)
     if np.all(y == y[0]):

@@ -65,16 +65,22 @@ class DateShift:
     unit: str  # d, w, m, y
     text: str
 
+    def weeks_of_years(self, freq: str) -> int | None:
+        """A move by years on a plan of `freq` in weeks, as `SHIFT_YEAR` says: a year is 52
+        weeks on a plan of days or weeks (the same weekdays), 12 months otherwise (None)."""
+        if self.unit == "y" and freq.split("-")[0] in ("D", "W"):
+            return 52 * self.count
+        return None
+
     def days(self, freq: str) -> int | None:
-        """The move on a plan of `freq` in days, or None for a move by calendar months: a year
-        as `SHIFT_YEAR` says (52 weeks on a plan of days or weeks, 12 months otherwise)."""
+        """The move on a plan of `freq` in days, or None for a move by calendar months (a
+        year: `weeks_of_years`)."""
         if self.unit == "d":
             return self.count
         if self.unit == "w":
             return 7 * self.count
-        if self.unit == "y" and freq.split("-")[0] in ("D", "W"):
-            return 7 * 52 * self.count
-        return None
+        weeks = self.weeks_of_years(freq)
+        return None if weeks is None else 7 * weeks
 
     def short(self) -> str:
         """``2 years`` / ``-3 months`` / ``1 week``."""
@@ -83,10 +89,8 @@ class DateShift:
 
     def words(self, freq: str) -> str:
         """``52 weeks`` / ``1 year (52 weeks)`` / ``-3 months``."""
-        said = self.short()
-        if self.unit == "y" and freq.split("-")[0] in ("D", "W"):
-            said += f" ({52 * self.count} weeks)"
-        return said
+        weeks = self.weeks_of_years(freq)
+        return self.short() + (f" ({weeks} weeks)" if weeks is not None else "")
 
     def move(self, day: date, freq: str) -> date:
         """`day` moved; by months or years a month's last day stays its month's last day (an

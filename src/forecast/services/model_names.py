@@ -59,26 +59,8 @@ def describe(name: str) -> str:
     return MODEL_NAMES.get(name.strip(), name.strip())
 
 
-def notes_of(label: str) -> tuple[str, list[str]]:
-    """A label's model and each of the engine's notes after it, one per parenthesis:
-    ``mean (intermittent) (no rows after ...)`` -> ("mean", ["intermittent", "no rows after ..."]);
-    combinations have no space before their "(": ``mean(ets,theta)`` has no note."""
-    head, _, rest = label.strip().partition(" (")
-    notes: list[str] = []
-    depth, note = 1, list[str]()
-    for char in rest:
-        if depth == 0:
-            if char == "(":
-                depth, note = 1, []
-            continue
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth == 0:
-            notes.append("".join(note).strip())
-        else:
-            note.append(char)
-    if depth > 0 and note:  # an unclosed last note is kept as it is
-        notes.append("".join(note).strip())
-    return head, [n for n in notes if n]
+notes_of = label_notes.notes_of
+"""A label's model and each of the engine's notes after it (`label_notes.notes_of`)."""
 
 
 def split(label: str) -> tuple[str, str | None]:
@@ -116,26 +98,18 @@ class FallbackServed:
 
 
 def fallback_reason(label: str) -> str | None:
-    """Why the series of a ``model`` label was served by a fallback, from its notes: a special
-    case (short, constant, intermittent, all zero), an end before the others, a model that
-    failed; None when the model asked for served it (notes such as a filled gap or a late
-    delivery read as 0 say how, not that another model served)."""
-    head, notes = notes_of(label)
-    reasons: list[str] = []
-    for note in notes:
-        if note.startswith(label_notes.FALLBACK_START) or note in label_notes.SPECIAL_CASES:
-            reasons.append(note)  # whole: a fallback's failures are joined by "; " too
-        else:
-            parts = note.split("; ")
-            reasons += [p for p in parts if p.startswith(label_notes.ENDED_START)]
-    if not reasons and head == "zeros":
-        reasons.append(NO_SALES)
-    return "; ".join(reasons) or None
+    """Why the model asked for did not serve the series of a ``model`` label, in its notes'
+    words (`label_notes.standing`: a special case, an all-zero series, an end before the
+    others, a model that failed); None when it served it."""
+    found = label_notes.standing(label)
+    if found is None:
+        return None
+    return "; ".join(found.reasons) or NO_SALES
 
 
 def served_by_fallback(labels: Mapping[str, str]) -> tuple[FallbackServed, ...]:
-    """Of the series' ``model`` labels (series key: label), those served by a fallback
-    (`fallback_reason`), by series key."""
+    """Of the series' ``model`` labels (series key: label), those the model asked for did not
+    serve (`fallback_reason`), by series key."""
     served = []
     for series, label in sorted(labels.items()):
         reason = fallback_reason(label)

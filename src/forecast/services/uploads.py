@@ -9,6 +9,7 @@ Uploads are deleted when used, and any older than `MAX_AGE_SECONDS` on the next 
 from __future__ import annotations
 
 import base64
+import contextlib
 import errno
 import hashlib
 import hmac
@@ -70,8 +71,18 @@ class NoRoom(Unavailable):
     """An upload the server had no room to keep (its partial file is gone)."""
 
 
+GONE_USED = "a plan was made from it (uploads are deleted once used); drop the file again"
+"""Why an upload discarded once its plan was made no longer resolves."""
+GONE_REPLACED = (
+    "another file replaced it on the page (a new upload, or the sample); press Create plan "
+    "again to use the file the page holds now"
+)
+"""Why an upload the page replaced no longer resolves (a job that read it late says so)."""
+
+
 class UploadStore:
-    """Files in one folder: `<token>` (the bytes) and `<token>.json` (owner digest, name, time)."""
+    """Files in one folder: `<token>` (the bytes), `<token>.json` (owner digest, name, time)
+    and, once discarded, `<token>.gone` (owner digest, name, why), kept as long as an upload."""
 
     def __init__(self, folder: Path, *, max_age_seconds: float = MAX_AGE_SECONDS):
         self.folder = Path(folder)
@@ -125,6 +136,9 @@ class UploadStore:
                 and not token.startswith(self.place_id())
             ):
                 raise NotFound(NOT_ON_THIS_SERVER)
+            gone = self._gone(owner, token) if meta is None else None
+            if gone is not None:
+                raise NotFound(gone)
             raise NotFound(
                 "the uploaded file is no longer on the server (uploads are kept for a day and "
                 "deleted once used); drop the file again"
@@ -138,13 +152,39 @@ class UploadStore:
         place = f"{socket.gethostname()}\0{self.folder.resolve()}".encode()
         return base64.urlsafe_b64encode(hashlib.sha256(place).digest()[:6]).decode("ascii")
 
-    def discard(self, owner: str, token: object) -> None:
-        """Delete the upload (only its owner can)."""
+    def discard(self, owner: str, token: object, why: str | None = None) -> None:
+        """Delete the upload (only its owner can). With `why` (`GONE_USED`, `GONE_REPLACED`),
+        a later `resolve` of the token by its owner says why it is gone."""
+        meta = self._meta(token)
         try:
-            self.resolve(owner, token)
+            upload = self.resolve(owner, token)
         except NotFound:
             return
         self._delete(str(token))
+        if why is None or meta is None:
+            return
+        record = {"owner": meta["owner"], "filename": upload.filename, "why": why}
+        # no room for the record: the plain "no longer on the server" is said
+        with contextlib.suppress(OSError):
+            (self.folder / f"{token}.gone").write_text(json.dumps(record))
+
+    def _gone(self, owner: str, token: object) -> str | None:
+        """Why the owner's discarded upload `token` is gone, in the page's words; None when
+        nothing says (never handed out, another owner's, expired)."""
+        if not isinstance(token, str) or not _TOKEN.match(token) or not owner:
+            return None
+        path = self.folder / f"{token}.gone"
+        try:
+            record = json.loads(path.read_text())
+            if time.time() - path.stat().st_mtime > self.max_age_seconds:
+                return None
+        except (OSError, ValueError):
+            return None
+        if not isinstance(record, dict) or not hmac.compare_digest(
+            str(record.get("owner", "")), _owner_digest(owner)
+        ):
+            return None
+        return f"{record.get('filename')} is no longer on the server: {record.get('why')}"
 
     def sweep(self, now: float | None = None) -> int:
         """Delete uploads older than the maximum age; returns how many went."""
@@ -157,6 +197,12 @@ class UploadStore:
             if now - saved_at > self.max_age_seconds:
                 self._delete(token)
                 gone += 1
+        for record in self.folder.glob("*.gone"):
+            try:
+                if now - record.stat().st_mtime > self.max_age_seconds:
+                    record.unlink(missing_ok=True)
+            except OSError:
+                continue
         return gone
 
     def _meta(self, token: object) -> dict | None:
