@@ -9,7 +9,7 @@ periods are in while only some are."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import schema
-from forecast.money import quantum
+from forecast.money import format_minor, quantum
 from forecast.plan import PlanState
 from forecast.services.actuals import load_actuals, plan_cells
 from forecast.services.plans import ATTRIBUTES, get_plan, load_blob_frame, teams_of
@@ -194,3 +194,34 @@ def verdicts(store: PlanRepository, plan: str, targets: Mapping[str, int]) -> di
     kept = by_team(actuals_by_team(store, plan))
     said = {team: verdict(kept.get(str(team)), target) for team, target in targets.items()}
     return {team: v for team, v in said.items() if v is not None}
+
+
+def verdict_words(
+    said: Verdict, currency: str | None, money: Callable[[int], str] | None = None
+) -> str:
+    """What `said` says, in the words every face gives it (the Side by side page's): once every
+    period is in "reached, actuals €X" or "missed by €Y, actuals €X"; while only some are,
+    "n of m periods in", with "(k partly)" for the periods only some series are in. `money`
+    formats an amount in minor units (default: the currency's decimals, `money.format_minor`)."""
+    shown = money or (lambda minor: format_minor(minor, currency, decimals=2))
+    if not said.over:
+        partly = f" ({said.periods_partial} partly)" if said.periods_partial else ""
+        return f"{said.periods_in} of {said.periods_total} periods in{partly}"
+    actual = shown(said.actual or 0)
+    if said.kind == "reached":
+        return f"reached, actuals {actual}"
+    return f"missed by {shown(said.short)}, actuals {actual}"
+
+
+def verdict_facts(said: Verdict | None) -> dict[str, Any] | None:
+    """`said` as data (a script's JSON): kind, actual (currency units; None while only some
+    periods are in), periods_in, periods_total, periods_partial; None: no actual kept."""
+    if said is None:
+        return None
+    return {
+        "kind": said.kind,
+        "actual": None if said.actual is None else said.actual / 100,
+        "periods_in": said.periods_in,
+        "periods_total": said.periods_total,
+        "periods_partial": said.periods_partial,
+    }
