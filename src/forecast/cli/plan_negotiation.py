@@ -207,14 +207,21 @@ def goal_cmd(
     if sum(x is not None for x in (total, ratio, per_period)) != 1:
         fail("give exactly one of --total X, --ratio R or --per-period FILE")
     periods = _read_period_goals(per_period) if per_period else None
-    state = change.apply(
-        nego.set_goal,
-        total=total,
-        ratio=ratio,
-        per_period=periods,
-        basis=basis,
-        spread_by=spread_by,
-    )
+    try:
+        state = change.apply(
+            nego.set_goal,
+            total=total,
+            ratio=ratio,
+            per_period=periods,
+            basis=basis,
+            spread_by=spread_by,
+        )
+    except nego.PeriodGivenTwice as exc:
+        if per_period is None:
+            raise
+        # the goal's refusal, with where in the file: a row's number is its place among the
+        # pairs read, after the header (row 1)
+        fail(f"{per_period} row {exc.again + 2} (the period's first row: {exc.first + 2}): {exc}")
     _report(change, state.plan_id, "goal set")
 
 
