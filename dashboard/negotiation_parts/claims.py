@@ -4,6 +4,7 @@ or withdraws. Whether the user may is the domain's answer, carried by the `TeamC
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +16,7 @@ from dashboard import components, figures, ids
 from dashboard.context import DashboardContext
 from dashboard.negotiation_parts import common, live
 from forecast.services import money as fmt
-from forecast.services import negotiation, plans
+from forecast.services import negotiation, plans, team_actuals
 from forecast.services.errors import ServiceError
 from forecast.services.negotiation_board import TeamCard
 
@@ -81,7 +82,7 @@ def team_card(
                     components.probability(card.probability),
                     id={"type": "neg-prob", "team": card.team},
                 ),
-                html.Span(periods_in_words(card), className="text-muted"),
+                html.Span(periods_in_words(card, currency), className="text-muted"),
             ],
             className="small",
         ),
@@ -101,31 +102,33 @@ def team_card(
 
 def outcome_words(card: TeamCard, currency: str | None) -> list | None:
     """Once every period of the team's horizon has its actuals (`card.actuals`), what they came
-    to against the target, in place of a chance of something already over: "Reached: actual X
-    against target Y" or "Missed by Z (actual X against target Y)"; None before."""
+    to against the target, in place of a chance of something already over, in the Side by side
+    page's words (`team_actuals.verdict_words`): "Target: missed by Z, actuals X"; None before."""
     said = card.actuals
     if said is None or not said.over:
         return None
-
-    def money(minor: int | None) -> str:
-        return components.minor_to_money(minor, decimals=2, currency=currency)
-
-    against = f"actual {money(said.actual)} against target {money(said.target)}"
-    words = (
-        f"Reached: {against}"
-        if said.kind == "reached"
-        else f"Missed by {money(said.short)} ({against})"
-    )
-    return [html.Strong(words, id={"type": "neg-prob", "team": card.team})]
+    return [
+        html.Span("Target: "),
+        html.Strong(
+            team_actuals.verdict_words(said, currency, _money(currency)),
+            id={"type": "neg-prob", "team": card.team},
+        ),
+    ]
 
 
-def periods_in_words(card: TeamCard) -> str:
-    """While only some periods' actuals are in: " (n of m periods' actuals in)" beside the
-    chance (the chance is still of the whole horizon); "" before any is."""
+def periods_in_words(card: TeamCard, currency: str | None = None) -> str:
+    """While only some periods' actuals are in: " · n of m periods in (k partly)" beside the
+    chance (the chance is still of the whole horizon; `team_actuals.verdict_words`); "" before
+    any is."""
     said = card.actuals
     if said is None or said.over:
         return ""
-    return f" ({said.periods_in} of {said.periods_total} periods' actuals in)"
+    return " · " + team_actuals.verdict_words(said, currency, _money(currency))
+
+
+def _money(currency: str | None) -> Callable[[int], str]:
+    """Minor units as the card shows money (the currency's decimals)."""
+    return lambda minor: components.minor_to_money(minor, decimals=2, currency=currency)
 
 
 def leads_text(card: TeamCard) -> str:

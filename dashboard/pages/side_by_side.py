@@ -361,17 +361,14 @@ def with_actuals(
     said = team_actuals.verdict(kept, int(round(100 * float(row.get("target") or 0.0))))
     if said is None:
         return row
+
+    def money(minor: int) -> str:
+        return components.minor_to_money(minor, decimals=2, currency=currency)
+
+    words = team_actuals.verdict_words(said, currency, money)
     if not said.over:
-        partly = said.periods_partial
-        text = f"{said.periods_in} of {said.periods_total} periods in"
-        return {**row, "periods_in": text + (f" ({partly} partly)" if partly else "")}
-    shown = components.minor_to_money(said.actual or 0, decimals=2, currency=currency)
-    if said.kind == "reached":
-        outcome = f"reached, actuals {shown}"
-    else:
-        short = components.minor_to_money(said.short, decimals=2, currency=currency)
-        outcome = f"missed by {short}, actuals {shown}"
-    return {**row, "outcome": outcome, "actual": (said.actual or 0) / 100}
+        return {**row, "periods_in": words}
+    return {**row, "outcome": words, "actual": (said.actual or 0) / 100}
 
 
 def comparison_outputs(comparison: PlanComparison) -> tuple[Any, ...]:

@@ -289,6 +289,9 @@ def test_a_per_period_file_giving_a_period_twice_is_refused_with_the_goals_reaso
     assert result.exit_code != 0
     assert reason in " ".join(result.output.split())
     assert "give each period's goal once" in result.output
+    # the file and both rows of the period (header: row 1; the dates: rows 2 to n + 1)
+    where = f"{path} row {len(dates) + 2} (the period's first row: {len(dates) + 1})"
+    assert where in " ".join(result.output.split())
     store = open_store(data_dir=data)
     try:
         assert nego.negotiation_of(get_plan(store, plan_id)) is None

@@ -207,14 +207,21 @@ def goal_cmd(
     if sum(x is not None for x in (total, ratio, per_period)) != 1:
         fail("give exactly one of --total X, --ratio R or --per-period FILE")
     periods = _read_period_goals(per_period) if per_period else None
-    state = change.apply(
-        nego.set_goal,
-        total=total,
-        ratio=ratio,
-        per_period=periods,
-        basis=basis,
-        spread_by=spread_by,
-    )
+    try:
+        state = change.apply(
+            nego.set_goal,
+            total=total,
+            ratio=ratio,
+            per_period=periods,
+            basis=basis,
+            spread_by=spread_by,
+        )
+    except nego.PeriodGivenTwice as exc:
+        if per_period is None:
+            raise
+        # the goal's refusal, with where in the file: a row's number is its place among the
+        # pairs read, after the header (row 1)
+        fail(f"{per_period} row {exc.again + 2} (the period's first row: {exc.first + 2}): {exc}")
     _report(change, state.plan_id, "goal set")
 
 
@@ -485,21 +492,21 @@ def _records(table: Any) -> list[dict[str, Any]]:
 
 
 def _actuals_words(verdict: team_actuals.Verdict, currency: str | None) -> str:
-    """What a team's kept actuals came to against its target, as `plan stretch` says it."""
+    """What a team's kept actuals came to against its target, as every face words it
+    (`team_actuals.verdict_words`); while only some periods are in, that the chance is still
+    of the whole horizon."""
+    words = team_actuals.verdict_words(verdict, currency)
+    return words if verdict.over else f"{words}; P(reach) is of the whole horizon"
 
-    def money(minor: int | None) -> str:
-        return fmt.format_money(None if minor is None else minor / 100, currency, decimals=2)
 
-    if not verdict.over:
-        partly = f" ({verdict.periods_partial} partly)" if verdict.periods_partial else ""
-        return (
-            f"{verdict.periods_in} of {verdict.periods_total} periods' actuals in{partly}; "
-            "P(reach) is of the whole horizon"
-        )
-    against = f"actual {money(verdict.actual)} against target {money(verdict.target)}"
-    if verdict.kind == "reached":
-        return f"reached, {against}"
-    return f"missed by {money(verdict.short)} ({against})"
+def _minor(amount: Any) -> int:
+    return int(round(100 * float(amount)))
+
+
+def _kept_key(team: Any) -> str:
+    """The `team_actuals` row a stretch row's actuals are read from: the TOTAL's for the
+    goal's row too (the teams' actuals summed, as the Side by side page's TOTAL row has it)."""
+    return "TOTAL" if str(team) in (nego.GOAL_ROW, "TOTAL") else str(team)
 
 
 @plan_app.command("stretch")
@@ -515,8 +522,22 @@ def stretch_cmd(
     drift = drifts.basis_drift(store, plan)
     if drift is not None:
         info(f"note: {drift.stretch_note()}")
+    # what the kept actuals say of each row's target (the Negotiation and Side by side pages'
+    # rule, TOTAL's too): once every period is in, reached or missed in place of the chance
+    kept = team_actuals.by_team(team_actuals.actuals_by_team(store, plan))
+
+    def said_of(team: Any, target: Any) -> team_actuals.Verdict | None:
+        return team_actuals.verdict(kept.get(_kept_key(team)), _minor(target))
+
     if as_json:
-        echo_json(_records(table))
+        out = []
+        for row in _records(table):
+            row["actuals"] = team_actuals.verdict_facts(said_of(row["team"], row["target"]))
+            if row.get("teams_target") is not None:
+                teams = said_of(row["team"], row["teams_target"])
+                row["teams_actuals"] = team_actuals.verdict_facts(teams)
+            out.append(row)
+        echo_json(out)
         return
     table = nego.with_goal_row(table)  # in words; the JSON keeps the key TOTAL
     currency = nego.summary(store, plan).get("currency")
@@ -530,17 +551,11 @@ def stretch_cmd(
         f"{'team':<{team_wide}}{'target':>{target_wide}}{'expected':>{expected_wide}}"
         f"{'P(reach)':>10}{'vs last year':>14}"
     )
-    # what the kept actuals say of each team's target (the Negotiation and Side by side
-    # pages' rule): once every period is in, reached or missed in place of the chance
-    said = team_actuals.verdicts(
-        store,
-        plan,
-        {
-            str(row["team"]): int(round(100 * float(row["target"])))
-            for row in records
-            if str(row["team"]) not in (nego.GOAL_ROW, "TOTAL")
-        },
-    )
+    said = {
+        str(row["team"]): verdict
+        for row in records
+        if (verdict := said_of(row["team"], row["target"])) is not None
+    }
     for row, target, expects in zip(records, targets, expected, strict=True):
         growth = fmt.format_percent(row["growth_vs_last_year"], 1, signed=True)
         if row["growth_vs_last_year"] is not None and _covers_part(row):
@@ -561,10 +576,16 @@ def stretch_cmd(
         if row["team"] == nego.GOAL_ROW and row.get("teams_target") is not None:
             # the ledger's TOTAL is the teams' targets summed: its chance too, named as such
             growth = fmt.format_percent(row["teams_growth_vs_last_year"], 1, signed=True)
+            teams = said_of(row["team"], row["teams_target"])
+            chance = (
+                team_actuals.verdict_words(teams, currency)
+                if teams is not None and teams.over
+                else f"P(reach) {fmt.format_probability(row['teams_probability_reach'])}"
+            )
             typer.echo(
                 "TOTAL (goal) is the goal's chance; the teams' targets summed (the ledger's "
-                f"TOTAL) {fmt.format_money(row['teams_target'], currency, decimals=2)}: P(reach) "
-                f"{fmt.format_probability(row['teams_probability_reach'])}, {growth} vs last year"
+                f"TOTAL) {fmt.format_money(row['teams_target'], currency, decimals=2)}: "
+                f"{chance}, {growth} vs last year"
             )
     for team, verdict in said.items():
         typer.echo(f"{team}: {_actuals_words(verdict, currency)}")

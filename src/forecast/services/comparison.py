@@ -15,7 +15,7 @@ from forecast.services import negotiation, plan_totals
 from forecast.services.errors import Fix, FixKey, WrongStage
 from forecast.services.negotiation_board import stretch_note
 from forecast.services.plans import get_plan
-from forecast.services.team_actuals import TOTAL, actuals_by_team, kept_actuals
+from forecast.services.team_actuals import TOTAL, actuals_by_team, load_kept
 from forecast.store import PlanRepository
 
 DIFFERENCE_COLUMNS = [
@@ -212,11 +212,13 @@ def period_actuals(store: PlanRepository, plan: str, team: str | None) -> pd.Dat
     """The kept actuals of `team` (None: every team) summed per period: ``ds, actual``; only the
     periods every series of the team (of the plan) has an actual in, so a period half in is
     not drawn as a dip; empty while the plan keeps none."""
-    _, kept = kept_actuals(store, plan)
-    if kept is None:
+    read = load_kept(store, get_plan(store, plan))
+    if read is None:
         return pd.DataFrame({"ds": pd.DatetimeIndex([]), "actual": []})
+    kept = read.of_plan
     kept = kept[(kept["team"] == team) & kept["full"]] if team else kept[kept["full_total"]]
-    per = kept.groupby(schema.DS, as_index=False).agg(actual=(schema.Y, "sum"))
+    per = kept.groupby(schema.DS, as_index=False).agg(minor=("minor", "sum"))
+    per = per.assign(actual=per["minor"] / 100)[[schema.DS, "actual"]]
     return per.sort_values(schema.DS).reset_index(drop=True)
 
 

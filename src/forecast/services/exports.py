@@ -10,7 +10,6 @@ from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from decimal import Decimal
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-import numpy as np
 import pandas as pd
 
 from forecast import export, schema
@@ -34,7 +33,6 @@ from forecast.services import (
     system,
     team_actuals,
 )
-from forecast.services import actuals as actuals_service
 from forecast.services import negotiation as nego
 from forecast.services.errors import (
     Fix,
@@ -78,7 +76,11 @@ def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool =
         raise Invalid(f"unknown export format {fmt!r}; use one of {', '.join(export.FORMATS)}")
     state = get_plan(store, plan)
     negotiated = _plan_frame(store, state)
-    actual_minor, actuals_version = _kept_actuals(store, state, negotiated)
+    # read once: the series sheet and the by-team sheet rest on this one version, whatever is
+    # uploaded while the export is built
+    kept = team_actuals.load_kept(store, state)
+    actual_minor = _kept_actuals(kept, negotiated)
+    actuals_version = None if kept is None else kept.version
     from forecast.money import shown_digits
 
     rows = export.plan_rows(
@@ -100,7 +102,7 @@ def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool =
 
         if len(rows) + 1 > export.EXCEL_MAX_ROWS:  # refused before the other sheets are built
             raise Invalid.from_error(_too_long_for_excel(len(rows)))
-        sheets = _sheets(store, state, rows, negotiated, actual_minor)
+        sheets = _sheets(store, state, rows, negotiated, actual_minor, kept)
         # "amount": the explanations sheet's amount of the deviation an explanation was written for
         money = sorted(
             {*export.AMOUNT_COLUMNS, "claim", "assignment", "basis_drift", "last_year", "amount"}
@@ -114,16 +116,13 @@ def export_plan(store: PlanRepository, plan: str, fmt: str, *, excel_csv: bool =
     return export.write_bundle(_bundle_content(store, state, negotiated), store.installation_key())
 
 
-def _kept_actuals(
-    store: PlanRepository, state: PlanState, negotiated: pd.DataFrame
-) -> tuple[pd.Series | None, int | None]:
+def _kept_actuals(kept: team_actuals.Kept | None, negotiated: pd.DataFrame) -> pd.Series | None:
     """The kept actual of each row of `negotiated` in minor units (nullable: NA where the period
-    has none yet) and its actuals version: the latest, the one the track record scores
-    (`actuals.load_actuals`). (None, None) while the plan keeps no actuals."""
-    if not store.actuals_versions(state.plan_id):
-        return None, None
-    info, kept = actuals_service.load_actuals(store, state.plan_id)
-    by_cell = kept.groupby([schema.UNIQUE_ID, schema.DS])[schema.Y].sum()
+    has none yet), each rounded to the currency's smallest amount (`team_actuals.cell_minor`),
+    from the one read of the actuals in force (`kept`). None while the plan keeps no actuals."""
+    if kept is None:
+        return None
+    by_cell = kept.cells.set_index([schema.UNIQUE_ID, schema.DS])["minor"]
     cells = pd.MultiIndex.from_arrays(
         [
             negotiated[schema.UNIQUE_ID].astype(str).to_numpy(),
@@ -131,8 +130,7 @@ def _kept_actuals(
         ]
     )
     values = by_cell.reindex(cells).to_numpy(dtype=float)
-    minor = pd.Series(np.round(values * 100), index=negotiated.index).astype("Int64")
-    return minor, info.version
+    return pd.Series(values, index=negotiated.index).astype("Int64")
 
 
 def _basis_taken_at(state: PlanState) -> str | None:
@@ -169,6 +167,7 @@ def _sheets(
     rows: pd.DataFrame,
     negotiated: pd.DataFrame,
     actual_minor: pd.Series | None = None,
+    kept: team_actuals.Kept | None = None,
 ) -> dict[str, pd.DataFrame]:
     money = export.money_columns_of(negotiated)
     by_series = rows.copy()
@@ -189,8 +188,8 @@ def _sheets(
         # a team's actual only where each of its series-periods has one (the Side by side
         # page's rule, `team_actuals`): a sum of some periods beside the targets of all would
         # read as a miss
-        kept = team_actuals.by_team(team_actuals.actuals_by_team(store, state.plan_id))
-        actual = [team_actuals.team_actual_minor(kept.get(str(team))) for team in sums.index]
+        by = team_actuals.by_team(team_actuals.team_rows(kept))
+        actual = [team_actuals.team_actual_minor(by.get(str(team))) for team in sums.index]
         by_team["actual"] = [  # type: ignore[assignment]
             None if minor is None else Decimal(minor) / 100 for minor in actual
         ]

@@ -283,6 +283,24 @@ whole_cells = series_frames.whole_cells
 # -- use cases: edits ------------------------------------------------------------------------
 
 
+class PeriodGivenTwice(Invalid):
+    """A per-period goal that gives one period twice; ``first`` and ``again``: the positions (from
+    0) of its two pairs among those given, for a face that read them from a file to name the
+    rows."""
+
+    def __init__(self, reason: str = "", fix: Fix | None = None, *, first: int = 0, again: int = 0):
+        super().__init__(reason, fix)
+        self.first = first
+        self.again = again
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_period_given_twice, (self.reason, self.fix, self.first, self.again))
+
+
+def _period_given_twice(reason: str, fix: Fix | None, first: int, again: int) -> PeriodGivenTwice:
+    return PeriodGivenTwice(reason, fix, first=first, again=again)
+
+
 def set_goal(
     store: PlanRepository,
     plan: str,
@@ -316,20 +334,26 @@ def set_goal(
     if per_period:
         period_minor = {}
         pairs = per_period.items() if isinstance(per_period, Mapping) else per_period
-        for period, amount in pairs:
+        at: dict[str, int] = {}  # the position of each period's first pair
+        for position, (period, amount) in enumerate(pairs):
             key = period_key(period)
             if key is None:
                 raise Invalid(f"per-period goal: {period!r} is not a date (use YYYY-MM-DD)")
             if spelled.get(key) == str(period):
-                raise Invalid(
-                    f"per-period goal: {period!r} is given twice; give each period's goal once"
+                raise PeriodGivenTwice(
+                    f"per-period goal: {period!r} is given twice; give each period's goal once",
+                    first=at[key],
+                    again=position,
                 )
             if key in spelled:
-                raise Invalid(
+                raise PeriodGivenTwice(
                     f"per-period goal: {period!r} and {spelled[key]!r} are the same period "
-                    f"{key}; give each period's goal once"
+                    f"{key}; give each period's goal once",
+                    first=at[key],
+                    again=position,
                 )
             spelled[key] = str(period)
+            at[key] = position
             period_minor[key] = _minor_amount(amount, f"goal for {key}", currency)
 
     def operate(

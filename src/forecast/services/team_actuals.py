@@ -9,7 +9,7 @@ periods are in while only some are."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from forecast import schema
+from forecast.money import format_minor, quantum
+from forecast.plan import PlanState
 from forecast.services.actuals import load_actuals, plan_cells
 from forecast.services.plans import ATTRIBUTES, get_plan, load_blob_frame, teams_of
 from forecast.store import PlanRepository
@@ -32,18 +34,45 @@ ACTUALS_COLUMNS = [
 ]
 
 
-def kept_actuals(store: PlanRepository, plan: str) -> tuple[Any, pd.DataFrame | None]:
-    """The plan and its kept actuals in force with each series' team and ``full``: whether
-    every series of the plan in that team has an actual in that period (None: none kept). An
-    upload takes a series-period without a row as not arrived yet (an ended series' 0 is
-    kept as a row), so a period is only in for a team once each of its series' is."""
-    state = get_plan(store, plan)
+def cell_minor(values: Any, currency: str | None) -> np.ndarray:
+    """Kept actuals (currency units, floats; NaN: none) as the plan's minor units, each rounded to
+    the currency's smallest amount (`money.quantum`: a cent, a whole yen), NaN kept: the one
+    rounding every view of an actual makes, once per series-period before anything sums it, so
+    a team's actual is the exact sum of the cells a sheet shows."""
+    step = quantum(currency)
+    return np.round(np.asarray(values, dtype=float) * 100 / step) * step
+
+
+@dataclass(frozen=True)
+class Kept:
+    """One read of the kept actuals in force (`load_kept`): every view of a workbook or a page
+    built from it rests on this one version.
+
+    ``cells``: ``unique_id, ds, minor`` (int minor units, `cell_minor`), one row per series-period
+    kept; ``of_plan``: those of the plan's series and horizon with each series' ``team``,
+    ``full`` (every series of the plan in that team has an actual in that period) and
+    ``full_total`` (every series of the plan has)."""
+
+    version: int
+    horizon: int
+    cells: pd.DataFrame
+    of_plan: pd.DataFrame
+
+
+def load_kept(store: PlanRepository, state: PlanState) -> Kept | None:
+    """The plan's kept actuals in force, read once (None: none kept). An upload takes a
+    series-period without a row as not arrived yet (an ended series' 0 is kept as a row), so a
+    period is only in for a team once each of its series' is."""
     if not store.actuals_versions(state.plan_id):
-        return state, None
-    _, kept = load_actuals(store, state.plan_id)
+        return None
+    info, loaded = load_actuals(store, state.plan_id)
+    summed = loaded.groupby([schema.UNIQUE_ID, schema.DS], as_index=False)[schema.Y].sum()
+    cells = summed[[schema.UNIQUE_ID, schema.DS]].assign(
+        minor=cell_minor(summed[schema.Y], state.currency).astype("int64")
+    )
     teams = teams_of(load_blob_frame(store, state.plan_id, ATTRIBUTES), state.team_attr)
     series, periods = plan_cells(store, state)
-    kept = kept.assign(team=kept[schema.UNIQUE_ID].astype(str).map(teams))
+    kept = cells.assign(team=cells[schema.UNIQUE_ID].astype(str).map(teams))
     kept = kept[
         kept["team"].notna()
         & kept[schema.DS].isin(periods)
@@ -58,34 +87,38 @@ def kept_actuals(store: PlanRepository, plan: str) -> tuple[Any, pd.DataFrame | 
         full=(in_period >= kept["team"].map(per_team).fillna(0)).to_numpy(),
         full_total=every.to_numpy(),
     )
-    return state, kept
+    return Kept(version=int(info.version), horizon=int(state.horizon), cells=cells, of_plan=kept)
 
 
 def actuals_by_team(store: PlanRepository, plan: str) -> pd.DataFrame:
-    """Per team and TOTAL, what the kept actuals (the version in force) say of the horizon:
-    ``actual_minor`` (their sum, rounded to the cent once: a till's sub-cent amounts add up
-    before they are rounded) and ``actual`` (the same in currency units), ``periods_in`` (the
-    periods every series of the team has an actual in) of ``periods_total``, ``periods_partial``
-    (the periods only some have one in). Empty while the plan keeps no actuals; a team without
-    any kept actual has no row."""
-    state, kept = kept_actuals(store, plan)
+    """`team_rows` of the plan's kept actuals in force (`load_kept`)."""
+    state = get_plan(store, plan)
+    return team_rows(load_kept(store, state))
+
+
+def team_rows(kept: Kept | None) -> pd.DataFrame:
+    """Per team and TOTAL, what the kept actuals say of the horizon: ``actual_minor`` (the exact
+    sum of the team's cells, each rounded to the currency's smallest amount first: `cell_minor`)
+    and ``actual`` (the same in currency units), ``periods_in`` (the periods every series of the
+    team has an actual in) of ``periods_total``, ``periods_partial`` (the periods only some have
+    one in). Empty while the plan keeps no actuals; a team without any kept actual has no row."""
     if kept is None:
         return pd.DataFrame(columns=ACTUALS_COLUMNS)
 
     def row(team: str, part: pd.DataFrame, full: str) -> dict[str, Any]:
         periods = part.groupby(schema.DS)[full].first()
-        minor = int(np.round(float(part[schema.Y].sum()) * 100))
+        minor = int(part["minor"].sum())
         return {
             "team": team,
             "actual": minor / 100,
             "actual_minor": minor,
             "periods_in": int(periods.sum()),
-            "periods_total": int(state.horizon),
+            "periods_total": kept.horizon,
             "periods_partial": int((~periods).sum()),
         }
 
-    rows = [row(str(team), part, "full") for team, part in kept.groupby("team", sort=True)]
-    rows.append(row(TOTAL, kept, "full_total"))
+    rows = [row(str(team), part, "full") for team, part in kept.of_plan.groupby("team", sort=True)]
+    rows.append(row(TOTAL, kept.of_plan, "full_total"))
     return pd.DataFrame(rows, columns=ACTUALS_COLUMNS)
 
 
@@ -161,3 +194,34 @@ def verdicts(store: PlanRepository, plan: str, targets: Mapping[str, int]) -> di
     kept = by_team(actuals_by_team(store, plan))
     said = {team: verdict(kept.get(str(team)), target) for team, target in targets.items()}
     return {team: v for team, v in said.items() if v is not None}
+
+
+def verdict_words(
+    said: Verdict, currency: str | None, money: Callable[[int], str] | None = None
+) -> str:
+    """What `said` says, in the words every face gives it (the Side by side page's): once every
+    period is in "reached, actuals €X" or "missed by €Y, actuals €X"; while only some are,
+    "n of m periods in", with "(k partly)" for the periods only some series are in. `money`
+    formats an amount in minor units (default: the currency's decimals, `money.format_minor`)."""
+    shown = money or (lambda minor: format_minor(minor, currency, decimals=2))
+    if not said.over:
+        partly = f" ({said.periods_partial} partly)" if said.periods_partial else ""
+        return f"{said.periods_in} of {said.periods_total} periods in{partly}"
+    actual = shown(said.actual or 0)
+    if said.kind == "reached":
+        return f"reached, actuals {actual}"
+    return f"missed by {shown(said.short)}, actuals {actual}"
+
+
+def verdict_facts(said: Verdict | None) -> dict[str, Any] | None:
+    """`said` as data (a script's JSON): kind, actual (currency units; None while only some
+    periods are in), periods_in, periods_total, periods_partial; None: no actual kept."""
+    if said is None:
+        return None
+    return {
+        "kind": said.kind,
+        "actual": None if said.actual is None else said.actual / 100,
+        "periods_in": said.periods_in,
+        "periods_total": said.periods_total,
+        "periods_partial": said.periods_partial,
+    }
