@@ -1243,6 +1243,7 @@ class SqlStore(PlanRepository):
         _OPEN_STORES.add(self)
         self.url = normalise_url(url)
         self._opened_file: tuple[int, int] | None = None  # the SQLite file's, once open
+        self._wal_mode = False  # whether the SQLite file keeps its writes in a -wal beside it
         if engine is None:
             engine = _make_engine(self.url)
         with database_errors("open the plan store", self):
@@ -1254,8 +1255,9 @@ class SqlStore(PlanRepository):
                 with _held(engine, SCHEMA_LOCK):  # one opener makes the tables, the others wait
                     self._create_tables(engine)
             else:
+                self._remember_the_file_on_connect()
                 self._create_tables_sqlite()
-        self._opened_file = _file_identity(self._sqlite_file())
+        self._remember_the_file()
 
     def _create_tables(self, engine: Engine) -> None:
         if self.schema:
@@ -1303,31 +1305,77 @@ class SqlStore(PlanRepository):
         with self.engine.begin() as conn:
             yield conn
 
+    def _remember_the_file_on_connect(self) -> None:
+        """The SQLite file's identity is remembered again by the first connection after
+        `close` (which forgets it): a store closed and used again holds the file it then finds,
+        as a store opened anew would."""
+        if self._sqlite_file() is None:
+            return
+        store = weakref.ref(self)
+
+        def remember(_dbapi_connection: Any, _record: Any) -> None:
+            found = store()
+            if found is not None and found._opened_file is None:
+                found._remember_the_file()
+
+        sa.event.listen(self.engine, "connect", remember)
+
+    def _remember_the_file(self) -> None:
+        """Note the device and inode of the store's SQLite file, and whether it is in WAL mode
+        (read from the file's header: bytes 18 and 19 are 2 in WAL mode)."""
+        path = self._sqlite_file()
+        self._opened_file = _file_identity(path)
+        self._wal_mode = False
+        if self._opened_file is not None and path is not None:
+            with contextlib.suppress(OSError), path.open("rb") as file:
+                self._wal_mode = file.read(20)[18:20] == b"\x02\x02"
+
     def _refuse_another_file(self, outcome: str) -> None:
         """Refuse (``Unavailable``) when the path of the store's SQLite file no longer leads to
         the file this store opened (the same device and inode): it was moved, deleted or
         replaced while the store was open. Its connections would go on with the file they
-        opened, whose writes a deleted file loses and a restarted server does not read. One
-        stat; nothing on PostgreSQL or in memory."""
+        opened, whose writes a deleted file loses and a restarted server does not read. Also
+        when the file is there but its write-ahead log (-wal) is not while this store holds a
+        connection (which keeps the log it opened, wherever it went, and SQLite deletes a log only
+        when its last connection closes): what is written would go to a log no other opener
+        reads, lost if the server stops before it is folded into the file. One stat (two while
+        connected in WAL mode); nothing on PostgreSQL or in memory. A -wal another opener made
+        anew at the path in between is not told from the one this store opened."""
         opened = self._opened_file
         if opened is None:
             return
         path = self._sqlite_file()
         assert path is not None
         now = _file_identity(path)
+        wal = Path(f"{path}-wal")
         if now == opened:
-            return
-        what = (
-            f"the SQLite file {path} is gone (moved or deleted while the store was open)"
-            if now is None
-            else f"the SQLite file {path} is another file than the one this server opened (the "
-            "store's file was moved or replaced while it ran)"
-        )
+            if not (self._wal_mode and self._connected() and not wal.exists()):
+                return
+            what = (
+                f"the write-ahead log {wal} of the SQLite file {path} is gone (moved or deleted "
+                "while the store was open; it holds what was written last)"
+            )
+        elif now is None:
+            what = f"the SQLite file {path} is gone (moved or deleted while the store was open)"
+        else:
+            what = (
+                f"the SQLite file {path} is another file than the one this server opened (the "
+                "store's file was moved or replaced while it ran)"
+            )
         raise Unavailable(
-            f"{what}. {outcome}; put the store's file back at {path} (or restore the last "
-            "backup there: `forecast store restore`), or restart the server, which opens the "
-            "file it finds there (a new, empty store where there is none)"
+            f"{what}. {outcome}; put the store's files back: {path} with the {wal.name} and "
+            f"{path.name}-shm that were beside it (as they exist; without the -wal what was "
+            "written last is lost), or restore the last backup there (`forecast store "
+            "restore`) and restart the server, which opens the file it finds there (a new, "
+            "empty store where there is none)"
         )
+
+    def _connected(self) -> bool:
+        """Whether the engine's pool holds an open connection (each keeps the -wal it opened)."""
+        pool = self.engine.pool
+        if isinstance(pool, sa.pool.QueuePool):
+            return pool.checkedin() + pool.checkedout() > 0
+        return True
 
     def _stored_format(self) -> str | None:
         """The store's format number as its ``installation`` row says it; None for a store made
@@ -1473,7 +1521,10 @@ class SqlStore(PlanRepository):
                 conn.execute(plans_table.update().where(*where).values({column.name: cell}))
 
     def close(self) -> None:
+        """Close the connections; the file's identity is forgotten with them (used again, the
+        store opens the file it then finds: `_remember_the_file_on_connect`)."""
         self.engine.dispose()
+        self._opened_file = None
 
     def __repr__(self) -> str:
         return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
