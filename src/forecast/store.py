@@ -1266,7 +1266,6 @@ class SqlStore(PlanRepository):
         _OPEN_STORES.add(self)
         self.url = normalise_url(url)
         self._opened_file: tuple[int, int] | None = None  # the SQLite file's, once open
-        self._wal_mode = False  # whether the SQLite file keeps its writes in a -wal beside it
         if engine is None:
             engine = _make_engine(self.url)
         with database_errors("open the plan store", self):
@@ -1344,41 +1343,27 @@ class SqlStore(PlanRepository):
         sa.event.listen(self.engine, "connect", remember)
 
     def _remember_the_file(self) -> None:
-        """Note the device and inode of the store's SQLite file, and whether it is in WAL mode
-        (read from the file's header: bytes 18 and 19 are 2 in WAL mode)."""
-        path = self._sqlite_file()
-        self._opened_file = _file_identity(path)
-        self._wal_mode = False
-        if self._opened_file is not None and path is not None:
-            with contextlib.suppress(OSError), path.open("rb") as file:
-                self._wal_mode = file.read(20)[18:20] == b"\x02\x02"
+        """Note the device and inode of the store's SQLite file (None: not SQLite, or none)."""
+        self._opened_file = _file_identity(self._sqlite_file())
 
     def _refuse_another_file(self, outcome: str) -> None:
         """Refuse (``Unavailable``) when the path of the store's SQLite file no longer leads to
         the file this store opened (the same device and inode): it was moved, deleted or
         replaced while the store was open. Its connections would go on with the file they
-        opened, whose writes a deleted file loses and a restarted server does not read. Also
-        when the file is there but its write-ahead log (-wal) is not while this store holds a
-        connection (which keeps the log it opened, wherever it went, and SQLite deletes a log only
-        when its last connection closes): what is written would go to a log no other opener
-        reads, lost if the server stops before it is folded into the file. One stat (two while
-        connected in WAL mode); nothing on PostgreSQL or in memory. A -wal another opener made
-        anew at the path in between is not told from the one this store opened."""
+        opened, whose writes a deleted file loses and a restarted server does not read. One
+        stat; nothing on PostgreSQL or in memory. The file put back without its write-ahead log
+        (-wal) is not told (a connection that opened the file before it had tables has no log
+        open, so a log missing beside the file is no sign of one left elsewhere): the refusal
+        names the -wal and -shm to put back with it."""
         opened = self._opened_file
         if opened is None:
             return
         path = self._sqlite_file()
         assert path is not None
         now = _file_identity(path)
-        wal = Path(f"{path}-wal")
         if now == opened:
-            if not (self._wal_mode and self._connected() and not wal.exists()):
-                return
-            what = (
-                f"the write-ahead log {wal} of the SQLite file {path} is gone (moved or deleted "
-                "while the store was open; it holds what was written last)"
-            )
-        elif now is None:
+            return
+        if now is None:
             what = f"the SQLite file {path} is gone (moved or deleted while the store was open)"
         else:
             what = (
@@ -1386,19 +1371,12 @@ class SqlStore(PlanRepository):
                 "store's file was moved or replaced while it ran)"
             )
         raise Unavailable(
-            f"{what}. {outcome}; put the store's files back: {path} with the {wal.name} and "
-            f"{path.name}-shm that were beside it (as they exist; without the -wal what was "
+            f"{what}. {outcome}; put the store's files back: {path} with the {path.name}-wal "
+            f"and {path.name}-shm that were beside it (as they exist; without the -wal what was "
             "written last is lost), or restore the last backup there (`forecast store "
             "restore`) and restart the server, which opens the file it finds there (a new, "
             "empty store where there is none)"
         )
-
-    def _connected(self) -> bool:
-        """Whether the engine's pool holds an open connection (each keeps the -wal it opened)."""
-        pool = self.engine.pool
-        if isinstance(pool, sa.pool.QueuePool):
-            return pool.checkedin() + pool.checkedout() > 0
-        return True
 
     def _stored_format(self) -> str | None:
         """The store's format number as its ``installation`` row says it; None for a store made

@@ -109,29 +109,6 @@ def test_the_store_file_put_back_takes_writes_again(store, tmp_path):
         again.close()
 
 
-def test_the_store_file_put_back_without_its_write_ahead_log_is_refused_until_the_log_is_back(
-    store, tmp_path
-):
-    """`mv forecast.db* away/; mv away/forecast.db .`: the server's connections keep writing the
-    -wal left away, which no other opener reads and a crash of the server loses."""
-    file, elsewhere = tmp_path / "forecast.db", tmp_path / "moved.db"
-    _moved(file, elsewhere)
-    elsewhere.rename(file)  # only the main file put back
-
-    message = _refused_write(store, file)
-    assert f"the write-ahead log {file}-wal" in message
-    assert not health.check(store).ok
-
-    Path(f"{elsewhere}-wal").rename(f"{file}-wal")
-    Path(f"{elsewhere}-shm").rename(f"{file}-shm")
-    accounts.add_user(store, "piet", PASSWORD)
-    again = open_store(data_dir=tmp_path)
-    try:
-        assert _names(again) == ["olga", "piet"]
-    finally:
-        again.close()
-
-
 def test_a_closed_store_used_again_writes_the_file_it_then_finds(store, tmp_path):
     """A store closed holds no file: used again, it connects to the file at its path, as a store
     opened anew would, and nothing remembers the file it had before."""
