@@ -18,9 +18,14 @@ start_cluster() {
     fi
     port=$(pg_lsclusters -h | awk -v v="$ver" '$1==v && $2=="main" {print $3}')
     run_psql() { $SUDO -u postgres psql -p "$port" -qAt "$@" 2>/dev/null || su postgres -c "psql -p $port -qAt $(printf '%q ' "$@")"; }
-    run_psql -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='forecast') THEN CREATE ROLE forecast LOGIN PASSWORD 'forecast' CREATEDB CREATEROLE; END IF; END \$\$;" >/dev/null
-    # CREATEROLE: the tests of a role that may only read the store make such a role (and drop it).
-    run_psql -c "ALTER ROLE forecast CREATEROLE" >/dev/null
+    run_psql -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='forecast') THEN CREATE ROLE forecast LOGIN PASSWORD 'forecast' CREATEDB; END IF; END \$\$;" >/dev/null
+    # No CREATEROLE for the suite's role (on PostgreSQL 15 it may then grant itself almost any
+    # role): an earlier version of this script gave it, this takes it back.
+    run_psql -c "ALTER ROLE forecast NOCREATEROLE" >/dev/null
+    # A login role without rights, for the tests of a role that may only read (or partly write)
+    # the store: each test's schema is owned by forecast, which grants it rights there.
+    run_psql -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='forecast_reader') THEN CREATE ROLE forecast_reader; END IF; END \$\$;" >/dev/null
+    run_psql -c "ALTER ROLE forecast_reader LOGIN PASSWORD 'r3ader-s3cret' NOSUPERUSER NOCREATEROLE NOCREATEDB" >/dev/null
     run_psql -tc "SELECT 1 FROM pg_database WHERE datname='forecast_test'" | grep -q 1 || run_psql -c "CREATE DATABASE forecast_test OWNER forecast" >/dev/null
 }
 

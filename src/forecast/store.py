@@ -1209,16 +1209,36 @@ def _file_identity(path: Path | None) -> tuple[int, int] | None:
     return found.st_dev, found.st_ino
 
 
+TABLE_WRITES: dict[str, tuple[str, ...]] = {
+    "plans": ("INSERT", "UPDATE"),
+    "plan_blobs": ("INSERT", "DELETE"),
+    "audit_log": ("INSERT",),
+    "actuals": ("INSERT",),
+    "installation": ("INSERT", "UPDATE"),
+    "users": ("INSERT", "UPDATE"),
+    "sign_in_failures": ("INSERT", "UPDATE", "DELETE"),
+    "sign_in_sessions": ("INSERT", "UPDATE", "DELETE"),
+    "account_log": ("INSERT",),
+    "store_log": ("INSERT",),
+}
+"""The statements the store issues on each of its tables, and so the rights `write_refusal`
+asks of a PostgreSQL role: the logs, the audit trail and the actuals are only appended to, and
+no plan, account or installation row is deleted, so a role without those rights (an audit setup)
+runs the store. A new write of the store's adds its statement here (a unit test holds the two
+together)."""
+
+
 def _write_probes(table: sa.Table) -> list[tuple[str, Any]]:
-    """An INSERT, an UPDATE and a DELETE of `table` that touch no row."""
+    """Each statement the store issues on `table` (`TABLE_WRITES`), touching no row."""
     columns = list(table.c)
     key = next(iter(table.primary_key.columns), columns[0])
     nothing = sa.false()
-    return [
-        ("INSERT", table.insert().from_select(columns, sa.select(*columns).where(nothing))),
-        ("UPDATE", table.update().where(nothing).values({key.name: key})),
-        ("DELETE", table.delete().where(nothing)),
-    ]
+    probes = {
+        "INSERT": table.insert().from_select(columns, sa.select(*columns).where(nothing)),
+        "UPDATE": table.update().where(nothing).values({key.name: key}),
+        "DELETE": table.delete().where(nothing),
+    }
+    return [(statement, probes[statement]) for statement in TABLE_WRITES[table.name]]
 
 
 def _sequence_refused(conn: Connection, table: sa.Table, schema: str) -> str | None:
@@ -1232,7 +1252,10 @@ def _sequence_refused(conn: Connection, table: sa.Table, schema: str) -> str | N
     ).scalar()
     if sequence is None:
         return None
-    may = conn.execute(sa.select(sa.func.has_sequence_privilege(sequence, "USAGE"))).scalar()
+    # nextval() takes either right; the function is true when the role holds any listed
+    may = conn.execute(
+        sa.select(sa.func.has_sequence_privilege(sequence, "USAGE, UPDATE"))
+    ).scalar()
     return None if may else f"permission denied for sequence {sequence}"
 
 
@@ -1254,8 +1277,9 @@ class SqlStore(PlanRepository):
                 with _held(engine, SCHEMA_LOCK):  # one opener makes the tables, the others wait
                     self._create_tables(engine)
             else:
+                self._remember_the_file_on_connect()
                 self._create_tables_sqlite()
-        self._opened_file = _file_identity(self._sqlite_file())
+        self._remember_the_file()
 
     def _create_tables(self, engine: Engine) -> None:
         if self.schema:
@@ -1303,12 +1327,34 @@ class SqlStore(PlanRepository):
         with self.engine.begin() as conn:
             yield conn
 
+    def _remember_the_file_on_connect(self) -> None:
+        """The SQLite file's identity is remembered again by the first connection after
+        `close` (which forgets it): a store closed and used again holds the file it then finds,
+        as a store opened anew would."""
+        if self._sqlite_file() is None:
+            return
+        store = weakref.ref(self)
+
+        def remember(_dbapi_connection: Any, _record: Any) -> None:
+            found = store()
+            if found is not None and found._opened_file is None:
+                found._remember_the_file()
+
+        sa.event.listen(self.engine, "connect", remember)
+
+    def _remember_the_file(self) -> None:
+        """Note the device and inode of the store's SQLite file (None: not SQLite, or none)."""
+        self._opened_file = _file_identity(self._sqlite_file())
+
     def _refuse_another_file(self, outcome: str) -> None:
         """Refuse (``Unavailable``) when the path of the store's SQLite file no longer leads to
         the file this store opened (the same device and inode): it was moved, deleted or
         replaced while the store was open. Its connections would go on with the file they
         opened, whose writes a deleted file loses and a restarted server does not read. One
-        stat; nothing on PostgreSQL or in memory."""
+        stat; nothing on PostgreSQL or in memory. The file put back without its write-ahead log
+        (-wal) is not told (a connection that opened the file before it had tables has no log
+        open, so a log missing beside the file is no sign of one left elsewhere): the refusal
+        names the -wal and -shm to put back with it."""
         opened = self._opened_file
         if opened is None:
             return
@@ -1317,16 +1363,19 @@ class SqlStore(PlanRepository):
         now = _file_identity(path)
         if now == opened:
             return
-        what = (
-            f"the SQLite file {path} is gone (moved or deleted while the store was open)"
-            if now is None
-            else f"the SQLite file {path} is another file than the one this server opened (the "
-            "store's file was moved or replaced while it ran)"
-        )
+        if now is None:
+            what = f"the SQLite file {path} is gone (moved or deleted while the store was open)"
+        else:
+            what = (
+                f"the SQLite file {path} is another file than the one this server opened (the "
+                "store's file was moved or replaced while it ran)"
+            )
         raise Unavailable(
-            f"{what}. {outcome}; put the store's file back at {path} (or restore the last "
-            "backup there: `forecast store restore`), or restart the server, which opens the "
-            "file it finds there (a new, empty store where there is none)"
+            f"{what}. {outcome}; put the store's files back: {path} with the {path.name}-wal "
+            f"and {path.name}-shm that were beside it (as they exist; without the -wal what was "
+            "written last is lost), or restore the last backup there (`forecast store "
+            "restore`) and restart the server, which opens the file it finds there (a new, "
+            "empty store where there is none)"
         )
 
     def _stored_format(self) -> str | None:
@@ -1473,7 +1522,10 @@ class SqlStore(PlanRepository):
                 conn.execute(plans_table.update().where(*where).values({column.name: cell}))
 
     def close(self) -> None:
+        """Close the connections; the file's identity is forgotten with them (used again, the
+        store opens the file it then finds: `_remember_the_file_on_connect`)."""
         self.engine.dispose()
+        self._opened_file = None
 
     def __repr__(self) -> str:
         return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -1726,10 +1778,11 @@ class SqlStore(PlanRepository):
 
     @_wrapped("check that this server may write the tables")
     def write_refusal(self) -> WriteRefusal | None:
-        """PostgreSQL: every table of the store is written to (INSERT, UPDATE and DELETE, each
-        of no row: the database checks the role's rights and a read-only session or server all
-        the same) in one transaction that is rolled back, so nothing changes; the role's right to
-        use the sequences of the tables' ids is asked of the database. The first refusal, or None.
+        """PostgreSQL: every table of the store is written to as the store writes it (the
+        statements of `TABLE_WRITES`, each of no row: the database checks the role's rights and a
+        read-only session or server all the same) in one transaction that is rolled back, so
+        nothing changes; the role's right to use the sequences of the tables' ids (USAGE or
+        UPDATE) is asked of the database. The first refusal, or None.
         Always None on SQLite (whose file the services check: `services.writable`)."""
         if self.engine.dialect.name != "postgresql":
             return None

@@ -19,10 +19,15 @@ from forecast.services import accounts
 from forecast.services.errors import Unavailable
 from forecast.services.store_factory import open_store
 from forecast.store import SqlStore, normalise_url
+from tests.integration.test_store import new_plan
 
 pytestmark = pytest.mark.postgres
 
-READER_PASSWORD = "r3ader-s3cret"
+READER = "forecast_reader"
+"""The login role scripts/postgres.sh makes for these tests, without rights: each test's owner
+grants it rights on the test's own schema (an owner may grant on its objects), so that the
+suite's role needs no right to create roles."""
+READER_PASSWORD = "r3ader-s3cret"  # not its name: the tests check that a message hides it
 
 
 def _in_schema(url: str, schema: str, *settings: str) -> str:
@@ -48,30 +53,45 @@ def owned(postgres_url) -> Iterator[tuple[SqlStore, str]]:
 
 @pytest.fixture
 def reader(owned, postgres_url) -> Iterator[str]:
-    """The URL of a role that may read the store's tables (SELECT) and nothing else."""
+    """The URL of the reader role, which may read the store's tables (SELECT) and nothing else
+    (its rights go with the schema)."""
     store, schema = owned
     with store.engine.connect() as conn:
-        may_make_roles = conn.execute(
-            sa.text("SELECT rolcreaterole OR rolsuper FROM pg_roles WHERE rolname = current_user")
+        exists = conn.execute(
+            sa.text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": READER}
         ).scalar()
-    if not may_make_roles:
-        pytest.skip(
-            "the suite's PostgreSQL role may not create roles (CREATEROLE): scripts/postgres.sh "
-            "gives it that right"
-        )
-    role = f"reader_{uuid.uuid4().hex[:10]}"
+    if not exists:
+        pytest.skip(f"the PostgreSQL role {READER} is missing: scripts/postgres.sh makes it")
     with store.engine.begin() as conn:
-        conn.execute(sa.text(f"CREATE ROLE {role} LOGIN PASSWORD '{READER_PASSWORD}'"))
-        conn.execute(sa.text(f'GRANT USAGE ON SCHEMA "{schema}" TO {role}'))
-        conn.execute(sa.text(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO {role}'))
-    url = make_url(normalise_url(postgres_url)).set(username=role, password=READER_PASSWORD)
+        conn.execute(sa.text(f'GRANT USAGE ON SCHEMA "{schema}" TO {READER}'))
+        conn.execute(sa.text(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO {READER}'))
+    url = make_url(normalise_url(postgres_url)).set(username=READER, password=READER_PASSWORD)
+    yield _in_schema(url.render_as_string(hide_password=False), schema)
+
+
+def _grant(store: SqlStore, schema: str, *grants: str) -> None:
+    """Each of `grants` ("INSERT ON ALL TABLES IN SCHEMA", "UPDATE ON actuals", ...) given to the
+    reader role by the store's owner, in the test's schema."""
+    with store.engine.begin() as conn:
+        for grant in grants:
+            rights, _, objects = grant.partition(" ON ")
+            if " IN SCHEMA" in objects:
+                objects = f'{objects} "{schema}"'
+            else:
+                objects = ", ".join(f'"{schema}".{name.strip()}' for name in objects.split(","))
+            conn.execute(sa.text(f"GRANT {rights} ON {objects} TO {READER}"))
+
+
+def _writes_as_the_role(url: str) -> None:
+    """What a server's first users do: an account made, a sign-in, a plan saved."""
+    store = open_store(url)
     try:
-        yield _in_schema(url.render_as_string(hide_password=False), schema)
+        accounts.add_user(store, "piet", "piet's own pass phrase")
+        accounts.start_session(store, "piet")
+        new_plan(store)
+        assert [user.name for user in accounts.list_users(store)] == ["olga", "piet"]
     finally:
-        with store.engine.begin() as conn:
-            conn.execute(sa.text(f'REVOKE ALL ON ALL TABLES IN SCHEMA "{schema}" FROM {role}'))
-            conn.execute(sa.text(f'REVOKE ALL ON SCHEMA "{schema}" FROM {role}'))
-            conn.execute(sa.text(f"DROP ROLE {role}"))
+        store.close()
 
 
 def test_serve_refuses_a_role_that_may_only_read_the_store_naming_the_url_and_the_grant(reader):
@@ -113,11 +133,7 @@ def test_serve_refuses_a_role_that_may_write_the_tables_but_not_number_their_row
     """INSERT, UPDATE and DELETE granted, but not the sequences of the ids: the first audit row
     or sign-in log would fail."""
     store, schema = owned
-    role = make_url(reader).username
-    with store.engine.begin() as conn:
-        conn.execute(
-            sa.text(f'GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO {role}')
-        )
+    _grant(store, schema, "INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA")
     with pytest.raises(Unavailable) as refused:
         check_writable(reader, None)
     assert "permission denied for sequence" in str(refused.value)
@@ -138,3 +154,48 @@ def test_a_write_to_a_store_that_became_read_only_after_start_is_refused_as_such
         store.close()
     assert "read-only transaction" in str(refused.value)
     assert "Nothing was saved" in str(refused.value)
+
+
+def test_serve_starts_for_a_role_that_numbers_rows_with_update_on_the_sequences(reader, owned):
+    """nextval() takes USAGE or UPDATE on the sequence: either is enough."""
+    store, schema = owned
+    _grant(
+        store,
+        schema,
+        "INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA",
+        "SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA",
+    )
+    check_writable(reader, None)
+    _writes_as_the_role(reader)
+
+
+def test_serve_starts_for_a_role_that_may_only_append_to_the_logs(reader, owned):
+    """An audit setup: the logs, the audit trail and the actuals are never changed nor deleted
+    by the store, so a role without those rights on them writes everything the store writes."""
+    store, schema = owned
+    _grant(
+        store,
+        schema,
+        "INSERT ON ALL TABLES IN SCHEMA",
+        "USAGE ON ALL SEQUENCES IN SCHEMA",
+        "UPDATE ON plans, installation, users, sign_in_sessions, sign_in_failures",
+        "DELETE ON plan_blobs, sign_in_sessions, sign_in_failures",
+    )
+    check_writable(reader, None)
+    _writes_as_the_role(reader)
+
+
+def test_serve_refuses_a_role_that_may_not_change_the_plans(reader, owned):
+    """Every right the store uses is asked: a plan saved is an UPDATE of its row."""
+    store, schema = owned
+    _grant(
+        store,
+        schema,
+        "INSERT ON ALL TABLES IN SCHEMA",
+        "USAGE ON ALL SEQUENCES IN SCHEMA",
+        "UPDATE ON installation, users, sign_in_sessions, sign_in_failures",
+        "DELETE ON plan_blobs, sign_in_sessions, sign_in_failures",
+    )
+    with pytest.raises(Unavailable) as refused:
+        check_writable(reader, None)
+    assert "refused to UPDATE the table plans" in str(refused.value)

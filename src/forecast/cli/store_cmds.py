@@ -95,6 +95,8 @@ def restore_cmd(
     first, so that the restore can be undone; if that backup fails, nothing changes. The
     restored store's log (`forecast store log`) records who restored which backup and where
     the store as it was is kept."""
+    target = backup.sqlite_file(db, data_dir)
+    made_the_file = target is not None and not target.exists()  # a server keeps the file it had
     done = backup.restore_store(backup_path, db, data_dir, actor=_operator(as_user))
     if done.path is None:  # a PostgreSQL store: no safety copies
         _echo_postgres_restore(done, as_json)
@@ -120,10 +122,15 @@ def restore_cmd(
             }
         )
         return
+    servers = (
+        "There was no store file: servers running on this store (its file moved or deleted) "
+        "keep the one they opened and take no writes; restart them to show the restored data"
+        if made_the_file
+        else "Servers running on this store show the restored data from their next request on"
+    )
     typer.echo(
         f"restored {done.source} into {done.path}: {done.plans} plan(s), {done.accounts} "
-        "account(s). Servers running on this store show the restored data from their next "
-        "request on, and everyone signed in there signs in again"
+        f"account(s). {servers}, and everyone signed in there signs in again"
     )
     if undo is not None:
         typer.echo(f"the store as it was is kept in {done.safety_copy}: `{undo}` puts it back")
