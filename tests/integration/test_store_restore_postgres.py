@@ -164,3 +164,39 @@ def test_a_restore_pg_restore_refuses_says_why_in_its_words_and_changes_nothing(
         assert store.store_log() == []
     finally:
         store.close()
+
+
+def test_a_failed_aftercare_does_not_show_the_stores_installation_key(database, tmp_path):
+    """What follows pg_restore fails (a trigger in the backup refuses the store's key): the
+    message says the database's own words, never the values the failed statement carried."""
+    store = open_store(db_url=database)
+    try:
+        new_plan(store)
+        with store.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "CREATE FUNCTION refuse_key() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN RAISE EXCEPTION 'keys are kept elsewhere'; END $$"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "CREATE TRIGGER refuse_key BEFORE INSERT ON installation FOR EACH ROW "
+                    "WHEN (NEW.name = 'bundle_signing_key') EXECUTE FUNCTION refuse_key()"
+                )
+            )
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("DROP TRIGGER refuse_key ON installation"))
+        key = store.installation_key()  # made after the backup: the aftercare puts it back
+    finally:
+        store.close()
+
+    failed = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+
+    said = " ".join(failed.output.split())
+    assert failed.exit_code == 5, said
+    assert "what follows a restore failed" in said and "keys are kept elsewhere" in said
+    assert key.hex() not in said
+    assert "[parameters" not in said and "[SQL" not in said

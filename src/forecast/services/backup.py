@@ -1163,10 +1163,19 @@ def _not_an_archive(source: Path, url: str, what: str) -> Invalid:
 def _aftercare_failed(source: Path, shown_url: str, exc: BaseException) -> Unavailable:
     return Unavailable(
         f"pg_restore restored {source} into {shown_url}, but what follows a restore failed "
-        f"({reason_of(exc) if isinstance(exc, ServiceError) else exc}): the sign-ins saved in "
+        f"({_aftercare_error(exc)}): the sign-ins saved in "
         "the backup may be open again and the store log does not record the restore; restore "
         "the same backup again"
     )
+
+
+def _aftercare_error(exc: BaseException) -> str:
+    """What the aftercare's failure says: the database's own first line, never the statement
+    or the values it carried (the store's installation keys among them)."""
+    if isinstance(exc, ServiceError):
+        return reason_of(exc)
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _pg_environment(url: str) -> dict[str, str]:
@@ -1241,7 +1250,9 @@ def _postgres_installation_keys(url: str) -> dict[str, str] | None:
     """`_installation_keys` of the PostgreSQL store: its keys without its generation, empty for
     a store that has made none yet, None where it holds no plan store. Only read: a store that
     cannot be reached is refused before anything changes."""
-    engine = sa.create_engine(url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    engine = sa.create_engine(
+        url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}, hide_parameters=True
+    )
     try:
         with engine.connect() as conn:
             tables = set(sa.inspect(conn).get_table_names())
