@@ -200,3 +200,32 @@ def test_a_failed_aftercare_does_not_show_the_stores_installation_key(database, 
     assert "what follows a restore failed" in said and "keys are kept elsewhere" in said
     assert key.hex() not in said
     assert "[parameters" not in said and "[SQL" not in said
+
+
+def test_a_backup_of_an_earlier_release_without_a_newer_table_is_restored(database, tmp_path):
+    """A store of a release before `actuals`: pg_restore alone cannot drop the plans table the
+    newer table refers to; the restore puts the backup back and adds this version's tables."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE actuals"))
+        backup = tmp_path / "older.dump"
+        _pg_dump(database, backup)
+    finally:
+        store.close()
+    store = open_store(db_url=database)  # this version's tables again
+    try:
+        add_event(store, plan_id, value=50.0)
+
+        restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+
+        said = " ".join(restored.output.split())
+        assert restored.exit_code == 0, said
+        assert plans.get_plan(store, plan_id).version == 1
+        with store.engine.connect() as conn:
+            assert "actuals" in sa.inspect(conn).get_table_names()
+        (row,) = store.store_log()
+        assert row.action == "restore"
+    finally:
+        store.close()

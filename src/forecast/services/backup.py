@@ -52,6 +52,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -89,6 +90,7 @@ from forecast.store import (
     content_hash,
     holds_plans,
     logged_actor,
+    metadata,
     refuse_another_programs_database,
     shown_tables,
     sqlite_answer,
@@ -1118,11 +1120,17 @@ def _restore_postgres(source: Path, url: str, actor: str) -> Restore:
             "store log would not record the restore, and servers could keep what they read "
             "before it"
         )
+    psql = shutil.which("psql")
+    if psql is None:
+        raise Unavailable(
+            f"psql is not installed here; nothing was changed: install Debian's package "
+            f"{PG_CLIENT_PACKAGE} (PostgreSQL's client tools) and restore again"
+        )
     tables = _archive_tables(program, source, url)
     if "plans" not in tables:
         raise _not_an_archive(source, url, f" of a plan store (its tables: {shown_tables(tables)})")
     keys = _postgres_installation_keys(url)
-    _run_pg_restore(program, source, url)
+    _run_pg_restore(program, psql, source, url)
     record = _Record(
         actor,
         None,
@@ -1221,29 +1229,87 @@ def _archive_tables(program: str, source: Path, url: str) -> list[str]:
     return [found.group(1) for found in map(_PG_TABLE.match, listed.stdout.splitlines()) if found]
 
 
-def _run_pg_restore(program: str, source: Path, url: str) -> None:
-    """pg_restore with `pg_restore_command`'s arguments: one transaction, so that on a failure,
-    or when it is stopped after `PG_RESTORE_SECONDS`, nothing was changed."""
-    words = shlex.split(pg_restore_command(url, source))
-    try:
-        done = subprocess.run(
-            [program, *words[1:]],
-            capture_output=True,
-            text=True,
-            timeout=PG_RESTORE_SECONDS,
-            env=_pg_environment(url),
+def _run_pg_restore(program: str, psql: str, source: Path, url: str) -> None:
+    """The archive put back in one transaction, so that on a failure, or when it is stopped
+    after `PG_RESTORE_SECONDS`, nothing was changed: psql begins it and drops this version's
+    store tables (together, so that a table this version added, which a backup of an earlier
+    release lacks, no longer holds on to the plans table pg_restore --clean drops), then runs
+    the SQL pg_restore writes of the archive; it commits only once pg_restore has written all of
+    it. The aftercare (opening the store) adds what this version has and the backup lacks. A
+    view or a table of someone else's that depends on a store table keeps the tables from being
+    dropped: the restore fails, in PostgreSQL's words, rather than drop it too (no CASCADE)."""
+    drop = "DROP TABLE IF EXISTS " + ", ".join(sorted(metadata.tables)) + ";\n"
+    env = _pg_environment(url)
+    with tempfile.TemporaryFile() as psql_said, tempfile.TemporaryFile() as restore_said:
+        loader = subprocess.Popen(
+            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", f"--dbname={_libpq_url(url)}"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=psql_said,
+            env=env,
         )
-    except subprocess.TimeoutExpired as exc:
-        raise Unavailable(
-            f"pg_restore did not finish restoring {source} within "
-            f"{PG_RESTORE_SECONDS / 60:g} minutes and was stopped; nothing was changed (one "
-            "transaction)"
-        ) from exc
-    if done.returncode != 0:
+        writer = subprocess.Popen(
+            [program, "--clean", "--if-exists", "--file=-", os.fspath(source)],
+            stdout=subprocess.PIPE,
+            stderr=restore_said,
+            env=env,
+        )
+        timed_out = threading.Event()
+
+        def stop_both() -> None:
+            timed_out.set()
+            writer.kill()
+            loader.kill()
+
+        stop = threading.Timer(PG_RESTORE_SECONDS, stop_both)
+        stop.start()
+        try:
+            _feed(loader, writer, drop)
+        finally:
+            stop.cancel()
+        if timed_out.is_set():
+            raise Unavailable(
+                f"pg_restore did not finish restoring {source} within "
+                f"{PG_RESTORE_SECONDS / 60:g} minutes and was stopped; nothing was changed (one "
+                "transaction)"
+            )
+        said = [_read(restore_said), _read(psql_said)]
+    if writer.returncode != 0 or loader.returncode != 0:
         raise Unavailable(
             f"pg_restore could not restore {source} into {without_password(url)}; nothing was "
-            f"changed (one transaction). It says: {_pg_said(done.stderr, url)}"
+            f"changed (one transaction). It says: {_pg_said(' '.join(said), url)}"
         )
+
+
+def _feed(loader: subprocess.Popen[bytes], writer: subprocess.Popen[bytes], drop: str) -> None:
+    """pg_restore's SQL into psql, between a BEGIN and a COMMIT written only when pg_restore
+    finished well: psql stopped at an error, or pg_restore failing, ends without a commit."""
+    assert loader.stdin is not None and writer.stdout is not None
+    try:
+        loader.stdin.write(b"BEGIN;\n" + drop.encode())
+        shutil.copyfileobj(writer.stdout, loader.stdin)
+        if writer.wait() == 0:
+            loader.stdin.write(b"COMMIT;\n")
+    except BrokenPipeError:  # psql stopped at an error: what it said tells which
+        pass
+    finally:
+        writer.stdout.close()
+        writer.wait()
+        with contextlib.suppress(BrokenPipeError):
+            loader.stdin.close()
+        loader.wait()
+
+
+def _read(file: Any) -> str:
+    file.seek(0)
+    return str(file.read().decode(errors="replace"))
+
+
+def _libpq_url(url: str) -> str:
+    """`url` as a libpq connection string (PostgreSQL's tools take it as --dbname): without the
+    driver and the password, with the URL's query settings (host=, port=, sslmode=, ...)."""
+    parsed = make_url(url).set(drivername="postgresql", password=None)
+    return parsed.render_as_string(hide_password=False)
 
 
 def _postgres_installation_keys(url: str) -> dict[str, str] | None:
