@@ -229,3 +229,31 @@ def test_a_backup_of_an_earlier_release_without_a_newer_table_is_restored(databa
         assert row.action == "restore"
     finally:
         store.close()
+
+
+def test_an_archive_of_another_apps_plans_table_is_refused_and_nothing_changes(database, tmp_path):
+    """Another program's database with a `plans(id, title)` table is not a plan store: the
+    same rule as a SQLite backup's (the plans table's columns), checked before anything changes."""
+    with sa.create_engine(database).begin() as conn:
+        conn.execute(sa.text("CREATE TABLE plans (id serial PRIMARY KEY, title text)"))
+        conn.execute(sa.text("INSERT INTO plans (title) VALUES ('gym plan')"))
+    other_app = tmp_path / "other-app.dump"
+    _pg_dump(database, other_app)
+    with sa.create_engine(database).begin() as conn:
+        conn.execute(sa.text("DROP TABLE plans"))
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        add_event(store, plan_id, value=50.0)
+
+        refused = runner.invoke(app, ["store", "restore", str(other_app), "--db", database])
+
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 2, said
+        assert f"{other_app} is not a pg_dump archive of a plan store" in said
+        assert "(its tables: plans)" in said  # not its TABLE DATA lines' schema
+        assert "nothing was changed" in said
+        assert plans.get_plan(store, plan_id).version == 2
+        assert store.store_log() == []
+    finally:
+        store.close()

@@ -1083,8 +1083,12 @@ nothing changed)."""
 PG_CLIENT_PACKAGE = "postgresql-client"
 """Debian's package of pg_dump and pg_restore."""
 
-_PG_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE (?:\S+) (\S+) ")
-"""A table in the list pg_restore --list prints: ``216; 1259 16390 TABLE public plans owner``."""
+_PG_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE (?!DATA )(?:\S+) (\S+) ")
+"""A table in the list pg_restore --list prints: ``216; 1259 16390 TABLE public plans owner``
+(not its ``TABLE DATA public plans owner`` line)."""
+
+_PG_CREATE_PLANS = re.compile(r'^CREATE TABLE (?:"?[^\s.]+"?\.)?"?plans"? \($')
+"""Where the plans table begins in the SQL pg_restore --schema-only writes of an archive."""
 
 
 def _restore_postgres(source: Path, url: str, actor: str) -> Restore:
@@ -1127,7 +1131,7 @@ def _restore_postgres(source: Path, url: str, actor: str) -> Restore:
             f"{PG_CLIENT_PACKAGE} (PostgreSQL's client tools) and restore again"
         )
     tables = _archive_tables(program, source, url)
-    if "plans" not in tables:
+    if "plans" not in tables or not holds_plans({"plans": _archive_plans_columns(program, source)}):
         raise _not_an_archive(source, url, f" of a plan store (its tables: {shown_tables(tables)})")
     keys = _postgres_installation_keys(url)
     _run_pg_restore(program, psql, source, url)
@@ -1227,6 +1231,33 @@ def _archive_tables(program: str, source: Path, url: str) -> list[str]:
             source, url, f" that pg_restore can read (it says: {_pg_said(listed.stderr, url)})"
         )
     return [found.group(1) for found in map(_PG_TABLE.match, listed.stdout.splitlines()) if found]
+
+
+def _archive_plans_columns(program: str, source: Path) -> set[str]:
+    """The columns of the archive's plans table that has a plan store's (`holds_plans`; an
+    archive of several schemas may hold more than one), read from the CREATE TABLE pg_restore
+    writes without connecting; none when there is no such table or pg_restore cannot tell."""
+    try:
+        written = subprocess.run(
+            [program, "--schema-only", "--table=plans", "--file=-", os.fspath(source)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    except subprocess.TimeoutExpired:
+        return set()
+    found: list[set[str]] = []
+    columns: set[str] | None = None
+    for line in written.stdout.splitlines():
+        if columns is None:
+            if _PG_CREATE_PLANS.match(line):
+                columns = set()
+        elif line.startswith(")"):
+            found.append(columns)
+            columns = None
+        elif line.strip() and not line.strip().startswith("CONSTRAINT "):
+            columns.add(line.split()[0].strip('"'))
+    return next((each for each in found if holds_plans({"plans": each})), set())
 
 
 def _run_pg_restore(program: str, psql: str, source: Path, url: str) -> None:
