@@ -1339,8 +1339,16 @@ def _read(file: Any) -> str:
 def _libpq_url(url: str) -> str:
     """`url` as a libpq connection string (PostgreSQL's tools take it as --dbname): without the
     driver and the password, with the URL's query settings (host=, port=, sslmode=, ...)."""
-    parsed = make_url(url).set(drivername="postgresql", password=None)
-    return parsed.render_as_string(hide_password=False)
+    parsed = make_url(url)
+    bare = sa.URL.create(
+        "postgresql",
+        username=parsed.username,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+        query=parsed.query,
+    )
+    return bare.render_as_string(hide_password=False)
 
 
 def _postgres_installation_keys(url: str) -> dict[str, str] | None:
@@ -1382,15 +1390,7 @@ def pg_dump_command(url: str, target: str | Path) -> str:
 
 
 def _server_words(url: str) -> list[str]:
-    """The host, port, user and database of `url` as PostgreSQL's tools take them (never the
-    password)."""
-    parsed = make_url(url)
-    words = []
-    if parsed.host:
-        words.append(f"--host={parsed.host}")
-    if parsed.port:
-        words.append(f"--port={parsed.port}")
-    if parsed.username:
-        words.append(f"--username={parsed.username}")
-    words.append(f"--dbname={parsed.database or ''}")
-    return words
+    """The server, user and database of `url` as PostgreSQL's tools take them: the whole URL as
+    a libpq connection string (`_libpq_url`: its query settings, host=, port=, sslmode=, kept
+    so that the tools reach the server the store does), never the password."""
+    return [f"--dbname={_libpq_url(url)}"]
