@@ -1203,11 +1203,16 @@ def _pg_environment(url: str) -> dict[str, str]:
 
 
 def _pg_said(text: str, url: str) -> str:
-    """What a PostgreSQL tool printed, on one line, without the URL's password."""
+    """What a PostgreSQL tool printed, on one line, without the URL's password: where it stands
+    as a word of its own (a URL's, a quoted one), not inside another (a password "forecast"
+    leaves a database forecast_x named as it is)."""
     said = " ".join(text.split())
     password = make_url(url).password
     if password:
-        said = said.replace(str(password), "***")
+        word = str(password)
+        before = r"(?<!\w)" if re.match(r"\w", word[0]) else ""  # a word's edge where it has one
+        after = r"(?!\w)" if re.match(r"\w", word[-1]) else ""
+        said = re.sub(before + re.escape(word) + after, "***", said)
     return said or "it printed nothing"
 
 
