@@ -33,29 +33,56 @@ pytestmark = pytest.mark.postgres
 runner = CliRunner()
 
 
+OWNER = "forecast_reader"
+OWNER_PASSWORD = "r3ader-s3cret"
+"""The login role without rights scripts/postgres.sh makes, and its password: each test's store
+is made by it, in a database of the suite's role that grants it the rights, so that the password
+checked for in what the restore says is one no message has another reason to show (the suite's
+role's password is its name, which messages do show)."""
+
+
 @pytest.fixture
 def database(postgres_url) -> Iterator[str]:
-    """The URL of a new, empty database of the suite's role (dropped after the test)."""
+    """The URL of a new, empty database (dropped after the test), as `OWNER` (the suite's role
+    where the cluster has no such role) who may make tables in it."""
     if shutil.which("pg_restore") is None or shutil.which("pg_dump") is None:
         pytest.skip("pg_dump and pg_restore are not installed (Debian's postgresql-client)")
     suite = make_url(normalise_url(postgres_url))
     name = f"forecast_restore_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(suite, isolation_level="AUTOCOMMIT")
+    url = suite.set(database=name)
     try:
         with admin.connect() as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        yield suite.set(database=name).render_as_string(hide_password=False)
+            owner = conn.execute(
+                sa.text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": OWNER}
+            ).first()
+        if owner is not None:
+            granting = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+            with granting.connect() as conn:
+                conn.execute(sa.text(f"GRANT USAGE, CREATE ON SCHEMA public TO {OWNER}"))
+            granting.dispose()
+            url = url.set(username=OWNER, password=OWNER_PASSWORD)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        if url.username == OWNER:  # its sessions left open (the suite's role may not end them)
+            ending = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+            with ending.connect() as conn:
+                conn.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                        "datname = current_database() AND pid != pg_backend_pid()"
+                    )
+                )
+            ending.dispose()
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
         admin.dispose()
 
 
 def _with_password(url: str) -> str:
-    """How the URL's password would show in a message (the suite's role's password is its name,
-    which the messages do show)."""
-    parsed = make_url(url)
-    return f"{parsed.username}:{parsed.password}@"
+    """The URL's password, as it would show in a message."""
+    return str(make_url(url).password)
 
 
 def _pg_dump(url: str, target: Path) -> None:
