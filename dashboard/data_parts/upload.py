@@ -13,7 +13,7 @@ from dashboard import components, ids, uploads
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
 from forecast.services.demo import SAMPLE_CURRENCY, SAMPLE_SALES, SAMPLE_STORES
-from forecast.services.uploads import GONE_REPLACED, GONE_USED
+from forecast.services.uploads import GONE_REFUSED, GONE_REPLACED, GONE_USED, GONE_USED_SAMPLE
 
 TOO_BIG_WHERE = "load it from the command line with `forecast plan create FILE`"
 
@@ -47,18 +47,20 @@ def discard_used(ctx: DashboardContext, file: dict) -> None:
     """The plan holds the data now: the sales file it was made from goes (with the sample's own
     store table). A store table dropped beside it stays: the page still shows it joined, and a
     second plan made from the next file joins it again (it is small)."""
+    why = GONE_USED_SAMPLE if file.get("sample") else GONE_USED
     for used in (file, file.get("attributes")):
-        uploads.discard(ctx, used, GONE_USED)
+        uploads.discard(ctx, used, why)
 
 
-def discard_replaced(ctx: DashboardContext, replaced: Any) -> None:
+def discard_replaced(ctx: DashboardContext, replaced: Any, why: str = GONE_REPLACED) -> None:
     """The server's copy of the file the page held before (and the sample's own store table
     with it): the page now holds another, so nothing refers to it any more. Only this
     session's token resolves (`uploads.discard`); a store table dropped beside it stays, since
-    the page still joins it to the next file."""
+    the page still joins it to the next file. `why`: `GONE_REFUSED` where what was to replace
+    it was refused (the page then holds none)."""
     if isinstance(replaced, dict):
         for ref in (replaced, replaced.get("attributes")):
-            uploads.discard(ctx, ref, GONE_REPLACED)
+            uploads.discard(ctx, ref, why)
 
 
 def use_sample(
@@ -76,7 +78,7 @@ def use_sample(
         stores = uploads.save(ctx, SAMPLE_STORES.read_bytes(), SAMPLE_STORES.name)
     except uploads.UploadRefused as exc:  # no room on the server's disk
         uploads.discard(ctx, {"token": sales})
-        discard_replaced(ctx, replaced)
+        discard_replaced(ctx, replaced, GONE_REFUSED)
         return None, dbc.Alert(str(exc), color="danger"), no_update, no_update
     discard_replaced(ctx, replaced)
     file = {
@@ -101,7 +103,7 @@ def stash_upload(ctx: DashboardContext, file: Any, replaced: Any = None) -> tupl
         content = uploads.decode(file["contents"], filename, ctx.upload_limit_bytes, TOO_BIG_WHERE)
         token = uploads.save(ctx, content, filename)
     except uploads.UploadRefused as exc:
-        discard_replaced(ctx, replaced)
+        discard_replaced(ctx, replaced, GONE_REFUSED)
         return None, dbc.Alert(str(exc), color="danger", id=ids.DATA_UPLOAD_TOO_BIG)
     discard_replaced(ctx, replaced)
     return {"token": token, "filename": filename}, no_update
@@ -119,7 +121,7 @@ def stash_attributes(
         content = uploads.decode(contents, filename, ctx.upload_limit_bytes, TOO_BIG_WHERE)
         token = uploads.save(ctx, content, filename)
     except uploads.UploadRefused as exc:
-        uploads.discard(ctx, replaced, GONE_REPLACED)
+        uploads.discard(ctx, replaced, GONE_REFUSED)
         refused = html.Span(str(exc), className="text-danger", id=ids.DATA_ATTR_TOO_BIG)
         return None, refused, None
     uploads.discard(ctx, replaced, GONE_REPLACED)

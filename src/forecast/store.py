@@ -1117,14 +1117,18 @@ SCHEMA_LOCK = 7_305_112_002
 
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     query = sa.engine.make_url(url).query
     connect_args = (
         {} if "connect_timeout" in query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
     )
-    engine = sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    # hide_parameters: a statement's values (the installation's keys, a password hash) are never
+    # in the text of an error, wherever it is shown or logged.
+    engine = sa.create_engine(
+        url, pool_pre_ping=True, connect_args=connect_args, hide_parameters=True
+    )
     if engine.dialect.name == "postgresql":
         sa.event.listen(engine, "connect", _postgres_session)
     return engine

@@ -119,8 +119,8 @@ def test_a_postgresql_store_is_pointed_to_pg_dump_without_its_password(tmp_path)
     text = str(refused.value)
     assert "s3cret-pw" not in text
     assert (
-        f"pg_dump --format=custom --file={tmp_path / 'plans.dump'} --host=db.internal "
-        "--port=5433 --username=planner --dbname=forecast"
+        f"pg_dump --format=custom --file={tmp_path / 'plans.dump'} "
+        "--dbname=postgresql://planner@db.internal:5433/forecast"
     ) in text
 
 

@@ -201,8 +201,8 @@ def test_a_postgresql_restore_without_pg_restore_names_the_package_and_the_manua
     assert "pg_restore is not installed here; nothing was changed" in said
     assert "postgresql-client" in said
     assert (
-        "pg_restore --clean --if-exists --single-transaction --host=db.internal --port=5433 "
-        f"--username=planner --dbname=forecast {archive}"
+        "pg_restore --clean --if-exists --single-transaction "
+        f"--dbname=postgresql://planner@db.internal:5433/forecast {archive}"
     ) in said
     assert "the sign-ins saved in the backup would be open again" in said
 

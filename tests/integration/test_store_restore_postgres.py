@@ -33,29 +33,56 @@ pytestmark = pytest.mark.postgres
 runner = CliRunner()
 
 
+OWNER = "forecast_reader"
+OWNER_PASSWORD = "r3ader-s3cret"
+"""The login role without rights scripts/postgres.sh makes, and its password: each test's store
+is made by it, in a database of the suite's role that grants it the rights, so that the password
+checked for in what the restore says is one no message has another reason to show (the suite's
+role's password is its name, which messages do show)."""
+
+
 @pytest.fixture
 def database(postgres_url) -> Iterator[str]:
-    """The URL of a new, empty database of the suite's role (dropped after the test)."""
+    """The URL of a new, empty database (dropped after the test), as `OWNER` (the suite's role
+    where the cluster has no such role) who may make tables in it."""
     if shutil.which("pg_restore") is None or shutil.which("pg_dump") is None:
         pytest.skip("pg_dump and pg_restore are not installed (Debian's postgresql-client)")
     suite = make_url(normalise_url(postgres_url))
     name = f"forecast_restore_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(suite, isolation_level="AUTOCOMMIT")
+    url = suite.set(database=name)
     try:
         with admin.connect() as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        yield suite.set(database=name).render_as_string(hide_password=False)
+            owner = conn.execute(
+                sa.text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": OWNER}
+            ).first()
+        if owner is not None:
+            granting = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+            with granting.connect() as conn:
+                conn.execute(sa.text(f"GRANT USAGE, CREATE ON SCHEMA public TO {OWNER}"))
+            granting.dispose()
+            url = url.set(username=OWNER, password=OWNER_PASSWORD)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        if url.username == OWNER:  # its sessions left open (the suite's role may not end them)
+            ending = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+            with ending.connect() as conn:
+                conn.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                        "datname = current_database() AND pid != pg_backend_pid()"
+                    )
+                )
+            ending.dispose()
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
         admin.dispose()
 
 
 def _with_password(url: str) -> str:
-    """How the URL's password would show in a message (the suite's role's password is its name,
-    which the messages do show)."""
-    parsed = make_url(url)
-    return f"{parsed.username}:{parsed.password}@"
+    """The URL's password, as it would show in a message."""
+    return str(make_url(url).password)
 
 
 def _pg_dump(url: str, target: Path) -> None:
@@ -160,6 +187,99 @@ def test_a_restore_pg_restore_refuses_says_why_in_its_words_and_changes_nothing(
         assert "plan_report depends on table" in said, said  # pg_restore's own words
         assert "nothing was changed (one transaction)" in said
         assert _with_password(database) not in said
+        assert plans.get_plan(store, plan_id).version == 2
+        assert store.store_log() == []
+    finally:
+        store.close()
+
+
+def test_a_failed_aftercare_does_not_show_the_stores_installation_key(database, tmp_path):
+    """What follows pg_restore fails (a trigger in the backup refuses the store's key): the
+    message says the database's own words, never the values the failed statement carried."""
+    store = open_store(db_url=database)
+    try:
+        new_plan(store)
+        with store.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "CREATE FUNCTION refuse_key() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN RAISE EXCEPTION 'keys are kept elsewhere'; END $$"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "CREATE TRIGGER refuse_key BEFORE INSERT ON installation FOR EACH ROW "
+                    "WHEN (NEW.name = 'bundle_signing_key') EXECUTE FUNCTION refuse_key()"
+                )
+            )
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("DROP TRIGGER refuse_key ON installation"))
+        key = store.installation_key()  # made after the backup: the aftercare puts it back
+    finally:
+        store.close()
+
+    failed = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+
+    said = " ".join(failed.output.split())
+    assert failed.exit_code == 5, said
+    assert "what follows a restore failed" in said and "keys are kept elsewhere" in said
+    assert key.hex() not in said
+    assert "[parameters" not in said and "[SQL" not in said
+
+
+def test_a_backup_of_an_earlier_release_without_a_newer_table_is_restored(database, tmp_path):
+    """A store of a release before `actuals`: pg_restore alone cannot drop the plans table the
+    newer table refers to; the restore puts the backup back and adds this version's tables."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE actuals"))
+        backup = tmp_path / "older.dump"
+        _pg_dump(database, backup)
+    finally:
+        store.close()
+    store = open_store(db_url=database)  # this version's tables again
+    try:
+        add_event(store, plan_id, value=50.0)
+
+        restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+
+        said = " ".join(restored.output.split())
+        assert restored.exit_code == 0, said
+        assert plans.get_plan(store, plan_id).version == 1
+        with store.engine.connect() as conn:
+            assert "actuals" in sa.inspect(conn).get_table_names()
+        (row,) = store.store_log()
+        assert row.action == "restore"
+    finally:
+        store.close()
+
+
+def test_an_archive_of_another_apps_plans_table_is_refused_and_nothing_changes(database, tmp_path):
+    """Another program's database with a `plans(id, title)` table is not a plan store: the
+    same rule as a SQLite backup's (the plans table's columns), checked before anything changes."""
+    with sa.create_engine(database).begin() as conn:
+        conn.execute(sa.text("CREATE TABLE plans (id serial PRIMARY KEY, title text)"))
+        conn.execute(sa.text("INSERT INTO plans (title) VALUES ('gym plan')"))
+    other_app = tmp_path / "other-app.dump"
+    _pg_dump(database, other_app)
+    with sa.create_engine(database).begin() as conn:
+        conn.execute(sa.text("DROP TABLE plans"))
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        add_event(store, plan_id, value=50.0)
+
+        refused = runner.invoke(app, ["store", "restore", str(other_app), "--db", database])
+
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 2, said
+        assert f"{other_app} is not a pg_dump archive of a plan store" in said
+        assert "(its tables: plans)" in said  # not its TABLE DATA lines' schema
+        assert "nothing was changed" in said
         assert plans.get_plan(store, plan_id).version == 2
         assert store.store_log() == []
     finally:

@@ -185,3 +185,36 @@ def test_the_store_table_the_page_shows_joined_is_joined_to_a_second_plan_too(ct
     assert again["plan_id"] != made["plan_id"]
     assert kept(ctx) == {table["token"]}  # the sales files went once used; the table stays
     assert uploads.resolve(ctx, table).filename == "stores.csv"
+
+
+def test_a_file_whose_successor_was_refused_is_not_said_to_be_replaced(ctx, session):
+    """The page held a.csv, then a file dropped after it was refused: the page holds none, and
+    nothing replaced a.csv."""
+    held, _ = upload.stash_upload(ctx, dropped("a.csv"), None)
+    refused, _ = upload.stash_upload(ctx, {"contents": "garbled", "filename": "b.csv"}, held)
+    assert refused is None
+
+    alert, plan, _ = create_plan(ctx, held)
+
+    said = text_of(alert)
+    assert plan is create.no_update
+    assert (
+        "a.csv is no longer on the server: the file (or the sample) given in its place was refused"
+        in said
+    )
+    assert "replaced it" not in said
+
+
+def test_the_sample_a_plan_was_made_from_points_to_the_sample_button_not_to_dropping_a_file(
+    ctx, session
+):
+    file, *_ = upload.use_sample(ctx, 1, None)
+    _, plan, _ = create_plan(ctx, file)
+    assert "plan_id" in plan, plan
+
+    alert, again, _ = create_plan(ctx, file)
+
+    said = text_of(alert)
+    assert again is create.no_update
+    assert "no longer on the server: a plan was made from it" in said
+    assert "press Use the sample again" in said and "drop the file again" not in said

@@ -52,6 +52,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -89,6 +90,7 @@ from forecast.store import (
     content_hash,
     holds_plans,
     logged_actor,
+    metadata,
     refuse_another_programs_database,
     shown_tables,
     sqlite_answer,
@@ -1081,8 +1083,12 @@ nothing changed)."""
 PG_CLIENT_PACKAGE = "postgresql-client"
 """Debian's package of pg_dump and pg_restore."""
 
-_PG_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE (?:\S+) (\S+) ")
-"""A table in the list pg_restore --list prints: ``216; 1259 16390 TABLE public plans owner``."""
+_PG_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE (?!DATA )(?:\S+) (\S+) ")
+"""A table in the list pg_restore --list prints: ``216; 1259 16390 TABLE public plans owner``
+(not its ``TABLE DATA public plans owner`` line)."""
+
+_PG_CREATE_PLANS = re.compile(r'^CREATE TABLE (?:"?[^\s.]+"?\.)?"?plans"? \($')
+"""Where the plans table begins in the SQL pg_restore --schema-only writes of an archive."""
 
 
 def _restore_postgres(source: Path, url: str, actor: str) -> Restore:
@@ -1118,11 +1124,17 @@ def _restore_postgres(source: Path, url: str, actor: str) -> Restore:
             "store log would not record the restore, and servers could keep what they read "
             "before it"
         )
+    psql = shutil.which("psql")
+    if psql is None:
+        raise Unavailable(
+            f"psql is not installed here; nothing was changed: install Debian's package "
+            f"{PG_CLIENT_PACKAGE} (PostgreSQL's client tools) and restore again"
+        )
     tables = _archive_tables(program, source, url)
-    if "plans" not in tables:
+    if "plans" not in tables or not holds_plans({"plans": _archive_plans_columns(program, source)}):
         raise _not_an_archive(source, url, f" of a plan store (its tables: {shown_tables(tables)})")
     keys = _postgres_installation_keys(url)
-    _run_pg_restore(program, source, url)
+    _run_pg_restore(program, psql, source, url)
     record = _Record(
         actor,
         None,
@@ -1163,10 +1175,19 @@ def _not_an_archive(source: Path, url: str, what: str) -> Invalid:
 def _aftercare_failed(source: Path, shown_url: str, exc: BaseException) -> Unavailable:
     return Unavailable(
         f"pg_restore restored {source} into {shown_url}, but what follows a restore failed "
-        f"({reason_of(exc) if isinstance(exc, ServiceError) else exc}): the sign-ins saved in "
+        f"({_aftercare_error(exc)}): the sign-ins saved in "
         "the backup may be open again and the store log does not record the restore; restore "
         "the same backup again"
     )
+
+
+def _aftercare_error(exc: BaseException) -> str:
+    """What the aftercare's failure says: the database's own first line, never the statement
+    or the values it carried (the store's installation keys among them)."""
+    if isinstance(exc, ServiceError):
+        return reason_of(exc)
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _pg_environment(url: str) -> dict[str, str]:
@@ -1182,11 +1203,16 @@ def _pg_environment(url: str) -> dict[str, str]:
 
 
 def _pg_said(text: str, url: str) -> str:
-    """What a PostgreSQL tool printed, on one line, without the URL's password."""
+    """What a PostgreSQL tool printed, on one line, without the URL's password: where it stands
+    as a word of its own (a URL's, a quoted one), not inside another (a password "forecast"
+    leaves a database forecast_x named as it is)."""
     said = " ".join(text.split())
     password = make_url(url).password
     if password:
-        said = said.replace(str(password), "***")
+        word = str(password)
+        before = r"(?<!\w)" if re.match(r"\w", word[0]) else ""  # a word's edge where it has one
+        after = r"(?!\w)" if re.match(r"\w", word[-1]) else ""
+        said = re.sub(before + re.escape(word) + after, "***", said)
     return said or "it printed nothing"
 
 
@@ -1212,36 +1238,131 @@ def _archive_tables(program: str, source: Path, url: str) -> list[str]:
     return [found.group(1) for found in map(_PG_TABLE.match, listed.stdout.splitlines()) if found]
 
 
-def _run_pg_restore(program: str, source: Path, url: str) -> None:
-    """pg_restore with `pg_restore_command`'s arguments: one transaction, so that on a failure,
-    or when it is stopped after `PG_RESTORE_SECONDS`, nothing was changed."""
-    words = shlex.split(pg_restore_command(url, source))
+def _archive_plans_columns(program: str, source: Path) -> set[str]:
+    """The columns of the archive's plans table that has a plan store's (`holds_plans`; an
+    archive of several schemas may hold more than one), read from the CREATE TABLE pg_restore
+    writes without connecting; none when there is no such table or pg_restore cannot tell."""
     try:
-        done = subprocess.run(
-            [program, *words[1:]],
+        written = subprocess.run(
+            [program, "--schema-only", "--table=plans", "--file=-", os.fspath(source)],
             capture_output=True,
             text=True,
-            timeout=PG_RESTORE_SECONDS,
-            env=_pg_environment(url),
+            timeout=120,
         )
-    except subprocess.TimeoutExpired as exc:
-        raise Unavailable(
-            f"pg_restore did not finish restoring {source} within "
-            f"{PG_RESTORE_SECONDS / 60:g} minutes and was stopped; nothing was changed (one "
-            "transaction)"
-        ) from exc
-    if done.returncode != 0:
+    except subprocess.TimeoutExpired:
+        return set()
+    found: list[set[str]] = []
+    columns: set[str] | None = None
+    for line in written.stdout.splitlines():
+        if columns is None:
+            if _PG_CREATE_PLANS.match(line):
+                columns = set()
+        elif line.startswith(")"):
+            found.append(columns)
+            columns = None
+        elif line.strip() and not line.strip().startswith("CONSTRAINT "):
+            columns.add(line.split()[0].strip('"'))
+    return next((each for each in found if holds_plans({"plans": each})), set())
+
+
+def _run_pg_restore(program: str, psql: str, source: Path, url: str) -> None:
+    """The archive put back in one transaction, so that on a failure, or when it is stopped
+    after `PG_RESTORE_SECONDS`, nothing was changed: psql begins it and drops this version's
+    store tables (together, so that a table this version added, which a backup of an earlier
+    release lacks, no longer holds on to the plans table pg_restore --clean drops), then runs
+    the SQL pg_restore writes of the archive; it commits only once pg_restore has written all of
+    it. The aftercare (opening the store) adds what this version has and the backup lacks. A
+    view or a table of someone else's that depends on a store table keeps the tables from being
+    dropped: the restore fails, in PostgreSQL's words, rather than drop it too (no CASCADE)."""
+    drop = "DROP TABLE IF EXISTS " + ", ".join(sorted(metadata.tables)) + ";\n"
+    env = _pg_environment(url)
+    with tempfile.TemporaryFile() as psql_said, tempfile.TemporaryFile() as restore_said:
+        loader = subprocess.Popen(
+            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", f"--dbname={_libpq_url(url)}"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=psql_said,
+            env=env,
+        )
+        writer = subprocess.Popen(
+            [program, "--clean", "--if-exists", "--file=-", os.fspath(source)],
+            stdout=subprocess.PIPE,
+            stderr=restore_said,
+            env=env,
+        )
+        timed_out = threading.Event()
+
+        def stop_both() -> None:
+            timed_out.set()
+            writer.kill()
+            loader.kill()
+
+        stop = threading.Timer(PG_RESTORE_SECONDS, stop_both)
+        stop.start()
+        try:
+            _feed(loader, writer, drop)
+        finally:
+            stop.cancel()
+        if timed_out.is_set():
+            raise Unavailable(
+                f"pg_restore did not finish restoring {source} within "
+                f"{PG_RESTORE_SECONDS / 60:g} minutes and was stopped; nothing was changed (one "
+                "transaction)"
+            )
+        said = [_read(restore_said), _read(psql_said)]
+    if writer.returncode != 0 or loader.returncode != 0:
         raise Unavailable(
             f"pg_restore could not restore {source} into {without_password(url)}; nothing was "
-            f"changed (one transaction). It says: {_pg_said(done.stderr, url)}"
+            f"changed (one transaction). It says: {_pg_said(' '.join(said), url)}"
         )
+
+
+def _feed(loader: subprocess.Popen[bytes], writer: subprocess.Popen[bytes], drop: str) -> None:
+    """pg_restore's SQL into psql, between a BEGIN and a COMMIT written only when pg_restore
+    finished well: psql stopped at an error, or pg_restore failing, ends without a commit."""
+    assert loader.stdin is not None and writer.stdout is not None
+    try:
+        loader.stdin.write(b"BEGIN;\n" + drop.encode())
+        shutil.copyfileobj(writer.stdout, loader.stdin)
+        if writer.wait() == 0:
+            loader.stdin.write(b"COMMIT;\n")
+    except BrokenPipeError:  # psql stopped at an error: what it said tells which
+        pass
+    finally:
+        writer.stdout.close()
+        writer.wait()
+        with contextlib.suppress(BrokenPipeError):
+            loader.stdin.close()
+        loader.wait()
+
+
+def _read(file: Any) -> str:
+    file.seek(0)
+    return str(file.read().decode(errors="replace"))
+
+
+def _libpq_url(url: str) -> str:
+    """`url` as a libpq connection string (PostgreSQL's tools take it as --dbname): without the
+    driver and the password, with the URL's query settings (host=, port=, sslmode=, ...)."""
+    parsed = make_url(url)
+    bare = sa.URL.create(
+        "postgresql",
+        username=parsed.username,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+        query=parsed.query,
+    )
+    return bare.render_as_string(hide_password=False)
 
 
 def _postgres_installation_keys(url: str) -> dict[str, str] | None:
     """`_installation_keys` of the PostgreSQL store: its keys without its generation, empty for
     a store that has made none yet, None where it holds no plan store. Only read: a store that
     cannot be reached is refused before anything changes."""
-    engine = sa.create_engine(url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    engine = sa.create_engine(
+        url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}, hide_parameters=True
+    )
     try:
         with engine.connect() as conn:
             tables = set(sa.inspect(conn).get_table_names())
@@ -1274,15 +1395,7 @@ def pg_dump_command(url: str, target: str | Path) -> str:
 
 
 def _server_words(url: str) -> list[str]:
-    """The host, port, user and database of `url` as PostgreSQL's tools take them (never the
-    password)."""
-    parsed = make_url(url)
-    words = []
-    if parsed.host:
-        words.append(f"--host={parsed.host}")
-    if parsed.port:
-        words.append(f"--port={parsed.port}")
-    if parsed.username:
-        words.append(f"--username={parsed.username}")
-    words.append(f"--dbname={parsed.database or ''}")
-    return words
+    """The server, user and database of `url` as PostgreSQL's tools take them: the whole URL as
+    a libpq connection string (`_libpq_url`: its query settings, host=, port=, sslmode=, kept
+    so that the tools reach the server the store does), never the password."""
+    return [f"--dbname={_libpq_url(url)}"]

@@ -78,6 +78,16 @@ GONE_REPLACED = (
     "again to use the file the page holds now"
 )
 """Why an upload the page replaced no longer resolves (a job that read it late says so)."""
+GONE_REFUSED = (
+    "the file (or the sample) given in its place was refused, so the page holds none now; "
+    "drop the file again or press Use the sample"
+)
+"""Why an upload no longer resolves that the page let go for a file refused in its place
+(nothing replaced it)."""
+GONE_USED_SAMPLE = (
+    "a plan was made from it (uploads are deleted once used); press Use the sample again"
+)
+"""`GONE_USED` of the bundled sample, which is not dropped but pressed for."""
 
 
 class UploadStore:
@@ -153,7 +163,7 @@ class UploadStore:
         return base64.urlsafe_b64encode(hashlib.sha256(place).digest()[:6]).decode("ascii")
 
     def discard(self, owner: str, token: object, why: str | None = None) -> None:
-        """Delete the upload (only its owner can). With `why` (`GONE_USED`, `GONE_REPLACED`),
+        """Delete the upload (only its owner can). With `why` (`GONE_USED`, `GONE_REPLACED`, ...),
         a later `resolve` of the token by its owner says why it is gone."""
         meta = self._meta(token)
         try:
