@@ -65,7 +65,16 @@ def database(postgres_url) -> Iterator[str]:
             url = url.set(username=OWNER, password=OWNER_PASSWORD)
         yield url.render_as_string(hide_password=False)
     finally:
-        if url.username == OWNER:  # its sessions left open (the suite's role may not end them)
+        _drop(admin, url, name)
+        admin.dispose()
+
+
+def _drop(admin: sa.Engine, url: sa.URL, name: str) -> None:
+    """Drop the test's database. Sessions of `OWNER` (a restore's psql, the test's store) may
+    still be closing: the suite's role may not end them (DROP ... WITH (FORCE) is refused), so
+    they are ended as `OWNER` and waited for, a few times over."""
+    for _ in range(50):
+        if url.username == OWNER:
             ending = sa.create_engine(url, isolation_level="AUTOCOMMIT")
             with ending.connect() as conn:
                 conn.execute(
@@ -76,8 +85,16 @@ def database(postgres_url) -> Iterator[str]:
                 )
             ending.dispose()
         with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+            others = conn.execute(
+                sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name"),
+                {"name": name},
+            ).scalar_one()
+            if not others:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+                return
+        time.sleep(0.2)
+    with admin.connect() as conn:  # the last word, with its error if it still cannot
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _with_password(url: str) -> str:
