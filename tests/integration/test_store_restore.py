@@ -676,3 +676,37 @@ def test_deleting_old_safety_copies_of_a_damaged_store_is_refused_and_deletes_no
     assert refused.exit_code != 0, said
     assert "nothing was deleted" in said, said
     assert old.read_bytes() == backup.read_bytes()
+
+
+def test_a_backup_carrying_a_trigger_is_refused_and_nothing_changes(tmp_path):
+    # a trigger (or view) restored with the pages would run inside every server's writes
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    try:
+        state = new_plan(store)
+        backup = tmp_path / "backup.db"
+        backup_store(backup, data_dir=data)
+        with sqlite3.connect(backup) as conn:
+            conn.execute(
+                "CREATE TRIGGER promote AFTER UPDATE ON users "
+                "BEGIN UPDATE users SET is_admin = 1; END"
+            )
+        conn.close()
+        add_event(store, state.plan_id)
+        kept = plans.get_plan(store, state.plan_id)
+
+        refused = runner.invoke(app, ["store", "restore", str(backup), "--data-dir", str(data)])
+        assert refused.exit_code == 2, refused.output
+        said = " ".join(refused.output.split())
+        assert "it holds trigger promote, which a plan store never has" in said
+        assert "nothing was changed" in said
+        assert plans.get_plan(store, state.plan_id).to_dict() == kept.to_dict()
+    finally:
+        store.close()
+
+
+def test_a_file_named_like_a_safety_copy_with_no_real_time_is_not_listed(tmp_path):
+    data = tmp_path / "data"
+    open_store(data_dir=data).close()
+    (data / f"forecast-{backup_service.SAFETY_COPY_MARK}-2026-13-45T999999Z.db").write_bytes(b"x")
+    assert backup_service.safety_copies(data_dir=data) == []

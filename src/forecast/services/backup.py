@@ -632,7 +632,10 @@ def _safety_copies_of(target: Path) -> list[SafetyCopy]:
         matched = named.fullmatch(path.name)
         if not matched or path == target or path.is_symlink() or not path.is_file():
             continue
-        made = datetime.strptime(matched.group(1), _STAMP).replace(tzinfo=UTC)
+        try:
+            made = datetime.strptime(matched.group(1), _STAMP).replace(tzinfo=UTC)
+        except ValueError:  # shaped like a stamp but no time (a month 13): not one of ours
+            continue
         found.append(
             (made, int(matched.group(2) or 1), SafetyCopy(path, path.stat().st_size, made))
         )
@@ -815,6 +818,15 @@ def _prepared_copy(
                 raise Invalid(
                     f"{refused} (its tables: {shown_tables(tables)}); nothing was changed: give "
                     "a file that `forecast store backup` wrote"
+                )
+            code = copy.execute(
+                "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')"
+            ).fetchall()
+            if code:  # it would run inside every server's writes; a plan store has none
+                held = ", ".join(f"{kind} {name}" for kind, name in code[:5])
+                raise Invalid(
+                    f"{refused} (it holds {held}, which a plan store never has); nothing was "
+                    "changed: give a file that `forecast store backup` wrote"
                 )
             problem = _damaged_plan(copy, tables)
             if problem:
