@@ -68,12 +68,12 @@ if [ "$lint_rc" -ne 0 ]; then
 fi
 # mypy takes most of a minute on one core from a fresh clone (no cache); beside the fast unit
 # tests it costs their two workers far less than that, and its verdict is read before the rest.
-types_log=$(mktemp)
 types_check() { $BIN/mypy && $BIN/lint-imports --no-cache; }
 if [ "$lint_only" -eq 1 ]; then
     types_check
     exit $?
 fi
+types_log=$(mktemp)
 types_check >"$types_log" 2>&1 &
 types_pid=$!
 types_verdict() {

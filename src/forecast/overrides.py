@@ -211,6 +211,8 @@ class Scope:
 
 def _as_date(value: date | str | pd.Timestamp, what: str) -> date:
     try:
+        if isinstance(value, str) and len(value) > 64:  # no date is longer; kept out of the cache
+            raise ValueError(value[:64])
         return _date_of_text(value) if isinstance(value, str) else pd.Timestamp(value).date()
     except (ValueError, TypeError) as exc:
         raise PeriodError(f"{what} {value!r} is not a date; use YYYY-MM-DD") from exc

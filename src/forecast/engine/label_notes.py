@@ -117,9 +117,3 @@ def ended_series(labels: Mapping[str, str]) -> dict[str, date]:
     """Of the series' ``model`` labels (unique_id: label), those that say the series has ended,
     each with the date of its last row: the one reading of "ended" the services share."""
     return {uid: since for uid, label in labels.items() if (since := ended_since(label))}
-
-
-def on_fallback(label: str) -> bool:
-    """Whether the label says the model asked for failed and another served the series."""
-    found = standing(label)
-    return found is not None and found.kind == MODEL_FAILED

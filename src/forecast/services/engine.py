@@ -22,10 +22,10 @@ from forecast.services.errors import Invalid, ServiceError
 from forecast.services.plans import InvalidFile
 
 BACKTEST_MODELS: tuple[str, ...] = DEFAULT_MODELS
+"""The models a backtest compares when none are named (every model and auto)."""
 FLAGLESS_MODELS: frozenset[str] = frozenset({"snaive", "naive", "mean", "zeros"})
 """Models that read no flag columns (``models.naive``): planned flags change nothing of theirs.
 ETS, Theta, STL-ETS, Fourier-ETS (``models.exog``), ARIMA, Prophet and LightGBM read them."""
-"""The models a backtest compares when none are named (every model and auto)."""
 
 
 def read_sales_file(

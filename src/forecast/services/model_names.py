@@ -143,9 +143,9 @@ def model_uses(models_used: dict[str, int]) -> tuple[ModelUse, ...]:
     series: dict[str, int] = {}
     notes: dict[str, dict[str, int]] = {}
     for label, count in models_used.items():
-        head, label_notes = notes_of(label)
+        head, notes_said = notes_of(label)
         series[head] = series.get(head, 0) + count
-        for note in (part.strip() for whole in label_notes for part in whole.split("; ")):
+        for note in (part.strip() for whole in notes_said for part in whole.split("; ")):
             notes.setdefault(head, {})[note] = notes.get(head, {}).get(note, 0) + count
     ranked = sorted(series.items(), key=lambda item: (-item[1], item[0]))
     return tuple(
