@@ -1464,7 +1464,7 @@ def team_period_targets(neg: Negotiation) -> dict[tuple[str, str], int]:
         ]
     col_total = sum(col)
     out: dict[tuple[str, str], int] = {}
-    if col_total == 0 and not any(col):
+    if not any(col):
         for ti, team in enumerate(teams):
             split = split_quanta(deltas[ti], [basis.get(team, {}).get(p, 0) for p in periods], q)
             for pi, p in enumerate(periods):

@@ -499,14 +499,11 @@ def _actuals_words(verdict: team_actuals.Verdict, currency: str | None) -> str:
     return words if verdict.over else f"{words}; P(reach) is of the whole horizon"
 
 
-def _minor(amount: Any) -> int:
-    return int(round(100 * float(amount)))
-
-
 def _kept_key(team: Any) -> str:
     """The `team_actuals` row a stretch row's actuals are read from: the TOTAL's for the
     goal's row too (the teams' actuals summed, as the Side by side page's TOTAL row has it)."""
-    return "TOTAL" if str(team) in (nego.GOAL_ROW, "TOTAL") else str(team)
+    total = team_actuals.TOTAL
+    return total if str(team) in (nego.GOAL_ROW, total) else str(team)
 
 
 @plan_app.command("stretch")
@@ -527,7 +524,7 @@ def stretch_cmd(
     kept = team_actuals.by_team(team_actuals.actuals_by_team(store, plan))
 
     def said_of(team: Any, target: Any) -> team_actuals.Verdict | None:
-        return team_actuals.verdict(kept.get(_kept_key(team)), _minor(target))
+        return team_actuals.verdict(kept.get(_kept_key(team)), nego.to_minor(target))
 
     if as_json:
         out = []

@@ -1513,10 +1513,11 @@ def restore_actuals(store: PlanRepository, plan: str, version: int, *, actor: st
     dropped = int((~known.isin(back)).sum())
     if len(restored) == replaced and not changed and not dropped:
         return _nothing_restored(versions[-1], version, len(restored))
+    new = len(restored) - replaced
     summary: dict[str, Any] = {
         "restored_version": version,
         "kept": len(restored),
-        "new": len(restored) - replaced,
+        "new": new,
         "replaced": replaced,
         "changed": changed,
         "dropped": dropped,
@@ -1526,7 +1527,8 @@ def restore_actuals(store: PlanRepository, plan: str, version: int, *, actor: st
     what = (
         f"restore actuals version {version} ({old_info.filename}, {old_info.uploaded_by}, "
         f"{old_info.at}) over version {latest}: {len(restored)} series-periods, "
-        f"{len(restored) - replaced} series-period(s) back, {changed} value(s) changed back, {dropped} series-period(s) no longer known"
+        f"{new} series-period(s) back, {changed} value(s) changed back, "
+        f"{dropped} series-period(s) no longer known"
     )
     try:
         made = store.add_actuals(
@@ -1552,7 +1554,7 @@ def restore_actuals(store: PlanRepository, plan: str, version: int, *, actor: st
     return ActualsUpload(
         version=made,
         kept=len(restored),
-        new=len(restored) - replaced,
+        new=new,
         replaced=replaced,
         total=len(restored),
         changed=changed,
