@@ -91,6 +91,7 @@ DATA_CANCEL = "data-cancel"
 DATA_PROGRESS = "data-progress"
 DATA_PROGRESS_TEXT = "data-progress-text"
 DATA_CREATE_RESULT = "data-create-result"
+DATA_CREATED = "data-created"  # the plan the job made: {"plan_id": ...}
 DATA_CREATE_OK = "data-create-ok"
 DATA_FALLBACKS = "data-fallbacks"  # inside DATA_CREATE_OK: the series a fallback served
 DATA_LIKE_REPORT = "data-like-report"  # inside DATA_CREATE_OK: what a plan made like another took

@@ -16,7 +16,7 @@ from dashboard.wiring import bind
 from forecast.services import money, plans
 from forecast.services.errors import NotFound, Unavailable
 
-NOT_DONE = (no_update, no_update, no_update)
+NOT_DONE = (no_update, no_update)
 # The form, in the order of `plan_request`'s parameters.
 FORM = (
     State(ids.DATA_PLAN_NAME, "value"),
@@ -118,31 +118,29 @@ FILE_HAS_PROBLEMS = (
 )
 
 
-def create_plan(
-    ctx: DashboardContext, set_progress, clicks, file, dropped, changed, read, like, *form
-):
+def create_plan(ctx: DashboardContext, set_progress, clicks, file, dropped, read, like, *form):
     if not clicks:
         return NOT_DONE
     request = plan_request(*form) if upload.has_file(file) else "Upload a file first."
     if upload.has_file(file) and read is False:
         request = FILE_HAS_PROBLEMS
     if isinstance(request, str):
-        return components.info_alert(request), no_update, no_update
+        return components.info_alert(request), no_update
     try:  # the job's first reading (the form's checks above read nothing): the bytes, held
         sales, attributes = upload.files_of(ctx, file, dropped)
     except NotFound as exc:  # replaced or used already: `uploads.resolve` says which
-        return components.error_alert(exc), no_update, no_update
+        return components.error_alert(exc), no_update
     made, alert = components.call_service(
         lambda: make_plan(ctx, sales, attributes, request, set_progress, like)
     )
     if alert is not None:
-        return alert, no_update, no_update
+        return alert, no_update
     upload.discard_used(ctx, file)
     state, said = made
-    return said, {"plan_id": state.plan_id}, (changed or 0) + 1
+    return said, {"plan_id": state.plan_id}
 
 
-def job_failed(exc: Exception) -> tuple[Any, Any, Any]:
+def job_failed(exc: Exception) -> tuple[Any, Any]:
     """The page's answer when the job was given up on (it hung, or its process died)."""
     problem = jobs.failure(exc)
     if problem is None:  # a bug in the job: Dash reports it with its traceback, as before
@@ -154,11 +152,16 @@ def job_failed(exc: Exception) -> tuple[Any, Any, Any]:
         else f"the plan was not created: {problem}. Look in the plan picker above whether it "
         "was saved after all; if not, press Create plan again"
     )
-    return (
-        components.error_alert(Unavailable(said)),
-        no_update,
-        no_update,
-    )
+    return components.error_alert(Unavailable(said)), no_update
+
+
+SHOW_CREATED = """function (created, changed) {
+    const skip = window.dash_clientside.no_update;
+    if (!created) { return [skip, skip]; }
+    return [{plan_id: created.plan_id}, (changed || 0) + 1];
+}"""
+"""The plan just made picked in the shell and the plan picker told to read the plans again, in
+the browser (no server call on the page's load)."""
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:
@@ -178,13 +181,14 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         app,
         ctx,
         create_plan,
+        # only outputs of this page: Dash calls a callback on a page's load when one of its
+        # outputs (the shell's stores) was there before its inputs, which here would start a
+        # job and grey out the uploads on every visit; `show_created` passes the plan on
         Output(ids.DATA_CREATE_RESULT, "children"),
-        Output(ids.NAV_SESSION, "data", allow_duplicate=True),
-        Output(ids.NAV_PLANS_CHANGED, "data", allow_duplicate=True),
+        Output(ids.DATA_CREATED, "data"),
         Input(ids.DATA_CREATE, "n_clicks"),
         State(ids.DATA_FILE, "data"),
         State(ids.DATA_ATTR_FILE, "data"),
-        State(ids.NAV_PLANS_CHANGED, "data"),
         State(ids.DATA_FILE_READ, "data"),
         State(ids.DATA_LIKE, "value"),
         *FORM,
@@ -200,5 +204,13 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         progress=[Output(ids.DATA_PROGRESS, "value"), Output(ids.DATA_PROGRESS_TEXT, "children")],
         cancel=[Input(ids.DATA_CANCEL, "n_clicks")],
         on_error=job_failed,
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        SHOW_CREATED,
+        Output(ids.NAV_SESSION, "data", allow_duplicate=True),
+        Output(ids.NAV_PLANS_CHANGED, "data", allow_duplicate=True),
+        Input(ids.DATA_CREATED, "data"),
+        State(ids.NAV_PLANS_CHANGED, "data"),
         prevent_initial_call=True,
     )

@@ -35,6 +35,7 @@ def stores(ctx: DashboardContext) -> list[dcc.Store]:
         dcc.Store(id=ids.DATA_FILE_READ),
         dcc.Store(id=ids.DATA_CURRENCY_SIGN),
         dcc.Store(id=ids.DATA_ATTR_FILE),
+        dcc.Store(id=ids.DATA_CREATED),
         dcc.Store(id=ids.DATA_LIMIT, data=ctx.upload_limit_bytes),
     ]
 

@@ -72,7 +72,9 @@ def database(postgres_url) -> Iterator[str]:
 def _drop(admin: sa.Engine, url: sa.URL, name: str) -> None:
     """Drop the test's database. Sessions of `OWNER` (a restore's psql, the test's store) may
     still be closing: the suite's role may not end them (DROP ... WITH (FORCE) is refused), so
-    they are ended as `OWNER` and waited for, a few times over."""
+    they are ended as `OWNER` and waited for, a few times over. Only client sessions count: an
+    autovacuum worker in the database is the server's own (no role may end it but a superuser;
+    DROP DATABASE stops it itself)."""
     for _ in range(50):
         if url.username == OWNER:
             ending = sa.create_engine(url, isolation_level="AUTOCOMMIT")
@@ -80,13 +82,17 @@ def _drop(admin: sa.Engine, url: sa.URL, name: str) -> None:
                 conn.execute(
                     sa.text(
                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-                        "datname = current_database() AND pid != pg_backend_pid()"
+                        "datname = current_database() AND pid != pg_backend_pid() "
+                        "AND usename = current_user AND backend_type = 'client backend'"
                     )
                 )
             ending.dispose()
         with admin.connect() as conn:
             others = conn.execute(
-                sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name"),
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = :name "
+                    "AND backend_type = 'client backend'"
+                ),
                 {"name": name},
             ).scalar_one()
             if not others:

@@ -44,7 +44,7 @@ def test_the_data_page_says_a_plan_made_on_another_server_cannot_be_followed_her
     failed = Exception(
         "An error occurred inside a background callback: " + jobs.JOB_FAILED + jobs.NOT_HERE
     )
-    alert, _, _ = job_failed(failed)
+    alert, _ = job_failed(failed)
     text = str(alert.children)
     assert "progress cannot be followed here: this server has no such job" in text
     assert "sticky sessions" in text and "not created" not in text and "memory" not in text

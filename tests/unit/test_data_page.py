@@ -352,7 +352,7 @@ def test_create_plan_on_a_file_with_problems_points_at_the_problems_not_the_sale
     form = ["Plan", 8, None, "snaive", None, None, out.value, "", "USD"]
     file = {"token": "t", "filename": "broken.csv"}
 
-    said = create.create_plan(None, None, 1, file, None, 0, out.read_cleanly, None, *form)
+    said = create.create_plan(None, None, 1, file, None, out.read_cleanly, None, *form)
 
     assert said[0].children == create.FILE_HAS_PROBLEMS
     fixed = view.preview_outputs(
@@ -538,8 +538,8 @@ def test_a_plan_job_given_up_on_says_so_on_the_page_and_a_bug_is_raised_as_befor
         + jobs.OVERDUE.format(minutes=30)
         + "\n"
     )
-    alert, session, changed = create.job_failed(given_up)
-    assert session is create.no_update and changed is create.no_update
+    alert, created = create.job_failed(given_up)
+    assert created is create.no_update
     text = text_of(alert)
     assert "The plan was not created: it made no progress for 30 minutes and was stopped" in text
     assert "press Create plan again" in text

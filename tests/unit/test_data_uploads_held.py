@@ -61,7 +61,7 @@ def create_plan(
     ctx: DashboardContext, file: Any, dropped_table: Any = None, name: str = "Plan"
 ) -> tuple:
     form = (name, *FORM)
-    return create.create_plan(ctx, lambda _: None, 1, file, dropped_table, 0, True, None, *form)
+    return create.create_plan(ctx, lambda _: None, 1, file, dropped_table, True, None, *form)
 
 
 # -- 1. while the job runs --------------------------------------------------------------------
@@ -84,7 +84,7 @@ def test_a_file_replaced_before_the_job_read_it_is_said_to_be_replaced_not_used(
     held, _ = upload.stash_upload(ctx, dropped("a.csv"), None)
     upload.use_sample(ctx, 1, held)  # pressed just after Create plan, before the job read `held`
 
-    alert, plan, _ = create_plan(ctx, held)
+    alert, plan = create_plan(ctx, held)
 
     said = text_of(alert)
     assert plan is create.no_update
@@ -94,10 +94,10 @@ def test_a_file_replaced_before_the_job_read_it_is_said_to_be_replaced_not_used(
 
 def test_a_file_a_plan_was_made_from_is_said_to_be_used(ctx, session):
     held, _ = upload.stash_upload(ctx, dropped("a.csv"), None)
-    _, plan, _ = create_plan(ctx, held)
+    _, plan = create_plan(ctx, held)
     assert "plan_id" in plan
 
-    alert, again, _ = create_plan(ctx, held)
+    alert, again = create_plan(ctx, held)
 
     assert again is create.no_update
     assert "a.csv is no longer on the server: a plan was made from it" in text_of(alert)
@@ -174,12 +174,12 @@ def test_a_store_table_refused_for_want_of_room_takes_the_held_one_with_it(
 def test_the_store_table_the_page_shows_joined_is_joined_to_a_second_plan_too(ctx, session):
     table, status, _ = upload.stash_attributes(ctx, TABLE, "stores.csv", None)
     first, _ = upload.stash_upload(ctx, dropped("first.csv"), None)
-    _, made, _ = create_plan(ctx, first, table)
+    _, made = create_plan(ctx, first, table)
     assert "plan_id" in made
     assert status == "Store table: stores.csv, joined on the series key."  # still on the page
 
     second, _ = upload.stash_upload(ctx, dropped("second.csv"), first)
-    said, again, _ = create_plan(ctx, second, table, "Second")
+    said, again = create_plan(ctx, second, table, "Second")
 
     assert "plan_id" in again, text_of(said)
     assert again["plan_id"] != made["plan_id"]
@@ -194,7 +194,7 @@ def test_a_file_whose_successor_was_refused_is_not_said_to_be_replaced(ctx, sess
     refused, _ = upload.stash_upload(ctx, {"contents": "garbled", "filename": "b.csv"}, held)
     assert refused is None
 
-    alert, plan, _ = create_plan(ctx, held)
+    alert, plan = create_plan(ctx, held)
 
     said = text_of(alert)
     assert plan is create.no_update
@@ -209,12 +209,34 @@ def test_the_sample_a_plan_was_made_from_points_to_the_sample_button_not_to_drop
     ctx, session
 ):
     file, *_ = upload.use_sample(ctx, 1, None)
-    _, plan, _ = create_plan(ctx, file)
+    _, plan = create_plan(ctx, file)
     assert "plan_id" in plan, plan
 
-    alert, again, _ = create_plan(ctx, file)
+    alert, again = create_plan(ctx, file)
 
     said = text_of(alert)
     assert again is create.no_update
     assert "no longer on the server: a plan was made from it" in said
     assert "press Use the sample again" in said and "drop the file again" not in said
+
+
+def test_opening_a_page_starts_no_plan_or_replay_job(tmp_path):
+    """Dash calls a callback when a page is opened if one of its outputs was on the page (the
+    shell around every page) before its inputs, whatever `prevent_initial_call` says: a job
+    writing the shell's stores started on every visit of the Data page and greyed out its
+    uploads and sample button while it ran (a browser test clicked the button in that moment).
+    No background job writes anything outside its own page."""
+    from dashboard.app import create_app
+
+    app = create_app(data_dir=str(tmp_path))
+    shell = {
+        component.id
+        for component in app.layout._traverse()
+        if isinstance(getattr(component, "id", None), str)
+    }
+    assert ids.NAV_SESSION in shell and ids.NAV_PLANS_CHANGED in shell
+    jobs = [spec for spec in app.callback_map.values() if spec.get("background")]
+    assert len(jobs) == 2  # making a plan, the accuracy replay
+    for job in jobs:
+        outputs = {output.component_id for output in job["output"]}
+        assert not outputs & shell, outputs
