@@ -42,9 +42,11 @@ role's password is its name, which messages do show)."""
 
 
 @pytest.fixture
-def database(postgres_url) -> Iterator[str]:
+def database(postgres_url, tmp_path, monkeypatch) -> Iterator[str]:
     """The URL of a new, empty database (dropped after the test), as `OWNER` (the suite's role
-    where the cluster has no such role) who may make tables in it."""
+    where the cluster has no such role) who may make tables in it. The data directory, where a
+    restore keeps its copy of the store as it was, is the test's own."""
+    monkeypatch.setenv("FORECAST_DATA_DIR", str(tmp_path / "data"))
     if shutil.which("pg_restore") is None or shutil.which("pg_dump") is None:
         pytest.skip("pg_dump and pg_restore are not installed (Debian's postgresql-client)")
     suite = make_url(normalise_url(postgres_url))
@@ -217,7 +219,7 @@ def test_a_restore_pg_restore_refuses_says_why_in_its_words_and_changes_nothing(
 
 
 def test_a_failed_aftercare_does_not_show_the_stores_installation_key(database, tmp_path):
-    """What follows pg_restore fails (a trigger in the backup refuses the store's key): the
+    """What follows pg_restore fails (a check in the backup refuses the store's key): the
     message says the database's own words, never the values the failed statement carried."""
     store = open_store(db_url=database)
     try:
@@ -225,20 +227,16 @@ def test_a_failed_aftercare_does_not_show_the_stores_installation_key(database, 
         with store.engine.begin() as conn:
             conn.execute(
                 sa.text(
-                    "CREATE FUNCTION refuse_key() RETURNS trigger LANGUAGE plpgsql AS "
-                    "$$ BEGIN RAISE EXCEPTION 'keys are kept elsewhere'; END $$"
-                )
-            )
-            conn.execute(
-                sa.text(
-                    "CREATE TRIGGER refuse_key BEFORE INSERT ON installation FOR EACH ROW "
-                    "WHEN (NEW.name = 'bundle_signing_key') EXECUTE FUNCTION refuse_key()"
+                    "ALTER TABLE installation ADD CONSTRAINT keys_are_kept_elsewhere "
+                    "CHECK (name != 'bundle_signing_key')"
                 )
             )
         backup = tmp_path / "plans.dump"
         _pg_dump(database, backup)
         with store.engine.begin() as conn:
-            conn.execute(sa.text("DROP TRIGGER refuse_key ON installation"))
+            conn.execute(
+                sa.text("ALTER TABLE installation DROP CONSTRAINT keys_are_kept_elsewhere")
+            )
         key = store.installation_key()  # made after the backup: the aftercare puts it back
     finally:
         store.close()
@@ -247,7 +245,7 @@ def test_a_failed_aftercare_does_not_show_the_stores_installation_key(database, 
 
     said = " ".join(failed.output.split())
     assert failed.exit_code == 5, said
-    assert "what follows a restore failed" in said and "keys are kept elsewhere" in said
+    assert "what follows a restore failed" in said and "keys_are_kept_elsewhere" in said
     assert key.hex() not in said
     assert "[parameters" not in said and "[SQL" not in said
 
@@ -305,5 +303,89 @@ def test_an_archive_of_another_apps_plans_table_is_refused_and_nothing_changes(d
         assert "nothing was changed" in said
         assert plans.get_plan(store, plan_id).version == 2
         assert store.store_log() == []
+    finally:
+        store.close()
+
+
+def test_an_archive_with_a_function_trigger_or_view_is_refused_before_anything_changes(
+    database, tmp_path
+):
+    """Code in the archive (a function, a trigger that runs it in every server's writes, a view)
+    would be restored with the restoring role's rights: the archive is refused, naming what it
+    holds, and the store stays as it was."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        with store.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "CREATE FUNCTION keep_a_copy() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN RETURN NEW; END $$"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "CREATE TRIGGER keep_a_copy BEFORE INSERT ON plans FOR EACH ROW "
+                    "EXECUTE FUNCTION keep_a_copy()"
+                )
+            )
+            conn.execute(sa.text("CREATE VIEW plan_report AS SELECT id FROM plans"))
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("DROP VIEW plan_report"))
+            conn.execute(sa.text("DROP TRIGGER keep_a_copy ON plans"))
+            conn.execute(sa.text("DROP FUNCTION keep_a_copy()"))
+        add_event(store, plan_id, value=50.0)
+
+        refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 2, said
+        assert f"{backup} holds what a backup of a plan store does not" in said
+        assert "FUNCTION public keep_a_copy()" in said
+        assert "TRIGGER public plans keep_a_copy" in said
+        assert "VIEW public plan_report" in said
+        assert "nothing was changed" in said
+        assert "make the backup with `forecast store backup` of a store of this version" in said
+        assert plans.get_plan(store, plan_id).version == 2
+        assert store.store_log() == []
+        with store.engine.connect() as conn:
+            assert (
+                conn.execute(
+                    sa.text("SELECT count(*) FROM pg_proc WHERE proname = 'keep_a_copy'")
+                ).scalar_one()
+                == 0
+            )
+        assert not list((tmp_path / "data").glob("*.dump"))  # no copy made for nothing
+    finally:
+        store.close()
+
+
+def test_the_store_as_it_was_is_kept_and_restoring_that_copy_undoes_the_restore(database, tmp_path):
+    """The change made after the backup is in the copy the restore keeps (pg_dump, beside where
+    a SQLite store's copies go): restoring that copy brings it back."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        add_event(store, plan_id, value=50.0)
+
+        restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+
+        said = " ".join(restored.output.split())
+        assert restored.exit_code == 0, said
+        assert plans.get_plan(store, plan_id).version == 1
+        (copy,) = (tmp_path / "data").glob("forecast-before-restore-*.dump")
+        assert f"the store as it was is kept in {copy}" in said
+        assert _with_password(database) not in said
+        (row,) = store.store_log()
+        assert row.details["safety_copy"] == str(copy)
+
+        undone = runner.invoke(app, ["store", "restore", str(copy), "--db", database])
+
+        assert undone.exit_code == 0, undone.output
+        assert plans.get_plan(store, plan_id).version == 2  # the change is back
     finally:
         store.close()

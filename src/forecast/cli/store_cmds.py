@@ -5,6 +5,7 @@ copies of the store as it was that restores keep beside it)."""
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -89,17 +90,19 @@ def restore_cmd(
     """Replace everything in the store by the backup, while servers keep running: they show
     the restored plans from their next request on, and everyone signed in signs in again. A
     file that is not a sound backup of a plan store is refused and nothing changes. A
-    PostgreSQL store takes the pg_dump archive `forecast store backup` says how to make, and
-    runs pg_restore (from postgresql-client) in one transaction, then ends the sign-ins and
-    records the restore as for SQLite. The SQLite store as it was is backed up beside it
-    first, so that the restore can be undone; if that backup fails, nothing changes. The
+    PostgreSQL store takes the pg_dump archive `forecast store backup` says how to make (one
+    holding anything but the store's tables, such as a function, trigger or view, is refused),
+    and runs pg_restore (from postgresql-client) in one transaction, then ends the sign-ins and
+    records the restore as for SQLite. The store as it was is backed up first (SQLite: beside
+    it; PostgreSQL: a pg_dump archive in the data directory), so that the restore can be
+    undone; if that backup fails, nothing changes. The
     restored store's log (`forecast store log`) records who restored which backup and where
     the store as it was is kept."""
     target = backup.sqlite_file(db, data_dir)
     made_the_file = target is not None and not target.exists()  # a server keeps the file it had
     done = backup.restore_store(backup_path, db, data_dir, actor=_operator(as_user))
-    if done.path is None:  # a PostgreSQL store: no safety copies
-        _echo_postgres_restore(done, as_json)
+    if done.path is None:  # a PostgreSQL store: its safety copy is a pg_dump archive
+        _echo_postgres_restore(done, db, data_dir, as_json)
         return
     # The store restored into, named as the operator named it, but from any folder.
     store_words = (["--db", f"sqlite:///{done.path}"] if db else []) + (
@@ -144,7 +147,13 @@ def restore_cmd(
         )
 
 
-def _echo_postgres_restore(done: Any, as_json: bool) -> None:
+def _echo_postgres_restore(done: Any, db: str | None, data_dir: Path | None, as_json: bool) -> None:
+    undo = None
+    if done.safety_copy is not None:  # the store as the operator named it, without a password
+        store_words = (["--db", backup.url_without_password(db)] if db else []) + (
+            ["--data-dir", str(data_dir)] if data_dir else []
+        )
+        undo = shlex.join(["forecast", "store", "restore", str(done.safety_copy), *store_words])
     if as_json:
         echo_json(
             {
@@ -153,8 +162,8 @@ def _echo_postgres_restore(done: Any, as_json: bool) -> None:
                 "source": str(done.source),
                 "plans": done.plans,
                 "accounts": done.accounts,
-                "safety_copy": None,
-                "undo": None,
+                "safety_copy": None if done.safety_copy is None else str(done.safety_copy),
+                "undo": undo,
                 "safety_copies": [],
             }
         )
@@ -162,10 +171,13 @@ def _echo_postgres_restore(done: Any, as_json: bool) -> None:
     typer.echo(
         f"restored {done.source} into {done.store}: {done.plans} plan(s), {done.accounts} "
         "account(s). Servers running on this store show the restored data from their next "
-        "request on, and everyone signed in there signs in again. No copy of the store as it "
-        "was is kept: back it up with pg_dump (`forecast store backup` says how) before a "
-        "restore to be able to undo it"
+        "request on, and everyone signed in there signs in again"
     )
+    if undo is not None:
+        typer.echo(
+            f"the store as it was is kept in {done.safety_copy}: `{undo}` puts it back (the "
+            "password from PGPASSWORD or ~/.pgpass)"
+        )
 
 
 def _echo_copies(copies: list[Any]) -> None:

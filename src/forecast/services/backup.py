@@ -33,10 +33,13 @@ and the restore (a server's write waits for the restore, and then meets the rest
 and when that copy cannot be made (too little space, a damaged store), nothing is restored.
 
 A PostgreSQL store is backed up with PostgreSQL's own pg_dump (``pg_dump_command`` says how, for
-the URL's database, without its password), and restored by ``restore_store``, which runs
-pg_restore (``pg_restore_command``'s arguments, in one transaction) and then does in the restored
-database what the SQLite restore does in its copy (``_after_restore``: the store's installation
-keys, a new store generation, its sign-ins ended, the store log's row).
+the URL's database, without its password), and restored by ``restore_store``, which puts back
+only the store's own entries of the archive (an archive with a function, a trigger, a view or
+another schema or table is refused), after a pg_dump of the store's tables as they are into the
+data directory (``forecast-before-restore-<time>.dump``), by pg_restore (in one transaction), and
+then does in the restored database what the SQLite restore does in its copy
+(``_after_restore``: the store's installation keys, a new store generation, its sign-ins ended,
+the store log's row).
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ from forecast.services.errors import (
 from forecast.services.store_factory import (
     DB_FILENAME,
     cannot_open,
+    default_data_dir,
     open_store,
     resolve_db_url,
     sqlite_file,
@@ -337,13 +341,16 @@ def restore_store(
     in place of the SQLite store at `db_url` / `data_dir`, while servers may hold that store
     open: they serve the restored plans from their next request on. A file that is not a sound
     plan store is refused and nothing changes; a PostgreSQL store takes a pg_dump archive
-    (`_restore_postgres`, which keeps no copy of the store as it was).
+    (`_restore_postgres`, whose copy of the store as it was is a pg_dump archive in the data
+    directory).
     The store as it was is backed up beside it first (`Restore.safety_copy`); if that fails,
     nothing changes. The restored store's log (``store_log``) records the restore: `actor`,
     the backup, and where the store as it was is kept."""
     target = sqlite_file(db_url, data_dir)
     if target is None:
-        return _restore_postgres(Path(backup).expanduser(), resolve_db_url(db_url, data_dir), actor)
+        return _restore_postgres(
+            Path(backup).expanduser(), resolve_db_url(db_url, data_dir), actor, data_dir
+        )
     source = Path(backup).expanduser()
     if source.is_dir():
         source = source / DB_FILENAME
@@ -1095,24 +1102,103 @@ nothing changed)."""
 PG_CLIENT_PACKAGE = "postgresql-client"
 """Debian's package of pg_dump and pg_restore."""
 
-_PG_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE (?!DATA )(?:\S+) (\S+) ")
-"""A table in the list pg_restore --list prints: ``216; 1259 16390 TABLE public plans owner``
-(not its ``TABLE DATA public plans owner`` line)."""
+_PG_ENTRY = re.compile(r"^\d+; \d+ \d+ (.+)$")
+"""An entry of the list pg_restore --list prints: ``216; 1259 16390 TABLE public plans owner``
+(its type, schema, name and owner; ``;`` begins its comments)."""
+
+_PG_STORE_TYPES = (
+    "TABLE DATA",
+    "TABLE",
+    "SEQUENCE OWNED BY",
+    "SEQUENCE SET",
+    "SEQUENCE",
+    "DEFAULT",
+    "FK CONSTRAINT",
+    "CONSTRAINT",
+    "INDEX",
+)
+"""The types of entry pg_dump writes of a plan store (`forecast store backup`'s command), each
+named by its table (a sequence ``<table>_<column>_seq``, an index ``ix_<table>_<column>`` as
+this version names them): the only ones a restore puts back (longer types first: ``TABLE
+DATA`` is not a ``TABLE``)."""
+
+_PG_DATABASES_OWN = re.compile(r"^(?:SCHEMA - public|(?:COMMENT|ACL) - SCHEMA public) \S+$")
+"""Entries of the database, not the store, which pg_dump writes beside a store's: the public
+schema, which pg_dump before PostgreSQL 15 always wrote, with its comment, and its grants where
+they differ from the default (``GRANT CREATE ON SCHEMA public TO ...``). A restore leaves them
+out: the database keeps its own."""
+
+
+@dataclass(frozen=True)
+class _ArchiveContents:
+    """What pg_restore --list says a pg_dump archive holds: its tables, the list of the entries
+    a restore puts back (for pg_restore --use-list), and the entries of what is not a plan
+    store's (a function, a trigger, a view, another schema or table), as type, schema, name."""
+
+    tables: list[str]
+    restored: str
+    foreign: list[str]
+
+
+def _store_entry(entry: str, schema: str | None) -> bool:
+    """Whether the entry (pg_restore --list's, without its numbers) is one pg_dump writes of a
+    plan store of this version, in `schema` (the plans table's)."""
+    words = entry.split(" ")
+    if words[0] in ("ACL", "COMMENT") and len(words) == 5 and words[1] == schema:
+        # a grant or comment on a store table, one of its columns or sequences, as an operator
+        # may give (a reporting role's): pg_dump writes them with the store's tables
+        of, named = words[2], words[3]
+        if of == "COLUMN":
+            return named.split(".", 1)[0] in metadata.tables
+        return of in ("TABLE", "SEQUENCE") and _store_entry(f"{of} {schema} {named} -", schema)
+    kind = next((each for each in _PG_STORE_TYPES if entry.startswith(f"{each} ")), None)
+    if kind is None:
+        return False
+    rest = entry[len(kind) + 1 :].split(" ")
+    if len(rest) < 3 or rest[0] != schema:
+        return False
+    name = rest[1:-1]  # the owner last
+    tables = set(metadata.tables)
+    if kind in ("TABLE", "TABLE DATA"):
+        return name[0] in tables and len(name) == 1
+    if kind in ("DEFAULT", "CONSTRAINT", "FK CONSTRAINT"):  # ``<table> <name>``
+        return name[0] in tables and len(name) == 2
+    if len(name) != 1:
+        return False
+    if kind == "INDEX":
+        return name[0] in _store_indexes() or any(
+            name[0].startswith(f"ix_{table}_") for table in tables
+        )
+    return name[0].endswith("_seq") and any(name[0].startswith(f"{table}_") for table in tables)
+
+
+def _store_indexes() -> set[str]:
+    return {
+        str(index.name)
+        for table in metadata.tables.values()
+        for index in table.indexes
+        if index.name
+    }
+
 
 _PG_CREATE_PLANS = re.compile(r'^CREATE TABLE (?:"?[^\s.]+"?\.)?"?plans"? \($')
 """Where the plans table begins in the SQL pg_restore --schema-only writes of an archive."""
 
 
-def _restore_postgres(source: Path, url: str, actor: str) -> Restore:
+def _restore_postgres(
+    source: Path, url: str, actor: str, data_dir: str | Path | None = None
+) -> Restore:
     """`restore_store` into the PostgreSQL database of `url`: the pg_dump archive `source`
-    checked (refused, with nothing touched, when it is not one, or not of a plan store), put back
-    by pg_restore (`pg_restore_command`, in one transaction: nothing changes when it fails; the
-    URL's password through PGPASSWORD, never on its command line), then the restore's aftercare
-    (`_after_restore`, as the SQLite restore does it) in the restored database, whose tables are
-    first brought up to this version's. That aftercare is a transaction of its own, right after
-    pg_restore's: a server that reads the store in between sees the backup's sign-ins and
-    generation for that moment. No copy of the store as it was is kept (PostgreSQL's backups
-    are made with pg_dump, before a restore)."""
+    checked (refused, with nothing touched, when it is not one, not of a plan store, or holds
+    anything but the store's tables and what pg_dump writes with them: `_archive_contents`),
+    the store's tables as they are dumped into the data directory (`data_dir`: no restore when
+    that fails; none kept where the database holds no store yet), the archive's store entries
+    put back by pg_restore (only those: --use-list; in one transaction: nothing changes when it
+    fails, and the copy just made is removed; the URL's password through PGPASSWORD, never on
+    its command line), then the restore's aftercare (`_after_restore`, as the SQLite restore
+    does it) in the restored database, whose tables are first brought up to this version's.
+    That aftercare is a transaction of its own, right after pg_restore's: a server that reads
+    the store in between sees the backup's sign-ins and generation for that moment."""
     shown_url = without_password(url)
     manual = pg_restore_command(url, source)
     if source.is_dir():
@@ -1142,17 +1228,21 @@ def _restore_postgres(source: Path, url: str, actor: str) -> Restore:
             f"psql is not installed here; nothing was changed: install Debian's package "
             f"{PG_CLIENT_PACKAGE} (PostgreSQL's client tools) and restore again"
         )
-    tables = _archive_tables(program, source, url)
+    contents = _archive_contents(program, source, url)
+    tables = contents.tables
     if "plans" not in tables or not holds_plans({"plans": _archive_plans_columns(program, source)}):
         raise _not_an_archive(source, url, f" of a plan store (its tables: {shown_tables(tables)})")
+    if contents.foreign:
+        raise _foreign_entries(source, contents.foreign)
     keys = _postgres_installation_keys(url)
-    _run_pg_restore(program, psql, source, url)
-    record = _Record(
-        actor,
-        None,
-        without_copy="no copy of the store as it was is kept (a PostgreSQL store: back it up "
-        "with pg_dump before a restore)",
-    )
+    safety_path = None if keys is None else _keep_the_database_as_it_is(url, data_dir)
+    try:
+        _run_pg_restore(program, psql, source, url, contents.restored)
+    except BaseException:
+        if safety_path is not None:
+            safety_path.unlink(missing_ok=True)  # nothing was changed (one transaction)
+        raise
+    record = _Record(actor, safety_path)
     try:
         store = open_store(db_url=url)  # brings its tables up to this version's
     except ServiceError as exc:
@@ -1171,9 +1261,78 @@ def _restore_postgres(source: Path, url: str, actor: str) -> Restore:
         source=source.absolute(),
         plans=prepared.plans,
         accounts=prepared.accounts,
-        safety_copy=None,
+        safety_copy=safety_path,
         store=shown_url,
     )
+
+
+PG_SAFETY_COPY_NAME = "forecast.dump"
+"""Named as a SQLite store's copies are, in the data directory where its file would be, with
+pg_dump's suffix: ``forecast-before-restore-2026-12-06T153012Z.dump``."""
+
+
+def _keep_the_database_as_it_is(url: str, data_dir: str | Path | None) -> Path:
+    """A pg_dump of the store as it is, before the restore replaces it (`pg_dump_command`, the
+    URL's password through PGPASSWORD): its tables (what the restore replaces; what
+    else the database holds stays as it is, and a copy holding it would be refused as a
+    backup), in the data directory (`data_dir`, else the default), named as the SQLite restore
+    names its copies; if none can be made, nothing is restored."""
+    folder = (Path(data_dir).expanduser() if data_dir else default_data_dir()).absolute()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Invalid(
+            f"cannot make the folder {folder} for the copy of the store as it is ({exc.strerror}); "
+            "nothing was changed: give a --data-dir you may write in"
+        ) from exc
+    schema = _postgres_schema(url)
+    path = _safety_copy_path(folder / PG_SAFETY_COPY_NAME)
+    try:
+        program = shutil.which("pg_dump")
+        if program is None:
+            raise Unavailable(
+                "pg_dump is not installed here, so no copy of the store as it is can be kept "
+                f"before the restore replaces it; nothing was changed: install Debian's package "
+                f"{PG_CLIENT_PACKAGE} (PostgreSQL's client tools) and restore again"
+            )
+        tables = [f'"{schema.replace(chr(34), chr(34) * 2)}".{table}' for table in metadata.tables]
+        command = [program, *shlex.split(pg_dump_command(url, path, tables))[1:]]
+        try:
+            dumped = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                timeout=PG_RESTORE_SECONDS,
+                env=_pg_environment(url),
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise Unavailable(
+                f"pg_dump did not finish the copy of the store as it is within "
+                f"{PG_RESTORE_SECONDS / 60:g} minutes; nothing was changed"
+            ) from exc
+        if dumped.returncode != 0:
+            raise Unavailable(
+                "no copy of the store as it is could be kept before the restore replaces it "
+                f"(pg_dump says: {_pg_said(dumped.stderr, url)}); nothing was changed"
+            )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _postgres_schema(url: str) -> str:
+    """The schema the store's tables are in: the first of the URL's search path."""
+    engine = sa.create_engine(
+        url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}, hide_parameters=True
+    )
+    try:
+        with engine.connect() as conn:
+            return str(conn.execute(sa.text("SELECT current_schema()")).scalar_one())
+    except SQLAlchemyError as exc:
+        raise Unavailable(f"{cannot_open(url, exc)}; nothing was changed") from exc
+    finally:
+        engine.dispose()
 
 
 def _not_an_archive(source: Path, url: str, what: str) -> Invalid:
@@ -1228,8 +1387,8 @@ def _pg_said(text: str, url: str) -> str:
     return said or "it printed nothing"
 
 
-def _archive_tables(program: str, source: Path, url: str) -> list[str]:
-    """The tables in the pg_dump archive (pg_restore --list reads its table of contents, without
+def _archive_contents(program: str, source: Path, url: str) -> _ArchiveContents:
+    """What the pg_dump archive holds (pg_restore --list reads its table of contents, without
     connecting); a file it cannot read is refused."""
     try:
         listed = subprocess.run(
@@ -1247,7 +1406,48 @@ def _archive_tables(program: str, source: Path, url: str) -> list[str]:
         raise _not_an_archive(
             source, url, f" that pg_restore can read (it says: {_pg_said(listed.stderr, url)})"
         )
-    return [found.group(1) for found in map(_PG_TABLE.match, listed.stdout.splitlines()) if found]
+    entries = [
+        (line, found.group(1))
+        for line, found in ((line, _PG_ENTRY.match(line)) for line in listed.stdout.splitlines())
+        if found
+    ]
+    tables = []
+    for _, entry in entries:
+        words = entry.split(" ")
+        if words[0] == "TABLE" and words[1] != "DATA" and len(words) >= 4:
+            tables.append(words[2] if len(words) == 4 else " ".join(words[2:-1]))
+    plans_schema = _store_schema([entry for _, entry in entries])
+    restored, foreign = [], []
+    for line, entry in entries:
+        if _store_entry(entry, plans_schema):
+            restored.append(line)
+        elif not _PG_DATABASES_OWN.match(entry):
+            foreign.append(entry.rsplit(" ", 1)[0])  # without its owner
+    return _ArchiveContents(tables, "".join(f"{line}\n" for line in restored), foreign)
+
+
+def _store_schema(entries: list[str]) -> str | None:
+    """The schema of the archive's plan store: the one of its schemas with a plans table that
+    holds the most of this version's tables (public where that ties); None without a plans
+    table."""
+    found: dict[str, set[str]] = {}
+    for entry in entries:
+        words = entry.split(" ")
+        if words[0] == "TABLE" and len(words) == 4 and words[2] in metadata.tables:
+            found.setdefault(words[1], set()).add(words[2])
+    with_plans = [schema for schema, tables in found.items() if "plans" in tables]
+    if not with_plans:
+        return None
+    return max(with_plans, key=lambda schema: (len(found[schema]), schema == "public"))
+
+
+def _foreign_entries(source: Path, foreign: list[str]) -> Invalid:
+    shown = "; ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+    return Invalid(
+        f"{source} holds what a backup of a plan store does not ({shown}): restored, it would "
+        "be made in the database with the rights of the role that restores; nothing was changed: "
+        "make the backup with `forecast store backup` of a store of this version"
+    )
 
 
 def _archive_plans_columns(program: str, source: Path) -> set[str]:
@@ -1277,7 +1477,7 @@ def _archive_plans_columns(program: str, source: Path) -> set[str]:
     return next((each for each in found if holds_plans({"plans": each})), set())
 
 
-def _run_pg_restore(program: str, psql: str, source: Path, url: str) -> None:
+def _run_pg_restore(program: str, psql: str, source: Path, url: str, entries: str) -> None:
     """The archive put back in one transaction, so that on a failure, or when it is stopped
     after `PG_RESTORE_SECONDS`, nothing was changed: psql begins it and drops this version's
     store tables (together, so that a table this version added, which a backup of an earlier
@@ -1288,7 +1488,13 @@ def _run_pg_restore(program: str, psql: str, source: Path, url: str) -> None:
     dropped: the restore fails, in PostgreSQL's words, rather than drop it too (no CASCADE)."""
     drop = "DROP TABLE IF EXISTS " + ", ".join(sorted(metadata.tables)) + ";\n"
     env = _pg_environment(url)
-    with tempfile.TemporaryFile() as psql_said, tempfile.TemporaryFile() as restore_said:
+    with (
+        tempfile.NamedTemporaryFile("w", suffix=".list") as use_list,
+        tempfile.TemporaryFile() as psql_said,
+        tempfile.TemporaryFile() as restore_said,
+    ):
+        use_list.write(entries)
+        use_list.flush()
         loader = subprocess.Popen(
             [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", f"--dbname={_libpq_url(url)}"],
             stdin=subprocess.PIPE,
@@ -1297,7 +1503,14 @@ def _run_pg_restore(program: str, psql: str, source: Path, url: str) -> None:
             env=env,
         )
         writer = subprocess.Popen(
-            [program, "--clean", "--if-exists", "--file=-", os.fspath(source)],
+            [
+                program,
+                "--clean",
+                "--if-exists",
+                f"--use-list={use_list.name}",
+                "--file=-",
+                os.fspath(source),
+            ],
             stdout=subprocess.PIPE,
             stderr=restore_said,
             env=env,
@@ -1393,6 +1606,21 @@ def _postgres_installation_keys(url: str) -> dict[str, str] | None:
     return {str(name): str(value) for name, value in rows}
 
 
+def url_without_password(url: str) -> str:
+    """`url` as given, with no password in it (a command to print: PostgreSQL's clients then take
+    it from PGPASSWORD or ~/.pgpass)."""
+    parsed = make_url(url)
+    bare = sa.URL.create(
+        parsed.drivername,
+        username=parsed.username,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+        query=parsed.query,
+    )
+    return bare.render_as_string(hide_password=False)
+
+
 def pg_restore_command(url: str, backup: str | Path) -> str:
     """The pg_restore command that puts the pg_dump file `backup` back into the database of
     `url` (its tables replaced), without the URL's password."""
@@ -1400,10 +1628,19 @@ def pg_restore_command(url: str, backup: str | Path) -> str:
     return shlex.join([*words, *_server_words(url), os.fspath(backup)])
 
 
-def pg_dump_command(url: str, target: str | Path) -> str:
+def pg_dump_command(url: str, target: str | Path, tables: Collection[str] = ()) -> str:
     """The pg_dump command that backs up the database of `url` into `target` (custom format, for
-    pg_restore), without the URL's password."""
-    return shlex.join(["pg_dump", "--format=custom", f"--file={target}", *_server_words(url)])
+    pg_restore), without the URL's password: only the `tables` (patterns, ``schema.table``) where
+    some are given."""
+    return shlex.join(
+        [
+            "pg_dump",
+            "--format=custom",
+            f"--file={target}",
+            *(f"--table={table}" for table in tables),
+            *_server_words(url),
+        ]
+    )
 
 
 def _server_words(url: str) -> list[str]:
