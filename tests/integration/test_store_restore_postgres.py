@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from forecast.cli import app
 from forecast.services import plans
-from forecast.services.backup import pg_dump_command
+from forecast.services.backup import pg_dump_command, pg_restore_command
 from forecast.services.store_factory import open_store
 from forecast.store import normalise_url
 from tests.integration.test_store import add_event, new_plan
@@ -387,5 +387,42 @@ def test_the_store_as_it_was_is_kept_and_restoring_that_copy_undoes_the_restore(
 
         assert undone.exit_code == 0, undone.output
         assert plans.get_plan(store, plan_id).version == 2  # the change is back
+    finally:
+        store.close()
+
+
+def test_the_printed_manual_restore_puts_an_earlier_releases_backup_into_a_store(
+    database, tmp_path
+):
+    """The command a restore prints for doing it by hand (where pg_restore is not installed)
+    works where pg_restore --clean alone cannot: a backup of a release before `actuals`, whose
+    plans table the store's newer table refers to."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE actuals"))
+        backup = tmp_path / "older.dump"
+        _pg_dump(database, backup)
+    finally:
+        store.close()
+    store = open_store(db_url=database)  # this version's tables again
+    try:
+        add_event(store, plan_id, value=50.0)
+        store.close()
+        env = {**os.environ, "PGPASSWORD": _with_password(database)}
+
+        done = subprocess.run(
+            ["bash", "-c", pg_restore_command(database, backup)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+
+        assert done.returncode == 0, done.stderr
+        store = open_store(db_url=database)
+        assert plans.get_plan(store, plan_id).version == 1
     finally:
         store.close()

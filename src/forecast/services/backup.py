@@ -1217,10 +1217,11 @@ def _restore_postgres(
         raise Unavailable(
             f"pg_restore is not installed here; nothing was changed: install Debian's package "
             f"{PG_CLIENT_PACKAGE} (PostgreSQL's client tools) and restore again. Restoring by "
-            f"hand ({manual}, the password from PGPASSWORD or ~/.pgpass) leaves out what this "
-            "command does after it: the sign-ins saved in the backup would be open again, the "
-            "store log would not record the restore, and servers could keep what they read "
-            "before it"
+            f"hand (`{manual}`, the password from PGPASSWORD or ~/.pgpass) leaves out what this "
+            "command does before it (it refuses an archive holding anything but the store's "
+            "tables, and keeps a copy of the store as it was) and after it: the sign-ins saved "
+            "in the backup would be open again, the store log would not record the restore, and "
+            "servers could keep what they read before it"
         )
     psql = shutil.which("psql")
     if psql is None:
@@ -1622,10 +1623,19 @@ def url_without_password(url: str) -> str:
 
 
 def pg_restore_command(url: str, backup: str | Path) -> str:
-    """The pg_restore command that puts the pg_dump file `backup` back into the database of
-    `url` (its tables replaced), without the URL's password."""
-    words = ["pg_restore", "--clean", "--if-exists", "--single-transaction"]
-    return shlex.join([*words, *_server_words(url), os.fspath(backup)])
+    """The commands (a shell line) that put the pg_dump file `backup` back into the database of
+    `url` by hand, as `_run_pg_restore` does, without the URL's password: pg_restore writes the
+    archive's SQL into a file beside it, then psql runs, in one transaction that an error rolls
+    back, the drop of this version's tables and that SQL. pg_restore --clean alone cannot
+    replace a store with a backup of an earlier release: the tables added since refer to the
+    plans table it drops."""
+    sql = f"{os.fspath(backup)}.sql"
+    drop = "DROP TABLE IF EXISTS " + ", ".join(sorted(metadata.tables))
+    written = ["pg_restore", "--clean", "--if-exists", f"--file={sql}", os.fspath(backup)]
+    run = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction"]
+    return f"{shlex.join(written)} && " + shlex.join(
+        [*run, *_server_words(url), f"--command={drop}", f"--file={sql}"]
+    )
 
 
 def pg_dump_command(url: str, target: str | Path, tables: Collection[str] = ()) -> str:
