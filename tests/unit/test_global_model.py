@@ -261,3 +261,15 @@ def test_two_series_get_95_bands_within_reach_of_their_own_sales() -> None:
             largest = history.loc[history["unique_id"] == uid, "y"].max()
             assert (rows["baseline-hi-95"] < 3 * largest).all(), (seed, uid, rows)
             assert (rows["baseline-hi-80"] <= rows["baseline-hi-95"]).all()
+
+
+def test_with_fewer_than_nine_series_the_95_band_is_wider_than_the_80_one() -> None:
+    # The split-conformal quantile of 3 held-out errors at 80 % and at 95 % is the largest of
+    # them for both: the bands were the same. Past the errors' count the widths come from their
+    # spread and a normal's quantiles (1.28 and 1.96 standard deviations).
+    history = flagged_weekly(count=3, seed=5, noise=0.1)
+    fc = forecast_baseline(history, 8, model="lightgbm", levels=(80, 95))
+    assert set(fc["model"]) == {"lightgbm"}
+    w80, w95 = _widths(fc, 80, 8), _widths(fc, 95, 8)
+    assert (w80 > 0).all()
+    assert w95 == pytest.approx(w80 * 1.96 / 1.2816, rel=0.02)

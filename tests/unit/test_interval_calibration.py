@@ -22,6 +22,7 @@ from forecast.engine.interval_calibration import (
     apply_calibration,
     conformal_quantile,
     fit_calibration,
+    same_part_of_season,
 )
 from tests.histories import long_history
 
@@ -124,7 +125,8 @@ def test_a_single_window_takes_its_split_conformal_quantile() -> None:
     ratios = errors / 10.0
     whole = conformal_quantile(ratios, 80)
     step = np.quantile(ratios, 0.8)
-    expected = (20 * step + STEP_SHRINKAGE * whole) / (20 + STEP_SHRINKAGE)
+    # shrunk on the ratio scale (a weighted geometric mean)
+    expected = np.exp((20 * np.log(step) + STEP_SHRINKAGE * np.log(whole)) / (20 + STEP_SHRINKAGE))
     assert calibration.factors[80] == pytest.approx((expected,))
     assert whole > step  # the finite-sample correction of a lone window
 
@@ -220,3 +222,33 @@ def test_window_periods_in_a_gap_of_the_history_are_left_out_of_the_calibration(
         for w in windows
     ]
     assert fit_calibration(kept, (80,)).factors[80] == pytest.approx(calibration.factors[80][2:])
+
+
+def test_a_windows_few_wild_steps_leave_its_calm_steps_sized_for_calm_errors() -> None:
+    # one window of 40 series whose last 4 of 13 steps were wild (a holiday moved): the window's
+    # all-step quantile is the wild steps', and a calm step's factor is shrunk towards it on the
+    # ratio scale; on the linear scale the calm steps got 4.5 times what their errors need
+    rng = np.random.default_rng(4)
+    noise = np.where(np.arange(13) < 9, 2.0, 60.0)
+    windows = windows_with(10.0, noise, count=40, steps=13)
+    windows = [replace(w, actual=100.0 + rng.normal(0, 1, 13) * noise, origin=0) for w in windows]
+    calm = 2.0 * Z80 / 10.0  # what covers 80 % of a calm step
+    factors = np.array(fit_calibration(windows, (80,)).factors[80])
+    assert factors[:9] == pytest.approx(np.full(9, 2.1 * calm), rel=0.35)
+    assert (factors[:9] < factors[9:].min() / 3).all()
+
+
+def test_windows_that_cover_the_same_part_of_the_season_size_the_intervals() -> None:
+    # monthly, six months ahead: windows 0 and 2 cover the half-year before and the one a year
+    # before that (January to June), window 1 the same half-year as the horizon a year before
+    # (July to December, with the peaks, where the errors are three times the size)
+    windows = windows_of_noise({0: 10.0, 1: 30.0, 2: 10.0})
+    same = same_part_of_season(windows, horizon=6, season=12)
+    assert {w.origin for w in same} == {1}
+    calibration = fit_calibration(same, (80,))
+    fresh = windows_with(10.0, noise=30.0, count=2000, seed=12)
+    served = apply_calibration(forecast_with(10.0), calibration)
+    assert np.mean(share_inside(served, fresh)) == pytest.approx(0.8, abs=0.04)
+    # a horizon of whole seasons, or none a whole number of seasons back: every window
+    assert same_part_of_season(windows, horizon=12, season=12) == windows
+    assert same_part_of_season(windows, horizon=13, season=52) == windows

@@ -57,6 +57,7 @@ from forecast.engine.interval_calibration import (
     WindowForecast,
     apply_calibration,
     fit_calibration,
+    same_part_of_season,
 )
 from forecast.engine.label_notes import fallback_note
 from forecast.engine.metrics import mase, mase_scale
@@ -409,7 +410,9 @@ def select_strategy(
         for k, y in actual.items()
         if window_index[k] < WINDOWS and len(windows_of[k][1].y) >= 2 * season
     }
-    calibration = _interval_scale(best, forecasts, recent, tasks[0].levels, window_index)
+    calibration = _interval_scale(
+        best, forecasts, recent, tasks[0].levels, window_index, (horizon, season)
+    )
     if not recent:
         calibration = replace(calibration, note=SHORT_WINDOWS_NOTE)
     selection = Selection(
@@ -576,16 +579,29 @@ def _interval_scale(
     actual: dict[int, np.ndarray],
     levels: Sequence[int],
     origins: Sequence[int] | None = None,
+    horizon_season: tuple[int, int] | None = None,
 ) -> IntervalCalibration:
     """The chosen strategy's intervals calibrated on the backtest windows
-    (``interval_calibration``); ``origins[k]`` is which window the k-th forecast is on."""
+    (``interval_calibration``); ``origins[k]`` is which window the k-th forecast is on. With
+    the windows' ``(horizon, season)``, only the windows that cover the same part of the
+    season as the horizon calibrate, where there are any and they hold enough periods
+    (``same_part_of_season``)."""
     combiner, members = strategy
     windows = []
     for k, y in actual.items():
         parts = [forecasts[(k, m)] for m in members]
         values = {key: combine(combiner, [p[key] for p in parts]) for key in parts[0]}
         windows.append(WindowForecast(y, values, origins[k] if origins is not None else 0))
-    return fit_calibration(windows, levels)
+    if horizon_season is None:
+        return fit_calibration(windows, levels)
+    same = same_part_of_season(windows, *horizon_season)
+    calibration = fit_calibration(same, levels)
+    if len(same) == len(windows):
+        return calibration
+    if not calibration.calibrated:  # too few periods there: all windows, as before
+        return fit_calibration(windows, levels)
+    note = f"{calibration.note} (those covering the same part of the season as the horizon)"
+    return replace(calibration, note=note)
 
 
 def tasks_by_uid(tasks: Sequence[SeriesTask]) -> dict[str, SeriesTask]:
