@@ -41,7 +41,7 @@ def backup_cmd(
 ) -> None:
     """Write a consistent copy of the SQLite store, every committed change included, while
     servers keep running (copying forecast.db by hand misses the changes still in
-    forecast.db-wal). A PostgreSQL store: the command says which pg_dump to run."""
+    forecast.db-wal). A PostgreSQL store: the command says which pg_dump to run (of the store's tables only)."""
     done = backup.backup_store(path, db, data_dir, overwrite=overwrite)
     if as_json:
         echo_json(

@@ -33,7 +33,7 @@ and the restore (a server's write waits for the restore, and then meets the rest
 and when that copy cannot be made (too little space, a damaged store), nothing is restored.
 
 A PostgreSQL store is backed up with PostgreSQL's own pg_dump (``pg_dump_command`` says how, for
-the URL's database, without its password), and restored by ``restore_store``, which puts back
+the store's tables in the URL's database, without its password), and restored by ``restore_store``, which puts back
 only the store's own entries of the archive (an archive with a function, a trigger, a view or
 another schema or table is refused), after a pg_dump of the store's tables as they are into the
 data directory (``forecast-before-restore-<time>.dump``), by pg_restore (in one transaction), and
@@ -1296,8 +1296,7 @@ def _keep_the_database_as_it_is(url: str, data_dir: str | Path | None) -> Path:
                 f"before the restore replaces it; nothing was changed: install Debian's package "
                 f"{PG_CLIENT_PACKAGE} (PostgreSQL's client tools) and restore again"
             )
-        tables = [f'"{schema.replace(chr(34), chr(34) * 2)}".{table}' for table in metadata.tables]
-        command = [program, *shlex.split(pg_dump_command(url, path, tables))[1:]]
+        command = [program, *shlex.split(pg_dump_command(url, path, schema=schema))[1:]]
         try:
             dumped = subprocess.run(
                 command,
@@ -1638,19 +1637,38 @@ def pg_restore_command(url: str, backup: str | Path) -> str:
     )
 
 
-def pg_dump_command(url: str, target: str | Path, tables: Collection[str] = ()) -> str:
-    """The pg_dump command that backs up the database of `url` into `target` (custom format, for
-    pg_restore), without the URL's password: only the `tables` (patterns, ``schema.table``) where
-    some are given."""
+def pg_dump_command(url: str, target: str | Path, *, schema: str | None = None) -> str:
+    """The pg_dump command that backs up the plan store in the database of `url` into `target`
+    (custom format, for pg_restore), without the URL's password: only the store's tables
+    (`store_table_patterns`, in `schema` where it is given), so that what else the database
+    holds (another application's tables, views, functions), which a restore refuses, is not
+    in the archive. The restore's copy of the store as it was is made with it too."""
     return shlex.join(
         [
             "pg_dump",
             "--format=custom",
             f"--file={target}",
-            *(f"--table={table}" for table in tables),
             *_server_words(url),
+            *(f"--table={pattern}" for pattern in store_table_patterns(schema)),
         ]
     )
+
+
+def store_table_patterns(schema: str | None = None) -> list[str]:
+    """pg_dump's --table patterns of this version's store tables: each name in double quotes
+    (pg_dump takes a quoted pattern literally, its ``.``, ``*`` and ``?`` too), qualified with
+    `schema` where it is given. Unqualified, pg_dump looks a name up in the search path its
+    connection starts with (the URL's options=, the role's or database's search_path), which is
+    where the store finds its tables; a table the store does not have yet (a store of an earlier
+    release) is left out, not an error."""
+
+    def quoted(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    return [
+        f"{quoted(schema)}.{quoted(table)}" if schema else quoted(table)
+        for table in sorted(metadata.tables)
+    ]
 
 
 def _server_words(url: str) -> list[str]:
