@@ -6,6 +6,7 @@ database of its own (pg_dump and pg_restore work on whole databases)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -479,5 +480,52 @@ def test_the_printed_backup_of_a_store_in_a_database_with_other_objects_restores
         assert plans.get_plan(store, plan_id).version == 1
         with store.engine.connect() as conn:
             assert conn.execute(sa.text("SELECT * FROM order_report")).scalar_one() == 10
+    finally:
+        store.close()
+
+
+def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(database, tmp_path):
+    """`forecast store safety-copies --db URL` lists the pg_dump copies the restores kept in the
+    data directory (name, size, time), and --delete-older-than DAYS deletes those made longer ago
+    (their names say when), records it in the store log, and touches no other file."""
+    data = tmp_path / "data"
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        add_event(store, plan_id, value=50.0)
+        restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+        assert restored.exit_code == 0, restored.output
+        (made,) = data.glob("forecast-before-restore-*.dump")
+        old = data / "forecast-before-restore-2020-01-02T030405Z.dump"
+        old.write_bytes(backup.read_bytes())
+        others = ["forecast-before-restore-2020-01-02T030405Z.db", "plans-2020.dump"]
+        for name in others:
+            (data / name).write_bytes(b"not ours")
+
+        listed = runner.invoke(app, ["store", "safety-copies", "--db", database])
+
+        assert listed.exit_code == 0, listed.output
+        lines = listed.output.splitlines()
+        assert lines[0].startswith(f"safety copies in the data directory {data} (2, ")
+        assert lines[1].startswith("  2020-01-02 03:04:05 UTC ") and lines[1].endswith(str(old))
+        assert lines[2].endswith(str(made)) and len(lines) == 3
+
+        deleted = runner.invoke(
+            app,
+            ["store", "safety-copies", "--delete-older-than", "30", "--db", database]
+            + ["--as", "ops-anna", "--json"],
+        )
+
+        assert deleted.exit_code == 0, deleted.output
+        answer = json.loads(deleted.output)
+        assert [c["path"] for c in answer["deleted"]] == [str(old)]
+        assert answer["deleted"][0]["bytes"] == backup.stat().st_size
+        assert [c["path"] for c in answer["kept"]] == [str(made)]
+        assert sorted(p.name for p in data.iterdir()) == sorted([made.name, *others])
+        row = store.store_log()[0]
+        assert (row.actor, row.action) == ("ops-anna", "delete_safety_copies")
+        assert row.what.endswith(f"in all: {old.name}")
     finally:
         store.close()
