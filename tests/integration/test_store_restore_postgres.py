@@ -529,3 +529,30 @@ def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(data
         assert row.what.endswith(f"in all: {old.name}")
     finally:
         store.close()
+
+
+def test_an_index_this_version_does_not_define_is_refused_even_named_as_the_stores(
+    database, tmp_path
+):
+    """Only the indexes of this version's tables are restored: one named as the store names
+    its own (``ix_<table>_...``) but not one of them is refused, and nothing changes."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("CREATE INDEX ix_plans_by_name ON plans (name)"))
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("DROP INDEX ix_plans_by_name"))
+        add_event(store, plan_id, value=50.0)
+
+        refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 2, said
+        assert "does not (INDEX public ix_plans_by_name)" in said
+        assert plans.get_plan(store, plan_id).version == 2
+        assert store.store_log() == []
+    finally:
+        store.close()

@@ -1147,8 +1147,8 @@ _PG_STORE_TYPES = (
     "INDEX",
 )
 """The types of entry pg_dump writes of a plan store (`forecast store backup`'s command), each
-named by its table (a sequence ``<table>_<column>_seq``, an index ``ix_<table>_<column>`` as
-this version names them): the only ones a restore puts back (longer types first: ``TABLE
+named by its table (a sequence ``<table>_<column>_seq``; an index one of those this version's
+tables define, ``ix_<table>_<column>``): the only ones a restore puts back (longer types first: ``TABLE
 DATA`` is not a ``TABLE``)."""
 
 _PG_DATABASES_OWN = re.compile(r"^(?:SCHEMA - public|(?:COMMENT|ACL) - SCHEMA public) \S+$")
@@ -1194,10 +1194,8 @@ def _store_entry(entry: str, schema: str | None) -> bool:
         return name[0] in tables and len(name) == 2
     if len(name) != 1:
         return False
-    if kind == "INDEX":
-        return name[0] in _store_indexes() or any(
-            name[0].startswith(f"ix_{table}_") for table in tables
-        )
+    if kind == "INDEX":  # this version's (no release has dropped or renamed one)
+        return name[0] in _store_indexes()
     return name[0].endswith("_seq") and any(name[0].startswith(f"{table}_") for table in tables)
 
 
