@@ -6,7 +6,9 @@ database of its own (pg_dump and pg_restore work on whole databases)."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -115,6 +117,21 @@ def _pg_dump(url: str, target: Path) -> None:
     password = make_url(url).password
     env = {**os.environ, "PGPASSWORD": str(password)}
     subprocess.run(shlex.split(pg_dump_command(url, target)), env=env, check=True, timeout=60)
+
+
+def _pg_dump_whole_database(url: str, target: Path) -> None:
+    """A pg_dump of everything in the database (not what `forecast store backup` prints): an
+    archive made by hand or by another tool."""
+    password = make_url(url).password
+    env = {**os.environ, "PGPASSWORD": str(password)}
+    words = ["pg_dump", "--format=custom", f"--file={target}", f"--dbname={_libpq(url)}"]
+    subprocess.run(words, env=env, check=True, timeout=60)
+
+
+def _libpq(url: str) -> str:
+    """The URL as pg_dump takes it: without the driver and the password (from PGPASSWORD)."""
+    bare = make_url(url).set(drivername="postgresql", password=None)
+    return bare.render_as_string(hide_password=False)
 
 
 def test_a_pg_dump_backup_is_restored_by_the_command_with_the_sqlite_restores_aftercare(
@@ -331,7 +348,7 @@ def test_an_archive_with_a_function_trigger_or_view_is_refused_before_anything_c
             )
             conn.execute(sa.text("CREATE VIEW plan_report AS SELECT id FROM plans"))
         backup = tmp_path / "plans.dump"
-        _pg_dump(database, backup)
+        _pg_dump_whole_database(database, backup)
         with store.engine.begin() as conn:
             conn.execute(sa.text("DROP VIEW plan_report"))
             conn.execute(sa.text("DROP TRIGGER keep_a_copy ON plans"))
@@ -424,5 +441,118 @@ def test_the_printed_manual_restore_puts_an_earlier_releases_backup_into_a_store
         assert done.returncode == 0, done.stderr
         store = open_store(db_url=database)
         assert plans.get_plan(store, plan_id).version == 1
+    finally:
+        store.close()
+
+
+def test_the_printed_backup_of_a_store_in_a_database_with_other_objects_restores(
+    database, tmp_path
+):
+    """The database holds another application's table and a view on it beside the store: the
+    pg_dump command `forecast store backup` prints dumps only the store's tables, so that
+    `forecast store restore` takes its archive (a whole database's would be refused), and the
+    other application's table and view stay as they are."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        with store.engine.begin() as conn:
+            conn.execute(sa.text('CREATE TABLE "Other App.orders" (id int, total numeric)'))
+            conn.execute(sa.text('INSERT INTO "Other App.orders" VALUES (1, 9.5)'))
+            conn.execute(
+                sa.text('CREATE VIEW order_report AS SELECT sum(total) FROM "Other App.orders"')
+            )
+        backup = tmp_path / "with space" / "plans.dump"
+        backup.parent.mkdir()
+        printed = runner.invoke(app, ["store", "backup", str(backup), "--db", database])
+        said = " ".join(printed.output.split())
+        command = re.search(r"own tool: (pg_dump .*?) \(the password", said)
+        assert command is not None, said
+        env = {**os.environ, "PGPASSWORD": _with_password(database)}
+        subprocess.run(["bash", "-c", command.group(1)], env=env, check=True, timeout=60)
+        add_event(store, plan_id, value=50.0)
+        with store.engine.begin() as conn:
+            conn.execute(sa.text('INSERT INTO "Other App.orders" VALUES (2, 0.5)'))
+
+        restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+
+        said = " ".join(restored.output.split())
+        assert restored.exit_code == 0, said
+        assert plans.get_plan(store, plan_id).version == 1
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT * FROM order_report")).scalar_one() == 10
+    finally:
+        store.close()
+
+
+def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(database, tmp_path):
+    """`forecast store safety-copies --db URL` lists the pg_dump copies the restores kept in the
+    data directory (name, size, time), and --delete-older-than DAYS deletes those made longer ago
+    (their names say when), records it in the store log, and touches no other file."""
+    data = tmp_path / "data"
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        add_event(store, plan_id, value=50.0)
+        restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+        assert restored.exit_code == 0, restored.output
+        (made,) = data.glob("forecast-before-restore-*.dump")
+        old = data / "forecast-before-restore-2020-01-02T030405Z.dump"
+        old.write_bytes(backup.read_bytes())
+        others = ["forecast-before-restore-2020-01-02T030405Z.db", "plans-2020.dump"]
+        for name in others:
+            (data / name).write_bytes(b"not ours")
+
+        listed = runner.invoke(app, ["store", "safety-copies", "--db", database])
+
+        assert listed.exit_code == 0, listed.output
+        lines = listed.output.splitlines()
+        assert lines[0].startswith(f"safety copies in the data directory {data} (2, ")
+        assert lines[1].startswith("  2020-01-02 03:04:05 UTC ") and lines[1].endswith(str(old))
+        assert lines[2].endswith(str(made)) and len(lines) == 3
+
+        deleted = runner.invoke(
+            app,
+            ["store", "safety-copies", "--delete-older-than", "30", "--db", database]
+            + ["--as", "ops-anna", "--json"],
+        )
+
+        assert deleted.exit_code == 0, deleted.output
+        answer = json.loads(deleted.output)
+        assert [c["path"] for c in answer["deleted"]] == [str(old)]
+        assert answer["deleted"][0]["bytes"] == backup.stat().st_size
+        assert [c["path"] for c in answer["kept"]] == [str(made)]
+        assert sorted(p.name for p in data.iterdir()) == sorted([made.name, *others])
+        row = store.store_log()[0]
+        assert (row.actor, row.action) == ("ops-anna", "delete_safety_copies")
+        assert row.what.endswith(f"in all: {old.name}")
+    finally:
+        store.close()
+
+
+def test_an_index_this_version_does_not_define_is_refused_even_named_as_the_stores(
+    database, tmp_path
+):
+    """Only the indexes of this version's tables are restored: one named as the store names
+    its own (``ix_<table>_...``) but not one of them is refused, and nothing changes."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("CREATE INDEX ix_plans_by_name ON plans (name)"))
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("DROP INDEX ix_plans_by_name"))
+        add_event(store, plan_id, value=50.0)
+
+        refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 2, said
+        assert "does not (INDEX public ix_plans_by_name)" in said
+        assert plans.get_plan(store, plan_id).version == 2
+        assert store.store_log() == []
     finally:
         store.close()

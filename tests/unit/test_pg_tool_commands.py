@@ -9,6 +9,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from forecast.services.backup import _pg_said, pg_dump_command, pg_restore_command
+from forecast.store import metadata
 
 URL = "postgresql+psycopg://planner:s3cret-pw@/forecast?host=db.internal&port=6432&sslmode=require"
 
@@ -26,6 +27,16 @@ def test_the_commands_reach_the_server_of_the_urls_query_settings(command):
     assert settings["dbname"] == "forecast"
     assert "password" not in settings
     assert not any(w.startswith(("--host=", "--port=")) for w in words)  # none to contradict it
+
+
+def test_the_backup_command_dumps_the_store_tables_only_quoted_and_in_the_stores_schema():
+    """pg_dump takes a quoted pattern literally: a schema named with a dot or a quote is the
+    schema of that name, not a pattern of others."""
+    for schema, prefix in [(None, ""), ('my."s', '"my.""s".')]:
+        words = shlex.split(pg_dump_command(URL, "plans.dump", schema=schema))
+        tables = [w.removeprefix("--table=") for w in words if w.startswith("--table=")]
+        assert tables == [f'{prefix}"{table}"' for table in sorted(metadata.tables)]
+        assert f'{prefix}"plans"' in tables
 
 
 def test_what_a_tool_says_loses_the_password_but_not_the_words_that_contain_it():

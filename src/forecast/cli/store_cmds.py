@@ -41,7 +41,7 @@ def backup_cmd(
 ) -> None:
     """Write a consistent copy of the SQLite store, every committed change included, while
     servers keep running (copying forecast.db by hand misses the changes still in
-    forecast.db-wal). A PostgreSQL store: the command says which pg_dump to run."""
+    forecast.db-wal). A PostgreSQL store: the command says which pg_dump to run (of the store's tables only)."""
     done = backup.backup_store(path, db, data_dir, overwrite=overwrite)
     if as_json:
         echo_json(
@@ -138,7 +138,7 @@ def restore_cmd(
     if undo is not None:
         typer.echo(f"the store as it was is kept in {done.safety_copy}: `{undo}` puts it back")
     if kept:
-        _echo_copies(kept)
+        _echo_copies(kept, db, data_dir)
         delete = shlex.join(
             ["forecast", "store", "safety-copies", "--delete-older-than", "DAYS", *store_words]
         )
@@ -149,11 +149,13 @@ def restore_cmd(
 
 def _echo_postgres_restore(done: Any, db: str | None, data_dir: Path | None, as_json: bool) -> None:
     undo = None
-    if done.safety_copy is not None:  # the store as the operator named it, without a password
-        store_words = (["--db", backup.url_without_password(db)] if db else []) + (
-            ["--data-dir", str(data_dir)] if data_dir else []
-        )
+    # the store as the operator named it, without a password
+    store_words = (["--db", backup.url_without_password(db)] if db else []) + (
+        ["--data-dir", str(data_dir)] if data_dir else []
+    )
+    if done.safety_copy is not None:
         undo = shlex.join(["forecast", "store", "restore", str(done.safety_copy), *store_words])
+    kept = backup.safety_copies(db, data_dir)
     if as_json:
         echo_json(
             {
@@ -164,7 +166,7 @@ def _echo_postgres_restore(done: Any, db: str | None, data_dir: Path | None, as_
                 "accounts": done.accounts,
                 "safety_copy": None if done.safety_copy is None else str(done.safety_copy),
                 "undo": undo,
-                "safety_copies": [],
+                "safety_copies": [copy.to_dict() for copy in kept],
             }
         )
         return
@@ -178,11 +180,28 @@ def _echo_postgres_restore(done: Any, db: str | None, data_dir: Path | None, as_
             f"the store as it was is kept in {done.safety_copy}: `{undo}` puts it back (the "
             "password from PGPASSWORD or ~/.pgpass)"
         )
+    if kept:
+        _echo_copies(kept, db, data_dir)
+        delete = shlex.join(
+            ["forecast", "store", "safety-copies", "--delete-older-than", "DAYS", *store_words]
+        )
+        typer.echo(
+            f"each holds what a backup holds; `{delete}` deletes those made more than DAYS days ago"
+        )
 
 
-def _echo_copies(copies: list[Any]) -> None:
+def _where_copies_are(db: str | None, data_dir: Path | None) -> str:
+    """``beside the store`` (SQLite), or the data directory a PostgreSQL store's restores keep
+    their pg_dump copies in (of each database restored with it: their names do not say which)."""
+    if backup.sqlite_file(db, data_dir) is not None:
+        return "beside the store"
+    return f"in the data directory {backup.safety_copies_folder(db, data_dir)}"
+
+
+def _echo_copies(copies: list[Any], db: str | None, data_dir: Path | None) -> None:
     size = sum(copy.bytes for copy in copies) / 1024 / 1024
-    typer.echo(f"safety copies beside the store ({len(copies)}, {size:,.1f} MB in all):")
+    where = _where_copies_are(db, data_dir)
+    typer.echo(f"safety copies {where} ({len(copies)}, {size:,.1f} MB in all):")
     for copy in copies:
         made = copy.made.strftime("%Y-%m-%d %H:%M:%S UTC")
         typer.echo(f"  {made}  {copy.bytes / 1024 / 1024:>9,.1f} MB  {copy.path}")
@@ -214,7 +233,9 @@ def safety_copies_cmd(
     """The copies of the store as it was that restores kept beside it
     (forecast-before-restore-<time>.db), oldest first, with their sizes and dates; with
     --delete-older-than, delete those made more than DAYS days ago. Only files named so in the
-    store's folder are listed or deleted."""
+    store's folder are listed or deleted. A PostgreSQL store: the pg_dump copies its restores
+    keep in the data directory (forecast-before-restore-<time>.dump, of whichever database was
+    restored with that data directory)."""
     dropped = None
     if delete_older_than is not None:
         dropped = backup.drop_safety_copies(
@@ -237,9 +258,9 @@ def safety_copies_cmd(
             + "".join(f"\n  {copy.path}" for copy in dropped)
         )
     if kept:
-        _echo_copies(kept)
+        _echo_copies(kept, db, data_dir)
     else:
-        typer.echo("no safety copies beside the store")
+        typer.echo(f"no safety copies {_where_copies_are(db, data_dir)}")
 
 
 def _operator(as_user: str | None) -> str:

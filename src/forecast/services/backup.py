@@ -33,7 +33,7 @@ and the restore (a server's write waits for the restore, and then meets the rest
 and when that copy cannot be made (too little space, a damaged store), nothing is restored.
 
 A PostgreSQL store is backed up with PostgreSQL's own pg_dump (``pg_dump_command`` says how, for
-the URL's database, without its password), and restored by ``restore_store``, which puts back
+the store's tables in the URL's database, without its password), and restored by ``restore_store``, which puts back
 only the store's own entries of the archive (an archive with a function, a trigger, a view or
 another schema or table is refused), after a pg_dump of the store's tables as they are into the
 data directory (``forecast-before-restore-<time>.dump``), by pg_restore (in one transaction), and
@@ -620,13 +620,35 @@ class SafetyCopy:
 def safety_copies(
     db_url: str | None = None, data_dir: str | Path | None = None
 ) -> list[SafetyCopy]:
-    """The copies restores kept beside the SQLite store at `db_url` / `data_dir`, oldest first:
-    the files of its folder named as a restore names them (``forecast-before-restore-<UTC
-    time>[-n].db``), nothing else. None for a PostgreSQL store (its restores keep none)."""
-    target = sqlite_file(db_url, data_dir)
-    if target is None or not target.parent.is_dir():
+    """The copies restores kept of the store at `db_url` / `data_dir`, oldest first: the files
+    named as a restore names them, nothing else: beside a SQLite store
+    (``forecast-before-restore-<UTC time>[-n].db``), in the data directory for a PostgreSQL
+    store (the same with ``.dump``: `_pg_copies_folder`)."""
+    target = _copies_target(db_url, data_dir)
+    if not target.parent.is_dir():
         return []
-    return _safety_copies_of(target.absolute())
+    return _safety_copies_of(target)
+
+
+def safety_copies_folder(db_url: str | None = None, data_dir: str | Path | None = None) -> Path:
+    """The folder `safety_copies` lists: the SQLite store's, or the data directory that a
+    PostgreSQL store's restores keep their copies in."""
+    return _copies_target(db_url, data_dir).parent
+
+
+def _copies_target(db_url: str | None, data_dir: str | Path | None) -> Path:
+    """The file whose name a restore's copies of the store are named after (the SQLite store's;
+    for a PostgreSQL store `PG_SAFETY_COPY_NAME` in its copies' folder), absolute."""
+    target = sqlite_file(db_url, data_dir)
+    if target is None:
+        return _pg_copies_folder(data_dir) / PG_SAFETY_COPY_NAME
+    return target.absolute()
+
+
+def _pg_copies_folder(data_dir: str | Path | None) -> Path:
+    """Where the restore of a PostgreSQL store keeps its copies: the data directory (`data_dir`,
+    else FORECAST_DATA_DIR or the default), whichever database they are of."""
+    return (Path(data_dir).expanduser() if data_dir else default_data_dir()).absolute()
 
 
 def _safety_copies_of(target: Path) -> list[SafetyCopy]:
@@ -660,35 +682,42 @@ def drop_safety_copies(
     *,
     actor: str = COMMAND_LINE,
 ) -> list[SafetyCopy]:
-    """Delete the copies restores kept beside the SQLite store that were made more than
-    `older_than_days` days ago (only files named as a restore names them, in the store's
-    folder), and record which in the store's log; the deleted, oldest first."""
+    """Delete the copies restores kept of the store that were made more than `older_than_days`
+    days ago (only files named as a restore names them, beside a SQLite store or in the data
+    directory of a PostgreSQL one: `safety_copies`), and record which in the store's log; the
+    deleted, oldest first."""
     if older_than_days < 1:
         raise Invalid("give the days as a whole number of 1 or more; nothing was deleted")
     target = sqlite_file(db_url, data_dir)
     if target is None:
-        raise Invalid(
-            "the plan store is a PostgreSQL database: its restores keep no copies beside it; "
-            "nothing was deleted"
-        )
-    if not target.is_file():
-        raise NotFound(
-            f"there is no plan store in {target.parent} (no {target.name}): give the right "
-            "--data-dir or --db; nothing was deleted"
-        )
+        url = resolve_db_url(db_url, data_dir)
+        shown = without_password(url)
+        if _postgres_installation_keys(url, changed="deleted") is None:
+            raise NotFound(
+                f"there is no plan store in the database {shown}: give the right --db; nothing "
+                "was deleted"
+            )
+        copies = _pg_copies_folder(data_dir) / PG_SAFETY_COPY_NAME
+    else:
+        if not target.is_file():
+            raise NotFound(
+                f"there is no plan store in {target.parent} (no {target.name}): give the right "
+                "--data-dir or --db; nothing was deleted"
+            )
+        url, shown, copies = f"sqlite:///{target}", str(target), target.absolute()
     # The store opened (and so checked) first: one that cannot record the deletion (damaged,
     # locked) refuses it before any copy is gone, for they may be all that is left of it.
     try:
-        store = open_store(db_url=f"sqlite:///{target}")
+        store = open_store(db_url=url)
     except ServiceError as exc:
         raise Unavailable(
-            f"the plan store {target} cannot be opened to record the deletion ({exc}); nothing "
+            f"the plan store {shown} cannot be opened to record the deletion ({exc}); nothing "
             "was deleted: the safety copies may be what is left of the store"
         ) from exc
     try:
         cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
         dropped = []
-        for copy in _safety_copies_of(target.absolute()):
+        for copy in _safety_copies_of(copies):
             if copy.made < cutoff:
                 copy.path.unlink(missing_ok=True)
                 dropped.append(copy)
@@ -1118,8 +1147,8 @@ _PG_STORE_TYPES = (
     "INDEX",
 )
 """The types of entry pg_dump writes of a plan store (`forecast store backup`'s command), each
-named by its table (a sequence ``<table>_<column>_seq``, an index ``ix_<table>_<column>`` as
-this version names them): the only ones a restore puts back (longer types first: ``TABLE
+named by its table (a sequence ``<table>_<column>_seq``; an index one of those this version's
+tables define, ``ix_<table>_<column>``): the only ones a restore puts back (longer types first: ``TABLE
 DATA`` is not a ``TABLE``)."""
 
 _PG_DATABASES_OWN = re.compile(r"^(?:SCHEMA - public|(?:COMMENT|ACL) - SCHEMA public) \S+$")
@@ -1165,10 +1194,8 @@ def _store_entry(entry: str, schema: str | None) -> bool:
         return name[0] in tables and len(name) == 2
     if len(name) != 1:
         return False
-    if kind == "INDEX":
-        return name[0] in _store_indexes() or any(
-            name[0].startswith(f"ix_{table}_") for table in tables
-        )
+    if kind == "INDEX":  # this version's (no release has dropped or renamed one)
+        return name[0] in _store_indexes()
     return name[0].endswith("_seq") and any(name[0].startswith(f"{table}_") for table in tables)
 
 
@@ -1278,7 +1305,7 @@ def _keep_the_database_as_it_is(url: str, data_dir: str | Path | None) -> Path:
     else the database holds stays as it is, and a copy holding it would be refused as a
     backup), in the data directory (`data_dir`, else the default), named as the SQLite restore
     names its copies; if none can be made, nothing is restored."""
-    folder = (Path(data_dir).expanduser() if data_dir else default_data_dir()).absolute()
+    folder = _pg_copies_folder(data_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -1296,8 +1323,7 @@ def _keep_the_database_as_it_is(url: str, data_dir: str | Path | None) -> Path:
                 f"before the restore replaces it; nothing was changed: install Debian's package "
                 f"{PG_CLIENT_PACKAGE} (PostgreSQL's client tools) and restore again"
             )
-        tables = [f'"{schema.replace(chr(34), chr(34) * 2)}".{table}' for table in metadata.tables]
-        command = [program, *shlex.split(pg_dump_command(url, path, tables))[1:]]
+        command = [program, *shlex.split(pg_dump_command(url, path, schema=schema))[1:]]
         try:
             dumped = subprocess.run(
                 command,
@@ -1582,10 +1608,10 @@ def _libpq_url(url: str) -> str:
     return bare.render_as_string(hide_password=False)
 
 
-def _postgres_installation_keys(url: str) -> dict[str, str] | None:
+def _postgres_installation_keys(url: str, changed: str = "changed") -> dict[str, str] | None:
     """`_installation_keys` of the PostgreSQL store: its keys without its generation, empty for
     a store that has made none yet, None where it holds no plan store. Only read: a store that
-    cannot be reached is refused before anything changes."""
+    cannot be reached is refused before anything changes ("nothing was `changed`")."""
     engine = sa.create_engine(
         url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}, hide_parameters=True
     )
@@ -1601,7 +1627,7 @@ def _postgres_installation_keys(url: str) -> dict[str, str] | None:
                 {"name": STORE_GENERATION},
             ).all()
     except SQLAlchemyError as exc:
-        raise Unavailable(f"{cannot_open(url, exc)}; nothing was changed") from exc
+        raise Unavailable(f"{cannot_open(url, exc)}; nothing was {changed}") from exc
     finally:
         engine.dispose()
     return {str(name): str(value) for name, value in rows}
@@ -1638,19 +1664,38 @@ def pg_restore_command(url: str, backup: str | Path) -> str:
     )
 
 
-def pg_dump_command(url: str, target: str | Path, tables: Collection[str] = ()) -> str:
-    """The pg_dump command that backs up the database of `url` into `target` (custom format, for
-    pg_restore), without the URL's password: only the `tables` (patterns, ``schema.table``) where
-    some are given."""
+def pg_dump_command(url: str, target: str | Path, *, schema: str | None = None) -> str:
+    """The pg_dump command that backs up the plan store in the database of `url` into `target`
+    (custom format, for pg_restore), without the URL's password: only the store's tables
+    (`store_table_patterns`, in `schema` where it is given), so that what else the database
+    holds (another application's tables, views, functions), which a restore refuses, is not
+    in the archive. The restore's copy of the store as it was is made with it too."""
     return shlex.join(
         [
             "pg_dump",
             "--format=custom",
             f"--file={target}",
-            *(f"--table={table}" for table in tables),
             *_server_words(url),
+            *(f"--table={pattern}" for pattern in store_table_patterns(schema)),
         ]
     )
+
+
+def store_table_patterns(schema: str | None = None) -> list[str]:
+    """pg_dump's --table patterns of this version's store tables: each name in double quotes
+    (pg_dump takes a quoted pattern literally, its ``.``, ``*`` and ``?`` too), qualified with
+    `schema` where it is given. Unqualified, pg_dump looks a name up in the search path its
+    connection starts with (the URL's options=, the role's or database's search_path), which is
+    where the store finds its tables; a table the store does not have yet (a store of an earlier
+    release) is left out, not an error."""
+
+    def quoted(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    return [
+        f"{quoted(schema)}.{quoted(table)}" if schema else quoted(table)
+        for table in sorted(metadata.tables)
+    ]
 
 
 def _server_words(url: str) -> list[str]:
