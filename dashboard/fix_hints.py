@@ -10,17 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from forecast.services.errors import Fix, FixKey, explain, fix_of, reason_of
+from forecast.services.errors import WEEKDAY_FIX, Fix, FixKey, explain, fix_of, reason_of
 from forecast.services.like_notes import LikeFix, WordsOf
 
-# the wordings two fixes begin with (the longer one adds a way out)
+# the wording two fixes begin with (the longer one adds a way out); the weekday fixes begin
+# with the services' WEEKDAY_FIX, which fits every face
 _WHOLE_PERIODS = (
     "upload it once {which} complete, or, if {which} complete already (a day without rows had"
     " no sales), tick 'Whole periods' and drop the file again"
-)
-_WEEKDAY = (
-    "date each row by the {dated_by}, summing the sales of {first} to {last}, or upload daily"
-    " sales (they are summed into the plan's weeks)"
 )
 
 PAGE_FIXES: Mapping[FixKey, str] = {
@@ -147,8 +144,8 @@ PAGE_FIXES: Mapping[FixKey, str] = {
     # Actuals dated by another weekday than the plan's weeks, as the Actuals page's Week dates:
     FixKey.ACTUALS_ONE_DAY: "if it is one day's sales, choose Week dates: the week's first day, "
     "and drop the file again; if it is a week's, date it by the {last} the week ends on",
-    FixKey.ACTUALS_WEEKDAY: _WEEKDAY,
-    FixKey.ACTUALS_WEEKDAY_OR_END: _WEEKDAY
+    FixKey.ACTUALS_WEEKDAY: WEEKDAY_FIX,
+    FixKey.ACTUALS_WEEKDAY_OR_END: WEEKDAY_FIX
     + "; if each date is the {last} that ends a {first}-to-{last} week, choose Week dates: the "
     "week's last day, and drop the file again",
     FixKey.ACTUALS_WEEK_ENDING: _WHOLE_PERIODS

@@ -281,10 +281,6 @@ def kept_after_refusal(
     return _refusal_note(said, "Someone changed the plan in the meantime. ")
 
 
-MEMBER_CHANGES = ("grant", "revoke")
-"""The audit actions that change a plan's members (and so who leads which team)."""
-
-
 def _refusal_note(said: str, title: str) -> html.Div:
     return html.Div(
         dbc.Alert(
@@ -305,13 +301,13 @@ def _own_role_changed(
     drawn (`others`: the changes since; a card's buttons are a lead's, for their own team):
     "You now lead team b, not team c", or None when they still lead it, the members did not
     change, or the plan cannot be read (the refusal says why)."""
-    if user is None or not any(e.action in MEMBER_CHANGES for e in others):
+    if user is None or not any(e.action in plans.MEMBER_CHANGES for e in others):
         return None
     try:
         state = plans.get_plan(ctx.store, plan_id)
     except ServiceError:
         return None
-    now = state.team_of(user) if state.has_role(user, "lead") else None
+    now = plans.team_led_by(state, user)
     if now == team:
         return None
     if now is None:

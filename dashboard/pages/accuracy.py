@@ -3,7 +3,6 @@ the track record of every scored plan, and a replay of both cultures on past cyc
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +17,6 @@ from dashboard.context import DashboardContext
 from dashboard.pages import accuracy_replay, accuracy_scored
 from dashboard.wiring import bind
 from forecast.services import accuracy
-from forecast.services import money as fmt
 from forecast.services.negotiation_board import RULE_CHOICES
 from forecast.services.types import REASON_CODES
 
@@ -246,15 +244,9 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
 # -- pure helpers (unit-tested) ---------------------------------------------------------------
 
 
-def _num(value: Any) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return float(value)
-
-
 def points(value: Any) -> str:
     """A WAPE difference as signed percentage points: 0.0123 -> `+1.23 pts`."""
-    return components.points(_num(value), signed=True)
+    return components.points(accuracy.number(value), signed=True)
 
 
 def layer_rows(layers: pd.DataFrame, scope: str) -> list[dict[str, Any]]:
@@ -263,15 +255,15 @@ def layer_rows(layers: pd.DataFrame, scope: str) -> list[dict[str, Any]]:
     added = accuracy.shown_value_added(records)
     rows = []
     for i, r in enumerate(records):
-        mase, mase_added = _num(r["mase"]), _num(r["value_added_mase"])
+        mase, mase_added = accuracy.number(r["mase"]), accuracy.number(r["value_added_mase"])
         rows.append(
             {
                 "row_id": f"{r['key']}|{r['layer']}|{i}",
                 "key": "Total" if r["key"] == "TOTAL" else r["key"],
                 "label": r["label"],
-                "wape": components.percent(_num(r["wape"]), 2),
+                "wape": components.percent(accuracy.number(r["wape"]), 2),
                 "mase": "–" if mase is None else f"{mase:.3f}",
-                "bias": components.percent(_num(r["bias"])),
+                "bias": components.percent(accuracy.number(r["bias"])),
                 "value_added_wape": points(added[i]),
                 "value_added_mase": "–" if mase_added is None else f"{mase_added:+.3f}",
                 "series_periods": int(r["series_periods"]),
@@ -294,8 +286,8 @@ def touch_rows(touches: pd.DataFrame, currency: str | None = None) -> list[dict[
                 "touch_type": r["touch_type"],
                 "touch": touch_label(str(r["touch_type"]), str(r["touch"])),
                 "who": r["who"],
-                "value_added_wape": _num(r["value_added_wape"]),
-                "value_added": _num(r["value_added"]),
+                "value_added_wape": accuracy.number(r["value_added_wape"]),
+                "value_added": accuracy.number(r["value_added"]),
                 "series_periods": int(r["series_periods"]),
                 "audit": components.readable_times(str(r["audit"])),
                 "cur": cur,
@@ -322,14 +314,13 @@ def closer_text(closer: Any, margin: Any) -> str:
     if closer not in CULTURE:
         return "–"
     if closer == "tie":
-        return "tie (within 0.05 pts)"
-    return f"{CULTURE[str(closer)]}, by {components.points(abs(_num(margin) or 0.0))}"
+        return accuracy.TIE_WORDS
+    return f"{CULTURE[str(closer)]}, by {components.points(abs(accuracy.number(margin) or 0.0))}"
 
 
 def shown_closer(r: Mapping[Any, Any]) -> str:
-    """`closer_text` with the margin the two WAPEs beside it show (``fmt.shown_margin``)."""
-    shown = fmt.shown_margin(_num(r["wape_system_plan"]), _num(r["wape_target"]))
-    return closer_text(r["closer"], r["margin"] if shown is None else shown)
+    """`closer_text` with the margin the two WAPEs beside it show (``accuracy.verdict_margin``)."""
+    return closer_text(r["closer"], accuracy.verdict_margin(r))
 
 
 def track_rows(track: pd.DataFrame) -> list[dict[str, Any]]:
@@ -343,10 +334,10 @@ def track_rows(track: pd.DataFrame) -> list[dict[str, Any]]:
                 "row_id": f"r{i}",
                 "name": r["name"],
                 "horizon_start": r["horizon_start"],
-                "scope": "overall" if r["scope"] == "overall" else f"team {r['key']}",
+                "scope": accuracy.scope_words(r),
                 "scored_on": scored,
-                "wape_system_plan": components.percent(_num(r["wape_system_plan"]), 2),
-                "wape_target": components.percent(_num(r["wape_target"]), 2),
+                "wape_system_plan": components.percent(accuracy.number(r["wape_system_plan"]), 2),
+                "wape_target": components.percent(accuracy.number(r["wape_target"]), 2),
                 "closer": shown_closer(r)
                 + (" (provisional)" if r.get("provisional") and r["closer"] else ""),
                 "rests_on": str(r.get("rests_on") or "–").removeprefix("scored on "),
@@ -361,7 +352,7 @@ def given_vs_offered_text(r: Mapping[Any, Any]) -> str:
     """The points the values typed instead of a suggestion added, or why there are none
     (``– (no value was typed instead of a suggestion)``), never a bare dash."""
     why = r.get("given_vs_offered_why_none")
-    if _num(r.get("given_vs_offered")) is None and isinstance(why, str) and why:
+    if accuracy.number(r.get("given_vs_offered")) is None and isinstance(why, str) and why:
         return f"– ({why})"
     return points(r.get("given_vs_offered"))
 

@@ -13,6 +13,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from dashboard import components, figures, figures_accuracy, ids, jobs
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
+from forecast.services import accuracy
 from forecast.services.errors import Unavailable
 from forecast.services.negotiation_board import RULE_CHOICES
 from forecast.vocabulary import REPLAY_RULES
@@ -136,7 +137,7 @@ def replay_rows(cycles: pd.DataFrame) -> list[dict[str, Any]]:
     for i, r in enumerate(cycles.to_dict(orient="records")):
         closer = r["closer"]
         if closer == "tie":
-            text = "tie (within 0.05 pts)"
+            text = accuracy.TIE_WORDS
         elif closer in CULTURE:
             text = f"{CULTURE[str(closer)]}, by {components.points(abs(float(r['margin'])))}"
         else:
@@ -146,7 +147,7 @@ def replay_rows(cycles: pd.DataFrame) -> list[dict[str, Any]]:
                 "row_id": f"c{i}",
                 "cycle": int(r["cycle"]),
                 "start": r["start"],
-                "scope": "overall" if r["scope"] == "overall" else f"team {r['key']}",
+                "scope": accuracy.scope_words(r),
                 "wape_baseline": components.percent(r["wape_baseline"]),
                 "wape_system_plan": components.percent(r["wape_system_plan"]),
                 "wape_target": components.percent(r["wape_target"]),

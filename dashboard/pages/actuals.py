@@ -16,7 +16,6 @@ from dashboard.context import DashboardContext
 from dashboard.fix_hints import page_fix
 from dashboard.wiring import bind
 from forecast.services import accuracy, actuals, negotiation, plans
-from forecast.services import money as fmt
 from forecast.services.errors import ServiceError
 from forecast.services.plans import InvalidFile
 
@@ -275,7 +274,7 @@ def verdict(score: pd.DataFrame) -> str:
             + rests_on(total)
         )
     winner = TRACK_LABELS[str(total["closer"])]
-    gap = abs(fmt.shown_margin(float(total["wape_system_plan"]), float(total["wape_target"])) or 0)
+    gap = accuracy.verdict_margin(total.to_dict()) or 0.0  # as the two WAPEs beside it show it
     if round(gap * 100, 1) == 0:
         return (
             "The system plan and the negotiated plan tie: their WAPE differs by less than 0.05 "

@@ -29,7 +29,9 @@ HOW_TO_READ = (
     "likely actuals reach the team's target, judged by how far this engine's forecasts of team "
     "totals missed over past windows of the plan's own history (the note under the cards says how "
     "many), around the system plan with its events at their stated size: low means a hope, not a "
-    "plan. When the system plan moves after the goal (a new event, "
+    "plan. Once every period of a team has its actuals, its card shows what they came to in "
+    "place of the probability: 'Target: reached' or 'Target: missed by' how much, with the "
+    "actuals' total. When the system plan moves after the goal (a new event, "
     "factor or baseline), the drift shows per team until the owner rebases."
 )
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from forecast.services import money as fmt
-from forecast.services import system_views
+from forecast.services import system, system_views
 from forecast.services.errors import Invalid
 from forecast.services.types import Scope
 
@@ -65,7 +64,7 @@ def number_or_raise(value: Any) -> float:
 
 def event_value(value: Any, effect: str | None, currency: str | None) -> float:
     """An event's value as typed in the add form's box or the events grid's cell, read as the
-    CLI reads it (``money.event_value``: a percent with a decimal comma, an amount with
+    CLI reads it (``system.typed_value``: a percent with a decimal comma, an amount with
     thousands separators and the plan's currency); what is no number is refused, saying what
     to type."""
     typed = str(value if value is not None else "").strip()
@@ -74,10 +73,7 @@ def event_value(value: Any, effect: str | None, currency: str | None) -> float:
             f"give a value for the {effect or 'effect'}: the suggestion from history is a "
             "percent, taken only with the percent effect and an empty value"
         )
-    try:
-        return fmt.event_value(value, effect, currency)
-    except fmt.MoneyError as exc:
-        raise Invalid(str(exc)) from exc
+    return system.typed_value(value, effect, currency)
 
 
 def date_or_raise(value: str | None) -> str:

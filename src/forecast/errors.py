@@ -100,10 +100,12 @@ _WHOLE_PERIODS = (
     "upload it once {which} complete, or, if {which} complete already (a day without rows had"
     " no sales), upload it again saying its periods are whole"
 )
-_WEEKDAY = (
+WEEKDAY_FIX = (
     "date each row by the {dated_by}, summing the sales of {first} to {last}, or upload daily"
     " sales (they are summed into the plan's weeks)"
 )
+"""How to fix actuals whose dates fall on another weekday than the plan's weeks: the same in
+every face (it names no command and no page), so the CLI's and the pages' fixes begin with it."""
 
 NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.ASK_FOR_LEAD: "ask the plan owner to make {user} the lead of team {team}",
@@ -191,8 +193,8 @@ NEUTRAL_FIXES: Mapping[FixKey, str] = {
     FixKey.COARSER_CALENDAR: "{period}s, frequency {freq}",
     FixKey.ACTUALS_ONE_DAY: "if it is one day's sales, read it with week dates 'start' (the "
     "week's first day); if it is a week's, date it by the {last} the week ends on",
-    FixKey.ACTUALS_WEEKDAY: _WEEKDAY,
-    FixKey.ACTUALS_WEEKDAY_OR_END: _WEEKDAY
+    FixKey.ACTUALS_WEEKDAY: WEEKDAY_FIX,
+    FixKey.ACTUALS_WEEKDAY_OR_END: WEEKDAY_FIX
     + "; if each date is the {last} that ends a {first}-to-{last} week, read it as week ending",
     FixKey.ACTUALS_WEEK_ENDING: _WHOLE_PERIODS
     + "; if {date} dates a whole week's sales by its last day, read the file as week ending",
@@ -360,6 +362,7 @@ class Unavailable(ServiceError):
 
 __all__ = [
     "NEUTRAL_FIXES",
+    "WEEKDAY_FIX",
     "Fix",
     "FixKey",
     "Refusal",

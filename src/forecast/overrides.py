@@ -917,11 +917,18 @@ class Explanation:
     events: tuple[tuple[str, str], ...] | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "ds", _as_date(self.ds, "date"))
-        object.__setattr__(self, "key", str(self.key))
-        if self.events is not None:
-            pairs = self.events.items() if isinstance(self.events, Mapping) else self.events
-            object.__setattr__(self, "events", tuple((str(i), str(f)) for i, f in pairs))
+        for name, value in self._normal(self.key, self.ds, self.events).items():
+            object.__setattr__(self, name, value)
+
+    @staticmethod
+    def _normal(key: Any, ds: Any, events: Any) -> dict[str, Any]:
+        """The fields an explanation keeps as given, as it keeps them (``__post_init__`` and
+        ``from_dict``): the key as text, the date as a date, the events as (id, fingerprint)
+        pairs (from pairs or a mapping of them)."""
+        if events is not None:
+            pairs = events.items() if isinstance(events, Mapping) else events
+            events = tuple((str(i), str(f)) for i, f in pairs)
+        return {"key": str(key), "ds": _as_date(ds, "date"), "events": events}
 
     def check(self) -> None:
         if self.level not in LEVELS:
@@ -957,23 +964,19 @@ class Explanation:
     def from_dict(cls, data: Mapping[str, Any]) -> Explanation:
         """The explanation a stored dict holds. A plan's gate reads every stored explanation,
         so this fills the fields directly, as ``__init__`` and ``__post_init__`` would (the
-        same values: ``tests/unit/test_overrides.py`` holds them equal)."""
-        events = data.get("events")
+        same values, by the same ``_normal``: ``tests/unit/test_overrides.py`` holds them
+        equal)."""
         amount = data.get("amount")
         explanation = object.__new__(cls)
         explanation.__dict__.update(
             level=data["level"],
-            key=str(data["key"]),
-            ds=_as_date(data["ds"], "date"),
             reason_code=data["reason_code"],
             text=data.get("text", ""),
             author=data.get("author", ""),
             at=data.get("at"),
             deviation_pct=data.get("deviation_pct"),
             amount=None if amount is None else float(amount),
-            events=(
-                None if events is None else tuple((str(i), str(f)) for i, f in dict(events).items())
-            ),
+            **cls._normal(data["key"], data["ds"], data.get("events")),
         )
         return explanation
 

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from forecast.cli import app
-from forecast.services.plans import grant
+from forecast.services.plans import grant, revoke
 from forecast.services.store_factory import open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
@@ -452,6 +452,21 @@ def test_a_lead_claims_for_the_team_they_lead_without_naming_it(data_dir):
         data_dir, "claim", "xmas", "--amount", "1", "--note", "x", "--as", "olga", code=2
     )
     assert "olga leads no team on plan" in err and "give --team TEAM" in err
+
+
+def test_a_member_no_longer_lead_claims_for_no_team_without_naming_it(data_dir):
+    """Fiona, planner and once lead of food, is no lead any more: a claim without --team asks
+    for the team (as the page asks the service, `plans.team_led_by`), not for food, the team
+    her membership still records."""
+    store = open_store(data_dir=data_dir)
+    grant(store, "xmas", "olga", "fiona", "planner")
+    revoke(store, "xmas", "olga", "fiona", "lead")
+    store.close()
+    run(data_dir, "goal", "xmas", "--ratio", "10/6.5", "--as", "olga")
+    err = run_fails(
+        data_dir, "claim", "xmas", "--amount", "1", "--note", "x", "--as", "fiona", code=2
+    )
+    assert "fiona leads no team on plan" in err and "give --team TEAM" in err
 
 
 def test_a_claim_percent_may_be_typed_with_its_percent_sign_as_an_event_percent_may(data_dir):

@@ -108,3 +108,20 @@ def test_an_edited_amount_is_read_in_the_plans_currency_too(plans_by_currency):
     )  # fmt: skip
     assert edited.exit_code == 0, edited.output
     assert json.loads(edited.stdout)["event"]["value"] == 2500.75
+
+
+def test_the_service_reads_an_amount_typed_as_text_in_the_plans_currency(plans_by_currency):
+    """`add_event` and `edit_event` take a value typed as text and read it as the CLI and the
+    page do (`system.typed_value`), so no face reads the plan first to learn its currency."""
+    data_dir, plan = plans_by_currency["EUR"]
+    store = open_store(data_dir=data_dir)
+    window = {"kind": "other", "start": "2024-03-01", "end": "2024-03-07"}
+    saved = system.add_event(store, plan, "olga", name="typed", effect="add", value="5.000,50 €",
+                             **window)  # fmt: skip
+    assert saved.event is not None and saved.event.value == 5000.5
+    edited = system.edit_event(store, plan, "olga", saved.event.event_id, value="€1,250")
+    assert edited.event is not None and edited.event.value == 1250.0
+    with pytest.raises(system.InvalidValue) as refused:
+        system.add_event(store, plan, "olga", name="x", effect="cap", value="$5", **window)
+    assert refused.value.effect == "cap" and "the plan is in EUR" in str(refused.value)
+    store.close()

@@ -199,3 +199,13 @@ def test_plan_stretch_json_carries_each_rows_verdict(tmp_path):
     )
     total = {r["team"]: r for r in json.loads(done.stdout)}["TOTAL"]["actuals"]
     assert total["kind"] == "missed" and total["periods_in"] == total["periods_total"] == 4
+
+
+def test_how_to_read_the_page_says_a_card_reads_its_target_reached_or_missed_once_all_is_in():
+    """The page's "How to read this" explained only the probability; a card whose team has
+    every period's actuals shows "Target: reached" or "Target: missed by …" instead of it."""
+    from dashboard.pages import negotiation
+
+    said = " ".join(negotiation.HOW_TO_READ.split())
+    assert "Once every period of a team has its actuals" in said
+    assert "'Target: reached' or 'Target: missed by'" in said

@@ -286,3 +286,16 @@ def test_kept_actuals_of_a_plan_without_a_goal_score_its_system_plan(store):
         actor="olga", filename="b.csv",
     )  # fmt: skip
     assert again is not None and pd.isna(again.set_index("team").loc["TOTAL", "wape_target"])
+
+
+def test_a_verdicts_margin_is_the_gap_of_the_wapes_shown_and_none_without_a_closer_culture():
+    """The one margin rule of the CLI's and the pages' verdicts (``by 2.71 pts``): the gap of
+    the two WAPEs as shown (3.47 % and 6.18 %), not the exact 2.7027 pts; unsigned; the exact
+    margin where a WAPE is missing; none for a tie or no verdict."""
+    row = {"closer": "system_plan", "margin": -0.027027, "wape_system_plan": 0.034714}
+    assert accuracy.verdict_margin(row | {"wape_target": 0.061781}) == pytest.approx(0.0271)
+    assert accuracy.verdict_margin(row | {"wape_target": float("nan")}) == pytest.approx(0.027027)
+    assert accuracy.verdict_margin(row | {"closer": "tie"}) is None
+    assert accuracy.verdict_margin(row | {"closer": None}) is None
+    assert accuracy.scope_words({"scope": "team", "key": "north"}) == "team north"
+    assert accuracy.scope_words({"scope": "overall", "key": "TOTAL"}) == "overall"

@@ -50,10 +50,10 @@ def _pct(value: float | None, signed: bool = False) -> str:
 def _by_margin(row: Any) -> str:
     """``by 0.62 pts``: the margin as the difference of the two WAPEs as shown (hundredths), in
     the words of the pages' verdicts, for `plan fva` and `track-record` alike."""
+    from forecast.services import accuracy
     from forecast.services import money as fmt
 
-    shown = fmt.shown_margin(row.get("wape_system_plan"), row.get("wape_target"))
-    return f"by {fmt.format_points(abs(row['margin'] if shown is None else shown), 2)}"
+    return f"by {fmt.format_points(accuracy.verdict_margin(row), 2)}"
 
 
 @plan_app.command("actuals")
@@ -365,5 +365,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _scope(row: Mapping[Any, Any]) -> str:
-    """A row's scope in words: the whole plan, or one team."""
-    return "overall" if row["scope"] == "overall" else f"team {row['key']}"
+    """A row's scope in words: the whole plan, or one team (``accuracy.scope_words``)."""
+    from forecast.services import accuracy
+
+    return accuracy.scope_words(row)

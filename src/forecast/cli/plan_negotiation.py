@@ -292,7 +292,7 @@ def claim_cmd(
 def _own_team(change: PlanChange) -> str:
     """The team the acting user leads on the plan, for a claim made without --team."""
     state = plans.get_plan(change.store, change.plan)
-    team = state.team_of(change.actor)
+    team = plans.team_led_by(state, change.actor)
     if not team:
         fail(
             f"{change.actor} leads no team on plan {state.plan_id}: give --team TEAM "

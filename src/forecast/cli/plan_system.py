@@ -4,6 +4,8 @@ audit, mark-factor."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -144,15 +146,14 @@ KindOpt = Annotated[EventKind, typer.Option("--kind", help="Event kind.")]
 
 
 def _effect(
-    change: PlanChange,
     percent: float | None,
     add: str | None,
     cap: str | None,
     set_: str | None,
-) -> tuple[str | None, float | None]:
-    """The one effect given and its value; an amount (--add, --cap, --set) is read in the plan's
-    currency as the page's value box reads it (``money.event_value``: ``$5,000``, ``5.000,50 €``),
-    so the plan is read first."""
+) -> tuple[str | None, float | str | None]:
+    """The one effect given and its value: an amount (--add, --cap, --set) as typed, which the
+    service reads in the plan's currency as the page's value box is read
+    (``system.typed_value``: ``$5,000``, ``5.000,50 €``)."""
     given: dict[str, float | str] = {
         name: value
         for name, value in (("percent", percent), ("add", add), ("cap", cap), ("set", set_))
@@ -162,16 +163,16 @@ def _effect(
         fail(f"give one effect, not {' and '.join('--' + k for k in given)}")
     if not given:
         return None, None
-    effect, typed = next(iter(given.items()))
-    if isinstance(typed, float):
-        return effect, typed
-    from forecast.services.money import MoneyError, event_value
+    return next(iter(given.items()))
 
-    currency = plans.get_plan(change.store, change.plan).currency
+
+@contextmanager
+def _typed_as(effect: str | None) -> Iterator[None]:
+    """A typed amount the service refuses, as a bad value of the option that typed it."""
     try:
-        return effect, event_value(typed, effect, currency)
-    except MoneyError as exc:
-        raise typer.BadParameter(str(exc), param_hint=f"'--{effect}'") from None
+        yield
+    except system.InvalidValue as exc:
+        raise typer.BadParameter(exc.reason, param_hint=f"'--{exc.effect or effect}'") from None
 
 
 DAY = ["%Y-%m-%d"]  # dates are days, YYYY-MM-DD; typer refuses anything else naming the option
@@ -835,19 +836,20 @@ def event_add(
     reason: Annotated[str, typer.Option("--reason", help="Why this event.")] = "",
 ) -> None:
     """Add an event override (percent, add, cap or set) to a scope and period."""
-    effect, value = _effect(change, percent, add, cap, set_)
-    saved = change.apply(
-        system.add_event,
-        name=name,
-        kind=kind,
-        scope=_scope(scope, ids),
-        start=_day(start),
-        end=_day(end),
-        effect=effect,
-        value=value,
-        use_suggestion=use_suggestion,
-        reason=reason,
-    )
+    effect, value = _effect(percent, add, cap, set_)
+    with _typed_as(effect):
+        saved = change.apply(
+            system.add_event,
+            name=name,
+            kind=kind,
+            scope=_scope(scope, ids),
+            start=_day(start),
+            end=_day(end),
+            effect=effect,
+            value=value,
+            use_suggestion=use_suggestion,
+            reason=reason,
+        )
     assert saved.event is not None
     note_basis_drift(change.store, saved.plan.plan_id)
     if change.as_json:
@@ -884,21 +886,22 @@ def event_edit(
     ] = False,
 ) -> None:
     """Change an event; options not given stay as they are (--scope/--ids replace the scope)."""
-    effect, value = _effect(change, percent, add, cap, set_)
+    effect, value = _effect(percent, add, cap, set_)
     new_scope = _scope(scope, ids) if (scope or ids) else None
-    saved = change.apply(
-        system.edit_event,
-        event_id,
-        name=name,
-        kind=kind,
-        scope=new_scope,
-        start=_day(start),
-        end=_day(end),
-        effect=effect,
-        value=value,
-        reason=reason,
-        use_suggestion=use_suggestion,
-    )
+    with _typed_as(effect):
+        saved = change.apply(
+            system.edit_event,
+            event_id,
+            name=name,
+            kind=kind,
+            scope=new_scope,
+            start=_day(start),
+            end=_day(end),
+            effect=effect,
+            value=value,
+            reason=reason,
+            use_suggestion=use_suggestion,
+        )
     assert saved.event is not None
     note_basis_drift(change.store, saved.plan.plan_id)
     if change.as_json:

@@ -280,7 +280,7 @@ def log_cmd(
     the restore's row; the log of the store it replaced is in that copy)."""
     store = open_plan_store(db, data_dir, existing=True)
     try:
-        rows = store.store_log(limit=limit)
+        rows = backup.store_log(store, limit=limit)
     finally:
         store.close()
     if as_json:

@@ -27,6 +27,7 @@ from forecast.engine.label_notes import (
     ZEROS,
     ended_note,
     fallback_note,
+    unsold_note,
 )
 from forecast.engine.models import ModelError, SeasonalNaive, hi_key, lo_key, make_model
 from forecast.engine.models.global_lgbm import NAME as GLOBAL_MODEL
@@ -431,7 +432,7 @@ def _cut_series(
                 ended = (
                     ended_note(dates[-1], len(tail))
                     if has_ended
-                    else f"no rows after {dates[-1]:%Y-%m-%d}: read as 0 up to {tail[-1]:%Y-%m-%d}"
+                    else unsold_note(dates[-1], tail[-1])
                 )
                 y = np.concatenate([y, np.zeros(len(tail))])
                 unsold = len(tail)

@@ -34,6 +34,13 @@ def ended_note(last_row: date, periods: int) -> str:
     return f"{ENDED_START}{last_row:%Y-%m-%d}, {periods} periods before the file's end"
 
 
+def unsold_note(last_row: date, up_to: date) -> str:
+    """``no rows after 2023-01-20: read as 0 up to 2023-02-03``: a series whose rows stop a few
+    periods before the file's end without having ended (``ended_note``), read as no sales up to
+    it."""
+    return f"no rows after {last_row:%Y-%m-%d}: read as 0 up to {up_to:%Y-%m-%d}"
+
+
 def fallback_note(failures: Sequence[str]) -> str:
     """``fallback: ets failed: ...; theta failed: ...``."""
     return FALLBACK_START + "; ".join(failures)

@@ -24,7 +24,7 @@ import pandas as pd
 from forecast import accuracy, schema
 from forecast.accuracy.grid import AccuracyError
 from forecast.accuracy.touches import NO_ACTUALS_YET, EventGrid, shown_points
-from forecast.money import shown_margin
+from forecast.money import format_points, shown_margin
 from forecast.negotiation import NegotiationError
 from forecast.plan import AGREED, PUBLISHED, PlanState
 from forecast.services import accuracy_grid, system
@@ -445,7 +445,7 @@ def shown_value_added(records: Sequence[Mapping[Any, Any]]) -> list[float | None
     previous: dict[Any, Any] = {}
     shown: list[float | None] = []
     for r in records:
-        key, added, wape = r.get("key"), _number(r.get("value_added_wape")), _number(r.get("wape"))
+        key, added, wape = r.get("key"), number(r.get("value_added_wape")), number(r.get("wape"))
         source = r.get("step_from") or previous.get(key)
         start = wapes.get((key, source))
         margin = shown_margin(start, wape) if added is not None else None
@@ -455,10 +455,37 @@ def shown_value_added(records: Sequence[Mapping[Any, Any]]) -> list[float | None
     return shown
 
 
-def _number(value: Any) -> float | None:
+def number(value: Any) -> float | None:
+    """A table's value as a float, None where it has none (None or NaN: pandas puts NaN beside
+    numbers where a row has no value)."""
     if value is None or (isinstance(value, float) and value != value):
         return None
     return float(value)
+
+
+# -- the verdict in words: which culture came closer, by how much, for which scope -------------
+
+TIE_WORDS = f"tie (within {format_points(accuracy.TIE_MARGIN)})"
+"""A tie as the pages word it: the margin under which neither culture came closer
+(``accuracy.TIE_MARGIN``)."""
+
+
+def verdict_margin(row: Mapping[Any, Any]) -> float | None:
+    """By how much the closer culture came closer (a verdict or a row of the track record: its
+    ``closer``, ``margin`` and the two WAPEs), unsigned and as the two WAPEs beside it show it
+    (hundredths of a percent, ``money.shown_margin``), the exact margin where a WAPE is missing;
+    None where no culture came closer (no verdict, or a tie). The one rule for the CLI's
+    ``by 0.62 pts`` and the pages' ``System plan, by 0.62 pts``."""
+    if row.get("closer") not in ("system_plan", "target"):
+        return None
+    shown = shown_margin(number(row.get("wape_system_plan")), number(row.get("wape_target")))
+    return abs((number(row.get("margin")) or 0.0) if shown is None else shown)
+
+
+def scope_words(row: Mapping[Any, Any]) -> str:
+    """A row's scope in words (a track record's or a replay's): ``overall`` for the whole plan,
+    ``team K`` for one team."""
+    return "overall" if row["scope"] == "overall" else f"team {row['key']}"
 
 
 MADE_WORSE, HELPED, NO_CHANGE = "made it worse", "helped", "no change"

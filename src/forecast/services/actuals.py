@@ -187,8 +187,24 @@ class ReadActuals:
 
     rows: pd.DataFrame
     ended_zeros: pd.DataFrame
-    notes: list[ActualsNote]
+    read_notes: list[ActualsNote]  # the notes of reading it, but those on the ended series
     ended: dict[str, date]
+    reopened: list[ActualsNote]  # the note on ended series with rows in the file, if any
+
+    @property
+    def notes(self) -> list[ActualsNote]:
+        """The notes of reading it, the one on the ended series counted as 0 with all their 0
+        rows (as scoring takes them)."""
+        return self.notes_keeping(self.ended_zeros)
+
+    def notes_keeping(
+        self, zeros: pd.DataFrame, read_notes: list[ActualsNote] | None = None
+    ) -> list[ActualsNote]:
+        """The notes (`read_notes`, else the reading's) with the one on the ended series counted
+        as 0 saying the 0 rows kept (`zeros`: an upload keeps those of series-periods no actual
+        is kept of), none when it keeps none."""
+        kept = self.read_notes if read_notes is None else read_notes
+        return [*kept, *_ended_as_zero_note(self.ended, zeros), *self.reopened]
 
     def with_ended_zeros(self) -> pd.DataFrame:
         if self.ended_zeros.empty:
@@ -345,10 +361,10 @@ def read_actuals_apart(
         frame, partial = _without_partial_periods(frame, result.report, result.report.freq, shut)
         notes += partial
     ended = series_standing(store, state).ended
-    zeros, ended_notes = _ended_series_as_zero(
+    zeros, reopened = _ended_series_as_zero(
         store, state, ended, frame, as_read, result.report.series_days
     )
-    return ReadActuals(frame, zeros, notes + ended_notes, ended)
+    return ReadActuals(frame, zeros, notes, ended, reopened)
 
 
 def plan_cells(store: PlanRepository, state: PlanState) -> tuple[pd.Index, pd.DatetimeIndex]:
@@ -374,7 +390,9 @@ def _ended_series_as_zero(
     file's. One that has rows in the plan's periods as read (`as_read`, before partial cells were
     left out; `series_days`: a daily file's series' own first and last days, also of rows in an
     edge period the reader left out) reopened: it is taken as it is, and said. `ended`: the
-    series the plan reads as ended, with the day each closed."""
+    series the plan reads as ended, with the day each closed. The notes say the reopened ones;
+    the note on the 0 rows is the read file's (``ReadActuals.notes_keeping``), as an upload
+    keeps only some of them."""
     no_zeros = frame.iloc[0:0]
     if not ended or frame.empty:
         return no_zeros, []
@@ -389,7 +407,7 @@ def _ended_series_as_zero(
     reopened = [uid for uid in ended if uid in with_rows]
     zeros = pd.MultiIndex.from_product([silent, covered], names=KEY).to_frame(index=False)
     zeros[schema.Y] = 0.0
-    notes = _ended_as_zero_note(ended, zeros)
+    notes: list[ActualsNote] = []
     if reopened:
         have = "has" if len(reopened) == 1 else "have"
         notes.append(
@@ -1092,7 +1110,7 @@ def upload_actuals(
         week_dates=week_dates,
         whole_periods=whole_periods,
     )
-    frame, notes = read.rows, read.notes
+    frame, notes = read.rows, read.read_notes
     baseline = version_frame(store, state, BASELINE)
     series, periods = plan_cells(store, state)
     inside, left_out = _split(frame, series, periods, horizon_text(state))
@@ -1122,10 +1140,10 @@ def upload_actuals(
                 Fix(FixKey.ACTUALS_SCALE, plan=state.plan_id),
             )
         far_off = far_off_cells(inside, baseline, history)
-        notes = [*notes, *(ActualsNote(NoteKind.FAR_OFF_CELLS, n) for n in far_off)]
+        far_off_notes = [ActualsNote(NoteKind.FAR_OFF_CELLS, n) for n in far_off]
         warnings = [w for w in [scale_warning(inside, baseline, history)] if w]
     else:
-        warnings = []
+        warnings, far_off_notes = [], []
     if duplicates == "sum":  # summed as asked: said loudly, as a warning
         warnings += _summed_duplicates(notes)
         notes = [n for n in notes if n.kind is not NoteKind.ROWS_SUMMED]
@@ -1136,7 +1154,7 @@ def upload_actuals(
         seen = previous.set_index(KEY).index
         # An ended series' 0 is no sale of the file: it only fills a series-period not known.
         filling = read.ended_zeros[~read.ended_zeros.set_index(KEY).index.isin(seen)]
-        kept_notes = _zero_note_of_filling(read.ended, notes, filling)
+        kept_notes = [*read.notes_keeping(filling, notes), *far_off_notes]
         kept = pd.concat([inside, filling], ignore_index=True) if len(filling) else inside
         incoming = kept.set_index(KEY).index
         replaced = int(incoming.isin(seen).sum())
@@ -1208,20 +1226,6 @@ def upload_actuals(
         filename=name,
         warnings=warnings,
     )
-
-
-def _zero_note_of_filling(
-    ended: dict[str, date], notes: list[ActualsNote], filling: pd.DataFrame
-) -> list[ActualsNote]:
-    """`notes` with the one on ended series counted as 0 saying the 0 rows an upload keeps
-    (`filling`: those of series-periods no actual is kept of), or gone when it keeps none."""
-    out: list[ActualsNote] = []
-    for note in notes:
-        if note.kind is NoteKind.ENDED_SERIES_AS_ZERO:
-            out += _ended_as_zero_note(ended, filling)
-        else:
-            out.append(note)
-    return out
 
 
 def _emptied_by(

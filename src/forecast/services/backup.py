@@ -91,6 +91,7 @@ from forecast.store import (
     STORE_GENERATION,
     PlanRepository,
     SqlStore,
+    StoreLogEntry,
     content_hash,
     holds_plans,
     logged_actor,
@@ -615,6 +616,12 @@ class SafetyCopy:
     def to_dict(self) -> dict[str, Any]:
         """Plain values for the store log's details and the CLI's JSON."""
         return {"path": str(self.path), "bytes": self.bytes, "made": self.made.isoformat()}
+
+
+def store_log(store: PlanRepository, *, limit: int | None = None) -> list[StoreLogEntry]:
+    """What was done to the store itself, newest first: the restores of a backup into it (who,
+    when, where the store as it was is kept) and the safety copies dropped."""
+    return store.store_log(limit=limit)
 
 
 def safety_copies(

@@ -17,15 +17,15 @@ from forecast.engine.backtest import DEFAULT_MODELS
 from forecast.engine.backtest import backtest as _backtest
 from forecast.engine.baseline import INTERVAL_CALIBRATION, forecast_baseline
 from forecast.engine.ingest import IngestError, IngestResult, read_sales
+from forecast.engine.models import FLAGLESS_MODELS as _FLAGLESS
 from forecast.schema import SchemaError
 from forecast.services.errors import Invalid, ServiceError
 from forecast.services.plans import InvalidFile
 
 BACKTEST_MODELS: tuple[str, ...] = DEFAULT_MODELS
 """The models a backtest compares when none are named (every model and auto)."""
-FLAGLESS_MODELS: frozenset[str] = frozenset({"snaive", "naive", "mean", "zeros"})
-"""Models that read no flag columns (``models.naive``): planned flags change nothing of theirs.
-ETS, Theta, STL-ETS, Fourier-ETS (``models.exog``), ARIMA, Prophet and LightGBM read them."""
+FLAGLESS_MODELS: frozenset[str] = _FLAGLESS
+"""Models that read no flag columns (the engine's model registry says which), for the CLI."""
 
 
 def read_sales_file(

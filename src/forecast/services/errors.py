@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from forecast.errors import (
     NEUTRAL_FIXES,
+    WEEKDAY_FIX,
     Conflict,
     Fix,
     FixKey,
@@ -28,6 +29,7 @@ from forecast.errors import (
 
 __all__ = [
     "NEUTRAL_FIXES",
+    "WEEKDAY_FIX",
     "Conflict",
     "Fix",
     "FixKey",

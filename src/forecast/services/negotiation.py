@@ -339,16 +339,14 @@ def set_goal(
             key = period_key(period)
             if key is None:
                 raise Invalid(f"per-period goal: {period!r} is not a date (use YYYY-MM-DD)")
-            if spelled.get(key) == str(period):
-                raise PeriodGivenTwice(
-                    f"per-period goal: {period!r} is given twice; give each period's goal once",
-                    first=at[key],
-                    again=position,
-                )
             if key in spelled:
+                twice = (
+                    f"{period!r} is given twice"
+                    if spelled[key] == str(period)
+                    else f"{period!r} and {spelled[key]!r} are the same period {key}"
+                )
                 raise PeriodGivenTwice(
-                    f"per-period goal: {period!r} and {spelled[key]!r} are the same period "
-                    f"{key}; give each period's goal once",
+                    f"per-period goal: {twice}; give each period's goal once",
                     first=at[key],
                     again=position,
                 )

@@ -354,6 +354,18 @@ def teams_of(attributes: pd.DataFrame, team_attr: str | None) -> pd.Series:
 
 # -- roles and changes -----------------------------------------------------------------------
 
+GRANT, REVOKE = "grant", "revoke"
+MEMBER_CHANGES = (GRANT, REVOKE)
+"""The audit actions that change a plan's members (and so who leads which team)."""
+
+
+def team_led_by(state: PlanState, user: str | None) -> str | None:
+    """The team `user` leads on the plan, None when they lead none (not a lead, or no longer: a
+    member whose lead role was revoked keeps their other roles, and the team recorded with it)."""
+    if user is None or not state.has_role(user, "lead"):
+        return None
+    return state.team_of(user)
+
 
 def require_role(state: PlanState, actor: str, role: str, doing: str) -> None:
     if not state.has_role(actor, role):
@@ -593,7 +605,7 @@ def grant(
         what = f"grant {role}{suffix} to {user}" + "".join(f" ({n})" for n in notes)
         return what, before, s.members[user].to_dict()
 
-    saved = _change_members(store, state, actor, "grant", "grant roles", mutate, expected_version)
+    saved = _change_members(store, state, actor, GRANT, "grant roles", mutate, expected_version)
     return Granted(saved, notes[0] if notes else None)
 
 
@@ -670,7 +682,7 @@ def copy_members(
             what += f"; {'; '.join(notes)}"
         return what, before, {u: m.to_dict() for u, m in s.members.items()}
 
-    saved = _change_members(store, state, actor, "grant", "grant roles", mutate, expected_version)
+    saved = _change_members(store, state, actor, GRANT, "grant roles", mutate, expected_version)
     return saved, list(notes)
 
 
@@ -748,9 +760,7 @@ def revoke(
         after = s.members[user].to_dict() if user in s.members else None
         return f"revoke {role} from {user}", before, after
 
-    return _change_members(
-        store, state, actor, "revoke", "change members", mutate, expected_version
-    )
+    return _change_members(store, state, actor, REVOKE, "change members", mutate, expected_version)
 
 
 def require_members_open(state: PlanState, doing: str) -> None:

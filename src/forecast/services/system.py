@@ -33,6 +33,7 @@ from forecast.plan import PUBLISHED, PlanState, utc_now
 from forecast.services import accuracy_grid, model_names, plans, series_frames
 from forecast.services.cache import PerStoreCache
 from forecast.services.errors import Fix, FixKey, Invalid, NotFound, WrongStage
+from forecast.services.money import MoneyError, event_value
 from forecast.store import AuditEntry, PlanRepository, frame_to_bytes
 from forecast.vocabulary import PLAN_LEVELS
 
@@ -541,6 +542,30 @@ def _checked(store: PlanRepository, state: PlanState, event: Event) -> Event:
     return event
 
 
+class InvalidValue(Invalid):
+    """An event's value typed as text that is no number (a percent) or no amount of the plan's
+    currency (add, cap, set); `effect` names what it was typed for (the CLI's option)."""
+
+    def __init__(self, reason: str = "", fix: Fix | None = None, effect: str | None = None) -> None:
+        super().__init__(reason, fix)
+        self.effect = effect
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.reason, self.fix, self.effect))
+
+
+def typed_value(value: float | str, effect: str | None, currency: str | None) -> float:
+    """An event's value as typed, read the same on every face (the page's value box and grid
+    cell, `plan event add|edit`): ``money.event_value``, a percent with a decimal comma, an
+    amount with thousands separators and the plan's `currency`, a number kept as it was; refused
+    saying what to type (`InvalidValue`). ``add_event`` and ``edit_event`` read a value given
+    as text with it."""
+    try:
+        return event_value(value, effect, currency)
+    except MoneyError as exc:
+        raise InvalidValue(str(exc), effect=effect) from exc
+
+
 def add_event(
     store: PlanRepository,
     plan: str,
@@ -552,18 +577,21 @@ def add_event(
     start: date | str,
     end: date | str,
     effect: str | None = None,
-    value: float | None = None,
+    value: float | str | None = None,
     use_suggestion: bool = False,
     reason: str = "",
     expected_version: int | None = None,
 ) -> Saved:
     """Add an event. Without effect/value and with `use_suggestion`, the learned uplift is used;
-    the suggestion (when there is one) is recorded on the event either way."""
+    the suggestion (when there is one) is recorded on the event either way. A value typed as
+    text is read in the plan's currency (``typed_value``)."""
     plans.check_text("an event's name", name, bounds.MAX_NAME_CHARS)
     plans.check_text("an event's reason", reason)
     state = plans.get_plan(store, plan)
     plans.require_role(state, actor, "planner", "add events")
     plans.require_unlocked(state, "add events")
+    if isinstance(value, str):
+        value = typed_value(value, effect, state.currency)
     scope = scope or Scope()
     _valid_dates(start, end)
     suggestion, already = _offer(store, state, kind, scope, start, end)
@@ -817,20 +845,23 @@ def edit_event(
     start: date | str | None = None,
     end: date | str | None = None,
     effect: str | None = None,
-    value: float | None = None,
+    value: float | str | None = None,
     reason: str | None = None,
     use_suggestion: bool = False,
     expected_version: int | None = None,
 ) -> Saved:
     """Change some fields of an event (the others stay); it keeps its place in the order. With
     `use_suggestion` its value becomes what the system offers for it as it then stands (the
-    learned uplift, net of what a seasonal naive baseline repeats)."""
+    learned uplift, net of what a seasonal naive baseline repeats). A value typed as text is
+    read in the plan's currency for its effect, the new one or the event's (``typed_value``)."""
     plans.check_text("an event's name", name, bounds.MAX_NAME_CHARS)
     plans.check_text("an event's reason", reason)
     state = plans.get_plan(store, plan)
     plans.require_role(state, actor, "planner", "edit events")
     plans.require_unlocked(state, "edit events")
-    get_event(state, event_id)
+    event = get_event(state, event_id)
+    if isinstance(value, str):
+        value = typed_value(value, effect or event.effect, state.currency)
     if (effect is None) != (value is None) and effect is not None:
         raise Invalid("a new effect needs its value too", Fix(FixKey.GIVE_EFFECT_VALUE))
     if use_suggestion and value is not None:

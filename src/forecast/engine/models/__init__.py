@@ -8,6 +8,7 @@ from forecast.engine.models.base import Model, ModelError, hi_key, lo_key
 from forecast.engine.models.naive import Naive, SeasonalNaive, ZeroAwareMean, Zeros
 
 __all__ = [
+    "FLAGLESS_MODELS",
     "Model",
     "ModelError",
     "Naive",
@@ -18,6 +19,10 @@ __all__ = [
     "lo_key",
 ]
 
+
+FLAGLESS_MODELS: frozenset[str] = frozenset({"snaive", "naive", "mean", "zeros"})
+"""Models that read no flag columns (``naive``): planned flags change nothing of theirs. ETS,
+Theta, STL-ETS, Fourier-ETS (``exog``), ARIMA, Prophet and LightGBM read them."""
 
 RETIRED: dict[str, str] = {"opt_theta": "dyn_theta"}
 """Model names no longer built, and the model that replaced each (the holdout-optimised Theta
