@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, dcc, html
+from dash import Dash, Input, Output, dcc, html
 
-from dashboard import components, ids
+from dashboard import components, ids, relay
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
 from forecast.services.basis_drift import BasisDrift, basis_drift
@@ -72,13 +72,8 @@ def container() -> html.Div:
 def relay_edits(app: Dash, refresh_id: str) -> None:
     """A page's refresh counter (bumped by its edits) passed on to the shell's, in the browser:
     the notice is drawn again after an edit that may have moved the basis."""
-    app.clientside_callback(
-        "function(_bumped, edited) { return (edited || 0) + 1; }",
-        Output(ids.NAV_PLAN_EDITED, "data"),
-        Input(refresh_id, "data"),
-        State(ids.NAV_PLAN_EDITED, "data"),
-        prevent_initial_call=True,
-    )
+    # not as the page opens (its counter at 0): that drew the notice a second time
+    relay.count_on(app, refresh_id, ids.NAV_PLAN_EDITED)
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:

@@ -99,6 +99,7 @@ DATA_LIKE_REPORT = "data-like-report"  # inside DATA_CREATE_OK: what a plan made
 # -- page 2: system plan --------------------------------------------------------------------
 SYS_ALERT = "sys-alert"
 SYS_REFRESH = "sys-refresh"  # dcc.Store: a counter edits bump to make the page re-render
+SYS_PLANS_CHANGED = "sys-plans-changed"  # dcc.Store: bumped by Publish, passed on to the shell
 SYS_VERSION = "sys-version"  # dcc.Store: the plan version the page shows (sent with every edit)
 SYS_RULE = "sys-rule"
 SYS_ROLE_EVENTS = "sys-role-events"
@@ -151,6 +152,7 @@ SYS_ROLE_FACTOR = "sys-role-factor"
 # -- page 3: negotiation --------------------------------------------------------------------
 NEG_ALERT = "neg-alert"
 NEG_REFRESH = "neg-refresh"
+NEG_PLANS_CHANGED = "neg-plans-changed"  # dcc.Store: bumped by Lock, passed on to the shell
 NEG_VERSION = "neg-version"
 NEG_CARDS = "neg-cards"
 NEG_EXCLUDE = "neg-exclude"
@@ -201,6 +203,10 @@ SBS_STRETCH_NOTE = "sbs-stretch-note"  # what the stretch probabilities rest on
 # -- page 5: plans --------------------------------------------------------------------------
 PLANS_ALERT = "plans-alert"
 PLANS_REFRESH = "plans-refresh"
+# dcc.Stores passed on to the shell (`relay.select`): the plan list changed (a counter), and the
+# session with the plan the page picked (a click in the list, a new version, an import)
+PLANS_CHANGED = "plans-changed"
+PLANS_PICKED = "plans-picked"
 PLANS_ROLE_NOTE = "plans-role-note"
 PLANS_DOWNLOAD_STATUS = "plans-download-status"
 PLANS_DOWNLOAD_OF = "plans-download-of"  # names the plan the buttons download
@@ -242,6 +248,7 @@ ACTUALS_RESTORE_ROW = "actuals-restore-row"  # shown once there is an earlier ve
 ACC_ALERT = "acc-alert"
 ACC_SCORED_PLANS = "acc-scored-plans"  # plans with actuals, when the selected one has none
 ACC_OPEN_PLAN = "acc-open-plan"  # pattern-matching type of its buttons: {"type", "plan"}
+ACC_OPENED = "acc-opened"  # dcc.Store beside them: the plan a button opened, for the plan picker
 ACC_SCORED_ON = "acc-scored-on"
 ACC_SCORED_PARTS = "acc-scored-parts"  # the waterfall, layers and touches: hidden without actuals
 ACC_WATERFALL = "acc-waterfall"
@@ -444,13 +451,16 @@ STORE_SHAPES: dict[str, str] = {
     DATA_CURRENCY_SIGN: TEXT,
     DATA_HORIZON_OFFERED: WHOLE,
     SYS_REFRESH: COUNTER,
+    SYS_PLANS_CHANGED: COUNTER,
     SYS_VERSION: VERSION,
     SYS_REMOVED: REMOVAL,
     NEG_REFRESH: COUNTER,
+    NEG_PLANS_CHANGED: COUNTER,
     NEG_VERSION: VERSION,
     NEG_KEPT_TYPING: KEPT_CLAIM,
     NEG_KEPT_MANUAL: KEPT_MANUAL,
     PLANS_REFRESH: COUNTER,
+    PLANS_CHANGED: COUNTER,
     "plans-members-refresh": COUNTER,
     "plans-accounts-refresh": COUNTER,
     ACC_ACTUALS_VERSION: VERSION,

@@ -9,7 +9,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
 
-from dashboard import components, ids
+from dashboard import components, ids, relay
 from dashboard.context import DashboardContext
 from dashboard.negotiation_parts import common
 from forecast.services import negotiation, plans
@@ -242,6 +242,9 @@ def register(app: Dash, ctx: DashboardContext) -> None:
     bind(
         lock,
         ids.NEG_LOCK,
-        outputs=(*EDIT_OUTPUTS, Output(ids.NAV_PLANS_CHANGED, "data", allow_duplicate=True)),
-        after=(State(ids.NAV_PLANS_CHANGED, "data"),),
+        # the page's own counter, passed on to the shell's (`relay`): writing the shell's, this
+        # was called on every opening of the page
+        outputs=(*EDIT_OUTPUTS, Output(ids.NEG_PLANS_CHANGED, "data")),
+        after=(State(ids.NEG_PLANS_CHANGED, "data"),),
     )
+    relay.count_on(app, ids.NEG_PLANS_CHANGED, ids.NAV_PLANS_CHANGED)  # locked: its label

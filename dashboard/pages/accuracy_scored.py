@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, html, no_update
+from dash import ALL, Dash, Input, Output, dcc, html, no_update
 from dash import ctx as callback_ctx
 
-from dashboard import auth, components, ids
+from dashboard import auth, components, ids, relay
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
 from forecast.services import actuals
@@ -35,6 +35,9 @@ def scored_plans_notice(scored: list[Any]) -> dbc.Alert:
         [
             html.Span("These plans have actuals to score: ", className="me-1"),
             *buttons,
+            # beside the buttons, drawn with them: a store outside what this draws would have
+            # Dash call `open_scored_plan` each time the buttons are drawn (`dashboard.relay`)
+            dcc.Store(id=ids.ACC_OPENED),
         ],
         color="info",
         className="mb-2",
@@ -66,6 +69,9 @@ def open_scored_plan(ctx: DashboardContext, _clicks: list[int | None]) -> Any:
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     notice = Output(ids.ACC_SCORED_PLANS, "children")
     bind(app, ctx, point_to_scored_plans, notice, Input(ids.NAV_SESSION, "data"))
-    opened = Output(ids.NAV_PLAN, "value", allow_duplicate=True)
+    # The plan opened goes to the page's store, passed on to the plan picker (`relay`): writing
+    # the picker, this was called on every opening of the page and each time it left
+    opened = Output(ids.ACC_OPENED, "data")
     clicks = Input({"type": ids.ACC_OPEN_PLAN, "plan": ALL}, "n_clicks")
     bind(app, ctx, open_scored_plan, opened, clicks, prevent_initial_call=True)
+    relay.open_plan(app, ids.ACC_OPENED)

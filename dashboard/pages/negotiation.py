@@ -46,6 +46,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
         [
             components.page_header(NAME, HOW_TO_READ),
             dcc.Store(id=ids.NEG_REFRESH, data=0),
+            dcc.Store(id=ids.NEG_PLANS_CHANGED, data=0),
             dcc.Store(id=ids.NEG_VERSION),
             dcc.Store(id=ids.NEG_KEPT_TYPING),
             dcc.Store(id=ids.NEG_KEPT_MANUAL),

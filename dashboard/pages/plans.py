@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash import ctx as callback_ctx
 
-from dashboard import auth, components, ids, uploads
+from dashboard import auth, components, ids, relay, uploads
 from dashboard.context import DashboardContext
 from dashboard.pages import plans_accounts, plans_members
 from dashboard.wiring import bind
@@ -49,6 +49,8 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
         [
             components.page_header(NAME, HOW_TO_READ),
             dcc.Store(id=ids.PLANS_REFRESH, data=0),
+            dcc.Store(id=ids.PLANS_CHANGED, data=0),
+            dcc.Store(id=ids.PLANS_PICKED),
             html.Div(id=ids.PLANS_ALERT),
             dag.AgGrid(
                 id=ids.PLANS_GRID,
@@ -468,11 +470,15 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     plans_members.register_callbacks(app, ctx)
     plans_accounts.register_callbacks(app, ctx)
     once = {"prevent_initial_call": True}
-    session, changed = State(ids.NAV_SESSION, "data"), State(ids.NAV_PLANS_CHANGED, "data")
+    # The plan picked and the plan list's counter are the page's own stores, passed on to the
+    # shell's (`relay.select`): writing the shell's, these callbacks were called on every
+    # opening of the page.
+    session, changed = State(ids.NAV_SESSION, "data"), State(ids.PLANS_CHANGED, "data")
     select = (
-        Output(ids.NAV_SESSION, "data", allow_duplicate=True),
-        Output(ids.NAV_PLANS_CHANGED, "data", allow_duplicate=True),
+        Output(ids.PLANS_PICKED, "data", allow_duplicate=True),
+        Output(ids.PLANS_CHANGED, "data", allow_duplicate=True),
     )
+    relay.select(app, ids.PLANS_PICKED, ids.PLANS_CHANGED)
     grids = (Output(ids.PLANS_GRID, "rowData"), Output(ids.PLANS_AUDIT_GRID, "rowData"))
     owner_only = (
         Output(ids.PLANS_ROLE_NOTE, "children"),
@@ -521,7 +527,7 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
         ctx,
         archive,
         alert,
-        Output(ids.NAV_PLANS_CHANGED, "data", allow_duplicate=True),
+        Output(ids.PLANS_CHANGED, "data", allow_duplicate=True),
         Output(ids.PLANS_REFRESH, "data", allow_duplicate=True),
         Input(ids.PLANS_ARCHIVE, "n_clicks"),
         session,

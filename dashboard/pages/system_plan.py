@@ -8,7 +8,7 @@ from typing import Any
 
 from dash import Dash, html
 
-from dashboard import components, drift_notice, ids
+from dashboard import components, drift_notice, ids, relay
 from dashboard.context import DashboardContext
 from dashboard.system import event_file, events, factors, fan, gate, overview
 from dashboard.system import layout as parts
@@ -40,3 +40,4 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     for part in (overview, fan, events, event_file, gate, factors):
         part.register(app, ctx)
     drift_notice.relay_edits(app, ids.SYS_REFRESH)  # an event may move the negotiation's basis
+    relay.count_on(app, ids.SYS_PLANS_CHANGED, ids.NAV_PLANS_CHANGED)  # published: its label

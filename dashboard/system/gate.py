@@ -123,11 +123,13 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         publish,
         ALERT,
         REFRESH,
-        Output(ids.NAV_PLANS_CHANGED, "data", allow_duplicate=True),
+        # the page's own counter, passed on to the shell's (`relay`): writing the shell's, this
+        # was called on every opening of the page
+        Output(ids.SYS_PLANS_CHANGED, "data"),
         Input(ids.SYS_PUBLISH, "n_clicks"),
         session,
         version,
         refresh,
-        State(ids.NAV_PLANS_CHANGED, "data"),
+        State(ids.SYS_PLANS_CHANGED, "data"),
         prevent_initial_call=True,
     )

@@ -51,6 +51,7 @@ def overview() -> list[Any]:
     """Totals, the level picker and the fan chart, the per-team grid."""
     return [
         dcc.Store(id=ids.SYS_REFRESH, data=0),
+        dcc.Store(id=ids.SYS_PLANS_CHANGED, data=0),
         dcc.Store(id=ids.SYS_VERSION),
         html.Div(id=ids.SYS_ALERT),
         dbc.Row(id=ids.SYS_TOTALS, className="g-2 mb-3"),

@@ -278,7 +278,7 @@ def test_each_malformed_bundle_is_refused_on_the_plans_page(source, shape, small
         "state": [
             {"id": "plans-import", "property": "filename", "value": "bundle.json"},
             {"id": "nav-session", "property": "data", "value": {"plan_id": None}},
-            {"id": "nav-plans-changed", "property": "data", "value": 0},
+            {"id": "plans-changed", "property": "data", "value": 0},
             {"id": "plans-import-trust", "property": "value", "value": False},
             {"id": "plans-import-name", "property": "value", "value": ""},
         ],
@@ -340,7 +340,7 @@ def _plans_import(client, app, data: bytes, trust: bool):
         "state": [
             {"id": "plans-import", "property": "filename", "value": "bundle.json"},
             {"id": "nav-session", "property": "data", "value": {"plan_id": None}},
-            {"id": "nav-plans-changed", "property": "data", "value": 0},
+            {"id": "plans-changed", "property": "data", "value": 0},
             {"id": "plans-import-trust", "property": "value", "value": trust},
             {"id": "plans-import-name", "property": "value", "value": ""},
         ],

@@ -281,12 +281,14 @@ def test_a_json_bundle_dropped_on_the_plans_page_is_imported_or_refused_whole(pl
     nego.set_goal(store, plan.plan_id, "olga", ratio="1.1")
     bundle = exports.export_plan(store, plan.plan_id, "json")
     app = create_app(data_dir=str(plan.data_dir))
-    output = "..plans-alert.children...nav-session.data...nav-plans-changed.data...plans-import.contents.."
+    output = (
+        "..plans-alert.children...plans-picked.data...plans-changed.data...plans-import.contents.."
+    )
     state = [
         ("plans-import", "filename", "bundle.json"),
         # nina is no member of the plan: her tab has no plan of the store selected.
         ("nav-session", "data", {"plan_id": None, "user": "nina"}),
-        ("nav-plans-changed", "data", 0),
+        ("plans-changed", "data", 0),
         ("plans-import-trust", "value", False),
     ]
 
@@ -308,7 +310,7 @@ def test_a_json_bundle_dropped_on_the_plans_page_is_imported_or_refused_whole(pl
 
     out = drop(bundle, "a copy")
     assert "Imported bundle.json" in _text(out["plans-alert"]["children"])
-    new_id = out["nav-session"]["data"]["plan_id"]
+    new_id = out["plans-picked"]["data"]["plan_id"]
     assert new_id != plan.plan_id and len(plan_service.list_plans(store)) == 2
     pd.testing.assert_frame_equal(
         nego.negotiated_plan(store, new_id).drop(columns=["version"], errors="ignore"),

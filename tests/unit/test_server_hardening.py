@@ -195,7 +195,7 @@ def test_a_request_body_over_the_cap_is_refused_before_any_callback_runs(app):
         ),
         (
             ("plans-import", "contents"),
-            "..plans-alert.children...nav-session.data...nav-plans-changed.data..."
+            "..plans-alert.children...plans-picked.data...plans-changed.data..."
             "plans-import.contents..",
         ),
     ],
@@ -207,7 +207,7 @@ def test_every_upload_page_checks_the_size_on_the_server(app, page_input, output
     state = [filename_state, ("nav-session", "data", {"plan_id": None})]
     if page_input[0] == "plans-import":
         state += [
-            ("nav-plans-changed", "data", 0),
+            ("plans-changed", "data", 0),
             ("plans-import-trust", "value", False),
             ("plans-import-name", "value", None),
         ]

@@ -1,0 +1,79 @@
+"""A page's changes passed on to the shell around it (the plan list, the plan picked, the basis
+moved), in the browser.
+
+Dash calls a callback when a page is opened if one of its outputs was already on the page (the
+shell's stores and the plan picker are, around every page) and its input comes with the page,
+whatever `prevent_initial_call` says. A server callback writing the shell from a page's button
+was therefore called on every visit of its page: a request for nothing (a Publish, a Lock, an
+Archive that returned at once), and for the Data page's plan job, a job. So a page's callbacks
+write stores of their own page, and the clientside callbacks here pass them on to the shell;
+while the page's store is as the page opened it (empty, or a counter at 0) they pass nothing on,
+so opening a page calls nothing more.
+"""
+
+from __future__ import annotations
+
+from dash import Dash, Input, Output, State
+
+from dashboard import ids
+
+COUNT_ON = """function (bumped, count) {
+    if (!bumped) { return window.dash_clientside.no_update; }
+    return (count || 0) + 1;
+}"""
+"""The shell's counter on by one, once the page's counter was bumped (not as the page opens)."""
+
+
+def count_on(app: Dash, page_counter: str, shell_counter: str) -> None:
+    """Each bump of the page's counter store `page_counter` (data 0 as the page opens) bumps the
+    shell's `shell_counter`."""
+    app.clientside_callback(
+        COUNT_ON,
+        Output(shell_counter, "data", allow_duplicate=True),
+        Input(page_counter, "data"),
+        State(shell_counter, "data"),
+        prevent_initial_call=True,
+    )
+
+
+SELECT = """function (picked, bumped, count) {
+    const skip = window.dash_clientside.no_update;
+    if (!bumped) { return [skip, skip]; }
+    const context = window.dash_clientside.callback_context;
+    const fired = context.triggered.map(t => t.prop_id);
+    const session = picked && fired.includes(context.inputs_list[0].id + ".data") ? picked : skip;
+    return [session, (count || 0) + 1];
+}"""
+"""The session the page picked (when it picked one with this bump) and the plan list's counter
+on: one callback, so that the plan picker reads the list again with the new session."""
+
+
+def select(app: Dash, picked: str, page_counter: str) -> None:
+    """A page's pick of a plan (the session, in its store `picked`) into the shell's session,
+    with the plan list read again; the page bumps `page_counter` with every change of the list
+    (a pick, or an archive that picks nothing)."""
+    app.clientside_callback(
+        SELECT,
+        Output(ids.NAV_SESSION, "data", allow_duplicate=True),
+        Output(ids.NAV_PLANS_CHANGED, "data", allow_duplicate=True),
+        Input(picked, "data"),
+        Input(page_counter, "data"),
+        State(ids.NAV_PLANS_CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+
+
+OPEN = """function (plan_id) {
+    return plan_id || window.dash_clientside.no_update;
+}"""
+"""The plan the page chose put in the plan picker (nothing as the page opens)."""
+
+
+def open_plan(app: Dash, chosen: str) -> None:
+    """The plan id the page put in its store `chosen` picked in the navbar's plan picker."""
+    app.clientside_callback(
+        OPEN,
+        Output(ids.NAV_PLAN, "value", allow_duplicate=True),
+        Input(chosen, "data"),
+        prevent_initial_call=True,
+    )

@@ -1,0 +1,86 @@
+"""What opening a page calls on the server: only what draws it.
+
+Dash calls a callback when a page (or a part a callback draws into it) is inserted if one of the
+callback's outputs was on the page before its inputs, whatever `prevent_initial_call` says. A
+server callback of that shape is called on every opening for nothing (a Publish, a Lock, an
+Archive that returns at once; for a job, a job started), and what it writes (the shell's stores)
+calls the shell's callbacks again. These tests read the app's callbacks (`dashboard.relay`)."""
+
+from __future__ import annotations
+
+from hashlib import sha256
+from typing import Any
+
+import pytest
+
+from dashboard import ids, relay
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory) -> Any:
+    from dashboard.app import create_app
+
+    return create_app(data_dir=str(tmp_path_factory.mktemp("page-opening")))
+
+
+def shell_ids(app: Any) -> set[str]:
+    """The components around every page (the navbar, the shell's stores, the drift notice)."""
+    return {
+        component.id
+        for component in app.layout._traverse()
+        if isinstance(getattr(component, "id", None), str)
+    }
+
+
+def outputs_of(callback: dict) -> list[str]:
+    key = callback["output"]
+    parts = key[2:-2].split("...") if key.startswith("..") else [key]
+    return [part.rsplit(".", 1)[0] for part in parts]
+
+
+def page_inputs(callback: dict, shell: set[str]) -> list[Any]:
+    """The callback's inputs that come with a page (a pattern's buttons always do)."""
+    return [
+        i["id"] for i in callback["inputs"] if not (isinstance(i["id"], str) and i["id"] in shell)
+    ]
+
+
+def test_no_server_callback_writes_the_shell_from_what_a_page_brings(app):
+    """Publish (System plan), Lock (Negotiation), a click in the plan list, New version,
+    Archive, Import (Plans), Open (Accuracy) wrote the shell's stores or plan picker: each was
+    called on every opening of its page. They write their page's own stores now, passed on to
+    the shell in the browser (`dashboard.relay`)."""
+    shell = shell_ids(app)
+    assert {ids.NAV_SESSION, ids.NAV_PLANS_CHANGED, ids.NAV_PLAN, ids.NAV_DRIFT} <= shell
+    called = [
+        callback["output"]
+        for callback in app._callback_list
+        if not callback["clientside_function"]
+        and page_inputs(callback, shell)
+        and set(outputs_of(callback)) & shell
+    ]
+    assert called == []
+
+
+def test_what_passes_a_page_change_on_to_the_shell_passes_nothing_as_the_page_opens(app):
+    """The clientside callbacks of that shape are called on every opening too (no request), and
+    what they write calls the server: the System plan page's opening drew the drift notice a
+    second time. Each is one of `relay`'s, which pass nothing on while the page's store is as
+    the page opened it."""
+    from dashboard.data_parts.create import SHOW_CREATED
+
+    shell = shell_ids(app)
+    guarded = {sha256(f.encode()).hexdigest() for f in (relay.COUNT_ON, relay.SELECT, relay.OPEN)}
+    guarded.add(sha256(SHOW_CREATED.encode()).hexdigest())  # the Data page's, alike
+    relays = [
+        callback
+        for callback in app._callback_list
+        if callback["clientside_function"]
+        and page_inputs(callback, shell)
+        and set(outputs_of(callback)) & shell
+    ]
+    # the plans picked and the list changed by Data, System plan, Negotiation, Plans; the plan
+    # opened on Accuracy; the basis moved on System plan
+    assert len(relays) == 6, [c["output"] for c in relays]
+    for callback in relays:
+        assert callback["clientside_function"]["function_name"] in guarded, callback["output"]
