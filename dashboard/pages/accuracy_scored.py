@@ -35,9 +35,6 @@ def scored_plans_notice(scored: list[Any]) -> dbc.Alert:
         [
             html.Span("These plans have actuals to score: ", className="me-1"),
             *buttons,
-            # beside the buttons, drawn with them: a store outside what this draws would have
-            # Dash call `open_scored_plan` each time the buttons are drawn (`dashboard.relay`)
-            dcc.Store(id=ids.ACC_OPENED),
         ],
         color="info",
         className="mb-2",
@@ -54,7 +51,10 @@ def point_to_scored_plans(ctx: DashboardContext, session: dict | None) -> Any:
     selected = (session or {}).get("plan_id")
     if not scored or any(s.plan_id == selected for s in scored):
         return None
-    return scored_plans_notice(scored)
+    # the store for the plan a button opens, drawn with the buttons: one outside what this
+    # draws would have Dash call `open_scored_plan` each time the buttons are drawn or removed
+    # (`dashboard.relay`)
+    return [scored_plans_notice(scored), dcc.Store(id=ids.ACC_OPENED)]
 
 
 def open_scored_plan(ctx: DashboardContext, _clicks: list[int | None]) -> Any:
