@@ -461,9 +461,11 @@ STORE_SHAPES: dict[str, str] = {
     NEG_KEPT_MANUAL: KEPT_MANUAL,
     PLANS_REFRESH: COUNTER,
     PLANS_CHANGED: COUNTER,
+    PLANS_PICKED: SESSION,  # the session with the plan picked, as NAV_SESSION
     "plans-members-refresh": COUNTER,
     "plans-accounts-refresh": COUNTER,
     ACC_ACTUALS_VERSION: VERSION,
+    ACC_OPENED: TEXT,  # a plan id
 }
 # The other properties, whatever component sends them.
 PROPERTY_SHAPES: dict[str, str] = {
