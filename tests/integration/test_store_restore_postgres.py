@@ -556,3 +556,33 @@ def test_an_index_this_version_does_not_define_is_refused_even_named_as_the_stor
         assert store.store_log() == []
     finally:
         store.close()
+
+
+
+def test_a_store_holding_an_index_of_the_operators_is_refused_as_its_copy_would_be(
+    database, tmp_path
+):
+    """An index an operator added to a store table would be in the copy the restore keeps as
+    its undo, and restoring that copy refuses it: the restore is refused before anything
+    changes, naming the index and what to do, and keeps no copy."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("CREATE INDEX plans_name_lookup ON plans (name)"))
+        add_event(store, plan_id, value=50.0)
+
+        refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 2, said
+        assert "INDEX public plans_name_lookup" in said
+        assert "nothing was changed" in said and "drop it" in said
+        assert _with_password(database) not in said
+        assert plans.get_plan(store, plan_id).version == 2
+        assert store.store_log() == []
+        assert not list((tmp_path / "data").glob("*.dump"))
+    finally:
+        store.close()

@@ -1271,6 +1271,8 @@ def _restore_postgres(
         raise _foreign_entries(source, contents.foreign)
     keys = _postgres_installation_keys(url)
     safety_path = None if keys is None else _keep_the_database_as_it_is(url, data_dir)
+    if safety_path is not None:
+        _refuse_a_copy_that_could_not_undo(program, safety_path, url, manual)
     try:
         _run_pg_restore(program, psql, source, url, contents.restored)
     except BaseException:
@@ -1353,6 +1355,28 @@ def _keep_the_database_as_it_is(url: str, data_dir: str | Path | None) -> Path:
         path.unlink(missing_ok=True)
         raise
     return path
+
+
+def _refuse_a_copy_that_could_not_undo(program: str, copy: Path, url: str, manual: str) -> None:
+    """The copy just made of the store as it is, checked as a restore checks a backup: where
+    the live store holds what a plan store does not define (an operator's index, trigger or
+    policy on a store table), restoring the copy (the undo the restore prints) would be refused,
+    so the restore is refused now, the copy deleted, before anything changes."""
+    try:
+        foreign = _archive_contents(program, copy, url).foreign
+    except BaseException:
+        copy.unlink(missing_ok=True)
+        raise
+    if not foreign:
+        return
+    copy.unlink(missing_ok=True)
+    shown = "; ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+    raise Invalid(
+        f"the store in {without_password(url)} holds what a plan store does not define "
+        f"({shown}): the copy of it the restore keeps, to put it back, could not be restored, "
+        "so nothing was changed: drop it (as its owner) and restore again, or restore by hand "
+        f"(`{manual}`, the password from PGPASSWORD or ~/.pgpass), which keeps no copy"
+    )
 
 
 def _postgres_schema(url: str) -> str:
