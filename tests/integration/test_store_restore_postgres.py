@@ -586,3 +586,40 @@ def test_a_store_holding_an_index_of_the_operators_is_refused_as_its_copy_would_
         assert not list((tmp_path / "data").glob("*.dump"))
     finally:
         store.close()
+
+
+
+def test_a_schema_named_as_the_login_role_made_after_the_store_does_not_stop_a_restore(
+    postgres_url, database, tmp_path
+):
+    """A DBA makes a schema named as the store's role (first on the default search path,
+    "$user"): the store's tables stay in public, and the restore dumps and restores those."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        add_event(store, plan_id, value=50.0)
+    finally:
+        store.close()
+    role = make_url(database).username
+    suite = make_url(normalise_url(postgres_url)).set(database=make_url(database).database)
+    admin = sa.create_engine(suite)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{role}"'))
+        conn.execute(sa.text(f'GRANT USAGE ON SCHEMA "{role}" TO "{role}"'))
+    admin.dispose()
+
+    restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+
+    said = " ".join(restored.output.split())
+    assert restored.exit_code == 0, said
+    store = open_store(db_url=database)
+    try:
+        assert plans.get_plan(store, plan_id).version == 1
+        (copy,) = (tmp_path / "data").glob("forecast*-before-restore-*.dump")
+        undone = runner.invoke(app, ["store", "restore", str(copy), "--db", database])
+        assert undone.exit_code == 0, undone.output
+        assert plans.get_plan(store, plan_id).version == 2
+    finally:
+        store.close()
