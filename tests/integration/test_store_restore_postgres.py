@@ -623,3 +623,31 @@ def test_a_schema_named_as_the_login_role_made_after_the_store_does_not_stop_a_r
         assert plans.get_plan(store, plan_id).version == 2
     finally:
         store.close()
+
+
+
+def test_a_password_in_the_urls_query_is_in_nothing_the_restore_prints(database, tmp_path):
+    """``?password=...`` is a libpq URL's way too: the restore's "into", the undo and the
+    safety-copies commands it prints leave it out (the password from PGPASSWORD)."""
+    given = make_url(database)
+    url = (
+        given.set(password=None)
+        .update_query_dict({"password": given.password})
+        .render_as_string(hide_password=False)
+    )
+    store = open_store(db_url=url)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        add_event(store, plan_id, value=50.0)
+
+        restored = runner.invoke(app, ["store", "restore", str(backup), "--db", url])
+
+        said = " ".join(restored.output.split())
+        assert restored.exit_code == 0, said
+        assert "the store as it was is kept in" in said and "--delete-older-than" in said
+        assert _with_password(database) not in said
+        assert plans.get_plan(store, plan_id).version == 1
+    finally:
+        store.close()

@@ -1432,12 +1432,37 @@ def _pg_environment(url: str) -> dict[str, str]:
     """The environment of pg_restore: the URL's password in PGPASSWORD (none: PGPASSWORD or
     ~/.pgpass as they are), and a wait for another session's lock bounded by `BUSY_SECONDS`."""
     env = dict(os.environ)
-    password = make_url(url).password
+    password = _url_password(url)
     if password:
-        env["PGPASSWORD"] = str(password)
+        env["PGPASSWORD"] = password
+    passfile = _query_value(url, "passfile")
+    if passfile:
+        env["PGPASSFILE"] = passfile
     bounded = f"-c lock_timeout={int(BUSY_SECONDS * 1000)}"
     env["PGOPTIONS"] = f"{env['PGOPTIONS']} {bounded}" if env.get("PGOPTIONS") else bounded
     return env
+
+
+_SECRET_QUERY = ("password", "passfile")
+"""A libpq URL's query settings that are not printed nor put on a command line (where `ps`
+shows them): the password (to PGPASSWORD), the password file (to PGPASSFILE)."""
+
+
+def _query_value(url: str, name: str) -> str | None:
+    value = make_url(url).query.get(name)
+    if isinstance(value, tuple):
+        value = value[-1] if value else None
+    return None if value is None else str(value)
+
+
+def _url_password(url: str) -> str | None:
+    """The URL's password: after the user (``user:password@``) or in its query (``?password=``)."""
+    password = make_url(url).password
+    return str(password) if password else _query_value(url, "password")
+
+
+def _without_secrets(query: Any) -> dict[str, Any]:
+    return {name: value for name, value in query.items() if name not in _SECRET_QUERY}
 
 
 def _pg_said(text: str, url: str) -> str:
@@ -1445,7 +1470,7 @@ def _pg_said(text: str, url: str) -> str:
     as a word of its own (a URL's, a quoted one), not inside another (a password "forecast"
     leaves a database forecast_x named as it is)."""
     said = " ".join(text.split())
-    password = make_url(url).password
+    password = _url_password(url)
     if password:
         word = str(password)
         before = r"(?<!\w)" if re.match(r"\w", word[0]) else ""  # a word's edge where it has one
@@ -1643,7 +1668,7 @@ def _libpq_url(url: str) -> str:
         host=parsed.host,
         port=parsed.port,
         database=parsed.database,
-        query=parsed.query,
+        query=_without_secrets(parsed.query),
     )
     return bare.render_as_string(hide_password=False)
 
@@ -1674,8 +1699,8 @@ def _postgres_installation_keys(url: str, changed: str = "changed") -> dict[str,
 
 
 def url_without_password(url: str) -> str:
-    """`url` as given, with no password in it (a command to print: PostgreSQL's clients then take
-    it from PGPASSWORD or ~/.pgpass)."""
+    """`url` as given, with no password in it, after the user or in its query (a command to
+    print: PostgreSQL's clients then take it from PGPASSWORD or ~/.pgpass)."""
     parsed = make_url(url)
     bare = sa.URL.create(
         parsed.drivername,
@@ -1683,7 +1708,7 @@ def url_without_password(url: str) -> str:
         host=parsed.host,
         port=parsed.port,
         database=parsed.database,
-        query=parsed.query,
+        query=_without_secrets(parsed.query),
     )
     return bare.render_as_string(hide_password=False)
 
