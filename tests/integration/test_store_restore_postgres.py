@@ -264,6 +264,8 @@ def test_a_failed_aftercare_does_not_show_the_stores_installation_key(database, 
     assert failed.exit_code == 5, said
     assert "what follows a restore failed" in said and "keys_are_kept_elsewhere" in said
     assert key.hex() not in said
+    (copy,) = (tmp_path / "data").glob("forecast*-before-restore-*.dump")
+    assert f"the store as it was is kept in {copy}: `forecast store restore {copy} " in said
     assert "[parameters" not in said and "[SQL" not in said
 
 

@@ -1283,14 +1283,14 @@ def _restore_postgres(
     try:
         store = open_store(db_url=url)  # brings its tables up to this version's
     except ServiceError as exc:
-        raise _aftercare_failed(source, shown_url, exc) from exc
+        raise _aftercare_failed(source, url, exc, safety_path) from exc
     try:
         if not isinstance(store, SqlStore):  # not reached: a URL opens a SqlStore
             raise TypeError(type(store).__name__)
         with store.engine.begin() as conn:
             prepared = _after_restore(_sqlalchemy_sql(conn), source, keys, record)
     except Exception as exc:
-        raise _aftercare_failed(source, shown_url, exc) from exc
+        raise _aftercare_failed(source, url, exc, safety_path) from exc
     finally:
         store.close()
     return Restore(
@@ -1410,12 +1410,24 @@ def _not_an_archive(source: Path, url: str, what: str) -> Invalid:
     )
 
 
-def _aftercare_failed(source: Path, shown_url: str, exc: BaseException) -> Unavailable:
+def _aftercare_failed(
+    source: Path, url: str, exc: BaseException, safety_copy: Path | None
+) -> Unavailable:
+    shown_url = without_password(url)
+    kept = ""
+    if safety_copy is not None:
+        undo = shlex.join(
+            ["forecast", "store", "restore", str(safety_copy), "--db", url_without_password(url)]
+        )
+        kept = (
+            f"; the store as it was is kept in {safety_copy}: `{undo}` puts it back (the "
+            "password from PGPASSWORD or ~/.pgpass)"
+        )
     return Unavailable(
         f"pg_restore restored {source} into {shown_url}, but what follows a restore failed "
         f"({_aftercare_error(exc)}): the sign-ins saved in "
         "the backup may be open again and the store log does not record the restore; restore "
-        "the same backup again"
+        f"the same backup again{kept}"
     )
 
 
