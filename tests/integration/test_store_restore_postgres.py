@@ -12,6 +12,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -560,7 +561,6 @@ def test_an_index_this_version_does_not_define_is_refused_even_named_as_the_stor
         store.close()
 
 
-
 def test_a_store_holding_an_index_of_the_operators_is_refused_as_its_copy_would_be(
     database, tmp_path
 ):
@@ -588,7 +588,6 @@ def test_a_store_holding_an_index_of_the_operators_is_refused_as_its_copy_would_
         assert not list((tmp_path / "data").glob("*.dump"))
     finally:
         store.close()
-
 
 
 def test_a_schema_named_as_the_login_role_made_after_the_store_does_not_stop_a_restore(
@@ -627,7 +626,6 @@ def test_a_schema_named_as_the_login_role_made_after_the_store_does_not_stop_a_r
         store.close()
 
 
-
 def test_a_password_in_the_urls_query_is_in_nothing_the_restore_prints(database, tmp_path):
     """``?password=...`` is a libpq URL's way too: the restore's "into", the undo and the
     safety-copies commands it prints leave it out (the password from PGPASSWORD)."""
@@ -651,5 +649,51 @@ def test_a_password_in_the_urls_query_is_in_nothing_the_restore_prints(database,
         assert "the store as it was is kept in" in said and "--delete-older-than" in said
         assert _with_password(database) not in said
         assert plans.get_plan(store, plan_id).version == 1
+    finally:
+        store.close()
+
+
+def test_a_write_made_while_the_restore_runs_waits_for_it_and_is_not_lost(database, tmp_path):
+    """From the copy of the store as it is to the restore's commit the store's tables are
+    locked: a server's write in between waits and lands in the restored store, rather than in
+    the store the restore replaces after its copy was made."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        add_event(store, plan_id, value=50.0)
+        restoring, written = threading.Event(), []
+
+        def write_while_locked() -> None:
+            writer = open_store(db_url=database)
+            try:
+                while not restoring.is_set():
+                    with writer.engine.connect() as conn:
+                        held = conn.execute(
+                            sa.text(
+                                "SELECT count(*) FROM pg_locks WHERE granted AND "
+                                "mode = 'ExclusiveLock' AND relation = to_regclass('plans')"
+                            )
+                        ).scalar_one()
+                    if held:
+                        add_event(writer, plan_id, value=70.0)
+                        written.append(True)
+                        return
+                    time.sleep(0.01)
+            finally:
+                writer.close()
+
+        server = threading.Thread(target=write_while_locked)
+        server.start()
+        try:
+            restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+        finally:
+            restoring.set()
+            server.join()
+
+        assert restored.exit_code == 0, restored.output
+        assert written, "no write was made while the restore held the store's tables"
+        assert plans.get_plan(store, plan_id).version == 2  # the backup's, then the write
     finally:
         store.close()

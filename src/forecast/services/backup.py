@@ -1270,15 +1270,22 @@ def _restore_postgres(
     if contents.foreign:
         raise _foreign_entries(source, contents.foreign)
     keys = _postgres_installation_keys(url)
-    safety_path = None if keys is None else _keep_the_database_as_it_is(url, data_dir)
-    if safety_path is not None:
-        _refuse_a_copy_that_could_not_undo(program, safety_path, url, manual)
+    kept: list[Path] = []
+
+    def keep_the_store_as_it_is() -> None:  # while the restore's session locks its tables
+        if keys is not None:
+            kept.append(_keep_the_database_as_it_is(url, data_dir))
+            _refuse_a_copy_that_could_not_undo(program, kept[0], url, manual)
+
     try:
-        _run_pg_restore(program, psql, source, url, contents.restored)
+        _run_pg_restore(
+            program, psql, source, url, contents.restored, while_locked=keep_the_store_as_it_is
+        )
     except BaseException:
-        if safety_path is not None:
-            safety_path.unlink(missing_ok=True)  # nothing was changed (one transaction)
+        for path in kept:
+            path.unlink(missing_ok=True)  # nothing was changed (one transaction)
         raise
+    safety_path = kept[0] if kept else None
     record = _Record(actor, safety_path)
     try:
         store = open_store(db_url=url)  # brings its tables up to this version's
@@ -1581,15 +1588,26 @@ def _archive_plans_columns(program: str, source: Path) -> set[str]:
     return next((each for each in found if holds_plans({"plans": each})), set())
 
 
-def _run_pg_restore(program: str, psql: str, source: Path, url: str, entries: str) -> None:
+def _run_pg_restore(
+    program: str,
+    psql: str,
+    source: Path,
+    url: str,
+    entries: str,
+    *,
+    while_locked: Callable[[], None] = lambda: None,
+) -> None:
     """The archive put back in one transaction, so that on a failure, or when it is stopped
-    after `PG_RESTORE_SECONDS`, nothing was changed: psql begins it and drops this version's
-    store tables (together, so that a table this version added, which a backup of an earlier
-    release lacks, no longer holds on to the plans table pg_restore --clean drops), then runs
-    the SQL pg_restore writes of the archive; it commits only once pg_restore has written all of
-    it. The aftercare (opening the store) adds what this version has and the backup lacks. A
-    view or a table of someone else's that depends on a store table keeps the tables from being
-    dropped: the restore fails, in PostgreSQL's words, rather than drop it too (no CASCADE)."""
+    after `PG_RESTORE_SECONDS`, nothing was changed: psql begins it and locks the store's tables
+    (EXCLUSIVE: the servers' writes wait, their reads and pg_dump's go on), runs
+    `while_locked` (the copy of the store as it is: no write made after it is lost), then drops
+    this version's store tables (together, so that a table this version added, which a backup
+    of an earlier release lacks, no longer holds on to the plans table pg_restore --clean drops)
+    and runs the SQL pg_restore writes of the archive; it commits only once pg_restore has
+    written all of it. The aftercare (opening the store) adds what this version has and the
+    backup lacks. A view or a table of someone else's that depends on a store table keeps the
+    tables from being dropped: the restore fails, in PostgreSQL's words, rather than drop it
+    too (no CASCADE)."""
     drop = "DROP TABLE IF EXISTS " + ", ".join(sorted(metadata.tables)) + ";\n"
     env = _pg_environment(url)
     with (
@@ -1602,36 +1620,46 @@ def _run_pg_restore(program: str, psql: str, source: Path, url: str, entries: st
         loader = subprocess.Popen(
             [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", f"--dbname={_libpq_url(url)}"],
             stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=psql_said,
             env=env,
         )
-        writer = subprocess.Popen(
-            [
-                program,
-                "--clean",
-                "--if-exists",
-                f"--use-list={use_list.name}",
-                "--file=-",
-                os.fspath(source),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=restore_said,
-            env=env,
-        )
+        writer: subprocess.Popen[bytes] | None = None
         timed_out = threading.Event()
 
         def stop_both() -> None:
             timed_out.set()
-            writer.kill()
+            if writer is not None:
+                writer.kill()
             loader.kill()
 
         stop = threading.Timer(PG_RESTORE_SECONDS, stop_both)
         stop.start()
         try:
+            if not _locked(loader):
+                raise Unavailable(
+                    f"the store's tables in {without_password(url)} could not be locked for the "
+                    f"restore; nothing was changed. psql says: "
+                    f"{_pg_said(_read(psql_said), url)}"
+                )
+            while_locked()
+            writer = subprocess.Popen(
+                [
+                    program,
+                    "--clean",
+                    "--if-exists",
+                    f"--use-list={use_list.name}",
+                    "--file=-",
+                    os.fspath(source),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=restore_said,
+                env=env,
+            )
             _feed(loader, writer, drop)
         finally:
             stop.cancel()
+            _end(loader)  # without a COMMIT where it did not get that far: rolled back
         if timed_out.is_set():
             raise Unavailable(
                 f"pg_restore did not finish restoring {source} within "
@@ -1639,6 +1667,7 @@ def _run_pg_restore(program: str, psql: str, source: Path, url: str, entries: st
                 "transaction)"
             )
         said = [_read(restore_said), _read(psql_said)]
+    assert writer is not None  # started, or an exception above
     if writer.returncode != 0 or loader.returncode != 0:
         raise Unavailable(
             f"pg_restore could not restore {source} into {without_password(url)}; nothing was "
@@ -1646,12 +1675,46 @@ def _run_pg_restore(program: str, psql: str, source: Path, url: str, entries: st
         )
 
 
+_LOCKED = "forecast-store-locked"
+
+
+def _locked(loader: subprocess.Popen[bytes]) -> bool:
+    """The psql session `loader` begins the restore's transaction and locks those of this
+    version's store tables that are there (as the search path finds them, as the store does);
+    whether it got the locks (it waits for a server's write to end, within the lock_timeout
+    of `_pg_environment`). What psql prints after that goes nowhere."""
+    assert loader.stdin is not None and loader.stdout is not None
+    names = ", ".join(f"'{table}'" for table in sorted(metadata.tables))
+    lock = (
+        "DO $$DECLARE t text; BEGIN FOREACH t IN ARRAY ARRAY[" + names + "] LOOP "
+        "IF to_regclass(t) IS NOT NULL THEN "
+        "EXECUTE format('LOCK TABLE %s IN EXCLUSIVE MODE', to_regclass(t)); "
+        "END IF; END LOOP; END $$;\n"
+    )
+    try:
+        loader.stdin.write(f"BEGIN;\n{lock}\\echo {_LOCKED}\n\\o /dev/null\n".encode())
+        loader.stdin.flush()
+    except BrokenPipeError:
+        return False
+    return loader.stdout.readline().decode(errors="replace").strip() == _LOCKED
+
+
+def _end(loader: subprocess.Popen[bytes]) -> None:
+    assert loader.stdin is not None
+    with contextlib.suppress(BrokenPipeError, ValueError):
+        loader.stdin.close()
+    loader.wait()
+    if loader.stdout is not None:
+        loader.stdout.close()
+
+
 def _feed(loader: subprocess.Popen[bytes], writer: subprocess.Popen[bytes], drop: str) -> None:
-    """pg_restore's SQL into psql, between a BEGIN and a COMMIT written only when pg_restore
-    finished well: psql stopped at an error, or pg_restore failing, ends without a commit."""
+    """pg_restore's SQL into psql (whose transaction `_locked` began), after the drop of the
+    store's tables, and a COMMIT written only when pg_restore finished well: psql stopped at an
+    error, or pg_restore failing, ends without a commit."""
     assert loader.stdin is not None and writer.stdout is not None
     try:
-        loader.stdin.write(b"BEGIN;\n" + drop.encode())
+        loader.stdin.write(drop.encode())
         shutil.copyfileobj(writer.stdout, loader.stdin)
         if writer.wait() == 0:
             loader.stdin.write(b"COMMIT;\n")
