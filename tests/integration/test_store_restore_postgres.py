@@ -397,7 +397,7 @@ def test_the_store_as_it_was_is_kept_and_restoring_that_copy_undoes_the_restore(
         said = " ".join(restored.output.split())
         assert restored.exit_code == 0, said
         assert plans.get_plan(store, plan_id).version == 1
-        (copy,) = (tmp_path / "data").glob("forecast-before-restore-*.dump")
+        (copy,) = (tmp_path / "data").glob("forecast-*-before-restore-*.dump")
         assert f"the store as it was is kept in {copy}" in said
         assert _with_password(database) not in said
         (row,) = store.store_log()
@@ -488,9 +488,12 @@ def test_the_printed_backup_of_a_store_in_a_database_with_other_objects_restores
 
 
 def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(database, tmp_path):
-    """`forecast store safety-copies --db URL` lists the pg_dump copies the restores kept in the
-    data directory (name, size, time), and --delete-older-than DAYS deletes those made longer ago
-    (their names say when), records it in the store log, and touches no other file."""
+    """`forecast store safety-copies --db URL` lists the pg_dump copies the restores of that
+    database kept in the data directory (name, size, time; each named with a tag of its
+    database), and --delete-older-than DAYS deletes those made longer ago (their names say when),
+    records it in the store log, and touches no other file: not another database's copies (not
+    listed either), nor a copy of an earlier release, whose name does not say of which database
+    (listed as of a database unknown, deleted by hand)."""
     data = tmp_path / "data"
     store = open_store(db_url=database)
     try:
@@ -500,9 +503,15 @@ def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(data
         add_event(store, plan_id, value=50.0)
         restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
         assert restored.exit_code == 0, restored.output
-        (made,) = data.glob("forecast-before-restore-*.dump")
-        old = data / "forecast-before-restore-2020-01-02T030405Z.dump"
+        (made,) = data.glob("forecast-*-before-restore-*.dump")
+        tag = made.name.split("-before-restore-")[0]
+        assert make_url(database).database in tag and _with_password(database) not in tag
+        old = data / f"{tag}-before-restore-2020-01-02T030405Z.dump"
         old.write_bytes(backup.read_bytes())
+        unknown = data / "forecast-before-restore-2020-01-02T030405Z.dump"
+        unknown.write_bytes(backup.read_bytes())
+        another = data / "forecast-other_db-0a1b2c-before-restore-2020-01-02T030405Z.dump"
+        another.write_bytes(backup.read_bytes())
         others = ["forecast-before-restore-2020-01-02T030405Z.db", "plans-2020.dump"]
         for name in others:
             (data / name).write_bytes(b"not ours")
@@ -511,9 +520,10 @@ def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(data
 
         assert listed.exit_code == 0, listed.output
         lines = listed.output.splitlines()
-        assert lines[0].startswith(f"safety copies in the data directory {data} (2, ")
+        assert lines[0].startswith(f"safety copies in the data directory {data} (3, ")
         assert lines[1].startswith("  2020-01-02 03:04:05 UTC ") and lines[1].endswith(str(old))
-        assert lines[2].endswith(str(made)) and len(lines) == 3
+        assert lines[2].endswith(f"{unknown} (database unknown)")
+        assert lines[3].endswith(str(made)) and len(lines) == 4
 
         deleted = runner.invoke(
             app,
@@ -525,8 +535,11 @@ def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(data
         answer = json.loads(deleted.output)
         assert [c["path"] for c in answer["deleted"]] == [str(old)]
         assert answer["deleted"][0]["bytes"] == backup.stat().st_size
-        assert [c["path"] for c in answer["kept"]] == [str(made)]
-        assert sorted(p.name for p in data.iterdir()) == sorted([made.name, *others])
+        assert [c["path"] for c in answer["kept"]] == [str(unknown), str(made)]
+        assert [c["database_unknown"] for c in answer["kept"]] == [True, False]
+        assert sorted(p.name for p in data.iterdir()) == sorted(
+            [made.name, unknown.name, another.name, *others]
+        )
         row = store.store_log()[0]
         assert (row.actor, row.action) == ("ops-anna", "delete_safety_copies")
         assert row.what.endswith(f"in all: {old.name}")

@@ -45,6 +45,7 @@ the store log's row).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import os
@@ -612,10 +613,18 @@ class SafetyCopy:
     path: Path
     bytes: int
     made: datetime
+    database_unknown: bool = False
+    """A PostgreSQL store's copy whose name does not say of which database (an earlier
+    release's): listed with every database's, deleted by none (`drop_safety_copies`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for the store log's details and the CLI's JSON."""
-        return {"path": str(self.path), "bytes": self.bytes, "made": self.made.isoformat()}
+        return {
+            "path": str(self.path),
+            "bytes": self.bytes,
+            "made": self.made.isoformat(),
+            "database_unknown": self.database_unknown,
+        }
 
 
 def store_log(store: PlanRepository, *, limit: int | None = None) -> list[StoreLogEntry]:
@@ -630,11 +639,19 @@ def safety_copies(
     """The copies restores kept of the store at `db_url` / `data_dir`, oldest first: the files
     named as a restore names them, nothing else: beside a SQLite store
     (``forecast-before-restore-<UTC time>[-n].db``), in the data directory for a PostgreSQL
-    store (the same with ``.dump``: `_pg_copies_folder`)."""
+    store (``forecast-<database's tag>-before-restore-<UTC time>[-n].dump``: `_pg_copies_folder`,
+    `pg_copy_name`, with those an earlier release named without the tag, of a database unknown)."""
     target = _copies_target(db_url, data_dir)
     if not target.parent.is_dir():
         return []
-    return _safety_copies_of(target)
+    found = _safety_copies_of(target)
+    if sqlite_file(db_url, data_dir) is None:
+        unknown = [
+            SafetyCopy(copy.path, copy.bytes, copy.made, database_unknown=True)
+            for copy in _safety_copies_of(target.parent / PG_SAFETY_COPY_NAME)
+        ]
+        found = sorted([*found, *unknown], key=lambda copy: copy.made)  # stable: by name's -n
+    return found
 
 
 def safety_copies_folder(db_url: str | None = None, data_dir: str | Path | None = None) -> Path:
@@ -648,13 +665,14 @@ def _copies_target(db_url: str | None, data_dir: str | Path | None) -> Path:
     for a PostgreSQL store `PG_SAFETY_COPY_NAME` in its copies' folder), absolute."""
     target = sqlite_file(db_url, data_dir)
     if target is None:
-        return _pg_copies_folder(data_dir) / PG_SAFETY_COPY_NAME
+        return _pg_copies_folder(data_dir) / pg_copy_name(resolve_db_url(db_url, data_dir))
     return target.absolute()
 
 
 def _pg_copies_folder(data_dir: str | Path | None) -> Path:
     """Where the restore of a PostgreSQL store keeps its copies: the data directory (`data_dir`,
-    else FORECAST_DATA_DIR or the default), whichever database they are of."""
+    else FORECAST_DATA_DIR or the default), whichever database they are of (their names say
+    which: `pg_copy_name`)."""
     return (Path(data_dir).expanduser() if data_dir else default_data_dir()).absolute()
 
 
@@ -704,7 +722,7 @@ def drop_safety_copies(
                 f"there is no plan store in the database {shown}: give the right --db; nothing "
                 "was deleted"
             )
-        copies = _pg_copies_folder(data_dir) / PG_SAFETY_COPY_NAME
+        copies = _pg_copies_folder(data_dir) / pg_copy_name(url)  # this database's only
     else:
         if not target.is_file():
             raise NotFound(
@@ -1311,8 +1329,22 @@ def _restore_postgres(
 
 
 PG_SAFETY_COPY_NAME = "forecast.dump"
-"""Named as a SQLite store's copies are, in the data directory where its file would be, with
-pg_dump's suffix: ``forecast-before-restore-2026-12-06T153012Z.dump``."""
+"""How an earlier release named a PostgreSQL store's copies (of whichever database:
+``forecast-before-restore-2026-12-06T153012Z.dump``); now `pg_copy_name`."""
+
+
+def pg_copy_name(url: str) -> str:
+    """The name a PostgreSQL store's copies are named after, as a SQLite store's are after its
+    file, with pg_dump's suffix and a short tag of the database (its name, and a hash of server,
+    port and name: two servers' databases of one name are told apart; no user, no password):
+    ``forecast-plans-3f2a9c.dump``, its copies ``forecast-plans-3f2a9c-before-restore-<time>.dump``."""
+    parsed = make_url(url)
+    host = parsed.host or _query_value(url, "host") or ""
+    port = parsed.port or _query_value(url, "port") or ""
+    database = parsed.database or ""
+    digest = hashlib.sha256(f"{host}:{port}/{database}".encode()).hexdigest()[:6]
+    name = re.sub(r"[^A-Za-z0-9_]+", "_", database)[:32].strip("_") or "db"
+    return f"forecast-{name}-{digest}.dump"
 
 
 def _keep_the_database_as_it_is(url: str, data_dir: str | Path | None) -> Path:
@@ -1330,7 +1362,7 @@ def _keep_the_database_as_it_is(url: str, data_dir: str | Path | None) -> Path:
             "nothing was changed: give a --data-dir you may write in"
         ) from exc
     schema = _postgres_schema(url)
-    path = _safety_copy_path(folder / PG_SAFETY_COPY_NAME)
+    path = _safety_copy_path(folder / pg_copy_name(url))
     try:
         program = shutil.which("pg_dump")
         if program is None:
