@@ -710,3 +710,37 @@ def test_a_write_made_while_the_restore_runs_waits_for_it_and_is_not_lost(databa
         assert plans.get_plan(store, plan_id).version == 2  # the backup's, then the write
     finally:
         store.close()
+
+
+def test_an_archive_granting_the_stores_tables_to_public_is_refused(database, tmp_path):
+    """Grants on the store's tables are restored (a reporting role's), but not one to PUBLIC:
+    every role that may connect would read the accounts and sign-ins. The archive is refused,
+    naming the tables, and nothing changes."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("GRANT ALL ON users, installation TO PUBLIC"))
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("REVOKE ALL ON users, installation FROM PUBLIC"))
+        add_event(store, plan_id, value=50.0)
+
+        refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 2, said
+        assert "to PUBLIC" in said and "public.installation" in said and "public.users" in said
+        assert "nothing was changed" in said
+        assert plans.get_plan(store, plan_id).version == 2
+        with store.engine.connect() as conn:
+            granted = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_class c, aclexplode(c.relacl) a "
+                    "WHERE c.relname IN ('users', 'installation') AND a.grantee = 0"
+                )
+            ).scalar_one()
+        assert granted == 0  # PUBLIC's grants (grantee 0): none
+    finally:
+        store.close()

@@ -1287,6 +1287,7 @@ def _restore_postgres(
         raise _not_an_archive(source, url, f" of a plan store (its tables: {shown_tables(tables)})")
     if contents.foreign:
         raise _foreign_entries(source, contents.foreign)
+    _refuse_grants_to_public(program, source, contents.restored)
     keys = _postgres_installation_keys(url)
     kept: list[Path] = []
 
@@ -1402,7 +1403,13 @@ def _refuse_a_copy_that_could_not_undo(program: str, copy: Path, url: str, manua
     policy on a store table), restoring the copy (the undo the restore prints) would be refused,
     so the restore is refused now, the copy deleted, before anything changes."""
     try:
-        foreign = _archive_contents(program, copy, url).foreign
+        contents = _archive_contents(program, copy, url)
+        foreign = contents.foreign
+        if not foreign:
+            try:
+                _refuse_grants_to_public(program, copy, contents.restored)
+            except Invalid:
+                foreign = ["a grant to PUBLIC on a store table"]
     except BaseException:
         copy.unlink(missing_ok=True)
         raise
@@ -1591,6 +1598,51 @@ def _foreign_entries(source: Path, foreign: list[str]) -> Invalid:
         "be made in the database with the rights of the role that restores; nothing was changed: "
         "make the backup with `forecast store backup` of a store of this version"
     )
+
+
+_PG_GRANT_TO_PUBLIC = re.compile(r"^GRANT .+ ON (?:TABLE|SEQUENCE) (\S+) TO PUBLIC;$")
+
+
+def _refuse_grants_to_public(program: str, source: Path, restored: str) -> None:
+    """The grants the archive would restore (pg_restore writes them without connecting), none
+    of them to PUBLIC: every role that may connect would read (or change) the store's tables,
+    its accounts and sign-ins among them. Refused, naming the tables, before anything changes."""
+    grants = "".join(
+        line + "\n"
+        for line in restored.splitlines()
+        if (found := _PG_ENTRY.match(line)) and found.group(1).startswith("ACL ")
+    )
+    if not grants:
+        return
+    with tempfile.NamedTemporaryFile("w", suffix=".list") as use_list:
+        use_list.write(grants)
+        use_list.flush()
+        try:
+            written = subprocess.run(
+                [program, f"--use-list={use_list.name}", "--file=-", os.fspath(source)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise Unavailable(
+                f"pg_restore did not read {source} within 2 minutes; nothing was changed"
+            ) from exc
+    public = sorted(
+        {
+            found.group(1)
+            for line in written.stdout.splitlines()
+            if (found := _PG_GRANT_TO_PUBLIC.match(line.strip()))
+        }
+    )
+    if written.returncode != 0 or public:
+        shown = ", ".join(public) if public else "pg_restore cannot tell which"
+        raise Invalid(
+            f"{source} grants the store's tables to PUBLIC ({shown}): restored, every role that "
+            "may connect to the database could read them, the accounts and sign-ins among them; "
+            "nothing was changed: revoke those grants (REVOKE ... FROM PUBLIC) in the store the "
+            "backup is of and back it up again"
+        )
 
 
 def _archive_plans_columns(program: str, source: Path) -> set[str]:
