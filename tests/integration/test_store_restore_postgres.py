@@ -444,6 +444,8 @@ def test_the_printed_manual_restore_puts_an_earlier_releases_backup_into_a_store
         assert done.returncode == 0, done.stderr
         store = open_store(db_url=database)
         assert plans.get_plan(store, plan_id).version == 1
+        # piped, not written down: no file of the store's data (sessions too) is left about
+        assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["older.dump"]
     finally:
         store.close()
 

@@ -1874,18 +1874,18 @@ def url_without_password(url: str) -> str:
 
 def pg_restore_command(url: str, backup: str | Path) -> str:
     """The commands (a shell line) that put the pg_dump file `backup` back into the database of
-    `url` by hand, as `_run_pg_restore` does, without the URL's password: pg_restore writes the
-    archive's SQL into a file beside it, then psql runs, in one transaction that an error rolls
-    back, the drop of this version's tables and that SQL. pg_restore --clean alone cannot
-    replace a store with a backup of an earlier release: the tables added since refer to the
-    plans table it drops."""
-    sql = f"{os.fspath(backup)}.sql"
-    drop = "DROP TABLE IF EXISTS " + ", ".join(sorted(metadata.tables))
-    written = ["pg_restore", "--clean", "--if-exists", f"--file={sql}", os.fspath(backup)]
-    run = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction"]
-    return f"{shlex.join(written)} && " + shlex.join(
-        [*run, *_server_words(url), f"--command={drop}", f"--file={sql}"]
-    )
+    `url` by hand, as `_run_pg_restore` does, without the URL's password: psql runs, in one
+    transaction, the drop of this version's tables and the SQL pg_restore writes of the archive,
+    piped (no file of the store's data, its sign-ins among them, is left about); the COMMIT is
+    written only when pg_restore finished well, so that an error of psql's (ON_ERROR_STOP) or of
+    pg_restore's ends it without one: nothing changed. pg_restore --clean alone cannot replace a
+    store with a backup of an earlier release: the tables added since refer to the plans table
+    it drops."""
+    drop = "DROP TABLE IF EXISTS " + ", ".join(sorted(metadata.tables)) + ";"
+    begin = shlex.join(["printf", "%s\\n", "BEGIN;", drop])
+    written = shlex.join(["pg_restore", "--clean", "--if-exists", "--file=-", os.fspath(backup)])
+    run = shlex.join(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", *_server_words(url)])
+    return f"{{ {begin} && {written} && echo 'COMMIT;'; }} | {run}"
 
 
 def pg_dump_command(url: str, target: str | Path, *, schema: str | None = None) -> str:
