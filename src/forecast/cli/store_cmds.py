@@ -91,8 +91,9 @@ def restore_cmd(
     the restored plans from their next request on, and everyone signed in signs in again. A
     file that is not a sound backup of a plan store is refused and nothing changes. A
     PostgreSQL store takes the pg_dump archive `forecast store backup` says how to make (one
-    holding anything but the store's tables, such as a function, trigger or view, is refused),
-    and runs pg_restore (from postgresql-client) in one transaction, then ends the sign-ins and
+    holding anything but the store's tables, such as a function, trigger or view, is refused:
+    that check reads the archive's labels, which keeps out what a pg_dump of another database
+    brings along, not an archive altered on purpose; restore only backups you made), and runs pg_restore (from postgresql-client) in one transaction, then ends the sign-ins and
     records the restore as for SQLite. The store as it was is backed up first (SQLite: beside
     it; PostgreSQL: a pg_dump archive in the data directory), so that the restore can be
     undone; if that backup fails, nothing changes. The

@@ -1592,6 +1592,11 @@ def _store_schema(entries: list[str]) -> str | None:
 
 
 def _foreign_entries(source: Path, foreign: list[str]) -> Invalid:
+    """The refusal of an archive holding what a plan store's pg_dump does not. The check reads
+    the labels pg_restore --list prints (type, schema, name), not the SQL under them: it keeps
+    out what a pg_dump of another database, or of the whole database, brings along, not an
+    archive altered on purpose (SQL under a harmless label is restored as it is written). Only
+    backups one made are to be restored; no attempt is made here to parse SQL."""
     shown = "; ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
     return Invalid(
         f"{source} holds what a backup of a plan store does not ({shown}): restored, it would "
