@@ -200,10 +200,10 @@ def test_a_postgresql_restore_without_pg_restore_names_the_package_and_the_manua
     assert "s3cret-pw" not in said
     assert "pg_restore is not installed here; nothing was changed" in said
     assert "postgresql-client" in said
+    assert ("{ printf '%s\\n' 'BEGIN;' 'DROP TABLE IF EXISTS account_log, actuals, ") in said
     assert (
-        f"pg_restore --clean --if-exists --file={archive}.sql {archive} && psql -X -q -v "
-        "ON_ERROR_STOP=1 --single-transaction --dbname=postgresql://planner@db.internal:5433/"
-        "forecast '--command=DROP TABLE IF EXISTS account_log, actuals, "
+        f"&& pg_restore --clean --if-exists --file=- {archive} && echo 'COMMIT;'; }} | psql -X -q "
+        "-v ON_ERROR_STOP=1 --dbname=postgresql://planner@db.internal:5433/forecast"
     ) in said
     assert "the sign-ins saved in the backup would be open again" in said
 

@@ -12,6 +12,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -264,6 +265,8 @@ def test_a_failed_aftercare_does_not_show_the_stores_installation_key(database, 
     assert failed.exit_code == 5, said
     assert "what follows a restore failed" in said and "keys_are_kept_elsewhere" in said
     assert key.hex() not in said
+    (copy,) = (tmp_path / "data").glob("forecast*-before-restore-*.dump")
+    assert f"the store as it was is kept in {copy}: `forecast store restore {copy} " in said
     assert "[parameters" not in said and "[SQL" not in said
 
 
@@ -394,7 +397,7 @@ def test_the_store_as_it_was_is_kept_and_restoring_that_copy_undoes_the_restore(
         said = " ".join(restored.output.split())
         assert restored.exit_code == 0, said
         assert plans.get_plan(store, plan_id).version == 1
-        (copy,) = (tmp_path / "data").glob("forecast-before-restore-*.dump")
+        (copy,) = (tmp_path / "data").glob("forecast-*-before-restore-*.dump")
         assert f"the store as it was is kept in {copy}" in said
         assert _with_password(database) not in said
         (row,) = store.store_log()
@@ -441,6 +444,8 @@ def test_the_printed_manual_restore_puts_an_earlier_releases_backup_into_a_store
         assert done.returncode == 0, done.stderr
         store = open_store(db_url=database)
         assert plans.get_plan(store, plan_id).version == 1
+        # piped, not written down: no file of the store's data (sessions too) is left about
+        assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["older.dump"]
     finally:
         store.close()
 
@@ -485,9 +490,12 @@ def test_the_printed_backup_of_a_store_in_a_database_with_other_objects_restores
 
 
 def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(database, tmp_path):
-    """`forecast store safety-copies --db URL` lists the pg_dump copies the restores kept in the
-    data directory (name, size, time), and --delete-older-than DAYS deletes those made longer ago
-    (their names say when), records it in the store log, and touches no other file."""
+    """`forecast store safety-copies --db URL` lists the pg_dump copies the restores of that
+    database kept in the data directory (name, size, time; each named with a tag of its
+    database), and --delete-older-than DAYS deletes those made longer ago (their names say when),
+    records it in the store log, and touches no other file: not another database's copies (not
+    listed either), nor a copy of an earlier release, whose name does not say of which database
+    (listed as of a database unknown, deleted by hand)."""
     data = tmp_path / "data"
     store = open_store(db_url=database)
     try:
@@ -497,9 +505,15 @@ def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(data
         add_event(store, plan_id, value=50.0)
         restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
         assert restored.exit_code == 0, restored.output
-        (made,) = data.glob("forecast-before-restore-*.dump")
-        old = data / "forecast-before-restore-2020-01-02T030405Z.dump"
+        (made,) = data.glob("forecast-*-before-restore-*.dump")
+        tag = made.name.split("-before-restore-")[0]
+        assert make_url(database).database in tag and _with_password(database) not in tag
+        old = data / f"{tag}-before-restore-2020-01-02T030405Z.dump"
         old.write_bytes(backup.read_bytes())
+        unknown = data / "forecast-before-restore-2020-01-02T030405Z.dump"
+        unknown.write_bytes(backup.read_bytes())
+        another = data / "forecast-other_db-0a1b2c-before-restore-2020-01-02T030405Z.dump"
+        another.write_bytes(backup.read_bytes())
         others = ["forecast-before-restore-2020-01-02T030405Z.db", "plans-2020.dump"]
         for name in others:
             (data / name).write_bytes(b"not ours")
@@ -508,9 +522,10 @@ def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(data
 
         assert listed.exit_code == 0, listed.output
         lines = listed.output.splitlines()
-        assert lines[0].startswith(f"safety copies in the data directory {data} (2, ")
+        assert lines[0].startswith(f"safety copies in the data directory {data} (3, ")
         assert lines[1].startswith("  2020-01-02 03:04:05 UTC ") and lines[1].endswith(str(old))
-        assert lines[2].endswith(str(made)) and len(lines) == 3
+        assert lines[2].endswith(f"{unknown} (database unknown)")
+        assert lines[3].endswith(str(made)) and len(lines) == 4
 
         deleted = runner.invoke(
             app,
@@ -522,8 +537,11 @@ def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(data
         answer = json.loads(deleted.output)
         assert [c["path"] for c in answer["deleted"]] == [str(old)]
         assert answer["deleted"][0]["bytes"] == backup.stat().st_size
-        assert [c["path"] for c in answer["kept"]] == [str(made)]
-        assert sorted(p.name for p in data.iterdir()) == sorted([made.name, *others])
+        assert [c["path"] for c in answer["kept"]] == [str(unknown), str(made)]
+        assert [c["database_unknown"] for c in answer["kept"]] == [True, False]
+        assert sorted(p.name for p in data.iterdir()) == sorted(
+            [made.name, unknown.name, another.name, *others]
+        )
         row = store.store_log()[0]
         assert (row.actor, row.action) == ("ops-anna", "delete_safety_copies")
         assert row.what.endswith(f"in all: {old.name}")
@@ -554,5 +572,177 @@ def test_an_index_this_version_does_not_define_is_refused_even_named_as_the_stor
         assert "does not (INDEX public ix_plans_by_name)" in said
         assert plans.get_plan(store, plan_id).version == 2
         assert store.store_log() == []
+    finally:
+        store.close()
+
+
+def test_a_store_holding_an_index_of_the_operators_is_refused_as_its_copy_would_be(
+    database, tmp_path
+):
+    """An index an operator added to a store table would be in the copy the restore keeps as
+    its undo, and restoring that copy refuses it: the restore is refused before anything
+    changes, naming the index and what to do, and keeps no copy."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("CREATE INDEX plans_name_lookup ON plans (name)"))
+        add_event(store, plan_id, value=50.0)
+
+        refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 2, said
+        assert "INDEX public plans_name_lookup" in said
+        assert "nothing was changed" in said and "drop it" in said
+        assert _with_password(database) not in said
+        assert plans.get_plan(store, plan_id).version == 2
+        assert store.store_log() == []
+        assert not list((tmp_path / "data").glob("*.dump"))
+    finally:
+        store.close()
+
+
+def test_a_schema_named_as_the_login_role_made_after_the_store_does_not_stop_a_restore(
+    postgres_url, database, tmp_path
+):
+    """A DBA makes a schema named as the store's role (first on the default search path,
+    "$user"): the store's tables stay in public, and the restore dumps and restores those."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        add_event(store, plan_id, value=50.0)
+    finally:
+        store.close()
+    role = make_url(database).username
+    suite = make_url(normalise_url(postgres_url)).set(database=make_url(database).database)
+    admin = sa.create_engine(suite)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{role}"'))
+        conn.execute(sa.text(f'GRANT USAGE ON SCHEMA "{role}" TO "{role}"'))
+    admin.dispose()
+
+    restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+
+    said = " ".join(restored.output.split())
+    assert restored.exit_code == 0, said
+    store = open_store(db_url=database)
+    try:
+        assert plans.get_plan(store, plan_id).version == 1
+        (copy,) = (tmp_path / "data").glob("forecast*-before-restore-*.dump")
+        undone = runner.invoke(app, ["store", "restore", str(copy), "--db", database])
+        assert undone.exit_code == 0, undone.output
+        assert plans.get_plan(store, plan_id).version == 2
+    finally:
+        store.close()
+
+
+def test_a_password_in_the_urls_query_is_in_nothing_the_restore_prints(database, tmp_path):
+    """``?password=...`` is a libpq URL's way too: the restore's "into", the undo and the
+    safety-copies commands it prints leave it out (the password from PGPASSWORD)."""
+    given = make_url(database)
+    url = (
+        given.set(password=None)
+        .update_query_dict({"password": given.password})
+        .render_as_string(hide_password=False)
+    )
+    store = open_store(db_url=url)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        add_event(store, plan_id, value=50.0)
+
+        restored = runner.invoke(app, ["store", "restore", str(backup), "--db", url])
+
+        said = " ".join(restored.output.split())
+        assert restored.exit_code == 0, said
+        assert "the store as it was is kept in" in said and "--delete-older-than" in said
+        assert _with_password(database) not in said
+        assert plans.get_plan(store, plan_id).version == 1
+    finally:
+        store.close()
+
+
+def test_a_write_made_while_the_restore_runs_waits_for_it_and_is_not_lost(database, tmp_path):
+    """From the copy of the store as it is to the restore's commit the store's tables are
+    locked: a server's write in between waits and lands in the restored store, rather than in
+    the store the restore replaces after its copy was made."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        add_event(store, plan_id, value=50.0)
+        restoring, written = threading.Event(), []
+
+        def write_while_locked() -> None:
+            writer = open_store(db_url=database)
+            try:
+                while not restoring.is_set():
+                    with writer.engine.connect() as conn:
+                        held = conn.execute(
+                            sa.text(
+                                "SELECT count(*) FROM pg_locks WHERE granted AND "
+                                "mode = 'ExclusiveLock' AND relation = to_regclass('plans')"
+                            )
+                        ).scalar_one()
+                    if held:
+                        add_event(writer, plan_id, value=70.0)
+                        written.append(True)
+                        return
+                    time.sleep(0.01)
+            finally:
+                writer.close()
+
+        server = threading.Thread(target=write_while_locked)
+        server.start()
+        try:
+            restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+        finally:
+            restoring.set()
+            server.join()
+
+        assert restored.exit_code == 0, restored.output
+        assert written, "no write was made while the restore held the store's tables"
+        assert plans.get_plan(store, plan_id).version == 2  # the backup's, then the write
+    finally:
+        store.close()
+
+
+def test_an_archive_granting_the_stores_tables_to_public_is_refused(database, tmp_path):
+    """Grants on the store's tables are restored (a reporting role's), but not one to PUBLIC:
+    every role that may connect would read the accounts and sign-ins. The archive is refused,
+    naming the tables, and nothing changes."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("GRANT ALL ON users, installation TO PUBLIC"))
+        backup = tmp_path / "plans.dump"
+        _pg_dump(database, backup)
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("REVOKE ALL ON users, installation FROM PUBLIC"))
+        add_event(store, plan_id, value=50.0)
+
+        refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 2, said
+        assert "to PUBLIC" in said and "public.installation" in said and "public.users" in said
+        assert "nothing was changed" in said
+        assert plans.get_plan(store, plan_id).version == 2
+        with store.engine.connect() as conn:
+            granted = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_class c, aclexplode(c.relacl) a "
+                    "WHERE c.relname IN ('users', 'installation') AND a.grantee = 0"
+                )
+            ).scalar_one()
+        assert granted == 0  # PUBLIC's grants (grantee 0): none
     finally:
         store.close()

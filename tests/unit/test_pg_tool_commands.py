@@ -9,6 +9,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from forecast.services.backup import _pg_said, pg_dump_command, pg_restore_command
+from forecast.services.store_factory import without_password
 from forecast.store import metadata
 
 URL = "postgresql+psycopg://planner:s3cret-pw@/forecast?host=db.internal&port=6432&sslmode=require"
@@ -55,3 +56,17 @@ def test_what_a_tool_says_loses_the_password_but_not_the_words_that_contain_it()
 def test_a_password_that_begins_or_ends_with_a_sign_is_hidden_wherever_it_stands():
     said = _pg_said("user x!pw-% and x!pw-%y", "postgresql://x:!pw-%25@db/forecast")
     assert said == "user x*** and x***y"
+
+
+@pytest.mark.parametrize("command", [pg_dump_command, pg_restore_command])
+def test_a_password_in_the_urls_query_is_not_on_the_command_line(command):
+    """``?password=`` (and ``passfile=``) are left out of --dbname, which ps shows; the password
+    goes through PGPASSWORD."""
+    url = "postgresql+psycopg://planner@db.internal/forecast?password=s3cret-pw&sslmode=require"
+    words = shlex.split(command(f"{url}&passfile=/home/p/.pw", "plans.dump"))
+    assert "s3cret-pw" not in " ".join(words) and "/home/p/.pw" not in " ".join(words)
+    (dbname,) = [w.removeprefix("--dbname=") for w in words if w.startswith("--dbname=")]
+    assert conninfo_to_dict(dbname)["sslmode"] == "require"
+    assert without_password(url) == (
+        "postgresql+psycopg://planner@db.internal/forecast?password=***&sslmode=require"
+    )

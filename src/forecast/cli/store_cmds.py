@@ -91,8 +91,9 @@ def restore_cmd(
     the restored plans from their next request on, and everyone signed in signs in again. A
     file that is not a sound backup of a plan store is refused and nothing changes. A
     PostgreSQL store takes the pg_dump archive `forecast store backup` says how to make (one
-    holding anything but the store's tables, such as a function, trigger or view, is refused),
-    and runs pg_restore (from postgresql-client) in one transaction, then ends the sign-ins and
+    holding anything but the store's tables, such as a function, trigger or view, is refused:
+    that check reads the archive's labels, which keeps out what a pg_dump of another database
+    brings along, not an archive altered on purpose; restore only backups you made), and runs pg_restore (from postgresql-client) in one transaction, then ends the sign-ins and
     records the restore as for SQLite. The store as it was is backed up first (SQLite: beside
     it; PostgreSQL: a pg_dump archive in the data directory), so that the restore can be
     undone; if that backup fails, nothing changes. The
@@ -192,7 +193,7 @@ def _echo_postgres_restore(done: Any, db: str | None, data_dir: Path | None, as_
 
 def _where_copies_are(db: str | None, data_dir: Path | None) -> str:
     """``beside the store`` (SQLite), or the data directory a PostgreSQL store's restores keep
-    their pg_dump copies in (of each database restored with it: their names do not say which)."""
+    their pg_dump copies in (of each database restored with it: their names say which)."""
     if backup.sqlite_file(db, data_dir) is not None:
         return "beside the store"
     return f"in the data directory {backup.safety_copies_folder(db, data_dir)}"
@@ -204,7 +205,8 @@ def _echo_copies(copies: list[Any], db: str | None, data_dir: Path | None) -> No
     typer.echo(f"safety copies {where} ({len(copies)}, {size:,.1f} MB in all):")
     for copy in copies:
         made = copy.made.strftime("%Y-%m-%d %H:%M:%S UTC")
-        typer.echo(f"  {made}  {copy.bytes / 1024 / 1024:>9,.1f} MB  {copy.path}")
+        unknown = " (database unknown)" if copy.database_unknown else ""
+        typer.echo(f"  {made}  {copy.bytes / 1024 / 1024:>9,.1f} MB  {copy.path}{unknown}")
 
 
 @store_app.command("safety-copies")
@@ -234,8 +236,9 @@ def safety_copies_cmd(
     (forecast-before-restore-<time>.db), oldest first, with their sizes and dates; with
     --delete-older-than, delete those made more than DAYS days ago. Only files named so in the
     store's folder are listed or deleted. A PostgreSQL store: the pg_dump copies its restores
-    keep in the data directory (forecast-before-restore-<time>.dump, of whichever database was
-    restored with that data directory)."""
+    keep in the data directory, of that database only (forecast-<database>-<hash>-before-restore-
+    <time>.dump); copies an earlier release named without the database
+    (forecast-before-restore-<time>.dump) are listed as of a database unknown, never deleted."""
     dropped = None
     if delete_older_than is not None:
         dropped = backup.drop_safety_copies(

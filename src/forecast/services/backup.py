@@ -45,6 +45,7 @@ the store log's row).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import os
@@ -612,10 +613,18 @@ class SafetyCopy:
     path: Path
     bytes: int
     made: datetime
+    database_unknown: bool = False
+    """A PostgreSQL store's copy whose name does not say of which database (an earlier
+    release's): listed with every database's, deleted by none (`drop_safety_copies`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for the store log's details and the CLI's JSON."""
-        return {"path": str(self.path), "bytes": self.bytes, "made": self.made.isoformat()}
+        return {
+            "path": str(self.path),
+            "bytes": self.bytes,
+            "made": self.made.isoformat(),
+            "database_unknown": self.database_unknown,
+        }
 
 
 def store_log(store: PlanRepository, *, limit: int | None = None) -> list[StoreLogEntry]:
@@ -630,11 +639,19 @@ def safety_copies(
     """The copies restores kept of the store at `db_url` / `data_dir`, oldest first: the files
     named as a restore names them, nothing else: beside a SQLite store
     (``forecast-before-restore-<UTC time>[-n].db``), in the data directory for a PostgreSQL
-    store (the same with ``.dump``: `_pg_copies_folder`)."""
+    store (``forecast-<database's tag>-before-restore-<UTC time>[-n].dump``: `_pg_copies_folder`,
+    `pg_copy_name`, with those an earlier release named without the tag, of a database unknown)."""
     target = _copies_target(db_url, data_dir)
     if not target.parent.is_dir():
         return []
-    return _safety_copies_of(target)
+    found = _safety_copies_of(target)
+    if sqlite_file(db_url, data_dir) is None:
+        unknown = [
+            SafetyCopy(copy.path, copy.bytes, copy.made, database_unknown=True)
+            for copy in _safety_copies_of(target.parent / PG_SAFETY_COPY_NAME)
+        ]
+        found = sorted([*found, *unknown], key=lambda copy: copy.made)  # stable: by name's -n
+    return found
 
 
 def safety_copies_folder(db_url: str | None = None, data_dir: str | Path | None = None) -> Path:
@@ -648,13 +665,14 @@ def _copies_target(db_url: str | None, data_dir: str | Path | None) -> Path:
     for a PostgreSQL store `PG_SAFETY_COPY_NAME` in its copies' folder), absolute."""
     target = sqlite_file(db_url, data_dir)
     if target is None:
-        return _pg_copies_folder(data_dir) / PG_SAFETY_COPY_NAME
+        return _pg_copies_folder(data_dir) / pg_copy_name(resolve_db_url(db_url, data_dir))
     return target.absolute()
 
 
 def _pg_copies_folder(data_dir: str | Path | None) -> Path:
     """Where the restore of a PostgreSQL store keeps its copies: the data directory (`data_dir`,
-    else FORECAST_DATA_DIR or the default), whichever database they are of."""
+    else FORECAST_DATA_DIR or the default), whichever database they are of (their names say
+    which: `pg_copy_name`)."""
     return (Path(data_dir).expanduser() if data_dir else default_data_dir()).absolute()
 
 
@@ -704,7 +722,7 @@ def drop_safety_copies(
                 f"there is no plan store in the database {shown}: give the right --db; nothing "
                 "was deleted"
             )
-        copies = _pg_copies_folder(data_dir) / PG_SAFETY_COPY_NAME
+        copies = _pg_copies_folder(data_dir) / pg_copy_name(url)  # this database's only
     else:
         if not target.is_file():
             raise NotFound(
@@ -1269,26 +1287,36 @@ def _restore_postgres(
         raise _not_an_archive(source, url, f" of a plan store (its tables: {shown_tables(tables)})")
     if contents.foreign:
         raise _foreign_entries(source, contents.foreign)
+    _refuse_grants_to_public(program, source, contents.restored)
     keys = _postgres_installation_keys(url)
-    safety_path = None if keys is None else _keep_the_database_as_it_is(url, data_dir)
+    kept: list[Path] = []
+
+    def keep_the_store_as_it_is() -> None:  # while the restore's session locks its tables
+        if keys is not None:
+            kept.append(_keep_the_database_as_it_is(url, data_dir))
+            _refuse_a_copy_that_could_not_undo(program, kept[0], url, manual)
+
     try:
-        _run_pg_restore(program, psql, source, url, contents.restored)
+        _run_pg_restore(
+            program, psql, source, url, contents.restored, while_locked=keep_the_store_as_it_is
+        )
     except BaseException:
-        if safety_path is not None:
-            safety_path.unlink(missing_ok=True)  # nothing was changed (one transaction)
+        for path in kept:
+            path.unlink(missing_ok=True)  # nothing was changed (one transaction)
         raise
+    safety_path = kept[0] if kept else None
     record = _Record(actor, safety_path)
     try:
         store = open_store(db_url=url)  # brings its tables up to this version's
     except ServiceError as exc:
-        raise _aftercare_failed(source, shown_url, exc) from exc
+        raise _aftercare_failed(source, url, exc, safety_path) from exc
     try:
         if not isinstance(store, SqlStore):  # not reached: a URL opens a SqlStore
             raise TypeError(type(store).__name__)
         with store.engine.begin() as conn:
             prepared = _after_restore(_sqlalchemy_sql(conn), source, keys, record)
     except Exception as exc:
-        raise _aftercare_failed(source, shown_url, exc) from exc
+        raise _aftercare_failed(source, url, exc, safety_path) from exc
     finally:
         store.close()
     return Restore(
@@ -1302,8 +1330,22 @@ def _restore_postgres(
 
 
 PG_SAFETY_COPY_NAME = "forecast.dump"
-"""Named as a SQLite store's copies are, in the data directory where its file would be, with
-pg_dump's suffix: ``forecast-before-restore-2026-12-06T153012Z.dump``."""
+"""How an earlier release named a PostgreSQL store's copies (of whichever database:
+``forecast-before-restore-2026-12-06T153012Z.dump``); now `pg_copy_name`."""
+
+
+def pg_copy_name(url: str) -> str:
+    """The name a PostgreSQL store's copies are named after, as a SQLite store's are after its
+    file, with pg_dump's suffix and a short tag of the database (its name, and a hash of server,
+    port and name: two servers' databases of one name are told apart; no user, no password):
+    ``forecast-plans-3f2a9c.dump``, its copies ``forecast-plans-3f2a9c-before-restore-<time>.dump``."""
+    parsed = make_url(url)
+    host = parsed.host or _query_value(url, "host") or ""
+    port = parsed.port or _query_value(url, "port") or ""
+    database = parsed.database or ""
+    digest = hashlib.sha256(f"{host}:{port}/{database}".encode()).hexdigest()[:6]
+    name = re.sub(r"[^A-Za-z0-9_]+", "_", database)[:32].strip("_") or "db"
+    return f"forecast-{name}-{digest}.dump"
 
 
 def _keep_the_database_as_it_is(url: str, data_dir: str | Path | None) -> Path:
@@ -1321,7 +1363,7 @@ def _keep_the_database_as_it_is(url: str, data_dir: str | Path | None) -> Path:
             "nothing was changed: give a --data-dir you may write in"
         ) from exc
     schema = _postgres_schema(url)
-    path = _safety_copy_path(folder / PG_SAFETY_COPY_NAME)
+    path = _safety_copy_path(folder / pg_copy_name(url))
     try:
         program = shutil.which("pg_dump")
         if program is None:
@@ -1355,14 +1397,51 @@ def _keep_the_database_as_it_is(url: str, data_dir: str | Path | None) -> Path:
     return path
 
 
+def _refuse_a_copy_that_could_not_undo(program: str, copy: Path, url: str, manual: str) -> None:
+    """The copy just made of the store as it is, checked as a restore checks a backup: where
+    the live store holds what a plan store does not define (an operator's index, trigger or
+    policy on a store table), restoring the copy (the undo the restore prints) would be refused,
+    so the restore is refused now, the copy deleted, before anything changes."""
+    try:
+        contents = _archive_contents(program, copy, url)
+        foreign = contents.foreign
+        if not foreign:
+            try:
+                _refuse_grants_to_public(program, copy, contents.restored)
+            except Invalid:
+                foreign = ["a grant to PUBLIC on a store table"]
+    except BaseException:
+        copy.unlink(missing_ok=True)
+        raise
+    if not foreign:
+        return
+    copy.unlink(missing_ok=True)
+    shown = "; ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+    raise Invalid(
+        f"the store in {without_password(url)} holds what a plan store does not define "
+        f"({shown}): the copy of it the restore keeps, to put it back, could not be restored, "
+        "so nothing was changed: drop it (as its owner) and restore again, or restore by hand "
+        f"(`{manual}`, the password from PGPASSWORD or ~/.pgpass), which keeps no copy"
+    )
+
+
 def _postgres_schema(url: str) -> str:
-    """The schema the store's tables are in: the first of the URL's search path."""
+    """The schema the store's tables are in: the plans table's, as the search path finds it
+    (not current_schema(), the first usable one, which a schema named as the role takes)."""
     engine = sa.create_engine(
         url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}, hide_parameters=True
     )
     try:
         with engine.connect() as conn:
-            return str(conn.execute(sa.text("SELECT current_schema()")).scalar_one())
+            found = conn.execute(
+                sa.text(
+                    "SELECT nspname FROM pg_class JOIN pg_namespace n "
+                    "ON n.oid = relnamespace WHERE pg_class.oid = to_regclass('plans')"
+                )
+            ).scalar_one_or_none()
+            if found is None:  # not reached: the restore keeps a copy of a store that is
+                return str(conn.execute(sa.text("SELECT current_schema()")).scalar_one())
+            return str(found)
     except SQLAlchemyError as exc:
         raise Unavailable(f"{cannot_open(url, exc)}; nothing was changed") from exc
     finally:
@@ -1377,12 +1456,24 @@ def _not_an_archive(source: Path, url: str, what: str) -> Invalid:
     )
 
 
-def _aftercare_failed(source: Path, shown_url: str, exc: BaseException) -> Unavailable:
+def _aftercare_failed(
+    source: Path, url: str, exc: BaseException, safety_copy: Path | None
+) -> Unavailable:
+    shown_url = without_password(url)
+    kept = ""
+    if safety_copy is not None:
+        undo = shlex.join(
+            ["forecast", "store", "restore", str(safety_copy), "--db", url_without_password(url)]
+        )
+        kept = (
+            f"; the store as it was is kept in {safety_copy}: `{undo}` puts it back (the "
+            "password from PGPASSWORD or ~/.pgpass)"
+        )
     return Unavailable(
         f"pg_restore restored {source} into {shown_url}, but what follows a restore failed "
         f"({_aftercare_error(exc)}): the sign-ins saved in "
         "the backup may be open again and the store log does not record the restore; restore "
-        "the same backup again"
+        f"the same backup again{kept}"
     )
 
 
@@ -1399,12 +1490,37 @@ def _pg_environment(url: str) -> dict[str, str]:
     """The environment of pg_restore: the URL's password in PGPASSWORD (none: PGPASSWORD or
     ~/.pgpass as they are), and a wait for another session's lock bounded by `BUSY_SECONDS`."""
     env = dict(os.environ)
-    password = make_url(url).password
+    password = _url_password(url)
     if password:
-        env["PGPASSWORD"] = str(password)
+        env["PGPASSWORD"] = password
+    passfile = _query_value(url, "passfile")
+    if passfile:
+        env["PGPASSFILE"] = passfile
     bounded = f"-c lock_timeout={int(BUSY_SECONDS * 1000)}"
     env["PGOPTIONS"] = f"{env['PGOPTIONS']} {bounded}" if env.get("PGOPTIONS") else bounded
     return env
+
+
+_SECRET_QUERY = ("password", "passfile")
+"""A libpq URL's query settings that are not printed nor put on a command line (where `ps`
+shows them): the password (to PGPASSWORD), the password file (to PGPASSFILE)."""
+
+
+def _query_value(url: str, name: str) -> str | None:
+    value = make_url(url).query.get(name)
+    if isinstance(value, tuple):
+        value = value[-1] if value else None
+    return None if value is None else str(value)
+
+
+def _url_password(url: str) -> str | None:
+    """The URL's password: after the user (``user:password@``) or in its query (``?password=``)."""
+    password = make_url(url).password
+    return str(password) if password else _query_value(url, "password")
+
+
+def _without_secrets(query: Any) -> dict[str, Any]:
+    return {name: value for name, value in query.items() if name not in _SECRET_QUERY}
 
 
 def _pg_said(text: str, url: str) -> str:
@@ -1412,7 +1528,7 @@ def _pg_said(text: str, url: str) -> str:
     as a word of its own (a URL's, a quoted one), not inside another (a password "forecast"
     leaves a database forecast_x named as it is)."""
     said = " ".join(text.split())
-    password = make_url(url).password
+    password = _url_password(url)
     if password:
         word = str(password)
         before = r"(?<!\w)" if re.match(r"\w", word[0]) else ""  # a word's edge where it has one
@@ -1476,12 +1592,62 @@ def _store_schema(entries: list[str]) -> str | None:
 
 
 def _foreign_entries(source: Path, foreign: list[str]) -> Invalid:
+    """The refusal of an archive holding what a plan store's pg_dump does not. The check reads
+    the labels pg_restore --list prints (type, schema, name), not the SQL under them: it keeps
+    out what a pg_dump of another database, or of the whole database, brings along, not an
+    archive altered on purpose (SQL under a harmless label is restored as it is written). Only
+    backups one made are to be restored; no attempt is made here to parse SQL."""
     shown = "; ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
     return Invalid(
         f"{source} holds what a backup of a plan store does not ({shown}): restored, it would "
         "be made in the database with the rights of the role that restores; nothing was changed: "
         "make the backup with `forecast store backup` of a store of this version"
     )
+
+
+_PG_GRANT_TO_PUBLIC = re.compile(r"^GRANT .+ ON (?:TABLE|SEQUENCE) (\S+) TO PUBLIC;$")
+
+
+def _refuse_grants_to_public(program: str, source: Path, restored: str) -> None:
+    """The grants the archive would restore (pg_restore writes them without connecting), none
+    of them to PUBLIC: every role that may connect would read (or change) the store's tables,
+    its accounts and sign-ins among them. Refused, naming the tables, before anything changes."""
+    grants = "".join(
+        line + "\n"
+        for line in restored.splitlines()
+        if (found := _PG_ENTRY.match(line)) and found.group(1).startswith("ACL ")
+    )
+    if not grants:
+        return
+    with tempfile.NamedTemporaryFile("w", suffix=".list") as use_list:
+        use_list.write(grants)
+        use_list.flush()
+        try:
+            written = subprocess.run(
+                [program, f"--use-list={use_list.name}", "--file=-", os.fspath(source)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise Unavailable(
+                f"pg_restore did not read {source} within 2 minutes; nothing was changed"
+            ) from exc
+    public = sorted(
+        {
+            found.group(1)
+            for line in written.stdout.splitlines()
+            if (found := _PG_GRANT_TO_PUBLIC.match(line.strip()))
+        }
+    )
+    if written.returncode != 0 or public:
+        shown = ", ".join(public) if public else "pg_restore cannot tell which"
+        raise Invalid(
+            f"{source} grants the store's tables to PUBLIC ({shown}): restored, every role that "
+            "may connect to the database could read them, the accounts and sign-ins among them; "
+            "nothing was changed: revoke those grants (REVOKE ... FROM PUBLIC) in the store the "
+            "backup is of and back it up again"
+        )
 
 
 def _archive_plans_columns(program: str, source: Path) -> set[str]:
@@ -1511,15 +1677,26 @@ def _archive_plans_columns(program: str, source: Path) -> set[str]:
     return next((each for each in found if holds_plans({"plans": each})), set())
 
 
-def _run_pg_restore(program: str, psql: str, source: Path, url: str, entries: str) -> None:
+def _run_pg_restore(
+    program: str,
+    psql: str,
+    source: Path,
+    url: str,
+    entries: str,
+    *,
+    while_locked: Callable[[], None] = lambda: None,
+) -> None:
     """The archive put back in one transaction, so that on a failure, or when it is stopped
-    after `PG_RESTORE_SECONDS`, nothing was changed: psql begins it and drops this version's
-    store tables (together, so that a table this version added, which a backup of an earlier
-    release lacks, no longer holds on to the plans table pg_restore --clean drops), then runs
-    the SQL pg_restore writes of the archive; it commits only once pg_restore has written all of
-    it. The aftercare (opening the store) adds what this version has and the backup lacks. A
-    view or a table of someone else's that depends on a store table keeps the tables from being
-    dropped: the restore fails, in PostgreSQL's words, rather than drop it too (no CASCADE)."""
+    after `PG_RESTORE_SECONDS`, nothing was changed: psql begins it and locks the store's tables
+    (EXCLUSIVE: the servers' writes wait, their reads and pg_dump's go on), runs
+    `while_locked` (the copy of the store as it is: no write made after it is lost), then drops
+    this version's store tables (together, so that a table this version added, which a backup
+    of an earlier release lacks, no longer holds on to the plans table pg_restore --clean drops)
+    and runs the SQL pg_restore writes of the archive; it commits only once pg_restore has
+    written all of it. The aftercare (opening the store) adds what this version has and the
+    backup lacks. A view or a table of someone else's that depends on a store table keeps the
+    tables from being dropped: the restore fails, in PostgreSQL's words, rather than drop it
+    too (no CASCADE)."""
     drop = "DROP TABLE IF EXISTS " + ", ".join(sorted(metadata.tables)) + ";\n"
     env = _pg_environment(url)
     with (
@@ -1532,36 +1709,46 @@ def _run_pg_restore(program: str, psql: str, source: Path, url: str, entries: st
         loader = subprocess.Popen(
             [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", f"--dbname={_libpq_url(url)}"],
             stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=psql_said,
             env=env,
         )
-        writer = subprocess.Popen(
-            [
-                program,
-                "--clean",
-                "--if-exists",
-                f"--use-list={use_list.name}",
-                "--file=-",
-                os.fspath(source),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=restore_said,
-            env=env,
-        )
+        writer: subprocess.Popen[bytes] | None = None
         timed_out = threading.Event()
 
         def stop_both() -> None:
             timed_out.set()
-            writer.kill()
+            if writer is not None:
+                writer.kill()
             loader.kill()
 
         stop = threading.Timer(PG_RESTORE_SECONDS, stop_both)
         stop.start()
         try:
+            if not _locked(loader):
+                raise Unavailable(
+                    f"the store's tables in {without_password(url)} could not be locked for the "
+                    f"restore; nothing was changed. psql says: "
+                    f"{_pg_said(_read(psql_said), url)}"
+                )
+            while_locked()
+            writer = subprocess.Popen(
+                [
+                    program,
+                    "--clean",
+                    "--if-exists",
+                    f"--use-list={use_list.name}",
+                    "--file=-",
+                    os.fspath(source),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=restore_said,
+                env=env,
+            )
             _feed(loader, writer, drop)
         finally:
             stop.cancel()
+            _end(loader)  # without a COMMIT where it did not get that far: rolled back
         if timed_out.is_set():
             raise Unavailable(
                 f"pg_restore did not finish restoring {source} within "
@@ -1569,6 +1756,7 @@ def _run_pg_restore(program: str, psql: str, source: Path, url: str, entries: st
                 "transaction)"
             )
         said = [_read(restore_said), _read(psql_said)]
+    assert writer is not None  # started, or an exception above
     if writer.returncode != 0 or loader.returncode != 0:
         raise Unavailable(
             f"pg_restore could not restore {source} into {without_password(url)}; nothing was "
@@ -1576,12 +1764,46 @@ def _run_pg_restore(program: str, psql: str, source: Path, url: str, entries: st
         )
 
 
+_LOCKED = "forecast-store-locked"
+
+
+def _locked(loader: subprocess.Popen[bytes]) -> bool:
+    """The psql session `loader` begins the restore's transaction and locks those of this
+    version's store tables that are there (as the search path finds them, as the store does);
+    whether it got the locks (it waits for a server's write to end, within the lock_timeout
+    of `_pg_environment`). What psql prints after that goes nowhere."""
+    assert loader.stdin is not None and loader.stdout is not None
+    names = ", ".join(f"'{table}'" for table in sorted(metadata.tables))
+    lock = (
+        "DO $$DECLARE t text; BEGIN FOREACH t IN ARRAY ARRAY[" + names + "] LOOP "
+        "IF to_regclass(t) IS NOT NULL THEN "
+        "EXECUTE format('LOCK TABLE %s IN EXCLUSIVE MODE', to_regclass(t)); "
+        "END IF; END LOOP; END $$;\n"
+    )
+    try:
+        loader.stdin.write(f"BEGIN;\n{lock}\\echo {_LOCKED}\n\\o /dev/null\n".encode())
+        loader.stdin.flush()
+    except BrokenPipeError:
+        return False
+    return loader.stdout.readline().decode(errors="replace").strip() == _LOCKED
+
+
+def _end(loader: subprocess.Popen[bytes]) -> None:
+    assert loader.stdin is not None
+    with contextlib.suppress(BrokenPipeError, ValueError):
+        loader.stdin.close()
+    loader.wait()
+    if loader.stdout is not None:
+        loader.stdout.close()
+
+
 def _feed(loader: subprocess.Popen[bytes], writer: subprocess.Popen[bytes], drop: str) -> None:
-    """pg_restore's SQL into psql, between a BEGIN and a COMMIT written only when pg_restore
-    finished well: psql stopped at an error, or pg_restore failing, ends without a commit."""
+    """pg_restore's SQL into psql (whose transaction `_locked` began), after the drop of the
+    store's tables, and a COMMIT written only when pg_restore finished well: psql stopped at an
+    error, or pg_restore failing, ends without a commit."""
     assert loader.stdin is not None and writer.stdout is not None
     try:
-        loader.stdin.write(b"BEGIN;\n" + drop.encode())
+        loader.stdin.write(drop.encode())
         shutil.copyfileobj(writer.stdout, loader.stdin)
         if writer.wait() == 0:
             loader.stdin.write(b"COMMIT;\n")
@@ -1610,7 +1832,7 @@ def _libpq_url(url: str) -> str:
         host=parsed.host,
         port=parsed.port,
         database=parsed.database,
-        query=parsed.query,
+        query=_without_secrets(parsed.query),
     )
     return bare.render_as_string(hide_password=False)
 
@@ -1641,8 +1863,8 @@ def _postgres_installation_keys(url: str, changed: str = "changed") -> dict[str,
 
 
 def url_without_password(url: str) -> str:
-    """`url` as given, with no password in it (a command to print: PostgreSQL's clients then take
-    it from PGPASSWORD or ~/.pgpass)."""
+    """`url` as given, with no password in it, after the user or in its query (a command to
+    print: PostgreSQL's clients then take it from PGPASSWORD or ~/.pgpass)."""
     parsed = make_url(url)
     bare = sa.URL.create(
         parsed.drivername,
@@ -1650,25 +1872,25 @@ def url_without_password(url: str) -> str:
         host=parsed.host,
         port=parsed.port,
         database=parsed.database,
-        query=parsed.query,
+        query=_without_secrets(parsed.query),
     )
     return bare.render_as_string(hide_password=False)
 
 
 def pg_restore_command(url: str, backup: str | Path) -> str:
     """The commands (a shell line) that put the pg_dump file `backup` back into the database of
-    `url` by hand, as `_run_pg_restore` does, without the URL's password: pg_restore writes the
-    archive's SQL into a file beside it, then psql runs, in one transaction that an error rolls
-    back, the drop of this version's tables and that SQL. pg_restore --clean alone cannot
-    replace a store with a backup of an earlier release: the tables added since refer to the
-    plans table it drops."""
-    sql = f"{os.fspath(backup)}.sql"
-    drop = "DROP TABLE IF EXISTS " + ", ".join(sorted(metadata.tables))
-    written = ["pg_restore", "--clean", "--if-exists", f"--file={sql}", os.fspath(backup)]
-    run = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction"]
-    return f"{shlex.join(written)} && " + shlex.join(
-        [*run, *_server_words(url), f"--command={drop}", f"--file={sql}"]
-    )
+    `url` by hand, as `_run_pg_restore` does, without the URL's password: psql runs, in one
+    transaction, the drop of this version's tables and the SQL pg_restore writes of the archive,
+    piped (no file of the store's data, its sign-ins among them, is left about); the COMMIT is
+    written only when pg_restore finished well, so that an error of psql's (ON_ERROR_STOP) or of
+    pg_restore's ends it without one: nothing changed. pg_restore --clean alone cannot replace a
+    store with a backup of an earlier release: the tables added since refer to the plans table
+    it drops."""
+    drop = "DROP TABLE IF EXISTS " + ", ".join(sorted(metadata.tables)) + ";"
+    begin = shlex.join(["printf", "%s\\n", "BEGIN;", drop])
+    written = shlex.join(["pg_restore", "--clean", "--if-exists", "--file=-", os.fspath(backup)])
+    run = shlex.join(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", *_server_words(url)])
+    return f"{{ {begin} && {written} && echo 'COMMIT;'; }} | {run}"
 
 
 def pg_dump_command(url: str, target: str | Path, *, schema: str | None = None) -> str:

@@ -157,7 +157,9 @@ def _postgres_problem(parsed: URL, cause: OperationalError, driver: str, text: s
 
 
 def without_password(url: str) -> str:
-    """The URL without its password, for messages (one without a password stays as it is)."""
+    """The URL without its password, for messages (one without a password stays as it is): the
+    one after the user and a libpq query's ``password=`` (and ``passfile=``), shown as ``***``."""
+    url = re.sub(r"([?&](?:password|passfile)=)[^&]*", r"\1***", url)
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
         creds, host = rest.rsplit("@", 1)
