@@ -381,7 +381,7 @@ class _Likeness:
         disabled = plans.disabled_members(self.store, self.origin)
         self.members, self.members_left_out = plans.copy_roles(state, self.origin, teams, disabled)
         self.teams_without_lead = self._leaderless(state, teams)
-        periods = horizon_periods(baseline[schema.DS].unique())
+        periods = horizon_periods(baseline[schema.DS].unique(), state.freq)
         first, last = periods[schema.DS].min().date(), periods["end"].max().date()
         carried: list[dict[str, Any]] = []
         events = system.events_of(self.origin)
@@ -459,14 +459,14 @@ def _fitting(
     for kept, outcome in within:
         if kept is not None:
             try:
-                validate_event(kept, attributes, horizon)
+                validate_event(kept, attributes, horizon, state.freq)
             except OverrideError as exc:
                 checked.append((None, _left_out(kept, str(exc), state)))
                 continue
         checked.append((kept, outcome))
 
     def planned(events: list[Event]) -> pd.DataFrame:
-        return apply_events(baseline, attributes, events, state.team_attr)
+        return apply_events(baseline, attributes, events, state.team_attr, state.freq)
 
     def beyond(plan: pd.DataFrame) -> str | None:
         try:

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from forecast import bounds, schema
+from forecast import bounds, overrides, schema
 from forecast.bounds import MAX_HORIZON as MAX_HORIZON  # re-exported for the pages
 from forecast.bounds import horizon_problem
 from forecast.engine import label_notes
@@ -310,15 +310,12 @@ def audit_log(store: PlanRepository, plan: str) -> list[AuditEntry]:
 
 def period_span(freq: str, first: Any, last: Any) -> tuple[date, date]:
     """The days periods `first`..`last` (period starts, as the plan keeps them) cover: the first
-    period's first day to the last period's last day. A week-ending file's last week
-    (2011-12-24..2011-12-30, its date 2011-12-30) reads inside it, as a week-start file's does."""
-    import numpy as np
-
-    from forecast.engine.ingest.regularise import period_starts, periods
-
-    start, end = pd.Timestamp(first), pd.Timestamp(last)
-    following = period_starts(periods(np.array([end.to_datetime64()]), freq) + 1, freq)[0]
-    return start.date(), (pd.Timestamp(following) - pd.Timedelta(days=1)).date()
+    period's first day to the last period's last day, by the one rule of a horizon's periods
+    (``overrides.horizon_periods``), the days an event's dates are checked against. A
+    week-ending file's last week (2011-12-24..2011-12-30, its date 2011-12-30) reads inside it,
+    as a week-start file's does."""
+    periods = overrides.horizon_periods([first, last], freq)
+    return periods[schema.DS].min().date(), periods["end"].max().date()
 
 
 def span_text(freq: str, first: Any, last: Any) -> str:
