@@ -752,6 +752,44 @@ def apply_events(
     return frame[SYSTEM_PLAN_COLUMNS].reset_index(drop=True)
 
 
+def cell_without_each(
+    baseline: pd.DataFrame,
+    attributes: pd.DataFrame,
+    events: Sequence[Event],
+    row: int,
+    left_out: Sequence[Event],
+    freq: str | None = None,
+) -> np.ndarray:
+    """The system plan of one series-period, `row` of `baseline`, as ``apply_events(baseline,
+    attributes, events, ..., freq)`` makes it with each event of `left_out` left out in turn: one
+    value per event of `left_out`. The cell gets the same effects in the same order as there, so
+    the values are the same to the bit, on a grid of one cell per event left out instead of a
+    system plan each."""
+    attrs = attributes.copy()
+    attrs[UNIQUE_ID] = attrs[UNIQUE_ID].astype(str)
+    attrs = attrs.drop_duplicates(UNIQUE_ID).reset_index(drop=True)
+    series = int(
+        np.flatnonzero(attrs[UNIQUE_ID].to_numpy() == str(baseline[UNIQUE_ID].iloc[row]))[0]
+    )
+    periods = horizon_periods(pd.to_datetime(baseline[DS]).unique(), freq)
+    starts = periods[DS].to_numpy(dtype="datetime64[ns]")
+    ends = periods["end"].to_numpy(dtype="datetime64[ns]")
+    period = int(np.flatnonzero(starts == pd.Timestamp(baseline[DS].iloc[row]).to_datetime64())[0])
+    scope_masks = ScopeMasks(attrs)
+    parts = effect_parts((len(left_out), 1))
+    for event in events:
+        if not scope_masks.mask(event.scope)[series]:
+            continue
+        share = event_shares(event, starts, ends)[period : period + 1]
+        if not share[0] > 0:
+            continue
+        kept = [j for j, other in enumerate(left_out) if other is not event]
+        if kept:
+            apply_effect(parts, event, np.ix_(kept, [0]), share)
+    base = np.full(len(left_out), float(baseline[BASELINE].iloc[row]))
+    return compose(base, *(part[:, 0] for part in parts))
+
+
 def _event_labels(touched: np.ndarray, ids: Sequence[str]) -> pd.Categorical:
     """Comma-joined event ids per row, computed once per distinct combination."""
     # Number the distinct combinations exactly, one 64-event word at a time.
