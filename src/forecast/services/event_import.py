@@ -826,6 +826,5 @@ def _save(
         expected_version=expected_version,
         role="planner",
         doing=DOING,
-        retry_stale=True,
     )
     return EventImport(saved, file, added, [*skipped, *late], False, added_rows, notes)

@@ -156,8 +156,6 @@ def _change(
     action: str,
     expected_version: int | None,
     operate: Callable[[PlanState, Negotiation | None, Actor], tuple[Negotiation, str, Any, Any]],
-    *,
-    retry_stale: bool = True,
 ) -> PlanState:
     """Run one domain operation on a copy of the plan and save it with one audit row.
 
@@ -195,7 +193,6 @@ def _change(
         expected_version=expected_version,
         doing=_DOING.get(action),
         allow_locked=True,
-        retry_stale=retry_stale,
         guard=agreed,
     )
 

@@ -395,7 +395,6 @@ def change_plan(
     reason: str | None = None,
     allow_locked: bool = False,
     blobs: Mapping[str, bytes | None] | None = None,
-    retry_stale: bool = True,
     allow_archived: bool = False,
     guard: Callable[[PlanState], None] | None = None,
     authorize: Callable[[PlanState], None] | None = None,
@@ -411,8 +410,7 @@ def change_plan(
     race means another writer made progress, and mutate re-checks the change on the fresh state
     and refuses (with its reason) once it no longer applies. So mutate must be valid on any later
     state: it finds what it changes in the state it is given (an event by its id), not in the
-    state read before. `retry_stale=False` refuses such a save as stale instead (no use case
-    does: a person who gave no version has no version to make the change again with).
+    state read before.
 
     An archived plan is refused whatever `allow_locked` says (only `unarchive` passes
     `allow_archived`). `guard(state)` refuses what no version of the plan would allow (e.g. an
@@ -422,7 +420,7 @@ def change_plan(
     in for `role` where more than one role's holder may act (it runs where the role check does)."""
     check_actor(actor)
     check_text("a change's reason", reason)
-    retry = retry_stale and expected_version is None
+    retry = expected_version is None
     attempt = 0
     while True:
         attempt += 1
@@ -938,7 +936,6 @@ def _change_members(
         authorize=lambda s: require_members_manager(store, s, actor, doing),
         doing=doing,
         allow_locked=True,
-        retry_stale=True,
     )
 
 
@@ -1022,7 +1019,6 @@ def _set_archived(
         reason=(reason or "").strip() or None,
         allow_locked=True,
         allow_archived=True,
-        retry_stale=True,
     )
 
 

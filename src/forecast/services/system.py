@@ -622,7 +622,6 @@ def add_event(
         mutate,
         expected_version,
         reason=reason or None,
-        retry_stale=True,
     )
     return Saved(saved, event=added[0], note=_coverage_note(store, saved, added[0]))
 
@@ -1197,7 +1196,6 @@ def explain(
         expected_version=expected_version,
         role="planner",
         doing="explain deviations",
-        retry_stale=True,
     )
     note = f"this replaces {_replaced_text(replaced)}" if replaced else None
     return Saved(saved, explained=len(new), note=note)
@@ -1276,7 +1274,6 @@ def set_threshold(
             expected_version=expected_version,
             role="owner",
             doing="change the threshold",
-            retry_stale=True,
         )
     )
 
