@@ -839,8 +839,15 @@ def _joined_events(labels: pd.Series, groups: np.ndarray, n_groups: int) -> Any:
     joined = np.empty(n_groups, dtype=object)
     joined[:] = [",".join(ids) for ids in seen]
     # The cast groupby.agg gives a Python function's results: the column's own dtype (a
-    # categorical) where every joined label is one of its values, else strings.
-    return labels.array._cast_pointwise_result(joined)
+    # categorical) where every joined label is one of its values, else strings; a string column
+    # keeps its own string dtype (its storage and missing value).
+    dtype = labels.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        if pd.Index(joined).isin(dtype.categories).all():
+            return pd.Categorical(joined, dtype=dtype)
+    elif isinstance(dtype, pd.StringDtype):
+        return pd.array(joined, dtype=dtype)
+    return pd.Series(joined).array  # pandas' inference: text as its default string dtype
 
 
 def aggregate(system_plan: pd.DataFrame, level: str = "team") -> pd.DataFrame:
