@@ -47,6 +47,7 @@ from forecast.services.errors import (
 )
 from forecast.services.series_frames import labels_of
 from forecast.store import (
+    Account,
     AuditEntry,
     Change,
     PastActuals,
@@ -512,13 +513,20 @@ def _account_name(store: PlanRepository, user: str) -> str:
     match it (`Piet` is piet's account); the name as typed when no account matches. A name that
     two accounts match (piet and PIET, in a store from before such names were refused) is
     refused, naming both."""
-    either = accounts.alike(store, user)
+    return _matched_account(store, user)[0]
+
+
+def _matched_account(store: PlanRepository, user: str) -> tuple[str, Account | None]:
+    """``_account_name`` and the account it names (None: no account matches), read once."""
+    account, either = accounts.matching(store, user)
     if either:
         raise NotFound(
             f"there is no account {user!r}, and the accounts {', '.join(either)} differ from it "
             "only in capitals: name the one you mean as it is spelled"
         )
-    return accounts.spelled(store, user)
+    if account is None and user != user.strip():  # as a sign-in matches a typed name
+        account = accounts.matching(store, user.strip())[0]
+    return (account.name, account) if account is not None else (user, None)
 
 
 def _require_account(store: PlanRepository, user: str) -> str:
@@ -529,8 +537,7 @@ def _require_account(store: PlanRepository, user: str) -> str:
     as before."""
     if not accounts.has_accounts(store):
         return user
-    user = _account_name(store, user)
-    account = store.get_account(user)
+    user, account = _matched_account(store, user)
     if account is None:
         raise NotFound(
             f"there is no account {user!r}; an admin adds it with `forecast user add {user}` "
