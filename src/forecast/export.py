@@ -154,7 +154,7 @@ def plan_rows(
     out["adjustment"] = money_texts(adjustment, digits)
     # a period's last day as well as its first (`ds`): a planner's own files may date a week by
     # its end (week ending Friday), and join the export on that
-    out["period_end"] = _period_ends(negotiated["ds"])
+    out["period_end"] = _period_ends(negotiated["ds"], freq)
     out["period"] = [period_label(day, freq) for day in out["ds"]]
     if "basis_minor" in negotiated.columns and basis_taken_at:
         # which basis the `basis` column is: a plan agreed before the system plan moved keeps it,
@@ -172,8 +172,8 @@ def plan_rows(
     return out.reset_index(drop=True)
 
 
-def _period_ends(ds: pd.Series) -> np.ndarray:
-    periods = horizon_periods(ds.unique())
+def _period_ends(ds: pd.Series, freq: str | None) -> np.ndarray:
+    periods = horizon_periods(ds.unique(), freq)
     ends = pd.Series(periods["end"].dt.strftime("%Y-%m-%d").to_numpy(), index=periods["ds"])
     return ends.reindex(pd.to_datetime(ds)).to_numpy()
 

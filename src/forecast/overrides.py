@@ -375,11 +375,24 @@ def suggestion_record(data: Any) -> dict[str, Any] | None:
     return record
 
 
-def horizon_periods(dates: Iterable[Any]) -> pd.DataFrame:
-    """The horizon's periods: ``ds`` (period start) and ``end`` (last day of the period)."""
+_PERIOD_STEP = {"D": pd.DateOffset(days=1), "W": pd.DateOffset(days=7)}
+_PERIOD_STEP.update({"M": pd.DateOffset(months=1), "Q": pd.DateOffset(months=3)})
+
+
+def horizon_periods(dates: Iterable[Any], freq: str | None = None) -> pd.DataFrame:
+    """The horizon's periods: ``ds`` (period start) and ``end`` (last day of the period).
+
+    With the plan's `freq` (D, W-..., M, Q; or MS, QS) each period ends on the last day of its own period,
+    however few the periods are: the one rule of a plan's horizon (``plans.period_span`` writes
+    it). Without it the step is read off the dates, which a single date cannot give: it is taken
+    as one day long."""
     starts = pd.DatetimeIndex(pd.unique(pd.to_datetime(pd.Index(dates)))).sort_values()
     if len(starts) == 0:
         return pd.DataFrame({DS: starts, "end": starts})
+    if freq is not None:
+        # The plan's D, W-FRI, M, Q as a page's pandas alias (MS, QS) spells them alike.
+        step = starts + _PERIOD_STEP[freq[:1].upper()]
+        return pd.DataFrame({DS: starts, "end": step - pd.Timedelta(days=1)})
     if len(starts) == 1:
         last_following = starts[-1] + pd.Timedelta(days=1)
     elif (starts.day == 1).all():
@@ -399,10 +412,13 @@ def period_start(periods: pd.DataFrame, when: pd.Timestamp) -> pd.Timestamp | No
     return pd.Timestamp(inside.iloc[0]) if len(inside) else None
 
 
-def validate_event(event: Event, attributes: pd.DataFrame, horizon_dates: Iterable[Any]) -> None:
-    """All rules: name, kind, effect, period inside the horizon, scope known to the plan."""
+def validate_event(
+    event: Event, attributes: pd.DataFrame, horizon_dates: Iterable[Any], freq: str | None = None
+) -> None:
+    """All rules: name, kind, effect, period inside the horizon (of `freq` periods), scope known
+    to the plan."""
     event.check()
-    periods = horizon_periods(horizon_dates)
+    periods = horizon_periods(horizon_dates, freq)
     first, last = periods[DS].min().date(), periods["end"].max().date()
     if event.start < first or event.end > last:
         raise PeriodError(
@@ -436,13 +452,18 @@ def check_plan_bounds(system_plan: pd.DataFrame) -> None:
 
 
 def partly_covered(
-    start: Any, end: Any, horizon_dates: Iterable[Any], *, periods: pd.DataFrame | None = None
+    start: Any,
+    end: Any,
+    horizon_dates: Iterable[Any],
+    *,
+    periods: pd.DataFrame | None = None,
+    freq: str | None = None,
 ) -> list[tuple[date, date, int, int]]:
     """The periods the days ``start``..``end`` touch but do not cover: ``(first day, last day,
     days covered, days in the period)`` each. ``periods``: ``horizon_periods(horizon_dates)``
     when the caller has it already (many events over one horizon)."""
     if periods is None:
-        periods = horizon_periods(horizon_dates)
+        periods = horizon_periods(horizon_dates, freq)
     first = np.datetime64(pd.Timestamp(start).as_unit("ns"))
     last = np.datetime64(pd.Timestamp(end).as_unit("ns"))
     starts = periods[DS].to_numpy(dtype="datetime64[ns]")
@@ -474,11 +495,15 @@ def takes_offer(event: Event) -> bool:
 
 
 def partly_covered_text(
-    event: Event, horizon_dates: Iterable[Any], *, periods: pd.DataFrame | None = None
+    event: Event,
+    horizon_dates: Iterable[Any],
+    *,
+    periods: pd.DataFrame | None = None,
+    freq: str | None = None,
 ) -> str | None:
     """What to tell the person who adds `event` when it covers periods only in part: the share
     it counts in there (or, for an event made before days were counted, that it counts whole)."""
-    partial = partly_covered(event.start, event.end, horizon_dates, periods=periods)
+    partial = partly_covered(event.start, event.end, horizon_dates, periods=periods, freq=freq)
     if not partial:
         return None
     listed = ", ".join(f"{a}..{b} ({n} of {d} days)" for a, b, n, d in partial[:4])
@@ -650,9 +675,10 @@ def apply_events(
     attributes: pd.DataFrame,
     events: Sequence[Event],
     team_attr: str | None,
+    freq: str | None = None,
 ) -> pd.DataFrame:
     """The system plan per series-period, in the baseline's row order (vectorised; events apply
-    in list order).
+    in list order). `freq`: the plan's, for the days each period holds (``horizon_periods``).
 
     Returns ``unique_id, ds, team, baseline, adjustment, system_plan, deviation_pct, events``:
     ``deviation_pct`` is 100 * adjustment / baseline (inf when the baseline is 0 and the plan is
@@ -682,7 +708,7 @@ def apply_events(
     )
 
     ds_codes, ds_uniques = pd.factorize(frame[DS])
-    periods = horizon_periods(ds_uniques)
+    periods = horizon_periods(ds_uniques, freq)
     period_pos = pd.Index(periods[DS]).get_indexer(pd.DatetimeIndex(ds_uniques))[ds_codes]
     period_starts = periods[DS].to_numpy(dtype="datetime64[ns]")
     period_ends = periods["end"].to_numpy(dtype="datetime64[ns]")
@@ -724,6 +750,44 @@ def apply_events(
     frame["deviation_pct"] = deviation
     frame["events"] = _event_labels(touched, [e.event_id for e in events])
     return frame[SYSTEM_PLAN_COLUMNS].reset_index(drop=True)
+
+
+def cell_without_each(
+    baseline: pd.DataFrame,
+    attributes: pd.DataFrame,
+    events: Sequence[Event],
+    row: int,
+    left_out: Sequence[Event],
+    freq: str | None = None,
+) -> np.ndarray:
+    """The system plan of one series-period, `row` of `baseline`, as ``apply_events(baseline,
+    attributes, events, ..., freq)`` makes it with each event of `left_out` left out in turn: one
+    value per event of `left_out`. The cell gets the same effects in the same order as there, so
+    the values are the same to the bit, on a grid of one cell per event left out instead of a
+    system plan each."""
+    attrs = attributes.copy()
+    attrs[UNIQUE_ID] = attrs[UNIQUE_ID].astype(str)
+    attrs = attrs.drop_duplicates(UNIQUE_ID).reset_index(drop=True)
+    series = int(
+        np.flatnonzero(attrs[UNIQUE_ID].to_numpy() == str(baseline[UNIQUE_ID].iloc[row]))[0]
+    )
+    periods = horizon_periods(pd.to_datetime(baseline[DS]).unique(), freq)
+    starts = periods[DS].to_numpy(dtype="datetime64[ns]")
+    ends = periods["end"].to_numpy(dtype="datetime64[ns]")
+    period = int(np.flatnonzero(starts == pd.Timestamp(baseline[DS].iloc[row]).to_datetime64())[0])
+    scope_masks = ScopeMasks(attrs)
+    parts = effect_parts((len(left_out), 1))
+    for event in events:
+        if not scope_masks.mask(event.scope)[series]:
+            continue
+        share = event_shares(event, starts, ends)[period : period + 1]
+        if not share[0] > 0:
+            continue
+        kept = [j for j, other in enumerate(left_out) if other is not event]
+        if kept:
+            apply_effect(parts, event, np.ix_(kept, [0]), share)
+    base = np.full(len(left_out), float(baseline[BASELINE].iloc[row]))
+    return compose(base, *(part[:, 0] for part in parts))
 
 
 def _event_labels(touched: np.ndarray, ids: Sequence[str]) -> pd.Categorical:
@@ -775,8 +839,15 @@ def _joined_events(labels: pd.Series, groups: np.ndarray, n_groups: int) -> Any:
     joined = np.empty(n_groups, dtype=object)
     joined[:] = [",".join(ids) for ids in seen]
     # The cast groupby.agg gives a Python function's results: the column's own dtype (a
-    # categorical) where every joined label is one of its values, else strings.
-    return labels.array._cast_pointwise_result(joined)
+    # categorical) where every joined label is one of its values, else strings; a string column
+    # keeps its own string dtype (its storage and missing value).
+    dtype = labels.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        if pd.Index(joined).isin(dtype.categories).all():
+            return pd.Categorical(joined, dtype=dtype)
+    elif isinstance(dtype, pd.StringDtype):
+        return pd.array(joined, dtype=dtype)
+    return pd.Series(joined).array  # pandas' inference: text as its default string dtype
 
 
 def aggregate(system_plan: pd.DataFrame, level: str = "team") -> pd.DataFrame:

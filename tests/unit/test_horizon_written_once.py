@@ -8,15 +8,18 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 from test_week_ending_dates import _weekly_csv
 from typer.testing import CliRunner
 
+from forecast import schema
 from forecast.cli import app
 from forecast.services import plans, system
 from forecast.services.errors import Invalid
 from forecast.services.store_factory import open_store
+from tests.histories import long_history
 
 HORIZON = re.compile(r"horizon (?:is )?(\d{4}-\d\d-\d\d\.\.\d{4}-\d\d-\d\d)")
 
@@ -103,3 +106,65 @@ def test_the_span_of_monthly_and_daily_periods_runs_to_their_last_day():
         date(2024, 2, 29),
     )
     assert plans.span_text("D", "2024-03-01", "2024-03-07") == "2024-03-01..2024-03-07"
+
+
+def _short_plan(tmp_path, freq: str, horizon: int):
+    """A plan of two series whose horizon is `horizon` periods of `freq` (seasonal naive)."""
+
+    pandas_freq = {"M": "MS", "Q": "QS", "W-MON": "W-MON"}[freq]
+    start = "2021-01-04" if freq == "W-MON" else "2021-01-01"
+    history = long_history([np.arange(1.0, 37.0) * 10, np.arange(1.0, 37.0)], start, pandas_freq)
+    store = open_store(data_dir=tmp_path)
+    state = plans.create_plan_from_frames(
+        store,
+        name=f"{horizon} x {freq}",
+        history=history,
+        attributes=None,
+        freq=freq,
+        horizon=horizon,
+        team_attr=None,
+        actor="olga",
+        model="snaive",
+    )
+    return store, state
+
+
+@pytest.mark.parametrize(("freq", "horizon"), [("M", 1), ("M", 2), ("Q", 1), ("W-MON", 1)])
+def test_an_event_in_the_last_period_of_a_short_horizon_is_taken_and_one_after_it_refused(
+    tmp_path, freq, horizon
+):
+    """A one-period plan's horizon read as its first day only: an event in its only period (the
+    horizon `plan show` writes) was refused as outside it, and applied to nothing."""
+    store, state = _short_plan(tmp_path, freq, horizon)
+    dates = system.horizon_dates(store, state)
+    first, last = plans.period_span(freq, dates[0], dates[-1])
+    assert plans.horizon_text(state) == f"{first}..{last}"
+    system.add_event(
+        store,
+        state.plan_id,
+        "olga",
+        name="last days",
+        kind="other",
+        start=last - pd.Timedelta(days=1),
+        end=last,
+        effect="percent",
+        value=10.0,
+    )
+    touched = system.system_plan(store, state.plan_id)
+    in_last = touched[touched[schema.DS] == dates[-1]]
+    assert (in_last["system_plan"] > in_last["baseline"]).all()
+    after = last + pd.Timedelta(days=1)
+    with pytest.raises(Invalid) as refused:
+        system.add_event(
+            store,
+            state.plan_id,
+            "olga",
+            name="too late",
+            kind="other",
+            start=after,
+            end=after,
+            effect="percent",
+            value=10.0,
+        )
+    assert f"outside the plan's horizon {first}..{last}" in str(refused.value)
+    store.close()

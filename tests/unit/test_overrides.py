@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -656,3 +657,43 @@ def test_every_series_is_typed_the_same_way_in_the_cli_the_page_and_the_events_s
     assert Scope.parse(["all", "StoreType=a"]) == Scope.parse(["StoreType=a"])
     with pytest.raises(UnknownScope):
         Scope.parse(["all stores"])
+
+
+def _labelled(events: list[str], dtype: Any) -> pd.DataFrame:
+    """A system plan of team a's two series over one week whose labels are `events` in `dtype`."""
+    n = len(events)
+    return pd.DataFrame(
+        {
+            "unique_id": [str(i) for i in range(n)],
+            "ds": [WEEKS[0]] * n,
+            "team": ["a"] * n,
+            "baseline": [100.0] * n,
+            "adjustment": [0.0] * n,
+            "system_plan": [100.0] * n,
+            "deviation_pct": [0.0] * n,
+            "events": pd.Series(events, dtype=dtype),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("labels", "dtype", "joined_dtype"),
+    [
+        (["E1", "E1"], "category", "category"),  # "E1" is a category: kept as one
+        (["E1", "E2"], "category", "str"),  # "E1,E2" is none of them: text
+        (["E1", "E2"], "str", "str"),
+        (["E1", "E2"], "string", "string"),
+        (["E1", "E2"], object, "str"),
+        ([], "category", "category"),
+        ([], "str", "str"),
+        ([], "string", "string"),
+        ([], object, "object"),
+    ],
+)
+def test_joined_labels_keep_the_column_dtype_where_they_can(labels, dtype, joined_dtype):
+    """The team cells' labels come out as ``groupby.agg`` would give them: in the column's own
+    dtype where it holds them (a categorical only where every joined label is a category), else
+    as text; an empty plan keeps the column's dtype."""
+    teams = aggregate(_labelled(labels, dtype), "team")
+    assert str(teams["events"].dtype) == joined_dtype
+    assert teams["events"].tolist() == ([",".join(dict.fromkeys(labels))] if labels else [])

@@ -208,3 +208,35 @@ def test_an_event_its_own_rules_refuse_on_the_new_plan_is_not_said_to_be_on_its_
     assert launch.outcome == plan_like.LEFT_OUT
     assert not launch.detail.startswith("on the new plan's baseline"), launch.detail
     assert launch.note is not None and launch.note.fix == LikeFix.ADD_EVENT_AGAIN
+
+
+def test_of_many_events_stacked_on_one_cell_the_same_ones_are_left_out_in_their_order():
+    """Which events are carried and which left out (and in what order they are said) when
+    several stack beyond the bounds on one series-period: the leaving out judges each event on
+    that cell alone, as the system plan without it read there."""
+    boost = {"name": "Boost", "kind": "promotion", "scope": Scope(ids=("a0",)), "value": 100}
+    small = {"name": "Small", "kind": "promotion", "scope": Scope(ids=("a0",)), "value": 5}
+    other = {"name": "Other", "kind": "promotion", "scope": Scope(ids=("a1",)), "value": 300}
+    again = {**LAUNCH, "name": "Launch again", "value": 4000}
+    order = (SUMMER, boost, LAUNCH, small, other, again, {**boost, "name": "Boost again"})
+    store, old, this_week = _last_week(BIG_TOGETHER, order)
+
+    done = plan_like.create_plan_like(
+        store, name="this week", source=this_week, filename="sales.csv", like=old, actor="olga"
+    )
+
+    said = [(e.name, e.outcome, e.detail.split(" on the same")[0]) for e in done.events]
+    on_a0 = "on the new plan's baseline, with E1 'Summer', E2 'Boost', E4 'Small'"
+    assert said == [
+        ("Summer", plan_like.CARRIED, ""),
+        ("Boost", plan_like.CARRIED, ""),
+        ("Launch", plan_like.LEFT_OUT, f"{on_a0}, E6 'Launch again', E7 'Boost again'"),
+        ("Small", plan_like.CARRIED, ""),
+        ("Other", plan_like.CARRIED, ""),
+        ("Launch again", plan_like.LEFT_OUT, f"{on_a0}, E7 'Boost again'"),
+        ("Boost again", plan_like.CARRIED, ""),
+    ]
+    saved = plans.get_plan(store, done.plan.plan_id)
+    assert [e.name for e in system.events_of(saved)] == [
+        "Summer", "Boost", "Small", "Other", "Boost again",
+    ]  # fmt: skip

@@ -14,6 +14,7 @@ import time
 import pytest
 
 from dashboard.app import create_app
+from forecast.services.errors import NotFound
 from forecast.services.uploads import UploadStore
 from tests.signin import add_app_accounts, signed_in_client
 from tests.unit.test_dashboard_pages import PREVIEW
@@ -243,6 +244,25 @@ def test_uploads_are_deleted_after_a_day_and_when_discarded(tmp_path):
     store.discard("me", used)
     assert store.sweep(now=time.time() + 2 * 24 * 3600) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_discard_by_another_session_leaves_the_upload_and_its_owners_takes_it(tmp_path):
+    """Whose an upload is comes from its record alone: another session's discard (with a reason)
+    changes nothing, the owner's deletes the file and says why to the owner only."""
+    store = UploadStore(tmp_path)
+    token = store.save("me", b"sales", "sales.csv")
+
+    store.discard("someone else", token, "used to make plan p1")
+    store.discard("", token, "used to make plan p1")
+
+    assert store.resolve("me", token).content == b"sales"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [token, f"{token}.json"]
+    store.discard("me", token, "used to make plan p1")
+    assert not (tmp_path / token).exists() and not (tmp_path / f"{token}.json").exists()
+    with pytest.raises(NotFound, match="sales.csv is no longer on the server: used to make"):
+        store.resolve("me", token)
+    with pytest.raises(NotFound, match="drop the file again"):
+        store.resolve("someone else", token)
 
 
 def test_an_upload_keeps_only_the_printable_base_name_the_browser_gave(tmp_path):

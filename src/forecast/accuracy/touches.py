@@ -135,15 +135,21 @@ class NegotiationTouches:
 
 class EventGrid:
     """The events' blocks (series x periods) on a `ScoredGrid`, to rebuild the system plan without
-    some of them on just the cells they touch."""
+    some of them on just the cells they touch. `freq`: the plan's, for the days each period holds."""
 
-    def __init__(self, grid: ScoredGrid, attributes: pd.DataFrame, events: Sequence[Event]):
+    def __init__(
+        self,
+        grid: ScoredGrid,
+        attributes: pd.DataFrame,
+        events: Sequence[Event],
+        freq: str | None = None,
+    ):
         self.grid = grid
         self.events = list(events)
         attrs = attributes.copy()
         attrs[UNIQUE_ID] = attrs[UNIQUE_ID].astype(str)
         attrs = attrs.drop_duplicates(UNIQUE_ID).set_index(UNIQUE_ID).reindex(grid.series)
-        periods = horizon_periods(grid.periods)
+        periods = horizon_periods(grid.periods, freq)
         starts = periods["ds"].to_numpy(dtype="datetime64[ns]")
         ends = periods["end"].to_numpy(dtype="datetime64[ns]")
         codes: dict[str, tuple[np.ndarray, dict[str, int]]] = {}

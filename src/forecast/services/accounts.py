@@ -339,10 +339,20 @@ def spelled(store: PlanRepository, name: str) -> str:
 def alike(store: PlanRepository, name: str) -> list[str]:
     """The names of the accounts that differ from `name` only in capitals, when there are
     several (a store from before such names were refused: piet and PIET, so Piet is neither)."""
-    if store.get_account(name) is not None or not _NAME.match(name):
-        return []
-    found = [a.name for a in store.find_accounts_ignoring_case(name)]
-    return found if len(found) > 1 else []
+    return matching(store, name)[1]
+
+
+def matching(store: PlanRepository, name: str) -> tuple[Account | None, list[str]]:
+    """The account a typed name means (as `_account_to_sign_in` matches it) and, when none,
+    the accounts that differ from it only in capitals where there are several (`alike`): one
+    read of the account and at most one of those alike, for a caller that needs both."""
+    account = store.get_account(name)
+    if account is not None or not _NAME.match(name):
+        return account, []
+    found = store.find_accounts_ignoring_case(name)
+    if len(found) == 1:
+        return found[0], []
+    return None, [a.name for a in found] if len(found) > 1 else []
 
 
 def proxy_account(store: PlanRepository, name: str | None) -> Account | None:

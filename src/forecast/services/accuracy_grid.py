@@ -310,7 +310,7 @@ def plan_grid(
     has_goal = neg is not None and neg.goal is not None
     basis = str(neg.basis) if neg is not None and has_goal else "system_plan"
     grid = accuracy.ScoredGrid(series, periods, team, y, layers, scale, target_basis=basis)
-    egrid = EventGrid(grid, attributes, events) if events else None
+    egrid = EventGrid(grid, attributes, events, state.freq) if events else None
     layers["system_plan"] = egrid.full if egrid is not None else base.astype(float, copy=True)
     if neg is not None and has_goal:
         layers["target"] = target_grid(neg, layers, codes, teams, periods)

@@ -197,7 +197,8 @@ def sign_in_hint(store: PlanRepository) -> str | None:
 def seed_story(store: PlanRepository, plan_id: str) -> None:
     """Events, an explanation, a goal and two claims, as a planning round in progress."""
     dates = sorted(plans.load_frames(store, plan_id).baseline["ds"].unique())
-    last_day = {d: e for d, e in overrides.horizon_periods(dates).itertuples(index=False)}
+    freq = plans.get_plan(store, plan_id).freq
+    last_day = {d: e for d, e in overrides.horizon_periods(dates, freq).itertuples(index=False)}
     system.add_event(
         store,
         plan_id,

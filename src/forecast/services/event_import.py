@@ -228,7 +228,7 @@ def import_events(
         done.shift = moved.words(state.freq)
         done.moved_from = [own_dates[row] for row in done.rows]
     horizon = system.horizon_dates(store, state)
-    periods = overrides.horizon_periods(horizon)
+    periods = overrides.horizon_periods(horizon, state.freq)
     for event, row in zip(done.added, done.rows, strict=True):
         if partly := overrides.partly_covered_text(event, horizon, periods=periods):
             done.notes.append(f"row {row}: {partly}")
@@ -379,7 +379,7 @@ def _read_events(
         what = "the file has a header but no events under it"
         raise _refused([Problem.whole_file(name, what, "add a row per event under the header")])
     scopes = _Scopes(plans.load_blob_frame(store, state.plan_id, plans.ATTRIBUTES))
-    periods = overrides.horizon_periods(system.horizon_dates(store, state))
+    periods = overrides.horizon_periods(system.horizon_dates(store, state), state.freq)
     first, last = periods["ds"].min().date(), periods["end"].max().date()
     cells = {key: table.frame[column].tolist() for key, column in columns.items()}
     day_first = _day_first([*cells["start"], *cells["end"]])
@@ -826,6 +826,5 @@ def _save(
         expected_version=expected_version,
         role="planner",
         doing=DOING,
-        retry_stale=True,
     )
     return EventImport(saved, file, added, [*skipped, *late], False, added_rows, notes)

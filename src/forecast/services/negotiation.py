@@ -156,8 +156,6 @@ def _change(
     action: str,
     expected_version: int | None,
     operate: Callable[[PlanState, Negotiation | None, Actor], tuple[Negotiation, str, Any, Any]],
-    *,
-    retry_stale: bool = True,
 ) -> PlanState:
     """Run one domain operation on a copy of the plan and save it with one audit row.
 
@@ -195,7 +193,6 @@ def _change(
         expected_version=expected_version,
         doing=_DOING.get(action),
         allow_locked=True,
-        retry_stale=retry_stale,
         guard=agreed,
     )
 
@@ -383,7 +380,9 @@ def set_goal(
             who,
             total_minor,
             ratio=ratio,
-            period_goals=_on_periods(frame, period_minor, spelled) if period_minor else None,
+            period_goals=_on_periods(frame, period_minor, spelled, state.freq)
+            if period_minor
+            else None,
             period_basis=_period_basis(frame, _basis_column(measured)) if period_minor else None,
             basis=measured,
             spread_by=spread,
@@ -408,7 +407,7 @@ def set_goal(
 
 
 def _on_periods(
-    frame: pd.DataFrame, goals: dict[str, int], spelled: Mapping[str, str]
+    frame: pd.DataFrame, goals: dict[str, int], spelled: Mapping[str, str], freq: str
 ) -> dict[str, int]:
     """Each period's goal keyed by the start of the horizon period its date falls in: any day of
     a week names the week, as `plan explain --ds` reads it, so a file dated by week ends (as the
@@ -416,7 +415,7 @@ def _on_periods(
     the goal to refuse naming it; two dates of one period are refused."""
     from forecast import overrides
 
-    periods = overrides.horizon_periods(frame[schema.DS].unique())
+    periods = overrides.horizon_periods(frame[schema.DS].unique(), freq)
     out: dict[str, int] = {}
     given: dict[str, str] = {}
     for key, amount in goals.items():

@@ -31,6 +31,7 @@ from forecast.overrides import (
     Event,
     OverrideError,
     apply_events,
+    cell_without_each,
     check_plan_bounds,
     horizon_periods,
     takes_offer,
@@ -381,7 +382,7 @@ class _Likeness:
         disabled = plans.disabled_members(self.store, self.origin)
         self.members, self.members_left_out = plans.copy_roles(state, self.origin, teams, disabled)
         self.teams_without_lead = self._leaderless(state, teams)
-        periods = horizon_periods(baseline[schema.DS].unique())
+        periods = horizon_periods(baseline[schema.DS].unique(), state.freq)
         first, last = periods[schema.DS].min().date(), periods["end"].max().date()
         carried: list[dict[str, Any]] = []
         events = system.events_of(self.origin)
@@ -459,14 +460,14 @@ def _fitting(
     for kept, outcome in within:
         if kept is not None:
             try:
-                validate_event(kept, attributes, horizon)
+                validate_event(kept, attributes, horizon, state.freq)
             except OverrideError as exc:
                 checked.append((None, _left_out(kept, str(exc), state)))
                 continue
         checked.append((kept, outcome))
 
     def planned(events: list[Event]) -> pd.DataFrame:
-        return apply_events(baseline, attributes, events, state.team_attr)
+        return apply_events(baseline, attributes, events, state.team_attr, state.freq)
 
     def beyond(plan: pd.DataFrame) -> str | None:
         try:
@@ -490,7 +491,7 @@ def _fitting(
         why = beyond(together)
         if why is None:
             break
-        culprit, stacked = _largest_effect(rest, together, planned)
+        culprit, stacked = _largest_effect(rest, together, planned, baseline, attributes, state)
         left_out[culprit.event_id] = _left_out(
             culprit, why, state, on_baseline=True, stacked=stacked
         )
@@ -504,28 +505,34 @@ def _fitting(
 
 
 def _largest_effect(
-    events: list[Event], together: pd.DataFrame, planned: Callable[[list[Event]], pd.DataFrame]
+    events: list[Event],
+    together: pd.DataFrame,
+    planned: Callable[[list[Event]], pd.DataFrame],
+    baseline: pd.DataFrame,
+    attributes: pd.DataFrame,
+    state: PlanState,
 ) -> tuple[Event, list[Event]]:
     """Of `events`, whose system plan `together` goes beyond the bounds (each alone does not),
     the one whose leaving out brings the first series-period beyond furthest back (where no
-    series-period is beyond, the plan's total), and the others that touch that series-period."""
+    series-period is beyond, the plan's total), and the others that touch that series-period.
+    The series-period without each event is computed on that one cell (``cell_without_each``),
+    not as a system plan per event: with many events stacked there that was a system plan per
+    event per event left out."""
     values = together[SYSTEM_PLAN].to_numpy(dtype=float)
     over = np.flatnonzero(~(np.abs(values) <= bounds.MAX_ABS_VALUE))
     if len(over):
         row = int(over[0])
         touching = set(str(together["events"].iloc[row]).split(","))
         stacked = [e for e in events if e.event_id in touching] or list(events)
-
-        def left(plan: pd.DataFrame) -> float:
-            return abs(float(plan[SYSTEM_PLAN].iloc[row]))
-
+        without = cell_without_each(baseline, attributes, events, row, stacked, state.freq)
+        left = [abs(float(v)) for v in without]
     else:
         stacked = list(events)
-
-        def left(plan: pd.DataFrame) -> float:
-            return float(plan[SYSTEM_PLAN].abs().sum())
-
-    culprit = min(stacked, key=lambda e: left(planned([o for o in events if o is not e])))
+        left = [
+            float(planned([o for o in events if o is not e])[SYSTEM_PLAN].abs().sum())
+            for e in stacked
+        ]
+    culprit = stacked[min(range(len(stacked)), key=left.__getitem__)]
     return culprit, [e for e in stacked if e is not culprit]
 
 

@@ -275,7 +275,9 @@ def _team_of(series_plan: pd.DataFrame) -> pd.Series:
 
 
 def _series_plan(state: PlanState, events: list[Event], frames: _Frames) -> pd.DataFrame:
-    return overrides.apply_events(frames.baseline, frames.attributes, events, state.team_attr)
+    return overrides.apply_events(
+        frames.baseline, frames.attributes, events, state.team_attr, state.freq
+    )
 
 
 # -- fingerprints --------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from forecast import bounds, schema
+from forecast import bounds, overrides, schema
 from forecast.bounds import MAX_HORIZON as MAX_HORIZON  # re-exported for the pages
 from forecast.bounds import horizon_problem
 from forecast.engine import label_notes
@@ -47,6 +47,7 @@ from forecast.services.errors import (
 )
 from forecast.services.series_frames import labels_of
 from forecast.store import (
+    Account,
     AuditEntry,
     Change,
     PastActuals,
@@ -310,15 +311,12 @@ def audit_log(store: PlanRepository, plan: str) -> list[AuditEntry]:
 
 def period_span(freq: str, first: Any, last: Any) -> tuple[date, date]:
     """The days periods `first`..`last` (period starts, as the plan keeps them) cover: the first
-    period's first day to the last period's last day. A week-ending file's last week
-    (2011-12-24..2011-12-30, its date 2011-12-30) reads inside it, as a week-start file's does."""
-    import numpy as np
-
-    from forecast.engine.ingest.regularise import period_starts, periods
-
-    start, end = pd.Timestamp(first), pd.Timestamp(last)
-    following = period_starts(periods(np.array([end.to_datetime64()]), freq) + 1, freq)[0]
-    return start.date(), (pd.Timestamp(following) - pd.Timedelta(days=1)).date()
+    period's first day to the last period's last day, by the one rule of a horizon's periods
+    (``overrides.horizon_periods``), the days an event's dates are checked against. A
+    week-ending file's last week (2011-12-24..2011-12-30, its date 2011-12-30) reads inside it,
+    as a week-start file's does."""
+    periods = overrides.horizon_periods([first, last], freq)
+    return periods[schema.DS].min().date(), periods["end"].max().date()
 
 
 def span_text(freq: str, first: Any, last: Any) -> str:
@@ -410,7 +408,6 @@ def change_plan(
     reason: str | None = None,
     allow_locked: bool = False,
     blobs: Mapping[str, bytes | None] | None = None,
-    retry_stale: bool = True,
     allow_archived: bool = False,
     guard: Callable[[PlanState], None] | None = None,
     authorize: Callable[[PlanState], None] | None = None,
@@ -426,8 +423,7 @@ def change_plan(
     race means another writer made progress, and mutate re-checks the change on the fresh state
     and refuses (with its reason) once it no longer applies. So mutate must be valid on any later
     state: it finds what it changes in the state it is given (an event by its id), not in the
-    state read before. `retry_stale=False` refuses such a save as stale instead (no use case
-    does: a person who gave no version has no version to make the change again with).
+    state read before.
 
     An archived plan is refused whatever `allow_locked` says (only `unarchive` passes
     `allow_archived`). `guard(state)` refuses what no version of the plan would allow (e.g. an
@@ -437,7 +433,7 @@ def change_plan(
     in for `role` where more than one role's holder may act (it runs where the role check does)."""
     check_actor(actor)
     check_text("a change's reason", reason)
-    retry = retry_stale and expected_version is None
+    retry = expected_version is None
     attempt = 0
     while True:
         attempt += 1
@@ -529,13 +525,20 @@ def _account_name(store: PlanRepository, user: str) -> str:
     match it (`Piet` is piet's account); the name as typed when no account matches. A name that
     two accounts match (piet and PIET, in a store from before such names were refused) is
     refused, naming both."""
-    either = accounts.alike(store, user)
+    return _matched_account(store, user)[0]
+
+
+def _matched_account(store: PlanRepository, user: str) -> tuple[str, Account | None]:
+    """``_account_name`` and the account it names (None: no account matches), read once."""
+    account, either = accounts.matching(store, user)
     if either:
         raise NotFound(
             f"there is no account {user!r}, and the accounts {', '.join(either)} differ from it "
             "only in capitals: name the one you mean as it is spelled"
         )
-    return accounts.spelled(store, user)
+    if account is None and user != user.strip():  # as a sign-in matches a typed name
+        account = accounts.matching(store, user.strip())[0]
+    return (account.name, account) if account is not None else (user, None)
 
 
 def _require_account(store: PlanRepository, user: str) -> str:
@@ -546,8 +549,7 @@ def _require_account(store: PlanRepository, user: str) -> str:
     as before."""
     if not accounts.has_accounts(store):
         return user
-    user = _account_name(store, user)
-    account = store.get_account(user)
+    user, account = _matched_account(store, user)
     if account is None:
         raise NotFound(
             f"there is no account {user!r}; an admin adds it with `forecast user add {user}` "
@@ -951,7 +953,6 @@ def _change_members(
         authorize=lambda s: require_members_manager(store, s, actor, doing),
         doing=doing,
         allow_locked=True,
-        retry_stale=True,
     )
 
 
@@ -1035,7 +1036,6 @@ def _set_archived(
         reason=(reason or "").strip() or None,
         allow_locked=True,
         allow_archived=True,
-        retry_stale=True,
     )
 
 

@@ -589,7 +589,7 @@ def replay_frames(
             history, train, cycle, attributes, teams, flags, number, copied
         )
         described += info
-        frame = apply_events(baseline, attributes, events, team_attr)
+        frame = apply_events(baseline, attributes, events, team_attr, freq)
         frame = frame[[schema.UNIQUE_ID, schema.DS, schema.TEAM, schema.BASELINE, "system_plan"]]
         frame[schema.TEAM] = frame[schema.TEAM].astype(str)
         frame["target"] = _negotiated(frame, ratio, rule, claims).to_numpy()

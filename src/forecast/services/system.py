@@ -178,7 +178,11 @@ def _system_plan_frame(
         baseline = plans.version_frame(store, state, plans.BASELINE)
         attributes = plans.version_frame(store, state, plans.ATTRIBUTES)
         return overrides.apply_events(
-            baseline, attributes, events_of(state) if events is None else events, state.team_attr
+            baseline,
+            attributes,
+            events_of(state) if events is None else events,
+            state.team_attr,
+            state.freq,
         )
 
     if events is not None:
@@ -445,7 +449,7 @@ class _OfferGrid:
         self.history_rows = cells.series.get_indexer(pd.Index(ids, dtype=object))
         ahead = horizon_dates(store, state)
         calendar = cells.seen.append(ahead)
-        periods = overrides.horizon_periods(ahead)
+        periods = overrides.horizon_periods(ahead, state.freq)
         self.starts = periods[schema.DS].to_numpy(dtype="datetime64[ns]")
         self.ends = periods["end"].to_numpy(dtype="datetime64[ns]")
         copied = calendar.get_indexer(pd.DatetimeIndex(self.starts)) - season_length(state.freq)
@@ -534,7 +538,7 @@ def _checked(store: PlanRepository, state: PlanState, event: Event) -> Event:
     others = [e for e in events_of(state) if e.event_id != event.event_id]
     placed = [event if e.event_id == event.event_id else e for e in events_of(state)]
     try:
-        overrides.validate_event(event, attributes, horizon_dates(store, state))
+        overrides.validate_event(event, attributes, horizon_dates(store, state), state.freq)
         after = placed if len(placed) > len(others) else [*others, event]
         overrides.check_plan_bounds(_system_plan_frame(store, state, after))
     except OverrideError as exc:
@@ -646,7 +650,6 @@ def add_event(
         mutate,
         expected_version,
         reason=reason or None,
-        retry_stale=True,
     )
     return Saved(saved, event=added[0], note=_coverage_note(store, saved, added[0]))
 
@@ -718,7 +721,7 @@ def check_added_events(store: PlanRepository, state: PlanState, events: Sequence
 
 
 def _coverage_note(store: PlanRepository, state: PlanState, event: Event) -> str | None:
-    return overrides.partly_covered_text(event, horizon_dates(store, state))
+    return overrides.partly_covered_text(event, horizon_dates(store, state), freq=state.freq)
 
 
 def _change_events(
@@ -1111,7 +1114,7 @@ def explain(
     when: pd.Timestamp | None = None
     if ds is not None:
         try:
-            when = _period_start(frame, pd.Timestamp(ds))
+            when = _period_start(frame, pd.Timestamp(ds), state.freq)
         except (ValueError, TypeError) as exc:
             raise Invalid(f"the period {ds!r} is not a date", Fix(FixKey.PERIOD_DATE)) from exc
     if event_id is not None:
@@ -1224,7 +1227,6 @@ def explain(
         expected_version=expected_version,
         role="planner",
         doing="explain deviations",
-        retry_stale=True,
     )
     note = f"this replaces {_replaced_text(replaced)}" if replaced else None
     return Saved(saved, explained=len(new), note=note)
@@ -1250,9 +1252,9 @@ def _require_known(store: PlanRepository, state: PlanState, level: str, key: str
         raise NotFound(f"plan {state.plan_id} has no {level} {key!r}; `plan show` lists them")
 
 
-def _period_start(frame: pd.DataFrame, when: pd.Timestamp) -> pd.Timestamp:
+def _period_start(frame: pd.DataFrame, when: pd.Timestamp, freq: str) -> pd.Timestamp:
     """The start of the horizon period that contains `when` (any day of a week names the week)."""
-    periods = overrides.horizon_periods(frame[schema.DS].unique())
+    periods = overrides.horizon_periods(frame[schema.DS].unique(), freq)
     start = overrides.period_start(periods, when)
     return when if start is None else start
 
@@ -1303,7 +1305,6 @@ def set_threshold(
             expected_version=expected_version,
             role="owner",
             doing="change the threshold",
-            retry_stale=True,
         )
     )
 

@@ -172,7 +172,7 @@ def system_page(store: PlanRepository, plan: str, user: str | None) -> SystemPag
     state = plans.get_plan(store, plan)
     series_plan = system.system_plan(store, state.plan_id, "series")
     marked = system.deviations(store, state.plan_id)
-    periods = overrides.horizon_periods(series_plan[schema.DS].unique())
+    periods = overrides.horizon_periods(series_plan[schema.DS].unique(), state.freq)
     dates = periods[schema.DS].dt.strftime("%Y-%m-%d").tolist()
     allowed = permissions(state, user)
     teams = team_summary(series_plan, state.currency)

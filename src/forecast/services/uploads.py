@@ -134,11 +134,7 @@ class UploadStore:
     def resolve(self, owner: str, token: object) -> Upload:
         """The upload behind `token` if `owner` saved it (and it is not used up or expired)."""
         meta = self._meta(token)
-        if (
-            meta is None
-            or not owner
-            or not hmac.compare_digest(str(meta.get("owner", "")), _owner_digest(owner))
-        ):
+        if meta is None or not self._owned(owner, meta):
             if (
                 meta is None
                 and isinstance(token, str)
@@ -165,15 +161,13 @@ class UploadStore:
     def discard(self, owner: str, token: object, why: str | None = None) -> None:
         """Delete the upload (only its owner can). With `why` (`GONE_USED`, `GONE_REPLACED`, ...),
         a later `resolve` of the token by its owner says why it is gone."""
-        meta = self._meta(token)
-        try:
-            upload = self.resolve(owner, token)
-        except NotFound:
+        meta = self._meta(token)  # its small record: whose it is, not the file's bytes
+        if meta is None or not self._owned(owner, meta):
             return
         self._delete(str(token))
-        if why is None or meta is None:
+        if why is None:
             return
-        record = {"owner": meta["owner"], "filename": upload.filename, "why": why}
+        record = {"owner": meta["owner"], "filename": str(meta["filename"]), "why": why}
         # no room for the record: the plain "no longer on the server" is said
         with contextlib.suppress(OSError):
             (self.folder / f"{token}.gone").write_text(json.dumps(record))
@@ -214,6 +208,11 @@ class UploadStore:
             except OSError:
                 continue
         return gone
+
+    @staticmethod
+    def _owned(owner: str, meta: dict) -> bool:
+        """Whether `owner` saved the upload of the record `meta` (``_meta``)."""
+        return bool(owner) and hmac.compare_digest(str(meta.get("owner", "")), _owner_digest(owner))
 
     def _meta(self, token: object) -> dict | None:
         if not isinstance(token, str) or not _TOKEN.match(token):
