@@ -6,6 +6,10 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.common.by import By
 
 from tests.signin import PASSWORD
@@ -70,13 +74,23 @@ def upload(dash_duo, path: Path, component: str = "data-upload") -> None:
     field.send_keys(str(path))
 
 
-def click(dash_duo, selector: str) -> None:
-    """Scroll the element into view and click it (long pages put buttons below the fold)."""
-    element = dash_duo.find_element(selector)
-    dash_duo.driver.execute_script(
-        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element
-    )
-    element.click()
+def click(dash_duo, selector: str, wait: float = 10.0) -> None:
+    """Scroll the element into view and click it (long pages put buttons below the fold). While
+    something covers it (a menu closing, a part of the page drawn again above it), wait and try
+    again for up to `wait` seconds, as a person would; then fail with the browser's reason."""
+    deadline = time.monotonic() + wait
+    while True:
+        element = dash_duo.find_element(selector)
+        dash_duo.driver.execute_script(
+            "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element
+        )
+        try:
+            element.click()
+            return
+        except (ElementClickInterceptedException, StaleElementReferenceException):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def type_into(dash_duo, selector: str, text: str) -> None:
