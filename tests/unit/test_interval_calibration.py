@@ -252,3 +252,25 @@ def test_windows_that_cover_the_same_part_of_the_season_size_the_intervals() -> 
     # a horizon of whole seasons, or none a whole number of seasons back: every window
     assert same_part_of_season(windows, horizon=12, season=12) == windows
     assert same_part_of_season(windows, horizon=13, season=52) == windows
+
+
+def test_a_step_without_errors_is_shrunk_towards_its_window_not_floored() -> None:
+    # one window of 10 series, 4 steps: at step 0, 9 of the 10 forecasts were exact (an
+    # intermittent series' zeros) and one was off by 0.6 of the half-width. The step's own 80 %
+    # quantile is 0; floored at 1e-12 before the logs, its log outweighed the window's 20
+    # pseudo-periods and the factor fell to the 0.1 bound (the linear rule gave about 0.49).
+    # A step's quantile counts as at least the lowest factor served, as if the window's all-step
+    # quantile had been seen on 20 more periods.
+    rng = np.random.default_rng(0)
+    windows = []
+    for s in range(10):
+        values = forecast_with(5.0)
+        error = np.r_[3.0 if s == 9 else 0.0, rng.normal(0, 4, 3)]
+        windows.append(WindowForecast(values["mean"] + error, values, origin=0))
+    factors = fit_calibration(windows, (80,)).factors[80]
+    ratios = np.concatenate([np.abs(w.actual - 100.0) / 5.0 for w in windows])
+    whole = conformal_quantile(ratios, 80)
+    weight = 10 / (10 + STEP_SHRINKAGE)
+    assert factors[0] == pytest.approx(BOUNDS[0] ** weight * whole ** (1 - weight))
+    assert factors[0] > 3 * BOUNDS[0]
+    assert factors[0] < min(factors[1:])  # still below the steps with errors
