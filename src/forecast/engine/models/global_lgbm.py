@@ -388,29 +388,38 @@ class GlobalLightGBM:
         scaled, scales = self._recursive(booster, held, held_out, held_out)
         actual = np.vstack([t.y[len(t.y) - held_out :] for t in held]) / scales[:, None]
         errors = np.abs(actual - scaled)
-        n = len(held)
         growth = np.sqrt(np.arange(held_out + 1, horizon + 1) / held_out)
-        out = {}
-        spread = np.sqrt(np.mean(errors**2, axis=0))
-        below: tuple[float, np.ndarray] | None = None  # the next narrower level and its widths
-        for level in sorted(levels):
-            rank = math.ceil((n + 1) * level / 100)
-            if rank <= n:
-                per_step = np.quantile(errors, rank / n, axis=0)
-            else:
-                # too few series for the level's split-conformal quantile (which would be
-                # infinite: the rank is past the largest error; every level read the largest,
-                # so 80 % and 95 % came out the same below 9 series): the normal quantile of
-                # the errors' spread, and never less than the narrower level's widths stretched
-                # as the normal's quantiles grow
-                z = _normal_quantile(level)
-                per_step = z * spread
-                if below is not None:
-                    per_step = np.maximum(per_step, below[1] * z / _normal_quantile(below[0]))
-            per_step = np.maximum.accumulate(per_step)
-            below = (level, per_step)
-            out[level] = np.concatenate([per_step, per_step[-1] * growth])
-        return out
+        return {
+            level: np.concatenate([per_step, per_step[-1] * growth])
+            for level, per_step in conformal_widths(errors, levels).items()
+        }
+
+
+def conformal_widths(errors: np.ndarray, levels: Sequence[int]) -> dict[int, np.ndarray]:
+    """Per level, the half-widths per held-out step (monotone in the step) from the absolute
+    scaled errors of the held-out series (rows) at each step (columns)."""
+    n = len(errors)
+    out = {}
+    spread = np.sqrt(np.mean(errors**2, axis=0))
+    below: tuple[float, np.ndarray] | None = None  # the next narrower level and its widths
+    for level in sorted(levels):
+        rank = math.ceil((n + 1) * level / 100)
+        if rank <= n:
+            per_step = np.quantile(errors, rank / n, axis=0)
+        else:
+            # too few series for the level's split-conformal quantile (which would be
+            # infinite: the rank is past the largest error; every level read the largest,
+            # so 80 % and 95 % came out the same below 9 series): the normal quantile of
+            # the errors' spread, and never less than the narrower level's widths stretched
+            # as the normal's quantiles grow
+            z = _normal_quantile(level)
+            per_step = z * spread
+            if below is not None:
+                per_step = np.maximum(per_step, below[1] * z / _normal_quantile(below[0]))
+        per_step = np.maximum.accumulate(per_step)
+        below = (level, per_step)
+        out[level] = per_step
+    return out
 
 
 def _normal_quantile(level: float) -> float:
