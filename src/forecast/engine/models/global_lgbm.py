@@ -11,8 +11,10 @@ step's lags), vectorised across series.
 Intervals are conformal: the last ``horizon`` periods of every series are held out, a second
 model trained on the rest forecasts them, and the per-step quantiles of the absolute scaled
 errors over the series give the half-widths (monotone in the step); a level whose
-split-conformal rank is past the series' count (95 % below 20 series, 80 % below 9) takes the
-normal quantile of the errors' spread instead, so that 95 % is wider than 80 %. Series too short for the
+split-conformal rank is past the series' count (95 % with 18 series or fewer, 80 % with 3 or
+fewer) takes the normal quantile of the errors' spread instead, never below the largest error
+nor below the narrower level's widths stretched by the ratio of the normal's quantiles, so that
+95 % is wider than 80 % (which reads the largest error up to 8 series). Series too short for the
 lags get no global forecast (``GlobalForecasts.reasons`` says why; the caller falls back).
 
 A series whose rows stop before the others' (``SeriesTask.unsold``: the baseline reads the
@@ -410,10 +412,11 @@ def conformal_widths(errors: np.ndarray, levels: Sequence[int]) -> dict[int, np.
             # too few series for the level's split-conformal quantile (which would be
             # infinite: the rank is past the largest error; every level read the largest,
             # so 80 % and 95 % came out the same below 9 series): the normal quantile of
-            # the errors' spread, and never less than the narrower level's widths stretched
-            # as the normal's quantiles grow
+            # the errors' spread, never less than the largest error (the band before: with
+            # 18 series, 17 off by 1 and one by 10, the spread's gave 5) nor than the narrower
+            # level's widths stretched as the normal's quantiles grow
             z = _normal_quantile(level)
-            per_step = z * spread
+            per_step = np.maximum(z * spread, errors.max(axis=0))
             if below is not None:
                 per_step = np.maximum(per_step, below[1] * z / _normal_quantile(below[0]))
         per_step = np.maximum.accumulate(per_step)
