@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from forecast.engine.baseline import forecast_baseline
+from forecast.engine.models.global_lgbm import conformal_widths
 
 pytest.importorskip("lightgbm")
 
@@ -273,3 +274,28 @@ def test_with_fewer_than_nine_series_the_95_band_is_wider_than_the_80_one() -> N
     w80, w95 = _widths(fc, 80, 8), _widths(fc, 95, 8)
     assert (w80 > 0).all()
     assert w95 == pytest.approx(w80 * 1.96 / 1.2816, rel=0.02)
+
+
+def test_with_18_series_the_95_band_still_reaches_the_largest_held_out_error() -> None:
+    # 95 %'s split-conformal rank is past the count up to 18 series. There the normal quantile of
+    # the errors' spread stood in for the largest error: one series 10 off among 17 off by 1 got
+    # a 95 % width of 5.0 where it was 10.0 (the largest), narrower than an error seen.
+    errors = np.array([[1.0, 1.0]] * 17 + [[10.0, 12.0]])
+    widths = conformal_widths(errors, (80, 95))
+    assert (widths[95] >= errors.max(axis=0)).all()
+    assert widths[95] == pytest.approx([10.0, 12.0])  # the band as it was before the fallback
+    assert widths[80] == pytest.approx([1.0, 1.0])
+
+
+@pytest.mark.parametrize("count", [5, 6, 7, 8])
+def test_with_five_to_eight_series_and_one_far_off_the_95_band_is_the_wider(count: int) -> None:
+    # 80 %'s conformal rank is the count itself (the largest error, the far-off series'); 95 %
+    # falls back to the errors' spread, which one outlier among few keeps below the largest
+    rng = np.random.default_rng(count)
+    errors = np.abs(rng.normal(0.0, 1.0, (count, 3)))
+    errors[count // 2] = [8.0, 9.0, 10.0]
+    widths = conformal_widths(errors, (80, 95))
+    assert widths[80] == pytest.approx(np.maximum.accumulate(errors.max(axis=0)))
+    assert (widths[95] >= widths[80]).all()
+    # and stretched as the normal's quantiles grow (1.96 / 1.28 standard deviations)
+    assert widths[95] == pytest.approx(widths[80] * 1.95996 / 1.28155, rel=1e-4)

@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from forecast.engine.auto import SHORT_WINDOWS_NOTE
+from forecast.engine.auto import SHORT_WINDOWS_NOTE, _interval_scale
 from forecast.engine.baseline import INTERVAL_CALIBRATION, clip_nonnegative, forecast_baseline
 from forecast.engine.interval_calibration import (
     BOUNDS,
@@ -252,3 +252,69 @@ def test_windows_that_cover_the_same_part_of_the_season_size_the_intervals() -> 
     # a horizon of whole seasons, or none a whole number of seasons back: every window
     assert same_part_of_season(windows, horizon=12, season=12) == windows
     assert same_part_of_season(windows, horizon=13, season=52) == windows
+
+
+def test_a_step_without_errors_is_shrunk_towards_its_window_not_floored() -> None:
+    # one window of 10 series, 4 steps: at step 0, 9 of the 10 forecasts were exact (an
+    # intermittent series' zeros) and one was off by 0.6 of the half-width. The step's own 80 %
+    # quantile is 0; floored at 1e-12 before the logs, its log outweighed the window's 20
+    # pseudo-periods and the factor fell to the 0.1 bound (the linear rule gave about 0.49).
+    # A step's quantile counts as at least the lowest factor served, as if the window's all-step
+    # quantile had been seen on 20 more periods.
+    rng = np.random.default_rng(0)
+    windows = []
+    for s in range(10):
+        values = forecast_with(5.0)
+        error = np.r_[3.0 if s == 9 else 0.0, rng.normal(0, 4, 3)]
+        windows.append(WindowForecast(values["mean"] + error, values, origin=0))
+    factors = fit_calibration(windows, (80,)).factors[80]
+    ratios = np.concatenate([np.abs(w.actual - 100.0) / 5.0 for w in windows])
+    whole = conformal_quantile(ratios, 80)
+    weight = 10 / (10 + STEP_SHRINKAGE)
+    assert factors[0] == pytest.approx(BOUNDS[0] ** weight * whole ** (1 - weight))
+    assert factors[0] > 3 * BOUNDS[0]
+    assert factors[0] < min(factors[1:])  # still below the steps with errors
+
+
+def backtest_of(series: int, noise_by_origin: dict[int, float], horizon: int = 6) -> tuple:
+    """auto's backtest of one strategy, as ``_interval_scale`` reads it: per forecast (series x
+    window), the member's forecast, the window's actuals and which window it is on."""
+    rng = np.random.default_rng(series)
+    forecasts, actual, origins = {}, {}, []
+    for k in range(series * len(noise_by_origin)):
+        origin = k % len(noise_by_origin)
+        forecasts[(k, "m")] = forecast_with(10.0, horizon)
+        actual[k] = 100.0 + rng.normal(0.0, noise_by_origin[origin], horizon)
+        origins.append(origin)
+    return forecasts, actual, origins
+
+
+@pytest.mark.parametrize("series", [4, 3], ids=["enough periods", "too few periods"])
+def test_auto_calibrates_on_the_windows_covering_the_same_part_of_the_season_where_they_suffice(
+    series: int,
+) -> None:
+    # six months ahead on monthly sales: window 1 covers the horizon's half-year a year before
+    # (errors three times the others'). With 4 series it holds 24 periods and calibrates alone;
+    # with 3, 18 (fewer than the 20 needed): all three windows calibrate, and the note says why
+    noise = {0: 5.0, 1: 15.0, 2: 5.0}
+    forecasts, actual, origins = backtest_of(series, noise)
+    calibration = _interval_scale(("mean", ("m",)), forecasts, actual, (80,), origins, (6, 12))
+    windows = [WindowForecast(actual[k], forecasts[(k, "m")], origins[k]) for k in sorted(actual)]
+    if series == 4:
+        same = [w for w in windows if w.origin == 1]
+        assert calibration.factors == fit_calibration(same, (80,)).factors
+        assert calibration.windows == 1
+        # sized for the horizon's part of the season, not the calm windows' typical one
+        everywhere = fit_calibration(windows, (80,)).factors[80]
+        assert min(calibration.factors[80]) > 1.5 * max(everywhere)
+        assert calibration.note == (
+            "calibrated on 24 window periods from 1 window"
+            " (those covering the same part of the season as the horizon)"
+        )
+    else:
+        assert calibration.factors == fit_calibration(windows, (80,)).factors
+        assert calibration.windows == 3
+        assert calibration.note == (
+            "calibrated on 54 window periods from 3 windows (too few periods in the windows"
+            " covering the same part of the season: all windows)"
+        )

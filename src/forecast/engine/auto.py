@@ -573,6 +573,13 @@ def _worse_than_naive(per_series_of: dict[Strategy, dict[int, float]]) -> dict[S
     return out
 
 
+SAME_PART_TOO_FEW = (
+    "too few periods in the windows covering the same part of the season: all windows"
+)
+"""Said after the calibration's note where the windows covering the horizon's part of the season
+held too few periods to calibrate and all windows were used (``_interval_scale``)."""
+
+
 def _interval_scale(
     strategy: Strategy,
     forecasts: dict[tuple[int, str], dict[str, np.ndarray]],
@@ -585,7 +592,7 @@ def _interval_scale(
     (``interval_calibration``); ``origins[k]`` is which window the k-th forecast is on. With
     the windows' ``(horizon, season)``, only the windows that cover the same part of the
     season as the horizon calibrate, where there are any and they hold enough periods
-    (``same_part_of_season``)."""
+    (``same_part_of_season``; else all windows, and the note says so)."""
     combiner, members = strategy
     windows = []
     for k, y in actual.items():
@@ -599,7 +606,9 @@ def _interval_scale(
     if len(same) == len(windows):
         return calibration
     if not calibration.calibrated:  # too few periods there: all windows, as before
-        return fit_calibration(windows, levels)
+        everywhere = fit_calibration(windows, levels)
+        note = f"{everywhere.note} ({SAME_PART_TOO_FEW})"
+        return replace(everywhere, note=note)
     note = f"{calibration.note} (those covering the same part of the season as the horizon)"
     return replace(calibration, note=note)
 

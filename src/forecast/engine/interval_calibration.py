@@ -12,7 +12,9 @@ The factor is that of the typical window: per window, the quantile of its ratios
 the window's all-step one as if that had been seen on ``STEP_SHRINKAGE`` more periods (a step
 of one window has one ratio per sample series; a weighted geometric mean, 2026-12-07: Walmart
 store x dept's Easter window asked for 1.25 over all its steps and lifted its calm steps from
-about 0.3 to 0.6, and the 80 % intervals covered 86 % of the test quarter, 82 % now); then, per step, the median of the windows'
+about 0.3 to 0.6, and the 80 % intervals covered 86 % of the test quarter, 82 % now; a quantile
+below ``BOUNDS[0]`` counts as that bound, else a step of exact forecasts, quantile 0, fell to the
+bound whatever the window's); then, per step, the median of the windows'
 factors on the log scale (for an even count, the geometric mean of the middle two). A window is
 one draw of the times a forecast meets (a calm quarter, an Easter, a crisis), and the coverage a
 user sees is that of one horizon: sized on all window periods pooled, one wild window filled the
@@ -119,7 +121,7 @@ def fit_calibration(
             )
             for origin in seen
         ]
-        typical = np.exp(np.median(np.log(np.maximum(per_window, 1e-12)), axis=0))
+        typical = _median_on_log_scale(np.array(per_window))
         factors[int(level)] = tuple(float(f) for f in np.clip(typical, *BOUNDS))
     residuals = max(counts, default=0)
     source = f"{residuals} window periods from {origins} window{'s' if origins != 1 else ''}"
@@ -139,20 +141,35 @@ def window_step_factors(
         whole = float(np.quantile(ratios, level / 100))
     else:
         whole = conformal_quantile(ratios, level)
-    whole = max(whole, 1e-12)
+    # a quantile below the lowest factor served counts as that factor: a step of exact
+    # forecasts (an intermittent series' zeros) has quantile 0, and its log (at 1e-12) outweighed
+    # the window's pseudo-periods, taking the step's factor to the floor
+    whole = max(whole, BOUNDS[0])
     out = np.full(horizon, whole)
     for step in range(horizon):
         own = ratios[steps == step]
         if own.size:
             # a step's plain quantile: its few ratios would make the finite-sample correction
             # of the conformal one too wide (with 12, 80 % reads the 92nd percentile)
-            mine = max(float(np.quantile(own, level / 100)), 1e-12)
+            mine = max(float(np.quantile(own, level / 100)), BOUNDS[0])
             # a weighted geometric mean, as the windows' median is taken on the log scale: a
             # factor is a ratio, and on the linear scale a window's few wild steps pulled its
             # calm ones up far more than its calm steps pulled the wild ones down
             weight = own.size / (own.size + STEP_SHRINKAGE)
-            out[step] = math.exp(weight * math.log(mine) + (1 - weight) * math.log(whole))
+            # (as whole * (mine / whole) ** weight: exactly whole where mine is, at the floor)
+            out[step] = whole * (mine / whole) ** weight
     return out
+
+
+def _median_on_log_scale(per_window: np.ndarray) -> np.ndarray:
+    """Per step (column), the median of the windows' (rows') factors on the log scale: the
+    middle one, or the geometric mean of the middle two for an even count (taken on the factors
+    themselves, so that windows all at a bound give exactly that bound)."""
+    ordered = np.sort(per_window, axis=0)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return np.sqrt(ordered[middle - 1] * ordered[middle])
 
 
 def conformal_quantile(ratios: np.ndarray, level: float) -> float:

@@ -11,8 +11,10 @@ step's lags), vectorised across series.
 Intervals are conformal: the last ``horizon`` periods of every series are held out, a second
 model trained on the rest forecasts them, and the per-step quantiles of the absolute scaled
 errors over the series give the half-widths (monotone in the step); a level whose
-split-conformal rank is past the series' count (95 % below 20 series, 80 % below 9) takes the
-normal quantile of the errors' spread instead, so that 95 % is wider than 80 %. Series too short for the
+split-conformal rank is past the series' count (95 % with 18 series or fewer, 80 % with 3 or
+fewer) takes the normal quantile of the errors' spread instead, never below the largest error
+nor below the narrower level's widths stretched by the ratio of the normal's quantiles, so that
+95 % is wider than 80 % (which reads the largest error up to 8 series). Series too short for the
 lags get no global forecast (``GlobalForecasts.reasons`` says why; the caller falls back).
 
 A series whose rows stop before the others' (``SeriesTask.unsold``: the baseline reads the
@@ -388,29 +390,39 @@ class GlobalLightGBM:
         scaled, scales = self._recursive(booster, held, held_out, held_out)
         actual = np.vstack([t.y[len(t.y) - held_out :] for t in held]) / scales[:, None]
         errors = np.abs(actual - scaled)
-        n = len(held)
         growth = np.sqrt(np.arange(held_out + 1, horizon + 1) / held_out)
-        out = {}
-        spread = np.sqrt(np.mean(errors**2, axis=0))
-        below: tuple[float, np.ndarray] | None = None  # the next narrower level and its widths
-        for level in sorted(levels):
-            rank = math.ceil((n + 1) * level / 100)
-            if rank <= n:
-                per_step = np.quantile(errors, rank / n, axis=0)
-            else:
-                # too few series for the level's split-conformal quantile (which would be
-                # infinite: the rank is past the largest error; every level read the largest,
-                # so 80 % and 95 % came out the same below 9 series): the normal quantile of
-                # the errors' spread, and never less than the narrower level's widths stretched
-                # as the normal's quantiles grow
-                z = _normal_quantile(level)
-                per_step = z * spread
-                if below is not None:
-                    per_step = np.maximum(per_step, below[1] * z / _normal_quantile(below[0]))
-            per_step = np.maximum.accumulate(per_step)
-            below = (level, per_step)
-            out[level] = np.concatenate([per_step, per_step[-1] * growth])
-        return out
+        return {
+            level: np.concatenate([per_step, per_step[-1] * growth])
+            for level, per_step in conformal_widths(errors, levels).items()
+        }
+
+
+def conformal_widths(errors: np.ndarray, levels: Sequence[int]) -> dict[int, np.ndarray]:
+    """Per level, the half-widths per held-out step (monotone in the step) from the absolute
+    scaled errors of the held-out series (rows) at each step (columns)."""
+    n = len(errors)
+    out = {}
+    spread = np.sqrt(np.mean(errors**2, axis=0))
+    below: tuple[float, np.ndarray] | None = None  # the next narrower level and its widths
+    for level in sorted(levels):
+        rank = math.ceil((n + 1) * level / 100)
+        if rank <= n:
+            per_step = np.quantile(errors, rank / n, axis=0)
+        else:
+            # too few series for the level's split-conformal quantile (which would be
+            # infinite: the rank is past the largest error; every level read the largest,
+            # so 80 % and 95 % came out the same below 9 series): the normal quantile of
+            # the errors' spread, never less than the largest error (the band before: with
+            # 18 series, 17 off by 1 and one by 10, the spread's gave 5) nor than the narrower
+            # level's widths stretched as the normal's quantiles grow
+            z = _normal_quantile(level)
+            per_step = np.maximum(z * spread, errors.max(axis=0))
+            if below is not None:
+                per_step = np.maximum(per_step, below[1] * z / _normal_quantile(below[0]))
+        per_step = np.maximum.accumulate(per_step)
+        below = (level, per_step)
+        out[level] = per_step
+    return out
 
 
 def _normal_quantile(level: float) -> float:
