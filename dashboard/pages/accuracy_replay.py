@@ -134,12 +134,14 @@ def layout(ctx: DashboardContext) -> html.Div:
 
 def replay_rows(cycles: pd.DataFrame) -> list[dict[str, Any]]:
     rows = []
+    """The replay's cycles as grid rows: the WAPEs in hundredths, and the closer culture by the
+    margin those two WAPEs show (``accuracy.verdict_margin``), as the track record's rows."""
     for i, r in enumerate(cycles.to_dict(orient="records")):
         closer = r["closer"]
         if closer == "tie":
             text = accuracy.TIE_WORDS
         elif closer in CULTURE:
-            text = f"{CULTURE[str(closer)]}, by {components.points(abs(float(r['margin'])))}"
+            text = f"{CULTURE[str(closer)]}, by {components.points(accuracy.verdict_margin(r))}"
         else:
             text = "–"
         rows.append(
@@ -148,9 +150,9 @@ def replay_rows(cycles: pd.DataFrame) -> list[dict[str, Any]]:
                 "cycle": int(r["cycle"]),
                 "start": r["start"],
                 "scope": accuracy.scope_words(r),
-                "wape_baseline": components.percent(r["wape_baseline"]),
-                "wape_system_plan": components.percent(r["wape_system_plan"]),
-                "wape_target": components.percent(r["wape_target"]),
+                "wape_baseline": components.percent(r["wape_baseline"], 2),
+                "wape_system_plan": components.percent(r["wape_system_plan"], 2),
+                "wape_target": components.percent(r["wape_target"], 2),
                 "closer": text,
                 "baseline_model": str(r.get("baseline_model") or "–"),
             }

@@ -262,24 +262,20 @@ def score_rows(score: pd.DataFrame, currency: str | None = "EUR") -> list[dict[s
 
 
 def verdict(score: pd.DataFrame) -> str:
-    """One sentence on the total: which track came closer, and by how much. A gap that rounds to
-    0.0 % is a tie, and is called one."""
+    """One sentence on the total: which track came closer, and by how much, or that they tie, as
+    the grid, the Accuracy page and the CLI rule it (``accuracy.verdict_margin``: none for a
+    tie, a gap under ``accuracy.TIE_MARGIN``), worded as they word it (``TIE_WORDS``)."""
     total = score[score["team"] == "TOTAL"].iloc[0]
     if not has_target(score):
         wape = components.percent(total["wape_system_plan"])
         return f"{sentence(negotiation.NO_GOAL_SCORED)}: its WAPE is {wape}.{rests_on(total)}"
-    if total["closer"] not in TRACK_LABELS or total["closer"] == "tie":
+    gap = accuracy.verdict_margin(total.to_dict())  # as the two WAPEs beside it show it
+    if gap is None:  # a tie, or no verdict
         return (
-            "The system plan and the negotiated plan tie: both were equally close to the actuals."
-            + rests_on(total)
+            f"The system plan and the negotiated plan {accuracy.TIE_WORDS}: both were equally "
+            "close to the actuals." + rests_on(total)
         )
     winner = TRACK_LABELS[str(total["closer"])]
-    gap = accuracy.verdict_margin(total.to_dict()) or 0.0  # as the two WAPEs beside it show it
-    if round(gap * 100, 1) == 0:
-        return (
-            "The system plan and the negotiated plan tie: their WAPE differs by less than 0.05 "
-            "percentage points." + rests_on(total)
-        )
     teams = score[score["team"] != "TOTAL"]
     won = int((teams["closer"] == total["closer"]).sum())
     by = components.points(gap)  # a WAPE difference, in points as on the Accuracy page

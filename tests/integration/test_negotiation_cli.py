@@ -455,18 +455,19 @@ def test_a_lead_claims_for_the_team_they_lead_without_naming_it(data_dir):
 
 
 def test_a_member_no_longer_lead_claims_for_no_team_without_naming_it(data_dir):
-    """Fiona, planner and once lead of food, is no lead any more: a claim without --team asks
-    for the team (as the page asks the service, `plans.team_led_by`), not for food, the team
-    her membership still records."""
+    """Fiona, planner and once lead of food, is no lead any more: a claim without --team is
+    refused by the service for food, the team her membership still records, saying why and how
+    to lead it again (exit 3), not told to give --team, which no team could make work."""
     store = open_store(data_dir=data_dir)
     grant(store, "xmas", "olga", "fiona", "planner")
     revoke(store, "xmas", "olga", "fiona", "lead")
     store.close()
     run(data_dir, "goal", "xmas", "--ratio", "10/6.5", "--as", "olga")
-    err = run_fails(
-        data_dir, "claim", "xmas", "--amount", "1", "--note", "x", "--as", "fiona", code=2
-    )
-    assert "fiona leads no team on plan" in err and "give --team TEAM" in err
+    for command in (["claim", "xmas", "--amount", "1", "--note", "x"], ["unclaim", "xmas"]):
+        err = " ".join(run_fails(data_dir, *command, "--as", "fiona", code=3).split())
+        assert "give --team TEAM" not in err
+        assert "ask the plan owner to make you its lead" in err, err
+        assert re.search(r"`forecast plan grant \w+ fiona --role lead --team food`", err), err
 
 
 def test_a_claim_percent_may_be_typed_with_its_percent_sign_as_an_event_percent_may(data_dir):

@@ -125,3 +125,20 @@ def test_the_service_reads_an_amount_typed_as_text_in_the_plans_currency(plans_b
         system.add_event(store, plan, "olga", name="x", effect="cap", value="$5", **window)
     assert refused.value.effect == "cap" and "the plan is in EUR" in str(refused.value)
     store.close()
+
+
+@pytest.mark.parametrize("option", ["--add", "--percent"])
+def test_a_bad_amount_is_refused_as_a_bad_value_first_whoever_types_it(plans_by_currency, option):
+    """A value that is no number is refused as a bad value of its option (exit 2) before who may
+    change the plan is asked (exit 3), for an amount as for a percent, on add as on edit: as
+    the page reads the value first too."""
+    data_dir, plan = plans_by_currency["EUR"]
+    event_id = json.loads(add_event((data_dir, plan), "--add", "100").stdout)["event"]["event_id"]
+    for command in (["add", plan, "--name", "x", *WINDOW], ["edit", plan, event_id]):
+        refused = CliRunner().invoke(
+            app,
+            ["plan", "event", *command, option, "forty", "--as", "nobody", "--data-dir", data_dir],
+        )  # fmt: skip
+        assert refused.exit_code == 2, (command, refused.output)
+        said = " ".join(refused.output.split())
+        assert f"Invalid value for '{option}'" in said and "'forty' is not a" in said

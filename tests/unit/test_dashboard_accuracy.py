@@ -76,6 +76,30 @@ def test_replay_rows_name_the_closer_culture_per_cycle_and_team():
     assert list(fig.data[1].y) == [0.1]  # overall rows only
 
 
+def test_replay_rows_show_the_margin_the_wapes_beside_it_show():
+    """The replay's WAPEs in hundredths, as the margin beside them, and the margin their
+    difference as shown (`accuracy.verdict_margin`), as the track record: 14.96 % and 13.10 %
+    by 1.86 pts (not the exact 1.87), and 1.08 % and 1.13 % by 0.05 pts (not 1.1 % and 1.1 %)."""
+    cycles = pd.DataFrame(
+        [
+            {"cycle": 1, "start": "2015-01-05", "end": "2015-03-30", "scope": "overall",
+             "key": "TOTAL", "actual": 1.0, "wape_baseline": 0.2, "wape_system_plan": s,
+             "wape_target": t, "events": 3, "closer": closer, "margin": s - t}
+            for s, t, closer in ((0.14962523804055175, 0.1309571456340129, "target"),
+                                 (0.010801, 0.0113035, "system_plan"))
+        ]
+    )  # fmt: skip
+    rows = accuracy_replay.replay_rows(cycles)
+    shown = [
+        (r["wape_baseline"], r["wape_system_plan"], r["wape_target"], r["closer"]) for r in rows
+    ]
+    assert shown == [
+        ("20.00 %", "14.96 %", "13.10 %", "Negotiated plan, by 1.86 pts"),
+        ("20.00 %", "1.08 %", "1.13 %", "System plan, by 0.05 pts"),
+    ]
+    assert rows[0]["closer"] == accuracy.shown_closer(cycles.iloc[0].to_dict())
+
+
 def test_replay_table_and_headline_say_where_seasonal_naive_repeated_the_last_value():
     cycles = pd.DataFrame(
         [

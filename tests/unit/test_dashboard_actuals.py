@@ -65,8 +65,12 @@ def test_verdict_says_so_when_both_tracks_tie() -> None:
 
 
 def test_a_margin_that_rounds_to_zero_is_called_a_tie_not_closer_by_zero() -> None:
-    score = _score("system_plan")
-    score.loc[score["team"] == "TOTAL", "wape_target"] = 0.15 + 0.0004  # shows as 0.0 %
+    """The tie is the service's verdict (under ``TIE_MARGIN``), as every other view reads it."""
+    from forecast.accuracy import closer
+
+    ruled = closer(0.15, 0.15 + 0.0004)["closer"]  # shows as 0.0 %
+    score = _score(ruled)
+    score.loc[score["team"] == "TOTAL", "wape_target"] = 0.15 + 0.0004
     text = actuals.verdict(score)
     assert "tie" in text and "came closer" not in text and "0.0%" not in text
 
@@ -174,3 +178,29 @@ def test_the_verdicts_margin_is_the_difference_of_the_wapes_shown_beside_it() ->
     rows = actuals.score_rows(score, "USD")
     assert (rows[0]["wape_system_plan"], rows[0]["wape_target"]) == ("14.96 %", "13.10 %")
     assert "by 1.86 pts of WAPE" in actuals.verdict(score)
+
+
+def test_the_actuals_verdict_is_no_tie_where_the_grid_and_the_accuracy_page_name_a_closer() -> None:
+    """1.0801 % and 1.13035 % differ by more than the tie margin (the service calls the system
+    plan closer): the grid, the Accuracy page and the CLI say `System plan, by 0.05 pts`, and so
+    does this sentence, not `tie`."""
+    from dashboard.pages import accuracy as accuracy_page
+    from forecast.services import accuracy
+
+    score = _score("system_plan")
+    total = score["team"] == "TOTAL"
+    score.loc[total, ["wape_system_plan", "wape_target"]] = [0.010801, 0.0113035]
+    row = score[total].iloc[0].to_dict()
+    assert accuracy_page.shown_closer(row) == "System plan, by 0.05 pts"
+    assert actuals.score_rows(score)[2]["closer"] == "System plan"
+    text = actuals.verdict(score)
+    assert text.startswith("System plan came closer overall, by 0.05 pts of WAPE"), text
+    assert accuracy.verdict_margin(row) is not None
+
+
+def test_a_tie_on_the_actuals_page_is_worded_as_on_the_other_pages() -> None:
+    from forecast.services import accuracy
+
+    assert actuals.verdict(_score("tie")).startswith(
+        f"The system plan and the negotiated plan {accuracy.TIE_WORDS}"
+    )

@@ -209,3 +209,34 @@ def test_how_to_read_the_page_says_a_card_reads_its_target_reached_or_missed_onc
     said = " ".join(negotiation.HOW_TO_READ.split())
     assert "Once every period of a team has its actuals" in said
     assert "'Target: reached' or 'Target: missed by'" in said
+
+
+def _shown_text(component) -> str:
+    """A component's text as a reader sees it: its strings in order, spaces as they are."""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return "".join(_shown_text(c) for c in component)
+    children = getattr(component, "children", None)
+    return "" if children is None else _shown_text(children)
+
+
+def test_the_words_how_to_read_this_quotes_are_the_words_a_card_all_in_shows():
+    """The page's "How to read this" quotes a card whose team has every period's actuals: each
+    quoted phrase ('Target: reached', 'Target: missed by') is read on such a card."""
+    import re
+
+    from dashboard.pages import negotiation
+
+    quoted = re.findall(r"'(Target: [^']+)'", negotiation.HOW_TO_READ)
+    assert quoted == ["Target: reached", "Target: missed by"]
+    shown = {}
+    for factor, kind in ((3.0, "reached"), (0.5, "missed")):  # team a: every period in
+        store = MemoryStore()
+        plan_id = agreed_plan(store)
+        _upload(store, plan_id, factor)
+        board = negotiation_board(store, plan_id, "olga")
+        (card,) = [c for c in board.cards if c.team == "a"]
+        assert card.actuals is not None and card.actuals.kind == kind
+        shown[kind] = " ".join(_shown_text(claims.team_card(card, board.currency)).split())
+    assert quoted[0] in shown["reached"] and quoted[1] in shown["missed"], shown

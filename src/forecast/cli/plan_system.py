@@ -278,6 +278,8 @@ def _event_line(event: Event, currency: str | None) -> str:
 
 
 def _member_text(user: str, roles: list[str], team: str | None, disabled: bool) -> str:
+    """`anna (lead a)`: `team` the one the member leads (``plans.team_led_by``), none for a
+    member whose lead role was revoked (their membership still records it)."""
     left = ", account disabled" if disabled else ""
     return f"{user} ({'+'.join(roles)}{' ' + team if team else ''}{left})"
 
@@ -289,7 +291,8 @@ def _plan_header(state: PlanState, disabled: set[str] | frozenset[str] = frozens
     chose = model_names.choice_text(state.baseline.selection)
     used = state.baseline.models_used
     members = ", ".join(
-        _member_text(user, m.roles, m.team, user in disabled) for user, m in state.members.items()
+        _member_text(user, m.roles, plans.team_led_by(state, user), user in disabled)
+        for user, m in state.members.items()
     )
     archived = (
         [
@@ -670,7 +673,8 @@ def members(
     if not rows:
         typer.echo(f"plan {state.plan_id} has no members")
     for row in rows:
-        team = f" of team {row['team']}" if row.get("team") else ""
+        led = plans.team_led_by(state, row["user"])  # not a revoked lead's recorded team
+        team = f" of team {led}" if led else ""
         left = "  (account disabled)" if not row["active"] else ""
         typer.echo(f"{row['user']:<24} {'+'.join(row['roles'])}{team}{left}")
 
@@ -690,7 +694,7 @@ def grant(
             _saved(state) | {"user": user, **state.members[user].to_dict(), "note": granted.note}
         )
         return
-    led = state.team_of(user)
+    led = plans.team_led_by(state, user)
     typer.echo(
         f"{user} is now {'+'.join(state.roles_of(user))}"
         f"{f' of team {led}' if led else ''} on plan {state.plan_id} (version {state.version})"
@@ -717,9 +721,9 @@ def copy_members(
         return
     typer.echo(f"plan {state.plan_id} (version {state.version}) now has:")
     for user in sorted(state.members):
-        member = state.members[user]
-        team = f" of team {member.team}" if member.team else ""
-        typer.echo(f"  {user}: {'+'.join(member.roles)}{team}")
+        led = plans.team_led_by(state, user)
+        team = f" of team {led}" if led else ""
+        typer.echo(f"  {user}: {'+'.join(state.roles_of(user))}{team}")
     for note in notes:
         typer.echo(f"note: {note}", err=True)
 

@@ -592,10 +592,10 @@ def add_event(
     plans.check_text("an event's name", name, bounds.MAX_NAME_CHARS)
     plans.check_text("an event's reason", reason)
     state = plans.get_plan(store, plan)
+    if isinstance(value, str):  # a bad value is refused first, as every face reads it first
+        value = typed_value(value, effect, state.currency)
     plans.require_role(state, actor, "planner", "add events")
     plans.require_unlocked(state, "add events")
-    if isinstance(value, str):
-        value = typed_value(value, effect, state.currency)
     scope = scope or Scope()
     _valid_dates(start, end)
     suggestion, already = _offer(store, state, kind, scope, start, end)
@@ -860,11 +860,12 @@ def edit_event(
     plans.check_text("an event's name", name, bounds.MAX_NAME_CHARS)
     plans.check_text("an event's reason", reason)
     state = plans.get_plan(store, plan)
+    if isinstance(value, str):  # a bad value is refused first, as every face reads it first
+        known = next((e.effect for e in events_of(state) if e.event_id == event_id), None)
+        value = typed_value(value, effect or known, state.currency)  # (no event: refused below)
     plans.require_role(state, actor, "planner", "edit events")
     plans.require_unlocked(state, "edit events")
-    event = get_event(state, event_id)
-    if isinstance(value, str):
-        value = typed_value(value, effect or event.effect, state.currency)
+    get_event(state, event_id)
     if (effect is None) != (value is None) and effect is not None:
         raise Invalid("a new effect needs its value too", Fix(FixKey.GIVE_EFFECT_VALUE))
     if use_suggestion and value is not None:
