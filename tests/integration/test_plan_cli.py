@@ -223,7 +223,8 @@ def test_an_event_percent_may_be_typed_with_a_decimal_comma(data_dir, plan_id):
     assert json.loads(added.stdout)["event"]["value"] == 12.5
 
 
-def test_unknown_plan_and_missing_file_are_clear_errors(data_dir, tmp_path):
+def test_unknown_plan_and_missing_file_are_clear_errors(data_dir, plan_id, tmp_path):
+    """In a store that holds plans (the module's plan: this test does not lean on the order)."""
     missing = run_ro(data_dir, "plan", "show", "no-such-plan")
     assert missing.exit_code == 4 and "no plan 'no-such-plan'" in missing.stderr  # not found
     nofile = run(
