@@ -81,6 +81,8 @@ def test_gate_blocks_publish_until_explained(start_app, e2e_plan):
     click(dash_duo, "#sys-publish")
     dash_duo.wait_for_contains_text("#sys-published", "the negotiation goes on", timeout=20)
     dash_duo.wait_for_contains_text("#sys-role-publish", "already published", timeout=20)
+    # the plan picker reads the list again (the page's counter passed on to the shell's)
+    dash_duo.wait_for_contains_text("#nav-plan", "· published ·", timeout=20)
     assert dash_duo.get_logs() == []
 
 
