@@ -168,3 +168,46 @@ def test_an_event_in_the_last_period_of_a_short_horizon_is_taken_and_one_after_i
         )
     assert f"outside the plan's horizon {first}..{last}" in str(refused.value)
     store.close()
+
+
+def test_totals_stored_under_the_one_day_rule_are_recomputed_on_read(tmp_path, monkeypatch):
+    """A one-period plan with an event, saved before the horizon had one rule, stored its totals
+    with its only period one day long (the event on that day counted whole): the System page,
+    `plan show` and the export (the frames) read the event's share of the month, the Negotiation
+    ledger and Side by side (the stored totals) the whole event. Totals of the older method are
+    recomputed on read."""
+    from forecast import overrides
+    from forecast.services import plan_totals
+
+    store, state = _short_plan(tmp_path, "M", 1)
+    first = system.horizon_dates(store, state)[0].date()
+
+    def one_day_periods(state, events, frames):  # what the writer before the rule stored
+        return overrides.apply_events(
+            frames.baseline, frames.attributes, events, state.team_attr, "D"
+        )
+
+    monkeypatch.setattr(plan_totals, "METHOD", "plan-totals-8")
+    monkeypatch.setattr(plan_totals, "_series_plan", one_day_periods)
+    system.add_event(
+        store,
+        state.plan_id,
+        "olga",
+        name="first day",
+        kind="other",
+        start=first,
+        end=first,
+        effect="percent",
+        value=10.0,
+    )
+    store.close()
+    monkeypatch.undo()
+
+    store = open_store(data_dir=tmp_path)
+    state = plans.get_plan(store, state.plan_id)
+    shown = system.system_plan(store, state.plan_id, "total")
+    totals = plan_totals.of_plan(store, state).team_system_plan
+    assert sum(totals.values()) / 100 == pytest.approx(shown["system_plan"].sum(), abs=0.01)
+    cells = plan_totals.system_plan_cells(store, state)  # the negotiation's series frame
+    assert cells is None or cells.sum() == pytest.approx(shown["system_plan"].sum())
+    store.close()

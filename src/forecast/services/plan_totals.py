@@ -65,7 +65,7 @@ SYSTEM_KIND = "read_model:system_totals"
 KINDS = (BASELINE_KIND, SYSTEM_KIND)
 CELLS_KIND = "read_model:system_plan_cells"  # the system plan per baseline row (with events)
 DATA_KINDS = ("history", "attributes", "baseline")
-METHOD = "plan-totals-8"  # change it when what the blobs hold changes: older ones are recomputed
+METHOD = "plan-totals-9"  # change it when what the blobs hold changes: older ones are recomputed
 # 2 (2026-12-04): last year's sales are None for a team where a series had a gap then
 # 3 (2026-12-06): the fan chart's bands of a team and the whole plan are the interval of the sum
 # (series' half-widths in quadrature), no longer the sum of the series' bounds
@@ -73,6 +73,8 @@ METHOD = "plan-totals-8"  # change it when what the blobs hold changes: older on
 # 6: last year's sales like for like (the series trading then), with the system plan of those
 # 7: ... and over the periods whose year before lies in the history (a horizon over a year)
 # 8: ... and without the series that have ended (their baseline's model label says so)
+# 9: a horizon's periods by the plan's freq (overrides.horizon_periods): a one-period plan's
+# period was one day long, so an event on its first day counted whole in the stored totals
 _INPUTS = b"inputs"  # the metadata key of the fingerprint
 
 
