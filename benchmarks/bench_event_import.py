@@ -41,7 +41,9 @@ def calendar(store: PlanRepository, plan_id: str, n_events: int, seed: int = 0) 
     assortment, a few stores) and effects over the plan's horizon, as a CSV."""
     rng = np.random.default_rng(seed)
     frames = plans.load_frames(store, plan_id)
-    weeks = horizon_periods(sorted(frames.baseline["ds"].unique()))
+    weeks = horizon_periods(
+        sorted(frames.baseline["ds"].unique()), plans.get_plan(store, plan_id).freq
+    )
     starts = weeks["ds"].dt.date.tolist()
     ends = weeks["end"].dt.date.tolist()
     ids = sorted(frames.baseline["unique_id"].astype(str).unique())

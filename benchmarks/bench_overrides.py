@@ -65,7 +65,7 @@ def main() -> None:
     apply_times, gate_times = [], []
     for _ in range(5):
         t0 = time.perf_counter()
-        plan = apply_events(baseline, attributes, events, "Region")
+        plan = apply_events(baseline, attributes, events, "Region", "W-FRI")
         t1 = time.perf_counter()
         deviations(plan, 0.2)
         t2 = time.perf_counter()

@@ -120,7 +120,7 @@ def plan_rows(
     version: int,
     *,
     digits: int = 2,
-    freq: str | None = None,
+    freq: str,
     basis_taken_at: str | None = None,
     models: Mapping[str, str] | None = None,
     currency: str | None = None,
@@ -172,7 +172,7 @@ def plan_rows(
     return out.reset_index(drop=True)
 
 
-def _period_ends(ds: pd.Series, freq: str | None) -> np.ndarray:
+def _period_ends(ds: pd.Series, freq: str) -> np.ndarray:
     periods = horizon_periods(ds.unique(), freq)
     ends = pd.Series(periods["end"].dt.strftime("%Y-%m-%d").to_numpy(), index=periods["ds"])
     return ends.reindex(pd.to_datetime(ds)).to_numpy()

@@ -379,30 +379,19 @@ _PERIOD_STEP = {"D": pd.DateOffset(days=1), "W": pd.DateOffset(days=7)}
 _PERIOD_STEP.update({"M": pd.DateOffset(months=1), "Q": pd.DateOffset(months=3)})
 
 
-def horizon_periods(dates: Iterable[Any], freq: str | None = None) -> pd.DataFrame:
+def horizon_periods(dates: Iterable[Any], freq: str) -> pd.DataFrame:
     """The horizon's periods: ``ds`` (period start) and ``end`` (last day of the period).
 
-    With the plan's `freq` (D, W-..., M, Q; or MS, QS) each period ends on the last day of its own period,
-    however few the periods are: the one rule of a plan's horizon (``plans.period_span`` writes
-    it). Without it the step is read off the dates, which a single date cannot give: it is taken
-    as one day long."""
+    `dates` are period starts (as a plan keeps them) and `freq` the plan's (D, W-..., M, Q; or
+    MS, QS): each period ends on the last day of its own period, however few the periods are.
+    The one rule of a plan's horizon (``plans.period_span`` writes it); no caller guesses a
+    period's length from the dates (a single date cannot give it)."""
     starts = pd.DatetimeIndex(pd.unique(pd.to_datetime(pd.Index(dates)))).sort_values()
     if len(starts) == 0:
         return pd.DataFrame({DS: starts, "end": starts})
-    if freq is not None:
-        # The plan's D, W-FRI, M, Q as a page's pandas alias (MS, QS) spells them alike.
-        step = starts + _PERIOD_STEP[freq[:1].upper()]
-        return pd.DataFrame({DS: starts, "end": step - pd.Timedelta(days=1)})
-    if len(starts) == 1:
-        last_following = starts[-1] + pd.Timedelta(days=1)
-    elif (starts.day == 1).all():
-        # Month or quarter starts: step by whole months so that each period ends on its last day.
-        months = (starts[-1].year - starts[-2].year) * 12 + starts[-1].month - starts[-2].month
-        last_following = starts[-1] + pd.DateOffset(months=months)
-    else:
-        last_following = starts[-1] + (starts[-1] - starts[-2])
-    following = starts[1:].append(pd.DatetimeIndex([last_following]))
-    return pd.DataFrame({DS: starts, "end": following - pd.Timedelta(days=1)})
+    # The plan's D, W-FRI, M, Q as a page's pandas alias (MS, QS) spells them alike.
+    step = starts + _PERIOD_STEP[freq[:1].upper()]
+    return pd.DataFrame({DS: starts, "end": step - pd.Timedelta(days=1)})
 
 
 def period_start(periods: pd.DataFrame, when: pd.Timestamp) -> pd.Timestamp | None:
@@ -413,7 +402,7 @@ def period_start(periods: pd.DataFrame, when: pd.Timestamp) -> pd.Timestamp | No
 
 
 def validate_event(
-    event: Event, attributes: pd.DataFrame, horizon_dates: Iterable[Any], freq: str | None = None
+    event: Event, attributes: pd.DataFrame, horizon_dates: Iterable[Any], freq: str
 ) -> None:
     """All rules: name, kind, effect, period inside the horizon (of `freq` periods), scope known
     to the plan."""
@@ -455,12 +444,12 @@ def partly_covered(
     start: Any,
     end: Any,
     horizon_dates: Iterable[Any],
+    freq: str,
     *,
     periods: pd.DataFrame | None = None,
-    freq: str | None = None,
 ) -> list[tuple[date, date, int, int]]:
     """The periods the days ``start``..``end`` touch but do not cover: ``(first day, last day,
-    days covered, days in the period)`` each. ``periods``: ``horizon_periods(horizon_dates)``
+    days covered, days in the period)`` each. ``periods``: ``horizon_periods(horizon_dates, freq)``
     when the caller has it already (many events over one horizon)."""
     if periods is None:
         periods = horizon_periods(horizon_dates, freq)
@@ -497,13 +486,13 @@ def takes_offer(event: Event) -> bool:
 def partly_covered_text(
     event: Event,
     horizon_dates: Iterable[Any],
+    freq: str,
     *,
     periods: pd.DataFrame | None = None,
-    freq: str | None = None,
 ) -> str | None:
     """What to tell the person who adds `event` when it covers periods only in part: the share
     it counts in there (or, for an event made before days were counted, that it counts whole)."""
-    partial = partly_covered(event.start, event.end, horizon_dates, periods=periods, freq=freq)
+    partial = partly_covered(event.start, event.end, horizon_dates, freq, periods=periods)
     if not partial:
         return None
     listed = ", ".join(f"{a}..{b} ({n} of {d} days)" for a, b, n, d in partial[:4])
@@ -675,7 +664,7 @@ def apply_events(
     attributes: pd.DataFrame,
     events: Sequence[Event],
     team_attr: str | None,
-    freq: str | None = None,
+    freq: str,
 ) -> pd.DataFrame:
     """The system plan per series-period, in the baseline's row order (vectorised; events apply
     in list order). `freq`: the plan's, for the days each period holds (``horizon_periods``).
@@ -758,7 +747,7 @@ def cell_without_each(
     events: Sequence[Event],
     row: int,
     left_out: Sequence[Event],
-    freq: str | None = None,
+    freq: str,
 ) -> np.ndarray:
     """The system plan of one series-period, `row` of `baseline`, as ``apply_events(baseline,
     attributes, events, ..., freq)`` makes it with each event of `left_out` left out in turn: one

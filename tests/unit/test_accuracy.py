@@ -15,6 +15,7 @@ from forecast.accuracy.touches import EventGrid
 from forecast.overrides import Event, Explanation, Scope, apply_events
 
 WEEKS = pd.date_range("2025-01-06", periods=4, freq="W-MON")
+FREQ = "W-MON"  # the plan frequency of WEEKS
 
 
 def plan_frame(baseline: dict[str, list[float]], teams: dict[str, str]) -> pd.DataFrame:
@@ -88,7 +89,7 @@ def events_fixture():
         Event("E4", "Fixed", "other", Scope(ids=("3",)), date(2025, 1, 20), date(2025, 1, 26),
               "set", 60.0, author="olga"),
     ]  # fmt: skip
-    applied = apply_events(frame, attributes, events, "StoreType")
+    applied = apply_events(frame, attributes, events, "StoreType", FREQ)
     frame["system_plan"] = applied["system_plan"].to_numpy()
     return frame, attributes, events
 
@@ -97,13 +98,13 @@ def test_event_grid_rebuilds_the_system_plan_exactly_as_the_system_track():
     frame, attributes, events = events_fixture()
     actuals = frame[["unique_id", "ds"]].assign(y=100.0)
     grid = accuracy.build_grid(frame, actuals, {})
-    egrid = EventGrid(grid, attributes, events)
+    egrid = EventGrid(grid, attributes, events, FREQ)
     rows = np.ones(len(grid.series), dtype=bool)
     cols = np.ones(len(grid.periods), dtype=bool)
     assert np.allclose(egrid.plan_on(rows, cols, set()), grid.layers["system_plan"])
     for drop in range(len(events)):
         others = [e for i, e in enumerate(events) if i != drop]
-        expected = apply_events(frame, attributes, others, "StoreType")
+        expected = apply_events(frame, attributes, others, "StoreType", FREQ)
         expected_grid = accuracy.build_grid(
             frame.assign(system_plan=expected["system_plan"].to_numpy()), actuals, {}
         ).layers["system_plan"]
@@ -115,17 +116,17 @@ def test_event_grid_undoes_events_over_part_of_a_week_as_the_system_track_counts
     frame, attributes, events = events_fixture()
     first, last = (date(2025, 1, 6) + timedelta(days=d) for d in days)
     events = [replace(e, start=first, end=last) for e in events]
-    frame["system_plan"] = apply_events(frame, attributes, events, "StoreType")[
+    frame["system_plan"] = apply_events(frame, attributes, events, "StoreType", FREQ)[
         "system_plan"
     ].to_numpy()
     actuals = frame[["unique_id", "ds"]].assign(y=100.0)
     grid = accuracy.build_grid(frame, actuals, {})
-    egrid = EventGrid(grid, attributes, events)
+    egrid = EventGrid(grid, attributes, events, FREQ)
     everything = (np.ones(len(grid.series), dtype=bool), np.ones(len(grid.periods), dtype=bool))
     assert np.allclose(egrid.plan_on(*everything, set()), grid.layers["system_plan"])
     for drop in range(len(events)):
         others = [e for i, e in enumerate(events) if i != drop]
-        expected = apply_events(frame, attributes, others, "StoreType")["system_plan"]
+        expected = apply_events(frame, attributes, others, "StoreType", FREQ)["system_plan"]
         expected_grid = accuracy.build_grid(
             frame.assign(system_plan=expected.to_numpy()), actuals, {}
         ).layers["system_plan"]
@@ -145,7 +146,7 @@ def test_each_event_is_scored_by_the_plan_without_it_and_traced_to_its_audit_row
     ]
     explanations = [Explanation("series", "3", date(2025, 1, 20), "other", "fixed", "olga")]
     table = accuracy.touch_table(
-        grid, accuracy.EventTouchInput(events, explanations, attributes), None, audit
+        grid, accuracy.EventTouchInput(events, explanations, attributes, FREQ), None, audit
     )
     by_touch = table.set_index("touch")
     e4 = by_touch.loc["E4 Fixed (set 60)"]
@@ -158,7 +159,7 @@ def test_each_event_is_scored_by_the_plan_without_it_and_traced_to_its_audit_row
     # E1 (+20 % on type a, weeks 1-2; capped at 110 in week 2): without it series 1 week 1 is
     # 100 against 120, with it 120: +20; week 2: 100+30=130 -> cap 110 either way ...
     e1 = by_touch.loc["E1 Promo (percent 20)"]
-    without = apply_events(frame, attributes, events[1:], "StoreType")["system_plan"]
+    without = apply_events(frame, attributes, events[1:], "StoreType", FREQ)["system_plan"]
     with_all = frame["system_plan"]
     merged = frame[["unique_id", "ds"]].merge(actuals, on=["unique_id", "ds"])
     mask = (frame["unique_id"].isin(["1", "2"]) & frame["ds"].isin(WEEKS[:2])).to_numpy()
@@ -216,7 +217,7 @@ def test_an_event_touch_names_its_amount_in_the_plans_money(currency, add, cap):
     actuals = long({"1": [120, 150, 100, 100], "2": [120, 120, 100, 100], "3": [80, 80, 80, 80]})
     grid = accuracy.build_grid(frame, actuals, {})
 
-    touches = accuracy.EventTouchInput(events, [], attributes, currency=currency)
+    touches = accuracy.EventTouchInput(events, [], attributes, FREQ, currency=currency)
     labels = set(accuracy.touch_table(grid, touches, None)["touch"])
 
     assert {f"E2 Flyer ({add})", f"E3 Limit ({cap})", "E1 Promo (percent 20)"} <= labels
@@ -234,7 +235,7 @@ def test_a_touch_without_actuals_for_its_cells_is_not_scored_rather_than_scored_
         targets={"a": 100_000, "b": 40_000},
         claims=[accuracy.ClaimTouch("a", 4000, "lena"), accuracy.ClaimTouch("b", 4000, "carl")],
     )
-    touches = accuracy.EventTouchInput([*events, far], [], attributes)
+    touches = accuracy.EventTouchInput([*events, far], [], attributes, FREQ)
     table = accuracy.touch_table(grid, touches, neg).set_index("touch")
     e4, claim_b = table.loc["E4 Fixed (set 60)"], table.loc["claim of team b (+40.00)"]
     for row in (e4, claim_b):
@@ -281,13 +282,13 @@ def test_a_value_given_instead_of_the_offer_is_scored_against_the_offer():
     events[2] = replace(events[2], suggested={"effect": "percent", "value": 10.0})
     actuals = long({"1": [120, 150, 100, 100], "2": [104, 120, 100, 100], "3": [80, 80, 80, 80]})
     grid = accuracy.build_grid(frame, actuals, {})
-    table = accuracy.touch_table(grid, accuracy.EventTouchInput(events, [], attributes), None)
+    table = accuracy.touch_table(grid, accuracy.EventTouchInput(events, [], attributes, FREQ), None)
     offered = table[table["touch_type"] == "vs suggestion"].set_index("touch")
     assert list(offered.index) == ["E1 Promo: +20.0 % given, +5.0 % offered"]
     row = offered.iloc[0]
     # the system plan rebuilt with E1 at +5 %, by the system track's own rule
     at_offer = apply_events(frame, attributes, [replace(events[0], value=5.0), *events[1:]],
-                            "StoreType")["system_plan"].to_numpy()  # fmt: skip
+                            "StoreType", FREQ)["system_plan"].to_numpy()  # fmt: skip
     merged = frame[["unique_id", "ds"]].merge(actuals, on=["unique_id", "ds"])
     y, given = merged["y"].to_numpy(), frame["system_plan"].to_numpy()
     cells = (frame["unique_id"].isin(["1", "2"]) & frame["ds"].isin(WEEKS[:2])).to_numpy()
@@ -411,7 +412,7 @@ def test_a_planner_or_kind_touch_counts_the_events_scored_yet_beside_all_of_them
     frame, attributes, events = events_fixture()
     first_week_only = long({u: [100, None, None, None] for u in ("1", "2", "3")})
     grid = accuracy.build_grid(frame, first_week_only, {})
-    table = accuracy.touch_table(grid, accuracy.EventTouchInput(events, [], attributes), None)
+    table = accuracy.touch_table(grid, accuracy.EventTouchInput(events, [], attributes, FREQ), None)
     planners = set(table.loc[table["touch_type"] == "planner", "touch"])
     assert planners == {"piet (2 events, 1 scored)", "olga (2 events, 0 scored)"}
     kinds = set(table.loc[table["touch_type"] == "event kind", "touch"])
@@ -422,6 +423,6 @@ def test_a_planner_or_kind_touch_counts_the_events_scored_yet_beside_all_of_them
 def test_given_vs_offered_without_a_value_says_why():
     frame, attributes, events = events_fixture()
     grid = accuracy.build_grid(frame, frame[["unique_id", "ds"]].assign(y=100.0), {})
-    table = accuracy.touch_table(grid, accuracy.EventTouchInput(events, [], attributes), None)
+    table = accuracy.touch_table(grid, accuracy.EventTouchInput(events, [], attributes, FREQ), None)
     assert accuracy.given_vs_offered(table) is None  # no event had a suggestion to differ from
     assert accuracy.given_vs_offered_why_none(table) == "no value was typed instead of a suggestion"

@@ -34,6 +34,7 @@ from forecast.overrides import (
 )
 
 WEEKS = pd.date_range("2024-01-05", periods=4, freq="W-FRI")
+FREQ = "W-FRI"  # the plan frequency of WEEKS
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def test_percent_event_raises_only_its_scope_and_period(baseline, attributes):
         start=WEEKS[1].date(),
         end=(WEEKS[1] + pd.Timedelta(days=6)).date(),
     )
-    plan = apply_events(baseline, attributes, [promo], "StoreType")
+    plan = apply_events(baseline, attributes, [promo], "StoreType", FREQ)
     assert cell(plan, "1", WEEKS[1])["system_plan"] == pytest.approx(110.0)
     assert cell(plan, "1", WEEKS[1])["events"] == "E1"
     assert cell(plan, "1", WEEKS[1])["deviation_pct"] == pytest.approx(10.0)
@@ -100,7 +101,7 @@ def test_combination_rule_set_then_percent_then_add_then_lowest_cap(baseline, at
         event("E6", "cap", 200.0),
         event("E7", "cap", 100.0),
     ]
-    plan = apply_events(baseline, attributes, events, "StoreType")
+    plan = apply_events(baseline, attributes, events, "StoreType", FREQ)
     expected = min(80.0 * 1.1 * 1.2 + 5.0, 100.0)
     assert plan["system_plan"].to_numpy() == pytest.approx(np.full(16, expected))
     assert set(plan["events"]) == {"E1,E2,E3,E4,E5,E6,E7"}
@@ -110,8 +111,8 @@ def test_combination_rule_set_then_percent_then_add_then_lowest_cap(baseline, at
 def test_combination_does_not_depend_on_the_order_of_different_effects(baseline, attributes):
     a = [event("E1", "cap", 90.0), event("E2", "add", 30.0), event("E3", "percent", 50.0)]
     b = list(reversed(a))
-    plan_a = apply_events(baseline, attributes, a, None)
-    plan_b = apply_events(baseline, attributes, b, None)
+    plan_a = apply_events(baseline, attributes, a, None, FREQ)
+    plan_b = apply_events(baseline, attributes, b, None, FREQ)
     assert plan_a["system_plan"].tolist() == plan_b["system_plan"].tolist()
     assert plan_a["system_plan"].iloc[0] == pytest.approx(90.0)
 
@@ -124,14 +125,14 @@ def test_scope_selectors_are_anded_and_values_ored(attributes):
 
 
 def test_negative_additions_never_make_the_plan_negative(baseline, attributes):
-    plan = apply_events(baseline, attributes, [event("E1", "add", -500.0)], None)
+    plan = apply_events(baseline, attributes, [event("E1", "add", -500.0)], None, FREQ)
     assert (plan["system_plan"] == 0).all()
     assert np.allclose(plan["deviation_pct"], -100.0)
 
 
 def test_team_and_total_aggregates_sum_the_series(baseline, attributes):
     promo = event(scope=Scope({"StoreType": ("a",)}), value=50.0)
-    plan = apply_events(baseline, attributes, [promo], "StoreType")
+    plan = apply_events(baseline, attributes, [promo], "StoreType", FREQ)
     teams = aggregate(plan, "team")
     team_a = teams.loc[(teams["team"] == "a") & (teams["ds"] == WEEKS[0])].iloc[0]
     assert team_a["baseline"] == pytest.approx(200.0)
@@ -154,7 +155,7 @@ def test_a_team_cell_names_each_event_of_its_series_once_in_the_order_they_first
         event("E2", scope=Scope(ids=("1", "2")), start=WEEKS[1].date(), end=week["end"]),
         event("E3", scope=Scope({"StoreType": ("b",)}), **week),
     ]
-    plan = apply_events(baseline, attributes, events, "StoreType")
+    plan = apply_events(baseline, attributes, events, "StoreType", FREQ)
     assert cell(plan, "1", WEEKS[1])["events"] == "E2"
     assert cell(plan, "2", WEEKS[1])["events"] == "E1,E2"
     teams = aggregate(plan, "team")
@@ -209,7 +210,7 @@ def test_gate_marks_series_and_team_cells_above_threshold(baseline, attributes):
             end=(WEEKS[0] + pd.Timedelta(days=6)).date(),
         ),
     ]
-    plan = apply_events(baseline, attributes, events, "StoreType")
+    plan = apply_events(baseline, attributes, events, "StoreType", FREQ)
     marked = deviations(plan, 0.2)
     cells = {(r.level, r.key) for r in marked.itertuples()}
     # series 1 +30 % is marked; its team a is +15 %: not marked; series 3 +10 %: not marked
@@ -225,7 +226,7 @@ def test_gate_marks_series_and_team_cells_above_threshold(baseline, attributes):
 
 def test_explanations_clear_exactly_their_cell(baseline, attributes):
     events = [event("E1", "percent", 30.0, scope=Scope(ids=("1", "2")))]
-    plan = apply_events(baseline, attributes, events, "StoreType")
+    plan = apply_events(baseline, attributes, events, "StoreType", FREQ)
     marked = deviations(plan, 0.2)
     assert len(unexplained(marked, [], events)) == len(marked) == 4 * 2 + 4  # two series + team a
     why = Explanation(
@@ -245,7 +246,7 @@ def test_an_explanation_no_longer_covers_a_changed_deviation(baseline, attribute
     )  # fmt: skip
     bigger = [event("E1", "percent", 80.0, scope=Scope(ids=("1",)))]
     annotated = mark_explained(
-        deviations(apply_events(baseline, attributes, bigger, None), 0.2), [why], bigger
+        deviations(apply_events(baseline, attributes, bigger, None, FREQ), 0.2), [why], bigger
     )
     first = annotated.loc[(annotated["key"] == "1") & (annotated["ds"] == WEEKS[0])].iloc[0]
     assert not first["explained"] and first["outdated"]
@@ -254,13 +255,13 @@ def test_an_explanation_no_longer_covers_a_changed_deviation(baseline, attribute
 
 def test_zero_baseline_with_new_volume_counts_as_a_deviation(attributes):
     base = pd.DataFrame({"unique_id": ["1"], "ds": [WEEKS[0]], "baseline": [0.0]})
-    plan = apply_events(base, attributes, [event("E1", "add", 10.0)], None)
+    plan = apply_events(base, attributes, [event("E1", "add", 10.0)], None, FREQ)
     assert np.isinf(plan["deviation_pct"].iloc[0])
     assert len(deviations(plan, 0.2)) == 2  # the series and its team
 
 
 def _first_cell(baseline, attributes, events, explanations, **kw) -> pd.Series:
-    marked = deviations(apply_events(baseline, attributes, events, None), 0.2)
+    marked = deviations(apply_events(baseline, attributes, events, None, FREQ), 0.2)
     annotated = mark_explained(marked, explanations, events, **kw)
     return annotated.loc[(annotated["key"] == "1") & (annotated["ds"] == WEEKS[0])].iloc[0]
 
@@ -358,11 +359,11 @@ def test_a_whole_period_event_that_no_longer_takes_its_offer_is_not_said_to_be_o
     one_day = {"start": WEEKS[0].date(), "end": WEEKS[0].date(), "counts": PERIODS}
     offer = {"effect": "percent", "value": 3.2}
     legacy = event("E1", "percent", 4.8, created_at="2026-11-30T10:00:00+00:00", **one_day)
-    assert "saved before days were counted" in (partly_covered_text(legacy, WEEKS) or "")
+    assert "saved before days were counted" in (partly_covered_text(legacy, WEEKS, FREQ) or "")
     moved = event(
         "E7", "percent", 4.8, created_at="2026-12-06T10:00:00+00:00", suggested=offer, **one_day
     )
-    said = partly_covered_text(moved, WEEKS) or ""
+    said = partly_covered_text(moved, WEEKS, FREQ) or ""
     assert "saved before days were counted" not in said
     assert "it took the suggestion for other dates" in said
 
@@ -394,7 +395,7 @@ def test_a_whole_period_event_that_no_longer_takes_its_offer_is_not_said_to_be_o
 def test_bad_events_are_refused_with_a_clear_message(attributes, changes, error, words):
     bad = event(**changes)
     with pytest.raises(error, match=words):
-        validate_event(bad, attributes, WEEKS)
+        validate_event(bad, attributes, WEEKS, FREQ)
 
 
 def test_bad_explanations_are_refused():
@@ -450,13 +451,13 @@ def test_event_round_trips_through_its_dict():
 
 
 def test_weekly_periods_cover_the_whole_week():
-    periods = horizon_periods(WEEKS)
+    periods = horizon_periods(WEEKS, FREQ)
     assert periods["end"].iloc[0] == pd.Timestamp("2024-01-11")
     # a one-day event in the middle of the first week touches that week only
     one_day = event(start=date(2024, 1, 8), end=date(2024, 1, 8))
     base = pd.DataFrame({"unique_id": "1", "ds": WEEKS, "baseline": 100.0})
     attrs = pd.DataFrame({"unique_id": ["1"]})
-    plan = apply_events(base, attrs, [one_day], None)
+    plan = apply_events(base, attrs, [one_day], None, FREQ)
     assert plan["events"].tolist() == ["E1", "", "", ""]
 
 
@@ -510,7 +511,7 @@ def test_apply_events_is_correct_at_ten_thousand_series_by_52_periods():
             end=(weeks[41] + pd.Timedelta(days=6)).date(),
         ),
     ]
-    plan = apply_events(base, attrs, events, "Region")
+    plan = apply_events(base, attrs, events, "Region", FREQ)
     assert len(plan) == n_series * n_periods
 
     # The same rule, written as a plain double loop over a sample of cells.
@@ -605,7 +606,7 @@ def test_vectorised_rule_matches_the_cell_by_cell_reference(events, bases):
         }
     )
     attrs = pd.DataFrame({"unique_id": SERIES})
-    plan = apply_events(baseline, attrs, events, None)
+    plan = apply_events(baseline, attrs, events, None, FREQ)
     for row in plan.itertuples(index=False):
         expected = reference_value(row.baseline, row.unique_id, row.ds, events)
         assert row.system_plan == pytest.approx(expected, rel=1e-9, abs=1e-9)
@@ -614,7 +615,7 @@ def test_vectorised_rule_matches_the_cell_by_cell_reference(events, bases):
 
 def test_repeated_event_ids_still_label_cells(baseline, attributes):
     events = [event("E1", "percent", 10.0), event("E1", "add", 1.0, scope=Scope(ids=("1",)))]
-    plan = apply_events(baseline, attributes, events, None)
+    plan = apply_events(baseline, attributes, events, None, FREQ)
     assert set(plan["events"].astype(str)) == {"E1"}
 
 

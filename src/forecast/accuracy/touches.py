@@ -109,6 +109,7 @@ class EventTouchInput:
     events: Sequence[Event]
     explanations: Sequence[Explanation]
     attributes: pd.DataFrame  # unique_id + attribute columns (the events' scopes)
+    freq: str  # the plan's: the days each period holds (``overrides.horizon_periods``)
     currency: str | None = None  # the plan's ISO code, for the add, cap and set amounts
 
 
@@ -142,7 +143,7 @@ class EventGrid:
         grid: ScoredGrid,
         attributes: pd.DataFrame,
         events: Sequence[Event],
-        freq: str | None = None,
+        freq: str,
     ):
         self.grid = grid
         self.events = list(events)
@@ -630,7 +631,7 @@ def touch_table(
     index = AuditIndex(audit, TRACED_ACTIONS)
     rows: list[dict[str, Any]] = []
     if events is not None and events.events and "system_plan" in grid.layers:
-        egrid = event_grid or EventGrid(grid, events.attributes, events.events)
+        egrid = event_grid or EventGrid(grid, events.attributes, events.events, events.freq)
         scored_events: set[int] = set()
         for i, event in enumerate(egrid.events):
             if progress and i % 20 == 0:

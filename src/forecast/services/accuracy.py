@@ -375,7 +375,7 @@ def _load_inputs(store: PlanRepository, state: PlanState, actuals_version: int) 
             "series-periods; upload actuals for the plan's horizon"
         )
     touch_input = accuracy.EventTouchInput(
-        events, system.explanations_of(state), attributes, currency=state.currency
+        events, system.explanations_of(state), attributes, state.freq, currency=state.currency
     )
     return _Inputs(info, grid, touch_input, event_grid, store.audit(state.plan_id), notes)
 

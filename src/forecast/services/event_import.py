@@ -230,7 +230,7 @@ def import_events(
     horizon = system.horizon_dates(store, state)
     periods = overrides.horizon_periods(horizon, state.freq)
     for event, row in zip(done.added, done.rows, strict=True):
-        if partly := overrides.partly_covered_text(event, horizon, periods=periods):
+        if partly := overrides.partly_covered_text(event, horizon, state.freq, periods=periods):
             done.notes.append(f"row {row}: {partly}")
     return done
 

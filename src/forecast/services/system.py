@@ -721,7 +721,7 @@ def check_added_events(store: PlanRepository, state: PlanState, events: Sequence
 
 
 def _coverage_note(store: PlanRepository, state: PlanState, event: Event) -> str | None:
-    return overrides.partly_covered_text(event, horizon_dates(store, state), freq=state.freq)
+    return overrides.partly_covered_text(event, horizon_dates(store, state), state.freq)
 
 
 def _change_events(
