@@ -108,6 +108,18 @@ def test_the_span_of_monthly_and_daily_periods_runs_to_their_last_day():
     assert plans.span_text("D", "2024-03-01", "2024-03-07") == "2024-03-01..2024-03-07"
 
 
+def test_a_span_is_of_period_starts_and_another_day_is_refused():
+    """`period_span` counts each period from the day it is given: a month-end date
+    (2024-01-31) read as a month would run to 2024-02-29, a week-ending Friday to the Thursday
+    after. It takes the plan's period starts and refuses another day."""
+    for freq, first, last in (
+        ("M", "2024-01-31", "2024-03-31"),
+        ("W-SAT", "2011-12-30", "2011-12-30"),
+    ):
+        with pytest.raises(ValueError, match="not period starts"):
+            plans.period_span(freq, first, last)
+
+
 def _short_plan(tmp_path, freq: str, horizon: int):
     """A plan of two series whose horizon is `horizon` periods of `freq` (seasonal naive)."""
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from forecast import bounds, schema
+from forecast import bounds, overrides, schema
 from forecast.engine.period_weeks import WEEKDAYS as DAY_NAMES
 from forecast.engine.stretch import period_word
 from forecast.money import format_count as count
@@ -739,11 +739,16 @@ def _without_partial_periods(
     first, last = report.first_day, report.last_day
     if first is None or last is None or frame.empty:
         return frame, []
-    from forecast.engine.ingest.regularise import native_step_days, period_starts, periods
+    from forecast.engine.ingest.regularise import native_step_days
+
+    ends: dict[pd.Timestamp, pd.Timestamp] = {}
 
     def period_end(start: pd.Timestamp) -> pd.Timestamp:
-        code = periods(np.array([start.to_datetime64()]), freq)[0]
-        return pd.Timestamp(period_starts(np.array([code + 1]), freq)[0]) - pd.Timedelta(days=1)
+        """The last day of the period that starts on `start`, by the one rule of a plan's
+        periods (``overrides.horizon_periods``)."""
+        if start not in ends:
+            ends[start] = pd.Timestamp(overrides.horizon_periods([start], freq)["end"].iloc[0])
+        return ends[start]
 
     starts = sorted(pd.DatetimeIndex(frame[schema.DS].unique()))
     # How far the file's last date reaches: a week of a weekly file, a day of a daily one. With

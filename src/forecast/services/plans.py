@@ -310,11 +310,23 @@ def audit_log(store: PlanRepository, plan: str) -> list[AuditEntry]:
 
 
 def period_span(freq: str, first: Any, last: Any) -> tuple[date, date]:
-    """The days periods `first`..`last` (period starts, as the plan keeps them) cover: the first
-    period's first day to the last period's last day, by the one rule of a horizon's periods
-    (``overrides.horizon_periods``), the days an event's dates are checked against. A
-    week-ending file's last week (2011-12-24..2011-12-30, its date 2011-12-30) reads inside it,
-    as a week-start file's does."""
+    """The days periods `first`..`last` cover: the first period's first day to the last
+    period's last day, by the one rule of a horizon's periods (``overrides.horizon_periods``),
+    the days an event's dates are checked against. A week-ending file's last week
+    (2011-12-24..2011-12-30, its date 2011-12-30) reads inside it, as a week-start file's does.
+
+    `first` and `last` are period starts of `freq`, as the plan keeps them (a plan's dates, never
+    a file's week-ending or month-end dates): another day is refused (ValueError), since the
+    period would be counted from it (2024-01-31 as a month would end 2024-02-29)."""
+    import numpy as np
+
+    from forecast.engine.ingest.regularise import period_starts
+    from forecast.engine.ingest.regularise import periods as period_codes
+
+    days = pd.DatetimeIndex([first, last]).to_numpy(dtype="datetime64[ns]")
+    starts = period_starts(period_codes(days, freq), freq)
+    if not np.array_equal(starts, days):
+        raise ValueError(f"{first}..{last}: not period starts of {freq}")
     periods = overrides.horizon_periods([first, last], freq)
     return periods[schema.DS].min().date(), periods["end"].max().date()
 
