@@ -5,6 +5,7 @@ messages wrote its last day (..2011-12-30): with week-ending dates the plan's la
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 
@@ -141,16 +142,25 @@ def _short_plan(tmp_path, freq: str, horizon: int):
     return store, state
 
 
-@pytest.mark.parametrize(("freq", "horizon"), [("M", 1), ("M", 2), ("Q", 1), ("W-MON", 1)])
+# (freq, periods, the horizon's first day, its last day): the last day of the last period
+SHORT_HORIZONS = [
+    ("M", 1, "2024-01-01", "2024-01-31"),
+    ("M", 2, "2024-01-01", "2024-02-29"),
+    ("Q", 1, "2030-01-01", "2030-03-31"),  # 36 quarters of history from 2021
+    ("W-MON", 1, "2021-09-13", "2021-09-19"),  # the Monday's week ends on the Sunday
+]
+
+
+@pytest.mark.parametrize(("freq", "horizon", "first", "last"), SHORT_HORIZONS)
 def test_an_event_in_the_last_period_of_a_short_horizon_is_taken_and_one_after_it_refused(
-    tmp_path, freq, horizon
+    tmp_path, freq, horizon, first, last
 ):
     """A one-period plan's horizon read as its first day only: an event in its only period (the
     horizon `plan show` writes) was refused as outside it, and applied to nothing."""
     store, state = _short_plan(tmp_path, freq, horizon)
     dates = system.horizon_dates(store, state)
-    first, last = plans.period_span(freq, dates[0], dates[-1])
     assert plans.horizon_text(state) == f"{first}..{last}"
+    first, last = date.fromisoformat(first), date.fromisoformat(last)
     system.add_event(
         store,
         state.plan_id,
@@ -180,6 +190,20 @@ def test_an_event_in_the_last_period_of_a_short_horizon_is_taken_and_one_after_i
         )
     assert f"outside the plan's horizon {first}..{last}" in str(refused.value)
     store.close()
+
+
+@pytest.mark.parametrize(
+    ("freq", "horizon", "first", "last"), [h for h in SHORT_HORIZONS if h[1] == 1]
+)
+def test_a_one_period_export_ends_its_period_on_its_last_day(tmp_path, freq, horizon, first, last):
+    """The export's period_end of a one-period plan: the last day of its month, quarter or
+    week, not its first day."""
+    from forecast.services import exports
+
+    store, state = _short_plan(tmp_path, freq, horizon)
+    rows = pd.read_csv(io.BytesIO(exports.export_plan(store, state.plan_id, "csv")), dtype=str)
+    store.close()
+    assert set(zip(rows["ds"], rows["period_end"], strict=True)) == {(first, last)}
 
 
 def test_totals_stored_under_the_one_day_rule_are_recomputed_on_read(tmp_path, monkeypatch):
