@@ -343,10 +343,14 @@ def alike(store: PlanRepository, name: str) -> list[str]:
 
 
 def matching(store: PlanRepository, name: str) -> tuple[Account | None, list[str]]:
-    """The account a typed name means (as `_account_to_sign_in` matches it) and, when none,
-    the accounts that differ from it only in capitals where there are several (`alike`): one
-    read of the account and at most one of those alike, for a caller that needs both."""
+    """The account a typed name means and, when none, the accounts that differ from it only in
+    capitals where there are several (`alike`): one read of the account and at most one of
+    those alike, for a caller that needs both. The account is the one of exactly that name,
+    else the only one that differs from it in capitals: the rule of a sign-in
+    (`_account_to_sign_in`)."""
     account = store.get_account(name)
+    # Only a well-formed (ASCII) name is looked up ignoring capitals: Python's lower() turns
+    # some other letters into ASCII ones (the Kelvin sign into k).
     if account is not None or not _NAME.match(name):
         return account, []
     found = store.find_accounts_ignoring_case(name)
@@ -365,14 +369,8 @@ def proxy_account(store: PlanRepository, name: str | None) -> Account | None:
 def _account_to_sign_in(store: PlanRepository, name: str) -> Account | None:
     """The account of exactly that name, else the only one that differs from it in capitals.
     A store from before such names were refused may hold two (piet and PIET): each signs in by
-    its own spelling, and a third spelling (Piet) signs in neither."""
-    account = store.get_account(name)
-    # Only a well-formed (ASCII) name is looked up ignoring capitals: Python's lower() turns
-    # some other letters into ASCII ones (the Kelvin sign into k).
-    if account is not None or not _NAME.match(name):
-        return account
-    alike = store.find_accounts_ignoring_case(name)
-    return alike[0] if len(alike) == 1 else None
+    its own spelling, and a third spelling (Piet) signs in neither (`matching`'s rule)."""
+    return matching(store, name)[0]
 
 
 def require_admin(store: PlanRepository, actor: str | None) -> None:
