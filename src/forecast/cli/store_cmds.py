@@ -139,13 +139,20 @@ def restore_cmd(
     if undo is not None:
         typer.echo(f"the store as it was is kept in {done.safety_copy}: `{undo}` puts it back")
     if kept:
-        _echo_copies(kept, db, data_dir)
-        delete = shlex.join(
-            ["forecast", "store", "safety-copies", "--delete-older-than", "DAYS", *store_words]
-        )
-        typer.echo(
-            f"each holds what a backup holds; `{delete}` deletes those made more than DAYS days ago"
-        )
+        _echo_kept(kept, db, data_dir, store_words)
+
+
+def _echo_kept(
+    kept: list[Any], db: str | None, data_dir: Path | None, store_words: list[str]
+) -> None:
+    """The safety copies kept beside the store, and the command that deletes the old ones."""
+    _echo_copies(kept, db, data_dir)
+    delete = shlex.join(
+        ["forecast", "store", "safety-copies", "--delete-older-than", "DAYS", *store_words]
+    )
+    typer.echo(
+        f"each holds what a backup holds; `{delete}` deletes those made more than DAYS days ago"
+    )
 
 
 def _echo_postgres_restore(done: Any, db: str | None, data_dir: Path | None, as_json: bool) -> None:
@@ -182,13 +189,7 @@ def _echo_postgres_restore(done: Any, db: str | None, data_dir: Path | None, as_
             "password from PGPASSWORD or ~/.pgpass)"
         )
     if kept:
-        _echo_copies(kept, db, data_dir)
-        delete = shlex.join(
-            ["forecast", "store", "safety-copies", "--delete-older-than", "DAYS", *store_words]
-        )
-        typer.echo(
-            f"each holds what a backup holds; `{delete}` deletes those made more than DAYS days ago"
-        )
+        _echo_kept(kept, db, data_dir, store_words)
 
 
 def _where_copies_are(db: str | None, data_dir: Path | None) -> str:

@@ -1825,16 +1825,7 @@ def _read(file: Any) -> str:
 def _libpq_url(url: str) -> str:
     """`url` as a libpq connection string (PostgreSQL's tools take it as --dbname): without the
     driver and the password, with the URL's query settings (host=, port=, sslmode=, ...)."""
-    parsed = make_url(url)
-    bare = sa.URL.create(
-        "postgresql",
-        username=parsed.username,
-        host=parsed.host,
-        port=parsed.port,
-        database=parsed.database,
-        query=_without_secrets(parsed.query),
-    )
-    return bare.render_as_string(hide_password=False)
+    return url_without_password(url, driver="postgresql")
 
 
 def _postgres_installation_keys(url: str, changed: str = "changed") -> dict[str, str] | None:
@@ -1862,12 +1853,13 @@ def _postgres_installation_keys(url: str, changed: str = "changed") -> dict[str,
     return {str(name): str(value) for name, value in rows}
 
 
-def url_without_password(url: str) -> str:
-    """`url` as given, with no password in it, after the user or in its query (a command to
-    print: PostgreSQL's clients then take it from PGPASSWORD or ~/.pgpass)."""
+def url_without_password(url: str, driver: str | None = None) -> str:
+    """`url` as given (with `driver` in place of its own, where given), with no password in it,
+    after the user or in its query (a command to print: PostgreSQL's clients then take it from
+    PGPASSWORD or ~/.pgpass)."""
     parsed = make_url(url)
     bare = sa.URL.create(
-        parsed.drivername,
+        driver or parsed.drivername,
         username=parsed.username,
         host=parsed.host,
         port=parsed.port,
