@@ -109,22 +109,9 @@ def restore_cmd(
     store_words = (["--db", f"sqlite:///{done.path}"] if db else []) + (
         ["--data-dir", str(done.path.parent)] if data_dir else []
     )
-    undo = None
-    if done.safety_copy is not None:
-        undo = shlex.join(["forecast", "store", "restore", str(done.safety_copy), *store_words])
-    kept = backup.safety_copies(db, data_dir)
+    undo, kept = _undo_and_kept(done, store_words, db, data_dir)
     if as_json:
-        echo_json(
-            {
-                "path": str(done.path),
-                "source": str(done.source),
-                "plans": done.plans,
-                "accounts": done.accounts,
-                "safety_copy": None if done.safety_copy is None else str(done.safety_copy),
-                "undo": undo,
-                "safety_copies": [copy.to_dict() for copy in kept],
-            }
-        )
+        echo_json({"path": str(done.path), **_restored(done, undo, kept)})
         return
     servers = (
         "There was no store file: servers running on this store (its file moved or deleted) "
@@ -142,6 +129,29 @@ def restore_cmd(
         _echo_kept(kept, db, data_dir, store_words)
 
 
+def _undo_and_kept(
+    done: Any, store_words: list[str], db: str | None, data_dir: Path | None
+) -> tuple[str | None, list[Any]]:
+    """The command that puts the restored store's safety copy back (None without one), and the
+    safety copies kept beside the store."""
+    undo = None
+    if done.safety_copy is not None:
+        undo = shlex.join(["forecast", "store", "restore", str(done.safety_copy), *store_words])
+    return undo, backup.safety_copies(db, data_dir)
+
+
+def _restored(done: Any, undo: str | None, kept: list[Any]) -> dict[str, Any]:
+    """What `store restore --json` says of any restore, after where it restored into."""
+    return {
+        "source": str(done.source),
+        "plans": done.plans,
+        "accounts": done.accounts,
+        "safety_copy": None if done.safety_copy is None else str(done.safety_copy),
+        "undo": undo,
+        "safety_copies": [copy.to_dict() for copy in kept],
+    }
+
+
 def _echo_kept(
     kept: list[Any], db: str | None, data_dir: Path | None, store_words: list[str]
 ) -> None:
@@ -156,27 +166,13 @@ def _echo_kept(
 
 
 def _echo_postgres_restore(done: Any, db: str | None, data_dir: Path | None, as_json: bool) -> None:
-    undo = None
     # the store as the operator named it, without a password
     store_words = (["--db", backup.url_without_password(db)] if db else []) + (
         ["--data-dir", str(data_dir)] if data_dir else []
     )
-    if done.safety_copy is not None:
-        undo = shlex.join(["forecast", "store", "restore", str(done.safety_copy), *store_words])
-    kept = backup.safety_copies(db, data_dir)
+    undo, kept = _undo_and_kept(done, store_words, db, data_dir)
     if as_json:
-        echo_json(
-            {
-                "path": None,
-                "store": done.store,
-                "source": str(done.source),
-                "plans": done.plans,
-                "accounts": done.accounts,
-                "safety_copy": None if done.safety_copy is None else str(done.safety_copy),
-                "undo": undo,
-                "safety_copies": [copy.to_dict() for copy in kept],
-            }
-        )
+        echo_json({"path": None, "store": done.store, **_restored(done, undo, kept)})
         return
     typer.echo(
         f"restored {done.source} into {done.store}: {done.plans} plan(s), {done.accounts} "
