@@ -501,13 +501,6 @@ def _actuals_words(verdict: team_actuals.Verdict, currency: str | None) -> str:
     return words if verdict.over else f"{words}; P(reach) is of the whole horizon"
 
 
-def _kept_key(team: Any) -> str:
-    """The `team_actuals` row a stretch row's actuals are read from: the TOTAL's for the
-    goal's row too (the teams' actuals summed, as the Side by side page's TOTAL row has it)."""
-    total = team_actuals.TOTAL
-    return total if str(team) in (nego.GOAL_ROW, total) else str(team)
-
-
 @plan_app.command("stretch")
 def stretch_cmd(
     plan: PlanArg,
@@ -526,7 +519,7 @@ def stretch_cmd(
     kept = team_actuals.by_team(team_actuals.actuals_by_team(store, plan))
 
     def said_of(team: Any, target: Any) -> team_actuals.Verdict | None:
-        return team_actuals.verdict(kept.get(_kept_key(team)), nego.to_minor(target))
+        return team_actuals.stretch_verdict(kept, team, target)
 
     if as_json:
         out = []
@@ -571,7 +564,7 @@ def stretch_cmd(
             f"{str(row['team']):<{team_wide}}{target:>{target_wide}}{expects:>{expected_wide}}"
             f"{chance:>10} {growth:>13}"
         )
-    for row in _records(table):
+    for row in records:
         if row["team"] == nego.GOAL_ROW and row.get("teams_target") is not None:
             # the ledger's TOTAL is the teams' targets summed: its chance too, named as such
             growth = fmt.format_percent(row["teams_growth_vs_last_year"], 1, signed=True)
@@ -588,7 +581,7 @@ def stretch_cmd(
             )
     for team, verdict in said.items():
         typer.echo(f"{team}: {_actuals_words(verdict, currency)}")
-    for note in dict.fromkeys(str(r["rests_on"]) for r in _records(table)):
+    for note in dict.fromkeys(str(r["rests_on"]) for r in records):
         typer.echo(f"P(reach) {note}")
     _echo_coverage(table, "vs last year")
 

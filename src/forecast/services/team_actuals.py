@@ -18,8 +18,10 @@ import pandas as pd
 
 from forecast import schema
 from forecast.money import format_minor, quantum
+from forecast.negotiation import to_minor
 from forecast.plan import PlanState
 from forecast.services.actuals import load_actuals, plan_cells
+from forecast.services.negotiation import GOAL_ROW
 from forecast.services.plans import ATTRIBUTES, get_plan, load_blob_frame, teams_of
 from forecast.store import PlanRepository
 
@@ -194,6 +196,16 @@ def verdicts(store: PlanRepository, plan: str, targets: Mapping[str, int]) -> di
     kept = by_team(actuals_by_team(store, plan))
     said = {team: verdict(kept.get(str(team)), target) for team, target in targets.items()}
     return {team: v for team, v in said.items() if v is not None}
+
+
+def stretch_verdict(
+    kept: Mapping[str, Mapping[str, Any]], team: Any, target: float
+) -> Verdict | None:
+    """`verdict` of a `negotiation.stretch` row's target (`by_team`'s `kept`): the goal's row
+    (TOTAL, or GOAL_ROW as `with_goal_row` names it) reads the TOTAL's actuals, the teams'
+    actuals summed, as the Side by side page's TOTAL row has them."""
+    key = TOTAL if str(team) in (GOAL_ROW, TOTAL) else str(team)
+    return verdict(kept.get(key), to_minor(target))
 
 
 def verdict_words(
