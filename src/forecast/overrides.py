@@ -213,7 +213,9 @@ def _as_date(value: date | str | pd.Timestamp, what: str) -> date:
     try:
         if isinstance(value, str) and len(value) > 64:  # no date is longer; kept out of the cache
             raise ValueError(value[:64])
-        return _date_of_text(value) if isinstance(value, str) else pd.Timestamp(value).date()
+        if isinstance(value, str) and value[:1].isdigit():
+            return _date_of_text(value)
+        return pd.Timestamp(value).date()
     except (ValueError, TypeError) as exc:
         raise PeriodError(f"{what} {value!r} is not a date; use YYYY-MM-DD") from exc
 
@@ -222,7 +224,8 @@ def _as_date(value: date | str | pd.Timestamp, what: str) -> date:
 def _date_of_text(value: str) -> date:
     """``pd.Timestamp(value).date()`` once per text: a plan's explanations and events name the
     same few dates thousands of times (dates are immutable; a text that is no date raises each
-    time, never cached)."""
+    time, never cached). Only texts starting with a digit come here: "today" or "now" would be
+    kept as the day a long-running server first read them."""
     return pd.Timestamp(value).date()
 
 

@@ -698,3 +698,14 @@ def test_joined_labels_keep_the_column_dtype_where_they_can(labels, dtype, joine
     teams = aggregate(_labelled(labels, dtype), "team")
     assert str(teams["events"].dtype) == joined_dtype
     assert teams["events"].tolist() == ([",".join(dict.fromkeys(labels))] if labels else [])
+
+
+def test_a_relative_date_word_is_read_anew_each_time_not_kept_from_the_first_day():
+    """A long-running server keeps dates it has read; "today" must not be kept as the day it was
+    first read (it would stay that day after midnight)."""
+    from forecast import overrides
+
+    before = overrides._date_of_text.cache_info().currsize
+    assert overrides._as_date("today", "start") == pd.Timestamp("today").date()
+    assert overrides._date_of_text.cache_info().currsize == before
+    assert overrides._as_date("2024-01-31", "start") == date(2024, 1, 31)

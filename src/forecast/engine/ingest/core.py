@@ -1513,9 +1513,6 @@ def _sparse_note(history: pd.DataFrame, filled: pd.Series, freq: str) -> list[No
     ]
 
 
-"""A calendar's code as its period is called."""
-
-
 def _fixed_note(notes: list[str], fixes: dict[str, NoteFix], words: str, fix: Fix) -> None:
     """A note that says a fix, in neutral words, its fix kept as a key each face words."""
     said = _said(NoteFix(words, fix), fixes)
