@@ -29,6 +29,8 @@ smoke_log=$(mktemp)
 smoke_pid=""
 stop_smoke() {
     if [ -n "${types_pid:-}" ]; then
+        # the subshell's children (mypy, lint-imports) first: killing the subshell leaves them
+        pkill -P "$types_pid" 2>/dev/null || true
         kill "$types_pid" 2>/dev/null || true
         rm -f "${types_log:-}"
     fi

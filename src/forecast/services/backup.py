@@ -1416,7 +1416,7 @@ def _refuse_a_copy_that_could_not_undo(program: str, copy: Path, url: str, manua
     if not foreign:
         return
     copy.unlink(missing_ok=True)
-    shown = "; ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+    shown = _first_five(foreign)
     raise Invalid(
         f"the store in {without_password(url)} holds what a plan store does not define "
         f"({shown}): the copy of it the restore keeps, to put it back, could not be restored, "
@@ -1486,9 +1486,21 @@ def _aftercare_error(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+_DROP_STORE_TABLES = "DROP TABLE IF EXISTS " + ", ".join(sorted(metadata.tables)) + ";"
+"""What the PostgreSQL restore (and the manual restore it prints) drops before the archive's
+tables are made again: this version's tables."""
+
+
+def _first_five(entries: list[str]) -> str:
+    """The first five entries an archive or a store should not hold, and how many more."""
+    more = f" and {len(entries) - 5} more" if len(entries) > 5 else ""
+    return "; ".join(entries[:5]) + more
+
+
 def _pg_environment(url: str) -> dict[str, str]:
     """The environment of pg_restore: the URL's password in PGPASSWORD (none: PGPASSWORD or
-    ~/.pgpass as they are), and a wait for another session's lock bounded by `BUSY_SECONDS`."""
+    ~/.pgpass as they are), a connection attempt bounded by `CONNECT_TIMEOUT_SECONDS` and a
+    wait for another session's lock bounded by `BUSY_SECONDS`."""
     env = dict(os.environ)
     password = _url_password(url)
     if password:
@@ -1496,6 +1508,9 @@ def _pg_environment(url: str) -> dict[str, str]:
     passfile = _query_value(url, "passfile")
     if passfile:
         env["PGPASSFILE"] = passfile
+    # as the store's own connections: a server that swallows packets is given up on (a
+    # connect_timeout in the URL's query still wins)
+    env.setdefault("PGCONNECT_TIMEOUT", str(CONNECT_TIMEOUT_SECONDS))
     bounded = f"-c lock_timeout={int(BUSY_SECONDS * 1000)}"
     env["PGOPTIONS"] = f"{env['PGOPTIONS']} {bounded}" if env.get("PGOPTIONS") else bounded
     return env
@@ -1597,7 +1612,7 @@ def _foreign_entries(source: Path, foreign: list[str]) -> Invalid:
     out what a pg_dump of another database, or of the whole database, brings along, not an
     archive altered on purpose (SQL under a harmless label is restored as it is written). Only
     backups one made are to be restored; no attempt is made here to parse SQL."""
-    shown = "; ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+    shown = _first_five(foreign)
     return Invalid(
         f"{source} holds what a backup of a plan store does not ({shown}): restored, it would "
         "be made in the database with the rights of the role that restores; nothing was changed: "
@@ -1697,7 +1712,7 @@ def _run_pg_restore(
     backup lacks. A view or a table of someone else's that depends on a store table keeps the
     tables from being dropped: the restore fails, in PostgreSQL's words, rather than drop it
     too (no CASCADE)."""
-    drop = "DROP TABLE IF EXISTS " + ", ".join(sorted(metadata.tables)) + ";\n"
+    drop = _DROP_STORE_TABLES + "\n"
     env = _pg_environment(url)
     with (
         tempfile.NamedTemporaryFile("w", suffix=".list") as use_list,
@@ -1878,7 +1893,7 @@ def pg_restore_command(url: str, backup: str | Path) -> str:
     pg_restore's ends it without one: nothing changed. pg_restore --clean alone cannot replace a
     store with a backup of an earlier release: the tables added since refer to the plans table
     it drops."""
-    drop = "DROP TABLE IF EXISTS " + ", ".join(sorted(metadata.tables)) + ";"
+    drop = _DROP_STORE_TABLES
     begin = shlex.join(["printf", "%s\\n", "BEGIN;", drop])
     written = shlex.join(["pg_restore", "--clean", "--if-exists", "--file=-", os.fspath(backup)])
     run = shlex.join(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", *_server_words(url)])
