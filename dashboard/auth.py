@@ -42,6 +42,7 @@ from dash import Dash
 from flask.sessions import SecureCookieSessionInterface
 
 from dashboard import ids
+from dashboard.server import log_safe
 from forecast.services import accounts
 from forecast.services import plans as plan_service
 from forecast.services.errors import Forbidden, Invalid, NotFound
@@ -248,13 +249,14 @@ def install(
 
 
 def _refuse(path: str, mode: str, header: str) -> Any:
+
     if mode == "header":
         name = flask.request.headers.get(header, "").strip()
         # Escaped as sent (a newline in the header forges no line of the log), and bounded.
         said = repr(name[:200]) if name else f"no {header} header"
         flask.current_app.logger.info(
             "refused %s from %s: %s",
-            path[:200].encode("unicode_escape").decode("ascii"),
+            log_safe(path),
             flask.request.remote_addr,
             f"the proxy's {header} names {said}, who has no active account" if name else said,
         )

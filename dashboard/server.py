@@ -136,7 +136,7 @@ def harden(app: Dash, ctx: DashboardContext, allowed_hosts: Iterable[str] | None
     def unavailable(exc: Unavailable) -> flask.Response:
         # The database down or locked (any request reads the signed-in account): say so, with
         # a status a proxy or a retrying client understands, and keep the details in the log.
-        server.logger.warning("database unavailable in %s: %s", flask.request.path, exc)
+        server.logger.warning("database unavailable in %s: %s", log_safe(flask.request.path), exc)
         if flask.request.path.startswith(DASH_ENDPOINTS):
             body = {"error": "unavailable", "message": UNAVAILABLE_MESSAGE}
             response = flask.jsonify(body)
@@ -164,7 +164,10 @@ def harden(app: Dash, ctx: DashboardContext, allowed_hosts: Iterable[str] | None
             return _plain(400, CALLBACK_MISMATCH)
         error_id = secrets.token_hex(ERROR_ID_BYTES)
         server.logger.exception(
-            "unexpected error %s in %s%s", error_id, flask.request.path, _request_context()
+            "unexpected error %s in %s%s",
+            error_id,
+            log_safe(flask.request.path),
+            _request_context(),
         )
         response = _plain(
             500,
@@ -175,6 +178,12 @@ def harden(app: Dash, ctx: DashboardContext, allowed_hosts: Iterable[str] | None
         return response
 
 
+def log_safe(text: str) -> str:
+    """What a request sent (a path, a callback's name), bounded and escaped for the log: a
+    newline in it (Werkzeug decodes %0A in a path) forges no line of the log."""
+    return text[:200].encode("unicode_escape").decode("ascii")
+
+
 def _request_context() -> str:
     """Which callback failed (every callback posts to one path) and for whom, for the log."""
     said = []
@@ -183,7 +192,7 @@ def _request_context() -> str:
         output = body.get("output") if isinstance(body, dict) else None
         if isinstance(output, str):
             # Escaped as sent: a newline in it forges no line of the log.
-            said.append(f"callback {output[:200].encode('unicode_escape').decode('ascii')}")
+            said.append(f"callback {log_safe(output)}")
     # The account already loaded for this request, if any: loading it here could fail again.
     user = getattr(flask.g, "_login_user", None)
     if user is not None and user.is_authenticated:

@@ -90,6 +90,22 @@ def test_an_unexpected_error_answers_with_a_short_id_that_its_log_line_gives_too
     assert "the failure itself" not in "".join(a.get_data(as_text=True) for a in answers)
 
 
+def test_a_newline_in_a_failing_requests_path_forges_no_line_of_the_log(app, caplog):
+    """Werkzeug decodes %0A in a path: the log escapes what the request sent."""
+
+    def broken(rest: str) -> str:
+        raise RuntimeError("the failure itself")
+
+    app.server.add_url_rule("/broken/<rest>", view_func=broken, methods=["POST"])
+    client = signed_in_client(app, "olga")
+    with caplog.at_level(logging.ERROR, logger=app.server.logger.name):
+        answer = client.post("/broken/x%0AERROR forged line", json={})
+    assert answer.status_code == 500
+    [record] = [r for r in caplog.records if "unexpected error" in r.getMessage()]
+    said = record.getMessage()
+    assert "/broken/x\\nERROR forged line" in said and "\n" not in said
+
+
 def _session_secret(app, client) -> str:
     cookie = client.get_cookie(auth.SESSION_COOKIE)
     serializer = app.server.session_interface.get_signing_serializer(app.server)
