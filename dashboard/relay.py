@@ -63,6 +63,28 @@ def select(app: Dash, picked: str, page_counter: str) -> None:
     )
 
 
+PICK = """function (made, changed) {
+    const skip = window.dash_clientside.no_update;
+    if (!made) { return [skip, skip]; }
+    return [{plan_id: made.plan_id}, (changed || 0) + 1];
+}"""
+"""The plan the page made picked in the shell and the plan list read again (nothing as the page
+opens)."""
+
+
+def pick(app: Dash, made: str) -> None:
+    """The plan a page made (`{"plan_id": ...}` in its store `made`) picked in the shell's
+    session, with the plan list read again."""
+    app.clientside_callback(
+        PICK,
+        Output(ids.NAV_SESSION, "data", allow_duplicate=True),
+        Output(ids.NAV_PLANS_CHANGED, "data", allow_duplicate=True),
+        Input(made, "data"),
+        State(ids.NAV_PLANS_CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+
+
 OPEN = """function (plan_id) {
     return plan_id || window.dash_clientside.no_update;
 }"""

@@ -8,7 +8,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, no_update
 
-from dashboard import components, ids, jobs
+from dashboard import components, ids, jobs, relay
 from dashboard.context import DashboardContext
 from dashboard.data_parts import like as like_part
 from dashboard.data_parts import upload, view
@@ -155,15 +155,6 @@ def job_failed(exc: Exception) -> tuple[Any, Any]:
     return components.error_alert(Unavailable(said)), no_update
 
 
-SHOW_CREATED = """function (created, changed) {
-    const skip = window.dash_clientside.no_update;
-    if (!created) { return [skip, skip]; }
-    return [{plan_id: created.plan_id}, (changed || 0) + 1];
-}"""
-"""The plan just made picked in the shell and the plan picker told to read the plans again, in
-the browser (no server call on the page's load)."""
-
-
 def register(app: Dash, ctx: DashboardContext) -> None:
     bind(
         app,
@@ -206,11 +197,4 @@ def register(app: Dash, ctx: DashboardContext) -> None:
         on_error=job_failed,
         prevent_initial_call=True,
     )
-    app.clientside_callback(
-        SHOW_CREATED,
-        Output(ids.NAV_SESSION, "data", allow_duplicate=True),
-        Output(ids.NAV_PLANS_CHANGED, "data", allow_duplicate=True),
-        Input(ids.DATA_CREATED, "data"),
-        State(ids.NAV_PLANS_CHANGED, "data"),
-        prevent_initial_call=True,
-    )
+    relay.pick(app, ids.DATA_CREATED)
