@@ -15,6 +15,8 @@ from dash import ctx as callback_ctx
 from dashboard import auth, components, figures, figures_accuracy, ids
 from dashboard.context import DashboardContext
 from dashboard.pages import accuracy_replay, accuracy_scored
+from dashboard.pages.accuracy_replay import closer_text as closer_text  # the Actuals page's too
+from dashboard.pages.accuracy_replay import shown_closer
 from dashboard.wiring import bind
 from forecast.services import accuracy
 from forecast.services.negotiation_board import RULE_CHOICES
@@ -45,7 +47,6 @@ POINTS_FORMAT = {
 }
 HIDDEN = {"display": "none"}
 """The style of the parts that need actuals while the selected plan has none."""
-CULTURE = {"system_plan": "System plan", "target": "Negotiated plan", "tie": "tie"}
 STEP_FROM = {"baseline": "Baseline", "system_plan": "System plan"}
 """The layer a value added is measured from (the target's: the basis its goal was set on)."""
 
@@ -307,20 +308,6 @@ def touch_label(touch_type: str, touch: str) -> str:
         kind, bracket, events = touch.partition(" (")
         return kind.replace("_", " ") + bracket + events
     return touch
-
-
-def closer_text(closer: Any, margin: Any) -> str:
-    """`System plan, by 1.2 pts` / `tie` / `–`."""
-    if closer not in CULTURE:
-        return "–"
-    if closer == "tie":
-        return accuracy.TIE_WORDS
-    return f"{CULTURE[str(closer)]}, by {components.points(abs(accuracy.number(margin) or 0.0))}"
-
-
-def shown_closer(r: Mapping[Any, Any]) -> str:
-    """`closer_text` with the margin the two WAPEs beside it show (``accuracy.verdict_margin``)."""
-    return closer_text(r["closer"], accuracy.verdict_margin(r))
 
 
 def track_rows(track: pd.DataFrame) -> list[dict[str, Any]]:

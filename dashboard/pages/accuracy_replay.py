@@ -3,6 +3,7 @@ selected plan's history and scored against what happened (a background callback 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import dash_ag_grid as dag
@@ -23,6 +24,20 @@ from forecast.vocabulary import REPLAY_RULES
 RULES = {rule: RULE_CHOICES[rule][:1].upper() + RULE_CHOICES[rule][1:] for rule in REPLAY_RULES}
 MODELS = {"snaive": "Seasonal naive (fast)", "ets": "ETS", "auto": "Auto (slow)"}
 CULTURE = {"system_plan": "System plan", "target": "Negotiated plan", "tie": "tie"}
+
+
+def closer_text(closer: Any, margin: Any) -> str:
+    """`System plan, by 1.2 pts` / `tie` / `–`."""
+    if closer not in CULTURE:
+        return "–"
+    if closer == "tie":
+        return accuracy.TIE_WORDS
+    return f"{CULTURE[str(closer)]}, by {components.points(abs(accuracy.number(margin) or 0.0))}"
+
+
+def shown_closer(r: Mapping[Any, Any]) -> str:
+    """`closer_text` with the margin the two WAPEs beside it show (``accuracy.verdict_margin``)."""
+    return closer_text(r["closer"], accuracy.verdict_margin(r))
 
 
 def layout(ctx: DashboardContext) -> html.Div:
@@ -133,17 +148,11 @@ def layout(ctx: DashboardContext) -> html.Div:
 
 
 def replay_rows(cycles: pd.DataFrame) -> list[dict[str, Any]]:
-    rows = []
     """The replay's cycles as grid rows: the WAPEs in hundredths, and the closer culture by the
-    margin those two WAPEs show (``accuracy.verdict_margin``), as the track record's rows."""
+    margin those two WAPEs show (``shown_closer``), as the track record's rows."""
+    rows = []
     for i, r in enumerate(cycles.to_dict(orient="records")):
-        closer = r["closer"]
-        if closer == "tie":
-            text = accuracy.TIE_WORDS
-        elif closer in CULTURE:
-            text = f"{CULTURE[str(closer)]}, by {components.points(accuracy.verdict_margin(r))}"
-        else:
-            text = "–"
+        text = shown_closer(r)
         rows.append(
             {
                 "row_id": f"c{i}",
