@@ -4,7 +4,6 @@ or withdraws. Whether the user may is the domain's answer, carried by the `TeamC
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -110,7 +109,7 @@ def outcome_words(card: TeamCard, currency: str | None) -> list | None:
     return [
         html.Span("Target: "),
         html.Strong(
-            team_actuals.verdict_words(said, currency, _money(currency)),
+            team_actuals.verdict_words(said, currency),
             id={"type": "neg-prob", "team": card.team},
         ),
     ]
@@ -123,12 +122,7 @@ def periods_in_words(card: TeamCard, currency: str | None = None) -> str:
     said = card.actuals
     if said is None or said.over:
         return ""
-    return " · " + team_actuals.verdict_words(said, currency, _money(currency))
-
-
-def _money(currency: str | None) -> Callable[[int], str]:
-    """Minor units as the card shows money (the currency's decimals)."""
-    return lambda minor: components.minor_to_money(minor, decimals=2, currency=currency)
+    return " · " + team_actuals.verdict_words(said, currency)
 
 
 def leads_text(card: TeamCard) -> str:

@@ -361,11 +361,7 @@ def with_actuals(
     said = team_actuals.verdict(kept, int(round(100 * float(row.get("target") or 0.0))))
     if said is None:
         return row
-
-    def money(minor: int) -> str:
-        return components.minor_to_money(minor, decimals=2, currency=currency)
-
-    words = team_actuals.verdict_words(said, currency, money)
+    words = team_actuals.verdict_words(said, currency)
     if not said.over:
         return {**row, "periods_in": words}
     return {**row, "outcome": words, "actual": (said.actual or 0) / 100}

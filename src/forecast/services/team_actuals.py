@@ -9,7 +9,7 @@ periods are in while only some are."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -208,14 +208,15 @@ def stretch_verdict(
     return verdict(kept.get(key), to_minor(target))
 
 
-def verdict_words(
-    said: Verdict, currency: str | None, money: Callable[[int], str] | None = None
-) -> str:
+def verdict_words(said: Verdict, currency: str | None) -> str:
     """What `said` says, in the words every face gives it (the Side by side page's): once every
     period is in "reached, actuals €X" or "missed by €Y, actuals €X"; while only some are,
-    "n of m periods in", with "(k partly)" for the periods only some series are in. `money`
-    formats an amount in minor units (default: the currency's decimals, `money.format_minor`)."""
-    shown = money or (lambda minor: format_minor(minor, currency, decimals=2))
+    "n of m periods in", with "(k partly)" for the periods only some series are in; amounts to
+    the currency's decimals (`money.format_minor`)."""
+
+    def shown(minor: int) -> str:
+        return format_minor(minor, currency, decimals=2)
+
     if not said.over:
         partly = f" ({said.periods_partial} partly)" if said.periods_partial else ""
         return f"{said.periods_in} of {said.periods_total} periods in{partly}"
