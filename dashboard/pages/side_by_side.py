@@ -229,13 +229,7 @@ def summary_cards(comparison: PlanComparison) -> list[dbc.Col]:
     """The four cards above the charts: both totals, the difference, the largest disagreement."""
     total, worst = comparison.total, comparison.largest_disagreement
     cur = comparison.currency
-    kept = comparison.actuals
-    worst_kept = kept[kept["team"].astype(str) == str(worst["team"])] if len(kept) else kept
-    said = with_actuals(
-        {"target": worst["target"]},
-        {str(k): v for k, v in worst_kept.iloc[0].items()} if len(worst_kept) else None,
-        cur,
-    )
+    said = with_actuals({}, comparison.verdicts.get(str(worst["team"])), cur)
     periods_in = f" ({said['periods_in']})" if "periods_in" in said else ""
     if "outcome" in said:
         chance = f", {said['outcome']}"
@@ -334,15 +328,13 @@ def _signed_money(value: float, currency: str | None = "EUR") -> str:
 def difference_rows(comparison: PlanComparison) -> list[dict[str, Any]]:
     """Grid rows of the comparison (missing numbers as None, so the grid shows them empty); each
     carries the currency symbol (``cur``) its money columns are shown with, and what the kept
-    actuals say of its target (`with_actuals`)."""
+    actuals say of its target (`with_actuals`, the service's ``verdicts``)."""
     frame = comparison.differences.astype(object)
     cur = components.row_currency(comparison.currency)
-    kept = comparison.actuals
-    by_team = team_actuals.by_team(kept) if len(kept) else {}
     return [
         with_actuals(
             {**{str(k): v for k, v in row.items()}, "cur": cur},
-            by_team.get(str(row["team"])),
+            comparison.verdicts.get(str(row["team"])),
             comparison.currency,
         )
         for row in frame.where(frame.notna(), None).to_dict("records")
@@ -350,15 +342,13 @@ def difference_rows(comparison: PlanComparison) -> list[dict[str, Any]]:
 
 
 def with_actuals(
-    row: dict[str, Any], kept: dict[str, Any] | None, currency: str | None
+    row: dict[str, Any], said: team_actuals.Verdict | None, currency: str | None
 ) -> dict[str, Any]:
-    """A table row with what its kept actuals say (`kept`: actual, periods_in, periods_total,
-    periods_partial): every period in (each series of the team has its actual), ``outcome``
-    "reached, actuals €X" or "missed by €Y, actuals €X" against the negotiated target, in place
-    of a chance of something already over; some in, ``periods_in`` "N of M periods in" beside
-    the chance, with "(K partly)" for the periods only some series are in; none, the row as it
-    was. The rule is `team_actuals.verdict`, as the Negotiation page's cards have it."""
-    said = team_actuals.verdict(kept, int(round(100 * float(row.get("target") or 0.0))))
+    """A table row with what its kept actuals say of its target (`said`, the service's verdict,
+    as the Negotiation page's cards have it): every period in, ``outcome`` "reached, actuals
+    €X" or "missed by €Y, actuals €X", in place of a chance of something already over; some
+    in, ``periods_in`` "N of M periods in" beside the chance, with "(K partly)" for the periods
+    only some series are in; none, the row as it was."""
     if said is None:
         return row
     words = team_actuals.verdict_words(said, currency)

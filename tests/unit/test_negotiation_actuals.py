@@ -240,3 +240,46 @@ def test_the_words_how_to_read_this_quotes_are_the_words_a_card_all_in_shows():
         assert card.actuals is not None and card.actuals.kind == kind
         shown[kind] = " ".join(_shown_text(claims.team_card(card, board.currency)).split())
     assert quoted[0] in shown["reached"] and quoted[1] in shown["missed"], shown
+
+
+def test_every_face_judges_a_target_past_a_floats_cents_to_the_cent(tmp_path):
+    """The Side by side page, `plan stretch` and the Negotiation cards hold the same exact target
+    (minor units) against the same actuals: targets of hundreds of trillions, more cents than a
+    float holds, read the same "missed by" on each, to the cent."""
+    from test_services_negotiation import team_frames, weekly_team_plan
+
+    from forecast.services import negotiation as nego
+    from forecast.services import system, team_actuals
+
+    store = open_store(data_dir=tmp_path)
+    # 12 trillion a team over the horizon (each series-period within the 10**12 a value may be),
+    # the goal 8 times that: targets of 100 trillion, 10**16 cents, past 2**53
+    totals = {"a": 1.2e13, "b": 1.2e13, "c": 1.2e13}
+    plan_id = weekly_team_plan(store, team_frames(totals, per_team=6)).plan_id
+    nego.set_goal(store, plan_id, "olga", total="300000000000000.37")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    system.publish(store, plan_id, "olga")
+    nego.lock(store, plan_id, "olga")
+    kept = forecast_times(store, plan_id, 1.0).round({"y": 2})
+    actuals.upload_actuals(store, plan_id, as_csv(kept), filename="all.csv", actor="olga")
+    board = negotiation_board(store, plan_id, "olga")
+    on_cards = {
+        c.team: team_actuals.verdict_words(c.actuals, board.currency)
+        for c in board.cards
+        if c.actuals is not None
+    }
+    rows = side_by_side.difference_rows(comparison.compare_plans(store, plan_id))
+    on_page = {str(r["team"]): r.get("outcome") for r in rows}
+    store.close()
+
+    result = CliRunner().invoke(app, ["plan", "stretch", plan_id, "--data-dir", str(tmp_path)])
+
+    assert result.exit_code == 0, result.output
+    said = dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": missed" in line)
+    assert set(on_cards) == {"a", "b", "c"}
+    assert all(words.startswith("missed by €") for words in on_cards.values()), on_cards
+    for team, words in on_cards.items():
+        assert on_page[team] == words, team
+        assert said[team] == words, team
+    assert said["TOTAL"] == on_page["TOTAL"]

@@ -11,7 +11,7 @@ import pytest
 
 from dashboard import figures
 from dashboard.pages import side_by_side
-from forecast.services import comparison, plan_totals
+from forecast.services import comparison, plan_totals, team_actuals
 from forecast.services import negotiation as nego
 from forecast.services import plans as plan_service
 from forecast.services.store_factory import open_store
@@ -228,8 +228,8 @@ def test_a_row_whose_every_period_is_in_says_what_was_reached_not_a_chance():
     whole = {"actual": 1000.0, "periods_in": 13, "periods_total": 13}
     short = {"actual": 876.5, "periods_in": 13, "periods_total": 13}
 
-    reached = side_by_side.with_actuals(row, whole, "USD")
-    missed = side_by_side.with_actuals(row, short, "USD")
+    reached = side_by_side.with_actuals(row, team_actuals.verdict(whole, 100_000), "USD")
+    missed = side_by_side.with_actuals(row, team_actuals.verdict(short, 100_000), "USD")
 
     assert reached["outcome"] == "reached, actuals $1,000.00"
     assert missed["outcome"] == "missed by $123.50, actuals $876.50"
@@ -238,9 +238,8 @@ def test_a_row_whose_every_period_is_in_says_what_was_reached_not_a_chance():
 
 def test_a_row_partly_covered_says_how_many_periods_are_in_beside_its_chance():
     row = {"team": "north", "target": 1000.0, "probability": 0.4}
-    partly = side_by_side.with_actuals(
-        row, {"actual": 300.0, "periods_in": 4, "periods_total": 13}, "EUR"
-    )
+    kept = {"actual": 300.0, "periods_in": 4, "periods_total": 13}
+    partly = side_by_side.with_actuals(row, team_actuals.verdict(kept, 100_000), "EUR")
     assert partly["periods_in"] == "4 of 13 periods in" and "outcome" not in partly
     assert side_by_side.with_actuals(row, None, "EUR") == row
 

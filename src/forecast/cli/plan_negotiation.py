@@ -514,20 +514,16 @@ def stretch_cmd(
     drift = drifts.basis_drift(store, plan)
     if drift is not None:
         info(f"note: {drift.stretch_note()}")
-    # what the kept actuals say of each row's target (the Negotiation and Side by side pages'
-    # rule, TOTAL's too): once every period is in, reached or missed in place of the chance
-    kept = team_actuals.by_team(team_actuals.actuals_by_team(store, plan))
-
-    def said_of(team: Any, target: Any) -> team_actuals.Verdict | None:
-        return team_actuals.stretch_verdict(kept, team, target)
+    # what the kept actuals say of each row's exact target (the Negotiation and Side by side
+    # pages' rule, TOTAL's too): once every period is in, reached or missed in place of the chance
+    verdicts = team_actuals.stretch_verdicts(store, plan)
 
     if as_json:
         out = []
         for row in _records(table):
-            row["actuals"] = team_actuals.verdict_facts(said_of(row["team"], row["target"]))
+            row["actuals"] = team_actuals.verdict_facts(verdicts.of_row(row["team"]))
             if row.get("teams_target") is not None:
-                teams = said_of(row["team"], row["teams_target"])
-                row["teams_actuals"] = team_actuals.verdict_facts(teams)
+                row["teams_actuals"] = team_actuals.verdict_facts(verdicts.teams_summed)
             out.append(row)
         echo_json(out)
         return
@@ -546,7 +542,7 @@ def stretch_cmd(
     said = {
         str(row["team"]): verdict
         for row in records
-        if (verdict := said_of(row["team"], row["target"])) is not None
+        if (verdict := verdicts.of_row(row["team"])) is not None
     }
     for row, target, expects in zip(records, targets, expected, strict=True):
         growth = fmt.format_percent(row["growth_vs_last_year"], 1, signed=True)
@@ -568,7 +564,7 @@ def stretch_cmd(
         if row["team"] == nego.GOAL_ROW and row.get("teams_target") is not None:
             # the ledger's TOTAL is the teams' targets summed: its chance too, named as such
             growth = fmt.format_percent(row["teams_growth_vs_last_year"], 1, signed=True)
-            teams = said_of(row["team"], row["teams_target"])
+            teams = verdicts.teams_summed
             chance = (
                 team_actuals.verdict_words(teams, currency)
                 if teams is not None and teams.over

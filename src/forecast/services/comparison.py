@@ -15,7 +15,14 @@ from forecast.services import negotiation, plan_totals
 from forecast.services.errors import Fix, FixKey, WrongStage
 from forecast.services.negotiation_board import stretch_note
 from forecast.services.plans import get_plan
-from forecast.services.team_actuals import TOTAL, actuals_by_team, load_kept
+from forecast.services.team_actuals import (
+    TOTAL,
+    Verdict,
+    actuals_by_team,
+    by_team,
+    load_kept,
+    verdicts_of,
+)
 from forecast.store import PlanRepository
 
 DIFFERENCE_COLUMNS = [
@@ -50,6 +57,10 @@ class PlanComparison:
     # per team and TOTAL, from the kept actuals (`team_actuals.actuals_by_team`): actual,
     # actual_minor, periods_in, periods_total, periods_partial (empty: none)
     actuals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # what the kept actuals say of each team's target and of the TOTAL row's (the teams'
+    # targets summed), judged from the exact targets (`team_actuals.verdict`, minor units);
+    # only those with kept actuals
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
 
     @property
     def teams(self) -> list[str]:
@@ -189,6 +200,7 @@ def compare_plans(store: PlanRepository, plan: str) -> PlanComparison:
         )
     totals = plan_team_totals(store, plan)
     stretch = negotiation.stretch(store, plan)
+    kept = actuals_by_team(store, plan)
     return PlanComparison(
         has_goal=True,
         stage=str(summary["stage"]),
@@ -204,8 +216,20 @@ def compare_plans(store: PlanRepository, plan: str) -> PlanComparison:
         summary=summary,
         currency=summary.get("currency"),
         stretch_note=stretch_note(stretch),
-        actuals=actuals_by_team(store, plan),
+        actuals=kept,
+        verdicts=target_verdicts(totals, kept),
     )
+
+
+def target_verdicts(totals: pd.DataFrame, kept: pd.DataFrame) -> dict[str, Verdict]:
+    """What the kept actuals (`actuals_by_team`) say of each team's target in `totals` and of
+    their sum (TOTAL), from the targets' minor units."""
+    targets = {
+        str(team): int(target)
+        for team, target in zip(totals["team"], totals["target_minor"], strict=True)
+    }
+    targets[TOTAL] = sum(targets.values())
+    return verdicts_of(by_team(kept), targets) if len(kept) else {}
 
 
 def period_actuals(store: PlanRepository, plan: str, team: str | None) -> pd.DataFrame:

@@ -18,10 +18,9 @@ import pandas as pd
 
 from forecast import schema
 from forecast.money import format_minor, quantum
-from forecast.negotiation import to_minor
 from forecast.plan import PlanState
 from forecast.services.actuals import load_actuals, plan_cells
-from forecast.services.negotiation import GOAL_ROW
+from forecast.services.negotiation import GOAL_ROW, negotiation_of
 from forecast.services.plans import ATTRIBUTES, get_plan, load_blob_frame, teams_of
 from forecast.store import PlanRepository
 
@@ -193,19 +192,45 @@ def verdict(kept: Mapping[str, Any] | None, target_minor: int) -> Verdict | None
 
 def verdicts(store: PlanRepository, plan: str, targets: Mapping[str, int]) -> dict[str, Verdict]:
     """`verdict` of each team of `targets` (team: target, minor units) that has kept actuals."""
-    kept = by_team(actuals_by_team(store, plan))
+    return verdicts_of(by_team(actuals_by_team(store, plan)), targets)
+
+
+def verdicts_of(
+    kept: Mapping[str, Mapping[str, Any]], targets: Mapping[str, int]
+) -> dict[str, Verdict]:
+    """`verdict` of each team of `targets` (team, or TOTAL: target, minor units) that has kept
+    actuals (`kept`: `by_team`'s rows; TOTAL reads the TOTAL's, the teams' actuals summed)."""
     said = {team: verdict(kept.get(str(team)), target) for team, target in targets.items()}
     return {team: v for team, v in said.items() if v is not None}
 
 
-def stretch_verdict(
-    kept: Mapping[str, Mapping[str, Any]], team: Any, target: float
-) -> Verdict | None:
-    """`verdict` of a `negotiation.stretch` row's target (`by_team`'s `kept`): the goal's row
-    (TOTAL, or GOAL_ROW as `with_goal_row` names it) reads the TOTAL's actuals, the teams'
-    actuals summed, as the Side by side page's TOTAL row has them."""
-    key = TOTAL if str(team) in (GOAL_ROW, TOTAL) else str(team)
-    return verdict(kept.get(key), to_minor(target))
+@dataclass(frozen=True)
+class StretchVerdicts:
+    """What the kept actuals say of each target `negotiation.stretch` judges, from the exact
+    targets (minor units; a float of a target of trillions has lost its cents): ``rows`` per
+    team and TOTAL (the stretch's TOTAL row, the goal's), ``teams_summed`` of the teams' targets
+    summed (the ledger's TOTAL, as the Side by side page's TOTAL row has it); only those with
+    kept actuals."""
+
+    rows: dict[str, Verdict]
+    teams_summed: Verdict | None
+
+    def of_row(self, team: Any) -> Verdict | None:
+        """The verdict of a stretch row (its TOTAL also as GOAL_ROW, as `with_goal_row` names
+        it)."""
+        return self.rows.get(TOTAL if str(team) in (GOAL_ROW, TOTAL) else str(team))
+
+
+def stretch_verdicts(store: PlanRepository, plan: str) -> StretchVerdicts:
+    """`StretchVerdicts` of the plan's negotiation (none before a goal)."""
+    state = get_plan(store, plan)
+    neg = negotiation_of(state)
+    if neg is None or neg.goal is None:
+        return StretchVerdicts({}, None)
+    targets = neg.targets()
+    kept = by_team(team_rows(load_kept(store, state)))
+    rows = verdicts_of(kept, {**targets, TOTAL: neg.total_target})
+    return StretchVerdicts(rows, verdict(kept.get(TOTAL), sum(targets.values())))
 
 
 def verdict_words(said: Verdict, currency: str | None) -> str:
