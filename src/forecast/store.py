@@ -1232,6 +1232,12 @@ runs the store. A new write of the store's adds its statement here (a unit test 
 together)."""
 
 
+def quote_ident(name: str) -> str:
+    """`name` as a quoted SQL identifier (a schema's or a table's): in double quotes, an embedded
+    ``"`` doubled, as PostgreSQL's quote_ident and pg_dump's patterns read it."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _write_probes(table: sa.Table) -> list[tuple[str, Any]]:
     """Each statement the store issues on `table` (`TABLE_WRITES`), touching no row."""
     columns = list(table.c)
@@ -1252,7 +1258,11 @@ def _sequence_refused(conn: Connection, table: sa.Table, schema: str) -> str | N
     if column is None:
         return None
     sequence = conn.execute(
-        sa.select(sa.func.pg_get_serial_sequence(f'"{schema}".{table.name}', column.name))
+        sa.select(
+            sa.func.pg_get_serial_sequence(
+                f"{quote_ident(schema)}.{quote_ident(table.name)}", column.name
+            )
+        )
     ).scalar()
     if sequence is None:
         return None
@@ -1288,7 +1298,7 @@ class SqlStore(PlanRepository):
     def _create_tables(self, engine: Engine) -> None:
         if self.schema:
             with engine.begin() as conn:
-                conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+                conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self.schema)}"))
         self._refuse_a_newer_format()
         try:
             metadata.create_all(self.engine)
@@ -1460,7 +1470,7 @@ class SqlStore(PlanRepository):
         for table, column, kind in ADDED_COLUMNS:
             if column in self._columns(table):
                 continue
-            name = f'"{self.schema}".{table}' if self.schema else table
+            name = f"{quote_ident(self.schema)}.{table}" if self.schema else table
             if_missing = "IF NOT EXISTS " if postgres else ""
             try:
                 with self.engine.begin() as conn:

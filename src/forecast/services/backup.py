@@ -97,6 +97,7 @@ from forecast.store import (
     holds_plans,
     logged_actor,
     metadata,
+    quote_ident,
     refuse_another_programs_database,
     shown_tables,
     sqlite_answer,
@@ -1925,11 +1926,8 @@ def store_table_patterns(schema: str | None = None) -> list[str]:
     where the store finds its tables; a table the store does not have yet (a store of an earlier
     release) is left out, not an error."""
 
-    def quoted(name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
-
     return [
-        f"{quoted(schema)}.{quoted(table)}" if schema else quoted(table)
+        f"{quote_ident(schema)}.{quote_ident(table)}" if schema else quote_ident(table)
         for table in sorted(metadata.tables)
     ]
 

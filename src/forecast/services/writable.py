@@ -20,7 +20,14 @@ from pathlib import Path
 
 from forecast.services.errors import Unavailable
 from forecast.services.store_factory import open_store, without_password
-from forecast.store import WriteRefusal, not_writable, running_as, sqlite_readonly, writable_fix
+from forecast.store import (
+    WriteRefusal,
+    not_writable,
+    quote_ident,
+    running_as,
+    sqlite_readonly,
+    writable_fix,
+)
 
 PROBE_TABLE = "forecast_write_check"
 PROBE_WAIT_SECONDS = 5.0
@@ -93,7 +100,7 @@ def _name(identifier: str) -> str:
     """A PostgreSQL name as SQL takes it: quoted unless it is lower-case letters, digits, _."""
     if re.fullmatch(r"[a-z_][a-z0-9_$]*", identifier):
         return identifier
-    return '"' + identifier.replace('"', '""') + '"'
+    return quote_ident(identifier)
 
 
 def folder_problem(folder: Path) -> str | None:
