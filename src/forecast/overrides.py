@@ -961,6 +961,43 @@ def cell_event_ids(label: Any) -> list[str]:
     return [i for i in str(label).split(",") if i and i != "nan"]
 
 
+_STORED_REQUIRED = ("level", "key", "ds", "reason_code")
+"""The fields a stored explanation cannot be read without."""
+
+
+def _kind_words(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a record"
+    return "nothing" if value is None else type(value).__name__
+
+
+def _stored_kind(value: Any, kind: type | tuple[type, ...], field: str, words: str) -> None:
+    """Refuse a stored explanation's `field` that is not of `kind` (said as `words`)."""
+    if not isinstance(value, kind):
+        raise ExplanationError(
+            f"a stored explanation's {field} must be {words}, not {_kind_words(value)}"
+        )
+
+
+def _stored_number(value: Any, field: str) -> float | None:
+    """A stored explanation's number (None kept): an int or a float, never true or false."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ExplanationError(
+            f"a stored explanation's {field} must be a number, not {_kind_words(value)}"
+        )
+    return float(value)
+
+
 @dataclass(frozen=True)
 class Explanation:
     """Why a marked deviation is right: a reason code, free text, author, time; and what it was
@@ -1025,11 +1062,19 @@ class Explanation:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Explanation:
-        """The explanation a stored dict holds. A plan's gate reads every stored explanation,
-        so this fills the fields directly, as ``__init__`` and ``__post_init__`` would (the
-        same values, by the same ``_normal``: ``tests/unit/test_overrides.py`` holds them
-        equal)."""
-        amount = data.get("amount")
+        """The explanation a stored dict holds, held to the rules one written here is (`check`;
+        every explanation this program writes passes it): fields missing or of another kind, an
+        unknown level or reason code, an empty text or author are refused (`ExplanationError`,
+        `PeriodError` for the date), as in a damaged bundle. A plan's gate reads every stored
+        explanation, so this fills the fields directly, as ``__init__`` and ``__post_init__``
+        would (the same values, by the same ``_normal``: ``tests/unit/test_overrides.py`` holds
+        them equal)."""
+        missing = [name for name in _STORED_REQUIRED if name not in data]
+        if missing:
+            raise ExplanationError(f"a stored explanation lacks its {', '.join(missing)}")
+        for name in ("level", "reason_code", "text", "author"):
+            _stored_kind(data.get(name, ""), str, name, "text")
+        _stored_kind(data.get("at"), (str, type(None)), "time", "text")
         explanation = object.__new__(cls)
         explanation.__dict__.update(
             level=data["level"],
@@ -1037,10 +1082,11 @@ class Explanation:
             text=data.get("text", ""),
             author=data.get("author", ""),
             at=data.get("at"),
-            deviation_pct=data.get("deviation_pct"),
-            amount=None if amount is None else float(amount),
+            deviation_pct=_stored_number(data.get("deviation_pct"), "deviation"),
+            amount=_stored_number(data.get("amount"), "amount"),
             **cls._normal(data["key"], data["ds"], data.get("events")),
         )
+        explanation.check()
         return explanation
 
     @classmethod

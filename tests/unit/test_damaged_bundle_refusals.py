@@ -93,6 +93,14 @@ def _actuals_version(**changes: object) -> list[dict]:
 
 _DROP = object()
 _EVENT_WITHOUT_END = {"event_id": "E1", "name": "Promo", "scope": {}, "start": "2024-03-01"}
+_EXPLANATION = {
+    "level": "series",
+    "key": "a0",
+    "ds": "2024-03-01",
+    "reason_code": "promotion",
+    "text": "flyer",
+    "author": "olga",
+}
 
 # Each damage: how to make it from the exported bundle, and what the refusal names.
 DAMAGES: dict[str, tuple[Callable[[dict, bytes], bytes], str]] = {
@@ -122,6 +130,23 @@ DAMAGES: dict[str, tuple[Callable[[dict, bytes], bytes], str]] = {
     "an event without its end": (
         _in_plan(_set(("events",), [_EVENT_WITHOUT_END])),
         "the bundle's event 1 ('Promo') is damaged: it is not an event as this program records one",
+    ),
+    "an explanation with a reason code this program has not": (
+        _in_plan(_set(("explanations",), [_EXPLANATION | {"reason_code": "because"}])),
+        "the bundle's explanation 1 is damaged: unknown reason code 'because'; use one of "
+        "promotion, festival",
+    ),
+    "an explanation of a level this program has not": (
+        _in_plan(_set(("explanations",), [_EXPLANATION | {"level": "store"}])),
+        "the bundle's explanation 1 is damaged: level must be one of series, team, got 'store'",
+    ),
+    "an explanation without a text": (
+        _in_plan(_set(("explanations",), [_EXPLANATION | {"text": "  "}])),
+        "the bundle's explanation 1 is damaged: an explanation needs a text saying why",
+    ),
+    "an explanation's text as a list": (
+        _in_plan(_set(("explanations",), [_EXPLANATION | {"text": ["flyer"]}])),
+        "the bundle's explanation 1 is damaged: a stored explanation's text must be text",
     ),
     "a claim's amount as text": (
         _in_plan(_set(("negotiation", "claims", "a", "amount"), "abc")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -418,12 +419,14 @@ def test_an_explanation_read_from_a_stored_dict_is_the_one_its_fields_make():
         "key": 7,
         "ds": "2024-01-05T00:00:00",
         "reason_code": "festival",
+        "text": "fair",
+        "author": "ann",
         "amount": 12,
         "events": [["E3", 123]],
     }
     read = Explanation.from_dict(stored)
     assert read == Explanation(
-        "team", "7", date(2024, 1, 5), "festival", "", "", amount=12.0, events={"E3": 123}
+        "team", "7", date(2024, 1, 5), "festival", "fair", "ann", amount=12.0, events={"E3": 123}
     )
     assert (read.key, read.ds, read.amount, read.events) == ("7", date(2024, 1, 5), 12.0,
                                                              (("E3", "123"),))  # fmt: skip
@@ -434,10 +437,45 @@ def test_an_explanation_read_from_a_stored_dict_is_the_one_its_fields_make():
         Explanation.from_dict(stored | {"ds": "soon"})
     with pytest.raises(PeriodError):  # the same text again: still refused
         Explanation.from_dict(stored | {"ds": "soon"})
-    with pytest.raises(KeyError):
+    with pytest.raises(ExplanationError, match="lacks its reason_code"):
         Explanation.from_dict({k: v for k, v in stored.items() if k != "reason_code"})
     with pytest.raises(dataclasses.FrozenInstanceError):
         read.text = "changed"  # type: ignore[misc]
+
+
+_MISSING = object()
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"reason_code": "because"}, "unknown reason code 'because'"),
+        ({"level": "store"}, "level must be one of series, team, got 'store'"),
+        ({"text": " "}, "needs a text"),
+        ({"author": ""}, "needs an author"),
+        ({"text": 42}, "a stored explanation's text must be text, not a number"),
+        ({"at": ["yesterday"]}, "a stored explanation's time must be text, not a list"),
+        ({"amount": "lots"}, "a stored explanation's amount must be a number, not text"),
+        ({"deviation_pct": True}, "explanation's deviation must be a number, not true or false"),
+        ({"reason_code": _MISSING}, "a stored explanation lacks its reason_code"),
+        ({"ds": _MISSING, "key": _MISSING}, "a stored explanation lacks its key, ds"),
+    ],
+)
+def test_a_stored_explanation_with_bad_fields_is_refused_as_one_written_so_would_be(changes, words):
+    """An explanation read back (the gate's, an imported bundle's) is held to the rules one
+    written here is (`check`), and fields of another kind are refused in words, not let through
+    to fail where a page shows them."""
+    stored = {
+        "level": "series",
+        "key": "1",
+        "ds": "2024-01-05",
+        "reason_code": "promotion",
+        "text": "flyer",
+        "author": "ann",
+    }
+    damaged = {k: v for k, v in (stored | changes).items() if v is not _MISSING}
+    with pytest.raises(ExplanationError, match=re.escape(words)):
+        Explanation.from_dict(damaged)
 
 
 def test_event_round_trips_through_its_dict():
