@@ -19,6 +19,7 @@ once (``share``), and predicts there block by block with the series (``baseline.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -36,15 +37,26 @@ AHEAD = 4
 
 _USED: dict[str, tuple[int, int]] = {}
 """The clusters work of this process ran on, since ``take_used`` last took them: address ->
-(most workers, most worker threads) seen when a map started."""
+(most workers, most worker threads) seen when a map started. Read and written only under
+``_USED_LOCK``: a server's threads note and take them at once."""
+_USED_LOCK = threading.Lock()
 
 
 def take_used() -> dict[str, tuple[int, int]]:
     """The clusters this process ran work on since the last call (address -> (workers,
     threads)), for a face to say where a run was fitted."""
-    used = dict(_USED)
-    _USED.clear()
+    with _USED_LOCK:
+        used = dict(_USED)
+        _USED.clear()
     return used
+
+
+def record_used(address: str, workers: int, threads: int) -> None:
+    """Note that work of this process started on the cluster at `address` with `workers`
+    workers and `threads` threads (the most of each seen since `take_used` last took them)."""
+    with _USED_LOCK:
+        seen = _USED.get(address, (0, 0))
+        _USED[address] = (max(seen[0], workers), max(seen[1], threads))
 
 
 def _call(fn: Callable[[Any], Any], item: Any) -> Any:
@@ -117,9 +129,7 @@ class DaskRunner:
         return max(self.workers()[1], 1)
 
     def _used(self) -> None:
-        workers, threads = self.workers()
-        seen = _USED.get(self.address, (0, 0))
-        _USED[self.address] = (max(seen[0], workers), max(seen[1], threads))
+        record_used(self.address, *self.workers())
 
     def _batches(self, items: Sequence[Any]) -> list[list[Any]]:
         size = self.batch_size or min(64, max(1, math.ceil(len(items) / (self.jobs * 4))))
