@@ -478,6 +478,12 @@ _SHAPES: dict[str, tuple[_ShapeCheck, str]] = {
         _nothing_or(lambda v: _record(v, {"event_id": _text, "version": _whole}, required=True)),
         "the page named a removal to undo other than as it was given",
     ),
+    ids.CLICKED: (
+        _nothing_or(
+            lambda v: _record(v, {"type": _text, "clicks": _whole}, required=True) and _flat_dict(v)
+        ),
+        "the page named a button clicked other than as it was drawn",
+    ),
     ids.PLOT_CLICK: (_nothing_or(_plot_click), "a chart sent a click other than a chart's"),
     ids.PATH: (_nothing_or(_path), "the page's address is not a path of this site"),
     ids.QUERY: (_nothing_or(_text), "the page's address sent a query other than text"),

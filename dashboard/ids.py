@@ -182,6 +182,7 @@ NEG_CHANGED_BOX = "neg-changed-box"
 NEG_SHOW_CHANGES = "neg-show-changes"
 NEG_KEPT_TYPING = "neg-kept-typing"  # dcc.Store: a refused claim's typing, kept for the re-render
 NEG_KEPT_MANUAL = "neg-kept-manual"  # dcc.Store: a refused manual assignment's typing, alike
+NEG_CLAIM_CLICKED = "neg-claim-clicked"  # dcc.Store: the card's Save claim or Withdraw clicked
 # pattern-matching types (one widget per team)
 NEG_CLAIM_AMOUNT = "neg-claim-amount"
 NEG_CLAIM_NOTE = "neg-claim-note"
@@ -429,6 +430,7 @@ UPLOADED = "uploaded"  # {"token": text, ...}: an upload kept on the server (`da
 KEPT_CLAIM = "kept-claim"  # {"plan_id", "version", "team", "amount", "note"} (`claims.kept_typing`)
 KEPT_MANUAL = "kept-manual"  # {"plan_id", "version", "amounts": {team: text}} (`kept_manual`)
 REMOVAL = "removal"  # {"event_id": text, "version": whole number} (`events.remove_event`)
+CLICKED = "clicked"  # a button a callback drew, clicked (`relay.clicked`): its id, with "clicks"
 PLOT_CLICK = "plot-click"  # dcc.Graph's clickData: {"points": [{"x": ..., ...}, ...]}, or nothing
 OWN_ID = "own-id"  # the `id` property: the component's own id
 PATH = "path"  # dcc.Location's pathname: a path of this site ("/..."), or nothing
@@ -459,11 +461,15 @@ STORE_SHAPES: dict[str, str] = {
     NEG_VERSION: VERSION,
     NEG_KEPT_TYPING: KEPT_CLAIM,
     NEG_KEPT_MANUAL: KEPT_MANUAL,
+    NEG_CLAIM_CLICKED: CLICKED,
     PLANS_REFRESH: COUNTER,
     PLANS_CHANGED: COUNTER,
     PLANS_PICKED: SESSION,  # the session with the plan picked, as NAV_SESSION
     "plans-members-refresh": COUNTER,
+    "plans-members-remove-clicked": CLICKED,
     "plans-accounts-refresh": COUNTER,
+    "plans-accounts-switch-clicked": CLICKED,
+    "plans-accounts-admin-switch-clicked": CLICKED,
     ACC_ACTUALS_VERSION: VERSION,
     ACC_OPENED: TEXT,  # a plan id
 }

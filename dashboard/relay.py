@@ -9,9 +9,16 @@ Archive that returned at once), and for the Data page's plan job, a job. So a pa
 write stores of their own page, and the clientside callbacks here pass them on to the shell;
 while the page's store is as the page opened it (empty, or a counter at 0) they pass nothing on,
 so opening a page calls nothing more.
+
+The same rule holds for buttons a callback draws (a card per team, a row per member): when
+they are drawn (or removed), Dash calls every callback they are an input of whose outputs are
+not all drawn with them. So a server callback acting on such a button does not take its clicks:
+`clicked` passes a click on to a store of the page, which that callback takes instead.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from dash import Dash, Input, Output, State
 
@@ -97,5 +104,27 @@ def open_plan(app: Dash, chosen: str) -> None:
         OPEN,
         Output(ids.NAV_PLAN, "value", allow_duplicate=True),
         Input(chosen, "data"),
+        prevent_initial_call=True,
+    )
+
+
+CLICKED = """function () {
+    const click = window.dash_clientside.callback_context.triggered.find(t => t.value);
+    if (!click) { return window.dash_clientside.no_update; }
+    const id = JSON.parse(click.prop_id.slice(0, click.prop_id.lastIndexOf('}') + 1));
+    return Object.assign({}, id, {clicks: click.value});
+}"""
+"""The button clicked: its id with its clicks (nothing as the buttons are drawn or removed)."""
+
+
+def clicked(app: Dash, store: str, *buttons: Mapping[str, object]) -> None:
+    """A click on one of the buttons of the patterns `buttons` (drawn by a callback) into the
+    page's store `store` (`ids.CLICKED`: the button's id, with `clicks`), for a server callback
+    to take as its input: taking the buttons' clicks, it was called each time they were
+    drawn."""
+    app.clientside_callback(
+        CLICKED,
+        Output(store, "data"),
+        *(Input(dict(button), "n_clicks") for button in buttons),
         prevent_initial_call=True,
     )

@@ -9,9 +9,8 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, html, no_update
-from dash import ctx as callback_ctx
 
-from dashboard import components, figures, ids
+from dashboard import components, figures, ids, relay
 from dashboard.context import DashboardContext
 from dashboard.negotiation_parts import common, live
 from forecast.services import money as fmt
@@ -190,14 +189,16 @@ def claim_arguments(text: str | None) -> dict[str, str | None]:
 
 
 def save_or_withdraw(
-    ctx: DashboardContext, _saves, _withdraws, amounts, notes, widget_ids, session, version, refresh
+    ctx: DashboardContext, clicked, amounts, notes, widget_ids, session, version, refresh
 ) -> tuple:
-    clicked = _clicked()
-    if clicked is None:
-        return no_update, no_update, no_update  # cards re-rendered, no click
-    team, kind = clicked
-    index = [w["team"] for w in widget_ids].index(team)
-    return act(ctx, team, kind, amounts[index], notes[index], session, version, refresh)
+    """The card button `clicked` (`relay.clicked`: its id, {"type", "team", "clicks"}) acted
+    on with what its team's boxes hold."""
+    team, kind = (clicked or {}).get("team"), (clicked or {}).get("type")
+    teams = [w.get("team") for w in widget_ids or [] if isinstance(w, dict)]
+    if kind not in (ids.NEG_CLAIM_SAVE, ids.NEG_CLAIM_WITHDRAW) or team not in teams:
+        return no_update, no_update, no_update  # no card of that team on the page
+    index = teams.index(team)
+    return act(ctx, str(team), kind, amounts[index], notes[index], session, version, refresh)
 
 
 def act(ctx: DashboardContext, team: str, kind: str, typed, note, session, version, refresh):
@@ -309,14 +310,6 @@ def _own_role_changed(
     return f"You now lead team {now}, not team {team}"
 
 
-def _clicked() -> tuple[str, str] | None:
-    """(team, button type) of the card button that was clicked, None on a re-render."""
-    trigger = callback_ctx.triggered_id
-    if not trigger or not callback_ctx.triggered or not callback_ctx.triggered[0].get("value"):
-        return None
-    return str(trigger["team"]), str(trigger["type"])
-
-
 def _withdraw(ctx: DashboardContext, team: str, session, version, refresh) -> tuple:
     return common.outcome(
         lambda plan_id, user: negotiation.unclaim(
@@ -349,12 +342,17 @@ def _save(ctx: DashboardContext, team: str, typed, note, session, version, refre
 
 
 def register(app: Dash, ctx: DashboardContext) -> None:
+    # A click passes through the page's store (`relay.clicked`): taking the cards' buttons as
+    # inputs, this was called each time the cards were drawn, at every opening of the page.
+    saves, withdraws = ids.NEG_CLAIM_SAVE, ids.NEG_CLAIM_WITHDRAW
+    relay.clicked(
+        app, ids.NEG_CLAIM_CLICKED, ids.team_widget(saves, ALL), ids.team_widget(withdraws, ALL)
+    )
     app.callback(
         Output(ids.NEG_ALERT, "children", allow_duplicate=True),
         Output(ids.NEG_REFRESH, "data", allow_duplicate=True),
         Output(ids.NEG_KEPT_TYPING, "data"),
-        Input(ids.team_widget(ids.NEG_CLAIM_SAVE, ALL), "n_clicks"),
-        Input(ids.team_widget(ids.NEG_CLAIM_WITHDRAW, ALL), "n_clicks"),
+        Input(ids.NEG_CLAIM_CLICKED, "data"),
         State(ids.team_widget(ids.NEG_CLAIM_AMOUNT, ALL), "value"),
         State(ids.team_widget(ids.NEG_CLAIM_NOTE, ALL), "value"),
         State(ids.team_widget(ids.NEG_CLAIM_AMOUNT, ALL), "id"),

@@ -50,6 +50,7 @@ def layout(ctx: DashboardContext, **_query: Any) -> html.Div:
             dcc.Store(id=ids.NEG_VERSION),
             dcc.Store(id=ids.NEG_KEPT_TYPING),
             dcc.Store(id=ids.NEG_KEPT_MANUAL),
+            dcc.Store(id=ids.NEG_CLAIM_CLICKED),
             html.Div(id=ids.NEG_ALERT),
             live.changes_box(),
             html.Div(id=ids.NEG_STAGE, className="mb-2"),

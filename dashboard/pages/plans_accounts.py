@@ -8,9 +8,8 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
-from dash import ctx as callback_ctx
 
-from dashboard import auth, components
+from dashboard import auth, components, relay
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
 from forecast.services import accounts, plans
@@ -35,6 +34,9 @@ RENAME = "plans-accounts-rename"
 SWITCH = "plans-accounts-switch"
 # pattern-matching: {"type": ADMIN_SWITCH, "user": ..., "to": "admin" | "no-admin"}
 ADMIN_SWITCH = "plans-accounts-admin-switch"
+# dcc.Stores: the switch clicked, its id with "clicks" (`relay.clicked`)
+SWITCH_CLICKED = "plans-accounts-switch-clicked"
+ADMIN_SWITCH_CLICKED = "plans-accounts-admin-switch-clicked"
 REFRESH = "plans-accounts-refresh"  # bumped by every change: the table is drawn anew
 LOG = "plans-accounts-log"
 LOG_ROWS = 10
@@ -48,6 +50,8 @@ def section(ctx: DashboardContext) -> html.Div:
         [
             html.H2("Accounts (admin)", className="h4 mt-4"),
             dcc.Store(id=REFRESH, data=0),
+            dcc.Store(id=SWITCH_CLICKED),
+            dcc.Store(id=ADMIN_SWITCH_CLICKED),
             html.Div(id=TABLE),
             dbc.Row(
                 [
@@ -267,11 +271,13 @@ def reset_password(
 
 
 def switch_account(
-    ctx: DashboardContext, clicks: list[int | None], refresh: int | None
+    ctx: DashboardContext, clicked: dict | None, refresh: int | None
 ) -> tuple[Any, Any]:
-    me, trigger = _admin(), callback_ctx.triggered_id
-    if not isinstance(trigger, dict) or not any(clicks):
-        return no_update, no_update  # a table drawn anew, not a click
+    """An admin disables or enables an account: the switch `clicked` (`relay.clicked`: its id,
+    {"type", "user", "to", "clicks"})."""
+    me, trigger = _admin(), clicked or {}
+    if not trigger.get("user"):
+        return no_update, no_update
     if me is None:
         return _no_longer_admin(ctx, refresh)
     who = str(trigger["user"])
@@ -289,12 +295,13 @@ def switch_account(
 
 
 def switch_admin(
-    ctx: DashboardContext, clicks: list[int | None], refresh: int | None
+    ctx: DashboardContext, clicked: dict | None, refresh: int | None
 ) -> tuple[Any, Any]:
-    """An admin makes an account admin or takes the role away (one row of the account log)."""
-    me, trigger = _admin(), callback_ctx.triggered_id
-    if not isinstance(trigger, dict) or not any(clicks):
-        return no_update, no_update  # a table drawn anew, not a click
+    """An admin makes an account admin or takes the role away (one row of the account log):
+    the switch `clicked` (`relay.clicked`: its id, {"type", "user", "to", "clicks"})."""
+    me, trigger = _admin(), clicked or {}
+    if not trigger.get("user"):
+        return no_update, no_update
     if me is None:
         return _no_longer_admin(ctx, refresh)
     who, admin = str(trigger["user"]), trigger.get("to") == "admin"
@@ -359,7 +366,11 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     bind(app, ctx, reset_password, *changed, Input(RESET, "n_clicks"), *reset, counter, **once)
     rename = (State(RENAME_NAME, "value"), State(RENAME_DISPLAY, "value"))
     bind(app, ctx, set_display_name, *changed, Input(RENAME, "n_clicks"), *rename, counter, **once)
-    switches = Input({"type": SWITCH, "user": ALL, "to": ALL}, "n_clicks")
-    bind(app, ctx, switch_account, *changed, switches, counter, **once)
-    admins = Input({"type": ADMIN_SWITCH, "user": ALL, "to": ALL}, "n_clicks")
+    # A switch's click passes through the section's store (`relay.clicked`): taking the table's
+    # buttons as inputs, these were called each time the table was drawn.
+    relay.clicked(app, SWITCH_CLICKED, {"type": SWITCH, "user": ALL, "to": ALL})
+    switched = Input(SWITCH_CLICKED, "data")
+    bind(app, ctx, switch_account, *changed, switched, counter, **once)
+    relay.clicked(app, ADMIN_SWITCH_CLICKED, {"type": ADMIN_SWITCH, "user": ALL, "to": ALL})
+    admins = Input(ADMIN_SWITCH_CLICKED, "data")
     bind(app, ctx, switch_admin, *changed, admins, counter, **once)

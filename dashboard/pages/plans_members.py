@@ -7,9 +7,8 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
-from dash import ctx as callback_ctx
 
-from dashboard import components, ids
+from dashboard import components, ids, relay
 from dashboard.context import DashboardContext
 from dashboard.pages import plans_accounts
 from dashboard.wiring import bind
@@ -28,6 +27,7 @@ NOTE = "plans-members-note"
 COPY_FROM = "plans-members-copy-from"
 COPY = "plans-members-copy"
 REMOVE = "plans-members-remove"  # pattern-matching: {"type": REMOVE, "user": ..., "role": ...}
+REMOVE_CLICKED = "plans-members-remove-clicked"  # dcc.Store: the Remove clicked (`relay.clicked`)
 
 ROLE_CHOICES = (
     ("planner", "planner (events, explanations)"),
@@ -49,6 +49,7 @@ def section(ctx: DashboardContext) -> html.Div:
                 className="small text-muted",
             ),
             dcc.Store(id=REFRESH, data=0),
+            dcc.Store(id=REMOVE_CLICKED),
             html.Div(id=ALERT),
             html.Div(id=TABLE),
             dbc.Row(
@@ -210,15 +211,16 @@ def add_member(
 
 def remove_member(
     ctx: DashboardContext,
-    removes: list[int | None],
+    clicked: dict | None,
     session: dict | None,
     refresh: int | None,
     page_refresh: int | None,
 ) -> tuple:
-    trigger = callback_ctx.triggered_id
-    if not isinstance(trigger, dict) or not any(removes):  # buttons drawn, not clicked
+    """The Remove `clicked` (`relay.clicked`: its id, {"type", "user", "role", "clicks"})."""
+    who, what = (clicked or {}).get("user"), (clicked or {}).get("role")
+    if not who or not what:
         return no_update, no_update, no_update
-    who, what = str(trigger["user"]), str(trigger["role"])
+    who, what = str(who), str(what)
     plan_id, actor = components.action_plan(session), components.acting_user(session) or ""
     _, alert = components.call_service(
         lambda: plan_service.revoke(ctx.store, plan_id, actor, who, what)
@@ -285,8 +287,11 @@ def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     bind(app, ctx, copy_sources, *sources, session, refresh)
     copy = (Input(COPY, "n_clicks"), State(COPY_FROM, "value"), nav, *counters)
     bind(app, ctx, copy_members, *changed, *copy, **once)
-    removes = Input({"type": REMOVE, "user": ALL, "role": ALL}, "n_clicks")
-    bind(app, ctx, remove_member, *changed, removes, nav, *counters, **once)
+    # A click passes through the section's store (`relay.clicked`): taking the table's buttons
+    # as inputs, this was called each time the table was drawn, at every opening of the page.
+    relay.clicked(app, REMOVE_CLICKED, {"type": REMOVE, "user": ALL, "role": ALL})
+    removed = Input(REMOVE_CLICKED, "data")
+    bind(app, ctx, remove_member, *changed, removed, nav, *counters, **once)
 
 
 def _role_text(role: str | None, team: str | None) -> str:

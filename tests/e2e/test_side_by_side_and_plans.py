@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import time
 from decimal import Decimal
 from pathlib import Path
 
-from tests.e2e.helpers import click
+from tests.e2e.helpers import click, settle
 from tests.fixtures import OWNER
 
 
@@ -70,12 +71,31 @@ def test_download_csv_export_and_check_totals(start_app, agreed_plan, dash_duo):
     assert dash_duo.get_logs() == []
 
 
-def test_new_version_needs_owner_and_is_selected(start_app, agreed_plan):
+def test_new_version_needs_owner_and_is_selected_and_a_click_in_the_list_opens_another(
+    start_app, agreed_plan
+):
     dash_duo = start_app(agreed_plan.data_dir, "/plans")
     dash_duo.wait_for_contains_text("#plans-grid", "agreed", timeout=20)
     click(dash_duo, "#plans-new-version")
     dash_duo.wait_for_contains_text("#plans-alert", "New draft version", timeout=20)
     dash_duo.wait_for_contains_text("#nav-plan", "draft", timeout=20)
+    dash_duo.wait_for_contains_text("#plans-download-of", "draft", timeout=20)
+    # the draft's members may change: Remove on piet's planner role (a button the members
+    # table draws, its click passed on by the page: `relay.clicked`)
+    button = {"role": "planner", "type": "plans-members-remove", "user": "piet"}
+    remove = json.dumps(button, separators=(",", ":"), sort_keys=True)
+    dash_duo.wait_for_element(f"[id='{remove}']:not([disabled])", timeout=20)
+    click(dash_duo, f"[id='{remove}']")
+    dash_duo.wait_for_contains_text("#plans-members-alert", "piet is no longer planner", timeout=20)
+    settle(dash_duo)
+
+    # the agreed plan's row in the list: it becomes the current plan, in the navbar and here
+    agreed = agreed_plan.plan_id
+    click(dash_duo, f"#plans-grid .ag-center-cols-container [row-id='{agreed}'] [col-id=name]")
+    dash_duo.wait_for_contains_text("#nav-plan", "agreed", timeout=20)
+    dash_duo.wait_for_contains_text("#plans-download-of", f"({agreed}, version", timeout=20)
+    assert "agreed" in dash_duo.find_element("#plans-download-of").text
+    dash_duo.wait_for_contains_text("#plans-audit-grid", "agree the plan", timeout=20)
     assert dash_duo.get_logs() == []
 
 

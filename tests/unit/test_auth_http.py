@@ -74,31 +74,17 @@ def _claim_via_http(app, plan, user: str, team: str, teams: list[str], version=N
         k
         for k, spec in app.callback_map.items()
         if k.startswith("..neg-alert.children")
-        and any(
-            isinstance(i.get("id"), dict) or "neg-claim-save" in str(i.get("id"))
-            for i in spec["inputs"]
-        )
+        and any(i.get("id") == "neg-claim-clicked" for i in spec["inputs"])
     )
+    # the card's Save claim clicked, as the page passes it on (`relay.clicked`)
+    clicked = {"type": "neg-claim-save", "team": team, "clicks": 1}
     body = {
         "output": key,
         "outputs": [
             {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
             for part in key.strip(".").split("...")
         ],
-        "inputs": [
-            [
-                {
-                    "id": wid("neg-claim-save", t),
-                    "property": "n_clicks",
-                    "value": 1 if t == team else None,
-                }
-                for t in teams
-            ],
-            [
-                {"id": wid("neg-claim-withdraw", t), "property": "n_clicks", "value": None}
-                for t in teams
-            ],
-        ],
+        "inputs": [{"id": "neg-claim-clicked", "property": "data", "value": clicked}],
         "state": [
             [
                 {"id": wid("neg-claim-amount", t), "property": "value", "value": "10000"}
@@ -124,9 +110,7 @@ def _claim_via_http(app, plan, user: str, team: str, teams: list[str], version=N
             {"id": "neg-version", "property": "data", "value": version},
             {"id": "neg-refresh", "property": "data", "value": 0},
         ],
-        "changedPropIds": [
-            json.dumps(wid("neg-claim-save", team), separators=(",", ":")) + ".n_clicks"
-        ],
+        "changedPropIds": ["neg-claim-clicked.data"],
     }
     response = client.post("/_dash-update-component", json=body)
     if response.status_code == 204:  # nothing: the plan is not the signed-in user's
@@ -855,22 +839,23 @@ def _remove_member(app, plan, who):
     key = callback_key(
         app,
         "..plans-members-alert.children...plans-members-refresh.data...plans-refresh.data..",
-        ('{"role":["ALL"],"type":"plans-members-remove","user":["ALL"]}', "n_clicks"),
+        ("plans-members-remove-clicked", "data"),
     )
-    button = {"role": "planner", "type": "plans-members-remove", "user": "piet"}
+    # the button clicked, as the page passes it on (`relay.clicked`)
+    clicked = {"role": "planner", "type": "plans-members-remove", "user": "piet", "clicks": 1}
     body = {
         "output": key,
         "outputs": [
             {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
             for part in key.strip(".").split("...")
         ],
-        "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]],
+        "inputs": [{"id": "plans-members-remove-clicked", "property": "data", "value": clicked}],
         "state": [
             {"id": "nav-session", "property": "data", "value": {"plan_id": plan.plan_id}},
             {"id": "plans-members-refresh", "property": "data", "value": 0},
             {"id": "plans-refresh", "property": "data", "value": 0},
         ],
-        "changedPropIds": [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"],
+        "changedPropIds": ["plans-members-remove-clicked.data"],
     }
     response = signed_in_client(app, who).post("/_dash-update-component", json=body)
     if response.status_code == 204:
@@ -989,15 +974,21 @@ def _add_account(app, who, name):
 
 
 def _switch_account(app, who, name, to="disable"):
-    button = {"type": "plans-accounts-switch", "user": name, "to": to}
+    return _switch_clicked(app, who, "plans-accounts-switch", name, to)
+
+
+def _switch_clicked(app, who, kind, name, to):
+    """The switch `kind` of account `name` clicked, as the page passes it on to the server
+    (`relay.clicked`: the button's id with its clicks, in the section's store)."""
+    store = f"{kind}-clicked"
     key = next(
         k
         for k, spec in app.callback_map.items()
-        if any("plans-accounts-switch" in str(i.get("id")) for i in spec["inputs"])
+        if "callback" in spec and any(i.get("id") == store for i in spec["inputs"])
     )
-    click = [[{"id": button, "property": "n_clicks", "value": 1}]]
-    changed = [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"]
-    return _post(app, who, key, click, [COUNTER], changed)
+    clicked = {"type": kind, "user": name, "to": to, "clicks": 1}
+    click = [{"id": store, "property": "data", "value": clicked}]
+    return _post(app, who, key, click, [COUNTER], [f"{store}.data"])
 
 
 def test_only_an_admin_manages_accounts_in_the_dashboard(app):
@@ -1056,15 +1047,7 @@ def test_an_admin_sets_a_forgotten_password_and_ends_that_persons_sessions(app):
 
 
 def _switch_admin(app, who, name, to="admin"):
-    button = {"type": "plans-accounts-admin-switch", "user": name, "to": to}
-    key = next(
-        k
-        for k, spec in app.callback_map.items()
-        if any("plans-accounts-admin-switch" in str(i.get("id")) for i in spec["inputs"])
-    )
-    click = [[{"id": button, "property": "n_clicks", "value": 1}]]
-    changed = [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"]
-    return _post(app, who, key, click, [COUNTER], changed)
+    return _switch_clicked(app, who, "plans-accounts-admin-switch", name, to)
 
 
 def test_an_admin_makes_an_account_admin_and_takes_it_away_on_the_plans_page(app):

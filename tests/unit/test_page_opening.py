@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from dashboard import ids, relay
+from dashboard.app import PAGES
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +83,58 @@ def test_what_passes_a_page_change_on_to_the_shell_passes_nothing_as_the_page_op
     assert len(relays) == 6, [c["output"] for c in relays]
     for callback in relays:
         assert callback["clientside_function"]["function_name"] in guarded, callback["output"]
+
+
+def drawn_as_the_page_opens(app: Any) -> set[str]:
+    """The ids of the shell and of every page's layout (a pattern's as Dash writes them)."""
+    import json
+
+    import flask
+
+    layouts = [app.layout]
+    ctx = app.server.config["FORECAST_DASHBOARD_CTX"]
+    with flask.Flask(__name__).test_request_context():
+        layouts += [page.layout(ctx) for page in PAGES]
+    return {
+        json.dumps(component.id, sort_keys=True, separators=(",", ":"))
+        if isinstance(component.id, dict)
+        else component.id
+        for layout in layouts
+        for component in [layout, *layout._traverse()]
+        if getattr(component, "id", None) is not None
+    }
+
+
+def test_no_server_callback_is_called_when_a_callback_draws_its_buttons(app):
+    """A callback's input drawn later by another callback (the claims board's Save claim and
+    Withdraw, the members' Remove, the accounts' switches) calls it each time it is drawn or
+    removed, unless all of its outputs are drawn with it: Save and Withdraw were called on every
+    opening of the Negotiation page, Remove on every opening of the Plans page. Their clicks
+    reach them through a store of the page (`relay.clicked`)."""
+    drawn = drawn_as_the_page_opens(app)
+    assert {ids.NEG_ALERT, ids.NEG_BOARD, ids.NAV_SESSION} <= drawn
+    called = [
+        callback["output"]
+        for callback in app._callback_list
+        if not callback["clientside_function"]
+        and any(i["id"] not in drawn for i in callback["inputs"])  # an input drawn later...
+        and set(outputs_of(callback)) & drawn  # ...an output on the page before it
+    ]
+    assert called == []
+
+
+def test_a_click_passed_on_by_a_page_store_is_a_button_of_the_page(app):
+    """Each store `relay.clicked` writes has its shape declared and is on its page as it
+    opens, so the server callback taking it is not called as the page opens."""
+    drawn = drawn_as_the_page_opens(app)
+    stores = [
+        outputs_of(callback)[0]
+        for callback in app._callback_list
+        if callback["clientside_function"]
+        and callback["clientside_function"]["function_name"]
+        == sha256(relay.CLICKED.encode()).hexdigest()
+    ]
+    assert {ids.NEG_CLAIM_CLICKED, "plans-members-remove-clicked"} <= set(stores)
+    for store in stores:
+        assert ids.STORE_SHAPES[store] == ids.CLICKED
+        assert store in drawn

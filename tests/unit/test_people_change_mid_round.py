@@ -4,13 +4,6 @@ what to do, instead of doing nothing or pointing at someone who cannot help."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from dash._callback_context import context_value
-from dash._utils import AttributeDict
-
 from dashboard.context import DashboardContext
 from dashboard.pages import plans_accounts
 from forecast.services import accounts
@@ -18,15 +11,9 @@ from forecast.store import MemoryStore
 from tests.signin import PASSWORD, acting_as, add_accounts
 
 
-@contextmanager
-def clicked(component_id: dict) -> Iterator[None]:
-    """The callback context of a click on the pattern-matching button `component_id`."""
-    prop = f"{json.dumps(component_id, separators=(',', ':'), sort_keys=True)}.n_clicks"
-    token = context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop, "value": 1}]))
-    try:
-        yield
-    finally:
-        context_value.reset(token)
+def clicked(component_id: dict, clicks: int | None = 1) -> dict:
+    """A click on the button `component_id` as the page passes it on (`relay.clicked`)."""
+    return {**component_id, "clicks": clicks}
 
 
 def _text(component: object) -> str:
@@ -45,10 +32,10 @@ def test_a_former_admins_clicks_in_the_accounts_section_say_why_nothing_changed(
             plans_accounts.set_display_name(ctx, 1, "piet", "Piet P.", 4),
             plans_accounts.reset_password(ctx, 1, "piet", "another long password", 4),
         ]
-        with clicked({"type": plans_accounts.SWITCH, "user": "piet", "to": "disable"}):
-            calls.append(plans_accounts.switch_account(ctx, [1], 4))
-        with clicked({"type": plans_accounts.ADMIN_SWITCH, "user": "piet", "to": "admin"}):
-            calls.append(plans_accounts.switch_admin(ctx, [1], 4))
+        switch = clicked({"type": plans_accounts.SWITCH, "user": "piet", "to": "disable"})
+        calls.append(plans_accounts.switch_account(ctx, switch, 4))
+        admin = clicked({"type": plans_accounts.ADMIN_SWITCH, "user": "piet", "to": "admin"})
+        calls.append(plans_accounts.switch_admin(ctx, admin, 4))
         for alert, refresh in calls:
             assert said in _text(alert)
             assert refresh == 5  # the section is drawn anew: hidden for a non-admin
@@ -56,11 +43,11 @@ def test_a_former_admins_clicks_in_the_accounts_section_say_why_nothing_changed(
         assert plans_accounts.add_account(ctx, None, "nina", None, PASSWORD, False, 4)[1] is (
             plans_accounts.no_update
         )
-        with clicked({"type": plans_accounts.SWITCH, "user": "piet", "to": "disable"}):
-            assert plans_accounts.switch_account(ctx, [None], 4)[1] is plans_accounts.no_update
-    with acting_as(store, "piet"), clicked({"type": plans_accounts.SWITCH, "user": "olga"}):
+        assert plans_accounts.switch_account(ctx, None, 4)[1] is plans_accounts.no_update
+    with acting_as(store, "piet"):
         # never an admin, so never shown the section: a forged click is answered with nothing
-        assert plans_accounts.switch_account(ctx, [1], 4) == (
+        forged = clicked({"type": plans_accounts.SWITCH, "user": "olga"})
+        assert plans_accounts.switch_account(ctx, forged, 4) == (
             plans_accounts.no_update,
             plans_accounts.no_update,
         )
