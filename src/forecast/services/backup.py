@@ -45,6 +45,7 @@ the store log's row).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import math
@@ -326,6 +327,10 @@ class Restore:
     store: str = ""
     """The store restored into, as shown: its file, or a PostgreSQL URL without its password
     (`path` None)."""
+    made_the_file: bool = False
+    """There was no store file, and the restore made it: servers running on that store (its
+    file moved or deleted) keep the file they opened, take no writes, and show the restored
+    plans only once restarted (a PostgreSQL store: never)."""
 
     def __post_init__(self) -> None:
         if not self.store and self.path is not None:
@@ -366,8 +371,11 @@ def restore_store(
         folder for folder in (target.parent, *target.parent.parents) if not folder.exists()
     ]
     resolve_db_url(db_url, data_dir)  # makes the data directory of a new store
+    made_the_file = not target.exists()  # a server keeps the file it had
     try:
-        return _restore_into(source, target, actor)
+        return dataclasses.replace(
+            _restore_into(source, target, actor), made_the_file=made_the_file
+        )
     except BaseException:
         for folder in made_folders:  # deepest first, each only while empty
             with contextlib.suppress(OSError):
