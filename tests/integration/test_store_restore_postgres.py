@@ -746,3 +746,47 @@ def test_an_archive_granting_the_stores_tables_to_public_is_refused(database, tm
         assert granted == 0  # PUBLIC's grants (grantee 0): none
     finally:
         store.close()
+
+
+def _altered(archive: Path, target: Path, old: bytes, new: bytes) -> Path:
+    """`archive` with `old` (there once) replaced by `new` of the same length, written to
+    `target`: an archive altered on purpose, or made on another server (the custom format keeps
+    each entry's SQL as text after its length)."""
+    data = archive.read_bytes()
+    assert data.count(old) == 1 and len(old) == len(new)
+    target.write_bytes(data.replace(old, new))
+    return target
+
+
+def test_an_archive_granting_to_a_role_this_server_lacks_is_refused_naming_it(database, tmp_path):
+    """A backup of another server's store, whose reporting role this server does not have:
+    pg_restore would stop at its grant; the restore refuses before anything changes, naming the
+    role and what to do."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("GRANT SELECT ON plans TO PUBLIC"))
+        granted = tmp_path / "granted.dump"
+        _pg_dump(database, granted)
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("REVOKE SELECT ON plans FROM PUBLIC"))
+        elsewhere = _altered(
+            granted,
+            tmp_path / "elsewhere.dump",
+            b"TO PUBLIC;",
+            b'TO "Rep_";',  # quoted, as pg_dump writes a name with capitals
+        )
+        add_event(store, plan_id, value=50.0)
+
+        refused = runner.invoke(app, ["store", "restore", str(elsewhere), "--db", database])
+
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 2, said
+        assert "to roles this server does not have (Rep_)" in said
+        assert "CREATE ROLE" in said and "nothing was changed" in said
+        assert plans.get_plan(store, plan_id).version == 2
+        assert store.store_log() == []
+        assert not list((tmp_path / "data").glob("*.dump"))
+    finally:
+        store.close()

@@ -1295,7 +1295,8 @@ def _restore_postgres(
         raise _not_an_archive(source, url, f" of a plan store (its tables: {shown_tables(tables)})")
     if contents.foreign:
         raise _foreign_entries(source, contents.foreign)
-    _refuse_grants_to_public(program, source, contents.restored)
+    grants = _refuse_grants_to_public(program, source, contents.restored)
+    _refuse_grants_to_missing_roles(source, grants, url)
     keys = _postgres_installation_keys(url)
     kept: list[Path] = []
 
@@ -1630,18 +1631,25 @@ def _foreign_entries(source: Path, foreign: list[str]) -> Invalid:
 
 _PG_GRANT_TO_PUBLIC = re.compile(r"^GRANT .+ ON (?:TABLE|SEQUENCE) (\S+) TO PUBLIC;$")
 
+_PG_GRANT_ROLE = re.compile(
+    r"^(?:GRANT .+ TO|REVOKE .+ FROM|SET SESSION AUTHORIZATION) (\"(?:[^\"]|\"\")+\"|[^\s\";]+)"
+    r"(?: WITH GRANT OPTION)?(?: GRANTED BY .+)?;$"
+)
+"""A role the grants pg_restore writes name: the grantee (``GRANT ... TO role;``, ``REVOKE ...
+FROM role;``) or, where it differs from the owner, the grantor (``SET SESSION AUTHORIZATION
+role;``), as pg_dump writes an identifier (in double quotes where it needs them)."""
 
-def _refuse_grants_to_public(program: str, source: Path, restored: str) -> None:
-    """The grants the archive would restore (pg_restore writes them without connecting), none
-    of them to PUBLIC: every role that may connect would read (or change) the store's tables,
-    its accounts and sign-ins among them. Refused, naming the tables, before anything changes."""
+
+def _archive_grants(program: str, source: Path, restored: str) -> str | None:
+    """The SQL of the grants the archive would restore (pg_restore writes them without
+    connecting): empty where it has none, None where pg_restore cannot write them."""
     grants = "".join(
         line + "\n"
         for line in restored.splitlines()
         if (found := _PG_ENTRY.match(line)) and found.group(1).startswith("ACL ")
     )
     if not grants:
-        return
+        return ""
     with tempfile.NamedTemporaryFile("w", suffix=".list") as use_list:
         use_list.write(grants)
         use_list.flush()
@@ -1656,20 +1664,72 @@ def _refuse_grants_to_public(program: str, source: Path, restored: str) -> None:
             raise Unavailable(
                 f"pg_restore did not read {source} within 2 minutes; nothing was changed"
             ) from exc
+    return written.stdout if written.returncode == 0 else None
+
+
+def _refuse_grants_to_public(program: str, source: Path, restored: str) -> str:
+    """The grants the archive would restore (`_archive_grants`), none of them to PUBLIC: every
+    role that may connect would read (or change) the store's tables, its accounts and sign-ins
+    among them. Refused, naming the tables, before anything changes; else their SQL."""
+    written = _archive_grants(program, source, restored)
     public = sorted(
         {
             found.group(1)
-            for line in written.stdout.splitlines()
+            for line in (written or "").splitlines()
             if (found := _PG_GRANT_TO_PUBLIC.match(line.strip()))
         }
     )
-    if written.returncode != 0 or public:
+    if written is None or public:
         shown = ", ".join(public) if public else "pg_restore cannot tell which"
         raise Invalid(
             f"{source} grants the store's tables to PUBLIC ({shown}): restored, every role that "
             "may connect to the database could read them, the accounts and sign-ins among them; "
             "nothing was changed: revoke those grants (REVOKE ... FROM PUBLIC) in the store the "
             "backup is of and back it up again"
+        )
+    return written
+
+
+def _refuse_grants_to_missing_roles(source: Path, grants: str, url: str) -> None:
+    """The roles the archive's grants name (`_PG_GRANT_ROLE`: a reporting role's, say), each one
+    the server has: pg_restore would stop at the first grant to a role it lacks (a backup of
+    another server's store), after the restore locked the store and copied it. Refused, naming
+    the roles and the fix, before anything changes."""
+    named = set()
+    for line in grants.splitlines():
+        found = _PG_GRANT_ROLE.match(line.strip())
+        if found:
+            role = found.group(1)
+            if role.startswith('"'):
+                named.add(role[1:-1].replace('""', '"'))
+            elif role != "PUBLIC":
+                named.add(role)
+    if not named:
+        return
+    engine = sa.create_engine(
+        url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}, hide_parameters=True
+    )
+    try:
+        with engine.connect() as conn:
+            there = set(
+                conn.execute(
+                    sa.text("SELECT rolname FROM pg_roles WHERE rolname = ANY(:names)"),
+                    {"names": sorted(named)},
+                ).scalars()
+            )
+    except SQLAlchemyError as exc:
+        raise Unavailable(f"{cannot_open(url, exc)}; nothing was changed") from exc
+    finally:
+        engine.dispose()
+    missing = sorted(named - there)
+    if missing:
+        shown = ", ".join(missing)
+        raise Invalid(
+            f"{source} grants the store's tables to roles this server does not have ({shown}): "
+            "pg_restore would stop at the first of those grants; nothing was changed: create "
+            f"{'it' if len(missing) == 1 else 'them'} on this server (CREATE ROLE name NOLOGIN, "
+            "as a role that may create roles) and restore again, or revoke those grants in the "
+            "store the backup is of and back it up again"
         )
 
 
