@@ -758,6 +758,102 @@ def _altered(archive: Path, target: Path, old: bytes, new: bytes) -> Path:
     return target
 
 
+def _an_archive_running_a_shell_command(database: str, tmp_path: Path, ran: Path) -> Path:
+    """A backup of the store whose comment on the plans table was altered to end its statement
+    and hold a psql command on a line of its own: ``\\! touch RAN``."""
+    pad = "x" * 400
+    with sa.create_engine(database).begin() as conn:
+        conn.execute(sa.text(f"COMMENT ON TABLE plans IS '{pad}'"))
+    made = tmp_path / "commented.dump"
+    _pg_dump(database, made)
+    with sa.create_engine(database).begin() as conn:
+        conn.execute(sa.text("COMMENT ON TABLE plans IS NULL"))
+    hidden = f"x';\n\\! touch {ran}\n-- "
+    return _altered(made, tmp_path / "altered.dump", pad.encode(), hidden.ljust(400, "x").encode())
+
+
+def _an_older_pg_restore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pg_restore as releases before PostgreSQL 13.22, 14.19, 15.14, 16.10 and 17.6 are, first
+    on the PATH: no --restrict-key, so no ``\\restrict`` line fencing off its SQL (this
+    machine's pg_restore with those taken out of what it writes and of its help)."""
+    real = shutil.which("pg_restore")
+    older = tmp_path / "older-client"
+    older.mkdir()
+    script = older / "pg_restore"
+    script.write_text(
+        "#!/bin/bash\n"
+        'for word in "$@"; do case "$word" in --restrict-key*) '
+        "echo \"pg_restore: error: unrecognized option '$word'\" >&2; exit 1;; esac; done\n"
+        "set -o pipefail\n"
+        f'{real} "$@" | grep -av -e "^\\\\\\\\\\(un\\)\\?restrict " -e "--restrict-key"\n'
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{older}{os.pathsep}{os.environ['PATH']}")
+
+
+def test_the_printed_manual_restore_fails_when_pg_restore_fails(database, tmp_path):
+    """pg_restore cannot read the file: the command run by hand ends without a COMMIT (nothing
+    changed) and says so by its status, not 0 as psql's would be."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        add_event(store, plan_id, value=50.0)
+        bad = tmp_path / "bad.dump"
+        bad.write_bytes(b"PGDMP not an archive")
+        env = {**os.environ, "PGPASSWORD": _with_password(database)}
+
+        done = subprocess.run(
+            ["bash", "-c", pg_restore_command(database, bad)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+        assert done.returncode != 0, done.stderr
+        assert "pg_restore: error:" in done.stderr
+        assert plans.get_plan(store, plan_id).version == 2
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("client", ["this machine's", "an older one"])
+def test_a_shell_command_hidden_in_an_archive_is_never_run(database, tmp_path, monkeypatch, client):
+    """An archive altered to hold ``\\! touch FILE`` in its SQL: psql, which runs what
+    pg_restore writes, runs none of it, neither in the restore nor in the manual command it
+    prints; with a pg_restore too old to fence its SQL off, the restore is refused before
+    anything changes, saying to update postgresql-client, and the manual command fails."""
+    store = open_store(db_url=database)
+    try:
+        plan_id = new_plan(store).plan_id
+        ran = tmp_path / "ran"
+        altered = _an_archive_running_a_shell_command(database, tmp_path, ran)
+        add_event(store, plan_id, value=50.0)
+        if client == "an older one":
+            _an_older_pg_restore(tmp_path, monkeypatch)
+
+        refused = runner.invoke(app, ["store", "restore", str(altered), "--db", database])
+        by_hand = subprocess.run(
+            ["bash", "-c", pg_restore_command(database, altered)],
+            env={**os.environ, "PGPASSWORD": _with_password(database)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+        said = " ".join(refused.output.split())
+        assert not ran.exists(), "psql ran the archive's shell command"
+        assert refused.exit_code == 5 and by_hand.returncode != 0, said
+        assert "nothing was changed" in said
+        if client == "an older one":
+            assert "too old to restore safely" in said and "update postgresql-client" in said
+        assert plans.get_plan(store, plan_id).version == 2
+        assert store.store_log() == []
+        assert not list((tmp_path / "data").glob("*.dump"))
+    finally:
+        store.close()
+
+
 def test_an_archive_granting_to_a_role_this_server_lacks_is_refused_naming_it(database, tmp_path):
     """A backup of another server's store, whose reporting role this server does not have:
     pg_restore would stop at its grant; the restore refuses before anything changes, naming the

@@ -1289,6 +1289,7 @@ def _restore_postgres(
             f"psql is not installed here; nothing was changed: install Debian's package "
             f"{PG_CLIENT_PACKAGE} (PostgreSQL's client tools) and restore again"
         )
+    _refuse_unfenced_tools(program, psql, manual)
     contents = _archive_contents(program, source, url)
     tables = contents.tables
     if "plans" not in tables or not holds_plans({"plans": _archive_plans_columns(program, source)}):
@@ -1336,6 +1337,37 @@ def _restore_postgres(
         safety_copy=safety_path,
         store=shown_url,
     )
+
+
+PG_FENCED_RELEASES = "PostgreSQL 13.22, 14.19, 15.14, 16.10, 17.6 or later"
+"""The releases of pg_restore and psql that fence a restore's SQL off: pg_restore writes it
+between ``\\restrict KEY`` and ``\\unrestrict KEY`` (--restrict-key), and psql runs none of
+its own commands in between (``\\! ...``, a shell command, hidden in an archive altered on
+purpose), only SQL."""
+
+
+def _refuse_unfenced_tools(program: str, psql: str, manual: str) -> None:
+    """pg_restore and psql both of `PG_FENCED_RELEASES` (what their help lists: pg_restore's
+    --restrict-key, psql's \\restrict), before anything changes: with an older one, psql, which
+    runs the SQL pg_restore writes, would also run a command of its own hidden in the archive."""
+    tools = [(program, ["--help"], "--restrict-key"), (psql, ["--help=commands"], "\\restrict")]
+    for tool, words, fence in tools:
+        try:
+            helped = subprocess.run(
+                [tool, *words], capture_output=True, text=True, timeout=60
+            ).stdout
+            version = subprocess.run(
+                [tool, "--version"], capture_output=True, text=True, timeout=60
+            ).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            helped, version = "", Path(tool).name
+        if fence not in helped:
+            raise Unavailable(
+                f"{version or Path(tool).name} is too old to restore safely: it does not fence "
+                "off the archive's SQL, so psql would also run a command (`\\! ...`) hidden in "
+                f"an archive altered on purpose; nothing was changed: update {PG_CLIENT_PACKAGE} "
+                f"to {PG_FENCED_RELEASES} and restore again (by hand too: `{manual}` needs them)"
+            )
 
 
 PG_SAFETY_COPY_NAME = "forecast.dump"
@@ -1818,6 +1850,7 @@ def _run_pg_restore(
             writer = subprocess.Popen(
                 [
                     program,
+                    f"--restrict-key={secrets.token_hex(16)}",
                     "--clean",
                     "--if-exists",
                     f"--use-list={use_list.name}",
@@ -1953,19 +1986,42 @@ def url_without_password(url: str, driver: str | None = None) -> str:
 
 
 def pg_restore_command(url: str, backup: str | Path) -> str:
-    """The commands (a shell line) that put the pg_dump file `backup` back into the database of
-    `url` by hand, as `_run_pg_restore` does, without the URL's password: psql runs, in one
-    transaction, the drop of this version's tables and the SQL pg_restore writes of the archive,
-    piped (no file of the store's data, its sign-ins among them, is left about); the COMMIT is
-    written only when pg_restore finished well, so that an error of psql's (ON_ERROR_STOP) or of
-    pg_restore's ends it without one: nothing changed. pg_restore --clean alone cannot replace a
+    """The command (a shell line, run by bash) that puts the pg_dump file `backup` back into the
+    database of `url` by hand, as `_run_pg_restore` does, without the URL's password: psql runs,
+    in one transaction, the drop of this version's tables and the SQL pg_restore writes of the
+    archive, piped (no file of the store's data, its sign-ins among them, is left about); the
+    COMMIT is written only when pg_restore finished well, so that an error of psql's
+    (ON_ERROR_STOP) or of pg_restore's ends it without one: nothing changed, and the command
+    fails (pipefail: a pipeline's status is otherwise psql's alone). pg_restore fences the SQL
+    off with a key of its own (--restrict-key, `PG_FENCED_RELEASES`): psql runs none of its
+    commands (``\\! ...``) hidden in an archive altered on purpose, and a pg_restore or psql
+    too old for that fails before anything changes. pg_restore --clean alone cannot replace a
     store with a backup of an earlier release: the tables added since refer to the plans table
     it drops."""
     drop = _DROP_STORE_TABLES
     begin = shlex.join(["printf", "%s\\n", "BEGIN;", drop])
-    written = shlex.join(["pg_restore", "--clean", "--if-exists", "--file=-", os.fspath(backup)])
+    written = shlex.join(
+        [
+            "pg_restore",
+            f"--restrict-key={secrets.token_hex(16)}",
+            "--clean",
+            "--if-exists",
+            "--file=-",
+            os.fspath(backup),
+        ]
+    )
     run = shlex.join(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", *_server_words(url)])
-    return f"{{ {begin} && {written} && echo 'COMMIT;'; }} | {run}"
+    piped = f"set -o pipefail; {{ {begin} && {written} && echo 'COMMIT;'; }} | {run}"
+    return f"bash -c {_double_quoted(piped)}"
+
+
+def _double_quoted(text: str) -> str:
+    """`text` as one word of a shell line, in double quotes where it can be (it reads more
+    easily than the single quotes within it quoted in single quotes): a ``!``, which an
+    interactive bash expands there, takes single quotes."""
+    if "!" in text:
+        return shlex.quote(text)
+    return '"' + re.sub(r'([\\"$`])', r"\\\1", text) + '"'
 
 
 def pg_dump_command(url: str, target: str | Path, *, schema: str | None = None) -> str:
