@@ -494,8 +494,10 @@ def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(data
     database kept in the data directory (name, size, time; each named with a tag of its
     database), and --delete-older-than DAYS deletes those made longer ago (their names say when),
     records it in the store log, and touches no other file: not another database's copies (not
-    listed either), nor a copy of an earlier release, whose name does not say of which database
-    (listed as of a database unknown, deleted by hand)."""
+    listed either). A copy of an earlier release, whose name does not say of which database, is
+    that database's where its archive names it (listed and deleted by the same rule: they do not
+    pile up unseen), another's where it names another, and of a database unknown where
+    pg_restore cannot read it (listed as such, deleted by hand)."""
     data = tmp_path / "data"
     store = open_store(db_url=database)
     try:
@@ -510,22 +512,28 @@ def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(data
         assert make_url(database).database in tag and _with_password(database) not in tag
         old = data / f"{tag}-before-restore-2020-01-02T030405Z.dump"
         old.write_bytes(backup.read_bytes())
-        unknown = data / "forecast-before-restore-2020-01-02T030405Z.dump"
-        unknown.write_bytes(backup.read_bytes())
+        untagged = data / "forecast-before-restore-2020-01-02T030405Z.dump"
+        untagged.write_bytes(backup.read_bytes())
+        name = str(make_url(database).database).encode()
+        untagged_other = data / "forecast-before-restore-2020-01-02T030405Z-2.dump"
+        untagged_other.write_bytes(backup.read_bytes().replace(name, b"x" * len(name)))
+        unknown = data / "forecast-before-restore-2020-01-02T030405Z-3.dump"
+        unknown.write_bytes(b"PGDMP cut short")
         another = data / "forecast-other_db-0a1b2c-before-restore-2020-01-02T030405Z.dump"
         another.write_bytes(backup.read_bytes())
         others = ["forecast-before-restore-2020-01-02T030405Z.db", "plans-2020.dump"]
-        for name in others:
-            (data / name).write_bytes(b"not ours")
+        for other in others:
+            (data / other).write_bytes(b"not ours")
 
         listed = runner.invoke(app, ["store", "safety-copies", "--db", database])
 
         assert listed.exit_code == 0, listed.output
         lines = listed.output.splitlines()
-        assert lines[0].startswith(f"safety copies in the data directory {data} (3, ")
+        assert lines[0].startswith(f"safety copies in the data directory {data} (4, ")
         assert lines[1].startswith("  2020-01-02 03:04:05 UTC ") and lines[1].endswith(str(old))
-        assert lines[2].endswith(f"{unknown} (database unknown)")
-        assert lines[3].endswith(str(made)) and len(lines) == 4
+        assert lines[2].endswith(str(untagged))
+        assert lines[3].endswith(f"{unknown} (database unknown)")
+        assert lines[4].endswith(str(made)) and len(lines) == 5
 
         deleted = runner.invoke(
             app,
@@ -535,16 +543,16 @@ def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(data
 
         assert deleted.exit_code == 0, deleted.output
         answer = json.loads(deleted.output)
-        assert [c["path"] for c in answer["deleted"]] == [str(old)]
+        assert [c["path"] for c in answer["deleted"]] == [str(old), str(untagged)]
         assert answer["deleted"][0]["bytes"] == backup.stat().st_size
         assert [c["path"] for c in answer["kept"]] == [str(unknown), str(made)]
         assert [c["database_unknown"] for c in answer["kept"]] == [True, False]
         assert sorted(p.name for p in data.iterdir()) == sorted(
-            [made.name, unknown.name, another.name, *others]
+            [made.name, unknown.name, untagged_other.name, another.name, *others]
         )
         row = store.store_log()[0]
         assert (row.actor, row.action) == ("ops-anna", "delete_safety_copies")
-        assert row.what.endswith(f"in all: {old.name}")
+        assert row.what.endswith(f"in all: {old.name}, {untagged.name}")
     finally:
         store.close()
 

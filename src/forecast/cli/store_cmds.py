@@ -233,7 +233,9 @@ def safety_copies_cmd(
     store's folder are listed or deleted. A PostgreSQL store: the pg_dump copies its restores
     keep in the data directory, of that database only (forecast-<database>-<hash>-before-restore-
     <time>.dump); copies an earlier release named without the database
-    (forecast-before-restore-<time>.dump) are listed as of a database unknown, never deleted."""
+    (forecast-before-restore-<time>.dump) are that database's where the archive names it (listed
+    and deleted alike), and listed as of a database unknown, never deleted, where pg_restore
+    cannot read it."""
     dropped = None
     if delete_older_than is not None:
         dropped = backup.drop_safety_copies(

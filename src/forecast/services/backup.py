@@ -622,8 +622,9 @@ class SafetyCopy:
     bytes: int
     made: datetime
     database_unknown: bool = False
-    """A PostgreSQL store's copy whose name does not say of which database (an earlier
-    release's): listed with every database's, deleted by none (`drop_safety_copies`)."""
+    """A PostgreSQL store's copy named by an earlier release, without the database's tag, whose
+    archive does not say of which database either (pg_restore cannot read it): listed with every
+    database's, deleted by none (`drop_safety_copies`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for the store log's details and the CLI's JSON."""
@@ -648,18 +649,52 @@ def safety_copies(
     named as a restore names them, nothing else: beside a SQLite store
     (``forecast-before-restore-<UTC time>[-n].db``), in the data directory for a PostgreSQL
     store (``forecast-<database's tag>-before-restore-<UTC time>[-n].dump``: `_pg_copies_folder`,
-    `pg_copy_name`, with those an earlier release named without the tag, of a database unknown)."""
+    `pg_copy_name`, with those an earlier release named without the tag: `_untagged_pg_copies`)."""
     target = _copies_target(db_url, data_dir)
     if not target.parent.is_dir():
         return []
     found = _safety_copies_of(target)
     if sqlite_file(db_url, data_dir) is None:
-        unknown = [
-            SafetyCopy(copy.path, copy.bytes, copy.made, database_unknown=True)
-            for copy in _safety_copies_of(target.parent / PG_SAFETY_COPY_NAME)
-        ]
-        found = sorted([*found, *unknown], key=lambda copy: copy.made)  # stable: by name's -n
+        untagged = _untagged_pg_copies(target.parent, resolve_db_url(db_url, data_dir))
+        found = sorted([*found, *untagged], key=lambda copy: copy.made)  # stable: by name's -n
     return found
+
+
+def _untagged_pg_copies(folder: Path, url: str) -> list[SafetyCopy]:
+    """The copies an earlier release kept in the data directory `folder`, named without the
+    database's tag (``forecast-before-restore-<time>.dump``), that are the database of `url`'s
+    as far as they tell: those whose archive names that database (pg_restore --list's header;
+    the server is not in it), and those of a database unknown (`SafetyCopy.database_unknown`:
+    pg_restore cannot read it, or is not installed). Those naming another database are
+    that database's."""
+    if not folder.is_dir():
+        return []
+    database = make_url(url).database or ""
+    program = shutil.which("pg_restore")
+    found = []
+    for copy in _safety_copies_of(folder / PG_SAFETY_COPY_NAME):
+        named = None if program is None else _archive_database(program, copy.path)
+        if named is None:
+            found.append(SafetyCopy(copy.path, copy.bytes, copy.made, database_unknown=True))
+        elif named == database:
+            found.append(copy)
+    return found
+
+
+_PG_ARCHIVE_DATABASE = re.compile(r"^;\s+dbname: (.*)$", re.MULTILINE)
+"""The line of pg_restore --list's header that names the database an archive was made of."""
+
+
+def _archive_database(program: str, archive: Path) -> str | None:
+    """The database the pg_dump archive names (its header), None where pg_restore cannot say."""
+    try:
+        listed = subprocess.run(
+            [program, "--list", os.fspath(archive)], capture_output=True, text=True, timeout=120
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = _PG_ARCHIVE_DATABASE.search(listed.stdout) if listed.returncode == 0 else None
+    return found.group(1) if found else None
 
 
 def safety_copies_folder(db_url: str | None = None, data_dir: str | Path | None = None) -> Path:
@@ -717,8 +752,8 @@ def drop_safety_copies(
 ) -> list[SafetyCopy]:
     """Delete the copies restores kept of the store that were made more than `older_than_days`
     days ago (only files named as a restore names them, beside a SQLite store or in the data
-    directory of a PostgreSQL one: `safety_copies`), and record which in the store's log; the
-    deleted, oldest first."""
+    directory of a PostgreSQL one: `safety_copies`, those of a database unknown left as they
+    are), and record which in the store's log; the deleted, oldest first."""
     if older_than_days < 1:
         raise Invalid("give the days as a whole number of 1 or more; nothing was deleted")
     target = sqlite_file(db_url, data_dir)
@@ -730,7 +765,9 @@ def drop_safety_copies(
                 f"there is no plan store in the database {shown}: give the right --db; nothing "
                 "was deleted"
             )
-        copies = _pg_copies_folder(data_dir) / pg_copy_name(url)  # this database's only
+        folder = _pg_copies_folder(data_dir)
+        copies = folder / pg_copy_name(url)  # this database's only
+        untagged = [copy for copy in _untagged_pg_copies(folder, url) if not copy.database_unknown]
     else:
         if not target.is_file():
             raise NotFound(
@@ -738,6 +775,7 @@ def drop_safety_copies(
                 "--data-dir or --db; nothing was deleted"
             )
         url, shown, copies = f"sqlite:///{target}", str(target), target.absolute()
+        untagged = []
     # The store opened (and so checked) first: one that cannot record the deletion (damaged,
     # locked) refuses it before any copy is gone, for they may be all that is left of it.
     try:
@@ -750,7 +788,8 @@ def drop_safety_copies(
     try:
         cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
         dropped = []
-        for copy in _safety_copies_of(copies):
+        ours = sorted([*_safety_copies_of(copies), *untagged], key=lambda copy: copy.made)
+        for copy in ours:
             if copy.made < cutoff:
                 copy.path.unlink(missing_ok=True)
                 dropped.append(copy)
