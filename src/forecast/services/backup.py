@@ -36,7 +36,8 @@ A PostgreSQL store is backed up with PostgreSQL's own pg_dump (``pg_dump_command
 the store's tables in the URL's database, without its password), and restored by ``restore_store``, which puts back
 only the store's own entries of the archive (an archive with a function, a trigger, a view or
 another schema or table is refused), after a pg_dump of the store's tables as they are into the
-data directory (``forecast-before-restore-<time>.dump``), by pg_restore (in one transaction), and
+data directory (``forecast-<db>-<hash>-before-restore-<time>.dump``), by pg_restore (in one
+transaction, its SQL fenced off from psql's own commands: `_refuse_unfenced_tools`), and
 then does in the restored database what the SQLite restore does in its copy
 (``_after_restore``: the store's installation keys, a new store generation, its sign-ins ended,
 the store log's row).
@@ -1391,22 +1392,22 @@ def _refuse_unfenced_tools(program: str, psql: str, manual: str) -> None:
     runs the SQL pg_restore writes, would also run a command of its own hidden in the archive."""
     tools = [(program, ["--help"], "--restrict-key"), (psql, ["--help=commands"], "\\restrict")]
     for tool, words, fence in tools:
-        try:
-            helped = subprocess.run(
-                [tool, *words], capture_output=True, text=True, timeout=60
-            ).stdout
-            version = subprocess.run(
-                [tool, "--version"], capture_output=True, text=True, timeout=60
-            ).stdout.strip()
-        except (OSError, subprocess.TimeoutExpired):
-            helped, version = "", Path(tool).name
-        if fence not in helped:
+        if fence not in _said_by(tool, *words):
+            version = _said_by(tool, "--version").strip()
             raise Unavailable(
                 f"{version or Path(tool).name} is too old to restore safely: it does not fence "
                 "off the archive's SQL, so psql would also run a command (`\\! ...`) hidden in "
                 f"an archive altered on purpose; nothing was changed: update {PG_CLIENT_PACKAGE} "
                 f"to {PG_FENCED_RELEASES} and restore again (by hand too: `{manual}` needs them)"
             )
+
+
+def _said_by(tool: str, *words: str) -> str:
+    """What a client tool prints (nothing where it cannot be run)."""
+    try:
+        return subprocess.run([tool, *words], capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
 
 
 PG_SAFETY_COPY_NAME = "forecast.dump"
