@@ -6,6 +6,7 @@ database of its own (pg_dump and pg_restore work on whole databases)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -16,7 +17,9 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import sqlalchemy as sa
@@ -27,7 +30,7 @@ from forecast.cli import app
 from forecast.services import plans
 from forecast.services.backup import pg_dump_command, pg_restore_command
 from forecast.services.store_factory import open_store
-from forecast.store import normalise_url
+from forecast.store import SqlStore, normalise_url
 from tests.integration.test_store import add_event, new_plan
 from tests.signin import add_accounts
 
@@ -44,21 +47,23 @@ checked for in what the restore says is one no message has another reason to sho
 role's password is its name, which messages do show)."""
 
 
-@pytest.fixture
-def database(postgres_url, tmp_path, monkeypatch) -> Iterator[str]:
-    """The URL of a new, empty database (dropped after the test), as `OWNER` (the suite's role
-    where the cluster has no such role) who may make tables in it. The data directory, where a
-    restore keeps its copy of the store as it was, is the test's own."""
-    monkeypatch.setenv("FORECAST_DATA_DIR", str(tmp_path / "data"))
+def _needs_the_client_tools() -> None:
     if shutil.which("pg_restore") is None or shutil.which("pg_dump") is None:
         pytest.skip("pg_dump and pg_restore are not installed (Debian's postgresql-client)")
+
+
+@contextlib.contextmanager
+def _new_database(postgres_url: str, template: str | None = None) -> Iterator[str]:
+    """The URL of a new database (dropped after), empty or a copy of `template`, as `OWNER`
+    (the suite's role where the cluster has no such role) who may make tables in it."""
     suite = make_url(normalise_url(postgres_url))
     name = f"forecast_restore_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(suite, isolation_level="AUTOCOMMIT")
     url = suite.set(database=name)
     try:
         with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            copied = f' TEMPLATE "{template}"' if template else ""
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"{copied}'))
             owner = conn.execute(
                 sa.text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": OWNER}
             ).first()
@@ -72,6 +77,79 @@ def database(postgres_url, tmp_path, monkeypatch) -> Iterator[str]:
     finally:
         _drop(admin, url, name)
         admin.dispose()
+
+
+@pytest.fixture
+def database(postgres_url, tmp_path, monkeypatch) -> Iterator[str]:
+    """The URL of a new, empty database (dropped after the test). The data directory, where a
+    restore keeps its copy of the store as it was, is the test's own."""
+    monkeypatch.setenv("FORECAST_DATA_DIR", str(tmp_path / "data"))
+    _needs_the_client_tools()
+    with _new_database(postgres_url) as url:
+        yield url
+
+
+@dataclass(frozen=True)
+class _Template:
+    """A database holding a store with one plan at version 1, and its backup (made once per
+    module: each test's store is a copy of it, CREATE DATABASE ... TEMPLATE)."""
+
+    name: str
+    plan_id: str
+    backup: Path
+
+
+@pytest.fixture(scope="module")
+def _template(postgres_url, tmp_path_factory) -> Iterator[_Template]:
+    _needs_the_client_tools()
+    with _new_database(postgres_url) as url:
+        store = open_store(db_url=url)
+        try:
+            plan_id = new_plan(store).plan_id
+        finally:
+            store.close()  # no session left: a database is copied only without any
+        backup = tmp_path_factory.mktemp("template") / "plans.dump"
+        _pg_dump(url, backup)
+        yield _Template(str(make_url(url).database), plan_id, backup)
+
+
+class Stored(NamedTuple):
+    """The test's database (its URL), the store opened on it and its plan."""
+
+    url: str
+    store: SqlStore
+    plan_id: str
+
+
+@pytest.fixture
+def stored(postgres_url, _template, tmp_path, monkeypatch) -> Iterator[Stored]:
+    """A store with one plan at version 1, in a database of its own (dropped after the test),
+    opened (closed after the test); the data directory is the test's own."""
+    monkeypatch.setenv("FORECAST_DATA_DIR", str(tmp_path / "data"))
+    with _new_database(postgres_url, template=_template.name) as url:
+        store = open_store(db_url=url)
+        try:
+            yield Stored(url, store, _template.plan_id)
+        finally:
+            store.close()
+
+
+class BackedUp(NamedTuple):
+    """`Stored` whose plan is at version 2 (an event added after the backup), and the backup
+    made at version 1."""
+
+    url: str
+    store: SqlStore
+    plan_id: str
+    backup: Path
+
+
+@pytest.fixture
+def backed_up(stored, _template, tmp_path) -> BackedUp:
+    backup = tmp_path / "plans.dump"
+    shutil.copyfile(_template.backup, backup)
+    add_event(stored.store, stored.plan_id, value=50.0)
+    return BackedUp(stored.url, stored.store, stored.plan_id, backup)
 
 
 def _drop(admin: sa.Engine, url: sa.URL, name: str) -> None:
@@ -136,128 +214,109 @@ def _libpq(url: str) -> str:
 
 
 def test_a_pg_dump_backup_is_restored_by_the_command_with_the_sqlite_restores_aftercare(
-    database, tmp_path
+    stored, tmp_path
 ):
     """A change and a sign-in after the backup, and a sign-in the backup holds: the restore
     brings the plan back as it was, ends both sign-ins, records who restored which backup in the
     store log and gives the store a new generation, keeping the store's installation key (what
     signs its cookies and bundles); its password is in nothing it says."""
-    store = open_store(db_url=database)
-    try:
-        plan_id = new_plan(store).plan_id
-        add_accounts(store, ["ann"])
-        store.start_session("in-the-backup", "ann", time.time(), forget_before=0)
-        backup = tmp_path / "plans.dump"
-        _pg_dump(database, backup)
-        before_generation = store.generation()
-        key = store.installation_key()  # made after the backup: the store's, kept
-        add_event(store, plan_id, value=50.0)
-        store.start_session("after-the-backup", "ann", time.time(), forget_before=0)
-        for _ in range(6):  # as a running server reads: psycopg prepares what it runs often
-            assert plans.get_plan(store, plan_id).version == 2
+    database, store, plan_id = stored
+    add_accounts(store, ["ann"])
+    store.start_session("in-the-backup", "ann", time.time(), forget_before=0)
+    backup = tmp_path / "plans.dump"
+    _pg_dump(database, backup)
+    before_generation = store.generation()
+    key = store.installation_key()  # made after the backup: the store's, kept
+    add_event(store, plan_id, value=50.0)
+    store.start_session("after-the-backup", "ann", time.time(), forget_before=0)
+    for _ in range(6):  # as a running server reads: psycopg prepares what it runs often
+        assert plans.get_plan(store, plan_id).version == 2
 
-        restored = runner.invoke(
-            app, ["store", "restore", str(backup), "--db", database, "--as", "ops-anna"]
-        )
-        said = " ".join(restored.output.split())
-        assert restored.exit_code == 0, said
-        assert _with_password(database) not in said
-        assert f"restored {backup}" in said and "1 plan(s), 1 account(s)" in said
+    restored = runner.invoke(
+        app, ["store", "restore", str(backup), "--db", database, "--as", "ops-anna"]
+    )
+    said = " ".join(restored.output.split())
+    assert restored.exit_code == 0, said
+    assert _with_password(database) not in said
+    assert f"restored {backup}" in said and "1 plan(s), 1 account(s)" in said
 
-        assert plans.get_plan(store, plan_id).version == 1  # the change is gone
-        kept = store.get_session("in-the-backup")
-        assert kept is not None and kept.ended_at is not None  # not back to life
-        assert store.get_session("after-the-backup") is None
-        (row,) = store.store_log()
-        assert (row.actor, row.action) == ("ops-anna", "restore")
-        assert row.details["backup"] == str(backup)
-        assert f"restored the backup {backup} (" in row.what
-        assert store.generation() not in ("", before_generation)
-        assert row.details["generation"] == store.generation()
-        assert store.installation_key() == key
-    finally:
-        store.close()
+    assert plans.get_plan(store, plan_id).version == 1  # the change is gone
+    kept = store.get_session("in-the-backup")
+    assert kept is not None and kept.ended_at is not None  # not back to life
+    assert store.get_session("after-the-backup") is None
+    (row,) = store.store_log()
+    assert (row.actor, row.action) == ("ops-anna", "restore")
+    assert row.details["backup"] == str(backup)
+    assert f"restored the backup {backup} (" in row.what
+    assert store.generation() not in ("", before_generation)
+    assert row.details["generation"] == store.generation()
+    assert store.installation_key() == key
 
 
 @pytest.mark.parametrize("contents", ["a SQLite backup", "a plain SQL dump"])
 def test_a_file_that_is_not_a_pg_dump_archive_is_refused_and_nothing_changes(
-    database, tmp_path, contents
+    stored, tmp_path, contents
 ):
-    store = open_store(db_url=database)
-    try:
-        plan_id = new_plan(store).plan_id
-        add_event(store, plan_id, value=50.0)
-        not_an_archive = tmp_path / "plans.backup"
-        if contents == "a SQLite backup":
-            data = tmp_path / "data"
-            open_store(data_dir=data).close()
-            not_an_archive.write_bytes((data / "forecast.db").read_bytes())
-        else:
-            not_an_archive.write_text("DROP TABLE plans;\n")
-        generation = store.generation()
+    database, store, plan_id = stored
+    add_event(store, plan_id, value=50.0)
+    not_an_archive = tmp_path / "plans.backup"
+    if contents == "a SQLite backup":
+        data = tmp_path / "data"
+        open_store(data_dir=data).close()
+        not_an_archive.write_bytes((data / "forecast.db").read_bytes())
+    else:
+        not_an_archive.write_text("DROP TABLE plans;\n")
+    generation = store.generation()
 
-        refused = runner.invoke(app, ["store", "restore", str(not_an_archive), "--db", database])
+    refused = runner.invoke(app, ["store", "restore", str(not_an_archive), "--db", database])
 
-        said = " ".join(refused.output.split())
-        assert refused.exit_code == 2, said
-        assert f"{not_an_archive} is not a pg_dump archive" in said
-        assert "nothing was changed" in said
-        assert "pg_dump --format=custom" in said  # the backup to make instead
-        assert _with_password(database) not in said
-        assert plans.get_plan(store, plan_id).version == 2
-        assert store.store_log() == [] and store.generation() == generation
-    finally:
-        store.close()
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2, said
+    assert f"{not_an_archive} is not a pg_dump archive" in said
+    assert "nothing was changed" in said
+    assert "pg_dump --format=custom" in said  # the backup to make instead
+    assert _with_password(database) not in said
+    assert plans.get_plan(store, plan_id).version == 2
+    assert store.store_log() == [] and store.generation() == generation
 
 
-def test_a_restore_pg_restore_refuses_says_why_in_its_words_and_changes_nothing(database, tmp_path):
+def test_a_restore_pg_restore_refuses_says_why_in_its_words_and_changes_nothing(
+    backed_up, tmp_path
+):
     """A report someone made on the plans (a view) keeps pg_restore from dropping the table:
     its error is reported, and its one transaction left the store as it was."""
-    store = open_store(db_url=database)
-    try:
-        plan_id = new_plan(store).plan_id
-        backup = tmp_path / "plans.dump"
-        _pg_dump(database, backup)
-        add_event(store, plan_id, value=50.0)
-        with store.engine.begin() as conn:
-            conn.execute(sa.text("CREATE VIEW plan_report AS SELECT id, name FROM plans"))
+    database, store, plan_id, backup = backed_up
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("CREATE VIEW plan_report AS SELECT id, name FROM plans"))
 
-        failed = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    failed = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
 
-        said = " ".join(failed.output.split())
-        assert failed.exit_code == 5, said
-        assert f"pg_restore could not restore {backup} into " in said
-        assert "plan_report depends on table" in said, said  # pg_restore's own words
-        assert "nothing was changed (one transaction)" in said
-        assert _with_password(database) not in said
-        assert plans.get_plan(store, plan_id).version == 2
-        assert store.store_log() == []
-    finally:
-        store.close()
+    said = " ".join(failed.output.split())
+    assert failed.exit_code == 5, said
+    assert f"pg_restore could not restore {backup} into " in said
+    assert "plan_report depends on table" in said, said  # pg_restore's own words
+    assert "nothing was changed (one transaction)" in said
+    assert _with_password(database) not in said
+    assert plans.get_plan(store, plan_id).version == 2
+    assert store.store_log() == []
 
 
-def test_a_failed_aftercare_does_not_show_the_stores_installation_key(database, tmp_path):
+def test_a_failed_aftercare_does_not_show_the_stores_installation_key(stored, tmp_path):
     """What follows pg_restore fails (a check in the backup refuses the store's key): the
     message says the database's own words, never the values the failed statement carried."""
-    store = open_store(db_url=database)
-    try:
-        new_plan(store)
-        with store.engine.begin() as conn:
-            conn.execute(
-                sa.text(
-                    "ALTER TABLE installation ADD CONSTRAINT keys_are_kept_elsewhere "
-                    "CHECK (name != 'bundle_signing_key')"
-                )
+    store, database = stored.store, stored.url
+    with store.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "ALTER TABLE installation ADD CONSTRAINT keys_are_kept_elsewhere "
+                "CHECK (name != 'bundle_signing_key')"
             )
-        backup = tmp_path / "plans.dump"
-        _pg_dump(database, backup)
-        with store.engine.begin() as conn:
-            conn.execute(
-                sa.text("ALTER TABLE installation DROP CONSTRAINT keys_are_kept_elsewhere")
-            )
-        key = store.installation_key()  # made after the backup: the aftercare puts it back
-    finally:
-        store.close()
+        )
+    backup = tmp_path / "plans.dump"
+    _pg_dump(database, backup)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE installation DROP CONSTRAINT keys_are_kept_elsewhere"))
+    key = store.installation_key()  # made after the backup: the aftercare puts it back
 
     failed = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
 
@@ -270,33 +329,33 @@ def test_a_failed_aftercare_does_not_show_the_stores_installation_key(database, 
     assert "[parameters" not in said and "[SQL" not in said
 
 
-def test_a_backup_of_an_earlier_release_without_a_newer_table_is_restored(database, tmp_path):
+def _an_earlier_releases_backup(stored: Stored, tmp_path: Path) -> Path:
+    """A backup of the store as a release before `actuals` kept it, and the store given this
+    version's tables again (opening it adds them)."""
+    with stored.store.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE actuals"))
+    backup = tmp_path / "older.dump"
+    _pg_dump(stored.url, backup)
+    open_store(db_url=stored.url).close()
+    return backup
+
+
+def test_a_backup_of_an_earlier_release_without_a_newer_table_is_restored(stored, tmp_path):
     """A store of a release before `actuals`: pg_restore alone cannot drop the plans table the
     newer table refers to; the restore puts the backup back and adds this version's tables."""
-    store = open_store(db_url=database)
-    try:
-        plan_id = new_plan(store).plan_id
-        with store.engine.begin() as conn:
-            conn.execute(sa.text("DROP TABLE actuals"))
-        backup = tmp_path / "older.dump"
-        _pg_dump(database, backup)
-    finally:
-        store.close()
-    store = open_store(db_url=database)  # this version's tables again
-    try:
-        add_event(store, plan_id, value=50.0)
+    database, store, plan_id = stored
+    backup = _an_earlier_releases_backup(stored, tmp_path)
+    add_event(store, plan_id, value=50.0)
 
-        restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
 
-        said = " ".join(restored.output.split())
-        assert restored.exit_code == 0, said
-        assert plans.get_plan(store, plan_id).version == 1
-        with store.engine.connect() as conn:
-            assert "actuals" in sa.inspect(conn).get_table_names()
-        (row,) = store.store_log()
-        assert row.action == "restore"
-    finally:
-        store.close()
+    said = " ".join(restored.output.split())
+    assert restored.exit_code == 0, said
+    assert plans.get_plan(store, plan_id).version == 1
+    with store.engine.connect() as conn:
+        assert "actuals" in sa.inspect(conn).get_table_names()
+    (row,) = store.store_log()
+    assert row.action == "restore"
 
 
 def test_an_archive_of_another_apps_plans_table_is_refused_and_nothing_changes(database, tmp_path):
@@ -328,296 +387,252 @@ def test_an_archive_of_another_apps_plans_table_is_refused_and_nothing_changes(d
 
 
 def test_an_archive_with_a_function_trigger_or_view_is_refused_before_anything_changes(
-    database, tmp_path
+    stored, tmp_path
 ):
     """Code in the archive (a function, a trigger that runs it in every server's writes, a view)
     would be restored with the restoring role's rights: the archive is refused, naming what it
     holds, and the store stays as it was."""
-    store = open_store(db_url=database)
-    try:
-        plan_id = new_plan(store).plan_id
-        with store.engine.begin() as conn:
+    database, store, plan_id = stored
+    with store.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "CREATE FUNCTION keep_a_copy() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RETURN NEW; END $$"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "CREATE TRIGGER keep_a_copy BEFORE INSERT ON plans FOR EACH ROW "
+                "EXECUTE FUNCTION keep_a_copy()"
+            )
+        )
+        conn.execute(sa.text("CREATE VIEW plan_report AS SELECT id FROM plans"))
+    backup = tmp_path / "plans.dump"
+    _pg_dump_whole_database(database, backup)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DROP VIEW plan_report"))
+        conn.execute(sa.text("DROP TRIGGER keep_a_copy ON plans"))
+        conn.execute(sa.text("DROP FUNCTION keep_a_copy()"))
+    add_event(store, plan_id, value=50.0)
+
+    refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2, said
+    assert f"{backup} holds what a backup of a plan store does not" in said
+    assert "FUNCTION public keep_a_copy()" in said
+    assert "TRIGGER public plans keep_a_copy" in said
+    assert "VIEW public plan_report" in said
+    assert "nothing was changed" in said
+    assert "make the backup with `forecast store backup` of a store of this version" in said
+    assert plans.get_plan(store, plan_id).version == 2
+    assert store.store_log() == []
+    with store.engine.connect() as conn:
+        assert (
             conn.execute(
-                sa.text(
-                    "CREATE FUNCTION keep_a_copy() RETURNS trigger LANGUAGE plpgsql AS "
-                    "$$ BEGIN RETURN NEW; END $$"
-                )
-            )
-            conn.execute(
-                sa.text(
-                    "CREATE TRIGGER keep_a_copy BEFORE INSERT ON plans FOR EACH ROW "
-                    "EXECUTE FUNCTION keep_a_copy()"
-                )
-            )
-            conn.execute(sa.text("CREATE VIEW plan_report AS SELECT id FROM plans"))
-        backup = tmp_path / "plans.dump"
-        _pg_dump_whole_database(database, backup)
-        with store.engine.begin() as conn:
-            conn.execute(sa.text("DROP VIEW plan_report"))
-            conn.execute(sa.text("DROP TRIGGER keep_a_copy ON plans"))
-            conn.execute(sa.text("DROP FUNCTION keep_a_copy()"))
-        add_event(store, plan_id, value=50.0)
-
-        refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
-
-        said = " ".join(refused.output.split())
-        assert refused.exit_code == 2, said
-        assert f"{backup} holds what a backup of a plan store does not" in said
-        assert "FUNCTION public keep_a_copy()" in said
-        assert "TRIGGER public plans keep_a_copy" in said
-        assert "VIEW public plan_report" in said
-        assert "nothing was changed" in said
-        assert "make the backup with `forecast store backup` of a store of this version" in said
-        assert plans.get_plan(store, plan_id).version == 2
-        assert store.store_log() == []
-        with store.engine.connect() as conn:
-            assert (
-                conn.execute(
-                    sa.text("SELECT count(*) FROM pg_proc WHERE proname = 'keep_a_copy'")
-                ).scalar_one()
-                == 0
-            )
-        assert not list((tmp_path / "data").glob("*.dump"))  # no copy made for nothing
-    finally:
-        store.close()
+                sa.text("SELECT count(*) FROM pg_proc WHERE proname = 'keep_a_copy'")
+            ).scalar_one()
+            == 0
+        )
+    assert not list((tmp_path / "data").glob("*.dump"))  # no copy made for nothing
 
 
-def test_the_store_as_it_was_is_kept_and_restoring_that_copy_undoes_the_restore(database, tmp_path):
+def test_the_store_as_it_was_is_kept_and_restoring_that_copy_undoes_the_restore(
+    backed_up, tmp_path
+):
     """The change made after the backup is in the copy the restore keeps (pg_dump, beside where
     a SQLite store's copies go): restoring that copy brings it back."""
-    store = open_store(db_url=database)
-    try:
-        plan_id = new_plan(store).plan_id
-        backup = tmp_path / "plans.dump"
-        _pg_dump(database, backup)
-        add_event(store, plan_id, value=50.0)
+    database, store, plan_id, backup = backed_up
 
-        restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
 
-        said = " ".join(restored.output.split())
-        assert restored.exit_code == 0, said
-        assert plans.get_plan(store, plan_id).version == 1
-        (copy,) = (tmp_path / "data").glob("forecast-*-before-restore-*.dump")
-        assert f"the store as it was is kept in {copy}" in said
-        assert _with_password(database) not in said
-        (row,) = store.store_log()
-        assert row.details["safety_copy"] == str(copy)
+    said = " ".join(restored.output.split())
+    assert restored.exit_code == 0, said
+    assert plans.get_plan(store, plan_id).version == 1
+    (copy,) = (tmp_path / "data").glob("forecast-*-before-restore-*.dump")
+    assert f"the store as it was is kept in {copy}" in said
+    assert _with_password(database) not in said
+    (row,) = store.store_log()
+    assert row.details["safety_copy"] == str(copy)
 
-        undone = runner.invoke(app, ["store", "restore", str(copy), "--db", database])
+    undone = runner.invoke(app, ["store", "restore", str(copy), "--db", database])
 
-        assert undone.exit_code == 0, undone.output
-        assert plans.get_plan(store, plan_id).version == 2  # the change is back
-    finally:
-        store.close()
+    assert undone.exit_code == 0, undone.output
+    assert plans.get_plan(store, plan_id).version == 2  # the change is back
 
 
-def test_the_printed_manual_restore_puts_an_earlier_releases_backup_into_a_store(
-    database, tmp_path
-):
+def test_the_printed_manual_restore_puts_an_earlier_releases_backup_into_a_store(stored, tmp_path):
     """The command a restore prints for doing it by hand (where pg_restore is not installed)
     works where pg_restore --clean alone cannot: a backup of a release before `actuals`, whose
     plans table the store's newer table refers to."""
-    store = open_store(db_url=database)
-    try:
-        plan_id = new_plan(store).plan_id
-        with store.engine.begin() as conn:
-            conn.execute(sa.text("DROP TABLE actuals"))
-        backup = tmp_path / "older.dump"
-        _pg_dump(database, backup)
-    finally:
-        store.close()
-    store = open_store(db_url=database)  # this version's tables again
-    try:
-        add_event(store, plan_id, value=50.0)
-        store.close()
-        env = {**os.environ, "PGPASSWORD": _with_password(database)}
+    database, store, plan_id = stored
+    backup = _an_earlier_releases_backup(stored, tmp_path)
+    add_event(store, plan_id, value=50.0)
+    env = {**os.environ, "PGPASSWORD": _with_password(database)}
 
-        done = subprocess.run(
-            ["bash", "-c", pg_restore_command(database, backup)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=tmp_path,
-        )
+    done = subprocess.run(
+        ["bash", "-c", pg_restore_command(database, backup)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
 
-        assert done.returncode == 0, done.stderr
-        store = open_store(db_url=database)
-        assert plans.get_plan(store, plan_id).version == 1
-        # piped, not written down: no file of the store's data (sessions too) is left about
-        assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["older.dump"]
-    finally:
-        store.close()
+    assert done.returncode == 0, done.stderr
+    assert plans.get_plan(store, plan_id).version == 1
+    # piped, not written down: no file of the store's data (sessions too) is left about
+    assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["older.dump"]
 
 
-def test_the_printed_backup_of_a_store_in_a_database_with_other_objects_restores(
-    database, tmp_path
-):
+def test_the_printed_backup_of_a_store_in_a_database_with_other_objects_restores(stored, tmp_path):
     """The database holds another application's table and a view on it beside the store: the
     pg_dump command `forecast store backup` prints dumps only the store's tables, so that
     `forecast store restore` takes its archive (a whole database's would be refused), and the
     other application's table and view stay as they are."""
-    store = open_store(db_url=database)
-    try:
-        plan_id = new_plan(store).plan_id
-        with store.engine.begin() as conn:
-            conn.execute(sa.text('CREATE TABLE "Other App.orders" (id int, total numeric)'))
-            conn.execute(sa.text('INSERT INTO "Other App.orders" VALUES (1, 9.5)'))
-            conn.execute(
-                sa.text('CREATE VIEW order_report AS SELECT sum(total) FROM "Other App.orders"')
-            )
-        backup = tmp_path / "with space" / "plans.dump"
-        backup.parent.mkdir()
-        printed = runner.invoke(app, ["store", "backup", str(backup), "--db", database])
-        said = " ".join(printed.output.split())
-        command = re.search(r"own tool: (pg_dump .*?) \(the password", said)
-        assert command is not None, said
-        env = {**os.environ, "PGPASSWORD": _with_password(database)}
-        subprocess.run(["bash", "-c", command.group(1)], env=env, check=True, timeout=60)
-        add_event(store, plan_id, value=50.0)
-        with store.engine.begin() as conn:
-            conn.execute(sa.text('INSERT INTO "Other App.orders" VALUES (2, 0.5)'))
+    database, store, plan_id = stored
+    with store.engine.begin() as conn:
+        conn.execute(sa.text('CREATE TABLE "Other App.orders" (id int, total numeric)'))
+        conn.execute(sa.text('INSERT INTO "Other App.orders" VALUES (1, 9.5)'))
+        conn.execute(
+            sa.text('CREATE VIEW order_report AS SELECT sum(total) FROM "Other App.orders"')
+        )
+    backup = tmp_path / "with space" / "plans.dump"
+    backup.parent.mkdir()
+    printed = runner.invoke(app, ["store", "backup", str(backup), "--db", database])
+    said = " ".join(printed.output.split())
+    command = re.search(r"own tool: (pg_dump .*?) \(the password", said)
+    assert command is not None, said
+    env = {**os.environ, "PGPASSWORD": _with_password(database)}
+    subprocess.run(["bash", "-c", command.group(1)], env=env, check=True, timeout=60)
+    add_event(store, plan_id, value=50.0)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text('INSERT INTO "Other App.orders" VALUES (2, 0.5)'))
 
-        restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
 
-        said = " ".join(restored.output.split())
-        assert restored.exit_code == 0, said
-        assert plans.get_plan(store, plan_id).version == 1
-        with store.engine.connect() as conn:
-            assert conn.execute(sa.text("SELECT * FROM order_report")).scalar_one() == 10
-    finally:
-        store.close()
+    said = " ".join(restored.output.split())
+    assert restored.exit_code == 0, said
+    assert plans.get_plan(store, plan_id).version == 1
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT * FROM order_report")).scalar_one() == 10
 
 
-def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(database, tmp_path):
+def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(backed_up, tmp_path):
     """`forecast store safety-copies --db URL` lists the pg_dump copies the restores of that
     database kept in the data directory (name, size, time; each named with a tag of its
     database), and --delete-older-than DAYS deletes those made longer ago (their names say when),
     records it in the store log, and touches no other file: not another database's copies (not
-    listed either), nor a copy of an earlier release, whose name does not say of which database
-    (listed as of a database unknown, deleted by hand)."""
+    listed either). A copy of an earlier release, whose name does not say of which database, is
+    that database's where its archive names it (listed and deleted by the same rule: they do not
+    pile up unseen), another's where it names another, and of a database unknown where
+    pg_restore cannot read it (listed as such, deleted by hand)."""
     data = tmp_path / "data"
-    store = open_store(db_url=database)
-    try:
-        plan_id = new_plan(store).plan_id
-        backup = tmp_path / "plans.dump"
-        _pg_dump(database, backup)
-        add_event(store, plan_id, value=50.0)
-        restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
-        assert restored.exit_code == 0, restored.output
-        (made,) = data.glob("forecast-*-before-restore-*.dump")
-        tag = made.name.split("-before-restore-")[0]
-        assert make_url(database).database in tag and _with_password(database) not in tag
-        old = data / f"{tag}-before-restore-2020-01-02T030405Z.dump"
-        old.write_bytes(backup.read_bytes())
-        unknown = data / "forecast-before-restore-2020-01-02T030405Z.dump"
-        unknown.write_bytes(backup.read_bytes())
-        another = data / "forecast-other_db-0a1b2c-before-restore-2020-01-02T030405Z.dump"
-        another.write_bytes(backup.read_bytes())
-        others = ["forecast-before-restore-2020-01-02T030405Z.db", "plans-2020.dump"]
-        for name in others:
-            (data / name).write_bytes(b"not ours")
+    database, store, _, backup = backed_up
+    restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    assert restored.exit_code == 0, restored.output
+    (made,) = data.glob("forecast-*-before-restore-*.dump")
+    tag = made.name.split("-before-restore-")[0]
+    assert make_url(database).database in tag and _with_password(database) not in tag
+    old = data / f"{tag}-before-restore-2020-01-02T030405Z.dump"
+    old.write_bytes(backup.read_bytes())
+    untagged = data / "forecast-before-restore-2020-01-02T030405Z.dump"
+    untagged.write_bytes(made.read_bytes())  # an archive of this database
+    name = str(make_url(database).database).encode()
+    untagged_other = data / "forecast-before-restore-2020-01-02T030405Z-2.dump"
+    untagged_other.write_bytes(made.read_bytes().replace(name, b"x" * len(name)))
+    unknown = data / "forecast-before-restore-2020-01-02T030405Z-3.dump"
+    unknown.write_bytes(b"PGDMP cut short")
+    another = data / "forecast-other_db-0a1b2c-before-restore-2020-01-02T030405Z.dump"
+    another.write_bytes(backup.read_bytes())
+    others = ["forecast-before-restore-2020-01-02T030405Z.db", "plans-2020.dump"]
+    for other in others:
+        (data / other).write_bytes(b"not ours")
 
-        listed = runner.invoke(app, ["store", "safety-copies", "--db", database])
+    listed = runner.invoke(app, ["store", "safety-copies", "--db", database])
 
-        assert listed.exit_code == 0, listed.output
-        lines = listed.output.splitlines()
-        assert lines[0].startswith(f"safety copies in the data directory {data} (3, ")
-        assert lines[1].startswith("  2020-01-02 03:04:05 UTC ") and lines[1].endswith(str(old))
-        assert lines[2].endswith(f"{unknown} (database unknown)")
-        assert lines[3].endswith(str(made)) and len(lines) == 4
+    assert listed.exit_code == 0, listed.output
+    lines = listed.output.splitlines()
+    assert lines[0].startswith(f"safety copies in the data directory {data} (4, ")
+    assert lines[1].startswith("  2020-01-02 03:04:05 UTC ") and lines[1].endswith(str(old))
+    assert lines[2].endswith(str(untagged))
+    assert lines[3].endswith(f"{unknown} (database unknown)")
+    assert lines[4].endswith(str(made)) and len(lines) == 5
 
-        deleted = runner.invoke(
-            app,
-            ["store", "safety-copies", "--delete-older-than", "30", "--db", database]
-            + ["--as", "ops-anna", "--json"],
-        )
+    deleted = runner.invoke(
+        app,
+        ["store", "safety-copies", "--delete-older-than", "30", "--db", database]
+        + ["--as", "ops-anna", "--json"],
+    )
 
-        assert deleted.exit_code == 0, deleted.output
-        answer = json.loads(deleted.output)
-        assert [c["path"] for c in answer["deleted"]] == [str(old)]
-        assert answer["deleted"][0]["bytes"] == backup.stat().st_size
-        assert [c["path"] for c in answer["kept"]] == [str(unknown), str(made)]
-        assert [c["database_unknown"] for c in answer["kept"]] == [True, False]
-        assert sorted(p.name for p in data.iterdir()) == sorted(
-            [made.name, unknown.name, another.name, *others]
-        )
-        row = store.store_log()[0]
-        assert (row.actor, row.action) == ("ops-anna", "delete_safety_copies")
-        assert row.what.endswith(f"in all: {old.name}")
-    finally:
-        store.close()
+    assert deleted.exit_code == 0, deleted.output
+    answer = json.loads(deleted.output)
+    assert [c["path"] for c in answer["deleted"]] == [str(old), str(untagged)]
+    assert answer["deleted"][0]["bytes"] == backup.stat().st_size
+    assert [c["path"] for c in answer["kept"]] == [str(unknown), str(made)]
+    assert [c["database_unknown"] for c in answer["kept"]] == [True, False]
+    assert sorted(p.name for p in data.iterdir()) == sorted(
+        [made.name, unknown.name, untagged_other.name, another.name, *others]
+    )
+    row = store.store_log()[0]
+    assert (row.actor, row.action) == ("ops-anna", "delete_safety_copies")
+    assert row.what.endswith(f"in all: {old.name}, {untagged.name}")
 
 
 def test_an_index_this_version_does_not_define_is_refused_even_named_as_the_stores(
-    database, tmp_path
+    stored, tmp_path
 ):
     """Only the indexes of this version's tables are restored: one named as the store names
     its own (``ix_<table>_...``) but not one of them is refused, and nothing changes."""
-    store = open_store(db_url=database)
-    try:
-        plan_id = new_plan(store).plan_id
-        with store.engine.begin() as conn:
-            conn.execute(sa.text("CREATE INDEX ix_plans_by_name ON plans (name)"))
-        backup = tmp_path / "plans.dump"
-        _pg_dump(database, backup)
-        with store.engine.begin() as conn:
-            conn.execute(sa.text("DROP INDEX ix_plans_by_name"))
-        add_event(store, plan_id, value=50.0)
+    database, store, plan_id = stored
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("CREATE INDEX ix_plans_by_name ON plans (name)"))
+    backup = tmp_path / "plans.dump"
+    _pg_dump(database, backup)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DROP INDEX ix_plans_by_name"))
+    add_event(store, plan_id, value=50.0)
 
-        refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
 
-        said = " ".join(refused.output.split())
-        assert refused.exit_code == 2, said
-        assert "does not (INDEX public ix_plans_by_name)" in said
-        assert plans.get_plan(store, plan_id).version == 2
-        assert store.store_log() == []
-    finally:
-        store.close()
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2, said
+    assert "does not (INDEX public ix_plans_by_name)" in said
+    assert plans.get_plan(store, plan_id).version == 2
+    assert store.store_log() == []
 
 
 def test_a_store_holding_an_index_of_the_operators_is_refused_as_its_copy_would_be(
-    database, tmp_path
+    stored, tmp_path
 ):
     """An index an operator added to a store table would be in the copy the restore keeps as
     its undo, and restoring that copy refuses it: the restore is refused before anything
     changes, naming the index and what to do, and keeps no copy."""
-    store = open_store(db_url=database)
-    try:
-        plan_id = new_plan(store).plan_id
-        backup = tmp_path / "plans.dump"
-        _pg_dump(database, backup)
-        with store.engine.begin() as conn:
-            conn.execute(sa.text("CREATE INDEX plans_name_lookup ON plans (name)"))
-        add_event(store, plan_id, value=50.0)
+    database, store, plan_id = stored
+    backup = tmp_path / "plans.dump"
+    _pg_dump(database, backup)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("CREATE INDEX plans_name_lookup ON plans (name)"))
+    add_event(store, plan_id, value=50.0)
 
-        refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
 
-        said = " ".join(refused.output.split())
-        assert refused.exit_code == 2, said
-        assert "INDEX public plans_name_lookup" in said
-        assert "nothing was changed" in said and "drop it" in said
-        assert _with_password(database) not in said
-        assert plans.get_plan(store, plan_id).version == 2
-        assert store.store_log() == []
-        assert not list((tmp_path / "data").glob("*.dump"))
-    finally:
-        store.close()
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2, said
+    assert "INDEX public plans_name_lookup" in said
+    assert "nothing was changed" in said and "drop it" in said
+    assert _with_password(database) not in said
+    assert plans.get_plan(store, plan_id).version == 2
+    assert store.store_log() == []
+    assert not list((tmp_path / "data").glob("*.dump"))
 
 
 def test_a_schema_named_as_the_login_role_made_after_the_store_does_not_stop_a_restore(
-    postgres_url, database, tmp_path
+    postgres_url, backed_up, tmp_path
 ):
     """A DBA makes a schema named as the store's role (first on the default search path,
     "$user"): the store's tables stay in public, and the restore dumps and restores those."""
-    store = open_store(db_url=database)
-    try:
-        plan_id = new_plan(store).plan_id
-        backup = tmp_path / "plans.dump"
-        _pg_dump(database, backup)
-        add_event(store, plan_id, value=50.0)
-    finally:
-        store.close()
+    database, _, plan_id, backup = backed_up
     role = make_url(database).username
     suite = make_url(normalise_url(postgres_url)).set(database=make_url(database).database)
     admin = sa.create_engine(suite)
@@ -641,108 +656,218 @@ def test_a_schema_named_as_the_login_role_made_after_the_store_does_not_stop_a_r
         store.close()
 
 
-def test_a_password_in_the_urls_query_is_in_nothing_the_restore_prints(database, tmp_path):
+def test_a_password_in_the_urls_query_is_in_nothing_the_restore_prints(backed_up):
     """``?password=...`` is a libpq URL's way too: the restore's "into", the undo and the
     safety-copies commands it prints leave it out (the password from PGPASSWORD)."""
+    database, store, plan_id, backup = backed_up
     given = make_url(database)
     url = (
         given.set(password=None)
         .update_query_dict({"password": given.password})
         .render_as_string(hide_password=False)
     )
-    store = open_store(db_url=url)
-    try:
-        plan_id = new_plan(store).plan_id
-        backup = tmp_path / "plans.dump"
-        _pg_dump(database, backup)
-        add_event(store, plan_id, value=50.0)
 
-        restored = runner.invoke(app, ["store", "restore", str(backup), "--db", url])
+    restored = runner.invoke(app, ["store", "restore", str(backup), "--db", url])
 
-        said = " ".join(restored.output.split())
-        assert restored.exit_code == 0, said
-        assert "the store as it was is kept in" in said and "--delete-older-than" in said
-        assert _with_password(database) not in said
-        assert plans.get_plan(store, plan_id).version == 1
-    finally:
-        store.close()
+    said = " ".join(restored.output.split())
+    assert restored.exit_code == 0, said
+    assert "the store as it was is kept in" in said and "--delete-older-than" in said
+    assert _with_password(database) not in said
+    assert plans.get_plan(store, plan_id).version == 1
 
 
-def test_a_write_made_while_the_restore_runs_waits_for_it_and_is_not_lost(database, tmp_path):
+def test_a_write_made_while_the_restore_runs_waits_for_it_and_is_not_lost(backed_up, tmp_path):
     """From the copy of the store as it is to the restore's commit the store's tables are
     locked: a server's write in between waits and lands in the restored store, rather than in
     the store the restore replaces after its copy was made."""
-    store = open_store(db_url=database)
-    try:
-        plan_id = new_plan(store).plan_id
-        backup = tmp_path / "plans.dump"
-        _pg_dump(database, backup)
-        add_event(store, plan_id, value=50.0)
-        restoring, written = threading.Event(), []
+    database, store, plan_id, backup = backed_up
+    restoring, written = threading.Event(), []
 
-        def write_while_locked() -> None:
-            writer = open_store(db_url=database)
-            try:
-                while not restoring.is_set():
-                    with writer.engine.connect() as conn:
-                        held = conn.execute(
-                            sa.text(
-                                "SELECT count(*) FROM pg_locks WHERE granted AND "
-                                "mode = 'ExclusiveLock' AND relation = to_regclass('plans')"
-                            )
-                        ).scalar_one()
-                    if held:
-                        add_event(writer, plan_id, value=70.0)
-                        written.append(True)
-                        return
-                    time.sleep(0.01)
-            finally:
-                writer.close()
-
-        server = threading.Thread(target=write_while_locked)
-        server.start()
+    def write_while_locked() -> None:
+        writer = open_store(db_url=database)
         try:
-            restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+            while not restoring.is_set():
+                with writer.engine.connect() as conn:
+                    held = conn.execute(
+                        sa.text(
+                            "SELECT count(*) FROM pg_locks WHERE granted AND "
+                            "mode = 'ExclusiveLock' AND relation = to_regclass('plans')"
+                        )
+                    ).scalar_one()
+                if held:
+                    add_event(writer, plan_id, value=70.0)
+                    written.append(True)
+                    return
+                time.sleep(0.01)
         finally:
-            restoring.set()
-            server.join()
+            writer.close()
 
-        assert restored.exit_code == 0, restored.output
-        assert written, "no write was made while the restore held the store's tables"
-        assert plans.get_plan(store, plan_id).version == 2  # the backup's, then the write
+    server = threading.Thread(target=write_while_locked)
+    server.start()
+    try:
+        restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
     finally:
-        store.close()
+        restoring.set()
+        server.join()
+
+    assert restored.exit_code == 0, restored.output
+    assert written, "no write was made while the restore held the store's tables"
+    assert plans.get_plan(store, plan_id).version == 2  # the backup's, then the write
 
 
-def test_an_archive_granting_the_stores_tables_to_public_is_refused(database, tmp_path):
+def test_an_archive_granting_the_stores_tables_to_public_is_refused(stored, tmp_path):
     """Grants on the store's tables are restored (a reporting role's), but not one to PUBLIC:
     every role that may connect would read the accounts and sign-ins. The archive is refused,
     naming the tables, and nothing changes."""
-    store = open_store(db_url=database)
-    try:
-        plan_id = new_plan(store).plan_id
-        with store.engine.begin() as conn:
-            conn.execute(sa.text("GRANT ALL ON users, installation TO PUBLIC"))
-        backup = tmp_path / "plans.dump"
-        _pg_dump(database, backup)
-        with store.engine.begin() as conn:
-            conn.execute(sa.text("REVOKE ALL ON users, installation FROM PUBLIC"))
-        add_event(store, plan_id, value=50.0)
+    database, store, plan_id = stored
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("GRANT ALL ON users, installation TO PUBLIC"))
+    backup = tmp_path / "plans.dump"
+    _pg_dump(database, backup)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("REVOKE ALL ON users, installation FROM PUBLIC"))
+    add_event(store, plan_id, value=50.0)
 
-        refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
 
-        said = " ".join(refused.output.split())
-        assert refused.exit_code == 2, said
-        assert "to PUBLIC" in said and "public.installation" in said and "public.users" in said
-        assert "nothing was changed" in said
-        assert plans.get_plan(store, plan_id).version == 2
-        with store.engine.connect() as conn:
-            granted = conn.execute(
-                sa.text(
-                    "SELECT count(*) FROM pg_class c, aclexplode(c.relacl) a "
-                    "WHERE c.relname IN ('users', 'installation') AND a.grantee = 0"
-                )
-            ).scalar_one()
-        assert granted == 0  # PUBLIC's grants (grantee 0): none
-    finally:
-        store.close()
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2, said
+    assert "to PUBLIC" in said and "public.installation" in said and "public.users" in said
+    assert "nothing was changed" in said
+    assert plans.get_plan(store, plan_id).version == 2
+    with store.engine.connect() as conn:
+        granted = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM pg_class c, aclexplode(c.relacl) a "
+                "WHERE c.relname IN ('users', 'installation') AND a.grantee = 0"
+            )
+        ).scalar_one()
+    assert granted == 0  # PUBLIC's grants (grantee 0): none
+
+
+def _altered(archive: Path, target: Path, old: bytes, new: bytes) -> Path:
+    """`archive` with `old` (there once) replaced by `new` of the same length, written to
+    `target`: an archive altered on purpose, or made on another server (the custom format keeps
+    each entry's SQL as text after its length)."""
+    data = archive.read_bytes()
+    assert data.count(old) == 1 and len(old) == len(new)
+    target.write_bytes(data.replace(old, new))
+    return target
+
+
+def _an_archive_running_a_shell_command(database: str, tmp_path: Path, ran: Path) -> Path:
+    """A backup of the store whose comment on the plans table was altered to end its statement
+    and hold a psql command on a line of its own: ``\\! touch RAN``."""
+    pad = "x" * 400
+    with sa.create_engine(database).begin() as conn:
+        conn.execute(sa.text(f"COMMENT ON TABLE plans IS '{pad}'"))
+    made = tmp_path / "commented.dump"
+    _pg_dump(database, made)
+    with sa.create_engine(database).begin() as conn:
+        conn.execute(sa.text("COMMENT ON TABLE plans IS NULL"))
+    hidden = f"x';\n\\! touch {ran}\n-- "
+    return _altered(made, tmp_path / "altered.dump", pad.encode(), hidden.ljust(400, "x").encode())
+
+
+def _an_older_pg_restore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pg_restore as releases before PostgreSQL 13.22, 14.19, 15.14, 16.10 and 17.6 are, first
+    on the PATH: no --restrict-key, so no ``\\restrict`` line fencing off its SQL (this
+    machine's pg_restore with those taken out of what it writes and of its help)."""
+    real = shutil.which("pg_restore")
+    older = tmp_path / "older-client"
+    older.mkdir()
+    script = older / "pg_restore"
+    script.write_text(
+        "#!/bin/bash\n"
+        'for word in "$@"; do case "$word" in --restrict-key*) '
+        "echo \"pg_restore: error: unrecognized option '$word'\" >&2; exit 1;; esac; done\n"
+        "set -o pipefail\n"
+        f'{real} "$@" | grep -av -e "^\\\\\\\\\\(un\\)\\?restrict " -e "--restrict-key"\n'
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{older}{os.pathsep}{os.environ['PATH']}")
+
+
+def test_the_printed_manual_restore_fails_when_pg_restore_fails(stored, tmp_path):
+    """pg_restore cannot read the file: the command run by hand ends without a COMMIT (nothing
+    changed) and says so by its status, not 0 as psql's would be."""
+    database, store, plan_id = stored
+    add_event(store, plan_id, value=50.0)
+    bad = tmp_path / "bad.dump"
+    bad.write_bytes(b"PGDMP not an archive")
+    env = {**os.environ, "PGPASSWORD": _with_password(database)}
+
+    done = subprocess.run(
+        ["bash", "-c", pg_restore_command(database, bad)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode != 0, done.stderr
+    assert "pg_restore: error:" in done.stderr
+    assert plans.get_plan(store, plan_id).version == 2
+
+
+@pytest.mark.parametrize("client", ["this machine's", "an older one"])
+def test_a_shell_command_hidden_in_an_archive_is_never_run(stored, tmp_path, monkeypatch, client):
+    """An archive altered to hold ``\\! touch FILE`` in its SQL: psql, which runs what
+    pg_restore writes, runs none of it, neither in the restore nor in the manual command it
+    prints; with a pg_restore too old to fence its SQL off, the restore is refused before
+    anything changes, saying to update postgresql-client, and the manual command fails."""
+    database, store, plan_id = stored
+    ran = tmp_path / "ran"
+    altered = _an_archive_running_a_shell_command(database, tmp_path, ran)
+    add_event(store, plan_id, value=50.0)
+    if client == "an older one":
+        _an_older_pg_restore(tmp_path, monkeypatch)
+
+    refused = runner.invoke(app, ["store", "restore", str(altered), "--db", database])
+    by_hand = subprocess.run(
+        ["bash", "-c", pg_restore_command(database, altered)],
+        env={**os.environ, "PGPASSWORD": _with_password(database)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    said = " ".join(refused.output.split())
+    assert not ran.exists(), "psql ran the archive's shell command"
+    assert refused.exit_code == 5 and by_hand.returncode != 0, said
+    assert "nothing was changed" in said
+    if client == "an older one":
+        assert "too old to restore safely" in said and "update postgresql-client" in said
+    assert plans.get_plan(store, plan_id).version == 2
+    assert store.store_log() == []
+    assert not list((tmp_path / "data").glob("*.dump"))
+
+
+def test_an_archive_granting_to_a_role_this_server_lacks_is_refused_naming_it(stored, tmp_path):
+    """A backup of another server's store, whose reporting role this server does not have:
+    pg_restore would stop at its grant; the restore refuses before anything changes, naming the
+    role and what to do."""
+    database, store, plan_id = stored
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("GRANT SELECT ON plans TO PUBLIC"))
+    granted = tmp_path / "granted.dump"
+    _pg_dump(database, granted)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("REVOKE SELECT ON plans FROM PUBLIC"))
+    elsewhere = _altered(
+        granted,
+        tmp_path / "elsewhere.dump",
+        b"TO PUBLIC;",
+        b'TO "Rep_";',  # quoted, as pg_dump writes a name with capitals
+    )
+    add_event(store, plan_id, value=50.0)
+
+    refused = runner.invoke(app, ["store", "restore", str(elsewhere), "--db", database])
+
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2, said
+    assert "to roles this server does not have (Rep_)" in said
+    assert "CREATE ROLE" in said and "nothing was changed" in said
+    assert plans.get_plan(store, plan_id).version == 2
+    assert store.store_log() == []
+    assert not list((tmp_path / "data").glob("*.dump"))

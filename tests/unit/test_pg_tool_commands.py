@@ -4,6 +4,7 @@ server the store's URL reaches, its query settings included, and never carry its
 from __future__ import annotations
 
 import shlex
+import subprocess
 
 import pytest
 from psycopg.conninfo import conninfo_to_dict
@@ -15,9 +16,16 @@ from forecast.store import metadata
 URL = "postgresql+psycopg://planner:s3cret-pw@/forecast?host=db.internal&port=6432&sslmode=require"
 
 
+def _words(command: str) -> list[str]:
+    """The words of the command's programs: the manual restore is a line bash runs (``bash -c
+    "..."``, for its pipefail), whose words are split once more."""
+    words = shlex.split(command)
+    return shlex.split(words[2]) if words[:2] == ["bash", "-c"] else words  # no $ ` \\ " in it
+
+
 @pytest.mark.parametrize("command", [pg_dump_command, pg_restore_command])
 def test_the_commands_reach_the_server_of_the_urls_query_settings(command):
-    words = shlex.split(command(URL, "plans.dump"))
+    words = _words(command(URL, "plans.dump"))
     assert "s3cret-pw" not in " ".join(words)
     (dbname,) = [w.removeprefix("--dbname=") for w in words if w.startswith("--dbname=")]
     settings = conninfo_to_dict(dbname)  # as libpq reads it
@@ -63,10 +71,31 @@ def test_a_password_in_the_urls_query_is_not_on_the_command_line(command):
     """``?password=`` (and ``passfile=``) are left out of --dbname, which ps shows; the password
     goes through PGPASSWORD."""
     url = "postgresql+psycopg://planner@db.internal/forecast?password=s3cret-pw&sslmode=require"
-    words = shlex.split(command(f"{url}&passfile=/home/p/.pw", "plans.dump"))
+    words = _words(command(f"{url}&passfile=/home/p/.pw", "plans.dump"))
     assert "s3cret-pw" not in " ".join(words) and "/home/p/.pw" not in " ".join(words)
     (dbname,) = [w.removeprefix("--dbname=") for w in words if w.startswith("--dbname=")]
     assert conninfo_to_dict(dbname)["sslmode"] == "require"
     assert without_password(url) == (
         "postgresql+psycopg://planner@db.internal/forecast?password=***&sslmode=require"
     )
+
+
+@pytest.mark.parametrize("name", ["plans.dump", 'it\'s $HOME `x` \\ "q".dump', "wow!.dump"])
+def test_the_manual_restore_is_one_bash_line_that_fails_with_either_side_and_fences_psql(name):
+    """bash runs it with pipefail (a pipeline's status is otherwise psql's alone, and a
+    pg_restore that failed said 0), and pg_restore is given a key that keeps psql from running
+    commands of its own in the archive's SQL (an older pg_restore refuses the option)."""
+    command = pg_restore_command(URL, name)
+    assert command.startswith("bash -c ")
+    # what bash hands its -c, read back by bash itself (its quoting, not Python's idea of it)
+    inner = subprocess.run(
+        ["bash", "-c", "printf %s " + command.removeprefix("bash -c ")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert inner.startswith("set -o pipefail; ")
+    words = shlex.split(inner)
+    assert name in words  # the file's name, whatever it holds, as one word
+    restoring = words[words.index("pg_restore") :]
+    assert any(w.startswith("--restrict-key=") and w[15:].isalnum() for w in restoring)

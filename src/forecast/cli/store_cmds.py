@@ -99,8 +99,6 @@ def restore_cmd(
     undone; if that backup fails, nothing changes. The
     restored store's log (`forecast store log`) records who restored which backup and where
     the store as it was is kept."""
-    target = backup.sqlite_file(db, data_dir)
-    made_the_file = target is not None and not target.exists()  # a server keeps the file it had
     done = backup.restore_store(backup_path, db, data_dir, actor=_operator(as_user))
     if done.path is None:  # a PostgreSQL store: its safety copy is a pg_dump archive
         _echo_postgres_restore(done, db, data_dir, as_json)
@@ -116,7 +114,7 @@ def restore_cmd(
     servers = (
         "There was no store file: servers running on this store (its file moved or deleted) "
         "keep the one they opened and take no writes; restart them to show the restored data"
-        if made_the_file
+        if done.made_the_file
         else "Servers running on this store show the restored data from their next request on"
     )
     typer.echo(
@@ -235,7 +233,9 @@ def safety_copies_cmd(
     store's folder are listed or deleted. A PostgreSQL store: the pg_dump copies its restores
     keep in the data directory, of that database only (forecast-<database>-<hash>-before-restore-
     <time>.dump); copies an earlier release named without the database
-    (forecast-before-restore-<time>.dump) are listed as of a database unknown, never deleted."""
+    (forecast-before-restore-<time>.dump) are that database's where the archive names it (listed
+    and deleted alike), and listed as of a database unknown, never deleted, where pg_restore
+    cannot read it."""
     dropped = None
     if delete_older_than is not None:
         dropped = backup.drop_safety_copies(

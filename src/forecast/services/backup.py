@@ -36,7 +36,8 @@ A PostgreSQL store is backed up with PostgreSQL's own pg_dump (``pg_dump_command
 the store's tables in the URL's database, without its password), and restored by ``restore_store``, which puts back
 only the store's own entries of the archive (an archive with a function, a trigger, a view or
 another schema or table is refused), after a pg_dump of the store's tables as they are into the
-data directory (``forecast-before-restore-<time>.dump``), by pg_restore (in one transaction), and
+data directory (``forecast-<db>-<hash>-before-restore-<time>.dump``), by pg_restore (in one
+transaction, its SQL fenced off from psql's own commands: `_refuse_unfenced_tools`), and
 then does in the restored database what the SQLite restore does in its copy
 (``_after_restore``: the store's installation keys, a new store generation, its sign-ins ended,
 the store log's row).
@@ -45,6 +46,7 @@ the store log's row).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import math
@@ -327,6 +329,10 @@ class Restore:
     store: str = ""
     """The store restored into, as shown: its file, or a PostgreSQL URL without its password
     (`path` None)."""
+    made_the_file: bool = False
+    """There was no store file, and the restore made it: servers running on that store (its
+    file moved or deleted) keep the file they opened, take no writes, and show the restored
+    plans only once restarted (a PostgreSQL store: never)."""
 
     def __post_init__(self) -> None:
         if not self.store and self.path is not None:
@@ -367,8 +373,11 @@ def restore_store(
         folder for folder in (target.parent, *target.parent.parents) if not folder.exists()
     ]
     resolve_db_url(db_url, data_dir)  # makes the data directory of a new store
+    made_the_file = not target.exists()  # a server keeps the file it had
     try:
-        return _restore_into(source, target, actor)
+        return dataclasses.replace(
+            _restore_into(source, target, actor), made_the_file=made_the_file
+        )
     except BaseException:
         for folder in made_folders:  # deepest first, each only while empty
             with contextlib.suppress(OSError):
@@ -615,8 +624,9 @@ class SafetyCopy:
     bytes: int
     made: datetime
     database_unknown: bool = False
-    """A PostgreSQL store's copy whose name does not say of which database (an earlier
-    release's): listed with every database's, deleted by none (`drop_safety_copies`)."""
+    """A PostgreSQL store's copy named by an earlier release, without the database's tag, whose
+    archive does not say of which database either (pg_restore cannot read it): listed with every
+    database's, deleted by none (`drop_safety_copies`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for the store log's details and the CLI's JSON."""
@@ -641,18 +651,52 @@ def safety_copies(
     named as a restore names them, nothing else: beside a SQLite store
     (``forecast-before-restore-<UTC time>[-n].db``), in the data directory for a PostgreSQL
     store (``forecast-<database's tag>-before-restore-<UTC time>[-n].dump``: `_pg_copies_folder`,
-    `pg_copy_name`, with those an earlier release named without the tag, of a database unknown)."""
+    `pg_copy_name`, with those an earlier release named without the tag: `_untagged_pg_copies`)."""
     target = _copies_target(db_url, data_dir)
     if not target.parent.is_dir():
         return []
     found = _safety_copies_of(target)
     if sqlite_file(db_url, data_dir) is None:
-        unknown = [
-            SafetyCopy(copy.path, copy.bytes, copy.made, database_unknown=True)
-            for copy in _safety_copies_of(target.parent / PG_SAFETY_COPY_NAME)
-        ]
-        found = sorted([*found, *unknown], key=lambda copy: copy.made)  # stable: by name's -n
+        untagged = _untagged_pg_copies(target.parent, resolve_db_url(db_url, data_dir))
+        found = sorted([*found, *untagged], key=lambda copy: copy.made)  # stable: by name's -n
     return found
+
+
+def _untagged_pg_copies(folder: Path, url: str) -> list[SafetyCopy]:
+    """The copies an earlier release kept in the data directory `folder`, named without the
+    database's tag (``forecast-before-restore-<time>.dump``), that are the database of `url`'s
+    as far as they tell: those whose archive names that database (pg_restore --list's header;
+    the server is not in it), and those of a database unknown (`SafetyCopy.database_unknown`:
+    pg_restore cannot read it, or is not installed). Those naming another database are
+    that database's."""
+    if not folder.is_dir():
+        return []
+    database = make_url(url).database or ""
+    program = shutil.which("pg_restore")
+    found = []
+    for copy in _safety_copies_of(folder / PG_SAFETY_COPY_NAME):
+        named = None if program is None else _archive_database(program, copy.path)
+        if named is None:
+            found.append(SafetyCopy(copy.path, copy.bytes, copy.made, database_unknown=True))
+        elif named == database:
+            found.append(copy)
+    return found
+
+
+_PG_ARCHIVE_DATABASE = re.compile(r"^;\s+dbname: (.*)$", re.MULTILINE)
+"""The line of pg_restore --list's header that names the database an archive was made of."""
+
+
+def _archive_database(program: str, archive: Path) -> str | None:
+    """The database the pg_dump archive names (its header), None where pg_restore cannot say."""
+    try:
+        listed = subprocess.run(
+            [program, "--list", os.fspath(archive)], capture_output=True, text=True, timeout=120
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = _PG_ARCHIVE_DATABASE.search(listed.stdout) if listed.returncode == 0 else None
+    return found.group(1) if found else None
 
 
 def safety_copies_folder(db_url: str | None = None, data_dir: str | Path | None = None) -> Path:
@@ -710,8 +754,8 @@ def drop_safety_copies(
 ) -> list[SafetyCopy]:
     """Delete the copies restores kept of the store that were made more than `older_than_days`
     days ago (only files named as a restore names them, beside a SQLite store or in the data
-    directory of a PostgreSQL one: `safety_copies`), and record which in the store's log; the
-    deleted, oldest first."""
+    directory of a PostgreSQL one: `safety_copies`, those of a database unknown left as they
+    are), and record which in the store's log; the deleted, oldest first."""
     if older_than_days < 1:
         raise Invalid("give the days as a whole number of 1 or more; nothing was deleted")
     target = sqlite_file(db_url, data_dir)
@@ -723,7 +767,9 @@ def drop_safety_copies(
                 f"there is no plan store in the database {shown}: give the right --db; nothing "
                 "was deleted"
             )
-        copies = _pg_copies_folder(data_dir) / pg_copy_name(url)  # this database's only
+        folder = _pg_copies_folder(data_dir)
+        copies = folder / pg_copy_name(url)  # this database's only
+        untagged = [copy for copy in _untagged_pg_copies(folder, url) if not copy.database_unknown]
     else:
         if not target.is_file():
             raise NotFound(
@@ -731,6 +777,7 @@ def drop_safety_copies(
                 "--data-dir or --db; nothing was deleted"
             )
         url, shown, copies = f"sqlite:///{target}", str(target), target.absolute()
+        untagged = []
     # The store opened (and so checked) first: one that cannot record the deletion (damaged,
     # locked) refuses it before any copy is gone, for they may be all that is left of it.
     try:
@@ -743,7 +790,8 @@ def drop_safety_copies(
     try:
         cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
         dropped = []
-        for copy in _safety_copies_of(copies):
+        ours = sorted([*_safety_copies_of(copies), *untagged], key=lambda copy: copy.made)
+        for copy in ours:
             if copy.made < cutoff:
                 copy.path.unlink(missing_ok=True)
                 dropped.append(copy)
@@ -1282,13 +1330,15 @@ def _restore_postgres(
             f"psql is not installed here; nothing was changed: install Debian's package "
             f"{PG_CLIENT_PACKAGE} (PostgreSQL's client tools) and restore again"
         )
+    _refuse_unfenced_tools(program, psql, manual)
     contents = _archive_contents(program, source, url)
     tables = contents.tables
     if "plans" not in tables or not holds_plans({"plans": _archive_plans_columns(program, source)}):
         raise _not_an_archive(source, url, f" of a plan store (its tables: {shown_tables(tables)})")
     if contents.foreign:
         raise _foreign_entries(source, contents.foreign)
-    _refuse_grants_to_public(program, source, contents.restored)
+    grants = _refuse_grants_to_public(program, source, contents.restored)
+    _refuse_grants_to_missing_roles(source, grants, url)
     keys = _postgres_installation_keys(url)
     kept: list[Path] = []
 
@@ -1328,6 +1378,37 @@ def _restore_postgres(
         safety_copy=safety_path,
         store=shown_url,
     )
+
+
+PG_FENCED_RELEASES = "PostgreSQL 13.22, 14.19, 15.14, 16.10, 17.6 or later"
+"""The releases of pg_restore and psql that fence a restore's SQL off: pg_restore writes it
+between ``\\restrict KEY`` and ``\\unrestrict KEY`` (--restrict-key), and psql runs none of
+its own commands in between (``\\! ...``, a shell command, hidden in an archive altered on
+purpose), only SQL."""
+
+
+def _refuse_unfenced_tools(program: str, psql: str, manual: str) -> None:
+    """pg_restore and psql both of `PG_FENCED_RELEASES` (what their help lists: pg_restore's
+    --restrict-key, psql's \\restrict), before anything changes: with an older one, psql, which
+    runs the SQL pg_restore writes, would also run a command of its own hidden in the archive."""
+    tools = [(program, ["--help"], "--restrict-key"), (psql, ["--help=commands"], "\\restrict")]
+    for tool, words, fence in tools:
+        if fence not in _said_by(tool, *words):
+            version = _said_by(tool, "--version").strip()
+            raise Unavailable(
+                f"{version or Path(tool).name} is too old to restore safely: it does not fence "
+                "off the archive's SQL, so psql would also run a command (`\\! ...`) hidden in "
+                f"an archive altered on purpose; nothing was changed: update {PG_CLIENT_PACKAGE} "
+                f"to {PG_FENCED_RELEASES} and restore again (by hand too: `{manual}` needs them)"
+            )
+
+
+def _said_by(tool: str, *words: str) -> str:
+    """What a client tool prints (nothing where it cannot be run)."""
+    try:
+        return subprocess.run([tool, *words], capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
 
 
 PG_SAFETY_COPY_NAME = "forecast.dump"
@@ -1623,18 +1704,25 @@ def _foreign_entries(source: Path, foreign: list[str]) -> Invalid:
 
 _PG_GRANT_TO_PUBLIC = re.compile(r"^GRANT .+ ON (?:TABLE|SEQUENCE) (\S+) TO PUBLIC;$")
 
+_PG_GRANT_ROLE = re.compile(
+    r"^(?:GRANT .+ TO|REVOKE .+ FROM|SET SESSION AUTHORIZATION) (\"(?:[^\"]|\"\")+\"|[^\s\";]+)"
+    r"(?: WITH GRANT OPTION)?(?: GRANTED BY .+)?;$"
+)
+"""A role the grants pg_restore writes name: the grantee (``GRANT ... TO role;``, ``REVOKE ...
+FROM role;``) or, where it differs from the owner, the grantor (``SET SESSION AUTHORIZATION
+role;``), as pg_dump writes an identifier (in double quotes where it needs them)."""
 
-def _refuse_grants_to_public(program: str, source: Path, restored: str) -> None:
-    """The grants the archive would restore (pg_restore writes them without connecting), none
-    of them to PUBLIC: every role that may connect would read (or change) the store's tables,
-    its accounts and sign-ins among them. Refused, naming the tables, before anything changes."""
+
+def _archive_grants(program: str, source: Path, restored: str) -> str | None:
+    """The SQL of the grants the archive would restore (pg_restore writes them without
+    connecting): empty where it has none, None where pg_restore cannot write them."""
     grants = "".join(
         line + "\n"
         for line in restored.splitlines()
         if (found := _PG_ENTRY.match(line)) and found.group(1).startswith("ACL ")
     )
     if not grants:
-        return
+        return ""
     with tempfile.NamedTemporaryFile("w", suffix=".list") as use_list:
         use_list.write(grants)
         use_list.flush()
@@ -1649,20 +1737,72 @@ def _refuse_grants_to_public(program: str, source: Path, restored: str) -> None:
             raise Unavailable(
                 f"pg_restore did not read {source} within 2 minutes; nothing was changed"
             ) from exc
+    return written.stdout if written.returncode == 0 else None
+
+
+def _refuse_grants_to_public(program: str, source: Path, restored: str) -> str:
+    """The grants the archive would restore (`_archive_grants`), none of them to PUBLIC: every
+    role that may connect would read (or change) the store's tables, its accounts and sign-ins
+    among them. Refused, naming the tables, before anything changes; else their SQL."""
+    written = _archive_grants(program, source, restored)
     public = sorted(
         {
             found.group(1)
-            for line in written.stdout.splitlines()
+            for line in (written or "").splitlines()
             if (found := _PG_GRANT_TO_PUBLIC.match(line.strip()))
         }
     )
-    if written.returncode != 0 or public:
+    if written is None or public:
         shown = ", ".join(public) if public else "pg_restore cannot tell which"
         raise Invalid(
             f"{source} grants the store's tables to PUBLIC ({shown}): restored, every role that "
             "may connect to the database could read them, the accounts and sign-ins among them; "
             "nothing was changed: revoke those grants (REVOKE ... FROM PUBLIC) in the store the "
             "backup is of and back it up again"
+        )
+    return written
+
+
+def _refuse_grants_to_missing_roles(source: Path, grants: str, url: str) -> None:
+    """The roles the archive's grants name (`_PG_GRANT_ROLE`: a reporting role's, say), each one
+    the server has: pg_restore would stop at the first grant to a role it lacks (a backup of
+    another server's store), after the restore locked the store and copied it. Refused, naming
+    the roles and the fix, before anything changes."""
+    named = set()
+    for line in grants.splitlines():
+        found = _PG_GRANT_ROLE.match(line.strip())
+        if found:
+            role = found.group(1)
+            if role.startswith('"'):
+                named.add(role[1:-1].replace('""', '"'))
+            elif role != "PUBLIC":
+                named.add(role)
+    if not named:
+        return
+    engine = sa.create_engine(
+        url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}, hide_parameters=True
+    )
+    try:
+        with engine.connect() as conn:
+            there = set(
+                conn.execute(
+                    sa.text("SELECT rolname FROM pg_roles WHERE rolname = ANY(:names)"),
+                    {"names": sorted(named)},
+                ).scalars()
+            )
+    except SQLAlchemyError as exc:
+        raise Unavailable(f"{cannot_open(url, exc)}; nothing was changed") from exc
+    finally:
+        engine.dispose()
+    missing = sorted(named - there)
+    if missing:
+        shown = ", ".join(missing)
+        raise Invalid(
+            f"{source} grants the store's tables to roles this server does not have ({shown}): "
+            "pg_restore would stop at the first of those grants; nothing was changed: create "
+            f"{'it' if len(missing) == 1 else 'them'} on this server (CREATE ROLE name NOLOGIN, "
+            "as a role that may create roles) and restore again, or revoke those grants in the "
+            "store the backup is of and back it up again"
         )
 
 
@@ -1751,6 +1891,7 @@ def _run_pg_restore(
             writer = subprocess.Popen(
                 [
                     program,
+                    f"--restrict-key={secrets.token_hex(16)}",
                     "--clean",
                     "--if-exists",
                     f"--use-list={use_list.name}",
@@ -1886,19 +2027,42 @@ def url_without_password(url: str, driver: str | None = None) -> str:
 
 
 def pg_restore_command(url: str, backup: str | Path) -> str:
-    """The commands (a shell line) that put the pg_dump file `backup` back into the database of
-    `url` by hand, as `_run_pg_restore` does, without the URL's password: psql runs, in one
-    transaction, the drop of this version's tables and the SQL pg_restore writes of the archive,
-    piped (no file of the store's data, its sign-ins among them, is left about); the COMMIT is
-    written only when pg_restore finished well, so that an error of psql's (ON_ERROR_STOP) or of
-    pg_restore's ends it without one: nothing changed. pg_restore --clean alone cannot replace a
+    """The command (a shell line, run by bash) that puts the pg_dump file `backup` back into the
+    database of `url` by hand, as `_run_pg_restore` does, without the URL's password: psql runs,
+    in one transaction, the drop of this version's tables and the SQL pg_restore writes of the
+    archive, piped (no file of the store's data, its sign-ins among them, is left about); the
+    COMMIT is written only when pg_restore finished well, so that an error of psql's
+    (ON_ERROR_STOP) or of pg_restore's ends it without one: nothing changed, and the command
+    fails (pipefail: a pipeline's status is otherwise psql's alone). pg_restore fences the SQL
+    off with a key of its own (--restrict-key, `PG_FENCED_RELEASES`): psql runs none of its
+    commands (``\\! ...``) hidden in an archive altered on purpose, and a pg_restore or psql
+    too old for that fails before anything changes. pg_restore --clean alone cannot replace a
     store with a backup of an earlier release: the tables added since refer to the plans table
     it drops."""
     drop = _DROP_STORE_TABLES
     begin = shlex.join(["printf", "%s\\n", "BEGIN;", drop])
-    written = shlex.join(["pg_restore", "--clean", "--if-exists", "--file=-", os.fspath(backup)])
+    written = shlex.join(
+        [
+            "pg_restore",
+            f"--restrict-key={secrets.token_hex(16)}",
+            "--clean",
+            "--if-exists",
+            "--file=-",
+            os.fspath(backup),
+        ]
+    )
     run = shlex.join(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", *_server_words(url)])
-    return f"{{ {begin} && {written} && echo 'COMMIT;'; }} | {run}"
+    piped = f"set -o pipefail; {{ {begin} && {written} && echo 'COMMIT;'; }} | {run}"
+    return f"bash -c {_double_quoted(piped)}"
+
+
+def _double_quoted(text: str) -> str:
+    """`text` as one word of a shell line, in double quotes where it can be (it reads more
+    easily than the single quotes within it quoted in single quotes): a ``!``, which an
+    interactive bash expands there, takes single quotes."""
+    if "!" in text:
+        return shlex.quote(text)
+    return '"' + re.sub(r'([\\"$`])', r"\\\1", text) + '"'
 
 
 def pg_dump_command(url: str, target: str | Path, *, schema: str | None = None) -> str:
