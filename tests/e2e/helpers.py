@@ -51,6 +51,15 @@ def settle(dash_duo, timeout: float = 30) -> None:
         time.sleep(0.2)
 
 
+def count_now(dash_duo, selector: str) -> int:
+    """How many elements match `selector` on the page as it is now. To check that something is
+    not shown, after waiting for what is: `dash_duo.find_elements` would wait out the driver's
+    implicit wait (2 s) on every empty answer."""
+    return dash_duo.driver.execute_script(
+        "return document.querySelectorAll(arguments[0]).length", selector
+    )
+
+
 def sideways_scroll_at(dash_duo, width: int, height: int = 768, timeout: float = 10) -> list[str]:
     """At a window of `width` px: what sticks out past the page's right edge (empty when nothing
     makes the page scroll sideways). Charts redraw for the new width on their own time, so it
