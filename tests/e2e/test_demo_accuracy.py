@@ -7,10 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from selenium.webdriver.common.by import By
 
 from tests.e2e.conftest import OWNER, E2EPlan
-from tests.e2e.helpers import axe_violations, click, describe_violations
+from tests.e2e.helpers import axe_violations, click, count_now, describe_violations
 from tests.fixtures import copy_of
 
 
@@ -56,7 +55,7 @@ def test_demo_accuracy_page_shows_the_held_out_plan_without_an_upload(start_app,
     dash_duo.wait_for_contains_text("#nav-plan", demo_heldout.HELDOUT_PLAN_NAME, timeout=20)
     dash_duo.wait_for_element("#acc-touches-grid .ag-center-cols-container [row-id=t0]", timeout=30)
     dash_duo.wait_for_contains_text("#acc-scored-on", "agreed", timeout=20)
-    assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, "#acc-scored-plans .alert")
+    assert count_now(dash_duo, "#acc-scored-plans .alert") == 0
 
     # The waterfall: baseline, events, system plan, claims and assignment, target.
     bars = dash_duo.driver.execute_script(

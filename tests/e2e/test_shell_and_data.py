@@ -9,6 +9,7 @@ from forecast.services.store_factory import open_store
 from tests.e2e.helpers import (
     axe_violations,
     click,
+    count_now,
     describe_violations,
     pick,
     settle,
@@ -127,7 +128,7 @@ def test_upload_with_problems_lists_each_with_row_and_column_until_fixed_under_i
     bad.write_text("\n".join(rows) + "\n")
     upload(dash_duo, bad)
     dash_duo.wait_for_contains_text("#data-report-ok", "the file is valid", timeout=30)
-    assert dash_duo.find_elements("#data-report-problems") == []
+    assert count_now(dash_duo, "#data-report-problems") == 0
     assert dash_duo.get_logs() == []
 
 
@@ -158,7 +159,7 @@ def test_create_plan_runs_baseline_in_background_and_selects_it(start_app, tmp_p
     assert "models snaive for 100 (17 of them: a gap of 26 to 27 periods filled" in created
     dash_duo.wait_for_contains_text("#nav-plan", "Browser plan", timeout=10)
     dash_duo.wait_for_contains_text("#nav-role", "piet — owner", timeout=10)
-    assert dash_duo.find_elements("#data-creator") == []
+    assert count_now(dash_duo, "#data-creator") == 0
     store = open_store(data_dir=tmp_path / "data")
     try:
         (plan,) = store.list()
