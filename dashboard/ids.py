@@ -225,6 +225,14 @@ PLANS_DOWNLOAD_XLSX = "plans-download-xlsx"
 PLANS_DOWNLOAD_CSV_EXCEL = "plans-download-csv-excel"
 PLANS_DOWNLOAD_JSON = "plans-download-json"
 PLANS_DOWNLOAD = "plans-download"
+# dcc.Stores of the page's Members and Accounts sections (`pages/plans_members`,
+# `pages/plans_accounts`): bumped by every change (the table is drawn anew), and the button of
+# a row clicked, its id with "clicks" (`relay.clicked`)
+PLANS_MEMBERS_REFRESH = "plans-members-refresh"
+PLANS_MEMBERS_REMOVE_CLICKED = "plans-members-remove-clicked"
+PLANS_ACCOUNTS_REFRESH = "plans-accounts-refresh"
+PLANS_ACCOUNTS_SWITCH_CLICKED = "plans-accounts-switch-clicked"
+PLANS_ACCOUNTS_ADMIN_SWITCH_CLICKED = "plans-accounts-admin-switch-clicked"
 
 # -- page 6: actuals ------------------------------------------------------------------------
 ACTUALS_UPLOAD = "actuals-upload"
@@ -465,11 +473,11 @@ STORE_SHAPES: dict[str, str] = {
     PLANS_REFRESH: COUNTER,
     PLANS_CHANGED: COUNTER,
     PLANS_PICKED: SESSION,  # the session with the plan picked, as NAV_SESSION
-    "plans-members-refresh": COUNTER,
-    "plans-members-remove-clicked": CLICKED,
-    "plans-accounts-refresh": COUNTER,
-    "plans-accounts-switch-clicked": CLICKED,
-    "plans-accounts-admin-switch-clicked": CLICKED,
+    PLANS_MEMBERS_REFRESH: COUNTER,
+    PLANS_MEMBERS_REMOVE_CLICKED: CLICKED,
+    PLANS_ACCOUNTS_REFRESH: COUNTER,
+    PLANS_ACCOUNTS_SWITCH_CLICKED: CLICKED,
+    PLANS_ACCOUNTS_ADMIN_SWITCH_CLICKED: CLICKED,
     ACC_ACTUALS_VERSION: VERSION,
     ACC_OPENED: TEXT,  # a plan id
 }

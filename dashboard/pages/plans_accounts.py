@@ -9,7 +9,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
 
-from dashboard import auth, components, relay
+from dashboard import auth, components, ids, relay
 from dashboard.context import DashboardContext
 from dashboard.wiring import bind
 from forecast.services import accounts, plans
@@ -35,9 +35,9 @@ SWITCH = "plans-accounts-switch"
 # pattern-matching: {"type": ADMIN_SWITCH, "user": ..., "to": "admin" | "no-admin"}
 ADMIN_SWITCH = "plans-accounts-admin-switch"
 # dcc.Stores: the switch clicked, its id with "clicks" (`relay.clicked`)
-SWITCH_CLICKED = "plans-accounts-switch-clicked"
-ADMIN_SWITCH_CLICKED = "plans-accounts-admin-switch-clicked"
-REFRESH = "plans-accounts-refresh"  # bumped by every change: the table is drawn anew
+SWITCH_CLICKED = ids.PLANS_ACCOUNTS_SWITCH_CLICKED
+ADMIN_SWITCH_CLICKED = ids.PLANS_ACCOUNTS_ADMIN_SWITCH_CLICKED
+REFRESH = ids.PLANS_ACCOUNTS_REFRESH  # bumped by every change: the table is drawn anew
 LOG = "plans-accounts-log"
 LOG_ROWS = 10
 """Changes of the account log the section shows (`forecast user log` lists them all)."""

@@ -18,7 +18,7 @@ from forecast.services import plans as plan_service
 SECTION = "plans-members"
 TABLE = "plans-members-table"
 ALERT = "plans-members-alert"
-REFRESH = "plans-members-refresh"
+REFRESH = ids.PLANS_MEMBERS_REFRESH
 USER = "plans-members-user"
 ROLE = "plans-members-role"
 TEAM = "plans-members-team"
@@ -27,7 +27,7 @@ NOTE = "plans-members-note"
 COPY_FROM = "plans-members-copy-from"
 COPY = "plans-members-copy"
 REMOVE = "plans-members-remove"  # pattern-matching: {"type": REMOVE, "user": ..., "role": ...}
-REMOVE_CLICKED = "plans-members-remove-clicked"  # dcc.Store: the Remove clicked (`relay.clicked`)
+REMOVE_CLICKED = ids.PLANS_MEMBERS_REMOVE_CLICKED  # dcc.Store: the Remove clicked
 
 ROLE_CHOICES = (
     ("planner", "planner (events, explanations)"),

@@ -998,6 +998,45 @@ def _stored_number(value: Any, field: str) -> float | None:
     return float(value)
 
 
+def _as_text(value: Any) -> str:
+    """A stored explanation's text field as text (nothing: empty), whatever it holds."""
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _number_or_none(value: Any) -> float | None:
+    """A stored explanation's number, None where it holds none (true or false is none)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _event_pairs(events: Any) -> tuple[tuple[str, str], ...] | None:
+    """An explanation's events (a record of event id and fingerprint, or such pairs) as pairs of
+    text; None kept. Anything else is refused in words (`ExplanationError`)."""
+    if events is None:
+        return None
+    if isinstance(events, Mapping):
+        return tuple((str(i), str(f)) for i, f in events.items())
+    if not isinstance(events, list | tuple):
+        raise ExplanationError(
+            "a stored explanation's events must be a record of event ids and their "
+            f"fingerprints, not {_kind_words(events)}"
+        )
+    for number, pair in enumerate(events, 1):
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            shown = (
+                f"a list of {len(pair)}" if isinstance(pair, list | tuple) else _kind_words(pair)
+            )
+            raise ExplanationError(
+                "a stored explanation's events must be pairs of an event id and its "
+                f"fingerprint; its event {number} is {shown}"
+            )
+    return tuple((str(i), str(f)) for i, f in events)
+
+
 @dataclass(frozen=True)
 class Explanation:
     """Why a marked deviation is right: a reason code, free text, author, time; and what it was
@@ -1025,10 +1064,7 @@ class Explanation:
         """The fields an explanation keeps as given, as it keeps them (``__post_init__`` and
         ``from_dict``): the key as text, the date as a date, the events as (id, fingerprint)
         pairs (from pairs or a mapping of them)."""
-        if events is not None:
-            pairs = events.items() if isinstance(events, Mapping) else events
-            events = tuple((str(i), str(f)) for i, f in pairs)
-        return {"key": str(key), "ds": _as_date(ds, "date"), "events": events}
+        return {"key": str(key), "ds": _as_date(ds, "date"), "events": _event_pairs(events)}
 
     def check(self) -> None:
         if self.level not in LEVELS:
@@ -1062,37 +1098,60 @@ class Explanation:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Explanation:
-        """The explanation a stored dict holds, held to the rules one written here is (`check`;
-        every explanation this program writes passes it): fields missing or of another kind, an
-        unknown level or reason code, an empty text or author are refused (`ExplanationError`,
-        `PeriodError` for the date), as in a damaged bundle. A plan's gate reads every stored
+        """The explanation a stored plan holds, read so that the plan stays usable: what an
+        older import let into the store or a later program no longer accepts (an unknown reason
+        code, an empty text, a field of another kind) is read as it is, not refused, so the gate
+        still reads the plan and explaining the cell again replaces it (`imported` holds a
+        bundle's explanations to the rules). Text fields of another kind are read as text,
+        numbers that are none as None, events that are no pairs of id and fingerprint as None
+        (an explanation that cannot say whom it was for). A plan's gate reads every stored
         explanation, so this fills the fields directly, as ``__init__`` and ``__post_init__``
         would (the same values, by the same ``_normal``: ``tests/unit/test_overrides.py`` holds
         them equal)."""
         missing = [name for name in _STORED_REQUIRED if name not in data]
         if missing:
             raise ExplanationError(f"a stored explanation lacks its {', '.join(missing)}")
+        try:
+            events = _event_pairs(data.get("events"))
+        except ExplanationError:
+            events = None
+        at = data.get("at")
+        explanation = object.__new__(cls)
+        explanation.__dict__.update(
+            level=_as_text(data["level"]),
+            reason_code=_as_text(data["reason_code"]),
+            text=_as_text(data.get("text")),
+            author=_as_text(data.get("author")),
+            at=at if isinstance(at, str) else None,
+            deviation_pct=_number_or_none(data.get("deviation_pct")),
+            amount=_number_or_none(data.get("amount")),
+            **(cls._normal(data["key"], data["ds"], None) | {"events": events}),
+        )
+        return explanation
+
+    @classmethod
+    def imported(cls, data: Mapping[str, Any]) -> Explanation:
+        """The explanation a bundle's plan document holds, held to the rules one written here
+        is (`check`; every explanation this program writes passes it): fields missing or of
+        another kind, an unknown level or reason code, an empty text or author are refused
+        (`ExplanationError`, `PeriodError` for the date), as in a damaged bundle."""
+        missing = [name for name in _STORED_REQUIRED if name not in data]
+        if missing:
+            raise ExplanationError(f"a stored explanation lacks its {', '.join(missing)}")
         for name in ("level", "reason_code", "text", "author"):
             _stored_kind(data.get(name, ""), str, name, "text")
         _stored_kind(data.get("at"), (str, type(None)), "time", "text")
-        explanation = object.__new__(cls)
-        explanation.__dict__.update(
-            level=data["level"],
-            reason_code=data["reason_code"],
-            text=data.get("text", ""),
-            author=data.get("author", ""),
-            at=data.get("at"),
-            deviation_pct=_stored_number(data.get("deviation_pct"), "deviation"),
-            amount=_stored_number(data.get("amount"), "amount"),
-            **cls._normal(data["key"], data["ds"], data.get("events")),
-        )
+        _stored_number(data.get("deviation_pct"), "deviation")
+        _stored_number(data.get("amount"), "amount")
+        _event_pairs(data.get("events"))
+        explanation = cls.from_dict(data)
         explanation.check()
         return explanation
 
     @classmethod
     def cell_of(cls, data: Mapping[str, Any]) -> tuple[str, str, date]:
         """``from_dict(data).cell`` without reading the rest of the stored dict."""
-        return (data["level"], str(data["key"]), _as_date(data["ds"], "date"))
+        return (_as_text(data["level"]), str(data["key"]), _as_date(data["ds"], "date"))
 
 
 @dataclass(frozen=True)

@@ -216,8 +216,9 @@ def test_a_leads_claim_made_elsewhere_is_offered_on_the_owners_open_page(start_a
 
 def test_a_stale_claim_keeps_the_leads_typing_and_saves_on_the_second_press(start_app, e2e_plan):
     """Lena types a claim while Carl saves his: her Save is refused as stale, her typing stays
-    in the boxes with a note that Carl's change does not touch team a, and Save again saves it."""
-    from forecast.services import negotiation
+    in the boxes with a note that Carl's change does not touch team a, and Save again saves it;
+    Withdraw then takes her claim back."""
+    from forecast.services import negotiation, plans
     from forecast.services.store_factory import open_store
     from tests.e2e.conftest import OWNER
 
@@ -250,6 +251,20 @@ def test_a_stale_claim_keeps_the_leads_typing_and_saves_on_the_second_press(star
     click(dash_duo, f"[id='{save_id}']")
     dash_duo.wait_for_contains_text("#neg-alert", "Claim of team a saved", timeout=20)
     dash_duo.wait_for_contains_text("#neg-claimed-card", "€782,777", timeout=20)
+
+    # and Withdraw takes it back (its click passes through the page's store: `relay.clicked`)
+    withdraw_id = json.dumps({"team": "a", "type": "neg-claim-withdraw"}, separators=(",", ":"))
+    withdraw = f"[id='{withdraw_id}']"
+    dash_duo.wait_for_element_by_css_selector(f"{withdraw}:not([disabled])", timeout=20)
+    click(dash_duo, withdraw)
+    dash_duo.wait_for_contains_text("#neg-alert", "Claim of team a withdrawn", timeout=20)
+    dash_duo.wait_for_contains_text("#neg-claimed-card", "€5,000", timeout=20)  # Carl's only
+    store = open_store(data_dir=e2e_plan.data_dir)
+    try:
+        kept = negotiation.negotiation_of(plans.get_plan(store, e2e_plan.plan_id))
+    finally:
+        store.close()
+    assert kept is not None and sorted(kept.claims) == ["c"]
     assert dash_duo.get_logs() == []
 
 

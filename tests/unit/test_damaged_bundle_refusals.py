@@ -148,6 +148,21 @@ DAMAGES: dict[str, tuple[Callable[[dict, bytes], bytes], str]] = {
         _in_plan(_set(("explanations",), [_EXPLANATION | {"text": ["flyer"]}])),
         "the bundle's explanation 1 is damaged: a stored explanation's text must be text",
     ),
+    "an explanation's events as text": (
+        _in_plan(_set(("explanations",), [_EXPLANATION | {"events": "abc"}])),
+        "the bundle's explanation 1 is damaged: a stored explanation's events must be a record "
+        "of event ids and their fingerprints, not text",
+    ),
+    "an explanation's events as a number": (
+        _in_plan(_set(("explanations",), [_EXPLANATION | {"events": 5}])),
+        "the bundle's explanation 1 is damaged: a stored explanation's events must be a record "
+        "of event ids and their fingerprints, not a number",
+    ),
+    "an explanation's event without its fingerprint": (
+        _in_plan(_set(("explanations",), [_EXPLANATION | {"events": [["E1"]]}])),
+        "the bundle's explanation 1 is damaged: a stored explanation's events must be pairs of "
+        "an event id and its fingerprint; its event 1 is a list of 1",
+    ),
     "a claim's amount as text": (
         _in_plan(_set(("negotiation", "claims", "a", "amount"), "abc")),
         "the bundle's negotiation is damaged: it is not a negotiation as this program records one",

@@ -40,12 +40,12 @@ def test_a_card_says_reached_or_missed_once_every_period_is_in_and_the_periods_i
     assert {c.actuals for c in before.values()} == {None}
     a, b, c = cards["a"].actuals, cards["b"].actuals, cards["c"].actuals
     assert a is not None and b is not None and c is not None
-    kept = comparison.compare_plans(store, plan_id).actuals.set_index("team")
-    assert a.over and a.actual == int(kept.loc["a", "actual_minor"])
+    compared = comparison.compare_plans(store, plan_id).verdicts  # the Side by side page's
+    assert a.over and a.actual == compared["a"].actual
     assert a.target == cards["a"].target
     # 1.03 x the baseline against targets of 1.1 x it: missed
     assert a.kind == "missed" and a.actual < a.target
-    horizon = int(kept.loc["a", "periods_total"])
+    horizon = compared["a"].periods_total
     # b's third series misses its second period: one period in, one partly
     assert (b.kind, b.periods_in, b.periods_partial, b.periods_total) == ("partial", 1, 1, horizon)
     assert (c.kind, c.periods_in, c.periods_total) == ("partial", 2, horizon)

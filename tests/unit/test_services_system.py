@@ -800,3 +800,38 @@ def test_a_threshold_that_would_open_the_gate_or_mark_everything_is_refused_nami
         assert "got 500 % (the fraction 5)" in str(refused.value)
     assert plans.get_plan(store, plan_id).threshold == 0.2  # nothing was written
     assert system.set_threshold(store, plan_id, "ann", 1.0).plan.threshold == 1.0  # 100 %
+
+
+def test_a_plan_holding_an_explanation_this_program_no_longer_accepts_stays_usable(store, plan_id):
+    """Explanations already in a plan that this program refuses now (an older import let in a
+    reason code it has not, an empty author, a text of another kind) do not stop the plan: its
+    gate is read, and that of the copy a new version makes; explaining a cell again replaces
+    its explanation, saying whose it was; the plan is published. (A bundle bringing such an
+    explanation is refused: tests/unit/test_damaged_bundle_refusals.py.)"""
+    add_promo(store, plan_id, value=50.0)
+    system.explain(store, plan_id, "ann", event_id="E1", reason_code="promotion", text="flyer")
+
+    def as_an_older_import_left_them(s):
+        s.explanations = [
+            dict(e, reason_code="because", author="", text=["flyer"]) for e in s.explanations
+        ]
+        return "import", None, None
+
+    plans.change_plan(
+        store, plan_id, actor="ann", action="import", mutate=as_an_older_import_left_them
+    )
+    assert system.gate_status(store, plan_id).marked == 2
+    copy = system.new_version(store, plan_id, "ann")
+    assert len(copy.explanations) == 2
+    assert system.gate_status(store, copy.plan_id).marked == 2
+
+    week = HORIZON_WEEKS[1].strftime("%Y-%m-%d")
+    again = system.explain(
+        store, plan_id, "ann", reason_code="promotion", text="flyer", cells=[("series", "1", week)]
+    )
+    assert again.note == "this replaces the explanation by someone (because: \"['flyer']\")"
+    marked = system.deviations(store, plan_id).set_index("level")
+    assert marked.loc["series", "reason_code"] == "promotion"
+    assert marked.loc["team", "reason_code"] == "because"  # shown as it is, until replaced
+    published = system.publish(store, plan_id, "ann")
+    assert published.plan.status == "published"

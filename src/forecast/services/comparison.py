@@ -54,9 +54,6 @@ class PlanComparison:
     summary: dict[str, Any]  # negotiation.summary: claimed, assigned, basis drift per team
     currency: str | None = "EUR"  # the plan's ISO code; None: plain numbers
     stretch_note: str = ""  # what the probabilities rest on ("from 6 past 13-week windows ...")
-    # per team and TOTAL, from the kept actuals (`team_actuals.actuals_by_team`): actual,
-    # actual_minor, periods_in, periods_total, periods_partial (empty: none)
-    actuals: pd.DataFrame = field(default_factory=pd.DataFrame)
     # what the kept actuals say of each team's target and of the TOTAL row's (the teams'
     # targets summed), judged from the exact targets (`team_actuals.verdict`, minor units);
     # only those with kept actuals
@@ -200,7 +197,6 @@ def compare_plans(store: PlanRepository, plan: str) -> PlanComparison:
         )
     totals = plan_team_totals(store, plan)
     stretch = negotiation.stretch(store, plan)
-    kept = actuals_by_team(store, plan)
     return PlanComparison(
         has_goal=True,
         stage=str(summary["stage"]),
@@ -216,8 +212,7 @@ def compare_plans(store: PlanRepository, plan: str) -> PlanComparison:
         summary=summary,
         currency=summary.get("currency"),
         stretch_note=stretch_note(stretch),
-        actuals=kept,
-        verdicts=target_verdicts(totals, kept),
+        verdicts=target_verdicts(totals, actuals_by_team(store, plan)),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import types
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from decimal import Decimal
@@ -970,13 +970,20 @@ def _without_damaged_calibration(state: PlanState) -> list[str]:
 
 def _check_system_track(state: PlanState) -> None:
     """Each event, explanation and factor of the plan document reads as this program records
-    it; a damaged one is refused by its number."""
+    it; a damaged one is refused by its number. Explanations are held to the rules one written
+    here is (`Explanation.imported`): a plan's own are read leniently (`Explanation.from_dict`),
+    so that one let in before stays replaceable, but none is let in now."""
+    readers: dict[str, Callable[[Mapping[str, Any]], object]] = {
+        "event": Event.from_dict,
+        "explanation": Explanation.imported,
+        "factor": Factor.from_dict,
+    }
     parts = (
-        ("event", state.events, Event, "an event", "name, scope, dates, effect and value"),
-        ("explanation", state.explanations, Explanation, "an explanation", "what it explains"),
-        ("factor", state.factors, Factor, "a factor", "name, scope, start, model and totals"),
+        ("event", state.events, "an event", "name, scope, dates, effect and value"),
+        ("explanation", state.explanations, "an explanation", "what it explains"),
+        ("factor", state.factors, "a factor", "name, scope, start, model and totals"),
     )
-    for name, records, kind, one, holds in parts:
+    for name, records, one, holds in parts:
         for number, record in enumerate(records, 1):
             called = record.get("name") if isinstance(record, dict) else None
             shown = f" ({_shortened(called, 60)!r})" if isinstance(called, str) else ""
@@ -984,7 +991,7 @@ def _check_system_track(state: PlanState) -> None:
                 f"the bundle's {name} {number}{shown}",
                 f"{one} as this program records one ({holds})",
             ):
-                kind.from_dict(record)
+                readers[name](record)
 
 
 def _checked_parquet(data: bytes, what: str, unpacked_limit: int | None) -> None:
