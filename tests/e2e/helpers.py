@@ -52,9 +52,12 @@ def settle(dash_duo, timeout: float = 30) -> None:
 
 
 def count_now(dash_duo, selector: str) -> int:
-    """How many elements match `selector` on the page as it is now. To check that something is
-    not shown, after waiting for what is: `dash_duo.find_elements` would wait out the driver's
-    implicit wait (2 s) on every empty answer."""
+    """How many elements match `selector` once no callback is pending (``settle``). To check that
+    something is not shown, after waiting for what is: a callback still on its way (another
+    callback's output, or a redraw after the one waited for) could yet bring it back, so the
+    page is read only when it is quiet; `dash_duo.find_elements` would instead wait out the
+    driver's implicit wait (2 s) on every empty answer."""
+    settle(dash_duo)
     return dash_duo.driver.execute_script(
         "return document.querySelectorAll(arguments[0]).length", selector
     )

@@ -134,7 +134,7 @@ def test_a_click_passed_on_by_a_page_store_is_a_button_of_the_page(app):
         and callback["clientside_function"]["function_name"]
         == sha256(relay.CLICKED.encode()).hexdigest()
     ]
-    assert {ids.NEG_CLAIM_CLICKED, "plans-members-remove-clicked"} <= set(stores)
+    assert {ids.NEG_CLAIM_CLICKED, ids.PLANS_MEMBERS_REMOVE_CLICKED} <= set(stores)
     for store in stores:
         assert ids.STORE_SHAPES[store] == ids.CLICKED
         assert store in drawn

@@ -38,7 +38,9 @@ AHEAD = 4
 _USED: dict[str, tuple[int, int]] = {}
 """The clusters work of this process ran on, since ``take_used`` last took them: address ->
 (most workers, most worker threads) seen when a map started. Read and written only under
-``_USED_LOCK``: a server's threads note and take them at once."""
+``_USED_LOCK``: the runs of a process's threads (a server's background jobs) note them while
+the CLI's ``cluster_note`` takes them. The record is the process's, not a run's: where two runs
+share a process, a note may name a cluster the other run used."""
 _USED_LOCK = threading.Lock()
 
 
