@@ -524,9 +524,9 @@ def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(back
     database), and --delete-older-than DAYS deletes those made longer ago (their names say when),
     records it in the store log, and touches no other file: not another database's copies (not
     listed either). A copy of an earlier release, whose name does not say of which database, is
-    that database's where its archive names it (listed and deleted by the same rule: they do not
-    pile up unseen), another's where it names another, and of a database unknown where
-    pg_restore cannot read it (listed as such, deleted by hand)."""
+    listed with what its archive says: this database's name, but not the server's (another
+    server's database of that name may be the one), another database's (which may be dropped or
+    renamed), or nothing (pg_restore cannot read it); none of them is deleted but by hand."""
     data = tmp_path / "data"
     database, store, _, backup = backed_up
     restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
@@ -553,11 +553,12 @@ def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(back
 
     assert listed.exit_code == 0, listed.output
     lines = listed.output.splitlines()
-    assert lines[0].startswith(f"safety copies in the data directory {data} (4, ")
+    assert lines[0].startswith(f"safety copies in the data directory {data} (5, ")
     assert lines[1].startswith("  2020-01-02 03:04:05 UTC ") and lines[1].endswith(str(old))
-    assert lines[2].endswith(str(untagged))
-    assert lines[3].endswith(f"{unknown} (database unknown)")
-    assert lines[4].endswith(str(made)) and len(lines) == 5
+    assert lines[2].endswith(f"{untagged} (database {name.decode()}, server unknown)")
+    assert lines[3].endswith(f"{untagged_other} (of database {'x' * len(name)})")
+    assert lines[4].endswith(f"{unknown} (database unknown)")
+    assert lines[5].endswith(str(made)) and len(lines) == 6
 
     deleted = runner.invoke(
         app,
@@ -567,16 +568,23 @@ def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(back
 
     assert deleted.exit_code == 0, deleted.output
     answer = json.loads(deleted.output)
-    assert [c["path"] for c in answer["deleted"]] == [str(old), str(untagged)]
+    assert [c["path"] for c in answer["deleted"]] == [str(old)]
     assert answer["deleted"][0]["bytes"] == backup.stat().st_size
-    assert [c["path"] for c in answer["kept"]] == [str(unknown), str(made)]
-    assert [c["database_unknown"] for c in answer["kept"]] == [True, False]
+    kept = [untagged, untagged_other, unknown, made]
+    assert [c["path"] for c in answer["kept"]] == [str(path) for path in kept]
+    assert [c["database_unknown"] for c in answer["kept"]] == [False, False, True, False]
+    assert [c["archive_database"] for c in answer["kept"]] == [
+        name.decode(),
+        "x" * len(name),
+        None,
+        None,
+    ]
     assert sorted(p.name for p in data.iterdir()) == sorted(
-        [made.name, unknown.name, untagged_other.name, another.name, *others]
+        [made.name, untagged.name, unknown.name, untagged_other.name, another.name, *others]
     )
     row = store.store_log()[0]
     assert (row.actor, row.action) == ("ops-anna", "delete_safety_copies")
-    assert row.what.endswith(f"in all: {old.name}, {untagged.name}")
+    assert row.what.endswith(f"in all: {old.name}")
 
 
 def test_an_index_this_version_does_not_define_is_refused_even_named_as_the_stores(

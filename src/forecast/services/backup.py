@@ -627,6 +627,23 @@ class SafetyCopy:
     """A PostgreSQL store's copy named by an earlier release, without the database's tag, whose
     archive does not say of which database either (pg_restore cannot read it): listed with every
     database's, deleted by none (`drop_safety_copies`)."""
+    archive_database: str | None = None
+    """The database an untagged copy's archive names (its header; not the server, which it does
+    not name): listed with every database's, deleted by none, for another server's database of
+    that name may be the one it is of."""
+    another_database: bool = False
+    """`archive_database` is not the database the copies were listed for."""
+
+    @property
+    def note(self) -> str:
+        """What is known of an untagged copy's database, in words ("" for a tagged copy)."""
+        if self.database_unknown:
+            return "database unknown"
+        if self.archive_database is None:
+            return ""
+        if self.another_database:
+            return f"of database {self.archive_database}"
+        return f"database {self.archive_database}, server unknown"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for the store log's details and the CLI's JSON."""
@@ -635,6 +652,8 @@ class SafetyCopy:
             "bytes": self.bytes,
             "made": self.made.isoformat(),
             "database_unknown": self.database_unknown,
+            "archive_database": self.archive_database,
+            "note": self.note,
         }
 
 
@@ -664,11 +683,13 @@ def safety_copies(
 
 def _untagged_pg_copies(folder: Path, url: str) -> list[SafetyCopy]:
     """The copies an earlier release kept in the data directory `folder`, named without the
-    database's tag (``forecast-before-restore-<time>.dump``), that are the database of `url`'s
-    as far as they tell: those whose archive names that database (pg_restore --list's header;
-    the server is not in it), and those of a database unknown (`SafetyCopy.database_unknown`:
-    pg_restore cannot read it, or is not installed). Those naming another database are
-    that database's."""
+    database's tag (``forecast-before-restore-<time>.dump``), each with what its archive says of
+    its database (pg_restore --list's header: the database's name, never the server's): the
+    database of `url`'s name (`SafetyCopy.archive_database`: another server's of that name may
+    be the one), another database (`SafetyCopy.another_database`: listed here too, for that
+    database may be dropped or renamed, or no URL names it), or a database unknown
+    (`SafetyCopy.database_unknown`: pg_restore cannot read it, or is not installed). All are
+    listed for every database, and deleted by hand only (`drop_safety_copies`)."""
     if not folder.is_dir():
         return []
     database = make_url(url).database or ""
@@ -678,8 +699,16 @@ def _untagged_pg_copies(folder: Path, url: str) -> list[SafetyCopy]:
         named = None if program is None else _archive_database(program, copy.path)
         if named is None:
             found.append(SafetyCopy(copy.path, copy.bytes, copy.made, database_unknown=True))
-        elif named == database:
-            found.append(copy)
+        else:
+            found.append(
+                SafetyCopy(
+                    copy.path,
+                    copy.bytes,
+                    copy.made,
+                    archive_database=named,
+                    another_database=named != database,
+                )
+            )
     return found
 
 
@@ -755,7 +784,9 @@ def drop_safety_copies(
     """Delete the copies restores kept of the store that were made more than `older_than_days`
     days ago (only files named as a restore names them, beside a SQLite store or in the data
     directory of a PostgreSQL one: `safety_copies`, those of a database unknown left as they
-    are), and record which in the store's log; the deleted, oldest first."""
+    are, as are all those of an earlier release named without the database's tag, whose server
+    cannot be told: `_untagged_pg_copies`), and record which in the store's log; the deleted,
+    oldest first."""
     if older_than_days < 1:
         raise Invalid("give the days as a whole number of 1 or more; nothing was deleted")
     target = sqlite_file(db_url, data_dir)
@@ -768,8 +799,7 @@ def drop_safety_copies(
                 "was deleted"
             )
         folder = _pg_copies_folder(data_dir)
-        copies = folder / pg_copy_name(url)  # this database's only
-        untagged = [copy for copy in _untagged_pg_copies(folder, url) if not copy.database_unknown]
+        copies = folder / pg_copy_name(url)  # this database's only (of this server)
     else:
         if not target.is_file():
             raise NotFound(
@@ -777,7 +807,6 @@ def drop_safety_copies(
                 "--data-dir or --db; nothing was deleted"
             )
         url, shown, copies = f"sqlite:///{target}", str(target), target.absolute()
-        untagged = []
     # The store opened (and so checked) first: one that cannot record the deletion (damaged,
     # locked) refuses it before any copy is gone, for they may be all that is left of it.
     try:
@@ -790,8 +819,7 @@ def drop_safety_copies(
     try:
         cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
         dropped = []
-        ours = sorted([*_safety_copies_of(copies), *untagged], key=lambda copy: copy.made)
-        for copy in ours:
+        for copy in _safety_copies_of(copies):
             if copy.made < cutoff:
                 copy.path.unlink(missing_ok=True)
                 dropped.append(copy)
