@@ -879,3 +879,90 @@ def test_an_archive_granting_to_a_role_this_server_lacks_is_refused_naming_it(st
     assert plans.get_plan(store, plan_id).version == 2
     assert store.store_log() == []
     assert not list((tmp_path / "data").glob("*.dump"))
+
+
+def _suite_role(postgres_url: str, url: str) -> str:
+    """`url` as the suite's role (the test database's owner, not a superuser), not `OWNER`."""
+    suite = make_url(normalise_url(postgres_url))
+    as_suite = make_url(url).set(username=suite.username, password=suite.password)
+    return as_suite.render_as_string(hide_password=False)
+
+
+def _refused_up_front(stored: Stored, archive: Path) -> str:
+    """Restore `archive` into the store of `stored`, whose plan was changed after its backup:
+    the restore is refused (exit 2) before anything changes (no copy kept, nothing logged); what
+    it said, on one line."""
+    database, store, plan_id = stored
+    add_event(store, plan_id, value=50.0)
+    refused = runner.invoke(app, ["store", "restore", str(archive), "--db", database])
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2, said
+    assert "nothing was changed" in said
+    assert plans.get_plan(store, plan_id).version == 2
+    assert store.store_log() == []
+    assert not list(Path(os.environ["FORECAST_DATA_DIR"]).glob("*.dump"))
+    return said
+
+
+@pytest.mark.parametrize("owner", ["missing here", "one the restoring role is not"])
+def test_an_archive_whose_tables_are_owned_by_a_role_the_restore_cannot_use_is_refused(
+    postgres_url, stored, _template, tmp_path, owner
+):
+    """pg_restore gives each table to the owner the backup had (ALTER TABLE ... OWNER TO): a
+    backup of another server's store names an owner this server lacks, or one the restoring
+    role (not a superuser) may not give tables to. The restore refuses before anything changes,
+    naming the owner and what to do, rather than fail in pg_restore after locking the store and
+    copying it."""
+    if make_url(stored.url).username != OWNER:
+        pytest.skip(f"the cluster has no role {OWNER} to own the store apart from the suite's")
+    if owner == "missing here":
+        data = _template.backup.read_bytes()
+        field = len(OWNER).to_bytes(4, "little")  # the custom format's strings: sign, length
+        absent = "forecast_absent"
+        assert len(absent) == len(OWNER)
+        archive = tmp_path / "elsewhere.dump"
+        archive.write_bytes(
+            data.replace(b"\x00" + field + OWNER.encode(), b"\x00" + field + absent.encode())
+        )
+        expected = f"gives the store's tables to owners this server does not have ({absent})"
+    else:  # a store of the suite's role, whom OWNER is not a member of
+        with _new_database(postgres_url) as url:
+            theirs = _suite_role(postgres_url, url)
+            open_store(db_url=theirs).close()
+            archive = tmp_path / "theirs.dump"
+            _pg_dump(theirs, archive)
+        suite = str(make_url(normalise_url(postgres_url)).username)
+        expected = f"gives the store's tables to {suite}, which {OWNER} may not give tables to"
+
+    said = _refused_up_front(stored, archive)
+
+    assert expected in said, said
+    assert "GRANT" in said or "CREATE ROLE" in said
+
+
+def test_an_archive_with_a_grant_given_by_a_non_owner_is_refused_for_a_non_superuser(
+    postgres_url, stored, tmp_path
+):
+    """A grant the tables' owner did not give (a role given GRANT OPTION passed it on) is
+    written by pg_dump as ``SET SESSION AUTHORIZATION grantor; GRANT ...``, which only a
+    superuser may run: restored by a role that is not one, it is refused before anything
+    changes, naming the grantor and the fix (give the grant again as the owner and back up
+    again, or restore as a superuser)."""
+    database, store, _ = stored
+    if make_url(database).username != OWNER:
+        pytest.skip(f"the cluster has no role {OWNER} to own the store apart from the suite's")
+    suite = str(make_url(normalise_url(postgres_url)).username)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text(f"GRANT SELECT ON plans TO {suite} WITH GRANT OPTION"))
+    grantor = sa.create_engine(_suite_role(postgres_url, database))
+    with grantor.begin() as conn:
+        conn.execute(sa.text(f"GRANT SELECT ON plans TO {OWNER}"))  # given by the suite's role
+    grantor.dispose()
+    archive = tmp_path / "granted.dump"
+    _pg_dump(database, archive)
+
+    said = _refused_up_front(stored, archive)
+
+    assert f"given by {suite}, not the tables' owner" in said, said
+    assert f"SET SESSION AUTHORIZATION {suite}" in said
+    assert "give them again as the tables' owner" in said and "as a superuser" in said
