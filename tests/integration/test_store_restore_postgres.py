@@ -966,3 +966,43 @@ def test_an_archive_with_a_grant_given_by_a_non_owner_is_refused_for_a_non_super
     assert f"given by {suite}, not the tables' owner" in said, said
     assert f"SET SESSION AUTHORIZATION {suite}" in said
     assert "give them again as the tables' owner" in said and "as a superuser" in said
+
+
+def _an_older_psql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """psql as releases before PostgreSQL 13.22, 14.19, 15.14, 16.10 and 17.6 are, first on the
+    PATH: no ``\\restrict`` among its commands (this machine's psql, with that taken out of what
+    ``--help=commands`` prints), so it would run a command of psql's hidden in the SQL
+    pg_restore writes."""
+    real = shutil.which("psql")
+    older = tmp_path / "older-psql"
+    older.mkdir()
+    script = older / "psql"
+    script.write_text(
+        "#!/bin/bash\n"
+        'if [ "$1" != "--help=commands" ]; then exec ' + f'{real} "$@"; fi\n'
+        f'{real} "$@" | grep -av -e "\\\\\\\\\\(un\\)\\?restrict"\n'
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{older}{os.pathsep}{os.environ['PATH']}")
+
+
+def test_a_psql_too_old_to_fence_off_the_archives_sql_is_refused_before_anything_changes(
+    backed_up, tmp_path, monkeypatch
+):
+    """pg_restore fences its SQL off, but psql, which runs it, is too old to keep to the fence:
+    the restore is refused before anything changes, saying to update postgresql-client."""
+    database, store, plan_id, backup = backed_up
+    _an_older_psql(tmp_path, monkeypatch)
+    assert "\\restrict" not in subprocess.run(
+        ["psql", "--help=commands"], capture_output=True, text=True, check=True
+    ).stdout
+
+    refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 5, said
+    assert "psql" in said and "too old to restore safely" in said, said
+    assert "update postgresql-client" in said and "nothing was changed" in said
+    assert plans.get_plan(store, plan_id).version == 2
+    assert store.store_log() == []
+    assert not list((tmp_path / "data").glob("*.dump"))
