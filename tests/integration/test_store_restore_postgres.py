@@ -993,9 +993,8 @@ def test_a_psql_too_old_to_fence_off_the_archives_sql_is_refused_before_anything
     the restore is refused before anything changes, saying to update postgresql-client."""
     database, store, plan_id, backup = backed_up
     _an_older_psql(tmp_path, monkeypatch)
-    assert "\\restrict" not in subprocess.run(
-        ["psql", "--help=commands"], capture_output=True, text=True, check=True
-    ).stdout
+    helped = subprocess.run(["psql", "--help=commands"], capture_output=True, text=True, check=True)
+    assert "\\restrict" not in helped.stdout
 
     refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
 
