@@ -524,9 +524,9 @@ def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(back
     database), and --delete-older-than DAYS deletes those made longer ago (their names say when),
     records it in the store log, and touches no other file: not another database's copies (not
     listed either). A copy of an earlier release, whose name does not say of which database, is
-    that database's where its archive names it (listed and deleted by the same rule: they do not
-    pile up unseen), another's where it names another, and of a database unknown where
-    pg_restore cannot read it (listed as such, deleted by hand)."""
+    listed with what its archive says: this database's name, but not the server's (another
+    server's database of that name may be the one), another database's (which may be dropped or
+    renamed), or nothing (pg_restore cannot read it); none of them is deleted but by hand."""
     data = tmp_path / "data"
     database, store, _, backup = backed_up
     restored = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
@@ -553,11 +553,12 @@ def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(back
 
     assert listed.exit_code == 0, listed.output
     lines = listed.output.splitlines()
-    assert lines[0].startswith(f"safety copies in the data directory {data} (4, ")
+    assert lines[0].startswith(f"safety copies in the data directory {data} (5, ")
     assert lines[1].startswith("  2020-01-02 03:04:05 UTC ") and lines[1].endswith(str(old))
-    assert lines[2].endswith(str(untagged))
-    assert lines[3].endswith(f"{unknown} (database unknown)")
-    assert lines[4].endswith(str(made)) and len(lines) == 5
+    assert lines[2].endswith(f"{untagged} (database {name.decode()}, server unknown)")
+    assert lines[3].endswith(f"{untagged_other} (of database {'x' * len(name)})")
+    assert lines[4].endswith(f"{unknown} (database unknown)")
+    assert lines[5].endswith(str(made)) and len(lines) == 6
 
     deleted = runner.invoke(
         app,
@@ -567,16 +568,23 @@ def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(back
 
     assert deleted.exit_code == 0, deleted.output
     answer = json.loads(deleted.output)
-    assert [c["path"] for c in answer["deleted"]] == [str(old), str(untagged)]
+    assert [c["path"] for c in answer["deleted"]] == [str(old)]
     assert answer["deleted"][0]["bytes"] == backup.stat().st_size
-    assert [c["path"] for c in answer["kept"]] == [str(unknown), str(made)]
-    assert [c["database_unknown"] for c in answer["kept"]] == [True, False]
+    kept = [untagged, untagged_other, unknown, made]
+    assert [c["path"] for c in answer["kept"]] == [str(path) for path in kept]
+    assert [c["database_unknown"] for c in answer["kept"]] == [False, False, True, False]
+    assert [c["archive_database"] for c in answer["kept"]] == [
+        name.decode(),
+        "x" * len(name),
+        None,
+        None,
+    ]
     assert sorted(p.name for p in data.iterdir()) == sorted(
-        [made.name, unknown.name, untagged_other.name, another.name, *others]
+        [made.name, untagged.name, unknown.name, untagged_other.name, another.name, *others]
     )
     row = store.store_log()[0]
     assert (row.actor, row.action) == ("ops-anna", "delete_safety_copies")
-    assert row.what.endswith(f"in all: {old.name}, {untagged.name}")
+    assert row.what.endswith(f"in all: {old.name}")
 
 
 def test_an_index_this_version_does_not_define_is_refused_even_named_as_the_stores(
@@ -868,6 +876,132 @@ def test_an_archive_granting_to_a_role_this_server_lacks_is_refused_naming_it(st
     assert refused.exit_code == 2, said
     assert "to roles this server does not have (Rep_)" in said
     assert "CREATE ROLE" in said and "nothing was changed" in said
+    assert plans.get_plan(store, plan_id).version == 2
+    assert store.store_log() == []
+    assert not list((tmp_path / "data").glob("*.dump"))
+
+
+def _suite_role(postgres_url: str, url: str) -> str:
+    """`url` as the suite's role (the test database's owner, not a superuser), not `OWNER`."""
+    suite = make_url(normalise_url(postgres_url))
+    as_suite = make_url(url).set(username=suite.username, password=suite.password)
+    return as_suite.render_as_string(hide_password=False)
+
+
+def _refused_up_front(stored: Stored, archive: Path) -> str:
+    """Restore `archive` into the store of `stored`, whose plan was changed after its backup:
+    the restore is refused (exit 2) before anything changes (no copy kept, nothing logged); what
+    it said, on one line."""
+    database, store, plan_id = stored
+    add_event(store, plan_id, value=50.0)
+    refused = runner.invoke(app, ["store", "restore", str(archive), "--db", database])
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2, said
+    assert "nothing was changed" in said
+    assert plans.get_plan(store, plan_id).version == 2
+    assert store.store_log() == []
+    assert not list(Path(os.environ["FORECAST_DATA_DIR"]).glob("*.dump"))
+    return said
+
+
+@pytest.mark.parametrize("owner", ["missing here", "one the restoring role is not"])
+def test_an_archive_whose_tables_are_owned_by_a_role_the_restore_cannot_use_is_refused(
+    postgres_url, stored, _template, tmp_path, owner
+):
+    """pg_restore gives each table to the owner the backup had (ALTER TABLE ... OWNER TO): a
+    backup of another server's store names an owner this server lacks, or one the restoring
+    role (not a superuser) may not give tables to. The restore refuses before anything changes,
+    naming the owner and what to do, rather than fail in pg_restore after locking the store and
+    copying it."""
+    if make_url(stored.url).username != OWNER:
+        pytest.skip(f"the cluster has no role {OWNER} to own the store apart from the suite's")
+    if owner == "missing here":
+        data = _template.backup.read_bytes()
+        field = len(OWNER).to_bytes(4, "little")  # the custom format's strings: sign, length
+        absent = "forecast_absent"
+        assert len(absent) == len(OWNER)
+        archive = tmp_path / "elsewhere.dump"
+        archive.write_bytes(
+            data.replace(b"\x00" + field + OWNER.encode(), b"\x00" + field + absent.encode())
+        )
+        expected = f"gives the store's tables to owners this server does not have ({absent})"
+    else:  # a store of the suite's role, whom OWNER is not a member of
+        with _new_database(postgres_url) as url:
+            theirs = _suite_role(postgres_url, url)
+            open_store(db_url=theirs).close()
+            archive = tmp_path / "theirs.dump"
+            _pg_dump(theirs, archive)
+        suite = str(make_url(normalise_url(postgres_url)).username)
+        expected = f"gives the store's tables to {suite}, which {OWNER} may not give tables to"
+
+    said = _refused_up_front(stored, archive)
+
+    assert expected in said, said
+    assert "GRANT" in said or "CREATE ROLE" in said
+
+
+def test_an_archive_with_a_grant_given_by_a_non_owner_is_refused_for_a_non_superuser(
+    postgres_url, stored, tmp_path
+):
+    """A grant the tables' owner did not give (a role given GRANT OPTION passed it on) is
+    written by pg_dump as ``SET SESSION AUTHORIZATION grantor; GRANT ...``, which only a
+    superuser may run: restored by a role that is not one, it is refused before anything
+    changes, naming the grantor and the fix (give the grant again as the owner and back up
+    again, or restore as a superuser)."""
+    database, store, _ = stored
+    if make_url(database).username != OWNER:
+        pytest.skip(f"the cluster has no role {OWNER} to own the store apart from the suite's")
+    suite = str(make_url(normalise_url(postgres_url)).username)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text(f"GRANT SELECT ON plans TO {suite} WITH GRANT OPTION"))
+    grantor = sa.create_engine(_suite_role(postgres_url, database))
+    with grantor.begin() as conn:
+        conn.execute(sa.text(f"GRANT SELECT ON plans TO {OWNER}"))  # given by the suite's role
+    grantor.dispose()
+    archive = tmp_path / "granted.dump"
+    _pg_dump(database, archive)
+
+    said = _refused_up_front(stored, archive)
+
+    assert f"given by {suite}, not the tables' owner" in said, said
+    assert f"SET SESSION AUTHORIZATION {suite}" in said
+    assert "give them again as the tables' owner" in said and "as a superuser" in said
+
+
+def _an_older_psql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """psql as releases before PostgreSQL 13.22, 14.19, 15.14, 16.10 and 17.6 are, first on the
+    PATH: no ``\\restrict`` among its commands (this machine's psql, with that taken out of what
+    ``--help=commands`` prints), so it would run a command of psql's hidden in the SQL
+    pg_restore writes."""
+    real = shutil.which("psql")
+    older = tmp_path / "older-psql"
+    older.mkdir()
+    script = older / "psql"
+    script.write_text(
+        "#!/bin/bash\n"
+        'if [ "$1" != "--help=commands" ]; then exec ' + f'{real} "$@"; fi\n'
+        f'{real} "$@" | grep -av -e "\\\\\\\\\\(un\\)\\?restrict"\n'
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{older}{os.pathsep}{os.environ['PATH']}")
+
+
+def test_a_psql_too_old_to_fence_off_the_archives_sql_is_refused_before_anything_changes(
+    backed_up, tmp_path, monkeypatch
+):
+    """pg_restore fences its SQL off, but psql, which runs it, is too old to keep to the fence:
+    the restore is refused before anything changes, saying to update postgresql-client."""
+    database, store, plan_id, backup = backed_up
+    _an_older_psql(tmp_path, monkeypatch)
+    helped = subprocess.run(["psql", "--help=commands"], capture_output=True, text=True, check=True)
+    assert "\\restrict" not in helped.stdout
+
+    refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 5, said
+    assert "psql" in said and "too old to restore safely" in said, said
+    assert "update postgresql-client" in said and "nothing was changed" in said
     assert plans.get_plan(store, plan_id).version == 2
     assert store.store_log() == []
     assert not list((tmp_path / "data").glob("*.dump"))

@@ -200,8 +200,8 @@ def _echo_copies(copies: list[Any], db: str | None, data_dir: Path | None) -> No
     typer.echo(f"safety copies {where} ({len(copies)}, {size:,.1f} MB in all):")
     for copy in copies:
         made = copy.made.strftime("%Y-%m-%d %H:%M:%S UTC")
-        unknown = " (database unknown)" if copy.database_unknown else ""
-        typer.echo(f"  {made}  {copy.bytes / 1024 / 1024:>9,.1f} MB  {copy.path}{unknown}")
+        note = f" ({copy.note})" if copy.note else ""
+        typer.echo(f"  {made}  {copy.bytes / 1024 / 1024:>9,.1f} MB  {copy.path}{note}")
 
 
 @store_app.command("safety-copies")
@@ -233,9 +233,9 @@ def safety_copies_cmd(
     store's folder are listed or deleted. A PostgreSQL store: the pg_dump copies its restores
     keep in the data directory, of that database only (forecast-<database>-<hash>-before-restore-
     <time>.dump); copies an earlier release named without the database
-    (forecast-before-restore-<time>.dump) are that database's where the archive names it (listed
-    and deleted alike), and listed as of a database unknown, never deleted, where pg_restore
-    cannot read it."""
+    (forecast-before-restore-<time>.dump) are listed for every database, marked with the
+    database their archive names (its server it does not name) or as of a database unknown, and
+    never deleted with --delete-older-than (delete them by hand)."""
     dropped = None
     if delete_older_than is not None:
         dropped = backup.drop_safety_copies(

@@ -627,6 +627,23 @@ class SafetyCopy:
     """A PostgreSQL store's copy named by an earlier release, without the database's tag, whose
     archive does not say of which database either (pg_restore cannot read it): listed with every
     database's, deleted by none (`drop_safety_copies`)."""
+    archive_database: str | None = None
+    """The database an untagged copy's archive names (its header; not the server, which it does
+    not name): listed with every database's, deleted by none, for another server's database of
+    that name may be the one it is of."""
+    another_database: bool = False
+    """`archive_database` is not the database the copies were listed for."""
+
+    @property
+    def note(self) -> str:
+        """What is known of an untagged copy's database, in words ("" for a tagged copy)."""
+        if self.database_unknown:
+            return "database unknown"
+        if self.archive_database is None:
+            return ""
+        if self.another_database:
+            return f"of database {self.archive_database}"
+        return f"database {self.archive_database}, server unknown"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for the store log's details and the CLI's JSON."""
@@ -635,6 +652,8 @@ class SafetyCopy:
             "bytes": self.bytes,
             "made": self.made.isoformat(),
             "database_unknown": self.database_unknown,
+            "archive_database": self.archive_database,
+            "note": self.note,
         }
 
 
@@ -664,11 +683,13 @@ def safety_copies(
 
 def _untagged_pg_copies(folder: Path, url: str) -> list[SafetyCopy]:
     """The copies an earlier release kept in the data directory `folder`, named without the
-    database's tag (``forecast-before-restore-<time>.dump``), that are the database of `url`'s
-    as far as they tell: those whose archive names that database (pg_restore --list's header;
-    the server is not in it), and those of a database unknown (`SafetyCopy.database_unknown`:
-    pg_restore cannot read it, or is not installed). Those naming another database are
-    that database's."""
+    database's tag (``forecast-before-restore-<time>.dump``), each with what its archive says of
+    its database (pg_restore --list's header: the database's name, never the server's): the
+    database of `url`'s name (`SafetyCopy.archive_database`: another server's of that name may
+    be the one), another database (`SafetyCopy.another_database`: listed here too, for that
+    database may be dropped or renamed, or no URL names it), or a database unknown
+    (`SafetyCopy.database_unknown`: pg_restore cannot read it, or is not installed). All are
+    listed for every database, and deleted by hand only (`drop_safety_copies`)."""
     if not folder.is_dir():
         return []
     database = make_url(url).database or ""
@@ -678,8 +699,16 @@ def _untagged_pg_copies(folder: Path, url: str) -> list[SafetyCopy]:
         named = None if program is None else _archive_database(program, copy.path)
         if named is None:
             found.append(SafetyCopy(copy.path, copy.bytes, copy.made, database_unknown=True))
-        elif named == database:
-            found.append(copy)
+        else:
+            found.append(
+                SafetyCopy(
+                    copy.path,
+                    copy.bytes,
+                    copy.made,
+                    archive_database=named,
+                    another_database=named != database,
+                )
+            )
     return found
 
 
@@ -755,7 +784,9 @@ def drop_safety_copies(
     """Delete the copies restores kept of the store that were made more than `older_than_days`
     days ago (only files named as a restore names them, beside a SQLite store or in the data
     directory of a PostgreSQL one: `safety_copies`, those of a database unknown left as they
-    are), and record which in the store's log; the deleted, oldest first."""
+    are, as are all those of an earlier release named without the database's tag, whose server
+    cannot be told: `_untagged_pg_copies`), and record which in the store's log; the deleted,
+    oldest first."""
     if older_than_days < 1:
         raise Invalid("give the days as a whole number of 1 or more; nothing was deleted")
     target = sqlite_file(db_url, data_dir)
@@ -768,8 +799,7 @@ def drop_safety_copies(
                 "was deleted"
             )
         folder = _pg_copies_folder(data_dir)
-        copies = folder / pg_copy_name(url)  # this database's only
-        untagged = [copy for copy in _untagged_pg_copies(folder, url) if not copy.database_unknown]
+        copies = folder / pg_copy_name(url)  # this database's only (of this server)
     else:
         if not target.is_file():
             raise NotFound(
@@ -777,7 +807,6 @@ def drop_safety_copies(
                 "--data-dir or --db; nothing was deleted"
             )
         url, shown, copies = f"sqlite:///{target}", str(target), target.absolute()
-        untagged = []
     # The store opened (and so checked) first: one that cannot record the deletion (damaged,
     # locked) refuses it before any copy is gone, for they may be all that is left of it.
     try:
@@ -790,8 +819,7 @@ def drop_safety_copies(
     try:
         cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
         dropped = []
-        ours = sorted([*_safety_copies_of(copies), *untagged], key=lambda copy: copy.made)
-        for copy in ours:
+        for copy in _safety_copies_of(copies):
             if copy.made < cutoff:
                 copy.path.unlink(missing_ok=True)
                 dropped.append(copy)
@@ -1338,7 +1366,8 @@ def _restore_postgres(
     if contents.foreign:
         raise _foreign_entries(source, contents.foreign)
     grants = _refuse_grants_to_public(program, source, contents.restored)
-    _refuse_grants_to_missing_roles(source, grants, url)
+    owners = _archive_owners(program, source, contents.restored)
+    _refuse_roles_the_restore_cannot_use(source, grants, owners, url)
     keys = _postgres_installation_keys(url)
     kept: list[Path] = []
 
@@ -1716,15 +1745,49 @@ role;``), as pg_dump writes an identifier (in double quotes where it needs them)
 def _archive_grants(program: str, source: Path, restored: str) -> str | None:
     """The SQL of the grants the archive would restore (pg_restore writes them without
     connecting): empty where it has none, None where pg_restore cannot write them."""
-    grants = "".join(
+    return _archive_sql(program, source, restored, lambda entry: entry.startswith("ACL "))
+
+
+_PG_OWNED_ENTRY = re.compile(r"^(?:TABLE|SEQUENCE) (?!DATA |SET |OWNED BY )")
+"""The archive's entries whose SQL gives the table or sequence to its owner (``ALTER TABLE ...
+OWNER TO role;``): a table's and a sequence's, not their data's."""
+
+_PG_OWNER_ROLE = re.compile(
+    r"^ALTER (?:TABLE|SEQUENCE) .+ OWNER TO (\"(?:[^\"]|\"\")+\"|[^\s\";]+);$"
+)
+
+
+def _archive_owners(program: str, source: Path, restored: str) -> set[str]:
+    """The roles the archive gives the store's tables and sequences to (pg_restore, run without
+    --no-owner, writes ``ALTER TABLE ... OWNER TO role;`` after each, as the backup had it)."""
+    written = _archive_sql(program, source, restored, _PG_OWNED_ENTRY.match) or ""
+    return {
+        _role_name(found.group(1))
+        for line in written.splitlines()
+        if (found := _PG_OWNER_ROLE.match(line.strip()))
+    }
+
+
+def _role_name(written: str) -> str:
+    """A role's name as pg_dump writes it (in double quotes where it needs them)."""
+    return written[1:-1].replace('""', '"') if written.startswith('"') else written
+
+
+def _archive_sql(
+    program: str, source: Path, restored: str, wanted: Callable[[str], object]
+) -> str | None:
+    """The SQL pg_restore writes (without connecting) of the entries to restore that are
+    `wanted` (given pg_restore --list's entry without its numbers): empty where there is none,
+    None where pg_restore cannot write it."""
+    chosen = "".join(
         line + "\n"
         for line in restored.splitlines()
-        if (found := _PG_ENTRY.match(line)) and found.group(1).startswith("ACL ")
+        if (found := _PG_ENTRY.match(line)) and wanted(found.group(1))
     )
-    if not grants:
+    if not chosen:
         return ""
     with tempfile.NamedTemporaryFile("w", suffix=".list") as use_list:
-        use_list.write(grants)
+        use_list.write(chosen)
         use_list.flush()
         try:
             written = subprocess.run(
@@ -1763,20 +1826,28 @@ def _refuse_grants_to_public(program: str, source: Path, restored: str) -> str:
     return written
 
 
-def _refuse_grants_to_missing_roles(source: Path, grants: str, url: str) -> None:
-    """The roles the archive's grants name (`_PG_GRANT_ROLE`: a reporting role's, say), each one
-    the server has: pg_restore would stop at the first grant to a role it lacks (a backup of
-    another server's store), after the restore locked the store and copied it. Refused, naming
-    the roles and the fix, before anything changes."""
-    named = set()
+def _refuse_roles_the_restore_cannot_use(
+    source: Path, grants: str, owners: set[str], url: str
+) -> None:
+    """The roles the archive names, each one the restore can use as pg_restore's SQL does, or
+    the restore is refused, naming them and the fix, before anything changes (pg_restore would
+    stop at the first it cannot, after the restore locked the store and copied it): the
+    grantees of its grants (`_PG_GRANT_ROLE`: a reporting role's, say) and the owners of its
+    tables (`_archive_owners`), each a role this server has (a backup of another server's store
+    may name its roles); each owner one the restoring role may give tables to (ALTER TABLE ...
+    OWNER TO: itself, a role it is a member of, any for a superuser); and a grantor other than
+    the owner (pg_dump writes its grants as ``SET SESSION AUTHORIZATION grantor;``) only where
+    the restoring role is a superuser, who alone may run that. Ownership is kept as the backup
+    has it, not given to the restoring role (pg_restore --no-owner): a superuser restoring a
+    store of another role's would otherwise take its tables from the role the servers use."""
+    grantees: set[str] = set()
+    grantors: set[str] = set()
     for line in grants.splitlines():
         found = _PG_GRANT_ROLE.match(line.strip())
-        if found:
-            role = found.group(1)
-            if role.startswith('"'):
-                named.add(role[1:-1].replace('""', '"'))
-            elif role != "PUBLIC":
-                named.add(role)
+        if found and found.group(1) != "PUBLIC":
+            role = _role_name(found.group(1))
+            (grantors if line.strip().startswith("SET ") else grantees).add(role)
+    named = grantees | grantors | owners
     if not named:
         return
     engine = sa.create_engine(
@@ -1784,25 +1855,86 @@ def _refuse_grants_to_missing_roles(source: Path, grants: str, url: str) -> None
     )
     try:
         with engine.connect() as conn:
-            there = set(
-                conn.execute(
-                    sa.text("SELECT rolname FROM pg_roles WHERE rolname = ANY(:names)"),
+            member = {
+                str(role): bool(may)
+                for role, may in conn.execute(
+                    sa.text(
+                        "SELECT rolname, pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles "
+                        "WHERE rolname = ANY(:names)"
+                    ),
                     {"names": sorted(named)},
-                ).scalars()
-            )
+                )
+            }
+            user, superuser = conn.execute(
+                sa.text(
+                    "SELECT current_user, (SELECT rolsuper FROM pg_roles "
+                    "WHERE rolname = session_user)"
+                )
+            ).one()
     except SQLAlchemyError as exc:
         raise Unavailable(f"{cannot_open(url, exc)}; nothing was changed") from exc
     finally:
         engine.dispose()
-    missing = sorted(named - there)
+    problems, fixes = [], []
+    missing = sorted(named - set(member))
     if missing:
-        shown = ", ".join(missing)
+        said = []
+        if grantees & set(missing):
+            said.append(
+                "grants the store's tables to roles this server does not have "
+                f"({', '.join(sorted(grantees & set(missing)))})"
+            )
+        if grantors & set(missing):
+            said.append(
+                "holds grants given by roles this server does not have "
+                f"({', '.join(sorted(grantors & set(missing)))})"
+            )
+        if owners & set(missing):
+            said.append(
+                "gives the store's tables to owners this server does not have "
+                f"({', '.join(sorted(owners & set(missing)))})"
+            )
+        problems.append(" and ".join(said))
+        owner_missing = bool(owners & set(missing))
+        instead = []
+        if (grantees | grantors) & set(missing):
+            instead.append("revoke those grants")
+        if owner_missing:
+            instead.append("give its tables to a role this server has (ALTER TABLE ... OWNER TO)")
+        fixes.append(
+            f"create {'it' if len(missing) == 1 else 'them'} on this server (CREATE ROLE name "
+            "NOLOGIN, as a role that may create roles"
+            + (
+                f"; then, for an owner, GRANT name TO {user}"
+                if owner_missing and not superuser
+                else ""
+            )
+            + f") and restore again, or in the store the backup is of {' and '.join(instead)} "
+            "and back it up again"
+        )
+    foreign_owners = sorted(role for role in owners if role in member and not member[role])
+    if foreign_owners:
+        shown = ", ".join(foreign_owners)
+        problems.append(
+            f"gives the store's tables to {shown}, which {user} may not give tables to (it is "
+            f"not a member of {'that role' if len(foreign_owners) == 1 else 'those roles'})"
+        )
+        fixes.append(f"GRANT {shown} TO {user} (as a role that may) or restore as a superuser")
+    if grantors and not superuser:
+        shown = ", ".join(sorted(grantors))
+        problems.append(
+            f"holds grants on the store's tables given by {shown}, not the tables' owner, which "
+            f"pg_restore writes as SET SESSION AUTHORIZATION {sorted(grantors)[0]}: only a "
+            f"superuser may run that, and {user} is not one"
+        )
+        fixes.append(
+            "in the store the backup is of revoke those grants and give them again as the "
+            "tables' owner, and back it up again, or restore as a superuser"
+        )
+    if problems:
         raise Invalid(
-            f"{source} grants the store's tables to roles this server does not have ({shown}): "
-            "pg_restore would stop at the first of those grants; nothing was changed: create "
-            f"{'it' if len(missing) == 1 else 'them'} on this server (CREATE ROLE name NOLOGIN, "
-            "as a role that may create roles) and restore again, or revoke those grants in the "
-            "store the backup is of and back it up again"
+            f"{source} {'; it '.join(problems)}: pg_restore would stop there; nothing was "
+            f"changed: {'; and '.join(fixes)}"
         )
 
 
