@@ -1006,3 +1006,66 @@ def test_a_psql_too_old_to_fence_off_the_archives_sql_is_refused_before_anything
     assert plans.get_plan(store, plan_id).version == 2
     assert store.store_log() == []
     assert not list((tmp_path / "data").glob("*.dump"))
+
+
+def test_a_store_holding_a_grant_its_copy_could_not_put_back_is_refused_before_anything_changes(
+    postgres_url, stored, _template, tmp_path
+):
+    """The live store holds a grant given by a role other than the tables' owner (a role given
+    GRANT OPTION passed it on): a clean backup would restore, but the copy of the store as it
+    is, which the restore prints as its undo, would be refused for the role that restores (not
+    a superuser: pg_restore writes that grant as SET SESSION AUTHORIZATION grantor). The restore
+    is refused before anything changes, saying why and what to do, rather than print an undo
+    that cannot be run."""
+    database, store, _ = stored
+    if make_url(database).username != OWNER:
+        pytest.skip(f"the cluster has no role {OWNER} to own the store apart from the suite's")
+    suite = str(make_url(normalise_url(postgres_url)).username)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text(f"GRANT SELECT ON plans TO {suite} WITH GRANT OPTION"))
+    grantor = sa.create_engine(_suite_role(postgres_url, database))
+    with grantor.begin() as conn:
+        conn.execute(sa.text(f"GRANT SELECT ON plans TO {OWNER}"))  # given by the suite's role
+    grantor.dispose()
+    clean = tmp_path / "clean.dump"
+    shutil.copyfile(_template.backup, clean)
+
+    said = _refused_up_front(stored, clean)
+
+    assert f"holds grants on the store's tables given by {suite}, not the tables' owner" in said
+    assert "so its safety copy (the undo the restore prints) could not be restored" in said
+    assert "give them again as the tables' owner and restore again" in said, said
+    assert "as a superuser" in said
+
+
+def _a_pg_restore_that_cannot_write_the_sql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """pg_restore first on the PATH that reads an archive's list but fails to write the SQL of
+    the entries picked from it (``--use-list=... --file=-``, as the checks before a restore run
+    it), as it does on an archive damaged past its list."""
+    real = shutil.which("pg_restore")
+    failing = tmp_path / "failing-pg-restore"
+    failing.mkdir()
+    script = failing / "pg_restore"
+    script.write_text(
+        "#!/bin/bash\n"
+        'case "$1" in --use-list=*) if [ "$2" = "--file=-" ]; then\n'
+        '  echo "pg_restore: error: could not read from input file" >&2; exit 1; fi;; esac\n'
+        f'exec {real} "$@"\n'
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{failing}{os.pathsep}{os.environ['PATH']}")
+
+
+def test_an_archive_whose_owners_pg_restore_cannot_write_is_refused_not_restored_unchecked(
+    stored, _template, tmp_path, monkeypatch
+):
+    """Which roles an archive gives the store's tables to is read from the SQL pg_restore
+    writes of it; where pg_restore cannot write that, the owners cannot be checked: the restore
+    is refused before anything changes, not run as if the archive named no owner."""
+    archive = tmp_path / "plans.dump"
+    shutil.copyfile(_template.backup, archive)
+    _a_pg_restore_that_cannot_write_the_sql(tmp_path, monkeypatch)
+
+    said = _refused_up_front(stored, archive)
+
+    assert "pg_restore cannot write the SQL of" in said and "cannot be checked" in said, said

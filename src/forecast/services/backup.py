@@ -1269,6 +1269,8 @@ class _ArchiveContents:
     tables: list[str]
     restored: str
     foreign: list[str]
+    schema: str | None = None
+    """The schema of its plan store (`_store_schema`)."""
 
 
 def _store_entry(entry: str, schema: str | None) -> bool:
@@ -1367,7 +1369,7 @@ def _restore_postgres(
         raise _foreign_entries(source, contents.foreign)
     grants = _refuse_grants_to_public(program, source, contents.restored)
     owners = _archive_owners(program, source, contents.restored)
-    _refuse_roles_the_restore_cannot_use(source, grants, owners, url)
+    _refuse_roles_the_restore_cannot_use(source, grants, owners, contents.schema, url)
     keys = _postgres_installation_keys(url)
     kept: list[Path] = []
 
@@ -1511,19 +1513,35 @@ def _keep_the_database_as_it_is(url: str, data_dir: str | Path | None) -> Path:
 def _refuse_a_copy_that_could_not_undo(program: str, copy: Path, url: str, manual: str) -> None:
     """The copy just made of the store as it is, checked as a restore checks a backup: where
     the live store holds what a plan store does not define (an operator's index, trigger or
-    policy on a store table), restoring the copy (the undo the restore prints) would be refused,
-    so the restore is refused now, the copy deleted, before anything changes."""
+    policy on a store table), or what the restoring role could not put back (a grant given by a
+    role other than the tables' owner and the restoring one: `_roles_the_restore_cannot_use`),
+    restoring the copy (the undo the restore prints) would be refused, so the restore is
+    refused now, the copy deleted, before anything changes."""
+    problems: list[str] = []
+    fixes: list[str] = []
     try:
         contents = _archive_contents(program, copy, url)
         foreign = contents.foreign
         if not foreign:
             try:
-                _refuse_grants_to_public(program, copy, contents.restored)
+                grants = _refuse_grants_to_public(program, copy, contents.restored)
             except Invalid:
                 foreign = ["a grant to PUBLIC on a store table"]
+            else:
+                owners = _archive_owners(program, copy, contents.restored)
+                problems, fixes = _roles_the_restore_cannot_use(
+                    grants, owners, contents.schema, url, of_the_live_store=True
+                )
     except BaseException:
         copy.unlink(missing_ok=True)
         raise
+    if problems:
+        copy.unlink(missing_ok=True)
+        raise Invalid(
+            f"the store in {without_password(url)} {'; it '.join(problems)}, so its safety copy "
+            "(the undo the restore prints) could not be restored; nothing was changed: "
+            f"{'; and '.join(fixes)}"
+        )
     if not foreign:
         return
     copy.unlink(missing_ok=True)
@@ -1699,7 +1717,9 @@ def _archive_contents(program: str, source: Path, url: str) -> _ArchiveContents:
             restored.append(line)
         elif not _PG_DATABASES_OWN.match(entry):
             foreign.append(entry.rsplit(" ", 1)[0])  # without its owner
-    return _ArchiveContents(tables, "".join(f"{line}\n" for line in restored), foreign)
+    return _ArchiveContents(
+        tables, "".join(f"{line}\n" for line in restored), foreign, plans_schema
+    )
 
 
 def _store_schema(entries: list[str]) -> str | None:
@@ -1759,8 +1779,16 @@ _PG_OWNER_ROLE = re.compile(
 
 def _archive_owners(program: str, source: Path, restored: str) -> set[str]:
     """The roles the archive gives the store's tables and sequences to (pg_restore, run without
-    --no-owner, writes ``ALTER TABLE ... OWNER TO role;`` after each, as the backup had it)."""
-    written = _archive_sql(program, source, restored, _PG_OWNED_ENTRY.match) or ""
+    --no-owner, writes ``ALTER TABLE ... OWNER TO role;`` after each, as the backup had it).
+    Refused, before anything changes, where pg_restore cannot write that SQL: the owners would
+    go unchecked."""
+    written = _archive_sql(program, source, restored, _PG_OWNED_ENTRY.match)
+    if written is None:
+        raise Invalid(
+            f"pg_restore cannot write the SQL of {source}'s tables, so the roles it gives them to "
+            "cannot be checked; nothing was changed: make the backup again with the pg_dump "
+            "command `forecast store backup` prints and restore that"
+        )
     return {
         _role_name(found.group(1))
         for line in written.splitlines()
@@ -1827,19 +1855,39 @@ def _refuse_grants_to_public(program: str, source: Path, restored: str) -> str:
 
 
 def _refuse_roles_the_restore_cannot_use(
-    source: Path, grants: str, owners: set[str], url: str
+    source: Path, grants: str, owners: set[str], schema: str | None, url: str
 ) -> None:
-    """The roles the archive names, each one the restore can use as pg_restore's SQL does, or
-    the restore is refused, naming them and the fix, before anything changes (pg_restore would
-    stop at the first it cannot, after the restore locked the store and copied it): the
-    grantees of its grants (`_PG_GRANT_ROLE`: a reporting role's, say) and the owners of its
-    tables (`_archive_owners`), each a role this server has (a backup of another server's store
-    may name its roles); each owner one the restoring role may give tables to (ALTER TABLE ...
-    OWNER TO: itself, a role it is a member of, any for a superuser); and a grantor other than
-    the owner (pg_dump writes its grants as ``SET SESSION AUTHORIZATION grantor;``) only where
-    the restoring role is a superuser, who alone may run that. Ownership is kept as the backup
-    has it, not given to the restoring role (pg_restore --no-owner): a superuser restoring a
-    store of another role's would otherwise take its tables from the role the servers use."""
+    """The roles the archive names, each one the restore can use as pg_restore's SQL does
+    (`_roles_the_restore_cannot_use`), or the restore is refused, naming them and the fix,
+    before anything changes (pg_restore would stop at the first it cannot, after the restore
+    locked the store and copied it)."""
+    problems, fixes = _roles_the_restore_cannot_use(grants, owners, schema, url)
+    if problems:
+        raise Invalid(
+            f"{source} {'; it '.join(problems)}: pg_restore would stop there; nothing was "
+            f"changed: {'; and '.join(fixes)}"
+        )
+
+
+def _roles_the_restore_cannot_use(
+    grants: str,
+    owners: set[str],
+    schema: str | None,
+    url: str,
+    *,
+    of_the_live_store: bool = False,
+) -> tuple[list[str], list[str]]:
+    """What keeps the role that restores from running the SQL pg_restore writes of an archive's
+    roles, and the fixes (none: it can): the grantees of its grants (`_PG_GRANT_ROLE`: a
+    reporting role's, say) and the owners of its tables (`_archive_owners`), each a role this
+    server has (a backup of another server's store may name its roles); each owner one the
+    restoring role may give tables to (ALTER TABLE ... OWNER TO: itself, a role it is a member
+    of, any for a superuser); and a grantor other than the owner (pg_dump writes its grants as
+    ``SET SESSION AUTHORIZATION grantor;``) only where the restoring role is a superuser, who
+    alone may run that. Ownership is kept as the backup has it, not given to the restoring role
+    (pg_restore --no-owner): a superuser restoring a store of another role's would otherwise
+    take its tables from the role the servers use. `of_the_live_store`: the archive is the copy
+    of the store as it is (the fixes are made in that store, not in the one a backup is of)."""
     grantees: set[str] = set()
     grantors: set[str] = set()
     for line in grants.splitlines():
@@ -1849,14 +1897,14 @@ def _refuse_roles_the_restore_cannot_use(
             (grantors if line.strip().startswith("SET ") else grantees).add(role)
     named = grantees | grantors | owners
     if not named:
-        return
+        return [], []
     engine = sa.create_engine(
         url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}, hide_parameters=True
     )
     try:
         with engine.connect() as conn:
-            member = {
-                str(role): bool(may)
+            found_roles = {
+                str(role): (bool(may), True)
                 for role, may in conn.execute(
                     sa.text(
                         "SELECT rolname, pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles "
@@ -1875,6 +1923,9 @@ def _refuse_roles_the_restore_cannot_use(
         raise Unavailable(f"{cannot_open(url, exc)}; nothing was changed") from exc
     finally:
         engine.dispose()
+    member = {role: may for role, (may, _) in found_roles.items()}
+    in_the_store = "in the store" if of_the_live_store else "in the store the backup is of"
+    and_again = "" if of_the_live_store else " and back it up again"
     problems, fixes = [], []
     missing = sorted(named - set(member))
     if missing:
@@ -1909,8 +1960,7 @@ def _refuse_roles_the_restore_cannot_use(
                 if owner_missing and not superuser
                 else ""
             )
-            + f") and restore again, or in the store the backup is of {' and '.join(instead)} "
-            "and back it up again"
+            + f") and restore again, or {in_the_store} {' and '.join(instead)}{and_again}"
         )
     foreign_owners = sorted(role for role in owners if role in member and not member[role])
     if foreign_owners:
@@ -1928,14 +1978,10 @@ def _refuse_roles_the_restore_cannot_use(
             f"superuser may run that, and {user} is not one"
         )
         fixes.append(
-            "in the store the backup is of revoke those grants and give them again as the "
-            "tables' owner, and back it up again, or restore as a superuser"
+            f"{in_the_store} revoke those grants and give them again as the tables' owner"
+            f"{',' + and_again if and_again else ''} and restore again, or restore as a superuser"
         )
-    if problems:
-        raise Invalid(
-            f"{source} {'; it '.join(problems)}: pg_restore would stop there; nothing was "
-            f"changed: {'; and '.join(fixes)}"
-        )
+    return problems, fixes
 
 
 def _archive_plans_columns(program: str, source: Path) -> set[str]:
