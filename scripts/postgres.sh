@@ -26,6 +26,10 @@ start_cluster() {
     # the store: each test's schema is owned by forecast, which grants it rights there.
     run_psql -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='forecast_reader') THEN CREATE ROLE forecast_reader; END IF; END \$\$;" >/dev/null
     run_psql -c "ALTER ROLE forecast_reader LOGIN PASSWORD 'r3ader-s3cret' NOSUPERUSER NOCREATEROLE NOCREATEDB" >/dev/null
+    # A role without login the suite's role is a member of (so it may give tables to it), for
+    # the tests of a store whose tables a role other than the one restoring owns.
+    run_psql -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='forecast_tables') THEN CREATE ROLE forecast_tables NOLOGIN; END IF; END \$\$;" >/dev/null
+    run_psql -c "DO \$\$ BEGIN IF NOT pg_has_role('forecast', 'forecast_tables', 'MEMBER') THEN GRANT forecast_tables TO forecast; END IF; END \$\$;" >/dev/null
     run_psql -tc "SELECT 1 FROM pg_database WHERE datname='forecast_test'" | grep -q 1 || run_psql -c "CREATE DATABASE forecast_test OWNER forecast" >/dev/null
 }
 

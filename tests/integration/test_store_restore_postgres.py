@@ -1069,3 +1069,96 @@ def test_an_archive_whose_owners_pg_restore_cannot_write_is_refused_not_restored
     said = _refused_up_front(stored, archive)
 
     assert "pg_restore cannot write the SQL of" in said and "cannot be checked" in said, said
+
+
+TABLES_ROLE = "forecast_tables"
+"""The role without login scripts/postgres.sh makes, which the suite's role is a member of (it
+may give tables to it, and become it)."""
+
+
+@pytest.fixture
+def of_another_role(postgres_url, tmp_path, monkeypatch) -> Iterator[Stored]:
+    """A store with one plan, made by the suite's role (not a superuser) and given to
+    `TABLES_ROLE`, which may create in the schema public; the URL is the suite's role's (the
+    role that restores); the data directory is the test's own."""
+    monkeypatch.setenv("FORECAST_DATA_DIR", str(tmp_path / "data"))
+    _needs_the_client_tools()
+    with _new_database(postgres_url) as url:
+        theirs = _suite_role(postgres_url, url)
+        store = open_store(db_url=theirs)
+        try:
+            with store.engine.begin() as conn:
+                member = conn.execute(
+                    sa.text(
+                        "SELECT pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles "
+                        "WHERE rolname = :role"
+                    ),
+                    {"role": TABLES_ROLE},
+                ).scalar()
+                if not member:
+                    pytest.skip(
+                        f"the suite's role is no member of {TABLES_ROLE} (scripts/postgres.sh)"
+                    )
+                conn.execute(sa.text(f"GRANT USAGE, CREATE ON SCHEMA public TO {TABLES_ROLE}"))
+                for table in conn.execute(
+                    sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+                ).scalars():
+                    conn.execute(sa.text(f'ALTER TABLE public."{table}" OWNER TO {TABLES_ROLE}'))
+            yield Stored(theirs, store, new_plan(store).plan_id)
+        finally:
+            store.close()
+
+
+def test_an_owner_that_may_not_create_in_the_schema_is_refused_naming_the_grant(
+    of_another_role, tmp_path
+):
+    """A role that is not a superuser may give a table to a role it is a member of only where
+    that role may create in the table's schema (PostgreSQL 15 and later: none may in public
+    unless granted): the restore is refused before anything changes, naming the grant to give,
+    rather than fail in pg_restore after locking the store and copying it."""
+    database, store, _ = of_another_role
+    archive = tmp_path / "plans.dump"
+    _pg_dump(database, archive)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text(f"REVOKE CREATE ON SCHEMA public FROM {TABLES_ROLE}"))
+
+    said = _refused_up_front(of_another_role, archive)
+
+    assert (
+        f"gives the store's tables to {TABLES_ROLE}, which may not create in the schema public"
+        in said
+    )
+    assert f"GRANT CREATE ON SCHEMA public TO {TABLES_ROLE}" in said, said
+
+
+def test_a_grant_given_by_the_restoring_role_itself_is_restored(
+    postgres_url, of_another_role, tmp_path
+):
+    """A grant the tables' owner did not give but the role that restores did (given GRANT
+    OPTION, it passed it on): pg_restore writes it as SET SESSION AUTHORIZATION to that role,
+    which PostgreSQL lets a role do to itself, superuser or not. The backup is restored with
+    the grant as it was."""
+    database, store, plan_id = of_another_role
+    suite = str(make_url(database).username)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text(f"SET ROLE {TABLES_ROLE}"))
+        conn.execute(sa.text(f"GRANT SELECT ON plans TO {suite} WITH GRANT OPTION"))
+        conn.execute(sa.text("RESET ROLE"))
+        conn.execute(sa.text(f"GRANT SELECT ON plans TO {OWNER}"))  # given by the suite's role
+    archive = tmp_path / "plans.dump"
+    _pg_dump(database, archive)
+    add_event(store, plan_id, value=50.0)
+
+    restored = runner.invoke(app, ["store", "restore", str(archive), "--db", database])
+
+    assert restored.exit_code == 0, restored.output
+    assert plans.get_plan(store, plan_id).version == 1
+    with store.engine.connect() as conn:
+        given = conn.execute(
+            sa.text(
+                "SELECT g.rolname, e.rolname FROM aclexplode((SELECT relacl FROM pg_class "
+                "WHERE oid = 'plans'::regclass)) a JOIN pg_roles g ON g.oid = a.grantor "
+                "JOIN pg_roles e ON e.oid = a.grantee WHERE a.privilege_type = 'SELECT'"
+            )
+        ).all()
+    assert (suite, OWNER) in [tuple(row) for row in given]

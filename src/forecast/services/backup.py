@@ -1880,14 +1880,18 @@ def _roles_the_restore_cannot_use(
     """What keeps the role that restores from running the SQL pg_restore writes of an archive's
     roles, and the fixes (none: it can): the grantees of its grants (`_PG_GRANT_ROLE`: a
     reporting role's, say) and the owners of its tables (`_archive_owners`), each a role this
-    server has (a backup of another server's store may name its roles); each owner one the
-    restoring role may give tables to (ALTER TABLE ... OWNER TO: itself, a role it is a member
-    of, any for a superuser); and a grantor other than the owner (pg_dump writes its grants as
-    ``SET SESSION AUTHORIZATION grantor;``) only where the restoring role is a superuser, who
-    alone may run that. Ownership is kept as the backup has it, not given to the restoring role
-    (pg_restore --no-owner): a superuser restoring a store of another role's would otherwise
-    take its tables from the role the servers use. `of_the_live_store`: the archive is the copy
-    of the store as it is (the fixes are made in that store, not in the one a backup is of)."""
+    server has (a backup of another server's store may name its roles); each owner other than
+    the restoring role one it may give tables to (ALTER TABLE ... OWNER TO, for a role that is
+    not a superuser: it may become that role, as a member of it, and the owner may create in
+    the store's `schema`, which PUBLIC may not in public since PostgreSQL 15); and a grantor
+    other than the owner (pg_dump writes its grants as ``SET SESSION AUTHORIZATION grantor;``)
+    only where it is the role that signed in (which may become itself) or that role is a
+    superuser, who alone may become another. Ownership is kept as the backup has it, not given
+    to the restoring role (pg_restore --no-owner): a superuser restoring a store of another
+    role's would otherwise take its tables from the role the servers use. `of_the_live_store`:
+    the archive is the copy of the store as it is (the fixes are made in that store, not in
+    the one a backup is of). On PostgreSQL 16 and later, becoming a role is checked as
+    pg_has_role's SET (a member may be denied it), not MEMBER (untested here: PostgreSQL 15)."""
     grantees: set[str] = set()
     grantors: set[str] = set()
     for line in grants.splitlines():
@@ -1904,18 +1908,21 @@ def _roles_the_restore_cannot_use(
     try:
         with engine.connect() as conn:
             found_roles = {
-                str(role): (bool(may), True)
-                for role, may in conn.execute(
+                str(role): (bool(may), creates is not False)
+                for role, may, creates in conn.execute(
                     sa.text(
-                        "SELECT rolname, pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles "
+                        "SELECT rolname, pg_has_role(current_user, oid, CASE WHEN "
+                        "current_setting('server_version_num')::int >= 160000 THEN 'SET' "
+                        "ELSE 'MEMBER' END), has_schema_privilege(oid, (SELECT n.oid FROM "
+                        "pg_namespace n WHERE nspname = :schema), 'CREATE') FROM pg_roles "
                         "WHERE rolname = ANY(:names)"
                     ),
-                    {"names": sorted(named)},
+                    {"names": sorted(named), "schema": schema},
                 )
             }
-            user, superuser = conn.execute(
+            user, signed_in, superuser = conn.execute(
                 sa.text(
-                    "SELECT current_user, (SELECT rolsuper FROM pg_roles "
+                    "SELECT current_user, session_user, (SELECT rolsuper FROM pg_roles "
                     "WHERE rolname = session_user)"
                 )
             ).one()
@@ -1970,16 +1977,34 @@ def _roles_the_restore_cannot_use(
             f"not a member of {'that role' if len(foreign_owners) == 1 else 'those roles'})"
         )
         fixes.append(f"GRANT {shown} TO {user} (as a role that may) or restore as a superuser")
-    if grantors and not superuser:
-        shown = ", ".join(sorted(grantors))
+    uncreating = sorted(
+        role
+        for role in owners
+        if role in found_roles and member[role] and not found_roles[role][1] and role != user
+    )
+    if uncreating and not superuser:
+        shown = ", ".join(uncreating)
+        problems.append(
+            f"gives the store's tables to {shown}, which may not create in the schema "
+            f"{schema}: {user}, not a superuser, may give tables only to a role that may"
+        )
+        fixes.append(
+            f"GRANT CREATE ON SCHEMA {schema} TO {shown} (as the schema's owner) and restore "
+            "again, or restore as a superuser"
+        )
+    others = sorted(grantors - {str(signed_in)})
+    if others and not superuser:
+        shown = ", ".join(others)
         problems.append(
             f"holds grants on the store's tables given by {shown}, not the tables' owner, which "
-            f"pg_restore writes as SET SESSION AUTHORIZATION {sorted(grantors)[0]}: only a "
-            f"superuser may run that, and {user} is not one"
+            f"pg_restore writes as SET SESSION AUTHORIZATION {others[0]}: only a superuser may "
+            f"run that for a role other than the one signed in ({signed_in}), and {signed_in} "
+            "is not one"
         )
         fixes.append(
             f"{in_the_store} revoke those grants and give them again as the tables' owner"
-            f"{',' + and_again if and_again else ''} and restore again, or restore as a superuser"
+            f"{', back it up again and restore that' if and_again else ' and restore again'}, "
+            "or restore as a superuser"
         )
     return problems, fixes
 
