@@ -558,7 +558,9 @@ def test_the_pg_dump_safety_copies_are_listed_and_only_the_old_ones_deleted(back
     assert lines[2].endswith(f"{untagged} (database {name.decode()}, server unknown)")
     assert lines[3].endswith(f"{untagged_other} (of database {'x' * len(name)})")
     assert lines[4].endswith(f"{unknown} (database unknown)")
-    assert lines[5].endswith(str(made)) and len(lines) == 6
+    assert lines[5].endswith(str(made))
+    assert lines[6].startswith("copies named forecast-before-restore-*.dump (an earlier release")
+    assert len(lines) == 7
 
     deleted = runner.invoke(
         app,
@@ -1162,3 +1164,41 @@ def test_a_grant_given_by_the_restoring_role_itself_is_restored(
             )
         ).all()
     assert (suite, OWNER) in [tuple(row) for row in given]
+
+
+def test_deleting_old_copies_says_an_earlier_releases_are_kept_and_to_delete_them_by_hand(
+    backed_up, tmp_path
+):
+    """A copy an earlier release named without the database (forecast-before-restore-*.dump)
+    is never deleted by --delete-older-than, however old: listing it (after a restore, and
+    after deleting the old copies), the command says so, and to check the database noted and
+    delete it by hand, rather than list it again after "deleted 0" as if it were not old
+    enough."""
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    untagged = data / "forecast-before-restore-2020-01-02T030405Z.dump"
+    untagged.write_bytes(b"PGDMP cut short")
+    kept_by_hand = (
+        "copies named forecast-before-restore-*.dump (an earlier release's, of any database) "
+        "are never deleted by --delete-older-than: check the database noted beside each and "
+        "delete them by hand"
+    )
+
+    restored = runner.invoke(
+        app, ["store", "restore", str(backed_up.backup), "--db", backed_up.url]
+    )
+
+    said = " ".join(restored.output.split())
+    assert restored.exit_code == 0, said
+    assert f"{untagged} (database unknown)" in said and kept_by_hand in said, said
+    assert "deletes the other copies made more than DAYS days ago" in said
+
+    deleted = runner.invoke(
+        app, ["store", "safety-copies", "--delete-older-than", "1", "--db", backed_up.url]
+    )
+
+    said = " ".join(deleted.output.split())
+    assert deleted.exit_code == 0, said
+    assert said.startswith("deleted 0 safety copies made more than 1 day(s) ago"), said
+    assert f"{untagged} (database unknown)" in said and kept_by_hand in said, said
+    assert untagged.exists()

@@ -158,8 +158,10 @@ def _echo_kept(
     delete = shlex.join(
         ["forecast", "store", "safety-copies", "--delete-older-than", "DAYS", *store_words]
     )
+    others = " other" if any(copy.note for copy in kept) else ""
     typer.echo(
-        f"each holds what a backup holds; `{delete}` deletes those made more than DAYS days ago"
+        f"each holds what a backup holds; `{delete}` deletes the{others} copies made more than "
+        "DAYS days ago"
     )
 
 
@@ -202,6 +204,12 @@ def _echo_copies(copies: list[Any], db: str | None, data_dir: Path | None) -> No
         made = copy.made.strftime("%Y-%m-%d %H:%M:%S UTC")
         note = f" ({copy.note})" if copy.note else ""
         typer.echo(f"  {made}  {copy.bytes / 1024 / 1024:>9,.1f} MB  {copy.path}{note}")
+    if any(copy.note for copy in copies):
+        typer.echo(
+            "copies named forecast-before-restore-*.dump (an earlier release's, of any "
+            "database) are never deleted by "
+            "--delete-older-than: check the database noted beside each and delete them by hand"
+        )
 
 
 @store_app.command("safety-copies")
