@@ -7,11 +7,12 @@ distinct text is parsed once and the result is spread back over the rows.
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from forecast.engine.quiet import quiet_warnings
 
 _ISO_DAY = r"\d{4}-\d{1,2}-\d{1,2}"
 _ISO_TIME = r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}.*"
@@ -171,8 +172,7 @@ def parse_unique(texts: pd.Series) -> tuple[np.ndarray, bool | None, list[str]]:
     # Anything else with a month name or a clock time goes to the general parser, one by one.
     rest = np.flatnonzero(~done & texts.str.contains(_WORDY).to_numpy(dtype=bool))
     for i in rest:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet_warnings():
             try:
                 stamp = pd.Timestamp(pd.to_datetime(texts.iloc[i], dayfirst=bool(day_first)))
             except (ValueError, TypeError, OverflowError):

@@ -9,13 +9,13 @@ terms; their future values come from ``future_exog`` (0 when unknown).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from forecast.engine.models.base import ModelError, as_float_array, normal_intervals
+from forecast.engine.quiet import quiet_warnings
 
 LONG_SEASON = 24
 ORDERS: tuple[tuple[int, int], ...] = ((1, 1), (0, 1))
@@ -35,8 +35,7 @@ def _needs_difference(y: np.ndarray) -> bool:
 
     if len(y) < 8 or np.std(y) == 0:
         return False
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with quiet_warnings():
         try:
             _, pvalue, *_ = kpss(y, regression="c", nlags="auto")
         except Exception:  # noqa: BLE001 - treat an untestable series as non-stationary
@@ -112,8 +111,7 @@ class ARIMA:
         x = self._regressors(np.arange(n, dtype=float), exog)
         trend = "c" if d == 0 and not seasonal[1] else "n"
         best = None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet_warnings():
             for p, q in self.orders:
                 try:
                     model = SARIMAX(

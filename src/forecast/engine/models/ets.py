@@ -19,7 +19,6 @@ target non-positive.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +35,7 @@ from forecast.engine.models.base import (
     z_value,
 )
 from forecast.engine.models.exog import apply_effects, flag_effects
+from forecast.engine.quiet import quiet_warnings
 
 LONG_SEASON = 24
 """The multiplicative season is tried only up to this season length (monthly, quarterly,
@@ -86,8 +86,7 @@ def boxcox_lambda(y: np.ndarray) -> float:
     """Box-Cox lambda by maximum likelihood, clipped to [0, 1] and rounded (0 = log)."""
     from scipy.stats import boxcox_normmax
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with quiet_warnings():
         try:
             lam = float(boxcox_normmax(y, method="mle"))
         except Exception:  # noqa: BLE001 - fall back to the log
@@ -167,8 +166,7 @@ class ETS:
         self._beta = flag_effects(y, exog, self.season_length)
         target = y - apply_effects(exog, self._beta, len(y))
         best: tuple[float, Any, str, Spec, float | None] | None = None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet_warnings():
             for name, spec in self._candidates(target):
                 try:
                     score, res, lam = self._fit_one(target, spec)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -11,6 +10,7 @@ import pandas as pd
 from forecast.engine.models.base import ModelError, as_float_array, normal_intervals
 from forecast.engine.models.ets import FIT_METHOD, variance_multipliers
 from forecast.engine.models.exog import apply_effects, flag_effects
+from forecast.engine.quiet import quiet_warnings
 
 YEAR_IN_PERIODS = {"D": 365.25, "W": 365.25 / 7, "M": 12.0, "Q": 4.0}
 
@@ -65,8 +65,7 @@ class FourierETS:
         self._coef = coef
         season_part = x[:, 2:] @ coef[2:]
         rest = target - season_part
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet_warnings():
             self._res = ExponentialSmoothing(
                 rest, trend="add", damped_trend=True, initialization_method="estimated"
             ).fit(use_brute=False, method=FIT_METHOD)

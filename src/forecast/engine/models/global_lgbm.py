@@ -27,7 +27,6 @@ and then the horizon, and its intervals are those of the steps that far ahead.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -36,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.engine.models.base import hi_key, lo_key
+from forecast.engine.quiet import quiet_warnings
 
 if TYPE_CHECKING:
     from forecast.engine.baseline import SeriesTask
@@ -281,8 +281,7 @@ class GlobalLightGBM:
     def _train(self, x: np.ndarray, y: np.ndarray) -> Any:
         import lightgbm as lgb
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet_warnings():
             data = lgb.Dataset(x, y, params={"verbose": -1})
             params, rounds = dict(PARAMS), ROUNDS
             if self.tuning:

@@ -9,7 +9,6 @@ slow, so ``uncertainty_samples=0`` and the intervals come from the fitted noise 
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.engine.models.base import ModelError, as_float_array, normal_intervals
+from forecast.engine.quiet import quiet_warnings
 
 MAX_ITER = 500
 DEFAULT_YEARLY_ORDER = 10
@@ -156,8 +156,7 @@ class Prophet:
                         name=f"weekly_{col}", period=7, fourier_order=3, condition_name=cond
                     )
                     self._conditions.append((col, cond))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet_warnings():
             # L-BFGS converges in a few hundred iterations on real series; the cap stops
             # near-exact series (no noise) from spending tens of seconds
             model.fit(frame, iter=MAX_ITER)
@@ -172,8 +171,7 @@ class Prophet:
         )
         self._freq = self.offset
         if self._freq is None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with quiet_warnings():
                 inferred = pd.infer_freq(frame["ds"].iloc[-min(len(frame), 10) :])
             self._freq = getattr(inferred, "freqstr", inferred) or None
         self._step = frame["ds"].iloc[-1] - frame["ds"].iloc[-2]

@@ -12,7 +12,6 @@ cycles of any season the series is forecast by the ETS part alone.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +21,7 @@ import pandas as pd
 from forecast.engine.models.base import ModelError, as_float_array, normal_intervals
 from forecast.engine.models.ets import FIT_METHOD, variance_multipliers
 from forecast.engine.models.exog import apply_effects, flag_effects
+from forecast.engine.quiet import quiet_warnings
 
 TRENDS: tuple[tuple[str | None, bool], ...] = ((None, False), ("add", True))
 """(trend, damped) of the exponential smoothing members tried on the adjusted series (an
@@ -68,8 +68,7 @@ class STLETS:
         periods = seasons_of(self.season_length, self.base_freq, n)
         self._cycles: list[np.ndarray] = []
         adjusted = target
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet_warnings():
             if len(periods) == 1:
                 found = STL(
                     target, period=periods[0], seasonal_deg=SEASONAL_DEGREE, robust=True

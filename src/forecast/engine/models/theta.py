@@ -9,7 +9,6 @@ Flag columns (promo...) enter as an additive effect (see ``exog``).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ import pandas as pd
 
 from forecast.engine.models.base import ModelError, as_float_array, hi_key, lo_key, z_value
 from forecast.engine.models.exog import apply_effects, flag_effects
+from forecast.engine.quiet import quiet_warnings
 
 
 class Theta:
@@ -39,8 +39,7 @@ class Theta:
         m = self.season_length
         seasonal = m > 1 and len(target) >= 2 * m
         method = "multiplicative" if np.all(target > 0) else "additive"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet_warnings():
             model = ThetaModel(
                 target,
                 period=m if seasonal else 1,
@@ -80,8 +79,7 @@ def theta_forecast(
     """The forecast and intervals of a fitted statsmodels ThetaModel: the intervals are those
     of its ``prediction_intervals`` (variance growing as SES's, normal quantiles), from one
     forecast (statsmodels forecasts again for every level)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with quiet_warnings():
         mean = np.asarray(res.forecast(h, theta=theta), dtype=float)
         alpha = float(np.asarray(res.params)[1])
         sigma = np.sqrt((1 + np.arange(h) * (1 + (alpha - 1) ** 2)) * sigma2)

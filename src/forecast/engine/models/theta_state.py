@@ -26,7 +26,6 @@ by least squares for each ``alpha`` and ``theta`` the optimiser tries).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,6 +34,7 @@ import pandas as pd
 
 from forecast.engine.models.base import ModelError, as_float_array, hi_key, lo_key
 from forecast.engine.models.exog import apply_effects, flag_effects
+from forecast.engine.quiet import quiet_warnings
 
 KINDS = ("STM", "OTM", "DSTM", "DOTM")
 """S: standard (theta = 2), O: optimised theta; D: dynamic trend."""
@@ -233,8 +233,7 @@ class DynamicTheta:
         self._n = len(target)
         self._state = ThetaState(adjusted)
         best: ThetaFit | None = None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet_warnings():
             for kind in self.kinds:
                 fit = self._state.fit(kind)
                 if np.isfinite(fit.mse) and (best is None or fit.mse < best.mse):
