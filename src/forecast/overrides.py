@@ -23,7 +23,13 @@ import pandas as pd
 
 from forecast import bounds
 from forecast.errors import Fix, FixKey, Refusal
-from forecast.money import format_amount, format_money, format_number, format_percent_value
+from forecast.money import (
+    format_amount,
+    format_money,
+    format_number,
+    format_percent_value,
+    shown_text,
+)
 from forecast.vocabulary import EFFECTS, EVENT_KINDS, REASON_CODES
 
 UNIQUE_ID = "unique_id"
@@ -209,15 +215,28 @@ class Scope:
 # -- events ----------------------------------------------------------------------------------
 
 
+_DATE_TEXT_MAX = 64
+"""No date's text is longer (``2024-01-05T00:00:00.000000000+00:00`` is 35 characters)."""
+
+
 def _as_date(value: date | str | pd.Timestamp, what: str) -> date:
     try:
-        if isinstance(value, str) and len(value) > 64:  # no date is longer; kept out of the cache
-            raise ValueError(value[:64])
+        if isinstance(value, str) and len(value) > _DATE_TEXT_MAX:  # kept out of the cache
+            raise ValueError(value[:_DATE_TEXT_MAX])
         if isinstance(value, str) and value[:1].isdigit():
             return _date_of_text(value)
         return pd.Timestamp(value).date()
     except (ValueError, TypeError) as exc:
-        raise PeriodError(f"{what} {value!r} is not a date; use YYYY-MM-DD") from exc
+        raise PeriodError(f"{what} {_shown_date(value)} is not a date; use YYYY-MM-DD") from exc
+
+
+def _shown_date(value: Any) -> str:
+    """A value that is no date as a refusal quotes it: its start only when it is long (a
+    damaged store's or bundle's megabytes are not said back whole)."""
+    if isinstance(value, str):
+        return shown_text(value, _DATE_TEXT_MAX)
+    shown = repr(value)
+    return shown if len(shown) <= _DATE_TEXT_MAX else f"{shown[:_DATE_TEXT_MAX]}..."
 
 
 @functools.lru_cache(maxsize=4096)

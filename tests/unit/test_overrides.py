@@ -443,6 +443,17 @@ def test_an_explanation_read_from_a_stored_dict_is_the_one_its_fields_make():
         read.text = "changed"  # type: ignore[misc]
 
 
+@pytest.mark.parametrize("ds", ["2" * 100_000, ["2024-01-05"] * 20_000])
+def test_a_long_stored_date_is_refused_quoting_only_its_start(ds: object) -> None:
+    # A damaged bundle's date of megabytes is refused in a line a person can read, not echoed
+    # whole into the refusal (and the page or log that shows it).
+    stored = {"level": "series", "key": "1", "ds": ds, "reason_code": "promotion"}
+    with pytest.raises(PeriodError, match="is not a date; use YYYY-MM-DD") as refused:
+        Explanation.imported(stored | {"text": "flyer", "author": "ann"})
+    assert len(str(refused.value)) < 200
+    assert str(refused.value).startswith(f"date {repr(ds)[:20]}")
+
+
 _MISSING = object()
 _STORED = {
     "level": "series",
