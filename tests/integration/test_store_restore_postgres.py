@@ -1190,3 +1190,22 @@ def test_deleting_old_copies_says_an_earlier_releases_are_kept_and_to_delete_the
     assert said.startswith("deleted 0 safety copies made more than 1 day(s) ago"), said
     assert f"{untagged} (database unknown)" in said and kept_by_hand in said, said
     assert untagged.exists()
+
+
+def test_a_backup_whose_name_begins_with_a_dash_is_restored_as_the_file_it_names(
+    backed_up, tmp_path, monkeypatch
+):
+    """`forecast store restore -- -fplans.dump`, a relative name beginning with a dash: the
+    restore reads that file, rather than give pg_restore the name as its options (``-f``, its
+    output file, then reading an archive from the standard input)."""
+    database, store, plan_id, backup = backed_up
+    monkeypatch.chdir(tmp_path)
+    dashed = Path("-fplans.dump")
+    shutil.copyfile(backup, dashed)
+
+    restored = runner.invoke(app, ["store", "restore", "--db", database, "--", str(dashed)])
+
+    said = " ".join(restored.output.split())
+    assert restored.exit_code == 0, said
+    assert plans.get_plan(store, plan_id).version == 1
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
