@@ -16,7 +16,7 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -213,6 +213,46 @@ def _libpq(url: str) -> str:
     return bare.render_as_string(hide_password=False)
 
 
+def _backup_holding(
+    url: str,
+    target: Path,
+    made: list[str],
+    undone: list[str],
+    dump: Callable[[str, Path], None] = _pg_dump,
+) -> Path:
+    """A backup (`dump`) to `target` of the database at `url` while it holds what the SQL
+    `made` adds, which `undone` takes away again after: an archive holding what the store does
+    not."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for statement in made:
+                conn.execute(sa.text(statement))
+        dump(url, target)
+        with engine.begin() as conn:
+            for statement in undone:
+                conn.execute(sa.text(statement))
+    finally:
+        engine.dispose()
+    return target
+
+
+def _refused_up_front(stored: Stored, archive: Path) -> str:
+    """Restore `archive` into the store of `stored`, whose plan was changed after its backup:
+    the restore is refused (exit 2) before anything changes (no copy kept, nothing logged); what
+    it said, on one line."""
+    database, store, plan_id = stored
+    add_event(store, plan_id, value=50.0)
+    refused = runner.invoke(app, ["store", "restore", str(archive), "--db", database])
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2, said
+    assert "nothing was changed" in said
+    assert plans.get_plan(store, plan_id).version == 2
+    assert store.store_log() == []
+    assert not list(Path(os.environ["FORECAST_DATA_DIR"]).glob("*.dump"))
+    return said
+
+
 def test_a_pg_dump_backup_is_restored_by_the_command_with_the_sqlite_restores_aftercare(
     stored, tmp_path
 ):
@@ -305,17 +345,15 @@ def test_a_failed_aftercare_does_not_show_the_stores_installation_key(stored, tm
     """What follows pg_restore fails (a check in the backup refuses the store's key): the
     message says the database's own words, never the values the failed statement carried."""
     store, database = stored.store, stored.url
-    with store.engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "ALTER TABLE installation ADD CONSTRAINT keys_are_kept_elsewhere "
-                "CHECK (name != 'bundle_signing_key')"
-            )
-        )
-    backup = tmp_path / "plans.dump"
-    _pg_dump(database, backup)
-    with store.engine.begin() as conn:
-        conn.execute(sa.text("ALTER TABLE installation DROP CONSTRAINT keys_are_kept_elsewhere"))
+    backup = _backup_holding(
+        database,
+        tmp_path / "plans.dump",
+        [
+            "ALTER TABLE installation ADD CONSTRAINT keys_are_kept_elsewhere "
+            "CHECK (name != 'bundle_signing_key')"
+        ],
+        ["ALTER TABLE installation DROP CONSTRAINT keys_are_kept_elsewhere"],
+    )
     key = store.installation_key()  # made after the backup: the aftercare puts it back
 
     failed = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
@@ -361,13 +399,15 @@ def test_a_backup_of_an_earlier_release_without_a_newer_table_is_restored(stored
 def test_an_archive_of_another_apps_plans_table_is_refused_and_nothing_changes(database, tmp_path):
     """Another program's database with a `plans(id, title)` table is not a plan store: the
     same rule as a SQLite backup's (the plans table's columns), checked before anything changes."""
-    with sa.create_engine(database).begin() as conn:
-        conn.execute(sa.text("CREATE TABLE plans (id serial PRIMARY KEY, title text)"))
-        conn.execute(sa.text("INSERT INTO plans (title) VALUES ('gym plan')"))
-    other_app = tmp_path / "other-app.dump"
-    _pg_dump(database, other_app)
-    with sa.create_engine(database).begin() as conn:
-        conn.execute(sa.text("DROP TABLE plans"))
+    other_app = _backup_holding(
+        database,
+        tmp_path / "other-app.dump",
+        [
+            "CREATE TABLE plans (id serial PRIMARY KEY, title text)",
+            "INSERT INTO plans (title) VALUES ('gym plan')",
+        ],
+        ["DROP TABLE plans"],
+    )
     store = open_store(db_url=database)
     try:
         plan_id = new_plan(store).plan_id
@@ -392,49 +432,38 @@ def test_an_archive_with_a_function_trigger_or_view_is_refused_before_anything_c
     """Code in the archive (a function, a trigger that runs it in every server's writes, a view)
     would be restored with the restoring role's rights: the archive is refused, naming what it
     holds, and the store stays as it was."""
-    database, store, plan_id = stored
-    with store.engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "CREATE FUNCTION keep_a_copy() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RETURN NEW; END $$"
-            )
-        )
-        conn.execute(
-            sa.text(
-                "CREATE TRIGGER keep_a_copy BEFORE INSERT ON plans FOR EACH ROW "
-                "EXECUTE FUNCTION keep_a_copy()"
-            )
-        )
-        conn.execute(sa.text("CREATE VIEW plan_report AS SELECT id FROM plans"))
-    backup = tmp_path / "plans.dump"
-    _pg_dump_whole_database(database, backup)
-    with store.engine.begin() as conn:
-        conn.execute(sa.text("DROP VIEW plan_report"))
-        conn.execute(sa.text("DROP TRIGGER keep_a_copy ON plans"))
-        conn.execute(sa.text("DROP FUNCTION keep_a_copy()"))
-    add_event(store, plan_id, value=50.0)
+    backup = _backup_holding(
+        stored.url,
+        tmp_path / "plans.dump",
+        [
+            "CREATE FUNCTION keep_a_copy() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RETURN NEW; END $$",
+            "CREATE TRIGGER keep_a_copy BEFORE INSERT ON plans FOR EACH ROW "
+            "EXECUTE FUNCTION keep_a_copy()",
+            "CREATE VIEW plan_report AS SELECT id FROM plans",
+        ],
+        [
+            "DROP VIEW plan_report",
+            "DROP TRIGGER keep_a_copy ON plans",
+            "DROP FUNCTION keep_a_copy()",
+        ],
+        dump=_pg_dump_whole_database,
+    )
 
-    refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    said = _refused_up_front(stored, backup)  # and no copy made for nothing
 
-    said = " ".join(refused.output.split())
-    assert refused.exit_code == 2, said
     assert f"{backup} holds what a backup of a plan store does not" in said
     assert "FUNCTION public keep_a_copy()" in said
     assert "TRIGGER public plans keep_a_copy" in said
     assert "VIEW public plan_report" in said
-    assert "nothing was changed" in said
     assert "make the backup with `forecast store backup` of a store of this version" in said
-    assert plans.get_plan(store, plan_id).version == 2
-    assert store.store_log() == []
-    with store.engine.connect() as conn:
+    with stored.store.engine.connect() as conn:
         assert (
             conn.execute(
                 sa.text("SELECT count(*) FROM pg_proc WHERE proname = 'keep_a_copy'")
             ).scalar_one()
             == 0
         )
-    assert not list((tmp_path / "data").glob("*.dump"))  # no copy made for nothing
 
 
 def test_the_store_as_it_was_is_kept_and_restoring_that_copy_undoes_the_restore(
@@ -594,22 +623,16 @@ def test_an_index_this_version_does_not_define_is_refused_even_named_as_the_stor
 ):
     """Only the indexes of this version's tables are restored: one named as the store names
     its own (``ix_<table>_...``) but not one of them is refused, and nothing changes."""
-    database, store, plan_id = stored
-    with store.engine.begin() as conn:
-        conn.execute(sa.text("CREATE INDEX ix_plans_by_name ON plans (name)"))
-    backup = tmp_path / "plans.dump"
-    _pg_dump(database, backup)
-    with store.engine.begin() as conn:
-        conn.execute(sa.text("DROP INDEX ix_plans_by_name"))
-    add_event(store, plan_id, value=50.0)
+    backup = _backup_holding(
+        stored.url,
+        tmp_path / "plans.dump",
+        ["CREATE INDEX ix_plans_by_name ON plans (name)"],
+        ["DROP INDEX ix_plans_by_name"],
+    )
 
-    refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    said = _refused_up_front(stored, backup)
 
-    said = " ".join(refused.output.split())
-    assert refused.exit_code == 2, said
     assert "does not (INDEX public ix_plans_by_name)" in said
-    assert plans.get_plan(store, plan_id).version == 2
-    assert store.store_log() == []
 
 
 def test_a_store_holding_an_index_of_the_operators_is_refused_as_its_copy_would_be(
@@ -618,23 +641,17 @@ def test_a_store_holding_an_index_of_the_operators_is_refused_as_its_copy_would_
     """An index an operator added to a store table would be in the copy the restore keeps as
     its undo, and restoring that copy refuses it: the restore is refused before anything
     changes, naming the index and what to do, and keeps no copy."""
-    database, store, plan_id = stored
+    database, store, _ = stored
     backup = tmp_path / "plans.dump"
     _pg_dump(database, backup)
     with store.engine.begin() as conn:
         conn.execute(sa.text("CREATE INDEX plans_name_lookup ON plans (name)"))
-    add_event(store, plan_id, value=50.0)
 
-    refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    said = _refused_up_front(stored, backup)
 
-    said = " ".join(refused.output.split())
-    assert refused.exit_code == 2, said
     assert "INDEX public plans_name_lookup" in said
-    assert "nothing was changed" in said and "drop it" in said
+    assert "drop it" in said
     assert _with_password(database) not in said
-    assert plans.get_plan(store, plan_id).version == 2
-    assert store.store_log() == []
-    assert not list((tmp_path / "data").glob("*.dump"))
 
 
 def test_a_schema_named_as_the_login_role_made_after_the_store_does_not_stop_a_restore(
@@ -729,23 +746,17 @@ def test_an_archive_granting_the_stores_tables_to_public_is_refused(stored, tmp_
     """Grants on the store's tables are restored (a reporting role's), but not one to PUBLIC:
     every role that may connect would read the accounts and sign-ins. The archive is refused,
     naming the tables, and nothing changes."""
-    database, store, plan_id = stored
-    with store.engine.begin() as conn:
-        conn.execute(sa.text("GRANT ALL ON users, installation TO PUBLIC"))
-    backup = tmp_path / "plans.dump"
-    _pg_dump(database, backup)
-    with store.engine.begin() as conn:
-        conn.execute(sa.text("REVOKE ALL ON users, installation FROM PUBLIC"))
-    add_event(store, plan_id, value=50.0)
+    backup = _backup_holding(
+        stored.url,
+        tmp_path / "plans.dump",
+        ["GRANT ALL ON users, installation TO PUBLIC"],
+        ["REVOKE ALL ON users, installation FROM PUBLIC"],
+    )
 
-    refused = runner.invoke(app, ["store", "restore", str(backup), "--db", database])
+    said = _refused_up_front(stored, backup)
 
-    said = " ".join(refused.output.split())
-    assert refused.exit_code == 2, said
     assert "to PUBLIC" in said and "public.installation" in said and "public.users" in said
-    assert "nothing was changed" in said
-    assert plans.get_plan(store, plan_id).version == 2
-    with store.engine.connect() as conn:
+    with stored.store.engine.connect() as conn:
         granted = conn.execute(
             sa.text(
                 "SELECT count(*) FROM pg_class c, aclexplode(c.relacl) a "
@@ -769,12 +780,12 @@ def _an_archive_running_a_shell_command(database: str, tmp_path: Path, ran: Path
     """A backup of the store whose comment on the plans table was altered to end its statement
     and hold a psql command on a line of its own: ``\\! touch RAN``."""
     pad = "x" * 400
-    with sa.create_engine(database).begin() as conn:
-        conn.execute(sa.text(f"COMMENT ON TABLE plans IS '{pad}'"))
-    made = tmp_path / "commented.dump"
-    _pg_dump(database, made)
-    with sa.create_engine(database).begin() as conn:
-        conn.execute(sa.text("COMMENT ON TABLE plans IS NULL"))
+    made = _backup_holding(
+        database,
+        tmp_path / "commented.dump",
+        [f"COMMENT ON TABLE plans IS '{pad}'"],
+        ["COMMENT ON TABLE plans IS NULL"],
+    )
     hidden = f"x';\n\\! touch {ran}\n-- "
     return _altered(made, tmp_path / "altered.dump", pad.encode(), hidden.ljust(400, "x").encode())
 
@@ -857,30 +868,23 @@ def test_an_archive_granting_to_a_role_this_server_lacks_is_refused_naming_it(st
     """A backup of another server's store, whose reporting role this server does not have:
     pg_restore would stop at its grant; the restore refuses before anything changes, naming the
     role and what to do."""
-    database, store, plan_id = stored
-    with store.engine.begin() as conn:
-        conn.execute(sa.text("GRANT SELECT ON plans TO PUBLIC"))
-    granted = tmp_path / "granted.dump"
-    _pg_dump(database, granted)
-    with store.engine.begin() as conn:
-        conn.execute(sa.text("REVOKE SELECT ON plans FROM PUBLIC"))
+    granted = _backup_holding(
+        stored.url,
+        tmp_path / "granted.dump",
+        ["GRANT SELECT ON plans TO PUBLIC"],
+        ["REVOKE SELECT ON plans FROM PUBLIC"],
+    )
     elsewhere = _altered(
         granted,
         tmp_path / "elsewhere.dump",
         b"TO PUBLIC;",
         b'TO "Rep_";',  # quoted, as pg_dump writes a name with capitals
     )
-    add_event(store, plan_id, value=50.0)
 
-    refused = runner.invoke(app, ["store", "restore", str(elsewhere), "--db", database])
+    said = _refused_up_front(stored, elsewhere)
 
-    said = " ".join(refused.output.split())
-    assert refused.exit_code == 2, said
     assert "to roles this server does not have (Rep_)" in said
-    assert "CREATE ROLE" in said and "nothing was changed" in said
-    assert plans.get_plan(store, plan_id).version == 2
-    assert store.store_log() == []
-    assert not list((tmp_path / "data").glob("*.dump"))
+    assert "CREATE ROLE" in said
 
 
 def _suite_role(postgres_url: str, url: str) -> str:
@@ -888,22 +892,6 @@ def _suite_role(postgres_url: str, url: str) -> str:
     suite = make_url(normalise_url(postgres_url))
     as_suite = make_url(url).set(username=suite.username, password=suite.password)
     return as_suite.render_as_string(hide_password=False)
-
-
-def _refused_up_front(stored: Stored, archive: Path) -> str:
-    """Restore `archive` into the store of `stored`, whose plan was changed after its backup:
-    the restore is refused (exit 2) before anything changes (no copy kept, nothing logged); what
-    it said, on one line."""
-    database, store, plan_id = stored
-    add_event(store, plan_id, value=50.0)
-    refused = runner.invoke(app, ["store", "restore", str(archive), "--db", database])
-    said = " ".join(refused.output.split())
-    assert refused.exit_code == 2, said
-    assert "nothing was changed" in said
-    assert plans.get_plan(store, plan_id).version == 2
-    assert store.store_log() == []
-    assert not list(Path(os.environ["FORECAST_DATA_DIR"]).glob("*.dump"))
-    return said
 
 
 @pytest.mark.parametrize("owner", ["missing here", "one the restoring role is not"])
@@ -1202,3 +1190,22 @@ def test_deleting_old_copies_says_an_earlier_releases_are_kept_and_to_delete_the
     assert said.startswith("deleted 0 safety copies made more than 1 day(s) ago"), said
     assert f"{untagged} (database unknown)" in said and kept_by_hand in said, said
     assert untagged.exists()
+
+
+def test_a_backup_whose_name_begins_with_a_dash_is_restored_as_the_file_it_names(
+    backed_up, tmp_path, monkeypatch
+):
+    """`forecast store restore -- -fplans.dump`, a relative name beginning with a dash: the
+    restore reads that file, rather than give pg_restore the name as its options (``-f``, its
+    output file, then reading an archive from the standard input)."""
+    database, store, plan_id, backup = backed_up
+    monkeypatch.chdir(tmp_path)
+    dashed = Path("-fplans.dump")
+    shutil.copyfile(backup, dashed)
+
+    restored = runner.invoke(app, ["store", "restore", "--db", database, "--", str(dashed)])
+
+    said = " ".join(restored.output.split())
+    assert restored.exit_code == 0, said
+    assert plans.get_plan(store, plan_id).version == 1
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []

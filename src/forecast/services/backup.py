@@ -1330,6 +1330,7 @@ def _restore_postgres(
     does it) in the restored database, whose tables are first brought up to this version's.
     That aftercare is a transaction of its own, right after pg_restore's: a server that reads
     the store in between sees the backup's sign-ins and generation for that moment."""
+    source = source.absolute()  # a relative name beginning with "-" is no tool's option
     shown_url = without_password(url)
     manual = pg_restore_command(url, source)
     if source.is_dir():
