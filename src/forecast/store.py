@@ -1453,10 +1453,17 @@ class SqlStore(PlanRepository):
         except sa_exc.IntegrityError:
             if self._stored_format() != str(STORE_FORMAT):
                 raise
-        except sa_exc.OperationalError as exc:
-            # a store opened read-only (a reporting copy, a user with read rights only) is read
-            # as it is: its format is known to be no newer, and a writer will note it
-            if not sqlite_readonly(exc.orig):
+        except sa_exc.DBAPIError as exc:
+            # a store opened read-only (a reporting copy, a user with read rights only; on
+            # PostgreSQL a role without the right, a read-only session or a standby) is read as
+            # it is: its format is known to be no newer, and a writer will note it
+            refused = (
+                sqlite_readonly(exc.orig)
+                if isinstance(exc, sa_exc.OperationalError) and _from_sqlite(exc)
+                else getattr(exc.orig, "sqlstate", None)
+                in (INSUFFICIENT_PRIVILEGE, READ_ONLY_TRANSACTION)
+            )
+            if not refused:
                 raise
 
     def _refuse_another_programs_database(self) -> None:
