@@ -1093,6 +1093,24 @@ sessions_table = sa.Table(
 )
 
 
+def sqlite_file_of(url: str | sa.engine.URL) -> Path | None:
+    """The file of the SQLite database at `url`, its query left out, a URI filename
+    (``sqlite:///file:PATH?mode=ro&uri=true``) read as PATH; None for another database, one in
+    memory, or a URL that is none (opening the store says what is wrong with it)."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa_exc.ArgumentError:
+        return None
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":
+        return None
+    if path.startswith("file:"):  # a URI filename
+        from urllib.parse import unquote
+
+        return Path(unquote(path.removeprefix("file:")))
+    return Path(path)
+
+
 def normalise_url(url: str) -> str:
     """``postgresql://`` and ``postgres://`` use psycopg 3; other URLs pass unchanged."""
     for prefix in ("postgresql://", "postgres://"):
@@ -1435,10 +1453,17 @@ class SqlStore(PlanRepository):
         except sa_exc.IntegrityError:
             if self._stored_format() != str(STORE_FORMAT):
                 raise
-        except sa_exc.OperationalError as exc:
-            # a store opened read-only (a reporting copy, a user with read rights only) is read
-            # as it is: its format is known to be no newer, and a writer will note it
-            if not sqlite_readonly(exc.orig):
+        except sa_exc.DBAPIError as exc:
+            # a store opened read-only (a reporting copy, a user with read rights only; on
+            # PostgreSQL a role without the right, a read-only session or a standby) is read as
+            # it is: its format is known to be no newer, and a writer will note it
+            refused = (
+                sqlite_readonly(exc.orig)
+                if isinstance(exc, sa_exc.OperationalError) and _from_sqlite(exc)
+                else getattr(exc.orig, "sqlstate", None)
+                in (INSUFFICIENT_PRIVILEGE, READ_ONLY_TRANSACTION)
+            )
+            if not refused:
                 raise
 
     def _refuse_another_programs_database(self) -> None:
@@ -1450,14 +1475,7 @@ class SqlStore(PlanRepository):
 
     def _sqlite_file(self) -> Path | None:
         """The SQLite database's file; None for another database or one in memory."""
-        path = self.engine.url.database
-        if self.engine.dialect.name != "sqlite" or not path or path == ":memory:":
-            return None
-        if path.startswith("file:"):  # a URI filename (sqlite:///file:PATH?mode=ro&uri=true)
-            from urllib.parse import unquote
-
-            return Path(unquote(path.removeprefix("file:")))
-        return Path(path)
+        return sqlite_file_of(self.engine.url)
 
     def _columns(self, table: str) -> set[str]:
         with self.engine.connect() as conn:

@@ -48,3 +48,20 @@ def test_the_data_page_says_a_plan_made_on_another_server_cannot_be_followed_her
     text = str(alert.children)
     assert "progress cannot be followed here: this server has no such job" in text
     assert "sticky sessions" in text and "not created" not in text and "memory" not in text
+
+
+def test_an_upload_used_up_here_is_said_used_after_the_machine_was_renamed(tmp_path, monkeypatch):
+    """A server restarted under another host name (a new container on the same volume) still
+    says why an upload it discarded is gone: its record is in this folder, so it was here."""
+    import socket
+
+    from forecast.services.uploads import GONE_USED
+
+    uploads = UploadStore(tmp_path)
+    token = uploads.save("a session", b"store,date,sales\n", "sales.csv")
+    uploads.discard("a session", token, why=GONE_USED)
+    monkeypatch.setattr(socket, "gethostname", lambda: "a-new-container")
+    with pytest.raises(NotFound) as refused:
+        UploadStore(tmp_path).resolve("a session", token)
+    assert str(refused.value) == f"sales.csv is no longer on the server: {GONE_USED}"
+    assert "sticky sessions" not in str(refused.value)

@@ -336,18 +336,12 @@ def spelled(store: PlanRepository, name: str) -> str:
     return account.name if account is not None else name
 
 
-def alike(store: PlanRepository, name: str) -> list[str]:
-    """The names of the accounts that differ from `name` only in capitals, when there are
-    several (a store from before such names were refused: piet and PIET, so Piet is neither)."""
-    return matching(store, name)[1]
-
-
 def matching(store: PlanRepository, name: str) -> tuple[Account | None, list[str]]:
     """The account a typed name means and, when none, the accounts that differ from it only in
-    capitals where there are several (`alike`): one read of the account and at most one of
-    those alike, for a caller that needs both. The account is the one of exactly that name,
-    else the only one that differs from it in capitals: the rule of a sign-in
-    (`_account_to_sign_in`)."""
+    capitals where there are several (a store from before such names were refused: piet and
+    PIET, so Piet is neither): one read of the account and at most one of those alike. The
+    account is the one of exactly that name, else the only one that differs from it in
+    capitals: the rule of a sign-in (`_account_to_sign_in`)."""
     account = store.get_account(name)
     # Only a well-formed (ASCII) name is looked up ignoring capitals: Python's lower() turns
     # some other letters into ASCII ones (the Kelvin sign into k).

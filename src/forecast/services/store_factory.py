@@ -16,7 +16,13 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from forecast.services.errors import Invalid, Unavailable, reason_of
-from forecast.store import LOCK_NOT_AVAILABLE, PlanRepository, SqlStore, normalise_url
+from forecast.store import (
+    LOCK_NOT_AVAILABLE,
+    PlanRepository,
+    SqlStore,
+    normalise_url,
+    sqlite_file_of,
+)
 
 DB_FILENAME = "forecast.db"
 SUPPORTED = (
@@ -70,8 +76,7 @@ def sqlite_file(db_url: str | None = None, data_dir: str | Path | None = None) -
     nothing is created, so a command that only reads can tell that there is no store yet."""
     url = db_url or os.environ.get("FORECAST_DB_URL")
     if url:
-        url = normalise_url(url)
-        return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+        return sqlite_file_of(normalise_url(url))
     directory = Path(data_dir).expanduser() if data_dir else default_data_dir()
     return directory / DB_FILENAME
 

@@ -135,6 +135,11 @@ class UploadStore:
         """The upload behind `token` if `owner` saved it (and it is not used up or expired)."""
         meta = self._meta(token)
         if meta is None or not self._owned(owner, meta):
+            # a record of its discarding here says it was here, whatever this machine's name
+            # is now (a new container on the same folder)
+            gone = self._gone(owner, token) if meta is None else None
+            if gone is not None:
+                raise NotFound(gone)
             if (
                 meta is None
                 and isinstance(token, str)
@@ -142,9 +147,6 @@ class UploadStore:
                 and not token.startswith(self.place_id())
             ):
                 raise NotFound(NOT_ON_THIS_SERVER)
-            gone = self._gone(owner, token) if meta is None else None
-            if gone is not None:
-                raise NotFound(gone)
             raise NotFound(
                 "the uploaded file is no longer on the server (uploads are kept for a day and "
                 "deleted once used); drop the file again"
