@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash import ctx as callback_ctx
 
-from dashboard import auth, components, ids, relay, uploads
+from dashboard import auth, components, drift_notice, ids, relay, uploads
 from dashboard.context import DashboardContext
 from dashboard.pages import plans_accounts, plans_members
 from dashboard.wiring import bind
@@ -469,6 +469,9 @@ def now_selected(
 def register_callbacks(app: Dash, ctx: DashboardContext) -> None:
     plans_members.register_callbacks(app, ctx)
     plans_accounts.register_callbacks(app, ctx)
+    # an owner granted or removed, an account disabled: who may rebase, as the notice says it
+    drift_notice.relay_edits(app, ids.PLANS_MEMBERS_REFRESH)
+    drift_notice.relay_edits(app, ids.PLANS_ACCOUNTS_REFRESH)
     once = {"prevent_initial_call": True}
     # The plan picked and the plan list's counter are the page's own stores, passed on to the
     # shell's (`relay.select`): writing the shell's, these callbacks were called on every

@@ -17,7 +17,7 @@ from dashboard.system.edits import ALERT, REFRESH
 from dashboard.wiring import bind
 from forecast.services import event_import, exports
 from forecast.services import plans as plan_service
-from forecast.services.errors import ServiceError
+from forecast.services.errors import Invalid, ServiceError
 from forecast.services.plans import InvalidFile
 
 TOO_BIG_WHERE = "import the events sheet alone, saved as CSV"
@@ -35,6 +35,9 @@ def zone() -> Any:
     )
 
 
+SHIFT_MAX_CHARS = 12
+"""What the "Move dates by" field takes (``52w``, ``-7d``); the server refuses more."""
+
 SHIFT_HELP = (
     f"Move every row's dates before the import checks them: {event_import.SHIFT_FIX}. Empty: "
     "the dates as written"
@@ -51,7 +54,7 @@ def shift_field() -> Any:
                 id=ids.SYS_EVENTS_SHIFT,
                 type="text",
                 placeholder="e.g. 1y",
-                maxLength=12,
+                maxLength=SHIFT_MAX_CHARS,
                 size="sm",
                 debounce=True,
                 style={"width": "7rem"},
@@ -95,6 +98,9 @@ def import_file(
     again). `shift`: the "Move dates by" field (``event_import.parse_shift``)."""
     if not contents:
         return no_update, no_update, no_update
+    if isinstance(shift, str) and len(shift) > SHIFT_MAX_CHARS:  # not as the field sends it
+        refused = Invalid(f"cannot read the shift: {event_import.SHIFT_FIX}")
+        return components.error_alert(refused), no_update, None
     name = uploads.shown_filename(filename, "the events file")
     try:
         raw = uploads.decode(contents, name, event_import.MAX_FILE_BYTES, TOO_BIG_WHERE)

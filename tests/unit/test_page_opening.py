@@ -79,8 +79,9 @@ def test_what_passes_a_page_change_on_to_the_shell_passes_nothing_as_the_page_op
         and set(outputs_of(callback)) & shell
     ]
     # the plans picked and the list changed by Data, System plan, Negotiation, Plans; the plan
-    # opened on Accuracy; the basis moved on System plan
-    assert len(relays) == 6, [c["output"] for c in relays]
+    # opened on Accuracy; the basis moved on System plan; who may rebase changed on Plans
+    # (members, accounts)
+    assert len(relays) == 8, [c["output"] for c in relays]
     for callback in relays:
         assert callback["clientside_function"]["function_name"] in guarded, callback["output"]
 
@@ -138,3 +139,21 @@ def test_a_click_passed_on_by_a_page_store_is_a_button_of_the_page(app):
     for store in stores:
         assert ids.STORE_SHAPES[store] == ids.CLICKED
         assert store in drawn
+
+
+@pytest.mark.parametrize(
+    "refresh", [ids.SYS_REFRESH, ids.PLANS_MEMBERS_REFRESH, ids.PLANS_ACCOUNTS_REFRESH]
+)
+def test_a_change_that_moves_who_may_rebase_draws_the_drift_notice_again(app, refresh):
+    """The drift notice names who can rebase (the plan's owners whose account is active): an
+    owner granted or removed on the Plans page, or an account disabled there, left it naming the
+    owners as they were until another page was opened. Each change bumps its section's counter,
+    passed on to the shell's (`drift_notice.relay_edits`), as an event added on System plan."""
+    passed_on = [
+        callback
+        for callback in app._callback_list
+        if callback["clientside_function"]
+        and refresh in [i["id"] for i in callback["inputs"]]
+        and ids.NAV_PLAN_EDITED in outputs_of(callback)
+    ]
+    assert len(passed_on) == 1

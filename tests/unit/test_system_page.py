@@ -959,6 +959,30 @@ def test_last_years_calendar_dropped_with_a_shift_lands_on_this_years_dates(ctx,
     assert str(event.start) == first_date(ctx, plan_id)
 
 
+def test_a_shift_longer_than_its_field_is_refused_and_nothing_of_it_is_kept(ctx, plan_id):
+    """The "Move dates by" field takes 12 characters; a request sending more (not this page: the
+    browser enforces the field's length) is refused, before the file is read, rather than
+    written into the plan's audit log as the import's note ("1" and a megabyte of spaces and
+    "y" reads as 1 year)."""
+    start = pd.Timestamp(first_date(ctx, plan_id)) - pd.Timedelta(weeks=52)
+    end = pd.Timestamp(period_ends(ctx, plan_id)[0]) - pd.Timedelta(weeks=52)
+    last_year = (
+        "name,kind,scope,start,end,effect,value,reason\n"
+        f"May flyer,promotion,StoreType=a,{start:%Y-%m-%d},{end:%Y-%m-%d},percent,15%,flyer\n"
+    )
+    before = plan_service.get_plan(ctx.store, plan_id).version
+    padded = "1" + " " * 100_000 + "y"
+    with acting_as(ctx.store, "olga"):
+        refused, refresh, cleared = event_file.import_file(
+            ctx, dropped(last_year), "old.csv", padded, {"plan_id": plan_id}, None, 0
+        )
+    shown = text(refused)
+    assert "cannot read the shift" in shown.lower() and len(shown) < 1000
+    assert refresh is event_file.no_update and cleared is None
+    assert system.list_events(ctx.store, plan_id) == []
+    assert plan_service.get_plan(ctx.store, plan_id).version == before
+
+
 def test_a_calendar_with_a_bad_row_adds_nothing_and_lists_the_row_and_column(ctx, plan_id):
     bad = calendar(ctx, plan_id, end="2015-13-45")
     with acting_as(ctx.store, "olga"):
