@@ -283,3 +283,33 @@ def test_every_face_judges_a_target_past_a_floats_cents_to_the_cent(tmp_path):
         assert on_page[team] == words, team
         assert said[team] == words, team
     assert said["TOTAL"] == on_page["TOTAL"]
+
+
+def test_plan_stretch_prints_targets_past_a_floats_cents_as_the_ledger_has_them(tmp_path):
+    """`plan stretch`'s target column is the ledger's target to the cent, also where a target
+    holds more cents than a float does (here 10**16 cents, past 2**53): it read the float's."""
+    from test_services_negotiation import team_frames, weekly_team_plan
+
+    from forecast.money import format_minor
+    from forecast.services import negotiation as nego
+
+    store = open_store(data_dir=tmp_path)
+    totals = {"a": 1.2e13, "b": 1.2e13, "c": 1.2e13}
+    plan_id = weekly_team_plan(store, team_frames(totals, per_team=6)).plan_id
+    nego.set_goal(store, plan_id, "olga", total="300000000000000.37")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    ledger = nego.ledger(store, plan_id)
+    exact = {str(t): int(m) for t, m in zip(ledger["team"], ledger["target_minor"], strict=True)}
+    store.close()
+
+    result = CliRunner().invoke(app, ["plan", "stretch", plan_id, "--data-dir", str(tmp_path)])
+
+    assert result.exit_code == 0, result.output
+    rows = _stretch_rows(result.stdout)
+    assert set(rows) == {"a", "b", "c", "TOTAL"}
+    for team in ("a", "b", "c", "TOTAL"):
+        printed = rows[team].split()[0]
+        assert printed == format_minor(exact[team], "EUR", decimals=2), (team, rows[team])
+    assert exact["TOTAL"] == 30_000_000_000_000_037
+    assert any(exact[t] % 100 not in (0,) for t in "abc")  # cents a float would round away

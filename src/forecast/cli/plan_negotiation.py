@@ -530,8 +530,9 @@ def stretch_cmd(
     table = nego.with_goal_row(table)  # in words; the JSON keeps the key TOTAL
     currency = nego.summary(store, plan).get("currency")
     records = _records(table)
-    targets = [fmt.format_money(row["target"], currency, decimals=2) for row in records]
-    expected = [fmt.format_money(row["expected"], currency, decimals=2) for row in records]
+    # from the exact minor units: a float of a target of trillions has lost its cents
+    targets = [fmt.format_minor(row["target_minor"], currency, decimals=2) for row in records]
+    expected = [fmt.format_minor(row["expected_minor"], currency, decimals=2) for row in records]
     team_wide = column_width("team", (row["team"] for row in records), least=16)
     target_wide = column_width("target", targets, least=22)
     expected_wide = column_width("expected", expected, least=22)
@@ -572,7 +573,7 @@ def stretch_cmd(
             )
             typer.echo(
                 "TOTAL (goal) is the goal's chance; the teams' targets summed (the ledger's "
-                f"TOTAL) {fmt.format_money(row['teams_target'], currency, decimals=2)}: "
+                f"TOTAL) {fmt.format_minor(row['teams_target_minor'], currency, decimals=2)}: "
                 f"{chance}, {growth} vs last year"
             )
     for team, verdict in said.items():

@@ -992,11 +992,15 @@ def stretch(store: PlanRepository, plan: str) -> pd.DataFrame:
     table = judged(neg.total_target)
     summed = judged(None) if sum(neg.targets().values()) != neg.total_target else table
     table = with_targets_summed(table, summed)
-    return exact_expectations(
-        in_cents(table, [*STRETCH_AMOUNTS, "teams_target"]),
-        totals.team_system_plan,
-        totals.team_baseline,
-        quantum=neg.quantum,
+    return exact_targets(
+        exact_expectations(
+            in_cents(table, [*STRETCH_AMOUNTS, "teams_target"]),
+            totals.team_system_plan,
+            totals.team_baseline,
+            quantum=neg.quantum,
+        ),
+        neg.targets(),
+        neg.total_target,
     )
 
 
@@ -1046,6 +1050,29 @@ def exact_expectations(
     return out
 
 
+def exact_targets(
+    table: pd.DataFrame, targets: Mapping[str, int], total_target: int
+) -> pd.DataFrame:
+    """A stretch table (in cents) whose ``target`` is the ledger's per team (minor units), the
+    TOTAL's the goal's and its ``teams_target`` the teams' targets summed, to the cent: the
+    table was judged in floats, which past 2**53 cents lose a target's last cents."""
+    out = table.copy()
+    exact = {**{str(t): int(v) for t, v in targets.items()}, "TOTAL": int(total_target)}
+    minor = [exact.get(str(t), m) for t, m in zip(out["team"], out["target" + MINOR], strict=True)]
+    out["target" + MINOR] = pd.Series(minor, index=out.index, dtype=object)
+    out["target"] = [None if m is None else float(from_minor(m)) for m in minor]
+    if "teams_target" in out.columns:
+        summed = sum(int(v) for v in targets.values())
+        is_total = (out["team"].astype(str) == "TOTAL").to_numpy()
+        teams = [
+            summed if total else None if m is None else int(m)
+            for total, m in zip(is_total, out["teams_target" + MINOR], strict=True)
+        ]
+        out["teams_target" + MINOR] = pd.Series(teams, index=out.index, dtype=object)
+        out["teams_target"] = [None if m is None else float(from_minor(m)) for m in teams]
+    return out
+
+
 STRETCH_AMOUNTS = ["target", "expected", "expected_baseline", "last_year"]
 """The stretch table's amounts, given in whole cents and beside it in exact ``*_minor`` cents."""
 
@@ -1071,6 +1098,12 @@ def with_goal_row(stretch: pd.DataFrame) -> pd.DataFrame:
     """A `stretch` table whose TOTAL row is named ``GOAL_ROW`` while its target is the goal
     rather than the sum of the teams' targets (to the cent)."""
     is_total = stretch["team"].astype(str) == "TOTAL"
+    if "target" + MINOR in stretch.columns:  # to the cent, past a float's too
+        summed_minor = sum(int(v) for v in stretch.loc[~is_total, "target" + MINOR])
+        is_goal = is_total & (
+            stretch["target" + MINOR].map(lambda v: v is not None and int(v) != summed_minor)
+        )
+        return stretch.assign(team=stretch["team"].astype(str).where(~is_goal, GOAL_ROW))
     summed = round(float(stretch.loc[~is_total, "target"].sum()), 2)
     is_goal = is_total & (stretch["target"].astype(float).round(2) != summed)
     return stretch.assign(team=stretch["team"].astype(str).where(~is_goal, GOAL_ROW))
