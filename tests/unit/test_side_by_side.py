@@ -223,10 +223,20 @@ def test_people_ask_for_subtracts_a_basis_drift_and_omits_a_zero_events_effect()
     )
 
 
+def _team_row(minor_by_period: list[int], horizon: int = 13) -> dict:
+    """Team north's `team_actuals.team_rows` row of kept actuals (minor units) in the first
+    periods of a `horizon`, one series: as the pages read it from the store."""
+    periods = pd.date_range("2024-01-05", periods=len(minor_by_period), freq="W-FRI")
+    cells = pd.DataFrame({"unique_id": "n1", "ds": periods, "minor": minor_by_period})
+    of_plan = cells.assign(team="north", full=True, full_total=True)
+    kept = team_actuals.Kept(version=1, horizon=horizon, cells=cells, of_plan=of_plan)
+    return team_actuals.by_team(team_actuals.team_rows(kept))["north"]
+
+
 def test_a_row_whose_every_period_is_in_says_what_was_reached_not_a_chance():
     row = {"team": "north", "target": 1000.0, "probability": 0.4, "cur": "$"}
-    whole = {"actual": 1000.0, "periods_in": 13, "periods_total": 13}
-    short = {"actual": 876.5, "periods_in": 13, "periods_total": 13}
+    whole = _team_row([10_000] * 10 + [0] * 3)  # $1,000.00 over 13 periods
+    short = _team_row([10_000] * 8 + [7_650] + [0] * 4)  # $876.50
 
     reached = side_by_side.with_actuals(row, team_actuals.verdict(whole, 100_000), "USD")
     missed = side_by_side.with_actuals(row, team_actuals.verdict(short, 100_000), "USD")
@@ -238,7 +248,7 @@ def test_a_row_whose_every_period_is_in_says_what_was_reached_not_a_chance():
 
 def test_a_row_partly_covered_says_how_many_periods_are_in_beside_its_chance():
     row = {"team": "north", "target": 1000.0, "probability": 0.4}
-    kept = {"actual": 300.0, "periods_in": 4, "periods_total": 13}
+    kept = _team_row([7_500] * 4)  # $300.00 in 4 of 13 periods
     partly = side_by_side.with_actuals(row, team_actuals.verdict(kept, 100_000), "EUR")
     assert partly["periods_in"] == "4 of 13 periods in" and "outcome" not in partly
     assert side_by_side.with_actuals(row, None, "EUR") == row

@@ -135,14 +135,13 @@ def all_in(kept: Mapping[str, Any] | None) -> bool:
 
 
 def team_actual_minor(kept: Mapping[str, Any] | None) -> int | None:
-    """The team's actual over the horizon (minor units) once every period is in, else None: a
-    sum of some periods beside the target of all would read as a miss."""
+    """The team's actual over the horizon (minor units: its row's exact ``actual_minor``) once
+    every period is in, else None: a sum of some periods beside the target of all would read as
+    a miss."""
     if not all_in(kept):
         return None
     assert kept is not None
-    if "actual_minor" in kept:
-        return int(kept["actual_minor"])
-    return int(np.round(float(kept["actual"]) * 100))
+    return int(kept["actual_minor"])
 
 
 @dataclass(frozen=True)
