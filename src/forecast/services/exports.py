@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import types
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from decimal import Decimal
@@ -561,8 +561,28 @@ def _bundle_identity(
         "model_per_series": models,
         "events": state.events,
         "explanations": state.explanations,
+        AS_STORED: _explanations_no_longer_accepted(state.explanations),
         "members": {u: m.to_dict() for u, m in state.members.items()},
     }
+
+
+AS_STORED = "explanations_as_stored"
+"""The bundle's list of the plan's explanations (numbers from 1) that this program would refuse
+in a bundle (`Explanation.imported`) but that the exported plan held as they are (stored plans
+read them leniently: an older import, a reason code retired since): the import carries those as
+the plan held them, with a note, instead of refusing the plan's own bundle. Any other
+explanation is held to the rules, so one changed in the bundle afterwards is refused."""
+
+
+def _explanations_no_longer_accepted(explanations: Sequence[Any]) -> list[int]:
+    """The numbers (from 1) of the stored `explanations` a bundle's would be refused as."""
+    out = []
+    for number, record in enumerate(explanations, 1):
+        try:
+            Explanation.imported(record)
+        except Exception:
+            out.append(number)
+    return out
 
 
 def _bundle_negotiation(
@@ -968,11 +988,44 @@ def _without_damaged_calibration(state: PlanState) -> list[str]:
     return [_CALIBRATION_LEFT_OUT]
 
 
-def _check_system_track(state: PlanState) -> None:
+def _as_stored_numbers(bundle: export.Bundle, state: PlanState) -> set[int]:
+    """The bundle's `AS_STORED` numbers (none in a bundle of an earlier release); anything but
+    numbers of the plan's explanations is refused as damage."""
+    found = bundle.content.get(AS_STORED, [])
+    count = len(state.explanations)
+    if not isinstance(found, list) or not all(type(n) is int and 1 <= n <= count for n in found):
+        raise _damaged(
+            f"the bundle's '{AS_STORED}' is damaged: it is not a list of the numbers of the "
+            "plan's explanations"
+        )
+    return set(found)
+
+
+def _check_system_track(state: PlanState, as_stored: Collection[int] = ()) -> list[str]:
     """Each event, explanation and factor of the plan document reads as this program records
     it; a damaged one is refused by its number. Explanations are held to the rules one written
     here is (`Explanation.imported`): a plan's own are read leniently (`Explanation.from_dict`),
-    so that one let in before stays replaceable, but none is let in now."""
+    so that one let in before stays replaceable, but none is let in now, except those the
+    exported plan held as they are (`as_stored`, the bundle's `AS_STORED`): those are carried
+    as the plan held them, read as a stored plan reads them, each with a note (returned) that
+    says which it is, why this program would not take it, and how to replace it."""
+    notes: list[str] = []
+
+    def carried(record: Mapping[str, Any], number: int) -> None:
+        explanation = Explanation.from_dict(record)
+        try:
+            Explanation.imported(record)
+            return
+        except Refusal as exc:
+            why = _shortened(reason_of(exc))
+        except Exception:
+            why = "it is not one as this program records one"
+        notes.append(
+            f"the bundle's explanation {number} ({explanation.level} {explanation.key} on "
+            f"{explanation.ds.isoformat()}) is carried as its plan held it: {why}; explain "
+            "that cell again to replace it"
+        )
+
     readers: dict[str, Callable[[Mapping[str, Any]], object]] = {
         "event": Event.from_dict,
         "explanation": Explanation.imported,
@@ -991,7 +1044,11 @@ def _check_system_track(state: PlanState) -> None:
                 f"the bundle's {name} {number}{shown}",
                 f"{one} as this program records one ({holds})",
             ):
-                readers[name](record)
+                if name == "explanation" and number in as_stored:
+                    carried(record, number)
+                else:
+                    readers[name](record)
+    return notes
 
 
 def _checked_parquet(data: bytes, what: str, unpacked_limit: int | None) -> None:
@@ -1275,8 +1332,8 @@ def _verified_copy(
         raise Invalid(
             "the bundle's history does not match its data hash; the file was altered, export it again"
         )
-    _check_system_track(state)
-    notes = _without_damaged_calibration(state)
+    notes = _check_system_track(state, _as_stored_numbers(bundle, state))
+    notes += _without_damaged_calibration(state)
     with _reading("the bundle's negotiation", _NEGOTIATION_WRITTEN):
         # As every reader of the plan has it: in the plan's currency (the ledger's reasons name
         # amounts in it), and an agreed negotiation in a later version open again.

@@ -1,0 +1,126 @@
+"""A plan holding an explanation this program no longer accepts (an older import let in a
+reason code it has not, an empty author, a text of another kind; stored plans read them
+leniently and stay usable) exports to a bundle that imports again: the copy carries each such
+explanation as its plan held it, gated alike, and the import says which explanation that is and
+how to replace it. A bundle whose explanation was changed after export is still refused
+(tests/unit/test_damaged_bundle_refusals.py)."""
+
+from __future__ import annotations
+
+import json
+
+from test_services_system import HORIZON_WEEKS, add_promo, new_plan
+from typer.testing import CliRunner
+
+from forecast.cli import app
+from forecast.services import exports, plans, system
+from forecast.services.store_factory import open_store
+
+
+def _plan_with_an_explanation_no_longer_accepted(store) -> str:
+    plan_id = new_plan(store)
+    add_promo(store, plan_id, value=50.0)
+    system.explain(store, plan_id, "ann", event_id="E1", reason_code="promotion", text="flyer")
+
+    def as_an_older_import_left_them(s):
+        s.explanations = [dict(e, reason_code="because", author="") for e in s.explanations]
+        return "import", None, None
+
+    plans.change_plan(
+        store, plan_id, actor="ann", action="import", mutate=as_an_older_import_left_them
+    )
+    return plan_id
+
+
+def test_a_plan_holding_an_explanation_no_longer_accepted_exports_and_imports_again(tmp_path):
+    store = open_store(data_dir=tmp_path / "here")
+    plan_id = _plan_with_an_explanation_no_longer_accepted(store)
+    held = plans.get_plan(store, plan_id).explanations
+    gate = system.gate_status(store, plan_id)
+    bundle = exports.export_plan(store, plan_id, "json")
+
+    done = exports.import_noted(store, bundle, "ann", name="autumn again")
+
+    copy = plans.get_plan(store, done.plan_id)
+    assert copy.explanations == held  # carried as the plan held them
+    assert system.gate_status(store, done.plan_id) == gate
+    said = [line for line in done.lines() if "explanation" in line]
+    week = HORIZON_WEEKS[1].strftime("%Y-%m-%d")
+    assert said == [
+        f"the bundle's explanation 1 (team a on {week}) is carried as its plan held it: "
+        "unknown reason code 'because'; use one of "
+        + ", ".join(system.REASON_CODES)
+        + "; explain that cell again to replace it",
+        f"the bundle's explanation 2 (series 1 on {week}) is carried as its plan held it: "
+        "unknown reason code 'because'; use one of "
+        + ", ".join(system.REASON_CODES)
+        + "; explain that cell again to replace it",
+    ]
+    assert said[0] in store.audit(done.plan_id)[-1].what
+    store.close()
+
+
+def test_the_command_line_imports_such_a_bundle_and_says_which_explanation_it_carries(
+    tmp_path,
+):
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    plan_id = _plan_with_an_explanation_no_longer_accepted(store)
+    path = tmp_path / "plan.json"
+    path.write_bytes(exports.export_plan(store, plan_id, "json"))
+    store.close()
+
+    result = CliRunner().invoke(
+        app,
+        ["plan", "import", str(path), "--as", "ann", "--name", "again", "--data-dir", str(data)],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "the bundle's explanation 1 (team a on" in result.output
+    assert "explain that cell again to replace it" in result.output
+
+
+def test_an_explanation_changed_in_the_bundle_is_still_refused(tmp_path):
+    """Only the explanations the exporting plan held as they are ride along: one changed in the
+    bundle afterwards (and signed again) is refused as damage."""
+    from test_bundle_signing import signed
+
+    from forecast.services.errors import Invalid
+
+    store = open_store(data_dir=tmp_path / "here")
+    plan_id = new_plan(store)
+    add_promo(store, plan_id, value=50.0)
+    system.explain(store, plan_id, "ann", event_id="E1", reason_code="promotion", text="flyer")
+    content = json.loads(exports.export_plan(store, plan_id, "json"))
+    content["plan"]["explanations"][0]["reason_code"] = "because"
+    try:
+        exports.import_bundle(
+            store, signed(content, store.installation_key()), "ann", name="changed"
+        )
+    except Invalid as refused:
+        assert "the bundle's explanation 1 is damaged: unknown reason code 'because'" in str(
+            refused
+        )
+    else:
+        raise AssertionError("a changed explanation was imported")
+    store.close()
+
+
+def test_a_list_of_explanations_as_stored_that_names_none_of_the_plans_is_refused(tmp_path):
+    from test_bundle_signing import signed
+
+    from forecast.services.errors import Invalid
+
+    store = open_store(data_dir=tmp_path / "here")
+    plan_id = _plan_with_an_explanation_no_longer_accepted(store)
+    content = json.loads(exports.export_plan(store, plan_id, "json"))
+    assert content[exports.AS_STORED] == [1, 2]
+    for damaged in ([3], "1", [True], [1.0]):
+        data = signed({**content, exports.AS_STORED: damaged}, store.installation_key())
+        try:
+            exports.import_bundle(store, data, "ann", name="damaged")
+        except Invalid as refused:
+            assert f"the bundle's '{exports.AS_STORED}' is damaged" in str(refused)
+        else:
+            raise AssertionError(f"{damaged!r} was read")
+    store.close()
