@@ -192,9 +192,14 @@ def save_or_withdraw(
     ctx: DashboardContext, clicked, amounts, notes, widget_ids, session, version, refresh
 ) -> tuple:
     """The card button `clicked` (`relay.clicked`: its id, {"type", "team", "clicks"}) acted
-    on with what its team's boxes hold."""
+    on with what its team's boxes hold. Boxes not as the cards draw them (an amount or a note
+    fewer than cards: no browser sends them so) change nothing: read by position, another
+    team's amount or none would be taken."""
     team, kind = (clicked or {}).get("team"), (clicked or {}).get("type")
-    teams = [w.get("team") for w in widget_ids or [] if isinstance(w, dict)]
+    boxes = (amounts, notes, widget_ids)
+    if not all(isinstance(b, list) and len(b) == len(widget_ids or []) for b in boxes):
+        return no_update, no_update, no_update
+    teams = [w.get("team") if isinstance(w, dict) else None for w in widget_ids]
     if kind not in (ids.NEG_CLAIM_SAVE, ids.NEG_CLAIM_WITHDRAW) or team not in teams:
         return no_update, no_update, no_update  # no card of that team on the page
     index = teams.index(team)
