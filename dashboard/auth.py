@@ -289,7 +289,34 @@ def _calls_a_callback_as_registered(app: Dash, body: Any) -> bool:
             return False
         if not all(_sent_as_registered(w, s) for w, s in zip(wanted, sent, strict=True)):
             return False
-    return _patterns_name_one_set_of_components(registered, body)
+    return _patterns_name_one_set_of_components(registered, body) and _triggers_are_inputs(body)
+
+
+def _triggers_are_inputs(body: dict[str, Any]) -> bool:
+    """Whether `changedPropIds` (which inputs fired; Dash reads it as sent, in
+    `ctx.triggered_id`) is a list of "id.property" texts, a pattern's id among them the JSON of
+    one of the request's inputs. A number there, a pattern id that is no JSON, or one of no
+    input (a dict where a callback looks up a button's id) were 500s."""
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return False
+    inputs = [
+        (entry.get("id"), entry.get("property"))
+        for sent in body.get("inputs") or []
+        for entry in (sent if isinstance(sent, list) else [sent])
+        if isinstance(entry, dict)
+    ]
+    for prop_id in changed:
+        component, _, prop = prop_id.rpartition(".")
+        if not component.startswith("{"):
+            continue
+        try:
+            named = json.loads(component)
+        except (ValueError, RecursionError):
+            return False
+        if (named, prop) not in inputs:
+            return False
+    return True
 
 
 def _patterns_name_one_set_of_components(registered: dict[str, Any], body: dict[str, Any]) -> bool:

@@ -230,3 +230,95 @@ def test_a_scored_plan_button_whose_plan_is_no_text_is_refused(app, plan):
         changed=['{"plan":["' + plan.plan_id + '"],"type":"acc-open-plan"}.n_clicks'],
     )
     assert response.status_code == 400, response.data[:300]
+
+
+def _download(client, app, plan, changed):
+    return _post(
+        client,
+        app,
+        "plans-download-csv",
+        [
+            _entry("plans-download-csv", "n_clicks", 1),
+            _entry("plans-download-csv-excel", "n_clicks", None),
+            _entry("plans-download-xlsx", "n_clicks", None),
+            _entry("plans-download-json", "n_clicks", None),
+        ],
+        [_entry("nav-session", "data", {"plan_id": plan.plan_id})],
+        changed=changed,
+    )
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        [5],  # not a component's property: `.rpartition` of a number
+        ["{not json.n_clicks"],  # a pattern id that is no JSON
+        ['{"a":1}.n_clicks'],  # a pattern id of no input: a dict's key
+        "plans-download-csv.n_clicks",  # not a list
+    ],
+)
+def test_a_trigger_naming_no_input_of_the_callback_is_refused(app, plan, changed):
+    """`changedPropIds` says which input fired; Dash reads it as the request sends it."""
+    client = signed_in_client(app, "olga")
+    response = _download(client, app, plan, changed)
+    assert response.status_code == 400, response.data[:300]
+    # the click as the page sends it is answered
+    response = _download(client, app, plan, ["plans-download-csv.n_clicks"])
+    assert response.status_code == 200
+
+
+def _grid_edit(client, app, plan, grid: str, change: dict):
+    key_trigger = (grid, "cellValueChanged")
+    key = next(
+        k
+        for k, spec in app.callback_map.items()
+        if "callback" in spec
+        and any((d["id"], d["property"]) == key_trigger for d in spec["inputs"])
+    )
+    spec = app.callback_map[key]
+
+    def entry(dep):
+        value = {
+            key_trigger: [change],
+            ("nav-session", "data"): {"plan_id": plan.plan_id},
+        }.get((dep["id"], dep["property"]))
+        return _entry(dep["id"], dep["property"], value)
+
+    outputs = []
+    for part in key.strip(".").split("..."):
+        cid, prop = part.split("@")[0].rsplit(".", 1)
+        outputs.append({"id": cid, "property": prop})
+    body = {
+        "output": key,
+        "outputs": outputs,
+        "inputs": [entry(d) for d in spec["inputs"]],
+        "state": [entry(d) for d in spec["state"]],
+        "changedPropIds": [f"{grid}.cellValueChanged"],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def test_an_event_cell_edit_with_a_scope_that_is_no_text_is_refused_in_words(app, plan):
+    """The grid's scope cell is text; a number there reached `.replace` (a 500)."""
+    client = signed_in_client(app, "olga")
+    row = {"event_id": "E1", "name": "x", "scope": 0.45, "start": "2015-09-07", "end": "x"}
+    change = {"colId": "scope", "data": row, "value": 0.45, "oldValue": "all"}
+
+    response = _grid_edit(client, app, plan, "sys-events-grid", change)
+
+    assert response.status_code == 200, response.data[:300]
+    assert "Type the scope as all" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("text", [5, 1.5, True])
+def test_an_explanation_cell_that_is_no_text_explains_nothing(app, plan, text):
+    """The deviations grid's explanation cell is text; a number there reached `.strip()`."""
+    client = signed_in_client(app, "olga")
+    version = nego.summary(_store(app), plan.plan_id)["version"]
+    row = {"level": "team", "key": "a", "ds": "2015-09-07", "reason_code": "promo", "text": text}
+    change = {"colId": "text", "data": row, "value": text}
+
+    response = _grid_edit(client, app, plan, "sys-deviations-grid", change)
+
+    assert response.status_code == 200, response.data[:300]
+    assert nego.summary(_store(app), plan.plan_id)["version"] == version
