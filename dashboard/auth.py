@@ -289,6 +289,53 @@ def _calls_a_callback_as_registered(app: Dash, body: Any) -> bool:
             return False
         if not all(_sent_as_registered(w, s) for w, s in zip(wanted, sent, strict=True)):
             return False
+    return _patterns_name_one_set_of_components(registered, body) and _triggers_are_inputs(body)
+
+
+def _triggers_are_inputs(body: dict[str, Any]) -> bool:
+    """Whether `changedPropIds` (which inputs fired; Dash reads it as sent, in
+    `ctx.triggered_id`) is a list of "id.property" texts, a pattern's id among them the JSON of
+    one of the request's inputs. A number there, a pattern id that is no JSON, or one of no
+    input (a dict where a callback looks up a button's id) were 500s."""
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return False
+    inputs = [
+        (entry.get("id"), entry.get("property"))
+        for sent in body.get("inputs") or []
+        for entry in (sent if isinstance(sent, list) else [sent])
+        if isinstance(entry, dict)
+    ]
+    for prop_id in changed:
+        component, _, prop = prop_id.rpartition(".")
+        if not component.startswith("{"):
+            continue
+        try:
+            named = json.loads(component)
+        except (ValueError, RecursionError):
+            return False
+        if (named, prop) not in inputs:
+            return False
+    return True
+
+
+def _patterns_name_one_set_of_components(registered: dict[str, Any], body: dict[str, Any]) -> bool:
+    """Whether every pattern-matching dependency that appears more than once (a card's amounts
+    and the same boxes' ids) names the same components in the same order, each once: Dash sends
+    them so, from one page. A callback pairs such lists by position; sent otherwise (a list
+    shorter than the other, another order, a team twice), an amount reached another team's
+    position or none (an IndexError, a 500)."""
+    named: dict[str, list[str]] = {}
+    for key in ("inputs", "state"):
+        for wanted, sent in zip(registered.get(key) or [], body.get(key) or [], strict=True):
+            if not wanted["id"].startswith("{"):
+                continue
+            entries = sent if isinstance(sent, list) else [sent]
+            found = [json.dumps(entry["id"], sort_keys=True) for entry in entries]
+            if len(set(found)) != len(found):
+                return False  # one component twice: a page has each id once
+            if named.setdefault(wanted["id"], found) != found:
+                return False
     return True
 
 
@@ -554,7 +601,16 @@ def _matches_pattern(pattern: dict[str, Any], prop: str, entry: Any) -> bool:
     found = entry.get("id")
     if not isinstance(found, dict) or set(found) != set(pattern):
         return False
-    return all(value in _WILDCARDS or found[key] == value for key, value in pattern.items())
+    return all(
+        _wildcard_value(found[key]) if value in _WILDCARDS else found[key] == value
+        for key, value in pattern.items()
+    )
+
+
+def _wildcard_value(value: Any) -> bool:
+    """A value a pattern's wildcard matches as Dash has it: text, a number or true/false (a list
+    or an object as a team reached a dict's key or a set look-up: a 500)."""
+    return isinstance(value, str | int | float | bool)
 
 
 def _may_see_requested_plan(ctx: Any, user: SignedIn, body: dict[str, Any]) -> bool:

@@ -192,9 +192,14 @@ def save_or_withdraw(
     ctx: DashboardContext, clicked, amounts, notes, widget_ids, session, version, refresh
 ) -> tuple:
     """The card button `clicked` (`relay.clicked`: its id, {"type", "team", "clicks"}) acted
-    on with what its team's boxes hold."""
+    on with what its team's boxes hold. Boxes not as the cards draw them (an amount or a note
+    fewer than cards: no browser sends them so) change nothing: read by position, another
+    team's amount or none would be taken."""
     team, kind = (clicked or {}).get("team"), (clicked or {}).get("type")
-    teams = [w.get("team") for w in widget_ids or [] if isinstance(w, dict)]
+    boxes = (amounts, notes, widget_ids)
+    if not all(isinstance(b, list) and len(b) == len(widget_ids or []) for b in boxes):
+        return no_update, no_update, no_update
+    teams = [w.get("team") if isinstance(w, dict) else None for w in widget_ids]
     if kind not in (ids.NEG_CLAIM_SAVE, ids.NEG_CLAIM_WITHDRAW) or team not in teams:
         return no_update, no_update, no_update  # no card of that team on the page
     index = teams.index(team)
@@ -251,7 +256,7 @@ def kept_after_refusal(
         others = live.changes_by_others(ctx.store, plan_id, shown, user)
     except ServiceError:
         return alert
-    moved = _own_role_changed(ctx, plan_id, user, team, others)
+    moved = _own_role_changed(ctx, plan_id, user, team, shown)
     if moved is not None:
         undone = (
             "the claim was not withdrawn" if kind == ids.NEG_CLAIM_WITHDRAW else "nothing was saved"
@@ -290,24 +295,21 @@ def _refusal_note(said: str, title: str) -> html.Div:
 
 
 def _own_role_changed(
-    ctx: DashboardContext, plan_id: str, user: str | None, team: str, others: list[Any]
+    ctx: DashboardContext, plan_id: str, user: str | None, team: str, shown: int
 ) -> str | None:
-    """What became of `user`'s lead of `team` when the members changed since the page was
-    drawn (`others`: the changes since; a card's buttons are a lead's, for their own team):
-    "You now lead team b, not team c", or None when they still lead it, the members did not
-    change, or the plan cannot be read (the refusal says why)."""
-    if user is None or not any(e.action in plans.MEMBER_CHANGES for e in others):
-        return None
+    """What became of `user`'s lead of `team` since the page was drawn at version `shown` (a
+    card's buttons are a lead's, for their own team; `plans.lead_change_since`): "You now lead
+    team b, not team c", or None when they still lead it, the members did not change, or the
+    plan cannot be read (the refusal says why)."""
     try:
-        state = plans.get_plan(ctx.store, plan_id)
+        change = plans.lead_change_since(ctx.store, plan_id, user, team, shown)
     except ServiceError:
         return None
-    now = plans.team_led_by(state, user)
-    if now == team:
+    if change is None:
         return None
-    if now is None:
-        return f"You are no longer the lead of team {team}"
-    return f"You now lead team {now}, not team {team}"
+    if change.now is None:
+        return f"You are no longer the lead of team {change.led}"
+    return f"You now lead team {change.now}, not team {change.led}"
 
 
 def _withdraw(ctx: DashboardContext, team: str, session, version, refresh) -> tuple:

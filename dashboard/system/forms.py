@@ -25,6 +25,8 @@ def scope_text(scope: Scope) -> str:
 
 def parse_scope_text(text: str | None) -> Scope:
     """`all` / empty, `StoreType=a; Assortment=a,c`, `ids=1,2,3` (combinable) -> Scope."""
+    if text is not None and not isinstance(text, str):  # a grid's scope cell is text
+        raise ValueError(f"the scope {text!r} is not text")
     selectors: list[str] = []
     series: list[str] = []
     for part in (text or "").replace("\n", ";").split(";"):

@@ -30,7 +30,8 @@ def explain_request(
     if trigger == ids.SYS_DEVIATIONS_GRID:
         # Inline: a row is explained once it has both a reason code and a text.
         row = ((changes or [{}])[0] or {}).get("data") or {}
-        has_code, has_text = bool(row.get("reason_code")), bool((row.get("text") or "").strip())
+        said = row.get("text")  # a text cell: anything else did not come from the grid
+        has_code, has_text = bool(row.get("reason_code")), isinstance(said, str) and said.strip()
         if not has_code and not has_text:
             return None
         if not has_code or not has_text:

@@ -173,6 +173,28 @@ def test_a_lead_moved_to_another_team_while_typing_is_told_so_not_to_save_again(
     assert "You are no longer the lead of team c: the claim was not withdrawn." in said, said
 
 
+def test_the_lead_change_since_a_version_is_the_services_answer():
+    """`plans.lead_change_since`: what became of a lead's team since the page's version, for
+    every face (the claims board words it)."""
+    from forecast.services import negotiation as nego
+    from forecast.services import plans
+
+    store = MemoryStore()
+    plan = _round_with_claims(store)
+    shown = plans.get_plan(store, plan).version
+    assert plans.lead_change_since(store, plan, "lena", "b", shown) is None  # nothing since
+    # her own change, not a member change
+    nego.claim(store, plan, "lena", "b", amount="100", note="flyer")
+    assert plans.lead_change_since(store, plan, "lena", "b", shown) is None
+    plans.grant(store, plan, "olga", "lena", "lead", team="c")
+    moved = plans.lead_change_since(store, plan, "lena", "b", shown)
+    assert moved == plans.LeadChange(led="b", now="c")
+    assert plans.lead_change_since(store, plan, "lena", "c", shown) is None  # leads c now
+    plans.revoke(store, plan, "olga", "lena", "lead")
+    assert plans.lead_change_since(store, plan, "lena", "c", shown) == plans.LeadChange("c", None)
+    assert plans.lead_change_since(store, plan, None, "c", shown) is None
+
+
 def test_grant_and_revoke_take_a_name_in_other_capitals_as_the_account_it_matches():
     """`forecast plan grant PLAN Pia --role planner` refused "there is no account 'Pia'; an admin
     adds it with `forecast user add Pia`", a command refused in turn (pia is taken)."""

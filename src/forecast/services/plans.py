@@ -377,6 +377,30 @@ def team_led_by(state: PlanState, user: str | None) -> str | None:
     return state.team_of(user)
 
 
+@dataclass(frozen=True)
+class LeadChange:
+    """What became of someone's lead of `team` (`led`): they lead `now` instead, or no team
+    (None)."""
+
+    led: str
+    now: str | None
+
+
+def lead_change_since(
+    store: PlanRepository, plan: str, user: str | None, team: str, since: int
+) -> LeadChange | None:
+    """How `user`'s lead of `team` changed after version `since` (a page drawn then offered them
+    that team's claim): their lead now, when someone else changed the members since and they no
+    longer lead `team`; None when they still lead it or the members did not change."""
+    if user is None:
+        return None
+    changed = [e for e in audit_log(store, plan) if e.version > since and e.actor != user]
+    if not any(e.action in MEMBER_CHANGES for e in changed):
+        return None
+    now = team_led_by(get_plan(store, plan), user)
+    return None if now == team else LeadChange(led=team, now=now)
+
+
 def require_role(state: PlanState, actor: str, role: str, doing: str) -> None:
     if not state.has_role(actor, role):
         # Who holds the role is told to members only: a non-member learns nothing of the plan.
