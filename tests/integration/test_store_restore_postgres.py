@@ -1209,3 +1209,41 @@ def test_a_backup_whose_name_begins_with_a_dash_is_restored_as_the_file_it_names
     assert restored.exit_code == 0, said
     assert plans.get_plan(store, plan_id).version == 1
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_store_in_a_schema_whose_name_has_a_space_is_restored(
+    postgres_url, tmp_path, monkeypatch
+):
+    """pg_restore --list prints names unquoted (``TABLE plan store plans owner``): the archive
+    of a store in the schema "plan store" was refused as no plan store's (its tables read as
+    "store plans", ...). It is restored, the plan as the backup had it."""
+    monkeypatch.setenv("FORECAST_DATA_DIR", str(tmp_path / "data"))
+    _needs_the_client_tools()
+    with _new_database(postgres_url) as url:
+        theirs = _suite_role(postgres_url, url)
+        engine = sa.create_engine(theirs)
+        with engine.begin() as conn:
+            conn.execute(sa.text('CREATE SCHEMA "plan store"'))
+            name = make_url(theirs).database
+            conn.execute(sa.text(f'ALTER DATABASE "{name}" SET search_path TO "plan store"'))
+        engine.dispose()
+        store = open_store(db_url=theirs)
+        try:
+            plan_id = new_plan(store).plan_id
+            archive = tmp_path / "plans.dump"
+            _pg_dump(theirs, archive)
+            add_event(store, plan_id, value=50.0)
+            assert plans.get_plan(store, plan_id).version == 2
+
+            restored = runner.invoke(app, ["store", "restore", str(archive), "--db", theirs])
+            said = " ".join(restored.output.split())
+            assert restored.exit_code == 0, said
+            assert "1 plan(s)" in said
+            assert plans.get_plan(store, plan_id).version == 1
+            with store.engine.connect() as conn:
+                where = (
+                    "SELECT table_schema FROM information_schema.tables WHERE table_name = 'plans'"
+                )
+                assert conn.execute(sa.text(where)).scalars().all() == ["plan store"]
+        finally:
+            store.close()

@@ -1273,31 +1273,38 @@ class _ArchiveContents:
     """The schema of its plan store (`_store_schema`)."""
 
 
+def _in_schema(entry: str, kind: str, schema: str | None) -> list[str] | None:
+    """The words of the entry after its `kind` and `schema` (its name, then its owner), None
+    where it is not of that kind in that schema. pg_restore --list prints names as they are,
+    unquoted: a schema (or an owner) may hold spaces, so the schema is matched whole."""
+    if schema is None or not entry.startswith(f"{kind} {schema} "):
+        return None
+    return entry[len(kind) + len(schema) + 2 :].split(" ")
+
+
 def _store_entry(entry: str, schema: str | None) -> bool:
     """Whether the entry (pg_restore --list's, without its numbers) is one pg_dump writes of a
     plan store of this version, in `schema` (the plans table's)."""
-    words = entry.split(" ")
-    if words[0] in ("ACL", "COMMENT") and len(words) == 5 and words[1] == schema:
-        # a grant or comment on a store table, one of its columns or sequences, as an operator
-        # may give (a reporting role's): pg_dump writes them with the store's tables
-        of, named = words[2], words[3]
-        if of == "COLUMN":
-            return named.split(".", 1)[0] in metadata.tables
-        return of in ("TABLE", "SEQUENCE") and _store_entry(f"{of} {schema} {named} -", schema)
+    for label in ("ACL", "COMMENT"):
+        words = _in_schema(entry, label, schema)
+        if words is not None and len(words) >= 3:
+            # a grant or comment on a store table, one of its columns or sequences, as an
+            # operator may give (a reporting role's): pg_dump writes them with the store's tables
+            of, named = words[0], words[1]
+            if of == "COLUMN":
+                return named.split(".", 1)[0] in metadata.tables
+            return of in ("TABLE", "SEQUENCE") and _store_entry(f"{of} {schema} {named} -", schema)
     kind = next((each for each in _PG_STORE_TYPES if entry.startswith(f"{each} ")), None)
     if kind is None:
         return False
-    rest = entry[len(kind) + 1 :].split(" ")
-    if len(rest) < 3 or rest[0] != schema:
+    words = _in_schema(entry, kind, schema)
+    size = 2 if kind in ("DEFAULT", "CONSTRAINT", "FK CONSTRAINT") else 1  # ``<table> <name>``
+    if words is None or len(words) < size + 1:  # its name, then its owner (spaces and all)
         return False
-    name = rest[1:-1]  # the owner last
+    name = words[:size]
     tables = set(metadata.tables)
-    if kind in ("TABLE", "TABLE DATA"):
-        return name[0] in tables and len(name) == 1
-    if kind in ("DEFAULT", "CONSTRAINT", "FK CONSTRAINT"):  # ``<table> <name>``
-        return name[0] in tables and len(name) == 2
-    if len(name) != 1:
-        return False
+    if kind in ("TABLE", "TABLE DATA", "DEFAULT", "CONSTRAINT", "FK CONSTRAINT"):
+        return name[0] in tables
     if kind == "INDEX":  # this version's (no release has dropped or renamed one)
         return name[0] in _store_indexes()
     return name[0].endswith("_seq") and any(name[0].startswith(f"{table}_") for table in tables)
@@ -1312,7 +1319,7 @@ def _store_indexes() -> set[str]:
     }
 
 
-_PG_CREATE_PLANS = re.compile(r'^CREATE TABLE (?:"?[^\s.]+"?\.)?"?plans"? \($')
+_PG_CREATE_PLANS = re.compile(r'^CREATE TABLE (?:"(?:[^"]|"")+"\.|[^\s."]+\.)?"?plans"? \($')
 """Where the plans table begins in the SQL pg_restore --schema-only writes of an archive."""
 
 
@@ -1706,11 +1713,7 @@ def _archive_contents(program: str, source: Path, url: str) -> _ArchiveContents:
         for line, found in ((line, _PG_ENTRY.match(line)) for line in listed.stdout.splitlines())
         if found
     ]
-    tables = []
-    for _, entry in entries:
-        words = entry.split(" ")
-        if words[0] == "TABLE" and words[1] != "DATA" and len(words) >= 4:
-            tables.append(words[2] if len(words) == 4 else " ".join(words[2:-1]))
+    tables = [found[1] for _, entry in entries if (found := _table_entry(entry)) is not None]
     plans_schema = _store_schema([entry for _, entry in entries])
     restored, foreign = [], []
     for line, entry in entries:
@@ -1729,13 +1732,29 @@ def _store_schema(entries: list[str]) -> str | None:
     table."""
     found: dict[str, set[str]] = {}
     for entry in entries:
-        words = entry.split(" ")
-        if words[0] == "TABLE" and len(words) == 4 and words[2] in metadata.tables:
-            found.setdefault(words[1], set()).add(words[2])
+        table = _table_entry(entry)
+        if table is not None and table[1] in metadata.tables:
+            found.setdefault(table[0], set()).add(table[1])
     with_plans = [schema for schema, tables in found.items() if "plans" in tables]
     if not with_plans:
         return None
     return max(with_plans, key=lambda schema: (len(found[schema]), schema == "public"))
+
+
+def _table_entry(entry: str) -> tuple[str, str] | None:
+    """The schema and name of a table's entry (``TABLE schema name owner``; not its data's),
+    None for another entry. Names are printed unquoted, so a schema or owner with a space is
+    told apart by the store's table name between them (the first word that is one); another
+    table's is taken as one word of schema, its name, one word of owner."""
+    if not entry.startswith("TABLE ") or entry.startswith("TABLE DATA "):
+        return None
+    words = entry.split(" ")[1:]
+    if len(words) < 3:
+        return None
+    for at in range(1, len(words) - 1):
+        if words[at] in metadata.tables:
+            return " ".join(words[:at]), words[at]
+    return words[0], " ".join(words[1:-1])
 
 
 def _foreign_entries(source: Path, foreign: list[str]) -> Invalid:
