@@ -1247,3 +1247,35 @@ def test_a_store_in_a_schema_whose_name_has_a_space_is_restored(
                 assert conn.execute(sa.text(where)).scalars().all() == ["plan store"]
         finally:
             store.close()
+
+
+def test_a_restore_has_pg_restore_write_each_archives_roles_once(
+    postgres_url, backed_up, tmp_path, monkeypatch
+):
+    """The grants and the owners an archive names were each read by a pg_restore run of their
+    own, on the backup and again on the safety copy: one run per archive reads both (a large
+    archive is read from its start for each run)."""
+    real = shutil.which("pg_restore")
+    logged = tmp_path / "counting-pg-restore"
+    logged.mkdir()
+    calls = tmp_path / "calls.txt"
+    script = logged / "pg_restore"
+    script.write_text(f'#!/bin/bash\necho "$*" >> {calls}\nexec {real} "$@"\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{logged}{os.pathsep}{os.environ['PATH']}")
+    database, store, _, archive = backed_up
+    suite = make_url(normalise_url(postgres_url)).username
+    with store.engine.begin() as conn:  # a reporting role's grant: both archives hold one
+        conn.execute(sa.text(f"GRANT SELECT ON plans TO {suite}"))
+    _pg_dump(database, archive)
+
+    restored = runner.invoke(app, ["store", "restore", str(archive), "--db", database])
+    said = " ".join(restored.output.split())
+    assert restored.exit_code == 0, said
+
+    runs = calls.read_text().splitlines()
+    checks = [run for run in runs if run.startswith("--use-list=") and "--file=-" in run]
+    (copy,) = Path(os.environ["FORECAST_DATA_DIR"]).glob("*.dump")
+    assert [run.endswith(str(archive)) for run in checks].count(True) == 1, runs
+    assert [run.endswith(str(copy)) for run in checks].count(True) == 1, runs
+    assert sum("--clean" in run for run in runs) == 1  # the restore itself

@@ -1375,8 +1375,7 @@ def _restore_postgres(
         raise _not_an_archive(source, url, f" of a plan store (its tables: {shown_tables(tables)})")
     if contents.foreign:
         raise _foreign_entries(source, contents.foreign)
-    grants = _refuse_grants_to_public(program, source, contents.restored)
-    owners = _archive_owners(program, source, contents.restored)
+    grants, owners = _archive_roles(program, source, contents.restored)
     _refuse_roles_the_restore_cannot_use(source, grants, owners, contents.schema, url)
     keys = _postgres_installation_keys(url)
     kept: list[Path] = []
@@ -1532,11 +1531,10 @@ def _refuse_a_copy_that_could_not_undo(program: str, copy: Path, url: str, manua
         foreign = contents.foreign
         if not foreign:
             try:
-                grants = _refuse_grants_to_public(program, copy, contents.restored)
-            except Invalid:
+                grants, owners = _archive_roles(program, copy, contents.restored)
+            except _GrantsToPublic:
                 foreign = ["a grant to PUBLIC on a store table"]
             else:
-                owners = _archive_owners(program, copy, contents.restored)
                 problems, fixes = _roles_the_restore_cannot_use(
                     grants, owners, contents.schema, url, of_the_live_store=True
                 )
@@ -1782,12 +1780,6 @@ FROM role;``) or, where it differs from the owner, the grantor (``SET SESSION AU
 role;``), as pg_dump writes an identifier (in double quotes where it needs them)."""
 
 
-def _archive_grants(program: str, source: Path, restored: str) -> str | None:
-    """The SQL of the grants the archive would restore (pg_restore writes them without
-    connecting): empty where it has none, None where pg_restore cannot write them."""
-    return _archive_sql(program, source, restored, lambda entry: entry.startswith("ACL "))
-
-
 _PG_OWNED_ENTRY = re.compile(r"^(?:TABLE|SEQUENCE) (?!DATA |SET |OWNED BY )")
 """The archive's entries whose SQL gives the table or sequence to its owner (``ALTER TABLE ...
 OWNER TO role;``): a table's and a sequence's, not their data's."""
@@ -1797,23 +1789,57 @@ _PG_OWNER_ROLE = re.compile(
 )
 
 
-def _archive_owners(program: str, source: Path, restored: str) -> set[str]:
-    """The roles the archive gives the store's tables and sequences to (pg_restore, run without
-    --no-owner, writes ``ALTER TABLE ... OWNER TO role;`` after each, as the backup had it).
-    Refused, before anything changes, where pg_restore cannot write that SQL: the owners would
-    go unchecked."""
-    written = _archive_sql(program, source, restored, _PG_OWNED_ENTRY.match)
+class _GrantsToPublic(Invalid):
+    """The refusal of an archive granting the store's tables to PUBLIC (`_archive_roles`)."""
+
+
+def _archive_roles(program: str, source: Path, restored: str) -> tuple[str, set[str]]:
+    """The SQL of the grants the archive would restore, none of them to PUBLIC, and the roles it
+    gives the store's tables and sequences to, from one pg_restore run (without connecting) of
+    its grants' and its tables' and sequences' entries: pg_restore, run without --no-owner,
+    writes ``ALTER TABLE ... OWNER TO role;`` after each, as the backup had it.
+
+    A grant to PUBLIC is refused (`_GrantsToPublic`), naming the tables: every role that may
+    connect would read (or change) the store's tables, its accounts and sign-ins among them.
+    Where pg_restore cannot write that SQL, the archive is refused too: its grants or its
+    owners would go unchecked. Both before anything changes."""
+    grants = any(
+        (found := _PG_ENTRY.match(line)) and found.group(1).startswith("ACL ")
+        for line in restored.splitlines()
+    )
+    written = _archive_sql(
+        program,
+        source,
+        restored,
+        lambda entry: entry.startswith("ACL ") or _PG_OWNED_ENTRY.match(entry),
+    )
+    public = sorted(
+        {
+            found.group(1)
+            for line in (written or "").splitlines()
+            if (found := _PG_GRANT_TO_PUBLIC.match(line.strip()))
+        }
+    )
+    if (written is None and grants) or public:
+        shown = ", ".join(public) if public else "pg_restore cannot tell which"
+        raise _GrantsToPublic(
+            f"{source} grants the store's tables to PUBLIC ({shown}): restored, every role that "
+            "may connect to the database could read them, the accounts and sign-ins among them; "
+            "nothing was changed: revoke those grants (REVOKE ... FROM PUBLIC) in the store the "
+            "backup is of and back it up again"
+        )
     if written is None:
         raise Invalid(
             f"pg_restore cannot write the SQL of {source}'s tables, so the roles it gives them to "
             "cannot be checked; nothing was changed: make the backup again with the pg_dump "
             "command `forecast store backup` prints and restore that"
         )
-    return {
+    owners = {
         _role_name(found.group(1))
         for line in written.splitlines()
         if (found := _PG_OWNER_ROLE.match(line.strip()))
     }
+    return written, owners
 
 
 def _role_name(written: str) -> str:
@@ -1851,29 +1877,6 @@ def _archive_sql(
     return written.stdout if written.returncode == 0 else None
 
 
-def _refuse_grants_to_public(program: str, source: Path, restored: str) -> str:
-    """The grants the archive would restore (`_archive_grants`), none of them to PUBLIC: every
-    role that may connect would read (or change) the store's tables, its accounts and sign-ins
-    among them. Refused, naming the tables, before anything changes; else their SQL."""
-    written = _archive_grants(program, source, restored)
-    public = sorted(
-        {
-            found.group(1)
-            for line in (written or "").splitlines()
-            if (found := _PG_GRANT_TO_PUBLIC.match(line.strip()))
-        }
-    )
-    if written is None or public:
-        shown = ", ".join(public) if public else "pg_restore cannot tell which"
-        raise Invalid(
-            f"{source} grants the store's tables to PUBLIC ({shown}): restored, every role that "
-            "may connect to the database could read them, the accounts and sign-ins among them; "
-            "nothing was changed: revoke those grants (REVOKE ... FROM PUBLIC) in the store the "
-            "backup is of and back it up again"
-        )
-    return written
-
-
 def _refuse_roles_the_restore_cannot_use(
     source: Path, grants: str, owners: set[str], schema: str | None, url: str
 ) -> None:
@@ -1899,7 +1902,7 @@ def _roles_the_restore_cannot_use(
 ) -> tuple[list[str], list[str]]:
     """What keeps the role that restores from running the SQL pg_restore writes of an archive's
     roles, and the fixes (none: it can): the grantees of its grants (`_PG_GRANT_ROLE`: a
-    reporting role's, say) and the owners of its tables (`_archive_owners`), each a role this
+    reporting role's, say) and the owners of its tables (`_archive_roles`), each a role this
     server has (a backup of another server's store may name its roles); each owner other than
     the restoring role one it may give tables to (ALTER TABLE ... OWNER TO, for a role that is
     not a superuser: it may become that role, as a member of it, and the owner may create in
