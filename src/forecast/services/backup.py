@@ -102,6 +102,7 @@ from forecast.store import (
     quote_ident,
     refuse_another_programs_database,
     shown_tables,
+    sql_name,
     sqlite_answer,
     sqlite_connection,
     sqlite_tables,
@@ -1544,8 +1545,8 @@ def _refuse_a_copy_that_could_not_undo(program: str, copy: Path, url: str, manua
     if problems:
         copy.unlink(missing_ok=True)
         raise Invalid(
-            f"the store in {without_password(url)} {'; it '.join(problems)}, so its safety copy "
-            "(the undo the restore prints) could not be restored; nothing was changed: "
+            f"the store in {without_password(url)} {'; it '.join(problems)}; the copy of it "
+            "a restore keeps first, as its undo, could not be restored, so nothing was changed: "
             f"{'; and '.join(fixes)}"
         )
     if not foreign:
@@ -1986,41 +1987,46 @@ def _roles_the_restore_cannot_use(
             f"create {'it' if len(missing) == 1 else 'them'} on this server (CREATE ROLE name "
             "NOLOGIN, as a role that may create roles"
             + (
-                f"; then, for an owner, GRANT name TO {user}"
+                f"; then, for an owner, GRANT name TO {sql_name(str(user))}"
                 if owner_missing and not superuser
                 else ""
             )
             + f") and restore again, or {in_the_store} {' and '.join(instead)}{and_again}"
         )
+    # the live store's tables are its owners' already; an archive's are given to them
+    owned_by = "has its tables owned by" if of_the_live_store else "gives the store's tables to"
+    restorer = sql_name(str(user))
     foreign_owners = sorted(role for role in owners if role in member and not member[role])
     if foreign_owners:
-        shown = ", ".join(foreign_owners)
+        shown = ", ".join(sql_name(role) for role in foreign_owners)
         problems.append(
-            f"gives the store's tables to {shown}, which {user} may not give tables to (it is "
-            f"not a member of {'that role' if len(foreign_owners) == 1 else 'those roles'})"
+            f"{owned_by} {shown}, which {user} may not give tables to (it is not a member of "
+            f"{'that role' if len(foreign_owners) == 1 else 'those roles'})"
         )
-        fixes.append(f"GRANT {shown} TO {user} (as a role that may) or restore as a superuser")
+        fixes.append(f"GRANT {shown} TO {restorer} (as a role that may) or restore as a superuser")
     uncreating = sorted(
         role
         for role in owners
         if role in found_roles and member[role] and not found_roles[role][1] and role != user
     )
     if uncreating and not superuser:
-        shown = ", ".join(uncreating)
+        shown = ", ".join(sql_name(role) for role in uncreating)
+        in_schema = "its schema" if schema is None else f"the schema {sql_name(schema)}"
         problems.append(
-            f"gives the store's tables to {shown}, which may not create in the schema "
-            f"{schema}: {user}, not a superuser, may give tables only to a role that may"
+            f"{owned_by} {shown}, which may not create in {in_schema}: {user}, not a "
+            "superuser, may give tables only to a role that may"
         )
         fixes.append(
-            f"GRANT CREATE ON SCHEMA {schema} TO {shown} (as the schema's owner) and restore "
-            "again, or restore as a superuser"
+            f"GRANT CREATE ON SCHEMA {sql_name(schema or 'public')} TO {shown} (as the "
+            "schema's owner) and restore again, or restore as a superuser"
         )
     others = sorted(grantors - {str(signed_in)})
     if others and not superuser:
         shown = ", ".join(others)
         problems.append(
             f"holds grants on the store's tables given by {shown}, not the tables' owner, which "
-            f"pg_restore writes as SET SESSION AUTHORIZATION {others[0]}: only a superuser may "
+            f"pg_restore writes as SET SESSION AUTHORIZATION {sql_name(others[0])}: only a "
+            "superuser may "
             f"run that for a role other than the one signed in ({signed_in}), and {signed_in} "
             "is not one"
         )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sqlite3
 import tempfile
 from collections.abc import Callable, Sequence
@@ -27,8 +26,8 @@ from forecast.store import (
     PlanRepository,
     WriteRefusal,
     not_writable,
-    quote_ident,
     running_as,
+    sql_name,
     sqlite_file_of,
     sqlite_readonly,
     writable_fix,
@@ -119,7 +118,7 @@ def refused_writes(url: str, refusal: WriteRefusal) -> str:
         else f"the PostgreSQL store at {url} takes no writes from this server: the database "
         f"refused to {refusal.statement} the table {refusal.table} ({refusal.reason})"
     )
-    role, schema = _name(refusal.role), _name(refusal.schema)
+    role, schema = sql_name(refusal.role), sql_name(refusal.schema)
     if refusal.read_only:
         return (
             f"{said}; its sessions are read-only: turn default_transaction_read_only off where "
@@ -133,13 +132,6 @@ def refused_writes(url: str, refusal: WriteRefusal) -> str:
         f"{role}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}), or give the "
         "server the URL of a role that may write them (--db or FORECAST_DB_URL)"
     )
-
-
-def _name(identifier: str) -> str:
-    """A PostgreSQL name as SQL takes it: quoted unless it is lower-case letters, digits, _."""
-    if re.fullmatch(r"[a-z_][a-z0-9_$]*", identifier):
-        return identifier
-    return quote_ident(identifier)
 
 
 def folder_problem(folder: Path) -> str | None:
