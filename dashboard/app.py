@@ -6,8 +6,9 @@ registered on the app instance (not globally), so several apps can live in one p
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import dash
@@ -36,6 +37,7 @@ def create_app(
     auth_header: str = auth.DEFAULT_AUTH_HEADER,
     trusted_proxies: int = 0,
     session_hours: float = auth.SESSION_HOURS,
+    check_writes: bool = False,
 ) -> Dash:
     """Build the dashboard for the store at `db_url` (else the SQLite file in `data_dir`).
 
@@ -43,15 +45,23 @@ def create_app(
     Everything it serves needs a signed-in account (`auth_mode` "password", or "header" behind
     an authenticating proxy that sets `auth_header`); see dashboard/auth.py. Behind
     `trusted_proxies` proxies, their X-Forwarded-* headers give the client's scheme, address
-    and host (dashboard/server.py). A sign-in lasts `session_hours`."""
+    and host (dashboard/server.py). A sign-in lasts `session_hours`. With `check_writes`
+    (`forecast serve`), a store or cache this process may not write is refused first
+    (`check_writable`), on the one store the app keeps open. A store URL that opens its SQLite
+    file read-only is refused: every sign-in writes to the store."""
     import diskcache
 
+    from forecast.services import writable
+
+    writable.refuse_read_only_url(db_url or os.environ.get("FORECAST_DB_URL"))
     ctx = DashboardContext(db_url=db_url, data_dir=data_dir, upload_limit_bytes=upload_limit_bytes)
+    if check_writes:
+        check_writable(db_url, data_dir, store=lambda: ctx.store)
     _ = ctx.store  # open it now: a wrong URL or data dir is refused before anything is served
     try:
         cache = diskcache.Cache(str(ctx.cache_dir()))
     except (OSError, sqlite3.Error):  # a cache this user may not write: which, and the fix
-        check_writable(db_url, data_dir)
+        check_writable(db_url, data_dir, store=lambda: ctx.store)
         raise
     app = Dash(
         __name__,
@@ -97,12 +107,18 @@ def create_app(
 CTX_KEY = "FORECAST_DASHBOARD_CTX"
 
 
-def check_writable(db_url: str | None, data_dir: str | None) -> None:
+def check_writable(
+    db_url: str | None, data_dir: str | None, store: Callable[[], Any] | None = None
+) -> None:
     """Refuse (``Unavailable``, naming the file, folder or database and the fix) a store (its
-    SQLite file, or its tables in PostgreSQL) or a cache this process may not write: a server started by a service user without write permission there
-    answered its health check and failed every sign-in, or stopped with SQLite's words alone."""
+    SQLite file, or its tables in PostgreSQL) or a cache this process may not write: a server
+    started by a service user without write permission there answered its health check and
+    failed every sign-in, or stopped with SQLite's words alone. A store URL that opens its
+    SQLite file read-only is refused as such (``Invalid``, with the URL to give). `store` gives
+    the open store a database server's tables are checked on (else one is opened for it)."""
     from forecast.services import store_factory, writable
 
+    writable.refuse_read_only_url(db_url or os.environ.get("FORECAST_DB_URL"))
     ctx = DashboardContext(db_url=db_url, data_dir=data_dir)
     cache = ctx.cache_path()
     store_file = store_factory.sqlite_file(db_url, data_dir)
@@ -111,6 +127,7 @@ def check_writable(db_url: str | None, data_dir: str | None) -> None:
         [cache, uploads.folder(cache)],
         [cache / CACHE_FILE],
         database=None if store_file else store_factory.resolve_db_url(db_url, data_dir),
+        store=store,
     )
 
 

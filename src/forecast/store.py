@@ -68,6 +68,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import secrets
 import sqlite3
 import threading
@@ -1254,6 +1255,16 @@ def quote_ident(name: str) -> str:
     """`name` as a quoted SQL identifier (a schema's or a table's): in double quotes, an embedded
     ``"`` doubled, as PostgreSQL's quote_ident and pg_dump's patterns read it."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def sql_name(name: str) -> str:
+    """`name` (a schema's, a role's) as a statement a person copies takes it: as it is where it
+    needs no quotes (lower-case letters, digits and _, not a reserved word), else `quote_ident`'s."""
+    from sqlalchemy.dialects.postgresql.base import RESERVED_WORDS
+
+    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) and name not in RESERVED_WORDS:
+        return name
+    return quote_ident(name)
 
 
 def _write_probes(table: sa.Table) -> list[tuple[str, Any]]:

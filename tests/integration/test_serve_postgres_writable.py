@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from dashboard.app import check_writable
+from dashboard.app import CTX_KEY, check_writable, create_app
 from forecast.services import accounts
 from forecast.services.errors import Unavailable
 from forecast.services.store_factory import open_store
@@ -199,3 +199,33 @@ def test_serve_refuses_a_role_that_may_not_change_the_plans(reader, owned):
     with pytest.raises(Unavailable) as refused:
         check_writable(reader, None)
     assert "refused to UPDATE the table plans" in str(refused.value)
+
+
+def _connections_made(start) -> int:
+    """How many connections to the database `start()` opens (every engine's, pooled or not)."""
+    made = []
+
+    def count(*_args) -> None:
+        made.append(1)
+
+    sa.event.listen(sa.engine.Engine, "connect", count)
+    try:
+        app = start()
+    finally:
+        sa.event.remove(sa.engine.Engine, "connect", count)
+    app.server.config[CTX_KEY].store.close()
+    return len(made)
+
+
+def test_serve_checks_the_writes_on_the_store_it_serves_not_on_a_second_one(
+    owned, postgres_url, tmp_path
+):
+    """Starting a server on PostgreSQL opened the store twice (the write check's, then the
+    app's: its tables completed and its installation key read twice, two connection pools)."""
+    _, schema = owned
+    url = _in_schema(postgres_url, schema)
+    plain = _connections_made(lambda: create_app(db_url=url, data_dir=str(tmp_path)))
+    checked = _connections_made(
+        lambda: create_app(db_url=url, data_dir=str(tmp_path), check_writes=True)
+    )
+    assert checked == plain

@@ -1023,7 +1023,7 @@ def test_a_store_holding_a_grant_its_copy_could_not_put_back_is_refused_before_a
     said = _refused_up_front(stored, clean)
 
     assert f"holds grants on the store's tables given by {suite}, not the tables' owner" in said
-    assert "so its safety copy (the undo the restore prints) could not be restored" in said
+    assert "the copy of it a restore keeps first, as its undo, could not be restored" in said
     assert "give them again as the tables' owner and restore again" in said, said
     assert "as a superuser" in said
 
@@ -1209,3 +1209,167 @@ def test_a_backup_whose_name_begins_with_a_dash_is_restored_as_the_file_it_names
     assert restored.exit_code == 0, said
     assert plans.get_plan(store, plan_id).version == 1
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_store_in_a_schema_whose_name_has_a_space_is_restored(
+    postgres_url, tmp_path, monkeypatch
+):
+    """pg_restore --list prints names unquoted (``TABLE plan store plans owner``): the archive
+    of a store in the schema "plan store" was refused as no plan store's (its tables read as
+    "store plans", ...). It is restored, the plan as the backup had it."""
+    monkeypatch.setenv("FORECAST_DATA_DIR", str(tmp_path / "data"))
+    _needs_the_client_tools()
+    with _new_database(postgres_url) as url:
+        theirs = _suite_role(postgres_url, url)
+        engine = sa.create_engine(theirs)
+        with engine.begin() as conn:
+            conn.execute(sa.text('CREATE SCHEMA "plan store"'))
+            name = make_url(theirs).database
+            conn.execute(sa.text(f'ALTER DATABASE "{name}" SET search_path TO "plan store"'))
+        engine.dispose()
+        store = open_store(db_url=theirs)
+        try:
+            plan_id = new_plan(store).plan_id
+            archive = tmp_path / "plans.dump"
+            _pg_dump(theirs, archive)
+            add_event(store, plan_id, value=50.0)
+            assert plans.get_plan(store, plan_id).version == 2
+
+            restored = runner.invoke(app, ["store", "restore", str(archive), "--db", theirs])
+            said = " ".join(restored.output.split())
+            assert restored.exit_code == 0, said
+            assert "1 plan(s)" in said
+            assert plans.get_plan(store, plan_id).version == 1
+            with store.engine.connect() as conn:
+                where = (
+                    "SELECT table_schema FROM information_schema.tables WHERE table_name = 'plans'"
+                )
+                assert conn.execute(sa.text(where)).scalars().all() == ["plan store"]
+        finally:
+            store.close()
+
+
+def test_a_restore_has_pg_restore_write_each_archives_roles_once(
+    postgres_url, backed_up, tmp_path, monkeypatch
+):
+    """The grants and the owners an archive names were each read by a pg_restore run of their
+    own, on the backup and again on the safety copy: one run per archive reads both (a large
+    archive is read from its start for each run)."""
+    real = shutil.which("pg_restore")
+    logged = tmp_path / "counting-pg-restore"
+    logged.mkdir()
+    calls = tmp_path / "calls.txt"
+    script = logged / "pg_restore"
+    script.write_text(f'#!/bin/bash\necho "$*" >> {calls}\nexec {real} "$@"\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{logged}{os.pathsep}{os.environ['PATH']}")
+    database, store, _, archive = backed_up
+    suite = make_url(normalise_url(postgres_url)).username
+    with store.engine.begin() as conn:  # a reporting role's grant: both archives hold one
+        conn.execute(sa.text(f"GRANT SELECT ON plans TO {suite}"))
+    _pg_dump(database, archive)
+
+    restored = runner.invoke(app, ["store", "restore", str(archive), "--db", database])
+    said = " ".join(restored.output.split())
+    assert restored.exit_code == 0, said
+
+    runs = calls.read_text().splitlines()
+    checks = [run for run in runs if run.startswith("--use-list=") and "--file=-" in run]
+    (copy,) = Path(os.environ["FORECAST_DATA_DIR"]).glob("*.dump")
+    assert [run.endswith(str(archive)) for run in checks].count(True) == 1, runs
+    assert [run.endswith(str(copy)) for run in checks].count(True) == 1, runs
+    assert sum("--clean" in run for run in runs) == 1  # the restore itself
+
+
+@contextlib.contextmanager
+def _given_to_the_tables_role(postgres_url: str, schema: str) -> Iterator[tuple[str, SqlStore]]:
+    """A store made by the suite's role in `schema` of a new database (its search path), its
+    tables given to `TABLES_ROLE`, which may create there; the suite's role's URL and the store."""
+    with _new_database(postgres_url) as url:
+        theirs = _suite_role(postgres_url, url)
+        engine = sa.create_engine(theirs)
+        with engine.begin() as conn:
+            member = conn.execute(
+                sa.text(
+                    "SELECT pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles WHERE rolname = :role"
+                ),
+                {"role": TABLES_ROLE},
+            ).scalar()
+            if not member:
+                pytest.skip(f"the suite's role is no member of {TABLES_ROLE} (scripts/postgres.sh)")
+            if schema != "public":
+                conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+                name = make_url(theirs).database
+                conn.execute(sa.text(f'ALTER DATABASE "{name}" SET search_path TO "{schema}"'))
+        engine.dispose()
+        store = open_store(db_url=theirs)
+        try:
+            with store.engine.begin() as conn:
+                conn.execute(sa.text(f'GRANT USAGE, CREATE ON SCHEMA "{schema}" TO {TABLES_ROLE}'))
+                for table in conn.execute(
+                    sa.text("SELECT tablename FROM pg_tables WHERE schemaname = :schema"),
+                    {"schema": schema},
+                ).scalars():
+                    conn.execute(
+                        sa.text(f'ALTER TABLE "{schema}"."{table}" OWNER TO {TABLES_ROLE}')
+                    )
+            yield theirs, store
+        finally:
+            store.close()
+
+
+def test_the_grant_an_owner_needs_names_a_schema_with_a_space_as_sql_takes_it(
+    postgres_url, tmp_path, monkeypatch
+):
+    """The fix of an owner that may not create in the store's schema is a statement to copy: a
+    schema named "plan store" is quoted in it (GRANT CREATE ON SCHEMA plan store ... fails)."""
+    monkeypatch.setenv("FORECAST_DATA_DIR", str(tmp_path / "data"))
+    _needs_the_client_tools()
+    with _given_to_the_tables_role(postgres_url, "plan store") as (theirs, store):
+        new_plan(store)
+        archive = tmp_path / "plans.dump"
+        _pg_dump(theirs, archive)
+        with store.engine.begin() as conn:
+            conn.execute(sa.text(f'REVOKE CREATE ON SCHEMA "plan store" FROM {TABLES_ROLE}'))
+
+        refused = runner.invoke(app, ["store", "restore", str(archive), "--db", theirs])
+
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2, said
+    assert 'which may not create in the schema "plan store"' in said, said
+    assert f'GRANT CREATE ON SCHEMA "plan store" TO {TABLES_ROLE} (as the schema' in said, said
+
+
+def test_a_live_store_whose_copy_could_not_be_restored_says_whose_tables_and_the_fix(
+    postgres_url, tmp_path, monkeypatch
+):
+    """The backup is the restoring role's own, but the live store's tables are owned by a role
+    that may no longer create in their schema: the copy a restore keeps as its undo could not
+    be restored, so the restore is refused, saying so plainly (not that the live store "gives
+    the store's tables to" that role, an archive's words) and the grant to give."""
+    monkeypatch.setenv("FORECAST_DATA_DIR", str(tmp_path / "data"))
+    _needs_the_client_tools()
+    with _new_database(postgres_url) as url:
+        own = _suite_role(postgres_url, url)
+        open_store(db_url=own).close()
+        archive = tmp_path / "own.dump"
+        _pg_dump(own, archive)
+    with _given_to_the_tables_role(postgres_url, "public") as (theirs, store):
+        plan_id = new_plan(store).plan_id
+        with store.engine.begin() as conn:
+            conn.execute(sa.text(f"REVOKE CREATE ON SCHEMA public FROM {TABLES_ROLE}"))
+
+        refused = runner.invoke(app, ["store", "restore", str(archive), "--db", theirs])
+
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 2, said
+        assert (
+            f"has its tables owned by {TABLES_ROLE}, which may not create in the schema public"
+            in said
+        ), said
+        assert "gives the store's tables" not in said
+        assert "the copy of it a restore keeps first, as its undo, could not be restored" in said
+        assert "so nothing was changed" in said
+        assert f"GRANT CREATE ON SCHEMA public TO {TABLES_ROLE} (as the schema's owner)" in said
+        assert plans.get_plan(store, plan_id).version == 1
+        assert not list((tmp_path / "data").glob("*.dump"))

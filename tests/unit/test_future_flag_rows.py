@@ -271,3 +271,24 @@ def test_a_future_row_without_its_series_key_is_refused_not_given_to_another_ser
     assert problem.row == at + 1
     assert problem.column == "store"
     assert "series key is empty" in problem.message
+
+
+def test_the_history_reads_its_dates_as_the_future_rows_tell_them(tmp_path: Path) -> None:
+    """Dates written 01/01/2024 with no day above 12 in the history: the future rows' 13/01/2024
+    says day-first, for the whole file (the history was read again alone, month-first, as twelve
+    months of 2024, with its planned flags dated inside it)."""
+    days = pd.date_range("2024-01-01", periods=19, freq="D")
+    lines = ["store,date,sales,promo"]
+    for store in ("S1", "S2"):
+        for t, day in enumerate(days):
+            sales = "" if t >= 12 else f"{100 + t}"
+            lines.append(f"{store},{day:%d/%m/%Y},{sales},{int(t % 3 == 0)}")
+    path = tmp_path / "sales.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = read_sales(path, future_rows=True)
+    assert result.freq == "D"
+    assert result.history["ds"].min() == pd.Timestamp("2024-01-01")
+    assert result.history["ds"].max() == pd.Timestamp("2024-01-12")
+    assert result.future is not None
+    assert result.future["ds"].min() == pd.Timestamp("2024-01-13")
+    assert result.future["ds"].max() == pd.Timestamp("2024-01-19")

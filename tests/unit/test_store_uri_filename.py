@@ -23,3 +23,60 @@ def test_a_uri_filename_names_the_store_file_and_a_reading_command_finds_it(tmp_
     result = CliRunner().invoke(app, ["plan", "list", "--db", url])
     assert result.exit_code == 0, result.output
     assert "there is no plan store" not in result.output
+
+
+def _served_store(tmp_path):
+    """A store a dashboard has served (its installation key made), with an account."""
+    from dashboard.app import CTX_KEY, create_app
+
+    store = open_store(data_dir=tmp_path)
+    accounts.add_user(store, "olga", "olga's own pass phrase")
+    store.close()
+    create_app(data_dir=str(tmp_path)).server.config[CTX_KEY].store.close()
+    return tmp_path / "forecast.db"
+
+
+def test_serve_refuses_a_read_only_store_url_saying_why_and_the_url_to_give(tmp_path):
+    """A dashboard writes to its store at every sign-in: on a store opened read-only by its URL it
+    started and then failed every sign-in, naming file permissions that were fine."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    file = _served_store(tmp_path)
+    url = f"sqlite:///file:{file}?mode=ro&uri=true"
+    forecast = Path(sys.executable).parent / "forecast"
+    args = [str(forecast), "serve", "--port", "8537", "--db", url, "--data-dir", str(tmp_path)]
+    try:
+        result = subprocess.run(
+            args,
+            env=dict(os.environ, OPENBLAS_NUM_THREADS="1"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except subprocess.TimeoutExpired as served:
+        raise AssertionError(f"it served the read-only store: {served.stderr!r}") from None
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert f"opens the SQLite file {file} read-only (mode=ro)" in output
+    assert f"sqlite:///{file}" in output  # the URL to give instead
+    assert "forecast plan list --db" in output  # how to look at it without writing
+    assert "permissions" not in output
+    assert "dashboard on" not in output
+
+
+def test_the_dashboard_refuses_a_read_only_store_url_before_it_opens_the_store(tmp_path):
+    import pytest
+
+    from dashboard.app import create_app
+    from forecast.services.errors import Invalid
+
+    file = _served_store(tmp_path)
+    for query in ("mode=ro&uri=true", "uri=true&immutable=1"):
+        with pytest.raises(Invalid) as refused:
+            create_app(db_url=f"sqlite:///file:{file}?{query}", data_dir=str(tmp_path))
+        assert f"opens the SQLite file {file} read-only" in str(refused.value)
+    # the same file by a plain URL is served
+    create_app(db_url=f"sqlite:///{file}", data_dir=str(tmp_path))

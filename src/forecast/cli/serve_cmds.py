@@ -210,7 +210,7 @@ def run_dashboard(
     session_hours: float = 12.0,
 ) -> None:
     from dashboard import jobs
-    from dashboard.app import check_writable, create_app
+    from dashboard.app import create_app
     from forecast.services import accounts
 
     hosts = list(allowed_hosts or [])
@@ -223,8 +223,8 @@ def run_dashboard(
             err=True,
         )
     # A store that cannot be opened, or that this user may not write (nor its cache), raises a
-    # service error before anything listens; the root group gives its exit code.
-    check_writable(db, None if data_dir is None else str(data_dir))
+    # service error before anything listens (check_writes, on the one store the app keeps
+    # open); the root group gives its exit code.
     app = create_app(
         db_url=db,
         data_dir=None if data_dir is None else str(data_dir),
@@ -233,6 +233,7 @@ def run_dashboard(
         auth_header=auth_header,
         trusted_proxies=trusted_proxies,
         session_hours=session_hours,
+        check_writes=True,
     )
     # Plans are made in processes forked from a fork server, never from the threaded server
     # (dashboard/jobs.py): started now, it has its imports done before the first plan.

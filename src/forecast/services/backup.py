@@ -102,6 +102,7 @@ from forecast.store import (
     quote_ident,
     refuse_another_programs_database,
     shown_tables,
+    sql_name,
     sqlite_answer,
     sqlite_connection,
     sqlite_tables,
@@ -1273,31 +1274,38 @@ class _ArchiveContents:
     """The schema of its plan store (`_store_schema`)."""
 
 
+def _in_schema(entry: str, kind: str, schema: str | None) -> list[str] | None:
+    """The words of the entry after its `kind` and `schema` (its name, then its owner), None
+    where it is not of that kind in that schema. pg_restore --list prints names as they are,
+    unquoted: a schema (or an owner) may hold spaces, so the schema is matched whole."""
+    if schema is None or not entry.startswith(f"{kind} {schema} "):
+        return None
+    return entry[len(kind) + len(schema) + 2 :].split(" ")
+
+
 def _store_entry(entry: str, schema: str | None) -> bool:
     """Whether the entry (pg_restore --list's, without its numbers) is one pg_dump writes of a
     plan store of this version, in `schema` (the plans table's)."""
-    words = entry.split(" ")
-    if words[0] in ("ACL", "COMMENT") and len(words) == 5 and words[1] == schema:
-        # a grant or comment on a store table, one of its columns or sequences, as an operator
-        # may give (a reporting role's): pg_dump writes them with the store's tables
-        of, named = words[2], words[3]
-        if of == "COLUMN":
-            return named.split(".", 1)[0] in metadata.tables
-        return of in ("TABLE", "SEQUENCE") and _store_entry(f"{of} {schema} {named} -", schema)
+    for label in ("ACL", "COMMENT"):
+        words = _in_schema(entry, label, schema)
+        if words is not None and len(words) >= 3:
+            # a grant or comment on a store table, one of its columns or sequences, as an
+            # operator may give (a reporting role's): pg_dump writes them with the store's tables
+            of, named = words[0], words[1]
+            if of == "COLUMN":
+                return named.split(".", 1)[0] in metadata.tables
+            return of in ("TABLE", "SEQUENCE") and _store_entry(f"{of} {schema} {named} -", schema)
     kind = next((each for each in _PG_STORE_TYPES if entry.startswith(f"{each} ")), None)
     if kind is None:
         return False
-    rest = entry[len(kind) + 1 :].split(" ")
-    if len(rest) < 3 or rest[0] != schema:
+    words = _in_schema(entry, kind, schema)
+    size = 2 if kind in ("DEFAULT", "CONSTRAINT", "FK CONSTRAINT") else 1  # ``<table> <name>``
+    if words is None or len(words) < size + 1:  # its name, then its owner (spaces and all)
         return False
-    name = rest[1:-1]  # the owner last
+    name = words[:size]
     tables = set(metadata.tables)
-    if kind in ("TABLE", "TABLE DATA"):
-        return name[0] in tables and len(name) == 1
-    if kind in ("DEFAULT", "CONSTRAINT", "FK CONSTRAINT"):  # ``<table> <name>``
-        return name[0] in tables and len(name) == 2
-    if len(name) != 1:
-        return False
+    if kind in ("TABLE", "TABLE DATA", "DEFAULT", "CONSTRAINT", "FK CONSTRAINT"):
+        return name[0] in tables
     if kind == "INDEX":  # this version's (no release has dropped or renamed one)
         return name[0] in _store_indexes()
     return name[0].endswith("_seq") and any(name[0].startswith(f"{table}_") for table in tables)
@@ -1312,7 +1320,7 @@ def _store_indexes() -> set[str]:
     }
 
 
-_PG_CREATE_PLANS = re.compile(r'^CREATE TABLE (?:"?[^\s.]+"?\.)?"?plans"? \($')
+_PG_CREATE_PLANS = re.compile(r'^CREATE TABLE (?:"(?:[^"]|"")+"\.|[^\s."]+\.)?"?plans"? \($')
 """Where the plans table begins in the SQL pg_restore --schema-only writes of an archive."""
 
 
@@ -1368,8 +1376,7 @@ def _restore_postgres(
         raise _not_an_archive(source, url, f" of a plan store (its tables: {shown_tables(tables)})")
     if contents.foreign:
         raise _foreign_entries(source, contents.foreign)
-    grants = _refuse_grants_to_public(program, source, contents.restored)
-    owners = _archive_owners(program, source, contents.restored)
+    grants, owners = _archive_roles(program, source, contents.restored)
     _refuse_roles_the_restore_cannot_use(source, grants, owners, contents.schema, url)
     keys = _postgres_installation_keys(url)
     kept: list[Path] = []
@@ -1525,11 +1532,10 @@ def _refuse_a_copy_that_could_not_undo(program: str, copy: Path, url: str, manua
         foreign = contents.foreign
         if not foreign:
             try:
-                grants = _refuse_grants_to_public(program, copy, contents.restored)
-            except Invalid:
+                grants, owners = _archive_roles(program, copy, contents.restored)
+            except _GrantsToPublic:
                 foreign = ["a grant to PUBLIC on a store table"]
             else:
-                owners = _archive_owners(program, copy, contents.restored)
                 problems, fixes = _roles_the_restore_cannot_use(
                     grants, owners, contents.schema, url, of_the_live_store=True
                 )
@@ -1539,8 +1545,8 @@ def _refuse_a_copy_that_could_not_undo(program: str, copy: Path, url: str, manua
     if problems:
         copy.unlink(missing_ok=True)
         raise Invalid(
-            f"the store in {without_password(url)} {'; it '.join(problems)}, so its safety copy "
-            "(the undo the restore prints) could not be restored; nothing was changed: "
+            f"the store in {without_password(url)} {'; it '.join(problems)}; the copy of it "
+            "a restore keeps first, as its undo, could not be restored, so nothing was changed: "
             f"{'; and '.join(fixes)}"
         )
     if not foreign:
@@ -1706,11 +1712,7 @@ def _archive_contents(program: str, source: Path, url: str) -> _ArchiveContents:
         for line, found in ((line, _PG_ENTRY.match(line)) for line in listed.stdout.splitlines())
         if found
     ]
-    tables = []
-    for _, entry in entries:
-        words = entry.split(" ")
-        if words[0] == "TABLE" and words[1] != "DATA" and len(words) >= 4:
-            tables.append(words[2] if len(words) == 4 else " ".join(words[2:-1]))
+    tables = [found[1] for _, entry in entries if (found := _table_entry(entry)) is not None]
     plans_schema = _store_schema([entry for _, entry in entries])
     restored, foreign = [], []
     for line, entry in entries:
@@ -1729,13 +1731,29 @@ def _store_schema(entries: list[str]) -> str | None:
     table."""
     found: dict[str, set[str]] = {}
     for entry in entries:
-        words = entry.split(" ")
-        if words[0] == "TABLE" and len(words) == 4 and words[2] in metadata.tables:
-            found.setdefault(words[1], set()).add(words[2])
+        table = _table_entry(entry)
+        if table is not None and table[1] in metadata.tables:
+            found.setdefault(table[0], set()).add(table[1])
     with_plans = [schema for schema, tables in found.items() if "plans" in tables]
     if not with_plans:
         return None
     return max(with_plans, key=lambda schema: (len(found[schema]), schema == "public"))
+
+
+def _table_entry(entry: str) -> tuple[str, str] | None:
+    """The schema and name of a table's entry (``TABLE schema name owner``; not its data's),
+    None for another entry. Names are printed unquoted, so a schema or owner with a space is
+    told apart by the store's table name between them (the first word that is one); another
+    table's is taken as one word of schema, its name, one word of owner."""
+    if not entry.startswith("TABLE ") or entry.startswith("TABLE DATA "):
+        return None
+    words = entry.split(" ")[1:]
+    if len(words) < 3:
+        return None
+    for at in range(1, len(words) - 1):
+        if words[at] in metadata.tables:
+            return " ".join(words[:at]), words[at]
+    return words[0], " ".join(words[1:-1])
 
 
 def _foreign_entries(source: Path, foreign: list[str]) -> Invalid:
@@ -1763,12 +1781,6 @@ FROM role;``) or, where it differs from the owner, the grantor (``SET SESSION AU
 role;``), as pg_dump writes an identifier (in double quotes where it needs them)."""
 
 
-def _archive_grants(program: str, source: Path, restored: str) -> str | None:
-    """The SQL of the grants the archive would restore (pg_restore writes them without
-    connecting): empty where it has none, None where pg_restore cannot write them."""
-    return _archive_sql(program, source, restored, lambda entry: entry.startswith("ACL "))
-
-
 _PG_OWNED_ENTRY = re.compile(r"^(?:TABLE|SEQUENCE) (?!DATA |SET |OWNED BY )")
 """The archive's entries whose SQL gives the table or sequence to its owner (``ALTER TABLE ...
 OWNER TO role;``): a table's and a sequence's, not their data's."""
@@ -1778,23 +1790,57 @@ _PG_OWNER_ROLE = re.compile(
 )
 
 
-def _archive_owners(program: str, source: Path, restored: str) -> set[str]:
-    """The roles the archive gives the store's tables and sequences to (pg_restore, run without
-    --no-owner, writes ``ALTER TABLE ... OWNER TO role;`` after each, as the backup had it).
-    Refused, before anything changes, where pg_restore cannot write that SQL: the owners would
-    go unchecked."""
-    written = _archive_sql(program, source, restored, _PG_OWNED_ENTRY.match)
+class _GrantsToPublic(Invalid):
+    """The refusal of an archive granting the store's tables to PUBLIC (`_archive_roles`)."""
+
+
+def _archive_roles(program: str, source: Path, restored: str) -> tuple[str, set[str]]:
+    """The SQL of the grants the archive would restore, none of them to PUBLIC, and the roles it
+    gives the store's tables and sequences to, from one pg_restore run (without connecting) of
+    its grants' and its tables' and sequences' entries: pg_restore, run without --no-owner,
+    writes ``ALTER TABLE ... OWNER TO role;`` after each, as the backup had it.
+
+    A grant to PUBLIC is refused (`_GrantsToPublic`), naming the tables: every role that may
+    connect would read (or change) the store's tables, its accounts and sign-ins among them.
+    Where pg_restore cannot write that SQL, the archive is refused too: its grants or its
+    owners would go unchecked. Both before anything changes."""
+    grants = any(
+        (found := _PG_ENTRY.match(line)) and found.group(1).startswith("ACL ")
+        for line in restored.splitlines()
+    )
+    written = _archive_sql(
+        program,
+        source,
+        restored,
+        lambda entry: entry.startswith("ACL ") or _PG_OWNED_ENTRY.match(entry),
+    )
+    public = sorted(
+        {
+            found.group(1)
+            for line in (written or "").splitlines()
+            if (found := _PG_GRANT_TO_PUBLIC.match(line.strip()))
+        }
+    )
+    if (written is None and grants) or public:
+        shown = ", ".join(public) if public else "pg_restore cannot tell which"
+        raise _GrantsToPublic(
+            f"{source} grants the store's tables to PUBLIC ({shown}): restored, every role that "
+            "may connect to the database could read them, the accounts and sign-ins among them; "
+            "nothing was changed: revoke those grants (REVOKE ... FROM PUBLIC) in the store the "
+            "backup is of and back it up again"
+        )
     if written is None:
         raise Invalid(
             f"pg_restore cannot write the SQL of {source}'s tables, so the roles it gives them to "
             "cannot be checked; nothing was changed: make the backup again with the pg_dump "
             "command `forecast store backup` prints and restore that"
         )
-    return {
+    owners = {
         _role_name(found.group(1))
         for line in written.splitlines()
         if (found := _PG_OWNER_ROLE.match(line.strip()))
     }
+    return written, owners
 
 
 def _role_name(written: str) -> str:
@@ -1832,29 +1878,6 @@ def _archive_sql(
     return written.stdout if written.returncode == 0 else None
 
 
-def _refuse_grants_to_public(program: str, source: Path, restored: str) -> str:
-    """The grants the archive would restore (`_archive_grants`), none of them to PUBLIC: every
-    role that may connect would read (or change) the store's tables, its accounts and sign-ins
-    among them. Refused, naming the tables, before anything changes; else their SQL."""
-    written = _archive_grants(program, source, restored)
-    public = sorted(
-        {
-            found.group(1)
-            for line in (written or "").splitlines()
-            if (found := _PG_GRANT_TO_PUBLIC.match(line.strip()))
-        }
-    )
-    if written is None or public:
-        shown = ", ".join(public) if public else "pg_restore cannot tell which"
-        raise Invalid(
-            f"{source} grants the store's tables to PUBLIC ({shown}): restored, every role that "
-            "may connect to the database could read them, the accounts and sign-ins among them; "
-            "nothing was changed: revoke those grants (REVOKE ... FROM PUBLIC) in the store the "
-            "backup is of and back it up again"
-        )
-    return written
-
-
 def _refuse_roles_the_restore_cannot_use(
     source: Path, grants: str, owners: set[str], schema: str | None, url: str
 ) -> None:
@@ -1880,7 +1903,7 @@ def _roles_the_restore_cannot_use(
 ) -> tuple[list[str], list[str]]:
     """What keeps the role that restores from running the SQL pg_restore writes of an archive's
     roles, and the fixes (none: it can): the grantees of its grants (`_PG_GRANT_ROLE`: a
-    reporting role's, say) and the owners of its tables (`_archive_owners`), each a role this
+    reporting role's, say) and the owners of its tables (`_archive_roles`), each a role this
     server has (a backup of another server's store may name its roles); each owner other than
     the restoring role one it may give tables to (ALTER TABLE ... OWNER TO, for a role that is
     not a superuser: it may become that role, as a member of it, and the owner may create in
@@ -1964,41 +1987,46 @@ def _roles_the_restore_cannot_use(
             f"create {'it' if len(missing) == 1 else 'them'} on this server (CREATE ROLE name "
             "NOLOGIN, as a role that may create roles"
             + (
-                f"; then, for an owner, GRANT name TO {user}"
+                f"; then, for an owner, GRANT name TO {sql_name(str(user))}"
                 if owner_missing and not superuser
                 else ""
             )
             + f") and restore again, or {in_the_store} {' and '.join(instead)}{and_again}"
         )
+    # the live store's tables are its owners' already; an archive's are given to them
+    owned_by = "has its tables owned by" if of_the_live_store else "gives the store's tables to"
+    restorer = sql_name(str(user))
     foreign_owners = sorted(role for role in owners if role in member and not member[role])
     if foreign_owners:
-        shown = ", ".join(foreign_owners)
+        shown = ", ".join(sql_name(role) for role in foreign_owners)
         problems.append(
-            f"gives the store's tables to {shown}, which {user} may not give tables to (it is "
-            f"not a member of {'that role' if len(foreign_owners) == 1 else 'those roles'})"
+            f"{owned_by} {shown}, which {user} may not give tables to (it is not a member of "
+            f"{'that role' if len(foreign_owners) == 1 else 'those roles'})"
         )
-        fixes.append(f"GRANT {shown} TO {user} (as a role that may) or restore as a superuser")
+        fixes.append(f"GRANT {shown} TO {restorer} (as a role that may) or restore as a superuser")
     uncreating = sorted(
         role
         for role in owners
         if role in found_roles and member[role] and not found_roles[role][1] and role != user
     )
     if uncreating and not superuser:
-        shown = ", ".join(uncreating)
+        shown = ", ".join(sql_name(role) for role in uncreating)
+        in_schema = "its schema" if schema is None else f"the schema {sql_name(schema)}"
         problems.append(
-            f"gives the store's tables to {shown}, which may not create in the schema "
-            f"{schema}: {user}, not a superuser, may give tables only to a role that may"
+            f"{owned_by} {shown}, which may not create in {in_schema}: {user}, not a "
+            "superuser, may give tables only to a role that may"
         )
         fixes.append(
-            f"GRANT CREATE ON SCHEMA {schema} TO {shown} (as the schema's owner) and restore "
-            "again, or restore as a superuser"
+            f"GRANT CREATE ON SCHEMA {sql_name(schema or 'public')} TO {shown} (as the "
+            "schema's owner) and restore again, or restore as a superuser"
         )
     others = sorted(grantors - {str(signed_in)})
     if others and not superuser:
         shown = ", ".join(others)
         problems.append(
             f"holds grants on the store's tables given by {shown}, not the tables' owner, which "
-            f"pg_restore writes as SET SESSION AUTHORIZATION {others[0]}: only a superuser may "
+            f"pg_restore writes as SET SESSION AUTHORIZATION {sql_name(others[0])}: only a "
+            "superuser may "
             f"run that for a role other than the one signed in ({signed_in}), and {signed_in} "
             "is not one"
         )

@@ -12,19 +12,23 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sqlite3
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from forecast.services.errors import Unavailable
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from forecast.services.errors import Invalid, Unavailable
 from forecast.services.store_factory import open_store, without_password
 from forecast.store import (
+    PlanRepository,
     WriteRefusal,
     not_writable,
-    quote_ident,
     running_as,
+    sql_name,
+    sqlite_file_of,
     sqlite_readonly,
     writable_fix,
 )
@@ -59,15 +63,49 @@ def sqlite_problem(file: Path) -> str | None:
     return None
 
 
-def database_problem(url: str) -> str | None:
+def refuse_read_only_url(url: str | None) -> None:
+    """Raise ``Invalid`` when `url` opens a SQLite store read-only (a URI filename with
+    ``mode=ro`` or ``immutable=1``): a server writes to its store at every sign-in, so it cannot
+    serve one; the message gives the URL of the same file to serve, and the command line's way
+    to look at a store without writing to it."""
+    if not url:
+        return
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return  # opening the store says what is wrong with the URL
+    file = sqlite_file_of(parsed)
+    query = {key: str(value).lower() for key, value in parsed.query.items()}
+    if file is None or query.get("uri") not in {"true", "1"}:
+        return
+    if query.get("mode") == "ro":
+        how = "mode=ro"
+    elif query.get("immutable") in {"1", "true"}:
+        how = "immutable=1"
+    else:
+        return
+    raise Invalid(
+        f"the store URL {without_password(url)} opens the SQLite file {file} read-only ({how}), "
+        "and the dashboard writes to its store (every sign-in, every edit); serve the file by "
+        f"its plain URL, --db sqlite:///{file} (or --data-dir {file.parent} when it is named "
+        "forecast.db there), and let the accounts' roles decide who may change what; to look at "
+        f"the store without writing to it, use the command line: forecast plan list --db {url}"
+    )
+
+
+def database_problem(url: str, store: PlanRepository | None = None) -> str | None:
     """Why this process may not write the store's tables in the database server at `url` (None:
     it may). Each table is written to in a transaction that is rolled back: nothing changes. A
-    store that cannot be opened raises what opening it says."""
-    store = open_store(url)
-    try:
+    store that cannot be opened raises what opening it says; `store`, when given, is the store
+    at `url` already open (left open), else it is opened and closed here."""
+    if store is not None:
         refusal = store.write_refusal()
-    finally:
-        store.close()
+    else:
+        opened = open_store(url)
+        try:
+            refusal = opened.write_refusal()
+        finally:
+            opened.close()
     return None if refusal is None else refused_writes(without_password(url), refusal)
 
 
@@ -80,7 +118,7 @@ def refused_writes(url: str, refusal: WriteRefusal) -> str:
         else f"the PostgreSQL store at {url} takes no writes from this server: the database "
         f"refused to {refusal.statement} the table {refusal.table} ({refusal.reason})"
     )
-    role, schema = _name(refusal.role), _name(refusal.schema)
+    role, schema = sql_name(refusal.role), sql_name(refusal.schema)
     if refusal.read_only:
         return (
             f"{said}; its sessions are read-only: turn default_transaction_read_only off where "
@@ -94,13 +132,6 @@ def refused_writes(url: str, refusal: WriteRefusal) -> str:
         f"{role}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}), or give the "
         "server the URL of a role that may write them (--db or FORECAST_DB_URL)"
     )
-
-
-def _name(identifier: str) -> str:
-    """A PostgreSQL name as SQL takes it: quoted unless it is lower-case letters, digits, _."""
-    if re.fullmatch(r"[a-z_][a-z0-9_$]*", identifier):
-        return identifier
-    return quote_ident(identifier)
 
 
 def folder_problem(folder: Path) -> str | None:
@@ -124,15 +155,19 @@ def refuse_unwritable(
     other_files: Sequence[Path] = (),
     *,
     database: str | None = None,
+    store: Callable[[], PlanRepository] | None = None,
 ) -> None:
     """Raise ``Unavailable`` naming the first place this process may not write (the store's
     SQLite file, or the tables of the store in the `database` server at that URL, then each
     folder, then the other SQLite files, e.g. a cache's), with the fix; nothing happens when it
-    may write them all (or they do not exist yet)."""
+    may write them all (or they do not exist yet). `store` gives the store of `database` that
+    the caller keeps open (so a server opens it once), else it is opened for the check alone."""
     if store_file is not None:
         problem = sqlite_problem(store_file)
+    elif database is not None:
+        problem = database_problem(database, None if store is None else store())
     else:
-        problem = database_problem(database) if database is not None else None
+        problem = None
     for folder in folders:
         problem = problem or folder_problem(folder)
     for file in other_files:

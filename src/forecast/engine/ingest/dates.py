@@ -64,7 +64,21 @@ class ParsedDates:
             self.out_of_range = np.zeros(len(self.missing), dtype=bool)
         if self.distinct is None:
             values = np.asarray(self.values)
-            self.distinct = np.unique(values[~np.isnat(values)])
+            # hashed then sorted: about twice as fast as np.unique's sort of every row
+            self.distinct = np.sort(pd.unique(values[~np.isnat(values)]))
+
+    def rows(self, kept: np.ndarray) -> ParsedDates:
+        """The reading of the rows `kept` (a bool mask), as the whole column was read: one date
+        order for the whole file (the history's dates are not parsed again on their own)."""
+        assert self.out_of_range is not None
+        return ParsedDates(
+            self.values[kept],
+            self.missing[kept],
+            self.bad[kept],
+            list(self.notes),
+            self.day_first,
+            out_of_range=self.out_of_range[kept],
+        )
 
 
 def _months(year: pd.Series, month: pd.Series, day: pd.Series | int = 1) -> pd.Series:

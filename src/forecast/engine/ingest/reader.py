@@ -7,7 +7,6 @@ import csv
 import dataclasses
 import io
 import re
-import warnings
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from forecast.bounds import UNNAMED_FILE
 from forecast.engine.ingest import bounds
 from forecast.engine.ingest.types import IngestError, NoRows, Problem
 from forecast.engine.ingest.values import without_currency_sign
+from forecast.engine.quiet import quiet_warnings
 
 CSV_DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_BYTES = 256 * 1024
@@ -400,9 +400,10 @@ def _read_csv(raw: bytes, fmt: CsvFormat, name: str, dtypes: Mapping[str, str]) 
     by_clean = dict(zip(cleaned, raw_header, strict=True))
     dtype = {by_clean[c]: t for c, t in dtypes.items() if c in by_clean}
     try:
-        with warnings.catch_warnings():
-            # Mixed types in a column (a text cell among numbers) are handled by the caller.
-            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+        with quiet_warnings():
+            # Mixed types in a column (a text cell among numbers) are handled by the caller;
+            # pandas' DtypeWarning about them is not for the user. Uploads are read in threads
+            # side by side: catch_warnings would leave its filter behind (see quiet.py).
             frame = pd.read_csv(io.BytesIO(raw), dtype=dtype, **_csv_kwargs(fmt))
     except pd.errors.ParserError as exc:
         raise IngestError([_parser_problem(name, exc)]) from None
