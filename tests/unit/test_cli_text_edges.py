@@ -1,0 +1,64 @@
+"""Text a person types at the command line and on the pages, at the edges: a date that is a word
+for "now" is refused rather than read as the day it is read, a shift is kept as it is meant
+(``52w``) rather than as typed, and each refusal says what to write and changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from forecast.cli import app
+from forecast.services import negotiation as nego
+from forecast.services import plans, system
+from forecast.services.errors import Invalid
+from forecast.services.store_factory import open_store
+from tests.unit.test_services_negotiation import team_plan
+from tests.unit.test_services_system import new_plan
+
+RELATIVE = ["today", "now"]
+
+
+@pytest.fixture(scope="module")
+def team_store(tmp_path_factory):
+    """A weekly plan with teams (owner olga) in a data dir: (data dir, plan id, its periods)."""
+    data = tmp_path_factory.mktemp("teams")
+    store = open_store(data_dir=data)
+    plan_id = team_plan(store, "p", {"a": "anna"})
+    dates = sorted(nego.series_frame(store, plan_id)["ds"].dt.strftime("%Y-%m-%d").unique())
+    store.close()
+    return data, plan_id, dates
+
+
+@pytest.mark.parametrize("word", RELATIVE)
+def test_a_per_period_goal_dated_today_is_refused_and_no_goal_is_set(team_store, tmp_path, word):
+    data, plan_id, dates = team_store
+    path = tmp_path / "goals.csv"
+    rows = "".join(f"{d},1000000000\n" for d in dates[:-1])
+    path.write_text(f"ds,goal\n{rows}{word},1000000000\n")
+
+    args = ["plan", "goal", plan_id, "--per-period", str(path), "--data-dir", str(data)]
+    result = CliRunner().invoke(app, [*args, "--as", "olga"])
+
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert f"per-period goal: the period '{word}' is not a date but the moment it is read" in said
+    assert "give the day as YYYY-MM-DD" in said
+    store = open_store(data_dir=data)
+    try:
+        assert nego.negotiation_of(plans.get_plan(store, plan_id)) is None
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("word", [*RELATIVE, "12:00"])
+def test_an_event_dated_now_on_the_page_is_refused_and_not_saved(word):
+    """The System plan page sends the event form's dates as text to the same service."""
+    from forecast.store import MemoryStore
+
+    store = MemoryStore()
+    plan_id = new_plan(store)
+    with pytest.raises(Invalid, match="is not a date"):
+        system.add_event(
+            store, plan_id, "ann", name="x", kind="other", start=word, end="2024-10-20"
+        )
+    assert system.list_events(store, plan_id) == []
