@@ -4,6 +4,8 @@ for "now" is refused rather than read as the day it is read, a shift is kept as 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from typer.testing import CliRunner
 
@@ -62,3 +64,64 @@ def test_an_event_dated_now_on_the_page_is_refused_and_not_saved(word):
             store, plan_id, "ann", name="x", kind="other", start=word, end="2024-10-20"
         )
     assert system.list_events(store, plan_id) == []
+
+
+# -- the shift of an event import --------------------------------------------------------------
+
+# the plan of new_plan: the six weeks from Monday 2024-10-07; the row a year (52 weeks) before
+LAST_YEAR = (
+    b"name,kind,scope,start,end,effect,value,reason\n"
+    b"Autumn flyer,promotion,StoreType=a,2023-10-16,2023-10-29,percent,15%,flyer\n"
+)
+
+
+@pytest.fixture
+def import_plan(tmp_path):
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    plan_id = new_plan(store)
+    store.close()
+    calendar = tmp_path / "last_year.csv"
+    calendar.write_bytes(LAST_YEAR)
+
+    def run(shift: str):
+        command = ["plan", "event", "import", plan_id, str(calendar), "--shift", shift]
+        return CliRunner().invoke(app, [*command, "--data-dir", str(data), "--as", "ann", "--json"])
+
+    return data, plan_id, run
+
+
+@pytest.mark.parametrize("typed", [" 52w", "52w\n", "52W", "52 w", "\t52w "])
+def test_a_shift_typed_with_blanks_or_capitals_is_kept_as_52w(import_plan, typed):
+    data, plan_id, run = import_plan
+    done = run(typed)
+    assert done.exit_code == 0, done.output
+    notes = json.loads(done.stdout)["notes"]
+    assert "every row's dates moved by 52 weeks (shift 52w)" in notes
+    store = open_store(data_dir=data)
+    try:
+        (event,) = system.events_of(plans.get_plan(store, plan_id))
+        audit = json.dumps(
+            [entry.__dict__ for entry in plans.audit_log(store, plan_id)], default=str
+        )
+    finally:
+        store.close()
+    assert str(event.start) == "2024-10-14"
+    assert typed.strip() == "52w" or typed.strip() not in audit
+
+
+@pytest.mark.parametrize("typed", ["52" + " " * 100_000 + "w", "1" + " " * 20 + "y", "52\t\tw"])
+def test_a_shift_the_dashboard_field_would_not_take_is_refused_on_the_command_line(
+    import_plan, typed
+):
+    """The dashboard's field takes 12 characters and its server refuses more; the command line
+    took "52" and a megabyte of blanks and "w" as 52 weeks, said back in its note."""
+    data, plan_id, run = import_plan
+    done = run(typed)
+    assert done.exit_code == 2, done.output
+    assert "cannot read the shift" in done.output and len(done.output) < 2000
+    store = open_store(data_dir=data)
+    try:
+        assert system.events_of(plans.get_plan(store, plan_id)) == []
+    finally:
+        store.close()
