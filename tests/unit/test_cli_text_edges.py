@@ -125,3 +125,19 @@ def test_a_shift_the_dashboard_field_would_not_take_is_refused_on_the_command_li
         assert system.events_of(plans.get_plan(store, plan_id)) == []
     finally:
         store.close()
+
+
+# -- a sales file's dates ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cell", ["today", "now", "12:00", "9:30 pm"])
+def test_a_sales_row_dated_today_is_a_problem_of_its_row_and_nothing_is_written(tmp_path, cell):
+    """pandas' general parser dates these at the moment it reads them: a row of a sales (or
+    actuals) file took the day the command ran."""
+    path = tmp_path / "sales.csv"
+    path.write_text(f"id,date,sales\n1,2024-01-01,5\n1,2024-01-08,6\n1,{cell},7\n")
+    out = tmp_path / "history.csv"
+    result = CliRunner().invoke(app, ["ingest", str(path), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert f"sales.csv:4:date: is not a date ({cell})" in result.stderr
+    assert not out.exists()
