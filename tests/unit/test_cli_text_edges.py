@@ -141,3 +141,102 @@ def test_a_sales_row_dated_today_is_a_problem_of_its_row_and_nothing_is_written(
     assert result.exit_code == 2, result.output
     assert f"sales.csv:4:date: is not a date ({cell})" in result.stderr
     assert not out.exists()
+
+
+# -- names and notes: control characters ------------------------------------------------------
+
+
+@pytest.fixture
+def plan_dir(tmp_path):
+    data = tmp_path / "data"
+    store = open_store(data_dir=data)
+    plan_id = new_plan(store)
+    store.close()
+
+    def run(*args: str, actor: str = "ann"):
+        return CliRunner().invoke(app, [*args, "--data-dir", str(data), "--as", actor])
+
+    def events():
+        store = open_store(data_dir=data)
+        try:
+            return system.events_of(plans.get_plan(store, plan_id))
+        finally:
+            store.close()
+
+    return data, plan_id, run, events
+
+
+WINDOW = ["--kind", "other", "--start", "2024-10-14", "--end", "2024-10-20", "--percent", "5"]
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("Flyer\nE9 fake line", "cannot hold a line break: write it on one line"),
+        ("Flyer\x1b[2J", "cannot hold the control character U+001B: take it out"),
+        ("Flyer\tweek", "cannot hold a tab: put a space in its place"),
+    ],
+)
+def test_an_event_name_with_a_line_break_or_control_character_is_refused(plan_dir, name, said):
+    _, plan_id, run, events = plan_dir
+    result = run("plan", "event", "add", plan_id, "--name", name, *WINDOW)
+    assert result.exit_code == 2, result.output
+    assert f"an event's name {said}" in result.stderr
+    assert "\x1b" not in result.output
+    assert events() == []
+
+
+def test_an_event_reason_may_hold_lines_but_no_control_character(plan_dir):
+    _, plan_id, run, events = plan_dir
+    escaped = run("plan", "event", "add", plan_id, "--name", "x", *WINDOW, "--reason", "a\x1b[2J")
+    assert escaped.exit_code == 2, escaped.output
+    assert "an event's reason cannot hold the control character U+001B" in escaped.stderr
+    assert events() == []
+    lines = run("plan", "event", "add", plan_id, "--name", "x", *WINDOW, "--reason", "a\nb\tc")
+    assert lines.exit_code == 0, lines.output
+    assert [event.reason for event in events()] == ["a\nb\tc"]
+
+
+def test_a_plan_name_with_a_tab_is_refused(plan_dir):
+    data, plan_id, run, _ = plan_dir
+    result = run("plan", "new-version", plan_id, "--name", "Q4\tcopy")
+    assert result.exit_code == 2, result.output
+    assert "a plan name cannot hold a tab" in result.stderr
+    store = open_store(data_dir=data)
+    try:
+        assert len(plans.list_plans(store)) == 1
+    finally:
+        store.close()
+
+
+def test_a_display_name_with_a_control_character_is_refused_and_no_account_is_made(plan_dir):
+    from forecast.services import accounts
+
+    data, _, _, _ = plan_dir
+    args = ["user", "add", "bob", "--no-password", "--display-name", "Bob\x1b[31m"]
+    result = CliRunner().invoke(app, [*args, "--data-dir", str(data)])
+    assert result.exit_code == 2, result.output
+    assert "a display name cannot hold the control character U+001B" in result.stderr
+    store = open_store(data_dir=data)
+    try:
+        assert "bob" not in {account.name for account in accounts.list_users(store)}
+    finally:
+        store.close()
+
+
+def test_an_event_file_whose_name_cell_holds_a_line_break_is_refused_naming_the_row(
+    plan_dir, tmp_path
+):
+    _, plan_id, run, events = plan_dir
+    calendar = tmp_path / "calendar.csv"
+    calendar.write_text(
+        "name,kind,scope,start,end,effect,value,reason\n"
+        '"Two\nlines",promotion,all series,2024-10-14,2024-10-20,percent,5,"a reason\non lines"\n'
+        'Escaped,promotion,all series,2024-10-14,2024-10-20,percent,5,"a\x1b[2J"\n'
+    )
+    result = run("plan", "event", "import", plan_id, str(calendar))
+    assert result.exit_code == 2, result.output
+    assert "calendar.csv:2:name: an event's name cannot hold a line break" in result.stderr
+    assert "calendar.csv:3:reason: an event's reason cannot hold the control" in result.stderr
+    assert "\x1b" not in result.output
+    assert events() == []

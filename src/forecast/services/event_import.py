@@ -456,10 +456,14 @@ def _event(
     name = _unquoted(_text(cell["name"]))
     if not name:
         row.problem("name", cell["name"], "an event needs a name", "e.g. Summer promotion")
+    elif control := bounds.control_problem("an event's name", name, one_line=True):
+        row.problem("name", None, *control.split(": ", 1))  # not said back: it would be obeyed
     elif too_long := bounds.text_problem("an event's name", name, bounds.MAX_NAME_CHARS):
         row.problem("name", name, too_long.split(": ", 1)[0], "shorten it")
     reason = _unquoted(_text(cell.get("reason")))
-    if too_long := bounds.text_problem("an event's reason", reason, bounds.MAX_TEXT_CHARS):
+    if control := bounds.control_problem("an event's reason", reason, one_line=False):
+        row.problem("reason", None, *control.split(": ", 1))
+    elif too_long := bounds.text_problem("an event's reason", reason, bounds.MAX_TEXT_CHARS):
         row.problem("reason", None, too_long.split(": ", 1)[0], "shorten it")
     kind = re.sub(r"[\s-]+", "_", _text(cell["kind"]).lower())
     if kind not in system.EVENT_KINDS:
