@@ -240,3 +240,15 @@ def test_an_event_file_whose_name_cell_holds_a_line_break_is_refused_naming_the_
     assert "calendar.csv:3:reason: an event's reason cannot hold the control" in result.stderr
     assert "\x1b" not in result.output
     assert events() == []
+
+
+@pytest.mark.parametrize("actor", ["ann\x1b[2J", "ann\nbob", "an\tn"])
+def test_an_acting_user_with_a_control_character_is_refused_as_such(plan_dir, actor):
+    """A store without accounts takes any --as name (the command line is trusted); one with a
+    control character or a line break was told it lacked the planner role, which ann holds."""
+    _, plan_id, run, events = plan_dir
+    result = run("plan", "event", "add", plan_id, "--name", "x", *WINDOW, actor=actor)
+    assert result.exit_code == 2, result.output
+    assert "a user name cannot hold" in result.stderr
+    assert "may not add events" not in result.stderr
+    assert events() == []

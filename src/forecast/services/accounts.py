@@ -489,6 +489,8 @@ def check_cli_user(store: PlanRepository, name: str) -> str:
     as a sign-in matches it (`--as Olga` acts as olga); the account's own spelling is returned."""
     if len(name) > MAX_NAME_LENGTH:
         raise Invalid(f"a user name has at most {MAX_NAME_LENGTH} characters")
+    if problem := bounds.control_problem("a user name", name, one_line=True):
+        raise Invalid(problem)  # kept in the audit as the actor, and printed where it acted
     if not has_accounts(store):
         return name  # a store from before accounts: whoever opens it is trusted, as before
     account = _account_to_sign_in(store, name)
