@@ -252,3 +252,17 @@ def test_an_acting_user_with_a_control_character_is_refused_as_such(plan_dir, ac
     assert "a user name cannot hold" in result.stderr
     assert "may not add events" not in result.stderr
     assert events() == []
+
+
+@pytest.mark.parametrize("cell", ["\x1b]0;owned\x07", "2024-01-15\nfake line"])
+def test_a_files_cell_said_back_in_a_problem_shows_its_control_characters_escaped(tmp_path, cell):
+    """A problem line quotes the cell: a terminal would obey an escape sequence in it (this one
+    sets the window's title), and a line break would print a line the file does not have."""
+    path = tmp_path / "sales.csv"
+    quoted = cell.replace('"', '""')
+    path.write_text(f'id,date,sales\n1,2024-01-01,5\n1,2024-01-08,6\n1,"{quoted}",7\n')
+    result = CliRunner().invoke(app, ["ingest", str(path), "-o", str(tmp_path / "h.csv")])
+    assert result.exit_code == 2, result.output
+    escaped = cell.encode("unicode_escape").decode("ascii")
+    assert f"sales.csv:4:date: is not a date ({escaped})" in result.stderr
+    assert "\x1b" not in result.stderr and "\nfake line" not in result.stderr
