@@ -82,6 +82,12 @@ def test_serve_and_backup_refuse_a_bad_url_without_its_password(command, tmp_pat
         (f"postgresql+psycopg://u:pw@{SECRET}@h/db", "postgresql+psycopg://u:***@h/db"),
         (f"postgresql+psycopg://a@b:{SECRET}@h/db", "postgresql+psycopg://a@b:***@h/db"),
         (f"postgresql+psycopg://h/db?password={SECRET}", "postgresql+psycopg://h/db?password=***"),
+        (
+            f"postgresql+psycopg://u@h/db?passwrd={SECRET}&sslmode=require",
+            "postgresql+psycopg://u@h/db?passwrd=***&sslmode=require",
+        ),
+        (f"postgresql+psycopg://u:p?x={SECRET}@h/db", "postgresql+psycopg://u:***@h/db"),
+        ("sqlite:///file:/tmp/x.db?mode=ro&uri=true", "sqlite:///file:/tmp/x.db?mode=ro&uri=true"),
         ("sqlite:////tmp/a b/forecast.db", "sqlite:////tmp/a b/forecast.db"),
         (f"u:{SECRET}@h/db", "(not shown here: it may hold a password)"),
         (f"postgresql://u:p@x:{SECRET}@h/db", "(not shown here: it may hold a password)"),
@@ -89,3 +95,16 @@ def test_serve_and_backup_refuse_a_bad_url_without_its_password(command, tmp_pat
 )
 def test_without_password_hides_whatever_the_driver_would_take_for_the_password(url, shown):
     assert without_password(url) == shown
+
+
+def test_a_misspelt_password_setting_is_not_shown_and_the_drivers_words_are_one_line():
+    """psycopg refuses an unknown setting before it connects, naming the setting; the URL in
+    the message showed its value (a password typed under a misspelt name)."""
+    url = f"postgresql://u@127.0.0.1:1/db?passwrd={SECRET}"
+    result = _invoke("plan", "list", "--db", url)
+    assert result.exit_code == 2, result.output
+    said = result.stderr.strip()
+    assert said == (
+        "error: cannot open the plan store at postgresql+psycopg://u@127.0.0.1:1/db?passwrd=***: "
+        'invalid connection option "passwrd"'
+    )

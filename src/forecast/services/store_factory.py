@@ -125,7 +125,8 @@ def open_store(db_url: str | None = None, data_dir: str | Path | None = None) ->
         # (forecast.errors); a raw OperationalError is kept as a safety net.
         if isinstance(exc, Unavailable | OperationalError):
             raise Unavailable(cannot_open(url, exc)) from exc
-        raise Invalid(f"cannot open the plan store at {without_password(url)}: {exc}") from exc
+        said = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
+        raise Invalid(f"cannot open the plan store at {without_password(url)}: {said[0]}") from exc
 
 
 def cannot_open(url: str, exc: BaseException) -> str:
@@ -195,7 +196,8 @@ def _postgres_problem(parsed: URL, cause: OperationalError, driver: str, text: s
 
 def without_password(url: str) -> str:
     """The URL without its password, for messages (one without a password stays as it is): the
-    one after the user and a libpq query's ``password=`` (and ``passfile=``), shown as ``***``;
+    one after the user and a query setting's that is not a known harmless one (`_SHOWN_SETTINGS`:
+    ``password=``, ``passfile=``, a misspelt ``passwrd=``), shown as ``***``;
     text that cannot be read as a URL is not shown at all (`NOT_SHOWN`). The password is the
     one SQLAlchemy reads (`_CREDENTIALS`), and what an @ in it would make the host is hidden
     with it."""
@@ -203,16 +205,68 @@ def without_password(url: str) -> str:
         host = make_url(url).host or ""
     except (ArgumentError, ValueError):
         return NOT_SHOWN
-    url = re.sub(r"([?&](?:password|passfile)=)[^&]*", r"\1***", url)
     found = _CREDENTIALS.match(url)
-    if found is None:
-        return url
+    if found is None:  # no user: the query's settings only (a ? in a password stays hidden)
+        return _QUERY_SETTING.sub(_query_setting, url)
     rest = found["rest"]
     if "@" in host:  # the password's @ after the first: what precedes the last was the password's
         rest = rest.removeprefix(host.rsplit("@", 1)[0] + "@")
+    rest = _QUERY_SETTING.sub(_query_setting, rest)
     if found["password"] is None and "@" not in host:
-        return url
+        return f"{found['scheme']}{found['user']}@{rest}"
     return f"{found['scheme']}{found['user']}:***@{rest}"
+
+
+_QUERY_SETTING = re.compile(r"([?&])([^=&#]*)=([^&]*)")
+
+
+_SHOWN_SETTINGS = frozenset(
+    [
+        "host",
+        "hostaddr",
+        "port",
+        "dbname",
+        "user",
+        "sslmode",
+        "sslrootcert",
+        "sslcert",
+        "sslkey",
+        "sslcrl",
+        "sslcompression",
+        "connect_timeout",
+        "application_name",
+        "fallback_application_name",
+        "target_session_attrs",
+        "load_balance_hosts",
+        "options",
+        "client_encoding",
+        "gssencmode",
+        "channel_binding",
+        "keepalives",
+        "keepalives_idle",
+        "keepalives_interval",
+        "keepalives_count",
+        "tcp_user_timeout",
+        "krbsrvname",
+        "service",
+        "require_auth",
+        "replication",
+        "mode",
+        "uri",
+        "cache",
+        "immutable",
+        "nolock",
+        "vfs",
+    ]
+)
+"""The URL query settings a message shows as they are (libpq's and SQLite's URI filename's,
+none a secret); any other's value, ``password=`` and ``passfile=`` or a misspelt one such as
+``passwrd=``, is shown as ``***``."""
+
+
+def _query_setting(found: re.Match[str]) -> str:
+    sign, name, value = found.groups()
+    return f"{sign}{name}={value if name.lower() in _SHOWN_SETTINGS else '***'}"
 
 
 _CREDENTIALS = re.compile(
