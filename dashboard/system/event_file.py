@@ -35,7 +35,7 @@ def zone() -> Any:
     )
 
 
-SHIFT_MAX_CHARS = 12
+SHIFT_MAX_CHARS = event_import.SHIFT_MAX_CHARS
 """What the "Move dates by" field takes (``52w``, ``-7d``); the server refuses more."""
 
 SHIFT_HELP = (

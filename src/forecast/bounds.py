@@ -29,6 +29,8 @@ that many rows, and the dates must stay within what a timestamp holds (a monthly
 
 from __future__ import annotations
 
+import unicodedata
+
 MAX_ABS_VALUE = 10**12
 MAX_ABS_TOTAL_MINOR = 2**63 // 100
 MAX_ABS_AMOUNT = 10**16  # currency units
@@ -74,15 +76,43 @@ MAX_FILENAME_CHARS = 200
 """A file name kept with what was read from it (an actuals version, a plan's sales file)."""
 
 
-def text_problem(field: str, text: str | None, limit: int) -> str | None:
-    """Why `text` is refused as `field` (None: it is within `limit` characters)."""
+def text_problem(
+    field: str, text: str | None, limit: int, *, one_line: bool | None = None
+) -> str | None:
+    """Why `text` is refused as `field` (None: it is within `limit` characters and holds no
+    control character, `control_problem`). A name (`limit` up to ``MAX_NAME_CHARS``, unless
+    `one_line` says otherwise) is one line."""
     length = len(text or "")
-    if length <= limit:
-        return None
-    return (
-        f"{field} has at most {limit:,} characters; this one has {length:,}: shorten it "
-        "(the gist here, the details in a document it names)"
+    if length > limit:
+        return (
+            f"{field} has at most {limit:,} characters; this one has {length:,}: shorten it "
+            "(the gist here, the details in a document it names)"
+        )
+    return control_problem(
+        field, text, one_line=limit <= MAX_NAME_CHARS if one_line is None else one_line
     )
+
+
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def control_problem(field: str, text: str | None, *, one_line: bool) -> str | None:
+    """Why `text` is refused as `field` for a character nobody means to type, which copied text
+    can carry: a control character (ESC, which a terminal that lists it obeys; NUL, which
+    PostgreSQL refuses to store), and in a name (`one_line`) a line break or a tab too, which
+    would break the lists and logs it is printed in. None: it holds none."""
+    allowed = "" if one_line else "\t\n\r"
+    for char in text or "":
+        if char in allowed or not (unicodedata.category(char) == "Cc" or char in _LINE_BREAKS):
+            continue
+        if char in _LINE_BREAKS:
+            what, fix = "a line break", "write it on one line"
+        elif char == "\t":
+            what, fix = "a tab", "put a space in its place"
+        else:
+            what, fix = f"the control character U+{ord(char):04X}", "take it out"
+        return f"{field} cannot hold {what}: {fix} (copied text can carry one unseen)"
+    return None
 
 
 UNNAMED_FILE = "the uploaded file"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -219,13 +220,41 @@ _DATE_TEXT_MAX = 64
 """No date's text is longer (``2024-01-05T00:00:00.000000000+00:00`` is 35 characters)."""
 
 
+_DAY_TEXT = re.compile(r"\d{4}(?P<sep>[-/]?)\d{1,2}(?P=sep)\d{1,2}(?:[T ].*)?", re.DOTALL)
+RELATIVE_DATE_WORDS = ("today", "now")
+"""The words pandas reads as the moment it reads them: never a plan's date."""
+
+
+def is_day_text(text: str) -> bool:
+    """Whether `text` names a day by its year, month and day (``2024-01-05``, ``2024/01/05``,
+    ``20240105``, a time after it or not): not a word pandas reads as the moment it reads it
+    ("today", "now"), nor a time or a month and day it would date in the current year."""
+    return _DAY_TEXT.fullmatch(text.strip()) is not None
+
+
+def not_a_day(text: str, what: str) -> str:
+    """Why `text` (`what`: the start, the date of ...) is no date, and the form to use."""
+    if text.strip().lower() in RELATIVE_DATE_WORDS:
+        return (
+            f"{what} {shown_text(text, _DATE_TEXT_MAX)} is not a date but the moment it is read, "
+            "so the plan would move with the clock; give the day as YYYY-MM-DD"
+        )
+    return f"{what} {_shown_date(text)} is not a date; use YYYY-MM-DD"
+
+
 def _as_date(value: date | str | pd.Timestamp, what: str) -> date:
+    if isinstance(value, str):
+        if len(value) > _DATE_TEXT_MAX or not is_day_text(value):  # long: kept out of the cache
+            raise PeriodError(not_a_day(value, what))
+        try:
+            return _date_of_text(value.strip())
+        except ValueError as exc:
+            raise PeriodError(not_a_day(value, what)) from exc
     try:
-        if isinstance(value, str) and len(value) > _DATE_TEXT_MAX:  # kept out of the cache
-            raise ValueError(value[:_DATE_TEXT_MAX])
-        if isinstance(value, str) and value[:1].isdigit():
-            return _date_of_text(value)
-        return pd.Timestamp(value).date()
+        stamp = pd.Timestamp(value)
+        if pd.isna(stamp):  # None, NaT: no day
+            raise ValueError(value)
+        return stamp.date()
     except (ValueError, TypeError) as exc:
         raise PeriodError(f"{what} {_shown_date(value)} is not a date; use YYYY-MM-DD") from exc
 
@@ -243,8 +272,8 @@ def _shown_date(value: Any) -> str:
 def _date_of_text(value: str) -> date:
     """``pd.Timestamp(value).date()`` once per text: a plan's explanations and events name the
     same few dates thousands of times (dates are immutable; a text that is no date raises each
-    time, never cached). Only texts starting with a digit come here: "today" or "now" would be
-    kept as the day a long-running server first read them."""
+    time, never cached). Only texts that name a year, month and day come here (`is_day_text`):
+    "today" or "now" would be kept as the day a long-running server first read them."""
     return pd.Timestamp(value).date()
 
 

@@ -1100,7 +1100,7 @@ def sqlite_file_of(url: str | sa.engine.URL) -> Path | None:
     memory, or a URL that is none (opening the store says what is wrong with it)."""
     try:
         parsed = sa.engine.make_url(url)
-    except sa_exc.ArgumentError:
+    except (sa_exc.ArgumentError, ValueError):  # ValueError: a port that is no number
         return None
     path = parsed.database
     if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":

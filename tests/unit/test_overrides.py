@@ -794,12 +794,17 @@ def test_joined_labels_keep_the_column_dtype_where_they_can(labels, dtype, joine
     assert teams["events"].tolist() == ([",".join(dict.fromkeys(labels))] if labels else [])
 
 
-def test_a_relative_date_word_is_read_anew_each_time_not_kept_from_the_first_day():
-    """A long-running server keeps dates it has read; "today" must not be kept as the day it was
-    first read (it would stay that day after midnight)."""
+def test_a_relative_date_word_is_refused_and_never_kept_in_the_date_cache():
+    """A plan's dates are days: "today" or "now" (which pandas reads as the moment it reads
+    them) would move the plan with the clock, and a long-running server that kept them would
+    keep the day it first read them. A time alone ("12:00") is dated today by pandas too."""
     from forecast import overrides
 
     before = overrides._date_of_text.cache_info().currsize
-    assert overrides._as_date("today", "start") == pd.Timestamp("today").date()
+    for word in ("today", "now", " now "):
+        with pytest.raises(PeriodError, match="is not a date but the moment it is read"):
+            overrides._as_date(word, "start")
+    with pytest.raises(PeriodError, match="'12:00' is not a date; use YYYY-MM-DD"):
+        overrides._as_date("12:00", "start")
     assert overrides._date_of_text.cache_info().currsize == before
     assert overrides._as_date("2024-01-31", "start") == date(2024, 1, 31)

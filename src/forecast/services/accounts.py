@@ -24,6 +24,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from forecast import bounds
 from forecast.plan import utc_now
 from forecast.services.errors import Conflict, Fix, FixKey, Forbidden, Invalid, NotFound
 from forecast.store import Account, AccountChange, AccountLogEntry, PlanRepository, SignInSession
@@ -109,6 +110,8 @@ def add_user(
     display = (display_name or name).strip()
     if len(display) > MAX_DISPLAY_NAME_LENGTH:
         raise Invalid(f"a display name has at most {MAX_DISPLAY_NAME_LENGTH} characters")
+    if problem := bounds.control_problem("a display name", display, one_line=True):
+        raise Invalid(problem)
     if password is not None:
         check_password(password, name)
     now = utc_now()
@@ -446,6 +449,8 @@ def set_attributes(
             raise Invalid("a display name needs at least one character")
         if len(display) > MAX_DISPLAY_NAME_LENGTH:
             raise Invalid(f"a display name has at most {MAX_DISPLAY_NAME_LENGTH} characters")
+        if problem := bounds.control_problem("a display name", display, one_line=True):
+            raise Invalid(problem)
         if display != account.display_name:
             values["display_name"] = display
             said.append(f"display name of {name}: {account.display_name!r} -> {display!r}")
@@ -484,6 +489,8 @@ def check_cli_user(store: PlanRepository, name: str) -> str:
     as a sign-in matches it (`--as Olga` acts as olga); the account's own spelling is returned."""
     if len(name) > MAX_NAME_LENGTH:
         raise Invalid(f"a user name has at most {MAX_NAME_LENGTH} characters")
+    if problem := bounds.control_problem("a user name", name, one_line=True):
+        raise Invalid(problem)  # kept in the audit as the actor, and printed where it acted
     if not has_accounts(store):
         return name  # a store from before accounts: whoever opens it is trusted, as before
     account = _account_to_sign_in(store, name)

@@ -112,25 +112,38 @@ class DateShift:
             ) from exc
 
 
+SHIFT_MAX_CHARS = 12
+"""The longest shift taken as typed, blanks around it included (``-5217w`` is 6 characters):
+the dashboard's field takes no more, and the command line is refused the same."""
+
+
 def parse_shift(text: str | None) -> DateShift | None:
-    """`text` (``52w``, ``+1y``, ``-7d``, ``12m``; blank: no shift) as a `DateShift`, or
-    ``Invalid`` saying how to write one."""
+    """`text` (``52w``, ``+1y``, ``-7d``, ``12m``; blank: no shift) as a `DateShift` whose text
+    is the number and the unit as the messages and notes say them (`` 52 W `` is ``52w``), or
+    ``Invalid`` saying how to write one: the same on every face (the dashboard's field, the
+    command line's --shift)."""
     typed = (text or "").strip()
+    shown = typed if len(typed) <= 40 else f"{typed[:40]}..."  # said back: a bounded part
+    if text is not None and len(text) > SHIFT_MAX_CHARS:
+        raise Invalid(
+            f"cannot read the shift {shown!r}: it has more than {SHIFT_MAX_CHARS} characters; "
+            f"{SHIFT_FIX}"
+        )
     if not typed:
         return None
     # digits enough for the largest count allowed in any unit; a larger count is refused below
-    found = re.fullmatch(r"([+-]?\d{1,6})\s*([dwmy])", typed.lower())
+    found = re.fullmatch(r"([+-]?\d{1,6}) ?([dwmy])", typed.lower(), re.ASCII)
     if found is None or int(found.group(1)) == 0:
-        shown = typed if len(typed) <= 40 else f"{typed[:40]}..."  # said back: a bounded part
         raise Invalid(f"cannot read the shift {shown!r}: {SHIFT_FIX}")
     number, unit = int(found.group(1)), found.group(2)
+    written = f"{found.group(1)}{unit}"
     if abs(number) > MAX_SHIFT[unit]:
         raise Invalid(
-            f"the shift {typed!r} is more than {MAX_SHIFT['y']} years; move by at most "
+            f"the shift {written!r} is more than {MAX_SHIFT['y']} years; move by at most "
             f"{MAX_SHIFT['y']} years ({MAX_SHIFT['w']}w, {MAX_SHIFT['m']}m or {MAX_SHIFT['d']}d). "
             f"{SHIFT_FIX}"
         )
-    return DateShift(number, unit, typed)
+    return DateShift(number, unit, written)
 
 
 @dataclass(frozen=True)
@@ -443,10 +456,14 @@ def _event(
     name = _unquoted(_text(cell["name"]))
     if not name:
         row.problem("name", cell["name"], "an event needs a name", "e.g. Summer promotion")
+    elif control := bounds.control_problem("an event's name", name, one_line=True):
+        row.problem("name", None, *control.split(": ", 1))  # not said back: it would be obeyed
     elif too_long := bounds.text_problem("an event's name", name, bounds.MAX_NAME_CHARS):
         row.problem("name", name, too_long.split(": ", 1)[0], "shorten it")
     reason = _unquoted(_text(cell.get("reason")))
-    if too_long := bounds.text_problem("an event's reason", reason, bounds.MAX_TEXT_CHARS):
+    if control := bounds.control_problem("an event's reason", reason, one_line=False):
+        row.problem("reason", None, *control.split(": ", 1))
+    elif too_long := bounds.text_problem("an event's reason", reason, bounds.MAX_TEXT_CHARS):
         row.problem("reason", None, too_long.split(": ", 1)[0], "shorten it")
     kind = re.sub(r"[\s-]+", "_", _text(cell["kind"]).lower())
     if kind not in system.EVENT_KINDS:

@@ -335,7 +335,13 @@ def set_goal(
         for position, (period, amount) in enumerate(pairs):
             key = period_key(period)
             if key is None:
-                raise Invalid(f"per-period goal: {period!r} is not a date (use YYYY-MM-DD)")
+                from forecast import overrides
+
+                raise Invalid(
+                    f"per-period goal: {overrides.not_a_day(str(period), 'the period')}"
+                    if str(period).strip().lower() in overrides.RELATIVE_DATE_WORDS
+                    else f"per-period goal: {period!r} is not a date (use YYYY-MM-DD)"
+                )
             if key in spelled:
                 twice = (
                     f"{period!r} is given twice"
@@ -434,8 +440,13 @@ def _on_periods(
 def period_key(period: object) -> str | None:
     """A period as the negotiation keys it (``YYYY-MM-DD``), None when it is not a date:
     ``2015/08/17`` and ``2015-08-17`` are the same period."""
+    from forecast import overrides
+
+    text = str(period).strip()
+    if isinstance(period, str) and not overrides.is_day_text(text):
+        return None  # "today", "now", a time: the moment it is read, no period
     try:
-        stamp = pd.Timestamp(str(period).strip())
+        stamp = pd.Timestamp(text)
     except (ValueError, TypeError):
         return None
     return None if pd.isna(stamp) else stamp.strftime("%Y-%m-%d")

@@ -1386,6 +1386,8 @@ def check_plan_name(name: str) -> str:
             f"a plan name has at most {MAX_PLAN_NAME} characters; this one has {len(name)}: "
             "choose a shorter name"
         )
+    if problem := bounds.control_problem("a plan name", name, one_line=True):
+        raise Invalid(problem)
     return name
 
 

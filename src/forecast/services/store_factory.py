@@ -44,17 +44,7 @@ def resolve_db_url(db_url: str | None = None, data_dir: str | Path | None = None
     if url:
         given = "--db" if db_url else "FORECAST_DB_URL"
         url = normalise_url(url)
-        if "://" not in url:
-            raise Invalid(
-                f"{given} {without_password(url)!r} is not a database URL; use postgresql://user:password@"
-                "host/db or leave it out to use the SQLite file in the data directory"
-            )
-        try:
-            driver = make_url(url).drivername
-        except ArgumentError as exc:
-            raise Invalid(
-                f"{given} {without_password(url)} is not a database URL; {SUPPORTED}"
-            ) from exc
+        driver = parse_db_url(url, given).drivername
         if driver not in _DRIVERS:
             backend = driver.split("+")[0]
             name = driver if backend in _DRIVERS.values() else backend  # postgresql+psycopg2
@@ -69,6 +59,48 @@ def resolve_db_url(db_url: str | None = None, data_dir: str | Path | None = None
             "choose another with --data-dir or FORECAST_DATA_DIR"
         ) from exc
     return f"sqlite:///{(directory / DB_FILENAME).resolve()}"
+
+
+NOT_SHOWN = "(not shown here: it may hold a password)"
+"""What a message says in place of a database URL that cannot be read as one: no part of it is
+printed, since a password in it cannot be told from the rest."""
+_URL_FIX = (
+    "write it as postgresql://user:password@host:port/database (or sqlite:///PATH), or leave "
+    "it out to use the SQLite file in the data directory"
+)
+_ENCODE_AT = "an @ in the user or password is written %40 (a : or / in the password as %3A, %2F)"
+
+
+def parse_db_url(url: str, given: str = "--db") -> URL:
+    """`url` read as a database URL; ``Invalid`` saying what is wrong and the fix, without any of
+    the text `given` (an option's or a variable's name) held, which may be a password."""
+    if "://" not in url:
+        looks = re.match(r"(postgres(?:ql)?|sqlite)(?:\+\w+)?\b", url.strip(), re.IGNORECASE)
+        like = (
+            f": it begins like a {looks.group(1).lower()} URL but has no :// after that name"
+            if looks
+            else ": it has no :// after the name of a database"
+        )
+        raise Invalid(f"{given} is not a database URL{like} {NOT_SHOWN}; {_URL_FIX}")
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise Invalid(
+            f"{given} is not a database URL {NOT_SHOWN}: it does not begin with the name of a "
+            f"database and ://; {_URL_FIX}"
+        ) from exc
+    except ValueError:  # the port is not a number: int()'s words would show it, and it may be
+        # a password's part, after an @ in it
+        raise Invalid(
+            f"{given} is not a database URL {NOT_SHOWN}: the port after the host is not a "
+            f"number; give a number (e.g. :5432) or none, and note that {_ENCODE_AT}"
+        ) from None
+    if "@" in (parsed.host or ""):
+        raise Invalid(
+            f"{given} is not a database URL {NOT_SHOWN}: it has more than one @ before the "
+            f"host, so part of the user or password would be taken for the host; {_ENCODE_AT}"
+        )
+    return parsed
 
 
 def sqlite_file(db_url: str | None = None, data_dir: str | Path | None = None) -> Path | None:
@@ -93,7 +125,8 @@ def open_store(db_url: str | None = None, data_dir: str | Path | None = None) ->
         # (forecast.errors); a raw OperationalError is kept as a safety net.
         if isinstance(exc, Unavailable | OperationalError):
             raise Unavailable(cannot_open(url, exc)) from exc
-        raise Invalid(f"cannot open the plan store at {without_password(url)}: {exc}") from exc
+        said = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
+        raise Invalid(f"cannot open the plan store at {without_password(url)}: {said[0]}") from exc
 
 
 def cannot_open(url: str, exc: BaseException) -> str:
@@ -163,15 +196,84 @@ def _postgres_problem(parsed: URL, cause: OperationalError, driver: str, text: s
 
 def without_password(url: str) -> str:
     """The URL without its password, for messages (one without a password stays as it is): the
-    one after the user and a libpq query's ``password=`` (and ``passfile=``), shown as ``***``."""
-    url = re.sub(r"([?&](?:password|passfile)=)[^&]*", r"\1***", url)
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        if ":" in creds:
-            user = creds.split(":", 1)[0]
-            return f"{scheme}://{user}:***@{host}"
-    return url
+    one after the user and a query setting's that is not a known harmless one (`_SHOWN_SETTINGS`:
+    ``password=``, ``passfile=``, a misspelt ``passwrd=``), shown as ``***``;
+    text that cannot be read as a URL is not shown at all (`NOT_SHOWN`). The password is the
+    one SQLAlchemy reads (`_CREDENTIALS`), and what an @ in it would make the host is hidden
+    with it."""
+    try:
+        host = make_url(url).host or ""
+    except (ArgumentError, ValueError):
+        return NOT_SHOWN
+    found = _CREDENTIALS.match(url)
+    if found is None:  # no user: the query's settings only (a ? in a password stays hidden)
+        return _QUERY_SETTING.sub(_query_setting, url)
+    rest = found["rest"]
+    if "@" in host:  # the password's @ after the first: what precedes the last was the password's
+        rest = rest.removeprefix(host.rsplit("@", 1)[0] + "@")
+    rest = _QUERY_SETTING.sub(_query_setting, rest)
+    if found["password"] is None and "@" not in host:
+        return f"{found['scheme']}{found['user']}@{rest}"
+    return f"{found['scheme']}{found['user']}:***@{rest}"
+
+
+_QUERY_SETTING = re.compile(r"([?&])([^=&#]*)=([^&]*)")
+
+
+_SHOWN_SETTINGS = frozenset(
+    [
+        "host",
+        "hostaddr",
+        "port",
+        "dbname",
+        "user",
+        "sslmode",
+        "sslrootcert",
+        "sslcert",
+        "sslkey",
+        "sslcrl",
+        "sslcompression",
+        "connect_timeout",
+        "application_name",
+        "fallback_application_name",
+        "target_session_attrs",
+        "load_balance_hosts",
+        "options",
+        "client_encoding",
+        "gssencmode",
+        "channel_binding",
+        "keepalives",
+        "keepalives_idle",
+        "keepalives_interval",
+        "keepalives_count",
+        "tcp_user_timeout",
+        "krbsrvname",
+        "service",
+        "require_auth",
+        "replication",
+        "mode",
+        "uri",
+        "cache",
+        "immutable",
+        "nolock",
+        "vfs",
+    ]
+)
+"""The URL query settings a message shows as they are (libpq's and SQLite's URI filename's,
+none a secret); any other's value, ``password=`` and ``passfile=`` or a misspelt one such as
+``passwrd=``, is shown as ``***``."""
+
+
+def _query_setting(found: re.Match[str]) -> str:
+    sign, name, value = found.groups()
+    return f"{sign}{name}={value if name.lower() in _SHOWN_SETTINGS else '***'}"
+
+
+_CREDENTIALS = re.compile(
+    r"(?P<scheme>[\w+]+://)(?P<user>[^:/]*)(?::(?P<password>[^@]*))?@(?P<rest>.*)", re.DOTALL
+)
+"""The user and password of a URL as SQLAlchemy's own parser reads them (sqlalchemy.engine.url):
+the user up to a : or /, the password up to the next @."""
 
 
 def close_open_stores() -> None:

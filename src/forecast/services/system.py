@@ -497,9 +497,9 @@ def _window_date(value: str | date) -> pd.Timestamp:
     """An event window's date as sent by a form: refused with a reason unless it is one."""
     text = str(value)
     try:
-        if len(text) > 32:
+        if len(text) > 32 or not overrides.is_day_text(text):  # not "today", "now"
             raise ValueError(text[:32])
-        return pd.Timestamp(text)
+        return pd.Timestamp(text.strip())
     except (ValueError, TypeError) as exc:
         raise Invalid(
             f"{text[:32]!r} is not a date: pick the event's From and To among the plan's periods"
@@ -754,6 +754,8 @@ def _valid_dates(start: Any, end: Any) -> None:
         try:
             if len(text) > 32:  # no date is longer; the parser is not given megabytes
                 raise ValueError(text[:32])
+            if isinstance(value, str) and not overrides.is_day_text(value):
+                raise Invalid(overrides.not_a_day(value, f"the {label} date"))
             pd.Timestamp(value)
         except (ValueError, TypeError) as exc:
             raise Invalid(f"the {label} date {text[:32]!r} is not a date; use YYYY-MM-DD") from exc

@@ -25,6 +25,9 @@ _YQ = r"(\d{4})\s*[-/ ]?\s*[Qq]([1-4])"
 _QY = r"[Qq]([1-4])\s*[-/ ]?\s*(\d{4})"
 _COMPACT = r"(\d{4})(\d{2})(\d{2})"
 _WORDY = re.compile(r"[A-Za-z]{3}|\d:\d\d")
+_NOW = re.compile(r"(?i)today|now|\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:[ap]\.?m\.?)?")
+"""What pandas' general parser dates at the moment it reads it ("today", "now", a time of day
+alone): no day of a sales file, so said to be no date."""
 
 DATE_NAME_HINTS = (
     "ds",
@@ -184,7 +187,11 @@ def parse_unique(texts: pd.Series) -> tuple[np.ndarray, bool | None, list[str]]:
     if m.any():
         take(m, pd.to_datetime(texts[m], format="%Y%m%d", errors="coerce"))
     # Anything else with a month name or a clock time goes to the general parser, one by one.
-    rest = np.flatnonzero(~done & texts.str.contains(_WORDY).to_numpy(dtype=bool))
+    rest = np.flatnonzero(
+        ~done
+        & texts.str.contains(_WORDY).to_numpy(dtype=bool)
+        & ~texts.str.fullmatch(_NOW).to_numpy(dtype=bool)
+    )
     for i in rest:
         with quiet_warnings():
             try:

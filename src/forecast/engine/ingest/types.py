@@ -64,9 +64,20 @@ class Problem:
     def __str__(self) -> str:
         # file:row:column as the spec prints it; "-" where a part does not apply.
         where = f"{self.file}:{self.row if self.row is not None else '-'}"
-        where += f":{self.column if self.column is not None else '-'}"
-        value = f" ({self.value})" if self.value is not None else ""
+        where += f":{_printable(self.column) if self.column is not None else '-'}"
+        value = f" ({_printable(self.value)})" if self.value is not None else ""
         return f"{where}: {self.message}{value} -> {self.fix}"
+
+
+def _printable(text: str) -> str:
+    """A file's cell or header as a problem line says it back: a control character written as
+    its escape (``\\x1b``, ``\\n``), so that a terminal showing the line neither obeys it (a
+    title set, the screen cleared) nor breaks the line in two."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )
 
 
 def in_file_order(problems: list[Problem]) -> list[Problem]:
