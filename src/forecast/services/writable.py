@@ -72,8 +72,8 @@ def refuse_read_only_url(url: str | None) -> None:
         return
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        return  # opening the store says what is wrong with the URL
+    except (ArgumentError, ValueError):  # e.g. a port that is no number
+        return  # opening the store says what is wrong with the URL, without its password
     file = sqlite_file_of(parsed)
     query = {key: str(value).lower() for key, value in parsed.query.items()}
     if file is None or query.get("uri") not in {"true", "1"}:
