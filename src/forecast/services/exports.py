@@ -1009,7 +1009,7 @@ def _check_system_track(state: PlanState, as_stored: Collection[int] = ()) -> li
     exported plan held as they are (`as_stored`, the bundle's `AS_STORED`): those are carried
     as the plan held them, read as a stored plan reads them, each with a note (returned) that
     says which it is, why this program would not take it, and how to replace it."""
-    notes: list[str] = []
+    carried_ones: list[tuple[int, Explanation, str]] = []
 
     def carried(record: Mapping[str, Any], number: int) -> None:
         explanation = Explanation.from_dict(record)
@@ -1020,11 +1020,7 @@ def _check_system_track(state: PlanState, as_stored: Collection[int] = ()) -> li
             why = _shortened(reason_of(exc))
         except Exception:
             why = "it is not one as this program records one"
-        notes.append(
-            f"the bundle's explanation {number} ({explanation.level} {explanation.key} on "
-            f"{explanation.ds.isoformat()}) is carried as its plan held it: {why}; explain "
-            "that cell again to replace it"
-        )
+        carried_ones.append((number, explanation, why))
 
     readers: dict[str, Callable[[Mapping[str, Any]], object]] = {
         "event": Event.from_dict,
@@ -1048,6 +1044,36 @@ def _check_system_track(state: PlanState, as_stored: Collection[int] = ()) -> li
                     carried(record, number)
                 else:
                     readers[name](record)
+    return _carried_notes(carried_ones)
+
+
+CARRIED_NAMED = 10
+"""How many explanations carried as their plan held them the import names one by one; the rest
+are counted in one note (a retired reason code touches thousands: a line each made the message,
+the dashboard's alert and the audit row megabytes)."""
+
+
+def _carried_notes(carried: Sequence[tuple[int, Explanation, str]]) -> list[str]:
+    """The import's notes on the explanations carried as their plan held them (number, the
+    explanation as read, why this program would not take it): the first `CARRIED_NAMED` by
+    their cell, the rest in one note with their numbers' start and their reasons."""
+    notes = [
+        f"the bundle's explanation {number} ({_shortened(explanation.level, 40)} "
+        f"{_shortened(explanation.key, 60)} on {explanation.ds.isoformat()}) is carried as its "
+        f"plan held it: {why}; explain that cell again to replace it"
+        for number, explanation, why in carried[:CARRIED_NAMED]
+    ]
+    rest = carried[CARRIED_NAMED:]
+    if rest:
+        numbers = ", ".join(str(number) for number, _, _ in rest[:CARRIED_NAMED])
+        if len(rest) > CARRIED_NAMED:
+            numbers += f", … {rest[-1][0]}"
+        reasons = list(dict.fromkeys(why for _, _, why in rest))
+        why = "; also: ".join(reasons[:3]) + ("; and other reasons" if len(reasons) > 3 else "")
+        notes.append(
+            f"{len(rest):,} more of the bundle's explanations ({numbers}) are carried as their "
+            f"plan held them: {why}; explain those cells again to replace them"
+        )
     return notes
 
 
