@@ -1007,8 +1007,8 @@ def _check_system_track(state: PlanState, as_stored: Collection[int] = ()) -> li
     here is (`Explanation.imported`): a plan's own are read leniently (`Explanation.from_dict`),
     so that one let in before stays replaceable, but none is let in now, except those the
     exported plan held as they are (`as_stored`, the bundle's `AS_STORED`): those are carried
-    as the plan held them, read as a stored plan reads them, each with a note (returned) that
-    says which it is, why this program would not take it, and how to replace it."""
+    as the plan held them, read as a stored plan reads them; the notes returned say which they
+    are, why this program would not take them, and how to replace them (`_carried_notes`)."""
     carried_ones: list[tuple[int, Explanation, str]] = []
 
     def carried(record: Mapping[str, Any], number: int) -> None:
