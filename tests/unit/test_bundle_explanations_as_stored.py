@@ -126,6 +126,29 @@ def test_a_list_of_explanations_as_stored_that_names_none_of_the_plans_is_refuse
     store.close()
 
 
+def test_a_list_of_explanations_as_stored_longer_than_the_plans_or_out_of_order_is_refused(
+    tmp_path,
+):
+    """An export lists each explanation once, in order, so the list is never longer than the
+    plan's explanations: a million entries naming the same one is refused, not read."""
+    from test_bundle_signing import signed
+
+    from forecast.services.errors import Invalid
+
+    store = open_store(data_dir=tmp_path / "here")
+    plan_id = _plan_with_an_explanation_no_longer_accepted(store)
+    content = json.loads(exports.export_plan(store, plan_id, "json"))
+    for damaged in ([1, 1], [2, 1], [1] * 1_000_000):
+        data = signed({**content, exports.AS_STORED: damaged}, store.installation_key())
+        try:
+            exports.import_bundle(store, data, "ann", name="damaged")
+        except Invalid as refused:
+            assert f"the bundle's '{exports.AS_STORED}' is damaged" in str(refused)
+        else:
+            raise AssertionError(f"{damaged[:3]!r}... was read")
+    store.close()
+
+
 def test_many_explanations_carried_are_named_a_few_at_a_time_not_one_line_each(tmp_path):
     """A retired reason code touches every explanation an older import let in: thousands of
     them. The import still carries each, but its message (the command's lines, the dashboard's

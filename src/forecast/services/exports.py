@@ -990,13 +990,19 @@ def _without_damaged_calibration(state: PlanState) -> list[str]:
 
 def _as_stored_numbers(bundle: export.Bundle, state: PlanState) -> set[int]:
     """The bundle's `AS_STORED` numbers (none in a bundle of an earlier release); anything but
-    numbers of the plan's explanations is refused as damage."""
+    numbers of the plan's explanations, each once and in order as an export lists them (so no
+    longer than the plan's explanations), is refused as damage."""
     found = bundle.content.get(AS_STORED, [])
     count = len(state.explanations)
-    if not isinstance(found, list) or not all(type(n) is int and 1 <= n <= count for n in found):
+    if (
+        not isinstance(found, list)
+        or len(found) > count
+        or not all(type(n) is int and 1 <= n <= count for n in found)
+        or any(a >= b for a, b in zip(found, found[1:], strict=False))
+    ):
         raise _damaged(
             f"the bundle's '{AS_STORED}' is damaged: it is not a list of the numbers of the "
-            "plan's explanations"
+            "plan's explanations, each once and in order"
         )
     return set(found)
 
