@@ -124,3 +124,73 @@ def test_a_list_of_explanations_as_stored_that_names_none_of_the_plans_is_refuse
         else:
             raise AssertionError(f"{damaged!r} was read")
     store.close()
+
+
+def test_a_list_of_explanations_as_stored_longer_than_the_plans_or_out_of_order_is_refused(
+    tmp_path,
+):
+    """An export lists each explanation once, in order, so the list is never longer than the
+    plan's explanations: a million entries naming the same one is refused, not read."""
+    from test_bundle_signing import signed
+
+    from forecast.services.errors import Invalid
+
+    store = open_store(data_dir=tmp_path / "here")
+    plan_id = _plan_with_an_explanation_no_longer_accepted(store)
+    content = json.loads(exports.export_plan(store, plan_id, "json"))
+    for damaged in ([1, 1], [2, 1], [1] * 1_000_000):
+        data = signed({**content, exports.AS_STORED: damaged}, store.installation_key())
+        try:
+            exports.import_bundle(store, data, "ann", name="damaged")
+        except Invalid as refused:
+            assert f"the bundle's '{exports.AS_STORED}' is damaged" in str(refused)
+        else:
+            raise AssertionError(f"{damaged[:3]!r}... was read")
+    store.close()
+
+
+def test_many_explanations_carried_are_named_a_few_at_a_time_not_one_line_each(tmp_path):
+    """A retired reason code touches every explanation an older import let in: thousands of
+    them. The import still carries each, but its message (the command's lines, the dashboard's
+    alert, the audit row) names the first few and says how many more there are and why, instead
+    of a line per explanation (5,000 of them made a 1 MB message); a cell's name is shortened."""
+    store = open_store(data_dir=tmp_path / "here")
+    plan_id = new_plan(store)
+    add_promo(store, plan_id, value=50.0)
+    system.explain(store, plan_id, "ann", event_id="E1", reason_code="promotion", text="flyer")
+    count = 300
+    long_key = "k" * 5_000
+
+    def as_an_older_import_left_them(s):
+        first = s.explanations[0]
+        s.explanations = [
+            dict(first, key=long_key if n == 0 else f"s{n}", reason_code="because")
+            for n in range(count)
+        ]
+        return "import", None, None
+
+    plans.change_plan(
+        store, plan_id, actor="ann", action="import", mutate=as_an_older_import_left_them
+    )
+    held = plans.get_plan(store, plan_id).explanations
+
+    done = exports.import_noted(
+        store, exports.export_plan(store, plan_id, "json"), "ann", name="again"
+    )
+
+    assert plans.get_plan(store, done.plan_id).explanations == held  # every one carried
+    said = [line for line in done.lines() if "explanation" in line]
+    named = exports.CARRIED_NAMED
+    assert len(said) == named + 1
+    assert said[1].startswith("the bundle's explanation 2 (team s1 on ")
+    assert all(len(line) < 600 for line in said)
+    assert long_key not in said[0] and said[0].startswith("the bundle's explanation 1 (team kkk")
+    assert said[-1].startswith(
+        f"{count - named:,} more of the bundle's explanations ({named + 1}, {named + 2}, "
+    )
+    assert said[-1].endswith(
+        f"… {count}) are carried as their plan held them: unknown reason code 'because'; use one "
+        "of " + ", ".join(system.REASON_CODES) + "; explain those cells again to replace them"
+    )
+    assert len(store.audit(done.plan_id)[-1].what) < 10_000
+    store.close()

@@ -313,3 +313,34 @@ def test_plan_stretch_prints_targets_past_a_floats_cents_as_the_ledger_has_them(
         assert printed == format_minor(exact[team], "EUR", decimals=2), (team, rows[team])
     assert exact["TOTAL"] == 30_000_000_000_000_037
     assert any(exact[t] % 100 not in (0,) for t in "abc")  # cents a float would round away
+
+
+def test_plan_stretch_json_gives_each_target_in_exact_cents_beside_its_float(tmp_path):
+    """`plan stretch --json` gives money as `plan ledger --json` does: currency units under the
+    name (a float, which past 2**53 cents has lost its last cents) and the exact integer cents
+    under ``*_minor``, here the ledger's targets to the cent (TOTAL: the goal, and the teams'
+    targets summed under ``teams_target_minor``)."""
+    from test_services_negotiation import team_frames, weekly_team_plan
+
+    from forecast.services import negotiation as nego
+
+    store = open_store(data_dir=tmp_path)
+    totals = {"a": 1.2e13, "b": 1.2e13, "c": 1.2e13}
+    plan_id = weekly_team_plan(store, team_frames(totals, per_team=6)).plan_id
+    nego.set_goal(store, plan_id, "olga", total="300000000000000.37")
+    nego.close_round(store, plan_id, "olga")
+    nego.assign(store, plan_id, "olga", "pro_rata_baseline")
+    ledger = nego.ledger(store, plan_id)
+    exact = {str(t): int(m) for t, m in zip(ledger["team"], ledger["target_minor"], strict=True)}
+    store.close()
+
+    result = CliRunner().invoke(
+        app, ["plan", "stretch", plan_id, "--data-dir", str(tmp_path), "--json"]
+    )
+
+    assert result.exit_code == 0, result.output
+    rows = {row["team"]: row for row in json.loads(result.stdout)}
+    assert {t: rows[t]["target_minor"] for t in exact} == exact
+    assert rows["TOTAL"]["teams_target_minor"] == exact["TOTAL"]
+    for team in exact:
+        assert rows[team]["target"] == exact[team] / 100  # the float nearest the exact amount

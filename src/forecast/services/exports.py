@@ -990,13 +990,19 @@ def _without_damaged_calibration(state: PlanState) -> list[str]:
 
 def _as_stored_numbers(bundle: export.Bundle, state: PlanState) -> set[int]:
     """The bundle's `AS_STORED` numbers (none in a bundle of an earlier release); anything but
-    numbers of the plan's explanations is refused as damage."""
+    numbers of the plan's explanations, each once and in order as an export lists them (so no
+    longer than the plan's explanations), is refused as damage."""
     found = bundle.content.get(AS_STORED, [])
     count = len(state.explanations)
-    if not isinstance(found, list) or not all(type(n) is int and 1 <= n <= count for n in found):
+    if (
+        not isinstance(found, list)
+        or len(found) > count
+        or not all(type(n) is int and 1 <= n <= count for n in found)
+        or any(a >= b for a, b in zip(found, found[1:], strict=False))
+    ):
         raise _damaged(
             f"the bundle's '{AS_STORED}' is damaged: it is not a list of the numbers of the "
-            "plan's explanations"
+            "plan's explanations, each once and in order"
         )
     return set(found)
 
@@ -1007,9 +1013,9 @@ def _check_system_track(state: PlanState, as_stored: Collection[int] = ()) -> li
     here is (`Explanation.imported`): a plan's own are read leniently (`Explanation.from_dict`),
     so that one let in before stays replaceable, but none is let in now, except those the
     exported plan held as they are (`as_stored`, the bundle's `AS_STORED`): those are carried
-    as the plan held them, read as a stored plan reads them, each with a note (returned) that
-    says which it is, why this program would not take it, and how to replace it."""
-    notes: list[str] = []
+    as the plan held them, read as a stored plan reads them; the notes returned say which they
+    are, why this program would not take them, and how to replace them (`_carried_notes`)."""
+    carried_ones: list[tuple[int, Explanation, str]] = []
 
     def carried(record: Mapping[str, Any], number: int) -> None:
         explanation = Explanation.from_dict(record)
@@ -1020,11 +1026,7 @@ def _check_system_track(state: PlanState, as_stored: Collection[int] = ()) -> li
             why = _shortened(reason_of(exc))
         except Exception:
             why = "it is not one as this program records one"
-        notes.append(
-            f"the bundle's explanation {number} ({explanation.level} {explanation.key} on "
-            f"{explanation.ds.isoformat()}) is carried as its plan held it: {why}; explain "
-            "that cell again to replace it"
-        )
+        carried_ones.append((number, explanation, why))
 
     readers: dict[str, Callable[[Mapping[str, Any]], object]] = {
         "event": Event.from_dict,
@@ -1048,6 +1050,36 @@ def _check_system_track(state: PlanState, as_stored: Collection[int] = ()) -> li
                     carried(record, number)
                 else:
                     readers[name](record)
+    return _carried_notes(carried_ones)
+
+
+CARRIED_NAMED = 10
+"""How many explanations carried as their plan held them the import names one by one; the rest
+are counted in one note (a retired reason code touches thousands: a line each made the message,
+the dashboard's alert and the audit row megabytes)."""
+
+
+def _carried_notes(carried: Sequence[tuple[int, Explanation, str]]) -> list[str]:
+    """The import's notes on the explanations carried as their plan held them (number, the
+    explanation as read, why this program would not take it): the first `CARRIED_NAMED` by
+    their cell, the rest in one note with their numbers' start and their reasons."""
+    notes = [
+        f"the bundle's explanation {number} ({_shortened(explanation.level, 40)} "
+        f"{_shortened(explanation.key, 60)} on {explanation.ds.isoformat()}) is carried as its "
+        f"plan held it: {why}; explain that cell again to replace it"
+        for number, explanation, why in carried[:CARRIED_NAMED]
+    ]
+    rest = carried[CARRIED_NAMED:]
+    if rest:
+        numbers = ", ".join(str(number) for number, _, _ in rest[:CARRIED_NAMED])
+        if len(rest) > CARRIED_NAMED:
+            numbers += f", … {rest[-1][0]}"
+        reasons = list(dict.fromkeys(why for _, _, why in rest))
+        why = "; also: ".join(reasons[:3]) + ("; and other reasons" if len(reasons) > 3 else "")
+        notes.append(
+            f"{len(rest):,} more of the bundle's explanations ({numbers}) are carried as their "
+            f"plan held them: {why}; explain those cells again to replace them"
+        )
     return notes
 
 
