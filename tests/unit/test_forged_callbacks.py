@@ -9,6 +9,7 @@ import pytest
 
 from dashboard.app import create_app
 from forecast.services import negotiation as nego
+from forecast.services import plans, system
 from tests.fixtures import six_store_fixtures
 from tests.signin import signed_in_client
 
@@ -322,3 +323,31 @@ def test_an_explanation_cell_that_is_no_text_explains_nothing(app, plan, text):
 
     assert response.status_code == 200, response.data[:300]
     assert nego.summary(_store(app), plan.plan_id)["version"] == version
+
+
+@pytest.mark.parametrize("reason", [1, 1.5, True, 0])
+def test_an_event_cell_edit_with_a_reason_that_is_no_text_is_refused_in_words(app, plan, reason):
+    """The grid's reason cell is text; a number there reached `len` (a 500), and a 0 emptied
+    the event's reason."""
+    store = _store(app)
+    days = system.horizon_dates(store, plans.get_plan(store, plan.plan_id))
+    start, end = str(days[0].date()), str(days[1].date())
+    event = system.add_event(
+        store, plan.plan_id, "olga", name="Fair", kind="promotion", start=start, end=end,
+        effect="percent", value=10, reason="a trade fair",
+    ).event  # fmt: skip
+    row = {"event_id": event.event_id, "name": "Fair", "scope": "all", "start": start, "end": end}
+    client = signed_in_client(app, "olga")
+    version = nego.summary(store, plan.plan_id)["version"]
+
+    change = {"colId": "reason", "data": {**row, "reason": reason}, "value": reason}
+    response = _grid_edit(client, app, plan, "sys-events-grid", change)
+
+    assert response.status_code == 200, response.data[:300]
+    assert "event's reason is text, not" in response.get_data(as_text=True)
+    assert nego.summary(store, plan.plan_id)["version"] == version
+    assert system.list_events(store, plan.plan_id)[0].reason == "a trade fair"
+    # the reason typed as text is saved
+    change = {"colId": "reason", "data": {**row, "reason": "a fair"}, "value": "a fair"}
+    assert _grid_edit(client, app, plan, "sys-events-grid", change).status_code == 200
+    assert system.list_events(store, plan.plan_id)[0].reason == "a fair"
