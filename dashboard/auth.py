@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -369,8 +370,16 @@ def _entries(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _number(value: Any) -> bool:
-    """A number (not true/false): a number box's value, a numeric option's value."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A number (not true/false) as a browser holds one: a number box's value, a numeric
+    option's value. NaN, the infinities and whole numbers past a float's range come from no
+    page (JSON.stringify writes the first as null): a threshold of 10**400 reached `float` (a
+    500), the replay's cycles of Infinity `int` in its job."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _field_refusal(name: str, prop: str, value: Any) -> str | None:

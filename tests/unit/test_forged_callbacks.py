@@ -9,6 +9,7 @@ import pytest
 
 from dashboard.app import create_app
 from forecast.services import negotiation as nego
+from forecast.services import plans, system
 from tests.fixtures import six_store_fixtures
 from tests.signin import signed_in_client
 
@@ -322,3 +323,79 @@ def test_an_explanation_cell_that_is_no_text_explains_nothing(app, plan, text):
 
     assert response.status_code == 200, response.data[:300]
     assert nego.summary(_store(app), plan.plan_id)["version"] == version
+
+
+@pytest.mark.parametrize("reason", [1, 1.5, True, 0])
+def test_an_event_cell_edit_with_a_reason_that_is_no_text_is_refused_in_words(app, plan, reason):
+    """The grid's reason cell is text; a number there reached `len` (a 500), and a 0 emptied
+    the event's reason."""
+    store = _store(app)
+    days = system.horizon_dates(store, plans.get_plan(store, plan.plan_id))
+    start, end = str(days[0].date()), str(days[1].date())
+    event = system.add_event(
+        store, plan.plan_id, "olga", name="Fair", kind="promotion", start=start, end=end,
+        effect="percent", value=10, reason="a trade fair",
+    ).event  # fmt: skip
+    row = {"event_id": event.event_id, "name": "Fair", "scope": "all", "start": start, "end": end}
+    client = signed_in_client(app, "olga")
+    version = nego.summary(store, plan.plan_id)["version"]
+
+    change = {"colId": "reason", "data": {**row, "reason": reason}, "value": reason}
+    response = _grid_edit(client, app, plan, "sys-events-grid", change)
+
+    assert response.status_code == 200, response.data[:300]
+    assert "event's reason is text, not" in response.get_data(as_text=True)
+    assert nego.summary(store, plan.plan_id)["version"] == version
+    assert system.list_events(store, plan.plan_id)[0].reason == "a trade fair"
+    # the reason typed as text is saved
+    change = {"colId": "reason", "data": {**row, "reason": "a fair"}, "value": "a fair"}
+    assert _grid_edit(client, app, plan, "sys-events-grid", change).status_code == 200
+    assert system.list_events(store, plan.plan_id)[0].reason == "a fair"
+
+
+def _click(client, app, plan, button: str, values: dict[tuple[str, str], Any]):
+    """A click of `button` with `values` for the callback's inputs and state (by id and
+    property; the plan selection the plan's, every other one empty), as the page sends it."""
+    key = _key(app, button)
+    spec = app.callback_map[key]
+    given = {(button, "n_clicks"): 1, ("nav-session", "data"): {"plan_id": plan.plan_id}}
+    given.update(values)
+
+    def entry(dep):
+        return _entry(dep["id"], dep["property"], given.get((dep["id"], dep["property"])))
+
+    outputs = []
+    for part in key.strip(".").split("..."):
+        cid, prop = part.split("@")[0].rsplit(".", 1)
+        outputs.append({"id": cid, "property": prop})
+    body = {
+        "output": key,
+        "outputs": outputs if key.startswith("..") else outputs[0],
+        "inputs": [entry(d) for d in spec["inputs"]],
+        "state": [entry(d) for d in spec["state"]],
+        "changedPropIds": [f"{button}.n_clicks"],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+@pytest.mark.parametrize(
+    ("button", "box"),
+    [("sys-threshold-set", "sys-threshold"), ("replay-run", "replay-cycles")],
+)
+@pytest.mark.parametrize("typed", [float("nan"), float("inf"), -float("inf"), 10**400])
+def test_a_number_box_sent_as_no_number_a_browser_holds_is_refused(app, plan, button, box, typed):
+    """A number box sends what the browser's number holds: NaN, an infinity or a whole number
+    past a float's range come from no page (JSON.stringify writes them as null). A threshold
+    of 10**400 reached `float` (an OverflowError, a 500), the replay's cycles `int` in its
+    job."""
+    store = _store(app)
+    before = plans.get_plan(store, plan.plan_id).threshold
+    client = signed_in_client(app, "olga")
+
+    response = _click(client, app, plan, button, {(box, "value"): typed})
+
+    assert response.status_code == 400, response.data[:300]
+    assert plans.get_plan(store, plan.plan_id).threshold == before
+    if box == "sys-threshold":  # the box as the page sends it sets the threshold
+        assert _click(client, app, plan, button, {(box, "value"): 12.5}).status_code == 200
+        assert plans.get_plan(store, plan.plan_id).threshold == 0.125

@@ -1393,7 +1393,10 @@ def check_plan_name(name: str) -> str:
 
 def check_text(field: str, text: str | None, limit: int = bounds.MAX_TEXT_CHARS) -> None:
     """Refuse free text over its bound (`forecast.bounds`: notes, reasons and explanations a
-    few thousand characters, names ~200), naming the field, the limit and the length."""
+    few thousand characters, names ~200), naming the field, the limit and the length; and
+    anything but text (a grid's cell sent as a number reached `len`, or a 0 emptied it)."""
+    if text is not None and not isinstance(text, str):
+        raise Invalid(f"{field} is text, not {text!r}; nothing was changed")
     problem = bounds.text_problem(field, text, limit)
     if problem is not None:
         raise Invalid(problem + "; nothing was changed")
