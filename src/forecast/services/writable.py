@@ -88,8 +88,9 @@ def read_only_how(url: str) -> str | None:
     it does not (or is no SQLite URL). Read as they read it: SQLAlchemy's driver gives sqlite3
     the URI filename with the URL's query after it (only with uri=true, 1, yes, on, ...), and
     SQLite takes the parameters from that filename (after its first ``?``, an escaped one in
-    the URL's path too; %-escapes decoded): the last mode=, exactly ``ro``; the first
-    immutable=, a boolean as SQLite reads one (1, 2, yes, on, true in any case)."""
+    the URL's path too; %-escapes decoded): the last mode=, ``ro`` (``RO`` too, which SQLite
+    refuses to open: the fix is the same); the first immutable=, a boolean as SQLite reads one
+    (1, 2, yes, on, true in any case)."""
     try:
         parsed = make_url(url)
         if parsed.get_backend_name() != "sqlite":
@@ -105,7 +106,7 @@ def read_only_how(url: str) -> str | None:
         for key, _, value in (each.partition("=") for each in query.split("&") if each)
     ]
     modes = [value for key, value in pairs if key == "mode"]
-    if modes and modes[-1] == "ro":
+    if modes and modes[-1].lower() == "ro":
         return "mode=ro"
     immutable = next((value for key, value in pairs if key == "immutable"), "")
     if _sqlite_boolean(immutable):
