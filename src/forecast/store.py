@@ -1108,7 +1108,11 @@ def sqlite_file_of(url: str | sa.engine.URL) -> Path | None:
     if path.startswith("file:"):  # a URI filename
         from urllib.parse import unquote
 
-        return Path(unquote(path.removeprefix("file:")))
+        # without the parameters after a "?" the URL's path held escaped (%3F), as SQLite reads
+        # it; file:///PATH and file://localhost/PATH are the file PATH too
+        path = re.split(r"[?#]", path.removeprefix("file:"), maxsplit=1)[0]
+        path = re.sub(r"^//(?:localhost)?(?=/)", "", path)
+        return Path(unquote(path))
     return Path(path)
 
 

@@ -1211,21 +1211,24 @@ def test_a_backup_whose_name_begins_with_a_dash_is_restored_as_the_file_it_names
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
+@pytest.mark.parametrize("schema", ["plan store", "demand plans"])
 def test_a_store_in_a_schema_whose_name_has_a_space_is_restored(
-    postgres_url, tmp_path, monkeypatch
+    postgres_url, tmp_path, monkeypatch, schema
 ):
     """pg_restore --list prints names unquoted (``TABLE plan store plans owner``): the archive
     of a store in the schema "plan store" was refused as no plan store's (its tables read as
-    "store plans", ...). It is restored, the plan as the backup had it."""
+    "store plans", ...). It is restored, the plan as the backup had it; so is a store in a
+    schema whose last word is a store table's name ("demand plans": ``TABLE demand plans
+    users owner`` is not the table plans of a schema "demand", owned by "users owner")."""
     monkeypatch.setenv("FORECAST_DATA_DIR", str(tmp_path / "data"))
     _needs_the_client_tools()
     with _new_database(postgres_url) as url:
         theirs = _suite_role(postgres_url, url)
         engine = sa.create_engine(theirs)
         with engine.begin() as conn:
-            conn.execute(sa.text('CREATE SCHEMA "plan store"'))
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
             name = make_url(theirs).database
-            conn.execute(sa.text(f'ALTER DATABASE "{name}" SET search_path TO "plan store"'))
+            conn.execute(sa.text(f'ALTER DATABASE "{name}" SET search_path TO "{schema}"'))
         engine.dispose()
         store = open_store(db_url=theirs)
         try:
@@ -1244,7 +1247,7 @@ def test_a_store_in_a_schema_whose_name_has_a_space_is_restored(
                 where = (
                     "SELECT table_schema FROM information_schema.tables WHERE table_name = 'plans'"
                 )
-                assert conn.execute(sa.text(where)).scalars().all() == ["plan store"]
+                assert conn.execute(sa.text(where)).scalars().all() == [schema]
         finally:
             store.close()
 

@@ -80,3 +80,66 @@ def test_the_dashboard_refuses_a_read_only_store_url_before_it_opens_the_store(t
         assert f"opens the SQLite file {file} read-only" in str(refused.value)
     # the same file by a plain URL is served
     create_app(db_url=f"sqlite:///{file}", data_dir=str(tmp_path))
+
+
+# Each URL as SQLite itself reads it (checked first in the test): read-only, or written to.
+_OPENED_READ_ONLY = [
+    "sqlite:///file:{file}?uri=yes&mode=ro",  # SQLAlchemy takes yes, on, t... as uri=true
+    "sqlite:///file:{file}?mode=ro&uri=on",
+    "sqlite:///file:{file}?uri=true&immutable=yes",  # SQLite's booleans: yes, on, 2...
+    "sqlite:///file:{file}?uri=true&immutable=On",
+    "sqlite:///file:{file}?uri=true&immutable=2",
+    "sqlite:///file:{file}%3Fmode%3Dro?uri=true",  # an escaped ? in the path: SQLite's query
+]
+_OPENED_FOR_WRITING = [
+    "sqlite:///{file}",
+    "sqlite:///file:{file}?cache=shared&uri=true",
+    "sqlite:///file:{file}?uri=true&MODE=ro",  # SQLite's parameter names are case-sensitive
+    "sqlite:///file:{file}?uri=true&immutable=0",
+    "sqlite:///file:{file}?uri=true&immutable=off",
+    "sqlite:///{folder}/mode=ro&immutable=1/forecast.db",  # the words in a folder's name
+]
+
+
+def _writes(url: str) -> bool:
+    """Whether SQLite, given `url` as the store's driver gives it, writes to the file."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("PRAGMA user_version = 7"))
+        return True
+    except sa.exc.OperationalError as refused:
+        assert "readonly database" in str(refused), refused
+        return False
+    finally:
+        engine.dispose()
+
+
+def test_every_url_sqlite_opens_read_only_is_refused_and_no_other(tmp_path):
+    """mode=ro and immutable=1 as SQLAlchemy and SQLite read them (uri=yes, immutable=on, a ?
+    escaped in the path): such a URL was served, and every sign-in failed. A URL that opens the
+    file for writing (cache=shared, MODE=ro, which SQLite does not read, those words in a
+    folder's name) is served."""
+    import pytest
+
+    from dashboard.app import create_app
+    from forecast.services import writable
+    from forecast.services.errors import Invalid
+
+    file = _served_store(tmp_path)
+    for spelled in _OPENED_READ_ONLY:
+        url = spelled.format(file=file)
+        assert not _writes(url), url
+        with pytest.raises(Invalid) as refused:
+            create_app(db_url=url, data_dir=str(tmp_path))
+        assert f"opens the SQLite file {file} read-only" in str(refused.value), url
+        assert f"--db sqlite:///{file} " in str(refused.value), url
+    folder = tmp_path / "mode=ro&immutable=1"
+    folder.mkdir()
+    (folder / "forecast.db").write_bytes(file.read_bytes())
+    for spelled in _OPENED_FOR_WRITING:
+        url = spelled.format(file=file, folder=tmp_path)
+        assert _writes(url), url
+        writable.refuse_read_only_url(url)  # served: nothing raised

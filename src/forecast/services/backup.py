@@ -1712,8 +1712,10 @@ def _archive_contents(program: str, source: Path, url: str) -> _ArchiveContents:
         for line, found in ((line, _PG_ENTRY.match(line)) for line in listed.stdout.splitlines())
         if found
     ]
-    tables = [found[1] for _, entry in entries if (found := _table_entry(entry)) is not None]
     plans_schema = _store_schema([entry for _, entry in entries])
+    tables = [
+        found[1] for _, entry in entries if (found := _table_entry(entry, plans_schema)) is not None
+    ]
     restored, foreign = [], []
     for line, entry in entries:
         if _store_entry(entry, plans_schema):
@@ -1728,28 +1730,44 @@ def _archive_contents(program: str, source: Path, url: str) -> _ArchiveContents:
 def _store_schema(entries: list[str]) -> str | None:
     """The schema of the archive's plan store: the one of its schemas with a plans table that
     holds the most of this version's tables (public where that ties); None without a plans
-    table."""
+    table. Names are printed unquoted: a table's entry is read every way its words split into
+    a schema, one of the store's table names and an owner (``TABLE demand plans users owner``
+    is users of "demand plans", or plans of "demand" owned by "users owner"); the store's
+    schema is the one such reading gives most of its tables."""
     found: dict[str, set[str]] = {}
     for entry in entries:
-        table = _table_entry(entry)
-        if table is not None and table[1] in metadata.tables:
-            found.setdefault(table[0], set()).add(table[1])
+        words = _table_words(entry)
+        for at in range(1, len(words) - 1):
+            if words[at] in metadata.tables:
+                found.setdefault(" ".join(words[:at]), set()).add(words[at])
     with_plans = [schema for schema, tables in found.items() if "plans" in tables]
     if not with_plans:
         return None
     return max(with_plans, key=lambda schema: (len(found[schema]), schema == "public"))
 
 
-def _table_entry(entry: str) -> tuple[str, str] | None:
-    """The schema and name of a table's entry (``TABLE schema name owner``; not its data's),
-    None for another entry. Names are printed unquoted, so a schema or owner with a space is
-    told apart by the store's table name between them (the first word that is one); another
-    table's is taken as one word of schema, its name, one word of owner."""
+def _table_words(entry: str) -> list[str]:
+    """The words after TABLE of a table's entry (``TABLE schema name owner``; not its data's),
+    none for another entry or one too short to be a table's."""
     if not entry.startswith("TABLE ") or entry.startswith("TABLE DATA "):
-        return None
+        return []
     words = entry.split(" ")[1:]
-    if len(words) < 3:
+    return words if len(words) >= 3 else []
+
+
+def _table_entry(entry: str, schema: str | None = None) -> tuple[str, str] | None:
+    """The schema and name of a table's entry (``TABLE schema name owner``; not its data's),
+    None for another entry. Names are printed unquoted: in the store's `schema` (whole, spaces
+    and all), the name is the word after it; elsewhere a schema or owner with a space is told
+    apart by the store's table name between them (the first word that is one), and another
+    table's is taken as one word of schema, its name, one word of owner."""
+    words = _table_words(entry)
+    if not words:
         return None
+    if schema is not None:
+        mine = _in_schema(entry, "TABLE", schema)
+        if mine is not None and len(mine) >= 2 and mine[0] in metadata.tables:
+            return schema, mine[0]
     for at in range(1, len(words) - 1):
         if words[at] in metadata.tables:
             return " ".join(words[:at]), words[at]

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from urllib.parse import unquote
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -65,24 +67,12 @@ def sqlite_problem(file: Path) -> str | None:
 
 def refuse_read_only_url(url: str | None) -> None:
     """Raise ``Invalid`` when `url` opens a SQLite store read-only (a URI filename with
-    ``mode=ro`` or ``immutable=1``): a server writes to its store at every sign-in, so it cannot
-    serve one; the message gives the URL of the same file to serve, and the command line's way
-    to look at a store without writing to it."""
-    if not url:
-        return
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):  # e.g. a port that is no number
-        return  # opening the store says what is wrong with the URL, without its password
-    file = sqlite_file_of(parsed)
-    query = {key: str(value).lower() for key, value in parsed.query.items()}
-    if file is None or query.get("uri") not in {"true", "1"}:
-        return
-    if query.get("mode") == "ro":
-        how = "mode=ro"
-    elif query.get("immutable") in {"1", "true"}:
-        how = "immutable=1"
-    else:
+    ``mode=ro`` or ``immutable=1``, `read_only_how`): a server writes to its store at every
+    sign-in, so it cannot serve one; the message gives the URL of the same file to serve, and
+    the command line's way to look at a store without writing to it."""
+    how = read_only_how(url) if url else None
+    file = sqlite_file_of(url) if url and how else None
+    if url is None or how is None or file is None:
         return
     raise Invalid(
         f"the store URL {without_password(url)} opens the SQLite file {file} read-only ({how}), "
@@ -91,6 +81,46 @@ def refuse_read_only_url(url: str | None) -> None:
         "forecast.db there), and let the accounts' roles decide who may change what; to look at "
         f"the store without writing to it, use the command line: forecast plan list --db {url}"
     )
+
+
+def read_only_how(url: str) -> str | None:
+    """How the SQLite URL `url` opens its file read-only ("mode=ro", "immutable=1"); None where
+    it does not (or is no SQLite URL). Read as they read it: SQLAlchemy's driver gives sqlite3
+    the URI filename with the URL's query after it (only with uri=true, 1, yes, on, ...), and
+    SQLite takes the parameters from that filename (after its first ``?``, an escaped one in
+    the URL's path too; %-escapes decoded): the last mode=, ``ro`` (``RO`` too, which SQLite
+    refuses to open: the fix is the same); the first immutable=, a boolean as SQLite reads one
+    (1, 2, yes, on, true in any case)."""
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() != "sqlite":
+            return None
+        (filename, *_), options = parsed.get_dialect()().create_connect_args(parsed)
+    except (ArgumentError, ValueError, TypeError):
+        return None  # opening the store says what is wrong with the URL
+    if not options.get("uri") or not str(filename).startswith("file:"):
+        return None
+    query = str(filename).split("#", 1)[0].partition("?")[2]
+    pairs = [
+        (unquote(key), unquote(value))
+        for key, _, value in (each.partition("=") for each in query.split("&") if each)
+    ]
+    modes = [value for key, value in pairs if key == "mode"]
+    if modes and modes[-1].lower() == "ro":
+        return "mode=ro"
+    immutable = next((value for key, value in pairs if key == "immutable"), "")
+    if _sqlite_boolean(immutable):
+        return "immutable=1"
+    return None
+
+
+def _sqlite_boolean(text: str) -> bool:
+    """A URI parameter's value as SQLite reads a boolean (sqlite3_uri_boolean): a number not
+    0, or yes, on or true in any case; anything else (no, off, false, a word) false."""
+    digits = re.match(r"\d+", text)
+    if digits:
+        return int(digits.group()) != 0
+    return text.lower() in {"yes", "on", "true"}
 
 
 def database_problem(url: str, store: PlanRepository | None = None) -> str | None:
