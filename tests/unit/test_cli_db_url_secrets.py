@@ -74,6 +74,17 @@ def test_serve_and_backup_refuse_a_bad_url_without_its_password(command, tmp_pat
         assert SECRET not in result.output
 
 
+def test_serve_refuses_a_bad_forecast_db_url_without_its_password(tmp_path):
+    # the server's read-only check read the URL before the store did: int()'s words on a port
+    # that is no number said back the password's part after an unencoded @ (exit 1)
+    url = f"postgresql://u:pa@ss:{SECRET}@h/db"
+    env = {"FORECAST_DB_URL": url}
+    result = _invoke("serve", "--port", "8572", "--data-dir", str(tmp_path), env=env)
+    assert result.exit_code == 2, result.output
+    assert "FORECAST_DB_URL is not a database URL" in result.stderr
+    assert SECRET not in result.output
+
+
 @pytest.mark.parametrize(
     ("url", "shown"),
     [

@@ -72,8 +72,8 @@ def refuse_read_only_url(url: str | None) -> None:
         return
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        return  # opening the store says what is wrong with the URL
+    except (ArgumentError, ValueError):  # ValueError: a port that is no number, whose text
+        return  # int() would say back (a password's part); opening the store says what is wrong
     file = sqlite_file_of(parsed)
     query = {key: str(value).lower() for key, value in parsed.query.items()}
     if file is None or query.get("uri") not in {"true", "1"}:
