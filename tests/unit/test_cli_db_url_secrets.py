@@ -119,3 +119,14 @@ def test_a_misspelt_password_setting_is_not_shown_and_the_drivers_words_are_one_
         "error: cannot open the plan store at postgresql+psycopg://u@127.0.0.1:1/db?passwrd=***: "
         'invalid connection option "passwrd"'
     )
+
+
+@pytest.mark.parametrize("setting", ["sslpassword", "passwrd", "password", "passfile"])
+def test_the_pg_dump_command_backup_prints_holds_no_secret_setting(setting, tmp_path):
+    # sslpassword: the passphrase of the client's key, a libpq setting; passwrd: a misspelt one
+    url = f"postgresql://u@h/db?sslmode=require&{setting}={SECRET}"
+    result = _invoke("store", "backup", str(tmp_path / "x.dump"), "--db", url)
+    assert result.exit_code == 2, result.output
+    assert "pg_dump --format=custom" in result.stderr
+    assert "sslmode=require" in result.stderr  # the harmless settings reach the server still
+    assert SECRET not in result.output
