@@ -74,6 +74,17 @@ def test_serve_and_backup_refuse_a_bad_url_without_its_password(command, tmp_pat
         assert SECRET not in result.output
 
 
+def test_serve_refuses_a_bad_forecast_db_url_without_its_password(tmp_path):
+    # the server's read-only check read the URL before the store did: int()'s words on a port
+    # that is no number said back the password's part after an unencoded @ (exit 1)
+    url = f"postgresql://u:pa@ss:{SECRET}@h/db"
+    env = {"FORECAST_DB_URL": url}
+    result = _invoke("serve", "--port", "8572", "--data-dir", str(tmp_path), env=env)
+    assert result.exit_code == 2, result.output
+    assert "FORECAST_DB_URL is not a database URL" in result.stderr
+    assert SECRET not in result.output
+
+
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
@@ -108,3 +119,14 @@ def test_a_misspelt_password_setting_is_not_shown_and_the_drivers_words_are_one_
         "error: cannot open the plan store at postgresql+psycopg://u@127.0.0.1:1/db?passwrd=***: "
         'invalid connection option "passwrd"'
     )
+
+
+@pytest.mark.parametrize("setting", ["sslpassword", "passwrd", "password", "passfile"])
+def test_the_pg_dump_command_backup_prints_holds_no_secret_setting(setting, tmp_path):
+    # sslpassword: the passphrase of the client's key, a libpq setting; passwrd: a misspelt one
+    url = f"postgresql://u@h/db?sslmode=require&{setting}={SECRET}"
+    result = _invoke("store", "backup", str(tmp_path / "x.dump"), "--db", url)
+    assert result.exit_code == 2, result.output
+    assert "pg_dump --format=custom" in result.stderr
+    assert "sslmode=require" in result.stderr  # the harmless settings reach the server still
+    assert SECRET not in result.output

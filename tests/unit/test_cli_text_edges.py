@@ -266,3 +266,31 @@ def test_a_files_cell_said_back_in_a_problem_shows_its_control_characters_escape
     escaped = cell.encode("unicode_escape").decode("ascii")
     assert f"sales.csv:4:date: is not a date ({escaped})" in result.stderr
     assert "\x1b" not in result.stderr and "\nfake line" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "東京\u3000本店",  # an ideographic space, as Japanese and Chinese text has it
+        "1\u202f234 Stück",  # a narrow no-break space grouping thousands (French, Excel)
+        "Caf\xe9\xa0Nord",  # a no-break space
+        "👨\u200d👩\u200d👧 shop",  # an emoji joined by zero-width joiners
+    ],
+)
+def test_a_files_cell_said_back_in_a_problem_keeps_its_spaces_and_joined_letters(tmp_path, cell):
+    """Only what a terminal would obey or break a line on is escaped: the spaces and joiners of
+    text in any script are said back as the file has them, not as \\u3000 or \\xa0."""
+    path = tmp_path / "sales.csv"
+    path.write_text(f"id,date,sales\n1,2024-01-01,5\n1,2024-01-08,6\n1,{cell},7\n")
+    result = CliRunner().invoke(app, ["ingest", str(path), "-o", str(tmp_path / "h.csv")])
+    assert result.exit_code == 2, result.output
+    assert f"sales.csv:4:date: is not a date ({cell})" in result.stderr
+
+
+def test_a_bidi_override_in_a_cell_is_said_back_escaped(tmp_path):
+    """A right-to-left override would show the rest of the problem line reversed."""
+    path = tmp_path / "sales.csv"
+    path.write_text("id,date,sales\n1,2024-01-01,5\n1,2024-01-08,6\n1,abc\u202edef,7\n")
+    result = CliRunner().invoke(app, ["ingest", str(path), "-o", str(tmp_path / "h.csv")])
+    assert "is not a date (abc\\u202edef)" in result.stderr
+    assert "\u202e" not in result.stderr

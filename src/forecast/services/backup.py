@@ -83,6 +83,7 @@ from forecast.services.store_factory import (
     DB_FILENAME,
     cannot_open,
     default_data_dir,
+    is_shown_setting,
     open_store,
     resolve_db_url,
     sqlite_file,
@@ -1493,7 +1494,8 @@ def _keep_the_database_as_it_is(url: str, data_dir: str | Path | None) -> Path:
                 f"before the restore replaces it; nothing was changed: install Debian's package "
                 f"{PG_CLIENT_PACKAGE} (PostgreSQL's client tools) and restore again"
             )
-        command = [program, *shlex.split(pg_dump_command(url, path, schema=schema))[1:]]
+        dumped_by = pg_dump_command(url, path, schema=schema, running=True)
+        command = [program, *shlex.split(dumped_by)[1:]]
         try:
             dumped = subprocess.run(
                 command,
@@ -2113,7 +2115,7 @@ def _run_pg_restore(
         use_list.write(entries)
         use_list.flush()
         loader = subprocess.Popen(
-            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", f"--dbname={_libpq_url(url)}"],
+            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", *_server_words(url, running=True)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=psql_said,
@@ -2229,10 +2231,12 @@ def _read(file: Any) -> str:
     return str(file.read().decode(errors="replace"))
 
 
-def _libpq_url(url: str) -> str:
+def _libpq_url(url: str, *, running: bool = False) -> str:
     """`url` as a libpq connection string (PostgreSQL's tools take it as --dbname): without the
-    driver and the password, with the URL's query settings (host=, port=, sslmode=, ...)."""
-    return url_without_password(url, driver="postgresql")
+    driver and the password, with the URL's query settings (host=, port=, sslmode=, ...): all
+    of them for a tool this process `running` starts, those known to be harmless in a command
+    a message prints (`url_without_password`)."""
+    return url_without_password(url, driver="postgresql", running=running)
 
 
 def _postgres_installation_keys(url: str, changed: str = "changed") -> dict[str, str] | None:
@@ -2260,18 +2264,25 @@ def _postgres_installation_keys(url: str, changed: str = "changed") -> dict[str,
     return {str(name): str(value) for name, value in rows}
 
 
-def url_without_password(url: str, driver: str | None = None) -> str:
+def url_without_password(url: str, driver: str | None = None, *, running: bool = False) -> str:
     """`url` as given (with `driver` in place of its own, where given), with no password in it,
     after the user or in its query (a command to print: PostgreSQL's clients then take it from
-    PGPASSWORD or ~/.pgpass)."""
+    PGPASSWORD or ~/.pgpass). A command a message prints keeps only the query settings known
+    to be harmless (`store_factory.is_shown_setting`: sslmode, host, connect_timeout, ...):
+    another may be a secret (sslpassword, the client key's passphrase, which libpq asks for
+    when it is left out; a misspelt password=); one this process `running` starts keeps all
+    but the password and password file (they go by PGPASSWORD, PGPASSFILE)."""
     parsed = make_url(url)
+    query = _without_secrets(parsed.query)
+    if not running:
+        query = {name: value for name, value in query.items() if is_shown_setting(name)}
     bare = sa.URL.create(
         driver or parsed.drivername,
         username=parsed.username,
         host=parsed.host,
         port=parsed.port,
         database=parsed.database,
-        query=_without_secrets(parsed.query),
+        query=query,
     )
     return bare.render_as_string(hide_password=False)
 
@@ -2315,7 +2326,9 @@ def _double_quoted(text: str) -> str:
     return '"' + re.sub(r'([\\"$`])', r"\\\1", text) + '"'
 
 
-def pg_dump_command(url: str, target: str | Path, *, schema: str | None = None) -> str:
+def pg_dump_command(
+    url: str, target: str | Path, *, schema: str | None = None, running: bool = False
+) -> str:
     """The pg_dump command that backs up the plan store in the database of `url` into `target`
     (custom format, for pg_restore), without the URL's password: only the store's tables
     (`store_table_patterns`, in `schema` where it is given), so that what else the database
@@ -2326,7 +2339,7 @@ def pg_dump_command(url: str, target: str | Path, *, schema: str | None = None) 
             "pg_dump",
             "--format=custom",
             f"--file={target}",
-            *_server_words(url),
+            *_server_words(url, running=running),
             *(f"--table={pattern}" for pattern in store_table_patterns(schema)),
         ]
     )
@@ -2346,8 +2359,9 @@ def store_table_patterns(schema: str | None = None) -> list[str]:
     ]
 
 
-def _server_words(url: str) -> list[str]:
+def _server_words(url: str, *, running: bool = False) -> list[str]:
     """The server, user and database of `url` as PostgreSQL's tools take them: the whole URL as
     a libpq connection string (`_libpq_url`: its query settings, host=, port=, sslmode=, kept
-    so that the tools reach the server the store does), never the password."""
-    return [f"--dbname={_libpq_url(url)}"]
+    so that the tools reach the server the store does), never the password; a printed command
+    (not `running`) keeps only the harmless settings."""
+    return [f"--dbname={_libpq_url(url, running=running)}"]

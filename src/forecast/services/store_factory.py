@@ -264,9 +264,15 @@ none a secret); any other's value, ``password=`` and ``passfile=`` or a misspelt
 ``passwrd=``, is shown as ``***``."""
 
 
+def is_shown_setting(name: str) -> bool:
+    """Whether a URL's query setting `name` is one a message may show with its value
+    (`_SHOWN_SETTINGS`)."""
+    return name.lower() in _SHOWN_SETTINGS
+
+
 def _query_setting(found: re.Match[str]) -> str:
     sign, name, value = found.groups()
-    return f"{sign}{name}={value if name.lower() in _SHOWN_SETTINGS else '***'}"
+    return f"{sign}{name}={value if is_shown_setting(name) else '***'}"
 
 
 _CREDENTIALS = re.compile(

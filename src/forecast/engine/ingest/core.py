@@ -16,8 +16,11 @@ from forecast.engine import period_weeks
 from forecast.engine.ingest import detect, reader, series
 from forecast.engine.ingest.dates import EARLIEST, LATEST, ParsedDates, parse_dates, parse_unique
 from forecast.engine.ingest.problems import (
+    NUL,
     duplicate_problems,
     grouped_number_problems,
+    nul_cells,
+    nul_problems,
     row_problems,
     spreadsheet_numbering,
     spreadsheet_row_numbers,
@@ -250,6 +253,9 @@ def read_sales(
         row_numbers,
         usable & ~(numbers.missing | numbers.bad),
     )
+    problems += _nul_problems(
+        name, kind, raw, frame, id_names, others, uid_codes, len(uid_names), row_numbers
+    )
     if duplicates == "refuse":
         problems += duplicate_problems(
             name, date_col_name, row_numbers, uid_codes, ds, uid_names, frame[date_col_name], usable
@@ -415,6 +421,37 @@ def read_sales(
         filled_rows,
         future,
     )
+
+
+def _nul_problems(
+    name: str,
+    kind: str,
+    raw: bytes,
+    frame: pd.DataFrame,
+    id_names: Sequence[str],
+    others: Sequence[str],
+    codes: np.ndarray,
+    n_series: int,
+    row_numbers: np.ndarray,
+) -> list[Problem]:
+    """The rows whose series key, or attribute the plan keeps per series (a team's name), holds
+    a NUL character (`nul_problems`); a column the plan does not keep (it varies within a
+    series) may hold one. A CSV file without a NUL byte is not looked through."""
+    if kind == "csv" and NUL.encode() not in raw:
+        return []
+    found: list[Problem] = []
+    for col in dict.fromkeys([*id_names, *others]):
+        mask = nul_cells(frame[col])
+        if not mask.any():
+            continue
+        if col in id_names:
+            what = "a series key"
+        elif series.constant_per_series(frame[col], codes, n_series):
+            what = "an attribute of a series"
+        else:
+            continue  # not kept: the plan never sees it
+        found += nul_problems(name, col, row_numbers, frame[col], mask, what)
+    return found
 
 
 KEY_FIX = "fill in the key (store, item...) or delete the row"

@@ -180,3 +180,42 @@ def duplicate_problems(
             )
         )
     return out
+
+
+NUL = "\x00"
+NUL_FIX = (
+    "take the NUL out, e.g. export the file again from the program that made it (a NUL is "
+    "often the mark of a damaged export)"
+)
+
+
+def nul_cells(column: pd.Series) -> np.ndarray:
+    """Per cell of `column`: whether it is text holding a NUL character (U+0000); each distinct
+    value is looked at once."""
+    if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
+        return np.zeros(len(column), dtype=bool)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    held = np.fromiter(
+        (isinstance(u, str) and NUL in u for u in uniques), dtype=bool, count=len(uniques)
+    )
+    if not held.any():
+        return np.zeros(len(column), dtype=bool)
+    return (codes >= 0) & held[np.maximum(codes, 0)]
+
+
+def nul_problems(
+    file: str, column: str, row_numbers: np.ndarray, cells: pd.Series, mask: np.ndarray, what: str
+) -> list[Problem]:
+    """A problem per row whose cell of `column` (`what`: a series key, an attribute) holds a NUL
+    character: a plan keeps it as a name, which no database stores with a NUL in it
+    (PostgreSQL refuses one) and no list prints as it is. The cell is said back with the NUL
+    written as an escape (``\\x00``)."""
+    return row_problems(
+        file,
+        column,
+        row_numbers,
+        mask,
+        cells,
+        lambda _value: f"{what} cannot hold a NUL character (U+0000, shown as \\x00)",
+        NUL_FIX,
+    )

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 
 from forecast.engine.ingest import detect, reader
-from forecast.engine.ingest.problems import MAX_PROBLEMS_PER_KIND
+from forecast.engine.ingest.problems import MAX_PROBLEMS_PER_KIND, NUL, nul_cells, nul_problems
 from forecast.engine.ingest.types import IngestError, Problem
 from forecast.schema import UNIQUE_ID
 
@@ -182,6 +182,18 @@ def merge_attributes_file(
             ]
         )
     table = table.copy()
+    if kind != "csv" or NUL.encode() in raw:
+        rows = np.arange(len(table)) + 2  # the header is row 1
+        held = [
+            problem
+            for col in table.columns
+            if (mask := nul_cells(table[col])).any()
+            for problem in nul_problems(
+                name, str(col), rows, table[col], mask, "an attribute of a series"
+            )
+        ]
+        if held:
+            raise IngestError(held)
     for col in table.columns:
         table[col] = attribute_text(table[col])
     dup = table.duplicated(keys, keep="first").to_numpy()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -72,12 +73,27 @@ class Problem:
 def _printable(text: str) -> str:
     """A file's cell or header as a problem line says it back: a control character written as
     its escape (``\\x1b``, ``\\n``), so that a terminal showing the line neither obeys it (a
-    title set, the screen cleared) nor breaks the line in two."""
+    title set, the screen cleared) nor breaks the line in two, and a bidi control too (it
+    would show the rest of the line reversed). The spaces and joiners of text in any script
+    (a no-break space, an ideographic space, an emoji's zero-width joiner) stay as they are."""
     if text.isprintable():
         return text
-    return "".join(
-        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
-    )
+    return "".join(_escaped(c) if _obeyed(c) else c for c in text)
+
+
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def _obeyed(char: str) -> bool:
+    """Whether a terminal acts on `char` rather than showing it: a control character, a line
+    or paragraph separator, a bidi control."""
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in _BIDI_CONTROLS
+
+
+def _escaped(char: str) -> str:
+    return char.encode("unicode_escape").decode("ascii")
 
 
 def in_file_order(problems: list[Problem]) -> list[Problem]:
