@@ -1011,16 +1011,22 @@ def event_import(
 @event_app.command("export")
 def event_export(
     plan: PlanArg,
-    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="File to write: CSV, or a workbook when it is named .xlsx."
+        ),
+    ],
     excel: ExcelOpt = False,
     db: DbOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write the plan's events as CSV, the columns of the XLSX export's events sheet: edit it in
-    a spreadsheet and `forecast plan event import` it into another plan or a new version."""
+    """Write the plan's events as CSV (or, named .xlsx, a workbook of one "events" sheet), the
+    columns of the XLSX export's events sheet: edit it in a spreadsheet and `forecast plan event
+    import` it into another plan or a new version."""
     state = plans.get_plan(open_plan_store(db, data_dir, existing=True), plan)
-    data = exports.events_csv(state, excel_csv=excel)
+    data = exports.events_file(state, out.name, excel_csv=excel)
     try:
         out.write_bytes(data)
     except OSError as exc:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import pandas as pd
@@ -311,6 +312,32 @@ def export_events(store: PlanRepository, plan: str, *, excel_csv: bool = False) 
 def events_csv(state: PlanState, *, excel_csv: bool = False) -> bytes:
     """`export_events` of a plan already read."""
     return export.to_csv(events_sheet(state.events), excel=excel_csv)
+
+
+EVENT_FILE_REFUSED = (".xls", ".xlsm", ".ods", ".numbers", ".json", ".xml", ".pdf", ".zip")
+EVENT_FILE_REFUSED += (".parquet", ".pq", ".gz")
+"""Names an events file cannot have: `event_import` reads none of these as the export would
+write it (a workbook of another kind, a Parquet or JSON file, an archive)."""
+
+
+def events_file(state: PlanState, filename: str, *, excel_csv: bool = False) -> bytes:
+    """The plan's events as the file `filename` names: a workbook (its "events" sheet) for
+    ``.xlsx``, CSV for any other name `event_import` reads as CSV (``.csv``, ``.txt``, none);
+    a name it would not read back (``.xls``, ``.parquet``...) is refused, so every file written
+    imports again."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix == ".xlsx":
+        sheet = events_sheet(state.events)
+        try:
+            return export.to_xlsx({"events": sheet})
+        except export.ExportError as exc:
+            raise Invalid.from_error(exc) from exc
+    if suffix in EVENT_FILE_REFUSED:
+        raise Invalid(
+            f"cannot write the events as {suffix}: an events file is CSV or an XLSX workbook; "
+            "name the file .csv or .xlsx"
+        )
+    return events_csv(state, excel_csv=excel_csv)
 
 
 EXPLANATION_STATUS = {
