@@ -194,3 +194,65 @@ def test_many_explanations_carried_are_named_a_few_at_a_time_not_one_line_each(t
     )
     assert len(store.audit(done.plan_id)[-1].what) < 10_000
     store.close()
+
+
+def _as_an_older_release_exported_it(store, plan_id) -> dict:
+    """The plan's bundle as a release before `explanations_as_stored` wrote it: the same
+    content without that list, signed by this installation."""
+    content = json.loads(exports.export_plan(store, plan_id, "json"))
+    del content[exports.AS_STORED]
+    return content
+
+
+def test_a_signed_bundle_of_an_older_release_carries_an_explanation_no_longer_accepted(
+    tmp_path,
+):
+    """An older release wrote no list of the explanations as stored: its bundle of a plan
+    holding an explanation with a reason code retired since is this installation's own, signed
+    and unchanged, so the import carries that explanation as the plan held it, with the note,
+    instead of calling the bundle damaged."""
+    from test_bundle_signing import signed
+
+    store = open_store(data_dir=tmp_path / "here")
+    plan_id = _plan_with_an_explanation_no_longer_accepted(store)
+    held = plans.get_plan(store, plan_id).explanations
+    data = signed(_as_an_older_release_exported_it(store, plan_id), store.installation_key())
+
+    done = exports.import_noted(store, data, "ann", name="from last year")
+
+    assert plans.get_plan(store, done.plan_id).explanations == held
+    said = [line for line in done.lines() if "explanation" in line]
+    assert len(said) == 2
+    assert said[0].startswith("the bundle's explanation 1 (team a on ")
+    assert "is carried as its plan held it: unknown reason code 'because'" in said[0]
+    store.close()
+
+
+def test_a_bundle_of_an_older_release_changed_after_export_is_still_refused(tmp_path):
+    """Without a valid signature of this installation (changed after export, or another
+    installation's taken on trust) an explanation no longer accepted is still refused."""
+    from test_bundle_signing import signed
+
+    from forecast.services.errors import Invalid
+
+    here, there = open_store(data_dir=tmp_path / "here"), open_store(data_dir=tmp_path / "there")
+    plan_id = _plan_with_an_explanation_no_longer_accepted(here)
+    content = _as_an_older_release_exported_it(here, plan_id)
+    changed = json.dumps({**content, "exported_at": "2020-01-01T00:00:00Z"}).encode()
+    for store, data, trust, said in (
+        (here, changed, False, "the bundle's content does not match its signature"),
+        (
+            there,
+            signed(content, here.installation_key()),
+            True,
+            "the bundle's explanation 1 is damaged: unknown reason code 'because'",
+        ),
+    ):
+        try:
+            exports.import_bundle(store, data, "ann", name="again", trust=trust)
+        except Invalid as refused:
+            assert said in str(refused)
+        else:
+            raise AssertionError("an unsigned change was imported")
+    here.close()
+    there.close()

@@ -1016,11 +1016,16 @@ def _without_damaged_calibration(state: PlanState) -> list[str]:
 
 
 def _as_stored_numbers(bundle: export.Bundle, state: PlanState) -> set[int]:
-    """The bundle's `AS_STORED` numbers (none in a bundle of an earlier release); anything but
-    numbers of the plan's explanations, each once and in order as an export lists them (so no
-    longer than the plan's explanations), is refused as damage."""
-    found = bundle.content.get(AS_STORED, [])
+    """The bundle's `AS_STORED` numbers; anything but numbers of the plan's explanations, each
+    once and in order as an export lists them (so no longer than the plan's explanations), is
+    refused as damage. A bundle of an earlier release has no such list: one this installation
+    signed (its signature checked, so the plan held every explanation as the bundle has it)
+    carries any of its explanations as stored; one of another installation, taken on trust,
+    none."""
     count = len(state.explanations)
+    if AS_STORED not in bundle.content:
+        return set() if bundle.trusted_foreign else set(range(1, count + 1))
+    found = bundle.content[AS_STORED]
     if (
         not isinstance(found, list)
         or len(found) > count
