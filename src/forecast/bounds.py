@@ -76,6 +76,21 @@ MAX_FILENAME_CHARS = 200
 """A file name kept with what was read from it (an actuals version, a plan's sales file)."""
 
 
+# -- how many parts a plan holds (a bundle's plan is held to these before any is read) ----------
+
+MAX_PLAN_EVENTS = 50_000
+"""Events of one plan: ten files of ``MAX_EVENT_ROWS`` events; a promotions calendar has
+hundreds."""
+MAX_PLAN_EXPLANATIONS = 1_000_000
+"""Explanations of one plan: one per explained cell (tens of thousands of series, a horizon of
+weeks), those replaced since kept too."""
+MAX_PLAN_FACTORS = 10_000
+"""Factors marked in one plan (each re-forecasts the series it marks)."""
+MAX_TEAMS = 100_000
+"""Teams of one plan's negotiation, and so its claims and assignments: more than a plan of
+tens of thousands of series has even with a team per series."""
+
+
 def text_problem(
     field: str, text: str | None, limit: int, *, one_line: bool | None = None
 ) -> str | None:

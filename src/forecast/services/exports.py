@@ -13,7 +13,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import pandas as pd
 
-from forecast import export, schema
+from forecast import bounds, export, schema
 from forecast.errors import Refusal, reason_of
 from forecast.negotiation import Negotiation
 from forecast.overrides import (
@@ -314,8 +314,8 @@ def events_csv(state: PlanState, *, excel_csv: bool = False) -> bytes:
     return export.to_csv(events_sheet(state.events), excel=excel_csv)
 
 
-EVENT_FILE_REFUSED = (".xls", ".xlsm", ".ods", ".numbers", ".json", ".xml", ".pdf", ".zip")
-EVENT_FILE_REFUSED += (".parquet", ".pq", ".gz")
+EVENT_FILE_REFUSED: tuple[str, ...] = (".xls", ".xlsm", ".ods", ".numbers", ".json", ".xml")
+EVENT_FILE_REFUSED += (".pdf", ".zip", ".parquet", ".pq", ".gz")
 """Names an events file cannot have: `event_import` reads none of these as the export would
 write it (a workbook of another kind, a Parquet or JSON file, an archive)."""
 
@@ -971,11 +971,88 @@ def _free_form_misfit(state: PlanState) -> str | None:
     return None
 
 
+_PLAN_COUNTS = (
+    ("events", "events", "MAX_PLAN_EVENTS"),
+    ("explanations", "explanations", "MAX_PLAN_EXPLANATIONS"),
+    ("factors", "factors", "MAX_PLAN_FACTORS"),
+)
+_NEGOTIATION_COUNTS = (
+    ("team_baseline", "teams"),
+    ("claims", "claims"),
+    ("assignments", "assignments"),
+)
+
+
+def _count_over_bounds(doc: Mapping[str, Any]) -> str | None:
+    """Why the plan document holds more events, explanations, factors, teams, claims or
+    assignments than a plan may (`forecast.bounds`), in words; None when it holds no more. Read
+    before any of them is, so an absurd count costs nothing."""
+    for key, what, bound in _PLAN_COUNTS:
+        found, most = doc.get(key), getattr(bounds, bound)
+        if isinstance(found, list) and len(found) > most:
+            return f"the bundle's plan has {len(found):,} {what}, more than the {most:,} a plan may have"
+    negotiation = doc.get("negotiation")
+    if isinstance(negotiation, dict):
+        for key, what in _NEGOTIATION_COUNTS:
+            found = negotiation.get(key)
+            if isinstance(found, dict | list) and len(found) > bounds.MAX_TEAMS:
+                return (
+                    f"the bundle's negotiation has {len(found):,} {what}, more than the "
+                    f"{bounds.MAX_TEAMS:,} a plan may have"
+                )
+    return None
+
+
+def _text_over_bounds(state: PlanState) -> str | None:
+    """Where the plan document holds a text longer than a person may type it (an event's name
+    or reason, an explanation, a factor's name, a claim's note: `forecast.bounds`), naming the
+    bundle's item and the limit; None when every one is within its bound."""
+
+    def too_long(field: str, text: Any, limit: int) -> str | None:
+        if not isinstance(text, str) or len(text) <= limit:
+            return None
+        return bounds.text_problem(field, text, limit)
+
+    def named(record: Any) -> str:
+        called = record.get("name") if isinstance(record, dict) else None
+        if not isinstance(called, str) or len(called) > bounds.MAX_NAME_CHARS:
+            return ""
+        return f" ({_shortened(called, 60)!r})"
+
+    texts = (
+        ("event", state.events, (("name", "an event's name", bounds.MAX_NAME_CHARS),)),
+        ("event", state.events, (("reason", "an event's reason", bounds.MAX_TEXT_CHARS),)),
+        ("explanation", state.explanations, (("text", "an explanation", bounds.MAX_TEXT_CHARS),)),
+        ("factor", state.factors, (("name", "a factor's name", bounds.MAX_NAME_CHARS),)),
+    )
+    for part, records, checked in texts:
+        for number, record in enumerate(records, 1):
+            if not isinstance(record, dict):
+                continue
+            for key, field_words, limit in checked:
+                problem = too_long(field_words, record.get(key), limit)
+                if problem is not None:
+                    return f"the bundle's {part} {number}{named(record)}: {problem}"
+    claims = state.negotiation.get("claims")
+    if isinstance(claims, dict):
+        for team, claim in claims.items():
+            note = claim.get("note") if isinstance(claim, dict) else None
+            problem = too_long("a claim's note", note, bounds.MAX_TEXT_CHARS)
+            if problem is not None:
+                return f"the bundle's claim of team {_shortened(str(team), 60)!r}: {problem}"
+    return None
+
+
 def _plan_document(bundle: export.Bundle) -> PlanState:
     """The bundle's plan document as a plan, each of its fields of the kind the plan declares
     (text, whole numbers, lists of text...): a damaged one is refused naming the field, before
-    a wrong kind reaches the code that reads the plan (or the database)."""
+    a wrong kind reaches the code that reads the plan (or the database). A plan of more parts
+    or longer texts than a plan made here may hold (`forecast.bounds`) is refused naming the
+    bundle's item and the limit."""
     doc = bundle.doc
+    found_count = _count_over_bounds(doc)
+    if found_count is not None:
+        raise _damaged(found_count)
     hints = get_type_hints(PlanState)
     for known in fields(PlanState):
         if known.name in ROW_FIELDS:  # the store row's, not the document's
@@ -992,7 +1069,7 @@ def _plan_document(bundle: export.Bundle) -> PlanState:
             raise _damaged(f"{where} is empty, where an export writes text")
     with _reading("the bundle's plan document", "a plan as an export writes it"):
         state = PlanState.from_dict(doc)
-    found = _free_form_misfit(state)
+    found = _free_form_misfit(state) or _text_over_bounds(state)
     if found is not None:
         raise _damaged(found)
     return state
