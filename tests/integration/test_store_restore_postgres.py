@@ -1434,3 +1434,37 @@ def test_no_secret_of_the_url_is_on_a_command_line_the_restore_runs(
         assert mode == "600", line  # for the user's eyes only while the tool runs
         assert not Path(path).exists()  # and gone after
     assert list(folder.glob("*.dump"))  # the copy of the store as it was, made by pg_dump
+
+
+def test_a_url_naming_a_service_of_its_own_keeps_its_settings_with_the_passphrase_hidden(
+    backed_up, tmp_path, monkeypatch
+):
+    """A URL may name the server through a connection service of the user's (service=, in
+    ~/.pg_service.conf or PGSERVICEFILE): with a passphrase beside it, the tools still reach
+    the database that service names, and the passphrase is on no command line."""
+    database, store, plan_id, backup = backed_up
+    given = make_url(database)
+    services = tmp_path / "services.conf"
+    services.write_text(f"[plans]\nhost={given.host}\nport={given.port}\ndbname={given.database}\n")
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    calls = _argv_recorded(tmp_path, monkeypatch)
+    passphrase = "k3y-passphrase-" + uuid.uuid4().hex[:8]
+    url = sa.URL.create(
+        given.drivername,
+        username=given.username,
+        password=given.password,
+        query={"service": "plans", "sslpassword": passphrase},
+    )
+    (tmp_path / "service-files.txt").touch()
+
+    restored = runner.invoke(
+        app, ["store", "restore", str(backup), "--db", url.render_as_string(hide_password=False)]
+    )
+
+    said = " ".join(restored.output.split())
+    assert restored.exit_code == 0, said
+    assert plans.get_plan(store, plan_id).version == 1
+    argv = calls.read_text()
+    assert "/pg_dump\n" in argv and "/psql\n" in argv
+    assert passphrase not in argv and passphrase not in said
+    assert services.exists()  # the user's own file is left as it was
