@@ -1468,3 +1468,22 @@ def test_a_url_naming_a_service_of_its_own_keeps_its_settings_with_the_passphras
     assert "/pg_dump\n" in argv and "/psql\n" in argv
     assert passphrase not in argv and passphrase not in said
     assert services.exists()  # the user's own file is left as it was
+
+
+def test_a_passphrase_no_service_file_can_hold_is_refused_before_anything_changes(backed_up):
+    """A service file keeps a value on one line and drops the spaces at its end: a passphrase
+    with a line break or a trailing space cannot reach the tools but by their command line,
+    so the restore is refused, saying why, and the store stays as it is."""
+    database, store, plan_id, backup = backed_up
+    url = make_url(database).update_query_dict({"sslpassword": "ends with a space "})
+
+    restored = runner.invoke(
+        app, ["store", "restore", str(backup), "--db", url.render_as_string(hide_password=False)]
+    )
+
+    said = " ".join(restored.output.split())
+    assert restored.exit_code != 0
+    assert "'sslpassword'" in said and "nothing was changed" in said
+    assert "ends with a space" not in said
+    assert plans.get_plan(store, plan_id).version == 2
+    assert not list(Path(os.environ["FORECAST_DATA_DIR"]).glob("*.dump"))
