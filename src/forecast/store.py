@@ -570,6 +570,27 @@ def _first_line(exc: sa_exc.DBAPIError) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+_NUL_REFUSED = re.compile(r"NUL \(0x00\)|\\u0000", re.IGNORECASE)
+"""How PostgreSQL's driver (psycopg: "text fields cannot contain NUL (0x00) bytes") and the
+server (jsonb: "\\u0000 cannot be converted to text") say that a text holds a NUL."""
+
+
+def _refused_value_fix(exc: sa_exc.DataError) -> str:
+    """What to do about a value the database refused, by what it refused: a NUL character
+    (U+0000, which PostgreSQL stores in no text), a text longer than its column, another."""
+    if _NUL_REFUSED.search(str(getattr(exc, "orig", None) or exc)):
+        return (
+            "a name or text holds a NUL character (U+0000), which PostgreSQL cannot store: take "
+            "it out (copied text or a damaged export can carry one unseen) and try again"
+        )
+    if getattr(exc.orig, "sqlstate", None) == STRING_TOO_LONG:
+        return (
+            "shorten the name or text (plan names up to 300 characters, user names up to 200) "
+            "and try again"
+        )
+    return "check the value it names and try again"
+
+
 @contextmanager
 def database_errors(doing: str, store: object = None) -> Iterator[None]:
     """Turn the database's errors while `doing` into the errors the faces show.
@@ -590,8 +611,7 @@ def database_errors(doing: str, store: object = None) -> Iterator[None]:
     except sa_exc.DataError as exc:
         raise Invalid(
             f"the database refused a value while trying to {doing}: {_first_line(exc)}. "
-            "Nothing was saved; shorten the name or text (plan names up to 300 characters, "
-            "user names up to 200) and try again"
+            f"Nothing was saved; {_refused_value_fix(exc)}"
         ) from exc
     except sa_exc.ProgrammingError as exc:
         if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
@@ -1133,6 +1153,7 @@ CONNECT_TIMEOUT_SECONDS = 10
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE of a lock_timeout
 INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE of a permission denied
 READ_ONLY_TRANSACTION = "25006"  # PostgreSQL's SQLSTATE of a write in a read-only transaction
+STRING_TOO_LONG = "22001"  # PostgreSQL's SQLSTATE of a text longer than its column
 
 SCHEMA_LOCK = 7_305_112_002
 """PostgreSQL advisory lock held while the store's tables are made or completed on open."""

@@ -4,6 +4,7 @@ file, row and column, and the store holds nothing of it."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Iterator
 
@@ -68,4 +69,33 @@ def test_a_nul_in_a_key_or_team_makes_no_plan(store, store_d, region_d, column):
     assert {(p.file, p.column) for p in problems} == {("sales.csv", column)}
     assert all(p.row is None or p.row > 1 for p in problems)
     assert "NUL" in str(caught.value)
+    assert plans.list_plans(store) == []
+
+
+def test_a_nul_in_the_team_columns_name_makes_no_plan_and_says_so(store):
+    """PostgreSQL refused the plan's team column name (it holds a NUL) when the plan was
+    stored, saying to shorten a name; SQLite kept it. The file is refused by its header cell."""
+    team = "reg\x00ion"
+    frame = pd.DataFrame(
+        {"store": store, team: region, "date": day, "sales": 50 + (i * 7) % 40}
+        for store, region in (("A", "north"), ("B", "north"), ("C", "south"), ("D", "south"))
+        for i, day in enumerate(WEEKS)
+    )
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    with pytest.raises(InvalidFile) as caught:
+        plans.create_plan(
+            store,
+            name="nul",
+            source=buffer.getvalue(),
+            filename="sales.parquet",
+            horizon=4,
+            team_attr=team,
+            actor="ann",
+            model="snaive",
+        )
+    assert [(p.file, p.row, p.column) for p in caught.value.problems] == [
+        ("sales.parquet", 1, team)
+    ]
+    assert "NUL" in str(caught.value) and "shorten" not in str(caught.value)
     assert plans.list_plans(store) == []

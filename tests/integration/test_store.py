@@ -413,6 +413,24 @@ def test_a_name_too_long_for_the_database_is_refused_with_a_message_and_nothing_
     assert [e.action for e in store.audit(plan.plan_id)][-1] != "rename"
 
 
+def test_a_nul_the_database_refuses_is_named_as_the_cause_not_a_length(store):
+    """PostgreSQL stores no NUL character in text: what it refuses is said as that, not as a
+    name too long (the services refuse a NUL before they store; this is the store's last word)."""
+    plan = new_plan(store)
+    state = store.get(plan.plan_id)
+    state.name = "spr\x00ing"
+    change = Change(actor="ann", action="rename", what="renamed the plan")
+    if store.url.startswith("sqlite"):
+        store.save(state, change, expected_version=state.version)
+        return
+    with pytest.raises(Invalid) as refused:
+        store.save(state, change, expected_version=state.version)
+    said = str(refused.value)
+    assert "NUL character" in said and "take it out" in said
+    assert "shorten" not in said
+    assert store.get(plan.plan_id).name == "spring"
+
+
 def test_a_database_that_cannot_be_opened_is_reported_as_unavailable(tmp_path):
     from forecast.errors import ServiceError, Unavailable
 

@@ -1376,3 +1376,114 @@ def test_a_live_store_whose_copy_could_not_be_restored_says_whose_tables_and_the
         assert f"GRANT CREATE ON SCHEMA public TO {TABLES_ROLE} (as the schema's owner)" in said
         assert plans.get_plan(store, plan_id).version == 1
         assert not list((tmp_path / "data").glob("*.dump"))
+
+
+def _argv_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """pg_dump, pg_restore and psql first on the PATH, each writing its command line (one
+    argument a line, a blank line after) to the file returned, and the connection service file
+    it is given with its mode to service-files.txt beside it, then running the real tool."""
+    wrappers = tmp_path / "recording-tools"
+    wrappers.mkdir()
+    calls = tmp_path / "argv.txt"
+    for tool in ("pg_dump", "pg_restore", "psql"):
+        real = shutil.which(tool)
+        assert real is not None
+        script = wrappers / tool
+        script.write_text(
+            f'#!/bin/bash\nprintf "%s\\n" "$0" "$@" "" >> {shlex.quote(str(calls))}\n'
+            f'[ -n "$PGSERVICEFILE" ] && echo "$PGSERVICEFILE $(stat -c %a "$PGSERVICEFILE")" '
+            f">> {shlex.quote(str(tmp_path / 'service-files.txt'))}\n"
+            f'exec {shlex.quote(real)} "$@"\n'
+        )
+        script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrappers}{os.pathsep}{os.environ['PATH']}")
+    return calls
+
+
+@pytest.mark.parametrize("where", ["after the user", "in the query"])
+def test_no_secret_of_the_url_is_on_a_command_line_the_restore_runs(
+    backed_up, tmp_path, monkeypatch, where
+):
+    """`ps` shows every local user the command lines of running processes: the password and
+    the client key's passphrase (sslpassword=) of the URL reach pg_dump, pg_restore and psql
+    another way, and the restore still works."""
+    database, store, plan_id, backup = backed_up
+    calls = _argv_recorded(tmp_path, monkeypatch)
+    passphrase = "k3y-passphrase-" + uuid.uuid4().hex[:8]
+    given = make_url(database)
+    url = given.update_query_dict({"sslpassword": passphrase})
+    if where == "in the query":
+        url = url.set(password=None).update_query_dict({"password": given.password})
+    folder = Path(os.environ["FORECAST_DATA_DIR"])
+    (tmp_path / "service-files.txt").touch()
+
+    restored = runner.invoke(
+        app, ["store", "restore", str(backup), "--db", url.render_as_string(hide_password=False)]
+    )
+
+    said = " ".join(restored.output.split())
+    assert restored.exit_code == 0, said
+    assert plans.get_plan(store, plan_id).version == 1
+    argv = calls.read_text()
+    assert "/pg_dump\n" in argv and "/psql\n" in argv  # the copy of the store, the restore
+    assert passphrase not in argv
+    assert str(given.password) not in argv
+    assert passphrase not in said
+    for line in (tmp_path / "service-files.txt").read_text().splitlines():
+        path, mode = line.rsplit(" ", 1)
+        assert mode == "600", line  # for the user's eyes only while the tool runs
+        assert not Path(path).exists()  # and gone after
+    assert list(folder.glob("*.dump"))  # the copy of the store as it was, made by pg_dump
+
+
+def test_a_url_naming_a_service_of_its_own_keeps_its_settings_with_the_passphrase_hidden(
+    backed_up, tmp_path, monkeypatch
+):
+    """A URL may name the server through a connection service of the user's (service=, in
+    ~/.pg_service.conf or PGSERVICEFILE): with a passphrase beside it, the tools still reach
+    the database that service names, and the passphrase is on no command line."""
+    database, store, plan_id, backup = backed_up
+    given = make_url(database)
+    services = tmp_path / "services.conf"
+    services.write_text(f"[plans]\nhost={given.host}\nport={given.port}\ndbname={given.database}\n")
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    calls = _argv_recorded(tmp_path, monkeypatch)
+    passphrase = "k3y-passphrase-" + uuid.uuid4().hex[:8]
+    url = sa.URL.create(
+        given.drivername,
+        username=given.username,
+        password=given.password,
+        query={"service": "plans", "sslpassword": passphrase},
+    )
+    (tmp_path / "service-files.txt").touch()
+
+    restored = runner.invoke(
+        app, ["store", "restore", str(backup), "--db", url.render_as_string(hide_password=False)]
+    )
+
+    said = " ".join(restored.output.split())
+    assert restored.exit_code == 0, said
+    assert plans.get_plan(store, plan_id).version == 1
+    argv = calls.read_text()
+    assert "/pg_dump\n" in argv and "/psql\n" in argv
+    assert passphrase not in argv and passphrase not in said
+    assert services.exists()  # the user's own file is left as it was
+
+
+def test_a_passphrase_no_service_file_can_hold_is_refused_before_anything_changes(backed_up):
+    """A service file keeps a value on one line and drops the spaces at its end: a passphrase
+    with a line break or a trailing space cannot reach the tools but by their command line,
+    so the restore is refused, saying why, and the store stays as it is."""
+    database, store, plan_id, backup = backed_up
+    url = make_url(database).update_query_dict({"sslpassword": "ends with a space "})
+
+    restored = runner.invoke(
+        app, ["store", "restore", str(backup), "--db", url.render_as_string(hide_password=False)]
+    )
+
+    said = " ".join(restored.output.split())
+    assert restored.exit_code != 0
+    assert "'sslpassword'" in said and "nothing was changed" in said
+    assert "ends with a space" not in said
+    assert plans.get_plan(store, plan_id).version == 2
+    assert not list(Path(os.environ["FORECAST_DATA_DIR"]).glob("*.dump"))

@@ -101,3 +101,37 @@ def test_names_in_any_script_still_load():
     result = read_sales(_csv(frame), filename="sales.csv")
     assert "Café 中文 🎉" in set(result.history["unique_id"])
     assert "süd" in set(result.attributes["region"])
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("header", ["reg\x00ion", "no\x00te"])
+def test_a_nul_in_a_column_name_is_refused_naming_the_header_cell(header):
+    """A column's name is kept by the plan (an attribute's, a team's) or named in its notes (a
+    column not used): PostgreSQL stores no NUL, so the header cell is named, row 1."""
+    frame = _frame().rename(columns={header.replace("\x00", ""): header})
+    with pytest.raises(IngestError) as caught:
+        read_sales(_parquet(frame), filename="sales.parquet")
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.row, problem.column) == ("sales.parquet", 1, header)
+    assert "NUL" in problem.message and "name" in problem.message
+    assert "\x00" not in str(caught.value)
+    assert header.replace("\x00", "\\x00") in str(caught.value)
+
+
+def test_a_nul_in_an_attributes_files_column_name_is_refused_naming_that_file():
+    frame = _frame()
+    attributes = pd.DataFrame({"store": ["A", "B", "C", "D"], "for\x00mat": ["x", "y", "x", "y"]})
+    with pytest.raises(IngestError) as caught:
+        read_sales(
+            _csv(frame),
+            filename="sales.csv",
+            attributes_file=_parquet(attributes),
+            attributes_filename="stores.parquet",
+        )
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.row, problem.column) == ("stores.parquet", 1, "for\x00mat")

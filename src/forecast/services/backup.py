@@ -60,7 +60,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -1472,7 +1472,7 @@ def pg_copy_name(url: str) -> str:
 
 def _keep_the_database_as_it_is(url: str, data_dir: str | Path | None) -> Path:
     """A pg_dump of the store as it is, before the restore replaces it (`pg_dump_command`, the
-    URL's password through PGPASSWORD): its tables (what the restore replaces; what
+    URL's secrets as `_pg_tools` passes them, never on its command line): its tables (what the restore replaces; what
     else the database holds stays as it is, and a copy holding it would be refused as a
     backup), in the data directory (`data_dir`, else the default), named as the SQLite restore
     names its copies; if none can be made, nothing is restored."""
@@ -1494,16 +1494,16 @@ def _keep_the_database_as_it_is(url: str, data_dir: str | Path | None) -> Path:
                 f"before the restore replaces it; nothing was changed: install Debian's package "
                 f"{PG_CLIENT_PACKAGE} (PostgreSQL's client tools) and restore again"
             )
-        dumped_by = pg_dump_command(url, path, schema=schema, running=True)
-        command = [program, *shlex.split(dumped_by)[1:]]
         try:
-            dumped = subprocess.run(
-                command,
-                capture_output=True,
-                text=True,
-                timeout=PG_RESTORE_SECONDS,
-                env=_pg_environment(url),
-            )
+            with _pg_tools(url) as (service, env):
+                dumped_by = pg_dump_command(url, path, schema=schema, service=service)
+                dumped = subprocess.run(
+                    [program, *shlex.split(dumped_by)[1:]],
+                    capture_output=True,
+                    text=True,
+                    timeout=PG_RESTORE_SECONDS,
+                    env=env,
+                )
         except subprocess.TimeoutExpired as exc:
             raise Unavailable(
                 f"pg_dump did not finish the copy of the store as it is within "
@@ -1652,6 +1652,81 @@ def _pg_environment(url: str) -> dict[str, str]:
     bounded = f"-c lock_timeout={int(BUSY_SECONDS * 1000)}"
     env["PGOPTIONS"] = f"{env['PGOPTIONS']} {bounded}" if env.get("PGOPTIONS") else bounded
     return env
+
+
+@contextlib.contextmanager
+def _pg_tools(url: str) -> Iterator[tuple[str | None, dict[str, str]]]:
+    """How a PostgreSQL tool this process runs is given what of `url` is no word for its command
+    line (which `ps` shows every local user): the name of a connection service that holds the
+    URL's query settings not known to be harmless (sslpassword=, the client key's passphrase,
+    which no environment variable of libpq's takes), None where it has none, and the tool's
+    environment (`_pg_environment`: the password in PGPASSWORD). The service is in a file
+    (PGSERVICEFILE) only this user may read, in a folder of its own, both removed when the
+    tools are done; a URL naming a service= of its own keeps its name, its settings copied from
+    the user's or the system's service file after the URL's."""
+    env = _pg_environment(url)
+    hidden = _hidden_settings(url)
+    if not hidden:
+        yield None, env
+        return
+    named = _query_value(url, "service")
+    service = named or "forecast-store"
+    lines = [f"{name}={value}" for name, value in hidden.items()]
+    if named:
+        lines += _service_section(named, env)
+    with tempfile.TemporaryDirectory(prefix="forecast-pg-") as folder:  # mode 0700
+        path = Path(folder) / "pg_service.conf"
+        written = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(written, "w", encoding="utf-8") as file:
+            file.write("".join(f"{line}\n" for line in [f"[{service}]", *lines]))
+        env["PGSERVICEFILE"] = str(path)
+        yield service, env
+
+
+def _hidden_settings(url: str) -> dict[str, str]:
+    """The query settings of `url` that a tool is not given on its command line: those not
+    known to be harmless (`is_shown_setting`), but for the password and password file (in
+    PGPASSWORD and PGPASSFILE). A service file holds a value on one line, its spaces at the end
+    taken off: one that cannot be written there is refused, before anything changes."""
+    hidden: dict[str, str] = {}
+    for name in _without_secrets(make_url(url).query):
+        if is_shown_setting(name):
+            continue
+        value = _query_value(url, name) or ""
+        unwritable = value != value.rstrip() or any(char in value for char in "\n\r\x00")
+        if not re.fullmatch(r"\w+", name) or unwritable:
+            raise Invalid(
+                f"the URL's setting {name!r} cannot be given to PostgreSQL's tools other than on "
+                "their command line, where every local user could read it (a name of letters, "
+                "digits and _ only, and a value with no line break or space at its end); "
+                "nothing was changed"
+            )
+        hidden[name] = value
+    return hidden
+
+
+def _service_section(service: str, env: dict[str, str]) -> list[str]:
+    """The settings of the connection `service` as libpq finds them: in the user's service file
+    (PGSERVICEFILE, else ~/.pg_service.conf), else in the system's (pg_service.conf in
+    PGSYSCONFDIR, else PostgreSQL's configuration folder); none where no file names it."""
+    user = env.get("PGSERVICEFILE") or os.path.join(os.path.expanduser("~"), ".pg_service.conf")
+    system = env.get("PGSYSCONFDIR") or _said_by("pg_config", "--sysconfdir").strip()
+    for file in (Path(user), Path(system or "/etc/postgresql-common") / "pg_service.conf"):
+        try:
+            text = file.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        section: list[str] | None = None
+        for line in (line.strip() for line in text.splitlines()):
+            if line.startswith("["):
+                if section is not None:
+                    break
+                section = [] if line == f"[{service}]" else None
+            elif section is not None and line and not line.startswith("#"):
+                section.append(line)
+        if section is not None:
+            return section
+    return []
 
 
 _SECRET_QUERY = ("password", "passfile")
@@ -2106,8 +2181,8 @@ def _run_pg_restore(
     tables from being dropped: the restore fails, in PostgreSQL's words, rather than drop it
     too (no CASCADE)."""
     drop = _DROP_STORE_TABLES + "\n"
-    env = _pg_environment(url)
     with (
+        _pg_tools(url) as (service, env),
         tempfile.NamedTemporaryFile("w", suffix=".list") as use_list,
         tempfile.TemporaryFile() as psql_said,
         tempfile.TemporaryFile() as restore_said,
@@ -2115,7 +2190,7 @@ def _run_pg_restore(
         use_list.write(entries)
         use_list.flush()
         loader = subprocess.Popen(
-            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", *_server_words(url, running=True)],
+            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", *_server_words(url, service=service)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=psql_said,
@@ -2231,12 +2306,12 @@ def _read(file: Any) -> str:
     return str(file.read().decode(errors="replace"))
 
 
-def _libpq_url(url: str, *, running: bool = False) -> str:
+def _libpq_url(url: str, *, service: str | None = None) -> str:
     """`url` as a libpq connection string (PostgreSQL's tools take it as --dbname): without the
-    driver and the password, with the URL's query settings (host=, port=, sslmode=, ...): all
-    of them for a tool this process `running` starts, those known to be harmless in a command
-    a message prints (`url_without_password`)."""
-    return url_without_password(url, driver="postgresql", running=running)
+    driver and the password, with the URL's query settings known to be harmless (host=, port=,
+    sslmode=, ...: `url_without_password`), and the connection `service` (`_pg_tools`) that
+    holds the others, where it is given."""
+    return url_without_password(url, driver="postgresql", service=service)
 
 
 def _postgres_installation_keys(url: str, changed: str = "changed") -> dict[str, str] | None:
@@ -2264,18 +2339,22 @@ def _postgres_installation_keys(url: str, changed: str = "changed") -> dict[str,
     return {str(name): str(value) for name, value in rows}
 
 
-def url_without_password(url: str, driver: str | None = None, *, running: bool = False) -> str:
+def url_without_password(url: str, driver: str | None = None, *, service: str | None = None) -> str:
     """`url` as given (with `driver` in place of its own, where given), with no password in it,
     after the user or in its query (a command to print: PostgreSQL's clients then take it from
-    PGPASSWORD or ~/.pgpass). A command a message prints keeps only the query settings known
-    to be harmless (`store_factory.is_shown_setting`: sslmode, host, connect_timeout, ...):
-    another may be a secret (sslpassword, the client key's passphrase, which libpq asks for
-    when it is left out; a misspelt password=); one this process `running` starts keeps all
-    but the password and password file (they go by PGPASSWORD, PGPASSFILE)."""
+    PGPASSWORD or ~/.pgpass). It keeps only the query settings known to be harmless
+    (`store_factory.is_shown_setting`: sslmode, host, connect_timeout, ...): another may be a
+    secret (sslpassword, the client key's passphrase, which libpq asks for when it is left out;
+    a misspelt password=). A tool this process starts is given the others in the connection
+    `service` (`_pg_tools`), named in place of the URL's own."""
     parsed = make_url(url)
-    query = _without_secrets(parsed.query)
-    if not running:
-        query = {name: value for name, value in query.items() if is_shown_setting(name)}
+    query = {
+        name: value
+        for name, value in _without_secrets(parsed.query).items()
+        if is_shown_setting(name) and not (service and name == "service")
+    }
+    if service:
+        query["service"] = service
     bare = sa.URL.create(
         driver or parsed.drivername,
         username=parsed.username,
@@ -2327,7 +2406,7 @@ def _double_quoted(text: str) -> str:
 
 
 def pg_dump_command(
-    url: str, target: str | Path, *, schema: str | None = None, running: bool = False
+    url: str, target: str | Path, *, schema: str | None = None, service: str | None = None
 ) -> str:
     """The pg_dump command that backs up the plan store in the database of `url` into `target`
     (custom format, for pg_restore), without the URL's password: only the store's tables
@@ -2339,7 +2418,7 @@ def pg_dump_command(
             "pg_dump",
             "--format=custom",
             f"--file={target}",
-            *_server_words(url, running=running),
+            *_server_words(url, service=service),
             *(f"--table={pattern}" for pattern in store_table_patterns(schema)),
         ]
     )
@@ -2359,9 +2438,9 @@ def store_table_patterns(schema: str | None = None) -> list[str]:
     ]
 
 
-def _server_words(url: str, *, running: bool = False) -> list[str]:
-    """The server, user and database of `url` as PostgreSQL's tools take them: the whole URL as
-    a libpq connection string (`_libpq_url`: its query settings, host=, port=, sslmode=, kept
-    so that the tools reach the server the store does), never the password; a printed command
-    (not `running`) keeps only the harmless settings."""
-    return [f"--dbname={_libpq_url(url, running=running)}"]
+def _server_words(url: str, *, service: str | None = None) -> list[str]:
+    """The server, user and database of `url` as PostgreSQL's tools take them: the URL as a
+    libpq connection string (`_libpq_url`: its harmless query settings, host=, port=, sslmode=,
+    kept so that the tools reach the server the store does), never the password nor another
+    secret; a tool this process runs finds those in the connection `service` (`_pg_tools`)."""
+    return [f"--dbname={_libpq_url(url, service=service)}"]

@@ -19,6 +19,7 @@ from forecast.engine.ingest.problems import (
     NUL,
     duplicate_problems,
     grouped_number_problems,
+    header_nul_problems,
     nul_cells,
     nul_problems,
     row_problems,
@@ -952,6 +953,9 @@ def _open(
         frame, xlsx_notes, first_row = reader.read_xlsx(raw, name)
         notes += xlsx_notes
         table = _Table(None, frame, frame.head(reader.SAMPLE_ROWS), first_row)
+    named = header_nul_problems(name, list(table.sample.columns), table.first_row - 1)
+    if named:  # before a column is chosen by its name
+        raise IngestError([*problems, *named])
     blank = empty_rows(table.sample)
     if blank.any():  # detection looks at rows with something in them
         table.sample = table.sample[~blank].reset_index(drop=True)

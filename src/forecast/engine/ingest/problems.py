@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -201,6 +201,25 @@ def nul_cells(column: pd.Series) -> np.ndarray:
     if not held.any():
         return np.zeros(len(column), dtype=bool)
     return (codes >= 0) & held[np.maximum(codes, 0)]
+
+
+def header_nul_problems(file: str, columns: Sequence[object], header_row: int) -> list[Problem]:
+    """A problem per header cell (`header_row`, the row of the columns' names) whose name holds
+    a NUL character: a plan keeps a column's name (an attribute's, a team's, one named in its
+    notes as not used), which PostgreSQL does not store with a NUL in it. The name is said back
+    with the NUL written as an escape (``\\x00``)."""
+    return [
+        Problem(
+            file,
+            header_row,
+            str(name),
+            str(name),
+            "a column's name cannot hold a NUL character (U+0000, shown as \\x00)",
+            NUL_FIX,
+        )
+        for name in columns
+        if NUL in str(name)
+    ]
 
 
 def nul_problems(

@@ -10,7 +10,13 @@ import pandas as pd
 import pyarrow as pa
 
 from forecast.engine.ingest import detect, reader
-from forecast.engine.ingest.problems import MAX_PROBLEMS_PER_KIND, NUL, nul_cells, nul_problems
+from forecast.engine.ingest.problems import (
+    MAX_PROBLEMS_PER_KIND,
+    NUL,
+    header_nul_problems,
+    nul_cells,
+    nul_problems,
+)
 from forecast.engine.ingest.types import IngestError, Problem
 from forecast.schema import UNIQUE_ID
 
@@ -161,6 +167,9 @@ def merge_attributes_file(
         table = reader.read_parquet(raw, name)
     else:
         table, _, _ = reader.read_xlsx(raw, name)
+    named = header_nul_problems(name, list(table.columns), 1)
+    if named:
+        raise IngestError(named)
     # Match key columns by name, ignoring case and spacing (store_id == Store ID).
     by_norm = {detect.norm(c): c for c in ids}
     table = table.rename(
